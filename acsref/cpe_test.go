@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/dmforge/dmforge/cwmp"
-	"github.com/dmforge/dmforge/generated/tr181"
+	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 	"github.com/dmforge/dmforge/model"
 )
 

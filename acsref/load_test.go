@@ -20,7 +20,7 @@ import (
 	"github.com/dmforge/dmforge/acsref"
 	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp"
-	"github.com/dmforge/dmforge/generated/tr181"
+	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 )
 
 // LoadParams are the 20 parameters the load test's ACS reads in every

@@ -15,7 +15,7 @@ import (
 	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe"
-	"github.com/dmforge/dmforge/generated/tr181"
+	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 )
 
 func tlsAgent(t *testing.T, acsURL, serial string, tc *tls.Config, onFile func(*cwmp.Download, io.Reader) error) *cpe.Agent {

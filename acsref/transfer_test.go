@@ -14,7 +14,7 @@ import (
 	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe"
-	"github.com/dmforge/dmforge/generated/tr181"
+	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 )
 
 // agentCPE is a simulated CPE of cwmp/cpe (the one `dmforge cpe sim`

@@ -16,7 +16,7 @@ import (
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 	"github.com/dmforge/dmforge/cwmp/udpcr"
-	"github.com/dmforge/dmforge/generated/tr181"
+	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 )
 
 // stunExchange sends one Binding Request from c to the ACS's STUN server

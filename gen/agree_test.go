@@ -15,39 +15,42 @@ import (
 	"github.com/dmforge/dmforge/model"
 )
 
-type validator interface{ Validate() model.Violations }
+type validator interface {
+	Validate() model.Violations
+	ValidateSet() model.Violations
+}
 
-// generatedModels are the committed packages, with how to make their root
-// struct and the path their Validate paths start from.
+// generatedModels are the committed packages, with how to make their
+// Document.
 var generatedModels = []struct {
-	name    string
-	schema  *model.Schema
-	newRoot func() validator
-	root    string // schema path of the root object
-	rel     bool   // Validate paths are relative to the root instance
+	name   string
+	schema *model.Schema
+	newDoc func() validator
 }{
-	{"tr181", tr181.Schema, func() validator { return &tr181.DeviceObject{} }, "Device.", false},
-	{"tr098", tr098.Schema, func() validator { return &tr098.InternetGatewayDeviceObject{} }, "InternetGatewayDevice.", false},
-	{"tr104", tr104.Schema, func() validator { return &tr104.VoiceServiceObject{} }, "VoiceService.{i}.", true},
-	{"tr135", tr135.Schema, func() validator { return &tr135.STBServiceObject{} }, "STBService.{i}.", true},
+	{"tr181", tr181.Schema, func() validator { return &tr181.Document{} }},
+	{"tr098", tr098.Schema, func() validator { return &tr098.Document{} }},
+	{"tr104", tr104.Schema, func() validator { return &tr104.Document{} }},
+	{"tr135", tr135.Schema, func() validator { return &tr135.Document{} }},
 }
 
 // TestValidatorsAgreeWithCheckValue: for every parameter of the four
 // generated models, values on and around each facet's edges are set in a
-// generated struct; its generated validator must report exactly those that
-// model.CheckValue rejects.
+// generated Document; its generated validator must report exactly those
+// that model.CheckValue rejects, with the same rule, at the absolute path.
+// ValidateSet must report the same for a field holding more than its zero
+// value, and nothing for one holding its zero value.
 func TestValidatorsAgreeWithCheckValue(t *testing.T) {
 	for _, gm := range generatedModels {
 		t.Run(gm.name, func(t *testing.T) {
-			cases, invalid, params := 0, 0, 0
+			cases, invalid, params, setOnly := 0, 0, 0, 0
 			for _, e := range gm.schema.Entries() {
-				if e.Object || !strings.HasPrefix(e.Path, gm.root) {
+				if e.Object {
 					continue
 				}
 				params++
 				for _, wire := range candidates(e.Syntax) {
-					root := gm.newRoot()
-					field, ok := locate(reflect.ValueOf(root), strings.TrimPrefix(e.Path, gm.root))
+					doc := gm.newDoc()
+					field, ok := locate(reflect.ValueOf(doc), e.Path)
 					if !ok {
 						t.Fatalf("%s: no struct field found", e.Path)
 					}
@@ -60,19 +63,30 @@ func TestValidatorsAgreeWithCheckValue(t *testing.T) {
 					}
 					cases++
 					vpath := strings.ReplaceAll(e.Path, "{i}", "1")
-					if gm.rel {
-						vpath = strings.TrimPrefix(vpath, strings.ReplaceAll(gm.root, "{i}", "1"))
-					}
-					var got *model.ValueError
-					for _, v := range root.Validate() {
-						if v.Path == vpath {
-							got = v.Err
+					find := func(vs model.Violations) *model.ValueError {
+						for _, v := range vs {
+							if v.Path == vpath {
+								return v.Err
+							}
 						}
+						return nil
 					}
+					got := find(doc.Validate())
 					if (got == nil) != (want == nil) {
 						t.Errorf("%s = %q: validator says %v, CheckValue says %v", e.Path, wire, got, want)
 					} else if got != nil && got.Rule != want.Rule {
 						t.Errorf("%s = %q: validator rule %s, CheckValue rule %s", e.Path, wire, got.Rule, want.Rule)
+					}
+					gotSet := find(doc.ValidateSet())
+					if field.IsZero() || (field.Kind() == reflect.Slice && field.Len() == 0) { // unset, to ValidateSet
+						if gotSet != nil {
+							t.Errorf("%s = %q (zero): ValidateSet reports %v", e.Path, wire, gotSet)
+						}
+					} else {
+						setOnly++
+						if (gotSet == nil) != (want == nil) {
+							t.Errorf("%s = %q: ValidateSet says %v, CheckValue says %v", e.Path, wire, gotSet, want)
+						}
 					}
 					if want != nil {
 						invalid++
@@ -82,53 +96,52 @@ func TestValidatorsAgreeWithCheckValue(t *testing.T) {
 			if params < 300 || invalid < 100 {
 				t.Fatalf("only %d parameters and %d invalid values tried", params, invalid)
 			}
-			t.Logf("%d parameters, %d values compared (%d invalid)", params, cases, invalid)
+			t.Logf("%d parameters, %d values compared (%d invalid, %d set)", params, cases, invalid, setOnly)
 		})
 	}
 }
 
-// locate walks a generated struct by its cwmp tags to the field of the
-// parameter at rel (a schema path relative to the root), creating objects
-// and instance 1 of tables on the way.
-func locate(v reflect.Value, rel string) (reflect.Value, bool) {
-	for {
+// locate walks a generated Document by its json tags to the field of the
+// parameter at schema path p, creating objects and instance 1 of tables
+// on the way.
+func locate(v reflect.Value, p string) (reflect.Value, bool) {
+	segs := strings.Split(strings.TrimSuffix(p, "."), ".")
+	for i := 0; i < len(segs); i++ {
 		for v.Kind() == reflect.Pointer {
 			if v.IsNil() {
 				v.Set(reflect.New(v.Type().Elem()))
 			}
 			v = v.Elem()
 		}
-		i := strings.IndexByte(rel, '.')
-		if i < 0 {
-			return fieldByTag(v, rel)
-		}
-		seg := rel[:i+1]
-		rel = rel[i+1:]
-		if strings.HasPrefix(rel, "{i}.") {
-			seg += "{i}."
-			rel = rel[4:]
-		}
-		f, ok := fieldByTag(v, seg)
+		f, ok := fieldByTag(v, segs[i])
 		if !ok {
 			return f, false
 		}
 		if f.Kind() == reflect.Map {
+			if i+1 >= len(segs) || segs[i+1] != "{i}" {
+				return f, false
+			}
+			i++
 			if f.IsNil() {
 				f.Set(reflect.MakeMap(f.Type()))
 			}
-			inst := reflect.New(f.Type().Elem().Elem())
-			f.SetMapIndex(reflect.ValueOf(uint32(1)), inst)
+			inst := f.MapIndex(reflect.ValueOf(uint32(1)))
+			if !inst.IsValid() {
+				inst = reflect.New(f.Type().Elem().Elem())
+				f.SetMapIndex(reflect.ValueOf(uint32(1)), inst)
+			}
 			v = inst
 			continue
 		}
 		v = f
 	}
+	return v, true
 }
 
-func fieldByTag(v reflect.Value, tag string) (reflect.Value, bool) {
+func fieldByTag(v reflect.Value, name string) (reflect.Value, bool) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
-		if t.Field(i).Tag.Get("cwmp") == tag {
+		if n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); n == name {
 			return v.Field(i), true
 		}
 	}

@@ -62,8 +62,8 @@ func fillValid(b *testing.B, v reflect.Value, schemaPath string, max int) int {
 	n := 0
 	t := v.Type()
 	for i := 0; i < t.NumField() && n < max; i++ {
-		tag := t.Field(i).Tag.Get("cwmp")
-		if tag == "" || strings.HasSuffix(tag, ".") {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if k := t.Field(i).Type.Kind(); tag == "" || k == reflect.Map || k == reflect.Pointer {
 			continue
 		}
 		e, ok := tr181.Schema.Lookup(schemaPath + tag)

@@ -15,15 +15,11 @@ import (
 	"github.com/dmforge/dmforge/cwmp/cpe/testacs"
 	"github.com/dmforge/dmforge/gen"
 	"github.com/dmforge/dmforge/generated/tr104"
-	"github.com/dmforge/dmforge/generated/tr181"
 	"github.com/dmforge/dmforge/model"
 )
 
-// The generated Stores are what the CPE handlers call.
-var (
-	_ cpe.Store = (*tr104.Store)(nil)
-	_ cpe.Store = (*tr181.Store)(nil)
-)
+// The generated Store is what the CPE handlers call.
+var _ cpe.Store = (*tr104.Store)(nil)
 
 // voice is a tiny device implementation written against the generated
 // TR-104 stubs: one VoiceService with an Alias, and a Line table.

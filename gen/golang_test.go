@@ -28,6 +28,21 @@ func loadModel(t testing.TB, dir, file string) *model.Model {
 	return doc.LastModel()
 }
 
+// loadNamed loads the model called name from file (in dir), as the CLI
+// does for a catalogue name.
+func loadNamed(t testing.TB, dir, file, name string) *model.Model {
+	t.Helper()
+	doc, err := parser.NewLoader(dir).LoadFile(filepath.Join(dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := doc.Model(name); m != nil {
+		return m
+	}
+	t.Fatalf("%s defines no model %s", file, name)
+	return nil
+}
+
 func TestGoldenKitchen(t *testing.T) {
 	m := loadModel(t, "", "testdata/golden/kitchen.xml")
 	files, err := gen.GoFiles(m, gen.Options{Package: "kitchen"})
@@ -39,7 +54,7 @@ func TestGoldenKitchen(t *testing.T) {
 		os.RemoveAll(dir)
 		os.MkdirAll(dir, 0o755)
 		for name, data := range files {
-			if err := os.WriteFile(filepath.Join(dir, name+".golden"), data, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, goldenName(name)), data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -49,7 +64,7 @@ func TestGoldenKitchen(t *testing.T) {
 		t.Fatalf("%d golden files, %d generated (run with -update)", len(goldens), len(files))
 	}
 	for name, data := range files {
-		want, err := os.ReadFile(filepath.Join(dir, name+".golden"))
+		want, err := os.ReadFile(filepath.Join(dir, goldenName(name)))
 		if err != nil {
 			t.Fatalf("%v (run with -update)", err)
 		}
@@ -62,10 +77,10 @@ func TestGoldenKitchen(t *testing.T) {
 	}
 	root := string(files["root.go"])
 	for _, want := range []string{
-		"type KitchenObject struct",                    // the root's data struct leaves "Kitchen" to the typed path
-		"KitchenMode_X24GHz  KitchenMode = \"2.4GHz\"", // enumeration constants from awkward values
+		"type KitchenObject struct",                   // the root's data struct leaves "Kitchen" to the typed path
+		"KitchenMode_X24GHz KitchenMode = \"2.4GHz\"", // enumeration constants from awkward values
 		"KitchenMode_X2_4GHz KitchenMode = \"2_4GHz\"",
-		"KitchenMode_Empty   KitchenMode = \"\"",
+		"KitchenMode_Empty KitchenMode = \"\"",
 		"Path_2 ",                             // a parameter named like the Path method
 		`Oven_2\s+map\[uint32\]\*KitchenOven`, // a table whose AddOven helper would clash with a parameter
 		"func (o *KitchenObject) AddOven_2(i uint32) *KitchenOven",
@@ -73,14 +88,14 @@ func TestGoldenKitchen(t *testing.T) {
 		`VLANs\s+\[\]uint32`,
 		`Since\s+time\.Time`,
 		`Ratio\s+model\.Decimal`,
-		`Key\s+model\.WriteOnceParam\[\[\]byte\]`,
+		`Key\s+model\.WriteOnceParam\[model\.HexBinary\]`,
 		`Modes\s+\[\]KitchenModes`,
 	} {
 		if !strings.Contains(root, want) && !(strings.Contains(want, `\s`) && regexp.MustCompile(want).MatchString(root)) {
 			t.Errorf("root.go lacks %q", want)
 		}
 	}
-	if !strings.Contains(string(files["model.go"]), "var Kitchen = newKitchenObjectPath(\"Kitchen.\")") {
+	if !strings.Contains(string(files["model.go"]), "var Kitchen = func() (p KitchenObjectPath) {") {
 		t.Error("model.go lacks the typed-path root Kitchen")
 	}
 	if !strings.Contains(string(files["oven.go"]), "type KitchenOvenMode_2 string") {
@@ -94,6 +109,9 @@ func TestGoldenKitchen(t *testing.T) {
 		}
 	}
 }
+
+// goldenName flattens a generated file name ("schema/schema.go") for testdata.
+func goldenName(name string) string { return strings.ReplaceAll(name, "/", "_") + ".golden" }
 
 func TestIncludeProfileDescriptions(t *testing.T) {
 	m := loadModel(t, "", "testdata/golden/kitchen.xml")
@@ -138,29 +156,67 @@ func TestIncludeProfileDescriptions(t *testing.T) {
 	}
 }
 
-// standardPackages are the committed generated packages and their models.
+// standardPackages are the four standard models' committed packages.
 var standardPackages = map[string]string{"tr181": "Device:2.19", "tr098": "InternetGatewayDevice:1.14", "tr104": "VoiceService:2.0", "tr135": "STBService:1.4"}
 
-// TestGeneratedIsFresh regenerates generated/ and fails on any difference.
+// committedPackage is one go:generate line of generated/generate.go.
+type committedPackage struct {
+	pkg, model string
+	cpe        bool
+}
+
+// committedPackages reads generated/generate.go: every package listed
+// there is checked, whatever model it is.
+func committedPackages(t testing.TB) []committedPackage {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "generated", "generate.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []committedPackage
+	for _, line := range strings.Split(string(src), "\n") {
+		f := strings.Fields(strings.TrimPrefix(line, "//go:generate "))
+		if !strings.HasPrefix(line, "//go:generate ") || len(f) < 6 || f[3] != "gen" {
+			continue
+		}
+		cp := committedPackage{model: f[5], cpe: f[4] == "cpe"}
+		for i := 6; i+1 < len(f); i++ {
+			if f[i] == "--package" {
+				cp.pkg = f[i+1]
+			}
+		}
+		out = append(out, cp)
+	}
+	if len(out) < len(standardPackages) {
+		t.Fatalf("generated/generate.go lists %d packages", len(out))
+	}
+	return out
+}
+
+// TestGeneratedIsFresh regenerates every package generated/generate.go
+// lists and fails on any difference.
 func TestGeneratedIsFresh(t *testing.T) {
 	dir := testbbf.Require(t)
-	for pkg, name := range standardPackages {
-		e, err := bbf.Lookup(name)
+	for _, cp := range committedPackages(t) {
+		pkg := cp.pkg
+		e, err := bbf.Lookup(cp.model)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := loadModel(t, dir, filepath.Join(dir, e.File))
-		files, err := gen.GoFiles(m, gen.Options{Package: pkg, Source: e.File, CPE: true})
+		m := loadNamed(t, dir, e.File, cp.model)
+		files, err := gen.GoFiles(m, gen.Options{Package: pkg, Source: e.File, CPE: cp.cpe, ImportPath: "github.com/dmforge/dmforge/generated/" + pkg})
 		if err != nil {
 			t.Fatal(err)
 		}
 		committed, _ := filepath.Glob(filepath.Join("..", "generated", pkg, "*.go"))
+		schemaFiles, _ := filepath.Glob(filepath.Join("..", "generated", pkg, "schema", "*.go"))
+		committed = append(committed, schemaFiles...)
 		if len(committed) != len(files) {
 			t.Errorf("stale generated files: generated/%s has %d files, the generator makes %d (run go generate ./generated/...)", pkg, len(committed), len(files))
 			continue
 		}
 		for fname, data := range files {
-			have, err := os.ReadFile(filepath.Join("..", "generated", pkg, fname))
+			have, err := os.ReadFile(filepath.Join("..", "generated", pkg, filepath.FromSlash(fname)))
 			if err != nil || string(have) != string(data) {
 				t.Errorf("stale generated files: generated/%s/%s differs (run go generate ./generated/...)", pkg, fname)
 			}
@@ -250,10 +306,40 @@ func TestVendorExtension(t *testing.T) {
 		t.Error("vendor parameter in a standard object missing")
 	}
 	fridge := string(files["x_example_com_fridge.go"])
-	if !strings.Contains(fridge, "type KitchenX_EXAMPLE_COM_Fridge struct") || !strings.Contains(fridge, `Min: "-30"`) {
+	if !strings.Contains(fridge, "type KitchenX_EXAMPLE_COM_Fridge struct") || !strings.Contains(string(files["schema/schema.go"]), "R-30|") {
 		t.Errorf("vendor object missing or wrong:\n%s", fridge)
 	}
-	if !strings.Contains(string(files["model.go"]), `"X_EXAMPLE-COM_Kitchen:1.0"`) {
+	if !strings.Contains(string(files["schema/schema.go"]), `"X_EXAMPLE-COM_Kitchen:1.0"`) {
 		t.Error("schema does not name the vendor model")
+	}
+}
+
+// TestDeletedItemsAreSkipped: the generator leaves out items whose status
+// is deleted (and objects under a deleted object) itself, whether or not
+// the parser pruned them.
+func TestDeletedItemsAreSkipped(t *testing.T) {
+	m := loadModel(t, "", "testdata/golden/kitchen.xml")
+	m.Object("Kitchen.Log.{i}.").Status = model.Deleted
+	m.Object("Kitchen.").Param("Temp").Status = model.Deleted
+	files, err := gen.GoFiles(m, gen.Options{Package: "k", CPE: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files["log.go"]; ok {
+		t.Error("a deleted object was generated")
+	}
+	all := ""
+	for _, data := range files {
+		all += string(data)
+	}
+	if strings.Contains(all, "Kitchen.Log.{i}") || regexp.MustCompile(`\bTemp\b`).MatchString(all) {
+		t.Error("a deleted item appears in the generated code or schema")
+	}
+	js, err := gen.JSONSchema(m, gen.SchemaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(js), "Kitchen.Log") {
+		t.Error("a deleted object is in the JSON Schema")
 	}
 }

@@ -205,7 +205,7 @@ func (g *schemaGen) tree() (*node, error) {
 		parent.children[name] = n
 		return n
 	}
-	for _, o := range g.m.Objects {
+	for _, o := range g.m.LiveObjects() { // deleted items are not in documents
 		get(o.Path).obj = o
 	}
 	return root, err
@@ -238,7 +238,7 @@ func (g *schemaGen) nested() (obj, error) {
 func (g *schemaGen) objectSchema(n *node) (obj, error) {
 	props := obj{}
 	if n.obj != nil {
-		for _, p := range n.obj.Params {
+		for _, p := range n.obj.LiveParams() {
 			r, err := g.valueRef(&p.Syntax, p.Path())
 			if err != nil {
 				return nil, err
@@ -285,8 +285,8 @@ func (g *schemaGen) objectSchema(n *node) (obj, error) {
 
 func (g *schemaGen) flat() (obj, error) {
 	props, pats := obj{}, obj{}
-	for _, o := range g.m.Objects {
-		for _, p := range o.Params {
+	for _, o := range g.m.LiveObjects() {
+		for _, p := range o.LiveParams() {
 			r, err := g.valueRef(&p.Syntax, p.Path())
 			if err != nil {
 				return nil, err

@@ -26,7 +26,7 @@ func Scaffold(m *model.Model, opts ScaffoldOptions) (map[string][]byte, error) {
 	if opts.Module == "" || opts.Package == "" {
 		return nil, fmt.Errorf("gen cpe --scaffold: module and package are required")
 	}
-	stubs, err := GoFiles(m, Options{Package: opts.Package, Source: opts.Source, CPE: true})
+	stubs, err := GoFiles(m, Options{Package: opts.Package, Source: opts.Source, CPE: true, ImportPath: opts.Module + "/" + opts.Package})
 	if err != nil {
 		return nil, err
 	}

@@ -87,6 +87,14 @@ func formatAny(t BaseType, v any) string {
 		return strconv.FormatUint(x, 10)
 	case time.Time:
 		return FormatDateTime(x)
+	case HexBinary:
+		return hex.EncodeToString(x)
+	case []bool:
+		return joinInts(x, FormatBool)
+	case []time.Time:
+		return joinInts(x, FormatDateTime)
+	case []Decimal:
+		return JoinStrings(x)
 	case []byte:
 		if t == TypeHexBinary {
 			return hex.EncodeToString(x)

@@ -17,16 +17,18 @@ func newGenGoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "go [-I DIR]... (FILE|MODEL) --out DIR --package NAME",
 		Short: "Generate Go types, validators, typed paths and a schema table",
-		Long: `Generate a Go package for a data model: a schema table with O(1) lookup from
-an instance path, a struct per object with typed fields, enumerations as named
-types, validators that check every field against its facets, and typed path
-handles that carry the value type and access mode.
+		Long: `Generate a Go package for a data model: a struct per object with typed fields
+and JSON tags, enumerations as named types, validators that check every field
+against its facets, typed path handles that carry the value type and access
+mode, and a Document with Validate, ValidateSet, PopulateDefaults, Equal,
+Clone and Diff; and, in the subpackage schema, the schema table as data
+(decoded on first use, O(1) lookup from an instance path).
 
 For a vendor extension, pass the vendor's file: its model (which imports and
 refines the BBF model) is generated, standard and X_VENDOR_ items alike.
 
-Use it from go generate, e.g.:
-  //go:generate go run github.com/dmforge/dmforge/cmd/dmforge gen go Device:2.19 --out . --package tr181`,
+Use it from go generate, after 'go get -tool github.com/dmforge/dmforge/cmd/dmforge':
+  //go:generate go tool dmforge gen go Device:2.19 --out . --package tr181`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" || opts.Package == "" {
@@ -53,4 +55,5 @@ func addGenFlags(cmd *cobra.Command, opts *gen.Options, out *string) {
 	cmd.Flags().StringArrayVar(&opts.Includes, "include", nil, "generate only this subtree, e.g. Device.WiFi. (repeatable)")
 	cmd.Flags().StringVar(&opts.Profile, "profile", "", "generate only what this profile requires, e.g. Baseline:1")
 	cmd.Flags().BoolVar(&opts.Descriptions, "descriptions", false, "include the data model's descriptions as doc comments (BBF text; for your own repos)")
+	cmd.Flags().StringVar(&opts.ImportPath, "import-path", "", "import path of the output package (default: from the go.mod above --out); its schema goes in the subpackage schema")
 }

@@ -17,8 +17,8 @@ import (
 	"github.com/dmforge/dmforge/cwmp/auth"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 	"github.com/dmforge/dmforge/cwmp/cpe/testacs"
-	"github.com/dmforge/dmforge/generated/tr098"
-	"github.com/dmforge/dmforge/generated/tr181"
+	tr098 "github.com/dmforge/dmforge/generated/tr098/schema"
+	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 	"github.com/dmforge/dmforge/model"
 )
 

@@ -31,7 +31,7 @@ import (
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 	"github.com/dmforge/dmforge/cwmp/cpe/testacs"
-	"github.com/dmforge/dmforge/generated/tr181"
+	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 )
 
 // ---- a test PKI, made once: a CA, signers it issued, and strangers ----

@@ -11,7 +11,7 @@ import (
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 	"github.com/dmforge/dmforge/cwmp/cpe/testacs"
-	"github.com/dmforge/dmforge/generated/tr181"
+	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 )
 
 func TestSim(t *testing.T) {

@@ -5,104 +5,60 @@ package tr098
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // InternetGatewayDeviceBulkDataStatus enumerates the values of InternetGatewayDevice.BulkData.Status.
 type InternetGatewayDeviceBulkDataStatus string
 
-func (e InternetGatewayDeviceBulkDataStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceBulkDataStatus_Enabled  InternetGatewayDeviceBulkDataStatus = "Enabled"
+	InternetGatewayDeviceBulkDataStatus_Enabled InternetGatewayDeviceBulkDataStatus = "Enabled"
+
 	InternetGatewayDeviceBulkDataStatus_Disabled InternetGatewayDeviceBulkDataStatus = "Disabled"
-	InternetGatewayDeviceBulkDataStatus_Error    InternetGatewayDeviceBulkDataStatus = "Error"
+
+	InternetGatewayDeviceBulkDataStatus_Error InternetGatewayDeviceBulkDataStatus = "Error"
 )
 
 // InternetGatewayDeviceBulkDataProtocols enumerates the values of InternetGatewayDevice.BulkData.Protocols.
 type InternetGatewayDeviceBulkDataProtocols string
 
-func (e InternetGatewayDeviceBulkDataProtocols) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceBulkDataProtocols_Streaming InternetGatewayDeviceBulkDataProtocols = "Streaming"
-	InternetGatewayDeviceBulkDataProtocols_File      InternetGatewayDeviceBulkDataProtocols = "File"
+
+	InternetGatewayDeviceBulkDataProtocols_File InternetGatewayDeviceBulkDataProtocols = "File"
 )
 
 // InternetGatewayDeviceBulkDataEncodingTypes enumerates the values of InternetGatewayDevice.BulkData.EncodingTypes.
 type InternetGatewayDeviceBulkDataEncodingTypes string
 
-func (e InternetGatewayDeviceBulkDataEncodingTypes) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceBulkDataEncodingTypes_XML InternetGatewayDeviceBulkDataEncodingTypes = "XML"
+
 	InternetGatewayDeviceBulkDataEncodingTypes_XDR InternetGatewayDeviceBulkDataEncodingTypes = "XDR"
 )
 
-var (
-	synInternetGatewayDeviceBulkData_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceBulkData_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Enabled"}, {Value: "Disabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceBulkData_MinReportingInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceBulkData_Protocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "Streaming"}, {Value: "File"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceBulkData_EncodingTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "XML"}, {Value: "XDR"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceBulkData_MaxNumberOfProfiles = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceBulkData_MaxNumberOfParameterReferences = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceBulkData_ProfileNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceBulkData holds the values of InternetGatewayDevice.BulkData. (object, readOnly, since 1.11)
+// InternetGatewayDeviceBulkData holds the values of InternetGatewayDevice.BulkData. (object, readOnly, since 1.11).
 type InternetGatewayDeviceBulkData struct {
-	// Enable: boolean, readWrite, since 1.11.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Enabled,Disabled,Error}, readOnly, since 1.11.
-	Status InternetGatewayDeviceBulkDataStatus `cwmp:"Status"`
-	// MinReportingInterval: unsignedInt seconds, readOnly, since 1.11.
-	MinReportingInterval uint32 `cwmp:"MinReportingInterval"`
-	// Protocols: list<string{Streaming,File}>, readOnly, since 1.11.
-	Protocols []InternetGatewayDeviceBulkDataProtocols `cwmp:"Protocols"`
-	// EncodingTypes: list<string{XML,XDR}>, readOnly, since 1.11.
-	EncodingTypes []InternetGatewayDeviceBulkDataEncodingTypes `cwmp:"EncodingTypes"`
-	// MaxNumberOfProfiles: int[-1:], readOnly, since 1.11.
-	MaxNumberOfProfiles int32 `cwmp:"MaxNumberOfProfiles"`
-	// MaxNumberOfParameterReferences: int[-1:], readOnly, since 1.11.
-	MaxNumberOfParameterReferences int32 `cwmp:"MaxNumberOfParameterReferences"`
-	// ProfileNumberOfEntries: unsignedInt, readOnly, since 1.11.
-	ProfileNumberOfEntries uint32 `cwmp:"ProfileNumberOfEntries"`
-	// InternetGatewayDevice.BulkData.Profile.{i}. instances by instance number
-	Profile map[uint32]*InternetGatewayDeviceBulkDataProfile `cwmp:"Profile.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceBulkDataStatus `json:"Status,omitzero"`
+
+	MinReportingInterval uint32 `json:"MinReportingInterval,omitzero"`
+
+	Protocols []InternetGatewayDeviceBulkDataProtocols `json:"Protocols,omitzero"`
+
+	EncodingTypes []InternetGatewayDeviceBulkDataEncodingTypes `json:"EncodingTypes,omitzero"`
+
+	MaxNumberOfProfiles int32 `json:"MaxNumberOfProfiles,omitzero"`
+
+	MaxNumberOfParameterReferences int32 `json:"MaxNumberOfParameterReferences,omitzero"`
+
+	ProfileNumberOfEntries uint32 `json:"ProfileNumberOfEntries,omitzero"`
+
+	Profile map[uint32]*InternetGatewayDeviceBulkDataProfile `json:"Profile,omitzero"`
 }
 
-// AddProfile creates instance i of InternetGatewayDevice.BulkData.Profile.{i}. (replacing any) and returns it
+// AddProfile creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceBulkData) AddProfile(i uint32) *InternetGatewayDeviceBulkDataProfile {
 	if o.Profile == nil {
 		o.Profile = map[uint32]*InternetGatewayDeviceBulkDataProfile{}
@@ -111,228 +67,82 @@ func (o *InternetGatewayDeviceBulkData) AddProfile(i uint32) *InternetGatewayDev
 	o.Profile[i] = x
 	return x
 }
-
-// GetProfile returns instance i of InternetGatewayDevice.BulkData.Profile.{i}.
-func (o *InternetGatewayDeviceBulkData) GetProfile(i uint32) (*InternetGatewayDeviceBulkDataProfile, bool) {
-	x, ok := o.Profile[i]
-	return x, ok
-}
-
-// DeleteProfile removes instance i of InternetGatewayDevice.BulkData.Profile.{i}.
-func (o *InternetGatewayDeviceBulkData) DeleteProfile(i uint32) {
-	delete(o.Profile, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceBulkData) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceBulkData) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceBulkData_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceBulkData_Protocols, model.FormatValue(model.TypeString, o.Protocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocols",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceBulkData_EncodingTypes, model.FormatValue(model.TypeString, o.EncodingTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EncodingTypes",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceBulkData_MaxNumberOfProfiles, int64(o.MaxNumberOfProfiles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxNumberOfProfiles",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceBulkData_MaxNumberOfParameterReferences, int64(o.MaxNumberOfParameterReferences)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxNumberOfParameterReferences",
-		})
-	}
+func (o *InternetGatewayDeviceBulkData) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 26, string(o.Status))
+	c.Wire(p, "Protocols", 25, model.JoinStrings(o.Protocols), len(o.Protocols) > 0)
+	c.Wire(p, "EncodingTypes", 3, model.JoinStrings(o.EncodingTypes), len(o.EncodingTypes) > 0)
+	c.Int(p, "MaxNumberOfProfiles", 5, int64(o.MaxNumberOfProfiles))
+	c.Int(p, "MaxNumberOfParameterReferences", 4, int64(o.MaxNumberOfParameterReferences))
 	for _, i := range model.SortedKeys(o.Profile) {
-		o.Profile[i].ValidateAt(prefix+"Profile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Profile[i].ValidateAt(c, model.InstanceOf(p, "Profile.", i))
 	}
 }
 
 // InternetGatewayDeviceBulkDataPath is the typed path of InternetGatewayDevice.BulkData.
 type InternetGatewayDeviceBulkDataPath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	Status                         model.ReadOnlyParam[InternetGatewayDeviceBulkDataStatus]
-	MinReportingInterval           model.ReadOnlyParam[uint32]
-	Protocols                      model.ReadOnlyParam[[]InternetGatewayDeviceBulkDataProtocols]
-	EncodingTypes                  model.ReadOnlyParam[[]InternetGatewayDeviceBulkDataEncodingTypes]
-	MaxNumberOfProfiles            model.ReadOnlyParam[int32]
-	MaxNumberOfParameterReferences model.ReadOnlyParam[int32]
-	ProfileNumberOfEntries         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EncodingTypes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	MaxNumberOfParameterReferences model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxNumberOfProfiles model.ReadOnlyParam[int32] `dm:"i"`
+
+	MinReportingInterval model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Protocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceBulkDataPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceBulkDataPath(prefix string) InternetGatewayDeviceBulkDataPath {
-	p := &prefix
-	return InternetGatewayDeviceBulkDataPath{
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EncodingTypes:                  model.NewReadOnly[[]InternetGatewayDeviceBulkDataEncodingTypes](p, "EncodingTypes", model.TypeString),
-		MaxNumberOfParameterReferences: model.NewReadOnly[int32](p, "MaxNumberOfParameterReferences", model.TypeInt),
-		MaxNumberOfProfiles:            model.NewReadOnly[int32](p, "MaxNumberOfProfiles", model.TypeInt),
-		MinReportingInterval:           model.NewReadOnly[uint32](p, "MinReportingInterval", model.TypeUnsignedInt),
-		ProfileNumberOfEntries:         model.NewReadOnly[uint32](p, "ProfileNumberOfEntries", model.TypeUnsignedInt),
-		Protocols:                      model.NewReadOnly[[]InternetGatewayDeviceBulkDataProtocols](p, "Protocols", model.TypeString),
-		Status:                         model.NewReadOnly[InternetGatewayDeviceBulkDataStatus](p, "Status", model.TypeString),
-		obj:                            model.NewObjectPath(p),
-	}
+// Profile returns the typed path of instance i.
+func (x InternetGatewayDeviceBulkDataPath) Profile(i uint32) (p InternetGatewayDeviceBulkDataProfilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Profile.", i))
+	return
 }
 
-// Profile returns the typed path of instance i of InternetGatewayDevice.BulkData.Profile.{i}.
-func (x InternetGatewayDeviceBulkDataPath) Profile(i uint32) InternetGatewayDeviceBulkDataProfilePath {
-	return newInternetGatewayDeviceBulkDataProfilePath(x.Path() + "Profile." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ProfileTable returns the table InternetGatewayDevice.BulkData.Profile.{i}. itself (for AddObject when writable)
+// ProfileTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceBulkDataPath) ProfileTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Profile.")
+	return model.NewWritableTable(x.ObjectPath, "Profile.")
 }
 
-var (
-	synInternetGatewayDeviceBulkDataProfile_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceBulkDataProfile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceBulkDataProfile_Protocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.Protocols",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceBulkDataProfile_EncodingType = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.EncodingTypes",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceBulkDataProfile_ReportingInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "86400",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synInternetGatewayDeviceBulkDataProfile_TimeReference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0001-01-01T00:00:00Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synInternetGatewayDeviceBulkDataProfile_StreamingHost = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceBulkDataProfile_StreamingPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4737",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceBulkDataProfile_StreamingSessionID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "57",
-			Min: "48",
-		}, {
-			Max: "90",
-			Min: "65",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceBulkDataProfile_FileTransferURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceBulkDataProfile_FileTransferUsername = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceBulkDataProfile_FileTransferPassword = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(64)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceBulkDataProfile_ControlFileFormat = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceBulkDataProfile_ParameterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceBulkDataProfile holds the values of InternetGatewayDevice.BulkData.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 1.11)
+// InternetGatewayDeviceBulkDataProfile holds the values of InternetGatewayDevice.BulkData.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 1.11).
 type InternetGatewayDeviceBulkDataProfile struct {
-	// Enable: boolean, readWrite, since 1.11.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), readWrite, since 1.11.
-	Alias string `cwmp:"Alias"`
-	// Protocol: string enumerationRef, readWrite, since 1.11.
-	Protocol string `cwmp:"Protocol"`
-	// EncodingType: string enumerationRef, readWrite, since 1.11.
-	EncodingType string `cwmp:"EncodingType"`
-	// ReportingInterval: unsignedInt[1:] seconds, readWrite, since 1.11.
-	ReportingInterval uint32 `cwmp:"ReportingInterval"`
-	// TimeReference: dateTime, readWrite, since 1.11.
-	TimeReference time.Time `cwmp:"TimeReference"`
-	// StreamingHost: string(:256), readWrite, since 1.11.
-	StreamingHost string `cwmp:"StreamingHost"`
-	// StreamingPort: unsignedInt[0:65535], readWrite, since 1.11.
-	StreamingPort uint32 `cwmp:"StreamingPort"`
-	// StreamingSessionID: unsignedInt[48:57,65:90], readWrite, since 1.11.
-	StreamingSessionID uint32 `cwmp:"StreamingSessionID"`
-	// FileTransferURL: string(:256), readWrite, since 1.11.
-	FileTransferURL string `cwmp:"FileTransferURL"`
-	// FileTransferUsername: string(:64), readWrite, since 1.11.
-	FileTransferUsername string `cwmp:"FileTransferUsername"`
-	// FileTransferPassword: string(:64), readWrite, since 1.11.
-	FileTransferPassword string `cwmp:"FileTransferPassword"`
-	// ControlFileFormat: string(:128), readWrite, since 1.11.
-	ControlFileFormat string `cwmp:"ControlFileFormat"`
-	// ParameterNumberOfEntries: unsignedInt, readOnly, since 1.11.
-	ParameterNumberOfEntries uint32 `cwmp:"ParameterNumberOfEntries"`
-	// InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}. instances by instance number
-	Parameter map[uint32]*InternetGatewayDeviceBulkDataProfileParameter `cwmp:"Parameter.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Protocol string `json:"Protocol,omitzero"`
+
+	EncodingType string `json:"EncodingType,omitzero"`
+
+	ReportingInterval uint32 `json:"ReportingInterval,omitzero"`
+
+	TimeReference time.Time `json:"TimeReference,omitzero"`
+
+	StreamingHost string `json:"StreamingHost,omitzero"`
+
+	StreamingPort uint32 `json:"StreamingPort,omitzero"`
+
+	StreamingSessionID uint32 `json:"StreamingSessionID,omitzero"`
+
+	FileTransferURL string `json:"FileTransferURL,omitzero"`
+
+	FileTransferUsername string `json:"FileTransferUsername,omitzero"`
+
+	FileTransferPassword string `json:"FileTransferPassword,omitzero"`
+
+	ControlFileFormat string `json:"ControlFileFormat,omitzero"`
+
+	ParameterNumberOfEntries uint32 `json:"ParameterNumberOfEntries,omitzero"`
+
+	Parameter map[uint32]*InternetGatewayDeviceBulkDataProfileParameter `json:"Parameter,omitzero"`
 }
 
-// AddParameter creates instance i of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}. (replacing any) and returns it
+// AddParameter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceBulkDataProfile) AddParameter(i uint32) *InternetGatewayDeviceBulkDataProfileParameter {
 	if o.Parameter == nil {
 		o.Parameter = map[uint32]*InternetGatewayDeviceBulkDataProfileParameter{}
@@ -341,569 +151,75 @@ func (o *InternetGatewayDeviceBulkDataProfile) AddParameter(i uint32) *InternetG
 	o.Parameter[i] = x
 	return x
 }
-
-// GetParameter returns instance i of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}.
-func (o *InternetGatewayDeviceBulkDataProfile) GetParameter(i uint32) (*InternetGatewayDeviceBulkDataProfileParameter, bool) {
-	x, ok := o.Parameter[i]
-	return x, ok
-}
-
-// DeleteParameter removes instance i of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}.
-func (o *InternetGatewayDeviceBulkDataProfile) DeleteParameter(i uint32) {
-	delete(o.Parameter, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceBulkDataProfile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceBulkDataProfile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceBulkDataProfile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceBulkDataProfile_ReportingInterval, uint64(o.ReportingInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportingInterval",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceBulkDataProfile_StreamingHost, o.StreamingHost); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StreamingHost",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceBulkDataProfile_StreamingPort, uint64(o.StreamingPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StreamingPort",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceBulkDataProfile_StreamingSessionID, uint64(o.StreamingSessionID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StreamingSessionID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceBulkDataProfile_FileTransferURL, o.FileTransferURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FileTransferURL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceBulkDataProfile_FileTransferUsername, o.FileTransferUsername); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FileTransferUsername",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceBulkDataProfile_FileTransferPassword, o.FileTransferPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FileTransferPassword",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceBulkDataProfile_ControlFileFormat, o.ControlFileFormat); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControlFileFormat",
-		})
-	}
+func (o *InternetGatewayDeviceBulkDataProfile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 8, o.Alias)
+	c.Uint(p, "ReportingInterval", 19, uint64(o.ReportingInterval))
+	c.String(p, "StreamingHost", 20, o.StreamingHost)
+	c.Uint(p, "StreamingPort", 21, uint64(o.StreamingPort))
+	c.Uint(p, "StreamingSessionID", 22, uint64(o.StreamingSessionID))
+	c.String(p, "FileTransferURL", 13, o.FileTransferURL)
+	c.String(p, "FileTransferUsername", 14, o.FileTransferUsername)
+	c.String(p, "FileTransferPassword", 12, o.FileTransferPassword)
+	c.String(p, "ControlFileFormat", 9, o.ControlFileFormat)
 	for _, i := range model.SortedKeys(o.Parameter) {
-		o.Parameter[i].ValidateAt(prefix+"Parameter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Parameter[i].ValidateAt(c, model.InstanceOf(p, "Parameter.", i))
 	}
 }
 
 // InternetGatewayDeviceBulkDataProfilePath is the typed path of InternetGatewayDevice.BulkData.Profile.{i}.
 type InternetGatewayDeviceBulkDataProfilePath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Alias                    model.ReadWriteParam[string]
-	Protocol                 model.ReadWriteParam[string]
-	EncodingType             model.ReadWriteParam[string]
-	ReportingInterval        model.ReadWriteParam[uint32]
-	TimeReference            model.ReadWriteParam[time.Time]
-	StreamingHost            model.ReadWriteParam[string]
-	StreamingPort            model.ReadWriteParam[uint32]
-	StreamingSessionID       model.ReadWriteParam[uint32]
-	FileTransferURL          model.ReadWriteParam[string]
-	FileTransferUsername     model.ReadWriteParam[string]
-	FileTransferPassword     model.ReadWriteParam[string]
-	ControlFileFormat        model.ReadWriteParam[string]
-	ParameterNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ControlFileFormat model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EncodingType model.ReadWriteParam[string] `dm:"s"`
+
+	FileTransferPassword model.ReadWriteParam[string] `dm:"s"`
+
+	FileTransferURL model.ReadWriteParam[string] `dm:"s"`
+
+	FileTransferUsername model.ReadWriteParam[string] `dm:"s"`
+
+	ParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[string] `dm:"s"`
+
+	ReportingInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	StreamingHost model.ReadWriteParam[string] `dm:"s"`
+
+	StreamingPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	StreamingSessionID model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceBulkDataProfilePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceBulkDataProfilePath(prefix string) InternetGatewayDeviceBulkDataProfilePath {
-	p := &prefix
-	return InternetGatewayDeviceBulkDataProfilePath{
-		Alias:                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ControlFileFormat:        model.NewReadWrite[string](p, "ControlFileFormat", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EncodingType:             model.NewReadWrite[string](p, "EncodingType", model.TypeString),
-		FileTransferPassword:     model.NewReadWrite[string](p, "FileTransferPassword", model.TypeString),
-		FileTransferURL:          model.NewReadWrite[string](p, "FileTransferURL", model.TypeString),
-		FileTransferUsername:     model.NewReadWrite[string](p, "FileTransferUsername", model.TypeString),
-		ParameterNumberOfEntries: model.NewReadOnly[uint32](p, "ParameterNumberOfEntries", model.TypeUnsignedInt),
-		Protocol:                 model.NewReadWrite[string](p, "Protocol", model.TypeString),
-		ReportingInterval:        model.NewReadWrite[uint32](p, "ReportingInterval", model.TypeUnsignedInt),
-		StreamingHost:            model.NewReadWrite[string](p, "StreamingHost", model.TypeString),
-		StreamingPort:            model.NewReadWrite[uint32](p, "StreamingPort", model.TypeUnsignedInt),
-		StreamingSessionID:       model.NewReadWrite[uint32](p, "StreamingSessionID", model.TypeUnsignedInt),
-		TimeReference:            model.NewReadWrite[time.Time](p, "TimeReference", model.TypeDateTime),
-		obj:                      model.NewObjectPath(p),
-	}
+// Parameter returns the typed path of instance i.
+func (x InternetGatewayDeviceBulkDataProfilePath) Parameter(i uint32) (p InternetGatewayDeviceBulkDataProfileParameterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Parameter.", i))
+	return
 }
 
-// Parameter returns the typed path of instance i of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}.
-func (x InternetGatewayDeviceBulkDataProfilePath) Parameter(i uint32) InternetGatewayDeviceBulkDataProfileParameterPath {
-	return newInternetGatewayDeviceBulkDataProfileParameterPath(x.Path() + "Parameter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ParameterTable returns the table InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}. itself (for AddObject when writable)
+// ParameterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceBulkDataProfilePath) ParameterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Parameter.")
+	return model.NewWritableTable(x.ObjectPath, "Parameter.")
 }
 
-var (
-	synInternetGatewayDeviceBulkDataProfileParameter_Reference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "any",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceBulkDataProfileParameter holds the values of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.11)
+// InternetGatewayDeviceBulkDataProfileParameter holds the values of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.11).
 type InternetGatewayDeviceBulkDataProfileParameter struct {
-	// Reference: string(:256) pathRef, readWrite, since 1.11.
-	Reference string `cwmp:"Reference"`
+	Reference string `json:"Reference,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceBulkDataProfileParameter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceBulkDataProfileParameter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceBulkDataProfileParameter_Reference, o.Reference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Reference",
-		})
-	}
+func (o *InternetGatewayDeviceBulkDataProfileParameter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Reference", 16, o.Reference)
 }
 
 // InternetGatewayDeviceBulkDataProfileParameterPath is the typed path of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}.
 type InternetGatewayDeviceBulkDataProfileParameterPath struct {
-	obj       model.ObjectPath
-	Reference model.ReadWriteParam[string]
-}
-
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceBulkDataProfileParameterPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceBulkDataProfileParameterPath(prefix string) InternetGatewayDeviceBulkDataProfileParameterPath {
-	p := &prefix
-	return InternetGatewayDeviceBulkDataProfileParameterPath{
-		Reference: model.NewReadWrite[string](p, "Reference", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var schemaBulkdata = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.BulkData.",
-	Version:    "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Enable",
-	Syntax:  synInternetGatewayDeviceBulkData_Enable,
-	Version: "1.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.BulkData.Status",
-	Syntax:  synInternetGatewayDeviceBulkData_Status,
-	Version: "1.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.BulkData.MinReportingInterval",
-	Syntax:  synInternetGatewayDeviceBulkData_MinReportingInterval,
-	Version: "1.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.BulkData.Protocols",
-	Syntax:  synInternetGatewayDeviceBulkData_Protocols,
-	Version: "1.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.BulkData.EncodingTypes",
-	Syntax:  synInternetGatewayDeviceBulkData_EncodingTypes,
-	Version: "1.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.BulkData.MaxNumberOfProfiles",
-	Syntax:  synInternetGatewayDeviceBulkData_MaxNumberOfProfiles,
-	Version: "1.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.BulkData.MaxNumberOfParameterReferences",
-	Syntax:  synInternetGatewayDeviceBulkData_MaxNumberOfParameterReferences,
-	Version: "1.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.BulkData.ProfileNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceBulkData_ProfileNumberOfEntries,
-	Version: "1.11",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProfileNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.BulkData.Profile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_Enable,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.Alias",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_Alias,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.Protocol",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_Protocol,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.EncodingType",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_EncodingType,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.ReportingInterval",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_ReportingInterval,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.TimeReference",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_TimeReference,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.StreamingHost",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_StreamingHost,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.StreamingPort",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_StreamingPort,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.StreamingSessionID",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_StreamingSessionID,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.FileTransferURL",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_FileTransferURL,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.FileTransferUsername",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_FileTransferUsername,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.FileTransferPassword",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_FileTransferPassword,
-	Version: "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.ControlFileFormat",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_ControlFileFormat,
-	Version: "1.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.ParameterNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceBulkDataProfile_ParameterNumberOfEntries,
-	Version: "1.11",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ParameterNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}.",
-	Version:             "1.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}.Reference",
-	Syntax:  synInternetGatewayDeviceBulkDataProfileParameter_Reference,
-	Version: "1.11",
-}}
-
-// InternetGatewayDeviceBulkDataImpl is what a device implements for InternetGatewayDevice.BulkData; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceBulkDataImpl to implement only some methods.
-type InternetGatewayDeviceBulkDataImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceBulkDataStatus, error)
-	MinReportingInterval(inst []uint32) (uint32, error)
-	Protocols(inst []uint32) ([]InternetGatewayDeviceBulkDataProtocols, error)
-	EncodingTypes(inst []uint32) ([]InternetGatewayDeviceBulkDataEncodingTypes, error)
-	MaxNumberOfProfiles(inst []uint32) (int32, error)
-	MaxNumberOfParameterReferences(inst []uint32) (int32, error)
-	ProfileNumberOfEntries(inst []uint32) (uint32, error)
-	ProfileInstances(inst []uint32) []uint32
-	AddProfile(inst []uint32) (uint32, error)
-	DeleteProfile(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceBulkDataImpl implements InternetGatewayDeviceBulkDataImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceBulkDataImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) Status(inst []uint32) (InternetGatewayDeviceBulkDataStatus, error) {
-	var zero InternetGatewayDeviceBulkDataStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) MinReportingInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) Protocols(inst []uint32) ([]InternetGatewayDeviceBulkDataProtocols, error) {
-	var zero []InternetGatewayDeviceBulkDataProtocols
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) EncodingTypes(inst []uint32) ([]InternetGatewayDeviceBulkDataEncodingTypes, error) {
-	var zero []InternetGatewayDeviceBulkDataEncodingTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) MaxNumberOfProfiles(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) MaxNumberOfParameterReferences(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) ProfileNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) ProfileInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) AddProfile(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataImpl) DeleteProfile(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceBulkDataProfileImpl is what a device implements for InternetGatewayDevice.BulkData.Profile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceBulkDataProfileImpl to implement only some methods.
-type InternetGatewayDeviceBulkDataProfileImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Protocol(inst []uint32) (string, error)
-	SetProtocol(inst []uint32, v string) error
-	EncodingType(inst []uint32) (string, error)
-	SetEncodingType(inst []uint32, v string) error
-	ReportingInterval(inst []uint32) (uint32, error)
-	SetReportingInterval(inst []uint32, v uint32) error
-	TimeReference(inst []uint32) (time.Time, error)
-	SetTimeReference(inst []uint32, v time.Time) error
-	StreamingHost(inst []uint32) (string, error)
-	SetStreamingHost(inst []uint32, v string) error
-	StreamingPort(inst []uint32) (uint32, error)
-	SetStreamingPort(inst []uint32, v uint32) error
-	StreamingSessionID(inst []uint32) (uint32, error)
-	SetStreamingSessionID(inst []uint32, v uint32) error
-	FileTransferURL(inst []uint32) (string, error)
-	SetFileTransferURL(inst []uint32, v string) error
-	FileTransferUsername(inst []uint32) (string, error)
-	SetFileTransferUsername(inst []uint32, v string) error
-	FileTransferPassword(inst []uint32) (string, error)
-	SetFileTransferPassword(inst []uint32, v string) error
-	ControlFileFormat(inst []uint32) (string, error)
-	SetControlFileFormat(inst []uint32, v string) error
-	ParameterNumberOfEntries(inst []uint32) (uint32, error)
-	ParameterInstances(inst []uint32) []uint32
-	AddParameter(inst []uint32) (uint32, error)
-	DeleteParameter(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceBulkDataProfileImpl implements InternetGatewayDeviceBulkDataProfileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceBulkDataProfileImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) Protocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetProtocol(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) EncodingType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetEncodingType(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) ReportingInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetReportingInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) TimeReference(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetTimeReference(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) StreamingHost(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetStreamingHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) StreamingPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetStreamingPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) StreamingSessionID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetStreamingSessionID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) FileTransferURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetFileTransferURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) FileTransferUsername(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetFileTransferUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) FileTransferPassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetFileTransferPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) ControlFileFormat(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetControlFileFormat(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) ParameterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) ParameterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) AddParameter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) DeleteParameter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceBulkDataProfileParameterImpl is what a device implements for InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceBulkDataProfileParameterImpl to implement only some methods.
-type InternetGatewayDeviceBulkDataProfileParameterImpl interface {
-	Reference(inst []uint32) (string, error)
-	SetReference(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceBulkDataProfileParameterImpl implements InternetGatewayDeviceBulkDataProfileParameterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceBulkDataProfileParameterImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceBulkDataProfileParameterImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceBulkDataProfileParameterImpl) SetReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	model.ObjectPath
+	Reference model.ReadWriteParam[string] `dm:"s"`
 }

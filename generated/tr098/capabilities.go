@@ -5,191 +5,57 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-var ()
-
-// InternetGatewayDeviceCapabilities holds the values of InternetGatewayDevice.Capabilities. (object, readOnly, since 1.3)
+// InternetGatewayDeviceCapabilities holds the values of InternetGatewayDevice.Capabilities. (object, readOnly, since 1.3).
 type InternetGatewayDeviceCapabilities struct {
-	PerformanceDiagnostic *InternetGatewayDeviceCapabilitiesPerformanceDiagnostic `cwmp:"PerformanceDiagnostic."`
+	PerformanceDiagnostic *InternetGatewayDeviceCapabilitiesPerformanceDiagnostic `json:"PerformanceDiagnostic,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceCapabilities) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceCapabilities) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceCapabilities) ValidateAt(c *model.Checker, p string) {
 	if o.PerformanceDiagnostic != nil {
-		o.PerformanceDiagnostic.ValidateAt(prefix+"PerformanceDiagnostic.", v)
+		o.PerformanceDiagnostic.ValidateAt(c, p+"PerformanceDiagnostic.")
 	}
 }
 
 // InternetGatewayDeviceCapabilitiesPath is the typed path of InternetGatewayDevice.Capabilities.
 type InternetGatewayDeviceCapabilitiesPath struct {
-	obj                   model.ObjectPath
-	PerformanceDiagnostic InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath
-}
-
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceCapabilitiesPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceCapabilitiesPath(prefix string) InternetGatewayDeviceCapabilitiesPath {
-	p := &prefix
-	return InternetGatewayDeviceCapabilitiesPath{
-		PerformanceDiagnostic: newInternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath(prefix + "PerformanceDiagnostic."),
-		obj:                   model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	PerformanceDiagnostic InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath `dm:"PerformanceDiagnostic."`
 }
 
 // InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports enumerates the values of InternetGatewayDevice.Capabilities.PerformanceDiagnostic.DownloadTransports.
 type InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports string
 
-func (e InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports_HTTP InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports = "HTTP"
-	InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports_FTP  InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports = "FTP"
+
+	InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports_FTP InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports = "FTP"
 )
 
 // InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports enumerates the values of InternetGatewayDevice.Capabilities.PerformanceDiagnostic.UploadTransports.
 type InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports string
 
-func (e InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports_HTTP InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports = "HTTP"
-	InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports_FTP  InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports = "FTP"
+
+	InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports_FTP InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports = "FTP"
 )
 
-var (
-	synInternetGatewayDeviceCapabilitiesPerformanceDiagnostic_DownloadTransports = &model.Syntax{
-		Enums: []model.Enum{{Value: "HTTP"}, {
-			Optional: true,
-			Value:    "FTP",
-		}},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceCapabilitiesPerformanceDiagnostic_UploadTransports = &model.Syntax{
-		Enums: []model.Enum{{Value: "HTTP"}, {
-			Optional: true,
-			Value:    "FTP",
-		}},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceCapabilitiesPerformanceDiagnostic holds the values of InternetGatewayDevice.Capabilities.PerformanceDiagnostic. (object, readOnly, since 1.3)
+// InternetGatewayDeviceCapabilitiesPerformanceDiagnostic holds the values of InternetGatewayDevice.Capabilities.PerformanceDiagnostic. (object, readOnly, since 1.3).
 type InternetGatewayDeviceCapabilitiesPerformanceDiagnostic struct {
-	// DownloadTransports: list<string{HTTP,FTP}>, readOnly, since 1.3.
-	DownloadTransports []InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports `cwmp:"DownloadTransports"`
-	// UploadTransports: list<string{HTTP,FTP}>, readOnly, since 1.3.
-	UploadTransports []InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports `cwmp:"UploadTransports"`
+	DownloadTransports []InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports `json:"DownloadTransports,omitzero"`
+
+	UploadTransports []InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports `json:"UploadTransports,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceCapabilitiesPerformanceDiagnostic) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceCapabilitiesPerformanceDiagnostic) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synInternetGatewayDeviceCapabilitiesPerformanceDiagnostic_DownloadTransports, model.FormatValue(model.TypeString, o.DownloadTransports)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DownloadTransports",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceCapabilitiesPerformanceDiagnostic_UploadTransports, model.FormatValue(model.TypeString, o.UploadTransports)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UploadTransports",
-		})
-	}
+func (o *InternetGatewayDeviceCapabilitiesPerformanceDiagnostic) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "DownloadTransports", 29, model.JoinStrings(o.DownloadTransports), len(o.DownloadTransports) > 0)
+	c.Wire(p, "UploadTransports", 30, model.JoinStrings(o.UploadTransports), len(o.UploadTransports) > 0)
 }
 
 // InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath is the typed path of InternetGatewayDevice.Capabilities.PerformanceDiagnostic.
 type InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath struct {
-	obj                model.ObjectPath
-	DownloadTransports model.ReadOnlyParam[[]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports]
-	UploadTransports   model.ReadOnlyParam[[]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports]
-}
+	model.ObjectPath
+	DownloadTransports model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath(prefix string) InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath {
-	p := &prefix
-	return InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath{
-		DownloadTransports: model.NewReadOnly[[]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports](p, "DownloadTransports", model.TypeString),
-		UploadTransports:   model.NewReadOnly[[]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports](p, "UploadTransports", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var schemaCapabilities = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.Capabilities.",
-	Version:    "1.3",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.Capabilities.PerformanceDiagnostic.",
-	Version:    "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Capabilities.PerformanceDiagnostic.DownloadTransports",
-	Syntax:  synInternetGatewayDeviceCapabilitiesPerformanceDiagnostic_DownloadTransports,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Capabilities.PerformanceDiagnostic.UploadTransports",
-	Syntax:  synInternetGatewayDeviceCapabilitiesPerformanceDiagnostic_UploadTransports,
-	Version: "1.3",
-}}
-
-// InternetGatewayDeviceCapabilitiesImpl is what a device implements for InternetGatewayDevice.Capabilities; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceCapabilitiesImpl to implement only some methods.
-type InternetGatewayDeviceCapabilitiesImpl interface{}
-
-// UnimplementedInternetGatewayDeviceCapabilitiesImpl implements InternetGatewayDeviceCapabilitiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceCapabilitiesImpl struct{}
-
-// InternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl is what a device implements for InternetGatewayDevice.Capabilities.PerformanceDiagnostic; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl to implement only some methods.
-type InternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl interface {
-	DownloadTransports(inst []uint32) ([]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports, error)
-	UploadTransports(inst []uint32) ([]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports, error)
-}
-
-// UnimplementedInternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl implements InternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl) DownloadTransports(inst []uint32) ([]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports, error) {
-	var zero []InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl) UploadTransports(inst []uint32) ([]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports, error) {
-	var zero []InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports
-	return zero, model.ErrNotSupported
+	UploadTransports model.ReadOnlyParam[[]string] `dm:"s"`
 }

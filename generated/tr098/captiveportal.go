@@ -8,169 +8,41 @@ import "github.com/dmforge/dmforge/model"
 // InternetGatewayDeviceCaptivePortalStatus enumerates the values of InternetGatewayDevice.CaptivePortal.Status.
 type InternetGatewayDeviceCaptivePortalStatus string
 
-func (e InternetGatewayDeviceCaptivePortalStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceCaptivePortalStatus_Disabled       InternetGatewayDeviceCaptivePortalStatus = "Disabled"
-	InternetGatewayDeviceCaptivePortalStatus_Enabled        InternetGatewayDeviceCaptivePortalStatus = "Enabled"
+	InternetGatewayDeviceCaptivePortalStatus_Disabled InternetGatewayDeviceCaptivePortalStatus = "Disabled"
+
+	InternetGatewayDeviceCaptivePortalStatus_Enabled InternetGatewayDeviceCaptivePortalStatus = "Enabled"
+
 	InternetGatewayDeviceCaptivePortalStatus_Error_URLEmpty InternetGatewayDeviceCaptivePortalStatus = "Error_URLEmpty"
-	InternetGatewayDeviceCaptivePortalStatus_Error          InternetGatewayDeviceCaptivePortalStatus = "Error"
+
+	InternetGatewayDeviceCaptivePortalStatus_Error InternetGatewayDeviceCaptivePortalStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceCaptivePortal_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceCaptivePortal_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_URLEmpty"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceCaptivePortal_AllowedList = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(10000)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceCaptivePortal_CaptivePortalURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(2000)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceCaptivePortal holds the values of InternetGatewayDevice.CaptivePortal. (object, readOnly, since 1.4)
+// InternetGatewayDeviceCaptivePortal holds the values of InternetGatewayDevice.CaptivePortal. (object, readOnly, since 1.4).
 type InternetGatewayDeviceCaptivePortal struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_URLEmpty,Error}, readOnly, since 1.4.
-	Status InternetGatewayDeviceCaptivePortalStatus `cwmp:"Status"`
-	// AllowedList: list(:10000)<string>, readWrite, since 1.4.
-	AllowedList []string `cwmp:"AllowedList"`
-	// CaptivePortalURL: string(:2000), readWrite, since 1.4.
-	CaptivePortalURL string `cwmp:"CaptivePortalURL"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceCaptivePortalStatus `json:"Status,omitzero"`
+
+	AllowedList []string `json:"AllowedList,omitzero"`
+
+	CaptivePortalURL string `json:"CaptivePortalURL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceCaptivePortal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceCaptivePortal) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceCaptivePortal_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceCaptivePortal_AllowedList, model.FormatValue(model.TypeString, o.AllowedList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedList",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceCaptivePortal_CaptivePortalURL, o.CaptivePortalURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CaptivePortalURL",
-		})
-	}
+func (o *InternetGatewayDeviceCaptivePortal) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 35, string(o.Status))
+	c.Wire(p, "AllowedList", 32, model.JoinStrings(o.AllowedList), len(o.AllowedList) > 0)
+	c.String(p, "CaptivePortalURL", 33, o.CaptivePortalURL)
 }
 
 // InternetGatewayDeviceCaptivePortalPath is the typed path of InternetGatewayDevice.CaptivePortal.
 type InternetGatewayDeviceCaptivePortalPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Status           model.ReadOnlyParam[InternetGatewayDeviceCaptivePortalStatus]
-	AllowedList      model.ReadWriteParam[[]string]
-	CaptivePortalURL model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	AllowedList model.ReadWriteParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceCaptivePortalPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceCaptivePortalPath(prefix string) InternetGatewayDeviceCaptivePortalPath {
-	p := &prefix
-	return InternetGatewayDeviceCaptivePortalPath{
-		AllowedList:      model.NewReadWrite[[]string](p, "AllowedList", model.TypeString),
-		CaptivePortalURL: model.NewReadWrite[string](p, "CaptivePortalURL", model.TypeString),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Status:           model.NewReadOnly[InternetGatewayDeviceCaptivePortalStatus](p, "Status", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
+	CaptivePortalURL model.ReadWriteParam[string] `dm:"s"`
 
-var schemaCaptiveportal = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.CaptivePortal.",
-	Version:    "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.CaptivePortal.Enable",
-	Syntax:  synInternetGatewayDeviceCaptivePortal_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.CaptivePortal.Status",
-	Syntax:  synInternetGatewayDeviceCaptivePortal_Status,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.CaptivePortal.AllowedList",
-	Syntax:  synInternetGatewayDeviceCaptivePortal_AllowedList,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.CaptivePortal.CaptivePortalURL",
-	Syntax:  synInternetGatewayDeviceCaptivePortal_CaptivePortalURL,
-	Version: "1.4",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// InternetGatewayDeviceCaptivePortalImpl is what a device implements for InternetGatewayDevice.CaptivePortal; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceCaptivePortalImpl to implement only some methods.
-type InternetGatewayDeviceCaptivePortalImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceCaptivePortalStatus, error)
-	AllowedList(inst []uint32) ([]string, error)
-	SetAllowedList(inst []uint32, v []string) error
-	CaptivePortalURL(inst []uint32) (string, error)
-	SetCaptivePortalURL(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceCaptivePortalImpl implements InternetGatewayDeviceCaptivePortalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceCaptivePortalImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) Status(inst []uint32) (InternetGatewayDeviceCaptivePortalStatus, error) {
-	var zero InternetGatewayDeviceCaptivePortalStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) AllowedList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) SetAllowedList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) CaptivePortalURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) SetCaptivePortalURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -5,112 +5,22 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceDeviceConfig_PersistentData = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceConfig_ConfigFile = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32768)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDeviceConfig holds the values of InternetGatewayDevice.DeviceConfig. (object, readOnly, since 1.0)
+// InternetGatewayDeviceDeviceConfig holds the values of InternetGatewayDevice.DeviceConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceDeviceConfig struct {
-	// PersistentData: string(:256), readWrite, since 1.0.
-	PersistentData string `cwmp:"PersistentData"`
-	// ConfigFile: string(:32768), readWrite, since 1.0.
-	ConfigFile string `cwmp:"ConfigFile"`
+	PersistentData string `json:"PersistentData,omitzero"`
+
+	ConfigFile string `json:"ConfigFile,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDeviceConfig_PersistentData, o.PersistentData); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PersistentData",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceConfig_ConfigFile, o.ConfigFile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConfigFile",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "PersistentData", 69, o.PersistentData)
+	c.String(p, "ConfigFile", 68, o.ConfigFile)
 }
 
 // InternetGatewayDeviceDeviceConfigPath is the typed path of InternetGatewayDevice.DeviceConfig.
 type InternetGatewayDeviceDeviceConfigPath struct {
-	obj            model.ObjectPath
-	PersistentData model.ReadWriteParam[string]
-	ConfigFile     model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	ConfigFile model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceConfigPath(prefix string) InternetGatewayDeviceDeviceConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceConfigPath{
-		ConfigFile:     model.NewReadWrite[string](p, "ConfigFile", model.TypeString),
-		PersistentData: model.NewReadWrite[string](p, "PersistentData", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var schemaDeviceconfig = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DeviceConfig.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DeviceConfig.PersistentData",
-	Syntax:  synInternetGatewayDeviceDeviceConfig_PersistentData,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DeviceConfig.ConfigFile",
-	Syntax:  synInternetGatewayDeviceDeviceConfig_ConfigFile,
-	Version: "1.0",
-}}
-
-// InternetGatewayDeviceDeviceConfigImpl is what a device implements for InternetGatewayDevice.DeviceConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceConfigImpl to implement only some methods.
-type InternetGatewayDeviceDeviceConfigImpl interface {
-	PersistentData(inst []uint32) (string, error)
-	SetPersistentData(inst []uint32, v string) error
-	ConfigFile(inst []uint32) (string, error)
-	SetConfigFile(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceDeviceConfigImpl implements InternetGatewayDeviceDeviceConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceConfigImpl) PersistentData(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceConfigImpl) SetPersistentData(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceConfigImpl) ConfigFile(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceConfigImpl) SetConfigFile(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	PersistentData model.ReadWriteParam[string] `dm:"s"`
 }

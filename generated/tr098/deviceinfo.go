@@ -5,165 +5,72 @@ package tr098
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synInternetGatewayDeviceDeviceInfo_Manufacturer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_ModelName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_HardwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_SoftwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_ModemFirmwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_EnabledOptions = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_AdditionalHardwareVersion = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_AdditionalSoftwareVersion = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_SpecVersion = &model.Syntax{
-		Default: &model.Default{
-			Status: "deleted",
-			Type:   "object",
-			Value:  "1.0",
-		},
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_ProvisioningCode = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_UpTime       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceDeviceInfo_FirstUseDate = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDeviceInfo_DeviceLog    = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32768)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_VendorConfigFileNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceDeviceInfo_SupportedDataModelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceDeviceInfo_ProcessorNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceDeviceInfo_VendorLogFileNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceDeviceInfo_LocationNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceDeviceInfo_DeviceCategory                    = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfo_ModelNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDeviceInfo holds the values of InternetGatewayDevice.DeviceInfo. (object, readOnly, since 1.0)
+// InternetGatewayDeviceDeviceInfo holds the values of InternetGatewayDevice.DeviceInfo. (object, readOnly, since 1.0).
 type InternetGatewayDeviceDeviceInfo struct {
-	// Manufacturer: string(:64), readOnly, since 1.0.
-	Manufacturer string `cwmp:"Manufacturer"`
-	// ManufacturerOUI: string(6:6) ~1 pattern, readOnly, since 1.0.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// ModelName: string(:64), readOnly, since 1.0.
-	ModelName string `cwmp:"ModelName"`
-	// Description: string(:256), readOnly, since 1.0.
-	Description string `cwmp:"Description"`
-	// ProductClass: string(:64), readOnly, since 1.0.
-	ProductClass string `cwmp:"ProductClass"`
-	// SerialNumber: string(:64), readOnly, since 1.0.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// HardwareVersion: string(:64), readOnly, since 1.0.
-	HardwareVersion string `cwmp:"HardwareVersion"`
-	// SoftwareVersion: string(:64), readOnly, since 1.0.
-	SoftwareVersion string `cwmp:"SoftwareVersion"`
-	// ModemFirmwareVersion: string(:64), readOnly, since 1.0.
-	ModemFirmwareVersion string `cwmp:"ModemFirmwareVersion"`
-	// EnabledOptions: list(:1024)<string>, readOnly, since 1.0, deprecated.
-	EnabledOptions []string `cwmp:"EnabledOptions"`
-	// AdditionalHardwareVersion: list(:64)<string>, readOnly, since 1.0.
-	AdditionalHardwareVersion []string `cwmp:"AdditionalHardwareVersion"`
-	// AdditionalSoftwareVersion: list(:64)<string>, readOnly, since 1.0.
-	AdditionalSoftwareVersion []string `cwmp:"AdditionalSoftwareVersion"`
-	// SpecVersion: string(:16), readOnly, since 1.0, deprecated.
-	SpecVersion string `cwmp:"SpecVersion"`
-	// ProvisioningCode: string(:64), readWrite, since 1.0.
-	ProvisioningCode string `cwmp:"ProvisioningCode"`
-	// UpTime: unsignedInt, readOnly, since 1.0.
-	UpTime uint32 `cwmp:"UpTime"`
-	// FirstUseDate: dateTime, readOnly, since 1.0.
-	FirstUseDate time.Time `cwmp:"FirstUseDate"`
-	// DeviceLog: string(:32768), readOnly, since 1.0.
-	DeviceLog string `cwmp:"DeviceLog"`
-	// VendorConfigFileNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	VendorConfigFileNumberOfEntries uint32 `cwmp:"VendorConfigFileNumberOfEntries"`
-	// SupportedDataModelNumberOfEntries: unsignedInt, readOnly, since 1.6.
-	SupportedDataModelNumberOfEntries uint32 `cwmp:"SupportedDataModelNumberOfEntries"`
-	// ProcessorNumberOfEntries: unsignedInt, readOnly, since 1.8.
-	ProcessorNumberOfEntries uint32 `cwmp:"ProcessorNumberOfEntries"`
-	// VendorLogFileNumberOfEntries: unsignedInt, readOnly, since 1.8.
-	VendorLogFileNumberOfEntries uint32 `cwmp:"VendorLogFileNumberOfEntries"`
-	// LocationNumberOfEntries: unsignedInt, readOnly, since 1.10.
-	LocationNumberOfEntries uint32 `cwmp:"LocationNumberOfEntries"`
-	// DeviceCategory: list<string>, readOnly, since 1.14.
-	DeviceCategory []string `cwmp:"DeviceCategory"`
-	// ModelNumber: string(:64), readOnly, since 1.14.
-	ModelNumber string `cwmp:"ModelNumber"`
-	// InternetGatewayDevice.DeviceInfo.Location.{i}. instances by instance number
-	Location          map[uint32]*InternetGatewayDeviceDeviceInfoLocation `cwmp:"Location.{i}."`
-	MemoryStatus      *InternetGatewayDeviceDeviceInfoMemoryStatus        `cwmp:"MemoryStatus."`
-	NetworkProperties *InternetGatewayDeviceDeviceInfoNetworkProperties   `cwmp:"NetworkProperties."`
-	ProcessStatus     *InternetGatewayDeviceDeviceInfoProcessStatus       `cwmp:"ProcessStatus."`
-	// InternetGatewayDevice.DeviceInfo.Processor.{i}. instances by instance number
-	Processor   map[uint32]*InternetGatewayDeviceDeviceInfoProcessor `cwmp:"Processor.{i}."`
-	ProxierInfo *InternetGatewayDeviceDeviceInfoProxierInfo          `cwmp:"ProxierInfo."`
-	// InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}. instances by instance number
-	SupportedDataModel map[uint32]*InternetGatewayDeviceDeviceInfoSupportedDataModel `cwmp:"SupportedDataModel.{i}."`
-	TemperatureStatus  *InternetGatewayDeviceDeviceInfoTemperatureStatus             `cwmp:"TemperatureStatus."`
-	// InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}. instances by instance number
-	VendorConfigFile map[uint32]*InternetGatewayDeviceDeviceInfoVendorConfigFile `cwmp:"VendorConfigFile.{i}."`
-	// InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}. instances by instance number
-	VendorLogFile map[uint32]*InternetGatewayDeviceDeviceInfoVendorLogFile `cwmp:"VendorLogFile.{i}."`
+	Manufacturer string `json:"Manufacturer,omitzero"`
+
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	ModelName string `json:"ModelName,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	HardwareVersion string `json:"HardwareVersion,omitzero"`
+
+	SoftwareVersion string `json:"SoftwareVersion,omitzero"`
+
+	ModemFirmwareVersion string `json:"ModemFirmwareVersion,omitzero"`
+
+	EnabledOptions []string `json:"EnabledOptions,omitzero"`
+
+	AdditionalHardwareVersion []string `json:"AdditionalHardwareVersion,omitzero"`
+
+	AdditionalSoftwareVersion []string `json:"AdditionalSoftwareVersion,omitzero"`
+
+	SpecVersion string `json:"SpecVersion,omitzero"`
+
+	ProvisioningCode string `json:"ProvisioningCode,omitzero"`
+
+	UpTime uint32 `json:"UpTime,omitzero"`
+
+	FirstUseDate time.Time `json:"FirstUseDate,omitzero"`
+
+	DeviceLog string `json:"DeviceLog,omitzero"`
+
+	VendorConfigFileNumberOfEntries uint32 `json:"VendorConfigFileNumberOfEntries,omitzero"`
+
+	SupportedDataModelNumberOfEntries uint32 `json:"SupportedDataModelNumberOfEntries,omitzero"`
+
+	ProcessorNumberOfEntries uint32 `json:"ProcessorNumberOfEntries,omitzero"`
+
+	VendorLogFileNumberOfEntries uint32 `json:"VendorLogFileNumberOfEntries,omitzero"`
+
+	LocationNumberOfEntries uint32 `json:"LocationNumberOfEntries,omitzero"`
+
+	DeviceCategory []string `json:"DeviceCategory,omitzero"`
+
+	ModelNumber string `json:"ModelNumber,omitzero"`
+
+	Location           map[uint32]*InternetGatewayDeviceDeviceInfoLocation           `json:"Location,omitzero"`
+	MemoryStatus       *InternetGatewayDeviceDeviceInfoMemoryStatus                  `json:"MemoryStatus,omitzero"`
+	NetworkProperties  *InternetGatewayDeviceDeviceInfoNetworkProperties             `json:"NetworkProperties,omitzero"`
+	ProcessStatus      *InternetGatewayDeviceDeviceInfoProcessStatus                 `json:"ProcessStatus,omitzero"`
+	Processor          map[uint32]*InternetGatewayDeviceDeviceInfoProcessor          `json:"Processor,omitzero"`
+	ProxierInfo        *InternetGatewayDeviceDeviceInfoProxierInfo                   `json:"ProxierInfo,omitzero"`
+	SupportedDataModel map[uint32]*InternetGatewayDeviceDeviceInfoSupportedDataModel `json:"SupportedDataModel,omitzero"`
+	TemperatureStatus  *InternetGatewayDeviceDeviceInfoTemperatureStatus             `json:"TemperatureStatus,omitzero"`
+	VendorConfigFile   map[uint32]*InternetGatewayDeviceDeviceInfoVendorConfigFile   `json:"VendorConfigFile,omitzero"`
+	VendorLogFile      map[uint32]*InternetGatewayDeviceDeviceInfoVendorLogFile      `json:"VendorLogFile,omitzero"`
 }
 
-// AddLocation creates instance i of InternetGatewayDevice.DeviceInfo.Location.{i}. (replacing any) and returns it
+// AddLocation creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfo) AddLocation(i uint32) *InternetGatewayDeviceDeviceInfoLocation {
 	if o.Location == nil {
 		o.Location = map[uint32]*InternetGatewayDeviceDeviceInfoLocation{}
@@ -173,18 +80,7 @@ func (o *InternetGatewayDeviceDeviceInfo) AddLocation(i uint32) *InternetGateway
 	return x
 }
 
-// GetLocation returns instance i of InternetGatewayDevice.DeviceInfo.Location.{i}.
-func (o *InternetGatewayDeviceDeviceInfo) GetLocation(i uint32) (*InternetGatewayDeviceDeviceInfoLocation, bool) {
-	x, ok := o.Location[i]
-	return x, ok
-}
-
-// DeleteLocation removes instance i of InternetGatewayDevice.DeviceInfo.Location.{i}.
-func (o *InternetGatewayDeviceDeviceInfo) DeleteLocation(i uint32) {
-	delete(o.Location, i)
-}
-
-// AddProcessor creates instance i of InternetGatewayDevice.DeviceInfo.Processor.{i}. (replacing any) and returns it
+// AddProcessor creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfo) AddProcessor(i uint32) *InternetGatewayDeviceDeviceInfoProcessor {
 	if o.Processor == nil {
 		o.Processor = map[uint32]*InternetGatewayDeviceDeviceInfoProcessor{}
@@ -194,18 +90,7 @@ func (o *InternetGatewayDeviceDeviceInfo) AddProcessor(i uint32) *InternetGatewa
 	return x
 }
 
-// GetProcessor returns instance i of InternetGatewayDevice.DeviceInfo.Processor.{i}.
-func (o *InternetGatewayDeviceDeviceInfo) GetProcessor(i uint32) (*InternetGatewayDeviceDeviceInfoProcessor, bool) {
-	x, ok := o.Processor[i]
-	return x, ok
-}
-
-// DeleteProcessor removes instance i of InternetGatewayDevice.DeviceInfo.Processor.{i}.
-func (o *InternetGatewayDeviceDeviceInfo) DeleteProcessor(i uint32) {
-	delete(o.Processor, i)
-}
-
-// AddSupportedDataModel creates instance i of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}. (replacing any) and returns it
+// AddSupportedDataModel creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfo) AddSupportedDataModel(i uint32) *InternetGatewayDeviceDeviceInfoSupportedDataModel {
 	if o.SupportedDataModel == nil {
 		o.SupportedDataModel = map[uint32]*InternetGatewayDeviceDeviceInfoSupportedDataModel{}
@@ -215,18 +100,7 @@ func (o *InternetGatewayDeviceDeviceInfo) AddSupportedDataModel(i uint32) *Inter
 	return x
 }
 
-// GetSupportedDataModel returns instance i of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.
-func (o *InternetGatewayDeviceDeviceInfo) GetSupportedDataModel(i uint32) (*InternetGatewayDeviceDeviceInfoSupportedDataModel, bool) {
-	x, ok := o.SupportedDataModel[i]
-	return x, ok
-}
-
-// DeleteSupportedDataModel removes instance i of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.
-func (o *InternetGatewayDeviceDeviceInfo) DeleteSupportedDataModel(i uint32) {
-	delete(o.SupportedDataModel, i)
-}
-
-// AddVendorConfigFile creates instance i of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}. (replacing any) and returns it
+// AddVendorConfigFile creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfo) AddVendorConfigFile(i uint32) *InternetGatewayDeviceDeviceInfoVendorConfigFile {
 	if o.VendorConfigFile == nil {
 		o.VendorConfigFile = map[uint32]*InternetGatewayDeviceDeviceInfoVendorConfigFile{}
@@ -236,18 +110,7 @@ func (o *InternetGatewayDeviceDeviceInfo) AddVendorConfigFile(i uint32) *Interne
 	return x
 }
 
-// GetVendorConfigFile returns instance i of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.
-func (o *InternetGatewayDeviceDeviceInfo) GetVendorConfigFile(i uint32) (*InternetGatewayDeviceDeviceInfoVendorConfigFile, bool) {
-	x, ok := o.VendorConfigFile[i]
-	return x, ok
-}
-
-// DeleteVendorConfigFile removes instance i of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.
-func (o *InternetGatewayDeviceDeviceInfo) DeleteVendorConfigFile(i uint32) {
-	delete(o.VendorConfigFile, i)
-}
-
-// AddVendorLogFile creates instance i of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}. (replacing any) and returns it
+// AddVendorLogFile creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfo) AddVendorLogFile(i uint32) *InternetGatewayDeviceDeviceInfoVendorLogFile {
 	if o.VendorLogFile == nil {
 		o.VendorLogFile = map[uint32]*InternetGatewayDeviceDeviceInfoVendorLogFile{}
@@ -256,559 +119,296 @@ func (o *InternetGatewayDeviceDeviceInfo) AddVendorLogFile(i uint32) *InternetGa
 	o.VendorLogFile[i] = x
 	return x
 }
-
-// GetVendorLogFile returns instance i of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.
-func (o *InternetGatewayDeviceDeviceInfo) GetVendorLogFile(i uint32) (*InternetGatewayDeviceDeviceInfoVendorLogFile, bool) {
-	x, ok := o.VendorLogFile[i]
-	return x, ok
-}
-
-// DeleteVendorLogFile removes instance i of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.
-func (o *InternetGatewayDeviceDeviceInfo) DeleteVendorLogFile(i uint32) {
-	delete(o.VendorLogFile, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfo) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfo) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_Manufacturer, o.Manufacturer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Manufacturer",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_ModelName, o.ModelName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_HardwareVersion, o.HardwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HardwareVersion",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_SoftwareVersion, o.SoftwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SoftwareVersion",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_ModemFirmwareVersion, o.ModemFirmwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModemFirmwareVersion",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDeviceInfo_EnabledOptions, model.FormatValue(model.TypeString, o.EnabledOptions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EnabledOptions",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDeviceInfo_AdditionalHardwareVersion, model.FormatValue(model.TypeString, o.AdditionalHardwareVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalHardwareVersion",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDeviceInfo_AdditionalSoftwareVersion, model.FormatValue(model.TypeString, o.AdditionalSoftwareVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalSoftwareVersion",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_SpecVersion, o.SpecVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecVersion",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_ProvisioningCode, o.ProvisioningCode); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProvisioningCode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_DeviceLog, o.DeviceLog); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceLog",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDeviceInfo_DeviceCategory, model.FormatValue(model.TypeString, o.DeviceCategory)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceCategory",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfo_ModelNumber, o.ModelNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelNumber",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfo) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Manufacturer", 86, o.Manufacturer)
+	c.String(p, "ManufacturerOUI", 87, o.ManufacturerOUI)
+	c.String(p, "ModelName", 91, o.ModelName)
+	c.String(p, "Description", 73, o.Description)
+	c.String(p, "ProductClass", 111, o.ProductClass)
+	c.String(p, "SerialNumber", 118, o.SerialNumber)
+	c.String(p, "HardwareVersion", 78, o.HardwareVersion)
+	c.String(p, "SoftwareVersion", 119, o.SoftwareVersion)
+	c.String(p, "ModemFirmwareVersion", 93, o.ModemFirmwareVersion)
+	c.Wire(p, "EnabledOptions", 76, model.JoinStrings(o.EnabledOptions), len(o.EnabledOptions) > 0)
+	c.Wire(p, "AdditionalHardwareVersion", 71, model.JoinStrings(o.AdditionalHardwareVersion), len(o.AdditionalHardwareVersion) > 0)
+	c.Wire(p, "AdditionalSoftwareVersion", 72, model.JoinStrings(o.AdditionalSoftwareVersion), len(o.AdditionalSoftwareVersion) > 0)
+	c.String(p, "SpecVersion", 120, o.SpecVersion)
+	c.String(p, "ProvisioningCode", 112, o.ProvisioningCode)
+	c.String(p, "DeviceLog", 75, o.DeviceLog)
+	c.Wire(p, "DeviceCategory", 74, model.JoinStrings(o.DeviceCategory), len(o.DeviceCategory) > 0)
+	c.String(p, "ModelNumber", 92, o.ModelNumber)
 	for _, i := range model.SortedKeys(o.Location) {
-		o.Location[i].ValidateAt(prefix+"Location."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.MemoryStatus != nil {
-		o.MemoryStatus.ValidateAt(prefix+"MemoryStatus.", v)
+		o.Location[i].ValidateAt(c, model.InstanceOf(p, "Location.", i))
 	}
 	if o.NetworkProperties != nil {
-		o.NetworkProperties.ValidateAt(prefix+"NetworkProperties.", v)
+		o.NetworkProperties.ValidateAt(c, p+"NetworkProperties.")
 	}
 	if o.ProcessStatus != nil {
-		o.ProcessStatus.ValidateAt(prefix+"ProcessStatus.", v)
+		o.ProcessStatus.ValidateAt(c, p+"ProcessStatus.")
 	}
 	for _, i := range model.SortedKeys(o.Processor) {
-		o.Processor[i].ValidateAt(prefix+"Processor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Processor[i].ValidateAt(c, model.InstanceOf(p, "Processor.", i))
 	}
 	if o.ProxierInfo != nil {
-		o.ProxierInfo.ValidateAt(prefix+"ProxierInfo.", v)
+		o.ProxierInfo.ValidateAt(c, p+"ProxierInfo.")
 	}
 	for _, i := range model.SortedKeys(o.SupportedDataModel) {
-		o.SupportedDataModel[i].ValidateAt(prefix+"SupportedDataModel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SupportedDataModel[i].ValidateAt(c, model.InstanceOf(p, "SupportedDataModel.", i))
 	}
 	if o.TemperatureStatus != nil {
-		o.TemperatureStatus.ValidateAt(prefix+"TemperatureStatus.", v)
+		o.TemperatureStatus.ValidateAt(c, p+"TemperatureStatus.")
 	}
 	for _, i := range model.SortedKeys(o.VendorConfigFile) {
-		o.VendorConfigFile[i].ValidateAt(prefix+"VendorConfigFile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VendorConfigFile[i].ValidateAt(c, model.InstanceOf(p, "VendorConfigFile.", i))
 	}
 	for _, i := range model.SortedKeys(o.VendorLogFile) {
-		o.VendorLogFile[i].ValidateAt(prefix+"VendorLogFile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VendorLogFile[i].ValidateAt(c, model.InstanceOf(p, "VendorLogFile.", i))
 	}
 }
 
 // InternetGatewayDeviceDeviceInfoPath is the typed path of InternetGatewayDevice.DeviceInfo.
 type InternetGatewayDeviceDeviceInfoPath struct {
-	obj                               model.ObjectPath
-	Manufacturer                      model.ReadOnlyParam[string]
-	ManufacturerOUI                   model.ReadOnlyParam[string]
-	ModelName                         model.ReadOnlyParam[string]
-	Description                       model.ReadOnlyParam[string]
-	ProductClass                      model.ReadOnlyParam[string]
-	SerialNumber                      model.ReadOnlyParam[string]
-	HardwareVersion                   model.ReadOnlyParam[string]
-	SoftwareVersion                   model.ReadOnlyParam[string]
-	ModemFirmwareVersion              model.ReadOnlyParam[string]
-	EnabledOptions                    model.ReadOnlyParam[[]string]
-	AdditionalHardwareVersion         model.ReadOnlyParam[[]string]
-	AdditionalSoftwareVersion         model.ReadOnlyParam[[]string]
-	SpecVersion                       model.ReadOnlyParam[string]
-	ProvisioningCode                  model.ReadWriteParam[string]
-	UpTime                            model.ReadOnlyParam[uint32]
-	FirstUseDate                      model.ReadOnlyParam[time.Time]
-	DeviceLog                         model.ReadOnlyParam[string]
-	VendorConfigFileNumberOfEntries   model.ReadOnlyParam[uint32]
-	SupportedDataModelNumberOfEntries model.ReadOnlyParam[uint32]
-	ProcessorNumberOfEntries          model.ReadOnlyParam[uint32]
-	VendorLogFileNumberOfEntries      model.ReadOnlyParam[uint32]
-	LocationNumberOfEntries           model.ReadOnlyParam[uint32]
-	DeviceCategory                    model.ReadOnlyParam[[]string]
-	ModelNumber                       model.ReadOnlyParam[string]
-	MemoryStatus                      InternetGatewayDeviceDeviceInfoMemoryStatusPath
-	NetworkProperties                 InternetGatewayDeviceDeviceInfoNetworkPropertiesPath
-	ProcessStatus                     InternetGatewayDeviceDeviceInfoProcessStatusPath
-	ProxierInfo                       InternetGatewayDeviceDeviceInfoProxierInfoPath
-	TemperatureStatus                 InternetGatewayDeviceDeviceInfoTemperatureStatusPath
+	model.ObjectPath
+	AdditionalHardwareVersion model.ReadOnlyParam[[]string] `dm:"s"`
+
+	AdditionalSoftwareVersion model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Description model.ReadOnlyParam[string] `dm:"s"`
+
+	DeviceCategory model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DeviceLog model.ReadOnlyParam[string] `dm:"s"`
+
+	EnabledOptions model.ReadOnlyParam[[]string] `dm:"s"`
+
+	FirstUseDate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	HardwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	LocationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
+
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	ModemFirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	ProcessorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
+
+	ProvisioningCode model.ReadWriteParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	SpecVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedDataModelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VendorConfigFileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VendorLogFileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MemoryStatus      InternetGatewayDeviceDeviceInfoMemoryStatusPath      `dm:"MemoryStatus."`
+	NetworkProperties InternetGatewayDeviceDeviceInfoNetworkPropertiesPath `dm:"NetworkProperties."`
+	ProcessStatus     InternetGatewayDeviceDeviceInfoProcessStatusPath     `dm:"ProcessStatus."`
+	ProxierInfo       InternetGatewayDeviceDeviceInfoProxierInfoPath       `dm:"ProxierInfo."`
+	TemperatureStatus InternetGatewayDeviceDeviceInfoTemperatureStatusPath `dm:"TemperatureStatus."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoPath(prefix string) InternetGatewayDeviceDeviceInfoPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoPath{
-		AdditionalHardwareVersion:         model.NewReadOnly[[]string](p, "AdditionalHardwareVersion", model.TypeString),
-		AdditionalSoftwareVersion:         model.NewReadOnly[[]string](p, "AdditionalSoftwareVersion", model.TypeString),
-		Description:                       model.NewReadOnly[string](p, "Description", model.TypeString),
-		DeviceCategory:                    model.NewReadOnly[[]string](p, "DeviceCategory", model.TypeString),
-		DeviceLog:                         model.NewReadOnly[string](p, "DeviceLog", model.TypeString),
-		EnabledOptions:                    model.NewReadOnly[[]string](p, "EnabledOptions", model.TypeString),
-		FirstUseDate:                      model.NewReadOnly[time.Time](p, "FirstUseDate", model.TypeDateTime),
-		HardwareVersion:                   model.NewReadOnly[string](p, "HardwareVersion", model.TypeString),
-		LocationNumberOfEntries:           model.NewReadOnly[uint32](p, "LocationNumberOfEntries", model.TypeUnsignedInt),
-		Manufacturer:                      model.NewReadOnly[string](p, "Manufacturer", model.TypeString),
-		ManufacturerOUI:                   model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		MemoryStatus:                      newInternetGatewayDeviceDeviceInfoMemoryStatusPath(prefix + "MemoryStatus."),
-		ModelName:                         model.NewReadOnly[string](p, "ModelName", model.TypeString),
-		ModelNumber:                       model.NewReadOnly[string](p, "ModelNumber", model.TypeString),
-		ModemFirmwareVersion:              model.NewReadOnly[string](p, "ModemFirmwareVersion", model.TypeString),
-		NetworkProperties:                 newInternetGatewayDeviceDeviceInfoNetworkPropertiesPath(prefix + "NetworkProperties."),
-		ProcessStatus:                     newInternetGatewayDeviceDeviceInfoProcessStatusPath(prefix + "ProcessStatus."),
-		ProcessorNumberOfEntries:          model.NewReadOnly[uint32](p, "ProcessorNumberOfEntries", model.TypeUnsignedInt),
-		ProductClass:                      model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		ProvisioningCode:                  model.NewReadWrite[string](p, "ProvisioningCode", model.TypeString),
-		ProxierInfo:                       newInternetGatewayDeviceDeviceInfoProxierInfoPath(prefix + "ProxierInfo."),
-		SerialNumber:                      model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		SoftwareVersion:                   model.NewReadOnly[string](p, "SoftwareVersion", model.TypeString),
-		SpecVersion:                       model.NewReadOnly[string](p, "SpecVersion", model.TypeString),
-		SupportedDataModelNumberOfEntries: model.NewReadOnly[uint32](p, "SupportedDataModelNumberOfEntries", model.TypeUnsignedInt),
-		TemperatureStatus:                 newInternetGatewayDeviceDeviceInfoTemperatureStatusPath(prefix + "TemperatureStatus."),
-		UpTime:                            model.NewReadOnly[uint32](p, "UpTime", model.TypeUnsignedInt),
-		VendorConfigFileNumberOfEntries:   model.NewReadOnly[uint32](p, "VendorConfigFileNumberOfEntries", model.TypeUnsignedInt),
-		VendorLogFileNumberOfEntries:      model.NewReadOnly[uint32](p, "VendorLogFileNumberOfEntries", model.TypeUnsignedInt),
-		obj:                               model.NewObjectPath(p),
-	}
+// Location returns the typed path of instance i.
+func (x InternetGatewayDeviceDeviceInfoPath) Location(i uint32) (p InternetGatewayDeviceDeviceInfoLocationPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Location.", i))
+	return
 }
 
-// Location returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.Location.{i}.
-func (x InternetGatewayDeviceDeviceInfoPath) Location(i uint32) InternetGatewayDeviceDeviceInfoLocationPath {
-	return newInternetGatewayDeviceDeviceInfoLocationPath(x.Path() + "Location." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LocationTable returns the table InternetGatewayDevice.DeviceInfo.Location.{i}. itself (for AddObject when writable)
+// LocationTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoPath) LocationTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Location.")
+	return model.NewWritableTable(x.ObjectPath, "Location.")
 }
 
-// Processor returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.Processor.{i}.
-func (x InternetGatewayDeviceDeviceInfoPath) Processor(i uint32) InternetGatewayDeviceDeviceInfoProcessorPath {
-	return newInternetGatewayDeviceDeviceInfoProcessorPath(x.Path() + "Processor." + strconv.FormatUint(uint64(i), 10) + ".")
+// Processor returns the typed path of instance i.
+func (x InternetGatewayDeviceDeviceInfoPath) Processor(i uint32) (p InternetGatewayDeviceDeviceInfoProcessorPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Processor.", i))
+	return
 }
 
-// ProcessorTable returns the table InternetGatewayDevice.DeviceInfo.Processor.{i}. itself (for AddObject when writable)
+// ProcessorTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoPath) ProcessorTable() model.Table {
-	return model.NewTable(x.Path() + "Processor.")
+	return model.NewTable(x.ObjectPath, "Processor.")
 }
 
-// SupportedDataModel returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.
-func (x InternetGatewayDeviceDeviceInfoPath) SupportedDataModel(i uint32) InternetGatewayDeviceDeviceInfoSupportedDataModelPath {
-	return newInternetGatewayDeviceDeviceInfoSupportedDataModelPath(x.Path() + "SupportedDataModel." + strconv.FormatUint(uint64(i), 10) + ".")
+// SupportedDataModel returns the typed path of instance i.
+func (x InternetGatewayDeviceDeviceInfoPath) SupportedDataModel(i uint32) (p InternetGatewayDeviceDeviceInfoSupportedDataModelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SupportedDataModel.", i))
+	return
 }
 
-// SupportedDataModelTable returns the table InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}. itself (for AddObject when writable)
+// SupportedDataModelTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoPath) SupportedDataModelTable() model.Table {
-	return model.NewTable(x.Path() + "SupportedDataModel.")
+	return model.NewTable(x.ObjectPath, "SupportedDataModel.")
 }
 
-// VendorConfigFile returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.
-func (x InternetGatewayDeviceDeviceInfoPath) VendorConfigFile(i uint32) InternetGatewayDeviceDeviceInfoVendorConfigFilePath {
-	return newInternetGatewayDeviceDeviceInfoVendorConfigFilePath(x.Path() + "VendorConfigFile." + strconv.FormatUint(uint64(i), 10) + ".")
+// VendorConfigFile returns the typed path of instance i.
+func (x InternetGatewayDeviceDeviceInfoPath) VendorConfigFile(i uint32) (p InternetGatewayDeviceDeviceInfoVendorConfigFilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorConfigFile.", i))
+	return
 }
 
-// VendorConfigFileTable returns the table InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}. itself (for AddObject when writable)
+// VendorConfigFileTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoPath) VendorConfigFileTable() model.Table {
-	return model.NewTable(x.Path() + "VendorConfigFile.")
+	return model.NewTable(x.ObjectPath, "VendorConfigFile.")
 }
 
-// VendorLogFile returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.
-func (x InternetGatewayDeviceDeviceInfoPath) VendorLogFile(i uint32) InternetGatewayDeviceDeviceInfoVendorLogFilePath {
-	return newInternetGatewayDeviceDeviceInfoVendorLogFilePath(x.Path() + "VendorLogFile." + strconv.FormatUint(uint64(i), 10) + ".")
+// VendorLogFile returns the typed path of instance i.
+func (x InternetGatewayDeviceDeviceInfoPath) VendorLogFile(i uint32) (p InternetGatewayDeviceDeviceInfoVendorLogFilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorLogFile.", i))
+	return
 }
 
-// VendorLogFileTable returns the table InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}. itself (for AddObject when writable)
+// VendorLogFileTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoPath) VendorLogFileTable() model.Table {
-	return model.NewTable(x.Path() + "VendorLogFile.")
+	return model.NewTable(x.ObjectPath, "VendorLogFile.")
 }
 
 // InternetGatewayDeviceDeviceInfoLocationSource enumerates the values of InternetGatewayDevice.DeviceInfo.Location.{i}.Source.
 type InternetGatewayDeviceDeviceInfoLocationSource string
 
-func (e InternetGatewayDeviceDeviceInfoLocationSource) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceDeviceInfoLocationSource_GPS      InternetGatewayDeviceDeviceInfoLocationSource = "GPS"
-	InternetGatewayDeviceDeviceInfoLocationSource_AGPS     InternetGatewayDeviceDeviceInfoLocationSource = "AGPS"
-	InternetGatewayDeviceDeviceInfoLocationSource_Manual   InternetGatewayDeviceDeviceInfoLocationSource = "Manual"
+	InternetGatewayDeviceDeviceInfoLocationSource_GPS InternetGatewayDeviceDeviceInfoLocationSource = "GPS"
+
+	InternetGatewayDeviceDeviceInfoLocationSource_AGPS InternetGatewayDeviceDeviceInfoLocationSource = "AGPS"
+
+	InternetGatewayDeviceDeviceInfoLocationSource_Manual InternetGatewayDeviceDeviceInfoLocationSource = "Manual"
+
 	InternetGatewayDeviceDeviceInfoLocationSource_External InternetGatewayDeviceDeviceInfoLocationSource = "External"
 )
 
 // InternetGatewayDeviceDeviceInfoLocationExternalProtocol enumerates the values of InternetGatewayDevice.DeviceInfo.Location.{i}.ExternalProtocol.
 type InternetGatewayDeviceDeviceInfoLocationExternalProtocol string
 
-func (e InternetGatewayDeviceDeviceInfoLocationExternalProtocol) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_Empty    InternetGatewayDeviceDeviceInfoLocationExternalProtocol = ""
-	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_CWMP     InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "CWMP"
-	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_OMA_DM   InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "OMA-DM"
-	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_SNMP     InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "SNMP"
-	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_UPnP     InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "UPnP"
-	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_HELD     InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "HELD"
-	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_DHCPv4   InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "DHCPv4"
-	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_DHCPv6   InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "DHCPv6"
+	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_Empty InternetGatewayDeviceDeviceInfoLocationExternalProtocol = ""
+
+	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_CWMP InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "CWMP"
+
+	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_OMA_DM InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "OMA-DM"
+
+	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_SNMP InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "SNMP"
+
+	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_UPnP InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "UPnP"
+
+	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_HELD InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "HELD"
+
+	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_DHCPv4 InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "DHCPv4"
+
+	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_DHCPv6 InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "DHCPv6"
+
 	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_LLDP_MED InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "LLDP-MED"
-	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_MLP      InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "MLP"
-	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_Other    InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "Other"
+
+	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_MLP InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "MLP"
+
+	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_Other InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "Other"
 )
 
-var (
-	synInternetGatewayDeviceDeviceInfoLocation_Source = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "External",
-		},
-		Enums: []model.Enum{{Value: "GPS"}, {Value: "AGPS"}, {Value: "Manual"}, {Value: "External"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoLocation_AcquiredTime     = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDeviceInfoLocation_ExternalSource   = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceDeviceInfoLocation_ExternalProtocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "CWMP",
-		},
-		Enums: []model.Enum{{Value: ""}, {Value: "CWMP"}, {Value: "OMA-DM"}, {Value: "SNMP"}, {Value: "UPnP"}, {Value: "HELD"}, {Value: "DHCPv4"}, {Value: "DHCPv6"}, {Value: "LLDP-MED"}, {Value: "MLP"}, {Value: "Other"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoLocation_DataObject = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1200)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDeviceInfoLocation holds the values of InternetGatewayDevice.DeviceInfo.Location.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10)
+// InternetGatewayDeviceDeviceInfoLocation holds the values of InternetGatewayDevice.DeviceInfo.Location.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10).
 type InternetGatewayDeviceDeviceInfoLocation struct {
-	// Source: string{GPS,AGPS,Manual,External}, readOnly, since 1.10.
-	Source InternetGatewayDeviceDeviceInfoLocationSource `cwmp:"Source"`
-	// AcquiredTime: dateTime, readOnly, since 1.10.
-	AcquiredTime time.Time `cwmp:"AcquiredTime"`
-	// ExternalSource: string, readOnly, since 1.10.
-	ExternalSource string `cwmp:"ExternalSource"`
-	// ExternalProtocol: string{,CWMP,OMA-DM,SNMP,UPnP,HELD,… 11 values}, readOnly, since 1.10.
-	ExternalProtocol InternetGatewayDeviceDeviceInfoLocationExternalProtocol `cwmp:"ExternalProtocol"`
-	// DataObject: string(:1200), readWrite, since 1.10.
-	DataObject string `cwmp:"DataObject"`
+	Source InternetGatewayDeviceDeviceInfoLocationSource `json:"Source,omitzero"`
+
+	AcquiredTime time.Time `json:"AcquiredTime,omitzero"`
+
+	ExternalSource string `json:"ExternalSource,omitzero"`
+
+	ExternalProtocol InternetGatewayDeviceDeviceInfoLocationExternalProtocol `json:"ExternalProtocol,omitzero"`
+
+	DataObject string `json:"DataObject,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoLocation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoLocation) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoLocation_Source, string(o.Source)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Source",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoLocation_ExternalProtocol, string(o.ExternalProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExternalProtocol",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoLocation_DataObject, o.DataObject); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataObject",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfoLocation) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Source", 84, string(o.Source))
+	c.String(p, "ExternalProtocol", 82, string(o.ExternalProtocol))
+	c.String(p, "DataObject", 81, o.DataObject)
 }
 
 // InternetGatewayDeviceDeviceInfoLocationPath is the typed path of InternetGatewayDevice.DeviceInfo.Location.{i}.
 type InternetGatewayDeviceDeviceInfoLocationPath struct {
-	obj              model.ObjectPath
-	Source           model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoLocationSource]
-	AcquiredTime     model.ReadOnlyParam[time.Time]
-	ExternalSource   model.ReadOnlyParam[string]
-	ExternalProtocol model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoLocationExternalProtocol]
-	DataObject       model.ReadWriteParam[string]
+	model.ObjectPath
+	AcquiredTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	DataObject model.ReadWriteParam[string] `dm:"s"`
+
+	ExternalProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	ExternalSource model.ReadOnlyParam[string] `dm:"s"`
+
+	Source model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoLocationPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoLocationPath(prefix string) InternetGatewayDeviceDeviceInfoLocationPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoLocationPath{
-		AcquiredTime:     model.NewReadOnly[time.Time](p, "AcquiredTime", model.TypeDateTime),
-		DataObject:       model.NewReadWrite[string](p, "DataObject", model.TypeString),
-		ExternalProtocol: model.NewReadOnly[InternetGatewayDeviceDeviceInfoLocationExternalProtocol](p, "ExternalProtocol", model.TypeString),
-		ExternalSource:   model.NewReadOnly[string](p, "ExternalSource", model.TypeString),
-		Source:           model.NewReadOnly[InternetGatewayDeviceDeviceInfoLocationSource](p, "Source", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceDeviceInfoMemoryStatus_Total = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kilobytes",
-	}
-	synInternetGatewayDeviceDeviceInfoMemoryStatus_Free = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kilobytes",
-	}
-)
-
-// InternetGatewayDeviceDeviceInfoMemoryStatus holds the values of InternetGatewayDevice.DeviceInfo.MemoryStatus. (object, readOnly, since 1.5)
+// InternetGatewayDeviceDeviceInfoMemoryStatus holds the values of InternetGatewayDevice.DeviceInfo.MemoryStatus. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoMemoryStatus struct {
-	// Total: unsignedInt kilobytes, readOnly, since 1.5.
-	Total uint32 `cwmp:"Total"`
-	// Free: unsignedInt kilobytes, readOnly, since 1.5.
-	Free uint32 `cwmp:"Free"`
-}
+	Total uint32 `json:"Total,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoMemoryStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoMemoryStatus) ValidateAt(prefix string, v *model.Violations) {
+	Free uint32 `json:"Free,omitzero"`
 }
 
 // InternetGatewayDeviceDeviceInfoMemoryStatusPath is the typed path of InternetGatewayDevice.DeviceInfo.MemoryStatus.
 type InternetGatewayDeviceDeviceInfoMemoryStatusPath struct {
-	obj   model.ObjectPath
-	Total model.ReadOnlyParam[uint32]
-	Free  model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Free model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoMemoryStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoMemoryStatusPath(prefix string) InternetGatewayDeviceDeviceInfoMemoryStatusPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoMemoryStatusPath{
-		Free:  model.NewReadOnly[uint32](p, "Free", model.TypeUnsignedInt),
-		Total: model.NewReadOnly[uint32](p, "Total", model.TypeUnsignedInt),
-		obj:   model.NewObjectPath(p),
-	}
+	Total model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation enumerates the values of InternetGatewayDevice.DeviceInfo.NetworkProperties.TCPImplementation.
 type InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation string
 
-func (e InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation_Tahoe    InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation = "Tahoe"
-	InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation_Reno     InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation = "Reno"
+	InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation_Tahoe InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation = "Tahoe"
+
+	InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation_Reno InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation = "Reno"
+
 	InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation_New_Reno InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation = "New Reno"
-	InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation_Vegas    InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation = "Vegas"
+
+	InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation_Vegas InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation = "Vegas"
 )
 
-var (
-	synInternetGatewayDeviceDeviceInfoNetworkProperties_MaxTCPWindowSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synInternetGatewayDeviceDeviceInfoNetworkProperties_TCPImplementation = &model.Syntax{
-		Enums: []model.Enum{{Value: "Tahoe"}, {Value: "Reno"}, {Value: "New Reno"}, {Value: "Vegas"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDeviceInfoNetworkProperties holds the values of InternetGatewayDevice.DeviceInfo.NetworkProperties. (object, readOnly, since 1.5)
+// InternetGatewayDeviceDeviceInfoNetworkProperties holds the values of InternetGatewayDevice.DeviceInfo.NetworkProperties. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoNetworkProperties struct {
-	// MaxTCPWindowSize: unsignedInt bytes, readOnly, since 1.5.
-	MaxTCPWindowSize uint32 `cwmp:"MaxTCPWindowSize"`
-	// TCPImplementation: list<string{Tahoe,Reno,New Reno,Vegas}>, readOnly, since 1.5.
-	TCPImplementation []InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation `cwmp:"TCPImplementation"`
+	MaxTCPWindowSize uint32 `json:"MaxTCPWindowSize,omitzero"`
+
+	TCPImplementation []InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation `json:"TCPImplementation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoNetworkProperties) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoNetworkProperties) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synInternetGatewayDeviceDeviceInfoNetworkProperties_TCPImplementation, model.FormatValue(model.TypeString, o.TCPImplementation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TCPImplementation",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfoNetworkProperties) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "TCPImplementation", 96, model.JoinStrings(o.TCPImplementation), len(o.TCPImplementation) > 0)
 }
 
 // InternetGatewayDeviceDeviceInfoNetworkPropertiesPath is the typed path of InternetGatewayDevice.DeviceInfo.NetworkProperties.
 type InternetGatewayDeviceDeviceInfoNetworkPropertiesPath struct {
-	obj               model.ObjectPath
-	MaxTCPWindowSize  model.ReadOnlyParam[uint32]
-	TCPImplementation model.ReadOnlyParam[[]InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation]
+	model.ObjectPath
+	MaxTCPWindowSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TCPImplementation model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoNetworkPropertiesPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoNetworkPropertiesPath(prefix string) InternetGatewayDeviceDeviceInfoNetworkPropertiesPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoNetworkPropertiesPath{
-		MaxTCPWindowSize:  model.NewReadOnly[uint32](p, "MaxTCPWindowSize", model.TypeUnsignedInt),
-		TCPImplementation: model.NewReadOnly[[]InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation](p, "TCPImplementation", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceDeviceInfoProcessStatus_CPUUsage = &model.Syntax{
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synInternetGatewayDeviceDeviceInfoProcessStatus_ProcessNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceDeviceInfoProcessStatus holds the values of InternetGatewayDevice.DeviceInfo.ProcessStatus. (object, readOnly, since 1.5)
+// InternetGatewayDeviceDeviceInfoProcessStatus holds the values of InternetGatewayDevice.DeviceInfo.ProcessStatus. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoProcessStatus struct {
-	// CPUUsage: unsignedInt[:100] percent, readOnly, since 1.5.
-	CPUUsage uint32 `cwmp:"CPUUsage"`
-	// ProcessNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	ProcessNumberOfEntries uint32 `cwmp:"ProcessNumberOfEntries"`
-	// InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}. instances by instance number
-	Process map[uint32]*InternetGatewayDeviceDeviceInfoProcessStatusProcess `cwmp:"Process.{i}."`
+	CPUUsage uint32 `json:"CPUUsage,omitzero"`
+
+	ProcessNumberOfEntries uint32 `json:"ProcessNumberOfEntries,omitzero"`
+
+	Process map[uint32]*InternetGatewayDeviceDeviceInfoProcessStatusProcess `json:"Process,omitzero"`
 }
 
-// AddProcess creates instance i of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}. (replacing any) and returns it
+// AddProcess creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfoProcessStatus) AddProcess(i uint32) *InternetGatewayDeviceDeviceInfoProcessStatusProcess {
 	if o.Process == nil {
 		o.Process = map[uint32]*InternetGatewayDeviceDeviceInfoProcessStatusProcess{}
@@ -817,510 +417,217 @@ func (o *InternetGatewayDeviceDeviceInfoProcessStatus) AddProcess(i uint32) *Int
 	o.Process[i] = x
 	return x
 }
-
-// GetProcess returns instance i of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.
-func (o *InternetGatewayDeviceDeviceInfoProcessStatus) GetProcess(i uint32) (*InternetGatewayDeviceDeviceInfoProcessStatusProcess, bool) {
-	x, ok := o.Process[i]
-	return x, ok
-}
-
-// DeleteProcess removes instance i of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.
-func (o *InternetGatewayDeviceDeviceInfoProcessStatus) DeleteProcess(i uint32) {
-	delete(o.Process, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoProcessStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoProcessStatus) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceDeviceInfoProcessStatus_CPUUsage, uint64(o.CPUUsage)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CPUUsage",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfoProcessStatus) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "CPUUsage", 98, uint64(o.CPUUsage))
 	for _, i := range model.SortedKeys(o.Process) {
-		o.Process[i].ValidateAt(prefix+"Process."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Process[i].ValidateAt(c, model.InstanceOf(p, "Process.", i))
 	}
 }
 
 // InternetGatewayDeviceDeviceInfoProcessStatusPath is the typed path of InternetGatewayDevice.DeviceInfo.ProcessStatus.
 type InternetGatewayDeviceDeviceInfoProcessStatusPath struct {
-	obj                    model.ObjectPath
-	CPUUsage               model.ReadOnlyParam[uint32]
-	ProcessNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CPUUsage model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProcessNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoProcessStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoProcessStatusPath(prefix string) InternetGatewayDeviceDeviceInfoProcessStatusPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoProcessStatusPath{
-		CPUUsage:               model.NewReadOnly[uint32](p, "CPUUsage", model.TypeUnsignedInt),
-		ProcessNumberOfEntries: model.NewReadOnly[uint32](p, "ProcessNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// Process returns the typed path of instance i.
+func (x InternetGatewayDeviceDeviceInfoProcessStatusPath) Process(i uint32) (p InternetGatewayDeviceDeviceInfoProcessStatusProcessPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Process.", i))
+	return
 }
 
-// Process returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.
-func (x InternetGatewayDeviceDeviceInfoProcessStatusPath) Process(i uint32) InternetGatewayDeviceDeviceInfoProcessStatusProcessPath {
-	return newInternetGatewayDeviceDeviceInfoProcessStatusProcessPath(x.Path() + "Process." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ProcessTable returns the table InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}. itself (for AddObject when writable)
+// ProcessTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoProcessStatusPath) ProcessTable() model.Table {
-	return model.NewTable(x.Path() + "Process.")
+	return model.NewTable(x.ObjectPath, "Process.")
 }
 
 // InternetGatewayDeviceDeviceInfoProcessStatusProcessState enumerates the values of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.State.
 type InternetGatewayDeviceDeviceInfoProcessStatusProcessState string
 
-func (e InternetGatewayDeviceDeviceInfoProcessStatusProcessState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Running         InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Running"
-	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Sleeping        InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Sleeping"
-	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Stopped         InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Stopped"
-	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Idle            InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Idle"
+	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Running InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Running"
+
+	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Sleeping InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Sleeping"
+
+	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Stopped InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Stopped"
+
+	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Idle InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Idle"
+
 	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Uninterruptible InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Uninterruptible"
-	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Zombie          InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Zombie"
+
+	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Zombie InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Zombie"
 )
 
-var (
-	synInternetGatewayDeviceDeviceInfoProcessStatusProcess_PID     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceDeviceInfoProcessStatusProcess_Command = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoProcessStatusProcess_Size = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kilobytes",
-	}
-	synInternetGatewayDeviceDeviceInfoProcessStatusProcess_Priority = &model.Syntax{
-		Ranges: []model.Range{{Max: "99"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceDeviceInfoProcessStatusProcess_CPUTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synInternetGatewayDeviceDeviceInfoProcessStatusProcess_State = &model.Syntax{
-		Enums: []model.Enum{{Value: "Running"}, {Value: "Sleeping"}, {Value: "Stopped"}, {
-			Optional: true,
-			Value:    "Idle",
-		}, {
-			Optional: true,
-			Value:    "Uninterruptible",
-		}, {
-			Optional: true,
-			Value:    "Zombie",
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDeviceInfoProcessStatusProcess holds the values of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceDeviceInfoProcessStatusProcess holds the values of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoProcessStatusProcess struct {
-	// PID: unsignedInt, readOnly, since 1.5.
-	PID uint32 `cwmp:"PID"`
-	// Command: string(:256), readOnly, since 1.5.
-	Command string `cwmp:"Command"`
-	// Size: unsignedInt kilobytes, readOnly, since 1.5.
-	Size uint32 `cwmp:"Size"`
-	// Priority: unsignedInt[:99], readOnly, since 1.5.
-	Priority uint32 `cwmp:"Priority"`
-	// CPUTime: unsignedInt milliseconds, readOnly, since 1.5.
-	CPUTime uint32 `cwmp:"CPUTime"`
-	// State: string{Running,Sleeping,Stopped,Idle,Uninterruptible,Zombie}, readOnly, since 1.5.
-	State InternetGatewayDeviceDeviceInfoProcessStatusProcessState `cwmp:"State"`
+	PID uint32 `json:"PID,omitzero"`
+
+	Command string `json:"Command,omitzero"`
+
+	Size uint32 `json:"Size,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
+
+	CPUTime uint32 `json:"CPUTime,omitzero"`
+
+	State InternetGatewayDeviceDeviceInfoProcessStatusProcessState `json:"State,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoProcessStatusProcess) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoProcessStatusProcess) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoProcessStatusProcess_Command, o.Command); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Command",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceDeviceInfoProcessStatusProcess_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoProcessStatusProcess_State, string(o.State)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "State",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfoProcessStatusProcess) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Command", 101, o.Command)
+	c.Uint(p, "Priority", 103, uint64(o.Priority))
+	c.String(p, "State", 105, string(o.State))
 }
 
 // InternetGatewayDeviceDeviceInfoProcessStatusProcessPath is the typed path of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.
 type InternetGatewayDeviceDeviceInfoProcessStatusProcessPath struct {
-	obj      model.ObjectPath
-	PID      model.ReadOnlyParam[uint32]
-	Command  model.ReadOnlyParam[string]
-	Size     model.ReadOnlyParam[uint32]
-	Priority model.ReadOnlyParam[uint32]
-	CPUTime  model.ReadOnlyParam[uint32]
-	State    model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProcessStatusProcessState]
-}
+	model.ObjectPath
+	CPUTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoProcessStatusProcessPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoProcessStatusProcessPath(prefix string) InternetGatewayDeviceDeviceInfoProcessStatusProcessPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoProcessStatusProcessPath{
-		CPUTime:  model.NewReadOnly[uint32](p, "CPUTime", model.TypeUnsignedInt),
-		Command:  model.NewReadOnly[string](p, "Command", model.TypeString),
-		PID:      model.NewReadOnly[uint32](p, "PID", model.TypeUnsignedInt),
-		Priority: model.NewReadOnly[uint32](p, "Priority", model.TypeUnsignedInt),
-		Size:     model.NewReadOnly[uint32](p, "Size", model.TypeUnsignedInt),
-		State:    model.NewReadOnly[InternetGatewayDeviceDeviceInfoProcessStatusProcessState](p, "State", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
+	Command model.ReadOnlyParam[string] `dm:"s"`
+
+	PID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Priority model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Size model.ReadOnlyParam[uint32] `dm:"u"`
+
+	State model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceDeviceInfoProcessorArchitecture enumerates the values of InternetGatewayDevice.DeviceInfo.Processor.{i}.Architecture.
 type InternetGatewayDeviceDeviceInfoProcessorArchitecture string
 
-func (e InternetGatewayDeviceDeviceInfoProcessorArchitecture) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Arm     InternetGatewayDeviceDeviceInfoProcessorArchitecture = "arm"
-	InternetGatewayDeviceDeviceInfoProcessorArchitecture_I386    InternetGatewayDeviceDeviceInfoProcessorArchitecture = "i386"
-	InternetGatewayDeviceDeviceInfoProcessorArchitecture_M68010  InternetGatewayDeviceDeviceInfoProcessorArchitecture = "m68010"
-	InternetGatewayDeviceDeviceInfoProcessorArchitecture_M68k    InternetGatewayDeviceDeviceInfoProcessorArchitecture = "m68k"
-	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Mipseb  InternetGatewayDeviceDeviceInfoProcessorArchitecture = "mipseb"
-	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Mipsel  InternetGatewayDeviceDeviceInfoProcessorArchitecture = "mipsel"
+	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Arm InternetGatewayDeviceDeviceInfoProcessorArchitecture = "arm"
+
+	InternetGatewayDeviceDeviceInfoProcessorArchitecture_I386 InternetGatewayDeviceDeviceInfoProcessorArchitecture = "i386"
+
+	InternetGatewayDeviceDeviceInfoProcessorArchitecture_M68010 InternetGatewayDeviceDeviceInfoProcessorArchitecture = "m68010"
+
+	InternetGatewayDeviceDeviceInfoProcessorArchitecture_M68k InternetGatewayDeviceDeviceInfoProcessorArchitecture = "m68k"
+
+	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Mipseb InternetGatewayDeviceDeviceInfoProcessorArchitecture = "mipseb"
+
+	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Mipsel InternetGatewayDeviceDeviceInfoProcessorArchitecture = "mipsel"
+
 	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Powerpc InternetGatewayDeviceDeviceInfoProcessorArchitecture = "powerpc"
-	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Sh3eb   InternetGatewayDeviceDeviceInfoProcessorArchitecture = "sh3eb"
-	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Sh3el   InternetGatewayDeviceDeviceInfoProcessorArchitecture = "sh3el"
-	InternetGatewayDeviceDeviceInfoProcessorArchitecture_X86_64  InternetGatewayDeviceDeviceInfoProcessorArchitecture = "x86_64"
+
+	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Sh3eb InternetGatewayDeviceDeviceInfoProcessorArchitecture = "sh3eb"
+
+	InternetGatewayDeviceDeviceInfoProcessorArchitecture_Sh3el InternetGatewayDeviceDeviceInfoProcessorArchitecture = "sh3el"
+
+	InternetGatewayDeviceDeviceInfoProcessorArchitecture_X86_64 InternetGatewayDeviceDeviceInfoProcessorArchitecture = "x86_64"
 )
 
-var (
-	synInternetGatewayDeviceDeviceInfoProcessor_Architecture = &model.Syntax{
-		Enums: []model.Enum{{Value: "arm"}, {Value: "i386"}, {Value: "m68010"}, {Value: "m68k"}, {Value: "mipseb"}, {Value: "mipsel"}, {Value: "powerpc"}, {Value: "sh3eb"}, {Value: "sh3el"}, {Value: "x86_64"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoProcessor_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDeviceInfoProcessor holds the values of InternetGatewayDevice.DeviceInfo.Processor.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8)
+// InternetGatewayDeviceDeviceInfoProcessor holds the values of InternetGatewayDevice.DeviceInfo.Processor.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8).
 type InternetGatewayDeviceDeviceInfoProcessor struct {
-	// Architecture: string{arm,i386,m68010,m68k,mipseb,mipsel,… 10 values}, readOnly, since 1.8.
-	Architecture InternetGatewayDeviceDeviceInfoProcessorArchitecture `cwmp:"Architecture"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Architecture InternetGatewayDeviceDeviceInfoProcessorArchitecture `json:"Architecture,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoProcessor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoProcessor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoProcessor_Architecture, string(o.Architecture)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Architecture",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoProcessor_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfoProcessor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Architecture", 109, string(o.Architecture))
+	c.String(p, "Alias", 108, o.Alias)
 }
 
 // InternetGatewayDeviceDeviceInfoProcessorPath is the typed path of InternetGatewayDevice.DeviceInfo.Processor.{i}.
 type InternetGatewayDeviceDeviceInfoProcessorPath struct {
-	obj          model.ObjectPath
-	Architecture model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProcessorArchitecture]
-	Alias        model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoProcessorPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoProcessorPath(prefix string) InternetGatewayDeviceDeviceInfoProcessorPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoProcessorPath{
-		Alias:        model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Architecture: model.NewReadOnly[InternetGatewayDeviceDeviceInfoProcessorArchitecture](p, "Architecture", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
+	Architecture model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol enumerates the values of InternetGatewayDevice.DeviceInfo.ProxierInfo.ProxyProtocol.
 type InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol string
 
-func (e InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol_Z_Wave   InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol = "Z-Wave"
-	InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol_ZigBee   InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol = "ZigBee"
-	InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol_UPnP_DM  InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol = "UPnP-DM"
+	InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol_Z_Wave InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol = "Z-Wave"
+
+	InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol_ZigBee InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol = "ZigBee"
+
+	InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol_UPnP_DM InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol = "UPnP-DM"
+
 	InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol_ETSI_M2M InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol = "ETSI-M2M"
 )
 
-var (
-	synInternetGatewayDeviceDeviceInfoProxierInfo_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoProxierInfo_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoProxierInfo_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoProxierInfo_ProxyProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "Z-Wave"}, {Value: "ZigBee"}, {Value: "UPnP-DM"}, {Value: "ETSI-M2M"}},
-		Sizes: []model.Size{{}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDeviceInfoProxierInfo holds the values of InternetGatewayDevice.DeviceInfo.ProxierInfo. (object, readOnly, since 1.9)
+// InternetGatewayDeviceDeviceInfoProxierInfo holds the values of InternetGatewayDevice.DeviceInfo.ProxierInfo. (object, readOnly, since 1.9).
 type InternetGatewayDeviceDeviceInfoProxierInfo struct {
-	// ManufacturerOUI: string(6:6) ~1 pattern, readOnly, since 1.9.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// ProductClass: string(:64), readOnly, since 1.9.
-	ProductClass string `cwmp:"ProductClass"`
-	// SerialNumber: string(:64), readOnly, since 1.9.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// ProxyProtocol: string(:){Z-Wave,ZigBee,UPnP-DM,ETSI-M2M}, readOnly, since 1.9.
-	ProxyProtocol InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol `cwmp:"ProxyProtocol"`
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	ProxyProtocol InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol `json:"ProxyProtocol,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoProxierInfo) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoProxierInfo) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoProxierInfo_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoProxierInfo_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoProxierInfo_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoProxierInfo_ProxyProtocol, string(o.ProxyProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyProtocol",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfoProxierInfo) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ManufacturerOUI", 114, o.ManufacturerOUI)
+	c.String(p, "ProductClass", 115, o.ProductClass)
+	c.String(p, "SerialNumber", 117, o.SerialNumber)
+	c.String(p, "ProxyProtocol", 116, string(o.ProxyProtocol))
 }
 
 // InternetGatewayDeviceDeviceInfoProxierInfoPath is the typed path of InternetGatewayDevice.DeviceInfo.ProxierInfo.
 type InternetGatewayDeviceDeviceInfoProxierInfoPath struct {
-	obj             model.ObjectPath
-	ManufacturerOUI model.ReadOnlyParam[string]
-	ProductClass    model.ReadOnlyParam[string]
-	SerialNumber    model.ReadOnlyParam[string]
-	ProxyProtocol   model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol]
+	model.ObjectPath
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
+
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoProxierInfoPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoProxierInfoPath(prefix string) InternetGatewayDeviceDeviceInfoProxierInfoPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoProxierInfoPath{
-		ManufacturerOUI: model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		ProductClass:    model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		ProxyProtocol:   model.NewReadOnly[InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol](p, "ProxyProtocol", model.TypeString),
-		SerialNumber:    model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceDeviceInfoSupportedDataModel_URL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoSupportedDataModel_URN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoSupportedDataModel_Features = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoSupportedDataModel_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoSupportedDataModel_UUID = &model.Syntax{
-		DataType: "UUID",
-		Patterns: []model.Pattern{{Value: "[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(36),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDeviceInfoSupportedDataModel holds the values of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.6)
+// InternetGatewayDeviceDeviceInfoSupportedDataModel holds the values of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.6).
 type InternetGatewayDeviceDeviceInfoSupportedDataModel struct {
-	// URL: string(:256), readOnly, since 1.6.
-	URL string `cwmp:"URL"`
-	// URN: string(:256), readOnly, since 1.6.
-	URN string `cwmp:"URN"`
-	// Features: list<string>, readOnly, since 1.6.
-	Features []string `cwmp:"Features"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
-	// UUID: UUID=string(36:36) ~1 pattern, readOnly, since 1.12.
-	UUID string `cwmp:"UUID"`
+	URL string `json:"URL,omitzero"`
+
+	URN string `json:"URN,omitzero"`
+
+	Features []string `json:"Features,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	UUID string `json:"UUID,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoSupportedDataModel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoSupportedDataModel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoSupportedDataModel_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoSupportedDataModel_URN, o.URN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URN",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDeviceInfoSupportedDataModel_Features, model.FormatValue(model.TypeString, o.Features)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Features",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoSupportedDataModel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoSupportedDataModel_UUID, o.UUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UUID",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfoSupportedDataModel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "URL", 124, o.URL)
+	c.String(p, "URN", 125, o.URN)
+	c.Wire(p, "Features", 123, model.JoinStrings(o.Features), len(o.Features) > 0)
+	c.String(p, "Alias", 122, o.Alias)
+	c.String(p, "UUID", 126, o.UUID)
 }
 
 // InternetGatewayDeviceDeviceInfoSupportedDataModelPath is the typed path of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.
 type InternetGatewayDeviceDeviceInfoSupportedDataModelPath struct {
-	obj      model.ObjectPath
-	URL      model.ReadOnlyParam[string]
-	URN      model.ReadOnlyParam[string]
-	Features model.ReadOnlyParam[[]string]
-	Alias    model.ReadWriteParam[string]
-	UUID     model.ReadOnlyParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Features model.ReadOnlyParam[[]string] `dm:"s"`
+
+	URL model.ReadOnlyParam[string] `dm:"s"`
+
+	URN model.ReadOnlyParam[string] `dm:"s"`
+
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoSupportedDataModelPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoSupportedDataModelPath(prefix string) InternetGatewayDeviceDeviceInfoSupportedDataModelPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoSupportedDataModelPath{
-		Alias:    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Features: model.NewReadOnly[[]string](p, "Features", model.TypeString),
-		URL:      model.NewReadOnly[string](p, "URL", model.TypeString),
-		URN:      model.NewReadOnly[string](p, "URN", model.TypeString),
-		UUID:     model.NewReadOnly[string](p, "UUID", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceDeviceInfoTemperatureStatus_TemperatureSensorNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceDeviceInfoTemperatureStatus holds the values of InternetGatewayDevice.DeviceInfo.TemperatureStatus. (object, readOnly, since 1.5)
+// InternetGatewayDeviceDeviceInfoTemperatureStatus holds the values of InternetGatewayDevice.DeviceInfo.TemperatureStatus. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoTemperatureStatus struct {
-	// TemperatureSensorNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	TemperatureSensorNumberOfEntries uint32 `cwmp:"TemperatureSensorNumberOfEntries"`
-	// InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. instances by instance number
-	TemperatureSensor map[uint32]*InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor `cwmp:"TemperatureSensor.{i}."`
+	TemperatureSensorNumberOfEntries uint32 `json:"TemperatureSensorNumberOfEntries,omitzero"`
+
+	TemperatureSensor map[uint32]*InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor `json:"TemperatureSensor,omitzero"`
 }
 
-// AddTemperatureSensor creates instance i of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (replacing any) and returns it
+// AddTemperatureSensor creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) AddTemperatureSensor(i uint32) *InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor {
 	if o.TemperatureSensor == nil {
 		o.TemperatureSensor = map[uint32]*InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor{}
@@ -1329,1617 +636,184 @@ func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) AddTemperatureSensor(
 	o.TemperatureSensor[i] = x
 	return x
 }
-
-// GetTemperatureSensor returns instance i of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
-func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) GetTemperatureSensor(i uint32) (*InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor, bool) {
-	x, ok := o.TemperatureSensor[i]
-	return x, ok
-}
-
-// DeleteTemperatureSensor removes instance i of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
-func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) DeleteTemperatureSensor(i uint32) {
-	delete(o.TemperatureSensor, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.TemperatureSensor) {
-		o.TemperatureSensor[i].ValidateAt(prefix+"TemperatureSensor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.TemperatureSensor[i].ValidateAt(c, model.InstanceOf(p, "TemperatureSensor.", i))
 	}
 }
 
 // InternetGatewayDeviceDeviceInfoTemperatureStatusPath is the typed path of InternetGatewayDevice.DeviceInfo.TemperatureStatus.
 type InternetGatewayDeviceDeviceInfoTemperatureStatusPath struct {
-	obj                              model.ObjectPath
-	TemperatureSensorNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	TemperatureSensorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoTemperatureStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoTemperatureStatusPath(prefix string) InternetGatewayDeviceDeviceInfoTemperatureStatusPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoTemperatureStatusPath{
-		TemperatureSensorNumberOfEntries: model.NewReadOnly[uint32](p, "TemperatureSensorNumberOfEntries", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
+// TemperatureSensor returns the typed path of instance i.
+func (x InternetGatewayDeviceDeviceInfoTemperatureStatusPath) TemperatureSensor(i uint32) (p InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TemperatureSensor.", i))
+	return
 }
 
-// TemperatureSensor returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
-func (x InternetGatewayDeviceDeviceInfoTemperatureStatusPath) TemperatureSensor(i uint32) InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath {
-	return newInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath(x.Path() + "TemperatureSensor." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// TemperatureSensorTable returns the table InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. itself (for AddObject when writable)
+// TemperatureSensorTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoTemperatureStatusPath) TemperatureSensorTable() model.Table {
-	return model.NewTable(x.Path() + "TemperatureSensor.")
+	return model.NewTable(x.ObjectPath, "TemperatureSensor.")
 }
 
 // InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus enumerates the values of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Status.
 type InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus string
 
-func (e InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Disabled InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Disabled"
-	InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Enabled  InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Enabled"
-	InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Error    InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Error"
+
+	InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Enabled InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Enabled"
+
+	InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Error InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Reset = &model.Syntax{
-		Hidden: true,
-		Type:   model.TypeBoolean,
-	}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_ResetTime = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Name      = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Value = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_MinValue   = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_MinTime  = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_MaxValue = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_MaxTime       = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_LowAlarmValue = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_LowAlarmTime   = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_HighAlarmValue = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_HighAlarmTime   = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_PollingInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor holds the values of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor holds the values of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.5.
-	Status InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus `cwmp:"Status"`
-	// Reset: boolean, readWrite, since 1.5.
-	Reset bool `cwmp:"Reset"`
-	// ResetTime: dateTime, readOnly, since 1.5.
-	ResetTime time.Time `cwmp:"ResetTime"`
-	// Name: string(:256), readOnly, since 1.5.
-	Name string `cwmp:"Name"`
-	// Value: int[-274:] degrees celsius, readOnly, since 1.5.
-	Value int32 `cwmp:"Value"`
-	// LastUpdate: dateTime, readOnly, since 1.5.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
-	// MinValue: int[-274:] degrees celsius, readOnly, since 1.5.
-	MinValue int32 `cwmp:"MinValue"`
-	// MinTime: dateTime, readOnly, since 1.5.
-	MinTime time.Time `cwmp:"MinTime"`
-	// MaxValue: int[-274:] degrees celsius, readOnly, since 1.5.
-	MaxValue int32 `cwmp:"MaxValue"`
-	// MaxTime: dateTime, readOnly, since 1.5.
-	MaxTime time.Time `cwmp:"MaxTime"`
-	// LowAlarmValue: int[-274:] degrees celsius, readWrite, since 1.5.
-	LowAlarmValue int32 `cwmp:"LowAlarmValue"`
-	// LowAlarmTime: dateTime, readOnly, since 1.5.
-	LowAlarmTime time.Time `cwmp:"LowAlarmTime"`
-	// HighAlarmValue: int[-274:] degrees celsius, readWrite, since 1.5.
-	HighAlarmValue int32 `cwmp:"HighAlarmValue"`
-	// HighAlarmTime: dateTime, readOnly, since 1.5.
-	HighAlarmTime time.Time `cwmp:"HighAlarmTime"`
-	// PollingInterval: unsignedInt seconds, readWrite, since 1.8.
-	PollingInterval uint32 `cwmp:"PollingInterval"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus `json:"Status,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	ResetTime time.Time `json:"ResetTime,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Value int32 `json:"Value,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
+
+	MinValue int32 `json:"MinValue,omitzero"`
+
+	MinTime time.Time `json:"MinTime,omitzero"`
+
+	MaxValue int32 `json:"MaxValue,omitzero"`
+
+	MaxTime time.Time `json:"MaxTime,omitzero"`
+
+	LowAlarmValue int32 `json:"LowAlarmValue,omitzero"`
+
+	LowAlarmTime time.Time `json:"LowAlarmTime,omitzero"`
+
+	HighAlarmValue int32 `json:"HighAlarmValue,omitzero"`
+
+	HighAlarmTime time.Time `json:"HighAlarmTime,omitzero"`
+
+	PollingInterval uint32 `json:"PollingInterval,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Value, int64(o.Value)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_MinValue, int64(o.MinValue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinValue",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_MaxValue, int64(o.MaxValue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxValue",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_LowAlarmValue, int64(o.LowAlarmValue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowAlarmValue",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_HighAlarmValue, int64(o.HighAlarmValue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighAlarmValue",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 145, string(o.Status))
+	c.String(p, "Name", 141, o.Name)
+	c.Int(p, "Value", 146, int64(o.Value))
+	c.Int(p, "MinValue", 140, int64(o.MinValue))
+	c.Int(p, "MaxValue", 138, int64(o.MaxValue))
+	c.Int(p, "LowAlarmValue", 136, int64(o.LowAlarmValue))
+	c.Int(p, "HighAlarmValue", 133, int64(o.HighAlarmValue))
+	c.String(p, "Alias", 130, o.Alias)
 }
 
 // InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath is the typed path of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
 type InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	Status          model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus]
-	Reset           model.ReadWriteParam[bool]
-	ResetTime       model.ReadOnlyParam[time.Time]
-	Name            model.ReadOnlyParam[string]
-	Value           model.ReadOnlyParam[int32]
-	LastUpdate      model.ReadOnlyParam[time.Time]
-	MinValue        model.ReadOnlyParam[int32]
-	MinTime         model.ReadOnlyParam[time.Time]
-	MaxValue        model.ReadOnlyParam[int32]
-	MaxTime         model.ReadOnlyParam[time.Time]
-	LowAlarmValue   model.ReadWriteParam[int32]
-	LowAlarmTime    model.ReadOnlyParam[time.Time]
-	HighAlarmValue  model.ReadWriteParam[int32]
-	HighAlarmTime   model.ReadOnlyParam[time.Time]
-	PollingInterval model.ReadWriteParam[uint32]
-	Alias           model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	HighAlarmTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	HighAlarmValue model.ReadWriteParam[int32] `dm:"i"`
+
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LowAlarmTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LowAlarmValue model.ReadWriteParam[int32] `dm:"i"`
+
+	MaxTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	MaxValue model.ReadOnlyParam[int32] `dm:"i"`
+
+	MinTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	MinValue model.ReadOnlyParam[int32] `dm:"i"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PollingInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Value model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath(prefix string) InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath{
-		Alias:           model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HighAlarmTime:   model.NewReadOnly[time.Time](p, "HighAlarmTime", model.TypeDateTime),
-		HighAlarmValue:  model.NewReadWrite[int32](p, "HighAlarmValue", model.TypeInt),
-		LastUpdate:      model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		LowAlarmTime:    model.NewReadOnly[time.Time](p, "LowAlarmTime", model.TypeDateTime),
-		LowAlarmValue:   model.NewReadWrite[int32](p, "LowAlarmValue", model.TypeInt),
-		MaxTime:         model.NewReadOnly[time.Time](p, "MaxTime", model.TypeDateTime),
-		MaxValue:        model.NewReadOnly[int32](p, "MaxValue", model.TypeInt),
-		MinTime:         model.NewReadOnly[time.Time](p, "MinTime", model.TypeDateTime),
-		MinValue:        model.NewReadOnly[int32](p, "MinValue", model.TypeInt),
-		Name:            model.NewReadOnly[string](p, "Name", model.TypeString),
-		PollingInterval: model.NewReadWrite[uint32](p, "PollingInterval", model.TypeUnsignedInt),
-		Reset:           model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		ResetTime:       model.NewReadOnly[time.Time](p, "ResetTime", model.TypeDateTime),
-		Status:          model.NewReadOnly[InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus](p, "Status", model.TypeString),
-		Value:           model.NewReadOnly[int32](p, "Value", model.TypeInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceDeviceInfoVendorConfigFile_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoVendorConfigFile_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoVendorConfigFile_Date        = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDeviceInfoVendorConfigFile_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoVendorConfigFile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDeviceInfoVendorConfigFile holds the values of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// InternetGatewayDeviceDeviceInfoVendorConfigFile holds the values of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceDeviceInfoVendorConfigFile struct {
-	// Name: string(:64), readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// Version: string(:16), readOnly, since 1.0.
-	Version string `cwmp:"Version"`
-	// Date: dateTime, readOnly, since 1.0.
-	Date time.Time `cwmp:"Date"`
-	// Description: string(:256), readOnly, since 1.0.
-	Description string `cwmp:"Description"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Name string `json:"Name,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	Date time.Time `json:"Date,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoVendorConfigFile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoVendorConfigFile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoVendorConfigFile_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoVendorConfigFile_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoVendorConfigFile_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoVendorConfigFile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfoVendorConfigFile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Name", 153, o.Name)
+	c.String(p, "Version", 154, o.Version)
+	c.String(p, "Description", 152, o.Description)
+	c.String(p, "Alias", 150, o.Alias)
 }
 
 // InternetGatewayDeviceDeviceInfoVendorConfigFilePath is the typed path of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.
 type InternetGatewayDeviceDeviceInfoVendorConfigFilePath struct {
-	obj         model.ObjectPath
-	Name        model.ReadOnlyParam[string]
-	Version     model.ReadOnlyParam[string]
-	Date        model.ReadOnlyParam[time.Time]
-	Description model.ReadOnlyParam[string]
-	Alias       model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Date model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Description model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoVendorConfigFilePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoVendorConfigFilePath(prefix string) InternetGatewayDeviceDeviceInfoVendorConfigFilePath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoVendorConfigFilePath{
-		Alias:       model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Date:        model.NewReadOnly[time.Time](p, "Date", model.TypeDateTime),
-		Description: model.NewReadOnly[string](p, "Description", model.TypeString),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Version:     model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceDeviceInfoVendorLogFile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoVendorLogFile_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDeviceInfoVendorLogFile_MaximumSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synInternetGatewayDeviceDeviceInfoVendorLogFile_Persistent = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// InternetGatewayDeviceDeviceInfoVendorLogFile holds the values of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8)
+// InternetGatewayDeviceDeviceInfoVendorLogFile holds the values of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8).
 type InternetGatewayDeviceDeviceInfoVendorLogFile struct {
-	// Alias: Alias=string(:64), readWrite, since 1.8.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 1.8.
-	Name string `cwmp:"Name"`
-	// MaximumSize: unsignedInt bytes, readOnly, since 1.8.
-	MaximumSize uint32 `cwmp:"MaximumSize"`
-	// Persistent: boolean, readOnly, since 1.8.
-	Persistent bool `cwmp:"Persistent"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	MaximumSize uint32 `json:"MaximumSize,omitzero"`
+
+	Persistent bool `json:"Persistent,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDeviceInfoVendorLogFile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDeviceInfoVendorLogFile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoVendorLogFile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDeviceInfoVendorLogFile_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *InternetGatewayDeviceDeviceInfoVendorLogFile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 157, o.Alias)
+	c.String(p, "Name", 159, o.Name)
 }
 
 // InternetGatewayDeviceDeviceInfoVendorLogFilePath is the typed path of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.
 type InternetGatewayDeviceDeviceInfoVendorLogFilePath struct {
-	obj         model.ObjectPath
-	Alias       model.ReadWriteParam[string]
-	Name        model.ReadOnlyParam[string]
-	MaximumSize model.ReadOnlyParam[uint32]
-	Persistent  model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDeviceInfoVendorLogFilePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDeviceInfoVendorLogFilePath(prefix string) InternetGatewayDeviceDeviceInfoVendorLogFilePath {
-	p := &prefix
-	return InternetGatewayDeviceDeviceInfoVendorLogFilePath{
-		Alias:       model.NewReadWrite[string](p, "Alias", model.TypeString),
-		MaximumSize: model.NewReadOnly[uint32](p, "MaximumSize", model.TypeUnsignedInt),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Persistent:  model.NewReadOnly[bool](p, "Persistent", model.TypeBoolean),
-		obj:         model.NewObjectPath(p),
-	}
-}
+	MaximumSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaDeviceinfo = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DeviceInfo.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.Manufacturer",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_Manufacturer,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ManufacturerOUI",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_ManufacturerOUI,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ModelName",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_ModelName,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.Description",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_Description,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ProductClass",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_ProductClass,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.SerialNumber",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_SerialNumber,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ForcedInform: true,
-	Path:         "InternetGatewayDevice.DeviceInfo.HardwareVersion",
-	Syntax:       synInternetGatewayDeviceDeviceInfo_HardwareVersion,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceEnabled",
-	ForcedInform: true,
-	Path:         "InternetGatewayDevice.DeviceInfo.SoftwareVersion",
-	Syntax:       synInternetGatewayDeviceDeviceInfo_SoftwareVersion,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ModemFirmwareVersion",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_ModemFirmwareVersion,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.EnabledOptions",
-	Status:  "deprecated",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_EnabledOptions,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.AdditionalHardwareVersion",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_AdditionalHardwareVersion,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.AdditionalSoftwareVersion",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_AdditionalSoftwareVersion,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ForcedInform: true,
-	Path:         "InternetGatewayDevice.DeviceInfo.SpecVersion",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceDeviceInfo_SpecVersion,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "forceEnabled",
-	ForcedInform: true,
-	Path:         "InternetGatewayDevice.DeviceInfo.ProvisioningCode",
-	Syntax:       synInternetGatewayDeviceDeviceInfo_ProvisioningCode,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.UpTime",
-	Syntax:       synInternetGatewayDeviceDeviceInfo_UpTime,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.FirstUseDate",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_FirstUseDate,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.DeviceLog",
-	Syntax:       synInternetGatewayDeviceDeviceInfo_DeviceLog,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.VendorConfigFileNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_VendorConfigFileNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.SupportedDataModelNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_SupportedDataModelNumberOfEntries,
-	Version: "1.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ProcessorNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_ProcessorNumberOfEntries,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.VendorLogFileNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_VendorLogFileNumberOfEntries,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.LocationNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_LocationNumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.DeviceCategory",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_DeviceCategory,
-	Version: "1.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ModelNumber",
-	Syntax:  synInternetGatewayDeviceDeviceInfo_ModelNumber,
-	Version: "1.14",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LocationNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.DeviceInfo.Location.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Source", "ExternalSource"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.Location.{i}.Source",
-	Syntax:  synInternetGatewayDeviceDeviceInfoLocation_Source,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.Location.{i}.AcquiredTime",
-	Syntax:  synInternetGatewayDeviceDeviceInfoLocation_AcquiredTime,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.Location.{i}.ExternalSource",
-	Syntax:  synInternetGatewayDeviceDeviceInfoLocation_ExternalSource,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.Location.{i}.ExternalProtocol",
-	Syntax:  synInternetGatewayDeviceDeviceInfoLocation_ExternalProtocol,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DeviceInfo.Location.{i}.DataObject",
-	Syntax:  synInternetGatewayDeviceDeviceInfoLocation_DataObject,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DeviceInfo.MemoryStatus.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.MemoryStatus.Total",
-	Syntax:  synInternetGatewayDeviceDeviceInfoMemoryStatus_Total,
-	Version: "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.MemoryStatus.Free",
-	Syntax:       synInternetGatewayDeviceDeviceInfoMemoryStatus_Free,
-	Version:      "1.5",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DeviceInfo.NetworkProperties.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.NetworkProperties.MaxTCPWindowSize",
-	Syntax:  synInternetGatewayDeviceDeviceInfoNetworkProperties_MaxTCPWindowSize,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.NetworkProperties.TCPImplementation",
-	Syntax:  synInternetGatewayDeviceDeviceInfoNetworkProperties_TCPImplementation,
-	Version: "1.5",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DeviceInfo.ProcessStatus.",
-	Version:    "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.ProcessStatus.CPUUsage",
-	Syntax:       synInternetGatewayDeviceDeviceInfoProcessStatus_CPUUsage,
-	Version:      "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ProcessStatus.ProcessNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceDeviceInfoProcessStatus_ProcessNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProcessNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"PID"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.PID",
-	Syntax:  synInternetGatewayDeviceDeviceInfoProcessStatusProcess_PID,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.Command",
-	Syntax:  synInternetGatewayDeviceDeviceInfoProcessStatusProcess_Command,
-	Version: "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.Size",
-	Syntax:       synInternetGatewayDeviceDeviceInfoProcessStatusProcess_Size,
-	Version:      "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.Priority",
-	Syntax:  synInternetGatewayDeviceDeviceInfoProcessStatusProcess_Priority,
-	Version: "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.CPUTime",
-	Syntax:       synInternetGatewayDeviceDeviceInfoProcessStatusProcess_CPUTime,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.State",
-	Syntax:       synInternetGatewayDeviceDeviceInfoProcessStatusProcess_State,
-	Version:      "1.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProcessorNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.DeviceInfo.Processor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.Processor.{i}.Architecture",
-	Syntax:  synInternetGatewayDeviceDeviceInfoProcessor_Architecture,
-	Version: "1.8",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.Processor.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceDeviceInfoProcessor_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DeviceInfo.ProxierInfo.",
-	Version:    "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ProxierInfo.ManufacturerOUI",
-	Syntax:  synInternetGatewayDeviceDeviceInfoProxierInfo_ManufacturerOUI,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ProxierInfo.ProductClass",
-	Syntax:  synInternetGatewayDeviceDeviceInfoProxierInfo_ProductClass,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ProxierInfo.SerialNumber",
-	Syntax:  synInternetGatewayDeviceDeviceInfoProxierInfo_SerialNumber,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.ProxierInfo.ProxyProtocol",
-	Syntax:  synInternetGatewayDeviceDeviceInfoProxierInfo_ProxyProtocol,
-	Version: "1.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SupportedDataModelNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"URL"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"UUID"},
-	}},
-	Version: "1.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.URL",
-	Syntax:  synInternetGatewayDeviceDeviceInfoSupportedDataModel_URL,
-	Version: "1.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.URN",
-	Syntax:  synInternetGatewayDeviceDeviceInfoSupportedDataModel_URN,
-	Version: "1.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.Features",
-	Syntax:  synInternetGatewayDeviceDeviceInfoSupportedDataModel_Features,
-	Version: "1.6",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceDeviceInfoSupportedDataModel_Alias,
-	Version:      "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.UUID",
-	Syntax:  synInternetGatewayDeviceDeviceInfoSupportedDataModel_UUID,
-	Version: "1.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DeviceInfo.TemperatureStatus.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensorNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatus_TemperatureSensorNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TemperatureSensorNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Status",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Status,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Reset",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Reset,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.ResetTime",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_ResetTime,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Name",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Name,
-	Version: "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Value",
-	Syntax:       synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Value,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.LastUpdate",
-	Syntax:       synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_LastUpdate,
-	Version:      "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.MinValue",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_MinValue,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.MinTime",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_MinTime,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.MaxValue",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_MaxValue,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.MaxTime",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_MaxTime,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.LowAlarmValue",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_LowAlarmValue,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.LowAlarmTime",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_LowAlarmTime,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.HighAlarmValue",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_HighAlarmValue,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.HighAlarmTime",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_HighAlarmTime,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.PollingInterval",
-	Syntax:  synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_PollingInterval,
-	Version: "1.8",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VendorConfigFileNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.Name",
-	Syntax:  synInternetGatewayDeviceDeviceInfoVendorConfigFile_Name,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.Version",
-	Syntax:  synInternetGatewayDeviceDeviceInfoVendorConfigFile_Version,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.Date",
-	Syntax:  synInternetGatewayDeviceDeviceInfoVendorConfigFile_Date,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.Description",
-	Syntax:  synInternetGatewayDeviceDeviceInfoVendorConfigFile_Description,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceDeviceInfoVendorConfigFile_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VendorLogFileNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "1.8",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceDeviceInfoVendorLogFile_Alias,
-	Version:      "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.Name",
-	Syntax:  synInternetGatewayDeviceDeviceInfoVendorLogFile_Name,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.MaximumSize",
-	Syntax:  synInternetGatewayDeviceDeviceInfoVendorLogFile_MaximumSize,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.Persistent",
-	Syntax:  synInternetGatewayDeviceDeviceInfoVendorLogFile_Persistent,
-	Version: "1.8",
-}}
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-// InternetGatewayDeviceDeviceInfoImpl is what a device implements for InternetGatewayDevice.DeviceInfo; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoImpl interface {
-	Manufacturer(inst []uint32) (string, error)
-	ManufacturerOUI(inst []uint32) (string, error)
-	ModelName(inst []uint32) (string, error)
-	Description(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	HardwareVersion(inst []uint32) (string, error)
-	SoftwareVersion(inst []uint32) (string, error)
-	ModemFirmwareVersion(inst []uint32) (string, error)
-	EnabledOptions(inst []uint32) ([]string, error)
-	AdditionalHardwareVersion(inst []uint32) ([]string, error)
-	AdditionalSoftwareVersion(inst []uint32) ([]string, error)
-	SpecVersion(inst []uint32) (string, error)
-	ProvisioningCode(inst []uint32) (string, error)
-	SetProvisioningCode(inst []uint32, v string) error
-	UpTime(inst []uint32) (uint32, error)
-	FirstUseDate(inst []uint32) (time.Time, error)
-	DeviceLog(inst []uint32) (string, error)
-	VendorConfigFileNumberOfEntries(inst []uint32) (uint32, error)
-	SupportedDataModelNumberOfEntries(inst []uint32) (uint32, error)
-	ProcessorNumberOfEntries(inst []uint32) (uint32, error)
-	VendorLogFileNumberOfEntries(inst []uint32) (uint32, error)
-	LocationNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceCategory(inst []uint32) ([]string, error)
-	ModelNumber(inst []uint32) (string, error)
-	LocationInstances(inst []uint32) []uint32
-	AddLocation(inst []uint32) (uint32, error)
-	DeleteLocation(inst []uint32, i uint32) error
-	ProcessorInstances(inst []uint32) []uint32
-	SupportedDataModelInstances(inst []uint32) []uint32
-	VendorConfigFileInstances(inst []uint32) []uint32
-	VendorLogFileInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoImpl implements InternetGatewayDeviceDeviceInfoImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) Manufacturer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ModelName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) HardwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SoftwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ModemFirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) EnabledOptions(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) AdditionalHardwareVersion(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) AdditionalSoftwareVersion(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SpecVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ProvisioningCode(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SetProvisioningCode(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) UpTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) FirstUseDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) DeviceLog(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) VendorConfigFileNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SupportedDataModelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ProcessorNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) VendorLogFileNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) LocationNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) DeviceCategory(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ModelNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) LocationInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) AddLocation(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) DeleteLocation(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ProcessorInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SupportedDataModelInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) VendorConfigFileInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) VendorLogFileInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceDeviceInfoLocationImpl is what a device implements for InternetGatewayDevice.DeviceInfo.Location.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoLocationImpl interface {
-	Source(inst []uint32) (InternetGatewayDeviceDeviceInfoLocationSource, error)
-	AcquiredTime(inst []uint32) (time.Time, error)
-	ExternalSource(inst []uint32) (string, error)
-	ExternalProtocol(inst []uint32) (InternetGatewayDeviceDeviceInfoLocationExternalProtocol, error)
-	DataObject(inst []uint32) (string, error)
-	SetDataObject(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl implements InternetGatewayDeviceDeviceInfoLocationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) Source(inst []uint32) (InternetGatewayDeviceDeviceInfoLocationSource, error) {
-	var zero InternetGatewayDeviceDeviceInfoLocationSource
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) AcquiredTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) ExternalSource(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) ExternalProtocol(inst []uint32) (InternetGatewayDeviceDeviceInfoLocationExternalProtocol, error) {
-	var zero InternetGatewayDeviceDeviceInfoLocationExternalProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) DataObject(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) SetDataObject(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDeviceInfoMemoryStatusImpl is what a device implements for InternetGatewayDevice.DeviceInfo.MemoryStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoMemoryStatusImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoMemoryStatusImpl interface {
-	Total(inst []uint32) (uint32, error)
-	Free(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoMemoryStatusImpl implements InternetGatewayDeviceDeviceInfoMemoryStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoMemoryStatusImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoMemoryStatusImpl) Total(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoMemoryStatusImpl) Free(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDeviceInfoNetworkPropertiesImpl is what a device implements for InternetGatewayDevice.DeviceInfo.NetworkProperties; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoNetworkPropertiesImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoNetworkPropertiesImpl interface {
-	MaxTCPWindowSize(inst []uint32) (uint32, error)
-	TCPImplementation(inst []uint32) ([]InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation, error)
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoNetworkPropertiesImpl implements InternetGatewayDeviceDeviceInfoNetworkPropertiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoNetworkPropertiesImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoNetworkPropertiesImpl) MaxTCPWindowSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoNetworkPropertiesImpl) TCPImplementation(inst []uint32) ([]InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation, error) {
-	var zero []InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDeviceInfoProcessStatusImpl is what a device implements for InternetGatewayDevice.DeviceInfo.ProcessStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoProcessStatusImpl interface {
-	CPUUsage(inst []uint32) (uint32, error)
-	ProcessNumberOfEntries(inst []uint32) (uint32, error)
-	ProcessInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl implements InternetGatewayDeviceDeviceInfoProcessStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl) CPUUsage(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl) ProcessNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl) ProcessInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceDeviceInfoProcessStatusProcessImpl is what a device implements for InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoProcessStatusProcessImpl interface {
-	PID(inst []uint32) (uint32, error)
-	Command(inst []uint32) (string, error)
-	Size(inst []uint32) (uint32, error)
-	Priority(inst []uint32) (uint32, error)
-	CPUTime(inst []uint32) (uint32, error)
-	State(inst []uint32) (InternetGatewayDeviceDeviceInfoProcessStatusProcessState, error)
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl implements InternetGatewayDeviceDeviceInfoProcessStatusProcessImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) PID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) Command(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) Size(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) Priority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) CPUTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) State(inst []uint32) (InternetGatewayDeviceDeviceInfoProcessStatusProcessState, error) {
-	var zero InternetGatewayDeviceDeviceInfoProcessStatusProcessState
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDeviceInfoProcessorImpl is what a device implements for InternetGatewayDevice.DeviceInfo.Processor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoProcessorImpl interface {
-	Architecture(inst []uint32) (InternetGatewayDeviceDeviceInfoProcessorArchitecture, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl implements InternetGatewayDeviceDeviceInfoProcessorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl) Architecture(inst []uint32) (InternetGatewayDeviceDeviceInfoProcessorArchitecture, error) {
-	var zero InternetGatewayDeviceDeviceInfoProcessorArchitecture
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDeviceInfoProxierInfoImpl is what a device implements for InternetGatewayDevice.DeviceInfo.ProxierInfo; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoProxierInfoImpl interface {
-	ManufacturerOUI(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	ProxyProtocol(inst []uint32) (InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol, error)
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl implements InternetGatewayDeviceDeviceInfoProxierInfoImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl) ProxyProtocol(inst []uint32) (InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol, error) {
-	var zero InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDeviceInfoSupportedDataModelImpl is what a device implements for InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoSupportedDataModelImpl interface {
-	URL(inst []uint32) (string, error)
-	URN(inst []uint32) (string, error)
-	Features(inst []uint32) ([]string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	UUID(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl implements InternetGatewayDeviceDeviceInfoSupportedDataModelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) URN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) Features(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) UUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDeviceInfoTemperatureStatusImpl is what a device implements for InternetGatewayDevice.DeviceInfo.TemperatureStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoTemperatureStatusImpl interface {
-	TemperatureSensorNumberOfEntries(inst []uint32) (uint32, error)
-	TemperatureSensorInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusImpl implements InternetGatewayDeviceDeviceInfoTemperatureStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusImpl) TemperatureSensorNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusImpl) TemperatureSensorInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl is what a device implements for InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	ResetTime(inst []uint32) (time.Time, error)
-	Name(inst []uint32) (string, error)
-	Value(inst []uint32) (int32, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-	MinValue(inst []uint32) (int32, error)
-	MinTime(inst []uint32) (time.Time, error)
-	MaxValue(inst []uint32) (int32, error)
-	MaxTime(inst []uint32) (time.Time, error)
-	LowAlarmValue(inst []uint32) (int32, error)
-	SetLowAlarmValue(inst []uint32, v int32) error
-	LowAlarmTime(inst []uint32) (time.Time, error)
-	HighAlarmValue(inst []uint32) (int32, error)
-	SetHighAlarmValue(inst []uint32, v int32) error
-	HighAlarmTime(inst []uint32) (time.Time, error)
-	PollingInterval(inst []uint32) (uint32, error)
-	SetPollingInterval(inst []uint32, v uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl implements InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Status(inst []uint32) (InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus, error) {
-	var zero InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) ResetTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Value(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MinValue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MinTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MaxValue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MaxTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LowAlarmValue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetLowAlarmValue(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LowAlarmTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) HighAlarmValue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetHighAlarmValue(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) HighAlarmTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) PollingInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetPollingInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDeviceInfoVendorConfigFileImpl is what a device implements for InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoVendorConfigFileImpl interface {
-	Name(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	Date(inst []uint32) (time.Time, error)
-	Description(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl implements InternetGatewayDeviceDeviceInfoVendorConfigFileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) Date(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDeviceInfoVendorLogFileImpl is what a device implements for InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl to implement only some methods.
-type InternetGatewayDeviceDeviceInfoVendorLogFileImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	MaximumSize(inst []uint32) (uint32, error)
-	Persistent(inst []uint32) (bool, error)
-}
-
-// UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl implements InternetGatewayDeviceDeviceInfoVendorLogFileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl) MaximumSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl) Persistent(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
+	Persistent model.ReadOnlyParam[bool] `dm:"b"`
 }

@@ -5,303 +5,69 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-var ()
-
-// InternetGatewayDeviceDLNA holds the values of InternetGatewayDevice.DLNA. (object, readOnly, since 1.5)
+// InternetGatewayDeviceDLNA holds the values of InternetGatewayDevice.DLNA. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDLNA struct {
-	Capabilities *InternetGatewayDeviceDLNACapabilities `cwmp:"Capabilities."`
+	Capabilities *InternetGatewayDeviceDLNACapabilities `json:"Capabilities,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDLNA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDLNA) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceDLNA) ValidateAt(c *model.Checker, p string) {
 	if o.Capabilities != nil {
-		o.Capabilities.ValidateAt(prefix+"Capabilities.", v)
+		o.Capabilities.ValidateAt(c, p+"Capabilities.")
 	}
 }
 
 // InternetGatewayDeviceDLNAPath is the typed path of InternetGatewayDevice.DLNA.
 type InternetGatewayDeviceDLNAPath struct {
-	obj          model.ObjectPath
-	Capabilities InternetGatewayDeviceDLNACapabilitiesPath
+	model.ObjectPath
+	Capabilities InternetGatewayDeviceDLNACapabilitiesPath `dm:"Capabilities."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDLNAPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDLNAPath(prefix string) InternetGatewayDeviceDLNAPath {
-	p := &prefix
-	return InternetGatewayDeviceDLNAPath{
-		Capabilities: newInternetGatewayDeviceDLNACapabilitiesPath(prefix + "Capabilities."),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceDLNACapabilities_HNDDeviceClass = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDLNACapabilities_DeviceCapability = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDLNACapabilities_HIDDeviceClass = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDLNACapabilities_ImageClassProfileID = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDLNACapabilities_AudioClassProfileID = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDLNACapabilities_AVClassProfileID = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDLNACapabilities_MediaCollectionProfileID = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDLNACapabilities_PrinterClassProfileID = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDLNACapabilities holds the values of InternetGatewayDevice.DLNA.Capabilities. (object, readOnly, since 1.5)
+// InternetGatewayDeviceDLNACapabilities holds the values of InternetGatewayDevice.DLNA.Capabilities. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDLNACapabilities struct {
-	// HNDDeviceClass: list(:256)<string>, readOnly, since 1.5.
-	HNDDeviceClass []string `cwmp:"HNDDeviceClass"`
-	// DeviceCapability: list(:256)<string>, readOnly, since 1.5.
-	DeviceCapability []string `cwmp:"DeviceCapability"`
-	// HIDDeviceClass: list(:256)<string>, readOnly, since 1.5.
-	HIDDeviceClass []string `cwmp:"HIDDeviceClass"`
-	// ImageClassProfileID: list(:256)<string>, readOnly, since 1.5.
-	ImageClassProfileID []string `cwmp:"ImageClassProfileID"`
-	// AudioClassProfileID: list(:256)<string>, readOnly, since 1.5.
-	AudioClassProfileID []string `cwmp:"AudioClassProfileID"`
-	// AVClassProfileID: list(:256)<string>, readOnly, since 1.5.
-	AVClassProfileID []string `cwmp:"AVClassProfileID"`
-	// MediaCollectionProfileID: list(:256)<string>, readOnly, since 1.5.
-	MediaCollectionProfileID []string `cwmp:"MediaCollectionProfileID"`
-	// PrinterClassProfileID: list(:256)<string>, readOnly, since 1.5.
-	PrinterClassProfileID []string `cwmp:"PrinterClassProfileID"`
+	HNDDeviceClass []string `json:"HNDDeviceClass,omitzero"`
+
+	DeviceCapability []string `json:"DeviceCapability,omitzero"`
+
+	HIDDeviceClass []string `json:"HIDDeviceClass,omitzero"`
+
+	ImageClassProfileID []string `json:"ImageClassProfileID,omitzero"`
+
+	AudioClassProfileID []string `json:"AudioClassProfileID,omitzero"`
+
+	AVClassProfileID []string `json:"AVClassProfileID,omitzero"`
+
+	MediaCollectionProfileID []string `json:"MediaCollectionProfileID,omitzero"`
+
+	PrinterClassProfileID []string `json:"PrinterClassProfileID,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDLNACapabilities) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDLNACapabilities) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synInternetGatewayDeviceDLNACapabilities_HNDDeviceClass, model.FormatValue(model.TypeString, o.HNDDeviceClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HNDDeviceClass",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDLNACapabilities_DeviceCapability, model.FormatValue(model.TypeString, o.DeviceCapability)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceCapability",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDLNACapabilities_HIDDeviceClass, model.FormatValue(model.TypeString, o.HIDDeviceClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HIDDeviceClass",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDLNACapabilities_ImageClassProfileID, model.FormatValue(model.TypeString, o.ImageClassProfileID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ImageClassProfileID",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDLNACapabilities_AudioClassProfileID, model.FormatValue(model.TypeString, o.AudioClassProfileID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioClassProfileID",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDLNACapabilities_AVClassProfileID, model.FormatValue(model.TypeString, o.AVClassProfileID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AVClassProfileID",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDLNACapabilities_MediaCollectionProfileID, model.FormatValue(model.TypeString, o.MediaCollectionProfileID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MediaCollectionProfileID",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDLNACapabilities_PrinterClassProfileID, model.FormatValue(model.TypeString, o.PrinterClassProfileID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PrinterClassProfileID",
-		})
-	}
+func (o *InternetGatewayDeviceDLNACapabilities) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "HNDDeviceClass", 42, model.JoinStrings(o.HNDDeviceClass), len(o.HNDDeviceClass) > 0)
+	c.Wire(p, "DeviceCapability", 40, model.JoinStrings(o.DeviceCapability), len(o.DeviceCapability) > 0)
+	c.Wire(p, "HIDDeviceClass", 41, model.JoinStrings(o.HIDDeviceClass), len(o.HIDDeviceClass) > 0)
+	c.Wire(p, "ImageClassProfileID", 43, model.JoinStrings(o.ImageClassProfileID), len(o.ImageClassProfileID) > 0)
+	c.Wire(p, "AudioClassProfileID", 39, model.JoinStrings(o.AudioClassProfileID), len(o.AudioClassProfileID) > 0)
+	c.Wire(p, "AVClassProfileID", 38, model.JoinStrings(o.AVClassProfileID), len(o.AVClassProfileID) > 0)
+	c.Wire(p, "MediaCollectionProfileID", 44, model.JoinStrings(o.MediaCollectionProfileID), len(o.MediaCollectionProfileID) > 0)
+	c.Wire(p, "PrinterClassProfileID", 45, model.JoinStrings(o.PrinterClassProfileID), len(o.PrinterClassProfileID) > 0)
 }
 
 // InternetGatewayDeviceDLNACapabilitiesPath is the typed path of InternetGatewayDevice.DLNA.Capabilities.
 type InternetGatewayDeviceDLNACapabilitiesPath struct {
-	obj                      model.ObjectPath
-	HNDDeviceClass           model.ReadOnlyParam[[]string]
-	DeviceCapability         model.ReadOnlyParam[[]string]
-	HIDDeviceClass           model.ReadOnlyParam[[]string]
-	ImageClassProfileID      model.ReadOnlyParam[[]string]
-	AudioClassProfileID      model.ReadOnlyParam[[]string]
-	AVClassProfileID         model.ReadOnlyParam[[]string]
-	MediaCollectionProfileID model.ReadOnlyParam[[]string]
-	PrinterClassProfileID    model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	AVClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDLNACapabilitiesPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDLNACapabilitiesPath(prefix string) InternetGatewayDeviceDLNACapabilitiesPath {
-	p := &prefix
-	return InternetGatewayDeviceDLNACapabilitiesPath{
-		AVClassProfileID:         model.NewReadOnly[[]string](p, "AVClassProfileID", model.TypeString),
-		AudioClassProfileID:      model.NewReadOnly[[]string](p, "AudioClassProfileID", model.TypeString),
-		DeviceCapability:         model.NewReadOnly[[]string](p, "DeviceCapability", model.TypeString),
-		HIDDeviceClass:           model.NewReadOnly[[]string](p, "HIDDeviceClass", model.TypeString),
-		HNDDeviceClass:           model.NewReadOnly[[]string](p, "HNDDeviceClass", model.TypeString),
-		ImageClassProfileID:      model.NewReadOnly[[]string](p, "ImageClassProfileID", model.TypeString),
-		MediaCollectionProfileID: model.NewReadOnly[[]string](p, "MediaCollectionProfileID", model.TypeString),
-		PrinterClassProfileID:    model.NewReadOnly[[]string](p, "PrinterClassProfileID", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
-}
+	AudioClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-var schemaDlna = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DLNA.",
-	Version:    "1.5",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DLNA.Capabilities.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DLNA.Capabilities.HNDDeviceClass",
-	Syntax:  synInternetGatewayDeviceDLNACapabilities_HNDDeviceClass,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DLNA.Capabilities.DeviceCapability",
-	Syntax:  synInternetGatewayDeviceDLNACapabilities_DeviceCapability,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DLNA.Capabilities.HIDDeviceClass",
-	Syntax:  synInternetGatewayDeviceDLNACapabilities_HIDDeviceClass,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DLNA.Capabilities.ImageClassProfileID",
-	Syntax:  synInternetGatewayDeviceDLNACapabilities_ImageClassProfileID,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DLNA.Capabilities.AudioClassProfileID",
-	Syntax:  synInternetGatewayDeviceDLNACapabilities_AudioClassProfileID,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DLNA.Capabilities.AVClassProfileID",
-	Syntax:  synInternetGatewayDeviceDLNACapabilities_AVClassProfileID,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DLNA.Capabilities.MediaCollectionProfileID",
-	Syntax:  synInternetGatewayDeviceDLNACapabilities_MediaCollectionProfileID,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DLNA.Capabilities.PrinterClassProfileID",
-	Syntax:  synInternetGatewayDeviceDLNACapabilities_PrinterClassProfileID,
-	Version: "1.5",
-}}
+	DeviceCapability model.ReadOnlyParam[[]string] `dm:"s"`
 
-// InternetGatewayDeviceDLNAImpl is what a device implements for InternetGatewayDevice.DLNA; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDLNAImpl to implement only some methods.
-type InternetGatewayDeviceDLNAImpl interface{}
+	HIDDeviceClass model.ReadOnlyParam[[]string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceDLNAImpl implements InternetGatewayDeviceDLNAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDLNAImpl struct{}
+	HNDDeviceClass model.ReadOnlyParam[[]string] `dm:"s"`
 
-// InternetGatewayDeviceDLNACapabilitiesImpl is what a device implements for InternetGatewayDevice.DLNA.Capabilities; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl to implement only some methods.
-type InternetGatewayDeviceDLNACapabilitiesImpl interface {
-	HNDDeviceClass(inst []uint32) ([]string, error)
-	DeviceCapability(inst []uint32) ([]string, error)
-	HIDDeviceClass(inst []uint32) ([]string, error)
-	ImageClassProfileID(inst []uint32) ([]string, error)
-	AudioClassProfileID(inst []uint32) ([]string, error)
-	AVClassProfileID(inst []uint32) ([]string, error)
-	MediaCollectionProfileID(inst []uint32) ([]string, error)
-	PrinterClassProfileID(inst []uint32) ([]string, error)
-}
+	ImageClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl implements InternetGatewayDeviceDLNACapabilitiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl struct{}
+	MediaCollectionProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) HNDDeviceClass(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) DeviceCapability(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) HIDDeviceClass(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) ImageClassProfileID(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) AudioClassProfileID(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) AVClassProfileID(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) MediaCollectionProfileID(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) PrinterClassProfileID(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	PrinterClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 }

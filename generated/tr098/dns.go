@@ -5,66 +5,36 @@ package tr098
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var ()
-
-// InternetGatewayDeviceDNS holds the values of InternetGatewayDevice.DNS. (object, readOnly, since 1.12)
+// InternetGatewayDeviceDNS holds the values of InternetGatewayDevice.DNS. (object, readOnly, since 1.12).
 type InternetGatewayDeviceDNS struct {
-	SD *InternetGatewayDeviceDNSSD `cwmp:"SD."`
+	SD *InternetGatewayDeviceDNSSD `json:"SD,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDNS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDNS) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceDNS) ValidateAt(c *model.Checker, p string) {
 	if o.SD != nil {
-		o.SD.ValidateAt(prefix+"SD.", v)
+		o.SD.ValidateAt(c, p+"SD.")
 	}
 }
 
 // InternetGatewayDeviceDNSPath is the typed path of InternetGatewayDevice.DNS.
 type InternetGatewayDeviceDNSPath struct {
-	obj model.ObjectPath
-	SD  InternetGatewayDeviceDNSSDPath
+	model.ObjectPath
+	SD InternetGatewayDeviceDNSSDPath `dm:"SD."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDNSPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDNSPath(prefix string) InternetGatewayDeviceDNSPath {
-	p := &prefix
-	return InternetGatewayDeviceDNSPath{
-		SD:  newInternetGatewayDeviceDNSSDPath(prefix + "SD."),
-		obj: model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceDNSSD_Enable                 = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceDNSSD_ServiceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceDNSSD holds the values of InternetGatewayDevice.DNS.SD. (object, readOnly, since 1.12)
+// InternetGatewayDeviceDNSSD holds the values of InternetGatewayDevice.DNS.SD. (object, readOnly, since 1.12).
 type InternetGatewayDeviceDNSSD struct {
-	// Enable: boolean, readWrite, since 1.12.
-	Enable bool `cwmp:"Enable"`
-	// ServiceNumberOfEntries: unsignedInt, readOnly, since 1.12.
-	ServiceNumberOfEntries uint32 `cwmp:"ServiceNumberOfEntries"`
-	// InternetGatewayDevice.DNS.SD.Service.{i}. instances by instance number
-	Service map[uint32]*InternetGatewayDeviceDNSSDService `cwmp:"Service.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	ServiceNumberOfEntries uint32 `json:"ServiceNumberOfEntries,omitzero"`
+
+	Service map[uint32]*InternetGatewayDeviceDNSSDService `json:"Service,omitzero"`
 }
 
-// AddService creates instance i of InternetGatewayDevice.DNS.SD.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDNSSD) AddService(i uint32) *InternetGatewayDeviceDNSSDService {
 	if o.Service == nil {
 		o.Service = map[uint32]*InternetGatewayDeviceDNSSDService{}
@@ -73,177 +43,83 @@ func (o *InternetGatewayDeviceDNSSD) AddService(i uint32) *InternetGatewayDevice
 	o.Service[i] = x
 	return x
 }
-
-// GetService returns instance i of InternetGatewayDevice.DNS.SD.Service.{i}.
-func (o *InternetGatewayDeviceDNSSD) GetService(i uint32) (*InternetGatewayDeviceDNSSDService, bool) {
-	x, ok := o.Service[i]
-	return x, ok
-}
-
-// DeleteService removes instance i of InternetGatewayDevice.DNS.SD.Service.{i}.
-func (o *InternetGatewayDeviceDNSSD) DeleteService(i uint32) {
-	delete(o.Service, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDNSSD) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDNSSD) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceDNSSD) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Service) {
-		o.Service[i].ValidateAt(prefix+"Service."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Service[i].ValidateAt(c, model.InstanceOf(p, "Service.", i))
 	}
 }
 
 // InternetGatewayDeviceDNSSDPath is the typed path of InternetGatewayDevice.DNS.SD.
 type InternetGatewayDeviceDNSSDPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	ServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDNSSDPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDNSSDPath(prefix string) InternetGatewayDeviceDNSSDPath {
-	p := &prefix
-	return InternetGatewayDeviceDNSSDPath{
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ServiceNumberOfEntries: model.NewReadOnly[uint32](p, "ServiceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// Service returns the typed path of instance i.
+func (x InternetGatewayDeviceDNSSDPath) Service(i uint32) (p InternetGatewayDeviceDNSSDServicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
+	return
 }
 
-// Service returns the typed path of instance i of InternetGatewayDevice.DNS.SD.Service.{i}.
-func (x InternetGatewayDeviceDNSSDPath) Service(i uint32) InternetGatewayDeviceDNSSDServicePath {
-	return newInternetGatewayDeviceDNSSDServicePath(x.Path() + "Service." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ServiceTable returns the table InternetGatewayDevice.DNS.SD.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDNSSDPath) ServiceTable() model.Table {
-	return model.NewTable(x.Path() + "Service.")
+	return model.NewTable(x.ObjectPath, "Service.")
 }
 
 // InternetGatewayDeviceDNSSDServiceTransportProtocol enumerates the values of InternetGatewayDevice.DNS.SD.Service.{i}.TransportProtocol.
 type InternetGatewayDeviceDNSSDServiceTransportProtocol string
 
-func (e InternetGatewayDeviceDNSSDServiceTransportProtocol) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceDNSSDServiceTransportProtocol_TCP InternetGatewayDeviceDNSSDServiceTransportProtocol = "TCP"
+
 	InternetGatewayDeviceDNSSDServiceTransportProtocol_UDP InternetGatewayDeviceDNSSDServiceTransportProtocol = "UDP"
 )
 
 // InternetGatewayDeviceDNSSDServiceStatus enumerates the values of InternetGatewayDevice.DNS.SD.Service.{i}.Status.
 type InternetGatewayDeviceDNSSDServiceStatus string
 
-func (e InternetGatewayDeviceDNSSDServiceStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceDNSSDServiceStatus_LeaseActive     InternetGatewayDeviceDNSSDServiceStatus = "LeaseActive"
+	InternetGatewayDeviceDNSSDServiceStatus_LeaseActive InternetGatewayDeviceDNSSDServiceStatus = "LeaseActive"
+
 	InternetGatewayDeviceDNSSDServiceStatus_GoodbyeReceived InternetGatewayDeviceDNSSDServiceStatus = "GoodbyeReceived"
-	InternetGatewayDeviceDNSSDServiceStatus_LeaseExpired    InternetGatewayDeviceDNSSDServiceStatus = "LeaseExpired"
+
+	InternetGatewayDeviceDNSSDServiceStatus_LeaseExpired InternetGatewayDeviceDNSSDServiceStatus = "LeaseExpired"
 )
 
-var (
-	synInternetGatewayDeviceDNSSDService_InstanceName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(63)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDNSSDService_ApplicationProtocol = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(15)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDNSSDService_TransportProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "TCP"}, {Value: "UDP"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDNSSDService_Domain = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDNSSDService_Port = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceDNSSDService_Target = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDNSSDService_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "LeaseActive"}, {Value: "GoodbyeReceived"}, {Value: "LeaseExpired"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDNSSDService_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDNSSDService_Host       = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".LANDevice.{i}.Hosts.Host. .Hosts.Host.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDNSSDService_TimeToLive = &model.Syntax{
-		Ranges: []model.Range{{Max: "2147483647"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceDNSSDService_Priority = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceDNSSDService_Weight = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceDNSSDService_TextRecordNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceDNSSDService holds the values of InternetGatewayDevice.DNS.SD.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12)
+// InternetGatewayDeviceDNSSDService holds the values of InternetGatewayDevice.DNS.SD.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12).
 type InternetGatewayDeviceDNSSDService struct {
-	// InstanceName: string(:63), readOnly, since 1.12.
-	InstanceName string `cwmp:"InstanceName"`
-	// ApplicationProtocol: string(:15), readOnly, since 1.12.
-	ApplicationProtocol string `cwmp:"ApplicationProtocol"`
-	// TransportProtocol: string{TCP,UDP}, readOnly, since 1.12.
-	TransportProtocol InternetGatewayDeviceDNSSDServiceTransportProtocol `cwmp:"TransportProtocol"`
-	// Domain: string(:256), readOnly, since 1.12.
-	Domain string `cwmp:"Domain"`
-	// Port: unsignedInt[:65535], readOnly, since 1.12.
-	Port uint32 `cwmp:"Port"`
-	// Target: string(:256), readOnly, since 1.12.
-	Target string `cwmp:"Target"`
-	// Status: string{LeaseActive,GoodbyeReceived,LeaseExpired}, readOnly, since 1.12.
-	Status InternetGatewayDeviceDNSSDServiceStatus `cwmp:"Status"`
-	// LastUpdate: dateTime, readOnly, since 1.12.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
-	// Host: list(:1024)<string(:256)> pathRef→.LANDevice.{i}.Hosts.Host. .Hosts.Host., readOnly, since 1.12.
-	Host []string `cwmp:"Host"`
-	// TimeToLive: unsignedInt[:2147483647], readOnly, since 1.12.
-	TimeToLive uint32 `cwmp:"TimeToLive"`
-	// Priority: unsignedInt[:65535], readOnly, since 1.12.
-	Priority uint32 `cwmp:"Priority"`
-	// Weight: unsignedInt[:65535], readOnly, since 1.12.
-	Weight uint32 `cwmp:"Weight"`
-	// TextRecordNumberOfEntries: unsignedInt, readOnly, since 1.12.
-	TextRecordNumberOfEntries uint32 `cwmp:"TextRecordNumberOfEntries"`
-	// InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}. instances by instance number
-	TextRecord map[uint32]*InternetGatewayDeviceDNSSDServiceTextRecord `cwmp:"TextRecord.{i}."`
+	InstanceName string `json:"InstanceName,omitzero"`
+
+	ApplicationProtocol string `json:"ApplicationProtocol,omitzero"`
+
+	TransportProtocol InternetGatewayDeviceDNSSDServiceTransportProtocol `json:"TransportProtocol,omitzero"`
+
+	Domain string `json:"Domain,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Target string `json:"Target,omitzero"`
+
+	Status InternetGatewayDeviceDNSSDServiceStatus `json:"Status,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	TimeToLive uint32 `json:"TimeToLive,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
+
+	Weight uint32 `json:"Weight,omitzero"`
+
+	TextRecordNumberOfEntries uint32 `json:"TextRecordNumberOfEntries,omitzero"`
+
+	TextRecord map[uint32]*InternetGatewayDeviceDNSSDServiceTextRecord `json:"TextRecord,omitzero"`
 }
 
-// AddTextRecord creates instance i of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}. (replacing any) and returns it
+// AddTextRecord creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDNSSDService) AddTextRecord(i uint32) *InternetGatewayDeviceDNSSDServiceTextRecord {
 	if o.TextRecord == nil {
 		o.TextRecord = map[uint32]*InternetGatewayDeviceDNSSDServiceTextRecord{}
@@ -252,466 +128,80 @@ func (o *InternetGatewayDeviceDNSSDService) AddTextRecord(i uint32) *InternetGat
 	o.TextRecord[i] = x
 	return x
 }
-
-// GetTextRecord returns instance i of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}.
-func (o *InternetGatewayDeviceDNSSDService) GetTextRecord(i uint32) (*InternetGatewayDeviceDNSSDServiceTextRecord, bool) {
-	x, ok := o.TextRecord[i]
-	return x, ok
-}
-
-// DeleteTextRecord removes instance i of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}.
-func (o *InternetGatewayDeviceDNSSDService) DeleteTextRecord(i uint32) {
-	delete(o.TextRecord, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDNSSDService) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDNSSDService) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDNSSDService_InstanceName, o.InstanceName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InstanceName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDNSSDService_ApplicationProtocol, o.ApplicationProtocol); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ApplicationProtocol",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDNSSDService_TransportProtocol, string(o.TransportProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransportProtocol",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDNSSDService_Domain, o.Domain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Domain",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceDNSSDService_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDNSSDService_Target, o.Target); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Target",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDNSSDService_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceDNSSDService_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceDNSSDService_TimeToLive, uint64(o.TimeToLive)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeToLive",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceDNSSDService_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceDNSSDService_Weight, uint64(o.Weight)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Weight",
-		})
-	}
+func (o *InternetGatewayDeviceDNSSDService) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "InstanceName", 53, o.InstanceName)
+	c.String(p, "ApplicationProtocol", 50, o.ApplicationProtocol)
+	c.String(p, "TransportProtocol", 64, string(o.TransportProtocol))
+	c.String(p, "Domain", 51, o.Domain)
+	c.Uint(p, "Port", 55, uint64(o.Port))
+	c.String(p, "Target", 58, o.Target)
+	c.String(p, "Status", 57, string(o.Status))
+	c.Wire(p, "Host", 52, model.JoinStrings(o.Host), len(o.Host) > 0)
+	c.Uint(p, "TimeToLive", 63, uint64(o.TimeToLive))
+	c.Uint(p, "Priority", 56, uint64(o.Priority))
+	c.Uint(p, "Weight", 65, uint64(o.Weight))
 	for _, i := range model.SortedKeys(o.TextRecord) {
-		o.TextRecord[i].ValidateAt(prefix+"TextRecord."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.TextRecord[i].ValidateAt(c, model.InstanceOf(p, "TextRecord.", i))
 	}
 }
 
 // InternetGatewayDeviceDNSSDServicePath is the typed path of InternetGatewayDevice.DNS.SD.Service.{i}.
 type InternetGatewayDeviceDNSSDServicePath struct {
-	obj                       model.ObjectPath
-	InstanceName              model.ReadOnlyParam[string]
-	ApplicationProtocol       model.ReadOnlyParam[string]
-	TransportProtocol         model.ReadOnlyParam[InternetGatewayDeviceDNSSDServiceTransportProtocol]
-	Domain                    model.ReadOnlyParam[string]
-	Port                      model.ReadOnlyParam[uint32]
-	Target                    model.ReadOnlyParam[string]
-	Status                    model.ReadOnlyParam[InternetGatewayDeviceDNSSDServiceStatus]
-	LastUpdate                model.ReadOnlyParam[time.Time]
-	Host                      model.ReadOnlyParam[[]string]
-	TimeToLive                model.ReadOnlyParam[uint32]
-	Priority                  model.ReadOnlyParam[uint32]
-	Weight                    model.ReadOnlyParam[uint32]
-	TextRecordNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ApplicationProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	Domain model.ReadOnlyParam[string] `dm:"s"`
+
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
+
+	InstanceName model.ReadOnlyParam[string] `dm:"s"`
+
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Priority model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Target model.ReadOnlyParam[string] `dm:"s"`
+
+	TextRecordNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TimeToLive model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransportProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	Weight model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDNSSDServicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDNSSDServicePath(prefix string) InternetGatewayDeviceDNSSDServicePath {
-	p := &prefix
-	return InternetGatewayDeviceDNSSDServicePath{
-		ApplicationProtocol:       model.NewReadOnly[string](p, "ApplicationProtocol", model.TypeString),
-		Domain:                    model.NewReadOnly[string](p, "Domain", model.TypeString),
-		Host:                      model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		InstanceName:              model.NewReadOnly[string](p, "InstanceName", model.TypeString),
-		LastUpdate:                model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		Port:                      model.NewReadOnly[uint32](p, "Port", model.TypeUnsignedInt),
-		Priority:                  model.NewReadOnly[uint32](p, "Priority", model.TypeUnsignedInt),
-		Status:                    model.NewReadOnly[InternetGatewayDeviceDNSSDServiceStatus](p, "Status", model.TypeString),
-		Target:                    model.NewReadOnly[string](p, "Target", model.TypeString),
-		TextRecordNumberOfEntries: model.NewReadOnly[uint32](p, "TextRecordNumberOfEntries", model.TypeUnsignedInt),
-		TimeToLive:                model.NewReadOnly[uint32](p, "TimeToLive", model.TypeUnsignedInt),
-		TransportProtocol:         model.NewReadOnly[InternetGatewayDeviceDNSSDServiceTransportProtocol](p, "TransportProtocol", model.TypeString),
-		Weight:                    model.NewReadOnly[uint32](p, "Weight", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
+// TextRecord returns the typed path of instance i.
+func (x InternetGatewayDeviceDNSSDServicePath) TextRecord(i uint32) (p InternetGatewayDeviceDNSSDServiceTextRecordPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TextRecord.", i))
+	return
 }
 
-// TextRecord returns the typed path of instance i of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}.
-func (x InternetGatewayDeviceDNSSDServicePath) TextRecord(i uint32) InternetGatewayDeviceDNSSDServiceTextRecordPath {
-	return newInternetGatewayDeviceDNSSDServiceTextRecordPath(x.Path() + "TextRecord." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// TextRecordTable returns the table InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}. itself (for AddObject when writable)
+// TextRecordTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDNSSDServicePath) TextRecordTable() model.Table {
-	return model.NewTable(x.Path() + "TextRecord.")
+	return model.NewTable(x.ObjectPath, "TextRecord.")
 }
 
-var (
-	synInternetGatewayDeviceDNSSDServiceTextRecord_Key = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDNSSDServiceTextRecord_Value = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDNSSDServiceTextRecord holds the values of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12)
+// InternetGatewayDeviceDNSSDServiceTextRecord holds the values of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12).
 type InternetGatewayDeviceDNSSDServiceTextRecord struct {
-	// Key: string(:255), readOnly, since 1.12.
-	Key string `cwmp:"Key"`
-	// Value: string(:255), readOnly, since 1.12.
-	Value string `cwmp:"Value"`
+	Key string `json:"Key,omitzero"`
+
+	Value string `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDNSSDServiceTextRecord) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDNSSDServiceTextRecord) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDNSSDServiceTextRecord_Key, o.Key); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Key",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDNSSDServiceTextRecord_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *InternetGatewayDeviceDNSSDServiceTextRecord) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Key", 60, o.Key)
+	c.String(p, "Value", 61, o.Value)
 }
 
 // InternetGatewayDeviceDNSSDServiceTextRecordPath is the typed path of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}.
 type InternetGatewayDeviceDNSSDServiceTextRecordPath struct {
-	obj   model.ObjectPath
-	Key   model.ReadOnlyParam[string]
-	Value model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Key model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDNSSDServiceTextRecordPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDNSSDServiceTextRecordPath(prefix string) InternetGatewayDeviceDNSSDServiceTextRecordPath {
-	p := &prefix
-	return InternetGatewayDeviceDNSSDServiceTextRecordPath{
-		Key:   model.NewReadOnly[string](p, "Key", model.TypeString),
-		Value: model.NewReadOnly[string](p, "Value", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var schemaDns = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DNS.",
-	Version:    "1.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DNS.SD.",
-	Version:    "1.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DNS.SD.Enable",
-	Syntax:  synInternetGatewayDeviceDNSSD_Enable,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.ServiceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceDNSSD_ServiceNumberOfEntries,
-	Version: "1.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServiceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.DNS.SD.Service.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"InstanceName", "ApplicationProtocol", "TransportProtocol", "Domain"},
-	}},
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.InstanceName",
-	Syntax:  synInternetGatewayDeviceDNSSDService_InstanceName,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.ApplicationProtocol",
-	Syntax:  synInternetGatewayDeviceDNSSDService_ApplicationProtocol,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.TransportProtocol",
-	Syntax:  synInternetGatewayDeviceDNSSDService_TransportProtocol,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.Domain",
-	Syntax:  synInternetGatewayDeviceDNSSDService_Domain,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.Port",
-	Syntax:  synInternetGatewayDeviceDNSSDService_Port,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.Target",
-	Syntax:  synInternetGatewayDeviceDNSSDService_Target,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.Status",
-	Syntax:  synInternetGatewayDeviceDNSSDService_Status,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.LastUpdate",
-	Syntax:  synInternetGatewayDeviceDNSSDService_LastUpdate,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.Host",
-	Syntax:  synInternetGatewayDeviceDNSSDService_Host,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.TimeToLive",
-	Syntax:  synInternetGatewayDeviceDNSSDService_TimeToLive,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.Priority",
-	Syntax:  synInternetGatewayDeviceDNSSDService_Priority,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.Weight",
-	Syntax:  synInternetGatewayDeviceDNSSDService_Weight,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.TextRecordNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceDNSSDService_TextRecordNumberOfEntries,
-	Version: "1.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TextRecordNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}.",
-	Version:             "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}.Key",
-	Syntax:  synInternetGatewayDeviceDNSSDServiceTextRecord_Key,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}.Value",
-	Syntax:  synInternetGatewayDeviceDNSSDServiceTextRecord_Value,
-	Version: "1.12",
-}}
-
-// InternetGatewayDeviceDNSImpl is what a device implements for InternetGatewayDevice.DNS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDNSImpl to implement only some methods.
-type InternetGatewayDeviceDNSImpl interface{}
-
-// UnimplementedInternetGatewayDeviceDNSImpl implements InternetGatewayDeviceDNSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDNSImpl struct{}
-
-// InternetGatewayDeviceDNSSDImpl is what a device implements for InternetGatewayDevice.DNS.SD; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDNSSDImpl to implement only some methods.
-type InternetGatewayDeviceDNSSDImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	ServiceNumberOfEntries(inst []uint32) (uint32, error)
-	ServiceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceDNSSDImpl implements InternetGatewayDeviceDNSSDImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDNSSDImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDNSSDImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDImpl) ServiceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceDNSSDServiceImpl is what a device implements for InternetGatewayDevice.DNS.SD.Service.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDNSSDServiceImpl to implement only some methods.
-type InternetGatewayDeviceDNSSDServiceImpl interface {
-	InstanceName(inst []uint32) (string, error)
-	ApplicationProtocol(inst []uint32) (string, error)
-	TransportProtocol(inst []uint32) (InternetGatewayDeviceDNSSDServiceTransportProtocol, error)
-	Domain(inst []uint32) (string, error)
-	Port(inst []uint32) (uint32, error)
-	Target(inst []uint32) (string, error)
-	Status(inst []uint32) (InternetGatewayDeviceDNSSDServiceStatus, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-	Host(inst []uint32) ([]string, error)
-	TimeToLive(inst []uint32) (uint32, error)
-	Priority(inst []uint32) (uint32, error)
-	Weight(inst []uint32) (uint32, error)
-	TextRecordNumberOfEntries(inst []uint32) (uint32, error)
-	TextRecordInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceDNSSDServiceImpl implements InternetGatewayDeviceDNSSDServiceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDNSSDServiceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) InstanceName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) ApplicationProtocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) TransportProtocol(inst []uint32) (InternetGatewayDeviceDNSSDServiceTransportProtocol, error) {
-	var zero InternetGatewayDeviceDNSSDServiceTransportProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Domain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Target(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Status(inst []uint32) (InternetGatewayDeviceDNSSDServiceStatus, error) {
-	var zero InternetGatewayDeviceDNSSDServiceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) TimeToLive(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Priority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Weight(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) TextRecordNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) TextRecordInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceDNSSDServiceTextRecordImpl is what a device implements for InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDNSSDServiceTextRecordImpl to implement only some methods.
-type InternetGatewayDeviceDNSSDServiceTextRecordImpl interface {
-	Key(inst []uint32) (string, error)
-	Value(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceDNSSDServiceTextRecordImpl implements InternetGatewayDeviceDNSSDServiceTextRecordImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDNSSDServiceTextRecordImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDNSSDServiceTextRecordImpl) Key(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDNSSDServiceTextRecordImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,95 +3,53 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var ()
-
-// InternetGatewayDeviceDownloadAvailability holds the values of InternetGatewayDevice.DownloadAvailability. (object, readOnly, since 1.5)
+// InternetGatewayDeviceDownloadAvailability holds the values of InternetGatewayDevice.DownloadAvailability. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDownloadAvailability struct {
-	Announcement *InternetGatewayDeviceDownloadAvailabilityAnnouncement `cwmp:"Announcement."`
-	Query        *InternetGatewayDeviceDownloadAvailabilityQuery        `cwmp:"Query."`
+	Announcement *InternetGatewayDeviceDownloadAvailabilityAnnouncement `json:"Announcement,omitzero"`
+	Query        *InternetGatewayDeviceDownloadAvailabilityQuery        `json:"Query,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDownloadAvailability) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDownloadAvailability) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceDownloadAvailability) ValidateAt(c *model.Checker, p string) {
 	if o.Announcement != nil {
-		o.Announcement.ValidateAt(prefix+"Announcement.", v)
+		o.Announcement.ValidateAt(c, p+"Announcement.")
 	}
 	if o.Query != nil {
-		o.Query.ValidateAt(prefix+"Query.", v)
+		o.Query.ValidateAt(c, p+"Query.")
 	}
 }
 
 // InternetGatewayDeviceDownloadAvailabilityPath is the typed path of InternetGatewayDevice.DownloadAvailability.
 type InternetGatewayDeviceDownloadAvailabilityPath struct {
-	obj          model.ObjectPath
-	Announcement InternetGatewayDeviceDownloadAvailabilityAnnouncementPath
-	Query        InternetGatewayDeviceDownloadAvailabilityQueryPath
-}
-
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDownloadAvailabilityPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDownloadAvailabilityPath(prefix string) InternetGatewayDeviceDownloadAvailabilityPath {
-	p := &prefix
-	return InternetGatewayDeviceDownloadAvailabilityPath{
-		Announcement: newInternetGatewayDeviceDownloadAvailabilityAnnouncementPath(prefix + "Announcement."),
-		Query:        newInternetGatewayDeviceDownloadAvailabilityQueryPath(prefix + "Query."),
-		obj:          model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	Announcement InternetGatewayDeviceDownloadAvailabilityAnnouncementPath `dm:"Announcement."`
+	Query        InternetGatewayDeviceDownloadAvailabilityQueryPath        `dm:"Query."`
 }
 
 // InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus enumerates the values of InternetGatewayDevice.DownloadAvailability.Announcement.Status.
 type InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus string
 
-func (e InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus_Disabled InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus = "Disabled"
-	InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus_Enabled  InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus = "Enabled"
-	InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus_Error    InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus = "Error"
+
+	InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus_Enabled InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus = "Enabled"
+
+	InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus_Error InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceDownloadAvailabilityAnnouncement_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceDownloadAvailabilityAnnouncement_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDownloadAvailabilityAnnouncement_GroupNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceDownloadAvailabilityAnnouncement holds the values of InternetGatewayDevice.DownloadAvailability.Announcement. (object, readOnly, since 1.5)
+// InternetGatewayDeviceDownloadAvailabilityAnnouncement holds the values of InternetGatewayDevice.DownloadAvailability.Announcement. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDownloadAvailabilityAnnouncement struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.5.
-	Status InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus `cwmp:"Status"`
-	// GroupNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	GroupNumberOfEntries uint32 `cwmp:"GroupNumberOfEntries"`
-	// InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}. instances by instance number
-	Group map[uint32]*InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup `cwmp:"Group.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus `json:"Status,omitzero"`
+
+	GroupNumberOfEntries uint32 `json:"GroupNumberOfEntries,omitzero"`
+
+	Group map[uint32]*InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup `json:"Group,omitzero"`
 }
 
-// AddGroup creates instance i of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}. (replacing any) and returns it
+// AddGroup creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) AddGroup(i uint32) *InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup {
 	if o.Group == nil {
 		o.Group = map[uint32]*InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup{}
@@ -100,478 +58,105 @@ func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) AddGroup(i uint3
 	o.Group[i] = x
 	return x
 }
-
-// GetGroup returns instance i of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.
-func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) GetGroup(i uint32) (*InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup, bool) {
-	x, ok := o.Group[i]
-	return x, ok
-}
-
-// DeleteGroup removes instance i of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.
-func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) DeleteGroup(i uint32) {
-	delete(o.Group, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDownloadAvailabilityAnnouncement_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 172, string(o.Status))
 	for _, i := range model.SortedKeys(o.Group) {
-		o.Group[i].ValidateAt(prefix+"Group."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Group[i].ValidateAt(c, model.InstanceOf(p, "Group.", i))
 	}
 }
 
 // InternetGatewayDeviceDownloadAvailabilityAnnouncementPath is the typed path of InternetGatewayDevice.DownloadAvailability.Announcement.
 type InternetGatewayDeviceDownloadAvailabilityAnnouncementPath struct {
-	obj                  model.ObjectPath
-	Enable               model.ReadWriteParam[bool]
-	Status               model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus]
-	GroupNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDownloadAvailabilityAnnouncementPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDownloadAvailabilityAnnouncementPath(prefix string) InternetGatewayDeviceDownloadAvailabilityAnnouncementPath {
-	p := &prefix
-	return InternetGatewayDeviceDownloadAvailabilityAnnouncementPath{
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		GroupNumberOfEntries: model.NewReadOnly[uint32](p, "GroupNumberOfEntries", model.TypeUnsignedInt),
-		Status:               model.NewReadOnly[InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus](p, "Status", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+// Group returns the typed path of instance i.
+func (x InternetGatewayDeviceDownloadAvailabilityAnnouncementPath) Group(i uint32) (p InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Group.", i))
+	return
 }
 
-// Group returns the typed path of instance i of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.
-func (x InternetGatewayDeviceDownloadAvailabilityAnnouncementPath) Group(i uint32) InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath {
-	return newInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath(x.Path() + "Group." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// GroupTable returns the table InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}. itself (for AddObject when writable)
+// GroupTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDownloadAvailabilityAnnouncementPath) GroupTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Group.")
+	return model.NewWritableTable(x.ObjectPath, "Group.")
 }
 
 // InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus enumerates the values of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.Status.
 type InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus string
 
-func (e InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus_Disabled InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus = "Disabled"
-	InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus_Enabled  InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus = "Enabled"
-	InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus_Error    InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus = "Error"
+
+	InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus_Enabled InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus = "Enabled"
+
+	InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus_Error InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_URL = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup holds the values of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5)
+// InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup holds the values of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5).
 type InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.5.
-	Status InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus `cwmp:"Status"`
-	// URL: string(:256), readWrite, since 1.5.
-	URL string `cwmp:"URL"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus `json:"Status,omitzero"`
+
+	URL string `json:"URL,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 169, string(o.Status))
+	c.String(p, "URL", 170, o.URL)
+	c.String(p, "Alias", 167, o.Alias)
 }
 
 // InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath is the typed path of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.
 type InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus]
-	URL    model.ReadWriteParam[string]
-	Alias  model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath(prefix string) InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath {
-	p := &prefix
-	return InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Status: model.NewReadOnly[InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus](p, "Status", model.TypeString),
-		URL:    model.NewReadWrite[string](p, "URL", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	URL model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceDownloadAvailabilityQueryStatus enumerates the values of InternetGatewayDevice.DownloadAvailability.Query.Status.
 type InternetGatewayDeviceDownloadAvailabilityQueryStatus string
 
-func (e InternetGatewayDeviceDownloadAvailabilityQueryStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceDownloadAvailabilityQueryStatus_Disabled InternetGatewayDeviceDownloadAvailabilityQueryStatus = "Disabled"
-	InternetGatewayDeviceDownloadAvailabilityQueryStatus_Enabled  InternetGatewayDeviceDownloadAvailabilityQueryStatus = "Enabled"
-	InternetGatewayDeviceDownloadAvailabilityQueryStatus_Error    InternetGatewayDeviceDownloadAvailabilityQueryStatus = "Error"
+
+	InternetGatewayDeviceDownloadAvailabilityQueryStatus_Enabled InternetGatewayDeviceDownloadAvailabilityQueryStatus = "Enabled"
+
+	InternetGatewayDeviceDownloadAvailabilityQueryStatus_Error InternetGatewayDeviceDownloadAvailabilityQueryStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceDownloadAvailabilityQuery_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceDownloadAvailabilityQuery_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDownloadAvailabilityQuery_URL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceDownloadAvailabilityQuery holds the values of InternetGatewayDevice.DownloadAvailability.Query. (object, readOnly, since 1.5)
+// InternetGatewayDeviceDownloadAvailabilityQuery holds the values of InternetGatewayDevice.DownloadAvailability.Query. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDownloadAvailabilityQuery struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.5.
-	Status InternetGatewayDeviceDownloadAvailabilityQueryStatus `cwmp:"Status"`
-	// URL: string(:256), readWrite, since 1.5.
-	URL string `cwmp:"URL"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceDownloadAvailabilityQueryStatus `json:"Status,omitzero"`
+
+	URL string `json:"URL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDownloadAvailabilityQuery) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDownloadAvailabilityQuery) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDownloadAvailabilityQuery_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDownloadAvailabilityQuery_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
+func (o *InternetGatewayDeviceDownloadAvailabilityQuery) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 175, string(o.Status))
+	c.String(p, "URL", 176, o.URL)
 }
 
 // InternetGatewayDeviceDownloadAvailabilityQueryPath is the typed path of InternetGatewayDevice.DownloadAvailability.Query.
 type InternetGatewayDeviceDownloadAvailabilityQueryPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityQueryStatus]
-	URL    model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDownloadAvailabilityQueryPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDownloadAvailabilityQueryPath(prefix string) InternetGatewayDeviceDownloadAvailabilityQueryPath {
-	p := &prefix
-	return InternetGatewayDeviceDownloadAvailabilityQueryPath{
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Status: model.NewReadOnly[InternetGatewayDeviceDownloadAvailabilityQueryStatus](p, "Status", model.TypeString),
-		URL:    model.NewReadWrite[string](p, "URL", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaDownloadavailability = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DownloadAvailability.",
-	Version:    "1.5",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DownloadAvailability.Announcement.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DownloadAvailability.Announcement.Enable",
-	Syntax:  synInternetGatewayDeviceDownloadAvailabilityAnnouncement_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DownloadAvailability.Announcement.Status",
-	Syntax:  synInternetGatewayDeviceDownloadAvailabilityAnnouncement_Status,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DownloadAvailability.Announcement.GroupNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceDownloadAvailabilityAnnouncement_GroupNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "GroupNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"URL"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.Status",
-	Syntax:  synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_Status,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.URL",
-	Syntax:  synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_URL,
-	Version: "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceDownloadAvailabilityAnnouncementGroup_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DownloadAvailability.Query.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DownloadAvailability.Query.Enable",
-	Syntax:  synInternetGatewayDeviceDownloadAvailabilityQuery_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.DownloadAvailability.Query.Status",
-	Syntax:  synInternetGatewayDeviceDownloadAvailabilityQuery_Status,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DownloadAvailability.Query.URL",
-	Syntax:  synInternetGatewayDeviceDownloadAvailabilityQuery_URL,
-	Version: "1.5",
-}}
-
-// InternetGatewayDeviceDownloadAvailabilityImpl is what a device implements for InternetGatewayDevice.DownloadAvailability; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDownloadAvailabilityImpl to implement only some methods.
-type InternetGatewayDeviceDownloadAvailabilityImpl interface{}
-
-// UnimplementedInternetGatewayDeviceDownloadAvailabilityImpl implements InternetGatewayDeviceDownloadAvailabilityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDownloadAvailabilityImpl struct{}
-
-// InternetGatewayDeviceDownloadAvailabilityAnnouncementImpl is what a device implements for InternetGatewayDevice.DownloadAvailability.Announcement; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl to implement only some methods.
-type InternetGatewayDeviceDownloadAvailabilityAnnouncementImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus, error)
-	GroupNumberOfEntries(inst []uint32) (uint32, error)
-	GroupInstances(inst []uint32) []uint32
-	AddGroup(inst []uint32) (uint32, error)
-	DeleteGroup(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl implements InternetGatewayDeviceDownloadAvailabilityAnnouncementImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus, error) {
-	var zero InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) GroupNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) GroupInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) AddGroup(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) DeleteGroup(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl is what a device implements for InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl to implement only some methods.
-type InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus, error)
-	URL(inst []uint32) (string, error)
-	SetURL(inst []uint32, v string) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl implements InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus, error) {
-	var zero InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) SetURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceDownloadAvailabilityQueryImpl is what a device implements for InternetGatewayDevice.DownloadAvailability.Query; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl to implement only some methods.
-type InternetGatewayDeviceDownloadAvailabilityQueryImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityQueryStatus, error)
-	URL(inst []uint32) (string, error)
-	SetURL(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl implements InternetGatewayDeviceDownloadAvailabilityQueryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl) Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityQueryStatus, error) {
-	var zero InternetGatewayDeviceDownloadAvailabilityQueryStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl) SetURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	URL model.ReadWriteParam[string] `dm:"s"`
 }

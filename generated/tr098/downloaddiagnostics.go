@@ -11,372 +11,91 @@ import (
 // InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState enumerates the values of InternetGatewayDevice.DownloadDiagnostics.DiagnosticsState.
 type InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState string
 
-func (e InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_None                        InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "None"
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Requested                   InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Requested"
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Completed                   InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Completed"
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_InitConnectionFailed  InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_InitConnectionFailed"
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_NoResponse            InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_NoResponse"
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_TransferFailed        InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_TransferFailed"
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_None InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "None"
+
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Requested InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Requested"
+
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Completed InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Completed"
+
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_InitConnectionFailed InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_InitConnectionFailed"
+
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_NoResponse InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_NoResponse"
+
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_TransferFailed InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_TransferFailed"
+
 	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_PasswordRequestFailed InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_PasswordRequestFailed"
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_LoginFailed           InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_LoginFailed"
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_NoTransferMode        InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_NoTransferMode"
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_NoPASV                InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_NoPASV"
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_IncorrectSize         InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_IncorrectSize"
-	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_Timeout               InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_Timeout"
+
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_LoginFailed InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_LoginFailed"
+
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_NoTransferMode InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_NoTransferMode"
+
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_NoPASV InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_NoPASV"
+
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_IncorrectSize InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_IncorrectSize"
+
+	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_Timeout InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_Timeout"
 )
 
-var (
-	synInternetGatewayDeviceDownloadDiagnostics_DiagnosticsState = &model.Syntax{
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Access: "readOnly",
-			Value:  "Completed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_InitConnectionFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoResponse",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_TransferFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_PasswordRequestFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_LoginFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoTransferMode",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoPASV",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_IncorrectSize",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Timeout",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceDownloadDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDownloadDiagnostics_DownloadURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceDownloadDiagnostics_DSCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceDownloadDiagnostics_EthernetPriority = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceDownloadDiagnostics_ROMTime             = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDownloadDiagnostics_BOMTime             = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDownloadDiagnostics_EOMTime             = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDownloadDiagnostics_TestBytesReceived   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceDownloadDiagnostics_TotalBytesReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceDownloadDiagnostics_TCPOpenRequestTime  = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceDownloadDiagnostics_TCPOpenResponseTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// InternetGatewayDeviceDownloadDiagnostics holds the values of InternetGatewayDevice.DownloadDiagnostics. (object, readOnly, since 1.3)
+// InternetGatewayDeviceDownloadDiagnostics holds the values of InternetGatewayDevice.DownloadDiagnostics. (object, readOnly, since 1.3).
 type InternetGatewayDeviceDownloadDiagnostics struct {
-	// DiagnosticsState: string{None,Requested,Completed,Error_InitConnectionFailed,Error_NoResponse,Error_TransferFailed,… 12 values}, readWrite, since 1.3.
-	DiagnosticsState InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 1.3.
-	Interface string `cwmp:"Interface"`
-	// DownloadURL: string(:256), readWrite, since 1.3.
-	DownloadURL string `cwmp:"DownloadURL"`
-	// DSCP: unsignedInt[0:63], readWrite, since 1.3.
-	DSCP uint32 `cwmp:"DSCP"`
-	// EthernetPriority: unsignedInt[0:7], readWrite, since 1.3.
-	EthernetPriority uint32 `cwmp:"EthernetPriority"`
-	// ROMTime: dateTime, readOnly, since 1.3.
-	ROMTime time.Time `cwmp:"ROMTime"`
-	// BOMTime: dateTime, readOnly, since 1.3.
-	BOMTime time.Time `cwmp:"BOMTime"`
-	// EOMTime: dateTime, readOnly, since 1.3.
-	EOMTime time.Time `cwmp:"EOMTime"`
-	// TestBytesReceived: unsignedInt, readOnly, since 1.3.
-	TestBytesReceived uint32 `cwmp:"TestBytesReceived"`
-	// TotalBytesReceived: unsignedInt, readOnly, since 1.3.
-	TotalBytesReceived uint32 `cwmp:"TotalBytesReceived"`
-	// TCPOpenRequestTime: dateTime, readOnly, since 1.3.
-	TCPOpenRequestTime time.Time `cwmp:"TCPOpenRequestTime"`
-	// TCPOpenResponseTime: dateTime, readOnly, since 1.3.
-	TCPOpenResponseTime time.Time `cwmp:"TCPOpenResponseTime"`
+	DiagnosticsState InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	DownloadURL string `json:"DownloadURL,omitzero"`
+
+	DSCP uint32 `json:"DSCP,omitzero"`
+
+	EthernetPriority uint32 `json:"EthernetPriority,omitzero"`
+
+	ROMTime time.Time `json:"ROMTime,omitzero"`
+
+	BOMTime time.Time `json:"BOMTime,omitzero"`
+
+	EOMTime time.Time `json:"EOMTime,omitzero"`
+
+	TestBytesReceived uint32 `json:"TestBytesReceived,omitzero"`
+
+	TotalBytesReceived uint32 `json:"TotalBytesReceived,omitzero"`
+
+	TCPOpenRequestTime time.Time `json:"TCPOpenRequestTime,omitzero"`
+
+	TCPOpenResponseTime time.Time `json:"TCPOpenResponseTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceDownloadDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceDownloadDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceDownloadDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDownloadDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceDownloadDiagnostics_DownloadURL, o.DownloadURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DownloadURL",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceDownloadDiagnostics_DSCP, uint64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceDownloadDiagnostics_EthernetPriority, uint64(o.EthernetPriority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriority",
-		})
-	}
+func (o *InternetGatewayDeviceDownloadDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 180, string(o.DiagnosticsState))
+	c.String(p, "Interface", 184, o.Interface)
+	c.String(p, "DownloadURL", 181, o.DownloadURL)
+	c.Uint(p, "DSCP", 179, uint64(o.DSCP))
+	c.Uint(p, "EthernetPriority", 183, uint64(o.EthernetPriority))
 }
 
 // InternetGatewayDeviceDownloadDiagnosticsPath is the typed path of InternetGatewayDevice.DownloadDiagnostics.
 type InternetGatewayDeviceDownloadDiagnosticsPath struct {
-	obj                 model.ObjectPath
-	DiagnosticsState    model.ReadWriteParam[InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState]
-	Interface           model.ReadWriteParam[string]
-	DownloadURL         model.ReadWriteParam[string]
-	DSCP                model.ReadWriteParam[uint32]
-	EthernetPriority    model.ReadWriteParam[uint32]
-	ROMTime             model.ReadOnlyParam[time.Time]
-	BOMTime             model.ReadOnlyParam[time.Time]
-	EOMTime             model.ReadOnlyParam[time.Time]
-	TestBytesReceived   model.ReadOnlyParam[uint32]
-	TotalBytesReceived  model.ReadOnlyParam[uint32]
-	TCPOpenRequestTime  model.ReadOnlyParam[time.Time]
-	TCPOpenResponseTime model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceDownloadDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceDownloadDiagnosticsPath(prefix string) InternetGatewayDeviceDownloadDiagnosticsPath {
-	p := &prefix
-	return InternetGatewayDeviceDownloadDiagnosticsPath{
-		BOMTime:             model.NewReadOnly[time.Time](p, "BOMTime", model.TypeDateTime),
-		DSCP:                model.NewReadWrite[uint32](p, "DSCP", model.TypeUnsignedInt),
-		DiagnosticsState:    model.NewReadWrite[InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		DownloadURL:         model.NewReadWrite[string](p, "DownloadURL", model.TypeString),
-		EOMTime:             model.NewReadOnly[time.Time](p, "EOMTime", model.TypeDateTime),
-		EthernetPriority:    model.NewReadWrite[uint32](p, "EthernetPriority", model.TypeUnsignedInt),
-		Interface:           model.NewReadWrite[string](p, "Interface", model.TypeString),
-		ROMTime:             model.NewReadOnly[time.Time](p, "ROMTime", model.TypeDateTime),
-		TCPOpenRequestTime:  model.NewReadOnly[time.Time](p, "TCPOpenRequestTime", model.TypeDateTime),
-		TCPOpenResponseTime: model.NewReadOnly[time.Time](p, "TCPOpenResponseTime", model.TypeDateTime),
-		TestBytesReceived:   model.NewReadOnly[uint32](p, "TestBytesReceived", model.TypeUnsignedInt),
-		TotalBytesReceived:  model.NewReadOnly[uint32](p, "TotalBytesReceived", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaDownloaddiagnostics = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.DownloadDiagnostics.",
-	Version:    "1.3",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DownloadDiagnostics.DiagnosticsState",
-	Syntax:       synInternetGatewayDeviceDownloadDiagnostics_DiagnosticsState,
-	Version:      "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DownloadDiagnostics.Interface",
-	Syntax:  synInternetGatewayDeviceDownloadDiagnostics_Interface,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DownloadDiagnostics.DownloadURL",
-	Syntax:  synInternetGatewayDeviceDownloadDiagnostics_DownloadURL,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DownloadDiagnostics.DSCP",
-	Syntax:  synInternetGatewayDeviceDownloadDiagnostics_DSCP,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.DownloadDiagnostics.EthernetPriority",
-	Syntax:  synInternetGatewayDeviceDownloadDiagnostics_EthernetPriority,
-	Version: "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DownloadDiagnostics.ROMTime",
-	Syntax:       synInternetGatewayDeviceDownloadDiagnostics_ROMTime,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DownloadDiagnostics.BOMTime",
-	Syntax:       synInternetGatewayDeviceDownloadDiagnostics_BOMTime,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DownloadDiagnostics.EOMTime",
-	Syntax:       synInternetGatewayDeviceDownloadDiagnostics_EOMTime,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DownloadDiagnostics.TestBytesReceived",
-	Syntax:       synInternetGatewayDeviceDownloadDiagnostics_TestBytesReceived,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DownloadDiagnostics.TotalBytesReceived",
-	Syntax:       synInternetGatewayDeviceDownloadDiagnostics_TotalBytesReceived,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DownloadDiagnostics.TCPOpenRequestTime",
-	Syntax:       synInternetGatewayDeviceDownloadDiagnostics_TCPOpenRequestTime,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.DownloadDiagnostics.TCPOpenResponseTime",
-	Syntax:       synInternetGatewayDeviceDownloadDiagnostics_TCPOpenResponseTime,
-	Version:      "1.3",
-}}
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState] `dm:"s"`
 
-// InternetGatewayDeviceDownloadDiagnosticsImpl is what a device implements for InternetGatewayDevice.DownloadDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl to implement only some methods.
-type InternetGatewayDeviceDownloadDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	DownloadURL(inst []uint32) (string, error)
-	SetDownloadURL(inst []uint32, v string) error
-	DSCP(inst []uint32) (uint32, error)
-	SetDSCP(inst []uint32, v uint32) error
-	EthernetPriority(inst []uint32) (uint32, error)
-	SetEthernetPriority(inst []uint32, v uint32) error
-	ROMTime(inst []uint32) (time.Time, error)
-	BOMTime(inst []uint32) (time.Time, error)
-	EOMTime(inst []uint32) (time.Time, error)
-	TestBytesReceived(inst []uint32) (uint32, error)
-	TotalBytesReceived(inst []uint32) (uint32, error)
-	TCPOpenRequestTime(inst []uint32) (time.Time, error)
-	TCPOpenResponseTime(inst []uint32) (time.Time, error)
-}
+	DownloadURL model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl implements InternetGatewayDeviceDownloadDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl struct{}
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState, error) {
-	var zero InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) DownloadURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) SetDownloadURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) EthernetPriority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) SetEthernetPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) ROMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) BOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) EOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) TestBytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) TotalBytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
+	EthernetPriority model.ReadWriteParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TestBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

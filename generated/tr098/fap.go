@@ -5,2035 +5,953 @@ package tr098
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var ()
-
-// InternetGatewayDeviceFAP holds the values of InternetGatewayDevice.FAP. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAP holds the values of InternetGatewayDevice.FAP. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAP struct {
-	ApplicationPlatform *InternetGatewayDeviceFAPApplicationPlatform `cwmp:"ApplicationPlatform."`
-	GPS                 *InternetGatewayDeviceFAPGPS                 `cwmp:"GPS."`
-	PerfMgmt            *InternetGatewayDeviceFAPPerfMgmt            `cwmp:"PerfMgmt."`
-	Tunnel              *InternetGatewayDeviceFAPTunnel              `cwmp:"Tunnel."`
+	ApplicationPlatform *InternetGatewayDeviceFAPApplicationPlatform `json:"ApplicationPlatform,omitzero"`
+	GPS                 *InternetGatewayDeviceFAPGPS                 `json:"GPS,omitzero"`
+	PerfMgmt            *InternetGatewayDeviceFAPPerfMgmt            `json:"PerfMgmt,omitzero"`
+	Tunnel              *InternetGatewayDeviceFAPTunnel              `json:"Tunnel,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAP) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceFAP) ValidateAt(c *model.Checker, p string) {
 	if o.ApplicationPlatform != nil {
-		o.ApplicationPlatform.ValidateAt(prefix+"ApplicationPlatform.", v)
+		o.ApplicationPlatform.ValidateAt(c, p+"ApplicationPlatform.")
 	}
 	if o.GPS != nil {
-		o.GPS.ValidateAt(prefix+"GPS.", v)
+		o.GPS.ValidateAt(c, p+"GPS.")
 	}
 	if o.PerfMgmt != nil {
-		o.PerfMgmt.ValidateAt(prefix+"PerfMgmt.", v)
+		o.PerfMgmt.ValidateAt(c, p+"PerfMgmt.")
 	}
 	if o.Tunnel != nil {
-		o.Tunnel.ValidateAt(prefix+"Tunnel.", v)
+		o.Tunnel.ValidateAt(c, p+"Tunnel.")
 	}
 }
 
 // InternetGatewayDeviceFAPPath is the typed path of InternetGatewayDevice.FAP.
 type InternetGatewayDeviceFAPPath struct {
-	obj                 model.ObjectPath
-	ApplicationPlatform InternetGatewayDeviceFAPApplicationPlatformPath
-	GPS                 InternetGatewayDeviceFAPGPSPath
-	PerfMgmt            InternetGatewayDeviceFAPPerfMgmtPath
-	Tunnel              InternetGatewayDeviceFAPTunnelPath
-}
-
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPPath(prefix string) InternetGatewayDeviceFAPPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPPath{
-		ApplicationPlatform: newInternetGatewayDeviceFAPApplicationPlatformPath(prefix + "ApplicationPlatform."),
-		GPS:                 newInternetGatewayDeviceFAPGPSPath(prefix + "GPS."),
-		PerfMgmt:            newInternetGatewayDeviceFAPPerfMgmtPath(prefix + "PerfMgmt."),
-		Tunnel:              newInternetGatewayDeviceFAPTunnelPath(prefix + "Tunnel."),
-		obj:                 model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	ApplicationPlatform InternetGatewayDeviceFAPApplicationPlatformPath `dm:"ApplicationPlatform."`
+	GPS                 InternetGatewayDeviceFAPGPSPath                 `dm:"GPS."`
+	PerfMgmt            InternetGatewayDeviceFAPPerfMgmtPath            `dm:"PerfMgmt."`
+	Tunnel              InternetGatewayDeviceFAPTunnelPath              `dm:"Tunnel."`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformStatus enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Status.
 type InternetGatewayDeviceFAPApplicationPlatformStatus string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPApplicationPlatformStatus_Disabled     InternetGatewayDeviceFAPApplicationPlatformStatus = "Disabled"
-	InternetGatewayDeviceFAPApplicationPlatformStatus_Enabled      InternetGatewayDeviceFAPApplicationPlatformStatus = "Enabled"
-	InternetGatewayDeviceFAPApplicationPlatformStatus_Reset        InternetGatewayDeviceFAPApplicationPlatformStatus = "Reset"
+	InternetGatewayDeviceFAPApplicationPlatformStatus_Disabled InternetGatewayDeviceFAPApplicationPlatformStatus = "Disabled"
+
+	InternetGatewayDeviceFAPApplicationPlatformStatus_Enabled InternetGatewayDeviceFAPApplicationPlatformStatus = "Enabled"
+
+	InternetGatewayDeviceFAPApplicationPlatformStatus_Reset InternetGatewayDeviceFAPApplicationPlatformStatus = "Reset"
+
 	InternetGatewayDeviceFAPApplicationPlatformStatus_Initializing InternetGatewayDeviceFAPApplicationPlatformStatus = "Initializing"
 )
 
-var (
-	synInternetGatewayDeviceFAPApplicationPlatform_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatform_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatform_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Reset"}, {Value: "Initializing"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatform_MaxNumberOfApplications     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPApplicationPlatform_CurrentNumberofApplications = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatform holds the values of InternetGatewayDevice.FAP.ApplicationPlatform. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatform holds the values of InternetGatewayDevice.FAP.ApplicationPlatform. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatform struct {
-	// Version: string(:64), readOnly, since 1.10.
-	Version string `cwmp:"Version"`
-	// Enable: boolean, readWrite, since 1.10.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Reset,Initializing}, readOnly, since 1.10.
-	Status InternetGatewayDeviceFAPApplicationPlatformStatus `cwmp:"Status"`
-	// MaxNumberOfApplications: unsignedInt, readOnly, since 1.10.
-	MaxNumberOfApplications uint32 `cwmp:"MaxNumberOfApplications"`
-	// CurrentNumberofApplications: unsignedInt, readOnly, since 1.10.
-	CurrentNumberofApplications uint32                                                   `cwmp:"CurrentNumberofApplications"`
-	Capabilities                *InternetGatewayDeviceFAPApplicationPlatformCapabilities `cwmp:"Capabilities."`
-	Control                     *InternetGatewayDeviceFAPApplicationPlatformControl      `cwmp:"Control."`
-	Monitoring                  *InternetGatewayDeviceFAPApplicationPlatformMonitoring   `cwmp:"Monitoring."`
+	Version string `json:"Version,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceFAPApplicationPlatformStatus `json:"Status,omitzero"`
+
+	MaxNumberOfApplications uint32 `json:"MaxNumberOfApplications,omitzero"`
+
+	CurrentNumberofApplications uint32 `json:"CurrentNumberofApplications,omitzero"`
+
+	Capabilities *InternetGatewayDeviceFAPApplicationPlatformCapabilities `json:"Capabilities,omitzero"`
+	Control      *InternetGatewayDeviceFAPApplicationPlatformControl      `json:"Control,omitzero"`
+	Monitoring   *InternetGatewayDeviceFAPApplicationPlatformMonitoring   `json:"Monitoring,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatform) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatform) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatform_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatform_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatform) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Version", 280, o.Version)
+	c.String(p, "Status", 279, string(o.Status))
 	if o.Capabilities != nil {
-		o.Capabilities.ValidateAt(prefix+"Capabilities.", v)
+		o.Capabilities.ValidateAt(c, p+"Capabilities.")
 	}
 	if o.Control != nil {
-		o.Control.ValidateAt(prefix+"Control.", v)
+		o.Control.ValidateAt(c, p+"Control.")
 	}
 	if o.Monitoring != nil {
-		o.Monitoring.ValidateAt(prefix+"Monitoring.", v)
+		o.Monitoring.ValidateAt(c, p+"Monitoring.")
 	}
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.
 type InternetGatewayDeviceFAPApplicationPlatformPath struct {
-	obj                         model.ObjectPath
-	Version                     model.ReadOnlyParam[string]
-	Enable                      model.ReadWriteParam[bool]
-	Status                      model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformStatus]
-	MaxNumberOfApplications     model.ReadOnlyParam[uint32]
-	CurrentNumberofApplications model.ReadOnlyParam[uint32]
-	Capabilities                InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath
-	Control                     InternetGatewayDeviceFAPApplicationPlatformControlPath
-	Monitoring                  InternetGatewayDeviceFAPApplicationPlatformMonitoringPath
-}
+	model.ObjectPath
+	CurrentNumberofApplications model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformPath{
-		Capabilities:                newInternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath(prefix + "Capabilities."),
-		Control:                     newInternetGatewayDeviceFAPApplicationPlatformControlPath(prefix + "Control."),
-		CurrentNumberofApplications: model.NewReadOnly[uint32](p, "CurrentNumberofApplications", model.TypeUnsignedInt),
-		Enable:                      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MaxNumberOfApplications:     model.NewReadOnly[uint32](p, "MaxNumberOfApplications", model.TypeUnsignedInt),
-		Monitoring:                  newInternetGatewayDeviceFAPApplicationPlatformMonitoringPath(prefix + "Monitoring."),
-		Status:                      model.NewReadOnly[InternetGatewayDeviceFAPApplicationPlatformStatus](p, "Status", model.TypeString),
-		Version:                     model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxNumberOfApplications model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
+
+	Capabilities InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath `dm:"Capabilities."`
+	Control      InternetGatewayDeviceFAPApplicationPlatformControlPath      `dm:"Control."`
+	Monitoring   InternetGatewayDeviceFAPApplicationPlatformMonitoringPath   `dm:"Monitoring."`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.AuthenticationMethodsSupported.
 type InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported_Basic            InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported = "Basic"
-	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported_Digest           InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported = "Digest"
+	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported_Basic InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported = "Basic"
+
+	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported_Digest InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported = "Digest"
+
 	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported_DigitalSignature InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported = "DigitalSignature"
 )
 
 // InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.AccessLevelsSupported.
 type InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Guest         InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Guest"
-	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Standard      InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Standard"
-	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Restricted    InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Restricted"
+	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Guest InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Guest"
+
+	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Standard InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Standard"
+
+	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Restricted InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Restricted"
+
 	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Administrator InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Administrator"
-	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Debug         InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Debug"
+
+	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Debug InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Debug"
 )
 
 // InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.SendSMSTargetAddressType.
 type InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType_TelUri             InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType = "TelUri"
+	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType_TelUri InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType = "TelUri"
+
 	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType_AnonymousReference InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType = "AnonymousReference"
-	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType_All                InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType = "All"
+
+	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType_All InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType = "All"
 )
 
 // InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.SendMMSTargetAddressType.
 type InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_TelUri             InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "TelUri"
+	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_TelUri InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "TelUri"
+
 	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_AnonymousReference InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "AnonymousReference"
-	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_All                InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "All"
+
+	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_All InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "All"
 )
 
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_PresenceApplicationSupport                            = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_FemtoAwarenessAPISupport                              = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SMSAPISupport                                         = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SubscribeToNotificationsOfSMSSentToApplicationSupport = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_QuerySMSDeliveryStatusSupport                         = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_MMSAPISupport                                         = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_QueryMMSDeliveryStatusSupport                         = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SubscribeToNotificationsOfMMSSentToApplicationSupport = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_TerminalLocationAPISupport                            = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_AuthenticationMethodsSupported                        = &model.Syntax{
-		Enums: []model.Enum{{Value: "Basic"}, {Value: "Digest"}, {Value: "DigitalSignature"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_AccessLevelsSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "Guest"}, {Value: "Standard"}, {Value: "Restricted"}, {Value: "Administrator"}, {Value: "Debug"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SendSMSTargetAddressType = &model.Syntax{
-		Enums: []model.Enum{{Value: "TelUri"}, {Value: "AnonymousReference"}, {Value: "All"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SendMMSTargetAddressType = &model.Syntax{
-		Enums: []model.Enum{{Value: "TelUri"}, {Value: "AnonymousReference"}, {Value: "All"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformCapabilities holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformCapabilities holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformCapabilities struct {
-	// PresenceApplicationSupport: boolean, readOnly, since 1.10.
-	PresenceApplicationSupport bool `cwmp:"PresenceApplicationSupport"`
-	// FemtoAwarenessAPISupport: boolean, readOnly, since 1.10.
-	FemtoAwarenessAPISupport bool `cwmp:"FemtoAwarenessAPISupport"`
-	// SMSAPISupport: boolean, readOnly, since 1.10.
-	SMSAPISupport bool `cwmp:"SMSAPISupport"`
-	// SubscribeToNotificationsOfSMSSentToApplicationSupport: boolean, readOnly, since 1.10.
-	SubscribeToNotificationsOfSMSSentToApplicationSupport bool `cwmp:"SubscribeToNotificationsOfSMSSentToApplicationSupport"`
-	// QuerySMSDeliveryStatusSupport: boolean, readOnly, since 1.10.
-	QuerySMSDeliveryStatusSupport bool `cwmp:"QuerySMSDeliveryStatusSupport"`
-	// MMSAPISupport: boolean, readOnly, since 1.10.
-	MMSAPISupport bool `cwmp:"MMSAPISupport"`
-	// QueryMMSDeliveryStatusSupport: boolean, readOnly, since 1.10.
-	QueryMMSDeliveryStatusSupport bool `cwmp:"QueryMMSDeliveryStatusSupport"`
-	// SubscribeToNotificationsOfMMSSentToApplicationSupport: boolean, readOnly, since 1.10.
-	SubscribeToNotificationsOfMMSSentToApplicationSupport bool `cwmp:"SubscribeToNotificationsOfMMSSentToApplicationSupport"`
-	// TerminalLocationAPISupport: boolean, readOnly, since 1.10.
-	TerminalLocationAPISupport bool `cwmp:"TerminalLocationAPISupport"`
-	// AuthenticationMethodsSupported: list<string{Basic,Digest,DigitalSignature}>, readOnly, since 1.10.
-	AuthenticationMethodsSupported []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported `cwmp:"AuthenticationMethodsSupported"`
-	// AccessLevelsSupported: list<string{Guest,Standard,Restricted,Administrator,Debug}>, readOnly, since 1.10.
-	AccessLevelsSupported []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported `cwmp:"AccessLevelsSupported"`
-	// SendSMSTargetAddressType: list<string{TelUri,AnonymousReference,All}>, readOnly, since 1.10.
-	SendSMSTargetAddressType []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType `cwmp:"SendSMSTargetAddressType"`
-	// SendMMSTargetAddressType: list<string{TelUri,AnonymousReference,All}>, readOnly, since 1.10.
-	SendMMSTargetAddressType []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType `cwmp:"SendMMSTargetAddressType"`
+	PresenceApplicationSupport bool `json:"PresenceApplicationSupport,omitzero"`
+
+	FemtoAwarenessAPISupport bool `json:"FemtoAwarenessAPISupport,omitzero"`
+
+	SMSAPISupport bool `json:"SMSAPISupport,omitzero"`
+
+	SubscribeToNotificationsOfSMSSentToApplicationSupport bool `json:"SubscribeToNotificationsOfSMSSentToApplicationSupport,omitzero"`
+
+	QuerySMSDeliveryStatusSupport bool `json:"QuerySMSDeliveryStatusSupport,omitzero"`
+
+	MMSAPISupport bool `json:"MMSAPISupport,omitzero"`
+
+	QueryMMSDeliveryStatusSupport bool `json:"QueryMMSDeliveryStatusSupport,omitzero"`
+
+	SubscribeToNotificationsOfMMSSentToApplicationSupport bool `json:"SubscribeToNotificationsOfMMSSentToApplicationSupport,omitzero"`
+
+	TerminalLocationAPISupport bool `json:"TerminalLocationAPISupport,omitzero"`
+
+	AuthenticationMethodsSupported []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported `json:"AuthenticationMethodsSupported,omitzero"`
+
+	AccessLevelsSupported []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported `json:"AccessLevelsSupported,omitzero"`
+
+	SendSMSTargetAddressType []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType `json:"SendSMSTargetAddressType,omitzero"`
+
+	SendMMSTargetAddressType []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType `json:"SendMMSTargetAddressType,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformCapabilities) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformCapabilities) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synInternetGatewayDeviceFAPApplicationPlatformCapabilities_AuthenticationMethodsSupported, model.FormatValue(model.TypeString, o.AuthenticationMethodsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationMethodsSupported",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPApplicationPlatformCapabilities_AccessLevelsSupported, model.FormatValue(model.TypeString, o.AccessLevelsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AccessLevelsSupported",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SendSMSTargetAddressType, model.FormatValue(model.TypeString, o.SendSMSTargetAddressType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SendSMSTargetAddressType",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SendMMSTargetAddressType, model.FormatValue(model.TypeString, o.SendMMSTargetAddressType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SendMMSTargetAddressType",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatformCapabilities) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "AuthenticationMethodsSupported", 194, model.JoinStrings(o.AuthenticationMethodsSupported), len(o.AuthenticationMethodsSupported) > 0)
+	c.Wire(p, "AccessLevelsSupported", 193, model.JoinStrings(o.AccessLevelsSupported), len(o.AccessLevelsSupported) > 0)
+	c.Wire(p, "SendSMSTargetAddressType", 202, model.JoinStrings(o.SendSMSTargetAddressType), len(o.SendSMSTargetAddressType) > 0)
+	c.Wire(p, "SendMMSTargetAddressType", 201, model.JoinStrings(o.SendMMSTargetAddressType), len(o.SendMMSTargetAddressType) > 0)
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.
 type InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath struct {
-	obj                                                   model.ObjectPath
-	PresenceApplicationSupport                            model.ReadOnlyParam[bool]
-	FemtoAwarenessAPISupport                              model.ReadOnlyParam[bool]
-	SMSAPISupport                                         model.ReadOnlyParam[bool]
-	SubscribeToNotificationsOfSMSSentToApplicationSupport model.ReadOnlyParam[bool]
-	QuerySMSDeliveryStatusSupport                         model.ReadOnlyParam[bool]
-	MMSAPISupport                                         model.ReadOnlyParam[bool]
-	QueryMMSDeliveryStatusSupport                         model.ReadOnlyParam[bool]
-	SubscribeToNotificationsOfMMSSentToApplicationSupport model.ReadOnlyParam[bool]
-	TerminalLocationAPISupport                            model.ReadOnlyParam[bool]
-	AuthenticationMethodsSupported                        model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported]
-	AccessLevelsSupported                                 model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported]
-	SendSMSTargetAddressType                              model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType]
-	SendMMSTargetAddressType                              model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType]
+	model.ObjectPath
+	AccessLevelsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	AuthenticationMethodsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	FemtoAwarenessAPISupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	MMSAPISupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	PresenceApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	QueryMMSDeliveryStatusSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	QuerySMSDeliveryStatusSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	SMSAPISupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	SendMMSTargetAddressType model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SendSMSTargetAddressType model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SubscribeToNotificationsOfMMSSentToApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	SubscribeToNotificationsOfSMSSentToApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	TerminalLocationAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath{
-		AccessLevelsSupported:                                 model.NewReadOnly[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported](p, "AccessLevelsSupported", model.TypeString),
-		AuthenticationMethodsSupported:                        model.NewReadOnly[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported](p, "AuthenticationMethodsSupported", model.TypeString),
-		FemtoAwarenessAPISupport:                              model.NewReadOnly[bool](p, "FemtoAwarenessAPISupport", model.TypeBoolean),
-		MMSAPISupport:                                         model.NewReadOnly[bool](p, "MMSAPISupport", model.TypeBoolean),
-		PresenceApplicationSupport:                            model.NewReadOnly[bool](p, "PresenceApplicationSupport", model.TypeBoolean),
-		QueryMMSDeliveryStatusSupport:                         model.NewReadOnly[bool](p, "QueryMMSDeliveryStatusSupport", model.TypeBoolean),
-		QuerySMSDeliveryStatusSupport:                         model.NewReadOnly[bool](p, "QuerySMSDeliveryStatusSupport", model.TypeBoolean),
-		SMSAPISupport:                                         model.NewReadOnly[bool](p, "SMSAPISupport", model.TypeBoolean),
-		SendMMSTargetAddressType:                              model.NewReadOnly[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType](p, "SendMMSTargetAddressType", model.TypeString),
-		SendSMSTargetAddressType:                              model.NewReadOnly[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType](p, "SendSMSTargetAddressType", model.TypeString),
-		SubscribeToNotificationsOfMMSSentToApplicationSupport: model.NewReadOnly[bool](p, "SubscribeToNotificationsOfMMSSentToApplicationSupport", model.TypeBoolean),
-		SubscribeToNotificationsOfSMSSentToApplicationSupport: model.NewReadOnly[bool](p, "SubscribeToNotificationsOfSMSSentToApplicationSupport", model.TypeBoolean),
-		TerminalLocationAPISupport:                            model.NewReadOnly[bool](p, "TerminalLocationAPISupport", model.TypeBoolean),
-		obj:                                                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformControl_AuthenticationMethod = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.Capabilities.AuthenticationMethodsSupported",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControl_TunnelInst = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformControl holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformControl holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformControl struct {
-	// AuthenticationMethod: string(:256) enumerationRef, readWrite, since 1.10.
-	AuthenticationMethod string `cwmp:"AuthenticationMethod"`
-	// TunnelInst: string(:256), readWrite, since 1.10.
-	TunnelInst       string                                                              `cwmp:"TunnelInst"`
-	FemtoAwareness   *InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness   `cwmp:"FemtoAwareness."`
-	MMS              *InternetGatewayDeviceFAPApplicationPlatformControlMMS              `cwmp:"MMS."`
-	SMS              *InternetGatewayDeviceFAPApplicationPlatformControlSMS              `cwmp:"SMS."`
-	TerminalLocation *InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation `cwmp:"TerminalLocation."`
+	AuthenticationMethod string `json:"AuthenticationMethod,omitzero"`
+
+	TunnelInst string `json:"TunnelInst,omitzero"`
+
+	FemtoAwareness   *InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness   `json:"FemtoAwareness,omitzero"`
+	MMS              *InternetGatewayDeviceFAPApplicationPlatformControlMMS              `json:"MMS,omitzero"`
+	SMS              *InternetGatewayDeviceFAPApplicationPlatformControlSMS              `json:"SMS,omitzero"`
+	TerminalLocation *InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation `json:"TerminalLocation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformControl) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformControl) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformControl_AuthenticationMethod, o.AuthenticationMethod); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationMethod",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformControl_TunnelInst, o.TunnelInst); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TunnelInst",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatformControl) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AuthenticationMethod", 207, o.AuthenticationMethod)
+	c.String(p, "TunnelInst", 242, o.TunnelInst)
 	if o.FemtoAwareness != nil {
-		o.FemtoAwareness.ValidateAt(prefix+"FemtoAwareness.", v)
+		o.FemtoAwareness.ValidateAt(c, p+"FemtoAwareness.")
 	}
 	if o.MMS != nil {
-		o.MMS.ValidateAt(prefix+"MMS.", v)
+		o.MMS.ValidateAt(c, p+"MMS.")
 	}
 	if o.SMS != nil {
-		o.SMS.ValidateAt(prefix+"SMS.", v)
+		o.SMS.ValidateAt(c, p+"SMS.")
 	}
 	if o.TerminalLocation != nil {
-		o.TerminalLocation.ValidateAt(prefix+"TerminalLocation.", v)
+		o.TerminalLocation.ValidateAt(c, p+"TerminalLocation.")
 	}
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Control.
 type InternetGatewayDeviceFAPApplicationPlatformControlPath struct {
-	obj                  model.ObjectPath
-	AuthenticationMethod model.ReadWriteParam[string]
-	TunnelInst           model.ReadWriteParam[string]
-	FemtoAwareness       InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath
-	MMS                  InternetGatewayDeviceFAPApplicationPlatformControlMMSPath
-	SMS                  InternetGatewayDeviceFAPApplicationPlatformControlSMSPath
-	TerminalLocation     InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath
-}
+	model.ObjectPath
+	AuthenticationMethod model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformControlPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformControlPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformControlPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformControlPath{
-		AuthenticationMethod: model.NewReadWrite[string](p, "AuthenticationMethod", model.TypeString),
-		FemtoAwareness:       newInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath(prefix + "FemtoAwareness."),
-		MMS:                  newInternetGatewayDeviceFAPApplicationPlatformControlMMSPath(prefix + "MMS."),
-		SMS:                  newInternetGatewayDeviceFAPApplicationPlatformControlSMSPath(prefix + "SMS."),
-		TerminalLocation:     newInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath(prefix + "TerminalLocation."),
-		TunnelInst:           model.NewReadWrite[string](p, "TunnelInst", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+	TunnelInst model.ReadWriteParam[string] `dm:"s"`
+
+	FemtoAwareness   InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath   `dm:"FemtoAwareness."`
+	MMS              InternetGatewayDeviceFAPApplicationPlatformControlMMSPath              `dm:"MMS."`
+	SMS              InternetGatewayDeviceFAPApplicationPlatformControlSMSPath              `dm:"SMS."`
+	TerminalLocation InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath `dm:"TerminalLocation."`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_ enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.Queueing .
 type InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_ string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing__FiFo     InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_ = "FiFo"
+	InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing__FiFo InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_ = "FiFo"
+
 	InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing__Priority InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_ = "Priority"
 )
 
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_APIEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_QueueEnable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_Queueing_   = &model.Syntax{
-		Enums: []model.Enum{{Value: "FiFo"}, {Value: "Priority"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_MaxAPIUsersNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_FemtozoneID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_NotificationsUserIdentifierMSISDN            = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_SubscribeToNotificationsResponseCallbackData = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_QueryFemtocellResponseTimezone               = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness struct {
-	// APIEnable: boolean, readWrite, since 1.10.
-	APIEnable bool `cwmp:"APIEnable"`
-	// QueueEnable: boolean, readWrite, since 1.10.
-	QueueEnable bool `cwmp:"QueueEnable"`
-	// Queueing : string{FiFo,Priority}, readWrite, since 1.10.
-	Queueing_ InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_ `cwmp:"Queueing "`
-	// MaxAPIUsersNumber: unsignedInt[0:255], readWrite, since 1.10.
-	MaxAPIUsersNumber uint32 `cwmp:"MaxAPIUsersNumber"`
-	// FemtozoneID: string(:256), readWrite, since 1.10.
-	FemtozoneID string `cwmp:"FemtozoneID"`
-	// NotificationsUserIdentifierMSISDN: boolean, readWrite, since 1.10.
-	NotificationsUserIdentifierMSISDN bool `cwmp:"NotificationsUserIdentifierMSISDN"`
-	// SubscribeToNotificationsResponseCallbackData: boolean, readWrite, since 1.10.
-	SubscribeToNotificationsResponseCallbackData bool `cwmp:"SubscribeToNotificationsResponseCallbackData"`
-	// QueryFemtocellResponseTimezone: boolean, readWrite, since 1.10.
-	QueryFemtocellResponseTimezone bool `cwmp:"QueryFemtocellResponseTimezone"`
+	APIEnable bool `json:"APIEnable,omitzero"`
+
+	QueueEnable bool `json:"QueueEnable,omitzero"`
+
+	Queueing_ InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_ `json:"Queueing ,omitzero"`
+
+	MaxAPIUsersNumber uint32 `json:"MaxAPIUsersNumber,omitzero"`
+
+	FemtozoneID string `json:"FemtozoneID,omitzero"`
+
+	NotificationsUserIdentifierMSISDN bool `json:"NotificationsUserIdentifierMSISDN,omitzero"`
+
+	SubscribeToNotificationsResponseCallbackData bool `json:"SubscribeToNotificationsResponseCallbackData,omitzero"`
+
+	QueryFemtocellResponseTimezone bool `json:"QueryFemtocellResponseTimezone,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_Queueing_, string(o.Queueing_)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Queueing ",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_MaxAPIUsersNumber, uint64(o.MaxAPIUsersNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAPIUsersNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_FemtozoneID, o.FemtozoneID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FemtozoneID",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Queueing ", 215, string(o.Queueing_))
+	c.Uint(p, "MaxAPIUsersNumber", 211, uint64(o.MaxAPIUsersNumber))
+	c.String(p, "FemtozoneID", 210, o.FemtozoneID)
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.
 type InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath struct {
-	obj                                          model.ObjectPath
-	APIEnable                                    model.ReadWriteParam[bool]
-	QueueEnable                                  model.ReadWriteParam[bool]
-	Queueing_                                    model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_]
-	MaxAPIUsersNumber                            model.ReadWriteParam[uint32]
-	FemtozoneID                                  model.ReadWriteParam[string]
-	NotificationsUserIdentifierMSISDN            model.ReadWriteParam[bool]
-	SubscribeToNotificationsResponseCallbackData model.ReadWriteParam[bool]
-	QueryFemtocellResponseTimezone               model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath{
-		APIEnable:                         model.NewReadWrite[bool](p, "APIEnable", model.TypeBoolean),
-		FemtozoneID:                       model.NewReadWrite[string](p, "FemtozoneID", model.TypeString),
-		MaxAPIUsersNumber:                 model.NewReadWrite[uint32](p, "MaxAPIUsersNumber", model.TypeUnsignedInt),
-		NotificationsUserIdentifierMSISDN: model.NewReadWrite[bool](p, "NotificationsUserIdentifierMSISDN", model.TypeBoolean),
-		QueryFemtocellResponseTimezone:    model.NewReadWrite[bool](p, "QueryFemtocellResponseTimezone", model.TypeBoolean),
-		QueueEnable:                       model.NewReadWrite[bool](p, "QueueEnable", model.TypeBoolean),
-		Queueing_:                         model.NewReadWrite[InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_](p, "Queueing ", model.TypeString),
-		SubscribeToNotificationsResponseCallbackData: model.NewReadWrite[bool](p, "SubscribeToNotificationsResponseCallbackData", model.TypeBoolean),
-		obj: model.NewObjectPath(p),
-	}
+	FemtozoneID model.ReadWriteParam[string] `dm:"s"`
+
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	NotificationsUserIdentifierMSISDN model.ReadWriteParam[bool] `dm:"b"`
+
+	QueryFemtocellResponseTimezone model.ReadWriteParam[bool] `dm:"b"`
+
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_] `dm:"sQueueing "`
+
+	SubscribeToNotificationsResponseCallbackData model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_ enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.Queueing .
 type InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_ string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing__FiFo     InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_ = "FiFo"
+	InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing__FiFo InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_ = "FiFo"
+
 	InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing__Priority InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_ = "Priority"
 )
 
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformControlMMS_APIEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlMMS_QueueEnable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlMMS_Queueing_   = &model.Syntax{
-		Enums: []model.Enum{{Value: "FiFo"}, {Value: "Priority"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlMMS_MaxAPIUsersNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlMMS_MinSendMMSTimeInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3599",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlMMS_EnableQueryMMSDeliveryStatus                             = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlMMS_EnableSubscribeToNotificationsOfMessageSentToApplication = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformControlMMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformControlMMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformControlMMS struct {
-	// APIEnable: boolean, readWrite, since 1.10.
-	APIEnable bool `cwmp:"APIEnable"`
-	// QueueEnable: boolean, readWrite, since 1.10.
-	QueueEnable bool `cwmp:"QueueEnable"`
-	// Queueing : string{FiFo,Priority}, readWrite, since 1.10.
-	Queueing_ InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_ `cwmp:"Queueing "`
-	// MaxAPIUsersNumber: unsignedInt[0:255], readWrite, since 1.10.
-	MaxAPIUsersNumber uint32 `cwmp:"MaxAPIUsersNumber"`
-	// MinSendMMSTimeInterval: unsignedInt[0:3599] seconds, readWrite, since 1.10.
-	MinSendMMSTimeInterval uint32 `cwmp:"MinSendMMSTimeInterval"`
-	// EnableQueryMMSDeliveryStatus: boolean, readWrite, since 1.10.
-	EnableQueryMMSDeliveryStatus bool `cwmp:"EnableQueryMMSDeliveryStatus"`
-	// EnableSubscribeToNotificationsOfMessageSentToApplication: boolean, readWrite, since 1.10.
-	EnableSubscribeToNotificationsOfMessageSentToApplication bool `cwmp:"EnableSubscribeToNotificationsOfMessageSentToApplication"`
+	APIEnable bool `json:"APIEnable,omitzero"`
+
+	QueueEnable bool `json:"QueueEnable,omitzero"`
+
+	Queueing_ InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_ `json:"Queueing ,omitzero"`
+
+	MaxAPIUsersNumber uint32 `json:"MaxAPIUsersNumber,omitzero"`
+
+	MinSendMMSTimeInterval uint32 `json:"MinSendMMSTimeInterval,omitzero"`
+
+	EnableQueryMMSDeliveryStatus bool `json:"EnableQueryMMSDeliveryStatus,omitzero"`
+
+	EnableSubscribeToNotificationsOfMessageSentToApplication bool `json:"EnableSubscribeToNotificationsOfMessageSentToApplication,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformControlMMS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformControlMMS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformControlMMS_Queueing_, string(o.Queueing_)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Queueing ",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformControlMMS_MaxAPIUsersNumber, uint64(o.MaxAPIUsersNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAPIUsersNumber",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformControlMMS_MinSendMMSTimeInterval, uint64(o.MinSendMMSTimeInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinSendMMSTimeInterval",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatformControlMMS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Queueing ", 224, string(o.Queueing_))
+	c.Uint(p, "MaxAPIUsersNumber", 221, uint64(o.MaxAPIUsersNumber))
+	c.Uint(p, "MinSendMMSTimeInterval", 222, uint64(o.MinSendMMSTimeInterval))
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlMMSPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.
 type InternetGatewayDeviceFAPApplicationPlatformControlMMSPath struct {
-	obj                                                      model.ObjectPath
-	APIEnable                                                model.ReadWriteParam[bool]
-	QueueEnable                                              model.ReadWriteParam[bool]
-	Queueing_                                                model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_]
-	MaxAPIUsersNumber                                        model.ReadWriteParam[uint32]
-	MinSendMMSTimeInterval                                   model.ReadWriteParam[uint32]
-	EnableQueryMMSDeliveryStatus                             model.ReadWriteParam[bool]
-	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformControlMMSPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformControlMMSPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformControlMMSPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformControlMMSPath{
-		APIEnable:                    model.NewReadWrite[bool](p, "APIEnable", model.TypeBoolean),
-		EnableQueryMMSDeliveryStatus: model.NewReadWrite[bool](p, "EnableQueryMMSDeliveryStatus", model.TypeBoolean),
-		EnableSubscribeToNotificationsOfMessageSentToApplication: model.NewReadWrite[bool](p, "EnableSubscribeToNotificationsOfMessageSentToApplication", model.TypeBoolean),
-		MaxAPIUsersNumber:      model.NewReadWrite[uint32](p, "MaxAPIUsersNumber", model.TypeUnsignedInt),
-		MinSendMMSTimeInterval: model.NewReadWrite[uint32](p, "MinSendMMSTimeInterval", model.TypeUnsignedInt),
-		QueueEnable:            model.NewReadWrite[bool](p, "QueueEnable", model.TypeBoolean),
-		Queueing_:              model.NewReadWrite[InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_](p, "Queueing ", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
+	EnableQueryMMSDeliveryStatus model.ReadWriteParam[bool] `dm:"b"`
+
+	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinSendMMSTimeInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_] `dm:"sQueueing "`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_ enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.Queueing .
 type InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_ string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing__FiFo     InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_ = "FiFo"
+	InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing__FiFo InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_ = "FiFo"
+
 	InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing__Priority InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_ = "Priority"
 )
 
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformControlSMS_APIEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlSMS_QueueEnable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlSMS_Queueing_   = &model.Syntax{
-		Enums: []model.Enum{{Value: "FiFo"}, {Value: "Priority"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlSMS_MaxAPIUsersNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlSMS_MinSendSMSTimeInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3599",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlSMS_EnableQuerySMSDeliveryStatus                             = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlSMS_EnableSubscribeToNotificationsOfMessageSentToApplication = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformControlSMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformControlSMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformControlSMS struct {
-	// APIEnable: boolean, readWrite, since 1.10.
-	APIEnable bool `cwmp:"APIEnable"`
-	// QueueEnable: boolean, readWrite, since 1.10.
-	QueueEnable bool `cwmp:"QueueEnable"`
-	// Queueing : string{FiFo,Priority}, readWrite, since 1.10.
-	Queueing_ InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_ `cwmp:"Queueing "`
-	// MaxAPIUsersNumber: unsignedInt[0:255], readWrite, since 1.10.
-	MaxAPIUsersNumber uint32 `cwmp:"MaxAPIUsersNumber"`
-	// MinSendSMSTimeInterval: unsignedInt[0:3599] seconds, readWrite, since 1.10.
-	MinSendSMSTimeInterval uint32 `cwmp:"MinSendSMSTimeInterval"`
-	// EnableQuerySMSDeliveryStatus: boolean, readWrite, since 1.10.
-	EnableQuerySMSDeliveryStatus bool `cwmp:"EnableQuerySMSDeliveryStatus"`
-	// EnableSubscribeToNotificationsOfMessageSentToApplication: boolean, readWrite, since 1.10.
-	EnableSubscribeToNotificationsOfMessageSentToApplication bool `cwmp:"EnableSubscribeToNotificationsOfMessageSentToApplication"`
+	APIEnable bool `json:"APIEnable,omitzero"`
+
+	QueueEnable bool `json:"QueueEnable,omitzero"`
+
+	Queueing_ InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_ `json:"Queueing ,omitzero"`
+
+	MaxAPIUsersNumber uint32 `json:"MaxAPIUsersNumber,omitzero"`
+
+	MinSendSMSTimeInterval uint32 `json:"MinSendSMSTimeInterval,omitzero"`
+
+	EnableQuerySMSDeliveryStatus bool `json:"EnableQuerySMSDeliveryStatus,omitzero"`
+
+	EnableSubscribeToNotificationsOfMessageSentToApplication bool `json:"EnableSubscribeToNotificationsOfMessageSentToApplication,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformControlSMS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformControlSMS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformControlSMS_Queueing_, string(o.Queueing_)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Queueing ",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformControlSMS_MaxAPIUsersNumber, uint64(o.MaxAPIUsersNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAPIUsersNumber",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformControlSMS_MinSendSMSTimeInterval, uint64(o.MinSendSMSTimeInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinSendSMSTimeInterval",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatformControlSMS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Queueing ", 232, string(o.Queueing_))
+	c.Uint(p, "MaxAPIUsersNumber", 229, uint64(o.MaxAPIUsersNumber))
+	c.Uint(p, "MinSendSMSTimeInterval", 230, uint64(o.MinSendSMSTimeInterval))
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlSMSPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.
 type InternetGatewayDeviceFAPApplicationPlatformControlSMSPath struct {
-	obj                                                      model.ObjectPath
-	APIEnable                                                model.ReadWriteParam[bool]
-	QueueEnable                                              model.ReadWriteParam[bool]
-	Queueing_                                                model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_]
-	MaxAPIUsersNumber                                        model.ReadWriteParam[uint32]
-	MinSendSMSTimeInterval                                   model.ReadWriteParam[uint32]
-	EnableQuerySMSDeliveryStatus                             model.ReadWriteParam[bool]
-	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformControlSMSPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformControlSMSPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformControlSMSPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformControlSMSPath{
-		APIEnable:                    model.NewReadWrite[bool](p, "APIEnable", model.TypeBoolean),
-		EnableQuerySMSDeliveryStatus: model.NewReadWrite[bool](p, "EnableQuerySMSDeliveryStatus", model.TypeBoolean),
-		EnableSubscribeToNotificationsOfMessageSentToApplication: model.NewReadWrite[bool](p, "EnableSubscribeToNotificationsOfMessageSentToApplication", model.TypeBoolean),
-		MaxAPIUsersNumber:      model.NewReadWrite[uint32](p, "MaxAPIUsersNumber", model.TypeUnsignedInt),
-		MinSendSMSTimeInterval: model.NewReadWrite[uint32](p, "MinSendSMSTimeInterval", model.TypeUnsignedInt),
-		QueueEnable:            model.NewReadWrite[bool](p, "QueueEnable", model.TypeBoolean),
-		Queueing_:              model.NewReadWrite[InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_](p, "Queueing ", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
+	EnableQuerySMSDeliveryStatus model.ReadWriteParam[bool] `dm:"b"`
+
+	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinSendSMSTimeInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_] `dm:"sQueueing "`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_ enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.Queueing .
 type InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_ string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing__FiFo     InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_ = "FiFo"
+	InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing__FiFo InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_ = "FiFo"
+
 	InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing__Priority InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_ = "Priority"
 )
 
 // InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.QueryMobileLocationResponseAddress.
 type InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress_TelUri             InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress = "TelUri"
+	InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress_TelUri InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress = "TelUri"
+
 	InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress_AnonymousReference InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress = "AnonymousReference"
 )
 
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_APIEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueueEnable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_Queueing_   = &model.Syntax{
-		Enums: []model.Enum{{Value: "FiFo"}, {Value: "Priority"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_MaxAPIUsersNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseAddress = &model.Syntax{
-		Enums: []model.Enum{{Value: "TelUri"}, {Value: "AnonymousReference"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseLongitudeLatitude = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseAltitude          = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseTimestamp         = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "86399",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation struct {
-	// APIEnable: boolean, readWrite, since 1.10.
-	APIEnable bool `cwmp:"APIEnable"`
-	// QueueEnable: boolean, readWrite, since 1.10.
-	QueueEnable bool `cwmp:"QueueEnable"`
-	// Queueing : string{FiFo,Priority}, readWrite, since 1.10.
-	Queueing_ InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_ `cwmp:"Queueing "`
-	// MaxAPIUsersNumber: unsignedInt[0:255], readWrite, since 1.10.
-	MaxAPIUsersNumber uint32 `cwmp:"MaxAPIUsersNumber"`
-	// QueryMobileLocationResponseAddress: string{TelUri,AnonymousReference}, readWrite, since 1.10.
-	QueryMobileLocationResponseAddress InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress `cwmp:"QueryMobileLocationResponseAddress"`
-	// QueryMobileLocationResponseLongitudeLatitude: boolean, readWrite, since 1.10.
-	QueryMobileLocationResponseLongitudeLatitude bool `cwmp:"QueryMobileLocationResponseLongitudeLatitude"`
-	// QueryMobileLocationResponseAltitude: boolean, readWrite, since 1.10.
-	QueryMobileLocationResponseAltitude bool `cwmp:"QueryMobileLocationResponseAltitude"`
-	// QueryMobileLocationResponseTimestamp: unsignedInt[0:86399] seconds, readWrite, since 1.10.
-	QueryMobileLocationResponseTimestamp uint32 `cwmp:"QueryMobileLocationResponseTimestamp"`
+	APIEnable bool `json:"APIEnable,omitzero"`
+
+	QueueEnable bool `json:"QueueEnable,omitzero"`
+
+	Queueing_ InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_ `json:"Queueing ,omitzero"`
+
+	MaxAPIUsersNumber uint32 `json:"MaxAPIUsersNumber,omitzero"`
+
+	QueryMobileLocationResponseAddress InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress `json:"QueryMobileLocationResponseAddress,omitzero"`
+
+	QueryMobileLocationResponseLongitudeLatitude bool `json:"QueryMobileLocationResponseLongitudeLatitude,omitzero"`
+
+	QueryMobileLocationResponseAltitude bool `json:"QueryMobileLocationResponseAltitude,omitzero"`
+
+	QueryMobileLocationResponseTimestamp uint32 `json:"QueryMobileLocationResponseTimestamp,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_Queueing_, string(o.Queueing_)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Queueing ",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_MaxAPIUsersNumber, uint64(o.MaxAPIUsersNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAPIUsersNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseAddress, string(o.QueryMobileLocationResponseAddress)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueryMobileLocationResponseAddress",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseTimestamp, uint64(o.QueryMobileLocationResponseTimestamp)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueryMobileLocationResponseTimestamp",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Queueing ", 241, string(o.Queueing_))
+	c.Uint(p, "MaxAPIUsersNumber", 235, uint64(o.MaxAPIUsersNumber))
+	c.String(p, "QueryMobileLocationResponseAddress", 236, string(o.QueryMobileLocationResponseAddress))
+	c.Uint(p, "QueryMobileLocationResponseTimestamp", 239, uint64(o.QueryMobileLocationResponseTimestamp))
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.
 type InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath struct {
-	obj                                          model.ObjectPath
-	APIEnable                                    model.ReadWriteParam[bool]
-	QueueEnable                                  model.ReadWriteParam[bool]
-	Queueing_                                    model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_]
-	MaxAPIUsersNumber                            model.ReadWriteParam[uint32]
-	QueryMobileLocationResponseAddress           model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress]
-	QueryMobileLocationResponseLongitudeLatitude model.ReadWriteParam[bool]
-	QueryMobileLocationResponseAltitude          model.ReadWriteParam[bool]
-	QueryMobileLocationResponseTimestamp         model.ReadWriteParam[uint32]
+	model.ObjectPath
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	QueryMobileLocationResponseAddress model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress] `dm:"s"`
+
+	QueryMobileLocationResponseAltitude model.ReadWriteParam[bool] `dm:"b"`
+
+	QueryMobileLocationResponseLongitudeLatitude model.ReadWriteParam[bool] `dm:"b"`
+
+	QueryMobileLocationResponseTimestamp model.ReadWriteParam[uint32] `dm:"u"`
+
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_] `dm:"sQueueing "`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath{
-		APIEnable:                                    model.NewReadWrite[bool](p, "APIEnable", model.TypeBoolean),
-		MaxAPIUsersNumber:                            model.NewReadWrite[uint32](p, "MaxAPIUsersNumber", model.TypeUnsignedInt),
-		QueryMobileLocationResponseAddress:           model.NewReadWrite[InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress](p, "QueryMobileLocationResponseAddress", model.TypeString),
-		QueryMobileLocationResponseAltitude:          model.NewReadWrite[bool](p, "QueryMobileLocationResponseAltitude", model.TypeBoolean),
-		QueryMobileLocationResponseLongitudeLatitude: model.NewReadWrite[bool](p, "QueryMobileLocationResponseLongitudeLatitude", model.TypeBoolean),
-		QueryMobileLocationResponseTimestamp:         model.NewReadWrite[uint32](p, "QueryMobileLocationResponseTimestamp", model.TypeUnsignedInt),
-		QueueEnable:                                  model.NewReadWrite[bool](p, "QueueEnable", model.TypeBoolean),
-		Queueing_:                                    model.NewReadWrite[InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_](p, "Queueing ", model.TypeString),
-		obj:                                          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoring_Enable             = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoring_MonitoringInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoring_AuthenticationRequestsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoring_AuthenticationRequestsRejected = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformMonitoring holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformMonitoring holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformMonitoring struct {
-	// Enable: boolean, readWrite, since 1.10.
-	Enable bool `cwmp:"Enable"`
-	// MonitoringInterval: unsignedInt seconds, readWrite, since 1.10.
-	MonitoringInterval uint32 `cwmp:"MonitoringInterval"`
-	// AuthenticationRequestsReceived: unsignedInt, readOnly, since 1.10.
-	AuthenticationRequestsReceived uint32 `cwmp:"AuthenticationRequestsReceived"`
-	// AuthenticationRequestsRejected: unsignedInt, readOnly, since 1.10.
-	AuthenticationRequestsRejected uint32                                                                 `cwmp:"AuthenticationRequestsRejected"`
-	FemtoAwareness                 *InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness   `cwmp:"FemtoAwareness."`
-	MMS                            *InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS              `cwmp:"MMS."`
-	SMS                            *InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS              `cwmp:"SMS."`
-	TerminalLocation               *InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation `cwmp:"TerminalLocation."`
+	Enable bool `json:"Enable,omitzero"`
+
+	MonitoringInterval uint32 `json:"MonitoringInterval,omitzero"`
+
+	AuthenticationRequestsReceived uint32 `json:"AuthenticationRequestsReceived,omitzero"`
+
+	AuthenticationRequestsRejected uint32 `json:"AuthenticationRequestsRejected,omitzero"`
+
+	FemtoAwareness   *InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness   `json:"FemtoAwareness,omitzero"`
+	MMS              *InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS              `json:"MMS,omitzero"`
+	SMS              *InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS              `json:"SMS,omitzero"`
+	TerminalLocation *InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation `json:"TerminalLocation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoring) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoring) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoring) ValidateAt(c *model.Checker, p string) {
 	if o.FemtoAwareness != nil {
-		o.FemtoAwareness.ValidateAt(prefix+"FemtoAwareness.", v)
+		o.FemtoAwareness.ValidateAt(c, p+"FemtoAwareness.")
 	}
 	if o.MMS != nil {
-		o.MMS.ValidateAt(prefix+"MMS.", v)
+		o.MMS.ValidateAt(c, p+"MMS.")
 	}
 	if o.SMS != nil {
-		o.SMS.ValidateAt(prefix+"SMS.", v)
+		o.SMS.ValidateAt(c, p+"SMS.")
 	}
 	if o.TerminalLocation != nil {
-		o.TerminalLocation.ValidateAt(prefix+"TerminalLocation.", v)
+		o.TerminalLocation.ValidateAt(c, p+"TerminalLocation.")
 	}
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringPath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	MonitoringInterval             model.ReadWriteParam[uint32]
-	AuthenticationRequestsReceived model.ReadOnlyParam[uint32]
-	AuthenticationRequestsRejected model.ReadOnlyParam[uint32]
-	FemtoAwareness                 InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath
-	MMS                            InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath
-	SMS                            InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath
-	TerminalLocation               InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath
-}
+	model.ObjectPath
+	AuthenticationRequestsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformMonitoringPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformMonitoringPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformMonitoringPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformMonitoringPath{
-		AuthenticationRequestsReceived: model.NewReadOnly[uint32](p, "AuthenticationRequestsReceived", model.TypeUnsignedInt),
-		AuthenticationRequestsRejected: model.NewReadOnly[uint32](p, "AuthenticationRequestsRejected", model.TypeUnsignedInt),
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FemtoAwareness:                 newInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath(prefix + "FemtoAwareness."),
-		MMS:                            newInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath(prefix + "MMS."),
-		MonitoringInterval:             model.NewReadWrite[uint32](p, "MonitoringInterval", model.TypeUnsignedInt),
-		SMS:                            newInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath(prefix + "SMS."),
-		TerminalLocation:               newInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath(prefix + "TerminalLocation."),
-		obj:                            model.NewObjectPath(p),
-	}
+	AuthenticationRequestsRejected model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MonitoringInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	FemtoAwareness   InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath   `dm:"FemtoAwareness."`
+	MMS              InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath              `dm:"MMS."`
+	SMS              InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath              `dm:"SMS."`
+	TerminalLocation InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath `dm:"TerminalLocation."`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueState.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Disabled InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Disabled"
-	InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Ready    InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Ready"
-	InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Flushed  InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Flushed"
+
+	InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Ready InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Ready"
+
+	InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Flushed InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Flushed"
 )
 
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_APIAvailable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_APIUsers     = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Ready"}, {Value: "Flushed"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueNum = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueDiscarded = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness struct {
-	// APIAvailable: boolean, readOnly, since 1.10.
-	APIAvailable bool `cwmp:"APIAvailable"`
-	// APIUsers: unsignedInt[0:255], readOnly, since 1.10.
-	APIUsers uint32 `cwmp:"APIUsers"`
-	// QueueState: string{Disabled,Ready,Flushed}, readOnly, since 1.10.
-	QueueState InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState `cwmp:"QueueState"`
-	// QueueNum: unsignedInt[0:255], readOnly, since 1.10.
-	QueueNum uint32 `cwmp:"QueueNum"`
-	// QueueReceived: unsignedInt, readOnly, since 1.10.
-	QueueReceived uint32 `cwmp:"QueueReceived"`
-	// QueueDiscarded: unsignedInt, readOnly, since 1.10.
-	QueueDiscarded uint32 `cwmp:"QueueDiscarded"`
+	APIAvailable bool `json:"APIAvailable,omitzero"`
+
+	APIUsers uint32 `json:"APIUsers,omitzero"`
+
+	QueueState InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState `json:"QueueState,omitzero"`
+
+	QueueNum uint32 `json:"QueueNum,omitzero"`
+
+	QueueReceived uint32 `json:"QueueReceived,omitzero"`
+
+	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_APIUsers, uint64(o.APIUsers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APIUsers",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueState, string(o.QueueState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueState",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueNum, uint64(o.QueueNum)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueNum",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "APIUsers", 252, uint64(o.APIUsers))
+	c.String(p, "QueueState", 256, string(o.QueueState))
+	c.Uint(p, "QueueNum", 254, uint64(o.QueueNum))
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath struct {
-	obj            model.ObjectPath
-	APIAvailable   model.ReadOnlyParam[bool]
-	APIUsers       model.ReadOnlyParam[uint32]
-	QueueState     model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState]
-	QueueNum       model.ReadOnlyParam[uint32]
-	QueueReceived  model.ReadOnlyParam[uint32]
-	QueueDiscarded model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath{
-		APIAvailable:   model.NewReadOnly[bool](p, "APIAvailable", model.TypeBoolean),
-		APIUsers:       model.NewReadOnly[uint32](p, "APIUsers", model.TypeUnsignedInt),
-		QueueDiscarded: model.NewReadOnly[uint32](p, "QueueDiscarded", model.TypeUnsignedInt),
-		QueueNum:       model.NewReadOnly[uint32](p, "QueueNum", model.TypeUnsignedInt),
-		QueueReceived:  model.NewReadOnly[uint32](p, "QueueReceived", model.TypeUnsignedInt),
-		QueueState:     model.NewReadOnly[InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState](p, "QueueState", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.QueueState.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState_Disabled InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState = "Disabled"
-	InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState_Ready    InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState = "Ready"
-	InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState_Flushed  InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState = "Flushed"
+
+	InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState_Ready InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState = "Ready"
+
+	InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState_Flushed InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState = "Flushed"
 )
 
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_APIAvailable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_APIUsers     = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_QueueState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Ready"}, {Value: "Flushed"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_QueueNum = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_QueueReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_QueueDiscarded = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS struct {
-	// APIAvailable: boolean, readOnly, since 1.10.
-	APIAvailable bool `cwmp:"APIAvailable"`
-	// APIUsers: unsignedInt[0:255], readOnly, since 1.10.
-	APIUsers uint32 `cwmp:"APIUsers"`
-	// QueueState: string{Disabled,Ready,Flushed}, readOnly, since 1.10.
-	QueueState InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState `cwmp:"QueueState"`
-	// QueueNum: unsignedInt[0:255], readOnly, since 1.10.
-	QueueNum uint32 `cwmp:"QueueNum"`
-	// QueueReceived: unsignedInt, readOnly, since 1.10.
-	QueueReceived uint32 `cwmp:"QueueReceived"`
-	// QueueDiscarded: unsignedInt, readOnly, since 1.10.
-	QueueDiscarded uint32 `cwmp:"QueueDiscarded"`
+	APIAvailable bool `json:"APIAvailable,omitzero"`
+
+	APIUsers uint32 `json:"APIUsers,omitzero"`
+
+	QueueState InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState `json:"QueueState,omitzero"`
+
+	QueueNum uint32 `json:"QueueNum,omitzero"`
+
+	QueueReceived uint32 `json:"QueueReceived,omitzero"`
+
+	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_APIUsers, uint64(o.APIUsers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APIUsers",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_QueueState, string(o.QueueState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueState",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_QueueNum, uint64(o.QueueNum)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueNum",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "APIUsers", 259, uint64(o.APIUsers))
+	c.String(p, "QueueState", 263, string(o.QueueState))
+	c.Uint(p, "QueueNum", 261, uint64(o.QueueNum))
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath struct {
-	obj            model.ObjectPath
-	APIAvailable   model.ReadOnlyParam[bool]
-	APIUsers       model.ReadOnlyParam[uint32]
-	QueueState     model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState]
-	QueueNum       model.ReadOnlyParam[uint32]
-	QueueReceived  model.ReadOnlyParam[uint32]
-	QueueDiscarded model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath{
-		APIAvailable:   model.NewReadOnly[bool](p, "APIAvailable", model.TypeBoolean),
-		APIUsers:       model.NewReadOnly[uint32](p, "APIUsers", model.TypeUnsignedInt),
-		QueueDiscarded: model.NewReadOnly[uint32](p, "QueueDiscarded", model.TypeUnsignedInt),
-		QueueNum:       model.NewReadOnly[uint32](p, "QueueNum", model.TypeUnsignedInt),
-		QueueReceived:  model.NewReadOnly[uint32](p, "QueueReceived", model.TypeUnsignedInt),
-		QueueState:     model.NewReadOnly[InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState](p, "QueueState", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.QueueState.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState_Disabled InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState = "Disabled"
-	InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState_Ready    InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState = "Ready"
-	InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState_Flushed  InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState = "Flushed"
+
+	InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState_Ready InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState = "Ready"
+
+	InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState_Flushed InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState = "Flushed"
 )
 
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_APIAvailable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_APIUsers     = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_QueueState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Ready"}, {Value: "Flushed"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_QueueNum = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_QueueReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_QueueDiscarded = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS struct {
-	// APIAvailable: boolean, readOnly, since 1.10.
-	APIAvailable bool `cwmp:"APIAvailable"`
-	// APIUsers: unsignedInt[0:255], readOnly, since 1.10.
-	APIUsers uint32 `cwmp:"APIUsers"`
-	// QueueState: string{Disabled,Ready,Flushed}, readOnly, since 1.10.
-	QueueState InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState `cwmp:"QueueState"`
-	// QueueNum: unsignedInt[0:255], readOnly, since 1.10.
-	QueueNum uint32 `cwmp:"QueueNum"`
-	// QueueReceived: unsignedInt, readOnly, since 1.10.
-	QueueReceived uint32 `cwmp:"QueueReceived"`
-	// QueueDiscarded: unsignedInt, readOnly, since 1.10.
-	QueueDiscarded uint32 `cwmp:"QueueDiscarded"`
+	APIAvailable bool `json:"APIAvailable,omitzero"`
+
+	APIUsers uint32 `json:"APIUsers,omitzero"`
+
+	QueueState InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState `json:"QueueState,omitzero"`
+
+	QueueNum uint32 `json:"QueueNum,omitzero"`
+
+	QueueReceived uint32 `json:"QueueReceived,omitzero"`
+
+	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_APIUsers, uint64(o.APIUsers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APIUsers",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_QueueState, string(o.QueueState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueState",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_QueueNum, uint64(o.QueueNum)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueNum",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "APIUsers", 267, uint64(o.APIUsers))
+	c.String(p, "QueueState", 271, string(o.QueueState))
+	c.Uint(p, "QueueNum", 269, uint64(o.QueueNum))
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath struct {
-	obj            model.ObjectPath
-	APIAvailable   model.ReadOnlyParam[bool]
-	APIUsers       model.ReadOnlyParam[uint32]
-	QueueState     model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState]
-	QueueNum       model.ReadOnlyParam[uint32]
-	QueueReceived  model.ReadOnlyParam[uint32]
-	QueueDiscarded model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath{
-		APIAvailable:   model.NewReadOnly[bool](p, "APIAvailable", model.TypeBoolean),
-		APIUsers:       model.NewReadOnly[uint32](p, "APIUsers", model.TypeUnsignedInt),
-		QueueDiscarded: model.NewReadOnly[uint32](p, "QueueDiscarded", model.TypeUnsignedInt),
-		QueueNum:       model.NewReadOnly[uint32](p, "QueueNum", model.TypeUnsignedInt),
-		QueueReceived:  model.NewReadOnly[uint32](p, "QueueReceived", model.TypeUnsignedInt),
-		QueueState:     model.NewReadOnly[InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState](p, "QueueState", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueState.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState string
 
-func (e InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Disabled InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Disabled"
-	InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Ready    InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Ready"
-	InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Flushed  InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Flushed"
+
+	InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Ready InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Ready"
+
+	InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Flushed InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Flushed"
 )
 
-var (
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_APIAvailable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_APIUsers     = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Ready"}, {Value: "Flushed"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueNum = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueDiscarded = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation struct {
-	// APIAvailable: boolean, readOnly, since 1.10.
-	APIAvailable bool `cwmp:"APIAvailable"`
-	// APIUsers: unsignedInt[0:255], readOnly, since 1.10.
-	APIUsers uint32 `cwmp:"APIUsers"`
-	// QueueState: string{Disabled,Ready,Flushed}, readOnly, since 1.10.
-	QueueState InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState `cwmp:"QueueState"`
-	// QueueNum: unsignedInt[0:255], readOnly, since 1.10.
-	QueueNum uint32 `cwmp:"QueueNum"`
-	// QueueReceived: unsignedInt, readOnly, since 1.10.
-	QueueReceived uint32 `cwmp:"QueueReceived"`
-	// QueueDiscarded: unsignedInt, readOnly, since 1.10.
-	QueueDiscarded uint32 `cwmp:"QueueDiscarded"`
+	APIAvailable bool `json:"APIAvailable,omitzero"`
+
+	APIUsers uint32 `json:"APIUsers,omitzero"`
+
+	QueueState InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState `json:"QueueState,omitzero"`
+
+	QueueNum uint32 `json:"QueueNum,omitzero"`
+
+	QueueReceived uint32 `json:"QueueReceived,omitzero"`
+
+	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_APIUsers, uint64(o.APIUsers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APIUsers",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueState, string(o.QueueState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueState",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueNum, uint64(o.QueueNum)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueNum",
-		})
-	}
+func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "APIUsers", 274, uint64(o.APIUsers))
+	c.String(p, "QueueState", 278, string(o.QueueState))
+	c.Uint(p, "QueueNum", 276, uint64(o.QueueNum))
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath struct {
-	obj            model.ObjectPath
-	APIAvailable   model.ReadOnlyParam[bool]
-	APIUsers       model.ReadOnlyParam[uint32]
-	QueueState     model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState]
-	QueueNum       model.ReadOnlyParam[uint32]
-	QueueReceived  model.ReadOnlyParam[uint32]
-	QueueDiscarded model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath(prefix string) InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath{
-		APIAvailable:   model.NewReadOnly[bool](p, "APIAvailable", model.TypeBoolean),
-		APIUsers:       model.NewReadOnly[uint32](p, "APIUsers", model.TypeUnsignedInt),
-		QueueDiscarded: model.NewReadOnly[uint32](p, "QueueDiscarded", model.TypeUnsignedInt),
-		QueueNum:       model.NewReadOnly[uint32](p, "QueueNum", model.TypeUnsignedInt),
-		QueueReceived:  model.NewReadOnly[uint32](p, "QueueReceived", model.TypeUnsignedInt),
-		QueueState:     model.NewReadOnly[InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState](p, "QueueState", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPGPSScanStatus enumerates the values of InternetGatewayDevice.FAP.GPS.ScanStatus.
 type InternetGatewayDeviceFAPGPSScanStatus string
 
-func (e InternetGatewayDeviceFAPGPSScanStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceFAPGPSScanStatus_Indeterminate InternetGatewayDeviceFAPGPSScanStatus = "Indeterminate"
-	InternetGatewayDeviceFAPGPSScanStatus_InProgress    InternetGatewayDeviceFAPGPSScanStatus = "InProgress"
-	InternetGatewayDeviceFAPGPSScanStatus_Success       InternetGatewayDeviceFAPGPSScanStatus = "Success"
-	InternetGatewayDeviceFAPGPSScanStatus_Error         InternetGatewayDeviceFAPGPSScanStatus = "Error"
+
+	InternetGatewayDeviceFAPGPSScanStatus_InProgress InternetGatewayDeviceFAPGPSScanStatus = "InProgress"
+
+	InternetGatewayDeviceFAPGPSScanStatus_Success InternetGatewayDeviceFAPGPSScanStatus = "Success"
+
+	InternetGatewayDeviceFAPGPSScanStatus_Error InternetGatewayDeviceFAPGPSScanStatus = "Error"
+
 	InternetGatewayDeviceFAPGPSScanStatus_Error_TIMEOUT InternetGatewayDeviceFAPGPSScanStatus = "Error_TIMEOUT"
 )
 
-var (
-	synInternetGatewayDeviceFAPGPS_ScanOnBoot = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceFAPGPS_ScanPeriodically = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceFAPGPS_PeriodicInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPGPS_PeriodicTime  = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFAPGPS_ContinuousGPS = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPGPS_ScanTimeout   = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPGPS_ScanStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Indeterminate"}, {Value: "InProgress"}, {Value: "Success"}, {Value: "Error"}, {Value: "Error_TIMEOUT"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPGPS_ErrorDetails = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPGPS_LastScanTime           = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFAPGPS_LastSuccessfulScanTime = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFAPGPS_LockedLatitude         = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "90000000",
-			Min: "-90000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceFAPGPS_LockedLongitude = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "180000000",
-			Min: "-180000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceFAPGPS_NumberOfSatellites = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPGPS_GPSReset           = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// InternetGatewayDeviceFAPGPS holds the values of InternetGatewayDevice.FAP.GPS. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPGPS holds the values of InternetGatewayDevice.FAP.GPS. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPGPS struct {
-	// ScanOnBoot: boolean, readWrite, since 1.10.
-	ScanOnBoot bool `cwmp:"ScanOnBoot"`
-	// ScanPeriodically: boolean, readWrite, since 1.10.
-	ScanPeriodically bool `cwmp:"ScanPeriodically"`
-	// PeriodicInterval: unsignedInt seconds, readWrite, since 1.10.
-	PeriodicInterval uint32 `cwmp:"PeriodicInterval"`
-	// PeriodicTime: dateTime, readWrite, since 1.10.
-	PeriodicTime time.Time `cwmp:"PeriodicTime"`
-	// ContinuousGPS: boolean, readWrite, since 1.10.
-	ContinuousGPS bool `cwmp:"ContinuousGPS"`
-	// ScanTimeout: unsignedInt seconds, readWrite, since 1.10.
-	ScanTimeout uint32 `cwmp:"ScanTimeout"`
-	// ScanStatus: string{Indeterminate,InProgress,Success,Error,Error_TIMEOUT}, readOnly, since 1.10.
-	ScanStatus InternetGatewayDeviceFAPGPSScanStatus `cwmp:"ScanStatus"`
-	// ErrorDetails: string(:256), readOnly, since 1.10.
-	ErrorDetails string `cwmp:"ErrorDetails"`
-	// LastScanTime: dateTime, readOnly, since 1.10.
-	LastScanTime time.Time `cwmp:"LastScanTime"`
-	// LastSuccessfulScanTime: dateTime, readOnly, since 1.10.
-	LastSuccessfulScanTime time.Time `cwmp:"LastSuccessfulScanTime"`
-	// LockedLatitude: int[-90000000:90000000], readOnly, since 1.10.
-	LockedLatitude int32 `cwmp:"LockedLatitude"`
-	// LockedLongitude: int[-180000000:180000000], readOnly, since 1.10.
-	LockedLongitude int32 `cwmp:"LockedLongitude"`
-	// NumberOfSatellites: unsignedInt, readOnly, since 1.10.
-	NumberOfSatellites uint32 `cwmp:"NumberOfSatellites"`
-	// GPSReset: boolean, readWrite, since 1.10.
-	GPSReset            bool                                            `cwmp:"GPSReset"`
-	AGPSServerConfig    *InternetGatewayDeviceFAPGPSAGPSServerConfig    `cwmp:"AGPSServerConfig."`
-	ContinuousGPSStatus *InternetGatewayDeviceFAPGPSContinuousGPSStatus `cwmp:"ContinuousGPSStatus."`
+	ScanOnBoot bool `json:"ScanOnBoot,omitzero"`
+
+	ScanPeriodically bool `json:"ScanPeriodically,omitzero"`
+
+	PeriodicInterval uint32 `json:"PeriodicInterval,omitzero"`
+
+	PeriodicTime time.Time `json:"PeriodicTime,omitzero"`
+
+	ContinuousGPS bool `json:"ContinuousGPS,omitzero"`
+
+	ScanTimeout uint32 `json:"ScanTimeout,omitzero"`
+
+	ScanStatus InternetGatewayDeviceFAPGPSScanStatus `json:"ScanStatus,omitzero"`
+
+	ErrorDetails string `json:"ErrorDetails,omitzero"`
+
+	LastScanTime time.Time `json:"LastScanTime,omitzero"`
+
+	LastSuccessfulScanTime time.Time `json:"LastSuccessfulScanTime,omitzero"`
+
+	LockedLatitude int32 `json:"LockedLatitude,omitzero"`
+
+	LockedLongitude int32 `json:"LockedLongitude,omitzero"`
+
+	NumberOfSatellites uint32 `json:"NumberOfSatellites,omitzero"`
+
+	GPSReset bool `json:"GPSReset,omitzero"`
+
+	AGPSServerConfig    *InternetGatewayDeviceFAPGPSAGPSServerConfig    `json:"AGPSServerConfig,omitzero"`
+	ContinuousGPSStatus *InternetGatewayDeviceFAPGPSContinuousGPSStatus `json:"ContinuousGPSStatus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPGPS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPGPS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPGPS_ScanStatus, string(o.ScanStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ScanStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPGPS_ErrorDetails, o.ErrorDetails); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ErrorDetails",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceFAPGPS_LockedLatitude, int64(o.LockedLatitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LockedLatitude",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceFAPGPS_LockedLongitude, int64(o.LockedLongitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LockedLongitude",
-		})
-	}
+func (o *InternetGatewayDeviceFAPGPS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ScanStatus", 318, string(o.ScanStatus))
+	c.String(p, "ErrorDetails", 307, o.ErrorDetails)
+	c.Int(p, "LockedLatitude", 311, int64(o.LockedLatitude))
+	c.Int(p, "LockedLongitude", 312, int64(o.LockedLongitude))
 	if o.AGPSServerConfig != nil {
-		o.AGPSServerConfig.ValidateAt(prefix+"AGPSServerConfig.", v)
+		o.AGPSServerConfig.ValidateAt(c, p+"AGPSServerConfig.")
 	}
 	if o.ContinuousGPSStatus != nil {
-		o.ContinuousGPSStatus.ValidateAt(prefix+"ContinuousGPSStatus.", v)
+		o.ContinuousGPSStatus.ValidateAt(c, p+"ContinuousGPSStatus.")
 	}
 }
 
 // InternetGatewayDeviceFAPGPSPath is the typed path of InternetGatewayDevice.FAP.GPS.
 type InternetGatewayDeviceFAPGPSPath struct {
-	obj                    model.ObjectPath
-	ScanOnBoot             model.ReadWriteParam[bool]
-	ScanPeriodically       model.ReadWriteParam[bool]
-	PeriodicInterval       model.ReadWriteParam[uint32]
-	PeriodicTime           model.ReadWriteParam[time.Time]
-	ContinuousGPS          model.ReadWriteParam[bool]
-	ScanTimeout            model.ReadWriteParam[uint32]
-	ScanStatus             model.ReadOnlyParam[InternetGatewayDeviceFAPGPSScanStatus]
-	ErrorDetails           model.ReadOnlyParam[string]
-	LastScanTime           model.ReadOnlyParam[time.Time]
-	LastSuccessfulScanTime model.ReadOnlyParam[time.Time]
-	LockedLatitude         model.ReadOnlyParam[int32]
-	LockedLongitude        model.ReadOnlyParam[int32]
-	NumberOfSatellites     model.ReadOnlyParam[uint32]
-	GPSReset               model.ReadWriteParam[bool]
-	AGPSServerConfig       InternetGatewayDeviceFAPGPSAGPSServerConfigPath
-	ContinuousGPSStatus    InternetGatewayDeviceFAPGPSContinuousGPSStatusPath
+	model.ObjectPath
+	ContinuousGPS model.ReadWriteParam[bool] `dm:"b"`
+
+	ErrorDetails model.ReadOnlyParam[string] `dm:"s"`
+
+	GPSReset model.ReadWriteParam[bool] `dm:"b"`
+
+	LastScanTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LastSuccessfulScanTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LockedLatitude model.ReadOnlyParam[int32] `dm:"i"`
+
+	LockedLongitude model.ReadOnlyParam[int32] `dm:"i"`
+
+	NumberOfSatellites model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PeriodicInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	PeriodicTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	ScanOnBoot model.ReadWriteParam[bool] `dm:"b"`
+
+	ScanPeriodically model.ReadWriteParam[bool] `dm:"b"`
+
+	ScanStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	ScanTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	AGPSServerConfig    InternetGatewayDeviceFAPGPSAGPSServerConfigPath    `dm:"AGPSServerConfig."`
+	ContinuousGPSStatus InternetGatewayDeviceFAPGPSContinuousGPSStatusPath `dm:"ContinuousGPSStatus."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPGPSPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPGPSPath(prefix string) InternetGatewayDeviceFAPGPSPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPGPSPath{
-		AGPSServerConfig:       newInternetGatewayDeviceFAPGPSAGPSServerConfigPath(prefix + "AGPSServerConfig."),
-		ContinuousGPS:          model.NewReadWrite[bool](p, "ContinuousGPS", model.TypeBoolean),
-		ContinuousGPSStatus:    newInternetGatewayDeviceFAPGPSContinuousGPSStatusPath(prefix + "ContinuousGPSStatus."),
-		ErrorDetails:           model.NewReadOnly[string](p, "ErrorDetails", model.TypeString),
-		GPSReset:               model.NewReadWrite[bool](p, "GPSReset", model.TypeBoolean),
-		LastScanTime:           model.NewReadOnly[time.Time](p, "LastScanTime", model.TypeDateTime),
-		LastSuccessfulScanTime: model.NewReadOnly[time.Time](p, "LastSuccessfulScanTime", model.TypeDateTime),
-		LockedLatitude:         model.NewReadOnly[int32](p, "LockedLatitude", model.TypeInt),
-		LockedLongitude:        model.NewReadOnly[int32](p, "LockedLongitude", model.TypeInt),
-		NumberOfSatellites:     model.NewReadOnly[uint32](p, "NumberOfSatellites", model.TypeUnsignedInt),
-		PeriodicInterval:       model.NewReadWrite[uint32](p, "PeriodicInterval", model.TypeUnsignedInt),
-		PeriodicTime:           model.NewReadWrite[time.Time](p, "PeriodicTime", model.TypeDateTime),
-		ScanOnBoot:             model.NewReadWrite[bool](p, "ScanOnBoot", model.TypeBoolean),
-		ScanPeriodically:       model.NewReadWrite[bool](p, "ScanPeriodically", model.TypeBoolean),
-		ScanStatus:             model.NewReadOnly[InternetGatewayDeviceFAPGPSScanStatus](p, "ScanStatus", model.TypeString),
-		ScanTimeout:            model.NewReadWrite[uint32](p, "ScanTimeout", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceFAPGPSAGPSServerConfig_Enable    = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPGPSAGPSServerConfig_ServerURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPGPSAGPSServerConfig_ServerPort = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPGPSAGPSServerConfig_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPGPSAGPSServerConfig_Password = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(64)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceFAPGPSAGPSServerConfig_ReferenceLatitude = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "90000000",
-			Min: "-90000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceFAPGPSAGPSServerConfig_ReferenceLongitude = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "180000000",
-			Min: "-180000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceFAPGPSAGPSServerConfig_ServerInUse = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// InternetGatewayDeviceFAPGPSAGPSServerConfig holds the values of InternetGatewayDevice.FAP.GPS.AGPSServerConfig. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPGPSAGPSServerConfig holds the values of InternetGatewayDevice.FAP.GPS.AGPSServerConfig. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPGPSAGPSServerConfig struct {
-	// Enable: boolean, readWrite, since 1.10.
-	Enable bool `cwmp:"Enable"`
-	// ServerURL: string(:256), readWrite, since 1.10.
-	ServerURL string `cwmp:"ServerURL"`
-	// ServerPort: unsignedInt[:65535], readWrite, since 1.10.
-	ServerPort uint32 `cwmp:"ServerPort"`
-	// Username: string(:64), readWrite, since 1.10.
-	Username string `cwmp:"Username"`
-	// Password: string(:64), readWrite, since 1.10.
-	Password string `cwmp:"Password"`
-	// ReferenceLatitude: int[-90000000:90000000], readWrite, since 1.10.
-	ReferenceLatitude int32 `cwmp:"ReferenceLatitude"`
-	// ReferenceLongitude: int[-180000000:180000000], readWrite, since 1.10.
-	ReferenceLongitude int32 `cwmp:"ReferenceLongitude"`
-	// ServerInUse: boolean, readOnly, since 1.10.
-	ServerInUse bool `cwmp:"ServerInUse"`
+	Enable bool `json:"Enable,omitzero"`
+
+	ServerURL string `json:"ServerURL,omitzero"`
+
+	ServerPort uint32 `json:"ServerPort,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	ReferenceLatitude int32 `json:"ReferenceLatitude,omitzero"`
+
+	ReferenceLongitude int32 `json:"ReferenceLongitude,omitzero"`
+
+	ServerInUse bool `json:"ServerInUse,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPGPSAGPSServerConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPGPSAGPSServerConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPGPSAGPSServerConfig_ServerURL, o.ServerURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerURL",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPGPSAGPSServerConfig_ServerPort, uint64(o.ServerPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerPort",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPGPSAGPSServerConfig_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPGPSAGPSServerConfig_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceFAPGPSAGPSServerConfig_ReferenceLatitude, int64(o.ReferenceLatitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReferenceLatitude",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceFAPGPSAGPSServerConfig_ReferenceLongitude, int64(o.ReferenceLongitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReferenceLongitude",
-		})
-	}
+func (o *InternetGatewayDeviceFAPGPSAGPSServerConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ServerURL", 289, o.ServerURL)
+	c.Uint(p, "ServerPort", 288, uint64(o.ServerPort))
+	c.String(p, "Username", 290, o.Username)
+	c.String(p, "Password", 284, o.Password)
+	c.Int(p, "ReferenceLatitude", 285, int64(o.ReferenceLatitude))
+	c.Int(p, "ReferenceLongitude", 286, int64(o.ReferenceLongitude))
 }
 
 // InternetGatewayDeviceFAPGPSAGPSServerConfigPath is the typed path of InternetGatewayDevice.FAP.GPS.AGPSServerConfig.
 type InternetGatewayDeviceFAPGPSAGPSServerConfigPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	ServerURL          model.ReadWriteParam[string]
-	ServerPort         model.ReadWriteParam[uint32]
-	Username           model.ReadWriteParam[string]
-	Password           model.ReadWriteParam[string]
-	ReferenceLatitude  model.ReadWriteParam[int32]
-	ReferenceLongitude model.ReadWriteParam[int32]
-	ServerInUse        model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPGPSAGPSServerConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPGPSAGPSServerConfigPath(prefix string) InternetGatewayDeviceFAPGPSAGPSServerConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPGPSAGPSServerConfigPath{
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Password:           model.NewReadWrite[string](p, "Password", model.TypeString),
-		ReferenceLatitude:  model.NewReadWrite[int32](p, "ReferenceLatitude", model.TypeInt),
-		ReferenceLongitude: model.NewReadWrite[int32](p, "ReferenceLongitude", model.TypeInt),
-		ServerInUse:        model.NewReadOnly[bool](p, "ServerInUse", model.TypeBoolean),
-		ServerPort:         model.NewReadWrite[uint32](p, "ServerPort", model.TypeUnsignedInt),
-		ServerURL:          model.NewReadWrite[string](p, "ServerURL", model.TypeString),
-		Username:           model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	ReferenceLatitude model.ReadWriteParam[int32] `dm:"i"`
+
+	ReferenceLongitude model.ReadWriteParam[int32] `dm:"i"`
+
+	ServerInUse model.ReadOnlyParam[bool] `dm:"b"`
+
+	ServerPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerURL model.ReadWriteParam[string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType enumerates the values of InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.LocationType.
 type InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType string
 
-func (e InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType_Real      InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType = "Real"
+	InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType_Real InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType = "Real"
+
 	InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType_Reference InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType = "Reference"
 )
 
-var (
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_CurrentFix = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_GotFix     = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_TimingGood = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_Latitude   = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "90000000",
-			Min: "-90000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_Longitude = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "180000000",
-			Min: "-180000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_Elevation = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "25000000",
-			Min: "-5000000",
-		}},
-		Type:  model.TypeInt,
-		Units: "millimeters",
-	}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_LastFixTime     = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_LastFixDuration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_FirstFixTimeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_SatellitesTracked         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_SatelliteTrackingInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3600",
-			Min: "60",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_ReceiverStatus = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_LocationType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Real"}, {Value: "Reference"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPGPSContinuousGPSStatus_LockTimeOutDuration = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "86400",
-			Min: "120",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// InternetGatewayDeviceFAPGPSContinuousGPSStatus holds the values of InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPGPSContinuousGPSStatus holds the values of InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPGPSContinuousGPSStatus struct {
-	// CurrentFix: boolean, readOnly, since 1.10.
-	CurrentFix bool `cwmp:"CurrentFix"`
-	// GotFix: boolean, readOnly, since 1.10.
-	GotFix bool `cwmp:"GotFix"`
-	// TimingGood: boolean, readOnly, since 1.10.
-	TimingGood bool `cwmp:"TimingGood"`
-	// Latitude: int[-90000000:90000000], readOnly, since 1.10.
-	Latitude int32 `cwmp:"Latitude"`
-	// Longitude: int[-180000000:180000000], readOnly, since 1.10.
-	Longitude int32 `cwmp:"Longitude"`
-	// Elevation: int[-5000000:25000000] millimeters, readOnly, since 1.10.
-	Elevation int32 `cwmp:"Elevation"`
-	// LastFixTime: dateTime, readOnly, since 1.10.
-	LastFixTime time.Time `cwmp:"LastFixTime"`
-	// LastFixDuration: unsignedInt seconds, readOnly, since 1.10.
-	LastFixDuration uint32 `cwmp:"LastFixDuration"`
-	// FirstFixTimeout: int[-1:] seconds, readWrite, since 1.10.
-	FirstFixTimeout int32 `cwmp:"FirstFixTimeout"`
-	// SatellitesTracked: unsignedInt, readOnly, since 1.10.
-	SatellitesTracked uint32 `cwmp:"SatellitesTracked"`
-	// SatelliteTrackingInterval: unsignedInt[60:3600] seconds, readWrite, since 1.10.
-	SatelliteTrackingInterval uint32 `cwmp:"SatelliteTrackingInterval"`
-	// ReceiverStatus: string(:256), readOnly, since 1.10.
-	ReceiverStatus string `cwmp:"ReceiverStatus"`
-	// LocationType: string{Real,Reference}, readOnly, since 1.10.
-	LocationType InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType `cwmp:"LocationType"`
-	// LockTimeOutDuration: unsignedInt[120:86400] seconds, readWrite, since 1.10.
-	LockTimeOutDuration uint32 `cwmp:"LockTimeOutDuration"`
+	CurrentFix bool `json:"CurrentFix,omitzero"`
+
+	GotFix bool `json:"GotFix,omitzero"`
+
+	TimingGood bool `json:"TimingGood,omitzero"`
+
+	Latitude int32 `json:"Latitude,omitzero"`
+
+	Longitude int32 `json:"Longitude,omitzero"`
+
+	Elevation int32 `json:"Elevation,omitzero"`
+
+	LastFixTime time.Time `json:"LastFixTime,omitzero"`
+
+	LastFixDuration uint32 `json:"LastFixDuration,omitzero"`
+
+	FirstFixTimeout int32 `json:"FirstFixTimeout,omitzero"`
+
+	SatellitesTracked uint32 `json:"SatellitesTracked,omitzero"`
+
+	SatelliteTrackingInterval uint32 `json:"SatelliteTrackingInterval,omitzero"`
+
+	ReceiverStatus string `json:"ReceiverStatus,omitzero"`
+
+	LocationType InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType `json:"LocationType,omitzero"`
+
+	LockTimeOutDuration uint32 `json:"LockTimeOutDuration,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPGPSContinuousGPSStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPGPSContinuousGPSStatus) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synInternetGatewayDeviceFAPGPSContinuousGPSStatus_Latitude, int64(o.Latitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Latitude",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceFAPGPSContinuousGPSStatus_Longitude, int64(o.Longitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Longitude",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceFAPGPSContinuousGPSStatus_Elevation, int64(o.Elevation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Elevation",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceFAPGPSContinuousGPSStatus_FirstFixTimeout, int64(o.FirstFixTimeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirstFixTimeout",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPGPSContinuousGPSStatus_SatelliteTrackingInterval, uint64(o.SatelliteTrackingInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SatelliteTrackingInterval",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPGPSContinuousGPSStatus_ReceiverStatus, o.ReceiverStatus); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReceiverStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPGPSContinuousGPSStatus_LocationType, string(o.LocationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocationType",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPGPSContinuousGPSStatus_LockTimeOutDuration, uint64(o.LockTimeOutDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LockTimeOutDuration",
-		})
-	}
+func (o *InternetGatewayDeviceFAPGPSContinuousGPSStatus) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "Latitude", 299, int64(o.Latitude))
+	c.Int(p, "Longitude", 302, int64(o.Longitude))
+	c.Int(p, "Elevation", 294, int64(o.Elevation))
+	c.Int(p, "FirstFixTimeout", 295, int64(o.FirstFixTimeout))
+	c.Uint(p, "SatelliteTrackingInterval", 304, uint64(o.SatelliteTrackingInterval))
+	c.String(p, "ReceiverStatus", 303, o.ReceiverStatus)
+	c.String(p, "LocationType", 300, string(o.LocationType))
+	c.Uint(p, "LockTimeOutDuration", 301, uint64(o.LockTimeOutDuration))
 }
 
 // InternetGatewayDeviceFAPGPSContinuousGPSStatusPath is the typed path of InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.
 type InternetGatewayDeviceFAPGPSContinuousGPSStatusPath struct {
-	obj                       model.ObjectPath
-	CurrentFix                model.ReadOnlyParam[bool]
-	GotFix                    model.ReadOnlyParam[bool]
-	TimingGood                model.ReadOnlyParam[bool]
-	Latitude                  model.ReadOnlyParam[int32]
-	Longitude                 model.ReadOnlyParam[int32]
-	Elevation                 model.ReadOnlyParam[int32]
-	LastFixTime               model.ReadOnlyParam[time.Time]
-	LastFixDuration           model.ReadOnlyParam[uint32]
-	FirstFixTimeout           model.ReadWriteParam[int32]
-	SatellitesTracked         model.ReadOnlyParam[uint32]
-	SatelliteTrackingInterval model.ReadWriteParam[uint32]
-	ReceiverStatus            model.ReadOnlyParam[string]
-	LocationType              model.ReadOnlyParam[InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType]
-	LockTimeOutDuration       model.ReadWriteParam[uint32]
+	model.ObjectPath
+	CurrentFix model.ReadOnlyParam[bool] `dm:"b"`
+
+	Elevation model.ReadOnlyParam[int32] `dm:"i"`
+
+	FirstFixTimeout model.ReadWriteParam[int32] `dm:"i"`
+
+	GotFix model.ReadOnlyParam[bool] `dm:"b"`
+
+	LastFixDuration model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastFixTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Latitude model.ReadOnlyParam[int32] `dm:"i"`
+
+	LocationType model.ReadOnlyParam[string] `dm:"s"`
+
+	LockTimeOutDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	Longitude model.ReadOnlyParam[int32] `dm:"i"`
+
+	ReceiverStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	SatelliteTrackingInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	SatellitesTracked model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TimingGood model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPGPSContinuousGPSStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPGPSContinuousGPSStatusPath(prefix string) InternetGatewayDeviceFAPGPSContinuousGPSStatusPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPGPSContinuousGPSStatusPath{
-		CurrentFix:                model.NewReadOnly[bool](p, "CurrentFix", model.TypeBoolean),
-		Elevation:                 model.NewReadOnly[int32](p, "Elevation", model.TypeInt),
-		FirstFixTimeout:           model.NewReadWrite[int32](p, "FirstFixTimeout", model.TypeInt),
-		GotFix:                    model.NewReadOnly[bool](p, "GotFix", model.TypeBoolean),
-		LastFixDuration:           model.NewReadOnly[uint32](p, "LastFixDuration", model.TypeUnsignedInt),
-		LastFixTime:               model.NewReadOnly[time.Time](p, "LastFixTime", model.TypeDateTime),
-		Latitude:                  model.NewReadOnly[int32](p, "Latitude", model.TypeInt),
-		LocationType:              model.NewReadOnly[InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType](p, "LocationType", model.TypeString),
-		LockTimeOutDuration:       model.NewReadWrite[uint32](p, "LockTimeOutDuration", model.TypeUnsignedInt),
-		Longitude:                 model.NewReadOnly[int32](p, "Longitude", model.TypeInt),
-		ReceiverStatus:            model.NewReadOnly[string](p, "ReceiverStatus", model.TypeString),
-		SatelliteTrackingInterval: model.NewReadWrite[uint32](p, "SatelliteTrackingInterval", model.TypeUnsignedInt),
-		SatellitesTracked:         model.NewReadOnly[uint32](p, "SatellitesTracked", model.TypeUnsignedInt),
-		TimingGood:                model.NewReadOnly[bool](p, "TimingGood", model.TypeBoolean),
-		obj:                       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceFAPPerfMgmt_ConfigNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceFAPPerfMgmt holds the values of InternetGatewayDevice.FAP.PerfMgmt. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPPerfMgmt holds the values of InternetGatewayDevice.FAP.PerfMgmt. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPPerfMgmt struct {
-	// ConfigNumberOfEntries: unsignedInt, readOnly, since 1.10.
-	ConfigNumberOfEntries uint32 `cwmp:"ConfigNumberOfEntries"`
-	// InternetGatewayDevice.FAP.PerfMgmt.Config.{i}. instances by instance number
-	Config map[uint32]*InternetGatewayDeviceFAPPerfMgmtConfig `cwmp:"Config.{i}."`
+	ConfigNumberOfEntries uint32 `json:"ConfigNumberOfEntries,omitzero"`
+
+	Config map[uint32]*InternetGatewayDeviceFAPPerfMgmtConfig `json:"Config,omitzero"`
 }
 
-// AddConfig creates instance i of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}. (replacing any) and returns it
+// AddConfig creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFAPPerfMgmt) AddConfig(i uint32) *InternetGatewayDeviceFAPPerfMgmtConfig {
 	if o.Config == nil {
 		o.Config = map[uint32]*InternetGatewayDeviceFAPPerfMgmtConfig{}
@@ -2042,219 +960,97 @@ func (o *InternetGatewayDeviceFAPPerfMgmt) AddConfig(i uint32) *InternetGatewayD
 	o.Config[i] = x
 	return x
 }
-
-// GetConfig returns instance i of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.
-func (o *InternetGatewayDeviceFAPPerfMgmt) GetConfig(i uint32) (*InternetGatewayDeviceFAPPerfMgmtConfig, bool) {
-	x, ok := o.Config[i]
-	return x, ok
-}
-
-// DeleteConfig removes instance i of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.
-func (o *InternetGatewayDeviceFAPPerfMgmt) DeleteConfig(i uint32) {
-	delete(o.Config, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPPerfMgmt) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPPerfMgmt) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceFAPPerfMgmt) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Config) {
-		o.Config[i].ValidateAt(prefix+"Config."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Config[i].ValidateAt(c, model.InstanceOf(p, "Config.", i))
 	}
 }
 
 // InternetGatewayDeviceFAPPerfMgmtPath is the typed path of InternetGatewayDevice.FAP.PerfMgmt.
 type InternetGatewayDeviceFAPPerfMgmtPath struct {
-	obj                   model.ObjectPath
-	ConfigNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPPerfMgmtPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPPerfMgmtPath(prefix string) InternetGatewayDeviceFAPPerfMgmtPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPPerfMgmtPath{
-		ConfigNumberOfEntries: model.NewReadOnly[uint32](p, "ConfigNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Config returns the typed path of instance i.
+func (x InternetGatewayDeviceFAPPerfMgmtPath) Config(i uint32) (p InternetGatewayDeviceFAPPerfMgmtConfigPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Config.", i))
+	return
 }
 
-// Config returns the typed path of instance i of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.
-func (x InternetGatewayDeviceFAPPerfMgmtPath) Config(i uint32) InternetGatewayDeviceFAPPerfMgmtConfigPath {
-	return newInternetGatewayDeviceFAPPerfMgmtConfigPath(x.Path() + "Config." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConfigTable returns the table InternetGatewayDevice.FAP.PerfMgmt.Config.{i}. itself (for AddObject when writable)
+// ConfigTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFAPPerfMgmtPath) ConfigTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Config.")
+	return model.NewWritableTable(x.ObjectPath, "Config.")
 }
 
-var (
-	synInternetGatewayDeviceFAPPerfMgmtConfig_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPPerfMgmtConfig_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceFAPPerfMgmtConfig_URL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPPerfMgmtConfig_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPPerfMgmtConfig_Password = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(256)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceFAPPerfMgmtConfig_PeriodicUploadInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synInternetGatewayDeviceFAPPerfMgmtConfig_PeriodicUploadTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// InternetGatewayDeviceFAPPerfMgmtConfig holds the values of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10)
+// InternetGatewayDeviceFAPPerfMgmtConfig holds the values of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10).
 type InternetGatewayDeviceFAPPerfMgmtConfig struct {
-	// Enable: boolean, readWrite, since 1.10.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), readWrite, since 1.10.
-	Alias string `cwmp:"Alias"`
-	// URL: string(:256), readWrite, since 1.10.
-	URL string `cwmp:"URL"`
-	// Username: string(:256), readWrite, since 1.10.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 1.10.
-	Password string `cwmp:"Password"`
-	// PeriodicUploadInterval: unsignedInt[1:] seconds, readWrite, since 1.10.
-	PeriodicUploadInterval uint32 `cwmp:"PeriodicUploadInterval"`
-	// PeriodicUploadTime: dateTime, readWrite, since 1.10.
-	PeriodicUploadTime time.Time `cwmp:"PeriodicUploadTime"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	URL string `json:"URL,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	PeriodicUploadInterval uint32 `json:"PeriodicUploadInterval,omitzero"`
+
+	PeriodicUploadTime time.Time `json:"PeriodicUploadTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPPerfMgmtConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPPerfMgmtConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPPerfMgmtConfig_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPPerfMgmtConfig_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPPerfMgmtConfig_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPPerfMgmtConfig_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPPerfMgmtConfig_PeriodicUploadInterval, uint64(o.PeriodicUploadInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PeriodicUploadInterval",
-		})
-	}
+func (o *InternetGatewayDeviceFAPPerfMgmtConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 322, o.Alias)
+	c.String(p, "URL", 327, o.URL)
+	c.String(p, "Username", 328, o.Username)
+	c.String(p, "Password", 324, o.Password)
+	c.Uint(p, "PeriodicUploadInterval", 325, uint64(o.PeriodicUploadInterval))
 }
 
 // InternetGatewayDeviceFAPPerfMgmtConfigPath is the typed path of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.
 type InternetGatewayDeviceFAPPerfMgmtConfigPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Alias                  model.ReadWriteParam[string]
-	URL                    model.ReadWriteParam[string]
-	Username               model.ReadWriteParam[string]
-	Password               model.ReadWriteParam[string]
-	PeriodicUploadInterval model.ReadWriteParam[uint32]
-	PeriodicUploadTime     model.ReadWriteParam[time.Time]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	PeriodicUploadInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	PeriodicUploadTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	URL model.ReadWriteParam[string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPPerfMgmtConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPPerfMgmtConfigPath(prefix string) InternetGatewayDeviceFAPPerfMgmtConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPPerfMgmtConfigPath{
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Password:               model.NewReadWrite[string](p, "Password", model.TypeString),
-		PeriodicUploadInterval: model.NewReadWrite[uint32](p, "PeriodicUploadInterval", model.TypeUnsignedInt),
-		PeriodicUploadTime:     model.NewReadWrite[time.Time](p, "PeriodicUploadTime", model.TypeDateTime),
-		URL:                    model.NewReadWrite[string](p, "URL", model.TypeString),
-		Username:               model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceFAPTunnel_CryptoProfileNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPTunnel_IKESANumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPTunnel_ChildSANumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPTunnel_MaxVirtualInterfaces            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPTunnel_VirtualInterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPTunnel_UseForCWMP                      = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPTunnel_MaxChildSAPerIKE                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPTunnel_MaxIKESessions                  = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceFAPTunnel holds the values of InternetGatewayDevice.FAP.Tunnel. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFAPTunnel holds the values of InternetGatewayDevice.FAP.Tunnel. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPTunnel struct {
-	// CryptoProfileNumberOfEntries: unsignedInt, readOnly, since 1.10.
-	CryptoProfileNumberOfEntries uint32 `cwmp:"CryptoProfileNumberOfEntries"`
-	// IKESANumberOfEntries: unsignedInt, readOnly, since 1.10.
-	IKESANumberOfEntries uint32 `cwmp:"IKESANumberOfEntries"`
-	// ChildSANumberOfEntries: unsignedInt, readOnly, since 1.10.
-	ChildSANumberOfEntries uint32 `cwmp:"ChildSANumberOfEntries"`
-	// MaxVirtualInterfaces: unsignedInt, readOnly, since 1.10.
-	MaxVirtualInterfaces uint32 `cwmp:"MaxVirtualInterfaces"`
-	// VirtualInterfaceNumberOfEntries: unsignedInt, readOnly, since 1.10.
-	VirtualInterfaceNumberOfEntries uint32 `cwmp:"VirtualInterfaceNumberOfEntries"`
-	// UseForCWMP: boolean, readWrite, since 1.10.
-	UseForCWMP bool `cwmp:"UseForCWMP"`
-	// MaxChildSAPerIKE: unsignedInt, readOnly, since 1.10.
-	MaxChildSAPerIKE uint32 `cwmp:"MaxChildSAPerIKE"`
-	// MaxIKESessions: unsignedInt, readOnly, since 1.10.
-	MaxIKESessions uint32 `cwmp:"MaxIKESessions"`
-	// InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}. instances by instance number
-	ChildSA map[uint32]*InternetGatewayDeviceFAPTunnelChildSA `cwmp:"ChildSA.{i}."`
-	// InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}. instances by instance number
-	CryptoProfile map[uint32]*InternetGatewayDeviceFAPTunnelCryptoProfile `cwmp:"CryptoProfile.{i}."`
-	// InternetGatewayDevice.FAP.Tunnel.IKESA.{i}. instances by instance number
-	IKESA map[uint32]*InternetGatewayDeviceFAPTunnelIKESA `cwmp:"IKESA.{i}."`
-	// InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}. instances by instance number
-	VirtualInterface map[uint32]*InternetGatewayDeviceFAPTunnelVirtualInterface `cwmp:"VirtualInterface.{i}."`
+	CryptoProfileNumberOfEntries uint32 `json:"CryptoProfileNumberOfEntries,omitzero"`
+
+	IKESANumberOfEntries uint32 `json:"IKESANumberOfEntries,omitzero"`
+
+	ChildSANumberOfEntries uint32 `json:"ChildSANumberOfEntries,omitzero"`
+
+	MaxVirtualInterfaces uint32 `json:"MaxVirtualInterfaces,omitzero"`
+
+	VirtualInterfaceNumberOfEntries uint32 `json:"VirtualInterfaceNumberOfEntries,omitzero"`
+
+	UseForCWMP bool `json:"UseForCWMP,omitzero"`
+
+	MaxChildSAPerIKE uint32 `json:"MaxChildSAPerIKE,omitzero"`
+
+	MaxIKESessions uint32 `json:"MaxIKESessions,omitzero"`
+
+	ChildSA          map[uint32]*InternetGatewayDeviceFAPTunnelChildSA          `json:"ChildSA,omitzero"`
+	CryptoProfile    map[uint32]*InternetGatewayDeviceFAPTunnelCryptoProfile    `json:"CryptoProfile,omitzero"`
+	IKESA            map[uint32]*InternetGatewayDeviceFAPTunnelIKESA            `json:"IKESA,omitzero"`
+	VirtualInterface map[uint32]*InternetGatewayDeviceFAPTunnelVirtualInterface `json:"VirtualInterface,omitzero"`
 }
 
-// AddChildSA creates instance i of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}. (replacing any) and returns it
+// AddChildSA creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFAPTunnel) AddChildSA(i uint32) *InternetGatewayDeviceFAPTunnelChildSA {
 	if o.ChildSA == nil {
 		o.ChildSA = map[uint32]*InternetGatewayDeviceFAPTunnelChildSA{}
@@ -2264,18 +1060,7 @@ func (o *InternetGatewayDeviceFAPTunnel) AddChildSA(i uint32) *InternetGatewayDe
 	return x
 }
 
-// GetChildSA returns instance i of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.
-func (o *InternetGatewayDeviceFAPTunnel) GetChildSA(i uint32) (*InternetGatewayDeviceFAPTunnelChildSA, bool) {
-	x, ok := o.ChildSA[i]
-	return x, ok
-}
-
-// DeleteChildSA removes instance i of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.
-func (o *InternetGatewayDeviceFAPTunnel) DeleteChildSA(i uint32) {
-	delete(o.ChildSA, i)
-}
-
-// AddCryptoProfile creates instance i of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}. (replacing any) and returns it
+// AddCryptoProfile creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFAPTunnel) AddCryptoProfile(i uint32) *InternetGatewayDeviceFAPTunnelCryptoProfile {
 	if o.CryptoProfile == nil {
 		o.CryptoProfile = map[uint32]*InternetGatewayDeviceFAPTunnelCryptoProfile{}
@@ -2285,18 +1070,7 @@ func (o *InternetGatewayDeviceFAPTunnel) AddCryptoProfile(i uint32) *InternetGat
 	return x
 }
 
-// GetCryptoProfile returns instance i of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.
-func (o *InternetGatewayDeviceFAPTunnel) GetCryptoProfile(i uint32) (*InternetGatewayDeviceFAPTunnelCryptoProfile, bool) {
-	x, ok := o.CryptoProfile[i]
-	return x, ok
-}
-
-// DeleteCryptoProfile removes instance i of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.
-func (o *InternetGatewayDeviceFAPTunnel) DeleteCryptoProfile(i uint32) {
-	delete(o.CryptoProfile, i)
-}
-
-// AddIKESA creates instance i of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}. (replacing any) and returns it
+// AddIKESA creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFAPTunnel) AddIKESA(i uint32) *InternetGatewayDeviceFAPTunnelIKESA {
 	if o.IKESA == nil {
 		o.IKESA = map[uint32]*InternetGatewayDeviceFAPTunnelIKESA{}
@@ -2306,18 +1080,7 @@ func (o *InternetGatewayDeviceFAPTunnel) AddIKESA(i uint32) *InternetGatewayDevi
 	return x
 }
 
-// GetIKESA returns instance i of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.
-func (o *InternetGatewayDeviceFAPTunnel) GetIKESA(i uint32) (*InternetGatewayDeviceFAPTunnelIKESA, bool) {
-	x, ok := o.IKESA[i]
-	return x, ok
-}
-
-// DeleteIKESA removes instance i of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.
-func (o *InternetGatewayDeviceFAPTunnel) DeleteIKESA(i uint32) {
-	delete(o.IKESA, i)
-}
-
-// AddVirtualInterface creates instance i of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}. (replacing any) and returns it
+// AddVirtualInterface creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFAPTunnel) AddVirtualInterface(i uint32) *InternetGatewayDeviceFAPTunnelVirtualInterface {
 	if o.VirtualInterface == nil {
 		o.VirtualInterface = map[uint32]*InternetGatewayDeviceFAPTunnelVirtualInterface{}
@@ -2326,3388 +1089,377 @@ func (o *InternetGatewayDeviceFAPTunnel) AddVirtualInterface(i uint32) *Internet
 	o.VirtualInterface[i] = x
 	return x
 }
-
-// GetVirtualInterface returns instance i of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.
-func (o *InternetGatewayDeviceFAPTunnel) GetVirtualInterface(i uint32) (*InternetGatewayDeviceFAPTunnelVirtualInterface, bool) {
-	x, ok := o.VirtualInterface[i]
-	return x, ok
-}
-
-// DeleteVirtualInterface removes instance i of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.
-func (o *InternetGatewayDeviceFAPTunnel) DeleteVirtualInterface(i uint32) {
-	delete(o.VirtualInterface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPTunnel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPTunnel) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceFAPTunnel) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ChildSA) {
-		o.ChildSA[i].ValidateAt(prefix+"ChildSA."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ChildSA[i].ValidateAt(c, model.InstanceOf(p, "ChildSA.", i))
 	}
 	for _, i := range model.SortedKeys(o.CryptoProfile) {
-		o.CryptoProfile[i].ValidateAt(prefix+"CryptoProfile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CryptoProfile[i].ValidateAt(c, model.InstanceOf(p, "CryptoProfile.", i))
 	}
 	for _, i := range model.SortedKeys(o.IKESA) {
-		o.IKESA[i].ValidateAt(prefix+"IKESA."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IKESA[i].ValidateAt(c, model.InstanceOf(p, "IKESA.", i))
 	}
 	for _, i := range model.SortedKeys(o.VirtualInterface) {
-		o.VirtualInterface[i].ValidateAt(prefix+"VirtualInterface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VirtualInterface[i].ValidateAt(c, model.InstanceOf(p, "VirtualInterface.", i))
 	}
 }
 
 // InternetGatewayDeviceFAPTunnelPath is the typed path of InternetGatewayDevice.FAP.Tunnel.
 type InternetGatewayDeviceFAPTunnelPath struct {
-	obj                             model.ObjectPath
-	CryptoProfileNumberOfEntries    model.ReadOnlyParam[uint32]
-	IKESANumberOfEntries            model.ReadOnlyParam[uint32]
-	ChildSANumberOfEntries          model.ReadOnlyParam[uint32]
-	MaxVirtualInterfaces            model.ReadOnlyParam[uint32]
-	VirtualInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	UseForCWMP                      model.ReadWriteParam[bool]
-	MaxChildSAPerIKE                model.ReadOnlyParam[uint32]
-	MaxIKESessions                  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ChildSANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CryptoProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IKESANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxChildSAPerIKE model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxIKESessions model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxVirtualInterfaces model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UseForCWMP model.ReadWriteParam[bool] `dm:"b"`
+
+	VirtualInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPTunnelPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPTunnelPath(prefix string) InternetGatewayDeviceFAPTunnelPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPTunnelPath{
-		ChildSANumberOfEntries:          model.NewReadOnly[uint32](p, "ChildSANumberOfEntries", model.TypeUnsignedInt),
-		CryptoProfileNumberOfEntries:    model.NewReadOnly[uint32](p, "CryptoProfileNumberOfEntries", model.TypeUnsignedInt),
-		IKESANumberOfEntries:            model.NewReadOnly[uint32](p, "IKESANumberOfEntries", model.TypeUnsignedInt),
-		MaxChildSAPerIKE:                model.NewReadOnly[uint32](p, "MaxChildSAPerIKE", model.TypeUnsignedInt),
-		MaxIKESessions:                  model.NewReadOnly[uint32](p, "MaxIKESessions", model.TypeUnsignedInt),
-		MaxVirtualInterfaces:            model.NewReadOnly[uint32](p, "MaxVirtualInterfaces", model.TypeUnsignedInt),
-		UseForCWMP:                      model.NewReadWrite[bool](p, "UseForCWMP", model.TypeBoolean),
-		VirtualInterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "VirtualInterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// ChildSA returns the typed path of instance i.
+func (x InternetGatewayDeviceFAPTunnelPath) ChildSA(i uint32) (p InternetGatewayDeviceFAPTunnelChildSAPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ChildSA.", i))
+	return
 }
 
-// ChildSA returns the typed path of instance i of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.
-func (x InternetGatewayDeviceFAPTunnelPath) ChildSA(i uint32) InternetGatewayDeviceFAPTunnelChildSAPath {
-	return newInternetGatewayDeviceFAPTunnelChildSAPath(x.Path() + "ChildSA." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ChildSATable returns the table InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}. itself (for AddObject when writable)
+// ChildSATable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFAPTunnelPath) ChildSATable() model.Table {
-	return model.NewTable(x.Path() + "ChildSA.")
+	return model.NewTable(x.ObjectPath, "ChildSA.")
 }
 
-// CryptoProfile returns the typed path of instance i of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.
-func (x InternetGatewayDeviceFAPTunnelPath) CryptoProfile(i uint32) InternetGatewayDeviceFAPTunnelCryptoProfilePath {
-	return newInternetGatewayDeviceFAPTunnelCryptoProfilePath(x.Path() + "CryptoProfile." + strconv.FormatUint(uint64(i), 10) + ".")
+// CryptoProfile returns the typed path of instance i.
+func (x InternetGatewayDeviceFAPTunnelPath) CryptoProfile(i uint32) (p InternetGatewayDeviceFAPTunnelCryptoProfilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CryptoProfile.", i))
+	return
 }
 
-// CryptoProfileTable returns the table InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}. itself (for AddObject when writable)
+// CryptoProfileTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFAPTunnelPath) CryptoProfileTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "CryptoProfile.")
+	return model.NewWritableTable(x.ObjectPath, "CryptoProfile.")
 }
 
-// IKESA returns the typed path of instance i of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.
-func (x InternetGatewayDeviceFAPTunnelPath) IKESA(i uint32) InternetGatewayDeviceFAPTunnelIKESAPath {
-	return newInternetGatewayDeviceFAPTunnelIKESAPath(x.Path() + "IKESA." + strconv.FormatUint(uint64(i), 10) + ".")
+// IKESA returns the typed path of instance i.
+func (x InternetGatewayDeviceFAPTunnelPath) IKESA(i uint32) (p InternetGatewayDeviceFAPTunnelIKESAPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IKESA.", i))
+	return
 }
 
-// IKESATable returns the table InternetGatewayDevice.FAP.Tunnel.IKESA.{i}. itself (for AddObject when writable)
+// IKESATable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFAPTunnelPath) IKESATable() model.Table {
-	return model.NewTable(x.Path() + "IKESA.")
+	return model.NewTable(x.ObjectPath, "IKESA.")
 }
 
-// VirtualInterface returns the typed path of instance i of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.
-func (x InternetGatewayDeviceFAPTunnelPath) VirtualInterface(i uint32) InternetGatewayDeviceFAPTunnelVirtualInterfacePath {
-	return newInternetGatewayDeviceFAPTunnelVirtualInterfacePath(x.Path() + "VirtualInterface." + strconv.FormatUint(uint64(i), 10) + ".")
+// VirtualInterface returns the typed path of instance i.
+func (x InternetGatewayDeviceFAPTunnelPath) VirtualInterface(i uint32) (p InternetGatewayDeviceFAPTunnelVirtualInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VirtualInterface.", i))
+	return
 }
 
-// VirtualInterfaceTable returns the table InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}. itself (for AddObject when writable)
+// VirtualInterfaceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFAPTunnelPath) VirtualInterfaceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "VirtualInterface.")
+	return model.NewWritableTable(x.ObjectPath, "VirtualInterface.")
 }
 
-var (
-	synInternetGatewayDeviceFAPTunnelChildSA_ParentID = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.IKESA.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelChildSA_SPI               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPTunnelChildSA_DirectionOutbound = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceFAPTunnelChildSA_CreationTime      = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFAPTunnelChildSA_Traffic           = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synInternetGatewayDeviceFAPTunnelChildSA_IntegrityErrors = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "packets",
-	}
-	synInternetGatewayDeviceFAPTunnelChildSA_ReplayErrors = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "packets",
-	}
-)
-
-// InternetGatewayDeviceFAPTunnelChildSA holds the values of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10)
+// InternetGatewayDeviceFAPTunnelChildSA holds the values of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFAPTunnelChildSA struct {
-	// ParentID: string(:256) pathRef→#.IKESA., readOnly, since 1.10.
-	ParentID string `cwmp:"ParentID"`
-	// SPI: unsignedInt, readOnly, since 1.10.
-	SPI uint32 `cwmp:"SPI"`
-	// DirectionOutbound: boolean, readOnly, since 1.10.
-	DirectionOutbound bool `cwmp:"DirectionOutbound"`
-	// CreationTime: dateTime, readOnly, since 1.10.
-	CreationTime time.Time `cwmp:"CreationTime"`
-	// Traffic: unsignedInt bytes, readOnly, since 1.10.
-	Traffic uint32 `cwmp:"Traffic"`
-	// IntegrityErrors: unsignedInt packets, readOnly, since 1.10.
-	IntegrityErrors uint32 `cwmp:"IntegrityErrors"`
-	// ReplayErrors: unsignedInt packets, readOnly, since 1.10.
-	ReplayErrors uint32 `cwmp:"ReplayErrors"`
+	ParentID string `json:"ParentID,omitzero"`
+
+	SPI uint32 `json:"SPI,omitzero"`
+
+	DirectionOutbound bool `json:"DirectionOutbound,omitzero"`
+
+	CreationTime time.Time `json:"CreationTime,omitzero"`
+
+	Traffic uint32 `json:"Traffic,omitzero"`
+
+	IntegrityErrors uint32 `json:"IntegrityErrors,omitzero"`
+
+	ReplayErrors uint32 `json:"ReplayErrors,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPTunnelChildSA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPTunnelChildSA) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPTunnelChildSA_ParentID, o.ParentID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParentID",
-		})
-	}
+func (o *InternetGatewayDeviceFAPTunnelChildSA) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ParentID", 335, o.ParentID)
 }
 
 // InternetGatewayDeviceFAPTunnelChildSAPath is the typed path of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.
 type InternetGatewayDeviceFAPTunnelChildSAPath struct {
-	obj               model.ObjectPath
-	ParentID          model.ReadOnlyParam[string]
-	SPI               model.ReadOnlyParam[uint32]
-	DirectionOutbound model.ReadOnlyParam[bool]
-	CreationTime      model.ReadOnlyParam[time.Time]
-	Traffic           model.ReadOnlyParam[uint32]
-	IntegrityErrors   model.ReadOnlyParam[uint32]
-	ReplayErrors      model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPTunnelChildSAPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPTunnelChildSAPath(prefix string) InternetGatewayDeviceFAPTunnelChildSAPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPTunnelChildSAPath{
-		CreationTime:      model.NewReadOnly[time.Time](p, "CreationTime", model.TypeDateTime),
-		DirectionOutbound: model.NewReadOnly[bool](p, "DirectionOutbound", model.TypeBoolean),
-		IntegrityErrors:   model.NewReadOnly[uint32](p, "IntegrityErrors", model.TypeUnsignedInt),
-		ParentID:          model.NewReadOnly[string](p, "ParentID", model.TypeString),
-		ReplayErrors:      model.NewReadOnly[uint32](p, "ReplayErrors", model.TypeUnsignedInt),
-		SPI:               model.NewReadOnly[uint32](p, "SPI", model.TypeUnsignedInt),
-		Traffic:           model.NewReadOnly[uint32](p, "Traffic", model.TypeUnsignedInt),
-		obj:               model.NewObjectPath(p),
-	}
+	DirectionOutbound model.ReadOnlyParam[bool] `dm:"b"`
+
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ParentID model.ReadOnlyParam[string] `dm:"s"`
+
+	ReplayErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SPI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Traffic model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt enumerates the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IKEEncrypt.
 type InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt string
 
-func (e InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt_X3DES_CBC InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt = "3DES-CBC"
-	InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt_AES_CBC   InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt = "AES-CBC"
+
+	InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt_AES_CBC InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt = "AES-CBC"
 )
 
 // InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF enumerates the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IKEPRF.
 type InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF string
 
-func (e InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF_HMAC_SHA1        InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF = "HMAC-SHA1"
+	InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF_HMAC_SHA1 InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF = "HMAC-SHA1"
+
 	InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF_AES_XCBC_PRF_128 InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF = "AES-XCBC-PRF-128"
 )
 
 // InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity enumerates the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IKEIntegrity.
 type InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity string
 
-func (e InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity_HMAC_SHA1_96    InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity = "HMAC-SHA1-96"
+	InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity_HMAC_SHA1_96 InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity = "HMAC-SHA1-96"
+
 	InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity_AES_XCBC_MAC_96 InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity = "AES-XCBC-MAC-96"
 )
 
 // InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH enumerates the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IKEDH.
 type InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH string
 
-func (e InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH_X1024 InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH = "1024"
+
 	InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH_X2048 InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH = "2048"
 )
 
 // InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt enumerates the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.ESPEncrypt.
 type InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt string
 
-func (e InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt_X3DES_CBC InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt = "3DES-CBC"
-	InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt_AES_CBC   InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt = "AES-CBC"
-	InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt_Null      InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt = "Null"
+
+	InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt_AES_CBC InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt = "AES-CBC"
+
+	InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt_Null InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt = "Null"
 )
 
 // InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity enumerates the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.ESPIntegrity.
 type InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity string
 
-func (e InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity_HMAC_SHA1_96    InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity = "HMAC-SHA1-96"
+	InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity_HMAC_SHA1_96 InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity = "HMAC-SHA1-96"
+
 	InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity_AES_XCBC_MAC_96 InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity = "AES-XCBC-MAC-96"
 )
 
 // InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit enumerates the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.SecDFBit.
 type InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit string
 
-func (e InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit_On  InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit = "On"
+	InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit_On InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit = "On"
+
 	InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit_Off InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit = "Off"
 )
 
-var (
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_AuthMethod = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_MaxChildSA = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2",
-		},
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "2",
-		}, {
-			Max: "4",
-			Min: "4",
-		}, {
-			Max: "6",
-			Min: "6",
-		}, {
-			Max: "8",
-			Min: "8",
-		}, {
-			Max: "10",
-			Min: "10",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEEncrypt = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "AES-CBC",
-		},
-		Enums: []model.Enum{{Value: "3DES-CBC"}, {Value: "AES-CBC"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEPRF = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "HMAC-SHA1",
-		},
-		Enums: []model.Enum{{Value: "HMAC-SHA1"}, {Value: "AES-XCBC-PRF-128"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEIntegrity = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "HMAC-SHA1-96",
-		},
-		Enums: []model.Enum{{Value: "HMAC-SHA1-96"}, {Value: "AES-XCBC-MAC-96"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEDH = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2048",
-		},
-		Enums: []model.Enum{{Value: "1024"}, {Value: "2048"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_ESPEncrypt = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "AES-CBC",
-		},
-		Enums: []model.Enum{{Value: "3DES-CBC"}, {Value: "AES-CBC"}, {Value: "Null"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_ESPIntegrity = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "HMAC-SHA1-96",
-		},
-		Enums: []model.Enum{{Value: "HMAC-SHA1-96"}, {Value: "AES-XCBC-MAC-96"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_IPsecWindowSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_IKERekeyLifetime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_IPsecRekeyLifetimeByte = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kilobytes",
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_IPsecRekeyLifetimeTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_DPDTimer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "300",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_NATTKeepaliveTimer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "180",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_SecMaxFragSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1200",
-		},
-		Ranges: []model.Range{{
-			Max: "1400",
-			Min: "256",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synInternetGatewayDeviceFAPTunnelCryptoProfile_SecDFBit = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Off",
-		},
-		Enums: []model.Enum{{Value: "On"}, {Value: "Off"}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceFAPTunnelCryptoProfile holds the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10)
+// InternetGatewayDeviceFAPTunnelCryptoProfile holds the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10).
 type InternetGatewayDeviceFAPTunnelCryptoProfile struct {
-	// Enable: boolean, readWrite, since 1.10.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), readWrite, since 1.10.
-	Alias string `cwmp:"Alias"`
-	// AuthMethod: string(:256) pathRef, readWrite, since 1.10.
-	AuthMethod string `cwmp:"AuthMethod"`
-	// MaxChildSA: unsignedInt[2:2,4:4,6:6,8:8,10:10], readWrite, since 1.10.
-	MaxChildSA uint32 `cwmp:"MaxChildSA"`
-	// IKEEncrypt: list<string{3DES-CBC,AES-CBC}>, readWrite, since 1.10.
-	IKEEncrypt []InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt `cwmp:"IKEEncrypt"`
-	// IKEPRF: list<string{HMAC-SHA1,AES-XCBC-PRF-128}>, readWrite, since 1.10.
-	IKEPRF []InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF `cwmp:"IKEPRF"`
-	// IKEIntegrity: list<string{HMAC-SHA1-96,AES-XCBC-MAC-96}>, readWrite, since 1.10.
-	IKEIntegrity []InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity `cwmp:"IKEIntegrity"`
-	// IKEDH: list<string{1024,2048}>, readWrite, since 1.10.
-	IKEDH []InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH `cwmp:"IKEDH"`
-	// ESPEncrypt: list<string{3DES-CBC,AES-CBC,Null}>, readWrite, since 1.10.
-	ESPEncrypt []InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt `cwmp:"ESPEncrypt"`
-	// ESPIntegrity: list<string{HMAC-SHA1-96,AES-XCBC-MAC-96}>, readWrite, since 1.10.
-	ESPIntegrity []InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity `cwmp:"ESPIntegrity"`
-	// IPsecWindowSize: unsignedInt, readWrite, since 1.10.
-	IPsecWindowSize uint32 `cwmp:"IPsecWindowSize"`
-	// IKERekeyLifetime: unsignedInt seconds, readWrite, since 1.10.
-	IKERekeyLifetime uint32 `cwmp:"IKERekeyLifetime"`
-	// IPsecRekeyLifetimeByte: unsignedInt Kilobytes, readWrite, since 1.10.
-	IPsecRekeyLifetimeByte uint32 `cwmp:"IPsecRekeyLifetimeByte"`
-	// IPsecRekeyLifetimeTime: unsignedInt seconds, readWrite, since 1.10.
-	IPsecRekeyLifetimeTime uint32 `cwmp:"IPsecRekeyLifetimeTime"`
-	// DPDTimer: unsignedInt seconds, readWrite, since 1.10.
-	DPDTimer uint32 `cwmp:"DPDTimer"`
-	// NATTKeepaliveTimer: unsignedInt seconds, readWrite, since 1.10.
-	NATTKeepaliveTimer uint32 `cwmp:"NATTKeepaliveTimer"`
-	// SecMaxFragSize: unsignedInt[256:1400] bytes, readWrite, since 1.10.
-	SecMaxFragSize uint32 `cwmp:"SecMaxFragSize"`
-	// SecDFBit: string{On,Off}, readWrite, since 1.10.
-	SecDFBit InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit `cwmp:"SecDFBit"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	AuthMethod string `json:"AuthMethod,omitzero"`
+
+	MaxChildSA uint32 `json:"MaxChildSA,omitzero"`
+
+	IKEEncrypt []InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt `json:"IKEEncrypt,omitzero"`
+
+	IKEPRF []InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF `json:"IKEPRF,omitzero"`
+
+	IKEIntegrity []InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity `json:"IKEIntegrity,omitzero"`
+
+	IKEDH []InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH `json:"IKEDH,omitzero"`
+
+	ESPEncrypt []InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt `json:"ESPEncrypt,omitzero"`
+
+	ESPIntegrity []InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity `json:"ESPIntegrity,omitzero"`
+
+	IPsecWindowSize uint32 `json:"IPsecWindowSize,omitzero"`
+
+	IKERekeyLifetime uint32 `json:"IKERekeyLifetime,omitzero"`
+
+	IPsecRekeyLifetimeByte uint32 `json:"IPsecRekeyLifetimeByte,omitzero"`
+
+	IPsecRekeyLifetimeTime uint32 `json:"IPsecRekeyLifetimeTime,omitzero"`
+
+	DPDTimer uint32 `json:"DPDTimer,omitzero"`
+
+	NATTKeepaliveTimer uint32 `json:"NATTKeepaliveTimer,omitzero"`
+
+	SecMaxFragSize uint32 `json:"SecMaxFragSize,omitzero"`
+
+	SecDFBit InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit `json:"SecDFBit,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPTunnelCryptoProfile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPTunnelCryptoProfile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPTunnelCryptoProfile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPTunnelCryptoProfile_AuthMethod, o.AuthMethod); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthMethod",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPTunnelCryptoProfile_MaxChildSA, uint64(o.MaxChildSA)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxChildSA",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEEncrypt, model.FormatValue(model.TypeString, o.IKEEncrypt)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEEncrypt",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEPRF, model.FormatValue(model.TypeString, o.IKEPRF)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEPRF",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEIntegrity, model.FormatValue(model.TypeString, o.IKEIntegrity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEIntegrity",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEDH, model.FormatValue(model.TypeString, o.IKEDH)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEDH",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPTunnelCryptoProfile_ESPEncrypt, model.FormatValue(model.TypeString, o.ESPEncrypt)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ESPEncrypt",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPTunnelCryptoProfile_ESPIntegrity, model.FormatValue(model.TypeString, o.ESPIntegrity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ESPIntegrity",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceFAPTunnelCryptoProfile_SecMaxFragSize, uint64(o.SecMaxFragSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SecMaxFragSize",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPTunnelCryptoProfile_SecDFBit, string(o.SecDFBit)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SecDFBit",
-		})
-	}
+func (o *InternetGatewayDeviceFAPTunnelCryptoProfile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 341, o.Alias)
+	c.String(p, "AuthMethod", 342, o.AuthMethod)
+	c.Uint(p, "MaxChildSA", 355, uint64(o.MaxChildSA))
+	c.Wire(p, "IKEEncrypt", 348, model.JoinStrings(o.IKEEncrypt), len(o.IKEEncrypt) > 0)
+	c.Wire(p, "IKEPRF", 350, model.JoinStrings(o.IKEPRF), len(o.IKEPRF) > 0)
+	c.Wire(p, "IKEIntegrity", 349, model.JoinStrings(o.IKEIntegrity), len(o.IKEIntegrity) > 0)
+	c.Wire(p, "IKEDH", 347, model.JoinStrings(o.IKEDH), len(o.IKEDH) > 0)
+	c.Wire(p, "ESPEncrypt", 344, model.JoinStrings(o.ESPEncrypt), len(o.ESPEncrypt) > 0)
+	c.Wire(p, "ESPIntegrity", 345, model.JoinStrings(o.ESPIntegrity), len(o.ESPIntegrity) > 0)
+	c.Uint(p, "SecMaxFragSize", 358, uint64(o.SecMaxFragSize))
+	c.String(p, "SecDFBit", 357, string(o.SecDFBit))
 }
 
 // InternetGatewayDeviceFAPTunnelCryptoProfilePath is the typed path of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.
 type InternetGatewayDeviceFAPTunnelCryptoProfilePath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Alias                  model.ReadWriteParam[string]
-	AuthMethod             model.ReadWriteParam[string]
-	MaxChildSA             model.ReadWriteParam[uint32]
-	IKEEncrypt             model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt]
-	IKEPRF                 model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF]
-	IKEIntegrity           model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity]
-	IKEDH                  model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH]
-	ESPEncrypt             model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt]
-	ESPIntegrity           model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity]
-	IPsecWindowSize        model.ReadWriteParam[uint32]
-	IKERekeyLifetime       model.ReadWriteParam[uint32]
-	IPsecRekeyLifetimeByte model.ReadWriteParam[uint32]
-	IPsecRekeyLifetimeTime model.ReadWriteParam[uint32]
-	DPDTimer               model.ReadWriteParam[uint32]
-	NATTKeepaliveTimer     model.ReadWriteParam[uint32]
-	SecMaxFragSize         model.ReadWriteParam[uint32]
-	SecDFBit               model.ReadWriteParam[InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPTunnelCryptoProfilePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPTunnelCryptoProfilePath(prefix string) InternetGatewayDeviceFAPTunnelCryptoProfilePath {
-	p := &prefix
-	return InternetGatewayDeviceFAPTunnelCryptoProfilePath{
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AuthMethod:             model.NewReadWrite[string](p, "AuthMethod", model.TypeString),
-		DPDTimer:               model.NewReadWrite[uint32](p, "DPDTimer", model.TypeUnsignedInt),
-		ESPEncrypt:             model.NewReadWrite[[]InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt](p, "ESPEncrypt", model.TypeString),
-		ESPIntegrity:           model.NewReadWrite[[]InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity](p, "ESPIntegrity", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IKEDH:                  model.NewReadWrite[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH](p, "IKEDH", model.TypeString),
-		IKEEncrypt:             model.NewReadWrite[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt](p, "IKEEncrypt", model.TypeString),
-		IKEIntegrity:           model.NewReadWrite[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity](p, "IKEIntegrity", model.TypeString),
-		IKEPRF:                 model.NewReadWrite[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF](p, "IKEPRF", model.TypeString),
-		IKERekeyLifetime:       model.NewReadWrite[uint32](p, "IKERekeyLifetime", model.TypeUnsignedInt),
-		IPsecRekeyLifetimeByte: model.NewReadWrite[uint32](p, "IPsecRekeyLifetimeByte", model.TypeUnsignedInt),
-		IPsecRekeyLifetimeTime: model.NewReadWrite[uint32](p, "IPsecRekeyLifetimeTime", model.TypeUnsignedInt),
-		IPsecWindowSize:        model.NewReadWrite[uint32](p, "IPsecWindowSize", model.TypeUnsignedInt),
-		MaxChildSA:             model.NewReadWrite[uint32](p, "MaxChildSA", model.TypeUnsignedInt),
-		NATTKeepaliveTimer:     model.NewReadWrite[uint32](p, "NATTKeepaliveTimer", model.TypeUnsignedInt),
-		SecDFBit:               model.NewReadWrite[InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit](p, "SecDFBit", model.TypeString),
-		SecMaxFragSize:         model.NewReadWrite[uint32](p, "SecMaxFragSize", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+	AuthMethod model.ReadWriteParam[string] `dm:"s"`
+
+	DPDTimer model.ReadWriteParam[uint32] `dm:"u"`
+
+	ESPEncrypt model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt] `dm:"s"`
+
+	ESPIntegrity model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IKEDH model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH] `dm:"s"`
+
+	IKEEncrypt model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt] `dm:"s"`
+
+	IKEIntegrity model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity] `dm:"s"`
+
+	IKEPRF model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF] `dm:"s"`
+
+	IKERekeyLifetime model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPsecRekeyLifetimeByte model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPsecRekeyLifetimeTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPsecWindowSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxChildSA model.ReadWriteParam[uint32] `dm:"u"`
+
+	NATTKeepaliveTimer model.ReadWriteParam[uint32] `dm:"u"`
+
+	SecDFBit model.ReadWriteParam[InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit] `dm:"s"`
+
+	SecMaxFragSize model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceFAPTunnelIKESAStatus enumerates the values of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.Status.
 type InternetGatewayDeviceFAPTunnelIKESAStatus string
 
-func (e InternetGatewayDeviceFAPTunnelIKESAStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFAPTunnelIKESAStatus_Disabled    InternetGatewayDeviceFAPTunnelIKESAStatus = "Disabled"
-	InternetGatewayDeviceFAPTunnelIKESAStatus_Active      InternetGatewayDeviceFAPTunnelIKESAStatus = "Active"
-	InternetGatewayDeviceFAPTunnelIKESAStatus_Completed   InternetGatewayDeviceFAPTunnelIKESAStatus = "Completed"
+	InternetGatewayDeviceFAPTunnelIKESAStatus_Disabled InternetGatewayDeviceFAPTunnelIKESAStatus = "Disabled"
+
+	InternetGatewayDeviceFAPTunnelIKESAStatus_Active InternetGatewayDeviceFAPTunnelIKESAStatus = "Active"
+
+	InternetGatewayDeviceFAPTunnelIKESAStatus_Completed InternetGatewayDeviceFAPTunnelIKESAStatus = "Completed"
+
 	InternetGatewayDeviceFAPTunnelIKESAStatus_Progressing InternetGatewayDeviceFAPTunnelIKESAStatus = "Progressing"
-	InternetGatewayDeviceFAPTunnelIKESAStatus_Error       InternetGatewayDeviceFAPTunnelIKESAStatus = "Error"
+
+	InternetGatewayDeviceFAPTunnelIKESAStatus_Error InternetGatewayDeviceFAPTunnelIKESAStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceFAPTunnelIKESA_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Active"}, {Value: "Completed"}, {Value: "Progressing"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelIKESA_PeerAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelIKESA_CreationTime = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFAPTunnelIKESA_IPAddress    = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelIKESA_SubnetMask = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceFAPTunnelIKESA_DNSServers = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelIKESA_DHCPServers = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelIKESA_IntegrityErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPTunnelIKESA_OtherErrors     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFAPTunnelIKESA_AuthErrors      = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceFAPTunnelIKESA holds the values of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10)
+// InternetGatewayDeviceFAPTunnelIKESA holds the values of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFAPTunnelIKESA struct {
-	// Status: string{Disabled,Active,Completed,Progressing,Error}, readOnly, since 1.10.
-	Status InternetGatewayDeviceFAPTunnelIKESAStatus `cwmp:"Status"`
-	// PeerAddress: IPAddress=string(:45), readOnly, since 1.10.
-	PeerAddress string `cwmp:"PeerAddress"`
-	// CreationTime: dateTime, readOnly, since 1.10.
-	CreationTime time.Time `cwmp:"CreationTime"`
-	// IPAddress: IPAddress=string(:45), readOnly, since 1.10.
-	IPAddress string `cwmp:"IPAddress"`
-	// SubnetMask: string, readOnly, since 1.10.
-	SubnetMask string `cwmp:"SubnetMask"`
-	// DNSServers: list(:256)<IPAddress=string(:45)>, readOnly, since 1.10.
-	DNSServers []string `cwmp:"DNSServers"`
-	// DHCPServers: list(:256)<IPAddress=string(:45)>, readOnly, since 1.10.
-	DHCPServers []string `cwmp:"DHCPServers"`
-	// IntegrityErrors: unsignedInt, readOnly, since 1.10.
-	IntegrityErrors uint32 `cwmp:"IntegrityErrors"`
-	// OtherErrors: unsignedInt, readOnly, since 1.10.
-	OtherErrors uint32 `cwmp:"OtherErrors"`
-	// AuthErrors: unsignedInt, readOnly, since 1.10.
-	AuthErrors uint32 `cwmp:"AuthErrors"`
+	Status InternetGatewayDeviceFAPTunnelIKESAStatus `json:"Status,omitzero"`
+
+	PeerAddress string `json:"PeerAddress,omitzero"`
+
+	CreationTime time.Time `json:"CreationTime,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	SubnetMask string `json:"SubnetMask,omitzero"`
+
+	DNSServers []string `json:"DNSServers,omitzero"`
+
+	DHCPServers []string `json:"DHCPServers,omitzero"`
+
+	IntegrityErrors uint32 `json:"IntegrityErrors,omitzero"`
+
+	OtherErrors uint32 `json:"OtherErrors,omitzero"`
+
+	AuthErrors uint32 `json:"AuthErrors,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPTunnelIKESA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPTunnelIKESA) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPTunnelIKESA_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPTunnelIKESA_PeerAddress, o.PeerAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PeerAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPTunnelIKESA_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPTunnelIKESA_DNSServers, model.FormatValue(model.TypeString, o.DNSServers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServers",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceFAPTunnelIKESA_DHCPServers, model.FormatValue(model.TypeString, o.DHCPServers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPServers",
-		})
-	}
+func (o *InternetGatewayDeviceFAPTunnelIKESA) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 369, string(o.Status))
+	c.String(p, "PeerAddress", 368, o.PeerAddress)
+	c.String(p, "IPAddress", 365, o.IPAddress)
+	c.Wire(p, "DNSServers", 364, model.JoinStrings(o.DNSServers), len(o.DNSServers) > 0)
+	c.Wire(p, "DHCPServers", 363, model.JoinStrings(o.DHCPServers), len(o.DHCPServers) > 0)
 }
 
 // InternetGatewayDeviceFAPTunnelIKESAPath is the typed path of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.
 type InternetGatewayDeviceFAPTunnelIKESAPath struct {
-	obj             model.ObjectPath
-	Status          model.ReadOnlyParam[InternetGatewayDeviceFAPTunnelIKESAStatus]
-	PeerAddress     model.ReadOnlyParam[string]
-	CreationTime    model.ReadOnlyParam[time.Time]
-	IPAddress       model.ReadOnlyParam[string]
-	SubnetMask      model.ReadOnlyParam[string]
-	DNSServers      model.ReadOnlyParam[[]string]
-	DHCPServers     model.ReadOnlyParam[[]string]
-	IntegrityErrors model.ReadOnlyParam[uint32]
-	OtherErrors     model.ReadOnlyParam[uint32]
-	AuthErrors      model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AuthErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	DHCPServers model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DNSServers model.ReadOnlyParam[[]string] `dm:"s"`
+
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OtherErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PeerAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SubnetMask model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPTunnelIKESAPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPTunnelIKESAPath(prefix string) InternetGatewayDeviceFAPTunnelIKESAPath {
-	p := &prefix
-	return InternetGatewayDeviceFAPTunnelIKESAPath{
-		AuthErrors:      model.NewReadOnly[uint32](p, "AuthErrors", model.TypeUnsignedInt),
-		CreationTime:    model.NewReadOnly[time.Time](p, "CreationTime", model.TypeDateTime),
-		DHCPServers:     model.NewReadOnly[[]string](p, "DHCPServers", model.TypeString),
-		DNSServers:      model.NewReadOnly[[]string](p, "DNSServers", model.TypeString),
-		IPAddress:       model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		IntegrityErrors: model.NewReadOnly[uint32](p, "IntegrityErrors", model.TypeUnsignedInt),
-		OtherErrors:     model.NewReadOnly[uint32](p, "OtherErrors", model.TypeUnsignedInt),
-		PeerAddress:     model.NewReadOnly[string](p, "PeerAddress", model.TypeString),
-		Status:          model.NewReadOnly[InternetGatewayDeviceFAPTunnelIKESAStatus](p, "Status", model.TypeString),
-		SubnetMask:      model.NewReadOnly[string](p, "SubnetMask", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceFAPTunnelVirtualInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceFAPTunnelVirtualInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelVirtualInterface_CryptoProfile = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.CryptoProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFAPTunnelVirtualInterface_DSCPMarkPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-)
-
-// InternetGatewayDeviceFAPTunnelVirtualInterface holds the values of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10)
+// InternetGatewayDeviceFAPTunnelVirtualInterface holds the values of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10).
 type InternetGatewayDeviceFAPTunnelVirtualInterface struct {
-	// Enable: boolean, readWrite, since 1.10.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), readWrite, since 1.10.
-	Alias string `cwmp:"Alias"`
-	// CryptoProfile: string(:256) pathRef→#.CryptoProfile., readWrite, since 1.10.
-	CryptoProfile string `cwmp:"CryptoProfile"`
-	// DSCPMarkPolicy: int[-2:], readWrite, since 1.10.
-	DSCPMarkPolicy int32 `cwmp:"DSCPMarkPolicy"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	CryptoProfile string `json:"CryptoProfile,omitzero"`
+
+	DSCPMarkPolicy int32 `json:"DSCPMarkPolicy,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFAPTunnelVirtualInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFAPTunnelVirtualInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFAPTunnelVirtualInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFAPTunnelVirtualInterface_CryptoProfile, o.CryptoProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CryptoProfile",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceFAPTunnelVirtualInterface_DSCPMarkPolicy, int64(o.DSCPMarkPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMarkPolicy",
-		})
-	}
+func (o *InternetGatewayDeviceFAPTunnelVirtualInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 377, o.Alias)
+	c.String(p, "CryptoProfile", 378, o.CryptoProfile)
+	c.Int(p, "DSCPMarkPolicy", 379, int64(o.DSCPMarkPolicy))
 }
 
 // InternetGatewayDeviceFAPTunnelVirtualInterfacePath is the typed path of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.
 type InternetGatewayDeviceFAPTunnelVirtualInterfacePath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Alias          model.ReadWriteParam[string]
-	CryptoProfile  model.ReadWriteParam[string]
-	DSCPMarkPolicy model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFAPTunnelVirtualInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFAPTunnelVirtualInterfacePath(prefix string) InternetGatewayDeviceFAPTunnelVirtualInterfacePath {
-	p := &prefix
-	return InternetGatewayDeviceFAPTunnelVirtualInterfacePath{
-		Alias:          model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CryptoProfile:  model.NewReadWrite[string](p, "CryptoProfile", model.TypeString),
-		DSCPMarkPolicy: model.NewReadWrite[int32](p, "DSCPMarkPolicy", model.TypeInt),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		obj:            model.NewObjectPath(p),
-	}
-}
+	CryptoProfile model.ReadWriteParam[string] `dm:"s"`
 
-var schemaFap = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.",
-	Version:    "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Version",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatform_Version,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Enable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatform_Enable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Status",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatform_Status,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.MaxNumberOfApplications",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatform_MaxNumberOfApplications,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.CurrentNumberofApplications",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatform_CurrentNumberofApplications,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.PresenceApplicationSupport",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_PresenceApplicationSupport,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.FemtoAwarenessAPISupport",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_FemtoAwarenessAPISupport,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.SMSAPISupport",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SMSAPISupport,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.SubscribeToNotificationsOfSMSSentToApplicationSupport",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SubscribeToNotificationsOfSMSSentToApplicationSupport,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.QuerySMSDeliveryStatusSupport",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_QuerySMSDeliveryStatusSupport,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.MMSAPISupport",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_MMSAPISupport,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.QueryMMSDeliveryStatusSupport",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_QueryMMSDeliveryStatusSupport,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.SubscribeToNotificationsOfMMSSentToApplicationSupport",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SubscribeToNotificationsOfMMSSentToApplicationSupport,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.TerminalLocationAPISupport",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_TerminalLocationAPISupport,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.AuthenticationMethodsSupported",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_AuthenticationMethodsSupported,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.AccessLevelsSupported",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_AccessLevelsSupported,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.SendSMSTargetAddressType",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SendSMSTargetAddressType,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.SendMMSTargetAddressType",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformCapabilities_SendMMSTargetAddressType,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Control.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.AuthenticationMethod",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControl_AuthenticationMethod,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.TunnelInst",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControl_TunnelInst,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.APIEnable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_APIEnable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.QueueEnable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_QueueEnable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.Queueing ",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_Queueing_,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.MaxAPIUsersNumber",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_MaxAPIUsersNumber,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.FemtozoneID",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_FemtozoneID,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.NotificationsUserIdentifierMSISDN",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_NotificationsUserIdentifierMSISDN,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.SubscribeToNotificationsResponseCallbackData",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_SubscribeToNotificationsResponseCallbackData,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.QueryFemtocellResponseTimezone",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness_QueryFemtocellResponseTimezone,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.APIEnable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlMMS_APIEnable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.QueueEnable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlMMS_QueueEnable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.Queueing ",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlMMS_Queueing_,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.MaxAPIUsersNumber",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlMMS_MaxAPIUsersNumber,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.MinSendMMSTimeInterval",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlMMS_MinSendMMSTimeInterval,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.EnableQueryMMSDeliveryStatus",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlMMS_EnableQueryMMSDeliveryStatus,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.EnableSubscribeToNotificationsOfMessageSentToApplication",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlMMS_EnableSubscribeToNotificationsOfMessageSentToApplication,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.APIEnable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlSMS_APIEnable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.QueueEnable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlSMS_QueueEnable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.Queueing ",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlSMS_Queueing_,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.MaxAPIUsersNumber",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlSMS_MaxAPIUsersNumber,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.MinSendSMSTimeInterval",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlSMS_MinSendSMSTimeInterval,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.EnableQuerySMSDeliveryStatus",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlSMS_EnableQuerySMSDeliveryStatus,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.EnableSubscribeToNotificationsOfMessageSentToApplication",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlSMS_EnableSubscribeToNotificationsOfMessageSentToApplication,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.APIEnable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_APIEnable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.QueueEnable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueueEnable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.Queueing ",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_Queueing_,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.MaxAPIUsersNumber",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_MaxAPIUsersNumber,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.QueryMobileLocationResponseAddress",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseAddress,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.QueryMobileLocationResponseLongitudeLatitude",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseLongitudeLatitude,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.QueryMobileLocationResponseAltitude",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseAltitude,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.QueryMobileLocationResponseTimestamp",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseTimestamp,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.Enable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoring_Enable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MonitoringInterval",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoring_MonitoringInterval,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.AuthenticationRequestsReceived",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoring_AuthenticationRequestsReceived,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.AuthenticationRequestsRejected",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoring_AuthenticationRequestsRejected,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.APIAvailable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_APIAvailable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.APIUsers",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_APIUsers,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueState",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueState,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueNum",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueNum,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueReceived",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueReceived,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueDiscarded",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueDiscarded,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.APIAvailable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_APIAvailable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.APIUsers",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_APIUsers,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.QueueState",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_QueueState,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.QueueNum",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_QueueNum,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.QueueReceived",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_QueueReceived,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.QueueDiscarded",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringMMS_QueueDiscarded,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.APIAvailable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_APIAvailable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.APIUsers",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_APIUsers,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.QueueState",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_QueueState,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.QueueNum",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_QueueNum,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.QueueReceived",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_QueueReceived,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.QueueDiscarded",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringSMS_QueueDiscarded,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.APIAvailable",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_APIAvailable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.APIUsers",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_APIUsers,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueState",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueState,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueNum",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueNum,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueReceived",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueReceived,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueDiscarded",
-	Syntax:  synInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueDiscarded,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.GPS.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.ScanOnBoot",
-	Syntax:  synInternetGatewayDeviceFAPGPS_ScanOnBoot,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.ScanPeriodically",
-	Syntax:  synInternetGatewayDeviceFAPGPS_ScanPeriodically,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.PeriodicInterval",
-	Syntax:  synInternetGatewayDeviceFAPGPS_PeriodicInterval,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.PeriodicTime",
-	Syntax:  synInternetGatewayDeviceFAPGPS_PeriodicTime,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.ContinuousGPS",
-	Syntax:  synInternetGatewayDeviceFAPGPS_ContinuousGPS,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.ScanTimeout",
-	Syntax:  synInternetGatewayDeviceFAPGPS_ScanTimeout,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.GPS.ScanStatus",
-	Syntax:  synInternetGatewayDeviceFAPGPS_ScanStatus,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.GPS.ErrorDetails",
-	Syntax:  synInternetGatewayDeviceFAPGPS_ErrorDetails,
-	Version: "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "InternetGatewayDevice.FAP.GPS.LastScanTime",
-	Syntax:       synInternetGatewayDeviceFAPGPS_LastScanTime,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.LastSuccessfulScanTime",
-	Syntax:       synInternetGatewayDeviceFAPGPS_LastSuccessfulScanTime,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.LockedLatitude",
-	Syntax:       synInternetGatewayDeviceFAPGPS_LockedLatitude,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.LockedLongitude",
-	Syntax:       synInternetGatewayDeviceFAPGPS_LockedLongitude,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.NumberOfSatellites",
-	Syntax:       synInternetGatewayDeviceFAPGPS_NumberOfSatellites,
-	Version:      "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.GPSReset",
-	Syntax:  synInternetGatewayDeviceFAPGPS_GPSReset,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.GPS.AGPSServerConfig.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.AGPSServerConfig.Enable",
-	Syntax:  synInternetGatewayDeviceFAPGPSAGPSServerConfig_Enable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.AGPSServerConfig.ServerURL",
-	Syntax:  synInternetGatewayDeviceFAPGPSAGPSServerConfig_ServerURL,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.AGPSServerConfig.ServerPort",
-	Syntax:  synInternetGatewayDeviceFAPGPSAGPSServerConfig_ServerPort,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.AGPSServerConfig.Username",
-	Syntax:  synInternetGatewayDeviceFAPGPSAGPSServerConfig_Username,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.AGPSServerConfig.Password",
-	Syntax:  synInternetGatewayDeviceFAPGPSAGPSServerConfig_Password,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.AGPSServerConfig.ReferenceLatitude",
-	Syntax:  synInternetGatewayDeviceFAPGPSAGPSServerConfig_ReferenceLatitude,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.AGPSServerConfig.ReferenceLongitude",
-	Syntax:  synInternetGatewayDeviceFAPGPSAGPSServerConfig_ReferenceLongitude,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.GPS.AGPSServerConfig.ServerInUse",
-	Syntax:  synInternetGatewayDeviceFAPGPSAGPSServerConfig_ServerInUse,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.",
-	Version:    "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.CurrentFix",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_CurrentFix,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.GotFix",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_GotFix,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.TimingGood",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_TimingGood,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.Latitude",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_Latitude,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.Longitude",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_Longitude,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.Elevation",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_Elevation,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.LastFixTime",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_LastFixTime,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.LastFixDuration",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_LastFixDuration,
-	Version:      "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.FirstFixTimeout",
-	Syntax:  synInternetGatewayDeviceFAPGPSContinuousGPSStatus_FirstFixTimeout,
-	Version: "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.SatellitesTracked",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_SatellitesTracked,
-	Version:      "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.SatelliteTrackingInterval",
-	Syntax:  synInternetGatewayDeviceFAPGPSContinuousGPSStatus_SatelliteTrackingInterval,
-	Version: "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.ReceiverStatus",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_ReceiverStatus,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.LocationType",
-	Syntax:       synInternetGatewayDeviceFAPGPSContinuousGPSStatus_LocationType,
-	Version:      "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.LockTimeOutDuration",
-	Syntax:  synInternetGatewayDeviceFAPGPSContinuousGPSStatus_LockTimeOutDuration,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.PerfMgmt.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.PerfMgmt.ConfigNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceFAPPerfMgmt_ConfigNumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ConfigNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"URL", "PeriodicUploadInterval", "PeriodicUploadTime"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceFAPPerfMgmtConfig_Enable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.Alias",
-	Syntax:  synInternetGatewayDeviceFAPPerfMgmtConfig_Alias,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.URL",
-	Syntax:  synInternetGatewayDeviceFAPPerfMgmtConfig_URL,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.Username",
-	Syntax:  synInternetGatewayDeviceFAPPerfMgmtConfig_Username,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.Password",
-	Syntax:  synInternetGatewayDeviceFAPPerfMgmtConfig_Password,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.PeriodicUploadInterval",
-	Syntax:  synInternetGatewayDeviceFAPPerfMgmtConfig_PeriodicUploadInterval,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.PeriodicUploadTime",
-	Syntax:  synInternetGatewayDeviceFAPPerfMgmtConfig_PeriodicUploadTime,
-	Version: "1.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FAP.Tunnel.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfileNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceFAPTunnel_CryptoProfileNumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.IKESANumberOfEntries",
-	Syntax:  synInternetGatewayDeviceFAPTunnel_IKESANumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.ChildSANumberOfEntries",
-	Syntax:  synInternetGatewayDeviceFAPTunnel_ChildSANumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.MaxVirtualInterfaces",
-	Syntax:  synInternetGatewayDeviceFAPTunnel_MaxVirtualInterfaces,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.VirtualInterfaceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceFAPTunnel_VirtualInterfaceNumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.UseForCWMP",
-	Syntax:  synInternetGatewayDeviceFAPTunnel_UseForCWMP,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.MaxChildSAPerIKE",
-	Syntax:  synInternetGatewayDeviceFAPTunnel_MaxChildSAPerIKE,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.MaxIKESessions",
-	Syntax:  synInternetGatewayDeviceFAPTunnel_MaxIKESessions,
-	Version: "1.10",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ChildSANumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"SPI"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.ParentID",
-	Syntax:  synInternetGatewayDeviceFAPTunnelChildSA_ParentID,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.SPI",
-	Syntax:  synInternetGatewayDeviceFAPTunnelChildSA_SPI,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.DirectionOutbound",
-	Syntax:  synInternetGatewayDeviceFAPTunnelChildSA_DirectionOutbound,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.CreationTime",
-	Syntax:  synInternetGatewayDeviceFAPTunnelChildSA_CreationTime,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.Traffic",
-	Syntax:  synInternetGatewayDeviceFAPTunnelChildSA_Traffic,
-	Version: "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.IntegrityErrors",
-	Syntax:       synInternetGatewayDeviceFAPTunnelChildSA_IntegrityErrors,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.ReplayErrors",
-	Syntax:       synInternetGatewayDeviceFAPTunnelChildSA_ReplayErrors,
-	Version:      "1.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CryptoProfileNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"AuthMethod", "IKEEncrypt", "IKEPRF", "IKEIntegrity", "IKEDH", "ESPEncrypt", "ESPIntegrity"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_Enable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.Alias",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_Alias,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.AuthMethod",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_AuthMethod,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.MaxChildSA",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_MaxChildSA,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IKEEncrypt",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEEncrypt,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IKEPRF",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEPRF,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IKEIntegrity",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEIntegrity,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IKEDH",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_IKEDH,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.ESPEncrypt",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_ESPEncrypt,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.ESPIntegrity",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_ESPIntegrity,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IPsecWindowSize",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_IPsecWindowSize,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IKERekeyLifetime",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_IKERekeyLifetime,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IPsecRekeyLifetimeByte",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_IPsecRekeyLifetimeByte,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IPsecRekeyLifetimeTime",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_IPsecRekeyLifetimeTime,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.DPDTimer",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_DPDTimer,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.NATTKeepaliveTimer",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_NATTKeepaliveTimer,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.SecMaxFragSize",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_SecMaxFragSize,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.SecDFBit",
-	Syntax:  synInternetGatewayDeviceFAPTunnelCryptoProfile_SecDFBit,
-	Version: "1.10",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IKESANumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"IPAddress", "SubnetMask"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.Status",
-	Syntax:  synInternetGatewayDeviceFAPTunnelIKESA_Status,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.PeerAddress",
-	Syntax:  synInternetGatewayDeviceFAPTunnelIKESA_PeerAddress,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.CreationTime",
-	Syntax:  synInternetGatewayDeviceFAPTunnelIKESA_CreationTime,
-	Version: "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.IPAddress",
-	Syntax:       synInternetGatewayDeviceFAPTunnelIKESA_IPAddress,
-	Version:      "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.SubnetMask",
-	Syntax:  synInternetGatewayDeviceFAPTunnelIKESA_SubnetMask,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.DNSServers",
-	Syntax:  synInternetGatewayDeviceFAPTunnelIKESA_DNSServers,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.DHCPServers",
-	Syntax:  synInternetGatewayDeviceFAPTunnelIKESA_DHCPServers,
-	Version: "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.IntegrityErrors",
-	Syntax:       synInternetGatewayDeviceFAPTunnelIKESA_IntegrityErrors,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.OtherErrors",
-	Syntax:       synInternetGatewayDeviceFAPTunnelIKESA_OtherErrors,
-	Version:      "1.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.AuthErrors",
-	Syntax:       synInternetGatewayDeviceFAPTunnelIKESA_AuthErrors,
-	Version:      "1.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VirtualInterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"CryptoProfile", "DSCPMarkPolicy"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceFAPTunnelVirtualInterface_Enable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.Alias",
-	Syntax:  synInternetGatewayDeviceFAPTunnelVirtualInterface_Alias,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.CryptoProfile",
-	Syntax:  synInternetGatewayDeviceFAPTunnelVirtualInterface_CryptoProfile,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.DSCPMarkPolicy",
-	Syntax:  synInternetGatewayDeviceFAPTunnelVirtualInterface_DSCPMarkPolicy,
-	Version: "1.10",
-}}
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-// InternetGatewayDeviceFAPImpl is what a device implements for InternetGatewayDevice.FAP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPImpl to implement only some methods.
-type InternetGatewayDeviceFAPImpl interface{}
-
-// UnimplementedInternetGatewayDeviceFAPImpl implements InternetGatewayDeviceFAPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPImpl struct{}
-
-// InternetGatewayDeviceFAPApplicationPlatformImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformImpl interface {
-	Version(inst []uint32) (string, error)
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformStatus, error)
-	MaxNumberOfApplications(inst []uint32) (uint32, error)
-	CurrentNumberofApplications(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl implements InternetGatewayDeviceFAPApplicationPlatformImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) Status(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformStatus, error) {
-	var zero InternetGatewayDeviceFAPApplicationPlatformStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) MaxNumberOfApplications(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) CurrentNumberofApplications(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl interface {
-	PresenceApplicationSupport(inst []uint32) (bool, error)
-	FemtoAwarenessAPISupport(inst []uint32) (bool, error)
-	SMSAPISupport(inst []uint32) (bool, error)
-	SubscribeToNotificationsOfSMSSentToApplicationSupport(inst []uint32) (bool, error)
-	QuerySMSDeliveryStatusSupport(inst []uint32) (bool, error)
-	MMSAPISupport(inst []uint32) (bool, error)
-	QueryMMSDeliveryStatusSupport(inst []uint32) (bool, error)
-	SubscribeToNotificationsOfMMSSentToApplicationSupport(inst []uint32) (bool, error)
-	TerminalLocationAPISupport(inst []uint32) (bool, error)
-	AuthenticationMethodsSupported(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported, error)
-	AccessLevelsSupported(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported, error)
-	SendSMSTargetAddressType(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType, error)
-	SendMMSTargetAddressType(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType, error)
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl implements InternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) PresenceApplicationSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) FemtoAwarenessAPISupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) SMSAPISupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) SubscribeToNotificationsOfSMSSentToApplicationSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) QuerySMSDeliveryStatusSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) MMSAPISupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) QueryMMSDeliveryStatusSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) SubscribeToNotificationsOfMMSSentToApplicationSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) TerminalLocationAPISupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) AuthenticationMethodsSupported(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported, error) {
-	var zero []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) AccessLevelsSupported(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported, error) {
-	var zero []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) SendSMSTargetAddressType(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType, error) {
-	var zero []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) SendMMSTargetAddressType(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType, error) {
-	var zero []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformControlImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Control; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformControlImpl interface {
-	AuthenticationMethod(inst []uint32) (string, error)
-	SetAuthenticationMethod(inst []uint32, v string) error
-	TunnelInst(inst []uint32) (string, error)
-	SetTunnelInst(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl implements InternetGatewayDeviceFAPApplicationPlatformControlImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl) AuthenticationMethod(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl) SetAuthenticationMethod(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl) TunnelInst(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl) SetTunnelInst(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl interface {
-	APIEnable(inst []uint32) (bool, error)
-	SetAPIEnable(inst []uint32, v bool) error
-	QueueEnable(inst []uint32) (bool, error)
-	SetQueueEnable(inst []uint32, v bool) error
-	Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_, error)
-	SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_) error
-	MaxAPIUsersNumber(inst []uint32) (uint32, error)
-	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
-	FemtozoneID(inst []uint32) (string, error)
-	SetFemtozoneID(inst []uint32, v string) error
-	NotificationsUserIdentifierMSISDN(inst []uint32) (bool, error)
-	SetNotificationsUserIdentifierMSISDN(inst []uint32, v bool) error
-	SubscribeToNotificationsResponseCallbackData(inst []uint32) (bool, error)
-	SetSubscribeToNotificationsResponseCallbackData(inst []uint32, v bool) error
-	QueryFemtocellResponseTimezone(inst []uint32) (bool, error)
-	SetQueryFemtocellResponseTimezone(inst []uint32, v bool) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl implements InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) APIEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetAPIEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) QueueEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueueEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_, error) {
-	var zero InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) FemtozoneID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetFemtozoneID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) NotificationsUserIdentifierMSISDN(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetNotificationsUserIdentifierMSISDN(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SubscribeToNotificationsResponseCallbackData(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetSubscribeToNotificationsResponseCallbackData(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) QueryFemtocellResponseTimezone(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueryFemtocellResponseTimezone(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformControlMMSImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformControlMMSImpl interface {
-	APIEnable(inst []uint32) (bool, error)
-	SetAPIEnable(inst []uint32, v bool) error
-	QueueEnable(inst []uint32) (bool, error)
-	SetQueueEnable(inst []uint32, v bool) error
-	Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_, error)
-	SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_) error
-	MaxAPIUsersNumber(inst []uint32) (uint32, error)
-	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
-	MinSendMMSTimeInterval(inst []uint32) (uint32, error)
-	SetMinSendMMSTimeInterval(inst []uint32, v uint32) error
-	EnableQueryMMSDeliveryStatus(inst []uint32) (bool, error)
-	SetEnableQueryMMSDeliveryStatus(inst []uint32, v bool) error
-	EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error)
-	SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl implements InternetGatewayDeviceFAPApplicationPlatformControlMMSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) APIEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetAPIEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) QueueEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetQueueEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_, error) {
-	var zero InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) MinSendMMSTimeInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetMinSendMMSTimeInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) EnableQueryMMSDeliveryStatus(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetEnableQueryMMSDeliveryStatus(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformControlSMSImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformControlSMSImpl interface {
-	APIEnable(inst []uint32) (bool, error)
-	SetAPIEnable(inst []uint32, v bool) error
-	QueueEnable(inst []uint32) (bool, error)
-	SetQueueEnable(inst []uint32, v bool) error
-	Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_, error)
-	SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_) error
-	MaxAPIUsersNumber(inst []uint32) (uint32, error)
-	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
-	MinSendSMSTimeInterval(inst []uint32) (uint32, error)
-	SetMinSendSMSTimeInterval(inst []uint32, v uint32) error
-	EnableQuerySMSDeliveryStatus(inst []uint32) (bool, error)
-	SetEnableQuerySMSDeliveryStatus(inst []uint32, v bool) error
-	EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error)
-	SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl implements InternetGatewayDeviceFAPApplicationPlatformControlSMSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) APIEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetAPIEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) QueueEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetQueueEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_, error) {
-	var zero InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) MinSendSMSTimeInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetMinSendSMSTimeInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) EnableQuerySMSDeliveryStatus(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetEnableQuerySMSDeliveryStatus(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl interface {
-	APIEnable(inst []uint32) (bool, error)
-	SetAPIEnable(inst []uint32, v bool) error
-	QueueEnable(inst []uint32) (bool, error)
-	SetQueueEnable(inst []uint32, v bool) error
-	Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_, error)
-	SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_) error
-	MaxAPIUsersNumber(inst []uint32) (uint32, error)
-	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
-	QueryMobileLocationResponseAddress(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress, error)
-	SetQueryMobileLocationResponseAddress(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress) error
-	QueryMobileLocationResponseLongitudeLatitude(inst []uint32) (bool, error)
-	SetQueryMobileLocationResponseLongitudeLatitude(inst []uint32, v bool) error
-	QueryMobileLocationResponseAltitude(inst []uint32) (bool, error)
-	SetQueryMobileLocationResponseAltitude(inst []uint32, v bool) error
-	QueryMobileLocationResponseTimestamp(inst []uint32) (uint32, error)
-	SetQueryMobileLocationResponseTimestamp(inst []uint32, v uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl implements InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) APIEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetAPIEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueueEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueueEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_, error) {
-	var zero InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseAddress(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress, error) {
-	var zero InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseAddress(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseLongitudeLatitude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseLongitudeLatitude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseAltitude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseAltitude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseTimestamp(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseTimestamp(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformMonitoringImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformMonitoringImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	MonitoringInterval(inst []uint32) (uint32, error)
-	SetMonitoringInterval(inst []uint32, v uint32) error
-	AuthenticationRequestsReceived(inst []uint32) (uint32, error)
-	AuthenticationRequestsRejected(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl implements InternetGatewayDeviceFAPApplicationPlatformMonitoringImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) MonitoringInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) SetMonitoringInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) AuthenticationRequestsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) AuthenticationRequestsRejected(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl interface {
-	APIAvailable(inst []uint32) (bool, error)
-	APIUsers(inst []uint32) (uint32, error)
-	QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState, error)
-	QueueNum(inst []uint32) (uint32, error)
-	QueueReceived(inst []uint32) (uint32, error)
-	QueueDiscarded(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl implements InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) APIAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) APIUsers(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState, error) {
-	var zero InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueNum(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueDiscarded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl interface {
-	APIAvailable(inst []uint32) (bool, error)
-	APIUsers(inst []uint32) (uint32, error)
-	QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState, error)
-	QueueNum(inst []uint32) (uint32, error)
-	QueueReceived(inst []uint32) (uint32, error)
-	QueueDiscarded(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl implements InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) APIAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) APIUsers(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState, error) {
-	var zero InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueNum(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueDiscarded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl interface {
-	APIAvailable(inst []uint32) (bool, error)
-	APIUsers(inst []uint32) (uint32, error)
-	QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState, error)
-	QueueNum(inst []uint32) (uint32, error)
-	QueueReceived(inst []uint32) (uint32, error)
-	QueueDiscarded(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl implements InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) APIAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) APIUsers(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState, error) {
-	var zero InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueNum(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueDiscarded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl to implement only some methods.
-type InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl interface {
-	APIAvailable(inst []uint32) (bool, error)
-	APIUsers(inst []uint32) (uint32, error)
-	QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState, error)
-	QueueNum(inst []uint32) (uint32, error)
-	QueueReceived(inst []uint32) (uint32, error)
-	QueueDiscarded(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl implements InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) APIAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) APIUsers(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState, error) {
-	var zero InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueNum(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueDiscarded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPGPSImpl is what a device implements for InternetGatewayDevice.FAP.GPS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPGPSImpl to implement only some methods.
-type InternetGatewayDeviceFAPGPSImpl interface {
-	ScanOnBoot(inst []uint32) (bool, error)
-	SetScanOnBoot(inst []uint32, v bool) error
-	ScanPeriodically(inst []uint32) (bool, error)
-	SetScanPeriodically(inst []uint32, v bool) error
-	PeriodicInterval(inst []uint32) (uint32, error)
-	SetPeriodicInterval(inst []uint32, v uint32) error
-	PeriodicTime(inst []uint32) (time.Time, error)
-	SetPeriodicTime(inst []uint32, v time.Time) error
-	ContinuousGPS(inst []uint32) (bool, error)
-	SetContinuousGPS(inst []uint32, v bool) error
-	ScanTimeout(inst []uint32) (uint32, error)
-	SetScanTimeout(inst []uint32, v uint32) error
-	ScanStatus(inst []uint32) (InternetGatewayDeviceFAPGPSScanStatus, error)
-	ErrorDetails(inst []uint32) (string, error)
-	LastScanTime(inst []uint32) (time.Time, error)
-	LastSuccessfulScanTime(inst []uint32) (time.Time, error)
-	LockedLatitude(inst []uint32) (int32, error)
-	LockedLongitude(inst []uint32) (int32, error)
-	NumberOfSatellites(inst []uint32) (uint32, error)
-	GPSReset(inst []uint32) (bool, error)
-	SetGPSReset(inst []uint32, v bool) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPGPSImpl implements InternetGatewayDeviceFAPGPSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPGPSImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ScanOnBoot(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetScanOnBoot(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ScanPeriodically(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetScanPeriodically(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) PeriodicInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetPeriodicInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) PeriodicTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetPeriodicTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ContinuousGPS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetContinuousGPS(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ScanTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetScanTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ScanStatus(inst []uint32) (InternetGatewayDeviceFAPGPSScanStatus, error) {
-	var zero InternetGatewayDeviceFAPGPSScanStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ErrorDetails(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) LastScanTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) LastSuccessfulScanTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) LockedLatitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) LockedLongitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) NumberOfSatellites(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) GPSReset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetGPSReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPGPSAGPSServerConfigImpl is what a device implements for InternetGatewayDevice.FAP.GPS.AGPSServerConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl to implement only some methods.
-type InternetGatewayDeviceFAPGPSAGPSServerConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	ServerURL(inst []uint32) (string, error)
-	SetServerURL(inst []uint32, v string) error
-	ServerPort(inst []uint32) (uint32, error)
-	SetServerPort(inst []uint32, v uint32) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	ReferenceLatitude(inst []uint32) (int32, error)
-	SetReferenceLatitude(inst []uint32, v int32) error
-	ReferenceLongitude(inst []uint32) (int32, error)
-	SetReferenceLongitude(inst []uint32, v int32) error
-	ServerInUse(inst []uint32) (bool, error)
-}
-
-// UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl implements InternetGatewayDeviceFAPGPSAGPSServerConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) ServerURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetServerURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) ServerPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetServerPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) ReferenceLatitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetReferenceLatitude(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) ReferenceLongitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetReferenceLongitude(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) ServerInUse(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPGPSContinuousGPSStatusImpl is what a device implements for InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl to implement only some methods.
-type InternetGatewayDeviceFAPGPSContinuousGPSStatusImpl interface {
-	CurrentFix(inst []uint32) (bool, error)
-	GotFix(inst []uint32) (bool, error)
-	TimingGood(inst []uint32) (bool, error)
-	Latitude(inst []uint32) (int32, error)
-	Longitude(inst []uint32) (int32, error)
-	Elevation(inst []uint32) (int32, error)
-	LastFixTime(inst []uint32) (time.Time, error)
-	LastFixDuration(inst []uint32) (uint32, error)
-	FirstFixTimeout(inst []uint32) (int32, error)
-	SetFirstFixTimeout(inst []uint32, v int32) error
-	SatellitesTracked(inst []uint32) (uint32, error)
-	SatelliteTrackingInterval(inst []uint32) (uint32, error)
-	SetSatelliteTrackingInterval(inst []uint32, v uint32) error
-	ReceiverStatus(inst []uint32) (string, error)
-	LocationType(inst []uint32) (InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType, error)
-	LockTimeOutDuration(inst []uint32) (uint32, error)
-	SetLockTimeOutDuration(inst []uint32, v uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl implements InternetGatewayDeviceFAPGPSContinuousGPSStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) CurrentFix(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) GotFix(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) TimingGood(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) Latitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) Longitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) Elevation(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) LastFixTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) LastFixDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) FirstFixTimeout(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) SetFirstFixTimeout(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) SatellitesTracked(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) SatelliteTrackingInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) SetSatelliteTrackingInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) ReceiverStatus(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) LocationType(inst []uint32) (InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType, error) {
-	var zero InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) LockTimeOutDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) SetLockTimeOutDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPPerfMgmtImpl is what a device implements for InternetGatewayDevice.FAP.PerfMgmt; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl to implement only some methods.
-type InternetGatewayDeviceFAPPerfMgmtImpl interface {
-	ConfigNumberOfEntries(inst []uint32) (uint32, error)
-	ConfigInstances(inst []uint32) []uint32
-	AddConfig(inst []uint32) (uint32, error)
-	DeleteConfig(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl implements InternetGatewayDeviceFAPPerfMgmtImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl) ConfigNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl) ConfigInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl) AddConfig(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl) DeleteConfig(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPPerfMgmtConfigImpl is what a device implements for InternetGatewayDevice.FAP.PerfMgmt.Config.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl to implement only some methods.
-type InternetGatewayDeviceFAPPerfMgmtConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	URL(inst []uint32) (string, error)
-	SetURL(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	PeriodicUploadInterval(inst []uint32) (uint32, error)
-	SetPeriodicUploadInterval(inst []uint32, v uint32) error
-	PeriodicUploadTime(inst []uint32) (time.Time, error)
-	SetPeriodicUploadTime(inst []uint32, v time.Time) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl implements InternetGatewayDeviceFAPPerfMgmtConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) PeriodicUploadInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetPeriodicUploadInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) PeriodicUploadTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetPeriodicUploadTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPTunnelImpl is what a device implements for InternetGatewayDevice.FAP.Tunnel; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPTunnelImpl to implement only some methods.
-type InternetGatewayDeviceFAPTunnelImpl interface {
-	CryptoProfileNumberOfEntries(inst []uint32) (uint32, error)
-	IKESANumberOfEntries(inst []uint32) (uint32, error)
-	ChildSANumberOfEntries(inst []uint32) (uint32, error)
-	MaxVirtualInterfaces(inst []uint32) (uint32, error)
-	VirtualInterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	UseForCWMP(inst []uint32) (bool, error)
-	SetUseForCWMP(inst []uint32, v bool) error
-	MaxChildSAPerIKE(inst []uint32) (uint32, error)
-	MaxIKESessions(inst []uint32) (uint32, error)
-	ChildSAInstances(inst []uint32) []uint32
-	CryptoProfileInstances(inst []uint32) []uint32
-	AddCryptoProfile(inst []uint32) (uint32, error)
-	DeleteCryptoProfile(inst []uint32, i uint32) error
-	IKESAInstances(inst []uint32) []uint32
-	VirtualInterfaceInstances(inst []uint32) []uint32
-	AddVirtualInterface(inst []uint32) (uint32, error)
-	DeleteVirtualInterface(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPTunnelImpl implements InternetGatewayDeviceFAPTunnelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPTunnelImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) CryptoProfileNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) IKESANumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) ChildSANumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) MaxVirtualInterfaces(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) VirtualInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) UseForCWMP(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) SetUseForCWMP(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) MaxChildSAPerIKE(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) MaxIKESessions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) ChildSAInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) CryptoProfileInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) AddCryptoProfile(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) DeleteCryptoProfile(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) IKESAInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) VirtualInterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) AddVirtualInterface(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) DeleteVirtualInterface(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPTunnelChildSAImpl is what a device implements for InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl to implement only some methods.
-type InternetGatewayDeviceFAPTunnelChildSAImpl interface {
-	ParentID(inst []uint32) (string, error)
-	SPI(inst []uint32) (uint32, error)
-	DirectionOutbound(inst []uint32) (bool, error)
-	CreationTime(inst []uint32) (time.Time, error)
-	Traffic(inst []uint32) (uint32, error)
-	IntegrityErrors(inst []uint32) (uint32, error)
-	ReplayErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl implements InternetGatewayDeviceFAPTunnelChildSAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) ParentID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) SPI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) DirectionOutbound(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) CreationTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) Traffic(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) IntegrityErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) ReplayErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPTunnelCryptoProfileImpl is what a device implements for InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl to implement only some methods.
-type InternetGatewayDeviceFAPTunnelCryptoProfileImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	AuthMethod(inst []uint32) (string, error)
-	SetAuthMethod(inst []uint32, v string) error
-	MaxChildSA(inst []uint32) (uint32, error)
-	SetMaxChildSA(inst []uint32, v uint32) error
-	IKEEncrypt(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt, error)
-	SetIKEEncrypt(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt) error
-	IKEPRF(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF, error)
-	SetIKEPRF(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF) error
-	IKEIntegrity(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity, error)
-	SetIKEIntegrity(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity) error
-	IKEDH(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH, error)
-	SetIKEDH(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH) error
-	ESPEncrypt(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt, error)
-	SetESPEncrypt(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt) error
-	ESPIntegrity(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity, error)
-	SetESPIntegrity(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity) error
-	IPsecWindowSize(inst []uint32) (uint32, error)
-	SetIPsecWindowSize(inst []uint32, v uint32) error
-	IKERekeyLifetime(inst []uint32) (uint32, error)
-	SetIKERekeyLifetime(inst []uint32, v uint32) error
-	IPsecRekeyLifetimeByte(inst []uint32) (uint32, error)
-	SetIPsecRekeyLifetimeByte(inst []uint32, v uint32) error
-	IPsecRekeyLifetimeTime(inst []uint32) (uint32, error)
-	SetIPsecRekeyLifetimeTime(inst []uint32, v uint32) error
-	DPDTimer(inst []uint32) (uint32, error)
-	SetDPDTimer(inst []uint32, v uint32) error
-	NATTKeepaliveTimer(inst []uint32) (uint32, error)
-	SetNATTKeepaliveTimer(inst []uint32, v uint32) error
-	SecMaxFragSize(inst []uint32) (uint32, error)
-	SetSecMaxFragSize(inst []uint32, v uint32) error
-	SecDFBit(inst []uint32) (InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit, error)
-	SetSecDFBit(inst []uint32, v InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl implements InternetGatewayDeviceFAPTunnelCryptoProfileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) AuthMethod(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetAuthMethod(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) MaxChildSA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetMaxChildSA(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IKEEncrypt(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt, error) {
-	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIKEEncrypt(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IKEPRF(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF, error) {
-	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIKEPRF(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IKEIntegrity(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity, error) {
-	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIKEIntegrity(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IKEDH(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH, error) {
-	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIKEDH(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) ESPEncrypt(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt, error) {
-	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetESPEncrypt(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) ESPIntegrity(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity, error) {
-	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetESPIntegrity(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IPsecWindowSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIPsecWindowSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IKERekeyLifetime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIKERekeyLifetime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IPsecRekeyLifetimeByte(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIPsecRekeyLifetimeByte(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IPsecRekeyLifetimeTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIPsecRekeyLifetimeTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) DPDTimer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetDPDTimer(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) NATTKeepaliveTimer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetNATTKeepaliveTimer(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SecMaxFragSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetSecMaxFragSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SecDFBit(inst []uint32) (InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit, error) {
-	var zero InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetSecDFBit(inst []uint32, v InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPTunnelIKESAImpl is what a device implements for InternetGatewayDevice.FAP.Tunnel.IKESA.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl to implement only some methods.
-type InternetGatewayDeviceFAPTunnelIKESAImpl interface {
-	Status(inst []uint32) (InternetGatewayDeviceFAPTunnelIKESAStatus, error)
-	PeerAddress(inst []uint32) (string, error)
-	CreationTime(inst []uint32) (time.Time, error)
-	IPAddress(inst []uint32) (string, error)
-	SubnetMask(inst []uint32) (string, error)
-	DNSServers(inst []uint32) ([]string, error)
-	DHCPServers(inst []uint32) ([]string, error)
-	IntegrityErrors(inst []uint32) (uint32, error)
-	OtherErrors(inst []uint32) (uint32, error)
-	AuthErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl implements InternetGatewayDeviceFAPTunnelIKESAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) Status(inst []uint32) (InternetGatewayDeviceFAPTunnelIKESAStatus, error) {
-	var zero InternetGatewayDeviceFAPTunnelIKESAStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) PeerAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) CreationTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) SubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) DNSServers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) DHCPServers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) IntegrityErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) OtherErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) AuthErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFAPTunnelVirtualInterfaceImpl is what a device implements for InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl to implement only some methods.
-type InternetGatewayDeviceFAPTunnelVirtualInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	CryptoProfile(inst []uint32) (string, error)
-	SetCryptoProfile(inst []uint32, v string) error
-	DSCPMarkPolicy(inst []uint32) (int32, error)
-	SetDSCPMarkPolicy(inst []uint32, v int32) error
-}
-
-// UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl implements InternetGatewayDeviceFAPTunnelVirtualInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) CryptoProfile(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) SetCryptoProfile(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
-	return model.ErrNotSupported
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 }

@@ -5,46 +5,31 @@ package tr098
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synInternetGatewayDeviceFaultMgmt_SupportedAlarmNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFaultMgmt_MaxCurrentAlarmEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFaultMgmt_CurrentAlarmNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFaultMgmt_HistoryEventNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFaultMgmt_ExpeditedEventNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceFaultMgmt_QueuedEventNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceFaultMgmt holds the values of InternetGatewayDevice.FaultMgmt. (object, readOnly, since 1.10)
+// InternetGatewayDeviceFaultMgmt holds the values of InternetGatewayDevice.FaultMgmt. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmt struct {
-	// SupportedAlarmNumberOfEntries: unsignedInt, readOnly, since 1.10.
-	SupportedAlarmNumberOfEntries uint32 `cwmp:"SupportedAlarmNumberOfEntries"`
-	// MaxCurrentAlarmEntries: unsignedInt, readOnly, since 1.10.
-	MaxCurrentAlarmEntries uint32 `cwmp:"MaxCurrentAlarmEntries"`
-	// CurrentAlarmNumberOfEntries: unsignedInt, readOnly, since 1.10.
-	CurrentAlarmNumberOfEntries uint32 `cwmp:"CurrentAlarmNumberOfEntries"`
-	// HistoryEventNumberOfEntries: unsignedInt, readOnly, since 1.10.
-	HistoryEventNumberOfEntries uint32 `cwmp:"HistoryEventNumberOfEntries"`
-	// ExpeditedEventNumberOfEntries: unsignedInt, readOnly, since 1.10.
-	ExpeditedEventNumberOfEntries uint32 `cwmp:"ExpeditedEventNumberOfEntries"`
-	// QueuedEventNumberOfEntries: unsignedInt, readOnly, since 1.10.
-	QueuedEventNumberOfEntries uint32 `cwmp:"QueuedEventNumberOfEntries"`
-	// InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}. instances by instance number
-	CurrentAlarm map[uint32]*InternetGatewayDeviceFaultMgmtCurrentAlarm `cwmp:"CurrentAlarm.{i}."`
-	// InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}. instances by instance number
-	ExpeditedEvent map[uint32]*InternetGatewayDeviceFaultMgmtExpeditedEvent `cwmp:"ExpeditedEvent.{i}."`
-	// InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}. instances by instance number
-	HistoryEvent map[uint32]*InternetGatewayDeviceFaultMgmtHistoryEvent `cwmp:"HistoryEvent.{i}."`
-	// InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}. instances by instance number
-	QueuedEvent map[uint32]*InternetGatewayDeviceFaultMgmtQueuedEvent `cwmp:"QueuedEvent.{i}."`
-	// InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}. instances by instance number
-	SupportedAlarm map[uint32]*InternetGatewayDeviceFaultMgmtSupportedAlarm `cwmp:"SupportedAlarm.{i}."`
+	SupportedAlarmNumberOfEntries uint32 `json:"SupportedAlarmNumberOfEntries,omitzero"`
+
+	MaxCurrentAlarmEntries uint32 `json:"MaxCurrentAlarmEntries,omitzero"`
+
+	CurrentAlarmNumberOfEntries uint32 `json:"CurrentAlarmNumberOfEntries,omitzero"`
+
+	HistoryEventNumberOfEntries uint32 `json:"HistoryEventNumberOfEntries,omitzero"`
+
+	ExpeditedEventNumberOfEntries uint32 `json:"ExpeditedEventNumberOfEntries,omitzero"`
+
+	QueuedEventNumberOfEntries uint32 `json:"QueuedEventNumberOfEntries,omitzero"`
+
+	CurrentAlarm   map[uint32]*InternetGatewayDeviceFaultMgmtCurrentAlarm   `json:"CurrentAlarm,omitzero"`
+	ExpeditedEvent map[uint32]*InternetGatewayDeviceFaultMgmtExpeditedEvent `json:"ExpeditedEvent,omitzero"`
+	HistoryEvent   map[uint32]*InternetGatewayDeviceFaultMgmtHistoryEvent   `json:"HistoryEvent,omitzero"`
+	QueuedEvent    map[uint32]*InternetGatewayDeviceFaultMgmtQueuedEvent    `json:"QueuedEvent,omitzero"`
+	SupportedAlarm map[uint32]*InternetGatewayDeviceFaultMgmtSupportedAlarm `json:"SupportedAlarm,omitzero"`
 }
 
-// AddCurrentAlarm creates instance i of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}. (replacing any) and returns it
+// AddCurrentAlarm creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFaultMgmt) AddCurrentAlarm(i uint32) *InternetGatewayDeviceFaultMgmtCurrentAlarm {
 	if o.CurrentAlarm == nil {
 		o.CurrentAlarm = map[uint32]*InternetGatewayDeviceFaultMgmtCurrentAlarm{}
@@ -54,18 +39,7 @@ func (o *InternetGatewayDeviceFaultMgmt) AddCurrentAlarm(i uint32) *InternetGate
 	return x
 }
 
-// GetCurrentAlarm returns instance i of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.
-func (o *InternetGatewayDeviceFaultMgmt) GetCurrentAlarm(i uint32) (*InternetGatewayDeviceFaultMgmtCurrentAlarm, bool) {
-	x, ok := o.CurrentAlarm[i]
-	return x, ok
-}
-
-// DeleteCurrentAlarm removes instance i of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.
-func (o *InternetGatewayDeviceFaultMgmt) DeleteCurrentAlarm(i uint32) {
-	delete(o.CurrentAlarm, i)
-}
-
-// AddExpeditedEvent creates instance i of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}. (replacing any) and returns it
+// AddExpeditedEvent creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFaultMgmt) AddExpeditedEvent(i uint32) *InternetGatewayDeviceFaultMgmtExpeditedEvent {
 	if o.ExpeditedEvent == nil {
 		o.ExpeditedEvent = map[uint32]*InternetGatewayDeviceFaultMgmtExpeditedEvent{}
@@ -75,18 +49,7 @@ func (o *InternetGatewayDeviceFaultMgmt) AddExpeditedEvent(i uint32) *InternetGa
 	return x
 }
 
-// GetExpeditedEvent returns instance i of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.
-func (o *InternetGatewayDeviceFaultMgmt) GetExpeditedEvent(i uint32) (*InternetGatewayDeviceFaultMgmtExpeditedEvent, bool) {
-	x, ok := o.ExpeditedEvent[i]
-	return x, ok
-}
-
-// DeleteExpeditedEvent removes instance i of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.
-func (o *InternetGatewayDeviceFaultMgmt) DeleteExpeditedEvent(i uint32) {
-	delete(o.ExpeditedEvent, i)
-}
-
-// AddHistoryEvent creates instance i of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}. (replacing any) and returns it
+// AddHistoryEvent creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFaultMgmt) AddHistoryEvent(i uint32) *InternetGatewayDeviceFaultMgmtHistoryEvent {
 	if o.HistoryEvent == nil {
 		o.HistoryEvent = map[uint32]*InternetGatewayDeviceFaultMgmtHistoryEvent{}
@@ -96,18 +59,7 @@ func (o *InternetGatewayDeviceFaultMgmt) AddHistoryEvent(i uint32) *InternetGate
 	return x
 }
 
-// GetHistoryEvent returns instance i of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.
-func (o *InternetGatewayDeviceFaultMgmt) GetHistoryEvent(i uint32) (*InternetGatewayDeviceFaultMgmtHistoryEvent, bool) {
-	x, ok := o.HistoryEvent[i]
-	return x, ok
-}
-
-// DeleteHistoryEvent removes instance i of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.
-func (o *InternetGatewayDeviceFaultMgmt) DeleteHistoryEvent(i uint32) {
-	delete(o.HistoryEvent, i)
-}
-
-// AddQueuedEvent creates instance i of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}. (replacing any) and returns it
+// AddQueuedEvent creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFaultMgmt) AddQueuedEvent(i uint32) *InternetGatewayDeviceFaultMgmtQueuedEvent {
 	if o.QueuedEvent == nil {
 		o.QueuedEvent = map[uint32]*InternetGatewayDeviceFaultMgmtQueuedEvent{}
@@ -117,18 +69,7 @@ func (o *InternetGatewayDeviceFaultMgmt) AddQueuedEvent(i uint32) *InternetGatew
 	return x
 }
 
-// GetQueuedEvent returns instance i of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.
-func (o *InternetGatewayDeviceFaultMgmt) GetQueuedEvent(i uint32) (*InternetGatewayDeviceFaultMgmtQueuedEvent, bool) {
-	x, ok := o.QueuedEvent[i]
-	return x, ok
-}
-
-// DeleteQueuedEvent removes instance i of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.
-func (o *InternetGatewayDeviceFaultMgmt) DeleteQueuedEvent(i uint32) {
-	delete(o.QueuedEvent, i)
-}
-
-// AddSupportedAlarm creates instance i of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}. (replacing any) and returns it
+// AddSupportedAlarm creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFaultMgmt) AddSupportedAlarm(i uint32) *InternetGatewayDeviceFaultMgmtSupportedAlarm {
 	if o.SupportedAlarm == nil {
 		o.SupportedAlarm = map[uint32]*InternetGatewayDeviceFaultMgmtSupportedAlarm{}
@@ -137,1679 +78,494 @@ func (o *InternetGatewayDeviceFaultMgmt) AddSupportedAlarm(i uint32) *InternetGa
 	o.SupportedAlarm[i] = x
 	return x
 }
-
-// GetSupportedAlarm returns instance i of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.
-func (o *InternetGatewayDeviceFaultMgmt) GetSupportedAlarm(i uint32) (*InternetGatewayDeviceFaultMgmtSupportedAlarm, bool) {
-	x, ok := o.SupportedAlarm[i]
-	return x, ok
-}
-
-// DeleteSupportedAlarm removes instance i of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.
-func (o *InternetGatewayDeviceFaultMgmt) DeleteSupportedAlarm(i uint32) {
-	delete(o.SupportedAlarm, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFaultMgmt) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFaultMgmt) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceFaultMgmt) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.CurrentAlarm) {
-		o.CurrentAlarm[i].ValidateAt(prefix+"CurrentAlarm."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CurrentAlarm[i].ValidateAt(c, model.InstanceOf(p, "CurrentAlarm.", i))
 	}
 	for _, i := range model.SortedKeys(o.ExpeditedEvent) {
-		o.ExpeditedEvent[i].ValidateAt(prefix+"ExpeditedEvent."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ExpeditedEvent[i].ValidateAt(c, model.InstanceOf(p, "ExpeditedEvent.", i))
 	}
 	for _, i := range model.SortedKeys(o.HistoryEvent) {
-		o.HistoryEvent[i].ValidateAt(prefix+"HistoryEvent."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.HistoryEvent[i].ValidateAt(c, model.InstanceOf(p, "HistoryEvent.", i))
 	}
 	for _, i := range model.SortedKeys(o.QueuedEvent) {
-		o.QueuedEvent[i].ValidateAt(prefix+"QueuedEvent."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.QueuedEvent[i].ValidateAt(c, model.InstanceOf(p, "QueuedEvent.", i))
 	}
 	for _, i := range model.SortedKeys(o.SupportedAlarm) {
-		o.SupportedAlarm[i].ValidateAt(prefix+"SupportedAlarm."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SupportedAlarm[i].ValidateAt(c, model.InstanceOf(p, "SupportedAlarm.", i))
 	}
 }
 
 // InternetGatewayDeviceFaultMgmtPath is the typed path of InternetGatewayDevice.FaultMgmt.
 type InternetGatewayDeviceFaultMgmtPath struct {
-	obj                           model.ObjectPath
-	SupportedAlarmNumberOfEntries model.ReadOnlyParam[uint32]
-	MaxCurrentAlarmEntries        model.ReadOnlyParam[uint32]
-	CurrentAlarmNumberOfEntries   model.ReadOnlyParam[uint32]
-	HistoryEventNumberOfEntries   model.ReadOnlyParam[uint32]
-	ExpeditedEventNumberOfEntries model.ReadOnlyParam[uint32]
-	QueuedEventNumberOfEntries    model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CurrentAlarmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExpeditedEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HistoryEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxCurrentAlarmEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueuedEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SupportedAlarmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFaultMgmtPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFaultMgmtPath(prefix string) InternetGatewayDeviceFaultMgmtPath {
-	p := &prefix
-	return InternetGatewayDeviceFaultMgmtPath{
-		CurrentAlarmNumberOfEntries:   model.NewReadOnly[uint32](p, "CurrentAlarmNumberOfEntries", model.TypeUnsignedInt),
-		ExpeditedEventNumberOfEntries: model.NewReadOnly[uint32](p, "ExpeditedEventNumberOfEntries", model.TypeUnsignedInt),
-		HistoryEventNumberOfEntries:   model.NewReadOnly[uint32](p, "HistoryEventNumberOfEntries", model.TypeUnsignedInt),
-		MaxCurrentAlarmEntries:        model.NewReadOnly[uint32](p, "MaxCurrentAlarmEntries", model.TypeUnsignedInt),
-		QueuedEventNumberOfEntries:    model.NewReadOnly[uint32](p, "QueuedEventNumberOfEntries", model.TypeUnsignedInt),
-		SupportedAlarmNumberOfEntries: model.NewReadOnly[uint32](p, "SupportedAlarmNumberOfEntries", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
+// CurrentAlarm returns the typed path of instance i.
+func (x InternetGatewayDeviceFaultMgmtPath) CurrentAlarm(i uint32) (p InternetGatewayDeviceFaultMgmtCurrentAlarmPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CurrentAlarm.", i))
+	return
 }
 
-// CurrentAlarm returns the typed path of instance i of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.
-func (x InternetGatewayDeviceFaultMgmtPath) CurrentAlarm(i uint32) InternetGatewayDeviceFaultMgmtCurrentAlarmPath {
-	return newInternetGatewayDeviceFaultMgmtCurrentAlarmPath(x.Path() + "CurrentAlarm." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CurrentAlarmTable returns the table InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}. itself (for AddObject when writable)
+// CurrentAlarmTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFaultMgmtPath) CurrentAlarmTable() model.Table {
-	return model.NewTable(x.Path() + "CurrentAlarm.")
+	return model.NewTable(x.ObjectPath, "CurrentAlarm.")
 }
 
-// ExpeditedEvent returns the typed path of instance i of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.
-func (x InternetGatewayDeviceFaultMgmtPath) ExpeditedEvent(i uint32) InternetGatewayDeviceFaultMgmtExpeditedEventPath {
-	return newInternetGatewayDeviceFaultMgmtExpeditedEventPath(x.Path() + "ExpeditedEvent." + strconv.FormatUint(uint64(i), 10) + ".")
+// ExpeditedEvent returns the typed path of instance i.
+func (x InternetGatewayDeviceFaultMgmtPath) ExpeditedEvent(i uint32) (p InternetGatewayDeviceFaultMgmtExpeditedEventPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExpeditedEvent.", i))
+	return
 }
 
-// ExpeditedEventTable returns the table InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}. itself (for AddObject when writable)
+// ExpeditedEventTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFaultMgmtPath) ExpeditedEventTable() model.Table {
-	return model.NewTable(x.Path() + "ExpeditedEvent.")
+	return model.NewTable(x.ObjectPath, "ExpeditedEvent.")
 }
 
-// HistoryEvent returns the typed path of instance i of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.
-func (x InternetGatewayDeviceFaultMgmtPath) HistoryEvent(i uint32) InternetGatewayDeviceFaultMgmtHistoryEventPath {
-	return newInternetGatewayDeviceFaultMgmtHistoryEventPath(x.Path() + "HistoryEvent." + strconv.FormatUint(uint64(i), 10) + ".")
+// HistoryEvent returns the typed path of instance i.
+func (x InternetGatewayDeviceFaultMgmtPath) HistoryEvent(i uint32) (p InternetGatewayDeviceFaultMgmtHistoryEventPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HistoryEvent.", i))
+	return
 }
 
-// HistoryEventTable returns the table InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}. itself (for AddObject when writable)
+// HistoryEventTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFaultMgmtPath) HistoryEventTable() model.Table {
-	return model.NewTable(x.Path() + "HistoryEvent.")
+	return model.NewTable(x.ObjectPath, "HistoryEvent.")
 }
 
-// QueuedEvent returns the typed path of instance i of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.
-func (x InternetGatewayDeviceFaultMgmtPath) QueuedEvent(i uint32) InternetGatewayDeviceFaultMgmtQueuedEventPath {
-	return newInternetGatewayDeviceFaultMgmtQueuedEventPath(x.Path() + "QueuedEvent." + strconv.FormatUint(uint64(i), 10) + ".")
+// QueuedEvent returns the typed path of instance i.
+func (x InternetGatewayDeviceFaultMgmtPath) QueuedEvent(i uint32) (p InternetGatewayDeviceFaultMgmtQueuedEventPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QueuedEvent.", i))
+	return
 }
 
-// QueuedEventTable returns the table InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}. itself (for AddObject when writable)
+// QueuedEventTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFaultMgmtPath) QueuedEventTable() model.Table {
-	return model.NewTable(x.Path() + "QueuedEvent.")
+	return model.NewTable(x.ObjectPath, "QueuedEvent.")
 }
 
-// SupportedAlarm returns the typed path of instance i of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.
-func (x InternetGatewayDeviceFaultMgmtPath) SupportedAlarm(i uint32) InternetGatewayDeviceFaultMgmtSupportedAlarmPath {
-	return newInternetGatewayDeviceFaultMgmtSupportedAlarmPath(x.Path() + "SupportedAlarm." + strconv.FormatUint(uint64(i), 10) + ".")
+// SupportedAlarm returns the typed path of instance i.
+func (x InternetGatewayDeviceFaultMgmtPath) SupportedAlarm(i uint32) (p InternetGatewayDeviceFaultMgmtSupportedAlarmPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SupportedAlarm.", i))
+	return
 }
 
-// SupportedAlarmTable returns the table InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}. itself (for AddObject when writable)
+// SupportedAlarmTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFaultMgmtPath) SupportedAlarmTable() model.Table {
-	return model.NewTable(x.Path() + "SupportedAlarm.")
+	return model.NewTable(x.ObjectPath, "SupportedAlarm.")
 }
 
 // InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity enumerates the values of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.PerceivedSeverity.
 type InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity string
 
-func (e InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity_Critical      InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Critical"
-	InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity_Major         InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Major"
-	InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity_Minor         InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Minor"
-	InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity_Warning       InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Warning"
+	InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity_Critical InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Critical"
+
+	InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity_Major InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Major"
+
+	InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity_Minor InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Minor"
+
+	InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity_Warning InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Warning"
+
 	InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity_Indeterminate InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Indeterminate"
 )
 
-var (
-	synInternetGatewayDeviceFaultMgmtCurrentAlarm_AlarmIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtCurrentAlarm_AlarmRaisedTime       = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFaultMgmtCurrentAlarm_AlarmChangedTime      = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFaultMgmtCurrentAlarm_ManagedObjectInstance = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(512)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtCurrentAlarm_EventType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtCurrentAlarm_ProbableCause = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtCurrentAlarm_SpecificProblem = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtCurrentAlarm_PerceivedSeverity = &model.Syntax{
-		Enums: []model.Enum{{Value: "Critical"}, {Value: "Major"}, {Value: "Minor"}, {Value: "Warning"}, {Value: "Indeterminate"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtCurrentAlarm_AdditionalText = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtCurrentAlarm_AdditionalInformation = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceFaultMgmtCurrentAlarm holds the values of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10)
+// InternetGatewayDeviceFaultMgmtCurrentAlarm holds the values of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmtCurrentAlarm struct {
-	// AlarmIdentifier: string(:64), readOnly, since 1.10.
-	AlarmIdentifier string `cwmp:"AlarmIdentifier"`
-	// AlarmRaisedTime: dateTime, readOnly, since 1.10.
-	AlarmRaisedTime time.Time `cwmp:"AlarmRaisedTime"`
-	// AlarmChangedTime: dateTime, readOnly, since 1.10.
-	AlarmChangedTime time.Time `cwmp:"AlarmChangedTime"`
-	// ManagedObjectInstance: string(:512), readOnly, since 1.10.
-	ManagedObjectInstance string `cwmp:"ManagedObjectInstance"`
-	// EventType: string(:64), readOnly, since 1.10.
-	EventType string `cwmp:"EventType"`
-	// ProbableCause: string(:64), readOnly, since 1.10.
-	ProbableCause string `cwmp:"ProbableCause"`
-	// SpecificProblem: string(:128), readOnly, since 1.10.
-	SpecificProblem string `cwmp:"SpecificProblem"`
-	// PerceivedSeverity: string{Critical,Major,Minor,Warning,Indeterminate}, readOnly, since 1.10.
-	PerceivedSeverity InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity `cwmp:"PerceivedSeverity"`
-	// AdditionalText: string(:256), readOnly, since 1.10.
-	AdditionalText string `cwmp:"AdditionalText"`
-	// AdditionalInformation: string(:256), readOnly, since 1.10.
-	AdditionalInformation string `cwmp:"AdditionalInformation"`
+	AlarmIdentifier string `json:"AlarmIdentifier,omitzero"`
+
+	AlarmRaisedTime time.Time `json:"AlarmRaisedTime,omitzero"`
+
+	AlarmChangedTime time.Time `json:"AlarmChangedTime,omitzero"`
+
+	ManagedObjectInstance string `json:"ManagedObjectInstance,omitzero"`
+
+	EventType string `json:"EventType,omitzero"`
+
+	ProbableCause string `json:"ProbableCause,omitzero"`
+
+	SpecificProblem string `json:"SpecificProblem,omitzero"`
+
+	PerceivedSeverity InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity `json:"PerceivedSeverity,omitzero"`
+
+	AdditionalText string `json:"AdditionalText,omitzero"`
+
+	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFaultMgmtCurrentAlarm) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFaultMgmtCurrentAlarm) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtCurrentAlarm_AlarmIdentifier, o.AlarmIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AlarmIdentifier",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtCurrentAlarm_ManagedObjectInstance, o.ManagedObjectInstance); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManagedObjectInstance",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtCurrentAlarm_EventType, o.EventType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtCurrentAlarm_ProbableCause, o.ProbableCause); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProbableCause",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtCurrentAlarm_SpecificProblem, o.SpecificProblem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificProblem",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtCurrentAlarm_PerceivedSeverity, string(o.PerceivedSeverity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerceivedSeverity",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtCurrentAlarm_AdditionalText, o.AdditionalText); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalText",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtCurrentAlarm_AdditionalInformation, o.AdditionalInformation); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalInformation",
-		})
-	}
+func (o *InternetGatewayDeviceFaultMgmtCurrentAlarm) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AlarmIdentifier", 387, o.AlarmIdentifier)
+	c.String(p, "ManagedObjectInstance", 390, o.ManagedObjectInstance)
+	c.String(p, "EventType", 389, o.EventType)
+	c.String(p, "ProbableCause", 392, o.ProbableCause)
+	c.String(p, "SpecificProblem", 393, o.SpecificProblem)
+	c.String(p, "PerceivedSeverity", 391, string(o.PerceivedSeverity))
+	c.String(p, "AdditionalText", 385, o.AdditionalText)
+	c.String(p, "AdditionalInformation", 384, o.AdditionalInformation)
 }
 
 // InternetGatewayDeviceFaultMgmtCurrentAlarmPath is the typed path of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.
 type InternetGatewayDeviceFaultMgmtCurrentAlarmPath struct {
-	obj                   model.ObjectPath
-	AlarmIdentifier       model.ReadOnlyParam[string]
-	AlarmRaisedTime       model.ReadOnlyParam[time.Time]
-	AlarmChangedTime      model.ReadOnlyParam[time.Time]
-	ManagedObjectInstance model.ReadOnlyParam[string]
-	EventType             model.ReadOnlyParam[string]
-	ProbableCause         model.ReadOnlyParam[string]
-	SpecificProblem       model.ReadOnlyParam[string]
-	PerceivedSeverity     model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity]
-	AdditionalText        model.ReadOnlyParam[string]
-	AdditionalInformation model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFaultMgmtCurrentAlarmPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFaultMgmtCurrentAlarmPath(prefix string) InternetGatewayDeviceFaultMgmtCurrentAlarmPath {
-	p := &prefix
-	return InternetGatewayDeviceFaultMgmtCurrentAlarmPath{
-		AdditionalInformation: model.NewReadOnly[string](p, "AdditionalInformation", model.TypeString),
-		AdditionalText:        model.NewReadOnly[string](p, "AdditionalText", model.TypeString),
-		AlarmChangedTime:      model.NewReadOnly[time.Time](p, "AlarmChangedTime", model.TypeDateTime),
-		AlarmIdentifier:       model.NewReadOnly[string](p, "AlarmIdentifier", model.TypeString),
-		AlarmRaisedTime:       model.NewReadOnly[time.Time](p, "AlarmRaisedTime", model.TypeDateTime),
-		EventType:             model.NewReadOnly[string](p, "EventType", model.TypeString),
-		ManagedObjectInstance: model.NewReadOnly[string](p, "ManagedObjectInstance", model.TypeString),
-		PerceivedSeverity:     model.NewReadOnly[InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity](p, "PerceivedSeverity", model.TypeString),
-		ProbableCause:         model.NewReadOnly[string](p, "ProbableCause", model.TypeString),
-		SpecificProblem:       model.NewReadOnly[string](p, "SpecificProblem", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
+
+	AlarmChangedTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	AlarmRaisedTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EventType model.ReadOnlyParam[string] `dm:"s"`
+
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
+
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
+
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
+
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType enumerates the values of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.NotificationType.
 type InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType string
 
-func (e InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType_NewAlarm     InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType = "NewAlarm"
+	InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType_NewAlarm InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType = "NewAlarm"
+
 	InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType_ChangedAlarm InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType = "ChangedAlarm"
+
 	InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType_ClearedAlarm InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType = "ClearedAlarm"
 )
 
 // InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity enumerates the values of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.PerceivedSeverity.
 type InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity string
 
-func (e InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Cleared       InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Cleared"
-	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Critical      InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Critical"
-	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Major         InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Major"
-	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Minor         InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Minor"
-	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Warning       InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Warning"
+	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Cleared InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Cleared"
+
+	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Critical InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Critical"
+
+	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Major InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Major"
+
+	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Minor InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Minor"
+
+	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Warning InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Warning"
+
 	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Indeterminate InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Indeterminate"
 )
 
-var (
-	synInternetGatewayDeviceFaultMgmtExpeditedEvent_EventTime       = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFaultMgmtExpeditedEvent_AlarmIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtExpeditedEvent_NotificationType = &model.Syntax{
-		Enums: []model.Enum{{Value: "NewAlarm"}, {Value: "ChangedAlarm"}, {Value: "ClearedAlarm"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtExpeditedEvent_ManagedObjectInstance = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(512)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtExpeditedEvent_EventType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtExpeditedEvent_ProbableCause = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtExpeditedEvent_SpecificProblem = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtExpeditedEvent_PerceivedSeverity = &model.Syntax{
-		Enums: []model.Enum{{Value: "Cleared"}, {Value: "Critical"}, {Value: "Major"}, {Value: "Minor"}, {Value: "Warning"}, {Value: "Indeterminate"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtExpeditedEvent_AdditionalText = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtExpeditedEvent_AdditionalInformation = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceFaultMgmtExpeditedEvent holds the values of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10)
+// InternetGatewayDeviceFaultMgmtExpeditedEvent holds the values of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmtExpeditedEvent struct {
-	// EventTime: dateTime, readOnly, since 1.10.
-	EventTime time.Time `cwmp:"EventTime"`
-	// AlarmIdentifier: string(:64), readOnly, since 1.10.
-	AlarmIdentifier string `cwmp:"AlarmIdentifier"`
-	// NotificationType: string{NewAlarm,ChangedAlarm,ClearedAlarm}, readOnly, since 1.10.
-	NotificationType InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType `cwmp:"NotificationType"`
-	// ManagedObjectInstance: string(:512), readOnly, since 1.10.
-	ManagedObjectInstance string `cwmp:"ManagedObjectInstance"`
-	// EventType: string(:64), readOnly, since 1.10.
-	EventType string `cwmp:"EventType"`
-	// ProbableCause: string(:64), readOnly, since 1.10.
-	ProbableCause string `cwmp:"ProbableCause"`
-	// SpecificProblem: string(:128), readOnly, since 1.10.
-	SpecificProblem string `cwmp:"SpecificProblem"`
-	// PerceivedSeverity: string{Cleared,Critical,Major,Minor,Warning,Indeterminate}, readOnly, since 1.10.
-	PerceivedSeverity InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity `cwmp:"PerceivedSeverity"`
-	// AdditionalText: string(:256), readOnly, since 1.10.
-	AdditionalText string `cwmp:"AdditionalText"`
-	// AdditionalInformation: string(:256), readOnly, since 1.10.
-	AdditionalInformation string `cwmp:"AdditionalInformation"`
+	EventTime time.Time `json:"EventTime,omitzero"`
+
+	AlarmIdentifier string `json:"AlarmIdentifier,omitzero"`
+
+	NotificationType InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType `json:"NotificationType,omitzero"`
+
+	ManagedObjectInstance string `json:"ManagedObjectInstance,omitzero"`
+
+	EventType string `json:"EventType,omitzero"`
+
+	ProbableCause string `json:"ProbableCause,omitzero"`
+
+	SpecificProblem string `json:"SpecificProblem,omitzero"`
+
+	PerceivedSeverity InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity `json:"PerceivedSeverity,omitzero"`
+
+	AdditionalText string `json:"AdditionalText,omitzero"`
+
+	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFaultMgmtExpeditedEvent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFaultMgmtExpeditedEvent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtExpeditedEvent_AlarmIdentifier, o.AlarmIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AlarmIdentifier",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtExpeditedEvent_NotificationType, string(o.NotificationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NotificationType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtExpeditedEvent_ManagedObjectInstance, o.ManagedObjectInstance); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManagedObjectInstance",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtExpeditedEvent_EventType, o.EventType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtExpeditedEvent_ProbableCause, o.ProbableCause); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProbableCause",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtExpeditedEvent_SpecificProblem, o.SpecificProblem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificProblem",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtExpeditedEvent_PerceivedSeverity, string(o.PerceivedSeverity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerceivedSeverity",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtExpeditedEvent_AdditionalText, o.AdditionalText); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalText",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtExpeditedEvent_AdditionalInformation, o.AdditionalInformation); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalInformation",
-		})
-	}
+func (o *InternetGatewayDeviceFaultMgmtExpeditedEvent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AlarmIdentifier", 398, o.AlarmIdentifier)
+	c.String(p, "NotificationType", 402, string(o.NotificationType))
+	c.String(p, "ManagedObjectInstance", 401, o.ManagedObjectInstance)
+	c.String(p, "EventType", 400, o.EventType)
+	c.String(p, "ProbableCause", 404, o.ProbableCause)
+	c.String(p, "SpecificProblem", 405, o.SpecificProblem)
+	c.String(p, "PerceivedSeverity", 403, string(o.PerceivedSeverity))
+	c.String(p, "AdditionalText", 397, o.AdditionalText)
+	c.String(p, "AdditionalInformation", 396, o.AdditionalInformation)
 }
 
 // InternetGatewayDeviceFaultMgmtExpeditedEventPath is the typed path of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.
 type InternetGatewayDeviceFaultMgmtExpeditedEventPath struct {
-	obj                   model.ObjectPath
-	EventTime             model.ReadOnlyParam[time.Time]
-	AlarmIdentifier       model.ReadOnlyParam[string]
-	NotificationType      model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType]
-	ManagedObjectInstance model.ReadOnlyParam[string]
-	EventType             model.ReadOnlyParam[string]
-	ProbableCause         model.ReadOnlyParam[string]
-	SpecificProblem       model.ReadOnlyParam[string]
-	PerceivedSeverity     model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity]
-	AdditionalText        model.ReadOnlyParam[string]
-	AdditionalInformation model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFaultMgmtExpeditedEventPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFaultMgmtExpeditedEventPath(prefix string) InternetGatewayDeviceFaultMgmtExpeditedEventPath {
-	p := &prefix
-	return InternetGatewayDeviceFaultMgmtExpeditedEventPath{
-		AdditionalInformation: model.NewReadOnly[string](p, "AdditionalInformation", model.TypeString),
-		AdditionalText:        model.NewReadOnly[string](p, "AdditionalText", model.TypeString),
-		AlarmIdentifier:       model.NewReadOnly[string](p, "AlarmIdentifier", model.TypeString),
-		EventTime:             model.NewReadOnly[time.Time](p, "EventTime", model.TypeDateTime),
-		EventType:             model.NewReadOnly[string](p, "EventType", model.TypeString),
-		ManagedObjectInstance: model.NewReadOnly[string](p, "ManagedObjectInstance", model.TypeString),
-		NotificationType:      model.NewReadOnly[InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType](p, "NotificationType", model.TypeString),
-		PerceivedSeverity:     model.NewReadOnly[InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity](p, "PerceivedSeverity", model.TypeString),
-		ProbableCause:         model.NewReadOnly[string](p, "ProbableCause", model.TypeString),
-		SpecificProblem:       model.NewReadOnly[string](p, "SpecificProblem", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
+
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EventType model.ReadOnlyParam[string] `dm:"s"`
+
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
+
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
+
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
+
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
+
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFaultMgmtHistoryEventNotificationType enumerates the values of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.NotificationType.
 type InternetGatewayDeviceFaultMgmtHistoryEventNotificationType string
 
-func (e InternetGatewayDeviceFaultMgmtHistoryEventNotificationType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFaultMgmtHistoryEventNotificationType_NewAlarm     InternetGatewayDeviceFaultMgmtHistoryEventNotificationType = "NewAlarm"
+	InternetGatewayDeviceFaultMgmtHistoryEventNotificationType_NewAlarm InternetGatewayDeviceFaultMgmtHistoryEventNotificationType = "NewAlarm"
+
 	InternetGatewayDeviceFaultMgmtHistoryEventNotificationType_ChangedAlarm InternetGatewayDeviceFaultMgmtHistoryEventNotificationType = "ChangedAlarm"
+
 	InternetGatewayDeviceFaultMgmtHistoryEventNotificationType_ClearedAlarm InternetGatewayDeviceFaultMgmtHistoryEventNotificationType = "ClearedAlarm"
 )
 
 // InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity enumerates the values of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.PerceivedSeverity.
 type InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity string
 
-func (e InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Cleared       InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Cleared"
-	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Critical      InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Critical"
-	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Major         InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Major"
-	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Minor         InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Minor"
-	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Warning       InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Warning"
+	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Cleared InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Cleared"
+
+	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Critical InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Critical"
+
+	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Major InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Major"
+
+	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Minor InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Minor"
+
+	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Warning InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Warning"
+
 	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Indeterminate InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Indeterminate"
 )
 
-var (
-	synInternetGatewayDeviceFaultMgmtHistoryEvent_EventTime       = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFaultMgmtHistoryEvent_AlarmIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtHistoryEvent_NotificationType = &model.Syntax{
-		Enums: []model.Enum{{Value: "NewAlarm"}, {Value: "ChangedAlarm"}, {Value: "ClearedAlarm"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtHistoryEvent_ManagedObjectInstance = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(512)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtHistoryEvent_EventType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtHistoryEvent_ProbableCause = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtHistoryEvent_SpecificProblem = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtHistoryEvent_PerceivedSeverity = &model.Syntax{
-		Enums: []model.Enum{{Value: "Cleared"}, {Value: "Critical"}, {Value: "Major"}, {Value: "Minor"}, {Value: "Warning"}, {Value: "Indeterminate"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtHistoryEvent_AdditionalText = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtHistoryEvent_AdditionalInformation = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceFaultMgmtHistoryEvent holds the values of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10)
+// InternetGatewayDeviceFaultMgmtHistoryEvent holds the values of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmtHistoryEvent struct {
-	// EventTime: dateTime, readOnly, since 1.10.
-	EventTime time.Time `cwmp:"EventTime"`
-	// AlarmIdentifier: string(:64), readOnly, since 1.10.
-	AlarmIdentifier string `cwmp:"AlarmIdentifier"`
-	// NotificationType: string{NewAlarm,ChangedAlarm,ClearedAlarm}, readOnly, since 1.10.
-	NotificationType InternetGatewayDeviceFaultMgmtHistoryEventNotificationType `cwmp:"NotificationType"`
-	// ManagedObjectInstance: string(:512), readOnly, since 1.10.
-	ManagedObjectInstance string `cwmp:"ManagedObjectInstance"`
-	// EventType: string(:64), readOnly, since 1.10.
-	EventType string `cwmp:"EventType"`
-	// ProbableCause: string(:64), readOnly, since 1.10.
-	ProbableCause string `cwmp:"ProbableCause"`
-	// SpecificProblem: string(:128), readOnly, since 1.10.
-	SpecificProblem string `cwmp:"SpecificProblem"`
-	// PerceivedSeverity: string{Cleared,Critical,Major,Minor,Warning,Indeterminate}, readOnly, since 1.10.
-	PerceivedSeverity InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity `cwmp:"PerceivedSeverity"`
-	// AdditionalText: string(:256), readOnly, since 1.10.
-	AdditionalText string `cwmp:"AdditionalText"`
-	// AdditionalInformation: string(:256), readOnly, since 1.10.
-	AdditionalInformation string `cwmp:"AdditionalInformation"`
+	EventTime time.Time `json:"EventTime,omitzero"`
+
+	AlarmIdentifier string `json:"AlarmIdentifier,omitzero"`
+
+	NotificationType InternetGatewayDeviceFaultMgmtHistoryEventNotificationType `json:"NotificationType,omitzero"`
+
+	ManagedObjectInstance string `json:"ManagedObjectInstance,omitzero"`
+
+	EventType string `json:"EventType,omitzero"`
+
+	ProbableCause string `json:"ProbableCause,omitzero"`
+
+	SpecificProblem string `json:"SpecificProblem,omitzero"`
+
+	PerceivedSeverity InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity `json:"PerceivedSeverity,omitzero"`
+
+	AdditionalText string `json:"AdditionalText,omitzero"`
+
+	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFaultMgmtHistoryEvent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFaultMgmtHistoryEvent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtHistoryEvent_AlarmIdentifier, o.AlarmIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AlarmIdentifier",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtHistoryEvent_NotificationType, string(o.NotificationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NotificationType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtHistoryEvent_ManagedObjectInstance, o.ManagedObjectInstance); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManagedObjectInstance",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtHistoryEvent_EventType, o.EventType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtHistoryEvent_ProbableCause, o.ProbableCause); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProbableCause",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtHistoryEvent_SpecificProblem, o.SpecificProblem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificProblem",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtHistoryEvent_PerceivedSeverity, string(o.PerceivedSeverity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerceivedSeverity",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtHistoryEvent_AdditionalText, o.AdditionalText); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalText",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtHistoryEvent_AdditionalInformation, o.AdditionalInformation); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalInformation",
-		})
-	}
+func (o *InternetGatewayDeviceFaultMgmtHistoryEvent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AlarmIdentifier", 410, o.AlarmIdentifier)
+	c.String(p, "NotificationType", 414, string(o.NotificationType))
+	c.String(p, "ManagedObjectInstance", 413, o.ManagedObjectInstance)
+	c.String(p, "EventType", 412, o.EventType)
+	c.String(p, "ProbableCause", 416, o.ProbableCause)
+	c.String(p, "SpecificProblem", 417, o.SpecificProblem)
+	c.String(p, "PerceivedSeverity", 415, string(o.PerceivedSeverity))
+	c.String(p, "AdditionalText", 409, o.AdditionalText)
+	c.String(p, "AdditionalInformation", 408, o.AdditionalInformation)
 }
 
 // InternetGatewayDeviceFaultMgmtHistoryEventPath is the typed path of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.
 type InternetGatewayDeviceFaultMgmtHistoryEventPath struct {
-	obj                   model.ObjectPath
-	EventTime             model.ReadOnlyParam[time.Time]
-	AlarmIdentifier       model.ReadOnlyParam[string]
-	NotificationType      model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtHistoryEventNotificationType]
-	ManagedObjectInstance model.ReadOnlyParam[string]
-	EventType             model.ReadOnlyParam[string]
-	ProbableCause         model.ReadOnlyParam[string]
-	SpecificProblem       model.ReadOnlyParam[string]
-	PerceivedSeverity     model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity]
-	AdditionalText        model.ReadOnlyParam[string]
-	AdditionalInformation model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFaultMgmtHistoryEventPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFaultMgmtHistoryEventPath(prefix string) InternetGatewayDeviceFaultMgmtHistoryEventPath {
-	p := &prefix
-	return InternetGatewayDeviceFaultMgmtHistoryEventPath{
-		AdditionalInformation: model.NewReadOnly[string](p, "AdditionalInformation", model.TypeString),
-		AdditionalText:        model.NewReadOnly[string](p, "AdditionalText", model.TypeString),
-		AlarmIdentifier:       model.NewReadOnly[string](p, "AlarmIdentifier", model.TypeString),
-		EventTime:             model.NewReadOnly[time.Time](p, "EventTime", model.TypeDateTime),
-		EventType:             model.NewReadOnly[string](p, "EventType", model.TypeString),
-		ManagedObjectInstance: model.NewReadOnly[string](p, "ManagedObjectInstance", model.TypeString),
-		NotificationType:      model.NewReadOnly[InternetGatewayDeviceFaultMgmtHistoryEventNotificationType](p, "NotificationType", model.TypeString),
-		PerceivedSeverity:     model.NewReadOnly[InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity](p, "PerceivedSeverity", model.TypeString),
-		ProbableCause:         model.NewReadOnly[string](p, "ProbableCause", model.TypeString),
-		SpecificProblem:       model.NewReadOnly[string](p, "SpecificProblem", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
+
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EventType model.ReadOnlyParam[string] `dm:"s"`
+
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
+
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
+
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
+
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
+
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFaultMgmtQueuedEventNotificationType enumerates the values of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.NotificationType.
 type InternetGatewayDeviceFaultMgmtQueuedEventNotificationType string
 
-func (e InternetGatewayDeviceFaultMgmtQueuedEventNotificationType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFaultMgmtQueuedEventNotificationType_NewAlarm     InternetGatewayDeviceFaultMgmtQueuedEventNotificationType = "NewAlarm"
+	InternetGatewayDeviceFaultMgmtQueuedEventNotificationType_NewAlarm InternetGatewayDeviceFaultMgmtQueuedEventNotificationType = "NewAlarm"
+
 	InternetGatewayDeviceFaultMgmtQueuedEventNotificationType_ChangedAlarm InternetGatewayDeviceFaultMgmtQueuedEventNotificationType = "ChangedAlarm"
+
 	InternetGatewayDeviceFaultMgmtQueuedEventNotificationType_ClearedAlarm InternetGatewayDeviceFaultMgmtQueuedEventNotificationType = "ClearedAlarm"
 )
 
 // InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity enumerates the values of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.PerceivedSeverity.
 type InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity string
 
-func (e InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Cleared       InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Cleared"
-	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Critical      InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Critical"
-	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Major         InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Major"
-	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Minor         InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Minor"
-	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Warning       InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Warning"
+	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Cleared InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Cleared"
+
+	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Critical InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Critical"
+
+	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Major InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Major"
+
+	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Minor InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Minor"
+
+	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Warning InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Warning"
+
 	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Indeterminate InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Indeterminate"
 )
 
-var (
-	synInternetGatewayDeviceFaultMgmtQueuedEvent_EventTime       = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceFaultMgmtQueuedEvent_AlarmIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtQueuedEvent_NotificationType = &model.Syntax{
-		Enums: []model.Enum{{Value: "NewAlarm"}, {Value: "ChangedAlarm"}, {Value: "ClearedAlarm"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtQueuedEvent_ManagedObjectInstance = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(512)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtQueuedEvent_EventType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtQueuedEvent_ProbableCause = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtQueuedEvent_SpecificProblem = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtQueuedEvent_PerceivedSeverity = &model.Syntax{
-		Enums: []model.Enum{{Value: "Cleared"}, {Value: "Critical"}, {Value: "Major"}, {Value: "Minor"}, {Value: "Warning"}, {Value: "Indeterminate"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtQueuedEvent_AdditionalText = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtQueuedEvent_AdditionalInformation = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceFaultMgmtQueuedEvent holds the values of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10)
+// InternetGatewayDeviceFaultMgmtQueuedEvent holds the values of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmtQueuedEvent struct {
-	// EventTime: dateTime, readOnly, since 1.10.
-	EventTime time.Time `cwmp:"EventTime"`
-	// AlarmIdentifier: string(:64), readOnly, since 1.10.
-	AlarmIdentifier string `cwmp:"AlarmIdentifier"`
-	// NotificationType: string{NewAlarm,ChangedAlarm,ClearedAlarm}, readOnly, since 1.10.
-	NotificationType InternetGatewayDeviceFaultMgmtQueuedEventNotificationType `cwmp:"NotificationType"`
-	// ManagedObjectInstance: string(:512), readOnly, since 1.10.
-	ManagedObjectInstance string `cwmp:"ManagedObjectInstance"`
-	// EventType: string(:64), readOnly, since 1.10.
-	EventType string `cwmp:"EventType"`
-	// ProbableCause: string(:64), readOnly, since 1.10.
-	ProbableCause string `cwmp:"ProbableCause"`
-	// SpecificProblem: string(:128), readOnly, since 1.10.
-	SpecificProblem string `cwmp:"SpecificProblem"`
-	// PerceivedSeverity: string{Cleared,Critical,Major,Minor,Warning,Indeterminate}, readOnly, since 1.10.
-	PerceivedSeverity InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity `cwmp:"PerceivedSeverity"`
-	// AdditionalText: string(:256), readOnly, since 1.10.
-	AdditionalText string `cwmp:"AdditionalText"`
-	// AdditionalInformation: string(:256), readOnly, since 1.10.
-	AdditionalInformation string `cwmp:"AdditionalInformation"`
+	EventTime time.Time `json:"EventTime,omitzero"`
+
+	AlarmIdentifier string `json:"AlarmIdentifier,omitzero"`
+
+	NotificationType InternetGatewayDeviceFaultMgmtQueuedEventNotificationType `json:"NotificationType,omitzero"`
+
+	ManagedObjectInstance string `json:"ManagedObjectInstance,omitzero"`
+
+	EventType string `json:"EventType,omitzero"`
+
+	ProbableCause string `json:"ProbableCause,omitzero"`
+
+	SpecificProblem string `json:"SpecificProblem,omitzero"`
+
+	PerceivedSeverity InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity `json:"PerceivedSeverity,omitzero"`
+
+	AdditionalText string `json:"AdditionalText,omitzero"`
+
+	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFaultMgmtQueuedEvent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFaultMgmtQueuedEvent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtQueuedEvent_AlarmIdentifier, o.AlarmIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AlarmIdentifier",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtQueuedEvent_NotificationType, string(o.NotificationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NotificationType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtQueuedEvent_ManagedObjectInstance, o.ManagedObjectInstance); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManagedObjectInstance",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtQueuedEvent_EventType, o.EventType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtQueuedEvent_ProbableCause, o.ProbableCause); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProbableCause",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtQueuedEvent_SpecificProblem, o.SpecificProblem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificProblem",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtQueuedEvent_PerceivedSeverity, string(o.PerceivedSeverity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerceivedSeverity",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtQueuedEvent_AdditionalText, o.AdditionalText); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalText",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtQueuedEvent_AdditionalInformation, o.AdditionalInformation); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalInformation",
-		})
-	}
+func (o *InternetGatewayDeviceFaultMgmtQueuedEvent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AlarmIdentifier", 423, o.AlarmIdentifier)
+	c.String(p, "NotificationType", 427, string(o.NotificationType))
+	c.String(p, "ManagedObjectInstance", 426, o.ManagedObjectInstance)
+	c.String(p, "EventType", 425, o.EventType)
+	c.String(p, "ProbableCause", 429, o.ProbableCause)
+	c.String(p, "SpecificProblem", 430, o.SpecificProblem)
+	c.String(p, "PerceivedSeverity", 428, string(o.PerceivedSeverity))
+	c.String(p, "AdditionalText", 422, o.AdditionalText)
+	c.String(p, "AdditionalInformation", 421, o.AdditionalInformation)
 }
 
 // InternetGatewayDeviceFaultMgmtQueuedEventPath is the typed path of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.
 type InternetGatewayDeviceFaultMgmtQueuedEventPath struct {
-	obj                   model.ObjectPath
-	EventTime             model.ReadOnlyParam[time.Time]
-	AlarmIdentifier       model.ReadOnlyParam[string]
-	NotificationType      model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtQueuedEventNotificationType]
-	ManagedObjectInstance model.ReadOnlyParam[string]
-	EventType             model.ReadOnlyParam[string]
-	ProbableCause         model.ReadOnlyParam[string]
-	SpecificProblem       model.ReadOnlyParam[string]
-	PerceivedSeverity     model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity]
-	AdditionalText        model.ReadOnlyParam[string]
-	AdditionalInformation model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFaultMgmtQueuedEventPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFaultMgmtQueuedEventPath(prefix string) InternetGatewayDeviceFaultMgmtQueuedEventPath {
-	p := &prefix
-	return InternetGatewayDeviceFaultMgmtQueuedEventPath{
-		AdditionalInformation: model.NewReadOnly[string](p, "AdditionalInformation", model.TypeString),
-		AdditionalText:        model.NewReadOnly[string](p, "AdditionalText", model.TypeString),
-		AlarmIdentifier:       model.NewReadOnly[string](p, "AlarmIdentifier", model.TypeString),
-		EventTime:             model.NewReadOnly[time.Time](p, "EventTime", model.TypeDateTime),
-		EventType:             model.NewReadOnly[string](p, "EventType", model.TypeString),
-		ManagedObjectInstance: model.NewReadOnly[string](p, "ManagedObjectInstance", model.TypeString),
-		NotificationType:      model.NewReadOnly[InternetGatewayDeviceFaultMgmtQueuedEventNotificationType](p, "NotificationType", model.TypeString),
-		PerceivedSeverity:     model.NewReadOnly[InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity](p, "PerceivedSeverity", model.TypeString),
-		ProbableCause:         model.NewReadOnly[string](p, "ProbableCause", model.TypeString),
-		SpecificProblem:       model.NewReadOnly[string](p, "SpecificProblem", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
+
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EventType model.ReadOnlyParam[string] `dm:"s"`
+
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
+
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
+
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
+
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
+
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity enumerates the values of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.PerceivedSeverity.
 type InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity string
 
-func (e InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Empty         InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = ""
-	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_X_            InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "*"
-	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Cleared       InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Cleared"
-	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Critical      InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Critical"
-	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Major         InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Major"
-	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Minor         InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Minor"
-	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Warning       InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Warning"
+	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Empty InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = ""
+
+	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_X_ InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "*"
+
+	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Cleared InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Cleared"
+
+	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Critical InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Critical"
+
+	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Major InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Major"
+
+	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Minor InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Minor"
+
+	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Warning InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Warning"
+
 	InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity_Indeterminate InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Indeterminate"
 )
 
 // InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism enumerates the values of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.ReportingMechanism.
 type InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism string
 
-func (e InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism_X0_Expedited InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism = "0 Expedited"
-	InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism_X1_Queued    InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism = "1 Queued"
-	InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism_X2_Logged    InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism = "2 Logged"
-	InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism_X3_Disabled  InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism = "3 Disabled"
+
+	InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism_X1_Queued InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism = "1 Queued"
+
+	InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism_X2_Logged InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism = "2 Logged"
+
+	InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism_X3_Disabled InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism = "3 Disabled"
 )
 
-var (
-	synInternetGatewayDeviceFaultMgmtSupportedAlarm_EventType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtSupportedAlarm_ProbableCause = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtSupportedAlarm_SpecificProblem = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtSupportedAlarm_PerceivedSeverity = &model.Syntax{
-		Enums: []model.Enum{{Value: ""}, {Value: "*"}, {Value: "Cleared"}, {Value: "Critical"}, {Value: "Major"}, {Value: "Minor"}, {Value: "Warning"}, {Value: "Indeterminate"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFaultMgmtSupportedAlarm_ReportingMechanism = &model.Syntax{
-		Enums: []model.Enum{{Value: "0 Expedited"}, {Value: "1 Queued"}, {Value: "2 Logged"}, {Value: "3 Disabled"}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceFaultMgmtSupportedAlarm holds the values of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10)
+// InternetGatewayDeviceFaultMgmtSupportedAlarm holds the values of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmtSupportedAlarm struct {
-	// EventType: string(:64), readOnly, since 1.10.
-	EventType string `cwmp:"EventType"`
-	// ProbableCause: string(:64), readOnly, since 1.10.
-	ProbableCause string `cwmp:"ProbableCause"`
-	// SpecificProblem: string(:128), readOnly, since 1.10.
-	SpecificProblem string `cwmp:"SpecificProblem"`
-	// PerceivedSeverity: string{,*,Cleared,Critical,Major,Minor,… 8 values}, readOnly, since 1.10.
-	PerceivedSeverity InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity `cwmp:"PerceivedSeverity"`
-	// ReportingMechanism: string{0 Expedited,1 Queued,2 Logged,3 Disabled}, readWrite, since 1.10.
-	ReportingMechanism InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism `cwmp:"ReportingMechanism"`
+	EventType string `json:"EventType,omitzero"`
+
+	ProbableCause string `json:"ProbableCause,omitzero"`
+
+	SpecificProblem string `json:"SpecificProblem,omitzero"`
+
+	PerceivedSeverity InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity `json:"PerceivedSeverity,omitzero"`
+
+	ReportingMechanism InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism `json:"ReportingMechanism,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFaultMgmtSupportedAlarm) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFaultMgmtSupportedAlarm) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtSupportedAlarm_EventType, o.EventType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtSupportedAlarm_ProbableCause, o.ProbableCause); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProbableCause",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtSupportedAlarm_SpecificProblem, o.SpecificProblem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificProblem",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtSupportedAlarm_PerceivedSeverity, string(o.PerceivedSeverity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerceivedSeverity",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFaultMgmtSupportedAlarm_ReportingMechanism, string(o.ReportingMechanism)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportingMechanism",
-		})
-	}
+func (o *InternetGatewayDeviceFaultMgmtSupportedAlarm) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "EventType", 433, o.EventType)
+	c.String(p, "ProbableCause", 435, o.ProbableCause)
+	c.String(p, "SpecificProblem", 437, o.SpecificProblem)
+	c.String(p, "PerceivedSeverity", 434, string(o.PerceivedSeverity))
+	c.String(p, "ReportingMechanism", 436, string(o.ReportingMechanism))
 }
 
 // InternetGatewayDeviceFaultMgmtSupportedAlarmPath is the typed path of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.
 type InternetGatewayDeviceFaultMgmtSupportedAlarmPath struct {
-	obj                model.ObjectPath
-	EventType          model.ReadOnlyParam[string]
-	ProbableCause      model.ReadOnlyParam[string]
-	SpecificProblem    model.ReadOnlyParam[string]
-	PerceivedSeverity  model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity]
-	ReportingMechanism model.ReadWriteParam[InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism]
-}
+	model.ObjectPath
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFaultMgmtSupportedAlarmPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFaultMgmtSupportedAlarmPath(prefix string) InternetGatewayDeviceFaultMgmtSupportedAlarmPath {
-	p := &prefix
-	return InternetGatewayDeviceFaultMgmtSupportedAlarmPath{
-		EventType:          model.NewReadOnly[string](p, "EventType", model.TypeString),
-		PerceivedSeverity:  model.NewReadOnly[InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity](p, "PerceivedSeverity", model.TypeString),
-		ProbableCause:      model.NewReadOnly[string](p, "ProbableCause", model.TypeString),
-		ReportingMechanism: model.NewReadWrite[InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism](p, "ReportingMechanism", model.TypeString),
-		SpecificProblem:    model.NewReadOnly[string](p, "SpecificProblem", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaFaultmgmt = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.FaultMgmt.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.SupportedAlarmNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceFaultMgmt_SupportedAlarmNumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.MaxCurrentAlarmEntries",
-	Syntax:  synInternetGatewayDeviceFaultMgmt_MaxCurrentAlarmEntries,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarmNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceFaultMgmt_CurrentAlarmNumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEventNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceFaultMgmt_HistoryEventNumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEventNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceFaultMgmt_ExpeditedEventNumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEventNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceFaultMgmt_QueuedEventNumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CurrentAlarmNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"AlarmIdentifier"},
-	}, {
-		Functional: true,
-		Params:     []string{"EventType", "ProbableCause", "SpecificProblem"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.AlarmIdentifier",
-	Syntax:  synInternetGatewayDeviceFaultMgmtCurrentAlarm_AlarmIdentifier,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.AlarmRaisedTime",
-	Syntax:  synInternetGatewayDeviceFaultMgmtCurrentAlarm_AlarmRaisedTime,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.AlarmChangedTime",
-	Syntax:  synInternetGatewayDeviceFaultMgmtCurrentAlarm_AlarmChangedTime,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.ManagedObjectInstance",
-	Syntax:  synInternetGatewayDeviceFaultMgmtCurrentAlarm_ManagedObjectInstance,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.EventType",
-	Syntax:  synInternetGatewayDeviceFaultMgmtCurrentAlarm_EventType,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.ProbableCause",
-	Syntax:  synInternetGatewayDeviceFaultMgmtCurrentAlarm_ProbableCause,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.SpecificProblem",
-	Syntax:  synInternetGatewayDeviceFaultMgmtCurrentAlarm_SpecificProblem,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.PerceivedSeverity",
-	Syntax:  synInternetGatewayDeviceFaultMgmtCurrentAlarm_PerceivedSeverity,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.AdditionalText",
-	Syntax:  synInternetGatewayDeviceFaultMgmtCurrentAlarm_AdditionalText,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.AdditionalInformation",
-	Syntax:  synInternetGatewayDeviceFaultMgmtCurrentAlarm_AdditionalInformation,
-	Version: "1.10",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ExpeditedEventNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"AlarmIdentifier"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.EventTime",
-	Syntax:  synInternetGatewayDeviceFaultMgmtExpeditedEvent_EventTime,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.AlarmIdentifier",
-	Syntax:  synInternetGatewayDeviceFaultMgmtExpeditedEvent_AlarmIdentifier,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.NotificationType",
-	Syntax:  synInternetGatewayDeviceFaultMgmtExpeditedEvent_NotificationType,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.ManagedObjectInstance",
-	Syntax:  synInternetGatewayDeviceFaultMgmtExpeditedEvent_ManagedObjectInstance,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.EventType",
-	Syntax:  synInternetGatewayDeviceFaultMgmtExpeditedEvent_EventType,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.ProbableCause",
-	Syntax:  synInternetGatewayDeviceFaultMgmtExpeditedEvent_ProbableCause,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.SpecificProblem",
-	Syntax:  synInternetGatewayDeviceFaultMgmtExpeditedEvent_SpecificProblem,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.PerceivedSeverity",
-	Syntax:  synInternetGatewayDeviceFaultMgmtExpeditedEvent_PerceivedSeverity,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.AdditionalText",
-	Syntax:  synInternetGatewayDeviceFaultMgmtExpeditedEvent_AdditionalText,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.AdditionalInformation",
-	Syntax:  synInternetGatewayDeviceFaultMgmtExpeditedEvent_AdditionalInformation,
-	Version: "1.10",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HistoryEventNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"EventTime", "AlarmIdentifier"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.EventTime",
-	Syntax:  synInternetGatewayDeviceFaultMgmtHistoryEvent_EventTime,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.AlarmIdentifier",
-	Syntax:  synInternetGatewayDeviceFaultMgmtHistoryEvent_AlarmIdentifier,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.NotificationType",
-	Syntax:  synInternetGatewayDeviceFaultMgmtHistoryEvent_NotificationType,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.ManagedObjectInstance",
-	Syntax:  synInternetGatewayDeviceFaultMgmtHistoryEvent_ManagedObjectInstance,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.EventType",
-	Syntax:  synInternetGatewayDeviceFaultMgmtHistoryEvent_EventType,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.ProbableCause",
-	Syntax:  synInternetGatewayDeviceFaultMgmtHistoryEvent_ProbableCause,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.SpecificProblem",
-	Syntax:  synInternetGatewayDeviceFaultMgmtHistoryEvent_SpecificProblem,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.PerceivedSeverity",
-	Syntax:  synInternetGatewayDeviceFaultMgmtHistoryEvent_PerceivedSeverity,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.AdditionalText",
-	Syntax:  synInternetGatewayDeviceFaultMgmtHistoryEvent_AdditionalText,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.AdditionalInformation",
-	Syntax:  synInternetGatewayDeviceFaultMgmtHistoryEvent_AdditionalInformation,
-	Version: "1.10",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "QueuedEventNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"AlarmIdentifier"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.EventTime",
-	Syntax:  synInternetGatewayDeviceFaultMgmtQueuedEvent_EventTime,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.AlarmIdentifier",
-	Syntax:  synInternetGatewayDeviceFaultMgmtQueuedEvent_AlarmIdentifier,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.NotificationType",
-	Syntax:  synInternetGatewayDeviceFaultMgmtQueuedEvent_NotificationType,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.ManagedObjectInstance",
-	Syntax:  synInternetGatewayDeviceFaultMgmtQueuedEvent_ManagedObjectInstance,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.EventType",
-	Syntax:  synInternetGatewayDeviceFaultMgmtQueuedEvent_EventType,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.ProbableCause",
-	Syntax:  synInternetGatewayDeviceFaultMgmtQueuedEvent_ProbableCause,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.SpecificProblem",
-	Syntax:  synInternetGatewayDeviceFaultMgmtQueuedEvent_SpecificProblem,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.PerceivedSeverity",
-	Syntax:  synInternetGatewayDeviceFaultMgmtQueuedEvent_PerceivedSeverity,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.AdditionalText",
-	Syntax:  synInternetGatewayDeviceFaultMgmtQueuedEvent_AdditionalText,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.AdditionalInformation",
-	Syntax:  synInternetGatewayDeviceFaultMgmtQueuedEvent_AdditionalInformation,
-	Version: "1.10",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SupportedAlarmNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"EventType", "ProbableCause", "SpecificProblem", "PerceivedSeverity"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.EventType",
-	Syntax:  synInternetGatewayDeviceFaultMgmtSupportedAlarm_EventType,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.ProbableCause",
-	Syntax:  synInternetGatewayDeviceFaultMgmtSupportedAlarm_ProbableCause,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.SpecificProblem",
-	Syntax:  synInternetGatewayDeviceFaultMgmtSupportedAlarm_SpecificProblem,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.PerceivedSeverity",
-	Syntax:  synInternetGatewayDeviceFaultMgmtSupportedAlarm_PerceivedSeverity,
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.ReportingMechanism",
-	Syntax:  synInternetGatewayDeviceFaultMgmtSupportedAlarm_ReportingMechanism,
-	Version: "1.10",
-}}
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-// InternetGatewayDeviceFaultMgmtImpl is what a device implements for InternetGatewayDevice.FaultMgmt; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFaultMgmtImpl to implement only some methods.
-type InternetGatewayDeviceFaultMgmtImpl interface {
-	SupportedAlarmNumberOfEntries(inst []uint32) (uint32, error)
-	MaxCurrentAlarmEntries(inst []uint32) (uint32, error)
-	CurrentAlarmNumberOfEntries(inst []uint32) (uint32, error)
-	HistoryEventNumberOfEntries(inst []uint32) (uint32, error)
-	ExpeditedEventNumberOfEntries(inst []uint32) (uint32, error)
-	QueuedEventNumberOfEntries(inst []uint32) (uint32, error)
-	CurrentAlarmInstances(inst []uint32) []uint32
-	ExpeditedEventInstances(inst []uint32) []uint32
-	HistoryEventInstances(inst []uint32) []uint32
-	QueuedEventInstances(inst []uint32) []uint32
-	SupportedAlarmInstances(inst []uint32) []uint32
-}
+	ReportingMechanism model.ReadWriteParam[InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceFaultMgmtImpl implements InternetGatewayDeviceFaultMgmtImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFaultMgmtImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) SupportedAlarmNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) MaxCurrentAlarmEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) CurrentAlarmNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) HistoryEventNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) ExpeditedEventNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) QueuedEventNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) CurrentAlarmInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) ExpeditedEventInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) HistoryEventInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) QueuedEventInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) SupportedAlarmInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceFaultMgmtCurrentAlarmImpl is what a device implements for InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl to implement only some methods.
-type InternetGatewayDeviceFaultMgmtCurrentAlarmImpl interface {
-	AlarmIdentifier(inst []uint32) (string, error)
-	AlarmRaisedTime(inst []uint32) (time.Time, error)
-	AlarmChangedTime(inst []uint32) (time.Time, error)
-	ManagedObjectInstance(inst []uint32) (string, error)
-	EventType(inst []uint32) (string, error)
-	ProbableCause(inst []uint32) (string, error)
-	SpecificProblem(inst []uint32) (string, error)
-	PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity, error)
-	AdditionalText(inst []uint32) (string, error)
-	AdditionalInformation(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl implements InternetGatewayDeviceFaultMgmtCurrentAlarmImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) AlarmIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) AlarmRaisedTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) AlarmChangedTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) ManagedObjectInstance(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) EventType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) ProbableCause(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) SpecificProblem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity, error) {
-	var zero InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) AdditionalText(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) AdditionalInformation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFaultMgmtExpeditedEventImpl is what a device implements for InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl to implement only some methods.
-type InternetGatewayDeviceFaultMgmtExpeditedEventImpl interface {
-	EventTime(inst []uint32) (time.Time, error)
-	AlarmIdentifier(inst []uint32) (string, error)
-	NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType, error)
-	ManagedObjectInstance(inst []uint32) (string, error)
-	EventType(inst []uint32) (string, error)
-	ProbableCause(inst []uint32) (string, error)
-	SpecificProblem(inst []uint32) (string, error)
-	PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity, error)
-	AdditionalText(inst []uint32) (string, error)
-	AdditionalInformation(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl implements InternetGatewayDeviceFaultMgmtExpeditedEventImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) EventTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType, error) {
-	var zero InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) EventType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) ProbableCause(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) SpecificProblem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity, error) {
-	var zero InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) AdditionalText(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) AdditionalInformation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFaultMgmtHistoryEventImpl is what a device implements for InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl to implement only some methods.
-type InternetGatewayDeviceFaultMgmtHistoryEventImpl interface {
-	EventTime(inst []uint32) (time.Time, error)
-	AlarmIdentifier(inst []uint32) (string, error)
-	NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtHistoryEventNotificationType, error)
-	ManagedObjectInstance(inst []uint32) (string, error)
-	EventType(inst []uint32) (string, error)
-	ProbableCause(inst []uint32) (string, error)
-	SpecificProblem(inst []uint32) (string, error)
-	PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity, error)
-	AdditionalText(inst []uint32) (string, error)
-	AdditionalInformation(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl implements InternetGatewayDeviceFaultMgmtHistoryEventImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) EventTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtHistoryEventNotificationType, error) {
-	var zero InternetGatewayDeviceFaultMgmtHistoryEventNotificationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) EventType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) ProbableCause(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) SpecificProblem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity, error) {
-	var zero InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) AdditionalText(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) AdditionalInformation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFaultMgmtQueuedEventImpl is what a device implements for InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl to implement only some methods.
-type InternetGatewayDeviceFaultMgmtQueuedEventImpl interface {
-	EventTime(inst []uint32) (time.Time, error)
-	AlarmIdentifier(inst []uint32) (string, error)
-	NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtQueuedEventNotificationType, error)
-	ManagedObjectInstance(inst []uint32) (string, error)
-	EventType(inst []uint32) (string, error)
-	ProbableCause(inst []uint32) (string, error)
-	SpecificProblem(inst []uint32) (string, error)
-	PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity, error)
-	AdditionalText(inst []uint32) (string, error)
-	AdditionalInformation(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl implements InternetGatewayDeviceFaultMgmtQueuedEventImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) EventTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtQueuedEventNotificationType, error) {
-	var zero InternetGatewayDeviceFaultMgmtQueuedEventNotificationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) EventType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) ProbableCause(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) SpecificProblem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity, error) {
-	var zero InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) AdditionalText(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) AdditionalInformation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceFaultMgmtSupportedAlarmImpl is what a device implements for InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl to implement only some methods.
-type InternetGatewayDeviceFaultMgmtSupportedAlarmImpl interface {
-	EventType(inst []uint32) (string, error)
-	ProbableCause(inst []uint32) (string, error)
-	SpecificProblem(inst []uint32) (string, error)
-	PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity, error)
-	ReportingMechanism(inst []uint32) (InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism, error)
-	SetReportingMechanism(inst []uint32, v InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism) error
-}
-
-// UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl implements InternetGatewayDeviceFaultMgmtSupportedAlarmImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) EventType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) ProbableCause(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) SpecificProblem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity, error) {
-	var zero InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) ReportingMechanism(inst []uint32) (InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism, error) {
-	var zero InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) SetReportingMechanism(inst []uint32, v InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism) error {
-	return model.ErrNotSupported
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }

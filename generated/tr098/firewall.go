@@ -11,133 +11,34 @@ import (
 // InternetGatewayDeviceFirewallConfig enumerates the values of InternetGatewayDevice.Firewall.Config.
 type InternetGatewayDeviceFirewallConfig string
 
-func (e InternetGatewayDeviceFirewallConfig) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceFirewallConfig_High InternetGatewayDeviceFirewallConfig = "High"
-	InternetGatewayDeviceFirewallConfig_Low  InternetGatewayDeviceFirewallConfig = "Low"
-	InternetGatewayDeviceFirewallConfig_Off  InternetGatewayDeviceFirewallConfig = "Off"
+
+	InternetGatewayDeviceFirewallConfig_Low InternetGatewayDeviceFirewallConfig = "Low"
+
+	InternetGatewayDeviceFirewallConfig_Off InternetGatewayDeviceFirewallConfig = "Off"
 )
 
-var (
-	synInternetGatewayDeviceFirewall_Config = &model.Syntax{
-		Enums: []model.Enum{{Value: "High"}, {Value: "Low"}, {Value: "Off"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFirewall_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceFirewall_LastChange = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// InternetGatewayDeviceFirewall holds the values of InternetGatewayDevice.Firewall. (object, readOnly, since 1.5)
+// InternetGatewayDeviceFirewall holds the values of InternetGatewayDevice.Firewall. (object, readOnly, since 1.5).
 type InternetGatewayDeviceFirewall struct {
-	// Config: string{High,Low,Off}, readWrite, since 1.5.
-	Config InternetGatewayDeviceFirewallConfig `cwmp:"Config"`
-	// Version: string(:16), readOnly, since 1.5.
-	Version string `cwmp:"Version"`
-	// LastChange: dateTime, readOnly, since 1.5.
-	LastChange time.Time `cwmp:"LastChange"`
+	Config InternetGatewayDeviceFirewallConfig `json:"Config,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	LastChange time.Time `json:"LastChange,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceFirewall) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceFirewall) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceFirewall_Config, string(o.Config)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Config",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceFirewall_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
+func (o *InternetGatewayDeviceFirewall) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Config", 440, string(o.Config))
+	c.String(p, "Version", 442, o.Version)
 }
 
 // InternetGatewayDeviceFirewallPath is the typed path of InternetGatewayDevice.Firewall.
 type InternetGatewayDeviceFirewallPath struct {
-	obj        model.ObjectPath
-	Config     model.ReadWriteParam[InternetGatewayDeviceFirewallConfig]
-	Version    model.ReadOnlyParam[string]
-	LastChange model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	Config model.ReadWriteParam[InternetGatewayDeviceFirewallConfig] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceFirewallPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceFirewallPath(prefix string) InternetGatewayDeviceFirewallPath {
-	p := &prefix
-	return InternetGatewayDeviceFirewallPath{
-		Config:     model.NewReadWrite[InternetGatewayDeviceFirewallConfig](p, "Config", model.TypeString),
-		LastChange: model.NewReadOnly[time.Time](p, "LastChange", model.TypeDateTime),
-		Version:    model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
-}
+	LastChange model.ReadOnlyParam[time.Time] `dm:"t"`
 
-var schemaFirewall = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.Firewall.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Firewall.Config",
-	Syntax:  synInternetGatewayDeviceFirewall_Config,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Firewall.Version",
-	Syntax:  synInternetGatewayDeviceFirewall_Version,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Firewall.LastChange",
-	Syntax:  synInternetGatewayDeviceFirewall_LastChange,
-	Version: "1.5",
-}}
-
-// InternetGatewayDeviceFirewallImpl is what a device implements for InternetGatewayDevice.Firewall; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceFirewallImpl to implement only some methods.
-type InternetGatewayDeviceFirewallImpl interface {
-	Config(inst []uint32) (InternetGatewayDeviceFirewallConfig, error)
-	SetConfig(inst []uint32, v InternetGatewayDeviceFirewallConfig) error
-	Version(inst []uint32) (string, error)
-	LastChange(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedInternetGatewayDeviceFirewallImpl implements InternetGatewayDeviceFirewallImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceFirewallImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceFirewallImpl) Config(inst []uint32) (InternetGatewayDeviceFirewallConfig, error) {
-	var zero InternetGatewayDeviceFirewallConfig
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFirewallImpl) SetConfig(inst []uint32, v InternetGatewayDeviceFirewallConfig) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFirewallImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceFirewallImpl) LastChange(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -8,372 +8,81 @@ import "github.com/dmforge/dmforge/model"
 // InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState enumerates the values of InternetGatewayDevice.IPPingDiagnostics.DiagnosticsState.
 type InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState string
 
-func (e InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_None                        InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "None"
-	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_Requested                   InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "Requested"
-	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_Complete                    InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "Complete"
+	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_None InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "None"
+
+	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_Requested InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "Requested"
+
+	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_Complete InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "Complete"
+
 	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_Error_CannotResolveHostName InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "Error_CannotResolveHostName"
-	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_Error_Internal              InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "Error_Internal"
-	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_Error_Other                 InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "Error_Other"
+
+	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_Error_Internal InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "Error_Internal"
+
+	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_Error_Other InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-var (
-	synInternetGatewayDeviceIPPingDiagnostics_DiagnosticsState = &model.Syntax{
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_CannotResolveHostName",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceIPPingDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceIPPingDiagnostics_Host = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceIPPingDiagnostics_NumberOfRepetitions = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceIPPingDiagnostics_Timeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceIPPingDiagnostics_DataBlockSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceIPPingDiagnostics_DSCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceIPPingDiagnostics_SuccessCount        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceIPPingDiagnostics_FailureCount        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceIPPingDiagnostics_AverageResponseTime = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceIPPingDiagnostics_MaximumResponseTime = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceIPPingDiagnostics_MinimumResponseTime = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceIPPingDiagnostics holds the values of InternetGatewayDevice.IPPingDiagnostics. (object, readOnly, since 1.0)
+// InternetGatewayDeviceIPPingDiagnostics holds the values of InternetGatewayDevice.IPPingDiagnostics. (object, readOnly, since 1.0).
 type InternetGatewayDeviceIPPingDiagnostics struct {
-	// DiagnosticsState: string{None,Requested,Complete,Error_CannotResolveHostName,Error_Internal,Error_Other}, readWrite, since 1.0.
-	DiagnosticsState InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 1.0.
-	Interface string `cwmp:"Interface"`
-	// Host: string(:256), readWrite, since 1.0.
-	Host string `cwmp:"Host"`
-	// NumberOfRepetitions: unsignedInt[1:], readWrite, since 1.0.
-	NumberOfRepetitions uint32 `cwmp:"NumberOfRepetitions"`
-	// Timeout: unsignedInt[1:], readWrite, since 1.0.
-	Timeout uint32 `cwmp:"Timeout"`
-	// DataBlockSize: unsignedInt[1:65535], readWrite, since 1.0.
-	DataBlockSize uint32 `cwmp:"DataBlockSize"`
-	// DSCP: unsignedInt[0:63], readWrite, since 1.0.
-	DSCP uint32 `cwmp:"DSCP"`
-	// SuccessCount: unsignedInt, readOnly, since 1.0.
-	SuccessCount uint32 `cwmp:"SuccessCount"`
-	// FailureCount: unsignedInt, readOnly, since 1.0.
-	FailureCount uint32 `cwmp:"FailureCount"`
-	// AverageResponseTime: unsignedInt, readOnly, since 1.0.
-	AverageResponseTime uint32 `cwmp:"AverageResponseTime"`
-	// MaximumResponseTime: unsignedInt, readOnly, since 1.0.
-	MaximumResponseTime uint32 `cwmp:"MaximumResponseTime"`
-	// MinimumResponseTime: unsignedInt, readOnly, since 1.1.
-	MinimumResponseTime uint32 `cwmp:"MinimumResponseTime"`
+	DiagnosticsState InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Host string `json:"Host,omitzero"`
+
+	NumberOfRepetitions uint32 `json:"NumberOfRepetitions,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
+
+	DataBlockSize uint32 `json:"DataBlockSize,omitzero"`
+
+	DSCP uint32 `json:"DSCP,omitzero"`
+
+	SuccessCount uint32 `json:"SuccessCount,omitzero"`
+
+	FailureCount uint32 `json:"FailureCount,omitzero"`
+
+	AverageResponseTime uint32 `json:"AverageResponseTime,omitzero"`
+
+	MaximumResponseTime uint32 `json:"MaximumResponseTime,omitzero"`
+
+	MinimumResponseTime uint32 `json:"MinimumResponseTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceIPPingDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceIPPingDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceIPPingDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceIPPingDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceIPPingDiagnostics_Host, o.Host); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceIPPingDiagnostics_NumberOfRepetitions, uint64(o.NumberOfRepetitions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfRepetitions",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceIPPingDiagnostics_Timeout, uint64(o.Timeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Timeout",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceIPPingDiagnostics_DataBlockSize, uint64(o.DataBlockSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataBlockSize",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceIPPingDiagnostics_DSCP, uint64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
+func (o *InternetGatewayDeviceIPPingDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 447, string(o.DiagnosticsState))
+	c.String(p, "Interface", 450, o.Interface)
+	c.String(p, "Host", 449, o.Host)
+	c.Uint(p, "NumberOfRepetitions", 453, uint64(o.NumberOfRepetitions))
+	c.Uint(p, "Timeout", 455, uint64(o.Timeout))
+	c.Uint(p, "DataBlockSize", 446, uint64(o.DataBlockSize))
+	c.Uint(p, "DSCP", 445, uint64(o.DSCP))
 }
 
 // InternetGatewayDeviceIPPingDiagnosticsPath is the typed path of InternetGatewayDevice.IPPingDiagnostics.
 type InternetGatewayDeviceIPPingDiagnosticsPath struct {
-	obj                 model.ObjectPath
-	DiagnosticsState    model.ReadWriteParam[InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState]
-	Interface           model.ReadWriteParam[string]
-	Host                model.ReadWriteParam[string]
-	NumberOfRepetitions model.ReadWriteParam[uint32]
-	Timeout             model.ReadWriteParam[uint32]
-	DataBlockSize       model.ReadWriteParam[uint32]
-	DSCP                model.ReadWriteParam[uint32]
-	SuccessCount        model.ReadOnlyParam[uint32]
-	FailureCount        model.ReadOnlyParam[uint32]
-	AverageResponseTime model.ReadOnlyParam[uint32]
-	MaximumResponseTime model.ReadOnlyParam[uint32]
-	MinimumResponseTime model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceIPPingDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceIPPingDiagnosticsPath(prefix string) InternetGatewayDeviceIPPingDiagnosticsPath {
-	p := &prefix
-	return InternetGatewayDeviceIPPingDiagnosticsPath{
-		AverageResponseTime: model.NewReadOnly[uint32](p, "AverageResponseTime", model.TypeUnsignedInt),
-		DSCP:                model.NewReadWrite[uint32](p, "DSCP", model.TypeUnsignedInt),
-		DataBlockSize:       model.NewReadWrite[uint32](p, "DataBlockSize", model.TypeUnsignedInt),
-		DiagnosticsState:    model.NewReadWrite[InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		FailureCount:        model.NewReadOnly[uint32](p, "FailureCount", model.TypeUnsignedInt),
-		Host:                model.NewReadWrite[string](p, "Host", model.TypeString),
-		Interface:           model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaximumResponseTime: model.NewReadOnly[uint32](p, "MaximumResponseTime", model.TypeUnsignedInt),
-		MinimumResponseTime: model.NewReadOnly[uint32](p, "MinimumResponseTime", model.TypeUnsignedInt),
-		NumberOfRepetitions: model.NewReadWrite[uint32](p, "NumberOfRepetitions", model.TypeUnsignedInt),
-		SuccessCount:        model.NewReadOnly[uint32](p, "SuccessCount", model.TypeUnsignedInt),
-		Timeout:             model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaIppingdiagnostics = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.IPPingDiagnostics.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.IPPingDiagnostics.DiagnosticsState",
-	Syntax:       synInternetGatewayDeviceIPPingDiagnostics_DiagnosticsState,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.IPPingDiagnostics.Interface",
-	Syntax:  synInternetGatewayDeviceIPPingDiagnostics_Interface,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.IPPingDiagnostics.Host",
-	Syntax:  synInternetGatewayDeviceIPPingDiagnostics_Host,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.IPPingDiagnostics.NumberOfRepetitions",
-	Syntax:  synInternetGatewayDeviceIPPingDiagnostics_NumberOfRepetitions,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.IPPingDiagnostics.Timeout",
-	Syntax:  synInternetGatewayDeviceIPPingDiagnostics_Timeout,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.IPPingDiagnostics.DataBlockSize",
-	Syntax:  synInternetGatewayDeviceIPPingDiagnostics_DataBlockSize,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.IPPingDiagnostics.DSCP",
-	Syntax:  synInternetGatewayDeviceIPPingDiagnostics_DSCP,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.IPPingDiagnostics.SuccessCount",
-	Syntax:       synInternetGatewayDeviceIPPingDiagnostics_SuccessCount,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.IPPingDiagnostics.FailureCount",
-	Syntax:       synInternetGatewayDeviceIPPingDiagnostics_FailureCount,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.IPPingDiagnostics.AverageResponseTime",
-	Syntax:       synInternetGatewayDeviceIPPingDiagnostics_AverageResponseTime,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.IPPingDiagnostics.MaximumResponseTime",
-	Syntax:       synInternetGatewayDeviceIPPingDiagnostics_MaximumResponseTime,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.IPPingDiagnostics.MinimumResponseTime",
-	Syntax:       synInternetGatewayDeviceIPPingDiagnostics_MinimumResponseTime,
-	Version:      "1.1",
-}}
+	DataBlockSize model.ReadWriteParam[uint32] `dm:"u"`
 
-// InternetGatewayDeviceIPPingDiagnosticsImpl is what a device implements for InternetGatewayDevice.IPPingDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl to implement only some methods.
-type InternetGatewayDeviceIPPingDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Host(inst []uint32) (string, error)
-	SetHost(inst []uint32, v string) error
-	NumberOfRepetitions(inst []uint32) (uint32, error)
-	SetNumberOfRepetitions(inst []uint32, v uint32) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-	DataBlockSize(inst []uint32) (uint32, error)
-	SetDataBlockSize(inst []uint32, v uint32) error
-	DSCP(inst []uint32) (uint32, error)
-	SetDSCP(inst []uint32, v uint32) error
-	SuccessCount(inst []uint32) (uint32, error)
-	FailureCount(inst []uint32) (uint32, error)
-	AverageResponseTime(inst []uint32) (uint32, error)
-	MaximumResponseTime(inst []uint32) (uint32, error)
-	MinimumResponseTime(inst []uint32) (uint32, error)
-}
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl implements InternetGatewayDeviceIPPingDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl struct{}
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState, error) {
-	var zero InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) Host(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) DataBlockSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetDataBlockSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SuccessCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) FailureCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) AverageResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	Host model.ReadWriteParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
+
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }

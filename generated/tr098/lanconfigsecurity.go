@@ -5,85 +5,17 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceLANConfigSecurity_ConfigPassword = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(64)}},
-		Type:   model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANConfigSecurity holds the values of InternetGatewayDevice.LANConfigSecurity. (object, readOnly, since 1.0)
+// InternetGatewayDeviceLANConfigSecurity holds the values of InternetGatewayDevice.LANConfigSecurity. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLANConfigSecurity struct {
-	// ConfigPassword: string(:64), readWrite, since 1.0.
-	ConfigPassword string `cwmp:"ConfigPassword"`
+	ConfigPassword string `json:"ConfigPassword,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANConfigSecurity) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANConfigSecurity) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANConfigSecurity_ConfigPassword, o.ConfigPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConfigPassword",
-		})
-	}
+func (o *InternetGatewayDeviceLANConfigSecurity) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ConfigPassword", 457, o.ConfigPassword)
 }
 
 // InternetGatewayDeviceLANConfigSecurityPath is the typed path of InternetGatewayDevice.LANConfigSecurity.
 type InternetGatewayDeviceLANConfigSecurityPath struct {
-	obj            model.ObjectPath
-	ConfigPassword model.ReadWriteParam[string]
-}
-
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANConfigSecurityPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANConfigSecurityPath(prefix string) InternetGatewayDeviceLANConfigSecurityPath {
-	p := &prefix
-	return InternetGatewayDeviceLANConfigSecurityPath{
-		ConfigPassword: model.NewReadWrite[string](p, "ConfigPassword", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var schemaLanconfigsecurity = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANConfigSecurity.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANConfigSecurity.ConfigPassword",
-	Syntax:  synInternetGatewayDeviceLANConfigSecurity_ConfigPassword,
-	Version: "1.0",
-}}
-
-// InternetGatewayDeviceLANConfigSecurityImpl is what a device implements for InternetGatewayDevice.LANConfigSecurity; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANConfigSecurityImpl to implement only some methods.
-type InternetGatewayDeviceLANConfigSecurityImpl interface {
-	ConfigPassword(inst []uint32) (string, error)
-	SetConfigPassword(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANConfigSecurityImpl implements InternetGatewayDeviceLANConfigSecurityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANConfigSecurityImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANConfigSecurityImpl) ConfigPassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANConfigSecurityImpl) SetConfigPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	model.ObjectPath
+	ConfigPassword model.ReadWriteParam[string] `dm:"s"`
 }

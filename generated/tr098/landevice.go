@@ -3,61 +3,26 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceLANDevice_LANEthernetInterfaceNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDevice_LANUSBInterfaceNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDevice_LANWLANConfigurationNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDevice_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDevice holds the values of InternetGatewayDevice.LANDevice.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0)
+// InternetGatewayDeviceLANDevice holds the values of InternetGatewayDevice.LANDevice.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceLANDevice struct {
-	// LANEthernetInterfaceNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	LANEthernetInterfaceNumberOfEntries uint32 `cwmp:"LANEthernetInterfaceNumberOfEntries"`
-	// LANUSBInterfaceNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	LANUSBInterfaceNumberOfEntries uint32 `cwmp:"LANUSBInterfaceNumberOfEntries"`
-	// LANWLANConfigurationNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	LANWLANConfigurationNumberOfEntries uint32 `cwmp:"LANWLANConfigurationNumberOfEntries"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string                               `cwmp:"Alias"`
-	Hosts *InternetGatewayDeviceLANDeviceHosts `cwmp:"Hosts."`
-	// InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}. instances by instance number
-	LANEthernetInterfaceConfig map[uint32]*InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig `cwmp:"LANEthernetInterfaceConfig.{i}."`
-	LANHostConfigManagement    *InternetGatewayDeviceLANDeviceLANHostConfigManagement               `cwmp:"LANHostConfigManagement."`
-	// InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}. instances by instance number
-	LANUSBInterfaceConfig map[uint32]*InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig `cwmp:"LANUSBInterfaceConfig.{i}."`
-	// InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}. instances by instance number
-	WLANConfiguration map[uint32]*InternetGatewayDeviceLANDeviceWLANConfiguration `cwmp:"WLANConfiguration.{i}."`
+	LANEthernetInterfaceNumberOfEntries uint32 `json:"LANEthernetInterfaceNumberOfEntries,omitzero"`
+
+	LANUSBInterfaceNumberOfEntries uint32 `json:"LANUSBInterfaceNumberOfEntries,omitzero"`
+
+	LANWLANConfigurationNumberOfEntries uint32 `json:"LANWLANConfigurationNumberOfEntries,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Hosts                      *InternetGatewayDeviceLANDeviceHosts                                 `json:"Hosts,omitzero"`
+	LANEthernetInterfaceConfig map[uint32]*InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig `json:"LANEthernetInterfaceConfig,omitzero"`
+	LANHostConfigManagement    *InternetGatewayDeviceLANDeviceLANHostConfigManagement               `json:"LANHostConfigManagement,omitzero"`
+	LANUSBInterfaceConfig      map[uint32]*InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig      `json:"LANUSBInterfaceConfig,omitzero"`
+	WLANConfiguration          map[uint32]*InternetGatewayDeviceLANDeviceWLANConfiguration          `json:"WLANConfiguration,omitzero"`
 }
 
-// AddLANEthernetInterfaceConfig creates instance i of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}. (replacing any) and returns it
+// AddLANEthernetInterfaceConfig creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDevice) AddLANEthernetInterfaceConfig(i uint32) *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig {
 	if o.LANEthernetInterfaceConfig == nil {
 		o.LANEthernetInterfaceConfig = map[uint32]*InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig{}
@@ -67,18 +32,7 @@ func (o *InternetGatewayDeviceLANDevice) AddLANEthernetInterfaceConfig(i uint32)
 	return x
 }
 
-// GetLANEthernetInterfaceConfig returns instance i of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.
-func (o *InternetGatewayDeviceLANDevice) GetLANEthernetInterfaceConfig(i uint32) (*InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig, bool) {
-	x, ok := o.LANEthernetInterfaceConfig[i]
-	return x, ok
-}
-
-// DeleteLANEthernetInterfaceConfig removes instance i of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.
-func (o *InternetGatewayDeviceLANDevice) DeleteLANEthernetInterfaceConfig(i uint32) {
-	delete(o.LANEthernetInterfaceConfig, i)
-}
-
-// AddLANUSBInterfaceConfig creates instance i of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}. (replacing any) and returns it
+// AddLANUSBInterfaceConfig creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDevice) AddLANUSBInterfaceConfig(i uint32) *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig {
 	if o.LANUSBInterfaceConfig == nil {
 		o.LANUSBInterfaceConfig = map[uint32]*InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig{}
@@ -88,18 +42,7 @@ func (o *InternetGatewayDeviceLANDevice) AddLANUSBInterfaceConfig(i uint32) *Int
 	return x
 }
 
-// GetLANUSBInterfaceConfig returns instance i of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.
-func (o *InternetGatewayDeviceLANDevice) GetLANUSBInterfaceConfig(i uint32) (*InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig, bool) {
-	x, ok := o.LANUSBInterfaceConfig[i]
-	return x, ok
-}
-
-// DeleteLANUSBInterfaceConfig removes instance i of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.
-func (o *InternetGatewayDeviceLANDevice) DeleteLANUSBInterfaceConfig(i uint32) {
-	delete(o.LANUSBInterfaceConfig, i)
-}
-
-// AddWLANConfiguration creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}. (replacing any) and returns it
+// AddWLANConfiguration creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDevice) AddWLANConfiguration(i uint32) *InternetGatewayDeviceLANDeviceWLANConfiguration {
 	if o.WLANConfiguration == nil {
 		o.WLANConfiguration = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfiguration{}
@@ -108,122 +51,81 @@ func (o *InternetGatewayDeviceLANDevice) AddWLANConfiguration(i uint32) *Interne
 	o.WLANConfiguration[i] = x
 	return x
 }
-
-// GetWLANConfiguration returns instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.
-func (o *InternetGatewayDeviceLANDevice) GetWLANConfiguration(i uint32) (*InternetGatewayDeviceLANDeviceWLANConfiguration, bool) {
-	x, ok := o.WLANConfiguration[i]
-	return x, ok
-}
-
-// DeleteWLANConfiguration removes instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.
-func (o *InternetGatewayDeviceLANDevice) DeleteWLANConfiguration(i uint32) {
-	delete(o.WLANConfiguration, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDevice_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 459, o.Alias)
 	if o.Hosts != nil {
-		o.Hosts.ValidateAt(prefix+"Hosts.", v)
+		o.Hosts.ValidateAt(c, p+"Hosts.")
 	}
 	for _, i := range model.SortedKeys(o.LANEthernetInterfaceConfig) {
-		o.LANEthernetInterfaceConfig[i].ValidateAt(prefix+"LANEthernetInterfaceConfig."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.LANEthernetInterfaceConfig[i].ValidateAt(c, model.InstanceOf(p, "LANEthernetInterfaceConfig.", i))
 	}
 	if o.LANHostConfigManagement != nil {
-		o.LANHostConfigManagement.ValidateAt(prefix+"LANHostConfigManagement.", v)
+		o.LANHostConfigManagement.ValidateAt(c, p+"LANHostConfigManagement.")
 	}
 	for _, i := range model.SortedKeys(o.LANUSBInterfaceConfig) {
-		o.LANUSBInterfaceConfig[i].ValidateAt(prefix+"LANUSBInterfaceConfig."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.LANUSBInterfaceConfig[i].ValidateAt(c, model.InstanceOf(p, "LANUSBInterfaceConfig.", i))
 	}
 	for _, i := range model.SortedKeys(o.WLANConfiguration) {
-		o.WLANConfiguration[i].ValidateAt(prefix+"WLANConfiguration."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.WLANConfiguration[i].ValidateAt(c, model.InstanceOf(p, "WLANConfiguration.", i))
 	}
 }
 
 // InternetGatewayDeviceLANDevicePath is the typed path of InternetGatewayDevice.LANDevice.{i}.
 type InternetGatewayDeviceLANDevicePath struct {
-	obj                                 model.ObjectPath
-	LANEthernetInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	LANUSBInterfaceNumberOfEntries      model.ReadOnlyParam[uint32]
-	LANWLANConfigurationNumberOfEntries model.ReadOnlyParam[uint32]
-	Alias                               model.ReadWriteParam[string]
-	Hosts                               InternetGatewayDeviceLANDeviceHostsPath
-	LANHostConfigManagement             InternetGatewayDeviceLANDeviceLANHostConfigManagementPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	LANEthernetInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LANUSBInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LANWLANConfigurationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Hosts                   InternetGatewayDeviceLANDeviceHostsPath                   `dm:"Hosts."`
+	LANHostConfigManagement InternetGatewayDeviceLANDeviceLANHostConfigManagementPath `dm:"LANHostConfigManagement."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDevicePath(prefix string) InternetGatewayDeviceLANDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceLANDevicePath{
-		Alias:                               model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Hosts:                               newInternetGatewayDeviceLANDeviceHostsPath(prefix + "Hosts."),
-		LANEthernetInterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "LANEthernetInterfaceNumberOfEntries", model.TypeUnsignedInt),
-		LANHostConfigManagement:             newInternetGatewayDeviceLANDeviceLANHostConfigManagementPath(prefix + "LANHostConfigManagement."),
-		LANUSBInterfaceNumberOfEntries:      model.NewReadOnly[uint32](p, "LANUSBInterfaceNumberOfEntries", model.TypeUnsignedInt),
-		LANWLANConfigurationNumberOfEntries: model.NewReadOnly[uint32](p, "LANWLANConfigurationNumberOfEntries", model.TypeUnsignedInt),
-		obj:                                 model.NewObjectPath(p),
-	}
+// LANEthernetInterfaceConfig returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDevicePath) LANEthernetInterfaceConfig(i uint32) (p InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LANEthernetInterfaceConfig.", i))
+	return
 }
 
-// LANEthernetInterfaceConfig returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.
-func (x InternetGatewayDeviceLANDevicePath) LANEthernetInterfaceConfig(i uint32) InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath {
-	return newInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath(x.Path() + "LANEthernetInterfaceConfig." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LANEthernetInterfaceConfigTable returns the table InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}. itself (for AddObject when writable)
+// LANEthernetInterfaceConfigTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDevicePath) LANEthernetInterfaceConfigTable() model.Table {
-	return model.NewTable(x.Path() + "LANEthernetInterfaceConfig.")
+	return model.NewTable(x.ObjectPath, "LANEthernetInterfaceConfig.")
 }
 
-// LANUSBInterfaceConfig returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.
-func (x InternetGatewayDeviceLANDevicePath) LANUSBInterfaceConfig(i uint32) InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath {
-	return newInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath(x.Path() + "LANUSBInterfaceConfig." + strconv.FormatUint(uint64(i), 10) + ".")
+// LANUSBInterfaceConfig returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDevicePath) LANUSBInterfaceConfig(i uint32) (p InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LANUSBInterfaceConfig.", i))
+	return
 }
 
-// LANUSBInterfaceConfigTable returns the table InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}. itself (for AddObject when writable)
+// LANUSBInterfaceConfigTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDevicePath) LANUSBInterfaceConfigTable() model.Table {
-	return model.NewTable(x.Path() + "LANUSBInterfaceConfig.")
+	return model.NewTable(x.ObjectPath, "LANUSBInterfaceConfig.")
 }
 
-// WLANConfiguration returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.
-func (x InternetGatewayDeviceLANDevicePath) WLANConfiguration(i uint32) InternetGatewayDeviceLANDeviceWLANConfigurationPath {
-	return newInternetGatewayDeviceLANDeviceWLANConfigurationPath(x.Path() + "WLANConfiguration." + strconv.FormatUint(uint64(i), 10) + ".")
+// WLANConfiguration returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDevicePath) WLANConfiguration(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WLANConfiguration.", i))
+	return
 }
 
-// WLANConfigurationTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}. itself (for AddObject when writable)
+// WLANConfigurationTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDevicePath) WLANConfigurationTable() model.Table {
-	return model.NewTable(x.Path() + "WLANConfiguration.")
+	return model.NewTable(x.ObjectPath, "WLANConfiguration.")
 }
 
-var (
-	synInternetGatewayDeviceLANDeviceHosts_HostNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceLANDeviceHosts holds the values of InternetGatewayDevice.LANDevice.{i}.Hosts. (object, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceHosts holds the values of InternetGatewayDevice.LANDevice.{i}.Hosts. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceHosts struct {
-	// HostNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	HostNumberOfEntries uint32 `cwmp:"HostNumberOfEntries"`
-	// InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}. instances by instance number
-	Host map[uint32]*InternetGatewayDeviceLANDeviceHostsHost `cwmp:"Host.{i}."`
+	HostNumberOfEntries uint32 `json:"HostNumberOfEntries,omitzero"`
+
+	Host map[uint32]*InternetGatewayDeviceLANDeviceHostsHost `json:"Host,omitzero"`
 }
 
-// AddHost creates instance i of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}. (replacing any) and returns it
+// AddHost creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceHosts) AddHost(i uint32) *InternetGatewayDeviceLANDeviceHostsHost {
 	if o.Host == nil {
 		o.Host = map[uint32]*InternetGatewayDeviceLANDeviceHostsHost{}
@@ -232,776 +134,343 @@ func (o *InternetGatewayDeviceLANDeviceHosts) AddHost(i uint32) *InternetGateway
 	o.Host[i] = x
 	return x
 }
-
-// GetHost returns instance i of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.
-func (o *InternetGatewayDeviceLANDeviceHosts) GetHost(i uint32) (*InternetGatewayDeviceLANDeviceHostsHost, bool) {
-	x, ok := o.Host[i]
-	return x, ok
-}
-
-// DeleteHost removes instance i of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.
-func (o *InternetGatewayDeviceLANDeviceHosts) DeleteHost(i uint32) {
-	delete(o.Host, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceHosts) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceHosts) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceLANDeviceHosts) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Host) {
-		o.Host[i].ValidateAt(prefix+"Host."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Host[i].ValidateAt(c, model.InstanceOf(p, "Host.", i))
 	}
 }
 
 // InternetGatewayDeviceLANDeviceHostsPath is the typed path of InternetGatewayDevice.LANDevice.{i}.Hosts.
 type InternetGatewayDeviceLANDeviceHostsPath struct {
-	obj                 model.ObjectPath
-	HostNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	HostNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceHostsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceHostsPath(prefix string) InternetGatewayDeviceLANDeviceHostsPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceHostsPath{
-		HostNumberOfEntries: model.NewReadOnly[uint32](p, "HostNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Host returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceHostsPath) Host(i uint32) (p InternetGatewayDeviceLANDeviceHostsHostPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Host.", i))
+	return
 }
 
-// Host returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.
-func (x InternetGatewayDeviceLANDeviceHostsPath) Host(i uint32) InternetGatewayDeviceLANDeviceHostsHostPath {
-	return newInternetGatewayDeviceLANDeviceHostsHostPath(x.Path() + "Host." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// HostTable returns the table InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}. itself (for AddObject when writable)
+// HostTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceHostsPath) HostTable() model.Table {
-	return model.NewTable(x.Path() + "Host.")
+	return model.NewTable(x.ObjectPath, "Host.")
 }
 
 // InternetGatewayDeviceLANDeviceHostsHostAddressSource enumerates the values of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.AddressSource.
 type InternetGatewayDeviceLANDeviceHostsHostAddressSource string
 
-func (e InternetGatewayDeviceLANDeviceHostsHostAddressSource) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceHostsHostAddressSource_DHCP   InternetGatewayDeviceLANDeviceHostsHostAddressSource = "DHCP"
+	InternetGatewayDeviceLANDeviceHostsHostAddressSource_DHCP InternetGatewayDeviceLANDeviceHostsHostAddressSource = "DHCP"
+
 	InternetGatewayDeviceLANDeviceHostsHostAddressSource_Static InternetGatewayDeviceLANDeviceHostsHostAddressSource = "Static"
+
 	InternetGatewayDeviceLANDeviceHostsHostAddressSource_AutoIP InternetGatewayDeviceLANDeviceHostsHostAddressSource = "AutoIP"
 )
 
 // InternetGatewayDeviceLANDeviceHostsHostInterfaceType enumerates the values of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.InterfaceType.
 type InternetGatewayDeviceLANDeviceHostsHostInterfaceType string
 
-func (e InternetGatewayDeviceLANDeviceHostsHostInterfaceType) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_Ethernet InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "Ethernet"
-	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_USB      InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "USB"
-	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_X80211   InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "802.11"
-	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_HomePNA  InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "HomePNA"
+
+	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_USB InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "USB"
+
+	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_X80211 InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "802.11"
+
+	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_HomePNA InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "HomePNA"
+
 	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_HomePlug InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "HomePlug"
-	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_MoCA     InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "MoCA"
-	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_Other    InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "Other"
+
+	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_MoCA InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "MoCA"
+
+	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_Other InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "Other"
 )
 
-var (
-	synInternetGatewayDeviceLANDeviceHostsHost_IPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceHostsHost_AddressSource = &model.Syntax{
-		Enums: []model.Enum{{Value: "DHCP"}, {Value: "Static"}, {Value: "AutoIP"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceHostsHost_LeaseTimeRemaining = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceLANDeviceHostsHost_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceHostsHost_HostName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceHostsHost_InterfaceType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Ethernet"}, {Value: "USB"}, {Value: "802.11"}, {Value: "HomePNA"}, {Value: "HomePlug"}, {Value: "MoCA"}, {Value: "Other"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceHostsHost_Active          = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceHostsHost_Layer2Interface = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceHostsHost_VendorClassID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceHostsHost_ClientID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceHostsHost_UserClassID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceHostsHost holds the values of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceHostsHost holds the values of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceHostsHost struct {
-	// IPAddress: IPAddress=string(:45), readOnly, since 1.0.
-	IPAddress string `cwmp:"IPAddress"`
-	// AddressSource: string{DHCP,Static,AutoIP}, readOnly, since 1.0.
-	AddressSource InternetGatewayDeviceLANDeviceHostsHostAddressSource `cwmp:"AddressSource"`
-	// LeaseTimeRemaining: int[-1:], readOnly, since 1.0.
-	LeaseTimeRemaining int32 `cwmp:"LeaseTimeRemaining"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 1.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// HostName: string(:64), readOnly, since 1.0.
-	HostName string `cwmp:"HostName"`
-	// InterfaceType: string{Ethernet,USB,802.11,HomePNA,HomePlug,MoCA,… 7 values}, readOnly, since 1.0.
-	InterfaceType InternetGatewayDeviceLANDeviceHostsHostInterfaceType `cwmp:"InterfaceType"`
-	// Active: boolean, readOnly, since 1.0.
-	Active bool `cwmp:"Active"`
-	// Layer2Interface: string(:256), readOnly, since 1.4.
-	Layer2Interface string `cwmp:"Layer2Interface"`
-	// VendorClassID: string(:256), readOnly, since 1.4.
-	VendorClassID string `cwmp:"VendorClassID"`
-	// ClientID: string(:256), readOnly, since 1.4.
-	ClientID string `cwmp:"ClientID"`
-	// UserClassID: string(:256), readOnly, since 1.4.
-	UserClassID string `cwmp:"UserClassID"`
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	AddressSource InternetGatewayDeviceLANDeviceHostsHostAddressSource `json:"AddressSource,omitzero"`
+
+	LeaseTimeRemaining int32 `json:"LeaseTimeRemaining,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	HostName string `json:"HostName,omitzero"`
+
+	InterfaceType InternetGatewayDeviceLANDeviceHostsHostInterfaceType `json:"InterfaceType,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
+
+	Layer2Interface string `json:"Layer2Interface,omitzero"`
+
+	VendorClassID string `json:"VendorClassID,omitzero"`
+
+	ClientID string `json:"ClientID,omitzero"`
+
+	UserClassID string `json:"UserClassID,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceHostsHost) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceHostsHost) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceHostsHost_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceHostsHost_AddressSource, string(o.AddressSource)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AddressSource",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLANDeviceHostsHost_LeaseTimeRemaining, int64(o.LeaseTimeRemaining)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LeaseTimeRemaining",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceHostsHost_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceHostsHost_HostName, o.HostName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceHostsHost_InterfaceType, string(o.InterfaceType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceHostsHost_Layer2Interface, o.Layer2Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Layer2Interface",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceHostsHost_VendorClassID, o.VendorClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorClassID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceHostsHost_ClientID, o.ClientID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClientID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceHostsHost_UserClassID, o.UserClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserClassID",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceHostsHost) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IPAddress", 466, o.IPAddress)
+	c.String(p, "AddressSource", 463, string(o.AddressSource))
+	c.Int(p, "LeaseTimeRemaining", 469, int64(o.LeaseTimeRemaining))
+	c.String(p, "MACAddress", 470, o.MACAddress)
+	c.String(p, "HostName", 465, o.HostName)
+	c.String(p, "InterfaceType", 467, string(o.InterfaceType))
+	c.String(p, "Layer2Interface", 468, o.Layer2Interface)
+	c.String(p, "VendorClassID", 472, o.VendorClassID)
+	c.String(p, "ClientID", 464, o.ClientID)
+	c.String(p, "UserClassID", 471, o.UserClassID)
 }
 
 // InternetGatewayDeviceLANDeviceHostsHostPath is the typed path of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.
 type InternetGatewayDeviceLANDeviceHostsHostPath struct {
-	obj                model.ObjectPath
-	IPAddress          model.ReadOnlyParam[string]
-	AddressSource      model.ReadOnlyParam[InternetGatewayDeviceLANDeviceHostsHostAddressSource]
-	LeaseTimeRemaining model.ReadOnlyParam[int32]
-	MACAddress         model.ReadOnlyParam[string]
-	HostName           model.ReadOnlyParam[string]
-	InterfaceType      model.ReadOnlyParam[InternetGatewayDeviceLANDeviceHostsHostInterfaceType]
-	Active             model.ReadOnlyParam[bool]
-	Layer2Interface    model.ReadOnlyParam[string]
-	VendorClassID      model.ReadOnlyParam[string]
-	ClientID           model.ReadOnlyParam[string]
-	UserClassID        model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceHostsHostPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceHostsHostPath(prefix string) InternetGatewayDeviceLANDeviceHostsHostPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceHostsHostPath{
-		Active:             model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		AddressSource:      model.NewReadOnly[InternetGatewayDeviceLANDeviceHostsHostAddressSource](p, "AddressSource", model.TypeString),
-		ClientID:           model.NewReadOnly[string](p, "ClientID", model.TypeString),
-		HostName:           model.NewReadOnly[string](p, "HostName", model.TypeString),
-		IPAddress:          model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		InterfaceType:      model.NewReadOnly[InternetGatewayDeviceLANDeviceHostsHostInterfaceType](p, "InterfaceType", model.TypeString),
-		Layer2Interface:    model.NewReadOnly[string](p, "Layer2Interface", model.TypeString),
-		LeaseTimeRemaining: model.NewReadOnly[int32](p, "LeaseTimeRemaining", model.TypeInt),
-		MACAddress:         model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		UserClassID:        model.NewReadOnly[string](p, "UserClassID", model.TypeString),
-		VendorClassID:      model.NewReadOnly[string](p, "VendorClassID", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	AddressSource model.ReadOnlyParam[string] `dm:"s"`
+
+	ClientID model.ReadOnlyParam[string] `dm:"s"`
+
+	HostName model.ReadOnlyParam[string] `dm:"s"`
+
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	InterfaceType model.ReadOnlyParam[string] `dm:"s"`
+
+	Layer2Interface model.ReadOnlyParam[string] `dm:"s"`
+
+	LeaseTimeRemaining model.ReadOnlyParam[int32] `dm:"i"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	UserClassID model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorClassID model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Status.
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus string
 
-func (e InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus_Up       InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus = "Up"
-	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus_NoLink   InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus = "NoLink"
-	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus_Error    InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus = "Error"
+	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus_Up InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus = "Up"
+
+	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus_NoLink InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus = "NoLink"
+
+	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus_Error InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus = "Error"
+
 	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus_Disabled InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus = "Disabled"
 )
 
 // InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.MaxBitRate.
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate string
 
-func (e InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate_X10    InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate = "10"
-	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate_X100   InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate = "100"
-	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate_X1000  InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate = "1000"
+	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate_X10 InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate = "10"
+
+	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate_X100 InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate = "100"
+
+	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate_X1000 InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate = "1000"
+
 	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate_X10000 InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate = "10000"
-	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate_Auto   InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate = "Auto"
+
+	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate_Auto InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate = "Auto"
 )
 
 // InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.DuplexMode.
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode string
 
-func (e InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode_Half InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode = "Half"
+
 	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode_Full InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode = "Full"
+
 	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode_Auto InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode = "Auto"
 )
 
-var (
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "NoLink"}, {
-			Optional: true,
-			Value:    "Error",
-		}, {Value: "Disabled"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_MACAddressControlEnabled = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_MaxBitRate               = &model.Syntax{
-		Enums: []model.Enum{{Value: "10"}, {Value: "100"}, {Value: "1000"}, {Value: "10000"}, {Value: "Auto"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_DuplexMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Half"}, {Value: "Full"}, {Value: "Auto"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig holds the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig holds the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,NoLink,Error,Disabled}, readOnly, since 1.0.
-	Status InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus `cwmp:"Status"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 1.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// MACAddressControlEnabled: boolean, readWrite, since 1.0.
-	MACAddressControlEnabled bool `cwmp:"MACAddressControlEnabled"`
-	// MaxBitRate: string{10,100,1000,10000,Auto}, readWrite, since 1.0.
-	MaxBitRate InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate `cwmp:"MaxBitRate"`
-	// DuplexMode: string{Half,Full,Auto}, readWrite, since 1.0.
-	DuplexMode InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode `cwmp:"DuplexMode"`
-	// Name: string(:16), readOnly, since 1.4.
-	Name string `cwmp:"Name"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string                                                         `cwmp:"Alias"`
-	Stats *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus `json:"Status,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	MACAddressControlEnabled bool `json:"MACAddressControlEnabled,omitzero"`
+
+	MaxBitRate InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate `json:"MaxBitRate,omitzero"`
+
+	DuplexMode InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode `json:"DuplexMode,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Stats *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_MaxBitRate, string(o.MaxBitRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxBitRate",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_DuplexMode, string(o.DuplexMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DuplexMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 498, string(o.Status))
+	c.String(p, "MACAddress", 478, o.MACAddress)
+	c.String(p, "MaxBitRate", 480, string(o.MaxBitRate))
+	c.String(p, "DuplexMode", 476, string(o.DuplexMode))
+	c.String(p, "Name", 481, o.Name)
+	c.String(p, "Alias", 475, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus]
-	MACAddress               model.ReadOnlyParam[string]
-	MACAddressControlEnabled model.ReadWriteParam[bool]
-	MaxBitRate               model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate]
-	DuplexMode               model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode]
-	Name                     model.ReadOnlyParam[string]
-	Alias                    model.ReadWriteParam[string]
-	Stats                    InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	DuplexMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MACAddressControlEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxBitRate model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath(prefix string) InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath{
-		Alias:                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DuplexMode:               model.NewReadWrite[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode](p, "DuplexMode", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MACAddress:               model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MACAddressControlEnabled: model.NewReadWrite[bool](p, "MACAddressControlEnabled", model.TypeBoolean),
-		MaxBitRate:               model.NewReadWrite[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate](p, "MaxBitRate", model.TypeString),
-		Name:                     model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:                    newInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath(prefix + "Stats."),
-		Status:                   model.NewReadOnly[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus](p, "Status", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_BytesSent                   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_BytesReceived               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_PacketsSent                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_PacketsReceived             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_ErrorsSent                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_ErrorsReceived              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_UnicastPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_UnicastPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_DiscardPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_DiscardPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_MulticastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_MulticastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_BroadcastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_BroadcastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_UnknownProtoPacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats holds the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats. (object, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats holds the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats struct {
-	// BytesSent: unsignedInt, readOnly, since 1.0.
-	BytesSent uint32 `cwmp:"BytesSent"`
-	// BytesReceived: unsignedInt, readOnly, since 1.0.
-	BytesReceived uint32 `cwmp:"BytesReceived"`
-	// PacketsSent: unsignedInt, readOnly, since 1.0.
-	PacketsSent uint32 `cwmp:"PacketsSent"`
-	// PacketsReceived: unsignedInt, readOnly, since 1.0.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// ErrorsSent: unsignedInt, readOnly, since 1.4.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: unsignedInt, readOnly, since 1.4.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// UnicastPacketsSent: unsignedInt, readOnly, since 1.4.
-	UnicastPacketsSent uint32 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	UnicastPacketsReceived uint32 `cwmp:"UnicastPacketsReceived"`
-	// DiscardPacketsSent: unsignedInt, readOnly, since 1.4.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: unsignedInt, readOnly, since 1.4.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// MulticastPacketsSent: unsignedInt, readOnly, since 1.4.
-	MulticastPacketsSent uint32 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	MulticastPacketsReceived uint32 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: unsignedInt, readOnly, since 1.4.
-	BroadcastPacketsSent uint32 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	BroadcastPacketsReceived uint32 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: unsignedInt, readOnly, since 1.4.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	BytesSent uint32 `json:"BytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesReceived uint32 `json:"BytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats) ValidateAt(prefix string, v *model.Violations) {
+	PacketsSent uint32 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	UnicastPacketsSent uint32 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint32 `json:"UnicastPacketsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint32 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint32 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint32 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint32 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
 }
 
 // InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath struct {
-	obj                         model.ObjectPath
-	BytesSent                   model.ReadOnlyParam[uint32]
-	BytesReceived               model.ReadOnlyParam[uint32]
-	PacketsSent                 model.ReadOnlyParam[uint32]
-	PacketsReceived             model.ReadOnlyParam[uint32]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint32]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	MulticastPacketsSent        model.ReadOnlyParam[uint32]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint32]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint32]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint32]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath(prefix string) InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint32](p, "BroadcastPacketsReceived", model.TypeUnsignedInt),
-		BroadcastPacketsSent:        model.NewReadOnly[uint32](p, "BroadcastPacketsSent", model.TypeUnsignedInt),
-		BytesReceived:               model.NewReadOnly[uint32](p, "BytesReceived", model.TypeUnsignedInt),
-		BytesSent:                   model.NewReadOnly[uint32](p, "BytesSent", model.TypeUnsignedInt),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint32](p, "MulticastPacketsReceived", model.TypeUnsignedInt),
-		MulticastPacketsSent:        model.NewReadOnly[uint32](p, "MulticastPacketsSent", model.TypeUnsignedInt),
-		PacketsReceived:             model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsSent:                 model.NewReadOnly[uint32](p, "PacketsSent", model.TypeUnsignedInt),
-		UnicastPacketsReceived:      model.NewReadOnly[uint32](p, "UnicastPacketsReceived", model.TypeUnsignedInt),
-		UnicastPacketsSent:          model.NewReadOnly[uint32](p, "UnicastPacketsSent", model.TypeUnsignedInt),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.UseAllocatedWAN.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN string
 
-func (e InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN_Normal             InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN = "Normal"
+	InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN_Normal InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN = "Normal"
+
 	InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN_UseAllocatedSubnet InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN = "UseAllocatedSubnet"
-	InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN_Passthrough        InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN = "Passthrough"
+
+	InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN_Passthrough InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN = "Passthrough"
 )
 
-var (
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPServerConfigurable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPServerEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPRelay  = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_MinAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_MaxAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_ReservedAddresses = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List:  &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_SubnetMask = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DNSServers = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DomainName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_IPRouters = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPLeaseTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "86400",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_UseAllocatedWAN = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Normal",
-		},
-		Enums: []model.Enum{{Value: "Normal"}, {
-			Status: "deprecated",
-			Value:  "UseAllocatedSubnet",
-		}, {Value: "Passthrough"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_AssociatedConnection = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_PassthroughLease = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "600",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_PassthroughMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_AllowedMACAddresses = &model.Syntax{
-		DataType: "MACAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(512)}},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_IPInterfaceNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPStaticAddressNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPOptionNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPConditionalPoolNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagement holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement. (object, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceLANHostConfigManagement holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagement struct {
-	// DHCPServerConfigurable: boolean, readWrite, since 1.0.
-	DHCPServerConfigurable bool `cwmp:"DHCPServerConfigurable"`
-	// DHCPServerEnable: boolean, readWrite, since 1.0.
-	DHCPServerEnable bool `cwmp:"DHCPServerEnable"`
-	// DHCPRelay: boolean, readOnly, since 1.0, deprecated.
-	DHCPRelay bool `cwmp:"DHCPRelay"`
-	// MinAddress: IPAddress=string(:45), readWrite, since 1.0.
-	MinAddress string `cwmp:"MinAddress"`
-	// MaxAddress: IPAddress=string(:45), readWrite, since 1.0.
-	MaxAddress string `cwmp:"MaxAddress"`
-	// ReservedAddresses: list(:256)<IPAddress=string(:45)>, readWrite, since 1.0.
-	ReservedAddresses []string `cwmp:"ReservedAddresses"`
-	// SubnetMask: IPAddress=string(:45), readWrite, since 1.0.
-	SubnetMask string `cwmp:"SubnetMask"`
-	// DNSServers: list(:64)<IPAddress=string(:45)>, readWrite, since 1.0.
-	DNSServers []string `cwmp:"DNSServers"`
-	// DomainName: string(:64), readWrite, since 1.0.
-	DomainName string `cwmp:"DomainName"`
-	// IPRouters: list(:64)<IPAddress=string(:45)>, readWrite, since 1.0.
-	IPRouters []string `cwmp:"IPRouters"`
-	// DHCPLeaseTime: int[-1:], readWrite, since 1.0.
-	DHCPLeaseTime int32 `cwmp:"DHCPLeaseTime"`
-	// UseAllocatedWAN: string{Normal,UseAllocatedSubnet,Passthrough}, readWrite, since 1.0.
-	UseAllocatedWAN InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN `cwmp:"UseAllocatedWAN"`
-	// AssociatedConnection: string(:256) pathRef, readWrite, since 1.0.
-	AssociatedConnection string `cwmp:"AssociatedConnection"`
-	// PassthroughLease: unsignedInt, readWrite, since 1.0.
-	PassthroughLease uint32 `cwmp:"PassthroughLease"`
-	// PassthroughMACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 1.0.
-	PassthroughMACAddress string `cwmp:"PassthroughMACAddress"`
-	// AllowedMACAddresses: list(:512)<MACAddress=string(:17) ~2 patterns>, readWrite, since 1.0.
-	AllowedMACAddresses []string `cwmp:"AllowedMACAddresses"`
-	// IPInterfaceNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	IPInterfaceNumberOfEntries uint32 `cwmp:"IPInterfaceNumberOfEntries"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 1.4.
-	MACAddress string `cwmp:"MACAddress"`
-	// DHCPStaticAddressNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	DHCPStaticAddressNumberOfEntries uint32 `cwmp:"DHCPStaticAddressNumberOfEntries"`
-	// DHCPOptionNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	DHCPOptionNumberOfEntries uint32 `cwmp:"DHCPOptionNumberOfEntries"`
-	// DHCPConditionalPoolNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	DHCPConditionalPoolNumberOfEntries uint32 `cwmp:"DHCPConditionalPoolNumberOfEntries"`
-	// InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}. instances by instance number
-	DHCPConditionalServingPool map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool `cwmp:"DHCPConditionalServingPool.{i}."`
-	// InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}. instances by instance number
-	DHCPOption map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption `cwmp:"DHCPOption.{i}."`
-	// InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}. instances by instance number
-	DHCPStaticAddress map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress `cwmp:"DHCPStaticAddress.{i}."`
-	// InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}. instances by instance number
-	IPInterface map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface `cwmp:"IPInterface.{i}."`
+	DHCPServerConfigurable bool `json:"DHCPServerConfigurable,omitzero"`
+
+	DHCPServerEnable bool `json:"DHCPServerEnable,omitzero"`
+
+	DHCPRelay bool `json:"DHCPRelay,omitzero"`
+
+	MinAddress string `json:"MinAddress,omitzero"`
+
+	MaxAddress string `json:"MaxAddress,omitzero"`
+
+	ReservedAddresses []string `json:"ReservedAddresses,omitzero"`
+
+	SubnetMask string `json:"SubnetMask,omitzero"`
+
+	DNSServers []string `json:"DNSServers,omitzero"`
+
+	DomainName string `json:"DomainName,omitzero"`
+
+	IPRouters []string `json:"IPRouters,omitzero"`
+
+	DHCPLeaseTime int32 `json:"DHCPLeaseTime,omitzero"`
+
+	UseAllocatedWAN InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN `json:"UseAllocatedWAN,omitzero"`
+
+	AssociatedConnection string `json:"AssociatedConnection,omitzero"`
+
+	PassthroughLease uint32 `json:"PassthroughLease,omitzero"`
+
+	PassthroughMACAddress string `json:"PassthroughMACAddress,omitzero"`
+
+	AllowedMACAddresses []string `json:"AllowedMACAddresses,omitzero"`
+
+	IPInterfaceNumberOfEntries uint32 `json:"IPInterfaceNumberOfEntries,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	DHCPStaticAddressNumberOfEntries uint32 `json:"DHCPStaticAddressNumberOfEntries,omitzero"`
+
+	DHCPOptionNumberOfEntries uint32 `json:"DHCPOptionNumberOfEntries,omitzero"`
+
+	DHCPConditionalPoolNumberOfEntries uint32 `json:"DHCPConditionalPoolNumberOfEntries,omitzero"`
+
+	DHCPConditionalServingPool map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool `json:"DHCPConditionalServingPool,omitzero"`
+	DHCPOption                 map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption                 `json:"DHCPOption,omitzero"`
+	DHCPStaticAddress          map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress          `json:"DHCPStaticAddress,omitzero"`
+	IPInterface                map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface                `json:"IPInterface,omitzero"`
 }
 
-// AddDHCPConditionalServingPool creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}. (replacing any) and returns it
+// AddDHCPConditionalServingPool creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPConditionalServingPool(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool {
 	if o.DHCPConditionalServingPool == nil {
 		o.DHCPConditionalServingPool = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool{}
@@ -1011,18 +480,7 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPCondition
 	return x
 }
 
-// GetDHCPConditionalServingPool returns instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) GetDHCPConditionalServingPool(i uint32) (*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool, bool) {
-	x, ok := o.DHCPConditionalServingPool[i]
-	return x, ok
-}
-
-// DeleteDHCPConditionalServingPool removes instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) DeleteDHCPConditionalServingPool(i uint32) {
-	delete(o.DHCPConditionalServingPool, i)
-}
-
-// AddDHCPOption creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}. (replacing any) and returns it
+// AddDHCPOption creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPOption(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption {
 	if o.DHCPOption == nil {
 		o.DHCPOption = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption{}
@@ -1032,18 +490,7 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPOption(i 
 	return x
 }
 
-// GetDHCPOption returns instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) GetDHCPOption(i uint32) (*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption, bool) {
-	x, ok := o.DHCPOption[i]
-	return x, ok
-}
-
-// DeleteDHCPOption removes instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) DeleteDHCPOption(i uint32) {
-	delete(o.DHCPOption, i)
-}
-
-// AddDHCPStaticAddress creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}. (replacing any) and returns it
+// AddDHCPStaticAddress creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPStaticAddress(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress {
 	if o.DHCPStaticAddress == nil {
 		o.DHCPStaticAddress = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress{}
@@ -1053,18 +500,7 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPStaticAdd
 	return x
 }
 
-// GetDHCPStaticAddress returns instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) GetDHCPStaticAddress(i uint32) (*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress, bool) {
-	x, ok := o.DHCPStaticAddress[i]
-	return x, ok
-}
-
-// DeleteDHCPStaticAddress removes instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) DeleteDHCPStaticAddress(i uint32) {
-	delete(o.DHCPStaticAddress, i)
-}
-
-// AddIPInterface creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}. (replacing any) and returns it
+// AddIPInterface creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddIPInterface(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface {
 	if o.IPInterface == nil {
 		o.IPInterface = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface{}
@@ -1073,513 +509,209 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddIPInterface(i
 	o.IPInterface[i] = x
 	return x
 }
-
-// GetIPInterface returns instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) GetIPInterface(i uint32) (*InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface, bool) {
-	x, ok := o.IPInterface[i]
-	return x, ok
-}
-
-// DeleteIPInterface removes instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) DeleteIPInterface(i uint32) {
-	delete(o.IPInterface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_MinAddress, o.MinAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_MaxAddress, o.MaxAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAddress",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_ReservedAddresses, model.FormatValue(model.TypeString, o.ReservedAddresses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReservedAddresses",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_SubnetMask, o.SubnetMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubnetMask",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DNSServers, model.FormatValue(model.TypeString, o.DNSServers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServers",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DomainName, o.DomainName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DomainName",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_IPRouters, model.FormatValue(model.TypeString, o.IPRouters)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPRouters",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPLeaseTime, int64(o.DHCPLeaseTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPLeaseTime",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_UseAllocatedWAN, string(o.UseAllocatedWAN)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UseAllocatedWAN",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_AssociatedConnection, o.AssociatedConnection); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssociatedConnection",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_PassthroughMACAddress, o.PassthroughMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PassthroughMACAddress",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_AllowedMACAddresses, model.FormatValue(model.TypeString, o.AllowedMACAddresses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedMACAddresses",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagement_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MinAddress", 571, o.MinAddress)
+	c.String(p, "MaxAddress", 570, o.MaxAddress)
+	c.Wire(p, "ReservedAddresses", 574, model.JoinStrings(o.ReservedAddresses), len(o.ReservedAddresses) > 0)
+	c.String(p, "SubnetMask", 575, o.SubnetMask)
+	c.Wire(p, "DNSServers", 559, model.JoinStrings(o.DNSServers), len(o.DNSServers) > 0)
+	c.String(p, "DomainName", 560, o.DomainName)
+	c.Wire(p, "IPRouters", 568, model.JoinStrings(o.IPRouters), len(o.IPRouters) > 0)
+	c.Int(p, "DHCPLeaseTime", 543, int64(o.DHCPLeaseTime))
+	c.String(p, "UseAllocatedWAN", 576, string(o.UseAllocatedWAN))
+	c.String(p, "AssociatedConnection", 502, o.AssociatedConnection)
+	c.String(p, "PassthroughMACAddress", 573, o.PassthroughMACAddress)
+	c.Wire(p, "AllowedMACAddresses", 501, model.JoinStrings(o.AllowedMACAddresses), len(o.AllowedMACAddresses) > 0)
+	c.String(p, "MACAddress", 569, o.MACAddress)
 	for _, i := range model.SortedKeys(o.DHCPConditionalServingPool) {
-		o.DHCPConditionalServingPool[i].ValidateAt(prefix+"DHCPConditionalServingPool."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DHCPConditionalServingPool[i].ValidateAt(c, model.InstanceOf(p, "DHCPConditionalServingPool.", i))
 	}
 	for _, i := range model.SortedKeys(o.DHCPOption) {
-		o.DHCPOption[i].ValidateAt(prefix+"DHCPOption."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DHCPOption[i].ValidateAt(c, model.InstanceOf(p, "DHCPOption.", i))
 	}
 	for _, i := range model.SortedKeys(o.DHCPStaticAddress) {
-		o.DHCPStaticAddress[i].ValidateAt(prefix+"DHCPStaticAddress."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DHCPStaticAddress[i].ValidateAt(c, model.InstanceOf(p, "DHCPStaticAddress.", i))
 	}
 	for _, i := range model.SortedKeys(o.IPInterface) {
-		o.IPInterface[i].ValidateAt(prefix+"IPInterface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPInterface[i].ValidateAt(c, model.InstanceOf(p, "IPInterface.", i))
 	}
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementPath struct {
-	obj                                model.ObjectPath
-	DHCPServerConfigurable             model.ReadWriteParam[bool]
-	DHCPServerEnable                   model.ReadWriteParam[bool]
-	DHCPRelay                          model.ReadOnlyParam[bool]
-	MinAddress                         model.ReadWriteParam[string]
-	MaxAddress                         model.ReadWriteParam[string]
-	ReservedAddresses                  model.ReadWriteParam[[]string]
-	SubnetMask                         model.ReadWriteParam[string]
-	DNSServers                         model.ReadWriteParam[[]string]
-	DomainName                         model.ReadWriteParam[string]
-	IPRouters                          model.ReadWriteParam[[]string]
-	DHCPLeaseTime                      model.ReadWriteParam[int32]
-	UseAllocatedWAN                    model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN]
-	AssociatedConnection               model.ReadWriteParam[string]
-	PassthroughLease                   model.ReadWriteParam[uint32]
-	PassthroughMACAddress              model.ReadWriteParam[string]
-	AllowedMACAddresses                model.ReadWriteParam[[]string]
-	IPInterfaceNumberOfEntries         model.ReadOnlyParam[uint32]
-	MACAddress                         model.ReadOnlyParam[string]
-	DHCPStaticAddressNumberOfEntries   model.ReadOnlyParam[uint32]
-	DHCPOptionNumberOfEntries          model.ReadOnlyParam[uint32]
-	DHCPConditionalPoolNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AllowedMACAddresses model.ReadWriteParam[[]string] `dm:"s"`
+
+	AssociatedConnection model.ReadWriteParam[string] `dm:"s"`
+
+	DHCPConditionalPoolNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DHCPLeaseTime model.ReadWriteParam[int32] `dm:"i"`
+
+	DHCPOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DHCPRelay model.ReadOnlyParam[bool] `dm:"b"`
+
+	DHCPServerConfigurable model.ReadWriteParam[bool] `dm:"b"`
+
+	DHCPServerEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	DHCPStaticAddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DNSServers model.ReadWriteParam[[]string] `dm:"s"`
+
+	DomainName model.ReadWriteParam[string] `dm:"s"`
+
+	IPInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPRouters model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxAddress model.ReadWriteParam[string] `dm:"s"`
+
+	MinAddress model.ReadWriteParam[string] `dm:"s"`
+
+	PassthroughLease model.ReadWriteParam[uint32] `dm:"u"`
+
+	PassthroughMACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	ReservedAddresses model.ReadWriteParam[[]string] `dm:"s"`
+
+	SubnetMask model.ReadWriteParam[string] `dm:"s"`
+
+	UseAllocatedWAN model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANHostConfigManagementPath(prefix string) InternetGatewayDeviceLANDeviceLANHostConfigManagementPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANHostConfigManagementPath{
-		AllowedMACAddresses:                model.NewReadWrite[[]string](p, "AllowedMACAddresses", model.TypeString),
-		AssociatedConnection:               model.NewReadWrite[string](p, "AssociatedConnection", model.TypeString),
-		DHCPConditionalPoolNumberOfEntries: model.NewReadOnly[uint32](p, "DHCPConditionalPoolNumberOfEntries", model.TypeUnsignedInt),
-		DHCPLeaseTime:                      model.NewReadWrite[int32](p, "DHCPLeaseTime", model.TypeInt),
-		DHCPOptionNumberOfEntries:          model.NewReadOnly[uint32](p, "DHCPOptionNumberOfEntries", model.TypeUnsignedInt),
-		DHCPRelay:                          model.NewReadOnly[bool](p, "DHCPRelay", model.TypeBoolean),
-		DHCPServerConfigurable:             model.NewReadWrite[bool](p, "DHCPServerConfigurable", model.TypeBoolean),
-		DHCPServerEnable:                   model.NewReadWrite[bool](p, "DHCPServerEnable", model.TypeBoolean),
-		DHCPStaticAddressNumberOfEntries:   model.NewReadOnly[uint32](p, "DHCPStaticAddressNumberOfEntries", model.TypeUnsignedInt),
-		DNSServers:                         model.NewReadWrite[[]string](p, "DNSServers", model.TypeString),
-		DomainName:                         model.NewReadWrite[string](p, "DomainName", model.TypeString),
-		IPInterfaceNumberOfEntries:         model.NewReadOnly[uint32](p, "IPInterfaceNumberOfEntries", model.TypeUnsignedInt),
-		IPRouters:                          model.NewReadWrite[[]string](p, "IPRouters", model.TypeString),
-		MACAddress:                         model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MaxAddress:                         model.NewReadWrite[string](p, "MaxAddress", model.TypeString),
-		MinAddress:                         model.NewReadWrite[string](p, "MinAddress", model.TypeString),
-		PassthroughLease:                   model.NewReadWrite[uint32](p, "PassthroughLease", model.TypeUnsignedInt),
-		PassthroughMACAddress:              model.NewReadWrite[string](p, "PassthroughMACAddress", model.TypeString),
-		ReservedAddresses:                  model.NewReadWrite[[]string](p, "ReservedAddresses", model.TypeString),
-		SubnetMask:                         model.NewReadWrite[string](p, "SubnetMask", model.TypeString),
-		UseAllocatedWAN:                    model.NewReadWrite[InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN](p, "UseAllocatedWAN", model.TypeString),
-		obj:                                model.NewObjectPath(p),
-	}
+// DHCPConditionalServingPool returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPConditionalServingPool(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DHCPConditionalServingPool.", i))
+	return
 }
 
-// DHCPConditionalServingPool returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPConditionalServingPool(i uint32) InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath {
-	return newInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath(x.Path() + "DHCPConditionalServingPool." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DHCPConditionalServingPoolTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}. itself (for AddObject when writable)
+// DHCPConditionalServingPoolTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPConditionalServingPoolTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "DHCPConditionalServingPool.")
+	return model.NewWritableTable(x.ObjectPath, "DHCPConditionalServingPool.")
 }
 
-// DHCPOption returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPOption(i uint32) InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath {
-	return newInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath(x.Path() + "DHCPOption." + strconv.FormatUint(uint64(i), 10) + ".")
+// DHCPOption returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPOption(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DHCPOption.", i))
+	return
 }
 
-// DHCPOptionTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}. itself (for AddObject when writable)
+// DHCPOptionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPOptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "DHCPOption.")
+	return model.NewWritableTable(x.ObjectPath, "DHCPOption.")
 }
 
-// DHCPStaticAddress returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPStaticAddress(i uint32) InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath {
-	return newInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath(x.Path() + "DHCPStaticAddress." + strconv.FormatUint(uint64(i), 10) + ".")
+// DHCPStaticAddress returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPStaticAddress(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DHCPStaticAddress.", i))
+	return
 }
 
-// DHCPStaticAddressTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}. itself (for AddObject when writable)
+// DHCPStaticAddressTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPStaticAddressTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "DHCPStaticAddress.")
+	return model.NewWritableTable(x.ObjectPath, "DHCPStaticAddress.")
 }
 
-// IPInterface returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) IPInterface(i uint32) InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath {
-	return newInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath(x.Path() + "IPInterface." + strconv.FormatUint(uint64(i), 10) + ".")
+// IPInterface returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) IPInterface(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPInterface.", i))
+	return
 }
 
-// IPInterfaceTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}. itself (for AddObject when writable)
+// IPInterfaceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) IPInterfaceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "IPInterface.")
+	return model.NewWritableTable(x.ObjectPath, "IPInterface.")
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.VendorClassIDMode.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode string
 
-func (e InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode_Exact     InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode = "Exact"
-	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode_Prefix    InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode = "Prefix"
-	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode_Suffix    InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode = "Suffix"
+	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode_Exact InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode = "Exact"
+
+	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode_Prefix InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode = "Prefix"
+
+	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode_Suffix InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode = "Suffix"
+
 	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode_Substring InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode = "Substring"
 )
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.UseAllocatedWAN.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN string
 
-func (e InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN_Normal      InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN = "Normal"
+	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN_Normal InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN = "Normal"
+
 	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN_Passthrough InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN = "Passthrough"
 )
 
-var (
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_PoolOrder = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_SourceInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_VendorClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_VendorClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_VendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ClientID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ClientIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_UserClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_UserClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_Chaddr = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ChaddrMask = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ChaddrExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_LocallyServed = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_MinAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_MaxAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ReservedAddresses = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List:  &model.List{Size: &model.Size{Max: model.U64(512)}},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_SubnetMask = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DNSServers = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DomainName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_IPRouters = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DHCPLeaseTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "86400",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_UseAllocatedWAN = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Normal",
-		},
-		Enums: []model.Enum{{Value: "Normal"}, {Value: "Passthrough"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_AssociatedConnection = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DHCPServerIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DHCPStaticAddressNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DHCPOptionNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4)
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// PoolOrder: unsignedInt[1:], readWrite, since 1.4.
-	PoolOrder uint32 `cwmp:"PoolOrder"`
-	// SourceInterface: list(:1024)<string> pathRef, readWrite, since 1.4.
-	SourceInterface []string `cwmp:"SourceInterface"`
-	// VendorClassID: string(:256), readWrite, since 1.4.
-	VendorClassID string `cwmp:"VendorClassID"`
-	// VendorClassIDExclude: boolean, readWrite, since 1.4.
-	VendorClassIDExclude bool `cwmp:"VendorClassIDExclude"`
-	// VendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 1.4.
-	VendorClassIDMode InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode `cwmp:"VendorClassIDMode"`
-	// ClientID: string(:256), readWrite, since 1.4.
-	ClientID string `cwmp:"ClientID"`
-	// ClientIDExclude: boolean, readWrite, since 1.4.
-	ClientIDExclude bool `cwmp:"ClientIDExclude"`
-	// UserClassID: string(:256), readWrite, since 1.4.
-	UserClassID string `cwmp:"UserClassID"`
-	// UserClassIDExclude: boolean, readWrite, since 1.4.
-	UserClassIDExclude bool `cwmp:"UserClassIDExclude"`
-	// Chaddr: MACAddress=string(:17) ~2 patterns, readWrite, since 1.4.
-	Chaddr string `cwmp:"Chaddr"`
-	// ChaddrMask: MACAddress=string(:17) ~2 patterns, readWrite, since 1.4.
-	ChaddrMask string `cwmp:"ChaddrMask"`
-	// ChaddrExclude: boolean, readWrite, since 1.4.
-	ChaddrExclude bool `cwmp:"ChaddrExclude"`
-	// LocallyServed: boolean, readWrite, since 1.4.
-	LocallyServed bool `cwmp:"LocallyServed"`
-	// MinAddress: IPAddress=string(:45), readWrite, since 1.4.
-	MinAddress string `cwmp:"MinAddress"`
-	// MaxAddress: IPAddress=string(:45), readWrite, since 1.4.
-	MaxAddress string `cwmp:"MaxAddress"`
-	// ReservedAddresses: list(:512)<IPAddress=string(:45)>, readWrite, since 1.4.
-	ReservedAddresses []string `cwmp:"ReservedAddresses"`
-	// SubnetMask: IPAddress=string(:45), readWrite, since 1.4.
-	SubnetMask string `cwmp:"SubnetMask"`
-	// DNSServers: list(:64)<IPAddress=string(:45)>, readWrite, since 1.4.
-	DNSServers []string `cwmp:"DNSServers"`
-	// DomainName: string(:64), readWrite, since 1.4.
-	DomainName string `cwmp:"DomainName"`
-	// IPRouters: list(:64)<IPAddress=string(:45)>, readWrite, since 1.4.
-	IPRouters []string `cwmp:"IPRouters"`
-	// DHCPLeaseTime: int[-1:], readWrite, since 1.4.
-	DHCPLeaseTime int32 `cwmp:"DHCPLeaseTime"`
-	// UseAllocatedWAN: string{Normal,Passthrough}, readWrite, since 1.4.
-	UseAllocatedWAN InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN `cwmp:"UseAllocatedWAN"`
-	// AssociatedConnection: string(:256) pathRef, readWrite, since 1.4.
-	AssociatedConnection string `cwmp:"AssociatedConnection"`
-	// DHCPServerIPAddress: IPAddress=string(:45), readWrite, since 1.4.
-	DHCPServerIPAddress string `cwmp:"DHCPServerIPAddress"`
-	// DHCPStaticAddressNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	DHCPStaticAddressNumberOfEntries uint32 `cwmp:"DHCPStaticAddressNumberOfEntries"`
-	// DHCPOptionNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	DHCPOptionNumberOfEntries uint32 `cwmp:"DHCPOptionNumberOfEntries"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
-	// InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}. instances by instance number
-	DHCPOption map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption `cwmp:"DHCPOption.{i}."`
-	// InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}. instances by instance number
-	DHCPStaticAddress map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress `cwmp:"DHCPStaticAddress.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	PoolOrder uint32 `json:"PoolOrder,omitzero"`
+
+	SourceInterface []string `json:"SourceInterface,omitzero"`
+
+	VendorClassID string `json:"VendorClassID,omitzero"`
+
+	VendorClassIDExclude bool `json:"VendorClassIDExclude,omitzero"`
+
+	VendorClassIDMode InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode `json:"VendorClassIDMode,omitzero"`
+
+	ClientID string `json:"ClientID,omitzero"`
+
+	ClientIDExclude bool `json:"ClientIDExclude,omitzero"`
+
+	UserClassID string `json:"UserClassID,omitzero"`
+
+	UserClassIDExclude bool `json:"UserClassIDExclude,omitzero"`
+
+	Chaddr string `json:"Chaddr,omitzero"`
+
+	ChaddrMask string `json:"ChaddrMask,omitzero"`
+
+	ChaddrExclude bool `json:"ChaddrExclude,omitzero"`
+
+	LocallyServed bool `json:"LocallyServed,omitzero"`
+
+	MinAddress string `json:"MinAddress,omitzero"`
+
+	MaxAddress string `json:"MaxAddress,omitzero"`
+
+	ReservedAddresses []string `json:"ReservedAddresses,omitzero"`
+
+	SubnetMask string `json:"SubnetMask,omitzero"`
+
+	DNSServers []string `json:"DNSServers,omitzero"`
+
+	DomainName string `json:"DomainName,omitzero"`
+
+	IPRouters []string `json:"IPRouters,omitzero"`
+
+	DHCPLeaseTime int32 `json:"DHCPLeaseTime,omitzero"`
+
+	UseAllocatedWAN InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN `json:"UseAllocatedWAN,omitzero"`
+
+	AssociatedConnection string `json:"AssociatedConnection,omitzero"`
+
+	DHCPServerIPAddress string `json:"DHCPServerIPAddress,omitzero"`
+
+	DHCPStaticAddressNumberOfEntries uint32 `json:"DHCPStaticAddressNumberOfEntries,omitzero"`
+
+	DHCPOptionNumberOfEntries uint32 `json:"DHCPOptionNumberOfEntries,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	DHCPOption        map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption        `json:"DHCPOption,omitzero"`
+	DHCPStaticAddress map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress `json:"DHCPStaticAddress,omitzero"`
 }
 
-// AddDHCPOption creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}. (replacing any) and returns it
+// AddDHCPOption creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) AddDHCPOption(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption {
 	if o.DHCPOption == nil {
 		o.DHCPOption = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption{}
@@ -1589,18 +721,7 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalSer
 	return x
 }
 
-// GetDHCPOption returns instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) GetDHCPOption(i uint32) (*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption, bool) {
-	x, ok := o.DHCPOption[i]
-	return x, ok
-}
-
-// DeleteDHCPOption removes instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) DeleteDHCPOption(i uint32) {
-	delete(o.DHCPOption, i)
-}
-
-// AddDHCPStaticAddress creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}. (replacing any) and returns it
+// AddDHCPStaticAddress creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) AddDHCPStaticAddress(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress {
 	if o.DHCPStaticAddress == nil {
 		o.DHCPStaticAddress = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress{}
@@ -1609,1646 +730,725 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalSer
 	o.DHCPStaticAddress[i] = x
 	return x
 }
-
-// GetDHCPStaticAddress returns instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) GetDHCPStaticAddress(i uint32) (*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress, bool) {
-	x, ok := o.DHCPStaticAddress[i]
-	return x, ok
-}
-
-// DeleteDHCPStaticAddress removes instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) DeleteDHCPStaticAddress(i uint32) {
-	delete(o.DHCPStaticAddress, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_PoolOrder, uint64(o.PoolOrder)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PoolOrder",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_SourceInterface, model.FormatValue(model.TypeString, o.SourceInterface)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceInterface",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_VendorClassID, o.VendorClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorClassID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_VendorClassIDMode, string(o.VendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorClassIDMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ClientID, o.ClientID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClientID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_UserClassID, o.UserClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserClassID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_Chaddr, o.Chaddr); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Chaddr",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ChaddrMask, o.ChaddrMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChaddrMask",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_MinAddress, o.MinAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_MaxAddress, o.MaxAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAddress",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ReservedAddresses, model.FormatValue(model.TypeString, o.ReservedAddresses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReservedAddresses",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_SubnetMask, o.SubnetMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubnetMask",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DNSServers, model.FormatValue(model.TypeString, o.DNSServers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServers",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DomainName, o.DomainName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DomainName",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_IPRouters, model.FormatValue(model.TypeString, o.IPRouters)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPRouters",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DHCPLeaseTime, int64(o.DHCPLeaseTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPLeaseTime",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_UseAllocatedWAN, string(o.UseAllocatedWAN)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UseAllocatedWAN",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_AssociatedConnection, o.AssociatedConnection); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssociatedConnection",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DHCPServerIPAddress, o.DHCPServerIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPServerIPAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "PoolOrder", 533, uint64(o.PoolOrder))
+	c.Wire(p, "SourceInterface", 535, model.JoinStrings(o.SourceInterface), len(o.SourceInterface) > 0)
+	c.String(p, "VendorClassID", 540, o.VendorClassID)
+	c.String(p, "VendorClassIDMode", 542, string(o.VendorClassIDMode))
+	c.String(p, "ClientID", 510, o.ClientID)
+	c.String(p, "UserClassID", 538, o.UserClassID)
+	c.String(p, "Chaddr", 507, o.Chaddr)
+	c.String(p, "ChaddrMask", 509, o.ChaddrMask)
+	c.String(p, "MinAddress", 532, o.MinAddress)
+	c.String(p, "MaxAddress", 531, o.MaxAddress)
+	c.Wire(p, "ReservedAddresses", 534, model.JoinStrings(o.ReservedAddresses), len(o.ReservedAddresses) > 0)
+	c.String(p, "SubnetMask", 536, o.SubnetMask)
+	c.Wire(p, "DNSServers", 526, model.JoinStrings(o.DNSServers), len(o.DNSServers) > 0)
+	c.String(p, "DomainName", 527, o.DomainName)
+	c.Wire(p, "IPRouters", 529, model.JoinStrings(o.IPRouters), len(o.IPRouters) > 0)
+	c.Int(p, "DHCPLeaseTime", 512, int64(o.DHCPLeaseTime))
+	c.String(p, "UseAllocatedWAN", 537, string(o.UseAllocatedWAN))
+	c.String(p, "AssociatedConnection", 506, o.AssociatedConnection)
+	c.String(p, "DHCPServerIPAddress", 519, o.DHCPServerIPAddress)
+	c.String(p, "Alias", 505, o.Alias)
 	for _, i := range model.SortedKeys(o.DHCPOption) {
-		o.DHCPOption[i].ValidateAt(prefix+"DHCPOption."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DHCPOption[i].ValidateAt(c, model.InstanceOf(p, "DHCPOption.", i))
 	}
 	for _, i := range model.SortedKeys(o.DHCPStaticAddress) {
-		o.DHCPStaticAddress[i].ValidateAt(prefix+"DHCPStaticAddress."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DHCPStaticAddress[i].ValidateAt(c, model.InstanceOf(p, "DHCPStaticAddress.", i))
 	}
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath struct {
-	obj                              model.ObjectPath
-	Enable                           model.ReadWriteParam[bool]
-	PoolOrder                        model.ReadWriteParam[uint32]
-	SourceInterface                  model.ReadWriteParam[[]string]
-	VendorClassID                    model.ReadWriteParam[string]
-	VendorClassIDExclude             model.ReadWriteParam[bool]
-	VendorClassIDMode                model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode]
-	ClientID                         model.ReadWriteParam[string]
-	ClientIDExclude                  model.ReadWriteParam[bool]
-	UserClassID                      model.ReadWriteParam[string]
-	UserClassIDExclude               model.ReadWriteParam[bool]
-	Chaddr                           model.ReadWriteParam[string]
-	ChaddrMask                       model.ReadWriteParam[string]
-	ChaddrExclude                    model.ReadWriteParam[bool]
-	LocallyServed                    model.ReadWriteParam[bool]
-	MinAddress                       model.ReadWriteParam[string]
-	MaxAddress                       model.ReadWriteParam[string]
-	ReservedAddresses                model.ReadWriteParam[[]string]
-	SubnetMask                       model.ReadWriteParam[string]
-	DNSServers                       model.ReadWriteParam[[]string]
-	DomainName                       model.ReadWriteParam[string]
-	IPRouters                        model.ReadWriteParam[[]string]
-	DHCPLeaseTime                    model.ReadWriteParam[int32]
-	UseAllocatedWAN                  model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN]
-	AssociatedConnection             model.ReadWriteParam[string]
-	DHCPServerIPAddress              model.ReadWriteParam[string]
-	DHCPStaticAddressNumberOfEntries model.ReadOnlyParam[uint32]
-	DHCPOptionNumberOfEntries        model.ReadOnlyParam[uint32]
-	Alias                            model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AssociatedConnection model.ReadWriteParam[string] `dm:"s"`
+
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
+
+	ChaddrExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	ChaddrMask model.ReadWriteParam[string] `dm:"s"`
+
+	ClientID model.ReadWriteParam[string] `dm:"s"`
+
+	ClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DHCPLeaseTime model.ReadWriteParam[int32] `dm:"i"`
+
+	DHCPOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DHCPServerIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	DHCPStaticAddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DNSServers model.ReadWriteParam[[]string] `dm:"s"`
+
+	DomainName model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPRouters model.ReadWriteParam[[]string] `dm:"s"`
+
+	LocallyServed model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxAddress model.ReadWriteParam[string] `dm:"s"`
+
+	MinAddress model.ReadWriteParam[string] `dm:"s"`
+
+	PoolOrder model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReservedAddresses model.ReadWriteParam[[]string] `dm:"s"`
+
+	SourceInterface model.ReadWriteParam[[]string] `dm:"s"`
+
+	SubnetMask model.ReadWriteParam[string] `dm:"s"`
+
+	UseAllocatedWAN model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN] `dm:"s"`
+
+	UserClassID model.ReadWriteParam[string] `dm:"s"`
+
+	UserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	VendorClassID model.ReadWriteParam[string] `dm:"s"`
+
+	VendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	VendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath(prefix string) InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath{
-		Alias:                            model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AssociatedConnection:             model.NewReadWrite[string](p, "AssociatedConnection", model.TypeString),
-		Chaddr:                           model.NewReadWrite[string](p, "Chaddr", model.TypeString),
-		ChaddrExclude:                    model.NewReadWrite[bool](p, "ChaddrExclude", model.TypeBoolean),
-		ChaddrMask:                       model.NewReadWrite[string](p, "ChaddrMask", model.TypeString),
-		ClientID:                         model.NewReadWrite[string](p, "ClientID", model.TypeString),
-		ClientIDExclude:                  model.NewReadWrite[bool](p, "ClientIDExclude", model.TypeBoolean),
-		DHCPLeaseTime:                    model.NewReadWrite[int32](p, "DHCPLeaseTime", model.TypeInt),
-		DHCPOptionNumberOfEntries:        model.NewReadOnly[uint32](p, "DHCPOptionNumberOfEntries", model.TypeUnsignedInt),
-		DHCPServerIPAddress:              model.NewReadWrite[string](p, "DHCPServerIPAddress", model.TypeString),
-		DHCPStaticAddressNumberOfEntries: model.NewReadOnly[uint32](p, "DHCPStaticAddressNumberOfEntries", model.TypeUnsignedInt),
-		DNSServers:                       model.NewReadWrite[[]string](p, "DNSServers", model.TypeString),
-		DomainName:                       model.NewReadWrite[string](p, "DomainName", model.TypeString),
-		Enable:                           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPRouters:                        model.NewReadWrite[[]string](p, "IPRouters", model.TypeString),
-		LocallyServed:                    model.NewReadWrite[bool](p, "LocallyServed", model.TypeBoolean),
-		MaxAddress:                       model.NewReadWrite[string](p, "MaxAddress", model.TypeString),
-		MinAddress:                       model.NewReadWrite[string](p, "MinAddress", model.TypeString),
-		PoolOrder:                        model.NewReadWrite[uint32](p, "PoolOrder", model.TypeUnsignedInt),
-		ReservedAddresses:                model.NewReadWrite[[]string](p, "ReservedAddresses", model.TypeString),
-		SourceInterface:                  model.NewReadWrite[[]string](p, "SourceInterface", model.TypeString),
-		SubnetMask:                       model.NewReadWrite[string](p, "SubnetMask", model.TypeString),
-		UseAllocatedWAN:                  model.NewReadWrite[InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN](p, "UseAllocatedWAN", model.TypeString),
-		UserClassID:                      model.NewReadWrite[string](p, "UserClassID", model.TypeString),
-		UserClassIDExclude:               model.NewReadWrite[bool](p, "UserClassIDExclude", model.TypeBoolean),
-		VendorClassID:                    model.NewReadWrite[string](p, "VendorClassID", model.TypeString),
-		VendorClassIDExclude:             model.NewReadWrite[bool](p, "VendorClassIDExclude", model.TypeBoolean),
-		VendorClassIDMode:                model.NewReadWrite[InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode](p, "VendorClassIDMode", model.TypeString),
-		obj:                              model.NewObjectPath(p),
-	}
+// DHCPOption returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) DHCPOption(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DHCPOption.", i))
+	return
 }
 
-// DHCPOption returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) DHCPOption(i uint32) InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath {
-	return newInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath(x.Path() + "DHCPOption." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DHCPOptionTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}. itself (for AddObject when writable)
+// DHCPOptionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) DHCPOptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "DHCPOption.")
+	return model.NewWritableTable(x.ObjectPath, "DHCPOption.")
 }
 
-// DHCPStaticAddress returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) DHCPStaticAddress(i uint32) InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath {
-	return newInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath(x.Path() + "DHCPStaticAddress." + strconv.FormatUint(uint64(i), 10) + ".")
+// DHCPStaticAddress returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) DHCPStaticAddress(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DHCPStaticAddress.", i))
+	return
 }
 
-// DHCPStaticAddressTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}. itself (for AddObject when writable)
+// DHCPStaticAddressTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) DHCPStaticAddressTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "DHCPStaticAddress.")
+	return model.NewWritableTable(x.ObjectPath, "DHCPStaticAddress.")
 }
 
-var (
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Value = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(255),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4)
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// Tag: unsignedInt[1:254], readWrite, since 1.4.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: base64(0:255), readWrite, since 1.4.
-	Value []byte `cwmp:"Value"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value []byte `json:"Value,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Tag", 516, uint64(o.Tag))
+	c.Bytes(p, "Value", 517, o.Value)
+	c.String(p, "Alias", 514, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Tag    model.ReadWriteParam[uint32]
-	Value  model.ReadWriteParam[[]byte]
-	Alias  model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadWriteParam[[]byte] `dm:"6"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath(prefix string) InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Tag:    model.NewReadWrite[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:  model.NewReadWrite[[]byte](p, "Value", model.TypeBase64),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Chaddr = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Yiaddr = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4)
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// Chaddr: MACAddress=string(:17) ~2 patterns, readWrite, since 1.4.
-	Chaddr string `cwmp:"Chaddr"`
-	// Yiaddr: IPAddress=string(:45), readWrite, since 1.4.
-	Yiaddr string `cwmp:"Yiaddr"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Chaddr string `json:"Chaddr,omitzero"`
+
+	Yiaddr string `json:"Yiaddr,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Chaddr, o.Chaddr); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Chaddr",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Yiaddr, o.Yiaddr); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Yiaddr",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Chaddr", 522, o.Chaddr)
+	c.String(p, "Yiaddr", 524, o.Yiaddr)
+	c.String(p, "Alias", 521, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Chaddr model.ReadWriteParam[string]
-	Yiaddr model.ReadWriteParam[string]
-	Alias  model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Yiaddr model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath(prefix string) InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Chaddr: model.NewReadWrite[string](p, "Chaddr", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Yiaddr: model.NewReadWrite[string](p, "Yiaddr", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Value = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(255),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4)
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// Tag: unsignedInt[1:254], readWrite, since 1.4.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: base64(0:255), readWrite, since 1.4.
-	Value []byte `cwmp:"Value"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value []byte `json:"Value,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Tag", 547, uint64(o.Tag))
+	c.Bytes(p, "Value", 548, o.Value)
+	c.String(p, "Alias", 545, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Tag    model.ReadWriteParam[uint32]
-	Value  model.ReadWriteParam[[]byte]
-	Alias  model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadWriteParam[[]byte] `dm:"6"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath(prefix string) InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Tag:    model.NewReadWrite[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:  model.NewReadWrite[[]byte](p, "Value", model.TypeBase64),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Chaddr = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Yiaddr = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4)
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// Chaddr: MACAddress=string(:17) ~2 patterns, readWrite, since 1.4.
-	Chaddr string `cwmp:"Chaddr"`
-	// Yiaddr: IPAddress=string(:45), readWrite, since 1.4.
-	Yiaddr string `cwmp:"Yiaddr"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Chaddr string `json:"Chaddr,omitzero"`
+
+	Yiaddr string `json:"Yiaddr,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Chaddr, o.Chaddr); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Chaddr",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Yiaddr, o.Yiaddr); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Yiaddr",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Chaddr", 555, o.Chaddr)
+	c.String(p, "Yiaddr", 557, o.Yiaddr)
+	c.String(p, "Alias", 554, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Chaddr model.ReadWriteParam[string]
-	Yiaddr model.ReadWriteParam[string]
-	Alias  model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath(prefix string) InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Chaddr: model.NewReadWrite[string](p, "Chaddr", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Yiaddr: model.NewReadWrite[string](p, "Yiaddr", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Yiaddr model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.IPInterfaceAddressingType.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType string
 
-func (e InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType_DHCP   InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType = "DHCP"
+	InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType_DHCP InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType = "DHCP"
+
 	InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType_Static InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType = "Static"
+
 	InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType_AutoIP InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType = "AutoIP"
 )
 
-var (
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_IPInterfaceIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_IPInterfaceSubnetMask = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_IPInterfaceAddressingType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "DHCP",
-		},
-		Enums: []model.Enum{{Value: "DHCP"}, {Value: "Static"}, {Value: "AutoIP"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0)
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// IPInterfaceIPAddress: IPAddress=string(:45), readWrite, since 1.0.
-	IPInterfaceIPAddress string `cwmp:"IPInterfaceIPAddress"`
-	// IPInterfaceSubnetMask: IPAddress=string(:45), readWrite, since 1.0.
-	IPInterfaceSubnetMask string `cwmp:"IPInterfaceSubnetMask"`
-	// IPInterfaceAddressingType: string{DHCP,Static,AutoIP}, readWrite, since 1.0.
-	IPInterfaceAddressingType InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType `cwmp:"IPInterfaceAddressingType"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	IPInterfaceIPAddress string `json:"IPInterfaceIPAddress,omitzero"`
+
+	IPInterfaceSubnetMask string `json:"IPInterfaceSubnetMask,omitzero"`
+
+	IPInterfaceAddressingType InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType `json:"IPInterfaceAddressingType,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_IPInterfaceIPAddress, o.IPInterfaceIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPInterfaceIPAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_IPInterfaceSubnetMask, o.IPInterfaceSubnetMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPInterfaceSubnetMask",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_IPInterfaceAddressingType, string(o.IPInterfaceAddressingType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPInterfaceAddressingType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IPInterfaceIPAddress", 565, o.IPInterfaceIPAddress)
+	c.String(p, "IPInterfaceSubnetMask", 566, o.IPInterfaceSubnetMask)
+	c.String(p, "IPInterfaceAddressingType", 564, string(o.IPInterfaceAddressingType))
+	c.String(p, "Alias", 562, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath struct {
-	obj                       model.ObjectPath
-	Enable                    model.ReadWriteParam[bool]
-	IPInterfaceIPAddress      model.ReadWriteParam[string]
-	IPInterfaceSubnetMask     model.ReadWriteParam[string]
-	IPInterfaceAddressingType model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType]
-	Alias                     model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath(prefix string) InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath{
-		Alias:                     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:                    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPInterfaceAddressingType: model.NewReadWrite[InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType](p, "IPInterfaceAddressingType", model.TypeString),
-		IPInterfaceIPAddress:      model.NewReadWrite[string](p, "IPInterfaceIPAddress", model.TypeString),
-		IPInterfaceSubnetMask:     model.NewReadWrite[string](p, "IPInterfaceSubnetMask", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPInterfaceAddressingType model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType] `dm:"s"`
+
+	IPInterfaceIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	IPInterfaceSubnetMask model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Status.
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus string
 
-func (e InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus_Up       InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus = "Up"
-	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus_NoLink   InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus = "NoLink"
-	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus_Error    InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus = "Error"
+	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus_Up InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus = "Up"
+
+	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus_NoLink InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus = "NoLink"
+
+	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus_Error InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus = "Error"
+
 	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus_Disabled InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus = "Disabled"
 )
 
 // InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Type.
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType string
 
-func (e InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType_Host   InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType = "Host"
-	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType_Hub    InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType = "Hub"
+	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType_Host InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType = "Host"
+
+	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType_Hub InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType = "Hub"
+
 	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType_Device InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType = "Device"
 )
 
 // InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Rate.
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate string
 
-func (e InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate_Low  InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate = "Low"
+	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate_Low InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate = "Low"
+
 	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate_Full InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate = "Full"
+
 	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate_High InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate = "High"
 )
 
 // InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Power.
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower string
 
-func (e InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower_Self    InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower = "Self"
-	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower_Bus     InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower = "Bus"
+	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower_Self InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower = "Self"
+
+	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower_Bus InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower = "Bus"
+
 	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower_Unknown InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower = "Unknown"
 )
 
-var (
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "NoLink"}, {
-			Optional: true,
-			Value:    "Error",
-		}, {Value: "Disabled"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_MACAddressControlEnabled = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Standard                 = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(6)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "Host"}, {Value: "Hub"}, {Value: "Device"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Rate = &model.Syntax{
-		Enums: []model.Enum{{Value: "Low"}, {Value: "Full"}, {Value: "High"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Power = &model.Syntax{
-		Enums: []model.Enum{{Value: "Self"}, {Value: "Bus"}, {Value: "Unknown"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig holds the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig holds the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,NoLink,Error,Disabled}, readOnly, since 1.0.
-	Status InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus `cwmp:"Status"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 1.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// MACAddressControlEnabled: boolean, readWrite, since 1.0.
-	MACAddressControlEnabled bool `cwmp:"MACAddressControlEnabled"`
-	// Standard: string(:6), readOnly, since 1.0.
-	Standard string `cwmp:"Standard"`
-	// Type: string{Host,Hub,Device}, readOnly, since 1.0.
-	Type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType `cwmp:"Type"`
-	// Rate: string{Low,Full,High}, readOnly, since 1.0.
-	Rate InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate `cwmp:"Rate"`
-	// Power: string{Self,Bus,Unknown}, readOnly, since 1.0.
-	Power InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower `cwmp:"Power"`
-	// Name: string(:16), readOnly, since 1.4.
-	Name string `cwmp:"Name"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string                                                    `cwmp:"Alias"`
-	Stats *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus `json:"Status,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	MACAddressControlEnabled bool `json:"MACAddressControlEnabled,omitzero"`
+
+	Standard string `json:"Standard,omitzero"`
+
+	Type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType `json:"Type,omitzero"`
+
+	Rate InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate `json:"Rate,omitzero"`
+
+	Power InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower `json:"Power,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Stats *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Standard, o.Standard); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Standard",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Rate, string(o.Rate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Rate",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Power, string(o.Power)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Power",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 602, string(o.Status))
+	c.String(p, "MACAddress", 580, o.MACAddress)
+	c.String(p, "Standard", 585, o.Standard)
+	c.String(p, "Type", 603, string(o.Type))
+	c.String(p, "Rate", 584, string(o.Rate))
+	c.String(p, "Power", 583, string(o.Power))
+	c.String(p, "Name", 582, o.Name)
+	c.String(p, "Alias", 578, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus]
-	MACAddress               model.ReadOnlyParam[string]
-	MACAddressControlEnabled model.ReadWriteParam[bool]
-	Standard                 model.ReadOnlyParam[string]
-	Type                     model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType]
-	Rate                     model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate]
-	Power                    model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower]
-	Name                     model.ReadOnlyParam[string]
-	Alias                    model.ReadWriteParam[string]
-	Stats                    InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MACAddressControlEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Power model.ReadOnlyParam[string] `dm:"s"`
+
+	Rate model.ReadOnlyParam[string] `dm:"s"`
+
+	Standard model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath(prefix string) InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath{
-		Alias:                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MACAddress:               model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MACAddressControlEnabled: model.NewReadWrite[bool](p, "MACAddressControlEnabled", model.TypeBoolean),
-		Name:                     model.NewReadOnly[string](p, "Name", model.TypeString),
-		Power:                    model.NewReadOnly[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower](p, "Power", model.TypeString),
-		Rate:                     model.NewReadOnly[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate](p, "Rate", model.TypeString),
-		Standard:                 model.NewReadOnly[string](p, "Standard", model.TypeString),
-		Stats:                    newInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath(prefix + "Stats."),
-		Status:                   model.NewReadOnly[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus](p, "Status", model.TypeString),
-		Type:                     model.NewReadOnly[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType](p, "Type", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_BytesSent                   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_BytesReceived               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_CellsSent                   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_CellsReceived               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_ErrorsSent                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_ErrorsReceived              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_UnicastPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_UnicastPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_DiscardPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_DiscardPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_MulticastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_MulticastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_BroadcastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_BroadcastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_UnknownProtoPacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats holds the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats. (object, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats holds the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats struct {
-	// BytesSent: unsignedInt, readOnly, since 1.0.
-	BytesSent uint32 `cwmp:"BytesSent"`
-	// BytesReceived: unsignedInt, readOnly, since 1.0.
-	BytesReceived uint32 `cwmp:"BytesReceived"`
-	// CellsSent: unsignedInt, readOnly, since 1.0.
-	CellsSent uint32 `cwmp:"CellsSent"`
-	// CellsReceived: unsignedInt, readOnly, since 1.0.
-	CellsReceived uint32 `cwmp:"CellsReceived"`
-	// ErrorsSent: unsignedInt, readOnly, since 1.4.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: unsignedInt, readOnly, since 1.4.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// UnicastPacketsSent: unsignedInt, readOnly, since 1.4.
-	UnicastPacketsSent uint32 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	UnicastPacketsReceived uint32 `cwmp:"UnicastPacketsReceived"`
-	// DiscardPacketsSent: unsignedInt, readOnly, since 1.4.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: unsignedInt, readOnly, since 1.4.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// MulticastPacketsSent: unsignedInt, readOnly, since 1.4.
-	MulticastPacketsSent uint32 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	MulticastPacketsReceived uint32 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: unsignedInt, readOnly, since 1.4.
-	BroadcastPacketsSent uint32 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	BroadcastPacketsReceived uint32 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: unsignedInt, readOnly, since 1.4.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	BytesSent uint32 `json:"BytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesReceived uint32 `json:"BytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats) ValidateAt(prefix string, v *model.Violations) {
+	CellsSent uint32 `json:"CellsSent,omitzero"`
+
+	CellsReceived uint32 `json:"CellsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	UnicastPacketsSent uint32 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint32 `json:"UnicastPacketsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint32 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint32 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint32 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint32 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
 }
 
 // InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath struct {
-	obj                         model.ObjectPath
-	BytesSent                   model.ReadOnlyParam[uint32]
-	BytesReceived               model.ReadOnlyParam[uint32]
-	CellsSent                   model.ReadOnlyParam[uint32]
-	CellsReceived               model.ReadOnlyParam[uint32]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint32]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	MulticastPacketsSent        model.ReadOnlyParam[uint32]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint32]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint32]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint32]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath(prefix string) InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint32](p, "BroadcastPacketsReceived", model.TypeUnsignedInt),
-		BroadcastPacketsSent:        model.NewReadOnly[uint32](p, "BroadcastPacketsSent", model.TypeUnsignedInt),
-		BytesReceived:               model.NewReadOnly[uint32](p, "BytesReceived", model.TypeUnsignedInt),
-		BytesSent:                   model.NewReadOnly[uint32](p, "BytesSent", model.TypeUnsignedInt),
-		CellsReceived:               model.NewReadOnly[uint32](p, "CellsReceived", model.TypeUnsignedInt),
-		CellsSent:                   model.NewReadOnly[uint32](p, "CellsSent", model.TypeUnsignedInt),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint32](p, "MulticastPacketsReceived", model.TypeUnsignedInt),
-		MulticastPacketsSent:        model.NewReadOnly[uint32](p, "MulticastPacketsSent", model.TypeUnsignedInt),
-		UnicastPacketsReceived:      model.NewReadOnly[uint32](p, "UnicastPacketsReceived", model.TypeUnsignedInt),
-		UnicastPacketsSent:          model.NewReadOnly[uint32](p, "UnicastPacketsSent", model.TypeUnsignedInt),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CellsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CellsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationStatus enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Status.
 type InternetGatewayDeviceLANDeviceWLANConfigurationStatus string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationStatus_Up       InternetGatewayDeviceLANDeviceWLANConfigurationStatus = "Up"
-	InternetGatewayDeviceLANDeviceWLANConfigurationStatus_Error    InternetGatewayDeviceLANDeviceWLANConfigurationStatus = "Error"
+	InternetGatewayDeviceLANDeviceWLANConfigurationStatus_Up InternetGatewayDeviceLANDeviceWLANConfigurationStatus = "Up"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationStatus_Error InternetGatewayDeviceLANDeviceWLANConfigurationStatus = "Error"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationStatus_Disabled InternetGatewayDeviceLANDeviceWLANConfigurationStatus = "Disabled"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.BeaconType.
 type InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_None              InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "None"
-	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_Basic             InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "Basic"
-	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_WPA               InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "WPA"
-	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_X11i              InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "11i"
-	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_BasicandWPA       InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "BasicandWPA"
-	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_Basicand11i       InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "Basicand11i"
-	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_WPAand11i         InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "WPAand11i"
+	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_None InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "None"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_Basic InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "Basic"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_WPA InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "WPA"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_X11i InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "11i"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_BasicandWPA InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "BasicandWPA"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_Basicand11i InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "Basicand11i"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_WPAand11i InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "WPAand11i"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType_BasicandWPAand11i InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType = "BasicandWPAand11i"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationStandard enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Standard.
 type InternetGatewayDeviceLANDeviceWLANConfigurationStandard string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationStandard) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationStandard_A      InternetGatewayDeviceLANDeviceWLANConfigurationStandard = "a"
-	InternetGatewayDeviceLANDeviceWLANConfigurationStandard_B      InternetGatewayDeviceLANDeviceWLANConfigurationStandard = "b"
-	InternetGatewayDeviceLANDeviceWLANConfigurationStandard_G      InternetGatewayDeviceLANDeviceWLANConfigurationStandard = "g"
+	InternetGatewayDeviceLANDeviceWLANConfigurationStandard_A InternetGatewayDeviceLANDeviceWLANConfigurationStandard = "a"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationStandard_B InternetGatewayDeviceLANDeviceWLANConfigurationStandard = "b"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationStandard_G InternetGatewayDeviceLANDeviceWLANConfigurationStandard = "g"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationStandard_G_only InternetGatewayDeviceLANDeviceWLANConfigurationStandard = "g-only"
-	InternetGatewayDeviceLANDeviceWLANConfigurationStandard_N      InternetGatewayDeviceLANDeviceWLANConfigurationStandard = "n"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationStandard_N InternetGatewayDeviceLANDeviceWLANConfigurationStandard = "n"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPEncryptionLevel.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel_Disabled InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel = "Disabled"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel_X40_bit  InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel = "40-bit"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel_X40_bit InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel = "40-bit"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel_X104_bit InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel = "104-bit"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.BasicEncryptionModes.
 type InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes_None          InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes = "None"
+	InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes_None InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes = "None"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes_WEPEncryption InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes = "WEPEncryption"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.BasicAuthenticationMode.
 type InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode_None                 InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode = "None"
-	InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode_EAPAuthentication    InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode = "EAPAuthentication"
+	InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode_None InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode = "None"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode_EAPAuthentication InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode = "EAPAuthentication"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode_SharedAuthentication InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode = "SharedAuthentication"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPAEncryptionModes.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_WEPEncryption              InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "WEPEncryption"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_TKIPEncryption             InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "TKIPEncryption"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_WEPandTKIPEncryption       InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "WEPandTKIPEncryption"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_AESEncryption              InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "AESEncryption"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_WEPandAESEncryption        InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "WEPandAESEncryption"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_TKIPandAESEncryption       InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "TKIPandAESEncryption"
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_WEPEncryption InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "WEPEncryption"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_TKIPEncryption InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "TKIPEncryption"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_WEPandTKIPEncryption InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "WEPandTKIPEncryption"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_AESEncryption InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "AESEncryption"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_WEPandAESEncryption InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "WEPandAESEncryption"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_TKIPandAESEncryption InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "TKIPandAESEncryption"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes_WEPandTKIPandAESEncryption InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes = "WEPandTKIPandAESEncryption"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPAAuthenticationMode.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode_PSKAuthentication InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode = "PSKAuthentication"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode_EAPAuthentication InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode = "EAPAuthentication"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.IEEE11iEncryptionModes.
 type InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_WEPEncryption              InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "WEPEncryption"
-	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_TKIPEncryption             InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "TKIPEncryption"
-	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_WEPandTKIPEncryption       InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "WEPandTKIPEncryption"
-	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_AESEncryption              InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "AESEncryption"
-	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_WEPandAESEncryption        InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "WEPandAESEncryption"
-	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_TKIPandAESEncryption       InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "TKIPandAESEncryption"
+	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_WEPEncryption InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "WEPEncryption"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_TKIPEncryption InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "TKIPEncryption"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_WEPandTKIPEncryption InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "WEPandTKIPEncryption"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_AESEncryption InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "AESEncryption"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_WEPandAESEncryption InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "WEPandAESEncryption"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_TKIPandAESEncryption InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "TKIPandAESEncryption"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes_WEPandTKIPandAESEncryption InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes = "WEPandTKIPandAESEncryption"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.IEEE11iAuthenticationMode.
 type InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode_PSKAuthentication       InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode = "PSKAuthentication"
-	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode_EAPAuthentication       InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode = "EAPAuthentication"
+	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode_PSKAuthentication InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode = "PSKAuthentication"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode_EAPAuthentication InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode = "EAPAuthentication"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode_EAPandPSKAuthentication InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode = "EAPandPSKAuthentication"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.DeviceOperationMode.
 type InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode_InfrastructureAccessPoint InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode = "InfrastructureAccessPoint"
-	InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode_WirelessBridge            InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode = "WirelessBridge"
-	InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode_WirelessRepeater          InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode = "WirelessRepeater"
-	InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode_WirelessStation           InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode = "WirelessStation"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode_WirelessBridge InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode = "WirelessBridge"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode_WirelessRepeater InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode = "WirelessRepeater"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode_WirelessStation InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode = "WirelessStation"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AuthenticationServiceMode.
 type InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode_None               InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode = "None"
+	InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode_None InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode = "None"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode_LinkAuthentication InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode = "LinkAuthentication"
-	InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode_RadiusClient       InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode = "RadiusClient"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode_RadiusClient InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode = "RadiusClient"
 )
 
-var (
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {
-			Optional: true,
-			Value:    "Error",
-		}, {Value: "Disabled"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_BSSID      = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_MaxBitRate = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_Channel = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_SSID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_BeaconType = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Basic"}, {Value: "WPA"}, {
-			Optional: true,
-			Value:    "11i",
-		}, {
-			Optional: true,
-			Status:   "obsoleted",
-			Value:    "BasicandWPA",
-		}, {
-			Optional: true,
-			Status:   "obsoleted",
-			Value:    "Basicand11i",
-		}, {
-			Optional: true,
-			Value:    "WPAand11i",
-		}, {
-			Optional: true,
-			Status:   "obsoleted",
-			Value:    "BasicandWPAand11i",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_MACAddressControlEnabled = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_Standard                 = &model.Syntax{
-		Enums: []model.Enum{{Value: "a"}, {Value: "b"}, {Value: "g"}, {Value: "g-only"}, {Value: "n"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_WEPKeyIndex = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_KeyPassphrase = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(63)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_WEPEncryptionLevel = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "40-bit"}, {Value: "104-bit"}},
-		List:  &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_BasicEncryptionModes = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "WEPEncryption"}},
-		Sizes: []model.Size{{Max: model.U64(31)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_BasicAuthenticationMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {
-			Optional: true,
-			Value:    "EAPAuthentication",
-		}, {
-			Optional: true,
-			Value:    "SharedAuthentication",
-		}},
-		Sizes: []model.Size{{Max: model.U64(31)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_WPAEncryptionModes = &model.Syntax{
-		Enums: []model.Enum{{
-			Status: "deprecated",
-			Value:  "WEPEncryption",
-		}, {Value: "TKIPEncryption"}, {
-			Status: "deprecated",
-			Value:  "WEPandTKIPEncryption",
-		}, {
-			Optional: true,
-			Value:    "AESEncryption",
-		}, {
-			Optional: true,
-			Status:   "deprecated",
-			Value:    "WEPandAESEncryption",
-		}, {
-			Optional: true,
-			Value:    "TKIPandAESEncryption",
-		}, {
-			Optional: true,
-			Status:   "deprecated",
-			Value:    "WEPandTKIPandAESEncryption",
-		}},
-		Sizes: []model.Size{{Max: model.U64(31)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_WPAAuthenticationMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "PSKAuthentication"}, {
-			Optional: true,
-			Value:    "EAPAuthentication",
-		}},
-		Sizes: []model.Size{{Max: model.U64(31)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_IEEE11iEncryptionModes = &model.Syntax{
-		Enums: []model.Enum{{
-			Status: "deprecated",
-			Value:  "WEPEncryption",
-		}, {
-			Optional: true,
-			Value:    "TKIPEncryption",
-		}, {
-			Status: "deprecated",
-			Value:  "WEPandTKIPEncryption",
-		}, {Value: "AESEncryption"}, {
-			Optional: true,
-			Status:   "deprecated",
-			Value:    "WEPandAESEncryption",
-		}, {
-			Optional: true,
-			Value:    "TKIPandAESEncryption",
-		}, {
-			Optional: true,
-			Status:   "deprecated",
-			Value:    "WEPandTKIPandAESEncryption",
-		}},
-		Sizes: []model.Size{{Max: model.U64(31)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_IEEE11iAuthenticationMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "PSKAuthentication"}, {
-			Optional: true,
-			Value:    "EAPAuthentication",
-		}, {
-			Optional: true,
-			Value:    "EAPandPSKAuthentication",
-		}},
-		Sizes: []model.Size{{Max: model.U64(31)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_PossibleChannels = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_BasicDataTransmitRates = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_OperationalDataTransmitRates = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_PossibleDataTransmitRates = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_InsecureOOBAccessEnabled   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_BeaconAdvertisementEnabled = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_RadioEnabled               = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_AutoRateFallBackEnabled    = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_LocationDescription        = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4096)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_RegulatoryDomain = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(3)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalPSKFailures       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalIntegrityFailures = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_ChannelsInUse          = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_DeviceOperationMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "InfrastructureAccessPoint"}, {
-			Optional: true,
-			Value:    "WirelessBridge",
-		}, {
-			Optional: true,
-			Value:    "WirelessRepeater",
-		}, {
-			Optional: true,
-			Value:    "WirelessStation",
-		}},
-		Sizes: []model.Size{{Max: model.U64(31)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_DistanceFromRoot          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_PeerBSSID                 = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_AuthenticationServiceMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {
-			Optional: true,
-			Value:    "LinkAuthentication",
-		}, {
-			Optional: true,
-			Value:    "RadiusClient",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalBytesSent       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalBytesReceived   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalPacketsSent     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalPacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalAssociations    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_Name                 = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_AutoChannelEnable        = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_SSIDAdvertisementEnabled = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_TransmitPowerSupported   = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_TransmitPower = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_WMMSupported   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_UAPSDSupported = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_WMMEnable      = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_UAPSDEnable    = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfiguration_Alias          = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceWLANConfiguration holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceWLANConfiguration holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceWLANConfiguration struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Disabled}, readOnly, since 1.0.
-	Status InternetGatewayDeviceLANDeviceWLANConfigurationStatus `cwmp:"Status"`
-	// BSSID: string, readOnly, since 1.0.
-	BSSID string `cwmp:"BSSID"`
-	// MaxBitRate: string(:4), readWrite, since 1.0.
-	MaxBitRate string `cwmp:"MaxBitRate"`
-	// Channel: unsignedInt[0:255], readWrite, since 1.0.
-	Channel uint32 `cwmp:"Channel"`
-	// SSID: string(:32), readWrite, since 1.0.
-	SSID string `cwmp:"SSID"`
-	// BeaconType: string{None,Basic,WPA,11i,BasicandWPA,Basicand11i,… 8 values}, readWrite, since 1.0.
-	BeaconType InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType `cwmp:"BeaconType"`
-	// MACAddressControlEnabled: boolean, readWrite, since 1.0.
-	MACAddressControlEnabled bool `cwmp:"MACAddressControlEnabled"`
-	// Standard: string{a,b,g,g-only,n}, readOnly, since 1.0.
-	Standard InternetGatewayDeviceLANDeviceWLANConfigurationStandard `cwmp:"Standard"`
-	// WEPKeyIndex: unsignedInt[1:4], readWrite, since 1.0.
-	WEPKeyIndex uint32 `cwmp:"WEPKeyIndex"`
-	// KeyPassphrase: string(:63), readWrite, since 1.0.
-	KeyPassphrase string `cwmp:"KeyPassphrase"`
-	// WEPEncryptionLevel: list(:64)<string{Disabled,40-bit,104-bit}>, readOnly, since 1.0.
-	WEPEncryptionLevel []InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel `cwmp:"WEPEncryptionLevel"`
-	// BasicEncryptionModes: string(:31){None,WEPEncryption}, readWrite, since 1.0.
-	BasicEncryptionModes InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes `cwmp:"BasicEncryptionModes"`
-	// BasicAuthenticationMode: string(:31){None,EAPAuthentication,SharedAuthentication}, readWrite, since 1.0.
-	BasicAuthenticationMode InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode `cwmp:"BasicAuthenticationMode"`
-	// WPAEncryptionModes: string(:31){WEPEncryption,TKIPEncryption,WEPandTKIPEncryption,AESEncryption,WEPandAESEncryption,TKIPandAESEncryption,… 7 values}, readWrite, since 1.0.
-	WPAEncryptionModes InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes `cwmp:"WPAEncryptionModes"`
-	// WPAAuthenticationMode: string(:31){PSKAuthentication,EAPAuthentication}, readWrite, since 1.0.
-	WPAAuthenticationMode InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode `cwmp:"WPAAuthenticationMode"`
-	// IEEE11iEncryptionModes: string(:31){WEPEncryption,TKIPEncryption,WEPandTKIPEncryption,AESEncryption,WEPandAESEncryption,TKIPandAESEncryption,… 7 values}, readWrite, since 1.0.
-	IEEE11iEncryptionModes InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes `cwmp:"IEEE11iEncryptionModes"`
-	// IEEE11iAuthenticationMode: string(:31){PSKAuthentication,EAPAuthentication,EAPandPSKAuthentication}, readWrite, since 1.0.
-	IEEE11iAuthenticationMode InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode `cwmp:"IEEE11iAuthenticationMode"`
-	// PossibleChannels: list(:1024)<string>, readOnly, since 1.0.
-	PossibleChannels []string `cwmp:"PossibleChannels"`
-	// BasicDataTransmitRates: list(:256)<string>, readWrite, since 1.0.
-	BasicDataTransmitRates []string `cwmp:"BasicDataTransmitRates"`
-	// OperationalDataTransmitRates: list(:256)<string>, readWrite, since 1.0.
-	OperationalDataTransmitRates []string `cwmp:"OperationalDataTransmitRates"`
-	// PossibleDataTransmitRates: list(:256)<string>, readOnly, since 1.0.
-	PossibleDataTransmitRates []string `cwmp:"PossibleDataTransmitRates"`
-	// InsecureOOBAccessEnabled: boolean, readWrite, since 1.0.
-	InsecureOOBAccessEnabled bool `cwmp:"InsecureOOBAccessEnabled"`
-	// BeaconAdvertisementEnabled: boolean, readWrite, since 1.0.
-	BeaconAdvertisementEnabled bool `cwmp:"BeaconAdvertisementEnabled"`
-	// RadioEnabled: boolean, readWrite, since 1.0.
-	RadioEnabled bool `cwmp:"RadioEnabled"`
-	// AutoRateFallBackEnabled: boolean, readWrite, since 1.0.
-	AutoRateFallBackEnabled bool `cwmp:"AutoRateFallBackEnabled"`
-	// LocationDescription: string(:4096), readWrite, since 1.0.
-	LocationDescription string `cwmp:"LocationDescription"`
-	// RegulatoryDomain: string(:3), readWrite, since 1.0.
-	RegulatoryDomain string `cwmp:"RegulatoryDomain"`
-	// TotalPSKFailures: unsignedInt, readOnly, since 1.0.
-	TotalPSKFailures uint32 `cwmp:"TotalPSKFailures"`
-	// TotalIntegrityFailures: unsignedInt, readOnly, since 1.0.
-	TotalIntegrityFailures uint32 `cwmp:"TotalIntegrityFailures"`
-	// ChannelsInUse: list(:1024)<string>, readOnly, since 1.0.
-	ChannelsInUse []string `cwmp:"ChannelsInUse"`
-	// DeviceOperationMode: string(:31){InfrastructureAccessPoint,WirelessBridge,WirelessRepeater,WirelessStation}, readWrite, since 1.0.
-	DeviceOperationMode InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode `cwmp:"DeviceOperationMode"`
-	// DistanceFromRoot: unsignedInt, readWrite, since 1.0.
-	DistanceFromRoot uint32 `cwmp:"DistanceFromRoot"`
-	// PeerBSSID: string, readWrite, since 1.0.
-	PeerBSSID string `cwmp:"PeerBSSID"`
-	// AuthenticationServiceMode: string{None,LinkAuthentication,RadiusClient}, readWrite, since 1.0.
-	AuthenticationServiceMode InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode `cwmp:"AuthenticationServiceMode"`
-	// TotalBytesSent: unsignedInt, readOnly, since 1.0.
-	TotalBytesSent uint32 `cwmp:"TotalBytesSent"`
-	// TotalBytesReceived: unsignedInt, readOnly, since 1.0.
-	TotalBytesReceived uint32 `cwmp:"TotalBytesReceived"`
-	// TotalPacketsSent: unsignedInt, readOnly, since 1.0.
-	TotalPacketsSent uint32 `cwmp:"TotalPacketsSent"`
-	// TotalPacketsReceived: unsignedInt, readOnly, since 1.0.
-	TotalPacketsReceived uint32 `cwmp:"TotalPacketsReceived"`
-	// TotalAssociations: unsignedInt, readOnly, since 1.0.
-	TotalAssociations uint32 `cwmp:"TotalAssociations"`
-	// Name: string(:16), readOnly, since 1.4.
-	Name string `cwmp:"Name"`
-	// AutoChannelEnable: boolean, readWrite, since 1.4.
-	AutoChannelEnable bool `cwmp:"AutoChannelEnable"`
-	// SSIDAdvertisementEnabled: boolean, readWrite, since 1.4.
-	SSIDAdvertisementEnabled bool `cwmp:"SSIDAdvertisementEnabled"`
-	// TransmitPowerSupported: list(:64)<unsignedInt[0:100]>, readOnly, since 1.4.
-	TransmitPowerSupported []uint32 `cwmp:"TransmitPowerSupported"`
-	// TransmitPower: unsignedInt[0:100], readWrite, since 1.4.
-	TransmitPower uint32 `cwmp:"TransmitPower"`
-	// WMMSupported: boolean, readOnly, since 1.4.
-	WMMSupported bool `cwmp:"WMMSupported"`
-	// UAPSDSupported: boolean, readOnly, since 1.4.
-	UAPSDSupported bool `cwmp:"UAPSDSupported"`
-	// WMMEnable: boolean, readWrite, since 1.4.
-	WMMEnable bool `cwmp:"WMMEnable"`
-	// UAPSDEnable: boolean, readWrite, since 1.4.
-	UAPSDEnable bool `cwmp:"UAPSDEnable"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
-	// InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}. instances by instance number
-	APWMMParameter map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter `cwmp:"APWMMParameter.{i}."`
-	// InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}. instances by instance number
-	AssociatedDevice map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice `cwmp:"AssociatedDevice.{i}."`
-	// InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}. instances by instance number
-	PreSharedKey map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey `cwmp:"PreSharedKey.{i}."`
-	// InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}. instances by instance number
-	STAWMMParameter map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter `cwmp:"STAWMMParameter.{i}."`
-	Stats           *InternetGatewayDeviceLANDeviceWLANConfigurationStats                      `cwmp:"Stats."`
-	// InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}. instances by instance number
-	WEPKey map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey `cwmp:"WEPKey.{i}."`
-	WPS    *InternetGatewayDeviceLANDeviceWLANConfigurationWPS               `cwmp:"WPS."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceLANDeviceWLANConfigurationStatus `json:"Status,omitzero"`
+
+	BSSID string `json:"BSSID,omitzero"`
+
+	MaxBitRate string `json:"MaxBitRate,omitzero"`
+
+	Channel uint32 `json:"Channel,omitzero"`
+
+	SSID string `json:"SSID,omitzero"`
+
+	BeaconType InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType `json:"BeaconType,omitzero"`
+
+	MACAddressControlEnabled bool `json:"MACAddressControlEnabled,omitzero"`
+
+	Standard InternetGatewayDeviceLANDeviceWLANConfigurationStandard `json:"Standard,omitzero"`
+
+	WEPKeyIndex uint32 `json:"WEPKeyIndex,omitzero"`
+
+	KeyPassphrase string `json:"KeyPassphrase,omitzero"`
+
+	WEPEncryptionLevel []InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel `json:"WEPEncryptionLevel,omitzero"`
+
+	BasicEncryptionModes InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes `json:"BasicEncryptionModes,omitzero"`
+
+	BasicAuthenticationMode InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode `json:"BasicAuthenticationMode,omitzero"`
+
+	WPAEncryptionModes InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes `json:"WPAEncryptionModes,omitzero"`
+
+	WPAAuthenticationMode InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode `json:"WPAAuthenticationMode,omitzero"`
+
+	IEEE11iEncryptionModes InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes `json:"IEEE11iEncryptionModes,omitzero"`
+
+	IEEE11iAuthenticationMode InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode `json:"IEEE11iAuthenticationMode,omitzero"`
+
+	PossibleChannels []string `json:"PossibleChannels,omitzero"`
+
+	BasicDataTransmitRates []string `json:"BasicDataTransmitRates,omitzero"`
+
+	OperationalDataTransmitRates []string `json:"OperationalDataTransmitRates,omitzero"`
+
+	PossibleDataTransmitRates []string `json:"PossibleDataTransmitRates,omitzero"`
+
+	InsecureOOBAccessEnabled bool `json:"InsecureOOBAccessEnabled,omitzero"`
+
+	BeaconAdvertisementEnabled bool `json:"BeaconAdvertisementEnabled,omitzero"`
+
+	RadioEnabled bool `json:"RadioEnabled,omitzero"`
+
+	AutoRateFallBackEnabled bool `json:"AutoRateFallBackEnabled,omitzero"`
+
+	LocationDescription string `json:"LocationDescription,omitzero"`
+
+	RegulatoryDomain string `json:"RegulatoryDomain,omitzero"`
+
+	TotalPSKFailures uint32 `json:"TotalPSKFailures,omitzero"`
+
+	TotalIntegrityFailures uint32 `json:"TotalIntegrityFailures,omitzero"`
+
+	ChannelsInUse []string `json:"ChannelsInUse,omitzero"`
+
+	DeviceOperationMode InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode `json:"DeviceOperationMode,omitzero"`
+
+	DistanceFromRoot uint32 `json:"DistanceFromRoot,omitzero"`
+
+	PeerBSSID string `json:"PeerBSSID,omitzero"`
+
+	AuthenticationServiceMode InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode `json:"AuthenticationServiceMode,omitzero"`
+
+	TotalBytesSent uint32 `json:"TotalBytesSent,omitzero"`
+
+	TotalBytesReceived uint32 `json:"TotalBytesReceived,omitzero"`
+
+	TotalPacketsSent uint32 `json:"TotalPacketsSent,omitzero"`
+
+	TotalPacketsReceived uint32 `json:"TotalPacketsReceived,omitzero"`
+
+	TotalAssociations uint32 `json:"TotalAssociations,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	AutoChannelEnable bool `json:"AutoChannelEnable,omitzero"`
+
+	SSIDAdvertisementEnabled bool `json:"SSIDAdvertisementEnabled,omitzero"`
+
+	TransmitPowerSupported []uint32 `json:"TransmitPowerSupported,omitzero"`
+
+	TransmitPower uint32 `json:"TransmitPower,omitzero"`
+
+	WMMSupported bool `json:"WMMSupported,omitzero"`
+
+	UAPSDSupported bool `json:"UAPSDSupported,omitzero"`
+
+	WMMEnable bool `json:"WMMEnable,omitzero"`
+
+	UAPSDEnable bool `json:"UAPSDEnable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	APWMMParameter   map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter   `json:"APWMMParameter,omitzero"`
+	AssociatedDevice map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice `json:"AssociatedDevice,omitzero"`
+	PreSharedKey     map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey     `json:"PreSharedKey,omitzero"`
+	STAWMMParameter  map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter  `json:"STAWMMParameter,omitzero"`
+	Stats            *InternetGatewayDeviceLANDeviceWLANConfigurationStats                       `json:"Stats,omitzero"`
+	WEPKey           map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey           `json:"WEPKey,omitzero"`
+	WPS              *InternetGatewayDeviceLANDeviceWLANConfigurationWPS                         `json:"WPS,omitzero"`
 }
 
-// AddAPWMMParameter creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}. (replacing any) and returns it
+// AddAPWMMParameter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddAPWMMParameter(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter {
 	if o.APWMMParameter == nil {
 		o.APWMMParameter = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter{}
@@ -3258,18 +1458,7 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddAPWMMParameter(i ui
 	return x
 }
 
-// GetAPWMMParameter returns instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) GetAPWMMParameter(i uint32) (*InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter, bool) {
-	x, ok := o.APWMMParameter[i]
-	return x, ok
-}
-
-// DeleteAPWMMParameter removes instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) DeleteAPWMMParameter(i uint32) {
-	delete(o.APWMMParameter, i)
-}
-
-// AddAssociatedDevice creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddAssociatedDevice(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice{}
@@ -3279,18 +1468,7 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddAssociatedDevice(i 
 	return x
 }
 
-// GetAssociatedDevice returns instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) GetAssociatedDevice(i uint32) (*InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice, bool) {
-	x, ok := o.AssociatedDevice[i]
-	return x, ok
-}
-
-// DeleteAssociatedDevice removes instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) DeleteAssociatedDevice(i uint32) {
-	delete(o.AssociatedDevice, i)
-}
-
-// AddPreSharedKey creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}. (replacing any) and returns it
+// AddPreSharedKey creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddPreSharedKey(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey {
 	if o.PreSharedKey == nil {
 		o.PreSharedKey = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey{}
@@ -3300,18 +1478,7 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddPreSharedKey(i uint
 	return x
 }
 
-// GetPreSharedKey returns instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) GetPreSharedKey(i uint32) (*InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey, bool) {
-	x, ok := o.PreSharedKey[i]
-	return x, ok
-}
-
-// DeletePreSharedKey removes instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) DeletePreSharedKey(i uint32) {
-	delete(o.PreSharedKey, i)
-}
-
-// AddSTAWMMParameter creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}. (replacing any) and returns it
+// AddSTAWMMParameter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddSTAWMMParameter(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter {
 	if o.STAWMMParameter == nil {
 		o.STAWMMParameter = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter{}
@@ -3321,18 +1488,7 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddSTAWMMParameter(i u
 	return x
 }
 
-// GetSTAWMMParameter returns instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) GetSTAWMMParameter(i uint32) (*InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter, bool) {
-	x, ok := o.STAWMMParameter[i]
-	return x, ok
-}
-
-// DeleteSTAWMMParameter removes instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) DeleteSTAWMMParameter(i uint32) {
-	delete(o.STAWMMParameter, i)
-}
-
-// AddWEPKey creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}. (replacing any) and returns it
+// AddWEPKey creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddWEPKey(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey {
 	if o.WEPKey == nil {
 		o.WEPKey = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey{}
@@ -3341,1156 +1497,542 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddWEPKey(i uint32) *I
 	o.WEPKey[i] = x
 	return x
 }
-
-// GetWEPKey returns instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) GetWEPKey(i uint32) (*InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey, bool) {
-	x, ok := o.WEPKey[i]
-	return x, ok
-}
-
-// DeleteWEPKey removes instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) DeleteWEPKey(i uint32) {
-	delete(o.WEPKey, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_MaxBitRate, o.MaxBitRate); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxBitRate",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfiguration_Channel, uint64(o.Channel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Channel",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_SSID, o.SSID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SSID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_BeaconType, string(o.BeaconType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BeaconType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_Standard, string(o.Standard)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Standard",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfiguration_WEPKeyIndex, uint64(o.WEPKeyIndex)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WEPKeyIndex",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_KeyPassphrase, o.KeyPassphrase); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeyPassphrase",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceWLANConfiguration_WEPEncryptionLevel, model.FormatValue(model.TypeString, o.WEPEncryptionLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WEPEncryptionLevel",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_BasicEncryptionModes, string(o.BasicEncryptionModes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BasicEncryptionModes",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_BasicAuthenticationMode, string(o.BasicAuthenticationMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BasicAuthenticationMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_WPAEncryptionModes, string(o.WPAEncryptionModes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WPAEncryptionModes",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_WPAAuthenticationMode, string(o.WPAAuthenticationMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WPAAuthenticationMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_IEEE11iEncryptionModes, string(o.IEEE11iEncryptionModes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IEEE11iEncryptionModes",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_IEEE11iAuthenticationMode, string(o.IEEE11iAuthenticationMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IEEE11iAuthenticationMode",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceWLANConfiguration_PossibleChannels, model.FormatValue(model.TypeString, o.PossibleChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PossibleChannels",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceWLANConfiguration_BasicDataTransmitRates, model.FormatValue(model.TypeString, o.BasicDataTransmitRates)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BasicDataTransmitRates",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceWLANConfiguration_OperationalDataTransmitRates, model.FormatValue(model.TypeString, o.OperationalDataTransmitRates)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OperationalDataTransmitRates",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceWLANConfiguration_PossibleDataTransmitRates, model.FormatValue(model.TypeString, o.PossibleDataTransmitRates)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PossibleDataTransmitRates",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_LocationDescription, o.LocationDescription); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocationDescription",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_RegulatoryDomain, o.RegulatoryDomain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegulatoryDomain",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceWLANConfiguration_ChannelsInUse, model.FormatValue(model.TypeString, o.ChannelsInUse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChannelsInUse",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_DeviceOperationMode, string(o.DeviceOperationMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceOperationMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_AuthenticationServiceMode, string(o.AuthenticationServiceMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationServiceMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceWLANConfiguration_TransmitPowerSupported, model.FormatValue(model.TypeUnsignedInt, o.TransmitPowerSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransmitPowerSupported",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfiguration_TransmitPower, uint64(o.TransmitPower)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransmitPower",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfiguration_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 678, string(o.Status))
+	c.String(p, "MaxBitRate", 643, o.MaxBitRate)
+	c.Uint(p, "Channel", 632, uint64(o.Channel))
+	c.String(p, "SSID", 656, o.SSID)
+	c.String(p, "BeaconType", 631, string(o.BeaconType))
+	c.String(p, "Standard", 665, string(o.Standard))
+	c.Uint(p, "WEPKeyIndex", 694, uint64(o.WEPKeyIndex))
+	c.String(p, "KeyPassphrase", 640, o.KeyPassphrase)
+	c.Wire(p, "WEPEncryptionLevel", 690, model.JoinStrings(o.WEPEncryptionLevel), len(o.WEPEncryptionLevel) > 0)
+	c.String(p, "BasicEncryptionModes", 629, string(o.BasicEncryptionModes))
+	c.String(p, "BasicAuthenticationMode", 627, string(o.BasicAuthenticationMode))
+	c.String(p, "WPAEncryptionModes", 698, string(o.WPAEncryptionModes))
+	c.String(p, "WPAAuthenticationMode", 697, string(o.WPAAuthenticationMode))
+	c.String(p, "IEEE11iEncryptionModes", 638, string(o.IEEE11iEncryptionModes))
+	c.String(p, "IEEE11iAuthenticationMode", 637, string(o.IEEE11iAuthenticationMode))
+	c.Wire(p, "PossibleChannels", 647, model.JoinStrings(o.PossibleChannels), len(o.PossibleChannels) > 0)
+	c.Wire(p, "BasicDataTransmitRates", 628, model.JoinStrings(o.BasicDataTransmitRates), len(o.BasicDataTransmitRates) > 0)
+	c.Wire(p, "OperationalDataTransmitRates", 645, model.JoinStrings(o.OperationalDataTransmitRates), len(o.OperationalDataTransmitRates) > 0)
+	c.Wire(p, "PossibleDataTransmitRates", 648, model.JoinStrings(o.PossibleDataTransmitRates), len(o.PossibleDataTransmitRates) > 0)
+	c.String(p, "LocationDescription", 641, o.LocationDescription)
+	c.String(p, "RegulatoryDomain", 655, o.RegulatoryDomain)
+	c.Wire(p, "ChannelsInUse", 633, model.JoinStrings(o.ChannelsInUse), len(o.ChannelsInUse) > 0)
+	c.String(p, "DeviceOperationMode", 634, string(o.DeviceOperationMode))
+	c.String(p, "AuthenticationServiceMode", 623, string(o.AuthenticationServiceMode))
+	c.String(p, "Name", 644, o.Name)
+	c.Wire(p, "TransmitPowerSupported", 687, model.FormatValue(model.TypeUnsignedInt, o.TransmitPowerSupported), len(o.TransmitPowerSupported) > 0)
+	c.Uint(p, "TransmitPower", 686, uint64(o.TransmitPower))
+	c.String(p, "Alias", 614, o.Alias)
 	for _, i := range model.SortedKeys(o.APWMMParameter) {
-		o.APWMMParameter[i].ValidateAt(prefix+"APWMMParameter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.APWMMParameter[i].ValidateAt(c, model.InstanceOf(p, "APWMMParameter.", i))
 	}
 	for _, i := range model.SortedKeys(o.AssociatedDevice) {
-		o.AssociatedDevice[i].ValidateAt(prefix+"AssociatedDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AssociatedDevice[i].ValidateAt(c, model.InstanceOf(p, "AssociatedDevice.", i))
 	}
 	for _, i := range model.SortedKeys(o.PreSharedKey) {
-		o.PreSharedKey[i].ValidateAt(prefix+"PreSharedKey."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.PreSharedKey[i].ValidateAt(c, model.InstanceOf(p, "PreSharedKey.", i))
 	}
 	for _, i := range model.SortedKeys(o.STAWMMParameter) {
-		o.STAWMMParameter[i].ValidateAt(prefix+"STAWMMParameter."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.STAWMMParameter[i].ValidateAt(c, model.InstanceOf(p, "STAWMMParameter.", i))
 	}
 	for _, i := range model.SortedKeys(o.WEPKey) {
-		o.WEPKey[i].ValidateAt(prefix+"WEPKey."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.WEPKey[i].ValidateAt(c, model.InstanceOf(p, "WEPKey.", i))
 	}
 	if o.WPS != nil {
-		o.WPS.ValidateAt(prefix+"WPS.", v)
+		o.WPS.ValidateAt(c, p+"WPS.")
 	}
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationPath struct {
-	obj                          model.ObjectPath
-	Enable                       model.ReadWriteParam[bool]
-	Status                       model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationStatus]
-	BSSID                        model.ReadOnlyParam[string]
-	MaxBitRate                   model.ReadWriteParam[string]
-	Channel                      model.ReadWriteParam[uint32]
-	SSID                         model.ReadWriteParam[string]
-	BeaconType                   model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType]
-	MACAddressControlEnabled     model.ReadWriteParam[bool]
-	Standard                     model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationStandard]
-	WEPKeyIndex                  model.ReadWriteParam[uint32]
-	KeyPassphrase                model.ReadWriteParam[string]
-	WEPEncryptionLevel           model.ReadOnlyParam[[]InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel]
-	BasicEncryptionModes         model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes]
-	BasicAuthenticationMode      model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode]
-	WPAEncryptionModes           model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes]
-	WPAAuthenticationMode        model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode]
-	IEEE11iEncryptionModes       model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes]
-	IEEE11iAuthenticationMode    model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode]
-	PossibleChannels             model.ReadOnlyParam[[]string]
-	BasicDataTransmitRates       model.ReadWriteParam[[]string]
-	OperationalDataTransmitRates model.ReadWriteParam[[]string]
-	PossibleDataTransmitRates    model.ReadOnlyParam[[]string]
-	InsecureOOBAccessEnabled     model.ReadWriteParam[bool]
-	BeaconAdvertisementEnabled   model.ReadWriteParam[bool]
-	RadioEnabled                 model.ReadWriteParam[bool]
-	AutoRateFallBackEnabled      model.ReadWriteParam[bool]
-	LocationDescription          model.ReadWriteParam[string]
-	RegulatoryDomain             model.ReadWriteParam[string]
-	TotalPSKFailures             model.ReadOnlyParam[uint32]
-	TotalIntegrityFailures       model.ReadOnlyParam[uint32]
-	ChannelsInUse                model.ReadOnlyParam[[]string]
-	DeviceOperationMode          model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode]
-	DistanceFromRoot             model.ReadWriteParam[uint32]
-	PeerBSSID                    model.ReadWriteParam[string]
-	AuthenticationServiceMode    model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode]
-	TotalBytesSent               model.ReadOnlyParam[uint32]
-	TotalBytesReceived           model.ReadOnlyParam[uint32]
-	TotalPacketsSent             model.ReadOnlyParam[uint32]
-	TotalPacketsReceived         model.ReadOnlyParam[uint32]
-	TotalAssociations            model.ReadOnlyParam[uint32]
-	Name                         model.ReadOnlyParam[string]
-	AutoChannelEnable            model.ReadWriteParam[bool]
-	SSIDAdvertisementEnabled     model.ReadWriteParam[bool]
-	TransmitPowerSupported       model.ReadOnlyParam[[]uint32]
-	TransmitPower                model.ReadWriteParam[uint32]
-	WMMSupported                 model.ReadOnlyParam[bool]
-	UAPSDSupported               model.ReadOnlyParam[bool]
-	WMMEnable                    model.ReadWriteParam[bool]
-	UAPSDEnable                  model.ReadWriteParam[bool]
-	Alias                        model.ReadWriteParam[string]
-	Stats                        InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath
-	WPS                          InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AuthenticationServiceMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode] `dm:"s"`
+
+	AutoChannelEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	AutoRateFallBackEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
+
+	BasicAuthenticationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode] `dm:"s"`
+
+	BasicDataTransmitRates model.ReadWriteParam[[]string] `dm:"s"`
+
+	BasicEncryptionModes model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes] `dm:"s"`
+
+	BeaconAdvertisementEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	BeaconType model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType] `dm:"s"`
+
+	Channel model.ReadWriteParam[uint32] `dm:"u"`
+
+	ChannelsInUse model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DeviceOperationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode] `dm:"s"`
+
+	DistanceFromRoot model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IEEE11iAuthenticationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode] `dm:"s"`
+
+	IEEE11iEncryptionModes model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes] `dm:"s"`
+
+	InsecureOOBAccessEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	KeyPassphrase model.ReadWriteParam[string] `dm:"s"`
+
+	LocationDescription model.ReadWriteParam[string] `dm:"s"`
+
+	MACAddressControlEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxBitRate model.ReadWriteParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	OperationalDataTransmitRates model.ReadWriteParam[[]string] `dm:"s"`
+
+	PeerBSSID model.ReadWriteParam[string] `dm:"s"`
+
+	PossibleChannels model.ReadOnlyParam[[]string] `dm:"s"`
+
+	PossibleDataTransmitRates model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RadioEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	RegulatoryDomain model.ReadWriteParam[string] `dm:"s"`
+
+	SSID model.ReadWriteParam[string] `dm:"s"`
+
+	SSIDAdvertisementEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	Standard model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TotalAssociations model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalIntegrityFailures model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalPSKFailures model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransmitPower model.ReadWriteParam[uint32] `dm:"u"`
+
+	TransmitPowerSupported model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	UAPSDEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	UAPSDSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	WEPEncryptionLevel model.ReadOnlyParam[[]string] `dm:"s"`
+
+	WEPKeyIndex model.ReadWriteParam[uint32] `dm:"u"`
+
+	WMMEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	WMMSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	WPAAuthenticationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode] `dm:"s"`
+
+	WPAEncryptionModes model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes] `dm:"s"`
+
+	Stats InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath `dm:"Stats."`
+	WPS   InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath   `dm:"WPS."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceWLANConfigurationPath(prefix string) InternetGatewayDeviceLANDeviceWLANConfigurationPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceWLANConfigurationPath{
-		Alias:                        model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AuthenticationServiceMode:    model.NewReadWrite[InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode](p, "AuthenticationServiceMode", model.TypeString),
-		AutoChannelEnable:            model.NewReadWrite[bool](p, "AutoChannelEnable", model.TypeBoolean),
-		AutoRateFallBackEnabled:      model.NewReadWrite[bool](p, "AutoRateFallBackEnabled", model.TypeBoolean),
-		BSSID:                        model.NewReadOnly[string](p, "BSSID", model.TypeString),
-		BasicAuthenticationMode:      model.NewReadWrite[InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode](p, "BasicAuthenticationMode", model.TypeString),
-		BasicDataTransmitRates:       model.NewReadWrite[[]string](p, "BasicDataTransmitRates", model.TypeString),
-		BasicEncryptionModes:         model.NewReadWrite[InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes](p, "BasicEncryptionModes", model.TypeString),
-		BeaconAdvertisementEnabled:   model.NewReadWrite[bool](p, "BeaconAdvertisementEnabled", model.TypeBoolean),
-		BeaconType:                   model.NewReadWrite[InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType](p, "BeaconType", model.TypeString),
-		Channel:                      model.NewReadWrite[uint32](p, "Channel", model.TypeUnsignedInt),
-		ChannelsInUse:                model.NewReadOnly[[]string](p, "ChannelsInUse", model.TypeString),
-		DeviceOperationMode:          model.NewReadWrite[InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode](p, "DeviceOperationMode", model.TypeString),
-		DistanceFromRoot:             model.NewReadWrite[uint32](p, "DistanceFromRoot", model.TypeUnsignedInt),
-		Enable:                       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IEEE11iAuthenticationMode:    model.NewReadWrite[InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode](p, "IEEE11iAuthenticationMode", model.TypeString),
-		IEEE11iEncryptionModes:       model.NewReadWrite[InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes](p, "IEEE11iEncryptionModes", model.TypeString),
-		InsecureOOBAccessEnabled:     model.NewReadWrite[bool](p, "InsecureOOBAccessEnabled", model.TypeBoolean),
-		KeyPassphrase:                model.NewReadWrite[string](p, "KeyPassphrase", model.TypeString),
-		LocationDescription:          model.NewReadWrite[string](p, "LocationDescription", model.TypeString),
-		MACAddressControlEnabled:     model.NewReadWrite[bool](p, "MACAddressControlEnabled", model.TypeBoolean),
-		MaxBitRate:                   model.NewReadWrite[string](p, "MaxBitRate", model.TypeString),
-		Name:                         model.NewReadOnly[string](p, "Name", model.TypeString),
-		OperationalDataTransmitRates: model.NewReadWrite[[]string](p, "OperationalDataTransmitRates", model.TypeString),
-		PeerBSSID:                    model.NewReadWrite[string](p, "PeerBSSID", model.TypeString),
-		PossibleChannels:             model.NewReadOnly[[]string](p, "PossibleChannels", model.TypeString),
-		PossibleDataTransmitRates:    model.NewReadOnly[[]string](p, "PossibleDataTransmitRates", model.TypeString),
-		RadioEnabled:                 model.NewReadWrite[bool](p, "RadioEnabled", model.TypeBoolean),
-		RegulatoryDomain:             model.NewReadWrite[string](p, "RegulatoryDomain", model.TypeString),
-		SSID:                         model.NewReadWrite[string](p, "SSID", model.TypeString),
-		SSIDAdvertisementEnabled:     model.NewReadWrite[bool](p, "SSIDAdvertisementEnabled", model.TypeBoolean),
-		Standard:                     model.NewReadOnly[InternetGatewayDeviceLANDeviceWLANConfigurationStandard](p, "Standard", model.TypeString),
-		Stats:                        newInternetGatewayDeviceLANDeviceWLANConfigurationStatsPath(prefix + "Stats."),
-		Status:                       model.NewReadOnly[InternetGatewayDeviceLANDeviceWLANConfigurationStatus](p, "Status", model.TypeString),
-		TotalAssociations:            model.NewReadOnly[uint32](p, "TotalAssociations", model.TypeUnsignedInt),
-		TotalBytesReceived:           model.NewReadOnly[uint32](p, "TotalBytesReceived", model.TypeUnsignedInt),
-		TotalBytesSent:               model.NewReadOnly[uint32](p, "TotalBytesSent", model.TypeUnsignedInt),
-		TotalIntegrityFailures:       model.NewReadOnly[uint32](p, "TotalIntegrityFailures", model.TypeUnsignedInt),
-		TotalPSKFailures:             model.NewReadOnly[uint32](p, "TotalPSKFailures", model.TypeUnsignedInt),
-		TotalPacketsReceived:         model.NewReadOnly[uint32](p, "TotalPacketsReceived", model.TypeUnsignedInt),
-		TotalPacketsSent:             model.NewReadOnly[uint32](p, "TotalPacketsSent", model.TypeUnsignedInt),
-		TransmitPower:                model.NewReadWrite[uint32](p, "TransmitPower", model.TypeUnsignedInt),
-		TransmitPowerSupported:       model.NewReadOnly[[]uint32](p, "TransmitPowerSupported", model.TypeString),
-		UAPSDEnable:                  model.NewReadWrite[bool](p, "UAPSDEnable", model.TypeBoolean),
-		UAPSDSupported:               model.NewReadOnly[bool](p, "UAPSDSupported", model.TypeBoolean),
-		WEPEncryptionLevel:           model.NewReadOnly[[]InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel](p, "WEPEncryptionLevel", model.TypeString),
-		WEPKeyIndex:                  model.NewReadWrite[uint32](p, "WEPKeyIndex", model.TypeUnsignedInt),
-		WMMEnable:                    model.NewReadWrite[bool](p, "WMMEnable", model.TypeBoolean),
-		WMMSupported:                 model.NewReadOnly[bool](p, "WMMSupported", model.TypeBoolean),
-		WPAAuthenticationMode:        model.NewReadWrite[InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode](p, "WPAAuthenticationMode", model.TypeString),
-		WPAEncryptionModes:           model.NewReadWrite[InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes](p, "WPAEncryptionModes", model.TypeString),
-		WPS:                          newInternetGatewayDeviceLANDeviceWLANConfigurationWPSPath(prefix + "WPS."),
-		obj:                          model.NewObjectPath(p),
-	}
+// APWMMParameter returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) APWMMParameter(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "APWMMParameter.", i))
+	return
 }
 
-// APWMMParameter returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) APWMMParameter(i uint32) InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath {
-	return newInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath(x.Path() + "APWMMParameter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// APWMMParameterTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}. itself (for AddObject when writable)
+// APWMMParameterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) APWMMParameterTable() model.Table {
-	return model.NewTable(x.Path() + "APWMMParameter.")
+	return model.NewTable(x.ObjectPath, "APWMMParameter.")
 }
 
-// AssociatedDevice returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) AssociatedDevice(i uint32) InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath {
-	return newInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath(x.Path() + "AssociatedDevice." + strconv.FormatUint(uint64(i), 10) + ".")
+// AssociatedDevice returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) AssociatedDevice(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	return
 }
 
-// AssociatedDeviceTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) AssociatedDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "AssociatedDevice.")
+	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-// PreSharedKey returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) PreSharedKey(i uint32) InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath {
-	return newInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath(x.Path() + "PreSharedKey." + strconv.FormatUint(uint64(i), 10) + ".")
+// PreSharedKey returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) PreSharedKey(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PreSharedKey.", i))
+	return
 }
 
-// PreSharedKeyTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}. itself (for AddObject when writable)
+// PreSharedKeyTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) PreSharedKeyTable() model.Table {
-	return model.NewTable(x.Path() + "PreSharedKey.")
+	return model.NewTable(x.ObjectPath, "PreSharedKey.")
 }
 
-// STAWMMParameter returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) STAWMMParameter(i uint32) InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath {
-	return newInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath(x.Path() + "STAWMMParameter." + strconv.FormatUint(uint64(i), 10) + ".")
+// STAWMMParameter returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) STAWMMParameter(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "STAWMMParameter.", i))
+	return
 }
 
-// STAWMMParameterTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}. itself (for AddObject when writable)
+// STAWMMParameterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) STAWMMParameterTable() model.Table {
-	return model.NewTable(x.Path() + "STAWMMParameter.")
+	return model.NewTable(x.ObjectPath, "STAWMMParameter.")
 }
 
-// WEPKey returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) WEPKey(i uint32) InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath {
-	return newInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath(x.Path() + "WEPKey." + strconv.FormatUint(uint64(i), 10) + ".")
+// WEPKey returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) WEPKey(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WEPKey.", i))
+	return
 }
 
-// WEPKeyTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}. itself (for AddObject when writable)
+// WEPKeyTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) WEPKeyTable() model.Table {
-	return model.NewTable(x.Path() + "WEPKey.")
+	return model.NewTable(x.ObjectPath, "WEPKey.")
 }
 
-var (
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_AIFSN = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "2",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_ECWMin = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_ECWMax = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_TXOP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_AckPolicy = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_Alias     = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}. (table instance, 4 entries, readOnly, since 1.4)
+// InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}. (table instance, 4 entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter struct {
-	// AIFSN: unsignedInt[2:15], readWrite, since 1.4.
-	AIFSN uint32 `cwmp:"AIFSN"`
-	// ECWMin: unsignedInt[0:15], readWrite, since 1.4.
-	ECWMin uint32 `cwmp:"ECWMin"`
-	// ECWMax: unsignedInt[0:15], readWrite, since 1.4.
-	ECWMax uint32 `cwmp:"ECWMax"`
-	// TXOP: unsignedInt[0:255], readWrite, since 1.4.
-	TXOP uint32 `cwmp:"TXOP"`
-	// AckPolicy: boolean, readWrite, since 1.4.
-	AckPolicy bool `cwmp:"AckPolicy"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	AIFSN uint32 `json:"AIFSN,omitzero"`
+
+	ECWMin uint32 `json:"ECWMin,omitzero"`
+
+	ECWMax uint32 `json:"ECWMax,omitzero"`
+
+	TXOP uint32 `json:"TXOP,omitzero"`
+
+	AckPolicy bool `json:"AckPolicy,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_AIFSN, uint64(o.AIFSN)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AIFSN",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_ECWMin, uint64(o.ECWMin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ECWMin",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_ECWMax, uint64(o.ECWMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ECWMax",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_TXOP, uint64(o.TXOP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TXOP",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "AIFSN", 608, uint64(o.AIFSN))
+	c.Uint(p, "ECWMin", 612, uint64(o.ECWMin))
+	c.Uint(p, "ECWMax", 611, uint64(o.ECWMax))
+	c.Uint(p, "TXOP", 613, uint64(o.TXOP))
+	c.String(p, "Alias", 610, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath struct {
-	obj       model.ObjectPath
-	AIFSN     model.ReadWriteParam[uint32]
-	ECWMin    model.ReadWriteParam[uint32]
-	ECWMax    model.ReadWriteParam[uint32]
-	TXOP      model.ReadWriteParam[uint32]
-	AckPolicy model.ReadWriteParam[bool]
-	Alias     model.ReadWriteParam[string]
+	model.ObjectPath
+	AIFSN model.ReadWriteParam[uint32] `dm:"u"`
+
+	AckPolicy model.ReadWriteParam[bool] `dm:"b"`
+
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ECWMax model.ReadWriteParam[uint32] `dm:"u"`
+
+	ECWMin model.ReadWriteParam[uint32] `dm:"u"`
+
+	TXOP model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath(prefix string) InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath{
-		AIFSN:     model.NewReadWrite[uint32](p, "AIFSN", model.TypeUnsignedInt),
-		AckPolicy: model.NewReadWrite[bool](p, "AckPolicy", model.TypeBoolean),
-		Alias:     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ECWMax:    model.NewReadWrite[uint32](p, "ECWMax", model.TypeUnsignedInt),
-		ECWMin:    model.NewReadWrite[uint32](p, "ECWMin", model.TypeUnsignedInt),
-		TXOP:      model.NewReadWrite[uint32](p, "TXOP", model.TypeUnsignedInt),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_AssociatedDeviceMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_AssociatedDeviceIPAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_AssociatedDeviceAuthenticationState = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastRequestedUnicastCipher          = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastRequestedMulticastCipher = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastPMKId = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastDataTransmitRate = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice struct {
-	// AssociatedDeviceMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 1.0.
-	AssociatedDeviceMACAddress string `cwmp:"AssociatedDeviceMACAddress"`
-	// AssociatedDeviceIPAddress: string(:64), readOnly, since 1.0.
-	AssociatedDeviceIPAddress string `cwmp:"AssociatedDeviceIPAddress"`
-	// AssociatedDeviceAuthenticationState: boolean, readOnly, since 1.0.
-	AssociatedDeviceAuthenticationState bool `cwmp:"AssociatedDeviceAuthenticationState"`
-	// LastRequestedUnicastCipher: string(:256), readOnly, since 1.0.
-	LastRequestedUnicastCipher string `cwmp:"LastRequestedUnicastCipher"`
-	// LastRequestedMulticastCipher: string(:256), readOnly, since 1.0.
-	LastRequestedMulticastCipher string `cwmp:"LastRequestedMulticastCipher"`
-	// LastPMKId: string(:256), readOnly, since 1.0.
-	LastPMKId string `cwmp:"LastPMKId"`
-	// LastDataTransmitRate: string(:4), readOnly, since 1.4.
-	LastDataTransmitRate string `cwmp:"LastDataTransmitRate"`
+	AssociatedDeviceMACAddress string `json:"AssociatedDeviceMACAddress,omitzero"`
+
+	AssociatedDeviceIPAddress string `json:"AssociatedDeviceIPAddress,omitzero"`
+
+	AssociatedDeviceAuthenticationState bool `json:"AssociatedDeviceAuthenticationState,omitzero"`
+
+	LastRequestedUnicastCipher string `json:"LastRequestedUnicastCipher,omitzero"`
+
+	LastRequestedMulticastCipher string `json:"LastRequestedMulticastCipher,omitzero"`
+
+	LastPMKId string `json:"LastPMKId,omitzero"`
+
+	LastDataTransmitRate string `json:"LastDataTransmitRate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_AssociatedDeviceMACAddress, o.AssociatedDeviceMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssociatedDeviceMACAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_AssociatedDeviceIPAddress, o.AssociatedDeviceIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssociatedDeviceIPAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastRequestedUnicastCipher, o.LastRequestedUnicastCipher); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastRequestedUnicastCipher",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastRequestedMulticastCipher, o.LastRequestedMulticastCipher); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastRequestedMulticastCipher",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastPMKId, o.LastPMKId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastPMKId",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastDataTransmitRate, o.LastDataTransmitRate); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastDataTransmitRate",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AssociatedDeviceMACAddress", 618, o.AssociatedDeviceMACAddress)
+	c.String(p, "AssociatedDeviceIPAddress", 617, o.AssociatedDeviceIPAddress)
+	c.String(p, "LastRequestedUnicastCipher", 622, o.LastRequestedUnicastCipher)
+	c.String(p, "LastRequestedMulticastCipher", 621, o.LastRequestedMulticastCipher)
+	c.String(p, "LastPMKId", 620, o.LastPMKId)
+	c.String(p, "LastDataTransmitRate", 619, o.LastDataTransmitRate)
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath struct {
-	obj                                 model.ObjectPath
-	AssociatedDeviceMACAddress          model.ReadOnlyParam[string]
-	AssociatedDeviceIPAddress           model.ReadOnlyParam[string]
-	AssociatedDeviceAuthenticationState model.ReadOnlyParam[bool]
-	LastRequestedUnicastCipher          model.ReadOnlyParam[string]
-	LastRequestedMulticastCipher        model.ReadOnlyParam[string]
-	LastPMKId                           model.ReadOnlyParam[string]
-	LastDataTransmitRate                model.ReadOnlyParam[string]
+	model.ObjectPath
+	AssociatedDeviceAuthenticationState model.ReadOnlyParam[bool] `dm:"b"`
+
+	AssociatedDeviceIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	AssociatedDeviceMACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	LastDataTransmitRate model.ReadOnlyParam[string] `dm:"s"`
+
+	LastPMKId model.ReadOnlyParam[string] `dm:"s"`
+
+	LastRequestedMulticastCipher model.ReadOnlyParam[string] `dm:"s"`
+
+	LastRequestedUnicastCipher model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath(prefix string) InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath{
-		AssociatedDeviceAuthenticationState: model.NewReadOnly[bool](p, "AssociatedDeviceAuthenticationState", model.TypeBoolean),
-		AssociatedDeviceIPAddress:           model.NewReadOnly[string](p, "AssociatedDeviceIPAddress", model.TypeString),
-		AssociatedDeviceMACAddress:          model.NewReadOnly[string](p, "AssociatedDeviceMACAddress", model.TypeString),
-		LastDataTransmitRate:                model.NewReadOnly[string](p, "LastDataTransmitRate", model.TypeString),
-		LastPMKId:                           model.NewReadOnly[string](p, "LastPMKId", model.TypeString),
-		LastRequestedMulticastCipher:        model.NewReadOnly[string](p, "LastRequestedMulticastCipher", model.TypeString),
-		LastRequestedUnicastCipher:          model.NewReadOnly[string](p, "LastRequestedUnicastCipher", model.TypeString),
-		obj:                                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_PreSharedKey = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(64)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_KeyPassphrase = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(63)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_AssociatedDeviceMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}. (table instance, 10 entries, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}. (table instance, 10 entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey struct {
-	// PreSharedKey: string(:64), readWrite, since 1.0.
-	PreSharedKey string `cwmp:"PreSharedKey"`
-	// KeyPassphrase: string(:63), readWrite, since 1.0.
-	KeyPassphrase string `cwmp:"KeyPassphrase"`
-	// AssociatedDeviceMACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 1.0.
-	AssociatedDeviceMACAddress string `cwmp:"AssociatedDeviceMACAddress"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	PreSharedKey string `json:"PreSharedKey,omitzero"`
+
+	KeyPassphrase string `json:"KeyPassphrase,omitzero"`
+
+	AssociatedDeviceMACAddress string `json:"AssociatedDeviceMACAddress,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_PreSharedKey, o.PreSharedKey); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PreSharedKey",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_KeyPassphrase, o.KeyPassphrase); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeyPassphrase",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_AssociatedDeviceMACAddress, o.AssociatedDeviceMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssociatedDeviceMACAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "PreSharedKey", 653, o.PreSharedKey)
+	c.String(p, "KeyPassphrase", 652, o.KeyPassphrase)
+	c.String(p, "AssociatedDeviceMACAddress", 651, o.AssociatedDeviceMACAddress)
+	c.String(p, "Alias", 650, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath struct {
-	obj                        model.ObjectPath
-	PreSharedKey               model.ReadWriteParam[string]
-	KeyPassphrase              model.ReadWriteParam[string]
-	AssociatedDeviceMACAddress model.ReadWriteParam[string]
-	Alias                      model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AssociatedDeviceMACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	KeyPassphrase model.ReadWriteParam[string] `dm:"s"`
+
+	PreSharedKey model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath(prefix string) InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath{
-		Alias:                      model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AssociatedDeviceMACAddress: model.NewReadWrite[string](p, "AssociatedDeviceMACAddress", model.TypeString),
-		KeyPassphrase:              model.NewReadWrite[string](p, "KeyPassphrase", model.TypeString),
-		PreSharedKey:               model.NewReadWrite[string](p, "PreSharedKey", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_AIFSN = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "2",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_ECWMin = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_ECWMax = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_TXOP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_AckPolicy = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_Alias     = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}. (table instance, 4 entries, readOnly, since 1.4)
+// InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}. (table instance, 4 entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter struct {
-	// AIFSN: unsignedInt[2:15], readWrite, since 1.4.
-	AIFSN uint32 `cwmp:"AIFSN"`
-	// ECWMin: unsignedInt[0:15], readWrite, since 1.4.
-	ECWMin uint32 `cwmp:"ECWMin"`
-	// ECWMax: unsignedInt[0:15], readWrite, since 1.4.
-	ECWMax uint32 `cwmp:"ECWMax"`
-	// TXOP: unsignedInt[0:255], readWrite, since 1.4.
-	TXOP uint32 `cwmp:"TXOP"`
-	// AckPolicy: boolean, readWrite, since 1.4.
-	AckPolicy bool `cwmp:"AckPolicy"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	AIFSN uint32 `json:"AIFSN,omitzero"`
+
+	ECWMin uint32 `json:"ECWMin,omitzero"`
+
+	ECWMax uint32 `json:"ECWMax,omitzero"`
+
+	TXOP uint32 `json:"TXOP,omitzero"`
+
+	AckPolicy bool `json:"AckPolicy,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_AIFSN, uint64(o.AIFSN)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AIFSN",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_ECWMin, uint64(o.ECWMin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ECWMin",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_ECWMax, uint64(o.ECWMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ECWMax",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_TXOP, uint64(o.TXOP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TXOP",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "AIFSN", 659, uint64(o.AIFSN))
+	c.Uint(p, "ECWMin", 663, uint64(o.ECWMin))
+	c.Uint(p, "ECWMax", 662, uint64(o.ECWMax))
+	c.Uint(p, "TXOP", 664, uint64(o.TXOP))
+	c.String(p, "Alias", 661, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath struct {
-	obj       model.ObjectPath
-	AIFSN     model.ReadWriteParam[uint32]
-	ECWMin    model.ReadWriteParam[uint32]
-	ECWMax    model.ReadWriteParam[uint32]
-	TXOP      model.ReadWriteParam[uint32]
-	AckPolicy model.ReadWriteParam[bool]
-	Alias     model.ReadWriteParam[string]
+	model.ObjectPath
+	AIFSN model.ReadWriteParam[uint32] `dm:"u"`
+
+	AckPolicy model.ReadWriteParam[bool] `dm:"b"`
+
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ECWMax model.ReadWriteParam[uint32] `dm:"u"`
+
+	ECWMin model.ReadWriteParam[uint32] `dm:"u"`
+
+	TXOP model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath(prefix string) InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath{
-		AIFSN:     model.NewReadWrite[uint32](p, "AIFSN", model.TypeUnsignedInt),
-		AckPolicy: model.NewReadWrite[bool](p, "AckPolicy", model.TypeBoolean),
-		Alias:     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ECWMax:    model.NewReadWrite[uint32](p, "ECWMax", model.TypeUnsignedInt),
-		ECWMin:    model.NewReadWrite[uint32](p, "ECWMin", model.TypeUnsignedInt),
-		TXOP:      model.NewReadWrite[uint32](p, "TXOP", model.TypeUnsignedInt),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_ErrorsSent                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_ErrorsReceived              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_UnicastPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_UnicastPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_DiscardPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_DiscardPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_MulticastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_MulticastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_BroadcastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_BroadcastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationStats_UnknownProtoPacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationStats holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats. (object, readOnly, since 1.4)
+// InternetGatewayDeviceLANDeviceWLANConfigurationStats holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats. (object, readOnly, since 1.4).
 type InternetGatewayDeviceLANDeviceWLANConfigurationStats struct {
-	// ErrorsSent: unsignedInt, readOnly, since 1.4.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: unsignedInt, readOnly, since 1.4.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// UnicastPacketsSent: unsignedInt, readOnly, since 1.4.
-	UnicastPacketsSent uint32 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	UnicastPacketsReceived uint32 `cwmp:"UnicastPacketsReceived"`
-	// DiscardPacketsSent: unsignedInt, readOnly, since 1.4.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: unsignedInt, readOnly, since 1.4.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// MulticastPacketsSent: unsignedInt, readOnly, since 1.4.
-	MulticastPacketsSent uint32 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	MulticastPacketsReceived uint32 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: unsignedInt, readOnly, since 1.4.
-	BroadcastPacketsSent uint32 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	BroadcastPacketsReceived uint32 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: unsignedInt, readOnly, since 1.4.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationStats) ValidateAt(prefix string, v *model.Violations) {
+	UnicastPacketsSent uint32 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint32 `json:"UnicastPacketsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint32 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint32 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint32 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint32 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.
 type InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath struct {
-	obj                         model.ObjectPath
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint32]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	MulticastPacketsSent        model.ReadOnlyParam[uint32]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint32]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint32]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint32]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceWLANConfigurationStatsPath(prefix string) InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint32](p, "BroadcastPacketsReceived", model.TypeUnsignedInt),
-		BroadcastPacketsSent:        model.NewReadOnly[uint32](p, "BroadcastPacketsSent", model.TypeUnsignedInt),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint32](p, "MulticastPacketsReceived", model.TypeUnsignedInt),
-		MulticastPacketsSent:        model.NewReadOnly[uint32](p, "MulticastPacketsSent", model.TypeUnsignedInt),
-		UnicastPacketsReceived:      model.NewReadOnly[uint32](p, "UnicastPacketsReceived", model.TypeUnsignedInt),
-		UnicastPacketsSent:          model.NewReadOnly[uint32](p, "UnicastPacketsSent", model.TypeUnsignedInt),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWEPKey_WEPKey = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(128)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWEPKey_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}. (table instance, 4 entries, readOnly, since 1.0)
+// InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}. (table instance, 4 entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey struct {
-	// WEPKey: string(:128), readWrite, since 1.0.
-	WEPKey string `cwmp:"WEPKey"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	WEPKey string `json:"WEPKey,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationWEPKey_WEPKey, o.WEPKey); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WEPKey",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationWEPKey_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "WEPKey", 693, o.WEPKey)
+	c.String(p, "Alias", 692, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath struct {
-	obj    model.ObjectPath
-	WEPKey model.ReadWriteParam[string]
-	Alias  model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath(prefix string) InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		WEPKey: model.NewReadWrite[string](p, "WEPKey", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
+	WEPKey model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.ConfigMethodsSupported.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_USBFlashDrive      InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "USBFlashDrive"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_Ethernet           InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "Ethernet"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_Label              InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "Label"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_Display            InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "Display"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_ExternalNFCToken   InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "ExternalNFCToken"
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_USBFlashDrive InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "USBFlashDrive"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_Ethernet InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "Ethernet"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_Label InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "Label"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_Display InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "Display"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_ExternalNFCToken InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "ExternalNFCToken"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_IntegratedNFCToken InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "IntegratedNFCToken"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_NFCInterface       InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "NFCInterface"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_PushButton         InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "PushButton"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_Keypad             InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "Keypad"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_NFCInterface InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "NFCInterface"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_PushButton InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "PushButton"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported_Keypad InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported = "Keypad"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.SetupLockedState.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState_Unlocked                 InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState = "Unlocked"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState_LockedByLocalManagement  InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState = "LockedByLocalManagement"
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState_Unlocked InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState = "Unlocked"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState_LockedByLocalManagement InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState = "LockedByLocalManagement"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState_LockedByRemoteManagement InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState = "LockedByRemoteManagement"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState_PINRetryLimitReached     InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState = "PINRetryLimitReached"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState_PINRetryLimitReached InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState = "PINRetryLimitReached"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.ConfigurationState.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState_Not_configured InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState = "Not configured"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState_Configured     InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState = "Configured"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState_Configured InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState = "Configured"
 )
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.LastConfigurationError.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError string
 
-func (e InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_NoError                    InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "NoError"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_DecryptionCRCFailure       InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "DecryptionCRCFailure"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_SignalTooWeak              InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "SignalTooWeak"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_CouldntConnectToRegistrar  InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "CouldntConnectToRegistrar"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_RogueActivitySuspected     InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "RogueActivitySuspected"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_DeviceBusy                 InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "DeviceBusy"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_SetupLocked                InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "SetupLocked"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_MessageTimeout             InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "MessageTimeout"
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_NoError InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "NoError"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_DecryptionCRCFailure InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "DecryptionCRCFailure"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_SignalTooWeak InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "SignalTooWeak"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_CouldntConnectToRegistrar InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "CouldntConnectToRegistrar"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_RogueActivitySuspected InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "RogueActivitySuspected"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_DeviceBusy InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "DeviceBusy"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_SetupLocked InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "SetupLocked"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_MessageTimeout InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "MessageTimeout"
+
 	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_RegistrationSessionTimeout InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "RegistrationSessionTimeout"
-	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_DevicePasswordAuthFailure  InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "DevicePasswordAuthFailure"
+
+	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_DevicePasswordAuthFailure InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "DevicePasswordAuthFailure"
 )
 
-var (
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_Enable     = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_DeviceName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_DevicePassword = &model.Syntax{
-		Hidden: true,
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_UUID = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}"}},
-		Sizes:    []model.Size{{Max: model.U64(36)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_Version                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_ConfigMethodsSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "USBFlashDrive"}, {Value: "Ethernet"}, {Value: "Label"}, {Value: "Display"}, {Value: "ExternalNFCToken"}, {Value: "IntegratedNFCToken"}, {Value: "NFCInterface"}, {Value: "PushButton"}, {Value: "Keypad"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_ConfigMethodsEnabled = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "ConfigMethodsSupported",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_SetupLockedState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unlocked"}, {Value: "LockedByLocalManagement"}, {Value: "LockedByRemoteManagement"}, {Value: "PINRetryLimitReached"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_SetupLock          = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_ConfigurationState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Not configured"}, {Value: "Configured"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_LastConfigurationError = &model.Syntax{
-		Enums: []model.Enum{{Value: "NoError"}, {Value: "DecryptionCRCFailure"}, {Value: "SignalTooWeak"}, {Value: "CouldntConnectToRegistrar"}, {Value: "RogueActivitySuspected"}, {Value: "DeviceBusy"}, {Value: "SetupLocked"}, {Value: "MessageTimeout"}, {Value: "RegistrationSessionTimeout"}, {Value: "DevicePasswordAuthFailure"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_RegistrarNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_RegistrarEstablished     = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationWPS holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS. (object, readOnly, since 1.4)
+// InternetGatewayDeviceLANDeviceWLANConfigurationWPS holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS. (object, readOnly, since 1.4).
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPS struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// DeviceName: string(:32), readOnly, since 1.4.
-	DeviceName string `cwmp:"DeviceName"`
-	// DevicePassword: unsignedInt, readWrite, since 1.4.
-	DevicePassword uint32 `cwmp:"DevicePassword"`
-	// UUID: string(:36) ~1 pattern, readOnly, since 1.4.
-	UUID string `cwmp:"UUID"`
-	// Version: unsignedInt, readOnly, since 1.4.
-	Version uint32 `cwmp:"Version"`
-	// ConfigMethodsSupported: list<string{USBFlashDrive,Ethernet,Label,Display,ExternalNFCToken,IntegratedNFCToken,… 9 values}>, readOnly, since 1.4.
-	ConfigMethodsSupported []InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported `cwmp:"ConfigMethodsSupported"`
-	// ConfigMethodsEnabled: list<string> enumerationRef, readWrite, since 1.4.
-	ConfigMethodsEnabled []string `cwmp:"ConfigMethodsEnabled"`
-	// SetupLockedState: string{Unlocked,LockedByLocalManagement,LockedByRemoteManagement,PINRetryLimitReached}, readOnly, since 1.4.
-	SetupLockedState InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState `cwmp:"SetupLockedState"`
-	// SetupLock: boolean, readWrite, since 1.4.
-	SetupLock bool `cwmp:"SetupLock"`
-	// ConfigurationState: string{Not configured,Configured}, readOnly, since 1.4.
-	ConfigurationState InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState `cwmp:"ConfigurationState"`
-	// LastConfigurationError: string{NoError,DecryptionCRCFailure,SignalTooWeak,CouldntConnectToRegistrar,RogueActivitySuspected,DeviceBusy,… 10 values}, readOnly, since 1.4.
-	LastConfigurationError InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError `cwmp:"LastConfigurationError"`
-	// RegistrarNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	RegistrarNumberOfEntries uint32 `cwmp:"RegistrarNumberOfEntries"`
-	// RegistrarEstablished: boolean, readOnly, since 1.4.
-	RegistrarEstablished bool `cwmp:"RegistrarEstablished"`
-	// InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}. instances by instance number
-	Registrar map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar `cwmp:"Registrar.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	DeviceName string `json:"DeviceName,omitzero"`
+
+	DevicePassword uint32 `json:"DevicePassword,omitzero"`
+
+	UUID string `json:"UUID,omitzero"`
+
+	Version uint32 `json:"Version,omitzero"`
+
+	ConfigMethodsSupported []InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported `json:"ConfigMethodsSupported,omitzero"`
+
+	ConfigMethodsEnabled []string `json:"ConfigMethodsEnabled,omitzero"`
+
+	SetupLockedState InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState `json:"SetupLockedState,omitzero"`
+
+	SetupLock bool `json:"SetupLock,omitzero"`
+
+	ConfigurationState InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState `json:"ConfigurationState,omitzero"`
+
+	LastConfigurationError InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError `json:"LastConfigurationError,omitzero"`
+
+	RegistrarNumberOfEntries uint32 `json:"RegistrarNumberOfEntries,omitzero"`
+
+	RegistrarEstablished bool `json:"RegistrarEstablished,omitzero"`
+
+	Registrar map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar `json:"Registrar,omitzero"`
 }
 
-// AddRegistrar creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}. (replacing any) and returns it
+// AddRegistrar creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) AddRegistrar(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar {
 	if o.Registrar == nil {
 		o.Registrar = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar{}
@@ -4499,3780 +2041,85 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) AddRegistrar(i uint
 	o.Registrar[i] = x
 	return x
 }
-
-// GetRegistrar returns instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) GetRegistrar(i uint32) (*InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar, bool) {
-	x, ok := o.Registrar[i]
-	return x, ok
-}
-
-// DeleteRegistrar removes instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) DeleteRegistrar(i uint32) {
-	delete(o.Registrar, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_DeviceName, o.DeviceName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_UUID, o.UUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UUID",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_ConfigMethodsSupported, model.FormatValue(model.TypeString, o.ConfigMethodsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConfigMethodsSupported",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_ConfigMethodsEnabled, model.FormatValue(model.TypeString, o.ConfigMethodsEnabled)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConfigMethodsEnabled",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_SetupLockedState, string(o.SetupLockedState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SetupLockedState",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_ConfigurationState, string(o.ConfigurationState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConfigurationState",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_LastConfigurationError, string(o.LastConfigurationError)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastConfigurationError",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DeviceName", 703, o.DeviceName)
+	c.String(p, "UUID", 716, o.UUID)
+	c.Wire(p, "ConfigMethodsSupported", 701, model.JoinStrings(o.ConfigMethodsSupported), len(o.ConfigMethodsSupported) > 0)
+	c.Wire(p, "ConfigMethodsEnabled", 700, model.JoinStrings(o.ConfigMethodsEnabled), len(o.ConfigMethodsEnabled) > 0)
+	c.String(p, "SetupLockedState", 715, string(o.SetupLockedState))
+	c.String(p, "ConfigurationState", 702, string(o.ConfigurationState))
+	c.String(p, "LastConfigurationError", 706, string(o.LastConfigurationError))
 	for _, i := range model.SortedKeys(o.Registrar) {
-		o.Registrar[i].ValidateAt(prefix+"Registrar."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Registrar[i].ValidateAt(c, model.InstanceOf(p, "Registrar.", i))
 	}
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	DeviceName               model.ReadOnlyParam[string]
-	DevicePassword           model.ReadWriteParam[uint32]
-	UUID                     model.ReadOnlyParam[string]
-	Version                  model.ReadOnlyParam[uint32]
-	ConfigMethodsSupported   model.ReadOnlyParam[[]InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported]
-	ConfigMethodsEnabled     model.ReadWriteParam[[]string]
-	SetupLockedState         model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState]
-	SetupLock                model.ReadWriteParam[bool]
-	ConfigurationState       model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState]
-	LastConfigurationError   model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError]
-	RegistrarNumberOfEntries model.ReadOnlyParam[uint32]
-	RegistrarEstablished     model.ReadOnlyParam[bool]
+	model.ObjectPath
+	ConfigMethodsEnabled model.ReadWriteParam[[]string] `dm:"s"`
+
+	ConfigMethodsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ConfigurationState model.ReadOnlyParam[string] `dm:"s"`
+
+	DeviceName model.ReadOnlyParam[string] `dm:"s"`
+
+	DevicePassword model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastConfigurationError model.ReadOnlyParam[string] `dm:"s"`
+
+	RegistrarEstablished model.ReadOnlyParam[bool] `dm:"b"`
+
+	RegistrarNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SetupLock model.ReadWriteParam[bool] `dm:"b"`
+
+	SetupLockedState model.ReadOnlyParam[string] `dm:"s"`
+
+	UUID model.ReadOnlyParam[string] `dm:"s"`
+
+	Version model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceWLANConfigurationWPSPath(prefix string) InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath{
-		ConfigMethodsEnabled:     model.NewReadWrite[[]string](p, "ConfigMethodsEnabled", model.TypeString),
-		ConfigMethodsSupported:   model.NewReadOnly[[]InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported](p, "ConfigMethodsSupported", model.TypeString),
-		ConfigurationState:       model.NewReadOnly[InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState](p, "ConfigurationState", model.TypeString),
-		DeviceName:               model.NewReadOnly[string](p, "DeviceName", model.TypeString),
-		DevicePassword:           model.NewReadWrite[uint32](p, "DevicePassword", model.TypeUnsignedInt),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastConfigurationError:   model.NewReadOnly[InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError](p, "LastConfigurationError", model.TypeString),
-		RegistrarEstablished:     model.NewReadOnly[bool](p, "RegistrarEstablished", model.TypeBoolean),
-		RegistrarNumberOfEntries: model.NewReadOnly[uint32](p, "RegistrarNumberOfEntries", model.TypeUnsignedInt),
-		SetupLock:                model.NewReadWrite[bool](p, "SetupLock", model.TypeBoolean),
-		SetupLockedState:         model.NewReadOnly[InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState](p, "SetupLockedState", model.TypeString),
-		UUID:                     model.NewReadOnly[string](p, "UUID", model.TypeString),
-		Version:                  model.NewReadOnly[uint32](p, "Version", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Registrar returns the typed path of instance i.
+func (x InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath) Registrar(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Registrar.", i))
+	return
 }
 
-// Registrar returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath) Registrar(i uint32) InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath {
-	return newInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath(x.Path() + "Registrar." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RegistrarTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}. itself (for AddObject when writable)
+// RegistrarTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath) RegistrarTable() model.Table {
-	return model.NewTable(x.Path() + "Registrar.")
+	return model.NewTable(x.ObjectPath, "Registrar.")
 }
 
-var (
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_UUID   = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}"}},
-		Sizes:    []model.Size{{Max: model.U64(36)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_DeviceName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4)
+// InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// UUID: string(:36) ~1 pattern, readOnly, since 1.4.
-	UUID string `cwmp:"UUID"`
-	// DeviceName: string(:32), readOnly, since 1.4.
-	DeviceName string `cwmp:"DeviceName"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	UUID string `json:"UUID,omitzero"`
+
+	DeviceName string `json:"DeviceName,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_UUID, o.UUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UUID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_DeviceName, o.DeviceName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "UUID", 711, o.UUID)
+	c.String(p, "DeviceName", 709, o.DeviceName)
+	c.String(p, "Alias", 708, o.Alias)
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath struct {
-	obj        model.ObjectPath
-	Enable     model.ReadWriteParam[bool]
-	UUID       model.ReadOnlyParam[string]
-	DeviceName model.ReadOnlyParam[string]
-	Alias      model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath(prefix string) InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath {
-	p := &prefix
-	return InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath{
-		Alias:      model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DeviceName: model.NewReadOnly[string](p, "DeviceName", model.TypeString),
-		Enable:     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		UUID:       model.NewReadOnly[string](p, "UUID", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
-}
+	DeviceName model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaLandevice = []*model.Entry{{
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LANDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDevice_LANEthernetInterfaceNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDevice_LANUSBInterfaceNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANWLANConfigurationNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDevice_LANWLANConfigurationNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDevice_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANDevice.{i}.Hosts.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.HostNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDeviceHosts_HostNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HostNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.IPAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceHostsHost_IPAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.AddressSource",
-	Syntax:  synInternetGatewayDeviceLANDeviceHostsHost_AddressSource,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.LeaseTimeRemaining",
-	Syntax:       synInternetGatewayDeviceLANDeviceHostsHost_LeaseTimeRemaining,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.MACAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceHostsHost_MACAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.HostName",
-	Syntax:  synInternetGatewayDeviceLANDeviceHostsHost_HostName,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.InterfaceType",
-	Syntax:  synInternetGatewayDeviceLANDeviceHostsHost_InterfaceType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.Active",
-	Syntax:  synInternetGatewayDeviceLANDeviceHostsHost_Active,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.Layer2Interface",
-	Syntax:  synInternetGatewayDeviceLANDeviceHostsHost_Layer2Interface,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.VendorClassID",
-	Syntax:  synInternetGatewayDeviceLANDeviceHostsHost_VendorClassID,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.ClientID",
-	Syntax:  synInternetGatewayDeviceLANDeviceHostsHost_ClientID,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.UserClassID",
-	Syntax:  synInternetGatewayDeviceLANDeviceHostsHost_UserClassID,
-	Version: "1.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LANEthernetInterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Status",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Status,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.MACAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_MACAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.MACAddressControlEnabled",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_MACAddressControlEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.MaxBitRate",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_MaxBitRate,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.DuplexMode",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_DuplexMode,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Name",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Name,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.BytesSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_BytesSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.BytesReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_BytesReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.PacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_PacketsSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.PacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_PacketsReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.ErrorsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_ErrorsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.ErrorsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_ErrorsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_UnicastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_UnicastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_DiscardPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_DiscardPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_MulticastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_MulticastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_BroadcastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_BroadcastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats_UnknownProtoPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPServerConfigurable",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPServerConfigurable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPServerEnable",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPServerEnable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPRelay",
-	Status:  "deprecated",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPRelay,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.MinAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_MinAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.MaxAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_MaxAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.ReservedAddresses",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_ReservedAddresses,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.SubnetMask",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_SubnetMask,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DNSServers",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DNSServers,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DomainName",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DomainName,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPRouters",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_IPRouters,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPLeaseTime",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPLeaseTime,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.UseAllocatedWAN",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_UseAllocatedWAN,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.AssociatedConnection",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_AssociatedConnection,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.PassthroughLease",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_PassthroughLease,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.PassthroughMACAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_PassthroughMACAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.AllowedMACAddresses",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_AllowedMACAddresses,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterfaceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_IPInterfaceNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.MACAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_MACAddress,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddressNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPStaticAddressNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOptionNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPOptionNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalPoolNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagement_DHCPConditionalPoolNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DHCPConditionalPoolNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.PoolOrder",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_PoolOrder,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.SourceInterface",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_SourceInterface,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.VendorClassID",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_VendorClassID,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.VendorClassIDExclude",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_VendorClassIDExclude,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.VendorClassIDMode",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_VendorClassIDMode,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.ClientID",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ClientID,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.ClientIDExclude",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ClientIDExclude,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.UserClassID",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_UserClassID,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.UserClassIDExclude",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_UserClassIDExclude,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.Chaddr",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_Chaddr,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.ChaddrMask",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ChaddrMask,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.ChaddrExclude",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ChaddrExclude,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.LocallyServed",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_LocallyServed,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.MinAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_MinAddress,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.MaxAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_MaxAddress,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.ReservedAddresses",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_ReservedAddresses,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.SubnetMask",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_SubnetMask,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DNSServers",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DNSServers,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DomainName",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DomainName,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.IPRouters",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_IPRouters,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPLeaseTime",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DHCPLeaseTime,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.UseAllocatedWAN",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_UseAllocatedWAN,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.AssociatedConnection",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_AssociatedConnection,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPServerIPAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DHCPServerIPAddress,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddressNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DHCPStaticAddressNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOptionNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_DHCPOptionNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DHCPOptionNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Tag"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.Tag",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Tag,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.Value",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Value,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DHCPStaticAddressNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Chaddr"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.Chaddr",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Chaddr,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.Yiaddr",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Yiaddr,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DHCPOptionNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Tag"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.Tag",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Tag,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.Value",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Value,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DHCPStaticAddressNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Chaddr"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.Chaddr",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Chaddr,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.Yiaddr",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Yiaddr,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPInterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"IPInterfaceIPAddress", "IPInterfaceSubnetMask"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.IPInterfaceIPAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_IPInterfaceIPAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.IPInterfaceSubnetMask",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_IPInterfaceSubnetMask,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.IPInterfaceAddressingType",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_IPInterfaceAddressingType,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LANUSBInterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Status",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Status,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.MACAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_MACAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.MACAddressControlEnabled",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_MACAddressControlEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Standard",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Standard,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Type",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Type,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Rate",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Rate,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Power",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Power,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Name",
-	Syntax:  synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Name,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfig_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.BytesSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_BytesSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.BytesReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_BytesReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.CellsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_CellsSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.CellsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_CellsReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.ErrorsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_ErrorsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.ErrorsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_ErrorsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_UnicastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_UnicastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_DiscardPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_DiscardPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_MulticastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_MulticastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_BroadcastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_BroadcastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats_UnknownProtoPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LANWLANConfigurationNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"BSSID"},
-	}, {
-		Functional: true,
-		Params:     []string{"SSID"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Status",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_Status,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.BSSID",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_BSSID,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.MaxBitRate",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_MaxBitRate,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Channel",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_Channel,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.SSID",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_SSID,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.BeaconType",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_BeaconType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.MACAddressControlEnabled",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_MACAddressControlEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Standard",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_Standard,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKeyIndex",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_WEPKeyIndex,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.KeyPassphrase",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_KeyPassphrase,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPEncryptionLevel",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_WEPEncryptionLevel,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.BasicEncryptionModes",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_BasicEncryptionModes,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.BasicAuthenticationMode",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_BasicAuthenticationMode,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPAEncryptionModes",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_WPAEncryptionModes,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPAAuthenticationMode",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_WPAAuthenticationMode,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.IEEE11iEncryptionModes",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_IEEE11iEncryptionModes,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.IEEE11iAuthenticationMode",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_IEEE11iAuthenticationMode,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PossibleChannels",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_PossibleChannels,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.BasicDataTransmitRates",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_BasicDataTransmitRates,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.OperationalDataTransmitRates",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_OperationalDataTransmitRates,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PossibleDataTransmitRates",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_PossibleDataTransmitRates,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.InsecureOOBAccessEnabled",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_InsecureOOBAccessEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.BeaconAdvertisementEnabled",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_BeaconAdvertisementEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.RadioEnabled",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_RadioEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AutoRateFallBackEnabled",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_AutoRateFallBackEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.LocationDescription",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_LocationDescription,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.RegulatoryDomain",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_RegulatoryDomain,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.TotalPSKFailures",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalPSKFailures,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.TotalIntegrityFailures",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalIntegrityFailures,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.ChannelsInUse",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfiguration_ChannelsInUse,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.DeviceOperationMode",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_DeviceOperationMode,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.DistanceFromRoot",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_DistanceFromRoot,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PeerBSSID",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_PeerBSSID,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AuthenticationServiceMode",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_AuthenticationServiceMode,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.TotalBytesSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalBytesSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.TotalBytesReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalBytesReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.TotalPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalPacketsSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.TotalPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalPacketsReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.TotalAssociations",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfiguration_TotalAssociations,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Name",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_Name,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AutoChannelEnable",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_AutoChannelEnable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.SSIDAdvertisementEnabled",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_SSIDAdvertisementEnabled,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.TransmitPowerSupported",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_TransmitPowerSupported,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.TransmitPower",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_TransmitPower,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WMMSupported",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_WMMSupported,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.UAPSDSupported",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_UAPSDSupported,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WMMEnable",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_WMMEnable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.UAPSDEnable",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfiguration_UAPSDEnable,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfiguration_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 4,
-	MinEntries: 4,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.AIFSN",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_AIFSN,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.ECWMin",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_ECWMin,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.ECWMax",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_ECWMax,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.TXOP",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_TXOP,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.AckPolicy",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_AckPolicy,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TotalAssociations",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"AssociatedDeviceMACAddress"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.AssociatedDeviceMACAddress",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_AssociatedDeviceMACAddress,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.AssociatedDeviceIPAddress",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_AssociatedDeviceIPAddress,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.AssociatedDeviceAuthenticationState",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_AssociatedDeviceAuthenticationState,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.LastRequestedUnicastCipher",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastRequestedUnicastCipher,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.LastRequestedMulticastCipher",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastRequestedMulticastCipher,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.LastPMKId",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastPMKId,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.LastDataTransmitRate",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice_LastDataTransmitRate,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 10,
-	MinEntries: 10,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.PreSharedKey",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_PreSharedKey,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.KeyPassphrase",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_KeyPassphrase,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.AssociatedDeviceMACAddress",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_AssociatedDeviceMACAddress,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 4,
-	MinEntries: 4,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.AIFSN",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_AIFSN,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.ECWMin",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_ECWMin,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.ECWMax",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_ECWMax,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.TXOP",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_TXOP,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.AckPolicy",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_AckPolicy,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.",
-	Version:    "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.ErrorsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_ErrorsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.ErrorsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_ErrorsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_UnicastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_UnicastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_DiscardPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_DiscardPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_MulticastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_MulticastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_BroadcastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_BroadcastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationStats_UnknownProtoPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 4,
-	MinEntries: 4,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}.WEPKey",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWEPKey_WEPKey,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationWEPKey_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.",
-	Version:    "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.DeviceName",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_DeviceName,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.DevicePassword",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_DevicePassword,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.UUID",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_UUID,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Version",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_Version,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.ConfigMethodsSupported",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_ConfigMethodsSupported,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.ConfigMethodsEnabled",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_ConfigMethodsEnabled,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.SetupLockedState",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_SetupLockedState,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.SetupLock",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_SetupLock,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.ConfigurationState",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_ConfigurationState,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.LastConfigurationError",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_LastConfigurationError,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.RegistrarNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_RegistrarNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.RegistrarEstablished",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPS_RegistrarEstablished,
-	Version: "1.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RegistrarNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"UUID"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.UUID",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_UUID,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.DeviceName",
-	Syntax:  synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_DeviceName,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_Alias,
-	Version:      "1.9",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// InternetGatewayDeviceLANDeviceImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceImpl interface {
-	LANEthernetInterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	LANUSBInterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	LANWLANConfigurationNumberOfEntries(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	LANEthernetInterfaceConfigInstances(inst []uint32) []uint32
-	LANUSBInterfaceConfigInstances(inst []uint32) []uint32
-	WLANConfigurationInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceImpl implements InternetGatewayDeviceLANDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceImpl) LANEthernetInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceImpl) LANUSBInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceImpl) LANWLANConfigurationNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceImpl) LANEthernetInterfaceConfigInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceImpl) LANUSBInterfaceConfigInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceImpl) WLANConfigurationInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceLANDeviceHostsImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.Hosts; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceHostsImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceHostsImpl interface {
-	HostNumberOfEntries(inst []uint32) (uint32, error)
-	HostInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceHostsImpl implements InternetGatewayDeviceLANDeviceHostsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceHostsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsImpl) HostNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsImpl) HostInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceLANDeviceHostsHostImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceHostsHostImpl interface {
-	IPAddress(inst []uint32) (string, error)
-	AddressSource(inst []uint32) (InternetGatewayDeviceLANDeviceHostsHostAddressSource, error)
-	LeaseTimeRemaining(inst []uint32) (int32, error)
-	MACAddress(inst []uint32) (string, error)
-	HostName(inst []uint32) (string, error)
-	InterfaceType(inst []uint32) (InternetGatewayDeviceLANDeviceHostsHostInterfaceType, error)
-	Active(inst []uint32) (bool, error)
-	Layer2Interface(inst []uint32) (string, error)
-	VendorClassID(inst []uint32) (string, error)
-	ClientID(inst []uint32) (string, error)
-	UserClassID(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl implements InternetGatewayDeviceLANDeviceHostsHostImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) AddressSource(inst []uint32) (InternetGatewayDeviceLANDeviceHostsHostAddressSource, error) {
-	var zero InternetGatewayDeviceLANDeviceHostsHostAddressSource
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) LeaseTimeRemaining(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) HostName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) InterfaceType(inst []uint32) (InternetGatewayDeviceLANDeviceHostsHostInterfaceType, error) {
-	var zero InternetGatewayDeviceLANDeviceHostsHostInterfaceType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) Layer2Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) VendorClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) ClientID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) UserClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus, error)
-	MACAddress(inst []uint32) (string, error)
-	MACAddressControlEnabled(inst []uint32) (bool, error)
-	SetMACAddressControlEnabled(inst []uint32, v bool) error
-	MaxBitRate(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate, error)
-	SetMaxBitRate(inst []uint32, v InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate) error
-	DuplexMode(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode, error)
-	SetDuplexMode(inst []uint32, v InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode) error
-	Name(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl implements InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) Status(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus, error) {
-	var zero InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) MACAddressControlEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) SetMACAddressControlEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) MaxBitRate(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate, error) {
-	var zero InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) SetMaxBitRate(inst []uint32, v InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) DuplexMode(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode, error) {
-	var zero InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) SetDuplexMode(inst []uint32, v InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl interface {
-	BytesSent(inst []uint32) (uint32, error)
-	BytesReceived(inst []uint32) (uint32, error)
-	PacketsSent(inst []uint32) (uint32, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint32, error)
-	UnicastPacketsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	MulticastPacketsSent(inst []uint32) (uint32, error)
-	MulticastPacketsReceived(inst []uint32) (uint32, error)
-	BroadcastPacketsSent(inst []uint32) (uint32, error)
-	BroadcastPacketsReceived(inst []uint32) (uint32, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl implements InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) BytesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) BytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) PacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) UnicastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) UnicastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) MulticastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) MulticastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) BroadcastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANHostConfigManagementImpl interface {
-	DHCPServerConfigurable(inst []uint32) (bool, error)
-	SetDHCPServerConfigurable(inst []uint32, v bool) error
-	DHCPServerEnable(inst []uint32) (bool, error)
-	SetDHCPServerEnable(inst []uint32, v bool) error
-	DHCPRelay(inst []uint32) (bool, error)
-	MinAddress(inst []uint32) (string, error)
-	SetMinAddress(inst []uint32, v string) error
-	MaxAddress(inst []uint32) (string, error)
-	SetMaxAddress(inst []uint32, v string) error
-	ReservedAddresses(inst []uint32) ([]string, error)
-	SetReservedAddresses(inst []uint32, v []string) error
-	SubnetMask(inst []uint32) (string, error)
-	SetSubnetMask(inst []uint32, v string) error
-	DNSServers(inst []uint32) ([]string, error)
-	SetDNSServers(inst []uint32, v []string) error
-	DomainName(inst []uint32) (string, error)
-	SetDomainName(inst []uint32, v string) error
-	IPRouters(inst []uint32) ([]string, error)
-	SetIPRouters(inst []uint32, v []string) error
-	DHCPLeaseTime(inst []uint32) (int32, error)
-	SetDHCPLeaseTime(inst []uint32, v int32) error
-	UseAllocatedWAN(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN, error)
-	SetUseAllocatedWAN(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN) error
-	AssociatedConnection(inst []uint32) (string, error)
-	SetAssociatedConnection(inst []uint32, v string) error
-	PassthroughLease(inst []uint32) (uint32, error)
-	SetPassthroughLease(inst []uint32, v uint32) error
-	PassthroughMACAddress(inst []uint32) (string, error)
-	SetPassthroughMACAddress(inst []uint32, v string) error
-	AllowedMACAddresses(inst []uint32) ([]string, error)
-	SetAllowedMACAddresses(inst []uint32, v []string) error
-	IPInterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	MACAddress(inst []uint32) (string, error)
-	DHCPStaticAddressNumberOfEntries(inst []uint32) (uint32, error)
-	DHCPOptionNumberOfEntries(inst []uint32) (uint32, error)
-	DHCPConditionalPoolNumberOfEntries(inst []uint32) (uint32, error)
-	DHCPConditionalServingPoolInstances(inst []uint32) []uint32
-	AddDHCPConditionalServingPool(inst []uint32) (uint32, error)
-	DeleteDHCPConditionalServingPool(inst []uint32, i uint32) error
-	DHCPOptionInstances(inst []uint32) []uint32
-	AddDHCPOption(inst []uint32) (uint32, error)
-	DeleteDHCPOption(inst []uint32, i uint32) error
-	DHCPStaticAddressInstances(inst []uint32) []uint32
-	AddDHCPStaticAddress(inst []uint32) (uint32, error)
-	DeleteDHCPStaticAddress(inst []uint32, i uint32) error
-	IPInterfaceInstances(inst []uint32) []uint32
-	AddIPInterface(inst []uint32) (uint32, error)
-	DeleteIPInterface(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPServerConfigurable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetDHCPServerConfigurable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPServerEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetDHCPServerEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPRelay(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) MinAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetMinAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) MaxAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetMaxAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) ReservedAddresses(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetReservedAddresses(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetSubnetMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DNSServers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetDNSServers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DomainName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetDomainName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) IPRouters(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetIPRouters(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPLeaseTime(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetDHCPLeaseTime(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) UseAllocatedWAN(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN, error) {
-	var zero InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetUseAllocatedWAN(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AssociatedConnection(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetAssociatedConnection(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) PassthroughLease(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetPassthroughLease(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) PassthroughMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetPassthroughMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AllowedMACAddresses(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetAllowedMACAddresses(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) IPInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPStaticAddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPOptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPConditionalPoolNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPConditionalServingPoolInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AddDHCPConditionalServingPool(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DeleteDHCPConditionalServingPool(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPOptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AddDHCPOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DeleteDHCPOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPStaticAddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AddDHCPStaticAddress(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DeleteDHCPStaticAddress(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) IPInterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AddIPInterface(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DeleteIPInterface(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	PoolOrder(inst []uint32) (uint32, error)
-	SetPoolOrder(inst []uint32, v uint32) error
-	SourceInterface(inst []uint32) ([]string, error)
-	SetSourceInterface(inst []uint32, v []string) error
-	VendorClassID(inst []uint32) (string, error)
-	SetVendorClassID(inst []uint32, v string) error
-	VendorClassIDExclude(inst []uint32) (bool, error)
-	SetVendorClassIDExclude(inst []uint32, v bool) error
-	VendorClassIDMode(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode, error)
-	SetVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode) error
-	ClientID(inst []uint32) (string, error)
-	SetClientID(inst []uint32, v string) error
-	ClientIDExclude(inst []uint32) (bool, error)
-	SetClientIDExclude(inst []uint32, v bool) error
-	UserClassID(inst []uint32) (string, error)
-	SetUserClassID(inst []uint32, v string) error
-	UserClassIDExclude(inst []uint32) (bool, error)
-	SetUserClassIDExclude(inst []uint32, v bool) error
-	Chaddr(inst []uint32) (string, error)
-	SetChaddr(inst []uint32, v string) error
-	ChaddrMask(inst []uint32) (string, error)
-	SetChaddrMask(inst []uint32, v string) error
-	ChaddrExclude(inst []uint32) (bool, error)
-	SetChaddrExclude(inst []uint32, v bool) error
-	LocallyServed(inst []uint32) (bool, error)
-	SetLocallyServed(inst []uint32, v bool) error
-	MinAddress(inst []uint32) (string, error)
-	SetMinAddress(inst []uint32, v string) error
-	MaxAddress(inst []uint32) (string, error)
-	SetMaxAddress(inst []uint32, v string) error
-	ReservedAddresses(inst []uint32) ([]string, error)
-	SetReservedAddresses(inst []uint32, v []string) error
-	SubnetMask(inst []uint32) (string, error)
-	SetSubnetMask(inst []uint32, v string) error
-	DNSServers(inst []uint32) ([]string, error)
-	SetDNSServers(inst []uint32, v []string) error
-	DomainName(inst []uint32) (string, error)
-	SetDomainName(inst []uint32, v string) error
-	IPRouters(inst []uint32) ([]string, error)
-	SetIPRouters(inst []uint32, v []string) error
-	DHCPLeaseTime(inst []uint32) (int32, error)
-	SetDHCPLeaseTime(inst []uint32, v int32) error
-	UseAllocatedWAN(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN, error)
-	SetUseAllocatedWAN(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN) error
-	AssociatedConnection(inst []uint32) (string, error)
-	SetAssociatedConnection(inst []uint32, v string) error
-	DHCPServerIPAddress(inst []uint32) (string, error)
-	SetDHCPServerIPAddress(inst []uint32, v string) error
-	DHCPStaticAddressNumberOfEntries(inst []uint32) (uint32, error)
-	DHCPOptionNumberOfEntries(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	DHCPOptionInstances(inst []uint32) []uint32
-	AddDHCPOption(inst []uint32) (uint32, error)
-	DeleteDHCPOption(inst []uint32, i uint32) error
-	DHCPStaticAddressInstances(inst []uint32) []uint32
-	AddDHCPStaticAddress(inst []uint32) (uint32, error)
-	DeleteDHCPStaticAddress(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) PoolOrder(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetPoolOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SourceInterface(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetSourceInterface(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) VendorClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetVendorClassID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) VendorClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetVendorClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) VendorClassIDMode(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode, error) {
-	var zero InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) ClientID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetClientID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) ClientIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetClientIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) UserClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetUserClassID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) UserClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetUserClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) Chaddr(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetChaddr(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) ChaddrMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetChaddrMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) ChaddrExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetChaddrExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) LocallyServed(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetLocallyServed(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) MinAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetMinAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) MaxAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetMaxAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) ReservedAddresses(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetReservedAddresses(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetSubnetMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DNSServers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetDNSServers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DomainName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetDomainName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) IPRouters(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetIPRouters(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPLeaseTime(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetDHCPLeaseTime(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) UseAllocatedWAN(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN, error) {
-	var zero InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetUseAllocatedWAN(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) AssociatedConnection(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetAssociatedConnection(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPServerIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetDHCPServerIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPStaticAddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPOptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPOptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) AddDHCPOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DeleteDHCPOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPStaticAddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) AddDHCPStaticAddress(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DeleteDHCPStaticAddress(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Tag(inst []uint32) (uint32, error)
-	SetTag(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-	SetValue(inst []uint32, v []byte) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) SetTag(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) SetValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Chaddr(inst []uint32) (string, error)
-	SetChaddr(inst []uint32, v string) error
-	Yiaddr(inst []uint32) (string, error)
-	SetYiaddr(inst []uint32, v string) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) Chaddr(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) SetChaddr(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) Yiaddr(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) SetYiaddr(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Tag(inst []uint32) (uint32, error)
-	SetTag(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-	SetValue(inst []uint32, v []byte) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) SetTag(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) SetValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Chaddr(inst []uint32) (string, error)
-	SetChaddr(inst []uint32, v string) error
-	Yiaddr(inst []uint32) (string, error)
-	SetYiaddr(inst []uint32, v string) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) Chaddr(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) SetChaddr(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) Yiaddr(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) SetYiaddr(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	IPInterfaceIPAddress(inst []uint32) (string, error)
-	SetIPInterfaceIPAddress(inst []uint32, v string) error
-	IPInterfaceSubnetMask(inst []uint32) (string, error)
-	SetIPInterfaceSubnetMask(inst []uint32, v string) error
-	IPInterfaceAddressingType(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType, error)
-	SetIPInterfaceAddressingType(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) IPInterfaceIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) SetIPInterfaceIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) IPInterfaceSubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) SetIPInterfaceSubnetMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) IPInterfaceAddressingType(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType, error) {
-	var zero InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) SetIPInterfaceAddressingType(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus, error)
-	MACAddress(inst []uint32) (string, error)
-	MACAddressControlEnabled(inst []uint32) (bool, error)
-	SetMACAddressControlEnabled(inst []uint32, v bool) error
-	Standard(inst []uint32) (string, error)
-	Type(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType, error)
-	Rate(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate, error)
-	Power(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower, error)
-	Name(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl implements InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Status(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus, error) {
-	var zero InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) MACAddressControlEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) SetMACAddressControlEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Standard(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Type(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType, error) {
-	var zero InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Rate(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate, error) {
-	var zero InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Power(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower, error) {
-	var zero InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl interface {
-	BytesSent(inst []uint32) (uint32, error)
-	BytesReceived(inst []uint32) (uint32, error)
-	CellsSent(inst []uint32) (uint32, error)
-	CellsReceived(inst []uint32) (uint32, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint32, error)
-	UnicastPacketsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	MulticastPacketsSent(inst []uint32) (uint32, error)
-	MulticastPacketsReceived(inst []uint32) (uint32, error)
-	BroadcastPacketsSent(inst []uint32) (uint32, error)
-	BroadcastPacketsReceived(inst []uint32) (uint32, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl implements InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) BytesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) BytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) CellsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) CellsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) UnicastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) UnicastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) MulticastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) MulticastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) BroadcastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceWLANConfigurationImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationStatus, error)
-	BSSID(inst []uint32) (string, error)
-	MaxBitRate(inst []uint32) (string, error)
-	SetMaxBitRate(inst []uint32, v string) error
-	Channel(inst []uint32) (uint32, error)
-	SetChannel(inst []uint32, v uint32) error
-	SSID(inst []uint32) (string, error)
-	SetSSID(inst []uint32, v string) error
-	BeaconType(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType, error)
-	SetBeaconType(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType) error
-	MACAddressControlEnabled(inst []uint32) (bool, error)
-	SetMACAddressControlEnabled(inst []uint32, v bool) error
-	Standard(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationStandard, error)
-	WEPKeyIndex(inst []uint32) (uint32, error)
-	SetWEPKeyIndex(inst []uint32, v uint32) error
-	KeyPassphrase(inst []uint32) (string, error)
-	SetKeyPassphrase(inst []uint32, v string) error
-	WEPEncryptionLevel(inst []uint32) ([]InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel, error)
-	BasicEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes, error)
-	SetBasicEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes) error
-	BasicAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode, error)
-	SetBasicAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode) error
-	WPAEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes, error)
-	SetWPAEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes) error
-	WPAAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode, error)
-	SetWPAAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode) error
-	IEEE11iEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes, error)
-	SetIEEE11iEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes) error
-	IEEE11iAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode, error)
-	SetIEEE11iAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode) error
-	PossibleChannels(inst []uint32) ([]string, error)
-	BasicDataTransmitRates(inst []uint32) ([]string, error)
-	SetBasicDataTransmitRates(inst []uint32, v []string) error
-	OperationalDataTransmitRates(inst []uint32) ([]string, error)
-	SetOperationalDataTransmitRates(inst []uint32, v []string) error
-	PossibleDataTransmitRates(inst []uint32) ([]string, error)
-	InsecureOOBAccessEnabled(inst []uint32) (bool, error)
-	SetInsecureOOBAccessEnabled(inst []uint32, v bool) error
-	BeaconAdvertisementEnabled(inst []uint32) (bool, error)
-	SetBeaconAdvertisementEnabled(inst []uint32, v bool) error
-	RadioEnabled(inst []uint32) (bool, error)
-	SetRadioEnabled(inst []uint32, v bool) error
-	AutoRateFallBackEnabled(inst []uint32) (bool, error)
-	SetAutoRateFallBackEnabled(inst []uint32, v bool) error
-	LocationDescription(inst []uint32) (string, error)
-	SetLocationDescription(inst []uint32, v string) error
-	RegulatoryDomain(inst []uint32) (string, error)
-	SetRegulatoryDomain(inst []uint32, v string) error
-	TotalPSKFailures(inst []uint32) (uint32, error)
-	TotalIntegrityFailures(inst []uint32) (uint32, error)
-	ChannelsInUse(inst []uint32) ([]string, error)
-	DeviceOperationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode, error)
-	SetDeviceOperationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode) error
-	DistanceFromRoot(inst []uint32) (uint32, error)
-	SetDistanceFromRoot(inst []uint32, v uint32) error
-	PeerBSSID(inst []uint32) (string, error)
-	SetPeerBSSID(inst []uint32, v string) error
-	AuthenticationServiceMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode, error)
-	SetAuthenticationServiceMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode) error
-	TotalBytesSent(inst []uint32) (uint32, error)
-	TotalBytesReceived(inst []uint32) (uint32, error)
-	TotalPacketsSent(inst []uint32) (uint32, error)
-	TotalPacketsReceived(inst []uint32) (uint32, error)
-	TotalAssociations(inst []uint32) (uint32, error)
-	Name(inst []uint32) (string, error)
-	AutoChannelEnable(inst []uint32) (bool, error)
-	SetAutoChannelEnable(inst []uint32, v bool) error
-	SSIDAdvertisementEnabled(inst []uint32) (bool, error)
-	SetSSIDAdvertisementEnabled(inst []uint32, v bool) error
-	TransmitPowerSupported(inst []uint32) ([]uint32, error)
-	TransmitPower(inst []uint32) (uint32, error)
-	SetTransmitPower(inst []uint32, v uint32) error
-	WMMSupported(inst []uint32) (bool, error)
-	UAPSDSupported(inst []uint32) (bool, error)
-	WMMEnable(inst []uint32) (bool, error)
-	SetWMMEnable(inst []uint32, v bool) error
-	UAPSDEnable(inst []uint32) (bool, error)
-	SetUAPSDEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	APWMMParameterInstances(inst []uint32) []uint32
-	AssociatedDeviceInstances(inst []uint32) []uint32
-	PreSharedKeyInstances(inst []uint32) []uint32
-	STAWMMParameterInstances(inst []uint32) []uint32
-	WEPKeyInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Status(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationStatus, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BSSID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) MaxBitRate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetMaxBitRate(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Channel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetChannel(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SSID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetSSID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BeaconType(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetBeaconType(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) MACAddressControlEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetMACAddressControlEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Standard(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationStandard, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationStandard
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WEPKeyIndex(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetWEPKeyIndex(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) KeyPassphrase(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetKeyPassphrase(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WEPEncryptionLevel(inst []uint32) ([]InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel, error) {
-	var zero []InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BasicEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetBasicEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BasicAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetBasicAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WPAEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetWPAEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WPAAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetWPAAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) IEEE11iEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetIEEE11iEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) IEEE11iAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetIEEE11iAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) PossibleChannels(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BasicDataTransmitRates(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetBasicDataTransmitRates(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) OperationalDataTransmitRates(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetOperationalDataTransmitRates(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) PossibleDataTransmitRates(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) InsecureOOBAccessEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetInsecureOOBAccessEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BeaconAdvertisementEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetBeaconAdvertisementEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) RadioEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetRadioEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) AutoRateFallBackEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetAutoRateFallBackEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) LocationDescription(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetLocationDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) RegulatoryDomain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetRegulatoryDomain(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalPSKFailures(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalIntegrityFailures(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) ChannelsInUse(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) DeviceOperationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetDeviceOperationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) DistanceFromRoot(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetDistanceFromRoot(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) PeerBSSID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetPeerBSSID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) AuthenticationServiceMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetAuthenticationServiceMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalBytesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalBytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalAssociations(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) AutoChannelEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetAutoChannelEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SSIDAdvertisementEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetSSIDAdvertisementEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TransmitPowerSupported(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TransmitPower(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetTransmitPower(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WMMSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) UAPSDSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WMMEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetWMMEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) UAPSDEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetUAPSDEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) APWMMParameterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) PreSharedKeyInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) STAWMMParameterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WEPKeyInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl interface {
-	AIFSN(inst []uint32) (uint32, error)
-	SetAIFSN(inst []uint32, v uint32) error
-	ECWMin(inst []uint32) (uint32, error)
-	SetECWMin(inst []uint32, v uint32) error
-	ECWMax(inst []uint32) (uint32, error)
-	SetECWMax(inst []uint32, v uint32) error
-	TXOP(inst []uint32) (uint32, error)
-	SetTXOP(inst []uint32, v uint32) error
-	AckPolicy(inst []uint32) (bool, error)
-	SetAckPolicy(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) AIFSN(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetAIFSN(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) ECWMin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetECWMin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) ECWMax(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetECWMax(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) TXOP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetTXOP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) AckPolicy(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetAckPolicy(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl interface {
-	AssociatedDeviceMACAddress(inst []uint32) (string, error)
-	AssociatedDeviceIPAddress(inst []uint32) (string, error)
-	AssociatedDeviceAuthenticationState(inst []uint32) (bool, error)
-	LastRequestedUnicastCipher(inst []uint32) (string, error)
-	LastRequestedMulticastCipher(inst []uint32) (string, error)
-	LastPMKId(inst []uint32) (string, error)
-	LastDataTransmitRate(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) AssociatedDeviceMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) AssociatedDeviceIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) AssociatedDeviceAuthenticationState(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) LastRequestedUnicastCipher(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) LastRequestedMulticastCipher(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) LastPMKId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) LastDataTransmitRate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl interface {
-	PreSharedKey(inst []uint32) (string, error)
-	SetPreSharedKey(inst []uint32, v string) error
-	KeyPassphrase(inst []uint32) (string, error)
-	SetKeyPassphrase(inst []uint32, v string) error
-	AssociatedDeviceMACAddress(inst []uint32) (string, error)
-	SetAssociatedDeviceMACAddress(inst []uint32, v string) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) PreSharedKey(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) SetPreSharedKey(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) KeyPassphrase(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) SetKeyPassphrase(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) AssociatedDeviceMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) SetAssociatedDeviceMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl interface {
-	AIFSN(inst []uint32) (uint32, error)
-	SetAIFSN(inst []uint32, v uint32) error
-	ECWMin(inst []uint32) (uint32, error)
-	SetECWMin(inst []uint32, v uint32) error
-	ECWMax(inst []uint32) (uint32, error)
-	SetECWMax(inst []uint32, v uint32) error
-	TXOP(inst []uint32) (uint32, error)
-	SetTXOP(inst []uint32, v uint32) error
-	AckPolicy(inst []uint32) (bool, error)
-	SetAckPolicy(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) AIFSN(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetAIFSN(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) ECWMin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetECWMin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) ECWMax(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetECWMax(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) TXOP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetTXOP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) AckPolicy(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetAckPolicy(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl interface {
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint32, error)
-	UnicastPacketsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	MulticastPacketsSent(inst []uint32) (uint32, error)
-	MulticastPacketsReceived(inst []uint32) (uint32, error)
-	BroadcastPacketsSent(inst []uint32) (uint32, error)
-	BroadcastPacketsReceived(inst []uint32) (uint32, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) UnicastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) UnicastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) MulticastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) MulticastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) BroadcastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl interface {
-	WEPKey(inst []uint32) (string, error)
-	SetWEPKey(inst []uint32, v string) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl) WEPKey(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl) SetWEPKey(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	DeviceName(inst []uint32) (string, error)
-	DevicePassword(inst []uint32) (uint32, error)
-	SetDevicePassword(inst []uint32, v uint32) error
-	UUID(inst []uint32) (string, error)
-	Version(inst []uint32) (uint32, error)
-	ConfigMethodsSupported(inst []uint32) ([]InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported, error)
-	ConfigMethodsEnabled(inst []uint32) ([]string, error)
-	SetConfigMethodsEnabled(inst []uint32, v []string) error
-	SetupLockedState(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState, error)
-	SetupLock(inst []uint32) (bool, error)
-	SetSetupLock(inst []uint32, v bool) error
-	ConfigurationState(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState, error)
-	LastConfigurationError(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError, error)
-	RegistrarNumberOfEntries(inst []uint32) (uint32, error)
-	RegistrarEstablished(inst []uint32) (bool, error)
-	RegistrarInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) DeviceName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) DevicePassword(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetDevicePassword(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) UUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) Version(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) ConfigMethodsSupported(inst []uint32) ([]InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported, error) {
-	var zero []InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) ConfigMethodsEnabled(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetConfigMethodsEnabled(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetupLockedState(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetupLock(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetSetupLock(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) ConfigurationState(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) LastConfigurationError(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError, error) {
-	var zero InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) RegistrarNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) RegistrarEstablished(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) RegistrarInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl to implement only some methods.
-type InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	UUID(inst []uint32) (string, error)
-	DeviceName(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) UUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) DeviceName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }

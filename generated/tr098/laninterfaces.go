@@ -3,34 +3,22 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceLANInterfaces_LANEthernetInterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANInterfaces_LANUSBInterfaceNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLANInterfaces_LANWLANConfigurationNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceLANInterfaces holds the values of InternetGatewayDevice.LANInterfaces. (object, readOnly, since 1.4)
+// InternetGatewayDeviceLANInterfaces holds the values of InternetGatewayDevice.LANInterfaces. (object, readOnly, since 1.4).
 type InternetGatewayDeviceLANInterfaces struct {
-	// LANEthernetInterfaceNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	LANEthernetInterfaceNumberOfEntries uint32 `cwmp:"LANEthernetInterfaceNumberOfEntries"`
-	// LANUSBInterfaceNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	LANUSBInterfaceNumberOfEntries uint32 `cwmp:"LANUSBInterfaceNumberOfEntries"`
-	// LANWLANConfigurationNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	LANWLANConfigurationNumberOfEntries uint32 `cwmp:"LANWLANConfigurationNumberOfEntries"`
-	// InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}. instances by instance number
-	LANEthernetInterfaceConfig map[uint32]*InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig `cwmp:"LANEthernetInterfaceConfig.{i}."`
-	// InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}. instances by instance number
-	LANUSBInterfaceConfig map[uint32]*InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig `cwmp:"LANUSBInterfaceConfig.{i}."`
-	// InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}. instances by instance number
-	WLANConfiguration map[uint32]*InternetGatewayDeviceLANInterfacesWLANConfiguration `cwmp:"WLANConfiguration.{i}."`
+	LANEthernetInterfaceNumberOfEntries uint32 `json:"LANEthernetInterfaceNumberOfEntries,omitzero"`
+
+	LANUSBInterfaceNumberOfEntries uint32 `json:"LANUSBInterfaceNumberOfEntries,omitzero"`
+
+	LANWLANConfigurationNumberOfEntries uint32 `json:"LANWLANConfigurationNumberOfEntries,omitzero"`
+
+	LANEthernetInterfaceConfig map[uint32]*InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig `json:"LANEthernetInterfaceConfig,omitzero"`
+	LANUSBInterfaceConfig      map[uint32]*InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig      `json:"LANUSBInterfaceConfig,omitzero"`
+	WLANConfiguration          map[uint32]*InternetGatewayDeviceLANInterfacesWLANConfiguration          `json:"WLANConfiguration,omitzero"`
 }
 
-// AddLANEthernetInterfaceConfig creates instance i of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}. (replacing any) and returns it
+// AddLANEthernetInterfaceConfig creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANInterfaces) AddLANEthernetInterfaceConfig(i uint32) *InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig {
 	if o.LANEthernetInterfaceConfig == nil {
 		o.LANEthernetInterfaceConfig = map[uint32]*InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig{}
@@ -40,18 +28,7 @@ func (o *InternetGatewayDeviceLANInterfaces) AddLANEthernetInterfaceConfig(i uin
 	return x
 }
 
-// GetLANEthernetInterfaceConfig returns instance i of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}.
-func (o *InternetGatewayDeviceLANInterfaces) GetLANEthernetInterfaceConfig(i uint32) (*InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig, bool) {
-	x, ok := o.LANEthernetInterfaceConfig[i]
-	return x, ok
-}
-
-// DeleteLANEthernetInterfaceConfig removes instance i of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}.
-func (o *InternetGatewayDeviceLANInterfaces) DeleteLANEthernetInterfaceConfig(i uint32) {
-	delete(o.LANEthernetInterfaceConfig, i)
-}
-
-// AddLANUSBInterfaceConfig creates instance i of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}. (replacing any) and returns it
+// AddLANUSBInterfaceConfig creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANInterfaces) AddLANUSBInterfaceConfig(i uint32) *InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig {
 	if o.LANUSBInterfaceConfig == nil {
 		o.LANUSBInterfaceConfig = map[uint32]*InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig{}
@@ -61,18 +38,7 @@ func (o *InternetGatewayDeviceLANInterfaces) AddLANUSBInterfaceConfig(i uint32) 
 	return x
 }
 
-// GetLANUSBInterfaceConfig returns instance i of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}.
-func (o *InternetGatewayDeviceLANInterfaces) GetLANUSBInterfaceConfig(i uint32) (*InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig, bool) {
-	x, ok := o.LANUSBInterfaceConfig[i]
-	return x, ok
-}
-
-// DeleteLANUSBInterfaceConfig removes instance i of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}.
-func (o *InternetGatewayDeviceLANInterfaces) DeleteLANUSBInterfaceConfig(i uint32) {
-	delete(o.LANUSBInterfaceConfig, i)
-}
-
-// AddWLANConfiguration creates instance i of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}. (replacing any) and returns it
+// AddWLANConfiguration creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANInterfaces) AddWLANConfiguration(i uint32) *InternetGatewayDeviceLANInterfacesWLANConfiguration {
 	if o.WLANConfiguration == nil {
 		o.WLANConfiguration = map[uint32]*InternetGatewayDeviceLANInterfacesWLANConfiguration{}
@@ -81,409 +47,102 @@ func (o *InternetGatewayDeviceLANInterfaces) AddWLANConfiguration(i uint32) *Int
 	o.WLANConfiguration[i] = x
 	return x
 }
-
-// GetWLANConfiguration returns instance i of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}.
-func (o *InternetGatewayDeviceLANInterfaces) GetWLANConfiguration(i uint32) (*InternetGatewayDeviceLANInterfacesWLANConfiguration, bool) {
-	x, ok := o.WLANConfiguration[i]
-	return x, ok
-}
-
-// DeleteWLANConfiguration removes instance i of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}.
-func (o *InternetGatewayDeviceLANInterfaces) DeleteWLANConfiguration(i uint32) {
-	delete(o.WLANConfiguration, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANInterfaces) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANInterfaces) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceLANInterfaces) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.LANEthernetInterfaceConfig) {
-		o.LANEthernetInterfaceConfig[i].ValidateAt(prefix+"LANEthernetInterfaceConfig."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.LANEthernetInterfaceConfig[i].ValidateAt(c, model.InstanceOf(p, "LANEthernetInterfaceConfig.", i))
 	}
 	for _, i := range model.SortedKeys(o.LANUSBInterfaceConfig) {
-		o.LANUSBInterfaceConfig[i].ValidateAt(prefix+"LANUSBInterfaceConfig."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.LANUSBInterfaceConfig[i].ValidateAt(c, model.InstanceOf(p, "LANUSBInterfaceConfig.", i))
 	}
 	for _, i := range model.SortedKeys(o.WLANConfiguration) {
-		o.WLANConfiguration[i].ValidateAt(prefix+"WLANConfiguration."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.WLANConfiguration[i].ValidateAt(c, model.InstanceOf(p, "WLANConfiguration.", i))
 	}
 }
 
 // InternetGatewayDeviceLANInterfacesPath is the typed path of InternetGatewayDevice.LANInterfaces.
 type InternetGatewayDeviceLANInterfacesPath struct {
-	obj                                 model.ObjectPath
-	LANEthernetInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	LANUSBInterfaceNumberOfEntries      model.ReadOnlyParam[uint32]
-	LANWLANConfigurationNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	LANEthernetInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LANUSBInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LANWLANConfigurationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANInterfacesPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANInterfacesPath(prefix string) InternetGatewayDeviceLANInterfacesPath {
-	p := &prefix
-	return InternetGatewayDeviceLANInterfacesPath{
-		LANEthernetInterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "LANEthernetInterfaceNumberOfEntries", model.TypeUnsignedInt),
-		LANUSBInterfaceNumberOfEntries:      model.NewReadOnly[uint32](p, "LANUSBInterfaceNumberOfEntries", model.TypeUnsignedInt),
-		LANWLANConfigurationNumberOfEntries: model.NewReadOnly[uint32](p, "LANWLANConfigurationNumberOfEntries", model.TypeUnsignedInt),
-		obj:                                 model.NewObjectPath(p),
-	}
+// LANEthernetInterfaceConfig returns the typed path of instance i.
+func (x InternetGatewayDeviceLANInterfacesPath) LANEthernetInterfaceConfig(i uint32) (p InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LANEthernetInterfaceConfig.", i))
+	return
 }
 
-// LANEthernetInterfaceConfig returns the typed path of instance i of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}.
-func (x InternetGatewayDeviceLANInterfacesPath) LANEthernetInterfaceConfig(i uint32) InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath {
-	return newInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath(x.Path() + "LANEthernetInterfaceConfig." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LANEthernetInterfaceConfigTable returns the table InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}. itself (for AddObject when writable)
+// LANEthernetInterfaceConfigTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANInterfacesPath) LANEthernetInterfaceConfigTable() model.Table {
-	return model.NewTable(x.Path() + "LANEthernetInterfaceConfig.")
+	return model.NewTable(x.ObjectPath, "LANEthernetInterfaceConfig.")
 }
 
-// LANUSBInterfaceConfig returns the typed path of instance i of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}.
-func (x InternetGatewayDeviceLANInterfacesPath) LANUSBInterfaceConfig(i uint32) InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath {
-	return newInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath(x.Path() + "LANUSBInterfaceConfig." + strconv.FormatUint(uint64(i), 10) + ".")
+// LANUSBInterfaceConfig returns the typed path of instance i.
+func (x InternetGatewayDeviceLANInterfacesPath) LANUSBInterfaceConfig(i uint32) (p InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LANUSBInterfaceConfig.", i))
+	return
 }
 
-// LANUSBInterfaceConfigTable returns the table InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}. itself (for AddObject when writable)
+// LANUSBInterfaceConfigTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANInterfacesPath) LANUSBInterfaceConfigTable() model.Table {
-	return model.NewTable(x.Path() + "LANUSBInterfaceConfig.")
+	return model.NewTable(x.ObjectPath, "LANUSBInterfaceConfig.")
 }
 
-// WLANConfiguration returns the typed path of instance i of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}.
-func (x InternetGatewayDeviceLANInterfacesPath) WLANConfiguration(i uint32) InternetGatewayDeviceLANInterfacesWLANConfigurationPath {
-	return newInternetGatewayDeviceLANInterfacesWLANConfigurationPath(x.Path() + "WLANConfiguration." + strconv.FormatUint(uint64(i), 10) + ".")
+// WLANConfiguration returns the typed path of instance i.
+func (x InternetGatewayDeviceLANInterfacesPath) WLANConfiguration(i uint32) (p InternetGatewayDeviceLANInterfacesWLANConfigurationPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WLANConfiguration.", i))
+	return
 }
 
-// WLANConfigurationTable returns the table InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}. itself (for AddObject when writable)
+// WLANConfigurationTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANInterfacesPath) WLANConfigurationTable() model.Table {
-	return model.NewTable(x.Path() + "WLANConfiguration.")
+	return model.NewTable(x.ObjectPath, "WLANConfiguration.")
 }
 
-var (
-	synInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig holds the values of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4)
+// InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig holds the values of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig struct {
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 721, o.Alias)
 }
 
 // InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath is the typed path of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}.
 type InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath struct {
-	obj   model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath(prefix string) InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath{
-		Alias: model.NewReadWrite[string](p, "Alias", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig holds the values of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4)
+// InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig holds the values of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig struct {
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 724, o.Alias)
 }
 
 // InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath is the typed path of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}.
 type InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath struct {
-	obj   model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath(prefix string) InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath{
-		Alias: model.NewReadWrite[string](p, "Alias", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLANInterfacesWLANConfiguration_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLANInterfacesWLANConfiguration holds the values of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4)
+// InternetGatewayDeviceLANInterfacesWLANConfiguration holds the values of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANInterfacesWLANConfiguration struct {
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLANInterfacesWLANConfiguration) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLANInterfacesWLANConfiguration) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLANInterfacesWLANConfiguration_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLANInterfacesWLANConfiguration) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 728, o.Alias)
 }
 
 // InternetGatewayDeviceLANInterfacesWLANConfigurationPath is the typed path of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}.
 type InternetGatewayDeviceLANInterfacesWLANConfigurationPath struct {
-	obj   model.ObjectPath
-	Alias model.ReadWriteParam[string]
-}
-
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLANInterfacesWLANConfigurationPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLANInterfacesWLANConfigurationPath(prefix string) InternetGatewayDeviceLANInterfacesWLANConfigurationPath {
-	p := &prefix
-	return InternetGatewayDeviceLANInterfacesWLANConfigurationPath{
-		Alias: model.NewReadWrite[string](p, "Alias", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var schemaLaninterfaces = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.LANInterfaces.",
-	Version:    "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANInterfaces_LANEthernetInterfaceNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANInterfaces.LANUSBInterfaceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANInterfaces_LANUSBInterfaceNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANInterfaces.LANWLANConfigurationNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLANInterfaces_LANWLANConfigurationNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LANEthernetInterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LANUSBInterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LANWLANConfigurationNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLANInterfacesWLANConfiguration_Alias,
-	Version:      "1.9",
-}}
-
-// InternetGatewayDeviceLANInterfacesImpl is what a device implements for InternetGatewayDevice.LANInterfaces; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANInterfacesImpl to implement only some methods.
-type InternetGatewayDeviceLANInterfacesImpl interface {
-	LANEthernetInterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	LANUSBInterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	LANWLANConfigurationNumberOfEntries(inst []uint32) (uint32, error)
-	LANEthernetInterfaceConfigInstances(inst []uint32) []uint32
-	LANUSBInterfaceConfigInstances(inst []uint32) []uint32
-	WLANConfigurationInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceLANInterfacesImpl implements InternetGatewayDeviceLANInterfacesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANInterfacesImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) LANEthernetInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) LANUSBInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) LANWLANConfigurationNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) LANEthernetInterfaceConfigInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) LANUSBInterfaceConfigInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) WLANConfigurationInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl is what a device implements for InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl to implement only some methods.
-type InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl implements InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl is what a device implements for InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl to implement only some methods.
-type InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl implements InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLANInterfacesWLANConfigurationImpl is what a device implements for InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLANInterfacesWLANConfigurationImpl to implement only some methods.
-type InternetGatewayDeviceLANInterfacesWLANConfigurationImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLANInterfacesWLANConfigurationImpl implements InternetGatewayDeviceLANInterfacesWLANConfigurationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLANInterfacesWLANConfigurationImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLANInterfacesWLANConfigurationImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLANInterfacesWLANConfigurationImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 }

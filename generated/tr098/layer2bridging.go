@@ -3,57 +3,37 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceLayer2Bridging_MaxBridgeEntries                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2Bridging_MaxFilterEntries                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2Bridging_MaxMarkingEntries                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2Bridging_BridgeNumberOfEntries             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2Bridging_FilterNumberOfEntries             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2Bridging_MarkingNumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2Bridging_AvailableInterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2Bridging_MaxDBridgeEntries                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2Bridging_MaxQBridgeEntries                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2Bridging_MaxVLANEntries                    = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceLayer2Bridging holds the values of InternetGatewayDevice.Layer2Bridging. (object, readOnly, since 1.1)
+// InternetGatewayDeviceLayer2Bridging holds the values of InternetGatewayDevice.Layer2Bridging. (object, readOnly, since 1.1).
 type InternetGatewayDeviceLayer2Bridging struct {
-	// MaxBridgeEntries: unsignedInt, readOnly, since 1.1.
-	MaxBridgeEntries uint32 `cwmp:"MaxBridgeEntries"`
-	// MaxFilterEntries: unsignedInt, readOnly, since 1.1.
-	MaxFilterEntries uint32 `cwmp:"MaxFilterEntries"`
-	// MaxMarkingEntries: unsignedInt, readOnly, since 1.1.
-	MaxMarkingEntries uint32 `cwmp:"MaxMarkingEntries"`
-	// BridgeNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	BridgeNumberOfEntries uint32 `cwmp:"BridgeNumberOfEntries"`
-	// FilterNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	FilterNumberOfEntries uint32 `cwmp:"FilterNumberOfEntries"`
-	// MarkingNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	MarkingNumberOfEntries uint32 `cwmp:"MarkingNumberOfEntries"`
-	// AvailableInterfaceNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	AvailableInterfaceNumberOfEntries uint32 `cwmp:"AvailableInterfaceNumberOfEntries"`
-	// MaxDBridgeEntries: unsignedInt, readOnly, since 1.4.
-	MaxDBridgeEntries uint32 `cwmp:"MaxDBridgeEntries"`
-	// MaxQBridgeEntries: unsignedInt, readOnly, since 1.4.
-	MaxQBridgeEntries uint32 `cwmp:"MaxQBridgeEntries"`
-	// MaxVLANEntries: unsignedInt, readOnly, since 1.4.
-	MaxVLANEntries uint32 `cwmp:"MaxVLANEntries"`
-	// InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}. instances by instance number
-	AvailableInterface map[uint32]*InternetGatewayDeviceLayer2BridgingAvailableInterface `cwmp:"AvailableInterface.{i}."`
-	// InternetGatewayDevice.Layer2Bridging.Bridge.{i}. instances by instance number
-	Bridge map[uint32]*InternetGatewayDeviceLayer2BridgingBridge `cwmp:"Bridge.{i}."`
-	// InternetGatewayDevice.Layer2Bridging.Filter.{i}. instances by instance number
-	Filter map[uint32]*InternetGatewayDeviceLayer2BridgingFilter `cwmp:"Filter.{i}."`
-	// InternetGatewayDevice.Layer2Bridging.Marking.{i}. instances by instance number
-	Marking map[uint32]*InternetGatewayDeviceLayer2BridgingMarking `cwmp:"Marking.{i}."`
+	MaxBridgeEntries uint32 `json:"MaxBridgeEntries,omitzero"`
+
+	MaxFilterEntries uint32 `json:"MaxFilterEntries,omitzero"`
+
+	MaxMarkingEntries uint32 `json:"MaxMarkingEntries,omitzero"`
+
+	BridgeNumberOfEntries uint32 `json:"BridgeNumberOfEntries,omitzero"`
+
+	FilterNumberOfEntries uint32 `json:"FilterNumberOfEntries,omitzero"`
+
+	MarkingNumberOfEntries uint32 `json:"MarkingNumberOfEntries,omitzero"`
+
+	AvailableInterfaceNumberOfEntries uint32 `json:"AvailableInterfaceNumberOfEntries,omitzero"`
+
+	MaxDBridgeEntries uint32 `json:"MaxDBridgeEntries,omitzero"`
+
+	MaxQBridgeEntries uint32 `json:"MaxQBridgeEntries,omitzero"`
+
+	MaxVLANEntries uint32 `json:"MaxVLANEntries,omitzero"`
+
+	AvailableInterface map[uint32]*InternetGatewayDeviceLayer2BridgingAvailableInterface `json:"AvailableInterface,omitzero"`
+	Bridge             map[uint32]*InternetGatewayDeviceLayer2BridgingBridge             `json:"Bridge,omitzero"`
+	Filter             map[uint32]*InternetGatewayDeviceLayer2BridgingFilter             `json:"Filter,omitzero"`
+	Marking            map[uint32]*InternetGatewayDeviceLayer2BridgingMarking            `json:"Marking,omitzero"`
 }
 
-// AddAvailableInterface creates instance i of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}. (replacing any) and returns it
+// AddAvailableInterface creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2Bridging) AddAvailableInterface(i uint32) *InternetGatewayDeviceLayer2BridgingAvailableInterface {
 	if o.AvailableInterface == nil {
 		o.AvailableInterface = map[uint32]*InternetGatewayDeviceLayer2BridgingAvailableInterface{}
@@ -63,18 +43,7 @@ func (o *InternetGatewayDeviceLayer2Bridging) AddAvailableInterface(i uint32) *I
 	return x
 }
 
-// GetAvailableInterface returns instance i of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.
-func (o *InternetGatewayDeviceLayer2Bridging) GetAvailableInterface(i uint32) (*InternetGatewayDeviceLayer2BridgingAvailableInterface, bool) {
-	x, ok := o.AvailableInterface[i]
-	return x, ok
-}
-
-// DeleteAvailableInterface removes instance i of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.
-func (o *InternetGatewayDeviceLayer2Bridging) DeleteAvailableInterface(i uint32) {
-	delete(o.AvailableInterface, i)
-}
-
-// AddBridge creates instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}. (replacing any) and returns it
+// AddBridge creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2Bridging) AddBridge(i uint32) *InternetGatewayDeviceLayer2BridgingBridge {
 	if o.Bridge == nil {
 		o.Bridge = map[uint32]*InternetGatewayDeviceLayer2BridgingBridge{}
@@ -84,18 +53,7 @@ func (o *InternetGatewayDeviceLayer2Bridging) AddBridge(i uint32) *InternetGatew
 	return x
 }
 
-// GetBridge returns instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.
-func (o *InternetGatewayDeviceLayer2Bridging) GetBridge(i uint32) (*InternetGatewayDeviceLayer2BridgingBridge, bool) {
-	x, ok := o.Bridge[i]
-	return x, ok
-}
-
-// DeleteBridge removes instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.
-func (o *InternetGatewayDeviceLayer2Bridging) DeleteBridge(i uint32) {
-	delete(o.Bridge, i)
-}
-
-// AddFilter creates instance i of InternetGatewayDevice.Layer2Bridging.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2Bridging) AddFilter(i uint32) *InternetGatewayDeviceLayer2BridgingFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*InternetGatewayDeviceLayer2BridgingFilter{}
@@ -105,18 +63,7 @@ func (o *InternetGatewayDeviceLayer2Bridging) AddFilter(i uint32) *InternetGatew
 	return x
 }
 
-// GetFilter returns instance i of InternetGatewayDevice.Layer2Bridging.Filter.{i}.
-func (o *InternetGatewayDeviceLayer2Bridging) GetFilter(i uint32) (*InternetGatewayDeviceLayer2BridgingFilter, bool) {
-	x, ok := o.Filter[i]
-	return x, ok
-}
-
-// DeleteFilter removes instance i of InternetGatewayDevice.Layer2Bridging.Filter.{i}.
-func (o *InternetGatewayDeviceLayer2Bridging) DeleteFilter(i uint32) {
-	delete(o.Filter, i)
-}
-
-// AddMarking creates instance i of InternetGatewayDevice.Layer2Bridging.Marking.{i}. (replacing any) and returns it
+// AddMarking creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2Bridging) AddMarking(i uint32) *InternetGatewayDeviceLayer2BridgingMarking {
 	if o.Marking == nil {
 		o.Marking = map[uint32]*InternetGatewayDeviceLayer2BridgingMarking{}
@@ -125,342 +72,176 @@ func (o *InternetGatewayDeviceLayer2Bridging) AddMarking(i uint32) *InternetGate
 	o.Marking[i] = x
 	return x
 }
-
-// GetMarking returns instance i of InternetGatewayDevice.Layer2Bridging.Marking.{i}.
-func (o *InternetGatewayDeviceLayer2Bridging) GetMarking(i uint32) (*InternetGatewayDeviceLayer2BridgingMarking, bool) {
-	x, ok := o.Marking[i]
-	return x, ok
-}
-
-// DeleteMarking removes instance i of InternetGatewayDevice.Layer2Bridging.Marking.{i}.
-func (o *InternetGatewayDeviceLayer2Bridging) DeleteMarking(i uint32) {
-	delete(o.Marking, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLayer2Bridging) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLayer2Bridging) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceLayer2Bridging) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AvailableInterface) {
-		o.AvailableInterface[i].ValidateAt(prefix+"AvailableInterface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AvailableInterface[i].ValidateAt(c, model.InstanceOf(p, "AvailableInterface.", i))
 	}
 	for _, i := range model.SortedKeys(o.Bridge) {
-		o.Bridge[i].ValidateAt(prefix+"Bridge."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Bridge[i].ValidateAt(c, model.InstanceOf(p, "Bridge.", i))
 	}
 	for _, i := range model.SortedKeys(o.Filter) {
-		o.Filter[i].ValidateAt(prefix+"Filter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
 	}
 	for _, i := range model.SortedKeys(o.Marking) {
-		o.Marking[i].ValidateAt(prefix+"Marking."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Marking[i].ValidateAt(c, model.InstanceOf(p, "Marking.", i))
 	}
 }
 
 // InternetGatewayDeviceLayer2BridgingPath is the typed path of InternetGatewayDevice.Layer2Bridging.
 type InternetGatewayDeviceLayer2BridgingPath struct {
-	obj                               model.ObjectPath
-	MaxBridgeEntries                  model.ReadOnlyParam[uint32]
-	MaxFilterEntries                  model.ReadOnlyParam[uint32]
-	MaxMarkingEntries                 model.ReadOnlyParam[uint32]
-	BridgeNumberOfEntries             model.ReadOnlyParam[uint32]
-	FilterNumberOfEntries             model.ReadOnlyParam[uint32]
-	MarkingNumberOfEntries            model.ReadOnlyParam[uint32]
-	AvailableInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	MaxDBridgeEntries                 model.ReadOnlyParam[uint32]
-	MaxQBridgeEntries                 model.ReadOnlyParam[uint32]
-	MaxVLANEntries                    model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AvailableInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MarkingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxDBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxFilterEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxMarkingEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxQBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxVLANEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLayer2BridgingPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLayer2BridgingPath(prefix string) InternetGatewayDeviceLayer2BridgingPath {
-	p := &prefix
-	return InternetGatewayDeviceLayer2BridgingPath{
-		AvailableInterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "AvailableInterfaceNumberOfEntries", model.TypeUnsignedInt),
-		BridgeNumberOfEntries:             model.NewReadOnly[uint32](p, "BridgeNumberOfEntries", model.TypeUnsignedInt),
-		FilterNumberOfEntries:             model.NewReadOnly[uint32](p, "FilterNumberOfEntries", model.TypeUnsignedInt),
-		MarkingNumberOfEntries:            model.NewReadOnly[uint32](p, "MarkingNumberOfEntries", model.TypeUnsignedInt),
-		MaxBridgeEntries:                  model.NewReadOnly[uint32](p, "MaxBridgeEntries", model.TypeUnsignedInt),
-		MaxDBridgeEntries:                 model.NewReadOnly[uint32](p, "MaxDBridgeEntries", model.TypeUnsignedInt),
-		MaxFilterEntries:                  model.NewReadOnly[uint32](p, "MaxFilterEntries", model.TypeUnsignedInt),
-		MaxMarkingEntries:                 model.NewReadOnly[uint32](p, "MaxMarkingEntries", model.TypeUnsignedInt),
-		MaxQBridgeEntries:                 model.NewReadOnly[uint32](p, "MaxQBridgeEntries", model.TypeUnsignedInt),
-		MaxVLANEntries:                    model.NewReadOnly[uint32](p, "MaxVLANEntries", model.TypeUnsignedInt),
-		obj:                               model.NewObjectPath(p),
-	}
+// AvailableInterface returns the typed path of instance i.
+func (x InternetGatewayDeviceLayer2BridgingPath) AvailableInterface(i uint32) (p InternetGatewayDeviceLayer2BridgingAvailableInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AvailableInterface.", i))
+	return
 }
 
-// AvailableInterface returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.
-func (x InternetGatewayDeviceLayer2BridgingPath) AvailableInterface(i uint32) InternetGatewayDeviceLayer2BridgingAvailableInterfacePath {
-	return newInternetGatewayDeviceLayer2BridgingAvailableInterfacePath(x.Path() + "AvailableInterface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AvailableInterfaceTable returns the table InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}. itself (for AddObject when writable)
+// AvailableInterfaceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingPath) AvailableInterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "AvailableInterface.")
+	return model.NewTable(x.ObjectPath, "AvailableInterface.")
 }
 
-// Bridge returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.
-func (x InternetGatewayDeviceLayer2BridgingPath) Bridge(i uint32) InternetGatewayDeviceLayer2BridgingBridgePath {
-	return newInternetGatewayDeviceLayer2BridgingBridgePath(x.Path() + "Bridge." + strconv.FormatUint(uint64(i), 10) + ".")
+// Bridge returns the typed path of instance i.
+func (x InternetGatewayDeviceLayer2BridgingPath) Bridge(i uint32) (p InternetGatewayDeviceLayer2BridgingBridgePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Bridge.", i))
+	return
 }
 
-// BridgeTable returns the table InternetGatewayDevice.Layer2Bridging.Bridge.{i}. itself (for AddObject when writable)
+// BridgeTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingPath) BridgeTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Bridge.")
+	return model.NewWritableTable(x.ObjectPath, "Bridge.")
 }
 
-// Filter returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.Filter.{i}.
-func (x InternetGatewayDeviceLayer2BridgingPath) Filter(i uint32) InternetGatewayDeviceLayer2BridgingFilterPath {
-	return newInternetGatewayDeviceLayer2BridgingFilterPath(x.Path() + "Filter." + strconv.FormatUint(uint64(i), 10) + ".")
+// Filter returns the typed path of instance i.
+func (x InternetGatewayDeviceLayer2BridgingPath) Filter(i uint32) (p InternetGatewayDeviceLayer2BridgingFilterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
+	return
 }
 
-// FilterTable returns the table InternetGatewayDevice.Layer2Bridging.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingPath) FilterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Filter.")
+	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// Marking returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.Marking.{i}.
-func (x InternetGatewayDeviceLayer2BridgingPath) Marking(i uint32) InternetGatewayDeviceLayer2BridgingMarkingPath {
-	return newInternetGatewayDeviceLayer2BridgingMarkingPath(x.Path() + "Marking." + strconv.FormatUint(uint64(i), 10) + ".")
+// Marking returns the typed path of instance i.
+func (x InternetGatewayDeviceLayer2BridgingPath) Marking(i uint32) (p InternetGatewayDeviceLayer2BridgingMarkingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Marking.", i))
+	return
 }
 
-// MarkingTable returns the table InternetGatewayDevice.Layer2Bridging.Marking.{i}. itself (for AddObject when writable)
+// MarkingTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingPath) MarkingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Marking.")
+	return model.NewWritableTable(x.ObjectPath, "Marking.")
 }
 
 // InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType enumerates the values of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.InterfaceType.
 type InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType string
 
-func (e InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType_LANInterface        InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType = "LANInterface"
-	InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType_WANInterface        InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType = "WANInterface"
+	InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType_LANInterface InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType = "LANInterface"
+
+	InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType_WANInterface InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType = "WANInterface"
+
 	InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType_LANRouterConnection InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType = "LANRouterConnection"
+
 	InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType_WANRouterConnection InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType = "WANRouterConnection"
 )
 
-var (
-	synInternetGatewayDeviceLayer2BridgingAvailableInterface_AvailableInterfaceKey = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2BridgingAvailableInterface_InterfaceType         = &model.Syntax{
-		Enums: []model.Enum{{Value: "LANInterface"}, {Value: "WANInterface"}, {Value: "LANRouterConnection"}, {Value: "WANRouterConnection"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingAvailableInterface_InterfaceReference = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingAvailableInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLayer2BridgingAvailableInterface holds the values of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1)
+// InternetGatewayDeviceLayer2BridgingAvailableInterface holds the values of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type InternetGatewayDeviceLayer2BridgingAvailableInterface struct {
-	// AvailableInterfaceKey: unsignedInt, readOnly, since 1.1.
-	AvailableInterfaceKey uint32 `cwmp:"AvailableInterfaceKey"`
-	// InterfaceType: string{LANInterface,WANInterface,LANRouterConnection,WANRouterConnection}, readOnly, since 1.1.
-	InterfaceType InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType `cwmp:"InterfaceType"`
-	// InterfaceReference: list(:256)<string(:256)> pathRef, readOnly, since 1.1.
-	InterfaceReference []string `cwmp:"InterfaceReference"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	AvailableInterfaceKey uint32 `json:"AvailableInterfaceKey,omitzero"`
+
+	InterfaceType InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType `json:"InterfaceType,omitzero"`
+
+	InterfaceReference []string `json:"InterfaceReference,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLayer2BridgingAvailableInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLayer2BridgingAvailableInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingAvailableInterface_InterfaceType, string(o.InterfaceType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceType",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLayer2BridgingAvailableInterface_InterfaceReference, model.FormatValue(model.TypeString, o.InterfaceReference)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceReference",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingAvailableInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLayer2BridgingAvailableInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "InterfaceType", 734, string(o.InterfaceType))
+	c.Wire(p, "InterfaceReference", 733, model.JoinStrings(o.InterfaceReference), len(o.InterfaceReference) > 0)
+	c.String(p, "Alias", 731, o.Alias)
 }
 
 // InternetGatewayDeviceLayer2BridgingAvailableInterfacePath is the typed path of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.
 type InternetGatewayDeviceLayer2BridgingAvailableInterfacePath struct {
-	obj                   model.ObjectPath
-	AvailableInterfaceKey model.ReadOnlyParam[uint32]
-	InterfaceType         model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType]
-	InterfaceReference    model.ReadOnlyParam[[]string]
-	Alias                 model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLayer2BridgingAvailableInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLayer2BridgingAvailableInterfacePath(prefix string) InternetGatewayDeviceLayer2BridgingAvailableInterfacePath {
-	p := &prefix
-	return InternetGatewayDeviceLayer2BridgingAvailableInterfacePath{
-		Alias:                 model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AvailableInterfaceKey: model.NewReadOnly[uint32](p, "AvailableInterfaceKey", model.TypeUnsignedInt),
-		InterfaceReference:    model.NewReadOnly[[]string](p, "InterfaceReference", model.TypeString),
-		InterfaceType:         model.NewReadOnly[InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType](p, "InterfaceType", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	AvailableInterfaceKey model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InterfaceReference model.ReadOnlyParam[[]string] `dm:"s"`
+
+	InterfaceType model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus enumerates the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.BridgeStatus.
 type InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus string
 
-func (e InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus_Disabled InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus = "Disabled"
-	InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus_Enabled  InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus = "Enabled"
-	InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus_Error    InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus = "Error"
+
+	InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus_Enabled InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus = "Enabled"
+
+	InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus_Error InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus = "Error"
 )
 
 // InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard enumerates the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.BridgeStandard.
 type InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard string
 
-func (e InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard_X8021D InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard = "802.1D"
+
 	InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard_X8021Q InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard = "802.1Q"
 )
 
-var (
-	synInternetGatewayDeviceLayer2BridgingBridge_BridgeKey    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2BridgingBridge_BridgeEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridge_BridgeStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridge_BridgeName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridge_VLANID = &model.Syntax{
-		Default: &model.Default{
-			Status: "deleted",
-			Type:   "object",
-			Value:  "0",
-		},
-		Ranges: []model.Range{{
-			Max: "4094",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridge_BridgeStandard = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "802.1D",
-		},
-		Enums: []model.Enum{{Value: "802.1D"}, {Value: "802.1Q"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridge_PortNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridge_VLANNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridge_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLayer2BridgingBridge holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1)
+// InternetGatewayDeviceLayer2BridgingBridge holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceLayer2BridgingBridge struct {
-	// BridgeKey: unsignedInt, readOnly, since 1.1.
-	BridgeKey uint32 `cwmp:"BridgeKey"`
-	// BridgeEnable: boolean, readWrite, since 1.1.
-	BridgeEnable bool `cwmp:"BridgeEnable"`
-	// BridgeStatus: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	BridgeStatus InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus `cwmp:"BridgeStatus"`
-	// BridgeName: string(:64), readWrite, since 1.1.
-	BridgeName string `cwmp:"BridgeName"`
-	// VLANID: unsignedInt[0:4094], readWrite, since 1.1.
-	VLANID uint32 `cwmp:"VLANID"`
-	// BridgeStandard: string{802.1D,802.1Q}, readWrite, since 1.4.
-	BridgeStandard InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard `cwmp:"BridgeStandard"`
-	// PortNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	PortNumberOfEntries uint32 `cwmp:"PortNumberOfEntries"`
-	// VLANNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	VLANNumberOfEntries uint32 `cwmp:"VLANNumberOfEntries"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
-	// InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}. instances by instance number
-	Port map[uint32]*InternetGatewayDeviceLayer2BridgingBridgePort `cwmp:"Port.{i}."`
-	// InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}. instances by instance number
-	VLAN map[uint32]*InternetGatewayDeviceLayer2BridgingBridgeVLAN `cwmp:"VLAN.{i}."`
+	BridgeKey uint32 `json:"BridgeKey,omitzero"`
+
+	BridgeEnable bool `json:"BridgeEnable,omitzero"`
+
+	BridgeStatus InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus `json:"BridgeStatus,omitzero"`
+
+	BridgeName string `json:"BridgeName,omitzero"`
+
+	VLANID uint32 `json:"VLANID,omitzero"`
+
+	BridgeStandard InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard `json:"BridgeStandard,omitzero"`
+
+	PortNumberOfEntries uint32 `json:"PortNumberOfEntries,omitzero"`
+
+	VLANNumberOfEntries uint32 `json:"VLANNumberOfEntries,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Port map[uint32]*InternetGatewayDeviceLayer2BridgingBridgePort `json:"Port,omitzero"`
+	VLAN map[uint32]*InternetGatewayDeviceLayer2BridgingBridgeVLAN `json:"VLAN,omitzero"`
 }
 
-// AddPort creates instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}. (replacing any) and returns it
+// AddPort creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2BridgingBridge) AddPort(i uint32) *InternetGatewayDeviceLayer2BridgingBridgePort {
 	if o.Port == nil {
 		o.Port = map[uint32]*InternetGatewayDeviceLayer2BridgingBridgePort{}
@@ -470,18 +251,7 @@ func (o *InternetGatewayDeviceLayer2BridgingBridge) AddPort(i uint32) *InternetG
 	return x
 }
 
-// GetPort returns instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.
-func (o *InternetGatewayDeviceLayer2BridgingBridge) GetPort(i uint32) (*InternetGatewayDeviceLayer2BridgingBridgePort, bool) {
-	x, ok := o.Port[i]
-	return x, ok
-}
-
-// DeletePort removes instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.
-func (o *InternetGatewayDeviceLayer2BridgingBridge) DeletePort(i uint32) {
-	delete(o.Port, i)
-}
-
-// AddVLAN creates instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}. (replacing any) and returns it
+// AddVLAN creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2BridgingBridge) AddVLAN(i uint32) *InternetGatewayDeviceLayer2BridgingBridgeVLAN {
 	if o.VLAN == nil {
 		o.VLAN = map[uint32]*InternetGatewayDeviceLayer2BridgingBridgeVLAN{}
@@ -490,2309 +260,410 @@ func (o *InternetGatewayDeviceLayer2BridgingBridge) AddVLAN(i uint32) *InternetG
 	o.VLAN[i] = x
 	return x
 }
-
-// GetVLAN returns instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.
-func (o *InternetGatewayDeviceLayer2BridgingBridge) GetVLAN(i uint32) (*InternetGatewayDeviceLayer2BridgingBridgeVLAN, bool) {
-	x, ok := o.VLAN[i]
-	return x, ok
-}
-
-// DeleteVLAN removes instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.
-func (o *InternetGatewayDeviceLayer2BridgingBridge) DeleteVLAN(i uint32) {
-	delete(o.VLAN, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLayer2BridgingBridge) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLayer2BridgingBridge) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingBridge_BridgeStatus, string(o.BridgeStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BridgeStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingBridge_BridgeName, o.BridgeName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BridgeName",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLayer2BridgingBridge_VLANID, uint64(o.VLANID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingBridge_BridgeStandard, string(o.BridgeStandard)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BridgeStandard",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingBridge_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLayer2BridgingBridge) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "BridgeStatus", 742, string(o.BridgeStatus))
+	c.String(p, "BridgeName", 740, o.BridgeName)
+	c.Uint(p, "VLANID", 757, uint64(o.VLANID))
+	c.String(p, "BridgeStandard", 741, string(o.BridgeStandard))
+	c.String(p, "Alias", 737, o.Alias)
 	for _, i := range model.SortedKeys(o.Port) {
-		o.Port[i].ValidateAt(prefix+"Port."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Port[i].ValidateAt(c, model.InstanceOf(p, "Port.", i))
 	}
 	for _, i := range model.SortedKeys(o.VLAN) {
-		o.VLAN[i].ValidateAt(prefix+"VLAN."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VLAN[i].ValidateAt(c, model.InstanceOf(p, "VLAN.", i))
 	}
 }
 
 // InternetGatewayDeviceLayer2BridgingBridgePath is the typed path of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.
 type InternetGatewayDeviceLayer2BridgingBridgePath struct {
-	obj                 model.ObjectPath
-	BridgeKey           model.ReadOnlyParam[uint32]
-	BridgeEnable        model.ReadWriteParam[bool]
-	BridgeStatus        model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus]
-	BridgeName          model.ReadWriteParam[string]
-	VLANID              model.ReadWriteParam[uint32]
-	BridgeStandard      model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard]
-	PortNumberOfEntries model.ReadOnlyParam[uint32]
-	VLANNumberOfEntries model.ReadOnlyParam[uint32]
-	Alias               model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	BridgeEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	BridgeKey model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BridgeName model.ReadWriteParam[string] `dm:"s"`
+
+	BridgeStandard model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard] `dm:"s"`
+
+	BridgeStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VLANID model.ReadWriteParam[uint32] `dm:"u"`
+
+	VLANNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLayer2BridgingBridgePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLayer2BridgingBridgePath(prefix string) InternetGatewayDeviceLayer2BridgingBridgePath {
-	p := &prefix
-	return InternetGatewayDeviceLayer2BridgingBridgePath{
-		Alias:               model.NewReadWrite[string](p, "Alias", model.TypeString),
-		BridgeEnable:        model.NewReadWrite[bool](p, "BridgeEnable", model.TypeBoolean),
-		BridgeKey:           model.NewReadOnly[uint32](p, "BridgeKey", model.TypeUnsignedInt),
-		BridgeName:          model.NewReadWrite[string](p, "BridgeName", model.TypeString),
-		BridgeStandard:      model.NewReadWrite[InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard](p, "BridgeStandard", model.TypeString),
-		BridgeStatus:        model.NewReadOnly[InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus](p, "BridgeStatus", model.TypeString),
-		PortNumberOfEntries: model.NewReadOnly[uint32](p, "PortNumberOfEntries", model.TypeUnsignedInt),
-		VLANID:              model.NewReadWrite[uint32](p, "VLANID", model.TypeUnsignedInt),
-		VLANNumberOfEntries: model.NewReadOnly[uint32](p, "VLANNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Port returns the typed path of instance i.
+func (x InternetGatewayDeviceLayer2BridgingBridgePath) Port(i uint32) (p InternetGatewayDeviceLayer2BridgingBridgePortPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Port.", i))
+	return
 }
 
-// Port returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.
-func (x InternetGatewayDeviceLayer2BridgingBridgePath) Port(i uint32) InternetGatewayDeviceLayer2BridgingBridgePortPath {
-	return newInternetGatewayDeviceLayer2BridgingBridgePortPath(x.Path() + "Port." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PortTable returns the table InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}. itself (for AddObject when writable)
+// PortTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingBridgePath) PortTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Port.")
+	return model.NewWritableTable(x.ObjectPath, "Port.")
 }
 
-// VLAN returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.
-func (x InternetGatewayDeviceLayer2BridgingBridgePath) VLAN(i uint32) InternetGatewayDeviceLayer2BridgingBridgeVLANPath {
-	return newInternetGatewayDeviceLayer2BridgingBridgeVLANPath(x.Path() + "VLAN." + strconv.FormatUint(uint64(i), 10) + ".")
+// VLAN returns the typed path of instance i.
+func (x InternetGatewayDeviceLayer2BridgingBridgePath) VLAN(i uint32) (p InternetGatewayDeviceLayer2BridgingBridgeVLANPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VLAN.", i))
+	return
 }
 
-// VLANTable returns the table InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}. itself (for AddObject when writable)
+// VLANTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingBridgePath) VLANTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "VLAN.")
+	return model.NewWritableTable(x.ObjectPath, "VLAN.")
 }
 
 // InternetGatewayDeviceLayer2BridgingBridgePortPortState enumerates the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.PortState.
 type InternetGatewayDeviceLayer2BridgingBridgePortPortState string
 
-func (e InternetGatewayDeviceLayer2BridgingBridgePortPortState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Disabled   InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Disabled"
-	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Blocking   InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Blocking"
-	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Listening  InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Listening"
-	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Learning   InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Learning"
+	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Disabled InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Disabled"
+
+	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Blocking InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Blocking"
+
+	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Listening InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Listening"
+
+	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Learning InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Learning"
+
 	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Forwarding InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Forwarding"
-	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Broken     InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Broken"
+
+	InternetGatewayDeviceLayer2BridgingBridgePortPortState_Broken InternetGatewayDeviceLayer2BridgingBridgePortPortState = "Broken"
 )
 
 // InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes enumerates the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.AcceptableFrameTypes.
 type InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes string
 
-func (e InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes_AdmitAll              InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes = "AdmitAll"
-	InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes_AdmitOnlyVLANTagged   InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes = "AdmitOnlyVLANTagged"
+	InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes_AdmitAll InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes = "AdmitAll"
+
+	InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes_AdmitOnlyVLANTagged InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes = "AdmitOnlyVLANTagged"
+
 	InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes_AdmitOnlyPrioUntagged InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes = "AdmitOnlyPrioUntagged"
 )
 
-var (
-	synInternetGatewayDeviceLayer2BridgingBridgePort_PortEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridgePort_PortInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridgePort_PortState = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Blocking"}, {Value: "Listening"}, {Value: "Learning"}, {Value: "Forwarding"}, {Value: "Broken"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridgePort_PVID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "4094",
-			Min: "1",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridgePort_AcceptableFrameTypes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "AdmitAll",
-		},
-		Enums: []model.Enum{{Value: "AdmitAll"}, {
-			Optional: true,
-			Value:    "AdmitOnlyVLANTagged",
-		}, {
-			Optional: true,
-			Value:    "AdmitOnlyPrioUntagged",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridgePort_IngressFiltering = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridgePort_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLayer2BridgingBridgePort holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4)
+// InternetGatewayDeviceLayer2BridgingBridgePort holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLayer2BridgingBridgePort struct {
-	// PortEnable: boolean, readWrite, since 1.4.
-	PortEnable bool `cwmp:"PortEnable"`
-	// PortInterface: string(:16), readWrite, since 1.4.
-	PortInterface string `cwmp:"PortInterface"`
-	// PortState: string{Disabled,Blocking,Listening,Learning,Forwarding,Broken}, readOnly, since 1.4.
-	PortState InternetGatewayDeviceLayer2BridgingBridgePortPortState `cwmp:"PortState"`
-	// PVID: int[1:4094], readWrite, since 1.4.
-	PVID int32 `cwmp:"PVID"`
-	// AcceptableFrameTypes: string{AdmitAll,AdmitOnlyVLANTagged,AdmitOnlyPrioUntagged}, readWrite, since 1.4.
-	AcceptableFrameTypes InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes `cwmp:"AcceptableFrameTypes"`
-	// IngressFiltering: boolean, readWrite, since 1.4.
-	IngressFiltering bool `cwmp:"IngressFiltering"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	PortEnable bool `json:"PortEnable,omitzero"`
+
+	PortInterface string `json:"PortInterface,omitzero"`
+
+	PortState InternetGatewayDeviceLayer2BridgingBridgePortPortState `json:"PortState,omitzero"`
+
+	PVID int32 `json:"PVID,omitzero"`
+
+	AcceptableFrameTypes InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes `json:"AcceptableFrameTypes,omitzero"`
+
+	IngressFiltering bool `json:"IngressFiltering,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLayer2BridgingBridgePort) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLayer2BridgingBridgePort) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingBridgePort_PortInterface, o.PortInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortInterface",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingBridgePort_PortState, string(o.PortState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortState",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLayer2BridgingBridgePort_PVID, int64(o.PVID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PVID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingBridgePort_AcceptableFrameTypes, string(o.AcceptableFrameTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AcceptableFrameTypes",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingBridgePort_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLayer2BridgingBridgePort) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "PortInterface", 749, o.PortInterface)
+	c.String(p, "PortState", 750, string(o.PortState))
+	c.Int(p, "PVID", 747, int64(o.PVID))
+	c.String(p, "AcceptableFrameTypes", 744, string(o.AcceptableFrameTypes))
+	c.String(p, "Alias", 745, o.Alias)
 }
 
 // InternetGatewayDeviceLayer2BridgingBridgePortPath is the typed path of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.
 type InternetGatewayDeviceLayer2BridgingBridgePortPath struct {
-	obj                  model.ObjectPath
-	PortEnable           model.ReadWriteParam[bool]
-	PortInterface        model.ReadWriteParam[string]
-	PortState            model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingBridgePortPortState]
-	PVID                 model.ReadWriteParam[int32]
-	AcceptableFrameTypes model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes]
-	IngressFiltering     model.ReadWriteParam[bool]
-	Alias                model.ReadWriteParam[string]
+	model.ObjectPath
+	AcceptableFrameTypes model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes] `dm:"s"`
+
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	IngressFiltering model.ReadWriteParam[bool] `dm:"b"`
+
+	PVID model.ReadWriteParam[int32] `dm:"i"`
+
+	PortEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	PortInterface model.ReadWriteParam[string] `dm:"s"`
+
+	PortState model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLayer2BridgingBridgePortPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLayer2BridgingBridgePortPath(prefix string) InternetGatewayDeviceLayer2BridgingBridgePortPath {
-	p := &prefix
-	return InternetGatewayDeviceLayer2BridgingBridgePortPath{
-		AcceptableFrameTypes: model.NewReadWrite[InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes](p, "AcceptableFrameTypes", model.TypeString),
-		Alias:                model.NewReadWrite[string](p, "Alias", model.TypeString),
-		IngressFiltering:     model.NewReadWrite[bool](p, "IngressFiltering", model.TypeBoolean),
-		PVID:                 model.NewReadWrite[int32](p, "PVID", model.TypeInt),
-		PortEnable:           model.NewReadWrite[bool](p, "PortEnable", model.TypeBoolean),
-		PortInterface:        model.NewReadWrite[string](p, "PortInterface", model.TypeString),
-		PortState:            model.NewReadOnly[InternetGatewayDeviceLayer2BridgingBridgePortPortState](p, "PortState", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceLayer2BridgingBridgeVLAN_VLANEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridgeVLAN_VLANName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridgeVLAN_VLANID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "4094",
-			Min: "1",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingBridgeVLAN_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLayer2BridgingBridgeVLAN holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4)
+// InternetGatewayDeviceLayer2BridgingBridgeVLAN holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLayer2BridgingBridgeVLAN struct {
-	// VLANEnable: boolean, readWrite, since 1.4.
-	VLANEnable bool `cwmp:"VLANEnable"`
-	// VLANName: string(:64), readWrite, since 1.4.
-	VLANName string `cwmp:"VLANName"`
-	// VLANID: int[1:4094], readWrite, since 1.4.
-	VLANID int32 `cwmp:"VLANID"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	VLANEnable bool `json:"VLANEnable,omitzero"`
+
+	VLANName string `json:"VLANName,omitzero"`
+
+	VLANID int32 `json:"VLANID,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLayer2BridgingBridgeVLAN) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLayer2BridgingBridgeVLAN) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingBridgeVLAN_VLANName, o.VLANName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANName",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLayer2BridgingBridgeVLAN_VLANID, int64(o.VLANID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingBridgeVLAN_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLayer2BridgingBridgeVLAN) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "VLANName", 756, o.VLANName)
+	c.Int(p, "VLANID", 755, int64(o.VLANID))
+	c.String(p, "Alias", 753, o.Alias)
 }
 
 // InternetGatewayDeviceLayer2BridgingBridgeVLANPath is the typed path of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.
 type InternetGatewayDeviceLayer2BridgingBridgeVLANPath struct {
-	obj        model.ObjectPath
-	VLANEnable model.ReadWriteParam[bool]
-	VLANName   model.ReadWriteParam[string]
-	VLANID     model.ReadWriteParam[int32]
-	Alias      model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLayer2BridgingBridgeVLANPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLayer2BridgingBridgeVLANPath(prefix string) InternetGatewayDeviceLayer2BridgingBridgeVLANPath {
-	p := &prefix
-	return InternetGatewayDeviceLayer2BridgingBridgeVLANPath{
-		Alias:      model.NewReadWrite[string](p, "Alias", model.TypeString),
-		VLANEnable: model.NewReadWrite[bool](p, "VLANEnable", model.TypeBoolean),
-		VLANID:     model.NewReadWrite[int32](p, "VLANID", model.TypeInt),
-		VLANName:   model.NewReadWrite[string](p, "VLANName", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
+	VLANEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	VLANID model.ReadWriteParam[int32] `dm:"i"`
+
+	VLANName model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLayer2BridgingFilterFilterStatus enumerates the values of InternetGatewayDevice.Layer2Bridging.Filter.{i}.FilterStatus.
 type InternetGatewayDeviceLayer2BridgingFilterFilterStatus string
 
-func (e InternetGatewayDeviceLayer2BridgingFilterFilterStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLayer2BridgingFilterFilterStatus_Disabled InternetGatewayDeviceLayer2BridgingFilterFilterStatus = "Disabled"
-	InternetGatewayDeviceLayer2BridgingFilterFilterStatus_Enabled  InternetGatewayDeviceLayer2BridgingFilterFilterStatus = "Enabled"
-	InternetGatewayDeviceLayer2BridgingFilterFilterStatus_Error    InternetGatewayDeviceLayer2BridgingFilterFilterStatus = "Error"
+
+	InternetGatewayDeviceLayer2BridgingFilterFilterStatus_Enabled InternetGatewayDeviceLayer2BridgingFilterFilterStatus = "Enabled"
+
+	InternetGatewayDeviceLayer2BridgingFilterFilterStatus_Error InternetGatewayDeviceLayer2BridgingFilterFilterStatus = "Error"
 )
 
 // InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode enumerates the values of InternetGatewayDevice.Layer2Bridging.Filter.{i}.SourceMACFromVendorClassIDMode.
 type InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode string
 
-func (e InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode_Exact     InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode = "Exact"
-	InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode_Prefix    InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode = "Prefix"
-	InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode_Suffix    InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode = "Suffix"
+	InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode_Exact InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode = "Exact"
+
+	InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode_Prefix InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode = "Prefix"
+
+	InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode_Suffix InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode = "Suffix"
+
 	InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode_Substring InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode = "Substring"
 )
 
 // InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode enumerates the values of InternetGatewayDevice.Layer2Bridging.Filter.{i}.DestMACFromVendorClassIDMode.
 type InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode string
 
-func (e InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode_Exact     InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode = "Exact"
-	InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode_Prefix    InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode = "Prefix"
-	InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode_Suffix    InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode = "Suffix"
+	InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode_Exact InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode = "Exact"
+
+	InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode_Prefix InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode = "Prefix"
+
+	InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode_Suffix InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode = "Suffix"
+
 	InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode_Substring InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode = "Substring"
 )
 
-var (
-	synInternetGatewayDeviceLayer2BridgingFilter_FilterKey    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2BridgingFilter_FilterEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_FilterStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_FilterBridgeReference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_ExclusivityOrder = &model.Syntax{
-		Default: &model.Default{
-			Status: "deleted",
-			Type:   "object",
-			Value:  "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_FilterInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_VLANIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "4094",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_AdmitOnlyVLANTagged = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_EthertypeFilterList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_EthertypeFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_SourceMACAddressFilterList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(512)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_SourceMACAddressFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_DestMACAddressFilterList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(512)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_DestMACAddressFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromVendorClassIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromVendorClassIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromVendorClassIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromVendorClassIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromClientIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromClientIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromClientIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromClientIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromUserClassIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromUserClassIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromUserClassIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromUserClassIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromVendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromVendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingFilter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLayer2BridgingFilter holds the values of InternetGatewayDevice.Layer2Bridging.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1)
+// InternetGatewayDeviceLayer2BridgingFilter holds the values of InternetGatewayDevice.Layer2Bridging.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceLayer2BridgingFilter struct {
-	// FilterKey: unsignedInt, readOnly, since 1.1.
-	FilterKey uint32 `cwmp:"FilterKey"`
-	// FilterEnable: boolean, readWrite, since 1.1.
-	FilterEnable bool `cwmp:"FilterEnable"`
-	// FilterStatus: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	FilterStatus InternetGatewayDeviceLayer2BridgingFilterFilterStatus `cwmp:"FilterStatus"`
-	// FilterBridgeReference: int[-1:], readWrite, since 1.1.
-	FilterBridgeReference int32 `cwmp:"FilterBridgeReference"`
-	// ExclusivityOrder: unsignedInt, readWrite, since 1.1.
-	ExclusivityOrder uint32 `cwmp:"ExclusivityOrder"`
-	// FilterInterface: string(:16), readWrite, since 1.1.
-	FilterInterface string `cwmp:"FilterInterface"`
-	// VLANIDFilter: int[-1:4094], readWrite, since 1.1.
-	VLANIDFilter int32 `cwmp:"VLANIDFilter"`
-	// AdmitOnlyVLANTagged: boolean, readWrite, since 1.1, deprecated.
-	AdmitOnlyVLANTagged bool `cwmp:"AdmitOnlyVLANTagged"`
-	// EthertypeFilterList: list(:256)<unsignedInt>, readWrite, since 1.1.
-	EthertypeFilterList []uint32 `cwmp:"EthertypeFilterList"`
-	// EthertypeFilterExclude: boolean, readWrite, since 1.1.
-	EthertypeFilterExclude bool `cwmp:"EthertypeFilterExclude"`
-	// SourceMACAddressFilterList: list(:512)<string>, readWrite, since 1.1.
-	SourceMACAddressFilterList []string `cwmp:"SourceMACAddressFilterList"`
-	// SourceMACAddressFilterExclude: boolean, readWrite, since 1.1.
-	SourceMACAddressFilterExclude bool `cwmp:"SourceMACAddressFilterExclude"`
-	// DestMACAddressFilterList: list(:512)<string>, readWrite, since 1.1.
-	DestMACAddressFilterList []string `cwmp:"DestMACAddressFilterList"`
-	// DestMACAddressFilterExclude: boolean, readWrite, since 1.1.
-	DestMACAddressFilterExclude bool `cwmp:"DestMACAddressFilterExclude"`
-	// SourceMACFromVendorClassIDFilter: string(:256), readWrite, since 1.1.
-	SourceMACFromVendorClassIDFilter string `cwmp:"SourceMACFromVendorClassIDFilter"`
-	// SourceMACFromVendorClassIDFilterExclude: boolean, readWrite, since 1.1.
-	SourceMACFromVendorClassIDFilterExclude bool `cwmp:"SourceMACFromVendorClassIDFilterExclude"`
-	// DestMACFromVendorClassIDFilter: string(:256), readWrite, since 1.1.
-	DestMACFromVendorClassIDFilter string `cwmp:"DestMACFromVendorClassIDFilter"`
-	// DestMACFromVendorClassIDFilterExclude: boolean, readWrite, since 1.1.
-	DestMACFromVendorClassIDFilterExclude bool `cwmp:"DestMACFromVendorClassIDFilterExclude"`
-	// SourceMACFromClientIDFilter: string(:256), readWrite, since 1.1.
-	SourceMACFromClientIDFilter string `cwmp:"SourceMACFromClientIDFilter"`
-	// SourceMACFromClientIDFilterExclude: boolean, readWrite, since 1.1.
-	SourceMACFromClientIDFilterExclude bool `cwmp:"SourceMACFromClientIDFilterExclude"`
-	// DestMACFromClientIDFilter: string(:256), readWrite, since 1.1.
-	DestMACFromClientIDFilter string `cwmp:"DestMACFromClientIDFilter"`
-	// DestMACFromClientIDFilterExclude: boolean, readWrite, since 1.1.
-	DestMACFromClientIDFilterExclude bool `cwmp:"DestMACFromClientIDFilterExclude"`
-	// SourceMACFromUserClassIDFilter: string(:256), readWrite, since 1.1.
-	SourceMACFromUserClassIDFilter string `cwmp:"SourceMACFromUserClassIDFilter"`
-	// SourceMACFromUserClassIDFilterExclude: boolean, readWrite, since 1.1.
-	SourceMACFromUserClassIDFilterExclude bool `cwmp:"SourceMACFromUserClassIDFilterExclude"`
-	// DestMACFromUserClassIDFilter: string(:256), readWrite, since 1.1.
-	DestMACFromUserClassIDFilter string `cwmp:"DestMACFromUserClassIDFilter"`
-	// DestMACFromUserClassIDFilterExclude: boolean, readWrite, since 1.1.
-	DestMACFromUserClassIDFilterExclude bool `cwmp:"DestMACFromUserClassIDFilterExclude"`
-	// SourceMACFromVendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 1.4.
-	SourceMACFromVendorClassIDMode InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode `cwmp:"SourceMACFromVendorClassIDMode"`
-	// DestMACFromVendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 1.4.
-	DestMACFromVendorClassIDMode InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode `cwmp:"DestMACFromVendorClassIDMode"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	FilterKey uint32 `json:"FilterKey,omitzero"`
+
+	FilterEnable bool `json:"FilterEnable,omitzero"`
+
+	FilterStatus InternetGatewayDeviceLayer2BridgingFilterFilterStatus `json:"FilterStatus,omitzero"`
+
+	FilterBridgeReference int32 `json:"FilterBridgeReference,omitzero"`
+
+	ExclusivityOrder uint32 `json:"ExclusivityOrder,omitzero"`
+
+	FilterInterface string `json:"FilterInterface,omitzero"`
+
+	VLANIDFilter int32 `json:"VLANIDFilter,omitzero"`
+
+	AdmitOnlyVLANTagged bool `json:"AdmitOnlyVLANTagged,omitzero"`
+
+	EthertypeFilterList []uint32 `json:"EthertypeFilterList,omitzero"`
+
+	EthertypeFilterExclude bool `json:"EthertypeFilterExclude,omitzero"`
+
+	SourceMACAddressFilterList []string `json:"SourceMACAddressFilterList,omitzero"`
+
+	SourceMACAddressFilterExclude bool `json:"SourceMACAddressFilterExclude,omitzero"`
+
+	DestMACAddressFilterList []string `json:"DestMACAddressFilterList,omitzero"`
+
+	DestMACAddressFilterExclude bool `json:"DestMACAddressFilterExclude,omitzero"`
+
+	SourceMACFromVendorClassIDFilter string `json:"SourceMACFromVendorClassIDFilter,omitzero"`
+
+	SourceMACFromVendorClassIDFilterExclude bool `json:"SourceMACFromVendorClassIDFilterExclude,omitzero"`
+
+	DestMACFromVendorClassIDFilter string `json:"DestMACFromVendorClassIDFilter,omitzero"`
+
+	DestMACFromVendorClassIDFilterExclude bool `json:"DestMACFromVendorClassIDFilterExclude,omitzero"`
+
+	SourceMACFromClientIDFilter string `json:"SourceMACFromClientIDFilter,omitzero"`
+
+	SourceMACFromClientIDFilterExclude bool `json:"SourceMACFromClientIDFilterExclude,omitzero"`
+
+	DestMACFromClientIDFilter string `json:"DestMACFromClientIDFilter,omitzero"`
+
+	DestMACFromClientIDFilterExclude bool `json:"DestMACFromClientIDFilterExclude,omitzero"`
+
+	SourceMACFromUserClassIDFilter string `json:"SourceMACFromUserClassIDFilter,omitzero"`
+
+	SourceMACFromUserClassIDFilterExclude bool `json:"SourceMACFromUserClassIDFilterExclude,omitzero"`
+
+	DestMACFromUserClassIDFilter string `json:"DestMACFromUserClassIDFilter,omitzero"`
+
+	DestMACFromUserClassIDFilterExclude bool `json:"DestMACFromUserClassIDFilterExclude,omitzero"`
+
+	SourceMACFromVendorClassIDMode InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode `json:"SourceMACFromVendorClassIDMode,omitzero"`
+
+	DestMACFromVendorClassIDMode InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode `json:"DestMACFromVendorClassIDMode,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLayer2BridgingFilter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLayer2BridgingFilter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_FilterStatus, string(o.FilterStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FilterStatus",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLayer2BridgingFilter_FilterBridgeReference, int64(o.FilterBridgeReference)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FilterBridgeReference",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_FilterInterface, o.FilterInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FilterInterface",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLayer2BridgingFilter_VLANIDFilter, int64(o.VLANIDFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDFilter",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLayer2BridgingFilter_EthertypeFilterList, model.FormatValue(model.TypeUnsignedInt, o.EthertypeFilterList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthertypeFilterList",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLayer2BridgingFilter_SourceMACAddressFilterList, model.FormatValue(model.TypeString, o.SourceMACAddressFilterList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACAddressFilterList",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceLayer2BridgingFilter_DestMACAddressFilterList, model.FormatValue(model.TypeString, o.DestMACAddressFilterList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACAddressFilterList",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromVendorClassIDFilter, o.SourceMACFromVendorClassIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACFromVendorClassIDFilter",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromVendorClassIDFilter, o.DestMACFromVendorClassIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACFromVendorClassIDFilter",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromClientIDFilter, o.SourceMACFromClientIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACFromClientIDFilter",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromClientIDFilter, o.DestMACFromClientIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACFromClientIDFilter",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromUserClassIDFilter, o.SourceMACFromUserClassIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACFromUserClassIDFilter",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromUserClassIDFilter, o.DestMACFromUserClassIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACFromUserClassIDFilter",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromVendorClassIDMode, string(o.SourceMACFromVendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACFromVendorClassIDMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromVendorClassIDMode, string(o.DestMACFromVendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACFromVendorClassIDMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingFilter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLayer2BridgingFilter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "FilterStatus", 779, string(o.FilterStatus))
+	c.Int(p, "FilterBridgeReference", 775, int64(o.FilterBridgeReference))
+	c.String(p, "FilterInterface", 777, o.FilterInterface)
+	c.Int(p, "VLANIDFilter", 789, int64(o.VLANIDFilter))
+	c.Wire(p, "EthertypeFilterList", 773, model.FormatValue(model.TypeUnsignedInt, o.EthertypeFilterList), len(o.EthertypeFilterList) > 0)
+	c.Wire(p, "SourceMACAddressFilterList", 781, model.JoinStrings(o.SourceMACAddressFilterList), len(o.SourceMACAddressFilterList) > 0)
+	c.Wire(p, "DestMACAddressFilterList", 764, model.JoinStrings(o.DestMACAddressFilterList), len(o.DestMACAddressFilterList) > 0)
+	c.String(p, "SourceMACFromVendorClassIDFilter", 786, o.SourceMACFromVendorClassIDFilter)
+	c.String(p, "DestMACFromVendorClassIDFilter", 769, o.DestMACFromVendorClassIDFilter)
+	c.String(p, "SourceMACFromClientIDFilter", 782, o.SourceMACFromClientIDFilter)
+	c.String(p, "DestMACFromClientIDFilter", 765, o.DestMACFromClientIDFilter)
+	c.String(p, "SourceMACFromUserClassIDFilter", 784, o.SourceMACFromUserClassIDFilter)
+	c.String(p, "DestMACFromUserClassIDFilter", 767, o.DestMACFromUserClassIDFilter)
+	c.String(p, "SourceMACFromVendorClassIDMode", 788, string(o.SourceMACFromVendorClassIDMode))
+	c.String(p, "DestMACFromVendorClassIDMode", 771, string(o.DestMACFromVendorClassIDMode))
+	c.String(p, "Alias", 762, o.Alias)
 }
 
 // InternetGatewayDeviceLayer2BridgingFilterPath is the typed path of InternetGatewayDevice.Layer2Bridging.Filter.{i}.
 type InternetGatewayDeviceLayer2BridgingFilterPath struct {
-	obj                                     model.ObjectPath
-	FilterKey                               model.ReadOnlyParam[uint32]
-	FilterEnable                            model.ReadWriteParam[bool]
-	FilterStatus                            model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingFilterFilterStatus]
-	FilterBridgeReference                   model.ReadWriteParam[int32]
-	ExclusivityOrder                        model.ReadWriteParam[uint32]
-	FilterInterface                         model.ReadWriteParam[string]
-	VLANIDFilter                            model.ReadWriteParam[int32]
-	AdmitOnlyVLANTagged                     model.ReadWriteParam[bool]
-	EthertypeFilterList                     model.ReadWriteParam[[]uint32]
-	EthertypeFilterExclude                  model.ReadWriteParam[bool]
-	SourceMACAddressFilterList              model.ReadWriteParam[[]string]
-	SourceMACAddressFilterExclude           model.ReadWriteParam[bool]
-	DestMACAddressFilterList                model.ReadWriteParam[[]string]
-	DestMACAddressFilterExclude             model.ReadWriteParam[bool]
-	SourceMACFromVendorClassIDFilter        model.ReadWriteParam[string]
-	SourceMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool]
-	DestMACFromVendorClassIDFilter          model.ReadWriteParam[string]
-	DestMACFromVendorClassIDFilterExclude   model.ReadWriteParam[bool]
-	SourceMACFromClientIDFilter             model.ReadWriteParam[string]
-	SourceMACFromClientIDFilterExclude      model.ReadWriteParam[bool]
-	DestMACFromClientIDFilter               model.ReadWriteParam[string]
-	DestMACFromClientIDFilterExclude        model.ReadWriteParam[bool]
-	SourceMACFromUserClassIDFilter          model.ReadWriteParam[string]
-	SourceMACFromUserClassIDFilterExclude   model.ReadWriteParam[bool]
-	DestMACFromUserClassIDFilter            model.ReadWriteParam[string]
-	DestMACFromUserClassIDFilterExclude     model.ReadWriteParam[bool]
-	SourceMACFromVendorClassIDMode          model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode]
-	DestMACFromVendorClassIDMode            model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode]
-	Alias                                   model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	AdmitOnlyVLANTagged model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLayer2BridgingFilterPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLayer2BridgingFilterPath(prefix string) InternetGatewayDeviceLayer2BridgingFilterPath {
-	p := &prefix
-	return InternetGatewayDeviceLayer2BridgingFilterPath{
-		AdmitOnlyVLANTagged:                     model.NewReadWrite[bool](p, "AdmitOnlyVLANTagged", model.TypeBoolean),
-		Alias:                                   model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DestMACAddressFilterExclude:             model.NewReadWrite[bool](p, "DestMACAddressFilterExclude", model.TypeBoolean),
-		DestMACAddressFilterList:                model.NewReadWrite[[]string](p, "DestMACAddressFilterList", model.TypeString),
-		DestMACFromClientIDFilter:               model.NewReadWrite[string](p, "DestMACFromClientIDFilter", model.TypeString),
-		DestMACFromClientIDFilterExclude:        model.NewReadWrite[bool](p, "DestMACFromClientIDFilterExclude", model.TypeBoolean),
-		DestMACFromUserClassIDFilter:            model.NewReadWrite[string](p, "DestMACFromUserClassIDFilter", model.TypeString),
-		DestMACFromUserClassIDFilterExclude:     model.NewReadWrite[bool](p, "DestMACFromUserClassIDFilterExclude", model.TypeBoolean),
-		DestMACFromVendorClassIDFilter:          model.NewReadWrite[string](p, "DestMACFromVendorClassIDFilter", model.TypeString),
-		DestMACFromVendorClassIDFilterExclude:   model.NewReadWrite[bool](p, "DestMACFromVendorClassIDFilterExclude", model.TypeBoolean),
-		DestMACFromVendorClassIDMode:            model.NewReadWrite[InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode](p, "DestMACFromVendorClassIDMode", model.TypeString),
-		EthertypeFilterExclude:                  model.NewReadWrite[bool](p, "EthertypeFilterExclude", model.TypeBoolean),
-		EthertypeFilterList:                     model.NewReadWrite[[]uint32](p, "EthertypeFilterList", model.TypeString),
-		ExclusivityOrder:                        model.NewReadWrite[uint32](p, "ExclusivityOrder", model.TypeUnsignedInt),
-		FilterBridgeReference:                   model.NewReadWrite[int32](p, "FilterBridgeReference", model.TypeInt),
-		FilterEnable:                            model.NewReadWrite[bool](p, "FilterEnable", model.TypeBoolean),
-		FilterInterface:                         model.NewReadWrite[string](p, "FilterInterface", model.TypeString),
-		FilterKey:                               model.NewReadOnly[uint32](p, "FilterKey", model.TypeUnsignedInt),
-		FilterStatus:                            model.NewReadOnly[InternetGatewayDeviceLayer2BridgingFilterFilterStatus](p, "FilterStatus", model.TypeString),
-		SourceMACAddressFilterExclude:           model.NewReadWrite[bool](p, "SourceMACAddressFilterExclude", model.TypeBoolean),
-		SourceMACAddressFilterList:              model.NewReadWrite[[]string](p, "SourceMACAddressFilterList", model.TypeString),
-		SourceMACFromClientIDFilter:             model.NewReadWrite[string](p, "SourceMACFromClientIDFilter", model.TypeString),
-		SourceMACFromClientIDFilterExclude:      model.NewReadWrite[bool](p, "SourceMACFromClientIDFilterExclude", model.TypeBoolean),
-		SourceMACFromUserClassIDFilter:          model.NewReadWrite[string](p, "SourceMACFromUserClassIDFilter", model.TypeString),
-		SourceMACFromUserClassIDFilterExclude:   model.NewReadWrite[bool](p, "SourceMACFromUserClassIDFilterExclude", model.TypeBoolean),
-		SourceMACFromVendorClassIDFilter:        model.NewReadWrite[string](p, "SourceMACFromVendorClassIDFilter", model.TypeString),
-		SourceMACFromVendorClassIDFilterExclude: model.NewReadWrite[bool](p, "SourceMACFromVendorClassIDFilterExclude", model.TypeBoolean),
-		SourceMACFromVendorClassIDMode:          model.NewReadWrite[InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode](p, "SourceMACFromVendorClassIDMode", model.TypeString),
-		VLANIDFilter:                            model.NewReadWrite[int32](p, "VLANIDFilter", model.TypeInt),
-		obj:                                     model.NewObjectPath(p),
-	}
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	DestMACAddressFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACAddressFilterList model.ReadWriteParam[[]string] `dm:"s"`
+
+	DestMACFromClientIDFilter model.ReadWriteParam[string] `dm:"s"`
+
+	DestMACFromClientIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACFromUserClassIDFilter model.ReadWriteParam[string] `dm:"s"`
+
+	DestMACFromUserClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACFromVendorClassIDFilter model.ReadWriteParam[string] `dm:"s"`
+
+	DestMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACFromVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode] `dm:"s"`
+
+	EthertypeFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	EthertypeFilterList model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	ExclusivityOrder model.ReadWriteParam[uint32] `dm:"u"`
+
+	FilterBridgeReference model.ReadWriteParam[int32] `dm:"i"`
+
+	FilterEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	FilterInterface model.ReadWriteParam[string] `dm:"s"`
+
+	FilterKey model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FilterStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	SourceMACAddressFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACAddressFilterList model.ReadWriteParam[[]string] `dm:"s"`
+
+	SourceMACFromClientIDFilter model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMACFromClientIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACFromUserClassIDFilter model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMACFromUserClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACFromVendorClassIDFilter model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACFromVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode] `dm:"s"`
+
+	VLANIDFilter model.ReadWriteParam[int32] `dm:"i"`
 }
 
 // InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus enumerates the values of InternetGatewayDevice.Layer2Bridging.Marking.{i}.MarkingStatus.
 type InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus string
 
-func (e InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus_Disabled InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus = "Disabled"
-	InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus_Enabled  InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus = "Enabled"
-	InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus_Error    InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus = "Error"
+
+	InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus_Enabled InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus = "Enabled"
+
+	InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus_Error InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceLayer2BridgingMarking_MarkingKey    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceLayer2BridgingMarking_MarkingEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingMarking_MarkingStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingMarking_MarkingBridgeReference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingMarking_MarkingInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer2BridgingMarking_VLANIDUntag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingMarking_VLANIDMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "4094",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingMarking_EthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceLayer2BridgingMarking_EthernetPriorityOverride = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingMarking_VLANIDMarkOverride = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer2BridgingMarking_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLayer2BridgingMarking holds the values of InternetGatewayDevice.Layer2Bridging.Marking.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1)
+// InternetGatewayDeviceLayer2BridgingMarking holds the values of InternetGatewayDevice.Layer2Bridging.Marking.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceLayer2BridgingMarking struct {
-	// MarkingKey: unsignedInt, readOnly, since 1.1.
-	MarkingKey uint32 `cwmp:"MarkingKey"`
-	// MarkingEnable: boolean, readWrite, since 1.1.
-	MarkingEnable bool `cwmp:"MarkingEnable"`
-	// MarkingStatus: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	MarkingStatus InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus `cwmp:"MarkingStatus"`
-	// MarkingBridgeReference: int[-1:], readWrite, since 1.1.
-	MarkingBridgeReference int32 `cwmp:"MarkingBridgeReference"`
-	// MarkingInterface: string(:16), readWrite, since 1.1.
-	MarkingInterface string `cwmp:"MarkingInterface"`
-	// VLANIDUntag: boolean, readWrite, since 1.1.
-	VLANIDUntag bool `cwmp:"VLANIDUntag"`
-	// VLANIDMark: int[-1:4094], readWrite, since 1.1.
-	VLANIDMark int32 `cwmp:"VLANIDMark"`
-	// EthernetPriorityMark: int[-1:7], readWrite, since 1.1.
-	EthernetPriorityMark int32 `cwmp:"EthernetPriorityMark"`
-	// EthernetPriorityOverride: boolean, readWrite, since 1.1.
-	EthernetPriorityOverride bool `cwmp:"EthernetPriorityOverride"`
-	// VLANIDMarkOverride: boolean, readWrite, since 1.4.
-	VLANIDMarkOverride bool `cwmp:"VLANIDMarkOverride"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	MarkingKey uint32 `json:"MarkingKey,omitzero"`
+
+	MarkingEnable bool `json:"MarkingEnable,omitzero"`
+
+	MarkingStatus InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus `json:"MarkingStatus,omitzero"`
+
+	MarkingBridgeReference int32 `json:"MarkingBridgeReference,omitzero"`
+
+	MarkingInterface string `json:"MarkingInterface,omitzero"`
+
+	VLANIDUntag bool `json:"VLANIDUntag,omitzero"`
+
+	VLANIDMark int32 `json:"VLANIDMark,omitzero"`
+
+	EthernetPriorityMark int32 `json:"EthernetPriorityMark,omitzero"`
+
+	EthernetPriorityOverride bool `json:"EthernetPriorityOverride,omitzero"`
+
+	VLANIDMarkOverride bool `json:"VLANIDMarkOverride,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLayer2BridgingMarking) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLayer2BridgingMarking) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingMarking_MarkingStatus, string(o.MarkingStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MarkingStatus",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLayer2BridgingMarking_MarkingBridgeReference, int64(o.MarkingBridgeReference)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MarkingBridgeReference",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingMarking_MarkingInterface, o.MarkingInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MarkingInterface",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLayer2BridgingMarking_VLANIDMark, int64(o.VLANIDMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDMark",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLayer2BridgingMarking_EthernetPriorityMark, int64(o.EthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityMark",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer2BridgingMarking_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLayer2BridgingMarking) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MarkingStatus", 799, string(o.MarkingStatus))
+	c.Int(p, "MarkingBridgeReference", 795, int64(o.MarkingBridgeReference))
+	c.String(p, "MarkingInterface", 797, o.MarkingInterface)
+	c.Int(p, "VLANIDMark", 800, int64(o.VLANIDMark))
+	c.Int(p, "EthernetPriorityMark", 793, int64(o.EthernetPriorityMark))
+	c.String(p, "Alias", 792, o.Alias)
 }
 
 // InternetGatewayDeviceLayer2BridgingMarkingPath is the typed path of InternetGatewayDevice.Layer2Bridging.Marking.{i}.
 type InternetGatewayDeviceLayer2BridgingMarkingPath struct {
-	obj                      model.ObjectPath
-	MarkingKey               model.ReadOnlyParam[uint32]
-	MarkingEnable            model.ReadWriteParam[bool]
-	MarkingStatus            model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus]
-	MarkingBridgeReference   model.ReadWriteParam[int32]
-	MarkingInterface         model.ReadWriteParam[string]
-	VLANIDUntag              model.ReadWriteParam[bool]
-	VLANIDMark               model.ReadWriteParam[int32]
-	EthernetPriorityMark     model.ReadWriteParam[int32]
-	EthernetPriorityOverride model.ReadWriteParam[bool]
-	VLANIDMarkOverride       model.ReadWriteParam[bool]
-	Alias                    model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLayer2BridgingMarkingPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLayer2BridgingMarkingPath(prefix string) InternetGatewayDeviceLayer2BridgingMarkingPath {
-	p := &prefix
-	return InternetGatewayDeviceLayer2BridgingMarkingPath{
-		Alias:                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		EthernetPriorityMark:     model.NewReadWrite[int32](p, "EthernetPriorityMark", model.TypeInt),
-		EthernetPriorityOverride: model.NewReadWrite[bool](p, "EthernetPriorityOverride", model.TypeBoolean),
-		MarkingBridgeReference:   model.NewReadWrite[int32](p, "MarkingBridgeReference", model.TypeInt),
-		MarkingEnable:            model.NewReadWrite[bool](p, "MarkingEnable", model.TypeBoolean),
-		MarkingInterface:         model.NewReadWrite[string](p, "MarkingInterface", model.TypeString),
-		MarkingKey:               model.NewReadOnly[uint32](p, "MarkingKey", model.TypeUnsignedInt),
-		MarkingStatus:            model.NewReadOnly[InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus](p, "MarkingStatus", model.TypeString),
-		VLANIDMark:               model.NewReadWrite[int32](p, "VLANIDMark", model.TypeInt),
-		VLANIDMarkOverride:       model.NewReadWrite[bool](p, "VLANIDMarkOverride", model.TypeBoolean),
-		VLANIDUntag:              model.NewReadWrite[bool](p, "VLANIDUntag", model.TypeBoolean),
-		obj:                      model.NewObjectPath(p),
-	}
-}
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-var schemaLayer2bridging = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.Layer2Bridging.",
-	Version:    "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.MaxBridgeEntries",
-	Syntax:       synInternetGatewayDeviceLayer2Bridging_MaxBridgeEntries,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.MaxFilterEntries",
-	Syntax:       synInternetGatewayDeviceLayer2Bridging_MaxFilterEntries,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.MaxMarkingEntries",
-	Syntax:       synInternetGatewayDeviceLayer2Bridging_MaxMarkingEntries,
-	Version:      "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.BridgeNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLayer2Bridging_BridgeNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.FilterNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLayer2Bridging_FilterNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.MarkingNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLayer2Bridging_MarkingNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.AvailableInterfaceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLayer2Bridging_AvailableInterfaceNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.MaxDBridgeEntries",
-	Syntax:  synInternetGatewayDeviceLayer2Bridging_MaxDBridgeEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.MaxQBridgeEntries",
-	Syntax:  synInternetGatewayDeviceLayer2Bridging_MaxQBridgeEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.MaxVLANEntries",
-	Syntax:  synInternetGatewayDeviceLayer2Bridging_MaxVLANEntries,
-	Version: "1.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AvailableInterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"AvailableInterfaceKey"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.AvailableInterfaceKey",
-	Syntax:       synInternetGatewayDeviceLayer2BridgingAvailableInterface_AvailableInterfaceKey,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.InterfaceType",
-	Syntax:       synInternetGatewayDeviceLayer2BridgingAvailableInterface_InterfaceType,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.InterfaceReference",
-	Syntax:       synInternetGatewayDeviceLayer2BridgingAvailableInterface_InterfaceReference,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLayer2BridgingAvailableInterface_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "BridgeEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BridgeNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"BridgeKey"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.BridgeKey",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridge_BridgeKey,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.BridgeEnable",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridge_BridgeEnable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.BridgeStatus",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridge_BridgeStatus,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.BridgeName",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridge_BridgeName,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLANID",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridge_VLANID,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.BridgeStandard",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridge_BridgeStandard,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.PortNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridge_PortNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLANNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridge_VLANNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLayer2BridgingBridge_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "PortEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PortNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"PortInterface"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.PortEnable",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridgePort_PortEnable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.PortInterface",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridgePort_PortInterface,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.PortState",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridgePort_PortState,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.PVID",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridgePort_PVID,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.AcceptableFrameTypes",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridgePort_AcceptableFrameTypes,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.IngressFiltering",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridgePort_IngressFiltering,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLayer2BridgingBridgePort_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "VLANEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VLANNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"VLANID"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.VLANEnable",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridgeVLAN_VLANEnable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.VLANName",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridgeVLAN_VLANName,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.VLANID",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingBridgeVLAN_VLANID,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLayer2BridgingBridgeVLAN_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "FilterEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FilterNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.Layer2Bridging.Filter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"FilterKey"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.FilterKey",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_FilterKey,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.FilterEnable",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_FilterEnable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.FilterStatus",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_FilterStatus,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.FilterBridgeReference",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_FilterBridgeReference,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.ExclusivityOrder",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_ExclusivityOrder,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.FilterInterface",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_FilterInterface,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.VLANIDFilter",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_VLANIDFilter,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.AdmitOnlyVLANTagged",
-	Status:  "deprecated",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_AdmitOnlyVLANTagged,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.EthertypeFilterList",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_EthertypeFilterList,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.EthertypeFilterExclude",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_EthertypeFilterExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.SourceMACAddressFilterList",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_SourceMACAddressFilterList,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.SourceMACAddressFilterExclude",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_SourceMACAddressFilterExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.DestMACAddressFilterList",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_DestMACAddressFilterList,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.DestMACAddressFilterExclude",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_DestMACAddressFilterExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.SourceMACFromVendorClassIDFilter",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromVendorClassIDFilter,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.SourceMACFromVendorClassIDFilterExclude",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromVendorClassIDFilterExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.DestMACFromVendorClassIDFilter",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromVendorClassIDFilter,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.DestMACFromVendorClassIDFilterExclude",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromVendorClassIDFilterExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.SourceMACFromClientIDFilter",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromClientIDFilter,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.SourceMACFromClientIDFilterExclude",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromClientIDFilterExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.DestMACFromClientIDFilter",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromClientIDFilter,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.DestMACFromClientIDFilterExclude",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromClientIDFilterExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.SourceMACFromUserClassIDFilter",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromUserClassIDFilter,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.SourceMACFromUserClassIDFilterExclude",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromUserClassIDFilterExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.DestMACFromUserClassIDFilter",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromUserClassIDFilter,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.DestMACFromUserClassIDFilterExclude",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromUserClassIDFilterExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.SourceMACFromVendorClassIDMode",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_SourceMACFromVendorClassIDMode,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Filter.{i}.DestMACFromVendorClassIDMode",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingFilter_DestMACFromVendorClassIDMode,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.Filter.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLayer2BridgingFilter_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "MarkingEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MarkingNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.Layer2Bridging.Marking.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MarkingKey"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Marking.{i}.MarkingKey",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingMarking_MarkingKey,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Marking.{i}.MarkingEnable",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingMarking_MarkingEnable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Marking.{i}.MarkingStatus",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingMarking_MarkingStatus,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Marking.{i}.MarkingBridgeReference",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingMarking_MarkingBridgeReference,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Marking.{i}.MarkingInterface",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingMarking_MarkingInterface,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Marking.{i}.VLANIDUntag",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingMarking_VLANIDUntag,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Marking.{i}.VLANIDMark",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingMarking_VLANIDMark,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Marking.{i}.EthernetPriorityMark",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingMarking_EthernetPriorityMark,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Marking.{i}.EthernetPriorityOverride",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingMarking_EthernetPriorityOverride,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer2Bridging.Marking.{i}.VLANIDMarkOverride",
-	Syntax:  synInternetGatewayDeviceLayer2BridgingMarking_VLANIDMarkOverride,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer2Bridging.Marking.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLayer2BridgingMarking_Alias,
-	Version:      "1.9",
-}}
+	EthernetPriorityOverride model.ReadWriteParam[bool] `dm:"b"`
 
-// InternetGatewayDeviceLayer2BridgingImpl is what a device implements for InternetGatewayDevice.Layer2Bridging; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLayer2BridgingImpl to implement only some methods.
-type InternetGatewayDeviceLayer2BridgingImpl interface {
-	MaxBridgeEntries(inst []uint32) (uint32, error)
-	MaxFilterEntries(inst []uint32) (uint32, error)
-	MaxMarkingEntries(inst []uint32) (uint32, error)
-	BridgeNumberOfEntries(inst []uint32) (uint32, error)
-	FilterNumberOfEntries(inst []uint32) (uint32, error)
-	MarkingNumberOfEntries(inst []uint32) (uint32, error)
-	AvailableInterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	MaxDBridgeEntries(inst []uint32) (uint32, error)
-	MaxQBridgeEntries(inst []uint32) (uint32, error)
-	MaxVLANEntries(inst []uint32) (uint32, error)
-	AvailableInterfaceInstances(inst []uint32) []uint32
-	BridgeInstances(inst []uint32) []uint32
-	AddBridge(inst []uint32) (uint32, error)
-	DeleteBridge(inst []uint32, i uint32) error
-	FilterInstances(inst []uint32) []uint32
-	AddFilter(inst []uint32) (uint32, error)
-	DeleteFilter(inst []uint32, i uint32) error
-	MarkingInstances(inst []uint32) []uint32
-	AddMarking(inst []uint32) (uint32, error)
-	DeleteMarking(inst []uint32, i uint32) error
-}
+	MarkingBridgeReference model.ReadWriteParam[int32] `dm:"i"`
 
-// UnimplementedInternetGatewayDeviceLayer2BridgingImpl implements InternetGatewayDeviceLayer2BridgingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLayer2BridgingImpl struct{}
+	MarkingEnable model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxBridgeEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxFilterEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxMarkingEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) BridgeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MarkingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) AvailableInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxDBridgeEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxQBridgeEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxVLANEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) AvailableInterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) BridgeInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) AddBridge(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) DeleteBridge(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) FilterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) AddFilter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) DeleteFilter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MarkingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) AddMarking(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) DeleteMarking(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	MarkingInterface model.ReadWriteParam[string] `dm:"s"`
 
-// InternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl to implement only some methods.
-type InternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl interface {
-	AvailableInterfaceKey(inst []uint32) (uint32, error)
-	InterfaceType(inst []uint32) (InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType, error)
-	InterfaceReference(inst []uint32) ([]string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
+	MarkingKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl implements InternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl struct{}
+	MarkingStatus model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl) AvailableInterfaceKey(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl) InterfaceType(inst []uint32) (InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType, error) {
-	var zero InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl) InterfaceReference(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 
-// InternetGatewayDeviceLayer2BridgingBridgeImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.Bridge.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl to implement only some methods.
-type InternetGatewayDeviceLayer2BridgingBridgeImpl interface {
-	BridgeKey(inst []uint32) (uint32, error)
-	BridgeEnable(inst []uint32) (bool, error)
-	SetBridgeEnable(inst []uint32, v bool) error
-	BridgeStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus, error)
-	BridgeName(inst []uint32) (string, error)
-	SetBridgeName(inst []uint32, v string) error
-	VLANID(inst []uint32) (uint32, error)
-	SetVLANID(inst []uint32, v uint32) error
-	BridgeStandard(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard, error)
-	SetBridgeStandard(inst []uint32, v InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard) error
-	PortNumberOfEntries(inst []uint32) (uint32, error)
-	VLANNumberOfEntries(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	PortInstances(inst []uint32) []uint32
-	AddPort(inst []uint32) (uint32, error)
-	DeletePort(inst []uint32, i uint32) error
-	VLANInstances(inst []uint32) []uint32
-	AddVLAN(inst []uint32) (uint32, error)
-	DeleteVLAN(inst []uint32, i uint32) error
-}
+	VLANIDMarkOverride model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl implements InternetGatewayDeviceLayer2BridgingBridgeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) BridgeKey(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) BridgeEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) SetBridgeEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) BridgeStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus, error) {
-	var zero InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) BridgeName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) SetBridgeName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) VLANID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) SetVLANID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) BridgeStandard(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard, error) {
-	var zero InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) SetBridgeStandard(inst []uint32, v InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) PortNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) VLANNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) PortInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) AddPort(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) DeletePort(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) VLANInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) AddVLAN(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) DeleteVLAN(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLayer2BridgingBridgePortImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl to implement only some methods.
-type InternetGatewayDeviceLayer2BridgingBridgePortImpl interface {
-	PortEnable(inst []uint32) (bool, error)
-	SetPortEnable(inst []uint32, v bool) error
-	PortInterface(inst []uint32) (string, error)
-	SetPortInterface(inst []uint32, v string) error
-	PortState(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgePortPortState, error)
-	PVID(inst []uint32) (int32, error)
-	SetPVID(inst []uint32, v int32) error
-	AcceptableFrameTypes(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes, error)
-	SetAcceptableFrameTypes(inst []uint32, v InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes) error
-	IngressFiltering(inst []uint32) (bool, error)
-	SetIngressFiltering(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl implements InternetGatewayDeviceLayer2BridgingBridgePortImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) PortEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetPortEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) PortInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetPortInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) PortState(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgePortPortState, error) {
-	var zero InternetGatewayDeviceLayer2BridgingBridgePortPortState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) PVID(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetPVID(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) AcceptableFrameTypes(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes, error) {
-	var zero InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetAcceptableFrameTypes(inst []uint32, v InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) IngressFiltering(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetIngressFiltering(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLayer2BridgingBridgeVLANImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl to implement only some methods.
-type InternetGatewayDeviceLayer2BridgingBridgeVLANImpl interface {
-	VLANEnable(inst []uint32) (bool, error)
-	SetVLANEnable(inst []uint32, v bool) error
-	VLANName(inst []uint32) (string, error)
-	SetVLANName(inst []uint32, v string) error
-	VLANID(inst []uint32) (int32, error)
-	SetVLANID(inst []uint32, v int32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl implements InternetGatewayDeviceLayer2BridgingBridgeVLANImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) VLANEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) SetVLANEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) VLANName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) SetVLANName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) VLANID(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) SetVLANID(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLayer2BridgingFilterImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.Filter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl to implement only some methods.
-type InternetGatewayDeviceLayer2BridgingFilterImpl interface {
-	FilterKey(inst []uint32) (uint32, error)
-	FilterEnable(inst []uint32) (bool, error)
-	SetFilterEnable(inst []uint32, v bool) error
-	FilterStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterFilterStatus, error)
-	FilterBridgeReference(inst []uint32) (int32, error)
-	SetFilterBridgeReference(inst []uint32, v int32) error
-	ExclusivityOrder(inst []uint32) (uint32, error)
-	SetExclusivityOrder(inst []uint32, v uint32) error
-	FilterInterface(inst []uint32) (string, error)
-	SetFilterInterface(inst []uint32, v string) error
-	VLANIDFilter(inst []uint32) (int32, error)
-	SetVLANIDFilter(inst []uint32, v int32) error
-	AdmitOnlyVLANTagged(inst []uint32) (bool, error)
-	SetAdmitOnlyVLANTagged(inst []uint32, v bool) error
-	EthertypeFilterList(inst []uint32) ([]uint32, error)
-	SetEthertypeFilterList(inst []uint32, v []uint32) error
-	EthertypeFilterExclude(inst []uint32) (bool, error)
-	SetEthertypeFilterExclude(inst []uint32, v bool) error
-	SourceMACAddressFilterList(inst []uint32) ([]string, error)
-	SetSourceMACAddressFilterList(inst []uint32, v []string) error
-	SourceMACAddressFilterExclude(inst []uint32) (bool, error)
-	SetSourceMACAddressFilterExclude(inst []uint32, v bool) error
-	DestMACAddressFilterList(inst []uint32) ([]string, error)
-	SetDestMACAddressFilterList(inst []uint32, v []string) error
-	DestMACAddressFilterExclude(inst []uint32) (bool, error)
-	SetDestMACAddressFilterExclude(inst []uint32, v bool) error
-	SourceMACFromVendorClassIDFilter(inst []uint32) (string, error)
-	SetSourceMACFromVendorClassIDFilter(inst []uint32, v string) error
-	SourceMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error)
-	SetSourceMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error
-	DestMACFromVendorClassIDFilter(inst []uint32) (string, error)
-	SetDestMACFromVendorClassIDFilter(inst []uint32, v string) error
-	DestMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error)
-	SetDestMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error
-	SourceMACFromClientIDFilter(inst []uint32) (string, error)
-	SetSourceMACFromClientIDFilter(inst []uint32, v string) error
-	SourceMACFromClientIDFilterExclude(inst []uint32) (bool, error)
-	SetSourceMACFromClientIDFilterExclude(inst []uint32, v bool) error
-	DestMACFromClientIDFilter(inst []uint32) (string, error)
-	SetDestMACFromClientIDFilter(inst []uint32, v string) error
-	DestMACFromClientIDFilterExclude(inst []uint32) (bool, error)
-	SetDestMACFromClientIDFilterExclude(inst []uint32, v bool) error
-	SourceMACFromUserClassIDFilter(inst []uint32) (string, error)
-	SetSourceMACFromUserClassIDFilter(inst []uint32, v string) error
-	SourceMACFromUserClassIDFilterExclude(inst []uint32) (bool, error)
-	SetSourceMACFromUserClassIDFilterExclude(inst []uint32, v bool) error
-	DestMACFromUserClassIDFilter(inst []uint32) (string, error)
-	SetDestMACFromUserClassIDFilter(inst []uint32, v string) error
-	DestMACFromUserClassIDFilterExclude(inst []uint32) (bool, error)
-	SetDestMACFromUserClassIDFilterExclude(inst []uint32, v bool) error
-	SourceMACFromVendorClassIDMode(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode, error)
-	SetSourceMACFromVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode) error
-	DestMACFromVendorClassIDMode(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode, error)
-	SetDestMACFromVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl implements InternetGatewayDeviceLayer2BridgingFilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) FilterKey(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) FilterEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetFilterEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) FilterStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterFilterStatus, error) {
-	var zero InternetGatewayDeviceLayer2BridgingFilterFilterStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) FilterBridgeReference(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetFilterBridgeReference(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) ExclusivityOrder(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetExclusivityOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) FilterInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetFilterInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) VLANIDFilter(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetVLANIDFilter(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) AdmitOnlyVLANTagged(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetAdmitOnlyVLANTagged(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) EthertypeFilterList(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetEthertypeFilterList(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) EthertypeFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetEthertypeFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACAddressFilterList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACAddressFilterList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACAddressFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACAddressFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACAddressFilterList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACAddressFilterList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACAddressFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACAddressFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromVendorClassIDFilter(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromVendorClassIDFilter(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromVendorClassIDFilter(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromVendorClassIDFilter(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromClientIDFilter(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromClientIDFilter(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromClientIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromClientIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromClientIDFilter(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromClientIDFilter(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromClientIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromClientIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromUserClassIDFilter(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromUserClassIDFilter(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromUserClassIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromUserClassIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromUserClassIDFilter(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromUserClassIDFilter(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromUserClassIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromUserClassIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromVendorClassIDMode(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode, error) {
-	var zero InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromVendorClassIDMode(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode, error) {
-	var zero InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceLayer2BridgingMarkingImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.Marking.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl to implement only some methods.
-type InternetGatewayDeviceLayer2BridgingMarkingImpl interface {
-	MarkingKey(inst []uint32) (uint32, error)
-	MarkingEnable(inst []uint32) (bool, error)
-	SetMarkingEnable(inst []uint32, v bool) error
-	MarkingStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus, error)
-	MarkingBridgeReference(inst []uint32) (int32, error)
-	SetMarkingBridgeReference(inst []uint32, v int32) error
-	MarkingInterface(inst []uint32) (string, error)
-	SetMarkingInterface(inst []uint32, v string) error
-	VLANIDUntag(inst []uint32) (bool, error)
-	SetVLANIDUntag(inst []uint32, v bool) error
-	VLANIDMark(inst []uint32) (int32, error)
-	SetVLANIDMark(inst []uint32, v int32) error
-	EthernetPriorityMark(inst []uint32) (int32, error)
-	SetEthernetPriorityMark(inst []uint32, v int32) error
-	EthernetPriorityOverride(inst []uint32) (bool, error)
-	SetEthernetPriorityOverride(inst []uint32, v bool) error
-	VLANIDMarkOverride(inst []uint32) (bool, error)
-	SetVLANIDMarkOverride(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl implements InternetGatewayDeviceLayer2BridgingMarkingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) MarkingKey(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) MarkingEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetMarkingEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) MarkingStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus, error) {
-	var zero InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) MarkingBridgeReference(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetMarkingBridgeReference(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) MarkingInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetMarkingInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) VLANIDUntag(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetVLANIDUntag(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) VLANIDMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetVLANIDMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) EthernetPriorityOverride(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetEthernetPriorityOverride(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) VLANIDMarkOverride(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetVLANIDMarkOverride(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	VLANIDUntag model.ReadWriteParam[bool] `dm:"b"`
 }

@@ -3,30 +3,18 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceLayer3Forwarding_DefaultConnectionService = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer3Forwarding_ForwardNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceLayer3Forwarding holds the values of InternetGatewayDevice.Layer3Forwarding. (object, readOnly, since 1.0)
+// InternetGatewayDeviceLayer3Forwarding holds the values of InternetGatewayDevice.Layer3Forwarding. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLayer3Forwarding struct {
-	// DefaultConnectionService: string(:256), readWrite, since 1.0.
-	DefaultConnectionService string `cwmp:"DefaultConnectionService"`
-	// ForwardNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	ForwardNumberOfEntries uint32 `cwmp:"ForwardNumberOfEntries"`
-	// InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}. instances by instance number
-	Forwarding map[uint32]*InternetGatewayDeviceLayer3ForwardingForwarding `cwmp:"Forwarding.{i}."`
+	DefaultConnectionService string `json:"DefaultConnectionService,omitzero"`
+
+	ForwardNumberOfEntries uint32 `json:"ForwardNumberOfEntries,omitzero"`
+
+	Forwarding map[uint32]*InternetGatewayDeviceLayer3ForwardingForwarding `json:"Forwarding,omitzero"`
 }
 
-// AddForwarding creates instance i of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}. (replacing any) and returns it
+// AddForwarding creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer3Forwarding) AddForwarding(i uint32) *InternetGatewayDeviceLayer3ForwardingForwarding {
 	if o.Forwarding == nil {
 		o.Forwarding = map[uint32]*InternetGatewayDeviceLayer3ForwardingForwarding{}
@@ -35,640 +23,128 @@ func (o *InternetGatewayDeviceLayer3Forwarding) AddForwarding(i uint32) *Interne
 	o.Forwarding[i] = x
 	return x
 }
-
-// GetForwarding returns instance i of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.
-func (o *InternetGatewayDeviceLayer3Forwarding) GetForwarding(i uint32) (*InternetGatewayDeviceLayer3ForwardingForwarding, bool) {
-	x, ok := o.Forwarding[i]
-	return x, ok
-}
-
-// DeleteForwarding removes instance i of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.
-func (o *InternetGatewayDeviceLayer3Forwarding) DeleteForwarding(i uint32) {
-	delete(o.Forwarding, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLayer3Forwarding) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLayer3Forwarding) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLayer3Forwarding_DefaultConnectionService, o.DefaultConnectionService); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultConnectionService",
-		})
-	}
+func (o *InternetGatewayDeviceLayer3Forwarding) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DefaultConnectionService", 811, o.DefaultConnectionService)
 	for _, i := range model.SortedKeys(o.Forwarding) {
-		o.Forwarding[i].ValidateAt(prefix+"Forwarding."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Forwarding[i].ValidateAt(c, model.InstanceOf(p, "Forwarding.", i))
 	}
 }
 
 // InternetGatewayDeviceLayer3ForwardingPath is the typed path of InternetGatewayDevice.Layer3Forwarding.
 type InternetGatewayDeviceLayer3ForwardingPath struct {
-	obj                      model.ObjectPath
-	DefaultConnectionService model.ReadWriteParam[string]
-	ForwardNumberOfEntries   model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DefaultConnectionService model.ReadWriteParam[string] `dm:"s"`
+
+	ForwardNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLayer3ForwardingPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLayer3ForwardingPath(prefix string) InternetGatewayDeviceLayer3ForwardingPath {
-	p := &prefix
-	return InternetGatewayDeviceLayer3ForwardingPath{
-		DefaultConnectionService: model.NewReadWrite[string](p, "DefaultConnectionService", model.TypeString),
-		ForwardNumberOfEntries:   model.NewReadOnly[uint32](p, "ForwardNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Forwarding returns the typed path of instance i.
+func (x InternetGatewayDeviceLayer3ForwardingPath) Forwarding(i uint32) (p InternetGatewayDeviceLayer3ForwardingForwardingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Forwarding.", i))
+	return
 }
 
-// Forwarding returns the typed path of instance i of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.
-func (x InternetGatewayDeviceLayer3ForwardingPath) Forwarding(i uint32) InternetGatewayDeviceLayer3ForwardingForwardingPath {
-	return newInternetGatewayDeviceLayer3ForwardingForwardingPath(x.Path() + "Forwarding." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ForwardingTable returns the table InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}. itself (for AddObject when writable)
+// ForwardingTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer3ForwardingPath) ForwardingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Forwarding.")
+	return model.NewWritableTable(x.ObjectPath, "Forwarding.")
 }
 
 // InternetGatewayDeviceLayer3ForwardingForwardingStatus enumerates the values of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.Status.
 type InternetGatewayDeviceLayer3ForwardingForwardingStatus string
 
-func (e InternetGatewayDeviceLayer3ForwardingForwardingStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLayer3ForwardingForwardingStatus_Disabled InternetGatewayDeviceLayer3ForwardingForwardingStatus = "Disabled"
-	InternetGatewayDeviceLayer3ForwardingForwardingStatus_Enabled  InternetGatewayDeviceLayer3ForwardingForwardingStatus = "Enabled"
-	InternetGatewayDeviceLayer3ForwardingForwardingStatus_Error    InternetGatewayDeviceLayer3ForwardingForwardingStatus = "Error"
+
+	InternetGatewayDeviceLayer3ForwardingForwardingStatus_Enabled InternetGatewayDeviceLayer3ForwardingForwardingStatus = "Enabled"
+
+	InternetGatewayDeviceLayer3ForwardingForwardingStatus_Error InternetGatewayDeviceLayer3ForwardingForwardingStatus = "Error"
 )
 
 // InternetGatewayDeviceLayer3ForwardingForwardingType enumerates the values of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.Type.
 type InternetGatewayDeviceLayer3ForwardingForwardingType string
 
-func (e InternetGatewayDeviceLayer3ForwardingForwardingType) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceLayer3ForwardingForwardingType_Default InternetGatewayDeviceLayer3ForwardingForwardingType = "Default"
+
 	InternetGatewayDeviceLayer3ForwardingForwardingType_Network InternetGatewayDeviceLayer3ForwardingForwardingType = "Network"
-	InternetGatewayDeviceLayer3ForwardingForwardingType_Host    InternetGatewayDeviceLayer3ForwardingForwardingType = "Host"
+
+	InternetGatewayDeviceLayer3ForwardingForwardingType_Host InternetGatewayDeviceLayer3ForwardingForwardingType = "Host"
 )
 
-var (
-	synInternetGatewayDeviceLayer3ForwardingForwarding_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_Type = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Host",
-		},
-		Enums: []model.Enum{{Value: "Default"}, {Value: "Network"}, {Value: "Host"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_DestIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_DestSubnetMask = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_SourceIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_SourceSubnetMask = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_GatewayIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_ForwardingMetric = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_MTU = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1540",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_ForwardingPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_StaticRoute = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceLayer3ForwardingForwarding_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceLayer3ForwardingForwarding holds the values of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0)
+// InternetGatewayDeviceLayer3ForwardingForwarding holds the values of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceLayer3ForwardingForwarding struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status InternetGatewayDeviceLayer3ForwardingForwardingStatus `cwmp:"Status"`
-	// Type: string{Default,Network,Host}, readWrite, since 1.0, deprecated.
-	Type InternetGatewayDeviceLayer3ForwardingForwardingType `cwmp:"Type"`
-	// DestIPAddress: IPAddress=string(:45), readWrite, since 1.0.
-	DestIPAddress string `cwmp:"DestIPAddress"`
-	// DestSubnetMask: IPAddress=string(:45), readWrite, since 1.0.
-	DestSubnetMask string `cwmp:"DestSubnetMask"`
-	// SourceIPAddress: IPAddress=string(:45), readWrite, since 1.0.
-	SourceIPAddress string `cwmp:"SourceIPAddress"`
-	// SourceSubnetMask: IPAddress=string(:45), readWrite, since 1.0.
-	SourceSubnetMask string `cwmp:"SourceSubnetMask"`
-	// GatewayIPAddress: IPAddress=string(:45), readWrite, since 1.0.
-	GatewayIPAddress string `cwmp:"GatewayIPAddress"`
-	// Interface: string(:256) pathRef, readWrite, since 1.0.
-	Interface string `cwmp:"Interface"`
-	// ForwardingMetric: int[-1:], readWrite, since 1.0.
-	ForwardingMetric int32 `cwmp:"ForwardingMetric"`
-	// MTU: unsignedInt[1:1540], readWrite, since 1.0.
-	MTU uint32 `cwmp:"MTU"`
-	// ForwardingPolicy: int[-1:], readWrite, since 1.1.
-	ForwardingPolicy int32 `cwmp:"ForwardingPolicy"`
-	// StaticRoute: boolean, readOnly, since 1.4.
-	StaticRoute bool `cwmp:"StaticRoute"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceLayer3ForwardingForwardingStatus `json:"Status,omitzero"`
+
+	Type InternetGatewayDeviceLayer3ForwardingForwardingType `json:"Type,omitzero"`
+
+	DestIPAddress string `json:"DestIPAddress,omitzero"`
+
+	DestSubnetMask string `json:"DestSubnetMask,omitzero"`
+
+	SourceIPAddress string `json:"SourceIPAddress,omitzero"`
+
+	SourceSubnetMask string `json:"SourceSubnetMask,omitzero"`
+
+	GatewayIPAddress string `json:"GatewayIPAddress,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	ForwardingMetric int32 `json:"ForwardingMetric,omitzero"`
+
+	MTU uint32 `json:"MTU,omitzero"`
+
+	ForwardingPolicy int32 `json:"ForwardingPolicy,omitzero"`
+
+	StaticRoute bool `json:"StaticRoute,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceLayer3ForwardingForwarding) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceLayer3ForwardingForwarding) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceLayer3ForwardingForwarding_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer3ForwardingForwarding_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer3ForwardingForwarding_DestIPAddress, o.DestIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestIPAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer3ForwardingForwarding_DestSubnetMask, o.DestSubnetMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestSubnetMask",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer3ForwardingForwarding_SourceIPAddress, o.SourceIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceIPAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer3ForwardingForwarding_SourceSubnetMask, o.SourceSubnetMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceSubnetMask",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer3ForwardingForwarding_GatewayIPAddress, o.GatewayIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GatewayIPAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer3ForwardingForwarding_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLayer3ForwardingForwarding_ForwardingMetric, int64(o.ForwardingMetric)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ForwardingMetric",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceLayer3ForwardingForwarding_MTU, uint64(o.MTU)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MTU",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceLayer3ForwardingForwarding_ForwardingPolicy, int64(o.ForwardingPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ForwardingPolicy",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceLayer3ForwardingForwarding_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceLayer3ForwardingForwarding) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 826, string(o.Status))
+	c.String(p, "Type", 827, string(o.Type))
+	c.String(p, "DestIPAddress", 815, o.DestIPAddress)
+	c.String(p, "DestSubnetMask", 816, o.DestSubnetMask)
+	c.String(p, "SourceIPAddress", 823, o.SourceIPAddress)
+	c.String(p, "SourceSubnetMask", 824, o.SourceSubnetMask)
+	c.String(p, "GatewayIPAddress", 820, o.GatewayIPAddress)
+	c.String(p, "Interface", 821, o.Interface)
+	c.Int(p, "ForwardingMetric", 818, int64(o.ForwardingMetric))
+	c.Uint(p, "MTU", 822, uint64(o.MTU))
+	c.Int(p, "ForwardingPolicy", 819, int64(o.ForwardingPolicy))
+	c.String(p, "Alias", 814, o.Alias)
 }
 
 // InternetGatewayDeviceLayer3ForwardingForwardingPath is the typed path of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.
 type InternetGatewayDeviceLayer3ForwardingForwardingPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Status           model.ReadOnlyParam[InternetGatewayDeviceLayer3ForwardingForwardingStatus]
-	Type             model.ReadWriteParam[InternetGatewayDeviceLayer3ForwardingForwardingType]
-	DestIPAddress    model.ReadWriteParam[string]
-	DestSubnetMask   model.ReadWriteParam[string]
-	SourceIPAddress  model.ReadWriteParam[string]
-	SourceSubnetMask model.ReadWriteParam[string]
-	GatewayIPAddress model.ReadWriteParam[string]
-	Interface        model.ReadWriteParam[string]
-	ForwardingMetric model.ReadWriteParam[int32]
-	MTU              model.ReadWriteParam[uint32]
-	ForwardingPolicy model.ReadWriteParam[int32]
-	StaticRoute      model.ReadOnlyParam[bool]
-	Alias            model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceLayer3ForwardingForwardingPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceLayer3ForwardingForwardingPath(prefix string) InternetGatewayDeviceLayer3ForwardingForwardingPath {
-	p := &prefix
-	return InternetGatewayDeviceLayer3ForwardingForwardingPath{
-		Alias:            model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DestIPAddress:    model.NewReadWrite[string](p, "DestIPAddress", model.TypeString),
-		DestSubnetMask:   model.NewReadWrite[string](p, "DestSubnetMask", model.TypeString),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ForwardingMetric: model.NewReadWrite[int32](p, "ForwardingMetric", model.TypeInt),
-		ForwardingPolicy: model.NewReadWrite[int32](p, "ForwardingPolicy", model.TypeInt),
-		GatewayIPAddress: model.NewReadWrite[string](p, "GatewayIPAddress", model.TypeString),
-		Interface:        model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MTU:              model.NewReadWrite[uint32](p, "MTU", model.TypeUnsignedInt),
-		SourceIPAddress:  model.NewReadWrite[string](p, "SourceIPAddress", model.TypeString),
-		SourceSubnetMask: model.NewReadWrite[string](p, "SourceSubnetMask", model.TypeString),
-		StaticRoute:      model.NewReadOnly[bool](p, "StaticRoute", model.TypeBoolean),
-		Status:           model.NewReadOnly[InternetGatewayDeviceLayer3ForwardingForwardingStatus](p, "Status", model.TypeString),
-		Type:             model.NewReadWrite[InternetGatewayDeviceLayer3ForwardingForwardingType](p, "Type", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
+	DestIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-var schemaLayer3forwarding = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.Layer3Forwarding.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.DefaultConnectionService",
-	Syntax:  synInternetGatewayDeviceLayer3Forwarding_DefaultConnectionService,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.ForwardNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceLayer3Forwarding_ForwardNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ForwardNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"DestIPAddress", "DestSubnetMask", "SourceIPAddress", "SourceSubnetMask"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.Status",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_Status,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.Type",
-	Status:  "deprecated",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_Type,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.DestIPAddress",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_DestIPAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.DestSubnetMask",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_DestSubnetMask,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.SourceIPAddress",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_SourceIPAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.SourceSubnetMask",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_SourceSubnetMask,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.GatewayIPAddress",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_GatewayIPAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.Interface",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_Interface,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.ForwardingMetric",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_ForwardingMetric,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.MTU",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_MTU,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.ForwardingPolicy",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_ForwardingPolicy,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.StaticRoute",
-	Syntax:  synInternetGatewayDeviceLayer3ForwardingForwarding_StaticRoute,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceLayer3ForwardingForwarding_Alias,
-	Version:      "1.9",
-}}
+	DestSubnetMask model.ReadWriteParam[string] `dm:"s"`
 
-// InternetGatewayDeviceLayer3ForwardingImpl is what a device implements for InternetGatewayDevice.Layer3Forwarding; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLayer3ForwardingImpl to implement only some methods.
-type InternetGatewayDeviceLayer3ForwardingImpl interface {
-	DefaultConnectionService(inst []uint32) (string, error)
-	SetDefaultConnectionService(inst []uint32, v string) error
-	ForwardNumberOfEntries(inst []uint32) (uint32, error)
-	ForwardingInstances(inst []uint32) []uint32
-	AddForwarding(inst []uint32) (uint32, error)
-	DeleteForwarding(inst []uint32, i uint32) error
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedInternetGatewayDeviceLayer3ForwardingImpl implements InternetGatewayDeviceLayer3ForwardingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLayer3ForwardingImpl struct{}
+	ForwardingMetric model.ReadWriteParam[int32] `dm:"i"`
 
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) DefaultConnectionService(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) SetDefaultConnectionService(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) ForwardNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) ForwardingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) AddForwarding(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) DeleteForwarding(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	ForwardingPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-// InternetGatewayDeviceLayer3ForwardingForwardingImpl is what a device implements for InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl to implement only some methods.
-type InternetGatewayDeviceLayer3ForwardingForwardingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceLayer3ForwardingForwardingStatus, error)
-	Type(inst []uint32) (InternetGatewayDeviceLayer3ForwardingForwardingType, error)
-	SetType(inst []uint32, v InternetGatewayDeviceLayer3ForwardingForwardingType) error
-	DestIPAddress(inst []uint32) (string, error)
-	SetDestIPAddress(inst []uint32, v string) error
-	DestSubnetMask(inst []uint32) (string, error)
-	SetDestSubnetMask(inst []uint32, v string) error
-	SourceIPAddress(inst []uint32) (string, error)
-	SetSourceIPAddress(inst []uint32, v string) error
-	SourceSubnetMask(inst []uint32) (string, error)
-	SetSourceSubnetMask(inst []uint32, v string) error
-	GatewayIPAddress(inst []uint32) (string, error)
-	SetGatewayIPAddress(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	ForwardingMetric(inst []uint32) (int32, error)
-	SetForwardingMetric(inst []uint32, v int32) error
-	MTU(inst []uint32) (uint32, error)
-	SetMTU(inst []uint32, v uint32) error
-	ForwardingPolicy(inst []uint32) (int32, error)
-	SetForwardingPolicy(inst []uint32, v int32) error
-	StaticRoute(inst []uint32) (bool, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
+	GatewayIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl implements InternetGatewayDeviceLayer3ForwardingForwardingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl struct{}
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) Status(inst []uint32) (InternetGatewayDeviceLayer3ForwardingForwardingStatus, error) {
-	var zero InternetGatewayDeviceLayer3ForwardingForwardingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) Type(inst []uint32) (InternetGatewayDeviceLayer3ForwardingForwardingType, error) {
-	var zero InternetGatewayDeviceLayer3ForwardingForwardingType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetType(inst []uint32, v InternetGatewayDeviceLayer3ForwardingForwardingType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) DestIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetDestIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) DestSubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetDestSubnetMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SourceIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetSourceIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SourceSubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetSourceSubnetMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) GatewayIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetGatewayIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) ForwardingMetric(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetForwardingMetric(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) MTU(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetMTU(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) ForwardingPolicy(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetForwardingPolicy(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) StaticRoute(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	MTU model.ReadWriteParam[uint32] `dm:"u"`
+
+	SourceIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	SourceSubnetMask model.ReadWriteParam[string] `dm:"s"`
+
+	StaticRoute model.ReadOnlyParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Type model.ReadWriteParam[InternetGatewayDeviceLayer3ForwardingForwardingType] `dm:"s"`
 }

@@ -5,344 +5,149 @@ package tr098
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // InternetGatewayDeviceManagementServerInstanceMode enumerates the values of InternetGatewayDevice.ManagementServer.InstanceMode.
 type InternetGatewayDeviceManagementServerInstanceMode string
 
-func (e InternetGatewayDeviceManagementServerInstanceMode) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceManagementServerInstanceMode_InstanceNumber InternetGatewayDeviceManagementServerInstanceMode = "InstanceNumber"
-	InternetGatewayDeviceManagementServerInstanceMode_InstanceAlias  InternetGatewayDeviceManagementServerInstanceMode = "InstanceAlias"
+
+	InternetGatewayDeviceManagementServerInstanceMode_InstanceAlias InternetGatewayDeviceManagementServerInstanceMode = "InstanceAlias"
 )
 
 // InternetGatewayDeviceManagementServerSupportedConnReqMethods enumerates the values of InternetGatewayDevice.ManagementServer.SupportedConnReqMethods.
 type InternetGatewayDeviceManagementServerSupportedConnReqMethods string
 
-func (e InternetGatewayDeviceManagementServerSupportedConnReqMethods) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceManagementServerSupportedConnReqMethods_HTTP InternetGatewayDeviceManagementServerSupportedConnReqMethods = "HTTP"
+
 	InternetGatewayDeviceManagementServerSupportedConnReqMethods_STUN InternetGatewayDeviceManagementServerSupportedConnReqMethods = "STUN"
+
 	InternetGatewayDeviceManagementServerSupportedConnReqMethods_XMPP InternetGatewayDeviceManagementServerSupportedConnReqMethods = "XMPP"
 )
 
 // InternetGatewayDeviceManagementServerHTTPCompressionSupported enumerates the values of InternetGatewayDevice.ManagementServer.HTTPCompressionSupported.
 type InternetGatewayDeviceManagementServerHTTPCompressionSupported string
 
-func (e InternetGatewayDeviceManagementServerHTTPCompressionSupported) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceManagementServerHTTPCompressionSupported_GZIP     InternetGatewayDeviceManagementServerHTTPCompressionSupported = "GZIP"
+	InternetGatewayDeviceManagementServerHTTPCompressionSupported_GZIP InternetGatewayDeviceManagementServerHTTPCompressionSupported = "GZIP"
+
 	InternetGatewayDeviceManagementServerHTTPCompressionSupported_Compress InternetGatewayDeviceManagementServerHTTPCompressionSupported = "Compress"
-	InternetGatewayDeviceManagementServerHTTPCompressionSupported_Deflate  InternetGatewayDeviceManagementServerHTTPCompressionSupported = "Deflate"
+
+	InternetGatewayDeviceManagementServerHTTPCompressionSupported_Deflate InternetGatewayDeviceManagementServerHTTPCompressionSupported = "Deflate"
 )
 
 // InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported enumerates the values of InternetGatewayDevice.ManagementServer.LightweightNotificationProtocolsSupported.
 type InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported string
 
-func (e InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported_UDP InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported = "UDP"
 )
 
-var (
-	synInternetGatewayDeviceManagementServer_URL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_Password = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(256)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_PeriodicInformEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceManagementServer_PeriodicInformInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceManagementServer_PeriodicInformTime = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceManagementServer_ParameterKey       = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_ConnectionRequestURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_ConnectionRequestUsername = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_ConnectionRequestPassword = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(256)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_UpgradesManaged = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceManagementServer_KickURL         = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_DownloadProgressURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_UDPConnectionRequestAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_UDPConnectionRequestAddressNotificationLimit = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceManagementServer_STUNEnable                                   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceManagementServer_STUNServerAddress                            = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_STUNServerPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceManagementServer_STUNUsername = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_STUNPassword = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(256)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_STUNMaximumKeepAlivePeriod = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceManagementServer_STUNMinimumKeepAlivePeriod        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceManagementServer_NATDetected                       = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceManagementServer_ManageableDeviceNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceManagementServer_ManageableDeviceNotificationLimit = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceManagementServer_EnableCWMP                        = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceManagementServer_DefaultActiveNotificationThrottle = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceManagementServer_EmbeddedDeviceNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceManagementServer_VirtualDeviceNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceManagementServer_AliasBasedAddressing              = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceManagementServer_InstanceMode                      = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "InstanceNumber",
-		},
-		Enums: []model.Enum{{Value: "InstanceNumber"}, {Value: "InstanceAlias"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_AutoCreateInstances = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceManagementServer_CWMPRetryMinimumWaitInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceManagementServer_CWMPRetryIntervalMultiplier = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1000",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceManagementServer_SupportedConnReqMethods = &model.Syntax{
-		Enums: []model.Enum{{Value: "HTTP"}, {
-			Optional: true,
-			Value:    "STUN",
-		}, {
-			Optional: true,
-			Value:    "XMPP",
-		}},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_ConnReqXMPPConnection = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".XMPP.Connection.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_ConnReqAllowedJabberIDs = &model.Syntax{
-		List:  &model.List{MaxItems: model.U64(32)},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_ConnReqJabberID          = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceManagementServer_HTTPCompressionSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "GZIP"}, {Value: "Compress"}, {Value: "Deflate"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_HTTPCompression = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "Disabled",
-		},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			NullValue:   "Disabled",
-			TargetParam: "HTTPCompressionSupported",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_LightweightNotificationProtocolsSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "UDP"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_LightweightNotificationProtocolsUsed = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "LightweightNotificationProtocolsSupported",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_UDPLightweightNotificationHost = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServer_UDPLightweightNotificationPort = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceManagementServer_InformParameterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceManagementServer holds the values of InternetGatewayDevice.ManagementServer. (object, readOnly, since 1.0)
+// InternetGatewayDeviceManagementServer holds the values of InternetGatewayDevice.ManagementServer. (object, readOnly, since 1.0).
 type InternetGatewayDeviceManagementServer struct {
-	// URL: string(:256), readWrite, since 1.0.
-	URL string `cwmp:"URL"`
-	// Username: string(:256), readWrite, since 1.0.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 1.0.
-	Password string `cwmp:"Password"`
-	// PeriodicInformEnable: boolean, readWrite, since 1.0.
-	PeriodicInformEnable bool `cwmp:"PeriodicInformEnable"`
-	// PeriodicInformInterval: unsignedInt[1:], readWrite, since 1.0.
-	PeriodicInformInterval uint32 `cwmp:"PeriodicInformInterval"`
-	// PeriodicInformTime: dateTime, readWrite, since 1.0.
-	PeriodicInformTime time.Time `cwmp:"PeriodicInformTime"`
-	// ParameterKey: string(:32), readOnly, since 1.0.
-	ParameterKey string `cwmp:"ParameterKey"`
-	// ConnectionRequestURL: string(:256), readOnly, since 1.0.
-	ConnectionRequestURL string `cwmp:"ConnectionRequestURL"`
-	// ConnectionRequestUsername: string(:256), readWrite, since 1.0.
-	ConnectionRequestUsername string `cwmp:"ConnectionRequestUsername"`
-	// ConnectionRequestPassword: string(:256), readWrite, since 1.0.
-	ConnectionRequestPassword string `cwmp:"ConnectionRequestPassword"`
-	// UpgradesManaged: boolean, readWrite, since 1.0.
-	UpgradesManaged bool `cwmp:"UpgradesManaged"`
-	// KickURL: string(:256), readOnly, since 1.0.
-	KickURL string `cwmp:"KickURL"`
-	// DownloadProgressURL: string(:256), readOnly, since 1.0.
-	DownloadProgressURL string `cwmp:"DownloadProgressURL"`
-	// UDPConnectionRequestAddress: string(:256), readOnly, since 1.2.
-	UDPConnectionRequestAddress string `cwmp:"UDPConnectionRequestAddress"`
-	// UDPConnectionRequestAddressNotificationLimit: unsignedInt, readWrite, since 1.2.
-	UDPConnectionRequestAddressNotificationLimit uint32 `cwmp:"UDPConnectionRequestAddressNotificationLimit"`
-	// STUNEnable: boolean, readWrite, since 1.2.
-	STUNEnable bool `cwmp:"STUNEnable"`
-	// STUNServerAddress: string(:256), readWrite, since 1.2.
-	STUNServerAddress string `cwmp:"STUNServerAddress"`
-	// STUNServerPort: unsignedInt[0:65535], readWrite, since 1.2.
-	STUNServerPort uint32 `cwmp:"STUNServerPort"`
-	// STUNUsername: string(:256), readWrite, since 1.2.
-	STUNUsername string `cwmp:"STUNUsername"`
-	// STUNPassword: string(:256), readWrite, since 1.2.
-	STUNPassword string `cwmp:"STUNPassword"`
-	// STUNMaximumKeepAlivePeriod: int[-1:], readWrite, since 1.2.
-	STUNMaximumKeepAlivePeriod int32 `cwmp:"STUNMaximumKeepAlivePeriod"`
-	// STUNMinimumKeepAlivePeriod: unsignedInt, readWrite, since 1.2.
-	STUNMinimumKeepAlivePeriod uint32 `cwmp:"STUNMinimumKeepAlivePeriod"`
-	// NATDetected: boolean, readOnly, since 1.2.
-	NATDetected bool `cwmp:"NATDetected"`
-	// ManageableDeviceNumberOfEntries: unsignedInt, readOnly, since 1.2.
-	ManageableDeviceNumberOfEntries uint32 `cwmp:"ManageableDeviceNumberOfEntries"`
-	// ManageableDeviceNotificationLimit: unsignedInt, readWrite, since 1.2.
-	ManageableDeviceNotificationLimit uint32 `cwmp:"ManageableDeviceNotificationLimit"`
-	// EnableCWMP: boolean, readWrite, since 1.4.
-	EnableCWMP bool `cwmp:"EnableCWMP"`
-	// DefaultActiveNotificationThrottle: unsignedInt, readWrite, since 1.4.
-	DefaultActiveNotificationThrottle uint32 `cwmp:"DefaultActiveNotificationThrottle"`
-	// EmbeddedDeviceNumberOfEntries: unsignedInt, readOnly, since 1.9.
-	EmbeddedDeviceNumberOfEntries uint32 `cwmp:"EmbeddedDeviceNumberOfEntries"`
-	// VirtualDeviceNumberOfEntries: unsignedInt, readOnly, since 1.9.
-	VirtualDeviceNumberOfEntries uint32 `cwmp:"VirtualDeviceNumberOfEntries"`
-	// AliasBasedAddressing: boolean, readOnly, since 1.9.
-	AliasBasedAddressing bool `cwmp:"AliasBasedAddressing"`
-	// InstanceMode: string{InstanceNumber,InstanceAlias}, readWrite, since 1.9.
-	InstanceMode InternetGatewayDeviceManagementServerInstanceMode `cwmp:"InstanceMode"`
-	// AutoCreateInstances: boolean, readWrite, since 1.9.
-	AutoCreateInstances bool `cwmp:"AutoCreateInstances"`
-	// CWMPRetryMinimumWaitInterval: unsignedInt[1:65535] seconds, readWrite, since 1.9.
-	CWMPRetryMinimumWaitInterval uint32 `cwmp:"CWMPRetryMinimumWaitInterval"`
-	// CWMPRetryIntervalMultiplier: unsignedInt[1000:65535], readWrite, since 1.9.
-	CWMPRetryIntervalMultiplier uint32 `cwmp:"CWMPRetryIntervalMultiplier"`
-	// SupportedConnReqMethods: list<string{HTTP,STUN,XMPP}>, readOnly, since 1.13.
-	SupportedConnReqMethods []InternetGatewayDeviceManagementServerSupportedConnReqMethods `cwmp:"SupportedConnReqMethods"`
-	// ConnReqXMPPConnection: string pathRef→.XMPP.Connection., readWrite, since 1.13.
-	ConnReqXMPPConnection string `cwmp:"ConnReqXMPPConnection"`
-	// ConnReqAllowedJabberIDs: list[:32 items]<string(:256)>, readWrite, since 1.13.
-	ConnReqAllowedJabberIDs []string `cwmp:"ConnReqAllowedJabberIDs"`
-	// ConnReqJabberID: string, readOnly, since 1.13.
-	ConnReqJabberID string `cwmp:"ConnReqJabberID"`
-	// HTTPCompressionSupported: list<string{GZIP,Compress,Deflate}>, readOnly, since 1.13.
-	HTTPCompressionSupported []InternetGatewayDeviceManagementServerHTTPCompressionSupported `cwmp:"HTTPCompressionSupported"`
-	// HTTPCompression: string enumerationRef, readWrite, since 1.13.
-	HTTPCompression string `cwmp:"HTTPCompression"`
-	// LightweightNotificationProtocolsSupported: list<string{UDP}>, readOnly, since 1.13.
-	LightweightNotificationProtocolsSupported []InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported `cwmp:"LightweightNotificationProtocolsSupported"`
-	// LightweightNotificationProtocolsUsed: list<string> enumerationRef, readWrite, since 1.13.
-	LightweightNotificationProtocolsUsed []string `cwmp:"LightweightNotificationProtocolsUsed"`
-	// UDPLightweightNotificationHost: string(:256), readWrite, since 1.13.
-	UDPLightweightNotificationHost string `cwmp:"UDPLightweightNotificationHost"`
-	// UDPLightweightNotificationPort: unsignedInt, readWrite, since 1.13.
-	UDPLightweightNotificationPort uint32 `cwmp:"UDPLightweightNotificationPort"`
-	// InformParameterNumberOfEntries: unsignedInt, readOnly, since 1.14.
-	InformParameterNumberOfEntries   uint32                                                                 `cwmp:"InformParameterNumberOfEntries"`
-	AutonomousTransferCompletePolicy *InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy `cwmp:"AutonomousTransferCompletePolicy."`
-	DUStateChangeComplPolicy         *InternetGatewayDeviceManagementServerDUStateChangeComplPolicy         `cwmp:"DUStateChangeComplPolicy."`
-	// InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}. instances by instance number
-	EmbeddedDevice map[uint32]*InternetGatewayDeviceManagementServerEmbeddedDevice `cwmp:"EmbeddedDevice.{i}."`
-	// InternetGatewayDevice.ManagementServer.InformParameter.{i}. instances by instance number
-	InformParameter map[uint32]*InternetGatewayDeviceManagementServerInformParameter `cwmp:"InformParameter.{i}."`
-	// InternetGatewayDevice.ManagementServer.ManageableDevice.{i}. instances by instance number
-	ManageableDevice map[uint32]*InternetGatewayDeviceManagementServerManageableDevice `cwmp:"ManageableDevice.{i}."`
-	StandbyPolicy    *InternetGatewayDeviceManagementServerStandbyPolicy               `cwmp:"StandbyPolicy."`
-	// InternetGatewayDevice.ManagementServer.VirtualDevice.{i}. instances by instance number
-	VirtualDevice map[uint32]*InternetGatewayDeviceManagementServerVirtualDevice `cwmp:"VirtualDevice.{i}."`
+	URL string `json:"URL,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	PeriodicInformEnable bool `json:"PeriodicInformEnable,omitzero"`
+
+	PeriodicInformInterval uint32 `json:"PeriodicInformInterval,omitzero"`
+
+	PeriodicInformTime time.Time `json:"PeriodicInformTime,omitzero"`
+
+	ParameterKey string `json:"ParameterKey,omitzero"`
+
+	ConnectionRequestURL string `json:"ConnectionRequestURL,omitzero"`
+
+	ConnectionRequestUsername string `json:"ConnectionRequestUsername,omitzero"`
+
+	ConnectionRequestPassword string `json:"ConnectionRequestPassword,omitzero"`
+
+	UpgradesManaged bool `json:"UpgradesManaged,omitzero"`
+
+	KickURL string `json:"KickURL,omitzero"`
+
+	DownloadProgressURL string `json:"DownloadProgressURL,omitzero"`
+
+	UDPConnectionRequestAddress string `json:"UDPConnectionRequestAddress,omitzero"`
+
+	UDPConnectionRequestAddressNotificationLimit uint32 `json:"UDPConnectionRequestAddressNotificationLimit,omitzero"`
+
+	STUNEnable bool `json:"STUNEnable,omitzero"`
+
+	STUNServerAddress string `json:"STUNServerAddress,omitzero"`
+
+	STUNServerPort uint32 `json:"STUNServerPort,omitzero"`
+
+	STUNUsername string `json:"STUNUsername,omitzero"`
+
+	STUNPassword string `json:"STUNPassword,omitzero"`
+
+	STUNMaximumKeepAlivePeriod int32 `json:"STUNMaximumKeepAlivePeriod,omitzero"`
+
+	STUNMinimumKeepAlivePeriod uint32 `json:"STUNMinimumKeepAlivePeriod,omitzero"`
+
+	NATDetected bool `json:"NATDetected,omitzero"`
+
+	ManageableDeviceNumberOfEntries uint32 `json:"ManageableDeviceNumberOfEntries,omitzero"`
+
+	ManageableDeviceNotificationLimit uint32 `json:"ManageableDeviceNotificationLimit,omitzero"`
+
+	EnableCWMP bool `json:"EnableCWMP,omitzero"`
+
+	DefaultActiveNotificationThrottle uint32 `json:"DefaultActiveNotificationThrottle,omitzero"`
+
+	EmbeddedDeviceNumberOfEntries uint32 `json:"EmbeddedDeviceNumberOfEntries,omitzero"`
+
+	VirtualDeviceNumberOfEntries uint32 `json:"VirtualDeviceNumberOfEntries,omitzero"`
+
+	AliasBasedAddressing bool `json:"AliasBasedAddressing,omitzero"`
+
+	InstanceMode InternetGatewayDeviceManagementServerInstanceMode `json:"InstanceMode,omitzero"`
+
+	AutoCreateInstances bool `json:"AutoCreateInstances,omitzero"`
+
+	CWMPRetryMinimumWaitInterval uint32 `json:"CWMPRetryMinimumWaitInterval,omitzero"`
+
+	CWMPRetryIntervalMultiplier uint32 `json:"CWMPRetryIntervalMultiplier,omitzero"`
+
+	SupportedConnReqMethods []InternetGatewayDeviceManagementServerSupportedConnReqMethods `json:"SupportedConnReqMethods,omitzero"`
+
+	ConnReqXMPPConnection string `json:"ConnReqXMPPConnection,omitzero"`
+
+	ConnReqAllowedJabberIDs []string `json:"ConnReqAllowedJabberIDs,omitzero"`
+
+	ConnReqJabberID string `json:"ConnReqJabberID,omitzero"`
+
+	HTTPCompressionSupported []InternetGatewayDeviceManagementServerHTTPCompressionSupported `json:"HTTPCompressionSupported,omitzero"`
+
+	HTTPCompression string `json:"HTTPCompression,omitzero"`
+
+	LightweightNotificationProtocolsSupported []InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported `json:"LightweightNotificationProtocolsSupported,omitzero"`
+
+	LightweightNotificationProtocolsUsed []string `json:"LightweightNotificationProtocolsUsed,omitzero"`
+
+	UDPLightweightNotificationHost string `json:"UDPLightweightNotificationHost,omitzero"`
+
+	UDPLightweightNotificationPort uint32 `json:"UDPLightweightNotificationPort,omitzero"`
+
+	InformParameterNumberOfEntries uint32 `json:"InformParameterNumberOfEntries,omitzero"`
+
+	AutonomousTransferCompletePolicy *InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy `json:"AutonomousTransferCompletePolicy,omitzero"`
+	DUStateChangeComplPolicy         *InternetGatewayDeviceManagementServerDUStateChangeComplPolicy         `json:"DUStateChangeComplPolicy,omitzero"`
+	EmbeddedDevice                   map[uint32]*InternetGatewayDeviceManagementServerEmbeddedDevice        `json:"EmbeddedDevice,omitzero"`
+	InformParameter                  map[uint32]*InternetGatewayDeviceManagementServerInformParameter       `json:"InformParameter,omitzero"`
+	ManageableDevice                 map[uint32]*InternetGatewayDeviceManagementServerManageableDevice      `json:"ManageableDevice,omitzero"`
+	StandbyPolicy                    *InternetGatewayDeviceManagementServerStandbyPolicy                    `json:"StandbyPolicy,omitzero"`
+	VirtualDevice                    map[uint32]*InternetGatewayDeviceManagementServerVirtualDevice         `json:"VirtualDevice,omitzero"`
 }
 
-// AddEmbeddedDevice creates instance i of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}. (replacing any) and returns it
+// AddEmbeddedDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceManagementServer) AddEmbeddedDevice(i uint32) *InternetGatewayDeviceManagementServerEmbeddedDevice {
 	if o.EmbeddedDevice == nil {
 		o.EmbeddedDevice = map[uint32]*InternetGatewayDeviceManagementServerEmbeddedDevice{}
@@ -352,18 +157,7 @@ func (o *InternetGatewayDeviceManagementServer) AddEmbeddedDevice(i uint32) *Int
 	return x
 }
 
-// GetEmbeddedDevice returns instance i of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.
-func (o *InternetGatewayDeviceManagementServer) GetEmbeddedDevice(i uint32) (*InternetGatewayDeviceManagementServerEmbeddedDevice, bool) {
-	x, ok := o.EmbeddedDevice[i]
-	return x, ok
-}
-
-// DeleteEmbeddedDevice removes instance i of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.
-func (o *InternetGatewayDeviceManagementServer) DeleteEmbeddedDevice(i uint32) {
-	delete(o.EmbeddedDevice, i)
-}
-
-// AddInformParameter creates instance i of InternetGatewayDevice.ManagementServer.InformParameter.{i}. (replacing any) and returns it
+// AddInformParameter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceManagementServer) AddInformParameter(i uint32) *InternetGatewayDeviceManagementServerInformParameter {
 	if o.InformParameter == nil {
 		o.InformParameter = map[uint32]*InternetGatewayDeviceManagementServerInformParameter{}
@@ -373,18 +167,7 @@ func (o *InternetGatewayDeviceManagementServer) AddInformParameter(i uint32) *In
 	return x
 }
 
-// GetInformParameter returns instance i of InternetGatewayDevice.ManagementServer.InformParameter.{i}.
-func (o *InternetGatewayDeviceManagementServer) GetInformParameter(i uint32) (*InternetGatewayDeviceManagementServerInformParameter, bool) {
-	x, ok := o.InformParameter[i]
-	return x, ok
-}
-
-// DeleteInformParameter removes instance i of InternetGatewayDevice.ManagementServer.InformParameter.{i}.
-func (o *InternetGatewayDeviceManagementServer) DeleteInformParameter(i uint32) {
-	delete(o.InformParameter, i)
-}
-
-// AddManageableDevice creates instance i of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}. (replacing any) and returns it
+// AddManageableDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceManagementServer) AddManageableDevice(i uint32) *InternetGatewayDeviceManagementServerManageableDevice {
 	if o.ManageableDevice == nil {
 		o.ManageableDevice = map[uint32]*InternetGatewayDeviceManagementServerManageableDevice{}
@@ -394,18 +177,7 @@ func (o *InternetGatewayDeviceManagementServer) AddManageableDevice(i uint32) *I
 	return x
 }
 
-// GetManageableDevice returns instance i of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.
-func (o *InternetGatewayDeviceManagementServer) GetManageableDevice(i uint32) (*InternetGatewayDeviceManagementServerManageableDevice, bool) {
-	x, ok := o.ManageableDevice[i]
-	return x, ok
-}
-
-// DeleteManageableDevice removes instance i of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.
-func (o *InternetGatewayDeviceManagementServer) DeleteManageableDevice(i uint32) {
-	delete(o.ManageableDevice, i)
-}
-
-// AddVirtualDevice creates instance i of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}. (replacing any) and returns it
+// AddVirtualDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceManagementServer) AddVirtualDevice(i uint32) *InternetGatewayDeviceManagementServerVirtualDevice {
 	if o.VirtualDevice == nil {
 		o.VirtualDevice = map[uint32]*InternetGatewayDeviceManagementServerVirtualDevice{}
@@ -414,2629 +186,622 @@ func (o *InternetGatewayDeviceManagementServer) AddVirtualDevice(i uint32) *Inte
 	o.VirtualDevice[i] = x
 	return x
 }
-
-// GetVirtualDevice returns instance i of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.
-func (o *InternetGatewayDeviceManagementServer) GetVirtualDevice(i uint32) (*InternetGatewayDeviceManagementServerVirtualDevice, bool) {
-	x, ok := o.VirtualDevice[i]
-	return x, ok
-}
-
-// DeleteVirtualDevice removes instance i of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.
-func (o *InternetGatewayDeviceManagementServer) DeleteVirtualDevice(i uint32) {
-	delete(o.VirtualDevice, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceManagementServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceManagementServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceManagementServer_PeriodicInformInterval, uint64(o.PeriodicInformInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PeriodicInformInterval",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_ParameterKey, o.ParameterKey); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParameterKey",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_ConnectionRequestURL, o.ConnectionRequestURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionRequestURL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_ConnectionRequestUsername, o.ConnectionRequestUsername); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionRequestUsername",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_ConnectionRequestPassword, o.ConnectionRequestPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionRequestPassword",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_KickURL, o.KickURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KickURL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_DownloadProgressURL, o.DownloadProgressURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DownloadProgressURL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_UDPConnectionRequestAddress, o.UDPConnectionRequestAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDPConnectionRequestAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_STUNServerAddress, o.STUNServerAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNServerAddress",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceManagementServer_STUNServerPort, uint64(o.STUNServerPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNServerPort",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_STUNUsername, o.STUNUsername); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNUsername",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_STUNPassword, o.STUNPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNPassword",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceManagementServer_STUNMaximumKeepAlivePeriod, int64(o.STUNMaximumKeepAlivePeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNMaximumKeepAlivePeriod",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_InstanceMode, string(o.InstanceMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InstanceMode",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceManagementServer_CWMPRetryMinimumWaitInterval, uint64(o.CWMPRetryMinimumWaitInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CWMPRetryMinimumWaitInterval",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceManagementServer_CWMPRetryIntervalMultiplier, uint64(o.CWMPRetryIntervalMultiplier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CWMPRetryIntervalMultiplier",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServer_SupportedConnReqMethods, model.FormatValue(model.TypeString, o.SupportedConnReqMethods)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedConnReqMethods",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServer_ConnReqAllowedJabberIDs, model.FormatValue(model.TypeString, o.ConnReqAllowedJabberIDs)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnReqAllowedJabberIDs",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServer_HTTPCompressionSupported, model.FormatValue(model.TypeString, o.HTTPCompressionSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HTTPCompressionSupported",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServer_LightweightNotificationProtocolsSupported, model.FormatValue(model.TypeString, o.LightweightNotificationProtocolsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LightweightNotificationProtocolsSupported",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServer_LightweightNotificationProtocolsUsed, model.FormatValue(model.TypeString, o.LightweightNotificationProtocolsUsed)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LightweightNotificationProtocolsUsed",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServer_UDPLightweightNotificationHost, o.UDPLightweightNotificationHost); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDPLightweightNotificationHost",
-		})
-	}
+func (o *InternetGatewayDeviceManagementServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "URL", 912, o.URL)
+	c.String(p, "Username", 914, o.Username)
+	c.String(p, "Password", 887, o.Password)
+	c.Uint(p, "PeriodicInformInterval", 889, uint64(o.PeriodicInformInterval))
+	c.String(p, "ParameterKey", 886, o.ParameterKey)
+	c.String(p, "ConnectionRequestURL", 842, o.ConnectionRequestURL)
+	c.String(p, "ConnectionRequestUsername", 843, o.ConnectionRequestUsername)
+	c.String(p, "ConnectionRequestPassword", 841, o.ConnectionRequestPassword)
+	c.String(p, "KickURL", 875, o.KickURL)
+	c.String(p, "DownloadProgressURL", 850, o.DownloadProgressURL)
+	c.String(p, "UDPConnectionRequestAddress", 908, o.UDPConnectionRequestAddress)
+	c.String(p, "STUNServerAddress", 895, o.STUNServerAddress)
+	c.Uint(p, "STUNServerPort", 896, uint64(o.STUNServerPort))
+	c.String(p, "STUNUsername", 897, o.STUNUsername)
+	c.String(p, "STUNPassword", 894, o.STUNPassword)
+	c.Int(p, "STUNMaximumKeepAlivePeriod", 892, int64(o.STUNMaximumKeepAlivePeriod))
+	c.String(p, "InstanceMode", 874, string(o.InstanceMode))
+	c.Uint(p, "CWMPRetryMinimumWaitInterval", 837, uint64(o.CWMPRetryMinimumWaitInterval))
+	c.Uint(p, "CWMPRetryIntervalMultiplier", 836, uint64(o.CWMPRetryIntervalMultiplier))
+	c.Wire(p, "SupportedConnReqMethods", 907, model.JoinStrings(o.SupportedConnReqMethods), len(o.SupportedConnReqMethods) > 0)
+	c.Wire(p, "ConnReqAllowedJabberIDs", 838, model.JoinStrings(o.ConnReqAllowedJabberIDs), len(o.ConnReqAllowedJabberIDs) > 0)
+	c.Wire(p, "HTTPCompressionSupported", 867, model.JoinStrings(o.HTTPCompressionSupported), len(o.HTTPCompressionSupported) > 0)
+	c.Wire(p, "LightweightNotificationProtocolsSupported", 876, model.JoinStrings(o.LightweightNotificationProtocolsSupported), len(o.LightweightNotificationProtocolsSupported) > 0)
+	c.Wire(p, "LightweightNotificationProtocolsUsed", 877, model.JoinStrings(o.LightweightNotificationProtocolsUsed), len(o.LightweightNotificationProtocolsUsed) > 0)
+	c.String(p, "UDPLightweightNotificationHost", 910, o.UDPLightweightNotificationHost)
 	if o.AutonomousTransferCompletePolicy != nil {
-		o.AutonomousTransferCompletePolicy.ValidateAt(prefix+"AutonomousTransferCompletePolicy.", v)
+		o.AutonomousTransferCompletePolicy.ValidateAt(c, p+"AutonomousTransferCompletePolicy.")
 	}
 	if o.DUStateChangeComplPolicy != nil {
-		o.DUStateChangeComplPolicy.ValidateAt(prefix+"DUStateChangeComplPolicy.", v)
+		o.DUStateChangeComplPolicy.ValidateAt(c, p+"DUStateChangeComplPolicy.")
 	}
 	for _, i := range model.SortedKeys(o.EmbeddedDevice) {
-		o.EmbeddedDevice[i].ValidateAt(prefix+"EmbeddedDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.EmbeddedDevice[i].ValidateAt(c, model.InstanceOf(p, "EmbeddedDevice.", i))
 	}
 	for _, i := range model.SortedKeys(o.InformParameter) {
-		o.InformParameter[i].ValidateAt(prefix+"InformParameter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InformParameter[i].ValidateAt(c, model.InstanceOf(p, "InformParameter.", i))
 	}
 	for _, i := range model.SortedKeys(o.ManageableDevice) {
-		o.ManageableDevice[i].ValidateAt(prefix+"ManageableDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ManageableDevice[i].ValidateAt(c, model.InstanceOf(p, "ManageableDevice.", i))
 	}
 	if o.StandbyPolicy != nil {
-		o.StandbyPolicy.ValidateAt(prefix+"StandbyPolicy.", v)
+		o.StandbyPolicy.ValidateAt(c, p+"StandbyPolicy.")
 	}
 	for _, i := range model.SortedKeys(o.VirtualDevice) {
-		o.VirtualDevice[i].ValidateAt(prefix+"VirtualDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VirtualDevice[i].ValidateAt(c, model.InstanceOf(p, "VirtualDevice.", i))
 	}
 }
 
 // InternetGatewayDeviceManagementServerPath is the typed path of InternetGatewayDevice.ManagementServer.
 type InternetGatewayDeviceManagementServerPath struct {
-	obj                                          model.ObjectPath
-	URL                                          model.ReadWriteParam[string]
-	Username                                     model.ReadWriteParam[string]
-	Password                                     model.ReadWriteParam[string]
-	PeriodicInformEnable                         model.ReadWriteParam[bool]
-	PeriodicInformInterval                       model.ReadWriteParam[uint32]
-	PeriodicInformTime                           model.ReadWriteParam[time.Time]
-	ParameterKey                                 model.ReadOnlyParam[string]
-	ConnectionRequestURL                         model.ReadOnlyParam[string]
-	ConnectionRequestUsername                    model.ReadWriteParam[string]
-	ConnectionRequestPassword                    model.ReadWriteParam[string]
-	UpgradesManaged                              model.ReadWriteParam[bool]
-	KickURL                                      model.ReadOnlyParam[string]
-	DownloadProgressURL                          model.ReadOnlyParam[string]
-	UDPConnectionRequestAddress                  model.ReadOnlyParam[string]
-	UDPConnectionRequestAddressNotificationLimit model.ReadWriteParam[uint32]
-	STUNEnable                                   model.ReadWriteParam[bool]
-	STUNServerAddress                            model.ReadWriteParam[string]
-	STUNServerPort                               model.ReadWriteParam[uint32]
-	STUNUsername                                 model.ReadWriteParam[string]
-	STUNPassword                                 model.ReadWriteParam[string]
-	STUNMaximumKeepAlivePeriod                   model.ReadWriteParam[int32]
-	STUNMinimumKeepAlivePeriod                   model.ReadWriteParam[uint32]
-	NATDetected                                  model.ReadOnlyParam[bool]
-	ManageableDeviceNumberOfEntries              model.ReadOnlyParam[uint32]
-	ManageableDeviceNotificationLimit            model.ReadWriteParam[uint32]
-	EnableCWMP                                   model.ReadWriteParam[bool]
-	DefaultActiveNotificationThrottle            model.ReadWriteParam[uint32]
-	EmbeddedDeviceNumberOfEntries                model.ReadOnlyParam[uint32]
-	VirtualDeviceNumberOfEntries                 model.ReadOnlyParam[uint32]
-	AliasBasedAddressing                         model.ReadOnlyParam[bool]
-	InstanceMode                                 model.ReadWriteParam[InternetGatewayDeviceManagementServerInstanceMode]
-	AutoCreateInstances                          model.ReadWriteParam[bool]
-	CWMPRetryMinimumWaitInterval                 model.ReadWriteParam[uint32]
-	CWMPRetryIntervalMultiplier                  model.ReadWriteParam[uint32]
-	SupportedConnReqMethods                      model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerSupportedConnReqMethods]
-	ConnReqXMPPConnection                        model.ReadWriteParam[string]
-	ConnReqAllowedJabberIDs                      model.ReadWriteParam[[]string]
-	ConnReqJabberID                              model.ReadOnlyParam[string]
-	HTTPCompressionSupported                     model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerHTTPCompressionSupported]
-	HTTPCompression                              model.ReadWriteParam[string]
-	LightweightNotificationProtocolsSupported    model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported]
-	LightweightNotificationProtocolsUsed         model.ReadWriteParam[[]string]
-	UDPLightweightNotificationHost               model.ReadWriteParam[string]
-	UDPLightweightNotificationPort               model.ReadWriteParam[uint32]
-	InformParameterNumberOfEntries               model.ReadOnlyParam[uint32]
-	AutonomousTransferCompletePolicy             InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath
-	DUStateChangeComplPolicy                     InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath
-	StandbyPolicy                                InternetGatewayDeviceManagementServerStandbyPolicyPath
+	model.ObjectPath
+	AliasBasedAddressing model.ReadOnlyParam[bool] `dm:"b"`
+
+	AutoCreateInstances model.ReadWriteParam[bool] `dm:"b"`
+
+	CWMPRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
+
+	CWMPRetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	ConnReqAllowedJabberIDs model.ReadWriteParam[[]string] `dm:"s"`
+
+	ConnReqJabberID model.ReadOnlyParam[string] `dm:"s"`
+
+	ConnReqXMPPConnection model.ReadWriteParam[string] `dm:"s"`
+
+	ConnectionRequestPassword model.ReadWriteParam[string] `dm:"s"`
+
+	ConnectionRequestURL model.ReadOnlyParam[string] `dm:"s"`
+
+	ConnectionRequestUsername model.ReadWriteParam[string] `dm:"s"`
+
+	DefaultActiveNotificationThrottle model.ReadWriteParam[uint32] `dm:"u"`
+
+	DownloadProgressURL model.ReadOnlyParam[string] `dm:"s"`
+
+	EmbeddedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EnableCWMP model.ReadWriteParam[bool] `dm:"b"`
+
+	HTTPCompression model.ReadWriteParam[string] `dm:"s"`
+
+	HTTPCompressionSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	InformParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InstanceMode model.ReadWriteParam[InternetGatewayDeviceManagementServerInstanceMode] `dm:"s"`
+
+	KickURL model.ReadOnlyParam[string] `dm:"s"`
+
+	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LightweightNotificationProtocolsUsed model.ReadWriteParam[[]string] `dm:"s"`
+
+	ManageableDeviceNotificationLimit model.ReadWriteParam[uint32] `dm:"u"`
+
+	ManageableDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NATDetected model.ReadOnlyParam[bool] `dm:"b"`
+
+	ParameterKey model.ReadOnlyParam[string] `dm:"s"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	PeriodicInformEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	PeriodicInformInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	PeriodicInformTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	STUNEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	STUNMaximumKeepAlivePeriod model.ReadWriteParam[int32] `dm:"i"`
+
+	STUNMinimumKeepAlivePeriod model.ReadWriteParam[uint32] `dm:"u"`
+
+	STUNPassword model.ReadWriteParam[string] `dm:"s"`
+
+	STUNServerAddress model.ReadWriteParam[string] `dm:"s"`
+
+	STUNServerPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	STUNUsername model.ReadWriteParam[string] `dm:"s"`
+
+	SupportedConnReqMethods model.ReadOnlyParam[[]string] `dm:"s"`
+
+	UDPConnectionRequestAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	UDPConnectionRequestAddressNotificationLimit model.ReadWriteParam[uint32] `dm:"u"`
+
+	UDPLightweightNotificationHost model.ReadWriteParam[string] `dm:"s"`
+
+	UDPLightweightNotificationPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	URL model.ReadWriteParam[string] `dm:"s"`
+
+	UpgradesManaged model.ReadWriteParam[bool] `dm:"b"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
+
+	VirtualDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AutonomousTransferCompletePolicy InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath `dm:"AutonomousTransferCompletePolicy."`
+	DUStateChangeComplPolicy         InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath         `dm:"DUStateChangeComplPolicy."`
+	StandbyPolicy                    InternetGatewayDeviceManagementServerStandbyPolicyPath                    `dm:"StandbyPolicy."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceManagementServerPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceManagementServerPath(prefix string) InternetGatewayDeviceManagementServerPath {
-	p := &prefix
-	return InternetGatewayDeviceManagementServerPath{
-		AliasBasedAddressing:                         model.NewReadOnly[bool](p, "AliasBasedAddressing", model.TypeBoolean),
-		AutoCreateInstances:                          model.NewReadWrite[bool](p, "AutoCreateInstances", model.TypeBoolean),
-		AutonomousTransferCompletePolicy:             newInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath(prefix + "AutonomousTransferCompletePolicy."),
-		CWMPRetryIntervalMultiplier:                  model.NewReadWrite[uint32](p, "CWMPRetryIntervalMultiplier", model.TypeUnsignedInt),
-		CWMPRetryMinimumWaitInterval:                 model.NewReadWrite[uint32](p, "CWMPRetryMinimumWaitInterval", model.TypeUnsignedInt),
-		ConnReqAllowedJabberIDs:                      model.NewReadWrite[[]string](p, "ConnReqAllowedJabberIDs", model.TypeString),
-		ConnReqJabberID:                              model.NewReadOnly[string](p, "ConnReqJabberID", model.TypeString),
-		ConnReqXMPPConnection:                        model.NewReadWrite[string](p, "ConnReqXMPPConnection", model.TypeString),
-		ConnectionRequestPassword:                    model.NewReadWrite[string](p, "ConnectionRequestPassword", model.TypeString),
-		ConnectionRequestURL:                         model.NewReadOnly[string](p, "ConnectionRequestURL", model.TypeString),
-		ConnectionRequestUsername:                    model.NewReadWrite[string](p, "ConnectionRequestUsername", model.TypeString),
-		DUStateChangeComplPolicy:                     newInternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath(prefix + "DUStateChangeComplPolicy."),
-		DefaultActiveNotificationThrottle:            model.NewReadWrite[uint32](p, "DefaultActiveNotificationThrottle", model.TypeUnsignedInt),
-		DownloadProgressURL:                          model.NewReadOnly[string](p, "DownloadProgressURL", model.TypeString),
-		EmbeddedDeviceNumberOfEntries:                model.NewReadOnly[uint32](p, "EmbeddedDeviceNumberOfEntries", model.TypeUnsignedInt),
-		EnableCWMP:                                   model.NewReadWrite[bool](p, "EnableCWMP", model.TypeBoolean),
-		HTTPCompression:                              model.NewReadWrite[string](p, "HTTPCompression", model.TypeString),
-		HTTPCompressionSupported:                     model.NewReadOnly[[]InternetGatewayDeviceManagementServerHTTPCompressionSupported](p, "HTTPCompressionSupported", model.TypeString),
-		InformParameterNumberOfEntries:               model.NewReadOnly[uint32](p, "InformParameterNumberOfEntries", model.TypeUnsignedInt),
-		InstanceMode:                                 model.NewReadWrite[InternetGatewayDeviceManagementServerInstanceMode](p, "InstanceMode", model.TypeString),
-		KickURL:                                      model.NewReadOnly[string](p, "KickURL", model.TypeString),
-		LightweightNotificationProtocolsSupported:    model.NewReadOnly[[]InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported](p, "LightweightNotificationProtocolsSupported", model.TypeString),
-		LightweightNotificationProtocolsUsed:         model.NewReadWrite[[]string](p, "LightweightNotificationProtocolsUsed", model.TypeString),
-		ManageableDeviceNotificationLimit:            model.NewReadWrite[uint32](p, "ManageableDeviceNotificationLimit", model.TypeUnsignedInt),
-		ManageableDeviceNumberOfEntries:              model.NewReadOnly[uint32](p, "ManageableDeviceNumberOfEntries", model.TypeUnsignedInt),
-		NATDetected:                                  model.NewReadOnly[bool](p, "NATDetected", model.TypeBoolean),
-		ParameterKey:                                 model.NewReadOnly[string](p, "ParameterKey", model.TypeString),
-		Password:                                     model.NewReadWrite[string](p, "Password", model.TypeString),
-		PeriodicInformEnable:                         model.NewReadWrite[bool](p, "PeriodicInformEnable", model.TypeBoolean),
-		PeriodicInformInterval:                       model.NewReadWrite[uint32](p, "PeriodicInformInterval", model.TypeUnsignedInt),
-		PeriodicInformTime:                           model.NewReadWrite[time.Time](p, "PeriodicInformTime", model.TypeDateTime),
-		STUNEnable:                                   model.NewReadWrite[bool](p, "STUNEnable", model.TypeBoolean),
-		STUNMaximumKeepAlivePeriod:                   model.NewReadWrite[int32](p, "STUNMaximumKeepAlivePeriod", model.TypeInt),
-		STUNMinimumKeepAlivePeriod:                   model.NewReadWrite[uint32](p, "STUNMinimumKeepAlivePeriod", model.TypeUnsignedInt),
-		STUNPassword:                                 model.NewReadWrite[string](p, "STUNPassword", model.TypeString),
-		STUNServerAddress:                            model.NewReadWrite[string](p, "STUNServerAddress", model.TypeString),
-		STUNServerPort:                               model.NewReadWrite[uint32](p, "STUNServerPort", model.TypeUnsignedInt),
-		STUNUsername:                                 model.NewReadWrite[string](p, "STUNUsername", model.TypeString),
-		StandbyPolicy:                                newInternetGatewayDeviceManagementServerStandbyPolicyPath(prefix + "StandbyPolicy."),
-		SupportedConnReqMethods:                      model.NewReadOnly[[]InternetGatewayDeviceManagementServerSupportedConnReqMethods](p, "SupportedConnReqMethods", model.TypeString),
-		UDPConnectionRequestAddress:                  model.NewReadOnly[string](p, "UDPConnectionRequestAddress", model.TypeString),
-		UDPConnectionRequestAddressNotificationLimit: model.NewReadWrite[uint32](p, "UDPConnectionRequestAddressNotificationLimit", model.TypeUnsignedInt),
-		UDPLightweightNotificationHost:               model.NewReadWrite[string](p, "UDPLightweightNotificationHost", model.TypeString),
-		UDPLightweightNotificationPort:               model.NewReadWrite[uint32](p, "UDPLightweightNotificationPort", model.TypeUnsignedInt),
-		URL:                                          model.NewReadWrite[string](p, "URL", model.TypeString),
-		UpgradesManaged:                              model.NewReadWrite[bool](p, "UpgradesManaged", model.TypeBoolean),
-		Username:                                     model.NewReadWrite[string](p, "Username", model.TypeString),
-		VirtualDeviceNumberOfEntries:                 model.NewReadOnly[uint32](p, "VirtualDeviceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                                          model.NewObjectPath(p),
-	}
+// EmbeddedDevice returns the typed path of instance i.
+func (x InternetGatewayDeviceManagementServerPath) EmbeddedDevice(i uint32) (p InternetGatewayDeviceManagementServerEmbeddedDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EmbeddedDevice.", i))
+	return
 }
 
-// EmbeddedDevice returns the typed path of instance i of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.
-func (x InternetGatewayDeviceManagementServerPath) EmbeddedDevice(i uint32) InternetGatewayDeviceManagementServerEmbeddedDevicePath {
-	return newInternetGatewayDeviceManagementServerEmbeddedDevicePath(x.Path() + "EmbeddedDevice." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// EmbeddedDeviceTable returns the table InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}. itself (for AddObject when writable)
+// EmbeddedDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceManagementServerPath) EmbeddedDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "EmbeddedDevice.")
+	return model.NewTable(x.ObjectPath, "EmbeddedDevice.")
 }
 
-// InformParameter returns the typed path of instance i of InternetGatewayDevice.ManagementServer.InformParameter.{i}.
-func (x InternetGatewayDeviceManagementServerPath) InformParameter(i uint32) InternetGatewayDeviceManagementServerInformParameterPath {
-	return newInternetGatewayDeviceManagementServerInformParameterPath(x.Path() + "InformParameter." + strconv.FormatUint(uint64(i), 10) + ".")
+// InformParameter returns the typed path of instance i.
+func (x InternetGatewayDeviceManagementServerPath) InformParameter(i uint32) (p InternetGatewayDeviceManagementServerInformParameterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InformParameter.", i))
+	return
 }
 
-// InformParameterTable returns the table InternetGatewayDevice.ManagementServer.InformParameter.{i}. itself (for AddObject when writable)
+// InformParameterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceManagementServerPath) InformParameterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "InformParameter.")
+	return model.NewWritableTable(x.ObjectPath, "InformParameter.")
 }
 
-// ManageableDevice returns the typed path of instance i of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.
-func (x InternetGatewayDeviceManagementServerPath) ManageableDevice(i uint32) InternetGatewayDeviceManagementServerManageableDevicePath {
-	return newInternetGatewayDeviceManagementServerManageableDevicePath(x.Path() + "ManageableDevice." + strconv.FormatUint(uint64(i), 10) + ".")
+// ManageableDevice returns the typed path of instance i.
+func (x InternetGatewayDeviceManagementServerPath) ManageableDevice(i uint32) (p InternetGatewayDeviceManagementServerManageableDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ManageableDevice.", i))
+	return
 }
 
-// ManageableDeviceTable returns the table InternetGatewayDevice.ManagementServer.ManageableDevice.{i}. itself (for AddObject when writable)
+// ManageableDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceManagementServerPath) ManageableDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "ManageableDevice.")
+	return model.NewTable(x.ObjectPath, "ManageableDevice.")
 }
 
-// VirtualDevice returns the typed path of instance i of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.
-func (x InternetGatewayDeviceManagementServerPath) VirtualDevice(i uint32) InternetGatewayDeviceManagementServerVirtualDevicePath {
-	return newInternetGatewayDeviceManagementServerVirtualDevicePath(x.Path() + "VirtualDevice." + strconv.FormatUint(uint64(i), 10) + ".")
+// VirtualDevice returns the typed path of instance i.
+func (x InternetGatewayDeviceManagementServerPath) VirtualDevice(i uint32) (p InternetGatewayDeviceManagementServerVirtualDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VirtualDevice.", i))
+	return
 }
 
-// VirtualDeviceTable returns the table InternetGatewayDevice.ManagementServer.VirtualDevice.{i}. itself (for AddObject when writable)
+// VirtualDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceManagementServerPath) VirtualDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "VirtualDevice.")
+	return model.NewTable(x.ObjectPath, "VirtualDevice.")
 }
 
 // InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter enumerates the values of InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy.TransferTypeFilter.
 type InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter string
 
-func (e InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter_Upload   InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter = "Upload"
+	InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter_Upload InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter = "Upload"
+
 	InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter_Download InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter = "Download"
-	InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter_Both     InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter = "Both"
+
+	InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter_Both InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter = "Both"
 )
 
 // InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter enumerates the values of InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy.ResultTypeFilter.
 type InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter string
 
-func (e InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter_Success InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter = "Success"
+
 	InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter_Failure InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter = "Failure"
-	InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter_Both    InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter = "Both"
+
+	InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter_Both InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter = "Both"
 )
 
-var (
-	synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_Enable             = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_TransferTypeFilter = &model.Syntax{
-		Enums: []model.Enum{{Value: "Upload"}, {Value: "Download"}, {Value: "Both"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_FileTypeFilter = &model.Syntax{
-		List:     &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Patterns: []model.Pattern{{Value: "1 Firmware Upgrade Image"}, {Value: "2 Web Content"}, {Value: "3 Vendor Configuration File"}, {Value: "4 Vendor Log File"}, {Value: "X [0-9A-F]{6} .*"}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_ResultTypeFilter = &model.Syntax{
-		Enums: []model.Enum{{Value: "Success"}, {Value: "Failure"}, {Value: "Both"}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy holds the values of InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy. (object, readOnly, since 1.5)
+// InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy holds the values of InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy. (object, readOnly, since 1.5).
 type InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// TransferTypeFilter: string{Upload,Download,Both}, readWrite, since 1.5.
-	TransferTypeFilter InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter `cwmp:"TransferTypeFilter"`
-	// FileTypeFilter: list(:1024)<string ~5 patterns>, readWrite, since 1.5.
-	FileTypeFilter []string `cwmp:"FileTypeFilter"`
-	// ResultTypeFilter: string{Success,Failure,Both}, readWrite, since 1.7.
-	ResultTypeFilter InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter `cwmp:"ResultTypeFilter"`
+	Enable bool `json:"Enable,omitzero"`
+
+	TransferTypeFilter InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter `json:"TransferTypeFilter,omitzero"`
+
+	FileTypeFilter []string `json:"FileTypeFilter,omitzero"`
+
+	ResultTypeFilter InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter `json:"ResultTypeFilter,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_TransferTypeFilter, string(o.TransferTypeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransferTypeFilter",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_FileTypeFilter, model.FormatValue(model.TypeString, o.FileTypeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FileTypeFilter",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_ResultTypeFilter, string(o.ResultTypeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResultTypeFilter",
-		})
-	}
+func (o *InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "TransferTypeFilter", 835, string(o.TransferTypeFilter))
+	c.Wire(p, "FileTypeFilter", 833, model.JoinStrings(o.FileTypeFilter), len(o.FileTypeFilter) > 0)
+	c.String(p, "ResultTypeFilter", 834, string(o.ResultTypeFilter))
 }
 
 // InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath is the typed path of InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy.
 type InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	TransferTypeFilter model.ReadWriteParam[InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter]
-	FileTypeFilter     model.ReadWriteParam[[]string]
-	ResultTypeFilter   model.ReadWriteParam[InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath(prefix string) InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath {
-	p := &prefix
-	return InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath{
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FileTypeFilter:     model.NewReadWrite[[]string](p, "FileTypeFilter", model.TypeString),
-		ResultTypeFilter:   model.NewReadWrite[InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter](p, "ResultTypeFilter", model.TypeString),
-		TransferTypeFilter: model.NewReadWrite[InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter](p, "TransferTypeFilter", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	FileTypeFilter model.ReadWriteParam[[]string] `dm:"s"`
+
+	ResultTypeFilter model.ReadWriteParam[InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter] `dm:"s"`
+
+	TransferTypeFilter model.ReadWriteParam[InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter] `dm:"s"`
 }
 
 // InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter enumerates the values of InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.OperationTypeFilter.
 type InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter string
 
-func (e InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter_Install   InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter = "Install"
-	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter_Update    InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter = "Update"
+	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter_Install InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter = "Install"
+
+	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter_Update InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter = "Update"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter_Uninstall InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter = "Uninstall"
 )
 
 // InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter enumerates the values of InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.ResultTypeFilter.
 type InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter string
 
-func (e InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter_Success InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter = "Success"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter_Failure InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter = "Failure"
-	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter_Both    InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter = "Both"
+
+	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter_Both InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter = "Both"
 )
 
 // InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter enumerates the values of InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.FaultCodeFilter.
 type InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter string
 
-func (e InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9001 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9001"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9003 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9003"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9012 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9012"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9013 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9013"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9015 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9015"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9016 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9016"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9017 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9017"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9018 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9018"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9022 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9022"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9023 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9023"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9024 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9024"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9025 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9025"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9026 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9026"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9027 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9027"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9028 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9028"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9029 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9029"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9030 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9030"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9031 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9031"
+
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9032 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9032"
 )
 
-var (
-	synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_Enable              = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_OperationTypeFilter = &model.Syntax{
-		Enums: []model.Enum{{Value: "Install"}, {Value: "Update"}, {Value: "Uninstall"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_ResultTypeFilter = &model.Syntax{
-		Enums: []model.Enum{{Value: "Success"}, {Value: "Failure"}, {Value: "Both"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_FaultCodeFilter = &model.Syntax{
-		Enums: []model.Enum{{Value: "9001"}, {Value: "9003"}, {Value: "9012"}, {Value: "9013"}, {Value: "9015"}, {Value: "9016"}, {Value: "9017"}, {Value: "9018"}, {Value: "9022"}, {Value: "9023"}, {Value: "9024"}, {Value: "9025"}, {Value: "9026"}, {Value: "9027"}, {Value: "9028"}, {Value: "9029"}, {Value: "9030"}, {Value: "9031"}, {Value: "9032"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceManagementServerDUStateChangeComplPolicy holds the values of InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy. (object, readOnly, since 1.8)
+// InternetGatewayDeviceManagementServerDUStateChangeComplPolicy holds the values of InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy. (object, readOnly, since 1.8).
 type InternetGatewayDeviceManagementServerDUStateChangeComplPolicy struct {
-	// Enable: boolean, readWrite, since 1.8.
-	Enable bool `cwmp:"Enable"`
-	// OperationTypeFilter: list<string{Install,Update,Uninstall}>, readWrite, since 1.8.
-	OperationTypeFilter []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter `cwmp:"OperationTypeFilter"`
-	// ResultTypeFilter: string{Success,Failure,Both}, readWrite, since 1.8.
-	ResultTypeFilter InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter `cwmp:"ResultTypeFilter"`
-	// FaultCodeFilter: list<string{9001,9003,9012,9013,9015,9016,… 19 values}>, readWrite, since 1.8.
-	FaultCodeFilter []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter `cwmp:"FaultCodeFilter"`
+	Enable bool `json:"Enable,omitzero"`
+
+	OperationTypeFilter []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter `json:"OperationTypeFilter,omitzero"`
+
+	ResultTypeFilter InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter `json:"ResultTypeFilter,omitzero"`
+
+	FaultCodeFilter []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter `json:"FaultCodeFilter,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceManagementServerDUStateChangeComplPolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceManagementServerDUStateChangeComplPolicy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_OperationTypeFilter, model.FormatValue(model.TypeString, o.OperationTypeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OperationTypeFilter",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_ResultTypeFilter, string(o.ResultTypeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResultTypeFilter",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_FaultCodeFilter, model.FormatValue(model.TypeString, o.FaultCodeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FaultCodeFilter",
-		})
-	}
+func (o *InternetGatewayDeviceManagementServerDUStateChangeComplPolicy) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "OperationTypeFilter", 847, model.JoinStrings(o.OperationTypeFilter), len(o.OperationTypeFilter) > 0)
+	c.String(p, "ResultTypeFilter", 848, string(o.ResultTypeFilter))
+	c.Wire(p, "FaultCodeFilter", 846, model.JoinStrings(o.FaultCodeFilter), len(o.FaultCodeFilter) > 0)
 }
 
 // InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath is the typed path of InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.
 type InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	OperationTypeFilter model.ReadWriteParam[[]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter]
-	ResultTypeFilter    model.ReadWriteParam[InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter]
-	FaultCodeFilter     model.ReadWriteParam[[]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath(prefix string) InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath {
-	p := &prefix
-	return InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath{
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FaultCodeFilter:     model.NewReadWrite[[]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter](p, "FaultCodeFilter", model.TypeString),
-		OperationTypeFilter: model.NewReadWrite[[]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter](p, "OperationTypeFilter", model.TypeString),
-		ResultTypeFilter:    model.NewReadWrite[InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter](p, "ResultTypeFilter", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
+	FaultCodeFilter model.ReadWriteParam[[]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter] `dm:"s"`
+
+	OperationTypeFilter model.ReadWriteParam[[]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter] `dm:"s"`
+
+	ResultTypeFilter model.ReadWriteParam[InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter] `dm:"s"`
 }
 
 // InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol enumerates the values of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.ProxyProtocol.
 type InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol string
 
-func (e InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol_Z_Wave   InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol = "Z-Wave"
-	InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol_ZigBee   InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol = "ZigBee"
-	InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol_UPnP_DM  InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol = "UPnP-DM"
+	InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol_Z_Wave InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol = "Z-Wave"
+
+	InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol_ZigBee InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol = "ZigBee"
+
+	InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol_UPnP_DM InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol = "UPnP-DM"
+
 	InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol_ETSI_M2M InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol = "ETSI-M2M"
 )
 
 // InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed enumerates the values of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.CommandProcessed.
 type InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed string
 
-func (e InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed_Pending  InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed = "Pending"
+	InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed_Pending InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed = "Pending"
+
 	InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed_Retrying InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed = "Retrying"
-	InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed_Success  InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed = "Success"
-	InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed_Error    InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed = "Error"
+
+	InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed_Success InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed = "Success"
+
+	InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed_Error InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed = "Error"
 )
 
 // InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol enumerates the values of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.DiscoveryProtocol.
 type InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol string
 
-func (e InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol_Z_Wave   InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "Z-Wave"
-	InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol_ZigBee   InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "ZigBee"
-	InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol_UPnP     InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "UPnP"
+	InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol_Z_Wave InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "Z-Wave"
+
+	InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol_ZigBee InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "ZigBee"
+
+	InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol_UPnP InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "UPnP"
+
 	InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol_ETSI_M2M InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "ETSI-M2M"
 )
 
-var (
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_ControllerID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_ProxiedDeviceID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_Reference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_SupportedDataModel = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.SupportedDataModel.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_Host = &model.Syntax{
-		List: &model.List{MaxItems: model.U64(32)},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".LANDevice.{i}.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_ProxyProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "Z-Wave"}, {Value: "ZigBee"}, {Value: "UPnP-DM"}, {Value: "ETSI-M2M"}},
-		Sizes: []model.Size{{}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_CommandProcessed = &model.Syntax{
-		Enums: []model.Enum{{Value: "Pending"}, {Value: "Retrying"}, {Value: "Success"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_CommandProcessingErrMsg = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_LastSyncTime           = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_ProxyProtocolReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_DiscoveryProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "Z-Wave"}, {Value: "ZigBee"}, {Value: "UPnP"}, {Value: "ETSI-M2M"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerEmbeddedDevice_DiscoveryProtocolReference = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceManagementServerEmbeddedDevice holds the values of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.9)
+// InternetGatewayDeviceManagementServerEmbeddedDevice holds the values of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.9).
 type InternetGatewayDeviceManagementServerEmbeddedDevice struct {
-	// ControllerID: string(:256), readOnly, since 1.9.
-	ControllerID string `cwmp:"ControllerID"`
-	// ProxiedDeviceID: string(:256), readOnly, since 1.9.
-	ProxiedDeviceID string `cwmp:"ProxiedDeviceID"`
-	// Reference: string pathRef, readOnly, since 1.9.
-	Reference string `cwmp:"Reference"`
-	// SupportedDataModel: list<string> pathRef→.DeviceInfo.SupportedDataModel., readOnly, since 1.9.
-	SupportedDataModel []string `cwmp:"SupportedDataModel"`
-	// Host: list[:32 items]<string> pathRef→.LANDevice.{i}.Hosts.Host., readOnly, since 1.9.
-	Host []string `cwmp:"Host"`
-	// ProxyProtocol: string(:){Z-Wave,ZigBee,UPnP-DM,ETSI-M2M}, readOnly, since 1.9.
-	ProxyProtocol InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol `cwmp:"ProxyProtocol"`
-	// CommandProcessed: string{Pending,Retrying,Success,Error}, readOnly, since 1.9.
-	CommandProcessed InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed `cwmp:"CommandProcessed"`
-	// CommandProcessingErrMsg: string(:1024), readOnly, since 1.9.
-	CommandProcessingErrMsg string `cwmp:"CommandProcessingErrMsg"`
-	// LastSyncTime: dateTime, readOnly, since 1.9.
-	LastSyncTime time.Time `cwmp:"LastSyncTime"`
-	// ProxyProtocolReference: string pathRef, readOnly, since 1.12.
-	ProxyProtocolReference string `cwmp:"ProxyProtocolReference"`
-	// DiscoveryProtocol: list<string{Z-Wave,ZigBee,UPnP,ETSI-M2M}>, readOnly, since 1.12.
-	DiscoveryProtocol []InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol `cwmp:"DiscoveryProtocol"`
-	// DiscoveryProtocolReference: list<string> pathRef, readOnly, since 1.12.
-	DiscoveryProtocolReference []string `cwmp:"DiscoveryProtocolReference"`
+	ControllerID string `json:"ControllerID,omitzero"`
+
+	ProxiedDeviceID string `json:"ProxiedDeviceID,omitzero"`
+
+	Reference string `json:"Reference,omitzero"`
+
+	SupportedDataModel []string `json:"SupportedDataModel,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	ProxyProtocol InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol `json:"ProxyProtocol,omitzero"`
+
+	CommandProcessed InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed `json:"CommandProcessed,omitzero"`
+
+	CommandProcessingErrMsg string `json:"CommandProcessingErrMsg,omitzero"`
+
+	LastSyncTime time.Time `json:"LastSyncTime,omitzero"`
+
+	ProxyProtocolReference string `json:"ProxyProtocolReference,omitzero"`
+
+	DiscoveryProtocol []InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol `json:"DiscoveryProtocol,omitzero"`
+
+	DiscoveryProtocolReference []string `json:"DiscoveryProtocolReference,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceManagementServerEmbeddedDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceManagementServerEmbeddedDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerEmbeddedDevice_ControllerID, o.ControllerID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControllerID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerEmbeddedDevice_ProxiedDeviceID, o.ProxiedDeviceID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxiedDeviceID",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerEmbeddedDevice_SupportedDataModel, model.FormatValue(model.TypeString, o.SupportedDataModel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedDataModel",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerEmbeddedDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerEmbeddedDevice_ProxyProtocol, string(o.ProxyProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyProtocol",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerEmbeddedDevice_CommandProcessed, string(o.CommandProcessed)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CommandProcessed",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerEmbeddedDevice_CommandProcessingErrMsg, o.CommandProcessingErrMsg); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CommandProcessingErrMsg",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerEmbeddedDevice_DiscoveryProtocol, model.FormatValue(model.TypeString, o.DiscoveryProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiscoveryProtocol",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerEmbeddedDevice_DiscoveryProtocolReference, model.FormatValue(model.TypeString, o.DiscoveryProtocolReference)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiscoveryProtocolReference",
-		})
-	}
+func (o *InternetGatewayDeviceManagementServerEmbeddedDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ControllerID", 854, o.ControllerID)
+	c.String(p, "ProxiedDeviceID", 859, o.ProxiedDeviceID)
+	c.Wire(p, "SupportedDataModel", 863, model.JoinStrings(o.SupportedDataModel), len(o.SupportedDataModel) > 0)
+	c.Wire(p, "Host", 857, model.JoinStrings(o.Host), len(o.Host) > 0)
+	c.String(p, "ProxyProtocol", 860, string(o.ProxyProtocol))
+	c.String(p, "CommandProcessed", 852, string(o.CommandProcessed))
+	c.String(p, "CommandProcessingErrMsg", 853, o.CommandProcessingErrMsg)
+	c.Wire(p, "DiscoveryProtocol", 855, model.JoinStrings(o.DiscoveryProtocol), len(o.DiscoveryProtocol) > 0)
+	c.Wire(p, "DiscoveryProtocolReference", 856, model.JoinStrings(o.DiscoveryProtocolReference), len(o.DiscoveryProtocolReference) > 0)
 }
 
 // InternetGatewayDeviceManagementServerEmbeddedDevicePath is the typed path of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.
 type InternetGatewayDeviceManagementServerEmbeddedDevicePath struct {
-	obj                        model.ObjectPath
-	ControllerID               model.ReadOnlyParam[string]
-	ProxiedDeviceID            model.ReadOnlyParam[string]
-	Reference                  model.ReadOnlyParam[string]
-	SupportedDataModel         model.ReadOnlyParam[[]string]
-	Host                       model.ReadOnlyParam[[]string]
-	ProxyProtocol              model.ReadOnlyParam[InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol]
-	CommandProcessed           model.ReadOnlyParam[InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed]
-	CommandProcessingErrMsg    model.ReadOnlyParam[string]
-	LastSyncTime               model.ReadOnlyParam[time.Time]
-	ProxyProtocolReference     model.ReadOnlyParam[string]
-	DiscoveryProtocol          model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol]
-	DiscoveryProtocolReference model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	CommandProcessed model.ReadOnlyParam[string] `dm:"s"`
+
+	CommandProcessingErrMsg model.ReadOnlyParam[string] `dm:"s"`
+
+	ControllerID model.ReadOnlyParam[string] `dm:"s"`
+
+	DiscoveryProtocol model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LastSyncTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	ProxiedDeviceID model.ReadOnlyParam[string] `dm:"s"`
+
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
+
+	Reference model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedDataModel model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceManagementServerEmbeddedDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceManagementServerEmbeddedDevicePath(prefix string) InternetGatewayDeviceManagementServerEmbeddedDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceManagementServerEmbeddedDevicePath{
-		CommandProcessed:           model.NewReadOnly[InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed](p, "CommandProcessed", model.TypeString),
-		CommandProcessingErrMsg:    model.NewReadOnly[string](p, "CommandProcessingErrMsg", model.TypeString),
-		ControllerID:               model.NewReadOnly[string](p, "ControllerID", model.TypeString),
-		DiscoveryProtocol:          model.NewReadOnly[[]InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol](p, "DiscoveryProtocol", model.TypeString),
-		DiscoveryProtocolReference: model.NewReadOnly[[]string](p, "DiscoveryProtocolReference", model.TypeString),
-		Host:                       model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		LastSyncTime:               model.NewReadOnly[time.Time](p, "LastSyncTime", model.TypeDateTime),
-		ProxiedDeviceID:            model.NewReadOnly[string](p, "ProxiedDeviceID", model.TypeString),
-		ProxyProtocol:              model.NewReadOnly[InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol](p, "ProxyProtocol", model.TypeString),
-		ProxyProtocolReference:     model.NewReadOnly[string](p, "ProxyProtocolReference", model.TypeString),
-		Reference:                  model.NewReadOnly[string](p, "Reference", model.TypeString),
-		SupportedDataModel:         model.NewReadOnly[[]string](p, "SupportedDataModel", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceManagementServerInformParameter_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceManagementServerInformParameter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerInformParameter_ParameterName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerInformParameter_EventList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceManagementServerInformParameter holds the values of InternetGatewayDevice.ManagementServer.InformParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.14)
+// InternetGatewayDeviceManagementServerInformParameter holds the values of InternetGatewayDevice.ManagementServer.InformParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.14).
 type InternetGatewayDeviceManagementServerInformParameter struct {
-	// Enable: boolean, readWrite, since 1.14.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), readWrite, since 1.14.
-	Alias string `cwmp:"Alias"`
-	// ParameterName: string(:256), readWrite, since 1.14.
-	ParameterName string `cwmp:"ParameterName"`
-	// EventList: list<string>, readWrite, since 1.14.
-	EventList []string `cwmp:"EventList"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ParameterName string `json:"ParameterName,omitzero"`
+
+	EventList []string `json:"EventList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceManagementServerInformParameter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceManagementServerInformParameter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerInformParameter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerInformParameter_ParameterName, o.ParameterName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParameterName",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerInformParameter_EventList, model.FormatValue(model.TypeString, o.EventList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventList",
-		})
-	}
+func (o *InternetGatewayDeviceManagementServerInformParameter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 869, o.Alias)
+	c.String(p, "ParameterName", 872, o.ParameterName)
+	c.Wire(p, "EventList", 871, model.JoinStrings(o.EventList), len(o.EventList) > 0)
 }
 
 // InternetGatewayDeviceManagementServerInformParameterPath is the typed path of InternetGatewayDevice.ManagementServer.InformParameter.{i}.
 type InternetGatewayDeviceManagementServerInformParameterPath struct {
-	obj           model.ObjectPath
-	Enable        model.ReadWriteParam[bool]
-	Alias         model.ReadWriteParam[string]
-	ParameterName model.ReadWriteParam[string]
-	EventList     model.ReadWriteParam[[]string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EventList model.ReadWriteParam[[]string] `dm:"s"`
+
+	ParameterName model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceManagementServerInformParameterPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceManagementServerInformParameterPath(prefix string) InternetGatewayDeviceManagementServerInformParameterPath {
-	p := &prefix
-	return InternetGatewayDeviceManagementServerInformParameterPath{
-		Alias:         model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EventList:     model.NewReadWrite[[]string](p, "EventList", model.TypeString),
-		ParameterName: model.NewReadWrite[string](p, "ParameterName", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceManagementServerManageableDevice_ManufacturerOUI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(6)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerManageableDevice_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerManageableDevice_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerManageableDevice_Host = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceManagementServerManageableDevice holds the values of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.2)
+// InternetGatewayDeviceManagementServerManageableDevice holds the values of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.2).
 type InternetGatewayDeviceManagementServerManageableDevice struct {
-	// ManufacturerOUI: string(:6), readOnly, since 1.2.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// SerialNumber: string(:64), readOnly, since 1.2.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// ProductClass: string(:64), readOnly, since 1.2.
-	ProductClass string `cwmp:"ProductClass"`
-	// Host: list(:1024)<string> pathRef→InternetGatewayDevice.LANDevice.{i}.Hosts.Host., readOnly, since 1.4.
-	Host []string `cwmp:"Host"`
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceManagementServerManageableDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceManagementServerManageableDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerManageableDevice_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerManageableDevice_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerManageableDevice_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerManageableDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
+func (o *InternetGatewayDeviceManagementServerManageableDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ManufacturerOUI", 880, o.ManufacturerOUI)
+	c.String(p, "SerialNumber", 882, o.SerialNumber)
+	c.String(p, "ProductClass", 881, o.ProductClass)
+	c.Wire(p, "Host", 879, model.JoinStrings(o.Host), len(o.Host) > 0)
 }
 
 // InternetGatewayDeviceManagementServerManageableDevicePath is the typed path of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.
 type InternetGatewayDeviceManagementServerManageableDevicePath struct {
-	obj             model.ObjectPath
-	ManufacturerOUI model.ReadOnlyParam[string]
-	SerialNumber    model.ReadOnlyParam[string]
-	ProductClass    model.ReadOnlyParam[string]
-	Host            model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceManagementServerManageableDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceManagementServerManageableDevicePath(prefix string) InternetGatewayDeviceManagementServerManageableDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceManagementServerManageableDevicePath{
-		Host:            model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		ManufacturerOUI: model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		ProductClass:    model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		SerialNumber:    model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceManagementServerStandbyPolicy_CRUnawarenessMaxDuration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synInternetGatewayDeviceManagementServerStandbyPolicy_MaxMissedPeriodic = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceManagementServerStandbyPolicy_NotifyMissedScheduled = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceManagementServerStandbyPolicy_NetworkAwarenessCapable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceManagementServerStandbyPolicy_SelfTimerCapable        = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceManagementServerStandbyPolicy_CRAwarenessRequested    = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceManagementServerStandbyPolicy_PeriodicAwarenessRequested = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceManagementServerStandbyPolicy_ScheduledAwarenessRequested = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// InternetGatewayDeviceManagementServerStandbyPolicy holds the values of InternetGatewayDevice.ManagementServer.StandbyPolicy. (object, readOnly, since 1.13)
+// InternetGatewayDeviceManagementServerStandbyPolicy holds the values of InternetGatewayDevice.ManagementServer.StandbyPolicy. (object, readOnly, since 1.13).
 type InternetGatewayDeviceManagementServerStandbyPolicy struct {
-	// CRUnawarenessMaxDuration: int[-1:] seconds, readWrite, since 1.13.
-	CRUnawarenessMaxDuration int32 `cwmp:"CRUnawarenessMaxDuration"`
-	// MaxMissedPeriodic: int[-1:], readWrite, since 1.13.
-	MaxMissedPeriodic int32 `cwmp:"MaxMissedPeriodic"`
-	// NotifyMissedScheduled: boolean, readWrite, since 1.13.
-	NotifyMissedScheduled bool `cwmp:"NotifyMissedScheduled"`
-	// NetworkAwarenessCapable: boolean, readOnly, since 1.13.
-	NetworkAwarenessCapable bool `cwmp:"NetworkAwarenessCapable"`
-	// SelfTimerCapable: boolean, readOnly, since 1.13.
-	SelfTimerCapable bool `cwmp:"SelfTimerCapable"`
-	// CRAwarenessRequested: boolean, readWrite, since 1.13.
-	CRAwarenessRequested bool `cwmp:"CRAwarenessRequested"`
-	// PeriodicAwarenessRequested: boolean, readWrite, since 1.13.
-	PeriodicAwarenessRequested bool `cwmp:"PeriodicAwarenessRequested"`
-	// ScheduledAwarenessRequested: boolean, readWrite, since 1.13.
-	ScheduledAwarenessRequested bool `cwmp:"ScheduledAwarenessRequested"`
+	CRUnawarenessMaxDuration int32 `json:"CRUnawarenessMaxDuration,omitzero"`
+
+	MaxMissedPeriodic int32 `json:"MaxMissedPeriodic,omitzero"`
+
+	NotifyMissedScheduled bool `json:"NotifyMissedScheduled,omitzero"`
+
+	NetworkAwarenessCapable bool `json:"NetworkAwarenessCapable,omitzero"`
+
+	SelfTimerCapable bool `json:"SelfTimerCapable,omitzero"`
+
+	CRAwarenessRequested bool `json:"CRAwarenessRequested,omitzero"`
+
+	PeriodicAwarenessRequested bool `json:"PeriodicAwarenessRequested,omitzero"`
+
+	ScheduledAwarenessRequested bool `json:"ScheduledAwarenessRequested,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceManagementServerStandbyPolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceManagementServerStandbyPolicy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synInternetGatewayDeviceManagementServerStandbyPolicy_CRUnawarenessMaxDuration, int64(o.CRUnawarenessMaxDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CRUnawarenessMaxDuration",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceManagementServerStandbyPolicy_MaxMissedPeriodic, int64(o.MaxMissedPeriodic)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxMissedPeriodic",
-		})
-	}
+func (o *InternetGatewayDeviceManagementServerStandbyPolicy) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "CRUnawarenessMaxDuration", 900, int64(o.CRUnawarenessMaxDuration))
+	c.Int(p, "MaxMissedPeriodic", 901, int64(o.MaxMissedPeriodic))
 }
 
 // InternetGatewayDeviceManagementServerStandbyPolicyPath is the typed path of InternetGatewayDevice.ManagementServer.StandbyPolicy.
 type InternetGatewayDeviceManagementServerStandbyPolicyPath struct {
-	obj                         model.ObjectPath
-	CRUnawarenessMaxDuration    model.ReadWriteParam[int32]
-	MaxMissedPeriodic           model.ReadWriteParam[int32]
-	NotifyMissedScheduled       model.ReadWriteParam[bool]
-	NetworkAwarenessCapable     model.ReadOnlyParam[bool]
-	SelfTimerCapable            model.ReadOnlyParam[bool]
-	CRAwarenessRequested        model.ReadWriteParam[bool]
-	PeriodicAwarenessRequested  model.ReadWriteParam[bool]
-	ScheduledAwarenessRequested model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	CRAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceManagementServerStandbyPolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceManagementServerStandbyPolicyPath(prefix string) InternetGatewayDeviceManagementServerStandbyPolicyPath {
-	p := &prefix
-	return InternetGatewayDeviceManagementServerStandbyPolicyPath{
-		CRAwarenessRequested:        model.NewReadWrite[bool](p, "CRAwarenessRequested", model.TypeBoolean),
-		CRUnawarenessMaxDuration:    model.NewReadWrite[int32](p, "CRUnawarenessMaxDuration", model.TypeInt),
-		MaxMissedPeriodic:           model.NewReadWrite[int32](p, "MaxMissedPeriodic", model.TypeInt),
-		NetworkAwarenessCapable:     model.NewReadOnly[bool](p, "NetworkAwarenessCapable", model.TypeBoolean),
-		NotifyMissedScheduled:       model.NewReadWrite[bool](p, "NotifyMissedScheduled", model.TypeBoolean),
-		PeriodicAwarenessRequested:  model.NewReadWrite[bool](p, "PeriodicAwarenessRequested", model.TypeBoolean),
-		ScheduledAwarenessRequested: model.NewReadWrite[bool](p, "ScheduledAwarenessRequested", model.TypeBoolean),
-		SelfTimerCapable:            model.NewReadOnly[bool](p, "SelfTimerCapable", model.TypeBoolean),
-		obj:                         model.NewObjectPath(p),
-	}
+	CRUnawarenessMaxDuration model.ReadWriteParam[int32] `dm:"i"`
+
+	MaxMissedPeriodic model.ReadWriteParam[int32] `dm:"i"`
+
+	NetworkAwarenessCapable model.ReadOnlyParam[bool] `dm:"b"`
+
+	NotifyMissedScheduled model.ReadWriteParam[bool] `dm:"b"`
+
+	PeriodicAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
+
+	ScheduledAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
+
+	SelfTimerCapable model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol enumerates the values of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.ProxyProtocol.
 type InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol string
 
-func (e InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol_Z_Wave   InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol = "Z-Wave"
-	InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol_ZigBee   InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol = "ZigBee"
-	InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol_UPnP_DM  InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol = "UPnP-DM"
+	InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol_Z_Wave InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol = "Z-Wave"
+
+	InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol_ZigBee InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol = "ZigBee"
+
+	InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol_UPnP_DM InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol = "UPnP-DM"
+
 	InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol_ETSI_M2M InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol = "ETSI-M2M"
 )
 
 // InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol enumerates the values of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.DiscoveryProtocol.
 type InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol string
 
-func (e InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol_Z_Wave   InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol = "Z-Wave"
-	InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol_ZigBee   InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol = "ZigBee"
-	InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol_UPnP     InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol = "UPnP"
+	InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol_Z_Wave InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol = "Z-Wave"
+
+	InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol_ZigBee InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol = "ZigBee"
+
+	InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol_UPnP InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol = "UPnP"
+
 	InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol_ETSI_M2M InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol = "ETSI-M2M"
 )
 
-var (
-	synInternetGatewayDeviceManagementServerVirtualDevice_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerVirtualDevice_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerVirtualDevice_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerVirtualDevice_Host = &model.Syntax{
-		List: &model.List{MaxItems: model.U64(32)},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".LANDevice.{i}.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerVirtualDevice_ProxyProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "Z-Wave"}, {Value: "ZigBee"}, {Value: "UPnP-DM"}, {Value: "ETSI-M2M"}},
-		Sizes: []model.Size{{}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerVirtualDevice_ProxyProtocolReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerVirtualDevice_DiscoveryProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "Z-Wave"}, {Value: "ZigBee"}, {Value: "UPnP"}, {Value: "ETSI-M2M"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceManagementServerVirtualDevice_DiscoveryProtocolReference = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceManagementServerVirtualDevice holds the values of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.9)
+// InternetGatewayDeviceManagementServerVirtualDevice holds the values of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.9).
 type InternetGatewayDeviceManagementServerVirtualDevice struct {
-	// ManufacturerOUI: string(6:6) ~1 pattern, readOnly, since 1.9.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// ProductClass: string(:64), readOnly, since 1.9.
-	ProductClass string `cwmp:"ProductClass"`
-	// SerialNumber: string(:64), readOnly, since 1.9.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// Host: list[:32 items]<string> pathRef→.LANDevice.{i}.Hosts.Host., readOnly, since 1.9.
-	Host []string `cwmp:"Host"`
-	// ProxyProtocol: string(:){Z-Wave,ZigBee,UPnP-DM,ETSI-M2M}, readOnly, since 1.9.
-	ProxyProtocol InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol `cwmp:"ProxyProtocol"`
-	// ProxyProtocolReference: string pathRef, readOnly, since 1.12.
-	ProxyProtocolReference string `cwmp:"ProxyProtocolReference"`
-	// DiscoveryProtocol: list<string{Z-Wave,ZigBee,UPnP,ETSI-M2M}>, readOnly, since 1.12.
-	DiscoveryProtocol []InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol `cwmp:"DiscoveryProtocol"`
-	// DiscoveryProtocolReference: list<string> pathRef, readOnly, since 1.12.
-	DiscoveryProtocolReference []string `cwmp:"DiscoveryProtocolReference"`
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	ProxyProtocol InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol `json:"ProxyProtocol,omitzero"`
+
+	ProxyProtocolReference string `json:"ProxyProtocolReference,omitzero"`
+
+	DiscoveryProtocol []InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol `json:"DiscoveryProtocol,omitzero"`
+
+	DiscoveryProtocolReference []string `json:"DiscoveryProtocolReference,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceManagementServerVirtualDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceManagementServerVirtualDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerVirtualDevice_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerVirtualDevice_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerVirtualDevice_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerVirtualDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceManagementServerVirtualDevice_ProxyProtocol, string(o.ProxyProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyProtocol",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerVirtualDevice_DiscoveryProtocol, model.FormatValue(model.TypeString, o.DiscoveryProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiscoveryProtocol",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceManagementServerVirtualDevice_DiscoveryProtocolReference, model.FormatValue(model.TypeString, o.DiscoveryProtocolReference)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiscoveryProtocolReference",
-		})
-	}
+func (o *InternetGatewayDeviceManagementServerVirtualDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ManufacturerOUI", 919, o.ManufacturerOUI)
+	c.String(p, "ProductClass", 920, o.ProductClass)
+	c.String(p, "SerialNumber", 923, o.SerialNumber)
+	c.Wire(p, "Host", 918, model.JoinStrings(o.Host), len(o.Host) > 0)
+	c.String(p, "ProxyProtocol", 921, string(o.ProxyProtocol))
+	c.Wire(p, "DiscoveryProtocol", 916, model.JoinStrings(o.DiscoveryProtocol), len(o.DiscoveryProtocol) > 0)
+	c.Wire(p, "DiscoveryProtocolReference", 917, model.JoinStrings(o.DiscoveryProtocolReference), len(o.DiscoveryProtocolReference) > 0)
 }
 
 // InternetGatewayDeviceManagementServerVirtualDevicePath is the typed path of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.
 type InternetGatewayDeviceManagementServerVirtualDevicePath struct {
-	obj                        model.ObjectPath
-	ManufacturerOUI            model.ReadOnlyParam[string]
-	ProductClass               model.ReadOnlyParam[string]
-	SerialNumber               model.ReadOnlyParam[string]
-	Host                       model.ReadOnlyParam[[]string]
-	ProxyProtocol              model.ReadOnlyParam[InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol]
-	ProxyProtocolReference     model.ReadOnlyParam[string]
-	DiscoveryProtocol          model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol]
-	DiscoveryProtocolReference model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	DiscoveryProtocol model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceManagementServerVirtualDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceManagementServerVirtualDevicePath(prefix string) InternetGatewayDeviceManagementServerVirtualDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceManagementServerVirtualDevicePath{
-		DiscoveryProtocol:          model.NewReadOnly[[]InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol](p, "DiscoveryProtocol", model.TypeString),
-		DiscoveryProtocolReference: model.NewReadOnly[[]string](p, "DiscoveryProtocolReference", model.TypeString),
-		Host:                       model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		ManufacturerOUI:            model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		ProductClass:               model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		ProxyProtocol:              model.NewReadOnly[InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol](p, "ProxyProtocol", model.TypeString),
-		ProxyProtocolReference:     model.NewReadOnly[string](p, "ProxyProtocolReference", model.TypeString),
-		SerialNumber:               model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
-}
+	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
 
-var schemaManagementserver = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.ManagementServer.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.URL",
-	Syntax:  synInternetGatewayDeviceManagementServer_URL,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.Username",
-	Syntax:  synInternetGatewayDeviceManagementServer_Username,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.Password",
-	Syntax:  synInternetGatewayDeviceManagementServer_Password,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.PeriodicInformEnable",
-	Syntax:  synInternetGatewayDeviceManagementServer_PeriodicInformEnable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.PeriodicInformInterval",
-	Syntax:  synInternetGatewayDeviceManagementServer_PeriodicInformInterval,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.PeriodicInformTime",
-	Syntax:  synInternetGatewayDeviceManagementServer_PeriodicInformTime,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	ForcedInform: true,
-	Path:         "InternetGatewayDevice.ManagementServer.ParameterKey",
-	Syntax:       synInternetGatewayDeviceManagementServer_ParameterKey,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	ForcedInform: true,
-	Path:         "InternetGatewayDevice.ManagementServer.ConnectionRequestURL",
-	Syntax:       synInternetGatewayDeviceManagementServer_ConnectionRequestURL,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.ConnectionRequestUsername",
-	Syntax:  synInternetGatewayDeviceManagementServer_ConnectionRequestUsername,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.ConnectionRequestPassword",
-	Syntax:  synInternetGatewayDeviceManagementServer_ConnectionRequestPassword,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.UpgradesManaged",
-	Syntax:  synInternetGatewayDeviceManagementServer_UpgradesManaged,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.KickURL",
-	Syntax:  synInternetGatewayDeviceManagementServer_KickURL,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.DownloadProgressURL",
-	Syntax:  synInternetGatewayDeviceManagementServer_DownloadProgressURL,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.UDPConnectionRequestAddress",
-	Syntax:  synInternetGatewayDeviceManagementServer_UDPConnectionRequestAddress,
-	Version: "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.UDPConnectionRequestAddressNotificationLimit",
-	Syntax:  synInternetGatewayDeviceManagementServer_UDPConnectionRequestAddressNotificationLimit,
-	Version: "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.STUNEnable",
-	Syntax:  synInternetGatewayDeviceManagementServer_STUNEnable,
-	Version: "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.STUNServerAddress",
-	Syntax:  synInternetGatewayDeviceManagementServer_STUNServerAddress,
-	Version: "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.STUNServerPort",
-	Syntax:  synInternetGatewayDeviceManagementServer_STUNServerPort,
-	Version: "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.STUNUsername",
-	Syntax:  synInternetGatewayDeviceManagementServer_STUNUsername,
-	Version: "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.STUNPassword",
-	Syntax:  synInternetGatewayDeviceManagementServer_STUNPassword,
-	Version: "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.STUNMaximumKeepAlivePeriod",
-	Syntax:  synInternetGatewayDeviceManagementServer_STUNMaximumKeepAlivePeriod,
-	Version: "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.STUNMinimumKeepAlivePeriod",
-	Syntax:  synInternetGatewayDeviceManagementServer_STUNMinimumKeepAlivePeriod,
-	Version: "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.NATDetected",
-	Syntax:  synInternetGatewayDeviceManagementServer_NATDetected,
-	Version: "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.ManageableDeviceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceManagementServer_ManageableDeviceNumberOfEntries,
-	Version: "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.ManageableDeviceNotificationLimit",
-	Syntax:  synInternetGatewayDeviceManagementServer_ManageableDeviceNotificationLimit,
-	Version: "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.EnableCWMP",
-	Syntax:  synInternetGatewayDeviceManagementServer_EnableCWMP,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.DefaultActiveNotificationThrottle",
-	Syntax:  synInternetGatewayDeviceManagementServer_DefaultActiveNotificationThrottle,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDeviceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceManagementServer_EmbeddedDeviceNumberOfEntries,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.VirtualDeviceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceManagementServer_VirtualDeviceNumberOfEntries,
-	Version: "1.9",
-}, {
-	Access:       model.ReadOnly,
-	ForcedInform: true,
-	Path:         "InternetGatewayDevice.ManagementServer.AliasBasedAddressing",
-	Syntax:       synInternetGatewayDeviceManagementServer_AliasBasedAddressing,
-	Version:      "1.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.InstanceMode",
-	Syntax:  synInternetGatewayDeviceManagementServer_InstanceMode,
-	Version: "1.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.AutoCreateInstances",
-	Syntax:  synInternetGatewayDeviceManagementServer_AutoCreateInstances,
-	Version: "1.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.CWMPRetryMinimumWaitInterval",
-	Syntax:  synInternetGatewayDeviceManagementServer_CWMPRetryMinimumWaitInterval,
-	Version: "1.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.CWMPRetryIntervalMultiplier",
-	Syntax:  synInternetGatewayDeviceManagementServer_CWMPRetryIntervalMultiplier,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.SupportedConnReqMethods",
-	Syntax:  synInternetGatewayDeviceManagementServer_SupportedConnReqMethods,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.ConnReqXMPPConnection",
-	Syntax:  synInternetGatewayDeviceManagementServer_ConnReqXMPPConnection,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.ConnReqAllowedJabberIDs",
-	Syntax:  synInternetGatewayDeviceManagementServer_ConnReqAllowedJabberIDs,
-	Version: "1.13",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "InternetGatewayDevice.ManagementServer.ConnReqJabberID",
-	Syntax:       synInternetGatewayDeviceManagementServer_ConnReqJabberID,
-	Version:      "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.HTTPCompressionSupported",
-	Syntax:  synInternetGatewayDeviceManagementServer_HTTPCompressionSupported,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.HTTPCompression",
-	Syntax:  synInternetGatewayDeviceManagementServer_HTTPCompression,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.LightweightNotificationProtocolsSupported",
-	Syntax:  synInternetGatewayDeviceManagementServer_LightweightNotificationProtocolsSupported,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.LightweightNotificationProtocolsUsed",
-	Syntax:  synInternetGatewayDeviceManagementServer_LightweightNotificationProtocolsUsed,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.UDPLightweightNotificationHost",
-	Syntax:  synInternetGatewayDeviceManagementServer_UDPLightweightNotificationHost,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.UDPLightweightNotificationPort",
-	Syntax:  synInternetGatewayDeviceManagementServer_UDPLightweightNotificationPort,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.InformParameterNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceManagementServer_InformParameterNumberOfEntries,
-	Version: "1.14",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy.Enable",
-	Syntax:  synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy.TransferTypeFilter",
-	Syntax:  synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_TransferTypeFilter,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy.FileTypeFilter",
-	Syntax:  synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_FileTypeFilter,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy.ResultTypeFilter",
-	Syntax:  synInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy_ResultTypeFilter,
-	Version: "1.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.",
-	Version:    "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.Enable",
-	Syntax:  synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_Enable,
-	Version: "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.OperationTypeFilter",
-	Syntax:  synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_OperationTypeFilter,
-	Version: "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.ResultTypeFilter",
-	Syntax:  synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_ResultTypeFilter,
-	Version: "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.FaultCodeFilter",
-	Syntax:  synInternetGatewayDeviceManagementServerDUStateChangeComplPolicy_FaultCodeFilter,
-	Version: "1.8",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "EmbeddedDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ControllerID", "ProxiedDeviceID"},
-	}},
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.ControllerID",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_ControllerID,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.ProxiedDeviceID",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_ProxiedDeviceID,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.Reference",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_Reference,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.SupportedDataModel",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_SupportedDataModel,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.Host",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_Host,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.ProxyProtocol",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_ProxyProtocol,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.CommandProcessed",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_CommandProcessed,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.CommandProcessingErrMsg",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_CommandProcessingErrMsg,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.LastSyncTime",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_LastSyncTime,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.ProxyProtocolReference",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_ProxyProtocolReference,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.DiscoveryProtocol",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_DiscoveryProtocol,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.DiscoveryProtocolReference",
-	Syntax:  synInternetGatewayDeviceManagementServerEmbeddedDevice_DiscoveryProtocolReference,
-	Version: "1.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InformParameterNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.ManagementServer.InformParameter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"ParameterName"},
-	}},
-	Version: "1.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.InformParameter.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceManagementServerInformParameter_Enable,
-	Version: "1.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.InformParameter.{i}.Alias",
-	Syntax:  synInternetGatewayDeviceManagementServerInformParameter_Alias,
-	Version: "1.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.InformParameter.{i}.ParameterName",
-	Syntax:  synInternetGatewayDeviceManagementServerInformParameter_ParameterName,
-	Version: "1.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.InformParameter.{i}.EventList",
-	Syntax:  synInternetGatewayDeviceManagementServerInformParameter_EventList,
-	Version: "1.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ManageableDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ManufacturerOUI", "SerialNumber", "ProductClass"},
-	}},
-	Version: "1.2",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.ManufacturerOUI",
-	Syntax:       synInternetGatewayDeviceManagementServerManageableDevice_ManufacturerOUI,
-	Version:      "1.2",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.SerialNumber",
-	Syntax:       synInternetGatewayDeviceManagementServerManageableDevice_SerialNumber,
-	Version:      "1.2",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.ProductClass",
-	Syntax:       synInternetGatewayDeviceManagementServerManageableDevice_ProductClass,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.Host",
-	Syntax:  synInternetGatewayDeviceManagementServerManageableDevice_Host,
-	Version: "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.ManagementServer.StandbyPolicy.",
-	Version:    "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.StandbyPolicy.CRUnawarenessMaxDuration",
-	Syntax:  synInternetGatewayDeviceManagementServerStandbyPolicy_CRUnawarenessMaxDuration,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.StandbyPolicy.MaxMissedPeriodic",
-	Syntax:  synInternetGatewayDeviceManagementServerStandbyPolicy_MaxMissedPeriodic,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.StandbyPolicy.NotifyMissedScheduled",
-	Syntax:  synInternetGatewayDeviceManagementServerStandbyPolicy_NotifyMissedScheduled,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.StandbyPolicy.NetworkAwarenessCapable",
-	Syntax:  synInternetGatewayDeviceManagementServerStandbyPolicy_NetworkAwarenessCapable,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.StandbyPolicy.SelfTimerCapable",
-	Syntax:  synInternetGatewayDeviceManagementServerStandbyPolicy_SelfTimerCapable,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.StandbyPolicy.CRAwarenessRequested",
-	Syntax:  synInternetGatewayDeviceManagementServerStandbyPolicy_CRAwarenessRequested,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.StandbyPolicy.PeriodicAwarenessRequested",
-	Syntax:  synInternetGatewayDeviceManagementServerStandbyPolicy_PeriodicAwarenessRequested,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.ManagementServer.StandbyPolicy.ScheduledAwarenessRequested",
-	Syntax:  synInternetGatewayDeviceManagementServerStandbyPolicy_ScheduledAwarenessRequested,
-	Version: "1.13",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VirtualDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ManufacturerOUI", "ProductClass", "SerialNumber"},
-	}},
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.ManufacturerOUI",
-	Syntax:  synInternetGatewayDeviceManagementServerVirtualDevice_ManufacturerOUI,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.ProductClass",
-	Syntax:  synInternetGatewayDeviceManagementServerVirtualDevice_ProductClass,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.SerialNumber",
-	Syntax:  synInternetGatewayDeviceManagementServerVirtualDevice_SerialNumber,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.Host",
-	Syntax:  synInternetGatewayDeviceManagementServerVirtualDevice_Host,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.ProxyProtocol",
-	Syntax:  synInternetGatewayDeviceManagementServerVirtualDevice_ProxyProtocol,
-	Version: "1.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.ProxyProtocolReference",
-	Syntax:  synInternetGatewayDeviceManagementServerVirtualDevice_ProxyProtocolReference,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.DiscoveryProtocol",
-	Syntax:  synInternetGatewayDeviceManagementServerVirtualDevice_DiscoveryProtocol,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.DiscoveryProtocolReference",
-	Syntax:  synInternetGatewayDeviceManagementServerVirtualDevice_DiscoveryProtocolReference,
-	Version: "1.12",
-}}
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-// InternetGatewayDeviceManagementServerImpl is what a device implements for InternetGatewayDevice.ManagementServer; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceManagementServerImpl to implement only some methods.
-type InternetGatewayDeviceManagementServerImpl interface {
-	URL(inst []uint32) (string, error)
-	SetURL(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	PeriodicInformEnable(inst []uint32) (bool, error)
-	SetPeriodicInformEnable(inst []uint32, v bool) error
-	PeriodicInformInterval(inst []uint32) (uint32, error)
-	SetPeriodicInformInterval(inst []uint32, v uint32) error
-	PeriodicInformTime(inst []uint32) (time.Time, error)
-	SetPeriodicInformTime(inst []uint32, v time.Time) error
-	ParameterKey(inst []uint32) (string, error)
-	ConnectionRequestURL(inst []uint32) (string, error)
-	ConnectionRequestUsername(inst []uint32) (string, error)
-	SetConnectionRequestUsername(inst []uint32, v string) error
-	ConnectionRequestPassword(inst []uint32) (string, error)
-	SetConnectionRequestPassword(inst []uint32, v string) error
-	UpgradesManaged(inst []uint32) (bool, error)
-	SetUpgradesManaged(inst []uint32, v bool) error
-	KickURL(inst []uint32) (string, error)
-	DownloadProgressURL(inst []uint32) (string, error)
-	UDPConnectionRequestAddress(inst []uint32) (string, error)
-	UDPConnectionRequestAddressNotificationLimit(inst []uint32) (uint32, error)
-	SetUDPConnectionRequestAddressNotificationLimit(inst []uint32, v uint32) error
-	STUNEnable(inst []uint32) (bool, error)
-	SetSTUNEnable(inst []uint32, v bool) error
-	STUNServerAddress(inst []uint32) (string, error)
-	SetSTUNServerAddress(inst []uint32, v string) error
-	STUNServerPort(inst []uint32) (uint32, error)
-	SetSTUNServerPort(inst []uint32, v uint32) error
-	STUNUsername(inst []uint32) (string, error)
-	SetSTUNUsername(inst []uint32, v string) error
-	STUNPassword(inst []uint32) (string, error)
-	SetSTUNPassword(inst []uint32, v string) error
-	STUNMaximumKeepAlivePeriod(inst []uint32) (int32, error)
-	SetSTUNMaximumKeepAlivePeriod(inst []uint32, v int32) error
-	STUNMinimumKeepAlivePeriod(inst []uint32) (uint32, error)
-	SetSTUNMinimumKeepAlivePeriod(inst []uint32, v uint32) error
-	NATDetected(inst []uint32) (bool, error)
-	ManageableDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	ManageableDeviceNotificationLimit(inst []uint32) (uint32, error)
-	SetManageableDeviceNotificationLimit(inst []uint32, v uint32) error
-	EnableCWMP(inst []uint32) (bool, error)
-	SetEnableCWMP(inst []uint32, v bool) error
-	DefaultActiveNotificationThrottle(inst []uint32) (uint32, error)
-	SetDefaultActiveNotificationThrottle(inst []uint32, v uint32) error
-	EmbeddedDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	VirtualDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	AliasBasedAddressing(inst []uint32) (bool, error)
-	InstanceMode(inst []uint32) (InternetGatewayDeviceManagementServerInstanceMode, error)
-	SetInstanceMode(inst []uint32, v InternetGatewayDeviceManagementServerInstanceMode) error
-	AutoCreateInstances(inst []uint32) (bool, error)
-	SetAutoCreateInstances(inst []uint32, v bool) error
-	CWMPRetryMinimumWaitInterval(inst []uint32) (uint32, error)
-	SetCWMPRetryMinimumWaitInterval(inst []uint32, v uint32) error
-	CWMPRetryIntervalMultiplier(inst []uint32) (uint32, error)
-	SetCWMPRetryIntervalMultiplier(inst []uint32, v uint32) error
-	SupportedConnReqMethods(inst []uint32) ([]InternetGatewayDeviceManagementServerSupportedConnReqMethods, error)
-	ConnReqXMPPConnection(inst []uint32) (string, error)
-	SetConnReqXMPPConnection(inst []uint32, v string) error
-	ConnReqAllowedJabberIDs(inst []uint32) ([]string, error)
-	SetConnReqAllowedJabberIDs(inst []uint32, v []string) error
-	ConnReqJabberID(inst []uint32) (string, error)
-	HTTPCompressionSupported(inst []uint32) ([]InternetGatewayDeviceManagementServerHTTPCompressionSupported, error)
-	HTTPCompression(inst []uint32) (string, error)
-	SetHTTPCompression(inst []uint32, v string) error
-	LightweightNotificationProtocolsSupported(inst []uint32) ([]InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported, error)
-	LightweightNotificationProtocolsUsed(inst []uint32) ([]string, error)
-	SetLightweightNotificationProtocolsUsed(inst []uint32, v []string) error
-	UDPLightweightNotificationHost(inst []uint32) (string, error)
-	SetUDPLightweightNotificationHost(inst []uint32, v string) error
-	UDPLightweightNotificationPort(inst []uint32) (uint32, error)
-	SetUDPLightweightNotificationPort(inst []uint32, v uint32) error
-	InformParameterNumberOfEntries(inst []uint32) (uint32, error)
-	EmbeddedDeviceInstances(inst []uint32) []uint32
-	InformParameterInstances(inst []uint32) []uint32
-	AddInformParameter(inst []uint32) (uint32, error)
-	DeleteInformParameter(inst []uint32, i uint32) error
-	ManageableDeviceInstances(inst []uint32) []uint32
-	VirtualDeviceInstances(inst []uint32) []uint32
-}
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceManagementServerImpl implements InternetGatewayDeviceManagementServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceManagementServerImpl struct{}
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) PeriodicInformEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetPeriodicInformEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) PeriodicInformInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetPeriodicInformInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) PeriodicInformTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetPeriodicInformTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) ParameterKey(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnectionRequestURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnectionRequestUsername(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetConnectionRequestUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnectionRequestPassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetConnectionRequestPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) UpgradesManaged(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetUpgradesManaged(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) KickURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) DownloadProgressURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) UDPConnectionRequestAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) UDPConnectionRequestAddressNotificationLimit(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetUDPConnectionRequestAddressNotificationLimit(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNServerAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNServerAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNServerPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNServerPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNUsername(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNPassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNMaximumKeepAlivePeriod(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNMaximumKeepAlivePeriod(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNMinimumKeepAlivePeriod(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNMinimumKeepAlivePeriod(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) NATDetected(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) ManageableDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) ManageableDeviceNotificationLimit(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetManageableDeviceNotificationLimit(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) EnableCWMP(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetEnableCWMP(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) DefaultActiveNotificationThrottle(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetDefaultActiveNotificationThrottle(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) EmbeddedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) VirtualDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) AliasBasedAddressing(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) InstanceMode(inst []uint32) (InternetGatewayDeviceManagementServerInstanceMode, error) {
-	var zero InternetGatewayDeviceManagementServerInstanceMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetInstanceMode(inst []uint32, v InternetGatewayDeviceManagementServerInstanceMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) AutoCreateInstances(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetAutoCreateInstances(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) CWMPRetryMinimumWaitInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetCWMPRetryMinimumWaitInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) CWMPRetryIntervalMultiplier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetCWMPRetryIntervalMultiplier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SupportedConnReqMethods(inst []uint32) ([]InternetGatewayDeviceManagementServerSupportedConnReqMethods, error) {
-	var zero []InternetGatewayDeviceManagementServerSupportedConnReqMethods
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnReqXMPPConnection(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetConnReqXMPPConnection(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnReqAllowedJabberIDs(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetConnReqAllowedJabberIDs(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnReqJabberID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) HTTPCompressionSupported(inst []uint32) ([]InternetGatewayDeviceManagementServerHTTPCompressionSupported, error) {
-	var zero []InternetGatewayDeviceManagementServerHTTPCompressionSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) HTTPCompression(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetHTTPCompression(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) LightweightNotificationProtocolsSupported(inst []uint32) ([]InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported, error) {
-	var zero []InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) LightweightNotificationProtocolsUsed(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetLightweightNotificationProtocolsUsed(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) UDPLightweightNotificationHost(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetUDPLightweightNotificationHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) UDPLightweightNotificationPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetUDPLightweightNotificationPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) InformParameterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) EmbeddedDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) InformParameterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) AddInformParameter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) DeleteInformParameter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) ManageableDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceManagementServerImpl) VirtualDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-// InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl is what a device implements for InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl to implement only some methods.
-type InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	TransferTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter, error)
-	SetTransferTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter) error
-	FileTypeFilter(inst []uint32) ([]string, error)
-	SetFileTypeFilter(inst []uint32, v []string) error
-	ResultTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter, error)
-	SetResultTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter) error
-}
+	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl implements InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) TransferTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter, error) {
-	var zero InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetTransferTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) FileTypeFilter(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetFileTypeFilter(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) ResultTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter, error) {
-	var zero InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetResultTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl is what a device implements for InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl to implement only some methods.
-type InternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	OperationTypeFilter(inst []uint32) ([]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter, error)
-	SetOperationTypeFilter(inst []uint32, v []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter) error
-	ResultTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter, error)
-	SetResultTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter) error
-	FaultCodeFilter(inst []uint32) ([]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter, error)
-	SetFaultCodeFilter(inst []uint32, v []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter) error
-}
-
-// UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl implements InternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) OperationTypeFilter(inst []uint32) ([]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter, error) {
-	var zero []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) SetOperationTypeFilter(inst []uint32, v []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) ResultTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter, error) {
-	var zero InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) SetResultTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) FaultCodeFilter(inst []uint32) ([]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter, error) {
-	var zero []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) SetFaultCodeFilter(inst []uint32, v []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceManagementServerEmbeddedDeviceImpl is what a device implements for InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl to implement only some methods.
-type InternetGatewayDeviceManagementServerEmbeddedDeviceImpl interface {
-	ControllerID(inst []uint32) (string, error)
-	ProxiedDeviceID(inst []uint32) (string, error)
-	Reference(inst []uint32) (string, error)
-	SupportedDataModel(inst []uint32) ([]string, error)
-	Host(inst []uint32) ([]string, error)
-	ProxyProtocol(inst []uint32) (InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol, error)
-	CommandProcessed(inst []uint32) (InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed, error)
-	CommandProcessingErrMsg(inst []uint32) (string, error)
-	LastSyncTime(inst []uint32) (time.Time, error)
-	ProxyProtocolReference(inst []uint32) (string, error)
-	DiscoveryProtocol(inst []uint32) ([]InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol, error)
-	DiscoveryProtocolReference(inst []uint32) ([]string, error)
-}
-
-// UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl implements InternetGatewayDeviceManagementServerEmbeddedDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) ControllerID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) ProxiedDeviceID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) SupportedDataModel(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) ProxyProtocol(inst []uint32) (InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol, error) {
-	var zero InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) CommandProcessed(inst []uint32) (InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed, error) {
-	var zero InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) CommandProcessingErrMsg(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) LastSyncTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) ProxyProtocolReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) DiscoveryProtocol(inst []uint32) ([]InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol, error) {
-	var zero []InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) DiscoveryProtocolReference(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceManagementServerInformParameterImpl is what a device implements for InternetGatewayDevice.ManagementServer.InformParameter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl to implement only some methods.
-type InternetGatewayDeviceManagementServerInformParameterImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ParameterName(inst []uint32) (string, error)
-	SetParameterName(inst []uint32, v string) error
-	EventList(inst []uint32) ([]string, error)
-	SetEventList(inst []uint32, v []string) error
-}
-
-// UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl implements InternetGatewayDeviceManagementServerInformParameterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) ParameterName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) SetParameterName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) EventList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) SetEventList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceManagementServerManageableDeviceImpl is what a device implements for InternetGatewayDevice.ManagementServer.ManageableDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl to implement only some methods.
-type InternetGatewayDeviceManagementServerManageableDeviceImpl interface {
-	ManufacturerOUI(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-}
-
-// UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl implements InternetGatewayDeviceManagementServerManageableDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceManagementServerStandbyPolicyImpl is what a device implements for InternetGatewayDevice.ManagementServer.StandbyPolicy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl to implement only some methods.
-type InternetGatewayDeviceManagementServerStandbyPolicyImpl interface {
-	CRUnawarenessMaxDuration(inst []uint32) (int32, error)
-	SetCRUnawarenessMaxDuration(inst []uint32, v int32) error
-	MaxMissedPeriodic(inst []uint32) (int32, error)
-	SetMaxMissedPeriodic(inst []uint32, v int32) error
-	NotifyMissedScheduled(inst []uint32) (bool, error)
-	SetNotifyMissedScheduled(inst []uint32, v bool) error
-	NetworkAwarenessCapable(inst []uint32) (bool, error)
-	SelfTimerCapable(inst []uint32) (bool, error)
-	CRAwarenessRequested(inst []uint32) (bool, error)
-	SetCRAwarenessRequested(inst []uint32, v bool) error
-	PeriodicAwarenessRequested(inst []uint32) (bool, error)
-	SetPeriodicAwarenessRequested(inst []uint32, v bool) error
-	ScheduledAwarenessRequested(inst []uint32) (bool, error)
-	SetScheduledAwarenessRequested(inst []uint32, v bool) error
-}
-
-// UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl implements InternetGatewayDeviceManagementServerStandbyPolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) CRUnawarenessMaxDuration(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetCRUnawarenessMaxDuration(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) MaxMissedPeriodic(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetMaxMissedPeriodic(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) NotifyMissedScheduled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetNotifyMissedScheduled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) NetworkAwarenessCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SelfTimerCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) CRAwarenessRequested(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetCRAwarenessRequested(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) PeriodicAwarenessRequested(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetPeriodicAwarenessRequested(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) ScheduledAwarenessRequested(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetScheduledAwarenessRequested(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceManagementServerVirtualDeviceImpl is what a device implements for InternetGatewayDevice.ManagementServer.VirtualDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl to implement only some methods.
-type InternetGatewayDeviceManagementServerVirtualDeviceImpl interface {
-	ManufacturerOUI(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-	ProxyProtocol(inst []uint32) (InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol, error)
-	ProxyProtocolReference(inst []uint32) (string, error)
-	DiscoveryProtocol(inst []uint32) ([]InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol, error)
-	DiscoveryProtocolReference(inst []uint32) ([]string, error)
-}
-
-// UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl implements InternetGatewayDeviceManagementServerVirtualDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) ProxyProtocol(inst []uint32) (InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol, error) {
-	var zero InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) ProxyProtocolReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) DiscoveryProtocol(inst []uint32) ([]InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol, error) {
-	var zero []InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) DiscoveryProtocolReference(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,96 +3,47 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
 // InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState enumerates the values of InternetGatewayDevice.NSLookupDiagnostics.DiagnosticsState.
 type InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState string
 
-func (e InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_None                       InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "None"
-	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_Requested                  InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "Requested"
-	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_Complete                   InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "Complete"
+	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_None InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "None"
+
+	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_Requested InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "Requested"
+
+	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_Complete InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "Complete"
+
 	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_Error_DNSServerNotResolved InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "Error_DNSServerNotResolved"
-	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_Error_Internal             InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "Error_Internal"
-	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_Error_Other                InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "Error_Other"
+
+	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_Error_Internal InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "Error_Internal"
+
+	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_Error_Other InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-var (
-	synInternetGatewayDeviceNSLookupDiagnostics_DiagnosticsState = &model.Syntax{
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_DNSServerNotResolved",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceNSLookupDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceNSLookupDiagnostics_HostName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceNSLookupDiagnostics_DNSServer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceNSLookupDiagnostics_Timeout = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synInternetGatewayDeviceNSLookupDiagnostics_NumberOfRepetitions   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceNSLookupDiagnostics_SuccessCount          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceNSLookupDiagnostics_ResultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceNSLookupDiagnostics holds the values of InternetGatewayDevice.NSLookupDiagnostics. (object, readOnly, since 1.5)
+// InternetGatewayDeviceNSLookupDiagnostics holds the values of InternetGatewayDevice.NSLookupDiagnostics. (object, readOnly, since 1.5).
 type InternetGatewayDeviceNSLookupDiagnostics struct {
-	// DiagnosticsState: string{None,Requested,Complete,Error_DNSServerNotResolved,Error_Internal,Error_Other}, readWrite, since 1.5.
-	DiagnosticsState InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 1.5.
-	Interface string `cwmp:"Interface"`
-	// HostName: string(:256), readWrite, since 1.5.
-	HostName string `cwmp:"HostName"`
-	// DNSServer: string(:256), readWrite, since 1.5.
-	DNSServer string `cwmp:"DNSServer"`
-	// Timeout: unsignedInt milliseconds, readWrite, since 1.5.
-	Timeout uint32 `cwmp:"Timeout"`
-	// NumberOfRepetitions: unsignedInt, readWrite, since 1.5.
-	NumberOfRepetitions uint32 `cwmp:"NumberOfRepetitions"`
-	// SuccessCount: unsignedInt, readOnly, since 1.5.
-	SuccessCount uint32 `cwmp:"SuccessCount"`
-	// ResultNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	ResultNumberOfEntries uint32 `cwmp:"ResultNumberOfEntries"`
-	// InternetGatewayDevice.NSLookupDiagnostics.Result.{i}. instances by instance number
-	Result map[uint32]*InternetGatewayDeviceNSLookupDiagnosticsResult `cwmp:"Result.{i}."`
+	DiagnosticsState InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	HostName string `json:"HostName,omitzero"`
+
+	DNSServer string `json:"DNSServer,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
+
+	NumberOfRepetitions uint32 `json:"NumberOfRepetitions,omitzero"`
+
+	SuccessCount uint32 `json:"SuccessCount,omitzero"`
+
+	ResultNumberOfEntries uint32 `json:"ResultNumberOfEntries,omitzero"`
+
+	Result map[uint32]*InternetGatewayDeviceNSLookupDiagnosticsResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceNSLookupDiagnostics) AddResult(i uint32) *InternetGatewayDeviceNSLookupDiagnosticsResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*InternetGatewayDeviceNSLookupDiagnosticsResult{}
@@ -101,453 +52,108 @@ func (o *InternetGatewayDeviceNSLookupDiagnostics) AddResult(i uint32) *Internet
 	o.Result[i] = x
 	return x
 }
-
-// GetResult returns instance i of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.
-func (o *InternetGatewayDeviceNSLookupDiagnostics) GetResult(i uint32) (*InternetGatewayDeviceNSLookupDiagnosticsResult, bool) {
-	x, ok := o.Result[i]
-	return x, ok
-}
-
-// DeleteResult removes instance i of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.
-func (o *InternetGatewayDeviceNSLookupDiagnostics) DeleteResult(i uint32) {
-	delete(o.Result, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceNSLookupDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceNSLookupDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceNSLookupDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceNSLookupDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceNSLookupDiagnostics_HostName, o.HostName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceNSLookupDiagnostics_DNSServer, o.DNSServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServer",
-		})
-	}
+func (o *InternetGatewayDeviceNSLookupDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 927, string(o.DiagnosticsState))
+	c.String(p, "Interface", 929, o.Interface)
+	c.String(p, "HostName", 928, o.HostName)
+	c.String(p, "DNSServer", 926, o.DNSServer)
 	for _, i := range model.SortedKeys(o.Result) {
-		o.Result[i].ValidateAt(prefix+"Result."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Result[i].ValidateAt(c, model.InstanceOf(p, "Result.", i))
 	}
 }
 
 // InternetGatewayDeviceNSLookupDiagnosticsPath is the typed path of InternetGatewayDevice.NSLookupDiagnostics.
 type InternetGatewayDeviceNSLookupDiagnosticsPath struct {
-	obj                   model.ObjectPath
-	DiagnosticsState      model.ReadWriteParam[InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState]
-	Interface             model.ReadWriteParam[string]
-	HostName              model.ReadWriteParam[string]
-	DNSServer             model.ReadWriteParam[string]
-	Timeout               model.ReadWriteParam[uint32]
-	NumberOfRepetitions   model.ReadWriteParam[uint32]
-	SuccessCount          model.ReadOnlyParam[uint32]
-	ResultNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DNSServer model.ReadWriteParam[string] `dm:"s"`
+
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState] `dm:"s"`
+
+	HostName model.ReadWriteParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
+
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceNSLookupDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceNSLookupDiagnosticsPath(prefix string) InternetGatewayDeviceNSLookupDiagnosticsPath {
-	p := &prefix
-	return InternetGatewayDeviceNSLookupDiagnosticsPath{
-		DNSServer:             model.NewReadWrite[string](p, "DNSServer", model.TypeString),
-		DiagnosticsState:      model.NewReadWrite[InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		HostName:              model.NewReadWrite[string](p, "HostName", model.TypeString),
-		Interface:             model.NewReadWrite[string](p, "Interface", model.TypeString),
-		NumberOfRepetitions:   model.NewReadWrite[uint32](p, "NumberOfRepetitions", model.TypeUnsignedInt),
-		ResultNumberOfEntries: model.NewReadOnly[uint32](p, "ResultNumberOfEntries", model.TypeUnsignedInt),
-		SuccessCount:          model.NewReadOnly[uint32](p, "SuccessCount", model.TypeUnsignedInt),
-		Timeout:               model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Result returns the typed path of instance i.
+func (x InternetGatewayDeviceNSLookupDiagnosticsPath) Result(i uint32) (p InternetGatewayDeviceNSLookupDiagnosticsResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
+	return
 }
 
-// Result returns the typed path of instance i of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.
-func (x InternetGatewayDeviceNSLookupDiagnosticsPath) Result(i uint32) InternetGatewayDeviceNSLookupDiagnosticsResultPath {
-	return newInternetGatewayDeviceNSLookupDiagnosticsResultPath(x.Path() + "Result." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ResultTable returns the table InternetGatewayDevice.NSLookupDiagnostics.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceNSLookupDiagnosticsPath) ResultTable() model.Table {
-	return model.NewTable(x.Path() + "Result.")
+	return model.NewTable(x.ObjectPath, "Result.")
 }
 
 // InternetGatewayDeviceNSLookupDiagnosticsResultStatus enumerates the values of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.Status.
 type InternetGatewayDeviceNSLookupDiagnosticsResultStatus string
 
-func (e InternetGatewayDeviceNSLookupDiagnosticsResultStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceNSLookupDiagnosticsResultStatus_Success                     InternetGatewayDeviceNSLookupDiagnosticsResultStatus = "Success"
+	InternetGatewayDeviceNSLookupDiagnosticsResultStatus_Success InternetGatewayDeviceNSLookupDiagnosticsResultStatus = "Success"
+
 	InternetGatewayDeviceNSLookupDiagnosticsResultStatus_Error_DNSServerNotAvailable InternetGatewayDeviceNSLookupDiagnosticsResultStatus = "Error_DNSServerNotAvailable"
-	InternetGatewayDeviceNSLookupDiagnosticsResultStatus_Error_HostNameNotResolved   InternetGatewayDeviceNSLookupDiagnosticsResultStatus = "Error_HostNameNotResolved"
-	InternetGatewayDeviceNSLookupDiagnosticsResultStatus_Error_Timeout               InternetGatewayDeviceNSLookupDiagnosticsResultStatus = "Error_Timeout"
-	InternetGatewayDeviceNSLookupDiagnosticsResultStatus_Error_Other                 InternetGatewayDeviceNSLookupDiagnosticsResultStatus = "Error_Other"
+
+	InternetGatewayDeviceNSLookupDiagnosticsResultStatus_Error_HostNameNotResolved InternetGatewayDeviceNSLookupDiagnosticsResultStatus = "Error_HostNameNotResolved"
+
+	InternetGatewayDeviceNSLookupDiagnosticsResultStatus_Error_Timeout InternetGatewayDeviceNSLookupDiagnosticsResultStatus = "Error_Timeout"
+
+	InternetGatewayDeviceNSLookupDiagnosticsResultStatus_Error_Other InternetGatewayDeviceNSLookupDiagnosticsResultStatus = "Error_Other"
 )
 
 // InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType enumerates the values of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.AnswerType.
 type InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType string
 
-func (e InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType_None             InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType = "None"
-	InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType_Authoritative    InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType = "Authoritative"
+	InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType_None InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType = "None"
+
+	InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType_Authoritative InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType = "Authoritative"
+
 	InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType_NonAuthoritative InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType = "NonAuthoritative"
 )
 
-var (
-	synInternetGatewayDeviceNSLookupDiagnosticsResult_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Success"}, {Value: "Error_DNSServerNotAvailable"}, {Value: "Error_HostNameNotResolved"}, {Value: "Error_Timeout"}, {Value: "Error_Other"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceNSLookupDiagnosticsResult_AnswerType = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Authoritative"}, {Value: "NonAuthoritative"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceNSLookupDiagnosticsResult_HostNameReturned = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceNSLookupDiagnosticsResult_IPAddresses = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{MaxItems: model.U64(10)},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceNSLookupDiagnosticsResult_DNSServerIP = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceNSLookupDiagnosticsResult_ResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// InternetGatewayDeviceNSLookupDiagnosticsResult holds the values of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceNSLookupDiagnosticsResult holds the values of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceNSLookupDiagnosticsResult struct {
-	// Status: string{Success,Error_DNSServerNotAvailable,Error_HostNameNotResolved,Error_Timeout,Error_Other}, readOnly, since 1.5.
-	Status InternetGatewayDeviceNSLookupDiagnosticsResultStatus `cwmp:"Status"`
-	// AnswerType: string{None,Authoritative,NonAuthoritative}, readOnly, since 1.5.
-	AnswerType InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType `cwmp:"AnswerType"`
-	// HostNameReturned: string(:256), readOnly, since 1.5.
-	HostNameReturned string `cwmp:"HostNameReturned"`
-	// IPAddresses: list[:10 items]<IPAddress=string(:45)>, readOnly, since 1.5.
-	IPAddresses []string `cwmp:"IPAddresses"`
-	// DNSServerIP: IPAddress=string(:45), readOnly, since 1.5.
-	DNSServerIP string `cwmp:"DNSServerIP"`
-	// ResponseTime: unsignedInt milliseconds, readOnly, since 1.5.
-	ResponseTime uint32 `cwmp:"ResponseTime"`
+	Status InternetGatewayDeviceNSLookupDiagnosticsResultStatus `json:"Status,omitzero"`
+
+	AnswerType InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType `json:"AnswerType,omitzero"`
+
+	HostNameReturned string `json:"HostNameReturned,omitzero"`
+
+	IPAddresses []string `json:"IPAddresses,omitzero"`
+
+	DNSServerIP string `json:"DNSServerIP,omitzero"`
+
+	ResponseTime uint32 `json:"ResponseTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceNSLookupDiagnosticsResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceNSLookupDiagnosticsResult) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceNSLookupDiagnosticsResult_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceNSLookupDiagnosticsResult_AnswerType, string(o.AnswerType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AnswerType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceNSLookupDiagnosticsResult_HostNameReturned, o.HostNameReturned); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostNameReturned",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceNSLookupDiagnosticsResult_IPAddresses, model.FormatValue(model.TypeString, o.IPAddresses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddresses",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceNSLookupDiagnosticsResult_DNSServerIP, o.DNSServerIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServerIP",
-		})
-	}
+func (o *InternetGatewayDeviceNSLookupDiagnosticsResult) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 937, string(o.Status))
+	c.String(p, "AnswerType", 932, string(o.AnswerType))
+	c.String(p, "HostNameReturned", 934, o.HostNameReturned)
+	c.Wire(p, "IPAddresses", 935, model.JoinStrings(o.IPAddresses), len(o.IPAddresses) > 0)
+	c.String(p, "DNSServerIP", 933, o.DNSServerIP)
 }
 
 // InternetGatewayDeviceNSLookupDiagnosticsResultPath is the typed path of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.
 type InternetGatewayDeviceNSLookupDiagnosticsResultPath struct {
-	obj              model.ObjectPath
-	Status           model.ReadOnlyParam[InternetGatewayDeviceNSLookupDiagnosticsResultStatus]
-	AnswerType       model.ReadOnlyParam[InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType]
-	HostNameReturned model.ReadOnlyParam[string]
-	IPAddresses      model.ReadOnlyParam[[]string]
-	DNSServerIP      model.ReadOnlyParam[string]
-	ResponseTime     model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	AnswerType model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceNSLookupDiagnosticsResultPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceNSLookupDiagnosticsResultPath(prefix string) InternetGatewayDeviceNSLookupDiagnosticsResultPath {
-	p := &prefix
-	return InternetGatewayDeviceNSLookupDiagnosticsResultPath{
-		AnswerType:       model.NewReadOnly[InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType](p, "AnswerType", model.TypeString),
-		DNSServerIP:      model.NewReadOnly[string](p, "DNSServerIP", model.TypeString),
-		HostNameReturned: model.NewReadOnly[string](p, "HostNameReturned", model.TypeString),
-		IPAddresses:      model.NewReadOnly[[]string](p, "IPAddresses", model.TypeString),
-		ResponseTime:     model.NewReadOnly[uint32](p, "ResponseTime", model.TypeUnsignedInt),
-		Status:           model.NewReadOnly[InternetGatewayDeviceNSLookupDiagnosticsResultStatus](p, "Status", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
+	DNSServerIP model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaNslookupdiagnostics = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.NSLookupDiagnostics.",
-	Version:    "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.NSLookupDiagnostics.DiagnosticsState",
-	Syntax:       synInternetGatewayDeviceNSLookupDiagnostics_DiagnosticsState,
-	Version:      "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.NSLookupDiagnostics.Interface",
-	Syntax:  synInternetGatewayDeviceNSLookupDiagnostics_Interface,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.NSLookupDiagnostics.HostName",
-	Syntax:  synInternetGatewayDeviceNSLookupDiagnostics_HostName,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.NSLookupDiagnostics.DNSServer",
-	Syntax:  synInternetGatewayDeviceNSLookupDiagnostics_DNSServer,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.NSLookupDiagnostics.Timeout",
-	Syntax:  synInternetGatewayDeviceNSLookupDiagnostics_Timeout,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.NSLookupDiagnostics.NumberOfRepetitions",
-	Syntax:  synInternetGatewayDeviceNSLookupDiagnostics_NumberOfRepetitions,
-	Version: "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.NSLookupDiagnostics.SuccessCount",
-	Syntax:       synInternetGatewayDeviceNSLookupDiagnostics_SuccessCount,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.NSLookupDiagnostics.ResultNumberOfEntries",
-	Syntax:       synInternetGatewayDeviceNSLookupDiagnostics_ResultNumberOfEntries,
-	Version:      "1.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ResultNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.",
-	Version:             "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.Status",
-	Syntax:       synInternetGatewayDeviceNSLookupDiagnosticsResult_Status,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.AnswerType",
-	Syntax:       synInternetGatewayDeviceNSLookupDiagnosticsResult_AnswerType,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.HostNameReturned",
-	Syntax:       synInternetGatewayDeviceNSLookupDiagnosticsResult_HostNameReturned,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.IPAddresses",
-	Syntax:       synInternetGatewayDeviceNSLookupDiagnosticsResult_IPAddresses,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.DNSServerIP",
-	Syntax:       synInternetGatewayDeviceNSLookupDiagnosticsResult_DNSServerIP,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.ResponseTime",
-	Syntax:       synInternetGatewayDeviceNSLookupDiagnosticsResult_ResponseTime,
-	Version:      "1.5",
-}}
+	HostNameReturned model.ReadOnlyParam[string] `dm:"s"`
 
-// InternetGatewayDeviceNSLookupDiagnosticsImpl is what a device implements for InternetGatewayDevice.NSLookupDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl to implement only some methods.
-type InternetGatewayDeviceNSLookupDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	HostName(inst []uint32) (string, error)
-	SetHostName(inst []uint32, v string) error
-	DNSServer(inst []uint32) (string, error)
-	SetDNSServer(inst []uint32, v string) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-	NumberOfRepetitions(inst []uint32) (uint32, error)
-	SetNumberOfRepetitions(inst []uint32, v uint32) error
-	SuccessCount(inst []uint32) (uint32, error)
-	ResultNumberOfEntries(inst []uint32) (uint32, error)
-	ResultInstances(inst []uint32) []uint32
-}
+	IPAddresses model.ReadOnlyParam[[]string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl implements InternetGatewayDeviceNSLookupDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl struct{}
+	ResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState, error) {
-	var zero InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) HostName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetHostName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) DNSServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetDNSServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SuccessCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) ResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceNSLookupDiagnosticsResultImpl is what a device implements for InternetGatewayDevice.NSLookupDiagnostics.Result.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl to implement only some methods.
-type InternetGatewayDeviceNSLookupDiagnosticsResultImpl interface {
-	Status(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsResultStatus, error)
-	AnswerType(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType, error)
-	HostNameReturned(inst []uint32) (string, error)
-	IPAddresses(inst []uint32) ([]string, error)
-	DNSServerIP(inst []uint32) (string, error)
-	ResponseTime(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl implements InternetGatewayDeviceNSLookupDiagnosticsResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) Status(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsResultStatus, error) {
-	var zero InternetGatewayDeviceNSLookupDiagnosticsResultStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) AnswerType(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType, error) {
-	var zero InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) HostNameReturned(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) IPAddresses(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) DNSServerIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) ResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

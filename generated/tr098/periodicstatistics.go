@@ -5,32 +5,21 @@ package tr098
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synInternetGatewayDevicePeriodicStatistics_MinSampleInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDevicePeriodicStatistics_MaxReportSamples         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDevicePeriodicStatistics_SampleSetNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDevicePeriodicStatistics holds the values of InternetGatewayDevice.PeriodicStatistics. (object, readOnly, since 1.5)
+// InternetGatewayDevicePeriodicStatistics holds the values of InternetGatewayDevice.PeriodicStatistics. (object, readOnly, since 1.5).
 type InternetGatewayDevicePeriodicStatistics struct {
-	// MinSampleInterval: unsignedInt seconds, readOnly, since 1.5.
-	MinSampleInterval uint32 `cwmp:"MinSampleInterval"`
-	// MaxReportSamples: unsignedInt, readOnly, since 1.5.
-	MaxReportSamples uint32 `cwmp:"MaxReportSamples"`
-	// SampleSetNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	SampleSetNumberOfEntries uint32 `cwmp:"SampleSetNumberOfEntries"`
-	// InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}. instances by instance number
-	SampleSet map[uint32]*InternetGatewayDevicePeriodicStatisticsSampleSet `cwmp:"SampleSet.{i}."`
+	MinSampleInterval uint32 `json:"MinSampleInterval,omitzero"`
+
+	MaxReportSamples uint32 `json:"MaxReportSamples,omitzero"`
+
+	SampleSetNumberOfEntries uint32 `json:"SampleSetNumberOfEntries,omitzero"`
+
+	SampleSet map[uint32]*InternetGatewayDevicePeriodicStatisticsSampleSet `json:"SampleSet,omitzero"`
 }
 
-// AddSampleSet creates instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}. (replacing any) and returns it
+// AddSampleSet creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDevicePeriodicStatistics) AddSampleSet(i uint32) *InternetGatewayDevicePeriodicStatisticsSampleSet {
 	if o.SampleSet == nil {
 		o.SampleSet = map[uint32]*InternetGatewayDevicePeriodicStatisticsSampleSet{}
@@ -39,211 +28,76 @@ func (o *InternetGatewayDevicePeriodicStatistics) AddSampleSet(i uint32) *Intern
 	o.SampleSet[i] = x
 	return x
 }
-
-// GetSampleSet returns instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.
-func (o *InternetGatewayDevicePeriodicStatistics) GetSampleSet(i uint32) (*InternetGatewayDevicePeriodicStatisticsSampleSet, bool) {
-	x, ok := o.SampleSet[i]
-	return x, ok
-}
-
-// DeleteSampleSet removes instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.
-func (o *InternetGatewayDevicePeriodicStatistics) DeleteSampleSet(i uint32) {
-	delete(o.SampleSet, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDevicePeriodicStatistics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDevicePeriodicStatistics) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDevicePeriodicStatistics) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SampleSet) {
-		o.SampleSet[i].ValidateAt(prefix+"SampleSet."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SampleSet[i].ValidateAt(c, model.InstanceOf(p, "SampleSet.", i))
 	}
 }
 
 // InternetGatewayDevicePeriodicStatisticsPath is the typed path of InternetGatewayDevice.PeriodicStatistics.
 type InternetGatewayDevicePeriodicStatisticsPath struct {
-	obj                      model.ObjectPath
-	MinSampleInterval        model.ReadOnlyParam[uint32]
-	MaxReportSamples         model.ReadOnlyParam[uint32]
-	SampleSetNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	MaxReportSamples model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MinSampleInterval model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SampleSetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDevicePeriodicStatisticsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDevicePeriodicStatisticsPath(prefix string) InternetGatewayDevicePeriodicStatisticsPath {
-	p := &prefix
-	return InternetGatewayDevicePeriodicStatisticsPath{
-		MaxReportSamples:         model.NewReadOnly[uint32](p, "MaxReportSamples", model.TypeUnsignedInt),
-		MinSampleInterval:        model.NewReadOnly[uint32](p, "MinSampleInterval", model.TypeUnsignedInt),
-		SampleSetNumberOfEntries: model.NewReadOnly[uint32](p, "SampleSetNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// SampleSet returns the typed path of instance i.
+func (x InternetGatewayDevicePeriodicStatisticsPath) SampleSet(i uint32) (p InternetGatewayDevicePeriodicStatisticsSampleSetPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SampleSet.", i))
+	return
 }
 
-// SampleSet returns the typed path of instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.
-func (x InternetGatewayDevicePeriodicStatisticsPath) SampleSet(i uint32) InternetGatewayDevicePeriodicStatisticsSampleSetPath {
-	return newInternetGatewayDevicePeriodicStatisticsSampleSetPath(x.Path() + "SampleSet." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SampleSetTable returns the table InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}. itself (for AddObject when writable)
+// SampleSetTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDevicePeriodicStatisticsPath) SampleSetTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SampleSet.")
+	return model.NewWritableTable(x.ObjectPath, "SampleSet.")
 }
 
 // InternetGatewayDevicePeriodicStatisticsSampleSetStatus enumerates the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Status.
 type InternetGatewayDevicePeriodicStatisticsSampleSetStatus string
 
-func (e InternetGatewayDevicePeriodicStatisticsSampleSetStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDevicePeriodicStatisticsSampleSetStatus_Disabled InternetGatewayDevicePeriodicStatisticsSampleSetStatus = "Disabled"
-	InternetGatewayDevicePeriodicStatisticsSampleSetStatus_Enabled  InternetGatewayDevicePeriodicStatisticsSampleSetStatus = "Enabled"
-	InternetGatewayDevicePeriodicStatisticsSampleSetStatus_Trigger  InternetGatewayDevicePeriodicStatisticsSampleSetStatus = "Trigger"
+
+	InternetGatewayDevicePeriodicStatisticsSampleSetStatus_Enabled InternetGatewayDevicePeriodicStatisticsSampleSetStatus = "Enabled"
+
+	InternetGatewayDevicePeriodicStatisticsSampleSetStatus_Trigger InternetGatewayDevicePeriodicStatisticsSampleSetStatus = "Trigger"
 )
 
-var (
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Trigger"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_Name = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_SampleInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "3600",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_ReportSamples = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "24",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_TimeReference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0001-01-01T00:00:00Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_FetchSamples = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_ForceSample = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Hidden: true,
-		Type:   model.TypeBoolean,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_ReportStartTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeDateTime,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_ReportEndTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeDateTime,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_SampleSeconds = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_ParameterNumberOfEntries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSet_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDevicePeriodicStatisticsSampleSet holds the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5)
+// InternetGatewayDevicePeriodicStatisticsSampleSet holds the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5).
 type InternetGatewayDevicePeriodicStatisticsSampleSet struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Trigger}, readOnly, since 1.5.
-	Status InternetGatewayDevicePeriodicStatisticsSampleSetStatus `cwmp:"Status"`
-	// Name: string(:128), readWrite, since 1.5.
-	Name string `cwmp:"Name"`
-	// SampleInterval: unsignedInt[1:] seconds, readWrite, since 1.5.
-	SampleInterval uint32 `cwmp:"SampleInterval"`
-	// ReportSamples: unsignedInt[1:], readWrite, since 1.5.
-	ReportSamples uint32 `cwmp:"ReportSamples"`
-	// TimeReference: dateTime, readWrite, since 1.5.
-	TimeReference time.Time `cwmp:"TimeReference"`
-	// FetchSamples: unsignedInt, readWrite, since 1.5.
-	FetchSamples uint32 `cwmp:"FetchSamples"`
-	// ForceSample: boolean, readWrite, since 1.5.
-	ForceSample bool `cwmp:"ForceSample"`
-	// ReportStartTime: dateTime, readOnly, since 1.5.
-	ReportStartTime time.Time `cwmp:"ReportStartTime"`
-	// ReportEndTime: dateTime, readOnly, since 1.5.
-	ReportEndTime time.Time `cwmp:"ReportEndTime"`
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.5.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// ParameterNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	ParameterNumberOfEntries uint32 `cwmp:"ParameterNumberOfEntries"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
-	// InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. instances by instance number
-	Parameter map[uint32]*InternetGatewayDevicePeriodicStatisticsSampleSetParameter `cwmp:"Parameter.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDevicePeriodicStatisticsSampleSetStatus `json:"Status,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	SampleInterval uint32 `json:"SampleInterval,omitzero"`
+
+	ReportSamples uint32 `json:"ReportSamples,omitzero"`
+
+	TimeReference time.Time `json:"TimeReference,omitzero"`
+
+	FetchSamples uint32 `json:"FetchSamples,omitzero"`
+
+	ForceSample bool `json:"ForceSample,omitzero"`
+
+	ReportStartTime time.Time `json:"ReportStartTime,omitzero"`
+
+	ReportEndTime time.Time `json:"ReportEndTime,omitzero"`
+
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	ParameterNumberOfEntries uint32 `json:"ParameterNumberOfEntries,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Parameter map[uint32]*InternetGatewayDevicePeriodicStatisticsSampleSetParameter `json:"Parameter,omitzero"`
 }
 
-// AddParameter creates instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (replacing any) and returns it
+// AddParameter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) AddParameter(i uint32) *InternetGatewayDevicePeriodicStatisticsSampleSetParameter {
 	if o.Parameter == nil {
 		o.Parameter = map[uint32]*InternetGatewayDevicePeriodicStatisticsSampleSetParameter{}
@@ -252,783 +106,138 @@ func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) AddParameter(i uint32
 	o.Parameter[i] = x
 	return x
 }
-
-// GetParameter returns instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
-func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) GetParameter(i uint32) (*InternetGatewayDevicePeriodicStatisticsSampleSetParameter, bool) {
-	x, ok := o.Parameter[i]
-	return x, ok
-}
-
-// DeleteParameter removes instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
-func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) DeleteParameter(i uint32) {
-	delete(o.Parameter, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDevicePeriodicStatisticsSampleSet_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDevicePeriodicStatisticsSampleSet_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDevicePeriodicStatisticsSampleSet_SampleInterval, uint64(o.SampleInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleInterval",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDevicePeriodicStatisticsSampleSet_ReportSamples, uint64(o.ReportSamples)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportSamples",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDevicePeriodicStatisticsSampleSet_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDevicePeriodicStatisticsSampleSet_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 968, string(o.Status))
+	c.String(p, "Name", 949, o.Name)
+	c.Uint(p, "SampleInterval", 966, uint64(o.SampleInterval))
+	c.Uint(p, "ReportSamples", 964, uint64(o.ReportSamples))
+	c.Wire(p, "SampleSeconds", 967, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.String(p, "Alias", 945, o.Alias)
 	for _, i := range model.SortedKeys(o.Parameter) {
-		o.Parameter[i].ValidateAt(prefix+"Parameter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Parameter[i].ValidateAt(c, model.InstanceOf(p, "Parameter.", i))
 	}
 }
 
 // InternetGatewayDevicePeriodicStatisticsSampleSetPath is the typed path of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.
 type InternetGatewayDevicePeriodicStatisticsSampleSetPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[InternetGatewayDevicePeriodicStatisticsSampleSetStatus]
-	Name                     model.ReadWriteParam[string]
-	SampleInterval           model.ReadWriteParam[uint32]
-	ReportSamples            model.ReadWriteParam[uint32]
-	TimeReference            model.ReadWriteParam[time.Time]
-	FetchSamples             model.ReadWriteParam[uint32]
-	ForceSample              model.ReadWriteParam[bool]
-	ReportStartTime          model.ReadOnlyParam[time.Time]
-	ReportEndTime            model.ReadOnlyParam[time.Time]
-	SampleSeconds            model.ReadOnlyParam[[]uint32]
-	ParameterNumberOfEntries model.ReadOnlyParam[uint32]
-	Alias                    model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FetchSamples model.ReadWriteParam[uint32] `dm:"u"`
+
+	ForceSample model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	ParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReportEndTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	ReportSamples model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReportStartTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDevicePeriodicStatisticsSampleSetPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDevicePeriodicStatisticsSampleSetPath(prefix string) InternetGatewayDevicePeriodicStatisticsSampleSetPath {
-	p := &prefix
-	return InternetGatewayDevicePeriodicStatisticsSampleSetPath{
-		Alias:                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FetchSamples:             model.NewReadWrite[uint32](p, "FetchSamples", model.TypeUnsignedInt),
-		ForceSample:              model.NewReadWrite[bool](p, "ForceSample", model.TypeBoolean),
-		Name:                     model.NewReadWrite[string](p, "Name", model.TypeString),
-		ParameterNumberOfEntries: model.NewReadOnly[uint32](p, "ParameterNumberOfEntries", model.TypeUnsignedInt),
-		ReportEndTime:            model.NewReadOnly[time.Time](p, "ReportEndTime", model.TypeDateTime),
-		ReportSamples:            model.NewReadWrite[uint32](p, "ReportSamples", model.TypeUnsignedInt),
-		ReportStartTime:          model.NewReadOnly[time.Time](p, "ReportStartTime", model.TypeDateTime),
-		SampleInterval:           model.NewReadWrite[uint32](p, "SampleInterval", model.TypeUnsignedInt),
-		SampleSeconds:            model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		Status:                   model.NewReadOnly[InternetGatewayDevicePeriodicStatisticsSampleSetStatus](p, "Status", model.TypeString),
-		TimeReference:            model.NewReadWrite[time.Time](p, "TimeReference", model.TypeDateTime),
-		obj:                      model.NewObjectPath(p),
-	}
+// Parameter returns the typed path of instance i.
+func (x InternetGatewayDevicePeriodicStatisticsSampleSetPath) Parameter(i uint32) (p InternetGatewayDevicePeriodicStatisticsSampleSetParameterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Parameter.", i))
+	return
 }
 
-// Parameter returns the typed path of instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
-func (x InternetGatewayDevicePeriodicStatisticsSampleSetPath) Parameter(i uint32) InternetGatewayDevicePeriodicStatisticsSampleSetParameterPath {
-	return newInternetGatewayDevicePeriodicStatisticsSampleSetParameterPath(x.Path() + "Parameter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ParameterTable returns the table InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. itself (for AddObject when writable)
+// ParameterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDevicePeriodicStatisticsSampleSetPath) ParameterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Parameter.")
+	return model.NewWritableTable(x.ObjectPath, "Parameter.")
 }
 
 // InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode enumerates the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.SampleMode.
 type InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode string
 
-func (e InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode_Current InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode = "Current"
-	InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode_Change  InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode = "Change"
+
+	InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode_Change InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode = "Change"
 )
 
 // InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode enumerates the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.CalculationMode.
 type InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode string
 
-func (e InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode_Latest  InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode = "Latest"
+	InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode_Latest InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode = "Latest"
+
 	InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode_Minimum InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode = "Minimum"
+
 	InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode_Maximum InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode = "Maximum"
+
 	InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode_Average InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode = "Average"
 )
 
-var (
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Reference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "parameter",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_SampleMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Current",
-		},
-		Enums: []model.Enum{{Value: "Current"}, {Value: "Change"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_CalculationMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Latest",
-		},
-		Enums: []model.Enum{{Value: "Latest"}, {Value: "Minimum"}, {Value: "Maximum"}, {Value: "Average"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_LowThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_HighThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_SampleSeconds = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_SuspectData = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List:   &model.List{},
-		Ranges: []model.Range{{Max: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Values = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Failures = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDevicePeriodicStatisticsSampleSetParameter holds the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5)
+// InternetGatewayDevicePeriodicStatisticsSampleSetParameter holds the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5).
 type InternetGatewayDevicePeriodicStatisticsSampleSetParameter struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// Reference: string(:256) pathRef, readWrite, since 1.5.
-	Reference string `cwmp:"Reference"`
-	// SampleMode: string{Current,Change}, readWrite, since 1.5.
-	SampleMode InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode `cwmp:"SampleMode"`
-	// CalculationMode: string{Latest,Minimum,Maximum,Average}, readWrite, since 1.5.
-	CalculationMode InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode `cwmp:"CalculationMode"`
-	// LowThreshold: int, readWrite, since 1.5.
-	LowThreshold int32 `cwmp:"LowThreshold"`
-	// HighThreshold: int, readWrite, since 1.5.
-	HighThreshold int32 `cwmp:"HighThreshold"`
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.5.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// SuspectData: list<unsignedInt[:1]>, readOnly, since 1.5.
-	SuspectData []uint32 `cwmp:"SuspectData"`
-	// Values: list<string>, readOnly, since 1.5.
-	Values []string `cwmp:"Values"`
-	// Failures: unsignedInt, readOnly, since 1.5.
-	Failures uint32 `cwmp:"Failures"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Reference string `json:"Reference,omitzero"`
+
+	SampleMode InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode `json:"SampleMode,omitzero"`
+
+	CalculationMode InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode `json:"CalculationMode,omitzero"`
+
+	LowThreshold int32 `json:"LowThreshold,omitzero"`
+
+	HighThreshold int32 `json:"HighThreshold,omitzero"`
+
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	SuspectData []uint32 `json:"SuspectData,omitzero"`
+
+	Values []string `json:"Values,omitzero"`
+
+	Failures uint32 `json:"Failures,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDevicePeriodicStatisticsSampleSetParameter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDevicePeriodicStatisticsSampleSetParameter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Reference, o.Reference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Reference",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_SampleMode, string(o.SampleMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_CalculationMode, string(o.CalculationMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CalculationMode",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_SuspectData, model.FormatValue(model.TypeUnsignedInt, o.SuspectData)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuspectData",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Values, model.FormatValue(model.TypeString, o.Values)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Values",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDevicePeriodicStatisticsSampleSetParameter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Reference", 957, o.Reference)
+	c.String(p, "SampleMode", 958, string(o.SampleMode))
+	c.String(p, "CalculationMode", 952, string(o.CalculationMode))
+	c.Wire(p, "SampleSeconds", 959, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "SuspectData", 960, model.FormatValue(model.TypeUnsignedInt, o.SuspectData), len(o.SuspectData) > 0)
+	c.Wire(p, "Values", 961, model.JoinStrings(o.Values), len(o.Values) > 0)
+	c.String(p, "Alias", 951, o.Alias)
 }
 
 // InternetGatewayDevicePeriodicStatisticsSampleSetParameterPath is the typed path of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
 type InternetGatewayDevicePeriodicStatisticsSampleSetParameterPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	Reference       model.ReadWriteParam[string]
-	SampleMode      model.ReadWriteParam[InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode]
-	CalculationMode model.ReadWriteParam[InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode]
-	LowThreshold    model.ReadWriteParam[int32]
-	HighThreshold   model.ReadWriteParam[int32]
-	SampleSeconds   model.ReadOnlyParam[[]uint32]
-	SuspectData     model.ReadOnlyParam[[]uint32]
-	Values          model.ReadOnlyParam[[]string]
-	Failures        model.ReadOnlyParam[uint32]
-	Alias           model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDevicePeriodicStatisticsSampleSetParameterPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDevicePeriodicStatisticsSampleSetParameterPath(prefix string) InternetGatewayDevicePeriodicStatisticsSampleSetParameterPath {
-	p := &prefix
-	return InternetGatewayDevicePeriodicStatisticsSampleSetParameterPath{
-		Alias:           model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CalculationMode: model.NewReadWrite[InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode](p, "CalculationMode", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Failures:        model.NewReadOnly[uint32](p, "Failures", model.TypeUnsignedInt),
-		HighThreshold:   model.NewReadWrite[int32](p, "HighThreshold", model.TypeInt),
-		LowThreshold:    model.NewReadWrite[int32](p, "LowThreshold", model.TypeInt),
-		Reference:       model.NewReadWrite[string](p, "Reference", model.TypeString),
-		SampleMode:      model.NewReadWrite[InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode](p, "SampleMode", model.TypeString),
-		SampleSeconds:   model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		SuspectData:     model.NewReadOnly[[]uint32](p, "SuspectData", model.TypeString),
-		Values:          model.NewReadOnly[[]string](p, "Values", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
+	CalculationMode model.ReadWriteParam[InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode] `dm:"s"`
 
-var schemaPeriodicstatistics = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.PeriodicStatistics.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.MinSampleInterval",
-	Syntax:  synInternetGatewayDevicePeriodicStatistics_MinSampleInterval,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.MaxReportSamples",
-	Syntax:  synInternetGatewayDevicePeriodicStatistics_MaxReportSamples,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSetNumberOfEntries",
-	Syntax:  synInternetGatewayDevicePeriodicStatistics_SampleSetNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SampleSetNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Enable",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Status",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_Status,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Name",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_Name,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.SampleInterval",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_SampleInterval,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.ReportSamples",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_ReportSamples,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.TimeReference",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_TimeReference,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.FetchSamples",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_FetchSamples,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.ForceSample",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_ForceSample,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.ReportStartTime",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_ReportStartTime,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.ReportEndTime",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_ReportEndTime,
-	Version: "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.SampleSeconds",
-	Syntax:       synInternetGatewayDevicePeriodicStatisticsSampleSet_SampleSeconds,
-	Version:      "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.ParameterNumberOfEntries",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSet_ParameterNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Alias",
-	Syntax:       synInternetGatewayDevicePeriodicStatisticsSampleSet_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ParameterNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Reference"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Enable",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Reference",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Reference,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.SampleMode",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_SampleMode,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.CalculationMode",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_CalculationMode,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.LowThreshold",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_LowThreshold,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.HighThreshold",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_HighThreshold,
-	Version: "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.SampleSeconds",
-	Syntax:       synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_SampleSeconds,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.SuspectData",
-	Syntax:       synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_SuspectData,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Values",
-	Syntax:       synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Values,
-	Version:      "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Failures",
-	Syntax:  synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Failures,
-	Version: "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Alias",
-	Syntax:       synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Alias,
-	Version:      "1.9",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// InternetGatewayDevicePeriodicStatisticsImpl is what a device implements for InternetGatewayDevice.PeriodicStatistics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDevicePeriodicStatisticsImpl to implement only some methods.
-type InternetGatewayDevicePeriodicStatisticsImpl interface {
-	MinSampleInterval(inst []uint32) (uint32, error)
-	MaxReportSamples(inst []uint32) (uint32, error)
-	SampleSetNumberOfEntries(inst []uint32) (uint32, error)
-	SampleSetInstances(inst []uint32) []uint32
-	AddSampleSet(inst []uint32) (uint32, error)
-	DeleteSampleSet(inst []uint32, i uint32) error
-}
+	Failures model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedInternetGatewayDevicePeriodicStatisticsImpl implements InternetGatewayDevicePeriodicStatisticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDevicePeriodicStatisticsImpl struct{}
+	HighThreshold model.ReadWriteParam[int32] `dm:"i"`
 
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) MinSampleInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) MaxReportSamples(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) SampleSetNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) SampleSetInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) AddSampleSet(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) DeleteSampleSet(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	LowThreshold model.ReadWriteParam[int32] `dm:"i"`
 
-// InternetGatewayDevicePeriodicStatisticsSampleSetImpl is what a device implements for InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl to implement only some methods.
-type InternetGatewayDevicePeriodicStatisticsSampleSetImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetStatus, error)
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	SampleInterval(inst []uint32) (uint32, error)
-	SetSampleInterval(inst []uint32, v uint32) error
-	ReportSamples(inst []uint32) (uint32, error)
-	SetReportSamples(inst []uint32, v uint32) error
-	TimeReference(inst []uint32) (time.Time, error)
-	SetTimeReference(inst []uint32, v time.Time) error
-	FetchSamples(inst []uint32) (uint32, error)
-	SetFetchSamples(inst []uint32, v uint32) error
-	ForceSample(inst []uint32) (bool, error)
-	SetForceSample(inst []uint32, v bool) error
-	ReportStartTime(inst []uint32) (time.Time, error)
-	ReportEndTime(inst []uint32) (time.Time, error)
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	ParameterNumberOfEntries(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ParameterInstances(inst []uint32) []uint32
-	AddParameter(inst []uint32) (uint32, error)
-	DeleteParameter(inst []uint32, i uint32) error
-}
+	Reference model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl implements InternetGatewayDevicePeriodicStatisticsSampleSetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl struct{}
+	SampleMode model.ReadWriteParam[InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode] `dm:"s"`
 
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) Status(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetStatus, error) {
-	var zero InternetGatewayDevicePeriodicStatisticsSampleSetStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SampleInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetSampleInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ReportSamples(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetReportSamples(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) TimeReference(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetTimeReference(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) FetchSamples(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetFetchSamples(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ForceSample(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetForceSample(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ReportStartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ReportEndTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ParameterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ParameterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) AddParameter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) DeleteParameter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-// InternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl is what a device implements for InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl to implement only some methods.
-type InternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Reference(inst []uint32) (string, error)
-	SetReference(inst []uint32, v string) error
-	SampleMode(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode, error)
-	SetSampleMode(inst []uint32, v InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode) error
-	CalculationMode(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode, error)
-	SetCalculationMode(inst []uint32, v InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode) error
-	LowThreshold(inst []uint32) (int32, error)
-	SetLowThreshold(inst []uint32, v int32) error
-	HighThreshold(inst []uint32) (int32, error)
-	SetHighThreshold(inst []uint32, v int32) error
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	SuspectData(inst []uint32) ([]uint32, error)
-	Values(inst []uint32) ([]string, error)
-	Failures(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
+	SuspectData model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-// UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl implements InternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl struct{}
-
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SampleMode(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode, error) {
-	var zero InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetSampleMode(inst []uint32, v InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) CalculationMode(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode, error) {
-	var zero InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetCalculationMode(inst []uint32, v InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) LowThreshold(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetLowThreshold(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) HighThreshold(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetHighThreshold(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SuspectData(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) Values(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) Failures(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	Values model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -3,106 +3,59 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceQueueManagement_Enable                        = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceQueueManagement_MaxQueues                     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_MaxClassificationEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_ClassificationNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_MaxAppEntries                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_AppNumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_MaxFlowEntries                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_FlowNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_MaxPolicerEntries             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_PolicerNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_MaxQueueEntries               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_QueueNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_DefaultForwardingPolicy       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_DefaultPolicer                = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagement_DefaultQueue    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_DefaultDSCPMark = &model.Syntax{
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagement_DefaultEthernetPriorityMark = &model.Syntax{
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagement_AvailableAppList = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagement_QueueStatsNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagement_DefaultTrafficClass       = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-)
-
-// InternetGatewayDeviceQueueManagement holds the values of InternetGatewayDevice.QueueManagement. (object, readOnly, since 1.1)
+// InternetGatewayDeviceQueueManagement holds the values of InternetGatewayDevice.QueueManagement. (object, readOnly, since 1.1).
 type InternetGatewayDeviceQueueManagement struct {
-	// Enable: boolean, readWrite, since 1.1.
-	Enable bool `cwmp:"Enable"`
-	// MaxQueues: unsignedInt, readOnly, since 1.1.
-	MaxQueues uint32 `cwmp:"MaxQueues"`
-	// MaxClassificationEntries: unsignedInt, readOnly, since 1.1.
-	MaxClassificationEntries uint32 `cwmp:"MaxClassificationEntries"`
-	// ClassificationNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	ClassificationNumberOfEntries uint32 `cwmp:"ClassificationNumberOfEntries"`
-	// MaxAppEntries: unsignedInt, readOnly, since 1.1.
-	MaxAppEntries uint32 `cwmp:"MaxAppEntries"`
-	// AppNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	AppNumberOfEntries uint32 `cwmp:"AppNumberOfEntries"`
-	// MaxFlowEntries: unsignedInt, readOnly, since 1.1.
-	MaxFlowEntries uint32 `cwmp:"MaxFlowEntries"`
-	// FlowNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	FlowNumberOfEntries uint32 `cwmp:"FlowNumberOfEntries"`
-	// MaxPolicerEntries: unsignedInt, readOnly, since 1.1.
-	MaxPolicerEntries uint32 `cwmp:"MaxPolicerEntries"`
-	// PolicerNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	PolicerNumberOfEntries uint32 `cwmp:"PolicerNumberOfEntries"`
-	// MaxQueueEntries: unsignedInt, readOnly, since 1.1.
-	MaxQueueEntries uint32 `cwmp:"MaxQueueEntries"`
-	// QueueNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	QueueNumberOfEntries uint32 `cwmp:"QueueNumberOfEntries"`
-	// DefaultForwardingPolicy: unsignedInt, readWrite, since 1.1.
-	DefaultForwardingPolicy uint32 `cwmp:"DefaultForwardingPolicy"`
-	// DefaultPolicer: int[-1:], readWrite, since 1.1.
-	DefaultPolicer int32 `cwmp:"DefaultPolicer"`
-	// DefaultQueue: unsignedInt, readWrite, since 1.1.
-	DefaultQueue uint32 `cwmp:"DefaultQueue"`
-	// DefaultDSCPMark: int[-2:], readWrite, since 1.1.
-	DefaultDSCPMark int32 `cwmp:"DefaultDSCPMark"`
-	// DefaultEthernetPriorityMark: int[-2:], readWrite, since 1.1.
-	DefaultEthernetPriorityMark int32 `cwmp:"DefaultEthernetPriorityMark"`
-	// AvailableAppList: list(:1024)<string>, readOnly, since 1.1.
-	AvailableAppList []string `cwmp:"AvailableAppList"`
-	// QueueStatsNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	QueueStatsNumberOfEntries uint32 `cwmp:"QueueStatsNumberOfEntries"`
-	// DefaultTrafficClass: int[-1:], readWrite, since 1.4.
-	DefaultTrafficClass int32 `cwmp:"DefaultTrafficClass"`
-	// InternetGatewayDevice.QueueManagement.App.{i}. instances by instance number
-	App map[uint32]*InternetGatewayDeviceQueueManagementApp `cwmp:"App.{i}."`
-	// InternetGatewayDevice.QueueManagement.Classification.{i}. instances by instance number
-	Classification map[uint32]*InternetGatewayDeviceQueueManagementClassification `cwmp:"Classification.{i}."`
-	// InternetGatewayDevice.QueueManagement.Flow.{i}. instances by instance number
-	Flow map[uint32]*InternetGatewayDeviceQueueManagementFlow `cwmp:"Flow.{i}."`
-	// InternetGatewayDevice.QueueManagement.Policer.{i}. instances by instance number
-	Policer map[uint32]*InternetGatewayDeviceQueueManagementPolicer `cwmp:"Policer.{i}."`
-	// InternetGatewayDevice.QueueManagement.Queue.{i}. instances by instance number
-	Queue map[uint32]*InternetGatewayDeviceQueueManagementQueue `cwmp:"Queue.{i}."`
-	// InternetGatewayDevice.QueueManagement.QueueStats.{i}. instances by instance number
-	QueueStats map[uint32]*InternetGatewayDeviceQueueManagementQueueStats `cwmp:"QueueStats.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	MaxQueues uint32 `json:"MaxQueues,omitzero"`
+
+	MaxClassificationEntries uint32 `json:"MaxClassificationEntries,omitzero"`
+
+	ClassificationNumberOfEntries uint32 `json:"ClassificationNumberOfEntries,omitzero"`
+
+	MaxAppEntries uint32 `json:"MaxAppEntries,omitzero"`
+
+	AppNumberOfEntries uint32 `json:"AppNumberOfEntries,omitzero"`
+
+	MaxFlowEntries uint32 `json:"MaxFlowEntries,omitzero"`
+
+	FlowNumberOfEntries uint32 `json:"FlowNumberOfEntries,omitzero"`
+
+	MaxPolicerEntries uint32 `json:"MaxPolicerEntries,omitzero"`
+
+	PolicerNumberOfEntries uint32 `json:"PolicerNumberOfEntries,omitzero"`
+
+	MaxQueueEntries uint32 `json:"MaxQueueEntries,omitzero"`
+
+	QueueNumberOfEntries uint32 `json:"QueueNumberOfEntries,omitzero"`
+
+	DefaultForwardingPolicy uint32 `json:"DefaultForwardingPolicy,omitzero"`
+
+	DefaultPolicer int32 `json:"DefaultPolicer,omitzero"`
+
+	DefaultQueue uint32 `json:"DefaultQueue,omitzero"`
+
+	DefaultDSCPMark int32 `json:"DefaultDSCPMark,omitzero"`
+
+	DefaultEthernetPriorityMark int32 `json:"DefaultEthernetPriorityMark,omitzero"`
+
+	AvailableAppList []string `json:"AvailableAppList,omitzero"`
+
+	QueueStatsNumberOfEntries uint32 `json:"QueueStatsNumberOfEntries,omitzero"`
+
+	DefaultTrafficClass int32 `json:"DefaultTrafficClass,omitzero"`
+
+	App            map[uint32]*InternetGatewayDeviceQueueManagementApp            `json:"App,omitzero"`
+	Classification map[uint32]*InternetGatewayDeviceQueueManagementClassification `json:"Classification,omitzero"`
+	Flow           map[uint32]*InternetGatewayDeviceQueueManagementFlow           `json:"Flow,omitzero"`
+	Policer        map[uint32]*InternetGatewayDeviceQueueManagementPolicer        `json:"Policer,omitzero"`
+	Queue          map[uint32]*InternetGatewayDeviceQueueManagementQueue          `json:"Queue,omitzero"`
+	QueueStats     map[uint32]*InternetGatewayDeviceQueueManagementQueueStats     `json:"QueueStats,omitzero"`
 }
 
-// AddApp creates instance i of InternetGatewayDevice.QueueManagement.App.{i}. (replacing any) and returns it
+// AddApp creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddApp(i uint32) *InternetGatewayDeviceQueueManagementApp {
 	if o.App == nil {
 		o.App = map[uint32]*InternetGatewayDeviceQueueManagementApp{}
@@ -112,18 +65,7 @@ func (o *InternetGatewayDeviceQueueManagement) AddApp(i uint32) *InternetGateway
 	return x
 }
 
-// GetApp returns instance i of InternetGatewayDevice.QueueManagement.App.{i}.
-func (o *InternetGatewayDeviceQueueManagement) GetApp(i uint32) (*InternetGatewayDeviceQueueManagementApp, bool) {
-	x, ok := o.App[i]
-	return x, ok
-}
-
-// DeleteApp removes instance i of InternetGatewayDevice.QueueManagement.App.{i}.
-func (o *InternetGatewayDeviceQueueManagement) DeleteApp(i uint32) {
-	delete(o.App, i)
-}
-
-// AddClassification creates instance i of InternetGatewayDevice.QueueManagement.Classification.{i}. (replacing any) and returns it
+// AddClassification creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddClassification(i uint32) *InternetGatewayDeviceQueueManagementClassification {
 	if o.Classification == nil {
 		o.Classification = map[uint32]*InternetGatewayDeviceQueueManagementClassification{}
@@ -133,18 +75,7 @@ func (o *InternetGatewayDeviceQueueManagement) AddClassification(i uint32) *Inte
 	return x
 }
 
-// GetClassification returns instance i of InternetGatewayDevice.QueueManagement.Classification.{i}.
-func (o *InternetGatewayDeviceQueueManagement) GetClassification(i uint32) (*InternetGatewayDeviceQueueManagementClassification, bool) {
-	x, ok := o.Classification[i]
-	return x, ok
-}
-
-// DeleteClassification removes instance i of InternetGatewayDevice.QueueManagement.Classification.{i}.
-func (o *InternetGatewayDeviceQueueManagement) DeleteClassification(i uint32) {
-	delete(o.Classification, i)
-}
-
-// AddFlow creates instance i of InternetGatewayDevice.QueueManagement.Flow.{i}. (replacing any) and returns it
+// AddFlow creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddFlow(i uint32) *InternetGatewayDeviceQueueManagementFlow {
 	if o.Flow == nil {
 		o.Flow = map[uint32]*InternetGatewayDeviceQueueManagementFlow{}
@@ -154,18 +85,7 @@ func (o *InternetGatewayDeviceQueueManagement) AddFlow(i uint32) *InternetGatewa
 	return x
 }
 
-// GetFlow returns instance i of InternetGatewayDevice.QueueManagement.Flow.{i}.
-func (o *InternetGatewayDeviceQueueManagement) GetFlow(i uint32) (*InternetGatewayDeviceQueueManagementFlow, bool) {
-	x, ok := o.Flow[i]
-	return x, ok
-}
-
-// DeleteFlow removes instance i of InternetGatewayDevice.QueueManagement.Flow.{i}.
-func (o *InternetGatewayDeviceQueueManagement) DeleteFlow(i uint32) {
-	delete(o.Flow, i)
-}
-
-// AddPolicer creates instance i of InternetGatewayDevice.QueueManagement.Policer.{i}. (replacing any) and returns it
+// AddPolicer creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddPolicer(i uint32) *InternetGatewayDeviceQueueManagementPolicer {
 	if o.Policer == nil {
 		o.Policer = map[uint32]*InternetGatewayDeviceQueueManagementPolicer{}
@@ -175,18 +95,7 @@ func (o *InternetGatewayDeviceQueueManagement) AddPolicer(i uint32) *InternetGat
 	return x
 }
 
-// GetPolicer returns instance i of InternetGatewayDevice.QueueManagement.Policer.{i}.
-func (o *InternetGatewayDeviceQueueManagement) GetPolicer(i uint32) (*InternetGatewayDeviceQueueManagementPolicer, bool) {
-	x, ok := o.Policer[i]
-	return x, ok
-}
-
-// DeletePolicer removes instance i of InternetGatewayDevice.QueueManagement.Policer.{i}.
-func (o *InternetGatewayDeviceQueueManagement) DeletePolicer(i uint32) {
-	delete(o.Policer, i)
-}
-
-// AddQueue creates instance i of InternetGatewayDevice.QueueManagement.Queue.{i}. (replacing any) and returns it
+// AddQueue creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddQueue(i uint32) *InternetGatewayDeviceQueueManagementQueue {
 	if o.Queue == nil {
 		o.Queue = map[uint32]*InternetGatewayDeviceQueueManagementQueue{}
@@ -196,18 +105,7 @@ func (o *InternetGatewayDeviceQueueManagement) AddQueue(i uint32) *InternetGatew
 	return x
 }
 
-// GetQueue returns instance i of InternetGatewayDevice.QueueManagement.Queue.{i}.
-func (o *InternetGatewayDeviceQueueManagement) GetQueue(i uint32) (*InternetGatewayDeviceQueueManagementQueue, bool) {
-	x, ok := o.Queue[i]
-	return x, ok
-}
-
-// DeleteQueue removes instance i of InternetGatewayDevice.QueueManagement.Queue.{i}.
-func (o *InternetGatewayDeviceQueueManagement) DeleteQueue(i uint32) {
-	delete(o.Queue, i)
-}
-
-// AddQueueStats creates instance i of InternetGatewayDevice.QueueManagement.QueueStats.{i}. (replacing any) and returns it
+// AddQueueStats creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddQueueStats(i uint32) *InternetGatewayDeviceQueueManagementQueueStats {
 	if o.QueueStats == nil {
 		o.QueueStats = map[uint32]*InternetGatewayDeviceQueueManagementQueueStats{}
@@ -216,5434 +114,1069 @@ func (o *InternetGatewayDeviceQueueManagement) AddQueueStats(i uint32) *Internet
 	o.QueueStats[i] = x
 	return x
 }
-
-// GetQueueStats returns instance i of InternetGatewayDevice.QueueManagement.QueueStats.{i}.
-func (o *InternetGatewayDeviceQueueManagement) GetQueueStats(i uint32) (*InternetGatewayDeviceQueueManagementQueueStats, bool) {
-	x, ok := o.QueueStats[i]
-	return x, ok
-}
-
-// DeleteQueueStats removes instance i of InternetGatewayDevice.QueueManagement.QueueStats.{i}.
-func (o *InternetGatewayDeviceQueueManagement) DeleteQueueStats(i uint32) {
-	delete(o.QueueStats, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceQueueManagement) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceQueueManagement) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagement_DefaultPolicer, int64(o.DefaultPolicer)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultPolicer",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagement_DefaultDSCPMark, int64(o.DefaultDSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultDSCPMark",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagement_DefaultEthernetPriorityMark, int64(o.DefaultEthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultEthernetPriorityMark",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceQueueManagement_AvailableAppList, model.FormatValue(model.TypeString, o.AvailableAppList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailableAppList",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagement_DefaultTrafficClass, int64(o.DefaultTrafficClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultTrafficClass",
-		})
-	}
+func (o *InternetGatewayDeviceQueueManagement) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "DefaultPolicer", 1071, int64(o.DefaultPolicer))
+	c.Int(p, "DefaultDSCPMark", 1068, int64(o.DefaultDSCPMark))
+	c.Int(p, "DefaultEthernetPriorityMark", 1069, int64(o.DefaultEthernetPriorityMark))
+	c.Wire(p, "AvailableAppList", 986, model.JoinStrings(o.AvailableAppList), len(o.AvailableAppList) > 0)
+	c.Int(p, "DefaultTrafficClass", 1073, int64(o.DefaultTrafficClass))
 	for _, i := range model.SortedKeys(o.App) {
-		o.App[i].ValidateAt(prefix+"App."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.App[i].ValidateAt(c, model.InstanceOf(p, "App.", i))
 	}
 	for _, i := range model.SortedKeys(o.Classification) {
-		o.Classification[i].ValidateAt(prefix+"Classification."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Classification[i].ValidateAt(c, model.InstanceOf(p, "Classification.", i))
 	}
 	for _, i := range model.SortedKeys(o.Flow) {
-		o.Flow[i].ValidateAt(prefix+"Flow."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Flow[i].ValidateAt(c, model.InstanceOf(p, "Flow.", i))
 	}
 	for _, i := range model.SortedKeys(o.Policer) {
-		o.Policer[i].ValidateAt(prefix+"Policer."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Policer[i].ValidateAt(c, model.InstanceOf(p, "Policer.", i))
 	}
 	for _, i := range model.SortedKeys(o.Queue) {
-		o.Queue[i].ValidateAt(prefix+"Queue."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Queue[i].ValidateAt(c, model.InstanceOf(p, "Queue.", i))
 	}
 	for _, i := range model.SortedKeys(o.QueueStats) {
-		o.QueueStats[i].ValidateAt(prefix+"QueueStats."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.QueueStats[i].ValidateAt(c, model.InstanceOf(p, "QueueStats.", i))
 	}
 }
 
 // InternetGatewayDeviceQueueManagementPath is the typed path of InternetGatewayDevice.QueueManagement.
 type InternetGatewayDeviceQueueManagementPath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	MaxQueues                     model.ReadOnlyParam[uint32]
-	MaxClassificationEntries      model.ReadOnlyParam[uint32]
-	ClassificationNumberOfEntries model.ReadOnlyParam[uint32]
-	MaxAppEntries                 model.ReadOnlyParam[uint32]
-	AppNumberOfEntries            model.ReadOnlyParam[uint32]
-	MaxFlowEntries                model.ReadOnlyParam[uint32]
-	FlowNumberOfEntries           model.ReadOnlyParam[uint32]
-	MaxPolicerEntries             model.ReadOnlyParam[uint32]
-	PolicerNumberOfEntries        model.ReadOnlyParam[uint32]
-	MaxQueueEntries               model.ReadOnlyParam[uint32]
-	QueueNumberOfEntries          model.ReadOnlyParam[uint32]
-	DefaultForwardingPolicy       model.ReadWriteParam[uint32]
-	DefaultPolicer                model.ReadWriteParam[int32]
-	DefaultQueue                  model.ReadWriteParam[uint32]
-	DefaultDSCPMark               model.ReadWriteParam[int32]
-	DefaultEthernetPriorityMark   model.ReadWriteParam[int32]
-	AvailableAppList              model.ReadOnlyParam[[]string]
-	QueueStatsNumberOfEntries     model.ReadOnlyParam[uint32]
-	DefaultTrafficClass           model.ReadWriteParam[int32]
+	model.ObjectPath
+	AppNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AvailableAppList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ClassificationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DefaultDSCPMark model.ReadWriteParam[int32] `dm:"i"`
+
+	DefaultEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	DefaultForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
+
+	DefaultPolicer model.ReadWriteParam[int32] `dm:"i"`
+
+	DefaultQueue model.ReadWriteParam[uint32] `dm:"u"`
+
+	DefaultTrafficClass model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FlowNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxAppEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxClassificationEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxFlowEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxPolicerEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxQueueEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxQueues model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PolicerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceQueueManagementPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceQueueManagementPath(prefix string) InternetGatewayDeviceQueueManagementPath {
-	p := &prefix
-	return InternetGatewayDeviceQueueManagementPath{
-		AppNumberOfEntries:            model.NewReadOnly[uint32](p, "AppNumberOfEntries", model.TypeUnsignedInt),
-		AvailableAppList:              model.NewReadOnly[[]string](p, "AvailableAppList", model.TypeString),
-		ClassificationNumberOfEntries: model.NewReadOnly[uint32](p, "ClassificationNumberOfEntries", model.TypeUnsignedInt),
-		DefaultDSCPMark:               model.NewReadWrite[int32](p, "DefaultDSCPMark", model.TypeInt),
-		DefaultEthernetPriorityMark:   model.NewReadWrite[int32](p, "DefaultEthernetPriorityMark", model.TypeInt),
-		DefaultForwardingPolicy:       model.NewReadWrite[uint32](p, "DefaultForwardingPolicy", model.TypeUnsignedInt),
-		DefaultPolicer:                model.NewReadWrite[int32](p, "DefaultPolicer", model.TypeInt),
-		DefaultQueue:                  model.NewReadWrite[uint32](p, "DefaultQueue", model.TypeUnsignedInt),
-		DefaultTrafficClass:           model.NewReadWrite[int32](p, "DefaultTrafficClass", model.TypeInt),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FlowNumberOfEntries:           model.NewReadOnly[uint32](p, "FlowNumberOfEntries", model.TypeUnsignedInt),
-		MaxAppEntries:                 model.NewReadOnly[uint32](p, "MaxAppEntries", model.TypeUnsignedInt),
-		MaxClassificationEntries:      model.NewReadOnly[uint32](p, "MaxClassificationEntries", model.TypeUnsignedInt),
-		MaxFlowEntries:                model.NewReadOnly[uint32](p, "MaxFlowEntries", model.TypeUnsignedInt),
-		MaxPolicerEntries:             model.NewReadOnly[uint32](p, "MaxPolicerEntries", model.TypeUnsignedInt),
-		MaxQueueEntries:               model.NewReadOnly[uint32](p, "MaxQueueEntries", model.TypeUnsignedInt),
-		MaxQueues:                     model.NewReadOnly[uint32](p, "MaxQueues", model.TypeUnsignedInt),
-		PolicerNumberOfEntries:        model.NewReadOnly[uint32](p, "PolicerNumberOfEntries", model.TypeUnsignedInt),
-		QueueNumberOfEntries:          model.NewReadOnly[uint32](p, "QueueNumberOfEntries", model.TypeUnsignedInt),
-		QueueStatsNumberOfEntries:     model.NewReadOnly[uint32](p, "QueueStatsNumberOfEntries", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
+// App returns the typed path of instance i.
+func (x InternetGatewayDeviceQueueManagementPath) App(i uint32) (p InternetGatewayDeviceQueueManagementAppPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "App.", i))
+	return
 }
 
-// App returns the typed path of instance i of InternetGatewayDevice.QueueManagement.App.{i}.
-func (x InternetGatewayDeviceQueueManagementPath) App(i uint32) InternetGatewayDeviceQueueManagementAppPath {
-	return newInternetGatewayDeviceQueueManagementAppPath(x.Path() + "App." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AppTable returns the table InternetGatewayDevice.QueueManagement.App.{i}. itself (for AddObject when writable)
+// AppTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) AppTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "App.")
+	return model.NewWritableTable(x.ObjectPath, "App.")
 }
 
-// Classification returns the typed path of instance i of InternetGatewayDevice.QueueManagement.Classification.{i}.
-func (x InternetGatewayDeviceQueueManagementPath) Classification(i uint32) InternetGatewayDeviceQueueManagementClassificationPath {
-	return newInternetGatewayDeviceQueueManagementClassificationPath(x.Path() + "Classification." + strconv.FormatUint(uint64(i), 10) + ".")
+// Classification returns the typed path of instance i.
+func (x InternetGatewayDeviceQueueManagementPath) Classification(i uint32) (p InternetGatewayDeviceQueueManagementClassificationPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Classification.", i))
+	return
 }
 
-// ClassificationTable returns the table InternetGatewayDevice.QueueManagement.Classification.{i}. itself (for AddObject when writable)
+// ClassificationTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) ClassificationTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Classification.")
+	return model.NewWritableTable(x.ObjectPath, "Classification.")
 }
 
-// Flow returns the typed path of instance i of InternetGatewayDevice.QueueManagement.Flow.{i}.
-func (x InternetGatewayDeviceQueueManagementPath) Flow(i uint32) InternetGatewayDeviceQueueManagementFlowPath {
-	return newInternetGatewayDeviceQueueManagementFlowPath(x.Path() + "Flow." + strconv.FormatUint(uint64(i), 10) + ".")
+// Flow returns the typed path of instance i.
+func (x InternetGatewayDeviceQueueManagementPath) Flow(i uint32) (p InternetGatewayDeviceQueueManagementFlowPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Flow.", i))
+	return
 }
 
-// FlowTable returns the table InternetGatewayDevice.QueueManagement.Flow.{i}. itself (for AddObject when writable)
+// FlowTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) FlowTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Flow.")
+	return model.NewWritableTable(x.ObjectPath, "Flow.")
 }
 
-// Policer returns the typed path of instance i of InternetGatewayDevice.QueueManagement.Policer.{i}.
-func (x InternetGatewayDeviceQueueManagementPath) Policer(i uint32) InternetGatewayDeviceQueueManagementPolicerPath {
-	return newInternetGatewayDeviceQueueManagementPolicerPath(x.Path() + "Policer." + strconv.FormatUint(uint64(i), 10) + ".")
+// Policer returns the typed path of instance i.
+func (x InternetGatewayDeviceQueueManagementPath) Policer(i uint32) (p InternetGatewayDeviceQueueManagementPolicerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Policer.", i))
+	return
 }
 
-// PolicerTable returns the table InternetGatewayDevice.QueueManagement.Policer.{i}. itself (for AddObject when writable)
+// PolicerTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) PolicerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Policer.")
+	return model.NewWritableTable(x.ObjectPath, "Policer.")
 }
 
-// Queue returns the typed path of instance i of InternetGatewayDevice.QueueManagement.Queue.{i}.
-func (x InternetGatewayDeviceQueueManagementPath) Queue(i uint32) InternetGatewayDeviceQueueManagementQueuePath {
-	return newInternetGatewayDeviceQueueManagementQueuePath(x.Path() + "Queue." + strconv.FormatUint(uint64(i), 10) + ".")
+// Queue returns the typed path of instance i.
+func (x InternetGatewayDeviceQueueManagementPath) Queue(i uint32) (p InternetGatewayDeviceQueueManagementQueuePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Queue.", i))
+	return
 }
 
-// QueueTable returns the table InternetGatewayDevice.QueueManagement.Queue.{i}. itself (for AddObject when writable)
+// QueueTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) QueueTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Queue.")
+	return model.NewWritableTable(x.ObjectPath, "Queue.")
 }
 
-// QueueStats returns the typed path of instance i of InternetGatewayDevice.QueueManagement.QueueStats.{i}.
-func (x InternetGatewayDeviceQueueManagementPath) QueueStats(i uint32) InternetGatewayDeviceQueueManagementQueueStatsPath {
-	return newInternetGatewayDeviceQueueManagementQueueStatsPath(x.Path() + "QueueStats." + strconv.FormatUint(uint64(i), 10) + ".")
+// QueueStats returns the typed path of instance i.
+func (x InternetGatewayDeviceQueueManagementPath) QueueStats(i uint32) (p InternetGatewayDeviceQueueManagementQueueStatsPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QueueStats.", i))
+	return
 }
 
-// QueueStatsTable returns the table InternetGatewayDevice.QueueManagement.QueueStats.{i}. itself (for AddObject when writable)
+// QueueStatsTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) QueueStatsTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "QueueStats.")
+	return model.NewWritableTable(x.ObjectPath, "QueueStats.")
 }
 
 // InternetGatewayDeviceQueueManagementAppAppStatus enumerates the values of InternetGatewayDevice.QueueManagement.App.{i}.AppStatus.
 type InternetGatewayDeviceQueueManagementAppAppStatus string
 
-func (e InternetGatewayDeviceQueueManagementAppAppStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceQueueManagementAppAppStatus_Disabled InternetGatewayDeviceQueueManagementAppAppStatus = "Disabled"
-	InternetGatewayDeviceQueueManagementAppAppStatus_Enabled  InternetGatewayDeviceQueueManagementAppAppStatus = "Enabled"
-	InternetGatewayDeviceQueueManagementAppAppStatus_Error    InternetGatewayDeviceQueueManagementAppAppStatus = "Error"
+
+	InternetGatewayDeviceQueueManagementAppAppStatus_Enabled InternetGatewayDeviceQueueManagementAppAppStatus = "Enabled"
+
+	InternetGatewayDeviceQueueManagementAppAppStatus_Error InternetGatewayDeviceQueueManagementAppAppStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceQueueManagementApp_AppKey    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagementApp_AppEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementApp_AppStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementApp_ProtocolIdentifier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementApp_AppName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementApp_AppDefaultForwardingPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementApp_AppDefaultPolicer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementApp_AppDefaultQueue = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementApp_AppDefaultDSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementApp_AppDefaultEthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementApp_AppDefaultTrafficClass = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementApp_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceQueueManagementApp holds the values of InternetGatewayDevice.QueueManagement.App.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1)
+// InternetGatewayDeviceQueueManagementApp holds the values of InternetGatewayDevice.QueueManagement.App.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceQueueManagementApp struct {
-	// AppKey: unsignedInt, readOnly, since 1.1, obsoleted.
-	AppKey uint32 `cwmp:"AppKey"`
-	// AppEnable: boolean, readWrite, since 1.1.
-	AppEnable bool `cwmp:"AppEnable"`
-	// AppStatus: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	AppStatus InternetGatewayDeviceQueueManagementAppAppStatus `cwmp:"AppStatus"`
-	// ProtocolIdentifier: string(:256), readWrite, since 1.1.
-	ProtocolIdentifier string `cwmp:"ProtocolIdentifier"`
-	// AppName: string(:64), readWrite, since 1.1.
-	AppName string `cwmp:"AppName"`
-	// AppDefaultForwardingPolicy: unsignedInt, readWrite, since 1.1.
-	AppDefaultForwardingPolicy uint32 `cwmp:"AppDefaultForwardingPolicy"`
-	// AppDefaultPolicer: int[-1:], readWrite, since 1.1.
-	AppDefaultPolicer int32 `cwmp:"AppDefaultPolicer"`
-	// AppDefaultQueue: int[-1:], readWrite, since 1.1.
-	AppDefaultQueue int32 `cwmp:"AppDefaultQueue"`
-	// AppDefaultDSCPMark: int[-2:], readWrite, since 1.1.
-	AppDefaultDSCPMark int32 `cwmp:"AppDefaultDSCPMark"`
-	// AppDefaultEthernetPriorityMark: int[-2:], readWrite, since 1.1.
-	AppDefaultEthernetPriorityMark int32 `cwmp:"AppDefaultEthernetPriorityMark"`
-	// AppDefaultTrafficClass: int[-1:], readWrite, since 1.4.
-	AppDefaultTrafficClass int32 `cwmp:"AppDefaultTrafficClass"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	AppKey uint32 `json:"AppKey,omitzero"`
+
+	AppEnable bool `json:"AppEnable,omitzero"`
+
+	AppStatus InternetGatewayDeviceQueueManagementAppAppStatus `json:"AppStatus,omitzero"`
+
+	ProtocolIdentifier string `json:"ProtocolIdentifier,omitzero"`
+
+	AppName string `json:"AppName,omitzero"`
+
+	AppDefaultForwardingPolicy uint32 `json:"AppDefaultForwardingPolicy,omitzero"`
+
+	AppDefaultPolicer int32 `json:"AppDefaultPolicer,omitzero"`
+
+	AppDefaultQueue int32 `json:"AppDefaultQueue,omitzero"`
+
+	AppDefaultDSCPMark int32 `json:"AppDefaultDSCPMark,omitzero"`
+
+	AppDefaultEthernetPriorityMark int32 `json:"AppDefaultEthernetPriorityMark,omitzero"`
+
+	AppDefaultTrafficClass int32 `json:"AppDefaultTrafficClass,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceQueueManagementApp) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceQueueManagementApp) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementApp_AppStatus, string(o.AppStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AppStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementApp_ProtocolIdentifier, o.ProtocolIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolIdentifier",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementApp_AppName, o.AppName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AppName",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementApp_AppDefaultPolicer, int64(o.AppDefaultPolicer)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AppDefaultPolicer",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementApp_AppDefaultQueue, int64(o.AppDefaultQueue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AppDefaultQueue",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementApp_AppDefaultDSCPMark, int64(o.AppDefaultDSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AppDefaultDSCPMark",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementApp_AppDefaultEthernetPriorityMark, int64(o.AppDefaultEthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AppDefaultEthernetPriorityMark",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementApp_AppDefaultTrafficClass, int64(o.AppDefaultTrafficClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AppDefaultTrafficClass",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementApp_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceQueueManagementApp) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AppStatus", 983, string(o.AppStatus))
+	c.String(p, "ProtocolIdentifier", 984, o.ProtocolIdentifier)
+	c.String(p, "AppName", 982, o.AppName)
+	c.Int(p, "AppDefaultPolicer", 977, int64(o.AppDefaultPolicer))
+	c.Int(p, "AppDefaultQueue", 978, int64(o.AppDefaultQueue))
+	c.Int(p, "AppDefaultDSCPMark", 974, int64(o.AppDefaultDSCPMark))
+	c.Int(p, "AppDefaultEthernetPriorityMark", 975, int64(o.AppDefaultEthernetPriorityMark))
+	c.Int(p, "AppDefaultTrafficClass", 979, int64(o.AppDefaultTrafficClass))
+	c.String(p, "Alias", 973, o.Alias)
 }
 
 // InternetGatewayDeviceQueueManagementAppPath is the typed path of InternetGatewayDevice.QueueManagement.App.{i}.
 type InternetGatewayDeviceQueueManagementAppPath struct {
-	obj                            model.ObjectPath
-	AppKey                         model.ReadOnlyParam[uint32]
-	AppEnable                      model.ReadWriteParam[bool]
-	AppStatus                      model.ReadOnlyParam[InternetGatewayDeviceQueueManagementAppAppStatus]
-	ProtocolIdentifier             model.ReadWriteParam[string]
-	AppName                        model.ReadWriteParam[string]
-	AppDefaultForwardingPolicy     model.ReadWriteParam[uint32]
-	AppDefaultPolicer              model.ReadWriteParam[int32]
-	AppDefaultQueue                model.ReadWriteParam[int32]
-	AppDefaultDSCPMark             model.ReadWriteParam[int32]
-	AppDefaultEthernetPriorityMark model.ReadWriteParam[int32]
-	AppDefaultTrafficClass         model.ReadWriteParam[int32]
-	Alias                          model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceQueueManagementAppPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceQueueManagementAppPath(prefix string) InternetGatewayDeviceQueueManagementAppPath {
-	p := &prefix
-	return InternetGatewayDeviceQueueManagementAppPath{
-		Alias:                          model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AppDefaultDSCPMark:             model.NewReadWrite[int32](p, "AppDefaultDSCPMark", model.TypeInt),
-		AppDefaultEthernetPriorityMark: model.NewReadWrite[int32](p, "AppDefaultEthernetPriorityMark", model.TypeInt),
-		AppDefaultForwardingPolicy:     model.NewReadWrite[uint32](p, "AppDefaultForwardingPolicy", model.TypeUnsignedInt),
-		AppDefaultPolicer:              model.NewReadWrite[int32](p, "AppDefaultPolicer", model.TypeInt),
-		AppDefaultQueue:                model.NewReadWrite[int32](p, "AppDefaultQueue", model.TypeInt),
-		AppDefaultTrafficClass:         model.NewReadWrite[int32](p, "AppDefaultTrafficClass", model.TypeInt),
-		AppEnable:                      model.NewReadWrite[bool](p, "AppEnable", model.TypeBoolean),
-		AppKey:                         model.NewReadOnly[uint32](p, "AppKey", model.TypeUnsignedInt),
-		AppName:                        model.NewReadWrite[string](p, "AppName", model.TypeString),
-		AppStatus:                      model.NewReadOnly[InternetGatewayDeviceQueueManagementAppAppStatus](p, "AppStatus", model.TypeString),
-		ProtocolIdentifier:             model.NewReadWrite[string](p, "ProtocolIdentifier", model.TypeString),
-		obj:                            model.NewObjectPath(p),
-	}
+	AppDefaultDSCPMark model.ReadWriteParam[int32] `dm:"i"`
+
+	AppDefaultEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	AppDefaultForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
+
+	AppDefaultPolicer model.ReadWriteParam[int32] `dm:"i"`
+
+	AppDefaultQueue model.ReadWriteParam[int32] `dm:"i"`
+
+	AppDefaultTrafficClass model.ReadWriteParam[int32] `dm:"i"`
+
+	AppEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	AppKey model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AppName model.ReadWriteParam[string] `dm:"s"`
+
+	AppStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	ProtocolIdentifier model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceQueueManagementClassificationClassificationStatus enumerates the values of InternetGatewayDevice.QueueManagement.Classification.{i}.ClassificationStatus.
 type InternetGatewayDeviceQueueManagementClassificationClassificationStatus string
 
-func (e InternetGatewayDeviceQueueManagementClassificationClassificationStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceQueueManagementClassificationClassificationStatus_Disabled InternetGatewayDeviceQueueManagementClassificationClassificationStatus = "Disabled"
-	InternetGatewayDeviceQueueManagementClassificationClassificationStatus_Enabled  InternetGatewayDeviceQueueManagementClassificationClassificationStatus = "Enabled"
-	InternetGatewayDeviceQueueManagementClassificationClassificationStatus_Error    InternetGatewayDeviceQueueManagementClassificationClassificationStatus = "Error"
+
+	InternetGatewayDeviceQueueManagementClassificationClassificationStatus_Enabled InternetGatewayDeviceQueueManagementClassificationClassificationStatus = "Enabled"
+
+	InternetGatewayDeviceQueueManagementClassificationClassificationStatus_Error InternetGatewayDeviceQueueManagementClassificationClassificationStatus = "Error"
 )
 
 // InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode enumerates the values of InternetGatewayDevice.QueueManagement.Classification.{i}.SourceVendorClassIDMode.
 type InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode string
 
-func (e InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode_Exact     InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode = "Exact"
-	InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode_Prefix    InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode = "Prefix"
-	InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode_Suffix    InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode = "Suffix"
+	InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode_Exact InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode = "Exact"
+
+	InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode_Prefix InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode = "Prefix"
+
+	InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode_Suffix InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode = "Suffix"
+
 	InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode_Substring InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode = "Substring"
 )
 
 // InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode enumerates the values of InternetGatewayDevice.QueueManagement.Classification.{i}.DestVendorClassIDMode.
 type InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode string
 
-func (e InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode_Exact     InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode = "Exact"
-	InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode_Prefix    InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode = "Prefix"
-	InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode_Suffix    InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode = "Suffix"
+	InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode_Exact InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode = "Exact"
+
+	InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode_Prefix InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode = "Prefix"
+
+	InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode_Suffix InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode = "Suffix"
+
 	InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode_Substring InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode = "Substring"
 )
 
 // InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode enumerates the values of InternetGatewayDevice.QueueManagement.Classification.{i}.SourceVendorSpecificInfoMode.
 type InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode string
 
-func (e InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode_Exact     InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode = "Exact"
-	InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode_Prefix    InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode = "Prefix"
-	InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode_Suffix    InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode = "Suffix"
+	InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode_Exact InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode = "Exact"
+
+	InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode_Prefix InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode = "Prefix"
+
+	InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode_Suffix InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode = "Suffix"
+
 	InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode_Substring InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode = "Substring"
 )
 
 // InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode enumerates the values of InternetGatewayDevice.QueueManagement.Classification.{i}.DestVendorSpecificInfoMode.
 type InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode string
 
-func (e InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode_Exact     InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode = "Exact"
-	InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode_Prefix    InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode = "Prefix"
-	InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode_Suffix    InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode = "Suffix"
+	InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode_Exact InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode = "Exact"
+
+	InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode_Prefix InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode = "Prefix"
+
+	InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode_Suffix InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode = "Suffix"
+
 	InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode_Substring InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode = "Substring"
 )
 
-var (
-	synInternetGatewayDeviceQueueManagementClassification_ClassificationKey    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagementClassification_ClassificationEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_ClassificationStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_ClassificationOrder = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_ClassInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestIP = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestMask = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestIPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceIP = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceMask = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceIPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_Protocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_ProtocolExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestPortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestPortExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourcePort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourcePortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourcePortExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceMACMask = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceMACExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestMACMask = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestMACExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_Ethertype = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_EthertypeExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SSAP = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SSAPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DSAP = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DSAPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_LLCControl = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_LLCControlExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SNAPOUI = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SNAPOUIExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceVendorClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceVendorClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestVendorClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestVendorClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceClientID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceClientIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestClientID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestClientIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceUserClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceUserClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestUserClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestUserClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_TCPACK = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_TCPACKExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_IPLengthMin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_IPLengthMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_IPLengthExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DSCPCheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DSCPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_EthernetPriorityCheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_EthernetPriorityExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_EthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_VLANIDCheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_VLANIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_ForwardingPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_ClassPolicer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_ClassQueue = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_ClassApp = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceVendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestVendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfo = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfoExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfoEnterprise = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfoSubOption = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfoMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfo = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfoExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfoEnterprise = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfoSubOption = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfoMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_OutOfBandInfo = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_TrafficClass = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementClassification_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceQueueManagementClassification holds the values of InternetGatewayDevice.QueueManagement.Classification.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1)
+// InternetGatewayDeviceQueueManagementClassification holds the values of InternetGatewayDevice.QueueManagement.Classification.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceQueueManagementClassification struct {
-	// ClassificationKey: unsignedInt, readOnly, since 1.1, obsoleted.
-	ClassificationKey uint32 `cwmp:"ClassificationKey"`
-	// ClassificationEnable: boolean, readWrite, since 1.1.
-	ClassificationEnable bool `cwmp:"ClassificationEnable"`
-	// ClassificationStatus: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	ClassificationStatus InternetGatewayDeviceQueueManagementClassificationClassificationStatus `cwmp:"ClassificationStatus"`
-	// ClassificationOrder: unsignedInt[1:], readWrite, since 1.1.
-	ClassificationOrder uint32 `cwmp:"ClassificationOrder"`
-	// ClassInterface: string(:256), readWrite, since 1.1.
-	ClassInterface string `cwmp:"ClassInterface"`
-	// DestIP: IPAddress=string(:45), readWrite, since 1.1.
-	DestIP string `cwmp:"DestIP"`
-	// DestMask: IPAddress=string(:45), readWrite, since 1.1.
-	DestMask string `cwmp:"DestMask"`
-	// DestIPExclude: boolean, readWrite, since 1.1.
-	DestIPExclude bool `cwmp:"DestIPExclude"`
-	// SourceIP: IPAddress=string(:45), readWrite, since 1.1.
-	SourceIP string `cwmp:"SourceIP"`
-	// SourceMask: IPAddress=string(:45), readWrite, since 1.1.
-	SourceMask string `cwmp:"SourceMask"`
-	// SourceIPExclude: boolean, readWrite, since 1.1.
-	SourceIPExclude bool `cwmp:"SourceIPExclude"`
-	// Protocol: int[-1:], readWrite, since 1.1.
-	Protocol int32 `cwmp:"Protocol"`
-	// ProtocolExclude: boolean, readWrite, since 1.1.
-	ProtocolExclude bool `cwmp:"ProtocolExclude"`
-	// DestPort: int[-1:], readWrite, since 1.1.
-	DestPort int32 `cwmp:"DestPort"`
-	// DestPortRangeMax: int[-1:], readWrite, since 1.1.
-	DestPortRangeMax int32 `cwmp:"DestPortRangeMax"`
-	// DestPortExclude: boolean, readWrite, since 1.1.
-	DestPortExclude bool `cwmp:"DestPortExclude"`
-	// SourcePort: int[-1:], readWrite, since 1.1.
-	SourcePort int32 `cwmp:"SourcePort"`
-	// SourcePortRangeMax: int[-1:], readWrite, since 1.1.
-	SourcePortRangeMax int32 `cwmp:"SourcePortRangeMax"`
-	// SourcePortExclude: boolean, readWrite, since 1.1.
-	SourcePortExclude bool `cwmp:"SourcePortExclude"`
-	// SourceMACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 1.1.
-	SourceMACAddress string `cwmp:"SourceMACAddress"`
-	// SourceMACMask: IPAddress=string(:45), readWrite, since 1.1.
-	SourceMACMask string `cwmp:"SourceMACMask"`
-	// SourceMACExclude: boolean, readWrite, since 1.1.
-	SourceMACExclude bool `cwmp:"SourceMACExclude"`
-	// DestMACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 1.1.
-	DestMACAddress string `cwmp:"DestMACAddress"`
-	// DestMACMask: IPAddress=string(:45), readWrite, since 1.1.
-	DestMACMask string `cwmp:"DestMACMask"`
-	// DestMACExclude: boolean, readWrite, since 1.1.
-	DestMACExclude bool `cwmp:"DestMACExclude"`
-	// Ethertype: int[-1:], readWrite, since 1.1.
-	Ethertype int32 `cwmp:"Ethertype"`
-	// EthertypeExclude: boolean, readWrite, since 1.1.
-	EthertypeExclude bool `cwmp:"EthertypeExclude"`
-	// SSAP: int[-1:], readWrite, since 1.1.
-	SSAP int32 `cwmp:"SSAP"`
-	// SSAPExclude: boolean, readWrite, since 1.1.
-	SSAPExclude bool `cwmp:"SSAPExclude"`
-	// DSAP: int[-1:], readWrite, since 1.1.
-	DSAP int32 `cwmp:"DSAP"`
-	// DSAPExclude: boolean, readWrite, since 1.1.
-	DSAPExclude bool `cwmp:"DSAPExclude"`
-	// LLCControl: int[-1:], readWrite, since 1.1.
-	LLCControl int32 `cwmp:"LLCControl"`
-	// LLCControlExclude: boolean, readWrite, since 1.1.
-	LLCControlExclude bool `cwmp:"LLCControlExclude"`
-	// SNAPOUI: int[-1:], readWrite, since 1.1.
-	SNAPOUI int32 `cwmp:"SNAPOUI"`
-	// SNAPOUIExclude: boolean, readWrite, since 1.1.
-	SNAPOUIExclude bool `cwmp:"SNAPOUIExclude"`
-	// SourceVendorClassID: string(:256), readWrite, since 1.1.
-	SourceVendorClassID string `cwmp:"SourceVendorClassID"`
-	// SourceVendorClassIDExclude: boolean, readWrite, since 1.1.
-	SourceVendorClassIDExclude bool `cwmp:"SourceVendorClassIDExclude"`
-	// DestVendorClassID: string(:256), readWrite, since 1.1.
-	DestVendorClassID string `cwmp:"DestVendorClassID"`
-	// DestVendorClassIDExclude: boolean, readWrite, since 1.1.
-	DestVendorClassIDExclude bool `cwmp:"DestVendorClassIDExclude"`
-	// SourceClientID: string(:256), readWrite, since 1.1.
-	SourceClientID string `cwmp:"SourceClientID"`
-	// SourceClientIDExclude: boolean, readWrite, since 1.1.
-	SourceClientIDExclude bool `cwmp:"SourceClientIDExclude"`
-	// DestClientID: string(:256), readWrite, since 1.1.
-	DestClientID string `cwmp:"DestClientID"`
-	// DestClientIDExclude: boolean, readWrite, since 1.1.
-	DestClientIDExclude bool `cwmp:"DestClientIDExclude"`
-	// SourceUserClassID: string(:256), readWrite, since 1.1.
-	SourceUserClassID string `cwmp:"SourceUserClassID"`
-	// SourceUserClassIDExclude: boolean, readWrite, since 1.1.
-	SourceUserClassIDExclude bool `cwmp:"SourceUserClassIDExclude"`
-	// DestUserClassID: string(:256), readWrite, since 1.1.
-	DestUserClassID string `cwmp:"DestUserClassID"`
-	// DestUserClassIDExclude: boolean, readWrite, since 1.1.
-	DestUserClassIDExclude bool `cwmp:"DestUserClassIDExclude"`
-	// TCPACK: boolean, readWrite, since 1.1.
-	TCPACK bool `cwmp:"TCPACK"`
-	// TCPACKExclude: boolean, readWrite, since 1.1.
-	TCPACKExclude bool `cwmp:"TCPACKExclude"`
-	// IPLengthMin: unsignedInt, readWrite, since 1.1.
-	IPLengthMin uint32 `cwmp:"IPLengthMin"`
-	// IPLengthMax: unsignedInt, readWrite, since 1.1.
-	IPLengthMax uint32 `cwmp:"IPLengthMax"`
-	// IPLengthExclude: boolean, readWrite, since 1.1.
-	IPLengthExclude bool `cwmp:"IPLengthExclude"`
-	// DSCPCheck: int[-1:], readWrite, since 1.1.
-	DSCPCheck int32 `cwmp:"DSCPCheck"`
-	// DSCPExclude: boolean, readWrite, since 1.1.
-	DSCPExclude bool `cwmp:"DSCPExclude"`
-	// DSCPMark: int[-2:], readWrite, since 1.1.
-	DSCPMark int32 `cwmp:"DSCPMark"`
-	// EthernetPriorityCheck: int[-1:], readWrite, since 1.1.
-	EthernetPriorityCheck int32 `cwmp:"EthernetPriorityCheck"`
-	// EthernetPriorityExclude: boolean, readWrite, since 1.1.
-	EthernetPriorityExclude bool `cwmp:"EthernetPriorityExclude"`
-	// EthernetPriorityMark: int[-2:], readWrite, since 1.1.
-	EthernetPriorityMark int32 `cwmp:"EthernetPriorityMark"`
-	// VLANIDCheck: int[-1:], readWrite, since 1.1.
-	VLANIDCheck int32 `cwmp:"VLANIDCheck"`
-	// VLANIDExclude: boolean, readWrite, since 1.1.
-	VLANIDExclude bool `cwmp:"VLANIDExclude"`
-	// ForwardingPolicy: unsignedInt, readWrite, since 1.1.
-	ForwardingPolicy uint32 `cwmp:"ForwardingPolicy"`
-	// ClassPolicer: int[-1:], readWrite, since 1.1.
-	ClassPolicer int32 `cwmp:"ClassPolicer"`
-	// ClassQueue: int[-1:], readWrite, since 1.1.
-	ClassQueue int32 `cwmp:"ClassQueue"`
-	// ClassApp: int[-1:], readWrite, since 1.1.
-	ClassApp int32 `cwmp:"ClassApp"`
-	// SourceVendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 1.4.
-	SourceVendorClassIDMode InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode `cwmp:"SourceVendorClassIDMode"`
-	// DestVendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 1.4.
-	DestVendorClassIDMode InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode `cwmp:"DestVendorClassIDMode"`
-	// SourceVendorSpecificInfo: string(:256), readWrite, since 1.4.
-	SourceVendorSpecificInfo string `cwmp:"SourceVendorSpecificInfo"`
-	// SourceVendorSpecificInfoExclude: boolean, readWrite, since 1.4.
-	SourceVendorSpecificInfoExclude bool `cwmp:"SourceVendorSpecificInfoExclude"`
-	// SourceVendorSpecificInfoEnterprise: unsignedInt, readWrite, since 1.4.
-	SourceVendorSpecificInfoEnterprise uint32 `cwmp:"SourceVendorSpecificInfoEnterprise"`
-	// SourceVendorSpecificInfoSubOption: int[0:255], readWrite, since 1.4.
-	SourceVendorSpecificInfoSubOption int32 `cwmp:"SourceVendorSpecificInfoSubOption"`
-	// SourceVendorSpecificInfoMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 1.4.
-	SourceVendorSpecificInfoMode InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode `cwmp:"SourceVendorSpecificInfoMode"`
-	// DestVendorSpecificInfo: string(:256), readWrite, since 1.4.
-	DestVendorSpecificInfo string `cwmp:"DestVendorSpecificInfo"`
-	// DestVendorSpecificInfoExclude: boolean, readWrite, since 1.4.
-	DestVendorSpecificInfoExclude bool `cwmp:"DestVendorSpecificInfoExclude"`
-	// DestVendorSpecificInfoEnterprise: unsignedInt, readWrite, since 1.4.
-	DestVendorSpecificInfoEnterprise uint32 `cwmp:"DestVendorSpecificInfoEnterprise"`
-	// DestVendorSpecificInfoSubOption: int[0:255], readWrite, since 1.4.
-	DestVendorSpecificInfoSubOption int32 `cwmp:"DestVendorSpecificInfoSubOption"`
-	// DestVendorSpecificInfoMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 1.4.
-	DestVendorSpecificInfoMode InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode `cwmp:"DestVendorSpecificInfoMode"`
-	// OutOfBandInfo: int[-1:], readWrite, since 1.4.
-	OutOfBandInfo int32 `cwmp:"OutOfBandInfo"`
-	// TrafficClass: int[-1:], readWrite, since 1.4.
-	TrafficClass int32 `cwmp:"TrafficClass"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	ClassificationKey uint32 `json:"ClassificationKey,omitzero"`
+
+	ClassificationEnable bool `json:"ClassificationEnable,omitzero"`
+
+	ClassificationStatus InternetGatewayDeviceQueueManagementClassificationClassificationStatus `json:"ClassificationStatus,omitzero"`
+
+	ClassificationOrder uint32 `json:"ClassificationOrder,omitzero"`
+
+	ClassInterface string `json:"ClassInterface,omitzero"`
+
+	DestIP string `json:"DestIP,omitzero"`
+
+	DestMask string `json:"DestMask,omitzero"`
+
+	DestIPExclude bool `json:"DestIPExclude,omitzero"`
+
+	SourceIP string `json:"SourceIP,omitzero"`
+
+	SourceMask string `json:"SourceMask,omitzero"`
+
+	SourceIPExclude bool `json:"SourceIPExclude,omitzero"`
+
+	Protocol int32 `json:"Protocol,omitzero"`
+
+	ProtocolExclude bool `json:"ProtocolExclude,omitzero"`
+
+	DestPort int32 `json:"DestPort,omitzero"`
+
+	DestPortRangeMax int32 `json:"DestPortRangeMax,omitzero"`
+
+	DestPortExclude bool `json:"DestPortExclude,omitzero"`
+
+	SourcePort int32 `json:"SourcePort,omitzero"`
+
+	SourcePortRangeMax int32 `json:"SourcePortRangeMax,omitzero"`
+
+	SourcePortExclude bool `json:"SourcePortExclude,omitzero"`
+
+	SourceMACAddress string `json:"SourceMACAddress,omitzero"`
+
+	SourceMACMask string `json:"SourceMACMask,omitzero"`
+
+	SourceMACExclude bool `json:"SourceMACExclude,omitzero"`
+
+	DestMACAddress string `json:"DestMACAddress,omitzero"`
+
+	DestMACMask string `json:"DestMACMask,omitzero"`
+
+	DestMACExclude bool `json:"DestMACExclude,omitzero"`
+
+	Ethertype int32 `json:"Ethertype,omitzero"`
+
+	EthertypeExclude bool `json:"EthertypeExclude,omitzero"`
+
+	SSAP int32 `json:"SSAP,omitzero"`
+
+	SSAPExclude bool `json:"SSAPExclude,omitzero"`
+
+	DSAP int32 `json:"DSAP,omitzero"`
+
+	DSAPExclude bool `json:"DSAPExclude,omitzero"`
+
+	LLCControl int32 `json:"LLCControl,omitzero"`
+
+	LLCControlExclude bool `json:"LLCControlExclude,omitzero"`
+
+	SNAPOUI int32 `json:"SNAPOUI,omitzero"`
+
+	SNAPOUIExclude bool `json:"SNAPOUIExclude,omitzero"`
+
+	SourceVendorClassID string `json:"SourceVendorClassID,omitzero"`
+
+	SourceVendorClassIDExclude bool `json:"SourceVendorClassIDExclude,omitzero"`
+
+	DestVendorClassID string `json:"DestVendorClassID,omitzero"`
+
+	DestVendorClassIDExclude bool `json:"DestVendorClassIDExclude,omitzero"`
+
+	SourceClientID string `json:"SourceClientID,omitzero"`
+
+	SourceClientIDExclude bool `json:"SourceClientIDExclude,omitzero"`
+
+	DestClientID string `json:"DestClientID,omitzero"`
+
+	DestClientIDExclude bool `json:"DestClientIDExclude,omitzero"`
+
+	SourceUserClassID string `json:"SourceUserClassID,omitzero"`
+
+	SourceUserClassIDExclude bool `json:"SourceUserClassIDExclude,omitzero"`
+
+	DestUserClassID string `json:"DestUserClassID,omitzero"`
+
+	DestUserClassIDExclude bool `json:"DestUserClassIDExclude,omitzero"`
+
+	TCPACK bool `json:"TCPACK,omitzero"`
+
+	TCPACKExclude bool `json:"TCPACKExclude,omitzero"`
+
+	IPLengthMin uint32 `json:"IPLengthMin,omitzero"`
+
+	IPLengthMax uint32 `json:"IPLengthMax,omitzero"`
+
+	IPLengthExclude bool `json:"IPLengthExclude,omitzero"`
+
+	DSCPCheck int32 `json:"DSCPCheck,omitzero"`
+
+	DSCPExclude bool `json:"DSCPExclude,omitzero"`
+
+	DSCPMark int32 `json:"DSCPMark,omitzero"`
+
+	EthernetPriorityCheck int32 `json:"EthernetPriorityCheck,omitzero"`
+
+	EthernetPriorityExclude bool `json:"EthernetPriorityExclude,omitzero"`
+
+	EthernetPriorityMark int32 `json:"EthernetPriorityMark,omitzero"`
+
+	VLANIDCheck int32 `json:"VLANIDCheck,omitzero"`
+
+	VLANIDExclude bool `json:"VLANIDExclude,omitzero"`
+
+	ForwardingPolicy uint32 `json:"ForwardingPolicy,omitzero"`
+
+	ClassPolicer int32 `json:"ClassPolicer,omitzero"`
+
+	ClassQueue int32 `json:"ClassQueue,omitzero"`
+
+	ClassApp int32 `json:"ClassApp,omitzero"`
+
+	SourceVendorClassIDMode InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode `json:"SourceVendorClassIDMode,omitzero"`
+
+	DestVendorClassIDMode InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode `json:"DestVendorClassIDMode,omitzero"`
+
+	SourceVendorSpecificInfo string `json:"SourceVendorSpecificInfo,omitzero"`
+
+	SourceVendorSpecificInfoExclude bool `json:"SourceVendorSpecificInfoExclude,omitzero"`
+
+	SourceVendorSpecificInfoEnterprise uint32 `json:"SourceVendorSpecificInfoEnterprise,omitzero"`
+
+	SourceVendorSpecificInfoSubOption int32 `json:"SourceVendorSpecificInfoSubOption,omitzero"`
+
+	SourceVendorSpecificInfoMode InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode `json:"SourceVendorSpecificInfoMode,omitzero"`
+
+	DestVendorSpecificInfo string `json:"DestVendorSpecificInfo,omitzero"`
+
+	DestVendorSpecificInfoExclude bool `json:"DestVendorSpecificInfoExclude,omitzero"`
+
+	DestVendorSpecificInfoEnterprise uint32 `json:"DestVendorSpecificInfoEnterprise,omitzero"`
+
+	DestVendorSpecificInfoSubOption int32 `json:"DestVendorSpecificInfoSubOption,omitzero"`
+
+	DestVendorSpecificInfoMode InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode `json:"DestVendorSpecificInfoMode,omitzero"`
+
+	OutOfBandInfo int32 `json:"OutOfBandInfo,omitzero"`
+
+	TrafficClass int32 `json:"TrafficClass,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceQueueManagementClassification) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceQueueManagementClassification) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_ClassificationStatus, string(o.ClassificationStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClassificationStatus",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceQueueManagementClassification_ClassificationOrder, uint64(o.ClassificationOrder)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClassificationOrder",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_ClassInterface, o.ClassInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClassInterface",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_DestIP, o.DestIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestIP",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_DestMask, o.DestMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMask",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_SourceIP, o.SourceIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceIP",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_SourceMask, o.SourceMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMask",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_Protocol, int64(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_DestPort, int64(o.DestPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPort",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_DestPortRangeMax, int64(o.DestPortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPortRangeMax",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_SourcePort, int64(o.SourcePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePort",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_SourcePortRangeMax, int64(o.SourcePortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePortRangeMax",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_SourceMACAddress, o.SourceMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_SourceMACMask, o.SourceMACMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACMask",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_DestMACAddress, o.DestMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_DestMACMask, o.DestMACMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACMask",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_Ethertype, int64(o.Ethertype)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Ethertype",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_SSAP, int64(o.SSAP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SSAP",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_DSAP, int64(o.DSAP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSAP",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_LLCControl, int64(o.LLCControl)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LLCControl",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_SNAPOUI, int64(o.SNAPOUI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNAPOUI",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_SourceVendorClassID, o.SourceVendorClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceVendorClassID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_DestVendorClassID, o.DestVendorClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestVendorClassID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_SourceClientID, o.SourceClientID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceClientID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_DestClientID, o.DestClientID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestClientID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_SourceUserClassID, o.SourceUserClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceUserClassID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_DestUserClassID, o.DestUserClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestUserClassID",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_DSCPCheck, int64(o.DSCPCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPCheck",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_DSCPMark, int64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_EthernetPriorityCheck, int64(o.EthernetPriorityCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityCheck",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_EthernetPriorityMark, int64(o.EthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityMark",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_VLANIDCheck, int64(o.VLANIDCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDCheck",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_ClassPolicer, int64(o.ClassPolicer)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClassPolicer",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_ClassQueue, int64(o.ClassQueue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClassQueue",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_ClassApp, int64(o.ClassApp)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClassApp",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_SourceVendorClassIDMode, string(o.SourceVendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceVendorClassIDMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_DestVendorClassIDMode, string(o.DestVendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestVendorClassIDMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfo, o.SourceVendorSpecificInfo); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceVendorSpecificInfo",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfoSubOption, int64(o.SourceVendorSpecificInfoSubOption)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceVendorSpecificInfoSubOption",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfoMode, string(o.SourceVendorSpecificInfoMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceVendorSpecificInfoMode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfo, o.DestVendorSpecificInfo); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestVendorSpecificInfo",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfoSubOption, int64(o.DestVendorSpecificInfoSubOption)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestVendorSpecificInfoSubOption",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfoMode, string(o.DestVendorSpecificInfoMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestVendorSpecificInfoMode",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_OutOfBandInfo, int64(o.OutOfBandInfo)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OutOfBandInfo",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementClassification_TrafficClass, int64(o.TrafficClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TrafficClass",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementClassification_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceQueueManagementClassification) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ClassificationStatus", 996, string(o.ClassificationStatus))
+	c.Uint(p, "ClassificationOrder", 995, uint64(o.ClassificationOrder))
+	c.String(p, "ClassInterface", 990, o.ClassInterface)
+	c.String(p, "DestIP", 1004, o.DestIP)
+	c.String(p, "DestMask", 1009, o.DestMask)
+	c.String(p, "SourceIP", 1043, o.SourceIP)
+	c.String(p, "SourceMask", 1048, o.SourceMask)
+	c.Int(p, "Protocol", 1035, int64(o.Protocol))
+	c.Int(p, "DestPort", 1010, int64(o.DestPort))
+	c.Int(p, "DestPortRangeMax", 1012, int64(o.DestPortRangeMax))
+	c.Int(p, "SourcePort", 1049, int64(o.SourcePort))
+	c.Int(p, "SourcePortRangeMax", 1051, int64(o.SourcePortRangeMax))
+	c.String(p, "SourceMACAddress", 1045, o.SourceMACAddress)
+	c.String(p, "SourceMACMask", 1047, o.SourceMACMask)
+	c.String(p, "DestMACAddress", 1006, o.DestMACAddress)
+	c.String(p, "DestMACMask", 1008, o.DestMACMask)
+	c.Int(p, "Ethertype", 1026, int64(o.Ethertype))
+	c.Int(p, "SSAP", 1039, int64(o.SSAP))
+	c.Int(p, "DSAP", 997, int64(o.DSAP))
+	c.Int(p, "LLCControl", 1032, int64(o.LLCControl))
+	c.Int(p, "SNAPOUI", 1037, int64(o.SNAPOUI))
+	c.String(p, "SourceVendorClassID", 1054, o.SourceVendorClassID)
+	c.String(p, "DestVendorClassID", 1015, o.DestVendorClassID)
+	c.String(p, "SourceClientID", 1041, o.SourceClientID)
+	c.String(p, "DestClientID", 1002, o.DestClientID)
+	c.String(p, "SourceUserClassID", 1052, o.SourceUserClassID)
+	c.String(p, "DestUserClassID", 1013, o.DestUserClassID)
+	c.Int(p, "DSCPCheck", 999, int64(o.DSCPCheck))
+	c.Int(p, "DSCPMark", 1001, int64(o.DSCPMark))
+	c.Int(p, "EthernetPriorityCheck", 1023, int64(o.EthernetPriorityCheck))
+	c.Int(p, "EthernetPriorityMark", 1025, int64(o.EthernetPriorityMark))
+	c.Int(p, "VLANIDCheck", 1065, int64(o.VLANIDCheck))
+	c.Int(p, "ClassPolicer", 991, int64(o.ClassPolicer))
+	c.Int(p, "ClassQueue", 992, int64(o.ClassQueue))
+	c.Int(p, "ClassApp", 989, int64(o.ClassApp))
+	c.String(p, "SourceVendorClassIDMode", 1056, string(o.SourceVendorClassIDMode))
+	c.String(p, "DestVendorClassIDMode", 1017, string(o.DestVendorClassIDMode))
+	c.String(p, "SourceVendorSpecificInfo", 1057, o.SourceVendorSpecificInfo)
+	c.Int(p, "SourceVendorSpecificInfoSubOption", 1061, int64(o.SourceVendorSpecificInfoSubOption))
+	c.String(p, "SourceVendorSpecificInfoMode", 1060, string(o.SourceVendorSpecificInfoMode))
+	c.String(p, "DestVendorSpecificInfo", 1018, o.DestVendorSpecificInfo)
+	c.Int(p, "DestVendorSpecificInfoSubOption", 1022, int64(o.DestVendorSpecificInfoSubOption))
+	c.String(p, "DestVendorSpecificInfoMode", 1021, string(o.DestVendorSpecificInfoMode))
+	c.Int(p, "OutOfBandInfo", 1034, int64(o.OutOfBandInfo))
+	c.Int(p, "TrafficClass", 1064, int64(o.TrafficClass))
+	c.String(p, "Alias", 988, o.Alias)
 }
 
 // InternetGatewayDeviceQueueManagementClassificationPath is the typed path of InternetGatewayDevice.QueueManagement.Classification.{i}.
 type InternetGatewayDeviceQueueManagementClassificationPath struct {
-	obj                                model.ObjectPath
-	ClassificationKey                  model.ReadOnlyParam[uint32]
-	ClassificationEnable               model.ReadWriteParam[bool]
-	ClassificationStatus               model.ReadOnlyParam[InternetGatewayDeviceQueueManagementClassificationClassificationStatus]
-	ClassificationOrder                model.ReadWriteParam[uint32]
-	ClassInterface                     model.ReadWriteParam[string]
-	DestIP                             model.ReadWriteParam[string]
-	DestMask                           model.ReadWriteParam[string]
-	DestIPExclude                      model.ReadWriteParam[bool]
-	SourceIP                           model.ReadWriteParam[string]
-	SourceMask                         model.ReadWriteParam[string]
-	SourceIPExclude                    model.ReadWriteParam[bool]
-	Protocol                           model.ReadWriteParam[int32]
-	ProtocolExclude                    model.ReadWriteParam[bool]
-	DestPort                           model.ReadWriteParam[int32]
-	DestPortRangeMax                   model.ReadWriteParam[int32]
-	DestPortExclude                    model.ReadWriteParam[bool]
-	SourcePort                         model.ReadWriteParam[int32]
-	SourcePortRangeMax                 model.ReadWriteParam[int32]
-	SourcePortExclude                  model.ReadWriteParam[bool]
-	SourceMACAddress                   model.ReadWriteParam[string]
-	SourceMACMask                      model.ReadWriteParam[string]
-	SourceMACExclude                   model.ReadWriteParam[bool]
-	DestMACAddress                     model.ReadWriteParam[string]
-	DestMACMask                        model.ReadWriteParam[string]
-	DestMACExclude                     model.ReadWriteParam[bool]
-	Ethertype                          model.ReadWriteParam[int32]
-	EthertypeExclude                   model.ReadWriteParam[bool]
-	SSAP                               model.ReadWriteParam[int32]
-	SSAPExclude                        model.ReadWriteParam[bool]
-	DSAP                               model.ReadWriteParam[int32]
-	DSAPExclude                        model.ReadWriteParam[bool]
-	LLCControl                         model.ReadWriteParam[int32]
-	LLCControlExclude                  model.ReadWriteParam[bool]
-	SNAPOUI                            model.ReadWriteParam[int32]
-	SNAPOUIExclude                     model.ReadWriteParam[bool]
-	SourceVendorClassID                model.ReadWriteParam[string]
-	SourceVendorClassIDExclude         model.ReadWriteParam[bool]
-	DestVendorClassID                  model.ReadWriteParam[string]
-	DestVendorClassIDExclude           model.ReadWriteParam[bool]
-	SourceClientID                     model.ReadWriteParam[string]
-	SourceClientIDExclude              model.ReadWriteParam[bool]
-	DestClientID                       model.ReadWriteParam[string]
-	DestClientIDExclude                model.ReadWriteParam[bool]
-	SourceUserClassID                  model.ReadWriteParam[string]
-	SourceUserClassIDExclude           model.ReadWriteParam[bool]
-	DestUserClassID                    model.ReadWriteParam[string]
-	DestUserClassIDExclude             model.ReadWriteParam[bool]
-	TCPACK                             model.ReadWriteParam[bool]
-	TCPACKExclude                      model.ReadWriteParam[bool]
-	IPLengthMin                        model.ReadWriteParam[uint32]
-	IPLengthMax                        model.ReadWriteParam[uint32]
-	IPLengthExclude                    model.ReadWriteParam[bool]
-	DSCPCheck                          model.ReadWriteParam[int32]
-	DSCPExclude                        model.ReadWriteParam[bool]
-	DSCPMark                           model.ReadWriteParam[int32]
-	EthernetPriorityCheck              model.ReadWriteParam[int32]
-	EthernetPriorityExclude            model.ReadWriteParam[bool]
-	EthernetPriorityMark               model.ReadWriteParam[int32]
-	VLANIDCheck                        model.ReadWriteParam[int32]
-	VLANIDExclude                      model.ReadWriteParam[bool]
-	ForwardingPolicy                   model.ReadWriteParam[uint32]
-	ClassPolicer                       model.ReadWriteParam[int32]
-	ClassQueue                         model.ReadWriteParam[int32]
-	ClassApp                           model.ReadWriteParam[int32]
-	SourceVendorClassIDMode            model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode]
-	DestVendorClassIDMode              model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode]
-	SourceVendorSpecificInfo           model.ReadWriteParam[string]
-	SourceVendorSpecificInfoExclude    model.ReadWriteParam[bool]
-	SourceVendorSpecificInfoEnterprise model.ReadWriteParam[uint32]
-	SourceVendorSpecificInfoSubOption  model.ReadWriteParam[int32]
-	SourceVendorSpecificInfoMode       model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode]
-	DestVendorSpecificInfo             model.ReadWriteParam[string]
-	DestVendorSpecificInfoExclude      model.ReadWriteParam[bool]
-	DestVendorSpecificInfoEnterprise   model.ReadWriteParam[uint32]
-	DestVendorSpecificInfoSubOption    model.ReadWriteParam[int32]
-	DestVendorSpecificInfoMode         model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode]
-	OutOfBandInfo                      model.ReadWriteParam[int32]
-	TrafficClass                       model.ReadWriteParam[int32]
-	Alias                              model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceQueueManagementClassificationPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceQueueManagementClassificationPath(prefix string) InternetGatewayDeviceQueueManagementClassificationPath {
-	p := &prefix
-	return InternetGatewayDeviceQueueManagementClassificationPath{
-		Alias:                              model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ClassApp:                           model.NewReadWrite[int32](p, "ClassApp", model.TypeInt),
-		ClassInterface:                     model.NewReadWrite[string](p, "ClassInterface", model.TypeString),
-		ClassPolicer:                       model.NewReadWrite[int32](p, "ClassPolicer", model.TypeInt),
-		ClassQueue:                         model.NewReadWrite[int32](p, "ClassQueue", model.TypeInt),
-		ClassificationEnable:               model.NewReadWrite[bool](p, "ClassificationEnable", model.TypeBoolean),
-		ClassificationKey:                  model.NewReadOnly[uint32](p, "ClassificationKey", model.TypeUnsignedInt),
-		ClassificationOrder:                model.NewReadWrite[uint32](p, "ClassificationOrder", model.TypeUnsignedInt),
-		ClassificationStatus:               model.NewReadOnly[InternetGatewayDeviceQueueManagementClassificationClassificationStatus](p, "ClassificationStatus", model.TypeString),
-		DSAP:                               model.NewReadWrite[int32](p, "DSAP", model.TypeInt),
-		DSAPExclude:                        model.NewReadWrite[bool](p, "DSAPExclude", model.TypeBoolean),
-		DSCPCheck:                          model.NewReadWrite[int32](p, "DSCPCheck", model.TypeInt),
-		DSCPExclude:                        model.NewReadWrite[bool](p, "DSCPExclude", model.TypeBoolean),
-		DSCPMark:                           model.NewReadWrite[int32](p, "DSCPMark", model.TypeInt),
-		DestClientID:                       model.NewReadWrite[string](p, "DestClientID", model.TypeString),
-		DestClientIDExclude:                model.NewReadWrite[bool](p, "DestClientIDExclude", model.TypeBoolean),
-		DestIP:                             model.NewReadWrite[string](p, "DestIP", model.TypeString),
-		DestIPExclude:                      model.NewReadWrite[bool](p, "DestIPExclude", model.TypeBoolean),
-		DestMACAddress:                     model.NewReadWrite[string](p, "DestMACAddress", model.TypeString),
-		DestMACExclude:                     model.NewReadWrite[bool](p, "DestMACExclude", model.TypeBoolean),
-		DestMACMask:                        model.NewReadWrite[string](p, "DestMACMask", model.TypeString),
-		DestMask:                           model.NewReadWrite[string](p, "DestMask", model.TypeString),
-		DestPort:                           model.NewReadWrite[int32](p, "DestPort", model.TypeInt),
-		DestPortExclude:                    model.NewReadWrite[bool](p, "DestPortExclude", model.TypeBoolean),
-		DestPortRangeMax:                   model.NewReadWrite[int32](p, "DestPortRangeMax", model.TypeInt),
-		DestUserClassID:                    model.NewReadWrite[string](p, "DestUserClassID", model.TypeString),
-		DestUserClassIDExclude:             model.NewReadWrite[bool](p, "DestUserClassIDExclude", model.TypeBoolean),
-		DestVendorClassID:                  model.NewReadWrite[string](p, "DestVendorClassID", model.TypeString),
-		DestVendorClassIDExclude:           model.NewReadWrite[bool](p, "DestVendorClassIDExclude", model.TypeBoolean),
-		DestVendorClassIDMode:              model.NewReadWrite[InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode](p, "DestVendorClassIDMode", model.TypeString),
-		DestVendorSpecificInfo:             model.NewReadWrite[string](p, "DestVendorSpecificInfo", model.TypeString),
-		DestVendorSpecificInfoEnterprise:   model.NewReadWrite[uint32](p, "DestVendorSpecificInfoEnterprise", model.TypeUnsignedInt),
-		DestVendorSpecificInfoExclude:      model.NewReadWrite[bool](p, "DestVendorSpecificInfoExclude", model.TypeBoolean),
-		DestVendorSpecificInfoMode:         model.NewReadWrite[InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode](p, "DestVendorSpecificInfoMode", model.TypeString),
-		DestVendorSpecificInfoSubOption:    model.NewReadWrite[int32](p, "DestVendorSpecificInfoSubOption", model.TypeInt),
-		EthernetPriorityCheck:              model.NewReadWrite[int32](p, "EthernetPriorityCheck", model.TypeInt),
-		EthernetPriorityExclude:            model.NewReadWrite[bool](p, "EthernetPriorityExclude", model.TypeBoolean),
-		EthernetPriorityMark:               model.NewReadWrite[int32](p, "EthernetPriorityMark", model.TypeInt),
-		Ethertype:                          model.NewReadWrite[int32](p, "Ethertype", model.TypeInt),
-		EthertypeExclude:                   model.NewReadWrite[bool](p, "EthertypeExclude", model.TypeBoolean),
-		ForwardingPolicy:                   model.NewReadWrite[uint32](p, "ForwardingPolicy", model.TypeUnsignedInt),
-		IPLengthExclude:                    model.NewReadWrite[bool](p, "IPLengthExclude", model.TypeBoolean),
-		IPLengthMax:                        model.NewReadWrite[uint32](p, "IPLengthMax", model.TypeUnsignedInt),
-		IPLengthMin:                        model.NewReadWrite[uint32](p, "IPLengthMin", model.TypeUnsignedInt),
-		LLCControl:                         model.NewReadWrite[int32](p, "LLCControl", model.TypeInt),
-		LLCControlExclude:                  model.NewReadWrite[bool](p, "LLCControlExclude", model.TypeBoolean),
-		OutOfBandInfo:                      model.NewReadWrite[int32](p, "OutOfBandInfo", model.TypeInt),
-		Protocol:                           model.NewReadWrite[int32](p, "Protocol", model.TypeInt),
-		ProtocolExclude:                    model.NewReadWrite[bool](p, "ProtocolExclude", model.TypeBoolean),
-		SNAPOUI:                            model.NewReadWrite[int32](p, "SNAPOUI", model.TypeInt),
-		SNAPOUIExclude:                     model.NewReadWrite[bool](p, "SNAPOUIExclude", model.TypeBoolean),
-		SSAP:                               model.NewReadWrite[int32](p, "SSAP", model.TypeInt),
-		SSAPExclude:                        model.NewReadWrite[bool](p, "SSAPExclude", model.TypeBoolean),
-		SourceClientID:                     model.NewReadWrite[string](p, "SourceClientID", model.TypeString),
-		SourceClientIDExclude:              model.NewReadWrite[bool](p, "SourceClientIDExclude", model.TypeBoolean),
-		SourceIP:                           model.NewReadWrite[string](p, "SourceIP", model.TypeString),
-		SourceIPExclude:                    model.NewReadWrite[bool](p, "SourceIPExclude", model.TypeBoolean),
-		SourceMACAddress:                   model.NewReadWrite[string](p, "SourceMACAddress", model.TypeString),
-		SourceMACExclude:                   model.NewReadWrite[bool](p, "SourceMACExclude", model.TypeBoolean),
-		SourceMACMask:                      model.NewReadWrite[string](p, "SourceMACMask", model.TypeString),
-		SourceMask:                         model.NewReadWrite[string](p, "SourceMask", model.TypeString),
-		SourcePort:                         model.NewReadWrite[int32](p, "SourcePort", model.TypeInt),
-		SourcePortExclude:                  model.NewReadWrite[bool](p, "SourcePortExclude", model.TypeBoolean),
-		SourcePortRangeMax:                 model.NewReadWrite[int32](p, "SourcePortRangeMax", model.TypeInt),
-		SourceUserClassID:                  model.NewReadWrite[string](p, "SourceUserClassID", model.TypeString),
-		SourceUserClassIDExclude:           model.NewReadWrite[bool](p, "SourceUserClassIDExclude", model.TypeBoolean),
-		SourceVendorClassID:                model.NewReadWrite[string](p, "SourceVendorClassID", model.TypeString),
-		SourceVendorClassIDExclude:         model.NewReadWrite[bool](p, "SourceVendorClassIDExclude", model.TypeBoolean),
-		SourceVendorClassIDMode:            model.NewReadWrite[InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode](p, "SourceVendorClassIDMode", model.TypeString),
-		SourceVendorSpecificInfo:           model.NewReadWrite[string](p, "SourceVendorSpecificInfo", model.TypeString),
-		SourceVendorSpecificInfoEnterprise: model.NewReadWrite[uint32](p, "SourceVendorSpecificInfoEnterprise", model.TypeUnsignedInt),
-		SourceVendorSpecificInfoExclude:    model.NewReadWrite[bool](p, "SourceVendorSpecificInfoExclude", model.TypeBoolean),
-		SourceVendorSpecificInfoMode:       model.NewReadWrite[InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode](p, "SourceVendorSpecificInfoMode", model.TypeString),
-		SourceVendorSpecificInfoSubOption:  model.NewReadWrite[int32](p, "SourceVendorSpecificInfoSubOption", model.TypeInt),
-		TCPACK:                             model.NewReadWrite[bool](p, "TCPACK", model.TypeBoolean),
-		TCPACKExclude:                      model.NewReadWrite[bool](p, "TCPACKExclude", model.TypeBoolean),
-		TrafficClass:                       model.NewReadWrite[int32](p, "TrafficClass", model.TypeInt),
-		VLANIDCheck:                        model.NewReadWrite[int32](p, "VLANIDCheck", model.TypeInt),
-		VLANIDExclude:                      model.NewReadWrite[bool](p, "VLANIDExclude", model.TypeBoolean),
-		obj:                                model.NewObjectPath(p),
-	}
+	ClassApp model.ReadWriteParam[int32] `dm:"i"`
+
+	ClassInterface model.ReadWriteParam[string] `dm:"s"`
+
+	ClassPolicer model.ReadWriteParam[int32] `dm:"i"`
+
+	ClassQueue model.ReadWriteParam[int32] `dm:"i"`
+
+	ClassificationEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	ClassificationKey model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ClassificationOrder model.ReadWriteParam[uint32] `dm:"u"`
+
+	ClassificationStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	DSAP model.ReadWriteParam[int32] `dm:"i"`
+
+	DSAPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DSCPCheck model.ReadWriteParam[int32] `dm:"i"`
+
+	DSCPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DSCPMark model.ReadWriteParam[int32] `dm:"i"`
+
+	DestClientID model.ReadWriteParam[string] `dm:"s"`
+
+	DestClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestIP model.ReadWriteParam[string] `dm:"s"`
+
+	DestIPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	DestMACExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACMask model.ReadWriteParam[string] `dm:"s"`
+
+	DestMask model.ReadWriteParam[string] `dm:"s"`
+
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
+
+	DestPortExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	DestUserClassID model.ReadWriteParam[string] `dm:"s"`
+
+	DestUserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestVendorClassID model.ReadWriteParam[string] `dm:"s"`
+
+	DestVendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode] `dm:"s"`
+
+	DestVendorSpecificInfo model.ReadWriteParam[string] `dm:"s"`
+
+	DestVendorSpecificInfoEnterprise model.ReadWriteParam[uint32] `dm:"u"`
+
+	DestVendorSpecificInfoExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestVendorSpecificInfoMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode] `dm:"s"`
+
+	DestVendorSpecificInfoSubOption model.ReadWriteParam[int32] `dm:"i"`
+
+	EthernetPriorityCheck model.ReadWriteParam[int32] `dm:"i"`
+
+	EthernetPriorityExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	Ethertype model.ReadWriteParam[int32] `dm:"i"`
+
+	EthertypeExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	ForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPLengthExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	IPLengthMax model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPLengthMin model.ReadWriteParam[uint32] `dm:"u"`
+
+	LLCControl model.ReadWriteParam[int32] `dm:"i"`
+
+	LLCControlExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	OutOfBandInfo model.ReadWriteParam[int32] `dm:"i"`
+
+	Protocol model.ReadWriteParam[int32] `dm:"i"`
+
+	ProtocolExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SNAPOUI model.ReadWriteParam[int32] `dm:"i"`
+
+	SNAPOUIExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SSAP model.ReadWriteParam[int32] `dm:"i"`
+
+	SSAPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceClientID model.ReadWriteParam[string] `dm:"s"`
+
+	SourceClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceIP model.ReadWriteParam[string] `dm:"s"`
+
+	SourceIPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMACExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACMask model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMask model.ReadWriteParam[string] `dm:"s"`
+
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
+
+	SourcePortExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	SourceUserClassID model.ReadWriteParam[string] `dm:"s"`
+
+	SourceUserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceVendorClassID model.ReadWriteParam[string] `dm:"s"`
+
+	SourceVendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode] `dm:"s"`
+
+	SourceVendorSpecificInfo model.ReadWriteParam[string] `dm:"s"`
+
+	SourceVendorSpecificInfoEnterprise model.ReadWriteParam[uint32] `dm:"u"`
+
+	SourceVendorSpecificInfoExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceVendorSpecificInfoMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode] `dm:"s"`
+
+	SourceVendorSpecificInfoSubOption model.ReadWriteParam[int32] `dm:"i"`
+
+	TCPACK model.ReadWriteParam[bool] `dm:"b"`
+
+	TCPACKExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	TrafficClass model.ReadWriteParam[int32] `dm:"i"`
+
+	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
+
+	VLANIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // InternetGatewayDeviceQueueManagementFlowFlowStatus enumerates the values of InternetGatewayDevice.QueueManagement.Flow.{i}.FlowStatus.
 type InternetGatewayDeviceQueueManagementFlowFlowStatus string
 
-func (e InternetGatewayDeviceQueueManagementFlowFlowStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceQueueManagementFlowFlowStatus_Disabled InternetGatewayDeviceQueueManagementFlowFlowStatus = "Disabled"
-	InternetGatewayDeviceQueueManagementFlowFlowStatus_Enabled  InternetGatewayDeviceQueueManagementFlowFlowStatus = "Enabled"
-	InternetGatewayDeviceQueueManagementFlowFlowStatus_Error    InternetGatewayDeviceQueueManagementFlowFlowStatus = "Error"
+
+	InternetGatewayDeviceQueueManagementFlowFlowStatus_Enabled InternetGatewayDeviceQueueManagementFlowFlowStatus = "Enabled"
+
+	InternetGatewayDeviceQueueManagementFlowFlowStatus_Error InternetGatewayDeviceQueueManagementFlowFlowStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceQueueManagementFlow_FlowKey    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagementFlow_FlowEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_FlowStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_FlowType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_FlowTypeParameters = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_FlowName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_AppIdentifier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_FlowForwardingPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_FlowPolicer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_FlowQueue = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_FlowDSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_FlowEthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_FlowTrafficClass = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementFlow_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceQueueManagementFlow holds the values of InternetGatewayDevice.QueueManagement.Flow.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1)
+// InternetGatewayDeviceQueueManagementFlow holds the values of InternetGatewayDevice.QueueManagement.Flow.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceQueueManagementFlow struct {
-	// FlowKey: unsignedInt, readOnly, since 1.1, obsoleted.
-	FlowKey uint32 `cwmp:"FlowKey"`
-	// FlowEnable: boolean, readWrite, since 1.1.
-	FlowEnable bool `cwmp:"FlowEnable"`
-	// FlowStatus: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	FlowStatus InternetGatewayDeviceQueueManagementFlowFlowStatus `cwmp:"FlowStatus"`
-	// FlowType: string(:256), readWrite, since 1.1.
-	FlowType string `cwmp:"FlowType"`
-	// FlowTypeParameters: string(:256), readWrite, since 1.1.
-	FlowTypeParameters string `cwmp:"FlowTypeParameters"`
-	// FlowName: string(:64), readWrite, since 1.1.
-	FlowName string `cwmp:"FlowName"`
-	// AppIdentifier: int[-1:], readWrite, since 1.1.
-	AppIdentifier int32 `cwmp:"AppIdentifier"`
-	// FlowForwardingPolicy: unsignedInt, readWrite, since 1.1.
-	FlowForwardingPolicy uint32 `cwmp:"FlowForwardingPolicy"`
-	// FlowPolicer: int[-1:], readWrite, since 1.1.
-	FlowPolicer int32 `cwmp:"FlowPolicer"`
-	// FlowQueue: int[-1:], readWrite, since 1.1.
-	FlowQueue int32 `cwmp:"FlowQueue"`
-	// FlowDSCPMark: int[-2:], readWrite, since 1.1.
-	FlowDSCPMark int32 `cwmp:"FlowDSCPMark"`
-	// FlowEthernetPriorityMark: int[-2:], readWrite, since 1.1.
-	FlowEthernetPriorityMark int32 `cwmp:"FlowEthernetPriorityMark"`
-	// FlowTrafficClass: int[-1:], readWrite, since 1.4.
-	FlowTrafficClass int32 `cwmp:"FlowTrafficClass"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	FlowKey uint32 `json:"FlowKey,omitzero"`
+
+	FlowEnable bool `json:"FlowEnable,omitzero"`
+
+	FlowStatus InternetGatewayDeviceQueueManagementFlowFlowStatus `json:"FlowStatus,omitzero"`
+
+	FlowType string `json:"FlowType,omitzero"`
+
+	FlowTypeParameters string `json:"FlowTypeParameters,omitzero"`
+
+	FlowName string `json:"FlowName,omitzero"`
+
+	AppIdentifier int32 `json:"AppIdentifier,omitzero"`
+
+	FlowForwardingPolicy uint32 `json:"FlowForwardingPolicy,omitzero"`
+
+	FlowPolicer int32 `json:"FlowPolicer,omitzero"`
+
+	FlowQueue int32 `json:"FlowQueue,omitzero"`
+
+	FlowDSCPMark int32 `json:"FlowDSCPMark,omitzero"`
+
+	FlowEthernetPriorityMark int32 `json:"FlowEthernetPriorityMark,omitzero"`
+
+	FlowTrafficClass int32 `json:"FlowTrafficClass,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceQueueManagementFlow) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceQueueManagementFlow) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementFlow_FlowStatus, string(o.FlowStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementFlow_FlowType, o.FlowType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementFlow_FlowTypeParameters, o.FlowTypeParameters); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowTypeParameters",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementFlow_FlowName, o.FlowName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowName",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementFlow_AppIdentifier, int64(o.AppIdentifier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AppIdentifier",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementFlow_FlowPolicer, int64(o.FlowPolicer)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowPolicer",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementFlow_FlowQueue, int64(o.FlowQueue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowQueue",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementFlow_FlowDSCPMark, int64(o.FlowDSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowDSCPMark",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementFlow_FlowEthernetPriorityMark, int64(o.FlowEthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowEthernetPriorityMark",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementFlow_FlowTrafficClass, int64(o.FlowTrafficClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowTrafficClass",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementFlow_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceQueueManagementFlow) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "FlowStatus", 1086, string(o.FlowStatus))
+	c.String(p, "FlowType", 1088, o.FlowType)
+	c.String(p, "FlowTypeParameters", 1089, o.FlowTypeParameters)
+	c.String(p, "FlowName", 1083, o.FlowName)
+	c.Int(p, "AppIdentifier", 1077, int64(o.AppIdentifier))
+	c.Int(p, "FlowPolicer", 1084, int64(o.FlowPolicer))
+	c.Int(p, "FlowQueue", 1085, int64(o.FlowQueue))
+	c.Int(p, "FlowDSCPMark", 1078, int64(o.FlowDSCPMark))
+	c.Int(p, "FlowEthernetPriorityMark", 1080, int64(o.FlowEthernetPriorityMark))
+	c.Int(p, "FlowTrafficClass", 1087, int64(o.FlowTrafficClass))
+	c.String(p, "Alias", 1076, o.Alias)
 }
 
 // InternetGatewayDeviceQueueManagementFlowPath is the typed path of InternetGatewayDevice.QueueManagement.Flow.{i}.
 type InternetGatewayDeviceQueueManagementFlowPath struct {
-	obj                      model.ObjectPath
-	FlowKey                  model.ReadOnlyParam[uint32]
-	FlowEnable               model.ReadWriteParam[bool]
-	FlowStatus               model.ReadOnlyParam[InternetGatewayDeviceQueueManagementFlowFlowStatus]
-	FlowType                 model.ReadWriteParam[string]
-	FlowTypeParameters       model.ReadWriteParam[string]
-	FlowName                 model.ReadWriteParam[string]
-	AppIdentifier            model.ReadWriteParam[int32]
-	FlowForwardingPolicy     model.ReadWriteParam[uint32]
-	FlowPolicer              model.ReadWriteParam[int32]
-	FlowQueue                model.ReadWriteParam[int32]
-	FlowDSCPMark             model.ReadWriteParam[int32]
-	FlowEthernetPriorityMark model.ReadWriteParam[int32]
-	FlowTrafficClass         model.ReadWriteParam[int32]
-	Alias                    model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceQueueManagementFlowPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceQueueManagementFlowPath(prefix string) InternetGatewayDeviceQueueManagementFlowPath {
-	p := &prefix
-	return InternetGatewayDeviceQueueManagementFlowPath{
-		Alias:                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AppIdentifier:            model.NewReadWrite[int32](p, "AppIdentifier", model.TypeInt),
-		FlowDSCPMark:             model.NewReadWrite[int32](p, "FlowDSCPMark", model.TypeInt),
-		FlowEnable:               model.NewReadWrite[bool](p, "FlowEnable", model.TypeBoolean),
-		FlowEthernetPriorityMark: model.NewReadWrite[int32](p, "FlowEthernetPriorityMark", model.TypeInt),
-		FlowForwardingPolicy:     model.NewReadWrite[uint32](p, "FlowForwardingPolicy", model.TypeUnsignedInt),
-		FlowKey:                  model.NewReadOnly[uint32](p, "FlowKey", model.TypeUnsignedInt),
-		FlowName:                 model.NewReadWrite[string](p, "FlowName", model.TypeString),
-		FlowPolicer:              model.NewReadWrite[int32](p, "FlowPolicer", model.TypeInt),
-		FlowQueue:                model.NewReadWrite[int32](p, "FlowQueue", model.TypeInt),
-		FlowStatus:               model.NewReadOnly[InternetGatewayDeviceQueueManagementFlowFlowStatus](p, "FlowStatus", model.TypeString),
-		FlowTrafficClass:         model.NewReadWrite[int32](p, "FlowTrafficClass", model.TypeInt),
-		FlowType:                 model.NewReadWrite[string](p, "FlowType", model.TypeString),
-		FlowTypeParameters:       model.NewReadWrite[string](p, "FlowTypeParameters", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+	AppIdentifier model.ReadWriteParam[int32] `dm:"i"`
+
+	FlowDSCPMark model.ReadWriteParam[int32] `dm:"i"`
+
+	FlowEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	FlowEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	FlowForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
+
+	FlowKey model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FlowName model.ReadWriteParam[string] `dm:"s"`
+
+	FlowPolicer model.ReadWriteParam[int32] `dm:"i"`
+
+	FlowQueue model.ReadWriteParam[int32] `dm:"i"`
+
+	FlowStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	FlowTrafficClass model.ReadWriteParam[int32] `dm:"i"`
+
+	FlowType model.ReadWriteParam[string] `dm:"s"`
+
+	FlowTypeParameters model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceQueueManagementPolicerPolicerStatus enumerates the values of InternetGatewayDevice.QueueManagement.Policer.{i}.PolicerStatus.
 type InternetGatewayDeviceQueueManagementPolicerPolicerStatus string
 
-func (e InternetGatewayDeviceQueueManagementPolicerPolicerStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceQueueManagementPolicerPolicerStatus_Disabled InternetGatewayDeviceQueueManagementPolicerPolicerStatus = "Disabled"
-	InternetGatewayDeviceQueueManagementPolicerPolicerStatus_Enabled  InternetGatewayDeviceQueueManagementPolicerPolicerStatus = "Enabled"
-	InternetGatewayDeviceQueueManagementPolicerPolicerStatus_Error    InternetGatewayDeviceQueueManagementPolicerPolicerStatus = "Error"
+
+	InternetGatewayDeviceQueueManagementPolicerPolicerStatus_Enabled InternetGatewayDeviceQueueManagementPolicerPolicerStatus = "Enabled"
+
+	InternetGatewayDeviceQueueManagementPolicerPolicerStatus_Error InternetGatewayDeviceQueueManagementPolicerPolicerStatus = "Error"
 )
 
 // InternetGatewayDeviceQueueManagementPolicerMeterType enumerates the values of InternetGatewayDevice.QueueManagement.Policer.{i}.MeterType.
 type InternetGatewayDeviceQueueManagementPolicerMeterType string
 
-func (e InternetGatewayDeviceQueueManagementPolicerMeterType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceQueueManagementPolicerMeterType_SimpleTokenBucket    InternetGatewayDeviceQueueManagementPolicerMeterType = "SimpleTokenBucket"
+	InternetGatewayDeviceQueueManagementPolicerMeterType_SimpleTokenBucket InternetGatewayDeviceQueueManagementPolicerMeterType = "SimpleTokenBucket"
+
 	InternetGatewayDeviceQueueManagementPolicerMeterType_SingleRateThreeColor InternetGatewayDeviceQueueManagementPolicerMeterType = "SingleRateThreeColor"
-	InternetGatewayDeviceQueueManagementPolicerMeterType_TwoRateThreeColor    InternetGatewayDeviceQueueManagementPolicerMeterType = "TwoRateThreeColor"
+
+	InternetGatewayDeviceQueueManagementPolicerMeterType_TwoRateThreeColor InternetGatewayDeviceQueueManagementPolicerMeterType = "TwoRateThreeColor"
 )
 
 // InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes enumerates the values of InternetGatewayDevice.QueueManagement.Policer.{i}.PossibleMeterTypes.
 type InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes string
 
-func (e InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes_SimpleTokenBucket    InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes = "SimpleTokenBucket"
+	InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes_SimpleTokenBucket InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes = "SimpleTokenBucket"
+
 	InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes_SingleRateThreeColor InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes = "SingleRateThreeColor"
-	InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes_TwoRateThreeColor    InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes = "TwoRateThreeColor"
+
+	InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes_TwoRateThreeColor InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes = "TwoRateThreeColor"
 )
 
-var (
-	synInternetGatewayDeviceQueueManagementPolicer_PolicerKey    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagementPolicer_PolicerEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_PolicerStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_CommittedRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_CommittedBurstSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_ExcessBurstSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_PeakRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_PeakBurstSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_MeterType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "SimpleTokenBucket",
-		},
-		Enums: []model.Enum{{Value: "SimpleTokenBucket"}, {Value: "SingleRateThreeColor"}, {Value: "TwoRateThreeColor"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_PossibleMeterTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "SimpleTokenBucket"}, {Value: "SingleRateThreeColor"}, {Value: "TwoRateThreeColor"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_ConformingAction = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Null",
-		},
-		Patterns: []model.Pattern{{Value: "Null"}, {Value: "Drop"}, {
-			Status: "deprecated",
-			Value:  "Count",
-		}, {Value: "[0-9]|[1-5][0-9]|6[0-3]"}, {Value: ":[0-7]"}, {Value: "([0-9]|[1-5][0-9]|6[0-3]):[0-7]"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_PartialConformingAction = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Drop",
-		},
-		Patterns: []model.Pattern{{Value: "Null"}, {Value: "Drop"}, {
-			Status: "deprecated",
-			Value:  "Count",
-		}, {Value: "[0-9]|[1-5][0-9]|6[0-3]"}, {Value: ":[0-7]"}, {Value: "([0-9]|[1-5][0-9]|6[0-3]):[0-7]"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_NonConformingAction = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Drop",
-		},
-		Patterns: []model.Pattern{{Value: "Null"}, {Value: "Drop"}, {
-			Status: "deprecated",
-			Value:  "Count",
-		}, {Value: "[0-9]|[1-5][0-9]|6[0-3]"}, {Value: ":[0-7]"}, {Value: "([0-9]|[1-5][0-9]|6[0-3]):[0-7]"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_CountedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_CountedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_TotalCountedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_TotalCountedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_ConformingCountedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_ConformingCountedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_PartiallyConformingCountedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_PartiallyConformingCountedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_NonConformingCountedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_NonConformingCountedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementPolicer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceQueueManagementPolicer holds the values of InternetGatewayDevice.QueueManagement.Policer.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1)
+// InternetGatewayDeviceQueueManagementPolicer holds the values of InternetGatewayDevice.QueueManagement.Policer.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceQueueManagementPolicer struct {
-	// PolicerKey: unsignedInt, readOnly, since 1.1, obsoleted.
-	PolicerKey uint32 `cwmp:"PolicerKey"`
-	// PolicerEnable: boolean, readWrite, since 1.1.
-	PolicerEnable bool `cwmp:"PolicerEnable"`
-	// PolicerStatus: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	PolicerStatus InternetGatewayDeviceQueueManagementPolicerPolicerStatus `cwmp:"PolicerStatus"`
-	// CommittedRate: unsignedInt, readWrite, since 1.1.
-	CommittedRate uint32 `cwmp:"CommittedRate"`
-	// CommittedBurstSize: unsignedInt, readWrite, since 1.1.
-	CommittedBurstSize uint32 `cwmp:"CommittedBurstSize"`
-	// ExcessBurstSize: unsignedInt, readWrite, since 1.1.
-	ExcessBurstSize uint32 `cwmp:"ExcessBurstSize"`
-	// PeakRate: unsignedInt, readWrite, since 1.1.
-	PeakRate uint32 `cwmp:"PeakRate"`
-	// PeakBurstSize: unsignedInt, readWrite, since 1.1.
-	PeakBurstSize uint32 `cwmp:"PeakBurstSize"`
-	// MeterType: string{SimpleTokenBucket,SingleRateThreeColor,TwoRateThreeColor}, readWrite, since 1.1.
-	MeterType InternetGatewayDeviceQueueManagementPolicerMeterType `cwmp:"MeterType"`
-	// PossibleMeterTypes: list<string{SimpleTokenBucket,SingleRateThreeColor,TwoRateThreeColor}>, readOnly, since 1.1.
-	PossibleMeterTypes []InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes `cwmp:"PossibleMeterTypes"`
-	// ConformingAction: string ~6 patterns, readWrite, since 1.1.
-	ConformingAction string `cwmp:"ConformingAction"`
-	// PartialConformingAction: string ~6 patterns, readWrite, since 1.1.
-	PartialConformingAction string `cwmp:"PartialConformingAction"`
-	// NonConformingAction: string ~6 patterns, readWrite, since 1.1.
-	NonConformingAction string `cwmp:"NonConformingAction"`
-	// CountedPackets: unsignedInt, readOnly, since 1.1, deprecated.
-	CountedPackets uint32 `cwmp:"CountedPackets"`
-	// CountedBytes: unsignedInt, readOnly, since 1.1, deprecated.
-	CountedBytes uint32 `cwmp:"CountedBytes"`
-	// TotalCountedPackets: unsignedInt, readOnly, since 1.4.
-	TotalCountedPackets uint32 `cwmp:"TotalCountedPackets"`
-	// TotalCountedBytes: unsignedInt, readOnly, since 1.4.
-	TotalCountedBytes uint32 `cwmp:"TotalCountedBytes"`
-	// ConformingCountedPackets: unsignedInt, readOnly, since 1.4.
-	ConformingCountedPackets uint32 `cwmp:"ConformingCountedPackets"`
-	// ConformingCountedBytes: unsignedInt, readOnly, since 1.4.
-	ConformingCountedBytes uint32 `cwmp:"ConformingCountedBytes"`
-	// PartiallyConformingCountedPackets: unsignedInt, readOnly, since 1.4.
-	PartiallyConformingCountedPackets uint32 `cwmp:"PartiallyConformingCountedPackets"`
-	// PartiallyConformingCountedBytes: unsignedInt, readOnly, since 1.4.
-	PartiallyConformingCountedBytes uint32 `cwmp:"PartiallyConformingCountedBytes"`
-	// NonConformingCountedPackets: unsignedInt, readOnly, since 1.4.
-	NonConformingCountedPackets uint32 `cwmp:"NonConformingCountedPackets"`
-	// NonConformingCountedBytes: unsignedInt, readOnly, since 1.4.
-	NonConformingCountedBytes uint32 `cwmp:"NonConformingCountedBytes"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	PolicerKey uint32 `json:"PolicerKey,omitzero"`
+
+	PolicerEnable bool `json:"PolicerEnable,omitzero"`
+
+	PolicerStatus InternetGatewayDeviceQueueManagementPolicerPolicerStatus `json:"PolicerStatus,omitzero"`
+
+	CommittedRate uint32 `json:"CommittedRate,omitzero"`
+
+	CommittedBurstSize uint32 `json:"CommittedBurstSize,omitzero"`
+
+	ExcessBurstSize uint32 `json:"ExcessBurstSize,omitzero"`
+
+	PeakRate uint32 `json:"PeakRate,omitzero"`
+
+	PeakBurstSize uint32 `json:"PeakBurstSize,omitzero"`
+
+	MeterType InternetGatewayDeviceQueueManagementPolicerMeterType `json:"MeterType,omitzero"`
+
+	PossibleMeterTypes []InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes `json:"PossibleMeterTypes,omitzero"`
+
+	ConformingAction string `json:"ConformingAction,omitzero"`
+
+	PartialConformingAction string `json:"PartialConformingAction,omitzero"`
+
+	NonConformingAction string `json:"NonConformingAction,omitzero"`
+
+	CountedPackets uint32 `json:"CountedPackets,omitzero"`
+
+	CountedBytes uint32 `json:"CountedBytes,omitzero"`
+
+	TotalCountedPackets uint32 `json:"TotalCountedPackets,omitzero"`
+
+	TotalCountedBytes uint32 `json:"TotalCountedBytes,omitzero"`
+
+	ConformingCountedPackets uint32 `json:"ConformingCountedPackets,omitzero"`
+
+	ConformingCountedBytes uint32 `json:"ConformingCountedBytes,omitzero"`
+
+	PartiallyConformingCountedPackets uint32 `json:"PartiallyConformingCountedPackets,omitzero"`
+
+	PartiallyConformingCountedBytes uint32 `json:"PartiallyConformingCountedBytes,omitzero"`
+
+	NonConformingCountedPackets uint32 `json:"NonConformingCountedPackets,omitzero"`
+
+	NonConformingCountedBytes uint32 `json:"NonConformingCountedBytes,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceQueueManagementPolicer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceQueueManagementPolicer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementPolicer_PolicerStatus, string(o.PolicerStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PolicerStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementPolicer_MeterType, string(o.MeterType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MeterType",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceQueueManagementPolicer_PossibleMeterTypes, model.FormatValue(model.TypeString, o.PossibleMeterTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PossibleMeterTypes",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementPolicer_ConformingAction, o.ConformingAction); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConformingAction",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementPolicer_PartialConformingAction, o.PartialConformingAction); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PartialConformingAction",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementPolicer_NonConformingAction, o.NonConformingAction); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NonConformingAction",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementPolicer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceQueueManagementPolicer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "PolicerStatus", 1118, string(o.PolicerStatus))
+	c.String(p, "MeterType", 1107, string(o.MeterType))
+	c.Wire(p, "PossibleMeterTypes", 1119, model.JoinStrings(o.PossibleMeterTypes), len(o.PossibleMeterTypes) > 0)
+	c.String(p, "ConformingAction", 1101, o.ConformingAction)
+	c.String(p, "PartialConformingAction", 1111, o.PartialConformingAction)
+	c.String(p, "NonConformingAction", 1108, o.NonConformingAction)
+	c.String(p, "Alias", 1098, o.Alias)
 }
 
 // InternetGatewayDeviceQueueManagementPolicerPath is the typed path of InternetGatewayDevice.QueueManagement.Policer.{i}.
 type InternetGatewayDeviceQueueManagementPolicerPath struct {
-	obj                               model.ObjectPath
-	PolicerKey                        model.ReadOnlyParam[uint32]
-	PolicerEnable                     model.ReadWriteParam[bool]
-	PolicerStatus                     model.ReadOnlyParam[InternetGatewayDeviceQueueManagementPolicerPolicerStatus]
-	CommittedRate                     model.ReadWriteParam[uint32]
-	CommittedBurstSize                model.ReadWriteParam[uint32]
-	ExcessBurstSize                   model.ReadWriteParam[uint32]
-	PeakRate                          model.ReadWriteParam[uint32]
-	PeakBurstSize                     model.ReadWriteParam[uint32]
-	MeterType                         model.ReadWriteParam[InternetGatewayDeviceQueueManagementPolicerMeterType]
-	PossibleMeterTypes                model.ReadOnlyParam[[]InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes]
-	ConformingAction                  model.ReadWriteParam[string]
-	PartialConformingAction           model.ReadWriteParam[string]
-	NonConformingAction               model.ReadWriteParam[string]
-	CountedPackets                    model.ReadOnlyParam[uint32]
-	CountedBytes                      model.ReadOnlyParam[uint32]
-	TotalCountedPackets               model.ReadOnlyParam[uint32]
-	TotalCountedBytes                 model.ReadOnlyParam[uint32]
-	ConformingCountedPackets          model.ReadOnlyParam[uint32]
-	ConformingCountedBytes            model.ReadOnlyParam[uint32]
-	PartiallyConformingCountedPackets model.ReadOnlyParam[uint32]
-	PartiallyConformingCountedBytes   model.ReadOnlyParam[uint32]
-	NonConformingCountedPackets       model.ReadOnlyParam[uint32]
-	NonConformingCountedBytes         model.ReadOnlyParam[uint32]
-	Alias                             model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceQueueManagementPolicerPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceQueueManagementPolicerPath(prefix string) InternetGatewayDeviceQueueManagementPolicerPath {
-	p := &prefix
-	return InternetGatewayDeviceQueueManagementPolicerPath{
-		Alias:                             model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CommittedBurstSize:                model.NewReadWrite[uint32](p, "CommittedBurstSize", model.TypeUnsignedInt),
-		CommittedRate:                     model.NewReadWrite[uint32](p, "CommittedRate", model.TypeUnsignedInt),
-		ConformingAction:                  model.NewReadWrite[string](p, "ConformingAction", model.TypeString),
-		ConformingCountedBytes:            model.NewReadOnly[uint32](p, "ConformingCountedBytes", model.TypeUnsignedInt),
-		ConformingCountedPackets:          model.NewReadOnly[uint32](p, "ConformingCountedPackets", model.TypeUnsignedInt),
-		CountedBytes:                      model.NewReadOnly[uint32](p, "CountedBytes", model.TypeUnsignedInt),
-		CountedPackets:                    model.NewReadOnly[uint32](p, "CountedPackets", model.TypeUnsignedInt),
-		ExcessBurstSize:                   model.NewReadWrite[uint32](p, "ExcessBurstSize", model.TypeUnsignedInt),
-		MeterType:                         model.NewReadWrite[InternetGatewayDeviceQueueManagementPolicerMeterType](p, "MeterType", model.TypeString),
-		NonConformingAction:               model.NewReadWrite[string](p, "NonConformingAction", model.TypeString),
-		NonConformingCountedBytes:         model.NewReadOnly[uint32](p, "NonConformingCountedBytes", model.TypeUnsignedInt),
-		NonConformingCountedPackets:       model.NewReadOnly[uint32](p, "NonConformingCountedPackets", model.TypeUnsignedInt),
-		PartialConformingAction:           model.NewReadWrite[string](p, "PartialConformingAction", model.TypeString),
-		PartiallyConformingCountedBytes:   model.NewReadOnly[uint32](p, "PartiallyConformingCountedBytes", model.TypeUnsignedInt),
-		PartiallyConformingCountedPackets: model.NewReadOnly[uint32](p, "PartiallyConformingCountedPackets", model.TypeUnsignedInt),
-		PeakBurstSize:                     model.NewReadWrite[uint32](p, "PeakBurstSize", model.TypeUnsignedInt),
-		PeakRate:                          model.NewReadWrite[uint32](p, "PeakRate", model.TypeUnsignedInt),
-		PolicerEnable:                     model.NewReadWrite[bool](p, "PolicerEnable", model.TypeBoolean),
-		PolicerKey:                        model.NewReadOnly[uint32](p, "PolicerKey", model.TypeUnsignedInt),
-		PolicerStatus:                     model.NewReadOnly[InternetGatewayDeviceQueueManagementPolicerPolicerStatus](p, "PolicerStatus", model.TypeString),
-		PossibleMeterTypes:                model.NewReadOnly[[]InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes](p, "PossibleMeterTypes", model.TypeString),
-		TotalCountedBytes:                 model.NewReadOnly[uint32](p, "TotalCountedBytes", model.TypeUnsignedInt),
-		TotalCountedPackets:               model.NewReadOnly[uint32](p, "TotalCountedPackets", model.TypeUnsignedInt),
-		obj:                               model.NewObjectPath(p),
-	}
+	CommittedBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	CommittedRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	ConformingAction model.ReadWriteParam[string] `dm:"s"`
+
+	ConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExcessBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	MeterType model.ReadWriteParam[InternetGatewayDeviceQueueManagementPolicerMeterType] `dm:"s"`
+
+	NonConformingAction model.ReadWriteParam[string] `dm:"s"`
+
+	NonConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NonConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PartialConformingAction model.ReadWriteParam[string] `dm:"s"`
+
+	PartiallyConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PartiallyConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PeakBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	PeakRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	PolicerEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	PolicerKey model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PolicerStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	PossibleMeterTypes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	TotalCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceQueueManagementQueueQueueStatus enumerates the values of InternetGatewayDevice.QueueManagement.Queue.{i}.QueueStatus.
 type InternetGatewayDeviceQueueManagementQueueQueueStatus string
 
-func (e InternetGatewayDeviceQueueManagementQueueQueueStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceQueueManagementQueueQueueStatus_Disabled InternetGatewayDeviceQueueManagementQueueQueueStatus = "Disabled"
-	InternetGatewayDeviceQueueManagementQueueQueueStatus_Enabled  InternetGatewayDeviceQueueManagementQueueQueueStatus = "Enabled"
-	InternetGatewayDeviceQueueManagementQueueQueueStatus_Error    InternetGatewayDeviceQueueManagementQueueQueueStatus = "Error"
+
+	InternetGatewayDeviceQueueManagementQueueQueueStatus_Enabled InternetGatewayDeviceQueueManagementQueueQueueStatus = "Enabled"
+
+	InternetGatewayDeviceQueueManagementQueueQueueStatus_Error InternetGatewayDeviceQueueManagementQueueQueueStatus = "Error"
 )
 
 // InternetGatewayDeviceQueueManagementQueueDropAlgorithm enumerates the values of InternetGatewayDevice.QueueManagement.Queue.{i}.DropAlgorithm.
 type InternetGatewayDeviceQueueManagementQueueDropAlgorithm string
 
-func (e InternetGatewayDeviceQueueManagementQueueDropAlgorithm) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceQueueManagementQueueDropAlgorithm_RED  InternetGatewayDeviceQueueManagementQueueDropAlgorithm = "RED"
-	InternetGatewayDeviceQueueManagementQueueDropAlgorithm_DT   InternetGatewayDeviceQueueManagementQueueDropAlgorithm = "DT"
+	InternetGatewayDeviceQueueManagementQueueDropAlgorithm_RED InternetGatewayDeviceQueueManagementQueueDropAlgorithm = "RED"
+
+	InternetGatewayDeviceQueueManagementQueueDropAlgorithm_DT InternetGatewayDeviceQueueManagementQueueDropAlgorithm = "DT"
+
 	InternetGatewayDeviceQueueManagementQueueDropAlgorithm_WRED InternetGatewayDeviceQueueManagementQueueDropAlgorithm = "WRED"
+
 	InternetGatewayDeviceQueueManagementQueueDropAlgorithm_BLUE InternetGatewayDeviceQueueManagementQueueDropAlgorithm = "BLUE"
 )
 
 // InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm enumerates the values of InternetGatewayDevice.QueueManagement.Queue.{i}.SchedulerAlgorithm.
 type InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm string
 
-func (e InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm_WFQ InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm = "WFQ"
+
 	InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm_WRR InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm = "WRR"
-	InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm_SP  InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm = "SP"
+
+	InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm_SP InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm = "SP"
 )
 
-var (
-	synInternetGatewayDeviceQueueManagementQueue_QueueKey    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagementQueue_QueueEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_QueueStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_QueueInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_QueueBufferLength = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceQueueManagementQueue_QueueWeight       = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_QueuePrecedence = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_REDThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_REDPercentage = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_DropAlgorithm = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "DT",
-		},
-		Enums: []model.Enum{{Value: "RED"}, {Value: "DT"}, {Value: "WRED"}, {Value: "BLUE"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_SchedulerAlgorithm = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "SP",
-		},
-		Enums: []model.Enum{{Value: "WFQ"}, {Value: "WRR"}, {Value: "SP"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_ShapingRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_ShapingBurstSize = &model.Syntax{
-		Default: &model.Default{
-			Status: "deleted",
-			Type:   "object",
-			Value:  "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_TrafficClasses = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueue_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceQueueManagementQueue holds the values of InternetGatewayDevice.QueueManagement.Queue.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1)
+// InternetGatewayDeviceQueueManagementQueue holds the values of InternetGatewayDevice.QueueManagement.Queue.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceQueueManagementQueue struct {
-	// QueueKey: unsignedInt, readOnly, since 1.1, obsoleted.
-	QueueKey uint32 `cwmp:"QueueKey"`
-	// QueueEnable: boolean, readWrite, since 1.1.
-	QueueEnable bool `cwmp:"QueueEnable"`
-	// QueueStatus: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	QueueStatus InternetGatewayDeviceQueueManagementQueueQueueStatus `cwmp:"QueueStatus"`
-	// QueueInterface: string(:256), readWrite, since 1.1.
-	QueueInterface string `cwmp:"QueueInterface"`
-	// QueueBufferLength: unsignedInt, readOnly, since 1.1.
-	QueueBufferLength uint32 `cwmp:"QueueBufferLength"`
-	// QueueWeight: unsignedInt, readWrite, since 1.1.
-	QueueWeight uint32 `cwmp:"QueueWeight"`
-	// QueuePrecedence: unsignedInt[1:], readWrite, since 1.1.
-	QueuePrecedence uint32 `cwmp:"QueuePrecedence"`
-	// REDThreshold: unsignedInt[:100], readWrite, since 1.1.
-	REDThreshold uint32 `cwmp:"REDThreshold"`
-	// REDPercentage: unsignedInt[:100], readWrite, since 1.1.
-	REDPercentage uint32 `cwmp:"REDPercentage"`
-	// DropAlgorithm: string{RED,DT,WRED,BLUE}, readWrite, since 1.1.
-	DropAlgorithm InternetGatewayDeviceQueueManagementQueueDropAlgorithm `cwmp:"DropAlgorithm"`
-	// SchedulerAlgorithm: string{WFQ,WRR,SP}, readWrite, since 1.1.
-	SchedulerAlgorithm InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm `cwmp:"SchedulerAlgorithm"`
-	// ShapingRate: int[-1:], readWrite, since 1.1.
-	ShapingRate int32 `cwmp:"ShapingRate"`
-	// ShapingBurstSize: unsignedInt, readWrite, since 1.1.
-	ShapingBurstSize uint32 `cwmp:"ShapingBurstSize"`
-	// TrafficClasses: list(:256)<unsignedInt>, readWrite, since 1.4.
-	TrafficClasses []uint32 `cwmp:"TrafficClasses"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	QueueKey uint32 `json:"QueueKey,omitzero"`
+
+	QueueEnable bool `json:"QueueEnable,omitzero"`
+
+	QueueStatus InternetGatewayDeviceQueueManagementQueueQueueStatus `json:"QueueStatus,omitzero"`
+
+	QueueInterface string `json:"QueueInterface,omitzero"`
+
+	QueueBufferLength uint32 `json:"QueueBufferLength,omitzero"`
+
+	QueueWeight uint32 `json:"QueueWeight,omitzero"`
+
+	QueuePrecedence uint32 `json:"QueuePrecedence,omitzero"`
+
+	REDThreshold uint32 `json:"REDThreshold,omitzero"`
+
+	REDPercentage uint32 `json:"REDPercentage,omitzero"`
+
+	DropAlgorithm InternetGatewayDeviceQueueManagementQueueDropAlgorithm `json:"DropAlgorithm,omitzero"`
+
+	SchedulerAlgorithm InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm `json:"SchedulerAlgorithm,omitzero"`
+
+	ShapingRate int32 `json:"ShapingRate,omitzero"`
+
+	ShapingBurstSize uint32 `json:"ShapingBurstSize,omitzero"`
+
+	TrafficClasses []uint32 `json:"TrafficClasses,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceQueueManagementQueue) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceQueueManagementQueue) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementQueue_QueueStatus, string(o.QueueStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementQueue_QueueInterface, o.QueueInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueInterface",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceQueueManagementQueue_QueuePrecedence, uint64(o.QueuePrecedence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueuePrecedence",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceQueueManagementQueue_REDThreshold, uint64(o.REDThreshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "REDThreshold",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceQueueManagementQueue_REDPercentage, uint64(o.REDPercentage)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "REDPercentage",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementQueue_DropAlgorithm, string(o.DropAlgorithm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DropAlgorithm",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementQueue_SchedulerAlgorithm, string(o.SchedulerAlgorithm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SchedulerAlgorithm",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceQueueManagementQueue_ShapingRate, int64(o.ShapingRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ShapingRate",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceQueueManagementQueue_TrafficClasses, model.FormatValue(model.TypeUnsignedInt, o.TrafficClasses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TrafficClasses",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementQueue_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceQueueManagementQueue) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "QueueStatus", 1131, string(o.QueueStatus))
+	c.String(p, "QueueInterface", 1128, o.QueueInterface)
+	c.Uint(p, "QueuePrecedence", 1130, uint64(o.QueuePrecedence))
+	c.Uint(p, "REDThreshold", 1134, uint64(o.REDThreshold))
+	c.Uint(p, "REDPercentage", 1133, uint64(o.REDPercentage))
+	c.String(p, "DropAlgorithm", 1125, string(o.DropAlgorithm))
+	c.String(p, "SchedulerAlgorithm", 1135, string(o.SchedulerAlgorithm))
+	c.Int(p, "ShapingRate", 1137, int64(o.ShapingRate))
+	c.Wire(p, "TrafficClasses", 1138, model.FormatValue(model.TypeUnsignedInt, o.TrafficClasses), len(o.TrafficClasses) > 0)
+	c.String(p, "Alias", 1124, o.Alias)
 }
 
 // InternetGatewayDeviceQueueManagementQueuePath is the typed path of InternetGatewayDevice.QueueManagement.Queue.{i}.
 type InternetGatewayDeviceQueueManagementQueuePath struct {
-	obj                model.ObjectPath
-	QueueKey           model.ReadOnlyParam[uint32]
-	QueueEnable        model.ReadWriteParam[bool]
-	QueueStatus        model.ReadOnlyParam[InternetGatewayDeviceQueueManagementQueueQueueStatus]
-	QueueInterface     model.ReadWriteParam[string]
-	QueueBufferLength  model.ReadOnlyParam[uint32]
-	QueueWeight        model.ReadWriteParam[uint32]
-	QueuePrecedence    model.ReadWriteParam[uint32]
-	REDThreshold       model.ReadWriteParam[uint32]
-	REDPercentage      model.ReadWriteParam[uint32]
-	DropAlgorithm      model.ReadWriteParam[InternetGatewayDeviceQueueManagementQueueDropAlgorithm]
-	SchedulerAlgorithm model.ReadWriteParam[InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm]
-	ShapingRate        model.ReadWriteParam[int32]
-	ShapingBurstSize   model.ReadWriteParam[uint32]
-	TrafficClasses     model.ReadWriteParam[[]uint32]
-	Alias              model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceQueueManagementQueuePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceQueueManagementQueuePath(prefix string) InternetGatewayDeviceQueueManagementQueuePath {
-	p := &prefix
-	return InternetGatewayDeviceQueueManagementQueuePath{
-		Alias:              model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DropAlgorithm:      model.NewReadWrite[InternetGatewayDeviceQueueManagementQueueDropAlgorithm](p, "DropAlgorithm", model.TypeString),
-		QueueBufferLength:  model.NewReadOnly[uint32](p, "QueueBufferLength", model.TypeUnsignedInt),
-		QueueEnable:        model.NewReadWrite[bool](p, "QueueEnable", model.TypeBoolean),
-		QueueInterface:     model.NewReadWrite[string](p, "QueueInterface", model.TypeString),
-		QueueKey:           model.NewReadOnly[uint32](p, "QueueKey", model.TypeUnsignedInt),
-		QueuePrecedence:    model.NewReadWrite[uint32](p, "QueuePrecedence", model.TypeUnsignedInt),
-		QueueStatus:        model.NewReadOnly[InternetGatewayDeviceQueueManagementQueueQueueStatus](p, "QueueStatus", model.TypeString),
-		QueueWeight:        model.NewReadWrite[uint32](p, "QueueWeight", model.TypeUnsignedInt),
-		REDPercentage:      model.NewReadWrite[uint32](p, "REDPercentage", model.TypeUnsignedInt),
-		REDThreshold:       model.NewReadWrite[uint32](p, "REDThreshold", model.TypeUnsignedInt),
-		SchedulerAlgorithm: model.NewReadWrite[InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm](p, "SchedulerAlgorithm", model.TypeString),
-		ShapingBurstSize:   model.NewReadWrite[uint32](p, "ShapingBurstSize", model.TypeUnsignedInt),
-		ShapingRate:        model.NewReadWrite[int32](p, "ShapingRate", model.TypeInt),
-		TrafficClasses:     model.NewReadWrite[[]uint32](p, "TrafficClasses", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	DropAlgorithm model.ReadWriteParam[InternetGatewayDeviceQueueManagementQueueDropAlgorithm] `dm:"s"`
+
+	QueueBufferLength model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	QueueInterface model.ReadWriteParam[string] `dm:"s"`
+
+	QueueKey model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueuePrecedence model.ReadWriteParam[uint32] `dm:"u"`
+
+	QueueStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	QueueWeight model.ReadWriteParam[uint32] `dm:"u"`
+
+	REDPercentage model.ReadWriteParam[uint32] `dm:"u"`
+
+	REDThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	SchedulerAlgorithm model.ReadWriteParam[InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm] `dm:"s"`
+
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	ShapingRate model.ReadWriteParam[int32] `dm:"i"`
+
+	TrafficClasses model.ReadWriteParam[[]uint32] `dm:"s"`
 }
 
 // InternetGatewayDeviceQueueManagementQueueStatsStatus enumerates the values of InternetGatewayDevice.QueueManagement.QueueStats.{i}.Status.
 type InternetGatewayDeviceQueueManagementQueueStatsStatus string
 
-func (e InternetGatewayDeviceQueueManagementQueueStatsStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceQueueManagementQueueStatsStatus_Disabled InternetGatewayDeviceQueueManagementQueueStatsStatus = "Disabled"
-	InternetGatewayDeviceQueueManagementQueueStatsStatus_Enabled  InternetGatewayDeviceQueueManagementQueueStatsStatus = "Enabled"
-	InternetGatewayDeviceQueueManagementQueueStatsStatus_Error    InternetGatewayDeviceQueueManagementQueueStatsStatus = "Error"
+
+	InternetGatewayDeviceQueueManagementQueueStatsStatus_Enabled InternetGatewayDeviceQueueManagementQueueStatsStatus = "Enabled"
+
+	InternetGatewayDeviceQueueManagementQueueStatsStatus_Error InternetGatewayDeviceQueueManagementQueueStatsStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceQueueManagementQueueStats_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceQueueManagementQueueStats_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementQueueStats_Queue = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueueStats_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceQueueManagementQueueStats_OutputPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueueStats_OutputBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueueStats_DroppedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueueStats_DroppedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueueStats_QueueOccupancyPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueueStats_QueueOccupancyPercentage = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceQueueManagementQueueStats_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceQueueManagementQueueStats holds the values of InternetGatewayDevice.QueueManagement.QueueStats.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4)
+// InternetGatewayDeviceQueueManagementQueueStats holds the values of InternetGatewayDevice.QueueManagement.QueueStats.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceQueueManagementQueueStats struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.4.
-	Status InternetGatewayDeviceQueueManagementQueueStatsStatus `cwmp:"Status"`
-	// Queue: unsignedInt, readWrite, since 1.4.
-	Queue uint32 `cwmp:"Queue"`
-	// Interface: string(:256), readWrite, since 1.4.
-	Interface string `cwmp:"Interface"`
-	// OutputPackets: unsignedInt, readOnly, since 1.4.
-	OutputPackets uint32 `cwmp:"OutputPackets"`
-	// OutputBytes: unsignedInt, readOnly, since 1.4.
-	OutputBytes uint32 `cwmp:"OutputBytes"`
-	// DroppedPackets: unsignedInt, readOnly, since 1.4.
-	DroppedPackets uint32 `cwmp:"DroppedPackets"`
-	// DroppedBytes: unsignedInt, readOnly, since 1.4.
-	DroppedBytes uint32 `cwmp:"DroppedBytes"`
-	// QueueOccupancyPackets: unsignedInt, readOnly, since 1.4.
-	QueueOccupancyPackets uint32 `cwmp:"QueueOccupancyPackets"`
-	// QueueOccupancyPercentage: unsignedInt[0:100], readOnly, since 1.4.
-	QueueOccupancyPercentage uint32 `cwmp:"QueueOccupancyPercentage"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceQueueManagementQueueStatsStatus `json:"Status,omitzero"`
+
+	Queue uint32 `json:"Queue,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	OutputPackets uint32 `json:"OutputPackets,omitzero"`
+
+	OutputBytes uint32 `json:"OutputBytes,omitzero"`
+
+	DroppedPackets uint32 `json:"DroppedPackets,omitzero"`
+
+	DroppedBytes uint32 `json:"DroppedBytes,omitzero"`
+
+	QueueOccupancyPackets uint32 `json:"QueueOccupancyPackets,omitzero"`
+
+	QueueOccupancyPercentage uint32 `json:"QueueOccupancyPercentage,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceQueueManagementQueueStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceQueueManagementQueueStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementQueueStats_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementQueueStats_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceQueueManagementQueueStats_QueueOccupancyPercentage, uint64(o.QueueOccupancyPercentage)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueOccupancyPercentage",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceQueueManagementQueueStats_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceQueueManagementQueueStats) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1151, string(o.Status))
+	c.String(p, "Interface", 1145, o.Interface)
+	c.Uint(p, "QueueOccupancyPercentage", 1150, uint64(o.QueueOccupancyPercentage))
+	c.String(p, "Alias", 1141, o.Alias)
 }
 
 // InternetGatewayDeviceQueueManagementQueueStatsPath is the typed path of InternetGatewayDevice.QueueManagement.QueueStats.{i}.
 type InternetGatewayDeviceQueueManagementQueueStatsPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[InternetGatewayDeviceQueueManagementQueueStatsStatus]
-	Queue                    model.ReadWriteParam[uint32]
-	Interface                model.ReadWriteParam[string]
-	OutputPackets            model.ReadOnlyParam[uint32]
-	OutputBytes              model.ReadOnlyParam[uint32]
-	DroppedPackets           model.ReadOnlyParam[uint32]
-	DroppedBytes             model.ReadOnlyParam[uint32]
-	QueueOccupancyPackets    model.ReadOnlyParam[uint32]
-	QueueOccupancyPercentage model.ReadOnlyParam[uint32]
-	Alias                    model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceQueueManagementQueueStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceQueueManagementQueueStatsPath(prefix string) InternetGatewayDeviceQueueManagementQueueStatsPath {
-	p := &prefix
-	return InternetGatewayDeviceQueueManagementQueueStatsPath{
-		Alias:                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DroppedBytes:             model.NewReadOnly[uint32](p, "DroppedBytes", model.TypeUnsignedInt),
-		DroppedPackets:           model.NewReadOnly[uint32](p, "DroppedPackets", model.TypeUnsignedInt),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:                model.NewReadWrite[string](p, "Interface", model.TypeString),
-		OutputBytes:              model.NewReadOnly[uint32](p, "OutputBytes", model.TypeUnsignedInt),
-		OutputPackets:            model.NewReadOnly[uint32](p, "OutputPackets", model.TypeUnsignedInt),
-		Queue:                    model.NewReadWrite[uint32](p, "Queue", model.TypeUnsignedInt),
-		QueueOccupancyPackets:    model.NewReadOnly[uint32](p, "QueueOccupancyPackets", model.TypeUnsignedInt),
-		QueueOccupancyPercentage: model.NewReadOnly[uint32](p, "QueueOccupancyPercentage", model.TypeUnsignedInt),
-		Status:                   model.NewReadOnly[InternetGatewayDeviceQueueManagementQueueStatsStatus](p, "Status", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
-}
+	DroppedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaQueuemanagement = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.QueueManagement.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Enable",
-	Syntax:  synInternetGatewayDeviceQueueManagement_Enable,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.MaxQueues",
-	Syntax:       synInternetGatewayDeviceQueueManagement_MaxQueues,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.MaxClassificationEntries",
-	Syntax:       synInternetGatewayDeviceQueueManagement_MaxClassificationEntries,
-	Version:      "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.ClassificationNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceQueueManagement_ClassificationNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.MaxAppEntries",
-	Syntax:       synInternetGatewayDeviceQueueManagement_MaxAppEntries,
-	Version:      "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.AppNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceQueueManagement_AppNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.MaxFlowEntries",
-	Syntax:       synInternetGatewayDeviceQueueManagement_MaxFlowEntries,
-	Version:      "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.FlowNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceQueueManagement_FlowNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.MaxPolicerEntries",
-	Syntax:       synInternetGatewayDeviceQueueManagement_MaxPolicerEntries,
-	Version:      "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.PolicerNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceQueueManagement_PolicerNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.MaxQueueEntries",
-	Syntax:       synInternetGatewayDeviceQueueManagement_MaxQueueEntries,
-	Version:      "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.QueueNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceQueueManagement_QueueNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.DefaultForwardingPolicy",
-	Syntax:  synInternetGatewayDeviceQueueManagement_DefaultForwardingPolicy,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.DefaultPolicer",
-	Syntax:  synInternetGatewayDeviceQueueManagement_DefaultPolicer,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.DefaultQueue",
-	Syntax:  synInternetGatewayDeviceQueueManagement_DefaultQueue,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.DefaultDSCPMark",
-	Syntax:  synInternetGatewayDeviceQueueManagement_DefaultDSCPMark,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.DefaultEthernetPriorityMark",
-	Syntax:  synInternetGatewayDeviceQueueManagement_DefaultEthernetPriorityMark,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.AvailableAppList",
-	Syntax:  synInternetGatewayDeviceQueueManagement_AvailableAppList,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.QueueStatsNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceQueueManagement_QueueStatsNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.DefaultTrafficClass",
-	Syntax:  synInternetGatewayDeviceQueueManagement_DefaultTrafficClass,
-	Version: "1.4",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "AppEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AppNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.QueueManagement.App.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.AppKey",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_AppKey,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.AppEnable",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_AppEnable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.AppStatus",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_AppStatus,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.ProtocolIdentifier",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_ProtocolIdentifier,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.AppName",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_AppName,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.AppDefaultForwardingPolicy",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_AppDefaultForwardingPolicy,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.AppDefaultPolicer",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_AppDefaultPolicer,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.AppDefaultQueue",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_AppDefaultQueue,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.AppDefaultDSCPMark",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_AppDefaultDSCPMark,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.AppDefaultEthernetPriorityMark",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_AppDefaultEthernetPriorityMark,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.App.{i}.AppDefaultTrafficClass",
-	Syntax:  synInternetGatewayDeviceQueueManagementApp_AppDefaultTrafficClass,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.App.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceQueueManagementApp_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "ClassificationEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClassificationNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.QueueManagement.Classification.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.ClassificationKey",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_ClassificationKey,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.ClassificationEnable",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_ClassificationEnable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.ClassificationStatus",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_ClassificationStatus,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.ClassificationOrder",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_ClassificationOrder,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.ClassInterface",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_ClassInterface,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestIP",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestIP,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestMask",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestMask,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestIPExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestIPExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceIP",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceIP,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceMask",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceMask,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceIPExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceIPExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.Protocol",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_Protocol,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.ProtocolExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_ProtocolExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestPort",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestPort,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestPortRangeMax",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestPortRangeMax,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestPortExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestPortExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourcePort",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourcePort,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourcePortRangeMax",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourcePortRangeMax,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourcePortExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourcePortExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceMACAddress",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceMACAddress,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceMACMask",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceMACMask,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceMACExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceMACExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestMACAddress",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestMACAddress,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestMACMask",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestMACMask,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestMACExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestMACExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.Ethertype",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_Ethertype,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.EthertypeExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_EthertypeExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SSAP",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SSAP,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SSAPExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SSAPExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DSAP",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DSAP,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DSAPExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DSAPExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.LLCControl",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_LLCControl,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.LLCControlExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_LLCControlExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SNAPOUI",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SNAPOUI,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SNAPOUIExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SNAPOUIExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceVendorClassID",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceVendorClassID,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceVendorClassIDExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceVendorClassIDExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestVendorClassID",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestVendorClassID,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestVendorClassIDExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestVendorClassIDExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceClientID",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceClientID,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceClientIDExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceClientIDExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestClientID",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestClientID,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestClientIDExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestClientIDExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceUserClassID",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceUserClassID,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceUserClassIDExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceUserClassIDExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestUserClassID",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestUserClassID,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestUserClassIDExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestUserClassIDExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.TCPACK",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_TCPACK,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.TCPACKExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_TCPACKExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.IPLengthMin",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_IPLengthMin,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.IPLengthMax",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_IPLengthMax,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.IPLengthExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_IPLengthExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DSCPCheck",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DSCPCheck,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DSCPExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DSCPExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DSCPMark",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DSCPMark,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.EthernetPriorityCheck",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_EthernetPriorityCheck,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.EthernetPriorityExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_EthernetPriorityExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.EthernetPriorityMark",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_EthernetPriorityMark,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.VLANIDCheck",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_VLANIDCheck,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.VLANIDExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_VLANIDExclude,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.ForwardingPolicy",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_ForwardingPolicy,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.ClassPolicer",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_ClassPolicer,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.ClassQueue",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_ClassQueue,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.ClassApp",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_ClassApp,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceVendorClassIDMode",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceVendorClassIDMode,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestVendorClassIDMode",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestVendorClassIDMode,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceVendorSpecificInfo",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfo,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceVendorSpecificInfoExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfoExclude,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceVendorSpecificInfoEnterprise",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfoEnterprise,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceVendorSpecificInfoSubOption",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfoSubOption,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.SourceVendorSpecificInfoMode",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_SourceVendorSpecificInfoMode,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestVendorSpecificInfo",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfo,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestVendorSpecificInfoExclude",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfoExclude,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestVendorSpecificInfoEnterprise",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfoEnterprise,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestVendorSpecificInfoSubOption",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfoSubOption,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.DestVendorSpecificInfoMode",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_DestVendorSpecificInfoMode,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.OutOfBandInfo",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_OutOfBandInfo,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Classification.{i}.TrafficClass",
-	Syntax:  synInternetGatewayDeviceQueueManagementClassification_TrafficClass,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Classification.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceQueueManagementClassification_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "FlowEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FlowNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.QueueManagement.Flow.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowKey",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowKey,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowEnable",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowEnable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowStatus",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowStatus,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowType",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowType,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowTypeParameters",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowTypeParameters,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowName",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowName,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.AppIdentifier",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_AppIdentifier,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowForwardingPolicy",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowForwardingPolicy,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowPolicer",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowPolicer,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowQueue",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowQueue,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowDSCPMark",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowDSCPMark,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowEthernetPriorityMark",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowEthernetPriorityMark,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Flow.{i}.FlowTrafficClass",
-	Syntax:  synInternetGatewayDeviceQueueManagementFlow_FlowTrafficClass,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Flow.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceQueueManagementFlow_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "PolicerEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PolicerNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.QueueManagement.Policer.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.PolicerKey",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_PolicerKey,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.PolicerEnable",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_PolicerEnable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.PolicerStatus",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_PolicerStatus,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.CommittedRate",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_CommittedRate,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.CommittedBurstSize",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_CommittedBurstSize,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.ExcessBurstSize",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_ExcessBurstSize,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.PeakRate",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_PeakRate,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.PeakBurstSize",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_PeakBurstSize,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.MeterType",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_MeterType,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.PossibleMeterTypes",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_PossibleMeterTypes,
-	Version:      "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.ConformingAction",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_ConformingAction,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.PartialConformingAction",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_PartialConformingAction,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Policer.{i}.NonConformingAction",
-	Syntax:  synInternetGatewayDeviceQueueManagementPolicer_NonConformingAction,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.CountedPackets",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_CountedPackets,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.CountedBytes",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_CountedBytes,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.TotalCountedPackets",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_TotalCountedPackets,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.TotalCountedBytes",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_TotalCountedBytes,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.ConformingCountedPackets",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_ConformingCountedPackets,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.ConformingCountedBytes",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_ConformingCountedBytes,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.PartiallyConformingCountedPackets",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_PartiallyConformingCountedPackets,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.PartiallyConformingCountedBytes",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_PartiallyConformingCountedBytes,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.NonConformingCountedPackets",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_NonConformingCountedPackets,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.NonConformingCountedBytes",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_NonConformingCountedBytes,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Policer.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceQueueManagementPolicer_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "QueueEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "QueueNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.QueueManagement.Queue.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.QueueKey",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_QueueKey,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.QueueEnable",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_QueueEnable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.QueueStatus",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_QueueStatus,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.QueueInterface",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_QueueInterface,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.QueueBufferLength",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_QueueBufferLength,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.QueueWeight",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_QueueWeight,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.QueuePrecedence",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_QueuePrecedence,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.REDThreshold",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_REDThreshold,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.REDPercentage",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_REDPercentage,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.DropAlgorithm",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_DropAlgorithm,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.SchedulerAlgorithm",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_SchedulerAlgorithm,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.ShapingRate",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_ShapingRate,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.ShapingBurstSize",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_ShapingBurstSize,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.Queue.{i}.TrafficClasses",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueue_TrafficClasses,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.Queue.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceQueueManagementQueue_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "QueueStatsNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.QueueManagement.QueueStats.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Queue", "Interface"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.QueueStats.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueueStats_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.QueueManagement.QueueStats.{i}.Status",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueueStats_Status,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.QueueStats.{i}.Queue",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueueStats_Queue,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.QueueManagement.QueueStats.{i}.Interface",
-	Syntax:  synInternetGatewayDeviceQueueManagementQueueStats_Interface,
-	Version: "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.QueueStats.{i}.OutputPackets",
-	Syntax:       synInternetGatewayDeviceQueueManagementQueueStats_OutputPackets,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.QueueStats.{i}.OutputBytes",
-	Syntax:       synInternetGatewayDeviceQueueManagementQueueStats_OutputBytes,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.QueueStats.{i}.DroppedPackets",
-	Syntax:       synInternetGatewayDeviceQueueManagementQueueStats_DroppedPackets,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.QueueStats.{i}.DroppedBytes",
-	Syntax:       synInternetGatewayDeviceQueueManagementQueueStats_DroppedBytes,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.QueueStats.{i}.QueueOccupancyPackets",
-	Syntax:       synInternetGatewayDeviceQueueManagementQueueStats_QueueOccupancyPackets,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.QueueStats.{i}.QueueOccupancyPercentage",
-	Syntax:       synInternetGatewayDeviceQueueManagementQueueStats_QueueOccupancyPercentage,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.QueueManagement.QueueStats.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceQueueManagementQueueStats_Alias,
-	Version:      "1.9",
-}}
+	DroppedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-// InternetGatewayDeviceQueueManagementImpl is what a device implements for InternetGatewayDevice.QueueManagement; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceQueueManagementImpl to implement only some methods.
-type InternetGatewayDeviceQueueManagementImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	MaxQueues(inst []uint32) (uint32, error)
-	MaxClassificationEntries(inst []uint32) (uint32, error)
-	ClassificationNumberOfEntries(inst []uint32) (uint32, error)
-	MaxAppEntries(inst []uint32) (uint32, error)
-	AppNumberOfEntries(inst []uint32) (uint32, error)
-	MaxFlowEntries(inst []uint32) (uint32, error)
-	FlowNumberOfEntries(inst []uint32) (uint32, error)
-	MaxPolicerEntries(inst []uint32) (uint32, error)
-	PolicerNumberOfEntries(inst []uint32) (uint32, error)
-	MaxQueueEntries(inst []uint32) (uint32, error)
-	QueueNumberOfEntries(inst []uint32) (uint32, error)
-	DefaultForwardingPolicy(inst []uint32) (uint32, error)
-	SetDefaultForwardingPolicy(inst []uint32, v uint32) error
-	DefaultPolicer(inst []uint32) (int32, error)
-	SetDefaultPolicer(inst []uint32, v int32) error
-	DefaultQueue(inst []uint32) (uint32, error)
-	SetDefaultQueue(inst []uint32, v uint32) error
-	DefaultDSCPMark(inst []uint32) (int32, error)
-	SetDefaultDSCPMark(inst []uint32, v int32) error
-	DefaultEthernetPriorityMark(inst []uint32) (int32, error)
-	SetDefaultEthernetPriorityMark(inst []uint32, v int32) error
-	AvailableAppList(inst []uint32) ([]string, error)
-	QueueStatsNumberOfEntries(inst []uint32) (uint32, error)
-	DefaultTrafficClass(inst []uint32) (int32, error)
-	SetDefaultTrafficClass(inst []uint32, v int32) error
-	AppInstances(inst []uint32) []uint32
-	AddApp(inst []uint32) (uint32, error)
-	DeleteApp(inst []uint32, i uint32) error
-	ClassificationInstances(inst []uint32) []uint32
-	AddClassification(inst []uint32) (uint32, error)
-	DeleteClassification(inst []uint32, i uint32) error
-	FlowInstances(inst []uint32) []uint32
-	AddFlow(inst []uint32) (uint32, error)
-	DeleteFlow(inst []uint32, i uint32) error
-	PolicerInstances(inst []uint32) []uint32
-	AddPolicer(inst []uint32) (uint32, error)
-	DeletePolicer(inst []uint32, i uint32) error
-	QueueInstances(inst []uint32) []uint32
-	AddQueue(inst []uint32) (uint32, error)
-	DeleteQueue(inst []uint32, i uint32) error
-	QueueStatsInstances(inst []uint32) []uint32
-	AddQueueStats(inst []uint32) (uint32, error)
-	DeleteQueueStats(inst []uint32, i uint32) error
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedInternetGatewayDeviceQueueManagementImpl implements InternetGatewayDeviceQueueManagementImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceQueueManagementImpl struct{}
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxQueues(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxClassificationEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) ClassificationNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxAppEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AppNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxFlowEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) FlowNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxPolicerEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) PolicerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxQueueEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) QueueNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultForwardingPolicy(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultForwardingPolicy(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultPolicer(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultPolicer(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultQueue(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultQueue(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultDSCPMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultDSCPMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultEthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AvailableAppList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) QueueStatsNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultTrafficClass(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultTrafficClass(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AppInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddApp(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeleteApp(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) ClassificationInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddClassification(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeleteClassification(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) FlowInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddFlow(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeleteFlow(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) PolicerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddPolicer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeletePolicer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) QueueInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddQueue(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeleteQueue(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) QueueStatsInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddQueueStats(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeleteQueueStats(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	OutputBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-// InternetGatewayDeviceQueueManagementAppImpl is what a device implements for InternetGatewayDevice.QueueManagement.App.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceQueueManagementAppImpl to implement only some methods.
-type InternetGatewayDeviceQueueManagementAppImpl interface {
-	AppKey(inst []uint32) (uint32, error)
-	AppEnable(inst []uint32) (bool, error)
-	SetAppEnable(inst []uint32, v bool) error
-	AppStatus(inst []uint32) (InternetGatewayDeviceQueueManagementAppAppStatus, error)
-	ProtocolIdentifier(inst []uint32) (string, error)
-	SetProtocolIdentifier(inst []uint32, v string) error
-	AppName(inst []uint32) (string, error)
-	SetAppName(inst []uint32, v string) error
-	AppDefaultForwardingPolicy(inst []uint32) (uint32, error)
-	SetAppDefaultForwardingPolicy(inst []uint32, v uint32) error
-	AppDefaultPolicer(inst []uint32) (int32, error)
-	SetAppDefaultPolicer(inst []uint32, v int32) error
-	AppDefaultQueue(inst []uint32) (int32, error)
-	SetAppDefaultQueue(inst []uint32, v int32) error
-	AppDefaultDSCPMark(inst []uint32) (int32, error)
-	SetAppDefaultDSCPMark(inst []uint32, v int32) error
-	AppDefaultEthernetPriorityMark(inst []uint32) (int32, error)
-	SetAppDefaultEthernetPriorityMark(inst []uint32, v int32) error
-	AppDefaultTrafficClass(inst []uint32) (int32, error)
-	SetAppDefaultTrafficClass(inst []uint32, v int32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
+	OutputPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedInternetGatewayDeviceQueueManagementAppImpl implements InternetGatewayDeviceQueueManagementAppImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceQueueManagementAppImpl struct{}
+	Queue model.ReadWriteParam[uint32] `dm:"u"`
 
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppKey(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppStatus(inst []uint32) (InternetGatewayDeviceQueueManagementAppAppStatus, error) {
-	var zero InternetGatewayDeviceQueueManagementAppAppStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) ProtocolIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetProtocolIdentifier(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultForwardingPolicy(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultForwardingPolicy(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultPolicer(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultPolicer(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultQueue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultQueue(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultDSCPMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultDSCPMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultEthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultTrafficClass(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultTrafficClass(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
+	QueueOccupancyPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-// InternetGatewayDeviceQueueManagementClassificationImpl is what a device implements for InternetGatewayDevice.QueueManagement.Classification.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl to implement only some methods.
-type InternetGatewayDeviceQueueManagementClassificationImpl interface {
-	ClassificationKey(inst []uint32) (uint32, error)
-	ClassificationEnable(inst []uint32) (bool, error)
-	SetClassificationEnable(inst []uint32, v bool) error
-	ClassificationStatus(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationClassificationStatus, error)
-	ClassificationOrder(inst []uint32) (uint32, error)
-	SetClassificationOrder(inst []uint32, v uint32) error
-	ClassInterface(inst []uint32) (string, error)
-	SetClassInterface(inst []uint32, v string) error
-	DestIP(inst []uint32) (string, error)
-	SetDestIP(inst []uint32, v string) error
-	DestMask(inst []uint32) (string, error)
-	SetDestMask(inst []uint32, v string) error
-	DestIPExclude(inst []uint32) (bool, error)
-	SetDestIPExclude(inst []uint32, v bool) error
-	SourceIP(inst []uint32) (string, error)
-	SetSourceIP(inst []uint32, v string) error
-	SourceMask(inst []uint32) (string, error)
-	SetSourceMask(inst []uint32, v string) error
-	SourceIPExclude(inst []uint32) (bool, error)
-	SetSourceIPExclude(inst []uint32, v bool) error
-	Protocol(inst []uint32) (int32, error)
-	SetProtocol(inst []uint32, v int32) error
-	ProtocolExclude(inst []uint32) (bool, error)
-	SetProtocolExclude(inst []uint32, v bool) error
-	DestPort(inst []uint32) (int32, error)
-	SetDestPort(inst []uint32, v int32) error
-	DestPortRangeMax(inst []uint32) (int32, error)
-	SetDestPortRangeMax(inst []uint32, v int32) error
-	DestPortExclude(inst []uint32) (bool, error)
-	SetDestPortExclude(inst []uint32, v bool) error
-	SourcePort(inst []uint32) (int32, error)
-	SetSourcePort(inst []uint32, v int32) error
-	SourcePortRangeMax(inst []uint32) (int32, error)
-	SetSourcePortRangeMax(inst []uint32, v int32) error
-	SourcePortExclude(inst []uint32) (bool, error)
-	SetSourcePortExclude(inst []uint32, v bool) error
-	SourceMACAddress(inst []uint32) (string, error)
-	SetSourceMACAddress(inst []uint32, v string) error
-	SourceMACMask(inst []uint32) (string, error)
-	SetSourceMACMask(inst []uint32, v string) error
-	SourceMACExclude(inst []uint32) (bool, error)
-	SetSourceMACExclude(inst []uint32, v bool) error
-	DestMACAddress(inst []uint32) (string, error)
-	SetDestMACAddress(inst []uint32, v string) error
-	DestMACMask(inst []uint32) (string, error)
-	SetDestMACMask(inst []uint32, v string) error
-	DestMACExclude(inst []uint32) (bool, error)
-	SetDestMACExclude(inst []uint32, v bool) error
-	Ethertype(inst []uint32) (int32, error)
-	SetEthertype(inst []uint32, v int32) error
-	EthertypeExclude(inst []uint32) (bool, error)
-	SetEthertypeExclude(inst []uint32, v bool) error
-	SSAP(inst []uint32) (int32, error)
-	SetSSAP(inst []uint32, v int32) error
-	SSAPExclude(inst []uint32) (bool, error)
-	SetSSAPExclude(inst []uint32, v bool) error
-	DSAP(inst []uint32) (int32, error)
-	SetDSAP(inst []uint32, v int32) error
-	DSAPExclude(inst []uint32) (bool, error)
-	SetDSAPExclude(inst []uint32, v bool) error
-	LLCControl(inst []uint32) (int32, error)
-	SetLLCControl(inst []uint32, v int32) error
-	LLCControlExclude(inst []uint32) (bool, error)
-	SetLLCControlExclude(inst []uint32, v bool) error
-	SNAPOUI(inst []uint32) (int32, error)
-	SetSNAPOUI(inst []uint32, v int32) error
-	SNAPOUIExclude(inst []uint32) (bool, error)
-	SetSNAPOUIExclude(inst []uint32, v bool) error
-	SourceVendorClassID(inst []uint32) (string, error)
-	SetSourceVendorClassID(inst []uint32, v string) error
-	SourceVendorClassIDExclude(inst []uint32) (bool, error)
-	SetSourceVendorClassIDExclude(inst []uint32, v bool) error
-	DestVendorClassID(inst []uint32) (string, error)
-	SetDestVendorClassID(inst []uint32, v string) error
-	DestVendorClassIDExclude(inst []uint32) (bool, error)
-	SetDestVendorClassIDExclude(inst []uint32, v bool) error
-	SourceClientID(inst []uint32) (string, error)
-	SetSourceClientID(inst []uint32, v string) error
-	SourceClientIDExclude(inst []uint32) (bool, error)
-	SetSourceClientIDExclude(inst []uint32, v bool) error
-	DestClientID(inst []uint32) (string, error)
-	SetDestClientID(inst []uint32, v string) error
-	DestClientIDExclude(inst []uint32) (bool, error)
-	SetDestClientIDExclude(inst []uint32, v bool) error
-	SourceUserClassID(inst []uint32) (string, error)
-	SetSourceUserClassID(inst []uint32, v string) error
-	SourceUserClassIDExclude(inst []uint32) (bool, error)
-	SetSourceUserClassIDExclude(inst []uint32, v bool) error
-	DestUserClassID(inst []uint32) (string, error)
-	SetDestUserClassID(inst []uint32, v string) error
-	DestUserClassIDExclude(inst []uint32) (bool, error)
-	SetDestUserClassIDExclude(inst []uint32, v bool) error
-	TCPACK(inst []uint32) (bool, error)
-	SetTCPACK(inst []uint32, v bool) error
-	TCPACKExclude(inst []uint32) (bool, error)
-	SetTCPACKExclude(inst []uint32, v bool) error
-	IPLengthMin(inst []uint32) (uint32, error)
-	SetIPLengthMin(inst []uint32, v uint32) error
-	IPLengthMax(inst []uint32) (uint32, error)
-	SetIPLengthMax(inst []uint32, v uint32) error
-	IPLengthExclude(inst []uint32) (bool, error)
-	SetIPLengthExclude(inst []uint32, v bool) error
-	DSCPCheck(inst []uint32) (int32, error)
-	SetDSCPCheck(inst []uint32, v int32) error
-	DSCPExclude(inst []uint32) (bool, error)
-	SetDSCPExclude(inst []uint32, v bool) error
-	DSCPMark(inst []uint32) (int32, error)
-	SetDSCPMark(inst []uint32, v int32) error
-	EthernetPriorityCheck(inst []uint32) (int32, error)
-	SetEthernetPriorityCheck(inst []uint32, v int32) error
-	EthernetPriorityExclude(inst []uint32) (bool, error)
-	SetEthernetPriorityExclude(inst []uint32, v bool) error
-	EthernetPriorityMark(inst []uint32) (int32, error)
-	SetEthernetPriorityMark(inst []uint32, v int32) error
-	VLANIDCheck(inst []uint32) (int32, error)
-	SetVLANIDCheck(inst []uint32, v int32) error
-	VLANIDExclude(inst []uint32) (bool, error)
-	SetVLANIDExclude(inst []uint32, v bool) error
-	ForwardingPolicy(inst []uint32) (uint32, error)
-	SetForwardingPolicy(inst []uint32, v uint32) error
-	ClassPolicer(inst []uint32) (int32, error)
-	SetClassPolicer(inst []uint32, v int32) error
-	ClassQueue(inst []uint32) (int32, error)
-	SetClassQueue(inst []uint32, v int32) error
-	ClassApp(inst []uint32) (int32, error)
-	SetClassApp(inst []uint32, v int32) error
-	SourceVendorClassIDMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode, error)
-	SetSourceVendorClassIDMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode) error
-	DestVendorClassIDMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode, error)
-	SetDestVendorClassIDMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode) error
-	SourceVendorSpecificInfo(inst []uint32) (string, error)
-	SetSourceVendorSpecificInfo(inst []uint32, v string) error
-	SourceVendorSpecificInfoExclude(inst []uint32) (bool, error)
-	SetSourceVendorSpecificInfoExclude(inst []uint32, v bool) error
-	SourceVendorSpecificInfoEnterprise(inst []uint32) (uint32, error)
-	SetSourceVendorSpecificInfoEnterprise(inst []uint32, v uint32) error
-	SourceVendorSpecificInfoSubOption(inst []uint32) (int32, error)
-	SetSourceVendorSpecificInfoSubOption(inst []uint32, v int32) error
-	SourceVendorSpecificInfoMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode, error)
-	SetSourceVendorSpecificInfoMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode) error
-	DestVendorSpecificInfo(inst []uint32) (string, error)
-	SetDestVendorSpecificInfo(inst []uint32, v string) error
-	DestVendorSpecificInfoExclude(inst []uint32) (bool, error)
-	SetDestVendorSpecificInfoExclude(inst []uint32, v bool) error
-	DestVendorSpecificInfoEnterprise(inst []uint32) (uint32, error)
-	SetDestVendorSpecificInfoEnterprise(inst []uint32, v uint32) error
-	DestVendorSpecificInfoSubOption(inst []uint32) (int32, error)
-	SetDestVendorSpecificInfoSubOption(inst []uint32, v int32) error
-	DestVendorSpecificInfoMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode, error)
-	SetDestVendorSpecificInfoMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode) error
-	OutOfBandInfo(inst []uint32) (int32, error)
-	SetOutOfBandInfo(inst []uint32, v int32) error
-	TrafficClass(inst []uint32) (int32, error)
-	SetTrafficClass(inst []uint32, v int32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
+	QueueOccupancyPercentage model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl implements InternetGatewayDeviceQueueManagementClassificationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassificationKey(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassificationEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassificationEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassificationStatus(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationClassificationStatus, error) {
-	var zero InternetGatewayDeviceQueueManagementClassificationClassificationStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassificationOrder(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassificationOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestIPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestIPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceIPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceIPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) Protocol(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetProtocol(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ProtocolExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetProtocolExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestPort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestPort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestPortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestPortExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestPortExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourcePort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourcePort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourcePortExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourcePortExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceMACMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceMACMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceMACExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceMACExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestMACMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestMACMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestMACExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestMACExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) Ethertype(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetEthertype(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) EthertypeExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetEthertypeExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SSAP(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSSAP(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SSAPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSSAPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DSAP(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDSAP(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DSAPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDSAPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) LLCControl(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetLLCControl(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) LLCControlExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetLLCControlExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SNAPOUI(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSNAPOUI(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SNAPOUIExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSNAPOUIExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorClassID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorClassID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceClientID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceClientID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceClientIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceClientIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestClientID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestClientID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestClientIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestClientIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceUserClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceUserClassID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceUserClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceUserClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestUserClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestUserClassID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestUserClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestUserClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) TCPACK(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetTCPACK(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) TCPACKExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetTCPACKExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) IPLengthMin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetIPLengthMin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) IPLengthMax(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetIPLengthMax(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) IPLengthExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetIPLengthExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DSCPCheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDSCPCheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DSCPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDSCPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DSCPMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDSCPMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) EthernetPriorityCheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetEthernetPriorityCheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) EthernetPriorityExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetEthernetPriorityExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) VLANIDCheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetVLANIDCheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) VLANIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetVLANIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ForwardingPolicy(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetForwardingPolicy(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassPolicer(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassPolicer(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassQueue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassQueue(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassApp(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassApp(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorClassIDMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode, error) {
-	var zero InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorClassIDMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorClassIDMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode, error) {
-	var zero InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorClassIDMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorSpecificInfo(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorSpecificInfo(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorSpecificInfoExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorSpecificInfoExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorSpecificInfoEnterprise(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorSpecificInfoEnterprise(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorSpecificInfoSubOption(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorSpecificInfoSubOption(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorSpecificInfoMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode, error) {
-	var zero InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorSpecificInfoMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorSpecificInfo(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorSpecificInfo(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorSpecificInfoExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorSpecificInfoExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorSpecificInfoEnterprise(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorSpecificInfoEnterprise(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorSpecificInfoSubOption(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorSpecificInfoSubOption(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorSpecificInfoMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode, error) {
-	var zero InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorSpecificInfoMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) OutOfBandInfo(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetOutOfBandInfo(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) TrafficClass(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetTrafficClass(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceQueueManagementFlowImpl is what a device implements for InternetGatewayDevice.QueueManagement.Flow.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceQueueManagementFlowImpl to implement only some methods.
-type InternetGatewayDeviceQueueManagementFlowImpl interface {
-	FlowKey(inst []uint32) (uint32, error)
-	FlowEnable(inst []uint32) (bool, error)
-	SetFlowEnable(inst []uint32, v bool) error
-	FlowStatus(inst []uint32) (InternetGatewayDeviceQueueManagementFlowFlowStatus, error)
-	FlowType(inst []uint32) (string, error)
-	SetFlowType(inst []uint32, v string) error
-	FlowTypeParameters(inst []uint32) (string, error)
-	SetFlowTypeParameters(inst []uint32, v string) error
-	FlowName(inst []uint32) (string, error)
-	SetFlowName(inst []uint32, v string) error
-	AppIdentifier(inst []uint32) (int32, error)
-	SetAppIdentifier(inst []uint32, v int32) error
-	FlowForwardingPolicy(inst []uint32) (uint32, error)
-	SetFlowForwardingPolicy(inst []uint32, v uint32) error
-	FlowPolicer(inst []uint32) (int32, error)
-	SetFlowPolicer(inst []uint32, v int32) error
-	FlowQueue(inst []uint32) (int32, error)
-	SetFlowQueue(inst []uint32, v int32) error
-	FlowDSCPMark(inst []uint32) (int32, error)
-	SetFlowDSCPMark(inst []uint32, v int32) error
-	FlowEthernetPriorityMark(inst []uint32) (int32, error)
-	SetFlowEthernetPriorityMark(inst []uint32, v int32) error
-	FlowTrafficClass(inst []uint32) (int32, error)
-	SetFlowTrafficClass(inst []uint32, v int32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceQueueManagementFlowImpl implements InternetGatewayDeviceQueueManagementFlowImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceQueueManagementFlowImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowKey(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowStatus(inst []uint32) (InternetGatewayDeviceQueueManagementFlowFlowStatus, error) {
-	var zero InternetGatewayDeviceQueueManagementFlowFlowStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowType(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowTypeParameters(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowTypeParameters(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) AppIdentifier(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetAppIdentifier(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowForwardingPolicy(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowForwardingPolicy(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowPolicer(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowPolicer(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowQueue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowQueue(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowDSCPMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowDSCPMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowEthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowTrafficClass(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowTrafficClass(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceQueueManagementPolicerImpl is what a device implements for InternetGatewayDevice.QueueManagement.Policer.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl to implement only some methods.
-type InternetGatewayDeviceQueueManagementPolicerImpl interface {
-	PolicerKey(inst []uint32) (uint32, error)
-	PolicerEnable(inst []uint32) (bool, error)
-	SetPolicerEnable(inst []uint32, v bool) error
-	PolicerStatus(inst []uint32) (InternetGatewayDeviceQueueManagementPolicerPolicerStatus, error)
-	CommittedRate(inst []uint32) (uint32, error)
-	SetCommittedRate(inst []uint32, v uint32) error
-	CommittedBurstSize(inst []uint32) (uint32, error)
-	SetCommittedBurstSize(inst []uint32, v uint32) error
-	ExcessBurstSize(inst []uint32) (uint32, error)
-	SetExcessBurstSize(inst []uint32, v uint32) error
-	PeakRate(inst []uint32) (uint32, error)
-	SetPeakRate(inst []uint32, v uint32) error
-	PeakBurstSize(inst []uint32) (uint32, error)
-	SetPeakBurstSize(inst []uint32, v uint32) error
-	MeterType(inst []uint32) (InternetGatewayDeviceQueueManagementPolicerMeterType, error)
-	SetMeterType(inst []uint32, v InternetGatewayDeviceQueueManagementPolicerMeterType) error
-	PossibleMeterTypes(inst []uint32) ([]InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes, error)
-	ConformingAction(inst []uint32) (string, error)
-	SetConformingAction(inst []uint32, v string) error
-	PartialConformingAction(inst []uint32) (string, error)
-	SetPartialConformingAction(inst []uint32, v string) error
-	NonConformingAction(inst []uint32) (string, error)
-	SetNonConformingAction(inst []uint32, v string) error
-	CountedPackets(inst []uint32) (uint32, error)
-	CountedBytes(inst []uint32) (uint32, error)
-	TotalCountedPackets(inst []uint32) (uint32, error)
-	TotalCountedBytes(inst []uint32) (uint32, error)
-	ConformingCountedPackets(inst []uint32) (uint32, error)
-	ConformingCountedBytes(inst []uint32) (uint32, error)
-	PartiallyConformingCountedPackets(inst []uint32) (uint32, error)
-	PartiallyConformingCountedBytes(inst []uint32) (uint32, error)
-	NonConformingCountedPackets(inst []uint32) (uint32, error)
-	NonConformingCountedBytes(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl implements InternetGatewayDeviceQueueManagementPolicerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PolicerKey(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PolicerEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetPolicerEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PolicerStatus(inst []uint32) (InternetGatewayDeviceQueueManagementPolicerPolicerStatus, error) {
-	var zero InternetGatewayDeviceQueueManagementPolicerPolicerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) CommittedRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetCommittedRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) CommittedBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetCommittedBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) ExcessBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetExcessBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PeakRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetPeakRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PeakBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetPeakBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) MeterType(inst []uint32) (InternetGatewayDeviceQueueManagementPolicerMeterType, error) {
-	var zero InternetGatewayDeviceQueueManagementPolicerMeterType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetMeterType(inst []uint32, v InternetGatewayDeviceQueueManagementPolicerMeterType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PossibleMeterTypes(inst []uint32) ([]InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes, error) {
-	var zero []InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) ConformingAction(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetConformingAction(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PartialConformingAction(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetPartialConformingAction(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) NonConformingAction(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetNonConformingAction(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) CountedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) CountedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) TotalCountedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) TotalCountedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) ConformingCountedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) ConformingCountedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PartiallyConformingCountedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PartiallyConformingCountedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) NonConformingCountedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) NonConformingCountedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceQueueManagementQueueImpl is what a device implements for InternetGatewayDevice.QueueManagement.Queue.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceQueueManagementQueueImpl to implement only some methods.
-type InternetGatewayDeviceQueueManagementQueueImpl interface {
-	QueueKey(inst []uint32) (uint32, error)
-	QueueEnable(inst []uint32) (bool, error)
-	SetQueueEnable(inst []uint32, v bool) error
-	QueueStatus(inst []uint32) (InternetGatewayDeviceQueueManagementQueueQueueStatus, error)
-	QueueInterface(inst []uint32) (string, error)
-	SetQueueInterface(inst []uint32, v string) error
-	QueueBufferLength(inst []uint32) (uint32, error)
-	QueueWeight(inst []uint32) (uint32, error)
-	SetQueueWeight(inst []uint32, v uint32) error
-	QueuePrecedence(inst []uint32) (uint32, error)
-	SetQueuePrecedence(inst []uint32, v uint32) error
-	REDThreshold(inst []uint32) (uint32, error)
-	SetREDThreshold(inst []uint32, v uint32) error
-	REDPercentage(inst []uint32) (uint32, error)
-	SetREDPercentage(inst []uint32, v uint32) error
-	DropAlgorithm(inst []uint32) (InternetGatewayDeviceQueueManagementQueueDropAlgorithm, error)
-	SetDropAlgorithm(inst []uint32, v InternetGatewayDeviceQueueManagementQueueDropAlgorithm) error
-	SchedulerAlgorithm(inst []uint32) (InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm, error)
-	SetSchedulerAlgorithm(inst []uint32, v InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm) error
-	ShapingRate(inst []uint32) (int32, error)
-	SetShapingRate(inst []uint32, v int32) error
-	ShapingBurstSize(inst []uint32) (uint32, error)
-	SetShapingBurstSize(inst []uint32, v uint32) error
-	TrafficClasses(inst []uint32) ([]uint32, error)
-	SetTrafficClasses(inst []uint32, v []uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceQueueManagementQueueImpl implements InternetGatewayDeviceQueueManagementQueueImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceQueueManagementQueueImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueKey(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetQueueEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueStatus(inst []uint32) (InternetGatewayDeviceQueueManagementQueueQueueStatus, error) {
-	var zero InternetGatewayDeviceQueueManagementQueueQueueStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetQueueInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueBufferLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueWeight(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetQueueWeight(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueuePrecedence(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetQueuePrecedence(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) REDThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetREDThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) REDPercentage(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetREDPercentage(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) DropAlgorithm(inst []uint32) (InternetGatewayDeviceQueueManagementQueueDropAlgorithm, error) {
-	var zero InternetGatewayDeviceQueueManagementQueueDropAlgorithm
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetDropAlgorithm(inst []uint32, v InternetGatewayDeviceQueueManagementQueueDropAlgorithm) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SchedulerAlgorithm(inst []uint32) (InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm, error) {
-	var zero InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetSchedulerAlgorithm(inst []uint32, v InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) ShapingRate(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetShapingRate(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) TrafficClasses(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetTrafficClasses(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceQueueManagementQueueStatsImpl is what a device implements for InternetGatewayDevice.QueueManagement.QueueStats.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl to implement only some methods.
-type InternetGatewayDeviceQueueManagementQueueStatsImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceQueueManagementQueueStatsStatus, error)
-	Queue(inst []uint32) (uint32, error)
-	SetQueue(inst []uint32, v uint32) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	OutputPackets(inst []uint32) (uint32, error)
-	OutputBytes(inst []uint32) (uint32, error)
-	DroppedPackets(inst []uint32) (uint32, error)
-	DroppedBytes(inst []uint32) (uint32, error)
-	QueueOccupancyPackets(inst []uint32) (uint32, error)
-	QueueOccupancyPercentage(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl implements InternetGatewayDeviceQueueManagementQueueStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) Status(inst []uint32) (InternetGatewayDeviceQueueManagementQueueStatsStatus, error) {
-	var zero InternetGatewayDeviceQueueManagementQueueStatsStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) Queue(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) SetQueue(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) OutputPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) OutputBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) DroppedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) DroppedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) QueueOccupancyPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) QueueOccupancyPercentage(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

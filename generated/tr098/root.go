@@ -3,78 +3,60 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceObject_LANDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceObject_WANDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceObject_DeviceSummary            = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceObject_UserNumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceObject_SmartCardReaderNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceObject holds the values of InternetGatewayDevice. (object, readOnly, since 1.0)
+// InternetGatewayDeviceObject holds the values of InternetGatewayDevice. (object, readOnly, since 1.0).
 type InternetGatewayDeviceObject struct {
-	// LANDeviceNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	LANDeviceNumberOfEntries uint32 `cwmp:"LANDeviceNumberOfEntries"`
-	// WANDeviceNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	WANDeviceNumberOfEntries uint32 `cwmp:"WANDeviceNumberOfEntries"`
-	// DeviceSummary: string(:1024), readOnly, since 1.1, deprecated.
-	DeviceSummary string `cwmp:"DeviceSummary"`
-	// UserNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	UserNumberOfEntries uint32 `cwmp:"UserNumberOfEntries"`
-	// SmartCardReaderNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	SmartCardReaderNumberOfEntries uint32                                     `cwmp:"SmartCardReaderNumberOfEntries"`
-	BulkData                       *InternetGatewayDeviceBulkData             `cwmp:"BulkData."`
-	Capabilities                   *InternetGatewayDeviceCapabilities         `cwmp:"Capabilities."`
-	CaptivePortal                  *InternetGatewayDeviceCaptivePortal        `cwmp:"CaptivePortal."`
-	DLNA                           *InternetGatewayDeviceDLNA                 `cwmp:"DLNA."`
-	DNS                            *InternetGatewayDeviceDNS                  `cwmp:"DNS."`
-	DeviceConfig                   *InternetGatewayDeviceDeviceConfig         `cwmp:"DeviceConfig."`
-	DeviceInfo                     *InternetGatewayDeviceDeviceInfo           `cwmp:"DeviceInfo."`
-	DownloadAvailability           *InternetGatewayDeviceDownloadAvailability `cwmp:"DownloadAvailability."`
-	DownloadDiagnostics            *InternetGatewayDeviceDownloadDiagnostics  `cwmp:"DownloadDiagnostics."`
-	FAP                            *InternetGatewayDeviceFAP                  `cwmp:"FAP."`
-	FaultMgmt                      *InternetGatewayDeviceFaultMgmt            `cwmp:"FaultMgmt."`
-	Firewall                       *InternetGatewayDeviceFirewall             `cwmp:"Firewall."`
-	IPPingDiagnostics              *InternetGatewayDeviceIPPingDiagnostics    `cwmp:"IPPingDiagnostics."`
-	LANConfigSecurity              *InternetGatewayDeviceLANConfigSecurity    `cwmp:"LANConfigSecurity."`
-	// InternetGatewayDevice.LANDevice.{i}. instances by instance number
-	LANDevice           map[uint32]*InternetGatewayDeviceLANDevice `cwmp:"LANDevice.{i}."`
-	LANInterfaces       *InternetGatewayDeviceLANInterfaces        `cwmp:"LANInterfaces."`
-	Layer2Bridging      *InternetGatewayDeviceLayer2Bridging       `cwmp:"Layer2Bridging."`
-	Layer3Forwarding    *InternetGatewayDeviceLayer3Forwarding     `cwmp:"Layer3Forwarding."`
-	ManagementServer    *InternetGatewayDeviceManagementServer     `cwmp:"ManagementServer."`
-	NSLookupDiagnostics *InternetGatewayDeviceNSLookupDiagnostics  `cwmp:"NSLookupDiagnostics."`
-	PeriodicStatistics  *InternetGatewayDevicePeriodicStatistics   `cwmp:"PeriodicStatistics."`
-	QueueManagement     *InternetGatewayDeviceQueueManagement      `cwmp:"QueueManagement."`
-	Security            *InternetGatewayDeviceSecurity             `cwmp:"Security."`
-	SelfTestDiagnostics *InternetGatewayDeviceSelfTestDiagnostics  `cwmp:"SelfTestDiagnostics."`
-	Services            *InternetGatewayDeviceServices             `cwmp:"Services."`
-	// InternetGatewayDevice.SmartCardReader.{i}. instances by instance number
-	SmartCardReader       map[uint32]*InternetGatewayDeviceSmartCardReader `cwmp:"SmartCardReader.{i}."`
-	SoftwareModules       *InternetGatewayDeviceSoftwareModules            `cwmp:"SoftwareModules."`
-	Time                  *InternetGatewayDeviceTime                       `cwmp:"Time."`
-	TraceRouteDiagnostics *InternetGatewayDeviceTraceRouteDiagnostics      `cwmp:"TraceRouteDiagnostics."`
-	UDPEchoConfig         *InternetGatewayDeviceUDPEchoConfig              `cwmp:"UDPEchoConfig."`
-	UPnP                  *InternetGatewayDeviceUPnP                       `cwmp:"UPnP."`
-	USBHosts              *InternetGatewayDeviceUSBHosts                   `cwmp:"USBHosts."`
-	UploadDiagnostics     *InternetGatewayDeviceUploadDiagnostics          `cwmp:"UploadDiagnostics."`
-	// InternetGatewayDevice.User.{i}. instances by instance number
-	User          map[uint32]*InternetGatewayDeviceUser `cwmp:"User.{i}."`
-	UserInterface *InternetGatewayDeviceUserInterface   `cwmp:"UserInterface."`
-	// InternetGatewayDevice.WANDevice.{i}. instances by instance number
-	WANDevice map[uint32]*InternetGatewayDeviceWANDevice `cwmp:"WANDevice.{i}."`
-	XMPP      *InternetGatewayDeviceXMPP                 `cwmp:"XMPP."`
+	LANDeviceNumberOfEntries uint32 `json:"LANDeviceNumberOfEntries,omitzero"`
+
+	WANDeviceNumberOfEntries uint32 `json:"WANDeviceNumberOfEntries,omitzero"`
+
+	DeviceSummary string `json:"DeviceSummary,omitzero"`
+
+	UserNumberOfEntries uint32 `json:"UserNumberOfEntries,omitzero"`
+
+	SmartCardReaderNumberOfEntries uint32 `json:"SmartCardReaderNumberOfEntries,omitzero"`
+
+	BulkData              *InternetGatewayDeviceBulkData                   `json:"BulkData,omitzero"`
+	Capabilities          *InternetGatewayDeviceCapabilities               `json:"Capabilities,omitzero"`
+	CaptivePortal         *InternetGatewayDeviceCaptivePortal              `json:"CaptivePortal,omitzero"`
+	DLNA                  *InternetGatewayDeviceDLNA                       `json:"DLNA,omitzero"`
+	DNS                   *InternetGatewayDeviceDNS                        `json:"DNS,omitzero"`
+	DeviceConfig          *InternetGatewayDeviceDeviceConfig               `json:"DeviceConfig,omitzero"`
+	DeviceInfo            *InternetGatewayDeviceDeviceInfo                 `json:"DeviceInfo,omitzero"`
+	DownloadAvailability  *InternetGatewayDeviceDownloadAvailability       `json:"DownloadAvailability,omitzero"`
+	DownloadDiagnostics   *InternetGatewayDeviceDownloadDiagnostics        `json:"DownloadDiagnostics,omitzero"`
+	FAP                   *InternetGatewayDeviceFAP                        `json:"FAP,omitzero"`
+	FaultMgmt             *InternetGatewayDeviceFaultMgmt                  `json:"FaultMgmt,omitzero"`
+	Firewall              *InternetGatewayDeviceFirewall                   `json:"Firewall,omitzero"`
+	IPPingDiagnostics     *InternetGatewayDeviceIPPingDiagnostics          `json:"IPPingDiagnostics,omitzero"`
+	LANConfigSecurity     *InternetGatewayDeviceLANConfigSecurity          `json:"LANConfigSecurity,omitzero"`
+	LANDevice             map[uint32]*InternetGatewayDeviceLANDevice       `json:"LANDevice,omitzero"`
+	LANInterfaces         *InternetGatewayDeviceLANInterfaces              `json:"LANInterfaces,omitzero"`
+	Layer2Bridging        *InternetGatewayDeviceLayer2Bridging             `json:"Layer2Bridging,omitzero"`
+	Layer3Forwarding      *InternetGatewayDeviceLayer3Forwarding           `json:"Layer3Forwarding,omitzero"`
+	ManagementServer      *InternetGatewayDeviceManagementServer           `json:"ManagementServer,omitzero"`
+	NSLookupDiagnostics   *InternetGatewayDeviceNSLookupDiagnostics        `json:"NSLookupDiagnostics,omitzero"`
+	PeriodicStatistics    *InternetGatewayDevicePeriodicStatistics         `json:"PeriodicStatistics,omitzero"`
+	QueueManagement       *InternetGatewayDeviceQueueManagement            `json:"QueueManagement,omitzero"`
+	Security              *InternetGatewayDeviceSecurity                   `json:"Security,omitzero"`
+	SelfTestDiagnostics   *InternetGatewayDeviceSelfTestDiagnostics        `json:"SelfTestDiagnostics,omitzero"`
+	Services              *InternetGatewayDeviceServices                   `json:"Services,omitzero"`
+	SmartCardReader       map[uint32]*InternetGatewayDeviceSmartCardReader `json:"SmartCardReader,omitzero"`
+	SoftwareModules       *InternetGatewayDeviceSoftwareModules            `json:"SoftwareModules,omitzero"`
+	Time                  *InternetGatewayDeviceTime                       `json:"Time,omitzero"`
+	TraceRouteDiagnostics *InternetGatewayDeviceTraceRouteDiagnostics      `json:"TraceRouteDiagnostics,omitzero"`
+	UDPEchoConfig         *InternetGatewayDeviceUDPEchoConfig              `json:"UDPEchoConfig,omitzero"`
+	UPnP                  *InternetGatewayDeviceUPnP                       `json:"UPnP,omitzero"`
+	USBHosts              *InternetGatewayDeviceUSBHosts                   `json:"USBHosts,omitzero"`
+	UploadDiagnostics     *InternetGatewayDeviceUploadDiagnostics          `json:"UploadDiagnostics,omitzero"`
+	User                  map[uint32]*InternetGatewayDeviceUser            `json:"User,omitzero"`
+	UserInterface         *InternetGatewayDeviceUserInterface              `json:"UserInterface,omitzero"`
+	WANDevice             map[uint32]*InternetGatewayDeviceWANDevice       `json:"WANDevice,omitzero"`
+	XMPP                  *InternetGatewayDeviceXMPP                       `json:"XMPP,omitzero"`
 }
 
-// AddLANDevice creates instance i of InternetGatewayDevice.LANDevice.{i}. (replacing any) and returns it
+// AddLANDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceObject) AddLANDevice(i uint32) *InternetGatewayDeviceLANDevice {
 	if o.LANDevice == nil {
 		o.LANDevice = map[uint32]*InternetGatewayDeviceLANDevice{}
@@ -84,18 +66,7 @@ func (o *InternetGatewayDeviceObject) AddLANDevice(i uint32) *InternetGatewayDev
 	return x
 }
 
-// GetLANDevice returns instance i of InternetGatewayDevice.LANDevice.{i}.
-func (o *InternetGatewayDeviceObject) GetLANDevice(i uint32) (*InternetGatewayDeviceLANDevice, bool) {
-	x, ok := o.LANDevice[i]
-	return x, ok
-}
-
-// DeleteLANDevice removes instance i of InternetGatewayDevice.LANDevice.{i}.
-func (o *InternetGatewayDeviceObject) DeleteLANDevice(i uint32) {
-	delete(o.LANDevice, i)
-}
-
-// AddSmartCardReader creates instance i of InternetGatewayDevice.SmartCardReader.{i}. (replacing any) and returns it
+// AddSmartCardReader creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceObject) AddSmartCardReader(i uint32) *InternetGatewayDeviceSmartCardReader {
 	if o.SmartCardReader == nil {
 		o.SmartCardReader = map[uint32]*InternetGatewayDeviceSmartCardReader{}
@@ -105,18 +76,7 @@ func (o *InternetGatewayDeviceObject) AddSmartCardReader(i uint32) *InternetGate
 	return x
 }
 
-// GetSmartCardReader returns instance i of InternetGatewayDevice.SmartCardReader.{i}.
-func (o *InternetGatewayDeviceObject) GetSmartCardReader(i uint32) (*InternetGatewayDeviceSmartCardReader, bool) {
-	x, ok := o.SmartCardReader[i]
-	return x, ok
-}
-
-// DeleteSmartCardReader removes instance i of InternetGatewayDevice.SmartCardReader.{i}.
-func (o *InternetGatewayDeviceObject) DeleteSmartCardReader(i uint32) {
-	delete(o.SmartCardReader, i)
-}
-
-// AddUser creates instance i of InternetGatewayDevice.User.{i}. (replacing any) and returns it
+// AddUser creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceObject) AddUser(i uint32) *InternetGatewayDeviceUser {
 	if o.User == nil {
 		o.User = map[uint32]*InternetGatewayDeviceUser{}
@@ -126,18 +86,7 @@ func (o *InternetGatewayDeviceObject) AddUser(i uint32) *InternetGatewayDeviceUs
 	return x
 }
 
-// GetUser returns instance i of InternetGatewayDevice.User.{i}.
-func (o *InternetGatewayDeviceObject) GetUser(i uint32) (*InternetGatewayDeviceUser, bool) {
-	x, ok := o.User[i]
-	return x, ok
-}
-
-// DeleteUser removes instance i of InternetGatewayDevice.User.{i}.
-func (o *InternetGatewayDeviceObject) DeleteUser(i uint32) {
-	delete(o.User, i)
-}
-
-// AddWANDevice creates instance i of InternetGatewayDevice.WANDevice.{i}. (replacing any) and returns it
+// AddWANDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceObject) AddWANDevice(i uint32) *InternetGatewayDeviceWANDevice {
 	if o.WANDevice == nil {
 		o.WANDevice = map[uint32]*InternetGatewayDeviceWANDevice{}
@@ -147,377 +96,216 @@ func (o *InternetGatewayDeviceObject) AddWANDevice(i uint32) *InternetGatewayDev
 	return x
 }
 
-// GetWANDevice returns instance i of InternetGatewayDevice.WANDevice.{i}.
-func (o *InternetGatewayDeviceObject) GetWANDevice(i uint32) (*InternetGatewayDeviceWANDevice, bool) {
-	x, ok := o.WANDevice[i]
-	return x, ok
-}
-
-// DeleteWANDevice removes instance i of InternetGatewayDevice.WANDevice.{i}.
-func (o *InternetGatewayDeviceObject) DeleteWANDevice(i uint32) {
-	delete(o.WANDevice, i)
-}
-
 // Validate checks every value against its syntax and returns all violations,
 // with absolute paths.
 func (o *InternetGatewayDeviceObject) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("InternetGatewayDevice.", &v)
-	return v
+	return (&Document{InternetGatewayDevice: o}).check(false)
 }
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceObject) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceObject_DeviceSummary, o.DeviceSummary); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceSummary",
-		})
-	}
+// ValidateSet checks only the fields that hold more than their Go zero value.
+func (o *InternetGatewayDeviceObject) ValidateSet() model.Violations {
+	return (&Document{InternetGatewayDevice: o}).check(true)
+}
+func (o *InternetGatewayDeviceObject) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DeviceSummary", 162, o.DeviceSummary)
 	if o.BulkData != nil {
-		o.BulkData.ValidateAt(prefix+"BulkData.", v)
+		o.BulkData.ValidateAt(c, p+"BulkData.")
 	}
 	if o.Capabilities != nil {
-		o.Capabilities.ValidateAt(prefix+"Capabilities.", v)
+		o.Capabilities.ValidateAt(c, p+"Capabilities.")
 	}
 	if o.CaptivePortal != nil {
-		o.CaptivePortal.ValidateAt(prefix+"CaptivePortal.", v)
+		o.CaptivePortal.ValidateAt(c, p+"CaptivePortal.")
 	}
 	if o.DLNA != nil {
-		o.DLNA.ValidateAt(prefix+"DLNA.", v)
+		o.DLNA.ValidateAt(c, p+"DLNA.")
 	}
 	if o.DNS != nil {
-		o.DNS.ValidateAt(prefix+"DNS.", v)
+		o.DNS.ValidateAt(c, p+"DNS.")
 	}
 	if o.DeviceConfig != nil {
-		o.DeviceConfig.ValidateAt(prefix+"DeviceConfig.", v)
+		o.DeviceConfig.ValidateAt(c, p+"DeviceConfig.")
 	}
 	if o.DeviceInfo != nil {
-		o.DeviceInfo.ValidateAt(prefix+"DeviceInfo.", v)
+		o.DeviceInfo.ValidateAt(c, p+"DeviceInfo.")
 	}
 	if o.DownloadAvailability != nil {
-		o.DownloadAvailability.ValidateAt(prefix+"DownloadAvailability.", v)
+		o.DownloadAvailability.ValidateAt(c, p+"DownloadAvailability.")
 	}
 	if o.DownloadDiagnostics != nil {
-		o.DownloadDiagnostics.ValidateAt(prefix+"DownloadDiagnostics.", v)
+		o.DownloadDiagnostics.ValidateAt(c, p+"DownloadDiagnostics.")
 	}
 	if o.FAP != nil {
-		o.FAP.ValidateAt(prefix+"FAP.", v)
+		o.FAP.ValidateAt(c, p+"FAP.")
 	}
 	if o.FaultMgmt != nil {
-		o.FaultMgmt.ValidateAt(prefix+"FaultMgmt.", v)
+		o.FaultMgmt.ValidateAt(c, p+"FaultMgmt.")
 	}
 	if o.Firewall != nil {
-		o.Firewall.ValidateAt(prefix+"Firewall.", v)
+		o.Firewall.ValidateAt(c, p+"Firewall.")
 	}
 	if o.IPPingDiagnostics != nil {
-		o.IPPingDiagnostics.ValidateAt(prefix+"IPPingDiagnostics.", v)
+		o.IPPingDiagnostics.ValidateAt(c, p+"IPPingDiagnostics.")
 	}
 	if o.LANConfigSecurity != nil {
-		o.LANConfigSecurity.ValidateAt(prefix+"LANConfigSecurity.", v)
+		o.LANConfigSecurity.ValidateAt(c, p+"LANConfigSecurity.")
 	}
 	for _, i := range model.SortedKeys(o.LANDevice) {
-		o.LANDevice[i].ValidateAt(prefix+"LANDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.LANDevice[i].ValidateAt(c, model.InstanceOf(p, "LANDevice.", i))
 	}
 	if o.LANInterfaces != nil {
-		o.LANInterfaces.ValidateAt(prefix+"LANInterfaces.", v)
+		o.LANInterfaces.ValidateAt(c, p+"LANInterfaces.")
 	}
 	if o.Layer2Bridging != nil {
-		o.Layer2Bridging.ValidateAt(prefix+"Layer2Bridging.", v)
+		o.Layer2Bridging.ValidateAt(c, p+"Layer2Bridging.")
 	}
 	if o.Layer3Forwarding != nil {
-		o.Layer3Forwarding.ValidateAt(prefix+"Layer3Forwarding.", v)
+		o.Layer3Forwarding.ValidateAt(c, p+"Layer3Forwarding.")
 	}
 	if o.ManagementServer != nil {
-		o.ManagementServer.ValidateAt(prefix+"ManagementServer.", v)
+		o.ManagementServer.ValidateAt(c, p+"ManagementServer.")
 	}
 	if o.NSLookupDiagnostics != nil {
-		o.NSLookupDiagnostics.ValidateAt(prefix+"NSLookupDiagnostics.", v)
+		o.NSLookupDiagnostics.ValidateAt(c, p+"NSLookupDiagnostics.")
 	}
 	if o.PeriodicStatistics != nil {
-		o.PeriodicStatistics.ValidateAt(prefix+"PeriodicStatistics.", v)
+		o.PeriodicStatistics.ValidateAt(c, p+"PeriodicStatistics.")
 	}
 	if o.QueueManagement != nil {
-		o.QueueManagement.ValidateAt(prefix+"QueueManagement.", v)
+		o.QueueManagement.ValidateAt(c, p+"QueueManagement.")
 	}
 	if o.Security != nil {
-		o.Security.ValidateAt(prefix+"Security.", v)
+		o.Security.ValidateAt(c, p+"Security.")
 	}
 	if o.SelfTestDiagnostics != nil {
-		o.SelfTestDiagnostics.ValidateAt(prefix+"SelfTestDiagnostics.", v)
-	}
-	if o.Services != nil {
-		o.Services.ValidateAt(prefix+"Services.", v)
+		o.SelfTestDiagnostics.ValidateAt(c, p+"SelfTestDiagnostics.")
 	}
 	for _, i := range model.SortedKeys(o.SmartCardReader) {
-		o.SmartCardReader[i].ValidateAt(prefix+"SmartCardReader."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SmartCardReader[i].ValidateAt(c, model.InstanceOf(p, "SmartCardReader.", i))
 	}
 	if o.SoftwareModules != nil {
-		o.SoftwareModules.ValidateAt(prefix+"SoftwareModules.", v)
+		o.SoftwareModules.ValidateAt(c, p+"SoftwareModules.")
 	}
 	if o.Time != nil {
-		o.Time.ValidateAt(prefix+"Time.", v)
+		o.Time.ValidateAt(c, p+"Time.")
 	}
 	if o.TraceRouteDiagnostics != nil {
-		o.TraceRouteDiagnostics.ValidateAt(prefix+"TraceRouteDiagnostics.", v)
+		o.TraceRouteDiagnostics.ValidateAt(c, p+"TraceRouteDiagnostics.")
 	}
 	if o.UDPEchoConfig != nil {
-		o.UDPEchoConfig.ValidateAt(prefix+"UDPEchoConfig.", v)
+		o.UDPEchoConfig.ValidateAt(c, p+"UDPEchoConfig.")
 	}
 	if o.UPnP != nil {
-		o.UPnP.ValidateAt(prefix+"UPnP.", v)
+		o.UPnP.ValidateAt(c, p+"UPnP.")
 	}
 	if o.USBHosts != nil {
-		o.USBHosts.ValidateAt(prefix+"USBHosts.", v)
+		o.USBHosts.ValidateAt(c, p+"USBHosts.")
 	}
 	if o.UploadDiagnostics != nil {
-		o.UploadDiagnostics.ValidateAt(prefix+"UploadDiagnostics.", v)
+		o.UploadDiagnostics.ValidateAt(c, p+"UploadDiagnostics.")
 	}
 	for _, i := range model.SortedKeys(o.User) {
-		o.User[i].ValidateAt(prefix+"User."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.User[i].ValidateAt(c, model.InstanceOf(p, "User.", i))
 	}
 	if o.UserInterface != nil {
-		o.UserInterface.ValidateAt(prefix+"UserInterface.", v)
+		o.UserInterface.ValidateAt(c, p+"UserInterface.")
 	}
 	for _, i := range model.SortedKeys(o.WANDevice) {
-		o.WANDevice[i].ValidateAt(prefix+"WANDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.WANDevice[i].ValidateAt(c, model.InstanceOf(p, "WANDevice.", i))
 	}
 	if o.XMPP != nil {
-		o.XMPP.ValidateAt(prefix+"XMPP.", v)
+		o.XMPP.ValidateAt(c, p+"XMPP.")
 	}
 }
 
 // InternetGatewayDeviceObjectPath is the typed path of InternetGatewayDevice.
 type InternetGatewayDeviceObjectPath struct {
-	obj                            model.ObjectPath
-	LANDeviceNumberOfEntries       model.ReadOnlyParam[uint32]
-	WANDeviceNumberOfEntries       model.ReadOnlyParam[uint32]
-	DeviceSummary                  model.ReadOnlyParam[string]
-	UserNumberOfEntries            model.ReadOnlyParam[uint32]
-	SmartCardReaderNumberOfEntries model.ReadOnlyParam[uint32]
-	BulkData                       InternetGatewayDeviceBulkDataPath
-	Capabilities                   InternetGatewayDeviceCapabilitiesPath
-	CaptivePortal                  InternetGatewayDeviceCaptivePortalPath
-	DLNA                           InternetGatewayDeviceDLNAPath
-	DNS                            InternetGatewayDeviceDNSPath
-	DeviceConfig                   InternetGatewayDeviceDeviceConfigPath
-	DeviceInfo                     InternetGatewayDeviceDeviceInfoPath
-	DownloadAvailability           InternetGatewayDeviceDownloadAvailabilityPath
-	DownloadDiagnostics            InternetGatewayDeviceDownloadDiagnosticsPath
-	FAP                            InternetGatewayDeviceFAPPath
-	FaultMgmt                      InternetGatewayDeviceFaultMgmtPath
-	Firewall                       InternetGatewayDeviceFirewallPath
-	IPPingDiagnostics              InternetGatewayDeviceIPPingDiagnosticsPath
-	LANConfigSecurity              InternetGatewayDeviceLANConfigSecurityPath
-	LANInterfaces                  InternetGatewayDeviceLANInterfacesPath
-	Layer2Bridging                 InternetGatewayDeviceLayer2BridgingPath
-	Layer3Forwarding               InternetGatewayDeviceLayer3ForwardingPath
-	ManagementServer               InternetGatewayDeviceManagementServerPath
-	NSLookupDiagnostics            InternetGatewayDeviceNSLookupDiagnosticsPath
-	PeriodicStatistics             InternetGatewayDevicePeriodicStatisticsPath
-	QueueManagement                InternetGatewayDeviceQueueManagementPath
-	Security                       InternetGatewayDeviceSecurityPath
-	SelfTestDiagnostics            InternetGatewayDeviceSelfTestDiagnosticsPath
-	Services                       InternetGatewayDeviceServicesPath
-	SoftwareModules                InternetGatewayDeviceSoftwareModulesPath
-	Time                           InternetGatewayDeviceTimePath
-	TraceRouteDiagnostics          InternetGatewayDeviceTraceRouteDiagnosticsPath
-	UDPEchoConfig                  InternetGatewayDeviceUDPEchoConfigPath
-	UPnP                           InternetGatewayDeviceUPnPPath
-	USBHosts                       InternetGatewayDeviceUSBHostsPath
-	UploadDiagnostics              InternetGatewayDeviceUploadDiagnosticsPath
-	UserInterface                  InternetGatewayDeviceUserInterfacePath
-	XMPP                           InternetGatewayDeviceXMPPPath
+	model.ObjectPath
+	DeviceSummary model.ReadOnlyParam[string] `dm:"s"`
+
+	LANDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SmartCardReaderNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UserNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	WANDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BulkData              InternetGatewayDeviceBulkDataPath              `dm:"BulkData."`
+	Capabilities          InternetGatewayDeviceCapabilitiesPath          `dm:"Capabilities."`
+	CaptivePortal         InternetGatewayDeviceCaptivePortalPath         `dm:"CaptivePortal."`
+	DLNA                  InternetGatewayDeviceDLNAPath                  `dm:"DLNA."`
+	DNS                   InternetGatewayDeviceDNSPath                   `dm:"DNS."`
+	DeviceConfig          InternetGatewayDeviceDeviceConfigPath          `dm:"DeviceConfig."`
+	DeviceInfo            InternetGatewayDeviceDeviceInfoPath            `dm:"DeviceInfo."`
+	DownloadAvailability  InternetGatewayDeviceDownloadAvailabilityPath  `dm:"DownloadAvailability."`
+	DownloadDiagnostics   InternetGatewayDeviceDownloadDiagnosticsPath   `dm:"DownloadDiagnostics."`
+	FAP                   InternetGatewayDeviceFAPPath                   `dm:"FAP."`
+	FaultMgmt             InternetGatewayDeviceFaultMgmtPath             `dm:"FaultMgmt."`
+	Firewall              InternetGatewayDeviceFirewallPath              `dm:"Firewall."`
+	IPPingDiagnostics     InternetGatewayDeviceIPPingDiagnosticsPath     `dm:"IPPingDiagnostics."`
+	LANConfigSecurity     InternetGatewayDeviceLANConfigSecurityPath     `dm:"LANConfigSecurity."`
+	LANInterfaces         InternetGatewayDeviceLANInterfacesPath         `dm:"LANInterfaces."`
+	Layer2Bridging        InternetGatewayDeviceLayer2BridgingPath        `dm:"Layer2Bridging."`
+	Layer3Forwarding      InternetGatewayDeviceLayer3ForwardingPath      `dm:"Layer3Forwarding."`
+	ManagementServer      InternetGatewayDeviceManagementServerPath      `dm:"ManagementServer."`
+	NSLookupDiagnostics   InternetGatewayDeviceNSLookupDiagnosticsPath   `dm:"NSLookupDiagnostics."`
+	PeriodicStatistics    InternetGatewayDevicePeriodicStatisticsPath    `dm:"PeriodicStatistics."`
+	QueueManagement       InternetGatewayDeviceQueueManagementPath       `dm:"QueueManagement."`
+	Security              InternetGatewayDeviceSecurityPath              `dm:"Security."`
+	SelfTestDiagnostics   InternetGatewayDeviceSelfTestDiagnosticsPath   `dm:"SelfTestDiagnostics."`
+	Services              InternetGatewayDeviceServicesPath              `dm:"Services."`
+	SoftwareModules       InternetGatewayDeviceSoftwareModulesPath       `dm:"SoftwareModules."`
+	Time                  InternetGatewayDeviceTimePath                  `dm:"Time."`
+	TraceRouteDiagnostics InternetGatewayDeviceTraceRouteDiagnosticsPath `dm:"TraceRouteDiagnostics."`
+	UDPEchoConfig         InternetGatewayDeviceUDPEchoConfigPath         `dm:"UDPEchoConfig."`
+	UPnP                  InternetGatewayDeviceUPnPPath                  `dm:"UPnP."`
+	USBHosts              InternetGatewayDeviceUSBHostsPath              `dm:"USBHosts."`
+	UploadDiagnostics     InternetGatewayDeviceUploadDiagnosticsPath     `dm:"UploadDiagnostics."`
+	UserInterface         InternetGatewayDeviceUserInterfacePath         `dm:"UserInterface."`
+	XMPP                  InternetGatewayDeviceXMPPPath                  `dm:"XMPP."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceObjectPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceObjectPath(prefix string) InternetGatewayDeviceObjectPath {
-	p := &prefix
-	return InternetGatewayDeviceObjectPath{
-		BulkData:                       newInternetGatewayDeviceBulkDataPath(prefix + "BulkData."),
-		Capabilities:                   newInternetGatewayDeviceCapabilitiesPath(prefix + "Capabilities."),
-		CaptivePortal:                  newInternetGatewayDeviceCaptivePortalPath(prefix + "CaptivePortal."),
-		DLNA:                           newInternetGatewayDeviceDLNAPath(prefix + "DLNA."),
-		DNS:                            newInternetGatewayDeviceDNSPath(prefix + "DNS."),
-		DeviceConfig:                   newInternetGatewayDeviceDeviceConfigPath(prefix + "DeviceConfig."),
-		DeviceInfo:                     newInternetGatewayDeviceDeviceInfoPath(prefix + "DeviceInfo."),
-		DeviceSummary:                  model.NewReadOnly[string](p, "DeviceSummary", model.TypeString),
-		DownloadAvailability:           newInternetGatewayDeviceDownloadAvailabilityPath(prefix + "DownloadAvailability."),
-		DownloadDiagnostics:            newInternetGatewayDeviceDownloadDiagnosticsPath(prefix + "DownloadDiagnostics."),
-		FAP:                            newInternetGatewayDeviceFAPPath(prefix + "FAP."),
-		FaultMgmt:                      newInternetGatewayDeviceFaultMgmtPath(prefix + "FaultMgmt."),
-		Firewall:                       newInternetGatewayDeviceFirewallPath(prefix + "Firewall."),
-		IPPingDiagnostics:              newInternetGatewayDeviceIPPingDiagnosticsPath(prefix + "IPPingDiagnostics."),
-		LANConfigSecurity:              newInternetGatewayDeviceLANConfigSecurityPath(prefix + "LANConfigSecurity."),
-		LANDeviceNumberOfEntries:       model.NewReadOnly[uint32](p, "LANDeviceNumberOfEntries", model.TypeUnsignedInt),
-		LANInterfaces:                  newInternetGatewayDeviceLANInterfacesPath(prefix + "LANInterfaces."),
-		Layer2Bridging:                 newInternetGatewayDeviceLayer2BridgingPath(prefix + "Layer2Bridging."),
-		Layer3Forwarding:               newInternetGatewayDeviceLayer3ForwardingPath(prefix + "Layer3Forwarding."),
-		ManagementServer:               newInternetGatewayDeviceManagementServerPath(prefix + "ManagementServer."),
-		NSLookupDiagnostics:            newInternetGatewayDeviceNSLookupDiagnosticsPath(prefix + "NSLookupDiagnostics."),
-		PeriodicStatistics:             newInternetGatewayDevicePeriodicStatisticsPath(prefix + "PeriodicStatistics."),
-		QueueManagement:                newInternetGatewayDeviceQueueManagementPath(prefix + "QueueManagement."),
-		Security:                       newInternetGatewayDeviceSecurityPath(prefix + "Security."),
-		SelfTestDiagnostics:            newInternetGatewayDeviceSelfTestDiagnosticsPath(prefix + "SelfTestDiagnostics."),
-		Services:                       newInternetGatewayDeviceServicesPath(prefix + "Services."),
-		SmartCardReaderNumberOfEntries: model.NewReadOnly[uint32](p, "SmartCardReaderNumberOfEntries", model.TypeUnsignedInt),
-		SoftwareModules:                newInternetGatewayDeviceSoftwareModulesPath(prefix + "SoftwareModules."),
-		Time:                           newInternetGatewayDeviceTimePath(prefix + "Time."),
-		TraceRouteDiagnostics:          newInternetGatewayDeviceTraceRouteDiagnosticsPath(prefix + "TraceRouteDiagnostics."),
-		UDPEchoConfig:                  newInternetGatewayDeviceUDPEchoConfigPath(prefix + "UDPEchoConfig."),
-		UPnP:                           newInternetGatewayDeviceUPnPPath(prefix + "UPnP."),
-		USBHosts:                       newInternetGatewayDeviceUSBHostsPath(prefix + "USBHosts."),
-		UploadDiagnostics:              newInternetGatewayDeviceUploadDiagnosticsPath(prefix + "UploadDiagnostics."),
-		UserInterface:                  newInternetGatewayDeviceUserInterfacePath(prefix + "UserInterface."),
-		UserNumberOfEntries:            model.NewReadOnly[uint32](p, "UserNumberOfEntries", model.TypeUnsignedInt),
-		WANDeviceNumberOfEntries:       model.NewReadOnly[uint32](p, "WANDeviceNumberOfEntries", model.TypeUnsignedInt),
-		XMPP:                           newInternetGatewayDeviceXMPPPath(prefix + "XMPP."),
-		obj:                            model.NewObjectPath(p),
-	}
+// LANDevice returns the typed path of instance i.
+func (x InternetGatewayDeviceObjectPath) LANDevice(i uint32) (p InternetGatewayDeviceLANDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LANDevice.", i))
+	return
 }
 
-// LANDevice returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.
-func (x InternetGatewayDeviceObjectPath) LANDevice(i uint32) InternetGatewayDeviceLANDevicePath {
-	return newInternetGatewayDeviceLANDevicePath(x.Path() + "LANDevice." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LANDeviceTable returns the table InternetGatewayDevice.LANDevice.{i}. itself (for AddObject when writable)
+// LANDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceObjectPath) LANDeviceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "LANDevice.")
+	return model.NewWritableTable(x.ObjectPath, "LANDevice.")
 }
 
-// SmartCardReader returns the typed path of instance i of InternetGatewayDevice.SmartCardReader.{i}.
-func (x InternetGatewayDeviceObjectPath) SmartCardReader(i uint32) InternetGatewayDeviceSmartCardReaderPath {
-	return newInternetGatewayDeviceSmartCardReaderPath(x.Path() + "SmartCardReader." + strconv.FormatUint(uint64(i), 10) + ".")
+// SmartCardReader returns the typed path of instance i.
+func (x InternetGatewayDeviceObjectPath) SmartCardReader(i uint32) (p InternetGatewayDeviceSmartCardReaderPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SmartCardReader.", i))
+	return
 }
 
-// SmartCardReaderTable returns the table InternetGatewayDevice.SmartCardReader.{i}. itself (for AddObject when writable)
+// SmartCardReaderTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceObjectPath) SmartCardReaderTable() model.Table {
-	return model.NewTable(x.Path() + "SmartCardReader.")
+	return model.NewTable(x.ObjectPath, "SmartCardReader.")
 }
 
-// User returns the typed path of instance i of InternetGatewayDevice.User.{i}.
-func (x InternetGatewayDeviceObjectPath) User(i uint32) InternetGatewayDeviceUserPath {
-	return newInternetGatewayDeviceUserPath(x.Path() + "User." + strconv.FormatUint(uint64(i), 10) + ".")
+// User returns the typed path of instance i.
+func (x InternetGatewayDeviceObjectPath) User(i uint32) (p InternetGatewayDeviceUserPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "User.", i))
+	return
 }
 
-// UserTable returns the table InternetGatewayDevice.User.{i}. itself (for AddObject when writable)
+// UserTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceObjectPath) UserTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "User.")
+	return model.NewWritableTable(x.ObjectPath, "User.")
 }
 
-// WANDevice returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.
-func (x InternetGatewayDeviceObjectPath) WANDevice(i uint32) InternetGatewayDeviceWANDevicePath {
-	return newInternetGatewayDeviceWANDevicePath(x.Path() + "WANDevice." + strconv.FormatUint(uint64(i), 10) + ".")
+// WANDevice returns the typed path of instance i.
+func (x InternetGatewayDeviceObjectPath) WANDevice(i uint32) (p InternetGatewayDeviceWANDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WANDevice.", i))
+	return
 }
 
-// WANDeviceTable returns the table InternetGatewayDevice.WANDevice.{i}. itself (for AddObject when writable)
+// WANDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceObjectPath) WANDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "WANDevice.")
-}
-
-var schemaRoot = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.LANDeviceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceObject_LANDeviceNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDeviceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceObject_WANDeviceNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ForcedInform: true,
-	Path:         "InternetGatewayDevice.DeviceSummary",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceObject_DeviceSummary,
-	Version:      "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UserNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceObject_UserNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SmartCardReaderNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceObject_SmartCardReaderNumberOfEntries,
-	Version: "1.5",
-}}
-
-// InternetGatewayDeviceImpl is what a device implements for InternetGatewayDevice; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceImpl to implement only some methods.
-type InternetGatewayDeviceImpl interface {
-	LANDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	WANDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceSummary(inst []uint32) (string, error)
-	UserNumberOfEntries(inst []uint32) (uint32, error)
-	SmartCardReaderNumberOfEntries(inst []uint32) (uint32, error)
-	LANDeviceInstances(inst []uint32) []uint32
-	AddLANDevice(inst []uint32) (uint32, error)
-	DeleteLANDevice(inst []uint32, i uint32) error
-	SmartCardReaderInstances(inst []uint32) []uint32
-	UserInstances(inst []uint32) []uint32
-	AddUser(inst []uint32) (uint32, error)
-	DeleteUser(inst []uint32, i uint32) error
-	WANDeviceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceImpl implements InternetGatewayDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceImpl) LANDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceImpl) WANDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceImpl) DeviceSummary(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceImpl) UserNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceImpl) SmartCardReaderNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceImpl) LANDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceImpl) AddLANDevice(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceImpl) DeleteLANDevice(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceImpl) SmartCardReaderInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceImpl) UserInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceImpl) AddUser(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceImpl) DeleteUser(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceImpl) WANDeviceInstances(inst []uint32) []uint32 {
-	return nil
+	return model.NewTable(x.ObjectPath, "WANDevice.")
 }

@@ -5,23 +5,17 @@ package tr098
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synInternetGatewayDeviceSecurity_CertificateNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceSecurity holds the values of InternetGatewayDevice.Security. (object, readOnly, since 1.10)
+// InternetGatewayDeviceSecurity holds the values of InternetGatewayDevice.Security. (object, readOnly, since 1.10).
 type InternetGatewayDeviceSecurity struct {
-	// CertificateNumberOfEntries: unsignedInt, readOnly, since 1.10.
-	CertificateNumberOfEntries uint32 `cwmp:"CertificateNumberOfEntries"`
-	// InternetGatewayDevice.Security.Certificate.{i}. instances by instance number
-	Certificate map[uint32]*InternetGatewayDeviceSecurityCertificate `cwmp:"Certificate.{i}."`
+	CertificateNumberOfEntries uint32 `json:"CertificateNumberOfEntries,omitzero"`
+
+	Certificate map[uint32]*InternetGatewayDeviceSecurityCertificate `json:"Certificate,omitzero"`
 }
 
-// AddCertificate creates instance i of InternetGatewayDevice.Security.Certificate.{i}. (replacing any) and returns it
+// AddCertificate creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceSecurity) AddCertificate(i uint32) *InternetGatewayDeviceSecurityCertificate {
 	if o.Certificate == nil {
 		o.Certificate = map[uint32]*InternetGatewayDeviceSecurityCertificate{}
@@ -30,331 +24,76 @@ func (o *InternetGatewayDeviceSecurity) AddCertificate(i uint32) *InternetGatewa
 	o.Certificate[i] = x
 	return x
 }
-
-// GetCertificate returns instance i of InternetGatewayDevice.Security.Certificate.{i}.
-func (o *InternetGatewayDeviceSecurity) GetCertificate(i uint32) (*InternetGatewayDeviceSecurityCertificate, bool) {
-	x, ok := o.Certificate[i]
-	return x, ok
-}
-
-// DeleteCertificate removes instance i of InternetGatewayDevice.Security.Certificate.{i}.
-func (o *InternetGatewayDeviceSecurity) DeleteCertificate(i uint32) {
-	delete(o.Certificate, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceSecurity) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceSecurity) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceSecurity) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Certificate) {
-		o.Certificate[i].ValidateAt(prefix+"Certificate."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Certificate[i].ValidateAt(c, model.InstanceOf(p, "Certificate.", i))
 	}
 }
 
 // InternetGatewayDeviceSecurityPath is the typed path of InternetGatewayDevice.Security.
 type InternetGatewayDeviceSecurityPath struct {
-	obj                        model.ObjectPath
-	CertificateNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CertificateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceSecurityPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceSecurityPath(prefix string) InternetGatewayDeviceSecurityPath {
-	p := &prefix
-	return InternetGatewayDeviceSecurityPath{
-		CertificateNumberOfEntries: model.NewReadOnly[uint32](p, "CertificateNumberOfEntries", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+// Certificate returns the typed path of instance i.
+func (x InternetGatewayDeviceSecurityPath) Certificate(i uint32) (p InternetGatewayDeviceSecurityCertificatePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Certificate.", i))
+	return
 }
 
-// Certificate returns the typed path of instance i of InternetGatewayDevice.Security.Certificate.{i}.
-func (x InternetGatewayDeviceSecurityPath) Certificate(i uint32) InternetGatewayDeviceSecurityCertificatePath {
-	return newInternetGatewayDeviceSecurityCertificatePath(x.Path() + "Certificate." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CertificateTable returns the table InternetGatewayDevice.Security.Certificate.{i}. itself (for AddObject when writable)
+// CertificateTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceSecurityPath) CertificateTable() model.Table {
-	return model.NewTable(x.Path() + "Certificate.")
+	return model.NewTable(x.ObjectPath, "Certificate.")
 }
 
-var (
-	synInternetGatewayDeviceSecurityCertificate_Enable       = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceSecurityCertificate_LastModif    = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceSecurityCertificate_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSecurityCertificate_Issuer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSecurityCertificate_NotBefore = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceSecurityCertificate_NotAfter  = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceSecurityCertificate_Subject   = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSecurityCertificate_SubjectAlt = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSecurityCertificate_SignatureAlgorithm = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceSecurityCertificate holds the values of InternetGatewayDevice.Security.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10)
+// InternetGatewayDeviceSecurityCertificate holds the values of InternetGatewayDevice.Security.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceSecurityCertificate struct {
-	// Enable: boolean, readWrite, since 1.10.
-	Enable bool `cwmp:"Enable"`
-	// LastModif: dateTime, readOnly, since 1.10.
-	LastModif time.Time `cwmp:"LastModif"`
-	// SerialNumber: string(:64), readOnly, since 1.10.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// Issuer: string(:256), readOnly, since 1.10.
-	Issuer string `cwmp:"Issuer"`
-	// NotBefore: dateTime, readOnly, since 1.10.
-	NotBefore time.Time `cwmp:"NotBefore"`
-	// NotAfter: dateTime, readOnly, since 1.10.
-	NotAfter time.Time `cwmp:"NotAfter"`
-	// Subject: string(:256), readOnly, since 1.10.
-	Subject string `cwmp:"Subject"`
-	// SubjectAlt: list(:256)<string>, readOnly, since 1.10.
-	SubjectAlt []string `cwmp:"SubjectAlt"`
-	// SignatureAlgorithm: string(:256), readOnly, since 1.10.
-	SignatureAlgorithm string `cwmp:"SignatureAlgorithm"`
+	Enable bool `json:"Enable,omitzero"`
+
+	LastModif time.Time `json:"LastModif,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	Issuer string `json:"Issuer,omitzero"`
+
+	NotBefore time.Time `json:"NotBefore,omitzero"`
+
+	NotAfter time.Time `json:"NotAfter,omitzero"`
+
+	Subject string `json:"Subject,omitzero"`
+
+	SubjectAlt []string `json:"SubjectAlt,omitzero"`
+
+	SignatureAlgorithm string `json:"SignatureAlgorithm,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceSecurityCertificate) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceSecurityCertificate) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceSecurityCertificate_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSecurityCertificate_Issuer, o.Issuer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Issuer",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSecurityCertificate_Subject, o.Subject); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Subject",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSecurityCertificate_SubjectAlt, model.FormatValue(model.TypeString, o.SubjectAlt)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubjectAlt",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSecurityCertificate_SignatureAlgorithm, o.SignatureAlgorithm); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SignatureAlgorithm",
-		})
-	}
+func (o *InternetGatewayDeviceSecurityCertificate) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SerialNumber", 1160, o.SerialNumber)
+	c.String(p, "Issuer", 1156, o.Issuer)
+	c.String(p, "Subject", 1162, o.Subject)
+	c.Wire(p, "SubjectAlt", 1163, model.JoinStrings(o.SubjectAlt), len(o.SubjectAlt) > 0)
+	c.String(p, "SignatureAlgorithm", 1161, o.SignatureAlgorithm)
 }
 
 // InternetGatewayDeviceSecurityCertificatePath is the typed path of InternetGatewayDevice.Security.Certificate.{i}.
 type InternetGatewayDeviceSecurityCertificatePath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	LastModif          model.ReadOnlyParam[time.Time]
-	SerialNumber       model.ReadOnlyParam[string]
-	Issuer             model.ReadOnlyParam[string]
-	NotBefore          model.ReadOnlyParam[time.Time]
-	NotAfter           model.ReadOnlyParam[time.Time]
-	Subject            model.ReadOnlyParam[string]
-	SubjectAlt         model.ReadOnlyParam[[]string]
-	SignatureAlgorithm model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceSecurityCertificatePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceSecurityCertificatePath(prefix string) InternetGatewayDeviceSecurityCertificatePath {
-	p := &prefix
-	return InternetGatewayDeviceSecurityCertificatePath{
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Issuer:             model.NewReadOnly[string](p, "Issuer", model.TypeString),
-		LastModif:          model.NewReadOnly[time.Time](p, "LastModif", model.TypeDateTime),
-		NotAfter:           model.NewReadOnly[time.Time](p, "NotAfter", model.TypeDateTime),
-		NotBefore:          model.NewReadOnly[time.Time](p, "NotBefore", model.TypeDateTime),
-		SerialNumber:       model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		SignatureAlgorithm: model.NewReadOnly[string](p, "SignatureAlgorithm", model.TypeString),
-		Subject:            model.NewReadOnly[string](p, "Subject", model.TypeString),
-		SubjectAlt:         model.NewReadOnly[[]string](p, "SubjectAlt", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	Issuer model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaSecurity = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.Security.",
-	Version:    "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Security.CertificateNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceSecurity_CertificateNumberOfEntries,
-	Version: "1.10",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CertificateNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.Security.Certificate.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"SerialNumber", "Issuer"},
-	}},
-	Version: "1.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Security.Certificate.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceSecurityCertificate_Enable,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Security.Certificate.{i}.LastModif",
-	Syntax:  synInternetGatewayDeviceSecurityCertificate_LastModif,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Security.Certificate.{i}.SerialNumber",
-	Syntax:  synInternetGatewayDeviceSecurityCertificate_SerialNumber,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Security.Certificate.{i}.Issuer",
-	Syntax:  synInternetGatewayDeviceSecurityCertificate_Issuer,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Security.Certificate.{i}.NotBefore",
-	Syntax:  synInternetGatewayDeviceSecurityCertificate_NotBefore,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Security.Certificate.{i}.NotAfter",
-	Syntax:  synInternetGatewayDeviceSecurityCertificate_NotAfter,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Security.Certificate.{i}.Subject",
-	Syntax:  synInternetGatewayDeviceSecurityCertificate_Subject,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Security.Certificate.{i}.SubjectAlt",
-	Syntax:  synInternetGatewayDeviceSecurityCertificate_SubjectAlt,
-	Version: "1.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Security.Certificate.{i}.SignatureAlgorithm",
-	Syntax:  synInternetGatewayDeviceSecurityCertificate_SignatureAlgorithm,
-	Version: "1.10",
-}}
+	LastModif model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// InternetGatewayDeviceSecurityImpl is what a device implements for InternetGatewayDevice.Security; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceSecurityImpl to implement only some methods.
-type InternetGatewayDeviceSecurityImpl interface {
-	CertificateNumberOfEntries(inst []uint32) (uint32, error)
-	CertificateInstances(inst []uint32) []uint32
-}
+	NotAfter model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// UnimplementedInternetGatewayDeviceSecurityImpl implements InternetGatewayDeviceSecurityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceSecurityImpl struct{}
+	NotBefore model.ReadOnlyParam[time.Time] `dm:"t"`
 
-func (UnimplementedInternetGatewayDeviceSecurityImpl) CertificateNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSecurityImpl) CertificateInstances(inst []uint32) []uint32 {
-	return nil
-}
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-// InternetGatewayDeviceSecurityCertificateImpl is what a device implements for InternetGatewayDevice.Security.Certificate.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceSecurityCertificateImpl to implement only some methods.
-type InternetGatewayDeviceSecurityCertificateImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	LastModif(inst []uint32) (time.Time, error)
-	SerialNumber(inst []uint32) (string, error)
-	Issuer(inst []uint32) (string, error)
-	NotBefore(inst []uint32) (time.Time, error)
-	NotAfter(inst []uint32) (time.Time, error)
-	Subject(inst []uint32) (string, error)
-	SubjectAlt(inst []uint32) ([]string, error)
-	SignatureAlgorithm(inst []uint32) (string, error)
-}
+	SignatureAlgorithm model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceSecurityCertificateImpl implements InternetGatewayDeviceSecurityCertificateImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceSecurityCertificateImpl struct{}
+	Subject model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) LastModif(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) Issuer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) NotBefore(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) NotAfter(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) Subject(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) SubjectAlt(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) SignatureAlgorithm(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	SubjectAlt model.ReadOnlyParam[[]string] `dm:"s"`
 }

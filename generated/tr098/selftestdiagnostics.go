@@ -8,134 +8,34 @@ import "github.com/dmforge/dmforge/model"
 // InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState enumerates the values of InternetGatewayDevice.SelfTestDiagnostics.DiagnosticsState.
 type InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState string
 
-func (e InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState_None           InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState = "None"
-	InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState_Requested      InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState = "Requested"
-	InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState_Complete       InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState = "Complete"
+	InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState_None InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState = "None"
+
+	InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState_Requested InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState = "Requested"
+
+	InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState_Complete InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState = "Complete"
+
 	InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState_Error_Internal InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState = "Error_Internal"
-	InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState_Error_Other    InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState = "Error_Other"
+
+	InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState_Error_Other InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-var (
-	synInternetGatewayDeviceSelfTestDiagnostics_DiagnosticsState = &model.Syntax{
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSelfTestDiagnostics_Results = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceSelfTestDiagnostics holds the values of InternetGatewayDevice.SelfTestDiagnostics. (object, readOnly, since 1.5)
+// InternetGatewayDeviceSelfTestDiagnostics holds the values of InternetGatewayDevice.SelfTestDiagnostics. (object, readOnly, since 1.5).
 type InternetGatewayDeviceSelfTestDiagnostics struct {
-	// DiagnosticsState: string{None,Requested,Complete,Error_Internal,Error_Other}, readWrite, since 1.5.
-	DiagnosticsState InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Results: string(:1024), readOnly, since 1.5.
-	Results string `cwmp:"Results"`
+	DiagnosticsState InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Results string `json:"Results,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceSelfTestDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceSelfTestDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceSelfTestDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSelfTestDiagnostics_Results, o.Results); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Results",
-		})
-	}
+func (o *InternetGatewayDeviceSelfTestDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 1166, string(o.DiagnosticsState))
+	c.String(p, "Results", 1167, o.Results)
 }
 
 // InternetGatewayDeviceSelfTestDiagnosticsPath is the typed path of InternetGatewayDevice.SelfTestDiagnostics.
 type InternetGatewayDeviceSelfTestDiagnosticsPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState]
-	Results          model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceSelfTestDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceSelfTestDiagnosticsPath(prefix string) InternetGatewayDeviceSelfTestDiagnosticsPath {
-	p := &prefix
-	return InternetGatewayDeviceSelfTestDiagnosticsPath{
-		DiagnosticsState: model.NewReadWrite[InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Results:          model.NewReadOnly[string](p, "Results", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var schemaSelftestdiagnostics = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.SelfTestDiagnostics.",
-	Version:    "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SelfTestDiagnostics.DiagnosticsState",
-	Syntax:       synInternetGatewayDeviceSelfTestDiagnostics_DiagnosticsState,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SelfTestDiagnostics.Results",
-	Syntax:       synInternetGatewayDeviceSelfTestDiagnostics_Results,
-	Version:      "1.5",
-}}
-
-// InternetGatewayDeviceSelfTestDiagnosticsImpl is what a device implements for InternetGatewayDevice.SelfTestDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl to implement only some methods.
-type InternetGatewayDeviceSelfTestDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState) error
-	Results(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl implements InternetGatewayDeviceSelfTestDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState, error) {
-	var zero InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl) Results(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	Results model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -5,49 +5,10 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-var ()
-
-// InternetGatewayDeviceServices holds the values of InternetGatewayDevice.Services. (object, readOnly, since 1.1)
+// InternetGatewayDeviceServices holds the values of InternetGatewayDevice.Services. (object, readOnly, since 1.1).
 type InternetGatewayDeviceServices struct{}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceServices) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceServices) ValidateAt(prefix string, v *model.Violations) {}
 
 // InternetGatewayDeviceServicesPath is the typed path of InternetGatewayDevice.Services.
 type InternetGatewayDeviceServicesPath struct {
-	obj model.ObjectPath
+	model.ObjectPath
 }
-
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceServicesPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceServicesPath(prefix string) InternetGatewayDeviceServicesPath {
-	p := &prefix
-	return InternetGatewayDeviceServicesPath{obj: model.NewObjectPath(p)}
-}
-
-var schemaServices = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.Services.",
-	Version:    "1.1",
-}}
-
-// InternetGatewayDeviceServicesImpl is what a device implements for InternetGatewayDevice.Services; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceServicesImpl to implement only some methods.
-type InternetGatewayDeviceServicesImpl interface{}
-
-// UnimplementedInternetGatewayDeviceServicesImpl implements InternetGatewayDeviceServicesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceServicesImpl struct{}

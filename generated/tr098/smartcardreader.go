@@ -11,458 +11,130 @@ import (
 // InternetGatewayDeviceSmartCardReaderStatus enumerates the values of InternetGatewayDevice.SmartCardReader.{i}.Status.
 type InternetGatewayDeviceSmartCardReaderStatus string
 
-func (e InternetGatewayDeviceSmartCardReaderStatus) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceSmartCardReaderStatus_Disabled InternetGatewayDeviceSmartCardReaderStatus = "Disabled"
-	InternetGatewayDeviceSmartCardReaderStatus_Enabled  InternetGatewayDeviceSmartCardReaderStatus = "Enabled"
-	InternetGatewayDeviceSmartCardReaderStatus_Error    InternetGatewayDeviceSmartCardReaderStatus = "Error"
+
+	InternetGatewayDeviceSmartCardReaderStatus_Enabled InternetGatewayDeviceSmartCardReaderStatus = "Enabled"
+
+	InternetGatewayDeviceSmartCardReaderStatus_Error InternetGatewayDeviceSmartCardReaderStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceSmartCardReader_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceSmartCardReader_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSmartCardReader_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSmartCardReader_Reset = &model.Syntax{
-		Hidden: true,
-		Type:   model.TypeBoolean,
-	}
-	synInternetGatewayDeviceSmartCardReader_ResetTime                    = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceSmartCardReader_DecryptionFailedCounter      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceSmartCardReader_DecryptionFailedNoKeyCounter = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceSmartCardReader_Alias                        = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceSmartCardReader holds the values of InternetGatewayDevice.SmartCardReader.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceSmartCardReader holds the values of InternetGatewayDevice.SmartCardReader.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceSmartCardReader struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.5.
-	Status InternetGatewayDeviceSmartCardReaderStatus `cwmp:"Status"`
-	// Name: string(:256), readOnly, since 1.5.
-	Name string `cwmp:"Name"`
-	// Reset: boolean, readWrite, since 1.5.
-	Reset bool `cwmp:"Reset"`
-	// ResetTime: dateTime, readOnly, since 1.5.
-	ResetTime time.Time `cwmp:"ResetTime"`
-	// DecryptionFailedCounter: unsignedInt, readOnly, since 1.5.
-	DecryptionFailedCounter uint32 `cwmp:"DecryptionFailedCounter"`
-	// DecryptionFailedNoKeyCounter: unsignedInt, readOnly, since 1.5.
-	DecryptionFailedNoKeyCounter uint32 `cwmp:"DecryptionFailedNoKeyCounter"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias     string                                         `cwmp:"Alias"`
-	SmartCard *InternetGatewayDeviceSmartCardReaderSmartCard `cwmp:"SmartCard."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceSmartCardReaderStatus `json:"Status,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	ResetTime time.Time `json:"ResetTime,omitzero"`
+
+	DecryptionFailedCounter uint32 `json:"DecryptionFailedCounter,omitzero"`
+
+	DecryptionFailedNoKeyCounter uint32 `json:"DecryptionFailedNoKeyCounter,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	SmartCard *InternetGatewayDeviceSmartCardReaderSmartCard `json:"SmartCard,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceSmartCardReader) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceSmartCardReader) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceSmartCardReader_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSmartCardReader_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSmartCardReader_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceSmartCardReader) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1183, string(o.Status))
+	c.String(p, "Name", 1174, o.Name)
+	c.String(p, "Alias", 1170, o.Alias)
 	if o.SmartCard != nil {
-		o.SmartCard.ValidateAt(prefix+"SmartCard.", v)
+		o.SmartCard.ValidateAt(c, p+"SmartCard.")
 	}
 }
 
 // InternetGatewayDeviceSmartCardReaderPath is the typed path of InternetGatewayDevice.SmartCardReader.{i}.
 type InternetGatewayDeviceSmartCardReaderPath struct {
-	obj                          model.ObjectPath
-	Enable                       model.ReadWriteParam[bool]
-	Status                       model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderStatus]
-	Name                         model.ReadOnlyParam[string]
-	Reset                        model.ReadWriteParam[bool]
-	ResetTime                    model.ReadOnlyParam[time.Time]
-	DecryptionFailedCounter      model.ReadOnlyParam[uint32]
-	DecryptionFailedNoKeyCounter model.ReadOnlyParam[uint32]
-	Alias                        model.ReadWriteParam[string]
-	SmartCard                    InternetGatewayDeviceSmartCardReaderSmartCardPath
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceSmartCardReaderPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceSmartCardReaderPath(prefix string) InternetGatewayDeviceSmartCardReaderPath {
-	p := &prefix
-	return InternetGatewayDeviceSmartCardReaderPath{
-		Alias:                        model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DecryptionFailedCounter:      model.NewReadOnly[uint32](p, "DecryptionFailedCounter", model.TypeUnsignedInt),
-		DecryptionFailedNoKeyCounter: model.NewReadOnly[uint32](p, "DecryptionFailedNoKeyCounter", model.TypeUnsignedInt),
-		Enable:                       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:                         model.NewReadOnly[string](p, "Name", model.TypeString),
-		Reset:                        model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		ResetTime:                    model.NewReadOnly[time.Time](p, "ResetTime", model.TypeDateTime),
-		SmartCard:                    newInternetGatewayDeviceSmartCardReaderSmartCardPath(prefix + "SmartCard."),
-		Status:                       model.NewReadOnly[InternetGatewayDeviceSmartCardReaderStatus](p, "Status", model.TypeString),
-		obj:                          model.NewObjectPath(p),
-	}
+	DecryptionFailedCounter model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DecryptionFailedNoKeyCounter model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SmartCard InternetGatewayDeviceSmartCardReaderSmartCardPath `dm:"SmartCard."`
 }
 
 // InternetGatewayDeviceSmartCardReaderSmartCardStatus enumerates the values of InternetGatewayDevice.SmartCardReader.{i}.SmartCard.Status.
 type InternetGatewayDeviceSmartCardReaderSmartCardStatus string
 
-func (e InternetGatewayDeviceSmartCardReaderSmartCardStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceSmartCardReaderSmartCardStatus_None    InternetGatewayDeviceSmartCardReaderSmartCardStatus = "None"
+	InternetGatewayDeviceSmartCardReaderSmartCardStatus_None InternetGatewayDeviceSmartCardReaderSmartCardStatus = "None"
+
 	InternetGatewayDeviceSmartCardReaderSmartCardStatus_Running InternetGatewayDeviceSmartCardReaderSmartCardStatus = "Running"
-	InternetGatewayDeviceSmartCardReaderSmartCardStatus_Error   InternetGatewayDeviceSmartCardReaderSmartCardStatus = "Error"
+
+	InternetGatewayDeviceSmartCardReaderSmartCardStatus_Error InternetGatewayDeviceSmartCardReaderSmartCardStatus = "Error"
 )
 
 // InternetGatewayDeviceSmartCardReaderSmartCardType enumerates the values of InternetGatewayDevice.SmartCardReader.{i}.SmartCard.Type.
 type InternetGatewayDeviceSmartCardReaderSmartCardType string
 
-func (e InternetGatewayDeviceSmartCardReaderSmartCardType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceSmartCardReaderSmartCardType_CA   InternetGatewayDeviceSmartCardReaderSmartCardType = "CA"
-	InternetGatewayDeviceSmartCardReaderSmartCardType_DRM  InternetGatewayDeviceSmartCardReaderSmartCardType = "DRM"
+	InternetGatewayDeviceSmartCardReaderSmartCardType_CA InternetGatewayDeviceSmartCardReaderSmartCardType = "CA"
+
+	InternetGatewayDeviceSmartCardReaderSmartCardType_DRM InternetGatewayDeviceSmartCardReaderSmartCardType = "DRM"
+
 	InternetGatewayDeviceSmartCardReaderSmartCardType_UICC InternetGatewayDeviceSmartCardReaderSmartCardType = "UICC"
 )
 
 // InternetGatewayDeviceSmartCardReaderSmartCardApplication enumerates the values of InternetGatewayDevice.SmartCardReader.{i}.SmartCard.Application.
 type InternetGatewayDeviceSmartCardReaderSmartCardApplication string
 
-func (e InternetGatewayDeviceSmartCardReaderSmartCardApplication) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceSmartCardReaderSmartCardApplication_SIM  InternetGatewayDeviceSmartCardReaderSmartCardApplication = "SIM"
+	InternetGatewayDeviceSmartCardReaderSmartCardApplication_SIM InternetGatewayDeviceSmartCardReaderSmartCardApplication = "SIM"
+
 	InternetGatewayDeviceSmartCardReaderSmartCardApplication_USIM InternetGatewayDeviceSmartCardReaderSmartCardApplication = "USIM"
+
 	InternetGatewayDeviceSmartCardReaderSmartCardApplication_ISIM InternetGatewayDeviceSmartCardReaderSmartCardApplication = "ISIM"
 )
 
-var (
-	synInternetGatewayDeviceSmartCardReaderSmartCard_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Running"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSmartCardReaderSmartCard_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "CA"}, {Value: "DRM"}, {Value: "UICC"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSmartCardReaderSmartCard_Application = &model.Syntax{
-		Enums: []model.Enum{{Value: "SIM"}, {Value: "USIM"}, {Value: "ISIM"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSmartCardReaderSmartCard_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSmartCardReaderSmartCard_ATR = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceSmartCardReaderSmartCard holds the values of InternetGatewayDevice.SmartCardReader.{i}.SmartCard. (object, readOnly, since 1.5)
+// InternetGatewayDeviceSmartCardReaderSmartCard holds the values of InternetGatewayDevice.SmartCardReader.{i}.SmartCard. (object, readOnly, since 1.5).
 type InternetGatewayDeviceSmartCardReaderSmartCard struct {
-	// Status: string{None,Running,Error}, readOnly, since 1.5.
-	Status InternetGatewayDeviceSmartCardReaderSmartCardStatus `cwmp:"Status"`
-	// Type: string{CA,DRM,UICC}, readOnly, since 1.5.
-	Type InternetGatewayDeviceSmartCardReaderSmartCardType `cwmp:"Type"`
-	// Application: list<string{SIM,USIM,ISIM}>, readOnly, since 1.5.
-	Application []InternetGatewayDeviceSmartCardReaderSmartCardApplication `cwmp:"Application"`
-	// SerialNumber: string(:256), readOnly, since 1.5.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// ATR: string(:1024), readOnly, since 1.5.
-	ATR string `cwmp:"ATR"`
+	Status InternetGatewayDeviceSmartCardReaderSmartCardStatus `json:"Status,omitzero"`
+
+	Type InternetGatewayDeviceSmartCardReaderSmartCardType `json:"Type,omitzero"`
+
+	Application []InternetGatewayDeviceSmartCardReaderSmartCardApplication `json:"Application,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	ATR string `json:"ATR,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceSmartCardReaderSmartCard) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceSmartCardReaderSmartCard) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceSmartCardReaderSmartCard_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSmartCardReaderSmartCard_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSmartCardReaderSmartCard_Application, model.FormatValue(model.TypeString, o.Application)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Application",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSmartCardReaderSmartCard_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSmartCardReaderSmartCard_ATR, o.ATR); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ATR",
-		})
-	}
+func (o *InternetGatewayDeviceSmartCardReaderSmartCard) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1181, string(o.Status))
+	c.String(p, "Type", 1182, string(o.Type))
+	c.Wire(p, "Application", 1179, model.JoinStrings(o.Application), len(o.Application) > 0)
+	c.String(p, "SerialNumber", 1180, o.SerialNumber)
+	c.String(p, "ATR", 1178, o.ATR)
 }
 
 // InternetGatewayDeviceSmartCardReaderSmartCardPath is the typed path of InternetGatewayDevice.SmartCardReader.{i}.SmartCard.
 type InternetGatewayDeviceSmartCardReaderSmartCardPath struct {
-	obj          model.ObjectPath
-	Status       model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderSmartCardStatus]
-	Type         model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderSmartCardType]
-	Application  model.ReadOnlyParam[[]InternetGatewayDeviceSmartCardReaderSmartCardApplication]
-	SerialNumber model.ReadOnlyParam[string]
-	ATR          model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	ATR model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceSmartCardReaderSmartCardPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceSmartCardReaderSmartCardPath(prefix string) InternetGatewayDeviceSmartCardReaderSmartCardPath {
-	p := &prefix
-	return InternetGatewayDeviceSmartCardReaderSmartCardPath{
-		ATR:          model.NewReadOnly[string](p, "ATR", model.TypeString),
-		Application:  model.NewReadOnly[[]InternetGatewayDeviceSmartCardReaderSmartCardApplication](p, "Application", model.TypeString),
-		SerialNumber: model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		Status:       model.NewReadOnly[InternetGatewayDeviceSmartCardReaderSmartCardStatus](p, "Status", model.TypeString),
-		Type:         model.NewReadOnly[InternetGatewayDeviceSmartCardReaderSmartCardType](p, "Type", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
+	Application model.ReadOnlyParam[[]string] `dm:"s"`
 
-var schemaSmartcardreader = []*model.Entry{{
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SmartCardReaderNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.SmartCardReader.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.SmartCardReader.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceSmartCardReader_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SmartCardReader.{i}.Status",
-	Syntax:  synInternetGatewayDeviceSmartCardReader_Status,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SmartCardReader.{i}.Name",
-	Syntax:  synInternetGatewayDeviceSmartCardReader_Name,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.SmartCardReader.{i}.Reset",
-	Syntax:  synInternetGatewayDeviceSmartCardReader_Reset,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SmartCardReader.{i}.ResetTime",
-	Syntax:  synInternetGatewayDeviceSmartCardReader_ResetTime,
-	Version: "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SmartCardReader.{i}.DecryptionFailedCounter",
-	Syntax:       synInternetGatewayDeviceSmartCardReader_DecryptionFailedCounter,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SmartCardReader.{i}.DecryptionFailedNoKeyCounter",
-	Syntax:       synInternetGatewayDeviceSmartCardReader_DecryptionFailedNoKeyCounter,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SmartCardReader.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceSmartCardReader_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.SmartCardReader.{i}.SmartCard.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SmartCardReader.{i}.SmartCard.Status",
-	Syntax:  synInternetGatewayDeviceSmartCardReaderSmartCard_Status,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SmartCardReader.{i}.SmartCard.Type",
-	Syntax:  synInternetGatewayDeviceSmartCardReaderSmartCard_Type,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SmartCardReader.{i}.SmartCard.Application",
-	Syntax:  synInternetGatewayDeviceSmartCardReaderSmartCard_Application,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SmartCardReader.{i}.SmartCard.SerialNumber",
-	Syntax:  synInternetGatewayDeviceSmartCardReaderSmartCard_SerialNumber,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SmartCardReader.{i}.SmartCard.ATR",
-	Syntax:  synInternetGatewayDeviceSmartCardReaderSmartCard_ATR,
-	Version: "1.5",
-}}
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-// InternetGatewayDeviceSmartCardReaderImpl is what a device implements for InternetGatewayDevice.SmartCardReader.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceSmartCardReaderImpl to implement only some methods.
-type InternetGatewayDeviceSmartCardReaderImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceSmartCardReaderStatus, error)
-	Name(inst []uint32) (string, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	ResetTime(inst []uint32) (time.Time, error)
-	DecryptionFailedCounter(inst []uint32) (uint32, error)
-	DecryptionFailedNoKeyCounter(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceSmartCardReaderImpl implements InternetGatewayDeviceSmartCardReaderImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceSmartCardReaderImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) Status(inst []uint32) (InternetGatewayDeviceSmartCardReaderStatus, error) {
-	var zero InternetGatewayDeviceSmartCardReaderStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) ResetTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) DecryptionFailedCounter(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) DecryptionFailedNoKeyCounter(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceSmartCardReaderSmartCardImpl is what a device implements for InternetGatewayDevice.SmartCardReader.{i}.SmartCard; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl to implement only some methods.
-type InternetGatewayDeviceSmartCardReaderSmartCardImpl interface {
-	Status(inst []uint32) (InternetGatewayDeviceSmartCardReaderSmartCardStatus, error)
-	Type(inst []uint32) (InternetGatewayDeviceSmartCardReaderSmartCardType, error)
-	Application(inst []uint32) ([]InternetGatewayDeviceSmartCardReaderSmartCardApplication, error)
-	SerialNumber(inst []uint32) (string, error)
-	ATR(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl implements InternetGatewayDeviceSmartCardReaderSmartCardImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl) Status(inst []uint32) (InternetGatewayDeviceSmartCardReaderSmartCardStatus, error) {
-	var zero InternetGatewayDeviceSmartCardReaderSmartCardStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl) Type(inst []uint32) (InternetGatewayDeviceSmartCardReaderSmartCardType, error) {
-	var zero InternetGatewayDeviceSmartCardReaderSmartCardType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl) Application(inst []uint32) ([]InternetGatewayDeviceSmartCardReaderSmartCardApplication, error) {
-	var zero []InternetGatewayDeviceSmartCardReaderSmartCardApplication
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl) ATR(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }

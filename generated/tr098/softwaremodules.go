@@ -3,34 +3,22 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceSoftwareModules_ExecEnvNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceSoftwareModules_DeploymentUnitNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceSoftwareModules_ExecutionUnitNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceSoftwareModules holds the values of InternetGatewayDevice.SoftwareModules. (object, readOnly, since 1.8)
+// InternetGatewayDeviceSoftwareModules holds the values of InternetGatewayDevice.SoftwareModules. (object, readOnly, since 1.8).
 type InternetGatewayDeviceSoftwareModules struct {
-	// ExecEnvNumberOfEntries: unsignedInt, readOnly, since 1.8.
-	ExecEnvNumberOfEntries uint32 `cwmp:"ExecEnvNumberOfEntries"`
-	// DeploymentUnitNumberOfEntries: unsignedInt, readOnly, since 1.8.
-	DeploymentUnitNumberOfEntries uint32 `cwmp:"DeploymentUnitNumberOfEntries"`
-	// ExecutionUnitNumberOfEntries: unsignedInt, readOnly, since 1.8.
-	ExecutionUnitNumberOfEntries uint32 `cwmp:"ExecutionUnitNumberOfEntries"`
-	// InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}. instances by instance number
-	DeploymentUnit map[uint32]*InternetGatewayDeviceSoftwareModulesDeploymentUnit `cwmp:"DeploymentUnit.{i}."`
-	// InternetGatewayDevice.SoftwareModules.ExecEnv.{i}. instances by instance number
-	ExecEnv map[uint32]*InternetGatewayDeviceSoftwareModulesExecEnv `cwmp:"ExecEnv.{i}."`
-	// InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}. instances by instance number
-	ExecutionUnit map[uint32]*InternetGatewayDeviceSoftwareModulesExecutionUnit `cwmp:"ExecutionUnit.{i}."`
+	ExecEnvNumberOfEntries uint32 `json:"ExecEnvNumberOfEntries,omitzero"`
+
+	DeploymentUnitNumberOfEntries uint32 `json:"DeploymentUnitNumberOfEntries,omitzero"`
+
+	ExecutionUnitNumberOfEntries uint32 `json:"ExecutionUnitNumberOfEntries,omitzero"`
+
+	DeploymentUnit map[uint32]*InternetGatewayDeviceSoftwareModulesDeploymentUnit `json:"DeploymentUnit,omitzero"`
+	ExecEnv        map[uint32]*InternetGatewayDeviceSoftwareModulesExecEnv        `json:"ExecEnv,omitzero"`
+	ExecutionUnit  map[uint32]*InternetGatewayDeviceSoftwareModulesExecutionUnit  `json:"ExecutionUnit,omitzero"`
 }
 
-// AddDeploymentUnit creates instance i of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}. (replacing any) and returns it
+// AddDeploymentUnit creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceSoftwareModules) AddDeploymentUnit(i uint32) *InternetGatewayDeviceSoftwareModulesDeploymentUnit {
 	if o.DeploymentUnit == nil {
 		o.DeploymentUnit = map[uint32]*InternetGatewayDeviceSoftwareModulesDeploymentUnit{}
@@ -40,18 +28,7 @@ func (o *InternetGatewayDeviceSoftwareModules) AddDeploymentUnit(i uint32) *Inte
 	return x
 }
 
-// GetDeploymentUnit returns instance i of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.
-func (o *InternetGatewayDeviceSoftwareModules) GetDeploymentUnit(i uint32) (*InternetGatewayDeviceSoftwareModulesDeploymentUnit, bool) {
-	x, ok := o.DeploymentUnit[i]
-	return x, ok
-}
-
-// DeleteDeploymentUnit removes instance i of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.
-func (o *InternetGatewayDeviceSoftwareModules) DeleteDeploymentUnit(i uint32) {
-	delete(o.DeploymentUnit, i)
-}
-
-// AddExecEnv creates instance i of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}. (replacing any) and returns it
+// AddExecEnv creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceSoftwareModules) AddExecEnv(i uint32) *InternetGatewayDeviceSoftwareModulesExecEnv {
 	if o.ExecEnv == nil {
 		o.ExecEnv = map[uint32]*InternetGatewayDeviceSoftwareModulesExecEnv{}
@@ -61,18 +38,7 @@ func (o *InternetGatewayDeviceSoftwareModules) AddExecEnv(i uint32) *InternetGat
 	return x
 }
 
-// GetExecEnv returns instance i of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.
-func (o *InternetGatewayDeviceSoftwareModules) GetExecEnv(i uint32) (*InternetGatewayDeviceSoftwareModulesExecEnv, bool) {
-	x, ok := o.ExecEnv[i]
-	return x, ok
-}
-
-// DeleteExecEnv removes instance i of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.
-func (o *InternetGatewayDeviceSoftwareModules) DeleteExecEnv(i uint32) {
-	delete(o.ExecEnv, i)
-}
-
-// AddExecutionUnit creates instance i of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}. (replacing any) and returns it
+// AddExecutionUnit creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceSoftwareModules) AddExecutionUnit(i uint32) *InternetGatewayDeviceSoftwareModulesExecutionUnit {
 	if o.ExecutionUnit == nil {
 		o.ExecutionUnit = map[uint32]*InternetGatewayDeviceSoftwareModulesExecutionUnit{}
@@ -81,1847 +47,429 @@ func (o *InternetGatewayDeviceSoftwareModules) AddExecutionUnit(i uint32) *Inter
 	o.ExecutionUnit[i] = x
 	return x
 }
-
-// GetExecutionUnit returns instance i of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.
-func (o *InternetGatewayDeviceSoftwareModules) GetExecutionUnit(i uint32) (*InternetGatewayDeviceSoftwareModulesExecutionUnit, bool) {
-	x, ok := o.ExecutionUnit[i]
-	return x, ok
-}
-
-// DeleteExecutionUnit removes instance i of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.
-func (o *InternetGatewayDeviceSoftwareModules) DeleteExecutionUnit(i uint32) {
-	delete(o.ExecutionUnit, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceSoftwareModules) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceSoftwareModules) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceSoftwareModules) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.DeploymentUnit) {
-		o.DeploymentUnit[i].ValidateAt(prefix+"DeploymentUnit."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DeploymentUnit[i].ValidateAt(c, model.InstanceOf(p, "DeploymentUnit.", i))
 	}
 	for _, i := range model.SortedKeys(o.ExecEnv) {
-		o.ExecEnv[i].ValidateAt(prefix+"ExecEnv."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ExecEnv[i].ValidateAt(c, model.InstanceOf(p, "ExecEnv.", i))
 	}
 	for _, i := range model.SortedKeys(o.ExecutionUnit) {
-		o.ExecutionUnit[i].ValidateAt(prefix+"ExecutionUnit."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ExecutionUnit[i].ValidateAt(c, model.InstanceOf(p, "ExecutionUnit.", i))
 	}
 }
 
 // InternetGatewayDeviceSoftwareModulesPath is the typed path of InternetGatewayDevice.SoftwareModules.
 type InternetGatewayDeviceSoftwareModulesPath struct {
-	obj                           model.ObjectPath
-	ExecEnvNumberOfEntries        model.ReadOnlyParam[uint32]
-	DeploymentUnitNumberOfEntries model.ReadOnlyParam[uint32]
-	ExecutionUnitNumberOfEntries  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DeploymentUnitNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExecEnvNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExecutionUnitNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceSoftwareModulesPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceSoftwareModulesPath(prefix string) InternetGatewayDeviceSoftwareModulesPath {
-	p := &prefix
-	return InternetGatewayDeviceSoftwareModulesPath{
-		DeploymentUnitNumberOfEntries: model.NewReadOnly[uint32](p, "DeploymentUnitNumberOfEntries", model.TypeUnsignedInt),
-		ExecEnvNumberOfEntries:        model.NewReadOnly[uint32](p, "ExecEnvNumberOfEntries", model.TypeUnsignedInt),
-		ExecutionUnitNumberOfEntries:  model.NewReadOnly[uint32](p, "ExecutionUnitNumberOfEntries", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
+// DeploymentUnit returns the typed path of instance i.
+func (x InternetGatewayDeviceSoftwareModulesPath) DeploymentUnit(i uint32) (p InternetGatewayDeviceSoftwareModulesDeploymentUnitPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeploymentUnit.", i))
+	return
 }
 
-// DeploymentUnit returns the typed path of instance i of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.
-func (x InternetGatewayDeviceSoftwareModulesPath) DeploymentUnit(i uint32) InternetGatewayDeviceSoftwareModulesDeploymentUnitPath {
-	return newInternetGatewayDeviceSoftwareModulesDeploymentUnitPath(x.Path() + "DeploymentUnit." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DeploymentUnitTable returns the table InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}. itself (for AddObject when writable)
+// DeploymentUnitTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceSoftwareModulesPath) DeploymentUnitTable() model.Table {
-	return model.NewTable(x.Path() + "DeploymentUnit.")
+	return model.NewTable(x.ObjectPath, "DeploymentUnit.")
 }
 
-// ExecEnv returns the typed path of instance i of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.
-func (x InternetGatewayDeviceSoftwareModulesPath) ExecEnv(i uint32) InternetGatewayDeviceSoftwareModulesExecEnvPath {
-	return newInternetGatewayDeviceSoftwareModulesExecEnvPath(x.Path() + "ExecEnv." + strconv.FormatUint(uint64(i), 10) + ".")
+// ExecEnv returns the typed path of instance i.
+func (x InternetGatewayDeviceSoftwareModulesPath) ExecEnv(i uint32) (p InternetGatewayDeviceSoftwareModulesExecEnvPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExecEnv.", i))
+	return
 }
 
-// ExecEnvTable returns the table InternetGatewayDevice.SoftwareModules.ExecEnv.{i}. itself (for AddObject when writable)
+// ExecEnvTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceSoftwareModulesPath) ExecEnvTable() model.Table {
-	return model.NewTable(x.Path() + "ExecEnv.")
+	return model.NewTable(x.ObjectPath, "ExecEnv.")
 }
 
-// ExecutionUnit returns the typed path of instance i of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.
-func (x InternetGatewayDeviceSoftwareModulesPath) ExecutionUnit(i uint32) InternetGatewayDeviceSoftwareModulesExecutionUnitPath {
-	return newInternetGatewayDeviceSoftwareModulesExecutionUnitPath(x.Path() + "ExecutionUnit." + strconv.FormatUint(uint64(i), 10) + ".")
+// ExecutionUnit returns the typed path of instance i.
+func (x InternetGatewayDeviceSoftwareModulesPath) ExecutionUnit(i uint32) (p InternetGatewayDeviceSoftwareModulesExecutionUnitPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExecutionUnit.", i))
+	return
 }
 
-// ExecutionUnitTable returns the table InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}. itself (for AddObject when writable)
+// ExecutionUnitTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceSoftwareModulesPath) ExecutionUnitTable() model.Table {
-	return model.NewTable(x.Path() + "ExecutionUnit.")
+	return model.NewTable(x.ObjectPath, "ExecutionUnit.")
 }
 
 // InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus enumerates the values of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.Status.
 type InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus string
 
-func (e InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus_Installing   InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus = "Installing"
-	InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus_Installed    InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus = "Installed"
-	InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus_Updating     InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus = "Updating"
+	InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus_Installing InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus = "Installing"
+
+	InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus_Installed InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus = "Installed"
+
+	InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus_Updating InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus = "Updating"
+
 	InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus_Uninstalling InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus = "Uninstalling"
-	InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus_Uninstalled  InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus = "Uninstalled"
+
+	InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus_Uninstalled InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus = "Uninstalled"
 )
 
-var (
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_UUID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(36)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_DUID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Installing"}, {Value: "Installed"}, {Value: "Updating"}, {Value: "Uninstalling"}, {Value: "Uninstalled"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Resolved = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_URL      = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Vendor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_VendorLogList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.VendorLogFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_VendorConfigList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.VendorConfigFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_ExecutionUnitList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecutionUnit.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesDeploymentUnit_ExecutionEnvRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecEnv.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceSoftwareModulesDeploymentUnit holds the values of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8)
+// InternetGatewayDeviceSoftwareModulesDeploymentUnit holds the values of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8).
 type InternetGatewayDeviceSoftwareModulesDeploymentUnit struct {
-	// UUID: string(:36), readOnly, since 1.8.
-	UUID string `cwmp:"UUID"`
-	// DUID: string(:64), readOnly, since 1.8.
-	DUID string `cwmp:"DUID"`
-	// Alias: Alias=string(:64), readWrite, since 1.8.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 1.8.
-	Name string `cwmp:"Name"`
-	// Status: string{Installing,Installed,Updating,Uninstalling,Uninstalled}, readOnly, since 1.8.
-	Status InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus `cwmp:"Status"`
-	// Resolved: boolean, readOnly, since 1.8.
-	Resolved bool `cwmp:"Resolved"`
-	// URL: string(:1024), readOnly, since 1.8.
-	URL string `cwmp:"URL"`
-	// Description: string(:256), readOnly, since 1.8.
-	Description string `cwmp:"Description"`
-	// Vendor: string(:128), readOnly, since 1.8.
-	Vendor string `cwmp:"Vendor"`
-	// Version: string(:32), readOnly, since 1.8.
-	Version string `cwmp:"Version"`
-	// VendorLogList: list<string> pathRef→.DeviceInfo.VendorLogFile., readOnly, since 1.8.
-	VendorLogList []string `cwmp:"VendorLogList"`
-	// VendorConfigList: list<string> pathRef→.DeviceInfo.VendorConfigFile., readOnly, since 1.8.
-	VendorConfigList []string `cwmp:"VendorConfigList"`
-	// ExecutionUnitList: list<string> pathRef→#.ExecutionUnit., readOnly, since 1.8.
-	ExecutionUnitList []string `cwmp:"ExecutionUnitList"`
-	// ExecutionEnvRef: string pathRef→#.ExecEnv., readOnly, since 1.8.
-	ExecutionEnvRef string `cwmp:"ExecutionEnvRef"`
+	UUID string `json:"UUID,omitzero"`
+
+	DUID string `json:"DUID,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Status InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus `json:"Status,omitzero"`
+
+	Resolved bool `json:"Resolved,omitzero"`
+
+	URL string `json:"URL,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Vendor string `json:"Vendor,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	VendorLogList []string `json:"VendorLogList,omitzero"`
+
+	VendorConfigList []string `json:"VendorConfigList,omitzero"`
+
+	ExecutionUnitList []string `json:"ExecutionUnitList,omitzero"`
+
+	ExecutionEnvRef string `json:"ExecutionEnvRef,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceSoftwareModulesDeploymentUnit) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceSoftwareModulesDeploymentUnit) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_UUID, o.UUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UUID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_DUID, o.DUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DUID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Vendor, o.Vendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Vendor",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_VendorLogList, model.FormatValue(model.TypeString, o.VendorLogList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorLogList",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_VendorConfigList, model.FormatValue(model.TypeString, o.VendorConfigList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorConfigList",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSoftwareModulesDeploymentUnit_ExecutionUnitList, model.FormatValue(model.TypeString, o.ExecutionUnitList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExecutionUnitList",
-		})
-	}
+func (o *InternetGatewayDeviceSoftwareModulesDeploymentUnit) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "UUID", 1196, o.UUID)
+	c.String(p, "DUID", 1188, o.DUID)
+	c.String(p, "Alias", 1187, o.Alias)
+	c.String(p, "Name", 1192, o.Name)
+	c.String(p, "Status", 1194, string(o.Status))
+	c.String(p, "URL", 1195, o.URL)
+	c.String(p, "Description", 1189, o.Description)
+	c.String(p, "Vendor", 1197, o.Vendor)
+	c.String(p, "Version", 1200, o.Version)
+	c.Wire(p, "VendorLogList", 1199, model.JoinStrings(o.VendorLogList), len(o.VendorLogList) > 0)
+	c.Wire(p, "VendorConfigList", 1198, model.JoinStrings(o.VendorConfigList), len(o.VendorConfigList) > 0)
+	c.Wire(p, "ExecutionUnitList", 1191, model.JoinStrings(o.ExecutionUnitList), len(o.ExecutionUnitList) > 0)
 }
 
 // InternetGatewayDeviceSoftwareModulesDeploymentUnitPath is the typed path of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.
 type InternetGatewayDeviceSoftwareModulesDeploymentUnitPath struct {
-	obj               model.ObjectPath
-	UUID              model.ReadOnlyParam[string]
-	DUID              model.ReadOnlyParam[string]
-	Alias             model.ReadWriteParam[string]
-	Name              model.ReadOnlyParam[string]
-	Status            model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus]
-	Resolved          model.ReadOnlyParam[bool]
-	URL               model.ReadOnlyParam[string]
-	Description       model.ReadOnlyParam[string]
-	Vendor            model.ReadOnlyParam[string]
-	Version           model.ReadOnlyParam[string]
-	VendorLogList     model.ReadOnlyParam[[]string]
-	VendorConfigList  model.ReadOnlyParam[[]string]
-	ExecutionUnitList model.ReadOnlyParam[[]string]
-	ExecutionEnvRef   model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceSoftwareModulesDeploymentUnitPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceSoftwareModulesDeploymentUnitPath(prefix string) InternetGatewayDeviceSoftwareModulesDeploymentUnitPath {
-	p := &prefix
-	return InternetGatewayDeviceSoftwareModulesDeploymentUnitPath{
-		Alias:             model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DUID:              model.NewReadOnly[string](p, "DUID", model.TypeString),
-		Description:       model.NewReadOnly[string](p, "Description", model.TypeString),
-		ExecutionEnvRef:   model.NewReadOnly[string](p, "ExecutionEnvRef", model.TypeString),
-		ExecutionUnitList: model.NewReadOnly[[]string](p, "ExecutionUnitList", model.TypeString),
-		Name:              model.NewReadOnly[string](p, "Name", model.TypeString),
-		Resolved:          model.NewReadOnly[bool](p, "Resolved", model.TypeBoolean),
-		Status:            model.NewReadOnly[InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus](p, "Status", model.TypeString),
-		URL:               model.NewReadOnly[string](p, "URL", model.TypeString),
-		UUID:              model.NewReadOnly[string](p, "UUID", model.TypeString),
-		Vendor:            model.NewReadOnly[string](p, "Vendor", model.TypeString),
-		VendorConfigList:  model.NewReadOnly[[]string](p, "VendorConfigList", model.TypeString),
-		VendorLogList:     model.NewReadOnly[[]string](p, "VendorLogList", model.TypeString),
-		Version:           model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
+	DUID model.ReadOnlyParam[string] `dm:"s"`
+
+	Description model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecutionEnvRef model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecutionUnitList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Resolved model.ReadOnlyParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	URL model.ReadOnlyParam[string] `dm:"s"`
+
+	UUID model.ReadOnlyParam[string] `dm:"s"`
+
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorConfigList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	VendorLogList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceSoftwareModulesExecEnvStatus enumerates the values of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.Status.
 type InternetGatewayDeviceSoftwareModulesExecEnvStatus string
 
-func (e InternetGatewayDeviceSoftwareModulesExecEnvStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceSoftwareModulesExecEnvStatus_Up       InternetGatewayDeviceSoftwareModulesExecEnvStatus = "Up"
-	InternetGatewayDeviceSoftwareModulesExecEnvStatus_Error    InternetGatewayDeviceSoftwareModulesExecEnvStatus = "Error"
+	InternetGatewayDeviceSoftwareModulesExecEnvStatus_Up InternetGatewayDeviceSoftwareModulesExecEnvStatus = "Up"
+
+	InternetGatewayDeviceSoftwareModulesExecEnvStatus_Error InternetGatewayDeviceSoftwareModulesExecEnvStatus = "Error"
+
 	InternetGatewayDeviceSoftwareModulesExecEnvStatus_Disabled InternetGatewayDeviceSoftwareModulesExecEnvStatus = "Disabled"
 )
 
-var (
-	synInternetGatewayDeviceSoftwareModulesExecEnv_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {
-			Optional: true,
-			Value:    "Error",
-		}, {Value: "Disabled"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_Type = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_InitialRunLevel = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_RequestedRunLevel = &model.Syntax{
-		Command: true,
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_CurrentRunLevel = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_Vendor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_ParentExecEnv = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecEnv.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_AllocatedDiskSpace = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "kilobytes",
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_AvailableDiskSpace = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "kilobytes",
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_AllocatedMemory = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "kilobytes",
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_AvailableMemory = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "kilobytes",
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_ActiveExecutionUnits = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecutionUnit.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_ProcessorRefList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.Processor.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecEnv_InitialExecutionUnitRunLevel = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-)
-
-// InternetGatewayDeviceSoftwareModulesExecEnv holds the values of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8)
+// InternetGatewayDeviceSoftwareModulesExecEnv holds the values of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8).
 type InternetGatewayDeviceSoftwareModulesExecEnv struct {
-	// Enable: boolean, readWrite, since 1.8.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Disabled}, readOnly, since 1.8.
-	Status InternetGatewayDeviceSoftwareModulesExecEnvStatus `cwmp:"Status"`
-	// Reset: boolean, readWrite, since 1.8.
-	Reset bool `cwmp:"Reset"`
-	// Alias: Alias=string(:64), readWrite, since 1.8.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:32), readOnly, since 1.8.
-	Name string `cwmp:"Name"`
-	// Type: string(:64), readOnly, since 1.8.
-	Type string `cwmp:"Type"`
-	// InitialRunLevel: unsignedInt[:65535], readWrite, since 1.8.
-	InitialRunLevel uint32 `cwmp:"InitialRunLevel"`
-	// RequestedRunLevel: int[-1:65535], readWrite, since 1.8.
-	RequestedRunLevel int32 `cwmp:"RequestedRunLevel"`
-	// CurrentRunLevel: int[-1:65535], readOnly, since 1.8.
-	CurrentRunLevel int32 `cwmp:"CurrentRunLevel"`
-	// Vendor: string(:128), readOnly, since 1.8.
-	Vendor string `cwmp:"Vendor"`
-	// Version: string(:32), readOnly, since 1.8.
-	Version string `cwmp:"Version"`
-	// ParentExecEnv: string pathRef→#.ExecEnv., readOnly, since 1.8.
-	ParentExecEnv string `cwmp:"ParentExecEnv"`
-	// AllocatedDiskSpace: int[-1:] kilobytes, readOnly, since 1.8.
-	AllocatedDiskSpace int32 `cwmp:"AllocatedDiskSpace"`
-	// AvailableDiskSpace: int[-1:] kilobytes, readOnly, since 1.8.
-	AvailableDiskSpace int32 `cwmp:"AvailableDiskSpace"`
-	// AllocatedMemory: int[-1:] kilobytes, readOnly, since 1.8.
-	AllocatedMemory int32 `cwmp:"AllocatedMemory"`
-	// AvailableMemory: int[-1:] kilobytes, readOnly, since 1.8.
-	AvailableMemory int32 `cwmp:"AvailableMemory"`
-	// ActiveExecutionUnits: list<string> pathRef→#.ExecutionUnit., readOnly, since 1.8.
-	ActiveExecutionUnits []string `cwmp:"ActiveExecutionUnits"`
-	// ProcessorRefList: list<string> pathRef→.DeviceInfo.Processor., readOnly, since 1.8.
-	ProcessorRefList []string `cwmp:"ProcessorRefList"`
-	// InitialExecutionUnitRunLevel: int[-1:65535], readWrite, since 1.10.
-	InitialExecutionUnitRunLevel int32 `cwmp:"InitialExecutionUnitRunLevel"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceSoftwareModulesExecEnvStatus `json:"Status,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Type string `json:"Type,omitzero"`
+
+	InitialRunLevel uint32 `json:"InitialRunLevel,omitzero"`
+
+	RequestedRunLevel int32 `json:"RequestedRunLevel,omitzero"`
+
+	CurrentRunLevel int32 `json:"CurrentRunLevel,omitzero"`
+
+	Vendor string `json:"Vendor,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	ParentExecEnv string `json:"ParentExecEnv,omitzero"`
+
+	AllocatedDiskSpace int32 `json:"AllocatedDiskSpace,omitzero"`
+
+	AvailableDiskSpace int32 `json:"AvailableDiskSpace,omitzero"`
+
+	AllocatedMemory int32 `json:"AllocatedMemory,omitzero"`
+
+	AvailableMemory int32 `json:"AvailableMemory,omitzero"`
+
+	ActiveExecutionUnits []string `json:"ActiveExecutionUnits,omitzero"`
+
+	ProcessorRefList []string `json:"ProcessorRefList,omitzero"`
+
+	InitialExecutionUnitRunLevel int32 `json:"InitialExecutionUnitRunLevel,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceSoftwareModulesExecEnv) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceSoftwareModulesExecEnv) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecEnv_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecEnv_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecEnv_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecEnv_Type, o.Type); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceSoftwareModulesExecEnv_InitialRunLevel, uint64(o.InitialRunLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InitialRunLevel",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceSoftwareModulesExecEnv_RequestedRunLevel, int64(o.RequestedRunLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RequestedRunLevel",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceSoftwareModulesExecEnv_CurrentRunLevel, int64(o.CurrentRunLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentRunLevel",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecEnv_Vendor, o.Vendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Vendor",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecEnv_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceSoftwareModulesExecEnv_AllocatedDiskSpace, int64(o.AllocatedDiskSpace)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllocatedDiskSpace",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceSoftwareModulesExecEnv_AvailableDiskSpace, int64(o.AvailableDiskSpace)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailableDiskSpace",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceSoftwareModulesExecEnv_AllocatedMemory, int64(o.AllocatedMemory)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllocatedMemory",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceSoftwareModulesExecEnv_AvailableMemory, int64(o.AvailableMemory)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailableMemory",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSoftwareModulesExecEnv_ActiveExecutionUnits, model.FormatValue(model.TypeString, o.ActiveExecutionUnits)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ActiveExecutionUnits",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSoftwareModulesExecEnv_ProcessorRefList, model.FormatValue(model.TypeString, o.ProcessorRefList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProcessorRefList",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceSoftwareModulesExecEnv_InitialExecutionUnitRunLevel, int64(o.InitialExecutionUnitRunLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InitialExecutionUnitRunLevel",
-		})
-	}
+func (o *InternetGatewayDeviceSoftwareModulesExecEnv) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1218, string(o.Status))
+	c.String(p, "Alias", 1204, o.Alias)
+	c.String(p, "Name", 1213, o.Name)
+	c.String(p, "Type", 1219, o.Type)
+	c.Uint(p, "InitialRunLevel", 1212, uint64(o.InitialRunLevel))
+	c.Int(p, "RequestedRunLevel", 1216, int64(o.RequestedRunLevel))
+	c.Int(p, "CurrentRunLevel", 1209, int64(o.CurrentRunLevel))
+	c.String(p, "Vendor", 1220, o.Vendor)
+	c.String(p, "Version", 1221, o.Version)
+	c.Int(p, "AllocatedDiskSpace", 1205, int64(o.AllocatedDiskSpace))
+	c.Int(p, "AvailableDiskSpace", 1207, int64(o.AvailableDiskSpace))
+	c.Int(p, "AllocatedMemory", 1206, int64(o.AllocatedMemory))
+	c.Int(p, "AvailableMemory", 1208, int64(o.AvailableMemory))
+	c.Wire(p, "ActiveExecutionUnits", 1203, model.JoinStrings(o.ActiveExecutionUnits), len(o.ActiveExecutionUnits) > 0)
+	c.Wire(p, "ProcessorRefList", 1215, model.JoinStrings(o.ProcessorRefList), len(o.ProcessorRefList) > 0)
+	c.Int(p, "InitialExecutionUnitRunLevel", 1211, int64(o.InitialExecutionUnitRunLevel))
 }
 
 // InternetGatewayDeviceSoftwareModulesExecEnvPath is the typed path of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.
 type InternetGatewayDeviceSoftwareModulesExecEnvPath struct {
-	obj                          model.ObjectPath
-	Enable                       model.ReadWriteParam[bool]
-	Status                       model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecEnvStatus]
-	Reset                        model.ReadWriteParam[bool]
-	Alias                        model.ReadWriteParam[string]
-	Name                         model.ReadOnlyParam[string]
-	Type                         model.ReadOnlyParam[string]
-	InitialRunLevel              model.ReadWriteParam[uint32]
-	RequestedRunLevel            model.ReadWriteParam[int32]
-	CurrentRunLevel              model.ReadOnlyParam[int32]
-	Vendor                       model.ReadOnlyParam[string]
-	Version                      model.ReadOnlyParam[string]
-	ParentExecEnv                model.ReadOnlyParam[string]
-	AllocatedDiskSpace           model.ReadOnlyParam[int32]
-	AvailableDiskSpace           model.ReadOnlyParam[int32]
-	AllocatedMemory              model.ReadOnlyParam[int32]
-	AvailableMemory              model.ReadOnlyParam[int32]
-	ActiveExecutionUnits         model.ReadOnlyParam[[]string]
-	ProcessorRefList             model.ReadOnlyParam[[]string]
-	InitialExecutionUnitRunLevel model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	ActiveExecutionUnits model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceSoftwareModulesExecEnvPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceSoftwareModulesExecEnvPath(prefix string) InternetGatewayDeviceSoftwareModulesExecEnvPath {
-	p := &prefix
-	return InternetGatewayDeviceSoftwareModulesExecEnvPath{
-		ActiveExecutionUnits:         model.NewReadOnly[[]string](p, "ActiveExecutionUnits", model.TypeString),
-		Alias:                        model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AllocatedDiskSpace:           model.NewReadOnly[int32](p, "AllocatedDiskSpace", model.TypeInt),
-		AllocatedMemory:              model.NewReadOnly[int32](p, "AllocatedMemory", model.TypeInt),
-		AvailableDiskSpace:           model.NewReadOnly[int32](p, "AvailableDiskSpace", model.TypeInt),
-		AvailableMemory:              model.NewReadOnly[int32](p, "AvailableMemory", model.TypeInt),
-		CurrentRunLevel:              model.NewReadOnly[int32](p, "CurrentRunLevel", model.TypeInt),
-		Enable:                       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InitialExecutionUnitRunLevel: model.NewReadWrite[int32](p, "InitialExecutionUnitRunLevel", model.TypeInt),
-		InitialRunLevel:              model.NewReadWrite[uint32](p, "InitialRunLevel", model.TypeUnsignedInt),
-		Name:                         model.NewReadOnly[string](p, "Name", model.TypeString),
-		ParentExecEnv:                model.NewReadOnly[string](p, "ParentExecEnv", model.TypeString),
-		ProcessorRefList:             model.NewReadOnly[[]string](p, "ProcessorRefList", model.TypeString),
-		RequestedRunLevel:            model.NewReadWrite[int32](p, "RequestedRunLevel", model.TypeInt),
-		Reset:                        model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Status:                       model.NewReadOnly[InternetGatewayDeviceSoftwareModulesExecEnvStatus](p, "Status", model.TypeString),
-		Type:                         model.NewReadOnly[string](p, "Type", model.TypeString),
-		Vendor:                       model.NewReadOnly[string](p, "Vendor", model.TypeString),
-		Version:                      model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                          model.NewObjectPath(p),
-	}
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AllocatedDiskSpace model.ReadOnlyParam[int32] `dm:"i"`
+
+	AllocatedMemory model.ReadOnlyParam[int32] `dm:"i"`
+
+	AvailableDiskSpace model.ReadOnlyParam[int32] `dm:"i"`
+
+	AvailableMemory model.ReadOnlyParam[int32] `dm:"i"`
+
+	CurrentRunLevel model.ReadOnlyParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InitialExecutionUnitRunLevel model.ReadWriteParam[int32] `dm:"i"`
+
+	InitialRunLevel model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	ParentExecEnv model.ReadOnlyParam[string] `dm:"s"`
+
+	ProcessorRefList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RequestedRunLevel model.ReadWriteParam[int32] `dm:"i"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
+
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceSoftwareModulesExecutionUnitStatus enumerates the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Status.
 type InternetGatewayDeviceSoftwareModulesExecutionUnitStatus string
 
-func (e InternetGatewayDeviceSoftwareModulesExecutionUnitStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceSoftwareModulesExecutionUnitStatus_Idle     InternetGatewayDeviceSoftwareModulesExecutionUnitStatus = "Idle"
+	InternetGatewayDeviceSoftwareModulesExecutionUnitStatus_Idle InternetGatewayDeviceSoftwareModulesExecutionUnitStatus = "Idle"
+
 	InternetGatewayDeviceSoftwareModulesExecutionUnitStatus_Starting InternetGatewayDeviceSoftwareModulesExecutionUnitStatus = "Starting"
-	InternetGatewayDeviceSoftwareModulesExecutionUnitStatus_Active   InternetGatewayDeviceSoftwareModulesExecutionUnitStatus = "Active"
+
+	InternetGatewayDeviceSoftwareModulesExecutionUnitStatus_Active InternetGatewayDeviceSoftwareModulesExecutionUnitStatus = "Active"
+
 	InternetGatewayDeviceSoftwareModulesExecutionUnitStatus_Stopping InternetGatewayDeviceSoftwareModulesExecutionUnitStatus = "Stopping"
 )
 
 // InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState enumerates the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.RequestedState.
 type InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState string
 
-func (e InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState_Idle   InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState = "Idle"
+	InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState_Idle InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState = "Idle"
+
 	InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState_Active InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState = "Active"
 )
 
 // InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode enumerates the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.ExecutionFaultCode.
 type InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode string
 
-func (e InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_NoFault            InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "NoFault"
-	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureOnStart     InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureOnStart"
+	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_NoFault InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "NoFault"
+
+	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureOnStart InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureOnStart"
+
 	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureOnAutoStart InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureOnAutoStart"
-	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureOnStop      InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureOnStop"
+
+	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureOnStop InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureOnStop"
+
 	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureWhileActive InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureWhileActive"
-	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_DependencyFailure  InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "DependencyFailure"
-	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_UnStartable        InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "UnStartable"
+
+	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_DependencyFailure InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "DependencyFailure"
+
+	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_UnStartable InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "UnStartable"
 )
 
-var (
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_EUID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecEnvLabel = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Idle"}, {Value: "Starting"}, {Value: "Active"}, {Value: "Stopping"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_RequestedState = &model.Syntax{
-		Command: true,
-		Enums:   []model.Enum{{Value: "Idle"}, {Value: "Active"}},
-		Type:    model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecutionFaultCode = &model.Syntax{
-		Enums: []model.Enum{{Value: "NoFault"}, {Value: "FailureOnStart"}, {Value: "FailureOnAutoStart"}, {Value: "FailureOnStop"}, {Value: "FailureWhileActive"}, {Value: "DependencyFailure"}, {Value: "UnStartable"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecutionFaultMessage = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_AutoStart = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_RunLevel  = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_Vendor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_DiskSpaceInUse = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "kilobytes",
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_MemoryInUse = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "kilobytes",
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_References = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_AssociatedProcessList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.ProcessStatus.Process.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_VendorLogList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.VendorLogFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_VendorConfigList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.VendorConfigFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_SupportedDataModelList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.SupportedDataModel.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecutionEnvRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecEnv.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceSoftwareModulesExecutionUnit holds the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8)
+// InternetGatewayDeviceSoftwareModulesExecutionUnit holds the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8).
 type InternetGatewayDeviceSoftwareModulesExecutionUnit struct {
-	// EUID: string(:64), readOnly, since 1.8.
-	EUID string `cwmp:"EUID"`
-	// Alias: Alias=string(:64), readWrite, since 1.8.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:32), readOnly, since 1.8.
-	Name string `cwmp:"Name"`
-	// ExecEnvLabel: string(:64), readOnly, since 1.8.
-	ExecEnvLabel string `cwmp:"ExecEnvLabel"`
-	// Status: string{Idle,Starting,Active,Stopping}, readOnly, since 1.8.
-	Status InternetGatewayDeviceSoftwareModulesExecutionUnitStatus `cwmp:"Status"`
-	// RequestedState: string{Idle,Active}, readWrite, since 1.8.
-	RequestedState InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState `cwmp:"RequestedState"`
-	// ExecutionFaultCode: string{NoFault,FailureOnStart,FailureOnAutoStart,FailureOnStop,FailureWhileActive,DependencyFailure,… 7 values}, readOnly, since 1.8.
-	ExecutionFaultCode InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode `cwmp:"ExecutionFaultCode"`
-	// ExecutionFaultMessage: string(:256), readOnly, since 1.8.
-	ExecutionFaultMessage string `cwmp:"ExecutionFaultMessage"`
-	// AutoStart: boolean, readWrite, since 1.8.
-	AutoStart bool `cwmp:"AutoStart"`
-	// RunLevel: unsignedInt[:65535], readWrite, since 1.8.
-	RunLevel uint32 `cwmp:"RunLevel"`
-	// Vendor: string(:128), readOnly, since 1.8.
-	Vendor string `cwmp:"Vendor"`
-	// Version: string(:32), readOnly, since 1.8.
-	Version string `cwmp:"Version"`
-	// Description: string(:256), readOnly, since 1.8.
-	Description string `cwmp:"Description"`
-	// DiskSpaceInUse: int[-1:] kilobytes, readOnly, since 1.8.
-	DiskSpaceInUse int32 `cwmp:"DiskSpaceInUse"`
-	// MemoryInUse: int[-1:] kilobytes, readOnly, since 1.8.
-	MemoryInUse int32 `cwmp:"MemoryInUse"`
-	// References: list<string> pathRef, readOnly, since 1.8.
-	References []string `cwmp:"References"`
-	// AssociatedProcessList: list<string> pathRef→.DeviceInfo.ProcessStatus.Process., readOnly, since 1.8.
-	AssociatedProcessList []string `cwmp:"AssociatedProcessList"`
-	// VendorLogList: list<string> pathRef→.DeviceInfo.VendorLogFile., readOnly, since 1.8.
-	VendorLogList []string `cwmp:"VendorLogList"`
-	// VendorConfigList: list<string> pathRef→.DeviceInfo.VendorConfigFile., readOnly, since 1.8.
-	VendorConfigList []string `cwmp:"VendorConfigList"`
-	// SupportedDataModelList: list<string> pathRef→.DeviceInfo.SupportedDataModel., readOnly, since 1.8.
-	SupportedDataModelList []string `cwmp:"SupportedDataModelList"`
-	// ExecutionEnvRef: string pathRef→#.ExecEnv., readOnly, since 1.8.
-	ExecutionEnvRef string                                                       `cwmp:"ExecutionEnvRef"`
-	Extensions      *InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions `cwmp:"Extensions."`
+	EUID string `json:"EUID,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ExecEnvLabel string `json:"ExecEnvLabel,omitzero"`
+
+	Status InternetGatewayDeviceSoftwareModulesExecutionUnitStatus `json:"Status,omitzero"`
+
+	RequestedState InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState `json:"RequestedState,omitzero"`
+
+	ExecutionFaultCode InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode `json:"ExecutionFaultCode,omitzero"`
+
+	ExecutionFaultMessage string `json:"ExecutionFaultMessage,omitzero"`
+
+	AutoStart bool `json:"AutoStart,omitzero"`
+
+	RunLevel uint32 `json:"RunLevel,omitzero"`
+
+	Vendor string `json:"Vendor,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	DiskSpaceInUse int32 `json:"DiskSpaceInUse,omitzero"`
+
+	MemoryInUse int32 `json:"MemoryInUse,omitzero"`
+
+	References []string `json:"References,omitzero"`
+
+	AssociatedProcessList []string `json:"AssociatedProcessList,omitzero"`
+
+	VendorLogList []string `json:"VendorLogList,omitzero"`
+
+	VendorConfigList []string `json:"VendorConfigList,omitzero"`
+
+	SupportedDataModelList []string `json:"SupportedDataModelList,omitzero"`
+
+	ExecutionEnvRef string `json:"ExecutionEnvRef,omitzero"`
+
+	Extensions *InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions `json:"Extensions,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceSoftwareModulesExecutionUnit) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceSoftwareModulesExecutionUnit) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_EUID, o.EUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EUID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecEnvLabel, o.ExecEnvLabel); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExecEnvLabel",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_RequestedState, string(o.RequestedState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RequestedState",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecutionFaultCode, string(o.ExecutionFaultCode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExecutionFaultCode",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecutionFaultMessage, o.ExecutionFaultMessage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExecutionFaultMessage",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceSoftwareModulesExecutionUnit_RunLevel, uint64(o.RunLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RunLevel",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_Vendor, o.Vendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Vendor",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceSoftwareModulesExecutionUnit_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceSoftwareModulesExecutionUnit_DiskSpaceInUse, int64(o.DiskSpaceInUse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiskSpaceInUse",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceSoftwareModulesExecutionUnit_MemoryInUse, int64(o.MemoryInUse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MemoryInUse",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSoftwareModulesExecutionUnit_References, model.FormatValue(model.TypeString, o.References)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "References",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSoftwareModulesExecutionUnit_AssociatedProcessList, model.FormatValue(model.TypeString, o.AssociatedProcessList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssociatedProcessList",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSoftwareModulesExecutionUnit_VendorLogList, model.FormatValue(model.TypeString, o.VendorLogList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorLogList",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSoftwareModulesExecutionUnit_VendorConfigList, model.FormatValue(model.TypeString, o.VendorConfigList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorConfigList",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceSoftwareModulesExecutionUnit_SupportedDataModelList, model.FormatValue(model.TypeString, o.SupportedDataModelList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedDataModelList",
-		})
-	}
-	if o.Extensions != nil {
-		o.Extensions.ValidateAt(prefix+"Extensions.", v)
-	}
+func (o *InternetGatewayDeviceSoftwareModulesExecutionUnit) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "EUID", 1229, o.EUID)
+	c.String(p, "Alias", 1224, o.Alias)
+	c.String(p, "Name", 1236, o.Name)
+	c.String(p, "ExecEnvLabel", 1230, o.ExecEnvLabel)
+	c.String(p, "Status", 1240, string(o.Status))
+	c.String(p, "RequestedState", 1238, string(o.RequestedState))
+	c.String(p, "ExecutionFaultCode", 1232, string(o.ExecutionFaultCode))
+	c.String(p, "ExecutionFaultMessage", 1233, o.ExecutionFaultMessage)
+	c.Uint(p, "RunLevel", 1239, uint64(o.RunLevel))
+	c.String(p, "Vendor", 1242, o.Vendor)
+	c.String(p, "Version", 1245, o.Version)
+	c.String(p, "Description", 1227, o.Description)
+	c.Int(p, "DiskSpaceInUse", 1228, int64(o.DiskSpaceInUse))
+	c.Int(p, "MemoryInUse", 1235, int64(o.MemoryInUse))
+	c.Wire(p, "References", 1237, model.JoinStrings(o.References), len(o.References) > 0)
+	c.Wire(p, "AssociatedProcessList", 1225, model.JoinStrings(o.AssociatedProcessList), len(o.AssociatedProcessList) > 0)
+	c.Wire(p, "VendorLogList", 1244, model.JoinStrings(o.VendorLogList), len(o.VendorLogList) > 0)
+	c.Wire(p, "VendorConfigList", 1243, model.JoinStrings(o.VendorConfigList), len(o.VendorConfigList) > 0)
+	c.Wire(p, "SupportedDataModelList", 1241, model.JoinStrings(o.SupportedDataModelList), len(o.SupportedDataModelList) > 0)
 }
 
 // InternetGatewayDeviceSoftwareModulesExecutionUnitPath is the typed path of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.
 type InternetGatewayDeviceSoftwareModulesExecutionUnitPath struct {
-	obj                    model.ObjectPath
-	EUID                   model.ReadOnlyParam[string]
-	Alias                  model.ReadWriteParam[string]
-	Name                   model.ReadOnlyParam[string]
-	ExecEnvLabel           model.ReadOnlyParam[string]
-	Status                 model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecutionUnitStatus]
-	RequestedState         model.ReadWriteParam[InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState]
-	ExecutionFaultCode     model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode]
-	ExecutionFaultMessage  model.ReadOnlyParam[string]
-	AutoStart              model.ReadWriteParam[bool]
-	RunLevel               model.ReadWriteParam[uint32]
-	Vendor                 model.ReadOnlyParam[string]
-	Version                model.ReadOnlyParam[string]
-	Description            model.ReadOnlyParam[string]
-	DiskSpaceInUse         model.ReadOnlyParam[int32]
-	MemoryInUse            model.ReadOnlyParam[int32]
-	References             model.ReadOnlyParam[[]string]
-	AssociatedProcessList  model.ReadOnlyParam[[]string]
-	VendorLogList          model.ReadOnlyParam[[]string]
-	VendorConfigList       model.ReadOnlyParam[[]string]
-	SupportedDataModelList model.ReadOnlyParam[[]string]
-	ExecutionEnvRef        model.ReadOnlyParam[string]
-	Extensions             InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AssociatedProcessList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	AutoStart model.ReadWriteParam[bool] `dm:"b"`
+
+	Description model.ReadOnlyParam[string] `dm:"s"`
+
+	DiskSpaceInUse model.ReadOnlyParam[int32] `dm:"i"`
+
+	EUID model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecEnvLabel model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecutionEnvRef model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecutionFaultCode model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecutionFaultMessage model.ReadOnlyParam[string] `dm:"s"`
+
+	MemoryInUse model.ReadOnlyParam[int32] `dm:"i"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	References model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RequestedState model.ReadWriteParam[InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState] `dm:"s"`
+
+	RunLevel model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedDataModelList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorConfigList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	VendorLogList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
+
+	Extensions InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath `dm:"Extensions."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceSoftwareModulesExecutionUnitPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceSoftwareModulesExecutionUnitPath(prefix string) InternetGatewayDeviceSoftwareModulesExecutionUnitPath {
-	p := &prefix
-	return InternetGatewayDeviceSoftwareModulesExecutionUnitPath{
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AssociatedProcessList:  model.NewReadOnly[[]string](p, "AssociatedProcessList", model.TypeString),
-		AutoStart:              model.NewReadWrite[bool](p, "AutoStart", model.TypeBoolean),
-		Description:            model.NewReadOnly[string](p, "Description", model.TypeString),
-		DiskSpaceInUse:         model.NewReadOnly[int32](p, "DiskSpaceInUse", model.TypeInt),
-		EUID:                   model.NewReadOnly[string](p, "EUID", model.TypeString),
-		ExecEnvLabel:           model.NewReadOnly[string](p, "ExecEnvLabel", model.TypeString),
-		ExecutionEnvRef:        model.NewReadOnly[string](p, "ExecutionEnvRef", model.TypeString),
-		ExecutionFaultCode:     model.NewReadOnly[InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode](p, "ExecutionFaultCode", model.TypeString),
-		ExecutionFaultMessage:  model.NewReadOnly[string](p, "ExecutionFaultMessage", model.TypeString),
-		Extensions:             newInternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath(prefix + "Extensions."),
-		MemoryInUse:            model.NewReadOnly[int32](p, "MemoryInUse", model.TypeInt),
-		Name:                   model.NewReadOnly[string](p, "Name", model.TypeString),
-		References:             model.NewReadOnly[[]string](p, "References", model.TypeString),
-		RequestedState:         model.NewReadWrite[InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState](p, "RequestedState", model.TypeString),
-		RunLevel:               model.NewReadWrite[uint32](p, "RunLevel", model.TypeUnsignedInt),
-		Status:                 model.NewReadOnly[InternetGatewayDeviceSoftwareModulesExecutionUnitStatus](p, "Status", model.TypeString),
-		SupportedDataModelList: model.NewReadOnly[[]string](p, "SupportedDataModelList", model.TypeString),
-		Vendor:                 model.NewReadOnly[string](p, "Vendor", model.TypeString),
-		VendorConfigList:       model.NewReadOnly[[]string](p, "VendorConfigList", model.TypeString),
-		VendorLogList:          model.NewReadOnly[[]string](p, "VendorLogList", model.TypeString),
-		Version:                model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions holds the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Extensions. (object, readOnly, since 1.8)
+// InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions holds the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Extensions. (object, readOnly, since 1.8).
 type InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions struct{}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions) ValidateAt(prefix string, v *model.Violations) {
-}
 
 // InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath is the typed path of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Extensions.
 type InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath struct {
-	obj model.ObjectPath
+	model.ObjectPath
 }
-
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath(prefix string) InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath {
-	p := &prefix
-	return InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath{obj: model.NewObjectPath(p)}
-}
-
-var schemaSoftwaremodules = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.SoftwareModules.",
-	Version:    "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnvNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceSoftwareModules_ExecEnvNumberOfEntries,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnitNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceSoftwareModules_DeploymentUnitNumberOfEntries,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnitNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceSoftwareModules_ExecutionUnitNumberOfEntries,
-	Version: "1.8",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeploymentUnitNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"UUID", "Version", "ExecutionEnvRef"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.UUID",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_UUID,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.DUID",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_DUID,
-	Version: "1.8",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Alias,
-	Version:      "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.Name",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Name,
-	Version: "1.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.Status",
-	Syntax:       synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Status,
-	Version:      "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.Resolved",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Resolved,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.URL",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_URL,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.Description",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Description,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.Vendor",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Vendor,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.Version",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_Version,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.VendorLogList",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_VendorLogList,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.VendorConfigList",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_VendorConfigList,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.ExecutionUnitList",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_ExecutionUnitList,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.ExecutionEnvRef",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesDeploymentUnit_ExecutionEnvRef,
-	Version: "1.8",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ExecEnvNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_Enable,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.Status",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_Status,
-	Version: "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.Reset",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_Reset,
-	Version: "1.8",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceSoftwareModulesExecEnv_Alias,
-	Version:      "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.Name",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_Name,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.Type",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_Type,
-	Version: "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.InitialRunLevel",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_InitialRunLevel,
-	Version: "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.RequestedRunLevel",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_RequestedRunLevel,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.CurrentRunLevel",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_CurrentRunLevel,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.Vendor",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_Vendor,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.Version",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_Version,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.ParentExecEnv",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_ParentExecEnv,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.AllocatedDiskSpace",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_AllocatedDiskSpace,
-	Version: "1.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.AvailableDiskSpace",
-	Syntax:       synInternetGatewayDeviceSoftwareModulesExecEnv_AvailableDiskSpace,
-	Version:      "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.AllocatedMemory",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_AllocatedMemory,
-	Version: "1.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.AvailableMemory",
-	Syntax:       synInternetGatewayDeviceSoftwareModulesExecEnv_AvailableMemory,
-	Version:      "1.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.ActiveExecutionUnits",
-	Syntax:       synInternetGatewayDeviceSoftwareModulesExecEnv_ActiveExecutionUnits,
-	Version:      "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.ProcessorRefList",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_ProcessorRefList,
-	Version: "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.InitialExecutionUnitRunLevel",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecEnv_InitialExecutionUnitRunLevel,
-	Version: "1.10",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ExecutionUnitNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"EUID"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.EUID",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_EUID,
-	Version: "1.8",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceSoftwareModulesExecutionUnit_Alias,
-	Version:      "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Name",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_Name,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.ExecEnvLabel",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecEnvLabel,
-	Version: "1.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Status",
-	Syntax:       synInternetGatewayDeviceSoftwareModulesExecutionUnit_Status,
-	Version:      "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.RequestedState",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_RequestedState,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.ExecutionFaultCode",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecutionFaultCode,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.ExecutionFaultMessage",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecutionFaultMessage,
-	Version: "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.AutoStart",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_AutoStart,
-	Version: "1.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.RunLevel",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_RunLevel,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Vendor",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_Vendor,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Version",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_Version,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Description",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_Description,
-	Version: "1.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.DiskSpaceInUse",
-	Syntax:       synInternetGatewayDeviceSoftwareModulesExecutionUnit_DiskSpaceInUse,
-	Version:      "1.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.MemoryInUse",
-	Syntax:       synInternetGatewayDeviceSoftwareModulesExecutionUnit_MemoryInUse,
-	Version:      "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.References",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_References,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.AssociatedProcessList",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_AssociatedProcessList,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.VendorLogList",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_VendorLogList,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.VendorConfigList",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_VendorConfigList,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.SupportedDataModelList",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_SupportedDataModelList,
-	Version: "1.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.ExecutionEnvRef",
-	Syntax:  synInternetGatewayDeviceSoftwareModulesExecutionUnit_ExecutionEnvRef,
-	Version: "1.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Extensions.",
-	Version:    "1.8",
-}}
-
-// InternetGatewayDeviceSoftwareModulesImpl is what a device implements for InternetGatewayDevice.SoftwareModules; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceSoftwareModulesImpl to implement only some methods.
-type InternetGatewayDeviceSoftwareModulesImpl interface {
-	ExecEnvNumberOfEntries(inst []uint32) (uint32, error)
-	DeploymentUnitNumberOfEntries(inst []uint32) (uint32, error)
-	ExecutionUnitNumberOfEntries(inst []uint32) (uint32, error)
-	DeploymentUnitInstances(inst []uint32) []uint32
-	ExecEnvInstances(inst []uint32) []uint32
-	ExecutionUnitInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceSoftwareModulesImpl implements InternetGatewayDeviceSoftwareModulesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceSoftwareModulesImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) ExecEnvNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) DeploymentUnitNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) ExecutionUnitNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) DeploymentUnitInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) ExecEnvInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) ExecutionUnitInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceSoftwareModulesDeploymentUnitImpl is what a device implements for InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl to implement only some methods.
-type InternetGatewayDeviceSoftwareModulesDeploymentUnitImpl interface {
-	UUID(inst []uint32) (string, error)
-	DUID(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus, error)
-	Resolved(inst []uint32) (bool, error)
-	URL(inst []uint32) (string, error)
-	Description(inst []uint32) (string, error)
-	Vendor(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	VendorLogList(inst []uint32) ([]string, error)
-	VendorConfigList(inst []uint32) ([]string, error)
-	ExecutionUnitList(inst []uint32) ([]string, error)
-	ExecutionEnvRef(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl implements InternetGatewayDeviceSoftwareModulesDeploymentUnitImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) UUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) DUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus, error) {
-	var zero InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Resolved(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Vendor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) VendorLogList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) VendorConfigList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) ExecutionUnitList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) ExecutionEnvRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceSoftwareModulesExecEnvImpl is what a device implements for InternetGatewayDevice.SoftwareModules.ExecEnv.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl to implement only some methods.
-type InternetGatewayDeviceSoftwareModulesExecEnvImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecEnvStatus, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Type(inst []uint32) (string, error)
-	InitialRunLevel(inst []uint32) (uint32, error)
-	SetInitialRunLevel(inst []uint32, v uint32) error
-	RequestedRunLevel(inst []uint32) (int32, error)
-	SetRequestedRunLevel(inst []uint32, v int32) error
-	CurrentRunLevel(inst []uint32) (int32, error)
-	Vendor(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	ParentExecEnv(inst []uint32) (string, error)
-	AllocatedDiskSpace(inst []uint32) (int32, error)
-	AvailableDiskSpace(inst []uint32) (int32, error)
-	AllocatedMemory(inst []uint32) (int32, error)
-	AvailableMemory(inst []uint32) (int32, error)
-	ActiveExecutionUnits(inst []uint32) ([]string, error)
-	ProcessorRefList(inst []uint32) ([]string, error)
-	InitialExecutionUnitRunLevel(inst []uint32) (int32, error)
-	SetInitialExecutionUnitRunLevel(inst []uint32, v int32) error
-}
-
-// UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl implements InternetGatewayDeviceSoftwareModulesExecEnvImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecEnvStatus, error) {
-	var zero InternetGatewayDeviceSoftwareModulesExecEnvStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Type(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) InitialRunLevel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetInitialRunLevel(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) RequestedRunLevel(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetRequestedRunLevel(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) CurrentRunLevel(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Vendor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) ParentExecEnv(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) AllocatedDiskSpace(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) AvailableDiskSpace(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) AllocatedMemory(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) AvailableMemory(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) ActiveExecutionUnits(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) ProcessorRefList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) InitialExecutionUnitRunLevel(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetInitialExecutionUnitRunLevel(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceSoftwareModulesExecutionUnitImpl is what a device implements for InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl to implement only some methods.
-type InternetGatewayDeviceSoftwareModulesExecutionUnitImpl interface {
-	EUID(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	ExecEnvLabel(inst []uint32) (string, error)
-	Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitStatus, error)
-	RequestedState(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState, error)
-	SetRequestedState(inst []uint32, v InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState) error
-	ExecutionFaultCode(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode, error)
-	ExecutionFaultMessage(inst []uint32) (string, error)
-	AutoStart(inst []uint32) (bool, error)
-	SetAutoStart(inst []uint32, v bool) error
-	RunLevel(inst []uint32) (uint32, error)
-	SetRunLevel(inst []uint32, v uint32) error
-	Vendor(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	Description(inst []uint32) (string, error)
-	DiskSpaceInUse(inst []uint32) (int32, error)
-	MemoryInUse(inst []uint32) (int32, error)
-	References(inst []uint32) ([]string, error)
-	AssociatedProcessList(inst []uint32) ([]string, error)
-	VendorLogList(inst []uint32) ([]string, error)
-	VendorConfigList(inst []uint32) ([]string, error)
-	SupportedDataModelList(inst []uint32) ([]string, error)
-	ExecutionEnvRef(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl implements InternetGatewayDeviceSoftwareModulesExecutionUnitImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) EUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) ExecEnvLabel(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitStatus, error) {
-	var zero InternetGatewayDeviceSoftwareModulesExecutionUnitStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) RequestedState(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState, error) {
-	var zero InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) SetRequestedState(inst []uint32, v InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) ExecutionFaultCode(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode, error) {
-	var zero InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) ExecutionFaultMessage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) AutoStart(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) SetAutoStart(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) RunLevel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) SetRunLevel(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Vendor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) DiskSpaceInUse(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) MemoryInUse(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) References(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) AssociatedProcessList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) VendorLogList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) VendorConfigList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) SupportedDataModelList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) ExecutionEnvRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl is what a device implements for InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Extensions; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl to implement only some methods.
-type InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl interface{}
-
-// UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl implements InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl struct{}

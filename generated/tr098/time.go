@@ -11,387 +11,84 @@ import (
 // InternetGatewayDeviceTimeStatus enumerates the values of InternetGatewayDevice.Time.Status.
 type InternetGatewayDeviceTimeStatus string
 
-func (e InternetGatewayDeviceTimeStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceTimeStatus_Disabled                  InternetGatewayDeviceTimeStatus = "Disabled"
-	InternetGatewayDeviceTimeStatus_Unsynchronized            InternetGatewayDeviceTimeStatus = "Unsynchronized"
-	InternetGatewayDeviceTimeStatus_Synchronized              InternetGatewayDeviceTimeStatus = "Synchronized"
+	InternetGatewayDeviceTimeStatus_Disabled InternetGatewayDeviceTimeStatus = "Disabled"
+
+	InternetGatewayDeviceTimeStatus_Unsynchronized InternetGatewayDeviceTimeStatus = "Unsynchronized"
+
+	InternetGatewayDeviceTimeStatus_Synchronized InternetGatewayDeviceTimeStatus = "Synchronized"
+
 	InternetGatewayDeviceTimeStatus_Error_FailedToSynchronize InternetGatewayDeviceTimeStatus = "Error_FailedToSynchronize"
-	InternetGatewayDeviceTimeStatus_Error                     InternetGatewayDeviceTimeStatus = "Error"
+
+	InternetGatewayDeviceTimeStatus_Error InternetGatewayDeviceTimeStatus = "Error"
 )
 
-var (
-	synInternetGatewayDeviceTime_NTPServer1 = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceTime_NTPServer2 = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceTime_NTPServer3 = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceTime_NTPServer4 = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceTime_NTPServer5 = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceTime_CurrentLocalTime = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceTime_LocalTimeZone    = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(6)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceTime_LocalTimeZoneName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceTime_DaylightSavingsUsed  = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceTime_DaylightSavingsStart = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceTime_DaylightSavingsEnd   = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceTime_Enable               = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceTime_Status               = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Unsynchronized"}, {Value: "Synchronized"}, {Value: "Error_FailedToSynchronize"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceTime holds the values of InternetGatewayDevice.Time. (object, readOnly, since 1.0)
+// InternetGatewayDeviceTime holds the values of InternetGatewayDevice.Time. (object, readOnly, since 1.0).
 type InternetGatewayDeviceTime struct {
-	// NTPServer1: string(:64), readWrite, since 1.0.
-	NTPServer1 string `cwmp:"NTPServer1"`
-	// NTPServer2: string(:64), readWrite, since 1.0.
-	NTPServer2 string `cwmp:"NTPServer2"`
-	// NTPServer3: string(:64), readWrite, since 1.0.
-	NTPServer3 string `cwmp:"NTPServer3"`
-	// NTPServer4: string(:64), readWrite, since 1.0.
-	NTPServer4 string `cwmp:"NTPServer4"`
-	// NTPServer5: string(:64), readWrite, since 1.0.
-	NTPServer5 string `cwmp:"NTPServer5"`
-	// CurrentLocalTime: dateTime, readOnly, since 1.0.
-	CurrentLocalTime time.Time `cwmp:"CurrentLocalTime"`
-	// LocalTimeZone: string(:6), readWrite, since 1.0, obsoleted.
-	LocalTimeZone string `cwmp:"LocalTimeZone"`
-	// LocalTimeZoneName: string(:64), readWrite, since 1.0.
-	LocalTimeZoneName string `cwmp:"LocalTimeZoneName"`
-	// DaylightSavingsUsed: boolean, readWrite, since 1.0, obsoleted.
-	DaylightSavingsUsed bool `cwmp:"DaylightSavingsUsed"`
-	// DaylightSavingsStart: dateTime, readWrite, since 1.0, obsoleted.
-	DaylightSavingsStart time.Time `cwmp:"DaylightSavingsStart"`
-	// DaylightSavingsEnd: dateTime, readWrite, since 1.0, obsoleted.
-	DaylightSavingsEnd time.Time `cwmp:"DaylightSavingsEnd"`
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Unsynchronized,Synchronized,Error_FailedToSynchronize,Error}, readOnly, since 1.4.
-	Status InternetGatewayDeviceTimeStatus `cwmp:"Status"`
+	NTPServer1 string `json:"NTPServer1,omitzero"`
+
+	NTPServer2 string `json:"NTPServer2,omitzero"`
+
+	NTPServer3 string `json:"NTPServer3,omitzero"`
+
+	NTPServer4 string `json:"NTPServer4,omitzero"`
+
+	NTPServer5 string `json:"NTPServer5,omitzero"`
+
+	CurrentLocalTime time.Time `json:"CurrentLocalTime,omitzero"`
+
+	LocalTimeZone string `json:"LocalTimeZone,omitzero"`
+
+	LocalTimeZoneName string `json:"LocalTimeZoneName,omitzero"`
+
+	DaylightSavingsUsed bool `json:"DaylightSavingsUsed,omitzero"`
+
+	DaylightSavingsStart time.Time `json:"DaylightSavingsStart,omitzero"`
+
+	DaylightSavingsEnd time.Time `json:"DaylightSavingsEnd,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceTimeStatus `json:"Status,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceTime) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceTime) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceTime_NTPServer1, o.NTPServer1); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NTPServer1",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceTime_NTPServer2, o.NTPServer2); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NTPServer2",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceTime_NTPServer3, o.NTPServer3); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NTPServer3",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceTime_NTPServer4, o.NTPServer4); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NTPServer4",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceTime_NTPServer5, o.NTPServer5); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NTPServer5",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceTime_LocalTimeZone, o.LocalTimeZone); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalTimeZone",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceTime_LocalTimeZoneName, o.LocalTimeZoneName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalTimeZoneName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceTime_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *InternetGatewayDeviceTime) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "NTPServer1", 1255, o.NTPServer1)
+	c.String(p, "NTPServer2", 1256, o.NTPServer2)
+	c.String(p, "NTPServer3", 1257, o.NTPServer3)
+	c.String(p, "NTPServer4", 1258, o.NTPServer4)
+	c.String(p, "NTPServer5", 1259, o.NTPServer5)
+	c.String(p, "LocalTimeZone", 1253, o.LocalTimeZone)
+	c.String(p, "LocalTimeZoneName", 1254, o.LocalTimeZoneName)
+	c.String(p, "Status", 1260, string(o.Status))
 }
 
 // InternetGatewayDeviceTimePath is the typed path of InternetGatewayDevice.Time.
 type InternetGatewayDeviceTimePath struct {
-	obj                  model.ObjectPath
-	NTPServer1           model.ReadWriteParam[string]
-	NTPServer2           model.ReadWriteParam[string]
-	NTPServer3           model.ReadWriteParam[string]
-	NTPServer4           model.ReadWriteParam[string]
-	NTPServer5           model.ReadWriteParam[string]
-	CurrentLocalTime     model.ReadOnlyParam[time.Time]
-	LocalTimeZone        model.ReadWriteParam[string]
-	LocalTimeZoneName    model.ReadWriteParam[string]
-	DaylightSavingsUsed  model.ReadWriteParam[bool]
-	DaylightSavingsStart model.ReadWriteParam[time.Time]
-	DaylightSavingsEnd   model.ReadWriteParam[time.Time]
-	Enable               model.ReadWriteParam[bool]
-	Status               model.ReadOnlyParam[InternetGatewayDeviceTimeStatus]
-}
+	model.ObjectPath
+	CurrentLocalTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceTimePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceTimePath(prefix string) InternetGatewayDeviceTimePath {
-	p := &prefix
-	return InternetGatewayDeviceTimePath{
-		CurrentLocalTime:     model.NewReadOnly[time.Time](p, "CurrentLocalTime", model.TypeDateTime),
-		DaylightSavingsEnd:   model.NewReadWrite[time.Time](p, "DaylightSavingsEnd", model.TypeDateTime),
-		DaylightSavingsStart: model.NewReadWrite[time.Time](p, "DaylightSavingsStart", model.TypeDateTime),
-		DaylightSavingsUsed:  model.NewReadWrite[bool](p, "DaylightSavingsUsed", model.TypeBoolean),
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LocalTimeZone:        model.NewReadWrite[string](p, "LocalTimeZone", model.TypeString),
-		LocalTimeZoneName:    model.NewReadWrite[string](p, "LocalTimeZoneName", model.TypeString),
-		NTPServer1:           model.NewReadWrite[string](p, "NTPServer1", model.TypeString),
-		NTPServer2:           model.NewReadWrite[string](p, "NTPServer2", model.TypeString),
-		NTPServer3:           model.NewReadWrite[string](p, "NTPServer3", model.TypeString),
-		NTPServer4:           model.NewReadWrite[string](p, "NTPServer4", model.TypeString),
-		NTPServer5:           model.NewReadWrite[string](p, "NTPServer5", model.TypeString),
-		Status:               model.NewReadOnly[InternetGatewayDeviceTimeStatus](p, "Status", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
-}
+	DaylightSavingsEnd model.ReadWriteParam[time.Time] `dm:"t"`
 
-var schemaTime = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.Time.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.NTPServer1",
-	Syntax:  synInternetGatewayDeviceTime_NTPServer1,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.NTPServer2",
-	Syntax:  synInternetGatewayDeviceTime_NTPServer2,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.NTPServer3",
-	Syntax:  synInternetGatewayDeviceTime_NTPServer3,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.NTPServer4",
-	Syntax:  synInternetGatewayDeviceTime_NTPServer4,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.NTPServer5",
-	Syntax:  synInternetGatewayDeviceTime_NTPServer5,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.Time.CurrentLocalTime",
-	Syntax:       synInternetGatewayDeviceTime_CurrentLocalTime,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.LocalTimeZone",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceTime_LocalTimeZone,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.LocalTimeZoneName",
-	Syntax:  synInternetGatewayDeviceTime_LocalTimeZoneName,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.DaylightSavingsUsed",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceTime_DaylightSavingsUsed,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.DaylightSavingsStart",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceTime_DaylightSavingsStart,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.DaylightSavingsEnd",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceTime_DaylightSavingsEnd,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.Time.Enable",
-	Syntax:  synInternetGatewayDeviceTime_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.Time.Status",
-	Syntax:  synInternetGatewayDeviceTime_Status,
-	Version: "1.4",
-}}
+	DaylightSavingsStart model.ReadWriteParam[time.Time] `dm:"t"`
 
-// InternetGatewayDeviceTimeImpl is what a device implements for InternetGatewayDevice.Time; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceTimeImpl to implement only some methods.
-type InternetGatewayDeviceTimeImpl interface {
-	NTPServer1(inst []uint32) (string, error)
-	SetNTPServer1(inst []uint32, v string) error
-	NTPServer2(inst []uint32) (string, error)
-	SetNTPServer2(inst []uint32, v string) error
-	NTPServer3(inst []uint32) (string, error)
-	SetNTPServer3(inst []uint32, v string) error
-	NTPServer4(inst []uint32) (string, error)
-	SetNTPServer4(inst []uint32, v string) error
-	NTPServer5(inst []uint32) (string, error)
-	SetNTPServer5(inst []uint32, v string) error
-	CurrentLocalTime(inst []uint32) (time.Time, error)
-	LocalTimeZone(inst []uint32) (string, error)
-	SetLocalTimeZone(inst []uint32, v string) error
-	LocalTimeZoneName(inst []uint32) (string, error)
-	SetLocalTimeZoneName(inst []uint32, v string) error
-	DaylightSavingsUsed(inst []uint32) (bool, error)
-	SetDaylightSavingsUsed(inst []uint32, v bool) error
-	DaylightSavingsStart(inst []uint32) (time.Time, error)
-	SetDaylightSavingsStart(inst []uint32, v time.Time) error
-	DaylightSavingsEnd(inst []uint32) (time.Time, error)
-	SetDaylightSavingsEnd(inst []uint32, v time.Time) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceTimeStatus, error)
-}
+	DaylightSavingsUsed model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedInternetGatewayDeviceTimeImpl implements InternetGatewayDeviceTimeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceTimeImpl struct{}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedInternetGatewayDeviceTimeImpl) NTPServer1(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetNTPServer1(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) NTPServer2(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetNTPServer2(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) NTPServer3(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetNTPServer3(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) NTPServer4(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetNTPServer4(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) NTPServer5(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetNTPServer5(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) CurrentLocalTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) LocalTimeZone(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetLocalTimeZone(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) LocalTimeZoneName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetLocalTimeZoneName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) DaylightSavingsUsed(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetDaylightSavingsUsed(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) DaylightSavingsStart(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetDaylightSavingsStart(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) DaylightSavingsEnd(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetDaylightSavingsEnd(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTimeImpl) Status(inst []uint32) (InternetGatewayDeviceTimeStatus, error) {
-	var zero InternetGatewayDeviceTimeStatus
-	return zero, model.ErrNotSupported
+	LocalTimeZone model.ReadWriteParam[string] `dm:"s"`
+
+	LocalTimeZoneName model.ReadWriteParam[string] `dm:"s"`
+
+	NTPServer1 model.ReadWriteParam[string] `dm:"s"`
+
+	NTPServer2 model.ReadWriteParam[string] `dm:"s"`
+
+	NTPServer3 model.ReadWriteParam[string] `dm:"s"`
+
+	NTPServer4 model.ReadWriteParam[string] `dm:"s"`
+
+	NTPServer5 model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,119 +3,49 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
 // InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState enumerates the values of InternetGatewayDevice.TraceRouteDiagnostics.DiagnosticsState.
 type InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState string
 
-func (e InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState_None                        InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState = "None"
-	InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState_Requested                   InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState = "Requested"
-	InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState_Complete                    InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState = "Complete"
+	InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState_None InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState = "None"
+
+	InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState_Requested InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState = "Requested"
+
+	InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState_Complete InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState = "Complete"
+
 	InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState_Error_CannotResolveHostName InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState = "Error_CannotResolveHostName"
-	InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState_Error_MaxHopCountExceeded   InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState = "Error_MaxHopCountExceeded"
+
+	InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState_Error_MaxHopCountExceeded InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState = "Error_MaxHopCountExceeded"
 )
 
-var (
-	synInternetGatewayDeviceTraceRouteDiagnostics_DiagnosticsState = &model.Syntax{
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_CannotResolveHostName",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_MaxHopCountExceeded",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceTraceRouteDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceTraceRouteDiagnostics_Host = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceTraceRouteDiagnostics_NumberOfTries = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceTraceRouteDiagnostics_Timeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceTraceRouteDiagnostics_DataBlockSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceTraceRouteDiagnostics_DSCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceTraceRouteDiagnostics_MaxHopCount = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "64",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceTraceRouteDiagnostics_ResponseTime             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceTraceRouteDiagnostics_RouteHopsNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceTraceRouteDiagnostics holds the values of InternetGatewayDevice.TraceRouteDiagnostics. (object, readOnly, since 1.4)
+// InternetGatewayDeviceTraceRouteDiagnostics holds the values of InternetGatewayDevice.TraceRouteDiagnostics. (object, readOnly, since 1.4).
 type InternetGatewayDeviceTraceRouteDiagnostics struct {
-	// DiagnosticsState: string{None,Requested,Complete,Error_CannotResolveHostName,Error_MaxHopCountExceeded}, readWrite, since 1.4.
-	DiagnosticsState InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 1.4.
-	Interface string `cwmp:"Interface"`
-	// Host: string(:256), readWrite, since 1.4.
-	Host string `cwmp:"Host"`
-	// NumberOfTries: unsignedInt[1:3], readWrite, since 1.4.
-	NumberOfTries uint32 `cwmp:"NumberOfTries"`
-	// Timeout: unsignedInt[1:], readWrite, since 1.4.
-	Timeout uint32 `cwmp:"Timeout"`
-	// DataBlockSize: unsignedInt[1:65535], readWrite, since 1.4.
-	DataBlockSize uint32 `cwmp:"DataBlockSize"`
-	// DSCP: unsignedInt[0:63], readWrite, since 1.4.
-	DSCP uint32 `cwmp:"DSCP"`
-	// MaxHopCount: unsignedInt[1:64], readWrite, since 1.4.
-	MaxHopCount uint32 `cwmp:"MaxHopCount"`
-	// ResponseTime: unsignedInt, readOnly, since 1.4.
-	ResponseTime uint32 `cwmp:"ResponseTime"`
-	// RouteHopsNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	RouteHopsNumberOfEntries uint32 `cwmp:"RouteHopsNumberOfEntries"`
-	// InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}. instances by instance number
-	RouteHops map[uint32]*InternetGatewayDeviceTraceRouteDiagnosticsRouteHops `cwmp:"RouteHops.{i}."`
+	DiagnosticsState InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Host string `json:"Host,omitzero"`
+
+	NumberOfTries uint32 `json:"NumberOfTries,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
+
+	DataBlockSize uint32 `json:"DataBlockSize,omitzero"`
+
+	DSCP uint32 `json:"DSCP,omitzero"`
+
+	MaxHopCount uint32 `json:"MaxHopCount,omitzero"`
+
+	ResponseTime uint32 `json:"ResponseTime,omitzero"`
+
+	RouteHopsNumberOfEntries uint32 `json:"RouteHopsNumberOfEntries,omitzero"`
+
+	RouteHops map[uint32]*InternetGatewayDeviceTraceRouteDiagnosticsRouteHops `json:"RouteHops,omitzero"`
 }
 
-// AddRouteHops creates instance i of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}. (replacing any) and returns it
+// AddRouteHops creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceTraceRouteDiagnostics) AddRouteHops(i uint32) *InternetGatewayDeviceTraceRouteDiagnosticsRouteHops {
 	if o.RouteHops == nil {
 		o.RouteHops = map[uint32]*InternetGatewayDeviceTraceRouteDiagnosticsRouteHops{}
@@ -124,416 +54,79 @@ func (o *InternetGatewayDeviceTraceRouteDiagnostics) AddRouteHops(i uint32) *Int
 	o.RouteHops[i] = x
 	return x
 }
-
-// GetRouteHops returns instance i of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.
-func (o *InternetGatewayDeviceTraceRouteDiagnostics) GetRouteHops(i uint32) (*InternetGatewayDeviceTraceRouteDiagnosticsRouteHops, bool) {
-	x, ok := o.RouteHops[i]
-	return x, ok
-}
-
-// DeleteRouteHops removes instance i of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.
-func (o *InternetGatewayDeviceTraceRouteDiagnostics) DeleteRouteHops(i uint32) {
-	delete(o.RouteHops, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceTraceRouteDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceTraceRouteDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceTraceRouteDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceTraceRouteDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceTraceRouteDiagnostics_Host, o.Host); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceTraceRouteDiagnostics_NumberOfTries, uint64(o.NumberOfTries)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfTries",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceTraceRouteDiagnostics_Timeout, uint64(o.Timeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Timeout",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceTraceRouteDiagnostics_DataBlockSize, uint64(o.DataBlockSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataBlockSize",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceTraceRouteDiagnostics_DSCP, uint64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceTraceRouteDiagnostics_MaxHopCount, uint64(o.MaxHopCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxHopCount",
-		})
-	}
+func (o *InternetGatewayDeviceTraceRouteDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 1264, string(o.DiagnosticsState))
+	c.String(p, "Interface", 1266, o.Interface)
+	c.String(p, "Host", 1265, o.Host)
+	c.Uint(p, "NumberOfTries", 1268, uint64(o.NumberOfTries))
+	c.Uint(p, "Timeout", 1276, uint64(o.Timeout))
+	c.Uint(p, "DataBlockSize", 1263, uint64(o.DataBlockSize))
+	c.Uint(p, "DSCP", 1262, uint64(o.DSCP))
+	c.Uint(p, "MaxHopCount", 1267, uint64(o.MaxHopCount))
 	for _, i := range model.SortedKeys(o.RouteHops) {
-		o.RouteHops[i].ValidateAt(prefix+"RouteHops."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.RouteHops[i].ValidateAt(c, model.InstanceOf(p, "RouteHops.", i))
 	}
 }
 
 // InternetGatewayDeviceTraceRouteDiagnosticsPath is the typed path of InternetGatewayDevice.TraceRouteDiagnostics.
 type InternetGatewayDeviceTraceRouteDiagnosticsPath struct {
-	obj                      model.ObjectPath
-	DiagnosticsState         model.ReadWriteParam[InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState]
-	Interface                model.ReadWriteParam[string]
-	Host                     model.ReadWriteParam[string]
-	NumberOfTries            model.ReadWriteParam[uint32]
-	Timeout                  model.ReadWriteParam[uint32]
-	DataBlockSize            model.ReadWriteParam[uint32]
-	DSCP                     model.ReadWriteParam[uint32]
-	MaxHopCount              model.ReadWriteParam[uint32]
-	ResponseTime             model.ReadOnlyParam[uint32]
-	RouteHopsNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
+
+	DataBlockSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState] `dm:"s"`
+
+	Host model.ReadWriteParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MaxHopCount model.ReadWriteParam[uint32] `dm:"u"`
+
+	NumberOfTries model.ReadWriteParam[uint32] `dm:"u"`
+
+	ResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RouteHopsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceTraceRouteDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceTraceRouteDiagnosticsPath(prefix string) InternetGatewayDeviceTraceRouteDiagnosticsPath {
-	p := &prefix
-	return InternetGatewayDeviceTraceRouteDiagnosticsPath{
-		DSCP:                     model.NewReadWrite[uint32](p, "DSCP", model.TypeUnsignedInt),
-		DataBlockSize:            model.NewReadWrite[uint32](p, "DataBlockSize", model.TypeUnsignedInt),
-		DiagnosticsState:         model.NewReadWrite[InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Host:                     model.NewReadWrite[string](p, "Host", model.TypeString),
-		Interface:                model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaxHopCount:              model.NewReadWrite[uint32](p, "MaxHopCount", model.TypeUnsignedInt),
-		NumberOfTries:            model.NewReadWrite[uint32](p, "NumberOfTries", model.TypeUnsignedInt),
-		ResponseTime:             model.NewReadOnly[uint32](p, "ResponseTime", model.TypeUnsignedInt),
-		RouteHopsNumberOfEntries: model.NewReadOnly[uint32](p, "RouteHopsNumberOfEntries", model.TypeUnsignedInt),
-		Timeout:                  model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// RouteHops returns the typed path of instance i.
+func (x InternetGatewayDeviceTraceRouteDiagnosticsPath) RouteHops(i uint32) (p InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RouteHops.", i))
+	return
 }
 
-// RouteHops returns the typed path of instance i of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.
-func (x InternetGatewayDeviceTraceRouteDiagnosticsPath) RouteHops(i uint32) InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath {
-	return newInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath(x.Path() + "RouteHops." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RouteHopsTable returns the table InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}. itself (for AddObject when writable)
+// RouteHopsTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceTraceRouteDiagnosticsPath) RouteHopsTable() model.Table {
-	return model.NewTable(x.Path() + "RouteHops.")
+	return model.NewTable(x.ObjectPath, "RouteHops.")
 }
 
-var (
-	synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopHost = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopHostAddress = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopErrorCode   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopRTTimes     = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(16)}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// InternetGatewayDeviceTraceRouteDiagnosticsRouteHops holds the values of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4)
+// InternetGatewayDeviceTraceRouteDiagnosticsRouteHops holds the values of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type InternetGatewayDeviceTraceRouteDiagnosticsRouteHops struct {
-	// HopHost: string(:256), readOnly, since 1.4.
-	HopHost string `cwmp:"HopHost"`
-	// HopHostAddress: string, readOnly, since 1.4.
-	HopHostAddress string `cwmp:"HopHostAddress"`
-	// HopErrorCode: unsignedInt, readOnly, since 1.4.
-	HopErrorCode uint32 `cwmp:"HopErrorCode"`
-	// HopRTTimes: list(:16)<unsignedInt>, readOnly, since 1.4.
-	HopRTTimes []uint32 `cwmp:"HopRTTimes"`
+	HopHost string `json:"HopHost,omitzero"`
+
+	HopHostAddress string `json:"HopHostAddress,omitzero"`
+
+	HopErrorCode uint32 `json:"HopErrorCode,omitzero"`
+
+	HopRTTimes []uint32 `json:"HopRTTimes,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceTraceRouteDiagnosticsRouteHops) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceTraceRouteDiagnosticsRouteHops) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopHost, o.HopHost); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HopHost",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopRTTimes, model.FormatValue(model.TypeUnsignedInt, o.HopRTTimes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HopRTTimes",
-		})
-	}
+func (o *InternetGatewayDeviceTraceRouteDiagnosticsRouteHops) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "HopHost", 1272, o.HopHost)
+	c.Wire(p, "HopRTTimes", 1274, model.FormatValue(model.TypeUnsignedInt, o.HopRTTimes), len(o.HopRTTimes) > 0)
 }
 
 // InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath is the typed path of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.
 type InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath struct {
-	obj            model.ObjectPath
-	HopHost        model.ReadOnlyParam[string]
-	HopHostAddress model.ReadOnlyParam[string]
-	HopErrorCode   model.ReadOnlyParam[uint32]
-	HopRTTimes     model.ReadOnlyParam[[]uint32]
-}
+	model.ObjectPath
+	HopErrorCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath(prefix string) InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath {
-	p := &prefix
-	return InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath{
-		HopErrorCode:   model.NewReadOnly[uint32](p, "HopErrorCode", model.TypeUnsignedInt),
-		HopHost:        model.NewReadOnly[string](p, "HopHost", model.TypeString),
-		HopHostAddress: model.NewReadOnly[string](p, "HopHostAddress", model.TypeString),
-		HopRTTimes:     model.NewReadOnly[[]uint32](p, "HopRTTimes", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
+	HopHost model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaTraceroutediagnostics = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.TraceRouteDiagnostics.",
-	Version:    "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.TraceRouteDiagnostics.DiagnosticsState",
-	Syntax:       synInternetGatewayDeviceTraceRouteDiagnostics_DiagnosticsState,
-	Version:      "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.TraceRouteDiagnostics.Interface",
-	Syntax:  synInternetGatewayDeviceTraceRouteDiagnostics_Interface,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.TraceRouteDiagnostics.Host",
-	Syntax:  synInternetGatewayDeviceTraceRouteDiagnostics_Host,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.TraceRouteDiagnostics.NumberOfTries",
-	Syntax:  synInternetGatewayDeviceTraceRouteDiagnostics_NumberOfTries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.TraceRouteDiagnostics.Timeout",
-	Syntax:  synInternetGatewayDeviceTraceRouteDiagnostics_Timeout,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.TraceRouteDiagnostics.DataBlockSize",
-	Syntax:  synInternetGatewayDeviceTraceRouteDiagnostics_DataBlockSize,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.TraceRouteDiagnostics.DSCP",
-	Syntax:  synInternetGatewayDeviceTraceRouteDiagnostics_DSCP,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.TraceRouteDiagnostics.MaxHopCount",
-	Syntax:  synInternetGatewayDeviceTraceRouteDiagnostics_MaxHopCount,
-	Version: "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.TraceRouteDiagnostics.ResponseTime",
-	Syntax:       synInternetGatewayDeviceTraceRouteDiagnostics_ResponseTime,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.TraceRouteDiagnostics.RouteHopsNumberOfEntries",
-	Syntax:       synInternetGatewayDeviceTraceRouteDiagnostics_RouteHopsNumberOfEntries,
-	Version:      "1.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RouteHopsNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.",
-	Version:             "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.HopHost",
-	Syntax:       synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopHost,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.HopHostAddress",
-	Syntax:       synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopHostAddress,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.HopErrorCode",
-	Syntax:       synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopErrorCode,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.HopRTTimes",
-	Syntax:       synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopRTTimes,
-	Version:      "1.4",
-}}
+	HopHostAddress model.ReadOnlyParam[string] `dm:"s"`
 
-// InternetGatewayDeviceTraceRouteDiagnosticsImpl is what a device implements for InternetGatewayDevice.TraceRouteDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl to implement only some methods.
-type InternetGatewayDeviceTraceRouteDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Host(inst []uint32) (string, error)
-	SetHost(inst []uint32, v string) error
-	NumberOfTries(inst []uint32) (uint32, error)
-	SetNumberOfTries(inst []uint32, v uint32) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-	DataBlockSize(inst []uint32) (uint32, error)
-	SetDataBlockSize(inst []uint32, v uint32) error
-	DSCP(inst []uint32) (uint32, error)
-	SetDSCP(inst []uint32, v uint32) error
-	MaxHopCount(inst []uint32) (uint32, error)
-	SetMaxHopCount(inst []uint32, v uint32) error
-	ResponseTime(inst []uint32) (uint32, error)
-	RouteHopsNumberOfEntries(inst []uint32) (uint32, error)
-	RouteHopsInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl implements InternetGatewayDeviceTraceRouteDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState, error) {
-	var zero InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) Host(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) NumberOfTries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetNumberOfTries(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) DataBlockSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetDataBlockSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) MaxHopCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetMaxHopCount(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) ResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) RouteHopsNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) RouteHopsInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl is what a device implements for InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl to implement only some methods.
-type InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl interface {
-	HopHost(inst []uint32) (string, error)
-	HopHostAddress(inst []uint32) (string, error)
-	HopErrorCode(inst []uint32) (uint32, error)
-	HopRTTimes(inst []uint32) ([]uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl implements InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl) HopHost(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl) HopHostAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl) HopErrorCode(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl) HopRTTimes(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
+	HopRTTimes model.ReadOnlyParam[[]uint32] `dm:"s"`
 }

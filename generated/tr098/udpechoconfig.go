@@ -8,286 +8,62 @@ import (
 	"time"
 )
 
-var (
-	synInternetGatewayDeviceUDPEchoConfig_Enable    = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUDPEchoConfig_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUDPEchoConfig_SourceIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceUDPEchoConfig_UDPPort                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUDPEchoConfig_EchoPlusEnabled         = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUDPEchoConfig_EchoPlusSupported       = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUDPEchoConfig_PacketsReceived         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUDPEchoConfig_PacketsResponded        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUDPEchoConfig_BytesReceived           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUDPEchoConfig_BytesResponded          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUDPEchoConfig_TimeFirstPacketReceived = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceUDPEchoConfig_TimeLastPacketReceived  = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// InternetGatewayDeviceUDPEchoConfig holds the values of InternetGatewayDevice.UDPEchoConfig. (object, readOnly, since 1.3)
+// InternetGatewayDeviceUDPEchoConfig holds the values of InternetGatewayDevice.UDPEchoConfig. (object, readOnly, since 1.3).
 type InternetGatewayDeviceUDPEchoConfig struct {
-	// Enable: boolean, readWrite, since 1.3.
-	Enable bool `cwmp:"Enable"`
-	// Interface: string(:256) pathRef, readWrite, since 1.3.
-	Interface string `cwmp:"Interface"`
-	// SourceIPAddress: IPAddress=string(:45), readWrite, since 1.3.
-	SourceIPAddress string `cwmp:"SourceIPAddress"`
-	// UDPPort: unsignedInt, readWrite, since 1.3.
-	UDPPort uint32 `cwmp:"UDPPort"`
-	// EchoPlusEnabled: boolean, readWrite, since 1.3.
-	EchoPlusEnabled bool `cwmp:"EchoPlusEnabled"`
-	// EchoPlusSupported: boolean, readOnly, since 1.3.
-	EchoPlusSupported bool `cwmp:"EchoPlusSupported"`
-	// PacketsReceived: unsignedInt, readOnly, since 1.3.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// PacketsResponded: unsignedInt, readOnly, since 1.3.
-	PacketsResponded uint32 `cwmp:"PacketsResponded"`
-	// BytesReceived: unsignedInt, readOnly, since 1.3.
-	BytesReceived uint32 `cwmp:"BytesReceived"`
-	// BytesResponded: unsignedInt, readOnly, since 1.3.
-	BytesResponded uint32 `cwmp:"BytesResponded"`
-	// TimeFirstPacketReceived: dateTime, readOnly, since 1.3.
-	TimeFirstPacketReceived time.Time `cwmp:"TimeFirstPacketReceived"`
-	// TimeLastPacketReceived: dateTime, readOnly, since 1.3.
-	TimeLastPacketReceived time.Time `cwmp:"TimeLastPacketReceived"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	SourceIPAddress string `json:"SourceIPAddress,omitzero"`
+
+	UDPPort uint32 `json:"UDPPort,omitzero"`
+
+	EchoPlusEnabled bool `json:"EchoPlusEnabled,omitzero"`
+
+	EchoPlusSupported bool `json:"EchoPlusSupported,omitzero"`
+
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
+
+	PacketsResponded uint32 `json:"PacketsResponded,omitzero"`
+
+	BytesReceived uint32 `json:"BytesReceived,omitzero"`
+
+	BytesResponded uint32 `json:"BytesResponded,omitzero"`
+
+	TimeFirstPacketReceived time.Time `json:"TimeFirstPacketReceived,omitzero"`
+
+	TimeLastPacketReceived time.Time `json:"TimeLastPacketReceived,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUDPEchoConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUDPEchoConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUDPEchoConfig_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUDPEchoConfig_SourceIPAddress, o.SourceIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceIPAddress",
-		})
-	}
+func (o *InternetGatewayDeviceUDPEchoConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Interface", 1283, o.Interface)
+	c.String(p, "SourceIPAddress", 1286, o.SourceIPAddress)
 }
 
 // InternetGatewayDeviceUDPEchoConfigPath is the typed path of InternetGatewayDevice.UDPEchoConfig.
 type InternetGatewayDeviceUDPEchoConfigPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Interface               model.ReadWriteParam[string]
-	SourceIPAddress         model.ReadWriteParam[string]
-	UDPPort                 model.ReadWriteParam[uint32]
-	EchoPlusEnabled         model.ReadWriteParam[bool]
-	EchoPlusSupported       model.ReadOnlyParam[bool]
-	PacketsReceived         model.ReadOnlyParam[uint32]
-	PacketsResponded        model.ReadOnlyParam[uint32]
-	BytesReceived           model.ReadOnlyParam[uint32]
-	BytesResponded          model.ReadOnlyParam[uint32]
-	TimeFirstPacketReceived model.ReadOnlyParam[time.Time]
-	TimeLastPacketReceived  model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUDPEchoConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUDPEchoConfigPath(prefix string) InternetGatewayDeviceUDPEchoConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceUDPEchoConfigPath{
-		BytesReceived:           model.NewReadOnly[uint32](p, "BytesReceived", model.TypeUnsignedInt),
-		BytesResponded:          model.NewReadOnly[uint32](p, "BytesResponded", model.TypeUnsignedInt),
-		EchoPlusEnabled:         model.NewReadWrite[bool](p, "EchoPlusEnabled", model.TypeBoolean),
-		EchoPlusSupported:       model.NewReadOnly[bool](p, "EchoPlusSupported", model.TypeBoolean),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:               model.NewReadWrite[string](p, "Interface", model.TypeString),
-		PacketsReceived:         model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsResponded:        model.NewReadOnly[uint32](p, "PacketsResponded", model.TypeUnsignedInt),
-		SourceIPAddress:         model.NewReadWrite[string](p, "SourceIPAddress", model.TypeString),
-		TimeFirstPacketReceived: model.NewReadOnly[time.Time](p, "TimeFirstPacketReceived", model.TypeDateTime),
-		TimeLastPacketReceived:  model.NewReadOnly[time.Time](p, "TimeLastPacketReceived", model.TypeDateTime),
-		UDPPort:                 model.NewReadWrite[uint32](p, "UDPPort", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
-}
+	BytesResponded model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaUdpechoconfig = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.UDPEchoConfig.",
-	Version:    "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UDPEchoConfig.Enable",
-	Syntax:  synInternetGatewayDeviceUDPEchoConfig_Enable,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UDPEchoConfig.Interface",
-	Syntax:  synInternetGatewayDeviceUDPEchoConfig_Interface,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UDPEchoConfig.SourceIPAddress",
-	Syntax:  synInternetGatewayDeviceUDPEchoConfig_SourceIPAddress,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UDPEchoConfig.UDPPort",
-	Syntax:  synInternetGatewayDeviceUDPEchoConfig_UDPPort,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UDPEchoConfig.EchoPlusEnabled",
-	Syntax:  synInternetGatewayDeviceUDPEchoConfig_EchoPlusEnabled,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UDPEchoConfig.EchoPlusSupported",
-	Syntax:  synInternetGatewayDeviceUDPEchoConfig_EchoPlusSupported,
-	Version: "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UDPEchoConfig.PacketsReceived",
-	Syntax:       synInternetGatewayDeviceUDPEchoConfig_PacketsReceived,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UDPEchoConfig.PacketsResponded",
-	Syntax:       synInternetGatewayDeviceUDPEchoConfig_PacketsResponded,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UDPEchoConfig.BytesReceived",
-	Syntax:       synInternetGatewayDeviceUDPEchoConfig_BytesReceived,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UDPEchoConfig.BytesResponded",
-	Syntax:       synInternetGatewayDeviceUDPEchoConfig_BytesResponded,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UDPEchoConfig.TimeFirstPacketReceived",
-	Syntax:       synInternetGatewayDeviceUDPEchoConfig_TimeFirstPacketReceived,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UDPEchoConfig.TimeLastPacketReceived",
-	Syntax:       synInternetGatewayDeviceUDPEchoConfig_TimeLastPacketReceived,
-	Version:      "1.3",
-}}
+	EchoPlusEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-// InternetGatewayDeviceUDPEchoConfigImpl is what a device implements for InternetGatewayDevice.UDPEchoConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUDPEchoConfigImpl to implement only some methods.
-type InternetGatewayDeviceUDPEchoConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	SourceIPAddress(inst []uint32) (string, error)
-	SetSourceIPAddress(inst []uint32, v string) error
-	UDPPort(inst []uint32) (uint32, error)
-	SetUDPPort(inst []uint32, v uint32) error
-	EchoPlusEnabled(inst []uint32) (bool, error)
-	SetEchoPlusEnabled(inst []uint32, v bool) error
-	EchoPlusSupported(inst []uint32) (bool, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	PacketsResponded(inst []uint32) (uint32, error)
-	BytesReceived(inst []uint32) (uint32, error)
-	BytesResponded(inst []uint32) (uint32, error)
-	TimeFirstPacketReceived(inst []uint32) (time.Time, error)
-	TimeLastPacketReceived(inst []uint32) (time.Time, error)
-}
+	EchoPlusSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-// UnimplementedInternetGatewayDeviceUDPEchoConfigImpl implements InternetGatewayDeviceUDPEchoConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUDPEchoConfigImpl struct{}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SourceIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SetSourceIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) UDPPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SetUDPPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) EchoPlusEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SetEchoPlusEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) EchoPlusSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) PacketsResponded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) BytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) BytesResponded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) TimeFirstPacketReceived(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) TimeLastPacketReceived(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsResponded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SourceIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	TimeFirstPacketReceived model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TimeLastPacketReceived model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	UDPPort model.ReadWriteParam[uint32] `dm:"u"`
 }

@@ -11,375 +11,91 @@ import (
 // InternetGatewayDeviceUploadDiagnosticsDiagnosticsState enumerates the values of InternetGatewayDevice.UploadDiagnostics.DiagnosticsState.
 type InternetGatewayDeviceUploadDiagnosticsDiagnosticsState string
 
-func (e InternetGatewayDeviceUploadDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_None                        InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "None"
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Requested                   InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Requested"
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Completed                   InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Completed"
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_InitConnectionFailed  InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_InitConnectionFailed"
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoResponse            InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoResponse"
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_None InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "None"
+
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Requested InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Requested"
+
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Completed InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Completed"
+
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_InitConnectionFailed InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_InitConnectionFailed"
+
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoResponse InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoResponse"
+
 	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_PasswordRequestFailed InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_PasswordRequestFailed"
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_LoginFailed           InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_LoginFailed"
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoTransferMode        InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoTransferMode"
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoPASV                InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoPASV"
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoCWD                 InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoCWD"
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoSTOR                InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoSTOR"
-	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoTransferComplete    InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoTransferComplete"
+
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_LoginFailed InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_LoginFailed"
+
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoTransferMode InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoTransferMode"
+
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoPASV InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoPASV"
+
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoCWD InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoCWD"
+
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoSTOR InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoSTOR"
+
+	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoTransferComplete InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoTransferComplete"
 )
 
-var (
-	synInternetGatewayDeviceUploadDiagnostics_DiagnosticsState = &model.Syntax{
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Access: "readOnly",
-			Value:  "Completed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_InitConnectionFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoResponse",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_PasswordRequestFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_LoginFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoTransferMode",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoPASV",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoCWD",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoSTOR",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoTransferComplete",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceUploadDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUploadDiagnostics_UploadURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUploadDiagnostics_DSCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceUploadDiagnostics_EthernetPriority = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceUploadDiagnostics_TestFileLength      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUploadDiagnostics_ROMTime             = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceUploadDiagnostics_BOMTime             = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceUploadDiagnostics_EOMTime             = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceUploadDiagnostics_TotalBytesSent      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUploadDiagnostics_TCPOpenRequestTime  = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceUploadDiagnostics_TCPOpenResponseTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// InternetGatewayDeviceUploadDiagnostics holds the values of InternetGatewayDevice.UploadDiagnostics. (object, readOnly, since 1.3)
+// InternetGatewayDeviceUploadDiagnostics holds the values of InternetGatewayDevice.UploadDiagnostics. (object, readOnly, since 1.3).
 type InternetGatewayDeviceUploadDiagnostics struct {
-	// DiagnosticsState: string{None,Requested,Completed,Error_InitConnectionFailed,Error_NoResponse,Error_PasswordRequestFailed,… 12 values}, readWrite, since 1.3.
-	DiagnosticsState InternetGatewayDeviceUploadDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 1.3.
-	Interface string `cwmp:"Interface"`
-	// UploadURL: string(:256), readWrite, since 1.3.
-	UploadURL string `cwmp:"UploadURL"`
-	// DSCP: unsignedInt[0:63], readWrite, since 1.3.
-	DSCP uint32 `cwmp:"DSCP"`
-	// EthernetPriority: unsignedInt[0:7], readWrite, since 1.3.
-	EthernetPriority uint32 `cwmp:"EthernetPriority"`
-	// TestFileLength: unsignedInt, readWrite, since 1.3.
-	TestFileLength uint32 `cwmp:"TestFileLength"`
-	// ROMTime: dateTime, readOnly, since 1.3.
-	ROMTime time.Time `cwmp:"ROMTime"`
-	// BOMTime: dateTime, readOnly, since 1.3.
-	BOMTime time.Time `cwmp:"BOMTime"`
-	// EOMTime: dateTime, readOnly, since 1.3.
-	EOMTime time.Time `cwmp:"EOMTime"`
-	// TotalBytesSent: unsignedInt, readOnly, since 1.3.
-	TotalBytesSent uint32 `cwmp:"TotalBytesSent"`
-	// TCPOpenRequestTime: dateTime, readOnly, since 1.3.
-	TCPOpenRequestTime time.Time `cwmp:"TCPOpenRequestTime"`
-	// TCPOpenResponseTime: dateTime, readOnly, since 1.3.
-	TCPOpenResponseTime time.Time `cwmp:"TCPOpenResponseTime"`
+	DiagnosticsState InternetGatewayDeviceUploadDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	UploadURL string `json:"UploadURL,omitzero"`
+
+	DSCP uint32 `json:"DSCP,omitzero"`
+
+	EthernetPriority uint32 `json:"EthernetPriority,omitzero"`
+
+	TestFileLength uint32 `json:"TestFileLength,omitzero"`
+
+	ROMTime time.Time `json:"ROMTime,omitzero"`
+
+	BOMTime time.Time `json:"BOMTime,omitzero"`
+
+	EOMTime time.Time `json:"EOMTime,omitzero"`
+
+	TotalBytesSent uint32 `json:"TotalBytesSent,omitzero"`
+
+	TCPOpenRequestTime time.Time `json:"TCPOpenRequestTime,omitzero"`
+
+	TCPOpenResponseTime time.Time `json:"TCPOpenResponseTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUploadDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUploadDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUploadDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUploadDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUploadDiagnostics_UploadURL, o.UploadURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UploadURL",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceUploadDiagnostics_DSCP, uint64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceUploadDiagnostics_EthernetPriority, uint64(o.EthernetPriority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriority",
-		})
-	}
+func (o *InternetGatewayDeviceUploadDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 1420, string(o.DiagnosticsState))
+	c.String(p, "Interface", 1423, o.Interface)
+	c.String(p, "UploadURL", 1429, o.UploadURL)
+	c.Uint(p, "DSCP", 1419, uint64(o.DSCP))
+	c.Uint(p, "EthernetPriority", 1422, uint64(o.EthernetPriority))
 }
 
 // InternetGatewayDeviceUploadDiagnosticsPath is the typed path of InternetGatewayDevice.UploadDiagnostics.
 type InternetGatewayDeviceUploadDiagnosticsPath struct {
-	obj                 model.ObjectPath
-	DiagnosticsState    model.ReadWriteParam[InternetGatewayDeviceUploadDiagnosticsDiagnosticsState]
-	Interface           model.ReadWriteParam[string]
-	UploadURL           model.ReadWriteParam[string]
-	DSCP                model.ReadWriteParam[uint32]
-	EthernetPriority    model.ReadWriteParam[uint32]
-	TestFileLength      model.ReadWriteParam[uint32]
-	ROMTime             model.ReadOnlyParam[time.Time]
-	BOMTime             model.ReadOnlyParam[time.Time]
-	EOMTime             model.ReadOnlyParam[time.Time]
-	TotalBytesSent      model.ReadOnlyParam[uint32]
-	TCPOpenRequestTime  model.ReadOnlyParam[time.Time]
-	TCPOpenResponseTime model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUploadDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUploadDiagnosticsPath(prefix string) InternetGatewayDeviceUploadDiagnosticsPath {
-	p := &prefix
-	return InternetGatewayDeviceUploadDiagnosticsPath{
-		BOMTime:             model.NewReadOnly[time.Time](p, "BOMTime", model.TypeDateTime),
-		DSCP:                model.NewReadWrite[uint32](p, "DSCP", model.TypeUnsignedInt),
-		DiagnosticsState:    model.NewReadWrite[InternetGatewayDeviceUploadDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		EOMTime:             model.NewReadOnly[time.Time](p, "EOMTime", model.TypeDateTime),
-		EthernetPriority:    model.NewReadWrite[uint32](p, "EthernetPriority", model.TypeUnsignedInt),
-		Interface:           model.NewReadWrite[string](p, "Interface", model.TypeString),
-		ROMTime:             model.NewReadOnly[time.Time](p, "ROMTime", model.TypeDateTime),
-		TCPOpenRequestTime:  model.NewReadOnly[time.Time](p, "TCPOpenRequestTime", model.TypeDateTime),
-		TCPOpenResponseTime: model.NewReadOnly[time.Time](p, "TCPOpenResponseTime", model.TypeDateTime),
-		TestFileLength:      model.NewReadWrite[uint32](p, "TestFileLength", model.TypeUnsignedInt),
-		TotalBytesSent:      model.NewReadOnly[uint32](p, "TotalBytesSent", model.TypeUnsignedInt),
-		UploadURL:           model.NewReadWrite[string](p, "UploadURL", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaUploaddiagnostics = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.UploadDiagnostics.",
-	Version:    "1.3",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UploadDiagnostics.DiagnosticsState",
-	Syntax:       synInternetGatewayDeviceUploadDiagnostics_DiagnosticsState,
-	Version:      "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UploadDiagnostics.Interface",
-	Syntax:  synInternetGatewayDeviceUploadDiagnostics_Interface,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UploadDiagnostics.UploadURL",
-	Syntax:  synInternetGatewayDeviceUploadDiagnostics_UploadURL,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UploadDiagnostics.DSCP",
-	Syntax:  synInternetGatewayDeviceUploadDiagnostics_DSCP,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UploadDiagnostics.EthernetPriority",
-	Syntax:  synInternetGatewayDeviceUploadDiagnostics_EthernetPriority,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UploadDiagnostics.TestFileLength",
-	Syntax:  synInternetGatewayDeviceUploadDiagnostics_TestFileLength,
-	Version: "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UploadDiagnostics.ROMTime",
-	Syntax:       synInternetGatewayDeviceUploadDiagnostics_ROMTime,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UploadDiagnostics.BOMTime",
-	Syntax:       synInternetGatewayDeviceUploadDiagnostics_BOMTime,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UploadDiagnostics.EOMTime",
-	Syntax:       synInternetGatewayDeviceUploadDiagnostics_EOMTime,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UploadDiagnostics.TotalBytesSent",
-	Syntax:       synInternetGatewayDeviceUploadDiagnostics_TotalBytesSent,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UploadDiagnostics.TCPOpenRequestTime",
-	Syntax:       synInternetGatewayDeviceUploadDiagnostics_TCPOpenRequestTime,
-	Version:      "1.3",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UploadDiagnostics.TCPOpenResponseTime",
-	Syntax:       synInternetGatewayDeviceUploadDiagnostics_TCPOpenResponseTime,
-	Version:      "1.3",
-}}
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceUploadDiagnosticsDiagnosticsState] `dm:"s"`
 
-// InternetGatewayDeviceUploadDiagnosticsImpl is what a device implements for InternetGatewayDevice.UploadDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl to implement only some methods.
-type InternetGatewayDeviceUploadDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (InternetGatewayDeviceUploadDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceUploadDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	UploadURL(inst []uint32) (string, error)
-	SetUploadURL(inst []uint32, v string) error
-	DSCP(inst []uint32) (uint32, error)
-	SetDSCP(inst []uint32, v uint32) error
-	EthernetPriority(inst []uint32) (uint32, error)
-	SetEthernetPriority(inst []uint32, v uint32) error
-	TestFileLength(inst []uint32) (uint32, error)
-	SetTestFileLength(inst []uint32, v uint32) error
-	ROMTime(inst []uint32) (time.Time, error)
-	BOMTime(inst []uint32) (time.Time, error)
-	EOMTime(inst []uint32) (time.Time, error)
-	TotalBytesSent(inst []uint32) (uint32, error)
-	TCPOpenRequestTime(inst []uint32) (time.Time, error)
-	TCPOpenResponseTime(inst []uint32) (time.Time, error)
-}
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl implements InternetGatewayDeviceUploadDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl struct{}
+	EthernetPriority model.ReadWriteParam[uint32] `dm:"u"`
 
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceUploadDiagnosticsDiagnosticsState, error) {
-	var zero InternetGatewayDeviceUploadDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceUploadDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) UploadURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetUploadURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) EthernetPriority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetEthernetPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) TestFileLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetTestFileLength(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) ROMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) BOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) EOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) TotalBytesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TestFileLength model.ReadWriteParam[uint32] `dm:"u"`
+
+	TotalBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UploadURL model.ReadWriteParam[string] `dm:"s"`
 }

@@ -5,85 +5,47 @@ package tr098
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var ()
-
-// InternetGatewayDeviceUPnP holds the values of InternetGatewayDevice.UPnP. (object, readOnly, since 1.5)
+// InternetGatewayDeviceUPnP holds the values of InternetGatewayDevice.UPnP. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUPnP struct {
-	Description *InternetGatewayDeviceUPnPDescription `cwmp:"Description."`
-	Device      *InternetGatewayDeviceUPnPDevice      `cwmp:"Device."`
-	Discovery   *InternetGatewayDeviceUPnPDiscovery   `cwmp:"Discovery."`
+	Description *InternetGatewayDeviceUPnPDescription `json:"Description,omitzero"`
+	Device      *InternetGatewayDeviceUPnPDevice      `json:"Device,omitzero"`
+	Discovery   *InternetGatewayDeviceUPnPDiscovery   `json:"Discovery,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnP) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceUPnP) ValidateAt(c *model.Checker, p string) {
 	if o.Description != nil {
-		o.Description.ValidateAt(prefix+"Description.", v)
-	}
-	if o.Device != nil {
-		o.Device.ValidateAt(prefix+"Device.", v)
+		o.Description.ValidateAt(c, p+"Description.")
 	}
 	if o.Discovery != nil {
-		o.Discovery.ValidateAt(prefix+"Discovery.", v)
+		o.Discovery.ValidateAt(c, p+"Discovery.")
 	}
 }
 
 // InternetGatewayDeviceUPnPPath is the typed path of InternetGatewayDevice.UPnP.
 type InternetGatewayDeviceUPnPPath struct {
-	obj         model.ObjectPath
-	Description InternetGatewayDeviceUPnPDescriptionPath
-	Device      InternetGatewayDeviceUPnPDevicePath
-	Discovery   InternetGatewayDeviceUPnPDiscoveryPath
+	model.ObjectPath
+	Description InternetGatewayDeviceUPnPDescriptionPath `dm:"Description."`
+	Device      InternetGatewayDeviceUPnPDevicePath      `dm:"Device."`
+	Discovery   InternetGatewayDeviceUPnPDiscoveryPath   `dm:"Discovery."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPPath(prefix string) InternetGatewayDeviceUPnPPath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPPath{
-		Description: newInternetGatewayDeviceUPnPDescriptionPath(prefix + "Description."),
-		Device:      newInternetGatewayDeviceUPnPDevicePath(prefix + "Device."),
-		Discovery:   newInternetGatewayDeviceUPnPDiscoveryPath(prefix + "Discovery."),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceUPnPDescription_DeviceDescriptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDescription_DeviceInstanceNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDescription_ServiceInstanceNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceUPnPDescription holds the values of InternetGatewayDevice.UPnP.Description. (object, readOnly, since 1.12)
+// InternetGatewayDeviceUPnPDescription holds the values of InternetGatewayDevice.UPnP.Description. (object, readOnly, since 1.12).
 type InternetGatewayDeviceUPnPDescription struct {
-	// DeviceDescriptionNumberOfEntries: unsignedInt, readOnly, since 1.12.
-	DeviceDescriptionNumberOfEntries uint32 `cwmp:"DeviceDescriptionNumberOfEntries"`
-	// DeviceInstanceNumberOfEntries: unsignedInt, readOnly, since 1.12.
-	DeviceInstanceNumberOfEntries uint32 `cwmp:"DeviceInstanceNumberOfEntries"`
-	// ServiceInstanceNumberOfEntries: unsignedInt, readOnly, since 1.12.
-	ServiceInstanceNumberOfEntries uint32 `cwmp:"ServiceInstanceNumberOfEntries"`
-	// InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}. instances by instance number
-	DeviceDescription map[uint32]*InternetGatewayDeviceUPnPDescriptionDeviceDescription `cwmp:"DeviceDescription.{i}."`
-	// InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}. instances by instance number
-	DeviceInstance map[uint32]*InternetGatewayDeviceUPnPDescriptionDeviceInstance `cwmp:"DeviceInstance.{i}."`
-	// InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}. instances by instance number
-	ServiceInstance map[uint32]*InternetGatewayDeviceUPnPDescriptionServiceInstance `cwmp:"ServiceInstance.{i}."`
+	DeviceDescriptionNumberOfEntries uint32 `json:"DeviceDescriptionNumberOfEntries,omitzero"`
+
+	DeviceInstanceNumberOfEntries uint32 `json:"DeviceInstanceNumberOfEntries,omitzero"`
+
+	ServiceInstanceNumberOfEntries uint32 `json:"ServiceInstanceNumberOfEntries,omitzero"`
+
+	DeviceDescription map[uint32]*InternetGatewayDeviceUPnPDescriptionDeviceDescription `json:"DeviceDescription,omitzero"`
+	DeviceInstance    map[uint32]*InternetGatewayDeviceUPnPDescriptionDeviceInstance    `json:"DeviceInstance,omitzero"`
+	ServiceInstance   map[uint32]*InternetGatewayDeviceUPnPDescriptionServiceInstance   `json:"ServiceInstance,omitzero"`
 }
 
-// AddDeviceDescription creates instance i of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}. (replacing any) and returns it
+// AddDeviceDescription creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDescription) AddDeviceDescription(i uint32) *InternetGatewayDeviceUPnPDescriptionDeviceDescription {
 	if o.DeviceDescription == nil {
 		o.DeviceDescription = map[uint32]*InternetGatewayDeviceUPnPDescriptionDeviceDescription{}
@@ -93,18 +55,7 @@ func (o *InternetGatewayDeviceUPnPDescription) AddDeviceDescription(i uint32) *I
 	return x
 }
 
-// GetDeviceDescription returns instance i of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.
-func (o *InternetGatewayDeviceUPnPDescription) GetDeviceDescription(i uint32) (*InternetGatewayDeviceUPnPDescriptionDeviceDescription, bool) {
-	x, ok := o.DeviceDescription[i]
-	return x, ok
-}
-
-// DeleteDeviceDescription removes instance i of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.
-func (o *InternetGatewayDeviceUPnPDescription) DeleteDeviceDescription(i uint32) {
-	delete(o.DeviceDescription, i)
-}
-
-// AddDeviceInstance creates instance i of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}. (replacing any) and returns it
+// AddDeviceInstance creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDescription) AddDeviceInstance(i uint32) *InternetGatewayDeviceUPnPDescriptionDeviceInstance {
 	if o.DeviceInstance == nil {
 		o.DeviceInstance = map[uint32]*InternetGatewayDeviceUPnPDescriptionDeviceInstance{}
@@ -114,18 +65,7 @@ func (o *InternetGatewayDeviceUPnPDescription) AddDeviceInstance(i uint32) *Inte
 	return x
 }
 
-// GetDeviceInstance returns instance i of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.
-func (o *InternetGatewayDeviceUPnPDescription) GetDeviceInstance(i uint32) (*InternetGatewayDeviceUPnPDescriptionDeviceInstance, bool) {
-	x, ok := o.DeviceInstance[i]
-	return x, ok
-}
-
-// DeleteDeviceInstance removes instance i of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.
-func (o *InternetGatewayDeviceUPnPDescription) DeleteDeviceInstance(i uint32) {
-	delete(o.DeviceInstance, i)
-}
-
-// AddServiceInstance creates instance i of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}. (replacing any) and returns it
+// AddServiceInstance creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDescription) AddServiceInstance(i uint32) *InternetGatewayDeviceUPnPDescriptionServiceInstance {
 	if o.ServiceInstance == nil {
 		o.ServiceInstance = map[uint32]*InternetGatewayDeviceUPnPDescriptionServiceInstance{}
@@ -134,783 +74,338 @@ func (o *InternetGatewayDeviceUPnPDescription) AddServiceInstance(i uint32) *Int
 	o.ServiceInstance[i] = x
 	return x
 }
-
-// GetServiceInstance returns instance i of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.
-func (o *InternetGatewayDeviceUPnPDescription) GetServiceInstance(i uint32) (*InternetGatewayDeviceUPnPDescriptionServiceInstance, bool) {
-	x, ok := o.ServiceInstance[i]
-	return x, ok
-}
-
-// DeleteServiceInstance removes instance i of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.
-func (o *InternetGatewayDeviceUPnPDescription) DeleteServiceInstance(i uint32) {
-	delete(o.ServiceInstance, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnPDescription) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnPDescription) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceUPnPDescription) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.DeviceDescription) {
-		o.DeviceDescription[i].ValidateAt(prefix+"DeviceDescription."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DeviceDescription[i].ValidateAt(c, model.InstanceOf(p, "DeviceDescription.", i))
 	}
 	for _, i := range model.SortedKeys(o.DeviceInstance) {
-		o.DeviceInstance[i].ValidateAt(prefix+"DeviceInstance."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DeviceInstance[i].ValidateAt(c, model.InstanceOf(p, "DeviceInstance.", i))
 	}
 	for _, i := range model.SortedKeys(o.ServiceInstance) {
-		o.ServiceInstance[i].ValidateAt(prefix+"ServiceInstance."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ServiceInstance[i].ValidateAt(c, model.InstanceOf(p, "ServiceInstance.", i))
 	}
 }
 
 // InternetGatewayDeviceUPnPDescriptionPath is the typed path of InternetGatewayDevice.UPnP.Description.
 type InternetGatewayDeviceUPnPDescriptionPath struct {
-	obj                              model.ObjectPath
-	DeviceDescriptionNumberOfEntries model.ReadOnlyParam[uint32]
-	DeviceInstanceNumberOfEntries    model.ReadOnlyParam[uint32]
-	ServiceInstanceNumberOfEntries   model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DeviceDescriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DeviceInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServiceInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPDescriptionPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPDescriptionPath(prefix string) InternetGatewayDeviceUPnPDescriptionPath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPDescriptionPath{
-		DeviceDescriptionNumberOfEntries: model.NewReadOnly[uint32](p, "DeviceDescriptionNumberOfEntries", model.TypeUnsignedInt),
-		DeviceInstanceNumberOfEntries:    model.NewReadOnly[uint32](p, "DeviceInstanceNumberOfEntries", model.TypeUnsignedInt),
-		ServiceInstanceNumberOfEntries:   model.NewReadOnly[uint32](p, "ServiceInstanceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
+// DeviceDescription returns the typed path of instance i.
+func (x InternetGatewayDeviceUPnPDescriptionPath) DeviceDescription(i uint32) (p InternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeviceDescription.", i))
+	return
 }
 
-// DeviceDescription returns the typed path of instance i of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.
-func (x InternetGatewayDeviceUPnPDescriptionPath) DeviceDescription(i uint32) InternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath {
-	return newInternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath(x.Path() + "DeviceDescription." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DeviceDescriptionTable returns the table InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}. itself (for AddObject when writable)
+// DeviceDescriptionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDescriptionPath) DeviceDescriptionTable() model.Table {
-	return model.NewTable(x.Path() + "DeviceDescription.")
+	return model.NewTable(x.ObjectPath, "DeviceDescription.")
 }
 
-// DeviceInstance returns the typed path of instance i of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.
-func (x InternetGatewayDeviceUPnPDescriptionPath) DeviceInstance(i uint32) InternetGatewayDeviceUPnPDescriptionDeviceInstancePath {
-	return newInternetGatewayDeviceUPnPDescriptionDeviceInstancePath(x.Path() + "DeviceInstance." + strconv.FormatUint(uint64(i), 10) + ".")
+// DeviceInstance returns the typed path of instance i.
+func (x InternetGatewayDeviceUPnPDescriptionPath) DeviceInstance(i uint32) (p InternetGatewayDeviceUPnPDescriptionDeviceInstancePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeviceInstance.", i))
+	return
 }
 
-// DeviceInstanceTable returns the table InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}. itself (for AddObject when writable)
+// DeviceInstanceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDescriptionPath) DeviceInstanceTable() model.Table {
-	return model.NewTable(x.Path() + "DeviceInstance.")
+	return model.NewTable(x.ObjectPath, "DeviceInstance.")
 }
 
-// ServiceInstance returns the typed path of instance i of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.
-func (x InternetGatewayDeviceUPnPDescriptionPath) ServiceInstance(i uint32) InternetGatewayDeviceUPnPDescriptionServiceInstancePath {
-	return newInternetGatewayDeviceUPnPDescriptionServiceInstancePath(x.Path() + "ServiceInstance." + strconv.FormatUint(uint64(i), 10) + ".")
+// ServiceInstance returns the typed path of instance i.
+func (x InternetGatewayDeviceUPnPDescriptionPath) ServiceInstance(i uint32) (p InternetGatewayDeviceUPnPDescriptionServiceInstancePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ServiceInstance.", i))
+	return
 }
 
-// ServiceInstanceTable returns the table InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}. itself (for AddObject when writable)
+// ServiceInstanceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDescriptionPath) ServiceInstanceTable() model.Table {
-	return model.NewTable(x.Path() + "ServiceInstance.")
+	return model.NewTable(x.ObjectPath, "ServiceInstance.")
 }
 
-var (
-	synInternetGatewayDeviceUPnPDescriptionDeviceDescription_URLBase = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceDescription_SpecVersion = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "\\d+\\.\\d+"}},
-		Sizes:    []model.Size{{Max: model.U64(256)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceDescription_Host = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".LANDevice.{i}.Hosts.Host. .Hosts.Host.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceUPnPDescriptionDeviceDescription holds the values of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12)
+// InternetGatewayDeviceUPnPDescriptionDeviceDescription holds the values of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12).
 type InternetGatewayDeviceUPnPDescriptionDeviceDescription struct {
-	// URLBase: string(:256), readOnly, since 1.12.
-	URLBase string `cwmp:"URLBase"`
-	// SpecVersion: string(:256) ~1 pattern, readOnly, since 1.12.
-	SpecVersion string `cwmp:"SpecVersion"`
-	// Host: list(:1024)<string(:256)> pathRef→.LANDevice.{i}.Hosts.Host. .Hosts.Host., readOnly, since 1.12.
-	Host []string `cwmp:"Host"`
+	URLBase string `json:"URLBase,omitzero"`
+
+	SpecVersion string `json:"SpecVersion,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnPDescriptionDeviceDescription) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnPDescriptionDeviceDescription) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceDescription_URLBase, o.URLBase); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URLBase",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceDescription_SpecVersion, o.SpecVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecVersion",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceUPnPDescriptionDeviceDescription_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
+func (o *InternetGatewayDeviceUPnPDescriptionDeviceDescription) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "URLBase", 1295, o.URLBase)
+	c.String(p, "SpecVersion", 1294, o.SpecVersion)
+	c.Wire(p, "Host", 1293, model.JoinStrings(o.Host), len(o.Host) > 0)
 }
 
 // InternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath is the typed path of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.
 type InternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath struct {
-	obj         model.ObjectPath
-	URLBase     model.ReadOnlyParam[string]
-	SpecVersion model.ReadOnlyParam[string]
-	Host        model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SpecVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	URLBase model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath(prefix string) InternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath{
-		Host:        model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		SpecVersion: model.NewReadOnly[string](p, "SpecVersion", model.TypeString),
-		URLBase:     model.NewReadOnly[string](p, "URLBase", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_UDN = &model.Syntax{
-		DataType: "UUID",
-		Patterns: []model.Pattern{{Value: "[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(36),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ParentDevice = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.DeviceInstance.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_DiscoveryDevice = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Discovery.Device. ##.Discovery.RootDevice.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_DeviceType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_FriendlyName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_Manufacturer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ManufacturerURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelDescription = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_UPC = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(12)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_PresentationURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_DeviceCategory = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: ""}, {Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceUPnPDescriptionDeviceInstance holds the values of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12)
+// InternetGatewayDeviceUPnPDescriptionDeviceInstance holds the values of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12).
 type InternetGatewayDeviceUPnPDescriptionDeviceInstance struct {
-	// UDN: UUID=string(36:36) ~1 pattern, readOnly, since 1.12.
-	UDN string `cwmp:"UDN"`
-	// ParentDevice: string(:256) pathRef→#.DeviceInstance., readOnly, since 1.12.
-	ParentDevice string `cwmp:"ParentDevice"`
-	// DiscoveryDevice: string(:256) pathRef→##.Discovery.Device. ##.Discovery.RootDevice., readOnly, since 1.12.
-	DiscoveryDevice string `cwmp:"DiscoveryDevice"`
-	// DeviceType: string(:256), readOnly, since 1.12.
-	DeviceType string `cwmp:"DeviceType"`
-	// FriendlyName: string(:128), readOnly, since 1.12.
-	FriendlyName string `cwmp:"FriendlyName"`
-	// Manufacturer: string(:128), readOnly, since 1.12.
-	Manufacturer string `cwmp:"Manufacturer"`
-	// ManufacturerURL: string(:256), readOnly, since 1.12.
-	ManufacturerURL string `cwmp:"ManufacturerURL"`
-	// ModelDescription: string(:256), readOnly, since 1.12.
-	ModelDescription string `cwmp:"ModelDescription"`
-	// ModelName: string(:64), readOnly, since 1.12.
-	ModelName string `cwmp:"ModelName"`
-	// ModelNumber: string(:64), readOnly, since 1.12.
-	ModelNumber string `cwmp:"ModelNumber"`
-	// ModelURL: string(:256), readOnly, since 1.12.
-	ModelURL string `cwmp:"ModelURL"`
-	// SerialNumber: string(:128), readOnly, since 1.12.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// UPC: string(:12), readOnly, since 1.12.
-	UPC string `cwmp:"UPC"`
-	// PresentationURL: string(:256), readOnly, since 1.12.
-	PresentationURL string `cwmp:"PresentationURL"`
-	// DeviceCategory: list<string>, readOnly, since 1.14.
-	DeviceCategory []string `cwmp:"DeviceCategory"`
-	// ManufacturerOUI: string(0:6) ~2 patterns, readOnly, since 1.14.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
+	UDN string `json:"UDN,omitzero"`
+
+	ParentDevice string `json:"ParentDevice,omitzero"`
+
+	DiscoveryDevice string `json:"DiscoveryDevice,omitzero"`
+
+	DeviceType string `json:"DeviceType,omitzero"`
+
+	FriendlyName string `json:"FriendlyName,omitzero"`
+
+	Manufacturer string `json:"Manufacturer,omitzero"`
+
+	ManufacturerURL string `json:"ManufacturerURL,omitzero"`
+
+	ModelDescription string `json:"ModelDescription,omitzero"`
+
+	ModelName string `json:"ModelName,omitzero"`
+
+	ModelNumber string `json:"ModelNumber,omitzero"`
+
+	ModelURL string `json:"ModelURL,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	UPC string `json:"UPC,omitzero"`
+
+	PresentationURL string `json:"PresentationURL,omitzero"`
+
+	DeviceCategory []string `json:"DeviceCategory,omitzero"`
+
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnPDescriptionDeviceInstance) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnPDescriptionDeviceInstance) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_UDN, o.UDN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDN",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ParentDevice, o.ParentDevice); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParentDevice",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_DiscoveryDevice, o.DiscoveryDevice); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiscoveryDevice",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_DeviceType, o.DeviceType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_FriendlyName, o.FriendlyName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FriendlyName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_Manufacturer, o.Manufacturer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Manufacturer",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ManufacturerURL, o.ManufacturerURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerURL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelDescription, o.ModelDescription); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelDescription",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelName, o.ModelName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelNumber, o.ModelNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelURL, o.ModelURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelURL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_UPC, o.UPC); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UPC",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_PresentationURL, o.PresentationURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PresentationURL",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_DeviceCategory, model.FormatValue(model.TypeString, o.DeviceCategory)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceCategory",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
+func (o *InternetGatewayDeviceUPnPDescriptionDeviceInstance) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "UDN", 1312, o.UDN)
+	c.String(p, "ParentDevice", 1309, o.ParentDevice)
+	c.String(p, "DiscoveryDevice", 1300, o.DiscoveryDevice)
+	c.String(p, "DeviceType", 1299, o.DeviceType)
+	c.String(p, "FriendlyName", 1301, o.FriendlyName)
+	c.String(p, "Manufacturer", 1302, o.Manufacturer)
+	c.String(p, "ManufacturerURL", 1304, o.ManufacturerURL)
+	c.String(p, "ModelDescription", 1305, o.ModelDescription)
+	c.String(p, "ModelName", 1306, o.ModelName)
+	c.String(p, "ModelNumber", 1307, o.ModelNumber)
+	c.String(p, "ModelURL", 1308, o.ModelURL)
+	c.String(p, "SerialNumber", 1311, o.SerialNumber)
+	c.String(p, "UPC", 1313, o.UPC)
+	c.String(p, "PresentationURL", 1310, o.PresentationURL)
+	c.Wire(p, "DeviceCategory", 1298, model.JoinStrings(o.DeviceCategory), len(o.DeviceCategory) > 0)
+	c.String(p, "ManufacturerOUI", 1303, o.ManufacturerOUI)
 }
 
 // InternetGatewayDeviceUPnPDescriptionDeviceInstancePath is the typed path of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.
 type InternetGatewayDeviceUPnPDescriptionDeviceInstancePath struct {
-	obj              model.ObjectPath
-	UDN              model.ReadOnlyParam[string]
-	ParentDevice     model.ReadOnlyParam[string]
-	DiscoveryDevice  model.ReadOnlyParam[string]
-	DeviceType       model.ReadOnlyParam[string]
-	FriendlyName     model.ReadOnlyParam[string]
-	Manufacturer     model.ReadOnlyParam[string]
-	ManufacturerURL  model.ReadOnlyParam[string]
-	ModelDescription model.ReadOnlyParam[string]
-	ModelName        model.ReadOnlyParam[string]
-	ModelNumber      model.ReadOnlyParam[string]
-	ModelURL         model.ReadOnlyParam[string]
-	SerialNumber     model.ReadOnlyParam[string]
-	UPC              model.ReadOnlyParam[string]
-	PresentationURL  model.ReadOnlyParam[string]
-	DeviceCategory   model.ReadOnlyParam[[]string]
-	ManufacturerOUI  model.ReadOnlyParam[string]
+	model.ObjectPath
+	DeviceCategory model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DeviceType model.ReadOnlyParam[string] `dm:"s"`
+
+	DiscoveryDevice model.ReadOnlyParam[string] `dm:"s"`
+
+	FriendlyName model.ReadOnlyParam[string] `dm:"s"`
+
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
+
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	ManufacturerURL model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelDescription model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelURL model.ReadOnlyParam[string] `dm:"s"`
+
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
+
+	PresentationURL model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	UDN model.ReadOnlyParam[string] `dm:"s"`
+
+	UPC model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPDescriptionDeviceInstancePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPDescriptionDeviceInstancePath(prefix string) InternetGatewayDeviceUPnPDescriptionDeviceInstancePath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPDescriptionDeviceInstancePath{
-		DeviceCategory:   model.NewReadOnly[[]string](p, "DeviceCategory", model.TypeString),
-		DeviceType:       model.NewReadOnly[string](p, "DeviceType", model.TypeString),
-		DiscoveryDevice:  model.NewReadOnly[string](p, "DiscoveryDevice", model.TypeString),
-		FriendlyName:     model.NewReadOnly[string](p, "FriendlyName", model.TypeString),
-		Manufacturer:     model.NewReadOnly[string](p, "Manufacturer", model.TypeString),
-		ManufacturerOUI:  model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		ManufacturerURL:  model.NewReadOnly[string](p, "ManufacturerURL", model.TypeString),
-		ModelDescription: model.NewReadOnly[string](p, "ModelDescription", model.TypeString),
-		ModelName:        model.NewReadOnly[string](p, "ModelName", model.TypeString),
-		ModelNumber:      model.NewReadOnly[string](p, "ModelNumber", model.TypeString),
-		ModelURL:         model.NewReadOnly[string](p, "ModelURL", model.TypeString),
-		ParentDevice:     model.NewReadOnly[string](p, "ParentDevice", model.TypeString),
-		PresentationURL:  model.NewReadOnly[string](p, "PresentationURL", model.TypeString),
-		SerialNumber:     model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		UDN:              model.NewReadOnly[string](p, "UDN", model.TypeString),
-		UPC:              model.NewReadOnly[string](p, "UPC", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceUPnPDescriptionServiceInstance_ParentDevice = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.DeviceInstance.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionServiceInstance_ServiceId = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionServiceInstance_ServiceDiscovery = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Discovery.Service.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionServiceInstance_ServiceType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDescriptionServiceInstance_SCPDURL     = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceUPnPDescriptionServiceInstance_ControlURL  = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceUPnPDescriptionServiceInstance_EventSubURL = &model.Syntax{Type: model.TypeString}
-)
-
-// InternetGatewayDeviceUPnPDescriptionServiceInstance holds the values of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12)
+// InternetGatewayDeviceUPnPDescriptionServiceInstance holds the values of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12).
 type InternetGatewayDeviceUPnPDescriptionServiceInstance struct {
-	// ParentDevice: string(:256) pathRef→#.DeviceInstance., readOnly, since 1.12.
-	ParentDevice string `cwmp:"ParentDevice"`
-	// ServiceId: string(:256), readOnly, since 1.12.
-	ServiceId string `cwmp:"ServiceId"`
-	// ServiceDiscovery: string(:256) pathRef→##.Discovery.Service., readOnly, since 1.12.
-	ServiceDiscovery string `cwmp:"ServiceDiscovery"`
-	// ServiceType: string(:256), readOnly, since 1.12.
-	ServiceType string `cwmp:"ServiceType"`
-	// SCPDURL: string, readOnly, since 1.12.
-	SCPDURL string `cwmp:"SCPDURL"`
-	// ControlURL: string, readOnly, since 1.12.
-	ControlURL string `cwmp:"ControlURL"`
-	// EventSubURL: string, readOnly, since 1.12.
-	EventSubURL string `cwmp:"EventSubURL"`
+	ParentDevice string `json:"ParentDevice,omitzero"`
+
+	ServiceId string `json:"ServiceId,omitzero"`
+
+	ServiceDiscovery string `json:"ServiceDiscovery,omitzero"`
+
+	ServiceType string `json:"ServiceType,omitzero"`
+
+	SCPDURL string `json:"SCPDURL,omitzero"`
+
+	ControlURL string `json:"ControlURL,omitzero"`
+
+	EventSubURL string `json:"EventSubURL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnPDescriptionServiceInstance) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnPDescriptionServiceInstance) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionServiceInstance_ParentDevice, o.ParentDevice); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParentDevice",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionServiceInstance_ServiceId, o.ServiceId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceId",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionServiceInstance_ServiceDiscovery, o.ServiceDiscovery); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceDiscovery",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDescriptionServiceInstance_ServiceType, o.ServiceType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceType",
-		})
-	}
+func (o *InternetGatewayDeviceUPnPDescriptionServiceInstance) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ParentDevice", 1318, o.ParentDevice)
+	c.String(p, "ServiceId", 1321, o.ServiceId)
+	c.String(p, "ServiceDiscovery", 1320, o.ServiceDiscovery)
+	c.String(p, "ServiceType", 1322, o.ServiceType)
 }
 
 // InternetGatewayDeviceUPnPDescriptionServiceInstancePath is the typed path of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.
 type InternetGatewayDeviceUPnPDescriptionServiceInstancePath struct {
-	obj              model.ObjectPath
-	ParentDevice     model.ReadOnlyParam[string]
-	ServiceId        model.ReadOnlyParam[string]
-	ServiceDiscovery model.ReadOnlyParam[string]
-	ServiceType      model.ReadOnlyParam[string]
-	SCPDURL          model.ReadOnlyParam[string]
-	ControlURL       model.ReadOnlyParam[string]
-	EventSubURL      model.ReadOnlyParam[string]
+	model.ObjectPath
+	ControlURL model.ReadOnlyParam[string] `dm:"s"`
+
+	EventSubURL model.ReadOnlyParam[string] `dm:"s"`
+
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
+
+	SCPDURL model.ReadOnlyParam[string] `dm:"s"`
+
+	ServiceDiscovery model.ReadOnlyParam[string] `dm:"s"`
+
+	ServiceId model.ReadOnlyParam[string] `dm:"s"`
+
+	ServiceType model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPDescriptionServiceInstancePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPDescriptionServiceInstancePath(prefix string) InternetGatewayDeviceUPnPDescriptionServiceInstancePath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPDescriptionServiceInstancePath{
-		ControlURL:       model.NewReadOnly[string](p, "ControlURL", model.TypeString),
-		EventSubURL:      model.NewReadOnly[string](p, "EventSubURL", model.TypeString),
-		ParentDevice:     model.NewReadOnly[string](p, "ParentDevice", model.TypeString),
-		SCPDURL:          model.NewReadOnly[string](p, "SCPDURL", model.TypeString),
-		ServiceDiscovery: model.NewReadOnly[string](p, "ServiceDiscovery", model.TypeString),
-		ServiceId:        model.NewReadOnly[string](p, "ServiceId", model.TypeString),
-		ServiceType:      model.NewReadOnly[string](p, "ServiceType", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceUPnPDevice_Enable                  = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUPnPDevice_UPnPMediaServer         = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUPnPDevice_UPnPMediaRenderer       = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUPnPDevice_UPnPWLANAccessPoint     = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUPnPDevice_UPnPQoSDevice_          = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUPnPDevice_UPnPQoSPolicyHolder     = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUPnPDevice_UPnPIGD                 = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUPnPDevice_UPnPDMBasicMgmt         = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUPnPDevice_UPnPDMConfigurationMgmt = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUPnPDevice_UPnPDMSoftwareMgmt      = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// InternetGatewayDeviceUPnPDevice holds the values of InternetGatewayDevice.UPnP.Device. (object, readOnly, since 1.5)
+// InternetGatewayDeviceUPnPDevice holds the values of InternetGatewayDevice.UPnP.Device. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDevice struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// UPnPMediaServer: boolean, readWrite, since 1.5.
-	UPnPMediaServer bool `cwmp:"UPnPMediaServer"`
-	// UPnPMediaRenderer: boolean, readWrite, since 1.5.
-	UPnPMediaRenderer bool `cwmp:"UPnPMediaRenderer"`
-	// UPnPWLANAccessPoint: boolean, readWrite, since 1.5.
-	UPnPWLANAccessPoint bool `cwmp:"UPnPWLANAccessPoint"`
-	// UPnPQoSDevice : boolean, readWrite, since 1.5.
-	UPnPQoSDevice_ bool `cwmp:"UPnPQoSDevice "`
-	// UPnPQoSPolicyHolder: boolean, readWrite, since 1.5.
-	UPnPQoSPolicyHolder bool `cwmp:"UPnPQoSPolicyHolder"`
-	// UPnPIGD: boolean, readWrite, since 1.5.
-	UPnPIGD bool `cwmp:"UPnPIGD"`
-	// UPnPDMBasicMgmt: boolean, readWrite, since 1.7.
-	UPnPDMBasicMgmt bool `cwmp:"UPnPDMBasicMgmt"`
-	// UPnPDMConfigurationMgmt: boolean, readWrite, since 1.7.
-	UPnPDMConfigurationMgmt bool `cwmp:"UPnPDMConfigurationMgmt"`
-	// UPnPDMSoftwareMgmt: boolean, readWrite, since 1.7.
-	UPnPDMSoftwareMgmt bool                                         `cwmp:"UPnPDMSoftwareMgmt"`
-	Capabilities       *InternetGatewayDeviceUPnPDeviceCapabilities `cwmp:"Capabilities."`
-}
+	Enable bool `json:"Enable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnPDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	UPnPMediaServer bool `json:"UPnPMediaServer,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnPDevice) ValidateAt(prefix string, v *model.Violations) {
-	if o.Capabilities != nil {
-		o.Capabilities.ValidateAt(prefix+"Capabilities.", v)
-	}
+	UPnPMediaRenderer bool `json:"UPnPMediaRenderer,omitzero"`
+
+	UPnPWLANAccessPoint bool `json:"UPnPWLANAccessPoint,omitzero"`
+
+	UPnPQoSDevice_ bool `json:"UPnPQoSDevice ,omitzero"`
+
+	UPnPQoSPolicyHolder bool `json:"UPnPQoSPolicyHolder,omitzero"`
+
+	UPnPIGD bool `json:"UPnPIGD,omitzero"`
+
+	UPnPDMBasicMgmt bool `json:"UPnPDMBasicMgmt,omitzero"`
+
+	UPnPDMConfigurationMgmt bool `json:"UPnPDMConfigurationMgmt,omitzero"`
+
+	UPnPDMSoftwareMgmt bool `json:"UPnPDMSoftwareMgmt,omitzero"`
+
+	Capabilities *InternetGatewayDeviceUPnPDeviceCapabilities `json:"Capabilities,omitzero"`
 }
 
 // InternetGatewayDeviceUPnPDevicePath is the typed path of InternetGatewayDevice.UPnP.Device.
 type InternetGatewayDeviceUPnPDevicePath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	UPnPMediaServer         model.ReadWriteParam[bool]
-	UPnPMediaRenderer       model.ReadWriteParam[bool]
-	UPnPWLANAccessPoint     model.ReadWriteParam[bool]
-	UPnPQoSDevice_          model.ReadWriteParam[bool]
-	UPnPQoSPolicyHolder     model.ReadWriteParam[bool]
-	UPnPIGD                 model.ReadWriteParam[bool]
-	UPnPDMBasicMgmt         model.ReadWriteParam[bool]
-	UPnPDMConfigurationMgmt model.ReadWriteParam[bool]
-	UPnPDMSoftwareMgmt      model.ReadWriteParam[bool]
-	Capabilities            InternetGatewayDeviceUPnPDeviceCapabilitiesPath
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPDMBasicMgmt model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPDMConfigurationMgmt model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPDMSoftwareMgmt model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPIGD model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPMediaRenderer model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPMediaServer model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPQoSDevice_ model.ReadWriteParam[bool] `dm:"bUPnPQoSDevice "`
+
+	UPnPQoSPolicyHolder model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPWLANAccessPoint model.ReadWriteParam[bool] `dm:"b"`
+
+	Capabilities InternetGatewayDeviceUPnPDeviceCapabilitiesPath `dm:"Capabilities."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPDevicePath(prefix string) InternetGatewayDeviceUPnPDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPDevicePath{
-		Capabilities:            newInternetGatewayDeviceUPnPDeviceCapabilitiesPath(prefix + "Capabilities."),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		UPnPDMBasicMgmt:         model.NewReadWrite[bool](p, "UPnPDMBasicMgmt", model.TypeBoolean),
-		UPnPDMConfigurationMgmt: model.NewReadWrite[bool](p, "UPnPDMConfigurationMgmt", model.TypeBoolean),
-		UPnPDMSoftwareMgmt:      model.NewReadWrite[bool](p, "UPnPDMSoftwareMgmt", model.TypeBoolean),
-		UPnPIGD:                 model.NewReadWrite[bool](p, "UPnPIGD", model.TypeBoolean),
-		UPnPMediaRenderer:       model.NewReadWrite[bool](p, "UPnPMediaRenderer", model.TypeBoolean),
-		UPnPMediaServer:         model.NewReadWrite[bool](p, "UPnPMediaServer", model.TypeBoolean),
-		UPnPQoSDevice_:          model.NewReadWrite[bool](p, "UPnPQoSDevice ", model.TypeBoolean),
-		UPnPQoSPolicyHolder:     model.NewReadWrite[bool](p, "UPnPQoSPolicyHolder", model.TypeBoolean),
-		UPnPWLANAccessPoint:     model.NewReadWrite[bool](p, "UPnPWLANAccessPoint", model.TypeBoolean),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPArchitecture         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPMediaServer          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPMediaRenderer        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPWLANAccessPoint      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPBasicDevice          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPQoSDevice            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPQoSPolicyHolder      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPIGD                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPArchitectureMinorVer = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPDMBasicMgmt          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPDMConfigurationMgmt  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPDMSoftwareMgmt       = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceUPnPDeviceCapabilities holds the values of InternetGatewayDevice.UPnP.Device.Capabilities. (object, readOnly, since 1.5)
+// InternetGatewayDeviceUPnPDeviceCapabilities holds the values of InternetGatewayDevice.UPnP.Device.Capabilities. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDeviceCapabilities struct {
-	// UPnPArchitecture: unsignedInt, readOnly, since 1.5.
-	UPnPArchitecture uint32 `cwmp:"UPnPArchitecture"`
-	// UPnPMediaServer: unsignedInt, readOnly, since 1.5.
-	UPnPMediaServer uint32 `cwmp:"UPnPMediaServer"`
-	// UPnPMediaRenderer: unsignedInt, readOnly, since 1.5.
-	UPnPMediaRenderer uint32 `cwmp:"UPnPMediaRenderer"`
-	// UPnPWLANAccessPoint: unsignedInt, readOnly, since 1.5.
-	UPnPWLANAccessPoint uint32 `cwmp:"UPnPWLANAccessPoint"`
-	// UPnPBasicDevice: unsignedInt, readOnly, since 1.5.
-	UPnPBasicDevice uint32 `cwmp:"UPnPBasicDevice"`
-	// UPnPQoSDevice: unsignedInt, readOnly, since 1.5.
-	UPnPQoSDevice uint32 `cwmp:"UPnPQoSDevice"`
-	// UPnPQoSPolicyHolder: unsignedInt, readOnly, since 1.5.
-	UPnPQoSPolicyHolder uint32 `cwmp:"UPnPQoSPolicyHolder"`
-	// UPnPIGD: unsignedInt, readOnly, since 1.5.
-	UPnPIGD uint32 `cwmp:"UPnPIGD"`
-	// UPnPArchitectureMinorVer: unsignedInt, readOnly, since 1.7.
-	UPnPArchitectureMinorVer uint32 `cwmp:"UPnPArchitectureMinorVer"`
-	// UPnPDMBasicMgmt: unsignedInt, readOnly, since 1.7.
-	UPnPDMBasicMgmt uint32 `cwmp:"UPnPDMBasicMgmt"`
-	// UPnPDMConfigurationMgmt: unsignedInt, readOnly, since 1.7.
-	UPnPDMConfigurationMgmt uint32 `cwmp:"UPnPDMConfigurationMgmt"`
-	// UPnPDMSoftwareMgmt: unsignedInt, readOnly, since 1.7.
-	UPnPDMSoftwareMgmt uint32 `cwmp:"UPnPDMSoftwareMgmt"`
-}
+	UPnPArchitecture uint32 `json:"UPnPArchitecture,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnPDeviceCapabilities) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	UPnPMediaServer uint32 `json:"UPnPMediaServer,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnPDeviceCapabilities) ValidateAt(prefix string, v *model.Violations) {
+	UPnPMediaRenderer uint32 `json:"UPnPMediaRenderer,omitzero"`
+
+	UPnPWLANAccessPoint uint32 `json:"UPnPWLANAccessPoint,omitzero"`
+
+	UPnPBasicDevice uint32 `json:"UPnPBasicDevice,omitzero"`
+
+	UPnPQoSDevice uint32 `json:"UPnPQoSDevice,omitzero"`
+
+	UPnPQoSPolicyHolder uint32 `json:"UPnPQoSPolicyHolder,omitzero"`
+
+	UPnPIGD uint32 `json:"UPnPIGD,omitzero"`
+
+	UPnPArchitectureMinorVer uint32 `json:"UPnPArchitectureMinorVer,omitzero"`
+
+	UPnPDMBasicMgmt uint32 `json:"UPnPDMBasicMgmt,omitzero"`
+
+	UPnPDMConfigurationMgmt uint32 `json:"UPnPDMConfigurationMgmt,omitzero"`
+
+	UPnPDMSoftwareMgmt uint32 `json:"UPnPDMSoftwareMgmt,omitzero"`
 }
 
 // InternetGatewayDeviceUPnPDeviceCapabilitiesPath is the typed path of InternetGatewayDevice.UPnP.Device.Capabilities.
 type InternetGatewayDeviceUPnPDeviceCapabilitiesPath struct {
-	obj                      model.ObjectPath
-	UPnPArchitecture         model.ReadOnlyParam[uint32]
-	UPnPMediaServer          model.ReadOnlyParam[uint32]
-	UPnPMediaRenderer        model.ReadOnlyParam[uint32]
-	UPnPWLANAccessPoint      model.ReadOnlyParam[uint32]
-	UPnPBasicDevice          model.ReadOnlyParam[uint32]
-	UPnPQoSDevice            model.ReadOnlyParam[uint32]
-	UPnPQoSPolicyHolder      model.ReadOnlyParam[uint32]
-	UPnPIGD                  model.ReadOnlyParam[uint32]
-	UPnPArchitectureMinorVer model.ReadOnlyParam[uint32]
-	UPnPDMBasicMgmt          model.ReadOnlyParam[uint32]
-	UPnPDMConfigurationMgmt  model.ReadOnlyParam[uint32]
-	UPnPDMSoftwareMgmt       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	UPnPArchitecture model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPArchitectureMinorVer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPBasicDevice model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPDMBasicMgmt model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPDMConfigurationMgmt model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPDMSoftwareMgmt model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPIGD model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPMediaRenderer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPMediaServer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPQoSDevice model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPQoSPolicyHolder model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPWLANAccessPoint model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPDeviceCapabilitiesPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPDeviceCapabilitiesPath(prefix string) InternetGatewayDeviceUPnPDeviceCapabilitiesPath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPDeviceCapabilitiesPath{
-		UPnPArchitecture:         model.NewReadOnly[uint32](p, "UPnPArchitecture", model.TypeUnsignedInt),
-		UPnPArchitectureMinorVer: model.NewReadOnly[uint32](p, "UPnPArchitectureMinorVer", model.TypeUnsignedInt),
-		UPnPBasicDevice:          model.NewReadOnly[uint32](p, "UPnPBasicDevice", model.TypeUnsignedInt),
-		UPnPDMBasicMgmt:          model.NewReadOnly[uint32](p, "UPnPDMBasicMgmt", model.TypeUnsignedInt),
-		UPnPDMConfigurationMgmt:  model.NewReadOnly[uint32](p, "UPnPDMConfigurationMgmt", model.TypeUnsignedInt),
-		UPnPDMSoftwareMgmt:       model.NewReadOnly[uint32](p, "UPnPDMSoftwareMgmt", model.TypeUnsignedInt),
-		UPnPIGD:                  model.NewReadOnly[uint32](p, "UPnPIGD", model.TypeUnsignedInt),
-		UPnPMediaRenderer:        model.NewReadOnly[uint32](p, "UPnPMediaRenderer", model.TypeUnsignedInt),
-		UPnPMediaServer:          model.NewReadOnly[uint32](p, "UPnPMediaServer", model.TypeUnsignedInt),
-		UPnPQoSDevice:            model.NewReadOnly[uint32](p, "UPnPQoSDevice", model.TypeUnsignedInt),
-		UPnPQoSPolicyHolder:      model.NewReadOnly[uint32](p, "UPnPQoSPolicyHolder", model.TypeUnsignedInt),
-		UPnPWLANAccessPoint:      model.NewReadOnly[uint32](p, "UPnPWLANAccessPoint", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceUPnPDiscovery_RootDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDiscovery_DeviceNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUPnPDiscovery_ServiceNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceUPnPDiscovery holds the values of InternetGatewayDevice.UPnP.Discovery. (object, readOnly, since 1.5)
+// InternetGatewayDeviceUPnPDiscovery holds the values of InternetGatewayDevice.UPnP.Discovery. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDiscovery struct {
-	// RootDeviceNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	RootDeviceNumberOfEntries uint32 `cwmp:"RootDeviceNumberOfEntries"`
-	// DeviceNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	DeviceNumberOfEntries uint32 `cwmp:"DeviceNumberOfEntries"`
-	// ServiceNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	ServiceNumberOfEntries uint32 `cwmp:"ServiceNumberOfEntries"`
-	// InternetGatewayDevice.UPnP.Discovery.Device.{i}. instances by instance number
-	Device map[uint32]*InternetGatewayDeviceUPnPDiscoveryDevice `cwmp:"Device.{i}."`
-	// InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}. instances by instance number
-	RootDevice map[uint32]*InternetGatewayDeviceUPnPDiscoveryRootDevice `cwmp:"RootDevice.{i}."`
-	// InternetGatewayDevice.UPnP.Discovery.Service.{i}. instances by instance number
-	Service map[uint32]*InternetGatewayDeviceUPnPDiscoveryService `cwmp:"Service.{i}."`
+	RootDeviceNumberOfEntries uint32 `json:"RootDeviceNumberOfEntries,omitzero"`
+
+	DeviceNumberOfEntries uint32 `json:"DeviceNumberOfEntries,omitzero"`
+
+	ServiceNumberOfEntries uint32 `json:"ServiceNumberOfEntries,omitzero"`
+
+	Device     map[uint32]*InternetGatewayDeviceUPnPDiscoveryDevice     `json:"Device,omitzero"`
+	RootDevice map[uint32]*InternetGatewayDeviceUPnPDiscoveryRootDevice `json:"RootDevice,omitzero"`
+	Service    map[uint32]*InternetGatewayDeviceUPnPDiscoveryService    `json:"Service,omitzero"`
 }
 
-// AddDevice creates instance i of InternetGatewayDevice.UPnP.Discovery.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDiscovery) AddDevice(i uint32) *InternetGatewayDeviceUPnPDiscoveryDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*InternetGatewayDeviceUPnPDiscoveryDevice{}
@@ -920,18 +415,7 @@ func (o *InternetGatewayDeviceUPnPDiscovery) AddDevice(i uint32) *InternetGatewa
 	return x
 }
 
-// GetDevice returns instance i of InternetGatewayDevice.UPnP.Discovery.Device.{i}.
-func (o *InternetGatewayDeviceUPnPDiscovery) GetDevice(i uint32) (*InternetGatewayDeviceUPnPDiscoveryDevice, bool) {
-	x, ok := o.Device[i]
-	return x, ok
-}
-
-// DeleteDevice removes instance i of InternetGatewayDevice.UPnP.Discovery.Device.{i}.
-func (o *InternetGatewayDeviceUPnPDiscovery) DeleteDevice(i uint32) {
-	delete(o.Device, i)
-}
-
-// AddRootDevice creates instance i of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}. (replacing any) and returns it
+// AddRootDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDiscovery) AddRootDevice(i uint32) *InternetGatewayDeviceUPnPDiscoveryRootDevice {
 	if o.RootDevice == nil {
 		o.RootDevice = map[uint32]*InternetGatewayDeviceUPnPDiscoveryRootDevice{}
@@ -941,18 +425,7 @@ func (o *InternetGatewayDeviceUPnPDiscovery) AddRootDevice(i uint32) *InternetGa
 	return x
 }
 
-// GetRootDevice returns instance i of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.
-func (o *InternetGatewayDeviceUPnPDiscovery) GetRootDevice(i uint32) (*InternetGatewayDeviceUPnPDiscoveryRootDevice, bool) {
-	x, ok := o.RootDevice[i]
-	return x, ok
-}
-
-// DeleteRootDevice removes instance i of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.
-func (o *InternetGatewayDeviceUPnPDiscovery) DeleteRootDevice(i uint32) {
-	delete(o.RootDevice, i)
-}
-
-// AddService creates instance i of InternetGatewayDevice.UPnP.Discovery.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDiscovery) AddService(i uint32) *InternetGatewayDeviceUPnPDiscoveryService {
 	if o.Service == nil {
 		o.Service = map[uint32]*InternetGatewayDeviceUPnPDiscoveryService{}
@@ -961,1594 +434,234 @@ func (o *InternetGatewayDeviceUPnPDiscovery) AddService(i uint32) *InternetGatew
 	o.Service[i] = x
 	return x
 }
-
-// GetService returns instance i of InternetGatewayDevice.UPnP.Discovery.Service.{i}.
-func (o *InternetGatewayDeviceUPnPDiscovery) GetService(i uint32) (*InternetGatewayDeviceUPnPDiscoveryService, bool) {
-	x, ok := o.Service[i]
-	return x, ok
-}
-
-// DeleteService removes instance i of InternetGatewayDevice.UPnP.Discovery.Service.{i}.
-func (o *InternetGatewayDeviceUPnPDiscovery) DeleteService(i uint32) {
-	delete(o.Service, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnPDiscovery) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnPDiscovery) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceUPnPDiscovery) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Device) {
-		o.Device[i].ValidateAt(prefix+"Device."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Device[i].ValidateAt(c, model.InstanceOf(p, "Device.", i))
 	}
 	for _, i := range model.SortedKeys(o.RootDevice) {
-		o.RootDevice[i].ValidateAt(prefix+"RootDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.RootDevice[i].ValidateAt(c, model.InstanceOf(p, "RootDevice.", i))
 	}
 	for _, i := range model.SortedKeys(o.Service) {
-		o.Service[i].ValidateAt(prefix+"Service."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Service[i].ValidateAt(c, model.InstanceOf(p, "Service.", i))
 	}
 }
 
 // InternetGatewayDeviceUPnPDiscoveryPath is the typed path of InternetGatewayDevice.UPnP.Discovery.
 type InternetGatewayDeviceUPnPDiscoveryPath struct {
-	obj                       model.ObjectPath
-	RootDeviceNumberOfEntries model.ReadOnlyParam[uint32]
-	DeviceNumberOfEntries     model.ReadOnlyParam[uint32]
-	ServiceNumberOfEntries    model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RootDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPDiscoveryPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPDiscoveryPath(prefix string) InternetGatewayDeviceUPnPDiscoveryPath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPDiscoveryPath{
-		DeviceNumberOfEntries:     model.NewReadOnly[uint32](p, "DeviceNumberOfEntries", model.TypeUnsignedInt),
-		RootDeviceNumberOfEntries: model.NewReadOnly[uint32](p, "RootDeviceNumberOfEntries", model.TypeUnsignedInt),
-		ServiceNumberOfEntries:    model.NewReadOnly[uint32](p, "ServiceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
+// Device returns the typed path of instance i.
+func (x InternetGatewayDeviceUPnPDiscoveryPath) Device(i uint32) (p InternetGatewayDeviceUPnPDiscoveryDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
+	return
 }
 
-// Device returns the typed path of instance i of InternetGatewayDevice.UPnP.Discovery.Device.{i}.
-func (x InternetGatewayDeviceUPnPDiscoveryPath) Device(i uint32) InternetGatewayDeviceUPnPDiscoveryDevicePath {
-	return newInternetGatewayDeviceUPnPDiscoveryDevicePath(x.Path() + "Device." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DeviceTable returns the table InternetGatewayDevice.UPnP.Discovery.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDiscoveryPath) DeviceTable() model.Table {
-	return model.NewTable(x.Path() + "Device.")
+	return model.NewTable(x.ObjectPath, "Device.")
 }
 
-// RootDevice returns the typed path of instance i of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.
-func (x InternetGatewayDeviceUPnPDiscoveryPath) RootDevice(i uint32) InternetGatewayDeviceUPnPDiscoveryRootDevicePath {
-	return newInternetGatewayDeviceUPnPDiscoveryRootDevicePath(x.Path() + "RootDevice." + strconv.FormatUint(uint64(i), 10) + ".")
+// RootDevice returns the typed path of instance i.
+func (x InternetGatewayDeviceUPnPDiscoveryPath) RootDevice(i uint32) (p InternetGatewayDeviceUPnPDiscoveryRootDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RootDevice.", i))
+	return
 }
 
-// RootDeviceTable returns the table InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}. itself (for AddObject when writable)
+// RootDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDiscoveryPath) RootDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "RootDevice.")
+	return model.NewTable(x.ObjectPath, "RootDevice.")
 }
 
-// Service returns the typed path of instance i of InternetGatewayDevice.UPnP.Discovery.Service.{i}.
-func (x InternetGatewayDeviceUPnPDiscoveryPath) Service(i uint32) InternetGatewayDeviceUPnPDiscoveryServicePath {
-	return newInternetGatewayDeviceUPnPDiscoveryServicePath(x.Path() + "Service." + strconv.FormatUint(uint64(i), 10) + ".")
+// Service returns the typed path of instance i.
+func (x InternetGatewayDeviceUPnPDiscoveryPath) Service(i uint32) (p InternetGatewayDeviceUPnPDiscoveryServicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
+	return
 }
 
-// ServiceTable returns the table InternetGatewayDevice.UPnP.Discovery.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDiscoveryPath) ServiceTable() model.Table {
-	return model.NewTable(x.Path() + "Service.")
+	return model.NewTable(x.ObjectPath, "Service.")
 }
 
 // InternetGatewayDeviceUPnPDiscoveryDeviceStatus enumerates the values of InternetGatewayDevice.UPnP.Discovery.Device.{i}.Status.
 type InternetGatewayDeviceUPnPDiscoveryDeviceStatus string
 
-func (e InternetGatewayDeviceUPnPDiscoveryDeviceStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceUPnPDiscoveryDeviceStatus_LeaseActive    InternetGatewayDeviceUPnPDiscoveryDeviceStatus = "LeaseActive"
-	InternetGatewayDeviceUPnPDiscoveryDeviceStatus_LeaseExpired   InternetGatewayDeviceUPnPDiscoveryDeviceStatus = "LeaseExpired"
+	InternetGatewayDeviceUPnPDiscoveryDeviceStatus_LeaseActive InternetGatewayDeviceUPnPDiscoveryDeviceStatus = "LeaseActive"
+
+	InternetGatewayDeviceUPnPDiscoveryDeviceStatus_LeaseExpired InternetGatewayDeviceUPnPDiscoveryDeviceStatus = "LeaseExpired"
+
 	InternetGatewayDeviceUPnPDiscoveryDeviceStatus_ByebyeReceived InternetGatewayDeviceUPnPDiscoveryDeviceStatus = "ByebyeReceived"
 )
 
-var (
-	synInternetGatewayDeviceUPnPDiscoveryDevice_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "LeaseActive"}, {Value: "LeaseExpired"}, {Value: "ByebyeReceived"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryDevice_UUID = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}"}},
-		Sizes:    []model.Size{{Max: model.U64(36)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryDevice_USN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryDevice_LeaseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceUPnPDiscoveryDevice_Location = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryDevice_Server = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryDevice_Host = &model.Syntax{
-		List:  &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryDevice_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// InternetGatewayDeviceUPnPDiscoveryDevice holds the values of InternetGatewayDevice.UPnP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceUPnPDiscoveryDevice holds the values of InternetGatewayDevice.UPnP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDiscoveryDevice struct {
-	// Status: string{LeaseActive,LeaseExpired,ByebyeReceived}, readOnly, since 1.5.
-	Status InternetGatewayDeviceUPnPDiscoveryDeviceStatus `cwmp:"Status"`
-	// UUID: string(:36) ~1 pattern, readOnly, since 1.5.
-	UUID string `cwmp:"UUID"`
-	// USN: string(:256), readOnly, since 1.5.
-	USN string `cwmp:"USN"`
-	// LeaseTime: unsignedInt seconds, readOnly, since 1.5.
-	LeaseTime uint32 `cwmp:"LeaseTime"`
-	// Location: string(:256), readOnly, since 1.5.
-	Location string `cwmp:"Location"`
-	// Server: string(:256), readOnly, since 1.5.
-	Server string `cwmp:"Server"`
-	// Host: list(:1024)<string(:256)>, readOnly, since 1.5.
-	Host []string `cwmp:"Host"`
-	// LastUpdate: dateTime, readOnly, since 1.12.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
+	Status InternetGatewayDeviceUPnPDiscoveryDeviceStatus `json:"Status,omitzero"`
+
+	UUID string `json:"UUID,omitzero"`
+
+	USN string `json:"USN,omitzero"`
+
+	LeaseTime uint32 `json:"LeaseTime,omitzero"`
+
+	Location string `json:"Location,omitzero"`
+
+	Server string `json:"Server,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnPDiscoveryDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnPDiscoveryDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryDevice_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryDevice_UUID, o.UUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UUID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryDevice_USN, o.USN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USN",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryDevice_Location, o.Location); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Location",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryDevice_Server, o.Server); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Server",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceUPnPDiscoveryDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
+func (o *InternetGatewayDeviceUPnPDiscoveryDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1355, string(o.Status))
+	c.String(p, "UUID", 1357, o.UUID)
+	c.String(p, "USN", 1356, o.USN)
+	c.String(p, "Location", 1353, o.Location)
+	c.String(p, "Server", 1354, o.Server)
+	c.Wire(p, "Host", 1350, model.JoinStrings(o.Host), len(o.Host) > 0)
 }
 
 // InternetGatewayDeviceUPnPDiscoveryDevicePath is the typed path of InternetGatewayDevice.UPnP.Discovery.Device.{i}.
 type InternetGatewayDeviceUPnPDiscoveryDevicePath struct {
-	obj        model.ObjectPath
-	Status     model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryDeviceStatus]
-	UUID       model.ReadOnlyParam[string]
-	USN        model.ReadOnlyParam[string]
-	LeaseTime  model.ReadOnlyParam[uint32]
-	Location   model.ReadOnlyParam[string]
-	Server     model.ReadOnlyParam[string]
-	Host       model.ReadOnlyParam[[]string]
-	LastUpdate model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPDiscoveryDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPDiscoveryDevicePath(prefix string) InternetGatewayDeviceUPnPDiscoveryDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPDiscoveryDevicePath{
-		Host:       model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		LastUpdate: model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		LeaseTime:  model.NewReadOnly[uint32](p, "LeaseTime", model.TypeUnsignedInt),
-		Location:   model.NewReadOnly[string](p, "Location", model.TypeString),
-		Server:     model.NewReadOnly[string](p, "Server", model.TypeString),
-		Status:     model.NewReadOnly[InternetGatewayDeviceUPnPDiscoveryDeviceStatus](p, "Status", model.TypeString),
-		USN:        model.NewReadOnly[string](p, "USN", model.TypeString),
-		UUID:       model.NewReadOnly[string](p, "UUID", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Location model.ReadOnlyParam[string] `dm:"s"`
+
+	Server model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	USN model.ReadOnlyParam[string] `dm:"s"`
+
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus enumerates the values of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.Status.
 type InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus string
 
-func (e InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus_LeaseActive    InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus = "LeaseActive"
-	InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus_LeaseExpired   InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus = "LeaseExpired"
+	InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus_LeaseActive InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus = "LeaseActive"
+
+	InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus_LeaseExpired InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus = "LeaseExpired"
+
 	InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus_ByebyeReceived InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus = "ByebyeReceived"
 )
 
-var (
-	synInternetGatewayDeviceUPnPDiscoveryRootDevice_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "LeaseActive"}, {Value: "LeaseExpired"}, {Value: "ByebyeReceived"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryRootDevice_UUID = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}"}},
-		Sizes:    []model.Size{{Max: model.U64(36)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryRootDevice_USN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryRootDevice_LeaseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceUPnPDiscoveryRootDevice_Location = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryRootDevice_Server = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryRootDevice_Host = &model.Syntax{
-		List:  &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryRootDevice_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// InternetGatewayDeviceUPnPDiscoveryRootDevice holds the values of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceUPnPDiscoveryRootDevice holds the values of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDiscoveryRootDevice struct {
-	// Status: string{LeaseActive,LeaseExpired,ByebyeReceived}, readOnly, since 1.5.
-	Status InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus `cwmp:"Status"`
-	// UUID: string(:36) ~1 pattern, readOnly, since 1.5.
-	UUID string `cwmp:"UUID"`
-	// USN: string(:256), readOnly, since 1.5.
-	USN string `cwmp:"USN"`
-	// LeaseTime: unsignedInt seconds, readOnly, since 1.5.
-	LeaseTime uint32 `cwmp:"LeaseTime"`
-	// Location: string(:256), readOnly, since 1.5.
-	Location string `cwmp:"Location"`
-	// Server: string(:256), readOnly, since 1.5.
-	Server string `cwmp:"Server"`
-	// Host: list(:1024)<string(:256)>, readOnly, since 1.5.
-	Host []string `cwmp:"Host"`
-	// LastUpdate: dateTime, readOnly, since 1.12.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
+	Status InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus `json:"Status,omitzero"`
+
+	UUID string `json:"UUID,omitzero"`
+
+	USN string `json:"USN,omitzero"`
+
+	LeaseTime uint32 `json:"LeaseTime,omitzero"`
+
+	Location string `json:"Location,omitzero"`
+
+	Server string `json:"Server,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnPDiscoveryRootDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnPDiscoveryRootDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryRootDevice_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryRootDevice_UUID, o.UUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UUID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryRootDevice_USN, o.USN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USN",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryRootDevice_Location, o.Location); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Location",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryRootDevice_Server, o.Server); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Server",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceUPnPDiscoveryRootDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
+func (o *InternetGatewayDeviceUPnPDiscoveryRootDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1365, string(o.Status))
+	c.String(p, "UUID", 1367, o.UUID)
+	c.String(p, "USN", 1366, o.USN)
+	c.String(p, "Location", 1363, o.Location)
+	c.String(p, "Server", 1364, o.Server)
+	c.Wire(p, "Host", 1360, model.JoinStrings(o.Host), len(o.Host) > 0)
 }
 
 // InternetGatewayDeviceUPnPDiscoveryRootDevicePath is the typed path of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.
 type InternetGatewayDeviceUPnPDiscoveryRootDevicePath struct {
-	obj        model.ObjectPath
-	Status     model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus]
-	UUID       model.ReadOnlyParam[string]
-	USN        model.ReadOnlyParam[string]
-	LeaseTime  model.ReadOnlyParam[uint32]
-	Location   model.ReadOnlyParam[string]
-	Server     model.ReadOnlyParam[string]
-	Host       model.ReadOnlyParam[[]string]
-	LastUpdate model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPDiscoveryRootDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPDiscoveryRootDevicePath(prefix string) InternetGatewayDeviceUPnPDiscoveryRootDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPDiscoveryRootDevicePath{
-		Host:       model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		LastUpdate: model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		LeaseTime:  model.NewReadOnly[uint32](p, "LeaseTime", model.TypeUnsignedInt),
-		Location:   model.NewReadOnly[string](p, "Location", model.TypeString),
-		Server:     model.NewReadOnly[string](p, "Server", model.TypeString),
-		Status:     model.NewReadOnly[InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus](p, "Status", model.TypeString),
-		USN:        model.NewReadOnly[string](p, "USN", model.TypeString),
-		UUID:       model.NewReadOnly[string](p, "UUID", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Location model.ReadOnlyParam[string] `dm:"s"`
+
+	Server model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	USN model.ReadOnlyParam[string] `dm:"s"`
+
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceUPnPDiscoveryServiceStatus enumerates the values of InternetGatewayDevice.UPnP.Discovery.Service.{i}.Status.
 type InternetGatewayDeviceUPnPDiscoveryServiceStatus string
 
-func (e InternetGatewayDeviceUPnPDiscoveryServiceStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceUPnPDiscoveryServiceStatus_LeaseActive    InternetGatewayDeviceUPnPDiscoveryServiceStatus = "LeaseActive"
-	InternetGatewayDeviceUPnPDiscoveryServiceStatus_LeaseExpired   InternetGatewayDeviceUPnPDiscoveryServiceStatus = "LeaseExpired"
+	InternetGatewayDeviceUPnPDiscoveryServiceStatus_LeaseActive InternetGatewayDeviceUPnPDiscoveryServiceStatus = "LeaseActive"
+
+	InternetGatewayDeviceUPnPDiscoveryServiceStatus_LeaseExpired InternetGatewayDeviceUPnPDiscoveryServiceStatus = "LeaseExpired"
+
 	InternetGatewayDeviceUPnPDiscoveryServiceStatus_ByebyeReceived InternetGatewayDeviceUPnPDiscoveryServiceStatus = "ByebyeReceived"
 )
 
-var (
-	synInternetGatewayDeviceUPnPDiscoveryService_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "LeaseActive"}, {Value: "LeaseExpired"}, {Value: "ByebyeReceived"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryService_USN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryService_LeaseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceUPnPDiscoveryService_Location = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryService_Server = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryService_Host = &model.Syntax{
-		List:  &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUPnPDiscoveryService_LastUpdate   = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceUPnPDiscoveryService_ParentDevice = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.RootDevice. #.Device.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceUPnPDiscoveryService holds the values of InternetGatewayDevice.UPnP.Discovery.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceUPnPDiscoveryService holds the values of InternetGatewayDevice.UPnP.Discovery.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDiscoveryService struct {
-	// Status: string{LeaseActive,LeaseExpired,ByebyeReceived}, readOnly, since 1.5.
-	Status InternetGatewayDeviceUPnPDiscoveryServiceStatus `cwmp:"Status"`
-	// USN: string(:256), readOnly, since 1.5.
-	USN string `cwmp:"USN"`
-	// LeaseTime: unsignedInt seconds, readOnly, since 1.5.
-	LeaseTime uint32 `cwmp:"LeaseTime"`
-	// Location: string(:256), readOnly, since 1.5.
-	Location string `cwmp:"Location"`
-	// Server: string(:256), readOnly, since 1.5.
-	Server string `cwmp:"Server"`
-	// Host: list(:1024)<string(:256)>, readOnly, since 1.5.
-	Host []string `cwmp:"Host"`
-	// LastUpdate: dateTime, readOnly, since 1.12.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
-	// ParentDevice: string(:256) pathRef→#.RootDevice. #.Device., readOnly, since 1.12.
-	ParentDevice string `cwmp:"ParentDevice"`
+	Status InternetGatewayDeviceUPnPDiscoveryServiceStatus `json:"Status,omitzero"`
+
+	USN string `json:"USN,omitzero"`
+
+	LeaseTime uint32 `json:"LeaseTime,omitzero"`
+
+	Location string `json:"Location,omitzero"`
+
+	Server string `json:"Server,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
+
+	ParentDevice string `json:"ParentDevice,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUPnPDiscoveryService) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUPnPDiscoveryService) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryService_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryService_USN, o.USN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USN",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryService_Location, o.Location); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Location",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryService_Server, o.Server); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Server",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceUPnPDiscoveryService_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUPnPDiscoveryService_ParentDevice, o.ParentDevice); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParentDevice",
-		})
-	}
+func (o *InternetGatewayDeviceUPnPDiscoveryService) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1376, string(o.Status))
+	c.String(p, "USN", 1377, o.USN)
+	c.String(p, "Location", 1373, o.Location)
+	c.String(p, "Server", 1375, o.Server)
+	c.Wire(p, "Host", 1370, model.JoinStrings(o.Host), len(o.Host) > 0)
+	c.String(p, "ParentDevice", 1374, o.ParentDevice)
 }
 
 // InternetGatewayDeviceUPnPDiscoveryServicePath is the typed path of InternetGatewayDevice.UPnP.Discovery.Service.{i}.
 type InternetGatewayDeviceUPnPDiscoveryServicePath struct {
-	obj          model.ObjectPath
-	Status       model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryServiceStatus]
-	USN          model.ReadOnlyParam[string]
-	LeaseTime    model.ReadOnlyParam[uint32]
-	Location     model.ReadOnlyParam[string]
-	Server       model.ReadOnlyParam[string]
-	Host         model.ReadOnlyParam[[]string]
-	LastUpdate   model.ReadOnlyParam[time.Time]
-	ParentDevice model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUPnPDiscoveryServicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUPnPDiscoveryServicePath(prefix string) InternetGatewayDeviceUPnPDiscoveryServicePath {
-	p := &prefix
-	return InternetGatewayDeviceUPnPDiscoveryServicePath{
-		Host:         model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		LastUpdate:   model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		LeaseTime:    model.NewReadOnly[uint32](p, "LeaseTime", model.TypeUnsignedInt),
-		Location:     model.NewReadOnly[string](p, "Location", model.TypeString),
-		ParentDevice: model.NewReadOnly[string](p, "ParentDevice", model.TypeString),
-		Server:       model.NewReadOnly[string](p, "Server", model.TypeString),
-		Status:       model.NewReadOnly[InternetGatewayDeviceUPnPDiscoveryServiceStatus](p, "Status", model.TypeString),
-		USN:          model.NewReadOnly[string](p, "USN", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-var schemaUpnp = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.UPnP.",
-	Version:    "1.5",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.UPnP.Description.",
-	Version:    "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceDescriptionNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceUPnPDescription_DeviceDescriptionNumberOfEntries,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstanceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceUPnPDescription_DeviceInstanceNumberOfEntries,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.ServiceInstanceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceUPnPDescription_ServiceInstanceNumberOfEntries,
-	Version: "1.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeviceDescriptionNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"URLBase"},
-	}},
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.URLBase",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceDescription_URLBase,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.SpecVersion",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceDescription_SpecVersion,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.Host",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceDescription_Host,
-	Version: "1.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeviceInstanceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"UDN"},
-	}},
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.UDN",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_UDN,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.ParentDevice",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ParentDevice,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.DiscoveryDevice",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_DiscoveryDevice,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.DeviceType",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_DeviceType,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.FriendlyName",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_FriendlyName,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.Manufacturer",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_Manufacturer,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.ManufacturerURL",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ManufacturerURL,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.ModelDescription",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelDescription,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.ModelName",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelName,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.ModelNumber",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelNumber,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.ModelURL",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ModelURL,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.SerialNumber",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_SerialNumber,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.UPC",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_UPC,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.PresentationURL",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_PresentationURL,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.DeviceCategory",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_DeviceCategory,
-	Version: "1.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.ManufacturerOUI",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionDeviceInstance_ManufacturerOUI,
-	Version: "1.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServiceInstanceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ParentDevice", "ServiceId"},
-	}},
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.ParentDevice",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionServiceInstance_ParentDevice,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.ServiceId",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionServiceInstance_ServiceId,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.ServiceDiscovery",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionServiceInstance_ServiceDiscovery,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.ServiceType",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionServiceInstance_ServiceType,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.SCPDURL",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionServiceInstance_SCPDURL,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.ControlURL",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionServiceInstance_ControlURL,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.EventSubURL",
-	Syntax:  synInternetGatewayDeviceUPnPDescriptionServiceInstance_EventSubURL,
-	Version: "1.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.UPnP.Device.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UPnP.Device.Enable",
-	Syntax:  synInternetGatewayDeviceUPnPDevice_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UPnP.Device.UPnPMediaServer",
-	Syntax:  synInternetGatewayDeviceUPnPDevice_UPnPMediaServer,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UPnP.Device.UPnPMediaRenderer",
-	Syntax:  synInternetGatewayDeviceUPnPDevice_UPnPMediaRenderer,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UPnP.Device.UPnPWLANAccessPoint",
-	Syntax:  synInternetGatewayDeviceUPnPDevice_UPnPWLANAccessPoint,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UPnP.Device.UPnPQoSDevice ",
-	Syntax:  synInternetGatewayDeviceUPnPDevice_UPnPQoSDevice_,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UPnP.Device.UPnPQoSPolicyHolder",
-	Syntax:  synInternetGatewayDeviceUPnPDevice_UPnPQoSPolicyHolder,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UPnP.Device.UPnPIGD",
-	Syntax:  synInternetGatewayDeviceUPnPDevice_UPnPIGD,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UPnP.Device.UPnPDMBasicMgmt",
-	Syntax:  synInternetGatewayDeviceUPnPDevice_UPnPDMBasicMgmt,
-	Version: "1.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UPnP.Device.UPnPDMConfigurationMgmt",
-	Syntax:  synInternetGatewayDeviceUPnPDevice_UPnPDMConfigurationMgmt,
-	Version: "1.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UPnP.Device.UPnPDMSoftwareMgmt",
-	Syntax:  synInternetGatewayDeviceUPnPDevice_UPnPDMSoftwareMgmt,
-	Version: "1.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.UPnP.Device.Capabilities.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPArchitecture",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPArchitecture,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPMediaServer",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPMediaServer,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPMediaRenderer",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPMediaRenderer,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPWLANAccessPoint",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPWLANAccessPoint,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPBasicDevice",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPBasicDevice,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPQoSDevice",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPQoSDevice,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPQoSPolicyHolder",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPQoSPolicyHolder,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPIGD",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPIGD,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPArchitectureMinorVer",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPArchitectureMinorVer,
-	Version: "1.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPDMBasicMgmt",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPDMBasicMgmt,
-	Version: "1.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPDMConfigurationMgmt",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPDMConfigurationMgmt,
-	Version: "1.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Device.Capabilities.UPnPDMSoftwareMgmt",
-	Syntax:  synInternetGatewayDeviceUPnPDeviceCapabilities_UPnPDMSoftwareMgmt,
-	Version: "1.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.UPnP.Discovery.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.RootDeviceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceUPnPDiscovery_RootDeviceNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.DeviceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceUPnPDiscovery_DeviceNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.ServiceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceUPnPDiscovery_ServiceNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeviceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.UPnP.Discovery.Device.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"UUID"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Device.{i}.Status",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryDevice_Status,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Device.{i}.UUID",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryDevice_UUID,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Device.{i}.USN",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryDevice_USN,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Device.{i}.LeaseTime",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryDevice_LeaseTime,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Device.{i}.Location",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryDevice_Location,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Device.{i}.Server",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryDevice_Server,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Device.{i}.Host",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryDevice_Host,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Device.{i}.LastUpdate",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryDevice_LastUpdate,
-	Version: "1.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RootDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"UUID"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.Status",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryRootDevice_Status,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.UUID",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryRootDevice_UUID,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.USN",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryRootDevice_USN,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.LeaseTime",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryRootDevice_LeaseTime,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.Location",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryRootDevice_Location,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.Server",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryRootDevice_Server,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.Host",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryRootDevice_Host,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.LastUpdate",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryRootDevice_LastUpdate,
-	Version: "1.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServiceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.UPnP.Discovery.Service.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"USN"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Service.{i}.Status",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryService_Status,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Service.{i}.USN",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryService_USN,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Service.{i}.LeaseTime",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryService_LeaseTime,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Service.{i}.Location",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryService_Location,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Service.{i}.Server",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryService_Server,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Service.{i}.Host",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryService_Host,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Service.{i}.LastUpdate",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryService_LastUpdate,
-	Version: "1.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UPnP.Discovery.Service.{i}.ParentDevice",
-	Syntax:  synInternetGatewayDeviceUPnPDiscoveryService_ParentDevice,
-	Version: "1.12",
-}}
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-// InternetGatewayDeviceUPnPImpl is what a device implements for InternetGatewayDevice.UPnP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPImpl to implement only some methods.
-type InternetGatewayDeviceUPnPImpl interface{}
+	Location model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceUPnPImpl implements InternetGatewayDeviceUPnPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPImpl struct{}
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
 
-// InternetGatewayDeviceUPnPDescriptionImpl is what a device implements for InternetGatewayDevice.UPnP.Description; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPDescriptionImpl to implement only some methods.
-type InternetGatewayDeviceUPnPDescriptionImpl interface {
-	DeviceDescriptionNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceInstanceNumberOfEntries(inst []uint32) (uint32, error)
-	ServiceInstanceNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceDescriptionInstances(inst []uint32) []uint32
-	DeviceInstanceInstances(inst []uint32) []uint32
-	ServiceInstanceInstances(inst []uint32) []uint32
-}
+	Server model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceUPnPDescriptionImpl implements InternetGatewayDeviceUPnPDescriptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPDescriptionImpl struct{}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) DeviceDescriptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) DeviceInstanceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) ServiceInstanceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) DeviceDescriptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) DeviceInstanceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) ServiceInstanceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl is what a device implements for InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl to implement only some methods.
-type InternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl interface {
-	URLBase(inst []uint32) (string, error)
-	SpecVersion(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-}
-
-// UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl implements InternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl) URLBase(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl) SpecVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl is what a device implements for InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl to implement only some methods.
-type InternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl interface {
-	UDN(inst []uint32) (string, error)
-	ParentDevice(inst []uint32) (string, error)
-	DiscoveryDevice(inst []uint32) (string, error)
-	DeviceType(inst []uint32) (string, error)
-	FriendlyName(inst []uint32) (string, error)
-	Manufacturer(inst []uint32) (string, error)
-	ManufacturerURL(inst []uint32) (string, error)
-	ModelDescription(inst []uint32) (string, error)
-	ModelName(inst []uint32) (string, error)
-	ModelNumber(inst []uint32) (string, error)
-	ModelURL(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	UPC(inst []uint32) (string, error)
-	PresentationURL(inst []uint32) (string, error)
-	DeviceCategory(inst []uint32) ([]string, error)
-	ManufacturerOUI(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl implements InternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) UDN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ParentDevice(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) DiscoveryDevice(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) DeviceType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) FriendlyName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) Manufacturer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ManufacturerURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ModelDescription(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ModelName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ModelNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ModelURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) UPC(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) PresentationURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) DeviceCategory(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceUPnPDescriptionServiceInstanceImpl is what a device implements for InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl to implement only some methods.
-type InternetGatewayDeviceUPnPDescriptionServiceInstanceImpl interface {
-	ParentDevice(inst []uint32) (string, error)
-	ServiceId(inst []uint32) (string, error)
-	ServiceDiscovery(inst []uint32) (string, error)
-	ServiceType(inst []uint32) (string, error)
-	SCPDURL(inst []uint32) (string, error)
-	ControlURL(inst []uint32) (string, error)
-	EventSubURL(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl implements InternetGatewayDeviceUPnPDescriptionServiceInstanceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) ParentDevice(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) ServiceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) ServiceDiscovery(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) ServiceType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) SCPDURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) ControlURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) EventSubURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceUPnPDeviceImpl is what a device implements for InternetGatewayDevice.UPnP.Device; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPDeviceImpl to implement only some methods.
-type InternetGatewayDeviceUPnPDeviceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	UPnPMediaServer(inst []uint32) (bool, error)
-	SetUPnPMediaServer(inst []uint32, v bool) error
-	UPnPMediaRenderer(inst []uint32) (bool, error)
-	SetUPnPMediaRenderer(inst []uint32, v bool) error
-	UPnPWLANAccessPoint(inst []uint32) (bool, error)
-	SetUPnPWLANAccessPoint(inst []uint32, v bool) error
-	UPnPQoSDevice_(inst []uint32) (bool, error)
-	SetUPnPQoSDevice_(inst []uint32, v bool) error
-	UPnPQoSPolicyHolder(inst []uint32) (bool, error)
-	SetUPnPQoSPolicyHolder(inst []uint32, v bool) error
-	UPnPIGD(inst []uint32) (bool, error)
-	SetUPnPIGD(inst []uint32, v bool) error
-	UPnPDMBasicMgmt(inst []uint32) (bool, error)
-	SetUPnPDMBasicMgmt(inst []uint32, v bool) error
-	UPnPDMConfigurationMgmt(inst []uint32) (bool, error)
-	SetUPnPDMConfigurationMgmt(inst []uint32, v bool) error
-	UPnPDMSoftwareMgmt(inst []uint32) (bool, error)
-	SetUPnPDMSoftwareMgmt(inst []uint32, v bool) error
-}
-
-// UnimplementedInternetGatewayDeviceUPnPDeviceImpl implements InternetGatewayDeviceUPnPDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPMediaServer(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPMediaServer(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPMediaRenderer(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPMediaRenderer(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPWLANAccessPoint(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPWLANAccessPoint(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPQoSDevice_(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPQoSDevice_(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPQoSPolicyHolder(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPQoSPolicyHolder(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPIGD(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPIGD(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPDMBasicMgmt(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPDMBasicMgmt(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPDMConfigurationMgmt(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPDMConfigurationMgmt(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPDMSoftwareMgmt(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPDMSoftwareMgmt(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceUPnPDeviceCapabilitiesImpl is what a device implements for InternetGatewayDevice.UPnP.Device.Capabilities; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl to implement only some methods.
-type InternetGatewayDeviceUPnPDeviceCapabilitiesImpl interface {
-	UPnPArchitecture(inst []uint32) (uint32, error)
-	UPnPMediaServer(inst []uint32) (uint32, error)
-	UPnPMediaRenderer(inst []uint32) (uint32, error)
-	UPnPWLANAccessPoint(inst []uint32) (uint32, error)
-	UPnPBasicDevice(inst []uint32) (uint32, error)
-	UPnPQoSDevice(inst []uint32) (uint32, error)
-	UPnPQoSPolicyHolder(inst []uint32) (uint32, error)
-	UPnPIGD(inst []uint32) (uint32, error)
-	UPnPArchitectureMinorVer(inst []uint32) (uint32, error)
-	UPnPDMBasicMgmt(inst []uint32) (uint32, error)
-	UPnPDMConfigurationMgmt(inst []uint32) (uint32, error)
-	UPnPDMSoftwareMgmt(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl implements InternetGatewayDeviceUPnPDeviceCapabilitiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPArchitecture(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPMediaServer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPMediaRenderer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPWLANAccessPoint(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPBasicDevice(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPQoSDevice(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPQoSPolicyHolder(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPIGD(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPArchitectureMinorVer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPDMBasicMgmt(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPDMConfigurationMgmt(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPDMSoftwareMgmt(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceUPnPDiscoveryImpl is what a device implements for InternetGatewayDevice.UPnP.Discovery; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl to implement only some methods.
-type InternetGatewayDeviceUPnPDiscoveryImpl interface {
-	RootDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceNumberOfEntries(inst []uint32) (uint32, error)
-	ServiceNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceInstances(inst []uint32) []uint32
-	RootDeviceInstances(inst []uint32) []uint32
-	ServiceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl implements InternetGatewayDeviceUPnPDiscoveryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) RootDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) DeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) RootDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) ServiceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceUPnPDiscoveryDeviceImpl is what a device implements for InternetGatewayDevice.UPnP.Discovery.Device.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl to implement only some methods.
-type InternetGatewayDeviceUPnPDiscoveryDeviceImpl interface {
-	Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryDeviceStatus, error)
-	UUID(inst []uint32) (string, error)
-	USN(inst []uint32) (string, error)
-	LeaseTime(inst []uint32) (uint32, error)
-	Location(inst []uint32) (string, error)
-	Server(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl implements InternetGatewayDeviceUPnPDiscoveryDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryDeviceStatus, error) {
-	var zero InternetGatewayDeviceUPnPDiscoveryDeviceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) UUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) USN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) LeaseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) Location(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) Server(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceUPnPDiscoveryRootDeviceImpl is what a device implements for InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl to implement only some methods.
-type InternetGatewayDeviceUPnPDiscoveryRootDeviceImpl interface {
-	Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus, error)
-	UUID(inst []uint32) (string, error)
-	USN(inst []uint32) (string, error)
-	LeaseTime(inst []uint32) (uint32, error)
-	Location(inst []uint32) (string, error)
-	Server(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl implements InternetGatewayDeviceUPnPDiscoveryRootDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus, error) {
-	var zero InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) UUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) USN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) LeaseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) Location(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) Server(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceUPnPDiscoveryServiceImpl is what a device implements for InternetGatewayDevice.UPnP.Discovery.Service.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl to implement only some methods.
-type InternetGatewayDeviceUPnPDiscoveryServiceImpl interface {
-	Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryServiceStatus, error)
-	USN(inst []uint32) (string, error)
-	LeaseTime(inst []uint32) (uint32, error)
-	Location(inst []uint32) (string, error)
-	Server(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-	ParentDevice(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl implements InternetGatewayDeviceUPnPDiscoveryServiceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryServiceStatus, error) {
-	var zero InternetGatewayDeviceUPnPDiscoveryServiceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) USN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) LeaseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) Location(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) Server(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) ParentDevice(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	USN model.ReadOnlyParam[string] `dm:"s"`
 }

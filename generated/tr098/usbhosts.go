@@ -3,24 +3,16 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceUSBHosts_HostNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceUSBHosts holds the values of InternetGatewayDevice.USBHosts. (object, readOnly, since 1.5)
+// InternetGatewayDeviceUSBHosts holds the values of InternetGatewayDevice.USBHosts. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUSBHosts struct {
-	// HostNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	HostNumberOfEntries uint32 `cwmp:"HostNumberOfEntries"`
-	// InternetGatewayDevice.USBHosts.Host.{i}. instances by instance number
-	Host map[uint32]*InternetGatewayDeviceUSBHostsHost `cwmp:"Host.{i}."`
+	HostNumberOfEntries uint32 `json:"HostNumberOfEntries,omitzero"`
+
+	Host map[uint32]*InternetGatewayDeviceUSBHostsHost `json:"Host,omitzero"`
 }
 
-// AddHost creates instance i of InternetGatewayDevice.USBHosts.Host.{i}. (replacing any) and returns it
+// AddHost creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUSBHosts) AddHost(i uint32) *InternetGatewayDeviceUSBHostsHost {
 	if o.Host == nil {
 		o.Host = map[uint32]*InternetGatewayDeviceUSBHostsHost{}
@@ -29,125 +21,64 @@ func (o *InternetGatewayDeviceUSBHosts) AddHost(i uint32) *InternetGatewayDevice
 	o.Host[i] = x
 	return x
 }
-
-// GetHost returns instance i of InternetGatewayDevice.USBHosts.Host.{i}.
-func (o *InternetGatewayDeviceUSBHosts) GetHost(i uint32) (*InternetGatewayDeviceUSBHostsHost, bool) {
-	x, ok := o.Host[i]
-	return x, ok
-}
-
-// DeleteHost removes instance i of InternetGatewayDevice.USBHosts.Host.{i}.
-func (o *InternetGatewayDeviceUSBHosts) DeleteHost(i uint32) {
-	delete(o.Host, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUSBHosts) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUSBHosts) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceUSBHosts) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Host) {
-		o.Host[i].ValidateAt(prefix+"Host."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Host[i].ValidateAt(c, model.InstanceOf(p, "Host.", i))
 	}
 }
 
 // InternetGatewayDeviceUSBHostsPath is the typed path of InternetGatewayDevice.USBHosts.
 type InternetGatewayDeviceUSBHostsPath struct {
-	obj                 model.ObjectPath
-	HostNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	HostNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUSBHostsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUSBHostsPath(prefix string) InternetGatewayDeviceUSBHostsPath {
-	p := &prefix
-	return InternetGatewayDeviceUSBHostsPath{
-		HostNumberOfEntries: model.NewReadOnly[uint32](p, "HostNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Host returns the typed path of instance i.
+func (x InternetGatewayDeviceUSBHostsPath) Host(i uint32) (p InternetGatewayDeviceUSBHostsHostPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Host.", i))
+	return
 }
 
-// Host returns the typed path of instance i of InternetGatewayDevice.USBHosts.Host.{i}.
-func (x InternetGatewayDeviceUSBHostsPath) Host(i uint32) InternetGatewayDeviceUSBHostsHostPath {
-	return newInternetGatewayDeviceUSBHostsHostPath(x.Path() + "Host." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// HostTable returns the table InternetGatewayDevice.USBHosts.Host.{i}. itself (for AddObject when writable)
+// HostTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUSBHostsPath) HostTable() model.Table {
-	return model.NewTable(x.Path() + "Host.")
+	return model.NewTable(x.ObjectPath, "Host.")
 }
 
 // InternetGatewayDeviceUSBHostsHostType enumerates the values of InternetGatewayDevice.USBHosts.Host.{i}.Type.
 type InternetGatewayDeviceUSBHostsHostType string
 
-func (e InternetGatewayDeviceUSBHostsHostType) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceUSBHostsHostType_OHCI InternetGatewayDeviceUSBHostsHostType = "OHCI"
+
 	InternetGatewayDeviceUSBHostsHostType_EHCI InternetGatewayDeviceUSBHostsHostType = "EHCI"
+
 	InternetGatewayDeviceUSBHostsHostType_UHCI InternetGatewayDeviceUSBHostsHostType = "UHCI"
+
 	InternetGatewayDeviceUSBHostsHostType_XHCI InternetGatewayDeviceUSBHostsHostType = "xHCI"
 )
 
-var (
-	synInternetGatewayDeviceUSBHostsHost_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUSBHostsHost_Name   = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUSBHostsHost_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "OHCI"}, {Value: "EHCI"}, {Value: "UHCI"}, {Value: "xHCI"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUSBHostsHost_Reset = &model.Syntax{
-		Hidden: true,
-		Type:   model.TypeBoolean,
-	}
-	synInternetGatewayDeviceUSBHostsHost_PowerManagementEnable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUSBHostsHost_USBVersion            = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUSBHostsHost_DeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUSBHostsHost_Alias                 = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceUSBHostsHost holds the values of InternetGatewayDevice.USBHosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceUSBHostsHost holds the values of InternetGatewayDevice.USBHosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUSBHostsHost struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// Name: string(:64), readOnly, since 1.5.
-	Name string `cwmp:"Name"`
-	// Type: string{OHCI,EHCI,UHCI,xHCI}, readOnly, since 1.5.
-	Type InternetGatewayDeviceUSBHostsHostType `cwmp:"Type"`
-	// Reset: boolean, readWrite, since 1.5.
-	Reset bool `cwmp:"Reset"`
-	// PowerManagementEnable: boolean, readWrite, since 1.5.
-	PowerManagementEnable bool `cwmp:"PowerManagementEnable"`
-	// USBVersion: string(:4), readOnly, since 1.5.
-	USBVersion string `cwmp:"USBVersion"`
-	// DeviceNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	DeviceNumberOfEntries uint32 `cwmp:"DeviceNumberOfEntries"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
-	// InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}. instances by instance number
-	Device map[uint32]*InternetGatewayDeviceUSBHostsHostDevice `cwmp:"Device.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Type InternetGatewayDeviceUSBHostsHostType `json:"Type,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	PowerManagementEnable bool `json:"PowerManagementEnable,omitzero"`
+
+	USBVersion string `json:"USBVersion,omitzero"`
+
+	DeviceNumberOfEntries uint32 `json:"DeviceNumberOfEntries,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Device map[uint32]*InternetGatewayDeviceUSBHostsHostDevice `json:"Device,omitzero"`
 }
 
-// AddDevice creates instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUSBHostsHost) AddDevice(i uint32) *InternetGatewayDeviceUSBHostsHostDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*InternetGatewayDeviceUSBHostsHostDevice{}
@@ -156,221 +87,102 @@ func (o *InternetGatewayDeviceUSBHostsHost) AddDevice(i uint32) *InternetGateway
 	o.Device[i] = x
 	return x
 }
-
-// GetDevice returns instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.
-func (o *InternetGatewayDeviceUSBHostsHost) GetDevice(i uint32) (*InternetGatewayDeviceUSBHostsHostDevice, bool) {
-	x, ok := o.Device[i]
-	return x, ok
-}
-
-// DeleteDevice removes instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.
-func (o *InternetGatewayDeviceUSBHostsHost) DeleteDevice(i uint32) {
-	delete(o.Device, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUSBHostsHost) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUSBHostsHost) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUSBHostsHost_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUSBHostsHost_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUSBHostsHost_USBVersion, o.USBVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USBVersion",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUSBHostsHost_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceUSBHostsHost) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Name", 1411, o.Name)
+	c.String(p, "Type", 1414, string(o.Type))
+	c.String(p, "USBVersion", 1415, o.USBVersion)
+	c.String(p, "Alias", 1381, o.Alias)
 	for _, i := range model.SortedKeys(o.Device) {
-		o.Device[i].ValidateAt(prefix+"Device."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Device[i].ValidateAt(c, model.InstanceOf(p, "Device.", i))
 	}
 }
 
 // InternetGatewayDeviceUSBHostsHostPath is the typed path of InternetGatewayDevice.USBHosts.Host.{i}.
 type InternetGatewayDeviceUSBHostsHostPath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	Name                  model.ReadOnlyParam[string]
-	Type                  model.ReadOnlyParam[InternetGatewayDeviceUSBHostsHostType]
-	Reset                 model.ReadWriteParam[bool]
-	PowerManagementEnable model.ReadWriteParam[bool]
-	USBVersion            model.ReadOnlyParam[string]
-	DeviceNumberOfEntries model.ReadOnlyParam[uint32]
-	Alias                 model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PowerManagementEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
+
+	USBVersion model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUSBHostsHostPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUSBHostsHostPath(prefix string) InternetGatewayDeviceUSBHostsHostPath {
-	p := &prefix
-	return InternetGatewayDeviceUSBHostsHostPath{
-		Alias:                 model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DeviceNumberOfEntries: model.NewReadOnly[uint32](p, "DeviceNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:                  model.NewReadOnly[string](p, "Name", model.TypeString),
-		PowerManagementEnable: model.NewReadWrite[bool](p, "PowerManagementEnable", model.TypeBoolean),
-		Reset:                 model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Type:                  model.NewReadOnly[InternetGatewayDeviceUSBHostsHostType](p, "Type", model.TypeString),
-		USBVersion:            model.NewReadOnly[string](p, "USBVersion", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+// Device returns the typed path of instance i.
+func (x InternetGatewayDeviceUSBHostsHostPath) Device(i uint32) (p InternetGatewayDeviceUSBHostsHostDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
+	return
 }
 
-// Device returns the typed path of instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.
-func (x InternetGatewayDeviceUSBHostsHostPath) Device(i uint32) InternetGatewayDeviceUSBHostsHostDevicePath {
-	return newInternetGatewayDeviceUSBHostsHostDevicePath(x.Path() + "Device." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DeviceTable returns the table InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUSBHostsHostPath) DeviceTable() model.Table {
-	return model.NewTable(x.Path() + "Device.")
+	return model.NewTable(x.ObjectPath, "Device.")
 }
 
 // InternetGatewayDeviceUSBHostsHostDeviceRate enumerates the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Rate.
 type InternetGatewayDeviceUSBHostsHostDeviceRate string
 
-func (e InternetGatewayDeviceUSBHostsHostDeviceRate) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceUSBHostsHostDeviceRate_Low   InternetGatewayDeviceUSBHostsHostDeviceRate = "Low"
-	InternetGatewayDeviceUSBHostsHostDeviceRate_Full  InternetGatewayDeviceUSBHostsHostDeviceRate = "Full"
-	InternetGatewayDeviceUSBHostsHostDeviceRate_High  InternetGatewayDeviceUSBHostsHostDeviceRate = "High"
+	InternetGatewayDeviceUSBHostsHostDeviceRate_Low InternetGatewayDeviceUSBHostsHostDeviceRate = "Low"
+
+	InternetGatewayDeviceUSBHostsHostDeviceRate_Full InternetGatewayDeviceUSBHostsHostDeviceRate = "Full"
+
+	InternetGatewayDeviceUSBHostsHostDeviceRate_High InternetGatewayDeviceUSBHostsHostDeviceRate = "High"
+
 	InternetGatewayDeviceUSBHostsHostDeviceRate_Super InternetGatewayDeviceUSBHostsHostDeviceRate = "Super"
 )
 
-var (
-	synInternetGatewayDeviceUSBHostsHostDevice_DeviceNumber = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUSBHostsHostDevice_USBVersion   = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_DeviceClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_DeviceSubClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_DeviceVersion = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_DeviceProtocol = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_ProductID = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_VendorID = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_Manufacturer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_Port = &model.Syntax{
-		Ranges: []model.Range{{Max: "255"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_Rate = &model.Syntax{
-		Enums: []model.Enum{{Value: "Low"}, {Value: "Full"}, {Value: "High"}, {Value: "Super"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_Parent = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Device.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceUSBHostsHostDevice_MaxChildren                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUSBHostsHostDevice_IsSuspended                  = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUSBHostsHostDevice_IsSelfPowered                = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUSBHostsHostDevice_ConfigurationNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceUSBHostsHostDevice holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceUSBHostsHostDevice holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUSBHostsHostDevice struct {
-	// DeviceNumber: unsignedInt, readOnly, since 1.5.
-	DeviceNumber uint32 `cwmp:"DeviceNumber"`
-	// USBVersion: string(:4), readOnly, since 1.5.
-	USBVersion string `cwmp:"USBVersion"`
-	// DeviceClass: hexBinary(:1), readOnly, since 1.5.
-	DeviceClass []byte `cwmp:"DeviceClass"`
-	// DeviceSubClass: hexBinary(:1), readOnly, since 1.5.
-	DeviceSubClass []byte `cwmp:"DeviceSubClass"`
-	// DeviceVersion: unsignedInt[:65535], readOnly, since 1.5.
-	DeviceVersion uint32 `cwmp:"DeviceVersion"`
-	// DeviceProtocol: hexBinary(:1), readOnly, since 1.5.
-	DeviceProtocol []byte `cwmp:"DeviceProtocol"`
-	// ProductID: unsignedInt[:65535], readOnly, since 1.5.
-	ProductID uint32 `cwmp:"ProductID"`
-	// VendorID: unsignedInt[:65535], readOnly, since 1.5.
-	VendorID uint32 `cwmp:"VendorID"`
-	// Manufacturer: string(:64), readOnly, since 1.5.
-	Manufacturer string `cwmp:"Manufacturer"`
-	// ProductClass: string(:64), readOnly, since 1.5.
-	ProductClass string `cwmp:"ProductClass"`
-	// SerialNumber: string(:64), readOnly, since 1.5.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// Port: unsignedInt[:255], readOnly, since 1.5.
-	Port uint32 `cwmp:"Port"`
-	// Rate: string{Low,Full,High,Super}, readOnly, since 1.5.
-	Rate InternetGatewayDeviceUSBHostsHostDeviceRate `cwmp:"Rate"`
-	// Parent: string pathRef→#.Device., readOnly, since 1.5.
-	Parent string `cwmp:"Parent"`
-	// MaxChildren: unsignedInt, readOnly, since 1.5.
-	MaxChildren uint32 `cwmp:"MaxChildren"`
-	// IsSuspended: boolean, readOnly, since 1.5.
-	IsSuspended bool `cwmp:"IsSuspended"`
-	// IsSelfPowered: boolean, readOnly, since 1.5.
-	IsSelfPowered bool `cwmp:"IsSelfPowered"`
-	// ConfigurationNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	ConfigurationNumberOfEntries uint32 `cwmp:"ConfigurationNumberOfEntries"`
-	// InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. instances by instance number
-	Configuration map[uint32]*InternetGatewayDeviceUSBHostsHostDeviceConfiguration `cwmp:"Configuration.{i}."`
+	DeviceNumber uint32 `json:"DeviceNumber,omitzero"`
+
+	USBVersion string `json:"USBVersion,omitzero"`
+
+	DeviceClass model.HexBinary `json:"DeviceClass,omitzero"`
+
+	DeviceSubClass model.HexBinary `json:"DeviceSubClass,omitzero"`
+
+	DeviceVersion uint32 `json:"DeviceVersion,omitzero"`
+
+	DeviceProtocol model.HexBinary `json:"DeviceProtocol,omitzero"`
+
+	ProductID uint32 `json:"ProductID,omitzero"`
+
+	VendorID uint32 `json:"VendorID,omitzero"`
+
+	Manufacturer string `json:"Manufacturer,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Rate InternetGatewayDeviceUSBHostsHostDeviceRate `json:"Rate,omitzero"`
+
+	Parent string `json:"Parent,omitzero"`
+
+	MaxChildren uint32 `json:"MaxChildren,omitzero"`
+
+	IsSuspended bool `json:"IsSuspended,omitzero"`
+
+	IsSelfPowered bool `json:"IsSelfPowered,omitzero"`
+
+	ConfigurationNumberOfEntries uint32 `json:"ConfigurationNumberOfEntries,omitzero"`
+
+	Configuration map[uint32]*InternetGatewayDeviceUSBHostsHostDeviceConfiguration `json:"Configuration,omitzero"`
 }
 
-// AddConfiguration creates instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (replacing any) and returns it
+// AddConfiguration creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUSBHostsHostDevice) AddConfiguration(i uint32) *InternetGatewayDeviceUSBHostsHostDeviceConfiguration {
 	if o.Configuration == nil {
 		o.Configuration = map[uint32]*InternetGatewayDeviceUSBHostsHostDeviceConfiguration{}
@@ -379,183 +191,85 @@ func (o *InternetGatewayDeviceUSBHostsHostDevice) AddConfiguration(i uint32) *In
 	o.Configuration[i] = x
 	return x
 }
-
-// GetConfiguration returns instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
-func (o *InternetGatewayDeviceUSBHostsHostDevice) GetConfiguration(i uint32) (*InternetGatewayDeviceUSBHostsHostDeviceConfiguration, bool) {
-	x, ok := o.Configuration[i]
-	return x, ok
-}
-
-// DeleteConfiguration removes instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
-func (o *InternetGatewayDeviceUSBHostsHostDevice) DeleteConfiguration(i uint32) {
-	delete(o.Configuration, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUSBHostsHostDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUSBHostsHostDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUSBHostsHostDevice_USBVersion, o.USBVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USBVersion",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceUSBHostsHostDevice_DeviceClass, o.DeviceClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceClass",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceUSBHostsHostDevice_DeviceSubClass, o.DeviceSubClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceSubClass",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceUSBHostsHostDevice_DeviceVersion, uint64(o.DeviceVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceVersion",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceUSBHostsHostDevice_DeviceProtocol, o.DeviceProtocol); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceProtocol",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceUSBHostsHostDevice_ProductID, uint64(o.ProductID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductID",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceUSBHostsHostDevice_VendorID, uint64(o.VendorID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUSBHostsHostDevice_Manufacturer, o.Manufacturer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Manufacturer",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUSBHostsHostDevice_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUSBHostsHostDevice_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceUSBHostsHostDevice_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUSBHostsHostDevice_Rate, string(o.Rate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Rate",
-		})
-	}
+func (o *InternetGatewayDeviceUSBHostsHostDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "USBVersion", 1407, o.USBVersion)
+	c.Bytes(p, "DeviceClass", 1392, []byte(o.DeviceClass))
+	c.Bytes(p, "DeviceSubClass", 1395, []byte(o.DeviceSubClass))
+	c.Uint(p, "DeviceVersion", 1396, uint64(o.DeviceVersion))
+	c.Bytes(p, "DeviceProtocol", 1394, []byte(o.DeviceProtocol))
+	c.Uint(p, "ProductID", 1404, uint64(o.ProductID))
+	c.Uint(p, "VendorID", 1408, uint64(o.VendorID))
+	c.String(p, "Manufacturer", 1399, o.Manufacturer)
+	c.String(p, "ProductClass", 1403, o.ProductClass)
+	c.String(p, "SerialNumber", 1406, o.SerialNumber)
+	c.Uint(p, "Port", 1402, uint64(o.Port))
+	c.String(p, "Rate", 1405, string(o.Rate))
 	for _, i := range model.SortedKeys(o.Configuration) {
-		o.Configuration[i].ValidateAt(prefix+"Configuration."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Configuration[i].ValidateAt(c, model.InstanceOf(p, "Configuration.", i))
 	}
 }
 
 // InternetGatewayDeviceUSBHostsHostDevicePath is the typed path of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.
 type InternetGatewayDeviceUSBHostsHostDevicePath struct {
-	obj                          model.ObjectPath
-	DeviceNumber                 model.ReadOnlyParam[uint32]
-	USBVersion                   model.ReadOnlyParam[string]
-	DeviceClass                  model.ReadOnlyParam[[]byte]
-	DeviceSubClass               model.ReadOnlyParam[[]byte]
-	DeviceVersion                model.ReadOnlyParam[uint32]
-	DeviceProtocol               model.ReadOnlyParam[[]byte]
-	ProductID                    model.ReadOnlyParam[uint32]
-	VendorID                     model.ReadOnlyParam[uint32]
-	Manufacturer                 model.ReadOnlyParam[string]
-	ProductClass                 model.ReadOnlyParam[string]
-	SerialNumber                 model.ReadOnlyParam[string]
-	Port                         model.ReadOnlyParam[uint32]
-	Rate                         model.ReadOnlyParam[InternetGatewayDeviceUSBHostsHostDeviceRate]
-	Parent                       model.ReadOnlyParam[string]
-	MaxChildren                  model.ReadOnlyParam[uint32]
-	IsSuspended                  model.ReadOnlyParam[bool]
-	IsSelfPowered                model.ReadOnlyParam[bool]
-	ConfigurationNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ConfigurationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DeviceClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	DeviceNumber model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DeviceProtocol model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	DeviceSubClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	DeviceVersion model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IsSelfPowered model.ReadOnlyParam[bool] `dm:"b"`
+
+	IsSuspended model.ReadOnlyParam[bool] `dm:"b"`
+
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxChildren model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Parent model.ReadOnlyParam[string] `dm:"s"`
+
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
+
+	ProductID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Rate model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	USBVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorID model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUSBHostsHostDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUSBHostsHostDevicePath(prefix string) InternetGatewayDeviceUSBHostsHostDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceUSBHostsHostDevicePath{
-		ConfigurationNumberOfEntries: model.NewReadOnly[uint32](p, "ConfigurationNumberOfEntries", model.TypeUnsignedInt),
-		DeviceClass:                  model.NewReadOnly[[]byte](p, "DeviceClass", model.TypeHexBinary),
-		DeviceNumber:                 model.NewReadOnly[uint32](p, "DeviceNumber", model.TypeUnsignedInt),
-		DeviceProtocol:               model.NewReadOnly[[]byte](p, "DeviceProtocol", model.TypeHexBinary),
-		DeviceSubClass:               model.NewReadOnly[[]byte](p, "DeviceSubClass", model.TypeHexBinary),
-		DeviceVersion:                model.NewReadOnly[uint32](p, "DeviceVersion", model.TypeUnsignedInt),
-		IsSelfPowered:                model.NewReadOnly[bool](p, "IsSelfPowered", model.TypeBoolean),
-		IsSuspended:                  model.NewReadOnly[bool](p, "IsSuspended", model.TypeBoolean),
-		Manufacturer:                 model.NewReadOnly[string](p, "Manufacturer", model.TypeString),
-		MaxChildren:                  model.NewReadOnly[uint32](p, "MaxChildren", model.TypeUnsignedInt),
-		Parent:                       model.NewReadOnly[string](p, "Parent", model.TypeString),
-		Port:                         model.NewReadOnly[uint32](p, "Port", model.TypeUnsignedInt),
-		ProductClass:                 model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		ProductID:                    model.NewReadOnly[uint32](p, "ProductID", model.TypeUnsignedInt),
-		Rate:                         model.NewReadOnly[InternetGatewayDeviceUSBHostsHostDeviceRate](p, "Rate", model.TypeString),
-		SerialNumber:                 model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		USBVersion:                   model.NewReadOnly[string](p, "USBVersion", model.TypeString),
-		VendorID:                     model.NewReadOnly[uint32](p, "VendorID", model.TypeUnsignedInt),
-		obj:                          model.NewObjectPath(p),
-	}
+// Configuration returns the typed path of instance i.
+func (x InternetGatewayDeviceUSBHostsHostDevicePath) Configuration(i uint32) (p InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Configuration.", i))
+	return
 }
 
-// Configuration returns the typed path of instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
-func (x InternetGatewayDeviceUSBHostsHostDevicePath) Configuration(i uint32) InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath {
-	return newInternetGatewayDeviceUSBHostsHostDeviceConfigurationPath(x.Path() + "Configuration." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConfigurationTable returns the table InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. itself (for AddObject when writable)
+// ConfigurationTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUSBHostsHostDevicePath) ConfigurationTable() model.Table {
-	return model.NewTable(x.Path() + "Configuration.")
+	return model.NewTable(x.ObjectPath, "Configuration.")
 }
 
-var (
-	synInternetGatewayDeviceUSBHostsHostDeviceConfiguration_ConfigurationNumber      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceUSBHostsHostDeviceConfiguration_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceUSBHostsHostDeviceConfiguration holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceUSBHostsHostDeviceConfiguration holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUSBHostsHostDeviceConfiguration struct {
-	// ConfigurationNumber: unsignedInt, readOnly, since 1.5.
-	ConfigurationNumber uint32 `cwmp:"ConfigurationNumber"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 1.5.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. instances by instance number
-	Interface map[uint32]*InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface `cwmp:"Interface.{i}."`
+	ConfigurationNumber uint32 `json:"ConfigurationNumber,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Interface map[uint32]*InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) AddInterface(i uint32) *InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface{}
@@ -564,623 +278,57 @@ func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) AddInterface(i ui
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
-func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) GetInterface(i uint32) (*InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
-func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath is the typed path of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
 type InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath struct {
-	obj                      model.ObjectPath
-	ConfigurationNumber      model.ReadOnlyParam[uint32]
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ConfigurationNumber model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUSBHostsHostDeviceConfigurationPath(prefix string) InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath {
-	p := &prefix
-	return InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath{
-		ConfigurationNumber:      model.NewReadOnly[uint32](p, "ConfigurationNumber", model.TypeUnsignedInt),
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath) Interface(i uint32) (p InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
-func (x InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath) Interface(i uint32) InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath {
-	return newInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-var (
-	synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceNumber = &model.Syntax{
-		Ranges: []model.Range{{Max: "255"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-	synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceSubClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-	synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceProtocol = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-)
-
-// InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5)
+// InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface struct {
-	// InterfaceNumber: unsignedInt[:255], readOnly, since 1.5.
-	InterfaceNumber uint32 `cwmp:"InterfaceNumber"`
-	// InterfaceClass: hexBinary(:1), readOnly, since 1.5.
-	InterfaceClass []byte `cwmp:"InterfaceClass"`
-	// InterfaceSubClass: hexBinary(:1), readOnly, since 1.5.
-	InterfaceSubClass []byte `cwmp:"InterfaceSubClass"`
-	// InterfaceProtocol: hexBinary(:1), readOnly, since 1.5.
-	InterfaceProtocol []byte `cwmp:"InterfaceProtocol"`
+	InterfaceNumber uint32 `json:"InterfaceNumber,omitzero"`
+
+	InterfaceClass model.HexBinary `json:"InterfaceClass,omitzero"`
+
+	InterfaceSubClass model.HexBinary `json:"InterfaceSubClass,omitzero"`
+
+	InterfaceProtocol model.HexBinary `json:"InterfaceProtocol,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceNumber, uint64(o.InterfaceNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceNumber",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceClass, o.InterfaceClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceClass",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceSubClass, o.InterfaceSubClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceSubClass",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceProtocol, o.InterfaceProtocol); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceProtocol",
-		})
-	}
+func (o *InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "InterfaceNumber", 1387, uint64(o.InterfaceNumber))
+	c.Bytes(p, "InterfaceClass", 1386, []byte(o.InterfaceClass))
+	c.Bytes(p, "InterfaceSubClass", 1389, []byte(o.InterfaceSubClass))
+	c.Bytes(p, "InterfaceProtocol", 1388, []byte(o.InterfaceProtocol))
 }
 
 // InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath is the typed path of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
 type InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath struct {
-	obj               model.ObjectPath
-	InterfaceNumber   model.ReadOnlyParam[uint32]
-	InterfaceClass    model.ReadOnlyParam[[]byte]
-	InterfaceSubClass model.ReadOnlyParam[[]byte]
-	InterfaceProtocol model.ReadOnlyParam[[]byte]
-}
+	model.ObjectPath
+	InterfaceClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath(prefix string) InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath {
-	p := &prefix
-	return InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath{
-		InterfaceClass:    model.NewReadOnly[[]byte](p, "InterfaceClass", model.TypeHexBinary),
-		InterfaceNumber:   model.NewReadOnly[uint32](p, "InterfaceNumber", model.TypeUnsignedInt),
-		InterfaceProtocol: model.NewReadOnly[[]byte](p, "InterfaceProtocol", model.TypeHexBinary),
-		InterfaceSubClass: model.NewReadOnly[[]byte](p, "InterfaceSubClass", model.TypeHexBinary),
-		obj:               model.NewObjectPath(p),
-	}
-}
+	InterfaceNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaUsbhosts = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.USBHosts.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.HostNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceUSBHosts_HostNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HostNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.USBHosts.Host.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceUSBHostsHost_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Name",
-	Syntax:  synInternetGatewayDeviceUSBHostsHost_Name,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Type",
-	Syntax:  synInternetGatewayDeviceUSBHostsHost_Type,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Reset",
-	Syntax:  synInternetGatewayDeviceUSBHostsHost_Reset,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.PowerManagementEnable",
-	Syntax:  synInternetGatewayDeviceUSBHostsHost_PowerManagementEnable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.USBVersion",
-	Syntax:  synInternetGatewayDeviceUSBHostsHost_USBVersion,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.DeviceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceUSBHostsHost_DeviceNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.USBHosts.Host.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceUSBHostsHost_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeviceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"DeviceNumber"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.DeviceNumber",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_DeviceNumber,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.USBVersion",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_USBVersion,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.DeviceClass",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_DeviceClass,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.DeviceSubClass",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_DeviceSubClass,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.DeviceVersion",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_DeviceVersion,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.DeviceProtocol",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_DeviceProtocol,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.ProductID",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_ProductID,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.VendorID",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_VendorID,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Manufacturer",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_Manufacturer,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.ProductClass",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_ProductClass,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.SerialNumber",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_SerialNumber,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Port",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_Port,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Rate",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_Rate,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Parent",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_Parent,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.MaxChildren",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_MaxChildren,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.IsSuspended",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_IsSuspended,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.IsSelfPowered",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_IsSelfPowered,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.ConfigurationNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDevice_ConfigurationNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ConfigurationNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ConfigurationNumber"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.ConfigurationNumber",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDeviceConfiguration_ConfigurationNumber,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.InterfaceNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDeviceConfiguration_InterfaceNumberOfEntries,
-	Version: "1.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"InterfaceNumber"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.InterfaceNumber",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceNumber,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.InterfaceClass",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceClass,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.InterfaceSubClass",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceSubClass,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.InterfaceProtocol",
-	Syntax:  synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceProtocol,
-	Version: "1.5",
-}}
+	InterfaceProtocol model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-// InternetGatewayDeviceUSBHostsImpl is what a device implements for InternetGatewayDevice.USBHosts; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUSBHostsImpl to implement only some methods.
-type InternetGatewayDeviceUSBHostsImpl interface {
-	HostNumberOfEntries(inst []uint32) (uint32, error)
-	HostInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceUSBHostsImpl implements InternetGatewayDeviceUSBHostsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUSBHostsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUSBHostsImpl) HostNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsImpl) HostInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceUSBHostsHostImpl is what a device implements for InternetGatewayDevice.USBHosts.Host.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUSBHostsHostImpl to implement only some methods.
-type InternetGatewayDeviceUSBHostsHostImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	Type(inst []uint32) (InternetGatewayDeviceUSBHostsHostType, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	PowerManagementEnable(inst []uint32) (bool, error)
-	SetPowerManagementEnable(inst []uint32, v bool) error
-	USBVersion(inst []uint32) (string, error)
-	DeviceNumberOfEntries(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	DeviceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceUSBHostsHostImpl implements InternetGatewayDeviceUSBHostsHostImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUSBHostsHostImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) Type(inst []uint32) (InternetGatewayDeviceUSBHostsHostType, error) {
-	var zero InternetGatewayDeviceUSBHostsHostType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) PowerManagementEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) SetPowerManagementEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) USBVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) DeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceUSBHostsHostDeviceImpl is what a device implements for InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl to implement only some methods.
-type InternetGatewayDeviceUSBHostsHostDeviceImpl interface {
-	DeviceNumber(inst []uint32) (uint32, error)
-	USBVersion(inst []uint32) (string, error)
-	DeviceClass(inst []uint32) ([]byte, error)
-	DeviceSubClass(inst []uint32) ([]byte, error)
-	DeviceVersion(inst []uint32) (uint32, error)
-	DeviceProtocol(inst []uint32) ([]byte, error)
-	ProductID(inst []uint32) (uint32, error)
-	VendorID(inst []uint32) (uint32, error)
-	Manufacturer(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	Port(inst []uint32) (uint32, error)
-	Rate(inst []uint32) (InternetGatewayDeviceUSBHostsHostDeviceRate, error)
-	Parent(inst []uint32) (string, error)
-	MaxChildren(inst []uint32) (uint32, error)
-	IsSuspended(inst []uint32) (bool, error)
-	IsSelfPowered(inst []uint32) (bool, error)
-	ConfigurationNumberOfEntries(inst []uint32) (uint32, error)
-	ConfigurationInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl implements InternetGatewayDeviceUSBHostsHostDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) DeviceNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) USBVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) DeviceClass(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) DeviceSubClass(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) DeviceVersion(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) DeviceProtocol(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) ProductID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) VendorID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) Manufacturer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) Rate(inst []uint32) (InternetGatewayDeviceUSBHostsHostDeviceRate, error) {
-	var zero InternetGatewayDeviceUSBHostsHostDeviceRate
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) Parent(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) MaxChildren(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) IsSuspended(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) IsSelfPowered(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) ConfigurationNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) ConfigurationInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl is what a device implements for InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl to implement only some methods.
-type InternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl interface {
-	ConfigurationNumber(inst []uint32) (uint32, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl implements InternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl) ConfigurationNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl is what a device implements for InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl to implement only some methods.
-type InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl interface {
-	InterfaceNumber(inst []uint32) (uint32, error)
-	InterfaceClass(inst []uint32) ([]byte, error)
-	InterfaceSubClass(inst []uint32) ([]byte, error)
-	InterfaceProtocol(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl implements InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceClass(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceSubClass(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceProtocol(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
+	InterfaceSubClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }

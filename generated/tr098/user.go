@@ -5,238 +5,40 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceUser_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceUser_RemoteAccessCapable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceUser_Username = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUser_Password = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(64)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceUser_Language = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUser_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceUser holds the values of InternetGatewayDevice.User.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5)
+// InternetGatewayDeviceUser holds the values of InternetGatewayDevice.User.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5).
 type InternetGatewayDeviceUser struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// RemoteAccessCapable: boolean, readWrite, since 1.5.
-	RemoteAccessCapable bool `cwmp:"RemoteAccessCapable"`
-	// Username: string(:64), readWrite, since 1.5.
-	Username string `cwmp:"Username"`
-	// Password: string(:64), readWrite, since 1.5.
-	Password string `cwmp:"Password"`
-	// Language: string(:16), readWrite, since 1.5.
-	Language string `cwmp:"Language"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	RemoteAccessCapable bool `json:"RemoteAccessCapable,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	Language string `json:"Language,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUser) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUser) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUser_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUser_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUser_Language, o.Language); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Language",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUser_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceUser) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Username", 1436, o.Username)
+	c.String(p, "Password", 1434, o.Password)
+	c.String(p, "Language", 1433, o.Language)
+	c.String(p, "Alias", 1431, o.Alias)
 }
 
 // InternetGatewayDeviceUserPath is the typed path of InternetGatewayDevice.User.{i}.
 type InternetGatewayDeviceUserPath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	RemoteAccessCapable model.ReadWriteParam[bool]
-	Username            model.ReadWriteParam[string]
-	Password            model.ReadWriteParam[string]
-	Language            model.ReadWriteParam[string]
-	Alias               model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUserPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUserPath(prefix string) InternetGatewayDeviceUserPath {
-	p := &prefix
-	return InternetGatewayDeviceUserPath{
-		Alias:               model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Language:            model.NewReadWrite[string](p, "Language", model.TypeString),
-		Password:            model.NewReadWrite[string](p, "Password", model.TypeString),
-		RemoteAccessCapable: model.NewReadWrite[bool](p, "RemoteAccessCapable", model.TypeBoolean),
-		Username:            model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaUser = []*model.Entry{{
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "UserNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.User.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Username"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.User.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceUser_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.User.{i}.RemoteAccessCapable",
-	Syntax:  synInternetGatewayDeviceUser_RemoteAccessCapable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.User.{i}.Username",
-	Syntax:  synInternetGatewayDeviceUser_Username,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.User.{i}.Password",
-	Syntax:  synInternetGatewayDeviceUser_Password,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.User.{i}.Language",
-	Syntax:  synInternetGatewayDeviceUser_Language,
-	Version: "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.User.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceUser_Alias,
-	Version:      "1.9",
-}}
+	Language model.ReadWriteParam[string] `dm:"s"`
 
-// InternetGatewayDeviceUserImpl is what a device implements for InternetGatewayDevice.User.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUserImpl to implement only some methods.
-type InternetGatewayDeviceUserImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	RemoteAccessCapable(inst []uint32) (bool, error)
-	SetRemoteAccessCapable(inst []uint32, v bool) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	Language(inst []uint32) (string, error)
-	SetLanguage(inst []uint32, v string) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedInternetGatewayDeviceUserImpl implements InternetGatewayDeviceUserImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUserImpl struct{}
+	RemoteAccessCapable model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedInternetGatewayDeviceUserImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) RemoteAccessCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) SetRemoteAccessCapable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) Language(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) SetLanguage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	Username model.ReadWriteParam[string] `dm:"s"`
 }

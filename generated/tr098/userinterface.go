@@ -8,1063 +8,211 @@ import (
 	"time"
 )
 
-var (
-	synInternetGatewayDeviceUserInterface_PasswordRequired       = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUserInterface_PasswordUserSelectable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUserInterface_UpgradeAvailable       = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUserInterface_WarrantyDate           = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceUserInterface_ISPName                = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_ISPHelpDesk = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_ISPHomePage = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_ISPHelpPage = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_ISPLogo = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(4095),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synInternetGatewayDeviceUserInterface_ISPLogoSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "4095",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceUserInterface_ISPMailServer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_ISPNewsServer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_TextColor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(6)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_BackgroundColor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(6)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_ButtonColor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(6)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_ButtonTextColor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(6)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_AutoUpdateServer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_UserUpdateServer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_ExampleLogin = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(40)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_ExamplePassword = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(30)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_UserDatabaseSupported = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUserInterface_SharedPassword        = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUserInterface_AvailableLanguages    = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterface_CurrentLanguage = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceUserInterface holds the values of InternetGatewayDevice.UserInterface. (object, readOnly, since 1.0)
+// InternetGatewayDeviceUserInterface holds the values of InternetGatewayDevice.UserInterface. (object, readOnly, since 1.0).
 type InternetGatewayDeviceUserInterface struct {
-	// PasswordRequired: boolean, readWrite, since 1.0.
-	PasswordRequired bool `cwmp:"PasswordRequired"`
-	// PasswordUserSelectable: boolean, readWrite, since 1.0.
-	PasswordUserSelectable bool `cwmp:"PasswordUserSelectable"`
-	// UpgradeAvailable: boolean, readWrite, since 1.0.
-	UpgradeAvailable bool `cwmp:"UpgradeAvailable"`
-	// WarrantyDate: dateTime, readWrite, since 1.0.
-	WarrantyDate time.Time `cwmp:"WarrantyDate"`
-	// ISPName: string(:64), readWrite, since 1.0.
-	ISPName string `cwmp:"ISPName"`
-	// ISPHelpDesk: string(:32), readWrite, since 1.0.
-	ISPHelpDesk string `cwmp:"ISPHelpDesk"`
-	// ISPHomePage: string(:256), readWrite, since 1.0.
-	ISPHomePage string `cwmp:"ISPHomePage"`
-	// ISPHelpPage: string(:256), readWrite, since 1.0.
-	ISPHelpPage string `cwmp:"ISPHelpPage"`
-	// ISPLogo: base64(0:4095), readWrite, since 1.0.
-	ISPLogo []byte `cwmp:"ISPLogo"`
-	// ISPLogoSize: unsignedInt[0:4095], readWrite, since 1.0.
-	ISPLogoSize uint32 `cwmp:"ISPLogoSize"`
-	// ISPMailServer: string(:256), readWrite, since 1.0.
-	ISPMailServer string `cwmp:"ISPMailServer"`
-	// ISPNewsServer: string(:256), readWrite, since 1.0.
-	ISPNewsServer string `cwmp:"ISPNewsServer"`
-	// TextColor: string(:6), readWrite, since 1.0.
-	TextColor string `cwmp:"TextColor"`
-	// BackgroundColor: string(:6), readWrite, since 1.0.
-	BackgroundColor string `cwmp:"BackgroundColor"`
-	// ButtonColor: string(:6), readWrite, since 1.0.
-	ButtonColor string `cwmp:"ButtonColor"`
-	// ButtonTextColor: string(:6), readWrite, since 1.0.
-	ButtonTextColor string `cwmp:"ButtonTextColor"`
-	// AutoUpdateServer: string(:256), readWrite, since 1.0.
-	AutoUpdateServer string `cwmp:"AutoUpdateServer"`
-	// UserUpdateServer: string(:256), readWrite, since 1.0.
-	UserUpdateServer string `cwmp:"UserUpdateServer"`
-	// ExampleLogin: string(:40), readWrite, since 1.0.
-	ExampleLogin string `cwmp:"ExampleLogin"`
-	// ExamplePassword: string(:30), readWrite, since 1.0.
-	ExamplePassword string `cwmp:"ExamplePassword"`
-	// UserDatabaseSupported: boolean, readOnly, since 1.4.
-	UserDatabaseSupported bool `cwmp:"UserDatabaseSupported"`
-	// SharedPassword: boolean, readWrite, since 1.4.
-	SharedPassword bool `cwmp:"SharedPassword"`
-	// AvailableLanguages: list(:256)<string>, readOnly, since 1.4.
-	AvailableLanguages []string `cwmp:"AvailableLanguages"`
-	// CurrentLanguage: string(:16), readWrite, since 1.4.
-	CurrentLanguage string                                          `cwmp:"CurrentLanguage"`
-	LocalDisplay    *InternetGatewayDeviceUserInterfaceLocalDisplay `cwmp:"LocalDisplay."`
-	RemoteAccess    *InternetGatewayDeviceUserInterfaceRemoteAccess `cwmp:"RemoteAccess."`
+	PasswordRequired bool `json:"PasswordRequired,omitzero"`
+
+	PasswordUserSelectable bool `json:"PasswordUserSelectable,omitzero"`
+
+	UpgradeAvailable bool `json:"UpgradeAvailable,omitzero"`
+
+	WarrantyDate time.Time `json:"WarrantyDate,omitzero"`
+
+	ISPName string `json:"ISPName,omitzero"`
+
+	ISPHelpDesk string `json:"ISPHelpDesk,omitzero"`
+
+	ISPHomePage string `json:"ISPHomePage,omitzero"`
+
+	ISPHelpPage string `json:"ISPHelpPage,omitzero"`
+
+	ISPLogo []byte `json:"ISPLogo,omitzero"`
+
+	ISPLogoSize uint32 `json:"ISPLogoSize,omitzero"`
+
+	ISPMailServer string `json:"ISPMailServer,omitzero"`
+
+	ISPNewsServer string `json:"ISPNewsServer,omitzero"`
+
+	TextColor string `json:"TextColor,omitzero"`
+
+	BackgroundColor string `json:"BackgroundColor,omitzero"`
+
+	ButtonColor string `json:"ButtonColor,omitzero"`
+
+	ButtonTextColor string `json:"ButtonTextColor,omitzero"`
+
+	AutoUpdateServer string `json:"AutoUpdateServer,omitzero"`
+
+	UserUpdateServer string `json:"UserUpdateServer,omitzero"`
+
+	ExampleLogin string `json:"ExampleLogin,omitzero"`
+
+	ExamplePassword string `json:"ExamplePassword,omitzero"`
+
+	UserDatabaseSupported bool `json:"UserDatabaseSupported,omitzero"`
+
+	SharedPassword bool `json:"SharedPassword,omitzero"`
+
+	AvailableLanguages []string `json:"AvailableLanguages,omitzero"`
+
+	CurrentLanguage string `json:"CurrentLanguage,omitzero"`
+
+	LocalDisplay *InternetGatewayDeviceUserInterfaceLocalDisplay `json:"LocalDisplay,omitzero"`
+	RemoteAccess *InternetGatewayDeviceUserInterfaceRemoteAccess `json:"RemoteAccess,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUserInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUserInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_ISPName, o.ISPName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_ISPHelpDesk, o.ISPHelpDesk); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPHelpDesk",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_ISPHomePage, o.ISPHomePage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPHomePage",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_ISPHelpPage, o.ISPHelpPage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPHelpPage",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceUserInterface_ISPLogo, o.ISPLogo); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPLogo",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceUserInterface_ISPLogoSize, uint64(o.ISPLogoSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPLogoSize",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_ISPMailServer, o.ISPMailServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPMailServer",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_ISPNewsServer, o.ISPNewsServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPNewsServer",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_TextColor, o.TextColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TextColor",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_BackgroundColor, o.BackgroundColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BackgroundColor",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_ButtonColor, o.ButtonColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ButtonColor",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_ButtonTextColor, o.ButtonTextColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ButtonTextColor",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_AutoUpdateServer, o.AutoUpdateServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AutoUpdateServer",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_UserUpdateServer, o.UserUpdateServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserUpdateServer",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_ExampleLogin, o.ExampleLogin); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExampleLogin",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_ExamplePassword, o.ExamplePassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExamplePassword",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceUserInterface_AvailableLanguages, model.FormatValue(model.TypeString, o.AvailableLanguages)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailableLanguages",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceUserInterface_CurrentLanguage, o.CurrentLanguage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentLanguage",
-		})
-	}
-	if o.LocalDisplay != nil {
-		o.LocalDisplay.ValidateAt(prefix+"LocalDisplay.", v)
-	}
+func (o *InternetGatewayDeviceUserInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ISPName", 1452, o.ISPName)
+	c.String(p, "ISPHelpDesk", 1446, o.ISPHelpDesk)
+	c.String(p, "ISPHomePage", 1448, o.ISPHomePage)
+	c.String(p, "ISPHelpPage", 1447, o.ISPHelpPage)
+	c.Bytes(p, "ISPLogo", 1449, o.ISPLogo)
+	c.Uint(p, "ISPLogoSize", 1450, uint64(o.ISPLogoSize))
+	c.String(p, "ISPMailServer", 1451, o.ISPMailServer)
+	c.String(p, "ISPNewsServer", 1453, o.ISPNewsServer)
+	c.String(p, "TextColor", 1471, o.TextColor)
+	c.String(p, "BackgroundColor", 1440, o.BackgroundColor)
+	c.String(p, "ButtonColor", 1441, o.ButtonColor)
+	c.String(p, "ButtonTextColor", 1442, o.ButtonTextColor)
+	c.String(p, "AutoUpdateServer", 1438, o.AutoUpdateServer)
+	c.String(p, "UserUpdateServer", 1474, o.UserUpdateServer)
+	c.String(p, "ExampleLogin", 1444, o.ExampleLogin)
+	c.String(p, "ExamplePassword", 1445, o.ExamplePassword)
+	c.Wire(p, "AvailableLanguages", 1439, model.JoinStrings(o.AvailableLanguages), len(o.AvailableLanguages) > 0)
+	c.String(p, "CurrentLanguage", 1443, o.CurrentLanguage)
 	if o.RemoteAccess != nil {
-		o.RemoteAccess.ValidateAt(prefix+"RemoteAccess.", v)
+		o.RemoteAccess.ValidateAt(c, p+"RemoteAccess.")
 	}
 }
 
 // InternetGatewayDeviceUserInterfacePath is the typed path of InternetGatewayDevice.UserInterface.
 type InternetGatewayDeviceUserInterfacePath struct {
-	obj                    model.ObjectPath
-	PasswordRequired       model.ReadWriteParam[bool]
-	PasswordUserSelectable model.ReadWriteParam[bool]
-	UpgradeAvailable       model.ReadWriteParam[bool]
-	WarrantyDate           model.ReadWriteParam[time.Time]
-	ISPName                model.ReadWriteParam[string]
-	ISPHelpDesk            model.ReadWriteParam[string]
-	ISPHomePage            model.ReadWriteParam[string]
-	ISPHelpPage            model.ReadWriteParam[string]
-	ISPLogo                model.ReadWriteParam[[]byte]
-	ISPLogoSize            model.ReadWriteParam[uint32]
-	ISPMailServer          model.ReadWriteParam[string]
-	ISPNewsServer          model.ReadWriteParam[string]
-	TextColor              model.ReadWriteParam[string]
-	BackgroundColor        model.ReadWriteParam[string]
-	ButtonColor            model.ReadWriteParam[string]
-	ButtonTextColor        model.ReadWriteParam[string]
-	AutoUpdateServer       model.ReadWriteParam[string]
-	UserUpdateServer       model.ReadWriteParam[string]
-	ExampleLogin           model.ReadWriteParam[string]
-	ExamplePassword        model.ReadWriteParam[string]
-	UserDatabaseSupported  model.ReadOnlyParam[bool]
-	SharedPassword         model.ReadWriteParam[bool]
-	AvailableLanguages     model.ReadOnlyParam[[]string]
-	CurrentLanguage        model.ReadWriteParam[string]
-	LocalDisplay           InternetGatewayDeviceUserInterfaceLocalDisplayPath
-	RemoteAccess           InternetGatewayDeviceUserInterfaceRemoteAccessPath
+	model.ObjectPath
+	AutoUpdateServer model.ReadWriteParam[string] `dm:"s"`
+
+	AvailableLanguages model.ReadOnlyParam[[]string] `dm:"s"`
+
+	BackgroundColor model.ReadWriteParam[string] `dm:"s"`
+
+	ButtonColor model.ReadWriteParam[string] `dm:"s"`
+
+	ButtonTextColor model.ReadWriteParam[string] `dm:"s"`
+
+	CurrentLanguage model.ReadWriteParam[string] `dm:"s"`
+
+	ExampleLogin model.ReadWriteParam[string] `dm:"s"`
+
+	ExamplePassword model.ReadWriteParam[string] `dm:"s"`
+
+	ISPHelpDesk model.ReadWriteParam[string] `dm:"s"`
+
+	ISPHelpPage model.ReadWriteParam[string] `dm:"s"`
+
+	ISPHomePage model.ReadWriteParam[string] `dm:"s"`
+
+	ISPLogo model.ReadWriteParam[[]byte] `dm:"6"`
+
+	ISPLogoSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	ISPMailServer model.ReadWriteParam[string] `dm:"s"`
+
+	ISPName model.ReadWriteParam[string] `dm:"s"`
+
+	ISPNewsServer model.ReadWriteParam[string] `dm:"s"`
+
+	PasswordRequired model.ReadWriteParam[bool] `dm:"b"`
+
+	PasswordUserSelectable model.ReadWriteParam[bool] `dm:"b"`
+
+	SharedPassword model.ReadWriteParam[bool] `dm:"b"`
+
+	TextColor model.ReadWriteParam[string] `dm:"s"`
+
+	UpgradeAvailable model.ReadWriteParam[bool] `dm:"b"`
+
+	UserDatabaseSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	UserUpdateServer model.ReadWriteParam[string] `dm:"s"`
+
+	WarrantyDate model.ReadWriteParam[time.Time] `dm:"t"`
+
+	LocalDisplay InternetGatewayDeviceUserInterfaceLocalDisplayPath `dm:"LocalDisplay."`
+	RemoteAccess InternetGatewayDeviceUserInterfaceRemoteAccessPath `dm:"RemoteAccess."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUserInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUserInterfacePath(prefix string) InternetGatewayDeviceUserInterfacePath {
-	p := &prefix
-	return InternetGatewayDeviceUserInterfacePath{
-		AutoUpdateServer:       model.NewReadWrite[string](p, "AutoUpdateServer", model.TypeString),
-		AvailableLanguages:     model.NewReadOnly[[]string](p, "AvailableLanguages", model.TypeString),
-		BackgroundColor:        model.NewReadWrite[string](p, "BackgroundColor", model.TypeString),
-		ButtonColor:            model.NewReadWrite[string](p, "ButtonColor", model.TypeString),
-		ButtonTextColor:        model.NewReadWrite[string](p, "ButtonTextColor", model.TypeString),
-		CurrentLanguage:        model.NewReadWrite[string](p, "CurrentLanguage", model.TypeString),
-		ExampleLogin:           model.NewReadWrite[string](p, "ExampleLogin", model.TypeString),
-		ExamplePassword:        model.NewReadWrite[string](p, "ExamplePassword", model.TypeString),
-		ISPHelpDesk:            model.NewReadWrite[string](p, "ISPHelpDesk", model.TypeString),
-		ISPHelpPage:            model.NewReadWrite[string](p, "ISPHelpPage", model.TypeString),
-		ISPHomePage:            model.NewReadWrite[string](p, "ISPHomePage", model.TypeString),
-		ISPLogo:                model.NewReadWrite[[]byte](p, "ISPLogo", model.TypeBase64),
-		ISPLogoSize:            model.NewReadWrite[uint32](p, "ISPLogoSize", model.TypeUnsignedInt),
-		ISPMailServer:          model.NewReadWrite[string](p, "ISPMailServer", model.TypeString),
-		ISPName:                model.NewReadWrite[string](p, "ISPName", model.TypeString),
-		ISPNewsServer:          model.NewReadWrite[string](p, "ISPNewsServer", model.TypeString),
-		LocalDisplay:           newInternetGatewayDeviceUserInterfaceLocalDisplayPath(prefix + "LocalDisplay."),
-		PasswordRequired:       model.NewReadWrite[bool](p, "PasswordRequired", model.TypeBoolean),
-		PasswordUserSelectable: model.NewReadWrite[bool](p, "PasswordUserSelectable", model.TypeBoolean),
-		RemoteAccess:           newInternetGatewayDeviceUserInterfaceRemoteAccessPath(prefix + "RemoteAccess."),
-		SharedPassword:         model.NewReadWrite[bool](p, "SharedPassword", model.TypeBoolean),
-		TextColor:              model.NewReadWrite[string](p, "TextColor", model.TypeString),
-		UpgradeAvailable:       model.NewReadWrite[bool](p, "UpgradeAvailable", model.TypeBoolean),
-		UserDatabaseSupported:  model.NewReadOnly[bool](p, "UserDatabaseSupported", model.TypeBoolean),
-		UserUpdateServer:       model.NewReadWrite[string](p, "UserUpdateServer", model.TypeString),
-		WarrantyDate:           model.NewReadWrite[time.Time](p, "WarrantyDate", model.TypeDateTime),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceUserInterfaceLocalDisplay_Movable   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUserInterfaceLocalDisplay_Resizable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUserInterfaceLocalDisplay_PosX      = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "pixels",
-	}
-	synInternetGatewayDeviceUserInterfaceLocalDisplay_PosY = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "pixels",
-	}
-	synInternetGatewayDeviceUserInterfaceLocalDisplay_Width = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "pixels",
-	}
-	synInternetGatewayDeviceUserInterfaceLocalDisplay_Height = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "pixels",
-	}
-	synInternetGatewayDeviceUserInterfaceLocalDisplay_DisplayWidth = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "pixels",
-	}
-	synInternetGatewayDeviceUserInterfaceLocalDisplay_DisplayHeight = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "pixels",
-	}
-)
-
-// InternetGatewayDeviceUserInterfaceLocalDisplay holds the values of InternetGatewayDevice.UserInterface.LocalDisplay. (object, readOnly, since 1.5)
+// InternetGatewayDeviceUserInterfaceLocalDisplay holds the values of InternetGatewayDevice.UserInterface.LocalDisplay. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUserInterfaceLocalDisplay struct {
-	// Movable: boolean, readWrite, since 1.5.
-	Movable bool `cwmp:"Movable"`
-	// Resizable: boolean, readWrite, since 1.5.
-	Resizable bool `cwmp:"Resizable"`
-	// PosX: int pixels, readWrite, since 1.5.
-	PosX int32 `cwmp:"PosX"`
-	// PosY: int pixels, readWrite, since 1.5.
-	PosY int32 `cwmp:"PosY"`
-	// Width: unsignedInt pixels, readWrite, since 1.5.
-	Width uint32 `cwmp:"Width"`
-	// Height: unsignedInt pixels, readWrite, since 1.5.
-	Height uint32 `cwmp:"Height"`
-	// DisplayWidth: unsignedInt pixels, readOnly, since 1.5.
-	DisplayWidth uint32 `cwmp:"DisplayWidth"`
-	// DisplayHeight: unsignedInt pixels, readOnly, since 1.5.
-	DisplayHeight uint32 `cwmp:"DisplayHeight"`
-}
+	Movable bool `json:"Movable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUserInterfaceLocalDisplay) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Resizable bool `json:"Resizable,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUserInterfaceLocalDisplay) ValidateAt(prefix string, v *model.Violations) {
+	PosX int32 `json:"PosX,omitzero"`
+
+	PosY int32 `json:"PosY,omitzero"`
+
+	Width uint32 `json:"Width,omitzero"`
+
+	Height uint32 `json:"Height,omitzero"`
+
+	DisplayWidth uint32 `json:"DisplayWidth,omitzero"`
+
+	DisplayHeight uint32 `json:"DisplayHeight,omitzero"`
 }
 
 // InternetGatewayDeviceUserInterfaceLocalDisplayPath is the typed path of InternetGatewayDevice.UserInterface.LocalDisplay.
 type InternetGatewayDeviceUserInterfaceLocalDisplayPath struct {
-	obj           model.ObjectPath
-	Movable       model.ReadWriteParam[bool]
-	Resizable     model.ReadWriteParam[bool]
-	PosX          model.ReadWriteParam[int32]
-	PosY          model.ReadWriteParam[int32]
-	Width         model.ReadWriteParam[uint32]
-	Height        model.ReadWriteParam[uint32]
-	DisplayWidth  model.ReadOnlyParam[uint32]
-	DisplayHeight model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	DisplayHeight model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUserInterfaceLocalDisplayPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUserInterfaceLocalDisplayPath(prefix string) InternetGatewayDeviceUserInterfaceLocalDisplayPath {
-	p := &prefix
-	return InternetGatewayDeviceUserInterfaceLocalDisplayPath{
-		DisplayHeight: model.NewReadOnly[uint32](p, "DisplayHeight", model.TypeUnsignedInt),
-		DisplayWidth:  model.NewReadOnly[uint32](p, "DisplayWidth", model.TypeUnsignedInt),
-		Height:        model.NewReadWrite[uint32](p, "Height", model.TypeUnsignedInt),
-		Movable:       model.NewReadWrite[bool](p, "Movable", model.TypeBoolean),
-		PosX:          model.NewReadWrite[int32](p, "PosX", model.TypeInt),
-		PosY:          model.NewReadWrite[int32](p, "PosY", model.TypeInt),
-		Resizable:     model.NewReadWrite[bool](p, "Resizable", model.TypeBoolean),
-		Width:         model.NewReadWrite[uint32](p, "Width", model.TypeUnsignedInt),
-		obj:           model.NewObjectPath(p),
-	}
+	DisplayWidth model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Height model.ReadWriteParam[uint32] `dm:"u"`
+
+	Movable model.ReadWriteParam[bool] `dm:"b"`
+
+	PosX model.ReadWriteParam[int32] `dm:"i"`
+
+	PosY model.ReadWriteParam[int32] `dm:"i"`
+
+	Resizable model.ReadWriteParam[bool] `dm:"b"`
+
+	Width model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols enumerates the values of InternetGatewayDevice.UserInterface.RemoteAccess.SupportedProtocols.
 type InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols string
 
-func (e InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols_HTTP  InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols = "HTTP"
+	InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols_HTTP InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols = "HTTP"
+
 	InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols_HTTPS InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols = "HTTPS"
 )
 
-var (
-	synInternetGatewayDeviceUserInterfaceRemoteAccess_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceUserInterfaceRemoteAccess_Port   = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceUserInterfaceRemoteAccess_SupportedProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "HTTP"}, {Value: "HTTPS"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceUserInterfaceRemoteAccess_Protocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "SupportedProtocols",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceUserInterfaceRemoteAccess holds the values of InternetGatewayDevice.UserInterface.RemoteAccess. (object, readOnly, since 1.5)
+// InternetGatewayDeviceUserInterfaceRemoteAccess holds the values of InternetGatewayDevice.UserInterface.RemoteAccess. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUserInterfaceRemoteAccess struct {
-	// Enable: boolean, readWrite, since 1.5.
-	Enable bool `cwmp:"Enable"`
-	// Port: unsignedInt[:65535], readWrite, since 1.5.
-	Port uint32 `cwmp:"Port"`
-	// SupportedProtocols: list<string{HTTP,HTTPS}>, readOnly, since 1.5.
-	SupportedProtocols []InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols `cwmp:"SupportedProtocols"`
-	// Protocol: string enumerationRef, readWrite, since 1.5.
-	Protocol string `cwmp:"Protocol"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	SupportedProtocols []InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols `json:"SupportedProtocols,omitzero"`
+
+	Protocol string `json:"Protocol,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceUserInterfaceRemoteAccess) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceUserInterfaceRemoteAccess) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceUserInterfaceRemoteAccess_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceUserInterfaceRemoteAccess_SupportedProtocols, model.FormatValue(model.TypeString, o.SupportedProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedProtocols",
-		})
-	}
+func (o *InternetGatewayDeviceUserInterfaceRemoteAccess) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Port", 1467, uint64(o.Port))
+	c.Wire(p, "SupportedProtocols", 1469, model.JoinStrings(o.SupportedProtocols), len(o.SupportedProtocols) > 0)
 }
 
 // InternetGatewayDeviceUserInterfaceRemoteAccessPath is the typed path of InternetGatewayDevice.UserInterface.RemoteAccess.
 type InternetGatewayDeviceUserInterfaceRemoteAccessPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Port               model.ReadWriteParam[uint32]
-	SupportedProtocols model.ReadOnlyParam[[]InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols]
-	Protocol           model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceUserInterfaceRemoteAccessPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceUserInterfaceRemoteAccessPath(prefix string) InternetGatewayDeviceUserInterfaceRemoteAccessPath {
-	p := &prefix
-	return InternetGatewayDeviceUserInterfaceRemoteAccessPath{
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Port:               model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Protocol:           model.NewReadWrite[string](p, "Protocol", model.TypeString),
-		SupportedProtocols: model.NewReadOnly[[]InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols](p, "SupportedProtocols", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaUserinterface = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.UserInterface.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.PasswordRequired",
-	Syntax:  synInternetGatewayDeviceUserInterface_PasswordRequired,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.PasswordUserSelectable",
-	Syntax:  synInternetGatewayDeviceUserInterface_PasswordUserSelectable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.UpgradeAvailable",
-	Syntax:  synInternetGatewayDeviceUserInterface_UpgradeAvailable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.WarrantyDate",
-	Syntax:  synInternetGatewayDeviceUserInterface_WarrantyDate,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ISPName",
-	Syntax:  synInternetGatewayDeviceUserInterface_ISPName,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ISPHelpDesk",
-	Syntax:  synInternetGatewayDeviceUserInterface_ISPHelpDesk,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ISPHomePage",
-	Syntax:  synInternetGatewayDeviceUserInterface_ISPHomePage,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ISPHelpPage",
-	Syntax:  synInternetGatewayDeviceUserInterface_ISPHelpPage,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ISPLogo",
-	Syntax:  synInternetGatewayDeviceUserInterface_ISPLogo,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ISPLogoSize",
-	Syntax:  synInternetGatewayDeviceUserInterface_ISPLogoSize,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ISPMailServer",
-	Syntax:  synInternetGatewayDeviceUserInterface_ISPMailServer,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ISPNewsServer",
-	Syntax:  synInternetGatewayDeviceUserInterface_ISPNewsServer,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.TextColor",
-	Syntax:  synInternetGatewayDeviceUserInterface_TextColor,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.BackgroundColor",
-	Syntax:  synInternetGatewayDeviceUserInterface_BackgroundColor,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ButtonColor",
-	Syntax:  synInternetGatewayDeviceUserInterface_ButtonColor,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ButtonTextColor",
-	Syntax:  synInternetGatewayDeviceUserInterface_ButtonTextColor,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.AutoUpdateServer",
-	Syntax:  synInternetGatewayDeviceUserInterface_AutoUpdateServer,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.UserUpdateServer",
-	Syntax:  synInternetGatewayDeviceUserInterface_UserUpdateServer,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ExampleLogin",
-	Syntax:  synInternetGatewayDeviceUserInterface_ExampleLogin,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.ExamplePassword",
-	Syntax:  synInternetGatewayDeviceUserInterface_ExamplePassword,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UserInterface.UserDatabaseSupported",
-	Syntax:  synInternetGatewayDeviceUserInterface_UserDatabaseSupported,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.SharedPassword",
-	Syntax:  synInternetGatewayDeviceUserInterface_SharedPassword,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UserInterface.AvailableLanguages",
-	Syntax:  synInternetGatewayDeviceUserInterface_AvailableLanguages,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.CurrentLanguage",
-	Syntax:  synInternetGatewayDeviceUserInterface_CurrentLanguage,
-	Version: "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.UserInterface.LocalDisplay.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.LocalDisplay.Movable",
-	Syntax:  synInternetGatewayDeviceUserInterfaceLocalDisplay_Movable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.LocalDisplay.Resizable",
-	Syntax:  synInternetGatewayDeviceUserInterfaceLocalDisplay_Resizable,
-	Version: "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UserInterface.LocalDisplay.PosX",
-	Syntax:       synInternetGatewayDeviceUserInterfaceLocalDisplay_PosX,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UserInterface.LocalDisplay.PosY",
-	Syntax:       synInternetGatewayDeviceUserInterfaceLocalDisplay_PosY,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UserInterface.LocalDisplay.Width",
-	Syntax:       synInternetGatewayDeviceUserInterfaceLocalDisplay_Width,
-	Version:      "1.5",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.UserInterface.LocalDisplay.Height",
-	Syntax:       synInternetGatewayDeviceUserInterfaceLocalDisplay_Height,
-	Version:      "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UserInterface.LocalDisplay.DisplayWidth",
-	Syntax:  synInternetGatewayDeviceUserInterfaceLocalDisplay_DisplayWidth,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UserInterface.LocalDisplay.DisplayHeight",
-	Syntax:  synInternetGatewayDeviceUserInterfaceLocalDisplay_DisplayHeight,
-	Version: "1.5",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.UserInterface.RemoteAccess.",
-	Version:    "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.RemoteAccess.Enable",
-	Syntax:  synInternetGatewayDeviceUserInterfaceRemoteAccess_Enable,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.RemoteAccess.Port",
-	Syntax:  synInternetGatewayDeviceUserInterfaceRemoteAccess_Port,
-	Version: "1.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.UserInterface.RemoteAccess.SupportedProtocols",
-	Syntax:  synInternetGatewayDeviceUserInterfaceRemoteAccess_SupportedProtocols,
-	Version: "1.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.UserInterface.RemoteAccess.Protocol",
-	Syntax:  synInternetGatewayDeviceUserInterfaceRemoteAccess_Protocol,
-	Version: "1.5",
-}}
+	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-// InternetGatewayDeviceUserInterfaceImpl is what a device implements for InternetGatewayDevice.UserInterface; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUserInterfaceImpl to implement only some methods.
-type InternetGatewayDeviceUserInterfaceImpl interface {
-	PasswordRequired(inst []uint32) (bool, error)
-	SetPasswordRequired(inst []uint32, v bool) error
-	PasswordUserSelectable(inst []uint32) (bool, error)
-	SetPasswordUserSelectable(inst []uint32, v bool) error
-	UpgradeAvailable(inst []uint32) (bool, error)
-	SetUpgradeAvailable(inst []uint32, v bool) error
-	WarrantyDate(inst []uint32) (time.Time, error)
-	SetWarrantyDate(inst []uint32, v time.Time) error
-	ISPName(inst []uint32) (string, error)
-	SetISPName(inst []uint32, v string) error
-	ISPHelpDesk(inst []uint32) (string, error)
-	SetISPHelpDesk(inst []uint32, v string) error
-	ISPHomePage(inst []uint32) (string, error)
-	SetISPHomePage(inst []uint32, v string) error
-	ISPHelpPage(inst []uint32) (string, error)
-	SetISPHelpPage(inst []uint32, v string) error
-	ISPLogo(inst []uint32) ([]byte, error)
-	SetISPLogo(inst []uint32, v []byte) error
-	ISPLogoSize(inst []uint32) (uint32, error)
-	SetISPLogoSize(inst []uint32, v uint32) error
-	ISPMailServer(inst []uint32) (string, error)
-	SetISPMailServer(inst []uint32, v string) error
-	ISPNewsServer(inst []uint32) (string, error)
-	SetISPNewsServer(inst []uint32, v string) error
-	TextColor(inst []uint32) (string, error)
-	SetTextColor(inst []uint32, v string) error
-	BackgroundColor(inst []uint32) (string, error)
-	SetBackgroundColor(inst []uint32, v string) error
-	ButtonColor(inst []uint32) (string, error)
-	SetButtonColor(inst []uint32, v string) error
-	ButtonTextColor(inst []uint32) (string, error)
-	SetButtonTextColor(inst []uint32, v string) error
-	AutoUpdateServer(inst []uint32) (string, error)
-	SetAutoUpdateServer(inst []uint32, v string) error
-	UserUpdateServer(inst []uint32) (string, error)
-	SetUserUpdateServer(inst []uint32, v string) error
-	ExampleLogin(inst []uint32) (string, error)
-	SetExampleLogin(inst []uint32, v string) error
-	ExamplePassword(inst []uint32) (string, error)
-	SetExamplePassword(inst []uint32, v string) error
-	UserDatabaseSupported(inst []uint32) (bool, error)
-	SharedPassword(inst []uint32) (bool, error)
-	SetSharedPassword(inst []uint32, v bool) error
-	AvailableLanguages(inst []uint32) ([]string, error)
-	CurrentLanguage(inst []uint32) (string, error)
-	SetCurrentLanguage(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceUserInterfaceImpl implements InternetGatewayDeviceUserInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUserInterfaceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) PasswordRequired(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetPasswordRequired(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) PasswordUserSelectable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetPasswordUserSelectable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) UpgradeAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetUpgradeAvailable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) WarrantyDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetWarrantyDate(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPHelpDesk(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPHelpDesk(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPHomePage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPHomePage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPHelpPage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPHelpPage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPLogo(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPLogo(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPLogoSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPLogoSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPMailServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPMailServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPNewsServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPNewsServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) TextColor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetTextColor(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) BackgroundColor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetBackgroundColor(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ButtonColor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetButtonColor(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ButtonTextColor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetButtonTextColor(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) AutoUpdateServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetAutoUpdateServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) UserUpdateServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetUserUpdateServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ExampleLogin(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetExampleLogin(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ExamplePassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetExamplePassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) UserDatabaseSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SharedPassword(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetSharedPassword(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) AvailableLanguages(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) CurrentLanguage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetCurrentLanguage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceUserInterfaceLocalDisplayImpl is what a device implements for InternetGatewayDevice.UserInterface.LocalDisplay; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl to implement only some methods.
-type InternetGatewayDeviceUserInterfaceLocalDisplayImpl interface {
-	Movable(inst []uint32) (bool, error)
-	SetMovable(inst []uint32, v bool) error
-	Resizable(inst []uint32) (bool, error)
-	SetResizable(inst []uint32, v bool) error
-	PosX(inst []uint32) (int32, error)
-	SetPosX(inst []uint32, v int32) error
-	PosY(inst []uint32) (int32, error)
-	SetPosY(inst []uint32, v int32) error
-	Width(inst []uint32) (uint32, error)
-	SetWidth(inst []uint32, v uint32) error
-	Height(inst []uint32) (uint32, error)
-	SetHeight(inst []uint32, v uint32) error
-	DisplayWidth(inst []uint32) (uint32, error)
-	DisplayHeight(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl implements InternetGatewayDeviceUserInterfaceLocalDisplayImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) Movable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetMovable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) Resizable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetResizable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) PosX(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetPosX(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) PosY(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetPosY(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) Width(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetWidth(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) Height(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetHeight(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) DisplayWidth(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) DisplayHeight(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceUserInterfaceRemoteAccessImpl is what a device implements for InternetGatewayDevice.UserInterface.RemoteAccess; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl to implement only some methods.
-type InternetGatewayDeviceUserInterfaceRemoteAccessImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	SupportedProtocols(inst []uint32) ([]InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols, error)
-	Protocol(inst []uint32) (string, error)
-	SetProtocol(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl implements InternetGatewayDeviceUserInterfaceRemoteAccessImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) SupportedProtocols(inst []uint32) ([]InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols, error) {
-	var zero []InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) Protocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) SetProtocol(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	SupportedProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -3,36 +3,23 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synInternetGatewayDeviceWANDevice_WANConnectionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDevice_Alias                        = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDevice holds the values of InternetGatewayDevice.WANDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// InternetGatewayDeviceWANDevice holds the values of InternetGatewayDevice.WANDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceWANDevice struct {
-	// WANConnectionNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	WANConnectionNumberOfEntries uint32 `cwmp:"WANConnectionNumberOfEntries"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias                    string                                                  `cwmp:"Alias"`
-	WANCommonInterfaceConfig *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig `cwmp:"WANCommonInterfaceConfig."`
-	// InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}. instances by instance number
-	WANConnectionDevice        map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDevice `cwmp:"WANConnectionDevice.{i}."`
-	WANDSLConnectionManagement *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement     `cwmp:"WANDSLConnectionManagement."`
-	WANDSLDiagnostics          *InternetGatewayDeviceWANDeviceWANDSLDiagnostics              `cwmp:"WANDSLDiagnostics."`
-	WANDSLInterfaceConfig      *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig          `cwmp:"WANDSLInterfaceConfig."`
-	WANEthernetInterfaceConfig *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig     `cwmp:"WANEthernetInterfaceConfig."`
+	WANConnectionNumberOfEntries uint32 `json:"WANConnectionNumberOfEntries,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	WANCommonInterfaceConfig   *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig       `json:"WANCommonInterfaceConfig,omitzero"`
+	WANConnectionDevice        map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDevice `json:"WANConnectionDevice,omitzero"`
+	WANDSLConnectionManagement *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement     `json:"WANDSLConnectionManagement,omitzero"`
+	WANDSLDiagnostics          *InternetGatewayDeviceWANDeviceWANDSLDiagnostics              `json:"WANDSLDiagnostics,omitzero"`
+	WANDSLInterfaceConfig      *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig          `json:"WANDSLInterfaceConfig,omitzero"`
+	WANEthernetInterfaceConfig *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig     `json:"WANEthernetInterfaceConfig,omitzero"`
 }
 
-// AddWANConnectionDevice creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}. (replacing any) and returns it
+// AddWANConnectionDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDevice) AddWANConnectionDevice(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDevice {
 	if o.WANConnectionDevice == nil {
 		o.WANConnectionDevice = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDevice{}
@@ -41,176 +28,107 @@ func (o *InternetGatewayDeviceWANDevice) AddWANConnectionDevice(i uint32) *Inter
 	o.WANConnectionDevice[i] = x
 	return x
 }
-
-// GetWANConnectionDevice returns instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.
-func (o *InternetGatewayDeviceWANDevice) GetWANConnectionDevice(i uint32) (*InternetGatewayDeviceWANDeviceWANConnectionDevice, bool) {
-	x, ok := o.WANConnectionDevice[i]
-	return x, ok
-}
-
-// DeleteWANConnectionDevice removes instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.
-func (o *InternetGatewayDeviceWANDevice) DeleteWANConnectionDevice(i uint32) {
-	delete(o.WANConnectionDevice, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDevice_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceWANDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1478, o.Alias)
 	if o.WANCommonInterfaceConfig != nil {
-		o.WANCommonInterfaceConfig.ValidateAt(prefix+"WANCommonInterfaceConfig.", v)
+		o.WANCommonInterfaceConfig.ValidateAt(c, p+"WANCommonInterfaceConfig.")
 	}
 	for _, i := range model.SortedKeys(o.WANConnectionDevice) {
-		o.WANConnectionDevice[i].ValidateAt(prefix+"WANConnectionDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.WANConnectionDevice[i].ValidateAt(c, model.InstanceOf(p, "WANConnectionDevice.", i))
 	}
 	if o.WANDSLConnectionManagement != nil {
-		o.WANDSLConnectionManagement.ValidateAt(prefix+"WANDSLConnectionManagement.", v)
+		o.WANDSLConnectionManagement.ValidateAt(c, p+"WANDSLConnectionManagement.")
 	}
 	if o.WANDSLDiagnostics != nil {
-		o.WANDSLDiagnostics.ValidateAt(prefix+"WANDSLDiagnostics.", v)
+		o.WANDSLDiagnostics.ValidateAt(c, p+"WANDSLDiagnostics.")
 	}
 	if o.WANDSLInterfaceConfig != nil {
-		o.WANDSLInterfaceConfig.ValidateAt(prefix+"WANDSLInterfaceConfig.", v)
+		o.WANDSLInterfaceConfig.ValidateAt(c, p+"WANDSLInterfaceConfig.")
 	}
 	if o.WANEthernetInterfaceConfig != nil {
-		o.WANEthernetInterfaceConfig.ValidateAt(prefix+"WANEthernetInterfaceConfig.", v)
+		o.WANEthernetInterfaceConfig.ValidateAt(c, p+"WANEthernetInterfaceConfig.")
 	}
 }
 
 // InternetGatewayDeviceWANDevicePath is the typed path of InternetGatewayDevice.WANDevice.{i}.
 type InternetGatewayDeviceWANDevicePath struct {
-	obj                          model.ObjectPath
-	WANConnectionNumberOfEntries model.ReadOnlyParam[uint32]
-	Alias                        model.ReadWriteParam[string]
-	WANCommonInterfaceConfig     InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath
-	WANDSLConnectionManagement   InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath
-	WANDSLDiagnostics            InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath
-	WANDSLInterfaceConfig        InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath
-	WANEthernetInterfaceConfig   InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	WANConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	WANCommonInterfaceConfig   InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath   `dm:"WANCommonInterfaceConfig."`
+	WANDSLConnectionManagement InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath `dm:"WANDSLConnectionManagement."`
+	WANDSLDiagnostics          InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath          `dm:"WANDSLDiagnostics."`
+	WANDSLInterfaceConfig      InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath      `dm:"WANDSLInterfaceConfig."`
+	WANEthernetInterfaceConfig InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath `dm:"WANEthernetInterfaceConfig."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDevicePath(prefix string) InternetGatewayDeviceWANDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceWANDevicePath{
-		Alias:                        model.NewReadWrite[string](p, "Alias", model.TypeString),
-		WANCommonInterfaceConfig:     newInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath(prefix + "WANCommonInterfaceConfig."),
-		WANConnectionNumberOfEntries: model.NewReadOnly[uint32](p, "WANConnectionNumberOfEntries", model.TypeUnsignedInt),
-		WANDSLConnectionManagement:   newInternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath(prefix + "WANDSLConnectionManagement."),
-		WANDSLDiagnostics:            newInternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath(prefix + "WANDSLDiagnostics."),
-		WANDSLInterfaceConfig:        newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath(prefix + "WANDSLInterfaceConfig."),
-		WANEthernetInterfaceConfig:   newInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath(prefix + "WANEthernetInterfaceConfig."),
-		obj:                          model.NewObjectPath(p),
-	}
+// WANConnectionDevice returns the typed path of instance i.
+func (x InternetGatewayDeviceWANDevicePath) WANConnectionDevice(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WANConnectionDevice.", i))
+	return
 }
 
-// WANConnectionDevice returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.
-func (x InternetGatewayDeviceWANDevicePath) WANConnectionDevice(i uint32) InternetGatewayDeviceWANDeviceWANConnectionDevicePath {
-	return newInternetGatewayDeviceWANDeviceWANConnectionDevicePath(x.Path() + "WANConnectionDevice." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// WANConnectionDeviceTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}. itself (for AddObject when writable)
+// WANConnectionDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDevicePath) WANConnectionDeviceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "WANConnectionDevice.")
+	return model.NewWritableTable(x.ObjectPath, "WANConnectionDevice.")
 }
 
 // InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.WANAccessType.
 type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType string
 
-func (e InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType_DSL      InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType = "DSL"
+	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType_DSL InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType = "DSL"
+
 	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType_Ethernet InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType = "Ethernet"
-	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType_POTS     InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType = "POTS"
+
+	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType_POTS InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType = "POTS"
 )
 
 // InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.PhysicalLinkStatus.
 type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus string
 
-func (e InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus_Up           InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus = "Up"
-	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus_Down         InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus = "Down"
+	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus_Up InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus = "Up"
+
+	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus_Down InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus = "Down"
+
 	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus_Initializing InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus = "Initializing"
-	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus_Unavailable  InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus = "Unavailable"
+
+	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus_Unavailable InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus = "Unavailable"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_EnabledForInternet = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_WANAccessType      = &model.Syntax{
-		Enums: []model.Enum{{Value: "DSL"}, {Value: "Ethernet"}, {Value: "POTS"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_Layer1UpstreamMaxBitRate   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_Layer1DownstreamMaxBitRate = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_PhysicalLinkStatus         = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Initializing"}, {Value: "Unavailable"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_WANAccessProvider = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_TotalBytesSent            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_TotalBytesReceived        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_TotalPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_TotalPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_MaximumActiveConnections  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_NumberOfActiveConnections = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig struct {
-	// EnabledForInternet: boolean, readWrite, since 1.0.
-	EnabledForInternet bool `cwmp:"EnabledForInternet"`
-	// WANAccessType: string{DSL,Ethernet,POTS}, readOnly, since 1.0.
-	WANAccessType InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType `cwmp:"WANAccessType"`
-	// Layer1UpstreamMaxBitRate: unsignedInt, readOnly, since 1.0.
-	Layer1UpstreamMaxBitRate uint32 `cwmp:"Layer1UpstreamMaxBitRate"`
-	// Layer1DownstreamMaxBitRate: unsignedInt, readOnly, since 1.0.
-	Layer1DownstreamMaxBitRate uint32 `cwmp:"Layer1DownstreamMaxBitRate"`
-	// PhysicalLinkStatus: string{Up,Down,Initializing,Unavailable}, readOnly, since 1.0.
-	PhysicalLinkStatus InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus `cwmp:"PhysicalLinkStatus"`
-	// WANAccessProvider: string(:256), readOnly, since 1.0.
-	WANAccessProvider string `cwmp:"WANAccessProvider"`
-	// TotalBytesSent: unsignedInt, readOnly, since 1.0.
-	TotalBytesSent uint32 `cwmp:"TotalBytesSent"`
-	// TotalBytesReceived: unsignedInt, readOnly, since 1.0.
-	TotalBytesReceived uint32 `cwmp:"TotalBytesReceived"`
-	// TotalPacketsSent: unsignedInt, readOnly, since 1.0.
-	TotalPacketsSent uint32 `cwmp:"TotalPacketsSent"`
-	// TotalPacketsReceived: unsignedInt, readOnly, since 1.0.
-	TotalPacketsReceived uint32 `cwmp:"TotalPacketsReceived"`
-	// MaximumActiveConnections: unsignedInt, readOnly, since 1.0.
-	MaximumActiveConnections uint32 `cwmp:"MaximumActiveConnections"`
-	// NumberOfActiveConnections: unsignedInt, readOnly, since 1.0.
-	NumberOfActiveConnections uint32 `cwmp:"NumberOfActiveConnections"`
-	// InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}. instances by instance number
-	Connection map[uint32]*InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection `cwmp:"Connection.{i}."`
+	EnabledForInternet bool `json:"EnabledForInternet,omitzero"`
+
+	WANAccessType InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType `json:"WANAccessType,omitzero"`
+
+	Layer1UpstreamMaxBitRate uint32 `json:"Layer1UpstreamMaxBitRate,omitzero"`
+
+	Layer1DownstreamMaxBitRate uint32 `json:"Layer1DownstreamMaxBitRate,omitzero"`
+
+	PhysicalLinkStatus InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus `json:"PhysicalLinkStatus,omitzero"`
+
+	WANAccessProvider string `json:"WANAccessProvider,omitzero"`
+
+	TotalBytesSent uint32 `json:"TotalBytesSent,omitzero"`
+
+	TotalBytesReceived uint32 `json:"TotalBytesReceived,omitzero"`
+
+	TotalPacketsSent uint32 `json:"TotalPacketsSent,omitzero"`
+
+	TotalPacketsReceived uint32 `json:"TotalPacketsReceived,omitzero"`
+
+	MaximumActiveConnections uint32 `json:"MaximumActiveConnections,omitzero"`
+
+	NumberOfActiveConnections uint32 `json:"NumberOfActiveConnections,omitzero"`
+
+	Connection map[uint32]*InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection `json:"Connection,omitzero"`
 }
 
-// AddConnection creates instance i of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}. (replacing any) and returns it
+// AddConnection creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) AddConnection(i uint32) *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection {
 	if o.Connection == nil {
 		o.Connection = map[uint32]*InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection{}
@@ -219,209 +137,97 @@ func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) AddConnection(i
 	o.Connection[i] = x
 	return x
 }
-
-// GetConnection returns instance i of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) GetConnection(i uint32) (*InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection, bool) {
-	x, ok := o.Connection[i]
-	return x, ok
-}
-
-// DeleteConnection removes instance i of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) DeleteConnection(i uint32) {
-	delete(o.Connection, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_WANAccessType, string(o.WANAccessType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WANAccessType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_PhysicalLinkStatus, string(o.PhysicalLinkStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PhysicalLinkStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_WANAccessProvider, o.WANAccessProvider); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WANAccessProvider",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "WANAccessType", 1495, string(o.WANAccessType))
+	c.String(p, "PhysicalLinkStatus", 1489, string(o.PhysicalLinkStatus))
+	c.String(p, "WANAccessProvider", 1494, o.WANAccessProvider)
 	for _, i := range model.SortedKeys(o.Connection) {
-		o.Connection[i].ValidateAt(prefix+"Connection."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Connection[i].ValidateAt(c, model.InstanceOf(p, "Connection.", i))
 	}
 }
 
 // InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.
 type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath struct {
-	obj                        model.ObjectPath
-	EnabledForInternet         model.ReadWriteParam[bool]
-	WANAccessType              model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType]
-	Layer1UpstreamMaxBitRate   model.ReadOnlyParam[uint32]
-	Layer1DownstreamMaxBitRate model.ReadOnlyParam[uint32]
-	PhysicalLinkStatus         model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus]
-	WANAccessProvider          model.ReadOnlyParam[string]
-	TotalBytesSent             model.ReadOnlyParam[uint32]
-	TotalBytesReceived         model.ReadOnlyParam[uint32]
-	TotalPacketsSent           model.ReadOnlyParam[uint32]
-	TotalPacketsReceived       model.ReadOnlyParam[uint32]
-	MaximumActiveConnections   model.ReadOnlyParam[uint32]
-	NumberOfActiveConnections  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	EnabledForInternet model.ReadWriteParam[bool] `dm:"b"`
+
+	Layer1DownstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Layer1UpstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaximumActiveConnections model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfActiveConnections model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PhysicalLinkStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	TotalBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	WANAccessProvider model.ReadOnlyParam[string] `dm:"s"`
+
+	WANAccessType model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath(prefix string) InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath{
-		EnabledForInternet:         model.NewReadWrite[bool](p, "EnabledForInternet", model.TypeBoolean),
-		Layer1DownstreamMaxBitRate: model.NewReadOnly[uint32](p, "Layer1DownstreamMaxBitRate", model.TypeUnsignedInt),
-		Layer1UpstreamMaxBitRate:   model.NewReadOnly[uint32](p, "Layer1UpstreamMaxBitRate", model.TypeUnsignedInt),
-		MaximumActiveConnections:   model.NewReadOnly[uint32](p, "MaximumActiveConnections", model.TypeUnsignedInt),
-		NumberOfActiveConnections:  model.NewReadOnly[uint32](p, "NumberOfActiveConnections", model.TypeUnsignedInt),
-		PhysicalLinkStatus:         model.NewReadOnly[InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus](p, "PhysicalLinkStatus", model.TypeString),
-		TotalBytesReceived:         model.NewReadOnly[uint32](p, "TotalBytesReceived", model.TypeUnsignedInt),
-		TotalBytesSent:             model.NewReadOnly[uint32](p, "TotalBytesSent", model.TypeUnsignedInt),
-		TotalPacketsReceived:       model.NewReadOnly[uint32](p, "TotalPacketsReceived", model.TypeUnsignedInt),
-		TotalPacketsSent:           model.NewReadOnly[uint32](p, "TotalPacketsSent", model.TypeUnsignedInt),
-		WANAccessProvider:          model.NewReadOnly[string](p, "WANAccessProvider", model.TypeString),
-		WANAccessType:              model.NewReadOnly[InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType](p, "WANAccessType", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// Connection returns the typed path of instance i.
+func (x InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath) Connection(i uint32) (p InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Connection.", i))
+	return
 }
 
-// Connection returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.
-func (x InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath) Connection(i uint32) InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath {
-	return newInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath(x.Path() + "Connection." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConnectionTable returns the table InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}. itself (for AddObject when writable)
+// ConnectionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath) ConnectionTable() model.Table {
-	return model.NewTable(x.Path() + "Connection.")
+	return model.NewTable(x.ObjectPath, "Connection.")
 }
 
-var (
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection_ActiveConnectionDeviceContainer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection_ActiveConnectionServiceID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection struct {
-	// ActiveConnectionDeviceContainer: string(:256), readOnly, since 1.0.
-	ActiveConnectionDeviceContainer string `cwmp:"ActiveConnectionDeviceContainer"`
-	// ActiveConnectionServiceID: string(:256), readOnly, since 1.0.
-	ActiveConnectionServiceID string `cwmp:"ActiveConnectionServiceID"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	ActiveConnectionDeviceContainer string `json:"ActiveConnectionDeviceContainer,omitzero"`
+
+	ActiveConnectionServiceID string `json:"ActiveConnectionServiceID,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection_ActiveConnectionDeviceContainer, o.ActiveConnectionDeviceContainer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ActiveConnectionDeviceContainer",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection_ActiveConnectionServiceID, o.ActiveConnectionServiceID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ActiveConnectionServiceID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ActiveConnectionDeviceContainer", 1481, o.ActiveConnectionDeviceContainer)
+	c.String(p, "ActiveConnectionServiceID", 1482, o.ActiveConnectionServiceID)
+	c.String(p, "Alias", 1483, o.Alias)
 }
 
 // InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.
 type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath struct {
-	obj                             model.ObjectPath
-	ActiveConnectionDeviceContainer model.ReadOnlyParam[string]
-	ActiveConnectionServiceID       model.ReadOnlyParam[string]
-	Alias                           model.ReadWriteParam[string]
+	model.ObjectPath
+	ActiveConnectionDeviceContainer model.ReadOnlyParam[string] `dm:"s"`
+
+	ActiveConnectionServiceID model.ReadOnlyParam[string] `dm:"s"`
+
+	Alias model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath(prefix string) InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath{
-		ActiveConnectionDeviceContainer: model.NewReadOnly[string](p, "ActiveConnectionDeviceContainer", model.TypeString),
-		ActiveConnectionServiceID:       model.NewReadOnly[string](p, "ActiveConnectionServiceID", model.TypeString),
-		Alias:                           model.NewReadWrite[string](p, "Alias", model.TypeString),
-		obj:                             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDevice_WANIPConnectionNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDevice_WANPPPConnectionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDevice_Alias                           = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDevice holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDevice holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDevice struct {
-	// WANIPConnectionNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	WANIPConnectionNumberOfEntries uint32 `cwmp:"WANIPConnectionNumberOfEntries"`
-	// WANPPPConnectionNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	WANPPPConnectionNumberOfEntries uint32 `cwmp:"WANPPPConnectionNumberOfEntries"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias                       string                                                                        `cwmp:"Alias"`
-	WANATMF5LoopbackDiagnostics *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics `cwmp:"WANATMF5LoopbackDiagnostics."`
-	WANDSLLinkConfig            *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig            `cwmp:"WANDSLLinkConfig."`
-	WANEthernetLinkConfig       *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig       `cwmp:"WANEthernetLinkConfig."`
-	// InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}. instances by instance number
-	WANIPConnection   map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection `cwmp:"WANIPConnection.{i}."`
-	WANPOTSLinkConfig *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig          `cwmp:"WANPOTSLinkConfig."`
-	// InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}. instances by instance number
-	WANPPPConnection map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection `cwmp:"WANPPPConnection.{i}."`
-	WANPTMLinkConfig *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig            `cwmp:"WANPTMLinkConfig."`
+	WANIPConnectionNumberOfEntries uint32 `json:"WANIPConnectionNumberOfEntries,omitzero"`
+
+	WANPPPConnectionNumberOfEntries uint32 `json:"WANPPPConnectionNumberOfEntries,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	WANATMF5LoopbackDiagnostics *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics `json:"WANATMF5LoopbackDiagnostics,omitzero"`
+	WANDSLLinkConfig            *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig            `json:"WANDSLLinkConfig,omitzero"`
+	WANEthernetLinkConfig       *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig       `json:"WANEthernetLinkConfig,omitzero"`
+	WANIPConnection             map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection  `json:"WANIPConnection,omitzero"`
+	WANPOTSLinkConfig           *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig           `json:"WANPOTSLinkConfig,omitzero"`
+	WANPPPConnection            map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection `json:"WANPPPConnection,omitzero"`
+	WANPTMLinkConfig            *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig            `json:"WANPTMLinkConfig,omitzero"`
 }
 
-// AddWANIPConnection creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}. (replacing any) and returns it
+// AddWANIPConnection creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) AddWANIPConnection(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection {
 	if o.WANIPConnection == nil {
 		o.WANIPConnection = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection{}
@@ -431,18 +237,7 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) AddWANIPConnection(i
 	return x
 }
 
-// GetWANIPConnection returns instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) GetWANIPConnection(i uint32) (*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection, bool) {
-	x, ok := o.WANIPConnection[i]
-	return x, ok
-}
-
-// DeleteWANIPConnection removes instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) DeleteWANIPConnection(i uint32) {
-	delete(o.WANIPConnection, i)
-}
-
-// AddWANPPPConnection creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}. (replacing any) and returns it
+// AddWANPPPConnection creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) AddWANPPPConnection(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection {
 	if o.WANPPPConnection == nil {
 		o.WANPPPConnection = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection{}
@@ -451,965 +246,516 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) AddWANPPPConnection(
 	o.WANPPPConnection[i] = x
 	return x
 }
-
-// GetWANPPPConnection returns instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) GetWANPPPConnection(i uint32) (*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection, bool) {
-	x, ok := o.WANPPPConnection[i]
-	return x, ok
-}
-
-// DeleteWANPPPConnection removes instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) DeleteWANPPPConnection(i uint32) {
-	delete(o.WANPPPConnection, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDevice_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1497, o.Alias)
 	if o.WANATMF5LoopbackDiagnostics != nil {
-		o.WANATMF5LoopbackDiagnostics.ValidateAt(prefix+"WANATMF5LoopbackDiagnostics.", v)
+		o.WANATMF5LoopbackDiagnostics.ValidateAt(c, p+"WANATMF5LoopbackDiagnostics.")
 	}
 	if o.WANDSLLinkConfig != nil {
-		o.WANDSLLinkConfig.ValidateAt(prefix+"WANDSLLinkConfig.", v)
+		o.WANDSLLinkConfig.ValidateAt(c, p+"WANDSLLinkConfig.")
 	}
 	if o.WANEthernetLinkConfig != nil {
-		o.WANEthernetLinkConfig.ValidateAt(prefix+"WANEthernetLinkConfig.", v)
+		o.WANEthernetLinkConfig.ValidateAt(c, p+"WANEthernetLinkConfig.")
 	}
 	for _, i := range model.SortedKeys(o.WANIPConnection) {
-		o.WANIPConnection[i].ValidateAt(prefix+"WANIPConnection."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.WANIPConnection[i].ValidateAt(c, model.InstanceOf(p, "WANIPConnection.", i))
 	}
 	if o.WANPOTSLinkConfig != nil {
-		o.WANPOTSLinkConfig.ValidateAt(prefix+"WANPOTSLinkConfig.", v)
+		o.WANPOTSLinkConfig.ValidateAt(c, p+"WANPOTSLinkConfig.")
 	}
 	for _, i := range model.SortedKeys(o.WANPPPConnection) {
-		o.WANPPPConnection[i].ValidateAt(prefix+"WANPPPConnection."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.WANPPPConnection[i].ValidateAt(c, model.InstanceOf(p, "WANPPPConnection.", i))
 	}
 	if o.WANPTMLinkConfig != nil {
-		o.WANPTMLinkConfig.ValidateAt(prefix+"WANPTMLinkConfig.", v)
+		o.WANPTMLinkConfig.ValidateAt(c, p+"WANPTMLinkConfig.")
 	}
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDevicePath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDevicePath struct {
-	obj                             model.ObjectPath
-	WANIPConnectionNumberOfEntries  model.ReadOnlyParam[uint32]
-	WANPPPConnectionNumberOfEntries model.ReadOnlyParam[uint32]
-	Alias                           model.ReadWriteParam[string]
-	WANATMF5LoopbackDiagnostics     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath
-	WANDSLLinkConfig                InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath
-	WANEthernetLinkConfig           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath
-	WANPOTSLinkConfig               InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath
-	WANPTMLinkConfig                InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	WANIPConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	WANPPPConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	WANATMF5LoopbackDiagnostics InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath `dm:"WANATMF5LoopbackDiagnostics."`
+	WANDSLLinkConfig            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath            `dm:"WANDSLLinkConfig."`
+	WANEthernetLinkConfig       InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath       `dm:"WANEthernetLinkConfig."`
+	WANPOTSLinkConfig           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath           `dm:"WANPOTSLinkConfig."`
+	WANPTMLinkConfig            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath            `dm:"WANPTMLinkConfig."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDevicePath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDevicePath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDevicePath{
-		Alias:                           model.NewReadWrite[string](p, "Alias", model.TypeString),
-		WANATMF5LoopbackDiagnostics:     newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath(prefix + "WANATMF5LoopbackDiagnostics."),
-		WANDSLLinkConfig:                newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath(prefix + "WANDSLLinkConfig."),
-		WANEthernetLinkConfig:           newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath(prefix + "WANEthernetLinkConfig."),
-		WANIPConnectionNumberOfEntries:  model.NewReadOnly[uint32](p, "WANIPConnectionNumberOfEntries", model.TypeUnsignedInt),
-		WANPOTSLinkConfig:               newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath(prefix + "WANPOTSLinkConfig."),
-		WANPPPConnectionNumberOfEntries: model.NewReadOnly[uint32](p, "WANPPPConnectionNumberOfEntries", model.TypeUnsignedInt),
-		WANPTMLinkConfig:                newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath(prefix + "WANPTMLinkConfig."),
-		obj:                             model.NewObjectPath(p),
-	}
+// WANIPConnection returns the typed path of instance i.
+func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) WANIPConnection(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WANIPConnection.", i))
+	return
 }
 
-// WANIPConnection returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) WANIPConnection(i uint32) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath {
-	return newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath(x.Path() + "WANIPConnection." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// WANIPConnectionTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}. itself (for AddObject when writable)
+// WANIPConnectionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) WANIPConnectionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "WANIPConnection.")
+	return model.NewWritableTable(x.ObjectPath, "WANIPConnection.")
 }
 
-// WANPPPConnection returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) WANPPPConnection(i uint32) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath {
-	return newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath(x.Path() + "WANPPPConnection." + strconv.FormatUint(uint64(i), 10) + ".")
+// WANPPPConnection returns the typed path of instance i.
+func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) WANPPPConnection(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WANPPPConnection.", i))
+	return
 }
 
-// WANPPPConnectionTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}. itself (for AddObject when writable)
+// WANPPPConnectionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) WANPPPConnectionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "WANPPPConnection.")
+	return model.NewWritableTable(x.ObjectPath, "WANPPPConnection.")
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.DiagnosticsState.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState_None           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState = "None"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState_Requested      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState = "Requested"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState_Complete       InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState = "Complete"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState_None InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState = "None"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState_Requested InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState = "Requested"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState_Complete InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState = "Complete"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState_Error_Internal InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState = "Error_Internal"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState_Error_Other    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState = "Error_Other"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState_Error_Other InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_DiagnosticsState = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "None",
-		},
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_NumberOfRepetitions = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_Timeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_SuccessCount = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_FailureCount = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_AverageResponseTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_MinimumResponseTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_MaximumResponseTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics struct {
-	// DiagnosticsState: string{None,Requested,Complete,Error_Internal,Error_Other}, readWrite, since 1.0.
-	DiagnosticsState InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// NumberOfRepetitions: unsignedInt[1:], readWrite, since 1.0.
-	NumberOfRepetitions uint32 `cwmp:"NumberOfRepetitions"`
-	// Timeout: unsignedInt[1:], readWrite, since 1.0.
-	Timeout uint32 `cwmp:"Timeout"`
-	// SuccessCount: unsignedInt, readOnly, since 1.0.
-	SuccessCount uint32 `cwmp:"SuccessCount"`
-	// FailureCount: unsignedInt, readOnly, since 1.0.
-	FailureCount uint32 `cwmp:"FailureCount"`
-	// AverageResponseTime: unsignedInt, readOnly, since 1.0.
-	AverageResponseTime uint32 `cwmp:"AverageResponseTime"`
-	// MinimumResponseTime: unsignedInt, readOnly, since 1.0.
-	MinimumResponseTime uint32 `cwmp:"MinimumResponseTime"`
-	// MaximumResponseTime: unsignedInt, readOnly, since 1.0.
-	MaximumResponseTime uint32 `cwmp:"MaximumResponseTime"`
+	DiagnosticsState InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	NumberOfRepetitions uint32 `json:"NumberOfRepetitions,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
+
+	SuccessCount uint32 `json:"SuccessCount,omitzero"`
+
+	FailureCount uint32 `json:"FailureCount,omitzero"`
+
+	AverageResponseTime uint32 `json:"AverageResponseTime,omitzero"`
+
+	MinimumResponseTime uint32 `json:"MinimumResponseTime,omitzero"`
+
+	MaximumResponseTime uint32 `json:"MaximumResponseTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_NumberOfRepetitions, uint64(o.NumberOfRepetitions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfRepetitions",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_Timeout, uint64(o.Timeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Timeout",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 1500, string(o.DiagnosticsState))
+	c.Uint(p, "NumberOfRepetitions", 1504, uint64(o.NumberOfRepetitions))
+	c.Uint(p, "Timeout", 1506, uint64(o.Timeout))
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath struct {
-	obj                 model.ObjectPath
-	DiagnosticsState    model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState]
-	NumberOfRepetitions model.ReadWriteParam[uint32]
-	Timeout             model.ReadWriteParam[uint32]
-	SuccessCount        model.ReadOnlyParam[uint32]
-	FailureCount        model.ReadOnlyParam[uint32]
-	AverageResponseTime model.ReadOnlyParam[uint32]
-	MinimumResponseTime model.ReadOnlyParam[uint32]
-	MaximumResponseTime model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath{
-		AverageResponseTime: model.NewReadOnly[uint32](p, "AverageResponseTime", model.TypeUnsignedInt),
-		DiagnosticsState:    model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		FailureCount:        model.NewReadOnly[uint32](p, "FailureCount", model.TypeUnsignedInt),
-		MaximumResponseTime: model.NewReadOnly[uint32](p, "MaximumResponseTime", model.TypeUnsignedInt),
-		MinimumResponseTime: model.NewReadOnly[uint32](p, "MinimumResponseTime", model.TypeUnsignedInt),
-		NumberOfRepetitions: model.NewReadWrite[uint32](p, "NumberOfRepetitions", model.TypeUnsignedInt),
-		SuccessCount:        model.NewReadOnly[uint32](p, "SuccessCount", model.TypeUnsignedInt),
-		Timeout:             model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState] `dm:"s"`
+
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
+
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.LinkStatus.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus_Up           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus = "Up"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus_Down         InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus = "Down"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus_Up InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus = "Up"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus_Down InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus = "Down"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus_Initializing InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus = "Initializing"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus_Unavailable  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus = "Unavailable"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus_Unavailable InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus = "Unavailable"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.LinkType.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_EoA          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "EoA"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_IPoA         InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "IPoA"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_PPPoA        InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "PPPoA"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_PPPoE        InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "PPPoE"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_CIP          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "CIP"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_EoA InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "EoA"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_IPoA InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "IPoA"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_PPPoA InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "PPPoA"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_PPPoE InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "PPPoE"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_CIP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "CIP"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType_Unconfigured InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType = "Unconfigured"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ModulationType.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_GDmt       InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_G.dmt"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_GLite      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_G.lite"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_GDmtBis    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_G.dmt.bis"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_re_adsl    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_re-adsl"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_2plus      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_2plus"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADLS_four       InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADLS_four"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_GDmt InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_G.dmt"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_GLite InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_G.lite"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_GDmtBis InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_G.dmt.bis"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_re_adsl InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_re-adsl"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_2plus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_2plus"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADLS_four InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADLS_four"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_ADSL_ANSI_T1413 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "ADSL_ANSI_T1.413"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_GShdsl          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "G.shdsl"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_IDSL            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "IDSL"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_HDSL            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "HDSL"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_SDSL            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "SDSL"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_VDSL            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "VDSL"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_GShdsl InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "G.shdsl"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_IDSL InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "IDSL"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_HDSL InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "HDSL"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_SDSL InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "SDSL"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType_VDSL InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType = "VDSL"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMEncapsulation.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation_LLC   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation = "LLC"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation_LLC InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation = "LLC"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation_VCMUX InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation = "VCMUX"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMAAL.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL_AAL1 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL = "AAL1"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL_AAL2 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL = "AAL2"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL_AAL3 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL = "AAL3"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL_AAL4 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL = "AAL4"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL_AAL5 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL = "AAL5"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMQoS.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_UBR     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "UBR"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_CBR     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "CBR"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_GFR     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "GFR"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_UBR InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "UBR"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_CBR InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "CBR"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_GFR InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "GFR"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_VBR_nrt InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "VBR-nrt"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_VBR_rt  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "VBR-rt"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_UBR_    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "UBR+"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_ABR     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "ABR"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_VBR_rt InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "VBR-rt"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_UBR_ InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "UBR+"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_ABR InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "ABR"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_LinkStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Initializing"}, {Value: "Unavailable"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_LinkType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Unconfigured",
-		},
-		Enums: []model.Enum{{Value: "EoA"}, {Value: "IPoA"}, {Value: "PPPoA"}, {
-			Status: "deprecated",
-			Value:  "PPPoE",
-		}, {Value: "CIP"}, {Value: "Unconfigured"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_AutoConfig     = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ModulationType = &model.Syntax{
-		Enums: []model.Enum{{Value: "ADSL_G.dmt"}, {Value: "ADSL_G.lite"}, {Value: "ADSL_G.dmt.bis"}, {Value: "ADSL_re-adsl"}, {Value: "ADSL_2plus"}, {Value: "ADLS_four"}, {Value: "ADSL_ANSI_T1.413"}, {Value: "G.shdsl"}, {Value: "IDSL"}, {Value: "HDSL"}, {Value: "SDSL"}, {Value: "VDSL"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_DestinationAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMEncapsulation = &model.Syntax{
-		Enums: []model.Enum{{Value: "LLC"}, {Value: "VCMUX"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_FCSPreserved = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_VCSearchList = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMAAL = &model.Syntax{
-		Enums: []model.Enum{{Value: "AAL1"}, {Value: "AAL2"}, {Value: "AAL3"}, {Value: "AAL4"}, {Value: "AAL5"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMTransmittedBlocks = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMReceivedBlocks    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMQoS               = &model.Syntax{
-		Enums: []model.Enum{{Value: "UBR"}, {Value: "CBR"}, {Value: "GFR"}, {Value: "VBR-nrt"}, {Value: "VBR-rt"}, {Value: "UBR+"}, {Value: "ABR"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMPeakCellRate        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMMaximumBurstSize    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMSustainableCellRate = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_AAL5CRCErrors          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMCRCErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMHECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// LinkStatus: string{Up,Down,Initializing,Unavailable}, readOnly, since 1.0.
-	LinkStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus `cwmp:"LinkStatus"`
-	// LinkType: string{EoA,IPoA,PPPoA,PPPoE,CIP,Unconfigured}, readWrite, since 1.0.
-	LinkType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType `cwmp:"LinkType"`
-	// AutoConfig: boolean, readOnly, since 1.0.
-	AutoConfig bool `cwmp:"AutoConfig"`
-	// ModulationType: string{ADSL_G.dmt,ADSL_G.lite,ADSL_G.dmt.bis,ADSL_re-adsl,ADSL_2plus,ADLS_four,… 12 values}, readOnly, since 1.0.
-	ModulationType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType `cwmp:"ModulationType"`
-	// DestinationAddress: string(:256), readWrite, since 1.0.
-	DestinationAddress string `cwmp:"DestinationAddress"`
-	// ATMEncapsulation: string{LLC,VCMUX}, readWrite, since 1.0.
-	ATMEncapsulation InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation `cwmp:"ATMEncapsulation"`
-	// FCSPreserved: boolean, readWrite, since 1.0.
-	FCSPreserved bool `cwmp:"FCSPreserved"`
-	// VCSearchList: list(:256)<string>, readWrite, since 1.0.
-	VCSearchList []string `cwmp:"VCSearchList"`
-	// ATMAAL: string{AAL1,AAL2,AAL3,AAL4,AAL5}, readOnly, since 1.0.
-	ATMAAL InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL `cwmp:"ATMAAL"`
-	// ATMTransmittedBlocks: unsignedInt, readOnly, since 1.0.
-	ATMTransmittedBlocks uint32 `cwmp:"ATMTransmittedBlocks"`
-	// ATMReceivedBlocks: unsignedInt, readOnly, since 1.0.
-	ATMReceivedBlocks uint32 `cwmp:"ATMReceivedBlocks"`
-	// ATMQoS: string{UBR,CBR,GFR,VBR-nrt,VBR-rt,UBR+,… 7 values}, readWrite, since 1.0.
-	ATMQoS InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS `cwmp:"ATMQoS"`
-	// ATMPeakCellRate: unsignedInt, readWrite, since 1.0.
-	ATMPeakCellRate uint32 `cwmp:"ATMPeakCellRate"`
-	// ATMMaximumBurstSize: unsignedInt, readWrite, since 1.0.
-	ATMMaximumBurstSize uint32 `cwmp:"ATMMaximumBurstSize"`
-	// ATMSustainableCellRate: unsignedInt, readWrite, since 1.0.
-	ATMSustainableCellRate uint32 `cwmp:"ATMSustainableCellRate"`
-	// AAL5CRCErrors: unsignedInt, readOnly, since 1.0, deprecated.
-	AAL5CRCErrors uint32 `cwmp:"AAL5CRCErrors"`
-	// ATMCRCErrors: unsignedInt, readOnly, since 1.0.
-	ATMCRCErrors uint32 `cwmp:"ATMCRCErrors"`
-	// ATMHECErrors: unsignedInt, readOnly, since 1.0.
-	ATMHECErrors uint32 `cwmp:"ATMHECErrors"`
+	Enable bool `json:"Enable,omitzero"`
+
+	LinkStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus `json:"LinkStatus,omitzero"`
+
+	LinkType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType `json:"LinkType,omitzero"`
+
+	AutoConfig bool `json:"AutoConfig,omitzero"`
+
+	ModulationType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType `json:"ModulationType,omitzero"`
+
+	DestinationAddress string `json:"DestinationAddress,omitzero"`
+
+	ATMEncapsulation InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation `json:"ATMEncapsulation,omitzero"`
+
+	FCSPreserved bool `json:"FCSPreserved,omitzero"`
+
+	VCSearchList []string `json:"VCSearchList,omitzero"`
+
+	ATMAAL InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL `json:"ATMAAL,omitzero"`
+
+	ATMTransmittedBlocks uint32 `json:"ATMTransmittedBlocks,omitzero"`
+
+	ATMReceivedBlocks uint32 `json:"ATMReceivedBlocks,omitzero"`
+
+	ATMQoS InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS `json:"ATMQoS,omitzero"`
+
+	ATMPeakCellRate uint32 `json:"ATMPeakCellRate,omitzero"`
+
+	ATMMaximumBurstSize uint32 `json:"ATMMaximumBurstSize,omitzero"`
+
+	ATMSustainableCellRate uint32 `json:"ATMSustainableCellRate,omitzero"`
+
+	AAL5CRCErrors uint32 `json:"AAL5CRCErrors,omitzero"`
+
+	ATMCRCErrors uint32 `json:"ATMCRCErrors,omitzero"`
+
+	ATMHECErrors uint32 `json:"ATMHECErrors,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_LinkStatus, string(o.LinkStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_LinkType, string(o.LinkType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ModulationType, string(o.ModulationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModulationType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_DestinationAddress, o.DestinationAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMEncapsulation, string(o.ATMEncapsulation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ATMEncapsulation",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_VCSearchList, model.FormatValue(model.TypeString, o.VCSearchList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VCSearchList",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMAAL, string(o.ATMAAL)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ATMAAL",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMQoS, string(o.ATMQoS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ATMQoS",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LinkStatus", 1523, string(o.LinkStatus))
+	c.String(p, "LinkType", 1524, string(o.LinkType))
+	c.String(p, "ModulationType", 1525, string(o.ModulationType))
+	c.String(p, "DestinationAddress", 1520, o.DestinationAddress)
+	c.String(p, "ATMEncapsulation", 1511, string(o.ATMEncapsulation))
+	c.Wire(p, "VCSearchList", 1526, model.JoinStrings(o.VCSearchList), len(o.VCSearchList) > 0)
+	c.String(p, "ATMAAL", 1509, string(o.ATMAAL))
+	c.String(p, "ATMQoS", 1515, string(o.ATMQoS))
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	LinkStatus             model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus]
-	LinkType               model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType]
-	AutoConfig             model.ReadOnlyParam[bool]
-	ModulationType         model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType]
-	DestinationAddress     model.ReadWriteParam[string]
-	ATMEncapsulation       model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation]
-	FCSPreserved           model.ReadWriteParam[bool]
-	VCSearchList           model.ReadWriteParam[[]string]
-	ATMAAL                 model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL]
-	ATMTransmittedBlocks   model.ReadOnlyParam[uint32]
-	ATMReceivedBlocks      model.ReadOnlyParam[uint32]
-	ATMQoS                 model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS]
-	ATMPeakCellRate        model.ReadWriteParam[uint32]
-	ATMMaximumBurstSize    model.ReadWriteParam[uint32]
-	ATMSustainableCellRate model.ReadWriteParam[uint32]
-	AAL5CRCErrors          model.ReadOnlyParam[uint32]
-	ATMCRCErrors           model.ReadOnlyParam[uint32]
-	ATMHECErrors           model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	AAL5CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath{
-		AAL5CRCErrors:          model.NewReadOnly[uint32](p, "AAL5CRCErrors", model.TypeUnsignedInt),
-		ATMAAL:                 model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL](p, "ATMAAL", model.TypeString),
-		ATMCRCErrors:           model.NewReadOnly[uint32](p, "ATMCRCErrors", model.TypeUnsignedInt),
-		ATMEncapsulation:       model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation](p, "ATMEncapsulation", model.TypeString),
-		ATMHECErrors:           model.NewReadOnly[uint32](p, "ATMHECErrors", model.TypeUnsignedInt),
-		ATMMaximumBurstSize:    model.NewReadWrite[uint32](p, "ATMMaximumBurstSize", model.TypeUnsignedInt),
-		ATMPeakCellRate:        model.NewReadWrite[uint32](p, "ATMPeakCellRate", model.TypeUnsignedInt),
-		ATMQoS:                 model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS](p, "ATMQoS", model.TypeString),
-		ATMReceivedBlocks:      model.NewReadOnly[uint32](p, "ATMReceivedBlocks", model.TypeUnsignedInt),
-		ATMSustainableCellRate: model.NewReadWrite[uint32](p, "ATMSustainableCellRate", model.TypeUnsignedInt),
-		ATMTransmittedBlocks:   model.NewReadOnly[uint32](p, "ATMTransmittedBlocks", model.TypeUnsignedInt),
-		AutoConfig:             model.NewReadOnly[bool](p, "AutoConfig", model.TypeBoolean),
-		DestinationAddress:     model.NewReadWrite[string](p, "DestinationAddress", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FCSPreserved:           model.NewReadWrite[bool](p, "FCSPreserved", model.TypeBoolean),
-		LinkStatus:             model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus](p, "LinkStatus", model.TypeString),
-		LinkType:               model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType](p, "LinkType", model.TypeString),
-		ModulationType:         model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType](p, "ModulationType", model.TypeString),
-		VCSearchList:           model.NewReadWrite[[]string](p, "VCSearchList", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
+	ATMAAL model.ReadOnlyParam[string] `dm:"s"`
+
+	ATMCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATMEncapsulation model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation] `dm:"s"`
+
+	ATMHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATMMaximumBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	ATMPeakCellRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	ATMQoS model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS] `dm:"s"`
+
+	ATMReceivedBlocks model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATMSustainableCellRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	ATMTransmittedBlocks model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AutoConfig model.ReadOnlyParam[bool] `dm:"b"`
+
+	DestinationAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FCSPreserved model.ReadWriteParam[bool] `dm:"b"`
+
+	LinkStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	LinkType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType] `dm:"s"`
+
+	ModulationType model.ReadOnlyParam[string] `dm:"s"`
+
+	VCSearchList model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig.EthernetLinkStatus.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus_Up          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus = "Up"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus_Down        InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus = "Down"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus_Up InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus = "Up"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus_Down InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus = "Down"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus_Unavailable InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus = "Unavailable"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig_EthernetLinkStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unavailable"}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig struct {
-	// EthernetLinkStatus: string{Up,Down,Unavailable}, readOnly, since 1.0.
-	EthernetLinkStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus `cwmp:"EthernetLinkStatus"`
+	EthernetLinkStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus `json:"EthernetLinkStatus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig_EthernetLinkStatus, string(o.EthernetLinkStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetLinkStatus",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "EthernetLinkStatus", 1528, string(o.EthernetLinkStatus))
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath struct {
-	obj                model.ObjectPath
-	EthernetLinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus]
-}
-
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath{
-		EthernetLinkStatus: model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus](p, "EthernetLinkStatus", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	EthernetLinkStatus model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ConnectionStatus.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Unconfigured      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Unconfigured"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Connecting        InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Connecting"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Connected         InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Connected"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Unconfigured InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Unconfigured"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Connecting InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Connecting"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Connected InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Connected"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_PendingDisconnect InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "PendingDisconnect"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Disconneting      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Disconneting"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Disconnecting     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Disconnecting"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Disconnected      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Disconnected"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Disconneting InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Disconneting"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Disconnecting InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Disconnecting"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus_Disconnected InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus = "Disconnected"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PossibleConnectionTypes.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes_Unconfigured InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes = "Unconfigured"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes_IP_Routed    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes = "IP_Routed"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes_IP_Bridged   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes = "IP_Bridged"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes_IP_Routed InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes = "IP_Routed"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes_IP_Bridged InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes = "IP_Bridged"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ConnectionType.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType_Unconfigured InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType = "Unconfigured"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType_IP_Routed    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType = "IP_Routed"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType_IP_Bridged   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType = "IP_Bridged"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType_IP_Routed InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType = "IP_Routed"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType_IP_Bridged InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType = "IP_Bridged"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.LastConnectionError.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_NONE                     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_NONE"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_COMMAND_ABORTED          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_COMMAND_ABORTED"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_NONE InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_NONE"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_COMMAND_ABORTED InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_COMMAND_ABORTED"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_NOT_ENABLED_FOR_INTERNET InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_NOT_ENABLED_FOR_INTERNET"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_USER_DISCONNECT          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_USER_DISCONNECT"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_ISP_DISCONNECT           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_ISP_DISCONNECT"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_IDLE_DISCONNECT          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_IDLE_DISCONNECT"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_FORCED_DISCONNECT        InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_FORCED_DISCONNECT"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_NO_CARRIER               InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_NO_CARRIER"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_IP_CONFIGURATION         InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_IP_CONFIGURATION"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_UNKNOWN                  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_UNKNOWN"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_USER_DISCONNECT InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_USER_DISCONNECT"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_ISP_DISCONNECT InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_ISP_DISCONNECT"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_IDLE_DISCONNECT InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_IDLE_DISCONNECT"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_FORCED_DISCONNECT InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_FORCED_DISCONNECT"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_NO_CARRIER InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_NO_CARRIER"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_IP_CONFIGURATION InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_IP_CONFIGURATION"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError_ERROR_UNKNOWN InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError = "ERROR_UNKNOWN"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.AddressingType.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType_DHCP   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType = "DHCP"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType_DHCP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType = "DHCP"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType_Static InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType = "Static"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ConnectionTrigger.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger_OnDemand InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger = "OnDemand"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger_AlwaysOn InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger = "AlwaysOn"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger_Manual   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger = "Manual"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger_Manual InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger = "Manual"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.RouteProtocolRx.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx_Off   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx = "Off"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx_Off InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx = "Off"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx_RIPv1 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx = "RIPv1"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx_RIPv2 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx = "RIPv2"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx_OSPF  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx = "OSPF"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx_OSPF InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx = "OSPF"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ConnectionStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unconfigured"}, {Value: "Connecting"}, {Value: "Connected"}, {Value: "PendingDisconnect"}, {
-			Status: "deprecated",
-			Value:  "Disconneting",
-		}, {Value: "Disconnecting"}, {Value: "Disconnected"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_PossibleConnectionTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unconfigured"}, {Value: "IP_Routed"}, {Value: "IP_Bridged"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ConnectionType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unconfigured"}, {Value: "IP_Routed"}, {Value: "IP_Bridged"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Uptime              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_LastConnectionError = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "ERROR_NONE",
-		},
-		Enums: []model.Enum{{Value: "ERROR_NONE"}, {Value: "ERROR_COMMAND_ABORTED"}, {Value: "ERROR_NOT_ENABLED_FOR_INTERNET"}, {Value: "ERROR_USER_DISCONNECT"}, {Value: "ERROR_ISP_DISCONNECT"}, {Value: "ERROR_IDLE_DISCONNECT"}, {Value: "ERROR_FORCED_DISCONNECT"}, {Value: "ERROR_NO_CARRIER"}, {Value: "ERROR_IP_CONFIGURATION"}, {Value: "ERROR_UNKNOWN"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_AutoDisconnectTime  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_IdleDisconnectTime  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_WarnDisconnectDelay = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_RSIPAvailable       = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_NATEnabled          = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_AddressingType      = &model.Syntax{
-		Enums: []model.Enum{{Value: "DHCP"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ExternalIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_SubnetMask = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_DefaultGateway = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_DNSEnabled     = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_DNSOverrideAllowed = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_DNSServers = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_MaxMTUSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1540",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_MACAddressOverride = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ConnectionTrigger  = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "OnDemand",
-		},
-		Enums: []model.Enum{{Value: "OnDemand"}, {Value: "AlwaysOn"}, {Value: "Manual"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_RouteProtocolRx = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Off",
-		},
-		Enums: []model.Enum{{Value: "Off"}, {
-			Optional: true,
-			Value:    "RIPv1",
-		}, {
-			Optional: true,
-			Value:    "RIPv2",
-		}, {
-			Optional: true,
-			Value:    "OSPF",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_PortMappingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ShapingRate                = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ShapingBurstSize = &model.Syntax{
-		Default: &model.Default{
-			Status: "deleted",
-			Type:   "object",
-			Value:  "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Reset = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// ConnectionStatus: string{Unconfigured,Connecting,Connected,PendingDisconnect,Disconneting,Disconnecting,… 7 values}, readOnly, since 1.0.
-	ConnectionStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus `cwmp:"ConnectionStatus"`
-	// PossibleConnectionTypes: list<string{Unconfigured,IP_Routed,IP_Bridged}>, readOnly, since 1.0.
-	PossibleConnectionTypes []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes `cwmp:"PossibleConnectionTypes"`
-	// ConnectionType: string{Unconfigured,IP_Routed,IP_Bridged}, readWrite, since 1.0.
-	ConnectionType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType `cwmp:"ConnectionType"`
-	// Name: string(:256), readWrite, since 1.0.
-	Name string `cwmp:"Name"`
-	// Uptime: unsignedInt, readOnly, since 1.0.
-	Uptime uint32 `cwmp:"Uptime"`
-	// LastConnectionError: string{ERROR_NONE,ERROR_COMMAND_ABORTED,ERROR_NOT_ENABLED_FOR_INTERNET,ERROR_USER_DISCONNECT,ERROR_ISP_DISCONNECT,ERROR_IDLE_DISCONNECT,… 10 values}, readOnly, since 1.0.
-	LastConnectionError InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError `cwmp:"LastConnectionError"`
-	// AutoDisconnectTime: unsignedInt, readWrite, since 1.0.
-	AutoDisconnectTime uint32 `cwmp:"AutoDisconnectTime"`
-	// IdleDisconnectTime: unsignedInt, readWrite, since 1.0.
-	IdleDisconnectTime uint32 `cwmp:"IdleDisconnectTime"`
-	// WarnDisconnectDelay: unsignedInt, readWrite, since 1.0.
-	WarnDisconnectDelay uint32 `cwmp:"WarnDisconnectDelay"`
-	// RSIPAvailable: boolean, readOnly, since 1.0.
-	RSIPAvailable bool `cwmp:"RSIPAvailable"`
-	// NATEnabled: boolean, readWrite, since 1.0.
-	NATEnabled bool `cwmp:"NATEnabled"`
-	// AddressingType: string{DHCP,Static}, readWrite, since 1.0.
-	AddressingType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType `cwmp:"AddressingType"`
-	// ExternalIPAddress: IPAddress=string(:45), readWrite, since 1.0.
-	ExternalIPAddress string `cwmp:"ExternalIPAddress"`
-	// SubnetMask: IPAddress=string(:45), readWrite, since 1.0.
-	SubnetMask string `cwmp:"SubnetMask"`
-	// DefaultGateway: string, readWrite, since 1.0.
-	DefaultGateway string `cwmp:"DefaultGateway"`
-	// DNSEnabled: boolean, readWrite, since 1.0.
-	DNSEnabled bool `cwmp:"DNSEnabled"`
-	// DNSOverrideAllowed: boolean, readWrite, since 1.0.
-	DNSOverrideAllowed bool `cwmp:"DNSOverrideAllowed"`
-	// DNSServers: list(:64)<IPAddress=string(:45)>, readWrite, since 1.0.
-	DNSServers []string `cwmp:"DNSServers"`
-	// MaxMTUSize: unsignedInt[1:1540], readWrite, since 1.0.
-	MaxMTUSize uint32 `cwmp:"MaxMTUSize"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 1.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// MACAddressOverride: boolean, readWrite, since 1.0.
-	MACAddressOverride bool `cwmp:"MACAddressOverride"`
-	// ConnectionTrigger: string{OnDemand,AlwaysOn,Manual}, readWrite, since 1.0.
-	ConnectionTrigger InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger `cwmp:"ConnectionTrigger"`
-	// RouteProtocolRx: string{Off,RIPv1,RIPv2,OSPF}, readWrite, since 1.0.
-	RouteProtocolRx InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx `cwmp:"RouteProtocolRx"`
-	// PortMappingNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	PortMappingNumberOfEntries uint32 `cwmp:"PortMappingNumberOfEntries"`
-	// ShapingRate: int[-1:], readWrite, since 1.1.
-	ShapingRate int32 `cwmp:"ShapingRate"`
-	// ShapingBurstSize: unsignedInt, readWrite, since 1.1.
-	ShapingBurstSize uint32 `cwmp:"ShapingBurstSize"`
-	// Reset: boolean, readWrite, since 1.4.
-	Reset bool `cwmp:"Reset"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias      string                                                                      `cwmp:"Alias"`
-	DHCPClient *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient `cwmp:"DHCPClient."`
-	// InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}. instances by instance number
-	PortMapping map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping `cwmp:"PortMapping.{i}."`
-	Stats       *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats                  `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	ConnectionStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus `json:"ConnectionStatus,omitzero"`
+
+	PossibleConnectionTypes []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes `json:"PossibleConnectionTypes,omitzero"`
+
+	ConnectionType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType `json:"ConnectionType,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Uptime uint32 `json:"Uptime,omitzero"`
+
+	LastConnectionError InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError `json:"LastConnectionError,omitzero"`
+
+	AutoDisconnectTime uint32 `json:"AutoDisconnectTime,omitzero"`
+
+	IdleDisconnectTime uint32 `json:"IdleDisconnectTime,omitzero"`
+
+	WarnDisconnectDelay uint32 `json:"WarnDisconnectDelay,omitzero"`
+
+	RSIPAvailable bool `json:"RSIPAvailable,omitzero"`
+
+	NATEnabled bool `json:"NATEnabled,omitzero"`
+
+	AddressingType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType `json:"AddressingType,omitzero"`
+
+	ExternalIPAddress string `json:"ExternalIPAddress,omitzero"`
+
+	SubnetMask string `json:"SubnetMask,omitzero"`
+
+	DefaultGateway string `json:"DefaultGateway,omitzero"`
+
+	DNSEnabled bool `json:"DNSEnabled,omitzero"`
+
+	DNSOverrideAllowed bool `json:"DNSOverrideAllowed,omitzero"`
+
+	DNSServers []string `json:"DNSServers,omitzero"`
+
+	MaxMTUSize uint32 `json:"MaxMTUSize,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	MACAddressOverride bool `json:"MACAddressOverride,omitzero"`
+
+	ConnectionTrigger InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger `json:"ConnectionTrigger,omitzero"`
+
+	RouteProtocolRx InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx `json:"RouteProtocolRx,omitzero"`
+
+	PortMappingNumberOfEntries uint32 `json:"PortMappingNumberOfEntries,omitzero"`
+
+	ShapingRate int32 `json:"ShapingRate,omitzero"`
+
+	ShapingBurstSize uint32 `json:"ShapingBurstSize,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	DHCPClient  *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient             `json:"DHCPClient,omitzero"`
+	PortMapping map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping `json:"PortMapping,omitzero"`
+	Stats       *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats                  `json:"Stats,omitzero"`
 }
 
-// AddPortMapping creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}. (replacing any) and returns it
+// AddPortMapping creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) AddPortMapping(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping {
 	if o.PortMapping == nil {
 		o.PortMapping = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping{}
@@ -1418,235 +764,117 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) AddPo
 	o.PortMapping[i] = x
 	return x
 }
-
-// GetPortMapping returns instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) GetPortMapping(i uint32) (*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping, bool) {
-	x, ok := o.PortMapping[i]
-	return x, ok
-}
-
-// DeletePortMapping removes instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) DeletePortMapping(i uint32) {
-	delete(o.PortMapping, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ConnectionStatus, string(o.ConnectionStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionStatus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_PossibleConnectionTypes, model.FormatValue(model.TypeString, o.PossibleConnectionTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PossibleConnectionTypes",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ConnectionType, string(o.ConnectionType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_LastConnectionError, string(o.LastConnectionError)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastConnectionError",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_AddressingType, string(o.AddressingType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AddressingType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ExternalIPAddress, o.ExternalIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExternalIPAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_SubnetMask, o.SubnetMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubnetMask",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_DNSServers, model.FormatValue(model.TypeString, o.DNSServers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServers",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_MaxMTUSize, uint64(o.MaxMTUSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxMTUSize",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ConnectionTrigger, string(o.ConnectionTrigger)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionTrigger",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_RouteProtocolRx, string(o.RouteProtocolRx)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RouteProtocolRx",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ShapingRate, int64(o.ShapingRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ShapingRate",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ConnectionStatus", 1533, string(o.ConnectionStatus))
+	c.Wire(p, "PossibleConnectionTypes", 1575, model.JoinStrings(o.PossibleConnectionTypes), len(o.PossibleConnectionTypes) > 0)
+	c.String(p, "ConnectionType", 1535, string(o.ConnectionType))
+	c.String(p, "Name", 1562, o.Name)
+	c.String(p, "LastConnectionError", 1557, string(o.LastConnectionError))
+	c.String(p, "AddressingType", 1530, string(o.AddressingType))
+	c.String(p, "ExternalIPAddress", 1555, o.ExternalIPAddress)
+	c.String(p, "SubnetMask", 1597, o.SubnetMask)
+	c.Wire(p, "DNSServers", 1552, model.JoinStrings(o.DNSServers), len(o.DNSServers) > 0)
+	c.Uint(p, "MaxMTUSize", 1560, uint64(o.MaxMTUSize))
+	c.String(p, "MACAddress", 1558, o.MACAddress)
+	c.String(p, "ConnectionTrigger", 1534, string(o.ConnectionTrigger))
+	c.String(p, "RouteProtocolRx", 1578, string(o.RouteProtocolRx))
+	c.Int(p, "ShapingRate", 1580, int64(o.ShapingRate))
+	c.String(p, "Alias", 1531, o.Alias)
 	if o.DHCPClient != nil {
-		o.DHCPClient.ValidateAt(prefix+"DHCPClient.", v)
+		o.DHCPClient.ValidateAt(c, p+"DHCPClient.")
 	}
 	for _, i := range model.SortedKeys(o.PortMapping) {
-		o.PortMapping[i].ValidateAt(prefix+"PortMapping."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.PortMapping[i].ValidateAt(c, model.InstanceOf(p, "PortMapping.", i))
 	}
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath struct {
-	obj                        model.ObjectPath
-	Enable                     model.ReadWriteParam[bool]
-	ConnectionStatus           model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus]
-	PossibleConnectionTypes    model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes]
-	ConnectionType             model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType]
-	Name                       model.ReadWriteParam[string]
-	Uptime                     model.ReadOnlyParam[uint32]
-	LastConnectionError        model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError]
-	AutoDisconnectTime         model.ReadWriteParam[uint32]
-	IdleDisconnectTime         model.ReadWriteParam[uint32]
-	WarnDisconnectDelay        model.ReadWriteParam[uint32]
-	RSIPAvailable              model.ReadOnlyParam[bool]
-	NATEnabled                 model.ReadWriteParam[bool]
-	AddressingType             model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType]
-	ExternalIPAddress          model.ReadWriteParam[string]
-	SubnetMask                 model.ReadWriteParam[string]
-	DefaultGateway             model.ReadWriteParam[string]
-	DNSEnabled                 model.ReadWriteParam[bool]
-	DNSOverrideAllowed         model.ReadWriteParam[bool]
-	DNSServers                 model.ReadWriteParam[[]string]
-	MaxMTUSize                 model.ReadWriteParam[uint32]
-	MACAddress                 model.ReadWriteParam[string]
-	MACAddressOverride         model.ReadWriteParam[bool]
-	ConnectionTrigger          model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger]
-	RouteProtocolRx            model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx]
-	PortMappingNumberOfEntries model.ReadOnlyParam[uint32]
-	ShapingRate                model.ReadWriteParam[int32]
-	ShapingBurstSize           model.ReadWriteParam[uint32]
-	Reset                      model.ReadWriteParam[bool]
-	Alias                      model.ReadWriteParam[string]
-	DHCPClient                 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath
-	Stats                      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath
+	model.ObjectPath
+	AddressingType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType] `dm:"s"`
+
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AutoDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	ConnectionStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	ConnectionTrigger model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger] `dm:"s"`
+
+	ConnectionType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType] `dm:"s"`
+
+	DNSEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	DNSOverrideAllowed model.ReadWriteParam[bool] `dm:"b"`
+
+	DNSServers model.ReadWriteParam[[]string] `dm:"s"`
+
+	DefaultGateway model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExternalIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	IdleDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	LastConnectionError model.ReadOnlyParam[string] `dm:"s"`
+
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	MACAddressOverride model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxMTUSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	NATEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	PortMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PossibleConnectionTypes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RSIPAvailable model.ReadOnlyParam[bool] `dm:"b"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	RouteProtocolRx model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx] `dm:"s"`
+
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	ShapingRate model.ReadWriteParam[int32] `dm:"i"`
+
+	SubnetMask model.ReadWriteParam[string] `dm:"s"`
+
+	Uptime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	WarnDisconnectDelay model.ReadWriteParam[uint32] `dm:"u"`
+
+	DHCPClient InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath `dm:"DHCPClient."`
+	Stats      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath      `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath{
-		AddressingType:             model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType](p, "AddressingType", model.TypeString),
-		Alias:                      model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AutoDisconnectTime:         model.NewReadWrite[uint32](p, "AutoDisconnectTime", model.TypeUnsignedInt),
-		ConnectionStatus:           model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus](p, "ConnectionStatus", model.TypeString),
-		ConnectionTrigger:          model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger](p, "ConnectionTrigger", model.TypeString),
-		ConnectionType:             model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType](p, "ConnectionType", model.TypeString),
-		DHCPClient:                 newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath(prefix + "DHCPClient."),
-		DNSEnabled:                 model.NewReadWrite[bool](p, "DNSEnabled", model.TypeBoolean),
-		DNSOverrideAllowed:         model.NewReadWrite[bool](p, "DNSOverrideAllowed", model.TypeBoolean),
-		DNSServers:                 model.NewReadWrite[[]string](p, "DNSServers", model.TypeString),
-		DefaultGateway:             model.NewReadWrite[string](p, "DefaultGateway", model.TypeString),
-		Enable:                     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExternalIPAddress:          model.NewReadWrite[string](p, "ExternalIPAddress", model.TypeString),
-		IdleDisconnectTime:         model.NewReadWrite[uint32](p, "IdleDisconnectTime", model.TypeUnsignedInt),
-		LastConnectionError:        model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError](p, "LastConnectionError", model.TypeString),
-		MACAddress:                 model.NewReadWrite[string](p, "MACAddress", model.TypeString),
-		MACAddressOverride:         model.NewReadWrite[bool](p, "MACAddressOverride", model.TypeBoolean),
-		MaxMTUSize:                 model.NewReadWrite[uint32](p, "MaxMTUSize", model.TypeUnsignedInt),
-		NATEnabled:                 model.NewReadWrite[bool](p, "NATEnabled", model.TypeBoolean),
-		Name:                       model.NewReadWrite[string](p, "Name", model.TypeString),
-		PortMappingNumberOfEntries: model.NewReadOnly[uint32](p, "PortMappingNumberOfEntries", model.TypeUnsignedInt),
-		PossibleConnectionTypes:    model.NewReadOnly[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes](p, "PossibleConnectionTypes", model.TypeString),
-		RSIPAvailable:              model.NewReadOnly[bool](p, "RSIPAvailable", model.TypeBoolean),
-		Reset:                      model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		RouteProtocolRx:            model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx](p, "RouteProtocolRx", model.TypeString),
-		ShapingBurstSize:           model.NewReadWrite[uint32](p, "ShapingBurstSize", model.TypeUnsignedInt),
-		ShapingRate:                model.NewReadWrite[int32](p, "ShapingRate", model.TypeInt),
-		Stats:                      newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath(prefix + "Stats."),
-		SubnetMask:                 model.NewReadWrite[string](p, "SubnetMask", model.TypeString),
-		Uptime:                     model.NewReadOnly[uint32](p, "Uptime", model.TypeUnsignedInt),
-		WarnDisconnectDelay:        model.NewReadWrite[uint32](p, "WarnDisconnectDelay", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+// PortMapping returns the typed path of instance i.
+func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath) PortMapping(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PortMapping.", i))
+	return
 }
 
-// PortMapping returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath) PortMapping(i uint32) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath {
-	return newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath(x.Path() + "PortMapping." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PortMappingTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}. itself (for AddObject when writable)
+// PortMappingTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath) PortMappingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "PortMapping.")
+	return model.NewWritableTable(x.ObjectPath, "PortMapping.")
 }
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient_SentDHCPOptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient_ReqDHCPOptionNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient. (object, readOnly, since 1.4)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient. (object, readOnly, since 1.4).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient struct {
-	// SentDHCPOptionNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	SentDHCPOptionNumberOfEntries uint32 `cwmp:"SentDHCPOptionNumberOfEntries"`
-	// ReqDHCPOptionNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	ReqDHCPOptionNumberOfEntries uint32 `cwmp:"ReqDHCPOptionNumberOfEntries"`
-	// InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}. instances by instance number
-	ReqDHCPOption map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption `cwmp:"ReqDHCPOption.{i}."`
-	// InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}. instances by instance number
-	SentDHCPOption map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption `cwmp:"SentDHCPOption.{i}."`
+	SentDHCPOptionNumberOfEntries uint32 `json:"SentDHCPOptionNumberOfEntries,omitzero"`
+
+	ReqDHCPOptionNumberOfEntries uint32 `json:"ReqDHCPOptionNumberOfEntries,omitzero"`
+
+	ReqDHCPOption  map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption  `json:"ReqDHCPOption,omitzero"`
+	SentDHCPOption map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption `json:"SentDHCPOption,omitzero"`
 }
 
-// AddReqDHCPOption creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}. (replacing any) and returns it
+// AddReqDHCPOption creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) AddReqDHCPOption(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption {
 	if o.ReqDHCPOption == nil {
 		o.ReqDHCPOption = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption{}
@@ -1656,18 +884,7 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPCli
 	return x
 }
 
-// GetReqDHCPOption returns instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) GetReqDHCPOption(i uint32) (*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption, bool) {
-	x, ok := o.ReqDHCPOption[i]
-	return x, ok
-}
-
-// DeleteReqDHCPOption removes instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) DeleteReqDHCPOption(i uint32) {
-	delete(o.ReqDHCPOption, i)
-}
-
-// AddSentDHCPOption creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}. (replacing any) and returns it
+// AddSentDHCPOption creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) AddSentDHCPOption(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption {
 	if o.SentDHCPOption == nil {
 		o.SentDHCPOption = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption{}
@@ -1676,579 +893,255 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPCli
 	o.SentDHCPOption[i] = x
 	return x
 }
-
-// GetSentDHCPOption returns instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) GetSentDHCPOption(i uint32) (*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption, bool) {
-	x, ok := o.SentDHCPOption[i]
-	return x, ok
-}
-
-// DeleteSentDHCPOption removes instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) DeleteSentDHCPOption(i uint32) {
-	delete(o.SentDHCPOption, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ReqDHCPOption) {
-		o.ReqDHCPOption[i].ValidateAt(prefix+"ReqDHCPOption."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ReqDHCPOption[i].ValidateAt(c, model.InstanceOf(p, "ReqDHCPOption.", i))
 	}
 	for _, i := range model.SortedKeys(o.SentDHCPOption) {
-		o.SentDHCPOption[i].ValidateAt(prefix+"SentDHCPOption."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SentDHCPOption[i].ValidateAt(c, model.InstanceOf(p, "SentDHCPOption.", i))
 	}
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath struct {
-	obj                           model.ObjectPath
-	SentDHCPOptionNumberOfEntries model.ReadOnlyParam[uint32]
-	ReqDHCPOptionNumberOfEntries  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ReqDHCPOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SentDHCPOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath{
-		ReqDHCPOptionNumberOfEntries:  model.NewReadOnly[uint32](p, "ReqDHCPOptionNumberOfEntries", model.TypeUnsignedInt),
-		SentDHCPOptionNumberOfEntries: model.NewReadOnly[uint32](p, "SentDHCPOptionNumberOfEntries", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
+// ReqDHCPOption returns the typed path of instance i.
+func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) ReqDHCPOption(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ReqDHCPOption.", i))
+	return
 }
 
-// ReqDHCPOption returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) ReqDHCPOption(i uint32) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath {
-	return newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath(x.Path() + "ReqDHCPOption." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ReqDHCPOptionTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}. itself (for AddObject when writable)
+// ReqDHCPOptionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) ReqDHCPOptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "ReqDHCPOption.")
+	return model.NewWritableTable(x.ObjectPath, "ReqDHCPOption.")
 }
 
-// SentDHCPOption returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) SentDHCPOption(i uint32) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath {
-	return newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath(x.Path() + "SentDHCPOption." + strconv.FormatUint(uint64(i), 10) + ".")
+// SentDHCPOption returns the typed path of instance i.
+func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) SentDHCPOption(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SentDHCPOption.", i))
+	return
 }
 
-// SentDHCPOptionTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}. itself (for AddObject when writable)
+// SentDHCPOptionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) SentDHCPOptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SentDHCPOption.")
+	return model.NewWritableTable(x.ObjectPath, "SentDHCPOption.")
 }
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Order = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Value = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(255),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// Order: unsignedInt[1:], readWrite, since 1.4.
-	Order uint32 `cwmp:"Order"`
-	// Tag: unsignedInt[1:254], readWrite, since 1.4.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: base64(0:255), readOnly, since 1.4.
-	Value []byte `cwmp:"Value"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value []byte `json:"Value,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Order", 1540, uint64(o.Order))
+	c.Uint(p, "Tag", 1541, uint64(o.Tag))
+	c.Bytes(p, "Value", 1542, o.Value)
+	c.String(p, "Alias", 1538, o.Alias)
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Order  model.ReadWriteParam[uint32]
-	Tag    model.ReadWriteParam[uint32]
-	Value  model.ReadOnlyParam[[]byte]
-	Alias  model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[[]byte] `dm:"6"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Order:  model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Tag:    model.NewReadWrite[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:  model.NewReadOnly[[]byte](p, "Value", model.TypeBase64),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Value = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(255),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// Tag: unsignedInt[1:254], readWrite, since 1.4.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: base64(0:255), readWrite, since 1.4.
-	Value []byte `cwmp:"Value"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value []byte `json:"Value,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Tag", 1547, uint64(o.Tag))
+	c.Bytes(p, "Value", 1548, o.Value)
+	c.String(p, "Alias", 1545, o.Alias)
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Tag    model.ReadWriteParam[uint32]
-	Value  model.ReadWriteParam[[]byte]
-	Alias  model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Tag:    model.NewReadWrite[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:  model.NewReadWrite[[]byte](p, "Value", model.TypeBase64),
-		obj:    model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadWriteParam[[]byte] `dm:"6"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.PortMappingProtocol.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol_TCP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol = "TCP"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol_UDP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol = "UDP"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_PortMappingEnabled = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_PortMappingLeaseDuration = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_RemoteHost               = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_ExternalPort        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_InternalPort        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_PortMappingProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "TCP"}, {Value: "UDP"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_InternalClient = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_PortMappingDescription = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_ExternalPortEndRange = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping struct {
-	// PortMappingEnabled: boolean, readWrite, since 1.0.
-	PortMappingEnabled bool `cwmp:"PortMappingEnabled"`
-	// PortMappingLeaseDuration: unsignedInt, readWrite, since 1.0.
-	PortMappingLeaseDuration uint32 `cwmp:"PortMappingLeaseDuration"`
-	// RemoteHost: string, readWrite, since 1.0.
-	RemoteHost string `cwmp:"RemoteHost"`
-	// ExternalPort: unsignedInt, readWrite, since 1.0.
-	ExternalPort uint32 `cwmp:"ExternalPort"`
-	// InternalPort: unsignedInt, readWrite, since 1.0.
-	InternalPort uint32 `cwmp:"InternalPort"`
-	// PortMappingProtocol: string{TCP,UDP}, readWrite, since 1.0.
-	PortMappingProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol `cwmp:"PortMappingProtocol"`
-	// InternalClient: string(:256), readWrite, since 1.0.
-	InternalClient string `cwmp:"InternalClient"`
-	// PortMappingDescription: string(:256), readWrite, since 1.0.
-	PortMappingDescription string `cwmp:"PortMappingDescription"`
-	// ExternalPortEndRange: unsignedInt, readWrite, since 1.4.
-	ExternalPortEndRange uint32 `cwmp:"ExternalPortEndRange"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	PortMappingEnabled bool `json:"PortMappingEnabled,omitzero"`
+
+	PortMappingLeaseDuration uint32 `json:"PortMappingLeaseDuration,omitzero"`
+
+	RemoteHost string `json:"RemoteHost,omitzero"`
+
+	ExternalPort uint32 `json:"ExternalPort,omitzero"`
+
+	InternalPort uint32 `json:"InternalPort,omitzero"`
+
+	PortMappingProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol `json:"PortMappingProtocol,omitzero"`
+
+	InternalClient string `json:"InternalClient,omitzero"`
+
+	PortMappingDescription string `json:"PortMappingDescription,omitzero"`
+
+	ExternalPortEndRange uint32 `json:"ExternalPortEndRange,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_PortMappingProtocol, string(o.PortMappingProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortMappingProtocol",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_InternalClient, o.InternalClient); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InternalClient",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_PortMappingDescription, o.PortMappingDescription); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortMappingDescription",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "PortMappingProtocol", 1572, string(o.PortMappingProtocol))
+	c.String(p, "InternalClient", 1567, o.InternalClient)
+	c.String(p, "PortMappingDescription", 1569, o.PortMappingDescription)
+	c.String(p, "Alias", 1564, o.Alias)
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath struct {
-	obj                      model.ObjectPath
-	PortMappingEnabled       model.ReadWriteParam[bool]
-	PortMappingLeaseDuration model.ReadWriteParam[uint32]
-	RemoteHost               model.ReadWriteParam[string]
-	ExternalPort             model.ReadWriteParam[uint32]
-	InternalPort             model.ReadWriteParam[uint32]
-	PortMappingProtocol      model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol]
-	InternalClient           model.ReadWriteParam[string]
-	PortMappingDescription   model.ReadWriteParam[string]
-	ExternalPortEndRange     model.ReadWriteParam[uint32]
-	Alias                    model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ExternalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	ExternalPortEndRange model.ReadWriteParam[uint32] `dm:"u"`
+
+	InternalClient model.ReadWriteParam[string] `dm:"s"`
+
+	InternalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	PortMappingDescription model.ReadWriteParam[string] `dm:"s"`
+
+	PortMappingEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	PortMappingLeaseDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	PortMappingProtocol model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol] `dm:"s"`
+
+	RemoteHost model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath{
-		Alias:                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ExternalPort:             model.NewReadWrite[uint32](p, "ExternalPort", model.TypeUnsignedInt),
-		ExternalPortEndRange:     model.NewReadWrite[uint32](p, "ExternalPortEndRange", model.TypeUnsignedInt),
-		InternalClient:           model.NewReadWrite[string](p, "InternalClient", model.TypeString),
-		InternalPort:             model.NewReadWrite[uint32](p, "InternalPort", model.TypeUnsignedInt),
-		PortMappingDescription:   model.NewReadWrite[string](p, "PortMappingDescription", model.TypeString),
-		PortMappingEnabled:       model.NewReadWrite[bool](p, "PortMappingEnabled", model.TypeBoolean),
-		PortMappingLeaseDuration: model.NewReadWrite[uint32](p, "PortMappingLeaseDuration", model.TypeUnsignedInt),
-		PortMappingProtocol:      model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol](p, "PortMappingProtocol", model.TypeString),
-		RemoteHost:               model.NewReadWrite[string](p, "RemoteHost", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetBytesSent                   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetBytesReceived               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetPacketsSent                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetPacketsReceived             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetErrorsSent                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetErrorsReceived              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetUnicastPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetUnicastPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetDiscardPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetDiscardPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetMulticastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetMulticastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetBroadcastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetBroadcastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetUnknownProtoPacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats struct {
-	// EthernetBytesSent: unsignedInt, readOnly, since 1.0.
-	EthernetBytesSent uint32 `cwmp:"EthernetBytesSent"`
-	// EthernetBytesReceived: unsignedInt, readOnly, since 1.0.
-	EthernetBytesReceived uint32 `cwmp:"EthernetBytesReceived"`
-	// EthernetPacketsSent: unsignedInt, readOnly, since 1.0.
-	EthernetPacketsSent uint32 `cwmp:"EthernetPacketsSent"`
-	// EthernetPacketsReceived: unsignedInt, readOnly, since 1.0.
-	EthernetPacketsReceived uint32 `cwmp:"EthernetPacketsReceived"`
-	// EthernetErrorsSent: unsignedInt, readOnly, since 1.4.
-	EthernetErrorsSent uint32 `cwmp:"EthernetErrorsSent"`
-	// EthernetErrorsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetErrorsReceived uint32 `cwmp:"EthernetErrorsReceived"`
-	// EthernetUnicastPacketsSent: unsignedInt, readOnly, since 1.4.
-	EthernetUnicastPacketsSent uint32 `cwmp:"EthernetUnicastPacketsSent"`
-	// EthernetUnicastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetUnicastPacketsReceived uint32 `cwmp:"EthernetUnicastPacketsReceived"`
-	// EthernetDiscardPacketsSent: unsignedInt, readOnly, since 1.4.
-	EthernetDiscardPacketsSent uint32 `cwmp:"EthernetDiscardPacketsSent"`
-	// EthernetDiscardPacketsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetDiscardPacketsReceived uint32 `cwmp:"EthernetDiscardPacketsReceived"`
-	// EthernetMulticastPacketsSent: unsignedInt, readOnly, since 1.4.
-	EthernetMulticastPacketsSent uint32 `cwmp:"EthernetMulticastPacketsSent"`
-	// EthernetMulticastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetMulticastPacketsReceived uint32 `cwmp:"EthernetMulticastPacketsReceived"`
-	// EthernetBroadcastPacketsSent: unsignedInt, readOnly, since 1.4.
-	EthernetBroadcastPacketsSent uint32 `cwmp:"EthernetBroadcastPacketsSent"`
-	// EthernetBroadcastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetBroadcastPacketsReceived uint32 `cwmp:"EthernetBroadcastPacketsReceived"`
-	// EthernetUnknownProtoPacketsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetUnknownProtoPacketsReceived uint32 `cwmp:"EthernetUnknownProtoPacketsReceived"`
-}
+	EthernetBytesSent uint32 `json:"EthernetBytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	EthernetBytesReceived uint32 `json:"EthernetBytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats) ValidateAt(prefix string, v *model.Violations) {
+	EthernetPacketsSent uint32 `json:"EthernetPacketsSent,omitzero"`
+
+	EthernetPacketsReceived uint32 `json:"EthernetPacketsReceived,omitzero"`
+
+	EthernetErrorsSent uint32 `json:"EthernetErrorsSent,omitzero"`
+
+	EthernetErrorsReceived uint32 `json:"EthernetErrorsReceived,omitzero"`
+
+	EthernetUnicastPacketsSent uint32 `json:"EthernetUnicastPacketsSent,omitzero"`
+
+	EthernetUnicastPacketsReceived uint32 `json:"EthernetUnicastPacketsReceived,omitzero"`
+
+	EthernetDiscardPacketsSent uint32 `json:"EthernetDiscardPacketsSent,omitzero"`
+
+	EthernetDiscardPacketsReceived uint32 `json:"EthernetDiscardPacketsReceived,omitzero"`
+
+	EthernetMulticastPacketsSent uint32 `json:"EthernetMulticastPacketsSent,omitzero"`
+
+	EthernetMulticastPacketsReceived uint32 `json:"EthernetMulticastPacketsReceived,omitzero"`
+
+	EthernetBroadcastPacketsSent uint32 `json:"EthernetBroadcastPacketsSent,omitzero"`
+
+	EthernetBroadcastPacketsReceived uint32 `json:"EthernetBroadcastPacketsReceived,omitzero"`
+
+	EthernetUnknownProtoPacketsReceived uint32 `json:"EthernetUnknownProtoPacketsReceived,omitzero"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath struct {
-	obj                                 model.ObjectPath
-	EthernetBytesSent                   model.ReadOnlyParam[uint32]
-	EthernetBytesReceived               model.ReadOnlyParam[uint32]
-	EthernetPacketsSent                 model.ReadOnlyParam[uint32]
-	EthernetPacketsReceived             model.ReadOnlyParam[uint32]
-	EthernetErrorsSent                  model.ReadOnlyParam[uint32]
-	EthernetErrorsReceived              model.ReadOnlyParam[uint32]
-	EthernetUnicastPacketsSent          model.ReadOnlyParam[uint32]
-	EthernetUnicastPacketsReceived      model.ReadOnlyParam[uint32]
-	EthernetDiscardPacketsSent          model.ReadOnlyParam[uint32]
-	EthernetDiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	EthernetMulticastPacketsSent        model.ReadOnlyParam[uint32]
-	EthernetMulticastPacketsReceived    model.ReadOnlyParam[uint32]
-	EthernetBroadcastPacketsSent        model.ReadOnlyParam[uint32]
-	EthernetBroadcastPacketsReceived    model.ReadOnlyParam[uint32]
-	EthernetUnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	EthernetBroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath{
-		EthernetBroadcastPacketsReceived:    model.NewReadOnly[uint32](p, "EthernetBroadcastPacketsReceived", model.TypeUnsignedInt),
-		EthernetBroadcastPacketsSent:        model.NewReadOnly[uint32](p, "EthernetBroadcastPacketsSent", model.TypeUnsignedInt),
-		EthernetBytesReceived:               model.NewReadOnly[uint32](p, "EthernetBytesReceived", model.TypeUnsignedInt),
-		EthernetBytesSent:                   model.NewReadOnly[uint32](p, "EthernetBytesSent", model.TypeUnsignedInt),
-		EthernetDiscardPacketsReceived:      model.NewReadOnly[uint32](p, "EthernetDiscardPacketsReceived", model.TypeUnsignedInt),
-		EthernetDiscardPacketsSent:          model.NewReadOnly[uint32](p, "EthernetDiscardPacketsSent", model.TypeUnsignedInt),
-		EthernetErrorsReceived:              model.NewReadOnly[uint32](p, "EthernetErrorsReceived", model.TypeUnsignedInt),
-		EthernetErrorsSent:                  model.NewReadOnly[uint32](p, "EthernetErrorsSent", model.TypeUnsignedInt),
-		EthernetMulticastPacketsReceived:    model.NewReadOnly[uint32](p, "EthernetMulticastPacketsReceived", model.TypeUnsignedInt),
-		EthernetMulticastPacketsSent:        model.NewReadOnly[uint32](p, "EthernetMulticastPacketsSent", model.TypeUnsignedInt),
-		EthernetPacketsReceived:             model.NewReadOnly[uint32](p, "EthernetPacketsReceived", model.TypeUnsignedInt),
-		EthernetPacketsSent:                 model.NewReadOnly[uint32](p, "EthernetPacketsSent", model.TypeUnsignedInt),
-		EthernetUnicastPacketsReceived:      model.NewReadOnly[uint32](p, "EthernetUnicastPacketsReceived", model.TypeUnsignedInt),
-		EthernetUnicastPacketsSent:          model.NewReadOnly[uint32](p, "EthernetUnicastPacketsSent", model.TypeUnsignedInt),
-		EthernetUnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "EthernetUnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                                 model.NewObjectPath(p),
-	}
+	EthernetBroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetDiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetDiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetMulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetMulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetUnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetUnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetUnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.LinkStatus.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus_Up          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus = "Up"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus_Down        InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus = "Down"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus_Dialing     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus = "Dialing"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus_Connecting  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus = "Connecting"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus_Up InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus = "Up"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus_Down InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus = "Down"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus_Dialing InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus = "Dialing"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus_Connecting InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus = "Connecting"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus_Unavailable InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus = "Unavailable"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.LinkType.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType string
-
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType) String() string {
-	return string(e)
-}
 
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType_PPP_Dialup InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType = "PPP_Dialup"
@@ -2257,699 +1150,386 @@ const (
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.Fclass.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass_X0  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass = "0"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass_X1  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass = "1"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass_X2  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass = "2"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass_X0 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass = "0"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass_X1 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass = "1"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass_X2 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass = "2"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass_X20 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass = "2.0"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass_X8  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass = "8"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass_X8 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass = "8"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass_X80 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass = "80"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.DataModulationSupported.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported_V92    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported = "V92"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported_V90    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported = "V90"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported_V34    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported = "V34"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported_V92 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported = "V92"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported_V90 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported = "V90"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported_V34 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported = "V34"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported_V32bis InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported = "V32bis"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported_V32    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported = "V32"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported_V32 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported = "V32"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.DataProtocol.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol_V42_LAPM InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol = "V42_LAPM"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol_V42_MNP4 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol = "V42_MNP4"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol_V14      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol = "V14"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol_V80      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol = "V80"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol_V14 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol = "V14"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol_V80 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol = "V80"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.DataCompression.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression_V42bis InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression = "V42bis"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression_MNP5   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression = "MNP5"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression_MNP5 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression = "MNP5"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_LinkStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Dialing"}, {Value: "Connecting"}, {Value: "Unavailable"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_ISPPhoneNumber = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_ISPInfo = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_LinkType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "PPP_Dialup",
-		},
-		Enums: []model.Enum{{Value: "PPP_Dialup"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_NumberOfRetries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DelayBetweenRetries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_Fclass              = &model.Syntax{
-		Enums: []model.Enum{{Value: "0"}, {Value: "1"}, {Value: "2"}, {Value: "2.0"}, {Value: "8"}, {Value: "80"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DataModulationSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "V92"}, {Value: "V90"}, {Value: "V34"}, {Value: "V32bis"}, {Value: "V32"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DataProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "V42_LAPM"}, {Value: "V42_MNP4"}, {Value: "V14"}, {Value: "V80"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DataCompression = &model.Syntax{
-		Enums: []model.Enum{{Value: "V42bis"}, {Value: "MNP5"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_PlusVTRCommandSupported = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// LinkStatus: string{Up,Down,Dialing,Connecting,Unavailable}, readOnly, since 1.0.
-	LinkStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus `cwmp:"LinkStatus"`
-	// ISPPhoneNumber: string(:64), readWrite, since 1.0.
-	ISPPhoneNumber string `cwmp:"ISPPhoneNumber"`
-	// ISPInfo: string(:64), readWrite, since 1.0.
-	ISPInfo string `cwmp:"ISPInfo"`
-	// LinkType: string{PPP_Dialup}, readWrite, since 1.0.
-	LinkType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType `cwmp:"LinkType"`
-	// NumberOfRetries: unsignedInt, readWrite, since 1.0.
-	NumberOfRetries uint32 `cwmp:"NumberOfRetries"`
-	// DelayBetweenRetries: unsignedInt, readWrite, since 1.0.
-	DelayBetweenRetries uint32 `cwmp:"DelayBetweenRetries"`
-	// Fclass: list<string{0,1,2,2.0,8,80}>, readOnly, since 1.0.
-	Fclass []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass `cwmp:"Fclass"`
-	// DataModulationSupported: string{V92,V90,V34,V32bis,V32}, readOnly, since 1.0.
-	DataModulationSupported InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported `cwmp:"DataModulationSupported"`
-	// DataProtocol: string{V42_LAPM,V42_MNP4,V14,V80}, readOnly, since 1.0.
-	DataProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol `cwmp:"DataProtocol"`
-	// DataCompression: string{V42bis,MNP5}, readOnly, since 1.0.
-	DataCompression InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression `cwmp:"DataCompression"`
-	// PlusVTRCommandSupported: boolean, readOnly, since 1.0.
-	PlusVTRCommandSupported bool `cwmp:"PlusVTRCommandSupported"`
+	Enable bool `json:"Enable,omitzero"`
+
+	LinkStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus `json:"LinkStatus,omitzero"`
+
+	ISPPhoneNumber string `json:"ISPPhoneNumber,omitzero"`
+
+	ISPInfo string `json:"ISPInfo,omitzero"`
+
+	LinkType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType `json:"LinkType,omitzero"`
+
+	NumberOfRetries uint32 `json:"NumberOfRetries,omitzero"`
+
+	DelayBetweenRetries uint32 `json:"DelayBetweenRetries,omitzero"`
+
+	Fclass []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass `json:"Fclass,omitzero"`
+
+	DataModulationSupported InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported `json:"DataModulationSupported,omitzero"`
+
+	DataProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol `json:"DataProtocol,omitzero"`
+
+	DataCompression InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression `json:"DataCompression,omitzero"`
+
+	PlusVTRCommandSupported bool `json:"PlusVTRCommandSupported,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_LinkStatus, string(o.LinkStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_ISPPhoneNumber, o.ISPPhoneNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPPhoneNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_ISPInfo, o.ISPInfo); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPInfo",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_LinkType, string(o.LinkType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkType",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_Fclass, model.FormatValue(model.TypeString, o.Fclass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Fclass",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DataModulationSupported, string(o.DataModulationSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataModulationSupported",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DataProtocol, string(o.DataProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataProtocol",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DataCompression, string(o.DataCompression)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataCompression",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LinkStatus", 1610, string(o.LinkStatus))
+	c.String(p, "ISPPhoneNumber", 1609, o.ISPPhoneNumber)
+	c.String(p, "ISPInfo", 1608, o.ISPInfo)
+	c.String(p, "LinkType", 1611, string(o.LinkType))
+	c.Wire(p, "Fclass", 1607, model.JoinStrings(o.Fclass), len(o.Fclass) > 0)
+	c.String(p, "DataModulationSupported", 1603, string(o.DataModulationSupported))
+	c.String(p, "DataProtocol", 1604, string(o.DataProtocol))
+	c.String(p, "DataCompression", 1602, string(o.DataCompression))
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	LinkStatus              model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus]
-	ISPPhoneNumber          model.ReadWriteParam[string]
-	ISPInfo                 model.ReadWriteParam[string]
-	LinkType                model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType]
-	NumberOfRetries         model.ReadWriteParam[uint32]
-	DelayBetweenRetries     model.ReadWriteParam[uint32]
-	Fclass                  model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass]
-	DataModulationSupported model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported]
-	DataProtocol            model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol]
-	DataCompression         model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression]
-	PlusVTRCommandSupported model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	DataCompression model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath{
-		DataCompression:         model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression](p, "DataCompression", model.TypeString),
-		DataModulationSupported: model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported](p, "DataModulationSupported", model.TypeString),
-		DataProtocol:            model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol](p, "DataProtocol", model.TypeString),
-		DelayBetweenRetries:     model.NewReadWrite[uint32](p, "DelayBetweenRetries", model.TypeUnsignedInt),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Fclass:                  model.NewReadOnly[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass](p, "Fclass", model.TypeString),
-		ISPInfo:                 model.NewReadWrite[string](p, "ISPInfo", model.TypeString),
-		ISPPhoneNumber:          model.NewReadWrite[string](p, "ISPPhoneNumber", model.TypeString),
-		LinkStatus:              model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus](p, "LinkStatus", model.TypeString),
-		LinkType:                model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType](p, "LinkType", model.TypeString),
-		NumberOfRetries:         model.NewReadWrite[uint32](p, "NumberOfRetries", model.TypeUnsignedInt),
-		PlusVTRCommandSupported: model.NewReadOnly[bool](p, "PlusVTRCommandSupported", model.TypeBoolean),
-		obj:                     model.NewObjectPath(p),
-	}
+	DataModulationSupported model.ReadOnlyParam[string] `dm:"s"`
+
+	DataProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	DelayBetweenRetries model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Fclass model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ISPInfo model.ReadWriteParam[string] `dm:"s"`
+
+	ISPPhoneNumber model.ReadWriteParam[string] `dm:"s"`
+
+	LinkStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	LinkType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType] `dm:"s"`
+
+	NumberOfRetries model.ReadWriteParam[uint32] `dm:"u"`
+
+	PlusVTRCommandSupported model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ConnectionStatus.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Unconfigured      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Unconfigured"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Connecting        InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Connecting"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Authenticating    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Authenticating"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Connected         InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Connected"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Unconfigured InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Unconfigured"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Connecting InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Connecting"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Authenticating InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Authenticating"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Connected InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Connected"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_PendingDisconnect InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "PendingDisconnect"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Disconnecting     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Disconnecting"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Disconnected      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Disconnected"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Disconnecting InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Disconnecting"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus_Disconnected InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus = "Disconnected"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PossibleConnectionTypes.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_Unconfigured  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "Unconfigured"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_IP_Routed     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "IP_Routed"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_DHCP_Spoofed  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "DHCP_Spoofed"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_Unconfigured InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "Unconfigured"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_IP_Routed InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "IP_Routed"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_DHCP_Spoofed InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "DHCP_Spoofed"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_PPPoE_Bridged InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "PPPoE_Bridged"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_PPPoE_Relay   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "PPPoE_Relay"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_PPTP_Relay    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "PPTP_Relay"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_L2TP_Relay    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "L2TP_Relay"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_PPPoE_Relay InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "PPPoE_Relay"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_PPTP_Relay InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "PPTP_Relay"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes_L2TP_Relay InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes = "L2TP_Relay"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ConnectionType.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_Unconfigured  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "Unconfigured"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_IP_Routed     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "IP_Routed"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_DHCP_Spoofed  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "DHCP_Spoofed"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_Unconfigured InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "Unconfigured"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_IP_Routed InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "IP_Routed"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_DHCP_Spoofed InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "DHCP_Spoofed"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_PPPoE_Bridged InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "PPPoE_Bridged"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_PPPoE_Relay   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "PPPoE_Relay"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_PPTP_Relay    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "PPTP_Relay"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_L2TP_Relay    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "L2TP_Relay"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_PPPoE_Relay InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "PPPoE_Relay"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_PPTP_Relay InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "PPTP_Relay"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType_L2TP_Relay InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType = "L2TP_Relay"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.LastConnectionError.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_NONE                      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_NONE"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_ISP_TIME_OUT              InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_ISP_TIME_OUT"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_COMMAND_ABORTED           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_COMMAND_ABORTED"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_NOT_ENABLED_FOR_INTERNET  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_NOT_ENABLED_FOR_INTERNET"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_BAD_PHONE_NUMBER          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_BAD_PHONE_NUMBER"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_USER_DISCONNECT           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_USER_DISCONNECT"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_ISP_DISCONNECT            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_ISP_DISCONNECT"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_IDLE_DISCONNECT           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_IDLE_DISCONNECT"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_FORCED_DISCONNECT         InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_FORCED_DISCONNECT"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_SERVER_OUT_OF_RESOURCES   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_SERVER_OUT_OF_RESOURCES"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_RESTRICTED_LOGON_HOURS    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_RESTRICTED_LOGON_HOURS"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_ACCOUNT_DISABLED          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_ACCOUNT_DISABLED"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_ACCOUNT_EXPIRED           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_ACCOUNT_EXPIRED"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_PASSWORD_EXPIRED          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_PASSWORD_EXPIRED"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_AUTHENTICATION_FAILURE    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_AUTHENTICATION_FAILURE"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_NO_DIALTONE               InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_NO_DIALTONE"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_NO_CARRIER                InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_NO_CARRIER"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_NO_ANSWER                 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_NO_ANSWER"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_LINE_BUSY                 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_LINE_BUSY"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_NONE InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_NONE"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_ISP_TIME_OUT InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_ISP_TIME_OUT"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_COMMAND_ABORTED InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_COMMAND_ABORTED"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_NOT_ENABLED_FOR_INTERNET InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_NOT_ENABLED_FOR_INTERNET"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_BAD_PHONE_NUMBER InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_BAD_PHONE_NUMBER"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_USER_DISCONNECT InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_USER_DISCONNECT"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_ISP_DISCONNECT InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_ISP_DISCONNECT"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_IDLE_DISCONNECT InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_IDLE_DISCONNECT"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_FORCED_DISCONNECT InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_FORCED_DISCONNECT"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_SERVER_OUT_OF_RESOURCES InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_SERVER_OUT_OF_RESOURCES"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_RESTRICTED_LOGON_HOURS InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_RESTRICTED_LOGON_HOURS"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_ACCOUNT_DISABLED InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_ACCOUNT_DISABLED"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_ACCOUNT_EXPIRED InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_ACCOUNT_EXPIRED"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_PASSWORD_EXPIRED InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_PASSWORD_EXPIRED"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_AUTHENTICATION_FAILURE InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_AUTHENTICATION_FAILURE"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_NO_DIALTONE InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_NO_DIALTONE"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_NO_CARRIER InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_NO_CARRIER"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_NO_ANSWER InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_NO_ANSWER"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_LINE_BUSY InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_LINE_BUSY"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_UNSUPPORTED_BITSPERSECOND InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_UNSUPPORTED_BITSPERSECOND"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_TOO_MANY_LINE_ERRORS      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_TOO_MANY_LINE_ERRORS"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_IP_CONFIGURATION          InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_IP_CONFIGURATION"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_UNKNOWN                   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_UNKNOWN"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_TOO_MANY_LINE_ERRORS InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_TOO_MANY_LINE_ERRORS"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_IP_CONFIGURATION InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_IP_CONFIGURATION"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError_ERROR_UNKNOWN InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError = "ERROR_UNKNOWN"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPEncryptionProtocol.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol_None InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol = "None"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol_MPPE InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol = "MPPE"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPCompressionProtocol.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol_None         InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol = "None"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol_None InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol = "None"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol_Van_Jacobsen InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol = "Van Jacobsen"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol_STAC_LZS     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol = "STAC LZS"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol_STAC_LZS InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol = "STAC LZS"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPAuthenticationProtocol.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol_PAP     InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol = "PAP"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol_CHAP    InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol = "CHAP"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol_PAP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol = "PAP"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol_CHAP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol = "CHAP"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol_MS_CHAP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol = "MS-CHAP"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.TransportType.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType_PPPoA InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType = "PPPoA"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType_PPPoE InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType = "PPPoE"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType_L2TP  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType = "L2TP"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType_PPTP  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType = "PPTP"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType_L2TP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType = "L2TP"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType_PPTP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType = "PPTP"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ConnectionTrigger.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger_OnDemand InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger = "OnDemand"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger_AlwaysOn InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger = "AlwaysOn"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger_Manual   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger = "Manual"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger_Manual InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger = "Manual"
 )
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.RouteProtocolRx.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx_Off   InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx = "Off"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx_Off InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx = "Off"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx_RIPv1 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx = "RIPv1"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx_RIPv2 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx = "RIPv2"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx_OSPF  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx = "OSPF"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx_OSPF InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx = "OSPF"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ConnectionStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unconfigured"}, {Value: "Connecting"}, {Value: "Authenticating"}, {Value: "Connected"}, {Value: "PendingDisconnect"}, {Value: "Disconnecting"}, {Value: "Disconnected"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PossibleConnectionTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unconfigured"}, {Value: "IP_Routed"}, {Value: "DHCP_Spoofed"}, {Value: "PPPoE_Bridged"}, {Value: "PPPoE_Relay"}, {Value: "PPTP_Relay"}, {Value: "L2TP_Relay"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ConnectionType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unconfigured"}, {Value: "IP_Routed"}, {Value: "DHCP_Spoofed"}, {Value: "PPPoE_Bridged"}, {Value: "PPPoE_Relay"}, {Value: "PPTP_Relay"}, {Value: "L2TP_Relay"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Uptime              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_LastConnectionError = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "ERROR_NONE",
-		},
-		Enums: []model.Enum{{Value: "ERROR_NONE"}, {Value: "ERROR_ISP_TIME_OUT"}, {Value: "ERROR_COMMAND_ABORTED"}, {Value: "ERROR_NOT_ENABLED_FOR_INTERNET"}, {Value: "ERROR_BAD_PHONE_NUMBER"}, {Value: "ERROR_USER_DISCONNECT"}, {Value: "ERROR_ISP_DISCONNECT"}, {Value: "ERROR_IDLE_DISCONNECT"}, {Value: "ERROR_FORCED_DISCONNECT"}, {Value: "ERROR_SERVER_OUT_OF_RESOURCES"}, {Value: "ERROR_RESTRICTED_LOGON_HOURS"}, {Value: "ERROR_ACCOUNT_DISABLED"}, {Value: "ERROR_ACCOUNT_EXPIRED"}, {Value: "ERROR_PASSWORD_EXPIRED"}, {Value: "ERROR_AUTHENTICATION_FAILURE"}, {Value: "ERROR_NO_DIALTONE"}, {Value: "ERROR_NO_CARRIER"}, {Value: "ERROR_NO_ANSWER"}, {Value: "ERROR_LINE_BUSY"}, {Value: "ERROR_UNSUPPORTED_BITSPERSECOND"}, {Value: "ERROR_TOO_MANY_LINE_ERRORS"}, {Value: "ERROR_IP_CONFIGURATION"}, {Value: "ERROR_UNKNOWN"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_AutoDisconnectTime  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_IdleDisconnectTime  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_WarnDisconnectDelay = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_RSIPAvailable       = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_NATEnabled          = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Username            = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Password = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(64)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPEncryptionProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "MPPE"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPCompressionProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Van Jacobsen"}, {Value: "STAC LZS"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPAuthenticationProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "PAP"}, {Value: "CHAP"}, {Value: "MS-CHAP"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ExternalIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_RemoteIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_MaxMRUSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1540",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_CurrentMRUSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1540",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_DNSEnabled = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_DNSOverrideAllowed = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_DNSServers = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_MACAddressOverride = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_TransportType      = &model.Syntax{
-		Enums: []model.Enum{{Value: "PPPoA"}, {Value: "PPPoE"}, {Value: "L2TP"}, {Value: "PPTP"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPoEACName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPoEServiceName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ConnectionTrigger = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "OnDemand",
-		},
-		Enums: []model.Enum{{Value: "OnDemand"}, {Value: "AlwaysOn"}, {Value: "Manual"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_RouteProtocolRx = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Off",
-		},
-		Enums: []model.Enum{{Value: "Off"}, {
-			Optional: true,
-			Value:    "RIPv1",
-		}, {
-			Optional: true,
-			Value:    "RIPv2",
-		}, {
-			Optional: true,
-			Value:    "OSPF",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPLCPEcho                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPLCPEchoRetry            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PortMappingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ShapingRate                = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ShapingBurstSize = &model.Syntax{
-		Default: &model.Default{
-			Status: "deleted",
-			Type:   "object",
-			Value:  "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Reset = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPoESessionID = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_DefaultGateway = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Alias          = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// ConnectionStatus: string{Unconfigured,Connecting,Authenticating,Connected,PendingDisconnect,Disconnecting,… 7 values}, readOnly, since 1.0.
-	ConnectionStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus `cwmp:"ConnectionStatus"`
-	// PossibleConnectionTypes: list<string{Unconfigured,IP_Routed,DHCP_Spoofed,PPPoE_Bridged,PPPoE_Relay,PPTP_Relay,… 7 values}>, readOnly, since 1.0.
-	PossibleConnectionTypes []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes `cwmp:"PossibleConnectionTypes"`
-	// ConnectionType: string{Unconfigured,IP_Routed,DHCP_Spoofed,PPPoE_Bridged,PPPoE_Relay,PPTP_Relay,… 7 values}, readWrite, since 1.0.
-	ConnectionType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType `cwmp:"ConnectionType"`
-	// Name: string(:256), readWrite, since 1.0.
-	Name string `cwmp:"Name"`
-	// Uptime: unsignedInt, readOnly, since 1.0.
-	Uptime uint32 `cwmp:"Uptime"`
-	// LastConnectionError: string{ERROR_NONE,ERROR_ISP_TIME_OUT,ERROR_COMMAND_ABORTED,ERROR_NOT_ENABLED_FOR_INTERNET,ERROR_BAD_PHONE_NUMBER,ERROR_USER_DISCONNECT,… 23 values}, readOnly, since 1.0.
-	LastConnectionError InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError `cwmp:"LastConnectionError"`
-	// AutoDisconnectTime: unsignedInt, readWrite, since 1.0.
-	AutoDisconnectTime uint32 `cwmp:"AutoDisconnectTime"`
-	// IdleDisconnectTime: unsignedInt, readWrite, since 1.0.
-	IdleDisconnectTime uint32 `cwmp:"IdleDisconnectTime"`
-	// WarnDisconnectDelay: unsignedInt, readWrite, since 1.0.
-	WarnDisconnectDelay uint32 `cwmp:"WarnDisconnectDelay"`
-	// RSIPAvailable: boolean, readOnly, since 1.0.
-	RSIPAvailable bool `cwmp:"RSIPAvailable"`
-	// NATEnabled: boolean, readWrite, since 1.0.
-	NATEnabled bool `cwmp:"NATEnabled"`
-	// Username: string(:64), readWrite, since 1.0.
-	Username string `cwmp:"Username"`
-	// Password: string(:64), readWrite, since 1.0.
-	Password string `cwmp:"Password"`
-	// PPPEncryptionProtocol: string{None,MPPE}, readOnly, since 1.0.
-	PPPEncryptionProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol `cwmp:"PPPEncryptionProtocol"`
-	// PPPCompressionProtocol: string{None,Van Jacobsen,STAC LZS}, readOnly, since 1.0.
-	PPPCompressionProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol `cwmp:"PPPCompressionProtocol"`
-	// PPPAuthenticationProtocol: string{PAP,CHAP,MS-CHAP}, readOnly, since 1.0.
-	PPPAuthenticationProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol `cwmp:"PPPAuthenticationProtocol"`
-	// ExternalIPAddress: IPAddress=string(:45), readWrite, since 1.0.
-	ExternalIPAddress string `cwmp:"ExternalIPAddress"`
-	// RemoteIPAddress: IPAddress=string(:45), readOnly, since 1.0.
-	RemoteIPAddress string `cwmp:"RemoteIPAddress"`
-	// MaxMRUSize: unsignedInt[1:1540], readWrite, since 1.0.
-	MaxMRUSize uint32 `cwmp:"MaxMRUSize"`
-	// CurrentMRUSize: unsignedInt[1:1540], readOnly, since 1.0.
-	CurrentMRUSize uint32 `cwmp:"CurrentMRUSize"`
-	// DNSEnabled: boolean, readWrite, since 1.0.
-	DNSEnabled bool `cwmp:"DNSEnabled"`
-	// DNSOverrideAllowed: boolean, readWrite, since 1.0.
-	DNSOverrideAllowed bool `cwmp:"DNSOverrideAllowed"`
-	// DNSServers: list(:64)<IPAddress=string(:45)>, readWrite, since 1.0.
-	DNSServers []string `cwmp:"DNSServers"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 1.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// MACAddressOverride: boolean, readWrite, since 1.0.
-	MACAddressOverride bool `cwmp:"MACAddressOverride"`
-	// TransportType: string{PPPoA,PPPoE,L2TP,PPTP}, readOnly, since 1.0.
-	TransportType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType `cwmp:"TransportType"`
-	// PPPoEACName: string(:256), readWrite, since 1.0.
-	PPPoEACName string `cwmp:"PPPoEACName"`
-	// PPPoEServiceName: string(:256), readWrite, since 1.0.
-	PPPoEServiceName string `cwmp:"PPPoEServiceName"`
-	// ConnectionTrigger: string{OnDemand,AlwaysOn,Manual}, readWrite, since 1.0.
-	ConnectionTrigger InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger `cwmp:"ConnectionTrigger"`
-	// RouteProtocolRx: string{Off,RIPv1,RIPv2,OSPF}, readWrite, since 1.0.
-	RouteProtocolRx InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx `cwmp:"RouteProtocolRx"`
-	// PPPLCPEcho: unsignedInt, readOnly, since 1.0.
-	PPPLCPEcho uint32 `cwmp:"PPPLCPEcho"`
-	// PPPLCPEchoRetry: unsignedInt, readOnly, since 1.0.
-	PPPLCPEchoRetry uint32 `cwmp:"PPPLCPEchoRetry"`
-	// PortMappingNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	PortMappingNumberOfEntries uint32 `cwmp:"PortMappingNumberOfEntries"`
-	// ShapingRate: int[-1:], readWrite, since 1.1.
-	ShapingRate int32 `cwmp:"ShapingRate"`
-	// ShapingBurstSize: unsignedInt, readWrite, since 1.1.
-	ShapingBurstSize uint32 `cwmp:"ShapingBurstSize"`
-	// Reset: boolean, readWrite, since 1.4.
-	Reset bool `cwmp:"Reset"`
-	// PPPoESessionID: unsignedInt[1:], readOnly, since 1.4.
-	PPPoESessionID uint32 `cwmp:"PPPoESessionID"`
-	// DefaultGateway: string, readOnly, since 1.4.
-	DefaultGateway string `cwmp:"DefaultGateway"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
-	// InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}. instances by instance number
-	PortMapping map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping `cwmp:"PortMapping.{i}."`
-	Stats       *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats                  `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	ConnectionStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus `json:"ConnectionStatus,omitzero"`
+
+	PossibleConnectionTypes []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes `json:"PossibleConnectionTypes,omitzero"`
+
+	ConnectionType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType `json:"ConnectionType,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Uptime uint32 `json:"Uptime,omitzero"`
+
+	LastConnectionError InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError `json:"LastConnectionError,omitzero"`
+
+	AutoDisconnectTime uint32 `json:"AutoDisconnectTime,omitzero"`
+
+	IdleDisconnectTime uint32 `json:"IdleDisconnectTime,omitzero"`
+
+	WarnDisconnectDelay uint32 `json:"WarnDisconnectDelay,omitzero"`
+
+	RSIPAvailable bool `json:"RSIPAvailable,omitzero"`
+
+	NATEnabled bool `json:"NATEnabled,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	PPPEncryptionProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol `json:"PPPEncryptionProtocol,omitzero"`
+
+	PPPCompressionProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol `json:"PPPCompressionProtocol,omitzero"`
+
+	PPPAuthenticationProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol `json:"PPPAuthenticationProtocol,omitzero"`
+
+	ExternalIPAddress string `json:"ExternalIPAddress,omitzero"`
+
+	RemoteIPAddress string `json:"RemoteIPAddress,omitzero"`
+
+	MaxMRUSize uint32 `json:"MaxMRUSize,omitzero"`
+
+	CurrentMRUSize uint32 `json:"CurrentMRUSize,omitzero"`
+
+	DNSEnabled bool `json:"DNSEnabled,omitzero"`
+
+	DNSOverrideAllowed bool `json:"DNSOverrideAllowed,omitzero"`
+
+	DNSServers []string `json:"DNSServers,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	MACAddressOverride bool `json:"MACAddressOverride,omitzero"`
+
+	TransportType InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType `json:"TransportType,omitzero"`
+
+	PPPoEACName string `json:"PPPoEACName,omitzero"`
+
+	PPPoEServiceName string `json:"PPPoEServiceName,omitzero"`
+
+	ConnectionTrigger InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger `json:"ConnectionTrigger,omitzero"`
+
+	RouteProtocolRx InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx `json:"RouteProtocolRx,omitzero"`
+
+	PPPLCPEcho uint32 `json:"PPPLCPEcho,omitzero"`
+
+	PPPLCPEchoRetry uint32 `json:"PPPLCPEchoRetry,omitzero"`
+
+	PortMappingNumberOfEntries uint32 `json:"PortMappingNumberOfEntries,omitzero"`
+
+	ShapingRate int32 `json:"ShapingRate,omitzero"`
+
+	ShapingBurstSize uint32 `json:"ShapingBurstSize,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	PPPoESessionID uint32 `json:"PPPoESessionID,omitzero"`
+
+	DefaultGateway string `json:"DefaultGateway,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	PortMapping map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping `json:"PortMapping,omitzero"`
+	Stats       *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats                  `json:"Stats,omitzero"`
 }
 
-// AddPortMapping creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}. (replacing any) and returns it
+// AddPortMapping creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) AddPortMapping(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping {
 	if o.PortMapping == nil {
 		o.PortMapping = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping{}
@@ -2958,787 +1538,387 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) AddP
 	o.PortMapping[i] = x
 	return x
 }
-
-// GetPortMapping returns instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) GetPortMapping(i uint32) (*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping, bool) {
-	x, ok := o.PortMapping[i]
-	return x, ok
-}
-
-// DeletePortMapping removes instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) DeletePortMapping(i uint32) {
-	delete(o.PortMapping, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ConnectionStatus, string(o.ConnectionStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionStatus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PossibleConnectionTypes, model.FormatValue(model.TypeString, o.PossibleConnectionTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PossibleConnectionTypes",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ConnectionType, string(o.ConnectionType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_LastConnectionError, string(o.LastConnectionError)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastConnectionError",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPEncryptionProtocol, string(o.PPPEncryptionProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PPPEncryptionProtocol",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPCompressionProtocol, string(o.PPPCompressionProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PPPCompressionProtocol",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPAuthenticationProtocol, string(o.PPPAuthenticationProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PPPAuthenticationProtocol",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ExternalIPAddress, o.ExternalIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExternalIPAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_RemoteIPAddress, o.RemoteIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteIPAddress",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_MaxMRUSize, uint64(o.MaxMRUSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxMRUSize",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_CurrentMRUSize, uint64(o.CurrentMRUSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentMRUSize",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_DNSServers, model.FormatValue(model.TypeString, o.DNSServers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServers",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_TransportType, string(o.TransportType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransportType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPoEACName, o.PPPoEACName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PPPoEACName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPoEServiceName, o.PPPoEServiceName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PPPoEServiceName",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ConnectionTrigger, string(o.ConnectionTrigger)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionTrigger",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_RouteProtocolRx, string(o.RouteProtocolRx)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RouteProtocolRx",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ShapingRate, int64(o.ShapingRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ShapingRate",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPoESessionID, uint64(o.PPPoESessionID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PPPoESessionID",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ConnectionStatus", 1617, string(o.ConnectionStatus))
+	c.Wire(p, "PossibleConnectionTypes", 1655, model.JoinStrings(o.PossibleConnectionTypes), len(o.PossibleConnectionTypes) > 0)
+	c.String(p, "ConnectionType", 1619, string(o.ConnectionType))
+	c.String(p, "Name", 1633, o.Name)
+	c.String(p, "LastConnectionError", 1628, string(o.LastConnectionError))
+	c.String(p, "Username", 1680, o.Username)
+	c.String(p, "Password", 1642, o.Password)
+	c.String(p, "PPPEncryptionProtocol", 1636, string(o.PPPEncryptionProtocol))
+	c.String(p, "PPPCompressionProtocol", 1635, string(o.PPPCompressionProtocol))
+	c.String(p, "PPPAuthenticationProtocol", 1634, string(o.PPPAuthenticationProtocol))
+	c.String(p, "ExternalIPAddress", 1626, o.ExternalIPAddress)
+	c.String(p, "RemoteIPAddress", 1657, o.RemoteIPAddress)
+	c.Uint(p, "MaxMRUSize", 1631, uint64(o.MaxMRUSize))
+	c.Uint(p, "CurrentMRUSize", 1620, uint64(o.CurrentMRUSize))
+	c.Wire(p, "DNSServers", 1623, model.JoinStrings(o.DNSServers), len(o.DNSServers) > 0)
+	c.String(p, "MACAddress", 1629, o.MACAddress)
+	c.String(p, "TransportType", 1678, string(o.TransportType))
+	c.String(p, "PPPoEACName", 1639, o.PPPoEACName)
+	c.String(p, "PPPoEServiceName", 1640, o.PPPoEServiceName)
+	c.String(p, "ConnectionTrigger", 1618, string(o.ConnectionTrigger))
+	c.String(p, "RouteProtocolRx", 1659, string(o.RouteProtocolRx))
+	c.Int(p, "ShapingRate", 1661, int64(o.ShapingRate))
+	c.Uint(p, "PPPoESessionID", 1641, uint64(o.PPPoESessionID))
+	c.String(p, "Alias", 1615, o.Alias)
 	for _, i := range model.SortedKeys(o.PortMapping) {
-		o.PortMapping[i].ValidateAt(prefix+"PortMapping."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.PortMapping[i].ValidateAt(c, model.InstanceOf(p, "PortMapping.", i))
 	}
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath struct {
-	obj                        model.ObjectPath
-	Enable                     model.ReadWriteParam[bool]
-	ConnectionStatus           model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus]
-	PossibleConnectionTypes    model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes]
-	ConnectionType             model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType]
-	Name                       model.ReadWriteParam[string]
-	Uptime                     model.ReadOnlyParam[uint32]
-	LastConnectionError        model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError]
-	AutoDisconnectTime         model.ReadWriteParam[uint32]
-	IdleDisconnectTime         model.ReadWriteParam[uint32]
-	WarnDisconnectDelay        model.ReadWriteParam[uint32]
-	RSIPAvailable              model.ReadOnlyParam[bool]
-	NATEnabled                 model.ReadWriteParam[bool]
-	Username                   model.ReadWriteParam[string]
-	Password                   model.ReadWriteParam[string]
-	PPPEncryptionProtocol      model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol]
-	PPPCompressionProtocol     model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol]
-	PPPAuthenticationProtocol  model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol]
-	ExternalIPAddress          model.ReadWriteParam[string]
-	RemoteIPAddress            model.ReadOnlyParam[string]
-	MaxMRUSize                 model.ReadWriteParam[uint32]
-	CurrentMRUSize             model.ReadOnlyParam[uint32]
-	DNSEnabled                 model.ReadWriteParam[bool]
-	DNSOverrideAllowed         model.ReadWriteParam[bool]
-	DNSServers                 model.ReadWriteParam[[]string]
-	MACAddress                 model.ReadWriteParam[string]
-	MACAddressOverride         model.ReadWriteParam[bool]
-	TransportType              model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType]
-	PPPoEACName                model.ReadWriteParam[string]
-	PPPoEServiceName           model.ReadWriteParam[string]
-	ConnectionTrigger          model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger]
-	RouteProtocolRx            model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx]
-	PPPLCPEcho                 model.ReadOnlyParam[uint32]
-	PPPLCPEchoRetry            model.ReadOnlyParam[uint32]
-	PortMappingNumberOfEntries model.ReadOnlyParam[uint32]
-	ShapingRate                model.ReadWriteParam[int32]
-	ShapingBurstSize           model.ReadWriteParam[uint32]
-	Reset                      model.ReadWriteParam[bool]
-	PPPoESessionID             model.ReadOnlyParam[uint32]
-	DefaultGateway             model.ReadOnlyParam[string]
-	Alias                      model.ReadWriteParam[string]
-	Stats                      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AutoDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	ConnectionStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	ConnectionTrigger model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger] `dm:"s"`
+
+	ConnectionType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType] `dm:"s"`
+
+	CurrentMRUSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DNSEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	DNSOverrideAllowed model.ReadWriteParam[bool] `dm:"b"`
+
+	DNSServers model.ReadWriteParam[[]string] `dm:"s"`
+
+	DefaultGateway model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExternalIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	IdleDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	LastConnectionError model.ReadOnlyParam[string] `dm:"s"`
+
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	MACAddressOverride model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxMRUSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	NATEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	PPPAuthenticationProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	PPPCompressionProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	PPPEncryptionProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	PPPLCPEcho model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PPPLCPEchoRetry model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PPPoEACName model.ReadWriteParam[string] `dm:"s"`
+
+	PPPoEServiceName model.ReadWriteParam[string] `dm:"s"`
+
+	PPPoESessionID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	PortMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PossibleConnectionTypes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RSIPAvailable model.ReadOnlyParam[bool] `dm:"b"`
+
+	RemoteIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	RouteProtocolRx model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx] `dm:"s"`
+
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	ShapingRate model.ReadWriteParam[int32] `dm:"i"`
+
+	TransportType model.ReadOnlyParam[string] `dm:"s"`
+
+	Uptime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
+
+	WarnDisconnectDelay model.ReadWriteParam[uint32] `dm:"u"`
+
+	Stats InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath{
-		Alias:                      model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AutoDisconnectTime:         model.NewReadWrite[uint32](p, "AutoDisconnectTime", model.TypeUnsignedInt),
-		ConnectionStatus:           model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus](p, "ConnectionStatus", model.TypeString),
-		ConnectionTrigger:          model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger](p, "ConnectionTrigger", model.TypeString),
-		ConnectionType:             model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType](p, "ConnectionType", model.TypeString),
-		CurrentMRUSize:             model.NewReadOnly[uint32](p, "CurrentMRUSize", model.TypeUnsignedInt),
-		DNSEnabled:                 model.NewReadWrite[bool](p, "DNSEnabled", model.TypeBoolean),
-		DNSOverrideAllowed:         model.NewReadWrite[bool](p, "DNSOverrideAllowed", model.TypeBoolean),
-		DNSServers:                 model.NewReadWrite[[]string](p, "DNSServers", model.TypeString),
-		DefaultGateway:             model.NewReadOnly[string](p, "DefaultGateway", model.TypeString),
-		Enable:                     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExternalIPAddress:          model.NewReadWrite[string](p, "ExternalIPAddress", model.TypeString),
-		IdleDisconnectTime:         model.NewReadWrite[uint32](p, "IdleDisconnectTime", model.TypeUnsignedInt),
-		LastConnectionError:        model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError](p, "LastConnectionError", model.TypeString),
-		MACAddress:                 model.NewReadWrite[string](p, "MACAddress", model.TypeString),
-		MACAddressOverride:         model.NewReadWrite[bool](p, "MACAddressOverride", model.TypeBoolean),
-		MaxMRUSize:                 model.NewReadWrite[uint32](p, "MaxMRUSize", model.TypeUnsignedInt),
-		NATEnabled:                 model.NewReadWrite[bool](p, "NATEnabled", model.TypeBoolean),
-		Name:                       model.NewReadWrite[string](p, "Name", model.TypeString),
-		PPPAuthenticationProtocol:  model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol](p, "PPPAuthenticationProtocol", model.TypeString),
-		PPPCompressionProtocol:     model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol](p, "PPPCompressionProtocol", model.TypeString),
-		PPPEncryptionProtocol:      model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol](p, "PPPEncryptionProtocol", model.TypeString),
-		PPPLCPEcho:                 model.NewReadOnly[uint32](p, "PPPLCPEcho", model.TypeUnsignedInt),
-		PPPLCPEchoRetry:            model.NewReadOnly[uint32](p, "PPPLCPEchoRetry", model.TypeUnsignedInt),
-		PPPoEACName:                model.NewReadWrite[string](p, "PPPoEACName", model.TypeString),
-		PPPoEServiceName:           model.NewReadWrite[string](p, "PPPoEServiceName", model.TypeString),
-		PPPoESessionID:             model.NewReadOnly[uint32](p, "PPPoESessionID", model.TypeUnsignedInt),
-		Password:                   model.NewReadWrite[string](p, "Password", model.TypeString),
-		PortMappingNumberOfEntries: model.NewReadOnly[uint32](p, "PortMappingNumberOfEntries", model.TypeUnsignedInt),
-		PossibleConnectionTypes:    model.NewReadOnly[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes](p, "PossibleConnectionTypes", model.TypeString),
-		RSIPAvailable:              model.NewReadOnly[bool](p, "RSIPAvailable", model.TypeBoolean),
-		RemoteIPAddress:            model.NewReadOnly[string](p, "RemoteIPAddress", model.TypeString),
-		Reset:                      model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		RouteProtocolRx:            model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx](p, "RouteProtocolRx", model.TypeString),
-		ShapingBurstSize:           model.NewReadWrite[uint32](p, "ShapingBurstSize", model.TypeUnsignedInt),
-		ShapingRate:                model.NewReadWrite[int32](p, "ShapingRate", model.TypeInt),
-		Stats:                      newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath(prefix + "Stats."),
-		TransportType:              model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType](p, "TransportType", model.TypeString),
-		Uptime:                     model.NewReadOnly[uint32](p, "Uptime", model.TypeUnsignedInt),
-		Username:                   model.NewReadWrite[string](p, "Username", model.TypeString),
-		WarnDisconnectDelay:        model.NewReadWrite[uint32](p, "WarnDisconnectDelay", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+// PortMapping returns the typed path of instance i.
+func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath) PortMapping(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PortMapping.", i))
+	return
 }
 
-// PortMapping returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath) PortMapping(i uint32) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath {
-	return newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath(x.Path() + "PortMapping." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PortMappingTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}. itself (for AddObject when writable)
+// PortMappingTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath) PortMappingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "PortMapping.")
+	return model.NewWritableTable(x.ObjectPath, "PortMapping.")
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.PortMappingProtocol.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol_TCP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol = "TCP"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol_UDP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol = "UDP"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_PortMappingEnabled = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_PortMappingLeaseDuration = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_RemoteHost               = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_ExternalPort        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_InternalPort        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_PortMappingProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "TCP"}, {Value: "UDP"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_InternalClient = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_PortMappingDescription = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_ExternalPortEndRange = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping struct {
-	// PortMappingEnabled: boolean, readWrite, since 1.0.
-	PortMappingEnabled bool `cwmp:"PortMappingEnabled"`
-	// PortMappingLeaseDuration: unsignedInt, readWrite, since 1.0.
-	PortMappingLeaseDuration uint32 `cwmp:"PortMappingLeaseDuration"`
-	// RemoteHost: string, readWrite, since 1.0.
-	RemoteHost string `cwmp:"RemoteHost"`
-	// ExternalPort: unsignedInt, readWrite, since 1.0.
-	ExternalPort uint32 `cwmp:"ExternalPort"`
-	// InternalPort: unsignedInt, readWrite, since 1.0.
-	InternalPort uint32 `cwmp:"InternalPort"`
-	// PortMappingProtocol: string{TCP,UDP}, readWrite, since 1.0.
-	PortMappingProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol `cwmp:"PortMappingProtocol"`
-	// InternalClient: string(:256), readWrite, since 1.0.
-	InternalClient string `cwmp:"InternalClient"`
-	// PortMappingDescription: string(:256), readWrite, since 1.0.
-	PortMappingDescription string `cwmp:"PortMappingDescription"`
-	// ExternalPortEndRange: unsignedInt, readWrite, since 1.4.
-	ExternalPortEndRange uint32 `cwmp:"ExternalPortEndRange"`
-	// Alias: Alias=string(:64), readWrite, since 1.9.
-	Alias string `cwmp:"Alias"`
+	PortMappingEnabled bool `json:"PortMappingEnabled,omitzero"`
+
+	PortMappingLeaseDuration uint32 `json:"PortMappingLeaseDuration,omitzero"`
+
+	RemoteHost string `json:"RemoteHost,omitzero"`
+
+	ExternalPort uint32 `json:"ExternalPort,omitzero"`
+
+	InternalPort uint32 `json:"InternalPort,omitzero"`
+
+	PortMappingProtocol InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol `json:"PortMappingProtocol,omitzero"`
+
+	InternalClient string `json:"InternalClient,omitzero"`
+
+	PortMappingDescription string `json:"PortMappingDescription,omitzero"`
+
+	ExternalPortEndRange uint32 `json:"ExternalPortEndRange,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_PortMappingProtocol, string(o.PortMappingProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortMappingProtocol",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_InternalClient, o.InternalClient); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InternalClient",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_PortMappingDescription, o.PortMappingDescription); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortMappingDescription",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "PortMappingProtocol", 1652, string(o.PortMappingProtocol))
+	c.String(p, "InternalClient", 1647, o.InternalClient)
+	c.String(p, "PortMappingDescription", 1649, o.PortMappingDescription)
+	c.String(p, "Alias", 1644, o.Alias)
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath struct {
-	obj                      model.ObjectPath
-	PortMappingEnabled       model.ReadWriteParam[bool]
-	PortMappingLeaseDuration model.ReadWriteParam[uint32]
-	RemoteHost               model.ReadWriteParam[string]
-	ExternalPort             model.ReadWriteParam[uint32]
-	InternalPort             model.ReadWriteParam[uint32]
-	PortMappingProtocol      model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol]
-	InternalClient           model.ReadWriteParam[string]
-	PortMappingDescription   model.ReadWriteParam[string]
-	ExternalPortEndRange     model.ReadWriteParam[uint32]
-	Alias                    model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ExternalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	ExternalPortEndRange model.ReadWriteParam[uint32] `dm:"u"`
+
+	InternalClient model.ReadWriteParam[string] `dm:"s"`
+
+	InternalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	PortMappingDescription model.ReadWriteParam[string] `dm:"s"`
+
+	PortMappingEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	PortMappingLeaseDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	PortMappingProtocol model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol] `dm:"s"`
+
+	RemoteHost model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath{
-		Alias:                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ExternalPort:             model.NewReadWrite[uint32](p, "ExternalPort", model.TypeUnsignedInt),
-		ExternalPortEndRange:     model.NewReadWrite[uint32](p, "ExternalPortEndRange", model.TypeUnsignedInt),
-		InternalClient:           model.NewReadWrite[string](p, "InternalClient", model.TypeString),
-		InternalPort:             model.NewReadWrite[uint32](p, "InternalPort", model.TypeUnsignedInt),
-		PortMappingDescription:   model.NewReadWrite[string](p, "PortMappingDescription", model.TypeString),
-		PortMappingEnabled:       model.NewReadWrite[bool](p, "PortMappingEnabled", model.TypeBoolean),
-		PortMappingLeaseDuration: model.NewReadWrite[uint32](p, "PortMappingLeaseDuration", model.TypeUnsignedInt),
-		PortMappingProtocol:      model.NewReadWrite[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol](p, "PortMappingProtocol", model.TypeString),
-		RemoteHost:               model.NewReadWrite[string](p, "RemoteHost", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetBytesSent                   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetBytesReceived               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetPacketsSent                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetPacketsReceived             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetErrorsSent                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetErrorsReceived              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetUnicastPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetUnicastPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetDiscardPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetDiscardPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetMulticastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetMulticastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetBroadcastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetBroadcastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetUnknownProtoPacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats struct {
-	// EthernetBytesSent: unsignedInt, readOnly, since 1.0.
-	EthernetBytesSent uint32 `cwmp:"EthernetBytesSent"`
-	// EthernetBytesReceived: unsignedInt, readOnly, since 1.0.
-	EthernetBytesReceived uint32 `cwmp:"EthernetBytesReceived"`
-	// EthernetPacketsSent: unsignedInt, readOnly, since 1.0.
-	EthernetPacketsSent uint32 `cwmp:"EthernetPacketsSent"`
-	// EthernetPacketsReceived: unsignedInt, readOnly, since 1.0.
-	EthernetPacketsReceived uint32 `cwmp:"EthernetPacketsReceived"`
-	// EthernetErrorsSent: unsignedInt, readOnly, since 1.4.
-	EthernetErrorsSent uint32 `cwmp:"EthernetErrorsSent"`
-	// EthernetErrorsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetErrorsReceived uint32 `cwmp:"EthernetErrorsReceived"`
-	// EthernetUnicastPacketsSent: unsignedInt, readOnly, since 1.4.
-	EthernetUnicastPacketsSent uint32 `cwmp:"EthernetUnicastPacketsSent"`
-	// EthernetUnicastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetUnicastPacketsReceived uint32 `cwmp:"EthernetUnicastPacketsReceived"`
-	// EthernetDiscardPacketsSent: unsignedInt, readOnly, since 1.4.
-	EthernetDiscardPacketsSent uint32 `cwmp:"EthernetDiscardPacketsSent"`
-	// EthernetDiscardPacketsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetDiscardPacketsReceived uint32 `cwmp:"EthernetDiscardPacketsReceived"`
-	// EthernetMulticastPacketsSent: unsignedInt, readOnly, since 1.4.
-	EthernetMulticastPacketsSent uint32 `cwmp:"EthernetMulticastPacketsSent"`
-	// EthernetMulticastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetMulticastPacketsReceived uint32 `cwmp:"EthernetMulticastPacketsReceived"`
-	// EthernetBroadcastPacketsSent: unsignedInt, readOnly, since 1.4.
-	EthernetBroadcastPacketsSent uint32 `cwmp:"EthernetBroadcastPacketsSent"`
-	// EthernetBroadcastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetBroadcastPacketsReceived uint32 `cwmp:"EthernetBroadcastPacketsReceived"`
-	// EthernetUnknownProtoPacketsReceived: unsignedInt, readOnly, since 1.4.
-	EthernetUnknownProtoPacketsReceived uint32 `cwmp:"EthernetUnknownProtoPacketsReceived"`
-}
+	EthernetBytesSent uint32 `json:"EthernetBytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	EthernetBytesReceived uint32 `json:"EthernetBytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats) ValidateAt(prefix string, v *model.Violations) {
+	EthernetPacketsSent uint32 `json:"EthernetPacketsSent,omitzero"`
+
+	EthernetPacketsReceived uint32 `json:"EthernetPacketsReceived,omitzero"`
+
+	EthernetErrorsSent uint32 `json:"EthernetErrorsSent,omitzero"`
+
+	EthernetErrorsReceived uint32 `json:"EthernetErrorsReceived,omitzero"`
+
+	EthernetUnicastPacketsSent uint32 `json:"EthernetUnicastPacketsSent,omitzero"`
+
+	EthernetUnicastPacketsReceived uint32 `json:"EthernetUnicastPacketsReceived,omitzero"`
+
+	EthernetDiscardPacketsSent uint32 `json:"EthernetDiscardPacketsSent,omitzero"`
+
+	EthernetDiscardPacketsReceived uint32 `json:"EthernetDiscardPacketsReceived,omitzero"`
+
+	EthernetMulticastPacketsSent uint32 `json:"EthernetMulticastPacketsSent,omitzero"`
+
+	EthernetMulticastPacketsReceived uint32 `json:"EthernetMulticastPacketsReceived,omitzero"`
+
+	EthernetBroadcastPacketsSent uint32 `json:"EthernetBroadcastPacketsSent,omitzero"`
+
+	EthernetBroadcastPacketsReceived uint32 `json:"EthernetBroadcastPacketsReceived,omitzero"`
+
+	EthernetUnknownProtoPacketsReceived uint32 `json:"EthernetUnknownProtoPacketsReceived,omitzero"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath struct {
-	obj                                 model.ObjectPath
-	EthernetBytesSent                   model.ReadOnlyParam[uint32]
-	EthernetBytesReceived               model.ReadOnlyParam[uint32]
-	EthernetPacketsSent                 model.ReadOnlyParam[uint32]
-	EthernetPacketsReceived             model.ReadOnlyParam[uint32]
-	EthernetErrorsSent                  model.ReadOnlyParam[uint32]
-	EthernetErrorsReceived              model.ReadOnlyParam[uint32]
-	EthernetUnicastPacketsSent          model.ReadOnlyParam[uint32]
-	EthernetUnicastPacketsReceived      model.ReadOnlyParam[uint32]
-	EthernetDiscardPacketsSent          model.ReadOnlyParam[uint32]
-	EthernetDiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	EthernetMulticastPacketsSent        model.ReadOnlyParam[uint32]
-	EthernetMulticastPacketsReceived    model.ReadOnlyParam[uint32]
-	EthernetBroadcastPacketsSent        model.ReadOnlyParam[uint32]
-	EthernetBroadcastPacketsReceived    model.ReadOnlyParam[uint32]
-	EthernetUnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	EthernetBroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath{
-		EthernetBroadcastPacketsReceived:    model.NewReadOnly[uint32](p, "EthernetBroadcastPacketsReceived", model.TypeUnsignedInt),
-		EthernetBroadcastPacketsSent:        model.NewReadOnly[uint32](p, "EthernetBroadcastPacketsSent", model.TypeUnsignedInt),
-		EthernetBytesReceived:               model.NewReadOnly[uint32](p, "EthernetBytesReceived", model.TypeUnsignedInt),
-		EthernetBytesSent:                   model.NewReadOnly[uint32](p, "EthernetBytesSent", model.TypeUnsignedInt),
-		EthernetDiscardPacketsReceived:      model.NewReadOnly[uint32](p, "EthernetDiscardPacketsReceived", model.TypeUnsignedInt),
-		EthernetDiscardPacketsSent:          model.NewReadOnly[uint32](p, "EthernetDiscardPacketsSent", model.TypeUnsignedInt),
-		EthernetErrorsReceived:              model.NewReadOnly[uint32](p, "EthernetErrorsReceived", model.TypeUnsignedInt),
-		EthernetErrorsSent:                  model.NewReadOnly[uint32](p, "EthernetErrorsSent", model.TypeUnsignedInt),
-		EthernetMulticastPacketsReceived:    model.NewReadOnly[uint32](p, "EthernetMulticastPacketsReceived", model.TypeUnsignedInt),
-		EthernetMulticastPacketsSent:        model.NewReadOnly[uint32](p, "EthernetMulticastPacketsSent", model.TypeUnsignedInt),
-		EthernetPacketsReceived:             model.NewReadOnly[uint32](p, "EthernetPacketsReceived", model.TypeUnsignedInt),
-		EthernetPacketsSent:                 model.NewReadOnly[uint32](p, "EthernetPacketsSent", model.TypeUnsignedInt),
-		EthernetUnicastPacketsReceived:      model.NewReadOnly[uint32](p, "EthernetUnicastPacketsReceived", model.TypeUnsignedInt),
-		EthernetUnicastPacketsSent:          model.NewReadOnly[uint32](p, "EthernetUnicastPacketsSent", model.TypeUnsignedInt),
-		EthernetUnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "EthernetUnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                                 model.NewObjectPath(p),
-	}
+	EthernetBroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetDiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetDiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetMulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetMulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetUnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetUnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EthernetUnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.LinkStatus.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus string
 
-func (e InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus_Up           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus = "Up"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus_Down         InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus = "Down"
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus_Up InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus = "Up"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus_Down InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus = "Down"
+
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus_Initializing InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus = "Initializing"
-	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus_Unavailable  InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus = "Unavailable"
+
+	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus_Unavailable InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus = "Unavailable"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig_LinkStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Initializing"}, {Value: "Unavailable"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig. (object, readOnly, since 1.4)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig. (object, readOnly, since 1.4).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig struct {
-	// Enable: boolean, readWrite, since 1.4.
-	Enable bool `cwmp:"Enable"`
-	// LinkStatus: string{Up,Down,Initializing,Unavailable}, readOnly, since 1.4.
-	LinkStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus `cwmp:"LinkStatus"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 1.4.
-	MACAddress string                                                                  `cwmp:"MACAddress"`
-	Stats      *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	LinkStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus `json:"LinkStatus,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	Stats *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig_LinkStatus, string(o.LinkStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkStatus",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LinkStatus", 1685, string(o.LinkStatus))
+	c.String(p, "MACAddress", 1686, o.MACAddress)
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath struct {
-	obj        model.ObjectPath
-	Enable     model.ReadWriteParam[bool]
-	LinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus]
-	MACAddress model.ReadOnlyParam[string]
-	Stats      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LinkStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath{
-		Enable:     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LinkStatus: model.NewReadOnly[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus](p, "LinkStatus", model.TypeString),
-		MACAddress: model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		Stats:      newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath(prefix + "Stats."),
-		obj:        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_BytesSent                   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_BytesReceived               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_FramesSent                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_FramesReceived              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_OOSNearEnd                  = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_OOSFarEnd                   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_ErrorsSent                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_ErrorsReceived              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_UnicastPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_UnicastPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_DiscardPacketsSent          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_DiscardPacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_MulticastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_MulticastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_BroadcastPacketsSent        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_BroadcastPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_UnknownProtoPacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats. (object, readOnly, since 1.4)
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats. (object, readOnly, since 1.4).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats struct {
-	// BytesSent: unsignedInt, readOnly, since 1.4.
-	BytesSent uint32 `cwmp:"BytesSent"`
-	// BytesReceived: unsignedInt, readOnly, since 1.4.
-	BytesReceived uint32 `cwmp:"BytesReceived"`
-	// FramesSent: unsignedInt, readOnly, since 1.4.
-	FramesSent uint32 `cwmp:"FramesSent"`
-	// FramesReceived: unsignedInt, readOnly, since 1.4.
-	FramesReceived uint32 `cwmp:"FramesReceived"`
-	// OOSNearEnd: boolean, readOnly, since 1.4.
-	OOSNearEnd bool `cwmp:"OOSNearEnd"`
-	// OOSFarEnd: boolean, readOnly, since 1.4.
-	OOSFarEnd bool `cwmp:"OOSFarEnd"`
-	// ErrorsSent: unsignedInt, readOnly, since 1.4.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: unsignedInt, readOnly, since 1.4.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// UnicastPacketsSent: unsignedInt, readOnly, since 1.4.
-	UnicastPacketsSent uint32 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	UnicastPacketsReceived uint32 `cwmp:"UnicastPacketsReceived"`
-	// DiscardPacketsSent: unsignedInt, readOnly, since 1.4.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: unsignedInt, readOnly, since 1.4.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// MulticastPacketsSent: unsignedInt, readOnly, since 1.4.
-	MulticastPacketsSent uint32 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	MulticastPacketsReceived uint32 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: unsignedInt, readOnly, since 1.4.
-	BroadcastPacketsSent uint32 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: unsignedInt, readOnly, since 1.4.
-	BroadcastPacketsReceived uint32 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: unsignedInt, readOnly, since 1.4.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	BytesSent uint32 `json:"BytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesReceived uint32 `json:"BytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats) ValidateAt(prefix string, v *model.Violations) {
+	FramesSent uint32 `json:"FramesSent,omitzero"`
+
+	FramesReceived uint32 `json:"FramesReceived,omitzero"`
+
+	OOSNearEnd bool `json:"OOSNearEnd,omitzero"`
+
+	OOSFarEnd bool `json:"OOSFarEnd,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	UnicastPacketsSent uint32 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint32 `json:"UnicastPacketsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint32 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint32 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint32 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint32 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath struct {
-	obj                         model.ObjectPath
-	BytesSent                   model.ReadOnlyParam[uint32]
-	BytesReceived               model.ReadOnlyParam[uint32]
-	FramesSent                  model.ReadOnlyParam[uint32]
-	FramesReceived              model.ReadOnlyParam[uint32]
-	OOSNearEnd                  model.ReadOnlyParam[bool]
-	OOSFarEnd                   model.ReadOnlyParam[bool]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint32]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	MulticastPacketsSent        model.ReadOnlyParam[uint32]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint32]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint32]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint32]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FramesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FramesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OOSFarEnd model.ReadOnlyParam[bool] `dm:"b"`
+
+	OOSNearEnd model.ReadOnlyParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath(prefix string) InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint32](p, "BroadcastPacketsReceived", model.TypeUnsignedInt),
-		BroadcastPacketsSent:        model.NewReadOnly[uint32](p, "BroadcastPacketsSent", model.TypeUnsignedInt),
-		BytesReceived:               model.NewReadOnly[uint32](p, "BytesReceived", model.TypeUnsignedInt),
-		BytesSent:                   model.NewReadOnly[uint32](p, "BytesSent", model.TypeUnsignedInt),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		FramesReceived:              model.NewReadOnly[uint32](p, "FramesReceived", model.TypeUnsignedInt),
-		FramesSent:                  model.NewReadOnly[uint32](p, "FramesSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint32](p, "MulticastPacketsReceived", model.TypeUnsignedInt),
-		MulticastPacketsSent:        model.NewReadOnly[uint32](p, "MulticastPacketsSent", model.TypeUnsignedInt),
-		OOSFarEnd:                   model.NewReadOnly[bool](p, "OOSFarEnd", model.TypeBoolean),
-		OOSNearEnd:                  model.NewReadOnly[bool](p, "OOSNearEnd", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint32](p, "UnicastPacketsReceived", model.TypeUnsignedInt),
-		UnicastPacketsSent:          model.NewReadOnly[uint32](p, "UnicastPacketsSent", model.TypeUnsignedInt),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANDSLConnectionManagement_ConnectionServiceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANDSLConnectionManagement holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement. (object, readOnly, since 1.0, obsoleted)
+// InternetGatewayDeviceWANDeviceWANDSLConnectionManagement holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement. (object, readOnly, since 1.0, obsoleted).
 type InternetGatewayDeviceWANDeviceWANDSLConnectionManagement struct {
-	// ConnectionServiceNumberOfEntries: unsignedInt, readOnly, since 1.0, obsoleted.
-	ConnectionServiceNumberOfEntries uint32 `cwmp:"ConnectionServiceNumberOfEntries"`
-	// InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}. instances by instance number
-	ConnectionService map[uint32]*InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService `cwmp:"ConnectionService.{i}."`
+	ConnectionServiceNumberOfEntries uint32 `json:"ConnectionServiceNumberOfEntries,omitzero"`
+
+	ConnectionService map[uint32]*InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService `json:"ConnectionService,omitzero"`
 }
 
-// AddConnectionService creates instance i of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}. (replacing any) and returns it
+// AddConnectionService creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) AddConnectionService(i uint32) *InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService {
 	if o.ConnectionService == nil {
 		o.ConnectionService = map[uint32]*InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService{}
@@ -3747,8500 +1927,1411 @@ func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) AddConnection
 	o.ConnectionService[i] = x
 	return x
 }
-
-// GetConnectionService returns instance i of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) GetConnectionService(i uint32) (*InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService, bool) {
-	x, ok := o.ConnectionService[i]
-	return x, ok
-}
-
-// DeleteConnectionService removes instance i of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.
-func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) DeleteConnectionService(i uint32) {
-	delete(o.ConnectionService, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ConnectionService) {
-		o.ConnectionService[i].ValidateAt(prefix+"ConnectionService."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ConnectionService[i].ValidateAt(c, model.InstanceOf(p, "ConnectionService.", i))
 	}
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.
 type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath struct {
-	obj                              model.ObjectPath
-	ConnectionServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ConnectionServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath(prefix string) InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath{
-		ConnectionServiceNumberOfEntries: model.NewReadOnly[uint32](p, "ConnectionServiceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
+// ConnectionService returns the typed path of instance i.
+func (x InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath) ConnectionService(i uint32) (p InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ConnectionService.", i))
+	return
 }
 
-// ConnectionService returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.
-func (x InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath) ConnectionService(i uint32) InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath {
-	return newInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath(x.Path() + "ConnectionService." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConnectionServiceTable returns the table InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}. itself (for AddObject when writable)
+// ConnectionServiceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath) ConnectionServiceTable() model.Table {
-	return model.NewTable(x.Path() + "ConnectionService.")
+	return model.NewTable(x.ObjectPath, "ConnectionService.")
 }
 
-var (
-	synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_WANConnectionDevice = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_WANConnectionService = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_DestinationAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_LinkType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_ConnectionType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0, obsoleted)
+// InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0, obsoleted).
 type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService struct {
-	// WANConnectionDevice: string(:256), readOnly, since 1.0, obsoleted.
-	WANConnectionDevice string `cwmp:"WANConnectionDevice"`
-	// WANConnectionService: string(:256), readOnly, since 1.0, obsoleted.
-	WANConnectionService string `cwmp:"WANConnectionService"`
-	// DestinationAddress: string(:256), readOnly, since 1.0, obsoleted.
-	DestinationAddress string `cwmp:"DestinationAddress"`
-	// LinkType: string(:16), readOnly, since 1.0, obsoleted.
-	LinkType string `cwmp:"LinkType"`
-	// ConnectionType: string(:16), readOnly, since 1.0, obsoleted.
-	ConnectionType string `cwmp:"ConnectionType"`
-	// Name: string(:32), readOnly, since 1.0, obsoleted.
-	Name string `cwmp:"Name"`
+	WANConnectionDevice string `json:"WANConnectionDevice,omitzero"`
+
+	WANConnectionService string `json:"WANConnectionService,omitzero"`
+
+	DestinationAddress string `json:"DestinationAddress,omitzero"`
+
+	LinkType string `json:"LinkType,omitzero"`
+
+	ConnectionType string `json:"ConnectionType,omitzero"`
+
+	Name string `json:"Name,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_WANConnectionDevice, o.WANConnectionDevice); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WANConnectionDevice",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_WANConnectionService, o.WANConnectionService); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WANConnectionService",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_DestinationAddress, o.DestinationAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_LinkType, o.LinkType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_ConnectionType, o.ConnectionType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "WANConnectionDevice", 1712, o.WANConnectionDevice)
+	c.String(p, "WANConnectionService", 1713, o.WANConnectionService)
+	c.String(p, "DestinationAddress", 1709, o.DestinationAddress)
+	c.String(p, "LinkType", 1710, o.LinkType)
+	c.String(p, "ConnectionType", 1708, o.ConnectionType)
+	c.String(p, "Name", 1711, o.Name)
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.
 type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath struct {
-	obj                  model.ObjectPath
-	WANConnectionDevice  model.ReadOnlyParam[string]
-	WANConnectionService model.ReadOnlyParam[string]
-	DestinationAddress   model.ReadOnlyParam[string]
-	LinkType             model.ReadOnlyParam[string]
-	ConnectionType       model.ReadOnlyParam[string]
-	Name                 model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	ConnectionType model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath(prefix string) InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath{
-		ConnectionType:       model.NewReadOnly[string](p, "ConnectionType", model.TypeString),
-		DestinationAddress:   model.NewReadOnly[string](p, "DestinationAddress", model.TypeString),
-		LinkType:             model.NewReadOnly[string](p, "LinkType", model.TypeString),
-		Name:                 model.NewReadOnly[string](p, "Name", model.TypeString),
-		WANConnectionDevice:  model.NewReadOnly[string](p, "WANConnectionDevice", model.TypeString),
-		WANConnectionService: model.NewReadOnly[string](p, "WANConnectionService", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+	DestinationAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	LinkType model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	WANConnectionDevice model.ReadOnlyParam[string] `dm:"s"`
+
+	WANConnectionService model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.LoopDiagnosticsState.
 type InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState string
 
-func (e InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState_None           InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState = "None"
-	InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState_Requested      InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState = "Requested"
-	InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState_Complete       InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState = "Complete"
+	InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState_None InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState = "None"
+
+	InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState_Requested InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState = "Requested"
+
+	InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState_Complete InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState = "Complete"
+
 	InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState_Error_Internal InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState = "Error_Internal"
-	InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState_Error_Other    InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState = "Error_Other"
+
+	InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState_Error_Other InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState = "Error_Other"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_LoopDiagnosticsState = &model.Syntax{
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_ACTPSDds = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_ACTPSDus = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_ACTATPds = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_ACTATPus = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINSCds = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_BITSpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_GAINSpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINSCus = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2559)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2559)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGMTds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGMTus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_LATNpbds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_LATNpbus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SATNds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SATNus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNMTds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNMTus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRMTds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRMTus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_BITSpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANDSLDiagnostics holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANDSLDiagnostics holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLDiagnostics struct {
-	// LoopDiagnosticsState: string{None,Requested,Complete,Error_Internal,Error_Other}, readWrite, since 1.0.
-	LoopDiagnosticsState InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState `cwmp:"LoopDiagnosticsState"`
-	// ACTPSDds: int, readOnly, since 1.0.
-	ACTPSDds int32 `cwmp:"ACTPSDds"`
-	// ACTPSDus: int, readOnly, since 1.0.
-	ACTPSDus int32 `cwmp:"ACTPSDus"`
-	// ACTATPds: int, readOnly, since 1.0.
-	ACTATPds int32 `cwmp:"ACTATPds"`
-	// ACTATPus: int, readOnly, since 1.0.
-	ACTATPus int32 `cwmp:"ACTATPus"`
-	// HLINSCds: int, readOnly, since 1.0.
-	HLINSCds int32 `cwmp:"HLINSCds"`
-	// HLINpsds: list(:61430)<int>, readOnly, since 1.0.
-	HLINpsds []int32 `cwmp:"HLINpsds"`
-	// QLNpsds: list(:61430)<int>, readOnly, since 1.0.
-	QLNpsds []int32 `cwmp:"QLNpsds"`
-	// SNRpsds: list(:61430)<int>, readOnly, since 1.0.
-	SNRpsds []int32 `cwmp:"SNRpsds"`
-	// BITSpsds: list(:61430)<int>, readOnly, since 1.0.
-	BITSpsds []int32 `cwmp:"BITSpsds"`
-	// GAINSpsds: list(:61430)<int>, readOnly, since 1.0, deprecated.
-	GAINSpsds []int32 `cwmp:"GAINSpsds"`
-	// HLINSCus: int, readOnly, since 1.4.
-	HLINSCus int32 `cwmp:"HLINSCus"`
-	// HLINGds: unsignedInt, readOnly, since 1.4.
-	HLINGds uint32 `cwmp:"HLINGds"`
-	// HLINGus: unsignedInt, readOnly, since 1.4.
-	HLINGus uint32 `cwmp:"HLINGus"`
-	// HLOGGds: unsignedInt, readOnly, since 1.4.
-	HLOGGds uint32 `cwmp:"HLOGGds"`
-	// HLOGGus: unsignedInt, readOnly, since 1.4.
-	HLOGGus uint32 `cwmp:"HLOGGus"`
-	// HLOGpsds: list(:2559)<string>, readOnly, since 1.4.
-	HLOGpsds []string `cwmp:"HLOGpsds"`
-	// HLOGpsus: list(:2559)<string>, readOnly, since 1.4.
-	HLOGpsus []string `cwmp:"HLOGpsus"`
-	// HLOGMTds: unsignedInt, readOnly, since 1.4.
-	HLOGMTds uint32 `cwmp:"HLOGMTds"`
-	// HLOGMTus: unsignedInt, readOnly, since 1.4.
-	HLOGMTus uint32 `cwmp:"HLOGMTus"`
-	// LATNpbds: list(:24)<string>, readOnly, since 1.4.
-	LATNpbds []string `cwmp:"LATNpbds"`
-	// LATNpbus: list(:24)<string>, readOnly, since 1.4.
-	LATNpbus []string `cwmp:"LATNpbus"`
-	// SATNds: list(:24)<string>, readOnly, since 1.4.
-	SATNds []string `cwmp:"SATNds"`
-	// SATNus: list(:24)<string>, readOnly, since 1.4.
-	SATNus []string `cwmp:"SATNus"`
-	// HLINpsus: list(:61430)<string>, readOnly, since 1.4.
-	HLINpsus []string `cwmp:"HLINpsus"`
-	// QLNGds: unsignedInt, readOnly, since 1.4.
-	QLNGds uint32 `cwmp:"QLNGds"`
-	// QLNGus: unsignedInt, readOnly, since 1.4.
-	QLNGus uint32 `cwmp:"QLNGus"`
-	// QLNpsus: list(:61430)<string>, readOnly, since 1.4.
-	QLNpsus []string `cwmp:"QLNpsus"`
-	// QLNMTds: unsignedInt, readOnly, since 1.4.
-	QLNMTds uint32 `cwmp:"QLNMTds"`
-	// QLNMTus: unsignedInt, readOnly, since 1.4.
-	QLNMTus uint32 `cwmp:"QLNMTus"`
-	// SNRGds: unsignedInt, readOnly, since 1.4.
-	SNRGds uint32 `cwmp:"SNRGds"`
-	// SNRGus: unsignedInt, readOnly, since 1.4.
-	SNRGus uint32 `cwmp:"SNRGus"`
-	// SNRpsus: list(:61430)<string>, readOnly, since 1.4.
-	SNRpsus []string `cwmp:"SNRpsus"`
-	// SNRMTds: unsignedInt, readOnly, since 1.4.
-	SNRMTds uint32 `cwmp:"SNRMTds"`
-	// SNRMTus: unsignedInt, readOnly, since 1.4.
-	SNRMTus uint32 `cwmp:"SNRMTus"`
-	// BITSpsus: list(:61430)<string>, readOnly, since 1.4.
-	BITSpsus []string `cwmp:"BITSpsus"`
+	LoopDiagnosticsState InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState `json:"LoopDiagnosticsState,omitzero"`
+
+	ACTPSDds int32 `json:"ACTPSDds,omitzero"`
+
+	ACTPSDus int32 `json:"ACTPSDus,omitzero"`
+
+	ACTATPds int32 `json:"ACTATPds,omitzero"`
+
+	ACTATPus int32 `json:"ACTATPus,omitzero"`
+
+	HLINSCds int32 `json:"HLINSCds,omitzero"`
+
+	HLINpsds []int32 `json:"HLINpsds,omitzero"`
+
+	QLNpsds []int32 `json:"QLNpsds,omitzero"`
+
+	SNRpsds []int32 `json:"SNRpsds,omitzero"`
+
+	BITSpsds []int32 `json:"BITSpsds,omitzero"`
+
+	GAINSpsds []int32 `json:"GAINSpsds,omitzero"`
+
+	HLINSCus int32 `json:"HLINSCus,omitzero"`
+
+	HLINGds uint32 `json:"HLINGds,omitzero"`
+
+	HLINGus uint32 `json:"HLINGus,omitzero"`
+
+	HLOGGds uint32 `json:"HLOGGds,omitzero"`
+
+	HLOGGus uint32 `json:"HLOGGus,omitzero"`
+
+	HLOGpsds []string `json:"HLOGpsds,omitzero"`
+
+	HLOGpsus []string `json:"HLOGpsus,omitzero"`
+
+	HLOGMTds uint32 `json:"HLOGMTds,omitzero"`
+
+	HLOGMTus uint32 `json:"HLOGMTus,omitzero"`
+
+	LATNpbds []string `json:"LATNpbds,omitzero"`
+
+	LATNpbus []string `json:"LATNpbus,omitzero"`
+
+	SATNds []string `json:"SATNds,omitzero"`
+
+	SATNus []string `json:"SATNus,omitzero"`
+
+	HLINpsus []string `json:"HLINpsus,omitzero"`
+
+	QLNGds uint32 `json:"QLNGds,omitzero"`
+
+	QLNGus uint32 `json:"QLNGus,omitzero"`
+
+	QLNpsus []string `json:"QLNpsus,omitzero"`
+
+	QLNMTds uint32 `json:"QLNMTds,omitzero"`
+
+	QLNMTus uint32 `json:"QLNMTus,omitzero"`
+
+	SNRGds uint32 `json:"SNRGds,omitzero"`
+
+	SNRGus uint32 `json:"SNRGus,omitzero"`
+
+	SNRpsus []string `json:"SNRpsus,omitzero"`
+
+	SNRMTds uint32 `json:"SNRMTds,omitzero"`
+
+	SNRMTus uint32 `json:"SNRMTus,omitzero"`
+
+	BITSpsus []string `json:"BITSpsus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_LoopDiagnosticsState, string(o.LoopDiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LoopDiagnosticsState",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINpsds, model.FormatValue(model.TypeInt, o.HLINpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLINpsds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNpsds, model.FormatValue(model.TypeInt, o.QLNpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLNpsds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRpsds, model.FormatValue(model.TypeInt, o.SNRpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRpsds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_BITSpsds, model.FormatValue(model.TypeInt, o.BITSpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BITSpsds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_GAINSpsds, model.FormatValue(model.TypeInt, o.GAINSpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GAINSpsds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGpsds, model.FormatValue(model.TypeString, o.HLOGpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLOGpsds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGpsus, model.FormatValue(model.TypeString, o.HLOGpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLOGpsus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_LATNpbds, model.FormatValue(model.TypeString, o.LATNpbds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LATNpbds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_LATNpbus, model.FormatValue(model.TypeString, o.LATNpbus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LATNpbus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SATNds, model.FormatValue(model.TypeString, o.SATNds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SATNds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SATNus, model.FormatValue(model.TypeString, o.SATNus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SATNus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINpsus, model.FormatValue(model.TypeString, o.HLINpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLINpsus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNpsus, model.FormatValue(model.TypeString, o.QLNpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLNpsus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRpsus, model.FormatValue(model.TypeString, o.SNRpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRpsus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_BITSpsus, model.FormatValue(model.TypeString, o.BITSpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BITSpsus",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANDSLDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LoopDiagnosticsState", 1737, string(o.LoopDiagnosticsState))
+	c.Wire(p, "HLINpsds", 1727, model.FormatValue(model.TypeInt, o.HLINpsds), len(o.HLINpsds) > 0)
+	c.Wire(p, "QLNpsds", 1742, model.FormatValue(model.TypeInt, o.QLNpsds), len(o.QLNpsds) > 0)
+	c.Wire(p, "SNRpsds", 1750, model.FormatValue(model.TypeInt, o.SNRpsds), len(o.SNRpsds) > 0)
+	c.Wire(p, "BITSpsds", 1720, model.FormatValue(model.TypeInt, o.BITSpsds), len(o.BITSpsds) > 0)
+	c.Wire(p, "GAINSpsds", 1722, model.FormatValue(model.TypeInt, o.GAINSpsds), len(o.GAINSpsds) > 0)
+	c.Wire(p, "HLOGpsds", 1733, model.JoinStrings(o.HLOGpsds), len(o.HLOGpsds) > 0)
+	c.Wire(p, "HLOGpsus", 1734, model.JoinStrings(o.HLOGpsus), len(o.HLOGpsus) > 0)
+	c.Wire(p, "LATNpbds", 1735, model.JoinStrings(o.LATNpbds), len(o.LATNpbds) > 0)
+	c.Wire(p, "LATNpbus", 1736, model.JoinStrings(o.LATNpbus), len(o.LATNpbus) > 0)
+	c.Wire(p, "SATNds", 1744, model.JoinStrings(o.SATNds), len(o.SATNds) > 0)
+	c.Wire(p, "SATNus", 1745, model.JoinStrings(o.SATNus), len(o.SATNus) > 0)
+	c.Wire(p, "HLINpsus", 1728, model.JoinStrings(o.HLINpsus), len(o.HLINpsus) > 0)
+	c.Wire(p, "QLNpsus", 1743, model.JoinStrings(o.QLNpsus), len(o.QLNpsus) > 0)
+	c.Wire(p, "SNRpsus", 1751, model.JoinStrings(o.SNRpsus), len(o.SNRpsus) > 0)
+	c.Wire(p, "BITSpsus", 1721, model.JoinStrings(o.BITSpsus), len(o.BITSpsus) > 0)
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.
 type InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath struct {
-	obj                  model.ObjectPath
-	LoopDiagnosticsState model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState]
-	ACTPSDds             model.ReadOnlyParam[int32]
-	ACTPSDus             model.ReadOnlyParam[int32]
-	ACTATPds             model.ReadOnlyParam[int32]
-	ACTATPus             model.ReadOnlyParam[int32]
-	HLINSCds             model.ReadOnlyParam[int32]
-	HLINpsds             model.ReadOnlyParam[[]int32]
-	QLNpsds              model.ReadOnlyParam[[]int32]
-	SNRpsds              model.ReadOnlyParam[[]int32]
-	BITSpsds             model.ReadOnlyParam[[]int32]
-	GAINSpsds            model.ReadOnlyParam[[]int32]
-	HLINSCus             model.ReadOnlyParam[int32]
-	HLINGds              model.ReadOnlyParam[uint32]
-	HLINGus              model.ReadOnlyParam[uint32]
-	HLOGGds              model.ReadOnlyParam[uint32]
-	HLOGGus              model.ReadOnlyParam[uint32]
-	HLOGpsds             model.ReadOnlyParam[[]string]
-	HLOGpsus             model.ReadOnlyParam[[]string]
-	HLOGMTds             model.ReadOnlyParam[uint32]
-	HLOGMTus             model.ReadOnlyParam[uint32]
-	LATNpbds             model.ReadOnlyParam[[]string]
-	LATNpbus             model.ReadOnlyParam[[]string]
-	SATNds               model.ReadOnlyParam[[]string]
-	SATNus               model.ReadOnlyParam[[]string]
-	HLINpsus             model.ReadOnlyParam[[]string]
-	QLNGds               model.ReadOnlyParam[uint32]
-	QLNGus               model.ReadOnlyParam[uint32]
-	QLNpsus              model.ReadOnlyParam[[]string]
-	QLNMTds              model.ReadOnlyParam[uint32]
-	QLNMTus              model.ReadOnlyParam[uint32]
-	SNRGds               model.ReadOnlyParam[uint32]
-	SNRGus               model.ReadOnlyParam[uint32]
-	SNRpsus              model.ReadOnlyParam[[]string]
-	SNRMTds              model.ReadOnlyParam[uint32]
-	SNRMTus              model.ReadOnlyParam[uint32]
-	BITSpsus             model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	ACTATPds model.ReadOnlyParam[int32] `dm:"i"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath(prefix string) InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath{
-		ACTATPds:             model.NewReadOnly[int32](p, "ACTATPds", model.TypeInt),
-		ACTATPus:             model.NewReadOnly[int32](p, "ACTATPus", model.TypeInt),
-		ACTPSDds:             model.NewReadOnly[int32](p, "ACTPSDds", model.TypeInt),
-		ACTPSDus:             model.NewReadOnly[int32](p, "ACTPSDus", model.TypeInt),
-		BITSpsds:             model.NewReadOnly[[]int32](p, "BITSpsds", model.TypeString),
-		BITSpsus:             model.NewReadOnly[[]string](p, "BITSpsus", model.TypeString),
-		GAINSpsds:            model.NewReadOnly[[]int32](p, "GAINSpsds", model.TypeString),
-		HLINGds:              model.NewReadOnly[uint32](p, "HLINGds", model.TypeUnsignedInt),
-		HLINGus:              model.NewReadOnly[uint32](p, "HLINGus", model.TypeUnsignedInt),
-		HLINSCds:             model.NewReadOnly[int32](p, "HLINSCds", model.TypeInt),
-		HLINSCus:             model.NewReadOnly[int32](p, "HLINSCus", model.TypeInt),
-		HLINpsds:             model.NewReadOnly[[]int32](p, "HLINpsds", model.TypeString),
-		HLINpsus:             model.NewReadOnly[[]string](p, "HLINpsus", model.TypeString),
-		HLOGGds:              model.NewReadOnly[uint32](p, "HLOGGds", model.TypeUnsignedInt),
-		HLOGGus:              model.NewReadOnly[uint32](p, "HLOGGus", model.TypeUnsignedInt),
-		HLOGMTds:             model.NewReadOnly[uint32](p, "HLOGMTds", model.TypeUnsignedInt),
-		HLOGMTus:             model.NewReadOnly[uint32](p, "HLOGMTus", model.TypeUnsignedInt),
-		HLOGpsds:             model.NewReadOnly[[]string](p, "HLOGpsds", model.TypeString),
-		HLOGpsus:             model.NewReadOnly[[]string](p, "HLOGpsus", model.TypeString),
-		LATNpbds:             model.NewReadOnly[[]string](p, "LATNpbds", model.TypeString),
-		LATNpbus:             model.NewReadOnly[[]string](p, "LATNpbus", model.TypeString),
-		LoopDiagnosticsState: model.NewReadWrite[InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState](p, "LoopDiagnosticsState", model.TypeString),
-		QLNGds:               model.NewReadOnly[uint32](p, "QLNGds", model.TypeUnsignedInt),
-		QLNGus:               model.NewReadOnly[uint32](p, "QLNGus", model.TypeUnsignedInt),
-		QLNMTds:              model.NewReadOnly[uint32](p, "QLNMTds", model.TypeUnsignedInt),
-		QLNMTus:              model.NewReadOnly[uint32](p, "QLNMTus", model.TypeUnsignedInt),
-		QLNpsds:              model.NewReadOnly[[]int32](p, "QLNpsds", model.TypeString),
-		QLNpsus:              model.NewReadOnly[[]string](p, "QLNpsus", model.TypeString),
-		SATNds:               model.NewReadOnly[[]string](p, "SATNds", model.TypeString),
-		SATNus:               model.NewReadOnly[[]string](p, "SATNus", model.TypeString),
-		SNRGds:               model.NewReadOnly[uint32](p, "SNRGds", model.TypeUnsignedInt),
-		SNRGus:               model.NewReadOnly[uint32](p, "SNRGus", model.TypeUnsignedInt),
-		SNRMTds:              model.NewReadOnly[uint32](p, "SNRMTds", model.TypeUnsignedInt),
-		SNRMTus:              model.NewReadOnly[uint32](p, "SNRMTus", model.TypeUnsignedInt),
-		SNRpsds:              model.NewReadOnly[[]int32](p, "SNRpsds", model.TypeString),
-		SNRpsus:              model.NewReadOnly[[]string](p, "SNRpsus", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+	ACTATPus model.ReadOnlyParam[int32] `dm:"i"`
+
+	ACTPSDds model.ReadOnlyParam[int32] `dm:"i"`
+
+	ACTPSDus model.ReadOnlyParam[int32] `dm:"i"`
+
+	BITSpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	BITSpsus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	GAINSpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	HLINGds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLINGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLINSCds model.ReadOnlyParam[int32] `dm:"i"`
+
+	HLINSCus model.ReadOnlyParam[int32] `dm:"i"`
+
+	HLINpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	HLINpsus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	HLOGGds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGMTds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGMTus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGpsds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	HLOGpsus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LATNpbds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LATNpbus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LoopDiagnosticsState model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState] `dm:"s"`
+
+	QLNGds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNMTds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNMTus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	QLNpsus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SATNds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SATNus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SNRGds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRMTds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRMTus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	SNRpsus model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Status.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus string
 
-func (e InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_Up               InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "Up"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_Initializing     InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "Initializing"
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_Up InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "Up"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_Initializing InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "Initializing"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_EstablishingLink InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "EstablishingLink"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_NoSignal         InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "NoSignal"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_Error            InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "Error"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_Disabled         InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "Disabled"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_NoSignal InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "NoSignal"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_Error InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "Error"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus_Disabled InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus = "Disabled"
 )
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ModulationType.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType string
 
-func (e InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_GDmt       InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_G.dmt"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_GLite      InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_G.lite"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_GDmtBis    InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_G.dmt.bis"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_re_adsl    InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_re-adsl"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_2plus      InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_2plus"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADLS_four       InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADLS_four"
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_GDmt InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_G.dmt"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_GLite InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_G.lite"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_GDmtBis InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_G.dmt.bis"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_re_adsl InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_re-adsl"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_2plus InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_2plus"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADLS_four InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADLS_four"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_ADSL_ANSI_T1413 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "ADSL_ANSI_T1.413"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_GShdsl          InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "G.shdsl"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_IDSL            InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "IDSL"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_HDSL            InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "HDSL"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_SDSL            InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "SDSL"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_VDSL            InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "VDSL"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_GShdsl InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "G.shdsl"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_IDSL InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "IDSL"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_HDSL InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "HDSL"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_SDSL InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "SDSL"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType_VDSL InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType = "VDSL"
 )
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LineEncoding.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding string
 
-func (e InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding_DMT   InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding = "DMT"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding_CAP   InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding = "CAP"
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding_DMT InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding = "DMT"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding_CAP InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding = "CAP"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding_X2B1Q InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding = "2B1Q"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding_X43BT InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding = "43BT"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding_PAM   InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding = "PAM"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding_QAM   InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding = "QAM"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding_PAM InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding = "PAM"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding_QAM InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding = "QAM"
 )
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.DataPath.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath string
 
-func (e InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath_Interleaved InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath = "Interleaved"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath_Fast        InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath = "Fast"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath_None        InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath = "None"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath_Fast InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath = "Fast"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath_None InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath = "None"
 )
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LinkEncapsulationSupported.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported string
 
-func (e InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported_G9923_Annex_K_ATM InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported = "G.992.3_Annex_K_ATM"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported_G9923_Annex_K_PTM InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported = "G.992.3_Annex_K_PTM"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported_G9932_Annex_K_ATM InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported = "G.993.2_Annex_K_ATM"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported_G9932_Annex_K_PTM InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported = "G.993.2_Annex_K_PTM"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported_G9941             InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported = "G.994.1"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported_G9941 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported = "G.994.1"
 )
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LinkEncapsulationUsed.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed string
 
-func (e InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed_G9923_Annex_K_ATM InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed = "G.992.3_Annex_K_ATM"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed_G9923_Annex_K_PTM InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed = "G.992.3_Annex_K_PTM"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed_G9932_Annex_K_ATM InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed = "G.993.2_Annex_K_ATM"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed_G9932_Annex_K_PTM InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed = "G.993.2_Annex_K_PTM"
 )
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.StandardsSupported.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported string
 
-func (e InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9921_Annex_A InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.1_Annex_A"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9921_Annex_B InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.1_Annex_B"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9921_Annex_C InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.1_Annex_C"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_T1413         InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "T1.413"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_T1413i2       InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "T1.413i2"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_ETSI_101_388  InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "ETSI_101_388"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9922         InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.2"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_T1413 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "T1.413"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_T1413i2 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "T1.413i2"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_ETSI_101_388 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "ETSI_101_388"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9922 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.2"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9923_Annex_A InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.3_Annex_A"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9923_Annex_B InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.3_Annex_B"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9923_Annex_C InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.3_Annex_C"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9923_Annex_I InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.3_Annex_I"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9923_Annex_J InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.3_Annex_J"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9923_Annex_L InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.3_Annex_L"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9923_Annex_M InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.3_Annex_M"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9924         InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.4"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9924 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.4"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9925_Annex_A InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.5_Annex_A"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9925_Annex_B InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.5_Annex_B"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9925_Annex_C InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.5_Annex_C"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9925_Annex_I InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.5_Annex_I"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9925_Annex_J InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.5_Annex_J"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9925_Annex_M InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.992.5_Annex_M"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9931         InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.993.1"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9931 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.993.1"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9931_Annex_A InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.993.1_Annex_A"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9932_Annex_A InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.993.2_Annex_A"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9932_Annex_B InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.993.2_Annex_B"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported_G9932_Annex_C InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported = "G.993.2_Annex_C"
 )
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.AllowedProfiles.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles string
 
-func (e InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X8a  InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "8a"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X8b  InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "8b"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X8c  InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "8c"
-	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X8d  InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "8d"
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X8a InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "8a"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X8b InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "8b"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X8c InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "8c"
+
+	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X8d InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "8d"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X12a InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "12a"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X12b InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "12b"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X17a InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "17a"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X17b InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "17b"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles_X30a InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles = "30a"
 )
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.PowerManagementState.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState string
 
-func (e InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState_L0 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState = "L0"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState_L1 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState = "L1"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState_L3 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState = "L3"
+
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState_L4 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState = "L4"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Initializing"}, {Value: "EstablishingLink"}, {Value: "NoSignal"}, {
-			Optional: true,
-			Value:    "Error",
-		}, {Value: "Disabled"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ModulationType = &model.Syntax{
-		Enums: []model.Enum{{Value: "ADSL_G.dmt"}, {Value: "ADSL_G.lite"}, {Value: "ADSL_G.dmt.bis"}, {Value: "ADSL_re-adsl"}, {Value: "ADSL_2plus"}, {Value: "ADLS_four"}, {Value: "ADSL_ANSI_T1.413"}, {Value: "G.shdsl"}, {Value: "IDSL"}, {Value: "HDSL"}, {Value: "SDSL"}, {Value: "VDSL"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LineEncoding = &model.Syntax{
-		Enums: []model.Enum{{Value: "DMT"}, {Value: "CAP"}, {Value: "2B1Q"}, {Value: "43BT"}, {Value: "PAM"}, {Value: "QAM"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DataPath = &model.Syntax{
-		Enums: []model.Enum{{Value: "Interleaved"}, {Value: "Fast"}, {Value: "None"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_InterleaveDepth = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LineNumber      = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UpstreamCurrRate      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DownstreamCurrRate    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UpstreamMaxRate       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DownstreamMaxRate     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UpstreamNoiseMargin   = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DownstreamNoiseMargin = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UpstreamAttenuation   = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DownstreamAttenuation = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UpstreamPower         = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DownstreamPower       = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATURVendor            = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(8)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATURCountry = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATURANSIStd = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATURANSIRev = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATUCVendor  = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(8)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATUCCountry = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATUCANSIStd                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATUCANSIRev                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_TotalStart                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ShowtimeStart              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LastShowtimeStart          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_CurrentDayStart            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_QuarterHourStart           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LinkEncapsulationSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "G.992.3_Annex_K_ATM"}, {Value: "G.992.3_Annex_K_PTM"}, {Value: "G.993.2_Annex_K_ATM"}, {Value: "G.993.2_Annex_K_PTM"}, {Value: "G.994.1"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LinkEncapsulationRequested = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "LinkEncapsulationSupported",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LinkEncapsulationUsed = &model.Syntax{
-		Enums: []model.Enum{{Value: "G.992.3_Annex_K_ATM"}, {Value: "G.992.3_Annex_K_PTM"}, {Value: "G.993.2_Annex_K_ATM"}, {Value: "G.993.2_Annex_K_PTM"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_StandardsSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "G.992.1_Annex_A"}, {Value: "G.992.1_Annex_B"}, {Value: "G.992.1_Annex_C"}, {Value: "T1.413"}, {Value: "T1.413i2"}, {Value: "ETSI_101_388"}, {Value: "G.992.2"}, {Value: "G.992.3_Annex_A"}, {Value: "G.992.3_Annex_B"}, {Value: "G.992.3_Annex_C"}, {Value: "G.992.3_Annex_I"}, {Value: "G.992.3_Annex_J"}, {Value: "G.992.3_Annex_L"}, {Value: "G.992.3_Annex_M"}, {Value: "G.992.4"}, {Value: "G.992.5_Annex_A"}, {Value: "G.992.5_Annex_B"}, {Value: "G.992.5_Annex_C"}, {Value: "G.992.5_Annex_I"}, {Value: "G.992.5_Annex_J"}, {Value: "G.992.5_Annex_M"}, {Value: "G.993.1"}, {Value: "G.993.1_Annex_A"}, {Value: "G.993.2_Annex_A"}, {Value: "G.993.2_Annex_B"}, {Value: "G.993.2_Annex_C"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_StandardUsed = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "StandardsSupported",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_AllowedProfiles = &model.Syntax{
-		Enums: []model.Enum{{Value: "8a"}, {Value: "8b"}, {Value: "8c"}, {Value: "8d"}, {Value: "12a"}, {Value: "12b"}, {Value: "17a"}, {Value: "17b"}, {Value: "30a"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_CurrentProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "AllowedProfiles",
-		},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_PowerManagementState = &model.Syntax{
-		Enums: []model.Enum{{Value: "L0"}, {Value: "L1"}, {Value: "L3"}, {Value: "L4"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_SuccessFailureCause = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "5",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LastStateTransmittedDownstream = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LastStateTransmittedUpstream   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UPBOKLE                        = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1280",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_MREFPSDds = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(145),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_MREFPSDus = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(145),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LIMITMASK               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_US0MASK                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LPATH                   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INTLVDEPTH              = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INTLVBLOCK              = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ActualInterleavingDelay = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ACTINP                  = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INPREPORT               = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_NFEC                    = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_RFEC                    = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LSYMB                   = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_TRELLISds               = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_TRELLISus               = &model.Syntax{Type: model.TypeInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ACTSNRMODEds            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ACTSNRMODEus            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_VirtualNoisePSDds       = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(97),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_VirtualNoisePSDus = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(49),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ACTUALCE = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_SNRMpbus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_SNRMpbds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMIATOds = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "511",
-			Min: "3",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMIATSds = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMCCds = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "64",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMINPEQMODEds = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Initializing,EstablishingLink,NoSignal,Error,Disabled}, readOnly, since 1.0.
-	Status InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus `cwmp:"Status"`
-	// ModulationType: string{ADSL_G.dmt,ADSL_G.lite,ADSL_G.dmt.bis,ADSL_re-adsl,ADSL_2plus,ADLS_four,… 12 values}, readOnly, since 1.0, deprecated.
-	ModulationType InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType `cwmp:"ModulationType"`
-	// LineEncoding: string{DMT,CAP,2B1Q,43BT,PAM,QAM}, readOnly, since 1.0.
-	LineEncoding InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding `cwmp:"LineEncoding"`
-	// DataPath: string{Interleaved,Fast,None}, readOnly, since 1.0.
-	DataPath InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath `cwmp:"DataPath"`
-	// InterleaveDepth: unsignedInt, readOnly, since 1.0.
-	InterleaveDepth uint32 `cwmp:"InterleaveDepth"`
-	// LineNumber: int[1:], readOnly, since 1.0.
-	LineNumber int32 `cwmp:"LineNumber"`
-	// UpstreamCurrRate: unsignedInt, readOnly, since 1.0.
-	UpstreamCurrRate uint32 `cwmp:"UpstreamCurrRate"`
-	// DownstreamCurrRate: unsignedInt, readOnly, since 1.0.
-	DownstreamCurrRate uint32 `cwmp:"DownstreamCurrRate"`
-	// UpstreamMaxRate: unsignedInt, readOnly, since 1.0.
-	UpstreamMaxRate uint32 `cwmp:"UpstreamMaxRate"`
-	// DownstreamMaxRate: unsignedInt, readOnly, since 1.0.
-	DownstreamMaxRate uint32 `cwmp:"DownstreamMaxRate"`
-	// UpstreamNoiseMargin: int, readOnly, since 1.0.
-	UpstreamNoiseMargin int32 `cwmp:"UpstreamNoiseMargin"`
-	// DownstreamNoiseMargin: int, readOnly, since 1.0.
-	DownstreamNoiseMargin int32 `cwmp:"DownstreamNoiseMargin"`
-	// UpstreamAttenuation: int, readOnly, since 1.0.
-	UpstreamAttenuation int32 `cwmp:"UpstreamAttenuation"`
-	// DownstreamAttenuation: int, readOnly, since 1.0.
-	DownstreamAttenuation int32 `cwmp:"DownstreamAttenuation"`
-	// UpstreamPower: int, readOnly, since 1.0.
-	UpstreamPower int32 `cwmp:"UpstreamPower"`
-	// DownstreamPower: int, readOnly, since 1.0.
-	DownstreamPower int32 `cwmp:"DownstreamPower"`
-	// ATURVendor: string(:8), readOnly, since 1.0.
-	ATURVendor string `cwmp:"ATURVendor"`
-	// ATURCountry: string(:4), readOnly, since 1.0.
-	ATURCountry string `cwmp:"ATURCountry"`
-	// ATURANSIStd: unsignedInt, readOnly, since 1.0.
-	ATURANSIStd uint32 `cwmp:"ATURANSIStd"`
-	// ATURANSIRev: unsignedInt, readOnly, since 1.0.
-	ATURANSIRev uint32 `cwmp:"ATURANSIRev"`
-	// ATUCVendor: string(:8), readOnly, since 1.0.
-	ATUCVendor string `cwmp:"ATUCVendor"`
-	// ATUCCountry: string(:4), readOnly, since 1.0.
-	ATUCCountry string `cwmp:"ATUCCountry"`
-	// ATUCANSIStd: unsignedInt, readOnly, since 1.0.
-	ATUCANSIStd uint32 `cwmp:"ATUCANSIStd"`
-	// ATUCANSIRev: unsignedInt, readOnly, since 1.0.
-	ATUCANSIRev uint32 `cwmp:"ATUCANSIRev"`
-	// TotalStart: unsignedInt, readOnly, since 1.0.
-	TotalStart uint32 `cwmp:"TotalStart"`
-	// ShowtimeStart: unsignedInt, readOnly, since 1.0.
-	ShowtimeStart uint32 `cwmp:"ShowtimeStart"`
-	// LastShowtimeStart: unsignedInt, readOnly, since 1.0.
-	LastShowtimeStart uint32 `cwmp:"LastShowtimeStart"`
-	// CurrentDayStart: unsignedInt, readOnly, since 1.0.
-	CurrentDayStart uint32 `cwmp:"CurrentDayStart"`
-	// QuarterHourStart: unsignedInt, readOnly, since 1.0.
-	QuarterHourStart uint32 `cwmp:"QuarterHourStart"`
-	// LinkEncapsulationSupported: list<string{G.992.3_Annex_K_ATM,G.992.3_Annex_K_PTM,G.993.2_Annex_K_ATM,G.993.2_Annex_K_PTM,G.994.1}>, readOnly, since 1.4.
-	LinkEncapsulationSupported []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported `cwmp:"LinkEncapsulationSupported"`
-	// LinkEncapsulationRequested: string enumerationRef, readWrite, since 1.4.
-	LinkEncapsulationRequested string `cwmp:"LinkEncapsulationRequested"`
-	// LinkEncapsulationUsed: string{G.992.3_Annex_K_ATM,G.992.3_Annex_K_PTM,G.993.2_Annex_K_ATM,G.993.2_Annex_K_PTM}, readOnly, since 1.4.
-	LinkEncapsulationUsed InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed `cwmp:"LinkEncapsulationUsed"`
-	// StandardsSupported: list<string{G.992.1_Annex_A,G.992.1_Annex_B,G.992.1_Annex_C,T1.413,T1.413i2,ETSI_101_388,… 26 values}>, readOnly, since 1.4.
-	StandardsSupported []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported `cwmp:"StandardsSupported"`
-	// StandardUsed: string enumerationRef, readOnly, since 1.4.
-	StandardUsed string `cwmp:"StandardUsed"`
-	// AllowedProfiles: list<string{8a,8b,8c,8d,12a,12b,… 9 values}>, readOnly, since 1.4.
-	AllowedProfiles []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles `cwmp:"AllowedProfiles"`
-	// CurrentProfile: string enumerationRef, readOnly, since 1.4.
-	CurrentProfile string `cwmp:"CurrentProfile"`
-	// PowerManagementState: string{L0,L1,L3,L4}, readOnly, since 1.4.
-	PowerManagementState InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState `cwmp:"PowerManagementState"`
-	// SuccessFailureCause: unsignedInt[0:5], readOnly, since 1.4.
-	SuccessFailureCause uint32 `cwmp:"SuccessFailureCause"`
-	// LastStateTransmittedDownstream: unsignedInt, readOnly, since 1.4.
-	LastStateTransmittedDownstream uint32 `cwmp:"LastStateTransmittedDownstream"`
-	// LastStateTransmittedUpstream: unsignedInt, readOnly, since 1.4.
-	LastStateTransmittedUpstream uint32 `cwmp:"LastStateTransmittedUpstream"`
-	// UPBOKLE: unsignedInt[0:1280], readOnly, since 1.4.
-	UPBOKLE uint32 `cwmp:"UPBOKLE"`
-	// MREFPSDds: base64(0:145), readOnly, since 1.4.
-	MREFPSDds []byte `cwmp:"MREFPSDds"`
-	// MREFPSDus: base64(0:145), readOnly, since 1.4.
-	MREFPSDus []byte `cwmp:"MREFPSDus"`
-	// LIMITMASK: unsignedInt, readOnly, since 1.4.
-	LIMITMASK uint32 `cwmp:"LIMITMASK"`
-	// US0MASK: unsignedInt, readOnly, since 1.4.
-	US0MASK uint32 `cwmp:"US0MASK"`
-	// LPATH: unsignedInt, readOnly, since 1.4.
-	LPATH uint32 `cwmp:"LPATH"`
-	// INTLVDEPTH: int, readOnly, since 1.4.
-	INTLVDEPTH int32 `cwmp:"INTLVDEPTH"`
-	// INTLVBLOCK: int, readOnly, since 1.4.
-	INTLVBLOCK int32 `cwmp:"INTLVBLOCK"`
-	// ActualInterleavingDelay: unsignedInt, readOnly, since 1.4.
-	ActualInterleavingDelay uint32 `cwmp:"ActualInterleavingDelay"`
-	// ACTINP: int, readOnly, since 1.4.
-	ACTINP int32 `cwmp:"ACTINP"`
-	// INPREPORT: boolean, readOnly, since 1.4.
-	INPREPORT bool `cwmp:"INPREPORT"`
-	// NFEC: int, readOnly, since 1.4.
-	NFEC int32 `cwmp:"NFEC"`
-	// RFEC: int, readOnly, since 1.4.
-	RFEC int32 `cwmp:"RFEC"`
-	// LSYMB: int, readOnly, since 1.4.
-	LSYMB int32 `cwmp:"LSYMB"`
-	// TRELLISds: int, readOnly, since 1.4.
-	TRELLISds int32 `cwmp:"TRELLISds"`
-	// TRELLISus: int, readOnly, since 1.4.
-	TRELLISus int32 `cwmp:"TRELLISus"`
-	// ACTSNRMODEds: unsignedInt, readOnly, since 1.4.
-	ACTSNRMODEds uint32 `cwmp:"ACTSNRMODEds"`
-	// ACTSNRMODEus: unsignedInt, readOnly, since 1.4.
-	ACTSNRMODEus uint32 `cwmp:"ACTSNRMODEus"`
-	// VirtualNoisePSDds: base64(0:97), readOnly, since 1.4.
-	VirtualNoisePSDds []byte `cwmp:"VirtualNoisePSDds"`
-	// VirtualNoisePSDus: base64(0:49), readOnly, since 1.4.
-	VirtualNoisePSDus []byte `cwmp:"VirtualNoisePSDus"`
-	// ACTUALCE: unsignedInt, readOnly, since 1.4.
-	ACTUALCE uint32 `cwmp:"ACTUALCE"`
-	// SNRMpbus: list(:24)<string>, readOnly, since 1.4.
-	SNRMpbus []string `cwmp:"SNRMpbus"`
-	// SNRMpbds: list(:24)<string>, readOnly, since 1.4.
-	SNRMpbds []string `cwmp:"SNRMpbds"`
-	// INMIATOds: unsignedInt[3:511], readOnly, since 1.4.
-	INMIATOds uint32 `cwmp:"INMIATOds"`
-	// INMIATSds: unsignedInt[0:7], readOnly, since 1.4.
-	INMIATSds uint32 `cwmp:"INMIATSds"`
-	// INMCCds: unsignedInt[0:64], readOnly, since 1.4.
-	INMCCds uint32 `cwmp:"INMCCds"`
-	// INMINPEQMODEds: unsignedInt[0:3], readOnly, since 1.4.
-	INMINPEQMODEds uint32                                                         `cwmp:"INMINPEQMODEds"`
-	Stats          *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats      `cwmp:"Stats."`
-	TestParams     *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams `cwmp:"TestParams."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus `json:"Status,omitzero"`
+
+	ModulationType InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType `json:"ModulationType,omitzero"`
+
+	LineEncoding InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding `json:"LineEncoding,omitzero"`
+
+	DataPath InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath `json:"DataPath,omitzero"`
+
+	InterleaveDepth uint32 `json:"InterleaveDepth,omitzero"`
+
+	LineNumber int32 `json:"LineNumber,omitzero"`
+
+	UpstreamCurrRate uint32 `json:"UpstreamCurrRate,omitzero"`
+
+	DownstreamCurrRate uint32 `json:"DownstreamCurrRate,omitzero"`
+
+	UpstreamMaxRate uint32 `json:"UpstreamMaxRate,omitzero"`
+
+	DownstreamMaxRate uint32 `json:"DownstreamMaxRate,omitzero"`
+
+	UpstreamNoiseMargin int32 `json:"UpstreamNoiseMargin,omitzero"`
+
+	DownstreamNoiseMargin int32 `json:"DownstreamNoiseMargin,omitzero"`
+
+	UpstreamAttenuation int32 `json:"UpstreamAttenuation,omitzero"`
+
+	DownstreamAttenuation int32 `json:"DownstreamAttenuation,omitzero"`
+
+	UpstreamPower int32 `json:"UpstreamPower,omitzero"`
+
+	DownstreamPower int32 `json:"DownstreamPower,omitzero"`
+
+	ATURVendor string `json:"ATURVendor,omitzero"`
+
+	ATURCountry string `json:"ATURCountry,omitzero"`
+
+	ATURANSIStd uint32 `json:"ATURANSIStd,omitzero"`
+
+	ATURANSIRev uint32 `json:"ATURANSIRev,omitzero"`
+
+	ATUCVendor string `json:"ATUCVendor,omitzero"`
+
+	ATUCCountry string `json:"ATUCCountry,omitzero"`
+
+	ATUCANSIStd uint32 `json:"ATUCANSIStd,omitzero"`
+
+	ATUCANSIRev uint32 `json:"ATUCANSIRev,omitzero"`
+
+	TotalStart uint32 `json:"TotalStart,omitzero"`
+
+	ShowtimeStart uint32 `json:"ShowtimeStart,omitzero"`
+
+	LastShowtimeStart uint32 `json:"LastShowtimeStart,omitzero"`
+
+	CurrentDayStart uint32 `json:"CurrentDayStart,omitzero"`
+
+	QuarterHourStart uint32 `json:"QuarterHourStart,omitzero"`
+
+	LinkEncapsulationSupported []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported `json:"LinkEncapsulationSupported,omitzero"`
+
+	LinkEncapsulationRequested string `json:"LinkEncapsulationRequested,omitzero"`
+
+	LinkEncapsulationUsed InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed `json:"LinkEncapsulationUsed,omitzero"`
+
+	StandardsSupported []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported `json:"StandardsSupported,omitzero"`
+
+	StandardUsed string `json:"StandardUsed,omitzero"`
+
+	AllowedProfiles []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles `json:"AllowedProfiles,omitzero"`
+
+	CurrentProfile string `json:"CurrentProfile,omitzero"`
+
+	PowerManagementState InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState `json:"PowerManagementState,omitzero"`
+
+	SuccessFailureCause uint32 `json:"SuccessFailureCause,omitzero"`
+
+	LastStateTransmittedDownstream uint32 `json:"LastStateTransmittedDownstream,omitzero"`
+
+	LastStateTransmittedUpstream uint32 `json:"LastStateTransmittedUpstream,omitzero"`
+
+	UPBOKLE uint32 `json:"UPBOKLE,omitzero"`
+
+	MREFPSDds []byte `json:"MREFPSDds,omitzero"`
+
+	MREFPSDus []byte `json:"MREFPSDus,omitzero"`
+
+	LIMITMASK uint32 `json:"LIMITMASK,omitzero"`
+
+	US0MASK uint32 `json:"US0MASK,omitzero"`
+
+	LPATH uint32 `json:"LPATH,omitzero"`
+
+	INTLVDEPTH int32 `json:"INTLVDEPTH,omitzero"`
+
+	INTLVBLOCK int32 `json:"INTLVBLOCK,omitzero"`
+
+	ActualInterleavingDelay uint32 `json:"ActualInterleavingDelay,omitzero"`
+
+	ACTINP int32 `json:"ACTINP,omitzero"`
+
+	INPREPORT bool `json:"INPREPORT,omitzero"`
+
+	NFEC int32 `json:"NFEC,omitzero"`
+
+	RFEC int32 `json:"RFEC,omitzero"`
+
+	LSYMB int32 `json:"LSYMB,omitzero"`
+
+	TRELLISds int32 `json:"TRELLISds,omitzero"`
+
+	TRELLISus int32 `json:"TRELLISus,omitzero"`
+
+	ACTSNRMODEds uint32 `json:"ACTSNRMODEds,omitzero"`
+
+	ACTSNRMODEus uint32 `json:"ACTSNRMODEus,omitzero"`
+
+	VirtualNoisePSDds []byte `json:"VirtualNoisePSDds,omitzero"`
+
+	VirtualNoisePSDus []byte `json:"VirtualNoisePSDus,omitzero"`
+
+	ACTUALCE uint32 `json:"ACTUALCE,omitzero"`
+
+	SNRMpbus []string `json:"SNRMpbus,omitzero"`
+
+	SNRMpbds []string `json:"SNRMpbds,omitzero"`
+
+	INMIATOds uint32 `json:"INMIATOds,omitzero"`
+
+	INMIATSds uint32 `json:"INMIATSds,omitzero"`
+
+	INMCCds uint32 `json:"INMCCds,omitzero"`
+
+	INMINPEQMODEds uint32 `json:"INMINPEQMODEds,omitzero"`
+
+	Stats      *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats      `json:"Stats,omitzero"`
+	TestParams *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams `json:"TestParams,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ModulationType, string(o.ModulationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModulationType",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LineEncoding, string(o.LineEncoding)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LineEncoding",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DataPath, string(o.DataPath)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataPath",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LineNumber, int64(o.LineNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LineNumber",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATURVendor, o.ATURVendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ATURVendor",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATURCountry, o.ATURCountry); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ATURCountry",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATUCVendor, o.ATUCVendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ATUCVendor",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATUCCountry, o.ATUCCountry); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ATUCCountry",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LinkEncapsulationSupported, model.FormatValue(model.TypeString, o.LinkEncapsulationSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkEncapsulationSupported",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LinkEncapsulationUsed, string(o.LinkEncapsulationUsed)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkEncapsulationUsed",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_StandardsSupported, model.FormatValue(model.TypeString, o.StandardsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StandardsSupported",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_AllowedProfiles, model.FormatValue(model.TypeString, o.AllowedProfiles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedProfiles",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_PowerManagementState, string(o.PowerManagementState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerManagementState",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_SuccessFailureCause, uint64(o.SuccessFailureCause)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuccessFailureCause",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UPBOKLE, uint64(o.UPBOKLE)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UPBOKLE",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_MREFPSDds, o.MREFPSDds); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MREFPSDds",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_MREFPSDus, o.MREFPSDus); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MREFPSDus",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_VirtualNoisePSDds, o.VirtualNoisePSDds); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VirtualNoisePSDds",
-		})
-	}
-	if e := model.CheckBytes(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_VirtualNoisePSDus, o.VirtualNoisePSDus); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VirtualNoisePSDus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_SNRMpbus, model.FormatValue(model.TypeString, o.SNRMpbus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRMpbus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_SNRMpbds, model.FormatValue(model.TypeString, o.SNRMpbds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRMpbds",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMIATOds, uint64(o.INMIATOds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "INMIATOds",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMIATSds, uint64(o.INMIATSds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "INMIATSds",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMCCds, uint64(o.INMCCds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "INMCCds",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMINPEQMODEds, uint64(o.INMINPEQMODEds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "INMINPEQMODEds",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1908, string(o.Status))
+	c.String(p, "ModulationType", 1797, string(o.ModulationType))
+	c.String(p, "LineEncoding", 1790, string(o.LineEncoding))
+	c.String(p, "DataPath", 1769, string(o.DataPath))
+	c.Int(p, "LineNumber", 1791, int64(o.LineNumber))
+	c.String(p, "ATURVendor", 1764, o.ATURVendor)
+	c.String(p, "ATURCountry", 1763, o.ATURCountry)
+	c.String(p, "ATUCVendor", 1760, o.ATUCVendor)
+	c.String(p, "ATUCCountry", 1759, o.ATUCCountry)
+	c.Wire(p, "LinkEncapsulationSupported", 1793, model.JoinStrings(o.LinkEncapsulationSupported), len(o.LinkEncapsulationSupported) > 0)
+	c.String(p, "LinkEncapsulationUsed", 1794, string(o.LinkEncapsulationUsed))
+	c.Wire(p, "StandardsSupported", 1806, model.JoinStrings(o.StandardsSupported), len(o.StandardsSupported) > 0)
+	c.Wire(p, "AllowedProfiles", 1766, model.JoinStrings(o.AllowedProfiles), len(o.AllowedProfiles) > 0)
+	c.String(p, "PowerManagementState", 1799, string(o.PowerManagementState))
+	c.Uint(p, "SuccessFailureCause", 1909, uint64(o.SuccessFailureCause))
+	c.Uint(p, "UPBOKLE", 1936, uint64(o.UPBOKLE))
+	c.Bytes(p, "MREFPSDds", 1795, o.MREFPSDds)
+	c.Bytes(p, "MREFPSDus", 1796, o.MREFPSDus)
+	c.Bytes(p, "VirtualNoisePSDds", 1943, o.VirtualNoisePSDds)
+	c.Bytes(p, "VirtualNoisePSDus", 1944, o.VirtualNoisePSDus)
+	c.Wire(p, "SNRMpbus", 1803, model.JoinStrings(o.SNRMpbus), len(o.SNRMpbus) > 0)
+	c.Wire(p, "SNRMpbds", 1802, model.JoinStrings(o.SNRMpbds), len(o.SNRMpbds) > 0)
+	c.Uint(p, "INMIATOds", 1777, uint64(o.INMIATOds))
+	c.Uint(p, "INMIATSds", 1778, uint64(o.INMIATSds))
+	c.Uint(p, "INMCCds", 1776, uint64(o.INMCCds))
+	c.Uint(p, "INMINPEQMODEds", 1779, uint64(o.INMINPEQMODEds))
 	if o.TestParams != nil {
-		o.TestParams.ValidateAt(prefix+"TestParams.", v)
+		o.TestParams.ValidateAt(c, p+"TestParams.")
 	}
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	Status                         model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus]
-	ModulationType                 model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType]
-	LineEncoding                   model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding]
-	DataPath                       model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath]
-	InterleaveDepth                model.ReadOnlyParam[uint32]
-	LineNumber                     model.ReadOnlyParam[int32]
-	UpstreamCurrRate               model.ReadOnlyParam[uint32]
-	DownstreamCurrRate             model.ReadOnlyParam[uint32]
-	UpstreamMaxRate                model.ReadOnlyParam[uint32]
-	DownstreamMaxRate              model.ReadOnlyParam[uint32]
-	UpstreamNoiseMargin            model.ReadOnlyParam[int32]
-	DownstreamNoiseMargin          model.ReadOnlyParam[int32]
-	UpstreamAttenuation            model.ReadOnlyParam[int32]
-	DownstreamAttenuation          model.ReadOnlyParam[int32]
-	UpstreamPower                  model.ReadOnlyParam[int32]
-	DownstreamPower                model.ReadOnlyParam[int32]
-	ATURVendor                     model.ReadOnlyParam[string]
-	ATURCountry                    model.ReadOnlyParam[string]
-	ATURANSIStd                    model.ReadOnlyParam[uint32]
-	ATURANSIRev                    model.ReadOnlyParam[uint32]
-	ATUCVendor                     model.ReadOnlyParam[string]
-	ATUCCountry                    model.ReadOnlyParam[string]
-	ATUCANSIStd                    model.ReadOnlyParam[uint32]
-	ATUCANSIRev                    model.ReadOnlyParam[uint32]
-	TotalStart                     model.ReadOnlyParam[uint32]
-	ShowtimeStart                  model.ReadOnlyParam[uint32]
-	LastShowtimeStart              model.ReadOnlyParam[uint32]
-	CurrentDayStart                model.ReadOnlyParam[uint32]
-	QuarterHourStart               model.ReadOnlyParam[uint32]
-	LinkEncapsulationSupported     model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported]
-	LinkEncapsulationRequested     model.ReadWriteParam[string]
-	LinkEncapsulationUsed          model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed]
-	StandardsSupported             model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported]
-	StandardUsed                   model.ReadOnlyParam[string]
-	AllowedProfiles                model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles]
-	CurrentProfile                 model.ReadOnlyParam[string]
-	PowerManagementState           model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState]
-	SuccessFailureCause            model.ReadOnlyParam[uint32]
-	LastStateTransmittedDownstream model.ReadOnlyParam[uint32]
-	LastStateTransmittedUpstream   model.ReadOnlyParam[uint32]
-	UPBOKLE                        model.ReadOnlyParam[uint32]
-	MREFPSDds                      model.ReadOnlyParam[[]byte]
-	MREFPSDus                      model.ReadOnlyParam[[]byte]
-	LIMITMASK                      model.ReadOnlyParam[uint32]
-	US0MASK                        model.ReadOnlyParam[uint32]
-	LPATH                          model.ReadOnlyParam[uint32]
-	INTLVDEPTH                     model.ReadOnlyParam[int32]
-	INTLVBLOCK                     model.ReadOnlyParam[int32]
-	ActualInterleavingDelay        model.ReadOnlyParam[uint32]
-	ACTINP                         model.ReadOnlyParam[int32]
-	INPREPORT                      model.ReadOnlyParam[bool]
-	NFEC                           model.ReadOnlyParam[int32]
-	RFEC                           model.ReadOnlyParam[int32]
-	LSYMB                          model.ReadOnlyParam[int32]
-	TRELLISds                      model.ReadOnlyParam[int32]
-	TRELLISus                      model.ReadOnlyParam[int32]
-	ACTSNRMODEds                   model.ReadOnlyParam[uint32]
-	ACTSNRMODEus                   model.ReadOnlyParam[uint32]
-	VirtualNoisePSDds              model.ReadOnlyParam[[]byte]
-	VirtualNoisePSDus              model.ReadOnlyParam[[]byte]
-	ACTUALCE                       model.ReadOnlyParam[uint32]
-	SNRMpbus                       model.ReadOnlyParam[[]string]
-	SNRMpbds                       model.ReadOnlyParam[[]string]
-	INMIATOds                      model.ReadOnlyParam[uint32]
-	INMIATSds                      model.ReadOnlyParam[uint32]
-	INMCCds                        model.ReadOnlyParam[uint32]
-	INMINPEQMODEds                 model.ReadOnlyParam[uint32]
-	Stats                          InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath
-	TestParams                     InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath
+	model.ObjectPath
+	ACTINP model.ReadOnlyParam[int32] `dm:"i"`
+
+	ACTSNRMODEds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ACTSNRMODEus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ACTUALCE model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCANSIRev model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCANSIStd model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCCountry model.ReadOnlyParam[string] `dm:"s"`
+
+	ATUCVendor model.ReadOnlyParam[string] `dm:"s"`
+
+	ATURANSIRev model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATURANSIStd model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATURCountry model.ReadOnlyParam[string] `dm:"s"`
+
+	ATURVendor model.ReadOnlyParam[string] `dm:"s"`
+
+	ActualInterleavingDelay model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AllowedProfiles model.ReadOnlyParam[[]string] `dm:"s"`
+
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CurrentProfile model.ReadOnlyParam[string] `dm:"s"`
+
+	DataPath model.ReadOnlyParam[string] `dm:"s"`
+
+	DownstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
+
+	DownstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownstreamMaxRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
+
+	DownstreamPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	INMCCds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	INMIATOds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	INMIATSds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	INMINPEQMODEds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	INPREPORT model.ReadOnlyParam[bool] `dm:"b"`
+
+	INTLVBLOCK model.ReadOnlyParam[int32] `dm:"i"`
+
+	INTLVDEPTH model.ReadOnlyParam[int32] `dm:"i"`
+
+	InterleaveDepth model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LIMITMASK model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LPATH model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LSYMB model.ReadOnlyParam[int32] `dm:"i"`
+
+	LastShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastStateTransmittedDownstream model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastStateTransmittedUpstream model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LineEncoding model.ReadOnlyParam[string] `dm:"s"`
+
+	LineNumber model.ReadOnlyParam[int32] `dm:"i"`
+
+	LinkEncapsulationRequested model.ReadWriteParam[string] `dm:"s"`
+
+	LinkEncapsulationSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LinkEncapsulationUsed model.ReadOnlyParam[string] `dm:"s"`
+
+	MREFPSDds model.ReadOnlyParam[[]byte] `dm:"6"`
+
+	MREFPSDus model.ReadOnlyParam[[]byte] `dm:"6"`
+
+	ModulationType model.ReadOnlyParam[string] `dm:"s"`
+
+	NFEC model.ReadOnlyParam[int32] `dm:"i"`
+
+	PowerManagementState model.ReadOnlyParam[string] `dm:"s"`
+
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RFEC model.ReadOnlyParam[int32] `dm:"i"`
+
+	SNRMpbds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SNRMpbus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	StandardUsed model.ReadOnlyParam[string] `dm:"s"`
+
+	StandardsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SuccessFailureCause model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TRELLISds model.ReadOnlyParam[int32] `dm:"i"`
+
+	TRELLISus model.ReadOnlyParam[int32] `dm:"i"`
+
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPBOKLE model.ReadOnlyParam[uint32] `dm:"u"`
+
+	US0MASK model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
+
+	UpstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamMaxRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
+
+	UpstreamPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	VirtualNoisePSDds model.ReadOnlyParam[[]byte] `dm:"6"`
+
+	VirtualNoisePSDus model.ReadOnlyParam[[]byte] `dm:"6"`
+
+	Stats      InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath      `dm:"Stats."`
+	TestParams InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath `dm:"TestParams."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath(prefix string) InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath{
-		ACTINP:                         model.NewReadOnly[int32](p, "ACTINP", model.TypeInt),
-		ACTSNRMODEds:                   model.NewReadOnly[uint32](p, "ACTSNRMODEds", model.TypeUnsignedInt),
-		ACTSNRMODEus:                   model.NewReadOnly[uint32](p, "ACTSNRMODEus", model.TypeUnsignedInt),
-		ACTUALCE:                       model.NewReadOnly[uint32](p, "ACTUALCE", model.TypeUnsignedInt),
-		ATUCANSIRev:                    model.NewReadOnly[uint32](p, "ATUCANSIRev", model.TypeUnsignedInt),
-		ATUCANSIStd:                    model.NewReadOnly[uint32](p, "ATUCANSIStd", model.TypeUnsignedInt),
-		ATUCCountry:                    model.NewReadOnly[string](p, "ATUCCountry", model.TypeString),
-		ATUCVendor:                     model.NewReadOnly[string](p, "ATUCVendor", model.TypeString),
-		ATURANSIRev:                    model.NewReadOnly[uint32](p, "ATURANSIRev", model.TypeUnsignedInt),
-		ATURANSIStd:                    model.NewReadOnly[uint32](p, "ATURANSIStd", model.TypeUnsignedInt),
-		ATURCountry:                    model.NewReadOnly[string](p, "ATURCountry", model.TypeString),
-		ATURVendor:                     model.NewReadOnly[string](p, "ATURVendor", model.TypeString),
-		ActualInterleavingDelay:        model.NewReadOnly[uint32](p, "ActualInterleavingDelay", model.TypeUnsignedInt),
-		AllowedProfiles:                model.NewReadOnly[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles](p, "AllowedProfiles", model.TypeString),
-		CurrentDayStart:                model.NewReadOnly[uint32](p, "CurrentDayStart", model.TypeUnsignedInt),
-		CurrentProfile:                 model.NewReadOnly[string](p, "CurrentProfile", model.TypeString),
-		DataPath:                       model.NewReadOnly[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath](p, "DataPath", model.TypeString),
-		DownstreamAttenuation:          model.NewReadOnly[int32](p, "DownstreamAttenuation", model.TypeInt),
-		DownstreamCurrRate:             model.NewReadOnly[uint32](p, "DownstreamCurrRate", model.TypeUnsignedInt),
-		DownstreamMaxRate:              model.NewReadOnly[uint32](p, "DownstreamMaxRate", model.TypeUnsignedInt),
-		DownstreamNoiseMargin:          model.NewReadOnly[int32](p, "DownstreamNoiseMargin", model.TypeInt),
-		DownstreamPower:                model.NewReadOnly[int32](p, "DownstreamPower", model.TypeInt),
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		INMCCds:                        model.NewReadOnly[uint32](p, "INMCCds", model.TypeUnsignedInt),
-		INMIATOds:                      model.NewReadOnly[uint32](p, "INMIATOds", model.TypeUnsignedInt),
-		INMIATSds:                      model.NewReadOnly[uint32](p, "INMIATSds", model.TypeUnsignedInt),
-		INMINPEQMODEds:                 model.NewReadOnly[uint32](p, "INMINPEQMODEds", model.TypeUnsignedInt),
-		INPREPORT:                      model.NewReadOnly[bool](p, "INPREPORT", model.TypeBoolean),
-		INTLVBLOCK:                     model.NewReadOnly[int32](p, "INTLVBLOCK", model.TypeInt),
-		INTLVDEPTH:                     model.NewReadOnly[int32](p, "INTLVDEPTH", model.TypeInt),
-		InterleaveDepth:                model.NewReadOnly[uint32](p, "InterleaveDepth", model.TypeUnsignedInt),
-		LIMITMASK:                      model.NewReadOnly[uint32](p, "LIMITMASK", model.TypeUnsignedInt),
-		LPATH:                          model.NewReadOnly[uint32](p, "LPATH", model.TypeUnsignedInt),
-		LSYMB:                          model.NewReadOnly[int32](p, "LSYMB", model.TypeInt),
-		LastShowtimeStart:              model.NewReadOnly[uint32](p, "LastShowtimeStart", model.TypeUnsignedInt),
-		LastStateTransmittedDownstream: model.NewReadOnly[uint32](p, "LastStateTransmittedDownstream", model.TypeUnsignedInt),
-		LastStateTransmittedUpstream:   model.NewReadOnly[uint32](p, "LastStateTransmittedUpstream", model.TypeUnsignedInt),
-		LineEncoding:                   model.NewReadOnly[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding](p, "LineEncoding", model.TypeString),
-		LineNumber:                     model.NewReadOnly[int32](p, "LineNumber", model.TypeInt),
-		LinkEncapsulationRequested:     model.NewReadWrite[string](p, "LinkEncapsulationRequested", model.TypeString),
-		LinkEncapsulationSupported:     model.NewReadOnly[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported](p, "LinkEncapsulationSupported", model.TypeString),
-		LinkEncapsulationUsed:          model.NewReadOnly[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed](p, "LinkEncapsulationUsed", model.TypeString),
-		MREFPSDds:                      model.NewReadOnly[[]byte](p, "MREFPSDds", model.TypeBase64),
-		MREFPSDus:                      model.NewReadOnly[[]byte](p, "MREFPSDus", model.TypeBase64),
-		ModulationType:                 model.NewReadOnly[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType](p, "ModulationType", model.TypeString),
-		NFEC:                           model.NewReadOnly[int32](p, "NFEC", model.TypeInt),
-		PowerManagementState:           model.NewReadOnly[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState](p, "PowerManagementState", model.TypeString),
-		QuarterHourStart:               model.NewReadOnly[uint32](p, "QuarterHourStart", model.TypeUnsignedInt),
-		RFEC:                           model.NewReadOnly[int32](p, "RFEC", model.TypeInt),
-		SNRMpbds:                       model.NewReadOnly[[]string](p, "SNRMpbds", model.TypeString),
-		SNRMpbus:                       model.NewReadOnly[[]string](p, "SNRMpbus", model.TypeString),
-		ShowtimeStart:                  model.NewReadOnly[uint32](p, "ShowtimeStart", model.TypeUnsignedInt),
-		StandardUsed:                   model.NewReadOnly[string](p, "StandardUsed", model.TypeString),
-		StandardsSupported:             model.NewReadOnly[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported](p, "StandardsSupported", model.TypeString),
-		Stats:                          newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath(prefix + "Stats."),
-		Status:                         model.NewReadOnly[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus](p, "Status", model.TypeString),
-		SuccessFailureCause:            model.NewReadOnly[uint32](p, "SuccessFailureCause", model.TypeUnsignedInt),
-		TRELLISds:                      model.NewReadOnly[int32](p, "TRELLISds", model.TypeInt),
-		TRELLISus:                      model.NewReadOnly[int32](p, "TRELLISus", model.TypeInt),
-		TestParams:                     newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath(prefix + "TestParams."),
-		TotalStart:                     model.NewReadOnly[uint32](p, "TotalStart", model.TypeUnsignedInt),
-		UPBOKLE:                        model.NewReadOnly[uint32](p, "UPBOKLE", model.TypeUnsignedInt),
-		US0MASK:                        model.NewReadOnly[uint32](p, "US0MASK", model.TypeUnsignedInt),
-		UpstreamAttenuation:            model.NewReadOnly[int32](p, "UpstreamAttenuation", model.TypeInt),
-		UpstreamCurrRate:               model.NewReadOnly[uint32](p, "UpstreamCurrRate", model.TypeUnsignedInt),
-		UpstreamMaxRate:                model.NewReadOnly[uint32](p, "UpstreamMaxRate", model.TypeUnsignedInt),
-		UpstreamNoiseMargin:            model.NewReadOnly[int32](p, "UpstreamNoiseMargin", model.TypeInt),
-		UpstreamPower:                  model.NewReadOnly[int32](p, "UpstreamPower", model.TypeInt),
-		VirtualNoisePSDds:              model.NewReadOnly[[]byte](p, "VirtualNoisePSDds", model.TypeBase64),
-		VirtualNoisePSDus:              model.NewReadOnly[[]byte](p, "VirtualNoisePSDus", model.TypeBase64),
-		obj:                            model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats struct {
-	CurrentDay   *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay   `cwmp:"CurrentDay."`
-	LastShowtime *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime `cwmp:"LastShowtime."`
-	QuarterHour  *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour  `cwmp:"QuarterHour."`
-	Showtime     *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime     `cwmp:"Showtime."`
-	Total        *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal        `cwmp:"Total."`
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats) ValidateAt(prefix string, v *model.Violations) {
-	if o.CurrentDay != nil {
-		o.CurrentDay.ValidateAt(prefix+"CurrentDay.", v)
-	}
-	if o.LastShowtime != nil {
-		o.LastShowtime.ValidateAt(prefix+"LastShowtime.", v)
-	}
-	if o.QuarterHour != nil {
-		o.QuarterHour.ValidateAt(prefix+"QuarterHour.", v)
-	}
-	if o.Showtime != nil {
-		o.Showtime.ValidateAt(prefix+"Showtime.", v)
-	}
-	if o.Total != nil {
-		o.Total.ValidateAt(prefix+"Total.", v)
-	}
+	CurrentDay   *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay   `json:"CurrentDay,omitzero"`
+	LastShowtime *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime `json:"LastShowtime,omitzero"`
+	QuarterHour  *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour  `json:"QuarterHour,omitzero"`
+	Showtime     *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime     `json:"Showtime,omitzero"`
+	Total        *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal        `json:"Total,omitzero"`
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath struct {
-	obj          model.ObjectPath
-	CurrentDay   InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath
-	LastShowtime InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath
-	QuarterHour  InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath
-	Showtime     InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath
-	Total        InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath
+	model.ObjectPath
+	CurrentDay   InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath   `dm:"CurrentDay."`
+	LastShowtime InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath `dm:"LastShowtime."`
+	QuarterHour  InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath  `dm:"QuarterHour."`
+	Showtime     InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath     `dm:"Showtime."`
+	Total        InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath        `dm:"Total."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath(prefix string) InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath{
-		CurrentDay:   newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath(prefix + "CurrentDay."),
-		LastShowtime: newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath(prefix + "LastShowtime."),
-		QuarterHour:  newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath(prefix + "QuarterHour."),
-		Showtime:     newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath(prefix + "Showtime."),
-		Total:        newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath(prefix + "Total."),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ReceiveBlocks           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_TransmitBlocks          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_CellDelin               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_LinkRetrain             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_InitErrors              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_InitTimeouts            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_LossOfFraming           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ErroredSecs             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_SeverelyErroredSecs     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_FECErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ATUCFECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_HECErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ATUCHECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_CRCErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ATUCCRCErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_LInit                   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_LOF                     = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ATUCErroredSecs         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ATUCSeverelyErroredSecs = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay struct {
-	// ReceiveBlocks: unsignedInt, readOnly, since 1.0, deprecated.
-	ReceiveBlocks uint32 `cwmp:"ReceiveBlocks"`
-	// TransmitBlocks: unsignedInt, readOnly, since 1.0, deprecated.
-	TransmitBlocks uint32 `cwmp:"TransmitBlocks"`
-	// CellDelin: unsignedInt, readOnly, since 1.0, deprecated.
-	CellDelin uint32 `cwmp:"CellDelin"`
-	// LinkRetrain: unsignedInt, readOnly, since 1.0, deprecated.
-	LinkRetrain uint32 `cwmp:"LinkRetrain"`
-	// InitErrors: unsignedInt, readOnly, since 1.0, deprecated.
-	InitErrors uint32 `cwmp:"InitErrors"`
-	// InitTimeouts: unsignedInt, readOnly, since 1.0.
-	InitTimeouts uint32 `cwmp:"InitTimeouts"`
-	// LossOfFraming: unsignedInt, readOnly, since 1.0, deprecated.
-	LossOfFraming uint32 `cwmp:"LossOfFraming"`
-	// ErroredSecs: unsignedInt, readOnly, since 1.0.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt, readOnly, since 1.0.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-	// FECErrors: unsignedInt, readOnly, since 1.0.
-	FECErrors uint32 `cwmp:"FECErrors"`
-	// ATUCFECErrors: unsignedInt, readOnly, since 1.0.
-	ATUCFECErrors uint32 `cwmp:"ATUCFECErrors"`
-	// HECErrors: unsignedInt, readOnly, since 1.0.
-	HECErrors uint32 `cwmp:"HECErrors"`
-	// ATUCHECErrors: unsignedInt, readOnly, since 1.0.
-	ATUCHECErrors uint32 `cwmp:"ATUCHECErrors"`
-	// CRCErrors: unsignedInt, readOnly, since 1.0.
-	CRCErrors uint32 `cwmp:"CRCErrors"`
-	// ATUCCRCErrors: unsignedInt, readOnly, since 1.0.
-	ATUCCRCErrors uint32 `cwmp:"ATUCCRCErrors"`
-	// LInit: boolean, readOnly, since 1.4.
-	LInit bool `cwmp:"LInit"`
-	// LOF: boolean, readOnly, since 1.4.
-	LOF bool `cwmp:"LOF"`
-	// ATUCErroredSecs: unsignedInt, readOnly, since 1.4.
-	ATUCErroredSecs uint32 `cwmp:"ATUCErroredSecs"`
-	// ATUCSeverelyErroredSecs: unsignedInt, readOnly, since 1.4.
-	ATUCSeverelyErroredSecs uint32 `cwmp:"ATUCSeverelyErroredSecs"`
-}
+	ReceiveBlocks uint32 `json:"ReceiveBlocks,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TransmitBlocks uint32 `json:"TransmitBlocks,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay) ValidateAt(prefix string, v *model.Violations) {
+	CellDelin uint32 `json:"CellDelin,omitzero"`
+
+	LinkRetrain uint32 `json:"LinkRetrain,omitzero"`
+
+	InitErrors uint32 `json:"InitErrors,omitzero"`
+
+	InitTimeouts uint32 `json:"InitTimeouts,omitzero"`
+
+	LossOfFraming uint32 `json:"LossOfFraming,omitzero"`
+
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
+
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
+
+	FECErrors uint32 `json:"FECErrors,omitzero"`
+
+	ATUCFECErrors uint32 `json:"ATUCFECErrors,omitzero"`
+
+	HECErrors uint32 `json:"HECErrors,omitzero"`
+
+	ATUCHECErrors uint32 `json:"ATUCHECErrors,omitzero"`
+
+	CRCErrors uint32 `json:"CRCErrors,omitzero"`
+
+	ATUCCRCErrors uint32 `json:"ATUCCRCErrors,omitzero"`
+
+	LInit bool `json:"LInit,omitzero"`
+
+	LOF bool `json:"LOF,omitzero"`
+
+	ATUCErroredSecs uint32 `json:"ATUCErroredSecs,omitzero"`
+
+	ATUCSeverelyErroredSecs uint32 `json:"ATUCSeverelyErroredSecs,omitzero"`
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath struct {
-	obj                     model.ObjectPath
-	ReceiveBlocks           model.ReadOnlyParam[uint32]
-	TransmitBlocks          model.ReadOnlyParam[uint32]
-	CellDelin               model.ReadOnlyParam[uint32]
-	LinkRetrain             model.ReadOnlyParam[uint32]
-	InitErrors              model.ReadOnlyParam[uint32]
-	InitTimeouts            model.ReadOnlyParam[uint32]
-	LossOfFraming           model.ReadOnlyParam[uint32]
-	ErroredSecs             model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs     model.ReadOnlyParam[uint32]
-	FECErrors               model.ReadOnlyParam[uint32]
-	ATUCFECErrors           model.ReadOnlyParam[uint32]
-	HECErrors               model.ReadOnlyParam[uint32]
-	ATUCHECErrors           model.ReadOnlyParam[uint32]
-	CRCErrors               model.ReadOnlyParam[uint32]
-	ATUCCRCErrors           model.ReadOnlyParam[uint32]
-	LInit                   model.ReadOnlyParam[bool]
-	LOF                     model.ReadOnlyParam[bool]
-	ATUCErroredSecs         model.ReadOnlyParam[uint32]
-	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ATUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CellDelin model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InitErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LInit model.ReadOnlyParam[bool] `dm:"b"`
+
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
+
+	LinkRetrain model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LossOfFraming model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReceiveBlocks model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransmitBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath(prefix string) InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath{
-		ATUCCRCErrors:           model.NewReadOnly[uint32](p, "ATUCCRCErrors", model.TypeUnsignedInt),
-		ATUCErroredSecs:         model.NewReadOnly[uint32](p, "ATUCErroredSecs", model.TypeUnsignedInt),
-		ATUCFECErrors:           model.NewReadOnly[uint32](p, "ATUCFECErrors", model.TypeUnsignedInt),
-		ATUCHECErrors:           model.NewReadOnly[uint32](p, "ATUCHECErrors", model.TypeUnsignedInt),
-		ATUCSeverelyErroredSecs: model.NewReadOnly[uint32](p, "ATUCSeverelyErroredSecs", model.TypeUnsignedInt),
-		CRCErrors:               model.NewReadOnly[uint32](p, "CRCErrors", model.TypeUnsignedInt),
-		CellDelin:               model.NewReadOnly[uint32](p, "CellDelin", model.TypeUnsignedInt),
-		ErroredSecs:             model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		FECErrors:               model.NewReadOnly[uint32](p, "FECErrors", model.TypeUnsignedInt),
-		HECErrors:               model.NewReadOnly[uint32](p, "HECErrors", model.TypeUnsignedInt),
-		InitErrors:              model.NewReadOnly[uint32](p, "InitErrors", model.TypeUnsignedInt),
-		InitTimeouts:            model.NewReadOnly[uint32](p, "InitTimeouts", model.TypeUnsignedInt),
-		LInit:                   model.NewReadOnly[bool](p, "LInit", model.TypeBoolean),
-		LOF:                     model.NewReadOnly[bool](p, "LOF", model.TypeBoolean),
-		LinkRetrain:             model.NewReadOnly[uint32](p, "LinkRetrain", model.TypeUnsignedInt),
-		LossOfFraming:           model.NewReadOnly[uint32](p, "LossOfFraming", model.TypeUnsignedInt),
-		ReceiveBlocks:           model.NewReadOnly[uint32](p, "ReceiveBlocks", model.TypeUnsignedInt),
-		SeverelyErroredSecs:     model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		TransmitBlocks:          model.NewReadOnly[uint32](p, "TransmitBlocks", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ReceiveBlocks           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_TransmitBlocks          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_CellDelin               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_LinkRetrain             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_InitErrors              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_InitTimeouts            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_LossOfFraming           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ErroredSecs             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_SeverelyErroredSecs     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_FECErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ATUCFECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_HECErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ATUCHECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_CRCErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ATUCCRCErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_LInit                   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_LOF                     = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ATUCErroredSecs         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ATUCSeverelyErroredSecs = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime struct {
-	// ReceiveBlocks: unsignedInt, readOnly, since 1.0, deprecated.
-	ReceiveBlocks uint32 `cwmp:"ReceiveBlocks"`
-	// TransmitBlocks: unsignedInt, readOnly, since 1.0, deprecated.
-	TransmitBlocks uint32 `cwmp:"TransmitBlocks"`
-	// CellDelin: unsignedInt, readOnly, since 1.0, deprecated.
-	CellDelin uint32 `cwmp:"CellDelin"`
-	// LinkRetrain: unsignedInt, readOnly, since 1.0, deprecated.
-	LinkRetrain uint32 `cwmp:"LinkRetrain"`
-	// InitErrors: unsignedInt, readOnly, since 1.0, deprecated.
-	InitErrors uint32 `cwmp:"InitErrors"`
-	// InitTimeouts: unsignedInt, readOnly, since 1.0.
-	InitTimeouts uint32 `cwmp:"InitTimeouts"`
-	// LossOfFraming: unsignedInt, readOnly, since 1.0, deprecated.
-	LossOfFraming uint32 `cwmp:"LossOfFraming"`
-	// ErroredSecs: unsignedInt, readOnly, since 1.0.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt, readOnly, since 1.0.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-	// FECErrors: unsignedInt, readOnly, since 1.0.
-	FECErrors uint32 `cwmp:"FECErrors"`
-	// ATUCFECErrors: unsignedInt, readOnly, since 1.0.
-	ATUCFECErrors uint32 `cwmp:"ATUCFECErrors"`
-	// HECErrors: unsignedInt, readOnly, since 1.0.
-	HECErrors uint32 `cwmp:"HECErrors"`
-	// ATUCHECErrors: unsignedInt, readOnly, since 1.0.
-	ATUCHECErrors uint32 `cwmp:"ATUCHECErrors"`
-	// CRCErrors: unsignedInt, readOnly, since 1.0.
-	CRCErrors uint32 `cwmp:"CRCErrors"`
-	// ATUCCRCErrors: unsignedInt, readOnly, since 1.0.
-	ATUCCRCErrors uint32 `cwmp:"ATUCCRCErrors"`
-	// LInit: boolean, readOnly, since 1.4.
-	LInit bool `cwmp:"LInit"`
-	// LOF: boolean, readOnly, since 1.4.
-	LOF bool `cwmp:"LOF"`
-	// ATUCErroredSecs: unsignedInt, readOnly, since 1.4.
-	ATUCErroredSecs uint32 `cwmp:"ATUCErroredSecs"`
-	// ATUCSeverelyErroredSecs: unsignedInt, readOnly, since 1.4.
-	ATUCSeverelyErroredSecs uint32 `cwmp:"ATUCSeverelyErroredSecs"`
-}
+	ReceiveBlocks uint32 `json:"ReceiveBlocks,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TransmitBlocks uint32 `json:"TransmitBlocks,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime) ValidateAt(prefix string, v *model.Violations) {
+	CellDelin uint32 `json:"CellDelin,omitzero"`
+
+	LinkRetrain uint32 `json:"LinkRetrain,omitzero"`
+
+	InitErrors uint32 `json:"InitErrors,omitzero"`
+
+	InitTimeouts uint32 `json:"InitTimeouts,omitzero"`
+
+	LossOfFraming uint32 `json:"LossOfFraming,omitzero"`
+
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
+
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
+
+	FECErrors uint32 `json:"FECErrors,omitzero"`
+
+	ATUCFECErrors uint32 `json:"ATUCFECErrors,omitzero"`
+
+	HECErrors uint32 `json:"HECErrors,omitzero"`
+
+	ATUCHECErrors uint32 `json:"ATUCHECErrors,omitzero"`
+
+	CRCErrors uint32 `json:"CRCErrors,omitzero"`
+
+	ATUCCRCErrors uint32 `json:"ATUCCRCErrors,omitzero"`
+
+	LInit bool `json:"LInit,omitzero"`
+
+	LOF bool `json:"LOF,omitzero"`
+
+	ATUCErroredSecs uint32 `json:"ATUCErroredSecs,omitzero"`
+
+	ATUCSeverelyErroredSecs uint32 `json:"ATUCSeverelyErroredSecs,omitzero"`
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath struct {
-	obj                     model.ObjectPath
-	ReceiveBlocks           model.ReadOnlyParam[uint32]
-	TransmitBlocks          model.ReadOnlyParam[uint32]
-	CellDelin               model.ReadOnlyParam[uint32]
-	LinkRetrain             model.ReadOnlyParam[uint32]
-	InitErrors              model.ReadOnlyParam[uint32]
-	InitTimeouts            model.ReadOnlyParam[uint32]
-	LossOfFraming           model.ReadOnlyParam[uint32]
-	ErroredSecs             model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs     model.ReadOnlyParam[uint32]
-	FECErrors               model.ReadOnlyParam[uint32]
-	ATUCFECErrors           model.ReadOnlyParam[uint32]
-	HECErrors               model.ReadOnlyParam[uint32]
-	ATUCHECErrors           model.ReadOnlyParam[uint32]
-	CRCErrors               model.ReadOnlyParam[uint32]
-	ATUCCRCErrors           model.ReadOnlyParam[uint32]
-	LInit                   model.ReadOnlyParam[bool]
-	LOF                     model.ReadOnlyParam[bool]
-	ATUCErroredSecs         model.ReadOnlyParam[uint32]
-	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ATUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CellDelin model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InitErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LInit model.ReadOnlyParam[bool] `dm:"b"`
+
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
+
+	LinkRetrain model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LossOfFraming model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReceiveBlocks model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransmitBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath(prefix string) InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath{
-		ATUCCRCErrors:           model.NewReadOnly[uint32](p, "ATUCCRCErrors", model.TypeUnsignedInt),
-		ATUCErroredSecs:         model.NewReadOnly[uint32](p, "ATUCErroredSecs", model.TypeUnsignedInt),
-		ATUCFECErrors:           model.NewReadOnly[uint32](p, "ATUCFECErrors", model.TypeUnsignedInt),
-		ATUCHECErrors:           model.NewReadOnly[uint32](p, "ATUCHECErrors", model.TypeUnsignedInt),
-		ATUCSeverelyErroredSecs: model.NewReadOnly[uint32](p, "ATUCSeverelyErroredSecs", model.TypeUnsignedInt),
-		CRCErrors:               model.NewReadOnly[uint32](p, "CRCErrors", model.TypeUnsignedInt),
-		CellDelin:               model.NewReadOnly[uint32](p, "CellDelin", model.TypeUnsignedInt),
-		ErroredSecs:             model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		FECErrors:               model.NewReadOnly[uint32](p, "FECErrors", model.TypeUnsignedInt),
-		HECErrors:               model.NewReadOnly[uint32](p, "HECErrors", model.TypeUnsignedInt),
-		InitErrors:              model.NewReadOnly[uint32](p, "InitErrors", model.TypeUnsignedInt),
-		InitTimeouts:            model.NewReadOnly[uint32](p, "InitTimeouts", model.TypeUnsignedInt),
-		LInit:                   model.NewReadOnly[bool](p, "LInit", model.TypeBoolean),
-		LOF:                     model.NewReadOnly[bool](p, "LOF", model.TypeBoolean),
-		LinkRetrain:             model.NewReadOnly[uint32](p, "LinkRetrain", model.TypeUnsignedInt),
-		LossOfFraming:           model.NewReadOnly[uint32](p, "LossOfFraming", model.TypeUnsignedInt),
-		ReceiveBlocks:           model.NewReadOnly[uint32](p, "ReceiveBlocks", model.TypeUnsignedInt),
-		SeverelyErroredSecs:     model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		TransmitBlocks:          model.NewReadOnly[uint32](p, "TransmitBlocks", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ReceiveBlocks           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_TransmitBlocks          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_CellDelin               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_LinkRetrain             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_InitErrors              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_InitTimeouts            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_LossOfFraming           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ErroredSecs             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_SeverelyErroredSecs     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_FECErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ATUCFECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_HECErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ATUCHECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_CRCErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ATUCCRCErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_LInit                   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_LOF                     = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ATUCErroredSecs         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ATUCSeverelyErroredSecs = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour struct {
-	// ReceiveBlocks: unsignedInt, readOnly, since 1.0, deprecated.
-	ReceiveBlocks uint32 `cwmp:"ReceiveBlocks"`
-	// TransmitBlocks: unsignedInt, readOnly, since 1.0, deprecated.
-	TransmitBlocks uint32 `cwmp:"TransmitBlocks"`
-	// CellDelin: unsignedInt, readOnly, since 1.0, deprecated.
-	CellDelin uint32 `cwmp:"CellDelin"`
-	// LinkRetrain: unsignedInt, readOnly, since 1.0, deprecated.
-	LinkRetrain uint32 `cwmp:"LinkRetrain"`
-	// InitErrors: unsignedInt, readOnly, since 1.0, deprecated.
-	InitErrors uint32 `cwmp:"InitErrors"`
-	// InitTimeouts: unsignedInt, readOnly, since 1.0.
-	InitTimeouts uint32 `cwmp:"InitTimeouts"`
-	// LossOfFraming: unsignedInt, readOnly, since 1.0, deprecated.
-	LossOfFraming uint32 `cwmp:"LossOfFraming"`
-	// ErroredSecs: unsignedInt, readOnly, since 1.0.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt, readOnly, since 1.0.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-	// FECErrors: unsignedInt, readOnly, since 1.0.
-	FECErrors uint32 `cwmp:"FECErrors"`
-	// ATUCFECErrors: unsignedInt, readOnly, since 1.0.
-	ATUCFECErrors uint32 `cwmp:"ATUCFECErrors"`
-	// HECErrors: unsignedInt, readOnly, since 1.0.
-	HECErrors uint32 `cwmp:"HECErrors"`
-	// ATUCHECErrors: unsignedInt, readOnly, since 1.0.
-	ATUCHECErrors uint32 `cwmp:"ATUCHECErrors"`
-	// CRCErrors: unsignedInt, readOnly, since 1.0.
-	CRCErrors uint32 `cwmp:"CRCErrors"`
-	// ATUCCRCErrors: unsignedInt, readOnly, since 1.0.
-	ATUCCRCErrors uint32 `cwmp:"ATUCCRCErrors"`
-	// LInit: boolean, readOnly, since 1.4.
-	LInit bool `cwmp:"LInit"`
-	// LOF: boolean, readOnly, since 1.4.
-	LOF bool `cwmp:"LOF"`
-	// ATUCErroredSecs: unsignedInt, readOnly, since 1.4.
-	ATUCErroredSecs uint32 `cwmp:"ATUCErroredSecs"`
-	// ATUCSeverelyErroredSecs: unsignedInt, readOnly, since 1.4.
-	ATUCSeverelyErroredSecs uint32 `cwmp:"ATUCSeverelyErroredSecs"`
-}
+	ReceiveBlocks uint32 `json:"ReceiveBlocks,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TransmitBlocks uint32 `json:"TransmitBlocks,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour) ValidateAt(prefix string, v *model.Violations) {
+	CellDelin uint32 `json:"CellDelin,omitzero"`
+
+	LinkRetrain uint32 `json:"LinkRetrain,omitzero"`
+
+	InitErrors uint32 `json:"InitErrors,omitzero"`
+
+	InitTimeouts uint32 `json:"InitTimeouts,omitzero"`
+
+	LossOfFraming uint32 `json:"LossOfFraming,omitzero"`
+
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
+
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
+
+	FECErrors uint32 `json:"FECErrors,omitzero"`
+
+	ATUCFECErrors uint32 `json:"ATUCFECErrors,omitzero"`
+
+	HECErrors uint32 `json:"HECErrors,omitzero"`
+
+	ATUCHECErrors uint32 `json:"ATUCHECErrors,omitzero"`
+
+	CRCErrors uint32 `json:"CRCErrors,omitzero"`
+
+	ATUCCRCErrors uint32 `json:"ATUCCRCErrors,omitzero"`
+
+	LInit bool `json:"LInit,omitzero"`
+
+	LOF bool `json:"LOF,omitzero"`
+
+	ATUCErroredSecs uint32 `json:"ATUCErroredSecs,omitzero"`
+
+	ATUCSeverelyErroredSecs uint32 `json:"ATUCSeverelyErroredSecs,omitzero"`
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath struct {
-	obj                     model.ObjectPath
-	ReceiveBlocks           model.ReadOnlyParam[uint32]
-	TransmitBlocks          model.ReadOnlyParam[uint32]
-	CellDelin               model.ReadOnlyParam[uint32]
-	LinkRetrain             model.ReadOnlyParam[uint32]
-	InitErrors              model.ReadOnlyParam[uint32]
-	InitTimeouts            model.ReadOnlyParam[uint32]
-	LossOfFraming           model.ReadOnlyParam[uint32]
-	ErroredSecs             model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs     model.ReadOnlyParam[uint32]
-	FECErrors               model.ReadOnlyParam[uint32]
-	ATUCFECErrors           model.ReadOnlyParam[uint32]
-	HECErrors               model.ReadOnlyParam[uint32]
-	ATUCHECErrors           model.ReadOnlyParam[uint32]
-	CRCErrors               model.ReadOnlyParam[uint32]
-	ATUCCRCErrors           model.ReadOnlyParam[uint32]
-	LInit                   model.ReadOnlyParam[bool]
-	LOF                     model.ReadOnlyParam[bool]
-	ATUCErroredSecs         model.ReadOnlyParam[uint32]
-	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ATUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CellDelin model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InitErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LInit model.ReadOnlyParam[bool] `dm:"b"`
+
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
+
+	LinkRetrain model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LossOfFraming model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReceiveBlocks model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransmitBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath(prefix string) InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath{
-		ATUCCRCErrors:           model.NewReadOnly[uint32](p, "ATUCCRCErrors", model.TypeUnsignedInt),
-		ATUCErroredSecs:         model.NewReadOnly[uint32](p, "ATUCErroredSecs", model.TypeUnsignedInt),
-		ATUCFECErrors:           model.NewReadOnly[uint32](p, "ATUCFECErrors", model.TypeUnsignedInt),
-		ATUCHECErrors:           model.NewReadOnly[uint32](p, "ATUCHECErrors", model.TypeUnsignedInt),
-		ATUCSeverelyErroredSecs: model.NewReadOnly[uint32](p, "ATUCSeverelyErroredSecs", model.TypeUnsignedInt),
-		CRCErrors:               model.NewReadOnly[uint32](p, "CRCErrors", model.TypeUnsignedInt),
-		CellDelin:               model.NewReadOnly[uint32](p, "CellDelin", model.TypeUnsignedInt),
-		ErroredSecs:             model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		FECErrors:               model.NewReadOnly[uint32](p, "FECErrors", model.TypeUnsignedInt),
-		HECErrors:               model.NewReadOnly[uint32](p, "HECErrors", model.TypeUnsignedInt),
-		InitErrors:              model.NewReadOnly[uint32](p, "InitErrors", model.TypeUnsignedInt),
-		InitTimeouts:            model.NewReadOnly[uint32](p, "InitTimeouts", model.TypeUnsignedInt),
-		LInit:                   model.NewReadOnly[bool](p, "LInit", model.TypeBoolean),
-		LOF:                     model.NewReadOnly[bool](p, "LOF", model.TypeBoolean),
-		LinkRetrain:             model.NewReadOnly[uint32](p, "LinkRetrain", model.TypeUnsignedInt),
-		LossOfFraming:           model.NewReadOnly[uint32](p, "LossOfFraming", model.TypeUnsignedInt),
-		ReceiveBlocks:           model.NewReadOnly[uint32](p, "ReceiveBlocks", model.TypeUnsignedInt),
-		SeverelyErroredSecs:     model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		TransmitBlocks:          model.NewReadOnly[uint32](p, "TransmitBlocks", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ReceiveBlocks           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_TransmitBlocks          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_CellDelin               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_LinkRetrain             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_InitErrors              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_InitTimeouts            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_LossOfFraming           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ErroredSecs             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_SeverelyErroredSecs     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_FECErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ATUCFECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_HECErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ATUCHECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_CRCErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ATUCCRCErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_LInit                   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_LOF                     = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ATUCErroredSecs         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ATUCSeverelyErroredSecs = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime struct {
-	// ReceiveBlocks: unsignedInt, readOnly, since 1.0, deprecated.
-	ReceiveBlocks uint32 `cwmp:"ReceiveBlocks"`
-	// TransmitBlocks: unsignedInt, readOnly, since 1.0, deprecated.
-	TransmitBlocks uint32 `cwmp:"TransmitBlocks"`
-	// CellDelin: unsignedInt, readOnly, since 1.0, deprecated.
-	CellDelin uint32 `cwmp:"CellDelin"`
-	// LinkRetrain: unsignedInt, readOnly, since 1.0, deprecated.
-	LinkRetrain uint32 `cwmp:"LinkRetrain"`
-	// InitErrors: unsignedInt, readOnly, since 1.0, deprecated.
-	InitErrors uint32 `cwmp:"InitErrors"`
-	// InitTimeouts: unsignedInt, readOnly, since 1.0.
-	InitTimeouts uint32 `cwmp:"InitTimeouts"`
-	// LossOfFraming: unsignedInt, readOnly, since 1.0, deprecated.
-	LossOfFraming uint32 `cwmp:"LossOfFraming"`
-	// ErroredSecs: unsignedInt, readOnly, since 1.0.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt, readOnly, since 1.0.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-	// FECErrors: unsignedInt, readOnly, since 1.0.
-	FECErrors uint32 `cwmp:"FECErrors"`
-	// ATUCFECErrors: unsignedInt, readOnly, since 1.0.
-	ATUCFECErrors uint32 `cwmp:"ATUCFECErrors"`
-	// HECErrors: unsignedInt, readOnly, since 1.0.
-	HECErrors uint32 `cwmp:"HECErrors"`
-	// ATUCHECErrors: unsignedInt, readOnly, since 1.0.
-	ATUCHECErrors uint32 `cwmp:"ATUCHECErrors"`
-	// CRCErrors: unsignedInt, readOnly, since 1.0.
-	CRCErrors uint32 `cwmp:"CRCErrors"`
-	// ATUCCRCErrors: unsignedInt, readOnly, since 1.0.
-	ATUCCRCErrors uint32 `cwmp:"ATUCCRCErrors"`
-	// LInit: boolean, readOnly, since 1.4.
-	LInit bool `cwmp:"LInit"`
-	// LOF: boolean, readOnly, since 1.4.
-	LOF bool `cwmp:"LOF"`
-	// ATUCErroredSecs: unsignedInt, readOnly, since 1.4.
-	ATUCErroredSecs uint32 `cwmp:"ATUCErroredSecs"`
-	// ATUCSeverelyErroredSecs: unsignedInt, readOnly, since 1.4.
-	ATUCSeverelyErroredSecs uint32 `cwmp:"ATUCSeverelyErroredSecs"`
-}
+	ReceiveBlocks uint32 `json:"ReceiveBlocks,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TransmitBlocks uint32 `json:"TransmitBlocks,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime) ValidateAt(prefix string, v *model.Violations) {
+	CellDelin uint32 `json:"CellDelin,omitzero"`
+
+	LinkRetrain uint32 `json:"LinkRetrain,omitzero"`
+
+	InitErrors uint32 `json:"InitErrors,omitzero"`
+
+	InitTimeouts uint32 `json:"InitTimeouts,omitzero"`
+
+	LossOfFraming uint32 `json:"LossOfFraming,omitzero"`
+
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
+
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
+
+	FECErrors uint32 `json:"FECErrors,omitzero"`
+
+	ATUCFECErrors uint32 `json:"ATUCFECErrors,omitzero"`
+
+	HECErrors uint32 `json:"HECErrors,omitzero"`
+
+	ATUCHECErrors uint32 `json:"ATUCHECErrors,omitzero"`
+
+	CRCErrors uint32 `json:"CRCErrors,omitzero"`
+
+	ATUCCRCErrors uint32 `json:"ATUCCRCErrors,omitzero"`
+
+	LInit bool `json:"LInit,omitzero"`
+
+	LOF bool `json:"LOF,omitzero"`
+
+	ATUCErroredSecs uint32 `json:"ATUCErroredSecs,omitzero"`
+
+	ATUCSeverelyErroredSecs uint32 `json:"ATUCSeverelyErroredSecs,omitzero"`
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath struct {
-	obj                     model.ObjectPath
-	ReceiveBlocks           model.ReadOnlyParam[uint32]
-	TransmitBlocks          model.ReadOnlyParam[uint32]
-	CellDelin               model.ReadOnlyParam[uint32]
-	LinkRetrain             model.ReadOnlyParam[uint32]
-	InitErrors              model.ReadOnlyParam[uint32]
-	InitTimeouts            model.ReadOnlyParam[uint32]
-	LossOfFraming           model.ReadOnlyParam[uint32]
-	ErroredSecs             model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs     model.ReadOnlyParam[uint32]
-	FECErrors               model.ReadOnlyParam[uint32]
-	ATUCFECErrors           model.ReadOnlyParam[uint32]
-	HECErrors               model.ReadOnlyParam[uint32]
-	ATUCHECErrors           model.ReadOnlyParam[uint32]
-	CRCErrors               model.ReadOnlyParam[uint32]
-	ATUCCRCErrors           model.ReadOnlyParam[uint32]
-	LInit                   model.ReadOnlyParam[bool]
-	LOF                     model.ReadOnlyParam[bool]
-	ATUCErroredSecs         model.ReadOnlyParam[uint32]
-	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ATUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CellDelin model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InitErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LInit model.ReadOnlyParam[bool] `dm:"b"`
+
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
+
+	LinkRetrain model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LossOfFraming model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReceiveBlocks model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransmitBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath(prefix string) InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath{
-		ATUCCRCErrors:           model.NewReadOnly[uint32](p, "ATUCCRCErrors", model.TypeUnsignedInt),
-		ATUCErroredSecs:         model.NewReadOnly[uint32](p, "ATUCErroredSecs", model.TypeUnsignedInt),
-		ATUCFECErrors:           model.NewReadOnly[uint32](p, "ATUCFECErrors", model.TypeUnsignedInt),
-		ATUCHECErrors:           model.NewReadOnly[uint32](p, "ATUCHECErrors", model.TypeUnsignedInt),
-		ATUCSeverelyErroredSecs: model.NewReadOnly[uint32](p, "ATUCSeverelyErroredSecs", model.TypeUnsignedInt),
-		CRCErrors:               model.NewReadOnly[uint32](p, "CRCErrors", model.TypeUnsignedInt),
-		CellDelin:               model.NewReadOnly[uint32](p, "CellDelin", model.TypeUnsignedInt),
-		ErroredSecs:             model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		FECErrors:               model.NewReadOnly[uint32](p, "FECErrors", model.TypeUnsignedInt),
-		HECErrors:               model.NewReadOnly[uint32](p, "HECErrors", model.TypeUnsignedInt),
-		InitErrors:              model.NewReadOnly[uint32](p, "InitErrors", model.TypeUnsignedInt),
-		InitTimeouts:            model.NewReadOnly[uint32](p, "InitTimeouts", model.TypeUnsignedInt),
-		LInit:                   model.NewReadOnly[bool](p, "LInit", model.TypeBoolean),
-		LOF:                     model.NewReadOnly[bool](p, "LOF", model.TypeBoolean),
-		LinkRetrain:             model.NewReadOnly[uint32](p, "LinkRetrain", model.TypeUnsignedInt),
-		LossOfFraming:           model.NewReadOnly[uint32](p, "LossOfFraming", model.TypeUnsignedInt),
-		ReceiveBlocks:           model.NewReadOnly[uint32](p, "ReceiveBlocks", model.TypeUnsignedInt),
-		SeverelyErroredSecs:     model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		TransmitBlocks:          model.NewReadOnly[uint32](p, "TransmitBlocks", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ReceiveBlocks           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_TransmitBlocks          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_CellDelin               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_LinkRetrain             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_InitErrors              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_InitTimeouts            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_LossOfFraming           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ErroredSecs             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_SeverelyErroredSecs     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_FECErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ATUCFECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_HECErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ATUCHECErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_CRCErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ATUCCRCErrors           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_LInit                   = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_LOF                     = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ATUCErroredSecs         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ATUCSeverelyErroredSecs = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal struct {
-	// ReceiveBlocks: unsignedInt, readOnly, since 1.0, deprecated.
-	ReceiveBlocks uint32 `cwmp:"ReceiveBlocks"`
-	// TransmitBlocks: unsignedInt, readOnly, since 1.0, deprecated.
-	TransmitBlocks uint32 `cwmp:"TransmitBlocks"`
-	// CellDelin: unsignedInt, readOnly, since 1.0, deprecated.
-	CellDelin uint32 `cwmp:"CellDelin"`
-	// LinkRetrain: unsignedInt, readOnly, since 1.0, deprecated.
-	LinkRetrain uint32 `cwmp:"LinkRetrain"`
-	// InitErrors: unsignedInt, readOnly, since 1.0, deprecated.
-	InitErrors uint32 `cwmp:"InitErrors"`
-	// InitTimeouts: unsignedInt, readOnly, since 1.0.
-	InitTimeouts uint32 `cwmp:"InitTimeouts"`
-	// LossOfFraming: unsignedInt, readOnly, since 1.0, deprecated.
-	LossOfFraming uint32 `cwmp:"LossOfFraming"`
-	// ErroredSecs: unsignedInt, readOnly, since 1.0.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt, readOnly, since 1.0.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-	// FECErrors: unsignedInt, readOnly, since 1.0.
-	FECErrors uint32 `cwmp:"FECErrors"`
-	// ATUCFECErrors: unsignedInt, readOnly, since 1.0.
-	ATUCFECErrors uint32 `cwmp:"ATUCFECErrors"`
-	// HECErrors: unsignedInt, readOnly, since 1.0.
-	HECErrors uint32 `cwmp:"HECErrors"`
-	// ATUCHECErrors: unsignedInt, readOnly, since 1.0.
-	ATUCHECErrors uint32 `cwmp:"ATUCHECErrors"`
-	// CRCErrors: unsignedInt, readOnly, since 1.0.
-	CRCErrors uint32 `cwmp:"CRCErrors"`
-	// ATUCCRCErrors: unsignedInt, readOnly, since 1.0.
-	ATUCCRCErrors uint32 `cwmp:"ATUCCRCErrors"`
-	// LInit: boolean, readOnly, since 1.4.
-	LInit bool `cwmp:"LInit"`
-	// LOF: boolean, readOnly, since 1.4.
-	LOF bool `cwmp:"LOF"`
-	// ATUCErroredSecs: unsignedInt, readOnly, since 1.4.
-	ATUCErroredSecs uint32 `cwmp:"ATUCErroredSecs"`
-	// ATUCSeverelyErroredSecs: unsignedInt, readOnly, since 1.4.
-	ATUCSeverelyErroredSecs uint32 `cwmp:"ATUCSeverelyErroredSecs"`
-}
+	ReceiveBlocks uint32 `json:"ReceiveBlocks,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TransmitBlocks uint32 `json:"TransmitBlocks,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal) ValidateAt(prefix string, v *model.Violations) {
+	CellDelin uint32 `json:"CellDelin,omitzero"`
+
+	LinkRetrain uint32 `json:"LinkRetrain,omitzero"`
+
+	InitErrors uint32 `json:"InitErrors,omitzero"`
+
+	InitTimeouts uint32 `json:"InitTimeouts,omitzero"`
+
+	LossOfFraming uint32 `json:"LossOfFraming,omitzero"`
+
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
+
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
+
+	FECErrors uint32 `json:"FECErrors,omitzero"`
+
+	ATUCFECErrors uint32 `json:"ATUCFECErrors,omitzero"`
+
+	HECErrors uint32 `json:"HECErrors,omitzero"`
+
+	ATUCHECErrors uint32 `json:"ATUCHECErrors,omitzero"`
+
+	CRCErrors uint32 `json:"CRCErrors,omitzero"`
+
+	ATUCCRCErrors uint32 `json:"ATUCCRCErrors,omitzero"`
+
+	LInit bool `json:"LInit,omitzero"`
+
+	LOF bool `json:"LOF,omitzero"`
+
+	ATUCErroredSecs uint32 `json:"ATUCErroredSecs,omitzero"`
+
+	ATUCSeverelyErroredSecs uint32 `json:"ATUCSeverelyErroredSecs,omitzero"`
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath struct {
-	obj                     model.ObjectPath
-	ReceiveBlocks           model.ReadOnlyParam[uint32]
-	TransmitBlocks          model.ReadOnlyParam[uint32]
-	CellDelin               model.ReadOnlyParam[uint32]
-	LinkRetrain             model.ReadOnlyParam[uint32]
-	InitErrors              model.ReadOnlyParam[uint32]
-	InitTimeouts            model.ReadOnlyParam[uint32]
-	LossOfFraming           model.ReadOnlyParam[uint32]
-	ErroredSecs             model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs     model.ReadOnlyParam[uint32]
-	FECErrors               model.ReadOnlyParam[uint32]
-	ATUCFECErrors           model.ReadOnlyParam[uint32]
-	HECErrors               model.ReadOnlyParam[uint32]
-	ATUCHECErrors           model.ReadOnlyParam[uint32]
-	CRCErrors               model.ReadOnlyParam[uint32]
-	ATUCCRCErrors           model.ReadOnlyParam[uint32]
-	LInit                   model.ReadOnlyParam[bool]
-	LOF                     model.ReadOnlyParam[bool]
-	ATUCErroredSecs         model.ReadOnlyParam[uint32]
-	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ATUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CellDelin model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InitErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LInit model.ReadOnlyParam[bool] `dm:"b"`
+
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
+
+	LinkRetrain model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LossOfFraming model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReceiveBlocks model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransmitBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath(prefix string) InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath{
-		ATUCCRCErrors:           model.NewReadOnly[uint32](p, "ATUCCRCErrors", model.TypeUnsignedInt),
-		ATUCErroredSecs:         model.NewReadOnly[uint32](p, "ATUCErroredSecs", model.TypeUnsignedInt),
-		ATUCFECErrors:           model.NewReadOnly[uint32](p, "ATUCFECErrors", model.TypeUnsignedInt),
-		ATUCHECErrors:           model.NewReadOnly[uint32](p, "ATUCHECErrors", model.TypeUnsignedInt),
-		ATUCSeverelyErroredSecs: model.NewReadOnly[uint32](p, "ATUCSeverelyErroredSecs", model.TypeUnsignedInt),
-		CRCErrors:               model.NewReadOnly[uint32](p, "CRCErrors", model.TypeUnsignedInt),
-		CellDelin:               model.NewReadOnly[uint32](p, "CellDelin", model.TypeUnsignedInt),
-		ErroredSecs:             model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		FECErrors:               model.NewReadOnly[uint32](p, "FECErrors", model.TypeUnsignedInt),
-		HECErrors:               model.NewReadOnly[uint32](p, "HECErrors", model.TypeUnsignedInt),
-		InitErrors:              model.NewReadOnly[uint32](p, "InitErrors", model.TypeUnsignedInt),
-		InitTimeouts:            model.NewReadOnly[uint32](p, "InitTimeouts", model.TypeUnsignedInt),
-		LInit:                   model.NewReadOnly[bool](p, "LInit", model.TypeBoolean),
-		LOF:                     model.NewReadOnly[bool](p, "LOF", model.TypeBoolean),
-		LinkRetrain:             model.NewReadOnly[uint32](p, "LinkRetrain", model.TypeUnsignedInt),
-		LossOfFraming:           model.NewReadOnly[uint32](p, "LossOfFraming", model.TypeUnsignedInt),
-		ReceiveBlocks:           model.NewReadOnly[uint32](p, "ReceiveBlocks", model.TypeUnsignedInt),
-		SeverelyErroredSecs:     model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		TransmitBlocks:          model.NewReadOnly[uint32](p, "TransmitBlocks", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2559)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2559)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGMTds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGMTus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNGds   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNGus   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNpsds  = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2047)}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2047)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNMTds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNMTus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2047)}},
-		Type: model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2047)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRMTds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRMTus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_LATNds  = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_LATNus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SATNds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SATNus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-)
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams. (object, readOnly, since 1.4)
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams. (object, readOnly, since 1.4).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams struct {
-	// HLOGGds: unsignedInt, readOnly, since 1.4.
-	HLOGGds uint32 `cwmp:"HLOGGds"`
-	// HLOGGus: unsignedInt, readOnly, since 1.4.
-	HLOGGus uint32 `cwmp:"HLOGGus"`
-	// HLOGpsds: list(:2559)<string>, readOnly, since 1.4.
-	HLOGpsds []string `cwmp:"HLOGpsds"`
-	// HLOGpsus: list(:2559)<string>, readOnly, since 1.4.
-	HLOGpsus []string `cwmp:"HLOGpsus"`
-	// HLOGMTds: unsignedInt, readOnly, since 1.4.
-	HLOGMTds uint32 `cwmp:"HLOGMTds"`
-	// HLOGMTus: unsignedInt, readOnly, since 1.4.
-	HLOGMTus uint32 `cwmp:"HLOGMTus"`
-	// QLNGds: unsignedInt, readOnly, since 1.4.
-	QLNGds uint32 `cwmp:"QLNGds"`
-	// QLNGus: unsignedInt, readOnly, since 1.4.
-	QLNGus uint32 `cwmp:"QLNGus"`
-	// QLNpsds: list(:2047)<int>, readOnly, since 1.4.
-	QLNpsds []int32 `cwmp:"QLNpsds"`
-	// QLNpsus: list(:2047)<string>, readOnly, since 1.4.
-	QLNpsus []string `cwmp:"QLNpsus"`
-	// QLNMTds: unsignedInt, readOnly, since 1.4.
-	QLNMTds uint32 `cwmp:"QLNMTds"`
-	// QLNMTus: unsignedInt, readOnly, since 1.4.
-	QLNMTus uint32 `cwmp:"QLNMTus"`
-	// SNRGds: unsignedInt, readOnly, since 1.4.
-	SNRGds uint32 `cwmp:"SNRGds"`
-	// SNRGus: unsignedInt, readOnly, since 1.4.
-	SNRGus uint32 `cwmp:"SNRGus"`
-	// SNRpsds: list(:2047)<int>, readOnly, since 1.4.
-	SNRpsds []int32 `cwmp:"SNRpsds"`
-	// SNRpsus: list(:2047)<string>, readOnly, since 1.4.
-	SNRpsus []string `cwmp:"SNRpsus"`
-	// SNRMTds: unsignedInt, readOnly, since 1.4.
-	SNRMTds uint32 `cwmp:"SNRMTds"`
-	// SNRMTus: unsignedInt, readOnly, since 1.4.
-	SNRMTus uint32 `cwmp:"SNRMTus"`
-	// LATNds: list(:24)<string>, readOnly, since 1.4.
-	LATNds []string `cwmp:"LATNds"`
-	// LATNus: list(:24)<string>, readOnly, since 1.4.
-	LATNus []string `cwmp:"LATNus"`
-	// SATNds: list(:24)<string>, readOnly, since 1.4.
-	SATNds []string `cwmp:"SATNds"`
-	// SATNus: list(:24)<string>, readOnly, since 1.4.
-	SATNus []string `cwmp:"SATNus"`
+	HLOGGds uint32 `json:"HLOGGds,omitzero"`
+
+	HLOGGus uint32 `json:"HLOGGus,omitzero"`
+
+	HLOGpsds []string `json:"HLOGpsds,omitzero"`
+
+	HLOGpsus []string `json:"HLOGpsus,omitzero"`
+
+	HLOGMTds uint32 `json:"HLOGMTds,omitzero"`
+
+	HLOGMTus uint32 `json:"HLOGMTus,omitzero"`
+
+	QLNGds uint32 `json:"QLNGds,omitzero"`
+
+	QLNGus uint32 `json:"QLNGus,omitzero"`
+
+	QLNpsds []int32 `json:"QLNpsds,omitzero"`
+
+	QLNpsus []string `json:"QLNpsus,omitzero"`
+
+	QLNMTds uint32 `json:"QLNMTds,omitzero"`
+
+	QLNMTus uint32 `json:"QLNMTus,omitzero"`
+
+	SNRGds uint32 `json:"SNRGds,omitzero"`
+
+	SNRGus uint32 `json:"SNRGus,omitzero"`
+
+	SNRpsds []int32 `json:"SNRpsds,omitzero"`
+
+	SNRpsus []string `json:"SNRpsus,omitzero"`
+
+	SNRMTds uint32 `json:"SNRMTds,omitzero"`
+
+	SNRMTus uint32 `json:"SNRMTus,omitzero"`
+
+	LATNds []string `json:"LATNds,omitzero"`
+
+	LATNus []string `json:"LATNus,omitzero"`
+
+	SATNds []string `json:"SATNds,omitzero"`
+
+	SATNus []string `json:"SATNus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGpsds, model.FormatValue(model.TypeString, o.HLOGpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLOGpsds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGpsus, model.FormatValue(model.TypeString, o.HLOGpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLOGpsus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNpsds, model.FormatValue(model.TypeInt, o.QLNpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLNpsds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNpsus, model.FormatValue(model.TypeString, o.QLNpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLNpsus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRpsds, model.FormatValue(model.TypeInt, o.SNRpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRpsds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRpsus, model.FormatValue(model.TypeString, o.SNRpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRpsus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_LATNds, model.FormatValue(model.TypeString, o.LATNds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LATNds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_LATNus, model.FormatValue(model.TypeString, o.LATNus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LATNus",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SATNds, model.FormatValue(model.TypeString, o.SATNds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SATNds",
-		})
-	}
-	if e := model.CheckValue(synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SATNus, model.FormatValue(model.TypeString, o.SATNus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SATNus",
-		})
-	}
+func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "HLOGpsds", 1917, model.JoinStrings(o.HLOGpsds), len(o.HLOGpsds) > 0)
+	c.Wire(p, "HLOGpsus", 1918, model.JoinStrings(o.HLOGpsus), len(o.HLOGpsus) > 0)
+	c.Wire(p, "QLNpsds", 1925, model.FormatValue(model.TypeInt, o.QLNpsds), len(o.QLNpsds) > 0)
+	c.Wire(p, "QLNpsus", 1926, model.JoinStrings(o.QLNpsus), len(o.QLNpsus) > 0)
+	c.Wire(p, "SNRpsds", 1933, model.FormatValue(model.TypeInt, o.SNRpsds), len(o.SNRpsds) > 0)
+	c.Wire(p, "SNRpsus", 1934, model.JoinStrings(o.SNRpsus), len(o.SNRpsus) > 0)
+	c.Wire(p, "LATNds", 1919, model.JoinStrings(o.LATNds), len(o.LATNds) > 0)
+	c.Wire(p, "LATNus", 1920, model.JoinStrings(o.LATNus), len(o.LATNus) > 0)
+	c.Wire(p, "SATNds", 1927, model.JoinStrings(o.SATNds), len(o.SATNds) > 0)
+	c.Wire(p, "SATNus", 1928, model.JoinStrings(o.SATNus), len(o.SATNus) > 0)
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath struct {
-	obj      model.ObjectPath
-	HLOGGds  model.ReadOnlyParam[uint32]
-	HLOGGus  model.ReadOnlyParam[uint32]
-	HLOGpsds model.ReadOnlyParam[[]string]
-	HLOGpsus model.ReadOnlyParam[[]string]
-	HLOGMTds model.ReadOnlyParam[uint32]
-	HLOGMTus model.ReadOnlyParam[uint32]
-	QLNGds   model.ReadOnlyParam[uint32]
-	QLNGus   model.ReadOnlyParam[uint32]
-	QLNpsds  model.ReadOnlyParam[[]int32]
-	QLNpsus  model.ReadOnlyParam[[]string]
-	QLNMTds  model.ReadOnlyParam[uint32]
-	QLNMTus  model.ReadOnlyParam[uint32]
-	SNRGds   model.ReadOnlyParam[uint32]
-	SNRGus   model.ReadOnlyParam[uint32]
-	SNRpsds  model.ReadOnlyParam[[]int32]
-	SNRpsus  model.ReadOnlyParam[[]string]
-	SNRMTds  model.ReadOnlyParam[uint32]
-	SNRMTus  model.ReadOnlyParam[uint32]
-	LATNds   model.ReadOnlyParam[[]string]
-	LATNus   model.ReadOnlyParam[[]string]
-	SATNds   model.ReadOnlyParam[[]string]
-	SATNus   model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	HLOGGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath(prefix string) InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath{
-		HLOGGds:  model.NewReadOnly[uint32](p, "HLOGGds", model.TypeUnsignedInt),
-		HLOGGus:  model.NewReadOnly[uint32](p, "HLOGGus", model.TypeUnsignedInt),
-		HLOGMTds: model.NewReadOnly[uint32](p, "HLOGMTds", model.TypeUnsignedInt),
-		HLOGMTus: model.NewReadOnly[uint32](p, "HLOGMTus", model.TypeUnsignedInt),
-		HLOGpsds: model.NewReadOnly[[]string](p, "HLOGpsds", model.TypeString),
-		HLOGpsus: model.NewReadOnly[[]string](p, "HLOGpsus", model.TypeString),
-		LATNds:   model.NewReadOnly[[]string](p, "LATNds", model.TypeString),
-		LATNus:   model.NewReadOnly[[]string](p, "LATNus", model.TypeString),
-		QLNGds:   model.NewReadOnly[uint32](p, "QLNGds", model.TypeUnsignedInt),
-		QLNGus:   model.NewReadOnly[uint32](p, "QLNGus", model.TypeUnsignedInt),
-		QLNMTds:  model.NewReadOnly[uint32](p, "QLNMTds", model.TypeUnsignedInt),
-		QLNMTus:  model.NewReadOnly[uint32](p, "QLNMTus", model.TypeUnsignedInt),
-		QLNpsds:  model.NewReadOnly[[]int32](p, "QLNpsds", model.TypeString),
-		QLNpsus:  model.NewReadOnly[[]string](p, "QLNpsus", model.TypeString),
-		SATNds:   model.NewReadOnly[[]string](p, "SATNds", model.TypeString),
-		SATNus:   model.NewReadOnly[[]string](p, "SATNus", model.TypeString),
-		SNRGds:   model.NewReadOnly[uint32](p, "SNRGds", model.TypeUnsignedInt),
-		SNRGus:   model.NewReadOnly[uint32](p, "SNRGus", model.TypeUnsignedInt),
-		SNRMTds:  model.NewReadOnly[uint32](p, "SNRMTds", model.TypeUnsignedInt),
-		SNRMTus:  model.NewReadOnly[uint32](p, "SNRMTus", model.TypeUnsignedInt),
-		SNRpsds:  model.NewReadOnly[[]int32](p, "SNRpsds", model.TypeString),
-		SNRpsus:  model.NewReadOnly[[]string](p, "SNRpsus", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
+	HLOGGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGMTds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGMTus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGpsds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	HLOGpsus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LATNds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LATNus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	QLNGds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNMTds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNMTus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	QLNpsus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SATNds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SATNus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SNRGds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRMTds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRMTus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	SNRpsus model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Status.
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus string
 
-func (e InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus_Up       InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus = "Up"
-	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus_NoLink   InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus = "NoLink"
-	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus_Error    InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus = "Error"
+	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus_Up InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus = "Up"
+
+	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus_NoLink InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus = "NoLink"
+
+	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus_Error InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus = "Error"
+
 	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus_Disabled InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus = "Disabled"
 )
 
 // InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.MaxBitRate.
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate string
 
-func (e InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate_X10    InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate = "10"
-	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate_X100   InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate = "100"
-	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate_X1000  InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate = "1000"
+	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate_X10 InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate = "10"
+
+	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate_X100 InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate = "100"
+
+	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate_X1000 InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate = "1000"
+
 	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate_X10000 InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate = "10000"
 )
 
 // InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.DuplexMode.
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode string
 
-func (e InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode) String() string {
-	return string(e)
-}
-
 const (
 	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode_Half InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode = "Half"
+
 	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode_Full InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode = "Full"
+
 	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode_Auto InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode = "Auto"
 )
 
-var (
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "NoLink"}, {
-			Optional: true,
-			Value:    "Error",
-		}, {Value: "Disabled"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_MaxBitRate = &model.Syntax{
-		Enums: []model.Enum{{Value: "10"}, {Value: "100"}, {
-			Status: "deleted",
-			Value:  "Auto",
-		}, {Value: "1000"}, {Value: "10000"}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_DuplexMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Half"}, {Value: "Full"}, {Value: "Auto"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_ShapingRate = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_ShapingBurstSize = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,NoLink,Error,Disabled}, readOnly, since 1.0.
-	Status InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus `cwmp:"Status"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 1.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// MaxBitRate: string{10,100,1000,10000}, readWrite, since 1.0.
-	MaxBitRate InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate `cwmp:"MaxBitRate"`
-	// DuplexMode: string{Half,Full,Auto}, readWrite, since 1.0.
-	DuplexMode InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode `cwmp:"DuplexMode"`
-	// ShapingRate: int[-1:], readWrite, since 1.4.
-	ShapingRate int32 `cwmp:"ShapingRate"`
-	// ShapingBurstSize: unsignedInt, readWrite, since 1.4.
-	ShapingBurstSize uint32                                                         `cwmp:"ShapingBurstSize"`
-	Stats            *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus `json:"Status,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	MaxBitRate InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate `json:"MaxBitRate,omitzero"`
+
+	DuplexMode InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode `json:"DuplexMode,omitzero"`
+
+	ShapingRate int32 `json:"ShapingRate,omitzero"`
+
+	ShapingBurstSize uint32 `json:"ShapingBurstSize,omitzero"`
+
+	Stats *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_MaxBitRate, string(o.MaxBitRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxBitRate",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_DuplexMode, string(o.DuplexMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DuplexMode",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_ShapingRate, int64(o.ShapingRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ShapingRate",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1957, string(o.Status))
+	c.String(p, "MACAddress", 1948, o.MACAddress)
+	c.String(p, "MaxBitRate", 1949, string(o.MaxBitRate))
+	c.String(p, "DuplexMode", 1946, string(o.DuplexMode))
+	c.Int(p, "ShapingRate", 1951, int64(o.ShapingRate))
 }
 
 // InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Status           model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus]
-	MACAddress       model.ReadOnlyParam[string]
-	MaxBitRate       model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate]
-	DuplexMode       model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode]
-	ShapingRate      model.ReadWriteParam[int32]
-	ShapingBurstSize model.ReadWriteParam[uint32]
-	Stats            InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath
+	model.ObjectPath
+	DuplexMode model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxBitRate model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate] `dm:"s"`
+
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	ShapingRate model.ReadWriteParam[int32] `dm:"i"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath(prefix string) InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath{
-		DuplexMode:       model.NewReadWrite[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode](p, "DuplexMode", model.TypeString),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MACAddress:       model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MaxBitRate:       model.NewReadWrite[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate](p, "MaxBitRate", model.TypeString),
-		ShapingBurstSize: model.NewReadWrite[uint32](p, "ShapingBurstSize", model.TypeUnsignedInt),
-		ShapingRate:      model.NewReadWrite[int32](p, "ShapingRate", model.TypeInt),
-		Stats:            newInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath(prefix + "Stats."),
-		Status:           model.NewReadOnly[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus](p, "Status", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats_BytesSent       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats_BytesReceived   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats_PacketsSent     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats_PacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats. (object, readOnly, since 1.0)
+// InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats struct {
-	// BytesSent: unsignedInt, readOnly, since 1.0.
-	BytesSent uint32 `cwmp:"BytesSent"`
-	// BytesReceived: unsignedInt, readOnly, since 1.0.
-	BytesReceived uint32 `cwmp:"BytesReceived"`
-	// PacketsSent: unsignedInt, readOnly, since 1.0.
-	PacketsSent uint32 `cwmp:"PacketsSent"`
-	// PacketsReceived: unsignedInt, readOnly, since 1.0.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-}
+	BytesSent uint32 `json:"BytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesReceived uint32 `json:"BytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats) ValidateAt(prefix string, v *model.Violations) {
+	PacketsSent uint32 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
 }
 
 // InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats.
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath struct {
-	obj             model.ObjectPath
-	BytesSent       model.ReadOnlyParam[uint32]
-	BytesReceived   model.ReadOnlyParam[uint32]
-	PacketsSent     model.ReadOnlyParam[uint32]
-	PacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath(prefix string) InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath {
-	p := &prefix
-	return InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath{
-		BytesReceived:   model.NewReadOnly[uint32](p, "BytesReceived", model.TypeUnsignedInt),
-		BytesSent:       model.NewReadOnly[uint32](p, "BytesSent", model.TypeUnsignedInt),
-		PacketsReceived: model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsSent:     model.NewReadOnly[uint32](p, "PacketsSent", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaWandevice = []*model.Entry{{
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "WANDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.WANDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceWANDevice_WANConnectionNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceWANDevice_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.EnabledForInternet",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_EnabledForInternet,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.WANAccessType",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_WANAccessType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Layer1UpstreamMaxBitRate",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_Layer1UpstreamMaxBitRate,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Layer1DownstreamMaxBitRate",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_Layer1DownstreamMaxBitRate,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.PhysicalLinkStatus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_PhysicalLinkStatus,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.WANAccessProvider",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_WANAccessProvider,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.TotalBytesSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_TotalBytesSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.TotalBytesReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_TotalBytesReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.TotalPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_TotalPacketsSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.TotalPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_TotalPacketsReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.MaximumActiveConnections",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_MaximumActiveConnections,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.NumberOfActiveConnections",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfig_NumberOfActiveConnections,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "NumberOfActiveConnections",
-	Object:              true,
-	Path:                "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ActiveConnectionServiceID"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.ActiveConnectionDeviceContainer",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection_ActiveConnectionDeviceContainer,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.ActiveConnectionServiceID",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection_ActiveConnectionServiceID,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "WANConnectionNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnectionNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDevice_WANIPConnectionNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnectionNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDevice_WANPPPConnectionNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDevice_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.DiagnosticsState",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_DiagnosticsState,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.NumberOfRepetitions",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_NumberOfRepetitions,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.Timeout",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_Timeout,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.SuccessCount",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_SuccessCount,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.FailureCount",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_FailureCount,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.AverageResponseTime",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_AverageResponseTime,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.MinimumResponseTime",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_MinimumResponseTime,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.MaximumResponseTime",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics_MaximumResponseTime,
-	Version:      "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.Enable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.LinkStatus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_LinkStatus,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.LinkType",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_LinkType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.AutoConfig",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_AutoConfig,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ModulationType",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ModulationType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.DestinationAddress",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_DestinationAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMEncapsulation",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMEncapsulation,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.FCSPreserved",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_FCSPreserved,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.VCSearchList",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_VCSearchList,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMAAL",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMAAL,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMTransmittedBlocks",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMTransmittedBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMReceivedBlocks",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMReceivedBlocks,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMQoS",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMQoS,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMPeakCellRate",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMPeakCellRate,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMMaximumBurstSize",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMMaximumBurstSize,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMSustainableCellRate",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMSustainableCellRate,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.AAL5CRCErrors",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_AAL5CRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMCRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMCRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.ATMHECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig_ATMHECErrors,
-	Version:      "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig.EthernetLinkStatus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig_EthernetLinkStatus,
-	Version: "1.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "WANIPConnectionNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ExternalIPAddress"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ConnectionStatus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ConnectionStatus,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PossibleConnectionTypes",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_PossibleConnectionTypes,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ConnectionType",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ConnectionType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Name",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Name,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Uptime",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Uptime,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.LastConnectionError",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_LastConnectionError,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.AutoDisconnectTime",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_AutoDisconnectTime,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.IdleDisconnectTime",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_IdleDisconnectTime,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.WarnDisconnectDelay",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_WarnDisconnectDelay,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.RSIPAvailable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_RSIPAvailable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.NATEnabled",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_NATEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.AddressingType",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_AddressingType,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "forceDefaultEnabled",
-	ForcedInform: true,
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ExternalIPAddress",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ExternalIPAddress,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.SubnetMask",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_SubnetMask,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DefaultGateway",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_DefaultGateway,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DNSEnabled",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_DNSEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DNSOverrideAllowed",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_DNSOverrideAllowed,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DNSServers",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_DNSServers,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.MaxMTUSize",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_MaxMTUSize,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.MACAddress",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_MACAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.MACAddressOverride",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_MACAddressOverride,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ConnectionTrigger",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ConnectionTrigger,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.RouteProtocolRx",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_RouteProtocolRx,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMappingNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_PortMappingNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ShapingRate",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ShapingRate,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ShapingBurstSize",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_ShapingBurstSize,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Reset",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Reset,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.",
-	Version:    "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOptionNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient_SentDHCPOptionNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOptionNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient_ReqDHCPOptionNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ReqDHCPOptionNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Tag"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.Order",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Order,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.Tag",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Tag,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.Value",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Value,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SentDHCPOptionNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Tag"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.Tag",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Tag,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.Value",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Value,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "PortMappingEnabled",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PortMappingNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"RemoteHost", "ExternalPort", "PortMappingProtocol"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.PortMappingEnabled",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_PortMappingEnabled,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.PortMappingLeaseDuration",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_PortMappingLeaseDuration,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.RemoteHost",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_RemoteHost,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.ExternalPort",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_ExternalPort,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.InternalPort",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_InternalPort,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.PortMappingProtocol",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_PortMappingProtocol,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.InternalClient",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_InternalClient,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.PortMappingDescription",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_PortMappingDescription,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.ExternalPortEndRange",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_ExternalPortEndRange,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetBytesSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetBytesSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetBytesReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetBytesReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetPacketsSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetPacketsReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetErrorsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetErrorsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetErrorsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetErrorsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetUnicastPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetUnicastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetUnicastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetUnicastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetDiscardPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetDiscardPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetDiscardPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetDiscardPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetMulticastPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetMulticastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetMulticastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetMulticastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetBroadcastPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetBroadcastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetBroadcastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetBroadcastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.EthernetUnknownProtoPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats_EthernetUnknownProtoPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.Enable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.LinkStatus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_LinkStatus,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.ISPPhoneNumber",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_ISPPhoneNumber,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.ISPInfo",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_ISPInfo,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.LinkType",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_LinkType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.NumberOfRetries",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_NumberOfRetries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.DelayBetweenRetries",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DelayBetweenRetries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.Fclass",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_Fclass,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.DataModulationSupported",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DataModulationSupported,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.DataProtocol",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DataProtocol,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.DataCompression",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_DataCompression,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.PlusVTRCommandSupported",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig_PlusVTRCommandSupported,
-	Version: "1.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "WANPPPConnectionNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ExternalIPAddress"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ConnectionStatus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ConnectionStatus,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PossibleConnectionTypes",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PossibleConnectionTypes,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ConnectionType",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ConnectionType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Name",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Name,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Uptime",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Uptime,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.LastConnectionError",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_LastConnectionError,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.AutoDisconnectTime",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_AutoDisconnectTime,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.IdleDisconnectTime",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_IdleDisconnectTime,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.WarnDisconnectDelay",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_WarnDisconnectDelay,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.RSIPAvailable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_RSIPAvailable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.NATEnabled",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_NATEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Username",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Username,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Password",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Password,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPEncryptionProtocol",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPEncryptionProtocol,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPCompressionProtocol",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPCompressionProtocol,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPAuthenticationProtocol",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPAuthenticationProtocol,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "forceDefaultEnabled",
-	ForcedInform: true,
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ExternalIPAddress",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ExternalIPAddress,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.RemoteIPAddress",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_RemoteIPAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.MaxMRUSize",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_MaxMRUSize,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.CurrentMRUSize",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_CurrentMRUSize,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.DNSEnabled",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_DNSEnabled,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.DNSOverrideAllowed",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_DNSOverrideAllowed,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.DNSServers",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_DNSServers,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.MACAddress",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_MACAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.MACAddressOverride",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_MACAddressOverride,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.TransportType",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_TransportType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPoEACName",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPoEACName,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPoEServiceName",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPoEServiceName,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ConnectionTrigger",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ConnectionTrigger,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.RouteProtocolRx",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_RouteProtocolRx,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPLCPEcho",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPLCPEcho,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPLCPEchoRetry",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPLCPEchoRetry,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMappingNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PortMappingNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ShapingRate",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ShapingRate,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ShapingBurstSize",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_ShapingBurstSize,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Reset",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Reset,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PPPoESessionID",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_PPPoESessionID,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.DefaultGateway",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_DefaultGateway,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection_Alias,
-	Version:      "1.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "PortMappingEnabled",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PortMappingNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"RemoteHost", "ExternalPort", "PortMappingProtocol"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.PortMappingEnabled",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_PortMappingEnabled,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.PortMappingLeaseDuration",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_PortMappingLeaseDuration,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.RemoteHost",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_RemoteHost,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.ExternalPort",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_ExternalPort,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.InternalPort",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_InternalPort,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.PortMappingProtocol",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_PortMappingProtocol,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.InternalClient",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_InternalClient,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.PortMappingDescription",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_PortMappingDescription,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.ExternalPortEndRange",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_ExternalPortEndRange,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.Alias",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping_Alias,
-	Version:      "1.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetBytesSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetBytesSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetBytesReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetBytesReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetPacketsSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetPacketsReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetErrorsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetErrorsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetErrorsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetErrorsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetUnicastPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetUnicastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetUnicastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetUnicastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetDiscardPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetDiscardPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetDiscardPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetDiscardPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetMulticastPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetMulticastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetMulticastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetMulticastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetBroadcastPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetBroadcastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetBroadcastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetBroadcastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.EthernetUnknownProtoPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats_EthernetUnknownProtoPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.",
-	Version:    "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Enable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig_Enable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.LinkStatus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig_LinkStatus,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.MACAddress",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig_MACAddress,
-	Version: "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.",
-	Version:    "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.BytesSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_BytesSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.BytesReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_BytesReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.FramesSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_FramesSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.FramesReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_FramesReceived,
-	Version:      "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.OOSNearEnd",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_OOSNearEnd,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.OOSFarEnd",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_OOSFarEnd,
-	Version: "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.ErrorsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_ErrorsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.ErrorsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_ErrorsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.UnicastPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_UnicastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.UnicastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_UnicastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.DiscardPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_DiscardPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.DiscardPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_DiscardPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.MulticastPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_MulticastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.MulticastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_MulticastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.BroadcastPacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_BroadcastPacketsSent,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.BroadcastPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_BroadcastPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats_UnknownProtoPacketsReceived,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.",
-	Status:     "obsoleted",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionServiceNumberOfEntries",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLConnectionManagement_ConnectionServiceNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ConnectionServiceNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.",
-	Status:              "obsoleted",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"WANConnectionService"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.WANConnectionDevice",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_WANConnectionDevice,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.WANConnectionService",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_WANConnectionService,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.DestinationAddress",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_DestinationAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.LinkType",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_LinkType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.ConnectionType",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_ConnectionType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.Name",
-	Status:  "obsoleted",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService_Name,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.LoopDiagnosticsState",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_LoopDiagnosticsState,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.ACTPSDds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_ACTPSDds,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.ACTPSDus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_ACTPSDus,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.ACTATPds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_ACTATPds,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.ACTATPus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_ACTATPus,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLINSCds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINSCds,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLINpsds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINpsds,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.QLNpsds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNpsds,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.SNRpsds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRpsds,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.BITSpsds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_BITSpsds,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.GAINSpsds",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_GAINSpsds,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLINSCus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINSCus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLINGds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINGds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLINGus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINGus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLOGGds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGGds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLOGGus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGGus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLOGpsds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGpsds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLOGpsus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGpsus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLOGMTds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGMTds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLOGMTus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLOGMTus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.LATNpbds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_LATNpbds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.LATNpbus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_LATNpbus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.SATNds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SATNds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.SATNus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SATNus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.HLINpsus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_HLINpsus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.QLNGds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNGds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.QLNGus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNGus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.QLNpsus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNpsus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.QLNMTds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNMTds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.QLNMTus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_QLNMTus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.SNRGds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRGds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.SNRGus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRGus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.SNRpsus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRpsus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.SNRMTds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRMTds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.SNRMTus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_SNRMTus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.BITSpsus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLDiagnostics_BITSpsus,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Enable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Status",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_Status,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ModulationType",
-	Status:  "deprecated",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ModulationType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LineEncoding",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LineEncoding,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.DataPath",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DataPath,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.InterleaveDepth",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_InterleaveDepth,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LineNumber",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LineNumber,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.UpstreamCurrRate",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UpstreamCurrRate,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.DownstreamCurrRate",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DownstreamCurrRate,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.UpstreamMaxRate",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UpstreamMaxRate,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.DownstreamMaxRate",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DownstreamMaxRate,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.UpstreamNoiseMargin",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UpstreamNoiseMargin,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.DownstreamNoiseMargin",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DownstreamNoiseMargin,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.UpstreamAttenuation",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UpstreamAttenuation,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.DownstreamAttenuation",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DownstreamAttenuation,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.UpstreamPower",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UpstreamPower,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.DownstreamPower",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_DownstreamPower,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ATURVendor",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATURVendor,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ATURCountry",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATURCountry,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ATURANSIStd",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATURANSIStd,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ATURANSIRev",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATURANSIRev,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ATUCVendor",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATUCVendor,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ATUCCountry",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATUCCountry,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ATUCANSIStd",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATUCANSIStd,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ATUCANSIRev",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ATUCANSIRev,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TotalStart",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_TotalStart,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ShowtimeStart",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ShowtimeStart,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LastShowtimeStart",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LastShowtimeStart,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.CurrentDayStart",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_CurrentDayStart,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.QuarterHourStart",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_QuarterHourStart,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LinkEncapsulationSupported",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LinkEncapsulationSupported,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LinkEncapsulationRequested",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LinkEncapsulationRequested,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LinkEncapsulationUsed",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LinkEncapsulationUsed,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.StandardsSupported",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_StandardsSupported,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.StandardUsed",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_StandardUsed,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.AllowedProfiles",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_AllowedProfiles,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.CurrentProfile",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_CurrentProfile,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.PowerManagementState",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_PowerManagementState,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.SuccessFailureCause",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_SuccessFailureCause,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LastStateTransmittedDownstream",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LastStateTransmittedDownstream,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LastStateTransmittedUpstream",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LastStateTransmittedUpstream,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.UPBOKLE",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_UPBOKLE,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.MREFPSDds",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_MREFPSDds,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.MREFPSDus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_MREFPSDus,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LIMITMASK",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LIMITMASK,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.US0MASK",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_US0MASK,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LPATH",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LPATH,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.INTLVDEPTH",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INTLVDEPTH,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.INTLVBLOCK",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INTLVBLOCK,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ActualInterleavingDelay",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ActualInterleavingDelay,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ACTINP",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ACTINP,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.INPREPORT",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INPREPORT,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.NFEC",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_NFEC,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.RFEC",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_RFEC,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.LSYMB",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_LSYMB,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TRELLISds",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_TRELLISds,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TRELLISus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_TRELLISus,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ACTSNRMODEds",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ACTSNRMODEds,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ACTSNRMODEus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ACTSNRMODEus,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.VirtualNoisePSDds",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_VirtualNoisePSDds,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.VirtualNoisePSDus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_VirtualNoisePSDus,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.ACTUALCE",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_ACTUALCE,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.SNRMpbus",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_SNRMpbus,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.SNRMpbds",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_SNRMpbds,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.INMIATOds",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMIATOds,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.INMIATSds",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMIATSds,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.INMCCds",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMCCds,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.INMINPEQMODEds",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfig_INMINPEQMODEds,
-	Version: "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.",
-	Version:    "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.ReceiveBlocks",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ReceiveBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.TransmitBlocks",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_TransmitBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.CellDelin",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_CellDelin,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.LinkRetrain",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_LinkRetrain,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.InitErrors",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_InitErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.InitTimeouts",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_InitTimeouts,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.LossOfFraming",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_LossOfFraming,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.ErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ErroredSecs,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.SeverelyErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_SeverelyErroredSecs,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.FECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_FECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.ATUCFECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ATUCFECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.HECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_HECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.ATUCHECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ATUCHECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.CRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_CRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.ATUCCRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ATUCCRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.LInit",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_LInit,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.LOF",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_LOF,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.ATUCErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ATUCErroredSecs,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.ATUCSeverelyErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay_ATUCSeverelyErroredSecs,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.ReceiveBlocks",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ReceiveBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.TransmitBlocks",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_TransmitBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.CellDelin",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_CellDelin,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.LinkRetrain",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_LinkRetrain,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.InitErrors",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_InitErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.InitTimeouts",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_InitTimeouts,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.LossOfFraming",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_LossOfFraming,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.ErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ErroredSecs,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.SeverelyErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_SeverelyErroredSecs,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.FECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_FECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.ATUCFECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ATUCFECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.HECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_HECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.ATUCHECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ATUCHECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.CRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_CRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.ATUCCRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ATUCCRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.LInit",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_LInit,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.LOF",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_LOF,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.ATUCErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ATUCErroredSecs,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.ATUCSeverelyErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime_ATUCSeverelyErroredSecs,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.ReceiveBlocks",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ReceiveBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.TransmitBlocks",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_TransmitBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.CellDelin",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_CellDelin,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.LinkRetrain",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_LinkRetrain,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.InitErrors",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_InitErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.InitTimeouts",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_InitTimeouts,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.LossOfFraming",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_LossOfFraming,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.ErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ErroredSecs,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.SeverelyErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_SeverelyErroredSecs,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.FECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_FECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.ATUCFECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ATUCFECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.HECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_HECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.ATUCHECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ATUCHECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.CRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_CRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.ATUCCRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ATUCCRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.LInit",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_LInit,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.LOF",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_LOF,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.ATUCErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ATUCErroredSecs,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.ATUCSeverelyErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour_ATUCSeverelyErroredSecs,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.ReceiveBlocks",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ReceiveBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.TransmitBlocks",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_TransmitBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.CellDelin",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_CellDelin,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.LinkRetrain",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_LinkRetrain,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.InitErrors",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_InitErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.InitTimeouts",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_InitTimeouts,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.LossOfFraming",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_LossOfFraming,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.ErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ErroredSecs,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.SeverelyErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_SeverelyErroredSecs,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.FECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_FECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.ATUCFECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ATUCFECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.HECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_HECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.ATUCHECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ATUCHECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.CRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_CRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.ATUCCRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ATUCCRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.LInit",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_LInit,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.LOF",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_LOF,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.ATUCErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ATUCErroredSecs,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.ATUCSeverelyErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime_ATUCSeverelyErroredSecs,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.ReceiveBlocks",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ReceiveBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.TransmitBlocks",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_TransmitBlocks,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.CellDelin",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_CellDelin,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.LinkRetrain",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_LinkRetrain,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.InitErrors",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_InitErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.InitTimeouts",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_InitTimeouts,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.LossOfFraming",
-	Status:       "deprecated",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_LossOfFraming,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.ErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ErroredSecs,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.SeverelyErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_SeverelyErroredSecs,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.FECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_FECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.ATUCFECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ATUCFECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.HECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_HECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.ATUCHECErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ATUCHECErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.CRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_CRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.ATUCCRCErrors",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ATUCCRCErrors,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.LInit",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_LInit,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.LOF",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_LOF,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.ATUCErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ATUCErroredSecs,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.ATUCSeverelyErroredSecs",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal_ATUCSeverelyErroredSecs,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.",
-	Version:    "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.HLOGGds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGGds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.HLOGGus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGGus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.HLOGpsds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGpsds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.HLOGpsus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGpsus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.HLOGMTds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGMTds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.HLOGMTus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_HLOGMTus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.QLNGds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNGds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.QLNGus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNGus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.QLNpsds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNpsds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.QLNpsus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNpsus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.QLNMTds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNMTds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.QLNMTus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_QLNMTus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.SNRGds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRGds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.SNRGus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRGus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.SNRpsds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRpsds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.SNRpsus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRpsus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.SNRMTds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRMTds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.SNRMTus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SNRMTus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.LATNds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_LATNds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.LATNus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_LATNus,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.SATNds",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SATNds,
-	Version:      "1.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.SATNus",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams_SATNus,
-	Version:      "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Enable",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Status",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_Status,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.MACAddress",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_MACAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.MaxBitRate",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_MaxBitRate,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.DuplexMode",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_DuplexMode,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.ShapingRate",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_ShapingRate,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.ShapingBurstSize",
-	Syntax:  synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig_ShapingBurstSize,
-	Version: "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats.BytesSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats_BytesSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats.BytesReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats_BytesReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats.PacketsSent",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats_PacketsSent,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats.PacketsReceived",
-	Syntax:       synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats_PacketsReceived,
-	Version:      "1.0",
-}}
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// InternetGatewayDeviceWANDeviceImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceImpl interface {
-	WANConnectionNumberOfEntries(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	WANConnectionDeviceInstances(inst []uint32) []uint32
-	AddWANConnectionDevice(inst []uint32) (uint32, error)
-	DeleteWANConnectionDevice(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceImpl implements InternetGatewayDeviceWANDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceImpl) WANConnectionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceImpl) WANConnectionDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceImpl) AddWANConnectionDevice(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceImpl) DeleteWANConnectionDevice(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl interface {
-	EnabledForInternet(inst []uint32) (bool, error)
-	SetEnabledForInternet(inst []uint32, v bool) error
-	WANAccessType(inst []uint32) (InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType, error)
-	Layer1UpstreamMaxBitRate(inst []uint32) (uint32, error)
-	Layer1DownstreamMaxBitRate(inst []uint32) (uint32, error)
-	PhysicalLinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus, error)
-	WANAccessProvider(inst []uint32) (string, error)
-	TotalBytesSent(inst []uint32) (uint32, error)
-	TotalBytesReceived(inst []uint32) (uint32, error)
-	TotalPacketsSent(inst []uint32) (uint32, error)
-	TotalPacketsReceived(inst []uint32) (uint32, error)
-	MaximumActiveConnections(inst []uint32) (uint32, error)
-	NumberOfActiveConnections(inst []uint32) (uint32, error)
-	ConnectionInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl implements InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) EnabledForInternet(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) SetEnabledForInternet(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) WANAccessType(inst []uint32) (InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType, error) {
-	var zero InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) Layer1UpstreamMaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) Layer1DownstreamMaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) PhysicalLinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus, error) {
-	var zero InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) WANAccessProvider(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) TotalBytesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) TotalBytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) TotalPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) TotalPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) MaximumActiveConnections(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) NumberOfActiveConnections(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) ConnectionInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl interface {
-	ActiveConnectionDeviceContainer(inst []uint32) (string, error)
-	ActiveConnectionServiceID(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl implements InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl) ActiveConnectionDeviceContainer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl) ActiveConnectionServiceID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceImpl interface {
-	WANIPConnectionNumberOfEntries(inst []uint32) (uint32, error)
-	WANPPPConnectionNumberOfEntries(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	WANIPConnectionInstances(inst []uint32) []uint32
-	AddWANIPConnection(inst []uint32) (uint32, error)
-	DeleteWANIPConnection(inst []uint32, i uint32) error
-	WANPPPConnectionInstances(inst []uint32) []uint32
-	AddWANPPPConnection(inst []uint32) (uint32, error)
-	DeleteWANPPPConnection(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) WANIPConnectionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) WANPPPConnectionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) WANIPConnectionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) AddWANIPConnection(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) DeleteWANIPConnection(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) WANPPPConnectionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) AddWANPPPConnection(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) DeleteWANPPPConnection(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState) error
-	NumberOfRepetitions(inst []uint32) (uint32, error)
-	SetNumberOfRepetitions(inst []uint32, v uint32) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-	SuccessCount(inst []uint32) (uint32, error)
-	FailureCount(inst []uint32) (uint32, error)
-	AverageResponseTime(inst []uint32) (uint32, error)
-	MinimumResponseTime(inst []uint32) (uint32, error)
-	MaximumResponseTime(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) SuccessCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) FailureCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) AverageResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus, error)
-	LinkType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType, error)
-	SetLinkType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType) error
-	AutoConfig(inst []uint32) (bool, error)
-	ModulationType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType, error)
-	DestinationAddress(inst []uint32) (string, error)
-	SetDestinationAddress(inst []uint32, v string) error
-	ATMEncapsulation(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation, error)
-	SetATMEncapsulation(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation) error
-	FCSPreserved(inst []uint32) (bool, error)
-	SetFCSPreserved(inst []uint32, v bool) error
-	VCSearchList(inst []uint32) ([]string, error)
-	SetVCSearchList(inst []uint32, v []string) error
-	ATMAAL(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL, error)
-	ATMTransmittedBlocks(inst []uint32) (uint32, error)
-	ATMReceivedBlocks(inst []uint32) (uint32, error)
-	ATMQoS(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS, error)
-	SetATMQoS(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS) error
-	ATMPeakCellRate(inst []uint32) (uint32, error)
-	SetATMPeakCellRate(inst []uint32, v uint32) error
-	ATMMaximumBurstSize(inst []uint32) (uint32, error)
-	SetATMMaximumBurstSize(inst []uint32, v uint32) error
-	ATMSustainableCellRate(inst []uint32) (uint32, error)
-	SetATMSustainableCellRate(inst []uint32, v uint32) error
-	AAL5CRCErrors(inst []uint32) (uint32, error)
-	ATMCRCErrors(inst []uint32) (uint32, error)
-	ATMHECErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) LinkType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetLinkType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) AutoConfig(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ModulationType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) DestinationAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetDestinationAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMEncapsulation(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetATMEncapsulation(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) FCSPreserved(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetFCSPreserved(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) VCSearchList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetVCSearchList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMAAL(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMTransmittedBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMReceivedBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMQoS(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetATMQoS(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMPeakCellRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetATMPeakCellRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMMaximumBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetATMMaximumBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMSustainableCellRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetATMSustainableCellRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) AAL5CRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl interface {
-	EthernetLinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl) EthernetLinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	ConnectionStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus, error)
-	PossibleConnectionTypes(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes, error)
-	ConnectionType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType, error)
-	SetConnectionType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Uptime(inst []uint32) (uint32, error)
-	LastConnectionError(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError, error)
-	AutoDisconnectTime(inst []uint32) (uint32, error)
-	SetAutoDisconnectTime(inst []uint32, v uint32) error
-	IdleDisconnectTime(inst []uint32) (uint32, error)
-	SetIdleDisconnectTime(inst []uint32, v uint32) error
-	WarnDisconnectDelay(inst []uint32) (uint32, error)
-	SetWarnDisconnectDelay(inst []uint32, v uint32) error
-	RSIPAvailable(inst []uint32) (bool, error)
-	NATEnabled(inst []uint32) (bool, error)
-	SetNATEnabled(inst []uint32, v bool) error
-	AddressingType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType, error)
-	SetAddressingType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType) error
-	ExternalIPAddress(inst []uint32) (string, error)
-	SetExternalIPAddress(inst []uint32, v string) error
-	SubnetMask(inst []uint32) (string, error)
-	SetSubnetMask(inst []uint32, v string) error
-	DefaultGateway(inst []uint32) (string, error)
-	SetDefaultGateway(inst []uint32, v string) error
-	DNSEnabled(inst []uint32) (bool, error)
-	SetDNSEnabled(inst []uint32, v bool) error
-	DNSOverrideAllowed(inst []uint32) (bool, error)
-	SetDNSOverrideAllowed(inst []uint32, v bool) error
-	DNSServers(inst []uint32) ([]string, error)
-	SetDNSServers(inst []uint32, v []string) error
-	MaxMTUSize(inst []uint32) (uint32, error)
-	SetMaxMTUSize(inst []uint32, v uint32) error
-	MACAddress(inst []uint32) (string, error)
-	SetMACAddress(inst []uint32, v string) error
-	MACAddressOverride(inst []uint32) (bool, error)
-	SetMACAddressOverride(inst []uint32, v bool) error
-	ConnectionTrigger(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger, error)
-	SetConnectionTrigger(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger) error
-	RouteProtocolRx(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx, error)
-	SetRouteProtocolRx(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx) error
-	PortMappingNumberOfEntries(inst []uint32) (uint32, error)
-	ShapingRate(inst []uint32) (int32, error)
-	SetShapingRate(inst []uint32, v int32) error
-	ShapingBurstSize(inst []uint32) (uint32, error)
-	SetShapingBurstSize(inst []uint32, v uint32) error
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	PortMappingInstances(inst []uint32) []uint32
-	AddPortMapping(inst []uint32) (uint32, error)
-	DeletePortMapping(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ConnectionStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) PossibleConnectionTypes(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes, error) {
-	var zero []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ConnectionType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetConnectionType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) Uptime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) LastConnectionError(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) AutoDisconnectTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetAutoDisconnectTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) IdleDisconnectTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetIdleDisconnectTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) WarnDisconnectDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetWarnDisconnectDelay(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) RSIPAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) NATEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetNATEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) AddressingType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetAddressingType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ExternalIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetExternalIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetSubnetMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) DefaultGateway(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetDefaultGateway(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) DNSEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetDNSEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) DNSOverrideAllowed(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetDNSOverrideAllowed(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) DNSServers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetDNSServers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) MaxMTUSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetMaxMTUSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) MACAddressOverride(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetMACAddressOverride(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ConnectionTrigger(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetConnectionTrigger(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) RouteProtocolRx(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetRouteProtocolRx(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) PortMappingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ShapingRate(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetShapingRate(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) PortMappingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) AddPortMapping(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) DeletePortMapping(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl interface {
-	SentDHCPOptionNumberOfEntries(inst []uint32) (uint32, error)
-	ReqDHCPOptionNumberOfEntries(inst []uint32) (uint32, error)
-	ReqDHCPOptionInstances(inst []uint32) []uint32
-	AddReqDHCPOption(inst []uint32) (uint32, error)
-	DeleteReqDHCPOption(inst []uint32, i uint32) error
-	SentDHCPOptionInstances(inst []uint32) []uint32
-	AddSentDHCPOption(inst []uint32) (uint32, error)
-	DeleteSentDHCPOption(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) SentDHCPOptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) ReqDHCPOptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) ReqDHCPOptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) AddReqDHCPOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) DeleteReqDHCPOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) SentDHCPOptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) AddSentDHCPOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) DeleteSentDHCPOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Tag(inst []uint32) (uint32, error)
-	SetTag(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) SetTag(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Tag(inst []uint32) (uint32, error)
-	SetTag(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-	SetValue(inst []uint32, v []byte) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) SetTag(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) SetValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl interface {
-	PortMappingEnabled(inst []uint32) (bool, error)
-	SetPortMappingEnabled(inst []uint32, v bool) error
-	PortMappingLeaseDuration(inst []uint32) (uint32, error)
-	SetPortMappingLeaseDuration(inst []uint32, v uint32) error
-	RemoteHost(inst []uint32) (string, error)
-	SetRemoteHost(inst []uint32, v string) error
-	ExternalPort(inst []uint32) (uint32, error)
-	SetExternalPort(inst []uint32, v uint32) error
-	InternalPort(inst []uint32) (uint32, error)
-	SetInternalPort(inst []uint32, v uint32) error
-	PortMappingProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol, error)
-	SetPortMappingProtocol(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol) error
-	InternalClient(inst []uint32) (string, error)
-	SetInternalClient(inst []uint32, v string) error
-	PortMappingDescription(inst []uint32) (string, error)
-	SetPortMappingDescription(inst []uint32, v string) error
-	ExternalPortEndRange(inst []uint32) (uint32, error)
-	SetExternalPortEndRange(inst []uint32, v uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) PortMappingEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetPortMappingEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) PortMappingLeaseDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetPortMappingLeaseDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) RemoteHost(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetRemoteHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) ExternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetExternalPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) InternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetInternalPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) PortMappingProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetPortMappingProtocol(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) InternalClient(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetInternalClient(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) PortMappingDescription(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetPortMappingDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) ExternalPortEndRange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetExternalPortEndRange(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl interface {
-	EthernetBytesSent(inst []uint32) (uint32, error)
-	EthernetBytesReceived(inst []uint32) (uint32, error)
-	EthernetPacketsSent(inst []uint32) (uint32, error)
-	EthernetPacketsReceived(inst []uint32) (uint32, error)
-	EthernetErrorsSent(inst []uint32) (uint32, error)
-	EthernetErrorsReceived(inst []uint32) (uint32, error)
-	EthernetUnicastPacketsSent(inst []uint32) (uint32, error)
-	EthernetUnicastPacketsReceived(inst []uint32) (uint32, error)
-	EthernetDiscardPacketsSent(inst []uint32) (uint32, error)
-	EthernetDiscardPacketsReceived(inst []uint32) (uint32, error)
-	EthernetMulticastPacketsSent(inst []uint32) (uint32, error)
-	EthernetMulticastPacketsReceived(inst []uint32) (uint32, error)
-	EthernetBroadcastPacketsSent(inst []uint32) (uint32, error)
-	EthernetBroadcastPacketsReceived(inst []uint32) (uint32, error)
-	EthernetUnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetBytesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetBytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetUnicastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetUnicastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetDiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetDiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetMulticastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetMulticastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetBroadcastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetBroadcastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetUnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus, error)
-	ISPPhoneNumber(inst []uint32) (string, error)
-	SetISPPhoneNumber(inst []uint32, v string) error
-	ISPInfo(inst []uint32) (string, error)
-	SetISPInfo(inst []uint32, v string) error
-	LinkType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType, error)
-	SetLinkType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType) error
-	NumberOfRetries(inst []uint32) (uint32, error)
-	SetNumberOfRetries(inst []uint32, v uint32) error
-	DelayBetweenRetries(inst []uint32) (uint32, error)
-	SetDelayBetweenRetries(inst []uint32, v uint32) error
-	Fclass(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass, error)
-	DataModulationSupported(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported, error)
-	DataProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol, error)
-	DataCompression(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression, error)
-	PlusVTRCommandSupported(inst []uint32) (bool, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) ISPPhoneNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetISPPhoneNumber(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) ISPInfo(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetISPInfo(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) LinkType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetLinkType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) NumberOfRetries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetNumberOfRetries(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) DelayBetweenRetries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetDelayBetweenRetries(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) Fclass(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass, error) {
-	var zero []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) DataModulationSupported(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) DataProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) DataCompression(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) PlusVTRCommandSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	ConnectionStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus, error)
-	PossibleConnectionTypes(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes, error)
-	ConnectionType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType, error)
-	SetConnectionType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Uptime(inst []uint32) (uint32, error)
-	LastConnectionError(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError, error)
-	AutoDisconnectTime(inst []uint32) (uint32, error)
-	SetAutoDisconnectTime(inst []uint32, v uint32) error
-	IdleDisconnectTime(inst []uint32) (uint32, error)
-	SetIdleDisconnectTime(inst []uint32, v uint32) error
-	WarnDisconnectDelay(inst []uint32) (uint32, error)
-	SetWarnDisconnectDelay(inst []uint32, v uint32) error
-	RSIPAvailable(inst []uint32) (bool, error)
-	NATEnabled(inst []uint32) (bool, error)
-	SetNATEnabled(inst []uint32, v bool) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	PPPEncryptionProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol, error)
-	PPPCompressionProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol, error)
-	PPPAuthenticationProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol, error)
-	ExternalIPAddress(inst []uint32) (string, error)
-	SetExternalIPAddress(inst []uint32, v string) error
-	RemoteIPAddress(inst []uint32) (string, error)
-	MaxMRUSize(inst []uint32) (uint32, error)
-	SetMaxMRUSize(inst []uint32, v uint32) error
-	CurrentMRUSize(inst []uint32) (uint32, error)
-	DNSEnabled(inst []uint32) (bool, error)
-	SetDNSEnabled(inst []uint32, v bool) error
-	DNSOverrideAllowed(inst []uint32) (bool, error)
-	SetDNSOverrideAllowed(inst []uint32, v bool) error
-	DNSServers(inst []uint32) ([]string, error)
-	SetDNSServers(inst []uint32, v []string) error
-	MACAddress(inst []uint32) (string, error)
-	SetMACAddress(inst []uint32, v string) error
-	MACAddressOverride(inst []uint32) (bool, error)
-	SetMACAddressOverride(inst []uint32, v bool) error
-	TransportType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType, error)
-	PPPoEACName(inst []uint32) (string, error)
-	SetPPPoEACName(inst []uint32, v string) error
-	PPPoEServiceName(inst []uint32) (string, error)
-	SetPPPoEServiceName(inst []uint32, v string) error
-	ConnectionTrigger(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger, error)
-	SetConnectionTrigger(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger) error
-	RouteProtocolRx(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx, error)
-	SetRouteProtocolRx(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx) error
-	PPPLCPEcho(inst []uint32) (uint32, error)
-	PPPLCPEchoRetry(inst []uint32) (uint32, error)
-	PortMappingNumberOfEntries(inst []uint32) (uint32, error)
-	ShapingRate(inst []uint32) (int32, error)
-	SetShapingRate(inst []uint32, v int32) error
-	ShapingBurstSize(inst []uint32) (uint32, error)
-	SetShapingBurstSize(inst []uint32, v uint32) error
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	PPPoESessionID(inst []uint32) (uint32, error)
-	DefaultGateway(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	PortMappingInstances(inst []uint32) []uint32
-	AddPortMapping(inst []uint32) (uint32, error)
-	DeletePortMapping(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ConnectionStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PossibleConnectionTypes(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes, error) {
-	var zero []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ConnectionType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetConnectionType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Uptime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) LastConnectionError(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) AutoDisconnectTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetAutoDisconnectTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) IdleDisconnectTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetIdleDisconnectTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) WarnDisconnectDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetWarnDisconnectDelay(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) RSIPAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) NATEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetNATEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPEncryptionProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPCompressionProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPAuthenticationProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ExternalIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetExternalIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) RemoteIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) MaxMRUSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetMaxMRUSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) CurrentMRUSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) DNSEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetDNSEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) DNSOverrideAllowed(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetDNSOverrideAllowed(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) DNSServers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetDNSServers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) MACAddressOverride(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetMACAddressOverride(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) TransportType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPoEACName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetPPPoEACName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPoEServiceName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetPPPoEServiceName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ConnectionTrigger(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetConnectionTrigger(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) RouteProtocolRx(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetRouteProtocolRx(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPLCPEcho(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPLCPEchoRetry(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PortMappingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ShapingRate(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetShapingRate(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPoESessionID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) DefaultGateway(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PortMappingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) AddPortMapping(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) DeletePortMapping(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl interface {
-	PortMappingEnabled(inst []uint32) (bool, error)
-	SetPortMappingEnabled(inst []uint32, v bool) error
-	PortMappingLeaseDuration(inst []uint32) (uint32, error)
-	SetPortMappingLeaseDuration(inst []uint32, v uint32) error
-	RemoteHost(inst []uint32) (string, error)
-	SetRemoteHost(inst []uint32, v string) error
-	ExternalPort(inst []uint32) (uint32, error)
-	SetExternalPort(inst []uint32, v uint32) error
-	InternalPort(inst []uint32) (uint32, error)
-	SetInternalPort(inst []uint32, v uint32) error
-	PortMappingProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol, error)
-	SetPortMappingProtocol(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol) error
-	InternalClient(inst []uint32) (string, error)
-	SetInternalClient(inst []uint32, v string) error
-	PortMappingDescription(inst []uint32) (string, error)
-	SetPortMappingDescription(inst []uint32, v string) error
-	ExternalPortEndRange(inst []uint32) (uint32, error)
-	SetExternalPortEndRange(inst []uint32, v uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) PortMappingEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetPortMappingEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) PortMappingLeaseDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetPortMappingLeaseDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) RemoteHost(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetRemoteHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) ExternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetExternalPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) InternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetInternalPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) PortMappingProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetPortMappingProtocol(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) InternalClient(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetInternalClient(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) PortMappingDescription(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetPortMappingDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) ExternalPortEndRange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetExternalPortEndRange(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl interface {
-	EthernetBytesSent(inst []uint32) (uint32, error)
-	EthernetBytesReceived(inst []uint32) (uint32, error)
-	EthernetPacketsSent(inst []uint32) (uint32, error)
-	EthernetPacketsReceived(inst []uint32) (uint32, error)
-	EthernetErrorsSent(inst []uint32) (uint32, error)
-	EthernetErrorsReceived(inst []uint32) (uint32, error)
-	EthernetUnicastPacketsSent(inst []uint32) (uint32, error)
-	EthernetUnicastPacketsReceived(inst []uint32) (uint32, error)
-	EthernetDiscardPacketsSent(inst []uint32) (uint32, error)
-	EthernetDiscardPacketsReceived(inst []uint32) (uint32, error)
-	EthernetMulticastPacketsSent(inst []uint32) (uint32, error)
-	EthernetMulticastPacketsReceived(inst []uint32) (uint32, error)
-	EthernetBroadcastPacketsSent(inst []uint32) (uint32, error)
-	EthernetBroadcastPacketsReceived(inst []uint32) (uint32, error)
-	EthernetUnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetBytesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetBytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetUnicastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetUnicastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetDiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetDiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetMulticastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetMulticastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetBroadcastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetBroadcastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetUnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus, error)
-	MACAddress(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl) LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus, error) {
-	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl interface {
-	BytesSent(inst []uint32) (uint32, error)
-	BytesReceived(inst []uint32) (uint32, error)
-	FramesSent(inst []uint32) (uint32, error)
-	FramesReceived(inst []uint32) (uint32, error)
-	OOSNearEnd(inst []uint32) (bool, error)
-	OOSFarEnd(inst []uint32) (bool, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint32, error)
-	UnicastPacketsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	MulticastPacketsSent(inst []uint32) (uint32, error)
-	MulticastPacketsReceived(inst []uint32) (uint32, error)
-	BroadcastPacketsSent(inst []uint32) (uint32, error)
-	BroadcastPacketsReceived(inst []uint32) (uint32, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) BytesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) BytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) FramesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) FramesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) OOSNearEnd(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) OOSFarEnd(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) UnicastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) UnicastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) MulticastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) MulticastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) BroadcastPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl interface {
-	ConnectionServiceNumberOfEntries(inst []uint32) (uint32, error)
-	ConnectionServiceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl implements InternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl) ConnectionServiceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl) ConnectionServiceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl interface {
-	WANConnectionDevice(inst []uint32) (string, error)
-	WANConnectionService(inst []uint32) (string, error)
-	DestinationAddress(inst []uint32) (string, error)
-	LinkType(inst []uint32) (string, error)
-	ConnectionType(inst []uint32) (string, error)
-	Name(inst []uint32) (string, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl implements InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) WANConnectionDevice(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) WANConnectionService(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) DestinationAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) LinkType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) ConnectionType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl interface {
-	LoopDiagnosticsState(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState, error)
-	SetLoopDiagnosticsState(inst []uint32, v InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState) error
-	ACTPSDds(inst []uint32) (int32, error)
-	ACTPSDus(inst []uint32) (int32, error)
-	ACTATPds(inst []uint32) (int32, error)
-	ACTATPus(inst []uint32) (int32, error)
-	HLINSCds(inst []uint32) (int32, error)
-	HLINpsds(inst []uint32) ([]int32, error)
-	QLNpsds(inst []uint32) ([]int32, error)
-	SNRpsds(inst []uint32) ([]int32, error)
-	BITSpsds(inst []uint32) ([]int32, error)
-	GAINSpsds(inst []uint32) ([]int32, error)
-	HLINSCus(inst []uint32) (int32, error)
-	HLINGds(inst []uint32) (uint32, error)
-	HLINGus(inst []uint32) (uint32, error)
-	HLOGGds(inst []uint32) (uint32, error)
-	HLOGGus(inst []uint32) (uint32, error)
-	HLOGpsds(inst []uint32) ([]string, error)
-	HLOGpsus(inst []uint32) ([]string, error)
-	HLOGMTds(inst []uint32) (uint32, error)
-	HLOGMTus(inst []uint32) (uint32, error)
-	LATNpbds(inst []uint32) ([]string, error)
-	LATNpbus(inst []uint32) ([]string, error)
-	SATNds(inst []uint32) ([]string, error)
-	SATNus(inst []uint32) ([]string, error)
-	HLINpsus(inst []uint32) ([]string, error)
-	QLNGds(inst []uint32) (uint32, error)
-	QLNGus(inst []uint32) (uint32, error)
-	QLNpsus(inst []uint32) ([]string, error)
-	QLNMTds(inst []uint32) (uint32, error)
-	QLNMTus(inst []uint32) (uint32, error)
-	SNRGds(inst []uint32) (uint32, error)
-	SNRGus(inst []uint32) (uint32, error)
-	SNRpsus(inst []uint32) ([]string, error)
-	SNRMTds(inst []uint32) (uint32, error)
-	SNRMTus(inst []uint32) (uint32, error)
-	BITSpsus(inst []uint32) ([]string, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl implements InternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) LoopDiagnosticsState(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState, error) {
-	var zero InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SetLoopDiagnosticsState(inst []uint32, v InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) ACTPSDds(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) ACTPSDus(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) ACTATPds(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) ACTATPus(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINSCds(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) BITSpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) GAINSpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINSCus(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGpsds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) LATNpbds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) LATNpbus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SATNds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SATNus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) BITSpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus, error)
-	ModulationType(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType, error)
-	LineEncoding(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding, error)
-	DataPath(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath, error)
-	InterleaveDepth(inst []uint32) (uint32, error)
-	LineNumber(inst []uint32) (int32, error)
-	UpstreamCurrRate(inst []uint32) (uint32, error)
-	DownstreamCurrRate(inst []uint32) (uint32, error)
-	UpstreamMaxRate(inst []uint32) (uint32, error)
-	DownstreamMaxRate(inst []uint32) (uint32, error)
-	UpstreamNoiseMargin(inst []uint32) (int32, error)
-	DownstreamNoiseMargin(inst []uint32) (int32, error)
-	UpstreamAttenuation(inst []uint32) (int32, error)
-	DownstreamAttenuation(inst []uint32) (int32, error)
-	UpstreamPower(inst []uint32) (int32, error)
-	DownstreamPower(inst []uint32) (int32, error)
-	ATURVendor(inst []uint32) (string, error)
-	ATURCountry(inst []uint32) (string, error)
-	ATURANSIStd(inst []uint32) (uint32, error)
-	ATURANSIRev(inst []uint32) (uint32, error)
-	ATUCVendor(inst []uint32) (string, error)
-	ATUCCountry(inst []uint32) (string, error)
-	ATUCANSIStd(inst []uint32) (uint32, error)
-	ATUCANSIRev(inst []uint32) (uint32, error)
-	TotalStart(inst []uint32) (uint32, error)
-	ShowtimeStart(inst []uint32) (uint32, error)
-	LastShowtimeStart(inst []uint32) (uint32, error)
-	CurrentDayStart(inst []uint32) (uint32, error)
-	QuarterHourStart(inst []uint32) (uint32, error)
-	LinkEncapsulationSupported(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported, error)
-	LinkEncapsulationRequested(inst []uint32) (string, error)
-	SetLinkEncapsulationRequested(inst []uint32, v string) error
-	LinkEncapsulationUsed(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed, error)
-	StandardsSupported(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported, error)
-	StandardUsed(inst []uint32) (string, error)
-	AllowedProfiles(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles, error)
-	CurrentProfile(inst []uint32) (string, error)
-	PowerManagementState(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState, error)
-	SuccessFailureCause(inst []uint32) (uint32, error)
-	LastStateTransmittedDownstream(inst []uint32) (uint32, error)
-	LastStateTransmittedUpstream(inst []uint32) (uint32, error)
-	UPBOKLE(inst []uint32) (uint32, error)
-	MREFPSDds(inst []uint32) ([]byte, error)
-	MREFPSDus(inst []uint32) ([]byte, error)
-	LIMITMASK(inst []uint32) (uint32, error)
-	US0MASK(inst []uint32) (uint32, error)
-	LPATH(inst []uint32) (uint32, error)
-	INTLVDEPTH(inst []uint32) (int32, error)
-	INTLVBLOCK(inst []uint32) (int32, error)
-	ActualInterleavingDelay(inst []uint32) (uint32, error)
-	ACTINP(inst []uint32) (int32, error)
-	INPREPORT(inst []uint32) (bool, error)
-	NFEC(inst []uint32) (int32, error)
-	RFEC(inst []uint32) (int32, error)
-	LSYMB(inst []uint32) (int32, error)
-	TRELLISds(inst []uint32) (int32, error)
-	TRELLISus(inst []uint32) (int32, error)
-	ACTSNRMODEds(inst []uint32) (uint32, error)
-	ACTSNRMODEus(inst []uint32) (uint32, error)
-	VirtualNoisePSDds(inst []uint32) ([]byte, error)
-	VirtualNoisePSDus(inst []uint32) ([]byte, error)
-	ACTUALCE(inst []uint32) (uint32, error)
-	SNRMpbus(inst []uint32) ([]string, error)
-	SNRMpbds(inst []uint32) ([]string, error)
-	INMIATOds(inst []uint32) (uint32, error)
-	INMIATSds(inst []uint32) (uint32, error)
-	INMCCds(inst []uint32) (uint32, error)
-	INMINPEQMODEds(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) Status(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus, error) {
-	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ModulationType(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType, error) {
-	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LineEncoding(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding, error) {
-	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DataPath(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath, error) {
-	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) InterleaveDepth(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LineNumber(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UpstreamCurrRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DownstreamCurrRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UpstreamMaxRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DownstreamMaxRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UpstreamNoiseMargin(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DownstreamNoiseMargin(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UpstreamAttenuation(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DownstreamAttenuation(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UpstreamPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DownstreamPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATURVendor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATURCountry(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATURANSIStd(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATURANSIRev(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATUCVendor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATUCCountry(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATUCANSIStd(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATUCANSIRev(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) TotalStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ShowtimeStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LastShowtimeStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) CurrentDayStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) QuarterHourStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LinkEncapsulationSupported(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported, error) {
-	var zero []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LinkEncapsulationRequested(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) SetLinkEncapsulationRequested(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LinkEncapsulationUsed(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed, error) {
-	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) StandardsSupported(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported, error) {
-	var zero []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) StandardUsed(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) AllowedProfiles(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles, error) {
-	var zero []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) CurrentProfile(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) PowerManagementState(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState, error) {
-	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) SuccessFailureCause(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LastStateTransmittedDownstream(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LastStateTransmittedUpstream(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UPBOKLE(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) MREFPSDds(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) MREFPSDus(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LIMITMASK(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) US0MASK(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LPATH(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INTLVDEPTH(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INTLVBLOCK(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ActualInterleavingDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ACTINP(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INPREPORT(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) NFEC(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) RFEC(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LSYMB(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) TRELLISds(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) TRELLISus(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ACTSNRMODEds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ACTSNRMODEus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) VirtualNoisePSDds(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) VirtualNoisePSDus(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ACTUALCE(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) SNRMpbus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) SNRMpbds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INMIATOds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INMIATSds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INMCCds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INMINPEQMODEds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl interface{}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl struct{}
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl interface {
-	ReceiveBlocks(inst []uint32) (uint32, error)
-	TransmitBlocks(inst []uint32) (uint32, error)
-	CellDelin(inst []uint32) (uint32, error)
-	LinkRetrain(inst []uint32) (uint32, error)
-	InitErrors(inst []uint32) (uint32, error)
-	InitTimeouts(inst []uint32) (uint32, error)
-	LossOfFraming(inst []uint32) (uint32, error)
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-	FECErrors(inst []uint32) (uint32, error)
-	ATUCFECErrors(inst []uint32) (uint32, error)
-	HECErrors(inst []uint32) (uint32, error)
-	ATUCHECErrors(inst []uint32) (uint32, error)
-	CRCErrors(inst []uint32) (uint32, error)
-	ATUCCRCErrors(inst []uint32) (uint32, error)
-	LInit(inst []uint32) (bool, error)
-	LOF(inst []uint32) (bool, error)
-	ATUCErroredSecs(inst []uint32) (uint32, error)
-	ATUCSeverelyErroredSecs(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ReceiveBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) TransmitBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) CellDelin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) LinkRetrain(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) InitErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) InitTimeouts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) LossOfFraming(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) FECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ATUCFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) HECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ATUCHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) CRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ATUCCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) LInit(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) LOF(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ATUCErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ATUCSeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl interface {
-	ReceiveBlocks(inst []uint32) (uint32, error)
-	TransmitBlocks(inst []uint32) (uint32, error)
-	CellDelin(inst []uint32) (uint32, error)
-	LinkRetrain(inst []uint32) (uint32, error)
-	InitErrors(inst []uint32) (uint32, error)
-	InitTimeouts(inst []uint32) (uint32, error)
-	LossOfFraming(inst []uint32) (uint32, error)
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-	FECErrors(inst []uint32) (uint32, error)
-	ATUCFECErrors(inst []uint32) (uint32, error)
-	HECErrors(inst []uint32) (uint32, error)
-	ATUCHECErrors(inst []uint32) (uint32, error)
-	CRCErrors(inst []uint32) (uint32, error)
-	ATUCCRCErrors(inst []uint32) (uint32, error)
-	LInit(inst []uint32) (bool, error)
-	LOF(inst []uint32) (bool, error)
-	ATUCErroredSecs(inst []uint32) (uint32, error)
-	ATUCSeverelyErroredSecs(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ReceiveBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) TransmitBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) CellDelin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) LinkRetrain(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) InitErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) InitTimeouts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) LossOfFraming(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) FECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ATUCFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) HECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ATUCHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) CRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ATUCCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) LInit(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) LOF(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ATUCErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ATUCSeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl interface {
-	ReceiveBlocks(inst []uint32) (uint32, error)
-	TransmitBlocks(inst []uint32) (uint32, error)
-	CellDelin(inst []uint32) (uint32, error)
-	LinkRetrain(inst []uint32) (uint32, error)
-	InitErrors(inst []uint32) (uint32, error)
-	InitTimeouts(inst []uint32) (uint32, error)
-	LossOfFraming(inst []uint32) (uint32, error)
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-	FECErrors(inst []uint32) (uint32, error)
-	ATUCFECErrors(inst []uint32) (uint32, error)
-	HECErrors(inst []uint32) (uint32, error)
-	ATUCHECErrors(inst []uint32) (uint32, error)
-	CRCErrors(inst []uint32) (uint32, error)
-	ATUCCRCErrors(inst []uint32) (uint32, error)
-	LInit(inst []uint32) (bool, error)
-	LOF(inst []uint32) (bool, error)
-	ATUCErroredSecs(inst []uint32) (uint32, error)
-	ATUCSeverelyErroredSecs(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ReceiveBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) TransmitBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) CellDelin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) LinkRetrain(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) InitErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) InitTimeouts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) LossOfFraming(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) FECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ATUCFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) HECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ATUCHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) CRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ATUCCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) LInit(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) LOF(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ATUCErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ATUCSeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl interface {
-	ReceiveBlocks(inst []uint32) (uint32, error)
-	TransmitBlocks(inst []uint32) (uint32, error)
-	CellDelin(inst []uint32) (uint32, error)
-	LinkRetrain(inst []uint32) (uint32, error)
-	InitErrors(inst []uint32) (uint32, error)
-	InitTimeouts(inst []uint32) (uint32, error)
-	LossOfFraming(inst []uint32) (uint32, error)
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-	FECErrors(inst []uint32) (uint32, error)
-	ATUCFECErrors(inst []uint32) (uint32, error)
-	HECErrors(inst []uint32) (uint32, error)
-	ATUCHECErrors(inst []uint32) (uint32, error)
-	CRCErrors(inst []uint32) (uint32, error)
-	ATUCCRCErrors(inst []uint32) (uint32, error)
-	LInit(inst []uint32) (bool, error)
-	LOF(inst []uint32) (bool, error)
-	ATUCErroredSecs(inst []uint32) (uint32, error)
-	ATUCSeverelyErroredSecs(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ReceiveBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) TransmitBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) CellDelin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) LinkRetrain(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) InitErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) InitTimeouts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) LossOfFraming(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) FECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ATUCFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) HECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ATUCHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) CRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ATUCCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) LInit(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) LOF(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ATUCErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ATUCSeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl interface {
-	ReceiveBlocks(inst []uint32) (uint32, error)
-	TransmitBlocks(inst []uint32) (uint32, error)
-	CellDelin(inst []uint32) (uint32, error)
-	LinkRetrain(inst []uint32) (uint32, error)
-	InitErrors(inst []uint32) (uint32, error)
-	InitTimeouts(inst []uint32) (uint32, error)
-	LossOfFraming(inst []uint32) (uint32, error)
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-	FECErrors(inst []uint32) (uint32, error)
-	ATUCFECErrors(inst []uint32) (uint32, error)
-	HECErrors(inst []uint32) (uint32, error)
-	ATUCHECErrors(inst []uint32) (uint32, error)
-	CRCErrors(inst []uint32) (uint32, error)
-	ATUCCRCErrors(inst []uint32) (uint32, error)
-	LInit(inst []uint32) (bool, error)
-	LOF(inst []uint32) (bool, error)
-	ATUCErroredSecs(inst []uint32) (uint32, error)
-	ATUCSeverelyErroredSecs(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ReceiveBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) TransmitBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) CellDelin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) LinkRetrain(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) InitErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) InitTimeouts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) LossOfFraming(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) FECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ATUCFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) HECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ATUCHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) CRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ATUCCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) LInit(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) LOF(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ATUCErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ATUCSeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl interface {
-	HLOGGds(inst []uint32) (uint32, error)
-	HLOGGus(inst []uint32) (uint32, error)
-	HLOGpsds(inst []uint32) ([]string, error)
-	HLOGpsus(inst []uint32) ([]string, error)
-	HLOGMTds(inst []uint32) (uint32, error)
-	HLOGMTus(inst []uint32) (uint32, error)
-	QLNGds(inst []uint32) (uint32, error)
-	QLNGus(inst []uint32) (uint32, error)
-	QLNpsds(inst []uint32) ([]int32, error)
-	QLNpsus(inst []uint32) ([]string, error)
-	QLNMTds(inst []uint32) (uint32, error)
-	QLNMTus(inst []uint32) (uint32, error)
-	SNRGds(inst []uint32) (uint32, error)
-	SNRGus(inst []uint32) (uint32, error)
-	SNRpsds(inst []uint32) ([]int32, error)
-	SNRpsus(inst []uint32) ([]string, error)
-	SNRMTds(inst []uint32) (uint32, error)
-	SNRMTus(inst []uint32) (uint32, error)
-	LATNds(inst []uint32) ([]string, error)
-	LATNus(inst []uint32) ([]string, error)
-	SATNds(inst []uint32) ([]string, error)
-	SATNus(inst []uint32) ([]string, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGpsds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) LATNds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) LATNus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SATNds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SATNus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus, error)
-	MACAddress(inst []uint32) (string, error)
-	MaxBitRate(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate, error)
-	SetMaxBitRate(inst []uint32, v InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate) error
-	DuplexMode(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode, error)
-	SetDuplexMode(inst []uint32, v InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode) error
-	ShapingRate(inst []uint32) (int32, error)
-	SetShapingRate(inst []uint32, v int32) error
-	ShapingBurstSize(inst []uint32) (uint32, error)
-	SetShapingBurstSize(inst []uint32, v uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl implements InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) Status(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus, error) {
-	var zero InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) MaxBitRate(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate, error) {
-	var zero InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) SetMaxBitRate(inst []uint32, v InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) DuplexMode(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode, error) {
-	var zero InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) SetDuplexMode(inst []uint32, v InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) ShapingRate(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) SetShapingRate(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl to implement only some methods.
-type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl interface {
-	BytesSent(inst []uint32) (uint32, error)
-	BytesReceived(inst []uint32) (uint32, error)
-	PacketsSent(inst []uint32) (uint32, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl implements InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl) BytesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl) BytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl) PacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -5,23 +5,17 @@ package tr098
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synInternetGatewayDeviceXMPP_ConnectionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceXMPP holds the values of InternetGatewayDevice.XMPP. (object, readOnly, since 1.13)
+// InternetGatewayDeviceXMPP holds the values of InternetGatewayDevice.XMPP. (object, readOnly, since 1.13).
 type InternetGatewayDeviceXMPP struct {
-	// ConnectionNumberOfEntries: unsignedInt, readOnly, since 1.13.
-	ConnectionNumberOfEntries uint32 `cwmp:"ConnectionNumberOfEntries"`
-	// InternetGatewayDevice.XMPP.Connection.{i}. instances by instance number
-	Connection map[uint32]*InternetGatewayDeviceXMPPConnection `cwmp:"Connection.{i}."`
+	ConnectionNumberOfEntries uint32 `json:"ConnectionNumberOfEntries,omitzero"`
+
+	Connection map[uint32]*InternetGatewayDeviceXMPPConnection `json:"Connection,omitzero"`
 }
 
-// AddConnection creates instance i of InternetGatewayDevice.XMPP.Connection.{i}. (replacing any) and returns it
+// AddConnection creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceXMPP) AddConnection(i uint32) *InternetGatewayDeviceXMPPConnection {
 	if o.Connection == nil {
 		o.Connection = map[uint32]*InternetGatewayDeviceXMPPConnection{}
@@ -30,242 +24,104 @@ func (o *InternetGatewayDeviceXMPP) AddConnection(i uint32) *InternetGatewayDevi
 	o.Connection[i] = x
 	return x
 }
-
-// GetConnection returns instance i of InternetGatewayDevice.XMPP.Connection.{i}.
-func (o *InternetGatewayDeviceXMPP) GetConnection(i uint32) (*InternetGatewayDeviceXMPPConnection, bool) {
-	x, ok := o.Connection[i]
-	return x, ok
-}
-
-// DeleteConnection removes instance i of InternetGatewayDevice.XMPP.Connection.{i}.
-func (o *InternetGatewayDeviceXMPP) DeleteConnection(i uint32) {
-	delete(o.Connection, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceXMPP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceXMPP) ValidateAt(prefix string, v *model.Violations) {
+func (o *InternetGatewayDeviceXMPP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Connection) {
-		o.Connection[i].ValidateAt(prefix+"Connection."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Connection[i].ValidateAt(c, model.InstanceOf(p, "Connection.", i))
 	}
 }
 
 // InternetGatewayDeviceXMPPPath is the typed path of InternetGatewayDevice.XMPP.
 type InternetGatewayDeviceXMPPPath struct {
-	obj                       model.ObjectPath
-	ConnectionNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceXMPPPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceXMPPPath(prefix string) InternetGatewayDeviceXMPPPath {
-	p := &prefix
-	return InternetGatewayDeviceXMPPPath{
-		ConnectionNumberOfEntries: model.NewReadOnly[uint32](p, "ConnectionNumberOfEntries", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
+// Connection returns the typed path of instance i.
+func (x InternetGatewayDeviceXMPPPath) Connection(i uint32) (p InternetGatewayDeviceXMPPConnectionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Connection.", i))
+	return
 }
 
-// Connection returns the typed path of instance i of InternetGatewayDevice.XMPP.Connection.{i}.
-func (x InternetGatewayDeviceXMPPPath) Connection(i uint32) InternetGatewayDeviceXMPPConnectionPath {
-	return newInternetGatewayDeviceXMPPConnectionPath(x.Path() + "Connection." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConnectionTable returns the table InternetGatewayDevice.XMPP.Connection.{i}. itself (for AddObject when writable)
+// ConnectionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceXMPPPath) ConnectionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Connection.")
+	return model.NewWritableTable(x.ObjectPath, "Connection.")
 }
 
 // InternetGatewayDeviceXMPPConnectionStatus enumerates the values of InternetGatewayDevice.XMPP.Connection.{i}.Status.
 type InternetGatewayDeviceXMPPConnectionStatus string
 
-func (e InternetGatewayDeviceXMPPConnectionStatus) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceXMPPConnectionStatus_Enabled                     InternetGatewayDeviceXMPPConnectionStatus = "Enabled"
-	InternetGatewayDeviceXMPPConnectionStatus_Disabled                    InternetGatewayDeviceXMPPConnectionStatus = "Disabled"
-	InternetGatewayDeviceXMPPConnectionStatus_Unknown                     InternetGatewayDeviceXMPPConnectionStatus = "Unknown"
-	InternetGatewayDeviceXMPPConnectionStatus_Dormant                     InternetGatewayDeviceXMPPConnectionStatus = "Dormant"
-	InternetGatewayDeviceXMPPConnectionStatus_Connecting                  InternetGatewayDeviceXMPPConnectionStatus = "Connecting"
-	InternetGatewayDeviceXMPPConnectionStatus_ServerNotPresent            InternetGatewayDeviceXMPPConnectionStatus = "ServerNotPresent"
-	InternetGatewayDeviceXMPPConnectionStatus_Error_Misconfigured         InternetGatewayDeviceXMPPConnectionStatus = "Error_Misconfigured"
+	InternetGatewayDeviceXMPPConnectionStatus_Enabled InternetGatewayDeviceXMPPConnectionStatus = "Enabled"
+
+	InternetGatewayDeviceXMPPConnectionStatus_Disabled InternetGatewayDeviceXMPPConnectionStatus = "Disabled"
+
+	InternetGatewayDeviceXMPPConnectionStatus_Unknown InternetGatewayDeviceXMPPConnectionStatus = "Unknown"
+
+	InternetGatewayDeviceXMPPConnectionStatus_Dormant InternetGatewayDeviceXMPPConnectionStatus = "Dormant"
+
+	InternetGatewayDeviceXMPPConnectionStatus_Connecting InternetGatewayDeviceXMPPConnectionStatus = "Connecting"
+
+	InternetGatewayDeviceXMPPConnectionStatus_ServerNotPresent InternetGatewayDeviceXMPPConnectionStatus = "ServerNotPresent"
+
+	InternetGatewayDeviceXMPPConnectionStatus_Error_Misconfigured InternetGatewayDeviceXMPPConnectionStatus = "Error_Misconfigured"
+
 	InternetGatewayDeviceXMPPConnectionStatus_Error_AuthenticationFailure InternetGatewayDeviceXMPPConnectionStatus = "Error_AuthenticationFailure"
-	InternetGatewayDeviceXMPPConnectionStatus_Error                       InternetGatewayDeviceXMPPConnectionStatus = "Error"
+
+	InternetGatewayDeviceXMPPConnectionStatus_Error InternetGatewayDeviceXMPPConnectionStatus = "Error"
 )
 
 // InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm enumerates the values of InternetGatewayDevice.XMPP.Connection.{i}.ServerConnectAlgorithm.
 type InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm string
 
-func (e InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm) String() string {
-	return string(e)
-}
-
 const (
-	InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm_DNS_SRV     InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm = "DNS-SRV"
+	InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm_DNS_SRV InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm = "DNS-SRV"
+
 	InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm_ServerTable InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm = "ServerTable"
 )
 
-var (
-	synInternetGatewayDeviceXMPPConnection_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceXMPPConnection_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceXMPPConnection_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceXMPPConnection_Password = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(256)}},
-		Type:   model.TypeString,
-	}
-	synInternetGatewayDeviceXMPPConnection_Domain = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceXMPPConnection_Resource = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceXMPPConnection_JabberID = &model.Syntax{Type: model.TypeString}
-	synInternetGatewayDeviceXMPPConnection_Status   = &model.Syntax{
-		Enums: []model.Enum{{Value: "Enabled"}, {Value: "Disabled"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "Connecting"}, {Value: "ServerNotPresent"}, {Value: "Error_Misconfigured"}, {Value: "Error_AuthenticationFailure"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synInternetGatewayDeviceXMPPConnection_LastChangeDate         = &model.Syntax{Type: model.TypeDateTime}
-	synInternetGatewayDeviceXMPPConnection_ServerConnectAlgorithm = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "DNS-SRV",
-		},
-		Enums: []model.Enum{{Value: "DNS-SRV"}, {Value: "ServerTable"}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceXMPPConnection_KeepAliveInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeLong,
-		Units:  "seconds",
-	}
-	synInternetGatewayDeviceXMPPConnection_ServerConnectAttempts = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "16",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceXMPPConnection_ServerRetryInitialInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "60",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synInternetGatewayDeviceXMPPConnection_ServerRetryIntervalMultiplier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2000",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1000",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceXMPPConnection_ServerRetryMaxInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "30720",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synInternetGatewayDeviceXMPPConnection_UseTLS = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceXMPPConnection_TLSEstablished        = &model.Syntax{Type: model.TypeBoolean}
-	synInternetGatewayDeviceXMPPConnection_ServerNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// InternetGatewayDeviceXMPPConnection holds the values of InternetGatewayDevice.XMPP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.13)
+// InternetGatewayDeviceXMPPConnection holds the values of InternetGatewayDevice.XMPP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.13).
 type InternetGatewayDeviceXMPPConnection struct {
-	// Enable: boolean, readWrite, since 1.13.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), readWrite, since 1.13.
-	Alias string `cwmp:"Alias"`
-	// Username: string(:256), readWrite, since 1.13.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 1.13.
-	Password string `cwmp:"Password"`
-	// Domain: string(:64), readWrite, since 1.13.
-	Domain string `cwmp:"Domain"`
-	// Resource: string(:64), readWrite, since 1.13.
-	Resource string `cwmp:"Resource"`
-	// JabberID: string, readOnly, since 1.13.
-	JabberID string `cwmp:"JabberID"`
-	// Status: string{Enabled,Disabled,Unknown,Dormant,Connecting,ServerNotPresent,… 9 values}, readOnly, since 1.13.
-	Status InternetGatewayDeviceXMPPConnectionStatus `cwmp:"Status"`
-	// LastChangeDate: dateTime, readOnly, since 1.13.
-	LastChangeDate time.Time `cwmp:"LastChangeDate"`
-	// ServerConnectAlgorithm: string{DNS-SRV,ServerTable}, readWrite, since 1.13.
-	ServerConnectAlgorithm InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm `cwmp:"ServerConnectAlgorithm"`
-	// KeepAliveInterval: long[-1:] seconds, readWrite, since 1.13.
-	KeepAliveInterval int64 `cwmp:"KeepAliveInterval"`
-	// ServerConnectAttempts: unsignedInt, readWrite, since 1.13.
-	ServerConnectAttempts uint32 `cwmp:"ServerConnectAttempts"`
-	// ServerRetryInitialInterval: unsignedInt[1:65535] seconds, readWrite, since 1.13.
-	ServerRetryInitialInterval uint32 `cwmp:"ServerRetryInitialInterval"`
-	// ServerRetryIntervalMultiplier: unsignedInt[1000:65535], readWrite, since 1.13.
-	ServerRetryIntervalMultiplier uint32 `cwmp:"ServerRetryIntervalMultiplier"`
-	// ServerRetryMaxInterval: unsignedInt[1:] seconds, readWrite, since 1.13.
-	ServerRetryMaxInterval uint32 `cwmp:"ServerRetryMaxInterval"`
-	// UseTLS: boolean, readWrite, since 1.13.
-	UseTLS bool `cwmp:"UseTLS"`
-	// TLSEstablished: boolean, readOnly, since 1.13.
-	TLSEstablished bool `cwmp:"TLSEstablished"`
-	// ServerNumberOfEntries: unsignedInt, readOnly, since 1.13.
-	ServerNumberOfEntries uint32 `cwmp:"ServerNumberOfEntries"`
-	// InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}. instances by instance number
-	Server map[uint32]*InternetGatewayDeviceXMPPConnectionServer `cwmp:"Server.{i}."`
-	Stats  *InternetGatewayDeviceXMPPConnectionStats             `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	Domain string `json:"Domain,omitzero"`
+
+	Resource string `json:"Resource,omitzero"`
+
+	JabberID string `json:"JabberID,omitzero"`
+
+	Status InternetGatewayDeviceXMPPConnectionStatus `json:"Status,omitzero"`
+
+	LastChangeDate time.Time `json:"LastChangeDate,omitzero"`
+
+	ServerConnectAlgorithm InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm `json:"ServerConnectAlgorithm,omitzero"`
+
+	KeepAliveInterval int64 `json:"KeepAliveInterval,omitzero"`
+
+	ServerConnectAttempts uint32 `json:"ServerConnectAttempts,omitzero"`
+
+	ServerRetryInitialInterval uint32 `json:"ServerRetryInitialInterval,omitzero"`
+
+	ServerRetryIntervalMultiplier uint32 `json:"ServerRetryIntervalMultiplier,omitzero"`
+
+	ServerRetryMaxInterval uint32 `json:"ServerRetryMaxInterval,omitzero"`
+
+	UseTLS bool `json:"UseTLS,omitzero"`
+
+	TLSEstablished bool `json:"TLSEstablished,omitzero"`
+
+	ServerNumberOfEntries uint32 `json:"ServerNumberOfEntries,omitzero"`
+
+	Server map[uint32]*InternetGatewayDeviceXMPPConnectionServer `json:"Server,omitzero"`
+	Stats  *InternetGatewayDeviceXMPPConnectionStats             `json:"Stats,omitzero"`
 }
 
-// AddServer creates instance i of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceXMPPConnection) AddServer(i uint32) *InternetGatewayDeviceXMPPConnectionServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*InternetGatewayDeviceXMPPConnectionServer{}
@@ -274,848 +130,134 @@ func (o *InternetGatewayDeviceXMPPConnection) AddServer(i uint32) *InternetGatew
 	o.Server[i] = x
 	return x
 }
-
-// GetServer returns instance i of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.
-func (o *InternetGatewayDeviceXMPPConnection) GetServer(i uint32) (*InternetGatewayDeviceXMPPConnectionServer, bool) {
-	x, ok := o.Server[i]
-	return x, ok
-}
-
-// DeleteServer removes instance i of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.
-func (o *InternetGatewayDeviceXMPPConnection) DeleteServer(i uint32) {
-	delete(o.Server, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceXMPPConnection) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceXMPPConnection) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceXMPPConnection_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceXMPPConnection_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceXMPPConnection_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceXMPPConnection_Domain, o.Domain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Domain",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceXMPPConnection_Resource, o.Resource); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Resource",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceXMPPConnection_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceXMPPConnection_ServerConnectAlgorithm, string(o.ServerConnectAlgorithm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerConnectAlgorithm",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceXMPPConnection_KeepAliveInterval, int64(o.KeepAliveInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeepAliveInterval",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceXMPPConnection_ServerRetryInitialInterval, uint64(o.ServerRetryInitialInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerRetryInitialInterval",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceXMPPConnection_ServerRetryIntervalMultiplier, uint64(o.ServerRetryIntervalMultiplier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerRetryIntervalMultiplier",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceXMPPConnection_ServerRetryMaxInterval, uint64(o.ServerRetryMaxInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerRetryMaxInterval",
-		})
-	}
+func (o *InternetGatewayDeviceXMPPConnection) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1961, o.Alias)
+	c.String(p, "Username", 1990, o.Username)
+	c.String(p, "Password", 1967, o.Password)
+	c.String(p, "Domain", 1962, o.Domain)
+	c.String(p, "Resource", 1968, o.Resource)
+	c.String(p, "Status", 1987, string(o.Status))
+	c.String(p, "ServerConnectAlgorithm", 1976, string(o.ServerConnectAlgorithm))
+	c.Int(p, "KeepAliveInterval", 1965, int64(o.KeepAliveInterval))
+	c.Uint(p, "ServerRetryInitialInterval", 1979, uint64(o.ServerRetryInitialInterval))
+	c.Uint(p, "ServerRetryIntervalMultiplier", 1980, uint64(o.ServerRetryIntervalMultiplier))
+	c.Uint(p, "ServerRetryMaxInterval", 1981, uint64(o.ServerRetryMaxInterval))
 	for _, i := range model.SortedKeys(o.Server) {
-		o.Server[i].ValidateAt(prefix+"Server."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Server[i].ValidateAt(c, model.InstanceOf(p, "Server.", i))
 	}
 }
 
 // InternetGatewayDeviceXMPPConnectionPath is the typed path of InternetGatewayDevice.XMPP.Connection.{i}.
 type InternetGatewayDeviceXMPPConnectionPath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Alias                         model.ReadWriteParam[string]
-	Username                      model.ReadWriteParam[string]
-	Password                      model.ReadWriteParam[string]
-	Domain                        model.ReadWriteParam[string]
-	Resource                      model.ReadWriteParam[string]
-	JabberID                      model.ReadOnlyParam[string]
-	Status                        model.ReadOnlyParam[InternetGatewayDeviceXMPPConnectionStatus]
-	LastChangeDate                model.ReadOnlyParam[time.Time]
-	ServerConnectAlgorithm        model.ReadWriteParam[InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm]
-	KeepAliveInterval             model.ReadWriteParam[int64]
-	ServerConnectAttempts         model.ReadWriteParam[uint32]
-	ServerRetryInitialInterval    model.ReadWriteParam[uint32]
-	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32]
-	ServerRetryMaxInterval        model.ReadWriteParam[uint32]
-	UseTLS                        model.ReadWriteParam[bool]
-	TLSEstablished                model.ReadOnlyParam[bool]
-	ServerNumberOfEntries         model.ReadOnlyParam[uint32]
-	Stats                         InternetGatewayDeviceXMPPConnectionStatsPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Domain model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	JabberID model.ReadOnlyParam[string] `dm:"s"`
+
+	KeepAliveInterval model.ReadWriteParam[int64] `dm:"l"`
+
+	LastChangeDate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	Resource model.ReadWriteParam[string] `dm:"s"`
+
+	ServerConnectAlgorithm model.ReadWriteParam[InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm] `dm:"s"`
+
+	ServerConnectAttempts model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServerRetryInitialInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TLSEstablished model.ReadOnlyParam[bool] `dm:"b"`
+
+	UseTLS model.ReadWriteParam[bool] `dm:"b"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
+
+	Stats InternetGatewayDeviceXMPPConnectionStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceXMPPConnectionPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceXMPPConnectionPath(prefix string) InternetGatewayDeviceXMPPConnectionPath {
-	p := &prefix
-	return InternetGatewayDeviceXMPPConnectionPath{
-		Alias:                         model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Domain:                        model.NewReadWrite[string](p, "Domain", model.TypeString),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		JabberID:                      model.NewReadOnly[string](p, "JabberID", model.TypeString),
-		KeepAliveInterval:             model.NewReadWrite[int64](p, "KeepAliveInterval", model.TypeLong),
-		LastChangeDate:                model.NewReadOnly[time.Time](p, "LastChangeDate", model.TypeDateTime),
-		Password:                      model.NewReadWrite[string](p, "Password", model.TypeString),
-		Resource:                      model.NewReadWrite[string](p, "Resource", model.TypeString),
-		ServerConnectAlgorithm:        model.NewReadWrite[InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm](p, "ServerConnectAlgorithm", model.TypeString),
-		ServerConnectAttempts:         model.NewReadWrite[uint32](p, "ServerConnectAttempts", model.TypeUnsignedInt),
-		ServerNumberOfEntries:         model.NewReadOnly[uint32](p, "ServerNumberOfEntries", model.TypeUnsignedInt),
-		ServerRetryInitialInterval:    model.NewReadWrite[uint32](p, "ServerRetryInitialInterval", model.TypeUnsignedInt),
-		ServerRetryIntervalMultiplier: model.NewReadWrite[uint32](p, "ServerRetryIntervalMultiplier", model.TypeUnsignedInt),
-		ServerRetryMaxInterval:        model.NewReadWrite[uint32](p, "ServerRetryMaxInterval", model.TypeUnsignedInt),
-		Stats:                         newInternetGatewayDeviceXMPPConnectionStatsPath(prefix + "Stats."),
-		Status:                        model.NewReadOnly[InternetGatewayDeviceXMPPConnectionStatus](p, "Status", model.TypeString),
-		TLSEstablished:                model.NewReadOnly[bool](p, "TLSEstablished", model.TypeBoolean),
-		UseTLS:                        model.NewReadWrite[bool](p, "UseTLS", model.TypeBoolean),
-		Username:                      model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
+// Server returns the typed path of instance i.
+func (x InternetGatewayDeviceXMPPConnectionPath) Server(i uint32) (p InternetGatewayDeviceXMPPConnectionServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
+	return
 }
 
-// Server returns the typed path of instance i of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.
-func (x InternetGatewayDeviceXMPPConnectionPath) Server(i uint32) InternetGatewayDeviceXMPPConnectionServerPath {
-	return newInternetGatewayDeviceXMPPConnectionServerPath(x.Path() + "Server." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ServerTable returns the table InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceXMPPConnectionPath) ServerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Server.")
+	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
-var (
-	synInternetGatewayDeviceXMPPConnectionServer_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synInternetGatewayDeviceXMPPConnectionServer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synInternetGatewayDeviceXMPPConnectionServer_Priority = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceXMPPConnectionServer_Weight = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeLong,
-	}
-	synInternetGatewayDeviceXMPPConnectionServer_ServerAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synInternetGatewayDeviceXMPPConnectionServer_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5222",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// InternetGatewayDeviceXMPPConnectionServer holds the values of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 1.13)
+// InternetGatewayDeviceXMPPConnectionServer holds the values of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 1.13).
 type InternetGatewayDeviceXMPPConnectionServer struct {
-	// Enable: boolean, readWrite, since 1.13.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), readWrite, since 1.13.
-	Alias string `cwmp:"Alias"`
-	// Priority: unsignedInt[0:65535], readWrite, since 1.13.
-	Priority uint32 `cwmp:"Priority"`
-	// Weight: long[-1:65535], readWrite, since 1.13.
-	Weight int64 `cwmp:"Weight"`
-	// ServerAddress: string(:256), readWrite, since 1.13.
-	ServerAddress string `cwmp:"ServerAddress"`
-	// Port: unsignedInt[0:65535], readWrite, since 1.13.
-	Port uint32 `cwmp:"Port"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
+
+	Weight int64 `json:"Weight,omitzero"`
+
+	ServerAddress string `json:"ServerAddress,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceXMPPConnectionServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceXMPPConnectionServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synInternetGatewayDeviceXMPPConnectionServer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceXMPPConnectionServer_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
-	if e := model.CheckInt(synInternetGatewayDeviceXMPPConnectionServer_Weight, int64(o.Weight)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Weight",
-		})
-	}
-	if e := model.CheckString(synInternetGatewayDeviceXMPPConnectionServer_ServerAddress, o.ServerAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerAddress",
-		})
-	}
-	if e := model.CheckUint(synInternetGatewayDeviceXMPPConnectionServer_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
+func (o *InternetGatewayDeviceXMPPConnectionServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1970, o.Alias)
+	c.Uint(p, "Priority", 1973, uint64(o.Priority))
+	c.Int(p, "Weight", 1975, int64(o.Weight))
+	c.String(p, "ServerAddress", 1974, o.ServerAddress)
+	c.Uint(p, "Port", 1972, uint64(o.Port))
 }
 
 // InternetGatewayDeviceXMPPConnectionServerPath is the typed path of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.
 type InternetGatewayDeviceXMPPConnectionServerPath struct {
-	obj           model.ObjectPath
-	Enable        model.ReadWriteParam[bool]
-	Alias         model.ReadWriteParam[string]
-	Priority      model.ReadWriteParam[uint32]
-	Weight        model.ReadWriteParam[int64]
-	ServerAddress model.ReadWriteParam[string]
-	Port          model.ReadWriteParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Weight model.ReadWriteParam[int64] `dm:"l"`
 }
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceXMPPConnectionServerPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceXMPPConnectionServerPath(prefix string) InternetGatewayDeviceXMPPConnectionServerPath {
-	p := &prefix
-	return InternetGatewayDeviceXMPPConnectionServerPath{
-		Alias:         model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Port:          model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Priority:      model.NewReadWrite[uint32](p, "Priority", model.TypeUnsignedInt),
-		ServerAddress: model.NewReadWrite[string](p, "ServerAddress", model.TypeString),
-		Weight:        model.NewReadWrite[int64](p, "Weight", model.TypeLong),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synInternetGatewayDeviceXMPPConnectionStats_ReceivedMessages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceXMPPConnectionStats_TransmittedMessages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceXMPPConnectionStats_ReceivedErrorMessages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synInternetGatewayDeviceXMPPConnectionStats_TransmittedErrorMessages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// InternetGatewayDeviceXMPPConnectionStats holds the values of InternetGatewayDevice.XMPP.Connection.{i}.Stats. (object, readOnly, since 1.13)
+// InternetGatewayDeviceXMPPConnectionStats holds the values of InternetGatewayDevice.XMPP.Connection.{i}.Stats. (object, readOnly, since 1.13).
 type InternetGatewayDeviceXMPPConnectionStats struct {
-	// ReceivedMessages: unsignedInt, readOnly, since 1.13.
-	ReceivedMessages uint32 `cwmp:"ReceivedMessages"`
-	// TransmittedMessages: unsignedInt, readOnly, since 1.13.
-	TransmittedMessages uint32 `cwmp:"TransmittedMessages"`
-	// ReceivedErrorMessages: unsignedInt, readOnly, since 1.13.
-	ReceivedErrorMessages uint32 `cwmp:"ReceivedErrorMessages"`
-	// TransmittedErrorMessages: unsignedInt, readOnly, since 1.13.
-	TransmittedErrorMessages uint32 `cwmp:"TransmittedErrorMessages"`
-}
+	ReceivedMessages uint32 `json:"ReceivedMessages,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *InternetGatewayDeviceXMPPConnectionStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TransmittedMessages uint32 `json:"TransmittedMessages,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *InternetGatewayDeviceXMPPConnectionStats) ValidateAt(prefix string, v *model.Violations) {}
+	ReceivedErrorMessages uint32 `json:"ReceivedErrorMessages,omitzero"`
+
+	TransmittedErrorMessages uint32 `json:"TransmittedErrorMessages,omitzero"`
+}
 
 // InternetGatewayDeviceXMPPConnectionStatsPath is the typed path of InternetGatewayDevice.XMPP.Connection.{i}.Stats.
 type InternetGatewayDeviceXMPPConnectionStatsPath struct {
-	obj                      model.ObjectPath
-	ReceivedMessages         model.ReadOnlyParam[uint32]
-	TransmittedMessages      model.ReadOnlyParam[uint32]
-	ReceivedErrorMessages    model.ReadOnlyParam[uint32]
-	TransmittedErrorMessages model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	ReceivedErrorMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x InternetGatewayDeviceXMPPConnectionStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newInternetGatewayDeviceXMPPConnectionStatsPath(prefix string) InternetGatewayDeviceXMPPConnectionStatsPath {
-	p := &prefix
-	return InternetGatewayDeviceXMPPConnectionStatsPath{
-		ReceivedErrorMessages:    model.NewReadOnly[uint32](p, "ReceivedErrorMessages", model.TypeUnsignedInt),
-		ReceivedMessages:         model.NewReadOnly[uint32](p, "ReceivedMessages", model.TypeUnsignedInt),
-		TransmittedErrorMessages: model.NewReadOnly[uint32](p, "TransmittedErrorMessages", model.TypeUnsignedInt),
-		TransmittedMessages:      model.NewReadOnly[uint32](p, "TransmittedMessages", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
-}
+	ReceivedMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaXmpp = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.XMPP.",
-	Version:    "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.XMPP.ConnectionNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceXMPP_ConnectionNumberOfEntries,
-	Version: "1.13",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ConnectionNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.XMPP.Connection.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Username", "Domain", "Resource"},
-	}},
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_Enable,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Alias",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_Alias,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Username",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_Username,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Password",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_Password,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Domain",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_Domain,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Resource",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_Resource,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.JabberID",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_JabberID,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Status",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_Status,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.LastChangeDate",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_LastChangeDate,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.ServerConnectAlgorithm",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_ServerConnectAlgorithm,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.KeepAliveInterval",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_KeepAliveInterval,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.ServerConnectAttempts",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_ServerConnectAttempts,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.ServerRetryInitialInterval",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_ServerRetryInitialInterval,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.ServerRetryIntervalMultiplier",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_ServerRetryIntervalMultiplier,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.ServerRetryMaxInterval",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_ServerRetryMaxInterval,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.UseTLS",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_UseTLS,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.TLSEstablished",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_TLSEstablished,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.ServerNumberOfEntries",
-	Syntax:  synInternetGatewayDeviceXMPPConnection_ServerNumberOfEntries,
-	Version: "1.13",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServerNumberOfEntries",
-	Object:              true,
-	Path:                "InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"ServerAddress", "Port"},
-	}},
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.Enable",
-	Syntax:  synInternetGatewayDeviceXMPPConnectionServer_Enable,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.Alias",
-	Syntax:  synInternetGatewayDeviceXMPPConnectionServer_Alias,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.Priority",
-	Syntax:  synInternetGatewayDeviceXMPPConnectionServer_Priority,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.Weight",
-	Syntax:  synInternetGatewayDeviceXMPPConnectionServer_Weight,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.ServerAddress",
-	Syntax:  synInternetGatewayDeviceXMPPConnectionServer_ServerAddress,
-	Version: "1.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.Port",
-	Syntax:  synInternetGatewayDeviceXMPPConnectionServer_Port,
-	Version: "1.13",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "InternetGatewayDevice.XMPP.Connection.{i}.Stats.",
-	Version:    "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Stats.ReceivedMessages",
-	Syntax:  synInternetGatewayDeviceXMPPConnectionStats_ReceivedMessages,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Stats.TransmittedMessages",
-	Syntax:  synInternetGatewayDeviceXMPPConnectionStats_TransmittedMessages,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Stats.ReceivedErrorMessages",
-	Syntax:  synInternetGatewayDeviceXMPPConnectionStats_ReceivedErrorMessages,
-	Version: "1.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "InternetGatewayDevice.XMPP.Connection.{i}.Stats.TransmittedErrorMessages",
-	Syntax:  synInternetGatewayDeviceXMPPConnectionStats_TransmittedErrorMessages,
-	Version: "1.13",
-}}
+	TransmittedErrorMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-// InternetGatewayDeviceXMPPImpl is what a device implements for InternetGatewayDevice.XMPP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceXMPPImpl to implement only some methods.
-type InternetGatewayDeviceXMPPImpl interface {
-	ConnectionNumberOfEntries(inst []uint32) (uint32, error)
-	ConnectionInstances(inst []uint32) []uint32
-	AddConnection(inst []uint32) (uint32, error)
-	DeleteConnection(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceXMPPImpl implements InternetGatewayDeviceXMPPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceXMPPImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceXMPPImpl) ConnectionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPImpl) ConnectionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceXMPPImpl) AddConnection(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPImpl) DeleteConnection(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceXMPPConnectionImpl is what a device implements for InternetGatewayDevice.XMPP.Connection.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceXMPPConnectionImpl to implement only some methods.
-type InternetGatewayDeviceXMPPConnectionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	Domain(inst []uint32) (string, error)
-	SetDomain(inst []uint32, v string) error
-	Resource(inst []uint32) (string, error)
-	SetResource(inst []uint32, v string) error
-	JabberID(inst []uint32) (string, error)
-	Status(inst []uint32) (InternetGatewayDeviceXMPPConnectionStatus, error)
-	LastChangeDate(inst []uint32) (time.Time, error)
-	ServerConnectAlgorithm(inst []uint32) (InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm, error)
-	SetServerConnectAlgorithm(inst []uint32, v InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm) error
-	KeepAliveInterval(inst []uint32) (int64, error)
-	SetKeepAliveInterval(inst []uint32, v int64) error
-	ServerConnectAttempts(inst []uint32) (uint32, error)
-	SetServerConnectAttempts(inst []uint32, v uint32) error
-	ServerRetryInitialInterval(inst []uint32) (uint32, error)
-	SetServerRetryInitialInterval(inst []uint32, v uint32) error
-	ServerRetryIntervalMultiplier(inst []uint32) (uint32, error)
-	SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error
-	ServerRetryMaxInterval(inst []uint32) (uint32, error)
-	SetServerRetryMaxInterval(inst []uint32, v uint32) error
-	UseTLS(inst []uint32) (bool, error)
-	SetUseTLS(inst []uint32, v bool) error
-	TLSEstablished(inst []uint32) (bool, error)
-	ServerNumberOfEntries(inst []uint32) (uint32, error)
-	ServerInstances(inst []uint32) []uint32
-	AddServer(inst []uint32) (uint32, error)
-	DeleteServer(inst []uint32, i uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceXMPPConnectionImpl implements InternetGatewayDeviceXMPPConnectionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceXMPPConnectionImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Domain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetDomain(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Resource(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetResource(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) JabberID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Status(inst []uint32) (InternetGatewayDeviceXMPPConnectionStatus, error) {
-	var zero InternetGatewayDeviceXMPPConnectionStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) LastChangeDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerConnectAlgorithm(inst []uint32) (InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm, error) {
-	var zero InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetServerConnectAlgorithm(inst []uint32, v InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) KeepAliveInterval(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetKeepAliveInterval(inst []uint32, v int64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerConnectAttempts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetServerConnectAttempts(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerRetryInitialInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetServerRetryInitialInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerRetryIntervalMultiplier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerRetryMaxInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetServerRetryMaxInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) UseTLS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetUseTLS(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) TLSEstablished(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) AddServer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) DeleteServer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceXMPPConnectionServerImpl is what a device implements for InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl to implement only some methods.
-type InternetGatewayDeviceXMPPConnectionServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Priority(inst []uint32) (uint32, error)
-	SetPriority(inst []uint32, v uint32) error
-	Weight(inst []uint32) (int64, error)
-	SetWeight(inst []uint32, v int64) error
-	ServerAddress(inst []uint32) (string, error)
-	SetServerAddress(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-}
-
-// UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl implements InternetGatewayDeviceXMPPConnectionServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) Priority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) Weight(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetWeight(inst []uint32, v int64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) ServerAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetServerAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// InternetGatewayDeviceXMPPConnectionStatsImpl is what a device implements for InternetGatewayDevice.XMPP.Connection.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl to implement only some methods.
-type InternetGatewayDeviceXMPPConnectionStatsImpl interface {
-	ReceivedMessages(inst []uint32) (uint32, error)
-	TransmittedMessages(inst []uint32) (uint32, error)
-	ReceivedErrorMessages(inst []uint32) (uint32, error)
-	TransmittedErrorMessages(inst []uint32) (uint32, error)
-}
-
-// UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl implements InternetGatewayDeviceXMPPConnectionStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl struct{}
-
-func (UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl) ReceivedMessages(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl) TransmittedMessages(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl) ReceivedErrorMessages(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl) TransmittedErrorMessages(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	TransmittedMessages model.ReadOnlyParam[uint32] `dm:"u"`
 }

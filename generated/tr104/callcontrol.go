@@ -3,61 +3,39 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synVoiceServiceCallControl_MaxNumberOfLines             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControl_MaxNumberOfExtensions        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControl_LineNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControl_ExtensionNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControl_MailboxNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControl_IncomingMapNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControl_OutgoingMapNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControl_NumberingPlanNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControl_GroupNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallControl holds the values of VoiceService.{i}.CallControl. (object, readOnly, since 2.0)
+// VoiceServiceCallControl holds the values of VoiceService.{i}.CallControl. (object, readOnly, since 2.0).
 type VoiceServiceCallControl struct {
-	// MaxNumberOfLines: unsignedInt, readWrite, since 2.0.
-	MaxNumberOfLines uint32 `cwmp:"MaxNumberOfLines"`
-	// MaxNumberOfExtensions: unsignedInt, readWrite, since 2.0.
-	MaxNumberOfExtensions uint32 `cwmp:"MaxNumberOfExtensions"`
-	// LineNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	LineNumberOfEntries uint32 `cwmp:"LineNumberOfEntries"`
-	// ExtensionNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ExtensionNumberOfEntries uint32 `cwmp:"ExtensionNumberOfEntries"`
-	// MailboxNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	MailboxNumberOfEntries uint32 `cwmp:"MailboxNumberOfEntries"`
-	// IncomingMapNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	IncomingMapNumberOfEntries uint32 `cwmp:"IncomingMapNumberOfEntries"`
-	// OutgoingMapNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	OutgoingMapNumberOfEntries uint32 `cwmp:"OutgoingMapNumberOfEntries"`
-	// NumberingPlanNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	NumberingPlanNumberOfEntries uint32 `cwmp:"NumberingPlanNumberOfEntries"`
-	// GroupNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	GroupNumberOfEntries uint32                                  `cwmp:"GroupNumberOfEntries"`
-	CallingFeatures      *VoiceServiceCallControlCallingFeatures `cwmp:"CallingFeatures."`
-	// VoiceService.{i}.CallControl.Extension.{i}. instances by instance number
-	Extension map[uint32]*VoiceServiceCallControlExtension `cwmp:"Extension.{i}."`
-	// VoiceService.{i}.CallControl.Group.{i}. instances by instance number
-	Group map[uint32]*VoiceServiceCallControlGroup `cwmp:"Group.{i}."`
-	// VoiceService.{i}.CallControl.IncomingMap.{i}. instances by instance number
-	IncomingMap map[uint32]*VoiceServiceCallControlIncomingMap `cwmp:"IncomingMap.{i}."`
-	// VoiceService.{i}.CallControl.Line.{i}. instances by instance number
-	Line map[uint32]*VoiceServiceCallControlLine `cwmp:"Line.{i}."`
-	// VoiceService.{i}.CallControl.Mailbox.{i}. instances by instance number
-	Mailbox map[uint32]*VoiceServiceCallControlMailbox `cwmp:"Mailbox.{i}."`
-	// VoiceService.{i}.CallControl.NumberingPlan.{i}. instances by instance number
-	NumberingPlan map[uint32]*VoiceServiceCallControlNumberingPlan `cwmp:"NumberingPlan.{i}."`
-	// VoiceService.{i}.CallControl.OutgoingMap.{i}. instances by instance number
-	OutgoingMap map[uint32]*VoiceServiceCallControlOutgoingMap `cwmp:"OutgoingMap.{i}."`
+	MaxNumberOfLines uint32 `json:"MaxNumberOfLines,omitzero"`
+
+	MaxNumberOfExtensions uint32 `json:"MaxNumberOfExtensions,omitzero"`
+
+	LineNumberOfEntries uint32 `json:"LineNumberOfEntries,omitzero"`
+
+	ExtensionNumberOfEntries uint32 `json:"ExtensionNumberOfEntries,omitzero"`
+
+	MailboxNumberOfEntries uint32 `json:"MailboxNumberOfEntries,omitzero"`
+
+	IncomingMapNumberOfEntries uint32 `json:"IncomingMapNumberOfEntries,omitzero"`
+
+	OutgoingMapNumberOfEntries uint32 `json:"OutgoingMapNumberOfEntries,omitzero"`
+
+	NumberingPlanNumberOfEntries uint32 `json:"NumberingPlanNumberOfEntries,omitzero"`
+
+	GroupNumberOfEntries uint32 `json:"GroupNumberOfEntries,omitzero"`
+
+	CallingFeatures *VoiceServiceCallControlCallingFeatures          `json:"CallingFeatures,omitzero"`
+	Extension       map[uint32]*VoiceServiceCallControlExtension     `json:"Extension,omitzero"`
+	Group           map[uint32]*VoiceServiceCallControlGroup         `json:"Group,omitzero"`
+	IncomingMap     map[uint32]*VoiceServiceCallControlIncomingMap   `json:"IncomingMap,omitzero"`
+	Line            map[uint32]*VoiceServiceCallControlLine          `json:"Line,omitzero"`
+	Mailbox         map[uint32]*VoiceServiceCallControlMailbox       `json:"Mailbox,omitzero"`
+	NumberingPlan   map[uint32]*VoiceServiceCallControlNumberingPlan `json:"NumberingPlan,omitzero"`
+	OutgoingMap     map[uint32]*VoiceServiceCallControlOutgoingMap   `json:"OutgoingMap,omitzero"`
 }
 
-// AddExtension creates instance i of VoiceService.{i}.CallControl.Extension.{i}. (replacing any) and returns it
+// AddExtension creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddExtension(i uint32) *VoiceServiceCallControlExtension {
 	if o.Extension == nil {
 		o.Extension = map[uint32]*VoiceServiceCallControlExtension{}
@@ -67,18 +45,7 @@ func (o *VoiceServiceCallControl) AddExtension(i uint32) *VoiceServiceCallContro
 	return x
 }
 
-// GetExtension returns instance i of VoiceService.{i}.CallControl.Extension.{i}.
-func (o *VoiceServiceCallControl) GetExtension(i uint32) (*VoiceServiceCallControlExtension, bool) {
-	x, ok := o.Extension[i]
-	return x, ok
-}
-
-// DeleteExtension removes instance i of VoiceService.{i}.CallControl.Extension.{i}.
-func (o *VoiceServiceCallControl) DeleteExtension(i uint32) {
-	delete(o.Extension, i)
-}
-
-// AddGroup creates instance i of VoiceService.{i}.CallControl.Group.{i}. (replacing any) and returns it
+// AddGroup creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddGroup(i uint32) *VoiceServiceCallControlGroup {
 	if o.Group == nil {
 		o.Group = map[uint32]*VoiceServiceCallControlGroup{}
@@ -88,18 +55,7 @@ func (o *VoiceServiceCallControl) AddGroup(i uint32) *VoiceServiceCallControlGro
 	return x
 }
 
-// GetGroup returns instance i of VoiceService.{i}.CallControl.Group.{i}.
-func (o *VoiceServiceCallControl) GetGroup(i uint32) (*VoiceServiceCallControlGroup, bool) {
-	x, ok := o.Group[i]
-	return x, ok
-}
-
-// DeleteGroup removes instance i of VoiceService.{i}.CallControl.Group.{i}.
-func (o *VoiceServiceCallControl) DeleteGroup(i uint32) {
-	delete(o.Group, i)
-}
-
-// AddIncomingMap creates instance i of VoiceService.{i}.CallControl.IncomingMap.{i}. (replacing any) and returns it
+// AddIncomingMap creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddIncomingMap(i uint32) *VoiceServiceCallControlIncomingMap {
 	if o.IncomingMap == nil {
 		o.IncomingMap = map[uint32]*VoiceServiceCallControlIncomingMap{}
@@ -109,18 +65,7 @@ func (o *VoiceServiceCallControl) AddIncomingMap(i uint32) *VoiceServiceCallCont
 	return x
 }
 
-// GetIncomingMap returns instance i of VoiceService.{i}.CallControl.IncomingMap.{i}.
-func (o *VoiceServiceCallControl) GetIncomingMap(i uint32) (*VoiceServiceCallControlIncomingMap, bool) {
-	x, ok := o.IncomingMap[i]
-	return x, ok
-}
-
-// DeleteIncomingMap removes instance i of VoiceService.{i}.CallControl.IncomingMap.{i}.
-func (o *VoiceServiceCallControl) DeleteIncomingMap(i uint32) {
-	delete(o.IncomingMap, i)
-}
-
-// AddLine creates instance i of VoiceService.{i}.CallControl.Line.{i}. (replacing any) and returns it
+// AddLine creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddLine(i uint32) *VoiceServiceCallControlLine {
 	if o.Line == nil {
 		o.Line = map[uint32]*VoiceServiceCallControlLine{}
@@ -130,18 +75,7 @@ func (o *VoiceServiceCallControl) AddLine(i uint32) *VoiceServiceCallControlLine
 	return x
 }
 
-// GetLine returns instance i of VoiceService.{i}.CallControl.Line.{i}.
-func (o *VoiceServiceCallControl) GetLine(i uint32) (*VoiceServiceCallControlLine, bool) {
-	x, ok := o.Line[i]
-	return x, ok
-}
-
-// DeleteLine removes instance i of VoiceService.{i}.CallControl.Line.{i}.
-func (o *VoiceServiceCallControl) DeleteLine(i uint32) {
-	delete(o.Line, i)
-}
-
-// AddMailbox creates instance i of VoiceService.{i}.CallControl.Mailbox.{i}. (replacing any) and returns it
+// AddMailbox creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddMailbox(i uint32) *VoiceServiceCallControlMailbox {
 	if o.Mailbox == nil {
 		o.Mailbox = map[uint32]*VoiceServiceCallControlMailbox{}
@@ -151,18 +85,7 @@ func (o *VoiceServiceCallControl) AddMailbox(i uint32) *VoiceServiceCallControlM
 	return x
 }
 
-// GetMailbox returns instance i of VoiceService.{i}.CallControl.Mailbox.{i}.
-func (o *VoiceServiceCallControl) GetMailbox(i uint32) (*VoiceServiceCallControlMailbox, bool) {
-	x, ok := o.Mailbox[i]
-	return x, ok
-}
-
-// DeleteMailbox removes instance i of VoiceService.{i}.CallControl.Mailbox.{i}.
-func (o *VoiceServiceCallControl) DeleteMailbox(i uint32) {
-	delete(o.Mailbox, i)
-}
-
-// AddNumberingPlan creates instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}. (replacing any) and returns it
+// AddNumberingPlan creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddNumberingPlan(i uint32) *VoiceServiceCallControlNumberingPlan {
 	if o.NumberingPlan == nil {
 		o.NumberingPlan = map[uint32]*VoiceServiceCallControlNumberingPlan{}
@@ -172,18 +95,7 @@ func (o *VoiceServiceCallControl) AddNumberingPlan(i uint32) *VoiceServiceCallCo
 	return x
 }
 
-// GetNumberingPlan returns instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}.
-func (o *VoiceServiceCallControl) GetNumberingPlan(i uint32) (*VoiceServiceCallControlNumberingPlan, bool) {
-	x, ok := o.NumberingPlan[i]
-	return x, ok
-}
-
-// DeleteNumberingPlan removes instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}.
-func (o *VoiceServiceCallControl) DeleteNumberingPlan(i uint32) {
-	delete(o.NumberingPlan, i)
-}
-
-// AddOutgoingMap creates instance i of VoiceService.{i}.CallControl.OutgoingMap.{i}. (replacing any) and returns it
+// AddOutgoingMap creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddOutgoingMap(i uint32) *VoiceServiceCallControlOutgoingMap {
 	if o.OutgoingMap == nil {
 		o.OutgoingMap = map[uint32]*VoiceServiceCallControlOutgoingMap{}
@@ -192,173 +104,142 @@ func (o *VoiceServiceCallControl) AddOutgoingMap(i uint32) *VoiceServiceCallCont
 	o.OutgoingMap[i] = x
 	return x
 }
-
-// GetOutgoingMap returns instance i of VoiceService.{i}.CallControl.OutgoingMap.{i}.
-func (o *VoiceServiceCallControl) GetOutgoingMap(i uint32) (*VoiceServiceCallControlOutgoingMap, bool) {
-	x, ok := o.OutgoingMap[i]
-	return x, ok
-}
-
-// DeleteOutgoingMap removes instance i of VoiceService.{i}.CallControl.OutgoingMap.{i}.
-func (o *VoiceServiceCallControl) DeleteOutgoingMap(i uint32) {
-	delete(o.OutgoingMap, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControl) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControl) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceCallControl) ValidateAt(c *model.Checker, p string) {
 	if o.CallingFeatures != nil {
-		o.CallingFeatures.ValidateAt(prefix+"CallingFeatures.", v)
+		o.CallingFeatures.ValidateAt(c, p+"CallingFeatures.")
 	}
 	for _, i := range model.SortedKeys(o.Extension) {
-		o.Extension[i].ValidateAt(prefix+"Extension."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Extension[i].ValidateAt(c, model.InstanceOf(p, "Extension.", i))
 	}
 	for _, i := range model.SortedKeys(o.Group) {
-		o.Group[i].ValidateAt(prefix+"Group."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Group[i].ValidateAt(c, model.InstanceOf(p, "Group.", i))
 	}
 	for _, i := range model.SortedKeys(o.IncomingMap) {
-		o.IncomingMap[i].ValidateAt(prefix+"IncomingMap."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IncomingMap[i].ValidateAt(c, model.InstanceOf(p, "IncomingMap.", i))
 	}
 	for _, i := range model.SortedKeys(o.Line) {
-		o.Line[i].ValidateAt(prefix+"Line."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Line[i].ValidateAt(c, model.InstanceOf(p, "Line.", i))
 	}
 	for _, i := range model.SortedKeys(o.Mailbox) {
-		o.Mailbox[i].ValidateAt(prefix+"Mailbox."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Mailbox[i].ValidateAt(c, model.InstanceOf(p, "Mailbox.", i))
 	}
 	for _, i := range model.SortedKeys(o.NumberingPlan) {
-		o.NumberingPlan[i].ValidateAt(prefix+"NumberingPlan."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.NumberingPlan[i].ValidateAt(c, model.InstanceOf(p, "NumberingPlan.", i))
 	}
 	for _, i := range model.SortedKeys(o.OutgoingMap) {
-		o.OutgoingMap[i].ValidateAt(prefix+"OutgoingMap."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.OutgoingMap[i].ValidateAt(c, model.InstanceOf(p, "OutgoingMap.", i))
 	}
 }
 
 // VoiceServiceCallControlPath is the typed path of VoiceService.{i}.CallControl.
 type VoiceServiceCallControlPath struct {
-	obj                          model.ObjectPath
-	MaxNumberOfLines             model.ReadWriteParam[uint32]
-	MaxNumberOfExtensions        model.ReadWriteParam[uint32]
-	LineNumberOfEntries          model.ReadOnlyParam[uint32]
-	ExtensionNumberOfEntries     model.ReadOnlyParam[uint32]
-	MailboxNumberOfEntries       model.ReadOnlyParam[uint32]
-	IncomingMapNumberOfEntries   model.ReadOnlyParam[uint32]
-	OutgoingMapNumberOfEntries   model.ReadOnlyParam[uint32]
-	NumberingPlanNumberOfEntries model.ReadOnlyParam[uint32]
-	GroupNumberOfEntries         model.ReadOnlyParam[uint32]
-	CallingFeatures              VoiceServiceCallControlCallingFeaturesPath
+	model.ObjectPath
+	ExtensionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IncomingMapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LineNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MailboxNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxNumberOfExtensions model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxNumberOfLines model.ReadWriteParam[uint32] `dm:"u"`
+
+	NumberingPlanNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OutgoingMapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallingFeatures VoiceServiceCallControlCallingFeaturesPath `dm:"CallingFeatures."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlPath(prefix string) VoiceServiceCallControlPath {
-	p := &prefix
-	return VoiceServiceCallControlPath{
-		CallingFeatures:              newVoiceServiceCallControlCallingFeaturesPath(prefix + "CallingFeatures."),
-		ExtensionNumberOfEntries:     model.NewReadOnly[uint32](p, "ExtensionNumberOfEntries", model.TypeUnsignedInt),
-		GroupNumberOfEntries:         model.NewReadOnly[uint32](p, "GroupNumberOfEntries", model.TypeUnsignedInt),
-		IncomingMapNumberOfEntries:   model.NewReadOnly[uint32](p, "IncomingMapNumberOfEntries", model.TypeUnsignedInt),
-		LineNumberOfEntries:          model.NewReadOnly[uint32](p, "LineNumberOfEntries", model.TypeUnsignedInt),
-		MailboxNumberOfEntries:       model.NewReadOnly[uint32](p, "MailboxNumberOfEntries", model.TypeUnsignedInt),
-		MaxNumberOfExtensions:        model.NewReadWrite[uint32](p, "MaxNumberOfExtensions", model.TypeUnsignedInt),
-		MaxNumberOfLines:             model.NewReadWrite[uint32](p, "MaxNumberOfLines", model.TypeUnsignedInt),
-		NumberingPlanNumberOfEntries: model.NewReadOnly[uint32](p, "NumberingPlanNumberOfEntries", model.TypeUnsignedInt),
-		OutgoingMapNumberOfEntries:   model.NewReadOnly[uint32](p, "OutgoingMapNumberOfEntries", model.TypeUnsignedInt),
-		obj:                          model.NewObjectPath(p),
-	}
+// Extension returns the typed path of instance i.
+func (x VoiceServiceCallControlPath) Extension(i uint32) (p VoiceServiceCallControlExtensionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Extension.", i))
+	return
 }
 
-// Extension returns the typed path of instance i of VoiceService.{i}.CallControl.Extension.{i}.
-func (x VoiceServiceCallControlPath) Extension(i uint32) VoiceServiceCallControlExtensionPath {
-	return newVoiceServiceCallControlExtensionPath(x.Path() + "Extension." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ExtensionTable returns the table VoiceService.{i}.CallControl.Extension.{i}. itself (for AddObject when writable)
+// ExtensionTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) ExtensionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Extension.")
+	return model.NewWritableTable(x.ObjectPath, "Extension.")
 }
 
-// Group returns the typed path of instance i of VoiceService.{i}.CallControl.Group.{i}.
-func (x VoiceServiceCallControlPath) Group(i uint32) VoiceServiceCallControlGroupPath {
-	return newVoiceServiceCallControlGroupPath(x.Path() + "Group." + strconv.FormatUint(uint64(i), 10) + ".")
+// Group returns the typed path of instance i.
+func (x VoiceServiceCallControlPath) Group(i uint32) (p VoiceServiceCallControlGroupPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Group.", i))
+	return
 }
 
-// GroupTable returns the table VoiceService.{i}.CallControl.Group.{i}. itself (for AddObject when writable)
+// GroupTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) GroupTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Group.")
+	return model.NewWritableTable(x.ObjectPath, "Group.")
 }
 
-// IncomingMap returns the typed path of instance i of VoiceService.{i}.CallControl.IncomingMap.{i}.
-func (x VoiceServiceCallControlPath) IncomingMap(i uint32) VoiceServiceCallControlIncomingMapPath {
-	return newVoiceServiceCallControlIncomingMapPath(x.Path() + "IncomingMap." + strconv.FormatUint(uint64(i), 10) + ".")
+// IncomingMap returns the typed path of instance i.
+func (x VoiceServiceCallControlPath) IncomingMap(i uint32) (p VoiceServiceCallControlIncomingMapPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IncomingMap.", i))
+	return
 }
 
-// IncomingMapTable returns the table VoiceService.{i}.CallControl.IncomingMap.{i}. itself (for AddObject when writable)
+// IncomingMapTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) IncomingMapTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "IncomingMap.")
+	return model.NewWritableTable(x.ObjectPath, "IncomingMap.")
 }
 
-// Line returns the typed path of instance i of VoiceService.{i}.CallControl.Line.{i}.
-func (x VoiceServiceCallControlPath) Line(i uint32) VoiceServiceCallControlLinePath {
-	return newVoiceServiceCallControlLinePath(x.Path() + "Line." + strconv.FormatUint(uint64(i), 10) + ".")
+// Line returns the typed path of instance i.
+func (x VoiceServiceCallControlPath) Line(i uint32) (p VoiceServiceCallControlLinePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Line.", i))
+	return
 }
 
-// LineTable returns the table VoiceService.{i}.CallControl.Line.{i}. itself (for AddObject when writable)
+// LineTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) LineTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Line.")
+	return model.NewWritableTable(x.ObjectPath, "Line.")
 }
 
-// Mailbox returns the typed path of instance i of VoiceService.{i}.CallControl.Mailbox.{i}.
-func (x VoiceServiceCallControlPath) Mailbox(i uint32) VoiceServiceCallControlMailboxPath {
-	return newVoiceServiceCallControlMailboxPath(x.Path() + "Mailbox." + strconv.FormatUint(uint64(i), 10) + ".")
+// Mailbox returns the typed path of instance i.
+func (x VoiceServiceCallControlPath) Mailbox(i uint32) (p VoiceServiceCallControlMailboxPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Mailbox.", i))
+	return
 }
 
-// MailboxTable returns the table VoiceService.{i}.CallControl.Mailbox.{i}. itself (for AddObject when writable)
+// MailboxTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) MailboxTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Mailbox.")
+	return model.NewWritableTable(x.ObjectPath, "Mailbox.")
 }
 
-// NumberingPlan returns the typed path of instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}.
-func (x VoiceServiceCallControlPath) NumberingPlan(i uint32) VoiceServiceCallControlNumberingPlanPath {
-	return newVoiceServiceCallControlNumberingPlanPath(x.Path() + "NumberingPlan." + strconv.FormatUint(uint64(i), 10) + ".")
+// NumberingPlan returns the typed path of instance i.
+func (x VoiceServiceCallControlPath) NumberingPlan(i uint32) (p VoiceServiceCallControlNumberingPlanPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "NumberingPlan.", i))
+	return
 }
 
-// NumberingPlanTable returns the table VoiceService.{i}.CallControl.NumberingPlan.{i}. itself (for AddObject when writable)
+// NumberingPlanTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) NumberingPlanTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "NumberingPlan.")
+	return model.NewWritableTable(x.ObjectPath, "NumberingPlan.")
 }
 
-// OutgoingMap returns the typed path of instance i of VoiceService.{i}.CallControl.OutgoingMap.{i}.
-func (x VoiceServiceCallControlPath) OutgoingMap(i uint32) VoiceServiceCallControlOutgoingMapPath {
-	return newVoiceServiceCallControlOutgoingMapPath(x.Path() + "OutgoingMap." + strconv.FormatUint(uint64(i), 10) + ".")
+// OutgoingMap returns the typed path of instance i.
+func (x VoiceServiceCallControlPath) OutgoingMap(i uint32) (p VoiceServiceCallControlOutgoingMapPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "OutgoingMap.", i))
+	return
 }
 
-// OutgoingMapTable returns the table VoiceService.{i}.CallControl.OutgoingMap.{i}. itself (for AddObject when writable)
+// OutgoingMapTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) OutgoingMapTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "OutgoingMap.")
+	return model.NewWritableTable(x.ObjectPath, "OutgoingMap.")
 }
 
-var (
-	synVoiceServiceCallControlCallingFeatures_SetNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallControlCallingFeatures holds the values of VoiceService.{i}.CallControl.CallingFeatures. (object, readOnly, since 2.0)
+// VoiceServiceCallControlCallingFeatures holds the values of VoiceService.{i}.CallControl.CallingFeatures. (object, readOnly, since 2.0).
 type VoiceServiceCallControlCallingFeatures struct {
-	// SetNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	SetNumberOfEntries uint32 `cwmp:"SetNumberOfEntries"`
-	// VoiceService.{i}.CallControl.CallingFeatures.Set.{i}. instances by instance number
-	Set map[uint32]*VoiceServiceCallControlCallingFeaturesSet `cwmp:"Set.{i}."`
+	SetNumberOfEntries uint32 `json:"SetNumberOfEntries,omitzero"`
+
+	Set map[uint32]*VoiceServiceCallControlCallingFeaturesSet `json:"Set,omitzero"`
 }
 
-// AddSet creates instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}. (replacing any) and returns it
+// AddSet creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlCallingFeatures) AddSet(i uint32) *VoiceServiceCallControlCallingFeaturesSet {
 	if o.Set == nil {
 		o.Set = map[uint32]*VoiceServiceCallControlCallingFeaturesSet{}
@@ -367,190 +248,101 @@ func (o *VoiceServiceCallControlCallingFeatures) AddSet(i uint32) *VoiceServiceC
 	o.Set[i] = x
 	return x
 }
-
-// GetSet returns instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.
-func (o *VoiceServiceCallControlCallingFeatures) GetSet(i uint32) (*VoiceServiceCallControlCallingFeaturesSet, bool) {
-	x, ok := o.Set[i]
-	return x, ok
-}
-
-// DeleteSet removes instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.
-func (o *VoiceServiceCallControlCallingFeatures) DeleteSet(i uint32) {
-	delete(o.Set, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlCallingFeatures) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlCallingFeatures) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceCallControlCallingFeatures) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Set) {
-		o.Set[i].ValidateAt(prefix+"Set."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Set[i].ValidateAt(c, model.InstanceOf(p, "Set.", i))
 	}
 }
 
 // VoiceServiceCallControlCallingFeaturesPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.
 type VoiceServiceCallControlCallingFeaturesPath struct {
-	obj                model.ObjectPath
-	SetNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	SetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlCallingFeaturesPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlCallingFeaturesPath(prefix string) VoiceServiceCallControlCallingFeaturesPath {
-	p := &prefix
-	return VoiceServiceCallControlCallingFeaturesPath{
-		SetNumberOfEntries: model.NewReadOnly[uint32](p, "SetNumberOfEntries", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
+// Set returns the typed path of instance i.
+func (x VoiceServiceCallControlCallingFeaturesPath) Set(i uint32) (p VoiceServiceCallControlCallingFeaturesSetPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Set.", i))
+	return
 }
 
-// Set returns the typed path of instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.
-func (x VoiceServiceCallControlCallingFeaturesPath) Set(i uint32) VoiceServiceCallControlCallingFeaturesSetPath {
-	return newVoiceServiceCallControlCallingFeaturesSetPath(x.Path() + "Set." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SetTable returns the table VoiceService.{i}.CallControl.CallingFeatures.Set.{i}. itself (for AddObject when writable)
+// SetTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlCallingFeaturesPath) SetTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Set.")
+	return model.NewWritableTable(x.ObjectPath, "Set.")
 }
 
-var (
-	synVoiceServiceCallControlCallingFeaturesSet_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSet_CallerIDEnable                 = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_CallerIDNameEnable             = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_CallWaitingEnable              = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_CallForwardUnconditionalEnable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_CallForwardUnconditionalNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnBusyEnable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnBusyNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnBusyRingTimeout = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnNoAnswerEnable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnNoAnswerNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnNoAnswerRingTimeout = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceCallControlCallingFeaturesSet_CallTransferEnable           = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_MWIEnable                    = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_VMWIEnable                   = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_LineMessagesWaiting          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlCallingFeaturesSet_AnonymousCallRejectionEnable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_AnonymousCallEnable          = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_DoNotDisturbEnable           = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_RepeatDialEnable             = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_VoiceMailEnable              = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_CallPickUpEnable             = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_CCBSEnable                   = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_IIFCEnable                   = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_BlockForwardEnable           = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_SecretForwarderEnable        = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_FollowMeEnable               = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSet_CFTNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlCallingFeaturesSet_SCFNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlCallingFeaturesSet_SCREJNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlCallingFeaturesSet_FollowMeNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallControlCallingFeaturesSet holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlCallingFeaturesSet holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSet struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// CallerIDEnable: boolean, readWrite, since 2.0.
-	CallerIDEnable bool `cwmp:"CallerIDEnable"`
-	// CallerIDNameEnable: boolean, readWrite, since 2.0.
-	CallerIDNameEnable bool `cwmp:"CallerIDNameEnable"`
-	// CallWaitingEnable: boolean, readWrite, since 2.0.
-	CallWaitingEnable bool `cwmp:"CallWaitingEnable"`
-	// CallForwardUnconditionalEnable: boolean, readWrite, since 2.0.
-	CallForwardUnconditionalEnable bool `cwmp:"CallForwardUnconditionalEnable"`
-	// CallForwardUnconditionalNumber: string(:32), readWrite, since 2.0.
-	CallForwardUnconditionalNumber string `cwmp:"CallForwardUnconditionalNumber"`
-	// CallForwardOnBusyEnable: boolean, readWrite, since 2.0.
-	CallForwardOnBusyEnable bool `cwmp:"CallForwardOnBusyEnable"`
-	// CallForwardOnBusyNumber: string(:32), readWrite, since 2.0.
-	CallForwardOnBusyNumber string `cwmp:"CallForwardOnBusyNumber"`
-	// CallForwardOnBusyRingTimeout: unsignedInt seconds, readWrite, since 2.0.
-	CallForwardOnBusyRingTimeout uint32 `cwmp:"CallForwardOnBusyRingTimeout"`
-	// CallForwardOnNoAnswerEnable: boolean, readWrite, since 2.0.
-	CallForwardOnNoAnswerEnable bool `cwmp:"CallForwardOnNoAnswerEnable"`
-	// CallForwardOnNoAnswerNumber: string(:32), readWrite, since 2.0.
-	CallForwardOnNoAnswerNumber string `cwmp:"CallForwardOnNoAnswerNumber"`
-	// CallForwardOnNoAnswerRingTimeout: unsignedInt seconds, readWrite, since 2.0.
-	CallForwardOnNoAnswerRingTimeout uint32 `cwmp:"CallForwardOnNoAnswerRingTimeout"`
-	// CallTransferEnable: boolean, readWrite, since 2.0.
-	CallTransferEnable bool `cwmp:"CallTransferEnable"`
-	// MWIEnable: boolean, readWrite, since 2.0.
-	MWIEnable bool `cwmp:"MWIEnable"`
-	// VMWIEnable: boolean, readWrite, since 2.0.
-	VMWIEnable bool `cwmp:"VMWIEnable"`
-	// LineMessagesWaiting: unsignedInt, readOnly, since 2.0.
-	LineMessagesWaiting uint32 `cwmp:"LineMessagesWaiting"`
-	// AnonymousCallRejectionEnable: boolean, readWrite, since 2.0.
-	AnonymousCallRejectionEnable bool `cwmp:"AnonymousCallRejectionEnable"`
-	// AnonymousCallEnable: boolean, readWrite, since 2.0.
-	AnonymousCallEnable bool `cwmp:"AnonymousCallEnable"`
-	// DoNotDisturbEnable: boolean, readWrite, since 2.0.
-	DoNotDisturbEnable bool `cwmp:"DoNotDisturbEnable"`
-	// RepeatDialEnable: boolean, readWrite, since 2.0.
-	RepeatDialEnable bool `cwmp:"RepeatDialEnable"`
-	// VoiceMailEnable: boolean, readWrite, since 2.0.
-	VoiceMailEnable bool `cwmp:"VoiceMailEnable"`
-	// CallPickUpEnable: boolean, readWrite, since 2.0.
-	CallPickUpEnable bool `cwmp:"CallPickUpEnable"`
-	// CCBSEnable: boolean, readWrite, since 2.0.
-	CCBSEnable bool `cwmp:"CCBSEnable"`
-	// IIFCEnable: boolean, readWrite, since 2.0.
-	IIFCEnable bool `cwmp:"IIFCEnable"`
-	// BlockForwardEnable: boolean, readWrite, since 2.0.
-	BlockForwardEnable bool `cwmp:"BlockForwardEnable"`
-	// SecretForwarderEnable: boolean, readWrite, since 2.0.
-	SecretForwarderEnable bool `cwmp:"SecretForwarderEnable"`
-	// FollowMeEnable: boolean, readWrite, since 2.0.
-	FollowMeEnable bool `cwmp:"FollowMeEnable"`
-	// CFTNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	CFTNumberOfEntries uint32 `cwmp:"CFTNumberOfEntries"`
-	// SCFNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	SCFNumberOfEntries uint32 `cwmp:"SCFNumberOfEntries"`
-	// SCREJNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	SCREJNumberOfEntries uint32 `cwmp:"SCREJNumberOfEntries"`
-	// FollowMeNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	FollowMeNumberOfEntries uint32 `cwmp:"FollowMeNumberOfEntries"`
-	// VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}. instances by instance number
-	CFT map[uint32]*VoiceServiceCallControlCallingFeaturesSetCFT `cwmp:"CFT.{i}."`
-	// VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}. instances by instance number
-	FollowMe map[uint32]*VoiceServiceCallControlCallingFeaturesSetFollowMe `cwmp:"FollowMe.{i}."`
-	// VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}. instances by instance number
-	SCF map[uint32]*VoiceServiceCallControlCallingFeaturesSetSCF `cwmp:"SCF.{i}."`
-	// VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}. instances by instance number
-	SCREJ      map[uint32]*VoiceServiceCallControlCallingFeaturesSetSCREJ `cwmp:"SCREJ.{i}."`
-	Voice2Mail *VoiceServiceCallControlCallingFeaturesSetVoice2Mail       `cwmp:"Voice2Mail."`
+	Alias string `json:"Alias,omitzero"`
+
+	CallerIDEnable bool `json:"CallerIDEnable,omitzero"`
+
+	CallerIDNameEnable bool `json:"CallerIDNameEnable,omitzero"`
+
+	CallWaitingEnable bool `json:"CallWaitingEnable,omitzero"`
+
+	CallForwardUnconditionalEnable bool `json:"CallForwardUnconditionalEnable,omitzero"`
+
+	CallForwardUnconditionalNumber string `json:"CallForwardUnconditionalNumber,omitzero"`
+
+	CallForwardOnBusyEnable bool `json:"CallForwardOnBusyEnable,omitzero"`
+
+	CallForwardOnBusyNumber string `json:"CallForwardOnBusyNumber,omitzero"`
+
+	CallForwardOnBusyRingTimeout uint32 `json:"CallForwardOnBusyRingTimeout,omitzero"`
+
+	CallForwardOnNoAnswerEnable bool `json:"CallForwardOnNoAnswerEnable,omitzero"`
+
+	CallForwardOnNoAnswerNumber string `json:"CallForwardOnNoAnswerNumber,omitzero"`
+
+	CallForwardOnNoAnswerRingTimeout uint32 `json:"CallForwardOnNoAnswerRingTimeout,omitzero"`
+
+	CallTransferEnable bool `json:"CallTransferEnable,omitzero"`
+
+	MWIEnable bool `json:"MWIEnable,omitzero"`
+
+	VMWIEnable bool `json:"VMWIEnable,omitzero"`
+
+	LineMessagesWaiting uint32 `json:"LineMessagesWaiting,omitzero"`
+
+	AnonymousCallRejectionEnable bool `json:"AnonymousCallRejectionEnable,omitzero"`
+
+	AnonymousCallEnable bool `json:"AnonymousCallEnable,omitzero"`
+
+	DoNotDisturbEnable bool `json:"DoNotDisturbEnable,omitzero"`
+
+	RepeatDialEnable bool `json:"RepeatDialEnable,omitzero"`
+
+	VoiceMailEnable bool `json:"VoiceMailEnable,omitzero"`
+
+	CallPickUpEnable bool `json:"CallPickUpEnable,omitzero"`
+
+	CCBSEnable bool `json:"CCBSEnable,omitzero"`
+
+	IIFCEnable bool `json:"IIFCEnable,omitzero"`
+
+	BlockForwardEnable bool `json:"BlockForwardEnable,omitzero"`
+
+	SecretForwarderEnable bool `json:"SecretForwarderEnable,omitzero"`
+
+	FollowMeEnable bool `json:"FollowMeEnable,omitzero"`
+
+	CFTNumberOfEntries uint32 `json:"CFTNumberOfEntries,omitzero"`
+
+	SCFNumberOfEntries uint32 `json:"SCFNumberOfEntries,omitzero"`
+
+	SCREJNumberOfEntries uint32 `json:"SCREJNumberOfEntries,omitzero"`
+
+	FollowMeNumberOfEntries uint32 `json:"FollowMeNumberOfEntries,omitzero"`
+
+	CFT        map[uint32]*VoiceServiceCallControlCallingFeaturesSetCFT      `json:"CFT,omitzero"`
+	FollowMe   map[uint32]*VoiceServiceCallControlCallingFeaturesSetFollowMe `json:"FollowMe,omitzero"`
+	SCF        map[uint32]*VoiceServiceCallControlCallingFeaturesSetSCF      `json:"SCF,omitzero"`
+	SCREJ      map[uint32]*VoiceServiceCallControlCallingFeaturesSetSCREJ    `json:"SCREJ,omitzero"`
+	Voice2Mail *VoiceServiceCallControlCallingFeaturesSetVoice2Mail          `json:"Voice2Mail,omitzero"`
 }
 
-// AddCFT creates instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}. (replacing any) and returns it
+// AddCFT creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlCallingFeaturesSet) AddCFT(i uint32) *VoiceServiceCallControlCallingFeaturesSetCFT {
 	if o.CFT == nil {
 		o.CFT = map[uint32]*VoiceServiceCallControlCallingFeaturesSetCFT{}
@@ -560,18 +352,7 @@ func (o *VoiceServiceCallControlCallingFeaturesSet) AddCFT(i uint32) *VoiceServi
 	return x
 }
 
-// GetCFT returns instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.
-func (o *VoiceServiceCallControlCallingFeaturesSet) GetCFT(i uint32) (*VoiceServiceCallControlCallingFeaturesSetCFT, bool) {
-	x, ok := o.CFT[i]
-	return x, ok
-}
-
-// DeleteCFT removes instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.
-func (o *VoiceServiceCallControlCallingFeaturesSet) DeleteCFT(i uint32) {
-	delete(o.CFT, i)
-}
-
-// AddFollowMe creates instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}. (replacing any) and returns it
+// AddFollowMe creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlCallingFeaturesSet) AddFollowMe(i uint32) *VoiceServiceCallControlCallingFeaturesSetFollowMe {
 	if o.FollowMe == nil {
 		o.FollowMe = map[uint32]*VoiceServiceCallControlCallingFeaturesSetFollowMe{}
@@ -581,18 +362,7 @@ func (o *VoiceServiceCallControlCallingFeaturesSet) AddFollowMe(i uint32) *Voice
 	return x
 }
 
-// GetFollowMe returns instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.
-func (o *VoiceServiceCallControlCallingFeaturesSet) GetFollowMe(i uint32) (*VoiceServiceCallControlCallingFeaturesSetFollowMe, bool) {
-	x, ok := o.FollowMe[i]
-	return x, ok
-}
-
-// DeleteFollowMe removes instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.
-func (o *VoiceServiceCallControlCallingFeaturesSet) DeleteFollowMe(i uint32) {
-	delete(o.FollowMe, i)
-}
-
-// AddSCF creates instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}. (replacing any) and returns it
+// AddSCF creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlCallingFeaturesSet) AddSCF(i uint32) *VoiceServiceCallControlCallingFeaturesSetSCF {
 	if o.SCF == nil {
 		o.SCF = map[uint32]*VoiceServiceCallControlCallingFeaturesSetSCF{}
@@ -602,18 +372,7 @@ func (o *VoiceServiceCallControlCallingFeaturesSet) AddSCF(i uint32) *VoiceServi
 	return x
 }
 
-// GetSCF returns instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.
-func (o *VoiceServiceCallControlCallingFeaturesSet) GetSCF(i uint32) (*VoiceServiceCallControlCallingFeaturesSetSCF, bool) {
-	x, ok := o.SCF[i]
-	return x, ok
-}
-
-// DeleteSCF removes instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.
-func (o *VoiceServiceCallControlCallingFeaturesSet) DeleteSCF(i uint32) {
-	delete(o.SCF, i)
-}
-
-// AddSCREJ creates instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}. (replacing any) and returns it
+// AddSCREJ creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlCallingFeaturesSet) AddSCREJ(i uint32) *VoiceServiceCallControlCallingFeaturesSetSCREJ {
 	if o.SCREJ == nil {
 		o.SCREJ = map[uint32]*VoiceServiceCallControlCallingFeaturesSetSCREJ{}
@@ -622,2290 +381,970 @@ func (o *VoiceServiceCallControlCallingFeaturesSet) AddSCREJ(i uint32) *VoiceSer
 	o.SCREJ[i] = x
 	return x
 }
-
-// GetSCREJ returns instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.
-func (o *VoiceServiceCallControlCallingFeaturesSet) GetSCREJ(i uint32) (*VoiceServiceCallControlCallingFeaturesSetSCREJ, bool) {
-	x, ok := o.SCREJ[i]
-	return x, ok
-}
-
-// DeleteSCREJ removes instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.
-func (o *VoiceServiceCallControlCallingFeaturesSet) DeleteSCREJ(i uint32) {
-	delete(o.SCREJ, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlCallingFeaturesSet) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlCallingFeaturesSet) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSet_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSet_CallForwardUnconditionalNumber, o.CallForwardUnconditionalNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallForwardUnconditionalNumber",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnBusyNumber, o.CallForwardOnBusyNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallForwardOnBusyNumber",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnNoAnswerNumber, o.CallForwardOnNoAnswerNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallForwardOnNoAnswerNumber",
-		})
-	}
+func (o *VoiceServiceCallControlCallingFeaturesSet) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5, o.Alias)
+	c.String(p, "CallForwardUnconditionalNumber", 25, o.CallForwardUnconditionalNumber)
+	c.String(p, "CallForwardOnBusyNumber", 19, o.CallForwardOnBusyNumber)
+	c.String(p, "CallForwardOnNoAnswerNumber", 22, o.CallForwardOnNoAnswerNumber)
 	for _, i := range model.SortedKeys(o.CFT) {
-		o.CFT[i].ValidateAt(prefix+"CFT."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CFT[i].ValidateAt(c, model.InstanceOf(p, "CFT.", i))
 	}
 	for _, i := range model.SortedKeys(o.FollowMe) {
-		o.FollowMe[i].ValidateAt(prefix+"FollowMe."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.FollowMe[i].ValidateAt(c, model.InstanceOf(p, "FollowMe.", i))
 	}
 	for _, i := range model.SortedKeys(o.SCF) {
-		o.SCF[i].ValidateAt(prefix+"SCF."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SCF[i].ValidateAt(c, model.InstanceOf(p, "SCF.", i))
 	}
 	for _, i := range model.SortedKeys(o.SCREJ) {
-		o.SCREJ[i].ValidateAt(prefix+"SCREJ."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Voice2Mail != nil {
-		o.Voice2Mail.ValidateAt(prefix+"Voice2Mail.", v)
+		o.SCREJ[i].ValidateAt(c, model.InstanceOf(p, "SCREJ.", i))
 	}
 }
 
 // VoiceServiceCallControlCallingFeaturesSetPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.
 type VoiceServiceCallControlCallingFeaturesSetPath struct {
-	obj                              model.ObjectPath
-	Alias                            model.ReadWriteParam[string]
-	CallerIDEnable                   model.ReadWriteParam[bool]
-	CallerIDNameEnable               model.ReadWriteParam[bool]
-	CallWaitingEnable                model.ReadWriteParam[bool]
-	CallForwardUnconditionalEnable   model.ReadWriteParam[bool]
-	CallForwardUnconditionalNumber   model.ReadWriteParam[string]
-	CallForwardOnBusyEnable          model.ReadWriteParam[bool]
-	CallForwardOnBusyNumber          model.ReadWriteParam[string]
-	CallForwardOnBusyRingTimeout     model.ReadWriteParam[uint32]
-	CallForwardOnNoAnswerEnable      model.ReadWriteParam[bool]
-	CallForwardOnNoAnswerNumber      model.ReadWriteParam[string]
-	CallForwardOnNoAnswerRingTimeout model.ReadWriteParam[uint32]
-	CallTransferEnable               model.ReadWriteParam[bool]
-	MWIEnable                        model.ReadWriteParam[bool]
-	VMWIEnable                       model.ReadWriteParam[bool]
-	LineMessagesWaiting              model.ReadOnlyParam[uint32]
-	AnonymousCallRejectionEnable     model.ReadWriteParam[bool]
-	AnonymousCallEnable              model.ReadWriteParam[bool]
-	DoNotDisturbEnable               model.ReadWriteParam[bool]
-	RepeatDialEnable                 model.ReadWriteParam[bool]
-	VoiceMailEnable                  model.ReadWriteParam[bool]
-	CallPickUpEnable                 model.ReadWriteParam[bool]
-	CCBSEnable                       model.ReadWriteParam[bool]
-	IIFCEnable                       model.ReadWriteParam[bool]
-	BlockForwardEnable               model.ReadWriteParam[bool]
-	SecretForwarderEnable            model.ReadWriteParam[bool]
-	FollowMeEnable                   model.ReadWriteParam[bool]
-	CFTNumberOfEntries               model.ReadOnlyParam[uint32]
-	SCFNumberOfEntries               model.ReadOnlyParam[uint32]
-	SCREJNumberOfEntries             model.ReadOnlyParam[uint32]
-	FollowMeNumberOfEntries          model.ReadOnlyParam[uint32]
-	Voice2Mail                       VoiceServiceCallControlCallingFeaturesSetVoice2MailPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AnonymousCallEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	AnonymousCallRejectionEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	BlockForwardEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	CCBSEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	CFTNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallForwardOnBusyEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	CallForwardOnBusyNumber model.ReadWriteParam[string] `dm:"s"`
+
+	CallForwardOnBusyRingTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	CallForwardOnNoAnswerEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	CallForwardOnNoAnswerNumber model.ReadWriteParam[string] `dm:"s"`
+
+	CallForwardOnNoAnswerRingTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	CallForwardUnconditionalEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	CallForwardUnconditionalNumber model.ReadWriteParam[string] `dm:"s"`
+
+	CallPickUpEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	CallTransferEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	CallWaitingEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	CallerIDEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	CallerIDNameEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	DoNotDisturbEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	FollowMeEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	FollowMeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IIFCEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	LineMessagesWaiting model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MWIEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	RepeatDialEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	SCFNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SCREJNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SecretForwarderEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	VMWIEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	VoiceMailEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Voice2Mail VoiceServiceCallControlCallingFeaturesSetVoice2MailPath `dm:"Voice2Mail."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlCallingFeaturesSetPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlCallingFeaturesSetPath(prefix string) VoiceServiceCallControlCallingFeaturesSetPath {
-	p := &prefix
-	return VoiceServiceCallControlCallingFeaturesSetPath{
-		Alias:                            model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AnonymousCallEnable:              model.NewReadWrite[bool](p, "AnonymousCallEnable", model.TypeBoolean),
-		AnonymousCallRejectionEnable:     model.NewReadWrite[bool](p, "AnonymousCallRejectionEnable", model.TypeBoolean),
-		BlockForwardEnable:               model.NewReadWrite[bool](p, "BlockForwardEnable", model.TypeBoolean),
-		CCBSEnable:                       model.NewReadWrite[bool](p, "CCBSEnable", model.TypeBoolean),
-		CFTNumberOfEntries:               model.NewReadOnly[uint32](p, "CFTNumberOfEntries", model.TypeUnsignedInt),
-		CallForwardOnBusyEnable:          model.NewReadWrite[bool](p, "CallForwardOnBusyEnable", model.TypeBoolean),
-		CallForwardOnBusyNumber:          model.NewReadWrite[string](p, "CallForwardOnBusyNumber", model.TypeString),
-		CallForwardOnBusyRingTimeout:     model.NewReadWrite[uint32](p, "CallForwardOnBusyRingTimeout", model.TypeUnsignedInt),
-		CallForwardOnNoAnswerEnable:      model.NewReadWrite[bool](p, "CallForwardOnNoAnswerEnable", model.TypeBoolean),
-		CallForwardOnNoAnswerNumber:      model.NewReadWrite[string](p, "CallForwardOnNoAnswerNumber", model.TypeString),
-		CallForwardOnNoAnswerRingTimeout: model.NewReadWrite[uint32](p, "CallForwardOnNoAnswerRingTimeout", model.TypeUnsignedInt),
-		CallForwardUnconditionalEnable:   model.NewReadWrite[bool](p, "CallForwardUnconditionalEnable", model.TypeBoolean),
-		CallForwardUnconditionalNumber:   model.NewReadWrite[string](p, "CallForwardUnconditionalNumber", model.TypeString),
-		CallPickUpEnable:                 model.NewReadWrite[bool](p, "CallPickUpEnable", model.TypeBoolean),
-		CallTransferEnable:               model.NewReadWrite[bool](p, "CallTransferEnable", model.TypeBoolean),
-		CallWaitingEnable:                model.NewReadWrite[bool](p, "CallWaitingEnable", model.TypeBoolean),
-		CallerIDEnable:                   model.NewReadWrite[bool](p, "CallerIDEnable", model.TypeBoolean),
-		CallerIDNameEnable:               model.NewReadWrite[bool](p, "CallerIDNameEnable", model.TypeBoolean),
-		DoNotDisturbEnable:               model.NewReadWrite[bool](p, "DoNotDisturbEnable", model.TypeBoolean),
-		FollowMeEnable:                   model.NewReadWrite[bool](p, "FollowMeEnable", model.TypeBoolean),
-		FollowMeNumberOfEntries:          model.NewReadOnly[uint32](p, "FollowMeNumberOfEntries", model.TypeUnsignedInt),
-		IIFCEnable:                       model.NewReadWrite[bool](p, "IIFCEnable", model.TypeBoolean),
-		LineMessagesWaiting:              model.NewReadOnly[uint32](p, "LineMessagesWaiting", model.TypeUnsignedInt),
-		MWIEnable:                        model.NewReadWrite[bool](p, "MWIEnable", model.TypeBoolean),
-		RepeatDialEnable:                 model.NewReadWrite[bool](p, "RepeatDialEnable", model.TypeBoolean),
-		SCFNumberOfEntries:               model.NewReadOnly[uint32](p, "SCFNumberOfEntries", model.TypeUnsignedInt),
-		SCREJNumberOfEntries:             model.NewReadOnly[uint32](p, "SCREJNumberOfEntries", model.TypeUnsignedInt),
-		SecretForwarderEnable:            model.NewReadWrite[bool](p, "SecretForwarderEnable", model.TypeBoolean),
-		VMWIEnable:                       model.NewReadWrite[bool](p, "VMWIEnable", model.TypeBoolean),
-		Voice2Mail:                       newVoiceServiceCallControlCallingFeaturesSetVoice2MailPath(prefix + "Voice2Mail."),
-		VoiceMailEnable:                  model.NewReadWrite[bool](p, "VoiceMailEnable", model.TypeBoolean),
-		obj:                              model.NewObjectPath(p),
-	}
+// CFT returns the typed path of instance i.
+func (x VoiceServiceCallControlCallingFeaturesSetPath) CFT(i uint32) (p VoiceServiceCallControlCallingFeaturesSetCFTPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CFT.", i))
+	return
 }
 
-// CFT returns the typed path of instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.
-func (x VoiceServiceCallControlCallingFeaturesSetPath) CFT(i uint32) VoiceServiceCallControlCallingFeaturesSetCFTPath {
-	return newVoiceServiceCallControlCallingFeaturesSetCFTPath(x.Path() + "CFT." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CFTTable returns the table VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}. itself (for AddObject when writable)
+// CFTTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlCallingFeaturesSetPath) CFTTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "CFT.")
+	return model.NewWritableTable(x.ObjectPath, "CFT.")
 }
 
-// FollowMe returns the typed path of instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.
-func (x VoiceServiceCallControlCallingFeaturesSetPath) FollowMe(i uint32) VoiceServiceCallControlCallingFeaturesSetFollowMePath {
-	return newVoiceServiceCallControlCallingFeaturesSetFollowMePath(x.Path() + "FollowMe." + strconv.FormatUint(uint64(i), 10) + ".")
+// FollowMe returns the typed path of instance i.
+func (x VoiceServiceCallControlCallingFeaturesSetPath) FollowMe(i uint32) (p VoiceServiceCallControlCallingFeaturesSetFollowMePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FollowMe.", i))
+	return
 }
 
-// FollowMeTable returns the table VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}. itself (for AddObject when writable)
+// FollowMeTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlCallingFeaturesSetPath) FollowMeTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "FollowMe.")
+	return model.NewWritableTable(x.ObjectPath, "FollowMe.")
 }
 
-// SCF returns the typed path of instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.
-func (x VoiceServiceCallControlCallingFeaturesSetPath) SCF(i uint32) VoiceServiceCallControlCallingFeaturesSetSCFPath {
-	return newVoiceServiceCallControlCallingFeaturesSetSCFPath(x.Path() + "SCF." + strconv.FormatUint(uint64(i), 10) + ".")
+// SCF returns the typed path of instance i.
+func (x VoiceServiceCallControlCallingFeaturesSetPath) SCF(i uint32) (p VoiceServiceCallControlCallingFeaturesSetSCFPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SCF.", i))
+	return
 }
 
-// SCFTable returns the table VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}. itself (for AddObject when writable)
+// SCFTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlCallingFeaturesSetPath) SCFTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SCF.")
+	return model.NewWritableTable(x.ObjectPath, "SCF.")
 }
 
-// SCREJ returns the typed path of instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.
-func (x VoiceServiceCallControlCallingFeaturesSetPath) SCREJ(i uint32) VoiceServiceCallControlCallingFeaturesSetSCREJPath {
-	return newVoiceServiceCallControlCallingFeaturesSetSCREJPath(x.Path() + "SCREJ." + strconv.FormatUint(uint64(i), 10) + ".")
+// SCREJ returns the typed path of instance i.
+func (x VoiceServiceCallControlCallingFeaturesSetPath) SCREJ(i uint32) (p VoiceServiceCallControlCallingFeaturesSetSCREJPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SCREJ.", i))
+	return
 }
 
-// SCREJTable returns the table VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}. itself (for AddObject when writable)
+// SCREJTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlCallingFeaturesSetPath) SCREJTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SCREJ.")
+	return model.NewWritableTable(x.ObjectPath, "SCREJ.")
 }
 
 // VoiceServiceCallControlCallingFeaturesSetCFTDay enumerates the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.Day.
 type VoiceServiceCallControlCallingFeaturesSetCFTDay string
 
-func (e VoiceServiceCallControlCallingFeaturesSetCFTDay) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCallControlCallingFeaturesSetCFTDay_Monday    VoiceServiceCallControlCallingFeaturesSetCFTDay = "Monday"
-	VoiceServiceCallControlCallingFeaturesSetCFTDay_Tuesday   VoiceServiceCallControlCallingFeaturesSetCFTDay = "Tuesday"
+	VoiceServiceCallControlCallingFeaturesSetCFTDay_Monday VoiceServiceCallControlCallingFeaturesSetCFTDay = "Monday"
+
+	VoiceServiceCallControlCallingFeaturesSetCFTDay_Tuesday VoiceServiceCallControlCallingFeaturesSetCFTDay = "Tuesday"
+
 	VoiceServiceCallControlCallingFeaturesSetCFTDay_Wednesday VoiceServiceCallControlCallingFeaturesSetCFTDay = "Wednesday"
-	VoiceServiceCallControlCallingFeaturesSetCFTDay_Thursday  VoiceServiceCallControlCallingFeaturesSetCFTDay = "Thursday"
-	VoiceServiceCallControlCallingFeaturesSetCFTDay_Friday    VoiceServiceCallControlCallingFeaturesSetCFTDay = "Friday"
-	VoiceServiceCallControlCallingFeaturesSetCFTDay_Saturday  VoiceServiceCallControlCallingFeaturesSetCFTDay = "Saturday"
-	VoiceServiceCallControlCallingFeaturesSetCFTDay_Sunday    VoiceServiceCallControlCallingFeaturesSetCFTDay = "Sunday"
-	VoiceServiceCallControlCallingFeaturesSetCFTDay_All       VoiceServiceCallControlCallingFeaturesSetCFTDay = "All"
+
+	VoiceServiceCallControlCallingFeaturesSetCFTDay_Thursday VoiceServiceCallControlCallingFeaturesSetCFTDay = "Thursday"
+
+	VoiceServiceCallControlCallingFeaturesSetCFTDay_Friday VoiceServiceCallControlCallingFeaturesSetCFTDay = "Friday"
+
+	VoiceServiceCallControlCallingFeaturesSetCFTDay_Saturday VoiceServiceCallControlCallingFeaturesSetCFTDay = "Saturday"
+
+	VoiceServiceCallControlCallingFeaturesSetCFTDay_Sunday VoiceServiceCallControlCallingFeaturesSetCFTDay = "Sunday"
+
+	VoiceServiceCallControlCallingFeaturesSetCFTDay_All VoiceServiceCallControlCallingFeaturesSetCFTDay = "All"
 )
 
-var (
-	synVoiceServiceCallControlCallingFeaturesSetCFT_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSetCFT_Alias  = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetCFT_Day = &model.Syntax{
-		Enums: []model.Enum{{Value: "Monday"}, {Value: "Tuesday"}, {Value: "Wednesday"}, {Value: "Thursday"}, {Value: "Friday"}, {Value: "Saturday"}, {Value: "Sunday"}, {Value: "All"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetCFT_StartTime = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(5)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetCFT_EndTime = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(5)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetCFT_ForwardedToNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCallControlCallingFeaturesSetCFT holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlCallingFeaturesSetCFT holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSetCFT struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Day: string{Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,… 8 values}, readWrite, since 2.0.
-	Day VoiceServiceCallControlCallingFeaturesSetCFTDay `cwmp:"Day"`
-	// StartTime: string(:5), readWrite, since 2.0.
-	StartTime string `cwmp:"StartTime"`
-	// EndTime: string(:5), readWrite, since 2.0.
-	EndTime string `cwmp:"EndTime"`
-	// ForwardedToNumber: string(:32), readWrite, since 2.0.
-	ForwardedToNumber string `cwmp:"ForwardedToNumber"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Day VoiceServiceCallControlCallingFeaturesSetCFTDay `json:"Day,omitzero"`
+
+	StartTime string `json:"StartTime,omitzero"`
+
+	EndTime string `json:"EndTime,omitzero"`
+
+	ForwardedToNumber string `json:"ForwardedToNumber,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlCallingFeaturesSetCFT) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlCallingFeaturesSetCFT) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetCFT_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetCFT_Day, string(o.Day)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Day",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetCFT_StartTime, o.StartTime); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StartTime",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetCFT_EndTime, o.EndTime); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EndTime",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetCFT_ForwardedToNumber, o.ForwardedToNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ForwardedToNumber",
-		})
-	}
+func (o *VoiceServiceCallControlCallingFeaturesSetCFT) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 11, o.Alias)
+	c.String(p, "Day", 12, string(o.Day))
+	c.String(p, "StartTime", 16, o.StartTime)
+	c.String(p, "EndTime", 14, o.EndTime)
+	c.String(p, "ForwardedToNumber", 15, o.ForwardedToNumber)
 }
 
 // VoiceServiceCallControlCallingFeaturesSetCFTPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.
 type VoiceServiceCallControlCallingFeaturesSetCFTPath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	Alias             model.ReadWriteParam[string]
-	Day               model.ReadWriteParam[VoiceServiceCallControlCallingFeaturesSetCFTDay]
-	StartTime         model.ReadWriteParam[string]
-	EndTime           model.ReadWriteParam[string]
-	ForwardedToNumber model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Day model.ReadWriteParam[VoiceServiceCallControlCallingFeaturesSetCFTDay] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EndTime model.ReadWriteParam[string] `dm:"s"`
+
+	ForwardedToNumber model.ReadWriteParam[string] `dm:"s"`
+
+	StartTime model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlCallingFeaturesSetCFTPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlCallingFeaturesSetCFTPath(prefix string) VoiceServiceCallControlCallingFeaturesSetCFTPath {
-	p := &prefix
-	return VoiceServiceCallControlCallingFeaturesSetCFTPath{
-		Alias:             model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Day:               model.NewReadWrite[VoiceServiceCallControlCallingFeaturesSetCFTDay](p, "Day", model.TypeString),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EndTime:           model.NewReadWrite[string](p, "EndTime", model.TypeString),
-		ForwardedToNumber: model.NewReadWrite[string](p, "ForwardedToNumber", model.TypeString),
-		StartTime:         model.NewReadWrite[string](p, "StartTime", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlCallingFeaturesSetFollowMe_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetFollowMe_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetFollowMe_Delay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceCallControlCallingFeaturesSetFollowMe_Number = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetFollowMe_Order = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallControlCallingFeaturesSetFollowMe holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlCallingFeaturesSetFollowMe holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSetFollowMe struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Delay: unsignedInt seconds, readWrite, since 2.0.
-	Delay uint32 `cwmp:"Delay"`
-	// Number: string(:32), readWrite, since 2.0.
-	Number string `cwmp:"Number"`
-	// Order: unsignedInt, readWrite, since 2.0.
-	Order uint32 `cwmp:"Order"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Delay uint32 `json:"Delay,omitzero"`
+
+	Number string `json:"Number,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlCallingFeaturesSetFollowMe) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlCallingFeaturesSetFollowMe) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetFollowMe_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetFollowMe_Number, o.Number); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Number",
-		})
-	}
+func (o *VoiceServiceCallControlCallingFeaturesSetFollowMe) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 33, o.Alias)
+	c.String(p, "Number", 36, o.Number)
 }
 
 // VoiceServiceCallControlCallingFeaturesSetFollowMePath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.
 type VoiceServiceCallControlCallingFeaturesSetFollowMePath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Alias  model.ReadWriteParam[string]
-	Delay  model.ReadWriteParam[uint32]
-	Number model.ReadWriteParam[string]
-	Order  model.ReadWriteParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Delay model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Number model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlCallingFeaturesSetFollowMePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlCallingFeaturesSetFollowMePath(prefix string) VoiceServiceCallControlCallingFeaturesSetFollowMePath {
-	p := &prefix
-	return VoiceServiceCallControlCallingFeaturesSetFollowMePath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Delay:  model.NewReadWrite[uint32](p, "Delay", model.TypeUnsignedInt),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Number: model.NewReadWrite[string](p, "Number", model.TypeString),
-		Order:  model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlCallingFeaturesSetSCF_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetSCF_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetSCF_CallingNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetSCF_ForwardedToNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCallControlCallingFeaturesSetSCF holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlCallingFeaturesSetSCF holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSetSCF struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// CallingNumber: string(:32), readWrite, since 2.0.
-	CallingNumber string `cwmp:"CallingNumber"`
-	// ForwardedToNumber: string(:32), readWrite, since 2.0.
-	ForwardedToNumber string `cwmp:"ForwardedToNumber"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	CallingNumber string `json:"CallingNumber,omitzero"`
+
+	ForwardedToNumber string `json:"ForwardedToNumber,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlCallingFeaturesSetSCF) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlCallingFeaturesSetSCF) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetSCF_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetSCF_CallingNumber, o.CallingNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallingNumber",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetSCF_ForwardedToNumber, o.ForwardedToNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ForwardedToNumber",
-		})
-	}
+func (o *VoiceServiceCallControlCallingFeaturesSetSCF) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 45, o.Alias)
+	c.String(p, "CallingNumber", 46, o.CallingNumber)
+	c.String(p, "ForwardedToNumber", 48, o.ForwardedToNumber)
 }
 
 // VoiceServiceCallControlCallingFeaturesSetSCFPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.
 type VoiceServiceCallControlCallingFeaturesSetSCFPath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	Alias             model.ReadWriteParam[string]
-	CallingNumber     model.ReadWriteParam[string]
-	ForwardedToNumber model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	CallingNumber model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ForwardedToNumber model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlCallingFeaturesSetSCFPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlCallingFeaturesSetSCFPath(prefix string) VoiceServiceCallControlCallingFeaturesSetSCFPath {
-	p := &prefix
-	return VoiceServiceCallControlCallingFeaturesSetSCFPath{
-		Alias:             model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CallingNumber:     model.NewReadWrite[string](p, "CallingNumber", model.TypeString),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ForwardedToNumber: model.NewReadWrite[string](p, "ForwardedToNumber", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlCallingFeaturesSetSCREJ_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetSCREJ_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlCallingFeaturesSetSCREJ_CallingNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCallControlCallingFeaturesSetSCREJ holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlCallingFeaturesSetSCREJ holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSetSCREJ struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// CallingNumber: string(:32), readWrite, since 2.0.
-	CallingNumber string `cwmp:"CallingNumber"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	CallingNumber string `json:"CallingNumber,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlCallingFeaturesSetSCREJ) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlCallingFeaturesSetSCREJ) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetSCREJ_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlCallingFeaturesSetSCREJ_CallingNumber, o.CallingNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallingNumber",
-		})
-	}
+func (o *VoiceServiceCallControlCallingFeaturesSetSCREJ) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 51, o.Alias)
+	c.String(p, "CallingNumber", 52, o.CallingNumber)
 }
 
 // VoiceServiceCallControlCallingFeaturesSetSCREJPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.
 type VoiceServiceCallControlCallingFeaturesSetSCREJPath struct {
-	obj           model.ObjectPath
-	Enable        model.ReadWriteParam[bool]
-	Alias         model.ReadWriteParam[string]
-	CallingNumber model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	CallingNumber model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlCallingFeaturesSetSCREJPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlCallingFeaturesSetSCREJPath(prefix string) VoiceServiceCallControlCallingFeaturesSetSCREJPath {
-	p := &prefix
-	return VoiceServiceCallControlCallingFeaturesSetSCREJPath{
-		Alias:         model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CallingNumber: model.NewReadWrite[string](p, "CallingNumber", model.TypeString),
-		Enable:        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlCallingFeaturesSetVoice2Mail_Enable           = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSetVoice2Mail_MaxMessageLength = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceCallControlCallingFeaturesSetVoice2Mail_Attach       = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSetVoice2Mail_KeepLocal    = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlCallingFeaturesSetVoice2Mail_EMailAddress = &model.Syntax{Type: model.TypeString}
-)
-
-// VoiceServiceCallControlCallingFeaturesSetVoice2Mail holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail. (object, readOnly, since 2.0)
+// VoiceServiceCallControlCallingFeaturesSetVoice2Mail holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail. (object, readOnly, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSetVoice2Mail struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// MaxMessageLength: unsignedInt seconds, readWrite, since 2.0.
-	MaxMessageLength uint32 `cwmp:"MaxMessageLength"`
-	// Attach: boolean, readWrite, since 2.0.
-	Attach bool `cwmp:"Attach"`
-	// KeepLocal: boolean, readWrite, since 2.0.
-	KeepLocal bool `cwmp:"KeepLocal"`
-	// EMailAddress: string, readWrite, since 2.0.
-	EMailAddress string `cwmp:"EMailAddress"`
-}
+	Enable bool `json:"Enable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlCallingFeaturesSetVoice2Mail) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	MaxMessageLength uint32 `json:"MaxMessageLength,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlCallingFeaturesSetVoice2Mail) ValidateAt(prefix string, v *model.Violations) {
+	Attach bool `json:"Attach,omitzero"`
+
+	KeepLocal bool `json:"KeepLocal,omitzero"`
+
+	EMailAddress string `json:"EMailAddress,omitzero"`
 }
 
 // VoiceServiceCallControlCallingFeaturesSetVoice2MailPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail.
 type VoiceServiceCallControlCallingFeaturesSetVoice2MailPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	MaxMessageLength model.ReadWriteParam[uint32]
-	Attach           model.ReadWriteParam[bool]
-	KeepLocal        model.ReadWriteParam[bool]
-	EMailAddress     model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Attach model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlCallingFeaturesSetVoice2MailPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlCallingFeaturesSetVoice2MailPath(prefix string) VoiceServiceCallControlCallingFeaturesSetVoice2MailPath {
-	p := &prefix
-	return VoiceServiceCallControlCallingFeaturesSetVoice2MailPath{
-		Attach:           model.NewReadWrite[bool](p, "Attach", model.TypeBoolean),
-		EMailAddress:     model.NewReadWrite[string](p, "EMailAddress", model.TypeString),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		KeepLocal:        model.NewReadWrite[bool](p, "KeepLocal", model.TypeBoolean),
-		MaxMessageLength: model.NewReadWrite[uint32](p, "MaxMessageLength", model.TypeUnsignedInt),
-		obj:              model.NewObjectPath(p),
-	}
+	EMailAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	KeepLocal model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxMessageLength model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceCallControlExtensionStatus enumerates the values of VoiceService.{i}.CallControl.Extension.{i}.Status.
 type VoiceServiceCallControlExtensionStatus string
 
-func (e VoiceServiceCallControlExtensionStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCallControlExtensionStatus_Up           VoiceServiceCallControlExtensionStatus = "Up"
+	VoiceServiceCallControlExtensionStatus_Up VoiceServiceCallControlExtensionStatus = "Up"
+
 	VoiceServiceCallControlExtensionStatus_Initializing VoiceServiceCallControlExtensionStatus = "Initializing"
-	VoiceServiceCallControlExtensionStatus_Error        VoiceServiceCallControlExtensionStatus = "Error"
-	VoiceServiceCallControlExtensionStatus_Testing      VoiceServiceCallControlExtensionStatus = "Testing"
-	VoiceServiceCallControlExtensionStatus_Quiescent    VoiceServiceCallControlExtensionStatus = "Quiescent"
-	VoiceServiceCallControlExtensionStatus_Disabled     VoiceServiceCallControlExtensionStatus = "Disabled"
+
+	VoiceServiceCallControlExtensionStatus_Error VoiceServiceCallControlExtensionStatus = "Error"
+
+	VoiceServiceCallControlExtensionStatus_Testing VoiceServiceCallControlExtensionStatus = "Testing"
+
+	VoiceServiceCallControlExtensionStatus_Quiescent VoiceServiceCallControlExtensionStatus = "Quiescent"
+
+	VoiceServiceCallControlExtensionStatus_Disabled VoiceServiceCallControlExtensionStatus = "Disabled"
 )
 
 // VoiceServiceCallControlExtensionCallStatus enumerates the values of VoiceService.{i}.CallControl.Extension.{i}.CallStatus.
 type VoiceServiceCallControlExtensionCallStatus string
 
-func (e VoiceServiceCallControlExtensionCallStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCallControlExtensionCallStatus_Idle         VoiceServiceCallControlExtensionCallStatus = "Idle"
-	VoiceServiceCallControlExtensionCallStatus_Dialing      VoiceServiceCallControlExtensionCallStatus = "Dialing"
-	VoiceServiceCallControlExtensionCallStatus_Delivered    VoiceServiceCallControlExtensionCallStatus = "Delivered"
-	VoiceServiceCallControlExtensionCallStatus_Connected    VoiceServiceCallControlExtensionCallStatus = "Connected"
-	VoiceServiceCallControlExtensionCallStatus_Alerting     VoiceServiceCallControlExtensionCallStatus = "Alerting"
+	VoiceServiceCallControlExtensionCallStatus_Idle VoiceServiceCallControlExtensionCallStatus = "Idle"
+
+	VoiceServiceCallControlExtensionCallStatus_Dialing VoiceServiceCallControlExtensionCallStatus = "Dialing"
+
+	VoiceServiceCallControlExtensionCallStatus_Delivered VoiceServiceCallControlExtensionCallStatus = "Delivered"
+
+	VoiceServiceCallControlExtensionCallStatus_Connected VoiceServiceCallControlExtensionCallStatus = "Connected"
+
+	VoiceServiceCallControlExtensionCallStatus_Alerting VoiceServiceCallControlExtensionCallStatus = "Alerting"
+
 	VoiceServiceCallControlExtensionCallStatus_Disconnected VoiceServiceCallControlExtensionCallStatus = "Disconnected"
 )
 
 // VoiceServiceCallControlExtensionOrigin enumerates the values of VoiceService.{i}.CallControl.Extension.{i}.Origin.
 type VoiceServiceCallControlExtensionOrigin string
 
-func (e VoiceServiceCallControlExtensionOrigin) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceCallControlExtensionOrigin_AutoConfigured VoiceServiceCallControlExtensionOrigin = "AutoConfigured"
-	VoiceServiceCallControlExtensionOrigin_Static         VoiceServiceCallControlExtensionOrigin = "Static"
+
+	VoiceServiceCallControlExtensionOrigin_Static VoiceServiceCallControlExtensionOrigin = "Static"
 )
 
 // VoiceServiceCallControlExtensionCallWaitingStatus enumerates the values of VoiceService.{i}.CallControl.Extension.{i}.CallWaitingStatus.
 type VoiceServiceCallControlExtensionCallWaitingStatus string
 
-func (e VoiceServiceCallControlExtensionCallWaitingStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCallControlExtensionCallWaitingStatus_Disabled            VoiceServiceCallControlExtensionCallWaitingStatus = "Disabled"
-	VoiceServiceCallControlExtensionCallWaitingStatus_Idle                VoiceServiceCallControlExtensionCallWaitingStatus = "Idle"
-	VoiceServiceCallControlExtensionCallWaitingStatus_SecondaryRinging    VoiceServiceCallControlExtensionCallWaitingStatus = "SecondaryRinging"
+	VoiceServiceCallControlExtensionCallWaitingStatus_Disabled VoiceServiceCallControlExtensionCallWaitingStatus = "Disabled"
+
+	VoiceServiceCallControlExtensionCallWaitingStatus_Idle VoiceServiceCallControlExtensionCallWaitingStatus = "Idle"
+
+	VoiceServiceCallControlExtensionCallWaitingStatus_SecondaryRinging VoiceServiceCallControlExtensionCallWaitingStatus = "SecondaryRinging"
+
 	VoiceServiceCallControlExtensionCallWaitingStatus_SecondaryConnecting VoiceServiceCallControlExtensionCallWaitingStatus = "SecondaryConnecting"
-	VoiceServiceCallControlExtensionCallWaitingStatus_SecondaryConnected  VoiceServiceCallControlExtensionCallWaitingStatus = "SecondaryConnected"
+
+	VoiceServiceCallControlExtensionCallWaitingStatus_SecondaryConnected VoiceServiceCallControlExtensionCallWaitingStatus = "SecondaryConnected"
 )
 
 // VoiceServiceCallControlExtensionConferenceCallingStatus enumerates the values of VoiceService.{i}.CallControl.Extension.{i}.ConferenceCallingStatus.
 type VoiceServiceCallControlExtensionConferenceCallingStatus string
 
-func (e VoiceServiceCallControlExtensionConferenceCallingStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCallControlExtensionConferenceCallingStatus_Disabled            VoiceServiceCallControlExtensionConferenceCallingStatus = "Disabled"
-	VoiceServiceCallControlExtensionConferenceCallingStatus_Idle                VoiceServiceCallControlExtensionConferenceCallingStatus = "Idle"
-	VoiceServiceCallControlExtensionConferenceCallingStatus_SecondaryCalling    VoiceServiceCallControlExtensionConferenceCallingStatus = "SecondaryCalling"
+	VoiceServiceCallControlExtensionConferenceCallingStatus_Disabled VoiceServiceCallControlExtensionConferenceCallingStatus = "Disabled"
+
+	VoiceServiceCallControlExtensionConferenceCallingStatus_Idle VoiceServiceCallControlExtensionConferenceCallingStatus = "Idle"
+
+	VoiceServiceCallControlExtensionConferenceCallingStatus_SecondaryCalling VoiceServiceCallControlExtensionConferenceCallingStatus = "SecondaryCalling"
+
 	VoiceServiceCallControlExtensionConferenceCallingStatus_SecondaryConnecting VoiceServiceCallControlExtensionConferenceCallingStatus = "SecondaryConnecting"
-	VoiceServiceCallControlExtensionConferenceCallingStatus_SecondaryConnected  VoiceServiceCallControlExtensionConferenceCallingStatus = "SecondaryConnected"
-	VoiceServiceCallControlExtensionConferenceCallingStatus_InConferenceCall    VoiceServiceCallControlExtensionConferenceCallingStatus = "InConferenceCall"
+
+	VoiceServiceCallControlExtensionConferenceCallingStatus_SecondaryConnected VoiceServiceCallControlExtensionConferenceCallingStatus = "SecondaryConnected"
+
+	VoiceServiceCallControlExtensionConferenceCallingStatus_InConferenceCall VoiceServiceCallControlExtensionConferenceCallingStatus = "InConferenceCall"
 )
 
-var (
-	synVoiceServiceCallControlExtension_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceCallControlExtension_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlExtension_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Initializing"}, {Value: "Error"}, {Value: "Testing"}, {Value: "Quiescent"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_CallStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Idle"}, {Value: "Dialing"}, {Value: "Delivered"}, {Value: "Connected"}, {Value: "Alerting"}, {Value: "Disconnected"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_ExtensionNumber = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_Provider = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".SIP.Registrar.{i}.Account. .ISDN.BRI. .ISDN.PRI. .POTS.FXS. .DECT.Portable. .Terminal. .CallControl.Group.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_NumberingPlan = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.NumberingPlan.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_CallingFeatures = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.CallingFeatures.Set.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_CallWaitingStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Idle"}, {Value: "SecondaryRinging"}, {Value: "SecondaryConnecting"}, {Value: "SecondaryConnected"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_ConferenceCallingStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Idle"}, {Value: "SecondaryCalling"}, {Value: "SecondaryConnecting"}, {Value: "SecondaryConnected"}, {Value: "InConferenceCall"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlExtension_ConferenceCallingSessionCount = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtension_VoiceMail                     = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.Mailbox.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCallControlExtension holds the values of VoiceService.{i}.CallControl.Extension.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlExtension holds the values of VoiceService.{i}.CallControl.Extension.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlExtension struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Initializing,Error,Testing,Quiescent,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceCallControlExtensionStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// CallStatus: string{Idle,Dialing,Delivered,Connected,Alerting,Disconnected}, readOnly, since 2.0.
-	CallStatus VoiceServiceCallControlExtensionCallStatus `cwmp:"CallStatus"`
-	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
-	Origin VoiceServiceCallControlExtensionOrigin `cwmp:"Origin"`
-	// Name: string(:256), readWrite, since 2.0.
-	Name string `cwmp:"Name"`
-	// ExtensionNumber: string(:32), readWrite, since 2.0.
-	ExtensionNumber string `cwmp:"ExtensionNumber"`
-	// Provider: string(:256) pathRef→.SIP.Registrar.{i}.Account. .ISDN.BRI. .ISDN.PRI. .POTS.FXS. .DECT.Portable. .Terminal. .CallControl.Group., readWrite, since 2.0.
-	Provider string `cwmp:"Provider"`
-	// NumberingPlan: string(:256) pathRef→.CallControl.NumberingPlan., readWrite, since 2.0.
-	NumberingPlan string `cwmp:"NumberingPlan"`
-	// CallingFeatures: string(:256) pathRef→#.CallingFeatures.Set., readWrite, since 2.0.
-	CallingFeatures string `cwmp:"CallingFeatures"`
-	// CallWaitingStatus: string{Disabled,Idle,SecondaryRinging,SecondaryConnecting,SecondaryConnected}, readOnly, since 2.0.
-	CallWaitingStatus VoiceServiceCallControlExtensionCallWaitingStatus `cwmp:"CallWaitingStatus"`
-	// ConferenceCallingStatus: string{Disabled,Idle,SecondaryCalling,SecondaryConnecting,SecondaryConnected,InConferenceCall}, readOnly, since 2.0.
-	ConferenceCallingStatus VoiceServiceCallControlExtensionConferenceCallingStatus `cwmp:"ConferenceCallingStatus"`
-	// ConferenceCallingSessionCount: unsignedInt, readOnly, since 2.0.
-	ConferenceCallingSessionCount uint32 `cwmp:"ConferenceCallingSessionCount"`
-	// VoiceMail: string(:256) pathRef→.CallControl.Mailbox., readWrite, since 2.0.
-	VoiceMail string                                 `cwmp:"VoiceMail"`
-	Stats     *VoiceServiceCallControlExtensionStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceCallControlExtensionStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	CallStatus VoiceServiceCallControlExtensionCallStatus `json:"CallStatus,omitzero"`
+
+	Origin VoiceServiceCallControlExtensionOrigin `json:"Origin,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ExtensionNumber string `json:"ExtensionNumber,omitzero"`
+
+	Provider string `json:"Provider,omitzero"`
+
+	NumberingPlan string `json:"NumberingPlan,omitzero"`
+
+	CallingFeatures string `json:"CallingFeatures,omitzero"`
+
+	CallWaitingStatus VoiceServiceCallControlExtensionCallWaitingStatus `json:"CallWaitingStatus,omitzero"`
+
+	ConferenceCallingStatus VoiceServiceCallControlExtensionConferenceCallingStatus `json:"ConferenceCallingStatus,omitzero"`
+
+	ConferenceCallingSessionCount uint32 `json:"ConferenceCallingSessionCount,omitzero"`
+
+	VoiceMail string `json:"VoiceMail,omitzero"`
+
+	Stats *VoiceServiceCallControlExtensionStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlExtension) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlExtension) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlExtension_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_CallStatus, string(o.CallStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallStatus",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_ExtensionNumber, o.ExtensionNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExtensionNumber",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_Provider, o.Provider); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Provider",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_NumberingPlan, o.NumberingPlan); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberingPlan",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_CallingFeatures, o.CallingFeatures); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallingFeatures",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_CallWaitingStatus, string(o.CallWaitingStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallWaitingStatus",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_ConferenceCallingStatus, string(o.ConferenceCallingStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConferenceCallingStatus",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlExtension_VoiceMail, o.VoiceMail); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoiceMail",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *VoiceServiceCallControlExtension) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 101, string(o.Status))
+	c.String(p, "Alias", 66, o.Alias)
+	c.String(p, "CallStatus", 67, string(o.CallStatus))
+	c.String(p, "Origin", 76, string(o.Origin))
+	c.String(p, "Name", 74, o.Name)
+	c.String(p, "ExtensionNumber", 73, o.ExtensionNumber)
+	c.String(p, "Provider", 77, o.Provider)
+	c.String(p, "NumberingPlan", 75, o.NumberingPlan)
+	c.String(p, "CallingFeatures", 69, o.CallingFeatures)
+	c.String(p, "CallWaitingStatus", 68, string(o.CallWaitingStatus))
+	c.String(p, "ConferenceCallingStatus", 71, string(o.ConferenceCallingStatus))
+	c.String(p, "VoiceMail", 102, o.VoiceMail)
 }
 
 // VoiceServiceCallControlExtensionPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.
 type VoiceServiceCallControlExtensionPath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	QuiescentMode                 model.ReadWriteParam[bool]
-	Status                        model.ReadOnlyParam[VoiceServiceCallControlExtensionStatus]
-	Alias                         model.ReadWriteParam[string]
-	CallStatus                    model.ReadOnlyParam[VoiceServiceCallControlExtensionCallStatus]
-	Origin                        model.ReadOnlyParam[VoiceServiceCallControlExtensionOrigin]
-	Name                          model.ReadWriteParam[string]
-	ExtensionNumber               model.ReadWriteParam[string]
-	Provider                      model.ReadWriteParam[string]
-	NumberingPlan                 model.ReadWriteParam[string]
-	CallingFeatures               model.ReadWriteParam[string]
-	CallWaitingStatus             model.ReadOnlyParam[VoiceServiceCallControlExtensionCallWaitingStatus]
-	ConferenceCallingStatus       model.ReadOnlyParam[VoiceServiceCallControlExtensionConferenceCallingStatus]
-	ConferenceCallingSessionCount model.ReadOnlyParam[uint32]
-	VoiceMail                     model.ReadWriteParam[string]
-	Stats                         VoiceServiceCallControlExtensionStatsPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	CallStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	CallWaitingStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	CallingFeatures model.ReadWriteParam[string] `dm:"s"`
+
+	ConferenceCallingSessionCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ConferenceCallingStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExtensionNumber model.ReadWriteParam[string] `dm:"s"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	NumberingPlan model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	Provider model.ReadWriteParam[string] `dm:"s"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VoiceMail model.ReadWriteParam[string] `dm:"s"`
+
+	Stats VoiceServiceCallControlExtensionStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlExtensionPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlExtensionPath(prefix string) VoiceServiceCallControlExtensionPath {
-	p := &prefix
-	return VoiceServiceCallControlExtensionPath{
-		Alias:                         model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CallStatus:                    model.NewReadOnly[VoiceServiceCallControlExtensionCallStatus](p, "CallStatus", model.TypeString),
-		CallWaitingStatus:             model.NewReadOnly[VoiceServiceCallControlExtensionCallWaitingStatus](p, "CallWaitingStatus", model.TypeString),
-		CallingFeatures:               model.NewReadWrite[string](p, "CallingFeatures", model.TypeString),
-		ConferenceCallingSessionCount: model.NewReadOnly[uint32](p, "ConferenceCallingSessionCount", model.TypeUnsignedInt),
-		ConferenceCallingStatus:       model.NewReadOnly[VoiceServiceCallControlExtensionConferenceCallingStatus](p, "ConferenceCallingStatus", model.TypeString),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExtensionNumber:               model.NewReadWrite[string](p, "ExtensionNumber", model.TypeString),
-		Name:                          model.NewReadWrite[string](p, "Name", model.TypeString),
-		NumberingPlan:                 model.NewReadWrite[string](p, "NumberingPlan", model.TypeString),
-		Origin:                        model.NewReadOnly[VoiceServiceCallControlExtensionOrigin](p, "Origin", model.TypeString),
-		Provider:                      model.NewReadWrite[string](p, "Provider", model.TypeString),
-		QuiescentMode:                 model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		Stats:                         newVoiceServiceCallControlExtensionStatsPath(prefix + "Stats."),
-		Status:                        model.NewReadOnly[VoiceServiceCallControlExtensionStatus](p, "Status", model.TypeString),
-		VoiceMail:                     model.NewReadWrite[string](p, "VoiceMail", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// VoiceServiceCallControlExtensionStats holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats. (object, readOnly, since 2.0)
+// VoiceServiceCallControlExtensionStats holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats. (object, readOnly, since 2.0).
 type VoiceServiceCallControlExtensionStats struct {
-	DSP           *VoiceServiceCallControlExtensionStatsDSP           `cwmp:"DSP."`
-	IncomingCalls *VoiceServiceCallControlExtensionStatsIncomingCalls `cwmp:"IncomingCalls."`
-	OutgoingCalls *VoiceServiceCallControlExtensionStatsOutgoingCalls `cwmp:"OutgoingCalls."`
-	RTP           *VoiceServiceCallControlExtensionStatsRTP           `cwmp:"RTP."`
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlExtensionStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlExtensionStats) ValidateAt(prefix string, v *model.Violations) {
-	if o.DSP != nil {
-		o.DSP.ValidateAt(prefix+"DSP.", v)
-	}
-	if o.IncomingCalls != nil {
-		o.IncomingCalls.ValidateAt(prefix+"IncomingCalls.", v)
-	}
-	if o.OutgoingCalls != nil {
-		o.OutgoingCalls.ValidateAt(prefix+"OutgoingCalls.", v)
-	}
-	if o.RTP != nil {
-		o.RTP.ValidateAt(prefix+"RTP.", v)
-	}
+	DSP           *VoiceServiceCallControlExtensionStatsDSP           `json:"DSP,omitzero"`
+	IncomingCalls *VoiceServiceCallControlExtensionStatsIncomingCalls `json:"IncomingCalls,omitzero"`
+	OutgoingCalls *VoiceServiceCallControlExtensionStatsOutgoingCalls `json:"OutgoingCalls,omitzero"`
+	RTP           *VoiceServiceCallControlExtensionStatsRTP           `json:"RTP,omitzero"`
 }
 
 // VoiceServiceCallControlExtensionStatsPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.Stats.
 type VoiceServiceCallControlExtensionStatsPath struct {
-	obj           model.ObjectPath
-	DSP           VoiceServiceCallControlExtensionStatsDSPPath
-	IncomingCalls VoiceServiceCallControlExtensionStatsIncomingCallsPath
-	OutgoingCalls VoiceServiceCallControlExtensionStatsOutgoingCallsPath
-	RTP           VoiceServiceCallControlExtensionStatsRTPPath
+	model.ObjectPath
+	DSP           VoiceServiceCallControlExtensionStatsDSPPath           `dm:"DSP."`
+	IncomingCalls VoiceServiceCallControlExtensionStatsIncomingCallsPath `dm:"IncomingCalls."`
+	OutgoingCalls VoiceServiceCallControlExtensionStatsOutgoingCallsPath `dm:"OutgoingCalls."`
+	RTP           VoiceServiceCallControlExtensionStatsRTPPath           `dm:"RTP."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlExtensionStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlExtensionStatsPath(prefix string) VoiceServiceCallControlExtensionStatsPath {
-	p := &prefix
-	return VoiceServiceCallControlExtensionStatsPath{
-		DSP:           newVoiceServiceCallControlExtensionStatsDSPPath(prefix + "DSP."),
-		IncomingCalls: newVoiceServiceCallControlExtensionStatsIncomingCallsPath(prefix + "IncomingCalls."),
-		OutgoingCalls: newVoiceServiceCallControlExtensionStatsOutgoingCallsPath(prefix + "OutgoingCalls."),
-		RTP:           newVoiceServiceCallControlExtensionStatsRTPPath(prefix + "RTP."),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlExtensionStatsDSP_Overruns  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsDSP_Underruns = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallControlExtensionStatsDSP holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.DSP. (object, readOnly, since 2.0)
+// VoiceServiceCallControlExtensionStatsDSP holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.DSP. (object, readOnly, since 2.0).
 type VoiceServiceCallControlExtensionStatsDSP struct {
-	// Overruns: unsignedInt, readOnly, since 2.0.
-	Overruns uint32 `cwmp:"Overruns"`
-	// Underruns: unsignedInt, readOnly, since 2.0.
-	Underruns uint32 `cwmp:"Underruns"`
-}
+	Overruns uint32 `json:"Overruns,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlExtensionStatsDSP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	Underruns uint32 `json:"Underruns,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlExtensionStatsDSP) ValidateAt(prefix string, v *model.Violations) {}
 
 // VoiceServiceCallControlExtensionStatsDSPPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.Stats.DSP.
 type VoiceServiceCallControlExtensionStatsDSPPath struct {
-	obj       model.ObjectPath
-	Overruns  model.ReadOnlyParam[uint32]
-	Underruns model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlExtensionStatsDSPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlExtensionStatsDSPPath(prefix string) VoiceServiceCallControlExtensionStatsDSPPath {
-	p := &prefix
-	return VoiceServiceCallControlExtensionStatsDSPPath{
-		Overruns:  model.NewReadOnly[uint32](p, "Overruns", model.TypeUnsignedInt),
-		Underruns: model.NewReadOnly[uint32](p, "Underruns", model.TypeUnsignedInt),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlExtensionStatsIncomingCalls_CallsReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsIncomingCalls_CallsConnected = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsIncomingCalls_CallsFailed    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsIncomingCalls_CallsDropped   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsIncomingCalls_TotalCallTime  = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// VoiceServiceCallControlExtensionStatsIncomingCalls holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls. (object, readOnly, since 2.0)
+// VoiceServiceCallControlExtensionStatsIncomingCalls holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls. (object, readOnly, since 2.0).
 type VoiceServiceCallControlExtensionStatsIncomingCalls struct {
-	// CallsReceived: unsignedInt, readOnly, since 2.0.
-	CallsReceived uint32 `cwmp:"CallsReceived"`
-	// CallsConnected: unsignedInt, readOnly, since 2.0.
-	CallsConnected uint32 `cwmp:"CallsConnected"`
-	// CallsFailed: unsignedInt, readOnly, since 2.0.
-	CallsFailed uint32 `cwmp:"CallsFailed"`
-	// CallsDropped: unsignedInt, readOnly, since 2.0.
-	CallsDropped uint32 `cwmp:"CallsDropped"`
-	// TotalCallTime: unsignedInt seconds, readOnly, since 2.0.
-	TotalCallTime uint32 `cwmp:"TotalCallTime"`
-}
+	CallsReceived uint32 `json:"CallsReceived,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlExtensionStatsIncomingCalls) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	CallsConnected uint32 `json:"CallsConnected,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlExtensionStatsIncomingCalls) ValidateAt(prefix string, v *model.Violations) {
+	CallsFailed uint32 `json:"CallsFailed,omitzero"`
+
+	CallsDropped uint32 `json:"CallsDropped,omitzero"`
+
+	TotalCallTime uint32 `json:"TotalCallTime,omitzero"`
 }
 
 // VoiceServiceCallControlExtensionStatsIncomingCallsPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls.
 type VoiceServiceCallControlExtensionStatsIncomingCallsPath struct {
-	obj            model.ObjectPath
-	CallsReceived  model.ReadOnlyParam[uint32]
-	CallsConnected model.ReadOnlyParam[uint32]
-	CallsFailed    model.ReadOnlyParam[uint32]
-	CallsDropped   model.ReadOnlyParam[uint32]
-	TotalCallTime  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CallsConnected model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsDropped model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsFailed model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalCallTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlExtensionStatsIncomingCallsPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlExtensionStatsIncomingCallsPath(prefix string) VoiceServiceCallControlExtensionStatsIncomingCallsPath {
-	p := &prefix
-	return VoiceServiceCallControlExtensionStatsIncomingCallsPath{
-		CallsConnected: model.NewReadOnly[uint32](p, "CallsConnected", model.TypeUnsignedInt),
-		CallsDropped:   model.NewReadOnly[uint32](p, "CallsDropped", model.TypeUnsignedInt),
-		CallsFailed:    model.NewReadOnly[uint32](p, "CallsFailed", model.TypeUnsignedInt),
-		CallsReceived:  model.NewReadOnly[uint32](p, "CallsReceived", model.TypeUnsignedInt),
-		TotalCallTime:  model.NewReadOnly[uint32](p, "TotalCallTime", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlExtensionStatsOutgoingCalls_CallsAttempted = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsOutgoingCalls_CallsConnected = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsOutgoingCalls_CallsFailed    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsOutgoingCalls_CallsDropped   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsOutgoingCalls_TotalCallTime  = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// VoiceServiceCallControlExtensionStatsOutgoingCalls holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls. (object, readOnly, since 2.0)
+// VoiceServiceCallControlExtensionStatsOutgoingCalls holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls. (object, readOnly, since 2.0).
 type VoiceServiceCallControlExtensionStatsOutgoingCalls struct {
-	// CallsAttempted: unsignedInt, readOnly, since 2.0.
-	CallsAttempted uint32 `cwmp:"CallsAttempted"`
-	// CallsConnected: unsignedInt, readOnly, since 2.0.
-	CallsConnected uint32 `cwmp:"CallsConnected"`
-	// CallsFailed: unsignedInt, readOnly, since 2.0.
-	CallsFailed uint32 `cwmp:"CallsFailed"`
-	// CallsDropped: unsignedInt, readOnly, since 2.0.
-	CallsDropped uint32 `cwmp:"CallsDropped"`
-	// TotalCallTime: unsignedInt seconds, readOnly, since 2.0.
-	TotalCallTime uint32 `cwmp:"TotalCallTime"`
-}
+	CallsAttempted uint32 `json:"CallsAttempted,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlExtensionStatsOutgoingCalls) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	CallsConnected uint32 `json:"CallsConnected,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlExtensionStatsOutgoingCalls) ValidateAt(prefix string, v *model.Violations) {
+	CallsFailed uint32 `json:"CallsFailed,omitzero"`
+
+	CallsDropped uint32 `json:"CallsDropped,omitzero"`
+
+	TotalCallTime uint32 `json:"TotalCallTime,omitzero"`
 }
 
 // VoiceServiceCallControlExtensionStatsOutgoingCallsPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls.
 type VoiceServiceCallControlExtensionStatsOutgoingCallsPath struct {
-	obj            model.ObjectPath
-	CallsAttempted model.ReadOnlyParam[uint32]
-	CallsConnected model.ReadOnlyParam[uint32]
-	CallsFailed    model.ReadOnlyParam[uint32]
-	CallsDropped   model.ReadOnlyParam[uint32]
-	TotalCallTime  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CallsAttempted model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsConnected model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsDropped model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsFailed model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalCallTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlExtensionStatsOutgoingCallsPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlExtensionStatsOutgoingCallsPath(prefix string) VoiceServiceCallControlExtensionStatsOutgoingCallsPath {
-	p := &prefix
-	return VoiceServiceCallControlExtensionStatsOutgoingCallsPath{
-		CallsAttempted: model.NewReadOnly[uint32](p, "CallsAttempted", model.TypeUnsignedInt),
-		CallsConnected: model.NewReadOnly[uint32](p, "CallsConnected", model.TypeUnsignedInt),
-		CallsDropped:   model.NewReadOnly[uint32](p, "CallsDropped", model.TypeUnsignedInt),
-		CallsFailed:    model.NewReadOnly[uint32](p, "CallsFailed", model.TypeUnsignedInt),
-		TotalCallTime:  model.NewReadOnly[uint32](p, "TotalCallTime", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlExtensionStatsRTP_PacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsRTP_PacketsSent     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsRTP_PacketsLost     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsRTP_BytesSent       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlExtensionStatsRTP_BytesReceived   = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallControlExtensionStatsRTP holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP. (object, readOnly, since 2.0)
+// VoiceServiceCallControlExtensionStatsRTP holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP. (object, readOnly, since 2.0).
 type VoiceServiceCallControlExtensionStatsRTP struct {
-	// PacketsReceived: unsignedInt, readOnly, since 2.0.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// PacketsSent: unsignedInt, readOnly, since 2.0.
-	PacketsSent uint32 `cwmp:"PacketsSent"`
-	// PacketsLost: unsignedInt, readOnly, since 2.0.
-	PacketsLost uint32 `cwmp:"PacketsLost"`
-	// BytesSent: unsignedInt, readOnly, since 2.0.
-	BytesSent uint32 `cwmp:"BytesSent"`
-	// BytesReceived: unsignedInt, readOnly, since 2.0.
-	BytesReceived uint32 `cwmp:"BytesReceived"`
-}
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlExtensionStatsRTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	PacketsSent uint32 `json:"PacketsSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlExtensionStatsRTP) ValidateAt(prefix string, v *model.Violations) {}
+	PacketsLost uint32 `json:"PacketsLost,omitzero"`
+
+	BytesSent uint32 `json:"BytesSent,omitzero"`
+
+	BytesReceived uint32 `json:"BytesReceived,omitzero"`
+}
 
 // VoiceServiceCallControlExtensionStatsRTPPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP.
 type VoiceServiceCallControlExtensionStatsRTPPath struct {
-	obj             model.ObjectPath
-	PacketsReceived model.ReadOnlyParam[uint32]
-	PacketsSent     model.ReadOnlyParam[uint32]
-	PacketsLost     model.ReadOnlyParam[uint32]
-	BytesSent       model.ReadOnlyParam[uint32]
-	BytesReceived   model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlExtensionStatsRTPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlExtensionStatsRTPPath(prefix string) VoiceServiceCallControlExtensionStatsRTPPath {
-	p := &prefix
-	return VoiceServiceCallControlExtensionStatsRTPPath{
-		BytesReceived:   model.NewReadOnly[uint32](p, "BytesReceived", model.TypeUnsignedInt),
-		BytesSent:       model.NewReadOnly[uint32](p, "BytesSent", model.TypeUnsignedInt),
-		PacketsLost:     model.NewReadOnly[uint32](p, "PacketsLost", model.TypeUnsignedInt),
-		PacketsReceived: model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsSent:     model.NewReadOnly[uint32](p, "PacketsSent", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsLost model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceCallControlGroupRingType enumerates the values of VoiceService.{i}.CallControl.Group.{i}.RingType.
 type VoiceServiceCallControlGroupRingType string
 
-func (e VoiceServiceCallControlGroupRingType) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceCallControlGroupRingType_Simultaneous VoiceServiceCallControlGroupRingType = "Simultaneous"
+
 	VoiceServiceCallControlGroupRingType_Hierarchical VoiceServiceCallControlGroupRingType = "Hierarchical"
-	VoiceServiceCallControlGroupRingType_Cyclic       VoiceServiceCallControlGroupRingType = "Cyclic"
+
+	VoiceServiceCallControlGroupRingType_Cyclic VoiceServiceCallControlGroupRingType = "Cyclic"
 )
 
-var (
-	synVoiceServiceCallControlGroup_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlGroup_Extensions = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.Extension.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synVoiceServiceCallControlGroup_RingType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Simultaneous"}, {Value: "Hierarchical"}, {Value: "Cyclic"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlGroup_RingTimeout = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// VoiceServiceCallControlGroup holds the values of VoiceService.{i}.CallControl.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlGroup holds the values of VoiceService.{i}.CallControl.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlGroup struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Extensions: list<string> pathRef→.CallControl.Extension., readWrite, since 2.0.
-	Extensions []string `cwmp:"Extensions"`
-	// RingType: string{Simultaneous,Hierarchical,Cyclic}, readWrite, since 2.0.
-	RingType VoiceServiceCallControlGroupRingType `cwmp:"RingType"`
-	// RingTimeout: unsignedInt seconds, readWrite, since 2.0.
-	RingTimeout uint32 `cwmp:"RingTimeout"`
+	Alias string `json:"Alias,omitzero"`
+
+	Extensions []string `json:"Extensions,omitzero"`
+
+	RingType VoiceServiceCallControlGroupRingType `json:"RingType,omitzero"`
+
+	RingTimeout uint32 `json:"RingTimeout,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlGroup) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlGroup) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlGroup_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCallControlGroup_Extensions, model.FormatValue(model.TypeString, o.Extensions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Extensions",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlGroup_RingType, string(o.RingType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RingType",
-		})
-	}
+func (o *VoiceServiceCallControlGroup) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 105, o.Alias)
+	c.Wire(p, "Extensions", 106, model.JoinStrings(o.Extensions), len(o.Extensions) > 0)
+	c.String(p, "RingType", 108, string(o.RingType))
 }
 
 // VoiceServiceCallControlGroupPath is the typed path of VoiceService.{i}.CallControl.Group.{i}.
 type VoiceServiceCallControlGroupPath struct {
-	obj         model.ObjectPath
-	Alias       model.ReadWriteParam[string]
-	Extensions  model.ReadWriteParam[[]string]
-	RingType    model.ReadWriteParam[VoiceServiceCallControlGroupRingType]
-	RingTimeout model.ReadWriteParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Extensions model.ReadWriteParam[[]string] `dm:"s"`
+
+	RingTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	RingType model.ReadWriteParam[VoiceServiceCallControlGroupRingType] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlGroupPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlGroupPath(prefix string) VoiceServiceCallControlGroupPath {
-	p := &prefix
-	return VoiceServiceCallControlGroupPath{
-		Alias:       model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Extensions:  model.NewReadWrite[[]string](p, "Extensions", model.TypeString),
-		RingTimeout: model.NewReadWrite[uint32](p, "RingTimeout", model.TypeUnsignedInt),
-		RingType:    model.NewReadWrite[VoiceServiceCallControlGroupRingType](p, "RingType", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlIncomingMap_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceCallControlIncomingMap_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlIncomingMap_Line = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.Line.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlIncomingMap_Extension = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.Extension.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlIncomingMap_Order = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallControlIncomingMap_Timeout = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// VoiceServiceCallControlIncomingMap holds the values of VoiceService.{i}.CallControl.IncomingMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlIncomingMap holds the values of VoiceService.{i}.CallControl.IncomingMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlIncomingMap struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Line: string(:256) pathRef→.CallControl.Line., readWrite, since 2.0.
-	Line string `cwmp:"Line"`
-	// Extension: string(:256) pathRef→.CallControl.Extension., readWrite, since 2.0.
-	Extension string `cwmp:"Extension"`
-	// Order: unsignedInt[1:], readWrite, since 2.0.
-	Order uint32 `cwmp:"Order"`
-	// Timeout: unsignedInt seconds, readWrite, since 2.0.
-	Timeout uint32 `cwmp:"Timeout"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Line string `json:"Line,omitzero"`
+
+	Extension string `json:"Extension,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlIncomingMap) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlIncomingMap) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlIncomingMap_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlIncomingMap_Line, o.Line); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Line",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlIncomingMap_Extension, o.Extension); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Extension",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlIncomingMap_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
+func (o *VoiceServiceCallControlIncomingMap) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 111, o.Alias)
+	c.String(p, "Line", 114, o.Line)
+	c.String(p, "Extension", 113, o.Extension)
+	c.Uint(p, "Order", 115, uint64(o.Order))
 }
 
 // VoiceServiceCallControlIncomingMapPath is the typed path of VoiceService.{i}.CallControl.IncomingMap.{i}.
 type VoiceServiceCallControlIncomingMapPath struct {
-	obj       model.ObjectPath
-	Enable    model.ReadWriteParam[bool]
-	Alias     model.ReadWriteParam[string]
-	Line      model.ReadWriteParam[string]
-	Extension model.ReadWriteParam[string]
-	Order     model.ReadWriteParam[uint32]
-	Timeout   model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlIncomingMapPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlIncomingMapPath(prefix string) VoiceServiceCallControlIncomingMapPath {
-	p := &prefix
-	return VoiceServiceCallControlIncomingMapPath{
-		Alias:     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Extension: model.NewReadWrite[string](p, "Extension", model.TypeString),
-		Line:      model.NewReadWrite[string](p, "Line", model.TypeString),
-		Order:     model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Timeout:   model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		obj:       model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Extension model.ReadWriteParam[string] `dm:"s"`
+
+	Line model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceCallControlLineStatus enumerates the values of VoiceService.{i}.CallControl.Line.{i}.Status.
 type VoiceServiceCallControlLineStatus string
 
-func (e VoiceServiceCallControlLineStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCallControlLineStatus_Up        VoiceServiceCallControlLineStatus = "Up"
-	VoiceServiceCallControlLineStatus_Error     VoiceServiceCallControlLineStatus = "Error"
-	VoiceServiceCallControlLineStatus_Testing   VoiceServiceCallControlLineStatus = "Testing"
+	VoiceServiceCallControlLineStatus_Up VoiceServiceCallControlLineStatus = "Up"
+
+	VoiceServiceCallControlLineStatus_Error VoiceServiceCallControlLineStatus = "Error"
+
+	VoiceServiceCallControlLineStatus_Testing VoiceServiceCallControlLineStatus = "Testing"
+
 	VoiceServiceCallControlLineStatus_Quiescent VoiceServiceCallControlLineStatus = "Quiescent"
-	VoiceServiceCallControlLineStatus_Disabled  VoiceServiceCallControlLineStatus = "Disabled"
+
+	VoiceServiceCallControlLineStatus_Disabled VoiceServiceCallControlLineStatus = "Disabled"
 )
 
 // VoiceServiceCallControlLineCallStatus enumerates the values of VoiceService.{i}.CallControl.Line.{i}.CallStatus.
 type VoiceServiceCallControlLineCallStatus string
 
-func (e VoiceServiceCallControlLineCallStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCallControlLineCallStatus_Idle         VoiceServiceCallControlLineCallStatus = "Idle"
-	VoiceServiceCallControlLineCallStatus_Dialing      VoiceServiceCallControlLineCallStatus = "Dialing"
-	VoiceServiceCallControlLineCallStatus_Delivered    VoiceServiceCallControlLineCallStatus = "Delivered"
-	VoiceServiceCallControlLineCallStatus_Connected    VoiceServiceCallControlLineCallStatus = "Connected"
-	VoiceServiceCallControlLineCallStatus_Alerting     VoiceServiceCallControlLineCallStatus = "Alerting"
+	VoiceServiceCallControlLineCallStatus_Idle VoiceServiceCallControlLineCallStatus = "Idle"
+
+	VoiceServiceCallControlLineCallStatus_Dialing VoiceServiceCallControlLineCallStatus = "Dialing"
+
+	VoiceServiceCallControlLineCallStatus_Delivered VoiceServiceCallControlLineCallStatus = "Delivered"
+
+	VoiceServiceCallControlLineCallStatus_Connected VoiceServiceCallControlLineCallStatus = "Connected"
+
+	VoiceServiceCallControlLineCallStatus_Alerting VoiceServiceCallControlLineCallStatus = "Alerting"
+
 	VoiceServiceCallControlLineCallStatus_Disconnected VoiceServiceCallControlLineCallStatus = "Disconnected"
 )
 
 // VoiceServiceCallControlLineOrigin enumerates the values of VoiceService.{i}.CallControl.Line.{i}.Origin.
 type VoiceServiceCallControlLineOrigin string
 
-func (e VoiceServiceCallControlLineOrigin) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCallControlLineOrigin_Static   VoiceServiceCallControlLineOrigin = "Static"
+	VoiceServiceCallControlLineOrigin_Static VoiceServiceCallControlLineOrigin = "Static"
+
 	VoiceServiceCallControlLineOrigin_DDIRange VoiceServiceCallControlLineOrigin = "DDIRange"
 )
 
-var (
-	synVoiceServiceCallControlLine_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceCallControlLine_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallControlLine_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Testing"}, {Value: "Quiescent"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlLine_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlLine_CallStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Idle"}, {Value: "Dialing"}, {Value: "Delivered"}, {Value: "Connected"}, {Value: "Alerting"}, {Value: "Disconnected"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlLine_Origin = &model.Syntax{
-		Enums: []model.Enum{{Value: "Static"}, {Value: "DDIRange"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlLine_DirectoryNumber = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlLine_Provider = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".SIP.Client. .H323.Client. .ISDN.BRI. .ISDN.PRI. .POTS.FXO. .Trunk.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlLine_CallingFeatures = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.CallingFeatures.Set.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCallControlLine holds the values of VoiceService.{i}.CallControl.Line.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlLine holds the values of VoiceService.{i}.CallControl.Line.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlLine struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Error,Testing,Quiescent,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceCallControlLineStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// CallStatus: string{Idle,Dialing,Delivered,Connected,Alerting,Disconnected}, readOnly, since 2.0.
-	CallStatus VoiceServiceCallControlLineCallStatus `cwmp:"CallStatus"`
-	// Origin: string{Static,DDIRange}, readOnly, since 2.0.
-	Origin VoiceServiceCallControlLineOrigin `cwmp:"Origin"`
-	// DirectoryNumber: string(:32), readWrite, since 2.0.
-	DirectoryNumber string `cwmp:"DirectoryNumber"`
-	// Provider: string(:256) pathRef→.SIP.Client. .H323.Client. .ISDN.BRI. .ISDN.PRI. .POTS.FXO. .Trunk., readWrite, since 2.0.
-	Provider string `cwmp:"Provider"`
-	// CallingFeatures: string(:256) pathRef→#.CallingFeatures.Set., readWrite, since 2.0.
-	CallingFeatures string                            `cwmp:"CallingFeatures"`
-	Stats           *VoiceServiceCallControlLineStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceCallControlLineStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	CallStatus VoiceServiceCallControlLineCallStatus `json:"CallStatus,omitzero"`
+
+	Origin VoiceServiceCallControlLineOrigin `json:"Origin,omitzero"`
+
+	DirectoryNumber string `json:"DirectoryNumber,omitzero"`
+
+	Provider string `json:"Provider,omitzero"`
+
+	CallingFeatures string `json:"CallingFeatures,omitzero"`
+
+	Stats *VoiceServiceCallControlLineStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlLine) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlLine) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlLine_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlLine_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlLine_CallStatus, string(o.CallStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallStatus",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlLine_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlLine_DirectoryNumber, o.DirectoryNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DirectoryNumber",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlLine_Provider, o.Provider); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Provider",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlLine_CallingFeatures, o.CallingFeatures); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallingFeatures",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *VoiceServiceCallControlLine) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 149, string(o.Status))
+	c.String(p, "Alias", 119, o.Alias)
+	c.String(p, "CallStatus", 120, string(o.CallStatus))
+	c.String(p, "Origin", 124, string(o.Origin))
+	c.String(p, "DirectoryNumber", 122, o.DirectoryNumber)
+	c.String(p, "Provider", 125, o.Provider)
+	c.String(p, "CallingFeatures", 121, o.CallingFeatures)
 }
 
 // VoiceServiceCallControlLinePath is the typed path of VoiceService.{i}.CallControl.Line.{i}.
 type VoiceServiceCallControlLinePath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	QuiescentMode   model.ReadWriteParam[bool]
-	Status          model.ReadOnlyParam[VoiceServiceCallControlLineStatus]
-	Alias           model.ReadWriteParam[string]
-	CallStatus      model.ReadOnlyParam[VoiceServiceCallControlLineCallStatus]
-	Origin          model.ReadOnlyParam[VoiceServiceCallControlLineOrigin]
-	DirectoryNumber model.ReadWriteParam[string]
-	Provider        model.ReadWriteParam[string]
-	CallingFeatures model.ReadWriteParam[string]
-	Stats           VoiceServiceCallControlLineStatsPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	CallStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	CallingFeatures model.ReadWriteParam[string] `dm:"s"`
+
+	DirectoryNumber model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	Provider model.ReadWriteParam[string] `dm:"s"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats VoiceServiceCallControlLineStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlLinePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlLinePath(prefix string) VoiceServiceCallControlLinePath {
-	p := &prefix
-	return VoiceServiceCallControlLinePath{
-		Alias:           model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CallStatus:      model.NewReadOnly[VoiceServiceCallControlLineCallStatus](p, "CallStatus", model.TypeString),
-		CallingFeatures: model.NewReadWrite[string](p, "CallingFeatures", model.TypeString),
-		DirectoryNumber: model.NewReadWrite[string](p, "DirectoryNumber", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Origin:          model.NewReadOnly[VoiceServiceCallControlLineOrigin](p, "Origin", model.TypeString),
-		Provider:        model.NewReadWrite[string](p, "Provider", model.TypeString),
-		QuiescentMode:   model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		Stats:           newVoiceServiceCallControlLineStatsPath(prefix + "Stats."),
-		Status:          model.NewReadOnly[VoiceServiceCallControlLineStatus](p, "Status", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// VoiceServiceCallControlLineStats holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats. (object, readOnly, since 2.0)
+// VoiceServiceCallControlLineStats holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats. (object, readOnly, since 2.0).
 type VoiceServiceCallControlLineStats struct {
-	DSP           *VoiceServiceCallControlLineStatsDSP           `cwmp:"DSP."`
-	IncomingCalls *VoiceServiceCallControlLineStatsIncomingCalls `cwmp:"IncomingCalls."`
-	OutgoingCalls *VoiceServiceCallControlLineStatsOutgoingCalls `cwmp:"OutgoingCalls."`
-	RTP           *VoiceServiceCallControlLineStatsRTP           `cwmp:"RTP."`
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlLineStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlLineStats) ValidateAt(prefix string, v *model.Violations) {
-	if o.DSP != nil {
-		o.DSP.ValidateAt(prefix+"DSP.", v)
-	}
-	if o.IncomingCalls != nil {
-		o.IncomingCalls.ValidateAt(prefix+"IncomingCalls.", v)
-	}
-	if o.OutgoingCalls != nil {
-		o.OutgoingCalls.ValidateAt(prefix+"OutgoingCalls.", v)
-	}
-	if o.RTP != nil {
-		o.RTP.ValidateAt(prefix+"RTP.", v)
-	}
+	DSP           *VoiceServiceCallControlLineStatsDSP           `json:"DSP,omitzero"`
+	IncomingCalls *VoiceServiceCallControlLineStatsIncomingCalls `json:"IncomingCalls,omitzero"`
+	OutgoingCalls *VoiceServiceCallControlLineStatsOutgoingCalls `json:"OutgoingCalls,omitzero"`
+	RTP           *VoiceServiceCallControlLineStatsRTP           `json:"RTP,omitzero"`
 }
 
 // VoiceServiceCallControlLineStatsPath is the typed path of VoiceService.{i}.CallControl.Line.{i}.Stats.
 type VoiceServiceCallControlLineStatsPath struct {
-	obj           model.ObjectPath
-	DSP           VoiceServiceCallControlLineStatsDSPPath
-	IncomingCalls VoiceServiceCallControlLineStatsIncomingCallsPath
-	OutgoingCalls VoiceServiceCallControlLineStatsOutgoingCallsPath
-	RTP           VoiceServiceCallControlLineStatsRTPPath
+	model.ObjectPath
+	DSP           VoiceServiceCallControlLineStatsDSPPath           `dm:"DSP."`
+	IncomingCalls VoiceServiceCallControlLineStatsIncomingCallsPath `dm:"IncomingCalls."`
+	OutgoingCalls VoiceServiceCallControlLineStatsOutgoingCallsPath `dm:"OutgoingCalls."`
+	RTP           VoiceServiceCallControlLineStatsRTPPath           `dm:"RTP."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlLineStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlLineStatsPath(prefix string) VoiceServiceCallControlLineStatsPath {
-	p := &prefix
-	return VoiceServiceCallControlLineStatsPath{
-		DSP:           newVoiceServiceCallControlLineStatsDSPPath(prefix + "DSP."),
-		IncomingCalls: newVoiceServiceCallControlLineStatsIncomingCallsPath(prefix + "IncomingCalls."),
-		OutgoingCalls: newVoiceServiceCallControlLineStatsOutgoingCallsPath(prefix + "OutgoingCalls."),
-		RTP:           newVoiceServiceCallControlLineStatsRTPPath(prefix + "RTP."),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlLineStatsDSP_Overruns  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsDSP_Underruns = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallControlLineStatsDSP holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.DSP. (object, readOnly, since 2.0)
+// VoiceServiceCallControlLineStatsDSP holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.DSP. (object, readOnly, since 2.0).
 type VoiceServiceCallControlLineStatsDSP struct {
-	// Overruns: unsignedInt, readOnly, since 2.0.
-	Overruns uint32 `cwmp:"Overruns"`
-	// Underruns: unsignedInt, readOnly, since 2.0.
-	Underruns uint32 `cwmp:"Underruns"`
-}
+	Overruns uint32 `json:"Overruns,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlLineStatsDSP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	Underruns uint32 `json:"Underruns,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlLineStatsDSP) ValidateAt(prefix string, v *model.Violations) {}
 
 // VoiceServiceCallControlLineStatsDSPPath is the typed path of VoiceService.{i}.CallControl.Line.{i}.Stats.DSP.
 type VoiceServiceCallControlLineStatsDSPPath struct {
-	obj       model.ObjectPath
-	Overruns  model.ReadOnlyParam[uint32]
-	Underruns model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlLineStatsDSPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlLineStatsDSPPath(prefix string) VoiceServiceCallControlLineStatsDSPPath {
-	p := &prefix
-	return VoiceServiceCallControlLineStatsDSPPath{
-		Overruns:  model.NewReadOnly[uint32](p, "Overruns", model.TypeUnsignedInt),
-		Underruns: model.NewReadOnly[uint32](p, "Underruns", model.TypeUnsignedInt),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlLineStatsIncomingCalls_CallsReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsIncomingCalls_CallsConnected = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsIncomingCalls_CallsFailed    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsIncomingCalls_CallsDropped   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsIncomingCalls_TotalCallTime  = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// VoiceServiceCallControlLineStatsIncomingCalls holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls. (object, readOnly, since 2.0)
+// VoiceServiceCallControlLineStatsIncomingCalls holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls. (object, readOnly, since 2.0).
 type VoiceServiceCallControlLineStatsIncomingCalls struct {
-	// CallsReceived: unsignedInt, readOnly, since 2.0.
-	CallsReceived uint32 `cwmp:"CallsReceived"`
-	// CallsConnected: unsignedInt, readOnly, since 2.0.
-	CallsConnected uint32 `cwmp:"CallsConnected"`
-	// CallsFailed: unsignedInt, readOnly, since 2.0.
-	CallsFailed uint32 `cwmp:"CallsFailed"`
-	// CallsDropped: unsignedInt, readOnly, since 2.0.
-	CallsDropped uint32 `cwmp:"CallsDropped"`
-	// TotalCallTime: unsignedInt seconds, readOnly, since 2.0.
-	TotalCallTime uint32 `cwmp:"TotalCallTime"`
-}
+	CallsReceived uint32 `json:"CallsReceived,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlLineStatsIncomingCalls) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	CallsConnected uint32 `json:"CallsConnected,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlLineStatsIncomingCalls) ValidateAt(prefix string, v *model.Violations) {
+	CallsFailed uint32 `json:"CallsFailed,omitzero"`
+
+	CallsDropped uint32 `json:"CallsDropped,omitzero"`
+
+	TotalCallTime uint32 `json:"TotalCallTime,omitzero"`
 }
 
 // VoiceServiceCallControlLineStatsIncomingCallsPath is the typed path of VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls.
 type VoiceServiceCallControlLineStatsIncomingCallsPath struct {
-	obj            model.ObjectPath
-	CallsReceived  model.ReadOnlyParam[uint32]
-	CallsConnected model.ReadOnlyParam[uint32]
-	CallsFailed    model.ReadOnlyParam[uint32]
-	CallsDropped   model.ReadOnlyParam[uint32]
-	TotalCallTime  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CallsConnected model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsDropped model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsFailed model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalCallTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlLineStatsIncomingCallsPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlLineStatsIncomingCallsPath(prefix string) VoiceServiceCallControlLineStatsIncomingCallsPath {
-	p := &prefix
-	return VoiceServiceCallControlLineStatsIncomingCallsPath{
-		CallsConnected: model.NewReadOnly[uint32](p, "CallsConnected", model.TypeUnsignedInt),
-		CallsDropped:   model.NewReadOnly[uint32](p, "CallsDropped", model.TypeUnsignedInt),
-		CallsFailed:    model.NewReadOnly[uint32](p, "CallsFailed", model.TypeUnsignedInt),
-		CallsReceived:  model.NewReadOnly[uint32](p, "CallsReceived", model.TypeUnsignedInt),
-		TotalCallTime:  model.NewReadOnly[uint32](p, "TotalCallTime", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlLineStatsOutgoingCalls_CallsAttempted = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsOutgoingCalls_CallsConnected = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsOutgoingCalls_CallsFailed    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsOutgoingCalls_CallsDropped   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsOutgoingCalls_TotalCallTime  = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// VoiceServiceCallControlLineStatsOutgoingCalls holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls. (object, readOnly, since 2.0)
+// VoiceServiceCallControlLineStatsOutgoingCalls holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls. (object, readOnly, since 2.0).
 type VoiceServiceCallControlLineStatsOutgoingCalls struct {
-	// CallsAttempted: unsignedInt, readOnly, since 2.0.
-	CallsAttempted uint32 `cwmp:"CallsAttempted"`
-	// CallsConnected: unsignedInt, readOnly, since 2.0.
-	CallsConnected uint32 `cwmp:"CallsConnected"`
-	// CallsFailed: unsignedInt, readOnly, since 2.0.
-	CallsFailed uint32 `cwmp:"CallsFailed"`
-	// CallsDropped: unsignedInt, readOnly, since 2.0.
-	CallsDropped uint32 `cwmp:"CallsDropped"`
-	// TotalCallTime: unsignedInt seconds, readOnly, since 2.0.
-	TotalCallTime uint32 `cwmp:"TotalCallTime"`
-}
+	CallsAttempted uint32 `json:"CallsAttempted,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlLineStatsOutgoingCalls) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	CallsConnected uint32 `json:"CallsConnected,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlLineStatsOutgoingCalls) ValidateAt(prefix string, v *model.Violations) {
+	CallsFailed uint32 `json:"CallsFailed,omitzero"`
+
+	CallsDropped uint32 `json:"CallsDropped,omitzero"`
+
+	TotalCallTime uint32 `json:"TotalCallTime,omitzero"`
 }
 
 // VoiceServiceCallControlLineStatsOutgoingCallsPath is the typed path of VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls.
 type VoiceServiceCallControlLineStatsOutgoingCallsPath struct {
-	obj            model.ObjectPath
-	CallsAttempted model.ReadOnlyParam[uint32]
-	CallsConnected model.ReadOnlyParam[uint32]
-	CallsFailed    model.ReadOnlyParam[uint32]
-	CallsDropped   model.ReadOnlyParam[uint32]
-	TotalCallTime  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CallsAttempted model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsConnected model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsDropped model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallsFailed model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalCallTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlLineStatsOutgoingCallsPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlLineStatsOutgoingCallsPath(prefix string) VoiceServiceCallControlLineStatsOutgoingCallsPath {
-	p := &prefix
-	return VoiceServiceCallControlLineStatsOutgoingCallsPath{
-		CallsAttempted: model.NewReadOnly[uint32](p, "CallsAttempted", model.TypeUnsignedInt),
-		CallsConnected: model.NewReadOnly[uint32](p, "CallsConnected", model.TypeUnsignedInt),
-		CallsDropped:   model.NewReadOnly[uint32](p, "CallsDropped", model.TypeUnsignedInt),
-		CallsFailed:    model.NewReadOnly[uint32](p, "CallsFailed", model.TypeUnsignedInt),
-		TotalCallTime:  model.NewReadOnly[uint32](p, "TotalCallTime", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlLineStatsRTP_PacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsRTP_PacketsSent     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsRTP_PacketsLost     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsRTP_BytesSent       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlLineStatsRTP_BytesReceived   = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallControlLineStatsRTP holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.RTP. (object, readOnly, since 2.0)
+// VoiceServiceCallControlLineStatsRTP holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.RTP. (object, readOnly, since 2.0).
 type VoiceServiceCallControlLineStatsRTP struct {
-	// PacketsReceived: unsignedInt, readOnly, since 2.0.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// PacketsSent: unsignedInt, readOnly, since 2.0.
-	PacketsSent uint32 `cwmp:"PacketsSent"`
-	// PacketsLost: unsignedInt, readOnly, since 2.0.
-	PacketsLost uint32 `cwmp:"PacketsLost"`
-	// BytesSent: unsignedInt, readOnly, since 2.0.
-	BytesSent uint32 `cwmp:"BytesSent"`
-	// BytesReceived: unsignedInt, readOnly, since 2.0.
-	BytesReceived uint32 `cwmp:"BytesReceived"`
-}
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlLineStatsRTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	PacketsSent uint32 `json:"PacketsSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlLineStatsRTP) ValidateAt(prefix string, v *model.Violations) {}
+	PacketsLost uint32 `json:"PacketsLost,omitzero"`
+
+	BytesSent uint32 `json:"BytesSent,omitzero"`
+
+	BytesReceived uint32 `json:"BytesReceived,omitzero"`
+}
 
 // VoiceServiceCallControlLineStatsRTPPath is the typed path of VoiceService.{i}.CallControl.Line.{i}.Stats.RTP.
 type VoiceServiceCallControlLineStatsRTPPath struct {
-	obj             model.ObjectPath
-	PacketsReceived model.ReadOnlyParam[uint32]
-	PacketsSent     model.ReadOnlyParam[uint32]
-	PacketsLost     model.ReadOnlyParam[uint32]
-	BytesSent       model.ReadOnlyParam[uint32]
-	BytesReceived   model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlLineStatsRTPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlLineStatsRTPPath(prefix string) VoiceServiceCallControlLineStatsRTPPath {
-	p := &prefix
-	return VoiceServiceCallControlLineStatsRTPPath{
-		BytesReceived:   model.NewReadOnly[uint32](p, "BytesReceived", model.TypeUnsignedInt),
-		BytesSent:       model.NewReadOnly[uint32](p, "BytesSent", model.TypeUnsignedInt),
-		PacketsLost:     model.NewReadOnly[uint32](p, "PacketsLost", model.TypeUnsignedInt),
-		PacketsReceived: model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsSent:     model.NewReadOnly[uint32](p, "PacketsSent", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsLost model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceCallControlMailboxSMTPAuthenticationType enumerates the values of VoiceService.{i}.CallControl.Mailbox.{i}.SMTPAuthenticationType.
 type VoiceServiceCallControlMailboxSMTPAuthenticationType string
 
-func (e VoiceServiceCallControlMailboxSMTPAuthenticationType) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceCallControlMailboxSMTPAuthenticationType_None VoiceServiceCallControlMailboxSMTPAuthenticationType = "None"
-	VoiceServiceCallControlMailboxSMTPAuthenticationType_SSL  VoiceServiceCallControlMailboxSMTPAuthenticationType = "SSL"
-	VoiceServiceCallControlMailboxSMTPAuthenticationType_TLS  VoiceServiceCallControlMailboxSMTPAuthenticationType = "TLS"
+
+	VoiceServiceCallControlMailboxSMTPAuthenticationType_SSL VoiceServiceCallControlMailboxSMTPAuthenticationType = "SSL"
+
+	VoiceServiceCallControlMailboxSMTPAuthenticationType_TLS VoiceServiceCallControlMailboxSMTPAuthenticationType = "TLS"
+
 	VoiceServiceCallControlMailboxSMTPAuthenticationType_Auto VoiceServiceCallControlMailboxSMTPAuthenticationType = "Auto"
 )
 
-var (
-	synVoiceServiceCallControlMailbox_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceCallControlMailbox_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlMailbox_MaxMsg         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlMailbox_MaxMessageTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceCallControlMailbox_MinSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceCallControlMailbox_SMTPServerAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlMailbox_SMTPServerPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "25",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallControlMailbox_SMTPUser = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlMailbox_SMTPPassword = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlMailbox_SMTPAuthenticationType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "None",
-		},
-		Enums: []model.Enum{{Value: "None"}, {Value: "SSL"}, {Value: "TLS"}, {Value: "Auto"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlMailbox_SMTPFrom = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCallControlMailbox holds the values of VoiceService.{i}.CallControl.Mailbox.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlMailbox holds the values of VoiceService.{i}.CallControl.Mailbox.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlMailbox struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// MaxMsg: unsignedInt, readWrite, since 2.0.
-	MaxMsg uint32 `cwmp:"MaxMsg"`
-	// MaxMessageTime: unsignedInt seconds, readWrite, since 2.0.
-	MaxMessageTime uint32 `cwmp:"MaxMessageTime"`
-	// MinSize: unsignedInt seconds, readWrite, since 2.0.
-	MinSize uint32 `cwmp:"MinSize"`
-	// SMTPServerAddress: string(:256), readWrite, since 2.0.
-	SMTPServerAddress string `cwmp:"SMTPServerAddress"`
-	// SMTPServerPort: unsignedInt[0:65535], readWrite, since 2.0.
-	SMTPServerPort uint32 `cwmp:"SMTPServerPort"`
-	// SMTPUser: string(:256), readWrite, since 2.0.
-	SMTPUser string `cwmp:"SMTPUser"`
-	// SMTPPassword: string(:256), readWrite, since 2.0.
-	SMTPPassword string `cwmp:"SMTPPassword"`
-	// SMTPAuthenticationType: string{None,SSL,TLS,Auto}, readWrite, since 2.0.
-	SMTPAuthenticationType VoiceServiceCallControlMailboxSMTPAuthenticationType `cwmp:"SMTPAuthenticationType"`
-	// SMTPFrom: string(:256), readWrite, since 2.0.
-	SMTPFrom string `cwmp:"SMTPFrom"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	MaxMsg uint32 `json:"MaxMsg,omitzero"`
+
+	MaxMessageTime uint32 `json:"MaxMessageTime,omitzero"`
+
+	MinSize uint32 `json:"MinSize,omitzero"`
+
+	SMTPServerAddress string `json:"SMTPServerAddress,omitzero"`
+
+	SMTPServerPort uint32 `json:"SMTPServerPort,omitzero"`
+
+	SMTPUser string `json:"SMTPUser,omitzero"`
+
+	SMTPPassword string `json:"SMTPPassword,omitzero"`
+
+	SMTPAuthenticationType VoiceServiceCallControlMailboxSMTPAuthenticationType `json:"SMTPAuthenticationType,omitzero"`
+
+	SMTPFrom string `json:"SMTPFrom,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlMailbox) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlMailbox) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlMailbox_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlMailbox_SMTPServerAddress, o.SMTPServerAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SMTPServerAddress",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlMailbox_SMTPServerPort, uint64(o.SMTPServerPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SMTPServerPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlMailbox_SMTPUser, o.SMTPUser); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SMTPUser",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlMailbox_SMTPPassword, o.SMTPPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SMTPPassword",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlMailbox_SMTPAuthenticationType, string(o.SMTPAuthenticationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SMTPAuthenticationType",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlMailbox_SMTPFrom, o.SMTPFrom); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SMTPFrom",
-		})
-	}
+func (o *VoiceServiceCallControlMailbox) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 152, o.Alias)
+	c.String(p, "SMTPServerAddress", 160, o.SMTPServerAddress)
+	c.Uint(p, "SMTPServerPort", 161, uint64(o.SMTPServerPort))
+	c.String(p, "SMTPUser", 162, o.SMTPUser)
+	c.String(p, "SMTPPassword", 159, o.SMTPPassword)
+	c.String(p, "SMTPAuthenticationType", 157, string(o.SMTPAuthenticationType))
+	c.String(p, "SMTPFrom", 158, o.SMTPFrom)
 }
 
 // VoiceServiceCallControlMailboxPath is the typed path of VoiceService.{i}.CallControl.Mailbox.{i}.
 type VoiceServiceCallControlMailboxPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Alias                  model.ReadWriteParam[string]
-	MaxMsg                 model.ReadWriteParam[uint32]
-	MaxMessageTime         model.ReadWriteParam[uint32]
-	MinSize                model.ReadWriteParam[uint32]
-	SMTPServerAddress      model.ReadWriteParam[string]
-	SMTPServerPort         model.ReadWriteParam[uint32]
-	SMTPUser               model.ReadWriteParam[string]
-	SMTPPassword           model.ReadWriteParam[string]
-	SMTPAuthenticationType model.ReadWriteParam[VoiceServiceCallControlMailboxSMTPAuthenticationType]
-	SMTPFrom               model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxMessageTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxMsg model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	SMTPAuthenticationType model.ReadWriteParam[VoiceServiceCallControlMailboxSMTPAuthenticationType] `dm:"s"`
+
+	SMTPFrom model.ReadWriteParam[string] `dm:"s"`
+
+	SMTPPassword model.ReadWriteParam[string] `dm:"s"`
+
+	SMTPServerAddress model.ReadWriteParam[string] `dm:"s"`
+
+	SMTPServerPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	SMTPUser model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlMailboxPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlMailboxPath(prefix string) VoiceServiceCallControlMailboxPath {
-	p := &prefix
-	return VoiceServiceCallControlMailboxPath{
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MaxMessageTime:         model.NewReadWrite[uint32](p, "MaxMessageTime", model.TypeUnsignedInt),
-		MaxMsg:                 model.NewReadWrite[uint32](p, "MaxMsg", model.TypeUnsignedInt),
-		MinSize:                model.NewReadWrite[uint32](p, "MinSize", model.TypeUnsignedInt),
-		SMTPAuthenticationType: model.NewReadWrite[VoiceServiceCallControlMailboxSMTPAuthenticationType](p, "SMTPAuthenticationType", model.TypeString),
-		SMTPFrom:               model.NewReadWrite[string](p, "SMTPFrom", model.TypeString),
-		SMTPPassword:           model.NewReadWrite[string](p, "SMTPPassword", model.TypeString),
-		SMTPServerAddress:      model.NewReadWrite[string](p, "SMTPServerAddress", model.TypeString),
-		SMTPServerPort:         model.NewReadWrite[uint32](p, "SMTPServerPort", model.TypeUnsignedInt),
-		SMTPUser:               model.NewReadWrite[string](p, "SMTPUser", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlNumberingPlan_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlNumberingPlan_MinimumNumberOfDigits = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "32",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallControlNumberingPlan_MaximumNumberOfDigits = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "15",
-		},
-		Ranges: []model.Range{{
-			Max: "32",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallControlNumberingPlan_InterDigitTimerStd = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "15000",
-		},
-		Ranges: []model.Range{{
-			Max: "50000",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServiceCallControlNumberingPlan_InterDigitTimerOpen = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "3000",
-		},
-		Ranges: []model.Range{{
-			Max: "50000",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServiceCallControlNumberingPlan_TerminationDigit = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "#",
-		},
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlNumberingPlan_InvalidNumberTone = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.Description.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlNumberingPlan_PrefixInfoMaxEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallControlNumberingPlan_PrefixInfoNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallControlNumberingPlan holds the values of VoiceService.{i}.CallControl.NumberingPlan.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlNumberingPlan holds the values of VoiceService.{i}.CallControl.NumberingPlan.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlNumberingPlan struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// MinimumNumberOfDigits: unsignedInt[1:32], readWrite, since 2.0.
-	MinimumNumberOfDigits uint32 `cwmp:"MinimumNumberOfDigits"`
-	// MaximumNumberOfDigits: unsignedInt[1:32], readWrite, since 2.0.
-	MaximumNumberOfDigits uint32 `cwmp:"MaximumNumberOfDigits"`
-	// InterDigitTimerStd: unsignedInt[1:50000] milliseconds, readWrite, since 2.0.
-	InterDigitTimerStd uint32 `cwmp:"InterDigitTimerStd"`
-	// InterDigitTimerOpen: unsignedInt[1:50000] milliseconds, readWrite, since 2.0.
-	InterDigitTimerOpen uint32 `cwmp:"InterDigitTimerOpen"`
-	// TerminationDigit: string(:1), readWrite, since 2.0.
-	TerminationDigit string `cwmp:"TerminationDigit"`
-	// InvalidNumberTone: string(:256) pathRef→.Tone.Description., readWrite, since 2.0.
-	InvalidNumberTone string `cwmp:"InvalidNumberTone"`
-	// PrefixInfoMaxEntries: unsignedInt, readOnly, since 2.0.
-	PrefixInfoMaxEntries uint32 `cwmp:"PrefixInfoMaxEntries"`
-	// PrefixInfoNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	PrefixInfoNumberOfEntries uint32 `cwmp:"PrefixInfoNumberOfEntries"`
-	// VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}. instances by instance number
-	PrefixInfo map[uint32]*VoiceServiceCallControlNumberingPlanPrefixInfo `cwmp:"PrefixInfo.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	MinimumNumberOfDigits uint32 `json:"MinimumNumberOfDigits,omitzero"`
+
+	MaximumNumberOfDigits uint32 `json:"MaximumNumberOfDigits,omitzero"`
+
+	InterDigitTimerStd uint32 `json:"InterDigitTimerStd,omitzero"`
+
+	InterDigitTimerOpen uint32 `json:"InterDigitTimerOpen,omitzero"`
+
+	TerminationDigit string `json:"TerminationDigit,omitzero"`
+
+	InvalidNumberTone string `json:"InvalidNumberTone,omitzero"`
+
+	PrefixInfoMaxEntries uint32 `json:"PrefixInfoMaxEntries,omitzero"`
+
+	PrefixInfoNumberOfEntries uint32 `json:"PrefixInfoNumberOfEntries,omitzero"`
+
+	PrefixInfo map[uint32]*VoiceServiceCallControlNumberingPlanPrefixInfo `json:"PrefixInfo,omitzero"`
 }
 
-// AddPrefixInfo creates instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}. (replacing any) and returns it
+// AddPrefixInfo creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlNumberingPlan) AddPrefixInfo(i uint32) *VoiceServiceCallControlNumberingPlanPrefixInfo {
 	if o.PrefixInfo == nil {
 		o.PrefixInfo = map[uint32]*VoiceServiceCallControlNumberingPlanPrefixInfo{}
@@ -2914,1630 +1353,149 @@ func (o *VoiceServiceCallControlNumberingPlan) AddPrefixInfo(i uint32) *VoiceSer
 	o.PrefixInfo[i] = x
 	return x
 }
-
-// GetPrefixInfo returns instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.
-func (o *VoiceServiceCallControlNumberingPlan) GetPrefixInfo(i uint32) (*VoiceServiceCallControlNumberingPlanPrefixInfo, bool) {
-	x, ok := o.PrefixInfo[i]
-	return x, ok
-}
-
-// DeletePrefixInfo removes instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.
-func (o *VoiceServiceCallControlNumberingPlan) DeletePrefixInfo(i uint32) {
-	delete(o.PrefixInfo, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlNumberingPlan) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlNumberingPlan) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlNumberingPlan_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlNumberingPlan_MinimumNumberOfDigits, uint64(o.MinimumNumberOfDigits)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinimumNumberOfDigits",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlNumberingPlan_MaximumNumberOfDigits, uint64(o.MaximumNumberOfDigits)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumNumberOfDigits",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlNumberingPlan_InterDigitTimerStd, uint64(o.InterDigitTimerStd)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterDigitTimerStd",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlNumberingPlan_InterDigitTimerOpen, uint64(o.InterDigitTimerOpen)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterDigitTimerOpen",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlNumberingPlan_TerminationDigit, o.TerminationDigit); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TerminationDigit",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlNumberingPlan_InvalidNumberTone, o.InvalidNumberTone); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InvalidNumberTone",
-		})
-	}
+func (o *VoiceServiceCallControlNumberingPlan) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 167, o.Alias)
+	c.Uint(p, "MinimumNumberOfDigits", 172, uint64(o.MinimumNumberOfDigits))
+	c.Uint(p, "MaximumNumberOfDigits", 171, uint64(o.MaximumNumberOfDigits))
+	c.Uint(p, "InterDigitTimerStd", 169, uint64(o.InterDigitTimerStd))
+	c.Uint(p, "InterDigitTimerOpen", 168, uint64(o.InterDigitTimerOpen))
+	c.String(p, "TerminationDigit", 186, o.TerminationDigit)
+	c.String(p, "InvalidNumberTone", 170, o.InvalidNumberTone)
 	for _, i := range model.SortedKeys(o.PrefixInfo) {
-		o.PrefixInfo[i].ValidateAt(prefix+"PrefixInfo."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.PrefixInfo[i].ValidateAt(c, model.InstanceOf(p, "PrefixInfo.", i))
 	}
 }
 
 // VoiceServiceCallControlNumberingPlanPath is the typed path of VoiceService.{i}.CallControl.NumberingPlan.{i}.
 type VoiceServiceCallControlNumberingPlanPath struct {
-	obj                       model.ObjectPath
-	Alias                     model.ReadWriteParam[string]
-	MinimumNumberOfDigits     model.ReadWriteParam[uint32]
-	MaximumNumberOfDigits     model.ReadWriteParam[uint32]
-	InterDigitTimerStd        model.ReadWriteParam[uint32]
-	InterDigitTimerOpen       model.ReadWriteParam[uint32]
-	TerminationDigit          model.ReadWriteParam[string]
-	InvalidNumberTone         model.ReadWriteParam[string]
-	PrefixInfoMaxEntries      model.ReadOnlyParam[uint32]
-	PrefixInfoNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	InterDigitTimerOpen model.ReadWriteParam[uint32] `dm:"u"`
+
+	InterDigitTimerStd model.ReadWriteParam[uint32] `dm:"u"`
+
+	InvalidNumberTone model.ReadWriteParam[string] `dm:"s"`
+
+	MaximumNumberOfDigits model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinimumNumberOfDigits model.ReadWriteParam[uint32] `dm:"u"`
+
+	PrefixInfoMaxEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PrefixInfoNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TerminationDigit model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlNumberingPlanPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlNumberingPlanPath(prefix string) VoiceServiceCallControlNumberingPlanPath {
-	p := &prefix
-	return VoiceServiceCallControlNumberingPlanPath{
-		Alias:                     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		InterDigitTimerOpen:       model.NewReadWrite[uint32](p, "InterDigitTimerOpen", model.TypeUnsignedInt),
-		InterDigitTimerStd:        model.NewReadWrite[uint32](p, "InterDigitTimerStd", model.TypeUnsignedInt),
-		InvalidNumberTone:         model.NewReadWrite[string](p, "InvalidNumberTone", model.TypeString),
-		MaximumNumberOfDigits:     model.NewReadWrite[uint32](p, "MaximumNumberOfDigits", model.TypeUnsignedInt),
-		MinimumNumberOfDigits:     model.NewReadWrite[uint32](p, "MinimumNumberOfDigits", model.TypeUnsignedInt),
-		PrefixInfoMaxEntries:      model.NewReadOnly[uint32](p, "PrefixInfoMaxEntries", model.TypeUnsignedInt),
-		PrefixInfoNumberOfEntries: model.NewReadOnly[uint32](p, "PrefixInfoNumberOfEntries", model.TypeUnsignedInt),
-		TerminationDigit:          model.NewReadWrite[string](p, "TerminationDigit", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
+// PrefixInfo returns the typed path of instance i.
+func (x VoiceServiceCallControlNumberingPlanPath) PrefixInfo(i uint32) (p VoiceServiceCallControlNumberingPlanPrefixInfoPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PrefixInfo.", i))
+	return
 }
 
-// PrefixInfo returns the typed path of instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.
-func (x VoiceServiceCallControlNumberingPlanPath) PrefixInfo(i uint32) VoiceServiceCallControlNumberingPlanPrefixInfoPath {
-	return newVoiceServiceCallControlNumberingPlanPrefixInfoPath(x.Path() + "PrefixInfo." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PrefixInfoTable returns the table VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}. itself (for AddObject when writable)
+// PrefixInfoTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlNumberingPlanPath) PrefixInfoTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "PrefixInfo.")
+	return model.NewWritableTable(x.ObjectPath, "PrefixInfo.")
 }
 
-var (
-	synVoiceServiceCallControlNumberingPlanPrefixInfo_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlNumberingPlanPrefixInfo_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceCallControlNumberingPlanPrefixInfo_PrefixRange = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(42)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlNumberingPlanPrefixInfo_PrefixMinNumberOfDigits = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "40",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallControlNumberingPlanPrefixInfo_PrefixMaxNumberOfDigits = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "40",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallControlNumberingPlanPrefixInfo_NumberOfDigitsToRemove = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "40",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallControlNumberingPlanPrefixInfo_PosOfDigitsToRemove = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "40",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallControlNumberingPlanPrefixInfo_DialTone = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.Description.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlNumberingPlanPrefixInfo_FacilityAction = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.FacilityActions",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlNumberingPlanPrefixInfo_FacilityActionArgument = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: ".CallControl.Line. .CallControl.Extension. .CallControl.Mailbox.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCallControlNumberingPlanPrefixInfo holds the values of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlNumberingPlanPrefixInfo holds the values of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlNumberingPlanPrefixInfo struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// PrefixRange: string(:42), readWrite, since 2.0.
-	PrefixRange string `cwmp:"PrefixRange"`
-	// PrefixMinNumberOfDigits: unsignedInt[1:40], readWrite, since 2.0.
-	PrefixMinNumberOfDigits uint32 `cwmp:"PrefixMinNumberOfDigits"`
-	// PrefixMaxNumberOfDigits: unsignedInt[1:40], readWrite, since 2.0.
-	PrefixMaxNumberOfDigits uint32 `cwmp:"PrefixMaxNumberOfDigits"`
-	// NumberOfDigitsToRemove: unsignedInt[0:40], readWrite, since 2.0.
-	NumberOfDigitsToRemove uint32 `cwmp:"NumberOfDigitsToRemove"`
-	// PosOfDigitsToRemove: unsignedInt[0:40], readWrite, since 2.0.
-	PosOfDigitsToRemove uint32 `cwmp:"PosOfDigitsToRemove"`
-	// DialTone: string(:256) pathRef→.Tone.Description., readWrite, since 2.0.
-	DialTone string `cwmp:"DialTone"`
-	// FacilityAction: string(:64) enumerationRef, readWrite, since 2.0.
-	FacilityAction string `cwmp:"FacilityAction"`
-	// FacilityActionArgument: string(:256) pathRef→.CallControl.Line. .CallControl.Extension. .CallControl.Mailbox., readWrite, since 2.0.
-	FacilityActionArgument string `cwmp:"FacilityActionArgument"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	PrefixRange string `json:"PrefixRange,omitzero"`
+
+	PrefixMinNumberOfDigits uint32 `json:"PrefixMinNumberOfDigits,omitzero"`
+
+	PrefixMaxNumberOfDigits uint32 `json:"PrefixMaxNumberOfDigits,omitzero"`
+
+	NumberOfDigitsToRemove uint32 `json:"NumberOfDigitsToRemove,omitzero"`
+
+	PosOfDigitsToRemove uint32 `json:"PosOfDigitsToRemove,omitzero"`
+
+	DialTone string `json:"DialTone,omitzero"`
+
+	FacilityAction string `json:"FacilityAction,omitzero"`
+
+	FacilityActionArgument string `json:"FacilityActionArgument,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlNumberingPlanPrefixInfo) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlNumberingPlanPrefixInfo) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlNumberingPlanPrefixInfo_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlNumberingPlanPrefixInfo_PrefixRange, o.PrefixRange); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PrefixRange",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlNumberingPlanPrefixInfo_PrefixMinNumberOfDigits, uint64(o.PrefixMinNumberOfDigits)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PrefixMinNumberOfDigits",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlNumberingPlanPrefixInfo_PrefixMaxNumberOfDigits, uint64(o.PrefixMaxNumberOfDigits)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PrefixMaxNumberOfDigits",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlNumberingPlanPrefixInfo_NumberOfDigitsToRemove, uint64(o.NumberOfDigitsToRemove)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfDigitsToRemove",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlNumberingPlanPrefixInfo_PosOfDigitsToRemove, uint64(o.PosOfDigitsToRemove)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PosOfDigitsToRemove",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlNumberingPlanPrefixInfo_DialTone, o.DialTone); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DialTone",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlNumberingPlanPrefixInfo_FacilityAction, o.FacilityAction); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FacilityAction",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlNumberingPlanPrefixInfo_FacilityActionArgument, o.FacilityActionArgument); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FacilityActionArgument",
-		})
-	}
+func (o *VoiceServiceCallControlNumberingPlanPrefixInfo) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 174, o.Alias)
+	c.String(p, "PrefixRange", 183, o.PrefixRange)
+	c.Uint(p, "PrefixMinNumberOfDigits", 182, uint64(o.PrefixMinNumberOfDigits))
+	c.Uint(p, "PrefixMaxNumberOfDigits", 181, uint64(o.PrefixMaxNumberOfDigits))
+	c.Uint(p, "NumberOfDigitsToRemove", 179, uint64(o.NumberOfDigitsToRemove))
+	c.Uint(p, "PosOfDigitsToRemove", 180, uint64(o.PosOfDigitsToRemove))
+	c.String(p, "DialTone", 175, o.DialTone)
+	c.String(p, "FacilityAction", 177, o.FacilityAction)
+	c.String(p, "FacilityActionArgument", 178, o.FacilityActionArgument)
 }
 
 // VoiceServiceCallControlNumberingPlanPrefixInfoPath is the typed path of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.
 type VoiceServiceCallControlNumberingPlanPrefixInfoPath struct {
-	obj                     model.ObjectPath
-	Alias                   model.ReadWriteParam[string]
-	Enable                  model.ReadWriteParam[bool]
-	PrefixRange             model.ReadWriteParam[string]
-	PrefixMinNumberOfDigits model.ReadWriteParam[uint32]
-	PrefixMaxNumberOfDigits model.ReadWriteParam[uint32]
-	NumberOfDigitsToRemove  model.ReadWriteParam[uint32]
-	PosOfDigitsToRemove     model.ReadWriteParam[uint32]
-	DialTone                model.ReadWriteParam[string]
-	FacilityAction          model.ReadWriteParam[string]
-	FacilityActionArgument  model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	DialTone model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FacilityAction model.ReadWriteParam[string] `dm:"s"`
+
+	FacilityActionArgument model.ReadWriteParam[string] `dm:"s"`
+
+	NumberOfDigitsToRemove model.ReadWriteParam[uint32] `dm:"u"`
+
+	PosOfDigitsToRemove model.ReadWriteParam[uint32] `dm:"u"`
+
+	PrefixMaxNumberOfDigits model.ReadWriteParam[uint32] `dm:"u"`
+
+	PrefixMinNumberOfDigits model.ReadWriteParam[uint32] `dm:"u"`
+
+	PrefixRange model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlNumberingPlanPrefixInfoPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlNumberingPlanPrefixInfoPath(prefix string) VoiceServiceCallControlNumberingPlanPrefixInfoPath {
-	p := &prefix
-	return VoiceServiceCallControlNumberingPlanPrefixInfoPath{
-		Alias:                   model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DialTone:                model.NewReadWrite[string](p, "DialTone", model.TypeString),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FacilityAction:          model.NewReadWrite[string](p, "FacilityAction", model.TypeString),
-		FacilityActionArgument:  model.NewReadWrite[string](p, "FacilityActionArgument", model.TypeString),
-		NumberOfDigitsToRemove:  model.NewReadWrite[uint32](p, "NumberOfDigitsToRemove", model.TypeUnsignedInt),
-		PosOfDigitsToRemove:     model.NewReadWrite[uint32](p, "PosOfDigitsToRemove", model.TypeUnsignedInt),
-		PrefixMaxNumberOfDigits: model.NewReadWrite[uint32](p, "PrefixMaxNumberOfDigits", model.TypeUnsignedInt),
-		PrefixMinNumberOfDigits: model.NewReadWrite[uint32](p, "PrefixMinNumberOfDigits", model.TypeUnsignedInt),
-		PrefixRange:             model.NewReadWrite[string](p, "PrefixRange", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallControlOutgoingMap_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceCallControlOutgoingMap_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallControlOutgoingMap_CLIPNoScreeningNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlOutgoingMap_Extension = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.Extension.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlOutgoingMap_Line = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.Line.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallControlOutgoingMap_Order = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceCallControlOutgoingMap holds the values of VoiceService.{i}.CallControl.OutgoingMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCallControlOutgoingMap holds the values of VoiceService.{i}.CallControl.OutgoingMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlOutgoingMap struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// CLIPNoScreeningNumber: string(:32), readWrite, since 2.0.
-	CLIPNoScreeningNumber string `cwmp:"CLIPNoScreeningNumber"`
-	// Extension: string(:256) pathRef→.CallControl.Extension., readWrite, since 2.0.
-	Extension string `cwmp:"Extension"`
-	// Line: string(:256) pathRef→.CallControl.Line., readWrite, since 2.0.
-	Line string `cwmp:"Line"`
-	// Order: unsignedInt[1:], readWrite, since 2.0.
-	Order uint32 `cwmp:"Order"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	CLIPNoScreeningNumber string `json:"CLIPNoScreeningNumber,omitzero"`
+
+	Extension string `json:"Extension,omitzero"`
+
+	Line string `json:"Line,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallControlOutgoingMap) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallControlOutgoingMap) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallControlOutgoingMap_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlOutgoingMap_CLIPNoScreeningNumber, o.CLIPNoScreeningNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CLIPNoScreeningNumber",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlOutgoingMap_Extension, o.Extension); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Extension",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallControlOutgoingMap_Line, o.Line); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Line",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallControlOutgoingMap_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
+func (o *VoiceServiceCallControlOutgoingMap) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 189, o.Alias)
+	c.String(p, "CLIPNoScreeningNumber", 190, o.CLIPNoScreeningNumber)
+	c.String(p, "Extension", 192, o.Extension)
+	c.String(p, "Line", 193, o.Line)
+	c.Uint(p, "Order", 194, uint64(o.Order))
 }
 
 // VoiceServiceCallControlOutgoingMapPath is the typed path of VoiceService.{i}.CallControl.OutgoingMap.{i}.
 type VoiceServiceCallControlOutgoingMapPath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	Alias                 model.ReadWriteParam[string]
-	CLIPNoScreeningNumber model.ReadWriteParam[string]
-	Extension             model.ReadWriteParam[string]
-	Line                  model.ReadWriteParam[string]
-	Order                 model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallControlOutgoingMapPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallControlOutgoingMapPath(prefix string) VoiceServiceCallControlOutgoingMapPath {
-	p := &prefix
-	return VoiceServiceCallControlOutgoingMapPath{
-		Alias:                 model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CLIPNoScreeningNumber: model.NewReadWrite[string](p, "CLIPNoScreeningNumber", model.TypeString),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Extension:             model.NewReadWrite[string](p, "Extension", model.TypeString),
-		Line:                  model.NewReadWrite[string](p, "Line", model.TypeString),
-		Order:                 model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
-}
+	CLIPNoScreeningNumber model.ReadWriteParam[string] `dm:"s"`
 
-var schemaCallcontrol = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.MaxNumberOfLines",
-	Syntax:  synVoiceServiceCallControl_MaxNumberOfLines,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.MaxNumberOfExtensions",
-	Syntax:  synVoiceServiceCallControl_MaxNumberOfExtensions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.LineNumberOfEntries",
-	Syntax:  synVoiceServiceCallControl_LineNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.ExtensionNumberOfEntries",
-	Syntax:  synVoiceServiceCallControl_ExtensionNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.MailboxNumberOfEntries",
-	Syntax:  synVoiceServiceCallControl_MailboxNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.IncomingMapNumberOfEntries",
-	Syntax:  synVoiceServiceCallControl_IncomingMapNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.OutgoingMapNumberOfEntries",
-	Syntax:  synVoiceServiceCallControl_OutgoingMapNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlanNumberOfEntries",
-	Syntax:  synVoiceServiceCallControl_NumberingPlanNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.GroupNumberOfEntries",
-	Syntax:  synVoiceServiceCallControl_GroupNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.CallingFeatures.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.SetNumberOfEntries",
-	Syntax:  synVoiceServiceCallControlCallingFeatures_SetNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SetNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlCallingFeaturesSet_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallerIDEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallerIDEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallerIDNameEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallerIDNameEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallWaitingEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallWaitingEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallForwardUnconditionalEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallForwardUnconditionalEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallForwardUnconditionalNumber",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallForwardUnconditionalNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallForwardOnBusyEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnBusyEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallForwardOnBusyNumber",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnBusyNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallForwardOnBusyRingTimeout",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnBusyRingTimeout,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallForwardOnNoAnswerEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnNoAnswerEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallForwardOnNoAnswerNumber",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnNoAnswerNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallForwardOnNoAnswerRingTimeout",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallForwardOnNoAnswerRingTimeout,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallTransferEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallTransferEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.MWIEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_MWIEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.VMWIEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_VMWIEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.LineMessagesWaiting",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_LineMessagesWaiting,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.AnonymousCallRejectionEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_AnonymousCallRejectionEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.AnonymousCallEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_AnonymousCallEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.DoNotDisturbEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_DoNotDisturbEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.RepeatDialEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_RepeatDialEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.VoiceMailEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_VoiceMailEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CallPickUpEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CallPickUpEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CCBSEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CCBSEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.IIFCEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_IIFCEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.BlockForwardEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_BlockForwardEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SecretForwarderEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_SecretForwarderEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMeEnable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_FollowMeEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFTNumberOfEntries",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_CFTNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCFNumberOfEntries",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_SCFNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJNumberOfEntries",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_SCREJNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMeNumberOfEntries",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSet_FollowMeNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CFTNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.Enable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetCFT_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlCallingFeaturesSetCFT_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.Day",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetCFT_Day,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.StartTime",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetCFT_StartTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.EndTime",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetCFT_EndTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.ForwardedToNumber",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetCFT_ForwardedToNumber,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FollowMeNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Number", "Order"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.Enable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetFollowMe_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlCallingFeaturesSetFollowMe_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.Delay",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetFollowMe_Delay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.Number",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetFollowMe_Number,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.Order",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetFollowMe_Order,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SCFNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"CallingNumber"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.Enable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetSCF_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlCallingFeaturesSetSCF_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.CallingNumber",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetSCF_CallingNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.ForwardedToNumber",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetSCF_ForwardedToNumber,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SCREJNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"CallingNumber"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.Enable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetSCREJ_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlCallingFeaturesSetSCREJ_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.CallingNumber",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetSCREJ_CallingNumber,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail.Enable",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetVoice2Mail_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail.MaxMessageLength",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetVoice2Mail_MaxMessageLength,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail.Attach",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetVoice2Mail_Attach,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail.KeepLocal",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetVoice2Mail_KeepLocal,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail.EMailAddress",
-	Syntax:  synVoiceServiceCallControlCallingFeaturesSetVoice2Mail_EMailAddress,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ExtensionNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.Extension.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ExtensionNumber"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Enable",
-	Syntax:  synVoiceServiceCallControlExtension_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceCallControlExtension_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Status",
-	Syntax:  synVoiceServiceCallControlExtension_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Extension.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlExtension_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.CallStatus",
-	Syntax:  synVoiceServiceCallControlExtension_CallStatus,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Origin",
-	Syntax:  synVoiceServiceCallControlExtension_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Name",
-	Syntax:  synVoiceServiceCallControlExtension_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.ExtensionNumber",
-	Syntax:  synVoiceServiceCallControlExtension_ExtensionNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Provider",
-	Syntax:  synVoiceServiceCallControlExtension_Provider,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.NumberingPlan",
-	Syntax:  synVoiceServiceCallControlExtension_NumberingPlan,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.CallingFeatures",
-	Syntax:  synVoiceServiceCallControlExtension_CallingFeatures,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.CallWaitingStatus",
-	Syntax:  synVoiceServiceCallControlExtension_CallWaitingStatus,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.ConferenceCallingStatus",
-	Syntax:  synVoiceServiceCallControlExtension_ConferenceCallingStatus,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.ConferenceCallingSessionCount",
-	Syntax:  synVoiceServiceCallControlExtension_ConferenceCallingSessionCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.VoiceMail",
-	Syntax:  synVoiceServiceCallControlExtension_VoiceMail,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.Extension.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.Extension.{i}.Stats.DSP.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Extension.{i}.Stats.DSP.Overruns",
-	Syntax:       synVoiceServiceCallControlExtensionStatsDSP_Overruns,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Extension.{i}.Stats.DSP.Underruns",
-	Syntax:       synVoiceServiceCallControlExtensionStatsDSP_Underruns,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls.CallsReceived",
-	Syntax:  synVoiceServiceCallControlExtensionStatsIncomingCalls_CallsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls.CallsConnected",
-	Syntax:  synVoiceServiceCallControlExtensionStatsIncomingCalls_CallsConnected,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls.CallsFailed",
-	Syntax:  synVoiceServiceCallControlExtensionStatsIncomingCalls_CallsFailed,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls.CallsDropped",
-	Syntax:  synVoiceServiceCallControlExtensionStatsIncomingCalls_CallsDropped,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls.TotalCallTime",
-	Syntax:       synVoiceServiceCallControlExtensionStatsIncomingCalls_TotalCallTime,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls.CallsAttempted",
-	Syntax:  synVoiceServiceCallControlExtensionStatsOutgoingCalls_CallsAttempted,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls.CallsConnected",
-	Syntax:  synVoiceServiceCallControlExtensionStatsOutgoingCalls_CallsConnected,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls.CallsFailed",
-	Syntax:  synVoiceServiceCallControlExtensionStatsOutgoingCalls_CallsFailed,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls.CallsDropped",
-	Syntax:  synVoiceServiceCallControlExtensionStatsOutgoingCalls_CallsDropped,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls.TotalCallTime",
-	Syntax:       synVoiceServiceCallControlExtensionStatsOutgoingCalls_TotalCallTime,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP.PacketsReceived",
-	Syntax:       synVoiceServiceCallControlExtensionStatsRTP_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP.PacketsSent",
-	Syntax:       synVoiceServiceCallControlExtensionStatsRTP_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP.PacketsLost",
-	Syntax:       synVoiceServiceCallControlExtensionStatsRTP_PacketsLost,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP.BytesSent",
-	Syntax:       synVoiceServiceCallControlExtensionStatsRTP_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP.BytesReceived",
-	Syntax:       synVoiceServiceCallControlExtensionStatsRTP_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "GroupNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.Group.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Group.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlGroup_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Group.{i}.Extensions",
-	Syntax:  synVoiceServiceCallControlGroup_Extensions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Group.{i}.RingType",
-	Syntax:  synVoiceServiceCallControlGroup_RingType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Group.{i}.RingTimeout",
-	Syntax:  synVoiceServiceCallControlGroup_RingTimeout,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IncomingMapNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.IncomingMap.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Line", "Extension"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.IncomingMap.{i}.Enable",
-	Syntax:  synVoiceServiceCallControlIncomingMap_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.IncomingMap.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlIncomingMap_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.IncomingMap.{i}.Line",
-	Syntax:  synVoiceServiceCallControlIncomingMap_Line,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.IncomingMap.{i}.Extension",
-	Syntax:  synVoiceServiceCallControlIncomingMap_Extension,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.IncomingMap.{i}.Order",
-	Syntax:  synVoiceServiceCallControlIncomingMap_Order,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.IncomingMap.{i}.Timeout",
-	Syntax:  synVoiceServiceCallControlIncomingMap_Timeout,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LineNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.Line.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"DirectoryNumber"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Enable",
-	Syntax:  synVoiceServiceCallControlLine_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceCallControlLine_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Status",
-	Syntax:  synVoiceServiceCallControlLine_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Line.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlLine_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.CallStatus",
-	Syntax:  synVoiceServiceCallControlLine_CallStatus,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Origin",
-	Syntax:  synVoiceServiceCallControlLine_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.DirectoryNumber",
-	Syntax:  synVoiceServiceCallControlLine_DirectoryNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Provider",
-	Syntax:  synVoiceServiceCallControlLine_Provider,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.CallingFeatures",
-	Syntax:  synVoiceServiceCallControlLine_CallingFeatures,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.Line.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.Line.{i}.Stats.DSP.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Line.{i}.Stats.DSP.Overruns",
-	Syntax:       synVoiceServiceCallControlLineStatsDSP_Overruns,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Line.{i}.Stats.DSP.Underruns",
-	Syntax:       synVoiceServiceCallControlLineStatsDSP_Underruns,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls.CallsReceived",
-	Syntax:  synVoiceServiceCallControlLineStatsIncomingCalls_CallsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls.CallsConnected",
-	Syntax:  synVoiceServiceCallControlLineStatsIncomingCalls_CallsConnected,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls.CallsFailed",
-	Syntax:  synVoiceServiceCallControlLineStatsIncomingCalls_CallsFailed,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls.CallsDropped",
-	Syntax:  synVoiceServiceCallControlLineStatsIncomingCalls_CallsDropped,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls.TotalCallTime",
-	Syntax:       synVoiceServiceCallControlLineStatsIncomingCalls_TotalCallTime,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls.CallsAttempted",
-	Syntax:  synVoiceServiceCallControlLineStatsOutgoingCalls_CallsAttempted,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls.CallsConnected",
-	Syntax:  synVoiceServiceCallControlLineStatsOutgoingCalls_CallsConnected,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls.CallsFailed",
-	Syntax:  synVoiceServiceCallControlLineStatsOutgoingCalls_CallsFailed,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls.CallsDropped",
-	Syntax:  synVoiceServiceCallControlLineStatsOutgoingCalls_CallsDropped,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls.TotalCallTime",
-	Syntax:       synVoiceServiceCallControlLineStatsOutgoingCalls_TotalCallTime,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallControl.Line.{i}.Stats.RTP.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Line.{i}.Stats.RTP.PacketsReceived",
-	Syntax:       synVoiceServiceCallControlLineStatsRTP_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Line.{i}.Stats.RTP.PacketsSent",
-	Syntax:       synVoiceServiceCallControlLineStatsRTP_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Line.{i}.Stats.RTP.PacketsLost",
-	Syntax:       synVoiceServiceCallControlLineStatsRTP_PacketsLost,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Line.{i}.Stats.RTP.BytesSent",
-	Syntax:       synVoiceServiceCallControlLineStatsRTP_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Line.{i}.Stats.RTP.BytesReceived",
-	Syntax:       synVoiceServiceCallControlLineStatsRTP_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MailboxNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.Mailbox.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Mailbox.{i}.Enable",
-	Syntax:  synVoiceServiceCallControlMailbox_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.Mailbox.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlMailbox_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Mailbox.{i}.MaxMsg",
-	Syntax:  synVoiceServiceCallControlMailbox_MaxMsg,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Mailbox.{i}.MaxMessageTime",
-	Syntax:  synVoiceServiceCallControlMailbox_MaxMessageTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Mailbox.{i}.MinSize",
-	Syntax:  synVoiceServiceCallControlMailbox_MinSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Mailbox.{i}.SMTPServerAddress",
-	Syntax:  synVoiceServiceCallControlMailbox_SMTPServerAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Mailbox.{i}.SMTPServerPort",
-	Syntax:  synVoiceServiceCallControlMailbox_SMTPServerPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Mailbox.{i}.SMTPUser",
-	Syntax:  synVoiceServiceCallControlMailbox_SMTPUser,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Mailbox.{i}.SMTPPassword",
-	Syntax:  synVoiceServiceCallControlMailbox_SMTPPassword,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Mailbox.{i}.SMTPAuthenticationType",
-	Syntax:  synVoiceServiceCallControlMailbox_SMTPAuthenticationType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.Mailbox.{i}.SMTPFrom",
-	Syntax:  synVoiceServiceCallControlMailbox_SMTPFrom,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "NumberingPlanNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.NumberingPlan.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.NumberingPlan.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlNumberingPlan_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.MinimumNumberOfDigits",
-	Syntax:  synVoiceServiceCallControlNumberingPlan_MinimumNumberOfDigits,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.MaximumNumberOfDigits",
-	Syntax:  synVoiceServiceCallControlNumberingPlan_MaximumNumberOfDigits,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.InterDigitTimerStd",
-	Syntax:  synVoiceServiceCallControlNumberingPlan_InterDigitTimerStd,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.InterDigitTimerOpen",
-	Syntax:  synVoiceServiceCallControlNumberingPlan_InterDigitTimerOpen,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.TerminationDigit",
-	Syntax:  synVoiceServiceCallControlNumberingPlan_TerminationDigit,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.InvalidNumberTone",
-	Syntax:  synVoiceServiceCallControlNumberingPlan_InvalidNumberTone,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfoMaxEntries",
-	Syntax:  synVoiceServiceCallControlNumberingPlan_PrefixInfoMaxEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfoNumberOfEntries",
-	Syntax:  synVoiceServiceCallControlNumberingPlan_PrefixInfoNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PrefixInfoNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlNumberingPlanPrefixInfo_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.Enable",
-	Syntax:  synVoiceServiceCallControlNumberingPlanPrefixInfo_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.PrefixRange",
-	Syntax:  synVoiceServiceCallControlNumberingPlanPrefixInfo_PrefixRange,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.PrefixMinNumberOfDigits",
-	Syntax:  synVoiceServiceCallControlNumberingPlanPrefixInfo_PrefixMinNumberOfDigits,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.PrefixMaxNumberOfDigits",
-	Syntax:  synVoiceServiceCallControlNumberingPlanPrefixInfo_PrefixMaxNumberOfDigits,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.NumberOfDigitsToRemove",
-	Syntax:  synVoiceServiceCallControlNumberingPlanPrefixInfo_NumberOfDigitsToRemove,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.PosOfDigitsToRemove",
-	Syntax:  synVoiceServiceCallControlNumberingPlanPrefixInfo_PosOfDigitsToRemove,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.DialTone",
-	Syntax:  synVoiceServiceCallControlNumberingPlanPrefixInfo_DialTone,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.FacilityAction",
-	Syntax:  synVoiceServiceCallControlNumberingPlanPrefixInfo_FacilityAction,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.FacilityActionArgument",
-	Syntax:  synVoiceServiceCallControlNumberingPlanPrefixInfo_FacilityActionArgument,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OutgoingMapNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallControl.OutgoingMap.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Extension", "Line"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.OutgoingMap.{i}.Enable",
-	Syntax:  synVoiceServiceCallControlOutgoingMap_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallControl.OutgoingMap.{i}.Alias",
-	Syntax:       synVoiceServiceCallControlOutgoingMap_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.OutgoingMap.{i}.CLIPNoScreeningNumber",
-	Syntax:  synVoiceServiceCallControlOutgoingMap_CLIPNoScreeningNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.OutgoingMap.{i}.Extension",
-	Syntax:  synVoiceServiceCallControlOutgoingMap_Extension,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.OutgoingMap.{i}.Line",
-	Syntax:  synVoiceServiceCallControlOutgoingMap_Line,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CallControl.OutgoingMap.{i}.Order",
-	Syntax:  synVoiceServiceCallControlOutgoingMap_Order,
-	Version: "2.0",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Extension model.ReadWriteParam[string] `dm:"s"`
+
+	Line model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+}
 
 // VoiceServiceCallControlImpl is what a device implements for VoiceService.{i}.CallControl; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -4685,6 +1643,55 @@ func (UnimplementedVoiceServiceCallControlImpl) AddOutgoingMap(inst []uint32) (u
 func (UnimplementedVoiceServiceCallControlImpl) DeleteOutgoingMap(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControl(im VoiceServiceCallControlImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "MaxNumberOfLines":
+		v, err := im.MaxNumberOfLines(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MaxNumberOfExtensions":
+		v, err := im.MaxNumberOfExtensions(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "LineNumberOfEntries":
+		v, err := im.LineNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ExtensionNumberOfEntries":
+		v, err := im.ExtensionNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MailboxNumberOfEntries":
+		v, err := im.MailboxNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "IncomingMapNumberOfEntries":
+		v, err := im.IncomingMapNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "OutgoingMapNumberOfEntries":
+		v, err := im.OutgoingMapNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NumberingPlanNumberOfEntries":
+		v, err := im.NumberingPlanNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "GroupNumberOfEntries":
+		v, err := im.GroupNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControl(im VoiceServiceCallControlImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "MaxNumberOfLines":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxNumberOfLines(inst, v)
+	case "MaxNumberOfExtensions":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxNumberOfExtensions(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCallControlCallingFeaturesImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -4711,6 +1718,14 @@ func (UnimplementedVoiceServiceCallControlCallingFeaturesImpl) AddSet(inst []uin
 }
 func (UnimplementedVoiceServiceCallControlCallingFeaturesImpl) DeleteSet(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlCallingFeatures(im VoiceServiceCallControlCallingFeaturesImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "SetNumberOfEntries":
+		v, err := im.SetNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCallControlCallingFeaturesSetImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}; inst holds the instance
@@ -5029,6 +2044,265 @@ func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) AddSCREJ(inst 
 func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) DeleteSCREJ(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlCallingFeaturesSet(im VoiceServiceCallControlCallingFeaturesSetImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallerIDEnable":
+		v, err := im.CallerIDEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "CallerIDNameEnable":
+		v, err := im.CallerIDNameEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "CallWaitingEnable":
+		v, err := im.CallWaitingEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "CallForwardUnconditionalEnable":
+		v, err := im.CallForwardUnconditionalEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "CallForwardUnconditionalNumber":
+		v, err := im.CallForwardUnconditionalNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallForwardOnBusyEnable":
+		v, err := im.CallForwardOnBusyEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "CallForwardOnBusyNumber":
+		v, err := im.CallForwardOnBusyNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallForwardOnBusyRingTimeout":
+		v, err := im.CallForwardOnBusyRingTimeout(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallForwardOnNoAnswerEnable":
+		v, err := im.CallForwardOnNoAnswerEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "CallForwardOnNoAnswerNumber":
+		v, err := im.CallForwardOnNoAnswerNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallForwardOnNoAnswerRingTimeout":
+		v, err := im.CallForwardOnNoAnswerRingTimeout(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallTransferEnable":
+		v, err := im.CallTransferEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "MWIEnable":
+		v, err := im.MWIEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "VMWIEnable":
+		v, err := im.VMWIEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "LineMessagesWaiting":
+		v, err := im.LineMessagesWaiting(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "AnonymousCallRejectionEnable":
+		v, err := im.AnonymousCallRejectionEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "AnonymousCallEnable":
+		v, err := im.AnonymousCallEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "DoNotDisturbEnable":
+		v, err := im.DoNotDisturbEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "RepeatDialEnable":
+		v, err := im.RepeatDialEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "VoiceMailEnable":
+		v, err := im.VoiceMailEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "CallPickUpEnable":
+		v, err := im.CallPickUpEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "CCBSEnable":
+		v, err := im.CCBSEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "IIFCEnable":
+		v, err := im.IIFCEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "BlockForwardEnable":
+		v, err := im.BlockForwardEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "SecretForwarderEnable":
+		v, err := im.SecretForwarderEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "FollowMeEnable":
+		v, err := im.FollowMeEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "CFTNumberOfEntries":
+		v, err := im.CFTNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "SCFNumberOfEntries":
+		v, err := im.SCFNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "SCREJNumberOfEntries":
+		v, err := im.SCREJNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "FollowMeNumberOfEntries":
+		v, err := im.FollowMeNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlCallingFeaturesSet(im VoiceServiceCallControlCallingFeaturesSetImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "CallerIDEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallerIDEnable(inst, v)
+	case "CallerIDNameEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallerIDNameEnable(inst, v)
+	case "CallWaitingEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallWaitingEnable(inst, v)
+	case "CallForwardUnconditionalEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallForwardUnconditionalEnable(inst, v)
+	case "CallForwardUnconditionalNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallForwardUnconditionalNumber(inst, v)
+	case "CallForwardOnBusyEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallForwardOnBusyEnable(inst, v)
+	case "CallForwardOnBusyNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallForwardOnBusyNumber(inst, v)
+	case "CallForwardOnBusyRingTimeout":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallForwardOnBusyRingTimeout(inst, v)
+	case "CallForwardOnNoAnswerEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallForwardOnNoAnswerEnable(inst, v)
+	case "CallForwardOnNoAnswerNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallForwardOnNoAnswerNumber(inst, v)
+	case "CallForwardOnNoAnswerRingTimeout":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallForwardOnNoAnswerRingTimeout(inst, v)
+	case "CallTransferEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallTransferEnable(inst, v)
+	case "MWIEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMWIEnable(inst, v)
+	case "VMWIEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVMWIEnable(inst, v)
+	case "AnonymousCallRejectionEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAnonymousCallRejectionEnable(inst, v)
+	case "AnonymousCallEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAnonymousCallEnable(inst, v)
+	case "DoNotDisturbEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDoNotDisturbEnable(inst, v)
+	case "RepeatDialEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRepeatDialEnable(inst, v)
+	case "VoiceMailEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVoiceMailEnable(inst, v)
+	case "CallPickUpEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallPickUpEnable(inst, v)
+	case "CCBSEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCCBSEnable(inst, v)
+	case "IIFCEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetIIFCEnable(inst, v)
+	case "BlockForwardEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetBlockForwardEnable(inst, v)
+	case "SecretForwarderEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSecretForwarderEnable(inst, v)
+	case "FollowMeEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFollowMeEnable(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCallControlCallingFeaturesSetCFTImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5093,6 +2367,70 @@ func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) ForwardedTo
 func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) SetForwardedToNumber(inst []uint32, v string) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlCallingFeaturesSetCFT(im VoiceServiceCallControlCallingFeaturesSetCFTImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Day":
+		v, err := im.Day(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "StartTime":
+		v, err := im.StartTime(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "EndTime":
+		v, err := im.EndTime(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ForwardedToNumber":
+		v, err := im.ForwardedToNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlCallingFeaturesSetCFT(im VoiceServiceCallControlCallingFeaturesSetCFTImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Day":
+		v, err := model.ParseValue[VoiceServiceCallControlCallingFeaturesSetCFTDay](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDay(inst, v)
+	case "StartTime":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetStartTime(inst, v)
+	case "EndTime":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEndTime(inst, v)
+	case "ForwardedToNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetForwardedToNumber(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCallControlCallingFeaturesSetFollowMeImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5148,6 +2486,61 @@ func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) Order(
 func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) SetOrder(inst []uint32, v uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlCallingFeaturesSetFollowMe(im VoiceServiceCallControlCallingFeaturesSetFollowMeImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Delay":
+		v, err := im.Delay(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Number":
+		v, err := im.Number(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Order":
+		v, err := im.Order(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlCallingFeaturesSetFollowMe(im VoiceServiceCallControlCallingFeaturesSetFollowMeImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Delay":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDelay(inst, v)
+	case "Number":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNumber(inst, v)
+	case "Order":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOrder(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCallControlCallingFeaturesSetSCFImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5194,6 +2587,52 @@ func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl) ForwardedTo
 func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl) SetForwardedToNumber(inst []uint32, v string) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlCallingFeaturesSetSCF(im VoiceServiceCallControlCallingFeaturesSetSCFImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallingNumber":
+		v, err := im.CallingNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ForwardedToNumber":
+		v, err := im.ForwardedToNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlCallingFeaturesSetSCF(im VoiceServiceCallControlCallingFeaturesSetSCFImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "CallingNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallingNumber(inst, v)
+	case "ForwardedToNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetForwardedToNumber(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCallControlCallingFeaturesSetSCREJImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5229,6 +2668,43 @@ func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl) CallingNu
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl) SetCallingNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlCallingFeaturesSetSCREJ(im VoiceServiceCallControlCallingFeaturesSetSCREJImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallingNumber":
+		v, err := im.CallingNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlCallingFeaturesSetSCREJ(im VoiceServiceCallControlCallingFeaturesSetSCREJImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "CallingNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallingNumber(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -5284,6 +2760,61 @@ func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) EMai
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) SetEMailAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlCallingFeaturesSetVoice2Mail(im VoiceServiceCallControlCallingFeaturesSetVoice2MailImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "MaxMessageLength":
+		v, err := im.MaxMessageLength(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Attach":
+		v, err := im.Attach(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "KeepLocal":
+		v, err := im.KeepLocal(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "EMailAddress":
+		v, err := im.EMailAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlCallingFeaturesSetVoice2Mail(im VoiceServiceCallControlCallingFeaturesSetVoice2MailImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "MaxMessageLength":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxMessageLength(inst, v)
+	case "Attach":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAttach(inst, v)
+	case "KeepLocal":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetKeepLocal(inst, v)
+	case "EMailAddress":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEMailAddress(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -5407,6 +2938,115 @@ func (UnimplementedVoiceServiceCallControlExtensionImpl) VoiceMail(inst []uint32
 func (UnimplementedVoiceServiceCallControlExtensionImpl) SetVoiceMail(inst []uint32, v string) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlExtension(im VoiceServiceCallControlExtensionImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallStatus":
+		v, err := im.CallStatus(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Name":
+		v, err := im.Name(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ExtensionNumber":
+		v, err := im.ExtensionNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Provider":
+		v, err := im.Provider(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "NumberingPlan":
+		v, err := im.NumberingPlan(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallingFeatures":
+		v, err := im.CallingFeatures(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallWaitingStatus":
+		v, err := im.CallWaitingStatus(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ConferenceCallingStatus":
+		v, err := im.ConferenceCallingStatus(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ConferenceCallingSessionCount":
+		v, err := im.ConferenceCallingSessionCount(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "VoiceMail":
+		v, err := im.VoiceMail(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlExtension(im VoiceServiceCallControlExtensionImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Name":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetName(inst, v)
+	case "ExtensionNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetExtensionNumber(inst, v)
+	case "Provider":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProvider(inst, v)
+	case "NumberingPlan":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNumberingPlan(inst, v)
+	case "CallingFeatures":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallingFeatures(inst, v)
+	case "VoiceMail":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVoiceMail(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCallControlExtensionStatsImpl is what a device implements for VoiceService.{i}.CallControl.Extension.{i}.Stats; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5434,6 +3074,17 @@ func (UnimplementedVoiceServiceCallControlExtensionStatsDSPImpl) Overruns(inst [
 func (UnimplementedVoiceServiceCallControlExtensionStatsDSPImpl) Underruns(inst []uint32) (uint32, error) {
 	var zero uint32
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlExtensionStatsDSP(im VoiceServiceCallControlExtensionStatsDSPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Overruns":
+		v, err := im.Overruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Underruns":
+		v, err := im.Underruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCallControlExtensionStatsIncomingCallsImpl is what a device implements for VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls; inst holds the instance
@@ -5470,6 +3121,26 @@ func (UnimplementedVoiceServiceCallControlExtensionStatsIncomingCallsImpl) Total
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlExtensionStatsIncomingCalls(im VoiceServiceCallControlExtensionStatsIncomingCallsImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "CallsReceived":
+		v, err := im.CallsReceived(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsConnected":
+		v, err := im.CallsConnected(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsFailed":
+		v, err := im.CallsFailed(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsDropped":
+		v, err := im.CallsDropped(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TotalCallTime":
+		v, err := im.TotalCallTime(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCallControlExtensionStatsOutgoingCallsImpl is what a device implements for VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5505,6 +3176,26 @@ func (UnimplementedVoiceServiceCallControlExtensionStatsOutgoingCallsImpl) Total
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlExtensionStatsOutgoingCalls(im VoiceServiceCallControlExtensionStatsOutgoingCallsImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "CallsAttempted":
+		v, err := im.CallsAttempted(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsConnected":
+		v, err := im.CallsConnected(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsFailed":
+		v, err := im.CallsFailed(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsDropped":
+		v, err := im.CallsDropped(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TotalCallTime":
+		v, err := im.TotalCallTime(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCallControlExtensionStatsRTPImpl is what a device implements for VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5539,6 +3230,26 @@ func (UnimplementedVoiceServiceCallControlExtensionStatsRTPImpl) BytesSent(inst 
 func (UnimplementedVoiceServiceCallControlExtensionStatsRTPImpl) BytesReceived(inst []uint32) (uint32, error) {
 	var zero uint32
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlExtensionStatsRTP(im VoiceServiceCallControlExtensionStatsRTPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "PacketsReceived":
+		v, err := im.PacketsReceived(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PacketsSent":
+		v, err := im.PacketsSent(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PacketsLost":
+		v, err := im.PacketsLost(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "BytesSent":
+		v, err := im.BytesSent(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "BytesReceived":
+		v, err := im.BytesReceived(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCallControlGroupImpl is what a device implements for VoiceService.{i}.CallControl.Group.{i}; inst holds the instance
@@ -5584,6 +3295,52 @@ func (UnimplementedVoiceServiceCallControlGroupImpl) RingTimeout(inst []uint32) 
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceCallControlGroupImpl) SetRingTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlGroup(im VoiceServiceCallControlGroupImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Extensions":
+		v, err := im.Extensions(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RingType":
+		v, err := im.RingType(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RingTimeout":
+		v, err := im.RingTimeout(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlGroup(im VoiceServiceCallControlGroupImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Extensions":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetExtensions(inst, v)
+	case "RingType":
+		v, err := model.ParseValue[VoiceServiceCallControlGroupRingType](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRingType(inst, v)
+	case "RingTimeout":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRingTimeout(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -5648,6 +3405,70 @@ func (UnimplementedVoiceServiceCallControlIncomingMapImpl) Timeout(inst []uint32
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceCallControlIncomingMapImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlIncomingMap(im VoiceServiceCallControlIncomingMapImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Line":
+		v, err := im.Line(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Extension":
+		v, err := im.Extension(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Order":
+		v, err := im.Order(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Timeout":
+		v, err := im.Timeout(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlIncomingMap(im VoiceServiceCallControlIncomingMapImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Line":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLine(inst, v)
+	case "Extension":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetExtension(inst, v)
+	case "Order":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOrder(inst, v)
+	case "Timeout":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimeout(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -5729,6 +3550,79 @@ func (UnimplementedVoiceServiceCallControlLineImpl) CallingFeatures(inst []uint3
 func (UnimplementedVoiceServiceCallControlLineImpl) SetCallingFeatures(inst []uint32, v string) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlLine(im VoiceServiceCallControlLineImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallStatus":
+		v, err := im.CallStatus(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "DirectoryNumber":
+		v, err := im.DirectoryNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Provider":
+		v, err := im.Provider(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallingFeatures":
+		v, err := im.CallingFeatures(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlLine(im VoiceServiceCallControlLineImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "DirectoryNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDirectoryNumber(inst, v)
+	case "Provider":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProvider(inst, v)
+	case "CallingFeatures":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallingFeatures(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCallControlLineStatsImpl is what a device implements for VoiceService.{i}.CallControl.Line.{i}.Stats; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5756,6 +3650,17 @@ func (UnimplementedVoiceServiceCallControlLineStatsDSPImpl) Overruns(inst []uint
 func (UnimplementedVoiceServiceCallControlLineStatsDSPImpl) Underruns(inst []uint32) (uint32, error) {
 	var zero uint32
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlLineStatsDSP(im VoiceServiceCallControlLineStatsDSPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Overruns":
+		v, err := im.Overruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Underruns":
+		v, err := im.Underruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCallControlLineStatsIncomingCallsImpl is what a device implements for VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls; inst holds the instance
@@ -5792,6 +3697,26 @@ func (UnimplementedVoiceServiceCallControlLineStatsIncomingCallsImpl) TotalCallT
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlLineStatsIncomingCalls(im VoiceServiceCallControlLineStatsIncomingCallsImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "CallsReceived":
+		v, err := im.CallsReceived(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsConnected":
+		v, err := im.CallsConnected(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsFailed":
+		v, err := im.CallsFailed(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsDropped":
+		v, err := im.CallsDropped(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TotalCallTime":
+		v, err := im.TotalCallTime(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCallControlLineStatsOutgoingCallsImpl is what a device implements for VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5827,6 +3752,26 @@ func (UnimplementedVoiceServiceCallControlLineStatsOutgoingCallsImpl) TotalCallT
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlLineStatsOutgoingCalls(im VoiceServiceCallControlLineStatsOutgoingCallsImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "CallsAttempted":
+		v, err := im.CallsAttempted(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsConnected":
+		v, err := im.CallsConnected(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsFailed":
+		v, err := im.CallsFailed(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallsDropped":
+		v, err := im.CallsDropped(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TotalCallTime":
+		v, err := im.TotalCallTime(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCallControlLineStatsRTPImpl is what a device implements for VoiceService.{i}.CallControl.Line.{i}.Stats.RTP; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5861,6 +3806,26 @@ func (UnimplementedVoiceServiceCallControlLineStatsRTPImpl) BytesSent(inst []uin
 func (UnimplementedVoiceServiceCallControlLineStatsRTPImpl) BytesReceived(inst []uint32) (uint32, error) {
 	var zero uint32
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlLineStatsRTP(im VoiceServiceCallControlLineStatsRTPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "PacketsReceived":
+		v, err := im.PacketsReceived(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PacketsSent":
+		v, err := im.PacketsSent(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PacketsLost":
+		v, err := im.PacketsLost(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "BytesSent":
+		v, err := im.BytesSent(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "BytesReceived":
+		v, err := im.BytesReceived(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCallControlMailboxImpl is what a device implements for VoiceService.{i}.CallControl.Mailbox.{i}; inst holds the instance
@@ -5971,6 +3936,115 @@ func (UnimplementedVoiceServiceCallControlMailboxImpl) SMTPFrom(inst []uint32) (
 func (UnimplementedVoiceServiceCallControlMailboxImpl) SetSMTPFrom(inst []uint32, v string) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlMailbox(im VoiceServiceCallControlMailboxImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "MaxMsg":
+		v, err := im.MaxMsg(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MaxMessageTime":
+		v, err := im.MaxMessageTime(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MinSize":
+		v, err := im.MinSize(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "SMTPServerAddress":
+		v, err := im.SMTPServerAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SMTPServerPort":
+		v, err := im.SMTPServerPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "SMTPUser":
+		v, err := im.SMTPUser(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SMTPPassword":
+		v, err := im.SMTPPassword(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SMTPAuthenticationType":
+		v, err := im.SMTPAuthenticationType(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SMTPFrom":
+		v, err := im.SMTPFrom(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlMailbox(im VoiceServiceCallControlMailboxImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "MaxMsg":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxMsg(inst, v)
+	case "MaxMessageTime":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxMessageTime(inst, v)
+	case "MinSize":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMinSize(inst, v)
+	case "SMTPServerAddress":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSMTPServerAddress(inst, v)
+	case "SMTPServerPort":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSMTPServerPort(inst, v)
+	case "SMTPUser":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSMTPUser(inst, v)
+	case "SMTPPassword":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSMTPPassword(inst, v)
+	case "SMTPAuthenticationType":
+		v, err := model.ParseValue[VoiceServiceCallControlMailboxSMTPAuthenticationType](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSMTPAuthenticationType(inst, v)
+	case "SMTPFrom":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSMTPFrom(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCallControlNumberingPlanImpl is what a device implements for VoiceService.{i}.CallControl.NumberingPlan.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -6064,6 +4138,85 @@ func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) AddPrefixInfo(inst 
 	return 0, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) DeletePrefixInfo(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlNumberingPlan(im VoiceServiceCallControlNumberingPlanImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "MinimumNumberOfDigits":
+		v, err := im.MinimumNumberOfDigits(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MaximumNumberOfDigits":
+		v, err := im.MaximumNumberOfDigits(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "InterDigitTimerStd":
+		v, err := im.InterDigitTimerStd(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "InterDigitTimerOpen":
+		v, err := im.InterDigitTimerOpen(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TerminationDigit":
+		v, err := im.TerminationDigit(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "InvalidNumberTone":
+		v, err := im.InvalidNumberTone(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "PrefixInfoMaxEntries":
+		v, err := im.PrefixInfoMaxEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PrefixInfoNumberOfEntries":
+		v, err := im.PrefixInfoNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlNumberingPlan(im VoiceServiceCallControlNumberingPlanImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "MinimumNumberOfDigits":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMinimumNumberOfDigits(inst, v)
+	case "MaximumNumberOfDigits":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaximumNumberOfDigits(inst, v)
+	case "InterDigitTimerStd":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInterDigitTimerStd(inst, v)
+	case "InterDigitTimerOpen":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInterDigitTimerOpen(inst, v)
+	case "TerminationDigit":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTerminationDigit(inst, v)
+	case "InvalidNumberTone":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInvalidNumberTone(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -6166,6 +4319,106 @@ func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) FacilityA
 func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetFacilityActionArgument(inst []uint32, v string) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallControlNumberingPlanPrefixInfo(im VoiceServiceCallControlNumberingPlanPrefixInfoImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "PrefixRange":
+		v, err := im.PrefixRange(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "PrefixMinNumberOfDigits":
+		v, err := im.PrefixMinNumberOfDigits(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PrefixMaxNumberOfDigits":
+		v, err := im.PrefixMaxNumberOfDigits(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NumberOfDigitsToRemove":
+		v, err := im.NumberOfDigitsToRemove(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PosOfDigitsToRemove":
+		v, err := im.PosOfDigitsToRemove(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "DialTone":
+		v, err := im.DialTone(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "FacilityAction":
+		v, err := im.FacilityAction(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "FacilityActionArgument":
+		v, err := im.FacilityActionArgument(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlNumberingPlanPrefixInfo(im VoiceServiceCallControlNumberingPlanPrefixInfoImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "PrefixRange":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPrefixRange(inst, v)
+	case "PrefixMinNumberOfDigits":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPrefixMinNumberOfDigits(inst, v)
+	case "PrefixMaxNumberOfDigits":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPrefixMaxNumberOfDigits(inst, v)
+	case "NumberOfDigitsToRemove":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNumberOfDigitsToRemove(inst, v)
+	case "PosOfDigitsToRemove":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPosOfDigitsToRemove(inst, v)
+	case "DialTone":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDialTone(inst, v)
+	case "FacilityAction":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFacilityAction(inst, v)
+	case "FacilityActionArgument":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFacilityActionArgument(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCallControlOutgoingMapImpl is what a device implements for VoiceService.{i}.CallControl.OutgoingMap.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -6228,5 +4481,69 @@ func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) Order(inst []uint32) 
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallControlOutgoingMap(im VoiceServiceCallControlOutgoingMapImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CLIPNoScreeningNumber":
+		v, err := im.CLIPNoScreeningNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Extension":
+		v, err := im.Extension(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Line":
+		v, err := im.Line(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Order":
+		v, err := im.Order(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallControlOutgoingMap(im VoiceServiceCallControlOutgoingMapImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "CLIPNoScreeningNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCLIPNoScreeningNumber(inst, v)
+	case "Extension":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetExtension(inst, v)
+	case "Line":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLine(inst, v)
+	case "Order":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOrder(inst, v)
+	}
 	return model.ErrNotSupported
 }

@@ -5,171 +5,112 @@ package tr104
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // VoiceServiceCallLogDirection enumerates the values of VoiceService.{i}.CallLog.{i}.Direction.
 type VoiceServiceCallLogDirection string
 
-func (e VoiceServiceCallLogDirection) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceCallLogDirection_Incoming VoiceServiceCallLogDirection = "Incoming"
+
 	VoiceServiceCallLogDirection_Outgoing VoiceServiceCallLogDirection = "Outgoing"
 )
 
 // VoiceServiceCallLogCallTerminationCause enumerates the values of VoiceService.{i}.CallLog.{i}.CallTerminationCause.
 type VoiceServiceCallLogCallTerminationCause string
 
-func (e VoiceServiceCallLogCallTerminationCause) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCallLogCallTerminationCause_NoExtensionsMapped          VoiceServiceCallLogCallTerminationCause = "NoExtensionsMapped"
-	VoiceServiceCallLogCallTerminationCause_NoExtensionsAvailable       VoiceServiceCallLogCallTerminationCause = "NoExtensionsAvailable"
-	VoiceServiceCallLogCallTerminationCause_AnonymousCallRejection      VoiceServiceCallLogCallTerminationCause = "AnonymousCallRejection"
-	VoiceServiceCallLogCallTerminationCause_CallWaitingRejected         VoiceServiceCallLogCallTerminationCause = "CallWaitingRejected"
+	VoiceServiceCallLogCallTerminationCause_NoExtensionsMapped VoiceServiceCallLogCallTerminationCause = "NoExtensionsMapped"
+
+	VoiceServiceCallLogCallTerminationCause_NoExtensionsAvailable VoiceServiceCallLogCallTerminationCause = "NoExtensionsAvailable"
+
+	VoiceServiceCallLogCallTerminationCause_AnonymousCallRejection VoiceServiceCallLogCallTerminationCause = "AnonymousCallRejection"
+
+	VoiceServiceCallLogCallTerminationCause_CallWaitingRejected VoiceServiceCallLogCallTerminationCause = "CallWaitingRejected"
+
 	VoiceServiceCallLogCallTerminationCause_CallForwardingUnconditional VoiceServiceCallLogCallTerminationCause = "CallForwardingUnconditional"
-	VoiceServiceCallLogCallTerminationCause_CallForwardingBusy          VoiceServiceCallLogCallTerminationCause = "CallForwardingBusy"
-	VoiceServiceCallLogCallTerminationCause_CallForwardingNoReply       VoiceServiceCallLogCallTerminationCause = "CallForwardingNoReply"
-	VoiceServiceCallLogCallTerminationCause_LocalDisconnect             VoiceServiceCallLogCallTerminationCause = "LocalDisconnect"
-	VoiceServiceCallLogCallTerminationCause_LocalForbidden              VoiceServiceCallLogCallTerminationCause = "LocalForbidden"
-	VoiceServiceCallLogCallTerminationCause_LocalTimeout                VoiceServiceCallLogCallTerminationCause = "LocalTimeout"
-	VoiceServiceCallLogCallTerminationCause_LocalMediaError             VoiceServiceCallLogCallTerminationCause = "LocalMediaError."
-	VoiceServiceCallLogCallTerminationCause_LocalPriority               VoiceServiceCallLogCallTerminationCause = "LocalPriority."
-	VoiceServiceCallLogCallTerminationCause_LocalReject                 VoiceServiceCallLogCallTerminationCause = "LocalReject"
-	VoiceServiceCallLogCallTerminationCause_LocalTransfer               VoiceServiceCallLogCallTerminationCause = "LocalTransfer"
-	VoiceServiceCallLogCallTerminationCause_LocalInternalError          VoiceServiceCallLogCallTerminationCause = "LocalInternalError"
-	VoiceServiceCallLogCallTerminationCause_RemoteDisconnect            VoiceServiceCallLogCallTerminationCause = "RemoteDisconnect"
-	VoiceServiceCallLogCallTerminationCause_RemoteBadRequest            VoiceServiceCallLogCallTerminationCause = "RemoteBadRequest"
-	VoiceServiceCallLogCallTerminationCause_RemoteForbidden             VoiceServiceCallLogCallTerminationCause = "RemoteForbidden"
-	VoiceServiceCallLogCallTerminationCause_RemoteNotFound              VoiceServiceCallLogCallTerminationCause = "RemoteNotFound"
-	VoiceServiceCallLogCallTerminationCause_RemoteReject                VoiceServiceCallLogCallTerminationCause = "RemoteReject"
-	VoiceServiceCallLogCallTerminationCause_RemoteNotAllowed            VoiceServiceCallLogCallTerminationCause = "RemoteNotAllowed"
-	VoiceServiceCallLogCallTerminationCause_RemoteNotAcceptable         VoiceServiceCallLogCallTerminationCause = "RemoteNotAcceptable"
-	VoiceServiceCallLogCallTerminationCause_RemoteTimeout               VoiceServiceCallLogCallTerminationCause = "RemoteTimeout"
-	VoiceServiceCallLogCallTerminationCause_RemoteUnavailable           VoiceServiceCallLogCallTerminationCause = "RemoteUnavailable"
-	VoiceServiceCallLogCallTerminationCause_RemoteBusy                  VoiceServiceCallLogCallTerminationCause = "RemoteBusy"
-	VoiceServiceCallLogCallTerminationCause_RemoteNotSupported          VoiceServiceCallLogCallTerminationCause = "RemoteNotSupported"
-	VoiceServiceCallLogCallTerminationCause_RemoteNetworkFailure        VoiceServiceCallLogCallTerminationCause = "RemoteNetworkFailure"
+
+	VoiceServiceCallLogCallTerminationCause_CallForwardingBusy VoiceServiceCallLogCallTerminationCause = "CallForwardingBusy"
+
+	VoiceServiceCallLogCallTerminationCause_CallForwardingNoReply VoiceServiceCallLogCallTerminationCause = "CallForwardingNoReply"
+
+	VoiceServiceCallLogCallTerminationCause_LocalDisconnect VoiceServiceCallLogCallTerminationCause = "LocalDisconnect"
+
+	VoiceServiceCallLogCallTerminationCause_LocalForbidden VoiceServiceCallLogCallTerminationCause = "LocalForbidden"
+
+	VoiceServiceCallLogCallTerminationCause_LocalTimeout VoiceServiceCallLogCallTerminationCause = "LocalTimeout"
+
+	VoiceServiceCallLogCallTerminationCause_LocalMediaError VoiceServiceCallLogCallTerminationCause = "LocalMediaError."
+
+	VoiceServiceCallLogCallTerminationCause_LocalPriority VoiceServiceCallLogCallTerminationCause = "LocalPriority."
+
+	VoiceServiceCallLogCallTerminationCause_LocalReject VoiceServiceCallLogCallTerminationCause = "LocalReject"
+
+	VoiceServiceCallLogCallTerminationCause_LocalTransfer VoiceServiceCallLogCallTerminationCause = "LocalTransfer"
+
+	VoiceServiceCallLogCallTerminationCause_LocalInternalError VoiceServiceCallLogCallTerminationCause = "LocalInternalError"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteDisconnect VoiceServiceCallLogCallTerminationCause = "RemoteDisconnect"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteBadRequest VoiceServiceCallLogCallTerminationCause = "RemoteBadRequest"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteForbidden VoiceServiceCallLogCallTerminationCause = "RemoteForbidden"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteNotFound VoiceServiceCallLogCallTerminationCause = "RemoteNotFound"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteReject VoiceServiceCallLogCallTerminationCause = "RemoteReject"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteNotAllowed VoiceServiceCallLogCallTerminationCause = "RemoteNotAllowed"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteNotAcceptable VoiceServiceCallLogCallTerminationCause = "RemoteNotAcceptable"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteTimeout VoiceServiceCallLogCallTerminationCause = "RemoteTimeout"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteUnavailable VoiceServiceCallLogCallTerminationCause = "RemoteUnavailable"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteBusy VoiceServiceCallLogCallTerminationCause = "RemoteBusy"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteNotSupported VoiceServiceCallLogCallTerminationCause = "RemoteNotSupported"
+
+	VoiceServiceCallLogCallTerminationCause_RemoteNetworkFailure VoiceServiceCallLogCallTerminationCause = "RemoteNetworkFailure"
 )
 
-var (
-	synVoiceServiceCallLog_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallLog_CallingPartyNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLog_CalledPartyNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLog_Source = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.Line. .CallControl.Extension. .SIP.Registrar.{i}.Account. .Trunk. .SIP.Client.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLog_Destination = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.Line. .CallControl.Extension. .SIP.Registrar.{i}.Account. .Trunk. .SIP.Client.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLog_RemoteParty = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLog_UsedLine = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.Line.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLog_UsedExtensions = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CallControl.Extension.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synVoiceServiceCallLog_Direction = &model.Syntax{
-		Enums: []model.Enum{{Value: "Incoming"}, {Value: "Outgoing"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLog_Start    = &model.Syntax{Type: model.TypeDateTime}
-	synVoiceServiceCallLog_Duration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceCallLog_CallTerminationCause = &model.Syntax{
-		Enums: []model.Enum{{Value: "NoExtensionsMapped"}, {Value: "NoExtensionsAvailable"}, {Value: "AnonymousCallRejection"}, {Value: "CallWaitingRejected"}, {Value: "CallForwardingUnconditional"}, {Value: "CallForwardingBusy"}, {Value: "CallForwardingNoReply"}, {Value: "LocalDisconnect"}, {Value: "LocalForbidden"}, {Value: "LocalTimeout"}, {Value: "LocalMediaError."}, {Value: "LocalPriority."}, {Value: "LocalReject"}, {Value: "LocalTransfer"}, {Value: "LocalInternalError"}, {Value: "RemoteDisconnect"}, {Value: "RemoteBadRequest"}, {Value: "RemoteForbidden"}, {Value: "RemoteNotFound"}, {Value: "RemoteReject"}, {Value: "RemoteNotAllowed"}, {Value: "RemoteNotAcceptable"}, {Value: "RemoteTimeout"}, {Value: "RemoteUnavailable"}, {Value: "RemoteBusy"}, {Value: "RemoteNotSupported"}, {Value: "RemoteNetworkFailure"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLog_SessionNumberOfEntries              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallLog_SignalingPerformanceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallLog holds the values of VoiceService.{i}.CallLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServiceCallLog holds the values of VoiceService.{i}.CallLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceCallLog struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// CallingPartyNumber: string(:256), readOnly, since 2.0.
-	CallingPartyNumber string `cwmp:"CallingPartyNumber"`
-	// CalledPartyNumber: string(:256), readOnly, since 2.0.
-	CalledPartyNumber string `cwmp:"CalledPartyNumber"`
-	// Source: string(:256) pathRef→.CallControl.Line. .CallControl.Extension. .SIP.Registrar.{i}.Account. .Trunk. .SIP.Client., readOnly, since 2.0.
-	Source string `cwmp:"Source"`
-	// Destination: string(:256) pathRef→.CallControl.Line. .CallControl.Extension. .SIP.Registrar.{i}.Account. .Trunk. .SIP.Client., readOnly, since 2.0.
-	Destination string `cwmp:"Destination"`
-	// RemoteParty: string(:32), readOnly, since 2.0.
-	RemoteParty string `cwmp:"RemoteParty"`
-	// UsedLine: string(:256) pathRef→.CallControl.Line., readOnly, since 2.0.
-	UsedLine string `cwmp:"UsedLine"`
-	// UsedExtensions: list<string> pathRef→.CallControl.Extension., readOnly, since 2.0.
-	UsedExtensions []string `cwmp:"UsedExtensions"`
-	// Direction: string{Incoming,Outgoing}, readOnly, since 2.0.
-	Direction VoiceServiceCallLogDirection `cwmp:"Direction"`
-	// Start: dateTime, readOnly, since 2.0.
-	Start time.Time `cwmp:"Start"`
-	// Duration: unsignedInt seconds, readOnly, since 2.0.
-	Duration uint32 `cwmp:"Duration"`
-	// CallTerminationCause: string{NoExtensionsMapped,NoExtensionsAvailable,AnonymousCallRejection,CallWaitingRejected,CallForwardingUnconditional,CallForwardingBusy,… 27 values}, readOnly, since 2.0.
-	CallTerminationCause VoiceServiceCallLogCallTerminationCause `cwmp:"CallTerminationCause"`
-	// SessionNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	SessionNumberOfEntries uint32 `cwmp:"SessionNumberOfEntries"`
-	// SignalingPerformanceNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	SignalingPerformanceNumberOfEntries uint32 `cwmp:"SignalingPerformanceNumberOfEntries"`
-	// VoiceService.{i}.CallLog.{i}.Session.{i}. instances by instance number
-	Session map[uint32]*VoiceServiceCallLogSession `cwmp:"Session.{i}."`
-	// VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}. instances by instance number
-	SignalingPerformance map[uint32]*VoiceServiceCallLogSignalingPerformance `cwmp:"SignalingPerformance.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	CallingPartyNumber string `json:"CallingPartyNumber,omitzero"`
+
+	CalledPartyNumber string `json:"CalledPartyNumber,omitzero"`
+
+	Source string `json:"Source,omitzero"`
+
+	Destination string `json:"Destination,omitzero"`
+
+	RemoteParty string `json:"RemoteParty,omitzero"`
+
+	UsedLine string `json:"UsedLine,omitzero"`
+
+	UsedExtensions []string `json:"UsedExtensions,omitzero"`
+
+	Direction VoiceServiceCallLogDirection `json:"Direction,omitzero"`
+
+	Start time.Time `json:"Start,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
+
+	CallTerminationCause VoiceServiceCallLogCallTerminationCause `json:"CallTerminationCause,omitzero"`
+
+	SessionNumberOfEntries uint32 `json:"SessionNumberOfEntries,omitzero"`
+
+	SignalingPerformanceNumberOfEntries uint32 `json:"SignalingPerformanceNumberOfEntries,omitzero"`
+
+	Session              map[uint32]*VoiceServiceCallLogSession              `json:"Session,omitzero"`
+	SignalingPerformance map[uint32]*VoiceServiceCallLogSignalingPerformance `json:"SignalingPerformance,omitzero"`
 }
 
-// AddSession creates instance i of VoiceService.{i}.CallLog.{i}.Session.{i}. (replacing any) and returns it
+// AddSession creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallLog) AddSession(i uint32) *VoiceServiceCallLogSession {
 	if o.Session == nil {
 		o.Session = map[uint32]*VoiceServiceCallLogSession{}
@@ -179,18 +120,7 @@ func (o *VoiceServiceCallLog) AddSession(i uint32) *VoiceServiceCallLogSession {
 	return x
 }
 
-// GetSession returns instance i of VoiceService.{i}.CallLog.{i}.Session.{i}.
-func (o *VoiceServiceCallLog) GetSession(i uint32) (*VoiceServiceCallLogSession, bool) {
-	x, ok := o.Session[i]
-	return x, ok
-}
-
-// DeleteSession removes instance i of VoiceService.{i}.CallLog.{i}.Session.{i}.
-func (o *VoiceServiceCallLog) DeleteSession(i uint32) {
-	delete(o.Session, i)
-}
-
-// AddSignalingPerformance creates instance i of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}. (replacing any) and returns it
+// AddSignalingPerformance creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallLog) AddSignalingPerformance(i uint32) *VoiceServiceCallLogSignalingPerformance {
 	if o.SignalingPerformance == nil {
 		o.SignalingPerformance = map[uint32]*VoiceServiceCallLogSignalingPerformance{}
@@ -199,2378 +129,698 @@ func (o *VoiceServiceCallLog) AddSignalingPerformance(i uint32) *VoiceServiceCal
 	o.SignalingPerformance[i] = x
 	return x
 }
-
-// GetSignalingPerformance returns instance i of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.
-func (o *VoiceServiceCallLog) GetSignalingPerformance(i uint32) (*VoiceServiceCallLogSignalingPerformance, bool) {
-	x, ok := o.SignalingPerformance[i]
-	return x, ok
-}
-
-// DeleteSignalingPerformance removes instance i of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.
-func (o *VoiceServiceCallLog) DeleteSignalingPerformance(i uint32) {
-	delete(o.SignalingPerformance, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLog) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLog) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallLog_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLog_CallingPartyNumber, o.CallingPartyNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallingPartyNumber",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLog_CalledPartyNumber, o.CalledPartyNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CalledPartyNumber",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLog_Source, o.Source); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Source",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLog_Destination, o.Destination); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Destination",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLog_RemoteParty, o.RemoteParty); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteParty",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLog_UsedLine, o.UsedLine); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UsedLine",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCallLog_UsedExtensions, model.FormatValue(model.TypeString, o.UsedExtensions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UsedExtensions",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLog_Direction, string(o.Direction)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Direction",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLog_CallTerminationCause, string(o.CallTerminationCause)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallTerminationCause",
-		})
-	}
+func (o *VoiceServiceCallLog) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 197, o.Alias)
+	c.String(p, "CallingPartyNumber", 200, o.CallingPartyNumber)
+	c.String(p, "CalledPartyNumber", 199, o.CalledPartyNumber)
+	c.String(p, "Source", 306, o.Source)
+	c.String(p, "Destination", 201, o.Destination)
+	c.String(p, "RemoteParty", 204, o.RemoteParty)
+	c.String(p, "UsedLine", 309, o.UsedLine)
+	c.Wire(p, "UsedExtensions", 308, model.JoinStrings(o.UsedExtensions), len(o.UsedExtensions) > 0)
+	c.String(p, "Direction", 202, string(o.Direction))
+	c.String(p, "CallTerminationCause", 198, string(o.CallTerminationCause))
 	for _, i := range model.SortedKeys(o.Session) {
-		o.Session[i].ValidateAt(prefix+"Session."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Session[i].ValidateAt(c, model.InstanceOf(p, "Session.", i))
 	}
 	for _, i := range model.SortedKeys(o.SignalingPerformance) {
-		o.SignalingPerformance[i].ValidateAt(prefix+"SignalingPerformance."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SignalingPerformance[i].ValidateAt(c, model.InstanceOf(p, "SignalingPerformance.", i))
 	}
 }
 
 // VoiceServiceCallLogPath is the typed path of VoiceService.{i}.CallLog.{i}.
 type VoiceServiceCallLogPath struct {
-	obj                                 model.ObjectPath
-	Alias                               model.ReadWriteParam[string]
-	CallingPartyNumber                  model.ReadOnlyParam[string]
-	CalledPartyNumber                   model.ReadOnlyParam[string]
-	Source                              model.ReadOnlyParam[string]
-	Destination                         model.ReadOnlyParam[string]
-	RemoteParty                         model.ReadOnlyParam[string]
-	UsedLine                            model.ReadOnlyParam[string]
-	UsedExtensions                      model.ReadOnlyParam[[]string]
-	Direction                           model.ReadOnlyParam[VoiceServiceCallLogDirection]
-	Start                               model.ReadOnlyParam[time.Time]
-	Duration                            model.ReadOnlyParam[uint32]
-	CallTerminationCause                model.ReadOnlyParam[VoiceServiceCallLogCallTerminationCause]
-	SessionNumberOfEntries              model.ReadOnlyParam[uint32]
-	SignalingPerformanceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	CallTerminationCause model.ReadOnlyParam[string] `dm:"s"`
+
+	CalledPartyNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	CallingPartyNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	Destination model.ReadOnlyParam[string] `dm:"s"`
+
+	Direction model.ReadOnlyParam[string] `dm:"s"`
+
+	Duration model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RemoteParty model.ReadOnlyParam[string] `dm:"s"`
+
+	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SignalingPerformanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Source model.ReadOnlyParam[string] `dm:"s"`
+
+	Start model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	UsedExtensions model.ReadOnlyParam[[]string] `dm:"s"`
+
+	UsedLine model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogPath(prefix string) VoiceServiceCallLogPath {
-	p := &prefix
-	return VoiceServiceCallLogPath{
-		Alias:                               model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CallTerminationCause:                model.NewReadOnly[VoiceServiceCallLogCallTerminationCause](p, "CallTerminationCause", model.TypeString),
-		CalledPartyNumber:                   model.NewReadOnly[string](p, "CalledPartyNumber", model.TypeString),
-		CallingPartyNumber:                  model.NewReadOnly[string](p, "CallingPartyNumber", model.TypeString),
-		Destination:                         model.NewReadOnly[string](p, "Destination", model.TypeString),
-		Direction:                           model.NewReadOnly[VoiceServiceCallLogDirection](p, "Direction", model.TypeString),
-		Duration:                            model.NewReadOnly[uint32](p, "Duration", model.TypeUnsignedInt),
-		RemoteParty:                         model.NewReadOnly[string](p, "RemoteParty", model.TypeString),
-		SessionNumberOfEntries:              model.NewReadOnly[uint32](p, "SessionNumberOfEntries", model.TypeUnsignedInt),
-		SignalingPerformanceNumberOfEntries: model.NewReadOnly[uint32](p, "SignalingPerformanceNumberOfEntries", model.TypeUnsignedInt),
-		Source:                              model.NewReadOnly[string](p, "Source", model.TypeString),
-		Start:                               model.NewReadOnly[time.Time](p, "Start", model.TypeDateTime),
-		UsedExtensions:                      model.NewReadOnly[[]string](p, "UsedExtensions", model.TypeString),
-		UsedLine:                            model.NewReadOnly[string](p, "UsedLine", model.TypeString),
-		obj:                                 model.NewObjectPath(p),
-	}
+// Session returns the typed path of instance i.
+func (x VoiceServiceCallLogPath) Session(i uint32) (p VoiceServiceCallLogSessionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Session.", i))
+	return
 }
 
-// Session returns the typed path of instance i of VoiceService.{i}.CallLog.{i}.Session.{i}.
-func (x VoiceServiceCallLogPath) Session(i uint32) VoiceServiceCallLogSessionPath {
-	return newVoiceServiceCallLogSessionPath(x.Path() + "Session." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SessionTable returns the table VoiceService.{i}.CallLog.{i}.Session.{i}. itself (for AddObject when writable)
+// SessionTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallLogPath) SessionTable() model.Table {
-	return model.NewTable(x.Path() + "Session.")
+	return model.NewTable(x.ObjectPath, "Session.")
 }
 
-// SignalingPerformance returns the typed path of instance i of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.
-func (x VoiceServiceCallLogPath) SignalingPerformance(i uint32) VoiceServiceCallLogSignalingPerformancePath {
-	return newVoiceServiceCallLogSignalingPerformancePath(x.Path() + "SignalingPerformance." + strconv.FormatUint(uint64(i), 10) + ".")
+// SignalingPerformance returns the typed path of instance i.
+func (x VoiceServiceCallLogPath) SignalingPerformance(i uint32) (p VoiceServiceCallLogSignalingPerformancePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SignalingPerformance.", i))
+	return
 }
 
-// SignalingPerformanceTable returns the table VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}. itself (for AddObject when writable)
+// SignalingPerformanceTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallLogPath) SignalingPerformanceTable() model.Table {
-	return model.NewTable(x.Path() + "SignalingPerformance.")
+	return model.NewTable(x.ObjectPath, "SignalingPerformance.")
 }
 
 // VoiceServiceCallLogSessionStreamType enumerates the values of VoiceService.{i}.CallLog.{i}.Session.{i}.StreamType.
 type VoiceServiceCallLogSessionStreamType string
 
-func (e VoiceServiceCallLogSessionStreamType) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceCallLogSessionStreamType_Audio VoiceServiceCallLogSessionStreamType = "Audio"
+
 	VoiceServiceCallLogSessionStreamType_Video VoiceServiceCallLogSessionStreamType = "Video"
-	VoiceServiceCallLogSessionStreamType_Fax   VoiceServiceCallLogSessionStreamType = "Fax"
+
+	VoiceServiceCallLogSessionStreamType_Fax VoiceServiceCallLogSessionStreamType = "Fax"
+
 	VoiceServiceCallLogSessionStreamType_Modem VoiceServiceCallLogSessionStreamType = "Modem"
 )
 
-var (
-	synVoiceServiceCallLogSession_StreamType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Audio"}, {Value: "Video"}, {Value: "Fax"}, {Value: "Modem"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLogSession_Start    = &model.Syntax{Type: model.TypeDateTime}
-	synVoiceServiceCallLogSession_Duration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceCallLogSession_SessionID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLogSession_SIPSessionID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCallLogSession holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServiceCallLogSession holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceCallLogSession struct {
-	// StreamType: string{Audio,Video,Fax,Modem}, readOnly, since 2.0.
-	StreamType VoiceServiceCallLogSessionStreamType `cwmp:"StreamType"`
-	// Start: dateTime, readOnly, since 2.0.
-	Start time.Time `cwmp:"Start"`
-	// Duration: unsignedInt seconds, readOnly, since 2.0.
-	Duration uint32 `cwmp:"Duration"`
-	// SessionID: string(:16), readOnly, since 2.0.
-	SessionID string `cwmp:"SessionID"`
-	// SIPSessionID: string(:32), readOnly, since 2.0.
-	SIPSessionID string                                 `cwmp:"SIPSessionID"`
-	Destination  *VoiceServiceCallLogSessionDestination `cwmp:"Destination."`
-	Source       *VoiceServiceCallLogSessionSource      `cwmp:"Source."`
+	StreamType VoiceServiceCallLogSessionStreamType `json:"StreamType,omitzero"`
+
+	Start time.Time `json:"Start,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
+
+	SessionID string `json:"SessionID,omitzero"`
+
+	SIPSessionID string `json:"SIPSessionID,omitzero"`
+
+	Destination *VoiceServiceCallLogSessionDestination `json:"Destination,omitzero"`
+	Source      *VoiceServiceCallLogSessionSource      `json:"Source,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSession) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSession) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallLogSession_StreamType, string(o.StreamType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StreamType",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLogSession_SessionID, o.SessionID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionID",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLogSession_SIPSessionID, o.SIPSessionID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SIPSessionID",
-		})
-	}
+func (o *VoiceServiceCallLogSession) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "StreamType", 298, string(o.StreamType))
+	c.String(p, "SessionID", 252, o.SessionID)
+	c.String(p, "SIPSessionID", 251, o.SIPSessionID)
 	if o.Destination != nil {
-		o.Destination.ValidateAt(prefix+"Destination.", v)
+		o.Destination.ValidateAt(c, p+"Destination.")
 	}
 	if o.Source != nil {
-		o.Source.ValidateAt(prefix+"Source.", v)
+		o.Source.ValidateAt(c, p+"Source.")
 	}
 }
 
 // VoiceServiceCallLogSessionPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.
 type VoiceServiceCallLogSessionPath struct {
-	obj          model.ObjectPath
-	StreamType   model.ReadOnlyParam[VoiceServiceCallLogSessionStreamType]
-	Start        model.ReadOnlyParam[time.Time]
-	Duration     model.ReadOnlyParam[uint32]
-	SessionID    model.ReadOnlyParam[string]
-	SIPSessionID model.ReadOnlyParam[string]
-	Destination  VoiceServiceCallLogSessionDestinationPath
-	Source       VoiceServiceCallLogSessionSourcePath
+	model.ObjectPath
+	Duration model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SIPSessionID model.ReadOnlyParam[string] `dm:"s"`
+
+	SessionID model.ReadOnlyParam[string] `dm:"s"`
+
+	Start model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	StreamType model.ReadOnlyParam[string] `dm:"s"`
+
+	Destination VoiceServiceCallLogSessionDestinationPath `dm:"Destination."`
+	Source      VoiceServiceCallLogSessionSourcePath      `dm:"Source."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionPath(prefix string) VoiceServiceCallLogSessionPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionPath{
-		Destination:  newVoiceServiceCallLogSessionDestinationPath(prefix + "Destination."),
-		Duration:     model.NewReadOnly[uint32](p, "Duration", model.TypeUnsignedInt),
-		SIPSessionID: model.NewReadOnly[string](p, "SIPSessionID", model.TypeString),
-		SessionID:    model.NewReadOnly[string](p, "SessionID", model.TypeString),
-		Source:       newVoiceServiceCallLogSessionSourcePath(prefix + "Source."),
-		Start:        model.NewReadOnly[time.Time](p, "Start", model.TypeDateTime),
-		StreamType:   model.NewReadOnly[VoiceServiceCallLogSessionStreamType](p, "StreamType", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// VoiceServiceCallLogSessionDestination holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionDestination holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestination struct {
-	DSP          *VoiceServiceCallLogSessionDestinationDSP          `cwmp:"DSP."`
-	RTP          *VoiceServiceCallLogSessionDestinationRTP          `cwmp:"RTP."`
-	VoiceQuality *VoiceServiceCallLogSessionDestinationVoiceQuality `cwmp:"VoiceQuality."`
+	DSP          *VoiceServiceCallLogSessionDestinationDSP          `json:"DSP,omitzero"`
+	RTP          *VoiceServiceCallLogSessionDestinationRTP          `json:"RTP,omitzero"`
+	VoiceQuality *VoiceServiceCallLogSessionDestinationVoiceQuality `json:"VoiceQuality,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionDestination) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionDestination) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceCallLogSessionDestination) ValidateAt(c *model.Checker, p string) {
 	if o.DSP != nil {
-		o.DSP.ValidateAt(prefix+"DSP.", v)
+		o.DSP.ValidateAt(c, p+"DSP.")
 	}
 	if o.RTP != nil {
-		o.RTP.ValidateAt(prefix+"RTP.", v)
+		o.RTP.ValidateAt(c, p+"RTP.")
 	}
 	if o.VoiceQuality != nil {
-		o.VoiceQuality.ValidateAt(prefix+"VoiceQuality.", v)
+		o.VoiceQuality.ValidateAt(c, p+"VoiceQuality.")
 	}
 }
 
 // VoiceServiceCallLogSessionDestinationPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.
 type VoiceServiceCallLogSessionDestinationPath struct {
-	obj          model.ObjectPath
-	DSP          VoiceServiceCallLogSessionDestinationDSPPath
-	RTP          VoiceServiceCallLogSessionDestinationRTPPath
-	VoiceQuality VoiceServiceCallLogSessionDestinationVoiceQualityPath
+	model.ObjectPath
+	DSP          VoiceServiceCallLogSessionDestinationDSPPath          `dm:"DSP."`
+	RTP          VoiceServiceCallLogSessionDestinationRTPPath          `dm:"RTP."`
+	VoiceQuality VoiceServiceCallLogSessionDestinationVoiceQualityPath `dm:"VoiceQuality."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionDestinationPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionDestinationPath(prefix string) VoiceServiceCallLogSessionDestinationPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionDestinationPath{
-		DSP:          newVoiceServiceCallLogSessionDestinationDSPPath(prefix + "DSP."),
-		RTP:          newVoiceServiceCallLogSessionDestinationRTPPath(prefix + "RTP."),
-		VoiceQuality: newVoiceServiceCallLogSessionDestinationVoiceQualityPath(prefix + "VoiceQuality."),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// VoiceServiceCallLogSessionDestinationDSP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionDestinationDSP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestinationDSP struct {
-	ReceiveCodec  *VoiceServiceCallLogSessionDestinationDSPReceiveCodec  `cwmp:"ReceiveCodec."`
-	TransmitCodec *VoiceServiceCallLogSessionDestinationDSPTransmitCodec `cwmp:"TransmitCodec."`
+	ReceiveCodec  *VoiceServiceCallLogSessionDestinationDSPReceiveCodec  `json:"ReceiveCodec,omitzero"`
+	TransmitCodec *VoiceServiceCallLogSessionDestinationDSPTransmitCodec `json:"TransmitCodec,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionDestinationDSP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionDestinationDSP) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceCallLogSessionDestinationDSP) ValidateAt(c *model.Checker, p string) {
 	if o.ReceiveCodec != nil {
-		o.ReceiveCodec.ValidateAt(prefix+"ReceiveCodec.", v)
+		o.ReceiveCodec.ValidateAt(c, p+"ReceiveCodec.")
 	}
 	if o.TransmitCodec != nil {
-		o.TransmitCodec.ValidateAt(prefix+"TransmitCodec.", v)
+		o.TransmitCodec.ValidateAt(c, p+"TransmitCodec.")
 	}
 }
 
 // VoiceServiceCallLogSessionDestinationDSPPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.
 type VoiceServiceCallLogSessionDestinationDSPPath struct {
-	obj           model.ObjectPath
-	ReceiveCodec  VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath
-	TransmitCodec VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath
+	model.ObjectPath
+	ReceiveCodec  VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath  `dm:"ReceiveCodec."`
+	TransmitCodec VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath `dm:"TransmitCodec."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionDestinationDSPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionDestinationDSPPath(prefix string) VoiceServiceCallLogSessionDestinationDSPPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionDestinationDSPPath{
-		ReceiveCodec:  newVoiceServiceCallLogSessionDestinationDSPReceiveCodecPath(prefix + "ReceiveCodec."),
-		TransmitCodec: newVoiceServiceCallLogSessionDestinationDSPTransmitCodecPath(prefix + "TransmitCodec."),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallLogSessionDestinationDSPReceiveCodec_Codec = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Capabilities.Codec.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLogSessionDestinationDSPReceiveCodec_SilenceSuppression = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallLogSessionDestinationDSPReceiveCodec_Overruns           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallLogSessionDestinationDSPReceiveCodec_Underruns          = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallLogSessionDestinationDSPReceiveCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionDestinationDSPReceiveCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestinationDSPReceiveCodec struct {
-	// Codec: string(:256) pathRef→.Capabilities.Codec., readOnly, since 2.0.
-	Codec string `cwmp:"Codec"`
-	// SilenceSuppression: boolean, readOnly, since 2.0.
-	SilenceSuppression bool `cwmp:"SilenceSuppression"`
-	// Overruns: unsignedInt, readOnly, since 2.0.
-	Overruns uint32 `cwmp:"Overruns"`
-	// Underruns: unsignedInt, readOnly, since 2.0.
-	Underruns uint32 `cwmp:"Underruns"`
+	Codec string `json:"Codec,omitzero"`
+
+	SilenceSuppression bool `json:"SilenceSuppression,omitzero"`
+
+	Overruns uint32 `json:"Overruns,omitzero"`
+
+	Underruns uint32 `json:"Underruns,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionDestinationDSPReceiveCodec) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionDestinationDSPReceiveCodec) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallLogSessionDestinationDSPReceiveCodec_Codec, o.Codec); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Codec",
-		})
-	}
+func (o *VoiceServiceCallLogSessionDestinationDSPReceiveCodec) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Codec", 209, o.Codec)
 }
 
 // VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec.
 type VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath struct {
-	obj                model.ObjectPath
-	Codec              model.ReadOnlyParam[string]
-	SilenceSuppression model.ReadOnlyParam[bool]
-	Overruns           model.ReadOnlyParam[uint32]
-	Underruns          model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Codec model.ReadOnlyParam[string] `dm:"s"`
+
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SilenceSuppression model.ReadOnlyParam[bool] `dm:"b"`
+
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionDestinationDSPReceiveCodecPath(prefix string) VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath{
-		Codec:              model.NewReadOnly[string](p, "Codec", model.TypeString),
-		Overruns:           model.NewReadOnly[uint32](p, "Overruns", model.TypeUnsignedInt),
-		SilenceSuppression: model.NewReadOnly[bool](p, "SilenceSuppression", model.TypeBoolean),
-		Underruns:          model.NewReadOnly[uint32](p, "Underruns", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_Codec = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Capabilities.Codec.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_SilenceSuppression  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_PacketizationPeriod = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_Overruns  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_Underruns = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallLogSessionDestinationDSPTransmitCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionDestinationDSPTransmitCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestinationDSPTransmitCodec struct {
-	// Codec: string(:256) pathRef→.Capabilities.Codec., readOnly, since 2.0.
-	Codec string `cwmp:"Codec"`
-	// SilenceSuppression: boolean, readOnly, since 2.0.
-	SilenceSuppression bool `cwmp:"SilenceSuppression"`
-	// PacketizationPeriod: unsignedInt milliseconds, readOnly, since 2.0.
-	PacketizationPeriod uint32 `cwmp:"PacketizationPeriod"`
-	// Overruns: unsignedInt, readOnly, since 2.0.
-	Overruns uint32 `cwmp:"Overruns"`
-	// Underruns: unsignedInt, readOnly, since 2.0.
-	Underruns uint32 `cwmp:"Underruns"`
+	Codec string `json:"Codec,omitzero"`
+
+	SilenceSuppression bool `json:"SilenceSuppression,omitzero"`
+
+	PacketizationPeriod uint32 `json:"PacketizationPeriod,omitzero"`
+
+	Overruns uint32 `json:"Overruns,omitzero"`
+
+	Underruns uint32 `json:"Underruns,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionDestinationDSPTransmitCodec) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionDestinationDSPTransmitCodec) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_Codec, o.Codec); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Codec",
-		})
-	}
+func (o *VoiceServiceCallLogSessionDestinationDSPTransmitCodec) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Codec", 214, o.Codec)
 }
 
 // VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec.
 type VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath struct {
-	obj                 model.ObjectPath
-	Codec               model.ReadOnlyParam[string]
-	SilenceSuppression  model.ReadOnlyParam[bool]
-	PacketizationPeriod model.ReadOnlyParam[uint32]
-	Overruns            model.ReadOnlyParam[uint32]
-	Underruns           model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Codec model.ReadOnlyParam[string] `dm:"s"`
+
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketizationPeriod model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SilenceSuppression model.ReadOnlyParam[bool] `dm:"b"`
+
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionDestinationDSPTransmitCodecPath(prefix string) VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath{
-		Codec:               model.NewReadOnly[string](p, "Codec", model.TypeString),
-		Overruns:            model.NewReadOnly[uint32](p, "Overruns", model.TypeUnsignedInt),
-		PacketizationPeriod: model.NewReadOnly[uint32](p, "PacketizationPeriod", model.TypeUnsignedInt),
-		SilenceSuppression:  model.NewReadOnly[bool](p, "SilenceSuppression", model.TypeBoolean),
-		Underruns:           model.NewReadOnly[uint32](p, "Underruns", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallLogSessionDestinationRTP_FarEndIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_FarEndUDPPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_LocalUDPPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_RTCPCNAME = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_MinJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_MaxJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_MeanJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_PacketDelayVariation = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_BufferDelay = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "microseconds",
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_BurstCount = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_PacketsLost = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_PacketsDiscarded = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_DuplicatePacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_ReceivePacketLossRate = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_FarEndPacketLossRate = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_ReceiveInterarrivalJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_FarEndInterarrivalJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_AverageReceiveInterarrivalJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_AverageFarEndInterarrivalJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_RoundTripDelay = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "microseconds",
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_AverageRoundTripDelay = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "microseconds",
-	}
-	synVoiceServiceCallLogSessionDestinationRTP_SamplingFrequency = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Hertz",
-	}
-)
-
-// VoiceServiceCallLogSessionDestinationRTP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionDestinationRTP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestinationRTP struct {
-	// FarEndIPAddress: IPAddress=string(:45), readOnly, since 2.0.
-	FarEndIPAddress string `cwmp:"FarEndIPAddress"`
-	// FarEndUDPPort: unsignedInt[0:65535], readOnly, since 2.0.
-	FarEndUDPPort uint32 `cwmp:"FarEndUDPPort"`
-	// LocalUDPPort: unsignedInt[0:65535], readOnly, since 2.0.
-	LocalUDPPort uint32 `cwmp:"LocalUDPPort"`
-	// RTCPCNAME: string(:16), readOnly, since 2.0.3.
-	RTCPCNAME string `cwmp:"RTCPCNAME"`
-	// MinJitter: int[-1:] milliseconds, readOnly, since 2.0.
-	MinJitter int32 `cwmp:"MinJitter"`
-	// MaxJitter: int[-1:] milliseconds, readOnly, since 2.0.
-	MaxJitter int32 `cwmp:"MaxJitter"`
-	// MeanJitter: int[-1:] milliseconds, readOnly, since 2.0.
-	MeanJitter int32 `cwmp:"MeanJitter"`
-	// PacketDelayVariation: int[-1:] milliseconds, readOnly, since 2.0.
-	PacketDelayVariation int32 `cwmp:"PacketDelayVariation"`
-	// BufferDelay: int[-1:] microseconds, readOnly, since 2.0.
-	BufferDelay int32 `cwmp:"BufferDelay"`
-	// BurstCount: StatsCounter32=unsignedInt, readOnly, since 2.0.
-	BurstCount uint32 `cwmp:"BurstCount"`
-	// PacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsLost: StatsCounter32=unsignedInt, readOnly, since 2.0.
-	PacketsLost uint32 `cwmp:"PacketsLost"`
-	// PacketsDiscarded: StatsCounter32=unsignedInt, readOnly, since 2.0.
-	PacketsDiscarded uint32 `cwmp:"PacketsDiscarded"`
-	// DuplicatePacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.0.3.
-	DuplicatePacketsReceived uint64 `cwmp:"DuplicatePacketsReceived"`
-	// BytesReceived: StatsCounter64=unsignedLong, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// BytesSent: StatsCounter64=unsignedLong, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// ReceivePacketLossRate: unsignedInt[0:100], readOnly, since 2.0.
-	ReceivePacketLossRate uint32 `cwmp:"ReceivePacketLossRate"`
-	// FarEndPacketLossRate: unsignedInt[0:100], readOnly, since 2.0.
-	FarEndPacketLossRate uint32 `cwmp:"FarEndPacketLossRate"`
-	// ReceiveInterarrivalJitter: int[-1:], readOnly, since 2.0.
-	ReceiveInterarrivalJitter int32 `cwmp:"ReceiveInterarrivalJitter"`
-	// FarEndInterarrivalJitter: int[-1:], readOnly, since 2.0.
-	FarEndInterarrivalJitter int32 `cwmp:"FarEndInterarrivalJitter"`
-	// AverageReceiveInterarrivalJitter: int[-1:], readOnly, since 2.0.
-	AverageReceiveInterarrivalJitter int32 `cwmp:"AverageReceiveInterarrivalJitter"`
-	// AverageFarEndInterarrivalJitter: int[-1:], readOnly, since 2.0.
-	AverageFarEndInterarrivalJitter int32 `cwmp:"AverageFarEndInterarrivalJitter"`
-	// RoundTripDelay: int[-1:] microseconds, readOnly, since 2.0.
-	RoundTripDelay int32 `cwmp:"RoundTripDelay"`
-	// AverageRoundTripDelay: int[-1:] microseconds, readOnly, since 2.0.
-	AverageRoundTripDelay int32 `cwmp:"AverageRoundTripDelay"`
-	// SamplingFrequency: unsignedInt Hertz, readOnly, since 2.0.
-	SamplingFrequency uint32 `cwmp:"SamplingFrequency"`
+	FarEndIPAddress string `json:"FarEndIPAddress,omitzero"`
+
+	FarEndUDPPort uint32 `json:"FarEndUDPPort,omitzero"`
+
+	LocalUDPPort uint32 `json:"LocalUDPPort,omitzero"`
+
+	RTCPCNAME string `json:"RTCPCNAME,omitzero"`
+
+	MinJitter int32 `json:"MinJitter,omitzero"`
+
+	MaxJitter int32 `json:"MaxJitter,omitzero"`
+
+	MeanJitter int32 `json:"MeanJitter,omitzero"`
+
+	PacketDelayVariation int32 `json:"PacketDelayVariation,omitzero"`
+
+	BufferDelay int32 `json:"BufferDelay,omitzero"`
+
+	BurstCount uint32 `json:"BurstCount,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsLost uint32 `json:"PacketsLost,omitzero"`
+
+	PacketsDiscarded uint32 `json:"PacketsDiscarded,omitzero"`
+
+	DuplicatePacketsReceived uint64 `json:"DuplicatePacketsReceived,omitzero"`
+
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	BytesSent uint64 `json:"BytesSent,omitzero"`
+
+	ReceivePacketLossRate uint32 `json:"ReceivePacketLossRate,omitzero"`
+
+	FarEndPacketLossRate uint32 `json:"FarEndPacketLossRate,omitzero"`
+
+	ReceiveInterarrivalJitter int32 `json:"ReceiveInterarrivalJitter,omitzero"`
+
+	FarEndInterarrivalJitter int32 `json:"FarEndInterarrivalJitter,omitzero"`
+
+	AverageReceiveInterarrivalJitter int32 `json:"AverageReceiveInterarrivalJitter,omitzero"`
+
+	AverageFarEndInterarrivalJitter int32 `json:"AverageFarEndInterarrivalJitter,omitzero"`
+
+	RoundTripDelay int32 `json:"RoundTripDelay,omitzero"`
+
+	AverageRoundTripDelay int32 `json:"AverageRoundTripDelay,omitzero"`
+
+	SamplingFrequency uint32 `json:"SamplingFrequency,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionDestinationRTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionDestinationRTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallLogSessionDestinationRTP_FarEndIPAddress, o.FarEndIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FarEndIPAddress",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallLogSessionDestinationRTP_FarEndUDPPort, uint64(o.FarEndUDPPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FarEndUDPPort",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallLogSessionDestinationRTP_LocalUDPPort, uint64(o.LocalUDPPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalUDPPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLogSessionDestinationRTP_RTCPCNAME, o.RTCPCNAME); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RTCPCNAME",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_MinJitter, int64(o.MinJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_MaxJitter, int64(o.MaxJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_MeanJitter, int64(o.MeanJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MeanJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_PacketDelayVariation, int64(o.PacketDelayVariation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketDelayVariation",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_BufferDelay, int64(o.BufferDelay)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BufferDelay",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallLogSessionDestinationRTP_ReceivePacketLossRate, uint64(o.ReceivePacketLossRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReceivePacketLossRate",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallLogSessionDestinationRTP_FarEndPacketLossRate, uint64(o.FarEndPacketLossRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FarEndPacketLossRate",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_ReceiveInterarrivalJitter, int64(o.ReceiveInterarrivalJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReceiveInterarrivalJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_FarEndInterarrivalJitter, int64(o.FarEndInterarrivalJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FarEndInterarrivalJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_AverageReceiveInterarrivalJitter, int64(o.AverageReceiveInterarrivalJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageReceiveInterarrivalJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_AverageFarEndInterarrivalJitter, int64(o.AverageFarEndInterarrivalJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageFarEndInterarrivalJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_RoundTripDelay, int64(o.RoundTripDelay)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RoundTripDelay",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionDestinationRTP_AverageRoundTripDelay, int64(o.AverageRoundTripDelay)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageRoundTripDelay",
-		})
-	}
+func (o *VoiceServiceCallLogSessionDestinationRTP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "FarEndIPAddress", 228, o.FarEndIPAddress)
+	c.Uint(p, "FarEndUDPPort", 231, uint64(o.FarEndUDPPort))
+	c.Uint(p, "LocalUDPPort", 232, uint64(o.LocalUDPPort))
+	c.String(p, "RTCPCNAME", 241, o.RTCPCNAME)
+	c.Int(p, "MinJitter", 235, int64(o.MinJitter))
+	c.Int(p, "MaxJitter", 233, int64(o.MaxJitter))
+	c.Int(p, "MeanJitter", 234, int64(o.MeanJitter))
+	c.Int(p, "PacketDelayVariation", 236, int64(o.PacketDelayVariation))
+	c.Int(p, "BufferDelay", 223, int64(o.BufferDelay))
+	c.Uint(p, "ReceivePacketLossRate", 243, uint64(o.ReceivePacketLossRate))
+	c.Uint(p, "FarEndPacketLossRate", 230, uint64(o.FarEndPacketLossRate))
+	c.Int(p, "ReceiveInterarrivalJitter", 242, int64(o.ReceiveInterarrivalJitter))
+	c.Int(p, "FarEndInterarrivalJitter", 229, int64(o.FarEndInterarrivalJitter))
+	c.Int(p, "AverageReceiveInterarrivalJitter", 221, int64(o.AverageReceiveInterarrivalJitter))
+	c.Int(p, "AverageFarEndInterarrivalJitter", 220, int64(o.AverageFarEndInterarrivalJitter))
+	c.Int(p, "RoundTripDelay", 244, int64(o.RoundTripDelay))
+	c.Int(p, "AverageRoundTripDelay", 222, int64(o.AverageRoundTripDelay))
 }
 
 // VoiceServiceCallLogSessionDestinationRTPPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.
 type VoiceServiceCallLogSessionDestinationRTPPath struct {
-	obj                              model.ObjectPath
-	FarEndIPAddress                  model.ReadOnlyParam[string]
-	FarEndUDPPort                    model.ReadOnlyParam[uint32]
-	LocalUDPPort                     model.ReadOnlyParam[uint32]
-	RTCPCNAME                        model.ReadOnlyParam[string]
-	MinJitter                        model.ReadOnlyParam[int32]
-	MaxJitter                        model.ReadOnlyParam[int32]
-	MeanJitter                       model.ReadOnlyParam[int32]
-	PacketDelayVariation             model.ReadOnlyParam[int32]
-	BufferDelay                      model.ReadOnlyParam[int32]
-	BurstCount                       model.ReadOnlyParam[uint32]
-	PacketsReceived                  model.ReadOnlyParam[uint64]
-	PacketsSent                      model.ReadOnlyParam[uint64]
-	PacketsLost                      model.ReadOnlyParam[uint32]
-	PacketsDiscarded                 model.ReadOnlyParam[uint32]
-	DuplicatePacketsReceived         model.ReadOnlyParam[uint64]
-	BytesReceived                    model.ReadOnlyParam[uint64]
-	BytesSent                        model.ReadOnlyParam[uint64]
-	ReceivePacketLossRate            model.ReadOnlyParam[uint32]
-	FarEndPacketLossRate             model.ReadOnlyParam[uint32]
-	ReceiveInterarrivalJitter        model.ReadOnlyParam[int32]
-	FarEndInterarrivalJitter         model.ReadOnlyParam[int32]
-	AverageReceiveInterarrivalJitter model.ReadOnlyParam[int32]
-	AverageFarEndInterarrivalJitter  model.ReadOnlyParam[int32]
-	RoundTripDelay                   model.ReadOnlyParam[int32]
-	AverageRoundTripDelay            model.ReadOnlyParam[int32]
-	SamplingFrequency                model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AverageFarEndInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	AverageReceiveInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	AverageRoundTripDelay model.ReadOnlyParam[int32] `dm:"i"`
+
+	BufferDelay model.ReadOnlyParam[int32] `dm:"i"`
+
+	BurstCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DuplicatePacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	FarEndIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	FarEndInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	FarEndPacketLossRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FarEndUDPPort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LocalUDPPort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	MeanJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	MinJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	PacketDelayVariation model.ReadOnlyParam[int32] `dm:"i"`
+
+	PacketsDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsLost model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	RTCPCNAME model.ReadOnlyParam[string] `dm:"s"`
+
+	ReceiveInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	ReceivePacketLossRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RoundTripDelay model.ReadOnlyParam[int32] `dm:"i"`
+
+	SamplingFrequency model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionDestinationRTPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionDestinationRTPPath(prefix string) VoiceServiceCallLogSessionDestinationRTPPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionDestinationRTPPath{
-		AverageFarEndInterarrivalJitter:  model.NewReadOnly[int32](p, "AverageFarEndInterarrivalJitter", model.TypeInt),
-		AverageReceiveInterarrivalJitter: model.NewReadOnly[int32](p, "AverageReceiveInterarrivalJitter", model.TypeInt),
-		AverageRoundTripDelay:            model.NewReadOnly[int32](p, "AverageRoundTripDelay", model.TypeInt),
-		BufferDelay:                      model.NewReadOnly[int32](p, "BufferDelay", model.TypeInt),
-		BurstCount:                       model.NewReadOnly[uint32](p, "BurstCount", model.TypeUnsignedInt),
-		BytesReceived:                    model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                        model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DuplicatePacketsReceived:         model.NewReadOnly[uint64](p, "DuplicatePacketsReceived", model.TypeUnsignedLong),
-		FarEndIPAddress:                  model.NewReadOnly[string](p, "FarEndIPAddress", model.TypeString),
-		FarEndInterarrivalJitter:         model.NewReadOnly[int32](p, "FarEndInterarrivalJitter", model.TypeInt),
-		FarEndPacketLossRate:             model.NewReadOnly[uint32](p, "FarEndPacketLossRate", model.TypeUnsignedInt),
-		FarEndUDPPort:                    model.NewReadOnly[uint32](p, "FarEndUDPPort", model.TypeUnsignedInt),
-		LocalUDPPort:                     model.NewReadOnly[uint32](p, "LocalUDPPort", model.TypeUnsignedInt),
-		MaxJitter:                        model.NewReadOnly[int32](p, "MaxJitter", model.TypeInt),
-		MeanJitter:                       model.NewReadOnly[int32](p, "MeanJitter", model.TypeInt),
-		MinJitter:                        model.NewReadOnly[int32](p, "MinJitter", model.TypeInt),
-		PacketDelayVariation:             model.NewReadOnly[int32](p, "PacketDelayVariation", model.TypeInt),
-		PacketsDiscarded:                 model.NewReadOnly[uint32](p, "PacketsDiscarded", model.TypeUnsignedInt),
-		PacketsLost:                      model.NewReadOnly[uint32](p, "PacketsLost", model.TypeUnsignedInt),
-		PacketsReceived:                  model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                      model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		RTCPCNAME:                        model.NewReadOnly[string](p, "RTCPCNAME", model.TypeString),
-		ReceiveInterarrivalJitter:        model.NewReadOnly[int32](p, "ReceiveInterarrivalJitter", model.TypeInt),
-		ReceivePacketLossRate:            model.NewReadOnly[uint32](p, "ReceivePacketLossRate", model.TypeUnsignedInt),
-		RoundTripDelay:                   model.NewReadOnly[int32](p, "RoundTripDelay", model.TypeInt),
-		SamplingFrequency:                model.NewReadOnly[uint32](p, "SamplingFrequency", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallLogSessionDestinationVoiceQuality_VoIPQualityIndicator = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionDestinationVoiceQuality_WorstVoIPQualityIndicatorsValues = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionDestinationVoiceQuality_WorstVoIPQualityIndicatorTimestamps = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceCallLogSessionDestinationVoiceQuality holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionDestinationVoiceQuality holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestinationVoiceQuality struct {
-	// VoIPQualityIndicator: list<unsignedInt[:65535]>, readOnly, since 2.0.
-	VoIPQualityIndicator []uint32 `cwmp:"VoIPQualityIndicator"`
-	// WorstVoIPQualityIndicatorsValues: list<unsignedInt[:65535]>, readOnly, since 2.0.
-	WorstVoIPQualityIndicatorsValues []uint32 `cwmp:"WorstVoIPQualityIndicatorsValues"`
-	// WorstVoIPQualityIndicatorTimestamps: list<unsignedInt[:65535]>, readOnly, since 2.0.
-	WorstVoIPQualityIndicatorTimestamps []uint32 `cwmp:"WorstVoIPQualityIndicatorTimestamps"`
+	VoIPQualityIndicator []uint32 `json:"VoIPQualityIndicator,omitzero"`
+
+	WorstVoIPQualityIndicatorsValues []uint32 `json:"WorstVoIPQualityIndicatorsValues,omitzero"`
+
+	WorstVoIPQualityIndicatorTimestamps []uint32 `json:"WorstVoIPQualityIndicatorTimestamps,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionDestinationVoiceQuality) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionDestinationVoiceQuality) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synVoiceServiceCallLogSessionDestinationVoiceQuality_VoIPQualityIndicator, model.FormatValue(model.TypeUnsignedInt, o.VoIPQualityIndicator)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoIPQualityIndicator",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCallLogSessionDestinationVoiceQuality_WorstVoIPQualityIndicatorsValues, model.FormatValue(model.TypeUnsignedInt, o.WorstVoIPQualityIndicatorsValues)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WorstVoIPQualityIndicatorsValues",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCallLogSessionDestinationVoiceQuality_WorstVoIPQualityIndicatorTimestamps, model.FormatValue(model.TypeUnsignedInt, o.WorstVoIPQualityIndicatorTimestamps)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WorstVoIPQualityIndicatorTimestamps",
-		})
-	}
+func (o *VoiceServiceCallLogSessionDestinationVoiceQuality) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "VoIPQualityIndicator", 247, model.FormatValue(model.TypeUnsignedInt, o.VoIPQualityIndicator), len(o.VoIPQualityIndicator) > 0)
+	c.Wire(p, "WorstVoIPQualityIndicatorsValues", 249, model.FormatValue(model.TypeUnsignedInt, o.WorstVoIPQualityIndicatorsValues), len(o.WorstVoIPQualityIndicatorsValues) > 0)
+	c.Wire(p, "WorstVoIPQualityIndicatorTimestamps", 248, model.FormatValue(model.TypeUnsignedInt, o.WorstVoIPQualityIndicatorTimestamps), len(o.WorstVoIPQualityIndicatorTimestamps) > 0)
 }
 
 // VoiceServiceCallLogSessionDestinationVoiceQualityPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality.
 type VoiceServiceCallLogSessionDestinationVoiceQualityPath struct {
-	obj                                 model.ObjectPath
-	VoIPQualityIndicator                model.ReadOnlyParam[[]uint32]
-	WorstVoIPQualityIndicatorsValues    model.ReadOnlyParam[[]uint32]
-	WorstVoIPQualityIndicatorTimestamps model.ReadOnlyParam[[]uint32]
+	model.ObjectPath
+	VoIPQualityIndicator model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	WorstVoIPQualityIndicatorTimestamps model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	WorstVoIPQualityIndicatorsValues model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionDestinationVoiceQualityPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionDestinationVoiceQualityPath(prefix string) VoiceServiceCallLogSessionDestinationVoiceQualityPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionDestinationVoiceQualityPath{
-		VoIPQualityIndicator:                model.NewReadOnly[[]uint32](p, "VoIPQualityIndicator", model.TypeString),
-		WorstVoIPQualityIndicatorTimestamps: model.NewReadOnly[[]uint32](p, "WorstVoIPQualityIndicatorTimestamps", model.TypeString),
-		WorstVoIPQualityIndicatorsValues:    model.NewReadOnly[[]uint32](p, "WorstVoIPQualityIndicatorsValues", model.TypeString),
-		obj:                                 model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// VoiceServiceCallLogSessionSource holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionSource holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSource struct {
-	DSP          *VoiceServiceCallLogSessionSourceDSP          `cwmp:"DSP."`
-	RTP          *VoiceServiceCallLogSessionSourceRTP          `cwmp:"RTP."`
-	VoiceQuality *VoiceServiceCallLogSessionSourceVoiceQuality `cwmp:"VoiceQuality."`
+	DSP          *VoiceServiceCallLogSessionSourceDSP          `json:"DSP,omitzero"`
+	RTP          *VoiceServiceCallLogSessionSourceRTP          `json:"RTP,omitzero"`
+	VoiceQuality *VoiceServiceCallLogSessionSourceVoiceQuality `json:"VoiceQuality,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionSource) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionSource) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceCallLogSessionSource) ValidateAt(c *model.Checker, p string) {
 	if o.DSP != nil {
-		o.DSP.ValidateAt(prefix+"DSP.", v)
+		o.DSP.ValidateAt(c, p+"DSP.")
 	}
 	if o.RTP != nil {
-		o.RTP.ValidateAt(prefix+"RTP.", v)
+		o.RTP.ValidateAt(c, p+"RTP.")
 	}
 	if o.VoiceQuality != nil {
-		o.VoiceQuality.ValidateAt(prefix+"VoiceQuality.", v)
+		o.VoiceQuality.ValidateAt(c, p+"VoiceQuality.")
 	}
 }
 
 // VoiceServiceCallLogSessionSourcePath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.
 type VoiceServiceCallLogSessionSourcePath struct {
-	obj          model.ObjectPath
-	DSP          VoiceServiceCallLogSessionSourceDSPPath
-	RTP          VoiceServiceCallLogSessionSourceRTPPath
-	VoiceQuality VoiceServiceCallLogSessionSourceVoiceQualityPath
+	model.ObjectPath
+	DSP          VoiceServiceCallLogSessionSourceDSPPath          `dm:"DSP."`
+	RTP          VoiceServiceCallLogSessionSourceRTPPath          `dm:"RTP."`
+	VoiceQuality VoiceServiceCallLogSessionSourceVoiceQualityPath `dm:"VoiceQuality."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionSourcePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionSourcePath(prefix string) VoiceServiceCallLogSessionSourcePath {
-	p := &prefix
-	return VoiceServiceCallLogSessionSourcePath{
-		DSP:          newVoiceServiceCallLogSessionSourceDSPPath(prefix + "DSP."),
-		RTP:          newVoiceServiceCallLogSessionSourceRTPPath(prefix + "RTP."),
-		VoiceQuality: newVoiceServiceCallLogSessionSourceVoiceQualityPath(prefix + "VoiceQuality."),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// VoiceServiceCallLogSessionSourceDSP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionSourceDSP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSourceDSP struct {
-	ReceiveCodec  *VoiceServiceCallLogSessionSourceDSPReceiveCodec  `cwmp:"ReceiveCodec."`
-	TransmitCodec *VoiceServiceCallLogSessionSourceDSPTransmitCodec `cwmp:"TransmitCodec."`
+	ReceiveCodec  *VoiceServiceCallLogSessionSourceDSPReceiveCodec  `json:"ReceiveCodec,omitzero"`
+	TransmitCodec *VoiceServiceCallLogSessionSourceDSPTransmitCodec `json:"TransmitCodec,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionSourceDSP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionSourceDSP) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceCallLogSessionSourceDSP) ValidateAt(c *model.Checker, p string) {
 	if o.ReceiveCodec != nil {
-		o.ReceiveCodec.ValidateAt(prefix+"ReceiveCodec.", v)
+		o.ReceiveCodec.ValidateAt(c, p+"ReceiveCodec.")
 	}
 	if o.TransmitCodec != nil {
-		o.TransmitCodec.ValidateAt(prefix+"TransmitCodec.", v)
+		o.TransmitCodec.ValidateAt(c, p+"TransmitCodec.")
 	}
 }
 
 // VoiceServiceCallLogSessionSourceDSPPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.
 type VoiceServiceCallLogSessionSourceDSPPath struct {
-	obj           model.ObjectPath
-	ReceiveCodec  VoiceServiceCallLogSessionSourceDSPReceiveCodecPath
-	TransmitCodec VoiceServiceCallLogSessionSourceDSPTransmitCodecPath
+	model.ObjectPath
+	ReceiveCodec  VoiceServiceCallLogSessionSourceDSPReceiveCodecPath  `dm:"ReceiveCodec."`
+	TransmitCodec VoiceServiceCallLogSessionSourceDSPTransmitCodecPath `dm:"TransmitCodec."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionSourceDSPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionSourceDSPPath(prefix string) VoiceServiceCallLogSessionSourceDSPPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionSourceDSPPath{
-		ReceiveCodec:  newVoiceServiceCallLogSessionSourceDSPReceiveCodecPath(prefix + "ReceiveCodec."),
-		TransmitCodec: newVoiceServiceCallLogSessionSourceDSPTransmitCodecPath(prefix + "TransmitCodec."),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallLogSessionSourceDSPReceiveCodec_Codec = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Capabilities.Codec.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLogSessionSourceDSPReceiveCodec_SilenceSuppression = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallLogSessionSourceDSPReceiveCodec_Overruns           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallLogSessionSourceDSPReceiveCodec_Underruns          = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallLogSessionSourceDSPReceiveCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionSourceDSPReceiveCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSourceDSPReceiveCodec struct {
-	// Codec: string(:256) pathRef→.Capabilities.Codec., readOnly, since 2.0.
-	Codec string `cwmp:"Codec"`
-	// SilenceSuppression: boolean, readOnly, since 2.0.
-	SilenceSuppression bool `cwmp:"SilenceSuppression"`
-	// Overruns: unsignedInt, readOnly, since 2.0.
-	Overruns uint32 `cwmp:"Overruns"`
-	// Underruns: unsignedInt, readOnly, since 2.0.
-	Underruns uint32 `cwmp:"Underruns"`
+	Codec string `json:"Codec,omitzero"`
+
+	SilenceSuppression bool `json:"SilenceSuppression,omitzero"`
+
+	Overruns uint32 `json:"Overruns,omitzero"`
+
+	Underruns uint32 `json:"Underruns,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionSourceDSPReceiveCodec) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionSourceDSPReceiveCodec) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallLogSessionSourceDSPReceiveCodec_Codec, o.Codec); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Codec",
-		})
-	}
+func (o *VoiceServiceCallLogSessionSourceDSPReceiveCodec) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Codec", 256, o.Codec)
 }
 
 // VoiceServiceCallLogSessionSourceDSPReceiveCodecPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec.
 type VoiceServiceCallLogSessionSourceDSPReceiveCodecPath struct {
-	obj                model.ObjectPath
-	Codec              model.ReadOnlyParam[string]
-	SilenceSuppression model.ReadOnlyParam[bool]
-	Overruns           model.ReadOnlyParam[uint32]
-	Underruns          model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Codec model.ReadOnlyParam[string] `dm:"s"`
+
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SilenceSuppression model.ReadOnlyParam[bool] `dm:"b"`
+
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionSourceDSPReceiveCodecPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionSourceDSPReceiveCodecPath(prefix string) VoiceServiceCallLogSessionSourceDSPReceiveCodecPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionSourceDSPReceiveCodecPath{
-		Codec:              model.NewReadOnly[string](p, "Codec", model.TypeString),
-		Overruns:           model.NewReadOnly[uint32](p, "Overruns", model.TypeUnsignedInt),
-		SilenceSuppression: model.NewReadOnly[bool](p, "SilenceSuppression", model.TypeBoolean),
-		Underruns:          model.NewReadOnly[uint32](p, "Underruns", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallLogSessionSourceDSPTransmitCodec_Codec = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Capabilities.Codec.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLogSessionSourceDSPTransmitCodec_SilenceSuppression  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCallLogSessionSourceDSPTransmitCodec_PacketizationPeriod = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServiceCallLogSessionSourceDSPTransmitCodec_Overruns  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceCallLogSessionSourceDSPTransmitCodec_Underruns = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCallLogSessionSourceDSPTransmitCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionSourceDSPTransmitCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSourceDSPTransmitCodec struct {
-	// Codec: string(:256) pathRef→.Capabilities.Codec., readOnly, since 2.0.
-	Codec string `cwmp:"Codec"`
-	// SilenceSuppression: boolean, readOnly, since 2.0.
-	SilenceSuppression bool `cwmp:"SilenceSuppression"`
-	// PacketizationPeriod: unsignedInt milliseconds, readOnly, since 2.0.
-	PacketizationPeriod uint32 `cwmp:"PacketizationPeriod"`
-	// Overruns: unsignedInt, readOnly, since 2.0.
-	Overruns uint32 `cwmp:"Overruns"`
-	// Underruns: unsignedInt, readOnly, since 2.0.
-	Underruns uint32 `cwmp:"Underruns"`
+	Codec string `json:"Codec,omitzero"`
+
+	SilenceSuppression bool `json:"SilenceSuppression,omitzero"`
+
+	PacketizationPeriod uint32 `json:"PacketizationPeriod,omitzero"`
+
+	Overruns uint32 `json:"Overruns,omitzero"`
+
+	Underruns uint32 `json:"Underruns,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionSourceDSPTransmitCodec) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionSourceDSPTransmitCodec) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallLogSessionSourceDSPTransmitCodec_Codec, o.Codec); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Codec",
-		})
-	}
+func (o *VoiceServiceCallLogSessionSourceDSPTransmitCodec) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Codec", 261, o.Codec)
 }
 
 // VoiceServiceCallLogSessionSourceDSPTransmitCodecPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec.
 type VoiceServiceCallLogSessionSourceDSPTransmitCodecPath struct {
-	obj                 model.ObjectPath
-	Codec               model.ReadOnlyParam[string]
-	SilenceSuppression  model.ReadOnlyParam[bool]
-	PacketizationPeriod model.ReadOnlyParam[uint32]
-	Overruns            model.ReadOnlyParam[uint32]
-	Underruns           model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Codec model.ReadOnlyParam[string] `dm:"s"`
+
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketizationPeriod model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SilenceSuppression model.ReadOnlyParam[bool] `dm:"b"`
+
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionSourceDSPTransmitCodecPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionSourceDSPTransmitCodecPath(prefix string) VoiceServiceCallLogSessionSourceDSPTransmitCodecPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionSourceDSPTransmitCodecPath{
-		Codec:               model.NewReadOnly[string](p, "Codec", model.TypeString),
-		Overruns:            model.NewReadOnly[uint32](p, "Overruns", model.TypeUnsignedInt),
-		PacketizationPeriod: model.NewReadOnly[uint32](p, "PacketizationPeriod", model.TypeUnsignedInt),
-		SilenceSuppression:  model.NewReadOnly[bool](p, "SilenceSuppression", model.TypeBoolean),
-		Underruns:           model.NewReadOnly[uint32](p, "Underruns", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallLogSessionSourceRTP_FarEndIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_FarEndUDPPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_LocalUDPPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_RTCPCNAME = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_MinJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceCallLogSessionSourceRTP_MaxJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceCallLogSessionSourceRTP_MeanJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceCallLogSessionSourceRTP_PacketDelayVariation = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceCallLogSessionSourceRTP_BufferDelay = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "microseconds",
-	}
-	synVoiceServiceCallLogSessionSourceRTP_BurstCount = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_PacketsLost = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_PacketsDiscarded = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_DuplicatePacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_ReceivePacketLossRate = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_FarEndPacketLossRate = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_ReceiveInterarrivalJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_FarEndInterarrivalJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_AverageReceiveInterarrivalJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_AverageFarEndInterarrivalJitter = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCallLogSessionSourceRTP_RoundTripDelay = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "microseconds",
-	}
-	synVoiceServiceCallLogSessionSourceRTP_AverageRoundTripDelay = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "microseconds",
-	}
-	synVoiceServiceCallLogSessionSourceRTP_SamplingFrequency = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Hertz",
-	}
-)
-
-// VoiceServiceCallLogSessionSourceRTP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionSourceRTP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSourceRTP struct {
-	// FarEndIPAddress: IPAddress=string(:45), readOnly, since 2.0.
-	FarEndIPAddress string `cwmp:"FarEndIPAddress"`
-	// FarEndUDPPort: unsignedInt[0:65535], readOnly, since 2.0.
-	FarEndUDPPort uint32 `cwmp:"FarEndUDPPort"`
-	// LocalUDPPort: unsignedInt[0:65535], readOnly, since 2.0.
-	LocalUDPPort uint32 `cwmp:"LocalUDPPort"`
-	// RTCPCNAME: string(:16), readOnly, since 2.0.3.
-	RTCPCNAME string `cwmp:"RTCPCNAME"`
-	// MinJitter: int[-1:] milliseconds, readOnly, since 2.0.
-	MinJitter int32 `cwmp:"MinJitter"`
-	// MaxJitter: int[-1:] milliseconds, readOnly, since 2.0.
-	MaxJitter int32 `cwmp:"MaxJitter"`
-	// MeanJitter: int[-1:] milliseconds, readOnly, since 2.0.
-	MeanJitter int32 `cwmp:"MeanJitter"`
-	// PacketDelayVariation: int[-1:] milliseconds, readOnly, since 2.0.
-	PacketDelayVariation int32 `cwmp:"PacketDelayVariation"`
-	// BufferDelay: int[-1:] microseconds, readOnly, since 2.0.
-	BufferDelay int32 `cwmp:"BufferDelay"`
-	// BurstCount: StatsCounter32=unsignedInt, readOnly, since 2.0.
-	BurstCount uint32 `cwmp:"BurstCount"`
-	// PacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsLost: StatsCounter32=unsignedInt, readOnly, since 2.0.
-	PacketsLost uint32 `cwmp:"PacketsLost"`
-	// PacketsDiscarded: StatsCounter32=unsignedInt, readOnly, since 2.0.
-	PacketsDiscarded uint32 `cwmp:"PacketsDiscarded"`
-	// DuplicatePacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.0.3.
-	DuplicatePacketsReceived uint64 `cwmp:"DuplicatePacketsReceived"`
-	// BytesReceived: StatsCounter64=unsignedLong, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// BytesSent: StatsCounter64=unsignedLong, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// ReceivePacketLossRate: unsignedInt[0:100], readOnly, since 2.0.
-	ReceivePacketLossRate uint32 `cwmp:"ReceivePacketLossRate"`
-	// FarEndPacketLossRate: unsignedInt[0:100], readOnly, since 2.0.
-	FarEndPacketLossRate uint32 `cwmp:"FarEndPacketLossRate"`
-	// ReceiveInterarrivalJitter: int[-1:], readOnly, since 2.0.
-	ReceiveInterarrivalJitter int32 `cwmp:"ReceiveInterarrivalJitter"`
-	// FarEndInterarrivalJitter: int[-1:], readOnly, since 2.0.
-	FarEndInterarrivalJitter int32 `cwmp:"FarEndInterarrivalJitter"`
-	// AverageReceiveInterarrivalJitter: int[-1:], readOnly, since 2.0.
-	AverageReceiveInterarrivalJitter int32 `cwmp:"AverageReceiveInterarrivalJitter"`
-	// AverageFarEndInterarrivalJitter: int[-1:], readOnly, since 2.0.
-	AverageFarEndInterarrivalJitter int32 `cwmp:"AverageFarEndInterarrivalJitter"`
-	// RoundTripDelay: int[-1:] microseconds, readOnly, since 2.0.
-	RoundTripDelay int32 `cwmp:"RoundTripDelay"`
-	// AverageRoundTripDelay: int[-1:] microseconds, readOnly, since 2.0.
-	AverageRoundTripDelay int32 `cwmp:"AverageRoundTripDelay"`
-	// SamplingFrequency: unsignedInt Hertz, readOnly, since 2.0.
-	SamplingFrequency uint32 `cwmp:"SamplingFrequency"`
+	FarEndIPAddress string `json:"FarEndIPAddress,omitzero"`
+
+	FarEndUDPPort uint32 `json:"FarEndUDPPort,omitzero"`
+
+	LocalUDPPort uint32 `json:"LocalUDPPort,omitzero"`
+
+	RTCPCNAME string `json:"RTCPCNAME,omitzero"`
+
+	MinJitter int32 `json:"MinJitter,omitzero"`
+
+	MaxJitter int32 `json:"MaxJitter,omitzero"`
+
+	MeanJitter int32 `json:"MeanJitter,omitzero"`
+
+	PacketDelayVariation int32 `json:"PacketDelayVariation,omitzero"`
+
+	BufferDelay int32 `json:"BufferDelay,omitzero"`
+
+	BurstCount uint32 `json:"BurstCount,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsLost uint32 `json:"PacketsLost,omitzero"`
+
+	PacketsDiscarded uint32 `json:"PacketsDiscarded,omitzero"`
+
+	DuplicatePacketsReceived uint64 `json:"DuplicatePacketsReceived,omitzero"`
+
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	BytesSent uint64 `json:"BytesSent,omitzero"`
+
+	ReceivePacketLossRate uint32 `json:"ReceivePacketLossRate,omitzero"`
+
+	FarEndPacketLossRate uint32 `json:"FarEndPacketLossRate,omitzero"`
+
+	ReceiveInterarrivalJitter int32 `json:"ReceiveInterarrivalJitter,omitzero"`
+
+	FarEndInterarrivalJitter int32 `json:"FarEndInterarrivalJitter,omitzero"`
+
+	AverageReceiveInterarrivalJitter int32 `json:"AverageReceiveInterarrivalJitter,omitzero"`
+
+	AverageFarEndInterarrivalJitter int32 `json:"AverageFarEndInterarrivalJitter,omitzero"`
+
+	RoundTripDelay int32 `json:"RoundTripDelay,omitzero"`
+
+	AverageRoundTripDelay int32 `json:"AverageRoundTripDelay,omitzero"`
+
+	SamplingFrequency uint32 `json:"SamplingFrequency,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionSourceRTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionSourceRTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallLogSessionSourceRTP_FarEndIPAddress, o.FarEndIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FarEndIPAddress",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallLogSessionSourceRTP_FarEndUDPPort, uint64(o.FarEndUDPPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FarEndUDPPort",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallLogSessionSourceRTP_LocalUDPPort, uint64(o.LocalUDPPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalUDPPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCallLogSessionSourceRTP_RTCPCNAME, o.RTCPCNAME); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RTCPCNAME",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_MinJitter, int64(o.MinJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_MaxJitter, int64(o.MaxJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_MeanJitter, int64(o.MeanJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MeanJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_PacketDelayVariation, int64(o.PacketDelayVariation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketDelayVariation",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_BufferDelay, int64(o.BufferDelay)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BufferDelay",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallLogSessionSourceRTP_ReceivePacketLossRate, uint64(o.ReceivePacketLossRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReceivePacketLossRate",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCallLogSessionSourceRTP_FarEndPacketLossRate, uint64(o.FarEndPacketLossRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FarEndPacketLossRate",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_ReceiveInterarrivalJitter, int64(o.ReceiveInterarrivalJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReceiveInterarrivalJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_FarEndInterarrivalJitter, int64(o.FarEndInterarrivalJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FarEndInterarrivalJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_AverageReceiveInterarrivalJitter, int64(o.AverageReceiveInterarrivalJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageReceiveInterarrivalJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_AverageFarEndInterarrivalJitter, int64(o.AverageFarEndInterarrivalJitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageFarEndInterarrivalJitter",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_RoundTripDelay, int64(o.RoundTripDelay)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RoundTripDelay",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCallLogSessionSourceRTP_AverageRoundTripDelay, int64(o.AverageRoundTripDelay)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageRoundTripDelay",
-		})
-	}
+func (o *VoiceServiceCallLogSessionSourceRTP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "FarEndIPAddress", 275, o.FarEndIPAddress)
+	c.Uint(p, "FarEndUDPPort", 278, uint64(o.FarEndUDPPort))
+	c.Uint(p, "LocalUDPPort", 279, uint64(o.LocalUDPPort))
+	c.String(p, "RTCPCNAME", 288, o.RTCPCNAME)
+	c.Int(p, "MinJitter", 282, int64(o.MinJitter))
+	c.Int(p, "MaxJitter", 280, int64(o.MaxJitter))
+	c.Int(p, "MeanJitter", 281, int64(o.MeanJitter))
+	c.Int(p, "PacketDelayVariation", 283, int64(o.PacketDelayVariation))
+	c.Int(p, "BufferDelay", 270, int64(o.BufferDelay))
+	c.Uint(p, "ReceivePacketLossRate", 290, uint64(o.ReceivePacketLossRate))
+	c.Uint(p, "FarEndPacketLossRate", 277, uint64(o.FarEndPacketLossRate))
+	c.Int(p, "ReceiveInterarrivalJitter", 289, int64(o.ReceiveInterarrivalJitter))
+	c.Int(p, "FarEndInterarrivalJitter", 276, int64(o.FarEndInterarrivalJitter))
+	c.Int(p, "AverageReceiveInterarrivalJitter", 268, int64(o.AverageReceiveInterarrivalJitter))
+	c.Int(p, "AverageFarEndInterarrivalJitter", 267, int64(o.AverageFarEndInterarrivalJitter))
+	c.Int(p, "RoundTripDelay", 291, int64(o.RoundTripDelay))
+	c.Int(p, "AverageRoundTripDelay", 269, int64(o.AverageRoundTripDelay))
 }
 
 // VoiceServiceCallLogSessionSourceRTPPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.
 type VoiceServiceCallLogSessionSourceRTPPath struct {
-	obj                              model.ObjectPath
-	FarEndIPAddress                  model.ReadOnlyParam[string]
-	FarEndUDPPort                    model.ReadOnlyParam[uint32]
-	LocalUDPPort                     model.ReadOnlyParam[uint32]
-	RTCPCNAME                        model.ReadOnlyParam[string]
-	MinJitter                        model.ReadOnlyParam[int32]
-	MaxJitter                        model.ReadOnlyParam[int32]
-	MeanJitter                       model.ReadOnlyParam[int32]
-	PacketDelayVariation             model.ReadOnlyParam[int32]
-	BufferDelay                      model.ReadOnlyParam[int32]
-	BurstCount                       model.ReadOnlyParam[uint32]
-	PacketsReceived                  model.ReadOnlyParam[uint64]
-	PacketsSent                      model.ReadOnlyParam[uint64]
-	PacketsLost                      model.ReadOnlyParam[uint32]
-	PacketsDiscarded                 model.ReadOnlyParam[uint32]
-	DuplicatePacketsReceived         model.ReadOnlyParam[uint64]
-	BytesReceived                    model.ReadOnlyParam[uint64]
-	BytesSent                        model.ReadOnlyParam[uint64]
-	ReceivePacketLossRate            model.ReadOnlyParam[uint32]
-	FarEndPacketLossRate             model.ReadOnlyParam[uint32]
-	ReceiveInterarrivalJitter        model.ReadOnlyParam[int32]
-	FarEndInterarrivalJitter         model.ReadOnlyParam[int32]
-	AverageReceiveInterarrivalJitter model.ReadOnlyParam[int32]
-	AverageFarEndInterarrivalJitter  model.ReadOnlyParam[int32]
-	RoundTripDelay                   model.ReadOnlyParam[int32]
-	AverageRoundTripDelay            model.ReadOnlyParam[int32]
-	SamplingFrequency                model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AverageFarEndInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	AverageReceiveInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	AverageRoundTripDelay model.ReadOnlyParam[int32] `dm:"i"`
+
+	BufferDelay model.ReadOnlyParam[int32] `dm:"i"`
+
+	BurstCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DuplicatePacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	FarEndIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	FarEndInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	FarEndPacketLossRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FarEndUDPPort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LocalUDPPort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	MeanJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	MinJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	PacketDelayVariation model.ReadOnlyParam[int32] `dm:"i"`
+
+	PacketsDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsLost model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	RTCPCNAME model.ReadOnlyParam[string] `dm:"s"`
+
+	ReceiveInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
+
+	ReceivePacketLossRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RoundTripDelay model.ReadOnlyParam[int32] `dm:"i"`
+
+	SamplingFrequency model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionSourceRTPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionSourceRTPPath(prefix string) VoiceServiceCallLogSessionSourceRTPPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionSourceRTPPath{
-		AverageFarEndInterarrivalJitter:  model.NewReadOnly[int32](p, "AverageFarEndInterarrivalJitter", model.TypeInt),
-		AverageReceiveInterarrivalJitter: model.NewReadOnly[int32](p, "AverageReceiveInterarrivalJitter", model.TypeInt),
-		AverageRoundTripDelay:            model.NewReadOnly[int32](p, "AverageRoundTripDelay", model.TypeInt),
-		BufferDelay:                      model.NewReadOnly[int32](p, "BufferDelay", model.TypeInt),
-		BurstCount:                       model.NewReadOnly[uint32](p, "BurstCount", model.TypeUnsignedInt),
-		BytesReceived:                    model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                        model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DuplicatePacketsReceived:         model.NewReadOnly[uint64](p, "DuplicatePacketsReceived", model.TypeUnsignedLong),
-		FarEndIPAddress:                  model.NewReadOnly[string](p, "FarEndIPAddress", model.TypeString),
-		FarEndInterarrivalJitter:         model.NewReadOnly[int32](p, "FarEndInterarrivalJitter", model.TypeInt),
-		FarEndPacketLossRate:             model.NewReadOnly[uint32](p, "FarEndPacketLossRate", model.TypeUnsignedInt),
-		FarEndUDPPort:                    model.NewReadOnly[uint32](p, "FarEndUDPPort", model.TypeUnsignedInt),
-		LocalUDPPort:                     model.NewReadOnly[uint32](p, "LocalUDPPort", model.TypeUnsignedInt),
-		MaxJitter:                        model.NewReadOnly[int32](p, "MaxJitter", model.TypeInt),
-		MeanJitter:                       model.NewReadOnly[int32](p, "MeanJitter", model.TypeInt),
-		MinJitter:                        model.NewReadOnly[int32](p, "MinJitter", model.TypeInt),
-		PacketDelayVariation:             model.NewReadOnly[int32](p, "PacketDelayVariation", model.TypeInt),
-		PacketsDiscarded:                 model.NewReadOnly[uint32](p, "PacketsDiscarded", model.TypeUnsignedInt),
-		PacketsLost:                      model.NewReadOnly[uint32](p, "PacketsLost", model.TypeUnsignedInt),
-		PacketsReceived:                  model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                      model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		RTCPCNAME:                        model.NewReadOnly[string](p, "RTCPCNAME", model.TypeString),
-		ReceiveInterarrivalJitter:        model.NewReadOnly[int32](p, "ReceiveInterarrivalJitter", model.TypeInt),
-		ReceivePacketLossRate:            model.NewReadOnly[uint32](p, "ReceivePacketLossRate", model.TypeUnsignedInt),
-		RoundTripDelay:                   model.NewReadOnly[int32](p, "RoundTripDelay", model.TypeInt),
-		SamplingFrequency:                model.NewReadOnly[uint32](p, "SamplingFrequency", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCallLogSessionSourceVoiceQuality_VoIPQualityIndicator = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionSourceVoiceQuality_WorstVoIPQualityIndicatorsValues = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synVoiceServiceCallLogSessionSourceVoiceQuality_WorstVoIPQualityIndicatorTimestamps = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceCallLogSessionSourceVoiceQuality holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality. (object, readOnly, since 2.0)
+// VoiceServiceCallLogSessionSourceVoiceQuality holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSourceVoiceQuality struct {
-	// VoIPQualityIndicator: list<unsignedInt[:65535]>, readOnly, since 2.0.
-	VoIPQualityIndicator []uint32 `cwmp:"VoIPQualityIndicator"`
-	// WorstVoIPQualityIndicatorsValues: list<unsignedInt[:65535]>, readOnly, since 2.0.
-	WorstVoIPQualityIndicatorsValues []uint32 `cwmp:"WorstVoIPQualityIndicatorsValues"`
-	// WorstVoIPQualityIndicatorTimestamps: list<unsignedInt[:65535]>, readOnly, since 2.0.
-	WorstVoIPQualityIndicatorTimestamps []uint32 `cwmp:"WorstVoIPQualityIndicatorTimestamps"`
+	VoIPQualityIndicator []uint32 `json:"VoIPQualityIndicator,omitzero"`
+
+	WorstVoIPQualityIndicatorsValues []uint32 `json:"WorstVoIPQualityIndicatorsValues,omitzero"`
+
+	WorstVoIPQualityIndicatorTimestamps []uint32 `json:"WorstVoIPQualityIndicatorTimestamps,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSessionSourceVoiceQuality) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSessionSourceVoiceQuality) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synVoiceServiceCallLogSessionSourceVoiceQuality_VoIPQualityIndicator, model.FormatValue(model.TypeUnsignedInt, o.VoIPQualityIndicator)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoIPQualityIndicator",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCallLogSessionSourceVoiceQuality_WorstVoIPQualityIndicatorsValues, model.FormatValue(model.TypeUnsignedInt, o.WorstVoIPQualityIndicatorsValues)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WorstVoIPQualityIndicatorsValues",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCallLogSessionSourceVoiceQuality_WorstVoIPQualityIndicatorTimestamps, model.FormatValue(model.TypeUnsignedInt, o.WorstVoIPQualityIndicatorTimestamps)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WorstVoIPQualityIndicatorTimestamps",
-		})
-	}
+func (o *VoiceServiceCallLogSessionSourceVoiceQuality) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "VoIPQualityIndicator", 294, model.FormatValue(model.TypeUnsignedInt, o.VoIPQualityIndicator), len(o.VoIPQualityIndicator) > 0)
+	c.Wire(p, "WorstVoIPQualityIndicatorsValues", 296, model.FormatValue(model.TypeUnsignedInt, o.WorstVoIPQualityIndicatorsValues), len(o.WorstVoIPQualityIndicatorsValues) > 0)
+	c.Wire(p, "WorstVoIPQualityIndicatorTimestamps", 295, model.FormatValue(model.TypeUnsignedInt, o.WorstVoIPQualityIndicatorTimestamps), len(o.WorstVoIPQualityIndicatorTimestamps) > 0)
 }
 
 // VoiceServiceCallLogSessionSourceVoiceQualityPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality.
 type VoiceServiceCallLogSessionSourceVoiceQualityPath struct {
-	obj                                 model.ObjectPath
-	VoIPQualityIndicator                model.ReadOnlyParam[[]uint32]
-	WorstVoIPQualityIndicatorsValues    model.ReadOnlyParam[[]uint32]
-	WorstVoIPQualityIndicatorTimestamps model.ReadOnlyParam[[]uint32]
-}
+	model.ObjectPath
+	VoIPQualityIndicator model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSessionSourceVoiceQualityPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSessionSourceVoiceQualityPath(prefix string) VoiceServiceCallLogSessionSourceVoiceQualityPath {
-	p := &prefix
-	return VoiceServiceCallLogSessionSourceVoiceQualityPath{
-		VoIPQualityIndicator:                model.NewReadOnly[[]uint32](p, "VoIPQualityIndicator", model.TypeString),
-		WorstVoIPQualityIndicatorTimestamps: model.NewReadOnly[[]uint32](p, "WorstVoIPQualityIndicatorTimestamps", model.TypeString),
-		WorstVoIPQualityIndicatorsValues:    model.NewReadOnly[[]uint32](p, "WorstVoIPQualityIndicatorsValues", model.TypeString),
-		obj:                                 model.NewObjectPath(p),
-	}
+	WorstVoIPQualityIndicatorTimestamps model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	WorstVoIPQualityIndicatorsValues model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
 // VoiceServiceCallLogSignalingPerformanceProtocol enumerates the values of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.Protocol.
 type VoiceServiceCallLogSignalingPerformanceProtocol string
 
-func (e VoiceServiceCallLogSignalingPerformanceProtocol) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceCallLogSignalingPerformanceProtocol_H323 VoiceServiceCallLogSignalingPerformanceProtocol = "H.323"
-	VoiceServiceCallLogSignalingPerformanceProtocol_SIP  VoiceServiceCallLogSignalingPerformanceProtocol = "SIP"
+
+	VoiceServiceCallLogSignalingPerformanceProtocol_SIP VoiceServiceCallLogSignalingPerformanceProtocol = "SIP"
 )
 
-var (
-	synVoiceServiceCallLogSignalingPerformance_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "H.323"}, {Value: "SIP"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCallLogSignalingPerformance_CallSetupDelay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServiceCallLogSignalingPerformance_OutgoingMediaEstablishDelay = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "milliseconds",
-	}
-	synVoiceServiceCallLogSignalingPerformance_IncomingMediaEstablishDelay = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "milliseconds",
-	}
-)
-
-// VoiceServiceCallLogSignalingPerformance holds the values of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0)
+// VoiceServiceCallLogSignalingPerformance holds the values of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0).
 type VoiceServiceCallLogSignalingPerformance struct {
-	// Protocol: string{H.323,SIP}, readOnly, since 2.0.
-	Protocol VoiceServiceCallLogSignalingPerformanceProtocol `cwmp:"Protocol"`
-	// CallSetupDelay: unsignedInt milliseconds, readOnly, since 2.0.
-	CallSetupDelay uint32 `cwmp:"CallSetupDelay"`
-	// OutgoingMediaEstablishDelay: int milliseconds, readOnly, since 2.0.
-	OutgoingMediaEstablishDelay int32 `cwmp:"OutgoingMediaEstablishDelay"`
-	// IncomingMediaEstablishDelay: int milliseconds, readOnly, since 2.0.
-	IncomingMediaEstablishDelay int32 `cwmp:"IncomingMediaEstablishDelay"`
+	Protocol VoiceServiceCallLogSignalingPerformanceProtocol `json:"Protocol,omitzero"`
+
+	CallSetupDelay uint32 `json:"CallSetupDelay,omitzero"`
+
+	OutgoingMediaEstablishDelay int32 `json:"OutgoingMediaEstablishDelay,omitzero"`
+
+	IncomingMediaEstablishDelay int32 `json:"IncomingMediaEstablishDelay,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCallLogSignalingPerformance) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCallLogSignalingPerformance) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCallLogSignalingPerformance_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
+func (o *VoiceServiceCallLogSignalingPerformance) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Protocol", 304, string(o.Protocol))
 }
 
 // VoiceServiceCallLogSignalingPerformancePath is the typed path of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.
 type VoiceServiceCallLogSignalingPerformancePath struct {
-	obj                         model.ObjectPath
-	Protocol                    model.ReadOnlyParam[VoiceServiceCallLogSignalingPerformanceProtocol]
-	CallSetupDelay              model.ReadOnlyParam[uint32]
-	OutgoingMediaEstablishDelay model.ReadOnlyParam[int32]
-	IncomingMediaEstablishDelay model.ReadOnlyParam[int32]
-}
+	model.ObjectPath
+	CallSetupDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCallLogSignalingPerformancePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCallLogSignalingPerformancePath(prefix string) VoiceServiceCallLogSignalingPerformancePath {
-	p := &prefix
-	return VoiceServiceCallLogSignalingPerformancePath{
-		CallSetupDelay:              model.NewReadOnly[uint32](p, "CallSetupDelay", model.TypeUnsignedInt),
-		IncomingMediaEstablishDelay: model.NewReadOnly[int32](p, "IncomingMediaEstablishDelay", model.TypeInt),
-		OutgoingMediaEstablishDelay: model.NewReadOnly[int32](p, "OutgoingMediaEstablishDelay", model.TypeInt),
-		Protocol:                    model.NewReadOnly[VoiceServiceCallLogSignalingPerformanceProtocol](p, "Protocol", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	IncomingMediaEstablishDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-var schemaCalllog = []*model.Entry{{
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CallLogNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallLog.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Alias",
-	Syntax:       synVoiceServiceCallLog_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.CallingPartyNumber",
-	Syntax:  synVoiceServiceCallLog_CallingPartyNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.CalledPartyNumber",
-	Syntax:  synVoiceServiceCallLog_CalledPartyNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Source",
-	Syntax:  synVoiceServiceCallLog_Source,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Destination",
-	Syntax:  synVoiceServiceCallLog_Destination,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.RemoteParty",
-	Syntax:  synVoiceServiceCallLog_RemoteParty,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.UsedLine",
-	Syntax:  synVoiceServiceCallLog_UsedLine,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.UsedExtensions",
-	Syntax:  synVoiceServiceCallLog_UsedExtensions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Direction",
-	Syntax:  synVoiceServiceCallLog_Direction,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Start",
-	Syntax:  synVoiceServiceCallLog_Start,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Duration",
-	Syntax:  synVoiceServiceCallLog_Duration,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.CallTerminationCause",
-	Syntax:  synVoiceServiceCallLog_CallTerminationCause,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.SessionNumberOfEntries",
-	Syntax:  synVoiceServiceCallLog_SessionNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.SignalingPerformanceNumberOfEntries",
-	Syntax:  synVoiceServiceCallLog_SignalingPerformanceNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SessionNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallLog.{i}.Session.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"SessionID"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.StreamType",
-	Syntax:  synVoiceServiceCallLogSession_StreamType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Start",
-	Syntax:  synVoiceServiceCallLogSession_Start,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Duration",
-	Syntax:  synVoiceServiceCallLogSession_Duration,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.SessionID",
-	Syntax:  synVoiceServiceCallLogSession_SessionID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.SIPSessionID",
-	Syntax:  synVoiceServiceCallLogSession_SIPSessionID,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec.Codec",
-	Syntax:  synVoiceServiceCallLogSessionDestinationDSPReceiveCodec_Codec,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec.SilenceSuppression",
-	Syntax:  synVoiceServiceCallLogSessionDestinationDSPReceiveCodec_SilenceSuppression,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec.Overruns",
-	Syntax:  synVoiceServiceCallLogSessionDestinationDSPReceiveCodec_Overruns,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec.Underruns",
-	Syntax:  synVoiceServiceCallLogSessionDestinationDSPReceiveCodec_Underruns,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec.Codec",
-	Syntax:  synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_Codec,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec.SilenceSuppression",
-	Syntax:  synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_SilenceSuppression,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec.PacketizationPeriod",
-	Syntax:  synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_PacketizationPeriod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec.Overruns",
-	Syntax:  synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_Overruns,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec.Underruns",
-	Syntax:  synVoiceServiceCallLogSessionDestinationDSPTransmitCodec_Underruns,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.FarEndIPAddress",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_FarEndIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.FarEndUDPPort",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_FarEndUDPPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.LocalUDPPort",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_LocalUDPPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.RTCPCNAME",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_RTCPCNAME,
-	Version: "2.0.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.MinJitter",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_MinJitter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.MaxJitter",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_MaxJitter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.MeanJitter",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_MeanJitter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.PacketDelayVariation",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_PacketDelayVariation,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.BufferDelay",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_BufferDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.BurstCount",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_BurstCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.PacketsReceived",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_PacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.PacketsSent",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_PacketsSent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.PacketsLost",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_PacketsLost,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.PacketsDiscarded",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_PacketsDiscarded,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.DuplicatePacketsReceived",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_DuplicatePacketsReceived,
-	Version: "2.0.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.BytesReceived",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_BytesReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.BytesSent",
-	Syntax:  synVoiceServiceCallLogSessionDestinationRTP_BytesSent,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.ReceivePacketLossRate",
-	Syntax:       synVoiceServiceCallLogSessionDestinationRTP_ReceivePacketLossRate,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.FarEndPacketLossRate",
-	Syntax:       synVoiceServiceCallLogSessionDestinationRTP_FarEndPacketLossRate,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.ReceiveInterarrivalJitter",
-	Syntax:       synVoiceServiceCallLogSessionDestinationRTP_ReceiveInterarrivalJitter,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.FarEndInterarrivalJitter",
-	Syntax:       synVoiceServiceCallLogSessionDestinationRTP_FarEndInterarrivalJitter,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.AverageReceiveInterarrivalJitter",
-	Syntax:       synVoiceServiceCallLogSessionDestinationRTP_AverageReceiveInterarrivalJitter,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.AverageFarEndInterarrivalJitter",
-	Syntax:       synVoiceServiceCallLogSessionDestinationRTP_AverageFarEndInterarrivalJitter,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.RoundTripDelay",
-	Syntax:       synVoiceServiceCallLogSessionDestinationRTP_RoundTripDelay,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.AverageRoundTripDelay",
-	Syntax:       synVoiceServiceCallLogSessionDestinationRTP_AverageRoundTripDelay,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.SamplingFrequency",
-	Syntax:       synVoiceServiceCallLogSessionDestinationRTP_SamplingFrequency,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality.VoIPQualityIndicator",
-	Syntax:  synVoiceServiceCallLogSessionDestinationVoiceQuality_VoIPQualityIndicator,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality.WorstVoIPQualityIndicatorsValues",
-	Syntax:  synVoiceServiceCallLogSessionDestinationVoiceQuality_WorstVoIPQualityIndicatorsValues,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality.WorstVoIPQualityIndicatorTimestamps",
-	Syntax:  synVoiceServiceCallLogSessionDestinationVoiceQuality_WorstVoIPQualityIndicatorTimestamps,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec.Codec",
-	Syntax:  synVoiceServiceCallLogSessionSourceDSPReceiveCodec_Codec,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec.SilenceSuppression",
-	Syntax:  synVoiceServiceCallLogSessionSourceDSPReceiveCodec_SilenceSuppression,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec.Overruns",
-	Syntax:  synVoiceServiceCallLogSessionSourceDSPReceiveCodec_Overruns,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec.Underruns",
-	Syntax:  synVoiceServiceCallLogSessionSourceDSPReceiveCodec_Underruns,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec.Codec",
-	Syntax:  synVoiceServiceCallLogSessionSourceDSPTransmitCodec_Codec,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec.SilenceSuppression",
-	Syntax:  synVoiceServiceCallLogSessionSourceDSPTransmitCodec_SilenceSuppression,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec.PacketizationPeriod",
-	Syntax:  synVoiceServiceCallLogSessionSourceDSPTransmitCodec_PacketizationPeriod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec.Overruns",
-	Syntax:  synVoiceServiceCallLogSessionSourceDSPTransmitCodec_Overruns,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec.Underruns",
-	Syntax:  synVoiceServiceCallLogSessionSourceDSPTransmitCodec_Underruns,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.FarEndIPAddress",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_FarEndIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.FarEndUDPPort",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_FarEndUDPPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.LocalUDPPort",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_LocalUDPPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.RTCPCNAME",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_RTCPCNAME,
-	Version: "2.0.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.MinJitter",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_MinJitter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.MaxJitter",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_MaxJitter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.MeanJitter",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_MeanJitter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.PacketDelayVariation",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_PacketDelayVariation,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.BufferDelay",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_BufferDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.BurstCount",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_BurstCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.PacketsReceived",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_PacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.PacketsSent",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_PacketsSent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.PacketsLost",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_PacketsLost,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.PacketsDiscarded",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_PacketsDiscarded,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.DuplicatePacketsReceived",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_DuplicatePacketsReceived,
-	Version: "2.0.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.BytesReceived",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_BytesReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.BytesSent",
-	Syntax:  synVoiceServiceCallLogSessionSourceRTP_BytesSent,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.ReceivePacketLossRate",
-	Syntax:       synVoiceServiceCallLogSessionSourceRTP_ReceivePacketLossRate,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.FarEndPacketLossRate",
-	Syntax:       synVoiceServiceCallLogSessionSourceRTP_FarEndPacketLossRate,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.ReceiveInterarrivalJitter",
-	Syntax:       synVoiceServiceCallLogSessionSourceRTP_ReceiveInterarrivalJitter,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.FarEndInterarrivalJitter",
-	Syntax:       synVoiceServiceCallLogSessionSourceRTP_FarEndInterarrivalJitter,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.AverageReceiveInterarrivalJitter",
-	Syntax:       synVoiceServiceCallLogSessionSourceRTP_AverageReceiveInterarrivalJitter,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.AverageFarEndInterarrivalJitter",
-	Syntax:       synVoiceServiceCallLogSessionSourceRTP_AverageFarEndInterarrivalJitter,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.RoundTripDelay",
-	Syntax:       synVoiceServiceCallLogSessionSourceRTP_RoundTripDelay,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.AverageRoundTripDelay",
-	Syntax:       synVoiceServiceCallLogSessionSourceRTP_AverageRoundTripDelay,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.SamplingFrequency",
-	Syntax:       synVoiceServiceCallLogSessionSourceRTP_SamplingFrequency,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality.VoIPQualityIndicator",
-	Syntax:  synVoiceServiceCallLogSessionSourceVoiceQuality_VoIPQualityIndicator,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality.WorstVoIPQualityIndicatorsValues",
-	Syntax:  synVoiceServiceCallLogSessionSourceVoiceQuality_WorstVoIPQualityIndicatorsValues,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality.WorstVoIPQualityIndicatorTimestamps",
-	Syntax:  synVoiceServiceCallLogSessionSourceVoiceQuality_WorstVoIPQualityIndicatorTimestamps,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "SignalingPerformanceNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Protocol"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.Protocol",
-	Syntax:  synVoiceServiceCallLogSignalingPerformance_Protocol,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.CallSetupDelay",
-	Syntax:  synVoiceServiceCallLogSignalingPerformance_CallSetupDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.OutgoingMediaEstablishDelay",
-	Syntax:  synVoiceServiceCallLogSignalingPerformance_OutgoingMediaEstablishDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.IncomingMediaEstablishDelay",
-	Syntax:  synVoiceServiceCallLogSignalingPerformance_IncomingMediaEstablishDelay,
-	Version: "2.0",
-}}
+	OutgoingMediaEstablishDelay model.ReadOnlyParam[int32] `dm:"i"`
+
+	Protocol model.ReadOnlyParam[string] `dm:"s"`
+}
 
 // VoiceServiceCallLogImpl is what a device implements for VoiceService.{i}.CallLog.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -2663,6 +913,64 @@ func (UnimplementedVoiceServiceCallLogImpl) SessionInstances(inst []uint32) []ui
 func (UnimplementedVoiceServiceCallLogImpl) SignalingPerformanceInstances(inst []uint32) []uint32 {
 	return nil
 }
+func cpeGetVoiceServiceCallLog(im VoiceServiceCallLogImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallingPartyNumber":
+		v, err := im.CallingPartyNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CalledPartyNumber":
+		v, err := im.CalledPartyNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Source":
+		v, err := im.Source(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Destination":
+		v, err := im.Destination(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RemoteParty":
+		v, err := im.RemoteParty(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "UsedLine":
+		v, err := im.UsedLine(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "UsedExtensions":
+		v, err := im.UsedExtensions(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Direction":
+		v, err := im.Direction(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Start":
+		v, err := im.Start(inst)
+		return model.FormatValue(model.TypeDateTime, v), err == nil
+	case "Duration":
+		v, err := im.Duration(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallTerminationCause":
+		v, err := im.CallTerminationCause(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SessionNumberOfEntries":
+		v, err := im.SessionNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "SignalingPerformanceNumberOfEntries":
+		v, err := im.SignalingPerformanceNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCallLog(im VoiceServiceCallLogImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCallLogSessionImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -2697,6 +1005,26 @@ func (UnimplementedVoiceServiceCallLogSessionImpl) SessionID(inst []uint32) (str
 func (UnimplementedVoiceServiceCallLogSessionImpl) SIPSessionID(inst []uint32) (string, error) {
 	var zero string
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallLogSession(im VoiceServiceCallLogSessionImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "StreamType":
+		v, err := im.StreamType(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Start":
+		v, err := im.Start(inst)
+		return model.FormatValue(model.TypeDateTime, v), err == nil
+	case "Duration":
+		v, err := im.Duration(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "SessionID":
+		v, err := im.SessionID(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SIPSessionID":
+		v, err := im.SIPSessionID(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCallLogSessionDestinationImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Destination; inst holds the instance
@@ -2744,6 +1072,23 @@ func (UnimplementedVoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl) Und
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallLogSessionDestinationDSPReceiveCodec(im VoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Codec":
+		v, err := im.Codec(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SilenceSuppression":
+		v, err := im.SilenceSuppression(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Overruns":
+		v, err := im.Overruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Underruns":
+		v, err := im.Underruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -2778,6 +1123,26 @@ func (UnimplementedVoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl) Ov
 func (UnimplementedVoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl) Underruns(inst []uint32) (uint32, error) {
 	var zero uint32
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallLogSessionDestinationDSPTransmitCodec(im VoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Codec":
+		v, err := im.Codec(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SilenceSuppression":
+		v, err := im.SilenceSuppression(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "PacketizationPeriod":
+		v, err := im.PacketizationPeriod(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Overruns":
+		v, err := im.Overruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Underruns":
+		v, err := im.Underruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCallLogSessionDestinationRTPImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP; inst holds the instance
@@ -2919,6 +1284,89 @@ func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) SamplingFrequen
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallLogSessionDestinationRTP(im VoiceServiceCallLogSessionDestinationRTPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "FarEndIPAddress":
+		v, err := im.FarEndIPAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "FarEndUDPPort":
+		v, err := im.FarEndUDPPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "LocalUDPPort":
+		v, err := im.LocalUDPPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RTCPCNAME":
+		v, err := im.RTCPCNAME(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "MinJitter":
+		v, err := im.MinJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MaxJitter":
+		v, err := im.MaxJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MeanJitter":
+		v, err := im.MeanJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "PacketDelayVariation":
+		v, err := im.PacketDelayVariation(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "BufferDelay":
+		v, err := im.BufferDelay(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "BurstCount":
+		v, err := im.BurstCount(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PacketsReceived":
+		v, err := im.PacketsReceived(inst)
+		return model.FormatValue(model.TypeUnsignedLong, v), err == nil
+	case "PacketsSent":
+		v, err := im.PacketsSent(inst)
+		return model.FormatValue(model.TypeUnsignedLong, v), err == nil
+	case "PacketsLost":
+		v, err := im.PacketsLost(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PacketsDiscarded":
+		v, err := im.PacketsDiscarded(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "DuplicatePacketsReceived":
+		v, err := im.DuplicatePacketsReceived(inst)
+		return model.FormatValue(model.TypeUnsignedLong, v), err == nil
+	case "BytesReceived":
+		v, err := im.BytesReceived(inst)
+		return model.FormatValue(model.TypeUnsignedLong, v), err == nil
+	case "BytesSent":
+		v, err := im.BytesSent(inst)
+		return model.FormatValue(model.TypeUnsignedLong, v), err == nil
+	case "ReceivePacketLossRate":
+		v, err := im.ReceivePacketLossRate(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "FarEndPacketLossRate":
+		v, err := im.FarEndPacketLossRate(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ReceiveInterarrivalJitter":
+		v, err := im.ReceiveInterarrivalJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "FarEndInterarrivalJitter":
+		v, err := im.FarEndInterarrivalJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "AverageReceiveInterarrivalJitter":
+		v, err := im.AverageReceiveInterarrivalJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "AverageFarEndInterarrivalJitter":
+		v, err := im.AverageFarEndInterarrivalJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "RoundTripDelay":
+		v, err := im.RoundTripDelay(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "AverageRoundTripDelay":
+		v, err := im.AverageRoundTripDelay(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "SamplingFrequency":
+		v, err := im.SamplingFrequency(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCallLogSessionDestinationVoiceQualityImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -2943,6 +1391,20 @@ func (UnimplementedVoiceServiceCallLogSessionDestinationVoiceQualityImpl) WorstV
 func (UnimplementedVoiceServiceCallLogSessionDestinationVoiceQualityImpl) WorstVoIPQualityIndicatorTimestamps(inst []uint32) ([]uint32, error) {
 	var zero []uint32
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallLogSessionDestinationVoiceQuality(im VoiceServiceCallLogSessionDestinationVoiceQualityImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "VoIPQualityIndicator":
+		v, err := im.VoIPQualityIndicator(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "WorstVoIPQualityIndicatorsValues":
+		v, err := im.WorstVoIPQualityIndicatorsValues(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "WorstVoIPQualityIndicatorTimestamps":
+		v, err := im.WorstVoIPQualityIndicatorTimestamps(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCallLogSessionSourceImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Source; inst holds the instance
@@ -2990,6 +1452,23 @@ func (UnimplementedVoiceServiceCallLogSessionSourceDSPReceiveCodecImpl) Underrun
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallLogSessionSourceDSPReceiveCodec(im VoiceServiceCallLogSessionSourceDSPReceiveCodecImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Codec":
+		v, err := im.Codec(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SilenceSuppression":
+		v, err := im.SilenceSuppression(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Overruns":
+		v, err := im.Overruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Underruns":
+		v, err := im.Underruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCallLogSessionSourceDSPTransmitCodecImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -3024,6 +1503,26 @@ func (UnimplementedVoiceServiceCallLogSessionSourceDSPTransmitCodecImpl) Overrun
 func (UnimplementedVoiceServiceCallLogSessionSourceDSPTransmitCodecImpl) Underruns(inst []uint32) (uint32, error) {
 	var zero uint32
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallLogSessionSourceDSPTransmitCodec(im VoiceServiceCallLogSessionSourceDSPTransmitCodecImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Codec":
+		v, err := im.Codec(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SilenceSuppression":
+		v, err := im.SilenceSuppression(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "PacketizationPeriod":
+		v, err := im.PacketizationPeriod(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Overruns":
+		v, err := im.Overruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Underruns":
+		v, err := im.Underruns(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCallLogSessionSourceRTPImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP; inst holds the instance
@@ -3165,6 +1664,89 @@ func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) SamplingFrequency(in
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCallLogSessionSourceRTP(im VoiceServiceCallLogSessionSourceRTPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "FarEndIPAddress":
+		v, err := im.FarEndIPAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "FarEndUDPPort":
+		v, err := im.FarEndUDPPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "LocalUDPPort":
+		v, err := im.LocalUDPPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RTCPCNAME":
+		v, err := im.RTCPCNAME(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "MinJitter":
+		v, err := im.MinJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MaxJitter":
+		v, err := im.MaxJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MeanJitter":
+		v, err := im.MeanJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "PacketDelayVariation":
+		v, err := im.PacketDelayVariation(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "BufferDelay":
+		v, err := im.BufferDelay(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "BurstCount":
+		v, err := im.BurstCount(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PacketsReceived":
+		v, err := im.PacketsReceived(inst)
+		return model.FormatValue(model.TypeUnsignedLong, v), err == nil
+	case "PacketsSent":
+		v, err := im.PacketsSent(inst)
+		return model.FormatValue(model.TypeUnsignedLong, v), err == nil
+	case "PacketsLost":
+		v, err := im.PacketsLost(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PacketsDiscarded":
+		v, err := im.PacketsDiscarded(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "DuplicatePacketsReceived":
+		v, err := im.DuplicatePacketsReceived(inst)
+		return model.FormatValue(model.TypeUnsignedLong, v), err == nil
+	case "BytesReceived":
+		v, err := im.BytesReceived(inst)
+		return model.FormatValue(model.TypeUnsignedLong, v), err == nil
+	case "BytesSent":
+		v, err := im.BytesSent(inst)
+		return model.FormatValue(model.TypeUnsignedLong, v), err == nil
+	case "ReceivePacketLossRate":
+		v, err := im.ReceivePacketLossRate(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "FarEndPacketLossRate":
+		v, err := im.FarEndPacketLossRate(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ReceiveInterarrivalJitter":
+		v, err := im.ReceiveInterarrivalJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "FarEndInterarrivalJitter":
+		v, err := im.FarEndInterarrivalJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "AverageReceiveInterarrivalJitter":
+		v, err := im.AverageReceiveInterarrivalJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "AverageFarEndInterarrivalJitter":
+		v, err := im.AverageFarEndInterarrivalJitter(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "RoundTripDelay":
+		v, err := im.RoundTripDelay(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "AverageRoundTripDelay":
+		v, err := im.AverageRoundTripDelay(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "SamplingFrequency":
+		v, err := im.SamplingFrequency(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCallLogSessionSourceVoiceQualityImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -3189,6 +1771,20 @@ func (UnimplementedVoiceServiceCallLogSessionSourceVoiceQualityImpl) WorstVoIPQu
 func (UnimplementedVoiceServiceCallLogSessionSourceVoiceQualityImpl) WorstVoIPQualityIndicatorTimestamps(inst []uint32) ([]uint32, error) {
 	var zero []uint32
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallLogSessionSourceVoiceQuality(im VoiceServiceCallLogSessionSourceVoiceQualityImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "VoIPQualityIndicator":
+		v, err := im.VoIPQualityIndicator(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "WorstVoIPQualityIndicatorsValues":
+		v, err := im.WorstVoIPQualityIndicatorsValues(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "WorstVoIPQualityIndicatorTimestamps":
+		v, err := im.WorstVoIPQualityIndicatorTimestamps(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCallLogSignalingPerformanceImpl is what a device implements for VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}; inst holds the instance
@@ -3219,4 +1815,21 @@ func (UnimplementedVoiceServiceCallLogSignalingPerformanceImpl) OutgoingMediaEst
 func (UnimplementedVoiceServiceCallLogSignalingPerformanceImpl) IncomingMediaEstablishDelay(inst []uint32) (int32, error) {
 	var zero int32
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCallLogSignalingPerformance(im VoiceServiceCallLogSignalingPerformanceImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Protocol":
+		v, err := im.Protocol(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallSetupDelay":
+		v, err := im.CallSetupDelay(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "OutgoingMediaEstablishDelay":
+		v, err := im.OutgoingMediaEstablishDelay(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "IncomingMediaEstablishDelay":
+		v, err := im.IncomingMediaEstablishDelay(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	}
+	return "", false
 }

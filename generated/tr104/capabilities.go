@@ -3,199 +3,195 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
 // VoiceServiceCapabilitiesToneFileFormats enumerates the values of VoiceService.{i}.Capabilities.ToneFileFormats.
 type VoiceServiceCapabilitiesToneFileFormats string
 
-func (e VoiceServiceCapabilitiesToneFileFormats) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceCapabilitiesToneFileFormats_G711MuLaw VoiceServiceCapabilitiesToneFileFormats = "G.711MuLaw"
-	VoiceServiceCapabilitiesToneFileFormats_G711ALaw  VoiceServiceCapabilitiesToneFileFormats = "G.711ALaw"
-	VoiceServiceCapabilitiesToneFileFormats_G729      VoiceServiceCapabilitiesToneFileFormats = "G.729"
-	VoiceServiceCapabilitiesToneFileFormats_MP3       VoiceServiceCapabilitiesToneFileFormats = "MP3"
-	VoiceServiceCapabilitiesToneFileFormats_WAV       VoiceServiceCapabilitiesToneFileFormats = "WAV"
-	VoiceServiceCapabilitiesToneFileFormats_AMR       VoiceServiceCapabilitiesToneFileFormats = "AMR"
+
+	VoiceServiceCapabilitiesToneFileFormats_G711ALaw VoiceServiceCapabilitiesToneFileFormats = "G.711ALaw"
+
+	VoiceServiceCapabilitiesToneFileFormats_G729 VoiceServiceCapabilitiesToneFileFormats = "G.729"
+
+	VoiceServiceCapabilitiesToneFileFormats_MP3 VoiceServiceCapabilitiesToneFileFormats = "MP3"
+
+	VoiceServiceCapabilitiesToneFileFormats_WAV VoiceServiceCapabilitiesToneFileFormats = "WAV"
+
+	VoiceServiceCapabilitiesToneFileFormats_AMR VoiceServiceCapabilitiesToneFileFormats = "AMR"
 )
 
 // VoiceServiceCapabilitiesRingFileFormats enumerates the values of VoiceService.{i}.Capabilities.RingFileFormats.
 type VoiceServiceCapabilitiesRingFileFormats string
 
-func (e VoiceServiceCapabilitiesRingFileFormats) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesRingFileFormats_MIDI  VoiceServiceCapabilitiesRingFileFormats = "MIDI"
-	VoiceServiceCapabilitiesRingFileFormats_SMAF  VoiceServiceCapabilitiesRingFileFormats = "SMAF"
+	VoiceServiceCapabilitiesRingFileFormats_MIDI VoiceServiceCapabilitiesRingFileFormats = "MIDI"
+
+	VoiceServiceCapabilitiesRingFileFormats_SMAF VoiceServiceCapabilitiesRingFileFormats = "SMAF"
+
 	VoiceServiceCapabilitiesRingFileFormats_RTTTL VoiceServiceCapabilitiesRingFileFormats = "RTTTL"
-	VoiceServiceCapabilitiesRingFileFormats_MP3   VoiceServiceCapabilitiesRingFileFormats = "MP3"
-	VoiceServiceCapabilitiesRingFileFormats_WAV   VoiceServiceCapabilitiesRingFileFormats = "WAV"
-	VoiceServiceCapabilitiesRingFileFormats_AMR   VoiceServiceCapabilitiesRingFileFormats = "AMR"
+
+	VoiceServiceCapabilitiesRingFileFormats_MP3 VoiceServiceCapabilitiesRingFileFormats = "MP3"
+
+	VoiceServiceCapabilitiesRingFileFormats_WAV VoiceServiceCapabilitiesRingFileFormats = "WAV"
+
+	VoiceServiceCapabilitiesRingFileFormats_AMR VoiceServiceCapabilitiesRingFileFormats = "AMR"
 )
 
 // VoiceServiceCapabilitiesFacilityActions enumerates the values of VoiceService.{i}.Capabilities.FacilityActions.
 type VoiceServiceCapabilitiesFacilityActions string
 
-func (e VoiceServiceCapabilitiesFacilityActions) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesFacilityActions_AA_REGISTER       VoiceServiceCapabilitiesFacilityActions = "AA_REGISTER"
-	VoiceServiceCapabilitiesFacilityActions_AA_ERASE          VoiceServiceCapabilitiesFacilityActions = "AA_ERASE"
-	VoiceServiceCapabilitiesFacilityActions_AA_INTERROGATE    VoiceServiceCapabilitiesFacilityActions = "AA_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_CA_ACTIVATE       VoiceServiceCapabilitiesFacilityActions = "CA_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CCBS_ACTIVATE     VoiceServiceCapabilitiesFacilityActions = "CCBS_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CCBS_DEACTIVATE   VoiceServiceCapabilitiesFacilityActions = "CCBS_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CCBS_INTERROGATE  VoiceServiceCapabilitiesFacilityActions = "CCBS_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_CCNR_ACTIVATE     VoiceServiceCapabilitiesFacilityActions = "CCNR_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CCNR_DEACTIVATE   VoiceServiceCapabilitiesFacilityActions = "CCNR_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CCNR_INTERROGATE  VoiceServiceCapabilitiesFacilityActions = "CCNR_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_CFB_REGISTER      VoiceServiceCapabilitiesFacilityActions = "CFB_REGISTER"
-	VoiceServiceCapabilitiesFacilityActions_CFB_ACTIVATE      VoiceServiceCapabilitiesFacilityActions = "CFB_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CFB_DEACTIVATE    VoiceServiceCapabilitiesFacilityActions = "CFB_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CFB_ERASE         VoiceServiceCapabilitiesFacilityActions = "CFB_ERASE"
-	VoiceServiceCapabilitiesFacilityActions_CFB_INTERROGATE   VoiceServiceCapabilitiesFacilityActions = "CFB_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_CFNR_REGISTER     VoiceServiceCapabilitiesFacilityActions = "CFNR_REGISTER"
-	VoiceServiceCapabilitiesFacilityActions_CFNR_ACTIVATE     VoiceServiceCapabilitiesFacilityActions = "CFNR_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CFNR_DEACTIVATE   VoiceServiceCapabilitiesFacilityActions = "CFNR_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CFNR_ERASE        VoiceServiceCapabilitiesFacilityActions = "CFNR_ERASE"
-	VoiceServiceCapabilitiesFacilityActions_CFNR_INTERROGATE  VoiceServiceCapabilitiesFacilityActions = "CFNR_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_CFNR_TIMER        VoiceServiceCapabilitiesFacilityActions = "CFNR_TIMER"
-	VoiceServiceCapabilitiesFacilityActions_CFT_ACTIVATE      VoiceServiceCapabilitiesFacilityActions = "CFT_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CFT_DEACTIVATE    VoiceServiceCapabilitiesFacilityActions = "CFT_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CFT_INTERROGATE   VoiceServiceCapabilitiesFacilityActions = "CFT_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_CFU_REGISTER      VoiceServiceCapabilitiesFacilityActions = "CFU_REGISTER"
-	VoiceServiceCapabilitiesFacilityActions_CFU_ACTIVATE      VoiceServiceCapabilitiesFacilityActions = "CFU_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CFU_DEACTIVATE    VoiceServiceCapabilitiesFacilityActions = "CFU_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CFU_ERASE         VoiceServiceCapabilitiesFacilityActions = "CFU_ERASE"
-	VoiceServiceCapabilitiesFacilityActions_CFU_INTERROGATE   VoiceServiceCapabilitiesFacilityActions = "CFU_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_CLIR_ACTIVATE     VoiceServiceCapabilitiesFacilityActions = "CLIR_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CLIR_DEACTIVATE   VoiceServiceCapabilitiesFacilityActions = "CLIR_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CLIR_INTERROGATE  VoiceServiceCapabilitiesFacilityActions = "CLIR_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_CP_INVOKE         VoiceServiceCapabilitiesFacilityActions = "CP_INVOKE"
-	VoiceServiceCapabilitiesFacilityActions_CW_ACTIVATE       VoiceServiceCapabilitiesFacilityActions = "CW_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CW_DEACTIVATE     VoiceServiceCapabilitiesFacilityActions = "CW_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_CW_INVOKE         VoiceServiceCapabilitiesFacilityActions = "CW_INVOKE"
-	VoiceServiceCapabilitiesFacilityActions_DND_ACTIVATE      VoiceServiceCapabilitiesFacilityActions = "DND_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_DND_DEACTIVATE    VoiceServiceCapabilitiesFacilityActions = "DND_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_DND_INTERROGATE   VoiceServiceCapabilitiesFacilityActions = "DND_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_EXT_INVOKE        VoiceServiceCapabilitiesFacilityActions = "EXT_INVOKE"
-	VoiceServiceCapabilitiesFacilityActions_LINE_INVOKE       VoiceServiceCapabilitiesFacilityActions = "LINE_INVOKE"
-	VoiceServiceCapabilitiesFacilityActions_MAILBOX_INVOKE    VoiceServiceCapabilitiesFacilityActions = "MAILBOX_INVOKE"
-	VoiceServiceCapabilitiesFacilityActions_OCB_ACTIVATE      VoiceServiceCapabilitiesFacilityActions = "OCB_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_OCB_DEACTIVATE    VoiceServiceCapabilitiesFacilityActions = "OCB_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_OCB_INTERROGATE   VoiceServiceCapabilitiesFacilityActions = "OCB_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_PSO_ACTIVATE      VoiceServiceCapabilitiesFacilityActions = "PSO_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_PW_SET            VoiceServiceCapabilitiesFacilityActions = "PW_SET"
-	VoiceServiceCapabilitiesFacilityActions_SCF_ACTIVATE      VoiceServiceCapabilitiesFacilityActions = "SCF_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_SCF_DEACTIVATE    VoiceServiceCapabilitiesFacilityActions = "SCF_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_SCF_INTERROGATE   VoiceServiceCapabilitiesFacilityActions = "SCF_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_SCREJ_ACTIVATE    VoiceServiceCapabilitiesFacilityActions = "SCREJ_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_SCREJ_DEACTIVATE  VoiceServiceCapabilitiesFacilityActions = "SCREJ_DEACTIVATE"
+	VoiceServiceCapabilitiesFacilityActions_AA_REGISTER VoiceServiceCapabilitiesFacilityActions = "AA_REGISTER"
+
+	VoiceServiceCapabilitiesFacilityActions_AA_ERASE VoiceServiceCapabilitiesFacilityActions = "AA_ERASE"
+
+	VoiceServiceCapabilitiesFacilityActions_AA_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "AA_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CA_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "CA_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CCBS_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "CCBS_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CCBS_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "CCBS_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CCBS_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "CCBS_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CCNR_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "CCNR_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CCNR_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "CCNR_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CCNR_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "CCNR_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFB_REGISTER VoiceServiceCapabilitiesFacilityActions = "CFB_REGISTER"
+
+	VoiceServiceCapabilitiesFacilityActions_CFB_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "CFB_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFB_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "CFB_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFB_ERASE VoiceServiceCapabilitiesFacilityActions = "CFB_ERASE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFB_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "CFB_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFNR_REGISTER VoiceServiceCapabilitiesFacilityActions = "CFNR_REGISTER"
+
+	VoiceServiceCapabilitiesFacilityActions_CFNR_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "CFNR_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFNR_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "CFNR_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFNR_ERASE VoiceServiceCapabilitiesFacilityActions = "CFNR_ERASE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFNR_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "CFNR_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFNR_TIMER VoiceServiceCapabilitiesFacilityActions = "CFNR_TIMER"
+
+	VoiceServiceCapabilitiesFacilityActions_CFT_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "CFT_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFT_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "CFT_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFT_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "CFT_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFU_REGISTER VoiceServiceCapabilitiesFacilityActions = "CFU_REGISTER"
+
+	VoiceServiceCapabilitiesFacilityActions_CFU_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "CFU_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFU_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "CFU_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFU_ERASE VoiceServiceCapabilitiesFacilityActions = "CFU_ERASE"
+
+	VoiceServiceCapabilitiesFacilityActions_CFU_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "CFU_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CLIR_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "CLIR_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CLIR_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "CLIR_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CLIR_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "CLIR_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CP_INVOKE VoiceServiceCapabilitiesFacilityActions = "CP_INVOKE"
+
+	VoiceServiceCapabilitiesFacilityActions_CW_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "CW_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CW_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "CW_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_CW_INVOKE VoiceServiceCapabilitiesFacilityActions = "CW_INVOKE"
+
+	VoiceServiceCapabilitiesFacilityActions_DND_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "DND_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_DND_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "DND_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_DND_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "DND_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_EXT_INVOKE VoiceServiceCapabilitiesFacilityActions = "EXT_INVOKE"
+
+	VoiceServiceCapabilitiesFacilityActions_LINE_INVOKE VoiceServiceCapabilitiesFacilityActions = "LINE_INVOKE"
+
+	VoiceServiceCapabilitiesFacilityActions_MAILBOX_INVOKE VoiceServiceCapabilitiesFacilityActions = "MAILBOX_INVOKE"
+
+	VoiceServiceCapabilitiesFacilityActions_OCB_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "OCB_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_OCB_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "OCB_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_OCB_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "OCB_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_PSO_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "PSO_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_PW_SET VoiceServiceCapabilitiesFacilityActions = "PW_SET"
+
+	VoiceServiceCapabilitiesFacilityActions_SCF_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "SCF_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_SCF_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "SCF_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_SCF_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "SCF_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_SCREJ_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "SCREJ_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_SCREJ_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "SCREJ_DEACTIVATE"
+
 	VoiceServiceCapabilitiesFacilityActions_SCREJ_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "SCREJ_INTERROGATE"
-	VoiceServiceCapabilitiesFacilityActions_SR_ACTIVATE       VoiceServiceCapabilitiesFacilityActions = "SR_ACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_SR_DEACTIVATE     VoiceServiceCapabilitiesFacilityActions = "SR_DEACTIVATE"
-	VoiceServiceCapabilitiesFacilityActions_SR_INTERROGATE    VoiceServiceCapabilitiesFacilityActions = "SR_INTERROGATE"
+
+	VoiceServiceCapabilitiesFacilityActions_SR_ACTIVATE VoiceServiceCapabilitiesFacilityActions = "SR_ACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_SR_DEACTIVATE VoiceServiceCapabilitiesFacilityActions = "SR_DEACTIVATE"
+
+	VoiceServiceCapabilitiesFacilityActions_SR_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "SR_INTERROGATE"
 )
 
-var (
-	synVoiceServiceCapabilities_MaxLineCount = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCapabilities_MaxExtensionCount = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCapabilities_MaxCallLogCount = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCapabilities_MaxSessionsPerLine = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCapabilities_MaxSessionsPerExtension = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCapabilities_MaxSessionCount = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceCapabilities_NetworkConnectionModes = &model.Syntax{
-		List:     &model.List{},
-		Patterns: []model.Pattern{{Value: "SIP(/\\d+\\.\\d+)?"}, {Value: "MGCP(/\\d+\\.\\d+)?"}, {Value: "MGCP-NCS(/\\d+\\.\\d+)?"}, {Value: "H\\.248(/\\d+\\.\\d+)?"}, {Value: "H\\.323(/\\d+\\.\\d+)?"}, {Value: "DSS1"}, {Value: "FXO"}, {Value: "X_.+"}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCapabilities_UserConnectionModes = &model.Syntax{
-		List:     &model.List{},
-		Patterns: []model.Pattern{{Value: "SIP(/\\d+\\.\\d+)?"}, {Value: "DSS1"}, {Value: "FXS"}, {Value: "DECT(/\\d+\\.\\d+)?"}, {Value: "Button"}, {Value: "Virtual"}, {Value: "X_.+"}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCapabilities_ToneFileFormats = &model.Syntax{
-		Enums: []model.Enum{{Value: "G.711MuLaw"}, {Value: "G.711ALaw"}, {Value: "G.729"}, {Value: "MP3"}, {Value: "WAV"}, {Value: "AMR"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCapabilities_RingFileFormats = &model.Syntax{
-		Enums: []model.Enum{{Value: "MIDI"}, {Value: "SMAF"}, {Value: "RTTTL"}, {Value: "MP3"}, {Value: "WAV"}, {Value: "AMR"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCapabilities_FacilityActions = &model.Syntax{
-		Enums: []model.Enum{{Value: "AA_REGISTER"}, {Value: "AA_ERASE"}, {Value: "AA_INTERROGATE"}, {Value: "CA_ACTIVATE"}, {Value: "CCBS_ACTIVATE"}, {Value: "CCBS_DEACTIVATE"}, {Value: "CCBS_INTERROGATE"}, {Value: "CCNR_ACTIVATE"}, {Value: "CCNR_DEACTIVATE"}, {Value: "CCNR_INTERROGATE"}, {Value: "CFB_REGISTER"}, {Value: "CFB_ACTIVATE"}, {Value: "CFB_DEACTIVATE"}, {Value: "CFB_ERASE"}, {Value: "CFB_INTERROGATE"}, {Value: "CFNR_REGISTER"}, {Value: "CFNR_ACTIVATE"}, {Value: "CFNR_DEACTIVATE"}, {Value: "CFNR_ERASE"}, {Value: "CFNR_INTERROGATE"}, {Value: "CFNR_TIMER"}, {Value: "CFT_ACTIVATE"}, {Value: "CFT_DEACTIVATE"}, {Value: "CFT_INTERROGATE"}, {Value: "CFU_REGISTER"}, {Value: "CFU_ACTIVATE"}, {Value: "CFU_DEACTIVATE"}, {Value: "CFU_ERASE"}, {Value: "CFU_INTERROGATE"}, {Value: "CLIR_ACTIVATE"}, {Value: "CLIR_DEACTIVATE"}, {Value: "CLIR_INTERROGATE"}, {Value: "CP_INVOKE"}, {Value: "CW_ACTIVATE"}, {Value: "CW_DEACTIVATE"}, {Value: "CW_INVOKE"}, {Value: "DND_ACTIVATE"}, {Value: "DND_DEACTIVATE"}, {Value: "DND_INTERROGATE"}, {Value: "EXT_INVOKE"}, {Value: "LINE_INVOKE"}, {Value: "MAILBOX_INVOKE"}, {Value: "OCB_ACTIVATE"}, {Value: "OCB_DEACTIVATE"}, {Value: "OCB_INTERROGATE"}, {Value: "PSO_ACTIVATE"}, {Value: "PW_SET"}, {Value: "SCF_ACTIVATE"}, {Value: "SCF_DEACTIVATE"}, {Value: "SCF_INTERROGATE"}, {Value: "SCREJ_ACTIVATE"}, {Value: "SCREJ_DEACTIVATE"}, {Value: "SCREJ_INTERROGATE"}, {Value: "SR_ACTIVATE"}, {Value: "SR_DEACTIVATE"}, {Value: "SR_INTERROGATE"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCapabilities_CodecNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceCapabilities holds the values of VoiceService.{i}.Capabilities. (object, readOnly, since 2.0)
+// VoiceServiceCapabilities holds the values of VoiceService.{i}.Capabilities. (object, readOnly, since 2.0).
 type VoiceServiceCapabilities struct {
-	// MaxLineCount: int[-1:], readOnly, since 2.0.
-	MaxLineCount int32 `cwmp:"MaxLineCount"`
-	// MaxExtensionCount: int[-1:], readOnly, since 2.0.
-	MaxExtensionCount int32 `cwmp:"MaxExtensionCount"`
-	// MaxCallLogCount: int[-1:], readOnly, since 2.0.
-	MaxCallLogCount int32 `cwmp:"MaxCallLogCount"`
-	// MaxSessionsPerLine: int[-1:], readOnly, since 2.0.
-	MaxSessionsPerLine int32 `cwmp:"MaxSessionsPerLine"`
-	// MaxSessionsPerExtension: int[-1:], readOnly, since 2.0.
-	MaxSessionsPerExtension int32 `cwmp:"MaxSessionsPerExtension"`
-	// MaxSessionCount: int[-1:], readOnly, since 2.0.
-	MaxSessionCount int32 `cwmp:"MaxSessionCount"`
-	// NetworkConnectionModes: list<string ~8 patterns>, readOnly, since 2.0.
-	NetworkConnectionModes []string `cwmp:"NetworkConnectionModes"`
-	// UserConnectionModes: list<string ~7 patterns>, readOnly, since 2.0.
-	UserConnectionModes []string `cwmp:"UserConnectionModes"`
-	// ToneFileFormats: list<string{G.711MuLaw,G.711ALaw,G.729,MP3,WAV,AMR}>, readOnly, since 2.0.
-	ToneFileFormats []VoiceServiceCapabilitiesToneFileFormats `cwmp:"ToneFileFormats"`
-	// RingFileFormats: list<string{MIDI,SMAF,RTTTL,MP3,WAV,AMR}>, readOnly, since 2.0.
-	RingFileFormats []VoiceServiceCapabilitiesRingFileFormats `cwmp:"RingFileFormats"`
-	// FacilityActions: list<string{AA_REGISTER,AA_ERASE,AA_INTERROGATE,CA_ACTIVATE,CCBS_ACTIVATE,CCBS_DEACTIVATE,… 56 values}>, readOnly, since 2.0.
-	FacilityActions []VoiceServiceCapabilitiesFacilityActions `cwmp:"FacilityActions"`
-	// CodecNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	CodecNumberOfEntries uint32 `cwmp:"CodecNumberOfEntries"`
-	// VoiceService.{i}.Capabilities.Codec.{i}. instances by instance number
-	Codec            map[uint32]*VoiceServiceCapabilitiesCodec `cwmp:"Codec.{i}."`
-	H323             *VoiceServiceCapabilitiesH323             `cwmp:"H323."`
-	ISDN             *VoiceServiceCapabilitiesISDN             `cwmp:"ISDN."`
-	MGCP             *VoiceServiceCapabilitiesMGCP             `cwmp:"MGCP."`
-	POTS             *VoiceServiceCapabilitiesPOTS             `cwmp:"POTS."`
-	QualityIndicator *VoiceServiceCapabilitiesQualityIndicator `cwmp:"QualityIndicator."`
-	SIP              *VoiceServiceCapabilitiesSIP              `cwmp:"SIP."`
+	MaxLineCount int32 `json:"MaxLineCount,omitzero"`
+
+	MaxExtensionCount int32 `json:"MaxExtensionCount,omitzero"`
+
+	MaxCallLogCount int32 `json:"MaxCallLogCount,omitzero"`
+
+	MaxSessionsPerLine int32 `json:"MaxSessionsPerLine,omitzero"`
+
+	MaxSessionsPerExtension int32 `json:"MaxSessionsPerExtension,omitzero"`
+
+	MaxSessionCount int32 `json:"MaxSessionCount,omitzero"`
+
+	NetworkConnectionModes []string `json:"NetworkConnectionModes,omitzero"`
+
+	UserConnectionModes []string `json:"UserConnectionModes,omitzero"`
+
+	ToneFileFormats []VoiceServiceCapabilitiesToneFileFormats `json:"ToneFileFormats,omitzero"`
+
+	RingFileFormats []VoiceServiceCapabilitiesRingFileFormats `json:"RingFileFormats,omitzero"`
+
+	FacilityActions []VoiceServiceCapabilitiesFacilityActions `json:"FacilityActions,omitzero"`
+
+	CodecNumberOfEntries uint32 `json:"CodecNumberOfEntries,omitzero"`
+
+	Codec            map[uint32]*VoiceServiceCapabilitiesCodec `json:"Codec,omitzero"`
+	H323             *VoiceServiceCapabilitiesH323             `json:"H323,omitzero"`
+	ISDN             *VoiceServiceCapabilitiesISDN             `json:"ISDN,omitzero"`
+	MGCP             *VoiceServiceCapabilitiesMGCP             `json:"MGCP,omitzero"`
+	POTS             *VoiceServiceCapabilitiesPOTS             `json:"POTS,omitzero"`
+	QualityIndicator *VoiceServiceCapabilitiesQualityIndicator `json:"QualityIndicator,omitzero"`
+	SIP              *VoiceServiceCapabilitiesSIP              `json:"SIP,omitzero"`
 }
 
-// AddCodec creates instance i of VoiceService.{i}.Capabilities.Codec.{i}. (replacing any) and returns it
+// AddCodec creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCapabilities) AddCodec(i uint32) *VoiceServiceCapabilitiesCodec {
 	if o.Codec == nil {
 		o.Codec = map[uint32]*VoiceServiceCapabilitiesCodec{}
@@ -204,1395 +200,529 @@ func (o *VoiceServiceCapabilities) AddCodec(i uint32) *VoiceServiceCapabilitiesC
 	o.Codec[i] = x
 	return x
 }
-
-// GetCodec returns instance i of VoiceService.{i}.Capabilities.Codec.{i}.
-func (o *VoiceServiceCapabilities) GetCodec(i uint32) (*VoiceServiceCapabilitiesCodec, bool) {
-	x, ok := o.Codec[i]
-	return x, ok
-}
-
-// DeleteCodec removes instance i of VoiceService.{i}.Capabilities.Codec.{i}.
-func (o *VoiceServiceCapabilities) DeleteCodec(i uint32) {
-	delete(o.Codec, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCapabilities) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCapabilities) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synVoiceServiceCapabilities_MaxLineCount, int64(o.MaxLineCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxLineCount",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCapabilities_MaxExtensionCount, int64(o.MaxExtensionCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxExtensionCount",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCapabilities_MaxCallLogCount, int64(o.MaxCallLogCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxCallLogCount",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCapabilities_MaxSessionsPerLine, int64(o.MaxSessionsPerLine)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxSessionsPerLine",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCapabilities_MaxSessionsPerExtension, int64(o.MaxSessionsPerExtension)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxSessionsPerExtension",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceCapabilities_MaxSessionCount, int64(o.MaxSessionCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxSessionCount",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilities_NetworkConnectionModes, model.FormatValue(model.TypeString, o.NetworkConnectionModes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkConnectionModes",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilities_UserConnectionModes, model.FormatValue(model.TypeString, o.UserConnectionModes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserConnectionModes",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilities_ToneFileFormats, model.FormatValue(model.TypeString, o.ToneFileFormats)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneFileFormats",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilities_RingFileFormats, model.FormatValue(model.TypeString, o.RingFileFormats)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RingFileFormats",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilities_FacilityActions, model.FormatValue(model.TypeString, o.FacilityActions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FacilityActions",
-		})
-	}
+func (o *VoiceServiceCapabilities) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "MaxLineCount", 334, int64(o.MaxLineCount))
+	c.Int(p, "MaxExtensionCount", 333, int64(o.MaxExtensionCount))
+	c.Int(p, "MaxCallLogCount", 332, int64(o.MaxCallLogCount))
+	c.Int(p, "MaxSessionsPerLine", 337, int64(o.MaxSessionsPerLine))
+	c.Int(p, "MaxSessionsPerExtension", 336, int64(o.MaxSessionsPerExtension))
+	c.Int(p, "MaxSessionCount", 335, int64(o.MaxSessionCount))
+	c.Wire(p, "NetworkConnectionModes", 338, model.JoinStrings(o.NetworkConnectionModes), len(o.NetworkConnectionModes) > 0)
+	c.Wire(p, "UserConnectionModes", 368, model.JoinStrings(o.UserConnectionModes), len(o.UserConnectionModes) > 0)
+	c.Wire(p, "ToneFileFormats", 367, model.JoinStrings(o.ToneFileFormats), len(o.ToneFileFormats) > 0)
+	c.Wire(p, "RingFileFormats", 347, model.JoinStrings(o.RingFileFormats), len(o.RingFileFormats) > 0)
+	c.Wire(p, "FacilityActions", 319, model.JoinStrings(o.FacilityActions), len(o.FacilityActions) > 0)
 	for _, i := range model.SortedKeys(o.Codec) {
-		o.Codec[i].ValidateAt(prefix+"Codec."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Codec[i].ValidateAt(c, model.InstanceOf(p, "Codec.", i))
 	}
 	if o.H323 != nil {
-		o.H323.ValidateAt(prefix+"H323.", v)
-	}
-	if o.ISDN != nil {
-		o.ISDN.ValidateAt(prefix+"ISDN.", v)
+		o.H323.ValidateAt(c, p+"H323.")
 	}
 	if o.MGCP != nil {
-		o.MGCP.ValidateAt(prefix+"MGCP.", v)
+		o.MGCP.ValidateAt(c, p+"MGCP.")
 	}
 	if o.POTS != nil {
-		o.POTS.ValidateAt(prefix+"POTS.", v)
+		o.POTS.ValidateAt(c, p+"POTS.")
 	}
 	if o.QualityIndicator != nil {
-		o.QualityIndicator.ValidateAt(prefix+"QualityIndicator.", v)
+		o.QualityIndicator.ValidateAt(c, p+"QualityIndicator.")
 	}
 	if o.SIP != nil {
-		o.SIP.ValidateAt(prefix+"SIP.", v)
+		o.SIP.ValidateAt(c, p+"SIP.")
 	}
 }
 
 // VoiceServiceCapabilitiesPath is the typed path of VoiceService.{i}.Capabilities.
 type VoiceServiceCapabilitiesPath struct {
-	obj                     model.ObjectPath
-	MaxLineCount            model.ReadOnlyParam[int32]
-	MaxExtensionCount       model.ReadOnlyParam[int32]
-	MaxCallLogCount         model.ReadOnlyParam[int32]
-	MaxSessionsPerLine      model.ReadOnlyParam[int32]
-	MaxSessionsPerExtension model.ReadOnlyParam[int32]
-	MaxSessionCount         model.ReadOnlyParam[int32]
-	NetworkConnectionModes  model.ReadOnlyParam[[]string]
-	UserConnectionModes     model.ReadOnlyParam[[]string]
-	ToneFileFormats         model.ReadOnlyParam[[]VoiceServiceCapabilitiesToneFileFormats]
-	RingFileFormats         model.ReadOnlyParam[[]VoiceServiceCapabilitiesRingFileFormats]
-	FacilityActions         model.ReadOnlyParam[[]VoiceServiceCapabilitiesFacilityActions]
-	CodecNumberOfEntries    model.ReadOnlyParam[uint32]
-	H323                    VoiceServiceCapabilitiesH323Path
-	ISDN                    VoiceServiceCapabilitiesISDNPath
-	MGCP                    VoiceServiceCapabilitiesMGCPPath
-	POTS                    VoiceServiceCapabilitiesPOTSPath
-	QualityIndicator        VoiceServiceCapabilitiesQualityIndicatorPath
-	SIP                     VoiceServiceCapabilitiesSIPPath
+	model.ObjectPath
+	CodecNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FacilityActions model.ReadOnlyParam[[]string] `dm:"s"`
+
+	MaxCallLogCount model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxExtensionCount model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxLineCount model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxSessionCount model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxSessionsPerExtension model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxSessionsPerLine model.ReadOnlyParam[int32] `dm:"i"`
+
+	NetworkConnectionModes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RingFileFormats model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ToneFileFormats model.ReadOnlyParam[[]string] `dm:"s"`
+
+	UserConnectionModes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	H323             VoiceServiceCapabilitiesH323Path             `dm:"H323."`
+	ISDN             VoiceServiceCapabilitiesISDNPath             `dm:"ISDN."`
+	MGCP             VoiceServiceCapabilitiesMGCPPath             `dm:"MGCP."`
+	POTS             VoiceServiceCapabilitiesPOTSPath             `dm:"POTS."`
+	QualityIndicator VoiceServiceCapabilitiesQualityIndicatorPath `dm:"QualityIndicator."`
+	SIP              VoiceServiceCapabilitiesSIPPath              `dm:"SIP."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCapabilitiesPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCapabilitiesPath(prefix string) VoiceServiceCapabilitiesPath {
-	p := &prefix
-	return VoiceServiceCapabilitiesPath{
-		CodecNumberOfEntries:    model.NewReadOnly[uint32](p, "CodecNumberOfEntries", model.TypeUnsignedInt),
-		FacilityActions:         model.NewReadOnly[[]VoiceServiceCapabilitiesFacilityActions](p, "FacilityActions", model.TypeString),
-		H323:                    newVoiceServiceCapabilitiesH323Path(prefix + "H323."),
-		ISDN:                    newVoiceServiceCapabilitiesISDNPath(prefix + "ISDN."),
-		MGCP:                    newVoiceServiceCapabilitiesMGCPPath(prefix + "MGCP."),
-		MaxCallLogCount:         model.NewReadOnly[int32](p, "MaxCallLogCount", model.TypeInt),
-		MaxExtensionCount:       model.NewReadOnly[int32](p, "MaxExtensionCount", model.TypeInt),
-		MaxLineCount:            model.NewReadOnly[int32](p, "MaxLineCount", model.TypeInt),
-		MaxSessionCount:         model.NewReadOnly[int32](p, "MaxSessionCount", model.TypeInt),
-		MaxSessionsPerExtension: model.NewReadOnly[int32](p, "MaxSessionsPerExtension", model.TypeInt),
-		MaxSessionsPerLine:      model.NewReadOnly[int32](p, "MaxSessionsPerLine", model.TypeInt),
-		NetworkConnectionModes:  model.NewReadOnly[[]string](p, "NetworkConnectionModes", model.TypeString),
-		POTS:                    newVoiceServiceCapabilitiesPOTSPath(prefix + "POTS."),
-		QualityIndicator:        newVoiceServiceCapabilitiesQualityIndicatorPath(prefix + "QualityIndicator."),
-		RingFileFormats:         model.NewReadOnly[[]VoiceServiceCapabilitiesRingFileFormats](p, "RingFileFormats", model.TypeString),
-		SIP:                     newVoiceServiceCapabilitiesSIPPath(prefix + "SIP."),
-		ToneFileFormats:         model.NewReadOnly[[]VoiceServiceCapabilitiesToneFileFormats](p, "ToneFileFormats", model.TypeString),
-		UserConnectionModes:     model.NewReadOnly[[]string](p, "UserConnectionModes", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
+// Codec returns the typed path of instance i.
+func (x VoiceServiceCapabilitiesPath) Codec(i uint32) (p VoiceServiceCapabilitiesCodecPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Codec.", i))
+	return
 }
 
-// Codec returns the typed path of instance i of VoiceService.{i}.Capabilities.Codec.{i}.
-func (x VoiceServiceCapabilitiesPath) Codec(i uint32) VoiceServiceCapabilitiesCodecPath {
-	return newVoiceServiceCapabilitiesCodecPath(x.Path() + "Codec." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CodecTable returns the table VoiceService.{i}.Capabilities.Codec.{i}. itself (for AddObject when writable)
+// CodecTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCapabilitiesPath) CodecTable() model.Table {
-	return model.NewTable(x.Path() + "Codec.")
+	return model.NewTable(x.ObjectPath, "Codec.")
 }
 
 // VoiceServiceCapabilitiesCodecCodec enumerates the values of VoiceService.{i}.Capabilities.Codec.{i}.Codec.
 type VoiceServiceCapabilitiesCodecCodec string
 
-func (e VoiceServiceCapabilitiesCodecCodec) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesCodecCodec_AMR                   VoiceServiceCapabilitiesCodecCodec = "AMR"
-	VoiceServiceCapabilitiesCodecCodec_Clearmode             VoiceServiceCapabilitiesCodecCodec = "Clearmode"
-	VoiceServiceCapabilitiesCodecCodec_EVRC1                 VoiceServiceCapabilitiesCodecCodec = "EVRC1"
-	VoiceServiceCapabilitiesCodecCodec_EVRCB1                VoiceServiceCapabilitiesCodecCodec = "EVRCB1"
-	VoiceServiceCapabilitiesCodecCodec_G711MuLaw             VoiceServiceCapabilitiesCodecCodec = "G.711MuLaw"
-	VoiceServiceCapabilitiesCodecCodec_G711ALaw              VoiceServiceCapabilitiesCodecCodec = "G.711ALaw"
-	VoiceServiceCapabilitiesCodecCodec_G726                  VoiceServiceCapabilitiesCodecCodec = "G.726"
-	VoiceServiceCapabilitiesCodecCodec_G729                  VoiceServiceCapabilitiesCodecCodec = "G.729"
-	VoiceServiceCapabilitiesCodecCodec_G7291                 VoiceServiceCapabilitiesCodecCodec = "G.729.1"
-	VoiceServiceCapabilitiesCodecCodec_G729a                 VoiceServiceCapabilitiesCodecCodec = "G.729a"
-	VoiceServiceCapabilitiesCodecCodec_G729e                 VoiceServiceCapabilitiesCodecCodec = "G.729e"
-	VoiceServiceCapabilitiesCodecCodec_G728                  VoiceServiceCapabilitiesCodecCodec = "G.728"
-	VoiceServiceCapabilitiesCodecCodec_G7231                 VoiceServiceCapabilitiesCodecCodec = "G.723.1"
-	VoiceServiceCapabilitiesCodecCodec_G722                  VoiceServiceCapabilitiesCodecCodec = "G.722"
-	VoiceServiceCapabilitiesCodecCodec_G7221                 VoiceServiceCapabilitiesCodecCodec = "G.722.1"
-	VoiceServiceCapabilitiesCodecCodec_G7222                 VoiceServiceCapabilitiesCodecCodec = "G.722.2"
+	VoiceServiceCapabilitiesCodecCodec_AMR VoiceServiceCapabilitiesCodecCodec = "AMR"
+
+	VoiceServiceCapabilitiesCodecCodec_Clearmode VoiceServiceCapabilitiesCodecCodec = "Clearmode"
+
+	VoiceServiceCapabilitiesCodecCodec_EVRC1 VoiceServiceCapabilitiesCodecCodec = "EVRC1"
+
+	VoiceServiceCapabilitiesCodecCodec_EVRCB1 VoiceServiceCapabilitiesCodecCodec = "EVRCB1"
+
+	VoiceServiceCapabilitiesCodecCodec_G711MuLaw VoiceServiceCapabilitiesCodecCodec = "G.711MuLaw"
+
+	VoiceServiceCapabilitiesCodecCodec_G711ALaw VoiceServiceCapabilitiesCodecCodec = "G.711ALaw"
+
+	VoiceServiceCapabilitiesCodecCodec_G726 VoiceServiceCapabilitiesCodecCodec = "G.726"
+
+	VoiceServiceCapabilitiesCodecCodec_G729 VoiceServiceCapabilitiesCodecCodec = "G.729"
+
+	VoiceServiceCapabilitiesCodecCodec_G7291 VoiceServiceCapabilitiesCodecCodec = "G.729.1"
+
+	VoiceServiceCapabilitiesCodecCodec_G729a VoiceServiceCapabilitiesCodecCodec = "G.729a"
+
+	VoiceServiceCapabilitiesCodecCodec_G729e VoiceServiceCapabilitiesCodecCodec = "G.729e"
+
+	VoiceServiceCapabilitiesCodecCodec_G728 VoiceServiceCapabilitiesCodecCodec = "G.728"
+
+	VoiceServiceCapabilitiesCodecCodec_G7231 VoiceServiceCapabilitiesCodecCodec = "G.723.1"
+
+	VoiceServiceCapabilitiesCodecCodec_G722 VoiceServiceCapabilitiesCodecCodec = "G.722"
+
+	VoiceServiceCapabilitiesCodecCodec_G7221 VoiceServiceCapabilitiesCodecCodec = "G.722.1"
+
+	VoiceServiceCapabilitiesCodecCodec_G7222 VoiceServiceCapabilitiesCodecCodec = "G.722.2"
+
 	VoiceServiceCapabilitiesCodecCodec_Generic_Comfort_Noise VoiceServiceCapabilitiesCodecCodec = "Generic Comfort Noise"
-	VoiceServiceCapabilitiesCodecCodec_GSM_FR                VoiceServiceCapabilitiesCodecCodec = "GSM-FR"
-	VoiceServiceCapabilitiesCodecCodec_GSM_HR                VoiceServiceCapabilitiesCodecCodec = "GSM-HR"
-	VoiceServiceCapabilitiesCodecCodec_GSM_EFR               VoiceServiceCapabilitiesCodecCodec = "GSM-EFR"
-	VoiceServiceCapabilitiesCodecCodec_ILBC                  VoiceServiceCapabilitiesCodecCodec = "iLBC"
-	VoiceServiceCapabilitiesCodecCodec_Speex                 VoiceServiceCapabilitiesCodecCodec = "Speex"
+
+	VoiceServiceCapabilitiesCodecCodec_GSM_FR VoiceServiceCapabilitiesCodecCodec = "GSM-FR"
+
+	VoiceServiceCapabilitiesCodecCodec_GSM_HR VoiceServiceCapabilitiesCodecCodec = "GSM-HR"
+
+	VoiceServiceCapabilitiesCodecCodec_GSM_EFR VoiceServiceCapabilitiesCodecCodec = "GSM-EFR"
+
+	VoiceServiceCapabilitiesCodecCodec_ILBC VoiceServiceCapabilitiesCodecCodec = "iLBC"
+
+	VoiceServiceCapabilitiesCodecCodec_Speex VoiceServiceCapabilitiesCodecCodec = "Speex"
 )
 
-var (
-	synVoiceServiceCapabilitiesCodec_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCapabilitiesCodec_Codec = &model.Syntax{
-		Enums: []model.Enum{{Value: "AMR"}, {Value: "Clearmode"}, {Value: "EVRC1"}, {Value: "EVRCB1"}, {Value: "G.711MuLaw"}, {Value: "G.711ALaw"}, {Value: "G.726"}, {Value: "G.729"}, {Value: "G.729.1"}, {Value: "G.729a"}, {Value: "G.729e"}, {Value: "G.728"}, {Value: "G.723.1"}, {Value: "G.722"}, {Value: "G.722.1"}, {Value: "G.722.2"}, {Value: "Generic Comfort Noise"}, {Value: "GSM-FR"}, {Value: "GSM-HR"}, {Value: "GSM-EFR"}, {Value: "iLBC"}, {Value: "Speex"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCapabilitiesCodec_BitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synVoiceServiceCapabilitiesCodec_PacketizationPeriod = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCapabilitiesCodec_SilenceSuppression = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// VoiceServiceCapabilitiesCodec holds the values of VoiceService.{i}.Capabilities.Codec.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServiceCapabilitiesCodec holds the values of VoiceService.{i}.Capabilities.Codec.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceCapabilitiesCodec struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Codec: string{AMR,Clearmode,EVRC1,EVRCB1,G.711MuLaw,G.711ALaw,… 22 values}, readOnly, since 2.0.
-	Codec VoiceServiceCapabilitiesCodecCodec `cwmp:"Codec"`
-	// BitRate: unsignedInt bits per second, readOnly, since 2.0.
-	BitRate uint32 `cwmp:"BitRate"`
-	// PacketizationPeriod: list<string(:64)>, readOnly, since 2.0.
-	PacketizationPeriod []string `cwmp:"PacketizationPeriod"`
-	// SilenceSuppression: boolean, readOnly, since 2.0.
-	SilenceSuppression bool `cwmp:"SilenceSuppression"`
+	Alias string `json:"Alias,omitzero"`
+
+	Codec VoiceServiceCapabilitiesCodecCodec `json:"Codec,omitzero"`
+
+	BitRate uint32 `json:"BitRate,omitzero"`
+
+	PacketizationPeriod []string `json:"PacketizationPeriod,omitzero"`
+
+	SilenceSuppression bool `json:"SilenceSuppression,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCapabilitiesCodec) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCapabilitiesCodec) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCapabilitiesCodec_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCapabilitiesCodec_Codec, string(o.Codec)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Codec",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesCodec_PacketizationPeriod, model.FormatValue(model.TypeString, o.PacketizationPeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketizationPeriod",
-		})
-	}
+func (o *VoiceServiceCapabilitiesCodec) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 313, o.Alias)
+	c.String(p, "Codec", 315, string(o.Codec))
+	c.Wire(p, "PacketizationPeriod", 316, model.JoinStrings(o.PacketizationPeriod), len(o.PacketizationPeriod) > 0)
 }
 
 // VoiceServiceCapabilitiesCodecPath is the typed path of VoiceService.{i}.Capabilities.Codec.{i}.
 type VoiceServiceCapabilitiesCodecPath struct {
-	obj                 model.ObjectPath
-	Alias               model.ReadWriteParam[string]
-	Codec               model.ReadOnlyParam[VoiceServiceCapabilitiesCodecCodec]
-	BitRate             model.ReadOnlyParam[uint32]
-	PacketizationPeriod model.ReadOnlyParam[[]string]
-	SilenceSuppression  model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCapabilitiesCodecPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCapabilitiesCodecPath(prefix string) VoiceServiceCapabilitiesCodecPath {
-	p := &prefix
-	return VoiceServiceCapabilitiesCodecPath{
-		Alias:               model.NewReadWrite[string](p, "Alias", model.TypeString),
-		BitRate:             model.NewReadOnly[uint32](p, "BitRate", model.TypeUnsignedInt),
-		Codec:               model.NewReadOnly[VoiceServiceCapabilitiesCodecCodec](p, "Codec", model.TypeString),
-		PacketizationPeriod: model.NewReadOnly[[]string](p, "PacketizationPeriod", model.TypeString),
-		SilenceSuppression:  model.NewReadOnly[bool](p, "SilenceSuppression", model.TypeBoolean),
-		obj:                 model.NewObjectPath(p),
-	}
+	BitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Codec model.ReadOnlyParam[string] `dm:"s"`
+
+	PacketizationPeriod model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SilenceSuppression model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // VoiceServiceCapabilitiesH323H235AuthenticationMethods enumerates the values of VoiceService.{i}.Capabilities.H323.H235AuthenticationMethods.
 type VoiceServiceCapabilitiesH323H235AuthenticationMethods string
 
-func (e VoiceServiceCapabilitiesH323H235AuthenticationMethods) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesH323H235AuthenticationMethods_DhExch    VoiceServiceCapabilitiesH323H235AuthenticationMethods = "dhExch"
+	VoiceServiceCapabilitiesH323H235AuthenticationMethods_DhExch VoiceServiceCapabilitiesH323H235AuthenticationMethods = "dhExch"
+
 	VoiceServiceCapabilitiesH323H235AuthenticationMethods_PwdSymEnc VoiceServiceCapabilitiesH323H235AuthenticationMethods = "pwdSymEnc"
-	VoiceServiceCapabilitiesH323H235AuthenticationMethods_PwdHash   VoiceServiceCapabilitiesH323H235AuthenticationMethods = "pwdHash"
-	VoiceServiceCapabilitiesH323H235AuthenticationMethods_CertSign  VoiceServiceCapabilitiesH323H235AuthenticationMethods = "certSign"
-	VoiceServiceCapabilitiesH323H235AuthenticationMethods_Ipsec     VoiceServiceCapabilitiesH323H235AuthenticationMethods = "ipsec"
-	VoiceServiceCapabilitiesH323H235AuthenticationMethods_Tls       VoiceServiceCapabilitiesH323H235AuthenticationMethods = "tls"
+
+	VoiceServiceCapabilitiesH323H235AuthenticationMethods_PwdHash VoiceServiceCapabilitiesH323H235AuthenticationMethods = "pwdHash"
+
+	VoiceServiceCapabilitiesH323H235AuthenticationMethods_CertSign VoiceServiceCapabilitiesH323H235AuthenticationMethods = "certSign"
+
+	VoiceServiceCapabilitiesH323H235AuthenticationMethods_Ipsec VoiceServiceCapabilitiesH323H235AuthenticationMethods = "ipsec"
+
+	VoiceServiceCapabilitiesH323H235AuthenticationMethods_Tls VoiceServiceCapabilitiesH323H235AuthenticationMethods = "tls"
 )
 
-var (
-	synVoiceServiceCapabilitiesH323_FastStart                 = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCapabilitiesH323_H235AuthenticationMethods = &model.Syntax{
-		Enums: []model.Enum{{Value: "dhExch"}, {Value: "pwdSymEnc"}, {Value: "pwdHash"}, {Value: "certSign"}, {Value: "ipsec"}, {Value: "tls"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCapabilitiesH323 holds the values of VoiceService.{i}.Capabilities.H323. (object, readOnly, since 2.0)
+// VoiceServiceCapabilitiesH323 holds the values of VoiceService.{i}.Capabilities.H323. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesH323 struct {
-	// FastStart: boolean, readOnly, since 2.0.
-	FastStart bool `cwmp:"FastStart"`
-	// H235AuthenticationMethods: list<string{dhExch,pwdSymEnc,pwdHash,certSign,ipsec,tls}>, readOnly, since 2.0.
-	H235AuthenticationMethods []VoiceServiceCapabilitiesH323H235AuthenticationMethods `cwmp:"H235AuthenticationMethods"`
+	FastStart bool `json:"FastStart,omitzero"`
+
+	H235AuthenticationMethods []VoiceServiceCapabilitiesH323H235AuthenticationMethods `json:"H235AuthenticationMethods,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCapabilitiesH323) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCapabilitiesH323) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synVoiceServiceCapabilitiesH323_H235AuthenticationMethods, model.FormatValue(model.TypeString, o.H235AuthenticationMethods)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "H235AuthenticationMethods",
-		})
-	}
+func (o *VoiceServiceCapabilitiesH323) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "H235AuthenticationMethods", 322, model.JoinStrings(o.H235AuthenticationMethods), len(o.H235AuthenticationMethods) > 0)
 }
 
 // VoiceServiceCapabilitiesH323Path is the typed path of VoiceService.{i}.Capabilities.H323.
 type VoiceServiceCapabilitiesH323Path struct {
-	obj                       model.ObjectPath
-	FastStart                 model.ReadOnlyParam[bool]
-	H235AuthenticationMethods model.ReadOnlyParam[[]VoiceServiceCapabilitiesH323H235AuthenticationMethods]
+	model.ObjectPath
+	FastStart model.ReadOnlyParam[bool] `dm:"b"`
+
+	H235AuthenticationMethods model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCapabilitiesH323Path) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCapabilitiesH323Path(prefix string) VoiceServiceCapabilitiesH323Path {
-	p := &prefix
-	return VoiceServiceCapabilitiesH323Path{
-		FastStart:                 model.NewReadOnly[bool](p, "FastStart", model.TypeBoolean),
-		H235AuthenticationMethods: model.NewReadOnly[[]VoiceServiceCapabilitiesH323H235AuthenticationMethods](p, "H235AuthenticationMethods", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCapabilitiesISDN_MSN  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCapabilitiesISDN_DDI  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCapabilitiesISDN_MCID = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCapabilitiesISDN_MWI  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCapabilitiesISDN_AoC  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCapabilitiesISDN_ECT  = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// VoiceServiceCapabilitiesISDN holds the values of VoiceService.{i}.Capabilities.ISDN. (object, readOnly, since 2.0)
+// VoiceServiceCapabilitiesISDN holds the values of VoiceService.{i}.Capabilities.ISDN. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesISDN struct {
-	// MSN: boolean, readOnly, since 2.0.
-	MSN bool `cwmp:"MSN"`
-	// DDI: boolean, readOnly, since 2.0.
-	DDI bool `cwmp:"DDI"`
-	// MCID: boolean, readOnly, since 2.0.
-	MCID bool `cwmp:"MCID"`
-	// MWI: boolean, readOnly, since 2.0.
-	MWI bool `cwmp:"MWI"`
-	// AoC: boolean, readOnly, since 2.0.
-	AoC bool `cwmp:"AoC"`
-	// ECT: boolean, readOnly, since 2.0.
-	ECT bool `cwmp:"ECT"`
-}
+	MSN bool `json:"MSN,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCapabilitiesISDN) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	DDI bool `json:"DDI,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCapabilitiesISDN) ValidateAt(prefix string, v *model.Violations) {}
+	MCID bool `json:"MCID,omitzero"`
+
+	MWI bool `json:"MWI,omitzero"`
+
+	AoC bool `json:"AoC,omitzero"`
+
+	ECT bool `json:"ECT,omitzero"`
+}
 
 // VoiceServiceCapabilitiesISDNPath is the typed path of VoiceService.{i}.Capabilities.ISDN.
 type VoiceServiceCapabilitiesISDNPath struct {
-	obj  model.ObjectPath
-	MSN  model.ReadOnlyParam[bool]
-	DDI  model.ReadOnlyParam[bool]
-	MCID model.ReadOnlyParam[bool]
-	MWI  model.ReadOnlyParam[bool]
-	AoC  model.ReadOnlyParam[bool]
-	ECT  model.ReadOnlyParam[bool]
+	model.ObjectPath
+	AoC model.ReadOnlyParam[bool] `dm:"b"`
+
+	DDI model.ReadOnlyParam[bool] `dm:"b"`
+
+	ECT model.ReadOnlyParam[bool] `dm:"b"`
+
+	MCID model.ReadOnlyParam[bool] `dm:"b"`
+
+	MSN model.ReadOnlyParam[bool] `dm:"b"`
+
+	MWI model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCapabilitiesISDNPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCapabilitiesISDNPath(prefix string) VoiceServiceCapabilitiesISDNPath {
-	p := &prefix
-	return VoiceServiceCapabilitiesISDNPath{
-		AoC:  model.NewReadOnly[bool](p, "AoC", model.TypeBoolean),
-		DDI:  model.NewReadOnly[bool](p, "DDI", model.TypeBoolean),
-		ECT:  model.NewReadOnly[bool](p, "ECT", model.TypeBoolean),
-		MCID: model.NewReadOnly[bool](p, "MCID", model.TypeBoolean),
-		MSN:  model.NewReadOnly[bool](p, "MSN", model.TypeBoolean),
-		MWI:  model.NewReadOnly[bool](p, "MWI", model.TypeBoolean),
-		obj:  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCapabilitiesMGCP_Extensions = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// VoiceServiceCapabilitiesMGCP holds the values of VoiceService.{i}.Capabilities.MGCP. (object, readOnly, since 2.0)
+// VoiceServiceCapabilitiesMGCP holds the values of VoiceService.{i}.Capabilities.MGCP. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesMGCP struct {
-	// Extensions: list<string>, readOnly, since 2.0.
-	Extensions []string `cwmp:"Extensions"`
+	Extensions []string `json:"Extensions,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCapabilitiesMGCP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCapabilitiesMGCP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synVoiceServiceCapabilitiesMGCP_Extensions, model.FormatValue(model.TypeString, o.Extensions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Extensions",
-		})
-	}
+func (o *VoiceServiceCapabilitiesMGCP) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Extensions", 331, model.JoinStrings(o.Extensions), len(o.Extensions) > 0)
 }
 
 // VoiceServiceCapabilitiesMGCPPath is the typed path of VoiceService.{i}.Capabilities.MGCP.
 type VoiceServiceCapabilitiesMGCPPath struct {
-	obj        model.ObjectPath
-	Extensions model.ReadOnlyParam[[]string]
-}
-
-// Path returns the object's instance path.
-func (x VoiceServiceCapabilitiesMGCPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCapabilitiesMGCPPath(prefix string) VoiceServiceCapabilitiesMGCPPath {
-	p := &prefix
-	return VoiceServiceCapabilitiesMGCPPath{
-		Extensions: model.NewReadOnly[[]string](p, "Extensions", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	Extensions model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // VoiceServiceCapabilitiesPOTSDialType enumerates the values of VoiceService.{i}.Capabilities.POTS.DialType.
 type VoiceServiceCapabilitiesPOTSDialType string
 
-func (e VoiceServiceCapabilitiesPOTSDialType) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesPOTSDialType_Tone           VoiceServiceCapabilitiesPOTSDialType = "Tone"
-	VoiceServiceCapabilitiesPOTSDialType_Pulse          VoiceServiceCapabilitiesPOTSDialType = "Pulse"
+	VoiceServiceCapabilitiesPOTSDialType_Tone VoiceServiceCapabilitiesPOTSDialType = "Tone"
+
+	VoiceServiceCapabilitiesPOTSDialType_Pulse VoiceServiceCapabilitiesPOTSDialType = "Pulse"
+
 	VoiceServiceCapabilitiesPOTSDialType_Tone_and_Pulse VoiceServiceCapabilitiesPOTSDialType = "Tone and Pulse"
 )
 
-var (
-	synVoiceServiceCapabilitiesPOTS_DialType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Tone"}, {Value: "Pulse"}, {Value: "Tone and Pulse"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCapabilitiesPOTS_ClipGeneration = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCapabilitiesPOTS_ChargingPulse  = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// VoiceServiceCapabilitiesPOTS holds the values of VoiceService.{i}.Capabilities.POTS. (object, readOnly, since 2.0)
+// VoiceServiceCapabilitiesPOTS holds the values of VoiceService.{i}.Capabilities.POTS. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesPOTS struct {
-	// DialType: string{Tone,Pulse,Tone and Pulse}, readOnly, since 2.0.
-	DialType VoiceServiceCapabilitiesPOTSDialType `cwmp:"DialType"`
-	// ClipGeneration: boolean, readOnly, since 2.0.
-	ClipGeneration bool `cwmp:"ClipGeneration"`
-	// ChargingPulse: boolean, readOnly, since 2.0.
-	ChargingPulse bool `cwmp:"ChargingPulse"`
+	DialType VoiceServiceCapabilitiesPOTSDialType `json:"DialType,omitzero"`
+
+	ClipGeneration bool `json:"ClipGeneration,omitzero"`
+
+	ChargingPulse bool `json:"ChargingPulse,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCapabilitiesPOTS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCapabilitiesPOTS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCapabilitiesPOTS_DialType, string(o.DialType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DialType",
-		})
-	}
+func (o *VoiceServiceCapabilitiesPOTS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DialType", 342, string(o.DialType))
 }
 
 // VoiceServiceCapabilitiesPOTSPath is the typed path of VoiceService.{i}.Capabilities.POTS.
 type VoiceServiceCapabilitiesPOTSPath struct {
-	obj            model.ObjectPath
-	DialType       model.ReadOnlyParam[VoiceServiceCapabilitiesPOTSDialType]
-	ClipGeneration model.ReadOnlyParam[bool]
-	ChargingPulse  model.ReadOnlyParam[bool]
+	model.ObjectPath
+	ChargingPulse model.ReadOnlyParam[bool] `dm:"b"`
+
+	ClipGeneration model.ReadOnlyParam[bool] `dm:"b"`
+
+	DialType model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCapabilitiesPOTSPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCapabilitiesPOTSPath(prefix string) VoiceServiceCapabilitiesPOTSPath {
-	p := &prefix
-	return VoiceServiceCapabilitiesPOTSPath{
-		ChargingPulse:  model.NewReadOnly[bool](p, "ChargingPulse", model.TypeBoolean),
-		ClipGeneration: model.NewReadOnly[bool](p, "ClipGeneration", model.TypeBoolean),
-		DialType:       model.NewReadOnly[VoiceServiceCapabilitiesPOTSDialType](p, "DialType", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceCapabilitiesQualityIndicator_QIModelsSupported = &model.Syntax{Type: model.TypeString}
-	synVoiceServiceCapabilitiesQualityIndicator_MaxQIValues       = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "127",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCapabilitiesQualityIndicator_MaxWorstQIValues = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "127",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceCapabilitiesQualityIndicator holds the values of VoiceService.{i}.Capabilities.QualityIndicator. (object, readOnly, since 2.0)
+// VoiceServiceCapabilitiesQualityIndicator holds the values of VoiceService.{i}.Capabilities.QualityIndicator. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesQualityIndicator struct {
-	// QIModelsSupported: string, readOnly, since 2.0.
-	QIModelsSupported string `cwmp:"QIModelsSupported"`
-	// MaxQIValues: unsignedInt[0:127], readOnly, since 2.0.
-	MaxQIValues uint32 `cwmp:"MaxQIValues"`
-	// MaxWorstQIValues: unsignedInt[0:127], readOnly, since 2.0.
-	MaxWorstQIValues uint32 `cwmp:"MaxWorstQIValues"`
+	QIModelsSupported string `json:"QIModelsSupported,omitzero"`
+
+	MaxQIValues uint32 `json:"MaxQIValues,omitzero"`
+
+	MaxWorstQIValues uint32 `json:"MaxWorstQIValues,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCapabilitiesQualityIndicator) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCapabilitiesQualityIndicator) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synVoiceServiceCapabilitiesQualityIndicator_MaxQIValues, uint64(o.MaxQIValues)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxQIValues",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceCapabilitiesQualityIndicator_MaxWorstQIValues, uint64(o.MaxWorstQIValues)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxWorstQIValues",
-		})
-	}
+func (o *VoiceServiceCapabilitiesQualityIndicator) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "MaxQIValues", 344, uint64(o.MaxQIValues))
+	c.Uint(p, "MaxWorstQIValues", 345, uint64(o.MaxWorstQIValues))
 }
 
 // VoiceServiceCapabilitiesQualityIndicatorPath is the typed path of VoiceService.{i}.Capabilities.QualityIndicator.
 type VoiceServiceCapabilitiesQualityIndicatorPath struct {
-	obj               model.ObjectPath
-	QIModelsSupported model.ReadOnlyParam[string]
-	MaxQIValues       model.ReadOnlyParam[uint32]
-	MaxWorstQIValues  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	MaxQIValues model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxWorstQIValues model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QIModelsSupported model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceCapabilitiesQualityIndicatorPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCapabilitiesQualityIndicatorPath(prefix string) VoiceServiceCapabilitiesQualityIndicatorPath {
-	p := &prefix
-	return VoiceServiceCapabilitiesQualityIndicatorPath{
-		MaxQIValues:       model.NewReadOnly[uint32](p, "MaxQIValues", model.TypeUnsignedInt),
-		MaxWorstQIValues:  model.NewReadOnly[uint32](p, "MaxWorstQIValues", model.TypeUnsignedInt),
-		QIModelsSupported: model.NewReadOnly[string](p, "QIModelsSupported", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// VoiceServiceCapabilitiesSIP holds the values of VoiceService.{i}.Capabilities.SIP. (object, readOnly, since 2.0)
+// VoiceServiceCapabilitiesSIP holds the values of VoiceService.{i}.Capabilities.SIP. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesSIP struct {
-	Client    *VoiceServiceCapabilitiesSIPClient    `cwmp:"Client."`
-	Registrar *VoiceServiceCapabilitiesSIPRegistrar `cwmp:"Registrar."`
+	Client    *VoiceServiceCapabilitiesSIPClient    `json:"Client,omitzero"`
+	Registrar *VoiceServiceCapabilitiesSIPRegistrar `json:"Registrar,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCapabilitiesSIP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCapabilitiesSIP) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceCapabilitiesSIP) ValidateAt(c *model.Checker, p string) {
 	if o.Client != nil {
-		o.Client.ValidateAt(prefix+"Client.", v)
+		o.Client.ValidateAt(c, p+"Client.")
 	}
 	if o.Registrar != nil {
-		o.Registrar.ValidateAt(prefix+"Registrar.", v)
+		o.Registrar.ValidateAt(c, p+"Registrar.")
 	}
 }
 
 // VoiceServiceCapabilitiesSIPPath is the typed path of VoiceService.{i}.Capabilities.SIP.
 type VoiceServiceCapabilitiesSIPPath struct {
-	obj       model.ObjectPath
-	Client    VoiceServiceCapabilitiesSIPClientPath
-	Registrar VoiceServiceCapabilitiesSIPRegistrarPath
-}
-
-// Path returns the object's instance path.
-func (x VoiceServiceCapabilitiesSIPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCapabilitiesSIPPath(prefix string) VoiceServiceCapabilitiesSIPPath {
-	p := &prefix
-	return VoiceServiceCapabilitiesSIPPath{
-		Client:    newVoiceServiceCapabilitiesSIPClientPath(prefix + "Client."),
-		Registrar: newVoiceServiceCapabilitiesSIPRegistrarPath(prefix + "Registrar."),
-		obj:       model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	Client    VoiceServiceCapabilitiesSIPClientPath    `dm:"Client."`
+	Registrar VoiceServiceCapabilitiesSIPRegistrarPath `dm:"Registrar."`
 }
 
 // VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols enumerates the values of VoiceService.{i}.Capabilities.SIP.Client.TLSAuthenticationProtocols.
 type VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols string
 
-func (e VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols_Null  VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols = "Null"
-	VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols_MD5   VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols = "MD5"
+	VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols_Null VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols = "Null"
+
+	VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols_MD5 VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols = "MD5"
+
 	VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols_SHA_1 VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols = "SHA-1"
+
 	VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols_SHA_2 VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols = "SHA-2"
-	VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols_AEAD  VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols = "AEAD"
+
+	VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols_AEAD VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols = "AEAD"
 )
 
 // VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols enumerates the values of VoiceService.{i}.Capabilities.SIP.Client.TLSEncryptionProtocols.
 type VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols string
 
-func (e VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_Null     VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "Null"
-	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_RC4      VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "RC4"
-	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_RC2      VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "RC2"
-	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_DES      VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "DES"
-	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_X3DES    VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "3DES"
-	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_AES      VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "AES"
+	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_Null VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "Null"
+
+	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_RC4 VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "RC4"
+
+	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_RC2 VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "RC2"
+
+	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_DES VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "DES"
+
+	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_X3DES VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "3DES"
+
+	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_AES VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "AES"
+
 	VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols_Camellia VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols = "Camellia"
 )
 
 // VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols enumerates the values of VoiceService.{i}.Capabilities.SIP.Client.TLSKeyExchangeProtocols.
 type VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols string
 
-func (e VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_RSA         VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "RSA"
-	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_DSS         VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "DSS"
-	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_DHE_RSA     VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "DHE-RSA"
-	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_DHE_DSS     VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "DHE-DSS"
-	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_ECDHE_RSA   VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "ECDHE-RSA"
+	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_RSA VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "RSA"
+
+	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_DSS VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "DSS"
+
+	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_DHE_RSA VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "DHE-RSA"
+
+	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_DHE_DSS VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "DHE-DSS"
+
+	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_ECDHE_RSA VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "ECDHE-RSA"
+
 	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_ECDHE_ECDSA VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "ECDHE-ECDSA"
 )
 
-var (
-	synVoiceServiceCapabilitiesSIPClient_Extensions = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synVoiceServiceCapabilitiesSIPClient_URISchemes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synVoiceServiceCapabilitiesSIPClient_EventTypes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synVoiceServiceCapabilitiesSIPClient_TLSAuthenticationProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "Null"}, {Value: "MD5"}, {Value: "SHA-1"}, {Value: "SHA-2"}, {Value: "AEAD"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCapabilitiesSIPClient_TLSAuthenticationKeySizes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCapabilitiesSIPClient_TLSEncryptionProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "Null"}, {Value: "RC4"}, {Value: "RC2"}, {Value: "DES"}, {Value: "3DES"}, {Value: "AES"}, {Value: "Camellia"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCapabilitiesSIPClient_TLSEncryptionKeySizes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCapabilitiesSIPClient_TLSKeyExchangeProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "RSA"}, {Value: "DSS"}, {Value: "DHE-RSA"}, {Value: "DHE-DSS"}, {Value: "ECDHE-RSA"}, {Value: "ECDHE-ECDSA"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCapabilitiesSIPClient holds the values of VoiceService.{i}.Capabilities.SIP.Client. (object, readOnly, since 2.0)
+// VoiceServiceCapabilitiesSIPClient holds the values of VoiceService.{i}.Capabilities.SIP.Client. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesSIPClient struct {
-	// Extensions: list<string>, readOnly, since 2.0.
-	Extensions []string `cwmp:"Extensions"`
-	// URISchemes: list<string>, readOnly, since 2.0.
-	URISchemes []string `cwmp:"URISchemes"`
-	// EventTypes: list<string>, readOnly, since 2.0.
-	EventTypes []string `cwmp:"EventTypes"`
-	// TLSAuthenticationProtocols: list<string{Null,MD5,SHA-1,SHA-2,AEAD}>, readOnly, since 2.0.
-	TLSAuthenticationProtocols []VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols `cwmp:"TLSAuthenticationProtocols"`
-	// TLSAuthenticationKeySizes: list<unsignedInt>, readOnly, since 2.0.
-	TLSAuthenticationKeySizes []uint32 `cwmp:"TLSAuthenticationKeySizes"`
-	// TLSEncryptionProtocols: list<string{Null,RC4,RC2,DES,3DES,AES,… 7 values}>, readOnly, since 2.0.
-	TLSEncryptionProtocols []VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols `cwmp:"TLSEncryptionProtocols"`
-	// TLSEncryptionKeySizes: list<unsignedInt>, readOnly, since 2.0.
-	TLSEncryptionKeySizes []uint32 `cwmp:"TLSEncryptionKeySizes"`
-	// TLSKeyExchangeProtocols: list<string{RSA,DSS,DHE-RSA,DHE-DSS,ECDHE-RSA,ECDHE-ECDSA}>, readOnly, since 2.0.
-	TLSKeyExchangeProtocols []VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols `cwmp:"TLSKeyExchangeProtocols"`
+	Extensions []string `json:"Extensions,omitzero"`
+
+	URISchemes []string `json:"URISchemes,omitzero"`
+
+	EventTypes []string `json:"EventTypes,omitzero"`
+
+	TLSAuthenticationProtocols []VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols `json:"TLSAuthenticationProtocols,omitzero"`
+
+	TLSAuthenticationKeySizes []uint32 `json:"TLSAuthenticationKeySizes,omitzero"`
+
+	TLSEncryptionProtocols []VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols `json:"TLSEncryptionProtocols,omitzero"`
+
+	TLSEncryptionKeySizes []uint32 `json:"TLSEncryptionKeySizes,omitzero"`
+
+	TLSKeyExchangeProtocols []VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols `json:"TLSKeyExchangeProtocols,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCapabilitiesSIPClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCapabilitiesSIPClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPClient_Extensions, model.FormatValue(model.TypeString, o.Extensions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Extensions",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPClient_URISchemes, model.FormatValue(model.TypeString, o.URISchemes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URISchemes",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPClient_EventTypes, model.FormatValue(model.TypeString, o.EventTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventTypes",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPClient_TLSAuthenticationProtocols, model.FormatValue(model.TypeString, o.TLSAuthenticationProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSAuthenticationProtocols",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPClient_TLSAuthenticationKeySizes, model.FormatValue(model.TypeUnsignedInt, o.TLSAuthenticationKeySizes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSAuthenticationKeySizes",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPClient_TLSEncryptionProtocols, model.FormatValue(model.TypeString, o.TLSEncryptionProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSEncryptionProtocols",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPClient_TLSEncryptionKeySizes, model.FormatValue(model.TypeUnsignedInt, o.TLSEncryptionKeySizes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSEncryptionKeySizes",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPClient_TLSKeyExchangeProtocols, model.FormatValue(model.TypeString, o.TLSKeyExchangeProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSKeyExchangeProtocols",
-		})
-	}
+func (o *VoiceServiceCapabilitiesSIPClient) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Extensions", 351, model.JoinStrings(o.Extensions), len(o.Extensions) > 0)
+	c.Wire(p, "URISchemes", 357, model.JoinStrings(o.URISchemes), len(o.URISchemes) > 0)
+	c.Wire(p, "EventTypes", 350, model.JoinStrings(o.EventTypes), len(o.EventTypes) > 0)
+	c.Wire(p, "TLSAuthenticationProtocols", 353, model.JoinStrings(o.TLSAuthenticationProtocols), len(o.TLSAuthenticationProtocols) > 0)
+	c.Wire(p, "TLSAuthenticationKeySizes", 352, model.FormatValue(model.TypeUnsignedInt, o.TLSAuthenticationKeySizes), len(o.TLSAuthenticationKeySizes) > 0)
+	c.Wire(p, "TLSEncryptionProtocols", 355, model.JoinStrings(o.TLSEncryptionProtocols), len(o.TLSEncryptionProtocols) > 0)
+	c.Wire(p, "TLSEncryptionKeySizes", 354, model.FormatValue(model.TypeUnsignedInt, o.TLSEncryptionKeySizes), len(o.TLSEncryptionKeySizes) > 0)
+	c.Wire(p, "TLSKeyExchangeProtocols", 356, model.JoinStrings(o.TLSKeyExchangeProtocols), len(o.TLSKeyExchangeProtocols) > 0)
 }
 
 // VoiceServiceCapabilitiesSIPClientPath is the typed path of VoiceService.{i}.Capabilities.SIP.Client.
 type VoiceServiceCapabilitiesSIPClientPath struct {
-	obj                        model.ObjectPath
-	Extensions                 model.ReadOnlyParam[[]string]
-	URISchemes                 model.ReadOnlyParam[[]string]
-	EventTypes                 model.ReadOnlyParam[[]string]
-	TLSAuthenticationProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols]
-	TLSAuthenticationKeySizes  model.ReadOnlyParam[[]uint32]
-	TLSEncryptionProtocols     model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols]
-	TLSEncryptionKeySizes      model.ReadOnlyParam[[]uint32]
-	TLSKeyExchangeProtocols    model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols]
-}
+	model.ObjectPath
+	EventTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCapabilitiesSIPClientPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCapabilitiesSIPClientPath(prefix string) VoiceServiceCapabilitiesSIPClientPath {
-	p := &prefix
-	return VoiceServiceCapabilitiesSIPClientPath{
-		EventTypes:                 model.NewReadOnly[[]string](p, "EventTypes", model.TypeString),
-		Extensions:                 model.NewReadOnly[[]string](p, "Extensions", model.TypeString),
-		TLSAuthenticationKeySizes:  model.NewReadOnly[[]uint32](p, "TLSAuthenticationKeySizes", model.TypeString),
-		TLSAuthenticationProtocols: model.NewReadOnly[[]VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols](p, "TLSAuthenticationProtocols", model.TypeString),
-		TLSEncryptionKeySizes:      model.NewReadOnly[[]uint32](p, "TLSEncryptionKeySizes", model.TypeString),
-		TLSEncryptionProtocols:     model.NewReadOnly[[]VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols](p, "TLSEncryptionProtocols", model.TypeString),
-		TLSKeyExchangeProtocols:    model.NewReadOnly[[]VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols](p, "TLSKeyExchangeProtocols", model.TypeString),
-		URISchemes:                 model.NewReadOnly[[]string](p, "URISchemes", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+	Extensions model.ReadOnlyParam[[]string] `dm:"s"`
+
+	TLSAuthenticationKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	TLSAuthenticationProtocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	TLSEncryptionKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	TLSEncryptionProtocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	TLSKeyExchangeProtocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	URISchemes model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols enumerates the values of VoiceService.{i}.Capabilities.SIP.Registrar.TLSAuthenticationProtocols.
 type VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols string
 
-func (e VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols_Null  VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols = "Null"
-	VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols_MD5   VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols = "MD5"
+	VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols_Null VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols = "Null"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols_MD5 VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols = "MD5"
+
 	VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols_SHA_1 VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols = "SHA-1"
+
 	VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols_SHA_2 VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols = "SHA-2"
-	VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols_AEAD  VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols = "AEAD"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols_AEAD VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols = "AEAD"
 )
 
 // VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols enumerates the values of VoiceService.{i}.Capabilities.SIP.Registrar.TLSEncryptionProtocols.
 type VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols string
 
-func (e VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_Null     VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "Null"
-	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_RC4      VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "RC4"
-	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_RC2      VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "RC2"
-	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_DES      VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "DES"
-	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_X3DES    VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "3DES"
-	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_AES      VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "AES"
+	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_Null VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "Null"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_RC4 VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "RC4"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_RC2 VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "RC2"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_DES VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "DES"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_X3DES VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "3DES"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_AES VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "AES"
+
 	VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols_Camellia VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols = "Camellia"
 )
 
 // VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols enumerates the values of VoiceService.{i}.Capabilities.SIP.Registrar.TLSKeyExchangeProtocols.
 type VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols string
 
-func (e VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_RSA         VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "RSA"
-	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_DSS         VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "DSS"
-	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_DHE_RSA     VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "DHE-RSA"
-	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_DHE_DSS     VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "DHE-DSS"
-	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_ECDHE_RSA   VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "ECDHE-RSA"
+	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_RSA VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "RSA"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_DSS VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "DSS"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_DHE_RSA VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "DHE-RSA"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_DHE_DSS VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "DHE-DSS"
+
+	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_ECDHE_RSA VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "ECDHE-RSA"
+
 	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_ECDHE_ECDSA VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "ECDHE-ECDSA"
 )
 
-var (
-	synVoiceServiceCapabilitiesSIPRegistrar_Extensions = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synVoiceServiceCapabilitiesSIPRegistrar_URISchemes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synVoiceServiceCapabilitiesSIPRegistrar_EventTypes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synVoiceServiceCapabilitiesSIPRegistrar_TLSAuthenticationProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "Null"}, {Value: "MD5"}, {Value: "SHA-1"}, {Value: "SHA-2"}, {Value: "AEAD"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCapabilitiesSIPRegistrar_TLSAuthenticationKeySizes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCapabilitiesSIPRegistrar_TLSEncryptionProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "Null"}, {Value: "RC4"}, {Value: "RC2"}, {Value: "DES"}, {Value: "3DES"}, {Value: "AES"}, {Value: "Camellia"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCapabilitiesSIPRegistrar_TLSEncryptionKeySizes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceCapabilitiesSIPRegistrar_TLSKeyExchangeProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "RSA"}, {Value: "DSS"}, {Value: "DHE-RSA"}, {Value: "DHE-DSS"}, {Value: "ECDHE-RSA"}, {Value: "ECDHE-ECDSA"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceCapabilitiesSIPRegistrar holds the values of VoiceService.{i}.Capabilities.SIP.Registrar. (object, readOnly, since 2.0)
+// VoiceServiceCapabilitiesSIPRegistrar holds the values of VoiceService.{i}.Capabilities.SIP.Registrar. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesSIPRegistrar struct {
-	// Extensions: list<string>, readOnly, since 2.0.
-	Extensions []string `cwmp:"Extensions"`
-	// URISchemes: list<string>, readOnly, since 2.0.
-	URISchemes []string `cwmp:"URISchemes"`
-	// EventTypes: list<string>, readOnly, since 2.0.
-	EventTypes []string `cwmp:"EventTypes"`
-	// TLSAuthenticationProtocols: list<string{Null,MD5,SHA-1,SHA-2,AEAD}>, readOnly, since 2.0.
-	TLSAuthenticationProtocols []VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols `cwmp:"TLSAuthenticationProtocols"`
-	// TLSAuthenticationKeySizes: list<unsignedInt>, readOnly, since 2.0.
-	TLSAuthenticationKeySizes []uint32 `cwmp:"TLSAuthenticationKeySizes"`
-	// TLSEncryptionProtocols: list<string{Null,RC4,RC2,DES,3DES,AES,… 7 values}>, readOnly, since 2.0.
-	TLSEncryptionProtocols []VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols `cwmp:"TLSEncryptionProtocols"`
-	// TLSEncryptionKeySizes: list<unsignedInt>, readOnly, since 2.0.
-	TLSEncryptionKeySizes []uint32 `cwmp:"TLSEncryptionKeySizes"`
-	// TLSKeyExchangeProtocols: list<string{RSA,DSS,DHE-RSA,DHE-DSS,ECDHE-RSA,ECDHE-ECDSA}>, readOnly, since 2.0.
-	TLSKeyExchangeProtocols []VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols `cwmp:"TLSKeyExchangeProtocols"`
+	Extensions []string `json:"Extensions,omitzero"`
+
+	URISchemes []string `json:"URISchemes,omitzero"`
+
+	EventTypes []string `json:"EventTypes,omitzero"`
+
+	TLSAuthenticationProtocols []VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols `json:"TLSAuthenticationProtocols,omitzero"`
+
+	TLSAuthenticationKeySizes []uint32 `json:"TLSAuthenticationKeySizes,omitzero"`
+
+	TLSEncryptionProtocols []VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols `json:"TLSEncryptionProtocols,omitzero"`
+
+	TLSEncryptionKeySizes []uint32 `json:"TLSEncryptionKeySizes,omitzero"`
+
+	TLSKeyExchangeProtocols []VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols `json:"TLSKeyExchangeProtocols,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCapabilitiesSIPRegistrar) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCapabilitiesSIPRegistrar) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPRegistrar_Extensions, model.FormatValue(model.TypeString, o.Extensions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Extensions",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPRegistrar_URISchemes, model.FormatValue(model.TypeString, o.URISchemes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URISchemes",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPRegistrar_EventTypes, model.FormatValue(model.TypeString, o.EventTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventTypes",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPRegistrar_TLSAuthenticationProtocols, model.FormatValue(model.TypeString, o.TLSAuthenticationProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSAuthenticationProtocols",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPRegistrar_TLSAuthenticationKeySizes, model.FormatValue(model.TypeUnsignedInt, o.TLSAuthenticationKeySizes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSAuthenticationKeySizes",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPRegistrar_TLSEncryptionProtocols, model.FormatValue(model.TypeString, o.TLSEncryptionProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSEncryptionProtocols",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPRegistrar_TLSEncryptionKeySizes, model.FormatValue(model.TypeUnsignedInt, o.TLSEncryptionKeySizes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSEncryptionKeySizes",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCapabilitiesSIPRegistrar_TLSKeyExchangeProtocols, model.FormatValue(model.TypeString, o.TLSKeyExchangeProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSKeyExchangeProtocols",
-		})
-	}
+func (o *VoiceServiceCapabilitiesSIPRegistrar) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Extensions", 360, model.JoinStrings(o.Extensions), len(o.Extensions) > 0)
+	c.Wire(p, "URISchemes", 366, model.JoinStrings(o.URISchemes), len(o.URISchemes) > 0)
+	c.Wire(p, "EventTypes", 359, model.JoinStrings(o.EventTypes), len(o.EventTypes) > 0)
+	c.Wire(p, "TLSAuthenticationProtocols", 362, model.JoinStrings(o.TLSAuthenticationProtocols), len(o.TLSAuthenticationProtocols) > 0)
+	c.Wire(p, "TLSAuthenticationKeySizes", 361, model.FormatValue(model.TypeUnsignedInt, o.TLSAuthenticationKeySizes), len(o.TLSAuthenticationKeySizes) > 0)
+	c.Wire(p, "TLSEncryptionProtocols", 364, model.JoinStrings(o.TLSEncryptionProtocols), len(o.TLSEncryptionProtocols) > 0)
+	c.Wire(p, "TLSEncryptionKeySizes", 363, model.FormatValue(model.TypeUnsignedInt, o.TLSEncryptionKeySizes), len(o.TLSEncryptionKeySizes) > 0)
+	c.Wire(p, "TLSKeyExchangeProtocols", 365, model.JoinStrings(o.TLSKeyExchangeProtocols), len(o.TLSKeyExchangeProtocols) > 0)
 }
 
 // VoiceServiceCapabilitiesSIPRegistrarPath is the typed path of VoiceService.{i}.Capabilities.SIP.Registrar.
 type VoiceServiceCapabilitiesSIPRegistrarPath struct {
-	obj                        model.ObjectPath
-	Extensions                 model.ReadOnlyParam[[]string]
-	URISchemes                 model.ReadOnlyParam[[]string]
-	EventTypes                 model.ReadOnlyParam[[]string]
-	TLSAuthenticationProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols]
-	TLSAuthenticationKeySizes  model.ReadOnlyParam[[]uint32]
-	TLSEncryptionProtocols     model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols]
-	TLSEncryptionKeySizes      model.ReadOnlyParam[[]uint32]
-	TLSKeyExchangeProtocols    model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols]
-}
+	model.ObjectPath
+	EventTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCapabilitiesSIPRegistrarPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCapabilitiesSIPRegistrarPath(prefix string) VoiceServiceCapabilitiesSIPRegistrarPath {
-	p := &prefix
-	return VoiceServiceCapabilitiesSIPRegistrarPath{
-		EventTypes:                 model.NewReadOnly[[]string](p, "EventTypes", model.TypeString),
-		Extensions:                 model.NewReadOnly[[]string](p, "Extensions", model.TypeString),
-		TLSAuthenticationKeySizes:  model.NewReadOnly[[]uint32](p, "TLSAuthenticationKeySizes", model.TypeString),
-		TLSAuthenticationProtocols: model.NewReadOnly[[]VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols](p, "TLSAuthenticationProtocols", model.TypeString),
-		TLSEncryptionKeySizes:      model.NewReadOnly[[]uint32](p, "TLSEncryptionKeySizes", model.TypeString),
-		TLSEncryptionProtocols:     model.NewReadOnly[[]VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols](p, "TLSEncryptionProtocols", model.TypeString),
-		TLSKeyExchangeProtocols:    model.NewReadOnly[[]VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols](p, "TLSKeyExchangeProtocols", model.TypeString),
-		URISchemes:                 model.NewReadOnly[[]string](p, "URISchemes", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
-}
+	Extensions model.ReadOnlyParam[[]string] `dm:"s"`
 
-var schemaCapabilities = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Capabilities.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.MaxLineCount",
-	Syntax:  synVoiceServiceCapabilities_MaxLineCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.MaxExtensionCount",
-	Syntax:  synVoiceServiceCapabilities_MaxExtensionCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.MaxCallLogCount",
-	Syntax:  synVoiceServiceCapabilities_MaxCallLogCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.MaxSessionsPerLine",
-	Syntax:  synVoiceServiceCapabilities_MaxSessionsPerLine,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.MaxSessionsPerExtension",
-	Syntax:  synVoiceServiceCapabilities_MaxSessionsPerExtension,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.MaxSessionCount",
-	Syntax:  synVoiceServiceCapabilities_MaxSessionCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.NetworkConnectionModes",
-	Syntax:  synVoiceServiceCapabilities_NetworkConnectionModes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.UserConnectionModes",
-	Syntax:  synVoiceServiceCapabilities_UserConnectionModes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.ToneFileFormats",
-	Syntax:  synVoiceServiceCapabilities_ToneFileFormats,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.RingFileFormats",
-	Syntax:  synVoiceServiceCapabilities_RingFileFormats,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.FacilityActions",
-	Syntax:  synVoiceServiceCapabilities_FacilityActions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.CodecNumberOfEntries",
-	Syntax:  synVoiceServiceCapabilities_CodecNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CodecNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Capabilities.Codec.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Codec", "BitRate"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Capabilities.Codec.{i}.Alias",
-	Syntax:       synVoiceServiceCapabilitiesCodec_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.Codec.{i}.Codec",
-	Syntax:  synVoiceServiceCapabilitiesCodec_Codec,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.Codec.{i}.BitRate",
-	Syntax:  synVoiceServiceCapabilitiesCodec_BitRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.Codec.{i}.PacketizationPeriod",
-	Syntax:  synVoiceServiceCapabilitiesCodec_PacketizationPeriod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.Codec.{i}.SilenceSuppression",
-	Syntax:  synVoiceServiceCapabilitiesCodec_SilenceSuppression,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Capabilities.H323.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.H323.FastStart",
-	Syntax:  synVoiceServiceCapabilitiesH323_FastStart,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.H323.H235AuthenticationMethods",
-	Syntax:  synVoiceServiceCapabilitiesH323_H235AuthenticationMethods,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Capabilities.ISDN.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.ISDN.MSN",
-	Syntax:  synVoiceServiceCapabilitiesISDN_MSN,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.ISDN.DDI",
-	Syntax:  synVoiceServiceCapabilitiesISDN_DDI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.ISDN.MCID",
-	Syntax:  synVoiceServiceCapabilitiesISDN_MCID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.ISDN.MWI",
-	Syntax:  synVoiceServiceCapabilitiesISDN_MWI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.ISDN.AoC",
-	Syntax:  synVoiceServiceCapabilitiesISDN_AoC,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.ISDN.ECT",
-	Syntax:  synVoiceServiceCapabilitiesISDN_ECT,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Capabilities.MGCP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.MGCP.Extensions",
-	Syntax:  synVoiceServiceCapabilitiesMGCP_Extensions,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Capabilities.POTS.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.POTS.DialType",
-	Syntax:  synVoiceServiceCapabilitiesPOTS_DialType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.POTS.ClipGeneration",
-	Syntax:  synVoiceServiceCapabilitiesPOTS_ClipGeneration,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.POTS.ChargingPulse",
-	Syntax:  synVoiceServiceCapabilitiesPOTS_ChargingPulse,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Capabilities.QualityIndicator.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.QualityIndicator.QIModelsSupported",
-	Syntax:  synVoiceServiceCapabilitiesQualityIndicator_QIModelsSupported,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.QualityIndicator.MaxQIValues",
-	Syntax:  synVoiceServiceCapabilitiesQualityIndicator_MaxQIValues,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.QualityIndicator.MaxWorstQIValues",
-	Syntax:  synVoiceServiceCapabilitiesQualityIndicator_MaxWorstQIValues,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Capabilities.SIP.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Capabilities.SIP.Client.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Client.Extensions",
-	Syntax:  synVoiceServiceCapabilitiesSIPClient_Extensions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Client.URISchemes",
-	Syntax:  synVoiceServiceCapabilitiesSIPClient_URISchemes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Client.EventTypes",
-	Syntax:  synVoiceServiceCapabilitiesSIPClient_EventTypes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Client.TLSAuthenticationProtocols",
-	Syntax:  synVoiceServiceCapabilitiesSIPClient_TLSAuthenticationProtocols,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Client.TLSAuthenticationKeySizes",
-	Syntax:  synVoiceServiceCapabilitiesSIPClient_TLSAuthenticationKeySizes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Client.TLSEncryptionProtocols",
-	Syntax:  synVoiceServiceCapabilitiesSIPClient_TLSEncryptionProtocols,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Client.TLSEncryptionKeySizes",
-	Syntax:  synVoiceServiceCapabilitiesSIPClient_TLSEncryptionKeySizes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Client.TLSKeyExchangeProtocols",
-	Syntax:  synVoiceServiceCapabilitiesSIPClient_TLSKeyExchangeProtocols,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Capabilities.SIP.Registrar.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Registrar.Extensions",
-	Syntax:  synVoiceServiceCapabilitiesSIPRegistrar_Extensions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Registrar.URISchemes",
-	Syntax:  synVoiceServiceCapabilitiesSIPRegistrar_URISchemes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Registrar.EventTypes",
-	Syntax:  synVoiceServiceCapabilitiesSIPRegistrar_EventTypes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Registrar.TLSAuthenticationProtocols",
-	Syntax:  synVoiceServiceCapabilitiesSIPRegistrar_TLSAuthenticationProtocols,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Registrar.TLSAuthenticationKeySizes",
-	Syntax:  synVoiceServiceCapabilitiesSIPRegistrar_TLSAuthenticationKeySizes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Registrar.TLSEncryptionProtocols",
-	Syntax:  synVoiceServiceCapabilitiesSIPRegistrar_TLSEncryptionProtocols,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Registrar.TLSEncryptionKeySizes",
-	Syntax:  synVoiceServiceCapabilitiesSIPRegistrar_TLSEncryptionKeySizes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Capabilities.SIP.Registrar.TLSKeyExchangeProtocols",
-	Syntax:  synVoiceServiceCapabilitiesSIPRegistrar_TLSKeyExchangeProtocols,
-	Version: "2.0",
-}}
+	TLSAuthenticationKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	TLSAuthenticationProtocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	TLSEncryptionKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	TLSEncryptionProtocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	TLSKeyExchangeProtocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	URISchemes model.ReadOnlyParam[[]string] `dm:"s"`
+}
 
 // VoiceServiceCapabilitiesImpl is what a device implements for VoiceService.{i}.Capabilities; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1667,6 +797,47 @@ func (UnimplementedVoiceServiceCapabilitiesImpl) CodecNumberOfEntries(inst []uin
 func (UnimplementedVoiceServiceCapabilitiesImpl) CodecInstances(inst []uint32) []uint32 {
 	return nil
 }
+func cpeGetVoiceServiceCapabilities(im VoiceServiceCapabilitiesImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "MaxLineCount":
+		v, err := im.MaxLineCount(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MaxExtensionCount":
+		v, err := im.MaxExtensionCount(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MaxCallLogCount":
+		v, err := im.MaxCallLogCount(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MaxSessionsPerLine":
+		v, err := im.MaxSessionsPerLine(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MaxSessionsPerExtension":
+		v, err := im.MaxSessionsPerExtension(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MaxSessionCount":
+		v, err := im.MaxSessionCount(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "NetworkConnectionModes":
+		v, err := im.NetworkConnectionModes(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "UserConnectionModes":
+		v, err := im.UserConnectionModes(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneFileFormats":
+		v, err := im.ToneFileFormats(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RingFileFormats":
+		v, err := im.RingFileFormats(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "FacilityActions":
+		v, err := im.FacilityActions(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CodecNumberOfEntries":
+		v, err := im.CodecNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCapabilitiesCodecImpl is what a device implements for VoiceService.{i}.Capabilities.Codec.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1706,6 +877,37 @@ func (UnimplementedVoiceServiceCapabilitiesCodecImpl) SilenceSuppression(inst []
 	var zero bool
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCapabilitiesCodec(im VoiceServiceCapabilitiesCodecImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Codec":
+		v, err := im.Codec(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "BitRate":
+		v, err := im.BitRate(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PacketizationPeriod":
+		v, err := im.PacketizationPeriod(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SilenceSuppression":
+		v, err := im.SilenceSuppression(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCapabilitiesCodec(im VoiceServiceCapabilitiesCodecImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceCapabilitiesH323Impl is what a device implements for VoiceService.{i}.Capabilities.H323; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1725,6 +927,17 @@ func (UnimplementedVoiceServiceCapabilitiesH323Impl) FastStart(inst []uint32) (b
 func (UnimplementedVoiceServiceCapabilitiesH323Impl) H235AuthenticationMethods(inst []uint32) ([]VoiceServiceCapabilitiesH323H235AuthenticationMethods, error) {
 	var zero []VoiceServiceCapabilitiesH323H235AuthenticationMethods
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCapabilitiesH323(im VoiceServiceCapabilitiesH323Impl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "FastStart":
+		v, err := im.FastStart(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "H235AuthenticationMethods":
+		v, err := im.H235AuthenticationMethods(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCapabilitiesISDNImpl is what a device implements for VoiceService.{i}.Capabilities.ISDN; inst holds the instance
@@ -1766,6 +979,29 @@ func (UnimplementedVoiceServiceCapabilitiesISDNImpl) ECT(inst []uint32) (bool, e
 	var zero bool
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCapabilitiesISDN(im VoiceServiceCapabilitiesISDNImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "MSN":
+		v, err := im.MSN(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "DDI":
+		v, err := im.DDI(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "MCID":
+		v, err := im.MCID(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "MWI":
+		v, err := im.MWI(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "AoC":
+		v, err := im.AoC(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "ECT":
+		v, err := im.ECT(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCapabilitiesMGCPImpl is what a device implements for VoiceService.{i}.Capabilities.MGCP; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1780,6 +1016,14 @@ type UnimplementedVoiceServiceCapabilitiesMGCPImpl struct{}
 func (UnimplementedVoiceServiceCapabilitiesMGCPImpl) Extensions(inst []uint32) ([]string, error) {
 	var zero []string
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCapabilitiesMGCP(im VoiceServiceCapabilitiesMGCPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Extensions":
+		v, err := im.Extensions(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCapabilitiesPOTSImpl is what a device implements for VoiceService.{i}.Capabilities.POTS; inst holds the instance
@@ -1806,6 +1050,20 @@ func (UnimplementedVoiceServiceCapabilitiesPOTSImpl) ChargingPulse(inst []uint32
 	var zero bool
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCapabilitiesPOTS(im VoiceServiceCapabilitiesPOTSImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "DialType":
+		v, err := im.DialType(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ClipGeneration":
+		v, err := im.ClipGeneration(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "ChargingPulse":
+		v, err := im.ChargingPulse(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCapabilitiesQualityIndicatorImpl is what a device implements for VoiceService.{i}.Capabilities.QualityIndicator; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1830,6 +1088,20 @@ func (UnimplementedVoiceServiceCapabilitiesQualityIndicatorImpl) MaxQIValues(ins
 func (UnimplementedVoiceServiceCapabilitiesQualityIndicatorImpl) MaxWorstQIValues(inst []uint32) (uint32, error) {
 	var zero uint32
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCapabilitiesQualityIndicator(im VoiceServiceCapabilitiesQualityIndicatorImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "QIModelsSupported":
+		v, err := im.QIModelsSupported(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "MaxQIValues":
+		v, err := im.MaxQIValues(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MaxWorstQIValues":
+		v, err := im.MaxWorstQIValues(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceCapabilitiesSIPImpl is what a device implements for VoiceService.{i}.Capabilities.SIP; inst holds the instance
@@ -1889,6 +1161,35 @@ func (UnimplementedVoiceServiceCapabilitiesSIPClientImpl) TLSKeyExchangeProtocol
 	var zero []VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceCapabilitiesSIPClient(im VoiceServiceCapabilitiesSIPClientImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Extensions":
+		v, err := im.Extensions(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "URISchemes":
+		v, err := im.URISchemes(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "EventTypes":
+		v, err := im.EventTypes(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TLSAuthenticationProtocols":
+		v, err := im.TLSAuthenticationProtocols(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TLSAuthenticationKeySizes":
+		v, err := im.TLSAuthenticationKeySizes(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TLSEncryptionProtocols":
+		v, err := im.TLSEncryptionProtocols(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TLSEncryptionKeySizes":
+		v, err := im.TLSEncryptionKeySizes(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TLSKeyExchangeProtocols":
+		v, err := im.TLSKeyExchangeProtocols(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceCapabilitiesSIPRegistrarImpl is what a device implements for VoiceService.{i}.Capabilities.SIP.Registrar; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1938,4 +1239,33 @@ func (UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl) TLSEncryptionKeySiz
 func (UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl) TLSKeyExchangeProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols, error) {
 	var zero []VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceCapabilitiesSIPRegistrar(im VoiceServiceCapabilitiesSIPRegistrarImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Extensions":
+		v, err := im.Extensions(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "URISchemes":
+		v, err := im.URISchemes(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "EventTypes":
+		v, err := im.EventTypes(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TLSAuthenticationProtocols":
+		v, err := im.TLSAuthenticationProtocols(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TLSAuthenticationKeySizes":
+		v, err := im.TLSAuthenticationKeySizes(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TLSEncryptionProtocols":
+		v, err := im.TLSEncryptionProtocols(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TLSEncryptionKeySizes":
+		v, err := im.TLSEncryptionKeySizes(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TLSKeyExchangeProtocols":
+		v, err := im.TLSKeyExchangeProtocols(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
 }

@@ -3,45 +3,22 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synVoiceServiceClockSynchronization_ClockSourceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceClockSynchronization_CurrentSource              = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".ClockSynchronization.ClockSource.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceClockSynchronization_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceClockSynchronization_AutoRevert = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// VoiceServiceClockSynchronization holds the values of VoiceService.{i}.ClockSynchronization. (object, readOnly, since 2.0)
+// VoiceServiceClockSynchronization holds the values of VoiceService.{i}.ClockSynchronization. (object, readOnly, since 2.0).
 type VoiceServiceClockSynchronization struct {
-	// ClockSourceNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ClockSourceNumberOfEntries uint32 `cwmp:"ClockSourceNumberOfEntries"`
-	// CurrentSource: string(:256) pathRef→.ClockSynchronization.ClockSource., readWrite, since 2.0.
-	CurrentSource string `cwmp:"CurrentSource"`
-	// Description: string(:64), readOnly, since 2.0.
-	Description string `cwmp:"Description"`
-	// AutoRevert: boolean, readWrite, since 2.0.
-	AutoRevert bool `cwmp:"AutoRevert"`
-	// VoiceService.{i}.ClockSynchronization.ClockSource.{i}. instances by instance number
-	ClockSource map[uint32]*VoiceServiceClockSynchronizationClockSource `cwmp:"ClockSource.{i}."`
+	ClockSourceNumberOfEntries uint32 `json:"ClockSourceNumberOfEntries,omitzero"`
+
+	CurrentSource string `json:"CurrentSource,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	AutoRevert bool `json:"AutoRevert,omitzero"`
+
+	ClockSource map[uint32]*VoiceServiceClockSynchronizationClockSource `json:"ClockSource,omitzero"`
 }
 
-// AddClockSource creates instance i of VoiceService.{i}.ClockSynchronization.ClockSource.{i}. (replacing any) and returns it
+// AddClockSource creates instance i (replacing any) and returns it.
 func (o *VoiceServiceClockSynchronization) AddClockSource(i uint32) *VoiceServiceClockSynchronizationClockSource {
 	if o.ClockSource == nil {
 		o.ClockSource = map[uint32]*VoiceServiceClockSynchronizationClockSource{}
@@ -50,238 +27,65 @@ func (o *VoiceServiceClockSynchronization) AddClockSource(i uint32) *VoiceServic
 	o.ClockSource[i] = x
 	return x
 }
-
-// GetClockSource returns instance i of VoiceService.{i}.ClockSynchronization.ClockSource.{i}.
-func (o *VoiceServiceClockSynchronization) GetClockSource(i uint32) (*VoiceServiceClockSynchronizationClockSource, bool) {
-	x, ok := o.ClockSource[i]
-	return x, ok
-}
-
-// DeleteClockSource removes instance i of VoiceService.{i}.ClockSynchronization.ClockSource.{i}.
-func (o *VoiceServiceClockSynchronization) DeleteClockSource(i uint32) {
-	delete(o.ClockSource, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceClockSynchronization) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceClockSynchronization) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceClockSynchronization_CurrentSource, o.CurrentSource); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentSource",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceClockSynchronization_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
+func (o *VoiceServiceClockSynchronization) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "CurrentSource", 377, o.CurrentSource)
+	c.String(p, "Description", 378, o.Description)
 	for _, i := range model.SortedKeys(o.ClockSource) {
-		o.ClockSource[i].ValidateAt(prefix+"ClockSource."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ClockSource[i].ValidateAt(c, model.InstanceOf(p, "ClockSource.", i))
 	}
 }
 
 // VoiceServiceClockSynchronizationPath is the typed path of VoiceService.{i}.ClockSynchronization.
 type VoiceServiceClockSynchronizationPath struct {
-	obj                        model.ObjectPath
-	ClockSourceNumberOfEntries model.ReadOnlyParam[uint32]
-	CurrentSource              model.ReadWriteParam[string]
-	Description                model.ReadOnlyParam[string]
-	AutoRevert                 model.ReadWriteParam[bool]
+	model.ObjectPath
+	AutoRevert model.ReadWriteParam[bool] `dm:"b"`
+
+	ClockSourceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CurrentSource model.ReadWriteParam[string] `dm:"s"`
+
+	Description model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceClockSynchronizationPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceClockSynchronizationPath(prefix string) VoiceServiceClockSynchronizationPath {
-	p := &prefix
-	return VoiceServiceClockSynchronizationPath{
-		AutoRevert:                 model.NewReadWrite[bool](p, "AutoRevert", model.TypeBoolean),
-		ClockSourceNumberOfEntries: model.NewReadOnly[uint32](p, "ClockSourceNumberOfEntries", model.TypeUnsignedInt),
-		CurrentSource:              model.NewReadWrite[string](p, "CurrentSource", model.TypeString),
-		Description:                model.NewReadOnly[string](p, "Description", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// ClockSource returns the typed path of instance i.
+func (x VoiceServiceClockSynchronizationPath) ClockSource(i uint32) (p VoiceServiceClockSynchronizationClockSourcePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ClockSource.", i))
+	return
 }
 
-// ClockSource returns the typed path of instance i of VoiceService.{i}.ClockSynchronization.ClockSource.{i}.
-func (x VoiceServiceClockSynchronizationPath) ClockSource(i uint32) VoiceServiceClockSynchronizationClockSourcePath {
-	return newVoiceServiceClockSynchronizationClockSourcePath(x.Path() + "ClockSource." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClockSourceTable returns the table VoiceService.{i}.ClockSynchronization.ClockSource.{i}. itself (for AddObject when writable)
+// ClockSourceTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceClockSynchronizationPath) ClockSourceTable() model.Table {
-	return model.NewTable(x.Path() + "ClockSource.")
+	return model.NewTable(x.ObjectPath, "ClockSource.")
 }
 
-var (
-	synVoiceServiceClockSynchronizationClockSource_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceClockSynchronizationClockSource_Alias  = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceClockSynchronizationClockSource_Order = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceClockSynchronizationClockSource_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".ISDN.BRI. .ISDN.PRI.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceClockSynchronizationClockSource holds the values of VoiceService.{i}.ClockSynchronization.ClockSource.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServiceClockSynchronizationClockSource holds the values of VoiceService.{i}.ClockSynchronization.ClockSource.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceClockSynchronizationClockSource struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Order: unsignedInt[1:100], readWrite, since 2.0.
-	Order uint32 `cwmp:"Order"`
-	// Interface: string(:256) pathRef→.ISDN.BRI. .ISDN.PRI., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceClockSynchronizationClockSource) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceClockSynchronizationClockSource) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceClockSynchronizationClockSource_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceClockSynchronizationClockSource_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceClockSynchronizationClockSource_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
+func (o *VoiceServiceClockSynchronizationClockSource) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 372, o.Alias)
+	c.Uint(p, "Order", 375, uint64(o.Order))
+	c.String(p, "Interface", 374, o.Interface)
 }
 
 // VoiceServiceClockSynchronizationClockSourcePath is the typed path of VoiceService.{i}.ClockSynchronization.ClockSource.{i}.
 type VoiceServiceClockSynchronizationClockSourcePath struct {
-	obj       model.ObjectPath
-	Enable    model.ReadWriteParam[bool]
-	Alias     model.ReadWriteParam[string]
-	Order     model.ReadWriteParam[uint32]
-	Interface model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceClockSynchronizationClockSourcePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceClockSynchronizationClockSourcePath(prefix string) VoiceServiceClockSynchronizationClockSourcePath {
-	p := &prefix
-	return VoiceServiceClockSynchronizationClockSourcePath{
-		Alias:     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface: model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Order:     model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		obj:       model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaClocksynchronization = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.ClockSynchronization.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.ClockSynchronization.ClockSourceNumberOfEntries",
-	Syntax:  synVoiceServiceClockSynchronization_ClockSourceNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ClockSynchronization.CurrentSource",
-	Syntax:  synVoiceServiceClockSynchronization_CurrentSource,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.ClockSynchronization.Description",
-	Syntax:  synVoiceServiceClockSynchronization_Description,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ClockSynchronization.AutoRevert",
-	Syntax:  synVoiceServiceClockSynchronization_AutoRevert,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClockSourceNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.ClockSynchronization.ClockSource.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Order"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ClockSynchronization.ClockSource.{i}.Enable",
-	Syntax:  synVoiceServiceClockSynchronizationClockSource_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.ClockSynchronization.ClockSource.{i}.Alias",
-	Syntax:       synVoiceServiceClockSynchronizationClockSource_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ClockSynchronization.ClockSource.{i}.Order",
-	Syntax:  synVoiceServiceClockSynchronizationClockSource_Order,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ClockSynchronization.ClockSource.{i}.Interface",
-	Syntax:  synVoiceServiceClockSynchronizationClockSource_Interface,
-	Version: "2.0",
-}}
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+}
 
 // VoiceServiceClockSynchronizationImpl is what a device implements for VoiceService.{i}.ClockSynchronization; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -323,6 +127,40 @@ func (UnimplementedVoiceServiceClockSynchronizationImpl) SetAutoRevert(inst []ui
 }
 func (UnimplementedVoiceServiceClockSynchronizationImpl) ClockSourceInstances(inst []uint32) []uint32 {
 	return nil
+}
+func cpeGetVoiceServiceClockSynchronization(im VoiceServiceClockSynchronizationImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "ClockSourceNumberOfEntries":
+		v, err := im.ClockSourceNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CurrentSource":
+		v, err := im.CurrentSource(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Description":
+		v, err := im.Description(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "AutoRevert":
+		v, err := im.AutoRevert(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceClockSynchronization(im VoiceServiceClockSynchronizationImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "CurrentSource":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCurrentSource(inst, v)
+	case "AutoRevert":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAutoRevert(inst, v)
+	}
+	return model.ErrNotSupported
 }
 
 // VoiceServiceClockSynchronizationClockSourceImpl is what a device implements for VoiceService.{i}.ClockSynchronization.ClockSource.{i}; inst holds the instance
@@ -368,5 +206,51 @@ func (UnimplementedVoiceServiceClockSynchronizationClockSourceImpl) Interface(in
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceClockSynchronizationClockSourceImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceClockSynchronizationClockSource(im VoiceServiceClockSynchronizationClockSourceImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Order":
+		v, err := im.Order(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Interface":
+		v, err := im.Interface(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceClockSynchronizationClockSource(im VoiceServiceClockSynchronizationClockSourceImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Order":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOrder(inst, v)
+	case "Interface":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInterface(inst, v)
+	}
 	return model.ErrNotSupported
 }

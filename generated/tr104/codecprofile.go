@@ -5,141 +5,38 @@ package tr104
 
 import "github.com/dmforge/dmforge/model"
 
-var (
-	synVoiceServiceCodecProfile_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceCodecProfile_Alias  = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceCodecProfile_Codec = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Capabilities.Codec.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCodecProfile_PacketizationPeriod = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceCodecProfile_SilenceSuppression = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// VoiceServiceCodecProfile holds the values of VoiceService.{i}.CodecProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceCodecProfile holds the values of VoiceService.{i}.CodecProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCodecProfile struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Codec: string(:256) pathRef→.Capabilities.Codec., readOnly, since 2.0.
-	Codec string `cwmp:"Codec"`
-	// PacketizationPeriod: list<string(:64)>, readWrite, since 2.0.
-	PacketizationPeriod []string `cwmp:"PacketizationPeriod"`
-	// SilenceSuppression: boolean, readWrite, since 2.0.
-	SilenceSuppression bool `cwmp:"SilenceSuppression"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Codec string `json:"Codec,omitzero"`
+
+	PacketizationPeriod []string `json:"PacketizationPeriod,omitzero"`
+
+	SilenceSuppression bool `json:"SilenceSuppression,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceCodecProfile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceCodecProfile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceCodecProfile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceCodecProfile_Codec, o.Codec); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Codec",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceCodecProfile_PacketizationPeriod, model.FormatValue(model.TypeString, o.PacketizationPeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketizationPeriod",
-		})
-	}
+func (o *VoiceServiceCodecProfile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 380, o.Alias)
+	c.String(p, "Codec", 381, o.Codec)
+	c.Wire(p, "PacketizationPeriod", 383, model.JoinStrings(o.PacketizationPeriod), len(o.PacketizationPeriod) > 0)
 }
 
 // VoiceServiceCodecProfilePath is the typed path of VoiceService.{i}.CodecProfile.{i}.
 type VoiceServiceCodecProfilePath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	Alias               model.ReadWriteParam[string]
-	Codec               model.ReadOnlyParam[string]
-	PacketizationPeriod model.ReadWriteParam[[]string]
-	SilenceSuppression  model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceCodecProfilePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceCodecProfilePath(prefix string) VoiceServiceCodecProfilePath {
-	p := &prefix
-	return VoiceServiceCodecProfilePath{
-		Alias:               model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Codec:               model.NewReadOnly[string](p, "Codec", model.TypeString),
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		PacketizationPeriod: model.NewReadWrite[[]string](p, "PacketizationPeriod", model.TypeString),
-		SilenceSuppression:  model.NewReadWrite[bool](p, "SilenceSuppression", model.TypeBoolean),
-		obj:                 model.NewObjectPath(p),
-	}
-}
+	Codec model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaCodecprofile = []*model.Entry{{
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CodecProfileNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.CodecProfile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CodecProfile.{i}.Enable",
-	Syntax:  synVoiceServiceCodecProfile_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CodecProfile.{i}.Alias",
-	Syntax:       synVoiceServiceCodecProfile_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CodecProfile.{i}.Codec",
-	Syntax:  synVoiceServiceCodecProfile_Codec,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CodecProfile.{i}.PacketizationPeriod",
-	Syntax:  synVoiceServiceCodecProfile_PacketizationPeriod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.CodecProfile.{i}.SilenceSuppression",
-	Syntax:  synVoiceServiceCodecProfile_SilenceSuppression,
-	Version: "2.0",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	PacketizationPeriod model.ReadWriteParam[[]string] `dm:"s"`
+
+	SilenceSuppression model.ReadWriteParam[bool] `dm:"b"`
+}
 
 // VoiceServiceCodecProfileImpl is what a device implements for VoiceService.{i}.CodecProfile.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -189,5 +86,54 @@ func (UnimplementedVoiceServiceCodecProfileImpl) SilenceSuppression(inst []uint3
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceCodecProfileImpl) SetSilenceSuppression(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceCodecProfile(im VoiceServiceCodecProfileImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Codec":
+		v, err := im.Codec(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "PacketizationPeriod":
+		v, err := im.PacketizationPeriod(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SilenceSuppression":
+		v, err := im.SilenceSuppression(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceCodecProfile(im VoiceServiceCodecProfileImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "PacketizationPeriod":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPacketizationPeriod(inst, v)
+	case "SilenceSuppression":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSilenceSuppression(inst, v)
+	}
 	return model.ErrNotSupported
 }

@@ -5,28 +5,20 @@ package tr104
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synVoiceServiceDECT_BaseNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceDECT_PortableNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceDECT holds the values of VoiceService.{i}.DECT. (object, readOnly, since 2.0)
+// VoiceServiceDECT holds the values of VoiceService.{i}.DECT. (object, readOnly, since 2.0).
 type VoiceServiceDECT struct {
-	// BaseNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	BaseNumberOfEntries uint32 `cwmp:"BaseNumberOfEntries"`
-	// PortableNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	PortableNumberOfEntries uint32 `cwmp:"PortableNumberOfEntries"`
-	// VoiceService.{i}.DECT.Base.{i}. instances by instance number
-	Base map[uint32]*VoiceServiceDECTBase `cwmp:"Base.{i}."`
-	// VoiceService.{i}.DECT.Portable.{i}. instances by instance number
-	Portable map[uint32]*VoiceServiceDECTPortable `cwmp:"Portable.{i}."`
+	BaseNumberOfEntries uint32 `json:"BaseNumberOfEntries,omitzero"`
+
+	PortableNumberOfEntries uint32 `json:"PortableNumberOfEntries,omitzero"`
+
+	Base     map[uint32]*VoiceServiceDECTBase     `json:"Base,omitzero"`
+	Portable map[uint32]*VoiceServiceDECTPortable `json:"Portable,omitzero"`
 }
 
-// AddBase creates instance i of VoiceService.{i}.DECT.Base.{i}. (replacing any) and returns it
+// AddBase creates instance i (replacing any) and returns it.
 func (o *VoiceServiceDECT) AddBase(i uint32) *VoiceServiceDECTBase {
 	if o.Base == nil {
 		o.Base = map[uint32]*VoiceServiceDECTBase{}
@@ -36,18 +28,7 @@ func (o *VoiceServiceDECT) AddBase(i uint32) *VoiceServiceDECTBase {
 	return x
 }
 
-// GetBase returns instance i of VoiceService.{i}.DECT.Base.{i}.
-func (o *VoiceServiceDECT) GetBase(i uint32) (*VoiceServiceDECTBase, bool) {
-	x, ok := o.Base[i]
-	return x, ok
-}
-
-// DeleteBase removes instance i of VoiceService.{i}.DECT.Base.{i}.
-func (o *VoiceServiceDECT) DeleteBase(i uint32) {
-	delete(o.Base, i)
-}
-
-// AddPortable creates instance i of VoiceService.{i}.DECT.Portable.{i}. (replacing any) and returns it
+// AddPortable creates instance i (replacing any) and returns it.
 func (o *VoiceServiceDECT) AddPortable(i uint32) *VoiceServiceDECTPortable {
 	if o.Portable == nil {
 		o.Portable = map[uint32]*VoiceServiceDECTPortable{}
@@ -56,1039 +37,367 @@ func (o *VoiceServiceDECT) AddPortable(i uint32) *VoiceServiceDECTPortable {
 	o.Portable[i] = x
 	return x
 }
-
-// GetPortable returns instance i of VoiceService.{i}.DECT.Portable.{i}.
-func (o *VoiceServiceDECT) GetPortable(i uint32) (*VoiceServiceDECTPortable, bool) {
-	x, ok := o.Portable[i]
-	return x, ok
-}
-
-// DeletePortable removes instance i of VoiceService.{i}.DECT.Portable.{i}.
-func (o *VoiceServiceDECT) DeletePortable(i uint32) {
-	delete(o.Portable, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceDECT) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceDECT) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceDECT) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Base) {
-		o.Base[i].ValidateAt(prefix+"Base."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Base[i].ValidateAt(c, model.InstanceOf(p, "Base.", i))
 	}
 	for _, i := range model.SortedKeys(o.Portable) {
-		o.Portable[i].ValidateAt(prefix+"Portable."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Portable[i].ValidateAt(c, model.InstanceOf(p, "Portable.", i))
 	}
 }
 
 // VoiceServiceDECTPath is the typed path of VoiceService.{i}.DECT.
 type VoiceServiceDECTPath struct {
-	obj                     model.ObjectPath
-	BaseNumberOfEntries     model.ReadOnlyParam[uint32]
-	PortableNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BaseNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PortableNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceDECTPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceDECTPath(prefix string) VoiceServiceDECTPath {
-	p := &prefix
-	return VoiceServiceDECTPath{
-		BaseNumberOfEntries:     model.NewReadOnly[uint32](p, "BaseNumberOfEntries", model.TypeUnsignedInt),
-		PortableNumberOfEntries: model.NewReadOnly[uint32](p, "PortableNumberOfEntries", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// Base returns the typed path of instance i.
+func (x VoiceServiceDECTPath) Base(i uint32) (p VoiceServiceDECTBasePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Base.", i))
+	return
 }
 
-// Base returns the typed path of instance i of VoiceService.{i}.DECT.Base.{i}.
-func (x VoiceServiceDECTPath) Base(i uint32) VoiceServiceDECTBasePath {
-	return newVoiceServiceDECTBasePath(x.Path() + "Base." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// BaseTable returns the table VoiceService.{i}.DECT.Base.{i}. itself (for AddObject when writable)
+// BaseTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceDECTPath) BaseTable() model.Table {
-	return model.NewTable(x.Path() + "Base.")
+	return model.NewTable(x.ObjectPath, "Base.")
 }
 
-// Portable returns the typed path of instance i of VoiceService.{i}.DECT.Portable.{i}.
-func (x VoiceServiceDECTPath) Portable(i uint32) VoiceServiceDECTPortablePath {
-	return newVoiceServiceDECTPortablePath(x.Path() + "Portable." + strconv.FormatUint(uint64(i), 10) + ".")
+// Portable returns the typed path of instance i.
+func (x VoiceServiceDECTPath) Portable(i uint32) (p VoiceServiceDECTPortablePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Portable.", i))
+	return
 }
 
-// PortableTable returns the table VoiceService.{i}.DECT.Portable.{i}. itself (for AddObject when writable)
+// PortableTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceDECTPath) PortableTable() model.Table {
-	return model.NewTable(x.Path() + "Portable.")
+	return model.NewTable(x.ObjectPath, "Portable.")
 }
 
 // VoiceServiceDECTBaseStatus enumerates the values of VoiceService.{i}.DECT.Base.{i}.Status.
 type VoiceServiceDECTBaseStatus string
 
-func (e VoiceServiceDECTBaseStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceDECTBaseStatus_Up       VoiceServiceDECTBaseStatus = "Up"
-	VoiceServiceDECTBaseStatus_Error    VoiceServiceDECTBaseStatus = "Error"
-	VoiceServiceDECTBaseStatus_Testing  VoiceServiceDECTBaseStatus = "Testing"
+	VoiceServiceDECTBaseStatus_Up VoiceServiceDECTBaseStatus = "Up"
+
+	VoiceServiceDECTBaseStatus_Error VoiceServiceDECTBaseStatus = "Error"
+
+	VoiceServiceDECTBaseStatus_Testing VoiceServiceDECTBaseStatus = "Testing"
+
 	VoiceServiceDECTBaseStatus_Disabled VoiceServiceDECTBaseStatus = "Disabled"
 )
 
 // VoiceServiceDECTBaseStandard enumerates the values of VoiceService.{i}.DECT.Base.{i}.Standard.
 type VoiceServiceDECTBaseStandard string
 
-func (e VoiceServiceDECTBaseStandard) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceDECTBaseStandard_GAP       VoiceServiceDECTBaseStandard = "GAP"
+	VoiceServiceDECTBaseStandard_GAP VoiceServiceDECTBaseStandard = "GAP"
+
 	VoiceServiceDECTBaseStandard_CAT_iq_10 VoiceServiceDECTBaseStandard = "CAT-iq 1.0"
+
 	VoiceServiceDECTBaseStandard_CAT_iq_20 VoiceServiceDECTBaseStandard = "CAT-iq 2.0"
+
 	VoiceServiceDECTBaseStandard_CAT_iq_21 VoiceServiceDECTBaseStandard = "CAT-iq 2.1"
+
 	VoiceServiceDECTBaseStandard_CAT_iq_30 VoiceServiceDECTBaseStandard = "CAT-iq 3.0"
+
 	VoiceServiceDECTBaseStandard_CAT_iq_40 VoiceServiceDECTBaseStandard = "CAT-iq 4.0"
 )
 
 // VoiceServiceDECTBaseEncryptionType enumerates the values of VoiceService.{i}.DECT.Base.{i}.EncryptionType.
 type VoiceServiceDECTBaseEncryptionType string
 
-func (e VoiceServiceDECTBaseEncryptionType) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceDECTBaseEncryptionType_DSC  VoiceServiceDECTBaseEncryptionType = "DSC"
+	VoiceServiceDECTBaseEncryptionType_DSC VoiceServiceDECTBaseEncryptionType = "DSC"
+
 	VoiceServiceDECTBaseEncryptionType_DSC2 VoiceServiceDECTBaseEncryptionType = "DSC2"
-	VoiceServiceDECTBaseEncryptionType_CCM  VoiceServiceDECTBaseEncryptionType = "CCM"
+
+	VoiceServiceDECTBaseEncryptionType_CCM VoiceServiceDECTBaseEncryptionType = "CCM"
 )
 
 // VoiceServiceDECTBaseRFPowerControl enumerates the values of VoiceService.{i}.DECT.Base.{i}.RFPowerControl.
 type VoiceServiceDECTBaseRFPowerControl string
 
-func (e VoiceServiceDECTBaseRFPowerControl) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceDECTBaseRFPowerControl_Normal  VoiceServiceDECTBaseRFPowerControl = "Normal"
+	VoiceServiceDECTBaseRFPowerControl_Normal VoiceServiceDECTBaseRFPowerControl = "Normal"
+
 	VoiceServiceDECTBaseRFPowerControl_Reduced VoiceServiceDECTBaseRFPowerControl = "Reduced"
 )
 
-var (
-	synVoiceServiceDECTBase_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceDECTBase_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Testing"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTBase_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceDECTBase_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTBase_ToneEventProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.EventProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTBase_Standard = &model.Syntax{
-		Enums: []model.Enum{{Value: "GAP"}, {Value: "CAT-iq 1.0"}, {Value: "CAT-iq 2.0"}, {Value: "CAT-iq 2.1"}, {Value: "CAT-iq 3.0"}, {Value: "CAT-iq 4.0"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTBase_RFPI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(5)}},
-		Type:  model.TypeHexBinary,
-	}
-	synVoiceServiceDECTBase_MaxSupportedPP = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceDECTBase_PIN            = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(4)}},
-		Type:    model.TypeHexBinary,
-	}
-	synVoiceServiceDECTBase_RepeaterSupportEnabled = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceDECTBase_NEMOEnable             = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceDECTBase_SubscriptionEnable     = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceDECTBase_CipheringEnable        = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceDECTBase_EncryptionType         = &model.Syntax{
-		Enums: []model.Enum{{Value: "DSC"}, {Value: "DSC2"}, {Value: "CCM"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTBase_RFPowerControl = &model.Syntax{
-		Enums: []model.Enum{{Value: "Normal"}, {Value: "Reduced"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTBase_FirmwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(20)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTBase_EepromVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(20)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTBase_HardwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(20)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceDECTBase holds the values of VoiceService.{i}.DECT.Base.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServiceDECTBase holds the values of VoiceService.{i}.DECT.Base.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceDECTBase struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Testing,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceDECTBaseStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// ToneEventProfile: string(:256) pathRef→.Tone.EventProfile., readWrite, since 2.0.
-	ToneEventProfile string `cwmp:"ToneEventProfile"`
-	// Standard: string{GAP,CAT-iq 1.0,CAT-iq 2.0,CAT-iq 2.1,CAT-iq 3.0,CAT-iq 4.0}, readOnly, since 2.0.
-	Standard VoiceServiceDECTBaseStandard `cwmp:"Standard"`
-	// RFPI: hexBinary(:5), readOnly, since 2.0.
-	RFPI []byte `cwmp:"RFPI"`
-	// MaxSupportedPP: unsignedInt, readWrite, since 2.0.
-	MaxSupportedPP uint32 `cwmp:"MaxSupportedPP"`
-	// PIN: hexBinary(:4), readWrite, since 2.0.
-	PIN []byte `cwmp:"PIN"`
-	// RepeaterSupportEnabled: boolean, readOnly, since 2.0.
-	RepeaterSupportEnabled bool `cwmp:"RepeaterSupportEnabled"`
-	// NEMOEnable: boolean, readWrite, since 2.0.
-	NEMOEnable bool `cwmp:"NEMOEnable"`
-	// SubscriptionEnable: boolean, readWrite, since 2.0.
-	SubscriptionEnable bool `cwmp:"SubscriptionEnable"`
-	// CipheringEnable: boolean, readWrite, since 2.0.
-	CipheringEnable bool `cwmp:"CipheringEnable"`
-	// EncryptionType: string{DSC,DSC2,CCM}, readOnly, since 2.0.
-	EncryptionType VoiceServiceDECTBaseEncryptionType `cwmp:"EncryptionType"`
-	// RFPowerControl: string{Normal,Reduced}, readWrite, since 2.0.
-	RFPowerControl VoiceServiceDECTBaseRFPowerControl `cwmp:"RFPowerControl"`
-	// FirmwareVersion: string(:20), readOnly, since 2.0.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// EepromVersion: string(:20), readOnly, since 2.0.
-	EepromVersion string `cwmp:"EepromVersion"`
-	// HardwareVersion: string(:20), readOnly, since 2.0.
-	HardwareVersion string                     `cwmp:"HardwareVersion"`
-	Stats           *VoiceServiceDECTBaseStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status VoiceServiceDECTBaseStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ToneEventProfile string `json:"ToneEventProfile,omitzero"`
+
+	Standard VoiceServiceDECTBaseStandard `json:"Standard,omitzero"`
+
+	RFPI model.HexBinary `json:"RFPI,omitzero"`
+
+	MaxSupportedPP uint32 `json:"MaxSupportedPP,omitzero"`
+
+	PIN model.HexBinary `json:"PIN,omitzero"`
+
+	RepeaterSupportEnabled bool `json:"RepeaterSupportEnabled,omitzero"`
+
+	NEMOEnable bool `json:"NEMOEnable,omitzero"`
+
+	SubscriptionEnable bool `json:"SubscriptionEnable,omitzero"`
+
+	CipheringEnable bool `json:"CipheringEnable,omitzero"`
+
+	EncryptionType VoiceServiceDECTBaseEncryptionType `json:"EncryptionType,omitzero"`
+
+	RFPowerControl VoiceServiceDECTBaseRFPowerControl `json:"RFPowerControl,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	EepromVersion string `json:"EepromVersion,omitzero"`
+
+	HardwareVersion string `json:"HardwareVersion,omitzero"`
+
+	Stats *VoiceServiceDECTBaseStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceDECTBase) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceDECTBase) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceDECTBase_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTBase_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTBase_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTBase_ToneEventProfile, o.ToneEventProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneEventProfile",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTBase_Standard, string(o.Standard)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Standard",
-		})
-	}
-	if e := model.CheckBytes(synVoiceServiceDECTBase_RFPI, o.RFPI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RFPI",
-		})
-	}
-	if e := model.CheckBytes(synVoiceServiceDECTBase_PIN, o.PIN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PIN",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTBase_EncryptionType, string(o.EncryptionType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EncryptionType",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTBase_RFPowerControl, string(o.RFPowerControl)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RFPowerControl",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTBase_FirmwareVersion, o.FirmwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirmwareVersion",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTBase_EepromVersion, o.EepromVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EepromVersion",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTBase_HardwareVersion, o.HardwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HardwareVersion",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *VoiceServiceDECTBase) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 409, string(o.Status))
+	c.String(p, "Alias", 388, o.Alias)
+	c.String(p, "Name", 397, o.Name)
+	c.String(p, "ToneEventProfile", 411, o.ToneEventProfile)
+	c.String(p, "Standard", 402, string(o.Standard))
+	c.Bytes(p, "RFPI", 399, []byte(o.RFPI))
+	c.Bytes(p, "PIN", 398, []byte(o.PIN))
+	c.String(p, "EncryptionType", 392, string(o.EncryptionType))
+	c.String(p, "RFPowerControl", 400, string(o.RFPowerControl))
+	c.String(p, "FirmwareVersion", 393, o.FirmwareVersion)
+	c.String(p, "EepromVersion", 390, o.EepromVersion)
+	c.String(p, "HardwareVersion", 394, o.HardwareVersion)
 }
 
 // VoiceServiceDECTBasePath is the typed path of VoiceService.{i}.DECT.Base.{i}.
 type VoiceServiceDECTBasePath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[VoiceServiceDECTBaseStatus]
-	Alias                  model.ReadWriteParam[string]
-	Name                   model.ReadOnlyParam[string]
-	ToneEventProfile       model.ReadWriteParam[string]
-	Standard               model.ReadOnlyParam[VoiceServiceDECTBaseStandard]
-	RFPI                   model.ReadOnlyParam[[]byte]
-	MaxSupportedPP         model.ReadWriteParam[uint32]
-	PIN                    model.ReadWriteParam[[]byte]
-	RepeaterSupportEnabled model.ReadOnlyParam[bool]
-	NEMOEnable             model.ReadWriteParam[bool]
-	SubscriptionEnable     model.ReadWriteParam[bool]
-	CipheringEnable        model.ReadWriteParam[bool]
-	EncryptionType         model.ReadOnlyParam[VoiceServiceDECTBaseEncryptionType]
-	RFPowerControl         model.ReadWriteParam[VoiceServiceDECTBaseRFPowerControl]
-	FirmwareVersion        model.ReadOnlyParam[string]
-	EepromVersion          model.ReadOnlyParam[string]
-	HardwareVersion        model.ReadOnlyParam[string]
-	Stats                  VoiceServiceDECTBaseStatsPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	CipheringEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	EepromVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EncryptionType model.ReadOnlyParam[string] `dm:"s"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	HardwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxSupportedPP model.ReadWriteParam[uint32] `dm:"u"`
+
+	NEMOEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PIN model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	RFPI model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	RFPowerControl model.ReadWriteParam[VoiceServiceDECTBaseRFPowerControl] `dm:"s"`
+
+	RepeaterSupportEnabled model.ReadOnlyParam[bool] `dm:"b"`
+
+	Standard model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SubscriptionEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
+
+	Stats VoiceServiceDECTBaseStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceDECTBasePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceDECTBasePath(prefix string) VoiceServiceDECTBasePath {
-	p := &prefix
-	return VoiceServiceDECTBasePath{
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CipheringEnable:        model.NewReadWrite[bool](p, "CipheringEnable", model.TypeBoolean),
-		EepromVersion:          model.NewReadOnly[string](p, "EepromVersion", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EncryptionType:         model.NewReadOnly[VoiceServiceDECTBaseEncryptionType](p, "EncryptionType", model.TypeString),
-		FirmwareVersion:        model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		HardwareVersion:        model.NewReadOnly[string](p, "HardwareVersion", model.TypeString),
-		MaxSupportedPP:         model.NewReadWrite[uint32](p, "MaxSupportedPP", model.TypeUnsignedInt),
-		NEMOEnable:             model.NewReadWrite[bool](p, "NEMOEnable", model.TypeBoolean),
-		Name:                   model.NewReadOnly[string](p, "Name", model.TypeString),
-		PIN:                    model.NewReadWrite[[]byte](p, "PIN", model.TypeHexBinary),
-		RFPI:                   model.NewReadOnly[[]byte](p, "RFPI", model.TypeHexBinary),
-		RFPowerControl:         model.NewReadWrite[VoiceServiceDECTBaseRFPowerControl](p, "RFPowerControl", model.TypeString),
-		RepeaterSupportEnabled: model.NewReadOnly[bool](p, "RepeaterSupportEnabled", model.TypeBoolean),
-		Standard:               model.NewReadOnly[VoiceServiceDECTBaseStandard](p, "Standard", model.TypeString),
-		Stats:                  newVoiceServiceDECTBaseStatsPath(prefix + "Stats."),
-		Status:                 model.NewReadOnly[VoiceServiceDECTBaseStatus](p, "Status", model.TypeString),
-		SubscriptionEnable:     model.NewReadWrite[bool](p, "SubscriptionEnable", model.TypeBoolean),
-		ToneEventProfile:       model.NewReadWrite[string](p, "ToneEventProfile", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceDECTBaseStats_Handovers          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceDECTBaseStats_HandoverFailures   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceDECTBaseStats_ControlFieldErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceDECTBaseStats_PayloadFieldErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceDECTBaseStats_SyncFailures       = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceDECTBaseStats holds the values of VoiceService.{i}.DECT.Base.{i}.Stats. (object, readOnly, since 2.0)
+// VoiceServiceDECTBaseStats holds the values of VoiceService.{i}.DECT.Base.{i}.Stats. (object, readOnly, since 2.0).
 type VoiceServiceDECTBaseStats struct {
-	// Handovers: unsignedInt, readOnly, since 2.0.
-	Handovers uint32 `cwmp:"Handovers"`
-	// HandoverFailures: unsignedInt, readOnly, since 2.0.
-	HandoverFailures uint32 `cwmp:"HandoverFailures"`
-	// ControlFieldErrors: unsignedInt, readOnly, since 2.0.
-	ControlFieldErrors uint32 `cwmp:"ControlFieldErrors"`
-	// PayloadFieldErrors: unsignedInt, readOnly, since 2.0.
-	PayloadFieldErrors uint32 `cwmp:"PayloadFieldErrors"`
-	// SyncFailures: unsignedInt, readOnly, since 2.0.
-	SyncFailures uint32 `cwmp:"SyncFailures"`
-}
+	Handovers uint32 `json:"Handovers,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceDECTBaseStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	HandoverFailures uint32 `json:"HandoverFailures,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceDECTBaseStats) ValidateAt(prefix string, v *model.Violations) {}
+	ControlFieldErrors uint32 `json:"ControlFieldErrors,omitzero"`
+
+	PayloadFieldErrors uint32 `json:"PayloadFieldErrors,omitzero"`
+
+	SyncFailures uint32 `json:"SyncFailures,omitzero"`
+}
 
 // VoiceServiceDECTBaseStatsPath is the typed path of VoiceService.{i}.DECT.Base.{i}.Stats.
 type VoiceServiceDECTBaseStatsPath struct {
-	obj                model.ObjectPath
-	Handovers          model.ReadOnlyParam[uint32]
-	HandoverFailures   model.ReadOnlyParam[uint32]
-	ControlFieldErrors model.ReadOnlyParam[uint32]
-	PayloadFieldErrors model.ReadOnlyParam[uint32]
-	SyncFailures       model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	ControlFieldErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceDECTBaseStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceDECTBaseStatsPath(prefix string) VoiceServiceDECTBaseStatsPath {
-	p := &prefix
-	return VoiceServiceDECTBaseStatsPath{
-		ControlFieldErrors: model.NewReadOnly[uint32](p, "ControlFieldErrors", model.TypeUnsignedInt),
-		HandoverFailures:   model.NewReadOnly[uint32](p, "HandoverFailures", model.TypeUnsignedInt),
-		Handovers:          model.NewReadOnly[uint32](p, "Handovers", model.TypeUnsignedInt),
-		PayloadFieldErrors: model.NewReadOnly[uint32](p, "PayloadFieldErrors", model.TypeUnsignedInt),
-		SyncFailures:       model.NewReadOnly[uint32](p, "SyncFailures", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
+	HandoverFailures model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Handovers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PayloadFieldErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SyncFailures model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceDECTPortableStatus enumerates the values of VoiceService.{i}.DECT.Portable.{i}.Status.
 type VoiceServiceDECTPortableStatus string
 
-func (e VoiceServiceDECTPortableStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceDECTPortableStatus_Up       VoiceServiceDECTPortableStatus = "Up"
-	VoiceServiceDECTPortableStatus_Error    VoiceServiceDECTPortableStatus = "Error"
-	VoiceServiceDECTPortableStatus_Testing  VoiceServiceDECTPortableStatus = "Testing"
+	VoiceServiceDECTPortableStatus_Up VoiceServiceDECTPortableStatus = "Up"
+
+	VoiceServiceDECTPortableStatus_Error VoiceServiceDECTPortableStatus = "Error"
+
+	VoiceServiceDECTPortableStatus_Testing VoiceServiceDECTPortableStatus = "Testing"
+
 	VoiceServiceDECTPortableStatus_Disabled VoiceServiceDECTPortableStatus = "Disabled"
 )
 
 // VoiceServiceDECTPortableRegistrationStatus enumerates the values of VoiceService.{i}.DECT.Portable.{i}.RegistrationStatus.
 type VoiceServiceDECTPortableRegistrationStatus string
 
-func (e VoiceServiceDECTPortableRegistrationStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceDECTPortableRegistrationStatus_In_reach     VoiceServiceDECTPortableRegistrationStatus = "In reach"
+	VoiceServiceDECTPortableRegistrationStatus_In_reach VoiceServiceDECTPortableRegistrationStatus = "In reach"
+
 	VoiceServiceDECTPortableRegistrationStatus_Not_in_reach VoiceServiceDECTPortableRegistrationStatus = "Not in reach"
 )
 
 // VoiceServiceDECTPortablePortableType enumerates the values of VoiceService.{i}.DECT.Portable.{i}.PortableType.
 type VoiceServiceDECTPortablePortableType string
 
-func (e VoiceServiceDECTPortablePortableType) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceDECTPortablePortableType_GAP       VoiceServiceDECTPortablePortableType = "GAP"
+	VoiceServiceDECTPortablePortableType_GAP VoiceServiceDECTPortablePortableType = "GAP"
+
 	VoiceServiceDECTPortablePortableType_CAT_iq_10 VoiceServiceDECTPortablePortableType = "CAT-iq 1.0"
+
 	VoiceServiceDECTPortablePortableType_CAT_iq_20 VoiceServiceDECTPortablePortableType = "CAT-iq 2.0"
+
 	VoiceServiceDECTPortablePortableType_CAT_iq_21 VoiceServiceDECTPortablePortableType = "CAT-iq 2.1"
+
 	VoiceServiceDECTPortablePortableType_CAT_iq_30 VoiceServiceDECTPortablePortableType = "CAT-iq 3.0"
+
 	VoiceServiceDECTPortablePortableType_CAT_iq_40 VoiceServiceDECTPortablePortableType = "CAT-iq 4.0"
 )
 
 // VoiceServiceDECTPortableControl enumerates the values of VoiceService.{i}.DECT.Portable.{i}.Control.
 type VoiceServiceDECTPortableControl string
 
-func (e VoiceServiceDECTPortableControl) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceDECTPortableControl_Unregister VoiceServiceDECTPortableControl = "Unregister"
-	VoiceServiceDECTPortableControl_Disable    VoiceServiceDECTPortableControl = "Disable"
+
+	VoiceServiceDECTPortableControl_Disable VoiceServiceDECTPortableControl = "Disable"
 )
 
-var (
-	synVoiceServiceDECTPortable_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceDECTPortable_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Testing"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTPortable_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceDECTPortable_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTPortable_CodecList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CodecProfile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synVoiceServiceDECTPortable_RegistrationStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "In reach"}, {Value: "Not in reach"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTPortable_IPUI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(13)}},
-		Type:  model.TypeHexBinary,
-	}
-	synVoiceServiceDECTPortable_IPUILength = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits",
-	}
-	synVoiceServiceDECTPortable_IPEI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(5)}},
-		Type:  model.TypeHexBinary,
-	}
-	synVoiceServiceDECTPortable_PARK = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(5)}},
-		Type:  model.TypeHexBinary,
-	}
-	synVoiceServiceDECTPortable_BaseAttachedTo = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DECT.Base.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTPortable_PortableType = &model.Syntax{
-		Enums: []model.Enum{{Value: "GAP"}, {Value: "CAT-iq 1.0"}, {Value: "CAT-iq 2.0"}, {Value: "CAT-iq 2.1"}, {Value: "CAT-iq 3.0"}, {Value: "CAT-iq 4.0"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTPortable_SubscriptionTime = &model.Syntax{Type: model.TypeDateTime}
-	synVoiceServiceDECTPortable_Control          = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unregister"}, {Value: "Disable"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTPortable_HardwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(20)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTPortable_SoftwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(20)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceDECTPortable_SoftwareUpgrade    = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceDECTPortable_LastUpdateDateTime = &model.Syntax{Type: model.TypeDateTime}
-	synVoiceServiceDECTPortable_OperatorName       = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceDECTPortable holds the values of VoiceService.{i}.DECT.Portable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServiceDECTPortable holds the values of VoiceService.{i}.DECT.Portable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceDECTPortable struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Testing,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceDECTPortableStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:32), readWrite, since 2.0.3.
-	Name string `cwmp:"Name"`
-	// CodecList: list<string> pathRef→.CodecProfile., readWrite, since 2.0.
-	CodecList []string `cwmp:"CodecList"`
-	// RegistrationStatus: string{In reach,Not in reach}, readOnly, since 2.0.
-	RegistrationStatus VoiceServiceDECTPortableRegistrationStatus `cwmp:"RegistrationStatus"`
-	// IPUI: hexBinary(:13), readOnly, since 2.0.
-	IPUI []byte `cwmp:"IPUI"`
-	// IPUILength: unsignedInt bits, readOnly, since 2.0.
-	IPUILength uint32 `cwmp:"IPUILength"`
-	// IPEI: hexBinary(:5), readOnly, since 2.0.
-	IPEI []byte `cwmp:"IPEI"`
-	// PARK: hexBinary(:5), readOnly, since 2.0.
-	PARK []byte `cwmp:"PARK"`
-	// BaseAttachedTo: string(:256) pathRef→.DECT.Base., readOnly, since 2.0.
-	BaseAttachedTo string `cwmp:"BaseAttachedTo"`
-	// PortableType: list<string{GAP,CAT-iq 1.0,CAT-iq 2.0,CAT-iq 2.1,CAT-iq 3.0,CAT-iq 4.0}>, readOnly, since 2.0.
-	PortableType []VoiceServiceDECTPortablePortableType `cwmp:"PortableType"`
-	// SubscriptionTime: dateTime, readOnly, since 2.0.
-	SubscriptionTime time.Time `cwmp:"SubscriptionTime"`
-	// Control: string{Unregister,Disable}, readWrite, since 2.0.
-	Control VoiceServiceDECTPortableControl `cwmp:"Control"`
-	// HardwareVersion: string(:20), readOnly, since 2.0.
-	HardwareVersion string `cwmp:"HardwareVersion"`
-	// SoftwareVersion: string(:20), readOnly, since 2.0.
-	SoftwareVersion string `cwmp:"SoftwareVersion"`
-	// SoftwareUpgrade: boolean, readOnly, since 2.0.
-	SoftwareUpgrade bool `cwmp:"SoftwareUpgrade"`
-	// LastUpdateDateTime: dateTime, readOnly, since 2.0.
-	LastUpdateDateTime time.Time `cwmp:"LastUpdateDateTime"`
-	// OperatorName: string(:32), readWrite, since 2.0.
-	OperatorName string `cwmp:"OperatorName"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status VoiceServiceDECTPortableStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	CodecList []string `json:"CodecList,omitzero"`
+
+	RegistrationStatus VoiceServiceDECTPortableRegistrationStatus `json:"RegistrationStatus,omitzero"`
+
+	IPUI model.HexBinary `json:"IPUI,omitzero"`
+
+	IPUILength uint32 `json:"IPUILength,omitzero"`
+
+	IPEI model.HexBinary `json:"IPEI,omitzero"`
+
+	PARK model.HexBinary `json:"PARK,omitzero"`
+
+	BaseAttachedTo string `json:"BaseAttachedTo,omitzero"`
+
+	PortableType []VoiceServiceDECTPortablePortableType `json:"PortableType,omitzero"`
+
+	SubscriptionTime time.Time `json:"SubscriptionTime,omitzero"`
+
+	Control VoiceServiceDECTPortableControl `json:"Control,omitzero"`
+
+	HardwareVersion string `json:"HardwareVersion,omitzero"`
+
+	SoftwareVersion string `json:"SoftwareVersion,omitzero"`
+
+	SoftwareUpgrade bool `json:"SoftwareUpgrade,omitzero"`
+
+	LastUpdateDateTime time.Time `json:"LastUpdateDateTime,omitzero"`
+
+	OperatorName string `json:"OperatorName,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceDECTPortable) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceDECTPortable) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceDECTPortable_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTPortable_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTPortable_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceDECTPortable_CodecList, model.FormatValue(model.TypeString, o.CodecList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CodecList",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTPortable_RegistrationStatus, string(o.RegistrationStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrationStatus",
-		})
-	}
-	if e := model.CheckBytes(synVoiceServiceDECTPortable_IPUI, o.IPUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPUI",
-		})
-	}
-	if e := model.CheckBytes(synVoiceServiceDECTPortable_IPEI, o.IPEI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPEI",
-		})
-	}
-	if e := model.CheckBytes(synVoiceServiceDECTPortable_PARK, o.PARK); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PARK",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTPortable_BaseAttachedTo, o.BaseAttachedTo); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BaseAttachedTo",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceDECTPortable_PortableType, model.FormatValue(model.TypeString, o.PortableType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortableType",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTPortable_Control, string(o.Control)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Control",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTPortable_HardwareVersion, o.HardwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HardwareVersion",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTPortable_SoftwareVersion, o.SoftwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SoftwareVersion",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceDECTPortable_OperatorName, o.OperatorName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OperatorName",
-		})
-	}
+func (o *VoiceServiceDECTPortable) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 431, string(o.Status))
+	c.String(p, "Alias", 414, o.Alias)
+	c.String(p, "Name", 424, o.Name)
+	c.Wire(p, "CodecList", 416, model.JoinStrings(o.CodecList), len(o.CodecList) > 0)
+	c.String(p, "RegistrationStatus", 428, string(o.RegistrationStatus))
+	c.Bytes(p, "IPUI", 421, []byte(o.IPUI))
+	c.Bytes(p, "IPEI", 420, []byte(o.IPEI))
+	c.Bytes(p, "PARK", 426, []byte(o.PARK))
+	c.String(p, "BaseAttachedTo", 415, o.BaseAttachedTo)
+	c.Wire(p, "PortableType", 427, model.JoinStrings(o.PortableType), len(o.PortableType) > 0)
+	c.String(p, "Control", 417, string(o.Control))
+	c.String(p, "HardwareVersion", 419, o.HardwareVersion)
+	c.String(p, "SoftwareVersion", 430, o.SoftwareVersion)
+	c.String(p, "OperatorName", 425, o.OperatorName)
 }
 
 // VoiceServiceDECTPortablePath is the typed path of VoiceService.{i}.DECT.Portable.{i}.
 type VoiceServiceDECTPortablePath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[VoiceServiceDECTPortableStatus]
-	Alias              model.ReadWriteParam[string]
-	Name               model.ReadWriteParam[string]
-	CodecList          model.ReadWriteParam[[]string]
-	RegistrationStatus model.ReadOnlyParam[VoiceServiceDECTPortableRegistrationStatus]
-	IPUI               model.ReadOnlyParam[[]byte]
-	IPUILength         model.ReadOnlyParam[uint32]
-	IPEI               model.ReadOnlyParam[[]byte]
-	PARK               model.ReadOnlyParam[[]byte]
-	BaseAttachedTo     model.ReadOnlyParam[string]
-	PortableType       model.ReadOnlyParam[[]VoiceServiceDECTPortablePortableType]
-	SubscriptionTime   model.ReadOnlyParam[time.Time]
-	Control            model.ReadWriteParam[VoiceServiceDECTPortableControl]
-	HardwareVersion    model.ReadOnlyParam[string]
-	SoftwareVersion    model.ReadOnlyParam[string]
-	SoftwareUpgrade    model.ReadOnlyParam[bool]
-	LastUpdateDateTime model.ReadOnlyParam[time.Time]
-	OperatorName       model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceDECTPortablePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceDECTPortablePath(prefix string) VoiceServiceDECTPortablePath {
-	p := &prefix
-	return VoiceServiceDECTPortablePath{
-		Alias:              model.NewReadWrite[string](p, "Alias", model.TypeString),
-		BaseAttachedTo:     model.NewReadOnly[string](p, "BaseAttachedTo", model.TypeString),
-		CodecList:          model.NewReadWrite[[]string](p, "CodecList", model.TypeString),
-		Control:            model.NewReadWrite[VoiceServiceDECTPortableControl](p, "Control", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HardwareVersion:    model.NewReadOnly[string](p, "HardwareVersion", model.TypeString),
-		IPEI:               model.NewReadOnly[[]byte](p, "IPEI", model.TypeHexBinary),
-		IPUI:               model.NewReadOnly[[]byte](p, "IPUI", model.TypeHexBinary),
-		IPUILength:         model.NewReadOnly[uint32](p, "IPUILength", model.TypeUnsignedInt),
-		LastUpdateDateTime: model.NewReadOnly[time.Time](p, "LastUpdateDateTime", model.TypeDateTime),
-		Name:               model.NewReadWrite[string](p, "Name", model.TypeString),
-		OperatorName:       model.NewReadWrite[string](p, "OperatorName", model.TypeString),
-		PARK:               model.NewReadOnly[[]byte](p, "PARK", model.TypeHexBinary),
-		PortableType:       model.NewReadOnly[[]VoiceServiceDECTPortablePortableType](p, "PortableType", model.TypeString),
-		RegistrationStatus: model.NewReadOnly[VoiceServiceDECTPortableRegistrationStatus](p, "RegistrationStatus", model.TypeString),
-		SoftwareUpgrade:    model.NewReadOnly[bool](p, "SoftwareUpgrade", model.TypeBoolean),
-		SoftwareVersion:    model.NewReadOnly[string](p, "SoftwareVersion", model.TypeString),
-		Status:             model.NewReadOnly[VoiceServiceDECTPortableStatus](p, "Status", model.TypeString),
-		SubscriptionTime:   model.NewReadOnly[time.Time](p, "SubscriptionTime", model.TypeDateTime),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	BaseAttachedTo model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaDect = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.DECT.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.BaseNumberOfEntries",
-	Syntax:  synVoiceServiceDECT_BaseNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.PortableNumberOfEntries",
-	Syntax:  synVoiceServiceDECT_PortableNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BaseNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.DECT.Base.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"RFPI"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.Enable",
-	Syntax:  synVoiceServiceDECTBase_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.Status",
-	Syntax:  synVoiceServiceDECTBase_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.DECT.Base.{i}.Alias",
-	Syntax:       synVoiceServiceDECTBase_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.Name",
-	Syntax:  synVoiceServiceDECTBase_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.ToneEventProfile",
-	Syntax:  synVoiceServiceDECTBase_ToneEventProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.Standard",
-	Syntax:  synVoiceServiceDECTBase_Standard,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.RFPI",
-	Syntax:  synVoiceServiceDECTBase_RFPI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.MaxSupportedPP",
-	Syntax:  synVoiceServiceDECTBase_MaxSupportedPP,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.PIN",
-	Syntax:  synVoiceServiceDECTBase_PIN,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.RepeaterSupportEnabled",
-	Syntax:  synVoiceServiceDECTBase_RepeaterSupportEnabled,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.NEMOEnable",
-	Syntax:  synVoiceServiceDECTBase_NEMOEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.SubscriptionEnable",
-	Syntax:  synVoiceServiceDECTBase_SubscriptionEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.CipheringEnable",
-	Syntax:  synVoiceServiceDECTBase_CipheringEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.EncryptionType",
-	Syntax:  synVoiceServiceDECTBase_EncryptionType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.RFPowerControl",
-	Syntax:  synVoiceServiceDECTBase_RFPowerControl,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.FirmwareVersion",
-	Syntax:  synVoiceServiceDECTBase_FirmwareVersion,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.EepromVersion",
-	Syntax:  synVoiceServiceDECTBase_EepromVersion,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Base.{i}.HardwareVersion",
-	Syntax:  synVoiceServiceDECTBase_HardwareVersion,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.DECT.Base.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.DECT.Base.{i}.Stats.Handovers",
-	Syntax:       synVoiceServiceDECTBaseStats_Handovers,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.DECT.Base.{i}.Stats.HandoverFailures",
-	Syntax:       synVoiceServiceDECTBaseStats_HandoverFailures,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.DECT.Base.{i}.Stats.ControlFieldErrors",
-	Syntax:       synVoiceServiceDECTBaseStats_ControlFieldErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.DECT.Base.{i}.Stats.PayloadFieldErrors",
-	Syntax:       synVoiceServiceDECTBaseStats_PayloadFieldErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.DECT.Base.{i}.Stats.SyncFailures",
-	Syntax:       synVoiceServiceDECTBaseStats_SyncFailures,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PortableNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.DECT.Portable.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"IPEI"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.Enable",
-	Syntax:  synVoiceServiceDECTPortable_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.Status",
-	Syntax:  synVoiceServiceDECTPortable_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.DECT.Portable.{i}.Alias",
-	Syntax:       synVoiceServiceDECTPortable_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.Name",
-	Syntax:  synVoiceServiceDECTPortable_Name,
-	Version: "2.0.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.CodecList",
-	Syntax:  synVoiceServiceDECTPortable_CodecList,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.RegistrationStatus",
-	Syntax:  synVoiceServiceDECTPortable_RegistrationStatus,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.IPUI",
-	Syntax:  synVoiceServiceDECTPortable_IPUI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.IPUILength",
-	Syntax:  synVoiceServiceDECTPortable_IPUILength,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.IPEI",
-	Syntax:  synVoiceServiceDECTPortable_IPEI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.PARK",
-	Syntax:  synVoiceServiceDECTPortable_PARK,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.BaseAttachedTo",
-	Syntax:  synVoiceServiceDECTPortable_BaseAttachedTo,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.PortableType",
-	Syntax:  synVoiceServiceDECTPortable_PortableType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.SubscriptionTime",
-	Syntax:  synVoiceServiceDECTPortable_SubscriptionTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.Control",
-	Syntax:  synVoiceServiceDECTPortable_Control,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.HardwareVersion",
-	Syntax:  synVoiceServiceDECTPortable_HardwareVersion,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.SoftwareVersion",
-	Syntax:  synVoiceServiceDECTPortable_SoftwareVersion,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.SoftwareUpgrade",
-	Syntax:  synVoiceServiceDECTPortable_SoftwareUpgrade,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.LastUpdateDateTime",
-	Syntax:  synVoiceServiceDECTPortable_LastUpdateDateTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.DECT.Portable.{i}.OperatorName",
-	Syntax:  synVoiceServiceDECTPortable_OperatorName,
-	Version: "2.0",
-}}
+	CodecList model.ReadWriteParam[[]string] `dm:"s"`
+
+	Control model.ReadWriteParam[VoiceServiceDECTPortableControl] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	HardwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	IPEI model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	IPUI model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	IPUILength model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastUpdateDateTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	OperatorName model.ReadWriteParam[string] `dm:"s"`
+
+	PARK model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	PortableType model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RegistrationStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	SoftwareUpgrade model.ReadOnlyParam[bool] `dm:"b"`
+
+	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SubscriptionTime model.ReadOnlyParam[time.Time] `dm:"t"`
+}
 
 // VoiceServiceDECTImpl is what a device implements for VoiceService.{i}.DECT; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1117,6 +426,17 @@ func (UnimplementedVoiceServiceDECTImpl) BaseInstances(inst []uint32) []uint32 {
 func (UnimplementedVoiceServiceDECTImpl) PortableInstances(inst []uint32) []uint32 {
 	return nil
 }
+func cpeGetVoiceServiceDECT(im VoiceServiceDECTImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "BaseNumberOfEntries":
+		v, err := im.BaseNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PortableNumberOfEntries":
+		v, err := im.PortableNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceDECTBaseImpl is what a device implements for VoiceService.{i}.DECT.Base.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1131,11 +451,11 @@ type VoiceServiceDECTBaseImpl interface {
 	ToneEventProfile(inst []uint32) (string, error)
 	SetToneEventProfile(inst []uint32, v string) error
 	Standard(inst []uint32) (VoiceServiceDECTBaseStandard, error)
-	RFPI(inst []uint32) ([]byte, error)
+	RFPI(inst []uint32) (model.HexBinary, error)
 	MaxSupportedPP(inst []uint32) (uint32, error)
 	SetMaxSupportedPP(inst []uint32, v uint32) error
-	PIN(inst []uint32) ([]byte, error)
-	SetPIN(inst []uint32, v []byte) error
+	PIN(inst []uint32) (model.HexBinary, error)
+	SetPIN(inst []uint32, v model.HexBinary) error
 	RepeaterSupportEnabled(inst []uint32) (bool, error)
 	NEMOEnable(inst []uint32) (bool, error)
 	SetNEMOEnable(inst []uint32, v bool) error
@@ -1187,8 +507,8 @@ func (UnimplementedVoiceServiceDECTBaseImpl) Standard(inst []uint32) (VoiceServi
 	var zero VoiceServiceDECTBaseStandard
 	return zero, model.ErrNotSupported
 }
-func (UnimplementedVoiceServiceDECTBaseImpl) RFPI(inst []uint32) ([]byte, error) {
-	var zero []byte
+func (UnimplementedVoiceServiceDECTBaseImpl) RFPI(inst []uint32) (model.HexBinary, error) {
+	var zero model.HexBinary
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceDECTBaseImpl) MaxSupportedPP(inst []uint32) (uint32, error) {
@@ -1198,11 +518,11 @@ func (UnimplementedVoiceServiceDECTBaseImpl) MaxSupportedPP(inst []uint32) (uint
 func (UnimplementedVoiceServiceDECTBaseImpl) SetMaxSupportedPP(inst []uint32, v uint32) error {
 	return model.ErrNotSupported
 }
-func (UnimplementedVoiceServiceDECTBaseImpl) PIN(inst []uint32) ([]byte, error) {
-	var zero []byte
+func (UnimplementedVoiceServiceDECTBaseImpl) PIN(inst []uint32) (model.HexBinary, error) {
+	var zero model.HexBinary
 	return zero, model.ErrNotSupported
 }
-func (UnimplementedVoiceServiceDECTBaseImpl) SetPIN(inst []uint32, v []byte) error {
+func (UnimplementedVoiceServiceDECTBaseImpl) SetPIN(inst []uint32, v model.HexBinary) error {
 	return model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceDECTBaseImpl) RepeaterSupportEnabled(inst []uint32) (bool, error) {
@@ -1253,6 +573,124 @@ func (UnimplementedVoiceServiceDECTBaseImpl) HardwareVersion(inst []uint32) (str
 	var zero string
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceDECTBase(im VoiceServiceDECTBaseImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Name":
+		v, err := im.Name(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneEventProfile":
+		v, err := im.ToneEventProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Standard":
+		v, err := im.Standard(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RFPI":
+		v, err := im.RFPI(inst)
+		return model.FormatValue(model.TypeHexBinary, v), err == nil
+	case "MaxSupportedPP":
+		v, err := im.MaxSupportedPP(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PIN":
+		v, err := im.PIN(inst)
+		return model.FormatValue(model.TypeHexBinary, v), err == nil
+	case "RepeaterSupportEnabled":
+		v, err := im.RepeaterSupportEnabled(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "NEMOEnable":
+		v, err := im.NEMOEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "SubscriptionEnable":
+		v, err := im.SubscriptionEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "CipheringEnable":
+		v, err := im.CipheringEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "EncryptionType":
+		v, err := im.EncryptionType(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RFPowerControl":
+		v, err := im.RFPowerControl(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "FirmwareVersion":
+		v, err := im.FirmwareVersion(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "EepromVersion":
+		v, err := im.EepromVersion(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "HardwareVersion":
+		v, err := im.HardwareVersion(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceDECTBase(im VoiceServiceDECTBaseImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "ToneEventProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneEventProfile(inst, v)
+	case "MaxSupportedPP":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxSupportedPP(inst, v)
+	case "PIN":
+		v, err := model.ParseValue[model.HexBinary](model.TypeHexBinary, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPIN(inst, v)
+	case "NEMOEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNEMOEnable(inst, v)
+	case "SubscriptionEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSubscriptionEnable(inst, v)
+	case "CipheringEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCipheringEnable(inst, v)
+	case "RFPowerControl":
+		v, err := model.ParseValue[VoiceServiceDECTBaseRFPowerControl](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRFPowerControl(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceDECTBaseStatsImpl is what a device implements for VoiceService.{i}.DECT.Base.{i}.Stats; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1288,6 +726,26 @@ func (UnimplementedVoiceServiceDECTBaseStatsImpl) SyncFailures(inst []uint32) (u
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceDECTBaseStats(im VoiceServiceDECTBaseStatsImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Handovers":
+		v, err := im.Handovers(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "HandoverFailures":
+		v, err := im.HandoverFailures(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ControlFieldErrors":
+		v, err := im.ControlFieldErrors(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PayloadFieldErrors":
+		v, err := im.PayloadFieldErrors(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "SyncFailures":
+		v, err := im.SyncFailures(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
 
 // VoiceServiceDECTPortableImpl is what a device implements for VoiceService.{i}.DECT.Portable.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1303,10 +761,10 @@ type VoiceServiceDECTPortableImpl interface {
 	CodecList(inst []uint32) ([]string, error)
 	SetCodecList(inst []uint32, v []string) error
 	RegistrationStatus(inst []uint32) (VoiceServiceDECTPortableRegistrationStatus, error)
-	IPUI(inst []uint32) ([]byte, error)
+	IPUI(inst []uint32) (model.HexBinary, error)
 	IPUILength(inst []uint32) (uint32, error)
-	IPEI(inst []uint32) ([]byte, error)
-	PARK(inst []uint32) ([]byte, error)
+	IPEI(inst []uint32) (model.HexBinary, error)
+	PARK(inst []uint32) (model.HexBinary, error)
 	BaseAttachedTo(inst []uint32) (string, error)
 	PortableType(inst []uint32) ([]VoiceServiceDECTPortablePortableType, error)
 	SubscriptionTime(inst []uint32) (time.Time, error)
@@ -1359,20 +817,20 @@ func (UnimplementedVoiceServiceDECTPortableImpl) RegistrationStatus(inst []uint3
 	var zero VoiceServiceDECTPortableRegistrationStatus
 	return zero, model.ErrNotSupported
 }
-func (UnimplementedVoiceServiceDECTPortableImpl) IPUI(inst []uint32) ([]byte, error) {
-	var zero []byte
+func (UnimplementedVoiceServiceDECTPortableImpl) IPUI(inst []uint32) (model.HexBinary, error) {
+	var zero model.HexBinary
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceDECTPortableImpl) IPUILength(inst []uint32) (uint32, error) {
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
-func (UnimplementedVoiceServiceDECTPortableImpl) IPEI(inst []uint32) ([]byte, error) {
-	var zero []byte
+func (UnimplementedVoiceServiceDECTPortableImpl) IPEI(inst []uint32) (model.HexBinary, error) {
+	var zero model.HexBinary
 	return zero, model.ErrNotSupported
 }
-func (UnimplementedVoiceServiceDECTPortableImpl) PARK(inst []uint32) ([]byte, error) {
-	var zero []byte
+func (UnimplementedVoiceServiceDECTPortableImpl) PARK(inst []uint32) (model.HexBinary, error) {
+	var zero model.HexBinary
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceDECTPortableImpl) BaseAttachedTo(inst []uint32) (string, error) {
@@ -1415,5 +873,108 @@ func (UnimplementedVoiceServiceDECTPortableImpl) OperatorName(inst []uint32) (st
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceDECTPortableImpl) SetOperatorName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceDECTPortable(im VoiceServiceDECTPortableImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Name":
+		v, err := im.Name(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CodecList":
+		v, err := im.CodecList(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RegistrationStatus":
+		v, err := im.RegistrationStatus(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "IPUI":
+		v, err := im.IPUI(inst)
+		return model.FormatValue(model.TypeHexBinary, v), err == nil
+	case "IPUILength":
+		v, err := im.IPUILength(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "IPEI":
+		v, err := im.IPEI(inst)
+		return model.FormatValue(model.TypeHexBinary, v), err == nil
+	case "PARK":
+		v, err := im.PARK(inst)
+		return model.FormatValue(model.TypeHexBinary, v), err == nil
+	case "BaseAttachedTo":
+		v, err := im.BaseAttachedTo(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "PortableType":
+		v, err := im.PortableType(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SubscriptionTime":
+		v, err := im.SubscriptionTime(inst)
+		return model.FormatValue(model.TypeDateTime, v), err == nil
+	case "Control":
+		v, err := im.Control(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "HardwareVersion":
+		v, err := im.HardwareVersion(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SoftwareVersion":
+		v, err := im.SoftwareVersion(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SoftwareUpgrade":
+		v, err := im.SoftwareUpgrade(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "LastUpdateDateTime":
+		v, err := im.LastUpdateDateTime(inst)
+		return model.FormatValue(model.TypeDateTime, v), err == nil
+	case "OperatorName":
+		v, err := im.OperatorName(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceDECTPortable(im VoiceServiceDECTPortableImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Name":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetName(inst, v)
+	case "CodecList":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCodecList(inst, v)
+	case "Control":
+		v, err := model.ParseValue[VoiceServiceDECTPortableControl](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetControl(inst, v)
+	case "OperatorName":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOperatorName(inst, v)
+	}
 	return model.ErrNotSupported
 }

@@ -3,29 +3,19 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synVoiceServiceH323_ClientNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceH323_NetworkNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceH323 holds the values of VoiceService.{i}.H323. (object, readOnly, since 2.0)
+// VoiceServiceH323 holds the values of VoiceService.{i}.H323. (object, readOnly, since 2.0).
 type VoiceServiceH323 struct {
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// NetworkNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	NetworkNumberOfEntries uint32 `cwmp:"NetworkNumberOfEntries"`
-	// VoiceService.{i}.H323.Client.{i}. instances by instance number
-	Client map[uint32]*VoiceServiceH323Client `cwmp:"Client.{i}."`
-	// VoiceService.{i}.H323.Network.{i}. instances by instance number
-	Network map[uint32]*VoiceServiceH323Network `cwmp:"Network.{i}."`
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	NetworkNumberOfEntries uint32 `json:"NetworkNumberOfEntries,omitzero"`
+
+	Client  map[uint32]*VoiceServiceH323Client  `json:"Client,omitzero"`
+	Network map[uint32]*VoiceServiceH323Network `json:"Network,omitzero"`
 }
 
-// AddClient creates instance i of VoiceService.{i}.H323.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *VoiceServiceH323) AddClient(i uint32) *VoiceServiceH323Client {
 	if o.Client == nil {
 		o.Client = map[uint32]*VoiceServiceH323Client{}
@@ -35,18 +25,7 @@ func (o *VoiceServiceH323) AddClient(i uint32) *VoiceServiceH323Client {
 	return x
 }
 
-// GetClient returns instance i of VoiceService.{i}.H323.Client.{i}.
-func (o *VoiceServiceH323) GetClient(i uint32) (*VoiceServiceH323Client, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of VoiceService.{i}.H323.Client.{i}.
-func (o *VoiceServiceH323) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// AddNetwork creates instance i of VoiceService.{i}.H323.Network.{i}. (replacing any) and returns it
+// AddNetwork creates instance i (replacing any) and returns it.
 func (o *VoiceServiceH323) AddNetwork(i uint32) *VoiceServiceH323Network {
 	if o.Network == nil {
 		o.Network = map[uint32]*VoiceServiceH323Network{}
@@ -55,751 +34,226 @@ func (o *VoiceServiceH323) AddNetwork(i uint32) *VoiceServiceH323Network {
 	o.Network[i] = x
 	return x
 }
-
-// GetNetwork returns instance i of VoiceService.{i}.H323.Network.{i}.
-func (o *VoiceServiceH323) GetNetwork(i uint32) (*VoiceServiceH323Network, bool) {
-	x, ok := o.Network[i]
-	return x, ok
-}
-
-// DeleteNetwork removes instance i of VoiceService.{i}.H323.Network.{i}.
-func (o *VoiceServiceH323) DeleteNetwork(i uint32) {
-	delete(o.Network, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceH323) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceH323) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceH323) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 	for _, i := range model.SortedKeys(o.Network) {
-		o.Network[i].ValidateAt(prefix+"Network."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Network[i].ValidateAt(c, model.InstanceOf(p, "Network.", i))
 	}
 }
 
 // VoiceServiceH323Path is the typed path of VoiceService.{i}.H323.
 type VoiceServiceH323Path struct {
-	obj                    model.ObjectPath
-	ClientNumberOfEntries  model.ReadOnlyParam[uint32]
-	NetworkNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceH323Path) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceH323Path(prefix string) VoiceServiceH323Path {
-	p := &prefix
-	return VoiceServiceH323Path{
-		ClientNumberOfEntries:  model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		NetworkNumberOfEntries: model.NewReadOnly[uint32](p, "NetworkNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x VoiceServiceH323Path) Client(i uint32) (p VoiceServiceH323ClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of VoiceService.{i}.H323.Client.{i}.
-func (x VoiceServiceH323Path) Client(i uint32) VoiceServiceH323ClientPath {
-	return newVoiceServiceH323ClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table VoiceService.{i}.H323.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceH323Path) ClientTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Client.")
+	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// Network returns the typed path of instance i of VoiceService.{i}.H323.Network.{i}.
-func (x VoiceServiceH323Path) Network(i uint32) VoiceServiceH323NetworkPath {
-	return newVoiceServiceH323NetworkPath(x.Path() + "Network." + strconv.FormatUint(uint64(i), 10) + ".")
+// Network returns the typed path of instance i.
+func (x VoiceServiceH323Path) Network(i uint32) (p VoiceServiceH323NetworkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Network.", i))
+	return
 }
 
-// NetworkTable returns the table VoiceService.{i}.H323.Network.{i}. itself (for AddObject when writable)
+// NetworkTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceH323Path) NetworkTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Network.")
+	return model.NewWritableTable(x.ObjectPath, "Network.")
 }
 
 // VoiceServiceH323ClientStatus enumerates the values of VoiceService.{i}.H323.Client.{i}.Status.
 type VoiceServiceH323ClientStatus string
 
-func (e VoiceServiceH323ClientStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceH323ClientStatus_Up                  VoiceServiceH323ClientStatus = "Up"
-	VoiceServiceH323ClientStatus_Initializing        VoiceServiceH323ClientStatus = "Initializing"
-	VoiceServiceH323ClientStatus_Registering         VoiceServiceH323ClientStatus = "Registering"
-	VoiceServiceH323ClientStatus_Deregistering       VoiceServiceH323ClientStatus = "Deregistering"
+	VoiceServiceH323ClientStatus_Up VoiceServiceH323ClientStatus = "Up"
+
+	VoiceServiceH323ClientStatus_Initializing VoiceServiceH323ClientStatus = "Initializing"
+
+	VoiceServiceH323ClientStatus_Registering VoiceServiceH323ClientStatus = "Registering"
+
+	VoiceServiceH323ClientStatus_Deregistering VoiceServiceH323ClientStatus = "Deregistering"
+
 	VoiceServiceH323ClientStatus_Error_Misconfigured VoiceServiceH323ClientStatus = "Error_Misconfigured"
-	VoiceServiceH323ClientStatus_Error_Network       VoiceServiceH323ClientStatus = "Error_Network"
-	VoiceServiceH323ClientStatus_Error_Registration  VoiceServiceH323ClientStatus = "Error_Registration"
-	VoiceServiceH323ClientStatus_Quiescent           VoiceServiceH323ClientStatus = "Quiescent"
-	VoiceServiceH323ClientStatus_Disabled            VoiceServiceH323ClientStatus = "Disabled"
+
+	VoiceServiceH323ClientStatus_Error_Network VoiceServiceH323ClientStatus = "Error_Network"
+
+	VoiceServiceH323ClientStatus_Error_Registration VoiceServiceH323ClientStatus = "Error_Registration"
+
+	VoiceServiceH323ClientStatus_Quiescent VoiceServiceH323ClientStatus = "Quiescent"
+
+	VoiceServiceH323ClientStatus_Disabled VoiceServiceH323ClientStatus = "Disabled"
 )
 
-var (
-	synVoiceServiceH323Client_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceH323Client_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceH323Client_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Initializing"}, {Value: "Registering"}, {Value: "Deregistering"}, {Value: "Error_Misconfigured"}, {Value: "Error_Network"}, {Value: "Error_Registration"}, {Value: "Quiescent"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceH323Client_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceH323Client_H235Authentication = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceH323Client_AuthPassword = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Secured: true,
-		Type:    model.TypeString,
-	}
-	synVoiceServiceH323Client_SendersID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synVoiceServiceH323Client_Network = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".H323.Network.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceH323Client_H323ID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceH323Client_MaxSessions = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceH323Client holds the values of VoiceService.{i}.H323.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceH323Client holds the values of VoiceService.{i}.H323.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceH323Client struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Initializing,Registering,Deregistering,Error_Misconfigured,Error_Network,… 9 values}, readOnly, since 2.0.
-	Status VoiceServiceH323ClientStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// H235Authentication: boolean, readWrite, since 2.0.
-	H235Authentication bool `cwmp:"H235Authentication"`
-	// AuthPassword: string, readWrite, since 2.0.
-	AuthPassword string `cwmp:"AuthPassword"`
-	// SendersID: string, readWrite, since 2.0.
-	SendersID string `cwmp:"SendersID"`
-	// Network: string(:256) pathRef→.H323.Network., readWrite, since 2.0.
-	Network string `cwmp:"Network"`
-	// H323ID: string(:32), readWrite, since 2.0.
-	H323ID string `cwmp:"H323ID"`
-	// MaxSessions: unsignedInt, readWrite, since 2.0.
-	MaxSessions uint32 `cwmp:"MaxSessions"`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceH323ClientStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	H235Authentication bool `json:"H235Authentication,omitzero"`
+
+	AuthPassword string `json:"AuthPassword,omitzero"`
+
+	SendersID string `json:"SendersID,omitzero"`
+
+	Network string `json:"Network,omitzero"`
+
+	H323ID string `json:"H323ID,omitzero"`
+
+	MaxSessions uint32 `json:"MaxSessions,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceH323Client) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceH323Client) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceH323Client_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceH323Client_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceH323Client_Network, o.Network); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Network",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceH323Client_H323ID, o.H323ID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "H323ID",
-		})
-	}
+func (o *VoiceServiceH323Client) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 445, string(o.Status))
+	c.String(p, "Alias", 436, o.Alias)
+	c.String(p, "Network", 442, o.Network)
+	c.String(p, "H323ID", 440, o.H323ID)
 }
 
 // VoiceServiceH323ClientPath is the typed path of VoiceService.{i}.H323.Client.{i}.
 type VoiceServiceH323ClientPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	QuiescentMode      model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[VoiceServiceH323ClientStatus]
-	Alias              model.ReadWriteParam[string]
-	H235Authentication model.ReadWriteParam[bool]
-	AuthPassword       model.ReadWriteParam[string]
-	SendersID          model.ReadWriteParam[string]
-	Network            model.ReadWriteParam[string]
-	H323ID             model.ReadWriteParam[string]
-	MaxSessions        model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceH323ClientPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceH323ClientPath(prefix string) VoiceServiceH323ClientPath {
-	p := &prefix
-	return VoiceServiceH323ClientPath{
-		Alias:              model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AuthPassword:       model.NewReadWrite[string](p, "AuthPassword", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		H235Authentication: model.NewReadWrite[bool](p, "H235Authentication", model.TypeBoolean),
-		H323ID:             model.NewReadWrite[string](p, "H323ID", model.TypeString),
-		MaxSessions:        model.NewReadWrite[uint32](p, "MaxSessions", model.TypeUnsignedInt),
-		Network:            model.NewReadWrite[string](p, "Network", model.TypeString),
-		QuiescentMode:      model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		SendersID:          model.NewReadWrite[string](p, "SendersID", model.TypeString),
-		Status:             model.NewReadOnly[VoiceServiceH323ClientStatus](p, "Status", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	AuthPassword model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	H235Authentication model.ReadWriteParam[bool] `dm:"b"`
+
+	H323ID model.ReadWriteParam[string] `dm:"s"`
+
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
+
+	Network model.ReadWriteParam[string] `dm:"s"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	SendersID model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // VoiceServiceH323NetworkStatus enumerates the values of VoiceService.{i}.H323.Network.{i}.Status.
 type VoiceServiceH323NetworkStatus string
 
-func (e VoiceServiceH323NetworkStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceH323NetworkStatus_Up          VoiceServiceH323NetworkStatus = "Up"
-	VoiceServiceH323NetworkStatus_Resolving   VoiceServiceH323NetworkStatus = "Resolving"
-	VoiceServiceH323NetworkStatus_Error_DNS   VoiceServiceH323NetworkStatus = "Error_DNS"
+	VoiceServiceH323NetworkStatus_Up VoiceServiceH323NetworkStatus = "Up"
+
+	VoiceServiceH323NetworkStatus_Resolving VoiceServiceH323NetworkStatus = "Resolving"
+
+	VoiceServiceH323NetworkStatus_Error_DNS VoiceServiceH323NetworkStatus = "Error_DNS"
+
 	VoiceServiceH323NetworkStatus_Error_Other VoiceServiceH323NetworkStatus = "Error_Other"
-	VoiceServiceH323NetworkStatus_Disabled    VoiceServiceH323NetworkStatus = "Disabled"
+
+	VoiceServiceH323NetworkStatus_Disabled VoiceServiceH323NetworkStatus = "Disabled"
 )
 
-var (
-	synVoiceServiceH323Network_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceH323Network_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceH323Network_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Resolving"}, {Value: "Error_DNS"}, {Value: "Error_Other"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceH323Network_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceH323Network_Gatekeeper = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synVoiceServiceH323Network_GatekeeperPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1719",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceH323Network_GatekeeperID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synVoiceServiceH323Network_TimeToLive = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "86400",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceH323Network_DSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceH323Network_VLANIDMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceH323Network_EthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceH323Network_STUNEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceH323Network_STUNServer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceH323Network_NonVoiceBandwidthReservedUpstream = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synVoiceServiceH323Network_NonVoiceBandwidthReservedDownstream = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synVoiceServiceH323Network_MaxSessions = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceH323Network_VoIPProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".VoIPProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceH323Network_CodecList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CodecProfile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// VoiceServiceH323Network holds the values of VoiceService.{i}.H323.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceH323Network holds the values of VoiceService.{i}.H323.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceH323Network struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Resolving,Error_DNS,Error_Other,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceH323NetworkStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Gatekeeper: string, readWrite, since 2.0.
-	Gatekeeper string `cwmp:"Gatekeeper"`
-	// GatekeeperPort: unsignedInt, readWrite, since 2.0.
-	GatekeeperPort uint32 `cwmp:"GatekeeperPort"`
-	// GatekeeperID: string, readWrite, since 2.0.
-	GatekeeperID string `cwmp:"GatekeeperID"`
-	// TimeToLive: unsignedInt seconds, readWrite, since 2.0.
-	TimeToLive uint32 `cwmp:"TimeToLive"`
-	// DSCPMark: unsignedInt[0:63], readWrite, since 2.0.
-	DSCPMark uint32 `cwmp:"DSCPMark"`
-	// VLANIDMark: int[-1:], readWrite, since 2.0.
-	VLANIDMark int32 `cwmp:"VLANIDMark"`
-	// EthernetPriorityMark: int[-1:], readWrite, since 2.0.
-	EthernetPriorityMark int32 `cwmp:"EthernetPriorityMark"`
-	// STUNEnable: boolean, readWrite, since 2.0.
-	STUNEnable bool `cwmp:"STUNEnable"`
-	// STUNServer: string(:256), readWrite, since 2.0.
-	STUNServer string `cwmp:"STUNServer"`
-	// NonVoiceBandwidthReservedUpstream: unsignedInt bits per second, readWrite, since 2.0.
-	NonVoiceBandwidthReservedUpstream uint32 `cwmp:"NonVoiceBandwidthReservedUpstream"`
-	// NonVoiceBandwidthReservedDownstream: unsignedInt bits per second, readWrite, since 2.0.
-	NonVoiceBandwidthReservedDownstream uint32 `cwmp:"NonVoiceBandwidthReservedDownstream"`
-	// MaxSessions: unsignedInt, readWrite, since 2.0.
-	MaxSessions uint32 `cwmp:"MaxSessions"`
-	// VoIPProfile: string(:256) pathRef→.VoIPProfile., readWrite, since 2.0.
-	VoIPProfile string `cwmp:"VoIPProfile"`
-	// CodecList: list<string> pathRef→.CodecProfile., readWrite, since 2.0.
-	CodecList []string `cwmp:"CodecList"`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceH323NetworkStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Gatekeeper string `json:"Gatekeeper,omitzero"`
+
+	GatekeeperPort uint32 `json:"GatekeeperPort,omitzero"`
+
+	GatekeeperID string `json:"GatekeeperID,omitzero"`
+
+	TimeToLive uint32 `json:"TimeToLive,omitzero"`
+
+	DSCPMark uint32 `json:"DSCPMark,omitzero"`
+
+	VLANIDMark int32 `json:"VLANIDMark,omitzero"`
+
+	EthernetPriorityMark int32 `json:"EthernetPriorityMark,omitzero"`
+
+	STUNEnable bool `json:"STUNEnable,omitzero"`
+
+	STUNServer string `json:"STUNServer,omitzero"`
+
+	NonVoiceBandwidthReservedUpstream uint32 `json:"NonVoiceBandwidthReservedUpstream,omitzero"`
+
+	NonVoiceBandwidthReservedDownstream uint32 `json:"NonVoiceBandwidthReservedDownstream,omitzero"`
+
+	MaxSessions uint32 `json:"MaxSessions,omitzero"`
+
+	VoIPProfile string `json:"VoIPProfile,omitzero"`
+
+	CodecList []string `json:"CodecList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceH323Network) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceH323Network) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceH323Network_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceH323Network_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceH323Network_DSCPMark, uint64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceH323Network_VLANIDMark, int64(o.VLANIDMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDMark",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceH323Network_EthernetPriorityMark, int64(o.EthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityMark",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceH323Network_STUNServer, o.STUNServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNServer",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceH323Network_VoIPProfile, o.VoIPProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoIPProfile",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceH323Network_CodecList, model.FormatValue(model.TypeString, o.CodecList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CodecList",
-		})
-	}
+func (o *VoiceServiceH323Network) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 462, string(o.Status))
+	c.String(p, "Alias", 448, o.Alias)
+	c.Uint(p, "DSCPMark", 450, uint64(o.DSCPMark))
+	c.Int(p, "VLANIDMark", 464, int64(o.VLANIDMark))
+	c.Int(p, "EthernetPriorityMark", 452, int64(o.EthernetPriorityMark))
+	c.String(p, "STUNServer", 461, o.STUNServer)
+	c.String(p, "VoIPProfile", 465, o.VoIPProfile)
+	c.Wire(p, "CodecList", 449, model.JoinStrings(o.CodecList), len(o.CodecList) > 0)
 }
 
 // VoiceServiceH323NetworkPath is the typed path of VoiceService.{i}.H323.Network.{i}.
 type VoiceServiceH323NetworkPath struct {
-	obj                                 model.ObjectPath
-	Enable                              model.ReadWriteParam[bool]
-	QuiescentMode                       model.ReadWriteParam[bool]
-	Status                              model.ReadOnlyParam[VoiceServiceH323NetworkStatus]
-	Alias                               model.ReadWriteParam[string]
-	Gatekeeper                          model.ReadWriteParam[string]
-	GatekeeperPort                      model.ReadWriteParam[uint32]
-	GatekeeperID                        model.ReadWriteParam[string]
-	TimeToLive                          model.ReadWriteParam[uint32]
-	DSCPMark                            model.ReadWriteParam[uint32]
-	VLANIDMark                          model.ReadWriteParam[int32]
-	EthernetPriorityMark                model.ReadWriteParam[int32]
-	STUNEnable                          model.ReadWriteParam[bool]
-	STUNServer                          model.ReadWriteParam[string]
-	NonVoiceBandwidthReservedUpstream   model.ReadWriteParam[uint32]
-	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32]
-	MaxSessions                         model.ReadWriteParam[uint32]
-	VoIPProfile                         model.ReadWriteParam[string]
-	CodecList                           model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceH323NetworkPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceH323NetworkPath(prefix string) VoiceServiceH323NetworkPath {
-	p := &prefix
-	return VoiceServiceH323NetworkPath{
-		Alias:                               model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CodecList:                           model.NewReadWrite[[]string](p, "CodecList", model.TypeString),
-		DSCPMark:                            model.NewReadWrite[uint32](p, "DSCPMark", model.TypeUnsignedInt),
-		Enable:                              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EthernetPriorityMark:                model.NewReadWrite[int32](p, "EthernetPriorityMark", model.TypeInt),
-		Gatekeeper:                          model.NewReadWrite[string](p, "Gatekeeper", model.TypeString),
-		GatekeeperID:                        model.NewReadWrite[string](p, "GatekeeperID", model.TypeString),
-		GatekeeperPort:                      model.NewReadWrite[uint32](p, "GatekeeperPort", model.TypeUnsignedInt),
-		MaxSessions:                         model.NewReadWrite[uint32](p, "MaxSessions", model.TypeUnsignedInt),
-		NonVoiceBandwidthReservedDownstream: model.NewReadWrite[uint32](p, "NonVoiceBandwidthReservedDownstream", model.TypeUnsignedInt),
-		NonVoiceBandwidthReservedUpstream:   model.NewReadWrite[uint32](p, "NonVoiceBandwidthReservedUpstream", model.TypeUnsignedInt),
-		QuiescentMode:                       model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		STUNEnable:                          model.NewReadWrite[bool](p, "STUNEnable", model.TypeBoolean),
-		STUNServer:                          model.NewReadWrite[string](p, "STUNServer", model.TypeString),
-		Status:                              model.NewReadOnly[VoiceServiceH323NetworkStatus](p, "Status", model.TypeString),
-		TimeToLive:                          model.NewReadWrite[uint32](p, "TimeToLive", model.TypeUnsignedInt),
-		VLANIDMark:                          model.NewReadWrite[int32](p, "VLANIDMark", model.TypeInt),
-		VoIPProfile:                         model.NewReadWrite[string](p, "VoIPProfile", model.TypeString),
-		obj:                                 model.NewObjectPath(p),
-	}
-}
+	CodecList model.ReadWriteParam[[]string] `dm:"s"`
 
-var schemaH323 = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.H323.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.H323.ClientNumberOfEntries",
-	Syntax:  synVoiceServiceH323_ClientNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.H323.NetworkNumberOfEntries",
-	Syntax:  synVoiceServiceH323_NetworkNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.H323.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Client.{i}.Enable",
-	Syntax:  synVoiceServiceH323Client_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Client.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceH323Client_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.H323.Client.{i}.Status",
-	Syntax:  synVoiceServiceH323Client_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.H323.Client.{i}.Alias",
-	Syntax:       synVoiceServiceH323Client_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Client.{i}.H235Authentication",
-	Syntax:  synVoiceServiceH323Client_H235Authentication,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Client.{i}.AuthPassword",
-	Syntax:  synVoiceServiceH323Client_AuthPassword,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Client.{i}.SendersID",
-	Syntax:  synVoiceServiceH323Client_SendersID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Client.{i}.Network",
-	Syntax:  synVoiceServiceH323Client_Network,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Client.{i}.H323ID",
-	Syntax:  synVoiceServiceH323Client_H323ID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Client.{i}.MaxSessions",
-	Syntax:  synVoiceServiceH323Client_MaxSessions,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "NetworkNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.H323.Network.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.Enable",
-	Syntax:  synVoiceServiceH323Network_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceH323Network_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.H323.Network.{i}.Status",
-	Syntax:  synVoiceServiceH323Network_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.H323.Network.{i}.Alias",
-	Syntax:       synVoiceServiceH323Network_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.Gatekeeper",
-	Syntax:  synVoiceServiceH323Network_Gatekeeper,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.GatekeeperPort",
-	Syntax:  synVoiceServiceH323Network_GatekeeperPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.GatekeeperID",
-	Syntax:  synVoiceServiceH323Network_GatekeeperID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.TimeToLive",
-	Syntax:  synVoiceServiceH323Network_TimeToLive,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.DSCPMark",
-	Syntax:  synVoiceServiceH323Network_DSCPMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.VLANIDMark",
-	Syntax:  synVoiceServiceH323Network_VLANIDMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.EthernetPriorityMark",
-	Syntax:  synVoiceServiceH323Network_EthernetPriorityMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.STUNEnable",
-	Syntax:  synVoiceServiceH323Network_STUNEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.STUNServer",
-	Syntax:  synVoiceServiceH323Network_STUNServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.NonVoiceBandwidthReservedUpstream",
-	Syntax:  synVoiceServiceH323Network_NonVoiceBandwidthReservedUpstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.NonVoiceBandwidthReservedDownstream",
-	Syntax:  synVoiceServiceH323Network_NonVoiceBandwidthReservedDownstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.MaxSessions",
-	Syntax:  synVoiceServiceH323Network_MaxSessions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.VoIPProfile",
-	Syntax:  synVoiceServiceH323Network_VoIPProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.H323.Network.{i}.CodecList",
-	Syntax:  synVoiceServiceH323Network_CodecList,
-	Version: "2.0",
-}}
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	Gatekeeper model.ReadWriteParam[string] `dm:"s"`
+
+	GatekeeperID model.ReadWriteParam[string] `dm:"s"`
+
+	GatekeeperPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
+
+	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32] `dm:"u"`
+
+	NonVoiceBandwidthReservedUpstream model.ReadWriteParam[uint32] `dm:"u"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	STUNEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	STUNServer model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeToLive model.ReadWriteParam[uint32] `dm:"u"`
+
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
+
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
+}
 
 // VoiceServiceH323Impl is what a device implements for VoiceService.{i}.H323; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -843,6 +297,17 @@ func (UnimplementedVoiceServiceH323Impl) AddNetwork(inst []uint32) (uint32, erro
 }
 func (UnimplementedVoiceServiceH323Impl) DeleteNetwork(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceH323(im VoiceServiceH323Impl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "ClientNumberOfEntries":
+		v, err := im.ClientNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NetworkNumberOfEntries":
+		v, err := im.NetworkNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceH323ClientImpl is what a device implements for VoiceService.{i}.H323.Client.{i}; inst holds the instance
@@ -938,6 +403,100 @@ func (UnimplementedVoiceServiceH323ClientImpl) MaxSessions(inst []uint32) (uint3
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceH323ClientImpl) SetMaxSessions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceH323Client(im VoiceServiceH323ClientImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "H235Authentication":
+		v, err := im.H235Authentication(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "AuthPassword":
+		v, err := im.AuthPassword(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SendersID":
+		v, err := im.SendersID(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Network":
+		v, err := im.Network(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "H323ID":
+		v, err := im.H323ID(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "MaxSessions":
+		v, err := im.MaxSessions(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceH323Client(im VoiceServiceH323ClientImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "H235Authentication":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetH235Authentication(inst, v)
+	case "AuthPassword":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAuthPassword(inst, v)
+	case "SendersID":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSendersID(inst, v)
+	case "Network":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNetwork(inst, v)
+	case "H323ID":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetH323ID(inst, v)
+	case "MaxSessions":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxSessions(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -1106,5 +665,171 @@ func (UnimplementedVoiceServiceH323NetworkImpl) CodecList(inst []uint32) ([]stri
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceH323NetworkImpl) SetCodecList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceH323Network(im VoiceServiceH323NetworkImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Gatekeeper":
+		v, err := im.Gatekeeper(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "GatekeeperPort":
+		v, err := im.GatekeeperPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "GatekeeperID":
+		v, err := im.GatekeeperID(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TimeToLive":
+		v, err := im.TimeToLive(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "DSCPMark":
+		v, err := im.DSCPMark(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "VLANIDMark":
+		v, err := im.VLANIDMark(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "EthernetPriorityMark":
+		v, err := im.EthernetPriorityMark(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "STUNEnable":
+		v, err := im.STUNEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "STUNServer":
+		v, err := im.STUNServer(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "NonVoiceBandwidthReservedUpstream":
+		v, err := im.NonVoiceBandwidthReservedUpstream(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NonVoiceBandwidthReservedDownstream":
+		v, err := im.NonVoiceBandwidthReservedDownstream(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MaxSessions":
+		v, err := im.MaxSessions(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "VoIPProfile":
+		v, err := im.VoIPProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CodecList":
+		v, err := im.CodecList(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceH323Network(im VoiceServiceH323NetworkImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Gatekeeper":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetGatekeeper(inst, v)
+	case "GatekeeperPort":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetGatekeeperPort(inst, v)
+	case "GatekeeperID":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetGatekeeperID(inst, v)
+	case "TimeToLive":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimeToLive(inst, v)
+	case "DSCPMark":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDSCPMark(inst, v)
+	case "VLANIDMark":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVLANIDMark(inst, v)
+	case "EthernetPriorityMark":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEthernetPriorityMark(inst, v)
+	case "STUNEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSTUNEnable(inst, v)
+	case "STUNServer":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSTUNServer(inst, v)
+	case "NonVoiceBandwidthReservedUpstream":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNonVoiceBandwidthReservedUpstream(inst, v)
+	case "NonVoiceBandwidthReservedDownstream":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNonVoiceBandwidthReservedDownstream(inst, v)
+	case "MaxSessions":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxSessions(inst, v)
+	case "VoIPProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVoIPProfile(inst, v)
+	case "CodecList":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCodecList(inst, v)
+	}
 	return model.ErrNotSupported
 }

@@ -5,240 +5,121 @@ package tr104
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // VoiceServiceInterworkStatus enumerates the values of VoiceService.{i}.Interwork.{i}.Status.
 type VoiceServiceInterworkStatus string
 
-func (e VoiceServiceInterworkStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceInterworkStatus_Up        VoiceServiceInterworkStatus = "Up"
-	VoiceServiceInterworkStatus_Error     VoiceServiceInterworkStatus = "Error"
+	VoiceServiceInterworkStatus_Up VoiceServiceInterworkStatus = "Up"
+
+	VoiceServiceInterworkStatus_Error VoiceServiceInterworkStatus = "Error"
+
 	VoiceServiceInterworkStatus_Quiescent VoiceServiceInterworkStatus = "Quiescent"
-	VoiceServiceInterworkStatus_Disabled  VoiceServiceInterworkStatus = "Disabled"
+
+	VoiceServiceInterworkStatus_Disabled VoiceServiceInterworkStatus = "Disabled"
 )
 
 // VoiceServiceInterworkOperationalStatus enumerates the values of VoiceService.{i}.Interwork.{i}.OperationalStatus.
 type VoiceServiceInterworkOperationalStatus string
 
-func (e VoiceServiceInterworkOperationalStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceInterworkOperationalStatus_InService             VoiceServiceInterworkOperationalStatus = "InService"
-	VoiceServiceInterworkOperationalStatus_OutOfService          VoiceServiceInterworkOperationalStatus = "OutOfService"
+	VoiceServiceInterworkOperationalStatus_InService VoiceServiceInterworkOperationalStatus = "InService"
+
+	VoiceServiceInterworkOperationalStatus_OutOfService VoiceServiceInterworkOperationalStatus = "OutOfService"
+
 	VoiceServiceInterworkOperationalStatus_NetworkServersOffline VoiceServiceInterworkOperationalStatus = "NetworkServersOffline"
 )
 
 // VoiceServiceInterworkNetworkConnectionMode enumerates the values of VoiceService.{i}.Interwork.{i}.NetworkConnectionMode.
 type VoiceServiceInterworkNetworkConnectionMode string
 
-func (e VoiceServiceInterworkNetworkConnectionMode) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceInterworkNetworkConnectionMode_Static          VoiceServiceInterworkNetworkConnectionMode = "Static"
+	VoiceServiceInterworkNetworkConnectionMode_Static VoiceServiceInterworkNetworkConnectionMode = "Static"
+
 	VoiceServiceInterworkNetworkConnectionMode_RegisterDynamic VoiceServiceInterworkNetworkConnectionMode = "RegisterDynamic"
-	VoiceServiceInterworkNetworkConnectionMode_RegisterLearn   VoiceServiceInterworkNetworkConnectionMode = "RegisterLearn"
-	VoiceServiceInterworkNetworkConnectionMode_RegisterStatic  VoiceServiceInterworkNetworkConnectionMode = "RegisterStatic"
+
+	VoiceServiceInterworkNetworkConnectionMode_RegisterLearn VoiceServiceInterworkNetworkConnectionMode = "RegisterLearn"
+
+	VoiceServiceInterworkNetworkConnectionMode_RegisterStatic VoiceServiceInterworkNetworkConnectionMode = "RegisterStatic"
 )
 
 // VoiceServiceInterworkUserConnectionMode enumerates the values of VoiceService.{i}.Interwork.{i}.UserConnectionMode.
 type VoiceServiceInterworkUserConnectionMode string
 
-func (e VoiceServiceInterworkUserConnectionMode) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceInterworkUserConnectionMode_Static          VoiceServiceInterworkUserConnectionMode = "Static"
+	VoiceServiceInterworkUserConnectionMode_Static VoiceServiceInterworkUserConnectionMode = "Static"
+
 	VoiceServiceInterworkUserConnectionMode_RegisterDynamic VoiceServiceInterworkUserConnectionMode = "RegisterDynamic"
-	VoiceServiceInterworkUserConnectionMode_RegisterLearn   VoiceServiceInterworkUserConnectionMode = "RegisterLearn"
+
+	VoiceServiceInterworkUserConnectionMode_RegisterLearn VoiceServiceInterworkUserConnectionMode = "RegisterLearn"
 )
 
 // VoiceServiceInterworkNetworkAuthenticationChallengeMode enumerates the values of VoiceService.{i}.Interwork.{i}.NetworkAuthenticationChallengeMode.
 type VoiceServiceInterworkNetworkAuthenticationChallengeMode string
 
-func (e VoiceServiceInterworkNetworkAuthenticationChallengeMode) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceInterworkNetworkAuthenticationChallengeMode_PassThru     VoiceServiceInterworkNetworkAuthenticationChallengeMode = "PassThru"
+	VoiceServiceInterworkNetworkAuthenticationChallengeMode_PassThru VoiceServiceInterworkNetworkAuthenticationChallengeMode = "PassThru"
+
 	VoiceServiceInterworkNetworkAuthenticationChallengeMode_RespondLocal VoiceServiceInterworkNetworkAuthenticationChallengeMode = "RespondLocal"
-	VoiceServiceInterworkNetworkAuthenticationChallengeMode_Hop_by_Hop   VoiceServiceInterworkNetworkAuthenticationChallengeMode = "Hop-by-Hop"
+
+	VoiceServiceInterworkNetworkAuthenticationChallengeMode_Hop_by_Hop VoiceServiceInterworkNetworkAuthenticationChallengeMode = "Hop-by-Hop"
 )
 
-var (
-	synVoiceServiceInterwork_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceInterwork_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceInterwork_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Quiescent"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceInterwork_OperationalStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "OutOfService",
-		},
-		Enums: []model.Enum{{Value: "InService"}, {Value: "OutOfService"}, {Value: "NetworkServersOffline"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_OperationalStatusReason = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_NetworkConnectionMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Static"}, {Value: "RegisterDynamic"}, {Value: "RegisterLearn"}, {Value: "RegisterStatic"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_UserConnectionMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Static"}, {Value: "RegisterDynamic"}, {Value: "RegisterLearn"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_E164Mode                           = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceInterwork_NetworkAuthenticationChallengeMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "PassThru"}, {Value: "RespondLocal"}, {Value: "Hop-by-Hop"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_NetworkIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceInterwork_InterworkingRuleSetURI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_InterworkingRuleSetInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceInterwork_InterworkingRuleSetTime = &model.Syntax{Type: model.TypeDateTime}
-	synVoiceServiceInterwork_FirewallRuleSetURI      = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_FirewallRuleSetInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceInterwork_FirewallRuleSetTime = &model.Syntax{Type: model.TypeDateTime}
-	synVoiceServiceInterwork_InterworkName       = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_ProxyServer = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".SIP.Proxy.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_Networks = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".SIP.Network.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synVoiceServiceInterwork_E164Client = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".SIP.Client.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterwork_UserInterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceInterwork_MapNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceInterwork holds the values of VoiceService.{i}.Interwork.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceInterwork holds the values of VoiceService.{i}.Interwork.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceInterwork struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Error,Quiescent,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceInterworkStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// OperationalStatus: string{InService,OutOfService,NetworkServersOffline}, readOnly, since 2.0.
-	OperationalStatus VoiceServiceInterworkOperationalStatus `cwmp:"OperationalStatus"`
-	// OperationalStatusReason: string(:256), readOnly, since 2.0.
-	OperationalStatusReason string `cwmp:"OperationalStatusReason"`
-	// NetworkConnectionMode: string{Static,RegisterDynamic,RegisterLearn,RegisterStatic}, readWrite, since 2.0.
-	NetworkConnectionMode VoiceServiceInterworkNetworkConnectionMode `cwmp:"NetworkConnectionMode"`
-	// UserConnectionMode: string{Static,RegisterDynamic,RegisterLearn}, readWrite, since 2.0.
-	UserConnectionMode VoiceServiceInterworkUserConnectionMode `cwmp:"UserConnectionMode"`
-	// E164Mode: boolean, readWrite, since 2.0.
-	E164Mode bool `cwmp:"E164Mode"`
-	// NetworkAuthenticationChallengeMode: string{PassThru,RespondLocal,Hop-by-Hop}, readWrite, since 2.0.
-	NetworkAuthenticationChallengeMode VoiceServiceInterworkNetworkAuthenticationChallengeMode `cwmp:"NetworkAuthenticationChallengeMode"`
-	// NetworkIPAddress: IPAddress=string(:45), readOnly, since 2.0.
-	NetworkIPAddress string `cwmp:"NetworkIPAddress"`
-	// InterworkingRuleSetURI: string(:256), readWrite, since 2.0.
-	InterworkingRuleSetURI string `cwmp:"InterworkingRuleSetURI"`
-	// InterworkingRuleSetInterval: unsignedInt seconds, readWrite, since 2.0.
-	InterworkingRuleSetInterval uint32 `cwmp:"InterworkingRuleSetInterval"`
-	// InterworkingRuleSetTime: dateTime, readWrite, since 2.0.
-	InterworkingRuleSetTime time.Time `cwmp:"InterworkingRuleSetTime"`
-	// FirewallRuleSetURI: string(:256), readWrite, since 2.0.
-	FirewallRuleSetURI string `cwmp:"FirewallRuleSetURI"`
-	// FirewallRuleSetInterval: unsignedInt seconds, readWrite, since 2.0.
-	FirewallRuleSetInterval uint32 `cwmp:"FirewallRuleSetInterval"`
-	// FirewallRuleSetTime: dateTime, readWrite, since 2.0.
-	FirewallRuleSetTime time.Time `cwmp:"FirewallRuleSetTime"`
-	// InterworkName: string(:256), readWrite, since 2.0.
-	InterworkName string `cwmp:"InterworkName"`
-	// ProxyServer: string(:256) pathRef→.SIP.Proxy., readWrite, since 2.0.
-	ProxyServer string `cwmp:"ProxyServer"`
-	// Networks: list<string> pathRef→.SIP.Network., readWrite, since 2.0.
-	Networks []string `cwmp:"Networks"`
-	// E164Client: string(:256) pathRef→.SIP.Client., readWrite, since 2.0.
-	E164Client string `cwmp:"E164Client"`
-	// UserInterfaceNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	UserInterfaceNumberOfEntries uint32 `cwmp:"UserInterfaceNumberOfEntries"`
-	// MapNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	MapNumberOfEntries uint32 `cwmp:"MapNumberOfEntries"`
-	// VoiceService.{i}.Interwork.{i}.Map.{i}. instances by instance number
-	Map map[uint32]*VoiceServiceInterworkMap `cwmp:"Map.{i}."`
-	// VoiceService.{i}.Interwork.{i}.UserInterface.{i}. instances by instance number
-	UserInterface map[uint32]*VoiceServiceInterworkUserInterface `cwmp:"UserInterface.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceInterworkStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	OperationalStatus VoiceServiceInterworkOperationalStatus `json:"OperationalStatus,omitzero"`
+
+	OperationalStatusReason string `json:"OperationalStatusReason,omitzero"`
+
+	NetworkConnectionMode VoiceServiceInterworkNetworkConnectionMode `json:"NetworkConnectionMode,omitzero"`
+
+	UserConnectionMode VoiceServiceInterworkUserConnectionMode `json:"UserConnectionMode,omitzero"`
+
+	E164Mode bool `json:"E164Mode,omitzero"`
+
+	NetworkAuthenticationChallengeMode VoiceServiceInterworkNetworkAuthenticationChallengeMode `json:"NetworkAuthenticationChallengeMode,omitzero"`
+
+	NetworkIPAddress string `json:"NetworkIPAddress,omitzero"`
+
+	InterworkingRuleSetURI string `json:"InterworkingRuleSetURI,omitzero"`
+
+	InterworkingRuleSetInterval uint32 `json:"InterworkingRuleSetInterval,omitzero"`
+
+	InterworkingRuleSetTime time.Time `json:"InterworkingRuleSetTime,omitzero"`
+
+	FirewallRuleSetURI string `json:"FirewallRuleSetURI,omitzero"`
+
+	FirewallRuleSetInterval uint32 `json:"FirewallRuleSetInterval,omitzero"`
+
+	FirewallRuleSetTime time.Time `json:"FirewallRuleSetTime,omitzero"`
+
+	InterworkName string `json:"InterworkName,omitzero"`
+
+	ProxyServer string `json:"ProxyServer,omitzero"`
+
+	Networks []string `json:"Networks,omitzero"`
+
+	E164Client string `json:"E164Client,omitzero"`
+
+	UserInterfaceNumberOfEntries uint32 `json:"UserInterfaceNumberOfEntries,omitzero"`
+
+	MapNumberOfEntries uint32 `json:"MapNumberOfEntries,omitzero"`
+
+	Map           map[uint32]*VoiceServiceInterworkMap           `json:"Map,omitzero"`
+	UserInterface map[uint32]*VoiceServiceInterworkUserInterface `json:"UserInterface,omitzero"`
 }
 
-// AddMap creates instance i of VoiceService.{i}.Interwork.{i}.Map.{i}. (replacing any) and returns it
+// AddMap creates instance i (replacing any) and returns it.
 func (o *VoiceServiceInterwork) AddMap(i uint32) *VoiceServiceInterworkMap {
 	if o.Map == nil {
 		o.Map = map[uint32]*VoiceServiceInterworkMap{}
@@ -248,18 +129,7 @@ func (o *VoiceServiceInterwork) AddMap(i uint32) *VoiceServiceInterworkMap {
 	return x
 }
 
-// GetMap returns instance i of VoiceService.{i}.Interwork.{i}.Map.{i}.
-func (o *VoiceServiceInterwork) GetMap(i uint32) (*VoiceServiceInterworkMap, bool) {
-	x, ok := o.Map[i]
-	return x, ok
-}
-
-// DeleteMap removes instance i of VoiceService.{i}.Interwork.{i}.Map.{i}.
-func (o *VoiceServiceInterwork) DeleteMap(i uint32) {
-	delete(o.Map, i)
-}
-
-// AddUserInterface creates instance i of VoiceService.{i}.Interwork.{i}.UserInterface.{i}. (replacing any) and returns it
+// AddUserInterface creates instance i (replacing any) and returns it.
 func (o *VoiceServiceInterwork) AddUserInterface(i uint32) *VoiceServiceInterworkUserInterface {
 	if o.UserInterface == nil {
 		o.UserInterface = map[uint32]*VoiceServiceInterworkUserInterface{}
@@ -268,761 +138,209 @@ func (o *VoiceServiceInterwork) AddUserInterface(i uint32) *VoiceServiceInterwor
 	o.UserInterface[i] = x
 	return x
 }
-
-// GetUserInterface returns instance i of VoiceService.{i}.Interwork.{i}.UserInterface.{i}.
-func (o *VoiceServiceInterwork) GetUserInterface(i uint32) (*VoiceServiceInterworkUserInterface, bool) {
-	x, ok := o.UserInterface[i]
-	return x, ok
-}
-
-// DeleteUserInterface removes instance i of VoiceService.{i}.Interwork.{i}.UserInterface.{i}.
-func (o *VoiceServiceInterwork) DeleteUserInterface(i uint32) {
-	delete(o.UserInterface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceInterwork) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceInterwork) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceInterwork_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_OperationalStatus, string(o.OperationalStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OperationalStatus",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_OperationalStatusReason, o.OperationalStatusReason); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OperationalStatusReason",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_NetworkConnectionMode, string(o.NetworkConnectionMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkConnectionMode",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_UserConnectionMode, string(o.UserConnectionMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserConnectionMode",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_NetworkAuthenticationChallengeMode, string(o.NetworkAuthenticationChallengeMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkAuthenticationChallengeMode",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_NetworkIPAddress, o.NetworkIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkIPAddress",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_InterworkingRuleSetURI, o.InterworkingRuleSetURI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterworkingRuleSetURI",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_FirewallRuleSetURI, o.FirewallRuleSetURI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirewallRuleSetURI",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_InterworkName, o.InterworkName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterworkName",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_ProxyServer, o.ProxyServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyServer",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceInterwork_Networks, model.FormatValue(model.TypeString, o.Networks)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Networks",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterwork_E164Client, o.E164Client); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "E164Client",
-		})
-	}
+func (o *VoiceServiceInterwork) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 541, string(o.Status))
+	c.String(p, "Alias", 509, o.Alias)
+	c.String(p, "OperationalStatus", 537, string(o.OperationalStatus))
+	c.String(p, "OperationalStatusReason", 538, o.OperationalStatusReason)
+	c.String(p, "NetworkConnectionMode", 534, string(o.NetworkConnectionMode))
+	c.String(p, "UserConnectionMode", 542, string(o.UserConnectionMode))
+	c.String(p, "NetworkAuthenticationChallengeMode", 533, string(o.NetworkAuthenticationChallengeMode))
+	c.String(p, "NetworkIPAddress", 535, o.NetworkIPAddress)
+	c.String(p, "InterworkingRuleSetURI", 519, o.InterworkingRuleSetURI)
+	c.String(p, "FirewallRuleSetURI", 515, o.FirewallRuleSetURI)
+	c.String(p, "InterworkName", 516, o.InterworkName)
+	c.String(p, "ProxyServer", 539, o.ProxyServer)
+	c.Wire(p, "Networks", 536, model.JoinStrings(o.Networks), len(o.Networks) > 0)
+	c.String(p, "E164Client", 510, o.E164Client)
 	for _, i := range model.SortedKeys(o.Map) {
-		o.Map[i].ValidateAt(prefix+"Map."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Map[i].ValidateAt(c, model.InstanceOf(p, "Map.", i))
 	}
 	for _, i := range model.SortedKeys(o.UserInterface) {
-		o.UserInterface[i].ValidateAt(prefix+"UserInterface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.UserInterface[i].ValidateAt(c, model.InstanceOf(p, "UserInterface.", i))
 	}
 }
 
 // VoiceServiceInterworkPath is the typed path of VoiceService.{i}.Interwork.{i}.
 type VoiceServiceInterworkPath struct {
-	obj                                model.ObjectPath
-	Enable                             model.ReadWriteParam[bool]
-	QuiescentMode                      model.ReadWriteParam[bool]
-	Status                             model.ReadOnlyParam[VoiceServiceInterworkStatus]
-	Alias                              model.ReadWriteParam[string]
-	OperationalStatus                  model.ReadOnlyParam[VoiceServiceInterworkOperationalStatus]
-	OperationalStatusReason            model.ReadOnlyParam[string]
-	NetworkConnectionMode              model.ReadWriteParam[VoiceServiceInterworkNetworkConnectionMode]
-	UserConnectionMode                 model.ReadWriteParam[VoiceServiceInterworkUserConnectionMode]
-	E164Mode                           model.ReadWriteParam[bool]
-	NetworkAuthenticationChallengeMode model.ReadWriteParam[VoiceServiceInterworkNetworkAuthenticationChallengeMode]
-	NetworkIPAddress                   model.ReadOnlyParam[string]
-	InterworkingRuleSetURI             model.ReadWriteParam[string]
-	InterworkingRuleSetInterval        model.ReadWriteParam[uint32]
-	InterworkingRuleSetTime            model.ReadWriteParam[time.Time]
-	FirewallRuleSetURI                 model.ReadWriteParam[string]
-	FirewallRuleSetInterval            model.ReadWriteParam[uint32]
-	FirewallRuleSetTime                model.ReadWriteParam[time.Time]
-	InterworkName                      model.ReadWriteParam[string]
-	ProxyServer                        model.ReadWriteParam[string]
-	Networks                           model.ReadWriteParam[[]string]
-	E164Client                         model.ReadWriteParam[string]
-	UserInterfaceNumberOfEntries       model.ReadOnlyParam[uint32]
-	MapNumberOfEntries                 model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	E164Client model.ReadWriteParam[string] `dm:"s"`
+
+	E164Mode model.ReadWriteParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FirewallRuleSetInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	FirewallRuleSetTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	FirewallRuleSetURI model.ReadWriteParam[string] `dm:"s"`
+
+	InterworkName model.ReadWriteParam[string] `dm:"s"`
+
+	InterworkingRuleSetInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	InterworkingRuleSetTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	InterworkingRuleSetURI model.ReadWriteParam[string] `dm:"s"`
+
+	MapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NetworkAuthenticationChallengeMode model.ReadWriteParam[VoiceServiceInterworkNetworkAuthenticationChallengeMode] `dm:"s"`
+
+	NetworkConnectionMode model.ReadWriteParam[VoiceServiceInterworkNetworkConnectionMode] `dm:"s"`
+
+	NetworkIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Networks model.ReadWriteParam[[]string] `dm:"s"`
+
+	OperationalStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	OperationalStatusReason model.ReadOnlyParam[string] `dm:"s"`
+
+	ProxyServer model.ReadWriteParam[string] `dm:"s"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	UserConnectionMode model.ReadWriteParam[VoiceServiceInterworkUserConnectionMode] `dm:"s"`
+
+	UserInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceInterworkPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceInterworkPath(prefix string) VoiceServiceInterworkPath {
-	p := &prefix
-	return VoiceServiceInterworkPath{
-		Alias:                              model.NewReadWrite[string](p, "Alias", model.TypeString),
-		E164Client:                         model.NewReadWrite[string](p, "E164Client", model.TypeString),
-		E164Mode:                           model.NewReadWrite[bool](p, "E164Mode", model.TypeBoolean),
-		Enable:                             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FirewallRuleSetInterval:            model.NewReadWrite[uint32](p, "FirewallRuleSetInterval", model.TypeUnsignedInt),
-		FirewallRuleSetTime:                model.NewReadWrite[time.Time](p, "FirewallRuleSetTime", model.TypeDateTime),
-		FirewallRuleSetURI:                 model.NewReadWrite[string](p, "FirewallRuleSetURI", model.TypeString),
-		InterworkName:                      model.NewReadWrite[string](p, "InterworkName", model.TypeString),
-		InterworkingRuleSetInterval:        model.NewReadWrite[uint32](p, "InterworkingRuleSetInterval", model.TypeUnsignedInt),
-		InterworkingRuleSetTime:            model.NewReadWrite[time.Time](p, "InterworkingRuleSetTime", model.TypeDateTime),
-		InterworkingRuleSetURI:             model.NewReadWrite[string](p, "InterworkingRuleSetURI", model.TypeString),
-		MapNumberOfEntries:                 model.NewReadOnly[uint32](p, "MapNumberOfEntries", model.TypeUnsignedInt),
-		NetworkAuthenticationChallengeMode: model.NewReadWrite[VoiceServiceInterworkNetworkAuthenticationChallengeMode](p, "NetworkAuthenticationChallengeMode", model.TypeString),
-		NetworkConnectionMode:              model.NewReadWrite[VoiceServiceInterworkNetworkConnectionMode](p, "NetworkConnectionMode", model.TypeString),
-		NetworkIPAddress:                   model.NewReadOnly[string](p, "NetworkIPAddress", model.TypeString),
-		Networks:                           model.NewReadWrite[[]string](p, "Networks", model.TypeString),
-		OperationalStatus:                  model.NewReadOnly[VoiceServiceInterworkOperationalStatus](p, "OperationalStatus", model.TypeString),
-		OperationalStatusReason:            model.NewReadOnly[string](p, "OperationalStatusReason", model.TypeString),
-		ProxyServer:                        model.NewReadWrite[string](p, "ProxyServer", model.TypeString),
-		QuiescentMode:                      model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		Status:                             model.NewReadOnly[VoiceServiceInterworkStatus](p, "Status", model.TypeString),
-		UserConnectionMode:                 model.NewReadWrite[VoiceServiceInterworkUserConnectionMode](p, "UserConnectionMode", model.TypeString),
-		UserInterfaceNumberOfEntries:       model.NewReadOnly[uint32](p, "UserInterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                                model.NewObjectPath(p),
-	}
+// Map returns the typed path of instance i.
+func (x VoiceServiceInterworkPath) Map(i uint32) (p VoiceServiceInterworkMapPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Map.", i))
+	return
 }
 
-// Map returns the typed path of instance i of VoiceService.{i}.Interwork.{i}.Map.{i}.
-func (x VoiceServiceInterworkPath) Map(i uint32) VoiceServiceInterworkMapPath {
-	return newVoiceServiceInterworkMapPath(x.Path() + "Map." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// MapTable returns the table VoiceService.{i}.Interwork.{i}.Map.{i}. itself (for AddObject when writable)
+// MapTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceInterworkPath) MapTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Map.")
+	return model.NewWritableTable(x.ObjectPath, "Map.")
 }
 
-// UserInterface returns the typed path of instance i of VoiceService.{i}.Interwork.{i}.UserInterface.{i}.
-func (x VoiceServiceInterworkPath) UserInterface(i uint32) VoiceServiceInterworkUserInterfacePath {
-	return newVoiceServiceInterworkUserInterfacePath(x.Path() + "UserInterface." + strconv.FormatUint(uint64(i), 10) + ".")
+// UserInterface returns the typed path of instance i.
+func (x VoiceServiceInterworkPath) UserInterface(i uint32) (p VoiceServiceInterworkUserInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "UserInterface.", i))
+	return
 }
 
-// UserInterfaceTable returns the table VoiceService.{i}.Interwork.{i}.UserInterface.{i}. itself (for AddObject when writable)
+// UserInterfaceTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceInterworkPath) UserInterfaceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "UserInterface.")
+	return model.NewWritableTable(x.ObjectPath, "UserInterface.")
 }
 
 // VoiceServiceInterworkMapStatus enumerates the values of VoiceService.{i}.Interwork.{i}.Map.{i}.Status.
 type VoiceServiceInterworkMapStatus string
 
-func (e VoiceServiceInterworkMapStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceInterworkMapStatus_Active   VoiceServiceInterworkMapStatus = "Active"
+	VoiceServiceInterworkMapStatus_Active VoiceServiceInterworkMapStatus = "Active"
+
 	VoiceServiceInterworkMapStatus_InActive VoiceServiceInterworkMapStatus = "InActive"
 )
 
 // VoiceServiceInterworkMapOrigin enumerates the values of VoiceService.{i}.Interwork.{i}.Map.{i}.Origin.
 type VoiceServiceInterworkMapOrigin string
 
-func (e VoiceServiceInterworkMapOrigin) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceInterworkMapOrigin_AutoConfigured VoiceServiceInterworkMapOrigin = "AutoConfigured"
-	VoiceServiceInterworkMapOrigin_Static         VoiceServiceInterworkMapOrigin = "Static"
+
+	VoiceServiceInterworkMapOrigin_Static VoiceServiceInterworkMapOrigin = "Static"
 )
 
-var (
-	synVoiceServiceInterworkMap_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceInterworkMap_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "InActive",
-		},
-		Enums: []model.Enum{{Value: "Active"}, {Value: "InActive"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterworkMap_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceInterworkMap_StatusDescription = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterworkMap_LastTime = &model.Syntax{Type: model.TypeDateTime}
-	synVoiceServiceInterworkMap_Origin   = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterworkMap_NetworkConnection = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Trunk. .SIP.Client. .MGCP.Client. .H323.Client. .POTS.FXO.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterworkMap_UserConnection = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Trunk. .ISDN.BRI. .ISDN.PRI. .SIP.Registrar.{i}.Account. .POTS.FXS. .DECT.Portable. .DECT.Base. .Terminal.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterworkMap_DigitMap = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterworkMap_DigitMapEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceInterworkMap_Priority = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceInterworkMap holds the values of VoiceService.{i}.Interwork.{i}.Map.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceInterworkMap holds the values of VoiceService.{i}.Interwork.{i}.Map.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceInterworkMap struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Active,InActive}, readOnly, since 2.0.
-	Status VoiceServiceInterworkMapStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// StatusDescription: string(:256), readOnly, since 2.0.
-	StatusDescription string `cwmp:"StatusDescription"`
-	// LastTime: dateTime, readOnly, since 2.0.
-	LastTime time.Time `cwmp:"LastTime"`
-	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
-	Origin VoiceServiceInterworkMapOrigin `cwmp:"Origin"`
-	// NetworkConnection: string(:256) pathRef→.Trunk. .SIP.Client. .MGCP.Client. .H323.Client. .POTS.FXO., readWrite, since 2.0.
-	NetworkConnection string `cwmp:"NetworkConnection"`
-	// UserConnection: string(:256) pathRef→.Trunk. .ISDN.BRI. .ISDN.PRI. .SIP.Registrar.{i}.Account. .POTS.FXS. .DECT.Portable. .DECT.Base. .Terminal., readWrite, since 2.0.
-	UserConnection string `cwmp:"UserConnection"`
-	// DigitMap: string(:256), readWrite, since 2.0.
-	DigitMap string `cwmp:"DigitMap"`
-	// DigitMapEnable: boolean, readWrite, since 2.0.
-	DigitMapEnable bool `cwmp:"DigitMapEnable"`
-	// Priority: unsignedInt[1:], readWrite, since 2.0.
-	Priority uint32 `cwmp:"Priority"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status VoiceServiceInterworkMapStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	StatusDescription string `json:"StatusDescription,omitzero"`
+
+	LastTime time.Time `json:"LastTime,omitzero"`
+
+	Origin VoiceServiceInterworkMapOrigin `json:"Origin,omitzero"`
+
+	NetworkConnection string `json:"NetworkConnection,omitzero"`
+
+	UserConnection string `json:"UserConnection,omitzero"`
+
+	DigitMap string `json:"DigitMap,omitzero"`
+
+	DigitMapEnable bool `json:"DigitMapEnable,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceInterworkMap) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceInterworkMap) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceInterworkMap_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterworkMap_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterworkMap_StatusDescription, o.StatusDescription); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StatusDescription",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterworkMap_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterworkMap_NetworkConnection, o.NetworkConnection); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkConnection",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterworkMap_UserConnection, o.UserConnection); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserConnection",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterworkMap_DigitMap, o.DigitMap); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DigitMap",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceInterworkMap_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
+func (o *VoiceServiceInterworkMap) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 529, string(o.Status))
+	c.String(p, "Alias", 521, o.Alias)
+	c.String(p, "StatusDescription", 530, o.StatusDescription)
+	c.String(p, "Origin", 527, string(o.Origin))
+	c.String(p, "NetworkConnection", 526, o.NetworkConnection)
+	c.String(p, "UserConnection", 531, o.UserConnection)
+	c.String(p, "DigitMap", 522, o.DigitMap)
+	c.Uint(p, "Priority", 528, uint64(o.Priority))
 }
 
 // VoiceServiceInterworkMapPath is the typed path of VoiceService.{i}.Interwork.{i}.Map.{i}.
 type VoiceServiceInterworkMapPath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	Status            model.ReadOnlyParam[VoiceServiceInterworkMapStatus]
-	Alias             model.ReadWriteParam[string]
-	StatusDescription model.ReadOnlyParam[string]
-	LastTime          model.ReadOnlyParam[time.Time]
-	Origin            model.ReadOnlyParam[VoiceServiceInterworkMapOrigin]
-	NetworkConnection model.ReadWriteParam[string]
-	UserConnection    model.ReadWriteParam[string]
-	DigitMap          model.ReadWriteParam[string]
-	DigitMapEnable    model.ReadWriteParam[bool]
-	Priority          model.ReadWriteParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	DigitMap model.ReadWriteParam[string] `dm:"s"`
+
+	DigitMapEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	NetworkConnection model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	StatusDescription model.ReadOnlyParam[string] `dm:"s"`
+
+	UserConnection model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceInterworkMapPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceInterworkMapPath(prefix string) VoiceServiceInterworkMapPath {
-	p := &prefix
-	return VoiceServiceInterworkMapPath{
-		Alias:             model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DigitMap:          model.NewReadWrite[string](p, "DigitMap", model.TypeString),
-		DigitMapEnable:    model.NewReadWrite[bool](p, "DigitMapEnable", model.TypeBoolean),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastTime:          model.NewReadOnly[time.Time](p, "LastTime", model.TypeDateTime),
-		NetworkConnection: model.NewReadWrite[string](p, "NetworkConnection", model.TypeString),
-		Origin:            model.NewReadOnly[VoiceServiceInterworkMapOrigin](p, "Origin", model.TypeString),
-		Priority:          model.NewReadWrite[uint32](p, "Priority", model.TypeUnsignedInt),
-		Status:            model.NewReadOnly[VoiceServiceInterworkMapStatus](p, "Status", model.TypeString),
-		StatusDescription: model.NewReadOnly[string](p, "StatusDescription", model.TypeString),
-		UserConnection:    model.NewReadWrite[string](p, "UserConnection", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceInterworkUserInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceInterworkUserInterface_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceInterworkUserInterface_Registrar = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".SIP.Registrar.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceInterworkUserInterface_Network = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".SIP.Network.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceInterworkUserInterface holds the values of VoiceService.{i}.Interwork.{i}.UserInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceInterworkUserInterface holds the values of VoiceService.{i}.Interwork.{i}.UserInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceInterworkUserInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Registrar: string(:256) pathRef→.SIP.Registrar., readWrite, since 2.0.
-	Registrar string `cwmp:"Registrar"`
-	// Network: string(:256) pathRef→.SIP.Network., readWrite, since 2.0.
-	Network string `cwmp:"Network"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Registrar string `json:"Registrar,omitzero"`
+
+	Network string `json:"Network,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceInterworkUserInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceInterworkUserInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceInterworkUserInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterworkUserInterface_Registrar, o.Registrar); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Registrar",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceInterworkUserInterface_Network, o.Network); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Network",
-		})
-	}
+func (o *VoiceServiceInterworkUserInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 544, o.Alias)
+	c.String(p, "Registrar", 547, o.Registrar)
+	c.String(p, "Network", 546, o.Network)
 }
 
 // VoiceServiceInterworkUserInterfacePath is the typed path of VoiceService.{i}.Interwork.{i}.UserInterface.{i}.
 type VoiceServiceInterworkUserInterfacePath struct {
-	obj       model.ObjectPath
-	Enable    model.ReadWriteParam[bool]
-	Alias     model.ReadWriteParam[string]
-	Registrar model.ReadWriteParam[string]
-	Network   model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceInterworkUserInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceInterworkUserInterfacePath(prefix string) VoiceServiceInterworkUserInterfacePath {
-	p := &prefix
-	return VoiceServiceInterworkUserInterfacePath{
-		Alias:     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Network:   model.NewReadWrite[string](p, "Network", model.TypeString),
-		Registrar: model.NewReadWrite[string](p, "Registrar", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaInterwork = []*model.Entry{{
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterworkNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Interwork.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.Enable",
-	Syntax:  synVoiceServiceInterwork_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceInterwork_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Interwork.{i}.Status",
-	Syntax:  synVoiceServiceInterwork_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Interwork.{i}.Alias",
-	Syntax:       synVoiceServiceInterwork_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Interwork.{i}.OperationalStatus",
-	Syntax:  synVoiceServiceInterwork_OperationalStatus,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Interwork.{i}.OperationalStatusReason",
-	Syntax:  synVoiceServiceInterwork_OperationalStatusReason,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.NetworkConnectionMode",
-	Syntax:  synVoiceServiceInterwork_NetworkConnectionMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.UserConnectionMode",
-	Syntax:  synVoiceServiceInterwork_UserConnectionMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.E164Mode",
-	Syntax:  synVoiceServiceInterwork_E164Mode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.NetworkAuthenticationChallengeMode",
-	Syntax:  synVoiceServiceInterwork_NetworkAuthenticationChallengeMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Interwork.{i}.NetworkIPAddress",
-	Syntax:  synVoiceServiceInterwork_NetworkIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.InterworkingRuleSetURI",
-	Syntax:  synVoiceServiceInterwork_InterworkingRuleSetURI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.InterworkingRuleSetInterval",
-	Syntax:  synVoiceServiceInterwork_InterworkingRuleSetInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.InterworkingRuleSetTime",
-	Syntax:  synVoiceServiceInterwork_InterworkingRuleSetTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.FirewallRuleSetURI",
-	Syntax:  synVoiceServiceInterwork_FirewallRuleSetURI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.FirewallRuleSetInterval",
-	Syntax:  synVoiceServiceInterwork_FirewallRuleSetInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.FirewallRuleSetTime",
-	Syntax:  synVoiceServiceInterwork_FirewallRuleSetTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.InterworkName",
-	Syntax:  synVoiceServiceInterwork_InterworkName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.ProxyServer",
-	Syntax:  synVoiceServiceInterwork_ProxyServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.Networks",
-	Syntax:  synVoiceServiceInterwork_Networks,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.E164Client",
-	Syntax:  synVoiceServiceInterwork_E164Client,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Interwork.{i}.UserInterfaceNumberOfEntries",
-	Syntax:  synVoiceServiceInterwork_UserInterfaceNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Interwork.{i}.MapNumberOfEntries",
-	Syntax:  synVoiceServiceInterwork_MapNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MapNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Interwork.{i}.Map.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.Map.{i}.Enable",
-	Syntax:  synVoiceServiceInterworkMap_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Interwork.{i}.Map.{i}.Status",
-	Syntax:  synVoiceServiceInterworkMap_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Interwork.{i}.Map.{i}.Alias",
-	Syntax:       synVoiceServiceInterworkMap_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Interwork.{i}.Map.{i}.StatusDescription",
-	Syntax:  synVoiceServiceInterworkMap_StatusDescription,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Interwork.{i}.Map.{i}.LastTime",
-	Syntax:  synVoiceServiceInterworkMap_LastTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Interwork.{i}.Map.{i}.Origin",
-	Syntax:  synVoiceServiceInterworkMap_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.Map.{i}.NetworkConnection",
-	Syntax:  synVoiceServiceInterworkMap_NetworkConnection,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.Map.{i}.UserConnection",
-	Syntax:  synVoiceServiceInterworkMap_UserConnection,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.Map.{i}.DigitMap",
-	Syntax:  synVoiceServiceInterworkMap_DigitMap,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.Map.{i}.DigitMapEnable",
-	Syntax:  synVoiceServiceInterworkMap_DigitMapEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.Map.{i}.Priority",
-	Syntax:  synVoiceServiceInterworkMap_Priority,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "UserInterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Interwork.{i}.UserInterface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Registrar"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.UserInterface.{i}.Enable",
-	Syntax:  synVoiceServiceInterworkUserInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Interwork.{i}.UserInterface.{i}.Alias",
-	Syntax:       synVoiceServiceInterworkUserInterface_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.UserInterface.{i}.Registrar",
-	Syntax:  synVoiceServiceInterworkUserInterface_Registrar,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Interwork.{i}.UserInterface.{i}.Network",
-	Syntax:  synVoiceServiceInterworkUserInterface_Network,
-	Version: "2.0",
-}}
+	Network model.ReadWriteParam[string] `dm:"s"`
+
+	Registrar model.ReadWriteParam[string] `dm:"s"`
+}
 
 // VoiceServiceInterworkImpl is what a device implements for VoiceService.{i}.Interwork.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1240,6 +558,187 @@ func (UnimplementedVoiceServiceInterworkImpl) AddUserInterface(inst []uint32) (u
 func (UnimplementedVoiceServiceInterworkImpl) DeleteUserInterface(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceInterwork(im VoiceServiceInterworkImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "OperationalStatus":
+		v, err := im.OperationalStatus(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "OperationalStatusReason":
+		v, err := im.OperationalStatusReason(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "NetworkConnectionMode":
+		v, err := im.NetworkConnectionMode(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "UserConnectionMode":
+		v, err := im.UserConnectionMode(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "E164Mode":
+		v, err := im.E164Mode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "NetworkAuthenticationChallengeMode":
+		v, err := im.NetworkAuthenticationChallengeMode(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "NetworkIPAddress":
+		v, err := im.NetworkIPAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "InterworkingRuleSetURI":
+		v, err := im.InterworkingRuleSetURI(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "InterworkingRuleSetInterval":
+		v, err := im.InterworkingRuleSetInterval(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "InterworkingRuleSetTime":
+		v, err := im.InterworkingRuleSetTime(inst)
+		return model.FormatValue(model.TypeDateTime, v), err == nil
+	case "FirewallRuleSetURI":
+		v, err := im.FirewallRuleSetURI(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "FirewallRuleSetInterval":
+		v, err := im.FirewallRuleSetInterval(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "FirewallRuleSetTime":
+		v, err := im.FirewallRuleSetTime(inst)
+		return model.FormatValue(model.TypeDateTime, v), err == nil
+	case "InterworkName":
+		v, err := im.InterworkName(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ProxyServer":
+		v, err := im.ProxyServer(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Networks":
+		v, err := im.Networks(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "E164Client":
+		v, err := im.E164Client(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "UserInterfaceNumberOfEntries":
+		v, err := im.UserInterfaceNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MapNumberOfEntries":
+		v, err := im.MapNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceInterwork(im VoiceServiceInterworkImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "NetworkConnectionMode":
+		v, err := model.ParseValue[VoiceServiceInterworkNetworkConnectionMode](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNetworkConnectionMode(inst, v)
+	case "UserConnectionMode":
+		v, err := model.ParseValue[VoiceServiceInterworkUserConnectionMode](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetUserConnectionMode(inst, v)
+	case "E164Mode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetE164Mode(inst, v)
+	case "NetworkAuthenticationChallengeMode":
+		v, err := model.ParseValue[VoiceServiceInterworkNetworkAuthenticationChallengeMode](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNetworkAuthenticationChallengeMode(inst, v)
+	case "InterworkingRuleSetURI":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInterworkingRuleSetURI(inst, v)
+	case "InterworkingRuleSetInterval":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInterworkingRuleSetInterval(inst, v)
+	case "InterworkingRuleSetTime":
+		v, err := model.ParseValue[time.Time](model.TypeDateTime, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInterworkingRuleSetTime(inst, v)
+	case "FirewallRuleSetURI":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFirewallRuleSetURI(inst, v)
+	case "FirewallRuleSetInterval":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFirewallRuleSetInterval(inst, v)
+	case "FirewallRuleSetTime":
+		v, err := model.ParseValue[time.Time](model.TypeDateTime, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFirewallRuleSetTime(inst, v)
+	case "InterworkName":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInterworkName(inst, v)
+	case "ProxyServer":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProxyServer(inst, v)
+	case "Networks":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNetworks(inst, v)
+	case "E164Client":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetE164Client(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceInterworkMapImpl is what a device implements for VoiceService.{i}.Interwork.{i}.Map.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1333,6 +832,91 @@ func (UnimplementedVoiceServiceInterworkMapImpl) Priority(inst []uint32) (uint32
 func (UnimplementedVoiceServiceInterworkMapImpl) SetPriority(inst []uint32, v uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceInterworkMap(im VoiceServiceInterworkMapImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "StatusDescription":
+		v, err := im.StatusDescription(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "LastTime":
+		v, err := im.LastTime(inst)
+		return model.FormatValue(model.TypeDateTime, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "NetworkConnection":
+		v, err := im.NetworkConnection(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "UserConnection":
+		v, err := im.UserConnection(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "DigitMap":
+		v, err := im.DigitMap(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "DigitMapEnable":
+		v, err := im.DigitMapEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Priority":
+		v, err := im.Priority(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceInterworkMap(im VoiceServiceInterworkMapImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "NetworkConnection":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNetworkConnection(inst, v)
+	case "UserConnection":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetUserConnection(inst, v)
+	case "DigitMap":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDigitMap(inst, v)
+	case "DigitMapEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDigitMapEnable(inst, v)
+	case "Priority":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPriority(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceInterworkUserInterfaceImpl is what a device implements for VoiceService.{i}.Interwork.{i}.UserInterface.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1377,5 +961,51 @@ func (UnimplementedVoiceServiceInterworkUserInterfaceImpl) Network(inst []uint32
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceInterworkUserInterfaceImpl) SetNetwork(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceInterworkUserInterface(im VoiceServiceInterworkUserInterfaceImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Registrar":
+		v, err := im.Registrar(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Network":
+		v, err := im.Network(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceInterworkUserInterface(im VoiceServiceInterworkUserInterfaceImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Registrar":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegistrar(inst, v)
+	case "Network":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNetwork(inst, v)
+	}
 	return model.ErrNotSupported
 }

@@ -3,29 +3,19 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synVoiceServiceISDN_BRINumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceISDN_PRINumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceISDN holds the values of VoiceService.{i}.ISDN. (object, readOnly, since 2.0)
+// VoiceServiceISDN holds the values of VoiceService.{i}.ISDN. (object, readOnly, since 2.0).
 type VoiceServiceISDN struct {
-	// BRINumberOfEntries: unsignedInt, readOnly, since 2.0.
-	BRINumberOfEntries uint32 `cwmp:"BRINumberOfEntries"`
-	// PRINumberOfEntries: unsignedInt, readOnly, since 2.0.
-	PRINumberOfEntries uint32 `cwmp:"PRINumberOfEntries"`
-	// VoiceService.{i}.ISDN.BRI.{i}. instances by instance number
-	BRI map[uint32]*VoiceServiceISDNBRI `cwmp:"BRI.{i}."`
-	// VoiceService.{i}.ISDN.PRI.{i}. instances by instance number
-	PRI map[uint32]*VoiceServiceISDNPRI `cwmp:"PRI.{i}."`
+	BRINumberOfEntries uint32 `json:"BRINumberOfEntries,omitzero"`
+
+	PRINumberOfEntries uint32 `json:"PRINumberOfEntries,omitzero"`
+
+	BRI map[uint32]*VoiceServiceISDNBRI `json:"BRI,omitzero"`
+	PRI map[uint32]*VoiceServiceISDNPRI `json:"PRI,omitzero"`
 }
 
-// AddBRI creates instance i of VoiceService.{i}.ISDN.BRI.{i}. (replacing any) and returns it
+// AddBRI creates instance i (replacing any) and returns it.
 func (o *VoiceServiceISDN) AddBRI(i uint32) *VoiceServiceISDNBRI {
 	if o.BRI == nil {
 		o.BRI = map[uint32]*VoiceServiceISDNBRI{}
@@ -35,18 +25,7 @@ func (o *VoiceServiceISDN) AddBRI(i uint32) *VoiceServiceISDNBRI {
 	return x
 }
 
-// GetBRI returns instance i of VoiceService.{i}.ISDN.BRI.{i}.
-func (o *VoiceServiceISDN) GetBRI(i uint32) (*VoiceServiceISDNBRI, bool) {
-	x, ok := o.BRI[i]
-	return x, ok
-}
-
-// DeleteBRI removes instance i of VoiceService.{i}.ISDN.BRI.{i}.
-func (o *VoiceServiceISDN) DeleteBRI(i uint32) {
-	delete(o.BRI, i)
-}
-
-// AddPRI creates instance i of VoiceService.{i}.ISDN.PRI.{i}. (replacing any) and returns it
+// AddPRI creates instance i (replacing any) and returns it.
 func (o *VoiceServiceISDN) AddPRI(i uint32) *VoiceServiceISDNPRI {
 	if o.PRI == nil {
 		o.PRI = map[uint32]*VoiceServiceISDNPRI{}
@@ -55,1025 +34,399 @@ func (o *VoiceServiceISDN) AddPRI(i uint32) *VoiceServiceISDNPRI {
 	o.PRI[i] = x
 	return x
 }
-
-// GetPRI returns instance i of VoiceService.{i}.ISDN.PRI.{i}.
-func (o *VoiceServiceISDN) GetPRI(i uint32) (*VoiceServiceISDNPRI, bool) {
-	x, ok := o.PRI[i]
-	return x, ok
-}
-
-// DeletePRI removes instance i of VoiceService.{i}.ISDN.PRI.{i}.
-func (o *VoiceServiceISDN) DeletePRI(i uint32) {
-	delete(o.PRI, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceISDN) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceISDN) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceISDN) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.BRI) {
-		o.BRI[i].ValidateAt(prefix+"BRI."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.BRI[i].ValidateAt(c, model.InstanceOf(p, "BRI.", i))
 	}
 	for _, i := range model.SortedKeys(o.PRI) {
-		o.PRI[i].ValidateAt(prefix+"PRI."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.PRI[i].ValidateAt(c, model.InstanceOf(p, "PRI.", i))
 	}
 }
 
 // VoiceServiceISDNPath is the typed path of VoiceService.{i}.ISDN.
 type VoiceServiceISDNPath struct {
-	obj                model.ObjectPath
-	BRINumberOfEntries model.ReadOnlyParam[uint32]
-	PRINumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BRINumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PRINumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceISDNPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceISDNPath(prefix string) VoiceServiceISDNPath {
-	p := &prefix
-	return VoiceServiceISDNPath{
-		BRINumberOfEntries: model.NewReadOnly[uint32](p, "BRINumberOfEntries", model.TypeUnsignedInt),
-		PRINumberOfEntries: model.NewReadOnly[uint32](p, "PRINumberOfEntries", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
+// BRI returns the typed path of instance i.
+func (x VoiceServiceISDNPath) BRI(i uint32) (p VoiceServiceISDNBRIPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BRI.", i))
+	return
 }
 
-// BRI returns the typed path of instance i of VoiceService.{i}.ISDN.BRI.{i}.
-func (x VoiceServiceISDNPath) BRI(i uint32) VoiceServiceISDNBRIPath {
-	return newVoiceServiceISDNBRIPath(x.Path() + "BRI." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// BRITable returns the table VoiceService.{i}.ISDN.BRI.{i}. itself (for AddObject when writable)
+// BRITable returns the table itself (for AddObject when writable).
 func (x VoiceServiceISDNPath) BRITable() model.Table {
-	return model.NewTable(x.Path() + "BRI.")
+	return model.NewTable(x.ObjectPath, "BRI.")
 }
 
-// PRI returns the typed path of instance i of VoiceService.{i}.ISDN.PRI.{i}.
-func (x VoiceServiceISDNPath) PRI(i uint32) VoiceServiceISDNPRIPath {
-	return newVoiceServiceISDNPRIPath(x.Path() + "PRI." + strconv.FormatUint(uint64(i), 10) + ".")
+// PRI returns the typed path of instance i.
+func (x VoiceServiceISDNPath) PRI(i uint32) (p VoiceServiceISDNPRIPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PRI.", i))
+	return
 }
 
-// PRITable returns the table VoiceService.{i}.ISDN.PRI.{i}. itself (for AddObject when writable)
+// PRITable returns the table itself (for AddObject when writable).
 func (x VoiceServiceISDNPath) PRITable() model.Table {
-	return model.NewTable(x.Path() + "PRI.")
+	return model.NewTable(x.ObjectPath, "PRI.")
 }
 
 // VoiceServiceISDNBRIStatus enumerates the values of VoiceService.{i}.ISDN.BRI.{i}.Status.
 type VoiceServiceISDNBRIStatus string
 
-func (e VoiceServiceISDNBRIStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceISDNBRIStatus_Up       VoiceServiceISDNBRIStatus = "Up"
-	VoiceServiceISDNBRIStatus_Error    VoiceServiceISDNBRIStatus = "Error"
-	VoiceServiceISDNBRIStatus_Testing  VoiceServiceISDNBRIStatus = "Testing"
+	VoiceServiceISDNBRIStatus_Up VoiceServiceISDNBRIStatus = "Up"
+
+	VoiceServiceISDNBRIStatus_Error VoiceServiceISDNBRIStatus = "Error"
+
+	VoiceServiceISDNBRIStatus_Testing VoiceServiceISDNBRIStatus = "Testing"
+
 	VoiceServiceISDNBRIStatus_Disabled VoiceServiceISDNBRIStatus = "Disabled"
 )
 
 // VoiceServiceISDNBRIApplicationInterface enumerates the values of VoiceService.{i}.ISDN.BRI.{i}.ApplicationInterface.
 type VoiceServiceISDNBRIApplicationInterface string
 
-func (e VoiceServiceISDNBRIApplicationInterface) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceISDNBRIApplicationInterface_VoIP  VoiceServiceISDNBRIApplicationInterface = "VoIP"
+	VoiceServiceISDNBRIApplicationInterface_VoIP VoiceServiceISDNBRIApplicationInterface = "VoIP"
+
 	VoiceServiceISDNBRIApplicationInterface_VoATM VoiceServiceISDNBRIApplicationInterface = "VoATM"
-	VoiceServiceISDNBRIApplicationInterface_Data  VoiceServiceISDNBRIApplicationInterface = "Data"
+
+	VoiceServiceISDNBRIApplicationInterface_Data VoiceServiceISDNBRIApplicationInterface = "Data"
 )
 
 // VoiceServiceISDNBRIProtocol enumerates the values of VoiceService.{i}.ISDN.BRI.{i}.Protocol.
 type VoiceServiceISDNBRIProtocol string
 
-func (e VoiceServiceISDNBRIProtocol) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceISDNBRIProtocol_EuroISDN VoiceServiceISDNBRIProtocol = "EuroISDN"
-	VoiceServiceISDNBRIProtocol_NI_1     VoiceServiceISDNBRIProtocol = "NI-1"
-	VoiceServiceISDNBRIProtocol_NI_2     VoiceServiceISDNBRIProtocol = "NI-2"
-	VoiceServiceISDNBRIProtocol_X5ESS    VoiceServiceISDNBRIProtocol = "5ESS"
-	VoiceServiceISDNBRIProtocol_NTT      VoiceServiceISDNBRIProtocol = "NTT"
-	VoiceServiceISDNBRIProtocol_VN3      VoiceServiceISDNBRIProtocol = "VN3"
-	VoiceServiceISDNBRIProtocol_VN4      VoiceServiceISDNBRIProtocol = "VN4"
-	VoiceServiceISDNBRIProtocol_QSIG     VoiceServiceISDNBRIProtocol = "Q.SIG"
+
+	VoiceServiceISDNBRIProtocol_NI_1 VoiceServiceISDNBRIProtocol = "NI-1"
+
+	VoiceServiceISDNBRIProtocol_NI_2 VoiceServiceISDNBRIProtocol = "NI-2"
+
+	VoiceServiceISDNBRIProtocol_X5ESS VoiceServiceISDNBRIProtocol = "5ESS"
+
+	VoiceServiceISDNBRIProtocol_NTT VoiceServiceISDNBRIProtocol = "NTT"
+
+	VoiceServiceISDNBRIProtocol_VN3 VoiceServiceISDNBRIProtocol = "VN3"
+
+	VoiceServiceISDNBRIProtocol_VN4 VoiceServiceISDNBRIProtocol = "VN4"
+
+	VoiceServiceISDNBRIProtocol_QSIG VoiceServiceISDNBRIProtocol = "Q.SIG"
 )
 
 // VoiceServiceISDNBRIProtocolEmulation enumerates the values of VoiceService.{i}.ISDN.BRI.{i}.ProtocolEmulation.
 type VoiceServiceISDNBRIProtocolEmulation string
 
-func (e VoiceServiceISDNBRIProtocolEmulation) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceISDNBRIProtocolEmulation_TE VoiceServiceISDNBRIProtocolEmulation = "TE"
+
 	VoiceServiceISDNBRIProtocolEmulation_NT VoiceServiceISDNBRIProtocolEmulation = "NT"
 )
 
 // VoiceServiceISDNBRITEINegotiation enumerates the values of VoiceService.{i}.ISDN.BRI.{i}.TEINegotiation.
 type VoiceServiceISDNBRITEINegotiation string
 
-func (e VoiceServiceISDNBRITEINegotiation) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceISDNBRITEINegotiation_Static  VoiceServiceISDNBRITEINegotiation = "Static"
+	VoiceServiceISDNBRITEINegotiation_Static VoiceServiceISDNBRITEINegotiation = "Static"
+
 	VoiceServiceISDNBRITEINegotiation_Dynamic VoiceServiceISDNBRITEINegotiation = "Dynamic"
 )
 
-var (
-	synVoiceServiceISDNBRI_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceISDNBRI_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Testing"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNBRI_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceISDNBRI_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNBRI_ToneEventProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.EventProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNBRI_ApplicationInterface = &model.Syntax{
-		Enums: []model.Enum{{Value: "VoIP"}, {Value: "VoATM"}, {Value: "Data"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNBRI_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "EuroISDN"}, {Value: "NI-1"}, {Value: "NI-2"}, {Value: "5ESS"}, {Value: "NTT"}, {Value: "VN3"}, {Value: "VN4"}, {Value: "Q.SIG"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNBRI_ProtocolEmulation = &model.Syntax{
-		Enums: []model.Enum{{Value: "TE"}, {Value: "NT"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNBRI_PermanentLayer2          = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceISDNBRI_PermanentLayer1          = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceISDNBRI_LapdDisconnectionTimeout = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceISDNBRI_TEINegotiation           = &model.Syntax{
-		Enums: []model.Enum{{Value: "Static"}, {Value: "Dynamic"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNBRI_StaticTEI = &model.Syntax{
-		Ranges: []model.Range{{Max: "63"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synVoiceServiceISDNBRI_LifeLineHold    = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceISDNBRI_PowerSourceOne  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceISDNBRI_MaxNumBChannels = &model.Syntax{
-		Ranges: []model.Range{{Max: "2"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synVoiceServiceISDNBRI_OutboundOnlyBChannels = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceISDNBRI_InboundOnlyBChannels = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceISDNBRI_BidirectionalBChannels = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceISDNBRI holds the values of VoiceService.{i}.ISDN.BRI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServiceISDNBRI holds the values of VoiceService.{i}.ISDN.BRI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceISDNBRI struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Testing,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceISDNBRIStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// ToneEventProfile: string(:256) pathRef→.Tone.EventProfile., readWrite, since 2.0.
-	ToneEventProfile string `cwmp:"ToneEventProfile"`
-	// ApplicationInterface: string{VoIP,VoATM,Data}, readWrite, since 2.0.
-	ApplicationInterface VoiceServiceISDNBRIApplicationInterface `cwmp:"ApplicationInterface"`
-	// Protocol: string{EuroISDN,NI-1,NI-2,5ESS,NTT,VN3,… 8 values}, readWrite, since 2.0.
-	Protocol VoiceServiceISDNBRIProtocol `cwmp:"Protocol"`
-	// ProtocolEmulation: string{TE,NT}, readWrite, since 2.0.
-	ProtocolEmulation VoiceServiceISDNBRIProtocolEmulation `cwmp:"ProtocolEmulation"`
-	// PermanentLayer2: boolean, readWrite, since 2.0.
-	PermanentLayer2 bool `cwmp:"PermanentLayer2"`
-	// PermanentLayer1: boolean, readWrite, since 2.0.
-	PermanentLayer1 bool `cwmp:"PermanentLayer1"`
-	// LapdDisconnectionTimeout: boolean, readWrite, since 2.0.
-	LapdDisconnectionTimeout bool `cwmp:"LapdDisconnectionTimeout"`
-	// TEINegotiation: string{Static,Dynamic}, readWrite, since 2.0.
-	TEINegotiation VoiceServiceISDNBRITEINegotiation `cwmp:"TEINegotiation"`
-	// StaticTEI: unsignedInt[:63], readWrite, since 2.0.
-	StaticTEI uint32 `cwmp:"StaticTEI"`
-	// LifeLineHold: boolean, readWrite, since 2.0.
-	LifeLineHold bool `cwmp:"LifeLineHold"`
-	// PowerSourceOne: boolean, readWrite, since 2.0.
-	PowerSourceOne bool `cwmp:"PowerSourceOne"`
-	// MaxNumBChannels: unsignedInt[:2], readWrite, since 2.0.
-	MaxNumBChannels uint32 `cwmp:"MaxNumBChannels"`
-	// OutboundOnlyBChannels: list<unsignedInt[1:2]>, readWrite, since 2.0.
-	OutboundOnlyBChannels []uint32 `cwmp:"OutboundOnlyBChannels"`
-	// InboundOnlyBChannels: list<unsignedInt[1:2]>, readWrite, since 2.0.
-	InboundOnlyBChannels []uint32 `cwmp:"InboundOnlyBChannels"`
-	// BidirectionalBChannels: list<unsignedInt[1:2]>, readWrite, since 2.0.
-	BidirectionalBChannels []uint32 `cwmp:"BidirectionalBChannels"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status VoiceServiceISDNBRIStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ToneEventProfile string `json:"ToneEventProfile,omitzero"`
+
+	ApplicationInterface VoiceServiceISDNBRIApplicationInterface `json:"ApplicationInterface,omitzero"`
+
+	Protocol VoiceServiceISDNBRIProtocol `json:"Protocol,omitzero"`
+
+	ProtocolEmulation VoiceServiceISDNBRIProtocolEmulation `json:"ProtocolEmulation,omitzero"`
+
+	PermanentLayer2 bool `json:"PermanentLayer2,omitzero"`
+
+	PermanentLayer1 bool `json:"PermanentLayer1,omitzero"`
+
+	LapdDisconnectionTimeout bool `json:"LapdDisconnectionTimeout,omitzero"`
+
+	TEINegotiation VoiceServiceISDNBRITEINegotiation `json:"TEINegotiation,omitzero"`
+
+	StaticTEI uint32 `json:"StaticTEI,omitzero"`
+
+	LifeLineHold bool `json:"LifeLineHold,omitzero"`
+
+	PowerSourceOne bool `json:"PowerSourceOne,omitzero"`
+
+	MaxNumBChannels uint32 `json:"MaxNumBChannels,omitzero"`
+
+	OutboundOnlyBChannels []uint32 `json:"OutboundOnlyBChannels,omitzero"`
+
+	InboundOnlyBChannels []uint32 `json:"InboundOnlyBChannels,omitzero"`
+
+	BidirectionalBChannels []uint32 `json:"BidirectionalBChannels,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceISDNBRI) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceISDNBRI) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceISDNBRI_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNBRI_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNBRI_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNBRI_ToneEventProfile, o.ToneEventProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneEventProfile",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNBRI_ApplicationInterface, string(o.ApplicationInterface)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ApplicationInterface",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNBRI_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNBRI_ProtocolEmulation, string(o.ProtocolEmulation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolEmulation",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNBRI_TEINegotiation, string(o.TEINegotiation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TEINegotiation",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceISDNBRI_StaticTEI, uint64(o.StaticTEI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StaticTEI",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceISDNBRI_MaxNumBChannels, uint64(o.MaxNumBChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxNumBChannels",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceISDNBRI_OutboundOnlyBChannels, model.FormatValue(model.TypeUnsignedInt, o.OutboundOnlyBChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OutboundOnlyBChannels",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceISDNBRI_InboundOnlyBChannels, model.FormatValue(model.TypeUnsignedInt, o.InboundOnlyBChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InboundOnlyBChannels",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceISDNBRI_BidirectionalBChannels, model.FormatValue(model.TypeUnsignedInt, o.BidirectionalBChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BidirectionalBChannels",
-		})
-	}
+func (o *VoiceServiceISDNBRI) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 485, string(o.Status))
+	c.String(p, "Alias", 469, o.Alias)
+	c.String(p, "Name", 477, o.Name)
+	c.String(p, "ToneEventProfile", 487, o.ToneEventProfile)
+	c.String(p, "ApplicationInterface", 470, string(o.ApplicationInterface))
+	c.String(p, "Protocol", 482, string(o.Protocol))
+	c.String(p, "ProtocolEmulation", 483, string(o.ProtocolEmulation))
+	c.String(p, "TEINegotiation", 486, string(o.TEINegotiation))
+	c.Uint(p, "StaticTEI", 484, uint64(o.StaticTEI))
+	c.Uint(p, "MaxNumBChannels", 476, uint64(o.MaxNumBChannels))
+	c.Wire(p, "OutboundOnlyBChannels", 478, model.FormatValue(model.TypeUnsignedInt, o.OutboundOnlyBChannels), len(o.OutboundOnlyBChannels) > 0)
+	c.Wire(p, "InboundOnlyBChannels", 473, model.FormatValue(model.TypeUnsignedInt, o.InboundOnlyBChannels), len(o.InboundOnlyBChannels) > 0)
+	c.Wire(p, "BidirectionalBChannels", 471, model.FormatValue(model.TypeUnsignedInt, o.BidirectionalBChannels), len(o.BidirectionalBChannels) > 0)
 }
 
 // VoiceServiceISDNBRIPath is the typed path of VoiceService.{i}.ISDN.BRI.{i}.
 type VoiceServiceISDNBRIPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[VoiceServiceISDNBRIStatus]
-	Alias                    model.ReadWriteParam[string]
-	Name                     model.ReadOnlyParam[string]
-	ToneEventProfile         model.ReadWriteParam[string]
-	ApplicationInterface     model.ReadWriteParam[VoiceServiceISDNBRIApplicationInterface]
-	Protocol                 model.ReadWriteParam[VoiceServiceISDNBRIProtocol]
-	ProtocolEmulation        model.ReadWriteParam[VoiceServiceISDNBRIProtocolEmulation]
-	PermanentLayer2          model.ReadWriteParam[bool]
-	PermanentLayer1          model.ReadWriteParam[bool]
-	LapdDisconnectionTimeout model.ReadWriteParam[bool]
-	TEINegotiation           model.ReadWriteParam[VoiceServiceISDNBRITEINegotiation]
-	StaticTEI                model.ReadWriteParam[uint32]
-	LifeLineHold             model.ReadWriteParam[bool]
-	PowerSourceOne           model.ReadWriteParam[bool]
-	MaxNumBChannels          model.ReadWriteParam[uint32]
-	OutboundOnlyBChannels    model.ReadWriteParam[[]uint32]
-	InboundOnlyBChannels     model.ReadWriteParam[[]uint32]
-	BidirectionalBChannels   model.ReadWriteParam[[]uint32]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceISDNBRIPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceISDNBRIPath(prefix string) VoiceServiceISDNBRIPath {
-	p := &prefix
-	return VoiceServiceISDNBRIPath{
-		Alias:                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ApplicationInterface:     model.NewReadWrite[VoiceServiceISDNBRIApplicationInterface](p, "ApplicationInterface", model.TypeString),
-		BidirectionalBChannels:   model.NewReadWrite[[]uint32](p, "BidirectionalBChannels", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InboundOnlyBChannels:     model.NewReadWrite[[]uint32](p, "InboundOnlyBChannels", model.TypeString),
-		LapdDisconnectionTimeout: model.NewReadWrite[bool](p, "LapdDisconnectionTimeout", model.TypeBoolean),
-		LifeLineHold:             model.NewReadWrite[bool](p, "LifeLineHold", model.TypeBoolean),
-		MaxNumBChannels:          model.NewReadWrite[uint32](p, "MaxNumBChannels", model.TypeUnsignedInt),
-		Name:                     model.NewReadOnly[string](p, "Name", model.TypeString),
-		OutboundOnlyBChannels:    model.NewReadWrite[[]uint32](p, "OutboundOnlyBChannels", model.TypeString),
-		PermanentLayer1:          model.NewReadWrite[bool](p, "PermanentLayer1", model.TypeBoolean),
-		PermanentLayer2:          model.NewReadWrite[bool](p, "PermanentLayer2", model.TypeBoolean),
-		PowerSourceOne:           model.NewReadWrite[bool](p, "PowerSourceOne", model.TypeBoolean),
-		Protocol:                 model.NewReadWrite[VoiceServiceISDNBRIProtocol](p, "Protocol", model.TypeString),
-		ProtocolEmulation:        model.NewReadWrite[VoiceServiceISDNBRIProtocolEmulation](p, "ProtocolEmulation", model.TypeString),
-		StaticTEI:                model.NewReadWrite[uint32](p, "StaticTEI", model.TypeUnsignedInt),
-		Status:                   model.NewReadOnly[VoiceServiceISDNBRIStatus](p, "Status", model.TypeString),
-		TEINegotiation:           model.NewReadWrite[VoiceServiceISDNBRITEINegotiation](p, "TEINegotiation", model.TypeString),
-		ToneEventProfile:         model.NewReadWrite[string](p, "ToneEventProfile", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+	ApplicationInterface model.ReadWriteParam[VoiceServiceISDNBRIApplicationInterface] `dm:"s"`
+
+	BidirectionalBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InboundOnlyBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	LapdDisconnectionTimeout model.ReadWriteParam[bool] `dm:"b"`
+
+	LifeLineHold model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxNumBChannels model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	OutboundOnlyBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	PermanentLayer1 model.ReadWriteParam[bool] `dm:"b"`
+
+	PermanentLayer2 model.ReadWriteParam[bool] `dm:"b"`
+
+	PowerSourceOne model.ReadWriteParam[bool] `dm:"b"`
+
+	Protocol model.ReadWriteParam[VoiceServiceISDNBRIProtocol] `dm:"s"`
+
+	ProtocolEmulation model.ReadWriteParam[VoiceServiceISDNBRIProtocolEmulation] `dm:"s"`
+
+	StaticTEI model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TEINegotiation model.ReadWriteParam[VoiceServiceISDNBRITEINegotiation] `dm:"s"`
+
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceISDNPRIStatus enumerates the values of VoiceService.{i}.ISDN.PRI.{i}.Status.
 type VoiceServiceISDNPRIStatus string
 
-func (e VoiceServiceISDNPRIStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceISDNPRIStatus_Up       VoiceServiceISDNPRIStatus = "Up"
-	VoiceServiceISDNPRIStatus_Error    VoiceServiceISDNPRIStatus = "Error"
-	VoiceServiceISDNPRIStatus_Testing  VoiceServiceISDNPRIStatus = "Testing"
+	VoiceServiceISDNPRIStatus_Up VoiceServiceISDNPRIStatus = "Up"
+
+	VoiceServiceISDNPRIStatus_Error VoiceServiceISDNPRIStatus = "Error"
+
+	VoiceServiceISDNPRIStatus_Testing VoiceServiceISDNPRIStatus = "Testing"
+
 	VoiceServiceISDNPRIStatus_Disabled VoiceServiceISDNPRIStatus = "Disabled"
 )
 
 // VoiceServiceISDNPRIApplicationInterface enumerates the values of VoiceService.{i}.ISDN.PRI.{i}.ApplicationInterface.
 type VoiceServiceISDNPRIApplicationInterface string
 
-func (e VoiceServiceISDNPRIApplicationInterface) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceISDNPRIApplicationInterface_VoIP  VoiceServiceISDNPRIApplicationInterface = "VoIP"
+	VoiceServiceISDNPRIApplicationInterface_VoIP VoiceServiceISDNPRIApplicationInterface = "VoIP"
+
 	VoiceServiceISDNPRIApplicationInterface_VoATM VoiceServiceISDNPRIApplicationInterface = "VoATM"
-	VoiceServiceISDNPRIApplicationInterface_Data  VoiceServiceISDNPRIApplicationInterface = "Data"
+
+	VoiceServiceISDNPRIApplicationInterface_Data VoiceServiceISDNPRIApplicationInterface = "Data"
 )
 
 // VoiceServiceISDNPRIProtocol enumerates the values of VoiceService.{i}.ISDN.PRI.{i}.Protocol.
 type VoiceServiceISDNPRIProtocol string
 
-func (e VoiceServiceISDNPRIProtocol) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceISDNPRIProtocol_EuroISDN VoiceServiceISDNPRIProtocol = "EuroISDN"
-	VoiceServiceISDNPRIProtocol_NI_1     VoiceServiceISDNPRIProtocol = "NI-1"
-	VoiceServiceISDNPRIProtocol_NI_2     VoiceServiceISDNPRIProtocol = "NI-2"
-	VoiceServiceISDNPRIProtocol_X4ESS    VoiceServiceISDNPRIProtocol = "4ESS"
-	VoiceServiceISDNPRIProtocol_X5ESS    VoiceServiceISDNPRIProtocol = "5ESS"
-	VoiceServiceISDNPRIProtocol_NTT      VoiceServiceISDNPRIProtocol = "NTT"
-	VoiceServiceISDNPRIProtocol_QSIG     VoiceServiceISDNPRIProtocol = "Q.SIG"
+
+	VoiceServiceISDNPRIProtocol_NI_1 VoiceServiceISDNPRIProtocol = "NI-1"
+
+	VoiceServiceISDNPRIProtocol_NI_2 VoiceServiceISDNPRIProtocol = "NI-2"
+
+	VoiceServiceISDNPRIProtocol_X4ESS VoiceServiceISDNPRIProtocol = "4ESS"
+
+	VoiceServiceISDNPRIProtocol_X5ESS VoiceServiceISDNPRIProtocol = "5ESS"
+
+	VoiceServiceISDNPRIProtocol_NTT VoiceServiceISDNPRIProtocol = "NTT"
+
+	VoiceServiceISDNPRIProtocol_QSIG VoiceServiceISDNPRIProtocol = "Q.SIG"
 )
 
 // VoiceServiceISDNPRIProtocolEmulation enumerates the values of VoiceService.{i}.ISDN.PRI.{i}.ProtocolEmulation.
 type VoiceServiceISDNPRIProtocolEmulation string
 
-func (e VoiceServiceISDNPRIProtocolEmulation) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceISDNPRIProtocolEmulation_TE VoiceServiceISDNPRIProtocolEmulation = "TE"
+
 	VoiceServiceISDNPRIProtocolEmulation_NT VoiceServiceISDNPRIProtocolEmulation = "NT"
 )
 
 // VoiceServiceISDNPRILinecode enumerates the values of VoiceService.{i}.ISDN.PRI.{i}.Linecode.
 type VoiceServiceISDNPRILinecode string
 
-func (e VoiceServiceISDNPRILinecode) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceISDNPRILinecode_Ami  VoiceServiceISDNPRILinecode = "ami"
+	VoiceServiceISDNPRILinecode_Ami VoiceServiceISDNPRILinecode = "ami"
+
 	VoiceServiceISDNPRILinecode_Hdb3 VoiceServiceISDNPRILinecode = "hdb3"
+
 	VoiceServiceISDNPRILinecode_B8zs VoiceServiceISDNPRILinecode = "b8zs"
 )
 
 // VoiceServiceISDNPRIESF enumerates the values of VoiceService.{i}.ISDN.PRI.{i}.ESF.
 type VoiceServiceISDNPRIESF string
 
-func (e VoiceServiceISDNPRIESF) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceISDNPRIESF_None       VoiceServiceISDNPRIESF = "None"
-	VoiceServiceISDNPRIESF_DF         VoiceServiceISDNPRIESF = "DF"
-	VoiceServiceISDNPRIESF_MF         VoiceServiceISDNPRIESF = "MF"
-	VoiceServiceISDNPRIESF_EMF        VoiceServiceISDNPRIESF = "EMF"
-	VoiceServiceISDNPRIESF_SF         VoiceServiceISDNPRIESF = "SF"
-	VoiceServiceISDNPRIESF_ESF        VoiceServiceISDNPRIESF = "ESF"
+	VoiceServiceISDNPRIESF_None VoiceServiceISDNPRIESF = "None"
+
+	VoiceServiceISDNPRIESF_DF VoiceServiceISDNPRIESF = "DF"
+
+	VoiceServiceISDNPRIESF_MF VoiceServiceISDNPRIESF = "MF"
+
+	VoiceServiceISDNPRIESF_EMF VoiceServiceISDNPRIESF = "EMF"
+
+	VoiceServiceISDNPRIESF_SF VoiceServiceISDNPRIESF = "SF"
+
+	VoiceServiceISDNPRIESF_ESF VoiceServiceISDNPRIESF = "ESF"
+
 	VoiceServiceISDNPRIESF_AutoDetect VoiceServiceISDNPRIESF = "AutoDetect"
 )
 
 // VoiceServiceISDNPRIPhysicalInterfaceType enumerates the values of VoiceService.{i}.ISDN.PRI.{i}.PhysicalInterfaceType.
 type VoiceServiceISDNPRIPhysicalInterfaceType string
 
-func (e VoiceServiceISDNPRIPhysicalInterfaceType) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceISDNPRIPhysicalInterfaceType_T1 VoiceServiceISDNPRIPhysicalInterfaceType = "T1"
+
 	VoiceServiceISDNPRIPhysicalInterfaceType_E1 VoiceServiceISDNPRIPhysicalInterfaceType = "E1"
 )
 
 // VoiceServiceISDNPRIClockMode enumerates the values of VoiceService.{i}.ISDN.PRI.{i}.ClockMode.
 type VoiceServiceISDNPRIClockMode string
 
-func (e VoiceServiceISDNPRIClockMode) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceISDNPRIClockMode_Master VoiceServiceISDNPRIClockMode = "Master"
-	VoiceServiceISDNPRIClockMode_Slave  VoiceServiceISDNPRIClockMode = "Slave"
+
+	VoiceServiceISDNPRIClockMode_Slave VoiceServiceISDNPRIClockMode = "Slave"
 )
 
-var (
-	synVoiceServiceISDNPRI_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceISDNPRI_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Testing"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNPRI_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceISDNPRI_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNPRI_ToneEventProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.EventProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNPRI_ApplicationInterface = &model.Syntax{
-		Enums: []model.Enum{{Value: "VoIP"}, {Value: "VoATM"}, {Value: "Data"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNPRI_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "EuroISDN"}, {Value: "NI-1"}, {Value: "NI-2"}, {Value: "4ESS"}, {Value: "5ESS"}, {Value: "NTT"}, {Value: "Q.SIG"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNPRI_ProtocolEmulation = &model.Syntax{
-		Enums: []model.Enum{{Value: "TE"}, {Value: "NT"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNPRI_PermanentLayer2 = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceISDNPRI_Linecode        = &model.Syntax{
-		Enums: []model.Enum{{Value: "ami"}, {Value: "hdb3"}, {Value: "b8zs"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNPRI_ESF = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "DF"}, {Value: "MF"}, {Value: "EMF"}, {Value: "SF"}, {Value: "ESF"}, {Value: "AutoDetect"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNPRI_PhysicalInterfaceType = &model.Syntax{
-		Enums: []model.Enum{{Value: "T1"}, {Value: "E1"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceISDNPRI_MaxNumBChannels = &model.Syntax{
-		Ranges: []model.Range{{Max: "30"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synVoiceServiceISDNPRI_OutboundOnlyBChannels = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "31",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceISDNPRI_InboundOnlyBChannels = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "31",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceISDNPRI_BidirectionalBChannels = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "31",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceISDNPRI_ClockMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Master"}, {Value: "Slave"}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceISDNPRI holds the values of VoiceService.{i}.ISDN.PRI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServiceISDNPRI holds the values of VoiceService.{i}.ISDN.PRI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceISDNPRI struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Testing,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceISDNPRIStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// ToneEventProfile: string(:256) pathRef→.Tone.EventProfile., readWrite, since 2.0.
-	ToneEventProfile string `cwmp:"ToneEventProfile"`
-	// ApplicationInterface: string{VoIP,VoATM,Data}, readWrite, since 2.0.
-	ApplicationInterface VoiceServiceISDNPRIApplicationInterface `cwmp:"ApplicationInterface"`
-	// Protocol: string{EuroISDN,NI-1,NI-2,4ESS,5ESS,NTT,… 7 values}, readWrite, since 2.0.
-	Protocol VoiceServiceISDNPRIProtocol `cwmp:"Protocol"`
-	// ProtocolEmulation: string{TE,NT}, readWrite, since 2.0.
-	ProtocolEmulation VoiceServiceISDNPRIProtocolEmulation `cwmp:"ProtocolEmulation"`
-	// PermanentLayer2: boolean, readWrite, since 2.0.
-	PermanentLayer2 bool `cwmp:"PermanentLayer2"`
-	// Linecode: string{ami,hdb3,b8zs}, readWrite, since 2.0.
-	Linecode VoiceServiceISDNPRILinecode `cwmp:"Linecode"`
-	// ESF: string{None,DF,MF,EMF,SF,ESF,… 7 values}, readWrite, since 2.0.
-	ESF VoiceServiceISDNPRIESF `cwmp:"ESF"`
-	// PhysicalInterfaceType: string{T1,E1}, readWrite, since 2.0.
-	PhysicalInterfaceType VoiceServiceISDNPRIPhysicalInterfaceType `cwmp:"PhysicalInterfaceType"`
-	// MaxNumBChannels: unsignedInt[:30], readWrite, since 2.0.
-	MaxNumBChannels uint32 `cwmp:"MaxNumBChannels"`
-	// OutboundOnlyBChannels: list<unsignedInt[0:31]>, readWrite, since 2.0.
-	OutboundOnlyBChannels []uint32 `cwmp:"OutboundOnlyBChannels"`
-	// InboundOnlyBChannels: list<unsignedInt[0:31]>, readWrite, since 2.0.
-	InboundOnlyBChannels []uint32 `cwmp:"InboundOnlyBChannels"`
-	// BidirectionalBChannels: list<unsignedInt[0:31]>, readWrite, since 2.0.
-	BidirectionalBChannels []uint32 `cwmp:"BidirectionalBChannels"`
-	// ClockMode: string{Master,Slave}, readWrite, since 2.0.
-	ClockMode VoiceServiceISDNPRIClockMode `cwmp:"ClockMode"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status VoiceServiceISDNPRIStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ToneEventProfile string `json:"ToneEventProfile,omitzero"`
+
+	ApplicationInterface VoiceServiceISDNPRIApplicationInterface `json:"ApplicationInterface,omitzero"`
+
+	Protocol VoiceServiceISDNPRIProtocol `json:"Protocol,omitzero"`
+
+	ProtocolEmulation VoiceServiceISDNPRIProtocolEmulation `json:"ProtocolEmulation,omitzero"`
+
+	PermanentLayer2 bool `json:"PermanentLayer2,omitzero"`
+
+	Linecode VoiceServiceISDNPRILinecode `json:"Linecode,omitzero"`
+
+	ESF VoiceServiceISDNPRIESF `json:"ESF,omitzero"`
+
+	PhysicalInterfaceType VoiceServiceISDNPRIPhysicalInterfaceType `json:"PhysicalInterfaceType,omitzero"`
+
+	MaxNumBChannels uint32 `json:"MaxNumBChannels,omitzero"`
+
+	OutboundOnlyBChannels []uint32 `json:"OutboundOnlyBChannels,omitzero"`
+
+	InboundOnlyBChannels []uint32 `json:"InboundOnlyBChannels,omitzero"`
+
+	BidirectionalBChannels []uint32 `json:"BidirectionalBChannels,omitzero"`
+
+	ClockMode VoiceServiceISDNPRIClockMode `json:"ClockMode,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceISDNPRI) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceISDNPRI) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceISDNPRI_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNPRI_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNPRI_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNPRI_ToneEventProfile, o.ToneEventProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneEventProfile",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNPRI_ApplicationInterface, string(o.ApplicationInterface)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ApplicationInterface",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNPRI_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNPRI_ProtocolEmulation, string(o.ProtocolEmulation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolEmulation",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNPRI_Linecode, string(o.Linecode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Linecode",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNPRI_ESF, string(o.ESF)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ESF",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNPRI_PhysicalInterfaceType, string(o.PhysicalInterfaceType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PhysicalInterfaceType",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceISDNPRI_MaxNumBChannels, uint64(o.MaxNumBChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxNumBChannels",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceISDNPRI_OutboundOnlyBChannels, model.FormatValue(model.TypeUnsignedInt, o.OutboundOnlyBChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OutboundOnlyBChannels",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceISDNPRI_InboundOnlyBChannels, model.FormatValue(model.TypeUnsignedInt, o.InboundOnlyBChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InboundOnlyBChannels",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceISDNPRI_BidirectionalBChannels, model.FormatValue(model.TypeUnsignedInt, o.BidirectionalBChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BidirectionalBChannels",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceISDNPRI_ClockMode, string(o.ClockMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClockMode",
-		})
-	}
+func (o *VoiceServiceISDNPRI) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 505, string(o.Status))
+	c.String(p, "Alias", 490, o.Alias)
+	c.String(p, "Name", 499, o.Name)
+	c.String(p, "ToneEventProfile", 506, o.ToneEventProfile)
+	c.String(p, "ApplicationInterface", 491, string(o.ApplicationInterface))
+	c.String(p, "Protocol", 503, string(o.Protocol))
+	c.String(p, "ProtocolEmulation", 504, string(o.ProtocolEmulation))
+	c.String(p, "Linecode", 497, string(o.Linecode))
+	c.String(p, "ESF", 494, string(o.ESF))
+	c.String(p, "PhysicalInterfaceType", 502, string(o.PhysicalInterfaceType))
+	c.Uint(p, "MaxNumBChannels", 498, uint64(o.MaxNumBChannels))
+	c.Wire(p, "OutboundOnlyBChannels", 500, model.FormatValue(model.TypeUnsignedInt, o.OutboundOnlyBChannels), len(o.OutboundOnlyBChannels) > 0)
+	c.Wire(p, "InboundOnlyBChannels", 496, model.FormatValue(model.TypeUnsignedInt, o.InboundOnlyBChannels), len(o.InboundOnlyBChannels) > 0)
+	c.Wire(p, "BidirectionalBChannels", 492, model.FormatValue(model.TypeUnsignedInt, o.BidirectionalBChannels), len(o.BidirectionalBChannels) > 0)
+	c.String(p, "ClockMode", 493, string(o.ClockMode))
 }
 
 // VoiceServiceISDNPRIPath is the typed path of VoiceService.{i}.ISDN.PRI.{i}.
 type VoiceServiceISDNPRIPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[VoiceServiceISDNPRIStatus]
-	Alias                  model.ReadWriteParam[string]
-	Name                   model.ReadOnlyParam[string]
-	ToneEventProfile       model.ReadWriteParam[string]
-	ApplicationInterface   model.ReadWriteParam[VoiceServiceISDNPRIApplicationInterface]
-	Protocol               model.ReadWriteParam[VoiceServiceISDNPRIProtocol]
-	ProtocolEmulation      model.ReadWriteParam[VoiceServiceISDNPRIProtocolEmulation]
-	PermanentLayer2        model.ReadWriteParam[bool]
-	Linecode               model.ReadWriteParam[VoiceServiceISDNPRILinecode]
-	ESF                    model.ReadWriteParam[VoiceServiceISDNPRIESF]
-	PhysicalInterfaceType  model.ReadWriteParam[VoiceServiceISDNPRIPhysicalInterfaceType]
-	MaxNumBChannels        model.ReadWriteParam[uint32]
-	OutboundOnlyBChannels  model.ReadWriteParam[[]uint32]
-	InboundOnlyBChannels   model.ReadWriteParam[[]uint32]
-	BidirectionalBChannels model.ReadWriteParam[[]uint32]
-	ClockMode              model.ReadWriteParam[VoiceServiceISDNPRIClockMode]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceISDNPRIPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceISDNPRIPath(prefix string) VoiceServiceISDNPRIPath {
-	p := &prefix
-	return VoiceServiceISDNPRIPath{
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ApplicationInterface:   model.NewReadWrite[VoiceServiceISDNPRIApplicationInterface](p, "ApplicationInterface", model.TypeString),
-		BidirectionalBChannels: model.NewReadWrite[[]uint32](p, "BidirectionalBChannels", model.TypeString),
-		ClockMode:              model.NewReadWrite[VoiceServiceISDNPRIClockMode](p, "ClockMode", model.TypeString),
-		ESF:                    model.NewReadWrite[VoiceServiceISDNPRIESF](p, "ESF", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InboundOnlyBChannels:   model.NewReadWrite[[]uint32](p, "InboundOnlyBChannels", model.TypeString),
-		Linecode:               model.NewReadWrite[VoiceServiceISDNPRILinecode](p, "Linecode", model.TypeString),
-		MaxNumBChannels:        model.NewReadWrite[uint32](p, "MaxNumBChannels", model.TypeUnsignedInt),
-		Name:                   model.NewReadOnly[string](p, "Name", model.TypeString),
-		OutboundOnlyBChannels:  model.NewReadWrite[[]uint32](p, "OutboundOnlyBChannels", model.TypeString),
-		PermanentLayer2:        model.NewReadWrite[bool](p, "PermanentLayer2", model.TypeBoolean),
-		PhysicalInterfaceType:  model.NewReadWrite[VoiceServiceISDNPRIPhysicalInterfaceType](p, "PhysicalInterfaceType", model.TypeString),
-		Protocol:               model.NewReadWrite[VoiceServiceISDNPRIProtocol](p, "Protocol", model.TypeString),
-		ProtocolEmulation:      model.NewReadWrite[VoiceServiceISDNPRIProtocolEmulation](p, "ProtocolEmulation", model.TypeString),
-		Status:                 model.NewReadOnly[VoiceServiceISDNPRIStatus](p, "Status", model.TypeString),
-		ToneEventProfile:       model.NewReadWrite[string](p, "ToneEventProfile", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
+	ApplicationInterface model.ReadWriteParam[VoiceServiceISDNPRIApplicationInterface] `dm:"s"`
 
-var schemaIsdn = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.ISDN.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.ISDN.BRINumberOfEntries",
-	Syntax:  synVoiceServiceISDN_BRINumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.ISDN.PRINumberOfEntries",
-	Syntax:  synVoiceServiceISDN_PRINumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BRINumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.ISDN.BRI.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.Enable",
-	Syntax:  synVoiceServiceISDNBRI_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.Status",
-	Syntax:  synVoiceServiceISDNBRI_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.ISDN.BRI.{i}.Alias",
-	Syntax:       synVoiceServiceISDNBRI_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.Name",
-	Syntax:  synVoiceServiceISDNBRI_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.ToneEventProfile",
-	Syntax:  synVoiceServiceISDNBRI_ToneEventProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.ApplicationInterface",
-	Syntax:  synVoiceServiceISDNBRI_ApplicationInterface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.Protocol",
-	Syntax:  synVoiceServiceISDNBRI_Protocol,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.ProtocolEmulation",
-	Syntax:  synVoiceServiceISDNBRI_ProtocolEmulation,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.PermanentLayer2",
-	Syntax:  synVoiceServiceISDNBRI_PermanentLayer2,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.PermanentLayer1",
-	Syntax:  synVoiceServiceISDNBRI_PermanentLayer1,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.LapdDisconnectionTimeout",
-	Syntax:  synVoiceServiceISDNBRI_LapdDisconnectionTimeout,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.TEINegotiation",
-	Syntax:  synVoiceServiceISDNBRI_TEINegotiation,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.StaticTEI",
-	Syntax:  synVoiceServiceISDNBRI_StaticTEI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.LifeLineHold",
-	Syntax:  synVoiceServiceISDNBRI_LifeLineHold,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.PowerSourceOne",
-	Syntax:  synVoiceServiceISDNBRI_PowerSourceOne,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.MaxNumBChannels",
-	Syntax:  synVoiceServiceISDNBRI_MaxNumBChannels,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.OutboundOnlyBChannels",
-	Syntax:  synVoiceServiceISDNBRI_OutboundOnlyBChannels,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.InboundOnlyBChannels",
-	Syntax:  synVoiceServiceISDNBRI_InboundOnlyBChannels,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.BRI.{i}.BidirectionalBChannels",
-	Syntax:  synVoiceServiceISDNBRI_BidirectionalBChannels,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PRINumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.ISDN.PRI.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.Enable",
-	Syntax:  synVoiceServiceISDNPRI_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.Status",
-	Syntax:  synVoiceServiceISDNPRI_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.ISDN.PRI.{i}.Alias",
-	Syntax:       synVoiceServiceISDNPRI_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.Name",
-	Syntax:  synVoiceServiceISDNPRI_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.ToneEventProfile",
-	Syntax:  synVoiceServiceISDNPRI_ToneEventProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.ApplicationInterface",
-	Syntax:  synVoiceServiceISDNPRI_ApplicationInterface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.Protocol",
-	Syntax:  synVoiceServiceISDNPRI_Protocol,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.ProtocolEmulation",
-	Syntax:  synVoiceServiceISDNPRI_ProtocolEmulation,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.PermanentLayer2",
-	Syntax:  synVoiceServiceISDNPRI_PermanentLayer2,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.Linecode",
-	Syntax:  synVoiceServiceISDNPRI_Linecode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.ESF",
-	Syntax:  synVoiceServiceISDNPRI_ESF,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.PhysicalInterfaceType",
-	Syntax:  synVoiceServiceISDNPRI_PhysicalInterfaceType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.MaxNumBChannels",
-	Syntax:  synVoiceServiceISDNPRI_MaxNumBChannels,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.OutboundOnlyBChannels",
-	Syntax:  synVoiceServiceISDNPRI_OutboundOnlyBChannels,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.InboundOnlyBChannels",
-	Syntax:  synVoiceServiceISDNPRI_InboundOnlyBChannels,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.BidirectionalBChannels",
-	Syntax:  synVoiceServiceISDNPRI_BidirectionalBChannels,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ISDN.PRI.{i}.ClockMode",
-	Syntax:  synVoiceServiceISDNPRI_ClockMode,
-	Version: "2.0",
-}}
+	BidirectionalBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	ClockMode model.ReadWriteParam[VoiceServiceISDNPRIClockMode] `dm:"s"`
+
+	ESF model.ReadWriteParam[VoiceServiceISDNPRIESF] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InboundOnlyBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	Linecode model.ReadWriteParam[VoiceServiceISDNPRILinecode] `dm:"s"`
+
+	MaxNumBChannels model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	OutboundOnlyBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	PermanentLayer2 model.ReadWriteParam[bool] `dm:"b"`
+
+	PhysicalInterfaceType model.ReadWriteParam[VoiceServiceISDNPRIPhysicalInterfaceType] `dm:"s"`
+
+	Protocol model.ReadWriteParam[VoiceServiceISDNPRIProtocol] `dm:"s"`
+
+	ProtocolEmulation model.ReadWriteParam[VoiceServiceISDNPRIProtocolEmulation] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
+}
 
 // VoiceServiceISDNImpl is what a device implements for VoiceService.{i}.ISDN; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1101,6 +454,17 @@ func (UnimplementedVoiceServiceISDNImpl) BRIInstances(inst []uint32) []uint32 {
 }
 func (UnimplementedVoiceServiceISDNImpl) PRIInstances(inst []uint32) []uint32 {
 	return nil
+}
+func cpeGetVoiceServiceISDN(im VoiceServiceISDNImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "BRINumberOfEntries":
+		v, err := im.BRINumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PRINumberOfEntries":
+		v, err := im.PRINumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceISDNBRIImpl is what a device implements for VoiceService.{i}.ISDN.BRI.{i}; inst holds the instance
@@ -1275,6 +639,175 @@ func (UnimplementedVoiceServiceISDNBRIImpl) BidirectionalBChannels(inst []uint32
 func (UnimplementedVoiceServiceISDNBRIImpl) SetBidirectionalBChannels(inst []uint32, v []uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceISDNBRI(im VoiceServiceISDNBRIImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Name":
+		v, err := im.Name(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneEventProfile":
+		v, err := im.ToneEventProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ApplicationInterface":
+		v, err := im.ApplicationInterface(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Protocol":
+		v, err := im.Protocol(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ProtocolEmulation":
+		v, err := im.ProtocolEmulation(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "PermanentLayer2":
+		v, err := im.PermanentLayer2(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "PermanentLayer1":
+		v, err := im.PermanentLayer1(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "LapdDisconnectionTimeout":
+		v, err := im.LapdDisconnectionTimeout(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "TEINegotiation":
+		v, err := im.TEINegotiation(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "StaticTEI":
+		v, err := im.StaticTEI(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "LifeLineHold":
+		v, err := im.LifeLineHold(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "PowerSourceOne":
+		v, err := im.PowerSourceOne(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "MaxNumBChannels":
+		v, err := im.MaxNumBChannels(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "OutboundOnlyBChannels":
+		v, err := im.OutboundOnlyBChannels(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "InboundOnlyBChannels":
+		v, err := im.InboundOnlyBChannels(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "BidirectionalBChannels":
+		v, err := im.BidirectionalBChannels(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceISDNBRI(im VoiceServiceISDNBRIImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "ToneEventProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneEventProfile(inst, v)
+	case "ApplicationInterface":
+		v, err := model.ParseValue[VoiceServiceISDNBRIApplicationInterface](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetApplicationInterface(inst, v)
+	case "Protocol":
+		v, err := model.ParseValue[VoiceServiceISDNBRIProtocol](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProtocol(inst, v)
+	case "ProtocolEmulation":
+		v, err := model.ParseValue[VoiceServiceISDNBRIProtocolEmulation](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProtocolEmulation(inst, v)
+	case "PermanentLayer2":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPermanentLayer2(inst, v)
+	case "PermanentLayer1":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPermanentLayer1(inst, v)
+	case "LapdDisconnectionTimeout":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLapdDisconnectionTimeout(inst, v)
+	case "TEINegotiation":
+		v, err := model.ParseValue[VoiceServiceISDNBRITEINegotiation](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTEINegotiation(inst, v)
+	case "StaticTEI":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetStaticTEI(inst, v)
+	case "LifeLineHold":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLifeLineHold(inst, v)
+	case "PowerSourceOne":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPowerSourceOne(inst, v)
+	case "MaxNumBChannels":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxNumBChannels(inst, v)
+	case "OutboundOnlyBChannels":
+		v, err := model.ParseValue[[]uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOutboundOnlyBChannels(inst, v)
+	case "InboundOnlyBChannels":
+		v, err := model.ParseValue[[]uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInboundOnlyBChannels(inst, v)
+	case "BidirectionalBChannels":
+		v, err := model.ParseValue[[]uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetBidirectionalBChannels(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceISDNPRIImpl is what a device implements for VoiceService.{i}.ISDN.PRI.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1428,5 +961,156 @@ func (UnimplementedVoiceServiceISDNPRIImpl) ClockMode(inst []uint32) (VoiceServi
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceISDNPRIImpl) SetClockMode(inst []uint32, v VoiceServiceISDNPRIClockMode) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceISDNPRI(im VoiceServiceISDNPRIImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Name":
+		v, err := im.Name(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneEventProfile":
+		v, err := im.ToneEventProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ApplicationInterface":
+		v, err := im.ApplicationInterface(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Protocol":
+		v, err := im.Protocol(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ProtocolEmulation":
+		v, err := im.ProtocolEmulation(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "PermanentLayer2":
+		v, err := im.PermanentLayer2(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Linecode":
+		v, err := im.Linecode(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ESF":
+		v, err := im.ESF(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "PhysicalInterfaceType":
+		v, err := im.PhysicalInterfaceType(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "MaxNumBChannels":
+		v, err := im.MaxNumBChannels(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "OutboundOnlyBChannels":
+		v, err := im.OutboundOnlyBChannels(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "InboundOnlyBChannels":
+		v, err := im.InboundOnlyBChannels(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "BidirectionalBChannels":
+		v, err := im.BidirectionalBChannels(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ClockMode":
+		v, err := im.ClockMode(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceISDNPRI(im VoiceServiceISDNPRIImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "ToneEventProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneEventProfile(inst, v)
+	case "ApplicationInterface":
+		v, err := model.ParseValue[VoiceServiceISDNPRIApplicationInterface](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetApplicationInterface(inst, v)
+	case "Protocol":
+		v, err := model.ParseValue[VoiceServiceISDNPRIProtocol](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProtocol(inst, v)
+	case "ProtocolEmulation":
+		v, err := model.ParseValue[VoiceServiceISDNPRIProtocolEmulation](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProtocolEmulation(inst, v)
+	case "PermanentLayer2":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPermanentLayer2(inst, v)
+	case "Linecode":
+		v, err := model.ParseValue[VoiceServiceISDNPRILinecode](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLinecode(inst, v)
+	case "ESF":
+		v, err := model.ParseValue[VoiceServiceISDNPRIESF](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetESF(inst, v)
+	case "PhysicalInterfaceType":
+		v, err := model.ParseValue[VoiceServiceISDNPRIPhysicalInterfaceType](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPhysicalInterfaceType(inst, v)
+	case "MaxNumBChannels":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxNumBChannels(inst, v)
+	case "OutboundOnlyBChannels":
+		v, err := model.ParseValue[[]uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOutboundOnlyBChannels(inst, v)
+	case "InboundOnlyBChannels":
+		v, err := model.ParseValue[[]uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInboundOnlyBChannels(inst, v)
+	case "BidirectionalBChannels":
+		v, err := model.ParseValue[[]uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetBidirectionalBChannels(inst, v)
+	case "ClockMode":
+		v, err := model.ParseValue[VoiceServiceISDNPRIClockMode](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetClockMode(inst, v)
+	}
 	return model.ErrNotSupported
 }

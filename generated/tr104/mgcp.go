@@ -3,29 +3,19 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synVoiceServiceMGCP_ClientNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceMGCP_NetworkNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceMGCP holds the values of VoiceService.{i}.MGCP. (object, readOnly, since 2.0)
+// VoiceServiceMGCP holds the values of VoiceService.{i}.MGCP. (object, readOnly, since 2.0).
 type VoiceServiceMGCP struct {
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// NetworkNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	NetworkNumberOfEntries uint32 `cwmp:"NetworkNumberOfEntries"`
-	// VoiceService.{i}.MGCP.Client.{i}. instances by instance number
-	Client map[uint32]*VoiceServiceMGCPClient `cwmp:"Client.{i}."`
-	// VoiceService.{i}.MGCP.Network.{i}. instances by instance number
-	Network map[uint32]*VoiceServiceMGCPNetwork `cwmp:"Network.{i}."`
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	NetworkNumberOfEntries uint32 `json:"NetworkNumberOfEntries,omitzero"`
+
+	Client  map[uint32]*VoiceServiceMGCPClient  `json:"Client,omitzero"`
+	Network map[uint32]*VoiceServiceMGCPNetwork `json:"Network,omitzero"`
 }
 
-// AddClient creates instance i of VoiceService.{i}.MGCP.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *VoiceServiceMGCP) AddClient(i uint32) *VoiceServiceMGCPClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*VoiceServiceMGCPClient{}
@@ -35,18 +25,7 @@ func (o *VoiceServiceMGCP) AddClient(i uint32) *VoiceServiceMGCPClient {
 	return x
 }
 
-// GetClient returns instance i of VoiceService.{i}.MGCP.Client.{i}.
-func (o *VoiceServiceMGCP) GetClient(i uint32) (*VoiceServiceMGCPClient, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of VoiceService.{i}.MGCP.Client.{i}.
-func (o *VoiceServiceMGCP) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// AddNetwork creates instance i of VoiceService.{i}.MGCP.Network.{i}. (replacing any) and returns it
+// AddNetwork creates instance i (replacing any) and returns it.
 func (o *VoiceServiceMGCP) AddNetwork(i uint32) *VoiceServiceMGCPNetwork {
 	if o.Network == nil {
 		o.Network = map[uint32]*VoiceServiceMGCPNetwork{}
@@ -55,888 +34,260 @@ func (o *VoiceServiceMGCP) AddNetwork(i uint32) *VoiceServiceMGCPNetwork {
 	o.Network[i] = x
 	return x
 }
-
-// GetNetwork returns instance i of VoiceService.{i}.MGCP.Network.{i}.
-func (o *VoiceServiceMGCP) GetNetwork(i uint32) (*VoiceServiceMGCPNetwork, bool) {
-	x, ok := o.Network[i]
-	return x, ok
-}
-
-// DeleteNetwork removes instance i of VoiceService.{i}.MGCP.Network.{i}.
-func (o *VoiceServiceMGCP) DeleteNetwork(i uint32) {
-	delete(o.Network, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceMGCP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceMGCP) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceMGCP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 	for _, i := range model.SortedKeys(o.Network) {
-		o.Network[i].ValidateAt(prefix+"Network."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Network[i].ValidateAt(c, model.InstanceOf(p, "Network.", i))
 	}
 }
 
 // VoiceServiceMGCPPath is the typed path of VoiceService.{i}.MGCP.
 type VoiceServiceMGCPPath struct {
-	obj                    model.ObjectPath
-	ClientNumberOfEntries  model.ReadOnlyParam[uint32]
-	NetworkNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceMGCPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceMGCPPath(prefix string) VoiceServiceMGCPPath {
-	p := &prefix
-	return VoiceServiceMGCPPath{
-		ClientNumberOfEntries:  model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		NetworkNumberOfEntries: model.NewReadOnly[uint32](p, "NetworkNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x VoiceServiceMGCPPath) Client(i uint32) (p VoiceServiceMGCPClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of VoiceService.{i}.MGCP.Client.{i}.
-func (x VoiceServiceMGCPPath) Client(i uint32) VoiceServiceMGCPClientPath {
-	return newVoiceServiceMGCPClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table VoiceService.{i}.MGCP.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceMGCPPath) ClientTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Client.")
+	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// Network returns the typed path of instance i of VoiceService.{i}.MGCP.Network.{i}.
-func (x VoiceServiceMGCPPath) Network(i uint32) VoiceServiceMGCPNetworkPath {
-	return newVoiceServiceMGCPNetworkPath(x.Path() + "Network." + strconv.FormatUint(uint64(i), 10) + ".")
+// Network returns the typed path of instance i.
+func (x VoiceServiceMGCPPath) Network(i uint32) (p VoiceServiceMGCPNetworkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Network.", i))
+	return
 }
 
-// NetworkTable returns the table VoiceService.{i}.MGCP.Network.{i}. itself (for AddObject when writable)
+// NetworkTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceMGCPPath) NetworkTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Network.")
+	return model.NewWritableTable(x.ObjectPath, "Network.")
 }
 
 // VoiceServiceMGCPClientStatus enumerates the values of VoiceService.{i}.MGCP.Client.{i}.Status.
 type VoiceServiceMGCPClientStatus string
 
-func (e VoiceServiceMGCPClientStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceMGCPClientStatus_Up                  VoiceServiceMGCPClientStatus = "Up"
-	VoiceServiceMGCPClientStatus_Initializing        VoiceServiceMGCPClientStatus = "Initializing"
-	VoiceServiceMGCPClientStatus_Registering         VoiceServiceMGCPClientStatus = "Registering"
-	VoiceServiceMGCPClientStatus_Deregistering       VoiceServiceMGCPClientStatus = "Deregistering"
+	VoiceServiceMGCPClientStatus_Up VoiceServiceMGCPClientStatus = "Up"
+
+	VoiceServiceMGCPClientStatus_Initializing VoiceServiceMGCPClientStatus = "Initializing"
+
+	VoiceServiceMGCPClientStatus_Registering VoiceServiceMGCPClientStatus = "Registering"
+
+	VoiceServiceMGCPClientStatus_Deregistering VoiceServiceMGCPClientStatus = "Deregistering"
+
 	VoiceServiceMGCPClientStatus_Error_Misconfigured VoiceServiceMGCPClientStatus = "Error_Misconfigured"
-	VoiceServiceMGCPClientStatus_Error_Network       VoiceServiceMGCPClientStatus = "Error_Network"
-	VoiceServiceMGCPClientStatus_Error_Registration  VoiceServiceMGCPClientStatus = "Error_Registration"
-	VoiceServiceMGCPClientStatus_Quiescent           VoiceServiceMGCPClientStatus = "Quiescent"
-	VoiceServiceMGCPClientStatus_Disabled            VoiceServiceMGCPClientStatus = "Disabled"
+
+	VoiceServiceMGCPClientStatus_Error_Network VoiceServiceMGCPClientStatus = "Error_Network"
+
+	VoiceServiceMGCPClientStatus_Error_Registration VoiceServiceMGCPClientStatus = "Error_Registration"
+
+	VoiceServiceMGCPClientStatus_Quiescent VoiceServiceMGCPClientStatus = "Quiescent"
+
+	VoiceServiceMGCPClientStatus_Disabled VoiceServiceMGCPClientStatus = "Disabled"
 )
 
 // VoiceServiceMGCPClientRegisterMode enumerates the values of VoiceService.{i}.MGCP.Client.{i}.RegisterMode.
 type VoiceServiceMGCPClientRegisterMode string
 
-func (e VoiceServiceMGCPClientRegisterMode) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceMGCPClientRegisterMode_Wildcard   VoiceServiceMGCPClientRegisterMode = "Wildcard"
+	VoiceServiceMGCPClientRegisterMode_Wildcard VoiceServiceMGCPClientRegisterMode = "Wildcard"
+
 	VoiceServiceMGCPClientRegisterMode_Individual VoiceServiceMGCPClientRegisterMode = "Individual"
 )
 
-var (
-	synVoiceServiceMGCPClient_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceMGCPClient_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceMGCPClient_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Initializing"}, {Value: "Registering"}, {Value: "Deregistering"}, {Value: "Error_Misconfigured"}, {Value: "Error_Network"}, {Value: "Error_Registration"}, {Value: "Quiescent"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceMGCPClient_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceMGCPClient_RegisterMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Wildcard",
-		},
-		Enums: []model.Enum{{Value: "Wildcard"}, {Value: "Individual"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceMGCPClient_LocalPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceMGCPClient_Domain = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceMGCPClient_User = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceMGCPClient_Network = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".MGCP.Network.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceMGCPClient_MaxSessions = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceMGCPClient holds the values of VoiceService.{i}.MGCP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceMGCPClient holds the values of VoiceService.{i}.MGCP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceMGCPClient struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Initializing,Registering,Deregistering,Error_Misconfigured,Error_Network,… 9 values}, readOnly, since 2.0.
-	Status VoiceServiceMGCPClientStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// RegisterMode: string{Wildcard,Individual}, readWrite, since 2.0.
-	RegisterMode VoiceServiceMGCPClientRegisterMode `cwmp:"RegisterMode"`
-	// LocalPort: unsignedInt[0:65535], readWrite, since 2.0.
-	LocalPort uint32 `cwmp:"LocalPort"`
-	// Domain: string(:256), readWrite, since 2.0.
-	Domain string `cwmp:"Domain"`
-	// User: string(:64), readWrite, since 2.0.
-	User string `cwmp:"User"`
-	// Network: string(:256) pathRef→.MGCP.Network., readWrite, since 2.0.
-	Network string `cwmp:"Network"`
-	// MaxSessions: unsignedInt, readWrite, since 2.0.
-	MaxSessions uint32 `cwmp:"MaxSessions"`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceMGCPClientStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	RegisterMode VoiceServiceMGCPClientRegisterMode `json:"RegisterMode,omitzero"`
+
+	LocalPort uint32 `json:"LocalPort,omitzero"`
+
+	Domain string `json:"Domain,omitzero"`
+
+	User string `json:"User,omitzero"`
+
+	Network string `json:"Network,omitzero"`
+
+	MaxSessions uint32 `json:"MaxSessions,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceMGCPClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceMGCPClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceMGCPClient_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceMGCPClient_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceMGCPClient_RegisterMode, string(o.RegisterMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegisterMode",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceMGCPClient_LocalPort, uint64(o.LocalPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceMGCPClient_Domain, o.Domain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Domain",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceMGCPClient_User, o.User); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "User",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceMGCPClient_Network, o.Network); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Network",
-		})
-	}
+func (o *VoiceServiceMGCPClient) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 560, string(o.Status))
+	c.String(p, "Alias", 552, o.Alias)
+	c.String(p, "RegisterMode", 559, string(o.RegisterMode))
+	c.Uint(p, "LocalPort", 555, uint64(o.LocalPort))
+	c.String(p, "Domain", 553, o.Domain)
+	c.String(p, "User", 561, o.User)
+	c.String(p, "Network", 557, o.Network)
 }
 
 // VoiceServiceMGCPClientPath is the typed path of VoiceService.{i}.MGCP.Client.{i}.
 type VoiceServiceMGCPClientPath struct {
-	obj           model.ObjectPath
-	Enable        model.ReadWriteParam[bool]
-	QuiescentMode model.ReadWriteParam[bool]
-	Status        model.ReadOnlyParam[VoiceServiceMGCPClientStatus]
-	Alias         model.ReadWriteParam[string]
-	RegisterMode  model.ReadWriteParam[VoiceServiceMGCPClientRegisterMode]
-	LocalPort     model.ReadWriteParam[uint32]
-	Domain        model.ReadWriteParam[string]
-	User          model.ReadWriteParam[string]
-	Network       model.ReadWriteParam[string]
-	MaxSessions   model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceMGCPClientPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceMGCPClientPath(prefix string) VoiceServiceMGCPClientPath {
-	p := &prefix
-	return VoiceServiceMGCPClientPath{
-		Alias:         model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Domain:        model.NewReadWrite[string](p, "Domain", model.TypeString),
-		Enable:        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LocalPort:     model.NewReadWrite[uint32](p, "LocalPort", model.TypeUnsignedInt),
-		MaxSessions:   model.NewReadWrite[uint32](p, "MaxSessions", model.TypeUnsignedInt),
-		Network:       model.NewReadWrite[string](p, "Network", model.TypeString),
-		QuiescentMode: model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		RegisterMode:  model.NewReadWrite[VoiceServiceMGCPClientRegisterMode](p, "RegisterMode", model.TypeString),
-		Status:        model.NewReadOnly[VoiceServiceMGCPClientStatus](p, "Status", model.TypeString),
-		User:          model.NewReadWrite[string](p, "User", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
+	Domain model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LocalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
+
+	Network model.ReadWriteParam[string] `dm:"s"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	RegisterMode model.ReadWriteParam[VoiceServiceMGCPClientRegisterMode] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	User model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceMGCPNetworkStatus enumerates the values of VoiceService.{i}.MGCP.Network.{i}.Status.
 type VoiceServiceMGCPNetworkStatus string
 
-func (e VoiceServiceMGCPNetworkStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceMGCPNetworkStatus_Up          VoiceServiceMGCPNetworkStatus = "Up"
-	VoiceServiceMGCPNetworkStatus_Resolving   VoiceServiceMGCPNetworkStatus = "Resolving"
-	VoiceServiceMGCPNetworkStatus_Error_DNS   VoiceServiceMGCPNetworkStatus = "Error_DNS"
+	VoiceServiceMGCPNetworkStatus_Up VoiceServiceMGCPNetworkStatus = "Up"
+
+	VoiceServiceMGCPNetworkStatus_Resolving VoiceServiceMGCPNetworkStatus = "Resolving"
+
+	VoiceServiceMGCPNetworkStatus_Error_DNS VoiceServiceMGCPNetworkStatus = "Error_DNS"
+
 	VoiceServiceMGCPNetworkStatus_Error_Other VoiceServiceMGCPNetworkStatus = "Error_Other"
-	VoiceServiceMGCPNetworkStatus_Disabled    VoiceServiceMGCPNetworkStatus = "Disabled"
+
+	VoiceServiceMGCPNetworkStatus_Disabled VoiceServiceMGCPNetworkStatus = "Disabled"
 )
 
-var (
-	synVoiceServiceMGCPNetwork_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceMGCPNetwork_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceMGCPNetwork_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Resolving"}, {Value: "Error_DNS"}, {Value: "Error_Other"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceMGCPNetwork_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceMGCPNetwork_CallAgent1 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceMGCPNetwork_CallAgentPort1 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceMGCPNetwork_CallAgent2 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceMGCPNetwork_CallAgentPort2 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceMGCPNetwork_RetranIntervalTimer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceMGCPNetwork_MaxRetranCount = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "10",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceMGCPNetwork_DSCPMark = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceMGCPNetwork_VLANIDMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceMGCPNetwork_EthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceMGCPNetwork_AllowPiggybackEvents = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceMGCPNetwork_SendRSIPImmediately  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceMGCPNetwork_STUNEnable           = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceMGCPNetwork_STUNServer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceMGCPNetwork_NonVoiceBandwidthReservedUpstream = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synVoiceServiceMGCPNetwork_NonVoiceBandwidthReservedDownstream = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synVoiceServiceMGCPNetwork_MaxSessions = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceMGCPNetwork_VoIPProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".VoIPProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceMGCPNetwork_CodecList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CodecProfile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// VoiceServiceMGCPNetwork holds the values of VoiceService.{i}.MGCP.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceMGCPNetwork holds the values of VoiceService.{i}.MGCP.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceMGCPNetwork struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Resolving,Error_DNS,Error_Other,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceMGCPNetworkStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// CallAgent1: string(:256), readWrite, since 2.0.
-	CallAgent1 string `cwmp:"CallAgent1"`
-	// CallAgentPort1: unsignedInt[0:65535], readWrite, since 2.0.
-	CallAgentPort1 uint32 `cwmp:"CallAgentPort1"`
-	// CallAgent2: string(:256), readWrite, since 2.0.
-	CallAgent2 string `cwmp:"CallAgent2"`
-	// CallAgentPort2: unsignedInt[0:65535], readWrite, since 2.0.
-	CallAgentPort2 uint32 `cwmp:"CallAgentPort2"`
-	// RetranIntervalTimer: unsignedInt[0:65535] seconds, readWrite, since 2.0.
-	RetranIntervalTimer uint32 `cwmp:"RetranIntervalTimer"`
-	// MaxRetranCount: unsignedInt[0:65535], readWrite, since 2.0.
-	MaxRetranCount uint32 `cwmp:"MaxRetranCount"`
-	// DSCPMark: unsignedInt[0:63], readWrite, since 2.0.
-	DSCPMark uint32 `cwmp:"DSCPMark"`
-	// VLANIDMark: int[-1:], readWrite, since 2.0.
-	VLANIDMark int32 `cwmp:"VLANIDMark"`
-	// EthernetPriorityMark: int[-1:], readWrite, since 2.0.
-	EthernetPriorityMark int32 `cwmp:"EthernetPriorityMark"`
-	// AllowPiggybackEvents: boolean, readWrite, since 2.0.
-	AllowPiggybackEvents bool `cwmp:"AllowPiggybackEvents"`
-	// SendRSIPImmediately: boolean, readWrite, since 2.0.
-	SendRSIPImmediately bool `cwmp:"SendRSIPImmediately"`
-	// STUNEnable: boolean, readWrite, since 2.0.
-	STUNEnable bool `cwmp:"STUNEnable"`
-	// STUNServer: string(:256), readWrite, since 2.0.
-	STUNServer string `cwmp:"STUNServer"`
-	// NonVoiceBandwidthReservedUpstream: unsignedInt bits per second, readWrite, since 2.0.
-	NonVoiceBandwidthReservedUpstream uint32 `cwmp:"NonVoiceBandwidthReservedUpstream"`
-	// NonVoiceBandwidthReservedDownstream: unsignedInt bits per second, readWrite, since 2.0.
-	NonVoiceBandwidthReservedDownstream uint32 `cwmp:"NonVoiceBandwidthReservedDownstream"`
-	// MaxSessions: unsignedInt, readWrite, since 2.0.
-	MaxSessions uint32 `cwmp:"MaxSessions"`
-	// VoIPProfile: string(:256) pathRef→.VoIPProfile., readWrite, since 2.0.
-	VoIPProfile string `cwmp:"VoIPProfile"`
-	// CodecList: list<string> pathRef→.CodecProfile., readWrite, since 2.0.
-	CodecList []string `cwmp:"CodecList"`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceMGCPNetworkStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	CallAgent1 string `json:"CallAgent1,omitzero"`
+
+	CallAgentPort1 uint32 `json:"CallAgentPort1,omitzero"`
+
+	CallAgent2 string `json:"CallAgent2,omitzero"`
+
+	CallAgentPort2 uint32 `json:"CallAgentPort2,omitzero"`
+
+	RetranIntervalTimer uint32 `json:"RetranIntervalTimer,omitzero"`
+
+	MaxRetranCount uint32 `json:"MaxRetranCount,omitzero"`
+
+	DSCPMark uint32 `json:"DSCPMark,omitzero"`
+
+	VLANIDMark int32 `json:"VLANIDMark,omitzero"`
+
+	EthernetPriorityMark int32 `json:"EthernetPriorityMark,omitzero"`
+
+	AllowPiggybackEvents bool `json:"AllowPiggybackEvents,omitzero"`
+
+	SendRSIPImmediately bool `json:"SendRSIPImmediately,omitzero"`
+
+	STUNEnable bool `json:"STUNEnable,omitzero"`
+
+	STUNServer string `json:"STUNServer,omitzero"`
+
+	NonVoiceBandwidthReservedUpstream uint32 `json:"NonVoiceBandwidthReservedUpstream,omitzero"`
+
+	NonVoiceBandwidthReservedDownstream uint32 `json:"NonVoiceBandwidthReservedDownstream,omitzero"`
+
+	MaxSessions uint32 `json:"MaxSessions,omitzero"`
+
+	VoIPProfile string `json:"VoIPProfile,omitzero"`
+
+	CodecList []string `json:"CodecList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceMGCPNetwork) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceMGCPNetwork) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceMGCPNetwork_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceMGCPNetwork_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceMGCPNetwork_CallAgent1, o.CallAgent1); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallAgent1",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceMGCPNetwork_CallAgentPort1, uint64(o.CallAgentPort1)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallAgentPort1",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceMGCPNetwork_CallAgent2, o.CallAgent2); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallAgent2",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceMGCPNetwork_CallAgentPort2, uint64(o.CallAgentPort2)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallAgentPort2",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceMGCPNetwork_RetranIntervalTimer, uint64(o.RetranIntervalTimer)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RetranIntervalTimer",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceMGCPNetwork_MaxRetranCount, uint64(o.MaxRetranCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxRetranCount",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceMGCPNetwork_DSCPMark, uint64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceMGCPNetwork_VLANIDMark, int64(o.VLANIDMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDMark",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceMGCPNetwork_EthernetPriorityMark, int64(o.EthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityMark",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceMGCPNetwork_STUNServer, o.STUNServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNServer",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceMGCPNetwork_VoIPProfile, o.VoIPProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoIPProfile",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceMGCPNetwork_CodecList, model.FormatValue(model.TypeString, o.CodecList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CodecList",
-		})
-	}
+func (o *VoiceServiceMGCPNetwork) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 583, string(o.Status))
+	c.String(p, "Alias", 564, o.Alias)
+	c.String(p, "CallAgent1", 566, o.CallAgent1)
+	c.Uint(p, "CallAgentPort1", 568, uint64(o.CallAgentPort1))
+	c.String(p, "CallAgent2", 567, o.CallAgent2)
+	c.Uint(p, "CallAgentPort2", 569, uint64(o.CallAgentPort2))
+	c.Uint(p, "RetranIntervalTimer", 579, uint64(o.RetranIntervalTimer))
+	c.Uint(p, "MaxRetranCount", 574, uint64(o.MaxRetranCount))
+	c.Uint(p, "DSCPMark", 571, uint64(o.DSCPMark))
+	c.Int(p, "VLANIDMark", 584, int64(o.VLANIDMark))
+	c.Int(p, "EthernetPriorityMark", 573, int64(o.EthernetPriorityMark))
+	c.String(p, "STUNServer", 581, o.STUNServer)
+	c.String(p, "VoIPProfile", 585, o.VoIPProfile)
+	c.Wire(p, "CodecList", 570, model.JoinStrings(o.CodecList), len(o.CodecList) > 0)
 }
 
 // VoiceServiceMGCPNetworkPath is the typed path of VoiceService.{i}.MGCP.Network.{i}.
 type VoiceServiceMGCPNetworkPath struct {
-	obj                                 model.ObjectPath
-	Enable                              model.ReadWriteParam[bool]
-	QuiescentMode                       model.ReadWriteParam[bool]
-	Status                              model.ReadOnlyParam[VoiceServiceMGCPNetworkStatus]
-	Alias                               model.ReadWriteParam[string]
-	CallAgent1                          model.ReadWriteParam[string]
-	CallAgentPort1                      model.ReadWriteParam[uint32]
-	CallAgent2                          model.ReadWriteParam[string]
-	CallAgentPort2                      model.ReadWriteParam[uint32]
-	RetranIntervalTimer                 model.ReadWriteParam[uint32]
-	MaxRetranCount                      model.ReadWriteParam[uint32]
-	DSCPMark                            model.ReadWriteParam[uint32]
-	VLANIDMark                          model.ReadWriteParam[int32]
-	EthernetPriorityMark                model.ReadWriteParam[int32]
-	AllowPiggybackEvents                model.ReadWriteParam[bool]
-	SendRSIPImmediately                 model.ReadWriteParam[bool]
-	STUNEnable                          model.ReadWriteParam[bool]
-	STUNServer                          model.ReadWriteParam[string]
-	NonVoiceBandwidthReservedUpstream   model.ReadWriteParam[uint32]
-	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32]
-	MaxSessions                         model.ReadWriteParam[uint32]
-	VoIPProfile                         model.ReadWriteParam[string]
-	CodecList                           model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceMGCPNetworkPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceMGCPNetworkPath(prefix string) VoiceServiceMGCPNetworkPath {
-	p := &prefix
-	return VoiceServiceMGCPNetworkPath{
-		Alias:                               model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AllowPiggybackEvents:                model.NewReadWrite[bool](p, "AllowPiggybackEvents", model.TypeBoolean),
-		CallAgent1:                          model.NewReadWrite[string](p, "CallAgent1", model.TypeString),
-		CallAgent2:                          model.NewReadWrite[string](p, "CallAgent2", model.TypeString),
-		CallAgentPort1:                      model.NewReadWrite[uint32](p, "CallAgentPort1", model.TypeUnsignedInt),
-		CallAgentPort2:                      model.NewReadWrite[uint32](p, "CallAgentPort2", model.TypeUnsignedInt),
-		CodecList:                           model.NewReadWrite[[]string](p, "CodecList", model.TypeString),
-		DSCPMark:                            model.NewReadWrite[uint32](p, "DSCPMark", model.TypeUnsignedInt),
-		Enable:                              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EthernetPriorityMark:                model.NewReadWrite[int32](p, "EthernetPriorityMark", model.TypeInt),
-		MaxRetranCount:                      model.NewReadWrite[uint32](p, "MaxRetranCount", model.TypeUnsignedInt),
-		MaxSessions:                         model.NewReadWrite[uint32](p, "MaxSessions", model.TypeUnsignedInt),
-		NonVoiceBandwidthReservedDownstream: model.NewReadWrite[uint32](p, "NonVoiceBandwidthReservedDownstream", model.TypeUnsignedInt),
-		NonVoiceBandwidthReservedUpstream:   model.NewReadWrite[uint32](p, "NonVoiceBandwidthReservedUpstream", model.TypeUnsignedInt),
-		QuiescentMode:                       model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		RetranIntervalTimer:                 model.NewReadWrite[uint32](p, "RetranIntervalTimer", model.TypeUnsignedInt),
-		STUNEnable:                          model.NewReadWrite[bool](p, "STUNEnable", model.TypeBoolean),
-		STUNServer:                          model.NewReadWrite[string](p, "STUNServer", model.TypeString),
-		SendRSIPImmediately:                 model.NewReadWrite[bool](p, "SendRSIPImmediately", model.TypeBoolean),
-		Status:                              model.NewReadOnly[VoiceServiceMGCPNetworkStatus](p, "Status", model.TypeString),
-		VLANIDMark:                          model.NewReadWrite[int32](p, "VLANIDMark", model.TypeInt),
-		VoIPProfile:                         model.NewReadWrite[string](p, "VoIPProfile", model.TypeString),
-		obj:                                 model.NewObjectPath(p),
-	}
-}
+	AllowPiggybackEvents model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaMgcp = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.MGCP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.MGCP.ClientNumberOfEntries",
-	Syntax:  synVoiceServiceMGCP_ClientNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.MGCP.NetworkNumberOfEntries",
-	Syntax:  synVoiceServiceMGCP_NetworkNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.MGCP.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Client.{i}.Enable",
-	Syntax:  synVoiceServiceMGCPClient_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Client.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceMGCPClient_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.MGCP.Client.{i}.Status",
-	Syntax:  synVoiceServiceMGCPClient_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.MGCP.Client.{i}.Alias",
-	Syntax:       synVoiceServiceMGCPClient_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Client.{i}.RegisterMode",
-	Syntax:  synVoiceServiceMGCPClient_RegisterMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Client.{i}.LocalPort",
-	Syntax:  synVoiceServiceMGCPClient_LocalPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Client.{i}.Domain",
-	Syntax:  synVoiceServiceMGCPClient_Domain,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Client.{i}.User",
-	Syntax:  synVoiceServiceMGCPClient_User,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Client.{i}.Network",
-	Syntax:  synVoiceServiceMGCPClient_Network,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Client.{i}.MaxSessions",
-	Syntax:  synVoiceServiceMGCPClient_MaxSessions,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "NetworkNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.MGCP.Network.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.Enable",
-	Syntax:  synVoiceServiceMGCPNetwork_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceMGCPNetwork_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.Status",
-	Syntax:  synVoiceServiceMGCPNetwork_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.MGCP.Network.{i}.Alias",
-	Syntax:       synVoiceServiceMGCPNetwork_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.CallAgent1",
-	Syntax:  synVoiceServiceMGCPNetwork_CallAgent1,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.CallAgentPort1",
-	Syntax:  synVoiceServiceMGCPNetwork_CallAgentPort1,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.CallAgent2",
-	Syntax:  synVoiceServiceMGCPNetwork_CallAgent2,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.CallAgentPort2",
-	Syntax:  synVoiceServiceMGCPNetwork_CallAgentPort2,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.RetranIntervalTimer",
-	Syntax:  synVoiceServiceMGCPNetwork_RetranIntervalTimer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.MaxRetranCount",
-	Syntax:  synVoiceServiceMGCPNetwork_MaxRetranCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.DSCPMark",
-	Syntax:  synVoiceServiceMGCPNetwork_DSCPMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.VLANIDMark",
-	Syntax:  synVoiceServiceMGCPNetwork_VLANIDMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.EthernetPriorityMark",
-	Syntax:  synVoiceServiceMGCPNetwork_EthernetPriorityMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.AllowPiggybackEvents",
-	Syntax:  synVoiceServiceMGCPNetwork_AllowPiggybackEvents,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.SendRSIPImmediately",
-	Syntax:  synVoiceServiceMGCPNetwork_SendRSIPImmediately,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.STUNEnable",
-	Syntax:  synVoiceServiceMGCPNetwork_STUNEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.STUNServer",
-	Syntax:  synVoiceServiceMGCPNetwork_STUNServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.NonVoiceBandwidthReservedUpstream",
-	Syntax:  synVoiceServiceMGCPNetwork_NonVoiceBandwidthReservedUpstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.NonVoiceBandwidthReservedDownstream",
-	Syntax:  synVoiceServiceMGCPNetwork_NonVoiceBandwidthReservedDownstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.MaxSessions",
-	Syntax:  synVoiceServiceMGCPNetwork_MaxSessions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.VoIPProfile",
-	Syntax:  synVoiceServiceMGCPNetwork_VoIPProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.MGCP.Network.{i}.CodecList",
-	Syntax:  synVoiceServiceMGCPNetwork_CodecList,
-	Version: "2.0",
-}}
+	CallAgent1 model.ReadWriteParam[string] `dm:"s"`
+
+	CallAgent2 model.ReadWriteParam[string] `dm:"s"`
+
+	CallAgentPort1 model.ReadWriteParam[uint32] `dm:"u"`
+
+	CallAgentPort2 model.ReadWriteParam[uint32] `dm:"u"`
+
+	CodecList model.ReadWriteParam[[]string] `dm:"s"`
+
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	MaxRetranCount model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
+
+	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32] `dm:"u"`
+
+	NonVoiceBandwidthReservedUpstream model.ReadWriteParam[uint32] `dm:"u"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	RetranIntervalTimer model.ReadWriteParam[uint32] `dm:"u"`
+
+	STUNEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	STUNServer model.ReadWriteParam[string] `dm:"s"`
+
+	SendRSIPImmediately model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
+
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
+}
 
 // VoiceServiceMGCPImpl is what a device implements for VoiceService.{i}.MGCP; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -980,6 +331,17 @@ func (UnimplementedVoiceServiceMGCPImpl) AddNetwork(inst []uint32) (uint32, erro
 }
 func (UnimplementedVoiceServiceMGCPImpl) DeleteNetwork(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceMGCP(im VoiceServiceMGCPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "ClientNumberOfEntries":
+		v, err := im.ClientNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NetworkNumberOfEntries":
+		v, err := im.NetworkNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceMGCPClientImpl is what a device implements for VoiceService.{i}.MGCP.Client.{i}; inst holds the instance
@@ -1075,6 +437,100 @@ func (UnimplementedVoiceServiceMGCPClientImpl) MaxSessions(inst []uint32) (uint3
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceMGCPClientImpl) SetMaxSessions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceMGCPClient(im VoiceServiceMGCPClientImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RegisterMode":
+		v, err := im.RegisterMode(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "LocalPort":
+		v, err := im.LocalPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Domain":
+		v, err := im.Domain(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "User":
+		v, err := im.User(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Network":
+		v, err := im.Network(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "MaxSessions":
+		v, err := im.MaxSessions(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceMGCPClient(im VoiceServiceMGCPClientImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "RegisterMode":
+		v, err := model.ParseValue[VoiceServiceMGCPClientRegisterMode](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegisterMode(inst, v)
+	case "LocalPort":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLocalPort(inst, v)
+	case "Domain":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDomain(inst, v)
+	case "User":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetUser(inst, v)
+	case "Network":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNetwork(inst, v)
+	case "MaxSessions":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxSessions(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -1279,5 +735,207 @@ func (UnimplementedVoiceServiceMGCPNetworkImpl) CodecList(inst []uint32) ([]stri
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceMGCPNetworkImpl) SetCodecList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceMGCPNetwork(im VoiceServiceMGCPNetworkImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallAgent1":
+		v, err := im.CallAgent1(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallAgentPort1":
+		v, err := im.CallAgentPort1(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallAgent2":
+		v, err := im.CallAgent2(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallAgentPort2":
+		v, err := im.CallAgentPort2(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RetranIntervalTimer":
+		v, err := im.RetranIntervalTimer(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MaxRetranCount":
+		v, err := im.MaxRetranCount(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "DSCPMark":
+		v, err := im.DSCPMark(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "VLANIDMark":
+		v, err := im.VLANIDMark(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "EthernetPriorityMark":
+		v, err := im.EthernetPriorityMark(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "AllowPiggybackEvents":
+		v, err := im.AllowPiggybackEvents(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "SendRSIPImmediately":
+		v, err := im.SendRSIPImmediately(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "STUNEnable":
+		v, err := im.STUNEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "STUNServer":
+		v, err := im.STUNServer(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "NonVoiceBandwidthReservedUpstream":
+		v, err := im.NonVoiceBandwidthReservedUpstream(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NonVoiceBandwidthReservedDownstream":
+		v, err := im.NonVoiceBandwidthReservedDownstream(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MaxSessions":
+		v, err := im.MaxSessions(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "VoIPProfile":
+		v, err := im.VoIPProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CodecList":
+		v, err := im.CodecList(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceMGCPNetwork(im VoiceServiceMGCPNetworkImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "CallAgent1":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallAgent1(inst, v)
+	case "CallAgentPort1":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallAgentPort1(inst, v)
+	case "CallAgent2":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallAgent2(inst, v)
+	case "CallAgentPort2":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallAgentPort2(inst, v)
+	case "RetranIntervalTimer":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRetranIntervalTimer(inst, v)
+	case "MaxRetranCount":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxRetranCount(inst, v)
+	case "DSCPMark":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDSCPMark(inst, v)
+	case "VLANIDMark":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVLANIDMark(inst, v)
+	case "EthernetPriorityMark":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEthernetPriorityMark(inst, v)
+	case "AllowPiggybackEvents":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAllowPiggybackEvents(inst, v)
+	case "SendRSIPImmediately":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSendRSIPImmediately(inst, v)
+	case "STUNEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSTUNEnable(inst, v)
+	case "STUNServer":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSTUNServer(inst, v)
+	case "NonVoiceBandwidthReservedUpstream":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNonVoiceBandwidthReservedUpstream(inst, v)
+	case "NonVoiceBandwidthReservedDownstream":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNonVoiceBandwidthReservedDownstream(inst, v)
+	case "MaxSessions":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxSessions(inst, v)
+	case "VoIPProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVoIPProfile(inst, v)
+	case "CodecList":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCodecList(inst, v)
+	}
 	return model.ErrNotSupported
 }

@@ -3,36 +3,22 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synVoiceServicePOTS_FXONumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServicePOTS_FXSNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServicePOTS_Region             = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(2)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServicePOTS holds the values of VoiceService.{i}.POTS. (object, readOnly, since 2.0)
+// VoiceServicePOTS holds the values of VoiceService.{i}.POTS. (object, readOnly, since 2.0).
 type VoiceServicePOTS struct {
-	// FXONumberOfEntries: unsignedInt, readOnly, since 2.0.
-	FXONumberOfEntries uint32 `cwmp:"FXONumberOfEntries"`
-	// FXSNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	FXSNumberOfEntries uint32 `cwmp:"FXSNumberOfEntries"`
-	// Region: string(:2), readWrite, since 2.0.
-	Region string `cwmp:"Region"`
-	// VoiceService.{i}.POTS.FXO.{i}. instances by instance number
-	FXO map[uint32]*VoiceServicePOTSFXO `cwmp:"FXO.{i}."`
-	// VoiceService.{i}.POTS.FXS.{i}. instances by instance number
-	FXS    map[uint32]*VoiceServicePOTSFXS `cwmp:"FXS.{i}."`
-	Ringer *VoiceServicePOTSRinger         `cwmp:"Ringer."`
+	FXONumberOfEntries uint32 `json:"FXONumberOfEntries,omitzero"`
+
+	FXSNumberOfEntries uint32 `json:"FXSNumberOfEntries,omitzero"`
+
+	Region string `json:"Region,omitzero"`
+
+	FXO    map[uint32]*VoiceServicePOTSFXO `json:"FXO,omitzero"`
+	FXS    map[uint32]*VoiceServicePOTSFXS `json:"FXS,omitzero"`
+	Ringer *VoiceServicePOTSRinger         `json:"Ringer,omitzero"`
 }
 
-// AddFXO creates instance i of VoiceService.{i}.POTS.FXO.{i}. (replacing any) and returns it
+// AddFXO creates instance i (replacing any) and returns it.
 func (o *VoiceServicePOTS) AddFXO(i uint32) *VoiceServicePOTSFXO {
 	if o.FXO == nil {
 		o.FXO = map[uint32]*VoiceServicePOTSFXO{}
@@ -42,18 +28,7 @@ func (o *VoiceServicePOTS) AddFXO(i uint32) *VoiceServicePOTSFXO {
 	return x
 }
 
-// GetFXO returns instance i of VoiceService.{i}.POTS.FXO.{i}.
-func (o *VoiceServicePOTS) GetFXO(i uint32) (*VoiceServicePOTSFXO, bool) {
-	x, ok := o.FXO[i]
-	return x, ok
-}
-
-// DeleteFXO removes instance i of VoiceService.{i}.POTS.FXO.{i}.
-func (o *VoiceServicePOTS) DeleteFXO(i uint32) {
-	delete(o.FXO, i)
-}
-
-// AddFXS creates instance i of VoiceService.{i}.POTS.FXS.{i}. (replacing any) and returns it
+// AddFXS creates instance i (replacing any) and returns it.
 func (o *VoiceServicePOTS) AddFXS(i uint32) *VoiceServicePOTSFXS {
 	if o.FXS == nil {
 		o.FXS = map[uint32]*VoiceServicePOTSFXS{}
@@ -62,964 +37,455 @@ func (o *VoiceServicePOTS) AddFXS(i uint32) *VoiceServicePOTSFXS {
 	o.FXS[i] = x
 	return x
 }
-
-// GetFXS returns instance i of VoiceService.{i}.POTS.FXS.{i}.
-func (o *VoiceServicePOTS) GetFXS(i uint32) (*VoiceServicePOTSFXS, bool) {
-	x, ok := o.FXS[i]
-	return x, ok
-}
-
-// DeleteFXS removes instance i of VoiceService.{i}.POTS.FXS.{i}.
-func (o *VoiceServicePOTS) DeleteFXS(i uint32) {
-	delete(o.FXS, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServicePOTS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServicePOTS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServicePOTS_Region, o.Region); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Region",
-		})
-	}
+func (o *VoiceServicePOTS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Region", 632, o.Region)
 	for _, i := range model.SortedKeys(o.FXO) {
-		o.FXO[i].ValidateAt(prefix+"FXO."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.FXO[i].ValidateAt(c, model.InstanceOf(p, "FXO.", i))
 	}
 	for _, i := range model.SortedKeys(o.FXS) {
-		o.FXS[i].ValidateAt(prefix+"FXS."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.FXS[i].ValidateAt(c, model.InstanceOf(p, "FXS.", i))
 	}
 	if o.Ringer != nil {
-		o.Ringer.ValidateAt(prefix+"Ringer.", v)
+		o.Ringer.ValidateAt(c, p+"Ringer.")
 	}
 }
 
 // VoiceServicePOTSPath is the typed path of VoiceService.{i}.POTS.
 type VoiceServicePOTSPath struct {
-	obj                model.ObjectPath
-	FXONumberOfEntries model.ReadOnlyParam[uint32]
-	FXSNumberOfEntries model.ReadOnlyParam[uint32]
-	Region             model.ReadWriteParam[string]
-	Ringer             VoiceServicePOTSRingerPath
+	model.ObjectPath
+	FXONumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FXSNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Region model.ReadWriteParam[string] `dm:"s"`
+
+	Ringer VoiceServicePOTSRingerPath `dm:"Ringer."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServicePOTSPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServicePOTSPath(prefix string) VoiceServicePOTSPath {
-	p := &prefix
-	return VoiceServicePOTSPath{
-		FXONumberOfEntries: model.NewReadOnly[uint32](p, "FXONumberOfEntries", model.TypeUnsignedInt),
-		FXSNumberOfEntries: model.NewReadOnly[uint32](p, "FXSNumberOfEntries", model.TypeUnsignedInt),
-		Region:             model.NewReadWrite[string](p, "Region", model.TypeString),
-		Ringer:             newVoiceServicePOTSRingerPath(prefix + "Ringer."),
-		obj:                model.NewObjectPath(p),
-	}
+// FXO returns the typed path of instance i.
+func (x VoiceServicePOTSPath) FXO(i uint32) (p VoiceServicePOTSFXOPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FXO.", i))
+	return
 }
 
-// FXO returns the typed path of instance i of VoiceService.{i}.POTS.FXO.{i}.
-func (x VoiceServicePOTSPath) FXO(i uint32) VoiceServicePOTSFXOPath {
-	return newVoiceServicePOTSFXOPath(x.Path() + "FXO." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// FXOTable returns the table VoiceService.{i}.POTS.FXO.{i}. itself (for AddObject when writable)
+// FXOTable returns the table itself (for AddObject when writable).
 func (x VoiceServicePOTSPath) FXOTable() model.Table {
-	return model.NewTable(x.Path() + "FXO.")
+	return model.NewTable(x.ObjectPath, "FXO.")
 }
 
-// FXS returns the typed path of instance i of VoiceService.{i}.POTS.FXS.{i}.
-func (x VoiceServicePOTSPath) FXS(i uint32) VoiceServicePOTSFXSPath {
-	return newVoiceServicePOTSFXSPath(x.Path() + "FXS." + strconv.FormatUint(uint64(i), 10) + ".")
+// FXS returns the typed path of instance i.
+func (x VoiceServicePOTSPath) FXS(i uint32) (p VoiceServicePOTSFXSPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FXS.", i))
+	return
 }
 
-// FXSTable returns the table VoiceService.{i}.POTS.FXS.{i}. itself (for AddObject when writable)
+// FXSTable returns the table itself (for AddObject when writable).
 func (x VoiceServicePOTSPath) FXSTable() model.Table {
-	return model.NewTable(x.Path() + "FXS.")
+	return model.NewTable(x.ObjectPath, "FXS.")
 }
 
 // VoiceServicePOTSFXOStatus enumerates the values of VoiceService.{i}.POTS.FXO.{i}.Status.
 type VoiceServicePOTSFXOStatus string
 
-func (e VoiceServicePOTSFXOStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServicePOTSFXOStatus_Up       VoiceServicePOTSFXOStatus = "Up"
-	VoiceServicePOTSFXOStatus_Error    VoiceServicePOTSFXOStatus = "Error"
-	VoiceServicePOTSFXOStatus_Testing  VoiceServicePOTSFXOStatus = "Testing"
+	VoiceServicePOTSFXOStatus_Up VoiceServicePOTSFXOStatus = "Up"
+
+	VoiceServicePOTSFXOStatus_Error VoiceServicePOTSFXOStatus = "Error"
+
+	VoiceServicePOTSFXOStatus_Testing VoiceServicePOTSFXOStatus = "Testing"
+
 	VoiceServicePOTSFXOStatus_Disabled VoiceServicePOTSFXOStatus = "Disabled"
 )
 
 // VoiceServicePOTSFXOSignalingMode enumerates the values of VoiceService.{i}.POTS.FXO.{i}.SignalingMode.
 type VoiceServicePOTSFXOSignalingMode string
 
-func (e VoiceServicePOTSFXOSignalingMode) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServicePOTSFXOSignalingMode_LoopStart   VoiceServicePOTSFXOSignalingMode = "LoopStart"
+	VoiceServicePOTSFXOSignalingMode_LoopStart VoiceServicePOTSFXOSignalingMode = "LoopStart"
+
 	VoiceServicePOTSFXOSignalingMode_GroundStart VoiceServicePOTSFXOSignalingMode = "GroundStart"
 )
 
-var (
-	synVoiceServicePOTSFXO_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServicePOTSFXO_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Testing"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXO_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServicePOTSFXO_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXO_ToneEventProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.EventProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXO_SecondStepDialing = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServicePOTSFXO_TimeoutBeforeDialing = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "60",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServicePOTSFXO_RingingTimeout = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "30",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServicePOTSFXO_RingNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "40",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServicePOTSFXO_OnHookMinDuration = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "10000",
-			Min: "20",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServicePOTSFXO_SignalingMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "LoopStart",
-		},
-		Enums: []model.Enum{{Value: "LoopStart"}, {Value: "GroundStart"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXO_DTMFDialoutInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "10000",
-			Min: "20",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServicePOTSFXO_CallerIdDetectionEnable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServicePOTSFXO_Active                  = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// VoiceServicePOTSFXO holds the values of VoiceService.{i}.POTS.FXO.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServicePOTSFXO holds the values of VoiceService.{i}.POTS.FXO.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServicePOTSFXO struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Testing,Disabled}, readOnly, since 2.0.
-	Status VoiceServicePOTSFXOStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// ToneEventProfile: string(:256) pathRef→.Tone.EventProfile., readWrite, since 2.0.
-	ToneEventProfile string `cwmp:"ToneEventProfile"`
-	// SecondStepDialing: boolean, readWrite, since 2.0.
-	SecondStepDialing bool `cwmp:"SecondStepDialing"`
-	// TimeoutBeforeDialing: unsignedInt[1:60] seconds, readWrite, since 2.0.
-	TimeoutBeforeDialing uint32 `cwmp:"TimeoutBeforeDialing"`
-	// RingingTimeout: unsignedInt[1:30] seconds, readWrite, since 2.0.
-	RingingTimeout uint32 `cwmp:"RingingTimeout"`
-	// RingNumber: unsignedInt[1:40], readWrite, since 2.0.
-	RingNumber uint32 `cwmp:"RingNumber"`
-	// OnHookMinDuration: unsignedInt[20:10000] milliseconds, readWrite, since 2.0.
-	OnHookMinDuration uint32 `cwmp:"OnHookMinDuration"`
-	// SignalingMode: string{LoopStart,GroundStart}, readWrite, since 2.0.
-	SignalingMode VoiceServicePOTSFXOSignalingMode `cwmp:"SignalingMode"`
-	// DTMFDialoutInterval: unsignedInt[20:10000] milliseconds, readWrite, since 2.0.
-	DTMFDialoutInterval uint32 `cwmp:"DTMFDialoutInterval"`
-	// CallerIdDetectionEnable: boolean, readWrite, since 2.0.
-	CallerIdDetectionEnable bool `cwmp:"CallerIdDetectionEnable"`
-	// Active: boolean, readOnly, since 2.0.
-	Active    bool                          `cwmp:"Active"`
-	DiagTests *VoiceServicePOTSFXODiagTests `cwmp:"DiagTests."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status VoiceServicePOTSFXOStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ToneEventProfile string `json:"ToneEventProfile,omitzero"`
+
+	SecondStepDialing bool `json:"SecondStepDialing,omitzero"`
+
+	TimeoutBeforeDialing uint32 `json:"TimeoutBeforeDialing,omitzero"`
+
+	RingingTimeout uint32 `json:"RingingTimeout,omitzero"`
+
+	RingNumber uint32 `json:"RingNumber,omitzero"`
+
+	OnHookMinDuration uint32 `json:"OnHookMinDuration,omitzero"`
+
+	SignalingMode VoiceServicePOTSFXOSignalingMode `json:"SignalingMode,omitzero"`
+
+	DTMFDialoutInterval uint32 `json:"DTMFDialoutInterval,omitzero"`
+
+	CallerIdDetectionEnable bool `json:"CallerIdDetectionEnable,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
+
+	DiagTests *VoiceServicePOTSFXODiagTests `json:"DiagTests,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServicePOTSFXO) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServicePOTSFXO) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServicePOTSFXO_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXO_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXO_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXO_ToneEventProfile, o.ToneEventProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneEventProfile",
-		})
-	}
-	if e := model.CheckUint(synVoiceServicePOTSFXO_TimeoutBeforeDialing, uint64(o.TimeoutBeforeDialing)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeoutBeforeDialing",
-		})
-	}
-	if e := model.CheckUint(synVoiceServicePOTSFXO_RingingTimeout, uint64(o.RingingTimeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RingingTimeout",
-		})
-	}
-	if e := model.CheckUint(synVoiceServicePOTSFXO_RingNumber, uint64(o.RingNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RingNumber",
-		})
-	}
-	if e := model.CheckUint(synVoiceServicePOTSFXO_OnHookMinDuration, uint64(o.OnHookMinDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OnHookMinDuration",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXO_SignalingMode, string(o.SignalingMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SignalingMode",
-		})
-	}
-	if e := model.CheckUint(synVoiceServicePOTSFXO_DTMFDialoutInterval, uint64(o.DTMFDialoutInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DTMFDialoutInterval",
-		})
-	}
+func (o *VoiceServicePOTSFXO) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 604, string(o.Status))
+	c.String(p, "Alias", 590, o.Alias)
+	c.String(p, "Name", 598, o.Name)
+	c.String(p, "ToneEventProfile", 606, o.ToneEventProfile)
+	c.Uint(p, "TimeoutBeforeDialing", 605, uint64(o.TimeoutBeforeDialing))
+	c.Uint(p, "RingingTimeout", 601, uint64(o.RingingTimeout))
+	c.Uint(p, "RingNumber", 600, uint64(o.RingNumber))
+	c.Uint(p, "OnHookMinDuration", 599, uint64(o.OnHookMinDuration))
+	c.String(p, "SignalingMode", 603, string(o.SignalingMode))
+	c.Uint(p, "DTMFDialoutInterval", 592, uint64(o.DTMFDialoutInterval))
 	if o.DiagTests != nil {
-		o.DiagTests.ValidateAt(prefix+"DiagTests.", v)
+		o.DiagTests.ValidateAt(c, p+"DiagTests.")
 	}
 }
 
 // VoiceServicePOTSFXOPath is the typed path of VoiceService.{i}.POTS.FXO.{i}.
 type VoiceServicePOTSFXOPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Status                  model.ReadOnlyParam[VoiceServicePOTSFXOStatus]
-	Alias                   model.ReadWriteParam[string]
-	Name                    model.ReadOnlyParam[string]
-	ToneEventProfile        model.ReadWriteParam[string]
-	SecondStepDialing       model.ReadWriteParam[bool]
-	TimeoutBeforeDialing    model.ReadWriteParam[uint32]
-	RingingTimeout          model.ReadWriteParam[uint32]
-	RingNumber              model.ReadWriteParam[uint32]
-	OnHookMinDuration       model.ReadWriteParam[uint32]
-	SignalingMode           model.ReadWriteParam[VoiceServicePOTSFXOSignalingMode]
-	DTMFDialoutInterval     model.ReadWriteParam[uint32]
-	CallerIdDetectionEnable model.ReadWriteParam[bool]
-	Active                  model.ReadOnlyParam[bool]
-	DiagTests               VoiceServicePOTSFXODiagTestsPath
-}
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x VoiceServicePOTSFXOPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServicePOTSFXOPath(prefix string) VoiceServicePOTSFXOPath {
-	p := &prefix
-	return VoiceServicePOTSFXOPath{
-		Active:                  model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		Alias:                   model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CallerIdDetectionEnable: model.NewReadWrite[bool](p, "CallerIdDetectionEnable", model.TypeBoolean),
-		DTMFDialoutInterval:     model.NewReadWrite[uint32](p, "DTMFDialoutInterval", model.TypeUnsignedInt),
-		DiagTests:               newVoiceServicePOTSFXODiagTestsPath(prefix + "DiagTests."),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:                    model.NewReadOnly[string](p, "Name", model.TypeString),
-		OnHookMinDuration:       model.NewReadWrite[uint32](p, "OnHookMinDuration", model.TypeUnsignedInt),
-		RingNumber:              model.NewReadWrite[uint32](p, "RingNumber", model.TypeUnsignedInt),
-		RingingTimeout:          model.NewReadWrite[uint32](p, "RingingTimeout", model.TypeUnsignedInt),
-		SecondStepDialing:       model.NewReadWrite[bool](p, "SecondStepDialing", model.TypeBoolean),
-		SignalingMode:           model.NewReadWrite[VoiceServicePOTSFXOSignalingMode](p, "SignalingMode", model.TypeString),
-		Status:                  model.NewReadOnly[VoiceServicePOTSFXOStatus](p, "Status", model.TypeString),
-		TimeoutBeforeDialing:    model.NewReadWrite[uint32](p, "TimeoutBeforeDialing", model.TypeUnsignedInt),
-		ToneEventProfile:        model.NewReadWrite[string](p, "ToneEventProfile", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	CallerIdDetectionEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	DTMFDialoutInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	OnHookMinDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	RingNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	RingingTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	SecondStepDialing model.ReadWriteParam[bool] `dm:"b"`
+
+	SignalingMode model.ReadWriteParam[VoiceServicePOTSFXOSignalingMode] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeoutBeforeDialing model.ReadWriteParam[uint32] `dm:"u"`
+
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
+
+	DiagTests VoiceServicePOTSFXODiagTestsPath `dm:"DiagTests."`
 }
 
 // VoiceServicePOTSFXODiagTestsDiagnosticsState enumerates the values of VoiceService.{i}.POTS.FXO.{i}.DiagTests.DiagnosticsState.
 type VoiceServicePOTSFXODiagTestsDiagnosticsState string
 
-func (e VoiceServicePOTSFXODiagTestsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServicePOTSFXODiagTestsDiagnosticsState_None           VoiceServicePOTSFXODiagTestsDiagnosticsState = "None"
-	VoiceServicePOTSFXODiagTestsDiagnosticsState_Requested      VoiceServicePOTSFXODiagTestsDiagnosticsState = "Requested"
-	VoiceServicePOTSFXODiagTestsDiagnosticsState_Canceled       VoiceServicePOTSFXODiagTestsDiagnosticsState = "Canceled"
-	VoiceServicePOTSFXODiagTestsDiagnosticsState_Complete       VoiceServicePOTSFXODiagTestsDiagnosticsState = "Complete"
-	VoiceServicePOTSFXODiagTestsDiagnosticsState_Error          VoiceServicePOTSFXODiagTestsDiagnosticsState = "Error"
+	VoiceServicePOTSFXODiagTestsDiagnosticsState_None VoiceServicePOTSFXODiagTestsDiagnosticsState = "None"
+
+	VoiceServicePOTSFXODiagTestsDiagnosticsState_Requested VoiceServicePOTSFXODiagTestsDiagnosticsState = "Requested"
+
+	VoiceServicePOTSFXODiagTestsDiagnosticsState_Canceled VoiceServicePOTSFXODiagTestsDiagnosticsState = "Canceled"
+
+	VoiceServicePOTSFXODiagTestsDiagnosticsState_Complete VoiceServicePOTSFXODiagTestsDiagnosticsState = "Complete"
+
+	VoiceServicePOTSFXODiagTestsDiagnosticsState_Error VoiceServicePOTSFXODiagTestsDiagnosticsState = "Error"
+
 	VoiceServicePOTSFXODiagTestsDiagnosticsState_Error_Internal VoiceServicePOTSFXODiagTestsDiagnosticsState = "Error_Internal"
-	VoiceServicePOTSFXODiagTestsDiagnosticsState_Error_Other    VoiceServicePOTSFXODiagTestsDiagnosticsState = "Error_Other"
+
+	VoiceServicePOTSFXODiagTestsDiagnosticsState_Error_Other VoiceServicePOTSFXODiagTestsDiagnosticsState = "Error_Other"
 )
 
 // VoiceServicePOTSFXODiagTestsTestSelector enumerates the values of VoiceService.{i}.POTS.FXO.{i}.DiagTests.TestSelector.
 type VoiceServicePOTSFXODiagTestsTestSelector string
 
-func (e VoiceServicePOTSFXODiagTestsTestSelector) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServicePOTSFXODiagTestsTestSelector_Battery  VoiceServicePOTSFXODiagTestsTestSelector = "Battery"
+	VoiceServicePOTSFXODiagTestsTestSelector_Battery VoiceServicePOTSFXODiagTestsTestSelector = "Battery"
+
 	VoiceServicePOTSFXODiagTestsTestSelector_DialTone VoiceServicePOTSFXODiagTestsTestSelector = "DialTone"
 )
 
 // VoiceServicePOTSFXODiagTestsTestResult enumerates the values of VoiceService.{i}.POTS.FXO.{i}.DiagTests.TestResult.
 type VoiceServicePOTSFXODiagTestsTestResult string
 
-func (e VoiceServicePOTSFXODiagTestsTestResult) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServicePOTSFXODiagTestsTestResult_Success VoiceServicePOTSFXODiagTestsTestResult = "Success"
+
 	VoiceServicePOTSFXODiagTestsTestResult_Failure VoiceServicePOTSFXODiagTestsTestResult = "Failure"
 )
 
-var (
-	synVoiceServicePOTSFXODiagTests_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synVoiceServicePOTSFXODiagTests_TestSelector = &model.Syntax{
-		Enums: []model.Enum{{Value: "Battery"}, {Value: "DialTone"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXODiagTests_TestResult = &model.Syntax{
-		Enums: []model.Enum{{Value: "Success"}, {Value: "Failure"}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServicePOTSFXODiagTests holds the values of VoiceService.{i}.POTS.FXO.{i}.DiagTests. (object, readOnly, since 2.0)
+// VoiceServicePOTSFXODiagTests holds the values of VoiceService.{i}.POTS.FXO.{i}.DiagTests. (object, readOnly, since 2.0).
 type VoiceServicePOTSFXODiagTests struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_Internal,… 7 values}, readWrite, since 2.0.
-	DiagnosticsState VoiceServicePOTSFXODiagTestsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// TestSelector: string{Battery,DialTone}, readWrite, since 2.0.
-	TestSelector VoiceServicePOTSFXODiagTestsTestSelector `cwmp:"TestSelector"`
-	// TestResult: string{Success,Failure}, readOnly, since 2.0.
-	TestResult VoiceServicePOTSFXODiagTestsTestResult `cwmp:"TestResult"`
+	DiagnosticsState VoiceServicePOTSFXODiagTestsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	TestSelector VoiceServicePOTSFXODiagTestsTestSelector `json:"TestSelector,omitzero"`
+
+	TestResult VoiceServicePOTSFXODiagTestsTestResult `json:"TestResult,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServicePOTSFXODiagTests) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServicePOTSFXODiagTests) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServicePOTSFXODiagTests_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXODiagTests_TestSelector, string(o.TestSelector)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TestSelector",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXODiagTests_TestResult, string(o.TestResult)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TestResult",
-		})
-	}
+func (o *VoiceServicePOTSFXODiagTests) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 594, string(o.DiagnosticsState))
+	c.String(p, "TestSelector", 596, string(o.TestSelector))
+	c.String(p, "TestResult", 595, string(o.TestResult))
 }
 
 // VoiceServicePOTSFXODiagTestsPath is the typed path of VoiceService.{i}.POTS.FXO.{i}.DiagTests.
 type VoiceServicePOTSFXODiagTestsPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[VoiceServicePOTSFXODiagTestsDiagnosticsState]
-	TestSelector     model.ReadWriteParam[VoiceServicePOTSFXODiagTestsTestSelector]
-	TestResult       model.ReadOnlyParam[VoiceServicePOTSFXODiagTestsTestResult]
-}
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[VoiceServicePOTSFXODiagTestsDiagnosticsState] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServicePOTSFXODiagTestsPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServicePOTSFXODiagTestsPath(prefix string) VoiceServicePOTSFXODiagTestsPath {
-	p := &prefix
-	return VoiceServicePOTSFXODiagTestsPath{
-		DiagnosticsState: model.NewReadWrite[VoiceServicePOTSFXODiagTestsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		TestResult:       model.NewReadOnly[VoiceServicePOTSFXODiagTestsTestResult](p, "TestResult", model.TypeString),
-		TestSelector:     model.NewReadWrite[VoiceServicePOTSFXODiagTestsTestSelector](p, "TestSelector", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
+	TestResult model.ReadOnlyParam[string] `dm:"s"`
+
+	TestSelector model.ReadWriteParam[VoiceServicePOTSFXODiagTestsTestSelector] `dm:"s"`
 }
 
 // VoiceServicePOTSFXSStatus enumerates the values of VoiceService.{i}.POTS.FXS.{i}.Status.
 type VoiceServicePOTSFXSStatus string
 
-func (e VoiceServicePOTSFXSStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServicePOTSFXSStatus_Up       VoiceServicePOTSFXSStatus = "Up"
-	VoiceServicePOTSFXSStatus_Error    VoiceServicePOTSFXSStatus = "Error"
-	VoiceServicePOTSFXSStatus_Testing  VoiceServicePOTSFXSStatus = "Testing"
+	VoiceServicePOTSFXSStatus_Up VoiceServicePOTSFXSStatus = "Up"
+
+	VoiceServicePOTSFXSStatus_Error VoiceServicePOTSFXSStatus = "Error"
+
+	VoiceServicePOTSFXSStatus_Testing VoiceServicePOTSFXSStatus = "Testing"
+
 	VoiceServicePOTSFXSStatus_Disabled VoiceServicePOTSFXSStatus = "Disabled"
 )
 
 // VoiceServicePOTSFXSFaxPassThrough enumerates the values of VoiceService.{i}.POTS.FXS.{i}.FaxPassThrough.
 type VoiceServicePOTSFXSFaxPassThrough string
 
-func (e VoiceServicePOTSFXSFaxPassThrough) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServicePOTSFXSFaxPassThrough_Disable VoiceServicePOTSFXSFaxPassThrough = "Disable"
-	VoiceServicePOTSFXSFaxPassThrough_Auto    VoiceServicePOTSFXSFaxPassThrough = "Auto"
-	VoiceServicePOTSFXSFaxPassThrough_Force   VoiceServicePOTSFXSFaxPassThrough = "Force"
+
+	VoiceServicePOTSFXSFaxPassThrough_Auto VoiceServicePOTSFXSFaxPassThrough = "Auto"
+
+	VoiceServicePOTSFXSFaxPassThrough_Force VoiceServicePOTSFXSFaxPassThrough = "Force"
 )
 
 // VoiceServicePOTSFXSModemPassThrough enumerates the values of VoiceService.{i}.POTS.FXS.{i}.ModemPassThrough.
 type VoiceServicePOTSFXSModemPassThrough string
 
-func (e VoiceServicePOTSFXSModemPassThrough) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServicePOTSFXSModemPassThrough_Disable VoiceServicePOTSFXSModemPassThrough = "Disable"
-	VoiceServicePOTSFXSModemPassThrough_Auto    VoiceServicePOTSFXSModemPassThrough = "Auto"
-	VoiceServicePOTSFXSModemPassThrough_Force   VoiceServicePOTSFXSModemPassThrough = "Force"
+
+	VoiceServicePOTSFXSModemPassThrough_Auto VoiceServicePOTSFXSModemPassThrough = "Auto"
+
+	VoiceServicePOTSFXSModemPassThrough_Force VoiceServicePOTSFXSModemPassThrough = "Force"
 )
 
 // VoiceServicePOTSFXSDialType enumerates the values of VoiceService.{i}.POTS.FXS.{i}.DialType.
 type VoiceServicePOTSFXSDialType string
 
-func (e VoiceServicePOTSFXSDialType) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServicePOTSFXSDialType_Tone  VoiceServicePOTSFXSDialType = "Tone"
+	VoiceServicePOTSFXSDialType_Tone VoiceServicePOTSFXSDialType = "Tone"
+
 	VoiceServicePOTSFXSDialType_Pulse VoiceServicePOTSFXSDialType = "Pulse"
 )
 
 // VoiceServicePOTSFXSTerminalType enumerates the values of VoiceService.{i}.POTS.FXS.{i}.TerminalType.
 type VoiceServicePOTSFXSTerminalType string
 
-func (e VoiceServicePOTSFXSTerminalType) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServicePOTSFXSTerminalType_Audio VoiceServicePOTSFXSTerminalType = "Audio"
-	VoiceServicePOTSFXSTerminalType_Fax   VoiceServicePOTSFXSTerminalType = "Fax"
+
+	VoiceServicePOTSFXSTerminalType_Fax VoiceServicePOTSFXSTerminalType = "Fax"
+
 	VoiceServicePOTSFXSTerminalType_Modem VoiceServicePOTSFXSTerminalType = "Modem"
-	VoiceServicePOTSFXSTerminalType_Any   VoiceServicePOTSFXSTerminalType = "Any"
+
+	VoiceServicePOTSFXSTerminalType_Any VoiceServicePOTSFXSTerminalType = "Any"
 )
 
-var (
-	synVoiceServicePOTSFXS_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServicePOTSFXS_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Testing"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXS_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServicePOTSFXS_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXS_ToneEventProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.EventProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXS_FaxPassThrough = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disable"}, {Value: "Auto"}, {Value: "Force"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXS_ModemPassThrough = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disable"}, {Value: "Auto"}, {Value: "Force"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXS_DialType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Tone"}, {Value: "Pulse"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXS_ClipGeneration = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServicePOTSFXS_ChargingPulse  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServicePOTSFXS_Active         = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServicePOTSFXS_TerminalType   = &model.Syntax{
-		Enums: []model.Enum{{Value: "Audio"}, {Value: "Fax"}, {Value: "Modem"}, {Value: "Any"}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServicePOTSFXS holds the values of VoiceService.{i}.POTS.FXS.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServicePOTSFXS holds the values of VoiceService.{i}.POTS.FXS.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServicePOTSFXS struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Testing,Disabled}, readOnly, since 2.0.
-	Status VoiceServicePOTSFXSStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// ToneEventProfile: string(:256) pathRef→.Tone.EventProfile., readWrite, since 2.0.
-	ToneEventProfile string `cwmp:"ToneEventProfile"`
-	// FaxPassThrough: string{Disable,Auto,Force}, readWrite, since 2.0.
-	FaxPassThrough VoiceServicePOTSFXSFaxPassThrough `cwmp:"FaxPassThrough"`
-	// ModemPassThrough: string{Disable,Auto,Force}, readWrite, since 2.0.
-	ModemPassThrough VoiceServicePOTSFXSModemPassThrough `cwmp:"ModemPassThrough"`
-	// DialType: string{Tone,Pulse}, readWrite, since 2.0.
-	DialType VoiceServicePOTSFXSDialType `cwmp:"DialType"`
-	// ClipGeneration: boolean, readWrite, since 2.0.
-	ClipGeneration bool `cwmp:"ClipGeneration"`
-	// ChargingPulse: boolean, readWrite, since 2.0.
-	ChargingPulse bool `cwmp:"ChargingPulse"`
-	// Active: boolean, readOnly, since 2.0.
-	Active bool `cwmp:"Active"`
-	// TerminalType: string{Audio,Fax,Modem,Any}, readWrite, since 2.0.
-	TerminalType    VoiceServicePOTSFXSTerminalType     `cwmp:"TerminalType"`
-	DiagTests       *VoiceServicePOTSFXSDiagTests       `cwmp:"DiagTests."`
-	VoiceProcessing *VoiceServicePOTSFXSVoiceProcessing `cwmp:"VoiceProcessing."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status VoiceServicePOTSFXSStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ToneEventProfile string `json:"ToneEventProfile,omitzero"`
+
+	FaxPassThrough VoiceServicePOTSFXSFaxPassThrough `json:"FaxPassThrough,omitzero"`
+
+	ModemPassThrough VoiceServicePOTSFXSModemPassThrough `json:"ModemPassThrough,omitzero"`
+
+	DialType VoiceServicePOTSFXSDialType `json:"DialType,omitzero"`
+
+	ClipGeneration bool `json:"ClipGeneration,omitzero"`
+
+	ChargingPulse bool `json:"ChargingPulse,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
+
+	TerminalType VoiceServicePOTSFXSTerminalType `json:"TerminalType,omitzero"`
+
+	DiagTests       *VoiceServicePOTSFXSDiagTests       `json:"DiagTests,omitzero"`
+	VoiceProcessing *VoiceServicePOTSFXSVoiceProcessing `json:"VoiceProcessing,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServicePOTSFXS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServicePOTSFXS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServicePOTSFXS_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXS_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXS_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXS_ToneEventProfile, o.ToneEventProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneEventProfile",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXS_FaxPassThrough, string(o.FaxPassThrough)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FaxPassThrough",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXS_ModemPassThrough, string(o.ModemPassThrough)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModemPassThrough",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXS_DialType, string(o.DialType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DialType",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXS_TerminalType, string(o.TerminalType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TerminalType",
-		})
-	}
+func (o *VoiceServicePOTSFXS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 622, string(o.Status))
+	c.String(p, "Alias", 610, o.Alias)
+	c.String(p, "Name", 621, o.Name)
+	c.String(p, "ToneEventProfile", 624, o.ToneEventProfile)
+	c.String(p, "FaxPassThrough", 619, string(o.FaxPassThrough))
+	c.String(p, "ModemPassThrough", 620, string(o.ModemPassThrough))
+	c.String(p, "DialType", 617, string(o.DialType))
+	c.String(p, "TerminalType", 623, string(o.TerminalType))
 	if o.DiagTests != nil {
-		o.DiagTests.ValidateAt(prefix+"DiagTests.", v)
-	}
-	if o.VoiceProcessing != nil {
-		o.VoiceProcessing.ValidateAt(prefix+"VoiceProcessing.", v)
+		o.DiagTests.ValidateAt(c, p+"DiagTests.")
 	}
 }
 
 // VoiceServicePOTSFXSPath is the typed path of VoiceService.{i}.POTS.FXS.{i}.
 type VoiceServicePOTSFXSPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Status           model.ReadOnlyParam[VoiceServicePOTSFXSStatus]
-	Alias            model.ReadWriteParam[string]
-	Name             model.ReadOnlyParam[string]
-	ToneEventProfile model.ReadWriteParam[string]
-	FaxPassThrough   model.ReadWriteParam[VoiceServicePOTSFXSFaxPassThrough]
-	ModemPassThrough model.ReadWriteParam[VoiceServicePOTSFXSModemPassThrough]
-	DialType         model.ReadWriteParam[VoiceServicePOTSFXSDialType]
-	ClipGeneration   model.ReadWriteParam[bool]
-	ChargingPulse    model.ReadWriteParam[bool]
-	Active           model.ReadOnlyParam[bool]
-	TerminalType     model.ReadWriteParam[VoiceServicePOTSFXSTerminalType]
-	DiagTests        VoiceServicePOTSFXSDiagTestsPath
-	VoiceProcessing  VoiceServicePOTSFXSVoiceProcessingPath
-}
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x VoiceServicePOTSFXSPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServicePOTSFXSPath(prefix string) VoiceServicePOTSFXSPath {
-	p := &prefix
-	return VoiceServicePOTSFXSPath{
-		Active:           model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		Alias:            model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ChargingPulse:    model.NewReadWrite[bool](p, "ChargingPulse", model.TypeBoolean),
-		ClipGeneration:   model.NewReadWrite[bool](p, "ClipGeneration", model.TypeBoolean),
-		DiagTests:        newVoiceServicePOTSFXSDiagTestsPath(prefix + "DiagTests."),
-		DialType:         model.NewReadWrite[VoiceServicePOTSFXSDialType](p, "DialType", model.TypeString),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FaxPassThrough:   model.NewReadWrite[VoiceServicePOTSFXSFaxPassThrough](p, "FaxPassThrough", model.TypeString),
-		ModemPassThrough: model.NewReadWrite[VoiceServicePOTSFXSModemPassThrough](p, "ModemPassThrough", model.TypeString),
-		Name:             model.NewReadOnly[string](p, "Name", model.TypeString),
-		Status:           model.NewReadOnly[VoiceServicePOTSFXSStatus](p, "Status", model.TypeString),
-		TerminalType:     model.NewReadWrite[VoiceServicePOTSFXSTerminalType](p, "TerminalType", model.TypeString),
-		ToneEventProfile: model.NewReadWrite[string](p, "ToneEventProfile", model.TypeString),
-		VoiceProcessing:  newVoiceServicePOTSFXSVoiceProcessingPath(prefix + "VoiceProcessing."),
-		obj:              model.NewObjectPath(p),
-	}
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ChargingPulse model.ReadWriteParam[bool] `dm:"b"`
+
+	ClipGeneration model.ReadWriteParam[bool] `dm:"b"`
+
+	DialType model.ReadWriteParam[VoiceServicePOTSFXSDialType] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FaxPassThrough model.ReadWriteParam[VoiceServicePOTSFXSFaxPassThrough] `dm:"s"`
+
+	ModemPassThrough model.ReadWriteParam[VoiceServicePOTSFXSModemPassThrough] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TerminalType model.ReadWriteParam[VoiceServicePOTSFXSTerminalType] `dm:"s"`
+
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
+
+	DiagTests       VoiceServicePOTSFXSDiagTestsPath       `dm:"DiagTests."`
+	VoiceProcessing VoiceServicePOTSFXSVoiceProcessingPath `dm:"VoiceProcessing."`
 }
 
 // VoiceServicePOTSFXSDiagTestsDiagnosticsState enumerates the values of VoiceService.{i}.POTS.FXS.{i}.DiagTests.DiagnosticsState.
 type VoiceServicePOTSFXSDiagTestsDiagnosticsState string
 
-func (e VoiceServicePOTSFXSDiagTestsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServicePOTSFXSDiagTestsDiagnosticsState_None           VoiceServicePOTSFXSDiagTestsDiagnosticsState = "None"
-	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Requested      VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Requested"
-	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Canceled       VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Canceled"
-	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Complete       VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Complete"
-	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Error          VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Error"
+	VoiceServicePOTSFXSDiagTestsDiagnosticsState_None VoiceServicePOTSFXSDiagTestsDiagnosticsState = "None"
+
+	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Requested VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Requested"
+
+	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Canceled VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Canceled"
+
+	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Complete VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Complete"
+
+	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Error VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Error"
+
 	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Error_Internal VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Error_Internal"
-	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Error_Other    VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Error_Other"
+
+	VoiceServicePOTSFXSDiagTestsDiagnosticsState_Error_Other VoiceServicePOTSFXSDiagTestsDiagnosticsState = "Error_Other"
 )
 
 // VoiceServicePOTSFXSDiagTestsTestSelector enumerates the values of VoiceService.{i}.POTS.FXS.{i}.DiagTests.TestSelector.
 type VoiceServicePOTSFXSDiagTestsTestSelector string
 
-func (e VoiceServicePOTSFXSDiagTestsTestSelector) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServicePOTSFXSDiagTestsTestSelector_Hazard_Potential VoiceServicePOTSFXSDiagTestsTestSelector = "Hazard Potential"
-	VoiceServicePOTSFXSDiagTestsTestSelector_Foreign_Voltage  VoiceServicePOTSFXSDiagTestsTestSelector = "Foreign Voltage"
+
+	VoiceServicePOTSFXSDiagTestsTestSelector_Foreign_Voltage VoiceServicePOTSFXSDiagTestsTestSelector = "Foreign Voltage"
+
 	VoiceServicePOTSFXSDiagTestsTestSelector_Resistive_Faults VoiceServicePOTSFXSDiagTestsTestSelector = "Resistive Faults"
-	VoiceServicePOTSFXSDiagTestsTestSelector_Off_hook         VoiceServicePOTSFXSDiagTestsTestSelector = "Off-hook"
-	VoiceServicePOTSFXSDiagTestsTestSelector_REN              VoiceServicePOTSFXSDiagTestsTestSelector = "REN"
+
+	VoiceServicePOTSFXSDiagTestsTestSelector_Off_hook VoiceServicePOTSFXSDiagTestsTestSelector = "Off-hook"
+
+	VoiceServicePOTSFXSDiagTestsTestSelector_REN VoiceServicePOTSFXSDiagTestsTestSelector = "REN"
 )
 
 // VoiceServicePOTSFXSDiagTestsTestResult enumerates the values of VoiceService.{i}.POTS.FXS.{i}.DiagTests.TestResult.
 type VoiceServicePOTSFXSDiagTestsTestResult string
 
-func (e VoiceServicePOTSFXSDiagTestsTestResult) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServicePOTSFXSDiagTestsTestResult_Success VoiceServicePOTSFXSDiagTestsTestResult = "Success"
+
 	VoiceServicePOTSFXSDiagTestsTestResult_Failure VoiceServicePOTSFXSDiagTestsTestResult = "Failure"
 )
 
-var (
-	synVoiceServicePOTSFXSDiagTests_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synVoiceServicePOTSFXSDiagTests_TestSelector = &model.Syntax{
-		Enums: []model.Enum{{Value: "Hazard Potential"}, {Value: "Foreign Voltage"}, {Value: "Resistive Faults"}, {Value: "Off-hook"}, {Value: "REN"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSFXSDiagTests_TestResult = &model.Syntax{
-		Enums: []model.Enum{{Value: "Success"}, {Value: "Failure"}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServicePOTSFXSDiagTests holds the values of VoiceService.{i}.POTS.FXS.{i}.DiagTests. (object, readOnly, since 2.0)
+// VoiceServicePOTSFXSDiagTests holds the values of VoiceService.{i}.POTS.FXS.{i}.DiagTests. (object, readOnly, since 2.0).
 type VoiceServicePOTSFXSDiagTests struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_Internal,… 7 values}, readWrite, since 2.0.
-	DiagnosticsState VoiceServicePOTSFXSDiagTestsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// TestSelector: string{Hazard Potential,Foreign Voltage,Resistive Faults,Off-hook,REN}, readWrite, since 2.0.
-	TestSelector VoiceServicePOTSFXSDiagTestsTestSelector `cwmp:"TestSelector"`
-	// TestResult: string{Success,Failure}, readOnly, since 2.0.
-	TestResult VoiceServicePOTSFXSDiagTestsTestResult `cwmp:"TestResult"`
+	DiagnosticsState VoiceServicePOTSFXSDiagTestsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	TestSelector VoiceServicePOTSFXSDiagTestsTestSelector `json:"TestSelector,omitzero"`
+
+	TestResult VoiceServicePOTSFXSDiagTestsTestResult `json:"TestResult,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServicePOTSFXSDiagTests) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServicePOTSFXSDiagTests) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServicePOTSFXSDiagTests_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXSDiagTests_TestSelector, string(o.TestSelector)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TestSelector",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSFXSDiagTests_TestResult, string(o.TestResult)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TestResult",
-		})
-	}
+func (o *VoiceServicePOTSFXSDiagTests) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 614, string(o.DiagnosticsState))
+	c.String(p, "TestSelector", 616, string(o.TestSelector))
+	c.String(p, "TestResult", 615, string(o.TestResult))
 }
 
 // VoiceServicePOTSFXSDiagTestsPath is the typed path of VoiceService.{i}.POTS.FXS.{i}.DiagTests.
 type VoiceServicePOTSFXSDiagTestsPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[VoiceServicePOTSFXSDiagTestsDiagnosticsState]
-	TestSelector     model.ReadWriteParam[VoiceServicePOTSFXSDiagTestsTestSelector]
-	TestResult       model.ReadOnlyParam[VoiceServicePOTSFXSDiagTestsTestResult]
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[VoiceServicePOTSFXSDiagTestsDiagnosticsState] `dm:"s"`
+
+	TestResult model.ReadOnlyParam[string] `dm:"s"`
+
+	TestSelector model.ReadWriteParam[VoiceServicePOTSFXSDiagTestsTestSelector] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServicePOTSFXSDiagTestsPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServicePOTSFXSDiagTestsPath(prefix string) VoiceServicePOTSFXSDiagTestsPath {
-	p := &prefix
-	return VoiceServicePOTSFXSDiagTestsPath{
-		DiagnosticsState: model.NewReadWrite[VoiceServicePOTSFXSDiagTestsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		TestResult:       model.NewReadOnly[VoiceServicePOTSFXSDiagTestsTestResult](p, "TestResult", model.TypeString),
-		TestSelector:     model.NewReadWrite[VoiceServicePOTSFXSDiagTestsTestSelector](p, "TestSelector", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServicePOTSFXSVoiceProcessing_TransmitGain = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dB",
-	}
-	synVoiceServicePOTSFXSVoiceProcessing_ReceiveGain = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dB",
-	}
-	synVoiceServicePOTSFXSVoiceProcessing_EchoCancellationEnable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServicePOTSFXSVoiceProcessing_EchoCancellationInUse  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServicePOTSFXSVoiceProcessing_EchoCancellationTail   = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// VoiceServicePOTSFXSVoiceProcessing holds the values of VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing. (object, readOnly, since 2.0)
+// VoiceServicePOTSFXSVoiceProcessing holds the values of VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing. (object, readOnly, since 2.0).
 type VoiceServicePOTSFXSVoiceProcessing struct {
-	// TransmitGain: int 0.1 dB, readWrite, since 2.0.
-	TransmitGain int32 `cwmp:"TransmitGain"`
-	// ReceiveGain: int 0.1 dB, readWrite, since 2.0.
-	ReceiveGain int32 `cwmp:"ReceiveGain"`
-	// EchoCancellationEnable: boolean, readWrite, since 2.0.
-	EchoCancellationEnable bool `cwmp:"EchoCancellationEnable"`
-	// EchoCancellationInUse: boolean, readOnly, since 2.0.
-	EchoCancellationInUse bool `cwmp:"EchoCancellationInUse"`
-	// EchoCancellationTail: unsignedInt milliseconds, readOnly, since 2.0.
-	EchoCancellationTail uint32 `cwmp:"EchoCancellationTail"`
-}
+	TransmitGain int32 `json:"TransmitGain,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServicePOTSFXSVoiceProcessing) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	ReceiveGain int32 `json:"ReceiveGain,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServicePOTSFXSVoiceProcessing) ValidateAt(prefix string, v *model.Violations) {}
+	EchoCancellationEnable bool `json:"EchoCancellationEnable,omitzero"`
+
+	EchoCancellationInUse bool `json:"EchoCancellationInUse,omitzero"`
+
+	EchoCancellationTail uint32 `json:"EchoCancellationTail,omitzero"`
+}
 
 // VoiceServicePOTSFXSVoiceProcessingPath is the typed path of VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing.
 type VoiceServicePOTSFXSVoiceProcessingPath struct {
-	obj                    model.ObjectPath
-	TransmitGain           model.ReadWriteParam[int32]
-	ReceiveGain            model.ReadWriteParam[int32]
-	EchoCancellationEnable model.ReadWriteParam[bool]
-	EchoCancellationInUse  model.ReadOnlyParam[bool]
-	EchoCancellationTail   model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	EchoCancellationEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	EchoCancellationInUse model.ReadOnlyParam[bool] `dm:"b"`
+
+	EchoCancellationTail model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReceiveGain model.ReadWriteParam[int32] `dm:"i"`
+
+	TransmitGain model.ReadWriteParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServicePOTSFXSVoiceProcessingPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServicePOTSFXSVoiceProcessingPath(prefix string) VoiceServicePOTSFXSVoiceProcessingPath {
-	p := &prefix
-	return VoiceServicePOTSFXSVoiceProcessingPath{
-		EchoCancellationEnable: model.NewReadWrite[bool](p, "EchoCancellationEnable", model.TypeBoolean),
-		EchoCancellationInUse:  model.NewReadOnly[bool](p, "EchoCancellationInUse", model.TypeBoolean),
-		EchoCancellationTail:   model.NewReadOnly[uint32](p, "EchoCancellationTail", model.TypeUnsignedInt),
-		ReceiveGain:            model.NewReadWrite[int32](p, "ReceiveGain", model.TypeInt),
-		TransmitGain:           model.NewReadWrite[int32](p, "TransmitGain", model.TypeInt),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServicePOTSRinger_EventNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServicePOTSRinger holds the values of VoiceService.{i}.POTS.Ringer. (object, readOnly, since 2.0)
+// VoiceServicePOTSRinger holds the values of VoiceService.{i}.POTS.Ringer. (object, readOnly, since 2.0).
 type VoiceServicePOTSRinger struct {
-	// EventNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	EventNumberOfEntries uint32 `cwmp:"EventNumberOfEntries"`
-	// VoiceService.{i}.POTS.Ringer.Event.{i}. instances by instance number
-	Event map[uint32]*VoiceServicePOTSRingerEvent `cwmp:"Event.{i}."`
+	EventNumberOfEntries uint32 `json:"EventNumberOfEntries,omitzero"`
+
+	Event map[uint32]*VoiceServicePOTSRingerEvent `json:"Event,omitzero"`
 }
 
-// AddEvent creates instance i of VoiceService.{i}.POTS.Ringer.Event.{i}. (replacing any) and returns it
+// AddEvent creates instance i (replacing any) and returns it.
 func (o *VoiceServicePOTSRinger) AddEvent(i uint32) *VoiceServicePOTSRingerEvent {
 	if o.Event == nil {
 		o.Event = map[uint32]*VoiceServicePOTSRingerEvent{}
@@ -1028,460 +494,70 @@ func (o *VoiceServicePOTSRinger) AddEvent(i uint32) *VoiceServicePOTSRingerEvent
 	o.Event[i] = x
 	return x
 }
-
-// GetEvent returns instance i of VoiceService.{i}.POTS.Ringer.Event.{i}.
-func (o *VoiceServicePOTSRinger) GetEvent(i uint32) (*VoiceServicePOTSRingerEvent, bool) {
-	x, ok := o.Event[i]
-	return x, ok
-}
-
-// DeleteEvent removes instance i of VoiceService.{i}.POTS.Ringer.Event.{i}.
-func (o *VoiceServicePOTSRinger) DeleteEvent(i uint32) {
-	delete(o.Event, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServicePOTSRinger) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServicePOTSRinger) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServicePOTSRinger) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Event) {
-		o.Event[i].ValidateAt(prefix+"Event."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Event[i].ValidateAt(c, model.InstanceOf(p, "Event.", i))
 	}
 }
 
 // VoiceServicePOTSRingerPath is the typed path of VoiceService.{i}.POTS.Ringer.
 type VoiceServicePOTSRingerPath struct {
-	obj                  model.ObjectPath
-	EventNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	EventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServicePOTSRingerPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServicePOTSRingerPath(prefix string) VoiceServicePOTSRingerPath {
-	p := &prefix
-	return VoiceServicePOTSRingerPath{
-		EventNumberOfEntries: model.NewReadOnly[uint32](p, "EventNumberOfEntries", model.TypeUnsignedInt),
-		obj:                  model.NewObjectPath(p),
-	}
+// Event returns the typed path of instance i.
+func (x VoiceServicePOTSRingerPath) Event(i uint32) (p VoiceServicePOTSRingerEventPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Event.", i))
+	return
 }
 
-// Event returns the typed path of instance i of VoiceService.{i}.POTS.Ringer.Event.{i}.
-func (x VoiceServicePOTSRingerPath) Event(i uint32) VoiceServicePOTSRingerEventPath {
-	return newVoiceServicePOTSRingerEventPath(x.Path() + "Event." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// EventTable returns the table VoiceService.{i}.POTS.Ringer.Event.{i}. itself (for AddObject when writable)
+// EventTable returns the table itself (for AddObject when writable).
 func (x VoiceServicePOTSRingerPath) EventTable() model.Table {
-	return model.NewTable(x.Path() + "Event.")
+	return model.NewTable(x.ObjectPath, "Event.")
 }
 
 // VoiceServicePOTSRingerEventFunction enumerates the values of VoiceService.{i}.POTS.Ringer.Event.{i}.Function.
 type VoiceServicePOTSRingerEventFunction string
 
-func (e VoiceServicePOTSRingerEventFunction) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServicePOTSRingerEventFunction_Default      VoiceServicePOTSRingerEventFunction = "Default"
+	VoiceServicePOTSRingerEventFunction_Default VoiceServicePOTSRingerEventFunction = "Default"
+
 	VoiceServicePOTSRingerEventFunction_CCBSCallBack VoiceServicePOTSRingerEventFunction = "CCBSCallBack"
+
 	VoiceServicePOTSRingerEventFunction_CCNRCallBack VoiceServicePOTSRingerEventFunction = "CCNRCallBack"
+
 	VoiceServicePOTSRingerEventFunction_InternalCall VoiceServicePOTSRingerEventFunction = "InternalCall"
-	VoiceServicePOTSRingerEventFunction_RingSplash   VoiceServicePOTSRingerEventFunction = "RingSplash"
-	VoiceServicePOTSRingerEventFunction_Group        VoiceServicePOTSRingerEventFunction = "Group"
+
+	VoiceServicePOTSRingerEventFunction_RingSplash VoiceServicePOTSRingerEventFunction = "RingSplash"
+
+	VoiceServicePOTSRingerEventFunction_Group VoiceServicePOTSRingerEventFunction = "Group"
 )
 
-var (
-	synVoiceServicePOTSRingerEvent_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServicePOTSRingerEvent_Function = &model.Syntax{
-		Enums: []model.Enum{{Value: "Default"}, {Value: "CCBSCallBack"}, {Value: "CCNRCallBack"}, {Value: "InternalCall"}, {Value: "RingSplash"}, {Value: "Group"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServicePOTSRingerEvent_Cadence = &model.Syntax{
-		List:  &model.List{MaxItems: model.U64(10)},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// VoiceServicePOTSRingerEvent holds the values of VoiceService.{i}.POTS.Ringer.Event.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServicePOTSRingerEvent holds the values of VoiceService.{i}.POTS.Ringer.Event.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServicePOTSRingerEvent struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Function: string{Default,CCBSCallBack,CCNRCallBack,InternalCall,RingSplash,Group}, readOnly, since 2.0.
-	Function VoiceServicePOTSRingerEventFunction `cwmp:"Function"`
-	// Cadence: list[:10 items]<unsignedInt> milliseconds, readWrite, since 2.0.
-	Cadence []uint32 `cwmp:"Cadence"`
+	Alias string `json:"Alias,omitzero"`
+
+	Function VoiceServicePOTSRingerEventFunction `json:"Function,omitzero"`
+
+	Cadence []uint32 `json:"Cadence,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServicePOTSRingerEvent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServicePOTSRingerEvent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServicePOTSRingerEvent_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServicePOTSRingerEvent_Function, string(o.Function)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Function",
-		})
-	}
-	if e := model.CheckValue(synVoiceServicePOTSRingerEvent_Cadence, model.FormatValue(model.TypeUnsignedInt, o.Cadence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Cadence",
-		})
-	}
+func (o *VoiceServicePOTSRingerEvent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 635, o.Alias)
+	c.String(p, "Function", 637, string(o.Function))
+	c.Wire(p, "Cadence", 636, model.FormatValue(model.TypeUnsignedInt, o.Cadence), len(o.Cadence) > 0)
 }
 
 // VoiceServicePOTSRingerEventPath is the typed path of VoiceService.{i}.POTS.Ringer.Event.{i}.
 type VoiceServicePOTSRingerEventPath struct {
-	obj      model.ObjectPath
-	Alias    model.ReadWriteParam[string]
-	Function model.ReadOnlyParam[VoiceServicePOTSRingerEventFunction]
-	Cadence  model.ReadWriteParam[[]uint32]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServicePOTSRingerEventPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServicePOTSRingerEventPath(prefix string) VoiceServicePOTSRingerEventPath {
-	p := &prefix
-	return VoiceServicePOTSRingerEventPath{
-		Alias:    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Cadence:  model.NewReadWrite[[]uint32](p, "Cadence", model.TypeString),
-		Function: model.NewReadOnly[VoiceServicePOTSRingerEventFunction](p, "Function", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
-}
+	Cadence model.ReadWriteParam[[]uint32] `dm:"s"`
 
-var schemaPots = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.POTS.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXONumberOfEntries",
-	Syntax:  synVoiceServicePOTS_FXONumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXSNumberOfEntries",
-	Syntax:  synVoiceServicePOTS_FXSNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.Region",
-	Syntax:  synVoiceServicePOTS_Region,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FXONumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.POTS.FXO.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.Enable",
-	Syntax:  synVoiceServicePOTSFXO_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.Status",
-	Syntax:  synVoiceServicePOTSFXO_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.POTS.FXO.{i}.Alias",
-	Syntax:       synVoiceServicePOTSFXO_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.Name",
-	Syntax:  synVoiceServicePOTSFXO_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.ToneEventProfile",
-	Syntax:  synVoiceServicePOTSFXO_ToneEventProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.SecondStepDialing",
-	Syntax:  synVoiceServicePOTSFXO_SecondStepDialing,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.TimeoutBeforeDialing",
-	Syntax:  synVoiceServicePOTSFXO_TimeoutBeforeDialing,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.RingingTimeout",
-	Syntax:  synVoiceServicePOTSFXO_RingingTimeout,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.RingNumber",
-	Syntax:  synVoiceServicePOTSFXO_RingNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.OnHookMinDuration",
-	Syntax:  synVoiceServicePOTSFXO_OnHookMinDuration,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.SignalingMode",
-	Syntax:  synVoiceServicePOTSFXO_SignalingMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.DTMFDialoutInterval",
-	Syntax:  synVoiceServicePOTSFXO_DTMFDialoutInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.CallerIdDetectionEnable",
-	Syntax:  synVoiceServicePOTSFXO_CallerIdDetectionEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.Active",
-	Syntax:  synVoiceServicePOTSFXO_Active,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.POTS.FXO.{i}.DiagTests.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.DiagTests.DiagnosticsState",
-	Syntax:  synVoiceServicePOTSFXODiagTests_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.DiagTests.TestSelector",
-	Syntax:  synVoiceServicePOTSFXODiagTests_TestSelector,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXO.{i}.DiagTests.TestResult",
-	Syntax:  synVoiceServicePOTSFXODiagTests_TestResult,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FXSNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.POTS.FXS.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.Enable",
-	Syntax:  synVoiceServicePOTSFXS_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.Status",
-	Syntax:  synVoiceServicePOTSFXS_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.POTS.FXS.{i}.Alias",
-	Syntax:       synVoiceServicePOTSFXS_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.Name",
-	Syntax:  synVoiceServicePOTSFXS_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.ToneEventProfile",
-	Syntax:  synVoiceServicePOTSFXS_ToneEventProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.FaxPassThrough",
-	Syntax:  synVoiceServicePOTSFXS_FaxPassThrough,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.ModemPassThrough",
-	Syntax:  synVoiceServicePOTSFXS_ModemPassThrough,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.DialType",
-	Syntax:  synVoiceServicePOTSFXS_DialType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.ClipGeneration",
-	Syntax:  synVoiceServicePOTSFXS_ClipGeneration,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.ChargingPulse",
-	Syntax:  synVoiceServicePOTSFXS_ChargingPulse,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.Active",
-	Syntax:  synVoiceServicePOTSFXS_Active,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.TerminalType",
-	Syntax:  synVoiceServicePOTSFXS_TerminalType,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.POTS.FXS.{i}.DiagTests.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.DiagTests.DiagnosticsState",
-	Syntax:  synVoiceServicePOTSFXSDiagTests_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.DiagTests.TestSelector",
-	Syntax:  synVoiceServicePOTSFXSDiagTests_TestSelector,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.DiagTests.TestResult",
-	Syntax:  synVoiceServicePOTSFXSDiagTests_TestResult,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing.TransmitGain",
-	Syntax:  synVoiceServicePOTSFXSVoiceProcessing_TransmitGain,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing.ReceiveGain",
-	Syntax:  synVoiceServicePOTSFXSVoiceProcessing_ReceiveGain,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing.EchoCancellationEnable",
-	Syntax:  synVoiceServicePOTSFXSVoiceProcessing_EchoCancellationEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing.EchoCancellationInUse",
-	Syntax:  synVoiceServicePOTSFXSVoiceProcessing_EchoCancellationInUse,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing.EchoCancellationTail",
-	Syntax:  synVoiceServicePOTSFXSVoiceProcessing_EchoCancellationTail,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.POTS.Ringer.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.Ringer.EventNumberOfEntries",
-	Syntax:  synVoiceServicePOTSRinger_EventNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "EventNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.POTS.Ringer.Event.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Function"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.POTS.Ringer.Event.{i}.Alias",
-	Syntax:       synVoiceServicePOTSRingerEvent_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.POTS.Ringer.Event.{i}.Function",
-	Syntax:  synVoiceServicePOTSRingerEvent_Function,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.POTS.Ringer.Event.{i}.Cadence",
-	Syntax:  synVoiceServicePOTSRingerEvent_Cadence,
-	Version: "2.0",
-}}
+	Function model.ReadOnlyParam[string] `dm:"s"`
+}
 
 // VoiceServicePOTSImpl is what a device implements for VoiceService.{i}.POTS; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1518,6 +594,31 @@ func (UnimplementedVoiceServicePOTSImpl) FXOInstances(inst []uint32) []uint32 {
 }
 func (UnimplementedVoiceServicePOTSImpl) FXSInstances(inst []uint32) []uint32 {
 	return nil
+}
+func cpeGetVoiceServicePOTS(im VoiceServicePOTSImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "FXONumberOfEntries":
+		v, err := im.FXONumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "FXSNumberOfEntries":
+		v, err := im.FXSNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Region":
+		v, err := im.Region(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServicePOTS(im VoiceServicePOTSImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Region":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegion(inst, v)
+	}
+	return model.ErrNotSupported
 }
 
 // VoiceServicePOTSFXOImpl is what a device implements for VoiceService.{i}.POTS.FXO.{i}; inst holds the instance
@@ -1643,6 +744,124 @@ func (UnimplementedVoiceServicePOTSFXOImpl) Active(inst []uint32) (bool, error) 
 	var zero bool
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServicePOTSFXO(im VoiceServicePOTSFXOImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Name":
+		v, err := im.Name(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneEventProfile":
+		v, err := im.ToneEventProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SecondStepDialing":
+		v, err := im.SecondStepDialing(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "TimeoutBeforeDialing":
+		v, err := im.TimeoutBeforeDialing(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RingingTimeout":
+		v, err := im.RingingTimeout(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RingNumber":
+		v, err := im.RingNumber(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "OnHookMinDuration":
+		v, err := im.OnHookMinDuration(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "SignalingMode":
+		v, err := im.SignalingMode(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "DTMFDialoutInterval":
+		v, err := im.DTMFDialoutInterval(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallerIdDetectionEnable":
+		v, err := im.CallerIdDetectionEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Active":
+		v, err := im.Active(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServicePOTSFXO(im VoiceServicePOTSFXOImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "ToneEventProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneEventProfile(inst, v)
+	case "SecondStepDialing":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSecondStepDialing(inst, v)
+	case "TimeoutBeforeDialing":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimeoutBeforeDialing(inst, v)
+	case "RingingTimeout":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRingingTimeout(inst, v)
+	case "RingNumber":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRingNumber(inst, v)
+	case "OnHookMinDuration":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOnHookMinDuration(inst, v)
+	case "SignalingMode":
+		v, err := model.ParseValue[VoiceServicePOTSFXOSignalingMode](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSignalingMode(inst, v)
+	case "DTMFDialoutInterval":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDTMFDialoutInterval(inst, v)
+	case "CallerIdDetectionEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCallerIdDetectionEnable(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServicePOTSFXODiagTestsImpl is what a device implements for VoiceService.{i}.POTS.FXO.{i}.DiagTests; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1675,6 +894,37 @@ func (UnimplementedVoiceServicePOTSFXODiagTestsImpl) SetTestSelector(inst []uint
 func (UnimplementedVoiceServicePOTSFXODiagTestsImpl) TestResult(inst []uint32) (VoiceServicePOTSFXODiagTestsTestResult, error) {
 	var zero VoiceServicePOTSFXODiagTestsTestResult
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServicePOTSFXODiagTests(im VoiceServicePOTSFXODiagTestsImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "DiagnosticsState":
+		v, err := im.DiagnosticsState(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TestSelector":
+		v, err := im.TestSelector(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TestResult":
+		v, err := im.TestResult(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServicePOTSFXODiagTests(im VoiceServicePOTSFXODiagTestsImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "DiagnosticsState":
+		v, err := model.ParseValue[VoiceServicePOTSFXODiagTestsDiagnosticsState](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDiagnosticsState(inst, v)
+	case "TestSelector":
+		v, err := model.ParseValue[VoiceServicePOTSFXODiagTestsTestSelector](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTestSelector(inst, v)
+	}
+	return model.ErrNotSupported
 }
 
 // VoiceServicePOTSFXSImpl is what a device implements for VoiceService.{i}.POTS.FXS.{i}; inst holds the instance
@@ -1782,6 +1032,106 @@ func (UnimplementedVoiceServicePOTSFXSImpl) TerminalType(inst []uint32) (VoiceSe
 func (UnimplementedVoiceServicePOTSFXSImpl) SetTerminalType(inst []uint32, v VoiceServicePOTSFXSTerminalType) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServicePOTSFXS(im VoiceServicePOTSFXSImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Name":
+		v, err := im.Name(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneEventProfile":
+		v, err := im.ToneEventProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "FaxPassThrough":
+		v, err := im.FaxPassThrough(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ModemPassThrough":
+		v, err := im.ModemPassThrough(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "DialType":
+		v, err := im.DialType(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ClipGeneration":
+		v, err := im.ClipGeneration(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "ChargingPulse":
+		v, err := im.ChargingPulse(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Active":
+		v, err := im.Active(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "TerminalType":
+		v, err := im.TerminalType(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServicePOTSFXS(im VoiceServicePOTSFXSImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "ToneEventProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneEventProfile(inst, v)
+	case "FaxPassThrough":
+		v, err := model.ParseValue[VoiceServicePOTSFXSFaxPassThrough](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFaxPassThrough(inst, v)
+	case "ModemPassThrough":
+		v, err := model.ParseValue[VoiceServicePOTSFXSModemPassThrough](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetModemPassThrough(inst, v)
+	case "DialType":
+		v, err := model.ParseValue[VoiceServicePOTSFXSDialType](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDialType(inst, v)
+	case "ClipGeneration":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetClipGeneration(inst, v)
+	case "ChargingPulse":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetChargingPulse(inst, v)
+	case "TerminalType":
+		v, err := model.ParseValue[VoiceServicePOTSFXSTerminalType](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTerminalType(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServicePOTSFXSDiagTestsImpl is what a device implements for VoiceService.{i}.POTS.FXS.{i}.DiagTests; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1814,6 +1164,37 @@ func (UnimplementedVoiceServicePOTSFXSDiagTestsImpl) SetTestSelector(inst []uint
 func (UnimplementedVoiceServicePOTSFXSDiagTestsImpl) TestResult(inst []uint32) (VoiceServicePOTSFXSDiagTestsTestResult, error) {
 	var zero VoiceServicePOTSFXSDiagTestsTestResult
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServicePOTSFXSDiagTests(im VoiceServicePOTSFXSDiagTestsImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "DiagnosticsState":
+		v, err := im.DiagnosticsState(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TestSelector":
+		v, err := im.TestSelector(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TestResult":
+		v, err := im.TestResult(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServicePOTSFXSDiagTests(im VoiceServicePOTSFXSDiagTestsImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "DiagnosticsState":
+		v, err := model.ParseValue[VoiceServicePOTSFXSDiagTestsDiagnosticsState](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDiagnosticsState(inst, v)
+	case "TestSelector":
+		v, err := model.ParseValue[VoiceServicePOTSFXSDiagTestsTestSelector](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTestSelector(inst, v)
+	}
+	return model.ErrNotSupported
 }
 
 // VoiceServicePOTSFXSVoiceProcessingImpl is what a device implements for VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing; inst holds the instance
@@ -1862,6 +1243,49 @@ func (UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl) EchoCancellationTail(
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServicePOTSFXSVoiceProcessing(im VoiceServicePOTSFXSVoiceProcessingImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "TransmitGain":
+		v, err := im.TransmitGain(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "ReceiveGain":
+		v, err := im.ReceiveGain(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "EchoCancellationEnable":
+		v, err := im.EchoCancellationEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "EchoCancellationInUse":
+		v, err := im.EchoCancellationInUse(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "EchoCancellationTail":
+		v, err := im.EchoCancellationTail(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServicePOTSFXSVoiceProcessing(im VoiceServicePOTSFXSVoiceProcessingImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "TransmitGain":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTransmitGain(inst, v)
+	case "ReceiveGain":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetReceiveGain(inst, v)
+	case "EchoCancellationEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEchoCancellationEnable(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServicePOTSRingerImpl is what a device implements for VoiceService.{i}.POTS.Ringer; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1880,6 +1304,14 @@ func (UnimplementedVoiceServicePOTSRingerImpl) EventNumberOfEntries(inst []uint3
 }
 func (UnimplementedVoiceServicePOTSRingerImpl) EventInstances(inst []uint32) []uint32 {
 	return nil
+}
+func cpeGetVoiceServicePOTSRinger(im VoiceServicePOTSRingerImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "EventNumberOfEntries":
+		v, err := im.EventNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServicePOTSRingerEventImpl is what a device implements for VoiceService.{i}.POTS.Ringer.Event.{i}; inst holds the instance
@@ -1912,5 +1344,36 @@ func (UnimplementedVoiceServicePOTSRingerEventImpl) Cadence(inst []uint32) ([]ui
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServicePOTSRingerEventImpl) SetCadence(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServicePOTSRingerEvent(im VoiceServicePOTSRingerEventImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Function":
+		v, err := im.Function(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Cadence":
+		v, err := im.Cadence(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServicePOTSRingerEvent(im VoiceServicePOTSRingerEventImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Cadence":
+		v, err := model.ParseValue[[]uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCadence(inst, v)
+	}
 	return model.ErrNotSupported
 }

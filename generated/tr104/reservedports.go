@@ -5,87 +5,25 @@ package tr104
 
 import "github.com/dmforge/dmforge/model"
 
-var (
-	synVoiceServiceReservedPorts_WANPortRange = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synVoiceServiceReservedPorts_LANPortRange = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// VoiceServiceReservedPorts holds the values of VoiceService.{i}.ReservedPorts. (object, readOnly, since 2.0)
+// VoiceServiceReservedPorts holds the values of VoiceService.{i}.ReservedPorts. (object, readOnly, since 2.0).
 type VoiceServiceReservedPorts struct {
-	// WANPortRange: list<string>, readWrite, since 2.0.
-	WANPortRange []string `cwmp:"WANPortRange"`
-	// LANPortRange: list<string>, readWrite, since 2.0.
-	LANPortRange []string `cwmp:"LANPortRange"`
+	WANPortRange []string `json:"WANPortRange,omitzero"`
+
+	LANPortRange []string `json:"LANPortRange,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceReservedPorts) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceReservedPorts) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synVoiceServiceReservedPorts_WANPortRange, model.FormatValue(model.TypeString, o.WANPortRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WANPortRange",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceReservedPorts_LANPortRange, model.FormatValue(model.TypeString, o.LANPortRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LANPortRange",
-		})
-	}
+func (o *VoiceServiceReservedPorts) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "WANPortRange", 641, model.JoinStrings(o.WANPortRange), len(o.WANPortRange) > 0)
+	c.Wire(p, "LANPortRange", 640, model.JoinStrings(o.LANPortRange), len(o.LANPortRange) > 0)
 }
 
 // VoiceServiceReservedPortsPath is the typed path of VoiceService.{i}.ReservedPorts.
 type VoiceServiceReservedPortsPath struct {
-	obj          model.ObjectPath
-	WANPortRange model.ReadWriteParam[[]string]
-	LANPortRange model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	LANPortRange model.ReadWriteParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceReservedPortsPath) Path() string {
-	return x.obj.Path()
+	WANPortRange model.ReadWriteParam[[]string] `dm:"s"`
 }
-func newVoiceServiceReservedPortsPath(prefix string) VoiceServiceReservedPortsPath {
-	p := &prefix
-	return VoiceServiceReservedPortsPath{
-		LANPortRange: model.NewReadWrite[[]string](p, "LANPortRange", model.TypeString),
-		WANPortRange: model.NewReadWrite[[]string](p, "WANPortRange", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var schemaReservedports = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.ReservedPorts.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ReservedPorts.WANPortRange",
-	Syntax:  synVoiceServiceReservedPorts_WANPortRange,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.ReservedPorts.LANPortRange",
-	Syntax:  synVoiceServiceReservedPorts_LANPortRange,
-	Version: "2.0",
-}}
 
 // VoiceServiceReservedPortsImpl is what a device implements for VoiceService.{i}.ReservedPorts; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -112,5 +50,33 @@ func (UnimplementedVoiceServiceReservedPortsImpl) LANPortRange(inst []uint32) ([
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceReservedPortsImpl) SetLANPortRange(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceReservedPorts(im VoiceServiceReservedPortsImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "WANPortRange":
+		v, err := im.WANPortRange(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "LANPortRange":
+		v, err := im.LANPortRange(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceReservedPorts(im VoiceServiceReservedPortsImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "WANPortRange":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetWANPortRange(inst, v)
+	case "LANPortRange":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLANPortRange(inst, v)
+	}
 	return model.ErrNotSupported
 }

@@ -3,67 +3,44 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synVoiceServiceObject_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceObject_VoIPProfileNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceObject_CodecProfileNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceObject_InterworkNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceObject_TrunkNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceObject_CallLogNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceObject_TerminalNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceObject holds the values of VoiceService.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// VoiceServiceObject holds the values of VoiceService.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceObject struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// VoIPProfileNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	VoIPProfileNumberOfEntries uint32 `cwmp:"VoIPProfileNumberOfEntries"`
-	// CodecProfileNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	CodecProfileNumberOfEntries uint32 `cwmp:"CodecProfileNumberOfEntries"`
-	// InterworkNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	InterworkNumberOfEntries uint32 `cwmp:"InterworkNumberOfEntries"`
-	// TrunkNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	TrunkNumberOfEntries uint32 `cwmp:"TrunkNumberOfEntries"`
-	// CallLogNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	CallLogNumberOfEntries uint32 `cwmp:"CallLogNumberOfEntries"`
-	// TerminalNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	TerminalNumberOfEntries uint32                   `cwmp:"TerminalNumberOfEntries"`
-	CallControl             *VoiceServiceCallControl `cwmp:"CallControl."`
-	// VoiceService.{i}.CallLog.{i}. instances by instance number
-	CallLog              map[uint32]*VoiceServiceCallLog   `cwmp:"CallLog.{i}."`
-	Capabilities         *VoiceServiceCapabilities         `cwmp:"Capabilities."`
-	ClockSynchronization *VoiceServiceClockSynchronization `cwmp:"ClockSynchronization."`
-	// VoiceService.{i}.CodecProfile.{i}. instances by instance number
-	CodecProfile map[uint32]*VoiceServiceCodecProfile `cwmp:"CodecProfile.{i}."`
-	DECT         *VoiceServiceDECT                    `cwmp:"DECT."`
-	H323         *VoiceServiceH323                    `cwmp:"H323."`
-	ISDN         *VoiceServiceISDN                    `cwmp:"ISDN."`
-	// VoiceService.{i}.Interwork.{i}. instances by instance number
-	Interwork     map[uint32]*VoiceServiceInterwork `cwmp:"Interwork.{i}."`
-	MGCP          *VoiceServiceMGCP                 `cwmp:"MGCP."`
-	POTS          *VoiceServicePOTS                 `cwmp:"POTS."`
-	ReservedPorts *VoiceServiceReservedPorts        `cwmp:"ReservedPorts."`
-	SIP           *VoiceServiceSIP                  `cwmp:"SIP."`
-	// VoiceService.{i}.Terminal.{i}. instances by instance number
-	Terminal map[uint32]*VoiceServiceTerminal `cwmp:"Terminal.{i}."`
-	Tone     *VoiceServiceTone                `cwmp:"Tone."`
-	// VoiceService.{i}.Trunk.{i}. instances by instance number
-	Trunk map[uint32]*VoiceServiceTrunk `cwmp:"Trunk.{i}."`
-	// VoiceService.{i}.VoIPProfile.{i}. instances by instance number
-	VoIPProfile map[uint32]*VoiceServiceVoIPProfile `cwmp:"VoIPProfile.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	VoIPProfileNumberOfEntries uint32 `json:"VoIPProfileNumberOfEntries,omitzero"`
+
+	CodecProfileNumberOfEntries uint32 `json:"CodecProfileNumberOfEntries,omitzero"`
+
+	InterworkNumberOfEntries uint32 `json:"InterworkNumberOfEntries,omitzero"`
+
+	TrunkNumberOfEntries uint32 `json:"TrunkNumberOfEntries,omitzero"`
+
+	CallLogNumberOfEntries uint32 `json:"CallLogNumberOfEntries,omitzero"`
+
+	TerminalNumberOfEntries uint32 `json:"TerminalNumberOfEntries,omitzero"`
+
+	CallControl          *VoiceServiceCallControl             `json:"CallControl,omitzero"`
+	CallLog              map[uint32]*VoiceServiceCallLog      `json:"CallLog,omitzero"`
+	Capabilities         *VoiceServiceCapabilities            `json:"Capabilities,omitzero"`
+	ClockSynchronization *VoiceServiceClockSynchronization    `json:"ClockSynchronization,omitzero"`
+	CodecProfile         map[uint32]*VoiceServiceCodecProfile `json:"CodecProfile,omitzero"`
+	DECT                 *VoiceServiceDECT                    `json:"DECT,omitzero"`
+	H323                 *VoiceServiceH323                    `json:"H323,omitzero"`
+	ISDN                 *VoiceServiceISDN                    `json:"ISDN,omitzero"`
+	Interwork            map[uint32]*VoiceServiceInterwork    `json:"Interwork,omitzero"`
+	MGCP                 *VoiceServiceMGCP                    `json:"MGCP,omitzero"`
+	POTS                 *VoiceServicePOTS                    `json:"POTS,omitzero"`
+	ReservedPorts        *VoiceServiceReservedPorts           `json:"ReservedPorts,omitzero"`
+	SIP                  *VoiceServiceSIP                     `json:"SIP,omitzero"`
+	Terminal             map[uint32]*VoiceServiceTerminal     `json:"Terminal,omitzero"`
+	Tone                 *VoiceServiceTone                    `json:"Tone,omitzero"`
+	Trunk                map[uint32]*VoiceServiceTrunk        `json:"Trunk,omitzero"`
+	VoIPProfile          map[uint32]*VoiceServiceVoIPProfile  `json:"VoIPProfile,omitzero"`
 }
 
-// AddCallLog creates instance i of VoiceService.{i}.CallLog.{i}. (replacing any) and returns it
+// AddCallLog creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddCallLog(i uint32) *VoiceServiceCallLog {
 	if o.CallLog == nil {
 		o.CallLog = map[uint32]*VoiceServiceCallLog{}
@@ -73,18 +50,7 @@ func (o *VoiceServiceObject) AddCallLog(i uint32) *VoiceServiceCallLog {
 	return x
 }
 
-// GetCallLog returns instance i of VoiceService.{i}.CallLog.{i}.
-func (o *VoiceServiceObject) GetCallLog(i uint32) (*VoiceServiceCallLog, bool) {
-	x, ok := o.CallLog[i]
-	return x, ok
-}
-
-// DeleteCallLog removes instance i of VoiceService.{i}.CallLog.{i}.
-func (o *VoiceServiceObject) DeleteCallLog(i uint32) {
-	delete(o.CallLog, i)
-}
-
-// AddCodecProfile creates instance i of VoiceService.{i}.CodecProfile.{i}. (replacing any) and returns it
+// AddCodecProfile creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddCodecProfile(i uint32) *VoiceServiceCodecProfile {
 	if o.CodecProfile == nil {
 		o.CodecProfile = map[uint32]*VoiceServiceCodecProfile{}
@@ -94,18 +60,7 @@ func (o *VoiceServiceObject) AddCodecProfile(i uint32) *VoiceServiceCodecProfile
 	return x
 }
 
-// GetCodecProfile returns instance i of VoiceService.{i}.CodecProfile.{i}.
-func (o *VoiceServiceObject) GetCodecProfile(i uint32) (*VoiceServiceCodecProfile, bool) {
-	x, ok := o.CodecProfile[i]
-	return x, ok
-}
-
-// DeleteCodecProfile removes instance i of VoiceService.{i}.CodecProfile.{i}.
-func (o *VoiceServiceObject) DeleteCodecProfile(i uint32) {
-	delete(o.CodecProfile, i)
-}
-
-// AddInterwork creates instance i of VoiceService.{i}.Interwork.{i}. (replacing any) and returns it
+// AddInterwork creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddInterwork(i uint32) *VoiceServiceInterwork {
 	if o.Interwork == nil {
 		o.Interwork = map[uint32]*VoiceServiceInterwork{}
@@ -115,18 +70,7 @@ func (o *VoiceServiceObject) AddInterwork(i uint32) *VoiceServiceInterwork {
 	return x
 }
 
-// GetInterwork returns instance i of VoiceService.{i}.Interwork.{i}.
-func (o *VoiceServiceObject) GetInterwork(i uint32) (*VoiceServiceInterwork, bool) {
-	x, ok := o.Interwork[i]
-	return x, ok
-}
-
-// DeleteInterwork removes instance i of VoiceService.{i}.Interwork.{i}.
-func (o *VoiceServiceObject) DeleteInterwork(i uint32) {
-	delete(o.Interwork, i)
-}
-
-// AddTerminal creates instance i of VoiceService.{i}.Terminal.{i}. (replacing any) and returns it
+// AddTerminal creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddTerminal(i uint32) *VoiceServiceTerminal {
 	if o.Terminal == nil {
 		o.Terminal = map[uint32]*VoiceServiceTerminal{}
@@ -136,18 +80,7 @@ func (o *VoiceServiceObject) AddTerminal(i uint32) *VoiceServiceTerminal {
 	return x
 }
 
-// GetTerminal returns instance i of VoiceService.{i}.Terminal.{i}.
-func (o *VoiceServiceObject) GetTerminal(i uint32) (*VoiceServiceTerminal, bool) {
-	x, ok := o.Terminal[i]
-	return x, ok
-}
-
-// DeleteTerminal removes instance i of VoiceService.{i}.Terminal.{i}.
-func (o *VoiceServiceObject) DeleteTerminal(i uint32) {
-	delete(o.Terminal, i)
-}
-
-// AddTrunk creates instance i of VoiceService.{i}.Trunk.{i}. (replacing any) and returns it
+// AddTrunk creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddTrunk(i uint32) *VoiceServiceTrunk {
 	if o.Trunk == nil {
 		o.Trunk = map[uint32]*VoiceServiceTrunk{}
@@ -157,18 +90,7 @@ func (o *VoiceServiceObject) AddTrunk(i uint32) *VoiceServiceTrunk {
 	return x
 }
 
-// GetTrunk returns instance i of VoiceService.{i}.Trunk.{i}.
-func (o *VoiceServiceObject) GetTrunk(i uint32) (*VoiceServiceTrunk, bool) {
-	x, ok := o.Trunk[i]
-	return x, ok
-}
-
-// DeleteTrunk removes instance i of VoiceService.{i}.Trunk.{i}.
-func (o *VoiceServiceObject) DeleteTrunk(i uint32) {
-	delete(o.Trunk, i)
-}
-
-// AddVoIPProfile creates instance i of VoiceService.{i}.VoIPProfile.{i}. (replacing any) and returns it
+// AddVoIPProfile creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddVoIPProfile(i uint32) *VoiceServiceVoIPProfile {
 	if o.VoIPProfile == nil {
 		o.VoIPProfile = map[uint32]*VoiceServiceVoIPProfile{}
@@ -177,249 +99,156 @@ func (o *VoiceServiceObject) AddVoIPProfile(i uint32) *VoiceServiceVoIPProfile {
 	o.VoIPProfile[i] = x
 	return x
 }
-
-// GetVoIPProfile returns instance i of VoiceService.{i}.VoIPProfile.{i}.
-func (o *VoiceServiceObject) GetVoIPProfile(i uint32) (*VoiceServiceVoIPProfile, bool) {
-	x, ok := o.VoIPProfile[i]
-	return x, ok
-}
-
-// DeleteVoIPProfile removes instance i of VoiceService.{i}.VoIPProfile.{i}.
-func (o *VoiceServiceObject) DeleteVoIPProfile(i uint32) {
-	delete(o.VoIPProfile, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceObject) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceObject) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceObject_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *VoiceServiceObject) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1, o.Alias)
 	if o.CallControl != nil {
-		o.CallControl.ValidateAt(prefix+"CallControl.", v)
+		o.CallControl.ValidateAt(c, p+"CallControl.")
 	}
 	for _, i := range model.SortedKeys(o.CallLog) {
-		o.CallLog[i].ValidateAt(prefix+"CallLog."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CallLog[i].ValidateAt(c, model.InstanceOf(p, "CallLog.", i))
 	}
 	if o.Capabilities != nil {
-		o.Capabilities.ValidateAt(prefix+"Capabilities.", v)
+		o.Capabilities.ValidateAt(c, p+"Capabilities.")
 	}
 	if o.ClockSynchronization != nil {
-		o.ClockSynchronization.ValidateAt(prefix+"ClockSynchronization.", v)
+		o.ClockSynchronization.ValidateAt(c, p+"ClockSynchronization.")
 	}
 	for _, i := range model.SortedKeys(o.CodecProfile) {
-		o.CodecProfile[i].ValidateAt(prefix+"CodecProfile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CodecProfile[i].ValidateAt(c, model.InstanceOf(p, "CodecProfile.", i))
 	}
 	if o.DECT != nil {
-		o.DECT.ValidateAt(prefix+"DECT.", v)
+		o.DECT.ValidateAt(c, p+"DECT.")
 	}
 	if o.H323 != nil {
-		o.H323.ValidateAt(prefix+"H323.", v)
+		o.H323.ValidateAt(c, p+"H323.")
 	}
 	if o.ISDN != nil {
-		o.ISDN.ValidateAt(prefix+"ISDN.", v)
+		o.ISDN.ValidateAt(c, p+"ISDN.")
 	}
 	for _, i := range model.SortedKeys(o.Interwork) {
-		o.Interwork[i].ValidateAt(prefix+"Interwork."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interwork[i].ValidateAt(c, model.InstanceOf(p, "Interwork.", i))
 	}
 	if o.MGCP != nil {
-		o.MGCP.ValidateAt(prefix+"MGCP.", v)
+		o.MGCP.ValidateAt(c, p+"MGCP.")
 	}
 	if o.POTS != nil {
-		o.POTS.ValidateAt(prefix+"POTS.", v)
+		o.POTS.ValidateAt(c, p+"POTS.")
 	}
 	if o.ReservedPorts != nil {
-		o.ReservedPorts.ValidateAt(prefix+"ReservedPorts.", v)
+		o.ReservedPorts.ValidateAt(c, p+"ReservedPorts.")
 	}
 	if o.SIP != nil {
-		o.SIP.ValidateAt(prefix+"SIP.", v)
+		o.SIP.ValidateAt(c, p+"SIP.")
 	}
 	for _, i := range model.SortedKeys(o.Terminal) {
-		o.Terminal[i].ValidateAt(prefix+"Terminal."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Terminal[i].ValidateAt(c, model.InstanceOf(p, "Terminal.", i))
 	}
 	if o.Tone != nil {
-		o.Tone.ValidateAt(prefix+"Tone.", v)
+		o.Tone.ValidateAt(c, p+"Tone.")
 	}
 	for _, i := range model.SortedKeys(o.Trunk) {
-		o.Trunk[i].ValidateAt(prefix+"Trunk."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Trunk[i].ValidateAt(c, model.InstanceOf(p, "Trunk.", i))
 	}
 	for _, i := range model.SortedKeys(o.VoIPProfile) {
-		o.VoIPProfile[i].ValidateAt(prefix+"VoIPProfile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VoIPProfile[i].ValidateAt(c, model.InstanceOf(p, "VoIPProfile.", i))
 	}
 }
 
 // VoiceServiceObjectPath is the typed path of VoiceService.{i}.
 type VoiceServiceObjectPath struct {
-	obj                         model.ObjectPath
-	Alias                       model.ReadWriteParam[string]
-	VoIPProfileNumberOfEntries  model.ReadOnlyParam[uint32]
-	CodecProfileNumberOfEntries model.ReadOnlyParam[uint32]
-	InterworkNumberOfEntries    model.ReadOnlyParam[uint32]
-	TrunkNumberOfEntries        model.ReadOnlyParam[uint32]
-	CallLogNumberOfEntries      model.ReadOnlyParam[uint32]
-	TerminalNumberOfEntries     model.ReadOnlyParam[uint32]
-	CallControl                 VoiceServiceCallControlPath
-	Capabilities                VoiceServiceCapabilitiesPath
-	ClockSynchronization        VoiceServiceClockSynchronizationPath
-	DECT                        VoiceServiceDECTPath
-	H323                        VoiceServiceH323Path
-	ISDN                        VoiceServiceISDNPath
-	MGCP                        VoiceServiceMGCPPath
-	POTS                        VoiceServicePOTSPath
-	ReservedPorts               VoiceServiceReservedPortsPath
-	SIP                         VoiceServiceSIPPath
-	Tone                        VoiceServiceTonePath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	CallLogNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CodecProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InterworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TerminalNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TrunkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VoIPProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CallControl          VoiceServiceCallControlPath          `dm:"CallControl."`
+	Capabilities         VoiceServiceCapabilitiesPath         `dm:"Capabilities."`
+	ClockSynchronization VoiceServiceClockSynchronizationPath `dm:"ClockSynchronization."`
+	DECT                 VoiceServiceDECTPath                 `dm:"DECT."`
+	H323                 VoiceServiceH323Path                 `dm:"H323."`
+	ISDN                 VoiceServiceISDNPath                 `dm:"ISDN."`
+	MGCP                 VoiceServiceMGCPPath                 `dm:"MGCP."`
+	POTS                 VoiceServicePOTSPath                 `dm:"POTS."`
+	ReservedPorts        VoiceServiceReservedPortsPath        `dm:"ReservedPorts."`
+	SIP                  VoiceServiceSIPPath                  `dm:"SIP."`
+	Tone                 VoiceServiceTonePath                 `dm:"Tone."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceObjectPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceObjectPath(prefix string) VoiceServiceObjectPath {
-	p := &prefix
-	return VoiceServiceObjectPath{
-		Alias:                       model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CallControl:                 newVoiceServiceCallControlPath(prefix + "CallControl."),
-		CallLogNumberOfEntries:      model.NewReadOnly[uint32](p, "CallLogNumberOfEntries", model.TypeUnsignedInt),
-		Capabilities:                newVoiceServiceCapabilitiesPath(prefix + "Capabilities."),
-		ClockSynchronization:        newVoiceServiceClockSynchronizationPath(prefix + "ClockSynchronization."),
-		CodecProfileNumberOfEntries: model.NewReadOnly[uint32](p, "CodecProfileNumberOfEntries", model.TypeUnsignedInt),
-		DECT:                        newVoiceServiceDECTPath(prefix + "DECT."),
-		H323:                        newVoiceServiceH323Path(prefix + "H323."),
-		ISDN:                        newVoiceServiceISDNPath(prefix + "ISDN."),
-		InterworkNumberOfEntries:    model.NewReadOnly[uint32](p, "InterworkNumberOfEntries", model.TypeUnsignedInt),
-		MGCP:                        newVoiceServiceMGCPPath(prefix + "MGCP."),
-		POTS:                        newVoiceServicePOTSPath(prefix + "POTS."),
-		ReservedPorts:               newVoiceServiceReservedPortsPath(prefix + "ReservedPorts."),
-		SIP:                         newVoiceServiceSIPPath(prefix + "SIP."),
-		TerminalNumberOfEntries:     model.NewReadOnly[uint32](p, "TerminalNumberOfEntries", model.TypeUnsignedInt),
-		Tone:                        newVoiceServiceTonePath(prefix + "Tone."),
-		TrunkNumberOfEntries:        model.NewReadOnly[uint32](p, "TrunkNumberOfEntries", model.TypeUnsignedInt),
-		VoIPProfileNumberOfEntries:  model.NewReadOnly[uint32](p, "VoIPProfileNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// CallLog returns the typed path of instance i.
+func (x VoiceServiceObjectPath) CallLog(i uint32) (p VoiceServiceCallLogPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CallLog.", i))
+	return
 }
 
-// CallLog returns the typed path of instance i of VoiceService.{i}.CallLog.{i}.
-func (x VoiceServiceObjectPath) CallLog(i uint32) VoiceServiceCallLogPath {
-	return newVoiceServiceCallLogPath(x.Path() + "CallLog." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CallLogTable returns the table VoiceService.{i}.CallLog.{i}. itself (for AddObject when writable)
+// CallLogTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) CallLogTable() model.Table {
-	return model.NewTable(x.Path() + "CallLog.")
+	return model.NewTable(x.ObjectPath, "CallLog.")
 }
 
-// CodecProfile returns the typed path of instance i of VoiceService.{i}.CodecProfile.{i}.
-func (x VoiceServiceObjectPath) CodecProfile(i uint32) VoiceServiceCodecProfilePath {
-	return newVoiceServiceCodecProfilePath(x.Path() + "CodecProfile." + strconv.FormatUint(uint64(i), 10) + ".")
+// CodecProfile returns the typed path of instance i.
+func (x VoiceServiceObjectPath) CodecProfile(i uint32) (p VoiceServiceCodecProfilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CodecProfile.", i))
+	return
 }
 
-// CodecProfileTable returns the table VoiceService.{i}.CodecProfile.{i}. itself (for AddObject when writable)
+// CodecProfileTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) CodecProfileTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "CodecProfile.")
+	return model.NewWritableTable(x.ObjectPath, "CodecProfile.")
 }
 
-// Interwork returns the typed path of instance i of VoiceService.{i}.Interwork.{i}.
-func (x VoiceServiceObjectPath) Interwork(i uint32) VoiceServiceInterworkPath {
-	return newVoiceServiceInterworkPath(x.Path() + "Interwork." + strconv.FormatUint(uint64(i), 10) + ".")
+// Interwork returns the typed path of instance i.
+func (x VoiceServiceObjectPath) Interwork(i uint32) (p VoiceServiceInterworkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interwork.", i))
+	return
 }
 
-// InterworkTable returns the table VoiceService.{i}.Interwork.{i}. itself (for AddObject when writable)
+// InterworkTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) InterworkTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Interwork.")
+	return model.NewWritableTable(x.ObjectPath, "Interwork.")
 }
 
-// Terminal returns the typed path of instance i of VoiceService.{i}.Terminal.{i}.
-func (x VoiceServiceObjectPath) Terminal(i uint32) VoiceServiceTerminalPath {
-	return newVoiceServiceTerminalPath(x.Path() + "Terminal." + strconv.FormatUint(uint64(i), 10) + ".")
+// Terminal returns the typed path of instance i.
+func (x VoiceServiceObjectPath) Terminal(i uint32) (p VoiceServiceTerminalPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Terminal.", i))
+	return
 }
 
-// TerminalTable returns the table VoiceService.{i}.Terminal.{i}. itself (for AddObject when writable)
+// TerminalTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) TerminalTable() model.Table {
-	return model.NewTable(x.Path() + "Terminal.")
+	return model.NewTable(x.ObjectPath, "Terminal.")
 }
 
-// Trunk returns the typed path of instance i of VoiceService.{i}.Trunk.{i}.
-func (x VoiceServiceObjectPath) Trunk(i uint32) VoiceServiceTrunkPath {
-	return newVoiceServiceTrunkPath(x.Path() + "Trunk." + strconv.FormatUint(uint64(i), 10) + ".")
+// Trunk returns the typed path of instance i.
+func (x VoiceServiceObjectPath) Trunk(i uint32) (p VoiceServiceTrunkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Trunk.", i))
+	return
 }
 
-// TrunkTable returns the table VoiceService.{i}.Trunk.{i}. itself (for AddObject when writable)
+// TrunkTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) TrunkTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Trunk.")
+	return model.NewWritableTable(x.ObjectPath, "Trunk.")
 }
 
-// VoIPProfile returns the typed path of instance i of VoiceService.{i}.VoIPProfile.{i}.
-func (x VoiceServiceObjectPath) VoIPProfile(i uint32) VoiceServiceVoIPProfilePath {
-	return newVoiceServiceVoIPProfilePath(x.Path() + "VoIPProfile." + strconv.FormatUint(uint64(i), 10) + ".")
+// VoIPProfile returns the typed path of instance i.
+func (x VoiceServiceObjectPath) VoIPProfile(i uint32) (p VoiceServiceVoIPProfilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VoIPProfile.", i))
+	return
 }
 
-// VoIPProfileTable returns the table VoiceService.{i}.VoIPProfile.{i}. itself (for AddObject when writable)
+// VoIPProfileTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) VoIPProfileTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "VoIPProfile.")
+	return model.NewWritableTable(x.ObjectPath, "VoIPProfile.")
 }
-
-var schemaRoot = []*model.Entry{{
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VoiceServiceNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Alias",
-	Syntax:       synVoiceServiceObject_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.VoIPProfileNumberOfEntries",
-	Syntax:  synVoiceServiceObject_VoIPProfileNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.CodecProfileNumberOfEntries",
-	Syntax:  synVoiceServiceObject_CodecProfileNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.InterworkNumberOfEntries",
-	Syntax:  synVoiceServiceObject_InterworkNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.TrunkNumberOfEntries",
-	Syntax:  synVoiceServiceObject_TrunkNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.CallLogNumberOfEntries",
-	Syntax:       synVoiceServiceObject_CallLogNumberOfEntries,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.TerminalNumberOfEntries",
-	Syntax:  synVoiceServiceObject_TerminalNumberOfEntries,
-	Version: "2.0",
-}}
 
 // VoiceServiceImpl is what a device implements for VoiceService.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -523,5 +352,42 @@ func (UnimplementedVoiceServiceImpl) AddVoIPProfile(inst []uint32) (uint32, erro
 	return 0, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceImpl) DeleteVoIPProfile(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceService(im VoiceServiceImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "VoIPProfileNumberOfEntries":
+		v, err := im.VoIPProfileNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CodecProfileNumberOfEntries":
+		v, err := im.CodecProfileNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "InterworkNumberOfEntries":
+		v, err := im.InterworkNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TrunkNumberOfEntries":
+		v, err := im.TrunkNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "CallLogNumberOfEntries":
+		v, err := im.CallLogNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TerminalNumberOfEntries":
+		v, err := im.TerminalNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceService(im VoiceServiceImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	}
 	return model.ErrNotSupported
 }

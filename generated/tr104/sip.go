@@ -5,38 +5,26 @@ package tr104
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synVoiceServiceSIP_NetworkNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceSIP_ClientNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceSIP_ProxyNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceSIP_RegistrarNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceSIP holds the values of VoiceService.{i}.SIP. (object, readOnly, since 2.0)
+// VoiceServiceSIP holds the values of VoiceService.{i}.SIP. (object, readOnly, since 2.0).
 type VoiceServiceSIP struct {
-	// NetworkNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	NetworkNumberOfEntries uint32 `cwmp:"NetworkNumberOfEntries"`
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// ProxyNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ProxyNumberOfEntries uint32 `cwmp:"ProxyNumberOfEntries"`
-	// RegistrarNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	RegistrarNumberOfEntries uint32 `cwmp:"RegistrarNumberOfEntries"`
-	// VoiceService.{i}.SIP.Client.{i}. instances by instance number
-	Client map[uint32]*VoiceServiceSIPClient `cwmp:"Client.{i}."`
-	// VoiceService.{i}.SIP.Network.{i}. instances by instance number
-	Network map[uint32]*VoiceServiceSIPNetwork `cwmp:"Network.{i}."`
-	// VoiceService.{i}.SIP.Proxy.{i}. instances by instance number
-	Proxy map[uint32]*VoiceServiceSIPProxy `cwmp:"Proxy.{i}."`
-	// VoiceService.{i}.SIP.Registrar.{i}. instances by instance number
-	Registrar map[uint32]*VoiceServiceSIPRegistrar `cwmp:"Registrar.{i}."`
+	NetworkNumberOfEntries uint32 `json:"NetworkNumberOfEntries,omitzero"`
+
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	ProxyNumberOfEntries uint32 `json:"ProxyNumberOfEntries,omitzero"`
+
+	RegistrarNumberOfEntries uint32 `json:"RegistrarNumberOfEntries,omitzero"`
+
+	Client    map[uint32]*VoiceServiceSIPClient    `json:"Client,omitzero"`
+	Network   map[uint32]*VoiceServiceSIPNetwork   `json:"Network,omitzero"`
+	Proxy     map[uint32]*VoiceServiceSIPProxy     `json:"Proxy,omitzero"`
+	Registrar map[uint32]*VoiceServiceSIPRegistrar `json:"Registrar,omitzero"`
 }
 
-// AddClient creates instance i of VoiceService.{i}.SIP.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIP) AddClient(i uint32) *VoiceServiceSIPClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*VoiceServiceSIPClient{}
@@ -46,18 +34,7 @@ func (o *VoiceServiceSIP) AddClient(i uint32) *VoiceServiceSIPClient {
 	return x
 }
 
-// GetClient returns instance i of VoiceService.{i}.SIP.Client.{i}.
-func (o *VoiceServiceSIP) GetClient(i uint32) (*VoiceServiceSIPClient, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of VoiceService.{i}.SIP.Client.{i}.
-func (o *VoiceServiceSIP) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// AddNetwork creates instance i of VoiceService.{i}.SIP.Network.{i}. (replacing any) and returns it
+// AddNetwork creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIP) AddNetwork(i uint32) *VoiceServiceSIPNetwork {
 	if o.Network == nil {
 		o.Network = map[uint32]*VoiceServiceSIPNetwork{}
@@ -67,18 +44,7 @@ func (o *VoiceServiceSIP) AddNetwork(i uint32) *VoiceServiceSIPNetwork {
 	return x
 }
 
-// GetNetwork returns instance i of VoiceService.{i}.SIP.Network.{i}.
-func (o *VoiceServiceSIP) GetNetwork(i uint32) (*VoiceServiceSIPNetwork, bool) {
-	x, ok := o.Network[i]
-	return x, ok
-}
-
-// DeleteNetwork removes instance i of VoiceService.{i}.SIP.Network.{i}.
-func (o *VoiceServiceSIP) DeleteNetwork(i uint32) {
-	delete(o.Network, i)
-}
-
-// AddProxy creates instance i of VoiceService.{i}.SIP.Proxy.{i}. (replacing any) and returns it
+// AddProxy creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIP) AddProxy(i uint32) *VoiceServiceSIPProxy {
 	if o.Proxy == nil {
 		o.Proxy = map[uint32]*VoiceServiceSIPProxy{}
@@ -88,18 +54,7 @@ func (o *VoiceServiceSIP) AddProxy(i uint32) *VoiceServiceSIPProxy {
 	return x
 }
 
-// GetProxy returns instance i of VoiceService.{i}.SIP.Proxy.{i}.
-func (o *VoiceServiceSIP) GetProxy(i uint32) (*VoiceServiceSIPProxy, bool) {
-	x, ok := o.Proxy[i]
-	return x, ok
-}
-
-// DeleteProxy removes instance i of VoiceService.{i}.SIP.Proxy.{i}.
-func (o *VoiceServiceSIP) DeleteProxy(i uint32) {
-	delete(o.Proxy, i)
-}
-
-// AddRegistrar creates instance i of VoiceService.{i}.SIP.Registrar.{i}. (replacing any) and returns it
+// AddRegistrar creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIP) AddRegistrar(i uint32) *VoiceServiceSIPRegistrar {
 	if o.Registrar == nil {
 		o.Registrar = map[uint32]*VoiceServiceSIPRegistrar{}
@@ -108,278 +63,159 @@ func (o *VoiceServiceSIP) AddRegistrar(i uint32) *VoiceServiceSIPRegistrar {
 	o.Registrar[i] = x
 	return x
 }
-
-// GetRegistrar returns instance i of VoiceService.{i}.SIP.Registrar.{i}.
-func (o *VoiceServiceSIP) GetRegistrar(i uint32) (*VoiceServiceSIPRegistrar, bool) {
-	x, ok := o.Registrar[i]
-	return x, ok
-}
-
-// DeleteRegistrar removes instance i of VoiceService.{i}.SIP.Registrar.{i}.
-func (o *VoiceServiceSIP) DeleteRegistrar(i uint32) {
-	delete(o.Registrar, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIP) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceSIP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 	for _, i := range model.SortedKeys(o.Network) {
-		o.Network[i].ValidateAt(prefix+"Network."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Network[i].ValidateAt(c, model.InstanceOf(p, "Network.", i))
 	}
 	for _, i := range model.SortedKeys(o.Proxy) {
-		o.Proxy[i].ValidateAt(prefix+"Proxy."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Proxy[i].ValidateAt(c, model.InstanceOf(p, "Proxy.", i))
 	}
 	for _, i := range model.SortedKeys(o.Registrar) {
-		o.Registrar[i].ValidateAt(prefix+"Registrar."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Registrar[i].ValidateAt(c, model.InstanceOf(p, "Registrar.", i))
 	}
 }
 
 // VoiceServiceSIPPath is the typed path of VoiceService.{i}.SIP.
 type VoiceServiceSIPPath struct {
-	obj                      model.ObjectPath
-	NetworkNumberOfEntries   model.ReadOnlyParam[uint32]
-	ClientNumberOfEntries    model.ReadOnlyParam[uint32]
-	ProxyNumberOfEntries     model.ReadOnlyParam[uint32]
-	RegistrarNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProxyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RegistrarNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPPath(prefix string) VoiceServiceSIPPath {
-	p := &prefix
-	return VoiceServiceSIPPath{
-		ClientNumberOfEntries:    model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		NetworkNumberOfEntries:   model.NewReadOnly[uint32](p, "NetworkNumberOfEntries", model.TypeUnsignedInt),
-		ProxyNumberOfEntries:     model.NewReadOnly[uint32](p, "ProxyNumberOfEntries", model.TypeUnsignedInt),
-		RegistrarNumberOfEntries: model.NewReadOnly[uint32](p, "RegistrarNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x VoiceServiceSIPPath) Client(i uint32) (p VoiceServiceSIPClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of VoiceService.{i}.SIP.Client.{i}.
-func (x VoiceServiceSIPPath) Client(i uint32) VoiceServiceSIPClientPath {
-	return newVoiceServiceSIPClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table VoiceService.{i}.SIP.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPPath) ClientTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Client.")
+	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// Network returns the typed path of instance i of VoiceService.{i}.SIP.Network.{i}.
-func (x VoiceServiceSIPPath) Network(i uint32) VoiceServiceSIPNetworkPath {
-	return newVoiceServiceSIPNetworkPath(x.Path() + "Network." + strconv.FormatUint(uint64(i), 10) + ".")
+// Network returns the typed path of instance i.
+func (x VoiceServiceSIPPath) Network(i uint32) (p VoiceServiceSIPNetworkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Network.", i))
+	return
 }
 
-// NetworkTable returns the table VoiceService.{i}.SIP.Network.{i}. itself (for AddObject when writable)
+// NetworkTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPPath) NetworkTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Network.")
+	return model.NewWritableTable(x.ObjectPath, "Network.")
 }
 
-// Proxy returns the typed path of instance i of VoiceService.{i}.SIP.Proxy.{i}.
-func (x VoiceServiceSIPPath) Proxy(i uint32) VoiceServiceSIPProxyPath {
-	return newVoiceServiceSIPProxyPath(x.Path() + "Proxy." + strconv.FormatUint(uint64(i), 10) + ".")
+// Proxy returns the typed path of instance i.
+func (x VoiceServiceSIPPath) Proxy(i uint32) (p VoiceServiceSIPProxyPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Proxy.", i))
+	return
 }
 
-// ProxyTable returns the table VoiceService.{i}.SIP.Proxy.{i}. itself (for AddObject when writable)
+// ProxyTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPPath) ProxyTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Proxy.")
+	return model.NewWritableTable(x.ObjectPath, "Proxy.")
 }
 
-// Registrar returns the typed path of instance i of VoiceService.{i}.SIP.Registrar.{i}.
-func (x VoiceServiceSIPPath) Registrar(i uint32) VoiceServiceSIPRegistrarPath {
-	return newVoiceServiceSIPRegistrarPath(x.Path() + "Registrar." + strconv.FormatUint(uint64(i), 10) + ".")
+// Registrar returns the typed path of instance i.
+func (x VoiceServiceSIPPath) Registrar(i uint32) (p VoiceServiceSIPRegistrarPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Registrar.", i))
+	return
 }
 
-// RegistrarTable returns the table VoiceService.{i}.SIP.Registrar.{i}. itself (for AddObject when writable)
+// RegistrarTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPPath) RegistrarTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Registrar.")
+	return model.NewWritableTable(x.ObjectPath, "Registrar.")
 }
 
 // VoiceServiceSIPClientStatus enumerates the values of VoiceService.{i}.SIP.Client.{i}.Status.
 type VoiceServiceSIPClientStatus string
 
-func (e VoiceServiceSIPClientStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPClientStatus_Up                  VoiceServiceSIPClientStatus = "Up"
-	VoiceServiceSIPClientStatus_Initializing        VoiceServiceSIPClientStatus = "Initializing"
-	VoiceServiceSIPClientStatus_Registering         VoiceServiceSIPClientStatus = "Registering"
-	VoiceServiceSIPClientStatus_Deregistering       VoiceServiceSIPClientStatus = "Deregistering"
+	VoiceServiceSIPClientStatus_Up VoiceServiceSIPClientStatus = "Up"
+
+	VoiceServiceSIPClientStatus_Initializing VoiceServiceSIPClientStatus = "Initializing"
+
+	VoiceServiceSIPClientStatus_Registering VoiceServiceSIPClientStatus = "Registering"
+
+	VoiceServiceSIPClientStatus_Deregistering VoiceServiceSIPClientStatus = "Deregistering"
+
 	VoiceServiceSIPClientStatus_Error_Misconfigured VoiceServiceSIPClientStatus = "Error_Misconfigured"
-	VoiceServiceSIPClientStatus_Error_Network       VoiceServiceSIPClientStatus = "Error_Network"
-	VoiceServiceSIPClientStatus_Error_Registration  VoiceServiceSIPClientStatus = "Error_Registration"
-	VoiceServiceSIPClientStatus_Quiescent           VoiceServiceSIPClientStatus = "Quiescent"
-	VoiceServiceSIPClientStatus_Disabled            VoiceServiceSIPClientStatus = "Disabled"
+
+	VoiceServiceSIPClientStatus_Error_Network VoiceServiceSIPClientStatus = "Error_Network"
+
+	VoiceServiceSIPClientStatus_Error_Registration VoiceServiceSIPClientStatus = "Error_Registration"
+
+	VoiceServiceSIPClientStatus_Quiescent VoiceServiceSIPClientStatus = "Quiescent"
+
+	VoiceServiceSIPClientStatus_Disabled VoiceServiceSIPClientStatus = "Disabled"
 )
 
 // VoiceServiceSIPClientOrigin enumerates the values of VoiceService.{i}.SIP.Client.{i}.Origin.
 type VoiceServiceSIPClientOrigin string
 
-func (e VoiceServiceSIPClientOrigin) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceSIPClientOrigin_AutoConfigured VoiceServiceSIPClientOrigin = "AutoConfigured"
-	VoiceServiceSIPClientOrigin_Static         VoiceServiceSIPClientOrigin = "Static"
+
+	VoiceServiceSIPClientOrigin_Static VoiceServiceSIPClientOrigin = "Static"
 )
 
 // VoiceServiceSIPClientRegisterMode enumerates the values of VoiceService.{i}.SIP.Client.{i}.RegisterMode.
 type VoiceServiceSIPClientRegisterMode string
 
-func (e VoiceServiceSIPClientRegisterMode) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceSIPClientRegisterMode_RFC3261 VoiceServiceSIPClientRegisterMode = "RFC3261"
-	VoiceServiceSIPClientRegisterMode_STATIC  VoiceServiceSIPClientRegisterMode = "STATIC"
+
+	VoiceServiceSIPClientRegisterMode_STATIC VoiceServiceSIPClientRegisterMode = "STATIC"
+
 	VoiceServiceSIPClientRegisterMode_RFC6140 VoiceServiceSIPClientRegisterMode = "RFC6140"
-	VoiceServiceSIPClientRegisterMode_TISPAN  VoiceServiceSIPClientRegisterMode = "TISPAN"
+
+	VoiceServiceSIPClientRegisterMode_TISPAN VoiceServiceSIPClientRegisterMode = "TISPAN"
 )
 
-var (
-	synVoiceServiceSIPClient_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPClient_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceSIPClient_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Initializing"}, {Value: "Registering"}, {Value: "Deregistering"}, {Value: "Error_Misconfigured"}, {Value: "Error_Network"}, {Value: "Error_Registration"}, {Value: "Quiescent"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClient_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPClient_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClient_RegisterMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "RFC3261"}, {Value: "STATIC"}, {Value: "RFC6140"}, {Value: "TISPAN"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClient_AuthUserName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClient_AuthPassword = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(128)}},
-		Type:    model.TypeString,
-	}
-	synVoiceServiceSIPClient_Network = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".SIP.Network.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClient_MaxSessions = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPClient_RegisterURI = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(389)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClient_E164Format = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPClient_T38Enable                        = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceSIPClient_SIPEventSubscribeNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceSIPClient_ContactNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceSIPClient holds the values of VoiceService.{i}.SIP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPClient holds the values of VoiceService.{i}.SIP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPClient struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Initializing,Registering,Deregistering,Error_Misconfigured,Error_Network,… 9 values}, readOnly, since 2.0.
-	Status VoiceServiceSIPClientStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
-	Origin VoiceServiceSIPClientOrigin `cwmp:"Origin"`
-	// RegisterMode: string{RFC3261,STATIC,RFC6140,TISPAN}, readWrite, since 2.0.
-	RegisterMode VoiceServiceSIPClientRegisterMode `cwmp:"RegisterMode"`
-	// AuthUserName: string(:128), readWrite, since 2.0.
-	AuthUserName string `cwmp:"AuthUserName"`
-	// AuthPassword: string(:128), readWrite, since 2.0.
-	AuthPassword string `cwmp:"AuthPassword"`
-	// Network: string(:256) pathRef→.SIP.Network., readWrite, since 2.0.
-	Network string `cwmp:"Network"`
-	// MaxSessions: unsignedInt, readWrite, since 2.0.
-	MaxSessions uint32 `cwmp:"MaxSessions"`
-	// RegisterURI: string(:389), readWrite, since 2.0.
-	RegisterURI string `cwmp:"RegisterURI"`
-	// E164Format: boolean, readWrite, since 2.0.
-	E164Format bool `cwmp:"E164Format"`
-	// T38Enable: boolean, readWrite, since 2.0.
-	T38Enable bool `cwmp:"T38Enable"`
-	// SIPEventSubscribeNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	SIPEventSubscribeNumberOfEntries uint32 `cwmp:"SIPEventSubscribeNumberOfEntries"`
-	// ContactNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ContactNumberOfEntries uint32 `cwmp:"ContactNumberOfEntries"`
-	// VoiceService.{i}.SIP.Client.{i}.Contact.{i}. instances by instance number
-	Contact map[uint32]*VoiceServiceSIPClientContact `cwmp:"Contact.{i}."`
-	// VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}. instances by instance number
-	EventSubscribe map[uint32]*VoiceServiceSIPClientEventSubscribe `cwmp:"EventSubscribe.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceSIPClientStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin VoiceServiceSIPClientOrigin `json:"Origin,omitzero"`
+
+	RegisterMode VoiceServiceSIPClientRegisterMode `json:"RegisterMode,omitzero"`
+
+	AuthUserName string `json:"AuthUserName,omitzero"`
+
+	AuthPassword string `json:"AuthPassword,omitzero"`
+
+	Network string `json:"Network,omitzero"`
+
+	MaxSessions uint32 `json:"MaxSessions,omitzero"`
+
+	RegisterURI string `json:"RegisterURI,omitzero"`
+
+	E164Format bool `json:"E164Format,omitzero"`
+
+	T38Enable bool `json:"T38Enable,omitzero"`
+
+	SIPEventSubscribeNumberOfEntries uint32 `json:"SIPEventSubscribeNumberOfEntries,omitzero"`
+
+	ContactNumberOfEntries uint32 `json:"ContactNumberOfEntries,omitzero"`
+
+	Contact        map[uint32]*VoiceServiceSIPClientContact        `json:"Contact,omitzero"`
+	EventSubscribe map[uint32]*VoiceServiceSIPClientEventSubscribe `json:"EventSubscribe,omitzero"`
 }
 
-// AddContact creates instance i of VoiceService.{i}.SIP.Client.{i}.Contact.{i}. (replacing any) and returns it
+// AddContact creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPClient) AddContact(i uint32) *VoiceServiceSIPClientContact {
 	if o.Contact == nil {
 		o.Contact = map[uint32]*VoiceServiceSIPClientContact{}
@@ -389,18 +225,7 @@ func (o *VoiceServiceSIPClient) AddContact(i uint32) *VoiceServiceSIPClientConta
 	return x
 }
 
-// GetContact returns instance i of VoiceService.{i}.SIP.Client.{i}.Contact.{i}.
-func (o *VoiceServiceSIPClient) GetContact(i uint32) (*VoiceServiceSIPClientContact, bool) {
-	x, ok := o.Contact[i]
-	return x, ok
-}
-
-// DeleteContact removes instance i of VoiceService.{i}.SIP.Client.{i}.Contact.{i}.
-func (o *VoiceServiceSIPClient) DeleteContact(i uint32) {
-	delete(o.Contact, i)
-}
-
-// AddEventSubscribe creates instance i of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}. (replacing any) and returns it
+// AddEventSubscribe creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPClient) AddEventSubscribe(i uint32) *VoiceServiceSIPClientEventSubscribe {
 	if o.EventSubscribe == nil {
 		o.EventSubscribe = map[uint32]*VoiceServiceSIPClientEventSubscribe{}
@@ -409,1103 +234,403 @@ func (o *VoiceServiceSIPClient) AddEventSubscribe(i uint32) *VoiceServiceSIPClie
 	o.EventSubscribe[i] = x
 	return x
 }
-
-// GetEventSubscribe returns instance i of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.
-func (o *VoiceServiceSIPClient) GetEventSubscribe(i uint32) (*VoiceServiceSIPClientEventSubscribe, bool) {
-	x, ok := o.EventSubscribe[i]
-	return x, ok
-}
-
-// DeleteEventSubscribe removes instance i of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.
-func (o *VoiceServiceSIPClient) DeleteEventSubscribe(i uint32) {
-	delete(o.EventSubscribe, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPClient_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClient_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClient_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClient_RegisterMode, string(o.RegisterMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegisterMode",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClient_AuthUserName, o.AuthUserName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthUserName",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClient_AuthPassword, o.AuthPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthPassword",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClient_Network, o.Network); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Network",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClient_RegisterURI, o.RegisterURI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegisterURI",
-		})
-	}
+func (o *VoiceServiceSIPClient) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 674, string(o.Status))
+	c.String(p, "Alias", 644, o.Alias)
+	c.String(p, "Origin", 669, string(o.Origin))
+	c.String(p, "RegisterMode", 671, string(o.RegisterMode))
+	c.String(p, "AuthUserName", 646, o.AuthUserName)
+	c.String(p, "AuthPassword", 645, o.AuthPassword)
+	c.String(p, "Network", 668, o.Network)
+	c.String(p, "RegisterURI", 672, o.RegisterURI)
 	for _, i := range model.SortedKeys(o.Contact) {
-		o.Contact[i].ValidateAt(prefix+"Contact."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Contact[i].ValidateAt(c, model.InstanceOf(p, "Contact.", i))
 	}
 	for _, i := range model.SortedKeys(o.EventSubscribe) {
-		o.EventSubscribe[i].ValidateAt(prefix+"EventSubscribe."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.EventSubscribe[i].ValidateAt(c, model.InstanceOf(p, "EventSubscribe.", i))
 	}
 }
 
 // VoiceServiceSIPClientPath is the typed path of VoiceService.{i}.SIP.Client.{i}.
 type VoiceServiceSIPClientPath struct {
-	obj                              model.ObjectPath
-	Enable                           model.ReadWriteParam[bool]
-	QuiescentMode                    model.ReadWriteParam[bool]
-	Status                           model.ReadOnlyParam[VoiceServiceSIPClientStatus]
-	Alias                            model.ReadWriteParam[string]
-	Origin                           model.ReadOnlyParam[VoiceServiceSIPClientOrigin]
-	RegisterMode                     model.ReadWriteParam[VoiceServiceSIPClientRegisterMode]
-	AuthUserName                     model.ReadWriteParam[string]
-	AuthPassword                     model.ReadWriteParam[string]
-	Network                          model.ReadWriteParam[string]
-	MaxSessions                      model.ReadWriteParam[uint32]
-	RegisterURI                      model.ReadWriteParam[string]
-	E164Format                       model.ReadWriteParam[bool]
-	T38Enable                        model.ReadWriteParam[bool]
-	SIPEventSubscribeNumberOfEntries model.ReadOnlyParam[uint32]
-	ContactNumberOfEntries           model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AuthPassword model.ReadWriteParam[string] `dm:"s"`
+
+	AuthUserName model.ReadWriteParam[string] `dm:"s"`
+
+	ContactNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	E164Format model.ReadWriteParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
+
+	Network model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	RegisterMode model.ReadWriteParam[VoiceServiceSIPClientRegisterMode] `dm:"s"`
+
+	RegisterURI model.ReadWriteParam[string] `dm:"s"`
+
+	SIPEventSubscribeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	T38Enable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPClientPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPClientPath(prefix string) VoiceServiceSIPClientPath {
-	p := &prefix
-	return VoiceServiceSIPClientPath{
-		Alias:                            model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AuthPassword:                     model.NewReadWrite[string](p, "AuthPassword", model.TypeString),
-		AuthUserName:                     model.NewReadWrite[string](p, "AuthUserName", model.TypeString),
-		ContactNumberOfEntries:           model.NewReadOnly[uint32](p, "ContactNumberOfEntries", model.TypeUnsignedInt),
-		E164Format:                       model.NewReadWrite[bool](p, "E164Format", model.TypeBoolean),
-		Enable:                           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MaxSessions:                      model.NewReadWrite[uint32](p, "MaxSessions", model.TypeUnsignedInt),
-		Network:                          model.NewReadWrite[string](p, "Network", model.TypeString),
-		Origin:                           model.NewReadOnly[VoiceServiceSIPClientOrigin](p, "Origin", model.TypeString),
-		QuiescentMode:                    model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		RegisterMode:                     model.NewReadWrite[VoiceServiceSIPClientRegisterMode](p, "RegisterMode", model.TypeString),
-		RegisterURI:                      model.NewReadWrite[string](p, "RegisterURI", model.TypeString),
-		SIPEventSubscribeNumberOfEntries: model.NewReadOnly[uint32](p, "SIPEventSubscribeNumberOfEntries", model.TypeUnsignedInt),
-		Status:                           model.NewReadOnly[VoiceServiceSIPClientStatus](p, "Status", model.TypeString),
-		T38Enable:                        model.NewReadWrite[bool](p, "T38Enable", model.TypeBoolean),
-		obj:                              model.NewObjectPath(p),
-	}
+// Contact returns the typed path of instance i.
+func (x VoiceServiceSIPClientPath) Contact(i uint32) (p VoiceServiceSIPClientContactPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Contact.", i))
+	return
 }
 
-// Contact returns the typed path of instance i of VoiceService.{i}.SIP.Client.{i}.Contact.{i}.
-func (x VoiceServiceSIPClientPath) Contact(i uint32) VoiceServiceSIPClientContactPath {
-	return newVoiceServiceSIPClientContactPath(x.Path() + "Contact." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ContactTable returns the table VoiceService.{i}.SIP.Client.{i}.Contact.{i}. itself (for AddObject when writable)
+// ContactTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPClientPath) ContactTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Contact.")
+	return model.NewWritableTable(x.ObjectPath, "Contact.")
 }
 
-// EventSubscribe returns the typed path of instance i of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.
-func (x VoiceServiceSIPClientPath) EventSubscribe(i uint32) VoiceServiceSIPClientEventSubscribePath {
-	return newVoiceServiceSIPClientEventSubscribePath(x.Path() + "EventSubscribe." + strconv.FormatUint(uint64(i), 10) + ".")
+// EventSubscribe returns the typed path of instance i.
+func (x VoiceServiceSIPClientPath) EventSubscribe(i uint32) (p VoiceServiceSIPClientEventSubscribePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EventSubscribe.", i))
+	return
 }
 
-// EventSubscribeTable returns the table VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}. itself (for AddObject when writable)
+// EventSubscribeTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPClientPath) EventSubscribeTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "EventSubscribe.")
+	return model.NewWritableTable(x.ObjectPath, "EventSubscribe.")
 }
 
 // VoiceServiceSIPClientContactStatus enumerates the values of VoiceService.{i}.SIP.Client.{i}.Contact.{i}.Status.
 type VoiceServiceSIPClientContactStatus string
 
-func (e VoiceServiceSIPClientContactStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPClientContactStatus_Up       VoiceServiceSIPClientContactStatus = "Up"
-	VoiceServiceSIPClientContactStatus_Error    VoiceServiceSIPClientContactStatus = "Error"
+	VoiceServiceSIPClientContactStatus_Up VoiceServiceSIPClientContactStatus = "Up"
+
+	VoiceServiceSIPClientContactStatus_Error VoiceServiceSIPClientContactStatus = "Error"
+
 	VoiceServiceSIPClientContactStatus_Disabled VoiceServiceSIPClientContactStatus = "Disabled"
 )
 
 // VoiceServiceSIPClientContactOrigin enumerates the values of VoiceService.{i}.SIP.Client.{i}.Contact.{i}.Origin.
 type VoiceServiceSIPClientContactOrigin string
 
-func (e VoiceServiceSIPClientContactOrigin) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceSIPClientContactOrigin_AutoConfigured VoiceServiceSIPClientContactOrigin = "AutoConfigured"
-	VoiceServiceSIPClientContactOrigin_Static         VoiceServiceSIPClientContactOrigin = "Static"
+
+	VoiceServiceSIPClientContactOrigin_Static VoiceServiceSIPClientContactOrigin = "Static"
 )
 
-var (
-	synVoiceServiceSIPClientContact_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPClientContact_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClientContact_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPClientContact_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClientContact_IPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPClientContact_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPClientContact_ContactURI = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClientContact_ExpireTime   = &model.Syntax{Type: model.TypeDateTime}
-	synVoiceServiceSIPClientContact_PingInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceSIPClientContact_UserAgent = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceSIPClientContact holds the values of VoiceService.{i}.SIP.Client.{i}.Contact.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPClientContact holds the values of VoiceService.{i}.SIP.Client.{i}.Contact.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPClientContact struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceSIPClientContactStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
-	Origin VoiceServiceSIPClientContactOrigin `cwmp:"Origin"`
-	// IPAddress: IPAddress=string(:45), readWrite, since 2.0.
-	IPAddress string `cwmp:"IPAddress"`
-	// Port: unsignedInt[0:65535], readWrite, since 2.0.
-	Port uint32 `cwmp:"Port"`
-	// ContactURI: string(:256), readWrite, since 2.0.
-	ContactURI string `cwmp:"ContactURI"`
-	// ExpireTime: dateTime, readOnly, since 2.0.
-	ExpireTime time.Time `cwmp:"ExpireTime"`
-	// PingInterval: unsignedInt[0:65535] seconds, readWrite, since 2.0.
-	PingInterval uint32 `cwmp:"PingInterval"`
-	// UserAgent: string(:256), readOnly, since 2.0.
-	UserAgent string `cwmp:"UserAgent"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status VoiceServiceSIPClientContactStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin VoiceServiceSIPClientContactOrigin `json:"Origin,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	ContactURI string `json:"ContactURI,omitzero"`
+
+	ExpireTime time.Time `json:"ExpireTime,omitzero"`
+
+	PingInterval uint32 `json:"PingInterval,omitzero"`
+
+	UserAgent string `json:"UserAgent,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPClientContact) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPClientContact) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPClientContact_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClientContact_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClientContact_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClientContact_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPClientContact_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClientContact_ContactURI, o.ContactURI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ContactURI",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPClientContact_PingInterval, uint64(o.PingInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PingInterval",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClientContact_UserAgent, o.UserAgent); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserAgent",
-		})
-	}
+func (o *VoiceServiceSIPClientContact) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 656, string(o.Status))
+	c.String(p, "Alias", 648, o.Alias)
+	c.String(p, "Origin", 653, string(o.Origin))
+	c.String(p, "IPAddress", 652, o.IPAddress)
+	c.Uint(p, "Port", 655, uint64(o.Port))
+	c.String(p, "ContactURI", 649, o.ContactURI)
+	c.Uint(p, "PingInterval", 654, uint64(o.PingInterval))
+	c.String(p, "UserAgent", 657, o.UserAgent)
 }
 
 // VoiceServiceSIPClientContactPath is the typed path of VoiceService.{i}.SIP.Client.{i}.Contact.{i}.
 type VoiceServiceSIPClientContactPath struct {
-	obj          model.ObjectPath
-	Enable       model.ReadWriteParam[bool]
-	Status       model.ReadOnlyParam[VoiceServiceSIPClientContactStatus]
-	Alias        model.ReadWriteParam[string]
-	Origin       model.ReadOnlyParam[VoiceServiceSIPClientContactOrigin]
-	IPAddress    model.ReadWriteParam[string]
-	Port         model.ReadWriteParam[uint32]
-	ContactURI   model.ReadWriteParam[string]
-	ExpireTime   model.ReadOnlyParam[time.Time]
-	PingInterval model.ReadWriteParam[uint32]
-	UserAgent    model.ReadOnlyParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ContactURI model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExpireTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	IPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	PingInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	UserAgent model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPClientContactPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPClientContactPath(prefix string) VoiceServiceSIPClientContactPath {
-	p := &prefix
-	return VoiceServiceSIPClientContactPath{
-		Alias:        model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ContactURI:   model.NewReadWrite[string](p, "ContactURI", model.TypeString),
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExpireTime:   model.NewReadOnly[time.Time](p, "ExpireTime", model.TypeDateTime),
-		IPAddress:    model.NewReadWrite[string](p, "IPAddress", model.TypeString),
-		Origin:       model.NewReadOnly[VoiceServiceSIPClientContactOrigin](p, "Origin", model.TypeString),
-		PingInterval: model.NewReadWrite[uint32](p, "PingInterval", model.TypeUnsignedInt),
-		Port:         model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Status:       model.NewReadOnly[VoiceServiceSIPClientContactStatus](p, "Status", model.TypeString),
-		UserAgent:    model.NewReadOnly[string](p, "UserAgent", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceSIPClientEventSubscribe_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPClientEventSubscribe_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPClientEventSubscribe_Event = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClientEventSubscribe_AuthUserName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPClientEventSubscribe_AuthPassword = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(128)}},
-		Type:    model.TypeString,
-	}
-)
-
-// VoiceServiceSIPClientEventSubscribe holds the values of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPClientEventSubscribe holds the values of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPClientEventSubscribe struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Event: string(:32), readOnly, since 2.0.
-	Event string `cwmp:"Event"`
-	// AuthUserName: string(:128), readWrite, since 2.0.
-	AuthUserName string `cwmp:"AuthUserName"`
-	// AuthPassword: string(:128), readWrite, since 2.0.
-	AuthPassword string `cwmp:"AuthPassword"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Event string `json:"Event,omitzero"`
+
+	AuthUserName string `json:"AuthUserName,omitzero"`
+
+	AuthPassword string `json:"AuthPassword,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPClientEventSubscribe) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPClientEventSubscribe) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPClientEventSubscribe_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClientEventSubscribe_Event, o.Event); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Event",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClientEventSubscribe_AuthUserName, o.AuthUserName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthUserName",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPClientEventSubscribe_AuthPassword, o.AuthPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthPassword",
-		})
-	}
+func (o *VoiceServiceSIPClientEventSubscribe) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 662, o.Alias)
+	c.String(p, "Event", 666, o.Event)
+	c.String(p, "AuthUserName", 664, o.AuthUserName)
+	c.String(p, "AuthPassword", 663, o.AuthPassword)
 }
 
 // VoiceServiceSIPClientEventSubscribePath is the typed path of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.
 type VoiceServiceSIPClientEventSubscribePath struct {
-	obj          model.ObjectPath
-	Enable       model.ReadWriteParam[bool]
-	Alias        model.ReadWriteParam[string]
-	Event        model.ReadOnlyParam[string]
-	AuthUserName model.ReadWriteParam[string]
-	AuthPassword model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPClientEventSubscribePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPClientEventSubscribePath(prefix string) VoiceServiceSIPClientEventSubscribePath {
-	p := &prefix
-	return VoiceServiceSIPClientEventSubscribePath{
-		Alias:        model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AuthPassword: model.NewReadWrite[string](p, "AuthPassword", model.TypeString),
-		AuthUserName: model.NewReadWrite[string](p, "AuthUserName", model.TypeString),
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Event:        model.NewReadOnly[string](p, "Event", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
+	AuthPassword model.ReadWriteParam[string] `dm:"s"`
+
+	AuthUserName model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Event model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // VoiceServiceSIPNetworkStatus enumerates the values of VoiceService.{i}.SIP.Network.{i}.Status.
 type VoiceServiceSIPNetworkStatus string
 
-func (e VoiceServiceSIPNetworkStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPNetworkStatus_Up          VoiceServiceSIPNetworkStatus = "Up"
-	VoiceServiceSIPNetworkStatus_Resolving   VoiceServiceSIPNetworkStatus = "Resolving"
-	VoiceServiceSIPNetworkStatus_Error_DNS   VoiceServiceSIPNetworkStatus = "Error_DNS"
+	VoiceServiceSIPNetworkStatus_Up VoiceServiceSIPNetworkStatus = "Up"
+
+	VoiceServiceSIPNetworkStatus_Resolving VoiceServiceSIPNetworkStatus = "Resolving"
+
+	VoiceServiceSIPNetworkStatus_Error_DNS VoiceServiceSIPNetworkStatus = "Error_DNS"
+
 	VoiceServiceSIPNetworkStatus_Error_Other VoiceServiceSIPNetworkStatus = "Error_Other"
-	VoiceServiceSIPNetworkStatus_Disabled    VoiceServiceSIPNetworkStatus = "Disabled"
+
+	VoiceServiceSIPNetworkStatus_Disabled VoiceServiceSIPNetworkStatus = "Disabled"
 )
 
 // VoiceServiceSIPNetworkProxyServerTransport enumerates the values of VoiceService.{i}.SIP.Network.{i}.ProxyServerTransport.
 type VoiceServiceSIPNetworkProxyServerTransport string
 
-func (e VoiceServiceSIPNetworkProxyServerTransport) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPNetworkProxyServerTransport_UDP  VoiceServiceSIPNetworkProxyServerTransport = "UDP"
-	VoiceServiceSIPNetworkProxyServerTransport_TCP  VoiceServiceSIPNetworkProxyServerTransport = "TCP"
-	VoiceServiceSIPNetworkProxyServerTransport_TLS  VoiceServiceSIPNetworkProxyServerTransport = "TLS"
+	VoiceServiceSIPNetworkProxyServerTransport_UDP VoiceServiceSIPNetworkProxyServerTransport = "UDP"
+
+	VoiceServiceSIPNetworkProxyServerTransport_TCP VoiceServiceSIPNetworkProxyServerTransport = "TCP"
+
+	VoiceServiceSIPNetworkProxyServerTransport_TLS VoiceServiceSIPNetworkProxyServerTransport = "TLS"
+
 	VoiceServiceSIPNetworkProxyServerTransport_SCTP VoiceServiceSIPNetworkProxyServerTransport = "SCTP"
 )
 
 // VoiceServiceSIPNetworkRegistrarServerTransport enumerates the values of VoiceService.{i}.SIP.Network.{i}.RegistrarServerTransport.
 type VoiceServiceSIPNetworkRegistrarServerTransport string
 
-func (e VoiceServiceSIPNetworkRegistrarServerTransport) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPNetworkRegistrarServerTransport_UDP  VoiceServiceSIPNetworkRegistrarServerTransport = "UDP"
-	VoiceServiceSIPNetworkRegistrarServerTransport_TCP  VoiceServiceSIPNetworkRegistrarServerTransport = "TCP"
-	VoiceServiceSIPNetworkRegistrarServerTransport_TLS  VoiceServiceSIPNetworkRegistrarServerTransport = "TLS"
+	VoiceServiceSIPNetworkRegistrarServerTransport_UDP VoiceServiceSIPNetworkRegistrarServerTransport = "UDP"
+
+	VoiceServiceSIPNetworkRegistrarServerTransport_TCP VoiceServiceSIPNetworkRegistrarServerTransport = "TCP"
+
+	VoiceServiceSIPNetworkRegistrarServerTransport_TLS VoiceServiceSIPNetworkRegistrarServerTransport = "TLS"
+
 	VoiceServiceSIPNetworkRegistrarServerTransport_SCTP VoiceServiceSIPNetworkRegistrarServerTransport = "SCTP"
 )
 
 // VoiceServiceSIPNetworkUserAgentTransport enumerates the values of VoiceService.{i}.SIP.Network.{i}.UserAgentTransport.
 type VoiceServiceSIPNetworkUserAgentTransport string
 
-func (e VoiceServiceSIPNetworkUserAgentTransport) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPNetworkUserAgentTransport_UDP  VoiceServiceSIPNetworkUserAgentTransport = "UDP"
-	VoiceServiceSIPNetworkUserAgentTransport_TCP  VoiceServiceSIPNetworkUserAgentTransport = "TCP"
-	VoiceServiceSIPNetworkUserAgentTransport_TLS  VoiceServiceSIPNetworkUserAgentTransport = "TLS"
+	VoiceServiceSIPNetworkUserAgentTransport_UDP VoiceServiceSIPNetworkUserAgentTransport = "UDP"
+
+	VoiceServiceSIPNetworkUserAgentTransport_TCP VoiceServiceSIPNetworkUserAgentTransport = "TCP"
+
+	VoiceServiceSIPNetworkUserAgentTransport_TLS VoiceServiceSIPNetworkUserAgentTransport = "TLS"
+
 	VoiceServiceSIPNetworkUserAgentTransport_SCTP VoiceServiceSIPNetworkUserAgentTransport = "SCTP"
 )
 
 // VoiceServiceSIPNetworkOutboundProxyPrecedence enumerates the values of VoiceService.{i}.SIP.Network.{i}.OutboundProxyPrecedence.
 type VoiceServiceSIPNetworkOutboundProxyPrecedence string
 
-func (e VoiceServiceSIPNetworkOutboundProxyPrecedence) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceSIPNetworkOutboundProxyPrecedence_Static VoiceServiceSIPNetworkOutboundProxyPrecedence = "Static"
-	VoiceServiceSIPNetworkOutboundProxyPrecedence_DHCP   VoiceServiceSIPNetworkOutboundProxyPrecedence = "DHCP"
+
+	VoiceServiceSIPNetworkOutboundProxyPrecedence_DHCP VoiceServiceSIPNetworkOutboundProxyPrecedence = "DHCP"
 )
 
 // VoiceServiceSIPNetworkInboundAuth enumerates the values of VoiceService.{i}.SIP.Network.{i}.InboundAuth.
 type VoiceServiceSIPNetworkInboundAuth string
 
-func (e VoiceServiceSIPNetworkInboundAuth) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPNetworkInboundAuth_None         VoiceServiceSIPNetworkInboundAuth = "None"
-	VoiceServiceSIPNetworkInboundAuth_Digest       VoiceServiceSIPNetworkInboundAuth = "Digest"
+	VoiceServiceSIPNetworkInboundAuth_None VoiceServiceSIPNetworkInboundAuth = "None"
+
+	VoiceServiceSIPNetworkInboundAuth_Digest VoiceServiceSIPNetworkInboundAuth = "Digest"
+
 	VoiceServiceSIPNetworkInboundAuth_SourceFilter VoiceServiceSIPNetworkInboundAuth = "SourceFilter"
 )
 
-var (
-	synVoiceServiceSIPNetwork_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPNetwork_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceSIPNetwork_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Resolving"}, {Value: "Error_DNS"}, {Value: "Error_Other"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_ProxyServer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_ProxyServerPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5060",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetwork_ProxyServerTransport = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "UDP",
-		},
-		Enums: []model.Enum{{Value: "UDP"}, {Value: "TCP"}, {Value: "TLS"}, {Value: "SCTP"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_RegistrarServer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_RegistrarServerPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5060",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetwork_RegistrarServerTransport = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "UDP",
-		},
-		Enums: []model.Enum{{Value: "UDP"}, {Value: "TCP"}, {Value: "TLS"}, {Value: "SCTP"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_ServerDomain = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_ChosenDomain = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_ChosenIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_ChosenPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetwork_UserAgentDomain = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_UserAgentPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetwork_UserAgentTransport = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "UDP",
-		},
-		Enums: []model.Enum{{Value: "UDP"}, {Value: "TCP"}, {Value: "TLS"}, {Value: "SCTP"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_OutboundProxy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_OutboundProxyResolvedAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_OutboundProxyPrecedence = &model.Syntax{
-		Enums: []model.Enum{{Value: "Static"}, {Value: "DHCP"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_OutboundProxyPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5060",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetwork_STUNEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPNetwork_STUNServer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_NonVoiceBandwidthReservedUpstream = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synVoiceServiceSIPNetwork_NonVoiceBandwidthReservedDownstream = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synVoiceServiceSIPNetwork_Organization = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_RegistrationPeriod = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synVoiceServiceSIPNetwork_Realm   = &model.Syntax{Type: model.TypeString}
-	synVoiceServiceSIPNetwork_TimerT1 = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerT2 = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerT4 = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerA = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerB = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerC = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerD = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerE = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerF = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerG = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerH = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerI = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerJ = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_TimerK = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceSIPNetwork_InviteExpires = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synVoiceServiceSIPNetwork_ReInviteExpires = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synVoiceServiceSIPNetwork_RegisterExpires = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synVoiceServiceSIPNetwork_RegisterRetryInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synVoiceServiceSIPNetwork_InboundAuth = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "None",
-		},
-		Enums: []model.Enum{{Value: "None"}, {Value: "Digest"}, {Value: "SourceFilter"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_InboundAuthUsername = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_InboundAuthPassword = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_UseCodecPriorityInSDPResponse = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPNetwork_DSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetwork_VLANIDMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceSIPNetwork_EthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceSIPNetwork_ConferenceCallDomainURI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_TimerLoginRejected = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceSIPNetwork_NoLoginRetry            = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceSIPNetwork_TimerRegistrationFailed = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceSIPNetwork_TimerSubscriptionFailed = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceSIPNetwork_UnansweredRegistrationAttempts = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceSIPNetwork_VoIPProfile                    = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".VoIPProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_CodecList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CodecProfile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synVoiceServiceSIPNetwork_MaxSessions = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetwork_FQDNServerNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceSIPNetwork_EventSubscribeNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceSIPNetwork_ResponseMapNumberOfEntries    = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "999",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceSIPNetwork holds the values of VoiceService.{i}.SIP.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPNetwork holds the values of VoiceService.{i}.SIP.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPNetwork struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Resolving,Error_DNS,Error_Other,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceSIPNetworkStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// ProxyServer: string(:256), readWrite, since 2.0.
-	ProxyServer string `cwmp:"ProxyServer"`
-	// ProxyServerPort: unsignedInt[0:65535], readWrite, since 2.0.
-	ProxyServerPort uint32 `cwmp:"ProxyServerPort"`
-	// ProxyServerTransport: string{UDP,TCP,TLS,SCTP}, readWrite, since 2.0.
-	ProxyServerTransport VoiceServiceSIPNetworkProxyServerTransport `cwmp:"ProxyServerTransport"`
-	// RegistrarServer: string(:256), readWrite, since 2.0.
-	RegistrarServer string `cwmp:"RegistrarServer"`
-	// RegistrarServerPort: unsignedInt[0:65535], readWrite, since 2.0.
-	RegistrarServerPort uint32 `cwmp:"RegistrarServerPort"`
-	// RegistrarServerTransport: string{UDP,TCP,TLS,SCTP}, readWrite, since 2.0.
-	RegistrarServerTransport VoiceServiceSIPNetworkRegistrarServerTransport `cwmp:"RegistrarServerTransport"`
-	// ServerDomain: string(:256), readWrite, since 2.0.
-	ServerDomain string `cwmp:"ServerDomain"`
-	// ChosenDomain: string(:256), readOnly, since 2.0.
-	ChosenDomain string `cwmp:"ChosenDomain"`
-	// ChosenIPAddress: IPAddress=string(:45), readOnly, since 2.0.
-	ChosenIPAddress string `cwmp:"ChosenIPAddress"`
-	// ChosenPort: unsignedInt[0:65535], readOnly, since 2.0.
-	ChosenPort uint32 `cwmp:"ChosenPort"`
-	// UserAgentDomain: string(:256), readWrite, since 2.0.
-	UserAgentDomain string `cwmp:"UserAgentDomain"`
-	// UserAgentPort: unsignedInt[0:65535], readWrite, since 2.0.
-	UserAgentPort uint32 `cwmp:"UserAgentPort"`
-	// UserAgentTransport: string{UDP,TCP,TLS,SCTP}, readWrite, since 2.0.
-	UserAgentTransport VoiceServiceSIPNetworkUserAgentTransport `cwmp:"UserAgentTransport"`
-	// OutboundProxy: string(:256), readWrite, since 2.0.
-	OutboundProxy string `cwmp:"OutboundProxy"`
-	// OutboundProxyResolvedAddress: IPAddress=string(:45), readOnly, since 2.0.
-	OutboundProxyResolvedAddress string `cwmp:"OutboundProxyResolvedAddress"`
-	// OutboundProxyPrecedence: string{Static,DHCP}, readOnly, since 2.0.
-	OutboundProxyPrecedence VoiceServiceSIPNetworkOutboundProxyPrecedence `cwmp:"OutboundProxyPrecedence"`
-	// OutboundProxyPort: unsignedInt[0:65535], readWrite, since 2.0.
-	OutboundProxyPort uint32 `cwmp:"OutboundProxyPort"`
-	// STUNEnable: boolean, readWrite, since 2.0.
-	STUNEnable bool `cwmp:"STUNEnable"`
-	// STUNServer: string(:256), readWrite, since 2.0.
-	STUNServer string `cwmp:"STUNServer"`
-	// NonVoiceBandwidthReservedUpstream: unsignedInt bits per second, readWrite, since 2.0.
-	NonVoiceBandwidthReservedUpstream uint32 `cwmp:"NonVoiceBandwidthReservedUpstream"`
-	// NonVoiceBandwidthReservedDownstream: unsignedInt bits per second, readWrite, since 2.0.
-	NonVoiceBandwidthReservedDownstream uint32 `cwmp:"NonVoiceBandwidthReservedDownstream"`
-	// Organization: string(:256), readWrite, since 2.0.
-	Organization string `cwmp:"Organization"`
-	// RegistrationPeriod: unsignedInt[1:] seconds, readWrite, since 2.0.
-	RegistrationPeriod uint32 `cwmp:"RegistrationPeriod"`
-	// Realm: string, readWrite, since 2.0.
-	Realm string `cwmp:"Realm"`
-	// TimerT1: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerT1 uint32 `cwmp:"TimerT1"`
-	// TimerT2: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerT2 uint32 `cwmp:"TimerT2"`
-	// TimerT4: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerT4 uint32 `cwmp:"TimerT4"`
-	// TimerA: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerA uint32 `cwmp:"TimerA"`
-	// TimerB: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerB uint32 `cwmp:"TimerB"`
-	// TimerC: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerC uint32 `cwmp:"TimerC"`
-	// TimerD: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerD uint32 `cwmp:"TimerD"`
-	// TimerE: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerE uint32 `cwmp:"TimerE"`
-	// TimerF: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerF uint32 `cwmp:"TimerF"`
-	// TimerG: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerG uint32 `cwmp:"TimerG"`
-	// TimerH: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerH uint32 `cwmp:"TimerH"`
-	// TimerI: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerI uint32 `cwmp:"TimerI"`
-	// TimerJ: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerJ uint32 `cwmp:"TimerJ"`
-	// TimerK: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TimerK uint32 `cwmp:"TimerK"`
-	// InviteExpires: unsignedInt[1:] seconds, readWrite, since 2.0.
-	InviteExpires uint32 `cwmp:"InviteExpires"`
-	// ReInviteExpires: unsignedInt[1:] seconds, readWrite, since 2.0.
-	ReInviteExpires uint32 `cwmp:"ReInviteExpires"`
-	// RegisterExpires: unsignedInt[1:] seconds, readWrite, since 2.0.
-	RegisterExpires uint32 `cwmp:"RegisterExpires"`
-	// RegisterRetryInterval: unsignedInt[1:] seconds, readWrite, since 2.0.
-	RegisterRetryInterval uint32 `cwmp:"RegisterRetryInterval"`
-	// InboundAuth: string{None,Digest,SourceFilter}, readWrite, since 2.0.
-	InboundAuth VoiceServiceSIPNetworkInboundAuth `cwmp:"InboundAuth"`
-	// InboundAuthUsername: string(:256), readWrite, since 2.0.
-	InboundAuthUsername string `cwmp:"InboundAuthUsername"`
-	// InboundAuthPassword: string(:256), readWrite, since 2.0.
-	InboundAuthPassword string `cwmp:"InboundAuthPassword"`
-	// UseCodecPriorityInSDPResponse: boolean, readWrite, since 2.0.
-	UseCodecPriorityInSDPResponse bool `cwmp:"UseCodecPriorityInSDPResponse"`
-	// DSCPMark: unsignedInt[0:63], readWrite, since 2.0.
-	DSCPMark uint32 `cwmp:"DSCPMark"`
-	// VLANIDMark: int[-1:], readWrite, since 2.0.
-	VLANIDMark int32 `cwmp:"VLANIDMark"`
-	// EthernetPriorityMark: int[-1:], readWrite, since 2.0.
-	EthernetPriorityMark int32 `cwmp:"EthernetPriorityMark"`
-	// ConferenceCallDomainURI: string(:256), readWrite, since 2.0.
-	ConferenceCallDomainURI string `cwmp:"ConferenceCallDomainURI"`
-	// TimerLoginRejected: unsignedInt seconds, readWrite, since 2.0.
-	TimerLoginRejected uint32 `cwmp:"TimerLoginRejected"`
-	// NoLoginRetry: boolean, readWrite, since 2.0.
-	NoLoginRetry bool `cwmp:"NoLoginRetry"`
-	// TimerRegistrationFailed: unsignedInt seconds, readWrite, since 2.0.
-	TimerRegistrationFailed uint32 `cwmp:"TimerRegistrationFailed"`
-	// TimerSubscriptionFailed: unsignedInt seconds, readWrite, since 2.0.
-	TimerSubscriptionFailed uint32 `cwmp:"TimerSubscriptionFailed"`
-	// UnansweredRegistrationAttempts: unsignedInt, readOnly, since 2.0.
-	UnansweredRegistrationAttempts uint32 `cwmp:"UnansweredRegistrationAttempts"`
-	// VoIPProfile: string(:256) pathRef→.VoIPProfile., readWrite, since 2.0.
-	VoIPProfile string `cwmp:"VoIPProfile"`
-	// CodecList: list<string> pathRef→.CodecProfile., readWrite, since 2.0.
-	CodecList []string `cwmp:"CodecList"`
-	// MaxSessions: unsignedInt, readWrite, since 2.0.
-	MaxSessions uint32 `cwmp:"MaxSessions"`
-	// FQDNServerNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	FQDNServerNumberOfEntries uint32 `cwmp:"FQDNServerNumberOfEntries"`
-	// EventSubscribeNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	EventSubscribeNumberOfEntries uint32 `cwmp:"EventSubscribeNumberOfEntries"`
-	// ResponseMapNumberOfEntries: unsignedInt[0:999], readOnly, since 2.0.
-	ResponseMapNumberOfEntries uint32 `cwmp:"ResponseMapNumberOfEntries"`
-	// VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}. instances by instance number
-	EventSubscribe map[uint32]*VoiceServiceSIPNetworkEventSubscribe `cwmp:"EventSubscribe.{i}."`
-	// VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}. instances by instance number
-	FQDNServer map[uint32]*VoiceServiceSIPNetworkFQDNServer `cwmp:"FQDNServer.{i}."`
-	// VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}. instances by instance number
-	ResponseMap map[uint32]*VoiceServiceSIPNetworkResponseMap `cwmp:"ResponseMap.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceSIPNetworkStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ProxyServer string `json:"ProxyServer,omitzero"`
+
+	ProxyServerPort uint32 `json:"ProxyServerPort,omitzero"`
+
+	ProxyServerTransport VoiceServiceSIPNetworkProxyServerTransport `json:"ProxyServerTransport,omitzero"`
+
+	RegistrarServer string `json:"RegistrarServer,omitzero"`
+
+	RegistrarServerPort uint32 `json:"RegistrarServerPort,omitzero"`
+
+	RegistrarServerTransport VoiceServiceSIPNetworkRegistrarServerTransport `json:"RegistrarServerTransport,omitzero"`
+
+	ServerDomain string `json:"ServerDomain,omitzero"`
+
+	ChosenDomain string `json:"ChosenDomain,omitzero"`
+
+	ChosenIPAddress string `json:"ChosenIPAddress,omitzero"`
+
+	ChosenPort uint32 `json:"ChosenPort,omitzero"`
+
+	UserAgentDomain string `json:"UserAgentDomain,omitzero"`
+
+	UserAgentPort uint32 `json:"UserAgentPort,omitzero"`
+
+	UserAgentTransport VoiceServiceSIPNetworkUserAgentTransport `json:"UserAgentTransport,omitzero"`
+
+	OutboundProxy string `json:"OutboundProxy,omitzero"`
+
+	OutboundProxyResolvedAddress string `json:"OutboundProxyResolvedAddress,omitzero"`
+
+	OutboundProxyPrecedence VoiceServiceSIPNetworkOutboundProxyPrecedence `json:"OutboundProxyPrecedence,omitzero"`
+
+	OutboundProxyPort uint32 `json:"OutboundProxyPort,omitzero"`
+
+	STUNEnable bool `json:"STUNEnable,omitzero"`
+
+	STUNServer string `json:"STUNServer,omitzero"`
+
+	NonVoiceBandwidthReservedUpstream uint32 `json:"NonVoiceBandwidthReservedUpstream,omitzero"`
+
+	NonVoiceBandwidthReservedDownstream uint32 `json:"NonVoiceBandwidthReservedDownstream,omitzero"`
+
+	Organization string `json:"Organization,omitzero"`
+
+	RegistrationPeriod uint32 `json:"RegistrationPeriod,omitzero"`
+
+	Realm string `json:"Realm,omitzero"`
+
+	TimerT1 uint32 `json:"TimerT1,omitzero"`
+
+	TimerT2 uint32 `json:"TimerT2,omitzero"`
+
+	TimerT4 uint32 `json:"TimerT4,omitzero"`
+
+	TimerA uint32 `json:"TimerA,omitzero"`
+
+	TimerB uint32 `json:"TimerB,omitzero"`
+
+	TimerC uint32 `json:"TimerC,omitzero"`
+
+	TimerD uint32 `json:"TimerD,omitzero"`
+
+	TimerE uint32 `json:"TimerE,omitzero"`
+
+	TimerF uint32 `json:"TimerF,omitzero"`
+
+	TimerG uint32 `json:"TimerG,omitzero"`
+
+	TimerH uint32 `json:"TimerH,omitzero"`
+
+	TimerI uint32 `json:"TimerI,omitzero"`
+
+	TimerJ uint32 `json:"TimerJ,omitzero"`
+
+	TimerK uint32 `json:"TimerK,omitzero"`
+
+	InviteExpires uint32 `json:"InviteExpires,omitzero"`
+
+	ReInviteExpires uint32 `json:"ReInviteExpires,omitzero"`
+
+	RegisterExpires uint32 `json:"RegisterExpires,omitzero"`
+
+	RegisterRetryInterval uint32 `json:"RegisterRetryInterval,omitzero"`
+
+	InboundAuth VoiceServiceSIPNetworkInboundAuth `json:"InboundAuth,omitzero"`
+
+	InboundAuthUsername string `json:"InboundAuthUsername,omitzero"`
+
+	InboundAuthPassword string `json:"InboundAuthPassword,omitzero"`
+
+	UseCodecPriorityInSDPResponse bool `json:"UseCodecPriorityInSDPResponse,omitzero"`
+
+	DSCPMark uint32 `json:"DSCPMark,omitzero"`
+
+	VLANIDMark int32 `json:"VLANIDMark,omitzero"`
+
+	EthernetPriorityMark int32 `json:"EthernetPriorityMark,omitzero"`
+
+	ConferenceCallDomainURI string `json:"ConferenceCallDomainURI,omitzero"`
+
+	TimerLoginRejected uint32 `json:"TimerLoginRejected,omitzero"`
+
+	NoLoginRetry bool `json:"NoLoginRetry,omitzero"`
+
+	TimerRegistrationFailed uint32 `json:"TimerRegistrationFailed,omitzero"`
+
+	TimerSubscriptionFailed uint32 `json:"TimerSubscriptionFailed,omitzero"`
+
+	UnansweredRegistrationAttempts uint32 `json:"UnansweredRegistrationAttempts,omitzero"`
+
+	VoIPProfile string `json:"VoIPProfile,omitzero"`
+
+	CodecList []string `json:"CodecList,omitzero"`
+
+	MaxSessions uint32 `json:"MaxSessions,omitzero"`
+
+	FQDNServerNumberOfEntries uint32 `json:"FQDNServerNumberOfEntries,omitzero"`
+
+	EventSubscribeNumberOfEntries uint32 `json:"EventSubscribeNumberOfEntries,omitzero"`
+
+	ResponseMapNumberOfEntries uint32 `json:"ResponseMapNumberOfEntries,omitzero"`
+
+	EventSubscribe map[uint32]*VoiceServiceSIPNetworkEventSubscribe `json:"EventSubscribe,omitzero"`
+	FQDNServer     map[uint32]*VoiceServiceSIPNetworkFQDNServer     `json:"FQDNServer,omitzero"`
+	ResponseMap    map[uint32]*VoiceServiceSIPNetworkResponseMap    `json:"ResponseMap,omitzero"`
 }
 
-// AddEventSubscribe creates instance i of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}. (replacing any) and returns it
+// AddEventSubscribe creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPNetwork) AddEventSubscribe(i uint32) *VoiceServiceSIPNetworkEventSubscribe {
 	if o.EventSubscribe == nil {
 		o.EventSubscribe = map[uint32]*VoiceServiceSIPNetworkEventSubscribe{}
@@ -1515,18 +640,7 @@ func (o *VoiceServiceSIPNetwork) AddEventSubscribe(i uint32) *VoiceServiceSIPNet
 	return x
 }
 
-// GetEventSubscribe returns instance i of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.
-func (o *VoiceServiceSIPNetwork) GetEventSubscribe(i uint32) (*VoiceServiceSIPNetworkEventSubscribe, bool) {
-	x, ok := o.EventSubscribe[i]
-	return x, ok
-}
-
-// DeleteEventSubscribe removes instance i of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.
-func (o *VoiceServiceSIPNetwork) DeleteEventSubscribe(i uint32) {
-	delete(o.EventSubscribe, i)
-}
-
-// AddFQDNServer creates instance i of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}. (replacing any) and returns it
+// AddFQDNServer creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPNetwork) AddFQDNServer(i uint32) *VoiceServiceSIPNetworkFQDNServer {
 	if o.FQDNServer == nil {
 		o.FQDNServer = map[uint32]*VoiceServiceSIPNetworkFQDNServer{}
@@ -1536,18 +650,7 @@ func (o *VoiceServiceSIPNetwork) AddFQDNServer(i uint32) *VoiceServiceSIPNetwork
 	return x
 }
 
-// GetFQDNServer returns instance i of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.
-func (o *VoiceServiceSIPNetwork) GetFQDNServer(i uint32) (*VoiceServiceSIPNetworkFQDNServer, bool) {
-	x, ok := o.FQDNServer[i]
-	return x, ok
-}
-
-// DeleteFQDNServer removes instance i of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.
-func (o *VoiceServiceSIPNetwork) DeleteFQDNServer(i uint32) {
-	delete(o.FQDNServer, i)
-}
-
-// AddResponseMap creates instance i of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}. (replacing any) and returns it
+// AddResponseMap creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPNetwork) AddResponseMap(i uint32) *VoiceServiceSIPNetworkResponseMap {
 	if o.ResponseMap == nil {
 		o.ResponseMap = map[uint32]*VoiceServiceSIPNetworkResponseMap{}
@@ -1556,1297 +659,506 @@ func (o *VoiceServiceSIPNetwork) AddResponseMap(i uint32) *VoiceServiceSIPNetwor
 	o.ResponseMap[i] = x
 	return x
 }
-
-// GetResponseMap returns instance i of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.
-func (o *VoiceServiceSIPNetwork) GetResponseMap(i uint32) (*VoiceServiceSIPNetworkResponseMap, bool) {
-	x, ok := o.ResponseMap[i]
-	return x, ok
-}
-
-// DeleteResponseMap removes instance i of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.
-func (o *VoiceServiceSIPNetwork) DeleteResponseMap(i uint32) {
-	delete(o.ResponseMap, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPNetwork) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPNetwork) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPNetwork_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_ProxyServer, o.ProxyServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyServer",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_ProxyServerPort, uint64(o.ProxyServerPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyServerPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_ProxyServerTransport, string(o.ProxyServerTransport)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyServerTransport",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_RegistrarServer, o.RegistrarServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrarServer",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_RegistrarServerPort, uint64(o.RegistrarServerPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrarServerPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_RegistrarServerTransport, string(o.RegistrarServerTransport)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrarServerTransport",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_ServerDomain, o.ServerDomain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerDomain",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_ChosenDomain, o.ChosenDomain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChosenDomain",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_ChosenIPAddress, o.ChosenIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChosenIPAddress",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_ChosenPort, uint64(o.ChosenPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChosenPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_UserAgentDomain, o.UserAgentDomain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserAgentDomain",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_UserAgentPort, uint64(o.UserAgentPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserAgentPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_UserAgentTransport, string(o.UserAgentTransport)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserAgentTransport",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_OutboundProxy, o.OutboundProxy); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OutboundProxy",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_OutboundProxyResolvedAddress, o.OutboundProxyResolvedAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OutboundProxyResolvedAddress",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_OutboundProxyPrecedence, string(o.OutboundProxyPrecedence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OutboundProxyPrecedence",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_OutboundProxyPort, uint64(o.OutboundProxyPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OutboundProxyPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_STUNServer, o.STUNServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNServer",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_Organization, o.Organization); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Organization",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_RegistrationPeriod, uint64(o.RegistrationPeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrationPeriod",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerT1, uint64(o.TimerT1)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerT1",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerT2, uint64(o.TimerT2)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerT2",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerT4, uint64(o.TimerT4)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerT4",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerA, uint64(o.TimerA)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerA",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerB, uint64(o.TimerB)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerB",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerC, uint64(o.TimerC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerC",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerD, uint64(o.TimerD)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerD",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerE, uint64(o.TimerE)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerE",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerF, uint64(o.TimerF)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerF",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerG, uint64(o.TimerG)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerG",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerH, uint64(o.TimerH)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerH",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerI, uint64(o.TimerI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerI",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerJ, uint64(o.TimerJ)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerJ",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_TimerK, uint64(o.TimerK)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimerK",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_InviteExpires, uint64(o.InviteExpires)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InviteExpires",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_ReInviteExpires, uint64(o.ReInviteExpires)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReInviteExpires",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_RegisterExpires, uint64(o.RegisterExpires)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegisterExpires",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_RegisterRetryInterval, uint64(o.RegisterRetryInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegisterRetryInterval",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_InboundAuth, string(o.InboundAuth)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InboundAuth",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_InboundAuthUsername, o.InboundAuthUsername); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InboundAuthUsername",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_InboundAuthPassword, o.InboundAuthPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InboundAuthPassword",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_DSCPMark, uint64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceSIPNetwork_VLANIDMark, int64(o.VLANIDMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDMark",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceSIPNetwork_EthernetPriorityMark, int64(o.EthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityMark",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_ConferenceCallDomainURI, o.ConferenceCallDomainURI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConferenceCallDomainURI",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetwork_VoIPProfile, o.VoIPProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoIPProfile",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceSIPNetwork_CodecList, model.FormatValue(model.TypeString, o.CodecList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CodecList",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetwork_ResponseMapNumberOfEntries, uint64(o.ResponseMapNumberOfEntries)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResponseMapNumberOfEntries",
-		})
-	}
+func (o *VoiceServiceSIPNetwork) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 741, string(o.Status))
+	c.String(p, "Alias", 678, o.Alias)
+	c.String(p, "ProxyServer", 719, o.ProxyServer)
+	c.Uint(p, "ProxyServerPort", 720, uint64(o.ProxyServerPort))
+	c.String(p, "ProxyServerTransport", 721, string(o.ProxyServerTransport))
+	c.String(p, "RegistrarServer", 727, o.RegistrarServer)
+	c.Uint(p, "RegistrarServerPort", 728, uint64(o.RegistrarServerPort))
+	c.String(p, "RegistrarServerTransport", 729, string(o.RegistrarServerTransport))
+	c.String(p, "ServerDomain", 740, o.ServerDomain)
+	c.String(p, "ChosenDomain", 679, o.ChosenDomain)
+	c.String(p, "ChosenIPAddress", 680, o.ChosenIPAddress)
+	c.Uint(p, "ChosenPort", 681, uint64(o.ChosenPort))
+	c.String(p, "UserAgentDomain", 761, o.UserAgentDomain)
+	c.Uint(p, "UserAgentPort", 762, uint64(o.UserAgentPort))
+	c.String(p, "UserAgentTransport", 763, string(o.UserAgentTransport))
+	c.String(p, "OutboundProxy", 715, o.OutboundProxy)
+	c.String(p, "OutboundProxyResolvedAddress", 718, o.OutboundProxyResolvedAddress)
+	c.String(p, "OutboundProxyPrecedence", 717, string(o.OutboundProxyPrecedence))
+	c.Uint(p, "OutboundProxyPort", 716, uint64(o.OutboundProxyPort))
+	c.String(p, "STUNServer", 739, o.STUNServer)
+	c.String(p, "Organization", 714, o.Organization)
+	c.Uint(p, "RegistrationPeriod", 730, uint64(o.RegistrationPeriod))
+	c.Uint(p, "TimerT1", 756, uint64(o.TimerT1))
+	c.Uint(p, "TimerT2", 757, uint64(o.TimerT2))
+	c.Uint(p, "TimerT4", 758, uint64(o.TimerT4))
+	c.Uint(p, "TimerA", 742, uint64(o.TimerA))
+	c.Uint(p, "TimerB", 743, uint64(o.TimerB))
+	c.Uint(p, "TimerC", 744, uint64(o.TimerC))
+	c.Uint(p, "TimerD", 745, uint64(o.TimerD))
+	c.Uint(p, "TimerE", 746, uint64(o.TimerE))
+	c.Uint(p, "TimerF", 747, uint64(o.TimerF))
+	c.Uint(p, "TimerG", 748, uint64(o.TimerG))
+	c.Uint(p, "TimerH", 749, uint64(o.TimerH))
+	c.Uint(p, "TimerI", 750, uint64(o.TimerI))
+	c.Uint(p, "TimerJ", 751, uint64(o.TimerJ))
+	c.Uint(p, "TimerK", 752, uint64(o.TimerK))
+	c.Uint(p, "InviteExpires", 709, uint64(o.InviteExpires))
+	c.Uint(p, "ReInviteExpires", 723, uint64(o.ReInviteExpires))
+	c.Uint(p, "RegisterExpires", 725, uint64(o.RegisterExpires))
+	c.Uint(p, "RegisterRetryInterval", 726, uint64(o.RegisterRetryInterval))
+	c.String(p, "InboundAuth", 706, string(o.InboundAuth))
+	c.String(p, "InboundAuthUsername", 708, o.InboundAuthUsername)
+	c.String(p, "InboundAuthPassword", 707, o.InboundAuthPassword)
+	c.Uint(p, "DSCPMark", 684, uint64(o.DSCPMark))
+	c.Int(p, "VLANIDMark", 764, int64(o.VLANIDMark))
+	c.Int(p, "EthernetPriorityMark", 686, int64(o.EthernetPriorityMark))
+	c.String(p, "ConferenceCallDomainURI", 683, o.ConferenceCallDomainURI)
+	c.String(p, "VoIPProfile", 765, o.VoIPProfile)
+	c.Wire(p, "CodecList", 682, model.JoinStrings(o.CodecList), len(o.CodecList) > 0)
+	c.Uint(p, "ResponseMapNumberOfEntries", 737, uint64(o.ResponseMapNumberOfEntries))
 	for _, i := range model.SortedKeys(o.EventSubscribe) {
-		o.EventSubscribe[i].ValidateAt(prefix+"EventSubscribe."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.EventSubscribe[i].ValidateAt(c, model.InstanceOf(p, "EventSubscribe.", i))
 	}
 	for _, i := range model.SortedKeys(o.FQDNServer) {
-		o.FQDNServer[i].ValidateAt(prefix+"FQDNServer."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.FQDNServer[i].ValidateAt(c, model.InstanceOf(p, "FQDNServer.", i))
 	}
 	for _, i := range model.SortedKeys(o.ResponseMap) {
-		o.ResponseMap[i].ValidateAt(prefix+"ResponseMap."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ResponseMap[i].ValidateAt(c, model.InstanceOf(p, "ResponseMap.", i))
 	}
 }
 
 // VoiceServiceSIPNetworkPath is the typed path of VoiceService.{i}.SIP.Network.{i}.
 type VoiceServiceSIPNetworkPath struct {
-	obj                                 model.ObjectPath
-	Enable                              model.ReadWriteParam[bool]
-	QuiescentMode                       model.ReadWriteParam[bool]
-	Status                              model.ReadOnlyParam[VoiceServiceSIPNetworkStatus]
-	Alias                               model.ReadWriteParam[string]
-	ProxyServer                         model.ReadWriteParam[string]
-	ProxyServerPort                     model.ReadWriteParam[uint32]
-	ProxyServerTransport                model.ReadWriteParam[VoiceServiceSIPNetworkProxyServerTransport]
-	RegistrarServer                     model.ReadWriteParam[string]
-	RegistrarServerPort                 model.ReadWriteParam[uint32]
-	RegistrarServerTransport            model.ReadWriteParam[VoiceServiceSIPNetworkRegistrarServerTransport]
-	ServerDomain                        model.ReadWriteParam[string]
-	ChosenDomain                        model.ReadOnlyParam[string]
-	ChosenIPAddress                     model.ReadOnlyParam[string]
-	ChosenPort                          model.ReadOnlyParam[uint32]
-	UserAgentDomain                     model.ReadWriteParam[string]
-	UserAgentPort                       model.ReadWriteParam[uint32]
-	UserAgentTransport                  model.ReadWriteParam[VoiceServiceSIPNetworkUserAgentTransport]
-	OutboundProxy                       model.ReadWriteParam[string]
-	OutboundProxyResolvedAddress        model.ReadOnlyParam[string]
-	OutboundProxyPrecedence             model.ReadOnlyParam[VoiceServiceSIPNetworkOutboundProxyPrecedence]
-	OutboundProxyPort                   model.ReadWriteParam[uint32]
-	STUNEnable                          model.ReadWriteParam[bool]
-	STUNServer                          model.ReadWriteParam[string]
-	NonVoiceBandwidthReservedUpstream   model.ReadWriteParam[uint32]
-	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32]
-	Organization                        model.ReadWriteParam[string]
-	RegistrationPeriod                  model.ReadWriteParam[uint32]
-	Realm                               model.ReadWriteParam[string]
-	TimerT1                             model.ReadWriteParam[uint32]
-	TimerT2                             model.ReadWriteParam[uint32]
-	TimerT4                             model.ReadWriteParam[uint32]
-	TimerA                              model.ReadWriteParam[uint32]
-	TimerB                              model.ReadWriteParam[uint32]
-	TimerC                              model.ReadWriteParam[uint32]
-	TimerD                              model.ReadWriteParam[uint32]
-	TimerE                              model.ReadWriteParam[uint32]
-	TimerF                              model.ReadWriteParam[uint32]
-	TimerG                              model.ReadWriteParam[uint32]
-	TimerH                              model.ReadWriteParam[uint32]
-	TimerI                              model.ReadWriteParam[uint32]
-	TimerJ                              model.ReadWriteParam[uint32]
-	TimerK                              model.ReadWriteParam[uint32]
-	InviteExpires                       model.ReadWriteParam[uint32]
-	ReInviteExpires                     model.ReadWriteParam[uint32]
-	RegisterExpires                     model.ReadWriteParam[uint32]
-	RegisterRetryInterval               model.ReadWriteParam[uint32]
-	InboundAuth                         model.ReadWriteParam[VoiceServiceSIPNetworkInboundAuth]
-	InboundAuthUsername                 model.ReadWriteParam[string]
-	InboundAuthPassword                 model.ReadWriteParam[string]
-	UseCodecPriorityInSDPResponse       model.ReadWriteParam[bool]
-	DSCPMark                            model.ReadWriteParam[uint32]
-	VLANIDMark                          model.ReadWriteParam[int32]
-	EthernetPriorityMark                model.ReadWriteParam[int32]
-	ConferenceCallDomainURI             model.ReadWriteParam[string]
-	TimerLoginRejected                  model.ReadWriteParam[uint32]
-	NoLoginRetry                        model.ReadWriteParam[bool]
-	TimerRegistrationFailed             model.ReadWriteParam[uint32]
-	TimerSubscriptionFailed             model.ReadWriteParam[uint32]
-	UnansweredRegistrationAttempts      model.ReadOnlyParam[uint32]
-	VoIPProfile                         model.ReadWriteParam[string]
-	CodecList                           model.ReadWriteParam[[]string]
-	MaxSessions                         model.ReadWriteParam[uint32]
-	FQDNServerNumberOfEntries           model.ReadOnlyParam[uint32]
-	EventSubscribeNumberOfEntries       model.ReadOnlyParam[uint32]
-	ResponseMapNumberOfEntries          model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ChosenDomain model.ReadOnlyParam[string] `dm:"s"`
+
+	ChosenIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	ChosenPort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CodecList model.ReadWriteParam[[]string] `dm:"s"`
+
+	ConferenceCallDomainURI model.ReadWriteParam[string] `dm:"s"`
+
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	EventSubscribeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FQDNServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InboundAuth model.ReadWriteParam[VoiceServiceSIPNetworkInboundAuth] `dm:"s"`
+
+	InboundAuthPassword model.ReadWriteParam[string] `dm:"s"`
+
+	InboundAuthUsername model.ReadWriteParam[string] `dm:"s"`
+
+	InviteExpires model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
+
+	NoLoginRetry model.ReadWriteParam[bool] `dm:"b"`
+
+	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32] `dm:"u"`
+
+	NonVoiceBandwidthReservedUpstream model.ReadWriteParam[uint32] `dm:"u"`
+
+	Organization model.ReadWriteParam[string] `dm:"s"`
+
+	OutboundProxy model.ReadWriteParam[string] `dm:"s"`
+
+	OutboundProxyPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	OutboundProxyPrecedence model.ReadOnlyParam[string] `dm:"s"`
+
+	OutboundProxyResolvedAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	ProxyServer model.ReadWriteParam[string] `dm:"s"`
+
+	ProxyServerPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	ProxyServerTransport model.ReadWriteParam[VoiceServiceSIPNetworkProxyServerTransport] `dm:"s"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	ReInviteExpires model.ReadWriteParam[uint32] `dm:"u"`
+
+	Realm model.ReadWriteParam[string] `dm:"s"`
+
+	RegisterExpires model.ReadWriteParam[uint32] `dm:"u"`
+
+	RegisterRetryInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	RegistrarServer model.ReadWriteParam[string] `dm:"s"`
+
+	RegistrarServerPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	RegistrarServerTransport model.ReadWriteParam[VoiceServiceSIPNetworkRegistrarServerTransport] `dm:"s"`
+
+	RegistrationPeriod model.ReadWriteParam[uint32] `dm:"u"`
+
+	ResponseMapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	STUNEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	STUNServer model.ReadWriteParam[string] `dm:"s"`
+
+	ServerDomain model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TimerA model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerB model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerC model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerD model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerE model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerF model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerG model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerH model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerI model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerJ model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerK model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerLoginRejected model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerRegistrationFailed model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerSubscriptionFailed model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerT1 model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerT2 model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimerT4 model.ReadWriteParam[uint32] `dm:"u"`
+
+	UnansweredRegistrationAttempts model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UseCodecPriorityInSDPResponse model.ReadWriteParam[bool] `dm:"b"`
+
+	UserAgentDomain model.ReadWriteParam[string] `dm:"s"`
+
+	UserAgentPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	UserAgentTransport model.ReadWriteParam[VoiceServiceSIPNetworkUserAgentTransport] `dm:"s"`
+
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
+
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPNetworkPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPNetworkPath(prefix string) VoiceServiceSIPNetworkPath {
-	p := &prefix
-	return VoiceServiceSIPNetworkPath{
-		Alias:                               model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ChosenDomain:                        model.NewReadOnly[string](p, "ChosenDomain", model.TypeString),
-		ChosenIPAddress:                     model.NewReadOnly[string](p, "ChosenIPAddress", model.TypeString),
-		ChosenPort:                          model.NewReadOnly[uint32](p, "ChosenPort", model.TypeUnsignedInt),
-		CodecList:                           model.NewReadWrite[[]string](p, "CodecList", model.TypeString),
-		ConferenceCallDomainURI:             model.NewReadWrite[string](p, "ConferenceCallDomainURI", model.TypeString),
-		DSCPMark:                            model.NewReadWrite[uint32](p, "DSCPMark", model.TypeUnsignedInt),
-		Enable:                              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EthernetPriorityMark:                model.NewReadWrite[int32](p, "EthernetPriorityMark", model.TypeInt),
-		EventSubscribeNumberOfEntries:       model.NewReadOnly[uint32](p, "EventSubscribeNumberOfEntries", model.TypeUnsignedInt),
-		FQDNServerNumberOfEntries:           model.NewReadOnly[uint32](p, "FQDNServerNumberOfEntries", model.TypeUnsignedInt),
-		InboundAuth:                         model.NewReadWrite[VoiceServiceSIPNetworkInboundAuth](p, "InboundAuth", model.TypeString),
-		InboundAuthPassword:                 model.NewReadWrite[string](p, "InboundAuthPassword", model.TypeString),
-		InboundAuthUsername:                 model.NewReadWrite[string](p, "InboundAuthUsername", model.TypeString),
-		InviteExpires:                       model.NewReadWrite[uint32](p, "InviteExpires", model.TypeUnsignedInt),
-		MaxSessions:                         model.NewReadWrite[uint32](p, "MaxSessions", model.TypeUnsignedInt),
-		NoLoginRetry:                        model.NewReadWrite[bool](p, "NoLoginRetry", model.TypeBoolean),
-		NonVoiceBandwidthReservedDownstream: model.NewReadWrite[uint32](p, "NonVoiceBandwidthReservedDownstream", model.TypeUnsignedInt),
-		NonVoiceBandwidthReservedUpstream:   model.NewReadWrite[uint32](p, "NonVoiceBandwidthReservedUpstream", model.TypeUnsignedInt),
-		Organization:                        model.NewReadWrite[string](p, "Organization", model.TypeString),
-		OutboundProxy:                       model.NewReadWrite[string](p, "OutboundProxy", model.TypeString),
-		OutboundProxyPort:                   model.NewReadWrite[uint32](p, "OutboundProxyPort", model.TypeUnsignedInt),
-		OutboundProxyPrecedence:             model.NewReadOnly[VoiceServiceSIPNetworkOutboundProxyPrecedence](p, "OutboundProxyPrecedence", model.TypeString),
-		OutboundProxyResolvedAddress:        model.NewReadOnly[string](p, "OutboundProxyResolvedAddress", model.TypeString),
-		ProxyServer:                         model.NewReadWrite[string](p, "ProxyServer", model.TypeString),
-		ProxyServerPort:                     model.NewReadWrite[uint32](p, "ProxyServerPort", model.TypeUnsignedInt),
-		ProxyServerTransport:                model.NewReadWrite[VoiceServiceSIPNetworkProxyServerTransport](p, "ProxyServerTransport", model.TypeString),
-		QuiescentMode:                       model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		ReInviteExpires:                     model.NewReadWrite[uint32](p, "ReInviteExpires", model.TypeUnsignedInt),
-		Realm:                               model.NewReadWrite[string](p, "Realm", model.TypeString),
-		RegisterExpires:                     model.NewReadWrite[uint32](p, "RegisterExpires", model.TypeUnsignedInt),
-		RegisterRetryInterval:               model.NewReadWrite[uint32](p, "RegisterRetryInterval", model.TypeUnsignedInt),
-		RegistrarServer:                     model.NewReadWrite[string](p, "RegistrarServer", model.TypeString),
-		RegistrarServerPort:                 model.NewReadWrite[uint32](p, "RegistrarServerPort", model.TypeUnsignedInt),
-		RegistrarServerTransport:            model.NewReadWrite[VoiceServiceSIPNetworkRegistrarServerTransport](p, "RegistrarServerTransport", model.TypeString),
-		RegistrationPeriod:                  model.NewReadWrite[uint32](p, "RegistrationPeriod", model.TypeUnsignedInt),
-		ResponseMapNumberOfEntries:          model.NewReadOnly[uint32](p, "ResponseMapNumberOfEntries", model.TypeUnsignedInt),
-		STUNEnable:                          model.NewReadWrite[bool](p, "STUNEnable", model.TypeBoolean),
-		STUNServer:                          model.NewReadWrite[string](p, "STUNServer", model.TypeString),
-		ServerDomain:                        model.NewReadWrite[string](p, "ServerDomain", model.TypeString),
-		Status:                              model.NewReadOnly[VoiceServiceSIPNetworkStatus](p, "Status", model.TypeString),
-		TimerA:                              model.NewReadWrite[uint32](p, "TimerA", model.TypeUnsignedInt),
-		TimerB:                              model.NewReadWrite[uint32](p, "TimerB", model.TypeUnsignedInt),
-		TimerC:                              model.NewReadWrite[uint32](p, "TimerC", model.TypeUnsignedInt),
-		TimerD:                              model.NewReadWrite[uint32](p, "TimerD", model.TypeUnsignedInt),
-		TimerE:                              model.NewReadWrite[uint32](p, "TimerE", model.TypeUnsignedInt),
-		TimerF:                              model.NewReadWrite[uint32](p, "TimerF", model.TypeUnsignedInt),
-		TimerG:                              model.NewReadWrite[uint32](p, "TimerG", model.TypeUnsignedInt),
-		TimerH:                              model.NewReadWrite[uint32](p, "TimerH", model.TypeUnsignedInt),
-		TimerI:                              model.NewReadWrite[uint32](p, "TimerI", model.TypeUnsignedInt),
-		TimerJ:                              model.NewReadWrite[uint32](p, "TimerJ", model.TypeUnsignedInt),
-		TimerK:                              model.NewReadWrite[uint32](p, "TimerK", model.TypeUnsignedInt),
-		TimerLoginRejected:                  model.NewReadWrite[uint32](p, "TimerLoginRejected", model.TypeUnsignedInt),
-		TimerRegistrationFailed:             model.NewReadWrite[uint32](p, "TimerRegistrationFailed", model.TypeUnsignedInt),
-		TimerSubscriptionFailed:             model.NewReadWrite[uint32](p, "TimerSubscriptionFailed", model.TypeUnsignedInt),
-		TimerT1:                             model.NewReadWrite[uint32](p, "TimerT1", model.TypeUnsignedInt),
-		TimerT2:                             model.NewReadWrite[uint32](p, "TimerT2", model.TypeUnsignedInt),
-		TimerT4:                             model.NewReadWrite[uint32](p, "TimerT4", model.TypeUnsignedInt),
-		UnansweredRegistrationAttempts:      model.NewReadOnly[uint32](p, "UnansweredRegistrationAttempts", model.TypeUnsignedInt),
-		UseCodecPriorityInSDPResponse:       model.NewReadWrite[bool](p, "UseCodecPriorityInSDPResponse", model.TypeBoolean),
-		UserAgentDomain:                     model.NewReadWrite[string](p, "UserAgentDomain", model.TypeString),
-		UserAgentPort:                       model.NewReadWrite[uint32](p, "UserAgentPort", model.TypeUnsignedInt),
-		UserAgentTransport:                  model.NewReadWrite[VoiceServiceSIPNetworkUserAgentTransport](p, "UserAgentTransport", model.TypeString),
-		VLANIDMark:                          model.NewReadWrite[int32](p, "VLANIDMark", model.TypeInt),
-		VoIPProfile:                         model.NewReadWrite[string](p, "VoIPProfile", model.TypeString),
-		obj:                                 model.NewObjectPath(p),
-	}
+// EventSubscribe returns the typed path of instance i.
+func (x VoiceServiceSIPNetworkPath) EventSubscribe(i uint32) (p VoiceServiceSIPNetworkEventSubscribePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EventSubscribe.", i))
+	return
 }
 
-// EventSubscribe returns the typed path of instance i of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.
-func (x VoiceServiceSIPNetworkPath) EventSubscribe(i uint32) VoiceServiceSIPNetworkEventSubscribePath {
-	return newVoiceServiceSIPNetworkEventSubscribePath(x.Path() + "EventSubscribe." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// EventSubscribeTable returns the table VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}. itself (for AddObject when writable)
+// EventSubscribeTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPNetworkPath) EventSubscribeTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "EventSubscribe.")
+	return model.NewWritableTable(x.ObjectPath, "EventSubscribe.")
 }
 
-// FQDNServer returns the typed path of instance i of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.
-func (x VoiceServiceSIPNetworkPath) FQDNServer(i uint32) VoiceServiceSIPNetworkFQDNServerPath {
-	return newVoiceServiceSIPNetworkFQDNServerPath(x.Path() + "FQDNServer." + strconv.FormatUint(uint64(i), 10) + ".")
+// FQDNServer returns the typed path of instance i.
+func (x VoiceServiceSIPNetworkPath) FQDNServer(i uint32) (p VoiceServiceSIPNetworkFQDNServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FQDNServer.", i))
+	return
 }
 
-// FQDNServerTable returns the table VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}. itself (for AddObject when writable)
+// FQDNServerTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPNetworkPath) FQDNServerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "FQDNServer.")
+	return model.NewWritableTable(x.ObjectPath, "FQDNServer.")
 }
 
-// ResponseMap returns the typed path of instance i of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.
-func (x VoiceServiceSIPNetworkPath) ResponseMap(i uint32) VoiceServiceSIPNetworkResponseMapPath {
-	return newVoiceServiceSIPNetworkResponseMapPath(x.Path() + "ResponseMap." + strconv.FormatUint(uint64(i), 10) + ".")
+// ResponseMap returns the typed path of instance i.
+func (x VoiceServiceSIPNetworkPath) ResponseMap(i uint32) (p VoiceServiceSIPNetworkResponseMapPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ResponseMap.", i))
+	return
 }
 
-// ResponseMapTable returns the table VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}. itself (for AddObject when writable)
+// ResponseMapTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPNetworkPath) ResponseMapTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "ResponseMap.")
+	return model.NewWritableTable(x.ObjectPath, "ResponseMap.")
 }
 
 // VoiceServiceSIPNetworkEventSubscribeNotifierTransport enumerates the values of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.NotifierTransport.
 type VoiceServiceSIPNetworkEventSubscribeNotifierTransport string
 
-func (e VoiceServiceSIPNetworkEventSubscribeNotifierTransport) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPNetworkEventSubscribeNotifierTransport_UDP  VoiceServiceSIPNetworkEventSubscribeNotifierTransport = "UDP"
-	VoiceServiceSIPNetworkEventSubscribeNotifierTransport_TCP  VoiceServiceSIPNetworkEventSubscribeNotifierTransport = "TCP"
-	VoiceServiceSIPNetworkEventSubscribeNotifierTransport_TLS  VoiceServiceSIPNetworkEventSubscribeNotifierTransport = "TLS"
+	VoiceServiceSIPNetworkEventSubscribeNotifierTransport_UDP VoiceServiceSIPNetworkEventSubscribeNotifierTransport = "UDP"
+
+	VoiceServiceSIPNetworkEventSubscribeNotifierTransport_TCP VoiceServiceSIPNetworkEventSubscribeNotifierTransport = "TCP"
+
+	VoiceServiceSIPNetworkEventSubscribeNotifierTransport_TLS VoiceServiceSIPNetworkEventSubscribeNotifierTransport = "TLS"
+
 	VoiceServiceSIPNetworkEventSubscribeNotifierTransport_SCTP VoiceServiceSIPNetworkEventSubscribeNotifierTransport = "SCTP"
 )
 
-var (
-	synVoiceServiceSIPNetworkEventSubscribe_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPNetworkEventSubscribe_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPNetworkEventSubscribe_Event = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetworkEventSubscribe_Notifier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetworkEventSubscribe_NotifierPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetworkEventSubscribe_NotifierTransport = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "UDP",
-		},
-		Enums: []model.Enum{{Value: "UDP"}, {Value: "TCP"}, {Value: "TLS"}, {Value: "SCTP"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetworkEventSubscribe_ExpireTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// VoiceServiceSIPNetworkEventSubscribe holds the values of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPNetworkEventSubscribe holds the values of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPNetworkEventSubscribe struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Event: string(:32), readWrite, since 2.0.
-	Event string `cwmp:"Event"`
-	// Notifier: string(:256), readWrite, since 2.0.
-	Notifier string `cwmp:"Notifier"`
-	// NotifierPort: unsignedInt[0:65535], readWrite, since 2.0.
-	NotifierPort uint32 `cwmp:"NotifierPort"`
-	// NotifierTransport: string{UDP,TCP,TLS,SCTP}, readWrite, since 2.0.
-	NotifierTransport VoiceServiceSIPNetworkEventSubscribeNotifierTransport `cwmp:"NotifierTransport"`
-	// ExpireTime: unsignedInt seconds, readWrite, since 2.0.
-	ExpireTime uint32 `cwmp:"ExpireTime"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Event string `json:"Event,omitzero"`
+
+	Notifier string `json:"Notifier,omitzero"`
+
+	NotifierPort uint32 `json:"NotifierPort,omitzero"`
+
+	NotifierTransport VoiceServiceSIPNetworkEventSubscribeNotifierTransport `json:"NotifierTransport,omitzero"`
+
+	ExpireTime uint32 `json:"ExpireTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPNetworkEventSubscribe) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPNetworkEventSubscribe) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPNetworkEventSubscribe_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetworkEventSubscribe_Event, o.Event); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Event",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetworkEventSubscribe_Notifier, o.Notifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Notifier",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetworkEventSubscribe_NotifierPort, uint64(o.NotifierPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NotifierPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetworkEventSubscribe_NotifierTransport, string(o.NotifierTransport)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NotifierTransport",
-		})
-	}
+func (o *VoiceServiceSIPNetworkEventSubscribe) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 688, o.Alias)
+	c.String(p, "Event", 690, o.Event)
+	c.String(p, "Notifier", 692, o.Notifier)
+	c.Uint(p, "NotifierPort", 693, uint64(o.NotifierPort))
+	c.String(p, "NotifierTransport", 694, string(o.NotifierTransport))
 }
 
 // VoiceServiceSIPNetworkEventSubscribePath is the typed path of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.
 type VoiceServiceSIPNetworkEventSubscribePath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	Alias             model.ReadWriteParam[string]
-	Event             model.ReadWriteParam[string]
-	Notifier          model.ReadWriteParam[string]
-	NotifierPort      model.ReadWriteParam[uint32]
-	NotifierTransport model.ReadWriteParam[VoiceServiceSIPNetworkEventSubscribeNotifierTransport]
-	ExpireTime        model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPNetworkEventSubscribePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPNetworkEventSubscribePath(prefix string) VoiceServiceSIPNetworkEventSubscribePath {
-	p := &prefix
-	return VoiceServiceSIPNetworkEventSubscribePath{
-		Alias:             model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Event:             model.NewReadWrite[string](p, "Event", model.TypeString),
-		ExpireTime:        model.NewReadWrite[uint32](p, "ExpireTime", model.TypeUnsignedInt),
-		Notifier:          model.NewReadWrite[string](p, "Notifier", model.TypeString),
-		NotifierPort:      model.NewReadWrite[uint32](p, "NotifierPort", model.TypeUnsignedInt),
-		NotifierTransport: model.NewReadWrite[VoiceServiceSIPNetworkEventSubscribeNotifierTransport](p, "NotifierTransport", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Event model.ReadWriteParam[string] `dm:"s"`
+
+	ExpireTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	Notifier model.ReadWriteParam[string] `dm:"s"`
+
+	NotifierPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	NotifierTransport model.ReadWriteParam[VoiceServiceSIPNetworkEventSubscribeNotifierTransport] `dm:"s"`
 }
 
 // VoiceServiceSIPNetworkFQDNServerOrigin enumerates the values of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.Origin.
 type VoiceServiceSIPNetworkFQDNServerOrigin string
 
-func (e VoiceServiceSIPNetworkFQDNServerOrigin) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceSIPNetworkFQDNServerOrigin_AutoConfigured VoiceServiceSIPNetworkFQDNServerOrigin = "AutoConfigured"
-	VoiceServiceSIPNetworkFQDNServerOrigin_Static         VoiceServiceSIPNetworkFQDNServerOrigin = "Static"
+
+	VoiceServiceSIPNetworkFQDNServerOrigin_Static VoiceServiceSIPNetworkFQDNServerOrigin = "Static"
 )
 
-var (
-	synVoiceServiceSIPNetworkFQDNServer_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPNetworkFQDNServer_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPNetworkFQDNServer_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetworkFQDNServer_Domain = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetworkFQDNServer_Weight = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetworkFQDNServer_Priority = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetworkFQDNServer_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetworkFQDNServer_IPAddresses = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-)
-
-// VoiceServiceSIPNetworkFQDNServer holds the values of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPNetworkFQDNServer holds the values of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPNetworkFQDNServer struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
-	Origin VoiceServiceSIPNetworkFQDNServerOrigin `cwmp:"Origin"`
-	// Domain: string(:256), readWrite, since 2.0.
-	Domain string `cwmp:"Domain"`
-	// Weight: unsignedInt[0:65535], readWrite, since 2.0.
-	Weight uint32 `cwmp:"Weight"`
-	// Priority: unsignedInt[0:65535], readWrite, since 2.0.
-	Priority uint32 `cwmp:"Priority"`
-	// Port: unsignedInt[0:65535], readWrite, since 2.0.
-	Port uint32 `cwmp:"Port"`
-	// IPAddresses: list<IPAddress=string(:45)>, readWrite, since 2.0.
-	IPAddresses []string `cwmp:"IPAddresses"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin VoiceServiceSIPNetworkFQDNServerOrigin `json:"Origin,omitzero"`
+
+	Domain string `json:"Domain,omitzero"`
+
+	Weight uint32 `json:"Weight,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	IPAddresses []string `json:"IPAddresses,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPNetworkFQDNServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPNetworkFQDNServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPNetworkFQDNServer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetworkFQDNServer_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetworkFQDNServer_Domain, o.Domain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Domain",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetworkFQDNServer_Weight, uint64(o.Weight)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Weight",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetworkFQDNServer_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetworkFQDNServer_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceSIPNetworkFQDNServer_IPAddresses, model.FormatValue(model.TypeString, o.IPAddresses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddresses",
-		})
-	}
+func (o *VoiceServiceSIPNetworkFQDNServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 697, o.Alias)
+	c.String(p, "Origin", 701, string(o.Origin))
+	c.String(p, "Domain", 698, o.Domain)
+	c.Uint(p, "Weight", 704, uint64(o.Weight))
+	c.Uint(p, "Priority", 703, uint64(o.Priority))
+	c.Uint(p, "Port", 702, uint64(o.Port))
+	c.Wire(p, "IPAddresses", 700, model.JoinStrings(o.IPAddresses), len(o.IPAddresses) > 0)
 }
 
 // VoiceServiceSIPNetworkFQDNServerPath is the typed path of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.
 type VoiceServiceSIPNetworkFQDNServerPath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Alias       model.ReadWriteParam[string]
-	Origin      model.ReadOnlyParam[VoiceServiceSIPNetworkFQDNServerOrigin]
-	Domain      model.ReadWriteParam[string]
-	Weight      model.ReadWriteParam[uint32]
-	Priority    model.ReadWriteParam[uint32]
-	Port        model.ReadWriteParam[uint32]
-	IPAddresses model.ReadWriteParam[[]string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Domain model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPAddresses model.ReadWriteParam[[]string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
+
+	Weight model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPNetworkFQDNServerPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPNetworkFQDNServerPath(prefix string) VoiceServiceSIPNetworkFQDNServerPath {
-	p := &prefix
-	return VoiceServiceSIPNetworkFQDNServerPath{
-		Alias:       model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Domain:      model.NewReadWrite[string](p, "Domain", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPAddresses: model.NewReadWrite[[]string](p, "IPAddresses", model.TypeString),
-		Origin:      model.NewReadOnly[VoiceServiceSIPNetworkFQDNServerOrigin](p, "Origin", model.TypeString),
-		Port:        model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Priority:    model.NewReadWrite[uint32](p, "Priority", model.TypeUnsignedInt),
-		Weight:      model.NewReadWrite[uint32](p, "Weight", model.TypeUnsignedInt),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceSIPNetworkResponseMap_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPNetworkResponseMap_SIPResponseNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "999",
-			Min: "101",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPNetworkResponseMap_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPNetworkResponseMap_TextMessage = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPNetworkResponseMap_Tone = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.Description.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceSIPNetworkResponseMap holds the values of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPNetworkResponseMap holds the values of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPNetworkResponseMap struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// SIPResponseNumber: unsignedInt[101:999], readWrite, since 2.0.
-	SIPResponseNumber uint32 `cwmp:"SIPResponseNumber"`
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// TextMessage: string(:64), readWrite, since 2.0.
-	TextMessage string `cwmp:"TextMessage"`
-	// Tone: string(:256) pathRef→.Tone.Description., readWrite, since 2.0.
-	Tone string `cwmp:"Tone"`
+	Alias string `json:"Alias,omitzero"`
+
+	SIPResponseNumber uint32 `json:"SIPResponseNumber,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	TextMessage string `json:"TextMessage,omitzero"`
+
+	Tone string `json:"Tone,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPNetworkResponseMap) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPNetworkResponseMap) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPNetworkResponseMap_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPNetworkResponseMap_SIPResponseNumber, uint64(o.SIPResponseNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SIPResponseNumber",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetworkResponseMap_TextMessage, o.TextMessage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TextMessage",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPNetworkResponseMap_Tone, o.Tone); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tone",
-		})
-	}
+func (o *VoiceServiceSIPNetworkResponseMap) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 732, o.Alias)
+	c.Uint(p, "SIPResponseNumber", 734, uint64(o.SIPResponseNumber))
+	c.String(p, "TextMessage", 735, o.TextMessage)
+	c.String(p, "Tone", 736, o.Tone)
 }
 
 // VoiceServiceSIPNetworkResponseMapPath is the typed path of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.
 type VoiceServiceSIPNetworkResponseMapPath struct {
-	obj               model.ObjectPath
-	Alias             model.ReadWriteParam[string]
-	SIPResponseNumber model.ReadWriteParam[uint32]
-	Enable            model.ReadWriteParam[bool]
-	TextMessage       model.ReadWriteParam[string]
-	Tone              model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPNetworkResponseMapPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPNetworkResponseMapPath(prefix string) VoiceServiceSIPNetworkResponseMapPath {
-	p := &prefix
-	return VoiceServiceSIPNetworkResponseMapPath{
-		Alias:             model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		SIPResponseNumber: model.NewReadWrite[uint32](p, "SIPResponseNumber", model.TypeUnsignedInt),
-		TextMessage:       model.NewReadWrite[string](p, "TextMessage", model.TypeString),
-		Tone:              model.NewReadWrite[string](p, "Tone", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	SIPResponseNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	TextMessage model.ReadWriteParam[string] `dm:"s"`
+
+	Tone model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceSIPProxyStatus enumerates the values of VoiceService.{i}.SIP.Proxy.{i}.Status.
 type VoiceServiceSIPProxyStatus string
 
-func (e VoiceServiceSIPProxyStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPProxyStatus_Up       VoiceServiceSIPProxyStatus = "Up"
-	VoiceServiceSIPProxyStatus_Error    VoiceServiceSIPProxyStatus = "Error"
+	VoiceServiceSIPProxyStatus_Up VoiceServiceSIPProxyStatus = "Up"
+
+	VoiceServiceSIPProxyStatus_Error VoiceServiceSIPProxyStatus = "Error"
+
 	VoiceServiceSIPProxyStatus_Disabled VoiceServiceSIPProxyStatus = "Disabled"
 )
 
 // VoiceServiceSIPProxyOrigin enumerates the values of VoiceService.{i}.SIP.Proxy.{i}.Origin.
 type VoiceServiceSIPProxyOrigin string
 
-func (e VoiceServiceSIPProxyOrigin) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceSIPProxyOrigin_AutoConfigured VoiceServiceSIPProxyOrigin = "AutoConfigured"
-	VoiceServiceSIPProxyOrigin_Static         VoiceServiceSIPProxyOrigin = "Static"
+
+	VoiceServiceSIPProxyOrigin_Static VoiceServiceSIPProxyOrigin = "Static"
 )
 
-var (
-	synVoiceServiceSIPProxy_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPProxy_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPProxy_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPProxy_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPProxy_ProxyIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPProxy_ProxyPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPProxy_ContactURI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPProxy_VoIPProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".VoIPProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceSIPProxy holds the values of VoiceService.{i}.SIP.Proxy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPProxy holds the values of VoiceService.{i}.SIP.Proxy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPProxy struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceSIPProxyStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
-	Origin VoiceServiceSIPProxyOrigin `cwmp:"Origin"`
-	// ProxyIPAddress: IPAddress=string(:45), readWrite, since 2.0.
-	ProxyIPAddress string `cwmp:"ProxyIPAddress"`
-	// ProxyPort: unsignedInt[0:65535], readWrite, since 2.0.
-	ProxyPort uint32 `cwmp:"ProxyPort"`
-	// ContactURI: string(:256), readOnly, since 2.0.
-	ContactURI string `cwmp:"ContactURI"`
-	// VoIPProfile: string(:256) pathRef→.VoIPProfile., readWrite, since 2.0.
-	VoIPProfile string `cwmp:"VoIPProfile"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status VoiceServiceSIPProxyStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin VoiceServiceSIPProxyOrigin `json:"Origin,omitzero"`
+
+	ProxyIPAddress string `json:"ProxyIPAddress,omitzero"`
+
+	ProxyPort uint32 `json:"ProxyPort,omitzero"`
+
+	ContactURI string `json:"ContactURI,omitzero"`
+
+	VoIPProfile string `json:"VoIPProfile,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPProxy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPProxy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPProxy_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPProxy_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPProxy_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPProxy_ProxyIPAddress, o.ProxyIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyIPAddress",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPProxy_ProxyPort, uint64(o.ProxyPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyPort",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPProxy_ContactURI, o.ContactURI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ContactURI",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPProxy_VoIPProfile, o.VoIPProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoIPProfile",
-		})
-	}
+func (o *VoiceServiceSIPProxy) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 774, string(o.Status))
+	c.String(p, "Alias", 768, o.Alias)
+	c.String(p, "Origin", 771, string(o.Origin))
+	c.String(p, "ProxyIPAddress", 772, o.ProxyIPAddress)
+	c.Uint(p, "ProxyPort", 773, uint64(o.ProxyPort))
+	c.String(p, "ContactURI", 769, o.ContactURI)
+	c.String(p, "VoIPProfile", 775, o.VoIPProfile)
 }
 
 // VoiceServiceSIPProxyPath is the typed path of VoiceService.{i}.SIP.Proxy.{i}.
 type VoiceServiceSIPProxyPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Status         model.ReadOnlyParam[VoiceServiceSIPProxyStatus]
-	Alias          model.ReadWriteParam[string]
-	Origin         model.ReadOnlyParam[VoiceServiceSIPProxyOrigin]
-	ProxyIPAddress model.ReadWriteParam[string]
-	ProxyPort      model.ReadWriteParam[uint32]
-	ContactURI     model.ReadOnlyParam[string]
-	VoIPProfile    model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPProxyPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPProxyPath(prefix string) VoiceServiceSIPProxyPath {
-	p := &prefix
-	return VoiceServiceSIPProxyPath{
-		Alias:          model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ContactURI:     model.NewReadOnly[string](p, "ContactURI", model.TypeString),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Origin:         model.NewReadOnly[VoiceServiceSIPProxyOrigin](p, "Origin", model.TypeString),
-		ProxyIPAddress: model.NewReadWrite[string](p, "ProxyIPAddress", model.TypeString),
-		ProxyPort:      model.NewReadWrite[uint32](p, "ProxyPort", model.TypeUnsignedInt),
-		Status:         model.NewReadOnly[VoiceServiceSIPProxyStatus](p, "Status", model.TypeString),
-		VoIPProfile:    model.NewReadWrite[string](p, "VoIPProfile", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	ContactURI model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	ProxyIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	ProxyPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceSIPRegistrarStatus enumerates the values of VoiceService.{i}.SIP.Registrar.{i}.Status.
 type VoiceServiceSIPRegistrarStatus string
 
-func (e VoiceServiceSIPRegistrarStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPRegistrarStatus_Up       VoiceServiceSIPRegistrarStatus = "Up"
-	VoiceServiceSIPRegistrarStatus_Error    VoiceServiceSIPRegistrarStatus = "Error"
+	VoiceServiceSIPRegistrarStatus_Up VoiceServiceSIPRegistrarStatus = "Up"
+
+	VoiceServiceSIPRegistrarStatus_Error VoiceServiceSIPRegistrarStatus = "Error"
+
 	VoiceServiceSIPRegistrarStatus_Disabled VoiceServiceSIPRegistrarStatus = "Disabled"
 )
 
 // VoiceServiceSIPRegistrarOrigin enumerates the values of VoiceService.{i}.SIP.Registrar.{i}.Origin.
 type VoiceServiceSIPRegistrarOrigin string
 
-func (e VoiceServiceSIPRegistrarOrigin) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceSIPRegistrarOrigin_AutoConfigured VoiceServiceSIPRegistrarOrigin = "AutoConfigured"
-	VoiceServiceSIPRegistrarOrigin_Static         VoiceServiceSIPRegistrarOrigin = "Static"
+
+	VoiceServiceSIPRegistrarOrigin_Static VoiceServiceSIPRegistrarOrigin = "Static"
 )
 
-var (
-	synVoiceServiceSIPRegistrar_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPRegistrar_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceSIPRegistrar_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrar_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPRegistrar_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrar_RegistrarIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPRegistrar_RegistrarPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPRegistrar_RegisterExpires = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceSIPRegistrar_PingInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceSIPRegistrar_Organization = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrar_Realm       = &model.Syntax{Type: model.TypeString}
-	synVoiceServiceSIPRegistrar_VoIPProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".VoIPProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrar_ContactURI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrar_AccountNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceSIPRegistrar holds the values of VoiceService.{i}.SIP.Registrar.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPRegistrar holds the values of VoiceService.{i}.SIP.Registrar.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPRegistrar struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Error,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceSIPRegistrarStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
-	Origin VoiceServiceSIPRegistrarOrigin `cwmp:"Origin"`
-	// RegistrarIPAddress: IPAddress=string(:45), readWrite, since 2.0.
-	RegistrarIPAddress string `cwmp:"RegistrarIPAddress"`
-	// RegistrarPort: unsignedInt[0:65535], readWrite, since 2.0.
-	RegistrarPort uint32 `cwmp:"RegistrarPort"`
-	// RegisterExpires: unsignedInt seconds, readWrite, since 2.0.
-	RegisterExpires uint32 `cwmp:"RegisterExpires"`
-	// PingInterval: unsignedInt[0:65535] seconds, readWrite, since 2.0.
-	PingInterval uint32 `cwmp:"PingInterval"`
-	// Organization: string(:256), readWrite, since 2.0.
-	Organization string `cwmp:"Organization"`
-	// Realm: string, readWrite, since 2.0.
-	Realm string `cwmp:"Realm"`
-	// VoIPProfile: string(:256) pathRef→.VoIPProfile., readWrite, since 2.0.
-	VoIPProfile string `cwmp:"VoIPProfile"`
-	// ContactURI: string(:256), readOnly, since 2.0.
-	ContactURI string `cwmp:"ContactURI"`
-	// AccountNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	AccountNumberOfEntries uint32 `cwmp:"AccountNumberOfEntries"`
-	// VoiceService.{i}.SIP.Registrar.{i}.Account.{i}. instances by instance number
-	Account map[uint32]*VoiceServiceSIPRegistrarAccount `cwmp:"Account.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceSIPRegistrarStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin VoiceServiceSIPRegistrarOrigin `json:"Origin,omitzero"`
+
+	RegistrarIPAddress string `json:"RegistrarIPAddress,omitzero"`
+
+	RegistrarPort uint32 `json:"RegistrarPort,omitzero"`
+
+	RegisterExpires uint32 `json:"RegisterExpires,omitzero"`
+
+	PingInterval uint32 `json:"PingInterval,omitzero"`
+
+	Organization string `json:"Organization,omitzero"`
+
+	Realm string `json:"Realm,omitzero"`
+
+	VoIPProfile string `json:"VoIPProfile,omitzero"`
+
+	ContactURI string `json:"ContactURI,omitzero"`
+
+	AccountNumberOfEntries uint32 `json:"AccountNumberOfEntries,omitzero"`
+
+	Account map[uint32]*VoiceServiceSIPRegistrarAccount `json:"Account,omitzero"`
 }
 
-// AddAccount creates instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}. (replacing any) and returns it
+// AddAccount creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPRegistrar) AddAccount(i uint32) *VoiceServiceSIPRegistrarAccount {
 	if o.Account == nil {
 		o.Account = map[uint32]*VoiceServiceSIPRegistrarAccount{}
@@ -2855,338 +1167,167 @@ func (o *VoiceServiceSIPRegistrar) AddAccount(i uint32) *VoiceServiceSIPRegistra
 	o.Account[i] = x
 	return x
 }
-
-// GetAccount returns instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.
-func (o *VoiceServiceSIPRegistrar) GetAccount(i uint32) (*VoiceServiceSIPRegistrarAccount, bool) {
-	x, ok := o.Account[i]
-	return x, ok
-}
-
-// DeleteAccount removes instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.
-func (o *VoiceServiceSIPRegistrar) DeleteAccount(i uint32) {
-	delete(o.Account, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPRegistrar) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPRegistrar) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPRegistrar_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrar_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrar_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrar_RegistrarIPAddress, o.RegistrarIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrarIPAddress",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPRegistrar_RegistrarPort, uint64(o.RegistrarPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrarPort",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPRegistrar_PingInterval, uint64(o.PingInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PingInterval",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrar_Organization, o.Organization); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Organization",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrar_VoIPProfile, o.VoIPProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoIPProfile",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrar_ContactURI, o.ContactURI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ContactURI",
-		})
-	}
+func (o *VoiceServiceSIPRegistrar) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 815, string(o.Status))
+	c.String(p, "Alias", 804, o.Alias)
+	c.String(p, "Origin", 808, string(o.Origin))
+	c.String(p, "RegistrarIPAddress", 813, o.RegistrarIPAddress)
+	c.Uint(p, "RegistrarPort", 814, uint64(o.RegistrarPort))
+	c.Uint(p, "PingInterval", 809, uint64(o.PingInterval))
+	c.String(p, "Organization", 807, o.Organization)
+	c.String(p, "VoIPProfile", 816, o.VoIPProfile)
+	c.String(p, "ContactURI", 805, o.ContactURI)
 	for _, i := range model.SortedKeys(o.Account) {
-		o.Account[i].ValidateAt(prefix+"Account."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Account[i].ValidateAt(c, model.InstanceOf(p, "Account.", i))
 	}
 }
 
 // VoiceServiceSIPRegistrarPath is the typed path of VoiceService.{i}.SIP.Registrar.{i}.
 type VoiceServiceSIPRegistrarPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	QuiescentMode          model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[VoiceServiceSIPRegistrarStatus]
-	Alias                  model.ReadWriteParam[string]
-	Origin                 model.ReadOnlyParam[VoiceServiceSIPRegistrarOrigin]
-	RegistrarIPAddress     model.ReadWriteParam[string]
-	RegistrarPort          model.ReadWriteParam[uint32]
-	RegisterExpires        model.ReadWriteParam[uint32]
-	PingInterval           model.ReadWriteParam[uint32]
-	Organization           model.ReadWriteParam[string]
-	Realm                  model.ReadWriteParam[string]
-	VoIPProfile            model.ReadWriteParam[string]
-	ContactURI             model.ReadOnlyParam[string]
-	AccountNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AccountNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ContactURI model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Organization model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	PingInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	Realm model.ReadWriteParam[string] `dm:"s"`
+
+	RegisterExpires model.ReadWriteParam[uint32] `dm:"u"`
+
+	RegistrarIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	RegistrarPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPRegistrarPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPRegistrarPath(prefix string) VoiceServiceSIPRegistrarPath {
-	p := &prefix
-	return VoiceServiceSIPRegistrarPath{
-		AccountNumberOfEntries: model.NewReadOnly[uint32](p, "AccountNumberOfEntries", model.TypeUnsignedInt),
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ContactURI:             model.NewReadOnly[string](p, "ContactURI", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Organization:           model.NewReadWrite[string](p, "Organization", model.TypeString),
-		Origin:                 model.NewReadOnly[VoiceServiceSIPRegistrarOrigin](p, "Origin", model.TypeString),
-		PingInterval:           model.NewReadWrite[uint32](p, "PingInterval", model.TypeUnsignedInt),
-		QuiescentMode:          model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		Realm:                  model.NewReadWrite[string](p, "Realm", model.TypeString),
-		RegisterExpires:        model.NewReadWrite[uint32](p, "RegisterExpires", model.TypeUnsignedInt),
-		RegistrarIPAddress:     model.NewReadWrite[string](p, "RegistrarIPAddress", model.TypeString),
-		RegistrarPort:          model.NewReadWrite[uint32](p, "RegistrarPort", model.TypeUnsignedInt),
-		Status:                 model.NewReadOnly[VoiceServiceSIPRegistrarStatus](p, "Status", model.TypeString),
-		VoIPProfile:            model.NewReadWrite[string](p, "VoIPProfile", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
+// Account returns the typed path of instance i.
+func (x VoiceServiceSIPRegistrarPath) Account(i uint32) (p VoiceServiceSIPRegistrarAccountPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Account.", i))
+	return
 }
 
-// Account returns the typed path of instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.
-func (x VoiceServiceSIPRegistrarPath) Account(i uint32) VoiceServiceSIPRegistrarAccountPath {
-	return newVoiceServiceSIPRegistrarAccountPath(x.Path() + "Account." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AccountTable returns the table VoiceService.{i}.SIP.Registrar.{i}.Account.{i}. itself (for AddObject when writable)
+// AccountTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPRegistrarPath) AccountTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Account.")
+	return model.NewWritableTable(x.ObjectPath, "Account.")
 }
 
 // VoiceServiceSIPRegistrarAccountEnable enumerates the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Enable.
 type VoiceServiceSIPRegistrarAccountEnable string
 
-func (e VoiceServiceSIPRegistrarAccountEnable) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPRegistrarAccountEnable_Enable    VoiceServiceSIPRegistrarAccountEnable = "Enable"
+	VoiceServiceSIPRegistrarAccountEnable_Enable VoiceServiceSIPRegistrarAccountEnable = "Enable"
+
 	VoiceServiceSIPRegistrarAccountEnable_Quiescent VoiceServiceSIPRegistrarAccountEnable = "Quiescent"
-	VoiceServiceSIPRegistrarAccountEnable_Disable   VoiceServiceSIPRegistrarAccountEnable = "Disable"
+
+	VoiceServiceSIPRegistrarAccountEnable_Disable VoiceServiceSIPRegistrarAccountEnable = "Disable"
 )
 
 // VoiceServiceSIPRegistrarAccountStatus enumerates the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Status.
 type VoiceServiceSIPRegistrarAccountStatus string
 
-func (e VoiceServiceSIPRegistrarAccountStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPRegistrarAccountStatus_Up                 VoiceServiceSIPRegistrarAccountStatus = "Up"
-	VoiceServiceSIPRegistrarAccountStatus_Initializing       VoiceServiceSIPRegistrarAccountStatus = "Initializing"
-	VoiceServiceSIPRegistrarAccountStatus_Registering        VoiceServiceSIPRegistrarAccountStatus = "Registering"
-	VoiceServiceSIPRegistrarAccountStatus_Deregistering      VoiceServiceSIPRegistrarAccountStatus = "Deregistering"
+	VoiceServiceSIPRegistrarAccountStatus_Up VoiceServiceSIPRegistrarAccountStatus = "Up"
+
+	VoiceServiceSIPRegistrarAccountStatus_Initializing VoiceServiceSIPRegistrarAccountStatus = "Initializing"
+
+	VoiceServiceSIPRegistrarAccountStatus_Registering VoiceServiceSIPRegistrarAccountStatus = "Registering"
+
+	VoiceServiceSIPRegistrarAccountStatus_Deregistering VoiceServiceSIPRegistrarAccountStatus = "Deregistering"
+
 	VoiceServiceSIPRegistrarAccountStatus_ErrorMisconfigured VoiceServiceSIPRegistrarAccountStatus = "ErrorMisconfigured"
-	VoiceServiceSIPRegistrarAccountStatus_ErrorNetwork       VoiceServiceSIPRegistrarAccountStatus = "ErrorNetwork"
-	VoiceServiceSIPRegistrarAccountStatus_ErrorRegistration  VoiceServiceSIPRegistrarAccountStatus = "ErrorRegistration"
-	VoiceServiceSIPRegistrarAccountStatus_Quiescent          VoiceServiceSIPRegistrarAccountStatus = "Quiescent"
-	VoiceServiceSIPRegistrarAccountStatus_Disabled           VoiceServiceSIPRegistrarAccountStatus = "Disabled"
+
+	VoiceServiceSIPRegistrarAccountStatus_ErrorNetwork VoiceServiceSIPRegistrarAccountStatus = "ErrorNetwork"
+
+	VoiceServiceSIPRegistrarAccountStatus_ErrorRegistration VoiceServiceSIPRegistrarAccountStatus = "ErrorRegistration"
+
+	VoiceServiceSIPRegistrarAccountStatus_Quiescent VoiceServiceSIPRegistrarAccountStatus = "Quiescent"
+
+	VoiceServiceSIPRegistrarAccountStatus_Disabled VoiceServiceSIPRegistrarAccountStatus = "Disabled"
 )
 
 // VoiceServiceSIPRegistrarAccountOrigin enumerates the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Origin.
 type VoiceServiceSIPRegistrarAccountOrigin string
 
-func (e VoiceServiceSIPRegistrarAccountOrigin) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceSIPRegistrarAccountOrigin_AutoConfigured VoiceServiceSIPRegistrarAccountOrigin = "AutoConfigured"
-	VoiceServiceSIPRegistrarAccountOrigin_Static         VoiceServiceSIPRegistrarAccountOrigin = "Static"
+
+	VoiceServiceSIPRegistrarAccountOrigin_Static VoiceServiceSIPRegistrarAccountOrigin = "Static"
 )
 
 // VoiceServiceSIPRegistrarAccountCallStatus enumerates the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.CallStatus.
 type VoiceServiceSIPRegistrarAccountCallStatus string
 
-func (e VoiceServiceSIPRegistrarAccountCallStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPRegistrarAccountCallStatus_Idle         VoiceServiceSIPRegistrarAccountCallStatus = "Idle"
-	VoiceServiceSIPRegistrarAccountCallStatus_Dialing      VoiceServiceSIPRegistrarAccountCallStatus = "Dialing"
-	VoiceServiceSIPRegistrarAccountCallStatus_Delivered    VoiceServiceSIPRegistrarAccountCallStatus = "Delivered"
-	VoiceServiceSIPRegistrarAccountCallStatus_Connected    VoiceServiceSIPRegistrarAccountCallStatus = "Connected"
-	VoiceServiceSIPRegistrarAccountCallStatus_Alerting     VoiceServiceSIPRegistrarAccountCallStatus = "Alerting"
+	VoiceServiceSIPRegistrarAccountCallStatus_Idle VoiceServiceSIPRegistrarAccountCallStatus = "Idle"
+
+	VoiceServiceSIPRegistrarAccountCallStatus_Dialing VoiceServiceSIPRegistrarAccountCallStatus = "Dialing"
+
+	VoiceServiceSIPRegistrarAccountCallStatus_Delivered VoiceServiceSIPRegistrarAccountCallStatus = "Delivered"
+
+	VoiceServiceSIPRegistrarAccountCallStatus_Connected VoiceServiceSIPRegistrarAccountCallStatus = "Connected"
+
+	VoiceServiceSIPRegistrarAccountCallStatus_Alerting VoiceServiceSIPRegistrarAccountCallStatus = "Alerting"
+
 	VoiceServiceSIPRegistrarAccountCallStatus_Disconnected VoiceServiceSIPRegistrarAccountCallStatus = "Disconnected"
 )
 
 // VoiceServiceSIPRegistrarAccountRegistrationStatus enumerates the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.RegistrationStatus.
 type VoiceServiceSIPRegistrarAccountRegistrationStatus string
 
-func (e VoiceServiceSIPRegistrarAccountRegistrationStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPRegistrarAccountRegistrationStatus_Registered   VoiceServiceSIPRegistrarAccountRegistrationStatus = "Registered"
+	VoiceServiceSIPRegistrarAccountRegistrationStatus_Registered VoiceServiceSIPRegistrarAccountRegistrationStatus = "Registered"
+
 	VoiceServiceSIPRegistrarAccountRegistrationStatus_Unregistered VoiceServiceSIPRegistrarAccountRegistrationStatus = "Unregistered"
 )
 
-var (
-	synVoiceServiceSIPRegistrarAccount_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disable",
-		},
-		Enums: []model.Enum{{Value: "Enable"}, {
-			Optional: true,
-			Value:    "Quiescent",
-		}, {Value: "Disable"}},
-		Type: model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceSIPRegistrarAccount_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Initializing"}, {Value: "Registering"}, {Value: "Deregistering"}, {Value: "ErrorMisconfigured"}, {Value: "ErrorNetwork"}, {Value: "ErrorRegistration"}, {Value: "Quiescent"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_CallStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Idle"}, {Value: "Dialing"}, {Value: "Delivered"}, {Value: "Connected"}, {Value: "Alerting"}, {Value: "Disconnected"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_AuthUserName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_AuthPassword = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(128)}},
-		Type:    model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_RegistrationStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Registered"}, {Value: "Unregistered"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_URI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(389)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_Domain = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_CodecList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".CodecProfile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_VoIPProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".VoIPProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccount_ContactNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceSIPRegistrarAccount holds the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPRegistrarAccount holds the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPRegistrarAccount struct {
-	// Enable: string{Enable,Quiescent,Disable}, readWrite, since 2.0.
-	Enable VoiceServiceSIPRegistrarAccountEnable `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Initializing,Registering,Deregistering,ErrorMisconfigured,ErrorNetwork,… 9 values}, readOnly, since 2.0.
-	Status VoiceServiceSIPRegistrarAccountStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
-	Origin VoiceServiceSIPRegistrarAccountOrigin `cwmp:"Origin"`
-	// CallStatus: string{Idle,Dialing,Delivered,Connected,Alerting,Disconnected}, readOnly, since 2.0.
-	CallStatus VoiceServiceSIPRegistrarAccountCallStatus `cwmp:"CallStatus"`
-	// AuthUserName: string(:128), readWrite, since 2.0.
-	AuthUserName string `cwmp:"AuthUserName"`
-	// AuthPassword: string(:128), readWrite, since 2.0.
-	AuthPassword string `cwmp:"AuthPassword"`
-	// RegistrationStatus: string{Registered,Unregistered}, readOnly, since 2.0.
-	RegistrationStatus VoiceServiceSIPRegistrarAccountRegistrationStatus `cwmp:"RegistrationStatus"`
-	// URI: string(:389), readWrite, since 2.0.
-	URI string `cwmp:"URI"`
-	// Domain: string(:256), readWrite, since 2.0.
-	Domain string `cwmp:"Domain"`
-	// CodecList: list<string> pathRef→.CodecProfile., readWrite, since 2.0.
-	CodecList []string `cwmp:"CodecList"`
-	// VoIPProfile: string(:256) pathRef→.VoIPProfile., readWrite, since 2.0.
-	VoIPProfile string `cwmp:"VoIPProfile"`
-	// ContactNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ContactNumberOfEntries uint32 `cwmp:"ContactNumberOfEntries"`
-	// VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}. instances by instance number
-	Contact map[uint32]*VoiceServiceSIPRegistrarAccountContact `cwmp:"Contact.{i}."`
+	Enable VoiceServiceSIPRegistrarAccountEnable `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceSIPRegistrarAccountStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin VoiceServiceSIPRegistrarAccountOrigin `json:"Origin,omitzero"`
+
+	CallStatus VoiceServiceSIPRegistrarAccountCallStatus `json:"CallStatus,omitzero"`
+
+	AuthUserName string `json:"AuthUserName,omitzero"`
+
+	AuthPassword string `json:"AuthPassword,omitzero"`
+
+	RegistrationStatus VoiceServiceSIPRegistrarAccountRegistrationStatus `json:"RegistrationStatus,omitzero"`
+
+	URI string `json:"URI,omitzero"`
+
+	Domain string `json:"Domain,omitzero"`
+
+	CodecList []string `json:"CodecList,omitzero"`
+
+	VoIPProfile string `json:"VoIPProfile,omitzero"`
+
+	ContactNumberOfEntries uint32 `json:"ContactNumberOfEntries,omitzero"`
+
+	Contact map[uint32]*VoiceServiceSIPRegistrarAccountContact `json:"Contact,omitzero"`
 }
 
-// AddContact creates instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}. (replacing any) and returns it
+// AddContact creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPRegistrarAccount) AddContact(i uint32) *VoiceServiceSIPRegistrarAccountContact {
 	if o.Contact == nil {
 		o.Contact = map[uint32]*VoiceServiceSIPRegistrarAccountContact{}
@@ -3195,1345 +1336,139 @@ func (o *VoiceServiceSIPRegistrarAccount) AddContact(i uint32) *VoiceServiceSIPR
 	o.Contact[i] = x
 	return x
 }
-
-// GetContact returns instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.
-func (o *VoiceServiceSIPRegistrarAccount) GetContact(i uint32) (*VoiceServiceSIPRegistrarAccountContact, bool) {
-	x, ok := o.Contact[i]
-	return x, ok
-}
-
-// DeleteContact removes instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.
-func (o *VoiceServiceSIPRegistrarAccount) DeleteContact(i uint32) {
-	delete(o.Contact, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPRegistrarAccount) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPRegistrarAccount) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_Enable, string(o.Enable)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Enable",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_CallStatus, string(o.CallStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CallStatus",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_AuthUserName, o.AuthUserName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthUserName",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_AuthPassword, o.AuthPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthPassword",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_RegistrationStatus, string(o.RegistrationStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrationStatus",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_URI, o.URI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URI",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_Domain, o.Domain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Domain",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceSIPRegistrarAccount_CodecList, model.FormatValue(model.TypeString, o.CodecList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CodecList",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccount_VoIPProfile, o.VoIPProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoIPProfile",
-		})
-	}
+func (o *VoiceServiceSIPRegistrarAccount) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Enable", 796, string(o.Enable))
+	c.String(p, "Status", 800, string(o.Status))
+	c.String(p, "Alias", 779, o.Alias)
+	c.String(p, "Origin", 797, string(o.Origin))
+	c.String(p, "CallStatus", 782, string(o.CallStatus))
+	c.String(p, "AuthUserName", 781, o.AuthUserName)
+	c.String(p, "AuthPassword", 780, o.AuthPassword)
+	c.String(p, "RegistrationStatus", 799, string(o.RegistrationStatus))
+	c.String(p, "URI", 801, o.URI)
+	c.String(p, "Domain", 795, o.Domain)
+	c.Wire(p, "CodecList", 783, model.JoinStrings(o.CodecList), len(o.CodecList) > 0)
+	c.String(p, "VoIPProfile", 802, o.VoIPProfile)
 	for _, i := range model.SortedKeys(o.Contact) {
-		o.Contact[i].ValidateAt(prefix+"Contact."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Contact[i].ValidateAt(c, model.InstanceOf(p, "Contact.", i))
 	}
 }
 
 // VoiceServiceSIPRegistrarAccountPath is the typed path of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.
 type VoiceServiceSIPRegistrarAccountPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[VoiceServiceSIPRegistrarAccountEnable]
-	QuiescentMode          model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountStatus]
-	Alias                  model.ReadWriteParam[string]
-	Origin                 model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountOrigin]
-	CallStatus             model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountCallStatus]
-	AuthUserName           model.ReadWriteParam[string]
-	AuthPassword           model.ReadWriteParam[string]
-	RegistrationStatus     model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountRegistrationStatus]
-	URI                    model.ReadWriteParam[string]
-	Domain                 model.ReadWriteParam[string]
-	CodecList              model.ReadWriteParam[[]string]
-	VoIPProfile            model.ReadWriteParam[string]
-	ContactNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AuthPassword model.ReadWriteParam[string] `dm:"s"`
+
+	AuthUserName model.ReadWriteParam[string] `dm:"s"`
+
+	CallStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	CodecList model.ReadWriteParam[[]string] `dm:"s"`
+
+	ContactNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Domain model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[VoiceServiceSIPRegistrarAccountEnable] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	RegistrationStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	URI model.ReadWriteParam[string] `dm:"s"`
+
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPRegistrarAccountPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPRegistrarAccountPath(prefix string) VoiceServiceSIPRegistrarAccountPath {
-	p := &prefix
-	return VoiceServiceSIPRegistrarAccountPath{
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AuthPassword:           model.NewReadWrite[string](p, "AuthPassword", model.TypeString),
-		AuthUserName:           model.NewReadWrite[string](p, "AuthUserName", model.TypeString),
-		CallStatus:             model.NewReadOnly[VoiceServiceSIPRegistrarAccountCallStatus](p, "CallStatus", model.TypeString),
-		CodecList:              model.NewReadWrite[[]string](p, "CodecList", model.TypeString),
-		ContactNumberOfEntries: model.NewReadOnly[uint32](p, "ContactNumberOfEntries", model.TypeUnsignedInt),
-		Domain:                 model.NewReadWrite[string](p, "Domain", model.TypeString),
-		Enable:                 model.NewReadWrite[VoiceServiceSIPRegistrarAccountEnable](p, "Enable", model.TypeString),
-		Origin:                 model.NewReadOnly[VoiceServiceSIPRegistrarAccountOrigin](p, "Origin", model.TypeString),
-		QuiescentMode:          model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		RegistrationStatus:     model.NewReadOnly[VoiceServiceSIPRegistrarAccountRegistrationStatus](p, "RegistrationStatus", model.TypeString),
-		Status:                 model.NewReadOnly[VoiceServiceSIPRegistrarAccountStatus](p, "Status", model.TypeString),
-		URI:                    model.NewReadWrite[string](p, "URI", model.TypeString),
-		VoIPProfile:            model.NewReadWrite[string](p, "VoIPProfile", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
+// Contact returns the typed path of instance i.
+func (x VoiceServiceSIPRegistrarAccountPath) Contact(i uint32) (p VoiceServiceSIPRegistrarAccountContactPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Contact.", i))
+	return
 }
 
-// Contact returns the typed path of instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.
-func (x VoiceServiceSIPRegistrarAccountPath) Contact(i uint32) VoiceServiceSIPRegistrarAccountContactPath {
-	return newVoiceServiceSIPRegistrarAccountContactPath(x.Path() + "Contact." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ContactTable returns the table VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}. itself (for AddObject when writable)
+// ContactTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPRegistrarAccountPath) ContactTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Contact.")
+	return model.NewWritableTable(x.ObjectPath, "Contact.")
 }
 
 // VoiceServiceSIPRegistrarAccountContactStatus enumerates the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.Status.
 type VoiceServiceSIPRegistrarAccountContactStatus string
 
-func (e VoiceServiceSIPRegistrarAccountContactStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceSIPRegistrarAccountContactStatus_Up       VoiceServiceSIPRegistrarAccountContactStatus = "Up"
-	VoiceServiceSIPRegistrarAccountContactStatus_Error    VoiceServiceSIPRegistrarAccountContactStatus = "Error"
+	VoiceServiceSIPRegistrarAccountContactStatus_Up VoiceServiceSIPRegistrarAccountContactStatus = "Up"
+
+	VoiceServiceSIPRegistrarAccountContactStatus_Error VoiceServiceSIPRegistrarAccountContactStatus = "Error"
+
 	VoiceServiceSIPRegistrarAccountContactStatus_Disabled VoiceServiceSIPRegistrarAccountContactStatus = "Disabled"
 )
 
 // VoiceServiceSIPRegistrarAccountContactOrigin enumerates the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.Origin.
 type VoiceServiceSIPRegistrarAccountContactOrigin string
 
-func (e VoiceServiceSIPRegistrarAccountContactOrigin) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceSIPRegistrarAccountContactOrigin_AutoConfigured VoiceServiceSIPRegistrarAccountContactOrigin = "AutoConfigured"
-	VoiceServiceSIPRegistrarAccountContactOrigin_Static         VoiceServiceSIPRegistrarAccountContactOrigin = "Static"
+
+	VoiceServiceSIPRegistrarAccountContactOrigin_Static VoiceServiceSIPRegistrarAccountContactOrigin = "Static"
 )
 
-var (
-	synVoiceServiceSIPRegistrarAccountContact_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceSIPRegistrarAccountContact_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Error"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccountContact_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccountContact_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccountContact_IPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccountContact_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceSIPRegistrarAccountContact_ContactURI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceSIPRegistrarAccountContact_ExpireTime = &model.Syntax{Type: model.TypeDateTime}
-	synVoiceServiceSIPRegistrarAccountContact_UserAgent  = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceSIPRegistrarAccountContact holds the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceSIPRegistrarAccountContact holds the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPRegistrarAccountContact struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Disabled}, readOnly, since 2.0.
-	Status VoiceServiceSIPRegistrarAccountContactStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
-	Origin VoiceServiceSIPRegistrarAccountContactOrigin `cwmp:"Origin"`
-	// IPAddress: IPAddress=string(:45), readWrite, since 2.0.
-	IPAddress string `cwmp:"IPAddress"`
-	// Port: unsignedInt[0:65535], readWrite, since 2.0.
-	Port uint32 `cwmp:"Port"`
-	// ContactURI: string(:256), readWrite, since 2.0.
-	ContactURI string `cwmp:"ContactURI"`
-	// ExpireTime: dateTime, readOnly, since 2.0.
-	ExpireTime time.Time `cwmp:"ExpireTime"`
-	// UserAgent: string(:64), readWrite, since 2.0.
-	UserAgent string `cwmp:"UserAgent"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status VoiceServiceSIPRegistrarAccountContactStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin VoiceServiceSIPRegistrarAccountContactOrigin `json:"Origin,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	ContactURI string `json:"ContactURI,omitzero"`
+
+	ExpireTime time.Time `json:"ExpireTime,omitzero"`
+
+	UserAgent string `json:"UserAgent,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceSIPRegistrarAccountContact) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceSIPRegistrarAccountContact) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccountContact_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccountContact_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccountContact_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccountContact_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceSIPRegistrarAccountContact_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccountContact_ContactURI, o.ContactURI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ContactURI",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceSIPRegistrarAccountContact_UserAgent, o.UserAgent); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserAgent",
-		})
-	}
+func (o *VoiceServiceSIPRegistrarAccountContact) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 792, string(o.Status))
+	c.String(p, "Alias", 785, o.Alias)
+	c.String(p, "Origin", 790, string(o.Origin))
+	c.String(p, "IPAddress", 789, o.IPAddress)
+	c.Uint(p, "Port", 791, uint64(o.Port))
+	c.String(p, "ContactURI", 786, o.ContactURI)
+	c.String(p, "UserAgent", 793, o.UserAgent)
 }
 
 // VoiceServiceSIPRegistrarAccountContactPath is the typed path of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.
 type VoiceServiceSIPRegistrarAccountContactPath struct {
-	obj        model.ObjectPath
-	Enable     model.ReadWriteParam[bool]
-	Status     model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountContactStatus]
-	Alias      model.ReadWriteParam[string]
-	Origin     model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountContactOrigin]
-	IPAddress  model.ReadWriteParam[string]
-	Port       model.ReadWriteParam[uint32]
-	ContactURI model.ReadWriteParam[string]
-	ExpireTime model.ReadOnlyParam[time.Time]
-	UserAgent  model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceSIPRegistrarAccountContactPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceSIPRegistrarAccountContactPath(prefix string) VoiceServiceSIPRegistrarAccountContactPath {
-	p := &prefix
-	return VoiceServiceSIPRegistrarAccountContactPath{
-		Alias:      model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ContactURI: model.NewReadWrite[string](p, "ContactURI", model.TypeString),
-		Enable:     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExpireTime: model.NewReadOnly[time.Time](p, "ExpireTime", model.TypeDateTime),
-		IPAddress:  model.NewReadWrite[string](p, "IPAddress", model.TypeString),
-		Origin:     model.NewReadOnly[VoiceServiceSIPRegistrarAccountContactOrigin](p, "Origin", model.TypeString),
-		Port:       model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Status:     model.NewReadOnly[VoiceServiceSIPRegistrarAccountContactStatus](p, "Status", model.TypeString),
-		UserAgent:  model.NewReadWrite[string](p, "UserAgent", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
-}
+	ContactURI model.ReadWriteParam[string] `dm:"s"`
 
-var schemaSip = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.SIP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.NetworkNumberOfEntries",
-	Syntax:  synVoiceServiceSIP_NetworkNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.ClientNumberOfEntries",
-	Syntax:  synVoiceServiceSIP_ClientNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.ProxyNumberOfEntries",
-	Syntax:  synVoiceServiceSIP_ProxyNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.RegistrarNumberOfEntries",
-	Syntax:  synVoiceServiceSIP_RegistrarNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Enable",
-	Syntax:  synVoiceServiceSIPClient_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceSIPClient_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Status",
-	Syntax:  synVoiceServiceSIPClient_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Client.{i}.Alias",
-	Syntax:       synVoiceServiceSIPClient_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Origin",
-	Syntax:  synVoiceServiceSIPClient_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.RegisterMode",
-	Syntax:  synVoiceServiceSIPClient_RegisterMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.AuthUserName",
-	Syntax:  synVoiceServiceSIPClient_AuthUserName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.AuthPassword",
-	Syntax:  synVoiceServiceSIPClient_AuthPassword,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Network",
-	Syntax:  synVoiceServiceSIPClient_Network,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.MaxSessions",
-	Syntax:  synVoiceServiceSIPClient_MaxSessions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.RegisterURI",
-	Syntax:  synVoiceServiceSIPClient_RegisterURI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.E164Format",
-	Syntax:  synVoiceServiceSIPClient_E164Format,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.T38Enable",
-	Syntax:  synVoiceServiceSIPClient_T38Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.SIPEventSubscribeNumberOfEntries",
-	Syntax:  synVoiceServiceSIPClient_SIPEventSubscribeNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.ContactNumberOfEntries",
-	Syntax:  synVoiceServiceSIPClient_ContactNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ContactNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.Enable",
-	Syntax:  synVoiceServiceSIPClientContact_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.Status",
-	Syntax:  synVoiceServiceSIPClientContact_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.Alias",
-	Syntax:       synVoiceServiceSIPClientContact_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.Origin",
-	Syntax:  synVoiceServiceSIPClientContact_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.IPAddress",
-	Syntax:  synVoiceServiceSIPClientContact_IPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.Port",
-	Syntax:  synVoiceServiceSIPClientContact_Port,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.ContactURI",
-	Syntax:  synVoiceServiceSIPClientContact_ContactURI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.ExpireTime",
-	Syntax:  synVoiceServiceSIPClientContact_ExpireTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.PingInterval",
-	Syntax:  synVoiceServiceSIPClientContact_PingInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.UserAgent",
-	Syntax:  synVoiceServiceSIPClientContact_UserAgent,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SIPEventSubscribeNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Event"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.Enable",
-	Syntax:  synVoiceServiceSIPClientEventSubscribe_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.Alias",
-	Syntax:       synVoiceServiceSIPClientEventSubscribe_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.Event",
-	Syntax:  synVoiceServiceSIPClientEventSubscribe_Event,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.AuthUserName",
-	Syntax:  synVoiceServiceSIPClientEventSubscribe_AuthUserName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.AuthPassword",
-	Syntax:  synVoiceServiceSIPClientEventSubscribe_AuthPassword,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "NetworkNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Network.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.Enable",
-	Syntax:  synVoiceServiceSIPNetwork_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceSIPNetwork_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.Status",
-	Syntax:  synVoiceServiceSIPNetwork_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Network.{i}.Alias",
-	Syntax:       synVoiceServiceSIPNetwork_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ProxyServer",
-	Syntax:  synVoiceServiceSIPNetwork_ProxyServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ProxyServerPort",
-	Syntax:  synVoiceServiceSIPNetwork_ProxyServerPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ProxyServerTransport",
-	Syntax:  synVoiceServiceSIPNetwork_ProxyServerTransport,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.RegistrarServer",
-	Syntax:  synVoiceServiceSIPNetwork_RegistrarServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.RegistrarServerPort",
-	Syntax:  synVoiceServiceSIPNetwork_RegistrarServerPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.RegistrarServerTransport",
-	Syntax:  synVoiceServiceSIPNetwork_RegistrarServerTransport,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ServerDomain",
-	Syntax:  synVoiceServiceSIPNetwork_ServerDomain,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ChosenDomain",
-	Syntax:  synVoiceServiceSIPNetwork_ChosenDomain,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ChosenIPAddress",
-	Syntax:  synVoiceServiceSIPNetwork_ChosenIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ChosenPort",
-	Syntax:  synVoiceServiceSIPNetwork_ChosenPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.UserAgentDomain",
-	Syntax:  synVoiceServiceSIPNetwork_UserAgentDomain,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.UserAgentPort",
-	Syntax:  synVoiceServiceSIPNetwork_UserAgentPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.UserAgentTransport",
-	Syntax:  synVoiceServiceSIPNetwork_UserAgentTransport,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.OutboundProxy",
-	Syntax:  synVoiceServiceSIPNetwork_OutboundProxy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.OutboundProxyResolvedAddress",
-	Syntax:  synVoiceServiceSIPNetwork_OutboundProxyResolvedAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.OutboundProxyPrecedence",
-	Syntax:  synVoiceServiceSIPNetwork_OutboundProxyPrecedence,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.OutboundProxyPort",
-	Syntax:  synVoiceServiceSIPNetwork_OutboundProxyPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.STUNEnable",
-	Syntax:  synVoiceServiceSIPNetwork_STUNEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.STUNServer",
-	Syntax:  synVoiceServiceSIPNetwork_STUNServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.NonVoiceBandwidthReservedUpstream",
-	Syntax:  synVoiceServiceSIPNetwork_NonVoiceBandwidthReservedUpstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.NonVoiceBandwidthReservedDownstream",
-	Syntax:  synVoiceServiceSIPNetwork_NonVoiceBandwidthReservedDownstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.Organization",
-	Syntax:  synVoiceServiceSIPNetwork_Organization,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.RegistrationPeriod",
-	Syntax:  synVoiceServiceSIPNetwork_RegistrationPeriod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.Realm",
-	Syntax:  synVoiceServiceSIPNetwork_Realm,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerT1",
-	Syntax:  synVoiceServiceSIPNetwork_TimerT1,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerT2",
-	Syntax:  synVoiceServiceSIPNetwork_TimerT2,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerT4",
-	Syntax:  synVoiceServiceSIPNetwork_TimerT4,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerA",
-	Syntax:  synVoiceServiceSIPNetwork_TimerA,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerB",
-	Syntax:  synVoiceServiceSIPNetwork_TimerB,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerC",
-	Syntax:  synVoiceServiceSIPNetwork_TimerC,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerD",
-	Syntax:  synVoiceServiceSIPNetwork_TimerD,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerE",
-	Syntax:  synVoiceServiceSIPNetwork_TimerE,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerF",
-	Syntax:  synVoiceServiceSIPNetwork_TimerF,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerG",
-	Syntax:  synVoiceServiceSIPNetwork_TimerG,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerH",
-	Syntax:  synVoiceServiceSIPNetwork_TimerH,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerI",
-	Syntax:  synVoiceServiceSIPNetwork_TimerI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerJ",
-	Syntax:  synVoiceServiceSIPNetwork_TimerJ,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerK",
-	Syntax:  synVoiceServiceSIPNetwork_TimerK,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.InviteExpires",
-	Syntax:  synVoiceServiceSIPNetwork_InviteExpires,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ReInviteExpires",
-	Syntax:  synVoiceServiceSIPNetwork_ReInviteExpires,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.RegisterExpires",
-	Syntax:  synVoiceServiceSIPNetwork_RegisterExpires,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.RegisterRetryInterval",
-	Syntax:  synVoiceServiceSIPNetwork_RegisterRetryInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.InboundAuth",
-	Syntax:  synVoiceServiceSIPNetwork_InboundAuth,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.InboundAuthUsername",
-	Syntax:  synVoiceServiceSIPNetwork_InboundAuthUsername,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.InboundAuthPassword",
-	Syntax:  synVoiceServiceSIPNetwork_InboundAuthPassword,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.UseCodecPriorityInSDPResponse",
-	Syntax:  synVoiceServiceSIPNetwork_UseCodecPriorityInSDPResponse,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.DSCPMark",
-	Syntax:  synVoiceServiceSIPNetwork_DSCPMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.VLANIDMark",
-	Syntax:  synVoiceServiceSIPNetwork_VLANIDMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.EthernetPriorityMark",
-	Syntax:  synVoiceServiceSIPNetwork_EthernetPriorityMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ConferenceCallDomainURI",
-	Syntax:  synVoiceServiceSIPNetwork_ConferenceCallDomainURI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerLoginRejected",
-	Syntax:  synVoiceServiceSIPNetwork_TimerLoginRejected,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.NoLoginRetry",
-	Syntax:  synVoiceServiceSIPNetwork_NoLoginRetry,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerRegistrationFailed",
-	Syntax:  synVoiceServiceSIPNetwork_TimerRegistrationFailed,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.TimerSubscriptionFailed",
-	Syntax:  synVoiceServiceSIPNetwork_TimerSubscriptionFailed,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.UnansweredRegistrationAttempts",
-	Syntax:  synVoiceServiceSIPNetwork_UnansweredRegistrationAttempts,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.VoIPProfile",
-	Syntax:  synVoiceServiceSIPNetwork_VoIPProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.CodecList",
-	Syntax:  synVoiceServiceSIPNetwork_CodecList,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.MaxSessions",
-	Syntax:  synVoiceServiceSIPNetwork_MaxSessions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.FQDNServerNumberOfEntries",
-	Syntax:  synVoiceServiceSIPNetwork_FQDNServerNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.EventSubscribeNumberOfEntries",
-	Syntax:  synVoiceServiceSIPNetwork_EventSubscribeNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ResponseMapNumberOfEntries",
-	Syntax:  synVoiceServiceSIPNetwork_ResponseMapNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "EventSubscribeNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Event"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.Enable",
-	Syntax:  synVoiceServiceSIPNetworkEventSubscribe_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.Alias",
-	Syntax:       synVoiceServiceSIPNetworkEventSubscribe_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.Event",
-	Syntax:  synVoiceServiceSIPNetworkEventSubscribe_Event,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.Notifier",
-	Syntax:  synVoiceServiceSIPNetworkEventSubscribe_Notifier,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.NotifierPort",
-	Syntax:  synVoiceServiceSIPNetworkEventSubscribe_NotifierPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.NotifierTransport",
-	Syntax:  synVoiceServiceSIPNetworkEventSubscribe_NotifierTransport,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.ExpireTime",
-	Syntax:  synVoiceServiceSIPNetworkEventSubscribe_ExpireTime,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FQDNServerNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Domain"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.Enable",
-	Syntax:  synVoiceServiceSIPNetworkFQDNServer_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.Alias",
-	Syntax:       synVoiceServiceSIPNetworkFQDNServer_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.Origin",
-	Syntax:  synVoiceServiceSIPNetworkFQDNServer_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.Domain",
-	Syntax:  synVoiceServiceSIPNetworkFQDNServer_Domain,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.Weight",
-	Syntax:  synVoiceServiceSIPNetworkFQDNServer_Weight,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.Priority",
-	Syntax:  synVoiceServiceSIPNetworkFQDNServer_Priority,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.Port",
-	Syntax:  synVoiceServiceSIPNetworkFQDNServer_Port,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.IPAddresses",
-	Syntax:  synVoiceServiceSIPNetworkFQDNServer_IPAddresses,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ResponseMapNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"SIPResponseNumber"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.Alias",
-	Syntax:       synVoiceServiceSIPNetworkResponseMap_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.SIPResponseNumber",
-	Syntax:  synVoiceServiceSIPNetworkResponseMap_SIPResponseNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.Enable",
-	Syntax:  synVoiceServiceSIPNetworkResponseMap_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.TextMessage",
-	Syntax:  synVoiceServiceSIPNetworkResponseMap_TextMessage,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.Tone",
-	Syntax:  synVoiceServiceSIPNetworkResponseMap_Tone,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProxyNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Proxy.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"ProxyIPAddress", "ProxyPort"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Proxy.{i}.Enable",
-	Syntax:  synVoiceServiceSIPProxy_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Proxy.{i}.Status",
-	Syntax:  synVoiceServiceSIPProxy_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Proxy.{i}.Alias",
-	Syntax:       synVoiceServiceSIPProxy_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Proxy.{i}.Origin",
-	Syntax:  synVoiceServiceSIPProxy_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Proxy.{i}.ProxyIPAddress",
-	Syntax:  synVoiceServiceSIPProxy_ProxyIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Proxy.{i}.ProxyPort",
-	Syntax:  synVoiceServiceSIPProxy_ProxyPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Proxy.{i}.ContactURI",
-	Syntax:  synVoiceServiceSIPProxy_ContactURI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Proxy.{i}.VoIPProfile",
-	Syntax:  synVoiceServiceSIPProxy_VoIPProfile,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RegistrarNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Registrar.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"RegistrarPort", "RegistrarIPAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Enable",
-	Syntax:  synVoiceServiceSIPRegistrar_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceSIPRegistrar_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Status",
-	Syntax:  synVoiceServiceSIPRegistrar_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Registrar.{i}.Alias",
-	Syntax:       synVoiceServiceSIPRegistrar_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Origin",
-	Syntax:  synVoiceServiceSIPRegistrar_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.RegistrarIPAddress",
-	Syntax:  synVoiceServiceSIPRegistrar_RegistrarIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.RegistrarPort",
-	Syntax:  synVoiceServiceSIPRegistrar_RegistrarPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.RegisterExpires",
-	Syntax:  synVoiceServiceSIPRegistrar_RegisterExpires,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.PingInterval",
-	Syntax:  synVoiceServiceSIPRegistrar_PingInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Organization",
-	Syntax:  synVoiceServiceSIPRegistrar_Organization,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Realm",
-	Syntax:  synVoiceServiceSIPRegistrar_Realm,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.VoIPProfile",
-	Syntax:  synVoiceServiceSIPRegistrar_VoIPProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.ContactURI",
-	Syntax:  synVoiceServiceSIPRegistrar_ContactURI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.AccountNumberOfEntries",
-	Syntax:  synVoiceServiceSIPRegistrar_AccountNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AccountNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"URI"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Enable",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Status",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Alias",
-	Syntax:       synVoiceServiceSIPRegistrarAccount_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Origin",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.CallStatus",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_CallStatus,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.AuthUserName",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_AuthUserName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.AuthPassword",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_AuthPassword,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.RegistrationStatus",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_RegistrationStatus,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.URI",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_URI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Domain",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_Domain,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.CodecList",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_CodecList,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.VoIPProfile",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_VoIPProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.ContactNumberOfEntries",
-	Syntax:  synVoiceServiceSIPRegistrarAccount_ContactNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ContactNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.Enable",
-	Syntax:  synVoiceServiceSIPRegistrarAccountContact_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.Status",
-	Syntax:  synVoiceServiceSIPRegistrarAccountContact_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.Alias",
-	Syntax:       synVoiceServiceSIPRegistrarAccountContact_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.Origin",
-	Syntax:  synVoiceServiceSIPRegistrarAccountContact_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.IPAddress",
-	Syntax:  synVoiceServiceSIPRegistrarAccountContact_IPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.Port",
-	Syntax:  synVoiceServiceSIPRegistrarAccountContact_Port,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.ContactURI",
-	Syntax:  synVoiceServiceSIPRegistrarAccountContact_ContactURI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.ExpireTime",
-	Syntax:  synVoiceServiceSIPRegistrarAccountContact_ExpireTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.UserAgent",
-	Syntax:  synVoiceServiceSIPRegistrarAccountContact_UserAgent,
-	Version: "2.0",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExpireTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	IPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	UserAgent model.ReadWriteParam[string] `dm:"s"`
+}
 
 // VoiceServiceSIPImpl is what a device implements for VoiceService.{i}.SIP; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -4611,6 +1546,23 @@ func (UnimplementedVoiceServiceSIPImpl) AddRegistrar(inst []uint32) (uint32, err
 }
 func (UnimplementedVoiceServiceSIPImpl) DeleteRegistrar(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceSIP(im VoiceServiceSIPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "NetworkNumberOfEntries":
+		v, err := im.NetworkNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ClientNumberOfEntries":
+		v, err := im.ClientNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ProxyNumberOfEntries":
+		v, err := im.ProxyNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RegistrarNumberOfEntries":
+		v, err := im.RegistrarNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceSIPClientImpl is what a device implements for VoiceService.{i}.SIP.Client.{i}; inst holds the instance
@@ -4765,6 +1717,127 @@ func (UnimplementedVoiceServiceSIPClientImpl) AddEventSubscribe(inst []uint32) (
 func (UnimplementedVoiceServiceSIPClientImpl) DeleteEventSubscribe(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceSIPClient(im VoiceServiceSIPClientImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RegisterMode":
+		v, err := im.RegisterMode(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "AuthUserName":
+		v, err := im.AuthUserName(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "AuthPassword":
+		v, err := im.AuthPassword(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Network":
+		v, err := im.Network(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "MaxSessions":
+		v, err := im.MaxSessions(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RegisterURI":
+		v, err := im.RegisterURI(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "E164Format":
+		v, err := im.E164Format(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "T38Enable":
+		v, err := im.T38Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "SIPEventSubscribeNumberOfEntries":
+		v, err := im.SIPEventSubscribeNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ContactNumberOfEntries":
+		v, err := im.ContactNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPClient(im VoiceServiceSIPClientImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "RegisterMode":
+		v, err := model.ParseValue[VoiceServiceSIPClientRegisterMode](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegisterMode(inst, v)
+	case "AuthUserName":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAuthUserName(inst, v)
+	case "AuthPassword":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAuthPassword(inst, v)
+	case "Network":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNetwork(inst, v)
+	case "MaxSessions":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxSessions(inst, v)
+	case "RegisterURI":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegisterURI(inst, v)
+	case "E164Format":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetE164Format(inst, v)
+	case "T38Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetT38Enable(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceSIPClientContactImpl is what a device implements for VoiceService.{i}.SIP.Client.{i}.Contact.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -4849,6 +1922,82 @@ func (UnimplementedVoiceServiceSIPClientContactImpl) UserAgent(inst []uint32) (s
 	var zero string
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceSIPClientContact(im VoiceServiceSIPClientContactImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "IPAddress":
+		v, err := im.IPAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Port":
+		v, err := im.Port(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ContactURI":
+		v, err := im.ContactURI(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ExpireTime":
+		v, err := im.ExpireTime(inst)
+		return model.FormatValue(model.TypeDateTime, v), err == nil
+	case "PingInterval":
+		v, err := im.PingInterval(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "UserAgent":
+		v, err := im.UserAgent(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPClientContact(im VoiceServiceSIPClientContactImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "IPAddress":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetIPAddress(inst, v)
+	case "Port":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPort(inst, v)
+	case "ContactURI":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetContactURI(inst, v)
+	case "PingInterval":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPingInterval(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceSIPClientEventSubscribeImpl is what a device implements for VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -4898,6 +2047,55 @@ func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) AuthPassword(inst []
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) SetAuthPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceSIPClientEventSubscribe(im VoiceServiceSIPClientEventSubscribeImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Event":
+		v, err := im.Event(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "AuthUserName":
+		v, err := im.AuthUserName(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "AuthPassword":
+		v, err := im.AuthPassword(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPClientEventSubscribe(im VoiceServiceSIPClientEventSubscribeImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "AuthUserName":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAuthUserName(inst, v)
+	case "AuthPassword":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAuthPassword(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -5491,6 +2689,541 @@ func (UnimplementedVoiceServiceSIPNetworkImpl) AddResponseMap(inst []uint32) (ui
 func (UnimplementedVoiceServiceSIPNetworkImpl) DeleteResponseMap(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceSIPNetwork(im VoiceServiceSIPNetworkImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ProxyServer":
+		v, err := im.ProxyServer(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ProxyServerPort":
+		v, err := im.ProxyServerPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ProxyServerTransport":
+		v, err := im.ProxyServerTransport(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RegistrarServer":
+		v, err := im.RegistrarServer(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RegistrarServerPort":
+		v, err := im.RegistrarServerPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RegistrarServerTransport":
+		v, err := im.RegistrarServerTransport(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ServerDomain":
+		v, err := im.ServerDomain(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ChosenDomain":
+		v, err := im.ChosenDomain(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ChosenIPAddress":
+		v, err := im.ChosenIPAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ChosenPort":
+		v, err := im.ChosenPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "UserAgentDomain":
+		v, err := im.UserAgentDomain(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "UserAgentPort":
+		v, err := im.UserAgentPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "UserAgentTransport":
+		v, err := im.UserAgentTransport(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "OutboundProxy":
+		v, err := im.OutboundProxy(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "OutboundProxyResolvedAddress":
+		v, err := im.OutboundProxyResolvedAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "OutboundProxyPrecedence":
+		v, err := im.OutboundProxyPrecedence(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "OutboundProxyPort":
+		v, err := im.OutboundProxyPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "STUNEnable":
+		v, err := im.STUNEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "STUNServer":
+		v, err := im.STUNServer(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "NonVoiceBandwidthReservedUpstream":
+		v, err := im.NonVoiceBandwidthReservedUpstream(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NonVoiceBandwidthReservedDownstream":
+		v, err := im.NonVoiceBandwidthReservedDownstream(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Organization":
+		v, err := im.Organization(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RegistrationPeriod":
+		v, err := im.RegistrationPeriod(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Realm":
+		v, err := im.Realm(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TimerT1":
+		v, err := im.TimerT1(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerT2":
+		v, err := im.TimerT2(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerT4":
+		v, err := im.TimerT4(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerA":
+		v, err := im.TimerA(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerB":
+		v, err := im.TimerB(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerC":
+		v, err := im.TimerC(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerD":
+		v, err := im.TimerD(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerE":
+		v, err := im.TimerE(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerF":
+		v, err := im.TimerF(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerG":
+		v, err := im.TimerG(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerH":
+		v, err := im.TimerH(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerI":
+		v, err := im.TimerI(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerJ":
+		v, err := im.TimerJ(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerK":
+		v, err := im.TimerK(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "InviteExpires":
+		v, err := im.InviteExpires(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ReInviteExpires":
+		v, err := im.ReInviteExpires(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RegisterExpires":
+		v, err := im.RegisterExpires(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RegisterRetryInterval":
+		v, err := im.RegisterRetryInterval(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "InboundAuth":
+		v, err := im.InboundAuth(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "InboundAuthUsername":
+		v, err := im.InboundAuthUsername(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "InboundAuthPassword":
+		v, err := im.InboundAuthPassword(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "UseCodecPriorityInSDPResponse":
+		v, err := im.UseCodecPriorityInSDPResponse(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "DSCPMark":
+		v, err := im.DSCPMark(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "VLANIDMark":
+		v, err := im.VLANIDMark(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "EthernetPriorityMark":
+		v, err := im.EthernetPriorityMark(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "ConferenceCallDomainURI":
+		v, err := im.ConferenceCallDomainURI(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TimerLoginRejected":
+		v, err := im.TimerLoginRejected(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NoLoginRetry":
+		v, err := im.NoLoginRetry(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "TimerRegistrationFailed":
+		v, err := im.TimerRegistrationFailed(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TimerSubscriptionFailed":
+		v, err := im.TimerSubscriptionFailed(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "UnansweredRegistrationAttempts":
+		v, err := im.UnansweredRegistrationAttempts(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "VoIPProfile":
+		v, err := im.VoIPProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CodecList":
+		v, err := im.CodecList(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "MaxSessions":
+		v, err := im.MaxSessions(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "FQDNServerNumberOfEntries":
+		v, err := im.FQDNServerNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "EventSubscribeNumberOfEntries":
+		v, err := im.EventSubscribeNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ResponseMapNumberOfEntries":
+		v, err := im.ResponseMapNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPNetwork(im VoiceServiceSIPNetworkImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "ProxyServer":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProxyServer(inst, v)
+	case "ProxyServerPort":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProxyServerPort(inst, v)
+	case "ProxyServerTransport":
+		v, err := model.ParseValue[VoiceServiceSIPNetworkProxyServerTransport](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProxyServerTransport(inst, v)
+	case "RegistrarServer":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegistrarServer(inst, v)
+	case "RegistrarServerPort":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegistrarServerPort(inst, v)
+	case "RegistrarServerTransport":
+		v, err := model.ParseValue[VoiceServiceSIPNetworkRegistrarServerTransport](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegistrarServerTransport(inst, v)
+	case "ServerDomain":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetServerDomain(inst, v)
+	case "UserAgentDomain":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetUserAgentDomain(inst, v)
+	case "UserAgentPort":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetUserAgentPort(inst, v)
+	case "UserAgentTransport":
+		v, err := model.ParseValue[VoiceServiceSIPNetworkUserAgentTransport](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetUserAgentTransport(inst, v)
+	case "OutboundProxy":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOutboundProxy(inst, v)
+	case "OutboundProxyPort":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOutboundProxyPort(inst, v)
+	case "STUNEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSTUNEnable(inst, v)
+	case "STUNServer":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSTUNServer(inst, v)
+	case "NonVoiceBandwidthReservedUpstream":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNonVoiceBandwidthReservedUpstream(inst, v)
+	case "NonVoiceBandwidthReservedDownstream":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNonVoiceBandwidthReservedDownstream(inst, v)
+	case "Organization":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOrganization(inst, v)
+	case "RegistrationPeriod":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegistrationPeriod(inst, v)
+	case "Realm":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRealm(inst, v)
+	case "TimerT1":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerT1(inst, v)
+	case "TimerT2":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerT2(inst, v)
+	case "TimerT4":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerT4(inst, v)
+	case "TimerA":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerA(inst, v)
+	case "TimerB":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerB(inst, v)
+	case "TimerC":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerC(inst, v)
+	case "TimerD":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerD(inst, v)
+	case "TimerE":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerE(inst, v)
+	case "TimerF":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerF(inst, v)
+	case "TimerG":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerG(inst, v)
+	case "TimerH":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerH(inst, v)
+	case "TimerI":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerI(inst, v)
+	case "TimerJ":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerJ(inst, v)
+	case "TimerK":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerK(inst, v)
+	case "InviteExpires":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInviteExpires(inst, v)
+	case "ReInviteExpires":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetReInviteExpires(inst, v)
+	case "RegisterExpires":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegisterExpires(inst, v)
+	case "RegisterRetryInterval":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegisterRetryInterval(inst, v)
+	case "InboundAuth":
+		v, err := model.ParseValue[VoiceServiceSIPNetworkInboundAuth](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInboundAuth(inst, v)
+	case "InboundAuthUsername":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInboundAuthUsername(inst, v)
+	case "InboundAuthPassword":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetInboundAuthPassword(inst, v)
+	case "UseCodecPriorityInSDPResponse":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetUseCodecPriorityInSDPResponse(inst, v)
+	case "DSCPMark":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDSCPMark(inst, v)
+	case "VLANIDMark":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVLANIDMark(inst, v)
+	case "EthernetPriorityMark":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEthernetPriorityMark(inst, v)
+	case "ConferenceCallDomainURI":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetConferenceCallDomainURI(inst, v)
+	case "TimerLoginRejected":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerLoginRejected(inst, v)
+	case "NoLoginRetry":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNoLoginRetry(inst, v)
+	case "TimerRegistrationFailed":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerRegistrationFailed(inst, v)
+	case "TimerSubscriptionFailed":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTimerSubscriptionFailed(inst, v)
+	case "VoIPProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVoIPProfile(inst, v)
+	case "CodecList":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCodecList(inst, v)
+	case "MaxSessions":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxSessions(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceSIPNetworkEventSubscribeImpl is what a device implements for VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5562,6 +3295,79 @@ func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) ExpireTime(inst []u
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) SetExpireTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceSIPNetworkEventSubscribe(im VoiceServiceSIPNetworkEventSubscribeImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Event":
+		v, err := im.Event(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Notifier":
+		v, err := im.Notifier(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "NotifierPort":
+		v, err := im.NotifierPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NotifierTransport":
+		v, err := im.NotifierTransport(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ExpireTime":
+		v, err := im.ExpireTime(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPNetworkEventSubscribe(im VoiceServiceSIPNetworkEventSubscribeImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Event":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEvent(inst, v)
+	case "Notifier":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNotifier(inst, v)
+	case "NotifierPort":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNotifierPort(inst, v)
+	case "NotifierTransport":
+		v, err := model.ParseValue[VoiceServiceSIPNetworkEventSubscribeNotifierTransport](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNotifierTransport(inst, v)
+	case "ExpireTime":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetExpireTime(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -5642,6 +3448,82 @@ func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) IPAddresses(inst []uint
 func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) SetIPAddresses(inst []uint32, v []string) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceSIPNetworkFQDNServer(im VoiceServiceSIPNetworkFQDNServerImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Domain":
+		v, err := im.Domain(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Weight":
+		v, err := im.Weight(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Priority":
+		v, err := im.Priority(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Port":
+		v, err := im.Port(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "IPAddresses":
+		v, err := im.IPAddresses(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPNetworkFQDNServer(im VoiceServiceSIPNetworkFQDNServerImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Domain":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDomain(inst, v)
+	case "Weight":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetWeight(inst, v)
+	case "Priority":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPriority(inst, v)
+	case "Port":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPort(inst, v)
+	case "IPAddresses":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetIPAddresses(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceSIPNetworkResponseMapImpl is what a device implements for VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -5695,6 +3577,61 @@ func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) Tone(inst []uint32) (s
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) SetTone(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceSIPNetworkResponseMap(im VoiceServiceSIPNetworkResponseMapImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "SIPResponseNumber":
+		v, err := im.SIPResponseNumber(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "TextMessage":
+		v, err := im.TextMessage(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Tone":
+		v, err := im.Tone(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPNetworkResponseMap(im VoiceServiceSIPNetworkResponseMapImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "SIPResponseNumber":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetSIPResponseNumber(inst, v)
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "TextMessage":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTextMessage(inst, v)
+	case "Tone":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTone(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -5765,6 +3702,70 @@ func (UnimplementedVoiceServiceSIPProxyImpl) VoIPProfile(inst []uint32) (string,
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceSIPProxyImpl) SetVoIPProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceSIPProxy(im VoiceServiceSIPProxyImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ProxyIPAddress":
+		v, err := im.ProxyIPAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ProxyPort":
+		v, err := im.ProxyPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ContactURI":
+		v, err := im.ContactURI(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "VoIPProfile":
+		v, err := im.VoIPProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPProxy(im VoiceServiceSIPProxyImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "ProxyIPAddress":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProxyIPAddress(inst, v)
+	case "ProxyPort":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProxyPort(inst, v)
+	case "VoIPProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVoIPProfile(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -5899,6 +3900,118 @@ func (UnimplementedVoiceServiceSIPRegistrarImpl) AddAccount(inst []uint32) (uint
 func (UnimplementedVoiceServiceSIPRegistrarImpl) DeleteAccount(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceSIPRegistrar(im VoiceServiceSIPRegistrarImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RegistrarIPAddress":
+		v, err := im.RegistrarIPAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RegistrarPort":
+		v, err := im.RegistrarPort(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "RegisterExpires":
+		v, err := im.RegisterExpires(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PingInterval":
+		v, err := im.PingInterval(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Organization":
+		v, err := im.Organization(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Realm":
+		v, err := im.Realm(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "VoIPProfile":
+		v, err := im.VoIPProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ContactURI":
+		v, err := im.ContactURI(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "AccountNumberOfEntries":
+		v, err := im.AccountNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPRegistrar(im VoiceServiceSIPRegistrarImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "RegistrarIPAddress":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegistrarIPAddress(inst, v)
+	case "RegistrarPort":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegistrarPort(inst, v)
+	case "RegisterExpires":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRegisterExpires(inst, v)
+	case "PingInterval":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPingInterval(inst, v)
+	case "Organization":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetOrganization(inst, v)
+	case "Realm":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRealm(inst, v)
+	case "VoIPProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVoIPProfile(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceSIPRegistrarAccountImpl is what a device implements for VoiceService.{i}.SIP.Registrar.{i}.Account.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -6027,6 +4140,112 @@ func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) AddContact(inst []uint32
 func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) DeleteContact(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceSIPRegistrarAccount(im VoiceServiceSIPRegistrarAccountImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CallStatus":
+		v, err := im.CallStatus(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "AuthUserName":
+		v, err := im.AuthUserName(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "AuthPassword":
+		v, err := im.AuthPassword(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RegistrationStatus":
+		v, err := im.RegistrationStatus(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "URI":
+		v, err := im.URI(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Domain":
+		v, err := im.Domain(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "CodecList":
+		v, err := im.CodecList(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "VoIPProfile":
+		v, err := im.VoIPProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ContactNumberOfEntries":
+		v, err := im.ContactNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPRegistrarAccount(im VoiceServiceSIPRegistrarAccountImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[VoiceServiceSIPRegistrarAccountEnable](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "AuthUserName":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAuthUserName(inst, v)
+	case "AuthPassword":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAuthPassword(inst, v)
+	case "URI":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetURI(inst, v)
+	case "Domain":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDomain(inst, v)
+	case "CodecList":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCodecList(inst, v)
+	case "VoIPProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVoIPProfile(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceSIPRegistrarAccountContactImpl is what a device implements for VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -6104,5 +4323,78 @@ func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) UserAgent(inst []
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) SetUserAgent(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceSIPRegistrarAccountContact(im VoiceServiceSIPRegistrarAccountContactImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "IPAddress":
+		v, err := im.IPAddress(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Port":
+		v, err := im.Port(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ContactURI":
+		v, err := im.ContactURI(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ExpireTime":
+		v, err := im.ExpireTime(inst)
+		return model.FormatValue(model.TypeDateTime, v), err == nil
+	case "UserAgent":
+		v, err := im.UserAgent(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceSIPRegistrarAccountContact(im VoiceServiceSIPRegistrarAccountContactImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "IPAddress":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetIPAddress(inst, v)
+	case "Port":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPort(inst, v)
+	case "ContactURI":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetContactURI(inst, v)
+	case "UserAgent":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetUserAgent(inst, v)
+	}
 	return model.ErrNotSupported
 }

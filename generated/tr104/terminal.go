@@ -3,76 +3,50 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
 // VoiceServiceTerminalStatus enumerates the values of VoiceService.{i}.Terminal.{i}.Status.
 type VoiceServiceTerminalStatus string
 
-func (e VoiceServiceTerminalStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceTerminalStatus_Up            VoiceServiceTerminalStatus = "Up"
-	VoiceServiceTerminalStatus_Initializing  VoiceServiceTerminalStatus = "Initializing"
-	VoiceServiceTerminalStatus_Registering   VoiceServiceTerminalStatus = "Registering"
+	VoiceServiceTerminalStatus_Up VoiceServiceTerminalStatus = "Up"
+
+	VoiceServiceTerminalStatus_Initializing VoiceServiceTerminalStatus = "Initializing"
+
+	VoiceServiceTerminalStatus_Registering VoiceServiceTerminalStatus = "Registering"
+
 	VoiceServiceTerminalStatus_Unregistering VoiceServiceTerminalStatus = "Unregistering"
-	VoiceServiceTerminalStatus_Error         VoiceServiceTerminalStatus = "Error"
-	VoiceServiceTerminalStatus_Testing       VoiceServiceTerminalStatus = "Testing"
-	VoiceServiceTerminalStatus_Quiescent     VoiceServiceTerminalStatus = "Quiescent"
-	VoiceServiceTerminalStatus_Disabled      VoiceServiceTerminalStatus = "Disabled"
+
+	VoiceServiceTerminalStatus_Error VoiceServiceTerminalStatus = "Error"
+
+	VoiceServiceTerminalStatus_Testing VoiceServiceTerminalStatus = "Testing"
+
+	VoiceServiceTerminalStatus_Quiescent VoiceServiceTerminalStatus = "Quiescent"
+
+	VoiceServiceTerminalStatus_Disabled VoiceServiceTerminalStatus = "Disabled"
 )
 
-var (
-	synVoiceServiceTerminal_Enable        = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceTerminal_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceTerminal_Status        = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Initializing"}, {Value: "Registering"}, {Value: "Unregistering"}, {Value: "Error"}, {Value: "Testing"}, {Value: "Quiescent"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTerminal_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceTerminal_ToneEventProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.EventProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTerminal_AudioNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceTerminal holds the values of VoiceService.{i}.Terminal.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0)
+// VoiceServiceTerminal holds the values of VoiceService.{i}.Terminal.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0).
 type VoiceServiceTerminal struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Initializing,Registering,Unregistering,Error,Testing,… 8 values}, readOnly, since 2.0.
-	Status VoiceServiceTerminalStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// ToneEventProfile: string(:256) pathRef→.Tone.EventProfile., readWrite, since 2.0.
-	ToneEventProfile string `cwmp:"ToneEventProfile"`
-	// AudioNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	AudioNumberOfEntries uint32 `cwmp:"AudioNumberOfEntries"`
-	// VoiceService.{i}.Terminal.{i}.Audio.{i}. instances by instance number
-	Audio     map[uint32]*VoiceServiceTerminalAudio `cwmp:"Audio.{i}."`
-	ButtonMap *VoiceServiceTerminalButtonMap        `cwmp:"ButtonMap."`
-	DiagTests *VoiceServiceTerminalDiagTests        `cwmp:"DiagTests."`
-	Ringer    *VoiceServiceTerminalRinger           `cwmp:"Ringer."`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceTerminalStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ToneEventProfile string `json:"ToneEventProfile,omitzero"`
+
+	AudioNumberOfEntries uint32 `json:"AudioNumberOfEntries,omitzero"`
+
+	Audio     map[uint32]*VoiceServiceTerminalAudio `json:"Audio,omitzero"`
+	ButtonMap *VoiceServiceTerminalButtonMap        `json:"ButtonMap,omitzero"`
+	DiagTests *VoiceServiceTerminalDiagTests        `json:"DiagTests,omitzero"`
+	Ringer    *VoiceServiceTerminalRinger           `json:"Ringer,omitzero"`
 }
 
-// AddAudio creates instance i of VoiceService.{i}.Terminal.{i}.Audio.{i}. (replacing any) and returns it
+// AddAudio creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTerminal) AddAudio(i uint32) *VoiceServiceTerminalAudio {
 	if o.Audio == nil {
 		o.Audio = map[uint32]*VoiceServiceTerminalAudio{}
@@ -81,255 +55,114 @@ func (o *VoiceServiceTerminal) AddAudio(i uint32) *VoiceServiceTerminalAudio {
 	o.Audio[i] = x
 	return x
 }
-
-// GetAudio returns instance i of VoiceService.{i}.Terminal.{i}.Audio.{i}.
-func (o *VoiceServiceTerminal) GetAudio(i uint32) (*VoiceServiceTerminalAudio, bool) {
-	x, ok := o.Audio[i]
-	return x, ok
-}
-
-// DeleteAudio removes instance i of VoiceService.{i}.Terminal.{i}.Audio.{i}.
-func (o *VoiceServiceTerminal) DeleteAudio(i uint32) {
-	delete(o.Audio, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTerminal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTerminal) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceTerminal_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminal_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminal_ToneEventProfile, o.ToneEventProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneEventProfile",
-		})
-	}
+func (o *VoiceServiceTerminal) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 861, string(o.Status))
+	c.String(p, "Alias", 819, o.Alias)
+	c.String(p, "ToneEventProfile", 862, o.ToneEventProfile)
 	for _, i := range model.SortedKeys(o.Audio) {
-		o.Audio[i].ValidateAt(prefix+"Audio."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Audio[i].ValidateAt(c, model.InstanceOf(p, "Audio.", i))
 	}
 	if o.ButtonMap != nil {
-		o.ButtonMap.ValidateAt(prefix+"ButtonMap.", v)
+		o.ButtonMap.ValidateAt(c, p+"ButtonMap.")
 	}
 	if o.DiagTests != nil {
-		o.DiagTests.ValidateAt(prefix+"DiagTests.", v)
+		o.DiagTests.ValidateAt(c, p+"DiagTests.")
 	}
 	if o.Ringer != nil {
-		o.Ringer.ValidateAt(prefix+"Ringer.", v)
+		o.Ringer.ValidateAt(c, p+"Ringer.")
 	}
 }
 
 // VoiceServiceTerminalPath is the typed path of VoiceService.{i}.Terminal.{i}.
 type VoiceServiceTerminalPath struct {
-	obj                  model.ObjectPath
-	Enable               model.ReadWriteParam[bool]
-	QuiescentMode        model.ReadWriteParam[bool]
-	Status               model.ReadOnlyParam[VoiceServiceTerminalStatus]
-	Alias                model.ReadWriteParam[string]
-	ToneEventProfile     model.ReadWriteParam[string]
-	AudioNumberOfEntries model.ReadOnlyParam[uint32]
-	ButtonMap            VoiceServiceTerminalButtonMapPath
-	DiagTests            VoiceServiceTerminalDiagTestsPath
-	Ringer               VoiceServiceTerminalRingerPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	AudioNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
+
+	ButtonMap VoiceServiceTerminalButtonMapPath `dm:"ButtonMap."`
+	DiagTests VoiceServiceTerminalDiagTestsPath `dm:"DiagTests."`
+	Ringer    VoiceServiceTerminalRingerPath    `dm:"Ringer."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceTerminalPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTerminalPath(prefix string) VoiceServiceTerminalPath {
-	p := &prefix
-	return VoiceServiceTerminalPath{
-		Alias:                model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AudioNumberOfEntries: model.NewReadOnly[uint32](p, "AudioNumberOfEntries", model.TypeUnsignedInt),
-		ButtonMap:            newVoiceServiceTerminalButtonMapPath(prefix + "ButtonMap."),
-		DiagTests:            newVoiceServiceTerminalDiagTestsPath(prefix + "DiagTests."),
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		QuiescentMode:        model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		Ringer:               newVoiceServiceTerminalRingerPath(prefix + "Ringer."),
-		Status:               model.NewReadOnly[VoiceServiceTerminalStatus](p, "Status", model.TypeString),
-		ToneEventProfile:     model.NewReadWrite[string](p, "ToneEventProfile", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+// Audio returns the typed path of instance i.
+func (x VoiceServiceTerminalPath) Audio(i uint32) (p VoiceServiceTerminalAudioPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Audio.", i))
+	return
 }
 
-// Audio returns the typed path of instance i of VoiceService.{i}.Terminal.{i}.Audio.{i}.
-func (x VoiceServiceTerminalPath) Audio(i uint32) VoiceServiceTerminalAudioPath {
-	return newVoiceServiceTerminalAudioPath(x.Path() + "Audio." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AudioTable returns the table VoiceService.{i}.Terminal.{i}.Audio.{i}. itself (for AddObject when writable)
+// AudioTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTerminalPath) AudioTable() model.Table {
-	return model.NewTable(x.Path() + "Audio.")
+	return model.NewTable(x.ObjectPath, "Audio.")
 }
 
-var (
-	synVoiceServiceTerminalAudio_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceTerminalAudio_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceTerminalAudio holds the values of VoiceService.{i}.Terminal.{i}.Audio.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0)
+// VoiceServiceTerminalAudio holds the values of VoiceService.{i}.Terminal.{i}.Audio.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0).
 type VoiceServiceTerminalAudio struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readWrite, since 2.0.
-	Name            string                                    `cwmp:"Name"`
-	VoiceProcessing *VoiceServiceTerminalAudioVoiceProcessing `cwmp:"VoiceProcessing."`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	VoiceProcessing *VoiceServiceTerminalAudioVoiceProcessing `json:"VoiceProcessing,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTerminalAudio) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTerminalAudio) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceTerminalAudio_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalAudio_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if o.VoiceProcessing != nil {
-		o.VoiceProcessing.ValidateAt(prefix+"VoiceProcessing.", v)
-	}
+func (o *VoiceServiceTerminalAudio) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 821, o.Alias)
+	c.String(p, "Name", 822, o.Name)
 }
 
 // VoiceServiceTerminalAudioPath is the typed path of VoiceService.{i}.Terminal.{i}.Audio.{i}.
 type VoiceServiceTerminalAudioPath struct {
-	obj             model.ObjectPath
-	Alias           model.ReadWriteParam[string]
-	Name            model.ReadWriteParam[string]
-	VoiceProcessing VoiceServiceTerminalAudioVoiceProcessingPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	VoiceProcessing VoiceServiceTerminalAudioVoiceProcessingPath `dm:"VoiceProcessing."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceTerminalAudioPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTerminalAudioPath(prefix string) VoiceServiceTerminalAudioPath {
-	p := &prefix
-	return VoiceServiceTerminalAudioPath{
-		Alias:           model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Name:            model.NewReadWrite[string](p, "Name", model.TypeString),
-		VoiceProcessing: newVoiceServiceTerminalAudioVoiceProcessingPath(prefix + "VoiceProcessing."),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceTerminalAudioVoiceProcessing_TransmitGain = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dB",
-	}
-	synVoiceServiceTerminalAudioVoiceProcessing_ReceiveGain = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dB",
-	}
-	synVoiceServiceTerminalAudioVoiceProcessing_EchoCancellationEnable = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceTerminalAudioVoiceProcessing_EchoCancellationInUse  = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceTerminalAudioVoiceProcessing_EchoCancellationTail   = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// VoiceServiceTerminalAudioVoiceProcessing holds the values of VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing. (object, readOnly, since 2.0)
+// VoiceServiceTerminalAudioVoiceProcessing holds the values of VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing. (object, readOnly, since 2.0).
 type VoiceServiceTerminalAudioVoiceProcessing struct {
-	// TransmitGain: int 0.1 dB, readWrite, since 2.0.
-	TransmitGain int32 `cwmp:"TransmitGain"`
-	// ReceiveGain: int 0.1 dB, readWrite, since 2.0.
-	ReceiveGain int32 `cwmp:"ReceiveGain"`
-	// EchoCancellationEnable: boolean, readWrite, since 2.0.
-	EchoCancellationEnable bool `cwmp:"EchoCancellationEnable"`
-	// EchoCancellationInUse: boolean, readOnly, since 2.0.
-	EchoCancellationInUse bool `cwmp:"EchoCancellationInUse"`
-	// EchoCancellationTail: unsignedInt milliseconds, readOnly, since 2.0.
-	EchoCancellationTail uint32 `cwmp:"EchoCancellationTail"`
-}
+	TransmitGain int32 `json:"TransmitGain,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTerminalAudioVoiceProcessing) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	ReceiveGain int32 `json:"ReceiveGain,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTerminalAudioVoiceProcessing) ValidateAt(prefix string, v *model.Violations) {}
+	EchoCancellationEnable bool `json:"EchoCancellationEnable,omitzero"`
+
+	EchoCancellationInUse bool `json:"EchoCancellationInUse,omitzero"`
+
+	EchoCancellationTail uint32 `json:"EchoCancellationTail,omitzero"`
+}
 
 // VoiceServiceTerminalAudioVoiceProcessingPath is the typed path of VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing.
 type VoiceServiceTerminalAudioVoiceProcessingPath struct {
-	obj                    model.ObjectPath
-	TransmitGain           model.ReadWriteParam[int32]
-	ReceiveGain            model.ReadWriteParam[int32]
-	EchoCancellationEnable model.ReadWriteParam[bool]
-	EchoCancellationInUse  model.ReadOnlyParam[bool]
-	EchoCancellationTail   model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	EchoCancellationEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	EchoCancellationInUse model.ReadOnlyParam[bool] `dm:"b"`
+
+	EchoCancellationTail model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReceiveGain model.ReadWriteParam[int32] `dm:"i"`
+
+	TransmitGain model.ReadWriteParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceTerminalAudioVoiceProcessingPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTerminalAudioVoiceProcessingPath(prefix string) VoiceServiceTerminalAudioVoiceProcessingPath {
-	p := &prefix
-	return VoiceServiceTerminalAudioVoiceProcessingPath{
-		EchoCancellationEnable: model.NewReadWrite[bool](p, "EchoCancellationEnable", model.TypeBoolean),
-		EchoCancellationInUse:  model.NewReadOnly[bool](p, "EchoCancellationInUse", model.TypeBoolean),
-		EchoCancellationTail:   model.NewReadOnly[uint32](p, "EchoCancellationTail", model.TypeUnsignedInt),
-		ReceiveGain:            model.NewReadWrite[int32](p, "ReceiveGain", model.TypeInt),
-		TransmitGain:           model.NewReadWrite[int32](p, "TransmitGain", model.TypeInt),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceTerminalButtonMap_ButtonNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceTerminalButtonMap holds the values of VoiceService.{i}.Terminal.{i}.ButtonMap. (object, readOnly, since 2.0)
+// VoiceServiceTerminalButtonMap holds the values of VoiceService.{i}.Terminal.{i}.ButtonMap. (object, readOnly, since 2.0).
 type VoiceServiceTerminalButtonMap struct {
-	// ButtonNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ButtonNumberOfEntries uint32 `cwmp:"ButtonNumberOfEntries"`
-	// VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}. instances by instance number
-	Button map[uint32]*VoiceServiceTerminalButtonMapButton `cwmp:"Button.{i}."`
+	ButtonNumberOfEntries uint32 `json:"ButtonNumberOfEntries,omitzero"`
+
+	Button map[uint32]*VoiceServiceTerminalButtonMapButton `json:"Button,omitzero"`
 }
 
-// AddButton creates instance i of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}. (replacing any) and returns it
+// AddButton creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTerminalButtonMap) AddButton(i uint32) *VoiceServiceTerminalButtonMapButton {
 	if o.Button == nil {
 		o.Button = map[uint32]*VoiceServiceTerminalButtonMapButton{}
@@ -338,324 +171,134 @@ func (o *VoiceServiceTerminalButtonMap) AddButton(i uint32) *VoiceServiceTermina
 	o.Button[i] = x
 	return x
 }
-
-// GetButton returns instance i of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.
-func (o *VoiceServiceTerminalButtonMap) GetButton(i uint32) (*VoiceServiceTerminalButtonMapButton, bool) {
-	x, ok := o.Button[i]
-	return x, ok
-}
-
-// DeleteButton removes instance i of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.
-func (o *VoiceServiceTerminalButtonMap) DeleteButton(i uint32) {
-	delete(o.Button, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTerminalButtonMap) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTerminalButtonMap) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceTerminalButtonMap) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Button) {
-		o.Button[i].ValidateAt(prefix+"Button."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Button[i].ValidateAt(c, model.InstanceOf(p, "Button.", i))
 	}
 }
 
 // VoiceServiceTerminalButtonMapPath is the typed path of VoiceService.{i}.Terminal.{i}.ButtonMap.
 type VoiceServiceTerminalButtonMapPath struct {
-	obj                   model.ObjectPath
-	ButtonNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ButtonNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceTerminalButtonMapPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTerminalButtonMapPath(prefix string) VoiceServiceTerminalButtonMapPath {
-	p := &prefix
-	return VoiceServiceTerminalButtonMapPath{
-		ButtonNumberOfEntries: model.NewReadOnly[uint32](p, "ButtonNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Button returns the typed path of instance i.
+func (x VoiceServiceTerminalButtonMapPath) Button(i uint32) (p VoiceServiceTerminalButtonMapButtonPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Button.", i))
+	return
 }
 
-// Button returns the typed path of instance i of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.
-func (x VoiceServiceTerminalButtonMapPath) Button(i uint32) VoiceServiceTerminalButtonMapButtonPath {
-	return newVoiceServiceTerminalButtonMapButtonPath(x.Path() + "Button." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ButtonTable returns the table VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}. itself (for AddObject when writable)
+// ButtonTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTerminalButtonMapPath) ButtonTable() model.Table {
-	return model.NewTable(x.Path() + "Button.")
+	return model.NewTable(x.ObjectPath, "Button.")
 }
 
-var (
-	synVoiceServiceTerminalButtonMapButton_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceTerminalButtonMapButton_ButtonName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTerminalButtonMapButton_FacilityAction = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.FacilityActions",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTerminalButtonMapButton_FacilityActionArgument = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTerminalButtonMapButton_QuickDialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(40)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTerminalButtonMapButton_ButtonMessage = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTerminalButtonMapButton_UserAccess = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// VoiceServiceTerminalButtonMapButton holds the values of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0)
+// VoiceServiceTerminalButtonMapButton holds the values of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0).
 type VoiceServiceTerminalButtonMapButton struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// ButtonName: string(:16), readOnly, since 2.0.
-	ButtonName string `cwmp:"ButtonName"`
-	// FacilityAction: string(:64) enumerationRef, readWrite, since 2.0.
-	FacilityAction string `cwmp:"FacilityAction"`
-	// FacilityActionArgument: string(:256), readWrite, since 2.0.
-	FacilityActionArgument string `cwmp:"FacilityActionArgument"`
-	// QuickDialNumber: string(:40), readWrite, since 2.0.
-	QuickDialNumber string `cwmp:"QuickDialNumber"`
-	// ButtonMessage: string(:64), readWrite, since 2.0.
-	ButtonMessage string `cwmp:"ButtonMessage"`
-	// UserAccess: boolean, readWrite, since 2.0.
-	UserAccess bool `cwmp:"UserAccess"`
+	Alias string `json:"Alias,omitzero"`
+
+	ButtonName string `json:"ButtonName,omitzero"`
+
+	FacilityAction string `json:"FacilityAction,omitzero"`
+
+	FacilityActionArgument string `json:"FacilityActionArgument,omitzero"`
+
+	QuickDialNumber string `json:"QuickDialNumber,omitzero"`
+
+	ButtonMessage string `json:"ButtonMessage,omitzero"`
+
+	UserAccess bool `json:"UserAccess,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTerminalButtonMapButton) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTerminalButtonMapButton) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceTerminalButtonMapButton_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalButtonMapButton_ButtonName, o.ButtonName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ButtonName",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalButtonMapButton_FacilityAction, o.FacilityAction); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FacilityAction",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalButtonMapButton_FacilityActionArgument, o.FacilityActionArgument); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FacilityActionArgument",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalButtonMapButton_QuickDialNumber, o.QuickDialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QuickDialNumber",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalButtonMapButton_ButtonMessage, o.ButtonMessage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ButtonMessage",
-		})
-	}
+func (o *VoiceServiceTerminalButtonMapButton) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 832, o.Alias)
+	c.String(p, "ButtonName", 834, o.ButtonName)
+	c.String(p, "FacilityAction", 835, o.FacilityAction)
+	c.String(p, "FacilityActionArgument", 836, o.FacilityActionArgument)
+	c.String(p, "QuickDialNumber", 837, o.QuickDialNumber)
+	c.String(p, "ButtonMessage", 833, o.ButtonMessage)
 }
 
 // VoiceServiceTerminalButtonMapButtonPath is the typed path of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.
 type VoiceServiceTerminalButtonMapButtonPath struct {
-	obj                    model.ObjectPath
-	Alias                  model.ReadWriteParam[string]
-	ButtonName             model.ReadOnlyParam[string]
-	FacilityAction         model.ReadWriteParam[string]
-	FacilityActionArgument model.ReadWriteParam[string]
-	QuickDialNumber        model.ReadWriteParam[string]
-	ButtonMessage          model.ReadWriteParam[string]
-	UserAccess             model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceTerminalButtonMapButtonPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTerminalButtonMapButtonPath(prefix string) VoiceServiceTerminalButtonMapButtonPath {
-	p := &prefix
-	return VoiceServiceTerminalButtonMapButtonPath{
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ButtonMessage:          model.NewReadWrite[string](p, "ButtonMessage", model.TypeString),
-		ButtonName:             model.NewReadOnly[string](p, "ButtonName", model.TypeString),
-		FacilityAction:         model.NewReadWrite[string](p, "FacilityAction", model.TypeString),
-		FacilityActionArgument: model.NewReadWrite[string](p, "FacilityActionArgument", model.TypeString),
-		QuickDialNumber:        model.NewReadWrite[string](p, "QuickDialNumber", model.TypeString),
-		UserAccess:             model.NewReadWrite[bool](p, "UserAccess", model.TypeBoolean),
-		obj:                    model.NewObjectPath(p),
-	}
+	ButtonMessage model.ReadWriteParam[string] `dm:"s"`
+
+	ButtonName model.ReadOnlyParam[string] `dm:"s"`
+
+	FacilityAction model.ReadWriteParam[string] `dm:"s"`
+
+	FacilityActionArgument model.ReadWriteParam[string] `dm:"s"`
+
+	QuickDialNumber model.ReadWriteParam[string] `dm:"s"`
+
+	UserAccess model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // VoiceServiceTerminalDiagTestsDiagnosticsState enumerates the values of VoiceService.{i}.Terminal.{i}.DiagTests.DiagnosticsState.
 type VoiceServiceTerminalDiagTestsDiagnosticsState string
 
-func (e VoiceServiceTerminalDiagTestsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceTerminalDiagTestsDiagnosticsState_None           VoiceServiceTerminalDiagTestsDiagnosticsState = "None"
-	VoiceServiceTerminalDiagTestsDiagnosticsState_Requested      VoiceServiceTerminalDiagTestsDiagnosticsState = "Requested"
-	VoiceServiceTerminalDiagTestsDiagnosticsState_Canceled       VoiceServiceTerminalDiagTestsDiagnosticsState = "Canceled"
-	VoiceServiceTerminalDiagTestsDiagnosticsState_Complete       VoiceServiceTerminalDiagTestsDiagnosticsState = "Complete"
-	VoiceServiceTerminalDiagTestsDiagnosticsState_Error          VoiceServiceTerminalDiagTestsDiagnosticsState = "Error"
+	VoiceServiceTerminalDiagTestsDiagnosticsState_None VoiceServiceTerminalDiagTestsDiagnosticsState = "None"
+
+	VoiceServiceTerminalDiagTestsDiagnosticsState_Requested VoiceServiceTerminalDiagTestsDiagnosticsState = "Requested"
+
+	VoiceServiceTerminalDiagTestsDiagnosticsState_Canceled VoiceServiceTerminalDiagTestsDiagnosticsState = "Canceled"
+
+	VoiceServiceTerminalDiagTestsDiagnosticsState_Complete VoiceServiceTerminalDiagTestsDiagnosticsState = "Complete"
+
+	VoiceServiceTerminalDiagTestsDiagnosticsState_Error VoiceServiceTerminalDiagTestsDiagnosticsState = "Error"
+
 	VoiceServiceTerminalDiagTestsDiagnosticsState_Error_Internal VoiceServiceTerminalDiagTestsDiagnosticsState = "Error_Internal"
-	VoiceServiceTerminalDiagTestsDiagnosticsState_Error_Other    VoiceServiceTerminalDiagTestsDiagnosticsState = "Error_Other"
+
+	VoiceServiceTerminalDiagTestsDiagnosticsState_Error_Other VoiceServiceTerminalDiagTestsDiagnosticsState = "Error_Other"
 )
 
 // VoiceServiceTerminalDiagTestsTestSelector enumerates the values of VoiceService.{i}.Terminal.{i}.DiagTests.TestSelector.
 type VoiceServiceTerminalDiagTestsTestSelector string
 
-func (e VoiceServiceTerminalDiagTestsTestSelector) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceTerminalDiagTestsTestSelector_RingingTest VoiceServiceTerminalDiagTestsTestSelector = "RingingTest"
 )
 
-var (
-	synVoiceServiceTerminalDiagTests_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synVoiceServiceTerminalDiagTests_TestSelector = &model.Syntax{
-		Enums: []model.Enum{{Value: "RingingTest"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTerminalDiagTests_PhoneRinging = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// VoiceServiceTerminalDiagTests holds the values of VoiceService.{i}.Terminal.{i}.DiagTests. (object, readOnly, since 2.0)
+// VoiceServiceTerminalDiagTests holds the values of VoiceService.{i}.Terminal.{i}.DiagTests. (object, readOnly, since 2.0).
 type VoiceServiceTerminalDiagTests struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_Internal,… 7 values}, readWrite, since 2.0.
-	DiagnosticsState VoiceServiceTerminalDiagTestsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// TestSelector: string{RingingTest}, readWrite, since 2.0.
-	TestSelector VoiceServiceTerminalDiagTestsTestSelector `cwmp:"TestSelector"`
-	// PhoneRinging: boolean, readOnly, since 2.0.
-	PhoneRinging bool `cwmp:"PhoneRinging"`
+	DiagnosticsState VoiceServiceTerminalDiagTestsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	TestSelector VoiceServiceTerminalDiagTestsTestSelector `json:"TestSelector,omitzero"`
+
+	PhoneRinging bool `json:"PhoneRinging,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTerminalDiagTests) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTerminalDiagTests) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceTerminalDiagTests_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalDiagTests_TestSelector, string(o.TestSelector)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TestSelector",
-		})
-	}
+func (o *VoiceServiceTerminalDiagTests) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 841, string(o.DiagnosticsState))
+	c.String(p, "TestSelector", 843, string(o.TestSelector))
 }
 
 // VoiceServiceTerminalDiagTestsPath is the typed path of VoiceService.{i}.Terminal.{i}.DiagTests.
 type VoiceServiceTerminalDiagTestsPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[VoiceServiceTerminalDiagTestsDiagnosticsState]
-	TestSelector     model.ReadWriteParam[VoiceServiceTerminalDiagTestsTestSelector]
-	PhoneRinging     model.ReadOnlyParam[bool]
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[VoiceServiceTerminalDiagTestsDiagnosticsState] `dm:"s"`
+
+	PhoneRinging model.ReadOnlyParam[bool] `dm:"b"`
+
+	TestSelector model.ReadWriteParam[VoiceServiceTerminalDiagTestsTestSelector] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceTerminalDiagTestsPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTerminalDiagTestsPath(prefix string) VoiceServiceTerminalDiagTestsPath {
-	p := &prefix
-	return VoiceServiceTerminalDiagTestsPath{
-		DiagnosticsState: model.NewReadWrite[VoiceServiceTerminalDiagTestsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		PhoneRinging:     model.NewReadOnly[bool](p, "PhoneRinging", model.TypeBoolean),
-		TestSelector:     model.NewReadWrite[VoiceServiceTerminalDiagTestsTestSelector](p, "TestSelector", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceTerminalRinger_DescriptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceTerminalRinger_PatternNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceTerminalRinger holds the values of VoiceService.{i}.Terminal.{i}.Ringer. (object, readOnly, since 2.0)
+// VoiceServiceTerminalRinger holds the values of VoiceService.{i}.Terminal.{i}.Ringer. (object, readOnly, since 2.0).
 type VoiceServiceTerminalRinger struct {
-	// DescriptionNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	DescriptionNumberOfEntries uint32 `cwmp:"DescriptionNumberOfEntries"`
-	// PatternNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	PatternNumberOfEntries uint32 `cwmp:"PatternNumberOfEntries"`
-	// VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}. instances by instance number
-	Description map[uint32]*VoiceServiceTerminalRingerDescription `cwmp:"Description.{i}."`
-	// VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}. instances by instance number
-	Pattern map[uint32]*VoiceServiceTerminalRingerPattern `cwmp:"Pattern.{i}."`
+	DescriptionNumberOfEntries uint32 `json:"DescriptionNumberOfEntries,omitzero"`
+
+	PatternNumberOfEntries uint32 `json:"PatternNumberOfEntries,omitzero"`
+
+	Description map[uint32]*VoiceServiceTerminalRingerDescription `json:"Description,omitzero"`
+	Pattern     map[uint32]*VoiceServiceTerminalRingerPattern     `json:"Pattern,omitzero"`
 }
 
-// AddDescription creates instance i of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}. (replacing any) and returns it
+// AddDescription creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTerminalRinger) AddDescription(i uint32) *VoiceServiceTerminalRingerDescription {
 	if o.Description == nil {
 		o.Description = map[uint32]*VoiceServiceTerminalRingerDescription{}
@@ -665,18 +308,7 @@ func (o *VoiceServiceTerminalRinger) AddDescription(i uint32) *VoiceServiceTermi
 	return x
 }
 
-// GetDescription returns instance i of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.
-func (o *VoiceServiceTerminalRinger) GetDescription(i uint32) (*VoiceServiceTerminalRingerDescription, bool) {
-	x, ok := o.Description[i]
-	return x, ok
-}
-
-// DeleteDescription removes instance i of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.
-func (o *VoiceServiceTerminalRinger) DeleteDescription(i uint32) {
-	delete(o.Description, i)
-}
-
-// AddPattern creates instance i of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}. (replacing any) and returns it
+// AddPattern creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTerminalRinger) AddPattern(i uint32) *VoiceServiceTerminalRingerPattern {
 	if o.Pattern == nil {
 		o.Pattern = map[uint32]*VoiceServiceTerminalRingerPattern{}
@@ -685,573 +317,110 @@ func (o *VoiceServiceTerminalRinger) AddPattern(i uint32) *VoiceServiceTerminalR
 	o.Pattern[i] = x
 	return x
 }
-
-// GetPattern returns instance i of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.
-func (o *VoiceServiceTerminalRinger) GetPattern(i uint32) (*VoiceServiceTerminalRingerPattern, bool) {
-	x, ok := o.Pattern[i]
-	return x, ok
-}
-
-// DeletePattern removes instance i of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.
-func (o *VoiceServiceTerminalRinger) DeletePattern(i uint32) {
-	delete(o.Pattern, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTerminalRinger) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTerminalRinger) ValidateAt(prefix string, v *model.Violations) {
+func (o *VoiceServiceTerminalRinger) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Description) {
-		o.Description[i].ValidateAt(prefix+"Description."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Description[i].ValidateAt(c, model.InstanceOf(p, "Description.", i))
 	}
 	for _, i := range model.SortedKeys(o.Pattern) {
-		o.Pattern[i].ValidateAt(prefix+"Pattern."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Pattern[i].ValidateAt(c, model.InstanceOf(p, "Pattern.", i))
 	}
 }
 
 // VoiceServiceTerminalRingerPath is the typed path of VoiceService.{i}.Terminal.{i}.Ringer.
 type VoiceServiceTerminalRingerPath struct {
-	obj                        model.ObjectPath
-	DescriptionNumberOfEntries model.ReadOnlyParam[uint32]
-	PatternNumberOfEntries     model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DescriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PatternNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceTerminalRingerPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTerminalRingerPath(prefix string) VoiceServiceTerminalRingerPath {
-	p := &prefix
-	return VoiceServiceTerminalRingerPath{
-		DescriptionNumberOfEntries: model.NewReadOnly[uint32](p, "DescriptionNumberOfEntries", model.TypeUnsignedInt),
-		PatternNumberOfEntries:     model.NewReadOnly[uint32](p, "PatternNumberOfEntries", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+// Description returns the typed path of instance i.
+func (x VoiceServiceTerminalRingerPath) Description(i uint32) (p VoiceServiceTerminalRingerDescriptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Description.", i))
+	return
 }
 
-// Description returns the typed path of instance i of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.
-func (x VoiceServiceTerminalRingerPath) Description(i uint32) VoiceServiceTerminalRingerDescriptionPath {
-	return newVoiceServiceTerminalRingerDescriptionPath(x.Path() + "Description." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DescriptionTable returns the table VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}. itself (for AddObject when writable)
+// DescriptionTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTerminalRingerPath) DescriptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Description.")
+	return model.NewWritableTable(x.ObjectPath, "Description.")
 }
 
-// Pattern returns the typed path of instance i of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.
-func (x VoiceServiceTerminalRingerPath) Pattern(i uint32) VoiceServiceTerminalRingerPatternPath {
-	return newVoiceServiceTerminalRingerPatternPath(x.Path() + "Pattern." + strconv.FormatUint(uint64(i), 10) + ".")
+// Pattern returns the typed path of instance i.
+func (x VoiceServiceTerminalRingerPath) Pattern(i uint32) (p VoiceServiceTerminalRingerPatternPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Pattern.", i))
+	return
 }
 
-// PatternTable returns the table VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}. itself (for AddObject when writable)
+// PatternTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTerminalRingerPath) PatternTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Pattern.")
+	return model.NewWritableTable(x.ObjectPath, "Pattern.")
 }
 
-var (
-	synVoiceServiceTerminalRingerDescription_RingEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceTerminalRingerDescription_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceTerminalRingerDescription_RingName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTerminalRingerDescription_RingPattern = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Pattern.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTerminalRingerDescription_RingFile = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceTerminalRingerDescription holds the values of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceTerminalRingerDescription holds the values of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceTerminalRingerDescription struct {
-	// RingEnable: boolean, readWrite, since 2.0.
-	RingEnable bool `cwmp:"RingEnable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// RingName: string(:64), readWrite, since 2.0.
-	RingName string `cwmp:"RingName"`
-	// RingPattern: string(:256) pathRef→#.Pattern., readWrite, since 2.0.
-	RingPattern string `cwmp:"RingPattern"`
-	// RingFile: string(:256), readWrite, since 2.0.
-	RingFile string `cwmp:"RingFile"`
+	RingEnable bool `json:"RingEnable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	RingName string `json:"RingName,omitzero"`
+
+	RingPattern string `json:"RingPattern,omitzero"`
+
+	RingFile string `json:"RingFile,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTerminalRingerDescription) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTerminalRingerDescription) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceTerminalRingerDescription_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalRingerDescription_RingName, o.RingName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RingName",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalRingerDescription_RingPattern, o.RingPattern); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RingPattern",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalRingerDescription_RingFile, o.RingFile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RingFile",
-		})
-	}
+func (o *VoiceServiceTerminalRingerDescription) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 848, o.Alias)
+	c.String(p, "RingName", 851, o.RingName)
+	c.String(p, "RingPattern", 852, o.RingPattern)
+	c.String(p, "RingFile", 850, o.RingFile)
 }
 
 // VoiceServiceTerminalRingerDescriptionPath is the typed path of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.
 type VoiceServiceTerminalRingerDescriptionPath struct {
-	obj         model.ObjectPath
-	RingEnable  model.ReadWriteParam[bool]
-	Alias       model.ReadWriteParam[string]
-	RingName    model.ReadWriteParam[string]
-	RingPattern model.ReadWriteParam[string]
-	RingFile    model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	RingEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	RingFile model.ReadWriteParam[string] `dm:"s"`
+
+	RingName model.ReadWriteParam[string] `dm:"s"`
+
+	RingPattern model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceTerminalRingerDescriptionPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTerminalRingerDescriptionPath(prefix string) VoiceServiceTerminalRingerDescriptionPath {
-	p := &prefix
-	return VoiceServiceTerminalRingerDescriptionPath{
-		Alias:       model.NewReadWrite[string](p, "Alias", model.TypeString),
-		RingEnable:  model.NewReadWrite[bool](p, "RingEnable", model.TypeBoolean),
-		RingFile:    model.NewReadWrite[string](p, "RingFile", model.TypeString),
-		RingName:    model.NewReadWrite[string](p, "RingName", model.TypeString),
-		RingPattern: model.NewReadWrite[string](p, "RingPattern", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceTerminalRingerPattern_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceTerminalRingerPattern_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceTerminalRingerPattern_RingerOn = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceTerminalRingerPattern_Duration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServiceTerminalRingerPattern_NextPattern = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Pattern.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceTerminalRingerPattern holds the values of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceTerminalRingerPattern holds the values of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceTerminalRingerPattern struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// RingerOn: boolean, readWrite, since 2.0.
-	RingerOn bool `cwmp:"RingerOn"`
-	// Duration: unsignedInt milliseconds, readWrite, since 2.0.
-	Duration uint32 `cwmp:"Duration"`
-	// NextPattern: string(:256) pathRef→#.Pattern., readWrite, since 2.0.
-	NextPattern string `cwmp:"NextPattern"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	RingerOn bool `json:"RingerOn,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
+
+	NextPattern string `json:"NextPattern,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTerminalRingerPattern) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTerminalRingerPattern) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceTerminalRingerPattern_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTerminalRingerPattern_NextPattern, o.NextPattern); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NextPattern",
-		})
-	}
+func (o *VoiceServiceTerminalRingerPattern) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 855, o.Alias)
+	c.String(p, "NextPattern", 858, o.NextPattern)
 }
 
 // VoiceServiceTerminalRingerPatternPath is the typed path of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.
 type VoiceServiceTerminalRingerPatternPath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Alias       model.ReadWriteParam[string]
-	RingerOn    model.ReadWriteParam[bool]
-	Duration    model.ReadWriteParam[uint32]
-	NextPattern model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceTerminalRingerPatternPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTerminalRingerPatternPath(prefix string) VoiceServiceTerminalRingerPatternPath {
-	p := &prefix
-	return VoiceServiceTerminalRingerPatternPath{
-		Alias:       model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Duration:    model.NewReadWrite[uint32](p, "Duration", model.TypeUnsignedInt),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		NextPattern: model.NewReadWrite[string](p, "NextPattern", model.TypeString),
-		RingerOn:    model.NewReadWrite[bool](p, "RingerOn", model.TypeBoolean),
-		obj:         model.NewObjectPath(p),
-	}
-}
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaTerminal = []*model.Entry{{
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "TerminalNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Terminal.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Enable",
-	Syntax:  synVoiceServiceTerminal_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceTerminal_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Terminal.{i}.Status",
-	Syntax:  synVoiceServiceTerminal_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Terminal.{i}.Alias",
-	Syntax:       synVoiceServiceTerminal_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.ToneEventProfile",
-	Syntax:  synVoiceServiceTerminal_ToneEventProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Terminal.{i}.AudioNumberOfEntries",
-	Syntax:  synVoiceServiceTerminal_AudioNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "AudioNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Terminal.{i}.Audio.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Terminal.{i}.Audio.{i}.Alias",
-	Syntax:       synVoiceServiceTerminalAudio_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Audio.{i}.Name",
-	Syntax:  synVoiceServiceTerminalAudio_Name,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing.TransmitGain",
-	Syntax:  synVoiceServiceTerminalAudioVoiceProcessing_TransmitGain,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing.ReceiveGain",
-	Syntax:  synVoiceServiceTerminalAudioVoiceProcessing_ReceiveGain,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing.EchoCancellationEnable",
-	Syntax:  synVoiceServiceTerminalAudioVoiceProcessing_EchoCancellationEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing.EchoCancellationInUse",
-	Syntax:  synVoiceServiceTerminalAudioVoiceProcessing_EchoCancellationInUse,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing.EchoCancellationTail",
-	Syntax:  synVoiceServiceTerminalAudioVoiceProcessing_EchoCancellationTail,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Terminal.{i}.ButtonMap.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Terminal.{i}.ButtonMap.ButtonNumberOfEntries",
-	Syntax:  synVoiceServiceTerminalButtonMap_ButtonNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "ButtonNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.Alias",
-	Syntax:       synVoiceServiceTerminalButtonMapButton_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.ButtonName",
-	Syntax:  synVoiceServiceTerminalButtonMapButton_ButtonName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.FacilityAction",
-	Syntax:  synVoiceServiceTerminalButtonMapButton_FacilityAction,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.FacilityActionArgument",
-	Syntax:  synVoiceServiceTerminalButtonMapButton_FacilityActionArgument,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.QuickDialNumber",
-	Syntax:  synVoiceServiceTerminalButtonMapButton_QuickDialNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.ButtonMessage",
-	Syntax:  synVoiceServiceTerminalButtonMapButton_ButtonMessage,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.UserAccess",
-	Syntax:  synVoiceServiceTerminalButtonMapButton_UserAccess,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Terminal.{i}.DiagTests.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.DiagTests.DiagnosticsState",
-	Syntax:  synVoiceServiceTerminalDiagTests_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.DiagTests.TestSelector",
-	Syntax:  synVoiceServiceTerminalDiagTests_TestSelector,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Terminal.{i}.DiagTests.PhoneRinging",
-	Syntax:  synVoiceServiceTerminalDiagTests_PhoneRinging,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Terminal.{i}.Ringer.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Terminal.{i}.Ringer.DescriptionNumberOfEntries",
-	Syntax:  synVoiceServiceTerminalRinger_DescriptionNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Terminal.{i}.Ringer.PatternNumberOfEntries",
-	Syntax:  synVoiceServiceTerminalRinger_PatternNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "RingEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DescriptionNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.RingEnable",
-	Syntax:  synVoiceServiceTerminalRingerDescription_RingEnable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.Alias",
-	Syntax:       synVoiceServiceTerminalRingerDescription_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.RingName",
-	Syntax:  synVoiceServiceTerminalRingerDescription_RingName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.RingPattern",
-	Syntax:  synVoiceServiceTerminalRingerDescription_RingPattern,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.RingFile",
-	Syntax:  synVoiceServiceTerminalRingerDescription_RingFile,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PatternNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.Enable",
-	Syntax:  synVoiceServiceTerminalRingerPattern_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.Alias",
-	Syntax:       synVoiceServiceTerminalRingerPattern_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.RingerOn",
-	Syntax:  synVoiceServiceTerminalRingerPattern_RingerOn,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.Duration",
-	Syntax:  synVoiceServiceTerminalRingerPattern_Duration,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.NextPattern",
-	Syntax:  synVoiceServiceTerminalRingerPattern_NextPattern,
-	Version: "2.0",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	NextPattern model.ReadWriteParam[string] `dm:"s"`
+
+	RingerOn model.ReadWriteParam[bool] `dm:"b"`
+}
 
 // VoiceServiceTerminalImpl is what a device implements for VoiceService.{i}.Terminal.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1312,6 +481,58 @@ func (UnimplementedVoiceServiceTerminalImpl) AudioNumberOfEntries(inst []uint32)
 func (UnimplementedVoiceServiceTerminalImpl) AudioInstances(inst []uint32) []uint32 {
 	return nil
 }
+func cpeGetVoiceServiceTerminal(im VoiceServiceTerminalImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneEventProfile":
+		v, err := im.ToneEventProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "AudioNumberOfEntries":
+		v, err := im.AudioNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceTerminal(im VoiceServiceTerminalImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "ToneEventProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneEventProfile(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceTerminalAudioImpl is what a device implements for VoiceService.{i}.Terminal.{i}.Audio.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1338,6 +559,34 @@ func (UnimplementedVoiceServiceTerminalAudioImpl) Name(inst []uint32) (string, e
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceTerminalAudioImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceTerminalAudio(im VoiceServiceTerminalAudioImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Name":
+		v, err := im.Name(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceTerminalAudio(im VoiceServiceTerminalAudioImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Name":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetName(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -1387,6 +636,49 @@ func (UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl) EchoCancellatio
 	var zero uint32
 	return zero, model.ErrNotSupported
 }
+func cpeGetVoiceServiceTerminalAudioVoiceProcessing(im VoiceServiceTerminalAudioVoiceProcessingImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "TransmitGain":
+		v, err := im.TransmitGain(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "ReceiveGain":
+		v, err := im.ReceiveGain(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "EchoCancellationEnable":
+		v, err := im.EchoCancellationEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "EchoCancellationInUse":
+		v, err := im.EchoCancellationInUse(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "EchoCancellationTail":
+		v, err := im.EchoCancellationTail(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceTerminalAudioVoiceProcessing(im VoiceServiceTerminalAudioVoiceProcessingImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "TransmitGain":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTransmitGain(inst, v)
+	case "ReceiveGain":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetReceiveGain(inst, v)
+	case "EchoCancellationEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEchoCancellationEnable(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceTerminalButtonMapImpl is what a device implements for VoiceService.{i}.Terminal.{i}.ButtonMap; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1405,6 +697,14 @@ func (UnimplementedVoiceServiceTerminalButtonMapImpl) ButtonNumberOfEntries(inst
 }
 func (UnimplementedVoiceServiceTerminalButtonMapImpl) ButtonInstances(inst []uint32) []uint32 {
 	return nil
+}
+func cpeGetVoiceServiceTerminalButtonMap(im VoiceServiceTerminalButtonMapImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "ButtonNumberOfEntries":
+		v, err := im.ButtonNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceTerminalButtonMapButtonImpl is what a device implements for VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}; inst holds the instance
@@ -1475,6 +775,73 @@ func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) UserAccess(inst []ui
 func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) SetUserAccess(inst []uint32, v bool) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceTerminalButtonMapButton(im VoiceServiceTerminalButtonMapButtonImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ButtonName":
+		v, err := im.ButtonName(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "FacilityAction":
+		v, err := im.FacilityAction(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "FacilityActionArgument":
+		v, err := im.FacilityActionArgument(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "QuickDialNumber":
+		v, err := im.QuickDialNumber(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ButtonMessage":
+		v, err := im.ButtonMessage(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "UserAccess":
+		v, err := im.UserAccess(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceTerminalButtonMapButton(im VoiceServiceTerminalButtonMapButtonImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "FacilityAction":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFacilityAction(inst, v)
+	case "FacilityActionArgument":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFacilityActionArgument(inst, v)
+	case "QuickDialNumber":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuickDialNumber(inst, v)
+	case "ButtonMessage":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetButtonMessage(inst, v)
+	case "UserAccess":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetUserAccess(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceTerminalDiagTestsImpl is what a device implements for VoiceService.{i}.Terminal.{i}.DiagTests; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1507,6 +874,37 @@ func (UnimplementedVoiceServiceTerminalDiagTestsImpl) SetTestSelector(inst []uin
 func (UnimplementedVoiceServiceTerminalDiagTestsImpl) PhoneRinging(inst []uint32) (bool, error) {
 	var zero bool
 	return zero, model.ErrNotSupported
+}
+func cpeGetVoiceServiceTerminalDiagTests(im VoiceServiceTerminalDiagTestsImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "DiagnosticsState":
+		v, err := im.DiagnosticsState(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TestSelector":
+		v, err := im.TestSelector(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "PhoneRinging":
+		v, err := im.PhoneRinging(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceTerminalDiagTests(im VoiceServiceTerminalDiagTestsImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "DiagnosticsState":
+		v, err := model.ParseValue[VoiceServiceTerminalDiagTestsDiagnosticsState](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDiagnosticsState(inst, v)
+	case "TestSelector":
+		v, err := model.ParseValue[VoiceServiceTerminalDiagTestsTestSelector](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTestSelector(inst, v)
+	}
+	return model.ErrNotSupported
 }
 
 // VoiceServiceTerminalRingerImpl is what a device implements for VoiceService.{i}.Terminal.{i}.Ringer; inst holds the instance
@@ -1551,6 +949,17 @@ func (UnimplementedVoiceServiceTerminalRingerImpl) AddPattern(inst []uint32) (ui
 }
 func (UnimplementedVoiceServiceTerminalRingerImpl) DeletePattern(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceTerminalRinger(im VoiceServiceTerminalRingerImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "DescriptionNumberOfEntries":
+		v, err := im.DescriptionNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PatternNumberOfEntries":
+		v, err := im.PatternNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
 }
 
 // VoiceServiceTerminalRingerDescriptionImpl is what a device implements for VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}; inst holds the instance
@@ -1607,6 +1016,61 @@ func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) RingFile(inst []ui
 func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) SetRingFile(inst []uint32, v string) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceTerminalRingerDescription(im VoiceServiceTerminalRingerDescriptionImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "RingEnable":
+		v, err := im.RingEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RingName":
+		v, err := im.RingName(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RingPattern":
+		v, err := im.RingPattern(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RingFile":
+		v, err := im.RingFile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceTerminalRingerDescription(im VoiceServiceTerminalRingerDescriptionImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "RingEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRingEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "RingName":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRingName(inst, v)
+	case "RingPattern":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRingPattern(inst, v)
+	case "RingFile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRingFile(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceTerminalRingerPatternImpl is what a device implements for VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1660,5 +1124,60 @@ func (UnimplementedVoiceServiceTerminalRingerPatternImpl) NextPattern(inst []uin
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceTerminalRingerPatternImpl) SetNextPattern(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceTerminalRingerPattern(im VoiceServiceTerminalRingerPatternImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "RingerOn":
+		v, err := im.RingerOn(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Duration":
+		v, err := im.Duration(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NextPattern":
+		v, err := im.NextPattern(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceTerminalRingerPattern(im VoiceServiceTerminalRingerPatternImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "RingerOn":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetRingerOn(inst, v)
+	case "Duration":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDuration(inst, v)
+	case "NextPattern":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNextPattern(inst, v)
+	}
 	return model.ErrNotSupported
 }

@@ -3,58 +3,26 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synVoiceServiceTone_DescriptionNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceTone_PatternNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceTone_EventProfileNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceTone_DefautEventProfile          = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.EventProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTone_DefaultEventProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.EventProfile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceTone holds the values of VoiceService.{i}.Tone. (object, readOnly, since 2.0)
+// VoiceServiceTone holds the values of VoiceService.{i}.Tone. (object, readOnly, since 2.0).
 type VoiceServiceTone struct {
-	// DescriptionNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	DescriptionNumberOfEntries uint32 `cwmp:"DescriptionNumberOfEntries"`
-	// PatternNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	PatternNumberOfEntries uint32 `cwmp:"PatternNumberOfEntries"`
-	// EventProfileNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	EventProfileNumberOfEntries uint32 `cwmp:"EventProfileNumberOfEntries"`
-	// DefautEventProfile: string(:256) pathRef→.Tone.EventProfile., readWrite, since 2.0, deprecated.
-	DefautEventProfile string `cwmp:"DefautEventProfile"`
-	// DefaultEventProfile: string(:256) pathRef→.Tone.EventProfile., readWrite, since 2.0.3.
-	DefaultEventProfile string `cwmp:"DefaultEventProfile"`
-	// VoiceService.{i}.Tone.Description.{i}. instances by instance number
-	Description map[uint32]*VoiceServiceToneDescription `cwmp:"Description.{i}."`
-	// VoiceService.{i}.Tone.EventProfile.{i}. instances by instance number
-	EventProfile map[uint32]*VoiceServiceToneEventProfile `cwmp:"EventProfile.{i}."`
-	// VoiceService.{i}.Tone.Pattern.{i}. instances by instance number
-	Pattern map[uint32]*VoiceServiceTonePattern `cwmp:"Pattern.{i}."`
+	DescriptionNumberOfEntries uint32 `json:"DescriptionNumberOfEntries,omitzero"`
+
+	PatternNumberOfEntries uint32 `json:"PatternNumberOfEntries,omitzero"`
+
+	EventProfileNumberOfEntries uint32 `json:"EventProfileNumberOfEntries,omitzero"`
+
+	DefautEventProfile string `json:"DefautEventProfile,omitzero"`
+
+	DefaultEventProfile string `json:"DefaultEventProfile,omitzero"`
+
+	Description  map[uint32]*VoiceServiceToneDescription  `json:"Description,omitzero"`
+	EventProfile map[uint32]*VoiceServiceToneEventProfile `json:"EventProfile,omitzero"`
+	Pattern      map[uint32]*VoiceServiceTonePattern      `json:"Pattern,omitzero"`
 }
 
-// AddDescription creates instance i of VoiceService.{i}.Tone.Description.{i}. (replacing any) and returns it
+// AddDescription creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTone) AddDescription(i uint32) *VoiceServiceToneDescription {
 	if o.Description == nil {
 		o.Description = map[uint32]*VoiceServiceToneDescription{}
@@ -64,18 +32,7 @@ func (o *VoiceServiceTone) AddDescription(i uint32) *VoiceServiceToneDescription
 	return x
 }
 
-// GetDescription returns instance i of VoiceService.{i}.Tone.Description.{i}.
-func (o *VoiceServiceTone) GetDescription(i uint32) (*VoiceServiceToneDescription, bool) {
-	x, ok := o.Description[i]
-	return x, ok
-}
-
-// DeleteDescription removes instance i of VoiceService.{i}.Tone.Description.{i}.
-func (o *VoiceServiceTone) DeleteDescription(i uint32) {
-	delete(o.Description, i)
-}
-
-// AddEventProfile creates instance i of VoiceService.{i}.Tone.EventProfile.{i}. (replacing any) and returns it
+// AddEventProfile creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTone) AddEventProfile(i uint32) *VoiceServiceToneEventProfile {
 	if o.EventProfile == nil {
 		o.EventProfile = map[uint32]*VoiceServiceToneEventProfile{}
@@ -85,18 +42,7 @@ func (o *VoiceServiceTone) AddEventProfile(i uint32) *VoiceServiceToneEventProfi
 	return x
 }
 
-// GetEventProfile returns instance i of VoiceService.{i}.Tone.EventProfile.{i}.
-func (o *VoiceServiceTone) GetEventProfile(i uint32) (*VoiceServiceToneEventProfile, bool) {
-	x, ok := o.EventProfile[i]
-	return x, ok
-}
-
-// DeleteEventProfile removes instance i of VoiceService.{i}.Tone.EventProfile.{i}.
-func (o *VoiceServiceTone) DeleteEventProfile(i uint32) {
-	delete(o.EventProfile, i)
-}
-
-// AddPattern creates instance i of VoiceService.{i}.Tone.Pattern.{i}. (replacing any) and returns it
+// AddPattern creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTone) AddPattern(i uint32) *VoiceServiceTonePattern {
 	if o.Pattern == nil {
 		o.Pattern = map[uint32]*VoiceServiceTonePattern{}
@@ -105,283 +51,121 @@ func (o *VoiceServiceTone) AddPattern(i uint32) *VoiceServiceTonePattern {
 	o.Pattern[i] = x
 	return x
 }
-
-// GetPattern returns instance i of VoiceService.{i}.Tone.Pattern.{i}.
-func (o *VoiceServiceTone) GetPattern(i uint32) (*VoiceServiceTonePattern, bool) {
-	x, ok := o.Pattern[i]
-	return x, ok
-}
-
-// DeletePattern removes instance i of VoiceService.{i}.Tone.Pattern.{i}.
-func (o *VoiceServiceTone) DeletePattern(i uint32) {
-	delete(o.Pattern, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTone) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTone) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceTone_DefautEventProfile, o.DefautEventProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefautEventProfile",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTone_DefaultEventProfile, o.DefaultEventProfile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultEventProfile",
-		})
-	}
+func (o *VoiceServiceTone) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DefautEventProfile", 866, o.DefautEventProfile)
+	c.String(p, "DefaultEventProfile", 865, o.DefaultEventProfile)
 	for _, i := range model.SortedKeys(o.Description) {
-		o.Description[i].ValidateAt(prefix+"Description."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Description[i].ValidateAt(c, model.InstanceOf(p, "Description.", i))
 	}
 	for _, i := range model.SortedKeys(o.EventProfile) {
-		o.EventProfile[i].ValidateAt(prefix+"EventProfile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.EventProfile[i].ValidateAt(c, model.InstanceOf(p, "EventProfile.", i))
 	}
 	for _, i := range model.SortedKeys(o.Pattern) {
-		o.Pattern[i].ValidateAt(prefix+"Pattern."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Pattern[i].ValidateAt(c, model.InstanceOf(p, "Pattern.", i))
 	}
 }
 
 // VoiceServiceTonePath is the typed path of VoiceService.{i}.Tone.
 type VoiceServiceTonePath struct {
-	obj                         model.ObjectPath
-	DescriptionNumberOfEntries  model.ReadOnlyParam[uint32]
-	PatternNumberOfEntries      model.ReadOnlyParam[uint32]
-	EventProfileNumberOfEntries model.ReadOnlyParam[uint32]
-	DefautEventProfile          model.ReadWriteParam[string]
-	DefaultEventProfile         model.ReadWriteParam[string]
+	model.ObjectPath
+	DefaultEventProfile model.ReadWriteParam[string] `dm:"s"`
+
+	DefautEventProfile model.ReadWriteParam[string] `dm:"s"`
+
+	DescriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EventProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PatternNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceTonePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTonePath(prefix string) VoiceServiceTonePath {
-	p := &prefix
-	return VoiceServiceTonePath{
-		DefaultEventProfile:         model.NewReadWrite[string](p, "DefaultEventProfile", model.TypeString),
-		DefautEventProfile:          model.NewReadWrite[string](p, "DefautEventProfile", model.TypeString),
-		DescriptionNumberOfEntries:  model.NewReadOnly[uint32](p, "DescriptionNumberOfEntries", model.TypeUnsignedInt),
-		EventProfileNumberOfEntries: model.NewReadOnly[uint32](p, "EventProfileNumberOfEntries", model.TypeUnsignedInt),
-		PatternNumberOfEntries:      model.NewReadOnly[uint32](p, "PatternNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// Description returns the typed path of instance i.
+func (x VoiceServiceTonePath) Description(i uint32) (p VoiceServiceToneDescriptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Description.", i))
+	return
 }
 
-// Description returns the typed path of instance i of VoiceService.{i}.Tone.Description.{i}.
-func (x VoiceServiceTonePath) Description(i uint32) VoiceServiceToneDescriptionPath {
-	return newVoiceServiceToneDescriptionPath(x.Path() + "Description." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DescriptionTable returns the table VoiceService.{i}.Tone.Description.{i}. itself (for AddObject when writable)
+// DescriptionTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTonePath) DescriptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Description.")
+	return model.NewWritableTable(x.ObjectPath, "Description.")
 }
 
-// EventProfile returns the typed path of instance i of VoiceService.{i}.Tone.EventProfile.{i}.
-func (x VoiceServiceTonePath) EventProfile(i uint32) VoiceServiceToneEventProfilePath {
-	return newVoiceServiceToneEventProfilePath(x.Path() + "EventProfile." + strconv.FormatUint(uint64(i), 10) + ".")
+// EventProfile returns the typed path of instance i.
+func (x VoiceServiceTonePath) EventProfile(i uint32) (p VoiceServiceToneEventProfilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EventProfile.", i))
+	return
 }
 
-// EventProfileTable returns the table VoiceService.{i}.Tone.EventProfile.{i}. itself (for AddObject when writable)
+// EventProfileTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTonePath) EventProfileTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "EventProfile.")
+	return model.NewWritableTable(x.ObjectPath, "EventProfile.")
 }
 
-// Pattern returns the typed path of instance i of VoiceService.{i}.Tone.Pattern.{i}.
-func (x VoiceServiceTonePath) Pattern(i uint32) VoiceServiceTonePatternPath {
-	return newVoiceServiceTonePatternPath(x.Path() + "Pattern." + strconv.FormatUint(uint64(i), 10) + ".")
+// Pattern returns the typed path of instance i.
+func (x VoiceServiceTonePath) Pattern(i uint32) (p VoiceServiceTonePatternPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Pattern.", i))
+	return
 }
 
-// PatternTable returns the table VoiceService.{i}.Tone.Pattern.{i}. itself (for AddObject when writable)
+// PatternTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTonePath) PatternTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Pattern.")
+	return model.NewWritableTable(x.ObjectPath, "Pattern.")
 }
 
-var (
-	synVoiceServiceToneDescription_ToneEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceToneDescription_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceToneDescription_ToneName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceToneDescription_TonePattern = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Pattern.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceToneDescription_ToneFile = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceToneDescription_ToneRepetitions = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceToneDescription_ToneText = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceToneDescription holds the values of VoiceService.{i}.Tone.Description.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceToneDescription holds the values of VoiceService.{i}.Tone.Description.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceToneDescription struct {
-	// ToneEnable: boolean, readWrite, since 2.0.
-	ToneEnable bool `cwmp:"ToneEnable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// ToneName: string(:64), readWrite, since 2.0.
-	ToneName string `cwmp:"ToneName"`
-	// TonePattern: string(:256) pathRef→#.Pattern., readWrite, since 2.0.
-	TonePattern string `cwmp:"TonePattern"`
-	// ToneFile: string(:256), readWrite, since 2.0.
-	ToneFile string `cwmp:"ToneFile"`
-	// ToneRepetitions: unsignedInt[0:255], readWrite, since 2.0.
-	ToneRepetitions uint32 `cwmp:"ToneRepetitions"`
-	// ToneText: string(:64), readWrite, since 2.0.
-	ToneText string `cwmp:"ToneText"`
+	ToneEnable bool `json:"ToneEnable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ToneName string `json:"ToneName,omitzero"`
+
+	TonePattern string `json:"TonePattern,omitzero"`
+
+	ToneFile string `json:"ToneFile,omitzero"`
+
+	ToneRepetitions uint32 `json:"ToneRepetitions,omitzero"`
+
+	ToneText string `json:"ToneText,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceToneDescription) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceToneDescription) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceToneDescription_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceToneDescription_ToneName, o.ToneName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneName",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceToneDescription_TonePattern, o.TonePattern); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TonePattern",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceToneDescription_ToneFile, o.ToneFile); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneFile",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceToneDescription_ToneRepetitions, uint64(o.ToneRepetitions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneRepetitions",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceToneDescription_ToneText, o.ToneText); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ToneText",
-		})
-	}
+func (o *VoiceServiceToneDescription) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 868, o.Alias)
+	c.String(p, "ToneName", 871, o.ToneName)
+	c.String(p, "TonePattern", 872, o.TonePattern)
+	c.String(p, "ToneFile", 870, o.ToneFile)
+	c.Uint(p, "ToneRepetitions", 873, uint64(o.ToneRepetitions))
+	c.String(p, "ToneText", 874, o.ToneText)
 }
 
 // VoiceServiceToneDescriptionPath is the typed path of VoiceService.{i}.Tone.Description.{i}.
 type VoiceServiceToneDescriptionPath struct {
-	obj             model.ObjectPath
-	ToneEnable      model.ReadWriteParam[bool]
-	Alias           model.ReadWriteParam[string]
-	ToneName        model.ReadWriteParam[string]
-	TonePattern     model.ReadWriteParam[string]
-	ToneFile        model.ReadWriteParam[string]
-	ToneRepetitions model.ReadWriteParam[uint32]
-	ToneText        model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ToneEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	ToneFile model.ReadWriteParam[string] `dm:"s"`
+
+	ToneName model.ReadWriteParam[string] `dm:"s"`
+
+	TonePattern model.ReadWriteParam[string] `dm:"s"`
+
+	ToneRepetitions model.ReadWriteParam[uint32] `dm:"u"`
+
+	ToneText model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceToneDescriptionPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceToneDescriptionPath(prefix string) VoiceServiceToneDescriptionPath {
-	p := &prefix
-	return VoiceServiceToneDescriptionPath{
-		Alias:           model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ToneEnable:      model.NewReadWrite[bool](p, "ToneEnable", model.TypeBoolean),
-		ToneFile:        model.NewReadWrite[string](p, "ToneFile", model.TypeString),
-		ToneName:        model.NewReadWrite[string](p, "ToneName", model.TypeString),
-		TonePattern:     model.NewReadWrite[string](p, "TonePattern", model.TypeString),
-		ToneRepetitions: model.NewReadWrite[uint32](p, "ToneRepetitions", model.TypeUnsignedInt),
-		ToneText:        model.NewReadWrite[string](p, "ToneText", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceToneEventProfile_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceToneEventProfile_EventNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceToneEventProfile holds the values of VoiceService.{i}.Tone.EventProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceToneEventProfile holds the values of VoiceService.{i}.Tone.EventProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceToneEventProfile struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// EventNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	EventNumberOfEntries uint32 `cwmp:"EventNumberOfEntries"`
-	// VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}. instances by instance number
-	Event map[uint32]*VoiceServiceToneEventProfileEvent `cwmp:"Event.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	EventNumberOfEntries uint32 `json:"EventNumberOfEntries,omitzero"`
+
+	Event map[uint32]*VoiceServiceToneEventProfileEvent `json:"Event,omitzero"`
 }
 
-// AddEvent creates instance i of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}. (replacing any) and returns it
+// AddEvent creates instance i (replacing any) and returns it.
 func (o *VoiceServiceToneEventProfile) AddEvent(i uint32) *VoiceServiceToneEventProfileEvent {
 	if o.Event == nil {
 		o.Event = map[uint32]*VoiceServiceToneEventProfileEvent{}
@@ -390,681 +174,180 @@ func (o *VoiceServiceToneEventProfile) AddEvent(i uint32) *VoiceServiceToneEvent
 	o.Event[i] = x
 	return x
 }
-
-// GetEvent returns instance i of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.
-func (o *VoiceServiceToneEventProfile) GetEvent(i uint32) (*VoiceServiceToneEventProfileEvent, bool) {
-	x, ok := o.Event[i]
-	return x, ok
-}
-
-// DeleteEvent removes instance i of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.
-func (o *VoiceServiceToneEventProfile) DeleteEvent(i uint32) {
-	delete(o.Event, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceToneEventProfile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceToneEventProfile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceToneEventProfile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *VoiceServiceToneEventProfile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 877, o.Alias)
 	for _, i := range model.SortedKeys(o.Event) {
-		o.Event[i].ValidateAt(prefix+"Event."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Event[i].ValidateAt(c, model.InstanceOf(p, "Event.", i))
 	}
 }
 
 // VoiceServiceToneEventProfilePath is the typed path of VoiceService.{i}.Tone.EventProfile.{i}.
 type VoiceServiceToneEventProfilePath struct {
-	obj                  model.ObjectPath
-	Alias                model.ReadWriteParam[string]
-	EventNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	EventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceToneEventProfilePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceToneEventProfilePath(prefix string) VoiceServiceToneEventProfilePath {
-	p := &prefix
-	return VoiceServiceToneEventProfilePath{
-		Alias:                model.NewReadWrite[string](p, "Alias", model.TypeString),
-		EventNumberOfEntries: model.NewReadOnly[uint32](p, "EventNumberOfEntries", model.TypeUnsignedInt),
-		obj:                  model.NewObjectPath(p),
-	}
+// Event returns the typed path of instance i.
+func (x VoiceServiceToneEventProfilePath) Event(i uint32) (p VoiceServiceToneEventProfileEventPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Event.", i))
+	return
 }
 
-// Event returns the typed path of instance i of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.
-func (x VoiceServiceToneEventProfilePath) Event(i uint32) VoiceServiceToneEventProfileEventPath {
-	return newVoiceServiceToneEventProfileEventPath(x.Path() + "Event." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// EventTable returns the table VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}. itself (for AddObject when writable)
+// EventTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceToneEventProfilePath) EventTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Event.")
+	return model.NewWritableTable(x.ObjectPath, "Event.")
 }
 
 // VoiceServiceToneEventProfileEventFunction enumerates the values of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.Function.
 type VoiceServiceToneEventProfileEventFunction string
 
-func (e VoiceServiceToneEventProfileEventFunction) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceToneEventProfileEventFunction_Busy                VoiceServiceToneEventProfileEventFunction = "Busy"
-	VoiceServiceToneEventProfileEventFunction_Confirmation        VoiceServiceToneEventProfileEventFunction = "Confirmation"
-	VoiceServiceToneEventProfileEventFunction_Dial                VoiceServiceToneEventProfileEventFunction = "Dial"
+	VoiceServiceToneEventProfileEventFunction_Busy VoiceServiceToneEventProfileEventFunction = "Busy"
+
+	VoiceServiceToneEventProfileEventFunction_Confirmation VoiceServiceToneEventProfileEventFunction = "Confirmation"
+
+	VoiceServiceToneEventProfileEventFunction_Dial VoiceServiceToneEventProfileEventFunction = "Dial"
+
 	VoiceServiceToneEventProfileEventFunction_LineMessagesWaiting VoiceServiceToneEventProfileEventFunction = "LineMessagesWaiting"
-	VoiceServiceToneEventProfileEventFunction_OffHookWarning      VoiceServiceToneEventProfileEventFunction = "OffHookWarning"
-	VoiceServiceToneEventProfileEventFunction_RingBack            VoiceServiceToneEventProfileEventFunction = "RingBack"
-	VoiceServiceToneEventProfileEventFunction_ReOrder             VoiceServiceToneEventProfileEventFunction = "ReOrder"
-	VoiceServiceToneEventProfileEventFunction_Stutterdial         VoiceServiceToneEventProfileEventFunction = "Stutterdial"
-	VoiceServiceToneEventProfileEventFunction_CallWaiting1        VoiceServiceToneEventProfileEventFunction = "CallWaiting1"
-	VoiceServiceToneEventProfileEventFunction_CallWaiting2        VoiceServiceToneEventProfileEventFunction = "CallWaiting2"
-	VoiceServiceToneEventProfileEventFunction_CallWaiting3        VoiceServiceToneEventProfileEventFunction = "CallWaiting3"
-	VoiceServiceToneEventProfileEventFunction_CallWaiting4        VoiceServiceToneEventProfileEventFunction = "CallWaiting4"
-	VoiceServiceToneEventProfileEventFunction_AlertingSignal      VoiceServiceToneEventProfileEventFunction = "AlertingSignal"
-	VoiceServiceToneEventProfileEventFunction_SpecialDial         VoiceServiceToneEventProfileEventFunction = "SpecialDial"
-	VoiceServiceToneEventProfileEventFunction_SpecialInfo         VoiceServiceToneEventProfileEventFunction = "SpecialInfo"
-	VoiceServiceToneEventProfileEventFunction_Release             VoiceServiceToneEventProfileEventFunction = "Release"
-	VoiceServiceToneEventProfileEventFunction_Congestion          VoiceServiceToneEventProfileEventFunction = "Congestion"
-	VoiceServiceToneEventProfileEventFunction_UserDefined1        VoiceServiceToneEventProfileEventFunction = "UserDefined1"
-	VoiceServiceToneEventProfileEventFunction_UserDefined2        VoiceServiceToneEventProfileEventFunction = "UserDefined2"
-	VoiceServiceToneEventProfileEventFunction_UserDefined3        VoiceServiceToneEventProfileEventFunction = "UserDefined3"
-	VoiceServiceToneEventProfileEventFunction_UserDefined4        VoiceServiceToneEventProfileEventFunction = "UserDefined4"
+
+	VoiceServiceToneEventProfileEventFunction_OffHookWarning VoiceServiceToneEventProfileEventFunction = "OffHookWarning"
+
+	VoiceServiceToneEventProfileEventFunction_RingBack VoiceServiceToneEventProfileEventFunction = "RingBack"
+
+	VoiceServiceToneEventProfileEventFunction_ReOrder VoiceServiceToneEventProfileEventFunction = "ReOrder"
+
+	VoiceServiceToneEventProfileEventFunction_Stutterdial VoiceServiceToneEventProfileEventFunction = "Stutterdial"
+
+	VoiceServiceToneEventProfileEventFunction_CallWaiting1 VoiceServiceToneEventProfileEventFunction = "CallWaiting1"
+
+	VoiceServiceToneEventProfileEventFunction_CallWaiting2 VoiceServiceToneEventProfileEventFunction = "CallWaiting2"
+
+	VoiceServiceToneEventProfileEventFunction_CallWaiting3 VoiceServiceToneEventProfileEventFunction = "CallWaiting3"
+
+	VoiceServiceToneEventProfileEventFunction_CallWaiting4 VoiceServiceToneEventProfileEventFunction = "CallWaiting4"
+
+	VoiceServiceToneEventProfileEventFunction_AlertingSignal VoiceServiceToneEventProfileEventFunction = "AlertingSignal"
+
+	VoiceServiceToneEventProfileEventFunction_SpecialDial VoiceServiceToneEventProfileEventFunction = "SpecialDial"
+
+	VoiceServiceToneEventProfileEventFunction_SpecialInfo VoiceServiceToneEventProfileEventFunction = "SpecialInfo"
+
+	VoiceServiceToneEventProfileEventFunction_Release VoiceServiceToneEventProfileEventFunction = "Release"
+
+	VoiceServiceToneEventProfileEventFunction_Congestion VoiceServiceToneEventProfileEventFunction = "Congestion"
+
+	VoiceServiceToneEventProfileEventFunction_UserDefined1 VoiceServiceToneEventProfileEventFunction = "UserDefined1"
+
+	VoiceServiceToneEventProfileEventFunction_UserDefined2 VoiceServiceToneEventProfileEventFunction = "UserDefined2"
+
+	VoiceServiceToneEventProfileEventFunction_UserDefined3 VoiceServiceToneEventProfileEventFunction = "UserDefined3"
+
+	VoiceServiceToneEventProfileEventFunction_UserDefined4 VoiceServiceToneEventProfileEventFunction = "UserDefined4"
 )
 
-var (
-	synVoiceServiceToneEventProfileEvent_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceToneEventProfileEvent_Function = &model.Syntax{
-		Enums: []model.Enum{{Value: "Busy"}, {Value: "Confirmation"}, {Value: "Dial"}, {Value: "LineMessagesWaiting"}, {Value: "OffHookWarning"}, {Value: "RingBack"}, {Value: "ReOrder"}, {Value: "Stutterdial"}, {Value: "CallWaiting1"}, {Value: "CallWaiting2"}, {Value: "CallWaiting3"}, {Value: "CallWaiting4"}, {Value: "AlertingSignal"}, {Value: "SpecialDial"}, {Value: "SpecialInfo"}, {Value: "Release"}, {Value: "Congestion"}, {Value: "UserDefined1"}, {Value: "UserDefined2"}, {Value: "UserDefined3"}, {Value: "UserDefined4"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceToneEventProfileEvent_Tone = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Tone.Description.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceToneEventProfileEvent holds the values of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceToneEventProfileEvent holds the values of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceToneEventProfileEvent struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Function: string{Busy,Confirmation,Dial,LineMessagesWaiting,OffHookWarning,RingBack,… 21 values}, readWrite, since 2.0.
-	Function VoiceServiceToneEventProfileEventFunction `cwmp:"Function"`
-	// Tone: string(:256) pathRef→.Tone.Description., readWrite, since 2.0.
-	Tone string `cwmp:"Tone"`
+	Alias string `json:"Alias,omitzero"`
+
+	Function VoiceServiceToneEventProfileEventFunction `json:"Function,omitzero"`
+
+	Tone string `json:"Tone,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceToneEventProfileEvent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceToneEventProfileEvent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceToneEventProfileEvent_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceToneEventProfileEvent_Function, string(o.Function)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Function",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceToneEventProfileEvent_Tone, o.Tone); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tone",
-		})
-	}
+func (o *VoiceServiceToneEventProfileEvent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 879, o.Alias)
+	c.String(p, "Function", 880, string(o.Function))
+	c.String(p, "Tone", 881, o.Tone)
 }
 
 // VoiceServiceToneEventProfileEventPath is the typed path of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.
 type VoiceServiceToneEventProfileEventPath struct {
-	obj      model.ObjectPath
-	Alias    model.ReadWriteParam[string]
-	Function model.ReadWriteParam[VoiceServiceToneEventProfileEventFunction]
-	Tone     model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Function model.ReadWriteParam[VoiceServiceToneEventProfileEventFunction] `dm:"s"`
+
+	Tone model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceToneEventProfileEventPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceToneEventProfileEventPath(prefix string) VoiceServiceToneEventProfileEventPath {
-	p := &prefix
-	return VoiceServiceToneEventProfileEventPath{
-		Alias:    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Function: model.NewReadWrite[VoiceServiceToneEventProfileEventFunction](p, "Function", model.TypeString),
-		Tone:     model.NewReadWrite[string](p, "Tone", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceTonePattern_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceTonePattern_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceTonePattern_ToneOn = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceTonePattern_Frequency1 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "4095",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "hertz",
-	}
-	synVoiceServiceTonePattern_Power1 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeInt,
-		Units: "dBm0",
-	}
-	synVoiceServiceTonePattern_Frequency2 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "4095",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "hertz",
-	}
-	synVoiceServiceTonePattern_Power2 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeInt,
-		Units: "dBm0",
-	}
-	synVoiceServiceTonePattern_Frequency3 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "4095",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "hertz",
-	}
-	synVoiceServiceTonePattern_Power3 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeInt,
-		Units: "dBm0",
-	}
-	synVoiceServiceTonePattern_Frequency4 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "4095",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "herts",
-	}
-	synVoiceServiceTonePattern_Power4 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeInt,
-		Units: "dBm0",
-	}
-	synVoiceServiceTonePattern_ModulationFrequency = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "4095",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "hertz",
-	}
-	synVoiceServiceTonePattern_ModulationPower = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeInt,
-		Units: "dBm0",
-	}
-	synVoiceServiceTonePattern_Duration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServiceTonePattern_NextPattern = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Pattern.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceTonePattern holds the values of VoiceService.{i}.Tone.Pattern.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceTonePattern holds the values of VoiceService.{i}.Tone.Pattern.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceTonePattern struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// ToneOn: boolean, readWrite, since 2.0.
-	ToneOn bool `cwmp:"ToneOn"`
-	// Frequency1: unsignedInt[0:4095] hertz, readWrite, since 2.0.
-	Frequency1 uint32 `cwmp:"Frequency1"`
-	// Power1: int dBm0, readWrite, since 2.0.
-	Power1 int32 `cwmp:"Power1"`
-	// Frequency2: unsignedInt[0:4095] hertz, readWrite, since 2.0.
-	Frequency2 uint32 `cwmp:"Frequency2"`
-	// Power2: int dBm0, readWrite, since 2.0.
-	Power2 int32 `cwmp:"Power2"`
-	// Frequency3: unsignedInt[0:4095] hertz, readWrite, since 2.0.
-	Frequency3 uint32 `cwmp:"Frequency3"`
-	// Power3: int dBm0, readWrite, since 2.0.
-	Power3 int32 `cwmp:"Power3"`
-	// Frequency4: unsignedInt[0:4095] herts, readWrite, since 2.0.
-	Frequency4 uint32 `cwmp:"Frequency4"`
-	// Power4: int dBm0, readWrite, since 2.0.
-	Power4 int32 `cwmp:"Power4"`
-	// ModulationFrequency: unsignedInt[0:4095] hertz, readWrite, since 2.0.
-	ModulationFrequency uint32 `cwmp:"ModulationFrequency"`
-	// ModulationPower: int dBm0, readWrite, since 2.0.
-	ModulationPower int32 `cwmp:"ModulationPower"`
-	// Duration: unsignedInt milliseconds, readWrite, since 2.0.
-	Duration uint32 `cwmp:"Duration"`
-	// NextPattern: string(:256) pathRef→#.Pattern., readWrite, since 2.0.
-	NextPattern string `cwmp:"NextPattern"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ToneOn bool `json:"ToneOn,omitzero"`
+
+	Frequency1 uint32 `json:"Frequency1,omitzero"`
+
+	Power1 int32 `json:"Power1,omitzero"`
+
+	Frequency2 uint32 `json:"Frequency2,omitzero"`
+
+	Power2 int32 `json:"Power2,omitzero"`
+
+	Frequency3 uint32 `json:"Frequency3,omitzero"`
+
+	Power3 int32 `json:"Power3,omitzero"`
+
+	Frequency4 uint32 `json:"Frequency4,omitzero"`
+
+	Power4 int32 `json:"Power4,omitzero"`
+
+	ModulationFrequency uint32 `json:"ModulationFrequency,omitzero"`
+
+	ModulationPower int32 `json:"ModulationPower,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
+
+	NextPattern string `json:"NextPattern,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTonePattern) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTonePattern) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceTonePattern_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceTonePattern_Frequency1, uint64(o.Frequency1)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Frequency1",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceTonePattern_Frequency2, uint64(o.Frequency2)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Frequency2",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceTonePattern_Frequency3, uint64(o.Frequency3)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Frequency3",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceTonePattern_Frequency4, uint64(o.Frequency4)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Frequency4",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceTonePattern_ModulationFrequency, uint64(o.ModulationFrequency)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModulationFrequency",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTonePattern_NextPattern, o.NextPattern); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NextPattern",
-		})
-	}
+func (o *VoiceServiceTonePattern) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 885, o.Alias)
+	c.Uint(p, "Frequency1", 888, uint64(o.Frequency1))
+	c.Uint(p, "Frequency2", 889, uint64(o.Frequency2))
+	c.Uint(p, "Frequency3", 890, uint64(o.Frequency3))
+	c.Uint(p, "Frequency4", 891, uint64(o.Frequency4))
+	c.Uint(p, "ModulationFrequency", 892, uint64(o.ModulationFrequency))
+	c.String(p, "NextPattern", 894, o.NextPattern)
 }
 
 // VoiceServiceTonePatternPath is the typed path of VoiceService.{i}.Tone.Pattern.{i}.
 type VoiceServiceTonePatternPath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	Alias               model.ReadWriteParam[string]
-	ToneOn              model.ReadWriteParam[bool]
-	Frequency1          model.ReadWriteParam[uint32]
-	Power1              model.ReadWriteParam[int32]
-	Frequency2          model.ReadWriteParam[uint32]
-	Power2              model.ReadWriteParam[int32]
-	Frequency3          model.ReadWriteParam[uint32]
-	Power3              model.ReadWriteParam[int32]
-	Frequency4          model.ReadWriteParam[uint32]
-	Power4              model.ReadWriteParam[int32]
-	ModulationFrequency model.ReadWriteParam[uint32]
-	ModulationPower     model.ReadWriteParam[int32]
-	Duration            model.ReadWriteParam[uint32]
-	NextPattern         model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceTonePatternPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTonePatternPath(prefix string) VoiceServiceTonePatternPath {
-	p := &prefix
-	return VoiceServiceTonePatternPath{
-		Alias:               model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Duration:            model.NewReadWrite[uint32](p, "Duration", model.TypeUnsignedInt),
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Frequency1:          model.NewReadWrite[uint32](p, "Frequency1", model.TypeUnsignedInt),
-		Frequency2:          model.NewReadWrite[uint32](p, "Frequency2", model.TypeUnsignedInt),
-		Frequency3:          model.NewReadWrite[uint32](p, "Frequency3", model.TypeUnsignedInt),
-		Frequency4:          model.NewReadWrite[uint32](p, "Frequency4", model.TypeUnsignedInt),
-		ModulationFrequency: model.NewReadWrite[uint32](p, "ModulationFrequency", model.TypeUnsignedInt),
-		ModulationPower:     model.NewReadWrite[int32](p, "ModulationPower", model.TypeInt),
-		NextPattern:         model.NewReadWrite[string](p, "NextPattern", model.TypeString),
-		Power1:              model.NewReadWrite[int32](p, "Power1", model.TypeInt),
-		Power2:              model.NewReadWrite[int32](p, "Power2", model.TypeInt),
-		Power3:              model.NewReadWrite[int32](p, "Power3", model.TypeInt),
-		Power4:              model.NewReadWrite[int32](p, "Power4", model.TypeInt),
-		ToneOn:              model.NewReadWrite[bool](p, "ToneOn", model.TypeBoolean),
-		obj:                 model.NewObjectPath(p),
-	}
-}
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaTone = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.Tone.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Tone.DescriptionNumberOfEntries",
-	Syntax:  synVoiceServiceTone_DescriptionNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Tone.PatternNumberOfEntries",
-	Syntax:  synVoiceServiceTone_PatternNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Tone.EventProfileNumberOfEntries",
-	Syntax:  synVoiceServiceTone_EventProfileNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.DefautEventProfile",
-	Status:  "deprecated",
-	Syntax:  synVoiceServiceTone_DefautEventProfile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.DefaultEventProfile",
-	Syntax:  synVoiceServiceTone_DefaultEventProfile,
-	Version: "2.0.3",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "ToneEnable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DescriptionNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Tone.Description.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Description.{i}.ToneEnable",
-	Syntax:  synVoiceServiceToneDescription_ToneEnable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Tone.Description.{i}.Alias",
-	Syntax:       synVoiceServiceToneDescription_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Description.{i}.ToneName",
-	Syntax:  synVoiceServiceToneDescription_ToneName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Description.{i}.TonePattern",
-	Syntax:  synVoiceServiceToneDescription_TonePattern,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Description.{i}.ToneFile",
-	Syntax:  synVoiceServiceToneDescription_ToneFile,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Description.{i}.ToneRepetitions",
-	Syntax:  synVoiceServiceToneDescription_ToneRepetitions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Description.{i}.ToneText",
-	Syntax:  synVoiceServiceToneDescription_ToneText,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "EventProfileNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Tone.EventProfile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Tone.EventProfile.{i}.Alias",
-	Syntax:       synVoiceServiceToneEventProfile_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Tone.EventProfile.{i}.EventNumberOfEntries",
-	Syntax:  synVoiceServiceToneEventProfile_EventNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "EventNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.Alias",
-	Syntax:       synVoiceServiceToneEventProfileEvent_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.Function",
-	Syntax:  synVoiceServiceToneEventProfileEvent_Function,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.Tone",
-	Syntax:  synVoiceServiceToneEventProfileEvent_Tone,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PatternNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Tone.Pattern.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.Enable",
-	Syntax:  synVoiceServiceTonePattern_Enable,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Tone.Pattern.{i}.Alias",
-	Syntax:       synVoiceServiceTonePattern_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.ToneOn",
-	Syntax:  synVoiceServiceTonePattern_ToneOn,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.Frequency1",
-	Syntax:  synVoiceServiceTonePattern_Frequency1,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.Power1",
-	Syntax:  synVoiceServiceTonePattern_Power1,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.Frequency2",
-	Syntax:  synVoiceServiceTonePattern_Frequency2,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.Power2",
-	Syntax:  synVoiceServiceTonePattern_Power2,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.Frequency3",
-	Syntax:  synVoiceServiceTonePattern_Frequency3,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.Power3",
-	Syntax:  synVoiceServiceTonePattern_Power3,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.Frequency4",
-	Syntax:  synVoiceServiceTonePattern_Frequency4,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.Power4",
-	Syntax:  synVoiceServiceTonePattern_Power4,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.ModulationFrequency",
-	Syntax:  synVoiceServiceTonePattern_ModulationFrequency,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.ModulationPower",
-	Syntax:  synVoiceServiceTonePattern_ModulationPower,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.Duration",
-	Syntax:  synVoiceServiceTonePattern_Duration,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Tone.Pattern.{i}.NextPattern",
-	Syntax:  synVoiceServiceTonePattern_NextPattern,
-	Version: "2.0",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Frequency1 model.ReadWriteParam[uint32] `dm:"u"`
+
+	Frequency2 model.ReadWriteParam[uint32] `dm:"u"`
+
+	Frequency3 model.ReadWriteParam[uint32] `dm:"u"`
+
+	Frequency4 model.ReadWriteParam[uint32] `dm:"u"`
+
+	ModulationFrequency model.ReadWriteParam[uint32] `dm:"u"`
+
+	ModulationPower model.ReadWriteParam[int32] `dm:"i"`
+
+	NextPattern model.ReadWriteParam[string] `dm:"s"`
+
+	Power1 model.ReadWriteParam[int32] `dm:"i"`
+
+	Power2 model.ReadWriteParam[int32] `dm:"i"`
+
+	Power3 model.ReadWriteParam[int32] `dm:"i"`
+
+	Power4 model.ReadWriteParam[int32] `dm:"i"`
+
+	ToneOn model.ReadWriteParam[bool] `dm:"b"`
+}
 
 // VoiceServiceToneImpl is what a device implements for VoiceService.{i}.Tone; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1144,6 +427,43 @@ func (UnimplementedVoiceServiceToneImpl) AddPattern(inst []uint32) (uint32, erro
 func (UnimplementedVoiceServiceToneImpl) DeletePattern(inst []uint32, i uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceTone(im VoiceServiceToneImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "DescriptionNumberOfEntries":
+		v, err := im.DescriptionNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "PatternNumberOfEntries":
+		v, err := im.PatternNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "EventProfileNumberOfEntries":
+		v, err := im.EventProfileNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "DefautEventProfile":
+		v, err := im.DefautEventProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "DefaultEventProfile":
+		v, err := im.DefaultEventProfile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceTone(im VoiceServiceToneImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "DefautEventProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDefautEventProfile(inst, v)
+	case "DefaultEventProfile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDefaultEventProfile(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceToneDescriptionImpl is what a device implements for VoiceService.{i}.Tone.Description.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1217,6 +537,79 @@ func (UnimplementedVoiceServiceToneDescriptionImpl) ToneText(inst []uint32) (str
 func (UnimplementedVoiceServiceToneDescriptionImpl) SetToneText(inst []uint32, v string) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceToneDescription(im VoiceServiceToneDescriptionImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "ToneEnable":
+		v, err := im.ToneEnable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneName":
+		v, err := im.ToneName(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "TonePattern":
+		v, err := im.TonePattern(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneFile":
+		v, err := im.ToneFile(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneRepetitions":
+		v, err := im.ToneRepetitions(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ToneText":
+		v, err := im.ToneText(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceToneDescription(im VoiceServiceToneDescriptionImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "ToneEnable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "ToneName":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneName(inst, v)
+	case "TonePattern":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTonePattern(inst, v)
+	case "ToneFile":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneFile(inst, v)
+	case "ToneRepetitions":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneRepetitions(inst, v)
+	case "ToneText":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneText(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceToneEventProfileImpl is what a device implements for VoiceService.{i}.Tone.EventProfile.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1251,6 +644,28 @@ func (UnimplementedVoiceServiceToneEventProfileImpl) AddEvent(inst []uint32) (ui
 	return 0, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceToneEventProfileImpl) DeleteEvent(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceToneEventProfile(im VoiceServiceToneEventProfileImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "EventNumberOfEntries":
+		v, err := im.EventNumberOfEntries(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceToneEventProfile(im VoiceServiceToneEventProfileImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -1288,6 +703,43 @@ func (UnimplementedVoiceServiceToneEventProfileEventImpl) Tone(inst []uint32) (s
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceToneEventProfileEventImpl) SetTone(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceToneEventProfileEvent(im VoiceServiceToneEventProfileEventImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Function":
+		v, err := im.Function(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Tone":
+		v, err := im.Tone(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceToneEventProfileEvent(im VoiceServiceToneEventProfileEventImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Function":
+		v, err := model.ParseValue[VoiceServiceToneEventProfileEventFunction](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFunction(inst, v)
+	case "Tone":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTone(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -1433,5 +885,150 @@ func (UnimplementedVoiceServiceTonePatternImpl) NextPattern(inst []uint32) (stri
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceTonePatternImpl) SetNextPattern(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceTonePattern(im VoiceServiceTonePatternImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "ToneOn":
+		v, err := im.ToneOn(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Frequency1":
+		v, err := im.Frequency1(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Power1":
+		v, err := im.Power1(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "Frequency2":
+		v, err := im.Frequency2(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Power2":
+		v, err := im.Power2(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "Frequency3":
+		v, err := im.Frequency3(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Power3":
+		v, err := im.Power3(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "Frequency4":
+		v, err := im.Frequency4(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Power4":
+		v, err := im.Power4(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "ModulationFrequency":
+		v, err := im.ModulationFrequency(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "ModulationPower":
+		v, err := im.ModulationPower(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "Duration":
+		v, err := im.Duration(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NextPattern":
+		v, err := im.NextPattern(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceTonePattern(im VoiceServiceTonePatternImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "ToneOn":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetToneOn(inst, v)
+	case "Frequency1":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFrequency1(inst, v)
+	case "Power1":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPower1(inst, v)
+	case "Frequency2":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFrequency2(inst, v)
+	case "Power2":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPower2(inst, v)
+	case "Frequency3":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFrequency3(inst, v)
+	case "Power3":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPower3(inst, v)
+	case "Frequency4":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFrequency4(inst, v)
+	case "Power4":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPower4(inst, v)
+	case "ModulationFrequency":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetModulationFrequency(inst, v)
+	case "ModulationPower":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetModulationPower(inst, v)
+	case "Duration":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDuration(inst, v)
+	case "NextPattern":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNextPattern(inst, v)
+	}
 	return model.ErrNotSupported
 }

@@ -8,333 +8,110 @@ import "github.com/dmforge/dmforge/model"
 // VoiceServiceTrunkStatus enumerates the values of VoiceService.{i}.Trunk.{i}.Status.
 type VoiceServiceTrunkStatus string
 
-func (e VoiceServiceTrunkStatus) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceTrunkStatus_Up            VoiceServiceTrunkStatus = "Up"
-	VoiceServiceTrunkStatus_Initializing  VoiceServiceTrunkStatus = "Initializing"
-	VoiceServiceTrunkStatus_Registering   VoiceServiceTrunkStatus = "Registering"
+	VoiceServiceTrunkStatus_Up VoiceServiceTrunkStatus = "Up"
+
+	VoiceServiceTrunkStatus_Initializing VoiceServiceTrunkStatus = "Initializing"
+
+	VoiceServiceTrunkStatus_Registering VoiceServiceTrunkStatus = "Registering"
+
 	VoiceServiceTrunkStatus_Unregistering VoiceServiceTrunkStatus = "Unregistering"
-	VoiceServiceTrunkStatus_Error         VoiceServiceTrunkStatus = "Error"
-	VoiceServiceTrunkStatus_Testing       VoiceServiceTrunkStatus = "Testing"
-	VoiceServiceTrunkStatus_Disabled      VoiceServiceTrunkStatus = "Disabled"
+
+	VoiceServiceTrunkStatus_Error VoiceServiceTrunkStatus = "Error"
+
+	VoiceServiceTrunkStatus_Testing VoiceServiceTrunkStatus = "Testing"
+
+	VoiceServiceTrunkStatus_Disabled VoiceServiceTrunkStatus = "Disabled"
 )
 
 // VoiceServiceTrunkOrigin enumerates the values of VoiceService.{i}.Trunk.{i}.Origin.
 type VoiceServiceTrunkOrigin string
 
-func (e VoiceServiceTrunkOrigin) String() string {
-	return string(e)
-}
-
 const (
 	VoiceServiceTrunkOrigin_AutoConfigured VoiceServiceTrunkOrigin = "AutoConfigured"
-	VoiceServiceTrunkOrigin_Static         VoiceServiceTrunkOrigin = "Static"
+
+	VoiceServiceTrunkOrigin_Static VoiceServiceTrunkOrigin = "Static"
 )
 
 // VoiceServiceTrunkCodecPriority enumerates the values of VoiceService.{i}.Trunk.{i}.CodecPriority.
 type VoiceServiceTrunkCodecPriority string
 
-func (e VoiceServiceTrunkCodecPriority) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceTrunkCodecPriority_Local  VoiceServiceTrunkCodecPriority = "Local"
+	VoiceServiceTrunkCodecPriority_Local VoiceServiceTrunkCodecPriority = "Local"
+
 	VoiceServiceTrunkCodecPriority_Remote VoiceServiceTrunkCodecPriority = "Remote"
 )
 
-var (
-	synVoiceServiceTrunk_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceTrunk_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceTrunk_Status        = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Initializing"}, {Value: "Registering"}, {Value: "Unregistering"}, {Value: "Error"}, {Value: "Testing"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTrunk_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceTrunk_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTrunk_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTrunk_DDIRange = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synVoiceServiceTrunk_LineObjectCreation      = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceTrunk_MaxChannels             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synVoiceServiceTrunk_MaxOutboundChannelCount = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceTrunk_MaxInboundChannelCount = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceTrunk_CodecPriority = &model.Syntax{
-		Enums: []model.Enum{{Value: "Local"}, {Value: "Remote"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceTrunk_Provider = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".SIP.Client. .ISDN.BRI. .ISDN.PRI.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceTrunk holds the values of VoiceService.{i}.Trunk.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceTrunk holds the values of VoiceService.{i}.Trunk.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceTrunk struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Status: string{Up,Initializing,Registering,Unregistering,Error,Testing,… 7 values}, readOnly, since 2.0.
-	Status VoiceServiceTrunkStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
-	Origin VoiceServiceTrunkOrigin `cwmp:"Origin"`
-	// Name: string(:16), readWrite, since 2.0.
-	Name string `cwmp:"Name"`
-	// DDIRange: list<string>, readWrite, since 2.0.
-	DDIRange []string `cwmp:"DDIRange"`
-	// LineObjectCreation: boolean, readWrite, since 2.0.
-	LineObjectCreation bool `cwmp:"LineObjectCreation"`
-	// MaxChannels: unsignedInt, readWrite, since 2.0.
-	MaxChannels uint32 `cwmp:"MaxChannels"`
-	// MaxOutboundChannelCount: int[-1:], readWrite, since 2.0.
-	MaxOutboundChannelCount int32 `cwmp:"MaxOutboundChannelCount"`
-	// MaxInboundChannelCount: int[-1:], readWrite, since 2.0.
-	MaxInboundChannelCount int32 `cwmp:"MaxInboundChannelCount"`
-	// CodecPriority: string{Local,Remote}, readWrite, since 2.0.
-	CodecPriority VoiceServiceTrunkCodecPriority `cwmp:"CodecPriority"`
-	// Provider: string(:256) pathRef→.SIP.Client. .ISDN.BRI. .ISDN.PRI., readWrite, since 2.0.
-	Provider string `cwmp:"Provider"`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Status VoiceServiceTrunkStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin VoiceServiceTrunkOrigin `json:"Origin,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	DDIRange []string `json:"DDIRange,omitzero"`
+
+	LineObjectCreation bool `json:"LineObjectCreation,omitzero"`
+
+	MaxChannels uint32 `json:"MaxChannels,omitzero"`
+
+	MaxOutboundChannelCount int32 `json:"MaxOutboundChannelCount,omitzero"`
+
+	MaxInboundChannelCount int32 `json:"MaxInboundChannelCount,omitzero"`
+
+	CodecPriority VoiceServiceTrunkCodecPriority `json:"CodecPriority,omitzero"`
+
+	Provider string `json:"Provider,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceTrunk) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceTrunk) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceTrunk_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTrunk_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTrunk_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTrunk_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceTrunk_DDIRange, model.FormatValue(model.TypeString, o.DDIRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DDIRange",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceTrunk_MaxOutboundChannelCount, int64(o.MaxOutboundChannelCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxOutboundChannelCount",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceTrunk_MaxInboundChannelCount, int64(o.MaxInboundChannelCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxInboundChannelCount",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTrunk_CodecPriority, string(o.CodecPriority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CodecPriority",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceTrunk_Provider, o.Provider); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Provider",
-		})
-	}
+func (o *VoiceServiceTrunk) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 914, string(o.Status))
+	c.String(p, "Alias", 902, o.Alias)
+	c.String(p, "Origin", 911, string(o.Origin))
+	c.String(p, "Name", 910, o.Name)
+	c.Wire(p, "DDIRange", 904, model.JoinStrings(o.DDIRange), len(o.DDIRange) > 0)
+	c.Int(p, "MaxOutboundChannelCount", 909, int64(o.MaxOutboundChannelCount))
+	c.Int(p, "MaxInboundChannelCount", 908, int64(o.MaxInboundChannelCount))
+	c.String(p, "CodecPriority", 903, string(o.CodecPriority))
+	c.String(p, "Provider", 912, o.Provider)
 }
 
 // VoiceServiceTrunkPath is the typed path of VoiceService.{i}.Trunk.{i}.
 type VoiceServiceTrunkPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	QuiescentMode           model.ReadWriteParam[bool]
-	Status                  model.ReadOnlyParam[VoiceServiceTrunkStatus]
-	Alias                   model.ReadWriteParam[string]
-	Origin                  model.ReadOnlyParam[VoiceServiceTrunkOrigin]
-	Name                    model.ReadWriteParam[string]
-	DDIRange                model.ReadWriteParam[[]string]
-	LineObjectCreation      model.ReadWriteParam[bool]
-	MaxChannels             model.ReadWriteParam[uint32]
-	MaxOutboundChannelCount model.ReadWriteParam[int32]
-	MaxInboundChannelCount  model.ReadWriteParam[int32]
-	CodecPriority           model.ReadWriteParam[VoiceServiceTrunkCodecPriority]
-	Provider                model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceTrunkPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceTrunkPath(prefix string) VoiceServiceTrunkPath {
-	p := &prefix
-	return VoiceServiceTrunkPath{
-		Alias:                   model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CodecPriority:           model.NewReadWrite[VoiceServiceTrunkCodecPriority](p, "CodecPriority", model.TypeString),
-		DDIRange:                model.NewReadWrite[[]string](p, "DDIRange", model.TypeString),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LineObjectCreation:      model.NewReadWrite[bool](p, "LineObjectCreation", model.TypeBoolean),
-		MaxChannels:             model.NewReadWrite[uint32](p, "MaxChannels", model.TypeUnsignedInt),
-		MaxInboundChannelCount:  model.NewReadWrite[int32](p, "MaxInboundChannelCount", model.TypeInt),
-		MaxOutboundChannelCount: model.NewReadWrite[int32](p, "MaxOutboundChannelCount", model.TypeInt),
-		Name:                    model.NewReadWrite[string](p, "Name", model.TypeString),
-		Origin:                  model.NewReadOnly[VoiceServiceTrunkOrigin](p, "Origin", model.TypeString),
-		Provider:                model.NewReadWrite[string](p, "Provider", model.TypeString),
-		QuiescentMode:           model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		Status:                  model.NewReadOnly[VoiceServiceTrunkStatus](p, "Status", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
-}
+	CodecPriority model.ReadWriteParam[VoiceServiceTrunkCodecPriority] `dm:"s"`
 
-var schemaTrunk = []*model.Entry{{
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TrunkNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.Trunk.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Trunk.{i}.Enable",
-	Syntax:  synVoiceServiceTrunk_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Trunk.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceTrunk_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Trunk.{i}.Status",
-	Syntax:  synVoiceServiceTrunk_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.Trunk.{i}.Alias",
-	Syntax:       synVoiceServiceTrunk_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.Trunk.{i}.Origin",
-	Syntax:  synVoiceServiceTrunk_Origin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Trunk.{i}.Name",
-	Syntax:  synVoiceServiceTrunk_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Trunk.{i}.DDIRange",
-	Syntax:  synVoiceServiceTrunk_DDIRange,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Trunk.{i}.LineObjectCreation",
-	Syntax:  synVoiceServiceTrunk_LineObjectCreation,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Trunk.{i}.MaxChannels",
-	Syntax:  synVoiceServiceTrunk_MaxChannels,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Trunk.{i}.MaxOutboundChannelCount",
-	Syntax:  synVoiceServiceTrunk_MaxOutboundChannelCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Trunk.{i}.MaxInboundChannelCount",
-	Syntax:  synVoiceServiceTrunk_MaxInboundChannelCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Trunk.{i}.CodecPriority",
-	Syntax:  synVoiceServiceTrunk_CodecPriority,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.Trunk.{i}.Provider",
-	Syntax:  synVoiceServiceTrunk_Provider,
-	Version: "2.0",
-}}
+	DDIRange model.ReadWriteParam[[]string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LineObjectCreation model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxChannels model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxInboundChannelCount model.ReadWriteParam[int32] `dm:"i"`
+
+	MaxOutboundChannelCount model.ReadWriteParam[int32] `dm:"i"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	Provider model.ReadWriteParam[string] `dm:"s"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+}
 
 // VoiceServiceTrunkImpl is what a device implements for VoiceService.{i}.Trunk.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -452,5 +229,120 @@ func (UnimplementedVoiceServiceTrunkImpl) Provider(inst []uint32) (string, error
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceTrunkImpl) SetProvider(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceTrunk(im VoiceServiceTrunkImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Status":
+		v, err := im.Status(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Origin":
+		v, err := im.Origin(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Name":
+		v, err := im.Name(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "DDIRange":
+		v, err := im.DDIRange(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "LineObjectCreation":
+		v, err := im.LineObjectCreation(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "MaxChannels":
+		v, err := im.MaxChannels(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "MaxOutboundChannelCount":
+		v, err := im.MaxOutboundChannelCount(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MaxInboundChannelCount":
+		v, err := im.MaxInboundChannelCount(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "CodecPriority":
+		v, err := im.CodecPriority(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Provider":
+		v, err := im.Provider(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceTrunk(im VoiceServiceTrunkImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "Name":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetName(inst, v)
+	case "DDIRange":
+		v, err := model.ParseValue[[]string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDDIRange(inst, v)
+	case "LineObjectCreation":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLineObjectCreation(inst, v)
+	case "MaxChannels":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxChannels(inst, v)
+	case "MaxOutboundChannelCount":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxOutboundChannelCount(inst, v)
+	case "MaxInboundChannelCount":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxInboundChannelCount(inst, v)
+	case "CodecPriority":
+		v, err := model.ParseValue[VoiceServiceTrunkCodecPriority](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetCodecPriority(inst, v)
+	case "Provider":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetProvider(inst, v)
+	}
 	return model.ErrNotSupported
 }

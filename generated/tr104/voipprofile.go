@@ -8,1118 +8,325 @@ import "github.com/dmforge/dmforge/model"
 // VoiceServiceVoIPProfileDTMFMethod enumerates the values of VoiceService.{i}.VoIPProfile.{i}.DTMFMethod.
 type VoiceServiceVoIPProfileDTMFMethod string
 
-func (e VoiceServiceVoIPProfileDTMFMethod) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceVoIPProfileDTMFMethod_InBand  VoiceServiceVoIPProfileDTMFMethod = "InBand"
+	VoiceServiceVoIPProfileDTMFMethod_InBand VoiceServiceVoIPProfileDTMFMethod = "InBand"
+
 	VoiceServiceVoIPProfileDTMFMethod_RFC4733 VoiceServiceVoIPProfileDTMFMethod = "RFC4733"
+
 	VoiceServiceVoIPProfileDTMFMethod_SIPInfo VoiceServiceVoIPProfileDTMFMethod = "SIPInfo"
 )
 
 // VoiceServiceVoIPProfileDTMFMethodG711 enumerates the values of VoiceService.{i}.VoIPProfile.{i}.DTMFMethodG711.
 type VoiceServiceVoIPProfileDTMFMethodG711 string
 
-func (e VoiceServiceVoIPProfileDTMFMethodG711) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceVoIPProfileDTMFMethodG711_InBand  VoiceServiceVoIPProfileDTMFMethodG711 = "InBand"
+	VoiceServiceVoIPProfileDTMFMethodG711_InBand VoiceServiceVoIPProfileDTMFMethodG711 = "InBand"
+
 	VoiceServiceVoIPProfileDTMFMethodG711_RFC4733 VoiceServiceVoIPProfileDTMFMethodG711 = "RFC4733"
+
 	VoiceServiceVoIPProfileDTMFMethodG711_SIPInfo VoiceServiceVoIPProfileDTMFMethodG711 = "SIPInfo"
-	VoiceServiceVoIPProfileDTMFMethodG711_Empty   VoiceServiceVoIPProfileDTMFMethodG711 = ""
+
+	VoiceServiceVoIPProfileDTMFMethodG711_Empty VoiceServiceVoIPProfileDTMFMethodG711 = ""
 )
 
-var (
-	synVoiceServiceVoIPProfile_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceVoIPProfile_QuiescentMode = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceVoIPProfile_Name          = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceVoIPProfile_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synVoiceServiceVoIPProfile_DTMFMethod = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "InBand",
-		},
-		Enums: []model.Enum{{Value: "InBand"}, {Value: "RFC4733"}, {Value: "SIPInfo"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceVoIPProfile_DTMFMethodG711 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Enums: []model.Enum{{Value: "InBand"}, {Value: "RFC4733"}, {Value: "SIPInfo"}, {Value: ""}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceVoIPProfile_QIModelUsed = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceVoIPProfile_QICalculationInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synVoiceServiceVoIPProfile_NumberOfWorstQIValues = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// VoiceServiceVoIPProfile holds the values of VoiceService.{i}.VoIPProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// VoiceServiceVoIPProfile holds the values of VoiceService.{i}.VoIPProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceVoIPProfile struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// QuiescentMode: boolean, readWrite, since 2.0.
-	QuiescentMode bool `cwmp:"QuiescentMode"`
-	// Name: string(:64), readWrite, since 2.0.
-	Name string `cwmp:"Name"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 2.0.
-	Alias string `cwmp:"Alias"`
-	// DTMFMethod: list<string{InBand,RFC4733,SIPInfo}>, readWrite, since 2.0.
-	DTMFMethod []VoiceServiceVoIPProfileDTMFMethod `cwmp:"DTMFMethod"`
-	// DTMFMethodG711: string{InBand,RFC4733,SIPInfo,}, readWrite, since 2.0.
-	DTMFMethodG711 VoiceServiceVoIPProfileDTMFMethodG711 `cwmp:"DTMFMethodG711"`
-	// QIModelUsed: string(:128), readWrite, since 2.0.
-	QIModelUsed string `cwmp:"QIModelUsed"`
-	// QICalculationInterval: unsignedInt seconds, readWrite, since 2.0.
-	QICalculationInterval uint32 `cwmp:"QICalculationInterval"`
-	// NumberOfWorstQIValues: unsignedInt, readWrite, since 2.0.
-	NumberOfWorstQIValues uint32                         `cwmp:"NumberOfWorstQIValues"`
-	FaxT38                *VoiceServiceVoIPProfileFaxT38 `cwmp:"FaxT38."`
-	RTP                   *VoiceServiceVoIPProfileRTP    `cwmp:"RTP."`
+	Enable bool `json:"Enable,omitzero"`
+
+	QuiescentMode bool `json:"QuiescentMode,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	DTMFMethod []VoiceServiceVoIPProfileDTMFMethod `json:"DTMFMethod,omitzero"`
+
+	DTMFMethodG711 VoiceServiceVoIPProfileDTMFMethodG711 `json:"DTMFMethodG711,omitzero"`
+
+	QIModelUsed string `json:"QIModelUsed,omitzero"`
+
+	QICalculationInterval uint32 `json:"QICalculationInterval,omitzero"`
+
+	NumberOfWorstQIValues uint32 `json:"NumberOfWorstQIValues,omitzero"`
+
+	FaxT38 *VoiceServiceVoIPProfileFaxT38 `json:"FaxT38,omitzero"`
+	RTP    *VoiceServiceVoIPProfileRTP    `json:"RTP,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceVoIPProfile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceVoIPProfile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synVoiceServiceVoIPProfile_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceVoIPProfile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceVoIPProfile_DTMFMethod, model.FormatValue(model.TypeString, o.DTMFMethod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DTMFMethod",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceVoIPProfile_DTMFMethodG711, string(o.DTMFMethodG711)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DTMFMethodG711",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceVoIPProfile_QIModelUsed, o.QIModelUsed); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QIModelUsed",
-		})
-	}
+func (o *VoiceServiceVoIPProfile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Name", 926, o.Name)
+	c.String(p, "Alias", 917, o.Alias)
+	c.Wire(p, "DTMFMethod", 918, model.JoinStrings(o.DTMFMethod), len(o.DTMFMethod) > 0)
+	c.String(p, "DTMFMethodG711", 919, string(o.DTMFMethodG711))
+	c.String(p, "QIModelUsed", 929, o.QIModelUsed)
 	if o.FaxT38 != nil {
-		o.FaxT38.ValidateAt(prefix+"FaxT38.", v)
+		o.FaxT38.ValidateAt(c, p+"FaxT38.")
 	}
 	if o.RTP != nil {
-		o.RTP.ValidateAt(prefix+"RTP.", v)
+		o.RTP.ValidateAt(c, p+"RTP.")
 	}
 }
 
 // VoiceServiceVoIPProfilePath is the typed path of VoiceService.{i}.VoIPProfile.{i}.
 type VoiceServiceVoIPProfilePath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	QuiescentMode         model.ReadWriteParam[bool]
-	Name                  model.ReadWriteParam[string]
-	Alias                 model.ReadWriteParam[string]
-	DTMFMethod            model.ReadWriteParam[[]VoiceServiceVoIPProfileDTMFMethod]
-	DTMFMethodG711        model.ReadWriteParam[VoiceServiceVoIPProfileDTMFMethodG711]
-	QIModelUsed           model.ReadWriteParam[string]
-	QICalculationInterval model.ReadWriteParam[uint32]
-	NumberOfWorstQIValues model.ReadWriteParam[uint32]
-	FaxT38                VoiceServiceVoIPProfileFaxT38Path
-	RTP                   VoiceServiceVoIPProfileRTPPath
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceVoIPProfilePath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceVoIPProfilePath(prefix string) VoiceServiceVoIPProfilePath {
-	p := &prefix
-	return VoiceServiceVoIPProfilePath{
-		Alias:                 model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DTMFMethod:            model.NewReadWrite[[]VoiceServiceVoIPProfileDTMFMethod](p, "DTMFMethod", model.TypeString),
-		DTMFMethodG711:        model.NewReadWrite[VoiceServiceVoIPProfileDTMFMethodG711](p, "DTMFMethodG711", model.TypeString),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FaxT38:                newVoiceServiceVoIPProfileFaxT38Path(prefix + "FaxT38."),
-		Name:                  model.NewReadWrite[string](p, "Name", model.TypeString),
-		NumberOfWorstQIValues: model.NewReadWrite[uint32](p, "NumberOfWorstQIValues", model.TypeUnsignedInt),
-		QICalculationInterval: model.NewReadWrite[uint32](p, "QICalculationInterval", model.TypeUnsignedInt),
-		QIModelUsed:           model.NewReadWrite[string](p, "QIModelUsed", model.TypeString),
-		QuiescentMode:         model.NewReadWrite[bool](p, "QuiescentMode", model.TypeBoolean),
-		RTP:                   newVoiceServiceVoIPProfileRTPPath(prefix + "RTP."),
-		obj:                   model.NewObjectPath(p),
-	}
+	DTMFMethod model.ReadWriteParam[[]VoiceServiceVoIPProfileDTMFMethod] `dm:"s"`
+
+	DTMFMethodG711 model.ReadWriteParam[VoiceServiceVoIPProfileDTMFMethodG711] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	NumberOfWorstQIValues model.ReadWriteParam[uint32] `dm:"u"`
+
+	QICalculationInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	QIModelUsed model.ReadWriteParam[string] `dm:"s"`
+
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
+
+	FaxT38 VoiceServiceVoIPProfileFaxT38Path `dm:"FaxT38."`
+	RTP    VoiceServiceVoIPProfileRTPPath    `dm:"RTP."`
 }
 
 // VoiceServiceVoIPProfileFaxT38TCFMethod enumerates the values of VoiceService.{i}.VoIPProfile.{i}.FaxT38.TCFMethod.
 type VoiceServiceVoIPProfileFaxT38TCFMethod string
 
-func (e VoiceServiceVoIPProfileFaxT38TCFMethod) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceVoIPProfileFaxT38TCFMethod_Local   VoiceServiceVoIPProfileFaxT38TCFMethod = "Local"
+	VoiceServiceVoIPProfileFaxT38TCFMethod_Local VoiceServiceVoIPProfileFaxT38TCFMethod = "Local"
+
 	VoiceServiceVoIPProfileFaxT38TCFMethod_Network VoiceServiceVoIPProfileFaxT38TCFMethod = "Network"
 )
 
-var (
-	synVoiceServiceVoIPProfileFaxT38_MaxBitRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "14400",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synVoiceServiceVoIPProfileFaxT38_HighSpeedRedundancy = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceVoIPProfileFaxT38_LowSpeedRedundancy = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "5",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceVoIPProfileFaxT38_TCFMethod = &model.Syntax{
-		Enums: []model.Enum{{Value: "Local"}, {Value: "Network"}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceVoIPProfileFaxT38 holds the values of VoiceService.{i}.VoIPProfile.{i}.FaxT38. (object, readOnly, since 2.0)
+// VoiceServiceVoIPProfileFaxT38 holds the values of VoiceService.{i}.VoIPProfile.{i}.FaxT38. (object, readOnly, since 2.0).
 type VoiceServiceVoIPProfileFaxT38 struct {
-	// MaxBitRate: unsignedInt[0:65535] bits per second, readWrite, since 2.0.
-	MaxBitRate uint32 `cwmp:"MaxBitRate"`
-	// HighSpeedRedundancy: unsignedInt[0:3], readWrite, since 2.0.
-	HighSpeedRedundancy uint32 `cwmp:"HighSpeedRedundancy"`
-	// LowSpeedRedundancy: unsignedInt[0:5], readWrite, since 2.0.
-	LowSpeedRedundancy uint32 `cwmp:"LowSpeedRedundancy"`
-	// TCFMethod: string{Local,Network}, readWrite, since 2.0.
-	TCFMethod VoiceServiceVoIPProfileFaxT38TCFMethod `cwmp:"TCFMethod"`
+	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
+
+	HighSpeedRedundancy uint32 `json:"HighSpeedRedundancy,omitzero"`
+
+	LowSpeedRedundancy uint32 `json:"LowSpeedRedundancy,omitzero"`
+
+	TCFMethod VoiceServiceVoIPProfileFaxT38TCFMethod `json:"TCFMethod,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceVoIPProfileFaxT38) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceVoIPProfileFaxT38) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synVoiceServiceVoIPProfileFaxT38_MaxBitRate, uint64(o.MaxBitRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxBitRate",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceVoIPProfileFaxT38_HighSpeedRedundancy, uint64(o.HighSpeedRedundancy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighSpeedRedundancy",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceVoIPProfileFaxT38_LowSpeedRedundancy, uint64(o.LowSpeedRedundancy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowSpeedRedundancy",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceVoIPProfileFaxT38_TCFMethod, string(o.TCFMethod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TCFMethod",
-		})
-	}
+func (o *VoiceServiceVoIPProfileFaxT38) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "MaxBitRate", 924, uint64(o.MaxBitRate))
+	c.Uint(p, "HighSpeedRedundancy", 922, uint64(o.HighSpeedRedundancy))
+	c.Uint(p, "LowSpeedRedundancy", 923, uint64(o.LowSpeedRedundancy))
+	c.String(p, "TCFMethod", 925, string(o.TCFMethod))
 }
 
 // VoiceServiceVoIPProfileFaxT38Path is the typed path of VoiceService.{i}.VoIPProfile.{i}.FaxT38.
 type VoiceServiceVoIPProfileFaxT38Path struct {
-	obj                 model.ObjectPath
-	MaxBitRate          model.ReadWriteParam[uint32]
-	HighSpeedRedundancy model.ReadWriteParam[uint32]
-	LowSpeedRedundancy  model.ReadWriteParam[uint32]
-	TCFMethod           model.ReadWriteParam[VoiceServiceVoIPProfileFaxT38TCFMethod]
-}
+	model.ObjectPath
+	HighSpeedRedundancy model.ReadWriteParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceVoIPProfileFaxT38Path) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceVoIPProfileFaxT38Path(prefix string) VoiceServiceVoIPProfileFaxT38Path {
-	p := &prefix
-	return VoiceServiceVoIPProfileFaxT38Path{
-		HighSpeedRedundancy: model.NewReadWrite[uint32](p, "HighSpeedRedundancy", model.TypeUnsignedInt),
-		LowSpeedRedundancy:  model.NewReadWrite[uint32](p, "LowSpeedRedundancy", model.TypeUnsignedInt),
-		MaxBitRate:          model.NewReadWrite[uint32](p, "MaxBitRate", model.TypeUnsignedInt),
-		TCFMethod:           model.NewReadWrite[VoiceServiceVoIPProfileFaxT38TCFMethod](p, "TCFMethod", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
+	LowSpeedRedundancy model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxBitRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	TCFMethod model.ReadWriteParam[VoiceServiceVoIPProfileFaxT38TCFMethod] `dm:"s"`
 }
 
 // VoiceServiceVoIPProfileRTPJitterBufferType enumerates the values of VoiceService.{i}.VoIPProfile.{i}.RTP.JitterBufferType.
 type VoiceServiceVoIPProfileRTPJitterBufferType string
 
-func (e VoiceServiceVoIPProfileRTPJitterBufferType) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceVoIPProfileRTPJitterBufferType_Static  VoiceServiceVoIPProfileRTPJitterBufferType = "Static"
+	VoiceServiceVoIPProfileRTPJitterBufferType_Static VoiceServiceVoIPProfileRTPJitterBufferType = "Static"
+
 	VoiceServiceVoIPProfileRTPJitterBufferType_Dynamic VoiceServiceVoIPProfileRTPJitterBufferType = "Dynamic"
 )
 
-var (
-	synVoiceServiceVoIPProfileRTP_LocalPortMin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1024",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceVoIPProfileRTP_LocalPortMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1024",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceVoIPProfileRTP_Gmin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "16",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceVoIPProfileRTP_DSCPMark = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceVoIPProfileRTP_VLANIDMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceVoIPProfileRTP_EthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synVoiceServiceVoIPProfileRTP_TelephoneEventPayloadType = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "128",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceVoIPProfileRTP_JitterBufferType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Static"}, {Value: "Dynamic"}},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceVoIPProfileRTP_JitterBufferMaxSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServiceVoIPProfileRTP_JitterBufferMinSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synVoiceServiceVoIPProfileRTP_JitterBufferActualSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// VoiceServiceVoIPProfileRTP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP. (object, readOnly, since 2.0)
+// VoiceServiceVoIPProfileRTP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP. (object, readOnly, since 2.0).
 type VoiceServiceVoIPProfileRTP struct {
-	// LocalPortMin: unsignedInt[1:65535], readWrite, since 2.0.
-	LocalPortMin uint32 `cwmp:"LocalPortMin"`
-	// LocalPortMax: unsignedInt[1:65535], readWrite, since 2.0.
-	LocalPortMax uint32 `cwmp:"LocalPortMax"`
-	// Gmin: unsignedInt[1:255], readWrite, since 2.0.
-	Gmin uint32 `cwmp:"Gmin"`
-	// DSCPMark: unsignedInt[0:63], readWrite, since 2.0.
-	DSCPMark uint32 `cwmp:"DSCPMark"`
-	// VLANIDMark: int[-1:], readWrite, since 2.0.
-	VLANIDMark int32 `cwmp:"VLANIDMark"`
-	// EthernetPriorityMark: int[-1:], readWrite, since 2.0.
-	EthernetPriorityMark int32 `cwmp:"EthernetPriorityMark"`
-	// TelephoneEventPayloadType: unsignedInt[0:128], readWrite, since 2.0.
-	TelephoneEventPayloadType uint32 `cwmp:"TelephoneEventPayloadType"`
-	// JitterBufferType: string{Static,Dynamic}, readWrite, since 2.0.
-	JitterBufferType VoiceServiceVoIPProfileRTPJitterBufferType `cwmp:"JitterBufferType"`
-	// JitterBufferMaxSize: unsignedInt milliseconds, readWrite, since 2.0.
-	JitterBufferMaxSize uint32 `cwmp:"JitterBufferMaxSize"`
-	// JitterBufferMinSize: unsignedInt milliseconds, readWrite, since 2.0.
-	JitterBufferMinSize uint32 `cwmp:"JitterBufferMinSize"`
-	// JitterBufferActualSize: unsignedInt milliseconds, readWrite, since 2.0.
-	JitterBufferActualSize uint32                                `cwmp:"JitterBufferActualSize"`
-	RTCP                   *VoiceServiceVoIPProfileRTPRTCP       `cwmp:"RTCP."`
-	Redundancy             *VoiceServiceVoIPProfileRTPRedundancy `cwmp:"Redundancy."`
-	SRTP                   *VoiceServiceVoIPProfileRTPSRTP       `cwmp:"SRTP."`
+	LocalPortMin uint32 `json:"LocalPortMin,omitzero"`
+
+	LocalPortMax uint32 `json:"LocalPortMax,omitzero"`
+
+	Gmin uint32 `json:"Gmin,omitzero"`
+
+	DSCPMark uint32 `json:"DSCPMark,omitzero"`
+
+	VLANIDMark int32 `json:"VLANIDMark,omitzero"`
+
+	EthernetPriorityMark int32 `json:"EthernetPriorityMark,omitzero"`
+
+	TelephoneEventPayloadType uint32 `json:"TelephoneEventPayloadType,omitzero"`
+
+	JitterBufferType VoiceServiceVoIPProfileRTPJitterBufferType `json:"JitterBufferType,omitzero"`
+
+	JitterBufferMaxSize uint32 `json:"JitterBufferMaxSize,omitzero"`
+
+	JitterBufferMinSize uint32 `json:"JitterBufferMinSize,omitzero"`
+
+	JitterBufferActualSize uint32 `json:"JitterBufferActualSize,omitzero"`
+
+	RTCP       *VoiceServiceVoIPProfileRTPRTCP       `json:"RTCP,omitzero"`
+	Redundancy *VoiceServiceVoIPProfileRTPRedundancy `json:"Redundancy,omitzero"`
+	SRTP       *VoiceServiceVoIPProfileRTPSRTP       `json:"SRTP,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceVoIPProfileRTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceVoIPProfileRTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synVoiceServiceVoIPProfileRTP_LocalPortMin, uint64(o.LocalPortMin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalPortMin",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceVoIPProfileRTP_LocalPortMax, uint64(o.LocalPortMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalPortMax",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceVoIPProfileRTP_Gmin, uint64(o.Gmin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Gmin",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceVoIPProfileRTP_DSCPMark, uint64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceVoIPProfileRTP_VLANIDMark, int64(o.VLANIDMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDMark",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceVoIPProfileRTP_EthernetPriorityMark, int64(o.EthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityMark",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceVoIPProfileRTP_TelephoneEventPayloadType, uint64(o.TelephoneEventPayloadType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TelephoneEventPayloadType",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceVoIPProfileRTP_JitterBufferType, string(o.JitterBufferType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "JitterBufferType",
-		})
-	}
+func (o *VoiceServiceVoIPProfileRTP) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "LocalPortMin", 940, uint64(o.LocalPortMin))
+	c.Uint(p, "LocalPortMax", 939, uint64(o.LocalPortMax))
+	c.Uint(p, "Gmin", 934, uint64(o.Gmin))
+	c.Uint(p, "DSCPMark", 932, uint64(o.DSCPMark))
+	c.Int(p, "VLANIDMark", 959, int64(o.VLANIDMark))
+	c.Int(p, "EthernetPriorityMark", 933, int64(o.EthernetPriorityMark))
+	c.Uint(p, "TelephoneEventPayloadType", 958, uint64(o.TelephoneEventPayloadType))
+	c.String(p, "JitterBufferType", 938, string(o.JitterBufferType))
 	if o.RTCP != nil {
-		o.RTCP.ValidateAt(prefix+"RTCP.", v)
+		o.RTCP.ValidateAt(c, p+"RTCP.")
 	}
 	if o.Redundancy != nil {
-		o.Redundancy.ValidateAt(prefix+"Redundancy.", v)
+		o.Redundancy.ValidateAt(c, p+"Redundancy.")
 	}
 	if o.SRTP != nil {
-		o.SRTP.ValidateAt(prefix+"SRTP.", v)
+		o.SRTP.ValidateAt(c, p+"SRTP.")
 	}
 }
 
 // VoiceServiceVoIPProfileRTPPath is the typed path of VoiceService.{i}.VoIPProfile.{i}.RTP.
 type VoiceServiceVoIPProfileRTPPath struct {
-	obj                       model.ObjectPath
-	LocalPortMin              model.ReadWriteParam[uint32]
-	LocalPortMax              model.ReadWriteParam[uint32]
-	Gmin                      model.ReadWriteParam[uint32]
-	DSCPMark                  model.ReadWriteParam[uint32]
-	VLANIDMark                model.ReadWriteParam[int32]
-	EthernetPriorityMark      model.ReadWriteParam[int32]
-	TelephoneEventPayloadType model.ReadWriteParam[uint32]
-	JitterBufferType          model.ReadWriteParam[VoiceServiceVoIPProfileRTPJitterBufferType]
-	JitterBufferMaxSize       model.ReadWriteParam[uint32]
-	JitterBufferMinSize       model.ReadWriteParam[uint32]
-	JitterBufferActualSize    model.ReadWriteParam[uint32]
-	RTCP                      VoiceServiceVoIPProfileRTPRTCPPath
-	Redundancy                VoiceServiceVoIPProfileRTPRedundancyPath
-	SRTP                      VoiceServiceVoIPProfileRTPSRTPPath
+	model.ObjectPath
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	Gmin model.ReadWriteParam[uint32] `dm:"u"`
+
+	JitterBufferActualSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	JitterBufferMaxSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	JitterBufferMinSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	JitterBufferType model.ReadWriteParam[VoiceServiceVoIPProfileRTPJitterBufferType] `dm:"s"`
+
+	LocalPortMax model.ReadWriteParam[uint32] `dm:"u"`
+
+	LocalPortMin model.ReadWriteParam[uint32] `dm:"u"`
+
+	TelephoneEventPayloadType model.ReadWriteParam[uint32] `dm:"u"`
+
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
+
+	RTCP       VoiceServiceVoIPProfileRTPRTCPPath       `dm:"RTCP."`
+	Redundancy VoiceServiceVoIPProfileRTPRedundancyPath `dm:"Redundancy."`
+	SRTP       VoiceServiceVoIPProfileRTPSRTPPath       `dm:"SRTP."`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceVoIPProfileRTPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceVoIPProfileRTPPath(prefix string) VoiceServiceVoIPProfileRTPPath {
-	p := &prefix
-	return VoiceServiceVoIPProfileRTPPath{
-		DSCPMark:                  model.NewReadWrite[uint32](p, "DSCPMark", model.TypeUnsignedInt),
-		EthernetPriorityMark:      model.NewReadWrite[int32](p, "EthernetPriorityMark", model.TypeInt),
-		Gmin:                      model.NewReadWrite[uint32](p, "Gmin", model.TypeUnsignedInt),
-		JitterBufferActualSize:    model.NewReadWrite[uint32](p, "JitterBufferActualSize", model.TypeUnsignedInt),
-		JitterBufferMaxSize:       model.NewReadWrite[uint32](p, "JitterBufferMaxSize", model.TypeUnsignedInt),
-		JitterBufferMinSize:       model.NewReadWrite[uint32](p, "JitterBufferMinSize", model.TypeUnsignedInt),
-		JitterBufferType:          model.NewReadWrite[VoiceServiceVoIPProfileRTPJitterBufferType](p, "JitterBufferType", model.TypeString),
-		LocalPortMax:              model.NewReadWrite[uint32](p, "LocalPortMax", model.TypeUnsignedInt),
-		LocalPortMin:              model.NewReadWrite[uint32](p, "LocalPortMin", model.TypeUnsignedInt),
-		RTCP:                      newVoiceServiceVoIPProfileRTPRTCPPath(prefix + "RTCP."),
-		Redundancy:                newVoiceServiceVoIPProfileRTPRedundancyPath(prefix + "Redundancy."),
-		SRTP:                      newVoiceServiceVoIPProfileRTPSRTPPath(prefix + "SRTP."),
-		TelephoneEventPayloadType: model.NewReadWrite[uint32](p, "TelephoneEventPayloadType", model.TypeUnsignedInt),
-		VLANIDMark:                model.NewReadWrite[int32](p, "VLANIDMark", model.TypeInt),
-		obj:                       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceVoIPProfileRTPRTCP_Enable           = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceVoIPProfileRTPRTCP_TxRepeatInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synVoiceServiceVoIPProfileRTPRTCP_LocalCName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-)
-
-// VoiceServiceVoIPProfileRTPRTCP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP. (object, readOnly, since 2.0)
+// VoiceServiceVoIPProfileRTPRTCP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP. (object, readOnly, since 2.0).
 type VoiceServiceVoIPProfileRTPRTCP struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// TxRepeatInterval: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	TxRepeatInterval uint32 `cwmp:"TxRepeatInterval"`
-	// LocalCName: string(:64), readWrite, since 2.0.
-	LocalCName string `cwmp:"LocalCName"`
+	Enable bool `json:"Enable,omitzero"`
+
+	TxRepeatInterval uint32 `json:"TxRepeatInterval,omitzero"`
+
+	LocalCName string `json:"LocalCName,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceVoIPProfileRTPRTCP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceVoIPProfileRTPRTCP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synVoiceServiceVoIPProfileRTPRTCP_TxRepeatInterval, uint64(o.TxRepeatInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxRepeatInterval",
-		})
-	}
-	if e := model.CheckString(synVoiceServiceVoIPProfileRTPRTCP_LocalCName, o.LocalCName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalCName",
-		})
-	}
+func (o *VoiceServiceVoIPProfileRTPRTCP) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "TxRepeatInterval", 944, uint64(o.TxRepeatInterval))
+	c.String(p, "LocalCName", 943, o.LocalCName)
 }
 
 // VoiceServiceVoIPProfileRTPRTCPPath is the typed path of VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP.
 type VoiceServiceVoIPProfileRTPRTCPPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	TxRepeatInterval model.ReadWriteParam[uint32]
-	LocalCName       model.ReadWriteParam[string]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LocalCName model.ReadWriteParam[string] `dm:"s"`
+
+	TxRepeatInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x VoiceServiceVoIPProfileRTPRTCPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceVoIPProfileRTPRTCPPath(prefix string) VoiceServiceVoIPProfileRTPRTCPPath {
-	p := &prefix
-	return VoiceServiceVoIPProfileRTPRTCPPath{
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LocalCName:       model.NewReadWrite[string](p, "LocalCName", model.TypeString),
-		TxRepeatInterval: model.NewReadWrite[uint32](p, "TxRepeatInterval", model.TypeUnsignedInt),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synVoiceServiceVoIPProfileRTPRedundancy_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synVoiceServiceVoIPProfileRTPRedundancy_PayloadType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "127",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceVoIPProfileRTPRedundancy_BlockPayloadType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "127",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synVoiceServiceVoIPProfileRTPRedundancy_FaxAndModemRedundancy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "5",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synVoiceServiceVoIPProfileRTPRedundancy_ModemRedundancy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "5",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synVoiceServiceVoIPProfileRTPRedundancy_DTMFRedundancy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "5",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synVoiceServiceVoIPProfileRTPRedundancy_VoiceRedundancy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "5",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synVoiceServiceVoIPProfileRTPRedundancy_MaxSessionsUsingRedundancy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceVoIPProfileRTPRedundancy holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy. (object, readOnly, since 2.0)
+// VoiceServiceVoIPProfileRTPRedundancy holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy. (object, readOnly, since 2.0).
 type VoiceServiceVoIPProfileRTPRedundancy struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// PayloadType: unsignedInt[0:127], readWrite, since 2.0.
-	PayloadType uint32 `cwmp:"PayloadType"`
-	// BlockPayloadType: unsignedInt[0:127], readOnly, since 2.0.
-	BlockPayloadType uint32 `cwmp:"BlockPayloadType"`
-	// FaxAndModemRedundancy: int[-1:5], readWrite, since 2.0.
-	FaxAndModemRedundancy int32 `cwmp:"FaxAndModemRedundancy"`
-	// ModemRedundancy: int[-1:5], readWrite, since 2.0.
-	ModemRedundancy int32 `cwmp:"ModemRedundancy"`
-	// DTMFRedundancy: int[-1:5], readWrite, since 2.0.
-	DTMFRedundancy int32 `cwmp:"DTMFRedundancy"`
-	// VoiceRedundancy: int[-1:5], readWrite, since 2.0.
-	VoiceRedundancy int32 `cwmp:"VoiceRedundancy"`
-	// MaxSessionsUsingRedundancy: unsignedInt, readWrite, since 2.0.
-	MaxSessionsUsingRedundancy uint32 `cwmp:"MaxSessionsUsingRedundancy"`
+	Enable bool `json:"Enable,omitzero"`
+
+	PayloadType uint32 `json:"PayloadType,omitzero"`
+
+	BlockPayloadType uint32 `json:"BlockPayloadType,omitzero"`
+
+	FaxAndModemRedundancy int32 `json:"FaxAndModemRedundancy,omitzero"`
+
+	ModemRedundancy int32 `json:"ModemRedundancy,omitzero"`
+
+	DTMFRedundancy int32 `json:"DTMFRedundancy,omitzero"`
+
+	VoiceRedundancy int32 `json:"VoiceRedundancy,omitzero"`
+
+	MaxSessionsUsingRedundancy uint32 `json:"MaxSessionsUsingRedundancy,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceVoIPProfileRTPRedundancy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceVoIPProfileRTPRedundancy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synVoiceServiceVoIPProfileRTPRedundancy_PayloadType, uint64(o.PayloadType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PayloadType",
-		})
-	}
-	if e := model.CheckUint(synVoiceServiceVoIPProfileRTPRedundancy_BlockPayloadType, uint64(o.BlockPayloadType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BlockPayloadType",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceVoIPProfileRTPRedundancy_FaxAndModemRedundancy, int64(o.FaxAndModemRedundancy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FaxAndModemRedundancy",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceVoIPProfileRTPRedundancy_ModemRedundancy, int64(o.ModemRedundancy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModemRedundancy",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceVoIPProfileRTPRedundancy_DTMFRedundancy, int64(o.DTMFRedundancy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DTMFRedundancy",
-		})
-	}
-	if e := model.CheckInt(synVoiceServiceVoIPProfileRTPRedundancy_VoiceRedundancy, int64(o.VoiceRedundancy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoiceRedundancy",
-		})
-	}
+func (o *VoiceServiceVoIPProfileRTPRedundancy) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "PayloadType", 952, uint64(o.PayloadType))
+	c.Uint(p, "BlockPayloadType", 946, uint64(o.BlockPayloadType))
+	c.Int(p, "FaxAndModemRedundancy", 949, int64(o.FaxAndModemRedundancy))
+	c.Int(p, "ModemRedundancy", 951, int64(o.ModemRedundancy))
+	c.Int(p, "DTMFRedundancy", 947, int64(o.DTMFRedundancy))
+	c.Int(p, "VoiceRedundancy", 953, int64(o.VoiceRedundancy))
 }
 
 // VoiceServiceVoIPProfileRTPRedundancyPath is the typed path of VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.
 type VoiceServiceVoIPProfileRTPRedundancyPath struct {
-	obj                        model.ObjectPath
-	Enable                     model.ReadWriteParam[bool]
-	PayloadType                model.ReadWriteParam[uint32]
-	BlockPayloadType           model.ReadOnlyParam[uint32]
-	FaxAndModemRedundancy      model.ReadWriteParam[int32]
-	ModemRedundancy            model.ReadWriteParam[int32]
-	DTMFRedundancy             model.ReadWriteParam[int32]
-	VoiceRedundancy            model.ReadWriteParam[int32]
-	MaxSessionsUsingRedundancy model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	BlockPayloadType model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceVoIPProfileRTPRedundancyPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceVoIPProfileRTPRedundancyPath(prefix string) VoiceServiceVoIPProfileRTPRedundancyPath {
-	p := &prefix
-	return VoiceServiceVoIPProfileRTPRedundancyPath{
-		BlockPayloadType:           model.NewReadOnly[uint32](p, "BlockPayloadType", model.TypeUnsignedInt),
-		DTMFRedundancy:             model.NewReadWrite[int32](p, "DTMFRedundancy", model.TypeInt),
-		Enable:                     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FaxAndModemRedundancy:      model.NewReadWrite[int32](p, "FaxAndModemRedundancy", model.TypeInt),
-		MaxSessionsUsingRedundancy: model.NewReadWrite[uint32](p, "MaxSessionsUsingRedundancy", model.TypeUnsignedInt),
-		ModemRedundancy:            model.NewReadWrite[int32](p, "ModemRedundancy", model.TypeInt),
-		PayloadType:                model.NewReadWrite[uint32](p, "PayloadType", model.TypeUnsignedInt),
-		VoiceRedundancy:            model.NewReadWrite[int32](p, "VoiceRedundancy", model.TypeInt),
-		obj:                        model.NewObjectPath(p),
-	}
+	DTMFRedundancy model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FaxAndModemRedundancy model.ReadWriteParam[int32] `dm:"i"`
+
+	MaxSessionsUsingRedundancy model.ReadWriteParam[uint32] `dm:"u"`
+
+	ModemRedundancy model.ReadWriteParam[int32] `dm:"i"`
+
+	PayloadType model.ReadWriteParam[uint32] `dm:"u"`
+
+	VoiceRedundancy model.ReadWriteParam[int32] `dm:"i"`
 }
 
 // VoiceServiceVoIPProfileRTPSRTPKeyingMethods enumerates the values of VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP.KeyingMethods.
 type VoiceServiceVoIPProfileRTPSRTPKeyingMethods string
 
-func (e VoiceServiceVoIPProfileRTPSRTPKeyingMethods) String() string {
-	return string(e)
-}
-
 const (
-	VoiceServiceVoIPProfileRTPSRTPKeyingMethods_Null   VoiceServiceVoIPProfileRTPSRTPKeyingMethods = "Null"
+	VoiceServiceVoIPProfileRTPSRTPKeyingMethods_Null VoiceServiceVoIPProfileRTPSRTPKeyingMethods = "Null"
+
 	VoiceServiceVoIPProfileRTPSRTPKeyingMethods_Static VoiceServiceVoIPProfileRTPSRTPKeyingMethods = "Static"
-	VoiceServiceVoIPProfileRTPSRTPKeyingMethods_SDP    VoiceServiceVoIPProfileRTPSRTPKeyingMethods = "SDP"
-	VoiceServiceVoIPProfileRTPSRTPKeyingMethods_IKE    VoiceServiceVoIPProfileRTPSRTPKeyingMethods = "IKE"
+
+	VoiceServiceVoIPProfileRTPSRTPKeyingMethods_SDP VoiceServiceVoIPProfileRTPSRTPKeyingMethods = "SDP"
+
+	VoiceServiceVoIPProfileRTPSRTPKeyingMethods_IKE VoiceServiceVoIPProfileRTPSRTPKeyingMethods = "IKE"
 )
 
-var (
-	synVoiceServiceVoIPProfileRTPSRTP_Enable        = &model.Syntax{Type: model.TypeBoolean}
-	synVoiceServiceVoIPProfileRTPSRTP_KeyingMethods = &model.Syntax{
-		Enums: []model.Enum{{Value: "Null"}, {Value: "Static"}, {Value: "SDP"}, {Value: "IKE"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synVoiceServiceVoIPProfileRTPSRTP_EncryptionKeySizes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// VoiceServiceVoIPProfileRTPSRTP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP. (object, readOnly, since 2.0)
+// VoiceServiceVoIPProfileRTPSRTP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP. (object, readOnly, since 2.0).
 type VoiceServiceVoIPProfileRTPSRTP struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// KeyingMethods: list<string{Null,Static,SDP,IKE}>, readWrite, since 2.0.
-	KeyingMethods []VoiceServiceVoIPProfileRTPSRTPKeyingMethods `cwmp:"KeyingMethods"`
-	// EncryptionKeySizes: list<unsignedInt>, readWrite, since 2.0.
-	EncryptionKeySizes []uint32 `cwmp:"EncryptionKeySizes"`
+	Enable bool `json:"Enable,omitzero"`
+
+	KeyingMethods []VoiceServiceVoIPProfileRTPSRTPKeyingMethods `json:"KeyingMethods,omitzero"`
+
+	EncryptionKeySizes []uint32 `json:"EncryptionKeySizes,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *VoiceServiceVoIPProfileRTPSRTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *VoiceServiceVoIPProfileRTPSRTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synVoiceServiceVoIPProfileRTPSRTP_KeyingMethods, model.FormatValue(model.TypeString, o.KeyingMethods)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeyingMethods",
-		})
-	}
-	if e := model.CheckValue(synVoiceServiceVoIPProfileRTPSRTP_EncryptionKeySizes, model.FormatValue(model.TypeUnsignedInt, o.EncryptionKeySizes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EncryptionKeySizes",
-		})
-	}
+func (o *VoiceServiceVoIPProfileRTPSRTP) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "KeyingMethods", 957, model.JoinStrings(o.KeyingMethods), len(o.KeyingMethods) > 0)
+	c.Wire(p, "EncryptionKeySizes", 956, model.FormatValue(model.TypeUnsignedInt, o.EncryptionKeySizes), len(o.EncryptionKeySizes) > 0)
 }
 
 // VoiceServiceVoIPProfileRTPSRTPPath is the typed path of VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP.
 type VoiceServiceVoIPProfileRTPSRTPPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	KeyingMethods      model.ReadWriteParam[[]VoiceServiceVoIPProfileRTPSRTPKeyingMethods]
-	EncryptionKeySizes model.ReadWriteParam[[]uint32]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x VoiceServiceVoIPProfileRTPSRTPPath) Path() string {
-	return x.obj.Path()
-}
-func newVoiceServiceVoIPProfileRTPSRTPPath(prefix string) VoiceServiceVoIPProfileRTPSRTPPath {
-	p := &prefix
-	return VoiceServiceVoIPProfileRTPSRTPPath{
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EncryptionKeySizes: model.NewReadWrite[[]uint32](p, "EncryptionKeySizes", model.TypeString),
-		KeyingMethods:      model.NewReadWrite[[]VoiceServiceVoIPProfileRTPSRTPKeyingMethods](p, "KeyingMethods", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	EncryptionKeySizes model.ReadWriteParam[[]uint32] `dm:"s"`
 
-var schemaVoipprofile = []*model.Entry{{
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VoIPProfileNumberOfEntries",
-	Object:              true,
-	Path:                "VoiceService.{i}.VoIPProfile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.Enable",
-	Syntax:  synVoiceServiceVoIPProfile_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.QuiescentMode",
-	Syntax:  synVoiceServiceVoIPProfile_QuiescentMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.Name",
-	Syntax:  synVoiceServiceVoIPProfile_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "VoiceService.{i}.VoIPProfile.{i}.Alias",
-	Syntax:       synVoiceServiceVoIPProfile_Alias,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.DTMFMethod",
-	Syntax:  synVoiceServiceVoIPProfile_DTMFMethod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.DTMFMethodG711",
-	Syntax:  synVoiceServiceVoIPProfile_DTMFMethodG711,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.QIModelUsed",
-	Syntax:  synVoiceServiceVoIPProfile_QIModelUsed,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.QICalculationInterval",
-	Syntax:  synVoiceServiceVoIPProfile_QICalculationInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.NumberOfWorstQIValues",
-	Syntax:  synVoiceServiceVoIPProfile_NumberOfWorstQIValues,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.VoIPProfile.{i}.FaxT38.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.FaxT38.MaxBitRate",
-	Syntax:  synVoiceServiceVoIPProfileFaxT38_MaxBitRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.FaxT38.HighSpeedRedundancy",
-	Syntax:  synVoiceServiceVoIPProfileFaxT38_HighSpeedRedundancy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.FaxT38.LowSpeedRedundancy",
-	Syntax:  synVoiceServiceVoIPProfileFaxT38_LowSpeedRedundancy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.FaxT38.TCFMethod",
-	Syntax:  synVoiceServiceVoIPProfileFaxT38_TCFMethod,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.VoIPProfile.{i}.RTP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.LocalPortMin",
-	Syntax:  synVoiceServiceVoIPProfileRTP_LocalPortMin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.LocalPortMax",
-	Syntax:  synVoiceServiceVoIPProfileRTP_LocalPortMax,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.Gmin",
-	Syntax:  synVoiceServiceVoIPProfileRTP_Gmin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.DSCPMark",
-	Syntax:  synVoiceServiceVoIPProfileRTP_DSCPMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.VLANIDMark",
-	Syntax:  synVoiceServiceVoIPProfileRTP_VLANIDMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.EthernetPriorityMark",
-	Syntax:  synVoiceServiceVoIPProfileRTP_EthernetPriorityMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.TelephoneEventPayloadType",
-	Syntax:  synVoiceServiceVoIPProfileRTP_TelephoneEventPayloadType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.JitterBufferType",
-	Syntax:  synVoiceServiceVoIPProfileRTP_JitterBufferType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.JitterBufferMaxSize",
-	Syntax:  synVoiceServiceVoIPProfileRTP_JitterBufferMaxSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.JitterBufferMinSize",
-	Syntax:  synVoiceServiceVoIPProfileRTP_JitterBufferMinSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.JitterBufferActualSize",
-	Syntax:  synVoiceServiceVoIPProfileRTP_JitterBufferActualSize,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP.Enable",
-	Syntax:  synVoiceServiceVoIPProfileRTPRTCP_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP.TxRepeatInterval",
-	Syntax:  synVoiceServiceVoIPProfileRTPRTCP_TxRepeatInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP.LocalCName",
-	Syntax:  synVoiceServiceVoIPProfileRTPRTCP_LocalCName,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.Enable",
-	Syntax:  synVoiceServiceVoIPProfileRTPRedundancy_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.PayloadType",
-	Syntax:  synVoiceServiceVoIPProfileRTPRedundancy_PayloadType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.BlockPayloadType",
-	Syntax:  synVoiceServiceVoIPProfileRTPRedundancy_BlockPayloadType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.FaxAndModemRedundancy",
-	Syntax:  synVoiceServiceVoIPProfileRTPRedundancy_FaxAndModemRedundancy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.ModemRedundancy",
-	Syntax:  synVoiceServiceVoIPProfileRTPRedundancy_ModemRedundancy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.DTMFRedundancy",
-	Syntax:  synVoiceServiceVoIPProfileRTPRedundancy_DTMFRedundancy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.VoiceRedundancy",
-	Syntax:  synVoiceServiceVoIPProfileRTPRedundancy_VoiceRedundancy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.MaxSessionsUsingRedundancy",
-	Syntax:  synVoiceServiceVoIPProfileRTPRedundancy_MaxSessionsUsingRedundancy,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP.Enable",
-	Syntax:  synVoiceServiceVoIPProfileRTPSRTP_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP.KeyingMethods",
-	Syntax:  synVoiceServiceVoIPProfileRTPSRTP_KeyingMethods,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP.EncryptionKeySizes",
-	Syntax:  synVoiceServiceVoIPProfileRTPSRTP_EncryptionKeySizes,
-	Version: "2.0",
-}}
+	KeyingMethods model.ReadWriteParam[[]VoiceServiceVoIPProfileRTPSRTPKeyingMethods] `dm:"s"`
+}
 
 // VoiceServiceVoIPProfileImpl is what a device implements for VoiceService.{i}.VoIPProfile.{i}; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1211,6 +418,97 @@ func (UnimplementedVoiceServiceVoIPProfileImpl) NumberOfWorstQIValues(inst []uin
 func (UnimplementedVoiceServiceVoIPProfileImpl) SetNumberOfWorstQIValues(inst []uint32, v uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceVoIPProfile(im VoiceServiceVoIPProfileImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "QuiescentMode":
+		v, err := im.QuiescentMode(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "Name":
+		v, err := im.Name(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "Alias":
+		v, err := im.Alias(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "DTMFMethod":
+		v, err := im.DTMFMethod(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "DTMFMethodG711":
+		v, err := im.DTMFMethodG711(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "QIModelUsed":
+		v, err := im.QIModelUsed(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "QICalculationInterval":
+		v, err := im.QICalculationInterval(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "NumberOfWorstQIValues":
+		v, err := im.NumberOfWorstQIValues(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceVoIPProfile(im VoiceServiceVoIPProfileImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "QuiescentMode":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQuiescentMode(inst, v)
+	case "Name":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetName(inst, v)
+	case "Alias":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetAlias(inst, v)
+	case "DTMFMethod":
+		v, err := model.ParseValue[[]VoiceServiceVoIPProfileDTMFMethod](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDTMFMethod(inst, v)
+	case "DTMFMethodG711":
+		v, err := model.ParseValue[VoiceServiceVoIPProfileDTMFMethodG711](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDTMFMethodG711(inst, v)
+	case "QIModelUsed":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQIModelUsed(inst, v)
+	case "QICalculationInterval":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetQICalculationInterval(inst, v)
+	case "NumberOfWorstQIValues":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetNumberOfWorstQIValues(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceVoIPProfileFaxT38Impl is what a device implements for VoiceService.{i}.VoIPProfile.{i}.FaxT38; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1255,6 +553,52 @@ func (UnimplementedVoiceServiceVoIPProfileFaxT38Impl) TCFMethod(inst []uint32) (
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceVoIPProfileFaxT38Impl) SetTCFMethod(inst []uint32, v VoiceServiceVoIPProfileFaxT38TCFMethod) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceVoIPProfileFaxT38(im VoiceServiceVoIPProfileFaxT38Impl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "MaxBitRate":
+		v, err := im.MaxBitRate(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "HighSpeedRedundancy":
+		v, err := im.HighSpeedRedundancy(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "LowSpeedRedundancy":
+		v, err := im.LowSpeedRedundancy(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "TCFMethod":
+		v, err := im.TCFMethod(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceVoIPProfileFaxT38(im VoiceServiceVoIPProfileFaxT38Impl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "MaxBitRate":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxBitRate(inst, v)
+	case "HighSpeedRedundancy":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetHighSpeedRedundancy(inst, v)
+	case "LowSpeedRedundancy":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLowSpeedRedundancy(inst, v)
+	case "TCFMethod":
+		v, err := model.ParseValue[VoiceServiceVoIPProfileFaxT38TCFMethod](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTCFMethod(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -1366,6 +710,115 @@ func (UnimplementedVoiceServiceVoIPProfileRTPImpl) JitterBufferActualSize(inst [
 func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetJitterBufferActualSize(inst []uint32, v uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceVoIPProfileRTP(im VoiceServiceVoIPProfileRTPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "LocalPortMin":
+		v, err := im.LocalPortMin(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "LocalPortMax":
+		v, err := im.LocalPortMax(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "Gmin":
+		v, err := im.Gmin(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "DSCPMark":
+		v, err := im.DSCPMark(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "VLANIDMark":
+		v, err := im.VLANIDMark(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "EthernetPriorityMark":
+		v, err := im.EthernetPriorityMark(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "TelephoneEventPayloadType":
+		v, err := im.TelephoneEventPayloadType(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "JitterBufferType":
+		v, err := im.JitterBufferType(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "JitterBufferMaxSize":
+		v, err := im.JitterBufferMaxSize(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "JitterBufferMinSize":
+		v, err := im.JitterBufferMinSize(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "JitterBufferActualSize":
+		v, err := im.JitterBufferActualSize(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceVoIPProfileRTP(im VoiceServiceVoIPProfileRTPImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "LocalPortMin":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLocalPortMin(inst, v)
+	case "LocalPortMax":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLocalPortMax(inst, v)
+	case "Gmin":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetGmin(inst, v)
+	case "DSCPMark":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDSCPMark(inst, v)
+	case "VLANIDMark":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVLANIDMark(inst, v)
+	case "EthernetPriorityMark":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEthernetPriorityMark(inst, v)
+	case "TelephoneEventPayloadType":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTelephoneEventPayloadType(inst, v)
+	case "JitterBufferType":
+		v, err := model.ParseValue[VoiceServiceVoIPProfileRTPJitterBufferType](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetJitterBufferType(inst, v)
+	case "JitterBufferMaxSize":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetJitterBufferMaxSize(inst, v)
+	case "JitterBufferMinSize":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetJitterBufferMinSize(inst, v)
+	case "JitterBufferActualSize":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetJitterBufferActualSize(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceVoIPProfileRTPRTCPImpl is what a device implements for VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1401,6 +854,43 @@ func (UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl) LocalCName(inst []uint32)
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl) SetLocalCName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceVoIPProfileRTPRTCP(im VoiceServiceVoIPProfileRTPRTCPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "TxRepeatInterval":
+		v, err := im.TxRepeatInterval(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "LocalCName":
+		v, err := im.LocalCName(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceVoIPProfileRTPRTCP(im VoiceServiceVoIPProfileRTPRTCPImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "TxRepeatInterval":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetTxRepeatInterval(inst, v)
+	case "LocalCName":
+		v, err := model.ParseValue[string](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetLocalCName(inst, v)
+	}
 	return model.ErrNotSupported
 }
 
@@ -1481,6 +971,82 @@ func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) MaxSessionsUsingRed
 func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) SetMaxSessionsUsingRedundancy(inst []uint32, v uint32) error {
 	return model.ErrNotSupported
 }
+func cpeGetVoiceServiceVoIPProfileRTPRedundancy(im VoiceServiceVoIPProfileRTPRedundancyImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "PayloadType":
+		v, err := im.PayloadType(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "BlockPayloadType":
+		v, err := im.BlockPayloadType(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	case "FaxAndModemRedundancy":
+		v, err := im.FaxAndModemRedundancy(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "ModemRedundancy":
+		v, err := im.ModemRedundancy(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "DTMFRedundancy":
+		v, err := im.DTMFRedundancy(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "VoiceRedundancy":
+		v, err := im.VoiceRedundancy(inst)
+		return model.FormatValue(model.TypeInt, v), err == nil
+	case "MaxSessionsUsingRedundancy":
+		v, err := im.MaxSessionsUsingRedundancy(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceVoIPProfileRTPRedundancy(im VoiceServiceVoIPProfileRTPRedundancyImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "PayloadType":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetPayloadType(inst, v)
+	case "FaxAndModemRedundancy":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetFaxAndModemRedundancy(inst, v)
+	case "ModemRedundancy":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetModemRedundancy(inst, v)
+	case "DTMFRedundancy":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetDTMFRedundancy(inst, v)
+	case "VoiceRedundancy":
+		v, err := model.ParseValue[int32](model.TypeInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetVoiceRedundancy(inst, v)
+	case "MaxSessionsUsingRedundancy":
+		v, err := model.ParseValue[uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetMaxSessionsUsingRedundancy(inst, v)
+	}
+	return model.ErrNotSupported
+}
 
 // VoiceServiceVoIPProfileRTPSRTPImpl is what a device implements for VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP; inst holds the instance
 // numbers of the tables on the path, outermost first. Embed
@@ -1516,5 +1082,42 @@ func (UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl) EncryptionKeySizes(inst [
 	return zero, model.ErrNotSupported
 }
 func (UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl) SetEncryptionKeySizes(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func cpeGetVoiceServiceVoIPProfileRTPSRTP(im VoiceServiceVoIPProfileRTPSRTPImpl, name string, inst []uint32) (string, bool) {
+	switch name {
+	case "Enable":
+		v, err := im.Enable(inst)
+		return model.FormatValue(model.TypeBoolean, v), err == nil
+	case "KeyingMethods":
+		v, err := im.KeyingMethods(inst)
+		return model.FormatValue(model.TypeString, v), err == nil
+	case "EncryptionKeySizes":
+		v, err := im.EncryptionKeySizes(inst)
+		return model.FormatValue(model.TypeUnsignedInt, v), err == nil
+	}
+	return "", false
+}
+func cpeSetVoiceServiceVoIPProfileRTPSRTP(im VoiceServiceVoIPProfileRTPSRTPImpl, name string, inst []uint32, wire string) error {
+	switch name {
+	case "Enable":
+		v, err := model.ParseValue[bool](model.TypeBoolean, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEnable(inst, v)
+	case "KeyingMethods":
+		v, err := model.ParseValue[[]VoiceServiceVoIPProfileRTPSRTPKeyingMethods](model.TypeString, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetKeyingMethods(inst, v)
+	case "EncryptionKeySizes":
+		v, err := model.ParseValue[[]uint32](model.TypeUnsignedInt, wire)
+		if err != nil {
+			return err
+		}
+		return im.SetEncryptionKeySizes(inst, v)
+	}
 	return model.ErrNotSupported
 }

@@ -3,27 +3,19 @@
 
 package tr135
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synSTBServiceApplications_ServiceProviderNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceApplications holds the values of STBService.{i}.Applications. (object, readOnly, since 1.0)
+// STBServiceApplications holds the values of STBService.{i}.Applications. (object, readOnly, since 1.0).
 type STBServiceApplications struct {
-	// ServiceProviderNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	ServiceProviderNumberOfEntries uint32                               `cwmp:"ServiceProviderNumberOfEntries"`
-	AudienceStats                  *STBServiceApplicationsAudienceStats `cwmp:"AudienceStats."`
-	CDSPull                        *STBServiceApplicationsCDSPull       `cwmp:"CDSPull."`
-	CDSPush                        *STBServiceApplicationsCDSPush       `cwmp:"CDSPush."`
-	// STBService.{i}.Applications.ServiceProvider.{i}. instances by instance number
-	ServiceProvider map[uint32]*STBServiceApplicationsServiceProvider `cwmp:"ServiceProvider.{i}."`
+	ServiceProviderNumberOfEntries uint32 `json:"ServiceProviderNumberOfEntries,omitzero"`
+
+	AudienceStats   *STBServiceApplicationsAudienceStats              `json:"AudienceStats,omitzero"`
+	CDSPull         *STBServiceApplicationsCDSPull                    `json:"CDSPull,omitzero"`
+	CDSPush         *STBServiceApplicationsCDSPush                    `json:"CDSPush,omitzero"`
+	ServiceProvider map[uint32]*STBServiceApplicationsServiceProvider `json:"ServiceProvider,omitzero"`
 }
 
-// AddServiceProvider creates instance i of STBService.{i}.Applications.ServiceProvider.{i}. (replacing any) and returns it
+// AddServiceProvider creates instance i (replacing any) and returns it.
 func (o *STBServiceApplications) AddServiceProvider(i uint32) *STBServiceApplicationsServiceProvider {
 	if o.ServiceProvider == nil {
 		o.ServiceProvider = map[uint32]*STBServiceApplicationsServiceProvider{}
@@ -32,101 +24,56 @@ func (o *STBServiceApplications) AddServiceProvider(i uint32) *STBServiceApplica
 	o.ServiceProvider[i] = x
 	return x
 }
-
-// GetServiceProvider returns instance i of STBService.{i}.Applications.ServiceProvider.{i}.
-func (o *STBServiceApplications) GetServiceProvider(i uint32) (*STBServiceApplicationsServiceProvider, bool) {
-	x, ok := o.ServiceProvider[i]
-	return x, ok
-}
-
-// DeleteServiceProvider removes instance i of STBService.{i}.Applications.ServiceProvider.{i}.
-func (o *STBServiceApplications) DeleteServiceProvider(i uint32) {
-	delete(o.ServiceProvider, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceApplications) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceApplications) ValidateAt(prefix string, v *model.Violations) {
+func (o *STBServiceApplications) ValidateAt(c *model.Checker, p string) {
 	if o.AudienceStats != nil {
-		o.AudienceStats.ValidateAt(prefix+"AudienceStats.", v)
+		o.AudienceStats.ValidateAt(c, p+"AudienceStats.")
 	}
 	if o.CDSPull != nil {
-		o.CDSPull.ValidateAt(prefix+"CDSPull.", v)
+		o.CDSPull.ValidateAt(c, p+"CDSPull.")
 	}
 	if o.CDSPush != nil {
-		o.CDSPush.ValidateAt(prefix+"CDSPush.", v)
+		o.CDSPush.ValidateAt(c, p+"CDSPush.")
 	}
 	for _, i := range model.SortedKeys(o.ServiceProvider) {
-		o.ServiceProvider[i].ValidateAt(prefix+"ServiceProvider."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ServiceProvider[i].ValidateAt(c, model.InstanceOf(p, "ServiceProvider.", i))
 	}
 }
 
 // STBServiceApplicationsPath is the typed path of STBService.{i}.Applications.
 type STBServiceApplicationsPath struct {
-	obj                            model.ObjectPath
-	ServiceProviderNumberOfEntries model.ReadOnlyParam[uint32]
-	AudienceStats                  STBServiceApplicationsAudienceStatsPath
-	CDSPull                        STBServiceApplicationsCDSPullPath
-	CDSPush                        STBServiceApplicationsCDSPushPath
+	model.ObjectPath
+	ServiceProviderNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AudienceStats STBServiceApplicationsAudienceStatsPath `dm:"AudienceStats."`
+	CDSPull       STBServiceApplicationsCDSPullPath       `dm:"CDSPull."`
+	CDSPush       STBServiceApplicationsCDSPushPath       `dm:"CDSPush."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceApplicationsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceApplicationsPath(prefix string) STBServiceApplicationsPath {
-	p := &prefix
-	return STBServiceApplicationsPath{
-		AudienceStats:                  newSTBServiceApplicationsAudienceStatsPath(prefix + "AudienceStats."),
-		CDSPull:                        newSTBServiceApplicationsCDSPullPath(prefix + "CDSPull."),
-		CDSPush:                        newSTBServiceApplicationsCDSPushPath(prefix + "CDSPush."),
-		ServiceProviderNumberOfEntries: model.NewReadOnly[uint32](p, "ServiceProviderNumberOfEntries", model.TypeUnsignedInt),
-		obj:                            model.NewObjectPath(p),
-	}
+// ServiceProvider returns the typed path of instance i.
+func (x STBServiceApplicationsPath) ServiceProvider(i uint32) (p STBServiceApplicationsServiceProviderPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ServiceProvider.", i))
+	return
 }
 
-// ServiceProvider returns the typed path of instance i of STBService.{i}.Applications.ServiceProvider.{i}.
-func (x STBServiceApplicationsPath) ServiceProvider(i uint32) STBServiceApplicationsServiceProviderPath {
-	return newSTBServiceApplicationsServiceProviderPath(x.Path() + "ServiceProvider." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ServiceProviderTable returns the table STBService.{i}.Applications.ServiceProvider.{i}. itself (for AddObject when writable)
+// ServiceProviderTable returns the table itself (for AddObject when writable).
 func (x STBServiceApplicationsPath) ServiceProviderTable() model.Table {
-	return model.NewTable(x.Path() + "ServiceProvider.")
+	return model.NewTable(x.ObjectPath, "ServiceProvider.")
 }
 
-var (
-	synSTBServiceApplicationsAudienceStats_Enable    = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceApplicationsAudienceStats_ResetTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceApplicationsAudienceStats_ChannelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceApplicationsAudienceStats_Reset                  = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceApplicationsAudienceStats holds the values of STBService.{i}.Applications.AudienceStats. (object, readOnly, since 1.0)
+// STBServiceApplicationsAudienceStats holds the values of STBService.{i}.Applications.AudienceStats. (object, readOnly, since 1.0).
 type STBServiceApplicationsAudienceStats struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// ResetTime: unsignedInt seconds, readOnly, since 1.0.
-	ResetTime uint32 `cwmp:"ResetTime"`
-	// ChannelNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	ChannelNumberOfEntries uint32 `cwmp:"ChannelNumberOfEntries"`
-	// Reset: boolean, readWrite, since 1.0.
-	Reset bool `cwmp:"Reset"`
-	// STBService.{i}.Applications.AudienceStats.Channel.{i}. instances by instance number
-	Channel map[uint32]*STBServiceApplicationsAudienceStatsChannel `cwmp:"Channel.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	ResetTime uint32 `json:"ResetTime,omitzero"`
+
+	ChannelNumberOfEntries uint32 `json:"ChannelNumberOfEntries,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	Channel map[uint32]*STBServiceApplicationsAudienceStatsChannel `json:"Channel,omitzero"`
 }
 
-// AddChannel creates instance i of STBService.{i}.Applications.AudienceStats.Channel.{i}. (replacing any) and returns it
+// AddChannel creates instance i (replacing any) and returns it.
 func (o *STBServiceApplicationsAudienceStats) AddChannel(i uint32) *STBServiceApplicationsAudienceStatsChannel {
 	if o.Channel == nil {
 		o.Channel = map[uint32]*STBServiceApplicationsAudienceStatsChannel{}
@@ -135,164 +82,69 @@ func (o *STBServiceApplicationsAudienceStats) AddChannel(i uint32) *STBServiceAp
 	o.Channel[i] = x
 	return x
 }
-
-// GetChannel returns instance i of STBService.{i}.Applications.AudienceStats.Channel.{i}.
-func (o *STBServiceApplicationsAudienceStats) GetChannel(i uint32) (*STBServiceApplicationsAudienceStatsChannel, bool) {
-	x, ok := o.Channel[i]
-	return x, ok
-}
-
-// DeleteChannel removes instance i of STBService.{i}.Applications.AudienceStats.Channel.{i}.
-func (o *STBServiceApplicationsAudienceStats) DeleteChannel(i uint32) {
-	delete(o.Channel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceApplicationsAudienceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceApplicationsAudienceStats) ValidateAt(prefix string, v *model.Violations) {
+func (o *STBServiceApplicationsAudienceStats) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Channel) {
-		o.Channel[i].ValidateAt(prefix+"Channel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Channel[i].ValidateAt(c, model.InstanceOf(p, "Channel.", i))
 	}
 }
 
 // STBServiceApplicationsAudienceStatsPath is the typed path of STBService.{i}.Applications.AudienceStats.
 type STBServiceApplicationsAudienceStatsPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	ResetTime              model.ReadOnlyParam[uint32]
-	ChannelNumberOfEntries model.ReadOnlyParam[uint32]
-	Reset                  model.ReadWriteParam[bool]
+	model.ObjectPath
+	ChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	ResetTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceApplicationsAudienceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceApplicationsAudienceStatsPath(prefix string) STBServiceApplicationsAudienceStatsPath {
-	p := &prefix
-	return STBServiceApplicationsAudienceStatsPath{
-		ChannelNumberOfEntries: model.NewReadOnly[uint32](p, "ChannelNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Reset:                  model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		ResetTime:              model.NewReadOnly[uint32](p, "ResetTime", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// Channel returns the typed path of instance i.
+func (x STBServiceApplicationsAudienceStatsPath) Channel(i uint32) (p STBServiceApplicationsAudienceStatsChannelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Channel.", i))
+	return
 }
 
-// Channel returns the typed path of instance i of STBService.{i}.Applications.AudienceStats.Channel.{i}.
-func (x STBServiceApplicationsAudienceStatsPath) Channel(i uint32) STBServiceApplicationsAudienceStatsChannelPath {
-	return newSTBServiceApplicationsAudienceStatsChannelPath(x.Path() + "Channel." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ChannelTable returns the table STBService.{i}.Applications.AudienceStats.Channel.{i}. itself (for AddObject when writable)
+// ChannelTable returns the table itself (for AddObject when writable).
 func (x STBServiceApplicationsAudienceStatsPath) ChannelTable() model.Table {
-	return model.NewTable(x.Path() + "Channel.")
+	return model.NewTable(x.ObjectPath, "Channel.")
 }
 
-var (
-	synSTBServiceApplicationsAudienceStatsChannel_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceApplicationsAudienceStatsChannel_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceApplicationsAudienceStatsChannel_Duration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// STBServiceApplicationsAudienceStatsChannel holds the values of STBService.{i}.Applications.AudienceStats.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceApplicationsAudienceStatsChannel holds the values of STBService.{i}.Applications.AudienceStats.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceApplicationsAudienceStatsChannel struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// Duration: unsignedInt seconds, readOnly, since 1.0.
-	Duration uint32 `cwmp:"Duration"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceApplicationsAudienceStatsChannel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceApplicationsAudienceStatsChannel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceApplicationsAudienceStatsChannel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceApplicationsAudienceStatsChannel_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *STBServiceApplicationsAudienceStatsChannel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 39, o.Alias)
+	c.String(p, "Name", 41, o.Name)
 }
 
 // STBServiceApplicationsAudienceStatsChannelPath is the typed path of STBService.{i}.Applications.AudienceStats.Channel.{i}.
 type STBServiceApplicationsAudienceStatsChannelPath struct {
-	obj      model.ObjectPath
-	Alias    model.ReadWriteParam[string]
-	Name     model.ReadOnlyParam[string]
-	Duration model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Duration model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceApplicationsAudienceStatsChannelPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceApplicationsAudienceStatsChannelPath(prefix string) STBServiceApplicationsAudienceStatsChannelPath {
-	p := &prefix
-	return STBServiceApplicationsAudienceStatsChannelPath{
-		Alias:    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Duration: model.NewReadOnly[uint32](p, "Duration", model.TypeUnsignedInt),
-		Name:     model.NewReadOnly[string](p, "Name", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceApplicationsCDSPull_Reference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Services.StorageService.{i}.PhysicalMedium. .Services.StorageService.{i}.LogicalVolume. .Services.StorageService.{i}.LogicalVolume.{i}.Folder.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceApplicationsCDSPull_ContentItemNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceApplicationsCDSPull holds the values of STBService.{i}.Applications.CDSPull. (object, readOnly, since 1.1)
+// STBServiceApplicationsCDSPull holds the values of STBService.{i}.Applications.CDSPull. (object, readOnly, since 1.1).
 type STBServiceApplicationsCDSPull struct {
-	// Reference: string(:256) pathRef→.Services.StorageService.{i}.PhysicalMedium. .Services.StorageService.{i}.LogicalVolume. .Services.StorageService.{i}.LogicalVolume.{i}.Folder., readOnly, since 1.1.
-	Reference string `cwmp:"Reference"`
-	// ContentItemNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	ContentItemNumberOfEntries uint32 `cwmp:"ContentItemNumberOfEntries"`
-	// STBService.{i}.Applications.CDSPull.ContentItem.{i}. instances by instance number
-	ContentItem map[uint32]*STBServiceApplicationsCDSPullContentItem `cwmp:"ContentItem.{i}."`
+	Reference string `json:"Reference,omitzero"`
+
+	ContentItemNumberOfEntries uint32 `json:"ContentItemNumberOfEntries,omitzero"`
+
+	ContentItem map[uint32]*STBServiceApplicationsCDSPullContentItem `json:"ContentItem,omitzero"`
 }
 
-// AddContentItem creates instance i of STBService.{i}.Applications.CDSPull.ContentItem.{i}. (replacing any) and returns it
+// AddContentItem creates instance i (replacing any) and returns it.
 func (o *STBServiceApplicationsCDSPull) AddContentItem(i uint32) *STBServiceApplicationsCDSPullContentItem {
 	if o.ContentItem == nil {
 		o.ContentItem = map[uint32]*STBServiceApplicationsCDSPullContentItem{}
@@ -301,172 +153,70 @@ func (o *STBServiceApplicationsCDSPull) AddContentItem(i uint32) *STBServiceAppl
 	o.ContentItem[i] = x
 	return x
 }
-
-// GetContentItem returns instance i of STBService.{i}.Applications.CDSPull.ContentItem.{i}.
-func (o *STBServiceApplicationsCDSPull) GetContentItem(i uint32) (*STBServiceApplicationsCDSPullContentItem, bool) {
-	x, ok := o.ContentItem[i]
-	return x, ok
-}
-
-// DeleteContentItem removes instance i of STBService.{i}.Applications.CDSPull.ContentItem.{i}.
-func (o *STBServiceApplicationsCDSPull) DeleteContentItem(i uint32) {
-	delete(o.ContentItem, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceApplicationsCDSPull) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceApplicationsCDSPull) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceApplicationsCDSPull_Reference, o.Reference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Reference",
-		})
-	}
+func (o *STBServiceApplicationsCDSPull) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Reference", 53, o.Reference)
 	for _, i := range model.SortedKeys(o.ContentItem) {
-		o.ContentItem[i].ValidateAt(prefix+"ContentItem."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ContentItem[i].ValidateAt(c, model.InstanceOf(p, "ContentItem.", i))
 	}
 }
 
 // STBServiceApplicationsCDSPullPath is the typed path of STBService.{i}.Applications.CDSPull.
 type STBServiceApplicationsCDSPullPath struct {
-	obj                        model.ObjectPath
-	Reference                  model.ReadOnlyParam[string]
-	ContentItemNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ContentItemNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Reference model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceApplicationsCDSPullPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceApplicationsCDSPullPath(prefix string) STBServiceApplicationsCDSPullPath {
-	p := &prefix
-	return STBServiceApplicationsCDSPullPath{
-		ContentItemNumberOfEntries: model.NewReadOnly[uint32](p, "ContentItemNumberOfEntries", model.TypeUnsignedInt),
-		Reference:                  model.NewReadOnly[string](p, "Reference", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// ContentItem returns the typed path of instance i.
+func (x STBServiceApplicationsCDSPullPath) ContentItem(i uint32) (p STBServiceApplicationsCDSPullContentItemPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ContentItem.", i))
+	return
 }
 
-// ContentItem returns the typed path of instance i of STBService.{i}.Applications.CDSPull.ContentItem.{i}.
-func (x STBServiceApplicationsCDSPullPath) ContentItem(i uint32) STBServiceApplicationsCDSPullContentItemPath {
-	return newSTBServiceApplicationsCDSPullContentItemPath(x.Path() + "ContentItem." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ContentItemTable returns the table STBService.{i}.Applications.CDSPull.ContentItem.{i}. itself (for AddObject when writable)
+// ContentItemTable returns the table itself (for AddObject when writable).
 func (x STBServiceApplicationsCDSPullPath) ContentItemTable() model.Table {
-	return model.NewTable(x.Path() + "ContentItem.")
+	return model.NewTable(x.ObjectPath, "ContentItem.")
 }
 
-var (
-	synSTBServiceApplicationsCDSPullContentItem_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceApplicationsCDSPullContentItem_ContentReferenceId = &model.Syntax{Type: model.TypeString}
-	synSTBServiceApplicationsCDSPullContentItem_VersionNumber      = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "%",
-	}
-	synSTBServiceApplicationsCDSPullContentItem_DeleteItem = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceApplicationsCDSPullContentItem holds the values of STBService.{i}.Applications.CDSPull.ContentItem.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1)
+// STBServiceApplicationsCDSPullContentItem holds the values of STBService.{i}.Applications.CDSPull.ContentItem.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type STBServiceApplicationsCDSPullContentItem struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// ContentReferenceId: string, readOnly, since 1.1.
-	ContentReferenceId string `cwmp:"ContentReferenceId"`
-	// VersionNumber: unsignedInt[0:255] %, readOnly, since 1.1.
-	VersionNumber uint32 `cwmp:"VersionNumber"`
-	// DeleteItem: boolean, readWrite, since 1.1.
-	DeleteItem bool `cwmp:"DeleteItem"`
+	Alias string `json:"Alias,omitzero"`
+
+	ContentReferenceId string `json:"ContentReferenceId,omitzero"`
+
+	VersionNumber uint32 `json:"VersionNumber,omitzero"`
+
+	DeleteItem bool `json:"DeleteItem,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceApplicationsCDSPullContentItem) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceApplicationsCDSPullContentItem) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceApplicationsCDSPullContentItem_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceApplicationsCDSPullContentItem_VersionNumber, uint64(o.VersionNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VersionNumber",
-		})
-	}
+func (o *STBServiceApplicationsCDSPullContentItem) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 48, o.Alias)
+	c.Uint(p, "VersionNumber", 51, uint64(o.VersionNumber))
 }
 
 // STBServiceApplicationsCDSPullContentItemPath is the typed path of STBService.{i}.Applications.CDSPull.ContentItem.{i}.
 type STBServiceApplicationsCDSPullContentItemPath struct {
-	obj                model.ObjectPath
-	Alias              model.ReadWriteParam[string]
-	ContentReferenceId model.ReadOnlyParam[string]
-	VersionNumber      model.ReadOnlyParam[uint32]
-	DeleteItem         model.ReadWriteParam[bool]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ContentReferenceId model.ReadOnlyParam[string] `dm:"s"`
+
+	DeleteItem model.ReadWriteParam[bool] `dm:"b"`
+
+	VersionNumber model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceApplicationsCDSPullContentItemPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceApplicationsCDSPullContentItemPath(prefix string) STBServiceApplicationsCDSPullContentItemPath {
-	p := &prefix
-	return STBServiceApplicationsCDSPullContentItemPath{
-		Alias:              model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ContentReferenceId: model.NewReadOnly[string](p, "ContentReferenceId", model.TypeString),
-		DeleteItem:         model.NewReadWrite[bool](p, "DeleteItem", model.TypeBoolean),
-		VersionNumber:      model.NewReadOnly[uint32](p, "VersionNumber", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceApplicationsCDSPush_Reference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Services.StorageService.{i}.PhysicalMedium. .Services.StorageService.{i}.LogicalVolume. .Services.StorageService.{i}.LogicalVolume.{i}.Folder.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceApplicationsCDSPush_ContentItemNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceApplicationsCDSPush holds the values of STBService.{i}.Applications.CDSPush. (object, readOnly, since 1.1)
+// STBServiceApplicationsCDSPush holds the values of STBService.{i}.Applications.CDSPush. (object, readOnly, since 1.1).
 type STBServiceApplicationsCDSPush struct {
-	// Reference: string(:256) pathRef→.Services.StorageService.{i}.PhysicalMedium. .Services.StorageService.{i}.LogicalVolume. .Services.StorageService.{i}.LogicalVolume.{i}.Folder., readOnly, since 1.1.
-	Reference string `cwmp:"Reference"`
-	// ContentItemNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	ContentItemNumberOfEntries uint32 `cwmp:"ContentItemNumberOfEntries"`
-	// STBService.{i}.Applications.CDSPush.ContentItem.{i}. instances by instance number
-	ContentItem map[uint32]*STBServiceApplicationsCDSPushContentItem `cwmp:"ContentItem.{i}."`
+	Reference string `json:"Reference,omitzero"`
+
+	ContentItemNumberOfEntries uint32 `json:"ContentItemNumberOfEntries,omitzero"`
+
+	ContentItem map[uint32]*STBServiceApplicationsCDSPushContentItem `json:"ContentItem,omitzero"`
 }
 
-// AddContentItem creates instance i of STBService.{i}.Applications.CDSPush.ContentItem.{i}. (replacing any) and returns it
+// AddContentItem creates instance i (replacing any) and returns it.
 func (o *STBServiceApplicationsCDSPush) AddContentItem(i uint32) *STBServiceApplicationsCDSPushContentItem {
 	if o.ContentItem == nil {
 		o.ContentItem = map[uint32]*STBServiceApplicationsCDSPushContentItem{}
@@ -475,735 +225,91 @@ func (o *STBServiceApplicationsCDSPush) AddContentItem(i uint32) *STBServiceAppl
 	o.ContentItem[i] = x
 	return x
 }
-
-// GetContentItem returns instance i of STBService.{i}.Applications.CDSPush.ContentItem.{i}.
-func (o *STBServiceApplicationsCDSPush) GetContentItem(i uint32) (*STBServiceApplicationsCDSPushContentItem, bool) {
-	x, ok := o.ContentItem[i]
-	return x, ok
-}
-
-// DeleteContentItem removes instance i of STBService.{i}.Applications.CDSPush.ContentItem.{i}.
-func (o *STBServiceApplicationsCDSPush) DeleteContentItem(i uint32) {
-	delete(o.ContentItem, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceApplicationsCDSPush) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceApplicationsCDSPush) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceApplicationsCDSPush_Reference, o.Reference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Reference",
-		})
-	}
+func (o *STBServiceApplicationsCDSPush) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Reference", 61, o.Reference)
 	for _, i := range model.SortedKeys(o.ContentItem) {
-		o.ContentItem[i].ValidateAt(prefix+"ContentItem."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ContentItem[i].ValidateAt(c, model.InstanceOf(p, "ContentItem.", i))
 	}
 }
 
 // STBServiceApplicationsCDSPushPath is the typed path of STBService.{i}.Applications.CDSPush.
 type STBServiceApplicationsCDSPushPath struct {
-	obj                        model.ObjectPath
-	Reference                  model.ReadOnlyParam[string]
-	ContentItemNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ContentItemNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Reference model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceApplicationsCDSPushPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceApplicationsCDSPushPath(prefix string) STBServiceApplicationsCDSPushPath {
-	p := &prefix
-	return STBServiceApplicationsCDSPushPath{
-		ContentItemNumberOfEntries: model.NewReadOnly[uint32](p, "ContentItemNumberOfEntries", model.TypeUnsignedInt),
-		Reference:                  model.NewReadOnly[string](p, "Reference", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// ContentItem returns the typed path of instance i.
+func (x STBServiceApplicationsCDSPushPath) ContentItem(i uint32) (p STBServiceApplicationsCDSPushContentItemPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ContentItem.", i))
+	return
 }
 
-// ContentItem returns the typed path of instance i of STBService.{i}.Applications.CDSPush.ContentItem.{i}.
-func (x STBServiceApplicationsCDSPushPath) ContentItem(i uint32) STBServiceApplicationsCDSPushContentItemPath {
-	return newSTBServiceApplicationsCDSPushContentItemPath(x.Path() + "ContentItem." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ContentItemTable returns the table STBService.{i}.Applications.CDSPush.ContentItem.{i}. itself (for AddObject when writable)
+// ContentItemTable returns the table itself (for AddObject when writable).
 func (x STBServiceApplicationsCDSPushPath) ContentItemTable() model.Table {
-	return model.NewTable(x.Path() + "ContentItem.")
+	return model.NewTable(x.ObjectPath, "ContentItem.")
 }
 
-var (
-	synSTBServiceApplicationsCDSPushContentItem_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceApplicationsCDSPushContentItem_ContentReferenceId = &model.Syntax{Type: model.TypeString}
-	synSTBServiceApplicationsCDSPushContentItem_VersionNumber      = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "%",
-	}
-	synSTBServiceApplicationsCDSPushContentItem_DeleteItem = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceApplicationsCDSPushContentItem holds the values of STBService.{i}.Applications.CDSPush.ContentItem.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1)
+// STBServiceApplicationsCDSPushContentItem holds the values of STBService.{i}.Applications.CDSPush.ContentItem.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type STBServiceApplicationsCDSPushContentItem struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// ContentReferenceId: string, readOnly, since 1.1.
-	ContentReferenceId string `cwmp:"ContentReferenceId"`
-	// VersionNumber: unsignedInt[0:255] %, readOnly, since 1.1.
-	VersionNumber uint32 `cwmp:"VersionNumber"`
-	// DeleteItem: boolean, readWrite, since 1.1.
-	DeleteItem bool `cwmp:"DeleteItem"`
+	Alias string `json:"Alias,omitzero"`
+
+	ContentReferenceId string `json:"ContentReferenceId,omitzero"`
+
+	VersionNumber uint32 `json:"VersionNumber,omitzero"`
+
+	DeleteItem bool `json:"DeleteItem,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceApplicationsCDSPushContentItem) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceApplicationsCDSPushContentItem) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceApplicationsCDSPushContentItem_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceApplicationsCDSPushContentItem_VersionNumber, uint64(o.VersionNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VersionNumber",
-		})
-	}
+func (o *STBServiceApplicationsCDSPushContentItem) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 56, o.Alias)
+	c.Uint(p, "VersionNumber", 59, uint64(o.VersionNumber))
 }
 
 // STBServiceApplicationsCDSPushContentItemPath is the typed path of STBService.{i}.Applications.CDSPush.ContentItem.{i}.
 type STBServiceApplicationsCDSPushContentItemPath struct {
-	obj                model.ObjectPath
-	Alias              model.ReadWriteParam[string]
-	ContentReferenceId model.ReadOnlyParam[string]
-	VersionNumber      model.ReadOnlyParam[uint32]
-	DeleteItem         model.ReadWriteParam[bool]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ContentReferenceId model.ReadOnlyParam[string] `dm:"s"`
+
+	DeleteItem model.ReadWriteParam[bool] `dm:"b"`
+
+	VersionNumber model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceApplicationsCDSPushContentItemPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceApplicationsCDSPushContentItemPath(prefix string) STBServiceApplicationsCDSPushContentItemPath {
-	p := &prefix
-	return STBServiceApplicationsCDSPushContentItemPath{
-		Alias:              model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ContentReferenceId: model.NewReadOnly[string](p, "ContentReferenceId", model.TypeString),
-		DeleteItem:         model.NewReadWrite[bool](p, "DeleteItem", model.TypeBoolean),
-		VersionNumber:      model.NewReadOnly[uint32](p, "VersionNumber", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceApplicationsServiceProvider_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceApplicationsServiceProvider_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceApplicationsServiceProvider_Domain = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceApplicationsServiceProvider_ServiceDiscoveryServer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceApplicationsServiceProvider_ActiveBCGServers = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceApplicationsServiceProvider holds the values of STBService.{i}.Applications.ServiceProvider.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1)
+// STBServiceApplicationsServiceProvider holds the values of STBService.{i}.Applications.ServiceProvider.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type STBServiceApplicationsServiceProvider struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readWrite, since 1.1.
-	Name string `cwmp:"Name"`
-	// Domain: string(:256), readWrite, since 1.1.
-	Domain string `cwmp:"Domain"`
-	// ServiceDiscoveryServer: string(:256), readWrite, since 1.1.
-	ServiceDiscoveryServer string `cwmp:"ServiceDiscoveryServer"`
-	// ActiveBCGServers: string(:1024), readOnly, since 1.1.
-	ActiveBCGServers string `cwmp:"ActiveBCGServers"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Domain string `json:"Domain,omitzero"`
+
+	ServiceDiscoveryServer string `json:"ServiceDiscoveryServer,omitzero"`
+
+	ActiveBCGServers string `json:"ActiveBCGServers,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceApplicationsServiceProvider) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceApplicationsServiceProvider) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceApplicationsServiceProvider_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceApplicationsServiceProvider_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceApplicationsServiceProvider_Domain, o.Domain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Domain",
-		})
-	}
-	if e := model.CheckString(synSTBServiceApplicationsServiceProvider_ServiceDiscoveryServer, o.ServiceDiscoveryServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceDiscoveryServer",
-		})
-	}
-	if e := model.CheckString(synSTBServiceApplicationsServiceProvider_ActiveBCGServers, o.ActiveBCGServers); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ActiveBCGServers",
-		})
-	}
+func (o *STBServiceApplicationsServiceProvider) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 64, o.Alias)
+	c.String(p, "Name", 66, o.Name)
+	c.String(p, "Domain", 65, o.Domain)
+	c.String(p, "ServiceDiscoveryServer", 67, o.ServiceDiscoveryServer)
+	c.String(p, "ActiveBCGServers", 63, o.ActiveBCGServers)
 }
 
 // STBServiceApplicationsServiceProviderPath is the typed path of STBService.{i}.Applications.ServiceProvider.{i}.
 type STBServiceApplicationsServiceProviderPath struct {
-	obj                    model.ObjectPath
-	Alias                  model.ReadWriteParam[string]
-	Name                   model.ReadWriteParam[string]
-	Domain                 model.ReadWriteParam[string]
-	ServiceDiscoveryServer model.ReadWriteParam[string]
-	ActiveBCGServers       model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	ActiveBCGServers model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceApplicationsServiceProviderPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceApplicationsServiceProviderPath(prefix string) STBServiceApplicationsServiceProviderPath {
-	p := &prefix
-	return STBServiceApplicationsServiceProviderPath{
-		ActiveBCGServers:       model.NewReadOnly[string](p, "ActiveBCGServers", model.TypeString),
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Domain:                 model.NewReadWrite[string](p, "Domain", model.TypeString),
-		Name:                   model.NewReadWrite[string](p, "Name", model.TypeString),
-		ServiceDiscoveryServer: model.NewReadWrite[string](p, "ServiceDiscoveryServer", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-var schemaApplications = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Applications.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.ServiceProviderNumberOfEntries",
-	Syntax:  synSTBServiceApplications_ServiceProviderNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Applications.AudienceStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Applications.AudienceStats.Enable",
-	Syntax:  synSTBServiceApplicationsAudienceStats_Enable,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Applications.AudienceStats.ResetTime",
-	Syntax:       synSTBServiceApplicationsAudienceStats_ResetTime,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.AudienceStats.ChannelNumberOfEntries",
-	Syntax:  synSTBServiceApplicationsAudienceStats_ChannelNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Applications.AudienceStats.Reset",
-	Syntax:  synSTBServiceApplicationsAudienceStats_Reset,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ChannelNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Applications.AudienceStats.Channel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Applications.AudienceStats.Channel.{i}.Alias",
-	Syntax:       synSTBServiceApplicationsAudienceStatsChannel_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.AudienceStats.Channel.{i}.Name",
-	Syntax:  synSTBServiceApplicationsAudienceStatsChannel_Name,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Applications.AudienceStats.Channel.{i}.Duration",
-	Syntax:       synSTBServiceApplicationsAudienceStatsChannel_Duration,
-	Version:      "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Applications.CDSPull.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.CDSPull.Reference",
-	Syntax:  synSTBServiceApplicationsCDSPull_Reference,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.CDSPull.ContentItemNumberOfEntries",
-	Syntax:  synSTBServiceApplicationsCDSPull_ContentItemNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ContentItemNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Applications.CDSPull.ContentItem.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ContentReferenceId"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Applications.CDSPull.ContentItem.{i}.Alias",
-	Syntax:       synSTBServiceApplicationsCDSPullContentItem_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.CDSPull.ContentItem.{i}.ContentReferenceId",
-	Syntax:  synSTBServiceApplicationsCDSPullContentItem_ContentReferenceId,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.CDSPull.ContentItem.{i}.VersionNumber",
-	Syntax:  synSTBServiceApplicationsCDSPullContentItem_VersionNumber,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Applications.CDSPull.ContentItem.{i}.DeleteItem",
-	Syntax:  synSTBServiceApplicationsCDSPullContentItem_DeleteItem,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Applications.CDSPush.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.CDSPush.Reference",
-	Syntax:  synSTBServiceApplicationsCDSPush_Reference,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.CDSPush.ContentItemNumberOfEntries",
-	Syntax:  synSTBServiceApplicationsCDSPush_ContentItemNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ContentItemNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Applications.CDSPush.ContentItem.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ContentReferenceId"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Applications.CDSPush.ContentItem.{i}.Alias",
-	Syntax:       synSTBServiceApplicationsCDSPushContentItem_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.CDSPush.ContentItem.{i}.ContentReferenceId",
-	Syntax:  synSTBServiceApplicationsCDSPushContentItem_ContentReferenceId,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.CDSPush.ContentItem.{i}.VersionNumber",
-	Syntax:  synSTBServiceApplicationsCDSPushContentItem_VersionNumber,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Applications.CDSPush.ContentItem.{i}.DeleteItem",
-	Syntax:  synSTBServiceApplicationsCDSPushContentItem_DeleteItem,
-	Version: "1.1",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServiceProviderNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Applications.ServiceProvider.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Applications.ServiceProvider.{i}.Alias",
-	Syntax:       synSTBServiceApplicationsServiceProvider_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Applications.ServiceProvider.{i}.Name",
-	Syntax:  synSTBServiceApplicationsServiceProvider_Name,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Applications.ServiceProvider.{i}.Domain",
-	Syntax:  synSTBServiceApplicationsServiceProvider_Domain,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Applications.ServiceProvider.{i}.ServiceDiscoveryServer",
-	Syntax:  synSTBServiceApplicationsServiceProvider_ServiceDiscoveryServer,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Applications.ServiceProvider.{i}.ActiveBCGServers",
-	Syntax:  synSTBServiceApplicationsServiceProvider_ActiveBCGServers,
-	Version: "1.1",
-}}
+	Domain model.ReadWriteParam[string] `dm:"s"`
 
-// STBServiceApplicationsImpl is what a device implements for STBService.{i}.Applications; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceApplicationsImpl to implement only some methods.
-type STBServiceApplicationsImpl interface {
-	ServiceProviderNumberOfEntries(inst []uint32) (uint32, error)
-	ServiceProviderInstances(inst []uint32) []uint32
-}
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedSTBServiceApplicationsImpl implements STBServiceApplicationsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceApplicationsImpl struct{}
-
-func (UnimplementedSTBServiceApplicationsImpl) ServiceProviderNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsImpl) ServiceProviderInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceApplicationsAudienceStatsImpl is what a device implements for STBService.{i}.Applications.AudienceStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceApplicationsAudienceStatsImpl to implement only some methods.
-type STBServiceApplicationsAudienceStatsImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	ResetTime(inst []uint32) (uint32, error)
-	ChannelNumberOfEntries(inst []uint32) (uint32, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	ChannelInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceApplicationsAudienceStatsImpl implements STBServiceApplicationsAudienceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceApplicationsAudienceStatsImpl struct{}
-
-func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) ResetTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) ChannelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) ChannelInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceApplicationsAudienceStatsChannelImpl is what a device implements for STBService.{i}.Applications.AudienceStats.Channel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl to implement only some methods.
-type STBServiceApplicationsAudienceStatsChannelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Duration(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl implements STBServiceApplicationsAudienceStatsChannelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl struct{}
-
-func (UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl) Duration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceApplicationsCDSPullImpl is what a device implements for STBService.{i}.Applications.CDSPull; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceApplicationsCDSPullImpl to implement only some methods.
-type STBServiceApplicationsCDSPullImpl interface {
-	Reference(inst []uint32) (string, error)
-	ContentItemNumberOfEntries(inst []uint32) (uint32, error)
-	ContentItemInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceApplicationsCDSPullImpl implements STBServiceApplicationsCDSPullImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceApplicationsCDSPullImpl struct{}
-
-func (UnimplementedSTBServiceApplicationsCDSPullImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPullImpl) ContentItemNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPullImpl) ContentItemInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceApplicationsCDSPullContentItemImpl is what a device implements for STBService.{i}.Applications.CDSPull.ContentItem.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceApplicationsCDSPullContentItemImpl to implement only some methods.
-type STBServiceApplicationsCDSPullContentItemImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ContentReferenceId(inst []uint32) (string, error)
-	VersionNumber(inst []uint32) (uint32, error)
-	DeleteItem(inst []uint32) (bool, error)
-	SetDeleteItem(inst []uint32, v bool) error
-}
-
-// UnimplementedSTBServiceApplicationsCDSPullContentItemImpl implements STBServiceApplicationsCDSPullContentItemImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceApplicationsCDSPullContentItemImpl struct{}
-
-func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) ContentReferenceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) VersionNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) DeleteItem(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) SetDeleteItem(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceApplicationsCDSPushImpl is what a device implements for STBService.{i}.Applications.CDSPush; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceApplicationsCDSPushImpl to implement only some methods.
-type STBServiceApplicationsCDSPushImpl interface {
-	Reference(inst []uint32) (string, error)
-	ContentItemNumberOfEntries(inst []uint32) (uint32, error)
-	ContentItemInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceApplicationsCDSPushImpl implements STBServiceApplicationsCDSPushImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceApplicationsCDSPushImpl struct{}
-
-func (UnimplementedSTBServiceApplicationsCDSPushImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPushImpl) ContentItemNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPushImpl) ContentItemInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceApplicationsCDSPushContentItemImpl is what a device implements for STBService.{i}.Applications.CDSPush.ContentItem.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceApplicationsCDSPushContentItemImpl to implement only some methods.
-type STBServiceApplicationsCDSPushContentItemImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ContentReferenceId(inst []uint32) (string, error)
-	VersionNumber(inst []uint32) (uint32, error)
-	DeleteItem(inst []uint32) (bool, error)
-	SetDeleteItem(inst []uint32, v bool) error
-}
-
-// UnimplementedSTBServiceApplicationsCDSPushContentItemImpl implements STBServiceApplicationsCDSPushContentItemImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceApplicationsCDSPushContentItemImpl struct{}
-
-func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) ContentReferenceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) VersionNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) DeleteItem(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) SetDeleteItem(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceApplicationsServiceProviderImpl is what a device implements for STBService.{i}.Applications.ServiceProvider.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceApplicationsServiceProviderImpl to implement only some methods.
-type STBServiceApplicationsServiceProviderImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Domain(inst []uint32) (string, error)
-	SetDomain(inst []uint32, v string) error
-	ServiceDiscoveryServer(inst []uint32) (string, error)
-	SetServiceDiscoveryServer(inst []uint32, v string) error
-	ActiveBCGServers(inst []uint32) (string, error)
-}
-
-// UnimplementedSTBServiceApplicationsServiceProviderImpl implements STBServiceApplicationsServiceProviderImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceApplicationsServiceProviderImpl struct{}
-
-func (UnimplementedSTBServiceApplicationsServiceProviderImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsServiceProviderImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsServiceProviderImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsServiceProviderImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsServiceProviderImpl) Domain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsServiceProviderImpl) SetDomain(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsServiceProviderImpl) ServiceDiscoveryServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsServiceProviderImpl) SetServiceDiscoveryServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceApplicationsServiceProviderImpl) ActiveBCGServers(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	ServiceDiscoveryServer model.ReadWriteParam[string] `dm:"s"`
 }

@@ -3,48 +3,26 @@
 
 package tr135
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synSTBServiceAVPlayers_ActiveAVPlayers         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceAVPlayers_AVPlayerNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceAVPlayers_PreferredAudioLanguage  = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVPlayers_PreferredSubtitlingLanguage = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVPlayers_PreferredBehaviour = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVPlayers_ResetPINCode = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceAVPlayers holds the values of STBService.{i}.AVPlayers. (object, readOnly, since 1.0)
+// STBServiceAVPlayers holds the values of STBService.{i}.AVPlayers. (object, readOnly, since 1.0).
 type STBServiceAVPlayers struct {
-	// ActiveAVPlayers: unsignedInt, readOnly, since 1.0.
-	ActiveAVPlayers uint32 `cwmp:"ActiveAVPlayers"`
-	// AVPlayerNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	AVPlayerNumberOfEntries uint32 `cwmp:"AVPlayerNumberOfEntries"`
-	// PreferredAudioLanguage: string(:64), readWrite, since 1.0.
-	PreferredAudioLanguage string `cwmp:"PreferredAudioLanguage"`
-	// PreferredSubtitlingLanguage: string(:64), readWrite, since 1.0.
-	PreferredSubtitlingLanguage string `cwmp:"PreferredSubtitlingLanguage"`
-	// PreferredBehaviour: string(:64), readWrite, since 1.1.
-	PreferredBehaviour string `cwmp:"PreferredBehaviour"`
-	// ResetPINCode: boolean, readWrite, since 1.1.
-	ResetPINCode bool `cwmp:"ResetPINCode"`
-	// STBService.{i}.AVPlayers.AVPlayer.{i}. instances by instance number
-	AVPlayer map[uint32]*STBServiceAVPlayersAVPlayer `cwmp:"AVPlayer.{i}."`
+	ActiveAVPlayers uint32 `json:"ActiveAVPlayers,omitzero"`
+
+	AVPlayerNumberOfEntries uint32 `json:"AVPlayerNumberOfEntries,omitzero"`
+
+	PreferredAudioLanguage string `json:"PreferredAudioLanguage,omitzero"`
+
+	PreferredSubtitlingLanguage string `json:"PreferredSubtitlingLanguage,omitzero"`
+
+	PreferredBehaviour string `json:"PreferredBehaviour,omitzero"`
+
+	ResetPINCode bool `json:"ResetPINCode,omitzero"`
+
+	AVPlayer map[uint32]*STBServiceAVPlayersAVPlayer `json:"AVPlayer,omitzero"`
 }
 
-// AddAVPlayer creates instance i of STBService.{i}.AVPlayers.AVPlayer.{i}. (replacing any) and returns it
+// AddAVPlayer creates instance i (replacing any) and returns it.
 func (o *STBServiceAVPlayers) AddAVPlayer(i uint32) *STBServiceAVPlayersAVPlayer {
 	if o.AVPlayer == nil {
 		o.AVPlayer = map[uint32]*STBServiceAVPlayersAVPlayer{}
@@ -53,565 +31,124 @@ func (o *STBServiceAVPlayers) AddAVPlayer(i uint32) *STBServiceAVPlayersAVPlayer
 	o.AVPlayer[i] = x
 	return x
 }
-
-// GetAVPlayer returns instance i of STBService.{i}.AVPlayers.AVPlayer.{i}.
-func (o *STBServiceAVPlayers) GetAVPlayer(i uint32) (*STBServiceAVPlayersAVPlayer, bool) {
-	x, ok := o.AVPlayer[i]
-	return x, ok
-}
-
-// DeleteAVPlayer removes instance i of STBService.{i}.AVPlayers.AVPlayer.{i}.
-func (o *STBServiceAVPlayers) DeleteAVPlayer(i uint32) {
-	delete(o.AVPlayer, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceAVPlayers) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceAVPlayers) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceAVPlayers_PreferredAudioLanguage, o.PreferredAudioLanguage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PreferredAudioLanguage",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVPlayers_PreferredSubtitlingLanguage, o.PreferredSubtitlingLanguage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PreferredSubtitlingLanguage",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVPlayers_PreferredBehaviour, o.PreferredBehaviour); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PreferredBehaviour",
-		})
-	}
+func (o *STBServiceAVPlayers) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "PreferredAudioLanguage", 16, o.PreferredAudioLanguage)
+	c.String(p, "PreferredSubtitlingLanguage", 18, o.PreferredSubtitlingLanguage)
+	c.String(p, "PreferredBehaviour", 17, o.PreferredBehaviour)
 	for _, i := range model.SortedKeys(o.AVPlayer) {
-		o.AVPlayer[i].ValidateAt(prefix+"AVPlayer."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AVPlayer[i].ValidateAt(c, model.InstanceOf(p, "AVPlayer.", i))
 	}
 }
 
 // STBServiceAVPlayersPath is the typed path of STBService.{i}.AVPlayers.
 type STBServiceAVPlayersPath struct {
-	obj                         model.ObjectPath
-	ActiveAVPlayers             model.ReadOnlyParam[uint32]
-	AVPlayerNumberOfEntries     model.ReadOnlyParam[uint32]
-	PreferredAudioLanguage      model.ReadWriteParam[string]
-	PreferredSubtitlingLanguage model.ReadWriteParam[string]
-	PreferredBehaviour          model.ReadWriteParam[string]
-	ResetPINCode                model.ReadWriteParam[bool]
+	model.ObjectPath
+	AVPlayerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ActiveAVPlayers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PreferredAudioLanguage model.ReadWriteParam[string] `dm:"s"`
+
+	PreferredBehaviour model.ReadWriteParam[string] `dm:"s"`
+
+	PreferredSubtitlingLanguage model.ReadWriteParam[string] `dm:"s"`
+
+	ResetPINCode model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceAVPlayersPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceAVPlayersPath(prefix string) STBServiceAVPlayersPath {
-	p := &prefix
-	return STBServiceAVPlayersPath{
-		AVPlayerNumberOfEntries:     model.NewReadOnly[uint32](p, "AVPlayerNumberOfEntries", model.TypeUnsignedInt),
-		ActiveAVPlayers:             model.NewReadOnly[uint32](p, "ActiveAVPlayers", model.TypeUnsignedInt),
-		PreferredAudioLanguage:      model.NewReadWrite[string](p, "PreferredAudioLanguage", model.TypeString),
-		PreferredBehaviour:          model.NewReadWrite[string](p, "PreferredBehaviour", model.TypeString),
-		PreferredSubtitlingLanguage: model.NewReadWrite[string](p, "PreferredSubtitlingLanguage", model.TypeString),
-		ResetPINCode:                model.NewReadWrite[bool](p, "ResetPINCode", model.TypeBoolean),
-		obj:                         model.NewObjectPath(p),
-	}
+// AVPlayer returns the typed path of instance i.
+func (x STBServiceAVPlayersPath) AVPlayer(i uint32) (p STBServiceAVPlayersAVPlayerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AVPlayer.", i))
+	return
 }
 
-// AVPlayer returns the typed path of instance i of STBService.{i}.AVPlayers.AVPlayer.{i}.
-func (x STBServiceAVPlayersPath) AVPlayer(i uint32) STBServiceAVPlayersAVPlayerPath {
-	return newSTBServiceAVPlayersAVPlayerPath(x.Path() + "AVPlayer." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AVPlayerTable returns the table STBService.{i}.AVPlayers.AVPlayer.{i}. itself (for AddObject when writable)
+// AVPlayerTable returns the table itself (for AddObject when writable).
 func (x STBServiceAVPlayersPath) AVPlayerTable() model.Table {
-	return model.NewTable(x.Path() + "AVPlayer.")
+	return model.NewTable(x.ObjectPath, "AVPlayer.")
 }
 
 // STBServiceAVPlayersAVPlayerStatus enumerates the values of STBService.{i}.AVPlayers.AVPlayer.{i}.Status.
 type STBServiceAVPlayersAVPlayerStatus string
 
-func (e STBServiceAVPlayersAVPlayerStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceAVPlayersAVPlayerStatus_Disabled STBServiceAVPlayersAVPlayerStatus = "Disabled"
-	STBServiceAVPlayersAVPlayerStatus_Enabled  STBServiceAVPlayersAVPlayerStatus = "Enabled"
-	STBServiceAVPlayersAVPlayerStatus_Error    STBServiceAVPlayersAVPlayerStatus = "Error"
+
+	STBServiceAVPlayersAVPlayerStatus_Enabled STBServiceAVPlayersAVPlayerStatus = "Enabled"
+
+	STBServiceAVPlayersAVPlayerStatus_Error STBServiceAVPlayersAVPlayerStatus = "Error"
 )
 
 // STBServiceAVPlayersAVPlayerSubtitlingStatus enumerates the values of STBService.{i}.AVPlayers.AVPlayer.{i}.SubtitlingStatus.
 type STBServiceAVPlayersAVPlayerSubtitlingStatus string
 
-func (e STBServiceAVPlayersAVPlayerSubtitlingStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceAVPlayersAVPlayerSubtitlingStatus_Disabled STBServiceAVPlayersAVPlayerSubtitlingStatus = "Disabled"
-	STBServiceAVPlayersAVPlayerSubtitlingStatus_Enabled  STBServiceAVPlayersAVPlayerSubtitlingStatus = "Enabled"
-	STBServiceAVPlayersAVPlayerSubtitlingStatus_Error    STBServiceAVPlayersAVPlayerSubtitlingStatus = "Error"
+
+	STBServiceAVPlayersAVPlayerSubtitlingStatus_Enabled STBServiceAVPlayersAVPlayerSubtitlingStatus = "Enabled"
+
+	STBServiceAVPlayersAVPlayerSubtitlingStatus_Error STBServiceAVPlayersAVPlayerSubtitlingStatus = "Error"
 )
 
-var (
-	synSTBServiceAVPlayersAVPlayer_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceAVPlayersAVPlayer_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceAVPlayersAVPlayer_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceAVPlayersAVPlayer_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVPlayersAVPlayer_AudioLanguage = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVPlayersAVPlayer_SubtitlingStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceAVPlayersAVPlayer_SubtitlingLanguage = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVPlayersAVPlayer_AudioOutputs = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.AudioOutput.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceAVPlayersAVPlayer_VideoOutputs = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.VideoOutput.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceAVPlayersAVPlayer_MainStream = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".AVStreams.AVStream.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVPlayersAVPlayer_PIPStreams = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".AVStreams.AVStream.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// STBServiceAVPlayersAVPlayer holds the values of STBService.{i}.AVPlayers.AVPlayer.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceAVPlayersAVPlayer holds the values of STBService.{i}.AVPlayers.AVPlayer.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceAVPlayersAVPlayer struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceAVPlayersAVPlayerStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// AudioLanguage: string(:64), readOnly, since 1.0.
-	AudioLanguage string `cwmp:"AudioLanguage"`
-	// SubtitlingStatus: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	SubtitlingStatus STBServiceAVPlayersAVPlayerSubtitlingStatus `cwmp:"SubtitlingStatus"`
-	// SubtitlingLanguage: string(:64), readOnly, since 1.0.
-	SubtitlingLanguage string `cwmp:"SubtitlingLanguage"`
-	// AudioOutputs: list(:1024)<string> pathRef→.Components.AudioOutput., readOnly, since 1.0.
-	AudioOutputs []string `cwmp:"AudioOutputs"`
-	// VideoOutputs: list(:1024)<string> pathRef→.Components.VideoOutput., readOnly, since 1.0.
-	VideoOutputs []string `cwmp:"VideoOutputs"`
-	// MainStream: string(:256) pathRef→.AVStreams.AVStream., readOnly, since 1.0.
-	MainStream string `cwmp:"MainStream"`
-	// PIPStreams: list(:1024)<string> pathRef→.AVStreams.AVStream., readOnly, since 1.0.
-	PIPStreams []string `cwmp:"PIPStreams"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceAVPlayersAVPlayerStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	AudioLanguage string `json:"AudioLanguage,omitzero"`
+
+	SubtitlingStatus STBServiceAVPlayersAVPlayerSubtitlingStatus `json:"SubtitlingStatus,omitzero"`
+
+	SubtitlingLanguage string `json:"SubtitlingLanguage,omitzero"`
+
+	AudioOutputs []string `json:"AudioOutputs,omitzero"`
+
+	VideoOutputs []string `json:"VideoOutputs,omitzero"`
+
+	MainStream string `json:"MainStream,omitzero"`
+
+	PIPStreams []string `json:"PIPStreams,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceAVPlayersAVPlayer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceAVPlayersAVPlayer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceAVPlayersAVPlayer_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVPlayersAVPlayer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVPlayersAVPlayer_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVPlayersAVPlayer_AudioLanguage, o.AudioLanguage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioLanguage",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVPlayersAVPlayer_SubtitlingStatus, string(o.SubtitlingStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubtitlingStatus",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVPlayersAVPlayer_SubtitlingLanguage, o.SubtitlingLanguage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubtitlingLanguage",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceAVPlayersAVPlayer_AudioOutputs, model.FormatValue(model.TypeString, o.AudioOutputs)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioOutputs",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceAVPlayersAVPlayer_VideoOutputs, model.FormatValue(model.TypeString, o.VideoOutputs)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VideoOutputs",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVPlayersAVPlayer_MainStream, o.MainStream); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MainStream",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceAVPlayersAVPlayer_PIPStreams, model.FormatValue(model.TypeString, o.PIPStreams)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PIPStreams",
-		})
-	}
+func (o *STBServiceAVPlayersAVPlayer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 10, string(o.Status))
+	c.String(p, "Alias", 3, o.Alias)
+	c.String(p, "Name", 8, o.Name)
+	c.String(p, "AudioLanguage", 4, o.AudioLanguage)
+	c.String(p, "SubtitlingStatus", 12, string(o.SubtitlingStatus))
+	c.String(p, "SubtitlingLanguage", 11, o.SubtitlingLanguage)
+	c.Wire(p, "AudioOutputs", 5, model.JoinStrings(o.AudioOutputs), len(o.AudioOutputs) > 0)
+	c.Wire(p, "VideoOutputs", 13, model.JoinStrings(o.VideoOutputs), len(o.VideoOutputs) > 0)
+	c.String(p, "MainStream", 7, o.MainStream)
+	c.Wire(p, "PIPStreams", 9, model.JoinStrings(o.PIPStreams), len(o.PIPStreams) > 0)
 }
 
 // STBServiceAVPlayersAVPlayerPath is the typed path of STBService.{i}.AVPlayers.AVPlayer.{i}.
 type STBServiceAVPlayersAVPlayerPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[STBServiceAVPlayersAVPlayerStatus]
-	Alias              model.ReadWriteParam[string]
-	Name               model.ReadOnlyParam[string]
-	AudioLanguage      model.ReadOnlyParam[string]
-	SubtitlingStatus   model.ReadOnlyParam[STBServiceAVPlayersAVPlayerSubtitlingStatus]
-	SubtitlingLanguage model.ReadOnlyParam[string]
-	AudioOutputs       model.ReadOnlyParam[[]string]
-	VideoOutputs       model.ReadOnlyParam[[]string]
-	MainStream         model.ReadOnlyParam[string]
-	PIPStreams         model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceAVPlayersAVPlayerPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceAVPlayersAVPlayerPath(prefix string) STBServiceAVPlayersAVPlayerPath {
-	p := &prefix
-	return STBServiceAVPlayersAVPlayerPath{
-		Alias:              model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AudioLanguage:      model.NewReadOnly[string](p, "AudioLanguage", model.TypeString),
-		AudioOutputs:       model.NewReadOnly[[]string](p, "AudioOutputs", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MainStream:         model.NewReadOnly[string](p, "MainStream", model.TypeString),
-		Name:               model.NewReadOnly[string](p, "Name", model.TypeString),
-		PIPStreams:         model.NewReadOnly[[]string](p, "PIPStreams", model.TypeString),
-		Status:             model.NewReadOnly[STBServiceAVPlayersAVPlayerStatus](p, "Status", model.TypeString),
-		SubtitlingLanguage: model.NewReadOnly[string](p, "SubtitlingLanguage", model.TypeString),
-		SubtitlingStatus:   model.NewReadOnly[STBServiceAVPlayersAVPlayerSubtitlingStatus](p, "SubtitlingStatus", model.TypeString),
-		VideoOutputs:       model.NewReadOnly[[]string](p, "VideoOutputs", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	AudioLanguage model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaAvplayers = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.AVPlayers.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.ActiveAVPlayers",
-	Syntax:  synSTBServiceAVPlayers_ActiveAVPlayers,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.AVPlayerNumberOfEntries",
-	Syntax:  synSTBServiceAVPlayers_AVPlayerNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.AVPlayers.PreferredAudioLanguage",
-	Syntax:  synSTBServiceAVPlayers_PreferredAudioLanguage,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.AVPlayers.PreferredSubtitlingLanguage",
-	Syntax:  synSTBServiceAVPlayers_PreferredSubtitlingLanguage,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.AVPlayers.PreferredBehaviour",
-	Syntax:  synSTBServiceAVPlayers_PreferredBehaviour,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.AVPlayers.ResetPINCode",
-	Syntax:  synSTBServiceAVPlayers_ResetPINCode,
-	Version: "1.1",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AVPlayerNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.AVPlayers.AVPlayer.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.AVPlayers.AVPlayer.{i}.Enable",
-	Syntax:  synSTBServiceAVPlayersAVPlayer_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.AVPlayer.{i}.Status",
-	Syntax:  synSTBServiceAVPlayersAVPlayer_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.AVPlayers.AVPlayer.{i}.Alias",
-	Syntax:       synSTBServiceAVPlayersAVPlayer_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.AVPlayer.{i}.Name",
-	Syntax:  synSTBServiceAVPlayersAVPlayer_Name,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.AVPlayer.{i}.AudioLanguage",
-	Syntax:  synSTBServiceAVPlayersAVPlayer_AudioLanguage,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.AVPlayer.{i}.SubtitlingStatus",
-	Syntax:  synSTBServiceAVPlayersAVPlayer_SubtitlingStatus,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.AVPlayer.{i}.SubtitlingLanguage",
-	Syntax:  synSTBServiceAVPlayersAVPlayer_SubtitlingLanguage,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.AVPlayer.{i}.AudioOutputs",
-	Syntax:  synSTBServiceAVPlayersAVPlayer_AudioOutputs,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.AVPlayer.{i}.VideoOutputs",
-	Syntax:  synSTBServiceAVPlayersAVPlayer_VideoOutputs,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.AVPlayer.{i}.MainStream",
-	Syntax:  synSTBServiceAVPlayersAVPlayer_MainStream,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVPlayers.AVPlayer.{i}.PIPStreams",
-	Syntax:  synSTBServiceAVPlayersAVPlayer_PIPStreams,
-	Version: "1.0",
-}}
+	AudioOutputs model.ReadOnlyParam[[]string] `dm:"s"`
 
-// STBServiceAVPlayersImpl is what a device implements for STBService.{i}.AVPlayers; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceAVPlayersImpl to implement only some methods.
-type STBServiceAVPlayersImpl interface {
-	ActiveAVPlayers(inst []uint32) (uint32, error)
-	AVPlayerNumberOfEntries(inst []uint32) (uint32, error)
-	PreferredAudioLanguage(inst []uint32) (string, error)
-	SetPreferredAudioLanguage(inst []uint32, v string) error
-	PreferredSubtitlingLanguage(inst []uint32) (string, error)
-	SetPreferredSubtitlingLanguage(inst []uint32, v string) error
-	PreferredBehaviour(inst []uint32) (string, error)
-	SetPreferredBehaviour(inst []uint32, v string) error
-	ResetPINCode(inst []uint32) (bool, error)
-	SetResetPINCode(inst []uint32, v bool) error
-	AVPlayerInstances(inst []uint32) []uint32
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedSTBServiceAVPlayersImpl implements STBServiceAVPlayersImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceAVPlayersImpl struct{}
+	MainStream model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedSTBServiceAVPlayersImpl) ActiveAVPlayers(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersImpl) AVPlayerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersImpl) PreferredAudioLanguage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersImpl) SetPreferredAudioLanguage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersImpl) PreferredSubtitlingLanguage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersImpl) SetPreferredSubtitlingLanguage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersImpl) PreferredBehaviour(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersImpl) SetPreferredBehaviour(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersImpl) ResetPINCode(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersImpl) SetResetPINCode(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersImpl) AVPlayerInstances(inst []uint32) []uint32 {
-	return nil
-}
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-// STBServiceAVPlayersAVPlayerImpl is what a device implements for STBService.{i}.AVPlayers.AVPlayer.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceAVPlayersAVPlayerImpl to implement only some methods.
-type STBServiceAVPlayersAVPlayerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceAVPlayersAVPlayerStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	AudioLanguage(inst []uint32) (string, error)
-	SubtitlingStatus(inst []uint32) (STBServiceAVPlayersAVPlayerSubtitlingStatus, error)
-	SubtitlingLanguage(inst []uint32) (string, error)
-	AudioOutputs(inst []uint32) ([]string, error)
-	VideoOutputs(inst []uint32) ([]string, error)
-	MainStream(inst []uint32) (string, error)
-	PIPStreams(inst []uint32) ([]string, error)
-}
+	PIPStreams model.ReadOnlyParam[[]string] `dm:"s"`
 
-// UnimplementedSTBServiceAVPlayersAVPlayerImpl implements STBServiceAVPlayersAVPlayerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceAVPlayersAVPlayerImpl struct{}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) Status(inst []uint32) (STBServiceAVPlayersAVPlayerStatus, error) {
-	var zero STBServiceAVPlayersAVPlayerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) AudioLanguage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) SubtitlingStatus(inst []uint32) (STBServiceAVPlayersAVPlayerSubtitlingStatus, error) {
-	var zero STBServiceAVPlayersAVPlayerSubtitlingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) SubtitlingLanguage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) AudioOutputs(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) VideoOutputs(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) MainStream(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) PIPStreams(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	SubtitlingLanguage model.ReadOnlyParam[string] `dm:"s"`
+
+	SubtitlingStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	VideoOutputs model.ReadOnlyParam[[]string] `dm:"s"`
 }

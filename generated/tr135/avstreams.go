@@ -3,27 +3,18 @@
 
 package tr135
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synSTBServiceAVStreams_ActiveAVStreams         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceAVStreams_AVStreamNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceAVStreams holds the values of STBService.{i}.AVStreams. (object, readOnly, since 1.0)
+// STBServiceAVStreams holds the values of STBService.{i}.AVStreams. (object, readOnly, since 1.0).
 type STBServiceAVStreams struct {
-	// ActiveAVStreams: unsignedInt, readOnly, since 1.0.
-	ActiveAVStreams uint32 `cwmp:"ActiveAVStreams"`
-	// AVStreamNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	AVStreamNumberOfEntries uint32 `cwmp:"AVStreamNumberOfEntries"`
-	// STBService.{i}.AVStreams.AVStream.{i}. instances by instance number
-	AVStream map[uint32]*STBServiceAVStreamsAVStream `cwmp:"AVStream.{i}."`
+	ActiveAVStreams uint32 `json:"ActiveAVStreams,omitzero"`
+
+	AVStreamNumberOfEntries uint32 `json:"AVStreamNumberOfEntries,omitzero"`
+
+	AVStream map[uint32]*STBServiceAVStreamsAVStream `json:"AVStream,omitzero"`
 }
 
-// AddAVStream creates instance i of STBService.{i}.AVStreams.AVStream.{i}. (replacing any) and returns it
+// AddAVStream creates instance i (replacing any) and returns it.
 func (o *STBServiceAVStreams) AddAVStream(i uint32) *STBServiceAVStreamsAVStream {
 	if o.AVStream == nil {
 		o.AVStream = map[uint32]*STBServiceAVStreamsAVStream{}
@@ -32,508 +23,124 @@ func (o *STBServiceAVStreams) AddAVStream(i uint32) *STBServiceAVStreamsAVStream
 	o.AVStream[i] = x
 	return x
 }
-
-// GetAVStream returns instance i of STBService.{i}.AVStreams.AVStream.{i}.
-func (o *STBServiceAVStreams) GetAVStream(i uint32) (*STBServiceAVStreamsAVStream, bool) {
-	x, ok := o.AVStream[i]
-	return x, ok
-}
-
-// DeleteAVStream removes instance i of STBService.{i}.AVStreams.AVStream.{i}.
-func (o *STBServiceAVStreams) DeleteAVStream(i uint32) {
-	delete(o.AVStream, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceAVStreams) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceAVStreams) ValidateAt(prefix string, v *model.Violations) {
+func (o *STBServiceAVStreams) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AVStream) {
-		o.AVStream[i].ValidateAt(prefix+"AVStream."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AVStream[i].ValidateAt(c, model.InstanceOf(p, "AVStream.", i))
 	}
 }
 
 // STBServiceAVStreamsPath is the typed path of STBService.{i}.AVStreams.
 type STBServiceAVStreamsPath struct {
-	obj                     model.ObjectPath
-	ActiveAVStreams         model.ReadOnlyParam[uint32]
-	AVStreamNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AVStreamNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ActiveAVStreams model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceAVStreamsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceAVStreamsPath(prefix string) STBServiceAVStreamsPath {
-	p := &prefix
-	return STBServiceAVStreamsPath{
-		AVStreamNumberOfEntries: model.NewReadOnly[uint32](p, "AVStreamNumberOfEntries", model.TypeUnsignedInt),
-		ActiveAVStreams:         model.NewReadOnly[uint32](p, "ActiveAVStreams", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// AVStream returns the typed path of instance i.
+func (x STBServiceAVStreamsPath) AVStream(i uint32) (p STBServiceAVStreamsAVStreamPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AVStream.", i))
+	return
 }
 
-// AVStream returns the typed path of instance i of STBService.{i}.AVStreams.AVStream.{i}.
-func (x STBServiceAVStreamsPath) AVStream(i uint32) STBServiceAVStreamsAVStreamPath {
-	return newSTBServiceAVStreamsAVStreamPath(x.Path() + "AVStream." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AVStreamTable returns the table STBService.{i}.AVStreams.AVStream.{i}. itself (for AddObject when writable)
+// AVStreamTable returns the table itself (for AddObject when writable).
 func (x STBServiceAVStreamsPath) AVStreamTable() model.Table {
-	return model.NewTable(x.Path() + "AVStream.")
+	return model.NewTable(x.ObjectPath, "AVStream.")
 }
 
 // STBServiceAVStreamsAVStreamStatus enumerates the values of STBService.{i}.AVStreams.AVStream.{i}.Status.
 type STBServiceAVStreamsAVStreamStatus string
 
-func (e STBServiceAVStreamsAVStreamStatus) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceAVStreamsAVStreamStatus_Disabled              STBServiceAVStreamsAVStreamStatus = "Disabled"
-	STBServiceAVStreamsAVStreamStatus_Enabled               STBServiceAVStreamsAVStreamStatus = "Enabled"
+	STBServiceAVStreamsAVStreamStatus_Disabled STBServiceAVStreamsAVStreamStatus = "Disabled"
+
+	STBServiceAVStreamsAVStreamStatus_Enabled STBServiceAVStreamsAVStreamStatus = "Enabled"
+
 	STBServiceAVStreamsAVStreamStatus_Error_PVRWriteFailure STBServiceAVStreamsAVStreamStatus = "Error_PVRWriteFailure"
-	STBServiceAVStreamsAVStreamStatus_Error_PVRReadFailure  STBServiceAVStreamsAVStreamStatus = "Error_PVRReadFailure"
-	STBServiceAVStreamsAVStreamStatus_Error                 STBServiceAVStreamsAVStreamStatus = "Error"
+
+	STBServiceAVStreamsAVStreamStatus_Error_PVRReadFailure STBServiceAVStreamsAVStreamStatus = "Error_PVRReadFailure"
+
+	STBServiceAVStreamsAVStreamStatus_Error STBServiceAVStreamsAVStreamStatus = "Error"
 )
 
 // STBServiceAVStreamsAVStreamPVRState enumerates the values of STBService.{i}.AVStreams.AVStream.{i}.PVRState.
 type STBServiceAVStreamsAVStreamPVRState string
 
-func (e STBServiceAVStreamsAVStreamPVRState) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceAVStreamsAVStreamPVRState_Disabled    STBServiceAVStreamsAVStreamPVRState = "Disabled"
-	STBServiceAVStreamsAVStreamPVRState_Stopped     STBServiceAVStreamsAVStreamPVRState = "Stopped"
-	STBServiceAVStreamsAVStreamPVRState_Play        STBServiceAVStreamsAVStreamPVRState = "Play"
-	STBServiceAVStreamsAVStreamPVRState_Paused      STBServiceAVStreamsAVStreamPVRState = "Paused"
+	STBServiceAVStreamsAVStreamPVRState_Disabled STBServiceAVStreamsAVStreamPVRState = "Disabled"
+
+	STBServiceAVStreamsAVStreamPVRState_Stopped STBServiceAVStreamsAVStreamPVRState = "Stopped"
+
+	STBServiceAVStreamsAVStreamPVRState_Play STBServiceAVStreamsAVStreamPVRState = "Play"
+
+	STBServiceAVStreamsAVStreamPVRState_Paused STBServiceAVStreamsAVStreamPVRState = "Paused"
+
 	STBServiceAVStreamsAVStreamPVRState_FastForward STBServiceAVStreamsAVStreamPVRState = "FastForward"
-	STBServiceAVStreamsAVStreamPVRState_Rewind      STBServiceAVStreamsAVStreamPVRState = "Rewind"
+
+	STBServiceAVStreamsAVStreamPVRState_Rewind STBServiceAVStreamsAVStreamPVRState = "Rewind"
 )
 
-var (
-	synSTBServiceAVStreamsAVStream_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_PVRWriteFailure"}, {Value: "Error_PVRReadFailure"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceAVStreamsAVStream_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceAVStreamsAVStream_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVStreamsAVStream_PVRState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Stopped"}, {Value: "Play"}, {Value: "Paused"}, {Value: "FastForward"}, {Value: "Rewind"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVStreamsAVStream_FrontEnd = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.FrontEnd.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVStreamsAVStream_Inbound = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.FrontEnd.{i}.IP.Inbound.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVStreamsAVStream_Outbound = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.FrontEnd.{i}.IP.Outbound.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVStreamsAVStream_AudioDecoder = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.AudioDecoder.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVStreamsAVStream_VideoDecoder = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.VideoDecoder.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVStreamsAVStream_CA = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.CA.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceAVStreamsAVStream_DRM = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.DRM.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceAVStreamsAVStream holds the values of STBService.{i}.AVStreams.AVStream.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceAVStreamsAVStream holds the values of STBService.{i}.AVStreams.AVStream.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceAVStreamsAVStream struct {
-	// Status: string{Disabled,Enabled,Error_PVRWriteFailure,Error_PVRReadFailure,Error}, readOnly, since 1.0.
-	Status STBServiceAVStreamsAVStreamStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// PVRState: string{Disabled,Stopped,Play,Paused,FastForward,Rewind}, readOnly, since 1.0.
-	PVRState STBServiceAVStreamsAVStreamPVRState `cwmp:"PVRState"`
-	// FrontEnd: string(:256) pathRef→.Components.FrontEnd., readOnly, since 1.0.
-	FrontEnd string `cwmp:"FrontEnd"`
-	// Inbound: string(:256) pathRef→.Components.FrontEnd.{i}.IP.Inbound., readOnly, since 1.0.
-	Inbound string `cwmp:"Inbound"`
-	// Outbound: string(:256) pathRef→.Components.FrontEnd.{i}.IP.Outbound., readOnly, since 1.0.
-	Outbound string `cwmp:"Outbound"`
-	// AudioDecoder: string(:256) pathRef→.Components.AudioDecoder., readOnly, since 1.0.
-	AudioDecoder string `cwmp:"AudioDecoder"`
-	// VideoDecoder: string(:256) pathRef→.Components.VideoDecoder., readOnly, since 1.0.
-	VideoDecoder string `cwmp:"VideoDecoder"`
-	// CA: string(:256) pathRef→.Components.CA., readOnly, since 1.0.
-	CA string `cwmp:"CA"`
-	// DRM: string(:256) pathRef→.Components.DRM., readOnly, since 1.0.
-	DRM string `cwmp:"DRM"`
+	Status STBServiceAVStreamsAVStreamStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	PVRState STBServiceAVStreamsAVStreamPVRState `json:"PVRState,omitzero"`
+
+	FrontEnd string `json:"FrontEnd,omitzero"`
+
+	Inbound string `json:"Inbound,omitzero"`
+
+	Outbound string `json:"Outbound,omitzero"`
+
+	AudioDecoder string `json:"AudioDecoder,omitzero"`
+
+	VideoDecoder string `json:"VideoDecoder,omitzero"`
+
+	CA string `json:"CA,omitzero"`
+
+	DRM string `json:"DRM,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceAVStreamsAVStream) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceAVStreamsAVStream) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_PVRState, string(o.PVRState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PVRState",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_FrontEnd, o.FrontEnd); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FrontEnd",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_Inbound, o.Inbound); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Inbound",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_Outbound, o.Outbound); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Outbound",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_AudioDecoder, o.AudioDecoder); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioDecoder",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_VideoDecoder, o.VideoDecoder); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VideoDecoder",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_CA, o.CA); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CA",
-		})
-	}
-	if e := model.CheckString(synSTBServiceAVStreamsAVStream_DRM, o.DRM); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DRM",
-		})
-	}
+func (o *STBServiceAVStreamsAVStream) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 31, string(o.Status))
+	c.String(p, "Alias", 22, o.Alias)
+	c.String(p, "Name", 28, o.Name)
+	c.String(p, "PVRState", 30, string(o.PVRState))
+	c.String(p, "FrontEnd", 26, o.FrontEnd)
+	c.String(p, "Inbound", 27, o.Inbound)
+	c.String(p, "Outbound", 29, o.Outbound)
+	c.String(p, "AudioDecoder", 23, o.AudioDecoder)
+	c.String(p, "VideoDecoder", 32, o.VideoDecoder)
+	c.String(p, "CA", 24, o.CA)
+	c.String(p, "DRM", 25, o.DRM)
 }
 
 // STBServiceAVStreamsAVStreamPath is the typed path of STBService.{i}.AVStreams.AVStream.{i}.
 type STBServiceAVStreamsAVStreamPath struct {
-	obj          model.ObjectPath
-	Status       model.ReadOnlyParam[STBServiceAVStreamsAVStreamStatus]
-	Alias        model.ReadWriteParam[string]
-	Name         model.ReadOnlyParam[string]
-	PVRState     model.ReadOnlyParam[STBServiceAVStreamsAVStreamPVRState]
-	FrontEnd     model.ReadOnlyParam[string]
-	Inbound      model.ReadOnlyParam[string]
-	Outbound     model.ReadOnlyParam[string]
-	AudioDecoder model.ReadOnlyParam[string]
-	VideoDecoder model.ReadOnlyParam[string]
-	CA           model.ReadOnlyParam[string]
-	DRM          model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceAVStreamsAVStreamPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceAVStreamsAVStreamPath(prefix string) STBServiceAVStreamsAVStreamPath {
-	p := &prefix
-	return STBServiceAVStreamsAVStreamPath{
-		Alias:        model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AudioDecoder: model.NewReadOnly[string](p, "AudioDecoder", model.TypeString),
-		CA:           model.NewReadOnly[string](p, "CA", model.TypeString),
-		DRM:          model.NewReadOnly[string](p, "DRM", model.TypeString),
-		FrontEnd:     model.NewReadOnly[string](p, "FrontEnd", model.TypeString),
-		Inbound:      model.NewReadOnly[string](p, "Inbound", model.TypeString),
-		Name:         model.NewReadOnly[string](p, "Name", model.TypeString),
-		Outbound:     model.NewReadOnly[string](p, "Outbound", model.TypeString),
-		PVRState:     model.NewReadOnly[STBServiceAVStreamsAVStreamPVRState](p, "PVRState", model.TypeString),
-		Status:       model.NewReadOnly[STBServiceAVStreamsAVStreamStatus](p, "Status", model.TypeString),
-		VideoDecoder: model.NewReadOnly[string](p, "VideoDecoder", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
+	AudioDecoder model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaAvstreams = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.AVStreams.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.ActiveAVStreams",
-	Syntax:  synSTBServiceAVStreams_ActiveAVStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStreamNumberOfEntries",
-	Syntax:  synSTBServiceAVStreams_AVStreamNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AVStreamNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.AVStreams.AVStream.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStream.{i}.Status",
-	Syntax:  synSTBServiceAVStreamsAVStream_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.AVStreams.AVStream.{i}.Alias",
-	Syntax:       synSTBServiceAVStreamsAVStream_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStream.{i}.Name",
-	Syntax:  synSTBServiceAVStreamsAVStream_Name,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStream.{i}.PVRState",
-	Syntax:  synSTBServiceAVStreamsAVStream_PVRState,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStream.{i}.FrontEnd",
-	Syntax:  synSTBServiceAVStreamsAVStream_FrontEnd,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStream.{i}.Inbound",
-	Syntax:  synSTBServiceAVStreamsAVStream_Inbound,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStream.{i}.Outbound",
-	Syntax:  synSTBServiceAVStreamsAVStream_Outbound,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStream.{i}.AudioDecoder",
-	Syntax:  synSTBServiceAVStreamsAVStream_AudioDecoder,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStream.{i}.VideoDecoder",
-	Syntax:  synSTBServiceAVStreamsAVStream_VideoDecoder,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStream.{i}.CA",
-	Syntax:  synSTBServiceAVStreamsAVStream_CA,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.AVStreams.AVStream.{i}.DRM",
-	Syntax:  synSTBServiceAVStreamsAVStream_DRM,
-	Version: "1.0",
-}}
+	CA model.ReadOnlyParam[string] `dm:"s"`
 
-// STBServiceAVStreamsImpl is what a device implements for STBService.{i}.AVStreams; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceAVStreamsImpl to implement only some methods.
-type STBServiceAVStreamsImpl interface {
-	ActiveAVStreams(inst []uint32) (uint32, error)
-	AVStreamNumberOfEntries(inst []uint32) (uint32, error)
-	AVStreamInstances(inst []uint32) []uint32
-}
+	DRM model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedSTBServiceAVStreamsImpl implements STBServiceAVStreamsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceAVStreamsImpl struct{}
+	FrontEnd model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedSTBServiceAVStreamsImpl) ActiveAVStreams(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsImpl) AVStreamNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsImpl) AVStreamInstances(inst []uint32) []uint32 {
-	return nil
-}
+	Inbound model.ReadOnlyParam[string] `dm:"s"`
 
-// STBServiceAVStreamsAVStreamImpl is what a device implements for STBService.{i}.AVStreams.AVStream.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceAVStreamsAVStreamImpl to implement only some methods.
-type STBServiceAVStreamsAVStreamImpl interface {
-	Status(inst []uint32) (STBServiceAVStreamsAVStreamStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	PVRState(inst []uint32) (STBServiceAVStreamsAVStreamPVRState, error)
-	FrontEnd(inst []uint32) (string, error)
-	Inbound(inst []uint32) (string, error)
-	Outbound(inst []uint32) (string, error)
-	AudioDecoder(inst []uint32) (string, error)
-	VideoDecoder(inst []uint32) (string, error)
-	CA(inst []uint32) (string, error)
-	DRM(inst []uint32) (string, error)
-}
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedSTBServiceAVStreamsAVStreamImpl implements STBServiceAVStreamsAVStreamImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceAVStreamsAVStreamImpl struct{}
+	Outbound model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) Status(inst []uint32) (STBServiceAVStreamsAVStreamStatus, error) {
-	var zero STBServiceAVStreamsAVStreamStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) PVRState(inst []uint32) (STBServiceAVStreamsAVStreamPVRState, error) {
-	var zero STBServiceAVStreamsAVStreamPVRState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) FrontEnd(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) Inbound(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) Outbound(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) AudioDecoder(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) VideoDecoder(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) CA(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceAVStreamsAVStreamImpl) DRM(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	PVRState model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VideoDecoder model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,1292 +3,674 @@
 
 package tr135
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synSTBServiceCapabilities_MaxActiveAVStreams = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceCapabilities_MaxActiveAVPlayers = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-)
-
-// STBServiceCapabilities holds the values of STBService.{i}.Capabilities. (object, readOnly, since 1.0)
+// STBServiceCapabilities holds the values of STBService.{i}.Capabilities. (object, readOnly, since 1.0).
 type STBServiceCapabilities struct {
-	// MaxActiveAVStreams: int[-1:], readOnly, since 1.0.
-	MaxActiveAVStreams int32 `cwmp:"MaxActiveAVStreams"`
-	// MaxActiveAVPlayers: int[-1:], readOnly, since 1.0.
-	MaxActiveAVPlayers int32                                    `cwmp:"MaxActiveAVPlayers"`
-	AudienceStats      *STBServiceCapabilitiesAudienceStats     `cwmp:"AudienceStats."`
-	AudioDecoder       *STBServiceCapabilitiesAudioDecoder      `cwmp:"AudioDecoder."`
-	AudioOutput        *STBServiceCapabilitiesAudioOutput       `cwmp:"AudioOutput."`
-	CA                 *STBServiceCapabilitiesCA                `cwmp:"CA."`
-	CDS                *STBServiceCapabilitiesCDS               `cwmp:"CDS."`
-	DRM                *STBServiceCapabilitiesDRM               `cwmp:"DRM."`
-	FrontEnd           *STBServiceCapabilitiesFrontEnd          `cwmp:"FrontEnd."`
-	HDMI               *STBServiceCapabilitiesHDMI              `cwmp:"HDMI."`
-	PVR                *STBServiceCapabilitiesPVR               `cwmp:"PVR."`
-	ServiceMonitoring  *STBServiceCapabilitiesServiceMonitoring `cwmp:"ServiceMonitoring."`
-	VideoDecoder       *STBServiceCapabilitiesVideoDecoder      `cwmp:"VideoDecoder."`
-	VideoOutput        *STBServiceCapabilitiesVideoOutput       `cwmp:"VideoOutput."`
+	MaxActiveAVStreams int32 `json:"MaxActiveAVStreams,omitzero"`
+
+	MaxActiveAVPlayers int32 `json:"MaxActiveAVPlayers,omitzero"`
+
+	AudienceStats     *STBServiceCapabilitiesAudienceStats     `json:"AudienceStats,omitzero"`
+	AudioDecoder      *STBServiceCapabilitiesAudioDecoder      `json:"AudioDecoder,omitzero"`
+	AudioOutput       *STBServiceCapabilitiesAudioOutput       `json:"AudioOutput,omitzero"`
+	CA                *STBServiceCapabilitiesCA                `json:"CA,omitzero"`
+	CDS               *STBServiceCapabilitiesCDS               `json:"CDS,omitzero"`
+	DRM               *STBServiceCapabilitiesDRM               `json:"DRM,omitzero"`
+	FrontEnd          *STBServiceCapabilitiesFrontEnd          `json:"FrontEnd,omitzero"`
+	HDMI              *STBServiceCapabilitiesHDMI              `json:"HDMI,omitzero"`
+	PVR               *STBServiceCapabilitiesPVR               `json:"PVR,omitzero"`
+	ServiceMonitoring *STBServiceCapabilitiesServiceMonitoring `json:"ServiceMonitoring,omitzero"`
+	VideoDecoder      *STBServiceCapabilitiesVideoDecoder      `json:"VideoDecoder,omitzero"`
+	VideoOutput       *STBServiceCapabilitiesVideoOutput       `json:"VideoOutput,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilities) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilities) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synSTBServiceCapabilities_MaxActiveAVStreams, int64(o.MaxActiveAVStreams)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxActiveAVStreams",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilities_MaxActiveAVPlayers, int64(o.MaxActiveAVPlayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxActiveAVPlayers",
-		})
-	}
+func (o *STBServiceCapabilities) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "MaxActiveAVStreams", 102, int64(o.MaxActiveAVStreams))
+	c.Int(p, "MaxActiveAVPlayers", 101, int64(o.MaxActiveAVPlayers))
 	if o.AudienceStats != nil {
-		o.AudienceStats.ValidateAt(prefix+"AudienceStats.", v)
+		o.AudienceStats.ValidateAt(c, p+"AudienceStats.")
 	}
 	if o.AudioDecoder != nil {
-		o.AudioDecoder.ValidateAt(prefix+"AudioDecoder.", v)
+		o.AudioDecoder.ValidateAt(c, p+"AudioDecoder.")
 	}
 	if o.AudioOutput != nil {
-		o.AudioOutput.ValidateAt(prefix+"AudioOutput.", v)
+		o.AudioOutput.ValidateAt(c, p+"AudioOutput.")
 	}
 	if o.CA != nil {
-		o.CA.ValidateAt(prefix+"CA.", v)
-	}
-	if o.CDS != nil {
-		o.CDS.ValidateAt(prefix+"CDS.", v)
+		o.CA.ValidateAt(c, p+"CA.")
 	}
 	if o.DRM != nil {
-		o.DRM.ValidateAt(prefix+"DRM.", v)
+		o.DRM.ValidateAt(c, p+"DRM.")
 	}
 	if o.FrontEnd != nil {
-		o.FrontEnd.ValidateAt(prefix+"FrontEnd.", v)
+		o.FrontEnd.ValidateAt(c, p+"FrontEnd.")
 	}
 	if o.HDMI != nil {
-		o.HDMI.ValidateAt(prefix+"HDMI.", v)
+		o.HDMI.ValidateAt(c, p+"HDMI.")
 	}
 	if o.PVR != nil {
-		o.PVR.ValidateAt(prefix+"PVR.", v)
+		o.PVR.ValidateAt(c, p+"PVR.")
 	}
 	if o.ServiceMonitoring != nil {
-		o.ServiceMonitoring.ValidateAt(prefix+"ServiceMonitoring.", v)
+		o.ServiceMonitoring.ValidateAt(c, p+"ServiceMonitoring.")
 	}
 	if o.VideoDecoder != nil {
-		o.VideoDecoder.ValidateAt(prefix+"VideoDecoder.", v)
+		o.VideoDecoder.ValidateAt(c, p+"VideoDecoder.")
 	}
 	if o.VideoOutput != nil {
-		o.VideoOutput.ValidateAt(prefix+"VideoOutput.", v)
+		o.VideoOutput.ValidateAt(c, p+"VideoOutput.")
 	}
 }
 
 // STBServiceCapabilitiesPath is the typed path of STBService.{i}.Capabilities.
 type STBServiceCapabilitiesPath struct {
-	obj                model.ObjectPath
-	MaxActiveAVStreams model.ReadOnlyParam[int32]
-	MaxActiveAVPlayers model.ReadOnlyParam[int32]
-	AudienceStats      STBServiceCapabilitiesAudienceStatsPath
-	AudioDecoder       STBServiceCapabilitiesAudioDecoderPath
-	AudioOutput        STBServiceCapabilitiesAudioOutputPath
-	CA                 STBServiceCapabilitiesCAPath
-	CDS                STBServiceCapabilitiesCDSPath
-	DRM                STBServiceCapabilitiesDRMPath
-	FrontEnd           STBServiceCapabilitiesFrontEndPath
-	HDMI               STBServiceCapabilitiesHDMIPath
-	PVR                STBServiceCapabilitiesPVRPath
-	ServiceMonitoring  STBServiceCapabilitiesServiceMonitoringPath
-	VideoDecoder       STBServiceCapabilitiesVideoDecoderPath
-	VideoOutput        STBServiceCapabilitiesVideoOutputPath
+	model.ObjectPath
+	MaxActiveAVPlayers model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxActiveAVStreams model.ReadOnlyParam[int32] `dm:"i"`
+
+	AudienceStats     STBServiceCapabilitiesAudienceStatsPath     `dm:"AudienceStats."`
+	AudioDecoder      STBServiceCapabilitiesAudioDecoderPath      `dm:"AudioDecoder."`
+	AudioOutput       STBServiceCapabilitiesAudioOutputPath       `dm:"AudioOutput."`
+	CA                STBServiceCapabilitiesCAPath                `dm:"CA."`
+	CDS               STBServiceCapabilitiesCDSPath               `dm:"CDS."`
+	DRM               STBServiceCapabilitiesDRMPath               `dm:"DRM."`
+	FrontEnd          STBServiceCapabilitiesFrontEndPath          `dm:"FrontEnd."`
+	HDMI              STBServiceCapabilitiesHDMIPath              `dm:"HDMI."`
+	PVR               STBServiceCapabilitiesPVRPath               `dm:"PVR."`
+	ServiceMonitoring STBServiceCapabilitiesServiceMonitoringPath `dm:"ServiceMonitoring."`
+	VideoDecoder      STBServiceCapabilitiesVideoDecoderPath      `dm:"VideoDecoder."`
+	VideoOutput       STBServiceCapabilitiesVideoOutputPath       `dm:"VideoOutput."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesPath(prefix string) STBServiceCapabilitiesPath {
-	p := &prefix
-	return STBServiceCapabilitiesPath{
-		AudienceStats:      newSTBServiceCapabilitiesAudienceStatsPath(prefix + "AudienceStats."),
-		AudioDecoder:       newSTBServiceCapabilitiesAudioDecoderPath(prefix + "AudioDecoder."),
-		AudioOutput:        newSTBServiceCapabilitiesAudioOutputPath(prefix + "AudioOutput."),
-		CA:                 newSTBServiceCapabilitiesCAPath(prefix + "CA."),
-		CDS:                newSTBServiceCapabilitiesCDSPath(prefix + "CDS."),
-		DRM:                newSTBServiceCapabilitiesDRMPath(prefix + "DRM."),
-		FrontEnd:           newSTBServiceCapabilitiesFrontEndPath(prefix + "FrontEnd."),
-		HDMI:               newSTBServiceCapabilitiesHDMIPath(prefix + "HDMI."),
-		MaxActiveAVPlayers: model.NewReadOnly[int32](p, "MaxActiveAVPlayers", model.TypeInt),
-		MaxActiveAVStreams: model.NewReadOnly[int32](p, "MaxActiveAVStreams", model.TypeInt),
-		PVR:                newSTBServiceCapabilitiesPVRPath(prefix + "PVR."),
-		ServiceMonitoring:  newSTBServiceCapabilitiesServiceMonitoringPath(prefix + "ServiceMonitoring."),
-		VideoDecoder:       newSTBServiceCapabilitiesVideoDecoderPath(prefix + "VideoDecoder."),
-		VideoOutput:        newSTBServiceCapabilitiesVideoOutputPath(prefix + "VideoOutput."),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceCapabilitiesAudienceStats_MaxAudienceStatsChannels = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-)
-
-// STBServiceCapabilitiesAudienceStats holds the values of STBService.{i}.Capabilities.AudienceStats. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesAudienceStats holds the values of STBService.{i}.Capabilities.AudienceStats. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesAudienceStats struct {
-	// MaxAudienceStatsChannels: int[-1:], readOnly, since 1.0.
-	MaxAudienceStatsChannels int32 `cwmp:"MaxAudienceStatsChannels"`
+	MaxAudienceStatsChannels int32 `json:"MaxAudienceStatsChannels,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesAudienceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesAudienceStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synSTBServiceCapabilitiesAudienceStats_MaxAudienceStatsChannels, int64(o.MaxAudienceStatsChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAudienceStatsChannels",
-		})
-	}
+func (o *STBServiceCapabilitiesAudienceStats) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "MaxAudienceStatsChannels", 71, int64(o.MaxAudienceStatsChannels))
 }
 
 // STBServiceCapabilitiesAudienceStatsPath is the typed path of STBService.{i}.Capabilities.AudienceStats.
 type STBServiceCapabilitiesAudienceStatsPath struct {
-	obj                      model.ObjectPath
-	MaxAudienceStatsChannels model.ReadOnlyParam[int32]
-}
-
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesAudienceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesAudienceStatsPath(prefix string) STBServiceCapabilitiesAudienceStatsPath {
-	p := &prefix
-	return STBServiceCapabilitiesAudienceStatsPath{
-		MaxAudienceStatsChannels: model.NewReadOnly[int32](p, "MaxAudienceStatsChannels", model.TypeInt),
-		obj:                      model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	MaxAudienceStatsChannels model.ReadOnlyParam[int32] `dm:"i"`
 }
 
 // STBServiceCapabilitiesAudioDecoderAudioStandards enumerates the values of STBService.{i}.Capabilities.AudioDecoder.AudioStandards.
 type STBServiceCapabilitiesAudioDecoderAudioStandards string
 
-func (e STBServiceCapabilitiesAudioDecoderAudioStandards) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG1_Part3_Layer2  STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG1-Part3-Layer2"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG1_Part3_Layer3  STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG1-Part3-Layer3"
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG1_Part3_Layer2 STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG1-Part3-Layer2"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG1_Part3_Layer3 STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG1-Part3-Layer3"
+
 	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG2_Part3__Layer2 STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG2-Part3 -Layer2"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG2_Part3_Layer3  STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG2-Part3-Layer3"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG25              STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG2.5"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MP3_PRO             STBServiceCapabilitiesAudioDecoderAudioStandards = "MP3-PRO"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MP3_Surround        STBServiceCapabilitiesAudioDecoderAudioStandards = "MP3-Surround"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG2_AAC_LC        STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG2-AAC-LC"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG4_AAC_LC        STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG4-AAC-LC"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG4_AAC_MP        STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG4-AAC-MP"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG4_BSAC          STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG4-BSAC"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG4_AAC_HE_v2     STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG4-AAC-HE-v2"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG_Surround       STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG-Surround"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_DOLBY_AC3           STBServiceCapabilitiesAudioDecoderAudioStandards = "DOLBY-AC3"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_DOLBY_DD_           STBServiceCapabilitiesAudioDecoderAudioStandards = "DOLBY-DD+"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_DTS                 STBServiceCapabilitiesAudioDecoderAudioStandards = "DTS"
-	STBServiceCapabilitiesAudioDecoderAudioStandards_DTS_HD              STBServiceCapabilitiesAudioDecoderAudioStandards = "DTS-HD"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG2_Part3_Layer3 STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG2-Part3-Layer3"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG25 STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG2.5"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MP3_PRO STBServiceCapabilitiesAudioDecoderAudioStandards = "MP3-PRO"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MP3_Surround STBServiceCapabilitiesAudioDecoderAudioStandards = "MP3-Surround"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG2_AAC_LC STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG2-AAC-LC"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG4_AAC_LC STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG4-AAC-LC"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG4_AAC_MP STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG4-AAC-MP"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG4_BSAC STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG4-BSAC"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG4_AAC_HE_v2 STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG4-AAC-HE-v2"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_MPEG_Surround STBServiceCapabilitiesAudioDecoderAudioStandards = "MPEG-Surround"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_DOLBY_AC3 STBServiceCapabilitiesAudioDecoderAudioStandards = "DOLBY-AC3"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_DOLBY_DD_ STBServiceCapabilitiesAudioDecoderAudioStandards = "DOLBY-DD+"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_DTS STBServiceCapabilitiesAudioDecoderAudioStandards = "DTS"
+
+	STBServiceCapabilitiesAudioDecoderAudioStandards_DTS_HD STBServiceCapabilitiesAudioDecoderAudioStandards = "DTS-HD"
 )
 
-var (
-	synSTBServiceCapabilitiesAudioDecoder_AudioStandards = &model.Syntax{
-		Enums: []model.Enum{{Value: "MPEG1-Part3-Layer2"}, {Value: "MPEG1-Part3-Layer3"}, {Value: "MPEG2-Part3 -Layer2"}, {Value: "MPEG2-Part3-Layer3"}, {Value: "MPEG2.5"}, {Value: "MP3-PRO"}, {Value: "MP3-Surround"}, {Value: "MPEG2-AAC-LC"}, {Value: "MPEG4-AAC-LC"}, {Value: "MPEG4-AAC-MP"}, {Value: "MPEG4-BSAC"}, {Value: "MPEG4-AAC-HE-v2"}, {Value: "MPEG-Surround"}, {Value: "DOLBY-AC3"}, {Value: "DOLBY-DD+"}, {Value: "DTS"}, {Value: "DTS-HD"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceCapabilitiesAudioDecoder holds the values of STBService.{i}.Capabilities.AudioDecoder. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesAudioDecoder holds the values of STBService.{i}.Capabilities.AudioDecoder. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesAudioDecoder struct {
-	// AudioStandards: list<string{MPEG1-Part3-Layer2,MPEG1-Part3-Layer3,MPEG2-Part3 -Layer2,MPEG2-Part3-Layer3,MPEG2.5,MP3-PRO,… 17 values}>, readOnly, since 1.0.
-	AudioStandards []STBServiceCapabilitiesAudioDecoderAudioStandards `cwmp:"AudioStandards"`
+	AudioStandards []STBServiceCapabilitiesAudioDecoderAudioStandards `json:"AudioStandards,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesAudioDecoder) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesAudioDecoder) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesAudioDecoder_AudioStandards, model.FormatValue(model.TypeString, o.AudioStandards)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioStandards",
-		})
-	}
+func (o *STBServiceCapabilitiesAudioDecoder) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "AudioStandards", 73, model.JoinStrings(o.AudioStandards), len(o.AudioStandards) > 0)
 }
 
 // STBServiceCapabilitiesAudioDecoderPath is the typed path of STBService.{i}.Capabilities.AudioDecoder.
 type STBServiceCapabilitiesAudioDecoderPath struct {
-	obj            model.ObjectPath
-	AudioStandards model.ReadOnlyParam[[]STBServiceCapabilitiesAudioDecoderAudioStandards]
-}
-
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesAudioDecoderPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesAudioDecoderPath(prefix string) STBServiceCapabilitiesAudioDecoderPath {
-	p := &prefix
-	return STBServiceCapabilitiesAudioDecoderPath{
-		AudioStandards: model.NewReadOnly[[]STBServiceCapabilitiesAudioDecoderAudioStandards](p, "AudioStandards", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	AudioStandards model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesAudioOutputAudioFormats enumerates the values of STBService.{i}.Capabilities.AudioOutput.AudioFormats.
 type STBServiceCapabilitiesAudioOutputAudioFormats string
 
-func (e STBServiceCapabilitiesAudioOutputAudioFormats) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesAudioOutputAudioFormats_ANALOG_MONO            STBServiceCapabilitiesAudioOutputAudioFormats = "ANALOG-MONO"
-	STBServiceCapabilitiesAudioOutputAudioFormats_ANALOG_2_CHANNELS      STBServiceCapabilitiesAudioOutputAudioFormats = "ANALOG-2-CHANNELS"
-	STBServiceCapabilitiesAudioOutputAudioFormats_ANALOG_51_CHANNELS     STBServiceCapabilitiesAudioOutputAudioFormats = "ANALOG-5.1-CHANNELS"
+	STBServiceCapabilitiesAudioOutputAudioFormats_ANALOG_MONO STBServiceCapabilitiesAudioOutputAudioFormats = "ANALOG-MONO"
+
+	STBServiceCapabilitiesAudioOutputAudioFormats_ANALOG_2_CHANNELS STBServiceCapabilitiesAudioOutputAudioFormats = "ANALOG-2-CHANNELS"
+
+	STBServiceCapabilitiesAudioOutputAudioFormats_ANALOG_51_CHANNELS STBServiceCapabilitiesAudioOutputAudioFormats = "ANALOG-5.1-CHANNELS"
+
 	STBServiceCapabilitiesAudioOutputAudioFormats_DIGITAL_OPTICAL_SP_DIF STBServiceCapabilitiesAudioOutputAudioFormats = "DIGITAL-OPTICAL-SP/DIF"
+
 	STBServiceCapabilitiesAudioOutputAudioFormats_DIGITAL_COAXIAL_SP_DIF STBServiceCapabilitiesAudioOutputAudioFormats = "DIGITAL-COAXIAL-SP/DIF"
-	STBServiceCapabilitiesAudioOutputAudioFormats_HDMI                   STBServiceCapabilitiesAudioOutputAudioFormats = "HDMI"
-	STBServiceCapabilitiesAudioOutputAudioFormats_RF                     STBServiceCapabilitiesAudioOutputAudioFormats = "RF"
+
+	STBServiceCapabilitiesAudioOutputAudioFormats_HDMI STBServiceCapabilitiesAudioOutputAudioFormats = "HDMI"
+
+	STBServiceCapabilitiesAudioOutputAudioFormats_RF STBServiceCapabilitiesAudioOutputAudioFormats = "RF"
 )
 
-var (
-	synSTBServiceCapabilitiesAudioOutput_AudioFormats = &model.Syntax{
-		Enums: []model.Enum{{Value: "ANALOG-MONO"}, {Value: "ANALOG-2-CHANNELS"}, {Value: "ANALOG-5.1-CHANNELS"}, {Value: "DIGITAL-OPTICAL-SP/DIF"}, {Value: "DIGITAL-COAXIAL-SP/DIF"}, {Value: "HDMI"}, {Value: "RF"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceCapabilitiesAudioOutput holds the values of STBService.{i}.Capabilities.AudioOutput. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesAudioOutput holds the values of STBService.{i}.Capabilities.AudioOutput. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesAudioOutput struct {
-	// AudioFormats: list<string{ANALOG-MONO,ANALOG-2-CHANNELS,ANALOG-5.1-CHANNELS,DIGITAL-OPTICAL-SP/DIF,DIGITAL-COAXIAL-SP/DIF,HDMI,… 7 values}>, readOnly, since 1.0.
-	AudioFormats []STBServiceCapabilitiesAudioOutputAudioFormats `cwmp:"AudioFormats"`
+	AudioFormats []STBServiceCapabilitiesAudioOutputAudioFormats `json:"AudioFormats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesAudioOutput) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesAudioOutput) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesAudioOutput_AudioFormats, model.FormatValue(model.TypeString, o.AudioFormats)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioFormats",
-		})
-	}
+func (o *STBServiceCapabilitiesAudioOutput) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "AudioFormats", 75, model.JoinStrings(o.AudioFormats), len(o.AudioFormats) > 0)
 }
 
 // STBServiceCapabilitiesAudioOutputPath is the typed path of STBService.{i}.Capabilities.AudioOutput.
 type STBServiceCapabilitiesAudioOutputPath struct {
-	obj          model.ObjectPath
-	AudioFormats model.ReadOnlyParam[[]STBServiceCapabilitiesAudioOutputAudioFormats]
+	model.ObjectPath
+	AudioFormats model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesAudioOutputPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesAudioOutputPath(prefix string) STBServiceCapabilitiesAudioOutputPath {
-	p := &prefix
-	return STBServiceCapabilitiesAudioOutputPath{
-		AudioFormats: model.NewReadOnly[[]STBServiceCapabilitiesAudioOutputAudioFormats](p, "AudioFormats", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceCapabilitiesCA_CASystems = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-)
-
-// STBServiceCapabilitiesCA holds the values of STBService.{i}.Capabilities.CA. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesCA holds the values of STBService.{i}.Capabilities.CA. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesCA struct {
-	// CASystems: list(:1024)<string>, readOnly, since 1.0.
-	CASystems []string `cwmp:"CASystems"`
+	CASystems []string `json:"CASystems,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesCA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesCA) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesCA_CASystems, model.FormatValue(model.TypeString, o.CASystems)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CASystems",
-		})
-	}
+func (o *STBServiceCapabilitiesCA) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "CASystems", 77, model.JoinStrings(o.CASystems), len(o.CASystems) > 0)
 }
 
 // STBServiceCapabilitiesCAPath is the typed path of STBService.{i}.Capabilities.CA.
 type STBServiceCapabilitiesCAPath struct {
-	obj       model.ObjectPath
-	CASystems model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	CASystems model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesCAPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesCAPath(prefix string) STBServiceCapabilitiesCAPath {
-	p := &prefix
-	return STBServiceCapabilitiesCAPath{
-		CASystems: model.NewReadOnly[[]string](p, "CASystems", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceCapabilitiesCDS_PushCapable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceCapabilitiesCDS_PullCapable = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceCapabilitiesCDS holds the values of STBService.{i}.Capabilities.CDS. (object, readOnly, since 1.1)
+// STBServiceCapabilitiesCDS holds the values of STBService.{i}.Capabilities.CDS. (object, readOnly, since 1.1).
 type STBServiceCapabilitiesCDS struct {
-	// PushCapable: boolean, readOnly, since 1.1.
-	PushCapable bool `cwmp:"PushCapable"`
-	// PullCapable: boolean, readOnly, since 1.1.
-	PullCapable bool `cwmp:"PullCapable"`
-}
+	PushCapable bool `json:"PushCapable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesCDS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	PullCapable bool `json:"PullCapable,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesCDS) ValidateAt(prefix string, v *model.Violations) {}
 
 // STBServiceCapabilitiesCDSPath is the typed path of STBService.{i}.Capabilities.CDS.
 type STBServiceCapabilitiesCDSPath struct {
-	obj         model.ObjectPath
-	PushCapable model.ReadOnlyParam[bool]
-	PullCapable model.ReadOnlyParam[bool]
+	model.ObjectPath
+	PullCapable model.ReadOnlyParam[bool] `dm:"b"`
+
+	PushCapable model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesCDSPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesCDSPath(prefix string) STBServiceCapabilitiesCDSPath {
-	p := &prefix
-	return STBServiceCapabilitiesCDSPath{
-		PullCapable: model.NewReadOnly[bool](p, "PullCapable", model.TypeBoolean),
-		PushCapable: model.NewReadOnly[bool](p, "PushCapable", model.TypeBoolean),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceCapabilitiesDRM_DRMSystems = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-)
-
-// STBServiceCapabilitiesDRM holds the values of STBService.{i}.Capabilities.DRM. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesDRM holds the values of STBService.{i}.Capabilities.DRM. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesDRM struct {
-	// DRMSystems: list(:1024)<string>, readOnly, since 1.0.
-	DRMSystems []string `cwmp:"DRMSystems"`
+	DRMSystems []string `json:"DRMSystems,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesDRM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesDRM) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesDRM_DRMSystems, model.FormatValue(model.TypeString, o.DRMSystems)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DRMSystems",
-		})
-	}
+func (o *STBServiceCapabilitiesDRM) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "DRMSystems", 82, model.JoinStrings(o.DRMSystems), len(o.DRMSystems) > 0)
 }
 
 // STBServiceCapabilitiesDRMPath is the typed path of STBService.{i}.Capabilities.DRM.
 type STBServiceCapabilitiesDRMPath struct {
-	obj        model.ObjectPath
-	DRMSystems model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	DRMSystems model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesDRMPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesDRMPath(prefix string) STBServiceCapabilitiesDRMPath {
-	p := &prefix
-	return STBServiceCapabilitiesDRMPath{
-		DRMSystems: model.NewReadOnly[[]string](p, "DRMSystems", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// STBServiceCapabilitiesFrontEnd holds the values of STBService.{i}.Capabilities.FrontEnd. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesFrontEnd holds the values of STBService.{i}.Capabilities.FrontEnd. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesFrontEnd struct {
-	DVBT *STBServiceCapabilitiesFrontEndDVBT `cwmp:"DVBT."`
-	IP   *STBServiceCapabilitiesFrontEndIP   `cwmp:"IP."`
+	DVBT *STBServiceCapabilitiesFrontEndDVBT `json:"DVBT,omitzero"`
+	IP   *STBServiceCapabilitiesFrontEndIP   `json:"IP,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesFrontEnd) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesFrontEnd) ValidateAt(prefix string, v *model.Violations) {
+func (o *STBServiceCapabilitiesFrontEnd) ValidateAt(c *model.Checker, p string) {
 	if o.DVBT != nil {
-		o.DVBT.ValidateAt(prefix+"DVBT.", v)
+		o.DVBT.ValidateAt(c, p+"DVBT.")
 	}
 	if o.IP != nil {
-		o.IP.ValidateAt(prefix+"IP.", v)
+		o.IP.ValidateAt(c, p+"IP.")
 	}
 }
 
 // STBServiceCapabilitiesFrontEndPath is the typed path of STBService.{i}.Capabilities.FrontEnd.
 type STBServiceCapabilitiesFrontEndPath struct {
-	obj  model.ObjectPath
-	DVBT STBServiceCapabilitiesFrontEndDVBTPath
-	IP   STBServiceCapabilitiesFrontEndIPPath
+	model.ObjectPath
+	DVBT STBServiceCapabilitiesFrontEndDVBTPath `dm:"DVBT."`
+	IP   STBServiceCapabilitiesFrontEndIPPath   `dm:"IP."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesFrontEndPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesFrontEndPath(prefix string) STBServiceCapabilitiesFrontEndPath {
-	p := &prefix
-	return STBServiceCapabilitiesFrontEndPath{
-		DVBT: newSTBServiceCapabilitiesFrontEndDVBTPath(prefix + "DVBT."),
-		IP:   newSTBServiceCapabilitiesFrontEndIPPath(prefix + "IP."),
-		obj:  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceCapabilitiesFrontEndDVBT_MaxActiveDVBTStreams = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceCapabilitiesFrontEndDVBT_MaxLogicalChannels = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-)
-
-// STBServiceCapabilitiesFrontEndDVBT holds the values of STBService.{i}.Capabilities.FrontEnd.DVBT. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesFrontEndDVBT holds the values of STBService.{i}.Capabilities.FrontEnd.DVBT. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesFrontEndDVBT struct {
-	// MaxActiveDVBTStreams: int[-1:], readOnly, since 1.0.
-	MaxActiveDVBTStreams int32 `cwmp:"MaxActiveDVBTStreams"`
-	// MaxLogicalChannels: int[-1:], readOnly, since 1.0.
-	MaxLogicalChannels int32 `cwmp:"MaxLogicalChannels"`
+	MaxActiveDVBTStreams int32 `json:"MaxActiveDVBTStreams,omitzero"`
+
+	MaxLogicalChannels int32 `json:"MaxLogicalChannels,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesFrontEndDVBT) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesFrontEndDVBT) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synSTBServiceCapabilitiesFrontEndDVBT_MaxActiveDVBTStreams, int64(o.MaxActiveDVBTStreams)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxActiveDVBTStreams",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesFrontEndDVBT_MaxLogicalChannels, int64(o.MaxLogicalChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxLogicalChannels",
-		})
-	}
+func (o *STBServiceCapabilitiesFrontEndDVBT) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "MaxActiveDVBTStreams", 85, int64(o.MaxActiveDVBTStreams))
+	c.Int(p, "MaxLogicalChannels", 86, int64(o.MaxLogicalChannels))
 }
 
 // STBServiceCapabilitiesFrontEndDVBTPath is the typed path of STBService.{i}.Capabilities.FrontEnd.DVBT.
 type STBServiceCapabilitiesFrontEndDVBTPath struct {
-	obj                  model.ObjectPath
-	MaxActiveDVBTStreams model.ReadOnlyParam[int32]
-	MaxLogicalChannels   model.ReadOnlyParam[int32]
-}
+	model.ObjectPath
+	MaxActiveDVBTStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesFrontEndDVBTPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesFrontEndDVBTPath(prefix string) STBServiceCapabilitiesFrontEndDVBTPath {
-	p := &prefix
-	return STBServiceCapabilitiesFrontEndDVBTPath{
-		MaxActiveDVBTStreams: model.NewReadOnly[int32](p, "MaxActiveDVBTStreams", model.TypeInt),
-		MaxLogicalChannels:   model.NewReadOnly[int32](p, "MaxLogicalChannels", model.TypeInt),
-		obj:                  model.NewObjectPath(p),
-	}
+	MaxLogicalChannels model.ReadOnlyParam[int32] `dm:"i"`
 }
 
 // STBServiceCapabilitiesFrontEndIPStreamingControlProtocols enumerates the values of STBService.{i}.Capabilities.FrontEnd.IP.StreamingControlProtocols.
 type STBServiceCapabilitiesFrontEndIPStreamingControlProtocols string
 
-func (e STBServiceCapabilitiesFrontEndIPStreamingControlProtocols) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesFrontEndIPStreamingControlProtocols_RTSP   STBServiceCapabilitiesFrontEndIPStreamingControlProtocols = "RTSP"
-	STBServiceCapabilitiesFrontEndIPStreamingControlProtocols_IGMP   STBServiceCapabilitiesFrontEndIPStreamingControlProtocols = "IGMP"
+	STBServiceCapabilitiesFrontEndIPStreamingControlProtocols_RTSP STBServiceCapabilitiesFrontEndIPStreamingControlProtocols = "RTSP"
+
+	STBServiceCapabilitiesFrontEndIPStreamingControlProtocols_IGMP STBServiceCapabilitiesFrontEndIPStreamingControlProtocols = "IGMP"
+
 	STBServiceCapabilitiesFrontEndIPStreamingControlProtocols_IGMPv2 STBServiceCapabilitiesFrontEndIPStreamingControlProtocols = "IGMPv2"
+
 	STBServiceCapabilitiesFrontEndIPStreamingControlProtocols_IGMPv3 STBServiceCapabilitiesFrontEndIPStreamingControlProtocols = "IGMPv3"
+
 	STBServiceCapabilitiesFrontEndIPStreamingControlProtocols_DSM_CC STBServiceCapabilitiesFrontEndIPStreamingControlProtocols = "DSM-CC"
 )
 
 // STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols enumerates the values of STBService.{i}.Capabilities.FrontEnd.IP.StreamingTransportProtocols.
 type STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols string
 
-func (e STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols_UDP  STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols = "UDP"
-	STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols_TCP  STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols = "TCP"
+	STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols_UDP STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols = "UDP"
+
+	STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols_TCP STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols = "TCP"
+
 	STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols_SCTP STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols = "SCTP"
+
 	STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols_DCCP STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols = "DCCP"
-	STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols_RTP  STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols = "RTP"
+
+	STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols_RTP STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols = "RTP"
+
 	STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols_HTTP STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols = "HTTP"
 )
 
 // STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols enumerates the values of STBService.{i}.Capabilities.FrontEnd.IP.StreamingTransportControlProtocols.
 type STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols string
 
-func (e STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols_RTCP   STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols = "RTCP"
-	STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols_ARQ    STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols = "ARQ"
+	STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols_RTCP STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols = "RTCP"
+
+	STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols_ARQ STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols = "ARQ"
+
 	STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols_AL_FEC STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols = "AL-FEC"
 )
 
 // STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols enumerates the values of STBService.{i}.Capabilities.FrontEnd.IP.DownloadTransportProtocols.
 type STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols string
 
-func (e STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_HTTP  STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "HTTP"
+	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_HTTP STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "HTTP"
+
 	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_HTTPS STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "HTTPS"
-	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_FTP   STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "FTP"
-	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_FTPS  STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "FTPS"
-	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_SFTP  STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "SFTP"
-	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_TFTP  STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "TFTP"
+
+	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_FTP STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "FTP"
+
+	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_FTPS STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "FTPS"
+
+	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_SFTP STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "SFTP"
+
+	STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols_TFTP STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols = "TFTP"
 )
 
 // STBServiceCapabilitiesFrontEndIPMultiplexTypes enumerates the values of STBService.{i}.Capabilities.FrontEnd.IP.MultiplexTypes.
 type STBServiceCapabilitiesFrontEndIPMultiplexTypes string
 
-func (e STBServiceCapabilitiesFrontEndIPMultiplexTypes) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesFrontEndIPMultiplexTypes_None      STBServiceCapabilitiesFrontEndIPMultiplexTypes = "None"
+	STBServiceCapabilitiesFrontEndIPMultiplexTypes_None STBServiceCapabilitiesFrontEndIPMultiplexTypes = "None"
+
 	STBServiceCapabilitiesFrontEndIPMultiplexTypes_MPEG1_SYS STBServiceCapabilitiesFrontEndIPMultiplexTypes = "MPEG1-SYS"
-	STBServiceCapabilitiesFrontEndIPMultiplexTypes_MPEG2_PS  STBServiceCapabilitiesFrontEndIPMultiplexTypes = "MPEG2-PS"
-	STBServiceCapabilitiesFrontEndIPMultiplexTypes_VOB       STBServiceCapabilitiesFrontEndIPMultiplexTypes = "VOB"
-	STBServiceCapabilitiesFrontEndIPMultiplexTypes_MPEG2_TS  STBServiceCapabilitiesFrontEndIPMultiplexTypes = "MPEG2-TS"
+
+	STBServiceCapabilitiesFrontEndIPMultiplexTypes_MPEG2_PS STBServiceCapabilitiesFrontEndIPMultiplexTypes = "MPEG2-PS"
+
+	STBServiceCapabilitiesFrontEndIPMultiplexTypes_VOB STBServiceCapabilitiesFrontEndIPMultiplexTypes = "VOB"
+
+	STBServiceCapabilitiesFrontEndIPMultiplexTypes_MPEG2_TS STBServiceCapabilitiesFrontEndIPMultiplexTypes = "MPEG2-TS"
 )
 
-var (
-	synSTBServiceCapabilitiesFrontEndIP_MaxActiveIPStreams = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceCapabilitiesFrontEndIP_MaxActiveInboundIPStreams = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceCapabilitiesFrontEndIP_MaxActiveOutboundIPStreams = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceCapabilitiesFrontEndIP_StreamingControlProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "RTSP"}, {Value: "IGMP"}, {Value: "IGMPv2"}, {Value: "IGMPv3"}, {Value: "DSM-CC"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesFrontEndIP_StreamingTransportProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "UDP"}, {Value: "TCP"}, {Value: "SCTP"}, {Value: "DCCP"}, {Value: "RTP"}, {Value: "HTTP"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesFrontEndIP_StreamingTransportControlProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "RTCP"}, {Value: "ARQ"}, {Value: "AL-FEC"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesFrontEndIP_DownloadTransportProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "HTTP"}, {Value: "HTTPS"}, {Value: "FTP"}, {Value: "FTPS"}, {Value: "SFTP"}, {Value: "TFTP"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesFrontEndIP_MultiplexTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "MPEG1-SYS"}, {Value: "MPEG2-PS"}, {Value: "VOB"}, {Value: "MPEG2-TS"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesFrontEndIP_MaxDejitteringBufferSize = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "bytes",
-	}
-)
-
-// STBServiceCapabilitiesFrontEndIP holds the values of STBService.{i}.Capabilities.FrontEnd.IP. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesFrontEndIP holds the values of STBService.{i}.Capabilities.FrontEnd.IP. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesFrontEndIP struct {
-	// MaxActiveIPStreams: int[-1:], readOnly, since 1.0.
-	MaxActiveIPStreams int32 `cwmp:"MaxActiveIPStreams"`
-	// MaxActiveInboundIPStreams: int[-1:], readOnly, since 1.0.
-	MaxActiveInboundIPStreams int32 `cwmp:"MaxActiveInboundIPStreams"`
-	// MaxActiveOutboundIPStreams: int[-1:], readOnly, since 1.0.
-	MaxActiveOutboundIPStreams int32 `cwmp:"MaxActiveOutboundIPStreams"`
-	// StreamingControlProtocols: list<string{RTSP,IGMP,IGMPv2,IGMPv3,DSM-CC}>, readOnly, since 1.0.
-	StreamingControlProtocols []STBServiceCapabilitiesFrontEndIPStreamingControlProtocols `cwmp:"StreamingControlProtocols"`
-	// StreamingTransportProtocols: list<string{UDP,TCP,SCTP,DCCP,RTP,HTTP}>, readOnly, since 1.0.
-	StreamingTransportProtocols []STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols `cwmp:"StreamingTransportProtocols"`
-	// StreamingTransportControlProtocols: list<string{RTCP,ARQ,AL-FEC}>, readOnly, since 1.0.
-	StreamingTransportControlProtocols []STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols `cwmp:"StreamingTransportControlProtocols"`
-	// DownloadTransportProtocols: list<string{HTTP,HTTPS,FTP,FTPS,SFTP,TFTP}>, readOnly, since 1.0.
-	DownloadTransportProtocols []STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols `cwmp:"DownloadTransportProtocols"`
-	// MultiplexTypes: list<string{None,MPEG1-SYS,MPEG2-PS,VOB,MPEG2-TS}>, readOnly, since 1.0.
-	MultiplexTypes []STBServiceCapabilitiesFrontEndIPMultiplexTypes `cwmp:"MultiplexTypes"`
-	// MaxDejitteringBufferSize: int[-1:] bytes, readOnly, since 1.0.
-	MaxDejitteringBufferSize int32 `cwmp:"MaxDejitteringBufferSize"`
+	MaxActiveIPStreams int32 `json:"MaxActiveIPStreams,omitzero"`
+
+	MaxActiveInboundIPStreams int32 `json:"MaxActiveInboundIPStreams,omitzero"`
+
+	MaxActiveOutboundIPStreams int32 `json:"MaxActiveOutboundIPStreams,omitzero"`
+
+	StreamingControlProtocols []STBServiceCapabilitiesFrontEndIPStreamingControlProtocols `json:"StreamingControlProtocols,omitzero"`
+
+	StreamingTransportProtocols []STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols `json:"StreamingTransportProtocols,omitzero"`
+
+	StreamingTransportControlProtocols []STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols `json:"StreamingTransportControlProtocols,omitzero"`
+
+	DownloadTransportProtocols []STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols `json:"DownloadTransportProtocols,omitzero"`
+
+	MultiplexTypes []STBServiceCapabilitiesFrontEndIPMultiplexTypes `json:"MultiplexTypes,omitzero"`
+
+	MaxDejitteringBufferSize int32 `json:"MaxDejitteringBufferSize,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesFrontEndIP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesFrontEndIP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synSTBServiceCapabilitiesFrontEndIP_MaxActiveIPStreams, int64(o.MaxActiveIPStreams)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxActiveIPStreams",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesFrontEndIP_MaxActiveInboundIPStreams, int64(o.MaxActiveInboundIPStreams)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxActiveInboundIPStreams",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesFrontEndIP_MaxActiveOutboundIPStreams, int64(o.MaxActiveOutboundIPStreams)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxActiveOutboundIPStreams",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceCapabilitiesFrontEndIP_StreamingControlProtocols, model.FormatValue(model.TypeString, o.StreamingControlProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StreamingControlProtocols",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceCapabilitiesFrontEndIP_StreamingTransportProtocols, model.FormatValue(model.TypeString, o.StreamingTransportProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StreamingTransportProtocols",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceCapabilitiesFrontEndIP_StreamingTransportControlProtocols, model.FormatValue(model.TypeString, o.StreamingTransportControlProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StreamingTransportControlProtocols",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceCapabilitiesFrontEndIP_DownloadTransportProtocols, model.FormatValue(model.TypeString, o.DownloadTransportProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DownloadTransportProtocols",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceCapabilitiesFrontEndIP_MultiplexTypes, model.FormatValue(model.TypeString, o.MultiplexTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MultiplexTypes",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesFrontEndIP_MaxDejitteringBufferSize, int64(o.MaxDejitteringBufferSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxDejitteringBufferSize",
-		})
-	}
+func (o *STBServiceCapabilitiesFrontEndIP) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "MaxActiveIPStreams", 89, int64(o.MaxActiveIPStreams))
+	c.Int(p, "MaxActiveInboundIPStreams", 90, int64(o.MaxActiveInboundIPStreams))
+	c.Int(p, "MaxActiveOutboundIPStreams", 91, int64(o.MaxActiveOutboundIPStreams))
+	c.Wire(p, "StreamingControlProtocols", 94, model.JoinStrings(o.StreamingControlProtocols), len(o.StreamingControlProtocols) > 0)
+	c.Wire(p, "StreamingTransportProtocols", 96, model.JoinStrings(o.StreamingTransportProtocols), len(o.StreamingTransportProtocols) > 0)
+	c.Wire(p, "StreamingTransportControlProtocols", 95, model.JoinStrings(o.StreamingTransportControlProtocols), len(o.StreamingTransportControlProtocols) > 0)
+	c.Wire(p, "DownloadTransportProtocols", 88, model.JoinStrings(o.DownloadTransportProtocols), len(o.DownloadTransportProtocols) > 0)
+	c.Wire(p, "MultiplexTypes", 93, model.JoinStrings(o.MultiplexTypes), len(o.MultiplexTypes) > 0)
+	c.Int(p, "MaxDejitteringBufferSize", 92, int64(o.MaxDejitteringBufferSize))
 }
 
 // STBServiceCapabilitiesFrontEndIPPath is the typed path of STBService.{i}.Capabilities.FrontEnd.IP.
 type STBServiceCapabilitiesFrontEndIPPath struct {
-	obj                                model.ObjectPath
-	MaxActiveIPStreams                 model.ReadOnlyParam[int32]
-	MaxActiveInboundIPStreams          model.ReadOnlyParam[int32]
-	MaxActiveOutboundIPStreams         model.ReadOnlyParam[int32]
-	StreamingControlProtocols          model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingControlProtocols]
-	StreamingTransportProtocols        model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols]
-	StreamingTransportControlProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols]
-	DownloadTransportProtocols         model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols]
-	MultiplexTypes                     model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPMultiplexTypes]
-	MaxDejitteringBufferSize           model.ReadOnlyParam[int32]
-}
+	model.ObjectPath
+	DownloadTransportProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesFrontEndIPPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesFrontEndIPPath(prefix string) STBServiceCapabilitiesFrontEndIPPath {
-	p := &prefix
-	return STBServiceCapabilitiesFrontEndIPPath{
-		DownloadTransportProtocols:         model.NewReadOnly[[]STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols](p, "DownloadTransportProtocols", model.TypeString),
-		MaxActiveIPStreams:                 model.NewReadOnly[int32](p, "MaxActiveIPStreams", model.TypeInt),
-		MaxActiveInboundIPStreams:          model.NewReadOnly[int32](p, "MaxActiveInboundIPStreams", model.TypeInt),
-		MaxActiveOutboundIPStreams:         model.NewReadOnly[int32](p, "MaxActiveOutboundIPStreams", model.TypeInt),
-		MaxDejitteringBufferSize:           model.NewReadOnly[int32](p, "MaxDejitteringBufferSize", model.TypeInt),
-		MultiplexTypes:                     model.NewReadOnly[[]STBServiceCapabilitiesFrontEndIPMultiplexTypes](p, "MultiplexTypes", model.TypeString),
-		StreamingControlProtocols:          model.NewReadOnly[[]STBServiceCapabilitiesFrontEndIPStreamingControlProtocols](p, "StreamingControlProtocols", model.TypeString),
-		StreamingTransportControlProtocols: model.NewReadOnly[[]STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols](p, "StreamingTransportControlProtocols", model.TypeString),
-		StreamingTransportProtocols:        model.NewReadOnly[[]STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols](p, "StreamingTransportProtocols", model.TypeString),
-		obj:                                model.NewObjectPath(p),
-	}
+	MaxActiveIPStreams model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxActiveInboundIPStreams model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxActiveOutboundIPStreams model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxDejitteringBufferSize model.ReadOnlyParam[int32] `dm:"i"`
+
+	MultiplexTypes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	StreamingControlProtocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	StreamingTransportControlProtocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	StreamingTransportProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesHDMISupportedResolutions enumerates the values of STBService.{i}.Capabilities.HDMI.SupportedResolutions.
 type STBServiceCapabilitiesHDMISupportedResolutions string
 
-func (e STBServiceCapabilitiesHDMISupportedResolutions) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesHDMISupportedResolutions_X640x480p_60Hz                STBServiceCapabilitiesHDMISupportedResolutions = "640x480p/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_60Hz               STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080i_60Hz              STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080i/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720x480p_60Hz                STBServiceCapabilitiesHDMISupportedResolutions = "720x480p/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x480i_60Hz          STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x480i/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_50Hz               STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/50Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080i_50Hz              STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080i/50Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720x576p_50Hz                STBServiceCapabilitiesHDMISupportedResolutions = "720x576p/50Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x240p_60Hz          STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x240p/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X2880x480i_60Hz               STBServiceCapabilitiesHDMISupportedResolutions = "2880x480i/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X2880x240p_60Hz               STBServiceCapabilitiesHDMISupportedResolutions = "2880x240p/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1440x480p_60Hz               STBServiceCapabilitiesHDMISupportedResolutions = "1440x480p/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_60Hz              STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x288p_50Hz          STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x288p/50Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X2880x576i_50Hz               STBServiceCapabilitiesHDMISupportedResolutions = "2880x576i/50Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X2880x288p_50Hz               STBServiceCapabilitiesHDMISupportedResolutions = "2880x288p/50Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1440x576p_50Hz               STBServiceCapabilitiesHDMISupportedResolutions = "1440x576p/50Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_50Hz              STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/50Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_24Hz              STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/24Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_25Hz              STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/25Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_30Hz              STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/30Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X2880x480p_60Hz               STBServiceCapabilitiesHDMISupportedResolutions = "2880x480p/60Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X2880x576p_50Hz               STBServiceCapabilitiesHDMISupportedResolutions = "2880x576p/50Hz"
+	STBServiceCapabilitiesHDMISupportedResolutions_X640x480p_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "640x480p/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080i_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080i/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720x480p_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "720x480p/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x480i_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x480i/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_50Hz STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/50Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080i_50Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080i/50Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720x576p_50Hz STBServiceCapabilitiesHDMISupportedResolutions = "720x576p/50Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x240p_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x240p/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X2880x480i_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "2880x480i/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X2880x240p_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "2880x240p/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1440x480p_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "1440x480p/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x288p_50Hz STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x288p/50Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X2880x576i_50Hz STBServiceCapabilitiesHDMISupportedResolutions = "2880x576i/50Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X2880x288p_50Hz STBServiceCapabilitiesHDMISupportedResolutions = "2880x288p/50Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1440x576p_50Hz STBServiceCapabilitiesHDMISupportedResolutions = "1440x576p/50Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_50Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/50Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_24Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/24Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_25Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/25Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_30Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/30Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X2880x480p_60Hz STBServiceCapabilitiesHDMISupportedResolutions = "2880x480p/60Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X2880x576p_50Hz STBServiceCapabilitiesHDMISupportedResolutions = "2880x576p/50Hz"
+
 	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080i__1250_total__50Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080i (1250 total)/50Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x480i_120Hz         STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x480i/120Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720x480p_120Hz               STBServiceCapabilitiesHDMISupportedResolutions = "720x480p/120Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080i_120Hz             STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080i/120Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_120Hz              STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/120Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x480i_240Hz         STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x480i/240Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720x480p_240Hz               STBServiceCapabilitiesHDMISupportedResolutions = "720x480p/240Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x576i_100Hz         STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x576i/100Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720x576p_100Hz               STBServiceCapabilitiesHDMISupportedResolutions = "720x576p/100Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080i_100Hz             STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080i/100Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_100Hz              STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/100Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x576i_200Hz         STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x576i/200Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X720x576p_200Hz               STBServiceCapabilitiesHDMISupportedResolutions = "720x576p/200Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_24Hz               STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/24Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_25Hz               STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/25Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_30Hz               STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/30Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_120Hz             STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/120Hz"
-	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_100Hz             STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/100Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x480i_120Hz STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x480i/120Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720x480p_120Hz STBServiceCapabilitiesHDMISupportedResolutions = "720x480p/120Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080i_120Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080i/120Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_120Hz STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/120Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x480i_240Hz STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x480i/240Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720x480p_240Hz STBServiceCapabilitiesHDMISupportedResolutions = "720x480p/240Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x576i_100Hz STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x576i/100Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720x576p_100Hz STBServiceCapabilitiesHDMISupportedResolutions = "720x576p/100Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080i_100Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080i/100Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_100Hz STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/100Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720_1440_x576i_200Hz STBServiceCapabilitiesHDMISupportedResolutions = "720(1440)x576i/200Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X720x576p_200Hz STBServiceCapabilitiesHDMISupportedResolutions = "720x576p/200Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_24Hz STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/24Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_25Hz STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/25Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1280x720p_30Hz STBServiceCapabilitiesHDMISupportedResolutions = "1280x720p/30Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_120Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/120Hz"
+
+	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_100Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/100Hz"
 )
 
-var (
-	synSTBServiceCapabilitiesHDMI_SupportedResolutions = &model.Syntax{
-		Enums: []model.Enum{{Value: "640x480p/60Hz"}, {Value: "1280x720p/60Hz"}, {Value: "1920x1080i/60Hz"}, {Value: "720x480p/60Hz"}, {Value: "720(1440)x480i/60Hz"}, {Value: "1280x720p/50Hz"}, {Value: "1920x1080i/50Hz"}, {Value: "720x576p/50Hz"}, {Value: "720(1440)x240p/60Hz"}, {Value: "2880x480i/60Hz"}, {Value: "2880x240p/60Hz"}, {Value: "1440x480p/60Hz"}, {Value: "1920x1080p/60Hz"}, {Value: "720(1440)x288p/50Hz"}, {Value: "2880x576i/50Hz"}, {Value: "2880x288p/50Hz"}, {Value: "1440x576p/50Hz"}, {Value: "1920x1080p/50Hz"}, {Value: "1920x1080p/24Hz"}, {Value: "1920x1080p/25Hz"}, {Value: "1920x1080p/30Hz"}, {Value: "2880x480p/60Hz"}, {Value: "2880x576p/50Hz"}, {Value: "1920x1080i (1250 total)/50Hz"}, {Value: "720(1440)x480i/120Hz"}, {Value: "720x480p/120Hz"}, {Value: "1920x1080i/120Hz"}, {Value: "1280x720p/120Hz"}, {Value: "720(1440)x480i/240Hz"}, {Value: "720x480p/240Hz"}, {Value: "720(1440)x576i/100Hz"}, {Value: "720x576p/100Hz"}, {Value: "1920x1080i/100Hz"}, {Value: "1280x720p/100Hz"}, {Value: "720(1440)x576i/200Hz"}, {Value: "720x576p/200Hz"}, {Value: "1280x720p/24Hz"}, {Value: "1280x720p/25Hz"}, {Value: "1280x720p/30Hz"}, {Value: "1920x1080p/120Hz"}, {Value: "1920x1080p/100Hz"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesHDMI_CECSupport = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceCapabilitiesHDMI_HDMI3D     = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceCapabilitiesHDMI holds the values of STBService.{i}.Capabilities.HDMI. (object, readOnly, since 1.1)
+// STBServiceCapabilitiesHDMI holds the values of STBService.{i}.Capabilities.HDMI. (object, readOnly, since 1.1).
 type STBServiceCapabilitiesHDMI struct {
-	// SupportedResolutions: list<string{640x480p/60Hz,1280x720p/60Hz,1920x1080i/60Hz,720x480p/60Hz,720(1440)x480i/60Hz,1280x720p/50Hz,… 41 values}>, readOnly, since 1.1.
-	SupportedResolutions []STBServiceCapabilitiesHDMISupportedResolutions `cwmp:"SupportedResolutions"`
-	// CECSupport: boolean, readOnly, since 1.1.
-	CECSupport bool `cwmp:"CECSupport"`
-	// HDMI3D: boolean, readOnly, since 1.1.
-	HDMI3D bool `cwmp:"HDMI3D"`
+	SupportedResolutions []STBServiceCapabilitiesHDMISupportedResolutions `json:"SupportedResolutions,omitzero"`
+
+	CECSupport bool `json:"CECSupport,omitzero"`
+
+	HDMI3D bool `json:"HDMI3D,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesHDMI) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesHDMI) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesHDMI_SupportedResolutions, model.FormatValue(model.TypeString, o.SupportedResolutions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedResolutions",
-		})
-	}
+func (o *STBServiceCapabilitiesHDMI) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SupportedResolutions", 100, model.JoinStrings(o.SupportedResolutions), len(o.SupportedResolutions) > 0)
 }
 
 // STBServiceCapabilitiesHDMIPath is the typed path of STBService.{i}.Capabilities.HDMI.
 type STBServiceCapabilitiesHDMIPath struct {
-	obj                  model.ObjectPath
-	SupportedResolutions model.ReadOnlyParam[[]STBServiceCapabilitiesHDMISupportedResolutions]
-	CECSupport           model.ReadOnlyParam[bool]
-	HDMI3D               model.ReadOnlyParam[bool]
+	model.ObjectPath
+	CECSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	HDMI3D model.ReadOnlyParam[bool] `dm:"b"`
+
+	SupportedResolutions model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesHDMIPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesHDMIPath(prefix string) STBServiceCapabilitiesHDMIPath {
-	p := &prefix
-	return STBServiceCapabilitiesHDMIPath{
-		CECSupport:           model.NewReadOnly[bool](p, "CECSupport", model.TypeBoolean),
-		HDMI3D:               model.NewReadOnly[bool](p, "HDMI3D", model.TypeBoolean),
-		SupportedResolutions: model.NewReadOnly[[]STBServiceCapabilitiesHDMISupportedResolutions](p, "SupportedResolutions", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceCapabilitiesPVR_MaxIOStreams = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceCapabilitiesPVR_MaxRecordingStreams = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceCapabilitiesPVR_MaxPlaybackStreams = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceCapabilitiesPVR_MaxTimeDelay = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-)
-
-// STBServiceCapabilitiesPVR holds the values of STBService.{i}.Capabilities.PVR. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesPVR holds the values of STBService.{i}.Capabilities.PVR. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesPVR struct {
-	// MaxIOStreams: int[-1:], readOnly, since 1.0.
-	MaxIOStreams int32 `cwmp:"MaxIOStreams"`
-	// MaxRecordingStreams: int[-1:], readOnly, since 1.0.
-	MaxRecordingStreams int32 `cwmp:"MaxRecordingStreams"`
-	// MaxPlaybackStreams: int[-1:], readOnly, since 1.0.
-	MaxPlaybackStreams int32 `cwmp:"MaxPlaybackStreams"`
-	// MaxTimeDelay: int[-1:] seconds, readOnly, since 1.0.
-	MaxTimeDelay int32 `cwmp:"MaxTimeDelay"`
+	MaxIOStreams int32 `json:"MaxIOStreams,omitzero"`
+
+	MaxRecordingStreams int32 `json:"MaxRecordingStreams,omitzero"`
+
+	MaxPlaybackStreams int32 `json:"MaxPlaybackStreams,omitzero"`
+
+	MaxTimeDelay int32 `json:"MaxTimeDelay,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesPVR) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesPVR) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synSTBServiceCapabilitiesPVR_MaxIOStreams, int64(o.MaxIOStreams)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxIOStreams",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesPVR_MaxRecordingStreams, int64(o.MaxRecordingStreams)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxRecordingStreams",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesPVR_MaxPlaybackStreams, int64(o.MaxPlaybackStreams)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxPlaybackStreams",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesPVR_MaxTimeDelay, int64(o.MaxTimeDelay)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxTimeDelay",
-		})
-	}
+func (o *STBServiceCapabilitiesPVR) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "MaxIOStreams", 104, int64(o.MaxIOStreams))
+	c.Int(p, "MaxRecordingStreams", 106, int64(o.MaxRecordingStreams))
+	c.Int(p, "MaxPlaybackStreams", 105, int64(o.MaxPlaybackStreams))
+	c.Int(p, "MaxTimeDelay", 107, int64(o.MaxTimeDelay))
 }
 
 // STBServiceCapabilitiesPVRPath is the typed path of STBService.{i}.Capabilities.PVR.
 type STBServiceCapabilitiesPVRPath struct {
-	obj                 model.ObjectPath
-	MaxIOStreams        model.ReadOnlyParam[int32]
-	MaxRecordingStreams model.ReadOnlyParam[int32]
-	MaxPlaybackStreams  model.ReadOnlyParam[int32]
-	MaxTimeDelay        model.ReadOnlyParam[int32]
-}
+	model.ObjectPath
+	MaxIOStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesPVRPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesPVRPath(prefix string) STBServiceCapabilitiesPVRPath {
-	p := &prefix
-	return STBServiceCapabilitiesPVRPath{
-		MaxIOStreams:        model.NewReadOnly[int32](p, "MaxIOStreams", model.TypeInt),
-		MaxPlaybackStreams:  model.NewReadOnly[int32](p, "MaxPlaybackStreams", model.TypeInt),
-		MaxRecordingStreams: model.NewReadOnly[int32](p, "MaxRecordingStreams", model.TypeInt),
-		MaxTimeDelay:        model.NewReadOnly[int32](p, "MaxTimeDelay", model.TypeInt),
-		obj:                 model.NewObjectPath(p),
-	}
+	MaxPlaybackStreams model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxRecordingStreams model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxTimeDelay model.ReadOnlyParam[int32] `dm:"i"`
 }
 
 // STBServiceCapabilitiesServiceMonitoringServiceTypes enumerates the values of STBService.{i}.Capabilities.ServiceMonitoring.ServiceTypes.
 type STBServiceCapabilitiesServiceMonitoringServiceTypes string
 
-func (e STBServiceCapabilitiesServiceMonitoringServiceTypes) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesServiceMonitoringServiceTypes_IPTV   STBServiceCapabilitiesServiceMonitoringServiceTypes = "IPTV"
-	STBServiceCapabilitiesServiceMonitoringServiceTypes_VoD    STBServiceCapabilitiesServiceMonitoringServiceTypes = "VoD"
-	STBServiceCapabilitiesServiceMonitoringServiceTypes_IP     STBServiceCapabilitiesServiceMonitoringServiceTypes = "IP"
-	STBServiceCapabilitiesServiceMonitoringServiceTypes_TEST   STBServiceCapabilitiesServiceMonitoringServiceTypes = "TEST"
+	STBServiceCapabilitiesServiceMonitoringServiceTypes_IPTV STBServiceCapabilitiesServiceMonitoringServiceTypes = "IPTV"
+
+	STBServiceCapabilitiesServiceMonitoringServiceTypes_VoD STBServiceCapabilitiesServiceMonitoringServiceTypes = "VoD"
+
+	STBServiceCapabilitiesServiceMonitoringServiceTypes_IP STBServiceCapabilitiesServiceMonitoringServiceTypes = "IP"
+
+	STBServiceCapabilitiesServiceMonitoringServiceTypes_TEST STBServiceCapabilitiesServiceMonitoringServiceTypes = "TEST"
+
 	STBServiceCapabilitiesServiceMonitoringServiceTypes_IP_All STBServiceCapabilitiesServiceMonitoringServiceTypes = "IP-All"
-	STBServiceCapabilitiesServiceMonitoringServiceTypes_CAB    STBServiceCapabilitiesServiceMonitoringServiceTypes = "CAB"
-	STBServiceCapabilitiesServiceMonitoringServiceTypes_DTT    STBServiceCapabilitiesServiceMonitoringServiceTypes = "DTT"
-	STBServiceCapabilitiesServiceMonitoringServiceTypes_SAT    STBServiceCapabilitiesServiceMonitoringServiceTypes = "SAT"
-	STBServiceCapabilitiesServiceMonitoringServiceTypes_PVR    STBServiceCapabilitiesServiceMonitoringServiceTypes = "PVR"
+
+	STBServiceCapabilitiesServiceMonitoringServiceTypes_CAB STBServiceCapabilitiesServiceMonitoringServiceTypes = "CAB"
+
+	STBServiceCapabilitiesServiceMonitoringServiceTypes_DTT STBServiceCapabilitiesServiceMonitoringServiceTypes = "DTT"
+
+	STBServiceCapabilitiesServiceMonitoringServiceTypes_SAT STBServiceCapabilitiesServiceMonitoringServiceTypes = "SAT"
+
+	STBServiceCapabilitiesServiceMonitoringServiceTypes_PVR STBServiceCapabilitiesServiceMonitoringServiceTypes = "PVR"
 )
 
-var (
-	synSTBServiceCapabilitiesServiceMonitoring_ServiceTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "IPTV"}, {Value: "VoD"}, {Value: "IP"}, {Value: "TEST"}, {Value: "IP-All"}, {Value: "CAB"}, {Value: "DTT"}, {Value: "SAT"}, {Value: "PVR"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesServiceMonitoring_MaxEventsPerSampleInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "bytes",
-	}
-	synSTBServiceCapabilitiesServiceMonitoring_MaxActiveMainStreams = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceCapabilitiesServiceMonitoring_MinSampleInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synSTBServiceCapabilitiesServiceMonitoring_MaxReportSamples = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceCapabilitiesServiceMonitoring_HighLevelMetricNames = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-	synSTBServiceCapabilitiesServiceMonitoring_MaxMainStreamEventLogEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceCapabilitiesServiceMonitoring holds the values of STBService.{i}.Capabilities.ServiceMonitoring. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesServiceMonitoring holds the values of STBService.{i}.Capabilities.ServiceMonitoring. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesServiceMonitoring struct {
-	// ServiceTypes: list<string{IPTV,VoD,IP,TEST,IP-All,CAB,… 9 values}>, readOnly, since 1.0.
-	ServiceTypes []STBServiceCapabilitiesServiceMonitoringServiceTypes `cwmp:"ServiceTypes"`
-	// MaxEventsPerSampleInterval: int[-1:] bytes, readOnly, since 1.1.
-	MaxEventsPerSampleInterval int32 `cwmp:"MaxEventsPerSampleInterval"`
-	// MaxActiveMainStreams: int[-1:], readOnly, since 1.0.
-	MaxActiveMainStreams int32 `cwmp:"MaxActiveMainStreams"`
-	// MinSampleInterval: int[-1:] seconds, readOnly, since 1.0.
-	MinSampleInterval int32 `cwmp:"MinSampleInterval"`
-	// MaxReportSamples: int[-1:], readOnly, since 1.0.
-	MaxReportSamples int32 `cwmp:"MaxReportSamples"`
-	// HighLevelMetricNames: list(:1024)<string>, readOnly, since 1.0.
-	HighLevelMetricNames []string `cwmp:"HighLevelMetricNames"`
-	// MaxMainStreamEventLogEntries: unsignedInt, readOnly, since 1.4.
-	MaxMainStreamEventLogEntries uint32 `cwmp:"MaxMainStreamEventLogEntries"`
+	ServiceTypes []STBServiceCapabilitiesServiceMonitoringServiceTypes `json:"ServiceTypes,omitzero"`
+
+	MaxEventsPerSampleInterval int32 `json:"MaxEventsPerSampleInterval,omitzero"`
+
+	MaxActiveMainStreams int32 `json:"MaxActiveMainStreams,omitzero"`
+
+	MinSampleInterval int32 `json:"MinSampleInterval,omitzero"`
+
+	MaxReportSamples int32 `json:"MaxReportSamples,omitzero"`
+
+	HighLevelMetricNames []string `json:"HighLevelMetricNames,omitzero"`
+
+	MaxMainStreamEventLogEntries uint32 `json:"MaxMainStreamEventLogEntries,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesServiceMonitoring) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesServiceMonitoring) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesServiceMonitoring_ServiceTypes, model.FormatValue(model.TypeString, o.ServiceTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceTypes",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesServiceMonitoring_MaxEventsPerSampleInterval, int64(o.MaxEventsPerSampleInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxEventsPerSampleInterval",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesServiceMonitoring_MaxActiveMainStreams, int64(o.MaxActiveMainStreams)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxActiveMainStreams",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesServiceMonitoring_MinSampleInterval, int64(o.MinSampleInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinSampleInterval",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceCapabilitiesServiceMonitoring_MaxReportSamples, int64(o.MaxReportSamples)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxReportSamples",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceCapabilitiesServiceMonitoring_HighLevelMetricNames, model.FormatValue(model.TypeString, o.HighLevelMetricNames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighLevelMetricNames",
-		})
-	}
+func (o *STBServiceCapabilitiesServiceMonitoring) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "ServiceTypes", 115, model.JoinStrings(o.ServiceTypes), len(o.ServiceTypes) > 0)
+	c.Int(p, "MaxEventsPerSampleInterval", 111, int64(o.MaxEventsPerSampleInterval))
+	c.Int(p, "MaxActiveMainStreams", 110, int64(o.MaxActiveMainStreams))
+	c.Int(p, "MinSampleInterval", 114, int64(o.MinSampleInterval))
+	c.Int(p, "MaxReportSamples", 113, int64(o.MaxReportSamples))
+	c.Wire(p, "HighLevelMetricNames", 109, model.JoinStrings(o.HighLevelMetricNames), len(o.HighLevelMetricNames) > 0)
 }
 
 // STBServiceCapabilitiesServiceMonitoringPath is the typed path of STBService.{i}.Capabilities.ServiceMonitoring.
 type STBServiceCapabilitiesServiceMonitoringPath struct {
-	obj                          model.ObjectPath
-	ServiceTypes                 model.ReadOnlyParam[[]STBServiceCapabilitiesServiceMonitoringServiceTypes]
-	MaxEventsPerSampleInterval   model.ReadOnlyParam[int32]
-	MaxActiveMainStreams         model.ReadOnlyParam[int32]
-	MinSampleInterval            model.ReadOnlyParam[int32]
-	MaxReportSamples             model.ReadOnlyParam[int32]
-	HighLevelMetricNames         model.ReadOnlyParam[[]string]
-	MaxMainStreamEventLogEntries model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	HighLevelMetricNames model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesServiceMonitoringPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesServiceMonitoringPath(prefix string) STBServiceCapabilitiesServiceMonitoringPath {
-	p := &prefix
-	return STBServiceCapabilitiesServiceMonitoringPath{
-		HighLevelMetricNames:         model.NewReadOnly[[]string](p, "HighLevelMetricNames", model.TypeString),
-		MaxActiveMainStreams:         model.NewReadOnly[int32](p, "MaxActiveMainStreams", model.TypeInt),
-		MaxEventsPerSampleInterval:   model.NewReadOnly[int32](p, "MaxEventsPerSampleInterval", model.TypeInt),
-		MaxMainStreamEventLogEntries: model.NewReadOnly[uint32](p, "MaxMainStreamEventLogEntries", model.TypeUnsignedInt),
-		MaxReportSamples:             model.NewReadOnly[int32](p, "MaxReportSamples", model.TypeInt),
-		MinSampleInterval:            model.NewReadOnly[int32](p, "MinSampleInterval", model.TypeInt),
-		ServiceTypes:                 model.NewReadOnly[[]STBServiceCapabilitiesServiceMonitoringServiceTypes](p, "ServiceTypes", model.TypeString),
-		obj:                          model.NewObjectPath(p),
-	}
+	MaxActiveMainStreams model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxEventsPerSampleInterval model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxMainStreamEventLogEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxReportSamples model.ReadOnlyParam[int32] `dm:"i"`
+
+	MinSampleInterval model.ReadOnlyParam[int32] `dm:"i"`
+
+	ServiceTypes model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesVideoDecoderVideoStandards enumerates the values of STBService.{i}.Capabilities.VideoDecoder.VideoStandards.
 type STBServiceCapabilitiesVideoDecoderVideoStandards string
 
-func (e STBServiceCapabilitiesVideoDecoderVideoStandards) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesVideoDecoderVideoStandards_MPEG2_Part2  STBServiceCapabilitiesVideoDecoderVideoStandards = "MPEG2-Part2"
-	STBServiceCapabilitiesVideoDecoderVideoStandards_MPEG4_Part2  STBServiceCapabilitiesVideoDecoderVideoStandards = "MPEG4-Part2"
+	STBServiceCapabilitiesVideoDecoderVideoStandards_MPEG2_Part2 STBServiceCapabilitiesVideoDecoderVideoStandards = "MPEG2-Part2"
+
+	STBServiceCapabilitiesVideoDecoderVideoStandards_MPEG4_Part2 STBServiceCapabilitiesVideoDecoderVideoStandards = "MPEG4-Part2"
+
 	STBServiceCapabilitiesVideoDecoderVideoStandards_MPEG4_Part10 STBServiceCapabilitiesVideoDecoderVideoStandards = "MPEG4-Part10"
-	STBServiceCapabilitiesVideoDecoderVideoStandards_SMPTE_VC_1   STBServiceCapabilitiesVideoDecoderVideoStandards = "SMPTE-VC-1"
+
+	STBServiceCapabilitiesVideoDecoderVideoStandards_SMPTE_VC_1 STBServiceCapabilitiesVideoDecoderVideoStandards = "SMPTE-VC-1"
 )
 
-var (
-	synSTBServiceCapabilitiesVideoDecoder_VideoStandards = &model.Syntax{
-		Enums: []model.Enum{{Value: "MPEG2-Part2"}, {Value: "MPEG4-Part2"}, {Value: "MPEG4-Part10"}, {Value: "SMPTE-VC-1"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceCapabilitiesVideoDecoder holds the values of STBService.{i}.Capabilities.VideoDecoder. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesVideoDecoder holds the values of STBService.{i}.Capabilities.VideoDecoder. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoder struct {
-	// VideoStandards: list<string{MPEG2-Part2,MPEG4-Part2,MPEG4-Part10,SMPTE-VC-1}>, readOnly, since 1.0.
-	VideoStandards []STBServiceCapabilitiesVideoDecoderVideoStandards `cwmp:"VideoStandards"`
-	MPEG2Part2     *STBServiceCapabilitiesVideoDecoderMPEG2Part2      `cwmp:"MPEG2Part2."`
-	MPEG4Part10    *STBServiceCapabilitiesVideoDecoderMPEG4Part10     `cwmp:"MPEG4Part10."`
-	MPEG4Part2     *STBServiceCapabilitiesVideoDecoderMPEG4Part2      `cwmp:"MPEG4Part2."`
-	SMPTEVC1       *STBServiceCapabilitiesVideoDecoderSMPTEVC1        `cwmp:"SMPTEVC1."`
+	VideoStandards []STBServiceCapabilitiesVideoDecoderVideoStandards `json:"VideoStandards,omitzero"`
+
+	MPEG2Part2  *STBServiceCapabilitiesVideoDecoderMPEG2Part2  `json:"MPEG2Part2,omitzero"`
+	MPEG4Part10 *STBServiceCapabilitiesVideoDecoderMPEG4Part10 `json:"MPEG4Part10,omitzero"`
+	MPEG4Part2  *STBServiceCapabilitiesVideoDecoderMPEG4Part2  `json:"MPEG4Part2,omitzero"`
+	SMPTEVC1    *STBServiceCapabilitiesVideoDecoderSMPTEVC1    `json:"SMPTEVC1,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesVideoDecoder) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesVideoDecoder) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesVideoDecoder_VideoStandards, model.FormatValue(model.TypeString, o.VideoStandards)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VideoStandards",
-		})
-	}
+func (o *STBServiceCapabilitiesVideoDecoder) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "VideoStandards", 149, model.JoinStrings(o.VideoStandards), len(o.VideoStandards) > 0)
 	if o.MPEG2Part2 != nil {
-		o.MPEG2Part2.ValidateAt(prefix+"MPEG2Part2.", v)
+		o.MPEG2Part2.ValidateAt(c, p+"MPEG2Part2.")
 	}
 	if o.MPEG4Part10 != nil {
-		o.MPEG4Part10.ValidateAt(prefix+"MPEG4Part10.", v)
+		o.MPEG4Part10.ValidateAt(c, p+"MPEG4Part10.")
 	}
 	if o.MPEG4Part2 != nil {
-		o.MPEG4Part2.ValidateAt(prefix+"MPEG4Part2.", v)
+		o.MPEG4Part2.ValidateAt(c, p+"MPEG4Part2.")
 	}
 	if o.SMPTEVC1 != nil {
-		o.SMPTEVC1.ValidateAt(prefix+"SMPTEVC1.", v)
+		o.SMPTEVC1.ValidateAt(c, p+"SMPTEVC1.")
 	}
 }
 
 // STBServiceCapabilitiesVideoDecoderPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.
 type STBServiceCapabilitiesVideoDecoderPath struct {
-	obj            model.ObjectPath
-	VideoStandards model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderVideoStandards]
-	MPEG2Part2     STBServiceCapabilitiesVideoDecoderMPEG2Part2Path
-	MPEG4Part10    STBServiceCapabilitiesVideoDecoderMPEG4Part10Path
-	MPEG4Part2     STBServiceCapabilitiesVideoDecoderMPEG4Part2Path
-	SMPTEVC1       STBServiceCapabilitiesVideoDecoderSMPTEVC1Path
+	model.ObjectPath
+	VideoStandards model.ReadOnlyParam[[]string] `dm:"s"`
+
+	MPEG2Part2  STBServiceCapabilitiesVideoDecoderMPEG2Part2Path  `dm:"MPEG2Part2."`
+	MPEG4Part10 STBServiceCapabilitiesVideoDecoderMPEG4Part10Path `dm:"MPEG4Part10."`
+	MPEG4Part2  STBServiceCapabilitiesVideoDecoderMPEG4Part2Path  `dm:"MPEG4Part2."`
+	SMPTEVC1    STBServiceCapabilitiesVideoDecoderSMPTEVC1Path    `dm:"SMPTEVC1."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesVideoDecoderPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesVideoDecoderPath(prefix string) STBServiceCapabilitiesVideoDecoderPath {
-	p := &prefix
-	return STBServiceCapabilitiesVideoDecoderPath{
-		MPEG2Part2:     newSTBServiceCapabilitiesVideoDecoderMPEG2Part2Path(prefix + "MPEG2Part2."),
-		MPEG4Part10:    newSTBServiceCapabilitiesVideoDecoderMPEG4Part10Path(prefix + "MPEG4Part10."),
-		MPEG4Part2:     newSTBServiceCapabilitiesVideoDecoderMPEG4Part2Path(prefix + "MPEG4Part2."),
-		SMPTEVC1:       newSTBServiceCapabilitiesVideoDecoderSMPTEVC1Path(prefix + "SMPTEVC1."),
-		VideoStandards: model.NewReadOnly[[]STBServiceCapabilitiesVideoDecoderVideoStandards](p, "VideoStandards", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceCapabilitiesVideoDecoderMPEG2Part2_AudioStandards = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.AudioDecoder.AudioStandards",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG2Part2_ProfileLevelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceCapabilitiesVideoDecoderMPEG2Part2 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesVideoDecoderMPEG2Part2 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG2Part2 struct {
-	// AudioStandards: list<string> enumerationRef, readOnly, since 1.0.
-	AudioStandards []string `cwmp:"AudioStandards"`
-	// ProfileLevelNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	ProfileLevelNumberOfEntries uint32 `cwmp:"ProfileLevelNumberOfEntries"`
-	// STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}. instances by instance number
-	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel `cwmp:"ProfileLevel.{i}."`
+	AudioStandards []string `json:"AudioStandards,omitzero"`
+
+	ProfileLevelNumberOfEntries uint32 `json:"ProfileLevelNumberOfEntries,omitzero"`
+
+	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel `json:"ProfileLevel,omitzero"`
 }
 
-// AddProfileLevel creates instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}. (replacing any) and returns it
+// AddProfileLevel creates instance i (replacing any) and returns it.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) AddProfileLevel(i uint32) *STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel {
 	if o.ProfileLevel == nil {
 		o.ProfileLevel = map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel{}
@@ -1297,208 +679,101 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) AddProfileLevel(i uint32)
 	o.ProfileLevel[i] = x
 	return x
 }
-
-// GetProfileLevel returns instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) GetProfileLevel(i uint32) (*STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel, bool) {
-	x, ok := o.ProfileLevel[i]
-	return x, ok
-}
-
-// DeleteProfileLevel removes instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) DeleteProfileLevel(i uint32) {
-	delete(o.ProfileLevel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesVideoDecoderMPEG2Part2_AudioStandards, model.FormatValue(model.TypeString, o.AudioStandards)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioStandards",
-		})
-	}
+func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "AudioStandards", 118, model.JoinStrings(o.AudioStandards), len(o.AudioStandards) > 0)
 	for _, i := range model.SortedKeys(o.ProfileLevel) {
-		o.ProfileLevel[i].ValidateAt(prefix+"ProfileLevel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ProfileLevel[i].ValidateAt(c, model.InstanceOf(p, "ProfileLevel.", i))
 	}
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG2Part2Path is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.
 type STBServiceCapabilitiesVideoDecoderMPEG2Part2Path struct {
-	obj                         model.ObjectPath
-	AudioStandards              model.ReadOnlyParam[[]string]
-	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AudioStandards model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesVideoDecoderMPEG2Part2Path) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesVideoDecoderMPEG2Part2Path(prefix string) STBServiceCapabilitiesVideoDecoderMPEG2Part2Path {
-	p := &prefix
-	return STBServiceCapabilitiesVideoDecoderMPEG2Part2Path{
-		AudioStandards:              model.NewReadOnly[[]string](p, "AudioStandards", model.TypeString),
-		ProfileLevelNumberOfEntries: model.NewReadOnly[uint32](p, "ProfileLevelNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// ProfileLevel returns the typed path of instance i.
+func (x STBServiceCapabilitiesVideoDecoderMPEG2Part2Path) ProfileLevel(i uint32) (p STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProfileLevel.", i))
+	return
 }
 
-// ProfileLevel returns the typed path of instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.
-func (x STBServiceCapabilitiesVideoDecoderMPEG2Part2Path) ProfileLevel(i uint32) STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath {
-	return newSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath(x.Path() + "ProfileLevel." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ProfileLevelTable returns the table STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}. itself (for AddObject when writable)
+// ProfileLevelTable returns the table itself (for AddObject when writable).
 func (x STBServiceCapabilitiesVideoDecoderMPEG2Part2Path) ProfileLevelTable() model.Table {
-	return model.NewTable(x.Path() + "ProfileLevel.")
+	return model.NewTable(x.ObjectPath, "ProfileLevel.")
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile enumerates the values of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.Profile.
 type STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile string
 
-func (e STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_SP     STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "SP"
-	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_MP     STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "MP"
-	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_SNR    STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "SNR"
-	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_Spt    STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "Spt"
-	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_HP     STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "HP"
+	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_SP STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "SP"
+
+	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_MP STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "MP"
+
+	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_SNR STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "SNR"
+
+	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_Spt STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "Spt"
+
+	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_HP STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "HP"
+
 	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile_X4_2_2 STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile = "4:2:2"
 )
 
 // STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel enumerates the values of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.Level.
 type STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel string
 
-func (e STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel_LL   STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel = "LL"
-	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel_ML   STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel = "ML"
+	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel_LL STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel = "LL"
+
+	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel_ML STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel = "ML"
+
 	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel_H_14 STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel = "H-14"
-	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel_HL   STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel = "HL"
+
+	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel_HL STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel = "HL"
 )
 
-var (
-	synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_Profile = &model.Syntax{
-		Enums: []model.Enum{{Value: "SP"}, {Value: "MP"}, {Value: "SNR"}, {Value: "Spt"}, {Value: "HP"}, {Value: "4:2:2"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_Level = &model.Syntax{
-		Enums: []model.Enum{{Value: "LL"}, {Value: "ML"}, {Value: "H-14"}, {Value: "HL"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_MaximumDecodingCapability = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kilobits per second",
-	}
-)
-
-// STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Profile: string{SP,MP,SNR,Spt,HP,4:2:2}, readOnly, since 1.0.
-	Profile STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile `cwmp:"Profile"`
-	// Level: string{LL,ML,H-14,HL}, readOnly, since 1.0.
-	Level STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel `cwmp:"Level"`
-	// MaximumDecodingCapability: unsignedInt Kilobits per second, readOnly, since 1.0.
-	MaximumDecodingCapability uint32 `cwmp:"MaximumDecodingCapability"`
+	Alias string `json:"Alias,omitzero"`
+
+	Profile STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile `json:"Profile,omitzero"`
+
+	Level STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel `json:"Level,omitzero"`
+
+	MaximumDecodingCapability uint32 `json:"MaximumDecodingCapability,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_Profile, string(o.Profile)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Profile",
-		})
-	}
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_Level, string(o.Level)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Level",
-		})
-	}
+func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 120, o.Alias)
+	c.String(p, "Profile", 123, string(o.Profile))
+	c.String(p, "Level", 121, string(o.Level))
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.
 type STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath struct {
-	obj                       model.ObjectPath
-	Alias                     model.ReadWriteParam[string]
-	Profile                   model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile]
-	Level                     model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel]
-	MaximumDecodingCapability model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Level model.ReadOnlyParam[string] `dm:"s"`
+
+	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Profile model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath(prefix string) STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath {
-	p := &prefix
-	return STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath{
-		Alias:                     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Level:                     model.NewReadOnly[STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel](p, "Level", model.TypeString),
-		MaximumDecodingCapability: model.NewReadOnly[uint32](p, "MaximumDecodingCapability", model.TypeUnsignedInt),
-		Profile:                   model.NewReadOnly[STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile](p, "Profile", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part10_AudioStandards = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.AudioDecoder.AudioStandards",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part10_ProfileLevelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceCapabilitiesVideoDecoderMPEG4Part10 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesVideoDecoderMPEG4Part10 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG4Part10 struct {
-	// AudioStandards: list<string> enumerationRef, readOnly, since 1.0.
-	AudioStandards []string `cwmp:"AudioStandards"`
-	// ProfileLevelNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	ProfileLevelNumberOfEntries uint32 `cwmp:"ProfileLevelNumberOfEntries"`
-	// STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}. instances by instance number
-	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel `cwmp:"ProfileLevel.{i}."`
+	AudioStandards []string `json:"AudioStandards,omitzero"`
+
+	ProfileLevelNumberOfEntries uint32 `json:"ProfileLevelNumberOfEntries,omitzero"`
+
+	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel `json:"ProfileLevel,omitzero"`
 }
 
-// AddProfileLevel creates instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}. (replacing any) and returns it
+// AddProfileLevel creates instance i (replacing any) and returns it.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) AddProfileLevel(i uint32) *STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel {
 	if o.ProfileLevel == nil {
 		o.ProfileLevel = map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel{}
@@ -1507,223 +782,127 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) AddProfileLevel(i uint32
 	o.ProfileLevel[i] = x
 	return x
 }
-
-// GetProfileLevel returns instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) GetProfileLevel(i uint32) (*STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel, bool) {
-	x, ok := o.ProfileLevel[i]
-	return x, ok
-}
-
-// DeleteProfileLevel removes instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) DeleteProfileLevel(i uint32) {
-	delete(o.ProfileLevel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesVideoDecoderMPEG4Part10_AudioStandards, model.FormatValue(model.TypeString, o.AudioStandards)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioStandards",
-		})
-	}
+func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "AudioStandards", 126, model.JoinStrings(o.AudioStandards), len(o.AudioStandards) > 0)
 	for _, i := range model.SortedKeys(o.ProfileLevel) {
-		o.ProfileLevel[i].ValidateAt(prefix+"ProfileLevel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ProfileLevel[i].ValidateAt(c, model.InstanceOf(p, "ProfileLevel.", i))
 	}
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part10Path is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part10Path struct {
-	obj                         model.ObjectPath
-	AudioStandards              model.ReadOnlyParam[[]string]
-	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AudioStandards model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesVideoDecoderMPEG4Part10Path) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesVideoDecoderMPEG4Part10Path(prefix string) STBServiceCapabilitiesVideoDecoderMPEG4Part10Path {
-	p := &prefix
-	return STBServiceCapabilitiesVideoDecoderMPEG4Part10Path{
-		AudioStandards:              model.NewReadOnly[[]string](p, "AudioStandards", model.TypeString),
-		ProfileLevelNumberOfEntries: model.NewReadOnly[uint32](p, "ProfileLevelNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// ProfileLevel returns the typed path of instance i.
+func (x STBServiceCapabilitiesVideoDecoderMPEG4Part10Path) ProfileLevel(i uint32) (p STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProfileLevel.", i))
+	return
 }
 
-// ProfileLevel returns the typed path of instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.
-func (x STBServiceCapabilitiesVideoDecoderMPEG4Part10Path) ProfileLevel(i uint32) STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath {
-	return newSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath(x.Path() + "ProfileLevel." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ProfileLevelTable returns the table STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}. itself (for AddObject when writable)
+// ProfileLevelTable returns the table itself (for AddObject when writable).
 func (x STBServiceCapabilitiesVideoDecoderMPEG4Part10Path) ProfileLevelTable() model.Table {
-	return model.NewTable(x.Path() + "ProfileLevel.")
+	return model.NewTable(x.ObjectPath, "ProfileLevel.")
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile enumerates the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.Profile.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile string
 
-func (e STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_BASELINE   STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "BASELINE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_MAIN       STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "MAIN"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_EXTENDED   STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "EXTENDED"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_HIGH       STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "HIGH"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_HIGH_10    STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "HIGH 10"
+	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_BASELINE STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "BASELINE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_MAIN STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "MAIN"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_EXTENDED STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "EXTENDED"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_HIGH STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "HIGH"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_HIGH_10 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "HIGH 10"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_HIGH_4_2_2 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "HIGH 4:2:2"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile_HIGH_4_4_4 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile = "HIGH 4:4:4"
 )
 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel enumerates the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.Level.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel string
 
-func (e STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X1  STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "1"
+	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X1 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "1"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X1b STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "1b"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X11 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "1.1"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X12 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "1.2"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X13 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "1.3"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X2  STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "2"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X2 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "2"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X21 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "2.1"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X22 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "2.2"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X3  STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "3"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X3 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "3"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X31 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "3.1"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X32 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "3.2"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X4  STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "4"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X4 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "4"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X41 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "4.1"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X42 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "4.2"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X5  STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "5"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X5 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "5"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X51 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "5.1"
 )
 
-var (
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_Profile = &model.Syntax{
-		Enums: []model.Enum{{Value: "BASELINE"}, {Value: "MAIN"}, {Value: "EXTENDED"}, {Value: "HIGH"}, {Value: "HIGH 10"}, {Value: "HIGH 4:2:2"}, {Value: "HIGH 4:4:4"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_Level = &model.Syntax{
-		Enums: []model.Enum{{Value: "1"}, {Value: "1b"}, {Value: "1.1"}, {Value: "1.2"}, {Value: "1.3"}, {Value: "2"}, {Value: "2.1"}, {Value: "2.2"}, {Value: "3"}, {Value: "3.1"}, {Value: "3.2"}, {Value: "4"}, {Value: "4.1"}, {Value: "4.2"}, {Value: "5"}, {Value: "5.1"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_MaximumDecodingCapability = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kilobits per second",
-	}
-)
-
-// STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Profile: list<string{BASELINE,MAIN,EXTENDED,HIGH,HIGH 10,HIGH 4:2:2,… 7 values}>, readOnly, since 1.0.
-	Profile []STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile `cwmp:"Profile"`
-	// Level: list<string{1,1b,1.1,1.2,1.3,2,… 16 values}>, readOnly, since 1.0.
-	Level []STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel `cwmp:"Level"`
-	// MaximumDecodingCapability: unsignedInt Kilobits per second, readOnly, since 1.0.
-	MaximumDecodingCapability uint32 `cwmp:"MaximumDecodingCapability"`
+	Alias string `json:"Alias,omitzero"`
+
+	Profile []STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile `json:"Profile,omitzero"`
+
+	Level []STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel `json:"Level,omitzero"`
+
+	MaximumDecodingCapability uint32 `json:"MaximumDecodingCapability,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_Profile, model.FormatValue(model.TypeString, o.Profile)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Profile",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_Level, model.FormatValue(model.TypeString, o.Level)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Level",
-		})
-	}
+func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 128, o.Alias)
+	c.Wire(p, "Profile", 131, model.JoinStrings(o.Profile), len(o.Profile) > 0)
+	c.Wire(p, "Level", 129, model.JoinStrings(o.Level), len(o.Level) > 0)
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath struct {
-	obj                       model.ObjectPath
-	Alias                     model.ReadWriteParam[string]
-	Profile                   model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile]
-	Level                     model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel]
-	MaximumDecodingCapability model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Level model.ReadOnlyParam[[]string] `dm:"s"`
+
+	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Profile model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath(prefix string) STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath {
-	p := &prefix
-	return STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath{
-		Alias:                     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Level:                     model.NewReadOnly[[]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel](p, "Level", model.TypeString),
-		MaximumDecodingCapability: model.NewReadOnly[uint32](p, "MaximumDecodingCapability", model.TypeUnsignedInt),
-		Profile:                   model.NewReadOnly[[]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile](p, "Profile", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part2_AudioStandards = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.AudioDecoder.AudioStandards",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part2_ProfileLevelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceCapabilitiesVideoDecoderMPEG4Part2 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesVideoDecoderMPEG4Part2 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG4Part2 struct {
-	// AudioStandards: list<string> enumerationRef, readOnly, since 1.0.
-	AudioStandards []string `cwmp:"AudioStandards"`
-	// ProfileLevelNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	ProfileLevelNumberOfEntries uint32 `cwmp:"ProfileLevelNumberOfEntries"`
-	// STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}. instances by instance number
-	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel `cwmp:"ProfileLevel.{i}."`
+	AudioStandards []string `json:"AudioStandards,omitzero"`
+
+	ProfileLevelNumberOfEntries uint32 `json:"ProfileLevelNumberOfEntries,omitzero"`
+
+	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel `json:"ProfileLevel,omitzero"`
 }
 
-// AddProfileLevel creates instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}. (replacing any) and returns it
+// AddProfileLevel creates instance i (replacing any) and returns it.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) AddProfileLevel(i uint32) *STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel {
 	if o.ProfileLevel == nil {
 		o.ProfileLevel = map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel{}
@@ -1732,225 +911,135 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) AddProfileLevel(i uint32)
 	o.ProfileLevel[i] = x
 	return x
 }
-
-// GetProfileLevel returns instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) GetProfileLevel(i uint32) (*STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel, bool) {
-	x, ok := o.ProfileLevel[i]
-	return x, ok
-}
-
-// DeleteProfileLevel removes instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) DeleteProfileLevel(i uint32) {
-	delete(o.ProfileLevel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesVideoDecoderMPEG4Part2_AudioStandards, model.FormatValue(model.TypeString, o.AudioStandards)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioStandards",
-		})
-	}
+func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "AudioStandards", 134, model.JoinStrings(o.AudioStandards), len(o.AudioStandards) > 0)
 	for _, i := range model.SortedKeys(o.ProfileLevel) {
-		o.ProfileLevel[i].ValidateAt(prefix+"ProfileLevel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ProfileLevel[i].ValidateAt(c, model.InstanceOf(p, "ProfileLevel.", i))
 	}
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part2Path is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part2Path struct {
-	obj                         model.ObjectPath
-	AudioStandards              model.ReadOnlyParam[[]string]
-	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AudioStandards model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesVideoDecoderMPEG4Part2Path) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesVideoDecoderMPEG4Part2Path(prefix string) STBServiceCapabilitiesVideoDecoderMPEG4Part2Path {
-	p := &prefix
-	return STBServiceCapabilitiesVideoDecoderMPEG4Part2Path{
-		AudioStandards:              model.NewReadOnly[[]string](p, "AudioStandards", model.TypeString),
-		ProfileLevelNumberOfEntries: model.NewReadOnly[uint32](p, "ProfileLevelNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// ProfileLevel returns the typed path of instance i.
+func (x STBServiceCapabilitiesVideoDecoderMPEG4Part2Path) ProfileLevel(i uint32) (p STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProfileLevel.", i))
+	return
 }
 
-// ProfileLevel returns the typed path of instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.
-func (x STBServiceCapabilitiesVideoDecoderMPEG4Part2Path) ProfileLevel(i uint32) STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath {
-	return newSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath(x.Path() + "ProfileLevel." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ProfileLevelTable returns the table STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}. itself (for AddObject when writable)
+// ProfileLevelTable returns the table itself (for AddObject when writable).
 func (x STBServiceCapabilitiesVideoDecoderMPEG4Part2Path) ProfileLevelTable() model.Table {
-	return model.NewTable(x.Path() + "ProfileLevel.")
+	return model.NewTable(x.ObjectPath, "ProfileLevel.")
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile enumerates the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.Profile.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile string
 
-func (e STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_SIMPLE                     STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "SIMPLE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_SIMPLE_SCALABLE            STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "SIMPLE SCALABLE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_CORE                       STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "CORE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_CORE_SCALABLE              STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "CORE SCALABLE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ADVANCED_CORE              STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ADVANCED CORE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_MAIN                       STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "MAIN"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_N_BIT                      STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "N-BIT"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ADVANCED_REAL_TIME_SIMPLE  STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ADVANCED REAL TIME SIMPLE"
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_SIMPLE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "SIMPLE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_SIMPLE_SCALABLE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "SIMPLE SCALABLE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_CORE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "CORE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_CORE_SCALABLE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "CORE SCALABLE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ADVANCED_CORE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ADVANCED CORE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_MAIN STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "MAIN"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_N_BIT STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "N-BIT"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ADVANCED_REAL_TIME_SIMPLE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ADVANCED REAL TIME SIMPLE"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ADVANCED_CODING_EFFICIENCY STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ADVANCED CODING EFFICIENCY"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_SIMPLE_STUDIO              STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "SIMPLE STUDIO"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_CORE_STUDIO                STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "CORE STUDIO"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ADVANCED_SIMPLE            STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ADVANCED SIMPLE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_FINE_GRANULARITY_SCALABLE  STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "FINE GRANULARITY SCALABLE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ADVANCED_SCALABLE_TEXTURE  STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ADVANCED SCALABLE TEXTURE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ANIMATED_2D_MESH           STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ANIMATED 2D MESH"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_BASIC_ANIMATED_TEXTURE     STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "BASIC ANIMATED TEXTURE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_STILL_SCALABLE_TEXTURE     STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "STILL SCALABLE TEXTURE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_SIMPLE_FACE                STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "SIMPLE FACE"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_SIMPLE_FBA                 STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "SIMPLE FBA"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_SIMPLE_STUDIO STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "SIMPLE STUDIO"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_CORE_STUDIO STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "CORE STUDIO"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ADVANCED_SIMPLE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ADVANCED SIMPLE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_FINE_GRANULARITY_SCALABLE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "FINE GRANULARITY SCALABLE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ADVANCED_SCALABLE_TEXTURE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ADVANCED SCALABLE TEXTURE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_ANIMATED_2D_MESH STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "ANIMATED 2D MESH"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_BASIC_ANIMATED_TEXTURE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "BASIC ANIMATED TEXTURE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_STILL_SCALABLE_TEXTURE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "STILL SCALABLE TEXTURE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_SIMPLE_FACE STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "SIMPLE FACE"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile_SIMPLE_FBA STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile = "SIMPLE FBA"
 )
 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel enumerates the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.Level.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel string
 
-func (e STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L5  STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L5"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L4  STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L4"
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L5 STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L5"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L4 STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L4"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L4a STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L4a"
+
 	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L3b STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L3b"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L3  STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L3"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L2  STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L2"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L1  STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L1"
-	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L0  STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L0"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L3 STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L3"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L2 STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L2"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L1 STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L1"
+
+	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L0 STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L0"
 )
 
-var (
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_Profile = &model.Syntax{
-		Enums: []model.Enum{{Value: "SIMPLE"}, {Value: "SIMPLE SCALABLE"}, {Value: "CORE"}, {Value: "CORE SCALABLE"}, {Value: "ADVANCED CORE"}, {Value: "MAIN"}, {Value: "N-BIT"}, {Value: "ADVANCED REAL TIME SIMPLE"}, {Value: "ADVANCED CODING EFFICIENCY"}, {Value: "SIMPLE STUDIO"}, {Value: "CORE STUDIO"}, {Value: "ADVANCED SIMPLE"}, {Value: "FINE GRANULARITY SCALABLE"}, {Value: "ADVANCED SCALABLE TEXTURE"}, {Value: "ANIMATED 2D MESH"}, {Value: "BASIC ANIMATED TEXTURE"}, {Value: "STILL SCALABLE TEXTURE"}, {Value: "SIMPLE FACE"}, {Value: "SIMPLE FBA"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_Level = &model.Syntax{
-		Enums: []model.Enum{{Value: "L5"}, {Value: "L4"}, {Value: "L4a"}, {Value: "L3b"}, {Value: "L3"}, {Value: "L2"}, {Value: "L1"}, {Value: "L0"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_MaximumDecodingCapability = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kilobits per second",
-	}
-)
-
-// STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Profile: string{SIMPLE,SIMPLE SCALABLE,CORE,CORE SCALABLE,ADVANCED CORE,MAIN,… 19 values}, readOnly, since 1.0.
-	Profile STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile `cwmp:"Profile"`
-	// Level: string{L5,L4,L4a,L3b,L3,L2,… 8 values}, readOnly, since 1.0.
-	Level STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel `cwmp:"Level"`
-	// MaximumDecodingCapability: unsignedInt Kilobits per second, readOnly, since 1.0.
-	MaximumDecodingCapability uint32 `cwmp:"MaximumDecodingCapability"`
+	Alias string `json:"Alias,omitzero"`
+
+	Profile STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile `json:"Profile,omitzero"`
+
+	Level STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel `json:"Level,omitzero"`
+
+	MaximumDecodingCapability uint32 `json:"MaximumDecodingCapability,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_Profile, string(o.Profile)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Profile",
-		})
-	}
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_Level, string(o.Level)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Level",
-		})
-	}
+func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 136, o.Alias)
+	c.String(p, "Profile", 139, string(o.Profile))
+	c.String(p, "Level", 137, string(o.Level))
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath struct {
-	obj                       model.ObjectPath
-	Alias                     model.ReadWriteParam[string]
-	Profile                   model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile]
-	Level                     model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel]
-	MaximumDecodingCapability model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Level model.ReadOnlyParam[string] `dm:"s"`
+
+	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Profile model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath(prefix string) STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath {
-	p := &prefix
-	return STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath{
-		Alias:                     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Level:                     model.NewReadOnly[STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel](p, "Level", model.TypeString),
-		MaximumDecodingCapability: model.NewReadOnly[uint32](p, "MaximumDecodingCapability", model.TypeUnsignedInt),
-		Profile:                   model.NewReadOnly[STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile](p, "Profile", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceCapabilitiesVideoDecoderSMPTEVC1_AudioStandards = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.AudioDecoder.AudioStandards",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderSMPTEVC1_ProfileLevelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceCapabilitiesVideoDecoderSMPTEVC1 holds the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesVideoDecoderSMPTEVC1 holds the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderSMPTEVC1 struct {
-	// AudioStandards: list<string> enumerationRef, readOnly, since 1.0.
-	AudioStandards []string `cwmp:"AudioStandards"`
-	// ProfileLevelNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	ProfileLevelNumberOfEntries uint32 `cwmp:"ProfileLevelNumberOfEntries"`
-	// STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}. instances by instance number
-	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel `cwmp:"ProfileLevel.{i}."`
+	AudioStandards []string `json:"AudioStandards,omitzero"`
+
+	ProfileLevelNumberOfEntries uint32 `json:"ProfileLevelNumberOfEntries,omitzero"`
+
+	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel `json:"ProfileLevel,omitzero"`
 }
 
-// AddProfileLevel creates instance i of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}. (replacing any) and returns it
+// AddProfileLevel creates instance i (replacing any) and returns it.
 func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) AddProfileLevel(i uint32) *STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel {
 	if o.ProfileLevel == nil {
 		o.ProfileLevel = map[uint32]*STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel{}
@@ -1959,1433 +1048,182 @@ func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) AddProfileLevel(i uint32) *
 	o.ProfileLevel[i] = x
 	return x
 }
-
-// GetProfileLevel returns instance i of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.
-func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) GetProfileLevel(i uint32) (*STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel, bool) {
-	x, ok := o.ProfileLevel[i]
-	return x, ok
-}
-
-// DeleteProfileLevel removes instance i of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.
-func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) DeleteProfileLevel(i uint32) {
-	delete(o.ProfileLevel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesVideoDecoderSMPTEVC1_AudioStandards, model.FormatValue(model.TypeString, o.AudioStandards)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioStandards",
-		})
-	}
+func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "AudioStandards", 142, model.JoinStrings(o.AudioStandards), len(o.AudioStandards) > 0)
 	for _, i := range model.SortedKeys(o.ProfileLevel) {
-		o.ProfileLevel[i].ValidateAt(prefix+"ProfileLevel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ProfileLevel[i].ValidateAt(c, model.InstanceOf(p, "ProfileLevel.", i))
 	}
 }
 
 // STBServiceCapabilitiesVideoDecoderSMPTEVC1Path is the typed path of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.
 type STBServiceCapabilitiesVideoDecoderSMPTEVC1Path struct {
-	obj                         model.ObjectPath
-	AudioStandards              model.ReadOnlyParam[[]string]
-	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AudioStandards model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesVideoDecoderSMPTEVC1Path) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesVideoDecoderSMPTEVC1Path(prefix string) STBServiceCapabilitiesVideoDecoderSMPTEVC1Path {
-	p := &prefix
-	return STBServiceCapabilitiesVideoDecoderSMPTEVC1Path{
-		AudioStandards:              model.NewReadOnly[[]string](p, "AudioStandards", model.TypeString),
-		ProfileLevelNumberOfEntries: model.NewReadOnly[uint32](p, "ProfileLevelNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// ProfileLevel returns the typed path of instance i.
+func (x STBServiceCapabilitiesVideoDecoderSMPTEVC1Path) ProfileLevel(i uint32) (p STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProfileLevel.", i))
+	return
 }
 
-// ProfileLevel returns the typed path of instance i of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.
-func (x STBServiceCapabilitiesVideoDecoderSMPTEVC1Path) ProfileLevel(i uint32) STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath {
-	return newSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath(x.Path() + "ProfileLevel." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ProfileLevelTable returns the table STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}. itself (for AddObject when writable)
+// ProfileLevelTable returns the table itself (for AddObject when writable).
 func (x STBServiceCapabilitiesVideoDecoderSMPTEVC1Path) ProfileLevelTable() model.Table {
-	return model.NewTable(x.Path() + "ProfileLevel.")
+	return model.NewTable(x.ObjectPath, "ProfileLevel.")
 }
 
 // STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile enumerates the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.Profile.
 type STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile string
 
-func (e STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile_SP STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile = "SP"
+
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile_MP STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile = "MP"
+
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile_AP STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile = "AP"
 )
 
 // STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel enumerates the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.Level.
 type STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel string
 
-func (e STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel_LL STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel = "LL"
+
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel_ML STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel = "ML"
+
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel_HL STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel = "HL"
+
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel_L0 STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel = "L0"
+
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel_L1 STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel = "L1"
+
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel_L2 STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel = "L2"
+
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel_L3 STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel = "L3"
+
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel_L4 STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel = "L4"
 )
 
-var (
-	synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_Profile = &model.Syntax{
-		Enums: []model.Enum{{Value: "SP"}, {Value: "MP"}, {Value: "AP"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_Level = &model.Syntax{
-		Enums: []model.Enum{{Value: "LL"}, {Value: "ML"}, {Value: "HL"}, {Value: "L0"}, {Value: "L1"}, {Value: "L2"}, {Value: "L3"}, {Value: "L4"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_MaximumDecodingCapability = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kilobits per second",
-	}
-)
-
-// STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Profile: string{SP,MP,AP}, readOnly, since 1.0.
-	Profile STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile `cwmp:"Profile"`
-	// Level: string{LL,ML,HL,L0,L1,L2,… 8 values}, readOnly, since 1.0.
-	Level STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel `cwmp:"Level"`
-	// MaximumDecodingCapability: unsignedInt Kilobits per second, readOnly, since 1.0.
-	MaximumDecodingCapability uint32 `cwmp:"MaximumDecodingCapability"`
+	Alias string `json:"Alias,omitzero"`
+
+	Profile STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile `json:"Profile,omitzero"`
+
+	Level STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel `json:"Level,omitzero"`
+
+	MaximumDecodingCapability uint32 `json:"MaximumDecodingCapability,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_Profile, string(o.Profile)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Profile",
-		})
-	}
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_Level, string(o.Level)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Level",
-		})
-	}
+func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 144, o.Alias)
+	c.String(p, "Profile", 147, string(o.Profile))
+	c.String(p, "Level", 145, string(o.Level))
 }
 
 // STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.
 type STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath struct {
-	obj                       model.ObjectPath
-	Alias                     model.ReadWriteParam[string]
-	Profile                   model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile]
-	Level                     model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel]
-	MaximumDecodingCapability model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath(prefix string) STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath {
-	p := &prefix
-	return STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath{
-		Alias:                     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Level:                     model.NewReadOnly[STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel](p, "Level", model.TypeString),
-		MaximumDecodingCapability: model.NewReadOnly[uint32](p, "MaximumDecodingCapability", model.TypeUnsignedInt),
-		Profile:                   model.NewReadOnly[STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile](p, "Profile", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
+	Level model.ReadOnlyParam[string] `dm:"s"`
+
+	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Profile model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesVideoOutputCompositeVideoStandards enumerates the values of STBService.{i}.Capabilities.VideoOutput.CompositeVideoStandards.
 type STBServiceCapabilitiesVideoOutputCompositeVideoStandards string
 
-func (e STBServiceCapabilitiesVideoOutputCompositeVideoStandards) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_NTSC_J   STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "NTSC-J"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_NTSC_M   STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "NTSC-M"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_B    STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-B"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_D    STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-D"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_G    STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-G"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_H    STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-H"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_I    STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-I"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_N    STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-N"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_M    STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-M"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_B  STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-B"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_G  STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-G"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_H  STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-H"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_D  STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-D"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_K  STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-K"
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_NTSC_J STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "NTSC-J"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_NTSC_M STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "NTSC-M"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_B STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-B"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_D STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-D"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_G STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-G"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_H STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-H"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_I STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-I"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_N STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-N"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_PAL_M STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "PAL-M"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_B STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-B"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_G STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-G"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_H STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-H"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_D STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-D"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_K STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-K"
+
 	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_K1 STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-K1"
-	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_L  STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-L"
+
+	STBServiceCapabilitiesVideoOutputCompositeVideoStandards_SECAM_L STBServiceCapabilitiesVideoOutputCompositeVideoStandards = "SECAM-L"
 )
 
 // STBServiceCapabilitiesVideoOutputVideoFormats enumerates the values of STBService.{i}.Capabilities.VideoOutput.VideoFormats.
 type STBServiceCapabilitiesVideoOutputVideoFormats string
 
-func (e STBServiceCapabilitiesVideoOutputVideoFormats) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceCapabilitiesVideoOutputVideoFormats_CVBS    STBServiceCapabilitiesVideoOutputVideoFormats = "CVBS"
+	STBServiceCapabilitiesVideoOutputVideoFormats_CVBS STBServiceCapabilitiesVideoOutputVideoFormats = "CVBS"
+
 	STBServiceCapabilitiesVideoOutputVideoFormats_S_Video STBServiceCapabilitiesVideoOutputVideoFormats = "S-Video"
-	STBServiceCapabilitiesVideoOutputVideoFormats_YPrPb   STBServiceCapabilitiesVideoOutputVideoFormats = "YPrPb"
-	STBServiceCapabilitiesVideoOutputVideoFormats_RGsB    STBServiceCapabilitiesVideoOutputVideoFormats = "RGsB"
-	STBServiceCapabilitiesVideoOutputVideoFormats_RGB     STBServiceCapabilitiesVideoOutputVideoFormats = "RGB"
-	STBServiceCapabilitiesVideoOutputVideoFormats_HDMI    STBServiceCapabilitiesVideoOutputVideoFormats = "HDMI"
-	STBServiceCapabilitiesVideoOutputVideoFormats_DVI     STBServiceCapabilitiesVideoOutputVideoFormats = "DVI"
-	STBServiceCapabilitiesVideoOutputVideoFormats_RF      STBServiceCapabilitiesVideoOutputVideoFormats = "RF"
+
+	STBServiceCapabilitiesVideoOutputVideoFormats_YPrPb STBServiceCapabilitiesVideoOutputVideoFormats = "YPrPb"
+
+	STBServiceCapabilitiesVideoOutputVideoFormats_RGsB STBServiceCapabilitiesVideoOutputVideoFormats = "RGsB"
+
+	STBServiceCapabilitiesVideoOutputVideoFormats_RGB STBServiceCapabilitiesVideoOutputVideoFormats = "RGB"
+
+	STBServiceCapabilitiesVideoOutputVideoFormats_HDMI STBServiceCapabilitiesVideoOutputVideoFormats = "HDMI"
+
+	STBServiceCapabilitiesVideoOutputVideoFormats_DVI STBServiceCapabilitiesVideoOutputVideoFormats = "DVI"
+
+	STBServiceCapabilitiesVideoOutputVideoFormats_RF STBServiceCapabilitiesVideoOutputVideoFormats = "RF"
 )
 
-var (
-	synSTBServiceCapabilitiesVideoOutput_CompositeVideoStandards = &model.Syntax{
-		Enums: []model.Enum{{Value: "NTSC-J"}, {Value: "NTSC-M"}, {Value: "PAL-B"}, {Value: "PAL-D"}, {Value: "PAL-G"}, {Value: "PAL-H"}, {Value: "PAL-I"}, {Value: "PAL-N"}, {Value: "PAL-M"}, {Value: "SECAM-B"}, {Value: "SECAM-G"}, {Value: "SECAM-H"}, {Value: "SECAM-D"}, {Value: "SECAM-K"}, {Value: "SECAM-K1"}, {Value: "SECAM-L"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoOutput_VideoFormats = &model.Syntax{
-		Enums: []model.Enum{{Value: "CVBS"}, {Value: "S-Video"}, {Value: "YPrPb"}, {Value: "RGsB"}, {Value: "RGB"}, {Value: "HDMI"}, {Value: "DVI"}, {Value: "RF"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoOutput_Macrovision = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoOutput_HDCP = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceCapabilitiesVideoOutput_DisplayFormats = &model.Syntax{
-		List:     &model.List{},
-		Patterns: []model.Pattern{{Value: "\\d+:\\d+"}},
-		Type:     model.TypeString,
-	}
-)
-
-// STBServiceCapabilitiesVideoOutput holds the values of STBService.{i}.Capabilities.VideoOutput. (object, readOnly, since 1.0)
+// STBServiceCapabilitiesVideoOutput holds the values of STBService.{i}.Capabilities.VideoOutput. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoOutput struct {
-	// CompositeVideoStandards: list<string{NTSC-J,NTSC-M,PAL-B,PAL-D,PAL-G,PAL-H,… 16 values}>, readOnly, since 1.0.
-	CompositeVideoStandards []STBServiceCapabilitiesVideoOutputCompositeVideoStandards `cwmp:"CompositeVideoStandards"`
-	// VideoFormats: list<string{CVBS,S-Video,YPrPb,RGsB,RGB,HDMI,… 8 values}>, readOnly, since 1.0.
-	VideoFormats []STBServiceCapabilitiesVideoOutputVideoFormats `cwmp:"VideoFormats"`
-	// Macrovision: string(:32), readOnly, since 1.0.
-	Macrovision string `cwmp:"Macrovision"`
-	// HDCP: string(:32), readOnly, since 1.0.
-	HDCP string `cwmp:"HDCP"`
-	// DisplayFormats: list<string ~1 pattern>, readOnly, since 1.1.
-	DisplayFormats []string `cwmp:"DisplayFormats"`
+	CompositeVideoStandards []STBServiceCapabilitiesVideoOutputCompositeVideoStandards `json:"CompositeVideoStandards,omitzero"`
+
+	VideoFormats []STBServiceCapabilitiesVideoOutputVideoFormats `json:"VideoFormats,omitzero"`
+
+	Macrovision string `json:"Macrovision,omitzero"`
+
+	HDCP string `json:"HDCP,omitzero"`
+
+	DisplayFormats []string `json:"DisplayFormats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceCapabilitiesVideoOutput) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceCapabilitiesVideoOutput) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceCapabilitiesVideoOutput_CompositeVideoStandards, model.FormatValue(model.TypeString, o.CompositeVideoStandards)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CompositeVideoStandards",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceCapabilitiesVideoOutput_VideoFormats, model.FormatValue(model.TypeString, o.VideoFormats)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VideoFormats",
-		})
-	}
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoOutput_Macrovision, o.Macrovision); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Macrovision",
-		})
-	}
-	if e := model.CheckString(synSTBServiceCapabilitiesVideoOutput_HDCP, o.HDCP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HDCP",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceCapabilitiesVideoOutput_DisplayFormats, model.FormatValue(model.TypeString, o.DisplayFormats)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DisplayFormats",
-		})
-	}
+func (o *STBServiceCapabilitiesVideoOutput) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "CompositeVideoStandards", 151, model.JoinStrings(o.CompositeVideoStandards), len(o.CompositeVideoStandards) > 0)
+	c.Wire(p, "VideoFormats", 155, model.JoinStrings(o.VideoFormats), len(o.VideoFormats) > 0)
+	c.String(p, "Macrovision", 154, o.Macrovision)
+	c.String(p, "HDCP", 153, o.HDCP)
+	c.Wire(p, "DisplayFormats", 152, model.JoinStrings(o.DisplayFormats), len(o.DisplayFormats) > 0)
 }
 
 // STBServiceCapabilitiesVideoOutputPath is the typed path of STBService.{i}.Capabilities.VideoOutput.
 type STBServiceCapabilitiesVideoOutputPath struct {
-	obj                     model.ObjectPath
-	CompositeVideoStandards model.ReadOnlyParam[[]STBServiceCapabilitiesVideoOutputCompositeVideoStandards]
-	VideoFormats            model.ReadOnlyParam[[]STBServiceCapabilitiesVideoOutputVideoFormats]
-	Macrovision             model.ReadOnlyParam[string]
-	HDCP                    model.ReadOnlyParam[string]
-	DisplayFormats          model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	CompositeVideoStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceCapabilitiesVideoOutputPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceCapabilitiesVideoOutputPath(prefix string) STBServiceCapabilitiesVideoOutputPath {
-	p := &prefix
-	return STBServiceCapabilitiesVideoOutputPath{
-		CompositeVideoStandards: model.NewReadOnly[[]STBServiceCapabilitiesVideoOutputCompositeVideoStandards](p, "CompositeVideoStandards", model.TypeString),
-		DisplayFormats:          model.NewReadOnly[[]string](p, "DisplayFormats", model.TypeString),
-		HDCP:                    model.NewReadOnly[string](p, "HDCP", model.TypeString),
-		Macrovision:             model.NewReadOnly[string](p, "Macrovision", model.TypeString),
-		VideoFormats:            model.NewReadOnly[[]STBServiceCapabilitiesVideoOutputVideoFormats](p, "VideoFormats", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
-}
+	DisplayFormats model.ReadOnlyParam[[]string] `dm:"s"`
 
-var schemaCapabilities = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.MaxActiveAVStreams",
-	Syntax:  synSTBServiceCapabilities_MaxActiveAVStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.MaxActiveAVPlayers",
-	Syntax:  synSTBServiceCapabilities_MaxActiveAVPlayers,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.AudienceStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.AudienceStats.MaxAudienceStatsChannels",
-	Syntax:  synSTBServiceCapabilitiesAudienceStats_MaxAudienceStatsChannels,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.AudioDecoder.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.AudioDecoder.AudioStandards",
-	Syntax:  synSTBServiceCapabilitiesAudioDecoder_AudioStandards,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.AudioOutput.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.AudioOutput.AudioFormats",
-	Syntax:  synSTBServiceCapabilitiesAudioOutput_AudioFormats,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.CA.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.CA.CASystems",
-	Syntax:  synSTBServiceCapabilitiesCA_CASystems,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.CDS.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.CDS.PushCapable",
-	Syntax:  synSTBServiceCapabilitiesCDS_PushCapable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.CDS.PullCapable",
-	Syntax:  synSTBServiceCapabilitiesCDS_PullCapable,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.DRM.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.DRM.DRMSystems",
-	Syntax:  synSTBServiceCapabilitiesDRM_DRMSystems,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.FrontEnd.",
-	Version:    "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.FrontEnd.DVBT.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.DVBT.MaxActiveDVBTStreams",
-	Syntax:  synSTBServiceCapabilitiesFrontEndDVBT_MaxActiveDVBTStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.DVBT.MaxLogicalChannels",
-	Syntax:  synSTBServiceCapabilitiesFrontEndDVBT_MaxLogicalChannels,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.FrontEnd.IP.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.IP.MaxActiveIPStreams",
-	Syntax:  synSTBServiceCapabilitiesFrontEndIP_MaxActiveIPStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.IP.MaxActiveInboundIPStreams",
-	Syntax:  synSTBServiceCapabilitiesFrontEndIP_MaxActiveInboundIPStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.IP.MaxActiveOutboundIPStreams",
-	Syntax:  synSTBServiceCapabilitiesFrontEndIP_MaxActiveOutboundIPStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.IP.StreamingControlProtocols",
-	Syntax:  synSTBServiceCapabilitiesFrontEndIP_StreamingControlProtocols,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.IP.StreamingTransportProtocols",
-	Syntax:  synSTBServiceCapabilitiesFrontEndIP_StreamingTransportProtocols,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.IP.StreamingTransportControlProtocols",
-	Syntax:  synSTBServiceCapabilitiesFrontEndIP_StreamingTransportControlProtocols,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.IP.DownloadTransportProtocols",
-	Syntax:  synSTBServiceCapabilitiesFrontEndIP_DownloadTransportProtocols,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.IP.MultiplexTypes",
-	Syntax:  synSTBServiceCapabilitiesFrontEndIP_MultiplexTypes,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.FrontEnd.IP.MaxDejitteringBufferSize",
-	Syntax:  synSTBServiceCapabilitiesFrontEndIP_MaxDejitteringBufferSize,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.HDMI.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.HDMI.SupportedResolutions",
-	Syntax:  synSTBServiceCapabilitiesHDMI_SupportedResolutions,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.HDMI.CECSupport",
-	Syntax:  synSTBServiceCapabilitiesHDMI_CECSupport,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.HDMI.HDMI3D",
-	Syntax:  synSTBServiceCapabilitiesHDMI_HDMI3D,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.PVR.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.PVR.MaxIOStreams",
-	Syntax:  synSTBServiceCapabilitiesPVR_MaxIOStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.PVR.MaxRecordingStreams",
-	Syntax:  synSTBServiceCapabilitiesPVR_MaxRecordingStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.PVR.MaxPlaybackStreams",
-	Syntax:  synSTBServiceCapabilitiesPVR_MaxPlaybackStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.PVR.MaxTimeDelay",
-	Syntax:  synSTBServiceCapabilitiesPVR_MaxTimeDelay,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.ServiceMonitoring.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.ServiceMonitoring.ServiceTypes",
-	Syntax:  synSTBServiceCapabilitiesServiceMonitoring_ServiceTypes,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.ServiceMonitoring.MaxEventsPerSampleInterval",
-	Syntax:  synSTBServiceCapabilitiesServiceMonitoring_MaxEventsPerSampleInterval,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.ServiceMonitoring.MaxActiveMainStreams",
-	Syntax:  synSTBServiceCapabilitiesServiceMonitoring_MaxActiveMainStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.ServiceMonitoring.MinSampleInterval",
-	Syntax:  synSTBServiceCapabilitiesServiceMonitoring_MinSampleInterval,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.ServiceMonitoring.MaxReportSamples",
-	Syntax:  synSTBServiceCapabilitiesServiceMonitoring_MaxReportSamples,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.ServiceMonitoring.HighLevelMetricNames",
-	Syntax:  synSTBServiceCapabilitiesServiceMonitoring_HighLevelMetricNames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.ServiceMonitoring.MaxMainStreamEventLogEntries",
-	Syntax:  synSTBServiceCapabilitiesServiceMonitoring_MaxMainStreamEventLogEntries,
-	Version: "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.VideoDecoder.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.VideoStandards",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoder_VideoStandards,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.AudioStandards",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG2Part2_AudioStandards,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevelNumberOfEntries",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG2Part2_ProfileLevelNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProfileLevelNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Profile", "Level"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.Alias",
-	Syntax:       synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.Profile",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_Profile,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.Level",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_Level,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.MaximumDecodingCapability",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel_MaximumDecodingCapability,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.AudioStandards",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG4Part10_AudioStandards,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevelNumberOfEntries",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG4Part10_ProfileLevelNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProfileLevelNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Profile", "Level"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.Alias",
-	Syntax:       synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.Profile",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_Profile,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.Level",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_Level,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.MaximumDecodingCapability",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel_MaximumDecodingCapability,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.AudioStandards",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG4Part2_AudioStandards,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevelNumberOfEntries",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG4Part2_ProfileLevelNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProfileLevelNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Profile", "Level"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.Alias",
-	Syntax:       synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.Profile",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_Profile,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.Level",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_Level,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.MaximumDecodingCapability",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel_MaximumDecodingCapability,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.AudioStandards",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderSMPTEVC1_AudioStandards,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevelNumberOfEntries",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderSMPTEVC1_ProfileLevelNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProfileLevelNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Profile", "Level"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.Alias",
-	Syntax:       synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.Profile",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_Profile,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.Level",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_Level,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.MaximumDecodingCapability",
-	Syntax:  synSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel_MaximumDecodingCapability,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Capabilities.VideoOutput.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoOutput.CompositeVideoStandards",
-	Syntax:  synSTBServiceCapabilitiesVideoOutput_CompositeVideoStandards,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoOutput.VideoFormats",
-	Syntax:  synSTBServiceCapabilitiesVideoOutput_VideoFormats,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoOutput.Macrovision",
-	Syntax:  synSTBServiceCapabilitiesVideoOutput_Macrovision,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoOutput.HDCP",
-	Syntax:  synSTBServiceCapabilitiesVideoOutput_HDCP,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Capabilities.VideoOutput.DisplayFormats",
-	Syntax:  synSTBServiceCapabilitiesVideoOutput_DisplayFormats,
-	Version: "1.1",
-}}
+	HDCP model.ReadOnlyParam[string] `dm:"s"`
 
-// STBServiceCapabilitiesImpl is what a device implements for STBService.{i}.Capabilities; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesImpl to implement only some methods.
-type STBServiceCapabilitiesImpl interface {
-	MaxActiveAVStreams(inst []uint32) (int32, error)
-	MaxActiveAVPlayers(inst []uint32) (int32, error)
-}
+	Macrovision model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedSTBServiceCapabilitiesImpl implements STBServiceCapabilitiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesImpl) MaxActiveAVStreams(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesImpl) MaxActiveAVPlayers(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesAudienceStatsImpl is what a device implements for STBService.{i}.Capabilities.AudienceStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesAudienceStatsImpl to implement only some methods.
-type STBServiceCapabilitiesAudienceStatsImpl interface {
-	MaxAudienceStatsChannels(inst []uint32) (int32, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesAudienceStatsImpl implements STBServiceCapabilitiesAudienceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesAudienceStatsImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesAudienceStatsImpl) MaxAudienceStatsChannels(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesAudioDecoderImpl is what a device implements for STBService.{i}.Capabilities.AudioDecoder; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesAudioDecoderImpl to implement only some methods.
-type STBServiceCapabilitiesAudioDecoderImpl interface {
-	AudioStandards(inst []uint32) ([]STBServiceCapabilitiesAudioDecoderAudioStandards, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesAudioDecoderImpl implements STBServiceCapabilitiesAudioDecoderImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesAudioDecoderImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesAudioDecoderImpl) AudioStandards(inst []uint32) ([]STBServiceCapabilitiesAudioDecoderAudioStandards, error) {
-	var zero []STBServiceCapabilitiesAudioDecoderAudioStandards
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesAudioOutputImpl is what a device implements for STBService.{i}.Capabilities.AudioOutput; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesAudioOutputImpl to implement only some methods.
-type STBServiceCapabilitiesAudioOutputImpl interface {
-	AudioFormats(inst []uint32) ([]STBServiceCapabilitiesAudioOutputAudioFormats, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesAudioOutputImpl implements STBServiceCapabilitiesAudioOutputImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesAudioOutputImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesAudioOutputImpl) AudioFormats(inst []uint32) ([]STBServiceCapabilitiesAudioOutputAudioFormats, error) {
-	var zero []STBServiceCapabilitiesAudioOutputAudioFormats
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesCAImpl is what a device implements for STBService.{i}.Capabilities.CA; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesCAImpl to implement only some methods.
-type STBServiceCapabilitiesCAImpl interface {
-	CASystems(inst []uint32) ([]string, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesCAImpl implements STBServiceCapabilitiesCAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesCAImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesCAImpl) CASystems(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesCDSImpl is what a device implements for STBService.{i}.Capabilities.CDS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesCDSImpl to implement only some methods.
-type STBServiceCapabilitiesCDSImpl interface {
-	PushCapable(inst []uint32) (bool, error)
-	PullCapable(inst []uint32) (bool, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesCDSImpl implements STBServiceCapabilitiesCDSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesCDSImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesCDSImpl) PushCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesCDSImpl) PullCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesDRMImpl is what a device implements for STBService.{i}.Capabilities.DRM; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesDRMImpl to implement only some methods.
-type STBServiceCapabilitiesDRMImpl interface {
-	DRMSystems(inst []uint32) ([]string, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesDRMImpl implements STBServiceCapabilitiesDRMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesDRMImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesDRMImpl) DRMSystems(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesFrontEndImpl is what a device implements for STBService.{i}.Capabilities.FrontEnd; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesFrontEndImpl to implement only some methods.
-type STBServiceCapabilitiesFrontEndImpl interface{}
-
-// UnimplementedSTBServiceCapabilitiesFrontEndImpl implements STBServiceCapabilitiesFrontEndImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesFrontEndImpl struct{}
-
-// STBServiceCapabilitiesFrontEndDVBTImpl is what a device implements for STBService.{i}.Capabilities.FrontEnd.DVBT; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesFrontEndDVBTImpl to implement only some methods.
-type STBServiceCapabilitiesFrontEndDVBTImpl interface {
-	MaxActiveDVBTStreams(inst []uint32) (int32, error)
-	MaxLogicalChannels(inst []uint32) (int32, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesFrontEndDVBTImpl implements STBServiceCapabilitiesFrontEndDVBTImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesFrontEndDVBTImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesFrontEndDVBTImpl) MaxActiveDVBTStreams(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesFrontEndDVBTImpl) MaxLogicalChannels(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesFrontEndIPImpl is what a device implements for STBService.{i}.Capabilities.FrontEnd.IP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesFrontEndIPImpl to implement only some methods.
-type STBServiceCapabilitiesFrontEndIPImpl interface {
-	MaxActiveIPStreams(inst []uint32) (int32, error)
-	MaxActiveInboundIPStreams(inst []uint32) (int32, error)
-	MaxActiveOutboundIPStreams(inst []uint32) (int32, error)
-	StreamingControlProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingControlProtocols, error)
-	StreamingTransportProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols, error)
-	StreamingTransportControlProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols, error)
-	DownloadTransportProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols, error)
-	MultiplexTypes(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPMultiplexTypes, error)
-	MaxDejitteringBufferSize(inst []uint32) (int32, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesFrontEndIPImpl implements STBServiceCapabilitiesFrontEndIPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesFrontEndIPImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) MaxActiveIPStreams(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) MaxActiveInboundIPStreams(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) MaxActiveOutboundIPStreams(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) StreamingControlProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingControlProtocols, error) {
-	var zero []STBServiceCapabilitiesFrontEndIPStreamingControlProtocols
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) StreamingTransportProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols, error) {
-	var zero []STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) StreamingTransportControlProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols, error) {
-	var zero []STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) DownloadTransportProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols, error) {
-	var zero []STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) MultiplexTypes(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPMultiplexTypes, error) {
-	var zero []STBServiceCapabilitiesFrontEndIPMultiplexTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) MaxDejitteringBufferSize(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesHDMIImpl is what a device implements for STBService.{i}.Capabilities.HDMI; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesHDMIImpl to implement only some methods.
-type STBServiceCapabilitiesHDMIImpl interface {
-	SupportedResolutions(inst []uint32) ([]STBServiceCapabilitiesHDMISupportedResolutions, error)
-	CECSupport(inst []uint32) (bool, error)
-	HDMI3D(inst []uint32) (bool, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesHDMIImpl implements STBServiceCapabilitiesHDMIImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesHDMIImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesHDMIImpl) SupportedResolutions(inst []uint32) ([]STBServiceCapabilitiesHDMISupportedResolutions, error) {
-	var zero []STBServiceCapabilitiesHDMISupportedResolutions
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesHDMIImpl) CECSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesHDMIImpl) HDMI3D(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesPVRImpl is what a device implements for STBService.{i}.Capabilities.PVR; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesPVRImpl to implement only some methods.
-type STBServiceCapabilitiesPVRImpl interface {
-	MaxIOStreams(inst []uint32) (int32, error)
-	MaxRecordingStreams(inst []uint32) (int32, error)
-	MaxPlaybackStreams(inst []uint32) (int32, error)
-	MaxTimeDelay(inst []uint32) (int32, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesPVRImpl implements STBServiceCapabilitiesPVRImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesPVRImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesPVRImpl) MaxIOStreams(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesPVRImpl) MaxRecordingStreams(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesPVRImpl) MaxPlaybackStreams(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesPVRImpl) MaxTimeDelay(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesServiceMonitoringImpl is what a device implements for STBService.{i}.Capabilities.ServiceMonitoring; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl to implement only some methods.
-type STBServiceCapabilitiesServiceMonitoringImpl interface {
-	ServiceTypes(inst []uint32) ([]STBServiceCapabilitiesServiceMonitoringServiceTypes, error)
-	MaxEventsPerSampleInterval(inst []uint32) (int32, error)
-	MaxActiveMainStreams(inst []uint32) (int32, error)
-	MinSampleInterval(inst []uint32) (int32, error)
-	MaxReportSamples(inst []uint32) (int32, error)
-	HighLevelMetricNames(inst []uint32) ([]string, error)
-	MaxMainStreamEventLogEntries(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl implements STBServiceCapabilitiesServiceMonitoringImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) ServiceTypes(inst []uint32) ([]STBServiceCapabilitiesServiceMonitoringServiceTypes, error) {
-	var zero []STBServiceCapabilitiesServiceMonitoringServiceTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) MaxEventsPerSampleInterval(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) MaxActiveMainStreams(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) MinSampleInterval(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) MaxReportSamples(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) HighLevelMetricNames(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) MaxMainStreamEventLogEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesVideoDecoderImpl is what a device implements for STBService.{i}.Capabilities.VideoDecoder; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesVideoDecoderImpl to implement only some methods.
-type STBServiceCapabilitiesVideoDecoderImpl interface {
-	VideoStandards(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderVideoStandards, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesVideoDecoderImpl implements STBServiceCapabilitiesVideoDecoderImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesVideoDecoderImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderImpl) VideoStandards(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderVideoStandards, error) {
-	var zero []STBServiceCapabilitiesVideoDecoderVideoStandards
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesVideoDecoderMPEG2Part2Impl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl to implement only some methods.
-type STBServiceCapabilitiesVideoDecoderMPEG2Part2Impl interface {
-	AudioStandards(inst []uint32) ([]string, error)
-	ProfileLevelNumberOfEntries(inst []uint32) (uint32, error)
-	ProfileLevelInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl implements STBServiceCapabilitiesVideoDecoderMPEG2Part2Impl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl) AudioStandards(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl) ProfileLevelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl) ProfileLevelInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl to implement only some methods.
-type STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile, error)
-	Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel, error)
-	MaximumDecodingCapability(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl implements STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl) Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile, error) {
-	var zero STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl) Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel, error) {
-	var zero STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl) MaximumDecodingCapability(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesVideoDecoderMPEG4Part10Impl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl to implement only some methods.
-type STBServiceCapabilitiesVideoDecoderMPEG4Part10Impl interface {
-	AudioStandards(inst []uint32) ([]string, error)
-	ProfileLevelNumberOfEntries(inst []uint32) (uint32, error)
-	ProfileLevelInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl implements STBServiceCapabilitiesVideoDecoderMPEG4Part10Impl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl) AudioStandards(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl) ProfileLevelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl) ProfileLevelInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl to implement only some methods.
-type STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Profile(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile, error)
-	Level(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel, error)
-	MaximumDecodingCapability(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl implements STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl) Profile(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile, error) {
-	var zero []STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl) Level(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel, error) {
-	var zero []STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl) MaximumDecodingCapability(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesVideoDecoderMPEG4Part2Impl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl to implement only some methods.
-type STBServiceCapabilitiesVideoDecoderMPEG4Part2Impl interface {
-	AudioStandards(inst []uint32) ([]string, error)
-	ProfileLevelNumberOfEntries(inst []uint32) (uint32, error)
-	ProfileLevelInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl implements STBServiceCapabilitiesVideoDecoderMPEG4Part2Impl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl) AudioStandards(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl) ProfileLevelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl) ProfileLevelInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl to implement only some methods.
-type STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile, error)
-	Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel, error)
-	MaximumDecodingCapability(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl implements STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl) Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile, error) {
-	var zero STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl) Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel, error) {
-	var zero STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl) MaximumDecodingCapability(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesVideoDecoderSMPTEVC1Impl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl to implement only some methods.
-type STBServiceCapabilitiesVideoDecoderSMPTEVC1Impl interface {
-	AudioStandards(inst []uint32) ([]string, error)
-	ProfileLevelNumberOfEntries(inst []uint32) (uint32, error)
-	ProfileLevelInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl implements STBServiceCapabilitiesVideoDecoderSMPTEVC1Impl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl) AudioStandards(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl) ProfileLevelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl) ProfileLevelInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl to implement only some methods.
-type STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile, error)
-	Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel, error)
-	MaximumDecodingCapability(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl implements STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl) Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile, error) {
-	var zero STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl) Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel, error) {
-	var zero STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl) MaximumDecodingCapability(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceCapabilitiesVideoOutputImpl is what a device implements for STBService.{i}.Capabilities.VideoOutput; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceCapabilitiesVideoOutputImpl to implement only some methods.
-type STBServiceCapabilitiesVideoOutputImpl interface {
-	CompositeVideoStandards(inst []uint32) ([]STBServiceCapabilitiesVideoOutputCompositeVideoStandards, error)
-	VideoFormats(inst []uint32) ([]STBServiceCapabilitiesVideoOutputVideoFormats, error)
-	Macrovision(inst []uint32) (string, error)
-	HDCP(inst []uint32) (string, error)
-	DisplayFormats(inst []uint32) ([]string, error)
-}
-
-// UnimplementedSTBServiceCapabilitiesVideoOutputImpl implements STBServiceCapabilitiesVideoOutputImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceCapabilitiesVideoOutputImpl struct{}
-
-func (UnimplementedSTBServiceCapabilitiesVideoOutputImpl) CompositeVideoStandards(inst []uint32) ([]STBServiceCapabilitiesVideoOutputCompositeVideoStandards, error) {
-	var zero []STBServiceCapabilitiesVideoOutputCompositeVideoStandards
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoOutputImpl) VideoFormats(inst []uint32) ([]STBServiceCapabilitiesVideoOutputVideoFormats, error) {
-	var zero []STBServiceCapabilitiesVideoOutputVideoFormats
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoOutputImpl) Macrovision(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoOutputImpl) HDCP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceCapabilitiesVideoOutputImpl) DisplayFormats(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	VideoFormats model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -3,70 +3,44 @@
 
 package tr135
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synSTBServiceComponents_FrontEndNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponents_AudioDecoderNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponents_VideoDecoderNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponents_AudioOutputNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponents_VideoOutputNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponents_SCARTNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponents_CANumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponents_DRMNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponents_HDMINumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponents_SPDIFNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceComponents holds the values of STBService.{i}.Components. (object, readOnly, since 1.0)
+// STBServiceComponents holds the values of STBService.{i}.Components. (object, readOnly, since 1.0).
 type STBServiceComponents struct {
-	// FrontEndNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	FrontEndNumberOfEntries uint32 `cwmp:"FrontEndNumberOfEntries"`
-	// AudioDecoderNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	AudioDecoderNumberOfEntries uint32 `cwmp:"AudioDecoderNumberOfEntries"`
-	// VideoDecoderNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	VideoDecoderNumberOfEntries uint32 `cwmp:"VideoDecoderNumberOfEntries"`
-	// AudioOutputNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	AudioOutputNumberOfEntries uint32 `cwmp:"AudioOutputNumberOfEntries"`
-	// VideoOutputNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	VideoOutputNumberOfEntries uint32 `cwmp:"VideoOutputNumberOfEntries"`
-	// SCARTNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	SCARTNumberOfEntries uint32 `cwmp:"SCARTNumberOfEntries"`
-	// CANumberOfEntries: unsignedInt, readOnly, since 1.0.
-	CANumberOfEntries uint32 `cwmp:"CANumberOfEntries"`
-	// DRMNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	DRMNumberOfEntries uint32 `cwmp:"DRMNumberOfEntries"`
-	// HDMINumberOfEntries: unsignedInt, readOnly, since 1.1.
-	HDMINumberOfEntries uint32 `cwmp:"HDMINumberOfEntries"`
-	// SPDIFNumberOfEntries: unsignedInt, readOnly, since 1.1.
-	SPDIFNumberOfEntries uint32 `cwmp:"SPDIFNumberOfEntries"`
-	// STBService.{i}.Components.AudioDecoder.{i}. instances by instance number
-	AudioDecoder map[uint32]*STBServiceComponentsAudioDecoder `cwmp:"AudioDecoder.{i}."`
-	// STBService.{i}.Components.AudioOutput.{i}. instances by instance number
-	AudioOutput map[uint32]*STBServiceComponentsAudioOutput `cwmp:"AudioOutput.{i}."`
-	// STBService.{i}.Components.CA.{i}. instances by instance number
-	CA map[uint32]*STBServiceComponentsCA `cwmp:"CA.{i}."`
-	// STBService.{i}.Components.DRM.{i}. instances by instance number
-	DRM map[uint32]*STBServiceComponentsDRM `cwmp:"DRM.{i}."`
-	// STBService.{i}.Components.FrontEnd.{i}. instances by instance number
-	FrontEnd map[uint32]*STBServiceComponentsFrontEnd `cwmp:"FrontEnd.{i}."`
-	// STBService.{i}.Components.HDMI.{i}. instances by instance number
-	HDMI map[uint32]*STBServiceComponentsHDMI `cwmp:"HDMI.{i}."`
-	PVR  *STBServiceComponentsPVR             `cwmp:"PVR."`
-	// STBService.{i}.Components.SCART.{i}. instances by instance number
-	SCART map[uint32]*STBServiceComponentsSCART `cwmp:"SCART.{i}."`
-	// STBService.{i}.Components.SPDIF.{i}. instances by instance number
-	SPDIF map[uint32]*STBServiceComponentsSPDIF `cwmp:"SPDIF.{i}."`
-	// STBService.{i}.Components.VideoDecoder.{i}. instances by instance number
-	VideoDecoder map[uint32]*STBServiceComponentsVideoDecoder `cwmp:"VideoDecoder.{i}."`
-	// STBService.{i}.Components.VideoOutput.{i}. instances by instance number
-	VideoOutput map[uint32]*STBServiceComponentsVideoOutput `cwmp:"VideoOutput.{i}."`
+	FrontEndNumberOfEntries uint32 `json:"FrontEndNumberOfEntries,omitzero"`
+
+	AudioDecoderNumberOfEntries uint32 `json:"AudioDecoderNumberOfEntries,omitzero"`
+
+	VideoDecoderNumberOfEntries uint32 `json:"VideoDecoderNumberOfEntries,omitzero"`
+
+	AudioOutputNumberOfEntries uint32 `json:"AudioOutputNumberOfEntries,omitzero"`
+
+	VideoOutputNumberOfEntries uint32 `json:"VideoOutputNumberOfEntries,omitzero"`
+
+	SCARTNumberOfEntries uint32 `json:"SCARTNumberOfEntries,omitzero"`
+
+	CANumberOfEntries uint32 `json:"CANumberOfEntries,omitzero"`
+
+	DRMNumberOfEntries uint32 `json:"DRMNumberOfEntries,omitzero"`
+
+	HDMINumberOfEntries uint32 `json:"HDMINumberOfEntries,omitzero"`
+
+	SPDIFNumberOfEntries uint32 `json:"SPDIFNumberOfEntries,omitzero"`
+
+	AudioDecoder map[uint32]*STBServiceComponentsAudioDecoder `json:"AudioDecoder,omitzero"`
+	AudioOutput  map[uint32]*STBServiceComponentsAudioOutput  `json:"AudioOutput,omitzero"`
+	CA           map[uint32]*STBServiceComponentsCA           `json:"CA,omitzero"`
+	DRM          map[uint32]*STBServiceComponentsDRM          `json:"DRM,omitzero"`
+	FrontEnd     map[uint32]*STBServiceComponentsFrontEnd     `json:"FrontEnd,omitzero"`
+	HDMI         map[uint32]*STBServiceComponentsHDMI         `json:"HDMI,omitzero"`
+	PVR          *STBServiceComponentsPVR                     `json:"PVR,omitzero"`
+	SCART        map[uint32]*STBServiceComponentsSCART        `json:"SCART,omitzero"`
+	SPDIF        map[uint32]*STBServiceComponentsSPDIF        `json:"SPDIF,omitzero"`
+	VideoDecoder map[uint32]*STBServiceComponentsVideoDecoder `json:"VideoDecoder,omitzero"`
+	VideoOutput  map[uint32]*STBServiceComponentsVideoOutput  `json:"VideoOutput,omitzero"`
 }
 
-// AddAudioDecoder creates instance i of STBService.{i}.Components.AudioDecoder.{i}. (replacing any) and returns it
+// AddAudioDecoder creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddAudioDecoder(i uint32) *STBServiceComponentsAudioDecoder {
 	if o.AudioDecoder == nil {
 		o.AudioDecoder = map[uint32]*STBServiceComponentsAudioDecoder{}
@@ -76,18 +50,7 @@ func (o *STBServiceComponents) AddAudioDecoder(i uint32) *STBServiceComponentsAu
 	return x
 }
 
-// GetAudioDecoder returns instance i of STBService.{i}.Components.AudioDecoder.{i}.
-func (o *STBServiceComponents) GetAudioDecoder(i uint32) (*STBServiceComponentsAudioDecoder, bool) {
-	x, ok := o.AudioDecoder[i]
-	return x, ok
-}
-
-// DeleteAudioDecoder removes instance i of STBService.{i}.Components.AudioDecoder.{i}.
-func (o *STBServiceComponents) DeleteAudioDecoder(i uint32) {
-	delete(o.AudioDecoder, i)
-}
-
-// AddAudioOutput creates instance i of STBService.{i}.Components.AudioOutput.{i}. (replacing any) and returns it
+// AddAudioOutput creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddAudioOutput(i uint32) *STBServiceComponentsAudioOutput {
 	if o.AudioOutput == nil {
 		o.AudioOutput = map[uint32]*STBServiceComponentsAudioOutput{}
@@ -97,18 +60,7 @@ func (o *STBServiceComponents) AddAudioOutput(i uint32) *STBServiceComponentsAud
 	return x
 }
 
-// GetAudioOutput returns instance i of STBService.{i}.Components.AudioOutput.{i}.
-func (o *STBServiceComponents) GetAudioOutput(i uint32) (*STBServiceComponentsAudioOutput, bool) {
-	x, ok := o.AudioOutput[i]
-	return x, ok
-}
-
-// DeleteAudioOutput removes instance i of STBService.{i}.Components.AudioOutput.{i}.
-func (o *STBServiceComponents) DeleteAudioOutput(i uint32) {
-	delete(o.AudioOutput, i)
-}
-
-// AddCA creates instance i of STBService.{i}.Components.CA.{i}. (replacing any) and returns it
+// AddCA creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddCA(i uint32) *STBServiceComponentsCA {
 	if o.CA == nil {
 		o.CA = map[uint32]*STBServiceComponentsCA{}
@@ -118,18 +70,7 @@ func (o *STBServiceComponents) AddCA(i uint32) *STBServiceComponentsCA {
 	return x
 }
 
-// GetCA returns instance i of STBService.{i}.Components.CA.{i}.
-func (o *STBServiceComponents) GetCA(i uint32) (*STBServiceComponentsCA, bool) {
-	x, ok := o.CA[i]
-	return x, ok
-}
-
-// DeleteCA removes instance i of STBService.{i}.Components.CA.{i}.
-func (o *STBServiceComponents) DeleteCA(i uint32) {
-	delete(o.CA, i)
-}
-
-// AddDRM creates instance i of STBService.{i}.Components.DRM.{i}. (replacing any) and returns it
+// AddDRM creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddDRM(i uint32) *STBServiceComponentsDRM {
 	if o.DRM == nil {
 		o.DRM = map[uint32]*STBServiceComponentsDRM{}
@@ -139,18 +80,7 @@ func (o *STBServiceComponents) AddDRM(i uint32) *STBServiceComponentsDRM {
 	return x
 }
 
-// GetDRM returns instance i of STBService.{i}.Components.DRM.{i}.
-func (o *STBServiceComponents) GetDRM(i uint32) (*STBServiceComponentsDRM, bool) {
-	x, ok := o.DRM[i]
-	return x, ok
-}
-
-// DeleteDRM removes instance i of STBService.{i}.Components.DRM.{i}.
-func (o *STBServiceComponents) DeleteDRM(i uint32) {
-	delete(o.DRM, i)
-}
-
-// AddFrontEnd creates instance i of STBService.{i}.Components.FrontEnd.{i}. (replacing any) and returns it
+// AddFrontEnd creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddFrontEnd(i uint32) *STBServiceComponentsFrontEnd {
 	if o.FrontEnd == nil {
 		o.FrontEnd = map[uint32]*STBServiceComponentsFrontEnd{}
@@ -160,18 +90,7 @@ func (o *STBServiceComponents) AddFrontEnd(i uint32) *STBServiceComponentsFrontE
 	return x
 }
 
-// GetFrontEnd returns instance i of STBService.{i}.Components.FrontEnd.{i}.
-func (o *STBServiceComponents) GetFrontEnd(i uint32) (*STBServiceComponentsFrontEnd, bool) {
-	x, ok := o.FrontEnd[i]
-	return x, ok
-}
-
-// DeleteFrontEnd removes instance i of STBService.{i}.Components.FrontEnd.{i}.
-func (o *STBServiceComponents) DeleteFrontEnd(i uint32) {
-	delete(o.FrontEnd, i)
-}
-
-// AddHDMI creates instance i of STBService.{i}.Components.HDMI.{i}. (replacing any) and returns it
+// AddHDMI creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddHDMI(i uint32) *STBServiceComponentsHDMI {
 	if o.HDMI == nil {
 		o.HDMI = map[uint32]*STBServiceComponentsHDMI{}
@@ -181,18 +100,7 @@ func (o *STBServiceComponents) AddHDMI(i uint32) *STBServiceComponentsHDMI {
 	return x
 }
 
-// GetHDMI returns instance i of STBService.{i}.Components.HDMI.{i}.
-func (o *STBServiceComponents) GetHDMI(i uint32) (*STBServiceComponentsHDMI, bool) {
-	x, ok := o.HDMI[i]
-	return x, ok
-}
-
-// DeleteHDMI removes instance i of STBService.{i}.Components.HDMI.{i}.
-func (o *STBServiceComponents) DeleteHDMI(i uint32) {
-	delete(o.HDMI, i)
-}
-
-// AddSCART creates instance i of STBService.{i}.Components.SCART.{i}. (replacing any) and returns it
+// AddSCART creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddSCART(i uint32) *STBServiceComponentsSCART {
 	if o.SCART == nil {
 		o.SCART = map[uint32]*STBServiceComponentsSCART{}
@@ -202,18 +110,7 @@ func (o *STBServiceComponents) AddSCART(i uint32) *STBServiceComponentsSCART {
 	return x
 }
 
-// GetSCART returns instance i of STBService.{i}.Components.SCART.{i}.
-func (o *STBServiceComponents) GetSCART(i uint32) (*STBServiceComponentsSCART, bool) {
-	x, ok := o.SCART[i]
-	return x, ok
-}
-
-// DeleteSCART removes instance i of STBService.{i}.Components.SCART.{i}.
-func (o *STBServiceComponents) DeleteSCART(i uint32) {
-	delete(o.SCART, i)
-}
-
-// AddSPDIF creates instance i of STBService.{i}.Components.SPDIF.{i}. (replacing any) and returns it
+// AddSPDIF creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddSPDIF(i uint32) *STBServiceComponentsSPDIF {
 	if o.SPDIF == nil {
 		o.SPDIF = map[uint32]*STBServiceComponentsSPDIF{}
@@ -223,18 +120,7 @@ func (o *STBServiceComponents) AddSPDIF(i uint32) *STBServiceComponentsSPDIF {
 	return x
 }
 
-// GetSPDIF returns instance i of STBService.{i}.Components.SPDIF.{i}.
-func (o *STBServiceComponents) GetSPDIF(i uint32) (*STBServiceComponentsSPDIF, bool) {
-	x, ok := o.SPDIF[i]
-	return x, ok
-}
-
-// DeleteSPDIF removes instance i of STBService.{i}.Components.SPDIF.{i}.
-func (o *STBServiceComponents) DeleteSPDIF(i uint32) {
-	delete(o.SPDIF, i)
-}
-
-// AddVideoDecoder creates instance i of STBService.{i}.Components.VideoDecoder.{i}. (replacing any) and returns it
+// AddVideoDecoder creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddVideoDecoder(i uint32) *STBServiceComponentsVideoDecoder {
 	if o.VideoDecoder == nil {
 		o.VideoDecoder = map[uint32]*STBServiceComponentsVideoDecoder{}
@@ -244,18 +130,7 @@ func (o *STBServiceComponents) AddVideoDecoder(i uint32) *STBServiceComponentsVi
 	return x
 }
 
-// GetVideoDecoder returns instance i of STBService.{i}.Components.VideoDecoder.{i}.
-func (o *STBServiceComponents) GetVideoDecoder(i uint32) (*STBServiceComponentsVideoDecoder, bool) {
-	x, ok := o.VideoDecoder[i]
-	return x, ok
-}
-
-// DeleteVideoDecoder removes instance i of STBService.{i}.Components.VideoDecoder.{i}.
-func (o *STBServiceComponents) DeleteVideoDecoder(i uint32) {
-	delete(o.VideoDecoder, i)
-}
-
-// AddVideoOutput creates instance i of STBService.{i}.Components.VideoOutput.{i}. (replacing any) and returns it
+// AddVideoOutput creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddVideoOutput(i uint32) *STBServiceComponentsVideoOutput {
 	if o.VideoOutput == nil {
 		o.VideoOutput = map[uint32]*STBServiceComponentsVideoOutput{}
@@ -264,1428 +139,718 @@ func (o *STBServiceComponents) AddVideoOutput(i uint32) *STBServiceComponentsVid
 	o.VideoOutput[i] = x
 	return x
 }
-
-// GetVideoOutput returns instance i of STBService.{i}.Components.VideoOutput.{i}.
-func (o *STBServiceComponents) GetVideoOutput(i uint32) (*STBServiceComponentsVideoOutput, bool) {
-	x, ok := o.VideoOutput[i]
-	return x, ok
-}
-
-// DeleteVideoOutput removes instance i of STBService.{i}.Components.VideoOutput.{i}.
-func (o *STBServiceComponents) DeleteVideoOutput(i uint32) {
-	delete(o.VideoOutput, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponents) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponents) ValidateAt(prefix string, v *model.Violations) {
+func (o *STBServiceComponents) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AudioDecoder) {
-		o.AudioDecoder[i].ValidateAt(prefix+"AudioDecoder."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AudioDecoder[i].ValidateAt(c, model.InstanceOf(p, "AudioDecoder.", i))
 	}
 	for _, i := range model.SortedKeys(o.AudioOutput) {
-		o.AudioOutput[i].ValidateAt(prefix+"AudioOutput."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AudioOutput[i].ValidateAt(c, model.InstanceOf(p, "AudioOutput.", i))
 	}
 	for _, i := range model.SortedKeys(o.CA) {
-		o.CA[i].ValidateAt(prefix+"CA."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CA[i].ValidateAt(c, model.InstanceOf(p, "CA.", i))
 	}
 	for _, i := range model.SortedKeys(o.DRM) {
-		o.DRM[i].ValidateAt(prefix+"DRM."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DRM[i].ValidateAt(c, model.InstanceOf(p, "DRM.", i))
 	}
 	for _, i := range model.SortedKeys(o.FrontEnd) {
-		o.FrontEnd[i].ValidateAt(prefix+"FrontEnd."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.FrontEnd[i].ValidateAt(c, model.InstanceOf(p, "FrontEnd.", i))
 	}
 	for _, i := range model.SortedKeys(o.HDMI) {
-		o.HDMI[i].ValidateAt(prefix+"HDMI."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.HDMI[i].ValidateAt(c, model.InstanceOf(p, "HDMI.", i))
 	}
 	if o.PVR != nil {
-		o.PVR.ValidateAt(prefix+"PVR.", v)
+		o.PVR.ValidateAt(c, p+"PVR.")
 	}
 	for _, i := range model.SortedKeys(o.SCART) {
-		o.SCART[i].ValidateAt(prefix+"SCART."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SCART[i].ValidateAt(c, model.InstanceOf(p, "SCART.", i))
 	}
 	for _, i := range model.SortedKeys(o.SPDIF) {
-		o.SPDIF[i].ValidateAt(prefix+"SPDIF."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SPDIF[i].ValidateAt(c, model.InstanceOf(p, "SPDIF.", i))
 	}
 	for _, i := range model.SortedKeys(o.VideoDecoder) {
-		o.VideoDecoder[i].ValidateAt(prefix+"VideoDecoder."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VideoDecoder[i].ValidateAt(c, model.InstanceOf(p, "VideoDecoder.", i))
 	}
 	for _, i := range model.SortedKeys(o.VideoOutput) {
-		o.VideoOutput[i].ValidateAt(prefix+"VideoOutput."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VideoOutput[i].ValidateAt(c, model.InstanceOf(p, "VideoOutput.", i))
 	}
 }
 
 // STBServiceComponentsPath is the typed path of STBService.{i}.Components.
 type STBServiceComponentsPath struct {
-	obj                         model.ObjectPath
-	FrontEndNumberOfEntries     model.ReadOnlyParam[uint32]
-	AudioDecoderNumberOfEntries model.ReadOnlyParam[uint32]
-	VideoDecoderNumberOfEntries model.ReadOnlyParam[uint32]
-	AudioOutputNumberOfEntries  model.ReadOnlyParam[uint32]
-	VideoOutputNumberOfEntries  model.ReadOnlyParam[uint32]
-	SCARTNumberOfEntries        model.ReadOnlyParam[uint32]
-	CANumberOfEntries           model.ReadOnlyParam[uint32]
-	DRMNumberOfEntries          model.ReadOnlyParam[uint32]
-	HDMINumberOfEntries         model.ReadOnlyParam[uint32]
-	SPDIFNumberOfEntries        model.ReadOnlyParam[uint32]
-	PVR                         STBServiceComponentsPVRPath
+	model.ObjectPath
+	AudioDecoderNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AudioOutputNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DRMNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FrontEndNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HDMINumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SCARTNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SPDIFNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VideoDecoderNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VideoOutputNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PVR STBServiceComponentsPVRPath `dm:"PVR."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsPath(prefix string) STBServiceComponentsPath {
-	p := &prefix
-	return STBServiceComponentsPath{
-		AudioDecoderNumberOfEntries: model.NewReadOnly[uint32](p, "AudioDecoderNumberOfEntries", model.TypeUnsignedInt),
-		AudioOutputNumberOfEntries:  model.NewReadOnly[uint32](p, "AudioOutputNumberOfEntries", model.TypeUnsignedInt),
-		CANumberOfEntries:           model.NewReadOnly[uint32](p, "CANumberOfEntries", model.TypeUnsignedInt),
-		DRMNumberOfEntries:          model.NewReadOnly[uint32](p, "DRMNumberOfEntries", model.TypeUnsignedInt),
-		FrontEndNumberOfEntries:     model.NewReadOnly[uint32](p, "FrontEndNumberOfEntries", model.TypeUnsignedInt),
-		HDMINumberOfEntries:         model.NewReadOnly[uint32](p, "HDMINumberOfEntries", model.TypeUnsignedInt),
-		PVR:                         newSTBServiceComponentsPVRPath(prefix + "PVR."),
-		SCARTNumberOfEntries:        model.NewReadOnly[uint32](p, "SCARTNumberOfEntries", model.TypeUnsignedInt),
-		SPDIFNumberOfEntries:        model.NewReadOnly[uint32](p, "SPDIFNumberOfEntries", model.TypeUnsignedInt),
-		VideoDecoderNumberOfEntries: model.NewReadOnly[uint32](p, "VideoDecoderNumberOfEntries", model.TypeUnsignedInt),
-		VideoOutputNumberOfEntries:  model.NewReadOnly[uint32](p, "VideoOutputNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// AudioDecoder returns the typed path of instance i.
+func (x STBServiceComponentsPath) AudioDecoder(i uint32) (p STBServiceComponentsAudioDecoderPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AudioDecoder.", i))
+	return
 }
 
-// AudioDecoder returns the typed path of instance i of STBService.{i}.Components.AudioDecoder.{i}.
-func (x STBServiceComponentsPath) AudioDecoder(i uint32) STBServiceComponentsAudioDecoderPath {
-	return newSTBServiceComponentsAudioDecoderPath(x.Path() + "AudioDecoder." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AudioDecoderTable returns the table STBService.{i}.Components.AudioDecoder.{i}. itself (for AddObject when writable)
+// AudioDecoderTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) AudioDecoderTable() model.Table {
-	return model.NewTable(x.Path() + "AudioDecoder.")
+	return model.NewTable(x.ObjectPath, "AudioDecoder.")
 }
 
-// AudioOutput returns the typed path of instance i of STBService.{i}.Components.AudioOutput.{i}.
-func (x STBServiceComponentsPath) AudioOutput(i uint32) STBServiceComponentsAudioOutputPath {
-	return newSTBServiceComponentsAudioOutputPath(x.Path() + "AudioOutput." + strconv.FormatUint(uint64(i), 10) + ".")
+// AudioOutput returns the typed path of instance i.
+func (x STBServiceComponentsPath) AudioOutput(i uint32) (p STBServiceComponentsAudioOutputPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AudioOutput.", i))
+	return
 }
 
-// AudioOutputTable returns the table STBService.{i}.Components.AudioOutput.{i}. itself (for AddObject when writable)
+// AudioOutputTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) AudioOutputTable() model.Table {
-	return model.NewTable(x.Path() + "AudioOutput.")
+	return model.NewTable(x.ObjectPath, "AudioOutput.")
 }
 
-// CA returns the typed path of instance i of STBService.{i}.Components.CA.{i}.
-func (x STBServiceComponentsPath) CA(i uint32) STBServiceComponentsCAPath {
-	return newSTBServiceComponentsCAPath(x.Path() + "CA." + strconv.FormatUint(uint64(i), 10) + ".")
+// CA returns the typed path of instance i.
+func (x STBServiceComponentsPath) CA(i uint32) (p STBServiceComponentsCAPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CA.", i))
+	return
 }
 
-// CATable returns the table STBService.{i}.Components.CA.{i}. itself (for AddObject when writable)
+// CATable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) CATable() model.Table {
-	return model.NewTable(x.Path() + "CA.")
+	return model.NewTable(x.ObjectPath, "CA.")
 }
 
-// DRM returns the typed path of instance i of STBService.{i}.Components.DRM.{i}.
-func (x STBServiceComponentsPath) DRM(i uint32) STBServiceComponentsDRMPath {
-	return newSTBServiceComponentsDRMPath(x.Path() + "DRM." + strconv.FormatUint(uint64(i), 10) + ".")
+// DRM returns the typed path of instance i.
+func (x STBServiceComponentsPath) DRM(i uint32) (p STBServiceComponentsDRMPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DRM.", i))
+	return
 }
 
-// DRMTable returns the table STBService.{i}.Components.DRM.{i}. itself (for AddObject when writable)
+// DRMTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) DRMTable() model.Table {
-	return model.NewTable(x.Path() + "DRM.")
+	return model.NewTable(x.ObjectPath, "DRM.")
 }
 
-// FrontEnd returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.
-func (x STBServiceComponentsPath) FrontEnd(i uint32) STBServiceComponentsFrontEndPath {
-	return newSTBServiceComponentsFrontEndPath(x.Path() + "FrontEnd." + strconv.FormatUint(uint64(i), 10) + ".")
+// FrontEnd returns the typed path of instance i.
+func (x STBServiceComponentsPath) FrontEnd(i uint32) (p STBServiceComponentsFrontEndPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FrontEnd.", i))
+	return
 }
 
-// FrontEndTable returns the table STBService.{i}.Components.FrontEnd.{i}. itself (for AddObject when writable)
+// FrontEndTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) FrontEndTable() model.Table {
-	return model.NewTable(x.Path() + "FrontEnd.")
+	return model.NewTable(x.ObjectPath, "FrontEnd.")
 }
 
-// HDMI returns the typed path of instance i of STBService.{i}.Components.HDMI.{i}.
-func (x STBServiceComponentsPath) HDMI(i uint32) STBServiceComponentsHDMIPath {
-	return newSTBServiceComponentsHDMIPath(x.Path() + "HDMI." + strconv.FormatUint(uint64(i), 10) + ".")
+// HDMI returns the typed path of instance i.
+func (x STBServiceComponentsPath) HDMI(i uint32) (p STBServiceComponentsHDMIPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HDMI.", i))
+	return
 }
 
-// HDMITable returns the table STBService.{i}.Components.HDMI.{i}. itself (for AddObject when writable)
+// HDMITable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) HDMITable() model.Table {
-	return model.NewTable(x.Path() + "HDMI.")
+	return model.NewTable(x.ObjectPath, "HDMI.")
 }
 
-// SCART returns the typed path of instance i of STBService.{i}.Components.SCART.{i}.
-func (x STBServiceComponentsPath) SCART(i uint32) STBServiceComponentsSCARTPath {
-	return newSTBServiceComponentsSCARTPath(x.Path() + "SCART." + strconv.FormatUint(uint64(i), 10) + ".")
+// SCART returns the typed path of instance i.
+func (x STBServiceComponentsPath) SCART(i uint32) (p STBServiceComponentsSCARTPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SCART.", i))
+	return
 }
 
-// SCARTTable returns the table STBService.{i}.Components.SCART.{i}. itself (for AddObject when writable)
+// SCARTTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) SCARTTable() model.Table {
-	return model.NewTable(x.Path() + "SCART.")
+	return model.NewTable(x.ObjectPath, "SCART.")
 }
 
-// SPDIF returns the typed path of instance i of STBService.{i}.Components.SPDIF.{i}.
-func (x STBServiceComponentsPath) SPDIF(i uint32) STBServiceComponentsSPDIFPath {
-	return newSTBServiceComponentsSPDIFPath(x.Path() + "SPDIF." + strconv.FormatUint(uint64(i), 10) + ".")
+// SPDIF returns the typed path of instance i.
+func (x STBServiceComponentsPath) SPDIF(i uint32) (p STBServiceComponentsSPDIFPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SPDIF.", i))
+	return
 }
 
-// SPDIFTable returns the table STBService.{i}.Components.SPDIF.{i}. itself (for AddObject when writable)
+// SPDIFTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) SPDIFTable() model.Table {
-	return model.NewTable(x.Path() + "SPDIF.")
+	return model.NewTable(x.ObjectPath, "SPDIF.")
 }
 
-// VideoDecoder returns the typed path of instance i of STBService.{i}.Components.VideoDecoder.{i}.
-func (x STBServiceComponentsPath) VideoDecoder(i uint32) STBServiceComponentsVideoDecoderPath {
-	return newSTBServiceComponentsVideoDecoderPath(x.Path() + "VideoDecoder." + strconv.FormatUint(uint64(i), 10) + ".")
+// VideoDecoder returns the typed path of instance i.
+func (x STBServiceComponentsPath) VideoDecoder(i uint32) (p STBServiceComponentsVideoDecoderPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VideoDecoder.", i))
+	return
 }
 
-// VideoDecoderTable returns the table STBService.{i}.Components.VideoDecoder.{i}. itself (for AddObject when writable)
+// VideoDecoderTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) VideoDecoderTable() model.Table {
-	return model.NewTable(x.Path() + "VideoDecoder.")
+	return model.NewTable(x.ObjectPath, "VideoDecoder.")
 }
 
-// VideoOutput returns the typed path of instance i of STBService.{i}.Components.VideoOutput.{i}.
-func (x STBServiceComponentsPath) VideoOutput(i uint32) STBServiceComponentsVideoOutputPath {
-	return newSTBServiceComponentsVideoOutputPath(x.Path() + "VideoOutput." + strconv.FormatUint(uint64(i), 10) + ".")
+// VideoOutput returns the typed path of instance i.
+func (x STBServiceComponentsPath) VideoOutput(i uint32) (p STBServiceComponentsVideoOutputPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VideoOutput.", i))
+	return
 }
 
-// VideoOutputTable returns the table STBService.{i}.Components.VideoOutput.{i}. itself (for AddObject when writable)
+// VideoOutputTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) VideoOutputTable() model.Table {
-	return model.NewTable(x.Path() + "VideoOutput.")
+	return model.NewTable(x.ObjectPath, "VideoOutput.")
 }
 
 // STBServiceComponentsAudioDecoderStatus enumerates the values of STBService.{i}.Components.AudioDecoder.{i}.Status.
 type STBServiceComponentsAudioDecoderStatus string
 
-func (e STBServiceComponentsAudioDecoderStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsAudioDecoderStatus_Disabled STBServiceComponentsAudioDecoderStatus = "Disabled"
-	STBServiceComponentsAudioDecoderStatus_Enabled  STBServiceComponentsAudioDecoderStatus = "Enabled"
-	STBServiceComponentsAudioDecoderStatus_Error    STBServiceComponentsAudioDecoderStatus = "Error"
+
+	STBServiceComponentsAudioDecoderStatus_Enabled STBServiceComponentsAudioDecoderStatus = "Enabled"
+
+	STBServiceComponentsAudioDecoderStatus_Error STBServiceComponentsAudioDecoderStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsAudioDecoder_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsAudioDecoder_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsAudioDecoder_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsAudioDecoder_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsAudioDecoder_AudioStandard = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.AudioDecoder.AudioStandards",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// STBServiceComponentsAudioDecoder holds the values of STBService.{i}.Components.AudioDecoder.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsAudioDecoder holds the values of STBService.{i}.Components.AudioDecoder.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsAudioDecoder struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsAudioDecoderStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// AudioStandard: string enumerationRef, readOnly, since 1.0.
-	AudioStandard string `cwmp:"AudioStandard"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsAudioDecoderStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	AudioStandard string `json:"AudioStandard,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsAudioDecoder) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsAudioDecoder) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsAudioDecoder_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsAudioDecoder_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsAudioDecoder_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *STBServiceComponentsAudioDecoder) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 162, string(o.Status))
+	c.String(p, "Alias", 158, o.Alias)
+	c.String(p, "Name", 161, o.Name)
 }
 
 // STBServiceComponentsAudioDecoderPath is the typed path of STBService.{i}.Components.AudioDecoder.{i}.
 type STBServiceComponentsAudioDecoderPath struct {
-	obj           model.ObjectPath
-	Enable        model.ReadWriteParam[bool]
-	Status        model.ReadOnlyParam[STBServiceComponentsAudioDecoderStatus]
-	Alias         model.ReadWriteParam[string]
-	Name          model.ReadOnlyParam[string]
-	AudioStandard model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsAudioDecoderPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsAudioDecoderPath(prefix string) STBServiceComponentsAudioDecoderPath {
-	p := &prefix
-	return STBServiceComponentsAudioDecoderPath{
-		Alias:         model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AudioStandard: model.NewReadOnly[string](p, "AudioStandard", model.TypeString),
-		Enable:        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:          model.NewReadOnly[string](p, "Name", model.TypeString),
-		Status:        model.NewReadOnly[STBServiceComponentsAudioDecoderStatus](p, "Status", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
+	AudioStandard model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsAudioOutputStatus enumerates the values of STBService.{i}.Components.AudioOutput.{i}.Status.
 type STBServiceComponentsAudioOutputStatus string
 
-func (e STBServiceComponentsAudioOutputStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsAudioOutputStatus_Disabled STBServiceComponentsAudioOutputStatus = "Disabled"
-	STBServiceComponentsAudioOutputStatus_Enabled  STBServiceComponentsAudioOutputStatus = "Enabled"
-	STBServiceComponentsAudioOutputStatus_Muted    STBServiceComponentsAudioOutputStatus = "Muted"
-	STBServiceComponentsAudioOutputStatus_Error    STBServiceComponentsAudioOutputStatus = "Error"
+
+	STBServiceComponentsAudioOutputStatus_Enabled STBServiceComponentsAudioOutputStatus = "Enabled"
+
+	STBServiceComponentsAudioOutputStatus_Muted STBServiceComponentsAudioOutputStatus = "Muted"
+
+	STBServiceComponentsAudioOutputStatus_Error STBServiceComponentsAudioOutputStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsAudioOutput_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsAudioOutput_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Muted"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsAudioOutput_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsAudioOutput_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsAudioOutput_AudioFormat = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.AudioOutput.AudioFormats",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsAudioOutput_AudioLevel = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "%",
-	}
-	synSTBServiceComponentsAudioOutput_SCARTs = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.SCART.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsAudioOutput_CancelMute = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceComponentsAudioOutput holds the values of STBService.{i}.Components.AudioOutput.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsAudioOutput holds the values of STBService.{i}.Components.AudioOutput.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsAudioOutput struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Muted,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsAudioOutputStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// AudioFormat: string enumerationRef, readOnly, since 1.0.
-	AudioFormat string `cwmp:"AudioFormat"`
-	// AudioLevel: unsignedInt[0:100] %, readWrite, since 1.0.
-	AudioLevel uint32 `cwmp:"AudioLevel"`
-	// SCARTs: list(:1024)<string> pathRef→.Components.SCART., readOnly, since 1.0.
-	SCARTs []string `cwmp:"SCARTs"`
-	// CancelMute: boolean, readWrite, since 1.0.
-	CancelMute bool `cwmp:"CancelMute"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsAudioOutputStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	AudioFormat string `json:"AudioFormat,omitzero"`
+
+	AudioLevel uint32 `json:"AudioLevel,omitzero"`
+
+	SCARTs []string `json:"SCARTs,omitzero"`
+
+	CancelMute bool `json:"CancelMute,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsAudioOutput) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsAudioOutput) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsAudioOutput_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsAudioOutput_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsAudioOutput_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceComponentsAudioOutput_AudioLevel, uint64(o.AudioLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioLevel",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceComponentsAudioOutput_SCARTs, model.FormatValue(model.TypeString, o.SCARTs)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SCARTs",
-		})
-	}
+func (o *STBServiceComponentsAudioOutput) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 172, string(o.Status))
+	c.String(p, "Alias", 165, o.Alias)
+	c.String(p, "Name", 170, o.Name)
+	c.Uint(p, "AudioLevel", 167, uint64(o.AudioLevel))
+	c.Wire(p, "SCARTs", 171, model.JoinStrings(o.SCARTs), len(o.SCARTs) > 0)
 }
 
 // STBServiceComponentsAudioOutputPath is the typed path of STBService.{i}.Components.AudioOutput.{i}.
 type STBServiceComponentsAudioOutputPath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[STBServiceComponentsAudioOutputStatus]
-	Alias       model.ReadWriteParam[string]
-	Name        model.ReadOnlyParam[string]
-	AudioFormat model.ReadOnlyParam[string]
-	AudioLevel  model.ReadWriteParam[uint32]
-	SCARTs      model.ReadOnlyParam[[]string]
-	CancelMute  model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsAudioOutputPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsAudioOutputPath(prefix string) STBServiceComponentsAudioOutputPath {
-	p := &prefix
-	return STBServiceComponentsAudioOutputPath{
-		Alias:       model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AudioFormat: model.NewReadOnly[string](p, "AudioFormat", model.TypeString),
-		AudioLevel:  model.NewReadWrite[uint32](p, "AudioLevel", model.TypeUnsignedInt),
-		CancelMute:  model.NewReadWrite[bool](p, "CancelMute", model.TypeBoolean),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		SCARTs:      model.NewReadOnly[[]string](p, "SCARTs", model.TypeString),
-		Status:      model.NewReadOnly[STBServiceComponentsAudioOutputStatus](p, "Status", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
+	AudioFormat model.ReadOnlyParam[string] `dm:"s"`
+
+	AudioLevel model.ReadWriteParam[uint32] `dm:"u"`
+
+	CancelMute model.ReadWriteParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	SCARTs model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsCAStatus enumerates the values of STBService.{i}.Components.CA.{i}.Status.
 type STBServiceComponentsCAStatus string
 
-func (e STBServiceComponentsCAStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsCAStatus_Disabled STBServiceComponentsCAStatus = "Disabled"
-	STBServiceComponentsCAStatus_Enabled  STBServiceComponentsCAStatus = "Enabled"
-	STBServiceComponentsCAStatus_Error    STBServiceComponentsCAStatus = "Error"
+
+	STBServiceComponentsCAStatus_Enabled STBServiceComponentsCAStatus = "Enabled"
+
+	STBServiceComponentsCAStatus_Error STBServiceComponentsCAStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsCA_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsCA_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsCA_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsCA_Name = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.CA.CASystems",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsCA_SmartCardReader = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsCA holds the values of STBService.{i}.Components.CA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsCA holds the values of STBService.{i}.Components.CA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsCA struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsCAStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256) enumerationRef, readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// SmartCardReader: string(:256), readOnly, since 1.0.
-	SmartCardReader string `cwmp:"SmartCardReader"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsCAStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	SmartCardReader string `json:"SmartCardReader,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsCA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsCA) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsCA_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsCA_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsCA_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsCA_SmartCardReader, o.SmartCardReader); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SmartCardReader",
-		})
-	}
+func (o *STBServiceComponentsCA) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 179, string(o.Status))
+	c.String(p, "Alias", 175, o.Alias)
+	c.String(p, "Name", 177, o.Name)
+	c.String(p, "SmartCardReader", 178, o.SmartCardReader)
 }
 
 // STBServiceComponentsCAPath is the typed path of STBService.{i}.Components.CA.{i}.
 type STBServiceComponentsCAPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	Status          model.ReadOnlyParam[STBServiceComponentsCAStatus]
-	Alias           model.ReadWriteParam[string]
-	Name            model.ReadOnlyParam[string]
-	SmartCardReader model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsCAPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsCAPath(prefix string) STBServiceComponentsCAPath {
-	p := &prefix
-	return STBServiceComponentsCAPath{
-		Alias:           model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:            model.NewReadOnly[string](p, "Name", model.TypeString),
-		SmartCardReader: model.NewReadOnly[string](p, "SmartCardReader", model.TypeString),
-		Status:          model.NewReadOnly[STBServiceComponentsCAStatus](p, "Status", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	SmartCardReader model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsDRMStatus enumerates the values of STBService.{i}.Components.DRM.{i}.Status.
 type STBServiceComponentsDRMStatus string
 
-func (e STBServiceComponentsDRMStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsDRMStatus_Disabled STBServiceComponentsDRMStatus = "Disabled"
-	STBServiceComponentsDRMStatus_Enabled  STBServiceComponentsDRMStatus = "Enabled"
-	STBServiceComponentsDRMStatus_Error    STBServiceComponentsDRMStatus = "Error"
+
+	STBServiceComponentsDRMStatus_Enabled STBServiceComponentsDRMStatus = "Enabled"
+
+	STBServiceComponentsDRMStatus_Error STBServiceComponentsDRMStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsDRM_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsDRM_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsDRM_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsDRM_Name = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.DRM.DRMSystems",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsDRM_SmartCardReader = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsDRM holds the values of STBService.{i}.Components.DRM.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsDRM holds the values of STBService.{i}.Components.DRM.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsDRM struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsDRMStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256) enumerationRef, readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// SmartCardReader: string(:256), readOnly, since 1.0.
-	SmartCardReader string `cwmp:"SmartCardReader"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsDRMStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	SmartCardReader string `json:"SmartCardReader,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsDRM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsDRM) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsDRM_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsDRM_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsDRM_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsDRM_SmartCardReader, o.SmartCardReader); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SmartCardReader",
-		})
-	}
+func (o *STBServiceComponentsDRM) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 186, string(o.Status))
+	c.String(p, "Alias", 182, o.Alias)
+	c.String(p, "Name", 184, o.Name)
+	c.String(p, "SmartCardReader", 185, o.SmartCardReader)
 }
 
 // STBServiceComponentsDRMPath is the typed path of STBService.{i}.Components.DRM.{i}.
 type STBServiceComponentsDRMPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	Status          model.ReadOnlyParam[STBServiceComponentsDRMStatus]
-	Alias           model.ReadWriteParam[string]
-	Name            model.ReadOnlyParam[string]
-	SmartCardReader model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsDRMPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsDRMPath(prefix string) STBServiceComponentsDRMPath {
-	p := &prefix
-	return STBServiceComponentsDRMPath{
-		Alias:           model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:            model.NewReadOnly[string](p, "Name", model.TypeString),
-		SmartCardReader: model.NewReadOnly[string](p, "SmartCardReader", model.TypeString),
-		Status:          model.NewReadOnly[STBServiceComponentsDRMStatus](p, "Status", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	SmartCardReader model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.Status.
 type STBServiceComponentsFrontEndStatus string
 
-func (e STBServiceComponentsFrontEndStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndStatus_Disabled STBServiceComponentsFrontEndStatus = "Disabled"
-	STBServiceComponentsFrontEndStatus_Enabled  STBServiceComponentsFrontEndStatus = "Enabled"
-	STBServiceComponentsFrontEndStatus_Error    STBServiceComponentsFrontEndStatus = "Error"
+
+	STBServiceComponentsFrontEndStatus_Enabled STBServiceComponentsFrontEndStatus = "Enabled"
+
+	STBServiceComponentsFrontEndStatus_Error STBServiceComponentsFrontEndStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsFrontEnd_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsFrontEnd_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEnd_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEnd_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsFrontEnd holds the values of STBService.{i}.Components.FrontEnd.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsFrontEnd holds the values of STBService.{i}.Components.FrontEnd.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEnd struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsFrontEndStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.0.
-	Name string                            `cwmp:"Name"`
-	DVBT *STBServiceComponentsFrontEndDVBT `cwmp:"DVBT."`
-	IP   *STBServiceComponentsFrontEndIP   `cwmp:"IP."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsFrontEndStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	DVBT *STBServiceComponentsFrontEndDVBT `json:"DVBT,omitzero"`
+	IP   *STBServiceComponentsFrontEndIP   `json:"IP,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEnd) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEnd) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEnd_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEnd_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEnd_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *STBServiceComponentsFrontEnd) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 323, string(o.Status))
+	c.String(p, "Alias", 189, o.Alias)
+	c.String(p, "Name", 322, o.Name)
 	if o.DVBT != nil {
-		o.DVBT.ValidateAt(prefix+"DVBT.", v)
+		o.DVBT.ValidateAt(c, p+"DVBT.")
 	}
 	if o.IP != nil {
-		o.IP.ValidateAt(prefix+"IP.", v)
+		o.IP.ValidateAt(c, p+"IP.")
 	}
 }
 
 // STBServiceComponentsFrontEndPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.
 type STBServiceComponentsFrontEndPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndStatus]
-	Alias  model.ReadWriteParam[string]
-	Name   model.ReadOnlyParam[string]
-	DVBT   STBServiceComponentsFrontEndDVBTPath
-	IP     STBServiceComponentsFrontEndIPPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	DVBT STBServiceComponentsFrontEndDVBTPath `dm:"DVBT."`
+	IP   STBServiceComponentsFrontEndIPPath   `dm:"IP."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndPath(prefix string) STBServiceComponentsFrontEndPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndPath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DVBT:   newSTBServiceComponentsFrontEndDVBTPath(prefix + "DVBT."),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IP:     newSTBServiceComponentsFrontEndIPPath(prefix + "IP."),
-		Name:   model.NewReadOnly[string](p, "Name", model.TypeString),
-		Status: model.NewReadOnly[STBServiceComponentsFrontEndStatus](p, "Status", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// STBServiceComponentsFrontEndDVBT holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndDVBT holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBT struct {
-	Install               *STBServiceComponentsFrontEndDVBTInstall               `cwmp:"Install."`
-	LogicalChannelConnect *STBServiceComponentsFrontEndDVBTLogicalChannelConnect `cwmp:"LogicalChannelConnect."`
-	Modulation            *STBServiceComponentsFrontEndDVBTModulation            `cwmp:"Modulation."`
-	Service               *STBServiceComponentsFrontEndDVBTService               `cwmp:"Service."`
-	ServiceConnect        *STBServiceComponentsFrontEndDVBTServiceConnect        `cwmp:"ServiceConnect."`
-	ServiceListDatabase   *STBServiceComponentsFrontEndDVBTServiceListDatabase   `cwmp:"ServiceListDatabase."`
+	Install               *STBServiceComponentsFrontEndDVBTInstall               `json:"Install,omitzero"`
+	LogicalChannelConnect *STBServiceComponentsFrontEndDVBTLogicalChannelConnect `json:"LogicalChannelConnect,omitzero"`
+	Modulation            *STBServiceComponentsFrontEndDVBTModulation            `json:"Modulation,omitzero"`
+	Service               *STBServiceComponentsFrontEndDVBTService               `json:"Service,omitzero"`
+	ServiceConnect        *STBServiceComponentsFrontEndDVBTServiceConnect        `json:"ServiceConnect,omitzero"`
+	ServiceListDatabase   *STBServiceComponentsFrontEndDVBTServiceListDatabase   `json:"ServiceListDatabase,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndDVBT) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndDVBT) ValidateAt(prefix string, v *model.Violations) {
+func (o *STBServiceComponentsFrontEndDVBT) ValidateAt(c *model.Checker, p string) {
 	if o.Install != nil {
-		o.Install.ValidateAt(prefix+"Install.", v)
-	}
-	if o.LogicalChannelConnect != nil {
-		o.LogicalChannelConnect.ValidateAt(prefix+"LogicalChannelConnect.", v)
+		o.Install.ValidateAt(c, p+"Install.")
 	}
 	if o.Modulation != nil {
-		o.Modulation.ValidateAt(prefix+"Modulation.", v)
+		o.Modulation.ValidateAt(c, p+"Modulation.")
 	}
 	if o.Service != nil {
-		o.Service.ValidateAt(prefix+"Service.", v)
+		o.Service.ValidateAt(c, p+"Service.")
 	}
 	if o.ServiceConnect != nil {
-		o.ServiceConnect.ValidateAt(prefix+"ServiceConnect.", v)
+		o.ServiceConnect.ValidateAt(c, p+"ServiceConnect.")
 	}
 	if o.ServiceListDatabase != nil {
-		o.ServiceListDatabase.ValidateAt(prefix+"ServiceListDatabase.", v)
+		o.ServiceListDatabase.ValidateAt(c, p+"ServiceListDatabase.")
 	}
 }
 
 // STBServiceComponentsFrontEndDVBTPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.
 type STBServiceComponentsFrontEndDVBTPath struct {
-	obj                   model.ObjectPath
-	Install               STBServiceComponentsFrontEndDVBTInstallPath
-	LogicalChannelConnect STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath
-	Modulation            STBServiceComponentsFrontEndDVBTModulationPath
-	Service               STBServiceComponentsFrontEndDVBTServicePath
-	ServiceConnect        STBServiceComponentsFrontEndDVBTServiceConnectPath
-	ServiceListDatabase   STBServiceComponentsFrontEndDVBTServiceListDatabasePath
-}
-
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndDVBTPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndDVBTPath(prefix string) STBServiceComponentsFrontEndDVBTPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndDVBTPath{
-		Install:               newSTBServiceComponentsFrontEndDVBTInstallPath(prefix + "Install."),
-		LogicalChannelConnect: newSTBServiceComponentsFrontEndDVBTLogicalChannelConnectPath(prefix + "LogicalChannelConnect."),
-		Modulation:            newSTBServiceComponentsFrontEndDVBTModulationPath(prefix + "Modulation."),
-		Service:               newSTBServiceComponentsFrontEndDVBTServicePath(prefix + "Service."),
-		ServiceConnect:        newSTBServiceComponentsFrontEndDVBTServiceConnectPath(prefix + "ServiceConnect."),
-		ServiceListDatabase:   newSTBServiceComponentsFrontEndDVBTServiceListDatabasePath(prefix + "ServiceListDatabase."),
-		obj:                   model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	Install               STBServiceComponentsFrontEndDVBTInstallPath               `dm:"Install."`
+	LogicalChannelConnect STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath `dm:"LogicalChannelConnect."`
+	Modulation            STBServiceComponentsFrontEndDVBTModulationPath            `dm:"Modulation."`
+	Service               STBServiceComponentsFrontEndDVBTServicePath               `dm:"Service."`
+	ServiceConnect        STBServiceComponentsFrontEndDVBTServiceConnectPath        `dm:"ServiceConnect."`
+	ServiceListDatabase   STBServiceComponentsFrontEndDVBTServiceListDatabasePath   `dm:"ServiceListDatabase."`
 }
 
 // STBServiceComponentsFrontEndDVBTInstallStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Install.Status.
 type STBServiceComponentsFrontEndDVBTInstallStatus string
 
-func (e STBServiceComponentsFrontEndDVBTInstallStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndDVBTInstallStatus_Disabled STBServiceComponentsFrontEndDVBTInstallStatus = "Disabled"
-	STBServiceComponentsFrontEndDVBTInstallStatus_Enabled  STBServiceComponentsFrontEndDVBTInstallStatus = "Enabled"
-	STBServiceComponentsFrontEndDVBTInstallStatus_Error    STBServiceComponentsFrontEndDVBTInstallStatus = "Error"
+
+	STBServiceComponentsFrontEndDVBTInstallStatus_Enabled STBServiceComponentsFrontEndDVBTInstallStatus = "Enabled"
+
+	STBServiceComponentsFrontEndDVBTInstallStatus_Error STBServiceComponentsFrontEndDVBTInstallStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsFrontEndDVBTInstall_Start  = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsFrontEndDVBTInstall_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTInstall_Progress = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "%",
-	}
-	synSTBServiceComponentsFrontEndDVBTInstall_StartFrequency = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kHz",
-	}
-	synSTBServiceComponentsFrontEndDVBTInstall_StopFrequency = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kHz",
-	}
-)
-
-// STBServiceComponentsFrontEndDVBTInstall holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Install. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndDVBTInstall holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Install. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTInstall struct {
-	// Start: boolean, readWrite, since 1.0.
-	Start bool `cwmp:"Start"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsFrontEndDVBTInstallStatus `cwmp:"Status"`
-	// Progress: unsignedInt[0:100] %, readOnly, since 1.0.
-	Progress uint32 `cwmp:"Progress"`
-	// StartFrequency: unsignedInt kHz, readWrite, since 1.0.
-	StartFrequency uint32 `cwmp:"StartFrequency"`
-	// StopFrequency: unsignedInt kHz, readWrite, since 1.0.
-	StopFrequency uint32 `cwmp:"StopFrequency"`
+	Start bool `json:"Start,omitzero"`
+
+	Status STBServiceComponentsFrontEndDVBTInstallStatus `json:"Status,omitzero"`
+
+	Progress uint32 `json:"Progress,omitzero"`
+
+	StartFrequency uint32 `json:"StartFrequency,omitzero"`
+
+	StopFrequency uint32 `json:"StopFrequency,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndDVBTInstall) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndDVBTInstall) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTInstall_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceComponentsFrontEndDVBTInstall_Progress, uint64(o.Progress)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Progress",
-		})
-	}
+func (o *STBServiceComponentsFrontEndDVBTInstall) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 195, string(o.Status))
+	c.Uint(p, "Progress", 192, uint64(o.Progress))
 }
 
 // STBServiceComponentsFrontEndDVBTInstallPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.Install.
 type STBServiceComponentsFrontEndDVBTInstallPath struct {
-	obj            model.ObjectPath
-	Start          model.ReadWriteParam[bool]
-	Status         model.ReadOnlyParam[STBServiceComponentsFrontEndDVBTInstallStatus]
-	Progress       model.ReadOnlyParam[uint32]
-	StartFrequency model.ReadWriteParam[uint32]
-	StopFrequency  model.ReadWriteParam[uint32]
+	model.ObjectPath
+	Progress model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Start model.ReadWriteParam[bool] `dm:"b"`
+
+	StartFrequency model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	StopFrequency model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndDVBTInstallPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndDVBTInstallPath(prefix string) STBServiceComponentsFrontEndDVBTInstallPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndDVBTInstallPath{
-		Progress:       model.NewReadOnly[uint32](p, "Progress", model.TypeUnsignedInt),
-		Start:          model.NewReadWrite[bool](p, "Start", model.TypeBoolean),
-		StartFrequency: model.NewReadWrite[uint32](p, "StartFrequency", model.TypeUnsignedInt),
-		Status:         model.NewReadOnly[STBServiceComponentsFrontEndDVBTInstallStatus](p, "Status", model.TypeString),
-		StopFrequency:  model.NewReadWrite[uint32](p, "StopFrequency", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsFrontEndDVBTLogicalChannelConnect_LogicalChannelNumber = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceComponentsFrontEndDVBTLogicalChannelConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.LogicalChannelConnect. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndDVBTLogicalChannelConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.LogicalChannelConnect. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTLogicalChannelConnect struct {
-	// LogicalChannelNumber: unsignedInt, readWrite, since 1.0.
-	LogicalChannelNumber uint32 `cwmp:"LogicalChannelNumber"`
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndDVBTLogicalChannelConnect) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndDVBTLogicalChannelConnect) ValidateAt(prefix string, v *model.Violations) {
+	LogicalChannelNumber uint32 `json:"LogicalChannelNumber,omitzero"`
 }
 
 // STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.LogicalChannelConnect.
 type STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath struct {
-	obj                  model.ObjectPath
-	LogicalChannelNumber model.ReadWriteParam[uint32]
-}
-
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndDVBTLogicalChannelConnectPath(prefix string) STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath{
-		LogicalChannelNumber: model.NewReadWrite[uint32](p, "LogicalChannelNumber", model.TypeUnsignedInt),
-		obj:                  model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	LogicalChannelNumber model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // STBServiceComponentsFrontEndDVBTModulationChannelBandwidth enumerates the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.ChannelBandwidth.
 type STBServiceComponentsFrontEndDVBTModulationChannelBandwidth string
 
-func (e STBServiceComponentsFrontEndDVBTModulationChannelBandwidth) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndDVBTModulationChannelBandwidth_X8MHz STBServiceComponentsFrontEndDVBTModulationChannelBandwidth = "8MHz"
+
 	STBServiceComponentsFrontEndDVBTModulationChannelBandwidth_X7MHz STBServiceComponentsFrontEndDVBTModulationChannelBandwidth = "7MHz"
+
 	STBServiceComponentsFrontEndDVBTModulationChannelBandwidth_X6MHz STBServiceComponentsFrontEndDVBTModulationChannelBandwidth = "6MHz"
 )
 
 // STBServiceComponentsFrontEndDVBTModulationConstellation enumerates the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.Constellation.
 type STBServiceComponentsFrontEndDVBTModulationConstellation string
 
-func (e STBServiceComponentsFrontEndDVBTModulationConstellation) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsFrontEndDVBTModulationConstellation_QPSK   STBServiceComponentsFrontEndDVBTModulationConstellation = "QPSK"
+	STBServiceComponentsFrontEndDVBTModulationConstellation_QPSK STBServiceComponentsFrontEndDVBTModulationConstellation = "QPSK"
+
 	STBServiceComponentsFrontEndDVBTModulationConstellation_X16QAM STBServiceComponentsFrontEndDVBTModulationConstellation = "16QAM"
+
 	STBServiceComponentsFrontEndDVBTModulationConstellation_X64QAM STBServiceComponentsFrontEndDVBTModulationConstellation = "64QAM"
 )
 
 // STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation enumerates the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.HierarchicalInformation.
 type STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation string
 
-func (e STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation_X0 STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation = "0"
+
 	STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation_X1 STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation = "1"
+
 	STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation_X2 STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation = "2"
+
 	STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation_X4 STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation = "4"
 )
 
 // STBServiceComponentsFrontEndDVBTModulationCodeRateHP enumerates the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.CodeRateHP.
 type STBServiceComponentsFrontEndDVBTModulationCodeRateHP string
 
-func (e STBServiceComponentsFrontEndDVBTModulationCodeRateHP) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndDVBTModulationCodeRateHP_X1_2 STBServiceComponentsFrontEndDVBTModulationCodeRateHP = "1/2"
+
 	STBServiceComponentsFrontEndDVBTModulationCodeRateHP_X2_3 STBServiceComponentsFrontEndDVBTModulationCodeRateHP = "2/3"
+
 	STBServiceComponentsFrontEndDVBTModulationCodeRateHP_X3_4 STBServiceComponentsFrontEndDVBTModulationCodeRateHP = "3/4"
+
 	STBServiceComponentsFrontEndDVBTModulationCodeRateHP_X5_6 STBServiceComponentsFrontEndDVBTModulationCodeRateHP = "5/6"
+
 	STBServiceComponentsFrontEndDVBTModulationCodeRateHP_X7_8 STBServiceComponentsFrontEndDVBTModulationCodeRateHP = "7/8"
 )
 
 // STBServiceComponentsFrontEndDVBTModulationCodeRateLP enumerates the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.CodeRateLP.
 type STBServiceComponentsFrontEndDVBTModulationCodeRateLP string
 
-func (e STBServiceComponentsFrontEndDVBTModulationCodeRateLP) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsFrontEndDVBTModulationCodeRateLP_X0   STBServiceComponentsFrontEndDVBTModulationCodeRateLP = "0"
+	STBServiceComponentsFrontEndDVBTModulationCodeRateLP_X0 STBServiceComponentsFrontEndDVBTModulationCodeRateLP = "0"
+
 	STBServiceComponentsFrontEndDVBTModulationCodeRateLP_X1_2 STBServiceComponentsFrontEndDVBTModulationCodeRateLP = "1/2"
+
 	STBServiceComponentsFrontEndDVBTModulationCodeRateLP_X2_3 STBServiceComponentsFrontEndDVBTModulationCodeRateLP = "2/3"
+
 	STBServiceComponentsFrontEndDVBTModulationCodeRateLP_X3_4 STBServiceComponentsFrontEndDVBTModulationCodeRateLP = "3/4"
+
 	STBServiceComponentsFrontEndDVBTModulationCodeRateLP_X5_6 STBServiceComponentsFrontEndDVBTModulationCodeRateLP = "5/6"
+
 	STBServiceComponentsFrontEndDVBTModulationCodeRateLP_X7_8 STBServiceComponentsFrontEndDVBTModulationCodeRateLP = "7/8"
 )
 
 // STBServiceComponentsFrontEndDVBTModulationGuardInterval enumerates the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.GuardInterval.
 type STBServiceComponentsFrontEndDVBTModulationGuardInterval string
 
-func (e STBServiceComponentsFrontEndDVBTModulationGuardInterval) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndDVBTModulationGuardInterval_X1_32 STBServiceComponentsFrontEndDVBTModulationGuardInterval = "1/32"
+
 	STBServiceComponentsFrontEndDVBTModulationGuardInterval_X1_16 STBServiceComponentsFrontEndDVBTModulationGuardInterval = "1/16"
-	STBServiceComponentsFrontEndDVBTModulationGuardInterval_X1_8  STBServiceComponentsFrontEndDVBTModulationGuardInterval = "1/8"
-	STBServiceComponentsFrontEndDVBTModulationGuardInterval_X1_4  STBServiceComponentsFrontEndDVBTModulationGuardInterval = "1/4"
+
+	STBServiceComponentsFrontEndDVBTModulationGuardInterval_X1_8 STBServiceComponentsFrontEndDVBTModulationGuardInterval = "1/8"
+
+	STBServiceComponentsFrontEndDVBTModulationGuardInterval_X1_4 STBServiceComponentsFrontEndDVBTModulationGuardInterval = "1/4"
 )
 
 // STBServiceComponentsFrontEndDVBTModulationTransmissionMode enumerates the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.TransmissionMode.
 type STBServiceComponentsFrontEndDVBTModulationTransmissionMode string
 
-func (e STBServiceComponentsFrontEndDVBTModulationTransmissionMode) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndDVBTModulationTransmissionMode_X2k STBServiceComponentsFrontEndDVBTModulationTransmissionMode = "2k"
+
 	STBServiceComponentsFrontEndDVBTModulationTransmissionMode_X8k STBServiceComponentsFrontEndDVBTModulationTransmissionMode = "8k"
 )
 
-var (
-	synSTBServiceComponentsFrontEndDVBTModulation_Frequency = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kHz",
-	}
-	synSTBServiceComponentsFrontEndDVBTModulation_ChannelBandwidth = &model.Syntax{
-		Enums: []model.Enum{{Value: "8MHz"}, {Value: "7MHz"}, {Value: "6MHz"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTModulation_Constellation = &model.Syntax{
-		Enums: []model.Enum{{Value: "QPSK"}, {Value: "16QAM"}, {Value: "64QAM"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTModulation_HierarchicalInformation = &model.Syntax{
-		Enums: []model.Enum{{Value: "0"}, {Value: "1"}, {Value: "2"}, {Value: "4"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTModulation_CodeRateHP = &model.Syntax{
-		Enums: []model.Enum{{Value: "1/2"}, {Value: "2/3"}, {Value: "3/4"}, {Value: "5/6"}, {Value: "7/8"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTModulation_CodeRateLP = &model.Syntax{
-		Enums: []model.Enum{{Value: "0"}, {Value: "1/2"}, {Value: "2/3"}, {Value: "3/4"}, {Value: "5/6"}, {Value: "7/8"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTModulation_GuardInterval = &model.Syntax{
-		Enums: []model.Enum{{Value: "1/32"}, {Value: "1/16"}, {Value: "1/8"}, {Value: "1/4"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTModulation_TransmissionMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "2k"}, {Value: "8k"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTModulation_SNR = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "dB",
-	}
-	synSTBServiceComponentsFrontEndDVBTModulation_BER    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndDVBTModulation_CBER   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndDVBTModulation_Locked = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceComponentsFrontEndDVBTModulation holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndDVBTModulation holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTModulation struct {
-	// Frequency: unsignedInt kHz, readWrite, since 1.0.
-	Frequency uint32 `cwmp:"Frequency"`
-	// ChannelBandwidth: string{8MHz,7MHz,6MHz}, readWrite, since 1.0.
-	ChannelBandwidth STBServiceComponentsFrontEndDVBTModulationChannelBandwidth `cwmp:"ChannelBandwidth"`
-	// Constellation: string{QPSK,16QAM,64QAM}, readWrite, since 1.0.
-	Constellation STBServiceComponentsFrontEndDVBTModulationConstellation `cwmp:"Constellation"`
-	// HierarchicalInformation: string{0,1,2,4}, readWrite, since 1.0.
-	HierarchicalInformation STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation `cwmp:"HierarchicalInformation"`
-	// CodeRateHP: string{1/2,2/3,3/4,5/6,7/8}, readWrite, since 1.0.
-	CodeRateHP STBServiceComponentsFrontEndDVBTModulationCodeRateHP `cwmp:"CodeRateHP"`
-	// CodeRateLP: string{0,1/2,2/3,3/4,5/6,7/8}, readWrite, since 1.0.
-	CodeRateLP STBServiceComponentsFrontEndDVBTModulationCodeRateLP `cwmp:"CodeRateLP"`
-	// GuardInterval: string{1/32,1/16,1/8,1/4}, readWrite, since 1.0.
-	GuardInterval STBServiceComponentsFrontEndDVBTModulationGuardInterval `cwmp:"GuardInterval"`
-	// TransmissionMode: string{2k,8k}, readWrite, since 1.0.
-	TransmissionMode STBServiceComponentsFrontEndDVBTModulationTransmissionMode `cwmp:"TransmissionMode"`
-	// SNR: unsignedInt dB, readOnly, since 1.0.
-	SNR uint32 `cwmp:"SNR"`
-	// BER: unsignedInt, readOnly, since 1.0.
-	BER uint32 `cwmp:"BER"`
-	// CBER: unsignedInt, readOnly, since 1.0.
-	CBER uint32 `cwmp:"CBER"`
-	// Locked: boolean, readOnly, since 1.0.
-	Locked bool `cwmp:"Locked"`
+	Frequency uint32 `json:"Frequency,omitzero"`
+
+	ChannelBandwidth STBServiceComponentsFrontEndDVBTModulationChannelBandwidth `json:"ChannelBandwidth,omitzero"`
+
+	Constellation STBServiceComponentsFrontEndDVBTModulationConstellation `json:"Constellation,omitzero"`
+
+	HierarchicalInformation STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation `json:"HierarchicalInformation,omitzero"`
+
+	CodeRateHP STBServiceComponentsFrontEndDVBTModulationCodeRateHP `json:"CodeRateHP,omitzero"`
+
+	CodeRateLP STBServiceComponentsFrontEndDVBTModulationCodeRateLP `json:"CodeRateLP,omitzero"`
+
+	GuardInterval STBServiceComponentsFrontEndDVBTModulationGuardInterval `json:"GuardInterval,omitzero"`
+
+	TransmissionMode STBServiceComponentsFrontEndDVBTModulationTransmissionMode `json:"TransmissionMode,omitzero"`
+
+	SNR uint32 `json:"SNR,omitzero"`
+
+	BER uint32 `json:"BER,omitzero"`
+
+	CBER uint32 `json:"CBER,omitzero"`
+
+	Locked bool `json:"Locked,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndDVBTModulation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndDVBTModulation) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTModulation_ChannelBandwidth, string(o.ChannelBandwidth)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChannelBandwidth",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTModulation_Constellation, string(o.Constellation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Constellation",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTModulation_HierarchicalInformation, string(o.HierarchicalInformation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HierarchicalInformation",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTModulation_CodeRateHP, string(o.CodeRateHP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CodeRateHP",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTModulation_CodeRateLP, string(o.CodeRateLP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CodeRateLP",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTModulation_GuardInterval, string(o.GuardInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GuardInterval",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTModulation_TransmissionMode, string(o.TransmissionMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransmissionMode",
-		})
-	}
+func (o *STBServiceComponentsFrontEndDVBTModulation) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ChannelBandwidth", 202, string(o.ChannelBandwidth))
+	c.String(p, "Constellation", 205, string(o.Constellation))
+	c.String(p, "HierarchicalInformation", 208, string(o.HierarchicalInformation))
+	c.String(p, "CodeRateHP", 203, string(o.CodeRateHP))
+	c.String(p, "CodeRateLP", 204, string(o.CodeRateLP))
+	c.String(p, "GuardInterval", 207, string(o.GuardInterval))
+	c.String(p, "TransmissionMode", 211, string(o.TransmissionMode))
 }
 
 // STBServiceComponentsFrontEndDVBTModulationPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.
 type STBServiceComponentsFrontEndDVBTModulationPath struct {
-	obj                     model.ObjectPath
-	Frequency               model.ReadWriteParam[uint32]
-	ChannelBandwidth        model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationChannelBandwidth]
-	Constellation           model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationConstellation]
-	HierarchicalInformation model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation]
-	CodeRateHP              model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationCodeRateHP]
-	CodeRateLP              model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationCodeRateLP]
-	GuardInterval           model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationGuardInterval]
-	TransmissionMode        model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationTransmissionMode]
-	SNR                     model.ReadOnlyParam[uint32]
-	BER                     model.ReadOnlyParam[uint32]
-	CBER                    model.ReadOnlyParam[uint32]
-	Locked                  model.ReadOnlyParam[bool]
+	model.ObjectPath
+	BER model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CBER model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ChannelBandwidth model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationChannelBandwidth] `dm:"s"`
+
+	CodeRateHP model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationCodeRateHP] `dm:"s"`
+
+	CodeRateLP model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationCodeRateLP] `dm:"s"`
+
+	Constellation model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationConstellation] `dm:"s"`
+
+	Frequency model.ReadWriteParam[uint32] `dm:"u"`
+
+	GuardInterval model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationGuardInterval] `dm:"s"`
+
+	HierarchicalInformation model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation] `dm:"s"`
+
+	Locked model.ReadOnlyParam[bool] `dm:"b"`
+
+	SNR model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransmissionMode model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationTransmissionMode] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndDVBTModulationPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndDVBTModulationPath(prefix string) STBServiceComponentsFrontEndDVBTModulationPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndDVBTModulationPath{
-		BER:                     model.NewReadOnly[uint32](p, "BER", model.TypeUnsignedInt),
-		CBER:                    model.NewReadOnly[uint32](p, "CBER", model.TypeUnsignedInt),
-		ChannelBandwidth:        model.NewReadWrite[STBServiceComponentsFrontEndDVBTModulationChannelBandwidth](p, "ChannelBandwidth", model.TypeString),
-		CodeRateHP:              model.NewReadWrite[STBServiceComponentsFrontEndDVBTModulationCodeRateHP](p, "CodeRateHP", model.TypeString),
-		CodeRateLP:              model.NewReadWrite[STBServiceComponentsFrontEndDVBTModulationCodeRateLP](p, "CodeRateLP", model.TypeString),
-		Constellation:           model.NewReadWrite[STBServiceComponentsFrontEndDVBTModulationConstellation](p, "Constellation", model.TypeString),
-		Frequency:               model.NewReadWrite[uint32](p, "Frequency", model.TypeUnsignedInt),
-		GuardInterval:           model.NewReadWrite[STBServiceComponentsFrontEndDVBTModulationGuardInterval](p, "GuardInterval", model.TypeString),
-		HierarchicalInformation: model.NewReadWrite[STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation](p, "HierarchicalInformation", model.TypeString),
-		Locked:                  model.NewReadOnly[bool](p, "Locked", model.TypeBoolean),
-		SNR:                     model.NewReadOnly[uint32](p, "SNR", model.TypeUnsignedInt),
-		TransmissionMode:        model.NewReadWrite[STBServiceComponentsFrontEndDVBTModulationTransmissionMode](p, "TransmissionMode", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsFrontEndDVBTService_CurrentLogicalChannel = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ServiceListDatabase.LogicalChannel.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTService_CurrentService = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ServiceListDatabase.LogicalChannel.{i}.Service.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsFrontEndDVBTService holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Service. (object, readOnly, since 1.1)
+// STBServiceComponentsFrontEndDVBTService holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Service. (object, readOnly, since 1.1).
 type STBServiceComponentsFrontEndDVBTService struct {
-	// CurrentLogicalChannel: string(:256) pathRef→#.ServiceListDatabase.LogicalChannel., readOnly, since 1.1.
-	CurrentLogicalChannel string `cwmp:"CurrentLogicalChannel"`
-	// CurrentService: string(:256) pathRef→#.ServiceListDatabase.LogicalChannel.{i}.Service., readOnly, since 1.1.
-	CurrentService string `cwmp:"CurrentService"`
+	CurrentLogicalChannel string `json:"CurrentLogicalChannel,omitzero"`
+
+	CurrentService string `json:"CurrentService,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndDVBTService) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndDVBTService) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTService_CurrentLogicalChannel, o.CurrentLogicalChannel); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentLogicalChannel",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTService_CurrentService, o.CurrentService); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentService",
-		})
-	}
+func (o *STBServiceComponentsFrontEndDVBTService) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "CurrentLogicalChannel", 213, o.CurrentLogicalChannel)
+	c.String(p, "CurrentService", 214, o.CurrentService)
 }
 
 // STBServiceComponentsFrontEndDVBTServicePath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.Service.
 type STBServiceComponentsFrontEndDVBTServicePath struct {
-	obj                   model.ObjectPath
-	CurrentLogicalChannel model.ReadOnlyParam[string]
-	CurrentService        model.ReadOnlyParam[string]
+	model.ObjectPath
+	CurrentLogicalChannel model.ReadOnlyParam[string] `dm:"s"`
+
+	CurrentService model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndDVBTServicePath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndDVBTServicePath(prefix string) STBServiceComponentsFrontEndDVBTServicePath {
-	p := &prefix
-	return STBServiceComponentsFrontEndDVBTServicePath{
-		CurrentLogicalChannel: model.NewReadOnly[string](p, "CurrentLogicalChannel", model.TypeString),
-		CurrentService:        model.NewReadOnly[string](p, "CurrentService", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsFrontEndDVBTServiceConnect_DvbId = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(12)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsFrontEndDVBTServiceConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceConnect. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndDVBTServiceConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceConnect. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTServiceConnect struct {
-	// DvbId: string(:12), readWrite, since 1.0.
-	DvbId string `cwmp:"DvbId"`
+	DvbId string `json:"DvbId,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndDVBTServiceConnect) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndDVBTServiceConnect) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTServiceConnect_DvbId, o.DvbId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DvbId",
-		})
-	}
+func (o *STBServiceComponentsFrontEndDVBTServiceConnect) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DvbId", 216, o.DvbId)
 }
 
 // STBServiceComponentsFrontEndDVBTServiceConnectPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceConnect.
 type STBServiceComponentsFrontEndDVBTServiceConnectPath struct {
-	obj   model.ObjectPath
-	DvbId model.ReadWriteParam[string]
+	model.ObjectPath
+	DvbId model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndDVBTServiceConnectPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndDVBTServiceConnectPath(prefix string) STBServiceComponentsFrontEndDVBTServiceConnectPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndDVBTServiceConnectPath{
-		DvbId: model.NewReadWrite[string](p, "DvbId", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabase_TotalServices                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabase_LogicalChannelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabase_Reset                         = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceComponentsFrontEndDVBTServiceListDatabase holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndDVBTServiceListDatabase holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTServiceListDatabase struct {
-	// TotalServices: unsignedInt, readOnly, since 1.0.
-	TotalServices uint32 `cwmp:"TotalServices"`
-	// LogicalChannelNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	LogicalChannelNumberOfEntries uint32 `cwmp:"LogicalChannelNumberOfEntries"`
-	// Reset: boolean, readWrite, since 1.0.
-	Reset bool `cwmp:"Reset"`
-	// STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}. instances by instance number
-	LogicalChannel map[uint32]*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel `cwmp:"LogicalChannel.{i}."`
+	TotalServices uint32 `json:"TotalServices,omitzero"`
+
+	LogicalChannelNumberOfEntries uint32 `json:"LogicalChannelNumberOfEntries,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	LogicalChannel map[uint32]*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel `json:"LogicalChannel,omitzero"`
 }
 
-// AddLogicalChannel creates instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}. (replacing any) and returns it
+// AddLogicalChannel creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) AddLogicalChannel(i uint32) *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel {
 	if o.LogicalChannel == nil {
 		o.LogicalChannel = map[uint32]*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel{}
@@ -1694,88 +859,45 @@ func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) AddLogicalChannel(
 	o.LogicalChannel[i] = x
 	return x
 }
-
-// GetLogicalChannel returns instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.
-func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) GetLogicalChannel(i uint32) (*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel, bool) {
-	x, ok := o.LogicalChannel[i]
-	return x, ok
-}
-
-// DeleteLogicalChannel removes instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.
-func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) DeleteLogicalChannel(i uint32) {
-	delete(o.LogicalChannel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) ValidateAt(prefix string, v *model.Violations) {
+func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.LogicalChannel) {
-		o.LogicalChannel[i].ValidateAt(prefix+"LogicalChannel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.LogicalChannel[i].ValidateAt(c, model.InstanceOf(p, "LogicalChannel.", i))
 	}
 }
 
 // STBServiceComponentsFrontEndDVBTServiceListDatabasePath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.
 type STBServiceComponentsFrontEndDVBTServiceListDatabasePath struct {
-	obj                           model.ObjectPath
-	TotalServices                 model.ReadOnlyParam[uint32]
-	LogicalChannelNumberOfEntries model.ReadOnlyParam[uint32]
-	Reset                         model.ReadWriteParam[bool]
+	model.ObjectPath
+	LogicalChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	TotalServices model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndDVBTServiceListDatabasePath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndDVBTServiceListDatabasePath(prefix string) STBServiceComponentsFrontEndDVBTServiceListDatabasePath {
-	p := &prefix
-	return STBServiceComponentsFrontEndDVBTServiceListDatabasePath{
-		LogicalChannelNumberOfEntries: model.NewReadOnly[uint32](p, "LogicalChannelNumberOfEntries", model.TypeUnsignedInt),
-		Reset:                         model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		TotalServices:                 model.NewReadOnly[uint32](p, "TotalServices", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
+// LogicalChannel returns the typed path of instance i.
+func (x STBServiceComponentsFrontEndDVBTServiceListDatabasePath) LogicalChannel(i uint32) (p STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LogicalChannel.", i))
+	return
 }
 
-// LogicalChannel returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.
-func (x STBServiceComponentsFrontEndDVBTServiceListDatabasePath) LogicalChannel(i uint32) STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath {
-	return newSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath(x.Path() + "LogicalChannel." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LogicalChannelTable returns the table STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}. itself (for AddObject when writable)
+// LogicalChannelTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndDVBTServiceListDatabasePath) LogicalChannelTable() model.Table {
-	return model.NewTable(x.Path() + "LogicalChannel.")
+	return model.NewTable(x.ObjectPath, "LogicalChannel.")
 }
 
-var (
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel_LogicalChannelNumber   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel_ServiceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// LogicalChannelNumber: unsignedInt, readOnly, since 1.0.
-	LogicalChannelNumber uint32 `cwmp:"LogicalChannelNumber"`
-	// ServiceNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	ServiceNumberOfEntries uint32 `cwmp:"ServiceNumberOfEntries"`
-	// STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}. instances by instance number
-	Service map[uint32]*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService `cwmp:"Service.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	LogicalChannelNumber uint32 `json:"LogicalChannelNumber,omitzero"`
+
+	ServiceNumberOfEntries uint32 `json:"ServiceNumberOfEntries,omitzero"`
+
+	Service map[uint32]*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService `json:"Service,omitzero"`
 }
 
-// AddService creates instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) AddService(i uint32) *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService {
 	if o.Service == nil {
 		o.Service = map[uint32]*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService{}
@@ -1784,214 +906,101 @@ func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) AddS
 	o.Service[i] = x
 	return x
 }
-
-// GetService returns instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.
-func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) GetService(i uint32) (*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService, bool) {
-	x, ok := o.Service[i]
-	return x, ok
-}
-
-// DeleteService removes instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.
-func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) DeleteService(i uint32) {
-	delete(o.Service, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 219, o.Alias)
 	for _, i := range model.SortedKeys(o.Service) {
-		o.Service[i].ValidateAt(prefix+"Service."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Service[i].ValidateAt(c, model.InstanceOf(p, "Service.", i))
 	}
 }
 
 // STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.
 type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath struct {
-	obj                    model.ObjectPath
-	Alias                  model.ReadWriteParam[string]
-	LogicalChannelNumber   model.ReadOnlyParam[uint32]
-	ServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	LogicalChannelNumber model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath(prefix string) STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath{
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		LogicalChannelNumber:   model.NewReadOnly[uint32](p, "LogicalChannelNumber", model.TypeUnsignedInt),
-		ServiceNumberOfEntries: model.NewReadOnly[uint32](p, "ServiceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// Service returns the typed path of instance i.
+func (x STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath) Service(i uint32) (p STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
+	return
 }
 
-// Service returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.
-func (x STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath) Service(i uint32) STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath {
-	return newSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath(x.Path() + "Service." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ServiceTable returns the table STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath) ServiceTable() model.Table {
-	return model.NewTable(x.Path() + "Service.")
+	return model.NewTable(x.ObjectPath, "Service.")
 }
 
-var (
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_DvbId = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(12)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_Frequency = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kHz",
-	}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_BER  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_CBER = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "multiples of 1e-9",
-	}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_SNR = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "dB",
-	}
-	synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_Preferred = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.1.
-	Name string `cwmp:"Name"`
-	// DvbId: string(:12), readOnly, since 1.0.
-	DvbId string `cwmp:"DvbId"`
-	// Frequency: unsignedInt kHz, readOnly, since 1.0.
-	Frequency uint32 `cwmp:"Frequency"`
-	// BER: unsignedInt, readOnly, since 1.0.
-	BER uint32 `cwmp:"BER"`
-	// CBER: unsignedInt multiples of 1e-9, readOnly, since 1.1.
-	CBER uint32 `cwmp:"CBER"`
-	// SNR: unsignedInt dB, readOnly, since 1.1.
-	SNR uint32 `cwmp:"SNR"`
-	// Preferred: boolean, readWrite, since 1.0.
-	Preferred bool `cwmp:"Preferred"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	DvbId string `json:"DvbId,omitzero"`
+
+	Frequency uint32 `json:"Frequency,omitzero"`
+
+	BER uint32 `json:"BER,omitzero"`
+
+	CBER uint32 `json:"CBER,omitzero"`
+
+	SNR uint32 `json:"SNR,omitzero"`
+
+	Preferred bool `json:"Preferred,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_DvbId, o.DvbId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DvbId",
-		})
-	}
+func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 222, o.Alias)
+	c.String(p, "Name", 227, o.Name)
+	c.String(p, "DvbId", 225, o.DvbId)
 }
 
 // STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.
 type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath struct {
-	obj       model.ObjectPath
-	Alias     model.ReadWriteParam[string]
-	Name      model.ReadOnlyParam[string]
-	DvbId     model.ReadOnlyParam[string]
-	Frequency model.ReadOnlyParam[uint32]
-	BER       model.ReadOnlyParam[uint32]
-	CBER      model.ReadOnlyParam[uint32]
-	SNR       model.ReadOnlyParam[uint32]
-	Preferred model.ReadWriteParam[bool]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	BER model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CBER model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DvbId model.ReadOnlyParam[string] `dm:"s"`
+
+	Frequency model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Preferred model.ReadWriteParam[bool] `dm:"b"`
+
+	SNR model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath(prefix string) STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath {
-	p := &prefix
-	return STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath{
-		Alias:     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		BER:       model.NewReadOnly[uint32](p, "BER", model.TypeUnsignedInt),
-		CBER:      model.NewReadOnly[uint32](p, "CBER", model.TypeUnsignedInt),
-		DvbId:     model.NewReadOnly[string](p, "DvbId", model.TypeString),
-		Frequency: model.NewReadOnly[uint32](p, "Frequency", model.TypeUnsignedInt),
-		Name:      model.NewReadOnly[string](p, "Name", model.TypeString),
-		Preferred: model.NewReadWrite[bool](p, "Preferred", model.TypeBoolean),
-		SNR:       model.NewReadOnly[uint32](p, "SNR", model.TypeUnsignedInt),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsFrontEndIP_InboundNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIP_OutboundNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIP_ActiveInboundIPStreams  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIP_ActiveOutboundIPStreams = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceComponentsFrontEndIP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIP struct {
-	// InboundNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	InboundNumberOfEntries uint32 `cwmp:"InboundNumberOfEntries"`
-	// OutboundNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	OutboundNumberOfEntries uint32 `cwmp:"OutboundNumberOfEntries"`
-	// ActiveInboundIPStreams: unsignedInt, readOnly, since 1.0.
-	ActiveInboundIPStreams uint32 `cwmp:"ActiveInboundIPStreams"`
-	// ActiveOutboundIPStreams: unsignedInt, readOnly, since 1.0.
-	ActiveOutboundIPStreams uint32                                      `cwmp:"ActiveOutboundIPStreams"`
-	Dejittering             *STBServiceComponentsFrontEndIPDejittering  `cwmp:"Dejittering."`
-	FEC                     *STBServiceComponentsFrontEndIPFEC          `cwmp:"FEC."`
-	ForceMonitor            *STBServiceComponentsFrontEndIPForceMonitor `cwmp:"ForceMonitor."`
-	IGMP                    *STBServiceComponentsFrontEndIPIGMP         `cwmp:"IGMP."`
-	// STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}. instances by instance number
-	Inbound map[uint32]*STBServiceComponentsFrontEndIPInbound `cwmp:"Inbound.{i}."`
-	// STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}. instances by instance number
-	Outbound       map[uint32]*STBServiceComponentsFrontEndIPOutbound `cwmp:"Outbound.{i}."`
-	RTCP           *STBServiceComponentsFrontEndIPRTCP                `cwmp:"RTCP."`
-	RTPAVPF        *STBServiceComponentsFrontEndIPRTPAVPF             `cwmp:"RTPAVPF."`
-	ServiceConnect *STBServiceComponentsFrontEndIPServiceConnect      `cwmp:"ServiceConnect."`
+	InboundNumberOfEntries uint32 `json:"InboundNumberOfEntries,omitzero"`
+
+	OutboundNumberOfEntries uint32 `json:"OutboundNumberOfEntries,omitzero"`
+
+	ActiveInboundIPStreams uint32 `json:"ActiveInboundIPStreams,omitzero"`
+
+	ActiveOutboundIPStreams uint32 `json:"ActiveOutboundIPStreams,omitzero"`
+
+	Dejittering    *STBServiceComponentsFrontEndIPDejittering         `json:"Dejittering,omitzero"`
+	FEC            *STBServiceComponentsFrontEndIPFEC                 `json:"FEC,omitzero"`
+	ForceMonitor   *STBServiceComponentsFrontEndIPForceMonitor        `json:"ForceMonitor,omitzero"`
+	IGMP           *STBServiceComponentsFrontEndIPIGMP                `json:"IGMP,omitzero"`
+	Inbound        map[uint32]*STBServiceComponentsFrontEndIPInbound  `json:"Inbound,omitzero"`
+	Outbound       map[uint32]*STBServiceComponentsFrontEndIPOutbound `json:"Outbound,omitzero"`
+	RTCP           *STBServiceComponentsFrontEndIPRTCP                `json:"RTCP,omitzero"`
+	RTPAVPF        *STBServiceComponentsFrontEndIPRTPAVPF             `json:"RTPAVPF,omitzero"`
+	ServiceConnect *STBServiceComponentsFrontEndIPServiceConnect      `json:"ServiceConnect,omitzero"`
 }
 
-// AddInbound creates instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}. (replacing any) and returns it
+// AddInbound creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndIP) AddInbound(i uint32) *STBServiceComponentsFrontEndIPInbound {
 	if o.Inbound == nil {
 		o.Inbound = map[uint32]*STBServiceComponentsFrontEndIPInbound{}
@@ -2001,18 +1010,7 @@ func (o *STBServiceComponentsFrontEndIP) AddInbound(i uint32) *STBServiceCompone
 	return x
 }
 
-// GetInbound returns instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.
-func (o *STBServiceComponentsFrontEndIP) GetInbound(i uint32) (*STBServiceComponentsFrontEndIPInbound, bool) {
-	x, ok := o.Inbound[i]
-	return x, ok
-}
-
-// DeleteInbound removes instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.
-func (o *STBServiceComponentsFrontEndIP) DeleteInbound(i uint32) {
-	delete(o.Inbound, i)
-}
-
-// AddOutbound creates instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}. (replacing any) and returns it
+// AddOutbound creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndIP) AddOutbound(i uint32) *STBServiceComponentsFrontEndIPOutbound {
 	if o.Outbound == nil {
 		o.Outbound = map[uint32]*STBServiceComponentsFrontEndIPOutbound{}
@@ -2021,449 +1019,228 @@ func (o *STBServiceComponentsFrontEndIP) AddOutbound(i uint32) *STBServiceCompon
 	o.Outbound[i] = x
 	return x
 }
-
-// GetOutbound returns instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.
-func (o *STBServiceComponentsFrontEndIP) GetOutbound(i uint32) (*STBServiceComponentsFrontEndIPOutbound, bool) {
-	x, ok := o.Outbound[i]
-	return x, ok
-}
-
-// DeleteOutbound removes instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.
-func (o *STBServiceComponentsFrontEndIP) DeleteOutbound(i uint32) {
-	delete(o.Outbound, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIP) ValidateAt(prefix string, v *model.Violations) {
-	if o.Dejittering != nil {
-		o.Dejittering.ValidateAt(prefix+"Dejittering.", v)
-	}
+func (o *STBServiceComponentsFrontEndIP) ValidateAt(c *model.Checker, p string) {
 	if o.FEC != nil {
-		o.FEC.ValidateAt(prefix+"FEC.", v)
+		o.FEC.ValidateAt(c, p+"FEC.")
 	}
 	if o.ForceMonitor != nil {
-		o.ForceMonitor.ValidateAt(prefix+"ForceMonitor.", v)
+		o.ForceMonitor.ValidateAt(c, p+"ForceMonitor.")
 	}
 	if o.IGMP != nil {
-		o.IGMP.ValidateAt(prefix+"IGMP.", v)
+		o.IGMP.ValidateAt(c, p+"IGMP.")
 	}
 	for _, i := range model.SortedKeys(o.Inbound) {
-		o.Inbound[i].ValidateAt(prefix+"Inbound."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Inbound[i].ValidateAt(c, model.InstanceOf(p, "Inbound.", i))
 	}
 	for _, i := range model.SortedKeys(o.Outbound) {
-		o.Outbound[i].ValidateAt(prefix+"Outbound."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Outbound[i].ValidateAt(c, model.InstanceOf(p, "Outbound.", i))
 	}
 	if o.RTCP != nil {
-		o.RTCP.ValidateAt(prefix+"RTCP.", v)
+		o.RTCP.ValidateAt(c, p+"RTCP.")
 	}
 	if o.RTPAVPF != nil {
-		o.RTPAVPF.ValidateAt(prefix+"RTPAVPF.", v)
+		o.RTPAVPF.ValidateAt(c, p+"RTPAVPF.")
 	}
 	if o.ServiceConnect != nil {
-		o.ServiceConnect.ValidateAt(prefix+"ServiceConnect.", v)
+		o.ServiceConnect.ValidateAt(c, p+"ServiceConnect.")
 	}
 }
 
 // STBServiceComponentsFrontEndIPPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.
 type STBServiceComponentsFrontEndIPPath struct {
-	obj                     model.ObjectPath
-	InboundNumberOfEntries  model.ReadOnlyParam[uint32]
-	OutboundNumberOfEntries model.ReadOnlyParam[uint32]
-	ActiveInboundIPStreams  model.ReadOnlyParam[uint32]
-	ActiveOutboundIPStreams model.ReadOnlyParam[uint32]
-	Dejittering             STBServiceComponentsFrontEndIPDejitteringPath
-	FEC                     STBServiceComponentsFrontEndIPFECPath
-	ForceMonitor            STBServiceComponentsFrontEndIPForceMonitorPath
-	IGMP                    STBServiceComponentsFrontEndIPIGMPPath
-	RTCP                    STBServiceComponentsFrontEndIPRTCPPath
-	RTPAVPF                 STBServiceComponentsFrontEndIPRTPAVPFPath
-	ServiceConnect          STBServiceComponentsFrontEndIPServiceConnectPath
+	model.ObjectPath
+	ActiveInboundIPStreams model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ActiveOutboundIPStreams model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InboundNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OutboundNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Dejittering    STBServiceComponentsFrontEndIPDejitteringPath    `dm:"Dejittering."`
+	FEC            STBServiceComponentsFrontEndIPFECPath            `dm:"FEC."`
+	ForceMonitor   STBServiceComponentsFrontEndIPForceMonitorPath   `dm:"ForceMonitor."`
+	IGMP           STBServiceComponentsFrontEndIPIGMPPath           `dm:"IGMP."`
+	RTCP           STBServiceComponentsFrontEndIPRTCPPath           `dm:"RTCP."`
+	RTPAVPF        STBServiceComponentsFrontEndIPRTPAVPFPath        `dm:"RTPAVPF."`
+	ServiceConnect STBServiceComponentsFrontEndIPServiceConnectPath `dm:"ServiceConnect."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPPath(prefix string) STBServiceComponentsFrontEndIPPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPPath{
-		ActiveInboundIPStreams:  model.NewReadOnly[uint32](p, "ActiveInboundIPStreams", model.TypeUnsignedInt),
-		ActiveOutboundIPStreams: model.NewReadOnly[uint32](p, "ActiveOutboundIPStreams", model.TypeUnsignedInt),
-		Dejittering:             newSTBServiceComponentsFrontEndIPDejitteringPath(prefix + "Dejittering."),
-		FEC:                     newSTBServiceComponentsFrontEndIPFECPath(prefix + "FEC."),
-		ForceMonitor:            newSTBServiceComponentsFrontEndIPForceMonitorPath(prefix + "ForceMonitor."),
-		IGMP:                    newSTBServiceComponentsFrontEndIPIGMPPath(prefix + "IGMP."),
-		InboundNumberOfEntries:  model.NewReadOnly[uint32](p, "InboundNumberOfEntries", model.TypeUnsignedInt),
-		OutboundNumberOfEntries: model.NewReadOnly[uint32](p, "OutboundNumberOfEntries", model.TypeUnsignedInt),
-		RTCP:                    newSTBServiceComponentsFrontEndIPRTCPPath(prefix + "RTCP."),
-		RTPAVPF:                 newSTBServiceComponentsFrontEndIPRTPAVPFPath(prefix + "RTPAVPF."),
-		ServiceConnect:          newSTBServiceComponentsFrontEndIPServiceConnectPath(prefix + "ServiceConnect."),
-		obj:                     model.NewObjectPath(p),
-	}
+// Inbound returns the typed path of instance i.
+func (x STBServiceComponentsFrontEndIPPath) Inbound(i uint32) (p STBServiceComponentsFrontEndIPInboundPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Inbound.", i))
+	return
 }
 
-// Inbound returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.
-func (x STBServiceComponentsFrontEndIPPath) Inbound(i uint32) STBServiceComponentsFrontEndIPInboundPath {
-	return newSTBServiceComponentsFrontEndIPInboundPath(x.Path() + "Inbound." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InboundTable returns the table STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}. itself (for AddObject when writable)
+// InboundTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndIPPath) InboundTable() model.Table {
-	return model.NewTable(x.Path() + "Inbound.")
+	return model.NewTable(x.ObjectPath, "Inbound.")
 }
 
-// Outbound returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.
-func (x STBServiceComponentsFrontEndIPPath) Outbound(i uint32) STBServiceComponentsFrontEndIPOutboundPath {
-	return newSTBServiceComponentsFrontEndIPOutboundPath(x.Path() + "Outbound." + strconv.FormatUint(uint64(i), 10) + ".")
+// Outbound returns the typed path of instance i.
+func (x STBServiceComponentsFrontEndIPPath) Outbound(i uint32) (p STBServiceComponentsFrontEndIPOutboundPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Outbound.", i))
+	return
 }
 
-// OutboundTable returns the table STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}. itself (for AddObject when writable)
+// OutboundTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndIPPath) OutboundTable() model.Table {
-	return model.NewTable(x.Path() + "Outbound.")
+	return model.NewTable(x.ObjectPath, "Outbound.")
 }
 
-var (
-	synSTBServiceComponentsFrontEndIPDejittering_BufferSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceComponentsFrontEndIPDejittering_BufferInitialLevel = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// STBServiceComponentsFrontEndIPDejittering holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPDejittering holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPDejittering struct {
-	// BufferSize: unsignedInt milliseconds, readWrite, since 1.0.
-	BufferSize uint32 `cwmp:"BufferSize"`
-	// BufferInitialLevel: unsignedInt milliseconds, readWrite, since 1.0.
-	BufferInitialLevel uint32 `cwmp:"BufferInitialLevel"`
-}
+	BufferSize uint32 `json:"BufferSize,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPDejittering) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	BufferInitialLevel uint32 `json:"BufferInitialLevel,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPDejittering) ValidateAt(prefix string, v *model.Violations) {}
 
 // STBServiceComponentsFrontEndIPDejitteringPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering.
 type STBServiceComponentsFrontEndIPDejitteringPath struct {
-	obj                model.ObjectPath
-	BufferSize         model.ReadWriteParam[uint32]
-	BufferInitialLevel model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	BufferInitialLevel model.ReadWriteParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPDejitteringPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPDejitteringPath(prefix string) STBServiceComponentsFrontEndIPDejitteringPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPDejitteringPath{
-		BufferInitialLevel: model.NewReadWrite[uint32](p, "BufferInitialLevel", model.TypeUnsignedInt),
-		BufferSize:         model.NewReadWrite[uint32](p, "BufferSize", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
+	BufferSize model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // STBServiceComponentsFrontEndIPFECOperationMode enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.FEC.OperationMode.
 type STBServiceComponentsFrontEndIPFECOperationMode string
 
-func (e STBServiceComponentsFrontEndIPFECOperationMode) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsFrontEndIPFECOperationMode_Auto   STBServiceComponentsFrontEndIPFECOperationMode = "Auto"
+	STBServiceComponentsFrontEndIPFECOperationMode_Auto STBServiceComponentsFrontEndIPFECOperationMode = "Auto"
+
 	STBServiceComponentsFrontEndIPFECOperationMode_Forced STBServiceComponentsFrontEndIPFECOperationMode = "Forced"
 )
 
 // STBServiceComponentsFrontEndIPFECECOperationStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.FEC.ECOperationStatus.
 type STBServiceComponentsFrontEndIPFECECOperationStatus string
 
-func (e STBServiceComponentsFrontEndIPFECECOperationStatus) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsFrontEndIPFECECOperationStatus_Disabled                           STBServiceComponentsFrontEndIPFECECOperationStatus = "Disabled"
-	STBServiceComponentsFrontEndIPFECECOperationStatus_Auto_mode_EC_On                    STBServiceComponentsFrontEndIPFECECOperationStatus = "Auto mode EC On"
+	STBServiceComponentsFrontEndIPFECECOperationStatus_Disabled STBServiceComponentsFrontEndIPFECECOperationStatus = "Disabled"
+
+	STBServiceComponentsFrontEndIPFECECOperationStatus_Auto_mode_EC_On STBServiceComponentsFrontEndIPFECECOperationStatus = "Auto mode EC On"
+
 	STBServiceComponentsFrontEndIPFECECOperationStatus_Auto_mode_EC_Off_without_buffering STBServiceComponentsFrontEndIPFECECOperationStatus = "Auto mode EC Off without buffering"
-	STBServiceComponentsFrontEndIPFECECOperationStatus_Auto_mode_EC_Off_with_buffering    STBServiceComponentsFrontEndIPFECECOperationStatus = "Auto mode EC Off with buffering"
-	STBServiceComponentsFrontEndIPFECECOperationStatus_Forced_mode_EC_On                  STBServiceComponentsFrontEndIPFECECOperationStatus = "Forced mode EC On"
-	STBServiceComponentsFrontEndIPFECECOperationStatus_Error                              STBServiceComponentsFrontEndIPFECECOperationStatus = "Error"
+
+	STBServiceComponentsFrontEndIPFECECOperationStatus_Auto_mode_EC_Off_with_buffering STBServiceComponentsFrontEndIPFECECOperationStatus = "Auto mode EC Off with buffering"
+
+	STBServiceComponentsFrontEndIPFECECOperationStatus_Forced_mode_EC_On STBServiceComponentsFrontEndIPFECECOperationStatus = "Forced mode EC On"
+
+	STBServiceComponentsFrontEndIPFECECOperationStatus_Error STBServiceComponentsFrontEndIPFECECOperationStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsFrontEndIPFEC_Enable        = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsFrontEndIPFEC_OperationMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Auto"}, {Value: "Forced"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPFEC_ECOperationStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Auto mode EC On"}, {Value: "Auto mode EC Off without buffering"}, {Value: "Auto mode EC Off with buffering"}, {Value: "Forced mode EC On"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// STBServiceComponentsFrontEndIPFEC holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.FEC. (object, readOnly, since 1.1)
+// STBServiceComponentsFrontEndIPFEC holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.FEC. (object, readOnly, since 1.1).
 type STBServiceComponentsFrontEndIPFEC struct {
-	// Enable: boolean, readWrite, since 1.1.
-	Enable bool `cwmp:"Enable"`
-	// OperationMode: string{Auto,Forced}, readWrite, since 1.1.
-	OperationMode STBServiceComponentsFrontEndIPFECOperationMode `cwmp:"OperationMode"`
-	// ECOperationStatus: string{Disabled,Auto mode EC On,Auto mode EC Off without buffering,Auto mode EC Off with buffering,Forced mode EC On,Error}, readOnly, since 1.1.
-	ECOperationStatus STBServiceComponentsFrontEndIPFECECOperationStatus `cwmp:"ECOperationStatus"`
+	Enable bool `json:"Enable,omitzero"`
+
+	OperationMode STBServiceComponentsFrontEndIPFECOperationMode `json:"OperationMode,omitzero"`
+
+	ECOperationStatus STBServiceComponentsFrontEndIPFECECOperationStatus `json:"ECOperationStatus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPFEC) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPFEC) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPFEC_OperationMode, string(o.OperationMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OperationMode",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPFEC_ECOperationStatus, string(o.ECOperationStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ECOperationStatus",
-		})
-	}
+func (o *STBServiceComponentsFrontEndIPFEC) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "OperationMode", 244, string(o.OperationMode))
+	c.String(p, "ECOperationStatus", 242, string(o.ECOperationStatus))
 }
 
 // STBServiceComponentsFrontEndIPFECPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.FEC.
 type STBServiceComponentsFrontEndIPFECPath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	OperationMode     model.ReadWriteParam[STBServiceComponentsFrontEndIPFECOperationMode]
-	ECOperationStatus model.ReadOnlyParam[STBServiceComponentsFrontEndIPFECECOperationStatus]
-}
+	model.ObjectPath
+	ECOperationStatus model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPFECPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPFECPath(prefix string) STBServiceComponentsFrontEndIPFECPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPFECPath{
-		ECOperationStatus: model.NewReadOnly[STBServiceComponentsFrontEndIPFECECOperationStatus](p, "ECOperationStatus", model.TypeString),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		OperationMode:     model.NewReadWrite[STBServiceComponentsFrontEndIPFECOperationMode](p, "OperationMode", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	OperationMode model.ReadWriteParam[STBServiceComponentsFrontEndIPFECOperationMode] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndIPForceMonitorStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor.Status.
 type STBServiceComponentsFrontEndIPForceMonitorStatus string
 
-func (e STBServiceComponentsFrontEndIPForceMonitorStatus) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsFrontEndIPForceMonitorStatus_Normal        STBServiceComponentsFrontEndIPForceMonitorStatus = "Normal"
+	STBServiceComponentsFrontEndIPForceMonitorStatus_Normal STBServiceComponentsFrontEndIPForceMonitorStatus = "Normal"
+
 	STBServiceComponentsFrontEndIPForceMonitorStatus_Force_Monitor STBServiceComponentsFrontEndIPForceMonitorStatus = "Force Monitor"
 )
 
-var (
-	synSTBServiceComponentsFrontEndIPForceMonitor_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsFrontEndIPForceMonitor_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Normal"}, {Value: "Force Monitor"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPForceMonitor_URI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsFrontEndIPForceMonitor holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor. (object, readOnly, since 1.1)
+// STBServiceComponentsFrontEndIPForceMonitor holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor. (object, readOnly, since 1.1).
 type STBServiceComponentsFrontEndIPForceMonitor struct {
-	// Enable: boolean, readWrite, since 1.1.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Normal,Force Monitor}, readOnly, since 1.1.
-	Status STBServiceComponentsFrontEndIPForceMonitorStatus `cwmp:"Status"`
-	// URI: string(:256), readWrite, since 1.1.
-	URI string `cwmp:"URI"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsFrontEndIPForceMonitorStatus `json:"Status,omitzero"`
+
+	URI string `json:"URI,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPForceMonitor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPForceMonitor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPForceMonitor_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPForceMonitor_URI, o.URI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URI",
-		})
-	}
+func (o *STBServiceComponentsFrontEndIPForceMonitor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 247, string(o.Status))
+	c.String(p, "URI", 248, o.URI)
 }
 
 // STBServiceComponentsFrontEndIPForceMonitorPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor.
 type STBServiceComponentsFrontEndIPForceMonitorPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPForceMonitorStatus]
-	URI    model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPForceMonitorPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPForceMonitorPath(prefix string) STBServiceComponentsFrontEndIPForceMonitorPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPForceMonitorPath{
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Status: model.NewReadOnly[STBServiceComponentsFrontEndIPForceMonitorStatus](p, "Status", model.TypeString),
-		URI:    model.NewReadWrite[string](p, "URI", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	URI model.ReadWriteParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndIPIGMPStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.Status.
 type STBServiceComponentsFrontEndIPIGMPStatus string
 
-func (e STBServiceComponentsFrontEndIPIGMPStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndIPIGMPStatus_Disabled STBServiceComponentsFrontEndIPIGMPStatus = "Disabled"
-	STBServiceComponentsFrontEndIPIGMPStatus_Enabled  STBServiceComponentsFrontEndIPIGMPStatus = "Enabled"
-	STBServiceComponentsFrontEndIPIGMPStatus_Error    STBServiceComponentsFrontEndIPIGMPStatus = "Error"
+
+	STBServiceComponentsFrontEndIPIGMPStatus_Enabled STBServiceComponentsFrontEndIPIGMPStatus = "Enabled"
+
+	STBServiceComponentsFrontEndIPIGMPStatus_Error STBServiceComponentsFrontEndIPIGMPStatus = "Error"
 )
 
 // STBServiceComponentsFrontEndIPIGMPClientVersion enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientVersion.
 type STBServiceComponentsFrontEndIPIGMPClientVersion string
 
-func (e STBServiceComponentsFrontEndIPIGMPClientVersion) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndIPIGMPClientVersion_V1 STBServiceComponentsFrontEndIPIGMPClientVersion = "v1"
+
 	STBServiceComponentsFrontEndIPIGMPClientVersion_V2 STBServiceComponentsFrontEndIPIGMPClientVersion = "v2"
+
 	STBServiceComponentsFrontEndIPIGMPClientVersion_V3 STBServiceComponentsFrontEndIPIGMPClientVersion = "v3"
 )
 
-var (
-	synSTBServiceComponentsFrontEndIPIGMP_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsFrontEndIPIGMP_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPIGMP_MaximumNumberOfConcurrentGroups = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPIGMP_MaximumNumberOfTrackedGroups    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPIGMP_LoggingEnable                   = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsFrontEndIPIGMP_DSCPMark                        = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceComponentsFrontEndIPIGMP_VLANIDMark = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceComponentsFrontEndIPIGMP_EthernetPriorityMark = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synSTBServiceComponentsFrontEndIPIGMP_ClientVersion = &model.Syntax{
-		Enums: []model.Enum{{Value: "v1"}, {Value: "v2"}, {Value: "v3"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPIGMP_ClientRobustness                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPIGMP_ClientUnsolicitedReportInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "25",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceComponentsFrontEndIPIGMP_ClientGroupNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPIGMP_ClientGroupStatsNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceComponentsFrontEndIPIGMP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPIGMP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMP struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsFrontEndIPIGMPStatus `cwmp:"Status"`
-	// MaximumNumberOfConcurrentGroups: unsignedInt, readOnly, since 1.0.
-	MaximumNumberOfConcurrentGroups uint32 `cwmp:"MaximumNumberOfConcurrentGroups"`
-	// MaximumNumberOfTrackedGroups: unsignedInt, readOnly, since 1.0.
-	MaximumNumberOfTrackedGroups uint32 `cwmp:"MaximumNumberOfTrackedGroups"`
-	// LoggingEnable: boolean, readWrite, since 1.0.
-	LoggingEnable bool `cwmp:"LoggingEnable"`
-	// DSCPMark: unsignedInt[0:63], readWrite, since 1.0.
-	DSCPMark uint32 `cwmp:"DSCPMark"`
-	// VLANIDMark: int[-1:], readWrite, since 1.0.
-	VLANIDMark int32 `cwmp:"VLANIDMark"`
-	// EthernetPriorityMark: int[-1:], readWrite, since 1.0.
-	EthernetPriorityMark int32 `cwmp:"EthernetPriorityMark"`
-	// ClientVersion: string{v1,v2,v3}, readOnly, since 1.0.
-	ClientVersion STBServiceComponentsFrontEndIPIGMPClientVersion `cwmp:"ClientVersion"`
-	// ClientRobustness: unsignedInt, readWrite, since 1.0.
-	ClientRobustness uint32 `cwmp:"ClientRobustness"`
-	// ClientUnsolicitedReportInterval: unsignedInt[1:25] seconds, readWrite, since 1.0.
-	ClientUnsolicitedReportInterval uint32 `cwmp:"ClientUnsolicitedReportInterval"`
-	// ClientGroupNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	ClientGroupNumberOfEntries uint32 `cwmp:"ClientGroupNumberOfEntries"`
-	// ClientGroupStatsNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	ClientGroupStatsNumberOfEntries uint32 `cwmp:"ClientGroupStatsNumberOfEntries"`
-	// STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}. instances by instance number
-	ClientGroup map[uint32]*STBServiceComponentsFrontEndIPIGMPClientGroup `cwmp:"ClientGroup.{i}."`
-	// STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}. instances by instance number
-	ClientGroupStats map[uint32]*STBServiceComponentsFrontEndIPIGMPClientGroupStats `cwmp:"ClientGroupStats.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsFrontEndIPIGMPStatus `json:"Status,omitzero"`
+
+	MaximumNumberOfConcurrentGroups uint32 `json:"MaximumNumberOfConcurrentGroups,omitzero"`
+
+	MaximumNumberOfTrackedGroups uint32 `json:"MaximumNumberOfTrackedGroups,omitzero"`
+
+	LoggingEnable bool `json:"LoggingEnable,omitzero"`
+
+	DSCPMark uint32 `json:"DSCPMark,omitzero"`
+
+	VLANIDMark int32 `json:"VLANIDMark,omitzero"`
+
+	EthernetPriorityMark int32 `json:"EthernetPriorityMark,omitzero"`
+
+	ClientVersion STBServiceComponentsFrontEndIPIGMPClientVersion `json:"ClientVersion,omitzero"`
+
+	ClientRobustness uint32 `json:"ClientRobustness,omitzero"`
+
+	ClientUnsolicitedReportInterval uint32 `json:"ClientUnsolicitedReportInterval,omitzero"`
+
+	ClientGroupNumberOfEntries uint32 `json:"ClientGroupNumberOfEntries,omitzero"`
+
+	ClientGroupStatsNumberOfEntries uint32 `json:"ClientGroupStatsNumberOfEntries,omitzero"`
+
+	ClientGroup      map[uint32]*STBServiceComponentsFrontEndIPIGMPClientGroup      `json:"ClientGroup,omitzero"`
+	ClientGroupStats map[uint32]*STBServiceComponentsFrontEndIPIGMPClientGroupStats `json:"ClientGroupStats,omitzero"`
 }
 
-// AddClientGroup creates instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}. (replacing any) and returns it
+// AddClientGroup creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndIPIGMP) AddClientGroup(i uint32) *STBServiceComponentsFrontEndIPIGMPClientGroup {
 	if o.ClientGroup == nil {
 		o.ClientGroup = map[uint32]*STBServiceComponentsFrontEndIPIGMPClientGroup{}
@@ -2473,18 +1250,7 @@ func (o *STBServiceComponentsFrontEndIPIGMP) AddClientGroup(i uint32) *STBServic
 	return x
 }
 
-// GetClientGroup returns instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.
-func (o *STBServiceComponentsFrontEndIPIGMP) GetClientGroup(i uint32) (*STBServiceComponentsFrontEndIPIGMPClientGroup, bool) {
-	x, ok := o.ClientGroup[i]
-	return x, ok
-}
-
-// DeleteClientGroup removes instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.
-func (o *STBServiceComponentsFrontEndIPIGMP) DeleteClientGroup(i uint32) {
-	delete(o.ClientGroup, i)
-}
-
-// AddClientGroupStats creates instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}. (replacing any) and returns it
+// AddClientGroupStats creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndIPIGMP) AddClientGroupStats(i uint32) *STBServiceComponentsFrontEndIPIGMPClientGroupStats {
 	if o.ClientGroupStats == nil {
 		o.ClientGroupStats = map[uint32]*STBServiceComponentsFrontEndIPIGMPClientGroupStats{}
@@ -2493,1404 +1259,586 @@ func (o *STBServiceComponentsFrontEndIPIGMP) AddClientGroupStats(i uint32) *STBS
 	o.ClientGroupStats[i] = x
 	return x
 }
-
-// GetClientGroupStats returns instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.
-func (o *STBServiceComponentsFrontEndIPIGMP) GetClientGroupStats(i uint32) (*STBServiceComponentsFrontEndIPIGMPClientGroupStats, bool) {
-	x, ok := o.ClientGroupStats[i]
-	return x, ok
-}
-
-// DeleteClientGroupStats removes instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.
-func (o *STBServiceComponentsFrontEndIPIGMP) DeleteClientGroupStats(i uint32) {
-	delete(o.ClientGroupStats, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPIGMP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPIGMP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPIGMP_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceComponentsFrontEndIPIGMP_DSCPMark, uint64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceComponentsFrontEndIPIGMP_VLANIDMark, int64(o.VLANIDMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDMark",
-		})
-	}
-	if e := model.CheckInt(synSTBServiceComponentsFrontEndIPIGMP_EthernetPriorityMark, int64(o.EthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityMark",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPIGMP_ClientVersion, string(o.ClientVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClientVersion",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceComponentsFrontEndIPIGMP_ClientUnsolicitedReportInterval, uint64(o.ClientUnsolicitedReportInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClientUnsolicitedReportInterval",
-		})
-	}
+func (o *STBServiceComponentsFrontEndIPIGMP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 283, string(o.Status))
+	c.Uint(p, "DSCPMark", 277, uint64(o.DSCPMark))
+	c.Int(p, "VLANIDMark", 284, int64(o.VLANIDMark))
+	c.Int(p, "EthernetPriorityMark", 279, int64(o.EthernetPriorityMark))
+	c.String(p, "ClientVersion", 276, string(o.ClientVersion))
+	c.Uint(p, "ClientUnsolicitedReportInterval", 275, uint64(o.ClientUnsolicitedReportInterval))
 	for _, i := range model.SortedKeys(o.ClientGroup) {
-		o.ClientGroup[i].ValidateAt(prefix+"ClientGroup."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ClientGroup[i].ValidateAt(c, model.InstanceOf(p, "ClientGroup.", i))
 	}
 	for _, i := range model.SortedKeys(o.ClientGroupStats) {
-		o.ClientGroupStats[i].ValidateAt(prefix+"ClientGroupStats."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ClientGroupStats[i].ValidateAt(c, model.InstanceOf(p, "ClientGroupStats.", i))
 	}
 }
 
 // STBServiceComponentsFrontEndIPIGMPPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.
 type STBServiceComponentsFrontEndIPIGMPPath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	Status                          model.ReadOnlyParam[STBServiceComponentsFrontEndIPIGMPStatus]
-	MaximumNumberOfConcurrentGroups model.ReadOnlyParam[uint32]
-	MaximumNumberOfTrackedGroups    model.ReadOnlyParam[uint32]
-	LoggingEnable                   model.ReadWriteParam[bool]
-	DSCPMark                        model.ReadWriteParam[uint32]
-	VLANIDMark                      model.ReadWriteParam[int32]
-	EthernetPriorityMark            model.ReadWriteParam[int32]
-	ClientVersion                   model.ReadOnlyParam[STBServiceComponentsFrontEndIPIGMPClientVersion]
-	ClientRobustness                model.ReadWriteParam[uint32]
-	ClientUnsolicitedReportInterval model.ReadWriteParam[uint32]
-	ClientGroupNumberOfEntries      model.ReadOnlyParam[uint32]
-	ClientGroupStatsNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ClientGroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ClientGroupStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ClientRobustness model.ReadWriteParam[uint32] `dm:"u"`
+
+	ClientUnsolicitedReportInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	ClientVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	LoggingEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	MaximumNumberOfConcurrentGroups model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaximumNumberOfTrackedGroups model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPIGMPPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPIGMPPath(prefix string) STBServiceComponentsFrontEndIPIGMPPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPIGMPPath{
-		ClientGroupNumberOfEntries:      model.NewReadOnly[uint32](p, "ClientGroupNumberOfEntries", model.TypeUnsignedInt),
-		ClientGroupStatsNumberOfEntries: model.NewReadOnly[uint32](p, "ClientGroupStatsNumberOfEntries", model.TypeUnsignedInt),
-		ClientRobustness:                model.NewReadWrite[uint32](p, "ClientRobustness", model.TypeUnsignedInt),
-		ClientUnsolicitedReportInterval: model.NewReadWrite[uint32](p, "ClientUnsolicitedReportInterval", model.TypeUnsignedInt),
-		ClientVersion:                   model.NewReadOnly[STBServiceComponentsFrontEndIPIGMPClientVersion](p, "ClientVersion", model.TypeString),
-		DSCPMark:                        model.NewReadWrite[uint32](p, "DSCPMark", model.TypeUnsignedInt),
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EthernetPriorityMark:            model.NewReadWrite[int32](p, "EthernetPriorityMark", model.TypeInt),
-		LoggingEnable:                   model.NewReadWrite[bool](p, "LoggingEnable", model.TypeBoolean),
-		MaximumNumberOfConcurrentGroups: model.NewReadOnly[uint32](p, "MaximumNumberOfConcurrentGroups", model.TypeUnsignedInt),
-		MaximumNumberOfTrackedGroups:    model.NewReadOnly[uint32](p, "MaximumNumberOfTrackedGroups", model.TypeUnsignedInt),
-		Status:                          model.NewReadOnly[STBServiceComponentsFrontEndIPIGMPStatus](p, "Status", model.TypeString),
-		VLANIDMark:                      model.NewReadWrite[int32](p, "VLANIDMark", model.TypeInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// ClientGroup returns the typed path of instance i.
+func (x STBServiceComponentsFrontEndIPIGMPPath) ClientGroup(i uint32) (p STBServiceComponentsFrontEndIPIGMPClientGroupPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ClientGroup.", i))
+	return
 }
 
-// ClientGroup returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.
-func (x STBServiceComponentsFrontEndIPIGMPPath) ClientGroup(i uint32) STBServiceComponentsFrontEndIPIGMPClientGroupPath {
-	return newSTBServiceComponentsFrontEndIPIGMPClientGroupPath(x.Path() + "ClientGroup." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientGroupTable returns the table STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}. itself (for AddObject when writable)
+// ClientGroupTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndIPIGMPPath) ClientGroupTable() model.Table {
-	return model.NewTable(x.Path() + "ClientGroup.")
+	return model.NewTable(x.ObjectPath, "ClientGroup.")
 }
 
-// ClientGroupStats returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.
-func (x STBServiceComponentsFrontEndIPIGMPPath) ClientGroupStats(i uint32) STBServiceComponentsFrontEndIPIGMPClientGroupStatsPath {
-	return newSTBServiceComponentsFrontEndIPIGMPClientGroupStatsPath(x.Path() + "ClientGroupStats." + strconv.FormatUint(uint64(i), 10) + ".")
+// ClientGroupStats returns the typed path of instance i.
+func (x STBServiceComponentsFrontEndIPIGMPPath) ClientGroupStats(i uint32) (p STBServiceComponentsFrontEndIPIGMPClientGroupStatsPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ClientGroupStats.", i))
+	return
 }
 
-// ClientGroupStatsTable returns the table STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}. itself (for AddObject when writable)
+// ClientGroupStatsTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndIPIGMPPath) ClientGroupStatsTable() model.Table {
-	return model.NewTable(x.Path() + "ClientGroupStats.")
+	return model.NewTable(x.ObjectPath, "ClientGroupStats.")
 }
 
-var (
-	synSTBServiceComponentsFrontEndIPIGMPClientGroup_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroup_GroupAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroup_UpTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// STBServiceComponentsFrontEndIPIGMPClientGroup holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPIGMPClientGroup holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMPClientGroup struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// GroupAddress: IPAddress=string(:45), readOnly, since 1.0.
-	GroupAddress string `cwmp:"GroupAddress"`
-	// UpTime: unsignedInt seconds, readOnly, since 1.0.
-	UpTime uint32 `cwmp:"UpTime"`
+	Alias string `json:"Alias,omitzero"`
+
+	GroupAddress string `json:"GroupAddress,omitzero"`
+
+	UpTime uint32 `json:"UpTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPIGMPClientGroup) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPIGMPClientGroup) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPIGMPClientGroup_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPIGMPClientGroup_GroupAddress, o.GroupAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GroupAddress",
-		})
-	}
+func (o *STBServiceComponentsFrontEndIPIGMPClientGroup) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 251, o.Alias)
+	c.String(p, "GroupAddress", 252, o.GroupAddress)
 }
 
 // STBServiceComponentsFrontEndIPIGMPClientGroupPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.
 type STBServiceComponentsFrontEndIPIGMPClientGroupPath struct {
-	obj          model.ObjectPath
-	Alias        model.ReadWriteParam[string]
-	GroupAddress model.ReadOnlyParam[string]
-	UpTime       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	GroupAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPIGMPClientGroupPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPIGMPClientGroupPath(prefix string) STBServiceComponentsFrontEndIPIGMPClientGroupPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPIGMPClientGroupPath{
-		Alias:        model.NewReadWrite[string](p, "Alias", model.TypeString),
-		GroupAddress: model.NewReadOnly[string](p, "GroupAddress", model.TypeString),
-		UpTime:       model.NewReadOnly[uint32](p, "UpTime", model.TypeUnsignedInt),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_GroupAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_TotalStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_CurrentDayStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_QuarterHourStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// STBServiceComponentsFrontEndIPIGMPClientGroupStats holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPIGMPClientGroupStats holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMPClientGroupStats struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// GroupAddress: IPAddress=string(:45), readOnly, since 1.0.
-	GroupAddress string `cwmp:"GroupAddress"`
-	// TotalStart: unsignedInt seconds, readOnly, since 1.0.
-	TotalStart uint32 `cwmp:"TotalStart"`
-	// CurrentDayStart: unsignedInt seconds, readOnly, since 1.0.
-	CurrentDayStart uint32 `cwmp:"CurrentDayStart"`
-	// QuarterHourStart: unsignedInt seconds, readOnly, since 1.0.
-	QuarterHourStart uint32                                                         `cwmp:"QuarterHourStart"`
-	CurrentDay       *STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay  `cwmp:"CurrentDay."`
-	QuarterHour      *STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour `cwmp:"QuarterHour."`
-	Total            *STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal       `cwmp:"Total."`
+	Alias string `json:"Alias,omitzero"`
+
+	GroupAddress string `json:"GroupAddress,omitzero"`
+
+	TotalStart uint32 `json:"TotalStart,omitzero"`
+
+	CurrentDayStart uint32 `json:"CurrentDayStart,omitzero"`
+
+	QuarterHourStart uint32 `json:"QuarterHourStart,omitzero"`
+
+	CurrentDay  *STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay  `json:"CurrentDay,omitzero"`
+	QuarterHour *STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour `json:"QuarterHour,omitzero"`
+	Total       *STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal       `json:"Total,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_GroupAddress, o.GroupAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GroupAddress",
-		})
-	}
-	if o.CurrentDay != nil {
-		o.CurrentDay.ValidateAt(prefix+"CurrentDay.", v)
-	}
-	if o.QuarterHour != nil {
-		o.QuarterHour.ValidateAt(prefix+"QuarterHour.", v)
-	}
-	if o.Total != nil {
-		o.Total.ValidateAt(prefix+"Total.", v)
-	}
+func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStats) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 256, o.Alias)
+	c.String(p, "GroupAddress", 262, o.GroupAddress)
 }
 
 // STBServiceComponentsFrontEndIPIGMPClientGroupStatsPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsPath struct {
-	obj              model.ObjectPath
-	Alias            model.ReadWriteParam[string]
-	GroupAddress     model.ReadOnlyParam[string]
-	TotalStart       model.ReadOnlyParam[uint32]
-	CurrentDayStart  model.ReadOnlyParam[uint32]
-	QuarterHourStart model.ReadOnlyParam[uint32]
-	CurrentDay       STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath
-	QuarterHour      STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath
-	Total            STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	GroupAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CurrentDay  STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath  `dm:"CurrentDay."`
+	QuarterHour STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath `dm:"QuarterHour."`
+	Total       STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath       `dm:"Total."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPIGMPClientGroupStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPIGMPClientGroupStatsPath(prefix string) STBServiceComponentsFrontEndIPIGMPClientGroupStatsPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPIGMPClientGroupStatsPath{
-		Alias:            model.NewReadWrite[string](p, "Alias", model.TypeString),
-		CurrentDay:       newSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath(prefix + "CurrentDay."),
-		CurrentDayStart:  model.NewReadOnly[uint32](p, "CurrentDayStart", model.TypeUnsignedInt),
-		GroupAddress:     model.NewReadOnly[string](p, "GroupAddress", model.TypeString),
-		QuarterHour:      newSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath(prefix + "QuarterHour."),
-		QuarterHourStart: model.NewReadOnly[uint32](p, "QuarterHourStart", model.TypeUnsignedInt),
-		Total:            newSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath(prefix + "Total."),
-		TotalStart:       model.NewReadOnly[uint32](p, "TotalStart", model.TypeUnsignedInt),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay_NumberOfJoins  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay_NumberOfLeaves = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay_MaxJoinDelay   = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay struct {
-	// NumberOfJoins: unsignedInt, readOnly, since 1.0.
-	NumberOfJoins uint32 `cwmp:"NumberOfJoins"`
-	// NumberOfLeaves: unsignedInt, readOnly, since 1.0.
-	NumberOfLeaves uint32 `cwmp:"NumberOfLeaves"`
-	// MaxJoinDelay: unsignedInt milliseconds, readOnly, since 1.0.
-	MaxJoinDelay uint32 `cwmp:"MaxJoinDelay"`
-}
+	NumberOfJoins uint32 `json:"NumberOfJoins,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	NumberOfLeaves uint32 `json:"NumberOfLeaves,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay) ValidateAt(prefix string, v *model.Violations) {
+	MaxJoinDelay uint32 `json:"MaxJoinDelay,omitzero"`
 }
 
 // STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay.
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath struct {
-	obj            model.ObjectPath
-	NumberOfJoins  model.ReadOnlyParam[uint32]
-	NumberOfLeaves model.ReadOnlyParam[uint32]
-	MaxJoinDelay   model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	MaxJoinDelay model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfJoins model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfLeaves model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath(prefix string) STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath{
-		MaxJoinDelay:   model.NewReadOnly[uint32](p, "MaxJoinDelay", model.TypeUnsignedInt),
-		NumberOfJoins:  model.NewReadOnly[uint32](p, "NumberOfJoins", model.TypeUnsignedInt),
-		NumberOfLeaves: model.NewReadOnly[uint32](p, "NumberOfLeaves", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour_NumberOfJoins  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour_NumberOfLeaves = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour_MaxJoinDelay   = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour struct {
-	// NumberOfJoins: unsignedInt, readOnly, since 1.0.
-	NumberOfJoins uint32 `cwmp:"NumberOfJoins"`
-	// NumberOfLeaves: unsignedInt, readOnly, since 1.0.
-	NumberOfLeaves uint32 `cwmp:"NumberOfLeaves"`
-	// MaxJoinDelay: unsignedInt milliseconds, readOnly, since 1.0.
-	MaxJoinDelay uint32 `cwmp:"MaxJoinDelay"`
-}
+	NumberOfJoins uint32 `json:"NumberOfJoins,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	NumberOfLeaves uint32 `json:"NumberOfLeaves,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour) ValidateAt(prefix string, v *model.Violations) {
+	MaxJoinDelay uint32 `json:"MaxJoinDelay,omitzero"`
 }
 
 // STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour.
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath struct {
-	obj            model.ObjectPath
-	NumberOfJoins  model.ReadOnlyParam[uint32]
-	NumberOfLeaves model.ReadOnlyParam[uint32]
-	MaxJoinDelay   model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	MaxJoinDelay model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfJoins model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfLeaves model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath(prefix string) STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath{
-		MaxJoinDelay:   model.NewReadOnly[uint32](p, "MaxJoinDelay", model.TypeUnsignedInt),
-		NumberOfJoins:  model.NewReadOnly[uint32](p, "NumberOfJoins", model.TypeUnsignedInt),
-		NumberOfLeaves: model.NewReadOnly[uint32](p, "NumberOfLeaves", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal_NumberOfJoins  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal_NumberOfLeaves = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal_MaxJoinDelay   = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal struct {
-	// NumberOfJoins: unsignedInt, readOnly, since 1.0.
-	NumberOfJoins uint32 `cwmp:"NumberOfJoins"`
-	// NumberOfLeaves: unsignedInt, readOnly, since 1.0.
-	NumberOfLeaves uint32 `cwmp:"NumberOfLeaves"`
-	// MaxJoinDelay: unsignedInt milliseconds, readOnly, since 1.0.
-	MaxJoinDelay uint32 `cwmp:"MaxJoinDelay"`
-}
+	NumberOfJoins uint32 `json:"NumberOfJoins,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	NumberOfLeaves uint32 `json:"NumberOfLeaves,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal) ValidateAt(prefix string, v *model.Violations) {
+	MaxJoinDelay uint32 `json:"MaxJoinDelay,omitzero"`
 }
 
 // STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total.
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath struct {
-	obj            model.ObjectPath
-	NumberOfJoins  model.ReadOnlyParam[uint32]
-	NumberOfLeaves model.ReadOnlyParam[uint32]
-	MaxJoinDelay   model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	MaxJoinDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath(prefix string) STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath{
-		MaxJoinDelay:   model.NewReadOnly[uint32](p, "MaxJoinDelay", model.TypeUnsignedInt),
-		NumberOfJoins:  model.NewReadOnly[uint32](p, "NumberOfJoins", model.TypeUnsignedInt),
-		NumberOfLeaves: model.NewReadOnly[uint32](p, "NumberOfLeaves", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
+	NumberOfJoins model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfLeaves model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // STBServiceComponentsFrontEndIPInboundStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.Status.
 type STBServiceComponentsFrontEndIPInboundStatus string
 
-func (e STBServiceComponentsFrontEndIPInboundStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndIPInboundStatus_Disabled STBServiceComponentsFrontEndIPInboundStatus = "Disabled"
-	STBServiceComponentsFrontEndIPInboundStatus_Enabled  STBServiceComponentsFrontEndIPInboundStatus = "Enabled"
-	STBServiceComponentsFrontEndIPInboundStatus_Error    STBServiceComponentsFrontEndIPInboundStatus = "Error"
+
+	STBServiceComponentsFrontEndIPInboundStatus_Enabled STBServiceComponentsFrontEndIPInboundStatus = "Enabled"
+
+	STBServiceComponentsFrontEndIPInboundStatus_Error STBServiceComponentsFrontEndIPInboundStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsFrontEndIPInbound_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_StreamingControlProtocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.FrontEnd.IP.StreamingControlProtocols",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_StreamingTransportProtocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.FrontEnd.IP.StreamingTransportProtocols",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_StreamingTransportControlProtocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.FrontEnd.IP.StreamingTransportControlProtocols",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_MultiplexType = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.FrontEnd.IP.MultiplexTypes",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_DownloadTransportProtocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.FrontEnd.IP.DownloadTransportProtocols",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_SourceAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_SourcePort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_DestinationAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_DestinationPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceComponentsFrontEndIPInbound_URI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsFrontEndIPInbound holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPInbound holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPInbound struct {
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsFrontEndIPInboundStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.1.
-	Name string `cwmp:"Name"`
-	// StreamingControlProtocol: string enumerationRef, readOnly, since 1.0.
-	StreamingControlProtocol string `cwmp:"StreamingControlProtocol"`
-	// StreamingTransportProtocol: string enumerationRef, readOnly, since 1.0.
-	StreamingTransportProtocol string `cwmp:"StreamingTransportProtocol"`
-	// StreamingTransportControlProtocol: string enumerationRef, readOnly, since 1.0.
-	StreamingTransportControlProtocol string `cwmp:"StreamingTransportControlProtocol"`
-	// MultiplexType: string enumerationRef, readOnly, since 1.0.
-	MultiplexType string `cwmp:"MultiplexType"`
-	// DownloadTransportProtocol: string enumerationRef, readOnly, since 1.0.
-	DownloadTransportProtocol string `cwmp:"DownloadTransportProtocol"`
-	// SourceAddress: IPAddress=string(:45), readOnly, since 1.0.
-	SourceAddress string `cwmp:"SourceAddress"`
-	// SourcePort: unsignedInt[0:65535], readOnly, since 1.0.
-	SourcePort uint32 `cwmp:"SourcePort"`
-	// DestinationAddress: IPAddress=string(:45), readOnly, since 1.0.
-	DestinationAddress string `cwmp:"DestinationAddress"`
-	// DestinationPort: unsignedInt[0:65535], readOnly, since 1.0.
-	DestinationPort uint32 `cwmp:"DestinationPort"`
-	// URI: string(:256), readOnly, since 1.0.
-	URI string `cwmp:"URI"`
+	Status STBServiceComponentsFrontEndIPInboundStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	StreamingControlProtocol string `json:"StreamingControlProtocol,omitzero"`
+
+	StreamingTransportProtocol string `json:"StreamingTransportProtocol,omitzero"`
+
+	StreamingTransportControlProtocol string `json:"StreamingTransportControlProtocol,omitzero"`
+
+	MultiplexType string `json:"MultiplexType,omitzero"`
+
+	DownloadTransportProtocol string `json:"DownloadTransportProtocol,omitzero"`
+
+	SourceAddress string `json:"SourceAddress,omitzero"`
+
+	SourcePort uint32 `json:"SourcePort,omitzero"`
+
+	DestinationAddress string `json:"DestinationAddress,omitzero"`
+
+	DestinationPort uint32 `json:"DestinationPort,omitzero"`
+
+	URI string `json:"URI,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPInbound) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPInbound) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPInbound_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPInbound_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPInbound_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPInbound_SourceAddress, o.SourceAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceAddress",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceComponentsFrontEndIPInbound_SourcePort, uint64(o.SourcePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePort",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPInbound_DestinationAddress, o.DestinationAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationAddress",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceComponentsFrontEndIPInbound_DestinationPort, uint64(o.DestinationPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationPort",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPInbound_URI, o.URI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URI",
-		})
-	}
+func (o *STBServiceComponentsFrontEndIPInbound) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 294, string(o.Status))
+	c.String(p, "Alias", 286, o.Alias)
+	c.String(p, "Name", 291, o.Name)
+	c.String(p, "SourceAddress", 292, o.SourceAddress)
+	c.Uint(p, "SourcePort", 293, uint64(o.SourcePort))
+	c.String(p, "DestinationAddress", 287, o.DestinationAddress)
+	c.Uint(p, "DestinationPort", 288, uint64(o.DestinationPort))
+	c.String(p, "URI", 298, o.URI)
 }
 
 // STBServiceComponentsFrontEndIPInboundPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.
 type STBServiceComponentsFrontEndIPInboundPath struct {
-	obj                               model.ObjectPath
-	Status                            model.ReadOnlyParam[STBServiceComponentsFrontEndIPInboundStatus]
-	Alias                             model.ReadWriteParam[string]
-	Name                              model.ReadOnlyParam[string]
-	StreamingControlProtocol          model.ReadOnlyParam[string]
-	StreamingTransportProtocol        model.ReadOnlyParam[string]
-	StreamingTransportControlProtocol model.ReadOnlyParam[string]
-	MultiplexType                     model.ReadOnlyParam[string]
-	DownloadTransportProtocol         model.ReadOnlyParam[string]
-	SourceAddress                     model.ReadOnlyParam[string]
-	SourcePort                        model.ReadOnlyParam[uint32]
-	DestinationAddress                model.ReadOnlyParam[string]
-	DestinationPort                   model.ReadOnlyParam[uint32]
-	URI                               model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPInboundPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPInboundPath(prefix string) STBServiceComponentsFrontEndIPInboundPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPInboundPath{
-		Alias:                             model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DestinationAddress:                model.NewReadOnly[string](p, "DestinationAddress", model.TypeString),
-		DestinationPort:                   model.NewReadOnly[uint32](p, "DestinationPort", model.TypeUnsignedInt),
-		DownloadTransportProtocol:         model.NewReadOnly[string](p, "DownloadTransportProtocol", model.TypeString),
-		MultiplexType:                     model.NewReadOnly[string](p, "MultiplexType", model.TypeString),
-		Name:                              model.NewReadOnly[string](p, "Name", model.TypeString),
-		SourceAddress:                     model.NewReadOnly[string](p, "SourceAddress", model.TypeString),
-		SourcePort:                        model.NewReadOnly[uint32](p, "SourcePort", model.TypeUnsignedInt),
-		Status:                            model.NewReadOnly[STBServiceComponentsFrontEndIPInboundStatus](p, "Status", model.TypeString),
-		StreamingControlProtocol:          model.NewReadOnly[string](p, "StreamingControlProtocol", model.TypeString),
-		StreamingTransportControlProtocol: model.NewReadOnly[string](p, "StreamingTransportControlProtocol", model.TypeString),
-		StreamingTransportProtocol:        model.NewReadOnly[string](p, "StreamingTransportProtocol", model.TypeString),
-		URI:                               model.NewReadOnly[string](p, "URI", model.TypeString),
-		obj:                               model.NewObjectPath(p),
-	}
+	DestinationAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	DestinationPort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownloadTransportProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	MultiplexType model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	SourceAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	SourcePort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	StreamingControlProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	StreamingTransportControlProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	StreamingTransportProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	URI model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndIPOutboundStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.Status.
 type STBServiceComponentsFrontEndIPOutboundStatus string
 
-func (e STBServiceComponentsFrontEndIPOutboundStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndIPOutboundStatus_Disabled STBServiceComponentsFrontEndIPOutboundStatus = "Disabled"
-	STBServiceComponentsFrontEndIPOutboundStatus_Enabled  STBServiceComponentsFrontEndIPOutboundStatus = "Enabled"
-	STBServiceComponentsFrontEndIPOutboundStatus_Error    STBServiceComponentsFrontEndIPOutboundStatus = "Error"
+
+	STBServiceComponentsFrontEndIPOutboundStatus_Enabled STBServiceComponentsFrontEndIPOutboundStatus = "Enabled"
+
+	STBServiceComponentsFrontEndIPOutboundStatus_Error STBServiceComponentsFrontEndIPOutboundStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsFrontEndIPOutbound_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPOutbound_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPOutbound_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPOutbound_MultiplexType = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.FrontEnd.IP.MultiplexTypes",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPOutbound_URI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsFrontEndIPOutbound holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPOutbound holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPOutbound struct {
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsFrontEndIPOutboundStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.1.
-	Name string `cwmp:"Name"`
-	// MultiplexType: string enumerationRef, readOnly, since 1.0.
-	MultiplexType string `cwmp:"MultiplexType"`
-	// URI: string(:256), readOnly, since 1.0.
-	URI string `cwmp:"URI"`
+	Status STBServiceComponentsFrontEndIPOutboundStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	MultiplexType string `json:"MultiplexType,omitzero"`
+
+	URI string `json:"URI,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPOutbound) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPOutbound) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPOutbound_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPOutbound_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPOutbound_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPOutbound_URI, o.URI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URI",
-		})
-	}
+func (o *STBServiceComponentsFrontEndIPOutbound) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 304, string(o.Status))
+	c.String(p, "Alias", 301, o.Alias)
+	c.String(p, "Name", 303, o.Name)
+	c.String(p, "URI", 305, o.URI)
 }
 
 // STBServiceComponentsFrontEndIPOutboundPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.
 type STBServiceComponentsFrontEndIPOutboundPath struct {
-	obj           model.ObjectPath
-	Status        model.ReadOnlyParam[STBServiceComponentsFrontEndIPOutboundStatus]
-	Alias         model.ReadWriteParam[string]
-	Name          model.ReadOnlyParam[string]
-	MultiplexType model.ReadOnlyParam[string]
-	URI           model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPOutboundPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPOutboundPath(prefix string) STBServiceComponentsFrontEndIPOutboundPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPOutboundPath{
-		Alias:         model.NewReadWrite[string](p, "Alias", model.TypeString),
-		MultiplexType: model.NewReadOnly[string](p, "MultiplexType", model.TypeString),
-		Name:          model.NewReadOnly[string](p, "Name", model.TypeString),
-		Status:        model.NewReadOnly[STBServiceComponentsFrontEndIPOutboundStatus](p, "Status", model.TypeString),
-		URI:           model.NewReadOnly[string](p, "URI", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
+	MultiplexType model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	URI model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndIPRTCPStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTCP.Status.
 type STBServiceComponentsFrontEndIPRTCPStatus string
 
-func (e STBServiceComponentsFrontEndIPRTCPStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndIPRTCPStatus_Disabled STBServiceComponentsFrontEndIPRTCPStatus = "Disabled"
-	STBServiceComponentsFrontEndIPRTCPStatus_Enabled  STBServiceComponentsFrontEndIPRTCPStatus = "Enabled"
-	STBServiceComponentsFrontEndIPRTCPStatus_Error    STBServiceComponentsFrontEndIPRTCPStatus = "Error"
+
+	STBServiceComponentsFrontEndIPRTCPStatus_Enabled STBServiceComponentsFrontEndIPRTCPStatus = "Enabled"
+
+	STBServiceComponentsFrontEndIPRTCPStatus_Error STBServiceComponentsFrontEndIPRTCPStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsFrontEndIPRTCP_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsFrontEndIPRTCP_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPRTCP_TxRepeatInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-)
-
-// STBServiceComponentsFrontEndIPRTCP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTCP. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPRTCP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTCP. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPRTCP struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsFrontEndIPRTCPStatus `cwmp:"Status"`
-	// TxRepeatInterval: unsignedInt[1:] milliseconds, readWrite, since 1.0.
-	TxRepeatInterval uint32 `cwmp:"TxRepeatInterval"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsFrontEndIPRTCPStatus `json:"Status,omitzero"`
+
+	TxRepeatInterval uint32 `json:"TxRepeatInterval,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPRTCP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPRTCP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPRTCP_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceComponentsFrontEndIPRTCP_TxRepeatInterval, uint64(o.TxRepeatInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxRepeatInterval",
-		})
-	}
+func (o *STBServiceComponentsFrontEndIPRTCP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 309, string(o.Status))
+	c.Uint(p, "TxRepeatInterval", 310, uint64(o.TxRepeatInterval))
 }
 
 // STBServiceComponentsFrontEndIPRTCPPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.RTCP.
 type STBServiceComponentsFrontEndIPRTCPPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Status           model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTCPStatus]
-	TxRepeatInterval model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPRTCPPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPRTCPPath(prefix string) STBServiceComponentsFrontEndIPRTCPPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPRTCPPath{
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Status:           model.NewReadOnly[STBServiceComponentsFrontEndIPRTCPStatus](p, "Status", model.TypeString),
-		TxRepeatInterval: model.NewReadWrite[uint32](p, "TxRepeatInterval", model.TypeUnsignedInt),
-		obj:              model.NewObjectPath(p),
-	}
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TxRepeatInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // STBServiceComponentsFrontEndIPRTPAVPFOperationMode enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.OperationMode.
 type STBServiceComponentsFrontEndIPRTPAVPFOperationMode string
 
-func (e STBServiceComponentsFrontEndIPRTPAVPFOperationMode) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsFrontEndIPRTPAVPFOperationMode_Auto   STBServiceComponentsFrontEndIPRTPAVPFOperationMode = "Auto"
+	STBServiceComponentsFrontEndIPRTPAVPFOperationMode_Auto STBServiceComponentsFrontEndIPRTPAVPFOperationMode = "Auto"
+
 	STBServiceComponentsFrontEndIPRTPAVPFOperationMode_Forced STBServiceComponentsFrontEndIPRTPAVPFOperationMode = "Forced"
 )
 
 // STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.ECOperationStatus.
 type STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus string
 
-func (e STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Disabled                           STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Disabled"
-	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Auto_mode_EC_On                    STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Auto mode EC On"
+	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Disabled STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Disabled"
+
+	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Auto_mode_EC_On STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Auto mode EC On"
+
 	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Auto_mode_EC_Off_without_buffering STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Auto mode EC Off without buffering"
-	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Auto_mode_EC_Off_with_buffering    STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Auto mode EC Off with buffering"
-	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Forced_mode_EC_On                  STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Forced mode EC On"
-	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Error                              STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Error"
+
+	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Auto_mode_EC_Off_with_buffering STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Auto mode EC Off with buffering"
+
+	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Forced_mode_EC_On STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Forced mode EC On"
+
+	STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus_Error STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus = "Error"
 )
 
 // STBServiceComponentsFrontEndIPRTPAVPFStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.Status.
 type STBServiceComponentsFrontEndIPRTPAVPFStatus string
 
-func (e STBServiceComponentsFrontEndIPRTPAVPFStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsFrontEndIPRTPAVPFStatus_Disabled STBServiceComponentsFrontEndIPRTPAVPFStatus = "Disabled"
-	STBServiceComponentsFrontEndIPRTPAVPFStatus_Enabled  STBServiceComponentsFrontEndIPRTPAVPFStatus = "Enabled"
-	STBServiceComponentsFrontEndIPRTPAVPFStatus_Error    STBServiceComponentsFrontEndIPRTPAVPFStatus = "Error"
+
+	STBServiceComponentsFrontEndIPRTPAVPFStatus_Enabled STBServiceComponentsFrontEndIPRTPAVPFStatus = "Enabled"
+
+	STBServiceComponentsFrontEndIPRTPAVPFStatus_Error STBServiceComponentsFrontEndIPRTPAVPFStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsFrontEndIPRTPAVPF_Enable        = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsFrontEndIPRTPAVPF_OperationMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Auto"}, {Value: "Forced"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPRTPAVPF_ECOperationStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Auto mode EC On"}, {Value: "Auto mode EC Off without buffering"}, {Value: "Auto mode EC Off with buffering"}, {Value: "Forced mode EC On"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPRTPAVPF_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsFrontEndIPRTPAVPF_RetransmitTimeout = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceComponentsFrontEndIPRTPAVPF_MinLossPackets = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceComponentsFrontEndIPRTPAVPF_MaxReportTime  = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceComponentsFrontEndIPRTPAVPF_MaxLossBurst = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceComponentsFrontEndIPRTPAVPF holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPRTPAVPF holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPRTPAVPF struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// OperationMode: string{Auto,Forced}, readWrite, since 1.1.
-	OperationMode STBServiceComponentsFrontEndIPRTPAVPFOperationMode `cwmp:"OperationMode"`
-	// ECOperationStatus: string{Disabled,Auto mode EC On,Auto mode EC Off without buffering,Auto mode EC Off with buffering,Forced mode EC On,Error}, readOnly, since 1.1.
-	ECOperationStatus STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus `cwmp:"ECOperationStatus"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsFrontEndIPRTPAVPFStatus `cwmp:"Status"`
-	// RetransmitTimeout: unsignedInt milliseconds, readWrite, since 1.0.
-	RetransmitTimeout uint32 `cwmp:"RetransmitTimeout"`
-	// MinLossPackets: unsignedInt, readWrite, since 1.0.
-	MinLossPackets uint32 `cwmp:"MinLossPackets"`
-	// MaxReportTime: unsignedInt milliseconds, readWrite, since 1.0.
-	MaxReportTime uint32 `cwmp:"MaxReportTime"`
-	// MaxLossBurst: unsignedInt, readWrite, since 1.0.
-	MaxLossBurst uint32 `cwmp:"MaxLossBurst"`
+	Enable bool `json:"Enable,omitzero"`
+
+	OperationMode STBServiceComponentsFrontEndIPRTPAVPFOperationMode `json:"OperationMode,omitzero"`
+
+	ECOperationStatus STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus `json:"ECOperationStatus,omitzero"`
+
+	Status STBServiceComponentsFrontEndIPRTPAVPFStatus `json:"Status,omitzero"`
+
+	RetransmitTimeout uint32 `json:"RetransmitTimeout,omitzero"`
+
+	MinLossPackets uint32 `json:"MinLossPackets,omitzero"`
+
+	MaxReportTime uint32 `json:"MaxReportTime,omitzero"`
+
+	MaxLossBurst uint32 `json:"MaxLossBurst,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPRTPAVPF) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPRTPAVPF) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPRTPAVPF_OperationMode, string(o.OperationMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OperationMode",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPRTPAVPF_ECOperationStatus, string(o.ECOperationStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ECOperationStatus",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPRTPAVPF_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *STBServiceComponentsFrontEndIPRTPAVPF) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "OperationMode", 317, string(o.OperationMode))
+	c.String(p, "ECOperationStatus", 312, string(o.ECOperationStatus))
+	c.String(p, "Status", 319, string(o.Status))
 }
 
 // STBServiceComponentsFrontEndIPRTPAVPFPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.
 type STBServiceComponentsFrontEndIPRTPAVPFPath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	OperationMode     model.ReadWriteParam[STBServiceComponentsFrontEndIPRTPAVPFOperationMode]
-	ECOperationStatus model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus]
-	Status            model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTPAVPFStatus]
-	RetransmitTimeout model.ReadWriteParam[uint32]
-	MinLossPackets    model.ReadWriteParam[uint32]
-	MaxReportTime     model.ReadWriteParam[uint32]
-	MaxLossBurst      model.ReadWriteParam[uint32]
+	model.ObjectPath
+	ECOperationStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxLossBurst model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxReportTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinLossPackets model.ReadWriteParam[uint32] `dm:"u"`
+
+	OperationMode model.ReadWriteParam[STBServiceComponentsFrontEndIPRTPAVPFOperationMode] `dm:"s"`
+
+	RetransmitTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPRTPAVPFPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPRTPAVPFPath(prefix string) STBServiceComponentsFrontEndIPRTPAVPFPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPRTPAVPFPath{
-		ECOperationStatus: model.NewReadOnly[STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus](p, "ECOperationStatus", model.TypeString),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MaxLossBurst:      model.NewReadWrite[uint32](p, "MaxLossBurst", model.TypeUnsignedInt),
-		MaxReportTime:     model.NewReadWrite[uint32](p, "MaxReportTime", model.TypeUnsignedInt),
-		MinLossPackets:    model.NewReadWrite[uint32](p, "MinLossPackets", model.TypeUnsignedInt),
-		OperationMode:     model.NewReadWrite[STBServiceComponentsFrontEndIPRTPAVPFOperationMode](p, "OperationMode", model.TypeString),
-		RetransmitTimeout: model.NewReadWrite[uint32](p, "RetransmitTimeout", model.TypeUnsignedInt),
-		Status:            model.NewReadOnly[STBServiceComponentsFrontEndIPRTPAVPFStatus](p, "Status", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsFrontEndIPServiceConnect_URI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsFrontEndIPServiceConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect. (object, readOnly, since 1.0)
+// STBServiceComponentsFrontEndIPServiceConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPServiceConnect struct {
-	// URI: string(:256), readWrite, since 1.0.
-	URI string `cwmp:"URI"`
+	URI string `json:"URI,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsFrontEndIPServiceConnect) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsFrontEndIPServiceConnect) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsFrontEndIPServiceConnect_URI, o.URI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URI",
-		})
-	}
+func (o *STBServiceComponentsFrontEndIPServiceConnect) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "URI", 321, o.URI)
 }
 
 // STBServiceComponentsFrontEndIPServiceConnectPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect.
 type STBServiceComponentsFrontEndIPServiceConnectPath struct {
-	obj model.ObjectPath
-	URI model.ReadWriteParam[string]
-}
-
-// Path returns the object's instance path.
-func (x STBServiceComponentsFrontEndIPServiceConnectPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsFrontEndIPServiceConnectPath(prefix string) STBServiceComponentsFrontEndIPServiceConnectPath {
-	p := &prefix
-	return STBServiceComponentsFrontEndIPServiceConnectPath{
-		URI: model.NewReadWrite[string](p, "URI", model.TypeString),
-		obj: model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	URI model.ReadWriteParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsHDMIStatus enumerates the values of STBService.{i}.Components.HDMI.{i}.Status.
 type STBServiceComponentsHDMIStatus string
 
-func (e STBServiceComponentsHDMIStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsHDMIStatus_Disabled STBServiceComponentsHDMIStatus = "Disabled"
-	STBServiceComponentsHDMIStatus_Enabled  STBServiceComponentsHDMIStatus = "Enabled"
-	STBServiceComponentsHDMIStatus_Error    STBServiceComponentsHDMIStatus = "Error"
+
+	STBServiceComponentsHDMIStatus_Enabled STBServiceComponentsHDMIStatus = "Enabled"
+
+	STBServiceComponentsHDMIStatus_Error STBServiceComponentsHDMIStatus = "Error"
 )
 
 // STBServiceComponentsHDMIResolutionMode enumerates the values of STBService.{i}.Components.HDMI.{i}.ResolutionMode.
 type STBServiceComponentsHDMIResolutionMode string
 
-func (e STBServiceComponentsHDMIResolutionMode) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsHDMIResolutionMode_Auto   STBServiceComponentsHDMIResolutionMode = "Auto"
+	STBServiceComponentsHDMIResolutionMode_Auto STBServiceComponentsHDMIResolutionMode = "Auto"
+
 	STBServiceComponentsHDMIResolutionMode_Manual STBServiceComponentsHDMIResolutionMode = "Manual"
 )
 
-var (
-	synSTBServiceComponentsHDMI_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsHDMI_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsHDMI_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsHDMI_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsHDMI_ResolutionMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Auto"}, {Value: "Manual"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsHDMI_ResolutionValue = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.HDMI.SupportedResolutions",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// STBServiceComponentsHDMI holds the values of STBService.{i}.Components.HDMI.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1)
+// STBServiceComponentsHDMI holds the values of STBService.{i}.Components.HDMI.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type STBServiceComponentsHDMI struct {
-	// Enable: boolean, readWrite, since 1.1.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	Status STBServiceComponentsHDMIStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.1.
-	Name string `cwmp:"Name"`
-	// ResolutionMode: string{Auto,Manual}, readWrite, since 1.1.
-	ResolutionMode STBServiceComponentsHDMIResolutionMode `cwmp:"ResolutionMode"`
-	// ResolutionValue: string enumerationRef, readWrite, since 1.1.
-	ResolutionValue string                                 `cwmp:"ResolutionValue"`
-	DisplayDevice   *STBServiceComponentsHDMIDisplayDevice `cwmp:"DisplayDevice."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsHDMIStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ResolutionMode STBServiceComponentsHDMIResolutionMode `json:"ResolutionMode,omitzero"`
+
+	ResolutionValue string `json:"ResolutionValue,omitzero"`
+
+	DisplayDevice *STBServiceComponentsHDMIDisplayDevice `json:"DisplayDevice,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsHDMI) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsHDMI) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsHDMI_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsHDMI_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsHDMI_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsHDMI_ResolutionMode, string(o.ResolutionMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResolutionMode",
-		})
-	}
+func (o *STBServiceComponentsHDMI) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 341, string(o.Status))
+	c.String(p, "Alias", 326, o.Alias)
+	c.String(p, "Name", 338, o.Name)
+	c.String(p, "ResolutionMode", 339, string(o.ResolutionMode))
 	if o.DisplayDevice != nil {
-		o.DisplayDevice.ValidateAt(prefix+"DisplayDevice.", v)
+		o.DisplayDevice.ValidateAt(c, p+"DisplayDevice.")
 	}
 }
 
 // STBServiceComponentsHDMIPath is the typed path of STBService.{i}.Components.HDMI.{i}.
 type STBServiceComponentsHDMIPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	Status          model.ReadOnlyParam[STBServiceComponentsHDMIStatus]
-	Alias           model.ReadWriteParam[string]
-	Name            model.ReadOnlyParam[string]
-	ResolutionMode  model.ReadWriteParam[STBServiceComponentsHDMIResolutionMode]
-	ResolutionValue model.ReadWriteParam[string]
-	DisplayDevice   STBServiceComponentsHDMIDisplayDevicePath
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsHDMIPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsHDMIPath(prefix string) STBServiceComponentsHDMIPath {
-	p := &prefix
-	return STBServiceComponentsHDMIPath{
-		Alias:           model.NewReadWrite[string](p, "Alias", model.TypeString),
-		DisplayDevice:   newSTBServiceComponentsHDMIDisplayDevicePath(prefix + "DisplayDevice."),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:            model.NewReadOnly[string](p, "Name", model.TypeString),
-		ResolutionMode:  model.NewReadWrite[STBServiceComponentsHDMIResolutionMode](p, "ResolutionMode", model.TypeString),
-		ResolutionValue: model.NewReadWrite[string](p, "ResolutionValue", model.TypeString),
-		Status:          model.NewReadOnly[STBServiceComponentsHDMIStatus](p, "Status", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	ResolutionMode model.ReadWriteParam[STBServiceComponentsHDMIResolutionMode] `dm:"s"`
+
+	ResolutionValue model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	DisplayDevice STBServiceComponentsHDMIDisplayDevicePath `dm:"DisplayDevice."`
 }
 
 // STBServiceComponentsHDMIDisplayDeviceStatus enumerates the values of STBService.{i}.Components.HDMI.{i}.DisplayDevice.Status.
 type STBServiceComponentsHDMIDisplayDeviceStatus string
 
-func (e STBServiceComponentsHDMIDisplayDeviceStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsHDMIDisplayDeviceStatus_Present STBServiceComponentsHDMIDisplayDeviceStatus = "Present"
-	STBServiceComponentsHDMIDisplayDeviceStatus_None    STBServiceComponentsHDMIDisplayDeviceStatus = "None"
-	STBServiceComponentsHDMIDisplayDeviceStatus_Error   STBServiceComponentsHDMIDisplayDeviceStatus = "Error"
+
+	STBServiceComponentsHDMIDisplayDeviceStatus_None STBServiceComponentsHDMIDisplayDeviceStatus = "None"
+
+	STBServiceComponentsHDMIDisplayDeviceStatus_Error STBServiceComponentsHDMIDisplayDeviceStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsHDMIDisplayDevice_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Present"}, {Value: "None"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsHDMIDisplayDevice_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsHDMIDisplayDevice_EEDID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeHexBinary,
-	}
-	synSTBServiceComponentsHDMIDisplayDevice_SupportedResolutions = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsHDMIDisplayDevice_PreferredResolution = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.HDMI.SupportedResolutions",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsHDMIDisplayDevice_VideoLatency = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceComponentsHDMIDisplayDevice_CECSupport         = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsHDMIDisplayDevice_AutoLipSyncSupport = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsHDMIDisplayDevice_HDMI3DPresent      = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceComponentsHDMIDisplayDevice holds the values of STBService.{i}.Components.HDMI.{i}.DisplayDevice. (object, readOnly, since 1.1)
+// STBServiceComponentsHDMIDisplayDevice holds the values of STBService.{i}.Components.HDMI.{i}.DisplayDevice. (object, readOnly, since 1.1).
 type STBServiceComponentsHDMIDisplayDevice struct {
-	// Status: string{Present,None,Error}, readOnly, since 1.1.
-	Status STBServiceComponentsHDMIDisplayDeviceStatus `cwmp:"Status"`
-	// Name: string(:256), readOnly, since 1.1.
-	Name string `cwmp:"Name"`
-	// EEDID: hexBinary(:256), readOnly, since 1.1.
-	EEDID []byte `cwmp:"EEDID"`
-	// SupportedResolutions: list<string>, readOnly, since 1.1.
-	SupportedResolutions []string `cwmp:"SupportedResolutions"`
-	// PreferredResolution: string enumerationRef, readOnly, since 1.1.
-	PreferredResolution string `cwmp:"PreferredResolution"`
-	// VideoLatency: unsignedInt milliseconds, readOnly, since 1.1.
-	VideoLatency uint32 `cwmp:"VideoLatency"`
-	// CECSupport: boolean, readOnly, since 1.1.
-	CECSupport bool `cwmp:"CECSupport"`
-	// AutoLipSyncSupport: boolean, readOnly, since 1.1.
-	AutoLipSyncSupport bool `cwmp:"AutoLipSyncSupport"`
-	// HDMI3DPresent: boolean, readOnly, since 1.1.
-	HDMI3DPresent bool `cwmp:"HDMI3DPresent"`
+	Status STBServiceComponentsHDMIDisplayDeviceStatus `json:"Status,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	EEDID model.HexBinary `json:"EEDID,omitzero"`
+
+	SupportedResolutions []string `json:"SupportedResolutions,omitzero"`
+
+	PreferredResolution string `json:"PreferredResolution,omitzero"`
+
+	VideoLatency uint32 `json:"VideoLatency,omitzero"`
+
+	CECSupport bool `json:"CECSupport,omitzero"`
+
+	AutoLipSyncSupport bool `json:"AutoLipSyncSupport,omitzero"`
+
+	HDMI3DPresent bool `json:"HDMI3DPresent,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsHDMIDisplayDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsHDMIDisplayDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsHDMIDisplayDevice_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsHDMIDisplayDevice_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckBytes(synSTBServiceComponentsHDMIDisplayDevice_EEDID, o.EEDID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EEDID",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceComponentsHDMIDisplayDevice_SupportedResolutions, model.FormatValue(model.TypeString, o.SupportedResolutions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedResolutions",
-		})
-	}
+func (o *STBServiceComponentsHDMIDisplayDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 334, string(o.Status))
+	c.String(p, "Name", 332, o.Name)
+	c.Bytes(p, "EEDID", 330, []byte(o.EEDID))
+	c.Wire(p, "SupportedResolutions", 335, model.JoinStrings(o.SupportedResolutions), len(o.SupportedResolutions) > 0)
 }
 
 // STBServiceComponentsHDMIDisplayDevicePath is the typed path of STBService.{i}.Components.HDMI.{i}.DisplayDevice.
 type STBServiceComponentsHDMIDisplayDevicePath struct {
-	obj                  model.ObjectPath
-	Status               model.ReadOnlyParam[STBServiceComponentsHDMIDisplayDeviceStatus]
-	Name                 model.ReadOnlyParam[string]
-	EEDID                model.ReadOnlyParam[[]byte]
-	SupportedResolutions model.ReadOnlyParam[[]string]
-	PreferredResolution  model.ReadOnlyParam[string]
-	VideoLatency         model.ReadOnlyParam[uint32]
-	CECSupport           model.ReadOnlyParam[bool]
-	AutoLipSyncSupport   model.ReadOnlyParam[bool]
-	HDMI3DPresent        model.ReadOnlyParam[bool]
+	model.ObjectPath
+	AutoLipSyncSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	CECSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	EEDID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	HDMI3DPresent model.ReadOnlyParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PreferredResolution model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedResolutions model.ReadOnlyParam[[]string] `dm:"s"`
+
+	VideoLatency model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsHDMIDisplayDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsHDMIDisplayDevicePath(prefix string) STBServiceComponentsHDMIDisplayDevicePath {
-	p := &prefix
-	return STBServiceComponentsHDMIDisplayDevicePath{
-		AutoLipSyncSupport:   model.NewReadOnly[bool](p, "AutoLipSyncSupport", model.TypeBoolean),
-		CECSupport:           model.NewReadOnly[bool](p, "CECSupport", model.TypeBoolean),
-		EEDID:                model.NewReadOnly[[]byte](p, "EEDID", model.TypeHexBinary),
-		HDMI3DPresent:        model.NewReadOnly[bool](p, "HDMI3DPresent", model.TypeBoolean),
-		Name:                 model.NewReadOnly[string](p, "Name", model.TypeString),
-		PreferredResolution:  model.NewReadOnly[string](p, "PreferredResolution", model.TypeString),
-		Status:               model.NewReadOnly[STBServiceComponentsHDMIDisplayDeviceStatus](p, "Status", model.TypeString),
-		SupportedResolutions: model.NewReadOnly[[]string](p, "SupportedResolutions", model.TypeString),
-		VideoLatency:         model.NewReadOnly[uint32](p, "VideoLatency", model.TypeUnsignedInt),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceComponentsPVR_StorageNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceComponentsPVR holds the values of STBService.{i}.Components.PVR. (object, readOnly, since 1.0)
+// STBServiceComponentsPVR holds the values of STBService.{i}.Components.PVR. (object, readOnly, since 1.0).
 type STBServiceComponentsPVR struct {
-	// StorageNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	StorageNumberOfEntries uint32 `cwmp:"StorageNumberOfEntries"`
-	// STBService.{i}.Components.PVR.Storage.{i}. instances by instance number
-	Storage map[uint32]*STBServiceComponentsPVRStorage `cwmp:"Storage.{i}."`
+	StorageNumberOfEntries uint32 `json:"StorageNumberOfEntries,omitzero"`
+
+	Storage map[uint32]*STBServiceComponentsPVRStorage `json:"Storage,omitzero"`
 }
 
-// AddStorage creates instance i of STBService.{i}.Components.PVR.Storage.{i}. (replacing any) and returns it
+// AddStorage creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsPVR) AddStorage(i uint32) *STBServiceComponentsPVRStorage {
 	if o.Storage == nil {
 		o.Storage = map[uint32]*STBServiceComponentsPVRStorage{}
@@ -3899,3897 +1847,317 @@ func (o *STBServiceComponentsPVR) AddStorage(i uint32) *STBServiceComponentsPVRS
 	o.Storage[i] = x
 	return x
 }
-
-// GetStorage returns instance i of STBService.{i}.Components.PVR.Storage.{i}.
-func (o *STBServiceComponentsPVR) GetStorage(i uint32) (*STBServiceComponentsPVRStorage, bool) {
-	x, ok := o.Storage[i]
-	return x, ok
-}
-
-// DeleteStorage removes instance i of STBService.{i}.Components.PVR.Storage.{i}.
-func (o *STBServiceComponentsPVR) DeleteStorage(i uint32) {
-	delete(o.Storage, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsPVR) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsPVR) ValidateAt(prefix string, v *model.Violations) {
+func (o *STBServiceComponentsPVR) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Storage) {
-		o.Storage[i].ValidateAt(prefix+"Storage."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Storage[i].ValidateAt(c, model.InstanceOf(p, "Storage.", i))
 	}
 }
 
 // STBServiceComponentsPVRPath is the typed path of STBService.{i}.Components.PVR.
 type STBServiceComponentsPVRPath struct {
-	obj                    model.ObjectPath
-	StorageNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	StorageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsPVRPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsPVRPath(prefix string) STBServiceComponentsPVRPath {
-	p := &prefix
-	return STBServiceComponentsPVRPath{
-		StorageNumberOfEntries: model.NewReadOnly[uint32](p, "StorageNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// Storage returns the typed path of instance i.
+func (x STBServiceComponentsPVRPath) Storage(i uint32) (p STBServiceComponentsPVRStoragePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Storage.", i))
+	return
 }
 
-// Storage returns the typed path of instance i of STBService.{i}.Components.PVR.Storage.{i}.
-func (x STBServiceComponentsPVRPath) Storage(i uint32) STBServiceComponentsPVRStoragePath {
-	return newSTBServiceComponentsPVRStoragePath(x.Path() + "Storage." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// StorageTable returns the table STBService.{i}.Components.PVR.Storage.{i}. itself (for AddObject when writable)
+// StorageTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPVRPath) StorageTable() model.Table {
-	return model.NewTable(x.Path() + "Storage.")
+	return model.NewTable(x.ObjectPath, "Storage.")
 }
 
-var (
-	synSTBServiceComponentsPVRStorage_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsPVRStorage_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsPVRStorage_Reference = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsPVRStorage holds the values of STBService.{i}.Components.PVR.Storage.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsPVRStorage holds the values of STBService.{i}.Components.PVR.Storage.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsPVRStorage struct {
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.1.
-	Name string `cwmp:"Name"`
-	// Reference: string(:256), readOnly, since 1.0.
-	Reference string `cwmp:"Reference"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Reference string `json:"Reference,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsPVRStorage) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsPVRStorage) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsPVRStorage_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsPVRStorage_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsPVRStorage_Reference, o.Reference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Reference",
-		})
-	}
+func (o *STBServiceComponentsPVRStorage) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 345, o.Alias)
+	c.String(p, "Name", 346, o.Name)
+	c.String(p, "Reference", 347, o.Reference)
 }
 
 // STBServiceComponentsPVRStoragePath is the typed path of STBService.{i}.Components.PVR.Storage.{i}.
 type STBServiceComponentsPVRStoragePath struct {
-	obj       model.ObjectPath
-	Alias     model.ReadWriteParam[string]
-	Name      model.ReadOnlyParam[string]
-	Reference model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsPVRStoragePath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsPVRStoragePath(prefix string) STBServiceComponentsPVRStoragePath {
-	p := &prefix
-	return STBServiceComponentsPVRStoragePath{
-		Alias:     model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Name:      model.NewReadOnly[string](p, "Name", model.TypeString),
-		Reference: model.NewReadOnly[string](p, "Reference", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Reference model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsSCARTStatus enumerates the values of STBService.{i}.Components.SCART.{i}.Status.
 type STBServiceComponentsSCARTStatus string
 
-func (e STBServiceComponentsSCARTStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsSCARTStatus_Disabled STBServiceComponentsSCARTStatus = "Disabled"
-	STBServiceComponentsSCARTStatus_Enabled  STBServiceComponentsSCARTStatus = "Enabled"
-	STBServiceComponentsSCARTStatus_Error    STBServiceComponentsSCARTStatus = "Error"
+
+	STBServiceComponentsSCARTStatus_Enabled STBServiceComponentsSCARTStatus = "Enabled"
+
+	STBServiceComponentsSCARTStatus_Error STBServiceComponentsSCARTStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsSCART_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsSCART_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsSCART_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsSCART_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsSCART_Presence = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceComponentsSCART holds the values of STBService.{i}.Components.SCART.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsSCART holds the values of STBService.{i}.Components.SCART.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsSCART struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsSCARTStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// Presence: boolean, readWrite, since 1.0.
-	Presence bool `cwmp:"Presence"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsSCARTStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Presence bool `json:"Presence,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsSCART) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsSCART) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsSCART_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsSCART_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsSCART_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *STBServiceComponentsSCART) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 354, string(o.Status))
+	c.String(p, "Alias", 350, o.Alias)
+	c.String(p, "Name", 352, o.Name)
 }
 
 // STBServiceComponentsSCARTPath is the typed path of STBService.{i}.Components.SCART.{i}.
 type STBServiceComponentsSCARTPath struct {
-	obj      model.ObjectPath
-	Enable   model.ReadWriteParam[bool]
-	Status   model.ReadOnlyParam[STBServiceComponentsSCARTStatus]
-	Alias    model.ReadWriteParam[string]
-	Name     model.ReadOnlyParam[string]
-	Presence model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsSCARTPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsSCARTPath(prefix string) STBServiceComponentsSCARTPath {
-	p := &prefix
-	return STBServiceComponentsSCARTPath{
-		Alias:    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:     model.NewReadOnly[string](p, "Name", model.TypeString),
-		Presence: model.NewReadWrite[bool](p, "Presence", model.TypeBoolean),
-		Status:   model.NewReadOnly[STBServiceComponentsSCARTStatus](p, "Status", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Presence model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsSPDIFStatus enumerates the values of STBService.{i}.Components.SPDIF.{i}.Status.
 type STBServiceComponentsSPDIFStatus string
 
-func (e STBServiceComponentsSPDIFStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsSPDIFStatus_Disabled STBServiceComponentsSPDIFStatus = "Disabled"
-	STBServiceComponentsSPDIFStatus_Enabled  STBServiceComponentsSPDIFStatus = "Enabled"
-	STBServiceComponentsSPDIFStatus_Error    STBServiceComponentsSPDIFStatus = "Error"
+
+	STBServiceComponentsSPDIFStatus_Enabled STBServiceComponentsSPDIFStatus = "Enabled"
+
+	STBServiceComponentsSPDIFStatus_Error STBServiceComponentsSPDIFStatus = "Error"
 )
 
-var (
-	synSTBServiceComponentsSPDIF_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsSPDIF_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsSPDIF_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsSPDIF_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsSPDIF_ForcePCM    = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsSPDIF_Passthrough = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsSPDIF_AudioDelay  = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// STBServiceComponentsSPDIF holds the values of STBService.{i}.Components.SPDIF.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1)
+// STBServiceComponentsSPDIF holds the values of STBService.{i}.Components.SPDIF.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type STBServiceComponentsSPDIF struct {
-	// Enable: boolean, readWrite, since 1.1.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	Status STBServiceComponentsSPDIFStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.1.
-	Name string `cwmp:"Name"`
-	// ForcePCM: boolean, readWrite, since 1.1.
-	ForcePCM bool `cwmp:"ForcePCM"`
-	// Passthrough: boolean, readOnly, since 1.1.
-	Passthrough bool `cwmp:"Passthrough"`
-	// AudioDelay: unsignedInt milliseconds, readOnly, since 1.1.
-	AudioDelay uint32 `cwmp:"AudioDelay"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsSPDIFStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ForcePCM bool `json:"ForcePCM,omitzero"`
+
+	Passthrough bool `json:"Passthrough,omitzero"`
+
+	AudioDelay uint32 `json:"AudioDelay,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsSPDIF) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsSPDIF) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsSPDIF_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsSPDIF_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsSPDIF_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *STBServiceComponentsSPDIF) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 363, string(o.Status))
+	c.String(p, "Alias", 357, o.Alias)
+	c.String(p, "Name", 361, o.Name)
 }
 
 // STBServiceComponentsSPDIFPath is the typed path of STBService.{i}.Components.SPDIF.{i}.
 type STBServiceComponentsSPDIFPath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[STBServiceComponentsSPDIFStatus]
-	Alias       model.ReadWriteParam[string]
-	Name        model.ReadOnlyParam[string]
-	ForcePCM    model.ReadWriteParam[bool]
-	Passthrough model.ReadOnlyParam[bool]
-	AudioDelay  model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsSPDIFPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsSPDIFPath(prefix string) STBServiceComponentsSPDIFPath {
-	p := &prefix
-	return STBServiceComponentsSPDIFPath{
-		Alias:       model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AudioDelay:  model.NewReadOnly[uint32](p, "AudioDelay", model.TypeUnsignedInt),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ForcePCM:    model.NewReadWrite[bool](p, "ForcePCM", model.TypeBoolean),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Passthrough: model.NewReadOnly[bool](p, "Passthrough", model.TypeBoolean),
-		Status:      model.NewReadOnly[STBServiceComponentsSPDIFStatus](p, "Status", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
+	AudioDelay model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ForcePCM model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Passthrough model.ReadOnlyParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsVideoDecoderStatus enumerates the values of STBService.{i}.Components.VideoDecoder.{i}.Status.
 type STBServiceComponentsVideoDecoderStatus string
 
-func (e STBServiceComponentsVideoDecoderStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceComponentsVideoDecoderStatus_Disabled STBServiceComponentsVideoDecoderStatus = "Disabled"
-	STBServiceComponentsVideoDecoderStatus_Enabled  STBServiceComponentsVideoDecoderStatus = "Enabled"
-	STBServiceComponentsVideoDecoderStatus_Error    STBServiceComponentsVideoDecoderStatus = "Error"
+
+	STBServiceComponentsVideoDecoderStatus_Enabled STBServiceComponentsVideoDecoderStatus = "Enabled"
+
+	STBServiceComponentsVideoDecoderStatus_Error STBServiceComponentsVideoDecoderStatus = "Error"
 )
 
 // STBServiceComponentsVideoDecoderContentAspectRatio enumerates the values of STBService.{i}.Components.VideoDecoder.{i}.ContentAspectRatio.
 type STBServiceComponentsVideoDecoderContentAspectRatio string
 
-func (e STBServiceComponentsVideoDecoderContentAspectRatio) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsVideoDecoderContentAspectRatio_X4_3  STBServiceComponentsVideoDecoderContentAspectRatio = "4:3"
+	STBServiceComponentsVideoDecoderContentAspectRatio_X4_3 STBServiceComponentsVideoDecoderContentAspectRatio = "4:3"
+
 	STBServiceComponentsVideoDecoderContentAspectRatio_X16_9 STBServiceComponentsVideoDecoderContentAspectRatio = "16:9"
 )
 
-var (
-	synSTBServiceComponentsVideoDecoder_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsVideoDecoder_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsVideoDecoder_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsVideoDecoder_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsVideoDecoder_MPEG2Part2 = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsVideoDecoder_MPEG4Part2 = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsVideoDecoder_MPEG4Part10 = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsVideoDecoder_SMPTEVC1 = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsVideoDecoder_ContentAspectRatio = &model.Syntax{
-		Enums: []model.Enum{{Value: "4:3"}, {Value: "16:9"}},
-		Type:  model.TypeString,
-	}
-)
-
-// STBServiceComponentsVideoDecoder holds the values of STBService.{i}.Components.VideoDecoder.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsVideoDecoder holds the values of STBService.{i}.Components.VideoDecoder.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsVideoDecoder struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsVideoDecoderStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// MPEG2Part2: string(:256) pathRef→.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel., readOnly, since 1.0.
-	MPEG2Part2 string `cwmp:"MPEG2Part2"`
-	// MPEG4Part2: string(:256) pathRef→.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel., readOnly, since 1.0.
-	MPEG4Part2 string `cwmp:"MPEG4Part2"`
-	// MPEG4Part10: string(:256) pathRef→.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel., readOnly, since 1.0.
-	MPEG4Part10 string `cwmp:"MPEG4Part10"`
-	// SMPTEVC1: string(:256) pathRef→.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel., readOnly, since 1.0.
-	SMPTEVC1 string `cwmp:"SMPTEVC1"`
-	// ContentAspectRatio: string{4:3,16:9}, readOnly, since 1.0.
-	ContentAspectRatio STBServiceComponentsVideoDecoderContentAspectRatio `cwmp:"ContentAspectRatio"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsVideoDecoderStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	MPEG2Part2 string `json:"MPEG2Part2,omitzero"`
+
+	MPEG4Part2 string `json:"MPEG4Part2,omitzero"`
+
+	MPEG4Part10 string `json:"MPEG4Part10,omitzero"`
+
+	SMPTEVC1 string `json:"SMPTEVC1,omitzero"`
+
+	ContentAspectRatio STBServiceComponentsVideoDecoderContentAspectRatio `json:"ContentAspectRatio,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsVideoDecoder) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsVideoDecoder) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsVideoDecoder_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsVideoDecoder_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsVideoDecoder_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsVideoDecoder_MPEG2Part2, o.MPEG2Part2); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MPEG2Part2",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsVideoDecoder_MPEG4Part2, o.MPEG4Part2); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MPEG4Part2",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsVideoDecoder_MPEG4Part10, o.MPEG4Part10); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MPEG4Part10",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsVideoDecoder_SMPTEVC1, o.SMPTEVC1); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SMPTEVC1",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsVideoDecoder_ContentAspectRatio, string(o.ContentAspectRatio)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ContentAspectRatio",
-		})
-	}
+func (o *STBServiceComponentsVideoDecoder) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 374, string(o.Status))
+	c.String(p, "Alias", 366, o.Alias)
+	c.String(p, "Name", 372, o.Name)
+	c.String(p, "MPEG2Part2", 369, o.MPEG2Part2)
+	c.String(p, "MPEG4Part2", 371, o.MPEG4Part2)
+	c.String(p, "MPEG4Part10", 370, o.MPEG4Part10)
+	c.String(p, "SMPTEVC1", 373, o.SMPTEVC1)
+	c.String(p, "ContentAspectRatio", 367, string(o.ContentAspectRatio))
 }
 
 // STBServiceComponentsVideoDecoderPath is the typed path of STBService.{i}.Components.VideoDecoder.{i}.
 type STBServiceComponentsVideoDecoderPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[STBServiceComponentsVideoDecoderStatus]
-	Alias              model.ReadWriteParam[string]
-	Name               model.ReadOnlyParam[string]
-	MPEG2Part2         model.ReadOnlyParam[string]
-	MPEG4Part2         model.ReadOnlyParam[string]
-	MPEG4Part10        model.ReadOnlyParam[string]
-	SMPTEVC1           model.ReadOnlyParam[string]
-	ContentAspectRatio model.ReadOnlyParam[STBServiceComponentsVideoDecoderContentAspectRatio]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsVideoDecoderPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsVideoDecoderPath(prefix string) STBServiceComponentsVideoDecoderPath {
-	p := &prefix
-	return STBServiceComponentsVideoDecoderPath{
-		Alias:              model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ContentAspectRatio: model.NewReadOnly[STBServiceComponentsVideoDecoderContentAspectRatio](p, "ContentAspectRatio", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MPEG2Part2:         model.NewReadOnly[string](p, "MPEG2Part2", model.TypeString),
-		MPEG4Part10:        model.NewReadOnly[string](p, "MPEG4Part10", model.TypeString),
-		MPEG4Part2:         model.NewReadOnly[string](p, "MPEG4Part2", model.TypeString),
-		Name:               model.NewReadOnly[string](p, "Name", model.TypeString),
-		SMPTEVC1:           model.NewReadOnly[string](p, "SMPTEVC1", model.TypeString),
-		Status:             model.NewReadOnly[STBServiceComponentsVideoDecoderStatus](p, "Status", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	ContentAspectRatio model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MPEG2Part2 model.ReadOnlyParam[string] `dm:"s"`
+
+	MPEG4Part10 model.ReadOnlyParam[string] `dm:"s"`
+
+	MPEG4Part2 model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	SMPTEVC1 model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsVideoOutputStatus enumerates the values of STBService.{i}.Components.VideoOutput.{i}.Status.
 type STBServiceComponentsVideoOutputStatus string
 
-func (e STBServiceComponentsVideoOutputStatus) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsVideoOutputStatus_Disabled        STBServiceComponentsVideoOutputStatus = "Disabled"
-	STBServiceComponentsVideoOutputStatus_Enabled         STBServiceComponentsVideoOutputStatus = "Enabled"
+	STBServiceComponentsVideoOutputStatus_Disabled STBServiceComponentsVideoOutputStatus = "Disabled"
+
+	STBServiceComponentsVideoOutputStatus_Enabled STBServiceComponentsVideoOutputStatus = "Enabled"
+
 	STBServiceComponentsVideoOutputStatus_ColorbarEnabled STBServiceComponentsVideoOutputStatus = "ColorbarEnabled"
-	STBServiceComponentsVideoOutputStatus_Error           STBServiceComponentsVideoOutputStatus = "Error"
+
+	STBServiceComponentsVideoOutputStatus_Error STBServiceComponentsVideoOutputStatus = "Error"
 )
 
 // STBServiceComponentsVideoOutputAspectRatioBehaviour enumerates the values of STBService.{i}.Components.VideoOutput.{i}.AspectRatioBehaviour.
 type STBServiceComponentsVideoOutputAspectRatioBehaviour string
 
-func (e STBServiceComponentsVideoOutputAspectRatioBehaviour) String() string {
-	return string(e)
-}
-
 const (
-	STBServiceComponentsVideoOutputAspectRatioBehaviour_None                                     STBServiceComponentsVideoOutputAspectRatioBehaviour = "None"
-	STBServiceComponentsVideoOutputAspectRatioBehaviour_Letterbox                                STBServiceComponentsVideoOutputAspectRatioBehaviour = "Letterbox"
-	STBServiceComponentsVideoOutputAspectRatioBehaviour_X16_9_Letterbox                          STBServiceComponentsVideoOutputAspectRatioBehaviour = "16:9 Letterbox"
-	STBServiceComponentsVideoOutputAspectRatioBehaviour_X14_9_Letterbox                          STBServiceComponentsVideoOutputAspectRatioBehaviour = "14:9 Letterbox"
-	STBServiceComponentsVideoOutputAspectRatioBehaviour_CenterCutOut                             STBServiceComponentsVideoOutputAspectRatioBehaviour = "CenterCutOut"
-	STBServiceComponentsVideoOutputAspectRatioBehaviour_Combined                                 STBServiceComponentsVideoOutputAspectRatioBehaviour = "Combined"
+	STBServiceComponentsVideoOutputAspectRatioBehaviour_None STBServiceComponentsVideoOutputAspectRatioBehaviour = "None"
+
+	STBServiceComponentsVideoOutputAspectRatioBehaviour_Letterbox STBServiceComponentsVideoOutputAspectRatioBehaviour = "Letterbox"
+
+	STBServiceComponentsVideoOutputAspectRatioBehaviour_X16_9_Letterbox STBServiceComponentsVideoOutputAspectRatioBehaviour = "16:9 Letterbox"
+
+	STBServiceComponentsVideoOutputAspectRatioBehaviour_X14_9_Letterbox STBServiceComponentsVideoOutputAspectRatioBehaviour = "14:9 Letterbox"
+
+	STBServiceComponentsVideoOutputAspectRatioBehaviour_CenterCutOut STBServiceComponentsVideoOutputAspectRatioBehaviour = "CenterCutOut"
+
+	STBServiceComponentsVideoOutputAspectRatioBehaviour_Combined STBServiceComponentsVideoOutputAspectRatioBehaviour = "Combined"
+
 	STBServiceComponentsVideoOutputAspectRatioBehaviour_Combined_16_9_Letterbox_and_CenterCutOut STBServiceComponentsVideoOutputAspectRatioBehaviour = "Combined 16:9 Letterbox and CenterCutOut"
+
 	STBServiceComponentsVideoOutputAspectRatioBehaviour_Combined_14_9_Letterbox_and_CenterCutOut STBServiceComponentsVideoOutputAspectRatioBehaviour = "Combined 14:9 Letterbox and CenterCutOut"
 )
 
-var (
-	synSTBServiceComponentsVideoOutput_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsVideoOutput_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "ColorbarEnabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsVideoOutput_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceComponentsVideoOutput_ColorbarEnable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsVideoOutput_Name           = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsVideoOutput_CompositeVideoStandard = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.VideoOutput.CompositeVideoStandards",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsVideoOutput_VideoFormat = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.VideoOutput.VideoFormats",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsVideoOutput_AspectRatioBehaviour = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Letterbox"}, {Value: "16:9 Letterbox"}, {Value: "14:9 Letterbox"}, {Value: "CenterCutOut"}, {Value: "Combined"}, {Value: "Combined 16:9 Letterbox and CenterCutOut"}, {Value: "Combined 14:9 Letterbox and CenterCutOut"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceComponentsVideoOutput_DisplayFormat = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.VideoOutput.DisplayFormats",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceComponentsVideoOutput_Macrovision = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsVideoOutput_HDCP        = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceComponentsVideoOutput_SCARTs      = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Components.SCART.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// STBServiceComponentsVideoOutput holds the values of STBService.{i}.Components.VideoOutput.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceComponentsVideoOutput holds the values of STBService.{i}.Components.VideoOutput.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsVideoOutput struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,ColorbarEnabled,Error}, readOnly, since 1.0.
-	Status STBServiceComponentsVideoOutputStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// ColorbarEnable: boolean, readWrite, since 1.1.
-	ColorbarEnable bool `cwmp:"ColorbarEnable"`
-	// Name: string(:256), readOnly, since 1.0.
-	Name string `cwmp:"Name"`
-	// CompositeVideoStandard: string enumerationRef, readOnly, since 1.0.
-	CompositeVideoStandard string `cwmp:"CompositeVideoStandard"`
-	// VideoFormat: string enumerationRef, readWrite, since 1.0.
-	VideoFormat string `cwmp:"VideoFormat"`
-	// AspectRatioBehaviour: string{None,Letterbox,16:9 Letterbox,14:9 Letterbox,CenterCutOut,Combined,… 8 values}, readOnly, since 1.0.
-	AspectRatioBehaviour STBServiceComponentsVideoOutputAspectRatioBehaviour `cwmp:"AspectRatioBehaviour"`
-	// DisplayFormat: string enumerationRef, readWrite, since 1.1.
-	DisplayFormat string `cwmp:"DisplayFormat"`
-	// Macrovision: boolean, readOnly, since 1.0.
-	Macrovision bool `cwmp:"Macrovision"`
-	// HDCP: boolean, readOnly, since 1.0.
-	HDCP bool `cwmp:"HDCP"`
-	// SCARTs: list(:1024)<string> pathRef→.Components.SCART., readOnly, since 1.0.
-	SCARTs []string `cwmp:"SCARTs"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceComponentsVideoOutputStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ColorbarEnable bool `json:"ColorbarEnable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	CompositeVideoStandard string `json:"CompositeVideoStandard,omitzero"`
+
+	VideoFormat string `json:"VideoFormat,omitzero"`
+
+	AspectRatioBehaviour STBServiceComponentsVideoOutputAspectRatioBehaviour `json:"AspectRatioBehaviour,omitzero"`
+
+	DisplayFormat string `json:"DisplayFormat,omitzero"`
+
+	Macrovision bool `json:"Macrovision,omitzero"`
+
+	HDCP bool `json:"HDCP,omitzero"`
+
+	SCARTs []string `json:"SCARTs,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceComponentsVideoOutput) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceComponentsVideoOutput) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceComponentsVideoOutput_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsVideoOutput_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsVideoOutput_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synSTBServiceComponentsVideoOutput_AspectRatioBehaviour, string(o.AspectRatioBehaviour)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AspectRatioBehaviour",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceComponentsVideoOutput_SCARTs, model.FormatValue(model.TypeString, o.SCARTs)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SCARTs",
-		})
-	}
+func (o *STBServiceComponentsVideoOutput) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 387, string(o.Status))
+	c.String(p, "Alias", 377, o.Alias)
+	c.String(p, "Name", 385, o.Name)
+	c.String(p, "AspectRatioBehaviour", 378, string(o.AspectRatioBehaviour))
+	c.Wire(p, "SCARTs", 386, model.JoinStrings(o.SCARTs), len(o.SCARTs) > 0)
 }
 
 // STBServiceComponentsVideoOutputPath is the typed path of STBService.{i}.Components.VideoOutput.{i}.
 type STBServiceComponentsVideoOutputPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[STBServiceComponentsVideoOutputStatus]
-	Alias                  model.ReadWriteParam[string]
-	ColorbarEnable         model.ReadWriteParam[bool]
-	Name                   model.ReadOnlyParam[string]
-	CompositeVideoStandard model.ReadOnlyParam[string]
-	VideoFormat            model.ReadWriteParam[string]
-	AspectRatioBehaviour   model.ReadOnlyParam[STBServiceComponentsVideoOutputAspectRatioBehaviour]
-	DisplayFormat          model.ReadWriteParam[string]
-	Macrovision            model.ReadOnlyParam[bool]
-	HDCP                   model.ReadOnlyParam[bool]
-	SCARTs                 model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceComponentsVideoOutputPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceComponentsVideoOutputPath(prefix string) STBServiceComponentsVideoOutputPath {
-	p := &prefix
-	return STBServiceComponentsVideoOutputPath{
-		Alias:                  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		AspectRatioBehaviour:   model.NewReadOnly[STBServiceComponentsVideoOutputAspectRatioBehaviour](p, "AspectRatioBehaviour", model.TypeString),
-		ColorbarEnable:         model.NewReadWrite[bool](p, "ColorbarEnable", model.TypeBoolean),
-		CompositeVideoStandard: model.NewReadOnly[string](p, "CompositeVideoStandard", model.TypeString),
-		DisplayFormat:          model.NewReadWrite[string](p, "DisplayFormat", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HDCP:                   model.NewReadOnly[bool](p, "HDCP", model.TypeBoolean),
-		Macrovision:            model.NewReadOnly[bool](p, "Macrovision", model.TypeBoolean),
-		Name:                   model.NewReadOnly[string](p, "Name", model.TypeString),
-		SCARTs:                 model.NewReadOnly[[]string](p, "SCARTs", model.TypeString),
-		Status:                 model.NewReadOnly[STBServiceComponentsVideoOutputStatus](p, "Status", model.TypeString),
-		VideoFormat:            model.NewReadWrite[string](p, "VideoFormat", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
+	AspectRatioBehaviour model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaComponents = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEndNumberOfEntries",
-	Syntax:  synSTBServiceComponents_FrontEndNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.AudioDecoderNumberOfEntries",
-	Syntax:  synSTBServiceComponents_AudioDecoderNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoDecoderNumberOfEntries",
-	Syntax:  synSTBServiceComponents_VideoDecoderNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.AudioOutputNumberOfEntries",
-	Syntax:  synSTBServiceComponents_AudioOutputNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoOutputNumberOfEntries",
-	Syntax:  synSTBServiceComponents_VideoOutputNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.SCARTNumberOfEntries",
-	Syntax:  synSTBServiceComponents_SCARTNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.CANumberOfEntries",
-	Syntax:  synSTBServiceComponents_CANumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.DRMNumberOfEntries",
-	Syntax:  synSTBServiceComponents_DRMNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMINumberOfEntries",
-	Syntax:  synSTBServiceComponents_HDMINumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.SPDIFNumberOfEntries",
-	Syntax:  synSTBServiceComponents_SPDIFNumberOfEntries,
-	Version: "1.1",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AudioDecoderNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.AudioDecoder.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.AudioDecoder.{i}.Enable",
-	Syntax:  synSTBServiceComponentsAudioDecoder_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.AudioDecoder.{i}.Status",
-	Syntax:  synSTBServiceComponentsAudioDecoder_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.AudioDecoder.{i}.Alias",
-	Syntax:       synSTBServiceComponentsAudioDecoder_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.AudioDecoder.{i}.Name",
-	Syntax:  synSTBServiceComponentsAudioDecoder_Name,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.AudioDecoder.{i}.AudioStandard",
-	Syntax:  synSTBServiceComponentsAudioDecoder_AudioStandard,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AudioOutputNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.AudioOutput.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.AudioOutput.{i}.Enable",
-	Syntax:  synSTBServiceComponentsAudioOutput_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.AudioOutput.{i}.Status",
-	Syntax:  synSTBServiceComponentsAudioOutput_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.AudioOutput.{i}.Alias",
-	Syntax:       synSTBServiceComponentsAudioOutput_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.AudioOutput.{i}.Name",
-	Syntax:  synSTBServiceComponentsAudioOutput_Name,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.AudioOutput.{i}.AudioFormat",
-	Syntax:  synSTBServiceComponentsAudioOutput_AudioFormat,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.AudioOutput.{i}.AudioLevel",
-	Syntax:  synSTBServiceComponentsAudioOutput_AudioLevel,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.AudioOutput.{i}.SCARTs",
-	Syntax:  synSTBServiceComponentsAudioOutput_SCARTs,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.AudioOutput.{i}.CancelMute",
-	Syntax:  synSTBServiceComponentsAudioOutput_CancelMute,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CANumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.CA.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.CA.{i}.Enable",
-	Syntax:  synSTBServiceComponentsCA_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.CA.{i}.Status",
-	Syntax:  synSTBServiceComponentsCA_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.CA.{i}.Alias",
-	Syntax:       synSTBServiceComponentsCA_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.CA.{i}.Name",
-	Syntax:  synSTBServiceComponentsCA_Name,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.CA.{i}.SmartCardReader",
-	Syntax:  synSTBServiceComponentsCA_SmartCardReader,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DRMNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.DRM.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.DRM.{i}.Enable",
-	Syntax:  synSTBServiceComponentsDRM_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.DRM.{i}.Status",
-	Syntax:  synSTBServiceComponentsDRM_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.DRM.{i}.Alias",
-	Syntax:       synSTBServiceComponentsDRM_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.DRM.{i}.Name",
-	Syntax:  synSTBServiceComponentsDRM_Name,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.DRM.{i}.SmartCardReader",
-	Syntax:  synSTBServiceComponentsDRM_SmartCardReader,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FrontEndNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.FrontEnd.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.Enable",
-	Syntax:  synSTBServiceComponentsFrontEnd_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.Status",
-	Syntax:  synSTBServiceComponentsFrontEnd_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.Alias",
-	Syntax:       synSTBServiceComponentsFrontEnd_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.Name",
-	Syntax:  synSTBServiceComponentsFrontEnd_Name,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.DVBT.",
-	Version:    "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.DVBT.Install.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Install.Start",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTInstall_Start,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Install.Status",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTInstall_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.DVBT.Install.Progress",
-	Syntax:       synSTBServiceComponentsFrontEndDVBTInstall_Progress,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Install.StartFrequency",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTInstall_StartFrequency,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Install.StopFrequency",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTInstall_StopFrequency,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.DVBT.LogicalChannelConnect.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.LogicalChannelConnect.LogicalChannelNumber",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTLogicalChannelConnect_LogicalChannelNumber,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.Frequency",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTModulation_Frequency,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.ChannelBandwidth",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTModulation_ChannelBandwidth,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.Constellation",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTModulation_Constellation,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.HierarchicalInformation",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTModulation_HierarchicalInformation,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.CodeRateHP",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTModulation_CodeRateHP,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.CodeRateLP",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTModulation_CodeRateLP,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.GuardInterval",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTModulation_GuardInterval,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.TransmissionMode",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTModulation_TransmissionMode,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.SNR",
-	Syntax:       synSTBServiceComponentsFrontEndDVBTModulation_SNR,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.BER",
-	Syntax:       synSTBServiceComponentsFrontEndDVBTModulation_BER,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.CBER",
-	Syntax:       synSTBServiceComponentsFrontEndDVBTModulation_CBER,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.Locked",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTModulation_Locked,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.DVBT.Service.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Service.CurrentLogicalChannel",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTService_CurrentLogicalChannel,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.Service.CurrentService",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTService_CurrentService,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceConnect.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceConnect.DvbId",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTServiceConnect_DvbId,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.TotalServices",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTServiceListDatabase_TotalServices,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannelNumberOfEntries",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTServiceListDatabase_LogicalChannelNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.Reset",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTServiceListDatabase_Reset,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LogicalChannelNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"LogicalChannelNumber"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Alias",
-	Syntax:       synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.LogicalChannelNumber",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel_LogicalChannelNumber,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.ServiceNumberOfEntries",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel_ServiceNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServiceNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"DvbId"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.Alias",
-	Syntax:       synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.Name",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_Name,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.DvbId",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_DvbId,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.Frequency",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_Frequency,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.BER",
-	Syntax:       synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_BER,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.CBER",
-	Syntax:       synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_CBER,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.SNR",
-	Syntax:       synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_SNR,
-	Version:      "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.Preferred",
-	Syntax:  synSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService_Preferred,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.InboundNumberOfEntries",
-	Syntax:  synSTBServiceComponentsFrontEndIP_InboundNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.OutboundNumberOfEntries",
-	Syntax:  synSTBServiceComponentsFrontEndIP_OutboundNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.ActiveInboundIPStreams",
-	Syntax:  synSTBServiceComponentsFrontEndIP_ActiveInboundIPStreams,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.ActiveOutboundIPStreams",
-	Syntax:  synSTBServiceComponentsFrontEndIP_ActiveOutboundIPStreams,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering.BufferSize",
-	Syntax:  synSTBServiceComponentsFrontEndIPDejittering_BufferSize,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering.BufferInitialLevel",
-	Syntax:  synSTBServiceComponentsFrontEndIPDejittering_BufferInitialLevel,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.FEC.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.FEC.Enable",
-	Syntax:  synSTBServiceComponentsFrontEndIPFEC_Enable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.FEC.OperationMode",
-	Syntax:  synSTBServiceComponentsFrontEndIPFEC_OperationMode,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.FEC.ECOperationStatus",
-	Syntax:  synSTBServiceComponentsFrontEndIPFEC_ECOperationStatus,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor.Enable",
-	Syntax:  synSTBServiceComponentsFrontEndIPForceMonitor_Enable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor.Status",
-	Syntax:  synSTBServiceComponentsFrontEndIPForceMonitor_Status,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor.URI",
-	Syntax:  synSTBServiceComponentsFrontEndIPForceMonitor_URI,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.Enable",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.Status",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_Status,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.MaximumNumberOfConcurrentGroups",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_MaximumNumberOfConcurrentGroups,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.MaximumNumberOfTrackedGroups",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_MaximumNumberOfTrackedGroups,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.LoggingEnable",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_LoggingEnable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.DSCPMark",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_DSCPMark,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.VLANIDMark",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_VLANIDMark,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.EthernetPriorityMark",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_EthernetPriorityMark,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientVersion",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_ClientVersion,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientRobustness",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_ClientRobustness,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientUnsolicitedReportInterval",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_ClientUnsolicitedReportInterval,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupNumberOfEntries",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_ClientGroupNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStatsNumberOfEntries",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMP_ClientGroupStatsNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientGroupNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"GroupAddress"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.Alias",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroup_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.GroupAddress",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMPClientGroup_GroupAddress,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.UpTime",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroup_UpTime,
-	Version:      "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientGroupStatsNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"GroupAddress"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Alias",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.GroupAddress",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_GroupAddress,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.TotalStart",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_TotalStart,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDayStart",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_CurrentDayStart,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHourStart",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroupStats_QuarterHourStart,
-	Version:      "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay.NumberOfJoins",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay_NumberOfJoins,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay.NumberOfLeaves",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay_NumberOfLeaves,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay.MaxJoinDelay",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay_MaxJoinDelay,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour.NumberOfJoins",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour_NumberOfJoins,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour.NumberOfLeaves",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour_NumberOfLeaves,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour.MaxJoinDelay",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour_MaxJoinDelay,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total.",
-	Version:    "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total.NumberOfJoins",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal_NumberOfJoins,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total.NumberOfLeaves",
-	Syntax:       synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal_NumberOfLeaves,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total.MaxJoinDelay",
-	Syntax:  synSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal_MaxJoinDelay,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InboundNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.Status",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.Alias",
-	Syntax:       synSTBServiceComponentsFrontEndIPInbound_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.Name",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_Name,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.StreamingControlProtocol",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_StreamingControlProtocol,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.StreamingTransportProtocol",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_StreamingTransportProtocol,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.StreamingTransportControlProtocol",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_StreamingTransportControlProtocol,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.MultiplexType",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_MultiplexType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.DownloadTransportProtocol",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_DownloadTransportProtocol,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.SourceAddress",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_SourceAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.SourcePort",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_SourcePort,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.DestinationAddress",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_DestinationAddress,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.DestinationPort",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_DestinationPort,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.URI",
-	Syntax:  synSTBServiceComponentsFrontEndIPInbound_URI,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OutboundNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.Status",
-	Syntax:  synSTBServiceComponentsFrontEndIPOutbound_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.Alias",
-	Syntax:       synSTBServiceComponentsFrontEndIPOutbound_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.Name",
-	Syntax:  synSTBServiceComponentsFrontEndIPOutbound_Name,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.MultiplexType",
-	Syntax:  synSTBServiceComponentsFrontEndIPOutbound_MultiplexType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.URI",
-	Syntax:  synSTBServiceComponentsFrontEndIPOutbound_URI,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.RTCP.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTCP.Enable",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTCP_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTCP.Status",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTCP_Status,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTCP.TxRepeatInterval",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTCP_TxRepeatInterval,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.Enable",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTPAVPF_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.OperationMode",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTPAVPF_OperationMode,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.ECOperationStatus",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTPAVPF_ECOperationStatus,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.Status",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTPAVPF_Status,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.RetransmitTimeout",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTPAVPF_RetransmitTimeout,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.MinLossPackets",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTPAVPF_MinLossPackets,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.MaxReportTime",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTPAVPF_MaxReportTime,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.MaxLossBurst",
-	Syntax:  synSTBServiceComponentsFrontEndIPRTPAVPF_MaxLossBurst,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect.URI",
-	Syntax:  synSTBServiceComponentsFrontEndIPServiceConnect_URI,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HDMINumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.HDMI.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.HDMI.{i}.Enable",
-	Syntax:  synSTBServiceComponentsHDMI_Enable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.Status",
-	Syntax:  synSTBServiceComponentsHDMI_Status,
-	Version: "1.1",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.HDMI.{i}.Alias",
-	Syntax:       synSTBServiceComponentsHDMI_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.Name",
-	Syntax:  synSTBServiceComponentsHDMI_Name,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.HDMI.{i}.ResolutionMode",
-	Syntax:  synSTBServiceComponentsHDMI_ResolutionMode,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.HDMI.{i}.ResolutionValue",
-	Syntax:  synSTBServiceComponentsHDMI_ResolutionValue,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "STBService.{i}.Components.HDMI.{i}.DisplayDevice.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.DisplayDevice.Status",
-	Syntax:  synSTBServiceComponentsHDMIDisplayDevice_Status,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.DisplayDevice.Name",
-	Syntax:  synSTBServiceComponentsHDMIDisplayDevice_Name,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.DisplayDevice.EEDID",
-	Syntax:  synSTBServiceComponentsHDMIDisplayDevice_EEDID,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.DisplayDevice.SupportedResolutions",
-	Syntax:  synSTBServiceComponentsHDMIDisplayDevice_SupportedResolutions,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.DisplayDevice.PreferredResolution",
-	Syntax:  synSTBServiceComponentsHDMIDisplayDevice_PreferredResolution,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.DisplayDevice.VideoLatency",
-	Syntax:  synSTBServiceComponentsHDMIDisplayDevice_VideoLatency,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.DisplayDevice.CECSupport",
-	Syntax:  synSTBServiceComponentsHDMIDisplayDevice_CECSupport,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.DisplayDevice.AutoLipSyncSupport",
-	Syntax:  synSTBServiceComponentsHDMIDisplayDevice_AutoLipSyncSupport,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.HDMI.{i}.DisplayDevice.HDMI3DPresent",
-	Syntax:  synSTBServiceComponentsHDMIDisplayDevice_HDMI3DPresent,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.Components.PVR.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.PVR.StorageNumberOfEntries",
-	Syntax:  synSTBServiceComponentsPVR_StorageNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "StorageNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.PVR.Storage.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.PVR.Storage.{i}.Alias",
-	Syntax:       synSTBServiceComponentsPVRStorage_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.PVR.Storage.{i}.Name",
-	Syntax:  synSTBServiceComponentsPVRStorage_Name,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.PVR.Storage.{i}.Reference",
-	Syntax:  synSTBServiceComponentsPVRStorage_Reference,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SCARTNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.SCART.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.SCART.{i}.Enable",
-	Syntax:  synSTBServiceComponentsSCART_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.SCART.{i}.Status",
-	Syntax:  synSTBServiceComponentsSCART_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.SCART.{i}.Alias",
-	Syntax:       synSTBServiceComponentsSCART_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.SCART.{i}.Name",
-	Syntax:  synSTBServiceComponentsSCART_Name,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.SCART.{i}.Presence",
-	Syntax:  synSTBServiceComponentsSCART_Presence,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SPDIFNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.SPDIF.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.SPDIF.{i}.Enable",
-	Syntax:  synSTBServiceComponentsSPDIF_Enable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.SPDIF.{i}.Status",
-	Syntax:  synSTBServiceComponentsSPDIF_Status,
-	Version: "1.1",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.SPDIF.{i}.Alias",
-	Syntax:       synSTBServiceComponentsSPDIF_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.SPDIF.{i}.Name",
-	Syntax:  synSTBServiceComponentsSPDIF_Name,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.SPDIF.{i}.ForcePCM",
-	Syntax:  synSTBServiceComponentsSPDIF_ForcePCM,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.SPDIF.{i}.Passthrough",
-	Syntax:  synSTBServiceComponentsSPDIF_Passthrough,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.SPDIF.{i}.AudioDelay",
-	Syntax:  synSTBServiceComponentsSPDIF_AudioDelay,
-	Version: "1.1",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VideoDecoderNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.VideoDecoder.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.VideoDecoder.{i}.Enable",
-	Syntax:  synSTBServiceComponentsVideoDecoder_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoDecoder.{i}.Status",
-	Syntax:  synSTBServiceComponentsVideoDecoder_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.VideoDecoder.{i}.Alias",
-	Syntax:       synSTBServiceComponentsVideoDecoder_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoDecoder.{i}.Name",
-	Syntax:  synSTBServiceComponentsVideoDecoder_Name,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoDecoder.{i}.MPEG2Part2",
-	Syntax:  synSTBServiceComponentsVideoDecoder_MPEG2Part2,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoDecoder.{i}.MPEG4Part2",
-	Syntax:  synSTBServiceComponentsVideoDecoder_MPEG4Part2,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoDecoder.{i}.MPEG4Part10",
-	Syntax:  synSTBServiceComponentsVideoDecoder_MPEG4Part10,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoDecoder.{i}.SMPTEVC1",
-	Syntax:  synSTBServiceComponentsVideoDecoder_SMPTEVC1,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoDecoder.{i}.ContentAspectRatio",
-	Syntax:  synSTBServiceComponentsVideoDecoder_ContentAspectRatio,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VideoOutputNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.Components.VideoOutput.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.Enable",
-	Syntax:  synSTBServiceComponentsVideoOutput_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.Status",
-	Syntax:  synSTBServiceComponentsVideoOutput_Status,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Components.VideoOutput.{i}.Alias",
-	Syntax:       synSTBServiceComponentsVideoOutput_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.ColorbarEnable",
-	Syntax:  synSTBServiceComponentsVideoOutput_ColorbarEnable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.Name",
-	Syntax:  synSTBServiceComponentsVideoOutput_Name,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.CompositeVideoStandard",
-	Syntax:  synSTBServiceComponentsVideoOutput_CompositeVideoStandard,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.VideoFormat",
-	Syntax:  synSTBServiceComponentsVideoOutput_VideoFormat,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.AspectRatioBehaviour",
-	Syntax:  synSTBServiceComponentsVideoOutput_AspectRatioBehaviour,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.DisplayFormat",
-	Syntax:  synSTBServiceComponentsVideoOutput_DisplayFormat,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.Macrovision",
-	Syntax:  synSTBServiceComponentsVideoOutput_Macrovision,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.HDCP",
-	Syntax:  synSTBServiceComponentsVideoOutput_HDCP,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.Components.VideoOutput.{i}.SCARTs",
-	Syntax:  synSTBServiceComponentsVideoOutput_SCARTs,
-	Version: "1.0",
-}}
+	ColorbarEnable model.ReadWriteParam[bool] `dm:"b"`
 
-// STBServiceComponentsImpl is what a device implements for STBService.{i}.Components; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsImpl to implement only some methods.
-type STBServiceComponentsImpl interface {
-	FrontEndNumberOfEntries(inst []uint32) (uint32, error)
-	AudioDecoderNumberOfEntries(inst []uint32) (uint32, error)
-	VideoDecoderNumberOfEntries(inst []uint32) (uint32, error)
-	AudioOutputNumberOfEntries(inst []uint32) (uint32, error)
-	VideoOutputNumberOfEntries(inst []uint32) (uint32, error)
-	SCARTNumberOfEntries(inst []uint32) (uint32, error)
-	CANumberOfEntries(inst []uint32) (uint32, error)
-	DRMNumberOfEntries(inst []uint32) (uint32, error)
-	HDMINumberOfEntries(inst []uint32) (uint32, error)
-	SPDIFNumberOfEntries(inst []uint32) (uint32, error)
-	AudioDecoderInstances(inst []uint32) []uint32
-	AudioOutputInstances(inst []uint32) []uint32
-	CAInstances(inst []uint32) []uint32
-	DRMInstances(inst []uint32) []uint32
-	FrontEndInstances(inst []uint32) []uint32
-	HDMIInstances(inst []uint32) []uint32
-	SCARTInstances(inst []uint32) []uint32
-	SPDIFInstances(inst []uint32) []uint32
-	VideoDecoderInstances(inst []uint32) []uint32
-	VideoOutputInstances(inst []uint32) []uint32
-}
+	CompositeVideoStandard model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedSTBServiceComponentsImpl implements STBServiceComponentsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsImpl struct{}
+	DisplayFormat model.ReadWriteParam[string] `dm:"s"`
 
-func (UnimplementedSTBServiceComponentsImpl) FrontEndNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsImpl) AudioDecoderNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsImpl) VideoDecoderNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsImpl) AudioOutputNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsImpl) VideoOutputNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsImpl) SCARTNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsImpl) CANumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsImpl) DRMNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsImpl) HDMINumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsImpl) SPDIFNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsImpl) AudioDecoderInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsImpl) AudioOutputInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsImpl) CAInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsImpl) DRMInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsImpl) FrontEndInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsImpl) HDMIInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsImpl) SCARTInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsImpl) SPDIFInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsImpl) VideoDecoderInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsImpl) VideoOutputInstances(inst []uint32) []uint32 {
-	return nil
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// STBServiceComponentsAudioDecoderImpl is what a device implements for STBService.{i}.Components.AudioDecoder.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsAudioDecoderImpl to implement only some methods.
-type STBServiceComponentsAudioDecoderImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsAudioDecoderStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	AudioStandard(inst []uint32) (string, error)
-}
+	HDCP model.ReadOnlyParam[bool] `dm:"b"`
 
-// UnimplementedSTBServiceComponentsAudioDecoderImpl implements STBServiceComponentsAudioDecoderImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsAudioDecoderImpl struct{}
+	Macrovision model.ReadOnlyParam[bool] `dm:"b"`
 
-func (UnimplementedSTBServiceComponentsAudioDecoderImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioDecoderImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioDecoderImpl) Status(inst []uint32) (STBServiceComponentsAudioDecoderStatus, error) {
-	var zero STBServiceComponentsAudioDecoderStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioDecoderImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioDecoderImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioDecoderImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioDecoderImpl) AudioStandard(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-// STBServiceComponentsAudioOutputImpl is what a device implements for STBService.{i}.Components.AudioOutput.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsAudioOutputImpl to implement only some methods.
-type STBServiceComponentsAudioOutputImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsAudioOutputStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	AudioFormat(inst []uint32) (string, error)
-	AudioLevel(inst []uint32) (uint32, error)
-	SetAudioLevel(inst []uint32, v uint32) error
-	SCARTs(inst []uint32) ([]string, error)
-	CancelMute(inst []uint32) (bool, error)
-	SetCancelMute(inst []uint32, v bool) error
-}
+	SCARTs model.ReadOnlyParam[[]string] `dm:"s"`
 
-// UnimplementedSTBServiceComponentsAudioOutputImpl implements STBServiceComponentsAudioOutputImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsAudioOutputImpl struct{}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) Status(inst []uint32) (STBServiceComponentsAudioOutputStatus, error) {
-	var zero STBServiceComponentsAudioOutputStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) AudioFormat(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) AudioLevel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) SetAudioLevel(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) SCARTs(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) CancelMute(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsAudioOutputImpl) SetCancelMute(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsCAImpl is what a device implements for STBService.{i}.Components.CA.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsCAImpl to implement only some methods.
-type STBServiceComponentsCAImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsCAStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SmartCardReader(inst []uint32) (string, error)
-}
-
-// UnimplementedSTBServiceComponentsCAImpl implements STBServiceComponentsCAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsCAImpl struct{}
-
-func (UnimplementedSTBServiceComponentsCAImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsCAImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsCAImpl) Status(inst []uint32) (STBServiceComponentsCAStatus, error) {
-	var zero STBServiceComponentsCAStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsCAImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsCAImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsCAImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsCAImpl) SmartCardReader(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsDRMImpl is what a device implements for STBService.{i}.Components.DRM.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsDRMImpl to implement only some methods.
-type STBServiceComponentsDRMImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsDRMStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SmartCardReader(inst []uint32) (string, error)
-}
-
-// UnimplementedSTBServiceComponentsDRMImpl implements STBServiceComponentsDRMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsDRMImpl struct{}
-
-func (UnimplementedSTBServiceComponentsDRMImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsDRMImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsDRMImpl) Status(inst []uint32) (STBServiceComponentsDRMStatus, error) {
-	var zero STBServiceComponentsDRMStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsDRMImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsDRMImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsDRMImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsDRMImpl) SmartCardReader(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndImpl to implement only some methods.
-type STBServiceComponentsFrontEndImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsFrontEndStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndImpl implements STBServiceComponentsFrontEndImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndImpl) Status(inst []uint32) (STBServiceComponentsFrontEndStatus, error) {
-	var zero STBServiceComponentsFrontEndStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndDVBTImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndDVBTImpl to implement only some methods.
-type STBServiceComponentsFrontEndDVBTImpl interface{}
-
-// UnimplementedSTBServiceComponentsFrontEndDVBTImpl implements STBServiceComponentsFrontEndDVBTImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndDVBTImpl struct{}
-
-// STBServiceComponentsFrontEndDVBTInstallImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.Install; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl to implement only some methods.
-type STBServiceComponentsFrontEndDVBTInstallImpl interface {
-	Start(inst []uint32) (bool, error)
-	SetStart(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsFrontEndDVBTInstallStatus, error)
-	Progress(inst []uint32) (uint32, error)
-	StartFrequency(inst []uint32) (uint32, error)
-	SetStartFrequency(inst []uint32, v uint32) error
-	StopFrequency(inst []uint32) (uint32, error)
-	SetStopFrequency(inst []uint32, v uint32) error
-}
-
-// UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl implements STBServiceComponentsFrontEndDVBTInstallImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) Start(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) SetStart(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) Status(inst []uint32) (STBServiceComponentsFrontEndDVBTInstallStatus, error) {
-	var zero STBServiceComponentsFrontEndDVBTInstallStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) Progress(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) StartFrequency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) SetStartFrequency(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) StopFrequency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) SetStopFrequency(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.LogicalChannelConnect; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl to implement only some methods.
-type STBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl interface {
-	LogicalChannelNumber(inst []uint32) (uint32, error)
-	SetLogicalChannelNumber(inst []uint32, v uint32) error
-}
-
-// UnimplementedSTBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl implements STBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl) LogicalChannelNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl) SetLogicalChannelNumber(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndDVBTModulationImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl to implement only some methods.
-type STBServiceComponentsFrontEndDVBTModulationImpl interface {
-	Frequency(inst []uint32) (uint32, error)
-	SetFrequency(inst []uint32, v uint32) error
-	ChannelBandwidth(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationChannelBandwidth, error)
-	SetChannelBandwidth(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationChannelBandwidth) error
-	Constellation(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationConstellation, error)
-	SetConstellation(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationConstellation) error
-	HierarchicalInformation(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation, error)
-	SetHierarchicalInformation(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation) error
-	CodeRateHP(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationCodeRateHP, error)
-	SetCodeRateHP(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationCodeRateHP) error
-	CodeRateLP(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationCodeRateLP, error)
-	SetCodeRateLP(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationCodeRateLP) error
-	GuardInterval(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationGuardInterval, error)
-	SetGuardInterval(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationGuardInterval) error
-	TransmissionMode(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationTransmissionMode, error)
-	SetTransmissionMode(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationTransmissionMode) error
-	SNR(inst []uint32) (uint32, error)
-	BER(inst []uint32) (uint32, error)
-	CBER(inst []uint32) (uint32, error)
-	Locked(inst []uint32) (bool, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl implements STBServiceComponentsFrontEndDVBTModulationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) Frequency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetFrequency(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) ChannelBandwidth(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationChannelBandwidth, error) {
-	var zero STBServiceComponentsFrontEndDVBTModulationChannelBandwidth
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetChannelBandwidth(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationChannelBandwidth) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) Constellation(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationConstellation, error) {
-	var zero STBServiceComponentsFrontEndDVBTModulationConstellation
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetConstellation(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationConstellation) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) HierarchicalInformation(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation, error) {
-	var zero STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetHierarchicalInformation(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) CodeRateHP(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationCodeRateHP, error) {
-	var zero STBServiceComponentsFrontEndDVBTModulationCodeRateHP
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetCodeRateHP(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationCodeRateHP) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) CodeRateLP(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationCodeRateLP, error) {
-	var zero STBServiceComponentsFrontEndDVBTModulationCodeRateLP
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetCodeRateLP(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationCodeRateLP) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) GuardInterval(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationGuardInterval, error) {
-	var zero STBServiceComponentsFrontEndDVBTModulationGuardInterval
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetGuardInterval(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationGuardInterval) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) TransmissionMode(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationTransmissionMode, error) {
-	var zero STBServiceComponentsFrontEndDVBTModulationTransmissionMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetTransmissionMode(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationTransmissionMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SNR(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) BER(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) CBER(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) Locked(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndDVBTServiceImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.Service; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndDVBTServiceImpl to implement only some methods.
-type STBServiceComponentsFrontEndDVBTServiceImpl interface {
-	CurrentLogicalChannel(inst []uint32) (string, error)
-	CurrentService(inst []uint32) (string, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndDVBTServiceImpl implements STBServiceComponentsFrontEndDVBTServiceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndDVBTServiceImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceImpl) CurrentLogicalChannel(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceImpl) CurrentService(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndDVBTServiceConnectImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceConnect; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndDVBTServiceConnectImpl to implement only some methods.
-type STBServiceComponentsFrontEndDVBTServiceConnectImpl interface {
-	DvbId(inst []uint32) (string, error)
-	SetDvbId(inst []uint32, v string) error
-}
-
-// UnimplementedSTBServiceComponentsFrontEndDVBTServiceConnectImpl implements STBServiceComponentsFrontEndDVBTServiceConnectImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndDVBTServiceConnectImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceConnectImpl) DvbId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceConnectImpl) SetDvbId(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndDVBTServiceListDatabaseImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl to implement only some methods.
-type STBServiceComponentsFrontEndDVBTServiceListDatabaseImpl interface {
-	TotalServices(inst []uint32) (uint32, error)
-	LogicalChannelNumberOfEntries(inst []uint32) (uint32, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	LogicalChannelInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl implements STBServiceComponentsFrontEndDVBTServiceListDatabaseImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl) TotalServices(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl) LogicalChannelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl) LogicalChannelInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl to implement only some methods.
-type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	LogicalChannelNumber(inst []uint32) (uint32, error)
-	ServiceNumberOfEntries(inst []uint32) (uint32, error)
-	ServiceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl implements STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl) LogicalChannelNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl) ServiceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl to implement only some methods.
-type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	DvbId(inst []uint32) (string, error)
-	Frequency(inst []uint32) (uint32, error)
-	BER(inst []uint32) (uint32, error)
-	CBER(inst []uint32) (uint32, error)
-	SNR(inst []uint32) (uint32, error)
-	Preferred(inst []uint32) (bool, error)
-	SetPreferred(inst []uint32, v bool) error
-}
-
-// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl implements STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) DvbId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) Frequency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) BER(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) CBER(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) SNR(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) Preferred(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) SetPreferred(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPImpl interface {
-	InboundNumberOfEntries(inst []uint32) (uint32, error)
-	OutboundNumberOfEntries(inst []uint32) (uint32, error)
-	ActiveInboundIPStreams(inst []uint32) (uint32, error)
-	ActiveOutboundIPStreams(inst []uint32) (uint32, error)
-	InboundInstances(inst []uint32) []uint32
-	OutboundInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPImpl implements STBServiceComponentsFrontEndIPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPImpl) InboundNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPImpl) OutboundNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPImpl) ActiveInboundIPStreams(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPImpl) ActiveOutboundIPStreams(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPImpl) InboundInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPImpl) OutboundInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceComponentsFrontEndIPDejitteringImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPDejitteringImpl interface {
-	BufferSize(inst []uint32) (uint32, error)
-	SetBufferSize(inst []uint32, v uint32) error
-	BufferInitialLevel(inst []uint32) (uint32, error)
-	SetBufferInitialLevel(inst []uint32, v uint32) error
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl implements STBServiceComponentsFrontEndIPDejitteringImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl) BufferSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl) SetBufferSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl) BufferInitialLevel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl) SetBufferInitialLevel(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPFECImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.FEC; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPFECImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPFECImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	OperationMode(inst []uint32) (STBServiceComponentsFrontEndIPFECOperationMode, error)
-	SetOperationMode(inst []uint32, v STBServiceComponentsFrontEndIPFECOperationMode) error
-	ECOperationStatus(inst []uint32) (STBServiceComponentsFrontEndIPFECECOperationStatus, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPFECImpl implements STBServiceComponentsFrontEndIPFECImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPFECImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPFECImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPFECImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPFECImpl) OperationMode(inst []uint32) (STBServiceComponentsFrontEndIPFECOperationMode, error) {
-	var zero STBServiceComponentsFrontEndIPFECOperationMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPFECImpl) SetOperationMode(inst []uint32, v STBServiceComponentsFrontEndIPFECOperationMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPFECImpl) ECOperationStatus(inst []uint32) (STBServiceComponentsFrontEndIPFECECOperationStatus, error) {
-	var zero STBServiceComponentsFrontEndIPFECECOperationStatus
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPForceMonitorImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPForceMonitorImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsFrontEndIPForceMonitorStatus, error)
-	URI(inst []uint32) (string, error)
-	SetURI(inst []uint32, v string) error
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl implements STBServiceComponentsFrontEndIPForceMonitorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPForceMonitorStatus, error) {
-	var zero STBServiceComponentsFrontEndIPForceMonitorStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl) URI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl) SetURI(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPIGMPImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPIGMPImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsFrontEndIPIGMPStatus, error)
-	MaximumNumberOfConcurrentGroups(inst []uint32) (uint32, error)
-	MaximumNumberOfTrackedGroups(inst []uint32) (uint32, error)
-	LoggingEnable(inst []uint32) (bool, error)
-	SetLoggingEnable(inst []uint32, v bool) error
-	DSCPMark(inst []uint32) (uint32, error)
-	SetDSCPMark(inst []uint32, v uint32) error
-	VLANIDMark(inst []uint32) (int32, error)
-	SetVLANIDMark(inst []uint32, v int32) error
-	EthernetPriorityMark(inst []uint32) (int32, error)
-	SetEthernetPriorityMark(inst []uint32, v int32) error
-	ClientVersion(inst []uint32) (STBServiceComponentsFrontEndIPIGMPClientVersion, error)
-	ClientRobustness(inst []uint32) (uint32, error)
-	SetClientRobustness(inst []uint32, v uint32) error
-	ClientUnsolicitedReportInterval(inst []uint32) (uint32, error)
-	SetClientUnsolicitedReportInterval(inst []uint32, v uint32) error
-	ClientGroupNumberOfEntries(inst []uint32) (uint32, error)
-	ClientGroupStatsNumberOfEntries(inst []uint32) (uint32, error)
-	ClientGroupInstances(inst []uint32) []uint32
-	ClientGroupStatsInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl implements STBServiceComponentsFrontEndIPIGMPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPIGMPStatus, error) {
-	var zero STBServiceComponentsFrontEndIPIGMPStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) MaximumNumberOfConcurrentGroups(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) MaximumNumberOfTrackedGroups(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) LoggingEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetLoggingEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) DSCPMark(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetDSCPMark(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) VLANIDMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetVLANIDMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientVersion(inst []uint32) (STBServiceComponentsFrontEndIPIGMPClientVersion, error) {
-	var zero STBServiceComponentsFrontEndIPIGMPClientVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientRobustness(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetClientRobustness(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientUnsolicitedReportInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetClientUnsolicitedReportInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientGroupNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientGroupStatsNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientGroupInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientGroupStatsInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceComponentsFrontEndIPIGMPClientGroupImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPIGMPClientGroupImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	GroupAddress(inst []uint32) (string, error)
-	UpTime(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl implements STBServiceComponentsFrontEndIPIGMPClientGroupImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl) GroupAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl) UpTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	GroupAddress(inst []uint32) (string, error)
-	TotalStart(inst []uint32) (uint32, error)
-	CurrentDayStart(inst []uint32) (uint32, error)
-	QuarterHourStart(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl implements STBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) GroupAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) TotalStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) CurrentDayStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) QuarterHourStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl interface {
-	NumberOfJoins(inst []uint32) (uint32, error)
-	NumberOfLeaves(inst []uint32) (uint32, error)
-	MaxJoinDelay(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl implements STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl) NumberOfJoins(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl) NumberOfLeaves(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl) MaxJoinDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl interface {
-	NumberOfJoins(inst []uint32) (uint32, error)
-	NumberOfLeaves(inst []uint32) (uint32, error)
-	MaxJoinDelay(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl implements STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl) NumberOfJoins(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl) NumberOfLeaves(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl) MaxJoinDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl interface {
-	NumberOfJoins(inst []uint32) (uint32, error)
-	NumberOfLeaves(inst []uint32) (uint32, error)
-	MaxJoinDelay(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl implements STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl) NumberOfJoins(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl) NumberOfLeaves(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl) MaxJoinDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPInboundImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPInboundImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPInboundImpl interface {
-	Status(inst []uint32) (STBServiceComponentsFrontEndIPInboundStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	StreamingControlProtocol(inst []uint32) (string, error)
-	StreamingTransportProtocol(inst []uint32) (string, error)
-	StreamingTransportControlProtocol(inst []uint32) (string, error)
-	MultiplexType(inst []uint32) (string, error)
-	DownloadTransportProtocol(inst []uint32) (string, error)
-	SourceAddress(inst []uint32) (string, error)
-	SourcePort(inst []uint32) (uint32, error)
-	DestinationAddress(inst []uint32) (string, error)
-	DestinationPort(inst []uint32) (uint32, error)
-	URI(inst []uint32) (string, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPInboundImpl implements STBServiceComponentsFrontEndIPInboundImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPInboundImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPInboundStatus, error) {
-	var zero STBServiceComponentsFrontEndIPInboundStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) StreamingControlProtocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) StreamingTransportProtocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) StreamingTransportControlProtocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) MultiplexType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) DownloadTransportProtocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) SourceAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) SourcePort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) DestinationAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) DestinationPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) URI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPOutboundImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPOutboundImpl interface {
-	Status(inst []uint32) (STBServiceComponentsFrontEndIPOutboundStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	MultiplexType(inst []uint32) (string, error)
-	URI(inst []uint32) (string, error)
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl implements STBServiceComponentsFrontEndIPOutboundImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPOutboundStatus, error) {
-	var zero STBServiceComponentsFrontEndIPOutboundStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) MultiplexType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) URI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPRTCPImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.RTCP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPRTCPImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsFrontEndIPRTCPStatus, error)
-	TxRepeatInterval(inst []uint32) (uint32, error)
-	SetTxRepeatInterval(inst []uint32, v uint32) error
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl implements STBServiceComponentsFrontEndIPRTCPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPRTCPStatus, error) {
-	var zero STBServiceComponentsFrontEndIPRTCPStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl) TxRepeatInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl) SetTxRepeatInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPRTPAVPFImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPRTPAVPFImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	OperationMode(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFOperationMode, error)
-	SetOperationMode(inst []uint32, v STBServiceComponentsFrontEndIPRTPAVPFOperationMode) error
-	ECOperationStatus(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus, error)
-	Status(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFStatus, error)
-	RetransmitTimeout(inst []uint32) (uint32, error)
-	SetRetransmitTimeout(inst []uint32, v uint32) error
-	MinLossPackets(inst []uint32) (uint32, error)
-	SetMinLossPackets(inst []uint32, v uint32) error
-	MaxReportTime(inst []uint32) (uint32, error)
-	SetMaxReportTime(inst []uint32, v uint32) error
-	MaxLossBurst(inst []uint32) (uint32, error)
-	SetMaxLossBurst(inst []uint32, v uint32) error
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl implements STBServiceComponentsFrontEndIPRTPAVPFImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) OperationMode(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFOperationMode, error) {
-	var zero STBServiceComponentsFrontEndIPRTPAVPFOperationMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetOperationMode(inst []uint32, v STBServiceComponentsFrontEndIPRTPAVPFOperationMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) ECOperationStatus(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus, error) {
-	var zero STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFStatus, error) {
-	var zero STBServiceComponentsFrontEndIPRTPAVPFStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) RetransmitTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetRetransmitTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) MinLossPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetMinLossPackets(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) MaxReportTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetMaxReportTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) MaxLossBurst(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetMaxLossBurst(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsFrontEndIPServiceConnectImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsFrontEndIPServiceConnectImpl to implement only some methods.
-type STBServiceComponentsFrontEndIPServiceConnectImpl interface {
-	URI(inst []uint32) (string, error)
-	SetURI(inst []uint32, v string) error
-}
-
-// UnimplementedSTBServiceComponentsFrontEndIPServiceConnectImpl implements STBServiceComponentsFrontEndIPServiceConnectImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsFrontEndIPServiceConnectImpl struct{}
-
-func (UnimplementedSTBServiceComponentsFrontEndIPServiceConnectImpl) URI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsFrontEndIPServiceConnectImpl) SetURI(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsHDMIImpl is what a device implements for STBService.{i}.Components.HDMI.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsHDMIImpl to implement only some methods.
-type STBServiceComponentsHDMIImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsHDMIStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	ResolutionMode(inst []uint32) (STBServiceComponentsHDMIResolutionMode, error)
-	SetResolutionMode(inst []uint32, v STBServiceComponentsHDMIResolutionMode) error
-	ResolutionValue(inst []uint32) (string, error)
-	SetResolutionValue(inst []uint32, v string) error
-}
-
-// UnimplementedSTBServiceComponentsHDMIImpl implements STBServiceComponentsHDMIImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsHDMIImpl struct{}
-
-func (UnimplementedSTBServiceComponentsHDMIImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIImpl) Status(inst []uint32) (STBServiceComponentsHDMIStatus, error) {
-	var zero STBServiceComponentsHDMIStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIImpl) ResolutionMode(inst []uint32) (STBServiceComponentsHDMIResolutionMode, error) {
-	var zero STBServiceComponentsHDMIResolutionMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIImpl) SetResolutionMode(inst []uint32, v STBServiceComponentsHDMIResolutionMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIImpl) ResolutionValue(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIImpl) SetResolutionValue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsHDMIDisplayDeviceImpl is what a device implements for STBService.{i}.Components.HDMI.{i}.DisplayDevice; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl to implement only some methods.
-type STBServiceComponentsHDMIDisplayDeviceImpl interface {
-	Status(inst []uint32) (STBServiceComponentsHDMIDisplayDeviceStatus, error)
-	Name(inst []uint32) (string, error)
-	EEDID(inst []uint32) ([]byte, error)
-	SupportedResolutions(inst []uint32) ([]string, error)
-	PreferredResolution(inst []uint32) (string, error)
-	VideoLatency(inst []uint32) (uint32, error)
-	CECSupport(inst []uint32) (bool, error)
-	AutoLipSyncSupport(inst []uint32) (bool, error)
-	HDMI3DPresent(inst []uint32) (bool, error)
-}
-
-// UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl implements STBServiceComponentsHDMIDisplayDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl struct{}
-
-func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) Status(inst []uint32) (STBServiceComponentsHDMIDisplayDeviceStatus, error) {
-	var zero STBServiceComponentsHDMIDisplayDeviceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) EEDID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) SupportedResolutions(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) PreferredResolution(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) VideoLatency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) CECSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) AutoLipSyncSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) HDMI3DPresent(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsPVRImpl is what a device implements for STBService.{i}.Components.PVR; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsPVRImpl to implement only some methods.
-type STBServiceComponentsPVRImpl interface {
-	StorageNumberOfEntries(inst []uint32) (uint32, error)
-	StorageInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceComponentsPVRImpl implements STBServiceComponentsPVRImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsPVRImpl struct{}
-
-func (UnimplementedSTBServiceComponentsPVRImpl) StorageNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsPVRImpl) StorageInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceComponentsPVRStorageImpl is what a device implements for STBService.{i}.Components.PVR.Storage.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsPVRStorageImpl to implement only some methods.
-type STBServiceComponentsPVRStorageImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Reference(inst []uint32) (string, error)
-}
-
-// UnimplementedSTBServiceComponentsPVRStorageImpl implements STBServiceComponentsPVRStorageImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsPVRStorageImpl struct{}
-
-func (UnimplementedSTBServiceComponentsPVRStorageImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsPVRStorageImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsPVRStorageImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsPVRStorageImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsSCARTImpl is what a device implements for STBService.{i}.Components.SCART.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsSCARTImpl to implement only some methods.
-type STBServiceComponentsSCARTImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsSCARTStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Presence(inst []uint32) (bool, error)
-	SetPresence(inst []uint32, v bool) error
-}
-
-// UnimplementedSTBServiceComponentsSCARTImpl implements STBServiceComponentsSCARTImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsSCARTImpl struct{}
-
-func (UnimplementedSTBServiceComponentsSCARTImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSCARTImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSCARTImpl) Status(inst []uint32) (STBServiceComponentsSCARTStatus, error) {
-	var zero STBServiceComponentsSCARTStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSCARTImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSCARTImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSCARTImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSCARTImpl) Presence(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSCARTImpl) SetPresence(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceComponentsSPDIFImpl is what a device implements for STBService.{i}.Components.SPDIF.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsSPDIFImpl to implement only some methods.
-type STBServiceComponentsSPDIFImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsSPDIFStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	ForcePCM(inst []uint32) (bool, error)
-	SetForcePCM(inst []uint32, v bool) error
-	Passthrough(inst []uint32) (bool, error)
-	AudioDelay(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceComponentsSPDIFImpl implements STBServiceComponentsSPDIFImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsSPDIFImpl struct{}
-
-func (UnimplementedSTBServiceComponentsSPDIFImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSPDIFImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSPDIFImpl) Status(inst []uint32) (STBServiceComponentsSPDIFStatus, error) {
-	var zero STBServiceComponentsSPDIFStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSPDIFImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSPDIFImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSPDIFImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSPDIFImpl) ForcePCM(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSPDIFImpl) SetForcePCM(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSPDIFImpl) Passthrough(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsSPDIFImpl) AudioDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsVideoDecoderImpl is what a device implements for STBService.{i}.Components.VideoDecoder.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsVideoDecoderImpl to implement only some methods.
-type STBServiceComponentsVideoDecoderImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsVideoDecoderStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	MPEG2Part2(inst []uint32) (string, error)
-	MPEG4Part2(inst []uint32) (string, error)
-	MPEG4Part10(inst []uint32) (string, error)
-	SMPTEVC1(inst []uint32) (string, error)
-	ContentAspectRatio(inst []uint32) (STBServiceComponentsVideoDecoderContentAspectRatio, error)
-}
-
-// UnimplementedSTBServiceComponentsVideoDecoderImpl implements STBServiceComponentsVideoDecoderImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsVideoDecoderImpl struct{}
-
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) Status(inst []uint32) (STBServiceComponentsVideoDecoderStatus, error) {
-	var zero STBServiceComponentsVideoDecoderStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) MPEG2Part2(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) MPEG4Part2(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) MPEG4Part10(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) SMPTEVC1(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoDecoderImpl) ContentAspectRatio(inst []uint32) (STBServiceComponentsVideoDecoderContentAspectRatio, error) {
-	var zero STBServiceComponentsVideoDecoderContentAspectRatio
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceComponentsVideoOutputImpl is what a device implements for STBService.{i}.Components.VideoOutput.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceComponentsVideoOutputImpl to implement only some methods.
-type STBServiceComponentsVideoOutputImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceComponentsVideoOutputStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ColorbarEnable(inst []uint32) (bool, error)
-	SetColorbarEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	CompositeVideoStandard(inst []uint32) (string, error)
-	VideoFormat(inst []uint32) (string, error)
-	SetVideoFormat(inst []uint32, v string) error
-	AspectRatioBehaviour(inst []uint32) (STBServiceComponentsVideoOutputAspectRatioBehaviour, error)
-	DisplayFormat(inst []uint32) (string, error)
-	SetDisplayFormat(inst []uint32, v string) error
-	Macrovision(inst []uint32) (bool, error)
-	HDCP(inst []uint32) (bool, error)
-	SCARTs(inst []uint32) ([]string, error)
-}
-
-// UnimplementedSTBServiceComponentsVideoOutputImpl implements STBServiceComponentsVideoOutputImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceComponentsVideoOutputImpl struct{}
-
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) Status(inst []uint32) (STBServiceComponentsVideoOutputStatus, error) {
-	var zero STBServiceComponentsVideoOutputStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) ColorbarEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) SetColorbarEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) CompositeVideoStandard(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) VideoFormat(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) SetVideoFormat(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) AspectRatioBehaviour(inst []uint32) (STBServiceComponentsVideoOutputAspectRatioBehaviour, error) {
-	var zero STBServiceComponentsVideoOutputAspectRatioBehaviour
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) DisplayFormat(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) SetDisplayFormat(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) Macrovision(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) HDCP(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceComponentsVideoOutputImpl) SCARTs(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	VideoFormat model.ReadWriteParam[string] `dm:"s"`
 }

@@ -5,146 +5,53 @@ package tr135
 
 import "github.com/dmforge/dmforge/model"
 
-var (
-	synSTBServiceObject_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceObject_Alias  = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// STBServiceObject holds the values of STBService.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceObject holds the values of STBService.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceObject struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias             string                       `cwmp:"Alias"`
-	AVPlayers         *STBServiceAVPlayers         `cwmp:"AVPlayers."`
-	AVStreams         *STBServiceAVStreams         `cwmp:"AVStreams."`
-	Applications      *STBServiceApplications      `cwmp:"Applications."`
-	Capabilities      *STBServiceCapabilities      `cwmp:"Capabilities."`
-	Components        *STBServiceComponents        `cwmp:"Components."`
-	ServiceMonitoring *STBServiceServiceMonitoring `cwmp:"ServiceMonitoring."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	AVPlayers         *STBServiceAVPlayers         `json:"AVPlayers,omitzero"`
+	AVStreams         *STBServiceAVStreams         `json:"AVStreams,omitzero"`
+	Applications      *STBServiceApplications      `json:"Applications,omitzero"`
+	Capabilities      *STBServiceCapabilities      `json:"Capabilities,omitzero"`
+	Components        *STBServiceComponents        `json:"Components,omitzero"`
+	ServiceMonitoring *STBServiceServiceMonitoring `json:"ServiceMonitoring,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceObject) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceObject) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceObject_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *STBServiceObject) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 35, o.Alias)
 	if o.AVPlayers != nil {
-		o.AVPlayers.ValidateAt(prefix+"AVPlayers.", v)
+		o.AVPlayers.ValidateAt(c, p+"AVPlayers.")
 	}
 	if o.AVStreams != nil {
-		o.AVStreams.ValidateAt(prefix+"AVStreams.", v)
+		o.AVStreams.ValidateAt(c, p+"AVStreams.")
 	}
 	if o.Applications != nil {
-		o.Applications.ValidateAt(prefix+"Applications.", v)
+		o.Applications.ValidateAt(c, p+"Applications.")
 	}
 	if o.Capabilities != nil {
-		o.Capabilities.ValidateAt(prefix+"Capabilities.", v)
+		o.Capabilities.ValidateAt(c, p+"Capabilities.")
 	}
 	if o.Components != nil {
-		o.Components.ValidateAt(prefix+"Components.", v)
+		o.Components.ValidateAt(c, p+"Components.")
 	}
 	if o.ServiceMonitoring != nil {
-		o.ServiceMonitoring.ValidateAt(prefix+"ServiceMonitoring.", v)
+		o.ServiceMonitoring.ValidateAt(c, p+"ServiceMonitoring.")
 	}
 }
 
 // STBServiceObjectPath is the typed path of STBService.{i}.
 type STBServiceObjectPath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	Alias             model.ReadWriteParam[string]
-	AVPlayers         STBServiceAVPlayersPath
-	AVStreams         STBServiceAVStreamsPath
-	Applications      STBServiceApplicationsPath
-	Capabilities      STBServiceCapabilitiesPath
-	Components        STBServiceComponentsPath
-	ServiceMonitoring STBServiceServiceMonitoringPath
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceObjectPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceObjectPath(prefix string) STBServiceObjectPath {
-	p := &prefix
-	return STBServiceObjectPath{
-		AVPlayers:         newSTBServiceAVPlayersPath(prefix + "AVPlayers."),
-		AVStreams:         newSTBServiceAVStreamsPath(prefix + "AVStreams."),
-		Alias:             model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Applications:      newSTBServiceApplicationsPath(prefix + "Applications."),
-		Capabilities:      newSTBServiceCapabilitiesPath(prefix + "Capabilities."),
-		Components:        newSTBServiceComponentsPath(prefix + "Components."),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ServiceMonitoring: newSTBServiceServiceMonitoringPath(prefix + "ServiceMonitoring."),
-		obj:               model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaRoot = []*model.Entry{{
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "STBServiceNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.Enable",
-	Syntax:  synSTBServiceObject_Enable,
-	Version: "1.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.Alias",
-	Syntax:       synSTBServiceObject_Alias,
-	Version:      "1.2",
-}}
-
-// STBServiceImpl is what a device implements for STBService.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceImpl to implement only some methods.
-type STBServiceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedSTBServiceImpl implements STBServiceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceImpl struct{}
-
-func (UnimplementedSTBServiceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	AVPlayers         STBServiceAVPlayersPath         `dm:"AVPlayers."`
+	AVStreams         STBServiceAVStreamsPath         `dm:"AVStreams."`
+	Applications      STBServiceApplicationsPath      `dm:"Applications."`
+	Capabilities      STBServiceCapabilitiesPath      `dm:"Capabilities."`
+	Components        STBServiceComponentsPath        `dm:"Components."`
+	ServiceMonitoring STBServiceServiceMonitoringPath `dm:"ServiceMonitoring."`
 }

@@ -5,83 +5,51 @@ package tr135
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // STBServiceServiceMonitoringSampleState enumerates the values of STBService.{i}.ServiceMonitoring.SampleState.
 type STBServiceServiceMonitoringSampleState string
 
-func (e STBServiceServiceMonitoringSampleState) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceServiceMonitoringSampleState_Disabled STBServiceServiceMonitoringSampleState = "Disabled"
-	STBServiceServiceMonitoringSampleState_Enabled  STBServiceServiceMonitoringSampleState = "Enabled"
-	STBServiceServiceMonitoringSampleState_Trigger  STBServiceServiceMonitoringSampleState = "Trigger"
+
+	STBServiceServiceMonitoringSampleState_Enabled STBServiceServiceMonitoringSampleState = "Enabled"
+
+	STBServiceServiceMonitoringSampleState_Trigger STBServiceServiceMonitoringSampleState = "Trigger"
 )
 
-var (
-	synSTBServiceServiceMonitoring_SampleEnable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceServiceMonitoring_SampleState  = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Trigger"}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceServiceMonitoring_SampleInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synSTBServiceServiceMonitoring_ReportSamples = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoring_EventsPerSampleInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoring_FetchSamples              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoring_TimeReference             = &model.Syntax{Type: model.TypeDateTime}
-	synSTBServiceServiceMonitoring_ReportStartTime           = &model.Syntax{Type: model.TypeDateTime}
-	synSTBServiceServiceMonitoring_ReportEndTime             = &model.Syntax{Type: model.TypeDateTime}
-	synSTBServiceServiceMonitoring_MainStreamNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoring_EventCollectionEnable     = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceServiceMonitoring_ForceSample               = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceServiceMonitoring holds the values of STBService.{i}.ServiceMonitoring. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoring holds the values of STBService.{i}.ServiceMonitoring. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoring struct {
-	// SampleEnable: boolean, readWrite, since 1.0.
-	SampleEnable bool `cwmp:"SampleEnable"`
-	// SampleState: string{Disabled,Enabled,Trigger}, readOnly, since 1.0.
-	SampleState STBServiceServiceMonitoringSampleState `cwmp:"SampleState"`
-	// SampleInterval: unsignedInt[1:] seconds, readWrite, since 1.0.
-	SampleInterval uint32 `cwmp:"SampleInterval"`
-	// ReportSamples: unsignedInt[1:], readWrite, since 1.0.
-	ReportSamples uint32 `cwmp:"ReportSamples"`
-	// EventsPerSampleInterval: unsignedInt[1:], readWrite, since 1.1.
-	EventsPerSampleInterval uint32 `cwmp:"EventsPerSampleInterval"`
-	// FetchSamples: unsignedInt, readWrite, since 1.0.
-	FetchSamples uint32 `cwmp:"FetchSamples"`
-	// TimeReference: dateTime, readWrite, since 1.0.
-	TimeReference time.Time `cwmp:"TimeReference"`
-	// ReportStartTime: dateTime, readOnly, since 1.0.
-	ReportStartTime time.Time `cwmp:"ReportStartTime"`
-	// ReportEndTime: dateTime, readOnly, since 1.0.
-	ReportEndTime time.Time `cwmp:"ReportEndTime"`
-	// MainStreamNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	MainStreamNumberOfEntries uint32 `cwmp:"MainStreamNumberOfEntries"`
-	// EventCollectionEnable: boolean, readWrite, since 1.4.
-	EventCollectionEnable bool `cwmp:"EventCollectionEnable"`
-	// ForceSample: boolean, readWrite, since 1.0.
-	ForceSample     bool                                        `cwmp:"ForceSample"`
-	GlobalOperation *STBServiceServiceMonitoringGlobalOperation `cwmp:"GlobalOperation."`
-	// STBService.{i}.ServiceMonitoring.MainStream.{i}. instances by instance number
-	MainStream map[uint32]*STBServiceServiceMonitoringMainStream `cwmp:"MainStream.{i}."`
+	SampleEnable bool `json:"SampleEnable,omitzero"`
+
+	SampleState STBServiceServiceMonitoringSampleState `json:"SampleState,omitzero"`
+
+	SampleInterval uint32 `json:"SampleInterval,omitzero"`
+
+	ReportSamples uint32 `json:"ReportSamples,omitzero"`
+
+	EventsPerSampleInterval uint32 `json:"EventsPerSampleInterval,omitzero"`
+
+	FetchSamples uint32 `json:"FetchSamples,omitzero"`
+
+	TimeReference time.Time `json:"TimeReference,omitzero"`
+
+	ReportStartTime time.Time `json:"ReportStartTime,omitzero"`
+
+	ReportEndTime time.Time `json:"ReportEndTime,omitzero"`
+
+	MainStreamNumberOfEntries uint32 `json:"MainStreamNumberOfEntries,omitzero"`
+
+	EventCollectionEnable bool `json:"EventCollectionEnable,omitzero"`
+
+	ForceSample bool `json:"ForceSample,omitzero"`
+
+	GlobalOperation *STBServiceServiceMonitoringGlobalOperation       `json:"GlobalOperation,omitzero"`
+	MainStream      map[uint32]*STBServiceServiceMonitoringMainStream `json:"MainStream,omitzero"`
 }
 
-// AddMainStream creates instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}. (replacing any) and returns it
+// AddMainStream creates instance i (replacing any) and returns it.
 func (o *STBServiceServiceMonitoring) AddMainStream(i uint32) *STBServiceServiceMonitoringMainStream {
 	if o.MainStream == nil {
 		o.MainStream = map[uint32]*STBServiceServiceMonitoringMainStream{}
@@ -90,540 +58,230 @@ func (o *STBServiceServiceMonitoring) AddMainStream(i uint32) *STBServiceService
 	o.MainStream[i] = x
 	return x
 }
-
-// GetMainStream returns instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.
-func (o *STBServiceServiceMonitoring) GetMainStream(i uint32) (*STBServiceServiceMonitoringMainStream, bool) {
-	x, ok := o.MainStream[i]
-	return x, ok
-}
-
-// DeleteMainStream removes instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.
-func (o *STBServiceServiceMonitoring) DeleteMainStream(i uint32) {
-	delete(o.MainStream, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoring) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoring) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceServiceMonitoring_SampleState, string(o.SampleState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleState",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceServiceMonitoring_SampleInterval, uint64(o.SampleInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleInterval",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceServiceMonitoring_ReportSamples, uint64(o.ReportSamples)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportSamples",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceServiceMonitoring_EventsPerSampleInterval, uint64(o.EventsPerSampleInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventsPerSampleInterval",
-		})
-	}
+func (o *STBServiceServiceMonitoring) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SampleState", 615, string(o.SampleState))
+	c.Uint(p, "SampleInterval", 614, uint64(o.SampleInterval))
+	c.Uint(p, "ReportSamples", 611, uint64(o.ReportSamples))
+	c.Uint(p, "EventsPerSampleInterval", 393, uint64(o.EventsPerSampleInterval))
 	if o.GlobalOperation != nil {
-		o.GlobalOperation.ValidateAt(prefix+"GlobalOperation.", v)
+		o.GlobalOperation.ValidateAt(c, p+"GlobalOperation.")
 	}
 	for _, i := range model.SortedKeys(o.MainStream) {
-		o.MainStream[i].ValidateAt(prefix+"MainStream."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.MainStream[i].ValidateAt(c, model.InstanceOf(p, "MainStream.", i))
 	}
 }
 
 // STBServiceServiceMonitoringPath is the typed path of STBService.{i}.ServiceMonitoring.
 type STBServiceServiceMonitoringPath struct {
-	obj                       model.ObjectPath
-	SampleEnable              model.ReadWriteParam[bool]
-	SampleState               model.ReadOnlyParam[STBServiceServiceMonitoringSampleState]
-	SampleInterval            model.ReadWriteParam[uint32]
-	ReportSamples             model.ReadWriteParam[uint32]
-	EventsPerSampleInterval   model.ReadWriteParam[uint32]
-	FetchSamples              model.ReadWriteParam[uint32]
-	TimeReference             model.ReadWriteParam[time.Time]
-	ReportStartTime           model.ReadOnlyParam[time.Time]
-	ReportEndTime             model.ReadOnlyParam[time.Time]
-	MainStreamNumberOfEntries model.ReadOnlyParam[uint32]
-	EventCollectionEnable     model.ReadWriteParam[bool]
-	ForceSample               model.ReadWriteParam[bool]
-	GlobalOperation           STBServiceServiceMonitoringGlobalOperationPath
+	model.ObjectPath
+	EventCollectionEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	EventsPerSampleInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	FetchSamples model.ReadWriteParam[uint32] `dm:"u"`
+
+	ForceSample model.ReadWriteParam[bool] `dm:"b"`
+
+	MainStreamNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReportEndTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	ReportSamples model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReportStartTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	SampleEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	SampleState model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
+
+	GlobalOperation STBServiceServiceMonitoringGlobalOperationPath `dm:"GlobalOperation."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringPath(prefix string) STBServiceServiceMonitoringPath {
-	p := &prefix
-	return STBServiceServiceMonitoringPath{
-		EventCollectionEnable:     model.NewReadWrite[bool](p, "EventCollectionEnable", model.TypeBoolean),
-		EventsPerSampleInterval:   model.NewReadWrite[uint32](p, "EventsPerSampleInterval", model.TypeUnsignedInt),
-		FetchSamples:              model.NewReadWrite[uint32](p, "FetchSamples", model.TypeUnsignedInt),
-		ForceSample:               model.NewReadWrite[bool](p, "ForceSample", model.TypeBoolean),
-		GlobalOperation:           newSTBServiceServiceMonitoringGlobalOperationPath(prefix + "GlobalOperation."),
-		MainStreamNumberOfEntries: model.NewReadOnly[uint32](p, "MainStreamNumberOfEntries", model.TypeUnsignedInt),
-		ReportEndTime:             model.NewReadOnly[time.Time](p, "ReportEndTime", model.TypeDateTime),
-		ReportSamples:             model.NewReadWrite[uint32](p, "ReportSamples", model.TypeUnsignedInt),
-		ReportStartTime:           model.NewReadOnly[time.Time](p, "ReportStartTime", model.TypeDateTime),
-		SampleEnable:              model.NewReadWrite[bool](p, "SampleEnable", model.TypeBoolean),
-		SampleInterval:            model.NewReadWrite[uint32](p, "SampleInterval", model.TypeUnsignedInt),
-		SampleState:               model.NewReadOnly[STBServiceServiceMonitoringSampleState](p, "SampleState", model.TypeString),
-		TimeReference:             model.NewReadWrite[time.Time](p, "TimeReference", model.TypeDateTime),
-		obj:                       model.NewObjectPath(p),
-	}
+// MainStream returns the typed path of instance i.
+func (x STBServiceServiceMonitoringPath) MainStream(i uint32) (p STBServiceServiceMonitoringMainStreamPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MainStream.", i))
+	return
 }
 
-// MainStream returns the typed path of instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.
-func (x STBServiceServiceMonitoringPath) MainStream(i uint32) STBServiceServiceMonitoringMainStreamPath {
-	return newSTBServiceServiceMonitoringMainStreamPath(x.Path() + "MainStream." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// MainStreamTable returns the table STBService.{i}.ServiceMonitoring.MainStream.{i}. itself (for AddObject when writable)
+// MainStreamTable returns the table itself (for AddObject when writable).
 func (x STBServiceServiceMonitoringPath) MainStreamTable() model.Table {
-	return model.NewTable(x.Path() + "MainStream.")
+	return model.NewTable(x.ObjectPath, "MainStream.")
 }
 
-var ()
-
-// STBServiceServiceMonitoringGlobalOperation holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation. (object, readOnly, since 1.1)
+// STBServiceServiceMonitoringGlobalOperation holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation. (object, readOnly, since 1.1).
 type STBServiceServiceMonitoringGlobalOperation struct {
-	Sample *STBServiceServiceMonitoringGlobalOperationSample `cwmp:"Sample."`
-	Total  *STBServiceServiceMonitoringGlobalOperationTotal  `cwmp:"Total."`
+	Sample *STBServiceServiceMonitoringGlobalOperationSample `json:"Sample,omitzero"`
+	Total  *STBServiceServiceMonitoringGlobalOperationTotal  `json:"Total,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringGlobalOperation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringGlobalOperation) ValidateAt(prefix string, v *model.Violations) {
+func (o *STBServiceServiceMonitoringGlobalOperation) ValidateAt(c *model.Checker, p string) {
 	if o.Sample != nil {
-		o.Sample.ValidateAt(prefix+"Sample.", v)
-	}
-	if o.Total != nil {
-		o.Total.ValidateAt(prefix+"Total.", v)
+		o.Sample.ValidateAt(c, p+"Sample.")
 	}
 }
 
 // STBServiceServiceMonitoringGlobalOperationPath is the typed path of STBService.{i}.ServiceMonitoring.GlobalOperation.
 type STBServiceServiceMonitoringGlobalOperationPath struct {
-	obj    model.ObjectPath
-	Sample STBServiceServiceMonitoringGlobalOperationSamplePath
-	Total  STBServiceServiceMonitoringGlobalOperationTotalPath
+	model.ObjectPath
+	Sample STBServiceServiceMonitoringGlobalOperationSamplePath `dm:"Sample."`
+	Total  STBServiceServiceMonitoringGlobalOperationTotalPath  `dm:"Total."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringGlobalOperationPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringGlobalOperationPath(prefix string) STBServiceServiceMonitoringGlobalOperationPath {
-	p := &prefix
-	return STBServiceServiceMonitoringGlobalOperationPath{
-		Sample: newSTBServiceServiceMonitoringGlobalOperationSamplePath(prefix + "Sample."),
-		Total:  newSTBServiceServiceMonitoringGlobalOperationTotalPath(prefix + "Total."),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringGlobalOperationSample_MinimumPortalResponse = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringGlobalOperationSample_MaximumPortalResponse = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringGlobalOperationSample_PortalResponse = &model.Syntax{
-		List:     &model.List{},
-		Patterns: []model.Pattern{{Value: "(\\d+(:\\d+)*)?"}},
-		Type:     model.TypeString,
-	}
-)
-
-// STBServiceServiceMonitoringGlobalOperationSample holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation.Sample. (object, readOnly, since 1.1)
+// STBServiceServiceMonitoringGlobalOperationSample holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation.Sample. (object, readOnly, since 1.1).
 type STBServiceServiceMonitoringGlobalOperationSample struct {
-	// MinimumPortalResponse: list<unsignedInt> milliseconds, readOnly, since 1.1.
-	MinimumPortalResponse []uint32 `cwmp:"MinimumPortalResponse"`
-	// MaximumPortalResponse: list<unsignedInt> milliseconds, readOnly, since 1.1.
-	MaximumPortalResponse []uint32 `cwmp:"MaximumPortalResponse"`
-	// PortalResponse: list<string ~1 pattern>, readOnly, since 1.1.
-	PortalResponse []string `cwmp:"PortalResponse"`
+	MinimumPortalResponse []uint32 `json:"MinimumPortalResponse,omitzero"`
+
+	MaximumPortalResponse []uint32 `json:"MaximumPortalResponse,omitzero"`
+
+	PortalResponse []string `json:"PortalResponse,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringGlobalOperationSample) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringGlobalOperationSample) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringGlobalOperationSample_MinimumPortalResponse, model.FormatValue(model.TypeUnsignedInt, o.MinimumPortalResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinimumPortalResponse",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringGlobalOperationSample_MaximumPortalResponse, model.FormatValue(model.TypeUnsignedInt, o.MaximumPortalResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumPortalResponse",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringGlobalOperationSample_PortalResponse, model.FormatValue(model.TypeString, o.PortalResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortalResponse",
-		})
-	}
+func (o *STBServiceServiceMonitoringGlobalOperationSample) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "MinimumPortalResponse", 399, model.FormatValue(model.TypeUnsignedInt, o.MinimumPortalResponse), len(o.MinimumPortalResponse) > 0)
+	c.Wire(p, "MaximumPortalResponse", 398, model.FormatValue(model.TypeUnsignedInt, o.MaximumPortalResponse), len(o.MaximumPortalResponse) > 0)
+	c.Wire(p, "PortalResponse", 400, model.JoinStrings(o.PortalResponse), len(o.PortalResponse) > 0)
 }
 
 // STBServiceServiceMonitoringGlobalOperationSamplePath is the typed path of STBService.{i}.ServiceMonitoring.GlobalOperation.Sample.
 type STBServiceServiceMonitoringGlobalOperationSamplePath struct {
-	obj                   model.ObjectPath
-	MinimumPortalResponse model.ReadOnlyParam[[]uint32]
-	MaximumPortalResponse model.ReadOnlyParam[[]uint32]
-	PortalResponse        model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	MaximumPortalResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MinimumPortalResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PortalResponse model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringGlobalOperationSamplePath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringGlobalOperationSamplePath(prefix string) STBServiceServiceMonitoringGlobalOperationSamplePath {
-	p := &prefix
-	return STBServiceServiceMonitoringGlobalOperationSamplePath{
-		MaximumPortalResponse: model.NewReadOnly[[]uint32](p, "MaximumPortalResponse", model.TypeString),
-		MinimumPortalResponse: model.NewReadOnly[[]uint32](p, "MinimumPortalResponse", model.TypeString),
-		PortalResponse:        model.NewReadOnly[[]string](p, "PortalResponse", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringGlobalOperationTotal_ServiceAccessTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringGlobalOperationTotal_MinimumPortalResponse = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringGlobalOperationTotal_MaximumPortalResponse = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// STBServiceServiceMonitoringGlobalOperationTotal holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation.Total. (object, readOnly, since 1.1)
+// STBServiceServiceMonitoringGlobalOperationTotal holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation.Total. (object, readOnly, since 1.1).
 type STBServiceServiceMonitoringGlobalOperationTotal struct {
-	// ServiceAccessTime: unsignedInt milliseconds, readOnly, since 1.1.
-	ServiceAccessTime uint32 `cwmp:"ServiceAccessTime"`
-	// MinimumPortalResponse: unsignedInt milliseconds, readOnly, since 1.1.
-	MinimumPortalResponse uint32 `cwmp:"MinimumPortalResponse"`
-	// MaximumPortalResponse: unsignedInt milliseconds, readOnly, since 1.1.
-	MaximumPortalResponse uint32 `cwmp:"MaximumPortalResponse"`
-}
+	ServiceAccessTime uint32 `json:"ServiceAccessTime,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringGlobalOperationTotal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	MinimumPortalResponse uint32 `json:"MinimumPortalResponse,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringGlobalOperationTotal) ValidateAt(prefix string, v *model.Violations) {
+	MaximumPortalResponse uint32 `json:"MaximumPortalResponse,omitzero"`
 }
 
 // STBServiceServiceMonitoringGlobalOperationTotalPath is the typed path of STBService.{i}.ServiceMonitoring.GlobalOperation.Total.
 type STBServiceServiceMonitoringGlobalOperationTotalPath struct {
-	obj                   model.ObjectPath
-	ServiceAccessTime     model.ReadOnlyParam[uint32]
-	MinimumPortalResponse model.ReadOnlyParam[uint32]
-	MaximumPortalResponse model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	MaximumPortalResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringGlobalOperationTotalPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringGlobalOperationTotalPath(prefix string) STBServiceServiceMonitoringGlobalOperationTotalPath {
-	p := &prefix
-	return STBServiceServiceMonitoringGlobalOperationTotalPath{
-		MaximumPortalResponse: model.NewReadOnly[uint32](p, "MaximumPortalResponse", model.TypeUnsignedInt),
-		MinimumPortalResponse: model.NewReadOnly[uint32](p, "MinimumPortalResponse", model.TypeUnsignedInt),
-		ServiceAccessTime:     model.NewReadOnly[uint32](p, "ServiceAccessTime", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+	MinimumPortalResponse model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServiceAccessTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // STBServiceServiceMonitoringMainStreamStatus enumerates the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Status.
 type STBServiceServiceMonitoringMainStreamStatus string
 
-func (e STBServiceServiceMonitoringMainStreamStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceServiceMonitoringMainStreamStatus_Disabled STBServiceServiceMonitoringMainStreamStatus = "Disabled"
-	STBServiceServiceMonitoringMainStreamStatus_Enabled  STBServiceServiceMonitoringMainStreamStatus = "Enabled"
-	STBServiceServiceMonitoringMainStreamStatus_Error    STBServiceServiceMonitoringMainStreamStatus = "Error"
+
+	STBServiceServiceMonitoringMainStreamStatus_Enabled STBServiceServiceMonitoringMainStreamStatus = "Enabled"
+
+	STBServiceServiceMonitoringMainStreamStatus_Error STBServiceServiceMonitoringMainStreamStatus = "Error"
 )
 
-var (
-	synSTBServiceServiceMonitoringMainStream_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceServiceMonitoringMainStream_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStream_SessionId = &model.Syntax{
-		DataType: "UUID",
-		Patterns: []model.Pattern{{Value: "[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(36),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStream_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStream_ServiceType = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.ServiceMonitoring.ServiceTypes",
-		},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStream_AVStream = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".AVStreams.AVStream.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStream_Gmin                        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStream_SevereLossMinDistance       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStream_SevereLossMinLength         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStream_ChannelChangeFailureTimeout = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStream_PacketsLostByEventHistogramIntervals = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "packets",
-	}
-	synSTBServiceServiceMonitoringMainStream_DelayBetweenLossEventsHistogramIntervals = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStream_DurationSevereLossEventsHistogramIntervals = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-)
-
-// STBServiceServiceMonitoringMainStream holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStream holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStream struct {
-	// Enable: boolean, readWrite, since 1.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.0.
-	Status STBServiceServiceMonitoringMainStreamStatus `cwmp:"Status"`
-	// SessionId: UUID=string(36:36) ~1 pattern, readOnly, since 1.4.
-	SessionId string `cwmp:"SessionId"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// ServiceType: string enumerationRef, readWrite, since 1.0.
-	ServiceType string `cwmp:"ServiceType"`
-	// AVStream: string(:256) pathRef→.AVStreams.AVStream., readOnly, since 1.0.
-	AVStream string `cwmp:"AVStream"`
-	// Gmin: unsignedInt, readWrite, since 1.0.
-	Gmin uint32 `cwmp:"Gmin"`
-	// SevereLossMinDistance: unsignedInt, readWrite, since 1.0.
-	SevereLossMinDistance uint32 `cwmp:"SevereLossMinDistance"`
-	// SevereLossMinLength: unsignedInt, readWrite, since 1.0.
-	SevereLossMinLength uint32 `cwmp:"SevereLossMinLength"`
-	// ChannelChangeFailureTimeout: unsignedInt seconds, readWrite, since 1.1.
-	ChannelChangeFailureTimeout uint32 `cwmp:"ChannelChangeFailureTimeout"`
-	// PacketsLostByEventHistogramIntervals: list<unsignedInt[1:]> packets, readWrite, since 1.3.
-	PacketsLostByEventHistogramIntervals []uint32 `cwmp:"PacketsLostByEventHistogramIntervals"`
-	// DelayBetweenLossEventsHistogramIntervals: list<unsignedInt[1:]> milliseconds, readWrite, since 1.3.
-	DelayBetweenLossEventsHistogramIntervals []uint32 `cwmp:"DelayBetweenLossEventsHistogramIntervals"`
-	// DurationSevereLossEventsHistogramIntervals: list<unsignedInt[1:]> milliseconds, readWrite, since 1.3.
-	DurationSevereLossEventsHistogramIntervals []uint32                                       `cwmp:"DurationSevereLossEventsHistogramIntervals"`
-	EventLog                                   *STBServiceServiceMonitoringMainStreamEventLog `cwmp:"EventLog."`
-	Sample                                     *STBServiceServiceMonitoringMainStreamSample   `cwmp:"Sample."`
-	Total                                      *STBServiceServiceMonitoringMainStreamTotal    `cwmp:"Total."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceServiceMonitoringMainStreamStatus `json:"Status,omitzero"`
+
+	SessionId string `json:"SessionId,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ServiceType string `json:"ServiceType,omitzero"`
+
+	AVStream string `json:"AVStream,omitzero"`
+
+	Gmin uint32 `json:"Gmin,omitzero"`
+
+	SevereLossMinDistance uint32 `json:"SevereLossMinDistance,omitzero"`
+
+	SevereLossMinLength uint32 `json:"SevereLossMinLength,omitzero"`
+
+	ChannelChangeFailureTimeout uint32 `json:"ChannelChangeFailureTimeout,omitzero"`
+
+	PacketsLostByEventHistogramIntervals []uint32 `json:"PacketsLostByEventHistogramIntervals,omitzero"`
+
+	DelayBetweenLossEventsHistogramIntervals []uint32 `json:"DelayBetweenLossEventsHistogramIntervals,omitzero"`
+
+	DurationSevereLossEventsHistogramIntervals []uint32 `json:"DurationSevereLossEventsHistogramIntervals,omitzero"`
+
+	EventLog *STBServiceServiceMonitoringMainStreamEventLog `json:"EventLog,omitzero"`
+	Sample   *STBServiceServiceMonitoringMainStreamSample   `json:"Sample,omitzero"`
+	Total    *STBServiceServiceMonitoringMainStreamTotal    `json:"Total,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStream) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStream) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceServiceMonitoringMainStream_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceServiceMonitoringMainStream_SessionId, o.SessionId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionId",
-		})
-	}
-	if e := model.CheckString(synSTBServiceServiceMonitoringMainStream_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceServiceMonitoringMainStream_AVStream, o.AVStream); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AVStream",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStream_PacketsLostByEventHistogramIntervals, model.FormatValue(model.TypeUnsignedInt, o.PacketsLostByEventHistogramIntervals)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsLostByEventHistogramIntervals",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStream_DelayBetweenLossEventsHistogramIntervals, model.FormatValue(model.TypeUnsignedInt, o.DelayBetweenLossEventsHistogramIntervals)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DelayBetweenLossEventsHistogramIntervals",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStream_DurationSevereLossEventsHistogramIntervals, model.FormatValue(model.TypeUnsignedInt, o.DurationSevereLossEventsHistogramIntervals)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DurationSevereLossEventsHistogramIntervals",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStream) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 534, string(o.Status))
+	c.String(p, "SessionId", 531, o.SessionId)
+	c.String(p, "Alias", 407, o.Alias)
+	c.String(p, "AVStream", 406, o.AVStream)
+	c.Wire(p, "PacketsLostByEventHistogramIntervals", 424, model.FormatValue(model.TypeUnsignedInt, o.PacketsLostByEventHistogramIntervals), len(o.PacketsLostByEventHistogramIntervals) > 0)
+	c.Wire(p, "DelayBetweenLossEventsHistogramIntervals", 409, model.FormatValue(model.TypeUnsignedInt, o.DelayBetweenLossEventsHistogramIntervals), len(o.DelayBetweenLossEventsHistogramIntervals) > 0)
+	c.Wire(p, "DurationSevereLossEventsHistogramIntervals", 410, model.FormatValue(model.TypeUnsignedInt, o.DurationSevereLossEventsHistogramIntervals), len(o.DurationSevereLossEventsHistogramIntervals) > 0)
 	if o.EventLog != nil {
-		o.EventLog.ValidateAt(prefix+"EventLog.", v)
+		o.EventLog.ValidateAt(c, p+"EventLog.")
 	}
 	if o.Sample != nil {
-		o.Sample.ValidateAt(prefix+"Sample.", v)
+		o.Sample.ValidateAt(c, p+"Sample.")
 	}
 	if o.Total != nil {
-		o.Total.ValidateAt(prefix+"Total.", v)
+		o.Total.ValidateAt(c, p+"Total.")
 	}
 }
 
 // STBServiceServiceMonitoringMainStreamPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.
 type STBServiceServiceMonitoringMainStreamPath struct {
-	obj                                        model.ObjectPath
-	Enable                                     model.ReadWriteParam[bool]
-	Status                                     model.ReadOnlyParam[STBServiceServiceMonitoringMainStreamStatus]
-	SessionId                                  model.ReadOnlyParam[string]
-	Alias                                      model.ReadWriteParam[string]
-	ServiceType                                model.ReadWriteParam[string]
-	AVStream                                   model.ReadOnlyParam[string]
-	Gmin                                       model.ReadWriteParam[uint32]
-	SevereLossMinDistance                      model.ReadWriteParam[uint32]
-	SevereLossMinLength                        model.ReadWriteParam[uint32]
-	ChannelChangeFailureTimeout                model.ReadWriteParam[uint32]
-	PacketsLostByEventHistogramIntervals       model.ReadWriteParam[[]uint32]
-	DelayBetweenLossEventsHistogramIntervals   model.ReadWriteParam[[]uint32]
-	DurationSevereLossEventsHistogramIntervals model.ReadWriteParam[[]uint32]
-	EventLog                                   STBServiceServiceMonitoringMainStreamEventLogPath
-	Sample                                     STBServiceServiceMonitoringMainStreamSamplePath
-	Total                                      STBServiceServiceMonitoringMainStreamTotalPath
+	model.ObjectPath
+	AVStream model.ReadOnlyParam[string] `dm:"s"`
+
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	ChannelChangeFailureTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	DelayBetweenLossEventsHistogramIntervals model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	DurationSevereLossEventsHistogramIntervals model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Gmin model.ReadWriteParam[uint32] `dm:"u"`
+
+	PacketsLostByEventHistogramIntervals model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	ServiceType model.ReadWriteParam[string] `dm:"s"`
+
+	SessionId model.ReadOnlyParam[string] `dm:"s"`
+
+	SevereLossMinDistance model.ReadWriteParam[uint32] `dm:"u"`
+
+	SevereLossMinLength model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	EventLog STBServiceServiceMonitoringMainStreamEventLogPath `dm:"EventLog."`
+	Sample   STBServiceServiceMonitoringMainStreamSamplePath   `dm:"Sample."`
+	Total    STBServiceServiceMonitoringMainStreamTotalPath    `dm:"Total."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamPath(prefix string) STBServiceServiceMonitoringMainStreamPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamPath{
-		AVStream:                                 model.NewReadOnly[string](p, "AVStream", model.TypeString),
-		Alias:                                    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		ChannelChangeFailureTimeout:              model.NewReadWrite[uint32](p, "ChannelChangeFailureTimeout", model.TypeUnsignedInt),
-		DelayBetweenLossEventsHistogramIntervals: model.NewReadWrite[[]uint32](p, "DelayBetweenLossEventsHistogramIntervals", model.TypeString),
-		DurationSevereLossEventsHistogramIntervals: model.NewReadWrite[[]uint32](p, "DurationSevereLossEventsHistogramIntervals", model.TypeString),
-		Enable:                               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EventLog:                             newSTBServiceServiceMonitoringMainStreamEventLogPath(prefix + "EventLog."),
-		Gmin:                                 model.NewReadWrite[uint32](p, "Gmin", model.TypeUnsignedInt),
-		PacketsLostByEventHistogramIntervals: model.NewReadWrite[[]uint32](p, "PacketsLostByEventHistogramIntervals", model.TypeString),
-		Sample:                               newSTBServiceServiceMonitoringMainStreamSamplePath(prefix + "Sample."),
-		ServiceType:                          model.NewReadWrite[string](p, "ServiceType", model.TypeString),
-		SessionId:                            model.NewReadOnly[string](p, "SessionId", model.TypeString),
-		SevereLossMinDistance:                model.NewReadWrite[uint32](p, "SevereLossMinDistance", model.TypeUnsignedInt),
-		SevereLossMinLength:                  model.NewReadWrite[uint32](p, "SevereLossMinLength", model.TypeUnsignedInt),
-		Status:                               model.NewReadOnly[STBServiceServiceMonitoringMainStreamStatus](p, "Status", model.TypeString),
-		Total:                                newSTBServiceServiceMonitoringMainStreamTotalPath(prefix + "Total."),
-		obj:                                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamEventLog_EntryNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamEventLog_Reset                = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// STBServiceServiceMonitoringMainStreamEventLog holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog. (object, readOnly, since 1.4)
+// STBServiceServiceMonitoringMainStreamEventLog holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog. (object, readOnly, since 1.4).
 type STBServiceServiceMonitoringMainStreamEventLog struct {
-	// EntryNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	EntryNumberOfEntries uint32 `cwmp:"EntryNumberOfEntries"`
-	// Reset: boolean, readWrite, since 1.4.
-	Reset bool `cwmp:"Reset"`
-	// STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}. instances by instance number
-	Entry map[uint32]*STBServiceServiceMonitoringMainStreamEventLogEntry `cwmp:"Entry.{i}."`
+	EntryNumberOfEntries uint32 `json:"EntryNumberOfEntries,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	Entry map[uint32]*STBServiceServiceMonitoringMainStreamEventLogEntry `json:"Entry,omitzero"`
 }
 
-// AddEntry creates instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}. (replacing any) and returns it
+// AddEntry creates instance i (replacing any) and returns it.
 func (o *STBServiceServiceMonitoringMainStreamEventLog) AddEntry(i uint32) *STBServiceServiceMonitoringMainStreamEventLogEntry {
 	if o.Entry == nil {
 		o.Entry = map[uint32]*STBServiceServiceMonitoringMainStreamEventLogEntry{}
@@ -632,88 +290,45 @@ func (o *STBServiceServiceMonitoringMainStreamEventLog) AddEntry(i uint32) *STBS
 	o.Entry[i] = x
 	return x
 }
-
-// GetEntry returns instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.
-func (o *STBServiceServiceMonitoringMainStreamEventLog) GetEntry(i uint32) (*STBServiceServiceMonitoringMainStreamEventLogEntry, bool) {
-	x, ok := o.Entry[i]
-	return x, ok
-}
-
-// DeleteEntry removes instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.
-func (o *STBServiceServiceMonitoringMainStreamEventLog) DeleteEntry(i uint32) {
-	delete(o.Entry, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamEventLog) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamEventLog) ValidateAt(prefix string, v *model.Violations) {
+func (o *STBServiceServiceMonitoringMainStreamEventLog) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Entry) {
-		o.Entry[i].ValidateAt(prefix+"Entry."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Entry[i].ValidateAt(c, model.InstanceOf(p, "Entry.", i))
 	}
 }
 
 // STBServiceServiceMonitoringMainStreamEventLogPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.
 type STBServiceServiceMonitoringMainStreamEventLogPath struct {
-	obj                  model.ObjectPath
-	EntryNumberOfEntries model.ReadOnlyParam[uint32]
-	Reset                model.ReadWriteParam[bool]
+	model.ObjectPath
+	EntryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamEventLogPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamEventLogPath(prefix string) STBServiceServiceMonitoringMainStreamEventLogPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamEventLogPath{
-		EntryNumberOfEntries: model.NewReadOnly[uint32](p, "EntryNumberOfEntries", model.TypeUnsignedInt),
-		Reset:                model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		obj:                  model.NewObjectPath(p),
-	}
+// Entry returns the typed path of instance i.
+func (x STBServiceServiceMonitoringMainStreamEventLogPath) Entry(i uint32) (p STBServiceServiceMonitoringMainStreamEventLogEntryPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Entry.", i))
+	return
 }
 
-// Entry returns the typed path of instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.
-func (x STBServiceServiceMonitoringMainStreamEventLogPath) Entry(i uint32) STBServiceServiceMonitoringMainStreamEventLogEntryPath {
-	return newSTBServiceServiceMonitoringMainStreamEventLogEntryPath(x.Path() + "Entry." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// EntryTable returns the table STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}. itself (for AddObject when writable)
+// EntryTable returns the table itself (for AddObject when writable).
 func (x STBServiceServiceMonitoringMainStreamEventLogPath) EntryTable() model.Table {
-	return model.NewTable(x.Path() + "Entry.")
+	return model.NewTable(x.ObjectPath, "Entry.")
 }
 
-var (
-	synSTBServiceServiceMonitoringMainStreamEventLogEntry_SequenceNumber = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamEventLogEntry_Type                     = &model.Syntax{Type: model.TypeString}
-	synSTBServiceServiceMonitoringMainStreamEventLogEntry_Time                     = &model.Syntax{Type: model.TypeDateTime}
-	synSTBServiceServiceMonitoringMainStreamEventLogEntry_ParameterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceServiceMonitoringMainStreamEventLogEntry holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4)
+// STBServiceServiceMonitoringMainStreamEventLogEntry holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type STBServiceServiceMonitoringMainStreamEventLogEntry struct {
-	// SequenceNumber: unsignedInt[1:], readOnly, since 1.4.
-	SequenceNumber uint32 `cwmp:"SequenceNumber"`
-	// Type: string, readOnly, since 1.4.
-	Type string `cwmp:"Type"`
-	// Time: dateTime, readOnly, since 1.4.
-	Time time.Time `cwmp:"Time"`
-	// ParameterNumberOfEntries: unsignedInt, readOnly, since 1.4.
-	ParameterNumberOfEntries uint32 `cwmp:"ParameterNumberOfEntries"`
-	// STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}. instances by instance number
-	Parameter map[uint32]*STBServiceServiceMonitoringMainStreamEventLogEntryParameter `cwmp:"Parameter.{i}."`
+	SequenceNumber uint32 `json:"SequenceNumber,omitzero"`
+
+	Type string `json:"Type,omitzero"`
+
+	Time time.Time `json:"Time,omitzero"`
+
+	ParameterNumberOfEntries uint32 `json:"ParameterNumberOfEntries,omitzero"`
+
+	Parameter map[uint32]*STBServiceServiceMonitoringMainStreamEventLogEntryParameter `json:"Parameter,omitzero"`
 }
 
-// AddParameter creates instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}. (replacing any) and returns it
+// AddParameter creates instance i (replacing any) and returns it.
 func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) AddParameter(i uint32) *STBServiceServiceMonitoringMainStreamEventLogEntryParameter {
 	if o.Parameter == nil {
 		o.Parameter = map[uint32]*STBServiceServiceMonitoringMainStreamEventLogEntryParameter{}
@@ -722,157 +337,69 @@ func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) AddParameter(i uint
 	o.Parameter[i] = x
 	return x
 }
-
-// GetParameter returns instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}.
-func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) GetParameter(i uint32) (*STBServiceServiceMonitoringMainStreamEventLogEntryParameter, bool) {
-	x, ok := o.Parameter[i]
-	return x, ok
-}
-
-// DeleteParameter removes instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}.
-func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) DeleteParameter(i uint32) {
-	delete(o.Parameter, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synSTBServiceServiceMonitoringMainStreamEventLogEntry_SequenceNumber, uint64(o.SequenceNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SequenceNumber",
-		})
-	}
-	for _, i := range model.SortedKeys(o.Parameter) {
-		o.Parameter[i].ValidateAt(prefix+"Parameter."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
+func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "SequenceNumber", 418, uint64(o.SequenceNumber))
 }
 
 // STBServiceServiceMonitoringMainStreamEventLogEntryPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.
 type STBServiceServiceMonitoringMainStreamEventLogEntryPath struct {
-	obj                      model.ObjectPath
-	SequenceNumber           model.ReadOnlyParam[uint32]
-	Type                     model.ReadOnlyParam[string]
-	Time                     model.ReadOnlyParam[time.Time]
-	ParameterNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SequenceNumber model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Time model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamEventLogEntryPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamEventLogEntryPath(prefix string) STBServiceServiceMonitoringMainStreamEventLogEntryPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamEventLogEntryPath{
-		ParameterNumberOfEntries: model.NewReadOnly[uint32](p, "ParameterNumberOfEntries", model.TypeUnsignedInt),
-		SequenceNumber:           model.NewReadOnly[uint32](p, "SequenceNumber", model.TypeUnsignedInt),
-		Time:                     model.NewReadOnly[time.Time](p, "Time", model.TypeDateTime),
-		Type:                     model.NewReadOnly[string](p, "Type", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+// Parameter returns the typed path of instance i.
+func (x STBServiceServiceMonitoringMainStreamEventLogEntryPath) Parameter(i uint32) (p STBServiceServiceMonitoringMainStreamEventLogEntryParameterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Parameter.", i))
+	return
 }
 
-// Parameter returns the typed path of instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}.
-func (x STBServiceServiceMonitoringMainStreamEventLogEntryPath) Parameter(i uint32) STBServiceServiceMonitoringMainStreamEventLogEntryParameterPath {
-	return newSTBServiceServiceMonitoringMainStreamEventLogEntryParameterPath(x.Path() + "Parameter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ParameterTable returns the table STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}. itself (for AddObject when writable)
+// ParameterTable returns the table itself (for AddObject when writable).
 func (x STBServiceServiceMonitoringMainStreamEventLogEntryPath) ParameterTable() model.Table {
-	return model.NewTable(x.Path() + "Parameter.")
+	return model.NewTable(x.ObjectPath, "Parameter.")
 }
 
-var (
-	synSTBServiceServiceMonitoringMainStreamEventLogEntryParameter_Name  = &model.Syntax{Type: model.TypeString}
-	synSTBServiceServiceMonitoringMainStreamEventLogEntryParameter_Value = &model.Syntax{Type: model.TypeString}
-)
-
-// STBServiceServiceMonitoringMainStreamEventLogEntryParameter holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4)
+// STBServiceServiceMonitoringMainStreamEventLogEntryParameter holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type STBServiceServiceMonitoringMainStreamEventLogEntryParameter struct {
-	// Name: string, readOnly, since 1.4.
-	Name string `cwmp:"Name"`
-	// Value: string, readOnly, since 1.4.
-	Value string `cwmp:"Value"`
-}
+	Name string `json:"Name,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamEventLogEntryParameter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamEventLogEntryParameter) ValidateAt(prefix string, v *model.Violations) {
+	Value string `json:"Value,omitzero"`
 }
 
 // STBServiceServiceMonitoringMainStreamEventLogEntryParameterPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}.
 type STBServiceServiceMonitoringMainStreamEventLogEntryParameterPath struct {
-	obj   model.ObjectPath
-	Name  model.ReadOnlyParam[string]
-	Value model.ReadOnlyParam[string]
+	model.ObjectPath
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamEventLogEntryParameterPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamEventLogEntryParameterPath(prefix string) STBServiceServiceMonitoringMainStreamEventLogEntryParameterPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamEventLogEntryParameterPath{
-		Name:  model.NewReadOnly[string](p, "Name", model.TypeString),
-		Value: model.NewReadOnly[string](p, "Value", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamSample_SampleSeconds = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSample_SignificantChanges = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSample_PVRTimeShift = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeBoolean,
-	}
-	synSTBServiceServiceMonitoringMainStreamSample_HighLevelMetricStatsNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceServiceMonitoringMainStreamSample holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamSample holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSample struct {
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.0.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// SignificantChanges: list<unsignedInt>, readOnly, since 1.0.
-	SignificantChanges []uint32 `cwmp:"SignificantChanges"`
-	// PVRTimeShift: list<boolean>, readOnly, since 1.0.
-	PVRTimeShift []bool `cwmp:"PVRTimeShift"`
-	// HighLevelMetricStatsNumberOfEntries: unsignedInt, readOnly, since 1.0.
-	HighLevelMetricStatsNumberOfEntries uint32                                                        `cwmp:"HighLevelMetricStatsNumberOfEntries"`
-	AudioDecoderStats                   *STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats `cwmp:"AudioDecoderStats."`
-	DejitteringStats                    *STBServiceServiceMonitoringMainStreamSampleDejitteringStats  `cwmp:"DejitteringStats."`
-	// STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}. instances by instance number
-	HighLevelMetricStats map[uint32]*STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats `cwmp:"HighLevelMetricStats.{i}."`
-	MPEG2TSStats         *STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats                    `cwmp:"MPEG2TSStats."`
-	RTPStats             *STBServiceServiceMonitoringMainStreamSampleRTPStats                        `cwmp:"RTPStats."`
-	TCPStats             *STBServiceServiceMonitoringMainStreamSampleTCPStats                        `cwmp:"TCPStats."`
-	VideoDecoderStats    *STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats               `cwmp:"VideoDecoderStats."`
-	VideoResponseStats   *STBServiceServiceMonitoringMainStreamSampleVideoResponseStats              `cwmp:"VideoResponseStats."`
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	SignificantChanges []uint32 `json:"SignificantChanges,omitzero"`
+
+	PVRTimeShift []bool `json:"PVRTimeShift,omitzero"`
+
+	HighLevelMetricStatsNumberOfEntries uint32 `json:"HighLevelMetricStatsNumberOfEntries,omitzero"`
+
+	AudioDecoderStats    *STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats               `json:"AudioDecoderStats,omitzero"`
+	DejitteringStats     *STBServiceServiceMonitoringMainStreamSampleDejitteringStats                `json:"DejitteringStats,omitzero"`
+	HighLevelMetricStats map[uint32]*STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats `json:"HighLevelMetricStats,omitzero"`
+	MPEG2TSStats         *STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats                    `json:"MPEG2TSStats,omitzero"`
+	RTPStats             *STBServiceServiceMonitoringMainStreamSampleRTPStats                        `json:"RTPStats,omitzero"`
+	TCPStats             *STBServiceServiceMonitoringMainStreamSampleTCPStats                        `json:"TCPStats,omitzero"`
+	VideoDecoderStats    *STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats               `json:"VideoDecoderStats,omitzero"`
+	VideoResponseStats   *STBServiceServiceMonitoringMainStreamSampleVideoResponseStats              `json:"VideoResponseStats,omitzero"`
 }
 
-// AddHighLevelMetricStats creates instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}. (replacing any) and returns it
+// AddHighLevelMetricStats creates instance i (replacing any) and returns it.
 func (o *STBServiceServiceMonitoringMainStreamSample) AddHighLevelMetricStats(i uint32) *STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats {
 	if o.HighLevelMetricStats == nil {
 		o.HighLevelMetricStats = map[uint32]*STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats{}
@@ -881,5035 +408,967 @@ func (o *STBServiceServiceMonitoringMainStreamSample) AddHighLevelMetricStats(i 
 	o.HighLevelMetricStats[i] = x
 	return x
 }
-
-// GetHighLevelMetricStats returns instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.
-func (o *STBServiceServiceMonitoringMainStreamSample) GetHighLevelMetricStats(i uint32) (*STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats, bool) {
-	x, ok := o.HighLevelMetricStats[i]
-	return x, ok
-}
-
-// DeleteHighLevelMetricStats removes instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.
-func (o *STBServiceServiceMonitoringMainStreamSample) DeleteHighLevelMetricStats(i uint32) {
-	delete(o.HighLevelMetricStats, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamSample) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamSample) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSample_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSample_SignificantChanges, model.FormatValue(model.TypeUnsignedInt, o.SignificantChanges)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SignificantChanges",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSample_PVRTimeShift, model.FormatValue(model.TypeBoolean, o.PVRTimeShift)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PVRTimeShift",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamSample) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SampleSeconds", 493, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "SignificantChanges", 494, model.FormatValue(model.TypeUnsignedInt, o.SignificantChanges), len(o.SignificantChanges) > 0)
+	c.Wire(p, "PVRTimeShift", 460, model.FormatValue(model.TypeBoolean, o.PVRTimeShift), len(o.PVRTimeShift) > 0)
 	if o.AudioDecoderStats != nil {
-		o.AudioDecoderStats.ValidateAt(prefix+"AudioDecoderStats.", v)
+		o.AudioDecoderStats.ValidateAt(c, p+"AudioDecoderStats.")
 	}
 	if o.DejitteringStats != nil {
-		o.DejitteringStats.ValidateAt(prefix+"DejitteringStats.", v)
+		o.DejitteringStats.ValidateAt(c, p+"DejitteringStats.")
 	}
 	for _, i := range model.SortedKeys(o.HighLevelMetricStats) {
-		o.HighLevelMetricStats[i].ValidateAt(prefix+"HighLevelMetricStats."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.HighLevelMetricStats[i].ValidateAt(c, model.InstanceOf(p, "HighLevelMetricStats.", i))
 	}
 	if o.MPEG2TSStats != nil {
-		o.MPEG2TSStats.ValidateAt(prefix+"MPEG2TSStats.", v)
+		o.MPEG2TSStats.ValidateAt(c, p+"MPEG2TSStats.")
 	}
 	if o.RTPStats != nil {
-		o.RTPStats.ValidateAt(prefix+"RTPStats.", v)
+		o.RTPStats.ValidateAt(c, p+"RTPStats.")
 	}
 	if o.TCPStats != nil {
-		o.TCPStats.ValidateAt(prefix+"TCPStats.", v)
+		o.TCPStats.ValidateAt(c, p+"TCPStats.")
 	}
 	if o.VideoDecoderStats != nil {
-		o.VideoDecoderStats.ValidateAt(prefix+"VideoDecoderStats.", v)
+		o.VideoDecoderStats.ValidateAt(c, p+"VideoDecoderStats.")
 	}
 	if o.VideoResponseStats != nil {
-		o.VideoResponseStats.ValidateAt(prefix+"VideoResponseStats.", v)
+		o.VideoResponseStats.ValidateAt(c, p+"VideoResponseStats.")
 	}
 }
 
 // STBServiceServiceMonitoringMainStreamSamplePath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.
 type STBServiceServiceMonitoringMainStreamSamplePath struct {
-	obj                                 model.ObjectPath
-	SampleSeconds                       model.ReadOnlyParam[[]uint32]
-	SignificantChanges                  model.ReadOnlyParam[[]uint32]
-	PVRTimeShift                        model.ReadOnlyParam[[]bool]
-	HighLevelMetricStatsNumberOfEntries model.ReadOnlyParam[uint32]
-	AudioDecoderStats                   STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath
-	DejitteringStats                    STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath
-	MPEG2TSStats                        STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath
-	RTPStats                            STBServiceServiceMonitoringMainStreamSampleRTPStatsPath
-	TCPStats                            STBServiceServiceMonitoringMainStreamSampleTCPStatsPath
-	VideoDecoderStats                   STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath
-	VideoResponseStats                  STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath
+	model.ObjectPath
+	HighLevelMetricStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PVRTimeShift model.ReadOnlyParam[[]bool] `dm:"s"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SignificantChanges model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	AudioDecoderStats  STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath  `dm:"AudioDecoderStats."`
+	DejitteringStats   STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath   `dm:"DejitteringStats."`
+	MPEG2TSStats       STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath       `dm:"MPEG2TSStats."`
+	RTPStats           STBServiceServiceMonitoringMainStreamSampleRTPStatsPath           `dm:"RTPStats."`
+	TCPStats           STBServiceServiceMonitoringMainStreamSampleTCPStatsPath           `dm:"TCPStats."`
+	VideoDecoderStats  STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath  `dm:"VideoDecoderStats."`
+	VideoResponseStats STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath `dm:"VideoResponseStats."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamSamplePath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamSamplePath(prefix string) STBServiceServiceMonitoringMainStreamSamplePath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamSamplePath{
-		AudioDecoderStats:                   newSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath(prefix + "AudioDecoderStats."),
-		DejitteringStats:                    newSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath(prefix + "DejitteringStats."),
-		HighLevelMetricStatsNumberOfEntries: model.NewReadOnly[uint32](p, "HighLevelMetricStatsNumberOfEntries", model.TypeUnsignedInt),
-		MPEG2TSStats:                        newSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath(prefix + "MPEG2TSStats."),
-		PVRTimeShift:                        model.NewReadOnly[[]bool](p, "PVRTimeShift", model.TypeString),
-		RTPStats:                            newSTBServiceServiceMonitoringMainStreamSampleRTPStatsPath(prefix + "RTPStats."),
-		SampleSeconds:                       model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		SignificantChanges:                  model.NewReadOnly[[]uint32](p, "SignificantChanges", model.TypeString),
-		TCPStats:                            newSTBServiceServiceMonitoringMainStreamSampleTCPStatsPath(prefix + "TCPStats."),
-		VideoDecoderStats:                   newSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath(prefix + "VideoDecoderStats."),
-		VideoResponseStats:                  newSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath(prefix + "VideoResponseStats."),
-		obj:                                 model.NewObjectPath(p),
-	}
+// HighLevelMetricStats returns the typed path of instance i.
+func (x STBServiceServiceMonitoringMainStreamSamplePath) HighLevelMetricStats(i uint32) (p STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HighLevelMetricStats.", i))
+	return
 }
 
-// HighLevelMetricStats returns the typed path of instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.
-func (x STBServiceServiceMonitoringMainStreamSamplePath) HighLevelMetricStats(i uint32) STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath {
-	return newSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath(x.Path() + "HighLevelMetricStats." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// HighLevelMetricStatsTable returns the table STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}. itself (for AddObject when writable)
+// HighLevelMetricStatsTable returns the table itself (for AddObject when writable).
 func (x STBServiceServiceMonitoringMainStreamSamplePath) HighLevelMetricStatsTable() model.Table {
-	return model.NewTable(x.Path() + "HighLevelMetricStats.")
+	return model.NewTable(x.ObjectPath, "HighLevelMetricStats.")
 }
 
-var (
-	synSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStats_SampleSeconds = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStats_DecodedFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStats_DecodingErrors = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats struct {
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.0.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// DecodedFrames: list<unsignedInt>, readOnly, since 1.0.
-	DecodedFrames []uint32 `cwmp:"DecodedFrames"`
-	// DecodingErrors: list<unsignedInt>, readOnly, since 1.0.
-	DecodingErrors []uint32 `cwmp:"DecodingErrors"`
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	DecodedFrames []uint32 `json:"DecodedFrames,omitzero"`
+
+	DecodingErrors []uint32 `json:"DecodingErrors,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStats_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStats_DecodedFrames, model.FormatValue(model.TypeUnsignedInt, o.DecodedFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DecodedFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStats_DecodingErrors, model.FormatValue(model.TypeUnsignedInt, o.DecodingErrors)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DecodingErrors",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SampleSeconds", 429, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "DecodedFrames", 427, model.FormatValue(model.TypeUnsignedInt, o.DecodedFrames), len(o.DecodedFrames) > 0)
+	c.Wire(p, "DecodingErrors", 428, model.FormatValue(model.TypeUnsignedInt, o.DecodingErrors), len(o.DecodingErrors) > 0)
 }
 
 // STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats.
 type STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath struct {
-	obj            model.ObjectPath
-	SampleSeconds  model.ReadOnlyParam[[]uint32]
-	DecodedFrames  model.ReadOnlyParam[[]uint32]
-	DecodingErrors model.ReadOnlyParam[[]uint32]
+	model.ObjectPath
+	DecodedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	DecodingErrors model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath(prefix string) STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath{
-		DecodedFrames:  model.NewReadOnly[[]uint32](p, "DecodedFrames", model.TypeString),
-		DecodingErrors: model.NewReadOnly[[]uint32](p, "DecodingErrors", model.TypeString),
-		SampleSeconds:  model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_SampleSeconds = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_Overruns = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_Underruns = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_EmptyBufferTime = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// STBServiceServiceMonitoringMainStreamSampleDejitteringStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamSampleDejitteringStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleDejitteringStats struct {
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.0.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// Overruns: list<unsignedInt>, readOnly, since 1.0.
-	Overruns []uint32 `cwmp:"Overruns"`
-	// Underruns: list<unsignedInt>, readOnly, since 1.0.
-	Underruns []uint32 `cwmp:"Underruns"`
-	// EmptyBufferTime: list<unsignedInt> milliseconds, readOnly, since 1.0.
-	EmptyBufferTime []uint32 `cwmp:"EmptyBufferTime"`
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	Overruns []uint32 `json:"Overruns,omitzero"`
+
+	Underruns []uint32 `json:"Underruns,omitzero"`
+
+	EmptyBufferTime []uint32 `json:"EmptyBufferTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamSampleDejitteringStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamSampleDejitteringStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_Overruns, model.FormatValue(model.TypeUnsignedInt, o.Overruns)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Overruns",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_Underruns, model.FormatValue(model.TypeUnsignedInt, o.Underruns)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Underruns",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_EmptyBufferTime, model.FormatValue(model.TypeUnsignedInt, o.EmptyBufferTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EmptyBufferTime",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamSampleDejitteringStats) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SampleSeconds", 433, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "Overruns", 432, model.FormatValue(model.TypeUnsignedInt, o.Overruns), len(o.Overruns) > 0)
+	c.Wire(p, "Underruns", 434, model.FormatValue(model.TypeUnsignedInt, o.Underruns), len(o.Underruns) > 0)
+	c.Wire(p, "EmptyBufferTime", 431, model.FormatValue(model.TypeUnsignedInt, o.EmptyBufferTime), len(o.EmptyBufferTime) > 0)
 }
 
 // STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats.
 type STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath struct {
-	obj             model.ObjectPath
-	SampleSeconds   model.ReadOnlyParam[[]uint32]
-	Overruns        model.ReadOnlyParam[[]uint32]
-	Underruns       model.ReadOnlyParam[[]uint32]
-	EmptyBufferTime model.ReadOnlyParam[[]uint32]
-}
+	model.ObjectPath
+	EmptyBufferTime model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath(prefix string) STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath{
-		EmptyBufferTime: model.NewReadOnly[[]uint32](p, "EmptyBufferTime", model.TypeString),
-		Overruns:        model.NewReadOnly[[]uint32](p, "Overruns", model.TypeString),
-		SampleSeconds:   model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		Underruns:       model.NewReadOnly[[]uint32](p, "Underruns", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
+	Overruns model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	Underruns model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
 // STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus enumerates the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Status.
 type STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus string
 
-func (e STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus) String() string {
-	return string(e)
-}
-
 const (
 	STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus_Disabled STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus = "Disabled"
-	STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus_Enabled  STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus = "Enabled"
-	STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus_Error    STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus = "Error"
+
+	STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus_Enabled STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus = "Enabled"
+
+	STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus_Error STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus = "Error"
 )
 
-var (
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Alias = &model.Syntax{
-		DataType: "_AliasCommon",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_MetricName = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Capabilities.ServiceMonitoring.HighLevelMetricNames",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric1Threshold = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric2Threshold = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_SampleSeconds = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric1 = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric2 = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric1Failures      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric2Failures      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_MetricSampleInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_MetricThreshold = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_MetricFailures = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats struct {
-	// Enable: boolean, readWrite, since 1.1.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 1.1.
-	Status STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus `cwmp:"Status"`
-	// Alias: _AliasCommon=string(:64), readWrite, since 1.2.
-	Alias string `cwmp:"Alias"`
-	// MetricName: string(:256) enumerationRef, readOnly, since 1.0.
-	MetricName string `cwmp:"MetricName"`
-	// Metric1Threshold: unsignedInt[0:65535], readWrite, since 1.0.
-	Metric1Threshold uint32 `cwmp:"Metric1Threshold"`
-	// Metric2Threshold: unsignedInt[0:65535], readWrite, since 1.0.
-	Metric2Threshold uint32 `cwmp:"Metric2Threshold"`
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.0.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// Metric1: list<unsignedInt[0:65535]>, readOnly, since 1.0.
-	Metric1 []uint32 `cwmp:"Metric1"`
-	// Metric2: list<unsignedInt[0:65535]>, readOnly, since 1.0.
-	Metric2 []uint32 `cwmp:"Metric2"`
-	// Metric1Failures: unsignedInt, readOnly, since 1.0.
-	Metric1Failures uint32 `cwmp:"Metric1Failures"`
-	// Metric2Failures: unsignedInt, readOnly, since 1.0.
-	Metric2Failures uint32 `cwmp:"Metric2Failures"`
-	// MetricSampleInterval: unsignedInt seconds, readWrite, since 1.1.
-	MetricSampleInterval uint32 `cwmp:"MetricSampleInterval"`
-	// MetricThreshold: unsignedInt[0:65535], readWrite, since 1.1.
-	MetricThreshold uint32 `cwmp:"MetricThreshold"`
-	// Metric: list<unsignedInt[0:65535]>, readOnly, since 1.1.
-	Metric []uint32 `cwmp:"Metric"`
-	// MetricFailures: unsignedInt, readOnly, since 1.1.
-	MetricFailures uint32 `cwmp:"MetricFailures"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	MetricName string `json:"MetricName,omitzero"`
+
+	Metric1Threshold uint32 `json:"Metric1Threshold,omitzero"`
+
+	Metric2Threshold uint32 `json:"Metric2Threshold,omitzero"`
+
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	Metric1 []uint32 `json:"Metric1,omitzero"`
+
+	Metric2 []uint32 `json:"Metric2,omitzero"`
+
+	Metric1Failures uint32 `json:"Metric1Failures,omitzero"`
+
+	Metric2Failures uint32 `json:"Metric2Failures,omitzero"`
+
+	MetricSampleInterval uint32 `json:"MetricSampleInterval,omitzero"`
+
+	MetricThreshold uint32 `json:"MetricThreshold,omitzero"`
+
+	Metric []uint32 `json:"Metric,omitzero"`
+
+	MetricFailures uint32 `json:"MetricFailures,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_MetricName, o.MetricName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MetricName",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric1Threshold, uint64(o.Metric1Threshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Metric1Threshold",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric2Threshold, uint64(o.Metric2Threshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Metric2Threshold",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric1, model.FormatValue(model.TypeUnsignedInt, o.Metric1)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Metric1",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric2, model.FormatValue(model.TypeUnsignedInt, o.Metric2)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Metric2",
-		})
-	}
-	if e := model.CheckUint(synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_MetricThreshold, uint64(o.MetricThreshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MetricThreshold",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric, model.FormatValue(model.TypeUnsignedInt, o.Metric)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Metric",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 450, string(o.Status))
+	c.String(p, "Alias", 436, o.Alias)
+	c.String(p, "MetricName", 446, o.MetricName)
+	c.Uint(p, "Metric1Threshold", 441, uint64(o.Metric1Threshold))
+	c.Uint(p, "Metric2Threshold", 444, uint64(o.Metric2Threshold))
+	c.Wire(p, "SampleSeconds", 449, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "Metric1", 439, model.FormatValue(model.TypeUnsignedInt, o.Metric1), len(o.Metric1) > 0)
+	c.Wire(p, "Metric2", 442, model.FormatValue(model.TypeUnsignedInt, o.Metric2), len(o.Metric2) > 0)
+	c.Uint(p, "MetricThreshold", 448, uint64(o.MetricThreshold))
+	c.Wire(p, "Metric", 438, model.FormatValue(model.TypeUnsignedInt, o.Metric), len(o.Metric) > 0)
 }
 
 // STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.
 type STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath struct {
-	obj                  model.ObjectPath
-	Enable               model.ReadWriteParam[bool]
-	Status               model.ReadOnlyParam[STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus]
-	Alias                model.ReadWriteParam[string]
-	MetricName           model.ReadOnlyParam[string]
-	Metric1Threshold     model.ReadWriteParam[uint32]
-	Metric2Threshold     model.ReadWriteParam[uint32]
-	SampleSeconds        model.ReadOnlyParam[[]uint32]
-	Metric1              model.ReadOnlyParam[[]uint32]
-	Metric2              model.ReadOnlyParam[[]uint32]
-	Metric1Failures      model.ReadOnlyParam[uint32]
-	Metric2Failures      model.ReadOnlyParam[uint32]
-	MetricSampleInterval model.ReadWriteParam[uint32]
-	MetricThreshold      model.ReadWriteParam[uint32]
-	Metric               model.ReadOnlyParam[[]uint32]
-	MetricFailures       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Metric model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	Metric1 model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	Metric1Failures model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Metric1Threshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	Metric2 model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	Metric2Failures model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Metric2Threshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	MetricFailures model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MetricName model.ReadOnlyParam[string] `dm:"s"`
+
+	MetricSampleInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	MetricThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath(prefix string) STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath{
-		Alias:                model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Metric:               model.NewReadOnly[[]uint32](p, "Metric", model.TypeString),
-		Metric1:              model.NewReadOnly[[]uint32](p, "Metric1", model.TypeString),
-		Metric1Failures:      model.NewReadOnly[uint32](p, "Metric1Failures", model.TypeUnsignedInt),
-		Metric1Threshold:     model.NewReadWrite[uint32](p, "Metric1Threshold", model.TypeUnsignedInt),
-		Metric2:              model.NewReadOnly[[]uint32](p, "Metric2", model.TypeString),
-		Metric2Failures:      model.NewReadOnly[uint32](p, "Metric2Failures", model.TypeUnsignedInt),
-		Metric2Threshold:     model.NewReadWrite[uint32](p, "Metric2Threshold", model.TypeUnsignedInt),
-		MetricFailures:       model.NewReadOnly[uint32](p, "MetricFailures", model.TypeUnsignedInt),
-		MetricName:           model.NewReadOnly[string](p, "MetricName", model.TypeString),
-		MetricSampleInterval: model.NewReadWrite[uint32](p, "MetricSampleInterval", model.TypeUnsignedInt),
-		MetricThreshold:      model.NewReadWrite[uint32](p, "MetricThreshold", model.TypeUnsignedInt),
-		SampleSeconds:        model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		Status:               model.NewReadOnly[STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus](p, "Status", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_SampleSeconds = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSPacketsReceived = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSPacketsDrained = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSSyncByteErrorCount = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSSyncLossCount = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_PacketDiscontinuityCounter = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_PacketDiscontinuityCounterBeforeCA = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats struct {
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.0.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// TSPacketsReceived: list<unsignedInt>, readOnly, since 1.0.
-	TSPacketsReceived []uint32 `cwmp:"TSPacketsReceived"`
-	// TSPacketsDrained: list<unsignedInt>, readOnly, since 1.0.
-	TSPacketsDrained []uint32 `cwmp:"TSPacketsDrained"`
-	// TSSyncByteErrorCount: list<unsignedInt>, readOnly, since 1.0.
-	TSSyncByteErrorCount []uint32 `cwmp:"TSSyncByteErrorCount"`
-	// TSSyncLossCount: list<unsignedInt>, readOnly, since 1.0.
-	TSSyncLossCount []uint32 `cwmp:"TSSyncLossCount"`
-	// PacketDiscontinuityCounter: list<unsignedInt>, readOnly, since 1.0.
-	PacketDiscontinuityCounter []uint32 `cwmp:"PacketDiscontinuityCounter"`
-	// PacketDiscontinuityCounterBeforeCA: list<unsignedInt>, readOnly, since 1.0.
-	PacketDiscontinuityCounterBeforeCA []uint32 `cwmp:"PacketDiscontinuityCounterBeforeCA"`
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	TSPacketsReceived []uint32 `json:"TSPacketsReceived,omitzero"`
+
+	TSPacketsDrained []uint32 `json:"TSPacketsDrained,omitzero"`
+
+	TSSyncByteErrorCount []uint32 `json:"TSSyncByteErrorCount,omitzero"`
+
+	TSSyncLossCount []uint32 `json:"TSSyncLossCount,omitzero"`
+
+	PacketDiscontinuityCounter []uint32 `json:"PacketDiscontinuityCounter,omitzero"`
+
+	PacketDiscontinuityCounterBeforeCA []uint32 `json:"PacketDiscontinuityCounterBeforeCA,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSPacketsReceived, model.FormatValue(model.TypeUnsignedInt, o.TSPacketsReceived)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TSPacketsReceived",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSPacketsDrained, model.FormatValue(model.TypeUnsignedInt, o.TSPacketsDrained)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TSPacketsDrained",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSSyncByteErrorCount, model.FormatValue(model.TypeUnsignedInt, o.TSSyncByteErrorCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TSSyncByteErrorCount",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSSyncLossCount, model.FormatValue(model.TypeUnsignedInt, o.TSSyncLossCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TSSyncLossCount",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_PacketDiscontinuityCounter, model.FormatValue(model.TypeUnsignedInt, o.PacketDiscontinuityCounter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketDiscontinuityCounter",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_PacketDiscontinuityCounterBeforeCA, model.FormatValue(model.TypeUnsignedInt, o.PacketDiscontinuityCounterBeforeCA)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketDiscontinuityCounterBeforeCA",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SampleSeconds", 455, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "TSPacketsReceived", 457, model.FormatValue(model.TypeUnsignedInt, o.TSPacketsReceived), len(o.TSPacketsReceived) > 0)
+	c.Wire(p, "TSPacketsDrained", 456, model.FormatValue(model.TypeUnsignedInt, o.TSPacketsDrained), len(o.TSPacketsDrained) > 0)
+	c.Wire(p, "TSSyncByteErrorCount", 458, model.FormatValue(model.TypeUnsignedInt, o.TSSyncByteErrorCount), len(o.TSSyncByteErrorCount) > 0)
+	c.Wire(p, "TSSyncLossCount", 459, model.FormatValue(model.TypeUnsignedInt, o.TSSyncLossCount), len(o.TSSyncLossCount) > 0)
+	c.Wire(p, "PacketDiscontinuityCounter", 453, model.FormatValue(model.TypeUnsignedInt, o.PacketDiscontinuityCounter), len(o.PacketDiscontinuityCounter) > 0)
+	c.Wire(p, "PacketDiscontinuityCounterBeforeCA", 454, model.FormatValue(model.TypeUnsignedInt, o.PacketDiscontinuityCounterBeforeCA), len(o.PacketDiscontinuityCounterBeforeCA) > 0)
 }
 
 // STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats.
 type STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath struct {
-	obj                                model.ObjectPath
-	SampleSeconds                      model.ReadOnlyParam[[]uint32]
-	TSPacketsReceived                  model.ReadOnlyParam[[]uint32]
-	TSPacketsDrained                   model.ReadOnlyParam[[]uint32]
-	TSSyncByteErrorCount               model.ReadOnlyParam[[]uint32]
-	TSSyncLossCount                    model.ReadOnlyParam[[]uint32]
-	PacketDiscontinuityCounter         model.ReadOnlyParam[[]uint32]
-	PacketDiscontinuityCounterBeforeCA model.ReadOnlyParam[[]uint32]
+	model.ObjectPath
+	PacketDiscontinuityCounter model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketDiscontinuityCounterBeforeCA model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	TSPacketsDrained model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	TSPacketsReceived model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	TSSyncByteErrorCount model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	TSSyncLossCount model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath(prefix string) STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath{
-		PacketDiscontinuityCounter:         model.NewReadOnly[[]uint32](p, "PacketDiscontinuityCounter", model.TypeString),
-		PacketDiscontinuityCounterBeforeCA: model.NewReadOnly[[]uint32](p, "PacketDiscontinuityCounterBeforeCA", model.TypeString),
-		SampleSeconds:                      model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		TSPacketsDrained:                   model.NewReadOnly[[]uint32](p, "TSPacketsDrained", model.TypeString),
-		TSPacketsReceived:                  model.NewReadOnly[[]uint32](p, "TSPacketsReceived", model.TypeString),
-		TSSyncByteErrorCount:               model.NewReadOnly[[]uint32](p, "TSSyncByteErrorCount", model.TypeString),
-		TSSyncLossCount:                    model.NewReadOnly[[]uint32](p, "TSSyncLossCount", model.TypeString),
-		obj:                                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SampleSeconds = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsExpected = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsDiscarded = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsOutOfSequence = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsReceived = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsReceivedBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_RetransmitTimeouts = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLost = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLostBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLostByEventHistogram = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLostByEventHistogramBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_LossEvents = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_LossEventsBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DelayBetweenLossEventsHistogram = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DelayBetweenLossEventsHistogramBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossIndexCount = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossIndexCountBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossDistance = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "RTP packets",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossDistanceBeforeEC = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "RTP packets",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossDistance = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "RTP packets",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossDistanceBeforeEC = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "RTP packets",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossLengthCount = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossLengthCountBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DurationSevereLossEventsHistogram = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DurationSevereLossEventsHistogramBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MaximumLossPeriod = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "RTP packets",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MaximumLossPeriodBeforeEC = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "RTP packets",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossPeriod = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "RTP packets",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossPeriodBeforeEC = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "RTP packets",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossPeriod = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "RTP packets",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossPeriodBeforeEC = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "RTP packets",
-	}
-)
-
-// STBServiceServiceMonitoringMainStreamSampleRTPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamSampleRTPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleRTPStats struct {
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.0.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// PacketsExpected: list<unsignedInt>, readOnly, since 1.0.
-	PacketsExpected []uint32 `cwmp:"PacketsExpected"`
-	// PacketsDiscarded: list<unsignedInt>, readOnly, since 1.0.
-	PacketsDiscarded []uint32 `cwmp:"PacketsDiscarded"`
-	// PacketsOutOfSequence: list<unsignedInt>, readOnly, since 1.0.
-	PacketsOutOfSequence []uint32 `cwmp:"PacketsOutOfSequence"`
-	// PacketsReceived: list<unsignedInt>, readOnly, since 1.0.
-	PacketsReceived []uint32 `cwmp:"PacketsReceived"`
-	// PacketsReceivedBeforeEC: list<unsignedInt>, readOnly, since 1.0.
-	PacketsReceivedBeforeEC []uint32 `cwmp:"PacketsReceivedBeforeEC"`
-	// RetransmitTimeouts: list<unsignedInt>, readOnly, since 1.0.
-	RetransmitTimeouts []uint32 `cwmp:"RetransmitTimeouts"`
-	// PacketsLost: list<unsignedInt>, readOnly, since 1.0.
-	PacketsLost []uint32 `cwmp:"PacketsLost"`
-	// PacketsLostBeforeEC: list<unsignedInt>, readOnly, since 1.0.
-	PacketsLostBeforeEC []uint32 `cwmp:"PacketsLostBeforeEC"`
-	// PacketsLostByEventHistogram: list<string>, readOnly, since 1.3.
-	PacketsLostByEventHistogram []string `cwmp:"PacketsLostByEventHistogram"`
-	// PacketsLostByEventHistogramBeforeEC: list<string>, readOnly, since 1.3.
-	PacketsLostByEventHistogramBeforeEC []string `cwmp:"PacketsLostByEventHistogramBeforeEC"`
-	// LossEvents: list<unsignedInt>, readOnly, since 1.0.
-	LossEvents []uint32 `cwmp:"LossEvents"`
-	// LossEventsBeforeEC: list<unsignedInt>, readOnly, since 1.0.
-	LossEventsBeforeEC []uint32 `cwmp:"LossEventsBeforeEC"`
-	// DelayBetweenLossEventsHistogram: list<string>, readOnly, since 1.3.
-	DelayBetweenLossEventsHistogram []string `cwmp:"DelayBetweenLossEventsHistogram"`
-	// DelayBetweenLossEventsHistogramBeforeEC: list<string>, readOnly, since 1.3.
-	DelayBetweenLossEventsHistogramBeforeEC []string `cwmp:"DelayBetweenLossEventsHistogramBeforeEC"`
-	// SevereLossIndexCount: list<unsignedInt>, readOnly, since 1.0.
-	SevereLossIndexCount []uint32 `cwmp:"SevereLossIndexCount"`
-	// SevereLossIndexCountBeforeEC: list<unsignedInt>, readOnly, since 1.0.
-	SevereLossIndexCountBeforeEC []uint32 `cwmp:"SevereLossIndexCountBeforeEC"`
-	// AverageLossDistance: list<unsignedInt> RTP packets, readOnly, since 1.0.
-	AverageLossDistance []uint32 `cwmp:"AverageLossDistance"`
-	// AverageLossDistanceBeforeEC: list<unsignedInt> RTP packets, readOnly, since 1.0.
-	AverageLossDistanceBeforeEC []uint32 `cwmp:"AverageLossDistanceBeforeEC"`
-	// MinimumLossDistance: list<unsignedInt> RTP packets, readOnly, since 1.0.
-	MinimumLossDistance []uint32 `cwmp:"MinimumLossDistance"`
-	// MinimumLossDistanceBeforeEC: list<unsignedInt> RTP packets, readOnly, since 1.0.
-	MinimumLossDistanceBeforeEC []uint32 `cwmp:"MinimumLossDistanceBeforeEC"`
-	// SevereLossLengthCount: list<unsignedInt>, readOnly, since 1.0.
-	SevereLossLengthCount []uint32 `cwmp:"SevereLossLengthCount"`
-	// SevereLossLengthCountBeforeEC: list<unsignedInt>, readOnly, since 1.0.
-	SevereLossLengthCountBeforeEC []uint32 `cwmp:"SevereLossLengthCountBeforeEC"`
-	// DurationSevereLossEventsHistogram: list<string>, readOnly, since 1.3.
-	DurationSevereLossEventsHistogram []string `cwmp:"DurationSevereLossEventsHistogram"`
-	// DurationSevereLossEventsHistogramBeforeEC: list<string>, readOnly, since 1.3.
-	DurationSevereLossEventsHistogramBeforeEC []string `cwmp:"DurationSevereLossEventsHistogramBeforeEC"`
-	// MaximumLossPeriod: list<unsignedInt> RTP packets, readOnly, since 1.0.
-	MaximumLossPeriod []uint32 `cwmp:"MaximumLossPeriod"`
-	// MaximumLossPeriodBeforeEC: list<unsignedInt> RTP packets, readOnly, since 1.0.
-	MaximumLossPeriodBeforeEC []uint32 `cwmp:"MaximumLossPeriodBeforeEC"`
-	// AverageLossPeriod: list<unsignedInt> RTP packets, readOnly, since 1.0.
-	AverageLossPeriod []uint32 `cwmp:"AverageLossPeriod"`
-	// AverageLossPeriodBeforeEC: list<unsignedInt> RTP packets, readOnly, since 1.0.
-	AverageLossPeriodBeforeEC []uint32 `cwmp:"AverageLossPeriodBeforeEC"`
-	// MinimumLossPeriod: list<unsignedInt> RTP packets, readOnly, since 1.0.
-	MinimumLossPeriod []uint32 `cwmp:"MinimumLossPeriod"`
-	// MinimumLossPeriodBeforeEC: list<unsignedInt> RTP packets, readOnly, since 1.0.
-	MinimumLossPeriodBeforeEC []uint32 `cwmp:"MinimumLossPeriodBeforeEC"`
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	PacketsExpected []uint32 `json:"PacketsExpected,omitzero"`
+
+	PacketsDiscarded []uint32 `json:"PacketsDiscarded,omitzero"`
+
+	PacketsOutOfSequence []uint32 `json:"PacketsOutOfSequence,omitzero"`
+
+	PacketsReceived []uint32 `json:"PacketsReceived,omitzero"`
+
+	PacketsReceivedBeforeEC []uint32 `json:"PacketsReceivedBeforeEC,omitzero"`
+
+	RetransmitTimeouts []uint32 `json:"RetransmitTimeouts,omitzero"`
+
+	PacketsLost []uint32 `json:"PacketsLost,omitzero"`
+
+	PacketsLostBeforeEC []uint32 `json:"PacketsLostBeforeEC,omitzero"`
+
+	PacketsLostByEventHistogram []string `json:"PacketsLostByEventHistogram,omitzero"`
+
+	PacketsLostByEventHistogramBeforeEC []string `json:"PacketsLostByEventHistogramBeforeEC,omitzero"`
+
+	LossEvents []uint32 `json:"LossEvents,omitzero"`
+
+	LossEventsBeforeEC []uint32 `json:"LossEventsBeforeEC,omitzero"`
+
+	DelayBetweenLossEventsHistogram []string `json:"DelayBetweenLossEventsHistogram,omitzero"`
+
+	DelayBetweenLossEventsHistogramBeforeEC []string `json:"DelayBetweenLossEventsHistogramBeforeEC,omitzero"`
+
+	SevereLossIndexCount []uint32 `json:"SevereLossIndexCount,omitzero"`
+
+	SevereLossIndexCountBeforeEC []uint32 `json:"SevereLossIndexCountBeforeEC,omitzero"`
+
+	AverageLossDistance []uint32 `json:"AverageLossDistance,omitzero"`
+
+	AverageLossDistanceBeforeEC []uint32 `json:"AverageLossDistanceBeforeEC,omitzero"`
+
+	MinimumLossDistance []uint32 `json:"MinimumLossDistance,omitzero"`
+
+	MinimumLossDistanceBeforeEC []uint32 `json:"MinimumLossDistanceBeforeEC,omitzero"`
+
+	SevereLossLengthCount []uint32 `json:"SevereLossLengthCount,omitzero"`
+
+	SevereLossLengthCountBeforeEC []uint32 `json:"SevereLossLengthCountBeforeEC,omitzero"`
+
+	DurationSevereLossEventsHistogram []string `json:"DurationSevereLossEventsHistogram,omitzero"`
+
+	DurationSevereLossEventsHistogramBeforeEC []string `json:"DurationSevereLossEventsHistogramBeforeEC,omitzero"`
+
+	MaximumLossPeriod []uint32 `json:"MaximumLossPeriod,omitzero"`
+
+	MaximumLossPeriodBeforeEC []uint32 `json:"MaximumLossPeriodBeforeEC,omitzero"`
+
+	AverageLossPeriod []uint32 `json:"AverageLossPeriod,omitzero"`
+
+	AverageLossPeriodBeforeEC []uint32 `json:"AverageLossPeriodBeforeEC,omitzero"`
+
+	MinimumLossPeriod []uint32 `json:"MinimumLossPeriod,omitzero"`
+
+	MinimumLossPeriodBeforeEC []uint32 `json:"MinimumLossPeriodBeforeEC,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamSampleRTPStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamSampleRTPStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsExpected, model.FormatValue(model.TypeUnsignedInt, o.PacketsExpected)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsExpected",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsDiscarded, model.FormatValue(model.TypeUnsignedInt, o.PacketsDiscarded)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsDiscarded",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsOutOfSequence, model.FormatValue(model.TypeUnsignedInt, o.PacketsOutOfSequence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsOutOfSequence",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsReceived, model.FormatValue(model.TypeUnsignedInt, o.PacketsReceived)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsReceived",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsReceivedBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.PacketsReceivedBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsReceivedBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_RetransmitTimeouts, model.FormatValue(model.TypeUnsignedInt, o.RetransmitTimeouts)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RetransmitTimeouts",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLost, model.FormatValue(model.TypeUnsignedInt, o.PacketsLost)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsLost",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLostBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.PacketsLostBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsLostBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLostByEventHistogram, model.FormatValue(model.TypeString, o.PacketsLostByEventHistogram)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsLostByEventHistogram",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLostByEventHistogramBeforeEC, model.FormatValue(model.TypeString, o.PacketsLostByEventHistogramBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsLostByEventHistogramBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_LossEvents, model.FormatValue(model.TypeUnsignedInt, o.LossEvents)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LossEvents",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_LossEventsBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.LossEventsBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LossEventsBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DelayBetweenLossEventsHistogram, model.FormatValue(model.TypeString, o.DelayBetweenLossEventsHistogram)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DelayBetweenLossEventsHistogram",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DelayBetweenLossEventsHistogramBeforeEC, model.FormatValue(model.TypeString, o.DelayBetweenLossEventsHistogramBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DelayBetweenLossEventsHistogramBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossIndexCount, model.FormatValue(model.TypeUnsignedInt, o.SevereLossIndexCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SevereLossIndexCount",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossIndexCountBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.SevereLossIndexCountBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SevereLossIndexCountBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossDistance, model.FormatValue(model.TypeUnsignedInt, o.AverageLossDistance)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageLossDistance",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossDistanceBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.AverageLossDistanceBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageLossDistanceBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossDistance, model.FormatValue(model.TypeUnsignedInt, o.MinimumLossDistance)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinimumLossDistance",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossDistanceBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.MinimumLossDistanceBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinimumLossDistanceBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossLengthCount, model.FormatValue(model.TypeUnsignedInt, o.SevereLossLengthCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SevereLossLengthCount",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossLengthCountBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.SevereLossLengthCountBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SevereLossLengthCountBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DurationSevereLossEventsHistogram, model.FormatValue(model.TypeString, o.DurationSevereLossEventsHistogram)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DurationSevereLossEventsHistogram",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DurationSevereLossEventsHistogramBeforeEC, model.FormatValue(model.TypeString, o.DurationSevereLossEventsHistogramBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DurationSevereLossEventsHistogramBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MaximumLossPeriod, model.FormatValue(model.TypeUnsignedInt, o.MaximumLossPeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumLossPeriod",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MaximumLossPeriodBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.MaximumLossPeriodBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumLossPeriodBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossPeriod, model.FormatValue(model.TypeUnsignedInt, o.AverageLossPeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageLossPeriod",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossPeriodBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.AverageLossPeriodBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageLossPeriodBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossPeriod, model.FormatValue(model.TypeUnsignedInt, o.MinimumLossPeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinimumLossPeriod",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossPeriodBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.MinimumLossPeriodBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinimumLossPeriodBeforeEC",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamSampleRTPStats) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SampleSeconds", 488, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "PacketsExpected", 479, model.FormatValue(model.TypeUnsignedInt, o.PacketsExpected), len(o.PacketsExpected) > 0)
+	c.Wire(p, "PacketsDiscarded", 478, model.FormatValue(model.TypeUnsignedInt, o.PacketsDiscarded), len(o.PacketsDiscarded) > 0)
+	c.Wire(p, "PacketsOutOfSequence", 484, model.FormatValue(model.TypeUnsignedInt, o.PacketsOutOfSequence), len(o.PacketsOutOfSequence) > 0)
+	c.Wire(p, "PacketsReceived", 485, model.FormatValue(model.TypeUnsignedInt, o.PacketsReceived), len(o.PacketsReceived) > 0)
+	c.Wire(p, "PacketsReceivedBeforeEC", 486, model.FormatValue(model.TypeUnsignedInt, o.PacketsReceivedBeforeEC), len(o.PacketsReceivedBeforeEC) > 0)
+	c.Wire(p, "RetransmitTimeouts", 487, model.FormatValue(model.TypeUnsignedInt, o.RetransmitTimeouts), len(o.RetransmitTimeouts) > 0)
+	c.Wire(p, "PacketsLost", 480, model.FormatValue(model.TypeUnsignedInt, o.PacketsLost), len(o.PacketsLost) > 0)
+	c.Wire(p, "PacketsLostBeforeEC", 481, model.FormatValue(model.TypeUnsignedInt, o.PacketsLostBeforeEC), len(o.PacketsLostBeforeEC) > 0)
+	c.Wire(p, "PacketsLostByEventHistogram", 482, model.JoinStrings(o.PacketsLostByEventHistogram), len(o.PacketsLostByEventHistogram) > 0)
+	c.Wire(p, "PacketsLostByEventHistogramBeforeEC", 483, model.JoinStrings(o.PacketsLostByEventHistogramBeforeEC), len(o.PacketsLostByEventHistogramBeforeEC) > 0)
+	c.Wire(p, "LossEvents", 470, model.FormatValue(model.TypeUnsignedInt, o.LossEvents), len(o.LossEvents) > 0)
+	c.Wire(p, "LossEventsBeforeEC", 471, model.FormatValue(model.TypeUnsignedInt, o.LossEventsBeforeEC), len(o.LossEventsBeforeEC) > 0)
+	c.Wire(p, "DelayBetweenLossEventsHistogram", 466, model.JoinStrings(o.DelayBetweenLossEventsHistogram), len(o.DelayBetweenLossEventsHistogram) > 0)
+	c.Wire(p, "DelayBetweenLossEventsHistogramBeforeEC", 467, model.JoinStrings(o.DelayBetweenLossEventsHistogramBeforeEC), len(o.DelayBetweenLossEventsHistogramBeforeEC) > 0)
+	c.Wire(p, "SevereLossIndexCount", 489, model.FormatValue(model.TypeUnsignedInt, o.SevereLossIndexCount), len(o.SevereLossIndexCount) > 0)
+	c.Wire(p, "SevereLossIndexCountBeforeEC", 490, model.FormatValue(model.TypeUnsignedInt, o.SevereLossIndexCountBeforeEC), len(o.SevereLossIndexCountBeforeEC) > 0)
+	c.Wire(p, "AverageLossDistance", 462, model.FormatValue(model.TypeUnsignedInt, o.AverageLossDistance), len(o.AverageLossDistance) > 0)
+	c.Wire(p, "AverageLossDistanceBeforeEC", 463, model.FormatValue(model.TypeUnsignedInt, o.AverageLossDistanceBeforeEC), len(o.AverageLossDistanceBeforeEC) > 0)
+	c.Wire(p, "MinimumLossDistance", 474, model.FormatValue(model.TypeUnsignedInt, o.MinimumLossDistance), len(o.MinimumLossDistance) > 0)
+	c.Wire(p, "MinimumLossDistanceBeforeEC", 475, model.FormatValue(model.TypeUnsignedInt, o.MinimumLossDistanceBeforeEC), len(o.MinimumLossDistanceBeforeEC) > 0)
+	c.Wire(p, "SevereLossLengthCount", 491, model.FormatValue(model.TypeUnsignedInt, o.SevereLossLengthCount), len(o.SevereLossLengthCount) > 0)
+	c.Wire(p, "SevereLossLengthCountBeforeEC", 492, model.FormatValue(model.TypeUnsignedInt, o.SevereLossLengthCountBeforeEC), len(o.SevereLossLengthCountBeforeEC) > 0)
+	c.Wire(p, "DurationSevereLossEventsHistogram", 468, model.JoinStrings(o.DurationSevereLossEventsHistogram), len(o.DurationSevereLossEventsHistogram) > 0)
+	c.Wire(p, "DurationSevereLossEventsHistogramBeforeEC", 469, model.JoinStrings(o.DurationSevereLossEventsHistogramBeforeEC), len(o.DurationSevereLossEventsHistogramBeforeEC) > 0)
+	c.Wire(p, "MaximumLossPeriod", 472, model.FormatValue(model.TypeUnsignedInt, o.MaximumLossPeriod), len(o.MaximumLossPeriod) > 0)
+	c.Wire(p, "MaximumLossPeriodBeforeEC", 473, model.FormatValue(model.TypeUnsignedInt, o.MaximumLossPeriodBeforeEC), len(o.MaximumLossPeriodBeforeEC) > 0)
+	c.Wire(p, "AverageLossPeriod", 464, model.FormatValue(model.TypeUnsignedInt, o.AverageLossPeriod), len(o.AverageLossPeriod) > 0)
+	c.Wire(p, "AverageLossPeriodBeforeEC", 465, model.FormatValue(model.TypeUnsignedInt, o.AverageLossPeriodBeforeEC), len(o.AverageLossPeriodBeforeEC) > 0)
+	c.Wire(p, "MinimumLossPeriod", 476, model.FormatValue(model.TypeUnsignedInt, o.MinimumLossPeriod), len(o.MinimumLossPeriod) > 0)
+	c.Wire(p, "MinimumLossPeriodBeforeEC", 477, model.FormatValue(model.TypeUnsignedInt, o.MinimumLossPeriodBeforeEC), len(o.MinimumLossPeriodBeforeEC) > 0)
 }
 
 // STBServiceServiceMonitoringMainStreamSampleRTPStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.
 type STBServiceServiceMonitoringMainStreamSampleRTPStatsPath struct {
-	obj                                       model.ObjectPath
-	SampleSeconds                             model.ReadOnlyParam[[]uint32]
-	PacketsExpected                           model.ReadOnlyParam[[]uint32]
-	PacketsDiscarded                          model.ReadOnlyParam[[]uint32]
-	PacketsOutOfSequence                      model.ReadOnlyParam[[]uint32]
-	PacketsReceived                           model.ReadOnlyParam[[]uint32]
-	PacketsReceivedBeforeEC                   model.ReadOnlyParam[[]uint32]
-	RetransmitTimeouts                        model.ReadOnlyParam[[]uint32]
-	PacketsLost                               model.ReadOnlyParam[[]uint32]
-	PacketsLostBeforeEC                       model.ReadOnlyParam[[]uint32]
-	PacketsLostByEventHistogram               model.ReadOnlyParam[[]string]
-	PacketsLostByEventHistogramBeforeEC       model.ReadOnlyParam[[]string]
-	LossEvents                                model.ReadOnlyParam[[]uint32]
-	LossEventsBeforeEC                        model.ReadOnlyParam[[]uint32]
-	DelayBetweenLossEventsHistogram           model.ReadOnlyParam[[]string]
-	DelayBetweenLossEventsHistogramBeforeEC   model.ReadOnlyParam[[]string]
-	SevereLossIndexCount                      model.ReadOnlyParam[[]uint32]
-	SevereLossIndexCountBeforeEC              model.ReadOnlyParam[[]uint32]
-	AverageLossDistance                       model.ReadOnlyParam[[]uint32]
-	AverageLossDistanceBeforeEC               model.ReadOnlyParam[[]uint32]
-	MinimumLossDistance                       model.ReadOnlyParam[[]uint32]
-	MinimumLossDistanceBeforeEC               model.ReadOnlyParam[[]uint32]
-	SevereLossLengthCount                     model.ReadOnlyParam[[]uint32]
-	SevereLossLengthCountBeforeEC             model.ReadOnlyParam[[]uint32]
-	DurationSevereLossEventsHistogram         model.ReadOnlyParam[[]string]
-	DurationSevereLossEventsHistogramBeforeEC model.ReadOnlyParam[[]string]
-	MaximumLossPeriod                         model.ReadOnlyParam[[]uint32]
-	MaximumLossPeriodBeforeEC                 model.ReadOnlyParam[[]uint32]
-	AverageLossPeriod                         model.ReadOnlyParam[[]uint32]
-	AverageLossPeriodBeforeEC                 model.ReadOnlyParam[[]uint32]
-	MinimumLossPeriod                         model.ReadOnlyParam[[]uint32]
-	MinimumLossPeriodBeforeEC                 model.ReadOnlyParam[[]uint32]
+	model.ObjectPath
+	AverageLossDistance model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	AverageLossDistanceBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	AverageLossPeriod model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	AverageLossPeriodBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	DelayBetweenLossEventsHistogram model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DelayBetweenLossEventsHistogramBeforeEC model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DurationSevereLossEventsHistogram model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DurationSevereLossEventsHistogramBeforeEC model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LossEvents model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	LossEventsBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MaximumLossPeriod model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MaximumLossPeriodBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MinimumLossDistance model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MinimumLossDistanceBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MinimumLossPeriod model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MinimumLossPeriodBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsDiscarded model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsExpected model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsLost model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsLostBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsLostByEventHistogram model.ReadOnlyParam[[]string] `dm:"s"`
+
+	PacketsLostByEventHistogramBeforeEC model.ReadOnlyParam[[]string] `dm:"s"`
+
+	PacketsOutOfSequence model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsReceived model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsReceivedBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	RetransmitTimeouts model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SevereLossIndexCount model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SevereLossIndexCountBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SevereLossLengthCount model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SevereLossLengthCountBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamSampleRTPStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamSampleRTPStatsPath(prefix string) STBServiceServiceMonitoringMainStreamSampleRTPStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamSampleRTPStatsPath{
-		AverageLossDistance:                       model.NewReadOnly[[]uint32](p, "AverageLossDistance", model.TypeString),
-		AverageLossDistanceBeforeEC:               model.NewReadOnly[[]uint32](p, "AverageLossDistanceBeforeEC", model.TypeString),
-		AverageLossPeriod:                         model.NewReadOnly[[]uint32](p, "AverageLossPeriod", model.TypeString),
-		AverageLossPeriodBeforeEC:                 model.NewReadOnly[[]uint32](p, "AverageLossPeriodBeforeEC", model.TypeString),
-		DelayBetweenLossEventsHistogram:           model.NewReadOnly[[]string](p, "DelayBetweenLossEventsHistogram", model.TypeString),
-		DelayBetweenLossEventsHistogramBeforeEC:   model.NewReadOnly[[]string](p, "DelayBetweenLossEventsHistogramBeforeEC", model.TypeString),
-		DurationSevereLossEventsHistogram:         model.NewReadOnly[[]string](p, "DurationSevereLossEventsHistogram", model.TypeString),
-		DurationSevereLossEventsHistogramBeforeEC: model.NewReadOnly[[]string](p, "DurationSevereLossEventsHistogramBeforeEC", model.TypeString),
-		LossEvents:                          model.NewReadOnly[[]uint32](p, "LossEvents", model.TypeString),
-		LossEventsBeforeEC:                  model.NewReadOnly[[]uint32](p, "LossEventsBeforeEC", model.TypeString),
-		MaximumLossPeriod:                   model.NewReadOnly[[]uint32](p, "MaximumLossPeriod", model.TypeString),
-		MaximumLossPeriodBeforeEC:           model.NewReadOnly[[]uint32](p, "MaximumLossPeriodBeforeEC", model.TypeString),
-		MinimumLossDistance:                 model.NewReadOnly[[]uint32](p, "MinimumLossDistance", model.TypeString),
-		MinimumLossDistanceBeforeEC:         model.NewReadOnly[[]uint32](p, "MinimumLossDistanceBeforeEC", model.TypeString),
-		MinimumLossPeriod:                   model.NewReadOnly[[]uint32](p, "MinimumLossPeriod", model.TypeString),
-		MinimumLossPeriodBeforeEC:           model.NewReadOnly[[]uint32](p, "MinimumLossPeriodBeforeEC", model.TypeString),
-		PacketsDiscarded:                    model.NewReadOnly[[]uint32](p, "PacketsDiscarded", model.TypeString),
-		PacketsExpected:                     model.NewReadOnly[[]uint32](p, "PacketsExpected", model.TypeString),
-		PacketsLost:                         model.NewReadOnly[[]uint32](p, "PacketsLost", model.TypeString),
-		PacketsLostBeforeEC:                 model.NewReadOnly[[]uint32](p, "PacketsLostBeforeEC", model.TypeString),
-		PacketsLostByEventHistogram:         model.NewReadOnly[[]string](p, "PacketsLostByEventHistogram", model.TypeString),
-		PacketsLostByEventHistogramBeforeEC: model.NewReadOnly[[]string](p, "PacketsLostByEventHistogramBeforeEC", model.TypeString),
-		PacketsOutOfSequence:                model.NewReadOnly[[]uint32](p, "PacketsOutOfSequence", model.TypeString),
-		PacketsReceived:                     model.NewReadOnly[[]uint32](p, "PacketsReceived", model.TypeString),
-		PacketsReceivedBeforeEC:             model.NewReadOnly[[]uint32](p, "PacketsReceivedBeforeEC", model.TypeString),
-		RetransmitTimeouts:                  model.NewReadOnly[[]uint32](p, "RetransmitTimeouts", model.TypeString),
-		SampleSeconds:                       model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		SevereLossIndexCount:                model.NewReadOnly[[]uint32](p, "SevereLossIndexCount", model.TypeString),
-		SevereLossIndexCountBeforeEC:        model.NewReadOnly[[]uint32](p, "SevereLossIndexCountBeforeEC", model.TypeString),
-		SevereLossLengthCount:               model.NewReadOnly[[]uint32](p, "SevereLossLengthCount", model.TypeString),
-		SevereLossLengthCountBeforeEC:       model.NewReadOnly[[]uint32](p, "SevereLossLengthCountBeforeEC", model.TypeString),
-		obj:                                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamSampleTCPStats_SampleSeconds = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleTCPStats_PacketsReceived = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleTCPStats_PacketsRetransmitted = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleTCPStats_BytesReceived = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// STBServiceServiceMonitoringMainStreamSampleTCPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats. (object, readOnly, since 1.1)
+// STBServiceServiceMonitoringMainStreamSampleTCPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats. (object, readOnly, since 1.1).
 type STBServiceServiceMonitoringMainStreamSampleTCPStats struct {
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.1.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// PacketsReceived: list<unsignedInt>, readOnly, since 1.1.
-	PacketsReceived []uint32 `cwmp:"PacketsReceived"`
-	// PacketsRetransmitted: list<unsignedInt>, readOnly, since 1.1.
-	PacketsRetransmitted []uint32 `cwmp:"PacketsRetransmitted"`
-	// BytesReceived: list<unsignedInt>, readOnly, since 1.1.
-	BytesReceived []uint32 `cwmp:"BytesReceived"`
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	PacketsReceived []uint32 `json:"PacketsReceived,omitzero"`
+
+	PacketsRetransmitted []uint32 `json:"PacketsRetransmitted,omitzero"`
+
+	BytesReceived []uint32 `json:"BytesReceived,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamSampleTCPStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamSampleTCPStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleTCPStats_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleTCPStats_PacketsReceived, model.FormatValue(model.TypeUnsignedInt, o.PacketsReceived)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsReceived",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleTCPStats_PacketsRetransmitted, model.FormatValue(model.TypeUnsignedInt, o.PacketsRetransmitted)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsRetransmitted",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleTCPStats_BytesReceived, model.FormatValue(model.TypeUnsignedInt, o.BytesReceived)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BytesReceived",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamSampleTCPStats) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SampleSeconds", 499, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "PacketsReceived", 497, model.FormatValue(model.TypeUnsignedInt, o.PacketsReceived), len(o.PacketsReceived) > 0)
+	c.Wire(p, "PacketsRetransmitted", 498, model.FormatValue(model.TypeUnsignedInt, o.PacketsRetransmitted), len(o.PacketsRetransmitted) > 0)
+	c.Wire(p, "BytesReceived", 496, model.FormatValue(model.TypeUnsignedInt, o.BytesReceived), len(o.BytesReceived) > 0)
 }
 
 // STBServiceServiceMonitoringMainStreamSampleTCPStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats.
 type STBServiceServiceMonitoringMainStreamSampleTCPStatsPath struct {
-	obj                  model.ObjectPath
-	SampleSeconds        model.ReadOnlyParam[[]uint32]
-	PacketsReceived      model.ReadOnlyParam[[]uint32]
-	PacketsRetransmitted model.ReadOnlyParam[[]uint32]
-	BytesReceived        model.ReadOnlyParam[[]uint32]
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsReceived model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsRetransmitted model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamSampleTCPStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamSampleTCPStatsPath(prefix string) STBServiceServiceMonitoringMainStreamSampleTCPStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamSampleTCPStatsPath{
-		BytesReceived:        model.NewReadOnly[[]uint32](p, "BytesReceived", model.TypeString),
-		PacketsReceived:      model.NewReadOnly[[]uint32](p, "PacketsReceived", model.TypeString),
-		PacketsRetransmitted: model.NewReadOnly[[]uint32](p, "PacketsRetransmitted", model.TypeString),
-		SampleSeconds:        model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_SampleSeconds = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_FrameRate = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_DecodedFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_LostFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_ConcealedFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_IDecodedFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_ILostFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_IConcealedFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_PDecodedFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_PLostFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_PConcealedFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_BDecodedFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_BLostFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_BConcealedFrames = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_AVResynchCounter = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats struct {
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.0.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// FrameRate: list<unsignedInt>, readOnly, since 1.0.
-	FrameRate []uint32 `cwmp:"FrameRate"`
-	// DecodedFrames: list<unsignedInt>, readOnly, since 1.0.
-	DecodedFrames []uint32 `cwmp:"DecodedFrames"`
-	// LostFrames: list<unsignedInt>, readOnly, since 1.0.
-	LostFrames []uint32 `cwmp:"LostFrames"`
-	// ConcealedFrames: list<unsignedInt>, readOnly, since 1.0.
-	ConcealedFrames []uint32 `cwmp:"ConcealedFrames"`
-	// IDecodedFrames: list<unsignedInt>, readOnly, since 1.0.
-	IDecodedFrames []uint32 `cwmp:"IDecodedFrames"`
-	// ILostFrames: list<unsignedInt>, readOnly, since 1.0.
-	ILostFrames []uint32 `cwmp:"ILostFrames"`
-	// IConcealedFrames: list<unsignedInt>, readOnly, since 1.0.
-	IConcealedFrames []uint32 `cwmp:"IConcealedFrames"`
-	// PDecodedFrames: list<unsignedInt>, readOnly, since 1.0.
-	PDecodedFrames []uint32 `cwmp:"PDecodedFrames"`
-	// PLostFrames: list<unsignedInt>, readOnly, since 1.0.
-	PLostFrames []uint32 `cwmp:"PLostFrames"`
-	// PConcealedFrames: list<unsignedInt>, readOnly, since 1.0.
-	PConcealedFrames []uint32 `cwmp:"PConcealedFrames"`
-	// BDecodedFrames: list<unsignedInt>, readOnly, since 1.0.
-	BDecodedFrames []uint32 `cwmp:"BDecodedFrames"`
-	// BLostFrames: list<unsignedInt>, readOnly, since 1.0.
-	BLostFrames []uint32 `cwmp:"BLostFrames"`
-	// BConcealedFrames: list<unsignedInt>, readOnly, since 1.0.
-	BConcealedFrames []uint32 `cwmp:"BConcealedFrames"`
-	// AVResynchCounter: list<unsignedInt>, readOnly, since 1.0.
-	AVResynchCounter []uint32 `cwmp:"AVResynchCounter"`
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	FrameRate []uint32 `json:"FrameRate,omitzero"`
+
+	DecodedFrames []uint32 `json:"DecodedFrames,omitzero"`
+
+	LostFrames []uint32 `json:"LostFrames,omitzero"`
+
+	ConcealedFrames []uint32 `json:"ConcealedFrames,omitzero"`
+
+	IDecodedFrames []uint32 `json:"IDecodedFrames,omitzero"`
+
+	ILostFrames []uint32 `json:"ILostFrames,omitzero"`
+
+	IConcealedFrames []uint32 `json:"IConcealedFrames,omitzero"`
+
+	PDecodedFrames []uint32 `json:"PDecodedFrames,omitzero"`
+
+	PLostFrames []uint32 `json:"PLostFrames,omitzero"`
+
+	PConcealedFrames []uint32 `json:"PConcealedFrames,omitzero"`
+
+	BDecodedFrames []uint32 `json:"BDecodedFrames,omitzero"`
+
+	BLostFrames []uint32 `json:"BLostFrames,omitzero"`
+
+	BConcealedFrames []uint32 `json:"BConcealedFrames,omitzero"`
+
+	AVResynchCounter []uint32 `json:"AVResynchCounter,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_FrameRate, model.FormatValue(model.TypeUnsignedInt, o.FrameRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FrameRate",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_DecodedFrames, model.FormatValue(model.TypeUnsignedInt, o.DecodedFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DecodedFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_LostFrames, model.FormatValue(model.TypeUnsignedInt, o.LostFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LostFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_ConcealedFrames, model.FormatValue(model.TypeUnsignedInt, o.ConcealedFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConcealedFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_IDecodedFrames, model.FormatValue(model.TypeUnsignedInt, o.IDecodedFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IDecodedFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_ILostFrames, model.FormatValue(model.TypeUnsignedInt, o.ILostFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ILostFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_IConcealedFrames, model.FormatValue(model.TypeUnsignedInt, o.IConcealedFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IConcealedFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_PDecodedFrames, model.FormatValue(model.TypeUnsignedInt, o.PDecodedFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PDecodedFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_PLostFrames, model.FormatValue(model.TypeUnsignedInt, o.PLostFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PLostFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_PConcealedFrames, model.FormatValue(model.TypeUnsignedInt, o.PConcealedFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PConcealedFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_BDecodedFrames, model.FormatValue(model.TypeUnsignedInt, o.BDecodedFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BDecodedFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_BLostFrames, model.FormatValue(model.TypeUnsignedInt, o.BLostFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BLostFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_BConcealedFrames, model.FormatValue(model.TypeUnsignedInt, o.BConcealedFrames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BConcealedFrames",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_AVResynchCounter, model.FormatValue(model.TypeUnsignedInt, o.AVResynchCounter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AVResynchCounter",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SampleSeconds", 515, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "FrameRate", 507, model.FormatValue(model.TypeUnsignedInt, o.FrameRate), len(o.FrameRate) > 0)
+	c.Wire(p, "DecodedFrames", 506, model.FormatValue(model.TypeUnsignedInt, o.DecodedFrames), len(o.DecodedFrames) > 0)
+	c.Wire(p, "LostFrames", 511, model.FormatValue(model.TypeUnsignedInt, o.LostFrames), len(o.LostFrames) > 0)
+	c.Wire(p, "ConcealedFrames", 505, model.FormatValue(model.TypeUnsignedInt, o.ConcealedFrames), len(o.ConcealedFrames) > 0)
+	c.Wire(p, "IDecodedFrames", 509, model.FormatValue(model.TypeUnsignedInt, o.IDecodedFrames), len(o.IDecodedFrames) > 0)
+	c.Wire(p, "ILostFrames", 510, model.FormatValue(model.TypeUnsignedInt, o.ILostFrames), len(o.ILostFrames) > 0)
+	c.Wire(p, "IConcealedFrames", 508, model.FormatValue(model.TypeUnsignedInt, o.IConcealedFrames), len(o.IConcealedFrames) > 0)
+	c.Wire(p, "PDecodedFrames", 513, model.FormatValue(model.TypeUnsignedInt, o.PDecodedFrames), len(o.PDecodedFrames) > 0)
+	c.Wire(p, "PLostFrames", 514, model.FormatValue(model.TypeUnsignedInt, o.PLostFrames), len(o.PLostFrames) > 0)
+	c.Wire(p, "PConcealedFrames", 512, model.FormatValue(model.TypeUnsignedInt, o.PConcealedFrames), len(o.PConcealedFrames) > 0)
+	c.Wire(p, "BDecodedFrames", 503, model.FormatValue(model.TypeUnsignedInt, o.BDecodedFrames), len(o.BDecodedFrames) > 0)
+	c.Wire(p, "BLostFrames", 504, model.FormatValue(model.TypeUnsignedInt, o.BLostFrames), len(o.BLostFrames) > 0)
+	c.Wire(p, "BConcealedFrames", 502, model.FormatValue(model.TypeUnsignedInt, o.BConcealedFrames), len(o.BConcealedFrames) > 0)
+	c.Wire(p, "AVResynchCounter", 501, model.FormatValue(model.TypeUnsignedInt, o.AVResynchCounter), len(o.AVResynchCounter) > 0)
 }
 
 // STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.
 type STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath struct {
-	obj              model.ObjectPath
-	SampleSeconds    model.ReadOnlyParam[[]uint32]
-	FrameRate        model.ReadOnlyParam[[]uint32]
-	DecodedFrames    model.ReadOnlyParam[[]uint32]
-	LostFrames       model.ReadOnlyParam[[]uint32]
-	ConcealedFrames  model.ReadOnlyParam[[]uint32]
-	IDecodedFrames   model.ReadOnlyParam[[]uint32]
-	ILostFrames      model.ReadOnlyParam[[]uint32]
-	IConcealedFrames model.ReadOnlyParam[[]uint32]
-	PDecodedFrames   model.ReadOnlyParam[[]uint32]
-	PLostFrames      model.ReadOnlyParam[[]uint32]
-	PConcealedFrames model.ReadOnlyParam[[]uint32]
-	BDecodedFrames   model.ReadOnlyParam[[]uint32]
-	BLostFrames      model.ReadOnlyParam[[]uint32]
-	BConcealedFrames model.ReadOnlyParam[[]uint32]
-	AVResynchCounter model.ReadOnlyParam[[]uint32]
+	model.ObjectPath
+	AVResynchCounter model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	BConcealedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	BDecodedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	BLostFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	ConcealedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	DecodedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	FrameRate model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	IConcealedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	IDecodedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	ILostFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	LostFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PConcealedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PDecodedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PLostFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath(prefix string) STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath{
-		AVResynchCounter: model.NewReadOnly[[]uint32](p, "AVResynchCounter", model.TypeString),
-		BConcealedFrames: model.NewReadOnly[[]uint32](p, "BConcealedFrames", model.TypeString),
-		BDecodedFrames:   model.NewReadOnly[[]uint32](p, "BDecodedFrames", model.TypeString),
-		BLostFrames:      model.NewReadOnly[[]uint32](p, "BLostFrames", model.TypeString),
-		ConcealedFrames:  model.NewReadOnly[[]uint32](p, "ConcealedFrames", model.TypeString),
-		DecodedFrames:    model.NewReadOnly[[]uint32](p, "DecodedFrames", model.TypeString),
-		FrameRate:        model.NewReadOnly[[]uint32](p, "FrameRate", model.TypeString),
-		IConcealedFrames: model.NewReadOnly[[]uint32](p, "IConcealedFrames", model.TypeString),
-		IDecodedFrames:   model.NewReadOnly[[]uint32](p, "IDecodedFrames", model.TypeString),
-		ILostFrames:      model.NewReadOnly[[]uint32](p, "ILostFrames", model.TypeString),
-		LostFrames:       model.NewReadOnly[[]uint32](p, "LostFrames", model.TypeString),
-		PConcealedFrames: model.NewReadOnly[[]uint32](p, "PConcealedFrames", model.TypeString),
-		PDecodedFrames:   model.NewReadOnly[[]uint32](p, "PDecodedFrames", model.TypeString),
-		PLostFrames:      model.NewReadOnly[[]uint32](p, "PLostFrames", model.TypeString),
-		SampleSeconds:    model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_SampleSeconds = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_AverageVideoSystemResponse = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MinimumVideoSystemResponse = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MaximumVideoSystemResponse = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_AverageVoDControlResponse = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MinimumVoDControlResponse = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MaximumVoDControlResponse = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_VoDControlResponse = &model.Syntax{
-		List:     &model.List{},
-		Patterns: []model.Pattern{{Value: "(\\d+(:\\d+)*)?"}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_VideoSystemResponse = &model.Syntax{
-		List:     &model.List{},
-		Patterns: []model.Pattern{{Value: "(\\d+(:\\d+)*)?"}},
-		Type:     model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_RequestedTransactions = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_AccessSuccesses = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_CompletionCount = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_ChannelChangeFailures = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// STBServiceServiceMonitoringMainStreamSampleVideoResponseStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamSampleVideoResponseStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleVideoResponseStats struct {
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 1.0.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// AverageVideoSystemResponse: list<unsignedInt> milliseconds, readOnly, since 1.0.
-	AverageVideoSystemResponse []uint32 `cwmp:"AverageVideoSystemResponse"`
-	// MinimumVideoSystemResponse: list<unsignedInt> milliseconds, readOnly, since 1.0.
-	MinimumVideoSystemResponse []uint32 `cwmp:"MinimumVideoSystemResponse"`
-	// MaximumVideoSystemResponse: list<unsignedInt> milliseconds, readOnly, since 1.0.
-	MaximumVideoSystemResponse []uint32 `cwmp:"MaximumVideoSystemResponse"`
-	// AverageVoDControlResponse: list<unsignedInt> milliseconds, readOnly, since 1.1.
-	AverageVoDControlResponse []uint32 `cwmp:"AverageVoDControlResponse"`
-	// MinimumVoDControlResponse: list<unsignedInt> milliseconds, readOnly, since 1.1.
-	MinimumVoDControlResponse []uint32 `cwmp:"MinimumVoDControlResponse"`
-	// MaximumVoDControlResponse: list<unsignedInt> milliseconds, readOnly, since 1.1.
-	MaximumVoDControlResponse []uint32 `cwmp:"MaximumVoDControlResponse"`
-	// VoDControlResponse: list<string ~1 pattern>, readOnly, since 1.1.
-	VoDControlResponse []string `cwmp:"VoDControlResponse"`
-	// VideoSystemResponse: list<string ~1 pattern>, readOnly, since 1.1.
-	VideoSystemResponse []string `cwmp:"VideoSystemResponse"`
-	// RequestedTransactions: list<unsignedInt>, readOnly, since 1.1.
-	RequestedTransactions []uint32 `cwmp:"RequestedTransactions"`
-	// AccessSuccesses: list<unsignedInt>, readOnly, since 1.1.
-	AccessSuccesses []uint32 `cwmp:"AccessSuccesses"`
-	// CompletionCount: list<unsignedInt>, readOnly, since 1.1.
-	CompletionCount []uint32 `cwmp:"CompletionCount"`
-	// ChannelChangeFailures: list<unsignedInt>, readOnly, since 1.1.
-	ChannelChangeFailures []uint32 `cwmp:"ChannelChangeFailures"`
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	AverageVideoSystemResponse []uint32 `json:"AverageVideoSystemResponse,omitzero"`
+
+	MinimumVideoSystemResponse []uint32 `json:"MinimumVideoSystemResponse,omitzero"`
+
+	MaximumVideoSystemResponse []uint32 `json:"MaximumVideoSystemResponse,omitzero"`
+
+	AverageVoDControlResponse []uint32 `json:"AverageVoDControlResponse,omitzero"`
+
+	MinimumVoDControlResponse []uint32 `json:"MinimumVoDControlResponse,omitzero"`
+
+	MaximumVoDControlResponse []uint32 `json:"MaximumVoDControlResponse,omitzero"`
+
+	VoDControlResponse []string `json:"VoDControlResponse,omitzero"`
+
+	VideoSystemResponse []string `json:"VideoSystemResponse,omitzero"`
+
+	RequestedTransactions []uint32 `json:"RequestedTransactions,omitzero"`
+
+	AccessSuccesses []uint32 `json:"AccessSuccesses,omitzero"`
+
+	CompletionCount []uint32 `json:"CompletionCount,omitzero"`
+
+	ChannelChangeFailures []uint32 `json:"ChannelChangeFailures,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamSampleVideoResponseStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamSampleVideoResponseStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_AverageVideoSystemResponse, model.FormatValue(model.TypeUnsignedInt, o.AverageVideoSystemResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageVideoSystemResponse",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MinimumVideoSystemResponse, model.FormatValue(model.TypeUnsignedInt, o.MinimumVideoSystemResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinimumVideoSystemResponse",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MaximumVideoSystemResponse, model.FormatValue(model.TypeUnsignedInt, o.MaximumVideoSystemResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumVideoSystemResponse",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_AverageVoDControlResponse, model.FormatValue(model.TypeUnsignedInt, o.AverageVoDControlResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AverageVoDControlResponse",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MinimumVoDControlResponse, model.FormatValue(model.TypeUnsignedInt, o.MinimumVoDControlResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinimumVoDControlResponse",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MaximumVoDControlResponse, model.FormatValue(model.TypeUnsignedInt, o.MaximumVoDControlResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumVoDControlResponse",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_VoDControlResponse, model.FormatValue(model.TypeString, o.VoDControlResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VoDControlResponse",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_VideoSystemResponse, model.FormatValue(model.TypeString, o.VideoSystemResponse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VideoSystemResponse",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_RequestedTransactions, model.FormatValue(model.TypeUnsignedInt, o.RequestedTransactions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RequestedTransactions",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_AccessSuccesses, model.FormatValue(model.TypeUnsignedInt, o.AccessSuccesses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AccessSuccesses",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_CompletionCount, model.FormatValue(model.TypeUnsignedInt, o.CompletionCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CompletionCount",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_ChannelChangeFailures, model.FormatValue(model.TypeUnsignedInt, o.ChannelChangeFailures)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChannelChangeFailures",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamSampleVideoResponseStats) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SampleSeconds", 527, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "AverageVideoSystemResponse", 518, model.FormatValue(model.TypeUnsignedInt, o.AverageVideoSystemResponse), len(o.AverageVideoSystemResponse) > 0)
+	c.Wire(p, "MinimumVideoSystemResponse", 524, model.FormatValue(model.TypeUnsignedInt, o.MinimumVideoSystemResponse), len(o.MinimumVideoSystemResponse) > 0)
+	c.Wire(p, "MaximumVideoSystemResponse", 522, model.FormatValue(model.TypeUnsignedInt, o.MaximumVideoSystemResponse), len(o.MaximumVideoSystemResponse) > 0)
+	c.Wire(p, "AverageVoDControlResponse", 519, model.FormatValue(model.TypeUnsignedInt, o.AverageVoDControlResponse), len(o.AverageVoDControlResponse) > 0)
+	c.Wire(p, "MinimumVoDControlResponse", 525, model.FormatValue(model.TypeUnsignedInt, o.MinimumVoDControlResponse), len(o.MinimumVoDControlResponse) > 0)
+	c.Wire(p, "MaximumVoDControlResponse", 523, model.FormatValue(model.TypeUnsignedInt, o.MaximumVoDControlResponse), len(o.MaximumVoDControlResponse) > 0)
+	c.Wire(p, "VoDControlResponse", 529, model.JoinStrings(o.VoDControlResponse), len(o.VoDControlResponse) > 0)
+	c.Wire(p, "VideoSystemResponse", 528, model.JoinStrings(o.VideoSystemResponse), len(o.VideoSystemResponse) > 0)
+	c.Wire(p, "RequestedTransactions", 526, model.FormatValue(model.TypeUnsignedInt, o.RequestedTransactions), len(o.RequestedTransactions) > 0)
+	c.Wire(p, "AccessSuccesses", 517, model.FormatValue(model.TypeUnsignedInt, o.AccessSuccesses), len(o.AccessSuccesses) > 0)
+	c.Wire(p, "CompletionCount", 521, model.FormatValue(model.TypeUnsignedInt, o.CompletionCount), len(o.CompletionCount) > 0)
+	c.Wire(p, "ChannelChangeFailures", 520, model.FormatValue(model.TypeUnsignedInt, o.ChannelChangeFailures), len(o.ChannelChangeFailures) > 0)
 }
 
 // STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.
 type STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath struct {
-	obj                        model.ObjectPath
-	SampleSeconds              model.ReadOnlyParam[[]uint32]
-	AverageVideoSystemResponse model.ReadOnlyParam[[]uint32]
-	MinimumVideoSystemResponse model.ReadOnlyParam[[]uint32]
-	MaximumVideoSystemResponse model.ReadOnlyParam[[]uint32]
-	AverageVoDControlResponse  model.ReadOnlyParam[[]uint32]
-	MinimumVoDControlResponse  model.ReadOnlyParam[[]uint32]
-	MaximumVoDControlResponse  model.ReadOnlyParam[[]uint32]
-	VoDControlResponse         model.ReadOnlyParam[[]string]
-	VideoSystemResponse        model.ReadOnlyParam[[]string]
-	RequestedTransactions      model.ReadOnlyParam[[]uint32]
-	AccessSuccesses            model.ReadOnlyParam[[]uint32]
-	CompletionCount            model.ReadOnlyParam[[]uint32]
-	ChannelChangeFailures      model.ReadOnlyParam[[]uint32]
+	model.ObjectPath
+	AccessSuccesses model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	AverageVideoSystemResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	AverageVoDControlResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	ChannelChangeFailures model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	CompletionCount model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MaximumVideoSystemResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MaximumVoDControlResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MinimumVideoSystemResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	MinimumVoDControlResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	RequestedTransactions model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	VideoSystemResponse model.ReadOnlyParam[[]string] `dm:"s"`
+
+	VoDControlResponse model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath(prefix string) STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath{
-		AccessSuccesses:            model.NewReadOnly[[]uint32](p, "AccessSuccesses", model.TypeString),
-		AverageVideoSystemResponse: model.NewReadOnly[[]uint32](p, "AverageVideoSystemResponse", model.TypeString),
-		AverageVoDControlResponse:  model.NewReadOnly[[]uint32](p, "AverageVoDControlResponse", model.TypeString),
-		ChannelChangeFailures:      model.NewReadOnly[[]uint32](p, "ChannelChangeFailures", model.TypeString),
-		CompletionCount:            model.NewReadOnly[[]uint32](p, "CompletionCount", model.TypeString),
-		MaximumVideoSystemResponse: model.NewReadOnly[[]uint32](p, "MaximumVideoSystemResponse", model.TypeString),
-		MaximumVoDControlResponse:  model.NewReadOnly[[]uint32](p, "MaximumVoDControlResponse", model.TypeString),
-		MinimumVideoSystemResponse: model.NewReadOnly[[]uint32](p, "MinimumVideoSystemResponse", model.TypeString),
-		MinimumVoDControlResponse:  model.NewReadOnly[[]uint32](p, "MinimumVoDControlResponse", model.TypeString),
-		RequestedTransactions:      model.NewReadOnly[[]uint32](p, "RequestedTransactions", model.TypeString),
-		SampleSeconds:              model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		VideoSystemResponse:        model.NewReadOnly[[]string](p, "VideoSystemResponse", model.TypeString),
-		VoDControlResponse:         model.NewReadOnly[[]string](p, "VoDControlResponse", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamTotal_TotalSeconds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotal_ResetTime    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotal_Reset        = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// STBServiceServiceMonitoringMainStreamTotal holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamTotal holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotal struct {
-	// TotalSeconds: unsignedInt, readOnly, since 1.1.
-	TotalSeconds uint32 `cwmp:"TotalSeconds"`
-	// ResetTime: unsignedInt, readOnly, since 1.0.
-	ResetTime uint32 `cwmp:"ResetTime"`
-	// Reset: boolean, readWrite, since 1.0.
-	Reset              bool                                                          `cwmp:"Reset"`
-	AudioDecoderStats  *STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats  `cwmp:"AudioDecoderStats."`
-	DejitteringStats   *STBServiceServiceMonitoringMainStreamTotalDejitteringStats   `cwmp:"DejitteringStats."`
-	MPEG2TSStats       *STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats       `cwmp:"MPEG2TSStats."`
-	RTPStats           *STBServiceServiceMonitoringMainStreamTotalRTPStats           `cwmp:"RTPStats."`
-	TCPStats           *STBServiceServiceMonitoringMainStreamTotalTCPStats           `cwmp:"TCPStats."`
-	VideoDecoderStats  *STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats  `cwmp:"VideoDecoderStats."`
-	VideoResponseStats *STBServiceServiceMonitoringMainStreamTotalVideoResponseStats `cwmp:"VideoResponseStats."`
+	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
+
+	ResetTime uint32 `json:"ResetTime,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	AudioDecoderStats  *STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats  `json:"AudioDecoderStats,omitzero"`
+	DejitteringStats   *STBServiceServiceMonitoringMainStreamTotalDejitteringStats   `json:"DejitteringStats,omitzero"`
+	MPEG2TSStats       *STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats       `json:"MPEG2TSStats,omitzero"`
+	RTPStats           *STBServiceServiceMonitoringMainStreamTotalRTPStats           `json:"RTPStats,omitzero"`
+	TCPStats           *STBServiceServiceMonitoringMainStreamTotalTCPStats           `json:"TCPStats,omitzero"`
+	VideoDecoderStats  *STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats  `json:"VideoDecoderStats,omitzero"`
+	VideoResponseStats *STBServiceServiceMonitoringMainStreamTotalVideoResponseStats `json:"VideoResponseStats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamTotal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamTotal) ValidateAt(prefix string, v *model.Violations) {
-	if o.AudioDecoderStats != nil {
-		o.AudioDecoderStats.ValidateAt(prefix+"AudioDecoderStats.", v)
-	}
-	if o.DejitteringStats != nil {
-		o.DejitteringStats.ValidateAt(prefix+"DejitteringStats.", v)
-	}
-	if o.MPEG2TSStats != nil {
-		o.MPEG2TSStats.ValidateAt(prefix+"MPEG2TSStats.", v)
-	}
+func (o *STBServiceServiceMonitoringMainStreamTotal) ValidateAt(c *model.Checker, p string) {
 	if o.RTPStats != nil {
-		o.RTPStats.ValidateAt(prefix+"RTPStats.", v)
-	}
-	if o.TCPStats != nil {
-		o.TCPStats.ValidateAt(prefix+"TCPStats.", v)
-	}
-	if o.VideoDecoderStats != nil {
-		o.VideoDecoderStats.ValidateAt(prefix+"VideoDecoderStats.", v)
+		o.RTPStats.ValidateAt(c, p+"RTPStats.")
 	}
 	if o.VideoResponseStats != nil {
-		o.VideoResponseStats.ValidateAt(prefix+"VideoResponseStats.", v)
+		o.VideoResponseStats.ValidateAt(c, p+"VideoResponseStats.")
 	}
 }
 
 // STBServiceServiceMonitoringMainStreamTotalPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.
 type STBServiceServiceMonitoringMainStreamTotalPath struct {
-	obj                model.ObjectPath
-	TotalSeconds       model.ReadOnlyParam[uint32]
-	ResetTime          model.ReadOnlyParam[uint32]
-	Reset              model.ReadWriteParam[bool]
-	AudioDecoderStats  STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath
-	DejitteringStats   STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath
-	MPEG2TSStats       STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath
-	RTPStats           STBServiceServiceMonitoringMainStreamTotalRTPStatsPath
-	TCPStats           STBServiceServiceMonitoringMainStreamTotalTCPStatsPath
-	VideoDecoderStats  STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath
-	VideoResponseStats STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath
+	model.ObjectPath
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	ResetTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AudioDecoderStats  STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath  `dm:"AudioDecoderStats."`
+	DejitteringStats   STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath   `dm:"DejitteringStats."`
+	MPEG2TSStats       STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath       `dm:"MPEG2TSStats."`
+	RTPStats           STBServiceServiceMonitoringMainStreamTotalRTPStatsPath           `dm:"RTPStats."`
+	TCPStats           STBServiceServiceMonitoringMainStreamTotalTCPStatsPath           `dm:"TCPStats."`
+	VideoDecoderStats  STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath  `dm:"VideoDecoderStats."`
+	VideoResponseStats STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath `dm:"VideoResponseStats."`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamTotalPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamTotalPath(prefix string) STBServiceServiceMonitoringMainStreamTotalPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamTotalPath{
-		AudioDecoderStats:  newSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath(prefix + "AudioDecoderStats."),
-		DejitteringStats:   newSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath(prefix + "DejitteringStats."),
-		MPEG2TSStats:       newSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath(prefix + "MPEG2TSStats."),
-		RTPStats:           newSTBServiceServiceMonitoringMainStreamTotalRTPStatsPath(prefix + "RTPStats."),
-		Reset:              model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		ResetTime:          model.NewReadOnly[uint32](p, "ResetTime", model.TypeUnsignedInt),
-		TCPStats:           newSTBServiceServiceMonitoringMainStreamTotalTCPStatsPath(prefix + "TCPStats."),
-		TotalSeconds:       model.NewReadOnly[uint32](p, "TotalSeconds", model.TypeUnsignedInt),
-		VideoDecoderStats:  newSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath(prefix + "VideoDecoderStats."),
-		VideoResponseStats: newSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath(prefix + "VideoResponseStats."),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStats_TotalSeconds   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStats_DecodedFrames  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStats_DecodingErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats struct {
-	// TotalSeconds: unsignedInt, readOnly, since 1.1.
-	TotalSeconds uint32 `cwmp:"TotalSeconds"`
-	// DecodedFrames: unsignedInt, readOnly, since 1.0.
-	DecodedFrames uint32 `cwmp:"DecodedFrames"`
-	// DecodingErrors: unsignedInt, readOnly, since 1.0.
-	DecodingErrors uint32 `cwmp:"DecodingErrors"`
-}
+	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	DecodedFrames uint32 `json:"DecodedFrames,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats) ValidateAt(prefix string, v *model.Violations) {
+	DecodingErrors uint32 `json:"DecodingErrors,omitzero"`
 }
 
 // STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats.
 type STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath struct {
-	obj            model.ObjectPath
-	TotalSeconds   model.ReadOnlyParam[uint32]
-	DecodedFrames  model.ReadOnlyParam[uint32]
-	DecodingErrors model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DecodedFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DecodingErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath(prefix string) STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath{
-		DecodedFrames:  model.NewReadOnly[uint32](p, "DecodedFrames", model.TypeUnsignedInt),
-		DecodingErrors: model.NewReadOnly[uint32](p, "DecodingErrors", model.TypeUnsignedInt),
-		TotalSeconds:   model.NewReadOnly[uint32](p, "TotalSeconds", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamTotalDejitteringStats_TotalSeconds    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalDejitteringStats_EmptyBufferTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalDejitteringStats_Overruns  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalDejitteringStats_Underruns = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceServiceMonitoringMainStreamTotalDejitteringStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamTotalDejitteringStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalDejitteringStats struct {
-	// TotalSeconds: unsignedInt, readOnly, since 1.1.
-	TotalSeconds uint32 `cwmp:"TotalSeconds"`
-	// EmptyBufferTime: unsignedInt milliseconds, readOnly, since 1.1.
-	EmptyBufferTime uint32 `cwmp:"EmptyBufferTime"`
-	// Overruns: unsignedInt, readOnly, since 1.0.
-	Overruns uint32 `cwmp:"Overruns"`
-	// Underruns: unsignedInt, readOnly, since 1.0.
-	Underruns uint32 `cwmp:"Underruns"`
-}
+	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamTotalDejitteringStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	EmptyBufferTime uint32 `json:"EmptyBufferTime,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamTotalDejitteringStats) ValidateAt(prefix string, v *model.Violations) {
+	Overruns uint32 `json:"Overruns,omitzero"`
+
+	Underruns uint32 `json:"Underruns,omitzero"`
 }
 
 // STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats.
 type STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath struct {
-	obj             model.ObjectPath
-	TotalSeconds    model.ReadOnlyParam[uint32]
-	EmptyBufferTime model.ReadOnlyParam[uint32]
-	Overruns        model.ReadOnlyParam[uint32]
-	Underruns       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	EmptyBufferTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath(prefix string) STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath{
-		EmptyBufferTime: model.NewReadOnly[uint32](p, "EmptyBufferTime", model.TypeUnsignedInt),
-		Overruns:        model.NewReadOnly[uint32](p, "Overruns", model.TypeUnsignedInt),
-		TotalSeconds:    model.NewReadOnly[uint32](p, "TotalSeconds", model.TypeUnsignedInt),
-		Underruns:       model.NewReadOnly[uint32](p, "Underruns", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_TotalSeconds                       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_TSPacketsReceived                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_TSSyncByteErrorCount               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_TSSyncLossCount                    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_PacketDiscontinuityCounter         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_PacketDiscontinuityCounterBeforeCA = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats struct {
-	// TotalSeconds: unsignedInt, readOnly, since 1.1.
-	TotalSeconds uint32 `cwmp:"TotalSeconds"`
-	// TSPacketsReceived: unsignedInt, readOnly, since 1.0.
-	TSPacketsReceived uint32 `cwmp:"TSPacketsReceived"`
-	// TSSyncByteErrorCount: unsignedInt, readOnly, since 1.0.
-	TSSyncByteErrorCount uint32 `cwmp:"TSSyncByteErrorCount"`
-	// TSSyncLossCount: unsignedInt, readOnly, since 1.0.
-	TSSyncLossCount uint32 `cwmp:"TSSyncLossCount"`
-	// PacketDiscontinuityCounter: unsignedInt, readOnly, since 1.0.
-	PacketDiscontinuityCounter uint32 `cwmp:"PacketDiscontinuityCounter"`
-	// PacketDiscontinuityCounterBeforeCA: unsignedInt, readOnly, since 1.0.
-	PacketDiscontinuityCounterBeforeCA uint32 `cwmp:"PacketDiscontinuityCounterBeforeCA"`
-}
+	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TSPacketsReceived uint32 `json:"TSPacketsReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats) ValidateAt(prefix string, v *model.Violations) {
+	TSSyncByteErrorCount uint32 `json:"TSSyncByteErrorCount,omitzero"`
+
+	TSSyncLossCount uint32 `json:"TSSyncLossCount,omitzero"`
+
+	PacketDiscontinuityCounter uint32 `json:"PacketDiscontinuityCounter,omitzero"`
+
+	PacketDiscontinuityCounterBeforeCA uint32 `json:"PacketDiscontinuityCounterBeforeCA,omitzero"`
 }
 
 // STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats.
 type STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath struct {
-	obj                                model.ObjectPath
-	TotalSeconds                       model.ReadOnlyParam[uint32]
-	TSPacketsReceived                  model.ReadOnlyParam[uint32]
-	TSSyncByteErrorCount               model.ReadOnlyParam[uint32]
-	TSSyncLossCount                    model.ReadOnlyParam[uint32]
-	PacketDiscontinuityCounter         model.ReadOnlyParam[uint32]
-	PacketDiscontinuityCounterBeforeCA model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	PacketDiscontinuityCounter model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketDiscontinuityCounterBeforeCA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TSPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TSSyncByteErrorCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TSSyncLossCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath(prefix string) STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath{
-		PacketDiscontinuityCounter:         model.NewReadOnly[uint32](p, "PacketDiscontinuityCounter", model.TypeUnsignedInt),
-		PacketDiscontinuityCounterBeforeCA: model.NewReadOnly[uint32](p, "PacketDiscontinuityCounterBeforeCA", model.TypeUnsignedInt),
-		TSPacketsReceived:                  model.NewReadOnly[uint32](p, "TSPacketsReceived", model.TypeUnsignedInt),
-		TSSyncByteErrorCount:               model.NewReadOnly[uint32](p, "TSSyncByteErrorCount", model.TypeUnsignedInt),
-		TSSyncLossCount:                    model.NewReadOnly[uint32](p, "TSSyncLossCount", model.TypeUnsignedInt),
-		TotalSeconds:                       model.NewReadOnly[uint32](p, "TotalSeconds", model.TypeUnsignedInt),
-		obj:                                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_TotalSeconds                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsExpected             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsDiscarded            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsOutOfSequence        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsReceived             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsReceivedBeforeEC     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsLost                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsLostBeforeEC         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsLostByEventHistogram = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsLostByEventHistogramBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_LossEvents                      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_LossEventsBeforeEC              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DelayBetweenLossEventsHistogram = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DelayBetweenLossEventsHistogramBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_SevereLossIndexCount              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_SevereLossIndexCountBeforeEC      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_SevereLossLengthCount             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_SevereLossLengthCountBeforeEC     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DurationSevereLossEventsHistogram = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DurationSevereLossEventsHistogramBeforeEC = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalRTPStats_RetransmitTimeouts = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceServiceMonitoringMainStreamTotalRTPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamTotalRTPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalRTPStats struct {
-	// TotalSeconds: unsignedInt, readOnly, since 1.1.
-	TotalSeconds uint32 `cwmp:"TotalSeconds"`
-	// PacketsExpected: unsignedInt, readOnly, since 1.0.
-	PacketsExpected uint32 `cwmp:"PacketsExpected"`
-	// PacketsDiscarded: unsignedInt, readOnly, since 1.0.
-	PacketsDiscarded uint32 `cwmp:"PacketsDiscarded"`
-	// PacketsOutOfSequence: unsignedInt, readOnly, since 1.0.
-	PacketsOutOfSequence uint32 `cwmp:"PacketsOutOfSequence"`
-	// PacketsReceived: unsignedInt, readOnly, since 1.0.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// PacketsReceivedBeforeEC: unsignedInt, readOnly, since 1.0.
-	PacketsReceivedBeforeEC uint32 `cwmp:"PacketsReceivedBeforeEC"`
-	// PacketsLost: unsignedInt, readOnly, since 1.0.
-	PacketsLost uint32 `cwmp:"PacketsLost"`
-	// PacketsLostBeforeEC: unsignedInt, readOnly, since 1.0.
-	PacketsLostBeforeEC uint32 `cwmp:"PacketsLostBeforeEC"`
-	// PacketsLostByEventHistogram: list<unsignedInt>, readOnly, since 1.3.
-	PacketsLostByEventHistogram []uint32 `cwmp:"PacketsLostByEventHistogram"`
-	// PacketsLostByEventHistogramBeforeEC: list<unsignedInt>, readOnly, since 1.3.
-	PacketsLostByEventHistogramBeforeEC []uint32 `cwmp:"PacketsLostByEventHistogramBeforeEC"`
-	// LossEvents: unsignedInt, readOnly, since 1.0.
-	LossEvents uint32 `cwmp:"LossEvents"`
-	// LossEventsBeforeEC: unsignedInt, readOnly, since 1.0.
-	LossEventsBeforeEC uint32 `cwmp:"LossEventsBeforeEC"`
-	// DelayBetweenLossEventsHistogram: list<unsignedInt>, readOnly, since 1.3.
-	DelayBetweenLossEventsHistogram []uint32 `cwmp:"DelayBetweenLossEventsHistogram"`
-	// DelayBetweenLossEventsHistogramBeforeEC: list<unsignedInt>, readOnly, since 1.3.
-	DelayBetweenLossEventsHistogramBeforeEC []uint32 `cwmp:"DelayBetweenLossEventsHistogramBeforeEC"`
-	// SevereLossIndexCount: unsignedInt, readOnly, since 1.0.
-	SevereLossIndexCount uint32 `cwmp:"SevereLossIndexCount"`
-	// SevereLossIndexCountBeforeEC: unsignedInt, readOnly, since 1.0.
-	SevereLossIndexCountBeforeEC uint32 `cwmp:"SevereLossIndexCountBeforeEC"`
-	// SevereLossLengthCount: unsignedInt, readOnly, since 1.0.
-	SevereLossLengthCount uint32 `cwmp:"SevereLossLengthCount"`
-	// SevereLossLengthCountBeforeEC: unsignedInt, readOnly, since 1.0.
-	SevereLossLengthCountBeforeEC uint32 `cwmp:"SevereLossLengthCountBeforeEC"`
-	// DurationSevereLossEventsHistogram: list<unsignedInt>, readOnly, since 1.3.
-	DurationSevereLossEventsHistogram []uint32 `cwmp:"DurationSevereLossEventsHistogram"`
-	// DurationSevereLossEventsHistogramBeforeEC: list<unsignedInt>, readOnly, since 1.3.
-	DurationSevereLossEventsHistogramBeforeEC []uint32 `cwmp:"DurationSevereLossEventsHistogramBeforeEC"`
-	// RetransmitTimeouts: unsignedInt, readOnly, since 1.0.
-	RetransmitTimeouts uint32 `cwmp:"RetransmitTimeouts"`
+	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
+
+	PacketsExpected uint32 `json:"PacketsExpected,omitzero"`
+
+	PacketsDiscarded uint32 `json:"PacketsDiscarded,omitzero"`
+
+	PacketsOutOfSequence uint32 `json:"PacketsOutOfSequence,omitzero"`
+
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
+
+	PacketsReceivedBeforeEC uint32 `json:"PacketsReceivedBeforeEC,omitzero"`
+
+	PacketsLost uint32 `json:"PacketsLost,omitzero"`
+
+	PacketsLostBeforeEC uint32 `json:"PacketsLostBeforeEC,omitzero"`
+
+	PacketsLostByEventHistogram []uint32 `json:"PacketsLostByEventHistogram,omitzero"`
+
+	PacketsLostByEventHistogramBeforeEC []uint32 `json:"PacketsLostByEventHistogramBeforeEC,omitzero"`
+
+	LossEvents uint32 `json:"LossEvents,omitzero"`
+
+	LossEventsBeforeEC uint32 `json:"LossEventsBeforeEC,omitzero"`
+
+	DelayBetweenLossEventsHistogram []uint32 `json:"DelayBetweenLossEventsHistogram,omitzero"`
+
+	DelayBetweenLossEventsHistogramBeforeEC []uint32 `json:"DelayBetweenLossEventsHistogramBeforeEC,omitzero"`
+
+	SevereLossIndexCount uint32 `json:"SevereLossIndexCount,omitzero"`
+
+	SevereLossIndexCountBeforeEC uint32 `json:"SevereLossIndexCountBeforeEC,omitzero"`
+
+	SevereLossLengthCount uint32 `json:"SevereLossLengthCount,omitzero"`
+
+	SevereLossLengthCountBeforeEC uint32 `json:"SevereLossLengthCountBeforeEC,omitzero"`
+
+	DurationSevereLossEventsHistogram []uint32 `json:"DurationSevereLossEventsHistogram,omitzero"`
+
+	DurationSevereLossEventsHistogramBeforeEC []uint32 `json:"DurationSevereLossEventsHistogramBeforeEC,omitzero"`
+
+	RetransmitTimeouts uint32 `json:"RetransmitTimeouts,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamTotalRTPStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamTotalRTPStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsLostByEventHistogram, model.FormatValue(model.TypeUnsignedInt, o.PacketsLostByEventHistogram)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsLostByEventHistogram",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsLostByEventHistogramBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.PacketsLostByEventHistogramBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketsLostByEventHistogramBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DelayBetweenLossEventsHistogram, model.FormatValue(model.TypeUnsignedInt, o.DelayBetweenLossEventsHistogram)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DelayBetweenLossEventsHistogram",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DelayBetweenLossEventsHistogramBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.DelayBetweenLossEventsHistogramBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DelayBetweenLossEventsHistogramBeforeEC",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DurationSevereLossEventsHistogram, model.FormatValue(model.TypeUnsignedInt, o.DurationSevereLossEventsHistogram)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DurationSevereLossEventsHistogram",
-		})
-	}
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DurationSevereLossEventsHistogramBeforeEC, model.FormatValue(model.TypeUnsignedInt, o.DurationSevereLossEventsHistogramBeforeEC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DurationSevereLossEventsHistogramBeforeEC",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamTotalRTPStats) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "PacketsLostByEventHistogram", 563, model.FormatValue(model.TypeUnsignedInt, o.PacketsLostByEventHistogram), len(o.PacketsLostByEventHistogram) > 0)
+	c.Wire(p, "PacketsLostByEventHistogramBeforeEC", 564, model.FormatValue(model.TypeUnsignedInt, o.PacketsLostByEventHistogramBeforeEC), len(o.PacketsLostByEventHistogramBeforeEC) > 0)
+	c.Wire(p, "DelayBetweenLossEventsHistogram", 553, model.FormatValue(model.TypeUnsignedInt, o.DelayBetweenLossEventsHistogram), len(o.DelayBetweenLossEventsHistogram) > 0)
+	c.Wire(p, "DelayBetweenLossEventsHistogramBeforeEC", 554, model.FormatValue(model.TypeUnsignedInt, o.DelayBetweenLossEventsHistogramBeforeEC), len(o.DelayBetweenLossEventsHistogramBeforeEC) > 0)
+	c.Wire(p, "DurationSevereLossEventsHistogram", 555, model.FormatValue(model.TypeUnsignedInt, o.DurationSevereLossEventsHistogram), len(o.DurationSevereLossEventsHistogram) > 0)
+	c.Wire(p, "DurationSevereLossEventsHistogramBeforeEC", 556, model.FormatValue(model.TypeUnsignedInt, o.DurationSevereLossEventsHistogramBeforeEC), len(o.DurationSevereLossEventsHistogramBeforeEC) > 0)
 }
 
 // STBServiceServiceMonitoringMainStreamTotalRTPStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.
 type STBServiceServiceMonitoringMainStreamTotalRTPStatsPath struct {
-	obj                                       model.ObjectPath
-	TotalSeconds                              model.ReadOnlyParam[uint32]
-	PacketsExpected                           model.ReadOnlyParam[uint32]
-	PacketsDiscarded                          model.ReadOnlyParam[uint32]
-	PacketsOutOfSequence                      model.ReadOnlyParam[uint32]
-	PacketsReceived                           model.ReadOnlyParam[uint32]
-	PacketsReceivedBeforeEC                   model.ReadOnlyParam[uint32]
-	PacketsLost                               model.ReadOnlyParam[uint32]
-	PacketsLostBeforeEC                       model.ReadOnlyParam[uint32]
-	PacketsLostByEventHistogram               model.ReadOnlyParam[[]uint32]
-	PacketsLostByEventHistogramBeforeEC       model.ReadOnlyParam[[]uint32]
-	LossEvents                                model.ReadOnlyParam[uint32]
-	LossEventsBeforeEC                        model.ReadOnlyParam[uint32]
-	DelayBetweenLossEventsHistogram           model.ReadOnlyParam[[]uint32]
-	DelayBetweenLossEventsHistogramBeforeEC   model.ReadOnlyParam[[]uint32]
-	SevereLossIndexCount                      model.ReadOnlyParam[uint32]
-	SevereLossIndexCountBeforeEC              model.ReadOnlyParam[uint32]
-	SevereLossLengthCount                     model.ReadOnlyParam[uint32]
-	SevereLossLengthCountBeforeEC             model.ReadOnlyParam[uint32]
-	DurationSevereLossEventsHistogram         model.ReadOnlyParam[[]uint32]
-	DurationSevereLossEventsHistogramBeforeEC model.ReadOnlyParam[[]uint32]
-	RetransmitTimeouts                        model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DelayBetweenLossEventsHistogram model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	DelayBetweenLossEventsHistogramBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	DurationSevereLossEventsHistogram model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	DurationSevereLossEventsHistogramBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	LossEvents model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LossEventsBeforeEC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsExpected model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsLost model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsLostBeforeEC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsLostByEventHistogram model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsLostByEventHistogramBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PacketsOutOfSequence model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceivedBeforeEC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RetransmitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SevereLossIndexCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SevereLossIndexCountBeforeEC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SevereLossLengthCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SevereLossLengthCountBeforeEC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamTotalRTPStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamTotalRTPStatsPath(prefix string) STBServiceServiceMonitoringMainStreamTotalRTPStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamTotalRTPStatsPath{
-		DelayBetweenLossEventsHistogram:           model.NewReadOnly[[]uint32](p, "DelayBetweenLossEventsHistogram", model.TypeString),
-		DelayBetweenLossEventsHistogramBeforeEC:   model.NewReadOnly[[]uint32](p, "DelayBetweenLossEventsHistogramBeforeEC", model.TypeString),
-		DurationSevereLossEventsHistogram:         model.NewReadOnly[[]uint32](p, "DurationSevereLossEventsHistogram", model.TypeString),
-		DurationSevereLossEventsHistogramBeforeEC: model.NewReadOnly[[]uint32](p, "DurationSevereLossEventsHistogramBeforeEC", model.TypeString),
-		LossEvents:                          model.NewReadOnly[uint32](p, "LossEvents", model.TypeUnsignedInt),
-		LossEventsBeforeEC:                  model.NewReadOnly[uint32](p, "LossEventsBeforeEC", model.TypeUnsignedInt),
-		PacketsDiscarded:                    model.NewReadOnly[uint32](p, "PacketsDiscarded", model.TypeUnsignedInt),
-		PacketsExpected:                     model.NewReadOnly[uint32](p, "PacketsExpected", model.TypeUnsignedInt),
-		PacketsLost:                         model.NewReadOnly[uint32](p, "PacketsLost", model.TypeUnsignedInt),
-		PacketsLostBeforeEC:                 model.NewReadOnly[uint32](p, "PacketsLostBeforeEC", model.TypeUnsignedInt),
-		PacketsLostByEventHistogram:         model.NewReadOnly[[]uint32](p, "PacketsLostByEventHistogram", model.TypeString),
-		PacketsLostByEventHistogramBeforeEC: model.NewReadOnly[[]uint32](p, "PacketsLostByEventHistogramBeforeEC", model.TypeString),
-		PacketsOutOfSequence:                model.NewReadOnly[uint32](p, "PacketsOutOfSequence", model.TypeUnsignedInt),
-		PacketsReceived:                     model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsReceivedBeforeEC:             model.NewReadOnly[uint32](p, "PacketsReceivedBeforeEC", model.TypeUnsignedInt),
-		RetransmitTimeouts:                  model.NewReadOnly[uint32](p, "RetransmitTimeouts", model.TypeUnsignedInt),
-		SevereLossIndexCount:                model.NewReadOnly[uint32](p, "SevereLossIndexCount", model.TypeUnsignedInt),
-		SevereLossIndexCountBeforeEC:        model.NewReadOnly[uint32](p, "SevereLossIndexCountBeforeEC", model.TypeUnsignedInt),
-		SevereLossLengthCount:               model.NewReadOnly[uint32](p, "SevereLossLengthCount", model.TypeUnsignedInt),
-		SevereLossLengthCountBeforeEC:       model.NewReadOnly[uint32](p, "SevereLossLengthCountBeforeEC", model.TypeUnsignedInt),
-		TotalSeconds:                        model.NewReadOnly[uint32](p, "TotalSeconds", model.TypeUnsignedInt),
-		obj:                                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamTotalTCPStats_TotalSeconds         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalTCPStats_PacketsReceived      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalTCPStats_PacketsRetransmitted = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalTCPStats_BytesReceived        = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceServiceMonitoringMainStreamTotalTCPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats. (object, readOnly, since 1.1)
+// STBServiceServiceMonitoringMainStreamTotalTCPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats. (object, readOnly, since 1.1).
 type STBServiceServiceMonitoringMainStreamTotalTCPStats struct {
-	// TotalSeconds: unsignedInt, readOnly, since 1.1.
-	TotalSeconds uint32 `cwmp:"TotalSeconds"`
-	// PacketsReceived: unsignedInt, readOnly, since 1.1.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// PacketsRetransmitted: unsignedInt, readOnly, since 1.1.
-	PacketsRetransmitted uint32 `cwmp:"PacketsRetransmitted"`
-	// BytesReceived: unsignedInt, readOnly, since 1.1.
-	BytesReceived uint32 `cwmp:"BytesReceived"`
-}
+	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamTotalTCPStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamTotalTCPStats) ValidateAt(prefix string, v *model.Violations) {
+	PacketsRetransmitted uint32 `json:"PacketsRetransmitted,omitzero"`
+
+	BytesReceived uint32 `json:"BytesReceived,omitzero"`
 }
 
 // STBServiceServiceMonitoringMainStreamTotalTCPStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats.
 type STBServiceServiceMonitoringMainStreamTotalTCPStatsPath struct {
-	obj                  model.ObjectPath
-	TotalSeconds         model.ReadOnlyParam[uint32]
-	PacketsReceived      model.ReadOnlyParam[uint32]
-	PacketsRetransmitted model.ReadOnlyParam[uint32]
-	BytesReceived        model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsRetransmitted model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamTotalTCPStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamTotalTCPStatsPath(prefix string) STBServiceServiceMonitoringMainStreamTotalTCPStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamTotalTCPStatsPath{
-		BytesReceived:        model.NewReadOnly[uint32](p, "BytesReceived", model.TypeUnsignedInt),
-		PacketsReceived:      model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsRetransmitted: model.NewReadOnly[uint32](p, "PacketsRetransmitted", model.TypeUnsignedInt),
-		TotalSeconds:         model.NewReadOnly[uint32](p, "TotalSeconds", model.TypeUnsignedInt),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_TotalSeconds     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_FrameRate        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_DecodedFrames    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_LostFrames       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_ConcealedFrames  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_IDecodedFrames   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_ILostFrames      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_IConcealedFrames = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_PDecodedFrames   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_PLostFrames      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_PConcealedFrames = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_BDecodedFrames   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_BLostFrames      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_BConcealedFrames = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_AVResynchCounter = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats struct {
-	// TotalSeconds: unsignedInt, readOnly, since 1.1.
-	TotalSeconds uint32 `cwmp:"TotalSeconds"`
-	// FrameRate: unsignedInt, readOnly, since 1.0.
-	FrameRate uint32 `cwmp:"FrameRate"`
-	// DecodedFrames: unsignedInt, readOnly, since 1.0.
-	DecodedFrames uint32 `cwmp:"DecodedFrames"`
-	// LostFrames: unsignedInt, readOnly, since 1.0.
-	LostFrames uint32 `cwmp:"LostFrames"`
-	// ConcealedFrames: unsignedInt, readOnly, since 1.0.
-	ConcealedFrames uint32 `cwmp:"ConcealedFrames"`
-	// IDecodedFrames: unsignedInt, readOnly, since 1.0.
-	IDecodedFrames uint32 `cwmp:"IDecodedFrames"`
-	// ILostFrames: unsignedInt, readOnly, since 1.0.
-	ILostFrames uint32 `cwmp:"ILostFrames"`
-	// IConcealedFrames: unsignedInt, readOnly, since 1.0.
-	IConcealedFrames uint32 `cwmp:"IConcealedFrames"`
-	// PDecodedFrames: unsignedInt, readOnly, since 1.0.
-	PDecodedFrames uint32 `cwmp:"PDecodedFrames"`
-	// PLostFrames: unsignedInt, readOnly, since 1.0.
-	PLostFrames uint32 `cwmp:"PLostFrames"`
-	// PConcealedFrames: unsignedInt, readOnly, since 1.0.
-	PConcealedFrames uint32 `cwmp:"PConcealedFrames"`
-	// BDecodedFrames: unsignedInt, readOnly, since 1.0.
-	BDecodedFrames uint32 `cwmp:"BDecodedFrames"`
-	// BLostFrames: unsignedInt, readOnly, since 1.0.
-	BLostFrames uint32 `cwmp:"BLostFrames"`
-	// BConcealedFrames: unsignedInt, readOnly, since 1.0.
-	BConcealedFrames uint32 `cwmp:"BConcealedFrames"`
-	// AVResynchCounter: unsignedInt, readOnly, since 1.0.
-	AVResynchCounter uint32 `cwmp:"AVResynchCounter"`
-}
+	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	FrameRate uint32 `json:"FrameRate,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats) ValidateAt(prefix string, v *model.Violations) {
+	DecodedFrames uint32 `json:"DecodedFrames,omitzero"`
+
+	LostFrames uint32 `json:"LostFrames,omitzero"`
+
+	ConcealedFrames uint32 `json:"ConcealedFrames,omitzero"`
+
+	IDecodedFrames uint32 `json:"IDecodedFrames,omitzero"`
+
+	ILostFrames uint32 `json:"ILostFrames,omitzero"`
+
+	IConcealedFrames uint32 `json:"IConcealedFrames,omitzero"`
+
+	PDecodedFrames uint32 `json:"PDecodedFrames,omitzero"`
+
+	PLostFrames uint32 `json:"PLostFrames,omitzero"`
+
+	PConcealedFrames uint32 `json:"PConcealedFrames,omitzero"`
+
+	BDecodedFrames uint32 `json:"BDecodedFrames,omitzero"`
+
+	BLostFrames uint32 `json:"BLostFrames,omitzero"`
+
+	BConcealedFrames uint32 `json:"BConcealedFrames,omitzero"`
+
+	AVResynchCounter uint32 `json:"AVResynchCounter,omitzero"`
 }
 
 // STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.
 type STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath struct {
-	obj              model.ObjectPath
-	TotalSeconds     model.ReadOnlyParam[uint32]
-	FrameRate        model.ReadOnlyParam[uint32]
-	DecodedFrames    model.ReadOnlyParam[uint32]
-	LostFrames       model.ReadOnlyParam[uint32]
-	ConcealedFrames  model.ReadOnlyParam[uint32]
-	IDecodedFrames   model.ReadOnlyParam[uint32]
-	ILostFrames      model.ReadOnlyParam[uint32]
-	IConcealedFrames model.ReadOnlyParam[uint32]
-	PDecodedFrames   model.ReadOnlyParam[uint32]
-	PLostFrames      model.ReadOnlyParam[uint32]
-	PConcealedFrames model.ReadOnlyParam[uint32]
-	BDecodedFrames   model.ReadOnlyParam[uint32]
-	BLostFrames      model.ReadOnlyParam[uint32]
-	BConcealedFrames model.ReadOnlyParam[uint32]
-	AVResynchCounter model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AVResynchCounter model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BConcealedFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BDecodedFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BLostFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ConcealedFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DecodedFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FrameRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IConcealedFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IDecodedFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ILostFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LostFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PConcealedFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PDecodedFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PLostFrames model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath(prefix string) STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath{
-		AVResynchCounter: model.NewReadOnly[uint32](p, "AVResynchCounter", model.TypeUnsignedInt),
-		BConcealedFrames: model.NewReadOnly[uint32](p, "BConcealedFrames", model.TypeUnsignedInt),
-		BDecodedFrames:   model.NewReadOnly[uint32](p, "BDecodedFrames", model.TypeUnsignedInt),
-		BLostFrames:      model.NewReadOnly[uint32](p, "BLostFrames", model.TypeUnsignedInt),
-		ConcealedFrames:  model.NewReadOnly[uint32](p, "ConcealedFrames", model.TypeUnsignedInt),
-		DecodedFrames:    model.NewReadOnly[uint32](p, "DecodedFrames", model.TypeUnsignedInt),
-		FrameRate:        model.NewReadOnly[uint32](p, "FrameRate", model.TypeUnsignedInt),
-		IConcealedFrames: model.NewReadOnly[uint32](p, "IConcealedFrames", model.TypeUnsignedInt),
-		IDecodedFrames:   model.NewReadOnly[uint32](p, "IDecodedFrames", model.TypeUnsignedInt),
-		ILostFrames:      model.NewReadOnly[uint32](p, "ILostFrames", model.TypeUnsignedInt),
-		LostFrames:       model.NewReadOnly[uint32](p, "LostFrames", model.TypeUnsignedInt),
-		PConcealedFrames: model.NewReadOnly[uint32](p, "PConcealedFrames", model.TypeUnsignedInt),
-		PDecodedFrames:   model.NewReadOnly[uint32](p, "PDecodedFrames", model.TypeUnsignedInt),
-		PLostFrames:      model.NewReadOnly[uint32](p, "PLostFrames", model.TypeUnsignedInt),
-		TotalSeconds:     model.NewReadOnly[uint32](p, "TotalSeconds", model.TypeUnsignedInt),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_TotalSeconds          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_ChannelChangeFailures = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_ChannelFailures       = &model.Syntax{
-		List: &model.List{MaxItems: model.U64(10)},
-		Type: model.TypeString,
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_MinimumVoDControlResponse = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_MaximumVoDControlResponse = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_RequestedTransactions      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_AccessSuccesses            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_CompletionCount            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_MinimumVideoSystemResponse = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_MaximumVideoSystemResponse = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// STBServiceServiceMonitoringMainStreamTotalVideoResponseStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats. (object, readOnly, since 1.0)
+// STBServiceServiceMonitoringMainStreamTotalVideoResponseStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalVideoResponseStats struct {
-	// TotalSeconds: unsignedInt, readOnly, since 1.1.
-	TotalSeconds uint32 `cwmp:"TotalSeconds"`
-	// ChannelChangeFailures: unsignedInt, readOnly, since 1.1.
-	ChannelChangeFailures uint32 `cwmp:"ChannelChangeFailures"`
-	// ChannelFailures: list[:10 items]<string>, readOnly, since 1.1.
-	ChannelFailures []string `cwmp:"ChannelFailures"`
-	// MinimumVoDControlResponse: unsignedInt milliseconds, readOnly, since 1.1.
-	MinimumVoDControlResponse uint32 `cwmp:"MinimumVoDControlResponse"`
-	// MaximumVoDControlResponse: unsignedInt milliseconds, readOnly, since 1.1.
-	MaximumVoDControlResponse uint32 `cwmp:"MaximumVoDControlResponse"`
-	// RequestedTransactions: unsignedInt, readOnly, since 1.1.
-	RequestedTransactions uint32 `cwmp:"RequestedTransactions"`
-	// AccessSuccesses: unsignedInt, readOnly, since 1.1.
-	AccessSuccesses uint32 `cwmp:"AccessSuccesses"`
-	// CompletionCount: unsignedInt, readOnly, since 1.1.
-	CompletionCount uint32 `cwmp:"CompletionCount"`
-	// MinimumVideoSystemResponse: unsignedInt milliseconds, readOnly, since 1.0.
-	MinimumVideoSystemResponse uint32 `cwmp:"MinimumVideoSystemResponse"`
-	// MaximumVideoSystemResponse: unsignedInt milliseconds, readOnly, since 1.0.
-	MaximumVideoSystemResponse uint32 `cwmp:"MaximumVideoSystemResponse"`
+	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
+
+	ChannelChangeFailures uint32 `json:"ChannelChangeFailures,omitzero"`
+
+	ChannelFailures []string `json:"ChannelFailures,omitzero"`
+
+	MinimumVoDControlResponse uint32 `json:"MinimumVoDControlResponse,omitzero"`
+
+	MaximumVoDControlResponse uint32 `json:"MaximumVoDControlResponse,omitzero"`
+
+	RequestedTransactions uint32 `json:"RequestedTransactions,omitzero"`
+
+	AccessSuccesses uint32 `json:"AccessSuccesses,omitzero"`
+
+	CompletionCount uint32 `json:"CompletionCount,omitzero"`
+
+	MinimumVideoSystemResponse uint32 `json:"MinimumVideoSystemResponse,omitzero"`
+
+	MaximumVideoSystemResponse uint32 `json:"MaximumVideoSystemResponse,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *STBServiceServiceMonitoringMainStreamTotalVideoResponseStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *STBServiceServiceMonitoringMainStreamTotalVideoResponseStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_ChannelFailures, model.FormatValue(model.TypeString, o.ChannelFailures)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChannelFailures",
-		})
-	}
+func (o *STBServiceServiceMonitoringMainStreamTotalVideoResponseStats) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "ChannelFailures", 601, model.JoinStrings(o.ChannelFailures), len(o.ChannelFailures) > 0)
 }
 
 // STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.
 type STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath struct {
-	obj                        model.ObjectPath
-	TotalSeconds               model.ReadOnlyParam[uint32]
-	ChannelChangeFailures      model.ReadOnlyParam[uint32]
-	ChannelFailures            model.ReadOnlyParam[[]string]
-	MinimumVoDControlResponse  model.ReadOnlyParam[uint32]
-	MaximumVoDControlResponse  model.ReadOnlyParam[uint32]
-	RequestedTransactions      model.ReadOnlyParam[uint32]
-	AccessSuccesses            model.ReadOnlyParam[uint32]
-	CompletionCount            model.ReadOnlyParam[uint32]
-	MinimumVideoSystemResponse model.ReadOnlyParam[uint32]
-	MaximumVideoSystemResponse model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	AccessSuccesses model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath(prefix string) STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath {
-	p := &prefix
-	return STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath{
-		AccessSuccesses:            model.NewReadOnly[uint32](p, "AccessSuccesses", model.TypeUnsignedInt),
-		ChannelChangeFailures:      model.NewReadOnly[uint32](p, "ChannelChangeFailures", model.TypeUnsignedInt),
-		ChannelFailures:            model.NewReadOnly[[]string](p, "ChannelFailures", model.TypeString),
-		CompletionCount:            model.NewReadOnly[uint32](p, "CompletionCount", model.TypeUnsignedInt),
-		MaximumVideoSystemResponse: model.NewReadOnly[uint32](p, "MaximumVideoSystemResponse", model.TypeUnsignedInt),
-		MaximumVoDControlResponse:  model.NewReadOnly[uint32](p, "MaximumVoDControlResponse", model.TypeUnsignedInt),
-		MinimumVideoSystemResponse: model.NewReadOnly[uint32](p, "MinimumVideoSystemResponse", model.TypeUnsignedInt),
-		MinimumVoDControlResponse:  model.NewReadOnly[uint32](p, "MinimumVoDControlResponse", model.TypeUnsignedInt),
-		RequestedTransactions:      model.NewReadOnly[uint32](p, "RequestedTransactions", model.TypeUnsignedInt),
-		TotalSeconds:               model.NewReadOnly[uint32](p, "TotalSeconds", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
-}
+	ChannelChangeFailures model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaServicemonitoring = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.SampleEnable",
-	Syntax:  synSTBServiceServiceMonitoring_SampleEnable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.SampleState",
-	Syntax:  synSTBServiceServiceMonitoring_SampleState,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.SampleInterval",
-	Syntax:  synSTBServiceServiceMonitoring_SampleInterval,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.ReportSamples",
-	Syntax:  synSTBServiceServiceMonitoring_ReportSamples,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.EventsPerSampleInterval",
-	Syntax:  synSTBServiceServiceMonitoring_EventsPerSampleInterval,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.FetchSamples",
-	Syntax:  synSTBServiceServiceMonitoring_FetchSamples,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.TimeReference",
-	Syntax:  synSTBServiceServiceMonitoring_TimeReference,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.ReportStartTime",
-	Syntax:  synSTBServiceServiceMonitoring_ReportStartTime,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.ReportEndTime",
-	Syntax:  synSTBServiceServiceMonitoring_ReportEndTime,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStreamNumberOfEntries",
-	Syntax:  synSTBServiceServiceMonitoring_MainStreamNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.EventCollectionEnable",
-	Syntax:  synSTBServiceServiceMonitoring_EventCollectionEnable,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.ForceSample",
-	Syntax:  synSTBServiceServiceMonitoring_ForceSample,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.GlobalOperation.",
-	Version:    "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.GlobalOperation.Sample.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.GlobalOperation.Sample.MinimumPortalResponse",
-	Syntax:  synSTBServiceServiceMonitoringGlobalOperationSample_MinimumPortalResponse,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.GlobalOperation.Sample.MaximumPortalResponse",
-	Syntax:  synSTBServiceServiceMonitoringGlobalOperationSample_MaximumPortalResponse,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.GlobalOperation.Sample.PortalResponse",
-	Syntax:  synSTBServiceServiceMonitoringGlobalOperationSample_PortalResponse,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.GlobalOperation.Total.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.GlobalOperation.Total.ServiceAccessTime",
-	Syntax:  synSTBServiceServiceMonitoringGlobalOperationTotal_ServiceAccessTime,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.GlobalOperation.Total.MinimumPortalResponse",
-	Syntax:  synSTBServiceServiceMonitoringGlobalOperationTotal_MinimumPortalResponse,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.GlobalOperation.Total.MaximumPortalResponse",
-	Syntax:  synSTBServiceServiceMonitoringGlobalOperationTotal_MaximumPortalResponse,
-	Version: "1.1",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MainStreamNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.ServiceMonitoring.MainStream.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"ServiceType"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Enable",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_Enable,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Status",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_Status,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.SessionId",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_SessionId,
-	Version: "1.4",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Alias",
-	Syntax:       synSTBServiceServiceMonitoringMainStream_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.ServiceType",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_ServiceType,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.AVStream",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_AVStream,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Gmin",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_Gmin,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.SevereLossMinDistance",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_SevereLossMinDistance,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.SevereLossMinLength",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_SevereLossMinLength,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.ChannelChangeFailureTimeout",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_ChannelChangeFailureTimeout,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.PacketsLostByEventHistogramIntervals",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_PacketsLostByEventHistogramIntervals,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.DelayBetweenLossEventsHistogramIntervals",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_DelayBetweenLossEventsHistogramIntervals,
-	Version: "1.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.DurationSevereLossEventsHistogramIntervals",
-	Syntax:  synSTBServiceServiceMonitoringMainStream_DurationSevereLossEventsHistogramIntervals,
-	Version: "1.3",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.",
-	Version:    "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.EntryNumberOfEntries",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamEventLog_EntryNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Reset",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamEventLog_Reset,
-	Version: "1.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "EntryNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"SequenceNumber"},
-	}},
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.SequenceNumber",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamEventLogEntry_SequenceNumber,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Type",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamEventLogEntry_Type,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Time",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamEventLogEntry_Time,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.ParameterNumberOfEntries",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamEventLogEntry_ParameterNumberOfEntries,
-	Version: "1.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ParameterNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}.",
-	Version:             "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}.Name",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamEventLogEntryParameter_Name,
-	Version: "1.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}.Value",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamEventLogEntryParameter_Value,
-	Version: "1.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.SampleSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSample_SampleSeconds,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.SignificantChanges",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSample_SignificantChanges,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.PVRTimeShift",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSample_PVRTimeShift,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStatsNumberOfEntries",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSample_HighLevelMetricStatsNumberOfEntries,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats.SampleSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStats_SampleSeconds,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats.DecodedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStats_DecodedFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats.DecodingErrors",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStats_DecodingErrors,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats.SampleSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_SampleSeconds,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats.Overruns",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_Overruns,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats.Underruns",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_Underruns,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats.EmptyBufferTime",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleDejitteringStats_EmptyBufferTime,
-	Version: "1.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HighLevelMetricStatsNumberOfEntries",
-	Object:              true,
-	Path:                "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MetricName"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Enable",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Enable,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Status",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Status,
-	Version: "1.1",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Alias",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Alias,
-	Version:      "1.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.MetricName",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_MetricName,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Metric1Threshold",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric1Threshold,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Metric2Threshold",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric2Threshold,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.SampleSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_SampleSeconds,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Metric1",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric1,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Metric2",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric2,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Metric1Failures",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric1Failures,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Metric2Failures",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric2Failures,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.MetricSampleInterval",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_MetricSampleInterval,
-	Version: "1.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.MetricThreshold",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_MetricThreshold,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Metric",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_Metric,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.MetricFailures",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats_MetricFailures,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats.SampleSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_SampleSeconds,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats.TSPacketsReceived",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSPacketsReceived,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats.TSPacketsDrained",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSPacketsDrained,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats.TSSyncByteErrorCount",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSSyncByteErrorCount,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats.TSSyncLossCount",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_TSSyncLossCount,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats.PacketDiscontinuityCounter",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_PacketDiscontinuityCounter,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats.PacketDiscontinuityCounterBeforeCA",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStats_PacketDiscontinuityCounterBeforeCA,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.SampleSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SampleSeconds,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.PacketsExpected",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsExpected,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.PacketsDiscarded",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsDiscarded,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.PacketsOutOfSequence",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsOutOfSequence,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.PacketsReceived",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsReceived,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.PacketsReceivedBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsReceivedBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.RetransmitTimeouts",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_RetransmitTimeouts,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.PacketsLost",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLost,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.PacketsLostBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLostBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.PacketsLostByEventHistogram",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLostByEventHistogram,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.PacketsLostByEventHistogramBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_PacketsLostByEventHistogramBeforeEC,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.LossEvents",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_LossEvents,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.LossEventsBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_LossEventsBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.DelayBetweenLossEventsHistogram",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DelayBetweenLossEventsHistogram,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.DelayBetweenLossEventsHistogramBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DelayBetweenLossEventsHistogramBeforeEC,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.SevereLossIndexCount",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossIndexCount,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.SevereLossIndexCountBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossIndexCountBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.AverageLossDistance",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossDistance,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.AverageLossDistanceBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossDistanceBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.MinimumLossDistance",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossDistance,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.MinimumLossDistanceBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossDistanceBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.SevereLossLengthCount",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossLengthCount,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.SevereLossLengthCountBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_SevereLossLengthCountBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.DurationSevereLossEventsHistogram",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DurationSevereLossEventsHistogram,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.DurationSevereLossEventsHistogramBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_DurationSevereLossEventsHistogramBeforeEC,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.MaximumLossPeriod",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MaximumLossPeriod,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.MaximumLossPeriodBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MaximumLossPeriodBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.AverageLossPeriod",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossPeriod,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.AverageLossPeriodBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_AverageLossPeriodBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.MinimumLossPeriod",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossPeriod,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.MinimumLossPeriodBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleRTPStats_MinimumLossPeriodBeforeEC,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats.SampleSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleTCPStats_SampleSeconds,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats.PacketsReceived",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleTCPStats_PacketsReceived,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats.PacketsRetransmitted",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleTCPStats_PacketsRetransmitted,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats.BytesReceived",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleTCPStats_BytesReceived,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.SampleSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_SampleSeconds,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.FrameRate",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_FrameRate,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.DecodedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_DecodedFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.LostFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_LostFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.ConcealedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_ConcealedFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.IDecodedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_IDecodedFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.ILostFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_ILostFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.IConcealedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_IConcealedFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.PDecodedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_PDecodedFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.PLostFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_PLostFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.PConcealedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_PConcealedFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.BDecodedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_BDecodedFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.BLostFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_BLostFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.BConcealedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_BConcealedFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.AVResynchCounter",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStats_AVResynchCounter,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.SampleSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_SampleSeconds,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.AverageVideoSystemResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_AverageVideoSystemResponse,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.MinimumVideoSystemResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MinimumVideoSystemResponse,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.MaximumVideoSystemResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MaximumVideoSystemResponse,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.AverageVoDControlResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_AverageVoDControlResponse,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.MinimumVoDControlResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MinimumVoDControlResponse,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.MaximumVoDControlResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_MaximumVoDControlResponse,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.VoDControlResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_VoDControlResponse,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.VideoSystemResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_VideoSystemResponse,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.RequestedTransactions",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_RequestedTransactions,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.AccessSuccesses",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_AccessSuccesses,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.CompletionCount",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_CompletionCount,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.ChannelChangeFailures",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamSampleVideoResponseStats_ChannelChangeFailures,
-	Version: "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TotalSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotal_TotalSeconds,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.ResetTime",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotal_ResetTime,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.Reset",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotal_Reset,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats.TotalSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStats_TotalSeconds,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats.DecodedFrames",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStats_DecodedFrames,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats.DecodingErrors",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStats_DecodingErrors,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats.TotalSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalDejitteringStats_TotalSeconds,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats.EmptyBufferTime",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalDejitteringStats_EmptyBufferTime,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats.Overruns",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalDejitteringStats_Overruns,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats.Underruns",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalDejitteringStats_Underruns,
-	Version:      "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats.TotalSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_TotalSeconds,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats.TSPacketsReceived",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_TSPacketsReceived,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats.TSSyncByteErrorCount",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_TSSyncByteErrorCount,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats.TSSyncLossCount",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_TSSyncLossCount,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats.PacketDiscontinuityCounter",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_PacketDiscontinuityCounter,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats.PacketDiscontinuityCounterBeforeCA",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStats_PacketDiscontinuityCounterBeforeCA,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.TotalSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_TotalSeconds,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.PacketsExpected",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsExpected,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.PacketsDiscarded",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsDiscarded,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.PacketsOutOfSequence",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsOutOfSequence,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.PacketsReceived",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsReceived,
-	Version:      "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.PacketsReceivedBeforeEC",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsReceivedBeforeEC,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.PacketsLost",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsLost,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.PacketsLostBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsLostBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.PacketsLostByEventHistogram",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsLostByEventHistogram,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.PacketsLostByEventHistogramBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_PacketsLostByEventHistogramBeforeEC,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.LossEvents",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_LossEvents,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.LossEventsBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_LossEventsBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.DelayBetweenLossEventsHistogram",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DelayBetweenLossEventsHistogram,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.DelayBetweenLossEventsHistogramBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DelayBetweenLossEventsHistogramBeforeEC,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.SevereLossIndexCount",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_SevereLossIndexCount,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.SevereLossIndexCountBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_SevereLossIndexCountBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.SevereLossLengthCount",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_SevereLossLengthCount,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.SevereLossLengthCountBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_SevereLossLengthCountBeforeEC,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.DurationSevereLossEventsHistogram",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DurationSevereLossEventsHistogram,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.DurationSevereLossEventsHistogramBeforeEC",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_DurationSevereLossEventsHistogramBeforeEC,
-	Version: "1.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.RetransmitTimeouts",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalRTPStats_RetransmitTimeouts,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats.",
-	Version:    "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats.TotalSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalTCPStats_TotalSeconds,
-	Version: "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats.PacketsReceived",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalTCPStats_PacketsReceived,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats.PacketsRetransmitted",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalTCPStats_PacketsRetransmitted,
-	Version:      "1.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats.BytesReceived",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalTCPStats_BytesReceived,
-	Version:      "1.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.TotalSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_TotalSeconds,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.FrameRate",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_FrameRate,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.DecodedFrames",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_DecodedFrames,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.LostFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_LostFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.ConcealedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_ConcealedFrames,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.IDecodedFrames",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_IDecodedFrames,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.ILostFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_ILostFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.IConcealedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_IConcealedFrames,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.PDecodedFrames",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_PDecodedFrames,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.PLostFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_PLostFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.PConcealedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_PConcealedFrames,
-	Version: "1.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.BDecodedFrames",
-	Syntax:       synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_BDecodedFrames,
-	Version:      "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.BLostFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_BLostFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.BConcealedFrames",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_BConcealedFrames,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.AVResynchCounter",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStats_AVResynchCounter,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.",
-	Version:    "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.TotalSeconds",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_TotalSeconds,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.ChannelChangeFailures",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_ChannelChangeFailures,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.ChannelFailures",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_ChannelFailures,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.MinimumVoDControlResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_MinimumVoDControlResponse,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.MaximumVoDControlResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_MaximumVoDControlResponse,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.RequestedTransactions",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_RequestedTransactions,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.AccessSuccesses",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_AccessSuccesses,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.CompletionCount",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_CompletionCount,
-	Version: "1.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.MinimumVideoSystemResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_MinimumVideoSystemResponse,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.MaximumVideoSystemResponse",
-	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_MaximumVideoSystemResponse,
-	Version: "1.0",
-}}
+	ChannelFailures model.ReadOnlyParam[[]string] `dm:"s"`
 
-// STBServiceServiceMonitoringImpl is what a device implements for STBService.{i}.ServiceMonitoring; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringImpl to implement only some methods.
-type STBServiceServiceMonitoringImpl interface {
-	SampleEnable(inst []uint32) (bool, error)
-	SetSampleEnable(inst []uint32, v bool) error
-	SampleState(inst []uint32) (STBServiceServiceMonitoringSampleState, error)
-	SampleInterval(inst []uint32) (uint32, error)
-	SetSampleInterval(inst []uint32, v uint32) error
-	ReportSamples(inst []uint32) (uint32, error)
-	SetReportSamples(inst []uint32, v uint32) error
-	EventsPerSampleInterval(inst []uint32) (uint32, error)
-	SetEventsPerSampleInterval(inst []uint32, v uint32) error
-	FetchSamples(inst []uint32) (uint32, error)
-	SetFetchSamples(inst []uint32, v uint32) error
-	TimeReference(inst []uint32) (time.Time, error)
-	SetTimeReference(inst []uint32, v time.Time) error
-	ReportStartTime(inst []uint32) (time.Time, error)
-	ReportEndTime(inst []uint32) (time.Time, error)
-	MainStreamNumberOfEntries(inst []uint32) (uint32, error)
-	EventCollectionEnable(inst []uint32) (bool, error)
-	SetEventCollectionEnable(inst []uint32, v bool) error
-	ForceSample(inst []uint32) (bool, error)
-	SetForceSample(inst []uint32, v bool) error
-	MainStreamInstances(inst []uint32) []uint32
-}
+	CompletionCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedSTBServiceServiceMonitoringImpl implements STBServiceServiceMonitoringImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringImpl struct{}
+	MaximumVideoSystemResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedSTBServiceServiceMonitoringImpl) SampleEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) SetSampleEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) SampleState(inst []uint32) (STBServiceServiceMonitoringSampleState, error) {
-	var zero STBServiceServiceMonitoringSampleState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) SampleInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) SetSampleInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) ReportSamples(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) SetReportSamples(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) EventsPerSampleInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) SetEventsPerSampleInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) FetchSamples(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) SetFetchSamples(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) TimeReference(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) SetTimeReference(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) ReportStartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) ReportEndTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) MainStreamNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) EventCollectionEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) SetEventCollectionEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) ForceSample(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) SetForceSample(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringImpl) MainStreamInstances(inst []uint32) []uint32 {
-	return nil
-}
+	MaximumVoDControlResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-// STBServiceServiceMonitoringGlobalOperationImpl is what a device implements for STBService.{i}.ServiceMonitoring.GlobalOperation; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringGlobalOperationImpl to implement only some methods.
-type STBServiceServiceMonitoringGlobalOperationImpl interface{}
+	MinimumVideoSystemResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedSTBServiceServiceMonitoringGlobalOperationImpl implements STBServiceServiceMonitoringGlobalOperationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringGlobalOperationImpl struct{}
+	MinimumVoDControlResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-// STBServiceServiceMonitoringGlobalOperationSampleImpl is what a device implements for STBService.{i}.ServiceMonitoring.GlobalOperation.Sample; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl to implement only some methods.
-type STBServiceServiceMonitoringGlobalOperationSampleImpl interface {
-	MinimumPortalResponse(inst []uint32) ([]uint32, error)
-	MaximumPortalResponse(inst []uint32) ([]uint32, error)
-	PortalResponse(inst []uint32) ([]string, error)
-}
+	RequestedTransactions model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl implements STBServiceServiceMonitoringGlobalOperationSampleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl) MinimumPortalResponse(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl) MaximumPortalResponse(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl) PortalResponse(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringGlobalOperationTotalImpl is what a device implements for STBService.{i}.ServiceMonitoring.GlobalOperation.Total; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl to implement only some methods.
-type STBServiceServiceMonitoringGlobalOperationTotalImpl interface {
-	ServiceAccessTime(inst []uint32) (uint32, error)
-	MinimumPortalResponse(inst []uint32) (uint32, error)
-	MaximumPortalResponse(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl implements STBServiceServiceMonitoringGlobalOperationTotalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl) ServiceAccessTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl) MinimumPortalResponse(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl) MaximumPortalResponse(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceServiceMonitoringMainStreamStatus, error)
-	SessionId(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ServiceType(inst []uint32) (string, error)
-	SetServiceType(inst []uint32, v string) error
-	AVStream(inst []uint32) (string, error)
-	Gmin(inst []uint32) (uint32, error)
-	SetGmin(inst []uint32, v uint32) error
-	SevereLossMinDistance(inst []uint32) (uint32, error)
-	SetSevereLossMinDistance(inst []uint32, v uint32) error
-	SevereLossMinLength(inst []uint32) (uint32, error)
-	SetSevereLossMinLength(inst []uint32, v uint32) error
-	ChannelChangeFailureTimeout(inst []uint32) (uint32, error)
-	SetChannelChangeFailureTimeout(inst []uint32, v uint32) error
-	PacketsLostByEventHistogramIntervals(inst []uint32) ([]uint32, error)
-	SetPacketsLostByEventHistogramIntervals(inst []uint32, v []uint32) error
-	DelayBetweenLossEventsHistogramIntervals(inst []uint32) ([]uint32, error)
-	SetDelayBetweenLossEventsHistogramIntervals(inst []uint32, v []uint32) error
-	DurationSevereLossEventsHistogramIntervals(inst []uint32) ([]uint32, error)
-	SetDurationSevereLossEventsHistogramIntervals(inst []uint32, v []uint32) error
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamImpl implements STBServiceServiceMonitoringMainStreamImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) Status(inst []uint32) (STBServiceServiceMonitoringMainStreamStatus, error) {
-	var zero STBServiceServiceMonitoringMainStreamStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SessionId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) ServiceType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetServiceType(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) AVStream(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) Gmin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetGmin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SevereLossMinDistance(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetSevereLossMinDistance(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SevereLossMinLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetSevereLossMinLength(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) ChannelChangeFailureTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetChannelChangeFailureTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) PacketsLostByEventHistogramIntervals(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetPacketsLostByEventHistogramIntervals(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) DelayBetweenLossEventsHistogramIntervals(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetDelayBetweenLossEventsHistogramIntervals(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) DurationSevereLossEventsHistogramIntervals(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetDurationSevereLossEventsHistogramIntervals(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamEventLogImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamEventLogImpl interface {
-	EntryNumberOfEntries(inst []uint32) (uint32, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	EntryInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl implements STBServiceServiceMonitoringMainStreamEventLogImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl) EntryNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl) EntryInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceServiceMonitoringMainStreamEventLogEntryImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamEventLogEntryImpl interface {
-	SequenceNumber(inst []uint32) (uint32, error)
-	Type(inst []uint32) (string, error)
-	Time(inst []uint32) (time.Time, error)
-	ParameterNumberOfEntries(inst []uint32) (uint32, error)
-	ParameterInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl implements STBServiceServiceMonitoringMainStreamEventLogEntryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl) SequenceNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl) Type(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl) Time(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl) ParameterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl) ParameterInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl interface {
-	Name(inst []uint32) (string, error)
-	Value(inst []uint32) (string, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl implements STBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamSampleImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamSampleImpl interface {
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	SignificantChanges(inst []uint32) ([]uint32, error)
-	PVRTimeShift(inst []uint32) ([]bool, error)
-	HighLevelMetricStatsNumberOfEntries(inst []uint32) (uint32, error)
-	HighLevelMetricStatsInstances(inst []uint32) []uint32
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl implements STBServiceServiceMonitoringMainStreamSampleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl) SignificantChanges(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl) PVRTimeShift(inst []uint32) ([]bool, error) {
-	var zero []bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl) HighLevelMetricStatsNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl) HighLevelMetricStatsInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl interface {
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	DecodedFrames(inst []uint32) ([]uint32, error)
-	DecodingErrors(inst []uint32) ([]uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl implements STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl) DecodedFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl) DecodingErrors(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl interface {
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	Overruns(inst []uint32) ([]uint32, error)
-	Underruns(inst []uint32) ([]uint32, error)
-	EmptyBufferTime(inst []uint32) ([]uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl implements STBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl) Overruns(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl) Underruns(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl) EmptyBufferTime(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	MetricName(inst []uint32) (string, error)
-	Metric1Threshold(inst []uint32) (uint32, error)
-	SetMetric1Threshold(inst []uint32, v uint32) error
-	Metric2Threshold(inst []uint32) (uint32, error)
-	SetMetric2Threshold(inst []uint32, v uint32) error
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	Metric1(inst []uint32) ([]uint32, error)
-	Metric2(inst []uint32) ([]uint32, error)
-	Metric1Failures(inst []uint32) (uint32, error)
-	Metric2Failures(inst []uint32) (uint32, error)
-	MetricSampleInterval(inst []uint32) (uint32, error)
-	SetMetricSampleInterval(inst []uint32, v uint32) error
-	MetricThreshold(inst []uint32) (uint32, error)
-	SetMetricThreshold(inst []uint32, v uint32) error
-	Metric(inst []uint32) ([]uint32, error)
-	MetricFailures(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl implements STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Status(inst []uint32) (STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus, error) {
-	var zero STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) MetricName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric1Threshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetMetric1Threshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric2Threshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetMetric2Threshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric1(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric2(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric1Failures(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric2Failures(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) MetricSampleInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetMetricSampleInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) MetricThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetMetricThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) MetricFailures(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl interface {
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	TSPacketsReceived(inst []uint32) ([]uint32, error)
-	TSPacketsDrained(inst []uint32) ([]uint32, error)
-	TSSyncByteErrorCount(inst []uint32) ([]uint32, error)
-	TSSyncLossCount(inst []uint32) ([]uint32, error)
-	PacketDiscontinuityCounter(inst []uint32) ([]uint32, error)
-	PacketDiscontinuityCounterBeforeCA(inst []uint32) ([]uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl implements STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) TSPacketsReceived(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) TSPacketsDrained(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) TSSyncByteErrorCount(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) TSSyncLossCount(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) PacketDiscontinuityCounter(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) PacketDiscontinuityCounterBeforeCA(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamSampleRTPStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamSampleRTPStatsImpl interface {
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	PacketsExpected(inst []uint32) ([]uint32, error)
-	PacketsDiscarded(inst []uint32) ([]uint32, error)
-	PacketsOutOfSequence(inst []uint32) ([]uint32, error)
-	PacketsReceived(inst []uint32) ([]uint32, error)
-	PacketsReceivedBeforeEC(inst []uint32) ([]uint32, error)
-	RetransmitTimeouts(inst []uint32) ([]uint32, error)
-	PacketsLost(inst []uint32) ([]uint32, error)
-	PacketsLostBeforeEC(inst []uint32) ([]uint32, error)
-	PacketsLostByEventHistogram(inst []uint32) ([]string, error)
-	PacketsLostByEventHistogramBeforeEC(inst []uint32) ([]string, error)
-	LossEvents(inst []uint32) ([]uint32, error)
-	LossEventsBeforeEC(inst []uint32) ([]uint32, error)
-	DelayBetweenLossEventsHistogram(inst []uint32) ([]string, error)
-	DelayBetweenLossEventsHistogramBeforeEC(inst []uint32) ([]string, error)
-	SevereLossIndexCount(inst []uint32) ([]uint32, error)
-	SevereLossIndexCountBeforeEC(inst []uint32) ([]uint32, error)
-	AverageLossDistance(inst []uint32) ([]uint32, error)
-	AverageLossDistanceBeforeEC(inst []uint32) ([]uint32, error)
-	MinimumLossDistance(inst []uint32) ([]uint32, error)
-	MinimumLossDistanceBeforeEC(inst []uint32) ([]uint32, error)
-	SevereLossLengthCount(inst []uint32) ([]uint32, error)
-	SevereLossLengthCountBeforeEC(inst []uint32) ([]uint32, error)
-	DurationSevereLossEventsHistogram(inst []uint32) ([]string, error)
-	DurationSevereLossEventsHistogramBeforeEC(inst []uint32) ([]string, error)
-	MaximumLossPeriod(inst []uint32) ([]uint32, error)
-	MaximumLossPeriodBeforeEC(inst []uint32) ([]uint32, error)
-	AverageLossPeriod(inst []uint32) ([]uint32, error)
-	AverageLossPeriodBeforeEC(inst []uint32) ([]uint32, error)
-	MinimumLossPeriod(inst []uint32) ([]uint32, error)
-	MinimumLossPeriodBeforeEC(inst []uint32) ([]uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl implements STBServiceServiceMonitoringMainStreamSampleRTPStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsExpected(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsDiscarded(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsOutOfSequence(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsReceived(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsReceivedBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) RetransmitTimeouts(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsLost(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsLostBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsLostByEventHistogram(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsLostByEventHistogramBeforeEC(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) LossEvents(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) LossEventsBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) DelayBetweenLossEventsHistogram(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) DelayBetweenLossEventsHistogramBeforeEC(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) SevereLossIndexCount(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) SevereLossIndexCountBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) AverageLossDistance(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) AverageLossDistanceBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MinimumLossDistance(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MinimumLossDistanceBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) SevereLossLengthCount(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) SevereLossLengthCountBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) DurationSevereLossEventsHistogram(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) DurationSevereLossEventsHistogramBeforeEC(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MaximumLossPeriod(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MaximumLossPeriodBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) AverageLossPeriod(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) AverageLossPeriodBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MinimumLossPeriod(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MinimumLossPeriodBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamSampleTCPStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamSampleTCPStatsImpl interface {
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	PacketsReceived(inst []uint32) ([]uint32, error)
-	PacketsRetransmitted(inst []uint32) ([]uint32, error)
-	BytesReceived(inst []uint32) ([]uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl implements STBServiceServiceMonitoringMainStreamSampleTCPStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl) PacketsReceived(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl) PacketsRetransmitted(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl) BytesReceived(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl interface {
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	FrameRate(inst []uint32) ([]uint32, error)
-	DecodedFrames(inst []uint32) ([]uint32, error)
-	LostFrames(inst []uint32) ([]uint32, error)
-	ConcealedFrames(inst []uint32) ([]uint32, error)
-	IDecodedFrames(inst []uint32) ([]uint32, error)
-	ILostFrames(inst []uint32) ([]uint32, error)
-	IConcealedFrames(inst []uint32) ([]uint32, error)
-	PDecodedFrames(inst []uint32) ([]uint32, error)
-	PLostFrames(inst []uint32) ([]uint32, error)
-	PConcealedFrames(inst []uint32) ([]uint32, error)
-	BDecodedFrames(inst []uint32) ([]uint32, error)
-	BLostFrames(inst []uint32) ([]uint32, error)
-	BConcealedFrames(inst []uint32) ([]uint32, error)
-	AVResynchCounter(inst []uint32) ([]uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl implements STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) FrameRate(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) DecodedFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) LostFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) ConcealedFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) IDecodedFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) ILostFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) IConcealedFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) PDecodedFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) PLostFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) PConcealedFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) BDecodedFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) BLostFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) BConcealedFrames(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) AVResynchCounter(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl interface {
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	AverageVideoSystemResponse(inst []uint32) ([]uint32, error)
-	MinimumVideoSystemResponse(inst []uint32) ([]uint32, error)
-	MaximumVideoSystemResponse(inst []uint32) ([]uint32, error)
-	AverageVoDControlResponse(inst []uint32) ([]uint32, error)
-	MinimumVoDControlResponse(inst []uint32) ([]uint32, error)
-	MaximumVoDControlResponse(inst []uint32) ([]uint32, error)
-	VoDControlResponse(inst []uint32) ([]string, error)
-	VideoSystemResponse(inst []uint32) ([]string, error)
-	RequestedTransactions(inst []uint32) ([]uint32, error)
-	AccessSuccesses(inst []uint32) ([]uint32, error)
-	CompletionCount(inst []uint32) ([]uint32, error)
-	ChannelChangeFailures(inst []uint32) ([]uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl implements STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) AverageVideoSystemResponse(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) MinimumVideoSystemResponse(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) MaximumVideoSystemResponse(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) AverageVoDControlResponse(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) MinimumVoDControlResponse(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) MaximumVoDControlResponse(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) VoDControlResponse(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) VideoSystemResponse(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) RequestedTransactions(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) AccessSuccesses(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) CompletionCount(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) ChannelChangeFailures(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamTotalImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamTotalImpl interface {
-	TotalSeconds(inst []uint32) (uint32, error)
-	ResetTime(inst []uint32) (uint32, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl implements STBServiceServiceMonitoringMainStreamTotalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl) TotalSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl) ResetTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl interface {
-	TotalSeconds(inst []uint32) (uint32, error)
-	DecodedFrames(inst []uint32) (uint32, error)
-	DecodingErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl implements STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl) DecodedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl) DecodingErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl interface {
-	TotalSeconds(inst []uint32) (uint32, error)
-	EmptyBufferTime(inst []uint32) (uint32, error)
-	Overruns(inst []uint32) (uint32, error)
-	Underruns(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl implements STBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl) EmptyBufferTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl) Overruns(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl) Underruns(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl interface {
-	TotalSeconds(inst []uint32) (uint32, error)
-	TSPacketsReceived(inst []uint32) (uint32, error)
-	TSSyncByteErrorCount(inst []uint32) (uint32, error)
-	TSSyncLossCount(inst []uint32) (uint32, error)
-	PacketDiscontinuityCounter(inst []uint32) (uint32, error)
-	PacketDiscontinuityCounterBeforeCA(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl implements STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) TSPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) TSSyncByteErrorCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) TSSyncLossCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) PacketDiscontinuityCounter(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) PacketDiscontinuityCounterBeforeCA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamTotalRTPStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamTotalRTPStatsImpl interface {
-	TotalSeconds(inst []uint32) (uint32, error)
-	PacketsExpected(inst []uint32) (uint32, error)
-	PacketsDiscarded(inst []uint32) (uint32, error)
-	PacketsOutOfSequence(inst []uint32) (uint32, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	PacketsReceivedBeforeEC(inst []uint32) (uint32, error)
-	PacketsLost(inst []uint32) (uint32, error)
-	PacketsLostBeforeEC(inst []uint32) (uint32, error)
-	PacketsLostByEventHistogram(inst []uint32) ([]uint32, error)
-	PacketsLostByEventHistogramBeforeEC(inst []uint32) ([]uint32, error)
-	LossEvents(inst []uint32) (uint32, error)
-	LossEventsBeforeEC(inst []uint32) (uint32, error)
-	DelayBetweenLossEventsHistogram(inst []uint32) ([]uint32, error)
-	DelayBetweenLossEventsHistogramBeforeEC(inst []uint32) ([]uint32, error)
-	SevereLossIndexCount(inst []uint32) (uint32, error)
-	SevereLossIndexCountBeforeEC(inst []uint32) (uint32, error)
-	SevereLossLengthCount(inst []uint32) (uint32, error)
-	SevereLossLengthCountBeforeEC(inst []uint32) (uint32, error)
-	DurationSevereLossEventsHistogram(inst []uint32) ([]uint32, error)
-	DurationSevereLossEventsHistogramBeforeEC(inst []uint32) ([]uint32, error)
-	RetransmitTimeouts(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl implements STBServiceServiceMonitoringMainStreamTotalRTPStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsExpected(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsDiscarded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsOutOfSequence(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsReceivedBeforeEC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsLost(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsLostBeforeEC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsLostByEventHistogram(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsLostByEventHistogramBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) LossEvents(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) LossEventsBeforeEC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) DelayBetweenLossEventsHistogram(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) DelayBetweenLossEventsHistogramBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) SevereLossIndexCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) SevereLossIndexCountBeforeEC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) SevereLossLengthCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) SevereLossLengthCountBeforeEC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) DurationSevereLossEventsHistogram(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) DurationSevereLossEventsHistogramBeforeEC(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) RetransmitTimeouts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamTotalTCPStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamTotalTCPStatsImpl interface {
-	TotalSeconds(inst []uint32) (uint32, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	PacketsRetransmitted(inst []uint32) (uint32, error)
-	BytesReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl implements STBServiceServiceMonitoringMainStreamTotalTCPStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl) PacketsRetransmitted(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl) BytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl interface {
-	TotalSeconds(inst []uint32) (uint32, error)
-	FrameRate(inst []uint32) (uint32, error)
-	DecodedFrames(inst []uint32) (uint32, error)
-	LostFrames(inst []uint32) (uint32, error)
-	ConcealedFrames(inst []uint32) (uint32, error)
-	IDecodedFrames(inst []uint32) (uint32, error)
-	ILostFrames(inst []uint32) (uint32, error)
-	IConcealedFrames(inst []uint32) (uint32, error)
-	PDecodedFrames(inst []uint32) (uint32, error)
-	PLostFrames(inst []uint32) (uint32, error)
-	PConcealedFrames(inst []uint32) (uint32, error)
-	BDecodedFrames(inst []uint32) (uint32, error)
-	BLostFrames(inst []uint32) (uint32, error)
-	BConcealedFrames(inst []uint32) (uint32, error)
-	AVResynchCounter(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl implements STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) FrameRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) DecodedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) LostFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) ConcealedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) IDecodedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) ILostFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) IConcealedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) PDecodedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) PLostFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) PConcealedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) BDecodedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) BLostFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) BConcealedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) AVResynchCounter(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl to implement only some methods.
-type STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl interface {
-	TotalSeconds(inst []uint32) (uint32, error)
-	ChannelChangeFailures(inst []uint32) (uint32, error)
-	ChannelFailures(inst []uint32) ([]string, error)
-	MinimumVoDControlResponse(inst []uint32) (uint32, error)
-	MaximumVoDControlResponse(inst []uint32) (uint32, error)
-	RequestedTransactions(inst []uint32) (uint32, error)
-	AccessSuccesses(inst []uint32) (uint32, error)
-	CompletionCount(inst []uint32) (uint32, error)
-	MinimumVideoSystemResponse(inst []uint32) (uint32, error)
-	MaximumVideoSystemResponse(inst []uint32) (uint32, error)
-}
-
-// UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl implements STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl struct{}
-
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) ChannelChangeFailures(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) ChannelFailures(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) MinimumVoDControlResponse(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) MaximumVoDControlResponse(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) RequestedTransactions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) AccessSuccesses(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) CompletionCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) MinimumVideoSystemResponse(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) MaximumVideoSystemResponse(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -3,25 +3,17 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceATM_LinkNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceATM holds the values of Device.ATM. (object, readOnly, since 2.0)
+// DeviceATM holds the values of Device.ATM. (object, readOnly, since 2.0).
 type DeviceATM struct {
-	// LinkNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	LinkNumberOfEntries uint32                `cwmp:"LinkNumberOfEntries"`
-	Diagnostics         *DeviceATMDiagnostics `cwmp:"Diagnostics."`
-	// Device.ATM.Link.{i}. instances by instance number
-	Link map[uint32]*DeviceATMLink `cwmp:"Link.{i}."`
+	LinkNumberOfEntries uint32 `json:"LinkNumberOfEntries,omitzero"`
+
+	Diagnostics *DeviceATMDiagnostics     `json:"Diagnostics,omitzero"`
+	Link        map[uint32]*DeviceATMLink `json:"Link,omitzero"`
 }
 
-// AddLink creates instance i of Device.ATM.Link.{i}. (replacing any) and returns it
+// AddLink creates instance i (replacing any) and returns it.
 func (o *DeviceATM) AddLink(i uint32) *DeviceATMLink {
 	if o.Link == nil {
 		o.Link = map[uint32]*DeviceATMLink{}
@@ -30,1523 +22,387 @@ func (o *DeviceATM) AddLink(i uint32) *DeviceATMLink {
 	o.Link[i] = x
 	return x
 }
-
-// GetLink returns instance i of Device.ATM.Link.{i}.
-func (o *DeviceATM) GetLink(i uint32) (*DeviceATMLink, bool) {
-	x, ok := o.Link[i]
-	return x, ok
-}
-
-// DeleteLink removes instance i of Device.ATM.Link.{i}.
-func (o *DeviceATM) DeleteLink(i uint32) {
-	delete(o.Link, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceATM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceATM) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceATM) ValidateAt(c *model.Checker, p string) {
 	if o.Diagnostics != nil {
-		o.Diagnostics.ValidateAt(prefix+"Diagnostics.", v)
+		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
 	}
 	for _, i := range model.SortedKeys(o.Link) {
-		o.Link[i].ValidateAt(prefix+"Link."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Link[i].ValidateAt(c, model.InstanceOf(p, "Link.", i))
 	}
 }
 
 // DeviceATMPath is the typed path of Device.ATM.
 type DeviceATMPath struct {
-	obj                 model.ObjectPath
-	LinkNumberOfEntries model.ReadOnlyParam[uint32]
-	Diagnostics         DeviceATMDiagnosticsPath
+	model.ObjectPath
+	LinkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Diagnostics DeviceATMDiagnosticsPath `dm:"Diagnostics."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceATMPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceATMPath(prefix string) DeviceATMPath {
-	p := &prefix
-	return DeviceATMPath{
-		Diagnostics:         newDeviceATMDiagnosticsPath(prefix + "Diagnostics."),
-		LinkNumberOfEntries: model.NewReadOnly[uint32](p, "LinkNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Link returns the typed path of instance i.
+func (x DeviceATMPath) Link(i uint32) (p DeviceATMLinkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Link.", i))
+	return
 }
 
-// Link returns the typed path of instance i of Device.ATM.Link.{i}.
-func (x DeviceATMPath) Link(i uint32) DeviceATMLinkPath {
-	return newDeviceATMLinkPath(x.Path() + "Link." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LinkTable returns the table Device.ATM.Link.{i}. itself (for AddObject when writable)
+// LinkTable returns the table itself (for AddObject when writable).
 func (x DeviceATMPath) LinkTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Link.")
+	return model.NewWritableTable(x.ObjectPath, "Link.")
 }
 
-var ()
-
-// DeviceATMDiagnostics holds the values of Device.ATM.Diagnostics. (object, readOnly, since 2.0)
+// DeviceATMDiagnostics holds the values of Device.ATM.Diagnostics. (object, readOnly, since 2.0).
 type DeviceATMDiagnostics struct {
-	F5Loopback *DeviceATMDiagnosticsF5Loopback `cwmp:"F5Loopback."`
+	F5Loopback *DeviceATMDiagnosticsF5Loopback `json:"F5Loopback,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceATMDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceATMDiagnostics) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceATMDiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.F5Loopback != nil {
-		o.F5Loopback.ValidateAt(prefix+"F5Loopback.", v)
+		o.F5Loopback.ValidateAt(c, p+"F5Loopback.")
 	}
 }
 
 // DeviceATMDiagnosticsPath is the typed path of Device.ATM.Diagnostics.
 type DeviceATMDiagnosticsPath struct {
-	obj        model.ObjectPath
-	F5Loopback DeviceATMDiagnosticsF5LoopbackPath
-}
-
-// Path returns the object's instance path.
-func (x DeviceATMDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceATMDiagnosticsPath(prefix string) DeviceATMDiagnosticsPath {
-	p := &prefix
-	return DeviceATMDiagnosticsPath{
-		F5Loopback: newDeviceATMDiagnosticsF5LoopbackPath(prefix + "F5Loopback."),
-		obj:        model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	F5Loopback DeviceATMDiagnosticsF5LoopbackPath `dm:"F5Loopback."`
 }
 
 // DeviceATMDiagnosticsF5LoopbackDiagnosticsState enumerates the values of Device.ATM.Diagnostics.F5Loopback.DiagnosticsState.
 type DeviceATMDiagnosticsF5LoopbackDiagnosticsState string
 
-func (e DeviceATMDiagnosticsF5LoopbackDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_None           DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "None"
-	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Requested      DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Requested"
-	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Canceled       DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Canceled"
-	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Complete       DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Complete"
-	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Error          DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Error"
+	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_None DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "None"
+
+	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Requested DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Requested"
+
+	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Canceled DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Canceled"
+
+	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Complete DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Complete"
+
+	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Error DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Error"
+
 	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Error_Internal DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Error_Internal"
-	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Error_Other    DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Error_Other"
+
+	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Error_Other DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Error_Other"
 )
 
-var (
-	synDeviceATMDiagnosticsF5Loopback_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceATMDiagnosticsF5Loopback_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: ".ATM.Link.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceATMDiagnosticsF5Loopback_NumberOfRepetitions = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceATMDiagnosticsF5Loopback_Timeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synDeviceATMDiagnosticsF5Loopback_SuccessCount        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceATMDiagnosticsF5Loopback_FailureCount        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceATMDiagnosticsF5Loopback_AverageResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceATMDiagnosticsF5Loopback_MinimumResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceATMDiagnosticsF5Loopback_MaximumResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// DeviceATMDiagnosticsF5Loopback holds the values of Device.ATM.Diagnostics.F5Loopback. (object, readOnly, since 2.0)
+// DeviceATMDiagnosticsF5Loopback holds the values of Device.ATM.Diagnostics.F5Loopback. (object, readOnly, since 2.0).
 type DeviceATMDiagnosticsF5Loopback struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_Internal,… 7 values}, readWrite, since 2.0.
-	DiagnosticsState DeviceATMDiagnosticsF5LoopbackDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef→.ATM.Link., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// NumberOfRepetitions: unsignedInt[1:], readWrite, since 2.0.
-	NumberOfRepetitions uint32 `cwmp:"NumberOfRepetitions"`
-	// Timeout: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	Timeout uint32 `cwmp:"Timeout"`
-	// SuccessCount: unsignedInt, readOnly, since 2.0.
-	SuccessCount uint32 `cwmp:"SuccessCount"`
-	// FailureCount: unsignedInt, readOnly, since 2.0.
-	FailureCount uint32 `cwmp:"FailureCount"`
-	// AverageResponseTime: unsignedInt milliseconds, readOnly, since 2.0.
-	AverageResponseTime uint32 `cwmp:"AverageResponseTime"`
-	// MinimumResponseTime: unsignedInt milliseconds, readOnly, since 2.0.
-	MinimumResponseTime uint32 `cwmp:"MinimumResponseTime"`
-	// MaximumResponseTime: unsignedInt milliseconds, readOnly, since 2.0.
-	MaximumResponseTime uint32 `cwmp:"MaximumResponseTime"`
+	DiagnosticsState DeviceATMDiagnosticsF5LoopbackDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	NumberOfRepetitions uint32 `json:"NumberOfRepetitions,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
+
+	SuccessCount uint32 `json:"SuccessCount,omitzero"`
+
+	FailureCount uint32 `json:"FailureCount,omitzero"`
+
+	AverageResponseTime uint32 `json:"AverageResponseTime,omitzero"`
+
+	MinimumResponseTime uint32 `json:"MinimumResponseTime,omitzero"`
+
+	MaximumResponseTime uint32 `json:"MaximumResponseTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceATMDiagnosticsF5Loopback) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceATMDiagnosticsF5Loopback) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceATMDiagnosticsF5Loopback_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceATMDiagnosticsF5Loopback_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceATMDiagnosticsF5Loopback_NumberOfRepetitions, uint64(o.NumberOfRepetitions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfRepetitions",
-		})
-	}
-	if e := model.CheckUint(synDeviceATMDiagnosticsF5Loopback_Timeout, uint64(o.Timeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Timeout",
-		})
-	}
+func (o *DeviceATMDiagnosticsF5Loopback) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 5, string(o.DiagnosticsState))
+	c.String(p, "Interface", 7, o.Interface)
+	c.Uint(p, "NumberOfRepetitions", 10, uint64(o.NumberOfRepetitions))
+	c.Uint(p, "Timeout", 12, uint64(o.Timeout))
 }
 
 // DeviceATMDiagnosticsF5LoopbackPath is the typed path of Device.ATM.Diagnostics.F5Loopback.
 type DeviceATMDiagnosticsF5LoopbackPath struct {
-	obj                 model.ObjectPath
-	DiagnosticsState    model.ReadWriteParam[DeviceATMDiagnosticsF5LoopbackDiagnosticsState]
-	Interface           model.ReadWriteParam[string]
-	NumberOfRepetitions model.ReadWriteParam[uint32]
-	Timeout             model.ReadWriteParam[uint32]
-	SuccessCount        model.ReadOnlyParam[uint32]
-	FailureCount        model.ReadOnlyParam[uint32]
-	AverageResponseTime model.ReadOnlyParam[uint32]
-	MinimumResponseTime model.ReadOnlyParam[uint32]
-	MaximumResponseTime model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceATMDiagnosticsF5LoopbackPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceATMDiagnosticsF5LoopbackPath(prefix string) DeviceATMDiagnosticsF5LoopbackPath {
-	p := &prefix
-	return DeviceATMDiagnosticsF5LoopbackPath{
-		AverageResponseTime: model.NewReadOnly[uint32](p, "AverageResponseTime", model.TypeUnsignedInt),
-		DiagnosticsState:    model.NewReadWrite[DeviceATMDiagnosticsF5LoopbackDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		FailureCount:        model.NewReadOnly[uint32](p, "FailureCount", model.TypeUnsignedInt),
-		Interface:           model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaximumResponseTime: model.NewReadOnly[uint32](p, "MaximumResponseTime", model.TypeUnsignedInt),
-		MinimumResponseTime: model.NewReadOnly[uint32](p, "MinimumResponseTime", model.TypeUnsignedInt),
-		NumberOfRepetitions: model.NewReadWrite[uint32](p, "NumberOfRepetitions", model.TypeUnsignedInt),
-		SuccessCount:        model.NewReadOnly[uint32](p, "SuccessCount", model.TypeUnsignedInt),
-		Timeout:             model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+	DiagnosticsState model.ReadWriteParam[DeviceATMDiagnosticsF5LoopbackDiagnosticsState] `dm:"s"`
+
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
+
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceATMLinkStatus enumerates the values of Device.ATM.Link.{i}.Status.
 type DeviceATMLinkStatus string
 
-func (e DeviceATMLinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceATMLinkStatus_Up             DeviceATMLinkStatus = "Up"
-	DeviceATMLinkStatus_Down           DeviceATMLinkStatus = "Down"
-	DeviceATMLinkStatus_Unknown        DeviceATMLinkStatus = "Unknown"
-	DeviceATMLinkStatus_Dormant        DeviceATMLinkStatus = "Dormant"
-	DeviceATMLinkStatus_NotPresent     DeviceATMLinkStatus = "NotPresent"
+	DeviceATMLinkStatus_Up DeviceATMLinkStatus = "Up"
+
+	DeviceATMLinkStatus_Down DeviceATMLinkStatus = "Down"
+
+	DeviceATMLinkStatus_Unknown DeviceATMLinkStatus = "Unknown"
+
+	DeviceATMLinkStatus_Dormant DeviceATMLinkStatus = "Dormant"
+
+	DeviceATMLinkStatus_NotPresent DeviceATMLinkStatus = "NotPresent"
+
 	DeviceATMLinkStatus_LowerLayerDown DeviceATMLinkStatus = "LowerLayerDown"
-	DeviceATMLinkStatus_Error          DeviceATMLinkStatus = "Error"
+
+	DeviceATMLinkStatus_Error DeviceATMLinkStatus = "Error"
 )
 
 // DeviceATMLinkLinkType enumerates the values of Device.ATM.Link.{i}.LinkType.
 type DeviceATMLinkLinkType string
 
-func (e DeviceATMLinkLinkType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceATMLinkLinkType_EoA          DeviceATMLinkLinkType = "EoA"
-	DeviceATMLinkLinkType_IPoA         DeviceATMLinkLinkType = "IPoA"
-	DeviceATMLinkLinkType_PPPoA        DeviceATMLinkLinkType = "PPPoA"
-	DeviceATMLinkLinkType_CIP          DeviceATMLinkLinkType = "CIP"
+	DeviceATMLinkLinkType_EoA DeviceATMLinkLinkType = "EoA"
+
+	DeviceATMLinkLinkType_IPoA DeviceATMLinkLinkType = "IPoA"
+
+	DeviceATMLinkLinkType_PPPoA DeviceATMLinkLinkType = "PPPoA"
+
+	DeviceATMLinkLinkType_CIP DeviceATMLinkLinkType = "CIP"
+
 	DeviceATMLinkLinkType_Unconfigured DeviceATMLinkLinkType = "Unconfigured"
 )
 
 // DeviceATMLinkEncapsulation enumerates the values of Device.ATM.Link.{i}.Encapsulation.
 type DeviceATMLinkEncapsulation string
 
-func (e DeviceATMLinkEncapsulation) String() string {
-	return string(e)
-}
-
 const (
-	DeviceATMLinkEncapsulation_LLC   DeviceATMLinkEncapsulation = "LLC"
+	DeviceATMLinkEncapsulation_LLC DeviceATMLinkEncapsulation = "LLC"
+
 	DeviceATMLinkEncapsulation_VCMUX DeviceATMLinkEncapsulation = "VCMUX"
 )
 
 // DeviceATMLinkAAL enumerates the values of Device.ATM.Link.{i}.AAL.
 type DeviceATMLinkAAL string
 
-func (e DeviceATMLinkAAL) String() string {
-	return string(e)
-}
-
 const (
 	DeviceATMLinkAAL_AAL1 DeviceATMLinkAAL = "AAL1"
+
 	DeviceATMLinkAAL_AAL2 DeviceATMLinkAAL = "AAL2"
+
 	DeviceATMLinkAAL_AAL3 DeviceATMLinkAAL = "AAL3"
+
 	DeviceATMLinkAAL_AAL4 DeviceATMLinkAAL = "AAL4"
+
 	DeviceATMLinkAAL_AAL5 DeviceATMLinkAAL = "AAL5"
 )
 
-var (
-	synDeviceATMLink_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceATMLink_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceATMLink_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceATMLink_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceATMLink_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceATMLink_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceATMLink_LinkType = &model.Syntax{
-		Enums: []model.Enum{{Value: "EoA"}, {Value: "IPoA"}, {Value: "PPPoA"}, {Value: "CIP"}, {Value: "Unconfigured"}},
-		Type:  model.TypeString,
-	}
-	synDeviceATMLink_AutoConfig         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceATMLink_DestinationAddress = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "\\d+/\\d+"}},
-		Sizes:    []model.Size{{Max: model.U64(256)}},
-		Type:     model.TypeString,
-	}
-	synDeviceATMLink_Encapsulation = &model.Syntax{
-		Enums: []model.Enum{{Value: "LLC"}, {Value: "VCMUX"}},
-		Type:  model.TypeString,
-	}
-	synDeviceATMLink_FCSPreserved = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceATMLink_VCSearchList = &model.Syntax{
-		List:     &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Patterns: []model.Pattern{{Value: "\\d+/\\d+"}},
-		Type:     model.TypeString,
-	}
-	synDeviceATMLink_AAL = &model.Syntax{
-		Enums: []model.Enum{{Value: "AAL1"}, {Value: "AAL2"}, {Value: "AAL3"}, {Value: "AAL4"}, {Value: "AAL5"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceATMLink holds the values of Device.ATM.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceATMLink holds the values of Device.ATM.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceATMLink struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceATMLinkStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// LinkType: string{EoA,IPoA,PPPoA,CIP,Unconfigured}, readWrite, since 2.19.
-	LinkType DeviceATMLinkLinkType `cwmp:"LinkType"`
-	// AutoConfig: boolean, readOnly, since 2.19.
-	AutoConfig bool `cwmp:"AutoConfig"`
-	// DestinationAddress: string(:256) ~1 pattern, readWrite, since 2.19.
-	DestinationAddress string `cwmp:"DestinationAddress"`
-	// Encapsulation: string{LLC,VCMUX}, readWrite, since 2.19.
-	Encapsulation DeviceATMLinkEncapsulation `cwmp:"Encapsulation"`
-	// FCSPreserved: boolean, readWrite, since 2.19.
-	FCSPreserved bool `cwmp:"FCSPreserved"`
-	// VCSearchList: list(:256)<string ~1 pattern>, readWrite, since 2.19.
-	VCSearchList []string `cwmp:"VCSearchList"`
-	// AAL: string{AAL1,AAL2,AAL3,AAL4,AAL5}, readOnly, since 2.19.
-	AAL   DeviceATMLinkAAL    `cwmp:"AAL"`
-	QoS   *DeviceATMLinkQoS   `cwmp:"QoS."`
-	Stats *DeviceATMLinkStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceATMLinkStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	LinkType DeviceATMLinkLinkType `json:"LinkType,omitzero"`
+
+	AutoConfig bool `json:"AutoConfig,omitzero"`
+
+	DestinationAddress string `json:"DestinationAddress,omitzero"`
+
+	Encapsulation DeviceATMLinkEncapsulation `json:"Encapsulation,omitzero"`
+
+	FCSPreserved bool `json:"FCSPreserved,omitzero"`
+
+	VCSearchList []string `json:"VCSearchList,omitzero"`
+
+	AAL DeviceATMLinkAAL `json:"AAL,omitzero"`
+
+	QoS   *DeviceATMLinkQoS   `json:"QoS,omitzero"`
+	Stats *DeviceATMLinkStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceATMLink) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceATMLink) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceATMLink_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceATMLink_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceATMLink_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceATMLink_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceATMLink_LinkType, string(o.LinkType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkType",
-		})
-	}
-	if e := model.CheckString(synDeviceATMLink_DestinationAddress, o.DestinationAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceATMLink_Encapsulation, string(o.Encapsulation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Encapsulation",
-		})
-	}
-	if e := model.CheckValue(synDeviceATMLink_VCSearchList, model.FormatValue(model.TypeString, o.VCSearchList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VCSearchList",
-		})
-	}
-	if e := model.CheckString(synDeviceATMLink_AAL, string(o.AAL)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AAL",
-		})
-	}
+func (o *DeviceATMLink) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 51, string(o.Status))
+	c.String(p, "Alias", 15, o.Alias)
+	c.String(p, "Name", 24, o.Name)
+	c.Wire(p, "LowerLayers", 23, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "LinkType", 22, string(o.LinkType))
+	c.String(p, "DestinationAddress", 17, o.DestinationAddress)
+	c.String(p, "Encapsulation", 19, string(o.Encapsulation))
+	c.Wire(p, "VCSearchList", 52, model.JoinStrings(o.VCSearchList), len(o.VCSearchList) > 0)
+	c.String(p, "AAL", 14, string(o.AAL))
 	if o.QoS != nil {
-		o.QoS.ValidateAt(prefix+"QoS.", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.QoS.ValidateAt(c, p+"QoS.")
 	}
 }
 
 // DeviceATMLinkPath is the typed path of Device.ATM.Link.{i}.
 type DeviceATMLinkPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[DeviceATMLinkStatus]
-	Alias              model.WriteOnceParam[string]
-	Name               model.ReadOnlyParam[string]
-	LastChange         model.ReadOnlyParam[uint32]
-	LowerLayers        model.ReadWriteParam[[]string]
-	LinkType           model.ReadWriteParam[DeviceATMLinkLinkType]
-	AutoConfig         model.ReadOnlyParam[bool]
-	DestinationAddress model.ReadWriteParam[string]
-	Encapsulation      model.ReadWriteParam[DeviceATMLinkEncapsulation]
-	FCSPreserved       model.ReadWriteParam[bool]
-	VCSearchList       model.ReadWriteParam[[]string]
-	AAL                model.ReadOnlyParam[DeviceATMLinkAAL]
-	QoS                DeviceATMLinkQoSPath
-	Stats              DeviceATMLinkStatsPath
-}
+	model.ObjectPath
+	AAL model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceATMLinkPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceATMLinkPath(prefix string) DeviceATMLinkPath {
-	p := &prefix
-	return DeviceATMLinkPath{
-		AAL:                model.NewReadOnly[DeviceATMLinkAAL](p, "AAL", model.TypeString),
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AutoConfig:         model.NewReadOnly[bool](p, "AutoConfig", model.TypeBoolean),
-		DestinationAddress: model.NewReadWrite[string](p, "DestinationAddress", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Encapsulation:      model.NewReadWrite[DeviceATMLinkEncapsulation](p, "Encapsulation", model.TypeString),
-		FCSPreserved:       model.NewReadWrite[bool](p, "FCSPreserved", model.TypeBoolean),
-		LastChange:         model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LinkType:           model.NewReadWrite[DeviceATMLinkLinkType](p, "LinkType", model.TypeString),
-		LowerLayers:        model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:               model.NewReadOnly[string](p, "Name", model.TypeString),
-		QoS:                newDeviceATMLinkQoSPath(prefix + "QoS."),
-		Stats:              newDeviceATMLinkStatsPath(prefix + "Stats."),
-		Status:             model.NewReadOnly[DeviceATMLinkStatus](p, "Status", model.TypeString),
-		VCSearchList:       model.NewReadWrite[[]string](p, "VCSearchList", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AutoConfig model.ReadOnlyParam[bool] `dm:"b"`
+
+	DestinationAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Encapsulation model.ReadWriteParam[DeviceATMLinkEncapsulation] `dm:"s"`
+
+	FCSPreserved model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LinkType model.ReadWriteParam[DeviceATMLinkLinkType] `dm:"s"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VCSearchList model.ReadWriteParam[[]string] `dm:"s"`
+
+	QoS   DeviceATMLinkQoSPath   `dm:"QoS."`
+	Stats DeviceATMLinkStatsPath `dm:"Stats."`
 }
 
 // DeviceATMLinkQoSQoSClass enumerates the values of Device.ATM.Link.{i}.QoS.QoSClass.
 type DeviceATMLinkQoSQoSClass string
 
-func (e DeviceATMLinkQoSQoSClass) String() string {
-	return string(e)
-}
-
 const (
-	DeviceATMLinkQoSQoSClass_UBR     DeviceATMLinkQoSQoSClass = "UBR"
-	DeviceATMLinkQoSQoSClass_CBR     DeviceATMLinkQoSQoSClass = "CBR"
-	DeviceATMLinkQoSQoSClass_GFR     DeviceATMLinkQoSQoSClass = "GFR"
+	DeviceATMLinkQoSQoSClass_UBR DeviceATMLinkQoSQoSClass = "UBR"
+
+	DeviceATMLinkQoSQoSClass_CBR DeviceATMLinkQoSQoSClass = "CBR"
+
+	DeviceATMLinkQoSQoSClass_GFR DeviceATMLinkQoSQoSClass = "GFR"
+
 	DeviceATMLinkQoSQoSClass_VBR_nrt DeviceATMLinkQoSQoSClass = "VBR-nrt"
-	DeviceATMLinkQoSQoSClass_VBR_rt  DeviceATMLinkQoSQoSClass = "VBR-rt"
-	DeviceATMLinkQoSQoSClass_UBR_    DeviceATMLinkQoSQoSClass = "UBR+"
-	DeviceATMLinkQoSQoSClass_ABR     DeviceATMLinkQoSQoSClass = "ABR"
+
+	DeviceATMLinkQoSQoSClass_VBR_rt DeviceATMLinkQoSQoSClass = "VBR-rt"
+
+	DeviceATMLinkQoSQoSClass_UBR_ DeviceATMLinkQoSQoSClass = "UBR+"
+
+	DeviceATMLinkQoSQoSClass_ABR DeviceATMLinkQoSQoSClass = "ABR"
 )
 
-var (
-	synDeviceATMLinkQoS_QoSClass = &model.Syntax{
-		Enums: []model.Enum{{Value: "UBR"}, {Value: "CBR"}, {Value: "GFR"}, {Value: "VBR-nrt"}, {Value: "VBR-rt"}, {Value: "UBR+"}, {Value: "ABR"}},
-		Type:  model.TypeString,
-	}
-	synDeviceATMLinkQoS_PeakCellRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "cells per second",
-	}
-	synDeviceATMLinkQoS_MaximumBurstSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "cells",
-	}
-	synDeviceATMLinkQoS_SustainableCellRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "cells per second",
-	}
-)
-
-// DeviceATMLinkQoS holds the values of Device.ATM.Link.{i}.QoS. (object, readOnly, since 2.0)
+// DeviceATMLinkQoS holds the values of Device.ATM.Link.{i}.QoS. (object, readOnly, since 2.0).
 type DeviceATMLinkQoS struct {
-	// QoSClass: string{UBR,CBR,GFR,VBR-nrt,VBR-rt,UBR+,… 7 values}, readWrite, since 2.0.
-	QoSClass DeviceATMLinkQoSQoSClass `cwmp:"QoSClass"`
-	// PeakCellRate: unsignedInt cells per second, readWrite, since 2.0.
-	PeakCellRate uint32 `cwmp:"PeakCellRate"`
-	// MaximumBurstSize: unsignedInt cells, readWrite, since 2.0.
-	MaximumBurstSize uint32 `cwmp:"MaximumBurstSize"`
-	// SustainableCellRate: unsignedInt cells per second, readWrite, since 2.0.
-	SustainableCellRate uint32 `cwmp:"SustainableCellRate"`
+	QoSClass DeviceATMLinkQoSQoSClass `json:"QoSClass,omitzero"`
+
+	PeakCellRate uint32 `json:"PeakCellRate,omitzero"`
+
+	MaximumBurstSize uint32 `json:"MaximumBurstSize,omitzero"`
+
+	SustainableCellRate uint32 `json:"SustainableCellRate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceATMLinkQoS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceATMLinkQoS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceATMLinkQoS_QoSClass, string(o.QoSClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QoSClass",
-		})
-	}
+func (o *DeviceATMLinkQoS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "QoSClass", 28, string(o.QoSClass))
 }
 
 // DeviceATMLinkQoSPath is the typed path of Device.ATM.Link.{i}.QoS.
 type DeviceATMLinkQoSPath struct {
-	obj                 model.ObjectPath
-	QoSClass            model.ReadWriteParam[DeviceATMLinkQoSQoSClass]
-	PeakCellRate        model.ReadWriteParam[uint32]
-	MaximumBurstSize    model.ReadWriteParam[uint32]
-	SustainableCellRate model.ReadWriteParam[uint32]
+	model.ObjectPath
+	MaximumBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	PeakCellRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	QoSClass model.ReadWriteParam[DeviceATMLinkQoSQoSClass] `dm:"s"`
+
+	SustainableCellRate model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceATMLinkQoSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceATMLinkQoSPath(prefix string) DeviceATMLinkQoSPath {
-	p := &prefix
-	return DeviceATMLinkQoSPath{
-		MaximumBurstSize:    model.NewReadWrite[uint32](p, "MaximumBurstSize", model.TypeUnsignedInt),
-		PeakCellRate:        model.NewReadWrite[uint32](p, "PeakCellRate", model.TypeUnsignedInt),
-		QoSClass:            model.NewReadWrite[DeviceATMLinkQoSQoSClass](p, "QoSClass", model.TypeString),
-		SustainableCellRate: model.NewReadWrite[uint32](p, "SustainableCellRate", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceATMLinkStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceATMLinkStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceATMLinkStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceATMLinkStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceATMLinkStats_TransmittedBlocks = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceATMLinkStats_ReceivedBlocks    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceATMLinkStats_CRCErrors         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceATMLinkStats_HECErrors         = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceATMLinkStats holds the values of Device.ATM.Link.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceATMLinkStats holds the values of Device.ATM.Link.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceATMLinkStats struct {
-	// Reset: boolean, readWrite, since 2.18.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// TransmittedBlocks: unsignedInt, readOnly, since 2.19.
-	TransmittedBlocks uint32 `cwmp:"TransmittedBlocks"`
-	// ReceivedBlocks: unsignedInt, readOnly, since 2.19.
-	ReceivedBlocks uint32 `cwmp:"ReceivedBlocks"`
-	// CRCErrors: unsignedInt, readOnly, since 2.19.
-	CRCErrors uint32 `cwmp:"CRCErrors"`
-	// HECErrors: unsignedInt, readOnly, since 2.19.
-	HECErrors uint32 `cwmp:"HECErrors"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceATMLinkStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceATMLinkStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	TransmittedBlocks uint32 `json:"TransmittedBlocks,omitzero"`
+
+	ReceivedBlocks uint32 `json:"ReceivedBlocks,omitzero"`
+
+	CRCErrors uint32 `json:"CRCErrors,omitzero"`
+
+	HECErrors uint32 `json:"HECErrors,omitzero"`
+}
 
 // DeviceATMLinkStatsPath is the typed path of Device.ATM.Link.{i}.Stats.
 type DeviceATMLinkStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-	TransmittedBlocks           model.ReadOnlyParam[uint32]
-	ReceivedBlocks              model.ReadOnlyParam[uint32]
-	CRCErrors                   model.ReadOnlyParam[uint32]
-	HECErrors                   model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceATMLinkStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceATMLinkStatsPath(prefix string) DeviceATMLinkStatsPath {
-	p := &prefix
-	return DeviceATMLinkStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		CRCErrors:                   model.NewReadOnly[uint32](p, "CRCErrors", model.TypeUnsignedInt),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		HECErrors:                   model.NewReadOnly[uint32](p, "HECErrors", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		ReceivedBlocks:              model.NewReadOnly[uint32](p, "ReceivedBlocks", model.TypeUnsignedInt),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		TransmittedBlocks:           model.NewReadOnly[uint32](p, "TransmittedBlocks", model.TypeUnsignedInt),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaAtm = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ATM.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ATM.LinkNumberOfEntries",
-	Syntax:  synDeviceATM_LinkNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ATM.Diagnostics.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ATM.Diagnostics.F5Loopback.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Diagnostics.F5Loopback.DiagnosticsState",
-	Syntax:  synDeviceATMDiagnosticsF5Loopback_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Diagnostics.F5Loopback.Interface",
-	Syntax:  synDeviceATMDiagnosticsF5Loopback_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Diagnostics.F5Loopback.NumberOfRepetitions",
-	Syntax:  synDeviceATMDiagnosticsF5Loopback_NumberOfRepetitions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Diagnostics.F5Loopback.Timeout",
-	Syntax:  synDeviceATMDiagnosticsF5Loopback_Timeout,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Diagnostics.F5Loopback.SuccessCount",
-	Syntax:       synDeviceATMDiagnosticsF5Loopback_SuccessCount,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Diagnostics.F5Loopback.FailureCount",
-	Syntax:       synDeviceATMDiagnosticsF5Loopback_FailureCount,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Diagnostics.F5Loopback.AverageResponseTime",
-	Syntax:       synDeviceATMDiagnosticsF5Loopback_AverageResponseTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Diagnostics.F5Loopback.MinimumResponseTime",
-	Syntax:       synDeviceATMDiagnosticsF5Loopback_MinimumResponseTime,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ATM.Diagnostics.F5Loopback.MaximumResponseTime",
-	Syntax:  synDeviceATMDiagnosticsF5Loopback_MaximumResponseTime,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LinkNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ATM.Link.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.Enable",
-	Syntax:  synDeviceATMLink_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ATM.Link.{i}.Status",
-	Syntax:  synDeviceATMLink_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ATM.Link.{i}.Alias",
-	Syntax:  synDeviceATMLink_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ATM.Link.{i}.Name",
-	Syntax:  synDeviceATMLink_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.LastChange",
-	Syntax:       synDeviceATMLink_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.LowerLayers",
-	Syntax:  synDeviceATMLink_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.LinkType",
-	Syntax:  synDeviceATMLink_LinkType,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ATM.Link.{i}.AutoConfig",
-	Syntax:  synDeviceATMLink_AutoConfig,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.DestinationAddress",
-	Syntax:  synDeviceATMLink_DestinationAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.Encapsulation",
-	Syntax:  synDeviceATMLink_Encapsulation,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.FCSPreserved",
-	Syntax:  synDeviceATMLink_FCSPreserved,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.VCSearchList",
-	Syntax:  synDeviceATMLink_VCSearchList,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ATM.Link.{i}.AAL",
-	Syntax:  synDeviceATMLink_AAL,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ATM.Link.{i}.QoS.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.QoS.QoSClass",
-	Syntax:  synDeviceATMLinkQoS_QoSClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.QoS.PeakCellRate",
-	Syntax:  synDeviceATMLinkQoS_PeakCellRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.QoS.MaximumBurstSize",
-	Syntax:  synDeviceATMLinkQoS_MaximumBurstSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.QoS.SustainableCellRate",
-	Syntax:  synDeviceATMLinkQoS_SustainableCellRate,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ATM.Link.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ATM.Link.{i}.Stats.Reset",
-	Syntax:  synDeviceATMLinkStats_Reset,
-	Version: "2.18",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.BytesSent",
-	Syntax:       synDeviceATMLinkStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceATMLinkStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceATMLinkStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceATMLinkStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceATMLinkStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceATMLinkStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceATMLinkStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceATMLinkStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceATMLinkStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceATMLinkStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceATMLinkStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceATMLinkStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceATMLinkStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceATMLinkStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceATMLinkStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.TransmittedBlocks",
-	Syntax:       synDeviceATMLinkStats_TransmittedBlocks,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.ReceivedBlocks",
-	Syntax:       synDeviceATMLinkStats_ReceivedBlocks,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.CRCErrors",
-	Syntax:       synDeviceATMLinkStats_CRCErrors,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ATM.Link.{i}.Stats.HECErrors",
-	Syntax:       synDeviceATMLinkStats_HECErrors,
-	Version:      "2.19",
-}}
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceATMImpl is what a device implements for Device.ATM; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceATMImpl to implement only some methods.
-type DeviceATMImpl interface {
-	LinkNumberOfEntries(inst []uint32) (uint32, error)
-	LinkInstances(inst []uint32) []uint32
-	AddLink(inst []uint32) (uint32, error)
-	DeleteLink(inst []uint32, i uint32) error
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceATMImpl implements DeviceATMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceATMImpl struct{}
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceATMImpl) LinkNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMImpl) LinkInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceATMImpl) AddLink(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMImpl) DeleteLink(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceATMDiagnosticsImpl is what a device implements for Device.ATM.Diagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceATMDiagnosticsImpl to implement only some methods.
-type DeviceATMDiagnosticsImpl interface{}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceATMDiagnosticsImpl implements DeviceATMDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceATMDiagnosticsImpl struct{}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceATMDiagnosticsF5LoopbackImpl is what a device implements for Device.ATM.Diagnostics.F5Loopback; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceATMDiagnosticsF5LoopbackImpl to implement only some methods.
-type DeviceATMDiagnosticsF5LoopbackImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceATMDiagnosticsF5LoopbackDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceATMDiagnosticsF5LoopbackDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	NumberOfRepetitions(inst []uint32) (uint32, error)
-	SetNumberOfRepetitions(inst []uint32, v uint32) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-	SuccessCount(inst []uint32) (uint32, error)
-	FailureCount(inst []uint32) (uint32, error)
-	AverageResponseTime(inst []uint32) (uint32, error)
-	MinimumResponseTime(inst []uint32) (uint32, error)
-	MaximumResponseTime(inst []uint32) (uint32, error)
-}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceATMDiagnosticsF5LoopbackImpl implements DeviceATMDiagnosticsF5LoopbackImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceATMDiagnosticsF5LoopbackImpl struct{}
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) DiagnosticsState(inst []uint32) (DeviceATMDiagnosticsF5LoopbackDiagnosticsState, error) {
-	var zero DeviceATMDiagnosticsF5LoopbackDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) SetDiagnosticsState(inst []uint32, v DeviceATMDiagnosticsF5LoopbackDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) SuccessCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) FailureCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) AverageResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceATMLinkImpl is what a device implements for Device.ATM.Link.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceATMLinkImpl to implement only some methods.
-type DeviceATMLinkImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceATMLinkStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	LinkType(inst []uint32) (DeviceATMLinkLinkType, error)
-	SetLinkType(inst []uint32, v DeviceATMLinkLinkType) error
-	AutoConfig(inst []uint32) (bool, error)
-	DestinationAddress(inst []uint32) (string, error)
-	SetDestinationAddress(inst []uint32, v string) error
-	Encapsulation(inst []uint32) (DeviceATMLinkEncapsulation, error)
-	SetEncapsulation(inst []uint32, v DeviceATMLinkEncapsulation) error
-	FCSPreserved(inst []uint32) (bool, error)
-	SetFCSPreserved(inst []uint32, v bool) error
-	VCSearchList(inst []uint32) ([]string, error)
-	SetVCSearchList(inst []uint32, v []string) error
-	AAL(inst []uint32) (DeviceATMLinkAAL, error)
-}
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceATMLinkImpl implements DeviceATMLinkImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceATMLinkImpl struct{}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceATMLinkImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) Status(inst []uint32) (DeviceATMLinkStatus, error) {
-	var zero DeviceATMLinkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) LinkType(inst []uint32) (DeviceATMLinkLinkType, error) {
-	var zero DeviceATMLinkLinkType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) SetLinkType(inst []uint32, v DeviceATMLinkLinkType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) AutoConfig(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) DestinationAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) SetDestinationAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) Encapsulation(inst []uint32) (DeviceATMLinkEncapsulation, error) {
-	var zero DeviceATMLinkEncapsulation
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) SetEncapsulation(inst []uint32, v DeviceATMLinkEncapsulation) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) FCSPreserved(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) SetFCSPreserved(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) VCSearchList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) SetVCSearchList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkImpl) AAL(inst []uint32) (DeviceATMLinkAAL, error) {
-	var zero DeviceATMLinkAAL
-	return zero, model.ErrNotSupported
-}
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceATMLinkQoSImpl is what a device implements for Device.ATM.Link.{i}.QoS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceATMLinkQoSImpl to implement only some methods.
-type DeviceATMLinkQoSImpl interface {
-	QoSClass(inst []uint32) (DeviceATMLinkQoSQoSClass, error)
-	SetQoSClass(inst []uint32, v DeviceATMLinkQoSQoSClass) error
-	PeakCellRate(inst []uint32) (uint32, error)
-	SetPeakCellRate(inst []uint32, v uint32) error
-	MaximumBurstSize(inst []uint32) (uint32, error)
-	SetMaximumBurstSize(inst []uint32, v uint32) error
-	SustainableCellRate(inst []uint32) (uint32, error)
-	SetSustainableCellRate(inst []uint32, v uint32) error
-}
+	ReceivedBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceATMLinkQoSImpl implements DeviceATMLinkQoSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceATMLinkQoSImpl struct{}
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedDeviceATMLinkQoSImpl) QoSClass(inst []uint32) (DeviceATMLinkQoSQoSClass, error) {
-	var zero DeviceATMLinkQoSQoSClass
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkQoSImpl) SetQoSClass(inst []uint32, v DeviceATMLinkQoSQoSClass) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkQoSImpl) PeakCellRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkQoSImpl) SetPeakCellRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkQoSImpl) MaximumBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkQoSImpl) SetMaximumBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkQoSImpl) SustainableCellRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkQoSImpl) SetSustainableCellRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
+	TransmittedBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceATMLinkStatsImpl is what a device implements for Device.ATM.Link.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceATMLinkStatsImpl to implement only some methods.
-type DeviceATMLinkStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	TransmittedBlocks(inst []uint32) (uint32, error)
-	ReceivedBlocks(inst []uint32) (uint32, error)
-	CRCErrors(inst []uint32) (uint32, error)
-	HECErrors(inst []uint32) (uint32, error)
-}
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceATMLinkStatsImpl implements DeviceATMLinkStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceATMLinkStatsImpl struct{}
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceATMLinkStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) TransmittedBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) ReceivedBlocks(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) CRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceATMLinkStatsImpl) HECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

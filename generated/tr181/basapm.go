@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceBASAPM_MeasurementEndpointNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceBASAPM holds the values of Device.BASAPM. (object, readOnly, since 2.12)
+// DeviceBASAPM holds the values of Device.BASAPM. (object, readOnly, since 2.12).
 type DeviceBASAPM struct {
-	// MeasurementEndpointNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	MeasurementEndpointNumberOfEntries uint32 `cwmp:"MeasurementEndpointNumberOfEntries"`
-	// Device.BASAPM.MeasurementEndpoint.{i}. instances by instance number
-	MeasurementEndpoint map[uint32]*DeviceBASAPMMeasurementEndpoint `cwmp:"MeasurementEndpoint.{i}."`
+	MeasurementEndpointNumberOfEntries uint32 `json:"MeasurementEndpointNumberOfEntries,omitzero"`
+
+	MeasurementEndpoint map[uint32]*DeviceBASAPMMeasurementEndpoint `json:"MeasurementEndpoint,omitzero"`
 }
 
-// AddMeasurementEndpoint creates instance i of Device.BASAPM.MeasurementEndpoint.{i}. (replacing any) and returns it
+// AddMeasurementEndpoint creates instance i (replacing any) and returns it.
 func (o *DeviceBASAPM) AddMeasurementEndpoint(i uint32) *DeviceBASAPMMeasurementEndpoint {
 	if o.MeasurementEndpoint == nil {
 		o.MeasurementEndpoint = map[uint32]*DeviceBASAPMMeasurementEndpoint{}
@@ -29,594 +21,148 @@ func (o *DeviceBASAPM) AddMeasurementEndpoint(i uint32) *DeviceBASAPMMeasurement
 	o.MeasurementEndpoint[i] = x
 	return x
 }
-
-// GetMeasurementEndpoint returns instance i of Device.BASAPM.MeasurementEndpoint.{i}.
-func (o *DeviceBASAPM) GetMeasurementEndpoint(i uint32) (*DeviceBASAPMMeasurementEndpoint, bool) {
-	x, ok := o.MeasurementEndpoint[i]
-	return x, ok
-}
-
-// DeleteMeasurementEndpoint removes instance i of Device.BASAPM.MeasurementEndpoint.{i}.
-func (o *DeviceBASAPM) DeleteMeasurementEndpoint(i uint32) {
-	delete(o.MeasurementEndpoint, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBASAPM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBASAPM) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceBASAPM) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.MeasurementEndpoint) {
-		o.MeasurementEndpoint[i].ValidateAt(prefix+"MeasurementEndpoint."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.MeasurementEndpoint[i].ValidateAt(c, model.InstanceOf(p, "MeasurementEndpoint.", i))
 	}
 }
 
 // DeviceBASAPMPath is the typed path of Device.BASAPM.
 type DeviceBASAPMPath struct {
-	obj                                model.ObjectPath
-	MeasurementEndpointNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	MeasurementEndpointNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBASAPMPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBASAPMPath(prefix string) DeviceBASAPMPath {
-	p := &prefix
-	return DeviceBASAPMPath{
-		MeasurementEndpointNumberOfEntries: model.NewReadOnly[uint32](p, "MeasurementEndpointNumberOfEntries", model.TypeUnsignedInt),
-		obj:                                model.NewObjectPath(p),
-	}
+// MeasurementEndpoint returns the typed path of instance i.
+func (x DeviceBASAPMPath) MeasurementEndpoint(i uint32) (p DeviceBASAPMMeasurementEndpointPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MeasurementEndpoint.", i))
+	return
 }
 
-// MeasurementEndpoint returns the typed path of instance i of Device.BASAPM.MeasurementEndpoint.{i}.
-func (x DeviceBASAPMPath) MeasurementEndpoint(i uint32) DeviceBASAPMMeasurementEndpointPath {
-	return newDeviceBASAPMMeasurementEndpointPath(x.Path() + "MeasurementEndpoint." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// MeasurementEndpointTable returns the table Device.BASAPM.MeasurementEndpoint.{i}. itself (for AddObject when writable)
+// MeasurementEndpointTable returns the table itself (for AddObject when writable).
 func (x DeviceBASAPMPath) MeasurementEndpointTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "MeasurementEndpoint.")
+	return model.NewWritableTable(x.ObjectPath, "MeasurementEndpoint.")
 }
 
 // DeviceBASAPMMeasurementEndpointDeviceOwnership enumerates the values of Device.BASAPM.MeasurementEndpoint.{i}.DeviceOwnership.
 type DeviceBASAPMMeasurementEndpointDeviceOwnership string
 
-func (e DeviceBASAPMMeasurementEndpointDeviceOwnership) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBASAPMMeasurementEndpointDeviceOwnership_ISP      DeviceBASAPMMeasurementEndpointDeviceOwnership = "ISP"
+	DeviceBASAPMMeasurementEndpointDeviceOwnership_ISP DeviceBASAPMMeasurementEndpointDeviceOwnership = "ISP"
+
 	DeviceBASAPMMeasurementEndpointDeviceOwnership_Customer DeviceBASAPMMeasurementEndpointDeviceOwnership = "Customer"
 )
 
-var (
-	synDeviceBASAPMMeasurementEndpoint_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceBASAPMMeasurementEndpoint_Enable           = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceBASAPMMeasurementEndpoint_MeasurementAgent = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.LMAP.MeasurementAgent.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceBASAPMMeasurementEndpoint_DeviceOwnership = &model.Syntax{
-		Enums: []model.Enum{{Value: "ISP"}, {Value: "Customer"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBASAPMMeasurementEndpoint_OperationalDomain = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBASAPMMeasurementEndpoint_InternetDomain = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBASAPMMeasurementEndpoint_UseMeasurementEndpointInReports = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceBASAPMMeasurementEndpoint holds the values of Device.BASAPM.MeasurementEndpoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceBASAPMMeasurementEndpoint holds the values of Device.BASAPM.MeasurementEndpoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceBASAPMMeasurementEndpoint struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// MeasurementAgent: string pathRef→##.LMAP.MeasurementAgent., readWrite, since 2.12.
-	MeasurementAgent string `cwmp:"MeasurementAgent"`
-	// DeviceOwnership: string{ISP,Customer}, readWrite, since 2.12.
-	DeviceOwnership DeviceBASAPMMeasurementEndpointDeviceOwnership `cwmp:"DeviceOwnership"`
-	// OperationalDomain: string(:256), readWrite, since 2.12.
-	OperationalDomain string `cwmp:"OperationalDomain"`
-	// InternetDomain: string(:64), readWrite, since 2.12.
-	InternetDomain string `cwmp:"InternetDomain"`
-	// UseMeasurementEndpointInReports: boolean, readWrite, since 2.12.
-	UseMeasurementEndpointInReports bool                                           `cwmp:"UseMeasurementEndpointInReports"`
-	CustomerDevice                  *DeviceBASAPMMeasurementEndpointCustomerDevice `cwmp:"CustomerDevice."`
-	ISPDevice                       *DeviceBASAPMMeasurementEndpointISPDevice      `cwmp:"ISPDevice."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	MeasurementAgent string `json:"MeasurementAgent,omitzero"`
+
+	DeviceOwnership DeviceBASAPMMeasurementEndpointDeviceOwnership `json:"DeviceOwnership,omitzero"`
+
+	OperationalDomain string `json:"OperationalDomain,omitzero"`
+
+	InternetDomain string `json:"InternetDomain,omitzero"`
+
+	UseMeasurementEndpointInReports bool `json:"UseMeasurementEndpointInReports,omitzero"`
+
+	CustomerDevice *DeviceBASAPMMeasurementEndpointCustomerDevice `json:"CustomerDevice,omitzero"`
+	ISPDevice      *DeviceBASAPMMeasurementEndpointISPDevice      `json:"ISPDevice,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBASAPMMeasurementEndpoint) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBASAPMMeasurementEndpoint) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBASAPMMeasurementEndpoint_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceBASAPMMeasurementEndpoint_DeviceOwnership, string(o.DeviceOwnership)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceOwnership",
-		})
-	}
-	if e := model.CheckString(synDeviceBASAPMMeasurementEndpoint_OperationalDomain, o.OperationalDomain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OperationalDomain",
-		})
-	}
-	if e := model.CheckString(synDeviceBASAPMMeasurementEndpoint_InternetDomain, o.InternetDomain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InternetDomain",
-		})
-	}
+func (o *DeviceBASAPMMeasurementEndpoint) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 56, o.Alias)
+	c.String(p, "DeviceOwnership", 60, string(o.DeviceOwnership))
+	c.String(p, "OperationalDomain", 67, o.OperationalDomain)
+	c.String(p, "InternetDomain", 65, o.InternetDomain)
 	if o.CustomerDevice != nil {
-		o.CustomerDevice.ValidateAt(prefix+"CustomerDevice.", v)
+		o.CustomerDevice.ValidateAt(c, p+"CustomerDevice.")
 	}
 	if o.ISPDevice != nil {
-		o.ISPDevice.ValidateAt(prefix+"ISPDevice.", v)
+		o.ISPDevice.ValidateAt(c, p+"ISPDevice.")
 	}
 }
 
 // DeviceBASAPMMeasurementEndpointPath is the typed path of Device.BASAPM.MeasurementEndpoint.{i}.
 type DeviceBASAPMMeasurementEndpointPath struct {
-	obj                             model.ObjectPath
-	Alias                           model.WriteOnceParam[string]
-	Enable                          model.ReadWriteParam[bool]
-	MeasurementAgent                model.ReadWriteParam[string]
-	DeviceOwnership                 model.ReadWriteParam[DeviceBASAPMMeasurementEndpointDeviceOwnership]
-	OperationalDomain               model.ReadWriteParam[string]
-	InternetDomain                  model.ReadWriteParam[string]
-	UseMeasurementEndpointInReports model.ReadWriteParam[bool]
-	CustomerDevice                  DeviceBASAPMMeasurementEndpointCustomerDevicePath
-	ISPDevice                       DeviceBASAPMMeasurementEndpointISPDevicePath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DeviceOwnership model.ReadWriteParam[DeviceBASAPMMeasurementEndpointDeviceOwnership] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InternetDomain model.ReadWriteParam[string] `dm:"s"`
+
+	MeasurementAgent model.ReadWriteParam[string] `dm:"s"`
+
+	OperationalDomain model.ReadWriteParam[string] `dm:"s"`
+
+	UseMeasurementEndpointInReports model.ReadWriteParam[bool] `dm:"b"`
+
+	CustomerDevice DeviceBASAPMMeasurementEndpointCustomerDevicePath `dm:"CustomerDevice."`
+	ISPDevice      DeviceBASAPMMeasurementEndpointISPDevicePath      `dm:"ISPDevice."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBASAPMMeasurementEndpointPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBASAPMMeasurementEndpointPath(prefix string) DeviceBASAPMMeasurementEndpointPath {
-	p := &prefix
-	return DeviceBASAPMMeasurementEndpointPath{
-		Alias:                           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CustomerDevice:                  newDeviceBASAPMMeasurementEndpointCustomerDevicePath(prefix + "CustomerDevice."),
-		DeviceOwnership:                 model.NewReadWrite[DeviceBASAPMMeasurementEndpointDeviceOwnership](p, "DeviceOwnership", model.TypeString),
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ISPDevice:                       newDeviceBASAPMMeasurementEndpointISPDevicePath(prefix + "ISPDevice."),
-		InternetDomain:                  model.NewReadWrite[string](p, "InternetDomain", model.TypeString),
-		MeasurementAgent:                model.NewReadWrite[string](p, "MeasurementAgent", model.TypeString),
-		OperationalDomain:               model.NewReadWrite[string](p, "OperationalDomain", model.TypeString),
-		UseMeasurementEndpointInReports: model.NewReadWrite[bool](p, "UseMeasurementEndpointInReports", model.TypeBoolean),
-		obj:                             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceBASAPMMeasurementEndpointCustomerDevice_EquipmentIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBASAPMMeasurementEndpointCustomerDevice_CustomerIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceBASAPMMeasurementEndpointCustomerDevice holds the values of Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice. (object, readOnly, since 2.12)
+// DeviceBASAPMMeasurementEndpointCustomerDevice holds the values of Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice. (object, readOnly, since 2.12).
 type DeviceBASAPMMeasurementEndpointCustomerDevice struct {
-	// EquipmentIdentifier: string(:64), readWrite, since 2.12.
-	EquipmentIdentifier string `cwmp:"EquipmentIdentifier"`
-	// CustomerIdentifier: string(:256), readWrite, since 2.12.
-	CustomerIdentifier string `cwmp:"CustomerIdentifier"`
+	EquipmentIdentifier string `json:"EquipmentIdentifier,omitzero"`
+
+	CustomerIdentifier string `json:"CustomerIdentifier,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBASAPMMeasurementEndpointCustomerDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBASAPMMeasurementEndpointCustomerDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBASAPMMeasurementEndpointCustomerDevice_EquipmentIdentifier, o.EquipmentIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EquipmentIdentifier",
-		})
-	}
-	if e := model.CheckString(synDeviceBASAPMMeasurementEndpointCustomerDevice_CustomerIdentifier, o.CustomerIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CustomerIdentifier",
-		})
-	}
+func (o *DeviceBASAPMMeasurementEndpointCustomerDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "EquipmentIdentifier", 59, o.EquipmentIdentifier)
+	c.String(p, "CustomerIdentifier", 58, o.CustomerIdentifier)
 }
 
 // DeviceBASAPMMeasurementEndpointCustomerDevicePath is the typed path of Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice.
 type DeviceBASAPMMeasurementEndpointCustomerDevicePath struct {
-	obj                 model.ObjectPath
-	EquipmentIdentifier model.ReadWriteParam[string]
-	CustomerIdentifier  model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	CustomerIdentifier model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceBASAPMMeasurementEndpointCustomerDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBASAPMMeasurementEndpointCustomerDevicePath(prefix string) DeviceBASAPMMeasurementEndpointCustomerDevicePath {
-	p := &prefix
-	return DeviceBASAPMMeasurementEndpointCustomerDevicePath{
-		CustomerIdentifier:  model.NewReadWrite[string](p, "CustomerIdentifier", model.TypeString),
-		EquipmentIdentifier: model.NewReadWrite[string](p, "EquipmentIdentifier", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
+	EquipmentIdentifier model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint enumerates the values of Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice.ReferencePoint.
 type DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint string
 
-func (e DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_STP   DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "STP"
-	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_IDTP  DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "IDTP"
-	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_RNTP  DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "RNTP"
-	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_IRTP  DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "IRTP"
-	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_MTP   DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "MTP"
-	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_IATP  DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "IATP"
+	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_STP DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "STP"
+
+	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_IDTP DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "IDTP"
+
+	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_RNTP DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "RNTP"
+
+	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_IRTP DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "IRTP"
+
+	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_MTP DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "MTP"
+
+	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_IATP DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "IATP"
+
 	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_UNITP DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "UNITP"
+
 	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_CEDTP DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "CEDTP"
 )
 
-var (
-	synDeviceBASAPMMeasurementEndpointISPDevice_ReferencePoint = &model.Syntax{
-		Enums: []model.Enum{{Value: "STP"}, {Value: "IDTP"}, {Value: "RNTP"}, {Value: "IRTP"}, {Value: "MTP"}, {Value: "IATP"}, {Value: "UNITP"}, {Value: "CEDTP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBASAPMMeasurementEndpointISPDevice_GeographicalLocation = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.DeviceInfo.Location.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceBASAPMMeasurementEndpointISPDevice holds the values of Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice. (object, readOnly, since 2.12)
+// DeviceBASAPMMeasurementEndpointISPDevice holds the values of Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice. (object, readOnly, since 2.12).
 type DeviceBASAPMMeasurementEndpointISPDevice struct {
-	// ReferencePoint: string{STP,IDTP,RNTP,IRTP,MTP,IATP,… 8 values}, readWrite, since 2.12.
-	ReferencePoint DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint `cwmp:"ReferencePoint"`
-	// GeographicalLocation: string pathRef→###.DeviceInfo.Location., readWrite, since 2.12.
-	GeographicalLocation string `cwmp:"GeographicalLocation"`
+	ReferencePoint DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint `json:"ReferencePoint,omitzero"`
+
+	GeographicalLocation string `json:"GeographicalLocation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBASAPMMeasurementEndpointISPDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBASAPMMeasurementEndpointISPDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBASAPMMeasurementEndpointISPDevice_ReferencePoint, string(o.ReferencePoint)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReferencePoint",
-		})
-	}
+func (o *DeviceBASAPMMeasurementEndpointISPDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ReferencePoint", 64, string(o.ReferencePoint))
 }
 
 // DeviceBASAPMMeasurementEndpointISPDevicePath is the typed path of Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice.
 type DeviceBASAPMMeasurementEndpointISPDevicePath struct {
-	obj                  model.ObjectPath
-	ReferencePoint       model.ReadWriteParam[DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint]
-	GeographicalLocation model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	GeographicalLocation model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceBASAPMMeasurementEndpointISPDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBASAPMMeasurementEndpointISPDevicePath(prefix string) DeviceBASAPMMeasurementEndpointISPDevicePath {
-	p := &prefix
-	return DeviceBASAPMMeasurementEndpointISPDevicePath{
-		GeographicalLocation: model.NewReadWrite[string](p, "GeographicalLocation", model.TypeString),
-		ReferencePoint:       model.NewReadWrite[DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint](p, "ReferencePoint", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var schemaBasapm = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.BASAPM.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BASAPM.MeasurementEndpointNumberOfEntries",
-	Syntax:  synDeviceBASAPM_MeasurementEndpointNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MeasurementEndpointNumberOfEntries",
-	Object:              true,
-	Path:                "Device.BASAPM.MeasurementEndpoint.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"MeasurementAgent"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.Alias",
-	Syntax:  synDeviceBASAPMMeasurementEndpoint_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.Enable",
-	Syntax:  synDeviceBASAPMMeasurementEndpoint_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.MeasurementAgent",
-	Syntax:  synDeviceBASAPMMeasurementEndpoint_MeasurementAgent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.DeviceOwnership",
-	Syntax:  synDeviceBASAPMMeasurementEndpoint_DeviceOwnership,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.OperationalDomain",
-	Syntax:  synDeviceBASAPMMeasurementEndpoint_OperationalDomain,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.InternetDomain",
-	Syntax:  synDeviceBASAPMMeasurementEndpoint_InternetDomain,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.UseMeasurementEndpointInReports",
-	Syntax:  synDeviceBASAPMMeasurementEndpoint_UseMeasurementEndpointInReports,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice.EquipmentIdentifier",
-	Syntax:  synDeviceBASAPMMeasurementEndpointCustomerDevice_EquipmentIdentifier,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice.CustomerIdentifier",
-	Syntax:  synDeviceBASAPMMeasurementEndpointCustomerDevice_CustomerIdentifier,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice.ReferencePoint",
-	Syntax:  synDeviceBASAPMMeasurementEndpointISPDevice_ReferencePoint,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice.GeographicalLocation",
-	Syntax:  synDeviceBASAPMMeasurementEndpointISPDevice_GeographicalLocation,
-	Version: "2.12",
-}}
-
-// DeviceBASAPMImpl is what a device implements for Device.BASAPM; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBASAPMImpl to implement only some methods.
-type DeviceBASAPMImpl interface {
-	MeasurementEndpointNumberOfEntries(inst []uint32) (uint32, error)
-	MeasurementEndpointInstances(inst []uint32) []uint32
-	AddMeasurementEndpoint(inst []uint32) (uint32, error)
-	DeleteMeasurementEndpoint(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceBASAPMImpl implements DeviceBASAPMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBASAPMImpl struct{}
-
-func (UnimplementedDeviceBASAPMImpl) MeasurementEndpointNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMImpl) MeasurementEndpointInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceBASAPMImpl) AddMeasurementEndpoint(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMImpl) DeleteMeasurementEndpoint(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBASAPMMeasurementEndpointImpl is what a device implements for Device.BASAPM.MeasurementEndpoint.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBASAPMMeasurementEndpointImpl to implement only some methods.
-type DeviceBASAPMMeasurementEndpointImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	MeasurementAgent(inst []uint32) (string, error)
-	SetMeasurementAgent(inst []uint32, v string) error
-	DeviceOwnership(inst []uint32) (DeviceBASAPMMeasurementEndpointDeviceOwnership, error)
-	SetDeviceOwnership(inst []uint32, v DeviceBASAPMMeasurementEndpointDeviceOwnership) error
-	OperationalDomain(inst []uint32) (string, error)
-	SetOperationalDomain(inst []uint32, v string) error
-	InternetDomain(inst []uint32) (string, error)
-	SetInternetDomain(inst []uint32, v string) error
-	UseMeasurementEndpointInReports(inst []uint32) (bool, error)
-	SetUseMeasurementEndpointInReports(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceBASAPMMeasurementEndpointImpl implements DeviceBASAPMMeasurementEndpointImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBASAPMMeasurementEndpointImpl struct{}
-
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) MeasurementAgent(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetMeasurementAgent(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) DeviceOwnership(inst []uint32) (DeviceBASAPMMeasurementEndpointDeviceOwnership, error) {
-	var zero DeviceBASAPMMeasurementEndpointDeviceOwnership
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetDeviceOwnership(inst []uint32, v DeviceBASAPMMeasurementEndpointDeviceOwnership) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) OperationalDomain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetOperationalDomain(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) InternetDomain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetInternetDomain(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) UseMeasurementEndpointInReports(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetUseMeasurementEndpointInReports(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBASAPMMeasurementEndpointCustomerDeviceImpl is what a device implements for Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl to implement only some methods.
-type DeviceBASAPMMeasurementEndpointCustomerDeviceImpl interface {
-	EquipmentIdentifier(inst []uint32) (string, error)
-	SetEquipmentIdentifier(inst []uint32, v string) error
-	CustomerIdentifier(inst []uint32) (string, error)
-	SetCustomerIdentifier(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl implements DeviceBASAPMMeasurementEndpointCustomerDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl struct{}
-
-func (UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl) EquipmentIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl) SetEquipmentIdentifier(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl) CustomerIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl) SetCustomerIdentifier(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBASAPMMeasurementEndpointISPDeviceImpl is what a device implements for Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl to implement only some methods.
-type DeviceBASAPMMeasurementEndpointISPDeviceImpl interface {
-	ReferencePoint(inst []uint32) (DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint, error)
-	SetReferencePoint(inst []uint32, v DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint) error
-	GeographicalLocation(inst []uint32) (string, error)
-	SetGeographicalLocation(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl implements DeviceBASAPMMeasurementEndpointISPDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl struct{}
-
-func (UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl) ReferencePoint(inst []uint32) (DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint, error) {
-	var zero DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl) SetReferencePoint(inst []uint32, v DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl) GeographicalLocation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl) SetGeographicalLocation(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	ReferencePoint model.ReadWriteParam[DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint] `dm:"s"`
 }

@@ -3,52 +3,34 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceBridging_MaxBridgeEntries              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBridging_MaxDBridgeEntries             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBridging_MaxQBridgeEntries             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBridging_MaxVLANEntries                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBridging_MaxProviderBridgeEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBridging_ProviderBridgeNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBridging_MaxFilterEntries              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBridging_BridgeNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBridging_FilterNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceBridging holds the values of Device.Bridging. (object, readOnly, since 2.0)
+// DeviceBridging holds the values of Device.Bridging. (object, readOnly, since 2.0).
 type DeviceBridging struct {
-	// MaxBridgeEntries: unsignedInt, readOnly, since 2.0.
-	MaxBridgeEntries uint32 `cwmp:"MaxBridgeEntries"`
-	// MaxDBridgeEntries: unsignedInt, readOnly, since 2.0.
-	MaxDBridgeEntries uint32 `cwmp:"MaxDBridgeEntries"`
-	// MaxQBridgeEntries: unsignedInt, readOnly, since 2.0.
-	MaxQBridgeEntries uint32 `cwmp:"MaxQBridgeEntries"`
-	// MaxVLANEntries: unsignedInt, readOnly, since 2.0.
-	MaxVLANEntries uint32 `cwmp:"MaxVLANEntries"`
-	// MaxProviderBridgeEntries: unsignedInt, readOnly, since 2.7.
-	MaxProviderBridgeEntries uint32 `cwmp:"MaxProviderBridgeEntries"`
-	// ProviderBridgeNumberOfEntries: unsignedInt, readOnly, since 2.7.
-	ProviderBridgeNumberOfEntries uint32 `cwmp:"ProviderBridgeNumberOfEntries"`
-	// MaxFilterEntries: unsignedInt, readOnly, since 2.0.
-	MaxFilterEntries uint32 `cwmp:"MaxFilterEntries"`
-	// BridgeNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	BridgeNumberOfEntries uint32 `cwmp:"BridgeNumberOfEntries"`
-	// FilterNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	FilterNumberOfEntries uint32 `cwmp:"FilterNumberOfEntries"`
-	// Device.Bridging.Bridge.{i}. instances by instance number
-	Bridge map[uint32]*DeviceBridgingBridge `cwmp:"Bridge.{i}."`
-	// Device.Bridging.Filter.{i}. instances by instance number
-	Filter map[uint32]*DeviceBridgingFilter `cwmp:"Filter.{i}."`
-	// Device.Bridging.ProviderBridge.{i}. instances by instance number
-	ProviderBridge map[uint32]*DeviceBridgingProviderBridge `cwmp:"ProviderBridge.{i}."`
+	MaxBridgeEntries uint32 `json:"MaxBridgeEntries,omitzero"`
+
+	MaxDBridgeEntries uint32 `json:"MaxDBridgeEntries,omitzero"`
+
+	MaxQBridgeEntries uint32 `json:"MaxQBridgeEntries,omitzero"`
+
+	MaxVLANEntries uint32 `json:"MaxVLANEntries,omitzero"`
+
+	MaxProviderBridgeEntries uint32 `json:"MaxProviderBridgeEntries,omitzero"`
+
+	ProviderBridgeNumberOfEntries uint32 `json:"ProviderBridgeNumberOfEntries,omitzero"`
+
+	MaxFilterEntries uint32 `json:"MaxFilterEntries,omitzero"`
+
+	BridgeNumberOfEntries uint32 `json:"BridgeNumberOfEntries,omitzero"`
+
+	FilterNumberOfEntries uint32 `json:"FilterNumberOfEntries,omitzero"`
+
+	Bridge         map[uint32]*DeviceBridgingBridge         `json:"Bridge,omitzero"`
+	Filter         map[uint32]*DeviceBridgingFilter         `json:"Filter,omitzero"`
+	ProviderBridge map[uint32]*DeviceBridgingProviderBridge `json:"ProviderBridge,omitzero"`
 }
 
-// AddBridge creates instance i of Device.Bridging.Bridge.{i}. (replacing any) and returns it
+// AddBridge creates instance i (replacing any) and returns it.
 func (o *DeviceBridging) AddBridge(i uint32) *DeviceBridgingBridge {
 	if o.Bridge == nil {
 		o.Bridge = map[uint32]*DeviceBridgingBridge{}
@@ -58,18 +40,7 @@ func (o *DeviceBridging) AddBridge(i uint32) *DeviceBridgingBridge {
 	return x
 }
 
-// GetBridge returns instance i of Device.Bridging.Bridge.{i}.
-func (o *DeviceBridging) GetBridge(i uint32) (*DeviceBridgingBridge, bool) {
-	x, ok := o.Bridge[i]
-	return x, ok
-}
-
-// DeleteBridge removes instance i of Device.Bridging.Bridge.{i}.
-func (o *DeviceBridging) DeleteBridge(i uint32) {
-	delete(o.Bridge, i)
-}
-
-// AddFilter creates instance i of Device.Bridging.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceBridging) AddFilter(i uint32) *DeviceBridgingFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceBridgingFilter{}
@@ -79,18 +50,7 @@ func (o *DeviceBridging) AddFilter(i uint32) *DeviceBridgingFilter {
 	return x
 }
 
-// GetFilter returns instance i of Device.Bridging.Filter.{i}.
-func (o *DeviceBridging) GetFilter(i uint32) (*DeviceBridgingFilter, bool) {
-	x, ok := o.Filter[i]
-	return x, ok
-}
-
-// DeleteFilter removes instance i of Device.Bridging.Filter.{i}.
-func (o *DeviceBridging) DeleteFilter(i uint32) {
-	delete(o.Filter, i)
-}
-
-// AddProviderBridge creates instance i of Device.Bridging.ProviderBridge.{i}. (replacing any) and returns it
+// AddProviderBridge creates instance i (replacing any) and returns it.
 func (o *DeviceBridging) AddProviderBridge(i uint32) *DeviceBridgingProviderBridge {
 	if o.ProviderBridge == nil {
 		o.ProviderBridge = map[uint32]*DeviceBridgingProviderBridge{}
@@ -99,208 +59,122 @@ func (o *DeviceBridging) AddProviderBridge(i uint32) *DeviceBridgingProviderBrid
 	o.ProviderBridge[i] = x
 	return x
 }
-
-// GetProviderBridge returns instance i of Device.Bridging.ProviderBridge.{i}.
-func (o *DeviceBridging) GetProviderBridge(i uint32) (*DeviceBridgingProviderBridge, bool) {
-	x, ok := o.ProviderBridge[i]
-	return x, ok
-}
-
-// DeleteProviderBridge removes instance i of Device.Bridging.ProviderBridge.{i}.
-func (o *DeviceBridging) DeleteProviderBridge(i uint32) {
-	delete(o.ProviderBridge, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBridging) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBridging) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceBridging) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Bridge) {
-		o.Bridge[i].ValidateAt(prefix+"Bridge."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Bridge[i].ValidateAt(c, model.InstanceOf(p, "Bridge.", i))
 	}
 	for _, i := range model.SortedKeys(o.Filter) {
-		o.Filter[i].ValidateAt(prefix+"Filter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
 	}
 	for _, i := range model.SortedKeys(o.ProviderBridge) {
-		o.ProviderBridge[i].ValidateAt(prefix+"ProviderBridge."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ProviderBridge[i].ValidateAt(c, model.InstanceOf(p, "ProviderBridge.", i))
 	}
 }
 
 // DeviceBridgingPath is the typed path of Device.Bridging.
 type DeviceBridgingPath struct {
-	obj                           model.ObjectPath
-	MaxBridgeEntries              model.ReadOnlyParam[uint32]
-	MaxDBridgeEntries             model.ReadOnlyParam[uint32]
-	MaxQBridgeEntries             model.ReadOnlyParam[uint32]
-	MaxVLANEntries                model.ReadOnlyParam[uint32]
-	MaxProviderBridgeEntries      model.ReadOnlyParam[uint32]
-	ProviderBridgeNumberOfEntries model.ReadOnlyParam[uint32]
-	MaxFilterEntries              model.ReadOnlyParam[uint32]
-	BridgeNumberOfEntries         model.ReadOnlyParam[uint32]
-	FilterNumberOfEntries         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxDBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxFilterEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxProviderBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxQBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxVLANEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProviderBridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBridgingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBridgingPath(prefix string) DeviceBridgingPath {
-	p := &prefix
-	return DeviceBridgingPath{
-		BridgeNumberOfEntries:         model.NewReadOnly[uint32](p, "BridgeNumberOfEntries", model.TypeUnsignedInt),
-		FilterNumberOfEntries:         model.NewReadOnly[uint32](p, "FilterNumberOfEntries", model.TypeUnsignedInt),
-		MaxBridgeEntries:              model.NewReadOnly[uint32](p, "MaxBridgeEntries", model.TypeUnsignedInt),
-		MaxDBridgeEntries:             model.NewReadOnly[uint32](p, "MaxDBridgeEntries", model.TypeUnsignedInt),
-		MaxFilterEntries:              model.NewReadOnly[uint32](p, "MaxFilterEntries", model.TypeUnsignedInt),
-		MaxProviderBridgeEntries:      model.NewReadOnly[uint32](p, "MaxProviderBridgeEntries", model.TypeUnsignedInt),
-		MaxQBridgeEntries:             model.NewReadOnly[uint32](p, "MaxQBridgeEntries", model.TypeUnsignedInt),
-		MaxVLANEntries:                model.NewReadOnly[uint32](p, "MaxVLANEntries", model.TypeUnsignedInt),
-		ProviderBridgeNumberOfEntries: model.NewReadOnly[uint32](p, "ProviderBridgeNumberOfEntries", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
+// Bridge returns the typed path of instance i.
+func (x DeviceBridgingPath) Bridge(i uint32) (p DeviceBridgingBridgePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Bridge.", i))
+	return
 }
 
-// Bridge returns the typed path of instance i of Device.Bridging.Bridge.{i}.
-func (x DeviceBridgingPath) Bridge(i uint32) DeviceBridgingBridgePath {
-	return newDeviceBridgingBridgePath(x.Path() + "Bridge." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// BridgeTable returns the table Device.Bridging.Bridge.{i}. itself (for AddObject when writable)
+// BridgeTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingPath) BridgeTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Bridge.")
+	return model.NewWritableTable(x.ObjectPath, "Bridge.")
 }
 
-// Filter returns the typed path of instance i of Device.Bridging.Filter.{i}.
-func (x DeviceBridgingPath) Filter(i uint32) DeviceBridgingFilterPath {
-	return newDeviceBridgingFilterPath(x.Path() + "Filter." + strconv.FormatUint(uint64(i), 10) + ".")
+// Filter returns the typed path of instance i.
+func (x DeviceBridgingPath) Filter(i uint32) (p DeviceBridgingFilterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
+	return
 }
 
-// FilterTable returns the table Device.Bridging.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingPath) FilterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Filter.")
+	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// ProviderBridge returns the typed path of instance i of Device.Bridging.ProviderBridge.{i}.
-func (x DeviceBridgingPath) ProviderBridge(i uint32) DeviceBridgingProviderBridgePath {
-	return newDeviceBridgingProviderBridgePath(x.Path() + "ProviderBridge." + strconv.FormatUint(uint64(i), 10) + ".")
+// ProviderBridge returns the typed path of instance i.
+func (x DeviceBridgingPath) ProviderBridge(i uint32) (p DeviceBridgingProviderBridgePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProviderBridge.", i))
+	return
 }
 
-// ProviderBridgeTable returns the table Device.Bridging.ProviderBridge.{i}. itself (for AddObject when writable)
+// ProviderBridgeTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingPath) ProviderBridgeTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "ProviderBridge.")
+	return model.NewWritableTable(x.ObjectPath, "ProviderBridge.")
 }
 
 // DeviceBridgingBridgeStatus enumerates the values of Device.Bridging.Bridge.{i}.Status.
 type DeviceBridgingBridgeStatus string
 
-func (e DeviceBridgingBridgeStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceBridgingBridgeStatus_Disabled DeviceBridgingBridgeStatus = "Disabled"
-	DeviceBridgingBridgeStatus_Enabled  DeviceBridgingBridgeStatus = "Enabled"
-	DeviceBridgingBridgeStatus_Error    DeviceBridgingBridgeStatus = "Error"
+
+	DeviceBridgingBridgeStatus_Enabled DeviceBridgingBridgeStatus = "Enabled"
+
+	DeviceBridgingBridgeStatus_Error DeviceBridgingBridgeStatus = "Error"
 )
 
 // DeviceBridgingBridgeStandard enumerates the values of Device.Bridging.Bridge.{i}.Standard.
 type DeviceBridgingBridgeStandard string
 
-func (e DeviceBridgingBridgeStandard) String() string {
-	return string(e)
-}
-
 const (
 	DeviceBridgingBridgeStandard_X8021D_2004 DeviceBridgingBridgeStandard = "802.1D-2004"
+
 	DeviceBridgingBridgeStandard_X8021Q_2005 DeviceBridgingBridgeStandard = "802.1Q-2005"
+
 	DeviceBridgingBridgeStandard_X8021Q_2011 DeviceBridgingBridgeStandard = "802.1Q-2011"
 )
 
-var (
-	synDeviceBridgingBridge_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridge_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceBridgingBridge_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceBridgingBridge_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingBridge_Standard = &model.Syntax{
-		Enums: []model.Enum{{Value: "802.1D-2004"}, {Value: "802.1Q-2005"}, {Value: "802.1Q-2011"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingBridge_AgingTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "300",
-		},
-		Ranges: []model.Range{{
-			Max: "1000000",
-			Min: "10",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceBridgingBridge_PortNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBridgingBridge_VLANNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBridgingBridge_VLANPortNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceBridgingBridge holds the values of Device.Bridging.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceBridgingBridge holds the values of Device.Bridging.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceBridgingBridge struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceBridgingBridgeStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.16.
-	Name string `cwmp:"Name"`
-	// Standard: string{802.1D-2004,802.1Q-2005,802.1Q-2011}, readWrite, since 2.0.
-	Standard DeviceBridgingBridgeStandard `cwmp:"Standard"`
-	// AgingTime: unsignedInt[10:1000000] seconds, readWrite, since 2.16.
-	AgingTime uint32 `cwmp:"AgingTime"`
-	// PortNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	PortNumberOfEntries uint32 `cwmp:"PortNumberOfEntries"`
-	// VLANNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	VLANNumberOfEntries uint32 `cwmp:"VLANNumberOfEntries"`
-	// VLANPortNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	VLANPortNumberOfEntries uint32 `cwmp:"VLANPortNumberOfEntries"`
-	// Device.Bridging.Bridge.{i}.Port.{i}. instances by instance number
-	Port map[uint32]*DeviceBridgingBridgePort `cwmp:"Port.{i}."`
-	STP  *DeviceBridgingBridgeSTP             `cwmp:"STP."`
-	// Device.Bridging.Bridge.{i}.VLAN.{i}. instances by instance number
-	VLAN map[uint32]*DeviceBridgingBridgeVLAN `cwmp:"VLAN.{i}."`
-	// Device.Bridging.Bridge.{i}.VLANPort.{i}. instances by instance number
-	VLANPort map[uint32]*DeviceBridgingBridgeVLANPort `cwmp:"VLANPort.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceBridgingBridgeStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Standard DeviceBridgingBridgeStandard `json:"Standard,omitzero"`
+
+	AgingTime uint32 `json:"AgingTime,omitzero"`
+
+	PortNumberOfEntries uint32 `json:"PortNumberOfEntries,omitzero"`
+
+	VLANNumberOfEntries uint32 `json:"VLANNumberOfEntries,omitzero"`
+
+	VLANPortNumberOfEntries uint32 `json:"VLANPortNumberOfEntries,omitzero"`
+
+	Port     map[uint32]*DeviceBridgingBridgePort     `json:"Port,omitzero"`
+	STP      *DeviceBridgingBridgeSTP                 `json:"STP,omitzero"`
+	VLAN     map[uint32]*DeviceBridgingBridgeVLAN     `json:"VLAN,omitzero"`
+	VLANPort map[uint32]*DeviceBridgingBridgeVLANPort `json:"VLANPort,omitzero"`
 }
 
-// AddPort creates instance i of Device.Bridging.Bridge.{i}.Port.{i}. (replacing any) and returns it
+// AddPort creates instance i (replacing any) and returns it.
 func (o *DeviceBridgingBridge) AddPort(i uint32) *DeviceBridgingBridgePort {
 	if o.Port == nil {
 		o.Port = map[uint32]*DeviceBridgingBridgePort{}
@@ -310,18 +184,7 @@ func (o *DeviceBridgingBridge) AddPort(i uint32) *DeviceBridgingBridgePort {
 	return x
 }
 
-// GetPort returns instance i of Device.Bridging.Bridge.{i}.Port.{i}.
-func (o *DeviceBridgingBridge) GetPort(i uint32) (*DeviceBridgingBridgePort, bool) {
-	x, ok := o.Port[i]
-	return x, ok
-}
-
-// DeletePort removes instance i of Device.Bridging.Bridge.{i}.Port.{i}.
-func (o *DeviceBridgingBridge) DeletePort(i uint32) {
-	delete(o.Port, i)
-}
-
-// AddVLAN creates instance i of Device.Bridging.Bridge.{i}.VLAN.{i}. (replacing any) and returns it
+// AddVLAN creates instance i (replacing any) and returns it.
 func (o *DeviceBridgingBridge) AddVLAN(i uint32) *DeviceBridgingBridgeVLAN {
 	if o.VLAN == nil {
 		o.VLAN = map[uint32]*DeviceBridgingBridgeVLAN{}
@@ -331,18 +194,7 @@ func (o *DeviceBridgingBridge) AddVLAN(i uint32) *DeviceBridgingBridgeVLAN {
 	return x
 }
 
-// GetVLAN returns instance i of Device.Bridging.Bridge.{i}.VLAN.{i}.
-func (o *DeviceBridgingBridge) GetVLAN(i uint32) (*DeviceBridgingBridgeVLAN, bool) {
-	x, ok := o.VLAN[i]
-	return x, ok
-}
-
-// DeleteVLAN removes instance i of Device.Bridging.Bridge.{i}.VLAN.{i}.
-func (o *DeviceBridgingBridge) DeleteVLAN(i uint32) {
-	delete(o.VLAN, i)
-}
-
-// AddVLANPort creates instance i of Device.Bridging.Bridge.{i}.VLANPort.{i}. (replacing any) and returns it
+// AddVLANPort creates instance i (replacing any) and returns it.
 func (o *DeviceBridgingBridge) AddVLANPort(i uint32) *DeviceBridgingBridgeVLANPort {
 	if o.VLANPort == nil {
 		o.VLANPort = map[uint32]*DeviceBridgingBridgeVLANPort{}
@@ -351,4169 +203,809 @@ func (o *DeviceBridgingBridge) AddVLANPort(i uint32) *DeviceBridgingBridgeVLANPo
 	o.VLANPort[i] = x
 	return x
 }
-
-// GetVLANPort returns instance i of Device.Bridging.Bridge.{i}.VLANPort.{i}.
-func (o *DeviceBridgingBridge) GetVLANPort(i uint32) (*DeviceBridgingBridgeVLANPort, bool) {
-	x, ok := o.VLANPort[i]
-	return x, ok
-}
-
-// DeleteVLANPort removes instance i of Device.Bridging.Bridge.{i}.VLANPort.{i}.
-func (o *DeviceBridgingBridge) DeleteVLANPort(i uint32) {
-	delete(o.VLANPort, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBridgingBridge) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBridgingBridge) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBridgingBridge_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridge_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridge_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridge_Standard, string(o.Standard)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Standard",
-		})
-	}
-	if e := model.CheckUint(synDeviceBridgingBridge_AgingTime, uint64(o.AgingTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AgingTime",
-		})
-	}
+func (o *DeviceBridgingBridge) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 130, string(o.Status))
+	c.String(p, "Alias", 73, o.Alias)
+	c.String(p, "Name", 75, o.Name)
+	c.String(p, "Standard", 129, string(o.Standard))
+	c.Uint(p, "AgingTime", 72, uint64(o.AgingTime))
 	for _, i := range model.SortedKeys(o.Port) {
-		o.Port[i].ValidateAt(prefix+"Port."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Port[i].ValidateAt(c, model.InstanceOf(p, "Port.", i))
 	}
 	if o.STP != nil {
-		o.STP.ValidateAt(prefix+"STP.", v)
+		o.STP.ValidateAt(c, p+"STP.")
 	}
 	for _, i := range model.SortedKeys(o.VLAN) {
-		o.VLAN[i].ValidateAt(prefix+"VLAN."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VLAN[i].ValidateAt(c, model.InstanceOf(p, "VLAN.", i))
 	}
 	for _, i := range model.SortedKeys(o.VLANPort) {
-		o.VLANPort[i].ValidateAt(prefix+"VLANPort."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VLANPort[i].ValidateAt(c, model.InstanceOf(p, "VLANPort.", i))
 	}
 }
 
 // DeviceBridgingBridgePath is the typed path of Device.Bridging.Bridge.{i}.
 type DeviceBridgingBridgePath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Status                  model.ReadOnlyParam[DeviceBridgingBridgeStatus]
-	Alias                   model.WriteOnceParam[string]
-	Name                    model.ReadOnlyParam[string]
-	Standard                model.ReadWriteParam[DeviceBridgingBridgeStandard]
-	AgingTime               model.ReadWriteParam[uint32]
-	PortNumberOfEntries     model.ReadOnlyParam[uint32]
-	VLANNumberOfEntries     model.ReadOnlyParam[uint32]
-	VLANPortNumberOfEntries model.ReadOnlyParam[uint32]
-	STP                     DeviceBridgingBridgeSTPPath
+	model.ObjectPath
+	AgingTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Standard model.ReadWriteParam[DeviceBridgingBridgeStandard] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VLANNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VLANPortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	STP DeviceBridgingBridgeSTPPath `dm:"STP."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBridgingBridgePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBridgingBridgePath(prefix string) DeviceBridgingBridgePath {
-	p := &prefix
-	return DeviceBridgingBridgePath{
-		AgingTime:               model.NewReadWrite[uint32](p, "AgingTime", model.TypeUnsignedInt),
-		Alias:                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:                    model.NewReadOnly[string](p, "Name", model.TypeString),
-		PortNumberOfEntries:     model.NewReadOnly[uint32](p, "PortNumberOfEntries", model.TypeUnsignedInt),
-		STP:                     newDeviceBridgingBridgeSTPPath(prefix + "STP."),
-		Standard:                model.NewReadWrite[DeviceBridgingBridgeStandard](p, "Standard", model.TypeString),
-		Status:                  model.NewReadOnly[DeviceBridgingBridgeStatus](p, "Status", model.TypeString),
-		VLANNumberOfEntries:     model.NewReadOnly[uint32](p, "VLANNumberOfEntries", model.TypeUnsignedInt),
-		VLANPortNumberOfEntries: model.NewReadOnly[uint32](p, "VLANPortNumberOfEntries", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// Port returns the typed path of instance i.
+func (x DeviceBridgingBridgePath) Port(i uint32) (p DeviceBridgingBridgePortPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Port.", i))
+	return
 }
 
-// Port returns the typed path of instance i of Device.Bridging.Bridge.{i}.Port.{i}.
-func (x DeviceBridgingBridgePath) Port(i uint32) DeviceBridgingBridgePortPath {
-	return newDeviceBridgingBridgePortPath(x.Path() + "Port." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PortTable returns the table Device.Bridging.Bridge.{i}.Port.{i}. itself (for AddObject when writable)
+// PortTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingBridgePath) PortTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Port.")
+	return model.NewWritableTable(x.ObjectPath, "Port.")
 }
 
-// VLAN returns the typed path of instance i of Device.Bridging.Bridge.{i}.VLAN.{i}.
-func (x DeviceBridgingBridgePath) VLAN(i uint32) DeviceBridgingBridgeVLANPath {
-	return newDeviceBridgingBridgeVLANPath(x.Path() + "VLAN." + strconv.FormatUint(uint64(i), 10) + ".")
+// VLAN returns the typed path of instance i.
+func (x DeviceBridgingBridgePath) VLAN(i uint32) (p DeviceBridgingBridgeVLANPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VLAN.", i))
+	return
 }
 
-// VLANTable returns the table Device.Bridging.Bridge.{i}.VLAN.{i}. itself (for AddObject when writable)
+// VLANTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingBridgePath) VLANTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "VLAN.")
+	return model.NewWritableTable(x.ObjectPath, "VLAN.")
 }
 
-// VLANPort returns the typed path of instance i of Device.Bridging.Bridge.{i}.VLANPort.{i}.
-func (x DeviceBridgingBridgePath) VLANPort(i uint32) DeviceBridgingBridgeVLANPortPath {
-	return newDeviceBridgingBridgeVLANPortPath(x.Path() + "VLANPort." + strconv.FormatUint(uint64(i), 10) + ".")
+// VLANPort returns the typed path of instance i.
+func (x DeviceBridgingBridgePath) VLANPort(i uint32) (p DeviceBridgingBridgeVLANPortPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VLANPort.", i))
+	return
 }
 
-// VLANPortTable returns the table Device.Bridging.Bridge.{i}.VLANPort.{i}. itself (for AddObject when writable)
+// VLANPortTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingBridgePath) VLANPortTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "VLANPort.")
+	return model.NewWritableTable(x.ObjectPath, "VLANPort.")
 }
 
 // DeviceBridgingBridgePortStatus enumerates the values of Device.Bridging.Bridge.{i}.Port.{i}.Status.
 type DeviceBridgingBridgePortStatus string
 
-func (e DeviceBridgingBridgePortStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBridgingBridgePortStatus_Up             DeviceBridgingBridgePortStatus = "Up"
-	DeviceBridgingBridgePortStatus_Down           DeviceBridgingBridgePortStatus = "Down"
-	DeviceBridgingBridgePortStatus_Unknown        DeviceBridgingBridgePortStatus = "Unknown"
-	DeviceBridgingBridgePortStatus_Dormant        DeviceBridgingBridgePortStatus = "Dormant"
-	DeviceBridgingBridgePortStatus_NotPresent     DeviceBridgingBridgePortStatus = "NotPresent"
+	DeviceBridgingBridgePortStatus_Up DeviceBridgingBridgePortStatus = "Up"
+
+	DeviceBridgingBridgePortStatus_Down DeviceBridgingBridgePortStatus = "Down"
+
+	DeviceBridgingBridgePortStatus_Unknown DeviceBridgingBridgePortStatus = "Unknown"
+
+	DeviceBridgingBridgePortStatus_Dormant DeviceBridgingBridgePortStatus = "Dormant"
+
+	DeviceBridgingBridgePortStatus_NotPresent DeviceBridgingBridgePortStatus = "NotPresent"
+
 	DeviceBridgingBridgePortStatus_LowerLayerDown DeviceBridgingBridgePortStatus = "LowerLayerDown"
-	DeviceBridgingBridgePortStatus_Error          DeviceBridgingBridgePortStatus = "Error"
+
+	DeviceBridgingBridgePortStatus_Error DeviceBridgingBridgePortStatus = "Error"
 )
 
 // DeviceBridgingBridgePortType enumerates the values of Device.Bridging.Bridge.{i}.Port.{i}.Type.
 type DeviceBridgingBridgePortType string
 
-func (e DeviceBridgingBridgePortType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceBridgingBridgePortType_ProviderNetworkPort DeviceBridgingBridgePortType = "ProviderNetworkPort"
+
 	DeviceBridgingBridgePortType_CustomerNetworkPort DeviceBridgingBridgePortType = "CustomerNetworkPort"
-	DeviceBridgingBridgePortType_CustomerEdgePort    DeviceBridgingBridgePortType = "CustomerEdgePort"
-	DeviceBridgingBridgePortType_CustomerVLANPort    DeviceBridgingBridgePortType = "CustomerVLANPort"
-	DeviceBridgingBridgePortType_VLANUnawarePort     DeviceBridgingBridgePortType = "VLANUnawarePort"
+
+	DeviceBridgingBridgePortType_CustomerEdgePort DeviceBridgingBridgePortType = "CustomerEdgePort"
+
+	DeviceBridgingBridgePortType_CustomerVLANPort DeviceBridgingBridgePortType = "CustomerVLANPort"
+
+	DeviceBridgingBridgePortType_VLANUnawarePort DeviceBridgingBridgePortType = "VLANUnawarePort"
 )
 
 // DeviceBridgingBridgePortPortState enumerates the values of Device.Bridging.Bridge.{i}.Port.{i}.PortState.
 type DeviceBridgingBridgePortPortState string
 
-func (e DeviceBridgingBridgePortPortState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBridgingBridgePortPortState_Disabled   DeviceBridgingBridgePortPortState = "Disabled"
-	DeviceBridgingBridgePortPortState_Blocking   DeviceBridgingBridgePortPortState = "Blocking"
-	DeviceBridgingBridgePortPortState_Listening  DeviceBridgingBridgePortPortState = "Listening"
-	DeviceBridgingBridgePortPortState_Learning   DeviceBridgingBridgePortPortState = "Learning"
+	DeviceBridgingBridgePortPortState_Disabled DeviceBridgingBridgePortPortState = "Disabled"
+
+	DeviceBridgingBridgePortPortState_Blocking DeviceBridgingBridgePortPortState = "Blocking"
+
+	DeviceBridgingBridgePortPortState_Listening DeviceBridgingBridgePortPortState = "Listening"
+
+	DeviceBridgingBridgePortPortState_Learning DeviceBridgingBridgePortPortState = "Learning"
+
 	DeviceBridgingBridgePortPortState_Forwarding DeviceBridgingBridgePortPortState = "Forwarding"
-	DeviceBridgingBridgePortPortState_Broken     DeviceBridgingBridgePortPortState = "Broken"
+
+	DeviceBridgingBridgePortPortState_Broken DeviceBridgingBridgePortPortState = "Broken"
 )
 
 // DeviceBridgingBridgePortAcceptableFrameTypes enumerates the values of Device.Bridging.Bridge.{i}.Port.{i}.AcceptableFrameTypes.
 type DeviceBridgingBridgePortAcceptableFrameTypes string
 
-func (e DeviceBridgingBridgePortAcceptableFrameTypes) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBridgingBridgePortAcceptableFrameTypes_AdmitAll              DeviceBridgingBridgePortAcceptableFrameTypes = "AdmitAll"
-	DeviceBridgingBridgePortAcceptableFrameTypes_AdmitOnlyVLANTagged   DeviceBridgingBridgePortAcceptableFrameTypes = "AdmitOnlyVLANTagged"
+	DeviceBridgingBridgePortAcceptableFrameTypes_AdmitAll DeviceBridgingBridgePortAcceptableFrameTypes = "AdmitAll"
+
+	DeviceBridgingBridgePortAcceptableFrameTypes_AdmitOnlyVLANTagged DeviceBridgingBridgePortAcceptableFrameTypes = "AdmitOnlyVLANTagged"
+
 	DeviceBridgingBridgePortAcceptableFrameTypes_AdmitOnlyPrioUntagged DeviceBridgingBridgePortAcceptableFrameTypes = "AdmitOnlyPrioUntagged"
 )
 
-var (
-	synDeviceBridgingBridgePort_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridgePort_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceBridgingBridgePort_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceBridgingBridgePort_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingBridgePort_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceBridgingBridgePort_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceBridgingBridgePort_ManagementPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridgePort_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "ProviderNetworkPort"}, {Value: "CustomerNetworkPort"}, {Value: "CustomerEdgePort"}, {Value: "CustomerVLANPort"}, {Value: "VLANUnawarePort"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingBridgePort_DefaultUserPriority = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBridgingBridgePort_PriorityRegeneration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[0,1,2,3,4,5,6,7]",
-		},
-		List: &model.List{
-			MaxItems: model.U64(8),
-			MinItems: model.U64(8),
-			Size:     &model.Size{},
-		},
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBridgingBridgePort_PortState = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Blocking"}, {Value: "Listening"}, {Value: "Learning"}, {Value: "Forwarding"}, {Value: "Broken"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingBridgePort_PVID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "4094",
-			Min: "1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceBridgingBridgePort_TPID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "33024",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBridgingBridgePort_AcceptableFrameTypes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "AdmitAll",
-		},
-		Enums: []model.Enum{{Value: "AdmitAll"}, {
-			Optional: true,
-			Value:    "AdmitOnlyVLANTagged",
-		}, {
-			Optional: true,
-			Value:    "AdmitOnlyPrioUntagged",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceBridgingBridgePort_IngressFiltering = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridgePort_ServiceAccessPrioritySelection = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridgePort_ServiceAccessPriorityTranslation = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[0,1,2,3,4,5,6,7]",
-		},
-		List: &model.List{
-			MaxItems: model.U64(8),
-			MinItems: model.U64(8),
-			Size:     &model.Size{},
-		},
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBridgingBridgePort_PriorityTagging = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridgePort_PathCost = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBridgingBridgePort_Priority = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "128",
-		},
-		Ranges: []model.Range{{
-			Max:  "240",
-			Min:  "0",
-			Step: "16",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceBridgingBridgePort holds the values of Device.Bridging.Bridge.{i}.Port.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceBridgingBridgePort holds the values of Device.Bridging.Bridge.{i}.Port.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceBridgingBridgePort struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceBridgingBridgePortStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.19.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// ManagementPort: boolean, readWrite, since 2.0.
-	ManagementPort bool `cwmp:"ManagementPort"`
-	// Type: string{ProviderNetworkPort,CustomerNetworkPort,CustomerEdgePort,CustomerVLANPort,VLANUnawarePort}, readWrite, since 2.7.
-	Type DeviceBridgingBridgePortType `cwmp:"Type"`
-	// DefaultUserPriority: unsignedInt[0:7], readWrite, since 2.0.
-	DefaultUserPriority uint32 `cwmp:"DefaultUserPriority"`
-	// PriorityRegeneration: list[8:8 items](:)<unsignedInt[0:7]>, readWrite, since 2.0.
-	PriorityRegeneration []uint32 `cwmp:"PriorityRegeneration"`
-	// PortState: string{Disabled,Blocking,Listening,Learning,Forwarding,Broken}, readOnly, since 2.0.
-	PortState DeviceBridgingBridgePortPortState `cwmp:"PortState"`
-	// PVID: int[1:4094], readWrite, since 2.0.
-	PVID int32 `cwmp:"PVID"`
-	// TPID: unsignedInt, readWrite, since 2.7.
-	TPID uint32 `cwmp:"TPID"`
-	// AcceptableFrameTypes: string{AdmitAll,AdmitOnlyVLANTagged,AdmitOnlyPrioUntagged}, readWrite, since 2.0.
-	AcceptableFrameTypes DeviceBridgingBridgePortAcceptableFrameTypes `cwmp:"AcceptableFrameTypes"`
-	// IngressFiltering: boolean, readWrite, since 2.0.
-	IngressFiltering bool `cwmp:"IngressFiltering"`
-	// ServiceAccessPrioritySelection: boolean, readWrite, since 2.7.
-	ServiceAccessPrioritySelection bool `cwmp:"ServiceAccessPrioritySelection"`
-	// ServiceAccessPriorityTranslation: list[8:8 items](:)<unsignedInt[0:7]>, readWrite, since 2.7.
-	ServiceAccessPriorityTranslation []uint32 `cwmp:"ServiceAccessPriorityTranslation"`
-	// PriorityTagging: boolean, readWrite, since 2.0.
-	PriorityTagging bool `cwmp:"PriorityTagging"`
-	// PathCost: unsignedInt[0:65535], readWrite, since 2.16.
-	PathCost uint32 `cwmp:"PathCost"`
-	// Priority: unsignedInt[0:240 step 16], readWrite, since 2.16.
-	Priority          uint32                                     `cwmp:"Priority"`
-	PriorityCodePoint *DeviceBridgingBridgePortPriorityCodePoint `cwmp:"PriorityCodePoint."`
-	Stats             *DeviceBridgingBridgePortStats             `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceBridgingBridgePortStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	ManagementPort bool `json:"ManagementPort,omitzero"`
+
+	Type DeviceBridgingBridgePortType `json:"Type,omitzero"`
+
+	DefaultUserPriority uint32 `json:"DefaultUserPriority,omitzero"`
+
+	PriorityRegeneration []uint32 `json:"PriorityRegeneration,omitzero"`
+
+	PortState DeviceBridgingBridgePortPortState `json:"PortState,omitzero"`
+
+	PVID int32 `json:"PVID,omitzero"`
+
+	TPID uint32 `json:"TPID,omitzero"`
+
+	AcceptableFrameTypes DeviceBridgingBridgePortAcceptableFrameTypes `json:"AcceptableFrameTypes,omitzero"`
+
+	IngressFiltering bool `json:"IngressFiltering,omitzero"`
+
+	ServiceAccessPrioritySelection bool `json:"ServiceAccessPrioritySelection,omitzero"`
+
+	ServiceAccessPriorityTranslation []uint32 `json:"ServiceAccessPriorityTranslation,omitzero"`
+
+	PriorityTagging bool `json:"PriorityTagging,omitzero"`
+
+	PathCost uint32 `json:"PathCost,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
+
+	PriorityCodePoint *DeviceBridgingBridgePortPriorityCodePoint `json:"PriorityCodePoint,omitzero"`
+	Stats             *DeviceBridgingBridgePortStats             `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBridgingBridgePort) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBridgingBridgePort) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBridgingBridgePort_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridgePort_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridgePort_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceBridgingBridgePort_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridgePort_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckUint(synDeviceBridgingBridgePort_DefaultUserPriority, uint64(o.DefaultUserPriority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultUserPriority",
-		})
-	}
-	if e := model.CheckValue(synDeviceBridgingBridgePort_PriorityRegeneration, model.FormatValue(model.TypeUnsignedInt, o.PriorityRegeneration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PriorityRegeneration",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridgePort_PortState, string(o.PortState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortState",
-		})
-	}
-	if e := model.CheckInt(synDeviceBridgingBridgePort_PVID, int64(o.PVID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PVID",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridgePort_AcceptableFrameTypes, string(o.AcceptableFrameTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AcceptableFrameTypes",
-		})
-	}
-	if e := model.CheckValue(synDeviceBridgingBridgePort_ServiceAccessPriorityTranslation, model.FormatValue(model.TypeUnsignedInt, o.ServiceAccessPriorityTranslation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceAccessPriorityTranslation",
-		})
-	}
-	if e := model.CheckUint(synDeviceBridgingBridgePort_PathCost, uint64(o.PathCost)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PathCost",
-		})
-	}
-	if e := model.CheckUint(synDeviceBridgingBridgePort_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
+func (o *DeviceBridgingBridgePort) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 117, string(o.Status))
+	c.String(p, "Alias", 78, o.Alias)
+	c.String(p, "Name", 85, o.Name)
+	c.Wire(p, "LowerLayers", 83, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "Type", 119, string(o.Type))
+	c.Uint(p, "DefaultUserPriority", 79, uint64(o.DefaultUserPriority))
+	c.Wire(p, "PriorityRegeneration", 96, model.FormatValue(model.TypeUnsignedInt, o.PriorityRegeneration), len(o.PriorityRegeneration) > 0)
+	c.String(p, "PortState", 88, string(o.PortState))
+	c.Int(p, "PVID", 86, int64(o.PVID))
+	c.String(p, "AcceptableFrameTypes", 77, string(o.AcceptableFrameTypes))
+	c.Wire(p, "ServiceAccessPriorityTranslation", 99, model.FormatValue(model.TypeUnsignedInt, o.ServiceAccessPriorityTranslation), len(o.ServiceAccessPriorityTranslation) > 0)
+	c.Uint(p, "PathCost", 87, uint64(o.PathCost))
+	c.Uint(p, "Priority", 89, uint64(o.Priority))
 	if o.PriorityCodePoint != nil {
-		o.PriorityCodePoint.ValidateAt(prefix+"PriorityCodePoint.", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.PriorityCodePoint.ValidateAt(c, p+"PriorityCodePoint.")
 	}
 }
 
 // DeviceBridgingBridgePortPath is the typed path of Device.Bridging.Bridge.{i}.Port.{i}.
 type DeviceBridgingBridgePortPath struct {
-	obj                              model.ObjectPath
-	Enable                           model.ReadWriteParam[bool]
-	Status                           model.ReadOnlyParam[DeviceBridgingBridgePortStatus]
-	Alias                            model.WriteOnceParam[string]
-	Name                             model.ReadOnlyParam[string]
-	LastChange                       model.ReadOnlyParam[uint32]
-	LowerLayers                      model.ReadWriteParam[[]string]
-	ManagementPort                   model.ReadWriteParam[bool]
-	Type                             model.ReadWriteParam[DeviceBridgingBridgePortType]
-	DefaultUserPriority              model.ReadWriteParam[uint32]
-	PriorityRegeneration             model.ReadWriteParam[[]uint32]
-	PortState                        model.ReadOnlyParam[DeviceBridgingBridgePortPortState]
-	PVID                             model.ReadWriteParam[int32]
-	TPID                             model.ReadWriteParam[uint32]
-	AcceptableFrameTypes             model.ReadWriteParam[DeviceBridgingBridgePortAcceptableFrameTypes]
-	IngressFiltering                 model.ReadWriteParam[bool]
-	ServiceAccessPrioritySelection   model.ReadWriteParam[bool]
-	ServiceAccessPriorityTranslation model.ReadWriteParam[[]uint32]
-	PriorityTagging                  model.ReadWriteParam[bool]
-	PathCost                         model.ReadWriteParam[uint32]
-	Priority                         model.ReadWriteParam[uint32]
-	PriorityCodePoint                DeviceBridgingBridgePortPriorityCodePointPath
-	Stats                            DeviceBridgingBridgePortStatsPath
+	model.ObjectPath
+	AcceptableFrameTypes model.ReadWriteParam[DeviceBridgingBridgePortAcceptableFrameTypes] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DefaultUserPriority model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IngressFiltering model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	ManagementPort model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PVID model.ReadWriteParam[int32] `dm:"i"`
+
+	PathCost model.ReadWriteParam[uint32] `dm:"u"`
+
+	PortState model.ReadOnlyParam[string] `dm:"s"`
+
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
+
+	PriorityRegeneration model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	PriorityTagging model.ReadWriteParam[bool] `dm:"b"`
+
+	ServiceAccessPrioritySelection model.ReadWriteParam[bool] `dm:"b"`
+
+	ServiceAccessPriorityTranslation model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TPID model.ReadWriteParam[uint32] `dm:"u"`
+
+	Type model.ReadWriteParam[DeviceBridgingBridgePortType] `dm:"s"`
+
+	PriorityCodePoint DeviceBridgingBridgePortPriorityCodePointPath `dm:"PriorityCodePoint."`
+	Stats             DeviceBridgingBridgePortStatsPath             `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBridgingBridgePortPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBridgingBridgePortPath(prefix string) DeviceBridgingBridgePortPath {
-	p := &prefix
-	return DeviceBridgingBridgePortPath{
-		AcceptableFrameTypes:             model.NewReadWrite[DeviceBridgingBridgePortAcceptableFrameTypes](p, "AcceptableFrameTypes", model.TypeString),
-		Alias:                            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DefaultUserPriority:              model.NewReadWrite[uint32](p, "DefaultUserPriority", model.TypeUnsignedInt),
-		Enable:                           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IngressFiltering:                 model.NewReadWrite[bool](p, "IngressFiltering", model.TypeBoolean),
-		LastChange:                       model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:                      model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		ManagementPort:                   model.NewReadWrite[bool](p, "ManagementPort", model.TypeBoolean),
-		Name:                             model.NewReadOnly[string](p, "Name", model.TypeString),
-		PVID:                             model.NewReadWrite[int32](p, "PVID", model.TypeInt),
-		PathCost:                         model.NewReadWrite[uint32](p, "PathCost", model.TypeUnsignedInt),
-		PortState:                        model.NewReadOnly[DeviceBridgingBridgePortPortState](p, "PortState", model.TypeString),
-		Priority:                         model.NewReadWrite[uint32](p, "Priority", model.TypeUnsignedInt),
-		PriorityCodePoint:                newDeviceBridgingBridgePortPriorityCodePointPath(prefix + "PriorityCodePoint."),
-		PriorityRegeneration:             model.NewReadWrite[[]uint32](p, "PriorityRegeneration", model.TypeString),
-		PriorityTagging:                  model.NewReadWrite[bool](p, "PriorityTagging", model.TypeBoolean),
-		ServiceAccessPrioritySelection:   model.NewReadWrite[bool](p, "ServiceAccessPrioritySelection", model.TypeBoolean),
-		ServiceAccessPriorityTranslation: model.NewReadWrite[[]uint32](p, "ServiceAccessPriorityTranslation", model.TypeString),
-		Stats:                            newDeviceBridgingBridgePortStatsPath(prefix + "Stats."),
-		Status:                           model.NewReadOnly[DeviceBridgingBridgePortStatus](p, "Status", model.TypeString),
-		TPID:                             model.NewReadWrite[uint32](p, "TPID", model.TypeUnsignedInt),
-		Type:                             model.NewReadWrite[DeviceBridgingBridgePortType](p, "Type", model.TypeString),
-		obj:                              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceBridgingBridgePortPriorityCodePoint_PCPSelection = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBridgingBridgePortPriorityCodePoint_UseDEI = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridgePortPriorityCodePoint_RequireDropEncoding = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridgePortPriorityCodePoint_PCPEncoding = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(4),
-			MinItems: model.U64(4),
-			Size:     &model.Size{},
-		},
-		Patterns: []model.Pattern{{Value: "([0-7],){15}[0-7]"}},
-		Sizes: []model.Size{{
-			Max: model.U64(31),
-			Min: model.U64(31),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceBridgingBridgePortPriorityCodePoint_PCPDecoding = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(4),
-			MinItems: model.U64(4),
-			Size:     &model.Size{},
-		},
-		Patterns: []model.Pattern{{Value: "([0-7],[0-1],){7}[0-7],[0-1]"}},
-		Sizes: []model.Size{{
-			Max: model.U64(15),
-			Min: model.U64(15),
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceBridgingBridgePortPriorityCodePoint holds the values of Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint. (object, readOnly, since 2.7)
+// DeviceBridgingBridgePortPriorityCodePoint holds the values of Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint. (object, readOnly, since 2.7).
 type DeviceBridgingBridgePortPriorityCodePoint struct {
-	// PCPSelection: unsignedInt[1:4], readWrite, since 2.7.
-	PCPSelection uint32 `cwmp:"PCPSelection"`
-	// UseDEI: boolean, readWrite, since 2.7.
-	UseDEI bool `cwmp:"UseDEI"`
-	// RequireDropEncoding: boolean, readWrite, since 2.7.
-	RequireDropEncoding bool `cwmp:"RequireDropEncoding"`
-	// PCPEncoding: list[4:4 items](:)<string(31:31) ~1 pattern>, readWrite, since 2.7.
-	PCPEncoding []string `cwmp:"PCPEncoding"`
-	// PCPDecoding: list[4:4 items](:)<string(15:15) ~1 pattern>, readWrite, since 2.7.
-	PCPDecoding []string `cwmp:"PCPDecoding"`
+	PCPSelection uint32 `json:"PCPSelection,omitzero"`
+
+	UseDEI bool `json:"UseDEI,omitzero"`
+
+	RequireDropEncoding bool `json:"RequireDropEncoding,omitzero"`
+
+	PCPEncoding []string `json:"PCPEncoding,omitzero"`
+
+	PCPDecoding []string `json:"PCPDecoding,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBridgingBridgePortPriorityCodePoint) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBridgingBridgePortPriorityCodePoint) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceBridgingBridgePortPriorityCodePoint_PCPSelection, uint64(o.PCPSelection)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PCPSelection",
-		})
-	}
-	if e := model.CheckValue(synDeviceBridgingBridgePortPriorityCodePoint_PCPEncoding, model.FormatValue(model.TypeString, o.PCPEncoding)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PCPEncoding",
-		})
-	}
-	if e := model.CheckValue(synDeviceBridgingBridgePortPriorityCodePoint_PCPDecoding, model.FormatValue(model.TypeString, o.PCPDecoding)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PCPDecoding",
-		})
-	}
+func (o *DeviceBridgingBridgePortPriorityCodePoint) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "PCPSelection", 93, uint64(o.PCPSelection))
+	c.Wire(p, "PCPEncoding", 92, model.JoinStrings(o.PCPEncoding), len(o.PCPEncoding) > 0)
+	c.Wire(p, "PCPDecoding", 91, model.JoinStrings(o.PCPDecoding), len(o.PCPDecoding) > 0)
 }
 
 // DeviceBridgingBridgePortPriorityCodePointPath is the typed path of Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint.
 type DeviceBridgingBridgePortPriorityCodePointPath struct {
-	obj                 model.ObjectPath
-	PCPSelection        model.ReadWriteParam[uint32]
-	UseDEI              model.ReadWriteParam[bool]
-	RequireDropEncoding model.ReadWriteParam[bool]
-	PCPEncoding         model.ReadWriteParam[[]string]
-	PCPDecoding         model.ReadWriteParam[[]string]
+	model.ObjectPath
+	PCPDecoding model.ReadWriteParam[[]string] `dm:"s"`
+
+	PCPEncoding model.ReadWriteParam[[]string] `dm:"s"`
+
+	PCPSelection model.ReadWriteParam[uint32] `dm:"u"`
+
+	RequireDropEncoding model.ReadWriteParam[bool] `dm:"b"`
+
+	UseDEI model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBridgingBridgePortPriorityCodePointPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBridgingBridgePortPriorityCodePointPath(prefix string) DeviceBridgingBridgePortPriorityCodePointPath {
-	p := &prefix
-	return DeviceBridgingBridgePortPriorityCodePointPath{
-		PCPDecoding:         model.NewReadWrite[[]string](p, "PCPDecoding", model.TypeString),
-		PCPEncoding:         model.NewReadWrite[[]string](p, "PCPEncoding", model.TypeString),
-		PCPSelection:        model.NewReadWrite[uint32](p, "PCPSelection", model.TypeUnsignedInt),
-		RequireDropEncoding: model.NewReadWrite[bool](p, "RequireDropEncoding", model.TypeBoolean),
-		UseDEI:              model.NewReadWrite[bool](p, "UseDEI", model.TypeBoolean),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceBridgingBridgePortStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceBridgingBridgePortStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceBridgingBridgePortStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceBridgingBridgePortStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceBridgingBridgePortStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceBridgingBridgePortStats holds the values of Device.Bridging.Bridge.{i}.Port.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceBridgingBridgePortStats holds the values of Device.Bridging.Bridge.{i}.Port.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceBridgingBridgePortStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBridgingBridgePortStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBridgingBridgePortStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceBridgingBridgePortStatsPath is the typed path of Device.Bridging.Bridge.{i}.Port.{i}.Stats.
 type DeviceBridgingBridgePortStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceBridgingBridgePortStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBridgingBridgePortStatsPath(prefix string) DeviceBridgingBridgePortStatsPath {
-	p := &prefix
-	return DeviceBridgingBridgePortStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceBridgingBridgeSTPStatus enumerates the values of Device.Bridging.Bridge.{i}.STP.Status.
 type DeviceBridgingBridgeSTPStatus string
 
-func (e DeviceBridgingBridgeSTPStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBridgingBridgeSTPStatus_Disabled            DeviceBridgingBridgeSTPStatus = "Disabled"
-	DeviceBridgingBridgeSTPStatus_Enabled             DeviceBridgingBridgeSTPStatus = "Enabled"
+	DeviceBridgingBridgeSTPStatus_Disabled DeviceBridgingBridgeSTPStatus = "Disabled"
+
+	DeviceBridgingBridgeSTPStatus_Enabled DeviceBridgingBridgeSTPStatus = "Enabled"
+
 	DeviceBridgingBridgeSTPStatus_Error_Misconfigured DeviceBridgingBridgeSTPStatus = "Error_Misconfigured"
-	DeviceBridgingBridgeSTPStatus_Error               DeviceBridgingBridgeSTPStatus = "Error"
+
+	DeviceBridgingBridgeSTPStatus_Error DeviceBridgingBridgeSTPStatus = "Error"
 )
 
 // DeviceBridgingBridgeSTPProtocol enumerates the values of Device.Bridging.Bridge.{i}.STP.Protocol.
 type DeviceBridgingBridgeSTPProtocol string
 
-func (e DeviceBridgingBridgeSTPProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBridgingBridgeSTPProtocol_STP  DeviceBridgingBridgeSTPProtocol = "STP"
+	DeviceBridgingBridgeSTPProtocol_STP DeviceBridgingBridgeSTPProtocol = "STP"
+
 	DeviceBridgingBridgeSTPProtocol_RSTP DeviceBridgingBridgeSTPProtocol = "RSTP"
 )
 
-var (
-	synDeviceBridgingBridgeSTP_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridgeSTP_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceBridgingBridgeSTP_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "STP"}, {Value: "RSTP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingBridgeSTP_BridgePriority = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "32768",
-		},
-		Ranges: []model.Range{{
-			Max:  "61440",
-			Min:  "0",
-			Step: "4096",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBridgingBridgeSTP_HelloTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "200",
-		},
-		Ranges: []model.Range{{
-			Max: "1000",
-			Min: "100",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "centiseconds",
-	}
-	synDeviceBridgingBridgeSTP_MaxAge = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2000",
-		},
-		Ranges: []model.Range{{
-			Max: "4000",
-			Min: "600",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "centiseconds",
-	}
-	synDeviceBridgingBridgeSTP_ForwardingDelay = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "15",
-		},
-		Ranges: []model.Range{{
-			Max: "30",
-			Min: "4",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceBridgingBridgeSTP holds the values of Device.Bridging.Bridge.{i}.STP. (object, readOnly, since 2.16)
+// DeviceBridgingBridgeSTP holds the values of Device.Bridging.Bridge.{i}.STP. (object, readOnly, since 2.16).
 type DeviceBridgingBridgeSTP struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.16.
-	Status DeviceBridgingBridgeSTPStatus `cwmp:"Status"`
-	// Protocol: string{STP,RSTP}, readWrite, since 2.16.
-	Protocol DeviceBridgingBridgeSTPProtocol `cwmp:"Protocol"`
-	// BridgePriority: unsignedInt[0:61440 step 4096], readWrite, since 2.16.
-	BridgePriority uint32 `cwmp:"BridgePriority"`
-	// HelloTime: unsignedInt[100:1000] centiseconds, readWrite, since 2.16.
-	HelloTime uint32 `cwmp:"HelloTime"`
-	// MaxAge: unsignedInt[600:4000] centiseconds, readWrite, since 2.16.
-	MaxAge uint32 `cwmp:"MaxAge"`
-	// ForwardingDelay: unsignedInt[4:30] seconds, readWrite, since 2.16.
-	ForwardingDelay uint32 `cwmp:"ForwardingDelay"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceBridgingBridgeSTPStatus `json:"Status,omitzero"`
+
+	Protocol DeviceBridgingBridgeSTPProtocol `json:"Protocol,omitzero"`
+
+	BridgePriority uint32 `json:"BridgePriority,omitzero"`
+
+	HelloTime uint32 `json:"HelloTime,omitzero"`
+
+	MaxAge uint32 `json:"MaxAge,omitzero"`
+
+	ForwardingDelay uint32 `json:"ForwardingDelay,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBridgingBridgeSTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBridgingBridgeSTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBridgingBridgeSTP_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridgeSTP_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckUint(synDeviceBridgingBridgeSTP_BridgePriority, uint64(o.BridgePriority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BridgePriority",
-		})
-	}
-	if e := model.CheckUint(synDeviceBridgingBridgeSTP_HelloTime, uint64(o.HelloTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HelloTime",
-		})
-	}
-	if e := model.CheckUint(synDeviceBridgingBridgeSTP_MaxAge, uint64(o.MaxAge)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAge",
-		})
-	}
-	if e := model.CheckUint(synDeviceBridgingBridgeSTP_ForwardingDelay, uint64(o.ForwardingDelay)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ForwardingDelay",
-		})
-	}
+func (o *DeviceBridgingBridgeSTP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 128, string(o.Status))
+	c.String(p, "Protocol", 127, string(o.Protocol))
+	c.Uint(p, "BridgePriority", 122, uint64(o.BridgePriority))
+	c.Uint(p, "HelloTime", 125, uint64(o.HelloTime))
+	c.Uint(p, "MaxAge", 126, uint64(o.MaxAge))
+	c.Uint(p, "ForwardingDelay", 124, uint64(o.ForwardingDelay))
 }
 
 // DeviceBridgingBridgeSTPPath is the typed path of Device.Bridging.Bridge.{i}.STP.
 type DeviceBridgingBridgeSTPPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	Status          model.ReadOnlyParam[DeviceBridgingBridgeSTPStatus]
-	Protocol        model.ReadWriteParam[DeviceBridgingBridgeSTPProtocol]
-	BridgePriority  model.ReadWriteParam[uint32]
-	HelloTime       model.ReadWriteParam[uint32]
-	MaxAge          model.ReadWriteParam[uint32]
-	ForwardingDelay model.ReadWriteParam[uint32]
+	model.ObjectPath
+	BridgePriority model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ForwardingDelay model.ReadWriteParam[uint32] `dm:"u"`
+
+	HelloTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxAge model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[DeviceBridgingBridgeSTPProtocol] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBridgingBridgeSTPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBridgingBridgeSTPPath(prefix string) DeviceBridgingBridgeSTPPath {
-	p := &prefix
-	return DeviceBridgingBridgeSTPPath{
-		BridgePriority:  model.NewReadWrite[uint32](p, "BridgePriority", model.TypeUnsignedInt),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ForwardingDelay: model.NewReadWrite[uint32](p, "ForwardingDelay", model.TypeUnsignedInt),
-		HelloTime:       model.NewReadWrite[uint32](p, "HelloTime", model.TypeUnsignedInt),
-		MaxAge:          model.NewReadWrite[uint32](p, "MaxAge", model.TypeUnsignedInt),
-		Protocol:        model.NewReadWrite[DeviceBridgingBridgeSTPProtocol](p, "Protocol", model.TypeString),
-		Status:          model.NewReadOnly[DeviceBridgingBridgeSTPStatus](p, "Status", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceBridgingBridgeVLAN_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridgeVLAN_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceBridgingBridgeVLAN_Name = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingBridgeVLAN_VLANID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "4094",
-			Min: "1",
-		}},
-		Type: model.TypeInt,
-	}
-)
-
-// DeviceBridgingBridgeVLAN holds the values of Device.Bridging.Bridge.{i}.VLAN.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceBridgingBridgeVLAN holds the values of Device.Bridging.Bridge.{i}.VLAN.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceBridgingBridgeVLAN struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readWrite, since 2.0.
-	Name string `cwmp:"Name"`
-	// VLANID: int[1:4094], readWrite, since 2.0.
-	VLANID int32 `cwmp:"VLANID"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	VLANID int32 `json:"VLANID,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBridgingBridgeVLAN) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBridgingBridgeVLAN) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBridgingBridgeVLAN_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridgeVLAN_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckInt(synDeviceBridgingBridgeVLAN_VLANID, int64(o.VLANID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANID",
-		})
-	}
+func (o *DeviceBridgingBridgeVLAN) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 132, o.Alias)
+	c.String(p, "Name", 134, o.Name)
+	c.Int(p, "VLANID", 135, int64(o.VLANID))
 }
 
 // DeviceBridgingBridgeVLANPath is the typed path of Device.Bridging.Bridge.{i}.VLAN.{i}.
 type DeviceBridgingBridgeVLANPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Alias  model.WriteOnceParam[string]
-	Name   model.ReadWriteParam[string]
-	VLANID model.ReadWriteParam[int32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	VLANID model.ReadWriteParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBridgingBridgeVLANPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBridgingBridgeVLANPath(prefix string) DeviceBridgingBridgeVLANPath {
-	p := &prefix
-	return DeviceBridgingBridgeVLANPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:   model.NewReadWrite[string](p, "Name", model.TypeString),
-		VLANID: model.NewReadWrite[int32](p, "VLANID", model.TypeInt),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceBridgingBridgeVLANPort_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingBridgeVLANPort_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceBridgingBridgeVLANPort_VLAN = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.VLAN.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingBridgeVLANPort_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Port.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingBridgeVLANPort_Untagged = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceBridgingBridgeVLANPort holds the values of Device.Bridging.Bridge.{i}.VLANPort.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceBridgingBridgeVLANPort holds the values of Device.Bridging.Bridge.{i}.VLANPort.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceBridgingBridgeVLANPort struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// VLAN: string(:256) pathRef→#.VLAN., readWrite, since 2.0.
-	VLAN string `cwmp:"VLAN"`
-	// Port: string(:256) pathRef→#.Port., readWrite, since 2.0.
-	Port string `cwmp:"Port"`
-	// Untagged: boolean, readWrite, since 2.0.
-	Untagged bool `cwmp:"Untagged"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	VLAN string `json:"VLAN,omitzero"`
+
+	Port string `json:"Port,omitzero"`
+
+	Untagged bool `json:"Untagged,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBridgingBridgeVLANPort) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBridgingBridgeVLANPort) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBridgingBridgeVLANPort_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridgeVLANPort_VLAN, o.VLAN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLAN",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingBridgeVLANPort_Port, o.Port); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
+func (o *DeviceBridgingBridgeVLANPort) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 138, o.Alias)
+	c.String(p, "VLAN", 142, o.VLAN)
+	c.String(p, "Port", 140, o.Port)
 }
 
 // DeviceBridgingBridgeVLANPortPath is the typed path of Device.Bridging.Bridge.{i}.VLANPort.{i}.
 type DeviceBridgingBridgeVLANPortPath struct {
-	obj      model.ObjectPath
-	Enable   model.ReadWriteParam[bool]
-	Alias    model.WriteOnceParam[string]
-	VLAN     model.ReadWriteParam[string]
-	Port     model.ReadWriteParam[string]
-	Untagged model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceBridgingBridgeVLANPortPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBridgingBridgeVLANPortPath(prefix string) DeviceBridgingBridgeVLANPortPath {
-	p := &prefix
-	return DeviceBridgingBridgeVLANPortPath{
-		Alias:    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Port:     model.NewReadWrite[string](p, "Port", model.TypeString),
-		Untagged: model.NewReadWrite[bool](p, "Untagged", model.TypeBoolean),
-		VLAN:     model.NewReadWrite[string](p, "VLAN", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Port model.ReadWriteParam[string] `dm:"s"`
+
+	Untagged model.ReadWriteParam[bool] `dm:"b"`
+
+	VLAN model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceBridgingFilterStatus enumerates the values of Device.Bridging.Filter.{i}.Status.
 type DeviceBridgingFilterStatus string
 
-func (e DeviceBridgingFilterStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBridgingFilterStatus_Disabled            DeviceBridgingFilterStatus = "Disabled"
-	DeviceBridgingFilterStatus_Enabled             DeviceBridgingFilterStatus = "Enabled"
+	DeviceBridgingFilterStatus_Disabled DeviceBridgingFilterStatus = "Disabled"
+
+	DeviceBridgingFilterStatus_Enabled DeviceBridgingFilterStatus = "Enabled"
+
 	DeviceBridgingFilterStatus_Error_Misconfigured DeviceBridgingFilterStatus = "Error_Misconfigured"
-	DeviceBridgingFilterStatus_Error               DeviceBridgingFilterStatus = "Error"
+
+	DeviceBridgingFilterStatus_Error DeviceBridgingFilterStatus = "Error"
 )
 
 // DeviceBridgingFilterDHCPType enumerates the values of Device.Bridging.Filter.{i}.DHCPType.
 type DeviceBridgingFilterDHCPType string
 
-func (e DeviceBridgingFilterDHCPType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceBridgingFilterDHCPType_DHCPv4 DeviceBridgingFilterDHCPType = "DHCPv4"
+
 	DeviceBridgingFilterDHCPType_DHCPv6 DeviceBridgingFilterDHCPType = "DHCPv6"
 )
 
 // DeviceBridgingFilterSourceMACFromVendorClassIDMode enumerates the values of Device.Bridging.Filter.{i}.SourceMACFromVendorClassIDMode.
 type DeviceBridgingFilterSourceMACFromVendorClassIDMode string
 
-func (e DeviceBridgingFilterSourceMACFromVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBridgingFilterSourceMACFromVendorClassIDMode_Exact     DeviceBridgingFilterSourceMACFromVendorClassIDMode = "Exact"
-	DeviceBridgingFilterSourceMACFromVendorClassIDMode_Prefix    DeviceBridgingFilterSourceMACFromVendorClassIDMode = "Prefix"
-	DeviceBridgingFilterSourceMACFromVendorClassIDMode_Suffix    DeviceBridgingFilterSourceMACFromVendorClassIDMode = "Suffix"
+	DeviceBridgingFilterSourceMACFromVendorClassIDMode_Exact DeviceBridgingFilterSourceMACFromVendorClassIDMode = "Exact"
+
+	DeviceBridgingFilterSourceMACFromVendorClassIDMode_Prefix DeviceBridgingFilterSourceMACFromVendorClassIDMode = "Prefix"
+
+	DeviceBridgingFilterSourceMACFromVendorClassIDMode_Suffix DeviceBridgingFilterSourceMACFromVendorClassIDMode = "Suffix"
+
 	DeviceBridgingFilterSourceMACFromVendorClassIDMode_Substring DeviceBridgingFilterSourceMACFromVendorClassIDMode = "Substring"
 )
 
 // DeviceBridgingFilterDestMACFromVendorClassIDMode enumerates the values of Device.Bridging.Filter.{i}.DestMACFromVendorClassIDMode.
 type DeviceBridgingFilterDestMACFromVendorClassIDMode string
 
-func (e DeviceBridgingFilterDestMACFromVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBridgingFilterDestMACFromVendorClassIDMode_Exact     DeviceBridgingFilterDestMACFromVendorClassIDMode = "Exact"
-	DeviceBridgingFilterDestMACFromVendorClassIDMode_Prefix    DeviceBridgingFilterDestMACFromVendorClassIDMode = "Prefix"
-	DeviceBridgingFilterDestMACFromVendorClassIDMode_Suffix    DeviceBridgingFilterDestMACFromVendorClassIDMode = "Suffix"
+	DeviceBridgingFilterDestMACFromVendorClassIDMode_Exact DeviceBridgingFilterDestMACFromVendorClassIDMode = "Exact"
+
+	DeviceBridgingFilterDestMACFromVendorClassIDMode_Prefix DeviceBridgingFilterDestMACFromVendorClassIDMode = "Prefix"
+
+	DeviceBridgingFilterDestMACFromVendorClassIDMode_Suffix DeviceBridgingFilterDestMACFromVendorClassIDMode = "Suffix"
+
 	DeviceBridgingFilterDestMACFromVendorClassIDMode_Substring DeviceBridgingFilterDestMACFromVendorClassIDMode = "Substring"
 )
 
-var (
-	synDeviceBridgingFilter_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceBridgingFilter_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceBridgingFilter_Bridge = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Bridge. #.Bridge.{i}.VLAN.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceBridgingFilter_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Bridge.{i}.Port.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_DHCPType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "DHCPv4",
-		},
-		Enums: []model.Enum{{Value: "DHCPv4"}, {Value: "DHCPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_VLANIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "4094",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBridgingFilter_EthertypeFilterList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBridgingFilter_EthertypeFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_SourceMACAddressFilterList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(512)}},
-		Type: model.TypeString,
-	}
-	synDeviceBridgingFilter_SourceMACAddressFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_DestMACAddressFilterList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(512)}},
-		Type: model.TypeString,
-	}
-	synDeviceBridgingFilter_DestMACAddressFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_SourceMACFromVendorClassIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_SourceMACFromVendorClassIDFilterv6 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceBridgingFilter_SourceMACFromVendorClassIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_SourceMACFromVendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_DestMACFromVendorClassIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_DestMACFromVendorClassIDFilterv6 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceBridgingFilter_DestMACFromVendorClassIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_DestMACFromVendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_SourceMACFromClientIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceBridgingFilter_SourceMACFromClientIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_DestMACFromClientIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceBridgingFilter_DestMACFromClientIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_SourceMACFromUserClassIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceBridgingFilter_SourceMACFromUserClassIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_DestMACFromUserClassIDFilter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceBridgingFilter_DestMACFromUserClassIDFilterExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_DestIP = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_DestMask = &model.Syntax{
-		DataType: "IPPrefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_DestIPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_SourceIP = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_SourceMask = &model.Syntax{
-		DataType: "IPPrefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingFilter_SourceIPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_Protocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceBridgingFilter_ProtocolExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_DestPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceBridgingFilter_DestPortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceBridgingFilter_DestPortExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingFilter_SourcePort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceBridgingFilter_SourcePortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceBridgingFilter_SourcePortExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceBridgingFilter holds the values of Device.Bridging.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceBridgingFilter holds the values of Device.Bridging.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceBridgingFilter struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceBridgingFilterStatus `cwmp:"Status"`
-	// Bridge: string(:256) pathRef→#.Bridge. #.Bridge.{i}.VLAN., readWrite, since 2.0.
-	Bridge string `cwmp:"Bridge"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.0.
-	Order uint32 `cwmp:"Order"`
-	// Interface: string(:256) pathRef→#.Bridge.{i}.Port., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// DHCPType: string{DHCPv4,DHCPv6}, readWrite, since 2.2.
-	DHCPType DeviceBridgingFilterDHCPType `cwmp:"DHCPType"`
-	// VLANIDFilter: unsignedInt[0:4094], readWrite, since 2.0.
-	VLANIDFilter uint32 `cwmp:"VLANIDFilter"`
-	// EthertypeFilterList: list(:256)<unsignedInt>, readWrite, since 2.0.
-	EthertypeFilterList []uint32 `cwmp:"EthertypeFilterList"`
-	// EthertypeFilterExclude: boolean, readWrite, since 2.0.
-	EthertypeFilterExclude bool `cwmp:"EthertypeFilterExclude"`
-	// SourceMACAddressFilterList: list(:512)<string>, readWrite, since 2.0.
-	SourceMACAddressFilterList []string `cwmp:"SourceMACAddressFilterList"`
-	// SourceMACAddressFilterExclude: boolean, readWrite, since 2.0.
-	SourceMACAddressFilterExclude bool `cwmp:"SourceMACAddressFilterExclude"`
-	// DestMACAddressFilterList: list(:512)<string>, readWrite, since 2.0.
-	DestMACAddressFilterList []string `cwmp:"DestMACAddressFilterList"`
-	// DestMACAddressFilterExclude: boolean, readWrite, since 2.0.
-	DestMACAddressFilterExclude bool `cwmp:"DestMACAddressFilterExclude"`
-	// SourceMACFromVendorClassIDFilter: string(:255), readWrite, since 2.0.
-	SourceMACFromVendorClassIDFilter string `cwmp:"SourceMACFromVendorClassIDFilter"`
-	// SourceMACFromVendorClassIDFilterv6: hexBinary(:65535), readWrite, since 2.2.
-	SourceMACFromVendorClassIDFilterv6 []byte `cwmp:"SourceMACFromVendorClassIDFilterv6"`
-	// SourceMACFromVendorClassIDFilterExclude: boolean, readWrite, since 2.0.
-	SourceMACFromVendorClassIDFilterExclude bool `cwmp:"SourceMACFromVendorClassIDFilterExclude"`
-	// SourceMACFromVendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 2.0.
-	SourceMACFromVendorClassIDMode DeviceBridgingFilterSourceMACFromVendorClassIDMode `cwmp:"SourceMACFromVendorClassIDMode"`
-	// DestMACFromVendorClassIDFilter: string(:255), readWrite, since 2.0.
-	DestMACFromVendorClassIDFilter string `cwmp:"DestMACFromVendorClassIDFilter"`
-	// DestMACFromVendorClassIDFilterv6: hexBinary(:65535), readWrite, since 2.2.
-	DestMACFromVendorClassIDFilterv6 []byte `cwmp:"DestMACFromVendorClassIDFilterv6"`
-	// DestMACFromVendorClassIDFilterExclude: boolean, readWrite, since 2.0.
-	DestMACFromVendorClassIDFilterExclude bool `cwmp:"DestMACFromVendorClassIDFilterExclude"`
-	// DestMACFromVendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 2.0.
-	DestMACFromVendorClassIDMode DeviceBridgingFilterDestMACFromVendorClassIDMode `cwmp:"DestMACFromVendorClassIDMode"`
-	// SourceMACFromClientIDFilter: hexBinary(:65535), readWrite, since 2.0.
-	SourceMACFromClientIDFilter []byte `cwmp:"SourceMACFromClientIDFilter"`
-	// SourceMACFromClientIDFilterExclude: boolean, readWrite, since 2.0.
-	SourceMACFromClientIDFilterExclude bool `cwmp:"SourceMACFromClientIDFilterExclude"`
-	// DestMACFromClientIDFilter: hexBinary(:65535), readWrite, since 2.0.
-	DestMACFromClientIDFilter []byte `cwmp:"DestMACFromClientIDFilter"`
-	// DestMACFromClientIDFilterExclude: boolean, readWrite, since 2.0.
-	DestMACFromClientIDFilterExclude bool `cwmp:"DestMACFromClientIDFilterExclude"`
-	// SourceMACFromUserClassIDFilter: hexBinary(:65535), readWrite, since 2.0.
-	SourceMACFromUserClassIDFilter []byte `cwmp:"SourceMACFromUserClassIDFilter"`
-	// SourceMACFromUserClassIDFilterExclude: boolean, readWrite, since 2.0.
-	SourceMACFromUserClassIDFilterExclude bool `cwmp:"SourceMACFromUserClassIDFilterExclude"`
-	// DestMACFromUserClassIDFilter: hexBinary(:65535), readWrite, since 2.0.
-	DestMACFromUserClassIDFilter []byte `cwmp:"DestMACFromUserClassIDFilter"`
-	// DestMACFromUserClassIDFilterExclude: boolean, readWrite, since 2.0.
-	DestMACFromUserClassIDFilterExclude bool `cwmp:"DestMACFromUserClassIDFilterExclude"`
-	// DestIP: IPAddress=string(:45), readWrite, since 2.6.
-	DestIP string `cwmp:"DestIP"`
-	// DestMask: IPPrefix=string(:49), readWrite, since 2.6.
-	DestMask string `cwmp:"DestMask"`
-	// DestIPExclude: boolean, readWrite, since 2.6.
-	DestIPExclude bool `cwmp:"DestIPExclude"`
-	// SourceIP: IPAddress=string(:45), readWrite, since 2.6.
-	SourceIP string `cwmp:"SourceIP"`
-	// SourceMask: IPPrefix=string(:49), readWrite, since 2.6.
-	SourceMask string `cwmp:"SourceMask"`
-	// SourceIPExclude: boolean, readWrite, since 2.6.
-	SourceIPExclude bool `cwmp:"SourceIPExclude"`
-	// Protocol: int[-1:255], readWrite, since 2.6.
-	Protocol int32 `cwmp:"Protocol"`
-	// ProtocolExclude: boolean, readWrite, since 2.6.
-	ProtocolExclude bool `cwmp:"ProtocolExclude"`
-	// DestPort: int[-1:65535], readWrite, since 2.6.
-	DestPort int32 `cwmp:"DestPort"`
-	// DestPortRangeMax: int[-1:65535], readWrite, since 2.6.
-	DestPortRangeMax int32 `cwmp:"DestPortRangeMax"`
-	// DestPortExclude: boolean, readWrite, since 2.6.
-	DestPortExclude bool `cwmp:"DestPortExclude"`
-	// SourcePort: int[-1:65535], readWrite, since 2.6.
-	SourcePort int32 `cwmp:"SourcePort"`
-	// SourcePortRangeMax: int[-1:65535], readWrite, since 2.6.
-	SourcePortRangeMax int32 `cwmp:"SourcePortRangeMax"`
-	// SourcePortExclude: boolean, readWrite, since 2.6.
-	SourcePortExclude bool `cwmp:"SourcePortExclude"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Status DeviceBridgingFilterStatus `json:"Status,omitzero"`
+
+	Bridge string `json:"Bridge,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	DHCPType DeviceBridgingFilterDHCPType `json:"DHCPType,omitzero"`
+
+	VLANIDFilter uint32 `json:"VLANIDFilter,omitzero"`
+
+	EthertypeFilterList []uint32 `json:"EthertypeFilterList,omitzero"`
+
+	EthertypeFilterExclude bool `json:"EthertypeFilterExclude,omitzero"`
+
+	SourceMACAddressFilterList []string `json:"SourceMACAddressFilterList,omitzero"`
+
+	SourceMACAddressFilterExclude bool `json:"SourceMACAddressFilterExclude,omitzero"`
+
+	DestMACAddressFilterList []string `json:"DestMACAddressFilterList,omitzero"`
+
+	DestMACAddressFilterExclude bool `json:"DestMACAddressFilterExclude,omitzero"`
+
+	SourceMACFromVendorClassIDFilter string `json:"SourceMACFromVendorClassIDFilter,omitzero"`
+
+	SourceMACFromVendorClassIDFilterv6 model.HexBinary `json:"SourceMACFromVendorClassIDFilterv6,omitzero"`
+
+	SourceMACFromVendorClassIDFilterExclude bool `json:"SourceMACFromVendorClassIDFilterExclude,omitzero"`
+
+	SourceMACFromVendorClassIDMode DeviceBridgingFilterSourceMACFromVendorClassIDMode `json:"SourceMACFromVendorClassIDMode,omitzero"`
+
+	DestMACFromVendorClassIDFilter string `json:"DestMACFromVendorClassIDFilter,omitzero"`
+
+	DestMACFromVendorClassIDFilterv6 model.HexBinary `json:"DestMACFromVendorClassIDFilterv6,omitzero"`
+
+	DestMACFromVendorClassIDFilterExclude bool `json:"DestMACFromVendorClassIDFilterExclude,omitzero"`
+
+	DestMACFromVendorClassIDMode DeviceBridgingFilterDestMACFromVendorClassIDMode `json:"DestMACFromVendorClassIDMode,omitzero"`
+
+	SourceMACFromClientIDFilter model.HexBinary `json:"SourceMACFromClientIDFilter,omitzero"`
+
+	SourceMACFromClientIDFilterExclude bool `json:"SourceMACFromClientIDFilterExclude,omitzero"`
+
+	DestMACFromClientIDFilter model.HexBinary `json:"DestMACFromClientIDFilter,omitzero"`
+
+	DestMACFromClientIDFilterExclude bool `json:"DestMACFromClientIDFilterExclude,omitzero"`
+
+	SourceMACFromUserClassIDFilter model.HexBinary `json:"SourceMACFromUserClassIDFilter,omitzero"`
+
+	SourceMACFromUserClassIDFilterExclude bool `json:"SourceMACFromUserClassIDFilterExclude,omitzero"`
+
+	DestMACFromUserClassIDFilter model.HexBinary `json:"DestMACFromUserClassIDFilter,omitzero"`
+
+	DestMACFromUserClassIDFilterExclude bool `json:"DestMACFromUserClassIDFilterExclude,omitzero"`
+
+	DestIP string `json:"DestIP,omitzero"`
+
+	DestMask string `json:"DestMask,omitzero"`
+
+	DestIPExclude bool `json:"DestIPExclude,omitzero"`
+
+	SourceIP string `json:"SourceIP,omitzero"`
+
+	SourceMask string `json:"SourceMask,omitzero"`
+
+	SourceIPExclude bool `json:"SourceIPExclude,omitzero"`
+
+	Protocol int32 `json:"Protocol,omitzero"`
+
+	ProtocolExclude bool `json:"ProtocolExclude,omitzero"`
+
+	DestPort int32 `json:"DestPort,omitzero"`
+
+	DestPortRangeMax int32 `json:"DestPortRangeMax,omitzero"`
+
+	DestPortExclude bool `json:"DestPortExclude,omitzero"`
+
+	SourcePort int32 `json:"SourcePort,omitzero"`
+
+	SourcePortRangeMax int32 `json:"SourcePortRangeMax,omitzero"`
+
+	SourcePortExclude bool `json:"SourcePortExclude,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBridgingFilter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBridgingFilter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBridgingFilter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_Bridge, o.Bridge); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Bridge",
-		})
-	}
-	if e := model.CheckUint(synDeviceBridgingFilter_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_DHCPType, string(o.DHCPType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPType",
-		})
-	}
-	if e := model.CheckUint(synDeviceBridgingFilter_VLANIDFilter, uint64(o.VLANIDFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDFilter",
-		})
-	}
-	if e := model.CheckValue(synDeviceBridgingFilter_EthertypeFilterList, model.FormatValue(model.TypeUnsignedInt, o.EthertypeFilterList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthertypeFilterList",
-		})
-	}
-	if e := model.CheckValue(synDeviceBridgingFilter_SourceMACAddressFilterList, model.FormatValue(model.TypeString, o.SourceMACAddressFilterList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACAddressFilterList",
-		})
-	}
-	if e := model.CheckValue(synDeviceBridgingFilter_DestMACAddressFilterList, model.FormatValue(model.TypeString, o.DestMACAddressFilterList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACAddressFilterList",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_SourceMACFromVendorClassIDFilter, o.SourceMACFromVendorClassIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACFromVendorClassIDFilter",
-		})
-	}
-	if e := model.CheckBytes(synDeviceBridgingFilter_SourceMACFromVendorClassIDFilterv6, o.SourceMACFromVendorClassIDFilterv6); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACFromVendorClassIDFilterv6",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_SourceMACFromVendorClassIDMode, string(o.SourceMACFromVendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACFromVendorClassIDMode",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_DestMACFromVendorClassIDFilter, o.DestMACFromVendorClassIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACFromVendorClassIDFilter",
-		})
-	}
-	if e := model.CheckBytes(synDeviceBridgingFilter_DestMACFromVendorClassIDFilterv6, o.DestMACFromVendorClassIDFilterv6); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACFromVendorClassIDFilterv6",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_DestMACFromVendorClassIDMode, string(o.DestMACFromVendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACFromVendorClassIDMode",
-		})
-	}
-	if e := model.CheckBytes(synDeviceBridgingFilter_SourceMACFromClientIDFilter, o.SourceMACFromClientIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACFromClientIDFilter",
-		})
-	}
-	if e := model.CheckBytes(synDeviceBridgingFilter_DestMACFromClientIDFilter, o.DestMACFromClientIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACFromClientIDFilter",
-		})
-	}
-	if e := model.CheckBytes(synDeviceBridgingFilter_SourceMACFromUserClassIDFilter, o.SourceMACFromUserClassIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACFromUserClassIDFilter",
-		})
-	}
-	if e := model.CheckBytes(synDeviceBridgingFilter_DestMACFromUserClassIDFilter, o.DestMACFromUserClassIDFilter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACFromUserClassIDFilter",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_DestIP, o.DestIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestIP",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_DestMask, o.DestMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMask",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_SourceIP, o.SourceIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceIP",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingFilter_SourceMask, o.SourceMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMask",
-		})
-	}
-	if e := model.CheckInt(synDeviceBridgingFilter_Protocol, int64(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckInt(synDeviceBridgingFilter_DestPort, int64(o.DestPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPort",
-		})
-	}
-	if e := model.CheckInt(synDeviceBridgingFilter_DestPortRangeMax, int64(o.DestPortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPortRangeMax",
-		})
-	}
-	if e := model.CheckInt(synDeviceBridgingFilter_SourcePort, int64(o.SourcePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePort",
-		})
-	}
-	if e := model.CheckInt(synDeviceBridgingFilter_SourcePortRangeMax, int64(o.SourcePortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePortRangeMax",
-		})
-	}
+func (o *DeviceBridgingFilter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 146, o.Alias)
+	c.String(p, "Status", 188, string(o.Status))
+	c.String(p, "Bridge", 147, o.Bridge)
+	c.Uint(p, "Order", 169, uint64(o.Order))
+	c.String(p, "Interface", 168, o.Interface)
+	c.String(p, "DHCPType", 148, string(o.DHCPType))
+	c.Uint(p, "VLANIDFilter", 189, uint64(o.VLANIDFilter))
+	c.Wire(p, "EthertypeFilterList", 167, model.FormatValue(model.TypeUnsignedInt, o.EthertypeFilterList), len(o.EthertypeFilterList) > 0)
+	c.Wire(p, "SourceMACAddressFilterList", 175, model.JoinStrings(o.SourceMACAddressFilterList), len(o.SourceMACAddressFilterList) > 0)
+	c.Wire(p, "DestMACAddressFilterList", 152, model.JoinStrings(o.DestMACAddressFilterList), len(o.DestMACAddressFilterList) > 0)
+	c.String(p, "SourceMACFromVendorClassIDFilter", 180, o.SourceMACFromVendorClassIDFilter)
+	c.Bytes(p, "SourceMACFromVendorClassIDFilterv6", 182, []byte(o.SourceMACFromVendorClassIDFilterv6))
+	c.String(p, "SourceMACFromVendorClassIDMode", 183, string(o.SourceMACFromVendorClassIDMode))
+	c.String(p, "DestMACFromVendorClassIDFilter", 157, o.DestMACFromVendorClassIDFilter)
+	c.Bytes(p, "DestMACFromVendorClassIDFilterv6", 159, []byte(o.DestMACFromVendorClassIDFilterv6))
+	c.String(p, "DestMACFromVendorClassIDMode", 160, string(o.DestMACFromVendorClassIDMode))
+	c.Bytes(p, "SourceMACFromClientIDFilter", 176, []byte(o.SourceMACFromClientIDFilter))
+	c.Bytes(p, "DestMACFromClientIDFilter", 153, []byte(o.DestMACFromClientIDFilter))
+	c.Bytes(p, "SourceMACFromUserClassIDFilter", 178, []byte(o.SourceMACFromUserClassIDFilter))
+	c.Bytes(p, "DestMACFromUserClassIDFilter", 155, []byte(o.DestMACFromUserClassIDFilter))
+	c.String(p, "DestIP", 149, o.DestIP)
+	c.String(p, "DestMask", 161, o.DestMask)
+	c.String(p, "SourceIP", 172, o.SourceIP)
+	c.String(p, "SourceMask", 184, o.SourceMask)
+	c.Int(p, "Protocol", 170, int64(o.Protocol))
+	c.Int(p, "DestPort", 162, int64(o.DestPort))
+	c.Int(p, "DestPortRangeMax", 164, int64(o.DestPortRangeMax))
+	c.Int(p, "SourcePort", 185, int64(o.SourcePort))
+	c.Int(p, "SourcePortRangeMax", 187, int64(o.SourcePortRangeMax))
 }
 
 // DeviceBridgingFilterPath is the typed path of Device.Bridging.Filter.{i}.
 type DeviceBridgingFilterPath struct {
-	obj                                     model.ObjectPath
-	Enable                                  model.ReadWriteParam[bool]
-	Alias                                   model.WriteOnceParam[string]
-	Status                                  model.ReadOnlyParam[DeviceBridgingFilterStatus]
-	Bridge                                  model.ReadWriteParam[string]
-	Order                                   model.ReadWriteParam[uint32]
-	Interface                               model.ReadWriteParam[string]
-	DHCPType                                model.ReadWriteParam[DeviceBridgingFilterDHCPType]
-	VLANIDFilter                            model.ReadWriteParam[uint32]
-	EthertypeFilterList                     model.ReadWriteParam[[]uint32]
-	EthertypeFilterExclude                  model.ReadWriteParam[bool]
-	SourceMACAddressFilterList              model.ReadWriteParam[[]string]
-	SourceMACAddressFilterExclude           model.ReadWriteParam[bool]
-	DestMACAddressFilterList                model.ReadWriteParam[[]string]
-	DestMACAddressFilterExclude             model.ReadWriteParam[bool]
-	SourceMACFromVendorClassIDFilter        model.ReadWriteParam[string]
-	SourceMACFromVendorClassIDFilterv6      model.ReadWriteParam[[]byte]
-	SourceMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool]
-	SourceMACFromVendorClassIDMode          model.ReadWriteParam[DeviceBridgingFilterSourceMACFromVendorClassIDMode]
-	DestMACFromVendorClassIDFilter          model.ReadWriteParam[string]
-	DestMACFromVendorClassIDFilterv6        model.ReadWriteParam[[]byte]
-	DestMACFromVendorClassIDFilterExclude   model.ReadWriteParam[bool]
-	DestMACFromVendorClassIDMode            model.ReadWriteParam[DeviceBridgingFilterDestMACFromVendorClassIDMode]
-	SourceMACFromClientIDFilter             model.ReadWriteParam[[]byte]
-	SourceMACFromClientIDFilterExclude      model.ReadWriteParam[bool]
-	DestMACFromClientIDFilter               model.ReadWriteParam[[]byte]
-	DestMACFromClientIDFilterExclude        model.ReadWriteParam[bool]
-	SourceMACFromUserClassIDFilter          model.ReadWriteParam[[]byte]
-	SourceMACFromUserClassIDFilterExclude   model.ReadWriteParam[bool]
-	DestMACFromUserClassIDFilter            model.ReadWriteParam[[]byte]
-	DestMACFromUserClassIDFilterExclude     model.ReadWriteParam[bool]
-	DestIP                                  model.ReadWriteParam[string]
-	DestMask                                model.ReadWriteParam[string]
-	DestIPExclude                           model.ReadWriteParam[bool]
-	SourceIP                                model.ReadWriteParam[string]
-	SourceMask                              model.ReadWriteParam[string]
-	SourceIPExclude                         model.ReadWriteParam[bool]
-	Protocol                                model.ReadWriteParam[int32]
-	ProtocolExclude                         model.ReadWriteParam[bool]
-	DestPort                                model.ReadWriteParam[int32]
-	DestPortRangeMax                        model.ReadWriteParam[int32]
-	DestPortExclude                         model.ReadWriteParam[bool]
-	SourcePort                              model.ReadWriteParam[int32]
-	SourcePortRangeMax                      model.ReadWriteParam[int32]
-	SourcePortExclude                       model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceBridgingFilterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBridgingFilterPath(prefix string) DeviceBridgingFilterPath {
-	p := &prefix
-	return DeviceBridgingFilterPath{
-		Alias:                                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Bridge:                                  model.NewReadWrite[string](p, "Bridge", model.TypeString),
-		DHCPType:                                model.NewReadWrite[DeviceBridgingFilterDHCPType](p, "DHCPType", model.TypeString),
-		DestIP:                                  model.NewReadWrite[string](p, "DestIP", model.TypeString),
-		DestIPExclude:                           model.NewReadWrite[bool](p, "DestIPExclude", model.TypeBoolean),
-		DestMACAddressFilterExclude:             model.NewReadWrite[bool](p, "DestMACAddressFilterExclude", model.TypeBoolean),
-		DestMACAddressFilterList:                model.NewReadWrite[[]string](p, "DestMACAddressFilterList", model.TypeString),
-		DestMACFromClientIDFilter:               model.NewReadWrite[[]byte](p, "DestMACFromClientIDFilter", model.TypeHexBinary),
-		DestMACFromClientIDFilterExclude:        model.NewReadWrite[bool](p, "DestMACFromClientIDFilterExclude", model.TypeBoolean),
-		DestMACFromUserClassIDFilter:            model.NewReadWrite[[]byte](p, "DestMACFromUserClassIDFilter", model.TypeHexBinary),
-		DestMACFromUserClassIDFilterExclude:     model.NewReadWrite[bool](p, "DestMACFromUserClassIDFilterExclude", model.TypeBoolean),
-		DestMACFromVendorClassIDFilter:          model.NewReadWrite[string](p, "DestMACFromVendorClassIDFilter", model.TypeString),
-		DestMACFromVendorClassIDFilterExclude:   model.NewReadWrite[bool](p, "DestMACFromVendorClassIDFilterExclude", model.TypeBoolean),
-		DestMACFromVendorClassIDFilterv6:        model.NewReadWrite[[]byte](p, "DestMACFromVendorClassIDFilterv6", model.TypeHexBinary),
-		DestMACFromVendorClassIDMode:            model.NewReadWrite[DeviceBridgingFilterDestMACFromVendorClassIDMode](p, "DestMACFromVendorClassIDMode", model.TypeString),
-		DestMask:                                model.NewReadWrite[string](p, "DestMask", model.TypeString),
-		DestPort:                                model.NewReadWrite[int32](p, "DestPort", model.TypeInt),
-		DestPortExclude:                         model.NewReadWrite[bool](p, "DestPortExclude", model.TypeBoolean),
-		DestPortRangeMax:                        model.NewReadWrite[int32](p, "DestPortRangeMax", model.TypeInt),
-		Enable:                                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EthertypeFilterExclude:                  model.NewReadWrite[bool](p, "EthertypeFilterExclude", model.TypeBoolean),
-		EthertypeFilterList:                     model.NewReadWrite[[]uint32](p, "EthertypeFilterList", model.TypeString),
-		Interface:                               model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Order:                                   model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Protocol:                                model.NewReadWrite[int32](p, "Protocol", model.TypeInt),
-		ProtocolExclude:                         model.NewReadWrite[bool](p, "ProtocolExclude", model.TypeBoolean),
-		SourceIP:                                model.NewReadWrite[string](p, "SourceIP", model.TypeString),
-		SourceIPExclude:                         model.NewReadWrite[bool](p, "SourceIPExclude", model.TypeBoolean),
-		SourceMACAddressFilterExclude:           model.NewReadWrite[bool](p, "SourceMACAddressFilterExclude", model.TypeBoolean),
-		SourceMACAddressFilterList:              model.NewReadWrite[[]string](p, "SourceMACAddressFilterList", model.TypeString),
-		SourceMACFromClientIDFilter:             model.NewReadWrite[[]byte](p, "SourceMACFromClientIDFilter", model.TypeHexBinary),
-		SourceMACFromClientIDFilterExclude:      model.NewReadWrite[bool](p, "SourceMACFromClientIDFilterExclude", model.TypeBoolean),
-		SourceMACFromUserClassIDFilter:          model.NewReadWrite[[]byte](p, "SourceMACFromUserClassIDFilter", model.TypeHexBinary),
-		SourceMACFromUserClassIDFilterExclude:   model.NewReadWrite[bool](p, "SourceMACFromUserClassIDFilterExclude", model.TypeBoolean),
-		SourceMACFromVendorClassIDFilter:        model.NewReadWrite[string](p, "SourceMACFromVendorClassIDFilter", model.TypeString),
-		SourceMACFromVendorClassIDFilterExclude: model.NewReadWrite[bool](p, "SourceMACFromVendorClassIDFilterExclude", model.TypeBoolean),
-		SourceMACFromVendorClassIDFilterv6:      model.NewReadWrite[[]byte](p, "SourceMACFromVendorClassIDFilterv6", model.TypeHexBinary),
-		SourceMACFromVendorClassIDMode:          model.NewReadWrite[DeviceBridgingFilterSourceMACFromVendorClassIDMode](p, "SourceMACFromVendorClassIDMode", model.TypeString),
-		SourceMask:                              model.NewReadWrite[string](p, "SourceMask", model.TypeString),
-		SourcePort:                              model.NewReadWrite[int32](p, "SourcePort", model.TypeInt),
-		SourcePortExclude:                       model.NewReadWrite[bool](p, "SourcePortExclude", model.TypeBoolean),
-		SourcePortRangeMax:                      model.NewReadWrite[int32](p, "SourcePortRangeMax", model.TypeInt),
-		Status:                                  model.NewReadOnly[DeviceBridgingFilterStatus](p, "Status", model.TypeString),
-		VLANIDFilter:                            model.NewReadWrite[uint32](p, "VLANIDFilter", model.TypeUnsignedInt),
-		obj:                                     model.NewObjectPath(p),
-	}
+	Bridge model.ReadWriteParam[string] `dm:"s"`
+
+	DHCPType model.ReadWriteParam[DeviceBridgingFilterDHCPType] `dm:"s"`
+
+	DestIP model.ReadWriteParam[string] `dm:"s"`
+
+	DestIPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACAddressFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACAddressFilterList model.ReadWriteParam[[]string] `dm:"s"`
+
+	DestMACFromClientIDFilter model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	DestMACFromClientIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACFromUserClassIDFilter model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	DestMACFromUserClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACFromVendorClassIDFilter model.ReadWriteParam[string] `dm:"s"`
+
+	DestMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACFromVendorClassIDFilterv6 model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	DestMACFromVendorClassIDMode model.ReadWriteParam[DeviceBridgingFilterDestMACFromVendorClassIDMode] `dm:"s"`
+
+	DestMask model.ReadWriteParam[string] `dm:"s"`
+
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
+
+	DestPortExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EthertypeFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	EthertypeFilterList model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[int32] `dm:"i"`
+
+	ProtocolExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceIP model.ReadWriteParam[string] `dm:"s"`
+
+	SourceIPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACAddressFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACAddressFilterList model.ReadWriteParam[[]string] `dm:"s"`
+
+	SourceMACFromClientIDFilter model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	SourceMACFromClientIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACFromUserClassIDFilter model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	SourceMACFromUserClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACFromVendorClassIDFilter model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACFromVendorClassIDFilterv6 model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	SourceMACFromVendorClassIDMode model.ReadWriteParam[DeviceBridgingFilterSourceMACFromVendorClassIDMode] `dm:"s"`
+
+	SourceMask model.ReadWriteParam[string] `dm:"s"`
+
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
+
+	SourcePortExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VLANIDFilter model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceBridgingProviderBridgeStatus enumerates the values of Device.Bridging.ProviderBridge.{i}.Status.
 type DeviceBridgingProviderBridgeStatus string
 
-func (e DeviceBridgingProviderBridgeStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBridgingProviderBridgeStatus_Disabled            DeviceBridgingProviderBridgeStatus = "Disabled"
-	DeviceBridgingProviderBridgeStatus_Enabled             DeviceBridgingProviderBridgeStatus = "Enabled"
+	DeviceBridgingProviderBridgeStatus_Disabled DeviceBridgingProviderBridgeStatus = "Disabled"
+
+	DeviceBridgingProviderBridgeStatus_Enabled DeviceBridgingProviderBridgeStatus = "Enabled"
+
 	DeviceBridgingProviderBridgeStatus_Error_Misconfigured DeviceBridgingProviderBridgeStatus = "Error_Misconfigured"
-	DeviceBridgingProviderBridgeStatus_Error               DeviceBridgingProviderBridgeStatus = "Error"
+
+	DeviceBridgingProviderBridgeStatus_Error DeviceBridgingProviderBridgeStatus = "Error"
 )
 
 // DeviceBridgingProviderBridgeType enumerates the values of Device.Bridging.ProviderBridge.{i}.Type.
 type DeviceBridgingProviderBridgeType string
 
-func (e DeviceBridgingProviderBridgeType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceBridgingProviderBridgeType_S_VLAN DeviceBridgingProviderBridgeType = "S-VLAN"
-	DeviceBridgingProviderBridgeType_PE     DeviceBridgingProviderBridgeType = "PE"
+
+	DeviceBridgingProviderBridgeType_PE DeviceBridgingProviderBridgeType = "PE"
 )
 
-var (
-	synDeviceBridgingProviderBridge_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBridgingProviderBridge_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceBridgingProviderBridge_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceBridgingProviderBridge_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "S-VLAN"}, {Value: "PE"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingProviderBridge_SVLANcomponent = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Bridge.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBridgingProviderBridge_CVLANcomponents = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Bridge.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceBridgingProviderBridge holds the values of Device.Bridging.ProviderBridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7)
+// DeviceBridgingProviderBridge holds the values of Device.Bridging.ProviderBridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceBridgingProviderBridge struct {
-	// Enable: boolean, readWrite, since 2.7.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.7.
-	Status DeviceBridgingProviderBridgeStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Type: string{S-VLAN,PE}, readWrite, since 2.7.
-	Type DeviceBridgingProviderBridgeType `cwmp:"Type"`
-	// SVLANcomponent: string(:256) pathRef→#.Bridge., readWrite, since 2.7.
-	SVLANcomponent string `cwmp:"SVLANcomponent"`
-	// CVLANcomponents: list<string(:256)> pathRef→#.Bridge., readWrite, since 2.7.
-	CVLANcomponents []string `cwmp:"CVLANcomponents"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceBridgingProviderBridgeStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Type DeviceBridgingProviderBridgeType `json:"Type,omitzero"`
+
+	SVLANcomponent string `json:"SVLANcomponent,omitzero"`
+
+	CVLANcomponents []string `json:"CVLANcomponents,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBridgingProviderBridge) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBridgingProviderBridge) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBridgingProviderBridge_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingProviderBridge_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingProviderBridge_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synDeviceBridgingProviderBridge_SVLANcomponent, o.SVLANcomponent); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SVLANcomponent",
-		})
-	}
-	if e := model.CheckValue(synDeviceBridgingProviderBridge_CVLANcomponents, model.FormatValue(model.TypeString, o.CVLANcomponents)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CVLANcomponents",
-		})
-	}
+func (o *DeviceBridgingProviderBridge) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 202, string(o.Status))
+	c.String(p, "Alias", 198, o.Alias)
+	c.String(p, "Type", 203, string(o.Type))
+	c.String(p, "SVLANcomponent", 201, o.SVLANcomponent)
+	c.Wire(p, "CVLANcomponents", 199, model.JoinStrings(o.CVLANcomponents), len(o.CVLANcomponents) > 0)
 }
 
 // DeviceBridgingProviderBridgePath is the typed path of Device.Bridging.ProviderBridge.{i}.
 type DeviceBridgingProviderBridgePath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	Status          model.ReadOnlyParam[DeviceBridgingProviderBridgeStatus]
-	Alias           model.WriteOnceParam[string]
-	Type            model.ReadWriteParam[DeviceBridgingProviderBridgeType]
-	SVLANcomponent  model.ReadWriteParam[string]
-	CVLANcomponents model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceBridgingProviderBridgePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBridgingProviderBridgePath(prefix string) DeviceBridgingProviderBridgePath {
-	p := &prefix
-	return DeviceBridgingProviderBridgePath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CVLANcomponents: model.NewReadWrite[[]string](p, "CVLANcomponents", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		SVLANcomponent:  model.NewReadWrite[string](p, "SVLANcomponent", model.TypeString),
-		Status:          model.NewReadOnly[DeviceBridgingProviderBridgeStatus](p, "Status", model.TypeString),
-		Type:            model.NewReadWrite[DeviceBridgingProviderBridgeType](p, "Type", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
+	CVLANcomponents model.ReadWriteParam[[]string] `dm:"s"`
 
-var schemaBridging = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Bridging.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.MaxBridgeEntries",
-	Syntax:  synDeviceBridging_MaxBridgeEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.MaxDBridgeEntries",
-	Syntax:  synDeviceBridging_MaxDBridgeEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.MaxQBridgeEntries",
-	Syntax:  synDeviceBridging_MaxQBridgeEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.MaxVLANEntries",
-	Syntax:  synDeviceBridging_MaxVLANEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.MaxProviderBridgeEntries",
-	Syntax:  synDeviceBridging_MaxProviderBridgeEntries,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.ProviderBridgeNumberOfEntries",
-	Syntax:  synDeviceBridging_ProviderBridgeNumberOfEntries,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.MaxFilterEntries",
-	Syntax:  synDeviceBridging_MaxFilterEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.BridgeNumberOfEntries",
-	Syntax:  synDeviceBridging_BridgeNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.FilterNumberOfEntries",
-	Syntax:  synDeviceBridging_FilterNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BridgeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Bridging.Bridge.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Enable",
-	Syntax:  synDeviceBridgingBridge_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.Status",
-	Syntax:  synDeviceBridgingBridge_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.Alias",
-	Syntax:  synDeviceBridgingBridge_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.Name",
-	Syntax:  synDeviceBridgingBridge_Name,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Standard",
-	Syntax:  synDeviceBridgingBridge_Standard,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.AgingTime",
-	Syntax:  synDeviceBridgingBridge_AgingTime,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.PortNumberOfEntries",
-	Syntax:  synDeviceBridgingBridge_PortNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.VLANNumberOfEntries",
-	Syntax:  synDeviceBridgingBridge_VLANNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.VLANPortNumberOfEntries",
-	Syntax:  synDeviceBridgingBridge_VLANPortNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PortNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Bridging.Bridge.{i}.Port.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.Enable",
-	Syntax:  synDeviceBridgingBridgePort_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.Status",
-	Syntax:  synDeviceBridgingBridgePort_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.Alias",
-	Syntax:  synDeviceBridgingBridgePort_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.Name",
-	Syntax:  synDeviceBridgingBridgePort_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.LastChange",
-	Syntax:       synDeviceBridgingBridgePort_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.LowerLayers",
-	Syntax:  synDeviceBridgingBridgePort_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.ManagementPort",
-	Syntax:  synDeviceBridgingBridgePort_ManagementPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.Type",
-	Syntax:  synDeviceBridgingBridgePort_Type,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.DefaultUserPriority",
-	Syntax:  synDeviceBridgingBridgePort_DefaultUserPriority,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.PriorityRegeneration",
-	Syntax:  synDeviceBridgingBridgePort_PriorityRegeneration,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.PortState",
-	Syntax:  synDeviceBridgingBridgePort_PortState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.PVID",
-	Syntax:  synDeviceBridgingBridgePort_PVID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.TPID",
-	Syntax:  synDeviceBridgingBridgePort_TPID,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.AcceptableFrameTypes",
-	Syntax:  synDeviceBridgingBridgePort_AcceptableFrameTypes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.IngressFiltering",
-	Syntax:  synDeviceBridgingBridgePort_IngressFiltering,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.ServiceAccessPrioritySelection",
-	Syntax:  synDeviceBridgingBridgePort_ServiceAccessPrioritySelection,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.ServiceAccessPriorityTranslation",
-	Syntax:  synDeviceBridgingBridgePort_ServiceAccessPriorityTranslation,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.PriorityTagging",
-	Syntax:  synDeviceBridgingBridgePort_PriorityTagging,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.PathCost",
-	Syntax:  synDeviceBridgingBridgePort_PathCost,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.Priority",
-	Syntax:  synDeviceBridgingBridgePort_Priority,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint.PCPSelection",
-	Syntax:  synDeviceBridgingBridgePortPriorityCodePoint_PCPSelection,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint.UseDEI",
-	Syntax:  synDeviceBridgingBridgePortPriorityCodePoint_UseDEI,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint.RequireDropEncoding",
-	Syntax:  synDeviceBridgingBridgePortPriorityCodePoint_RequireDropEncoding,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint.PCPEncoding",
-	Syntax:  synDeviceBridgingBridgePortPriorityCodePoint_PCPEncoding,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint.PCPDecoding",
-	Syntax:  synDeviceBridgingBridgePortPriorityCodePoint_PCPDecoding,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Bridging.Bridge.{i}.Port.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.Port.{i}.Stats.Reset",
-	Syntax:  synDeviceBridgingBridgePortStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.BytesSent",
-	Syntax:       synDeviceBridgingBridgePortStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceBridgingBridgePortStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceBridgingBridgePortStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceBridgingBridgePortStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceBridgingBridgePortStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceBridgingBridgePortStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceBridgingBridgePortStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceBridgingBridgePortStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceBridgingBridgePortStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceBridgingBridgePortStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceBridgingBridgePortStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceBridgingBridgePortStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceBridgingBridgePortStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceBridgingBridgePortStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Bridging.Bridge.{i}.Port.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceBridgingBridgePortStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Bridging.Bridge.{i}.STP.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.STP.Enable",
-	Syntax:  synDeviceBridgingBridgeSTP_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.STP.Status",
-	Syntax:  synDeviceBridgingBridgeSTP_Status,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.STP.Protocol",
-	Syntax:  synDeviceBridgingBridgeSTP_Protocol,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.STP.BridgePriority",
-	Syntax:  synDeviceBridgingBridgeSTP_BridgePriority,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.STP.HelloTime",
-	Syntax:  synDeviceBridgingBridgeSTP_HelloTime,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.STP.MaxAge",
-	Syntax:  synDeviceBridgingBridgeSTP_MaxAge,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.STP.ForwardingDelay",
-	Syntax:  synDeviceBridgingBridgeSTP_ForwardingDelay,
-	Version: "2.16",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VLANNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Bridging.Bridge.{i}.VLAN.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"VLANID"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.VLAN.{i}.Enable",
-	Syntax:  synDeviceBridgingBridgeVLAN_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.VLAN.{i}.Alias",
-	Syntax:  synDeviceBridgingBridgeVLAN_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.VLAN.{i}.Name",
-	Syntax:  synDeviceBridgingBridgeVLAN_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.VLAN.{i}.VLANID",
-	Syntax:  synDeviceBridgingBridgeVLAN_VLANID,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VLANPortNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Bridging.Bridge.{i}.VLANPort.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"VLAN", "Port"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.VLANPort.{i}.Enable",
-	Syntax:  synDeviceBridgingBridgeVLANPort_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Bridging.Bridge.{i}.VLANPort.{i}.Alias",
-	Syntax:  synDeviceBridgingBridgeVLANPort_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.VLANPort.{i}.VLAN",
-	Syntax:  synDeviceBridgingBridgeVLANPort_VLAN,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.VLANPort.{i}.Port",
-	Syntax:  synDeviceBridgingBridgeVLANPort_Port,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Bridge.{i}.VLANPort.{i}.Untagged",
-	Syntax:  synDeviceBridgingBridgeVLANPort_Untagged,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FilterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Bridging.Filter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.Enable",
-	Syntax:  synDeviceBridgingFilter_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Bridging.Filter.{i}.Alias",
-	Syntax:  synDeviceBridgingFilter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.Filter.{i}.Status",
-	Syntax:  synDeviceBridgingFilter_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.Bridge",
-	Syntax:  synDeviceBridgingFilter_Bridge,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.Order",
-	Syntax:  synDeviceBridgingFilter_Order,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.Interface",
-	Syntax:  synDeviceBridgingFilter_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DHCPType",
-	Syntax:  synDeviceBridgingFilter_DHCPType,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.VLANIDFilter",
-	Syntax:  synDeviceBridgingFilter_VLANIDFilter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.EthertypeFilterList",
-	Syntax:  synDeviceBridgingFilter_EthertypeFilterList,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.EthertypeFilterExclude",
-	Syntax:  synDeviceBridgingFilter_EthertypeFilterExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMACAddressFilterList",
-	Syntax:  synDeviceBridgingFilter_SourceMACAddressFilterList,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMACAddressFilterExclude",
-	Syntax:  synDeviceBridgingFilter_SourceMACAddressFilterExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMACAddressFilterList",
-	Syntax:  synDeviceBridgingFilter_DestMACAddressFilterList,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMACAddressFilterExclude",
-	Syntax:  synDeviceBridgingFilter_DestMACAddressFilterExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMACFromVendorClassIDFilter",
-	Syntax:  synDeviceBridgingFilter_SourceMACFromVendorClassIDFilter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMACFromVendorClassIDFilterv6",
-	Syntax:  synDeviceBridgingFilter_SourceMACFromVendorClassIDFilterv6,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMACFromVendorClassIDFilterExclude",
-	Syntax:  synDeviceBridgingFilter_SourceMACFromVendorClassIDFilterExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMACFromVendorClassIDMode",
-	Syntax:  synDeviceBridgingFilter_SourceMACFromVendorClassIDMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMACFromVendorClassIDFilter",
-	Syntax:  synDeviceBridgingFilter_DestMACFromVendorClassIDFilter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMACFromVendorClassIDFilterv6",
-	Syntax:  synDeviceBridgingFilter_DestMACFromVendorClassIDFilterv6,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMACFromVendorClassIDFilterExclude",
-	Syntax:  synDeviceBridgingFilter_DestMACFromVendorClassIDFilterExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMACFromVendorClassIDMode",
-	Syntax:  synDeviceBridgingFilter_DestMACFromVendorClassIDMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMACFromClientIDFilter",
-	Syntax:  synDeviceBridgingFilter_SourceMACFromClientIDFilter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMACFromClientIDFilterExclude",
-	Syntax:  synDeviceBridgingFilter_SourceMACFromClientIDFilterExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMACFromClientIDFilter",
-	Syntax:  synDeviceBridgingFilter_DestMACFromClientIDFilter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMACFromClientIDFilterExclude",
-	Syntax:  synDeviceBridgingFilter_DestMACFromClientIDFilterExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMACFromUserClassIDFilter",
-	Syntax:  synDeviceBridgingFilter_SourceMACFromUserClassIDFilter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMACFromUserClassIDFilterExclude",
-	Syntax:  synDeviceBridgingFilter_SourceMACFromUserClassIDFilterExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMACFromUserClassIDFilter",
-	Syntax:  synDeviceBridgingFilter_DestMACFromUserClassIDFilter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMACFromUserClassIDFilterExclude",
-	Syntax:  synDeviceBridgingFilter_DestMACFromUserClassIDFilterExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestIP",
-	Syntax:  synDeviceBridgingFilter_DestIP,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestMask",
-	Syntax:  synDeviceBridgingFilter_DestMask,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestIPExclude",
-	Syntax:  synDeviceBridgingFilter_DestIPExclude,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceIP",
-	Syntax:  synDeviceBridgingFilter_SourceIP,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceMask",
-	Syntax:  synDeviceBridgingFilter_SourceMask,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourceIPExclude",
-	Syntax:  synDeviceBridgingFilter_SourceIPExclude,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.Protocol",
-	Syntax:  synDeviceBridgingFilter_Protocol,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.ProtocolExclude",
-	Syntax:  synDeviceBridgingFilter_ProtocolExclude,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestPort",
-	Syntax:  synDeviceBridgingFilter_DestPort,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestPortRangeMax",
-	Syntax:  synDeviceBridgingFilter_DestPortRangeMax,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.DestPortExclude",
-	Syntax:  synDeviceBridgingFilter_DestPortExclude,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourcePort",
-	Syntax:  synDeviceBridgingFilter_SourcePort,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourcePortRangeMax",
-	Syntax:  synDeviceBridgingFilter_SourcePortRangeMax,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.Filter.{i}.SourcePortExclude",
-	Syntax:  synDeviceBridgingFilter_SourcePortExclude,
-	Version: "2.6",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProviderBridgeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Bridging.ProviderBridge.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.ProviderBridge.{i}.Enable",
-	Syntax:  synDeviceBridgingProviderBridge_Enable,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Bridging.ProviderBridge.{i}.Status",
-	Syntax:  synDeviceBridgingProviderBridge_Status,
-	Version: "2.7",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Bridging.ProviderBridge.{i}.Alias",
-	Syntax:  synDeviceBridgingProviderBridge_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.ProviderBridge.{i}.Type",
-	Syntax:  synDeviceBridgingProviderBridge_Type,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.ProviderBridge.{i}.SVLANcomponent",
-	Syntax:  synDeviceBridgingProviderBridge_SVLANcomponent,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Bridging.ProviderBridge.{i}.CVLANcomponents",
-	Syntax:  synDeviceBridgingProviderBridge_CVLANcomponents,
-	Version: "2.7",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceBridgingImpl is what a device implements for Device.Bridging; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBridgingImpl to implement only some methods.
-type DeviceBridgingImpl interface {
-	MaxBridgeEntries(inst []uint32) (uint32, error)
-	MaxDBridgeEntries(inst []uint32) (uint32, error)
-	MaxQBridgeEntries(inst []uint32) (uint32, error)
-	MaxVLANEntries(inst []uint32) (uint32, error)
-	MaxProviderBridgeEntries(inst []uint32) (uint32, error)
-	ProviderBridgeNumberOfEntries(inst []uint32) (uint32, error)
-	MaxFilterEntries(inst []uint32) (uint32, error)
-	BridgeNumberOfEntries(inst []uint32) (uint32, error)
-	FilterNumberOfEntries(inst []uint32) (uint32, error)
-	BridgeInstances(inst []uint32) []uint32
-	AddBridge(inst []uint32) (uint32, error)
-	DeleteBridge(inst []uint32, i uint32) error
-	FilterInstances(inst []uint32) []uint32
-	AddFilter(inst []uint32) (uint32, error)
-	DeleteFilter(inst []uint32, i uint32) error
-	ProviderBridgeInstances(inst []uint32) []uint32
-	AddProviderBridge(inst []uint32) (uint32, error)
-	DeleteProviderBridge(inst []uint32, i uint32) error
-}
+	SVLANcomponent model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceBridgingImpl implements DeviceBridgingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBridgingImpl struct{}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceBridgingImpl) MaxBridgeEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) MaxDBridgeEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) MaxQBridgeEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) MaxVLANEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) MaxProviderBridgeEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) ProviderBridgeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) MaxFilterEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) BridgeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) BridgeInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceBridgingImpl) AddBridge(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) DeleteBridge(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) FilterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceBridgingImpl) AddFilter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) DeleteFilter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) ProviderBridgeInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceBridgingImpl) AddProviderBridge(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingImpl) DeleteProviderBridge(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBridgingBridgeImpl is what a device implements for Device.Bridging.Bridge.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBridgingBridgeImpl to implement only some methods.
-type DeviceBridgingBridgeImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceBridgingBridgeStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Standard(inst []uint32) (DeviceBridgingBridgeStandard, error)
-	SetStandard(inst []uint32, v DeviceBridgingBridgeStandard) error
-	AgingTime(inst []uint32) (uint32, error)
-	SetAgingTime(inst []uint32, v uint32) error
-	PortNumberOfEntries(inst []uint32) (uint32, error)
-	VLANNumberOfEntries(inst []uint32) (uint32, error)
-	VLANPortNumberOfEntries(inst []uint32) (uint32, error)
-	PortInstances(inst []uint32) []uint32
-	AddPort(inst []uint32) (uint32, error)
-	DeletePort(inst []uint32, i uint32) error
-	VLANInstances(inst []uint32) []uint32
-	AddVLAN(inst []uint32) (uint32, error)
-	DeleteVLAN(inst []uint32, i uint32) error
-	VLANPortInstances(inst []uint32) []uint32
-	AddVLANPort(inst []uint32) (uint32, error)
-	DeleteVLANPort(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceBridgingBridgeImpl implements DeviceBridgingBridgeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBridgingBridgeImpl struct{}
-
-func (UnimplementedDeviceBridgingBridgeImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) Status(inst []uint32) (DeviceBridgingBridgeStatus, error) {
-	var zero DeviceBridgingBridgeStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) Standard(inst []uint32) (DeviceBridgingBridgeStandard, error) {
-	var zero DeviceBridgingBridgeStandard
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) SetStandard(inst []uint32, v DeviceBridgingBridgeStandard) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) AgingTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) SetAgingTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) PortNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) VLANNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) VLANPortNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) PortInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceBridgingBridgeImpl) AddPort(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) DeletePort(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) VLANInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceBridgingBridgeImpl) AddVLAN(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) DeleteVLAN(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) VLANPortInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceBridgingBridgeImpl) AddVLANPort(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeImpl) DeleteVLANPort(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBridgingBridgePortImpl is what a device implements for Device.Bridging.Bridge.{i}.Port.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBridgingBridgePortImpl to implement only some methods.
-type DeviceBridgingBridgePortImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceBridgingBridgePortStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	ManagementPort(inst []uint32) (bool, error)
-	SetManagementPort(inst []uint32, v bool) error
-	Type(inst []uint32) (DeviceBridgingBridgePortType, error)
-	SetType(inst []uint32, v DeviceBridgingBridgePortType) error
-	DefaultUserPriority(inst []uint32) (uint32, error)
-	SetDefaultUserPriority(inst []uint32, v uint32) error
-	PriorityRegeneration(inst []uint32) ([]uint32, error)
-	SetPriorityRegeneration(inst []uint32, v []uint32) error
-	PortState(inst []uint32) (DeviceBridgingBridgePortPortState, error)
-	PVID(inst []uint32) (int32, error)
-	SetPVID(inst []uint32, v int32) error
-	TPID(inst []uint32) (uint32, error)
-	SetTPID(inst []uint32, v uint32) error
-	AcceptableFrameTypes(inst []uint32) (DeviceBridgingBridgePortAcceptableFrameTypes, error)
-	SetAcceptableFrameTypes(inst []uint32, v DeviceBridgingBridgePortAcceptableFrameTypes) error
-	IngressFiltering(inst []uint32) (bool, error)
-	SetIngressFiltering(inst []uint32, v bool) error
-	ServiceAccessPrioritySelection(inst []uint32) (bool, error)
-	SetServiceAccessPrioritySelection(inst []uint32, v bool) error
-	ServiceAccessPriorityTranslation(inst []uint32) ([]uint32, error)
-	SetServiceAccessPriorityTranslation(inst []uint32, v []uint32) error
-	PriorityTagging(inst []uint32) (bool, error)
-	SetPriorityTagging(inst []uint32, v bool) error
-	PathCost(inst []uint32) (uint32, error)
-	SetPathCost(inst []uint32, v uint32) error
-	Priority(inst []uint32) (uint32, error)
-	SetPriority(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceBridgingBridgePortImpl implements DeviceBridgingBridgePortImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBridgingBridgePortImpl struct{}
-
-func (UnimplementedDeviceBridgingBridgePortImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) Status(inst []uint32) (DeviceBridgingBridgePortStatus, error) {
-	var zero DeviceBridgingBridgePortStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) ManagementPort(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetManagementPort(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) Type(inst []uint32) (DeviceBridgingBridgePortType, error) {
-	var zero DeviceBridgingBridgePortType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetType(inst []uint32, v DeviceBridgingBridgePortType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) DefaultUserPriority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetDefaultUserPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) PriorityRegeneration(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetPriorityRegeneration(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) PortState(inst []uint32) (DeviceBridgingBridgePortPortState, error) {
-	var zero DeviceBridgingBridgePortPortState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) PVID(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetPVID(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) TPID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetTPID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) AcceptableFrameTypes(inst []uint32) (DeviceBridgingBridgePortAcceptableFrameTypes, error) {
-	var zero DeviceBridgingBridgePortAcceptableFrameTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetAcceptableFrameTypes(inst []uint32, v DeviceBridgingBridgePortAcceptableFrameTypes) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) IngressFiltering(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetIngressFiltering(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) ServiceAccessPrioritySelection(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetServiceAccessPrioritySelection(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) ServiceAccessPriorityTranslation(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetServiceAccessPriorityTranslation(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) PriorityTagging(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetPriorityTagging(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) PathCost(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetPathCost(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) Priority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortImpl) SetPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBridgingBridgePortPriorityCodePointImpl is what a device implements for Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl to implement only some methods.
-type DeviceBridgingBridgePortPriorityCodePointImpl interface {
-	PCPSelection(inst []uint32) (uint32, error)
-	SetPCPSelection(inst []uint32, v uint32) error
-	UseDEI(inst []uint32) (bool, error)
-	SetUseDEI(inst []uint32, v bool) error
-	RequireDropEncoding(inst []uint32) (bool, error)
-	SetRequireDropEncoding(inst []uint32, v bool) error
-	PCPEncoding(inst []uint32) ([]string, error)
-	SetPCPEncoding(inst []uint32, v []string) error
-	PCPDecoding(inst []uint32) ([]string, error)
-	SetPCPDecoding(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl implements DeviceBridgingBridgePortPriorityCodePointImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl struct{}
-
-func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) PCPSelection(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) SetPCPSelection(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) UseDEI(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) SetUseDEI(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) RequireDropEncoding(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) SetRequireDropEncoding(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) PCPEncoding(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) SetPCPEncoding(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) PCPDecoding(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) SetPCPDecoding(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBridgingBridgePortStatsImpl is what a device implements for Device.Bridging.Bridge.{i}.Port.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBridgingBridgePortStatsImpl to implement only some methods.
-type DeviceBridgingBridgePortStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceBridgingBridgePortStatsImpl implements DeviceBridgingBridgePortStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBridgingBridgePortStatsImpl struct{}
-
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgePortStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceBridgingBridgeSTPImpl is what a device implements for Device.Bridging.Bridge.{i}.STP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBridgingBridgeSTPImpl to implement only some methods.
-type DeviceBridgingBridgeSTPImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceBridgingBridgeSTPStatus, error)
-	Protocol(inst []uint32) (DeviceBridgingBridgeSTPProtocol, error)
-	SetProtocol(inst []uint32, v DeviceBridgingBridgeSTPProtocol) error
-	BridgePriority(inst []uint32) (uint32, error)
-	SetBridgePriority(inst []uint32, v uint32) error
-	HelloTime(inst []uint32) (uint32, error)
-	SetHelloTime(inst []uint32, v uint32) error
-	MaxAge(inst []uint32) (uint32, error)
-	SetMaxAge(inst []uint32, v uint32) error
-	ForwardingDelay(inst []uint32) (uint32, error)
-	SetForwardingDelay(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceBridgingBridgeSTPImpl implements DeviceBridgingBridgeSTPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBridgingBridgeSTPImpl struct{}
-
-func (UnimplementedDeviceBridgingBridgeSTPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) Status(inst []uint32) (DeviceBridgingBridgeSTPStatus, error) {
-	var zero DeviceBridgingBridgeSTPStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) Protocol(inst []uint32) (DeviceBridgingBridgeSTPProtocol, error) {
-	var zero DeviceBridgingBridgeSTPProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) SetProtocol(inst []uint32, v DeviceBridgingBridgeSTPProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) BridgePriority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) SetBridgePriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) HelloTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) SetHelloTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) MaxAge(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) SetMaxAge(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) ForwardingDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeSTPImpl) SetForwardingDelay(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBridgingBridgeVLANImpl is what a device implements for Device.Bridging.Bridge.{i}.VLAN.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBridgingBridgeVLANImpl to implement only some methods.
-type DeviceBridgingBridgeVLANImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	VLANID(inst []uint32) (int32, error)
-	SetVLANID(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceBridgingBridgeVLANImpl implements DeviceBridgingBridgeVLANImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBridgingBridgeVLANImpl struct{}
-
-func (UnimplementedDeviceBridgingBridgeVLANImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANImpl) VLANID(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANImpl) SetVLANID(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBridgingBridgeVLANPortImpl is what a device implements for Device.Bridging.Bridge.{i}.VLANPort.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBridgingBridgeVLANPortImpl to implement only some methods.
-type DeviceBridgingBridgeVLANPortImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	VLAN(inst []uint32) (string, error)
-	SetVLAN(inst []uint32, v string) error
-	Port(inst []uint32) (string, error)
-	SetPort(inst []uint32, v string) error
-	Untagged(inst []uint32) (bool, error)
-	SetUntagged(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceBridgingBridgeVLANPortImpl implements DeviceBridgingBridgeVLANPortImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBridgingBridgeVLANPortImpl struct{}
-
-func (UnimplementedDeviceBridgingBridgeVLANPortImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANPortImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANPortImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANPortImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANPortImpl) VLAN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANPortImpl) SetVLAN(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANPortImpl) Port(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANPortImpl) SetPort(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANPortImpl) Untagged(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingBridgeVLANPortImpl) SetUntagged(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBridgingFilterImpl is what a device implements for Device.Bridging.Filter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBridgingFilterImpl to implement only some methods.
-type DeviceBridgingFilterImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Status(inst []uint32) (DeviceBridgingFilterStatus, error)
-	Bridge(inst []uint32) (string, error)
-	SetBridge(inst []uint32, v string) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	DHCPType(inst []uint32) (DeviceBridgingFilterDHCPType, error)
-	SetDHCPType(inst []uint32, v DeviceBridgingFilterDHCPType) error
-	VLANIDFilter(inst []uint32) (uint32, error)
-	SetVLANIDFilter(inst []uint32, v uint32) error
-	EthertypeFilterList(inst []uint32) ([]uint32, error)
-	SetEthertypeFilterList(inst []uint32, v []uint32) error
-	EthertypeFilterExclude(inst []uint32) (bool, error)
-	SetEthertypeFilterExclude(inst []uint32, v bool) error
-	SourceMACAddressFilterList(inst []uint32) ([]string, error)
-	SetSourceMACAddressFilterList(inst []uint32, v []string) error
-	SourceMACAddressFilterExclude(inst []uint32) (bool, error)
-	SetSourceMACAddressFilterExclude(inst []uint32, v bool) error
-	DestMACAddressFilterList(inst []uint32) ([]string, error)
-	SetDestMACAddressFilterList(inst []uint32, v []string) error
-	DestMACAddressFilterExclude(inst []uint32) (bool, error)
-	SetDestMACAddressFilterExclude(inst []uint32, v bool) error
-	SourceMACFromVendorClassIDFilter(inst []uint32) (string, error)
-	SetSourceMACFromVendorClassIDFilter(inst []uint32, v string) error
-	SourceMACFromVendorClassIDFilterv6(inst []uint32) ([]byte, error)
-	SetSourceMACFromVendorClassIDFilterv6(inst []uint32, v []byte) error
-	SourceMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error)
-	SetSourceMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error
-	SourceMACFromVendorClassIDMode(inst []uint32) (DeviceBridgingFilterSourceMACFromVendorClassIDMode, error)
-	SetSourceMACFromVendorClassIDMode(inst []uint32, v DeviceBridgingFilterSourceMACFromVendorClassIDMode) error
-	DestMACFromVendorClassIDFilter(inst []uint32) (string, error)
-	SetDestMACFromVendorClassIDFilter(inst []uint32, v string) error
-	DestMACFromVendorClassIDFilterv6(inst []uint32) ([]byte, error)
-	SetDestMACFromVendorClassIDFilterv6(inst []uint32, v []byte) error
-	DestMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error)
-	SetDestMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error
-	DestMACFromVendorClassIDMode(inst []uint32) (DeviceBridgingFilterDestMACFromVendorClassIDMode, error)
-	SetDestMACFromVendorClassIDMode(inst []uint32, v DeviceBridgingFilterDestMACFromVendorClassIDMode) error
-	SourceMACFromClientIDFilter(inst []uint32) ([]byte, error)
-	SetSourceMACFromClientIDFilter(inst []uint32, v []byte) error
-	SourceMACFromClientIDFilterExclude(inst []uint32) (bool, error)
-	SetSourceMACFromClientIDFilterExclude(inst []uint32, v bool) error
-	DestMACFromClientIDFilter(inst []uint32) ([]byte, error)
-	SetDestMACFromClientIDFilter(inst []uint32, v []byte) error
-	DestMACFromClientIDFilterExclude(inst []uint32) (bool, error)
-	SetDestMACFromClientIDFilterExclude(inst []uint32, v bool) error
-	SourceMACFromUserClassIDFilter(inst []uint32) ([]byte, error)
-	SetSourceMACFromUserClassIDFilter(inst []uint32, v []byte) error
-	SourceMACFromUserClassIDFilterExclude(inst []uint32) (bool, error)
-	SetSourceMACFromUserClassIDFilterExclude(inst []uint32, v bool) error
-	DestMACFromUserClassIDFilter(inst []uint32) ([]byte, error)
-	SetDestMACFromUserClassIDFilter(inst []uint32, v []byte) error
-	DestMACFromUserClassIDFilterExclude(inst []uint32) (bool, error)
-	SetDestMACFromUserClassIDFilterExclude(inst []uint32, v bool) error
-	DestIP(inst []uint32) (string, error)
-	SetDestIP(inst []uint32, v string) error
-	DestMask(inst []uint32) (string, error)
-	SetDestMask(inst []uint32, v string) error
-	DestIPExclude(inst []uint32) (bool, error)
-	SetDestIPExclude(inst []uint32, v bool) error
-	SourceIP(inst []uint32) (string, error)
-	SetSourceIP(inst []uint32, v string) error
-	SourceMask(inst []uint32) (string, error)
-	SetSourceMask(inst []uint32, v string) error
-	SourceIPExclude(inst []uint32) (bool, error)
-	SetSourceIPExclude(inst []uint32, v bool) error
-	Protocol(inst []uint32) (int32, error)
-	SetProtocol(inst []uint32, v int32) error
-	ProtocolExclude(inst []uint32) (bool, error)
-	SetProtocolExclude(inst []uint32, v bool) error
-	DestPort(inst []uint32) (int32, error)
-	SetDestPort(inst []uint32, v int32) error
-	DestPortRangeMax(inst []uint32) (int32, error)
-	SetDestPortRangeMax(inst []uint32, v int32) error
-	DestPortExclude(inst []uint32) (bool, error)
-	SetDestPortExclude(inst []uint32, v bool) error
-	SourcePort(inst []uint32) (int32, error)
-	SetSourcePort(inst []uint32, v int32) error
-	SourcePortRangeMax(inst []uint32) (int32, error)
-	SetSourcePortRangeMax(inst []uint32, v int32) error
-	SourcePortExclude(inst []uint32) (bool, error)
-	SetSourcePortExclude(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceBridgingFilterImpl implements DeviceBridgingFilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBridgingFilterImpl struct{}
-
-func (UnimplementedDeviceBridgingFilterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) Status(inst []uint32) (DeviceBridgingFilterStatus, error) {
-	var zero DeviceBridgingFilterStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) Bridge(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetBridge(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DHCPType(inst []uint32) (DeviceBridgingFilterDHCPType, error) {
-	var zero DeviceBridgingFilterDHCPType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDHCPType(inst []uint32, v DeviceBridgingFilterDHCPType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) VLANIDFilter(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetVLANIDFilter(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) EthertypeFilterList(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetEthertypeFilterList(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) EthertypeFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetEthertypeFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMACAddressFilterList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACAddressFilterList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMACAddressFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACAddressFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMACAddressFilterList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMACAddressFilterList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMACAddressFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMACAddressFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromVendorClassIDFilter(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromVendorClassIDFilter(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromVendorClassIDFilterv6(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromVendorClassIDFilterv6(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromVendorClassIDMode(inst []uint32) (DeviceBridgingFilterSourceMACFromVendorClassIDMode, error) {
-	var zero DeviceBridgingFilterSourceMACFromVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromVendorClassIDMode(inst []uint32, v DeviceBridgingFilterSourceMACFromVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMACFromVendorClassIDFilter(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromVendorClassIDFilter(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMACFromVendorClassIDFilterv6(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromVendorClassIDFilterv6(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMACFromVendorClassIDMode(inst []uint32) (DeviceBridgingFilterDestMACFromVendorClassIDMode, error) {
-	var zero DeviceBridgingFilterDestMACFromVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromVendorClassIDMode(inst []uint32, v DeviceBridgingFilterDestMACFromVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromClientIDFilter(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromClientIDFilter(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromClientIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromClientIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMACFromClientIDFilter(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromClientIDFilter(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMACFromClientIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromClientIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromUserClassIDFilter(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromUserClassIDFilter(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromUserClassIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromUserClassIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMACFromUserClassIDFilter(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromUserClassIDFilter(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMACFromUserClassIDFilterExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromUserClassIDFilterExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestIPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestIPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourceIPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourceIPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) Protocol(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetProtocol(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) ProtocolExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetProtocolExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestPort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestPort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestPortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) DestPortExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetDestPortExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourcePort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourcePort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SourcePortExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingFilterImpl) SetSourcePortExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBridgingProviderBridgeImpl is what a device implements for Device.Bridging.ProviderBridge.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBridgingProviderBridgeImpl to implement only some methods.
-type DeviceBridgingProviderBridgeImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceBridgingProviderBridgeStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Type(inst []uint32) (DeviceBridgingProviderBridgeType, error)
-	SetType(inst []uint32, v DeviceBridgingProviderBridgeType) error
-	SVLANcomponent(inst []uint32) (string, error)
-	SetSVLANcomponent(inst []uint32, v string) error
-	CVLANcomponents(inst []uint32) ([]string, error)
-	SetCVLANcomponents(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceBridgingProviderBridgeImpl implements DeviceBridgingProviderBridgeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBridgingProviderBridgeImpl struct{}
-
-func (UnimplementedDeviceBridgingProviderBridgeImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingProviderBridgeImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingProviderBridgeImpl) Status(inst []uint32) (DeviceBridgingProviderBridgeStatus, error) {
-	var zero DeviceBridgingProviderBridgeStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingProviderBridgeImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingProviderBridgeImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingProviderBridgeImpl) Type(inst []uint32) (DeviceBridgingProviderBridgeType, error) {
-	var zero DeviceBridgingProviderBridgeType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingProviderBridgeImpl) SetType(inst []uint32, v DeviceBridgingProviderBridgeType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingProviderBridgeImpl) SVLANcomponent(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingProviderBridgeImpl) SetSVLANcomponent(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingProviderBridgeImpl) CVLANcomponents(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBridgingProviderBridgeImpl) SetCVLANcomponents(inst []uint32, v []string) error {
-	return model.ErrNotSupported
+	Type model.ReadWriteParam[DeviceBridgingProviderBridgeType] `dm:"s"`
 }

@@ -5,111 +5,70 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceBulkDataStatus enumerates the values of Device.BulkData.Status.
 type DeviceBulkDataStatus string
 
-func (e DeviceBulkDataStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBulkDataStatus_Enabled  DeviceBulkDataStatus = "Enabled"
+	DeviceBulkDataStatus_Enabled DeviceBulkDataStatus = "Enabled"
+
 	DeviceBulkDataStatus_Disabled DeviceBulkDataStatus = "Disabled"
-	DeviceBulkDataStatus_Error    DeviceBulkDataStatus = "Error"
+
+	DeviceBulkDataStatus_Error DeviceBulkDataStatus = "Error"
 )
 
 // DeviceBulkDataProtocols enumerates the values of Device.BulkData.Protocols.
 type DeviceBulkDataProtocols string
 
-func (e DeviceBulkDataProtocols) String() string {
-	return string(e)
-}
-
 const (
 	DeviceBulkDataProtocols_Streaming DeviceBulkDataProtocols = "Streaming"
-	DeviceBulkDataProtocols_File      DeviceBulkDataProtocols = "File"
-	DeviceBulkDataProtocols_HTTP      DeviceBulkDataProtocols = "HTTP"
-	DeviceBulkDataProtocols_MQTT      DeviceBulkDataProtocols = "MQTT"
+
+	DeviceBulkDataProtocols_File DeviceBulkDataProtocols = "File"
+
+	DeviceBulkDataProtocols_HTTP DeviceBulkDataProtocols = "HTTP"
+
+	DeviceBulkDataProtocols_MQTT DeviceBulkDataProtocols = "MQTT"
 )
 
 // DeviceBulkDataEncodingTypes enumerates the values of Device.BulkData.EncodingTypes.
 type DeviceBulkDataEncodingTypes string
 
-func (e DeviceBulkDataEncodingTypes) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBulkDataEncodingTypes_XML  DeviceBulkDataEncodingTypes = "XML"
-	DeviceBulkDataEncodingTypes_XDR  DeviceBulkDataEncodingTypes = "XDR"
-	DeviceBulkDataEncodingTypes_CSV  DeviceBulkDataEncodingTypes = "CSV"
+	DeviceBulkDataEncodingTypes_XML DeviceBulkDataEncodingTypes = "XML"
+
+	DeviceBulkDataEncodingTypes_XDR DeviceBulkDataEncodingTypes = "XDR"
+
+	DeviceBulkDataEncodingTypes_CSV DeviceBulkDataEncodingTypes = "CSV"
+
 	DeviceBulkDataEncodingTypes_JSON DeviceBulkDataEncodingTypes = "JSON"
 )
 
-var (
-	synDeviceBulkData_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceBulkData_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Enabled"}, {Value: "Disabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceBulkData_MinReportingInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceBulkData_Protocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "Streaming"}, {Value: "File"}, {Value: "HTTP"}, {Value: "MQTT"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkData_EncodingTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "XML"}, {Value: "XDR"}, {Value: "CSV"}, {Value: "JSON"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkData_ParameterWildCardSupported = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceBulkData_MaxNumberOfProfiles        = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceBulkData_MaxNumberOfParameterReferences = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceBulkData_ProfileNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceBulkData holds the values of Device.BulkData. (object, readOnly, since 2.5)
+// DeviceBulkData holds the values of Device.BulkData. (object, readOnly, since 2.5).
 type DeviceBulkData struct {
-	// Enable: boolean, readWrite, since 2.5.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Enabled,Disabled,Error}, readOnly, since 2.5.
-	Status DeviceBulkDataStatus `cwmp:"Status"`
-	// MinReportingInterval: unsignedInt seconds, readOnly, since 2.5.
-	MinReportingInterval uint32 `cwmp:"MinReportingInterval"`
-	// Protocols: list<string{Streaming,File,HTTP,MQTT}>, readOnly, since 2.5.
-	Protocols []DeviceBulkDataProtocols `cwmp:"Protocols"`
-	// EncodingTypes: list<string{XML,XDR,CSV,JSON}>, readOnly, since 2.5.
-	EncodingTypes []DeviceBulkDataEncodingTypes `cwmp:"EncodingTypes"`
-	// ParameterWildCardSupported: boolean, readOnly, since 2.10.
-	ParameterWildCardSupported bool `cwmp:"ParameterWildCardSupported"`
-	// MaxNumberOfProfiles: int[-1:], readOnly, since 2.5.
-	MaxNumberOfProfiles int32 `cwmp:"MaxNumberOfProfiles"`
-	// MaxNumberOfParameterReferences: int[-1:], readOnly, since 2.5.
-	MaxNumberOfParameterReferences int32 `cwmp:"MaxNumberOfParameterReferences"`
-	// ProfileNumberOfEntries: unsignedInt, readOnly, since 2.5.
-	ProfileNumberOfEntries uint32 `cwmp:"ProfileNumberOfEntries"`
-	// Device.BulkData.Profile.{i}. instances by instance number
-	Profile map[uint32]*DeviceBulkDataProfile `cwmp:"Profile.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceBulkDataStatus `json:"Status,omitzero"`
+
+	MinReportingInterval uint32 `json:"MinReportingInterval,omitzero"`
+
+	Protocols []DeviceBulkDataProtocols `json:"Protocols,omitzero"`
+
+	EncodingTypes []DeviceBulkDataEncodingTypes `json:"EncodingTypes,omitzero"`
+
+	ParameterWildCardSupported bool `json:"ParameterWildCardSupported,omitzero"`
+
+	MaxNumberOfProfiles int32 `json:"MaxNumberOfProfiles,omitzero"`
+
+	MaxNumberOfParameterReferences int32 `json:"MaxNumberOfParameterReferences,omitzero"`
+
+	ProfileNumberOfEntries uint32 `json:"ProfileNumberOfEntries,omitzero"`
+
+	Profile map[uint32]*DeviceBulkDataProfile `json:"Profile,omitzero"`
 }
 
-// AddProfile creates instance i of Device.BulkData.Profile.{i}. (replacing any) and returns it
+// AddProfile creates instance i (replacing any) and returns it.
 func (o *DeviceBulkData) AddProfile(i uint32) *DeviceBulkDataProfile {
 	if o.Profile == nil {
 		o.Profile = map[uint32]*DeviceBulkDataProfile{}
@@ -118,251 +77,92 @@ func (o *DeviceBulkData) AddProfile(i uint32) *DeviceBulkDataProfile {
 	o.Profile[i] = x
 	return x
 }
-
-// GetProfile returns instance i of Device.BulkData.Profile.{i}.
-func (o *DeviceBulkData) GetProfile(i uint32) (*DeviceBulkDataProfile, bool) {
-	x, ok := o.Profile[i]
-	return x, ok
-}
-
-// DeleteProfile removes instance i of Device.BulkData.Profile.{i}.
-func (o *DeviceBulkData) DeleteProfile(i uint32) {
-	delete(o.Profile, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBulkData) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBulkData) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBulkData_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckValue(synDeviceBulkData_Protocols, model.FormatValue(model.TypeString, o.Protocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocols",
-		})
-	}
-	if e := model.CheckValue(synDeviceBulkData_EncodingTypes, model.FormatValue(model.TypeString, o.EncodingTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EncodingTypes",
-		})
-	}
-	if e := model.CheckInt(synDeviceBulkData_MaxNumberOfProfiles, int64(o.MaxNumberOfProfiles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxNumberOfProfiles",
-		})
-	}
-	if e := model.CheckInt(synDeviceBulkData_MaxNumberOfParameterReferences, int64(o.MaxNumberOfParameterReferences)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxNumberOfParameterReferences",
-		})
-	}
+func (o *DeviceBulkData) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 266, string(o.Status))
+	c.Wire(p, "Protocols", 265, model.JoinStrings(o.Protocols), len(o.Protocols) > 0)
+	c.Wire(p, "EncodingTypes", 207, model.JoinStrings(o.EncodingTypes), len(o.EncodingTypes) > 0)
+	c.Int(p, "MaxNumberOfProfiles", 209, int64(o.MaxNumberOfProfiles))
+	c.Int(p, "MaxNumberOfParameterReferences", 208, int64(o.MaxNumberOfParameterReferences))
 	for _, i := range model.SortedKeys(o.Profile) {
-		o.Profile[i].ValidateAt(prefix+"Profile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Profile[i].ValidateAt(c, model.InstanceOf(p, "Profile.", i))
 	}
 }
 
 // DeviceBulkDataPath is the typed path of Device.BulkData.
 type DeviceBulkDataPath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	Status                         model.ReadOnlyParam[DeviceBulkDataStatus]
-	MinReportingInterval           model.ReadOnlyParam[uint32]
-	Protocols                      model.ReadOnlyParam[[]DeviceBulkDataProtocols]
-	EncodingTypes                  model.ReadOnlyParam[[]DeviceBulkDataEncodingTypes]
-	ParameterWildCardSupported     model.ReadOnlyParam[bool]
-	MaxNumberOfProfiles            model.ReadOnlyParam[int32]
-	MaxNumberOfParameterReferences model.ReadOnlyParam[int32]
-	ProfileNumberOfEntries         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EncodingTypes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	MaxNumberOfParameterReferences model.ReadOnlyParam[int32] `dm:"i"`
+
+	MaxNumberOfProfiles model.ReadOnlyParam[int32] `dm:"i"`
+
+	MinReportingInterval model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ParameterWildCardSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Protocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBulkDataPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBulkDataPath(prefix string) DeviceBulkDataPath {
-	p := &prefix
-	return DeviceBulkDataPath{
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EncodingTypes:                  model.NewReadOnly[[]DeviceBulkDataEncodingTypes](p, "EncodingTypes", model.TypeString),
-		MaxNumberOfParameterReferences: model.NewReadOnly[int32](p, "MaxNumberOfParameterReferences", model.TypeInt),
-		MaxNumberOfProfiles:            model.NewReadOnly[int32](p, "MaxNumberOfProfiles", model.TypeInt),
-		MinReportingInterval:           model.NewReadOnly[uint32](p, "MinReportingInterval", model.TypeUnsignedInt),
-		ParameterWildCardSupported:     model.NewReadOnly[bool](p, "ParameterWildCardSupported", model.TypeBoolean),
-		ProfileNumberOfEntries:         model.NewReadOnly[uint32](p, "ProfileNumberOfEntries", model.TypeUnsignedInt),
-		Protocols:                      model.NewReadOnly[[]DeviceBulkDataProtocols](p, "Protocols", model.TypeString),
-		Status:                         model.NewReadOnly[DeviceBulkDataStatus](p, "Status", model.TypeString),
-		obj:                            model.NewObjectPath(p),
-	}
+// Profile returns the typed path of instance i.
+func (x DeviceBulkDataPath) Profile(i uint32) (p DeviceBulkDataProfilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Profile.", i))
+	return
 }
 
-// Profile returns the typed path of instance i of Device.BulkData.Profile.{i}.
-func (x DeviceBulkDataPath) Profile(i uint32) DeviceBulkDataProfilePath {
-	return newDeviceBulkDataProfilePath(x.Path() + "Profile." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ProfileTable returns the table Device.BulkData.Profile.{i}. itself (for AddObject when writable)
+// ProfileTable returns the table itself (for AddObject when writable).
 func (x DeviceBulkDataPath) ProfileTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Profile.")
+	return model.NewWritableTable(x.ObjectPath, "Profile.")
 }
 
-var (
-	synDeviceBulkDataProfile_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBulkDataProfile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceBulkDataProfile_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfile_NumberOfRetainedFailedReports = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceBulkDataProfile_Protocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.Protocols",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceBulkDataProfile_EncodingType = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.EncodingTypes",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceBulkDataProfile_ReportingInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "86400",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceBulkDataProfile_TimeReference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0001-01-01T00:00:00Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synDeviceBulkDataProfile_ParameterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBulkDataProfile_StreamingHost            = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfile_StreamingPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4737",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBulkDataProfile_StreamingSessionID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "57",
-			Min: "48",
-		}, {
-			Max: "90",
-			Min: "65",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBulkDataProfile_FileTransferURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceBulkDataProfile_FileTransferUsername = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfile_FileTransferPassword = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(64)}},
-		Type:   model.TypeString,
-	}
-	synDeviceBulkDataProfile_ControlFileFormat = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceBulkDataProfile holds the values of Device.BulkData.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5)
+// DeviceBulkDataProfile holds the values of Device.BulkData.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceBulkDataProfile struct {
-	// Enable: boolean, readWrite, since 2.5.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:255), readWrite, since 2.10.
-	Name string `cwmp:"Name"`
-	// NumberOfRetainedFailedReports: int[-1:], readWrite, since 2.10.
-	NumberOfRetainedFailedReports int32 `cwmp:"NumberOfRetainedFailedReports"`
-	// Protocol: string enumerationRef, readWrite, since 2.5.
-	Protocol string `cwmp:"Protocol"`
-	// EncodingType: string enumerationRef, readWrite, since 2.5.
-	EncodingType string `cwmp:"EncodingType"`
-	// ReportingInterval: unsignedInt[1:] seconds, readWrite, since 2.5.
-	ReportingInterval uint32 `cwmp:"ReportingInterval"`
-	// TimeReference: dateTime, readWrite, since 2.5.
-	TimeReference time.Time `cwmp:"TimeReference"`
-	// ParameterNumberOfEntries: unsignedInt, readOnly, since 2.5.
-	ParameterNumberOfEntries uint32 `cwmp:"ParameterNumberOfEntries"`
-	// StreamingHost: string(:256), readWrite, since 2.19.
-	StreamingHost string `cwmp:"StreamingHost"`
-	// StreamingPort: unsignedInt[0:65535], readWrite, since 2.19.
-	StreamingPort uint32 `cwmp:"StreamingPort"`
-	// StreamingSessionID: unsignedInt[48:57,65:90], readWrite, since 2.19.
-	StreamingSessionID uint32 `cwmp:"StreamingSessionID"`
-	// FileTransferURL: URL=string(:2048), readWrite, since 2.19.
-	FileTransferURL string `cwmp:"FileTransferURL"`
-	// FileTransferUsername: string(:64), readWrite, since 2.19.
-	FileTransferUsername string `cwmp:"FileTransferUsername"`
-	// FileTransferPassword: string(:64), readWrite, since 2.19.
-	FileTransferPassword string `cwmp:"FileTransferPassword"`
-	// ControlFileFormat: string(:128), readWrite, since 2.19.
-	ControlFileFormat string                             `cwmp:"ControlFileFormat"`
-	CSVEncoding       *DeviceBulkDataProfileCSVEncoding  `cwmp:"CSVEncoding."`
-	HTTP              *DeviceBulkDataProfileHTTP         `cwmp:"HTTP."`
-	JSONEncoding      *DeviceBulkDataProfileJSONEncoding `cwmp:"JSONEncoding."`
-	MQTT              *DeviceBulkDataProfileMQTT         `cwmp:"MQTT."`
-	// Device.BulkData.Profile.{i}.Parameter.{i}. instances by instance number
-	Parameter map[uint32]*DeviceBulkDataProfileParameter `cwmp:"Parameter.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	NumberOfRetainedFailedReports int32 `json:"NumberOfRetainedFailedReports,omitzero"`
+
+	Protocol string `json:"Protocol,omitzero"`
+
+	EncodingType string `json:"EncodingType,omitzero"`
+
+	ReportingInterval uint32 `json:"ReportingInterval,omitzero"`
+
+	TimeReference time.Time `json:"TimeReference,omitzero"`
+
+	ParameterNumberOfEntries uint32 `json:"ParameterNumberOfEntries,omitzero"`
+
+	StreamingHost string `json:"StreamingHost,omitzero"`
+
+	StreamingPort uint32 `json:"StreamingPort,omitzero"`
+
+	StreamingSessionID uint32 `json:"StreamingSessionID,omitzero"`
+
+	FileTransferURL string `json:"FileTransferURL,omitzero"`
+
+	FileTransferUsername string `json:"FileTransferUsername,omitzero"`
+
+	FileTransferPassword string `json:"FileTransferPassword,omitzero"`
+
+	ControlFileFormat string `json:"ControlFileFormat,omitzero"`
+
+	CSVEncoding  *DeviceBulkDataProfileCSVEncoding          `json:"CSVEncoding,omitzero"`
+	HTTP         *DeviceBulkDataProfileHTTP                 `json:"HTTP,omitzero"`
+	JSONEncoding *DeviceBulkDataProfileJSONEncoding         `json:"JSONEncoding,omitzero"`
+	MQTT         *DeviceBulkDataProfileMQTT                 `json:"MQTT,omitzero"`
+	Parameter    map[uint32]*DeviceBulkDataProfileParameter `json:"Parameter,omitzero"`
 }
 
-// AddParameter creates instance i of Device.BulkData.Profile.{i}.Parameter.{i}. (replacing any) and returns it
+// AddParameter creates instance i (replacing any) and returns it.
 func (o *DeviceBulkDataProfile) AddParameter(i uint32) *DeviceBulkDataProfileParameter {
 	if o.Parameter == nil {
 		o.Parameter = map[uint32]*DeviceBulkDataProfileParameter{}
@@ -371,458 +171,191 @@ func (o *DeviceBulkDataProfile) AddParameter(i uint32) *DeviceBulkDataProfilePar
 	o.Parameter[i] = x
 	return x
 }
-
-// GetParameter returns instance i of Device.BulkData.Profile.{i}.Parameter.{i}.
-func (o *DeviceBulkDataProfile) GetParameter(i uint32) (*DeviceBulkDataProfileParameter, bool) {
-	x, ok := o.Parameter[i]
-	return x, ok
-}
-
-// DeleteParameter removes instance i of Device.BulkData.Profile.{i}.Parameter.{i}.
-func (o *DeviceBulkDataProfile) DeleteParameter(i uint32) {
-	delete(o.Parameter, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBulkDataProfile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBulkDataProfile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBulkDataProfile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfile_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckInt(synDeviceBulkDataProfile_NumberOfRetainedFailedReports, int64(o.NumberOfRetainedFailedReports)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfRetainedFailedReports",
-		})
-	}
-	if e := model.CheckUint(synDeviceBulkDataProfile_ReportingInterval, uint64(o.ReportingInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportingInterval",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfile_StreamingHost, o.StreamingHost); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StreamingHost",
-		})
-	}
-	if e := model.CheckUint(synDeviceBulkDataProfile_StreamingPort, uint64(o.StreamingPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StreamingPort",
-		})
-	}
-	if e := model.CheckUint(synDeviceBulkDataProfile_StreamingSessionID, uint64(o.StreamingSessionID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StreamingSessionID",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfile_FileTransferURL, o.FileTransferURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FileTransferURL",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfile_FileTransferUsername, o.FileTransferUsername); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FileTransferUsername",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfile_FileTransferPassword, o.FileTransferPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FileTransferPassword",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfile_ControlFileFormat, o.ControlFileFormat); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControlFileFormat",
-		})
-	}
+func (o *DeviceBulkDataProfile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 213, o.Alias)
+	c.String(p, "Name", 251, o.Name)
+	c.Int(p, "NumberOfRetainedFailedReports", 252, int64(o.NumberOfRetainedFailedReports))
+	c.Uint(p, "ReportingInterval", 259, uint64(o.ReportingInterval))
+	c.String(p, "StreamingHost", 260, o.StreamingHost)
+	c.Uint(p, "StreamingPort", 261, uint64(o.StreamingPort))
+	c.Uint(p, "StreamingSessionID", 262, uint64(o.StreamingSessionID))
+	c.String(p, "FileTransferURL", 224, o.FileTransferURL)
+	c.String(p, "FileTransferUsername", 225, o.FileTransferUsername)
+	c.String(p, "FileTransferPassword", 223, o.FileTransferPassword)
+	c.String(p, "ControlFileFormat", 220, o.ControlFileFormat)
 	if o.CSVEncoding != nil {
-		o.CSVEncoding.ValidateAt(prefix+"CSVEncoding.", v)
+		o.CSVEncoding.ValidateAt(c, p+"CSVEncoding.")
 	}
 	if o.HTTP != nil {
-		o.HTTP.ValidateAt(prefix+"HTTP.", v)
+		o.HTTP.ValidateAt(c, p+"HTTP.")
 	}
 	if o.JSONEncoding != nil {
-		o.JSONEncoding.ValidateAt(prefix+"JSONEncoding.", v)
+		o.JSONEncoding.ValidateAt(c, p+"JSONEncoding.")
 	}
 	if o.MQTT != nil {
-		o.MQTT.ValidateAt(prefix+"MQTT.", v)
+		o.MQTT.ValidateAt(c, p+"MQTT.")
 	}
 	for _, i := range model.SortedKeys(o.Parameter) {
-		o.Parameter[i].ValidateAt(prefix+"Parameter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Parameter[i].ValidateAt(c, model.InstanceOf(p, "Parameter.", i))
 	}
 }
 
 // DeviceBulkDataProfilePath is the typed path of Device.BulkData.Profile.{i}.
 type DeviceBulkDataProfilePath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Alias                         model.WriteOnceParam[string]
-	Name                          model.ReadWriteParam[string]
-	NumberOfRetainedFailedReports model.ReadWriteParam[int32]
-	Protocol                      model.ReadWriteParam[string]
-	EncodingType                  model.ReadWriteParam[string]
-	ReportingInterval             model.ReadWriteParam[uint32]
-	TimeReference                 model.ReadWriteParam[time.Time]
-	ParameterNumberOfEntries      model.ReadOnlyParam[uint32]
-	StreamingHost                 model.ReadWriteParam[string]
-	StreamingPort                 model.ReadWriteParam[uint32]
-	StreamingSessionID            model.ReadWriteParam[uint32]
-	FileTransferURL               model.ReadWriteParam[string]
-	FileTransferUsername          model.ReadWriteParam[string]
-	FileTransferPassword          model.ReadWriteParam[string]
-	ControlFileFormat             model.ReadWriteParam[string]
-	CSVEncoding                   DeviceBulkDataProfileCSVEncodingPath
-	HTTP                          DeviceBulkDataProfileHTTPPath
-	JSONEncoding                  DeviceBulkDataProfileJSONEncodingPath
-	MQTT                          DeviceBulkDataProfileMQTTPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ControlFileFormat model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EncodingType model.ReadWriteParam[string] `dm:"s"`
+
+	FileTransferPassword model.ReadWriteParam[string] `dm:"s"`
+
+	FileTransferURL model.ReadWriteParam[string] `dm:"s"`
+
+	FileTransferUsername model.ReadWriteParam[string] `dm:"s"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	NumberOfRetainedFailedReports model.ReadWriteParam[int32] `dm:"i"`
+
+	ParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[string] `dm:"s"`
+
+	ReportingInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	StreamingHost model.ReadWriteParam[string] `dm:"s"`
+
+	StreamingPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	StreamingSessionID model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
+
+	CSVEncoding  DeviceBulkDataProfileCSVEncodingPath  `dm:"CSVEncoding."`
+	HTTP         DeviceBulkDataProfileHTTPPath         `dm:"HTTP."`
+	JSONEncoding DeviceBulkDataProfileJSONEncodingPath `dm:"JSONEncoding."`
+	MQTT         DeviceBulkDataProfileMQTTPath         `dm:"MQTT."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBulkDataProfilePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBulkDataProfilePath(prefix string) DeviceBulkDataProfilePath {
-	p := &prefix
-	return DeviceBulkDataProfilePath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CSVEncoding:                   newDeviceBulkDataProfileCSVEncodingPath(prefix + "CSVEncoding."),
-		ControlFileFormat:             model.NewReadWrite[string](p, "ControlFileFormat", model.TypeString),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EncodingType:                  model.NewReadWrite[string](p, "EncodingType", model.TypeString),
-		FileTransferPassword:          model.NewReadWrite[string](p, "FileTransferPassword", model.TypeString),
-		FileTransferURL:               model.NewReadWrite[string](p, "FileTransferURL", model.TypeString),
-		FileTransferUsername:          model.NewReadWrite[string](p, "FileTransferUsername", model.TypeString),
-		HTTP:                          newDeviceBulkDataProfileHTTPPath(prefix + "HTTP."),
-		JSONEncoding:                  newDeviceBulkDataProfileJSONEncodingPath(prefix + "JSONEncoding."),
-		MQTT:                          newDeviceBulkDataProfileMQTTPath(prefix + "MQTT."),
-		Name:                          model.NewReadWrite[string](p, "Name", model.TypeString),
-		NumberOfRetainedFailedReports: model.NewReadWrite[int32](p, "NumberOfRetainedFailedReports", model.TypeInt),
-		ParameterNumberOfEntries:      model.NewReadOnly[uint32](p, "ParameterNumberOfEntries", model.TypeUnsignedInt),
-		Protocol:                      model.NewReadWrite[string](p, "Protocol", model.TypeString),
-		ReportingInterval:             model.NewReadWrite[uint32](p, "ReportingInterval", model.TypeUnsignedInt),
-		StreamingHost:                 model.NewReadWrite[string](p, "StreamingHost", model.TypeString),
-		StreamingPort:                 model.NewReadWrite[uint32](p, "StreamingPort", model.TypeUnsignedInt),
-		StreamingSessionID:            model.NewReadWrite[uint32](p, "StreamingSessionID", model.TypeUnsignedInt),
-		TimeReference:                 model.NewReadWrite[time.Time](p, "TimeReference", model.TypeDateTime),
-		obj:                           model.NewObjectPath(p),
-	}
+// Parameter returns the typed path of instance i.
+func (x DeviceBulkDataProfilePath) Parameter(i uint32) (p DeviceBulkDataProfileParameterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Parameter.", i))
+	return
 }
 
-// Parameter returns the typed path of instance i of Device.BulkData.Profile.{i}.Parameter.{i}.
-func (x DeviceBulkDataProfilePath) Parameter(i uint32) DeviceBulkDataProfileParameterPath {
-	return newDeviceBulkDataProfileParameterPath(x.Path() + "Parameter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ParameterTable returns the table Device.BulkData.Profile.{i}.Parameter.{i}. itself (for AddObject when writable)
+// ParameterTable returns the table itself (for AddObject when writable).
 func (x DeviceBulkDataProfilePath) ParameterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Parameter.")
+	return model.NewWritableTable(x.ObjectPath, "Parameter.")
 }
 
 // DeviceBulkDataProfileCSVEncodingReportFormat enumerates the values of Device.BulkData.Profile.{i}.CSVEncoding.ReportFormat.
 type DeviceBulkDataProfileCSVEncodingReportFormat string
 
-func (e DeviceBulkDataProfileCSVEncodingReportFormat) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBulkDataProfileCSVEncodingReportFormat_ParameterPerRow    DeviceBulkDataProfileCSVEncodingReportFormat = "ParameterPerRow"
+	DeviceBulkDataProfileCSVEncodingReportFormat_ParameterPerRow DeviceBulkDataProfileCSVEncodingReportFormat = "ParameterPerRow"
+
 	DeviceBulkDataProfileCSVEncodingReportFormat_ParameterPerColumn DeviceBulkDataProfileCSVEncodingReportFormat = "ParameterPerColumn"
 )
 
 // DeviceBulkDataProfileCSVEncodingRowTimestamp enumerates the values of Device.BulkData.Profile.{i}.CSVEncoding.RowTimestamp.
 type DeviceBulkDataProfileCSVEncodingRowTimestamp string
 
-func (e DeviceBulkDataProfileCSVEncodingRowTimestamp) String() string {
-	return string(e)
-}
-
 const (
 	DeviceBulkDataProfileCSVEncodingRowTimestamp_Unix_Epoch DeviceBulkDataProfileCSVEncodingRowTimestamp = "Unix-Epoch"
-	DeviceBulkDataProfileCSVEncodingRowTimestamp_ISO_8601   DeviceBulkDataProfileCSVEncodingRowTimestamp = "ISO-8601"
-	DeviceBulkDataProfileCSVEncodingRowTimestamp_None       DeviceBulkDataProfileCSVEncodingRowTimestamp = "None"
+
+	DeviceBulkDataProfileCSVEncodingRowTimestamp_ISO_8601 DeviceBulkDataProfileCSVEncodingRowTimestamp = "ISO-8601"
+
+	DeviceBulkDataProfileCSVEncodingRowTimestamp_None DeviceBulkDataProfileCSVEncodingRowTimestamp = "None"
 )
 
-var (
-	synDeviceBulkDataProfileCSVEncoding_FieldSeparator = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: ",",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceBulkDataProfileCSVEncoding_RowSeparator = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: " ",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceBulkDataProfileCSVEncoding_EscapeCharacter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "\"",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceBulkDataProfileCSVEncoding_ReportFormat = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "ParameterPerColumn",
-		},
-		Enums: []model.Enum{{Value: "ParameterPerRow"}, {Value: "ParameterPerColumn"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfileCSVEncoding_RowTimestamp = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Unix-Epoch",
-		},
-		Enums: []model.Enum{{Value: "Unix-Epoch"}, {Value: "ISO-8601"}, {Value: "None"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceBulkDataProfileCSVEncoding holds the values of Device.BulkData.Profile.{i}.CSVEncoding. (object, readOnly, since 2.10)
+// DeviceBulkDataProfileCSVEncoding holds the values of Device.BulkData.Profile.{i}.CSVEncoding. (object, readOnly, since 2.10).
 type DeviceBulkDataProfileCSVEncoding struct {
-	// FieldSeparator: string, readWrite, since 2.10.
-	FieldSeparator string `cwmp:"FieldSeparator"`
-	// RowSeparator: string, readWrite, since 2.10.
-	RowSeparator string `cwmp:"RowSeparator"`
-	// EscapeCharacter: string, readWrite, since 2.10.
-	EscapeCharacter string `cwmp:"EscapeCharacter"`
-	// ReportFormat: string{ParameterPerRow,ParameterPerColumn}, readWrite, since 2.10.
-	ReportFormat DeviceBulkDataProfileCSVEncodingReportFormat `cwmp:"ReportFormat"`
-	// RowTimestamp: string{Unix-Epoch,ISO-8601,None}, readWrite, since 2.10.
-	RowTimestamp DeviceBulkDataProfileCSVEncodingRowTimestamp `cwmp:"RowTimestamp"`
+	FieldSeparator string `json:"FieldSeparator,omitzero"`
+
+	RowSeparator string `json:"RowSeparator,omitzero"`
+
+	EscapeCharacter string `json:"EscapeCharacter,omitzero"`
+
+	ReportFormat DeviceBulkDataProfileCSVEncodingReportFormat `json:"ReportFormat,omitzero"`
+
+	RowTimestamp DeviceBulkDataProfileCSVEncodingRowTimestamp `json:"RowTimestamp,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBulkDataProfileCSVEncoding) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBulkDataProfileCSVEncoding) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBulkDataProfileCSVEncoding_ReportFormat, string(o.ReportFormat)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportFormat",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfileCSVEncoding_RowTimestamp, string(o.RowTimestamp)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RowTimestamp",
-		})
-	}
+func (o *DeviceBulkDataProfileCSVEncoding) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ReportFormat", 217, string(o.ReportFormat))
+	c.String(p, "RowTimestamp", 219, string(o.RowTimestamp))
 }
 
 // DeviceBulkDataProfileCSVEncodingPath is the typed path of Device.BulkData.Profile.{i}.CSVEncoding.
 type DeviceBulkDataProfileCSVEncodingPath struct {
-	obj             model.ObjectPath
-	FieldSeparator  model.ReadWriteParam[string]
-	RowSeparator    model.ReadWriteParam[string]
-	EscapeCharacter model.ReadWriteParam[string]
-	ReportFormat    model.ReadWriteParam[DeviceBulkDataProfileCSVEncodingReportFormat]
-	RowTimestamp    model.ReadWriteParam[DeviceBulkDataProfileCSVEncodingRowTimestamp]
-}
+	model.ObjectPath
+	EscapeCharacter model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceBulkDataProfileCSVEncodingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBulkDataProfileCSVEncodingPath(prefix string) DeviceBulkDataProfileCSVEncodingPath {
-	p := &prefix
-	return DeviceBulkDataProfileCSVEncodingPath{
-		EscapeCharacter: model.NewReadWrite[string](p, "EscapeCharacter", model.TypeString),
-		FieldSeparator:  model.NewReadWrite[string](p, "FieldSeparator", model.TypeString),
-		ReportFormat:    model.NewReadWrite[DeviceBulkDataProfileCSVEncodingReportFormat](p, "ReportFormat", model.TypeString),
-		RowSeparator:    model.NewReadWrite[string](p, "RowSeparator", model.TypeString),
-		RowTimestamp:    model.NewReadWrite[DeviceBulkDataProfileCSVEncodingRowTimestamp](p, "RowTimestamp", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
+	FieldSeparator model.ReadWriteParam[string] `dm:"s"`
+
+	ReportFormat model.ReadWriteParam[DeviceBulkDataProfileCSVEncodingReportFormat] `dm:"s"`
+
+	RowSeparator model.ReadWriteParam[string] `dm:"s"`
+
+	RowTimestamp model.ReadWriteParam[DeviceBulkDataProfileCSVEncodingRowTimestamp] `dm:"s"`
 }
 
 // DeviceBulkDataProfileHTTPCompressionsSupported enumerates the values of Device.BulkData.Profile.{i}.HTTP.CompressionsSupported.
 type DeviceBulkDataProfileHTTPCompressionsSupported string
 
-func (e DeviceBulkDataProfileHTTPCompressionsSupported) String() string {
-	return string(e)
-}
-
 const (
-	DeviceBulkDataProfileHTTPCompressionsSupported_GZIP     DeviceBulkDataProfileHTTPCompressionsSupported = "GZIP"
+	DeviceBulkDataProfileHTTPCompressionsSupported_GZIP DeviceBulkDataProfileHTTPCompressionsSupported = "GZIP"
+
 	DeviceBulkDataProfileHTTPCompressionsSupported_Compress DeviceBulkDataProfileHTTPCompressionsSupported = "Compress"
-	DeviceBulkDataProfileHTTPCompressionsSupported_Deflate  DeviceBulkDataProfileHTTPCompressionsSupported = "Deflate"
+
+	DeviceBulkDataProfileHTTPCompressionsSupported_Deflate DeviceBulkDataProfileHTTPCompressionsSupported = "Deflate"
 )
 
 // DeviceBulkDataProfileHTTPMethodsSupported enumerates the values of Device.BulkData.Profile.{i}.HTTP.MethodsSupported.
 type DeviceBulkDataProfileHTTPMethodsSupported string
 
-func (e DeviceBulkDataProfileHTTPMethodsSupported) String() string {
-	return string(e)
-}
-
 const (
 	DeviceBulkDataProfileHTTPMethodsSupported_POST DeviceBulkDataProfileHTTPMethodsSupported = "POST"
-	DeviceBulkDataProfileHTTPMethodsSupported_PUT  DeviceBulkDataProfileHTTPMethodsSupported = "PUT"
+
+	DeviceBulkDataProfileHTTPMethodsSupported_PUT DeviceBulkDataProfileHTTPMethodsSupported = "PUT"
 )
 
-var (
-	synDeviceBulkDataProfileHTTP_URL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceBulkDataProfileHTTP_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfileHTTP_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synDeviceBulkDataProfileHTTP_CompressionsSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "GZIP"}, {Value: "Compress"}, {Value: "Deflate"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfileHTTP_Compression = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "None",
-		},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			NullValue:   "None",
-			TargetParam: "CompressionsSupported",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceBulkDataProfileHTTP_MethodsSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "POST"}, {Value: "PUT"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfileHTTP_Method = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "POST",
-		},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "MethodsSupported",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceBulkDataProfileHTTP_UseDateHeader = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBulkDataProfileHTTP_RetryEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceBulkDataProfileHTTP_RetryMinimumWaitInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBulkDataProfileHTTP_RetryIntervalMultiplier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2000",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1000",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBulkDataProfileHTTP_RequestURIParameterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceBulkDataProfileHTTP_PersistAcrossReboot                = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceBulkDataProfileHTTP holds the values of Device.BulkData.Profile.{i}.HTTP. (object, readOnly, since 2.10)
+// DeviceBulkDataProfileHTTP holds the values of Device.BulkData.Profile.{i}.HTTP. (object, readOnly, since 2.10).
 type DeviceBulkDataProfileHTTP struct {
-	// URL: URL=string(:2048), readWrite, since 2.10.
-	URL string `cwmp:"URL"`
-	// Username: string(:256), readWrite, since 2.10.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.10.
-	Password string `cwmp:"Password"`
-	// CompressionsSupported: list<string{GZIP,Compress,Deflate}>, readOnly, since 2.10.
-	CompressionsSupported []DeviceBulkDataProfileHTTPCompressionsSupported `cwmp:"CompressionsSupported"`
-	// Compression: string enumerationRef, readWrite, since 2.10.
-	Compression string `cwmp:"Compression"`
-	// MethodsSupported: list<string{POST,PUT}>, readOnly, since 2.10.
-	MethodsSupported []DeviceBulkDataProfileHTTPMethodsSupported `cwmp:"MethodsSupported"`
-	// Method: string enumerationRef, readWrite, since 2.10.
-	Method string `cwmp:"Method"`
-	// UseDateHeader: boolean, readWrite, since 2.10.
-	UseDateHeader bool `cwmp:"UseDateHeader"`
-	// RetryEnable: boolean, readWrite, since 2.10.
-	RetryEnable bool `cwmp:"RetryEnable"`
-	// RetryMinimumWaitInterval: unsignedInt[1:65535], readWrite, since 2.10.
-	RetryMinimumWaitInterval uint32 `cwmp:"RetryMinimumWaitInterval"`
-	// RetryIntervalMultiplier: unsignedInt[1000:65535], readWrite, since 2.10.
-	RetryIntervalMultiplier uint32 `cwmp:"RetryIntervalMultiplier"`
-	// RequestURIParameterNumberOfEntries: unsignedInt, readOnly, since 2.10.
-	RequestURIParameterNumberOfEntries uint32 `cwmp:"RequestURIParameterNumberOfEntries"`
-	// PersistAcrossReboot: boolean, readWrite, since 2.12.
-	PersistAcrossReboot bool `cwmp:"PersistAcrossReboot"`
-	// Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}. instances by instance number
-	RequestURIParameter map[uint32]*DeviceBulkDataProfileHTTPRequestURIParameter `cwmp:"RequestURIParameter.{i}."`
+	URL string `json:"URL,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	CompressionsSupported []DeviceBulkDataProfileHTTPCompressionsSupported `json:"CompressionsSupported,omitzero"`
+
+	Compression string `json:"Compression,omitzero"`
+
+	MethodsSupported []DeviceBulkDataProfileHTTPMethodsSupported `json:"MethodsSupported,omitzero"`
+
+	Method string `json:"Method,omitzero"`
+
+	UseDateHeader bool `json:"UseDateHeader,omitzero"`
+
+	RetryEnable bool `json:"RetryEnable,omitzero"`
+
+	RetryMinimumWaitInterval uint32 `json:"RetryMinimumWaitInterval,omitzero"`
+
+	RetryIntervalMultiplier uint32 `json:"RetryIntervalMultiplier,omitzero"`
+
+	RequestURIParameterNumberOfEntries uint32 `json:"RequestURIParameterNumberOfEntries,omitzero"`
+
+	PersistAcrossReboot bool `json:"PersistAcrossReboot,omitzero"`
+
+	RequestURIParameter map[uint32]*DeviceBulkDataProfileHTTPRequestURIParameter `json:"RequestURIParameter,omitzero"`
 }
 
-// AddRequestURIParameter creates instance i of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}. (replacing any) and returns it
+// AddRequestURIParameter creates instance i (replacing any) and returns it.
 func (o *DeviceBulkDataProfileHTTP) AddRequestURIParameter(i uint32) *DeviceBulkDataProfileHTTPRequestURIParameter {
 	if o.RequestURIParameter == nil {
 		o.RequestURIParameter = map[uint32]*DeviceBulkDataProfileHTTPRequestURIParameter{}
@@ -831,1348 +364,168 @@ func (o *DeviceBulkDataProfileHTTP) AddRequestURIParameter(i uint32) *DeviceBulk
 	o.RequestURIParameter[i] = x
 	return x
 }
-
-// GetRequestURIParameter returns instance i of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}.
-func (o *DeviceBulkDataProfileHTTP) GetRequestURIParameter(i uint32) (*DeviceBulkDataProfileHTTPRequestURIParameter, bool) {
-	x, ok := o.RequestURIParameter[i]
-	return x, ok
-}
-
-// DeleteRequestURIParameter removes instance i of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}.
-func (o *DeviceBulkDataProfileHTTP) DeleteRequestURIParameter(i uint32) {
-	delete(o.RequestURIParameter, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBulkDataProfileHTTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBulkDataProfileHTTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBulkDataProfileHTTP_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfileHTTP_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfileHTTP_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckValue(synDeviceBulkDataProfileHTTP_CompressionsSupported, model.FormatValue(model.TypeString, o.CompressionsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CompressionsSupported",
-		})
-	}
-	if e := model.CheckValue(synDeviceBulkDataProfileHTTP_MethodsSupported, model.FormatValue(model.TypeString, o.MethodsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MethodsSupported",
-		})
-	}
-	if e := model.CheckUint(synDeviceBulkDataProfileHTTP_RetryMinimumWaitInterval, uint64(o.RetryMinimumWaitInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RetryMinimumWaitInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceBulkDataProfileHTTP_RetryIntervalMultiplier, uint64(o.RetryIntervalMultiplier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RetryIntervalMultiplier",
-		})
-	}
+func (o *DeviceBulkDataProfileHTTP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "URL", 240, o.URL)
+	c.String(p, "Username", 242, o.Username)
+	c.String(p, "Password", 231, o.Password)
+	c.Wire(p, "CompressionsSupported", 228, model.JoinStrings(o.CompressionsSupported), len(o.CompressionsSupported) > 0)
+	c.Wire(p, "MethodsSupported", 230, model.JoinStrings(o.MethodsSupported), len(o.MethodsSupported) > 0)
+	c.Uint(p, "RetryMinimumWaitInterval", 239, uint64(o.RetryMinimumWaitInterval))
+	c.Uint(p, "RetryIntervalMultiplier", 238, uint64(o.RetryIntervalMultiplier))
 	for _, i := range model.SortedKeys(o.RequestURIParameter) {
-		o.RequestURIParameter[i].ValidateAt(prefix+"RequestURIParameter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.RequestURIParameter[i].ValidateAt(c, model.InstanceOf(p, "RequestURIParameter.", i))
 	}
 }
 
 // DeviceBulkDataProfileHTTPPath is the typed path of Device.BulkData.Profile.{i}.HTTP.
 type DeviceBulkDataProfileHTTPPath struct {
-	obj                                model.ObjectPath
-	URL                                model.ReadWriteParam[string]
-	Username                           model.ReadWriteParam[string]
-	Password                           model.ReadWriteParam[string]
-	CompressionsSupported              model.ReadOnlyParam[[]DeviceBulkDataProfileHTTPCompressionsSupported]
-	Compression                        model.ReadWriteParam[string]
-	MethodsSupported                   model.ReadOnlyParam[[]DeviceBulkDataProfileHTTPMethodsSupported]
-	Method                             model.ReadWriteParam[string]
-	UseDateHeader                      model.ReadWriteParam[bool]
-	RetryEnable                        model.ReadWriteParam[bool]
-	RetryMinimumWaitInterval           model.ReadWriteParam[uint32]
-	RetryIntervalMultiplier            model.ReadWriteParam[uint32]
-	RequestURIParameterNumberOfEntries model.ReadOnlyParam[uint32]
-	PersistAcrossReboot                model.ReadWriteParam[bool]
+	model.ObjectPath
+	Compression model.ReadWriteParam[string] `dm:"s"`
+
+	CompressionsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Method model.ReadWriteParam[string] `dm:"s"`
+
+	MethodsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	PersistAcrossReboot model.ReadWriteParam[bool] `dm:"b"`
+
+	RequestURIParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RetryEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	RetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
+
+	RetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	URL model.ReadWriteParam[string] `dm:"s"`
+
+	UseDateHeader model.ReadWriteParam[bool] `dm:"b"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBulkDataProfileHTTPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBulkDataProfileHTTPPath(prefix string) DeviceBulkDataProfileHTTPPath {
-	p := &prefix
-	return DeviceBulkDataProfileHTTPPath{
-		Compression:                        model.NewReadWrite[string](p, "Compression", model.TypeString),
-		CompressionsSupported:              model.NewReadOnly[[]DeviceBulkDataProfileHTTPCompressionsSupported](p, "CompressionsSupported", model.TypeString),
-		Method:                             model.NewReadWrite[string](p, "Method", model.TypeString),
-		MethodsSupported:                   model.NewReadOnly[[]DeviceBulkDataProfileHTTPMethodsSupported](p, "MethodsSupported", model.TypeString),
-		Password:                           model.NewReadWrite[string](p, "Password", model.TypeString),
-		PersistAcrossReboot:                model.NewReadWrite[bool](p, "PersistAcrossReboot", model.TypeBoolean),
-		RequestURIParameterNumberOfEntries: model.NewReadOnly[uint32](p, "RequestURIParameterNumberOfEntries", model.TypeUnsignedInt),
-		RetryEnable:                        model.NewReadWrite[bool](p, "RetryEnable", model.TypeBoolean),
-		RetryIntervalMultiplier:            model.NewReadWrite[uint32](p, "RetryIntervalMultiplier", model.TypeUnsignedInt),
-		RetryMinimumWaitInterval:           model.NewReadWrite[uint32](p, "RetryMinimumWaitInterval", model.TypeUnsignedInt),
-		URL:                                model.NewReadWrite[string](p, "URL", model.TypeString),
-		UseDateHeader:                      model.NewReadWrite[bool](p, "UseDateHeader", model.TypeBoolean),
-		Username:                           model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                                model.NewObjectPath(p),
-	}
+// RequestURIParameter returns the typed path of instance i.
+func (x DeviceBulkDataProfileHTTPPath) RequestURIParameter(i uint32) (p DeviceBulkDataProfileHTTPRequestURIParameterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RequestURIParameter.", i))
+	return
 }
 
-// RequestURIParameter returns the typed path of instance i of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}.
-func (x DeviceBulkDataProfileHTTPPath) RequestURIParameter(i uint32) DeviceBulkDataProfileHTTPRequestURIParameterPath {
-	return newDeviceBulkDataProfileHTTPRequestURIParameterPath(x.Path() + "RequestURIParameter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RequestURIParameterTable returns the table Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}. itself (for AddObject when writable)
+// RequestURIParameterTable returns the table itself (for AddObject when writable).
 func (x DeviceBulkDataProfileHTTPPath) RequestURIParameterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "RequestURIParameter.")
+	return model.NewWritableTable(x.ObjectPath, "RequestURIParameter.")
 }
 
-var (
-	synDeviceBulkDataProfileHTTPRequestURIParameter_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfileHTTPRequestURIParameter_Reference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceBulkDataProfileHTTPRequestURIParameter holds the values of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10)
+// DeviceBulkDataProfileHTTPRequestURIParameter holds the values of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceBulkDataProfileHTTPRequestURIParameter struct {
-	// Name: string(:64), readWrite, since 2.10.
-	Name string `cwmp:"Name"`
-	// Reference: string(:256), readWrite, since 2.10.
-	Reference string `cwmp:"Reference"`
+	Name string `json:"Name,omitzero"`
+
+	Reference string `json:"Reference,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBulkDataProfileHTTPRequestURIParameter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBulkDataProfileHTTPRequestURIParameter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBulkDataProfileHTTPRequestURIParameter_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfileHTTPRequestURIParameter_Reference, o.Reference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Reference",
-		})
-	}
+func (o *DeviceBulkDataProfileHTTPRequestURIParameter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Name", 234, o.Name)
+	c.String(p, "Reference", 235, o.Reference)
 }
 
 // DeviceBulkDataProfileHTTPRequestURIParameterPath is the typed path of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}.
 type DeviceBulkDataProfileHTTPRequestURIParameterPath struct {
-	obj       model.ObjectPath
-	Name      model.ReadWriteParam[string]
-	Reference model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceBulkDataProfileHTTPRequestURIParameterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBulkDataProfileHTTPRequestURIParameterPath(prefix string) DeviceBulkDataProfileHTTPRequestURIParameterPath {
-	p := &prefix
-	return DeviceBulkDataProfileHTTPRequestURIParameterPath{
-		Name:      model.NewReadWrite[string](p, "Name", model.TypeString),
-		Reference: model.NewReadWrite[string](p, "Reference", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
+	Reference model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceBulkDataProfileJSONEncodingReportFormat enumerates the values of Device.BulkData.Profile.{i}.JSONEncoding.ReportFormat.
 type DeviceBulkDataProfileJSONEncodingReportFormat string
 
-func (e DeviceBulkDataProfileJSONEncodingReportFormat) String() string {
-	return string(e)
-}
-
 const (
 	DeviceBulkDataProfileJSONEncodingReportFormat_ObjectHierarchy DeviceBulkDataProfileJSONEncodingReportFormat = "ObjectHierarchy"
-	DeviceBulkDataProfileJSONEncodingReportFormat_NameValuePair   DeviceBulkDataProfileJSONEncodingReportFormat = "NameValuePair"
+
+	DeviceBulkDataProfileJSONEncodingReportFormat_NameValuePair DeviceBulkDataProfileJSONEncodingReportFormat = "NameValuePair"
 )
 
 // DeviceBulkDataProfileJSONEncodingReportTimestamp enumerates the values of Device.BulkData.Profile.{i}.JSONEncoding.ReportTimestamp.
 type DeviceBulkDataProfileJSONEncodingReportTimestamp string
 
-func (e DeviceBulkDataProfileJSONEncodingReportTimestamp) String() string {
-	return string(e)
-}
-
 const (
 	DeviceBulkDataProfileJSONEncodingReportTimestamp_Unix_Epoch DeviceBulkDataProfileJSONEncodingReportTimestamp = "Unix-Epoch"
-	DeviceBulkDataProfileJSONEncodingReportTimestamp_ISO_8601   DeviceBulkDataProfileJSONEncodingReportTimestamp = "ISO-8601"
-	DeviceBulkDataProfileJSONEncodingReportTimestamp_None       DeviceBulkDataProfileJSONEncodingReportTimestamp = "None"
+
+	DeviceBulkDataProfileJSONEncodingReportTimestamp_ISO_8601 DeviceBulkDataProfileJSONEncodingReportTimestamp = "ISO-8601"
+
+	DeviceBulkDataProfileJSONEncodingReportTimestamp_None DeviceBulkDataProfileJSONEncodingReportTimestamp = "None"
 )
 
-var (
-	synDeviceBulkDataProfileJSONEncoding_ReportFormat = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "ObjectHierarchy",
-		},
-		Enums: []model.Enum{{Value: "ObjectHierarchy"}, {Value: "NameValuePair"}},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfileJSONEncoding_ReportTimestamp = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Unix-Epoch",
-		},
-		Enums: []model.Enum{{Value: "Unix-Epoch"}, {Value: "ISO-8601"}, {Value: "None"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceBulkDataProfileJSONEncoding holds the values of Device.BulkData.Profile.{i}.JSONEncoding. (object, readOnly, since 2.10)
+// DeviceBulkDataProfileJSONEncoding holds the values of Device.BulkData.Profile.{i}.JSONEncoding. (object, readOnly, since 2.10).
 type DeviceBulkDataProfileJSONEncoding struct {
-	// ReportFormat: string{ObjectHierarchy,NameValuePair}, readWrite, since 2.10.
-	ReportFormat DeviceBulkDataProfileJSONEncodingReportFormat `cwmp:"ReportFormat"`
-	// ReportTimestamp: string{Unix-Epoch,ISO-8601,None}, readWrite, since 2.10.
-	ReportTimestamp DeviceBulkDataProfileJSONEncodingReportTimestamp `cwmp:"ReportTimestamp"`
+	ReportFormat DeviceBulkDataProfileJSONEncodingReportFormat `json:"ReportFormat,omitzero"`
+
+	ReportTimestamp DeviceBulkDataProfileJSONEncodingReportTimestamp `json:"ReportTimestamp,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBulkDataProfileJSONEncoding) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBulkDataProfileJSONEncoding) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBulkDataProfileJSONEncoding_ReportFormat, string(o.ReportFormat)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportFormat",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfileJSONEncoding_ReportTimestamp, string(o.ReportTimestamp)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportTimestamp",
-		})
-	}
+func (o *DeviceBulkDataProfileJSONEncoding) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ReportFormat", 244, string(o.ReportFormat))
+	c.String(p, "ReportTimestamp", 245, string(o.ReportTimestamp))
 }
 
 // DeviceBulkDataProfileJSONEncodingPath is the typed path of Device.BulkData.Profile.{i}.JSONEncoding.
 type DeviceBulkDataProfileJSONEncodingPath struct {
-	obj             model.ObjectPath
-	ReportFormat    model.ReadWriteParam[DeviceBulkDataProfileJSONEncodingReportFormat]
-	ReportTimestamp model.ReadWriteParam[DeviceBulkDataProfileJSONEncodingReportTimestamp]
+	model.ObjectPath
+	ReportFormat model.ReadWriteParam[DeviceBulkDataProfileJSONEncodingReportFormat] `dm:"s"`
+
+	ReportTimestamp model.ReadWriteParam[DeviceBulkDataProfileJSONEncodingReportTimestamp] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBulkDataProfileJSONEncodingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBulkDataProfileJSONEncodingPath(prefix string) DeviceBulkDataProfileJSONEncodingPath {
-	p := &prefix
-	return DeviceBulkDataProfileJSONEncodingPath{
-		ReportFormat:    model.NewReadWrite[DeviceBulkDataProfileJSONEncodingReportFormat](p, "ReportFormat", model.TypeString),
-		ReportTimestamp: model.NewReadWrite[DeviceBulkDataProfileJSONEncodingReportTimestamp](p, "ReportTimestamp", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceBulkDataProfileMQTT_Reference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.MQTT.Client.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceBulkDataProfileMQTT_PublishTopic = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfileMQTT_PublishQoS = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceBulkDataProfileMQTT_PublishRetain = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceBulkDataProfileMQTT holds the values of Device.BulkData.Profile.{i}.MQTT. (object, readOnly, since 2.15)
+// DeviceBulkDataProfileMQTT holds the values of Device.BulkData.Profile.{i}.MQTT. (object, readOnly, since 2.15).
 type DeviceBulkDataProfileMQTT struct {
-	// Reference: string pathRef→###.MQTT.Client., readWrite, since 2.15.
-	Reference string `cwmp:"Reference"`
-	// PublishTopic: string(:65535), readWrite, since 2.15.
-	PublishTopic string `cwmp:"PublishTopic"`
-	// PublishQoS: unsignedInt[0:2], readWrite, since 2.15.
-	PublishQoS uint32 `cwmp:"PublishQoS"`
-	// PublishRetain: boolean, readWrite, since 2.15.
-	PublishRetain bool `cwmp:"PublishRetain"`
+	Reference string `json:"Reference,omitzero"`
+
+	PublishTopic string `json:"PublishTopic,omitzero"`
+
+	PublishQoS uint32 `json:"PublishQoS,omitzero"`
+
+	PublishRetain bool `json:"PublishRetain,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBulkDataProfileMQTT) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBulkDataProfileMQTT) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBulkDataProfileMQTT_PublishTopic, o.PublishTopic); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PublishTopic",
-		})
-	}
-	if e := model.CheckUint(synDeviceBulkDataProfileMQTT_PublishQoS, uint64(o.PublishQoS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PublishQoS",
-		})
-	}
+func (o *DeviceBulkDataProfileMQTT) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "PublishTopic", 249, o.PublishTopic)
+	c.Uint(p, "PublishQoS", 247, uint64(o.PublishQoS))
 }
 
 // DeviceBulkDataProfileMQTTPath is the typed path of Device.BulkData.Profile.{i}.MQTT.
 type DeviceBulkDataProfileMQTTPath struct {
-	obj           model.ObjectPath
-	Reference     model.ReadWriteParam[string]
-	PublishTopic  model.ReadWriteParam[string]
-	PublishQoS    model.ReadWriteParam[uint32]
-	PublishRetain model.ReadWriteParam[bool]
+	model.ObjectPath
+	PublishQoS model.ReadWriteParam[uint32] `dm:"u"`
+
+	PublishRetain model.ReadWriteParam[bool] `dm:"b"`
+
+	PublishTopic model.ReadWriteParam[string] `dm:"s"`
+
+	Reference model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceBulkDataProfileMQTTPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBulkDataProfileMQTTPath(prefix string) DeviceBulkDataProfileMQTTPath {
-	p := &prefix
-	return DeviceBulkDataProfileMQTTPath{
-		PublishQoS:    model.NewReadWrite[uint32](p, "PublishQoS", model.TypeUnsignedInt),
-		PublishRetain: model.NewReadWrite[bool](p, "PublishRetain", model.TypeBoolean),
-		PublishTopic:  model.NewReadWrite[string](p, "PublishTopic", model.TypeString),
-		Reference:     model.NewReadWrite[string](p, "Reference", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceBulkDataProfileParameter_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfileParameter_Reference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceBulkDataProfileParameter_Exclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceBulkDataProfileParameter holds the values of Device.BulkData.Profile.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5)
+// DeviceBulkDataProfileParameter holds the values of Device.BulkData.Profile.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceBulkDataProfileParameter struct {
-	// Name: string(:64), readWrite, since 2.10.
-	Name string `cwmp:"Name"`
-	// Reference: string(:256), readWrite, since 2.5.
-	Reference string `cwmp:"Reference"`
-	// Exclude: boolean, readWrite, since 2.16.
-	Exclude bool `cwmp:"Exclude"`
+	Name string `json:"Name,omitzero"`
+
+	Reference string `json:"Reference,omitzero"`
+
+	Exclude bool `json:"Exclude,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceBulkDataProfileParameter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceBulkDataProfileParameter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceBulkDataProfileParameter_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceBulkDataProfileParameter_Reference, o.Reference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Reference",
-		})
-	}
+func (o *DeviceBulkDataProfileParameter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Name", 255, o.Name)
+	c.String(p, "Reference", 256, o.Reference)
 }
 
 // DeviceBulkDataProfileParameterPath is the typed path of Device.BulkData.Profile.{i}.Parameter.{i}.
 type DeviceBulkDataProfileParameterPath struct {
-	obj       model.ObjectPath
-	Name      model.ReadWriteParam[string]
-	Reference model.ReadWriteParam[string]
-	Exclude   model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Exclude model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceBulkDataProfileParameterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceBulkDataProfileParameterPath(prefix string) DeviceBulkDataProfileParameterPath {
-	p := &prefix
-	return DeviceBulkDataProfileParameterPath{
-		Exclude:   model.NewReadWrite[bool](p, "Exclude", model.TypeBoolean),
-		Name:      model.NewReadWrite[string](p, "Name", model.TypeString),
-		Reference: model.NewReadWrite[string](p, "Reference", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-var schemaBulkdata = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.BulkData.",
-	Version:    "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Enable",
-	Syntax:  synDeviceBulkData_Enable,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.Status",
-	Syntax:  synDeviceBulkData_Status,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.MinReportingInterval",
-	Syntax:  synDeviceBulkData_MinReportingInterval,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.Protocols",
-	Syntax:  synDeviceBulkData_Protocols,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.EncodingTypes",
-	Syntax:  synDeviceBulkData_EncodingTypes,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.ParameterWildCardSupported",
-	Syntax:  synDeviceBulkData_ParameterWildCardSupported,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.MaxNumberOfProfiles",
-	Syntax:  synDeviceBulkData_MaxNumberOfProfiles,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.MaxNumberOfParameterReferences",
-	Syntax:  synDeviceBulkData_MaxNumberOfParameterReferences,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.ProfileNumberOfEntries",
-	Syntax:  synDeviceBulkData_ProfileNumberOfEntries,
-	Version: "2.5",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProfileNumberOfEntries",
-	Object:              true,
-	Path:                "Device.BulkData.Profile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.Enable",
-	Syntax:  synDeviceBulkDataProfile_Enable,
-	Version: "2.5",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.BulkData.Profile.{i}.Alias",
-	Syntax:  synDeviceBulkDataProfile_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.Name",
-	Syntax:  synDeviceBulkDataProfile_Name,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.NumberOfRetainedFailedReports",
-	Syntax:  synDeviceBulkDataProfile_NumberOfRetainedFailedReports,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.Protocol",
-	Syntax:  synDeviceBulkDataProfile_Protocol,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.EncodingType",
-	Syntax:  synDeviceBulkDataProfile_EncodingType,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.ReportingInterval",
-	Syntax:  synDeviceBulkDataProfile_ReportingInterval,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.TimeReference",
-	Syntax:  synDeviceBulkDataProfile_TimeReference,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.Profile.{i}.ParameterNumberOfEntries",
-	Syntax:  synDeviceBulkDataProfile_ParameterNumberOfEntries,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.StreamingHost",
-	Syntax:  synDeviceBulkDataProfile_StreamingHost,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.StreamingPort",
-	Syntax:  synDeviceBulkDataProfile_StreamingPort,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.StreamingSessionID",
-	Syntax:  synDeviceBulkDataProfile_StreamingSessionID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.FileTransferURL",
-	Syntax:  synDeviceBulkDataProfile_FileTransferURL,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.FileTransferUsername",
-	Syntax:  synDeviceBulkDataProfile_FileTransferUsername,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.FileTransferPassword",
-	Syntax:  synDeviceBulkDataProfile_FileTransferPassword,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.ControlFileFormat",
-	Syntax:  synDeviceBulkDataProfile_ControlFileFormat,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.BulkData.Profile.{i}.CSVEncoding.",
-	Version:    "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.CSVEncoding.FieldSeparator",
-	Syntax:  synDeviceBulkDataProfileCSVEncoding_FieldSeparator,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.CSVEncoding.RowSeparator",
-	Syntax:  synDeviceBulkDataProfileCSVEncoding_RowSeparator,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.CSVEncoding.EscapeCharacter",
-	Syntax:  synDeviceBulkDataProfileCSVEncoding_EscapeCharacter,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.CSVEncoding.ReportFormat",
-	Syntax:  synDeviceBulkDataProfileCSVEncoding_ReportFormat,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.CSVEncoding.RowTimestamp",
-	Syntax:  synDeviceBulkDataProfileCSVEncoding_RowTimestamp,
-	Version: "2.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.BulkData.Profile.{i}.HTTP.",
-	Version:    "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.URL",
-	Syntax:  synDeviceBulkDataProfileHTTP_URL,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.Username",
-	Syntax:  synDeviceBulkDataProfileHTTP_Username,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.Password",
-	Syntax:  synDeviceBulkDataProfileHTTP_Password,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.CompressionsSupported",
-	Syntax:  synDeviceBulkDataProfileHTTP_CompressionsSupported,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.Compression",
-	Syntax:  synDeviceBulkDataProfileHTTP_Compression,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.MethodsSupported",
-	Syntax:  synDeviceBulkDataProfileHTTP_MethodsSupported,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.Method",
-	Syntax:  synDeviceBulkDataProfileHTTP_Method,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.UseDateHeader",
-	Syntax:  synDeviceBulkDataProfileHTTP_UseDateHeader,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.RetryEnable",
-	Syntax:  synDeviceBulkDataProfileHTTP_RetryEnable,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.RetryMinimumWaitInterval",
-	Syntax:  synDeviceBulkDataProfileHTTP_RetryMinimumWaitInterval,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.RetryIntervalMultiplier",
-	Syntax:  synDeviceBulkDataProfileHTTP_RetryIntervalMultiplier,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.RequestURIParameterNumberOfEntries",
-	Syntax:  synDeviceBulkDataProfileHTTP_RequestURIParameterNumberOfEntries,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.PersistAcrossReboot",
-	Syntax:  synDeviceBulkDataProfileHTTP_PersistAcrossReboot,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RequestURIParameterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}.",
-	Version:             "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}.Name",
-	Syntax:  synDeviceBulkDataProfileHTTPRequestURIParameter_Name,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}.Reference",
-	Syntax:  synDeviceBulkDataProfileHTTPRequestURIParameter_Reference,
-	Version: "2.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.BulkData.Profile.{i}.JSONEncoding.",
-	Version:    "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.JSONEncoding.ReportFormat",
-	Syntax:  synDeviceBulkDataProfileJSONEncoding_ReportFormat,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.JSONEncoding.ReportTimestamp",
-	Syntax:  synDeviceBulkDataProfileJSONEncoding_ReportTimestamp,
-	Version: "2.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.BulkData.Profile.{i}.MQTT.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.MQTT.Reference",
-	Syntax:  synDeviceBulkDataProfileMQTT_Reference,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.MQTT.PublishTopic",
-	Syntax:  synDeviceBulkDataProfileMQTT_PublishTopic,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.MQTT.PublishQoS",
-	Syntax:  synDeviceBulkDataProfileMQTT_PublishQoS,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.MQTT.PublishRetain",
-	Syntax:  synDeviceBulkDataProfileMQTT_PublishRetain,
-	Version: "2.15",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ParameterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.BulkData.Profile.{i}.Parameter.{i}.",
-	Version:             "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.Parameter.{i}.Name",
-	Syntax:  synDeviceBulkDataProfileParameter_Name,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.Parameter.{i}.Reference",
-	Syntax:  synDeviceBulkDataProfileParameter_Reference,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.BulkData.Profile.{i}.Parameter.{i}.Exclude",
-	Syntax:  synDeviceBulkDataProfileParameter_Exclude,
-	Version: "2.16",
-}}
-
-// DeviceBulkDataImpl is what a device implements for Device.BulkData; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBulkDataImpl to implement only some methods.
-type DeviceBulkDataImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceBulkDataStatus, error)
-	MinReportingInterval(inst []uint32) (uint32, error)
-	Protocols(inst []uint32) ([]DeviceBulkDataProtocols, error)
-	EncodingTypes(inst []uint32) ([]DeviceBulkDataEncodingTypes, error)
-	ParameterWildCardSupported(inst []uint32) (bool, error)
-	MaxNumberOfProfiles(inst []uint32) (int32, error)
-	MaxNumberOfParameterReferences(inst []uint32) (int32, error)
-	ProfileNumberOfEntries(inst []uint32) (uint32, error)
-	ProfileInstances(inst []uint32) []uint32
-	AddProfile(inst []uint32) (uint32, error)
-	DeleteProfile(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceBulkDataImpl implements DeviceBulkDataImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBulkDataImpl struct{}
-
-func (UnimplementedDeviceBulkDataImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) Status(inst []uint32) (DeviceBulkDataStatus, error) {
-	var zero DeviceBulkDataStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) MinReportingInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) Protocols(inst []uint32) ([]DeviceBulkDataProtocols, error) {
-	var zero []DeviceBulkDataProtocols
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) EncodingTypes(inst []uint32) ([]DeviceBulkDataEncodingTypes, error) {
-	var zero []DeviceBulkDataEncodingTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) ParameterWildCardSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) MaxNumberOfProfiles(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) MaxNumberOfParameterReferences(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) ProfileNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) ProfileInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceBulkDataImpl) AddProfile(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataImpl) DeleteProfile(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBulkDataProfileImpl is what a device implements for Device.BulkData.Profile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBulkDataProfileImpl to implement only some methods.
-type DeviceBulkDataProfileImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	NumberOfRetainedFailedReports(inst []uint32) (int32, error)
-	SetNumberOfRetainedFailedReports(inst []uint32, v int32) error
-	Protocol(inst []uint32) (string, error)
-	SetProtocol(inst []uint32, v string) error
-	EncodingType(inst []uint32) (string, error)
-	SetEncodingType(inst []uint32, v string) error
-	ReportingInterval(inst []uint32) (uint32, error)
-	SetReportingInterval(inst []uint32, v uint32) error
-	TimeReference(inst []uint32) (time.Time, error)
-	SetTimeReference(inst []uint32, v time.Time) error
-	ParameterNumberOfEntries(inst []uint32) (uint32, error)
-	StreamingHost(inst []uint32) (string, error)
-	SetStreamingHost(inst []uint32, v string) error
-	StreamingPort(inst []uint32) (uint32, error)
-	SetStreamingPort(inst []uint32, v uint32) error
-	StreamingSessionID(inst []uint32) (uint32, error)
-	SetStreamingSessionID(inst []uint32, v uint32) error
-	FileTransferURL(inst []uint32) (string, error)
-	SetFileTransferURL(inst []uint32, v string) error
-	FileTransferUsername(inst []uint32) (string, error)
-	SetFileTransferUsername(inst []uint32, v string) error
-	FileTransferPassword(inst []uint32) (string, error)
-	SetFileTransferPassword(inst []uint32, v string) error
-	ControlFileFormat(inst []uint32) (string, error)
-	SetControlFileFormat(inst []uint32, v string) error
-	ParameterInstances(inst []uint32) []uint32
-	AddParameter(inst []uint32) (uint32, error)
-	DeleteParameter(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceBulkDataProfileImpl implements DeviceBulkDataProfileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBulkDataProfileImpl struct{}
-
-func (UnimplementedDeviceBulkDataProfileImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) NumberOfRetainedFailedReports(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetNumberOfRetainedFailedReports(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) Protocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetProtocol(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) EncodingType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetEncodingType(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) ReportingInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetReportingInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) TimeReference(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetTimeReference(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) ParameterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) StreamingHost(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetStreamingHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) StreamingPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetStreamingPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) StreamingSessionID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetStreamingSessionID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) FileTransferURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetFileTransferURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) FileTransferUsername(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetFileTransferUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) FileTransferPassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetFileTransferPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) ControlFileFormat(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) SetControlFileFormat(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) ParameterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceBulkDataProfileImpl) AddParameter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileImpl) DeleteParameter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBulkDataProfileCSVEncodingImpl is what a device implements for Device.BulkData.Profile.{i}.CSVEncoding; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBulkDataProfileCSVEncodingImpl to implement only some methods.
-type DeviceBulkDataProfileCSVEncodingImpl interface {
-	FieldSeparator(inst []uint32) (string, error)
-	SetFieldSeparator(inst []uint32, v string) error
-	RowSeparator(inst []uint32) (string, error)
-	SetRowSeparator(inst []uint32, v string) error
-	EscapeCharacter(inst []uint32) (string, error)
-	SetEscapeCharacter(inst []uint32, v string) error
-	ReportFormat(inst []uint32) (DeviceBulkDataProfileCSVEncodingReportFormat, error)
-	SetReportFormat(inst []uint32, v DeviceBulkDataProfileCSVEncodingReportFormat) error
-	RowTimestamp(inst []uint32) (DeviceBulkDataProfileCSVEncodingRowTimestamp, error)
-	SetRowTimestamp(inst []uint32, v DeviceBulkDataProfileCSVEncodingRowTimestamp) error
-}
-
-// UnimplementedDeviceBulkDataProfileCSVEncodingImpl implements DeviceBulkDataProfileCSVEncodingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBulkDataProfileCSVEncodingImpl struct{}
-
-func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) FieldSeparator(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) SetFieldSeparator(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) RowSeparator(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) SetRowSeparator(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) EscapeCharacter(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) SetEscapeCharacter(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) ReportFormat(inst []uint32) (DeviceBulkDataProfileCSVEncodingReportFormat, error) {
-	var zero DeviceBulkDataProfileCSVEncodingReportFormat
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) SetReportFormat(inst []uint32, v DeviceBulkDataProfileCSVEncodingReportFormat) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) RowTimestamp(inst []uint32) (DeviceBulkDataProfileCSVEncodingRowTimestamp, error) {
-	var zero DeviceBulkDataProfileCSVEncodingRowTimestamp
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) SetRowTimestamp(inst []uint32, v DeviceBulkDataProfileCSVEncodingRowTimestamp) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBulkDataProfileHTTPImpl is what a device implements for Device.BulkData.Profile.{i}.HTTP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBulkDataProfileHTTPImpl to implement only some methods.
-type DeviceBulkDataProfileHTTPImpl interface {
-	URL(inst []uint32) (string, error)
-	SetURL(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	CompressionsSupported(inst []uint32) ([]DeviceBulkDataProfileHTTPCompressionsSupported, error)
-	Compression(inst []uint32) (string, error)
-	SetCompression(inst []uint32, v string) error
-	MethodsSupported(inst []uint32) ([]DeviceBulkDataProfileHTTPMethodsSupported, error)
-	Method(inst []uint32) (string, error)
-	SetMethod(inst []uint32, v string) error
-	UseDateHeader(inst []uint32) (bool, error)
-	SetUseDateHeader(inst []uint32, v bool) error
-	RetryEnable(inst []uint32) (bool, error)
-	SetRetryEnable(inst []uint32, v bool) error
-	RetryMinimumWaitInterval(inst []uint32) (uint32, error)
-	SetRetryMinimumWaitInterval(inst []uint32, v uint32) error
-	RetryIntervalMultiplier(inst []uint32) (uint32, error)
-	SetRetryIntervalMultiplier(inst []uint32, v uint32) error
-	RequestURIParameterNumberOfEntries(inst []uint32) (uint32, error)
-	PersistAcrossReboot(inst []uint32) (bool, error)
-	SetPersistAcrossReboot(inst []uint32, v bool) error
-	RequestURIParameterInstances(inst []uint32) []uint32
-	AddRequestURIParameter(inst []uint32) (uint32, error)
-	DeleteRequestURIParameter(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceBulkDataProfileHTTPImpl implements DeviceBulkDataProfileHTTPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBulkDataProfileHTTPImpl struct{}
-
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) CompressionsSupported(inst []uint32) ([]DeviceBulkDataProfileHTTPCompressionsSupported, error) {
-	var zero []DeviceBulkDataProfileHTTPCompressionsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) Compression(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetCompression(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) MethodsSupported(inst []uint32) ([]DeviceBulkDataProfileHTTPMethodsSupported, error) {
-	var zero []DeviceBulkDataProfileHTTPMethodsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) Method(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetMethod(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) UseDateHeader(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetUseDateHeader(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) RetryEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetRetryEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) RetryMinimumWaitInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetRetryMinimumWaitInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) RetryIntervalMultiplier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetRetryIntervalMultiplier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) RequestURIParameterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) PersistAcrossReboot(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetPersistAcrossReboot(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) RequestURIParameterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) AddRequestURIParameter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPImpl) DeleteRequestURIParameter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBulkDataProfileHTTPRequestURIParameterImpl is what a device implements for Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl to implement only some methods.
-type DeviceBulkDataProfileHTTPRequestURIParameterImpl interface {
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Reference(inst []uint32) (string, error)
-	SetReference(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl implements DeviceBulkDataProfileHTTPRequestURIParameterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl struct{}
-
-func (UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl) SetReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBulkDataProfileJSONEncodingImpl is what a device implements for Device.BulkData.Profile.{i}.JSONEncoding; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBulkDataProfileJSONEncodingImpl to implement only some methods.
-type DeviceBulkDataProfileJSONEncodingImpl interface {
-	ReportFormat(inst []uint32) (DeviceBulkDataProfileJSONEncodingReportFormat, error)
-	SetReportFormat(inst []uint32, v DeviceBulkDataProfileJSONEncodingReportFormat) error
-	ReportTimestamp(inst []uint32) (DeviceBulkDataProfileJSONEncodingReportTimestamp, error)
-	SetReportTimestamp(inst []uint32, v DeviceBulkDataProfileJSONEncodingReportTimestamp) error
-}
-
-// UnimplementedDeviceBulkDataProfileJSONEncodingImpl implements DeviceBulkDataProfileJSONEncodingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBulkDataProfileJSONEncodingImpl struct{}
-
-func (UnimplementedDeviceBulkDataProfileJSONEncodingImpl) ReportFormat(inst []uint32) (DeviceBulkDataProfileJSONEncodingReportFormat, error) {
-	var zero DeviceBulkDataProfileJSONEncodingReportFormat
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileJSONEncodingImpl) SetReportFormat(inst []uint32, v DeviceBulkDataProfileJSONEncodingReportFormat) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileJSONEncodingImpl) ReportTimestamp(inst []uint32) (DeviceBulkDataProfileJSONEncodingReportTimestamp, error) {
-	var zero DeviceBulkDataProfileJSONEncodingReportTimestamp
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileJSONEncodingImpl) SetReportTimestamp(inst []uint32, v DeviceBulkDataProfileJSONEncodingReportTimestamp) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBulkDataProfileMQTTImpl is what a device implements for Device.BulkData.Profile.{i}.MQTT; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBulkDataProfileMQTTImpl to implement only some methods.
-type DeviceBulkDataProfileMQTTImpl interface {
-	Reference(inst []uint32) (string, error)
-	SetReference(inst []uint32, v string) error
-	PublishTopic(inst []uint32) (string, error)
-	SetPublishTopic(inst []uint32, v string) error
-	PublishQoS(inst []uint32) (uint32, error)
-	SetPublishQoS(inst []uint32, v uint32) error
-	PublishRetain(inst []uint32) (bool, error)
-	SetPublishRetain(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceBulkDataProfileMQTTImpl implements DeviceBulkDataProfileMQTTImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBulkDataProfileMQTTImpl struct{}
-
-func (UnimplementedDeviceBulkDataProfileMQTTImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileMQTTImpl) SetReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileMQTTImpl) PublishTopic(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileMQTTImpl) SetPublishTopic(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileMQTTImpl) PublishQoS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileMQTTImpl) SetPublishQoS(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileMQTTImpl) PublishRetain(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileMQTTImpl) SetPublishRetain(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceBulkDataProfileParameterImpl is what a device implements for Device.BulkData.Profile.{i}.Parameter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceBulkDataProfileParameterImpl to implement only some methods.
-type DeviceBulkDataProfileParameterImpl interface {
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Reference(inst []uint32) (string, error)
-	SetReference(inst []uint32, v string) error
-	Exclude(inst []uint32) (bool, error)
-	SetExclude(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceBulkDataProfileParameterImpl implements DeviceBulkDataProfileParameterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceBulkDataProfileParameterImpl struct{}
-
-func (UnimplementedDeviceBulkDataProfileParameterImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileParameterImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileParameterImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileParameterImpl) SetReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileParameterImpl) Exclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceBulkDataProfileParameterImpl) SetExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
+	Reference model.ReadWriteParam[string] `dm:"s"`
 }

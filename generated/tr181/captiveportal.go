@@ -8,173 +8,41 @@ import "github.com/dmforge/dmforge/model"
 // DeviceCaptivePortalStatus enumerates the values of Device.CaptivePortal.Status.
 type DeviceCaptivePortalStatus string
 
-func (e DeviceCaptivePortalStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceCaptivePortalStatus_Disabled       DeviceCaptivePortalStatus = "Disabled"
-	DeviceCaptivePortalStatus_Enabled        DeviceCaptivePortalStatus = "Enabled"
+	DeviceCaptivePortalStatus_Disabled DeviceCaptivePortalStatus = "Disabled"
+
+	DeviceCaptivePortalStatus_Enabled DeviceCaptivePortalStatus = "Enabled"
+
 	DeviceCaptivePortalStatus_Error_URLEmpty DeviceCaptivePortalStatus = "Error_URLEmpty"
-	DeviceCaptivePortalStatus_Error          DeviceCaptivePortalStatus = "Error"
+
+	DeviceCaptivePortalStatus_Error DeviceCaptivePortalStatus = "Error"
 )
 
-var (
-	synDeviceCaptivePortal_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceCaptivePortal_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_URLEmpty"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceCaptivePortal_AllowedList = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(10000),
-			Size:     &model.Size{},
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCaptivePortal_URL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceCaptivePortal holds the values of Device.CaptivePortal. (object, readOnly, since 2.0)
+// DeviceCaptivePortal holds the values of Device.CaptivePortal. (object, readOnly, since 2.0).
 type DeviceCaptivePortal struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_URLEmpty,Error}, readOnly, since 2.0.
-	Status DeviceCaptivePortalStatus `cwmp:"Status"`
-	// AllowedList: list[:10000 items](:)<string>, readWrite, since 2.0.
-	AllowedList []string `cwmp:"AllowedList"`
-	// URL: URL=string(:2048), readWrite, since 2.0.
-	URL string `cwmp:"URL"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceCaptivePortalStatus `json:"Status,omitzero"`
+
+	AllowedList []string `json:"AllowedList,omitzero"`
+
+	URL string `json:"URL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCaptivePortal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCaptivePortal) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceCaptivePortal_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckValue(synDeviceCaptivePortal_AllowedList, model.FormatValue(model.TypeString, o.AllowedList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedList",
-		})
-	}
-	if e := model.CheckString(synDeviceCaptivePortal_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
+func (o *DeviceCaptivePortal) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 270, string(o.Status))
+	c.Wire(p, "AllowedList", 268, model.JoinStrings(o.AllowedList), len(o.AllowedList) > 0)
+	c.String(p, "URL", 271, o.URL)
 }
 
 // DeviceCaptivePortalPath is the typed path of Device.CaptivePortal.
 type DeviceCaptivePortalPath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[DeviceCaptivePortalStatus]
-	AllowedList model.ReadWriteParam[[]string]
-	URL         model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	AllowedList model.ReadWriteParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceCaptivePortalPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCaptivePortalPath(prefix string) DeviceCaptivePortalPath {
-	p := &prefix
-	return DeviceCaptivePortalPath{
-		AllowedList: model.NewReadWrite[[]string](p, "AllowedList", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Status:      model.NewReadOnly[DeviceCaptivePortalStatus](p, "Status", model.TypeString),
-		URL:         model.NewReadWrite[string](p, "URL", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaCaptiveportal = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.CaptivePortal.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.CaptivePortal.Enable",
-	Syntax:  synDeviceCaptivePortal_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CaptivePortal.Status",
-	Syntax:  synDeviceCaptivePortal_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.CaptivePortal.AllowedList",
-	Syntax:  synDeviceCaptivePortal_AllowedList,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.CaptivePortal.URL",
-	Syntax:  synDeviceCaptivePortal_URL,
-	Version: "2.0",
-}}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceCaptivePortalImpl is what a device implements for Device.CaptivePortal; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCaptivePortalImpl to implement only some methods.
-type DeviceCaptivePortalImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceCaptivePortalStatus, error)
-	AllowedList(inst []uint32) ([]string, error)
-	SetAllowedList(inst []uint32, v []string) error
-	URL(inst []uint32) (string, error)
-	SetURL(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceCaptivePortalImpl implements DeviceCaptivePortalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCaptivePortalImpl struct{}
-
-func (UnimplementedDeviceCaptivePortalImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCaptivePortalImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCaptivePortalImpl) Status(inst []uint32) (DeviceCaptivePortalStatus, error) {
-	var zero DeviceCaptivePortalStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCaptivePortalImpl) AllowedList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCaptivePortalImpl) SetAllowedList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCaptivePortalImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCaptivePortalImpl) SetURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	URL model.ReadWriteParam[string] `dm:"s"`
 }

@@ -5,49 +5,33 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceCellularRoamingStatus enumerates the values of Device.Cellular.RoamingStatus.
 type DeviceCellularRoamingStatus string
 
-func (e DeviceCellularRoamingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceCellularRoamingStatus_Home    DeviceCellularRoamingStatus = "Home"
+	DeviceCellularRoamingStatus_Home DeviceCellularRoamingStatus = "Home"
+
 	DeviceCellularRoamingStatus_Roaming DeviceCellularRoamingStatus = "Roaming"
 )
 
-var (
-	synDeviceCellular_RoamingEnabled = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceCellular_RoamingStatus  = &model.Syntax{
-		Enums: []model.Enum{{Value: "Home"}, {Value: "Roaming"}},
-		Type:  model.TypeString,
-	}
-	synDeviceCellular_InterfaceNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceCellular_AccessPointNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceCellular holds the values of Device.Cellular. (object, readOnly, since 2.8)
+// DeviceCellular holds the values of Device.Cellular. (object, readOnly, since 2.8).
 type DeviceCellular struct {
-	// RoamingEnabled: boolean, readWrite, since 2.8.
-	RoamingEnabled bool `cwmp:"RoamingEnabled"`
-	// RoamingStatus: string{Home,Roaming}, readOnly, since 2.8.
-	RoamingStatus DeviceCellularRoamingStatus `cwmp:"RoamingStatus"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// AccessPointNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	AccessPointNumberOfEntries uint32 `cwmp:"AccessPointNumberOfEntries"`
-	// Device.Cellular.AccessPoint.{i}. instances by instance number
-	AccessPoint map[uint32]*DeviceCellularAccessPoint `cwmp:"AccessPoint.{i}."`
-	// Device.Cellular.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceCellularInterface `cwmp:"Interface.{i}."`
+	RoamingEnabled bool `json:"RoamingEnabled,omitzero"`
+
+	RoamingStatus DeviceCellularRoamingStatus `json:"RoamingStatus,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	AccessPointNumberOfEntries uint32 `json:"AccessPointNumberOfEntries,omitzero"`
+
+	AccessPoint map[uint32]*DeviceCellularAccessPoint `json:"AccessPoint,omitzero"`
+	Interface   map[uint32]*DeviceCellularInterface   `json:"Interface,omitzero"`
 }
 
-// AddAccessPoint creates instance i of Device.Cellular.AccessPoint.{i}. (replacing any) and returns it
+// AddAccessPoint creates instance i (replacing any) and returns it.
 func (o *DeviceCellular) AddAccessPoint(i uint32) *DeviceCellularAccessPoint {
 	if o.AccessPoint == nil {
 		o.AccessPoint = map[uint32]*DeviceCellularAccessPoint{}
@@ -57,18 +41,7 @@ func (o *DeviceCellular) AddAccessPoint(i uint32) *DeviceCellularAccessPoint {
 	return x
 }
 
-// GetAccessPoint returns instance i of Device.Cellular.AccessPoint.{i}.
-func (o *DeviceCellular) GetAccessPoint(i uint32) (*DeviceCellularAccessPoint, bool) {
-	x, ok := o.AccessPoint[i]
-	return x, ok
-}
-
-// DeleteAccessPoint removes instance i of Device.Cellular.AccessPoint.{i}.
-func (o *DeviceCellular) DeleteAccessPoint(i uint32) {
-	delete(o.AccessPoint, i)
-}
-
-// AddInterface creates instance i of Device.Cellular.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceCellular) AddInterface(i uint32) *DeviceCellularInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceCellularInterface{}
@@ -77,632 +50,275 @@ func (o *DeviceCellular) AddInterface(i uint32) *DeviceCellularInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.Cellular.Interface.{i}.
-func (o *DeviceCellular) GetInterface(i uint32) (*DeviceCellularInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.Cellular.Interface.{i}.
-func (o *DeviceCellular) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCellular) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCellular) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceCellular_RoamingStatus, string(o.RoamingStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RoamingStatus",
-		})
-	}
+func (o *DeviceCellular) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "RoamingStatus", 356, string(o.RoamingStatus))
 	for _, i := range model.SortedKeys(o.AccessPoint) {
-		o.AccessPoint[i].ValidateAt(prefix+"AccessPoint."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AccessPoint[i].ValidateAt(c, model.InstanceOf(p, "AccessPoint.", i))
 	}
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceCellularPath is the typed path of Device.Cellular.
 type DeviceCellularPath struct {
-	obj                        model.ObjectPath
-	RoamingEnabled             model.ReadWriteParam[bool]
-	RoamingStatus              model.ReadOnlyParam[DeviceCellularRoamingStatus]
-	InterfaceNumberOfEntries   model.ReadOnlyParam[uint32]
-	AccessPointNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AccessPointNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RoamingEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	RoamingStatus model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceCellularPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCellularPath(prefix string) DeviceCellularPath {
-	p := &prefix
-	return DeviceCellularPath{
-		AccessPointNumberOfEntries: model.NewReadOnly[uint32](p, "AccessPointNumberOfEntries", model.TypeUnsignedInt),
-		InterfaceNumberOfEntries:   model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		RoamingEnabled:             model.NewReadWrite[bool](p, "RoamingEnabled", model.TypeBoolean),
-		RoamingStatus:              model.NewReadOnly[DeviceCellularRoamingStatus](p, "RoamingStatus", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// AccessPoint returns the typed path of instance i.
+func (x DeviceCellularPath) AccessPoint(i uint32) (p DeviceCellularAccessPointPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessPoint.", i))
+	return
 }
 
-// AccessPoint returns the typed path of instance i of Device.Cellular.AccessPoint.{i}.
-func (x DeviceCellularPath) AccessPoint(i uint32) DeviceCellularAccessPointPath {
-	return newDeviceCellularAccessPointPath(x.Path() + "AccessPoint." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AccessPointTable returns the table Device.Cellular.AccessPoint.{i}. itself (for AddObject when writable)
+// AccessPointTable returns the table itself (for AddObject when writable).
 func (x DeviceCellularPath) AccessPointTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "AccessPoint.")
+	return model.NewWritableTable(x.ObjectPath, "AccessPoint.")
 }
 
-// Interface returns the typed path of instance i of Device.Cellular.Interface.{i}.
-func (x DeviceCellularPath) Interface(i uint32) DeviceCellularInterfacePath {
-	return newDeviceCellularInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
+// Interface returns the typed path of instance i.
+func (x DeviceCellularPath) Interface(i uint32) (p DeviceCellularInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// InterfaceTable returns the table Device.Cellular.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceCellularPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-var (
-	synDeviceCellularAccessPoint_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceCellularAccessPoint_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceCellularAccessPoint_APN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceCellularAccessPoint_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceCellularAccessPoint_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synDeviceCellularAccessPoint_Proxy = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceCellularAccessPoint_ProxyPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceCellularAccessPoint_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCellularAccessPoint_IPVersion = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "4",
-		}, {
-			Max: "6",
-			Min: "6",
-		}, {
-			Max: "-1",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceCellularAccessPoint_Type = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceCellularAccessPoint holds the values of Device.Cellular.AccessPoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DeviceCellularAccessPoint holds the values of Device.Cellular.AccessPoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceCellularAccessPoint struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// APN: string(:64), readWrite, since 2.8.
-	APN string `cwmp:"APN"`
-	// Username: string(:256), readWrite, since 2.8.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.8.
-	Password string `cwmp:"Password"`
-	// Proxy: IPAddress=string(:45), readWrite, since 2.8.
-	Proxy string `cwmp:"Proxy"`
-	// ProxyPort: unsignedInt[1:65535], readWrite, since 2.8.
-	ProxyPort uint32 `cwmp:"ProxyPort"`
-	// Interface: string pathRef→#.Interface., readWrite, since 2.8.
-	Interface string `cwmp:"Interface"`
-	// IPVersion: int[4:4,6:6,-1:-1], readWrite, since 2.2.
-	IPVersion int32 `cwmp:"IPVersion"`
-	// Type: list<string>, readWrite, since 2.19.
-	Type []string `cwmp:"Type"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	APN string `json:"APN,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	Proxy string `json:"Proxy,omitzero"`
+
+	ProxyPort uint32 `json:"ProxyPort,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	IPVersion int32 `json:"IPVersion,omitzero"`
+
+	Type []string `json:"Type,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCellularAccessPoint) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCellularAccessPoint) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceCellularAccessPoint_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularAccessPoint_APN, o.APN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APN",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularAccessPoint_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularAccessPoint_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularAccessPoint_Proxy, o.Proxy); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Proxy",
-		})
-	}
-	if e := model.CheckUint(synDeviceCellularAccessPoint_ProxyPort, uint64(o.ProxyPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyPort",
-		})
-	}
-	if e := model.CheckInt(synDeviceCellularAccessPoint_IPVersion, int64(o.IPVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPVersion",
-		})
-	}
-	if e := model.CheckValue(synDeviceCellularAccessPoint_Type, model.FormatValue(model.TypeString, o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
+func (o *DeviceCellularAccessPoint) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 275, o.Alias)
+	c.String(p, "APN", 274, o.APN)
+	c.String(p, "Username", 283, o.Username)
+	c.String(p, "Password", 279, o.Password)
+	c.String(p, "Proxy", 280, o.Proxy)
+	c.Uint(p, "ProxyPort", 281, uint64(o.ProxyPort))
+	c.Int(p, "IPVersion", 277, int64(o.IPVersion))
+	c.Wire(p, "Type", 282, model.JoinStrings(o.Type), len(o.Type) > 0)
 }
 
 // DeviceCellularAccessPointPath is the typed path of Device.Cellular.AccessPoint.{i}.
 type DeviceCellularAccessPointPath struct {
-	obj       model.ObjectPath
-	Enable    model.ReadWriteParam[bool]
-	Alias     model.WriteOnceParam[string]
-	APN       model.ReadWriteParam[string]
-	Username  model.ReadWriteParam[string]
-	Password  model.ReadWriteParam[string]
-	Proxy     model.ReadWriteParam[string]
-	ProxyPort model.ReadWriteParam[uint32]
-	Interface model.ReadWriteParam[string]
-	IPVersion model.ReadWriteParam[int32]
-	Type      model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	APN model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceCellularAccessPointPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCellularAccessPointPath(prefix string) DeviceCellularAccessPointPath {
-	p := &prefix
-	return DeviceCellularAccessPointPath{
-		APN:       model.NewReadWrite[string](p, "APN", model.TypeString),
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPVersion: model.NewReadWrite[int32](p, "IPVersion", model.TypeInt),
-		Interface: model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Password:  model.NewReadWrite[string](p, "Password", model.TypeString),
-		Proxy:     model.NewReadWrite[string](p, "Proxy", model.TypeString),
-		ProxyPort: model.NewReadWrite[uint32](p, "ProxyPort", model.TypeUnsignedInt),
-		Type:      model.NewReadWrite[[]string](p, "Type", model.TypeString),
-		Username:  model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	Proxy model.ReadWriteParam[string] `dm:"s"`
+
+	ProxyPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	Type model.ReadWriteParam[[]string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceCellularInterfaceStatus enumerates the values of Device.Cellular.Interface.{i}.Status.
 type DeviceCellularInterfaceStatus string
 
-func (e DeviceCellularInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceCellularInterfaceStatus_Up             DeviceCellularInterfaceStatus = "Up"
-	DeviceCellularInterfaceStatus_Down           DeviceCellularInterfaceStatus = "Down"
-	DeviceCellularInterfaceStatus_Unknown        DeviceCellularInterfaceStatus = "Unknown"
-	DeviceCellularInterfaceStatus_Dormant        DeviceCellularInterfaceStatus = "Dormant"
-	DeviceCellularInterfaceStatus_NotPresent     DeviceCellularInterfaceStatus = "NotPresent"
+	DeviceCellularInterfaceStatus_Up DeviceCellularInterfaceStatus = "Up"
+
+	DeviceCellularInterfaceStatus_Down DeviceCellularInterfaceStatus = "Down"
+
+	DeviceCellularInterfaceStatus_Unknown DeviceCellularInterfaceStatus = "Unknown"
+
+	DeviceCellularInterfaceStatus_Dormant DeviceCellularInterfaceStatus = "Dormant"
+
+	DeviceCellularInterfaceStatus_NotPresent DeviceCellularInterfaceStatus = "NotPresent"
+
 	DeviceCellularInterfaceStatus_LowerLayerDown DeviceCellularInterfaceStatus = "LowerLayerDown"
-	DeviceCellularInterfaceStatus_Error          DeviceCellularInterfaceStatus = "Error"
+
+	DeviceCellularInterfaceStatus_Error DeviceCellularInterfaceStatus = "Error"
 )
 
 // DeviceCellularInterfaceSupportedAccessTechnologies enumerates the values of Device.Cellular.Interface.{i}.SupportedAccessTechnologies.
 type DeviceCellularInterfaceSupportedAccessTechnologies string
 
-func (e DeviceCellularInterfaceSupportedAccessTechnologies) String() string {
-	return string(e)
-}
-
 const (
-	DeviceCellularInterfaceSupportedAccessTechnologies_GPRS         DeviceCellularInterfaceSupportedAccessTechnologies = "GPRS"
-	DeviceCellularInterfaceSupportedAccessTechnologies_EDGE         DeviceCellularInterfaceSupportedAccessTechnologies = "EDGE"
-	DeviceCellularInterfaceSupportedAccessTechnologies_UMTS         DeviceCellularInterfaceSupportedAccessTechnologies = "UMTS"
-	DeviceCellularInterfaceSupportedAccessTechnologies_UMTSHSPA     DeviceCellularInterfaceSupportedAccessTechnologies = "UMTSHSPA"
+	DeviceCellularInterfaceSupportedAccessTechnologies_GPRS DeviceCellularInterfaceSupportedAccessTechnologies = "GPRS"
+
+	DeviceCellularInterfaceSupportedAccessTechnologies_EDGE DeviceCellularInterfaceSupportedAccessTechnologies = "EDGE"
+
+	DeviceCellularInterfaceSupportedAccessTechnologies_UMTS DeviceCellularInterfaceSupportedAccessTechnologies = "UMTS"
+
+	DeviceCellularInterfaceSupportedAccessTechnologies_UMTSHSPA DeviceCellularInterfaceSupportedAccessTechnologies = "UMTSHSPA"
+
 	DeviceCellularInterfaceSupportedAccessTechnologies_CDMA2000OneX DeviceCellularInterfaceSupportedAccessTechnologies = "CDMA2000OneX"
+
 	DeviceCellularInterfaceSupportedAccessTechnologies_CDMA2000HRPD DeviceCellularInterfaceSupportedAccessTechnologies = "CDMA2000HRPD"
-	DeviceCellularInterfaceSupportedAccessTechnologies_LTE          DeviceCellularInterfaceSupportedAccessTechnologies = "LTE"
-	DeviceCellularInterfaceSupportedAccessTechnologies_NR           DeviceCellularInterfaceSupportedAccessTechnologies = "NR"
+
+	DeviceCellularInterfaceSupportedAccessTechnologies_LTE DeviceCellularInterfaceSupportedAccessTechnologies = "LTE"
+
+	DeviceCellularInterfaceSupportedAccessTechnologies_NR DeviceCellularInterfaceSupportedAccessTechnologies = "NR"
 )
 
-var (
-	synDeviceCellularInterface_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceCellularInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceCellularInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceCellularInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceCellularInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterface_Upstream = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceCellularInterface_IMEI     = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9]{15,15}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(15),
-			Min: model.U64(15),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterface_SupportedAccessTechnologies = &model.Syntax{
-		Enums: []model.Enum{{Value: "GPRS"}, {Value: "EDGE"}, {Value: "UMTS"}, {Value: "UMTSHSPA"}, {Value: "CDMA2000OneX"}, {Value: "CDMA2000HRPD"}, {Value: "LTE"}, {Value: "NR"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceCellularInterface_PreferredAccessTechnology = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "Auto",
-		},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			NullValue:   "Auto",
-			TargetParam: "SupportedAccessTechnologies",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterface_CurrentAccessTechnology = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "SupportedAccessTechnologies",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterface_AvailableNetworks = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceCellularInterface_NetworkRequested = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceCellularInterface_NetworkInUse = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "AvailableNetworks",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceCellularInterface_RSSI = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "dBm",
-	}
-	synDeviceCellularInterface_RSRP = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "dBm",
-	}
-	synDeviceCellularInterface_RSRQ = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "dBm",
-	}
-	synDeviceCellularInterface_UpstreamMaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceCellularInterface_DownstreamMaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceCellularInterface_SIMReferenceList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".TrustedElements.SIM.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceCellularInterface holds the values of Device.Cellular.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceCellularInterface holds the values of Device.Cellular.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceCellularInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceCellularInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// IMEI: string(15:15) ~1 pattern, readOnly, since 2.19.
-	IMEI string `cwmp:"IMEI"`
-	// SupportedAccessTechnologies: list<string{GPRS,EDGE,UMTS,UMTSHSPA,CDMA2000OneX,CDMA2000HRPD,… 8 values}>, readOnly, since 2.19.
-	SupportedAccessTechnologies []DeviceCellularInterfaceSupportedAccessTechnologies `cwmp:"SupportedAccessTechnologies"`
-	// PreferredAccessTechnology: string enumerationRef, readWrite, since 2.19.
-	PreferredAccessTechnology string `cwmp:"PreferredAccessTechnology"`
-	// CurrentAccessTechnology: string enumerationRef, readOnly, since 2.19.
-	CurrentAccessTechnology string `cwmp:"CurrentAccessTechnology"`
-	// AvailableNetworks: list<string(:64)>, readOnly, since 2.19.
-	AvailableNetworks []string `cwmp:"AvailableNetworks"`
-	// NetworkRequested: string(:64), readWrite, since 2.19.
-	NetworkRequested string `cwmp:"NetworkRequested"`
-	// NetworkInUse: string(:64) enumerationRef, readOnly, since 2.19.
-	NetworkInUse string `cwmp:"NetworkInUse"`
-	// RSSI: int dBm, readOnly, since 2.19.
-	RSSI int32 `cwmp:"RSSI"`
-	// RSRP: int dBm, readOnly, since 2.14.
-	RSRP int32 `cwmp:"RSRP"`
-	// RSRQ: int dBm, readOnly, since 2.14.
-	RSRQ int32 `cwmp:"RSRQ"`
-	// UpstreamMaxBitRate: unsignedInt Kbps, readOnly, since 2.19.
-	UpstreamMaxBitRate uint32 `cwmp:"UpstreamMaxBitRate"`
-	// DownstreamMaxBitRate: unsignedInt Kbps, readOnly, since 2.19.
-	DownstreamMaxBitRate uint32 `cwmp:"DownstreamMaxBitRate"`
-	// SIMReferenceList: list<string> pathRef→.TrustedElements.SIM., readWrite, since 2.19.
-	SIMReferenceList []string                      `cwmp:"SIMReferenceList"`
-	SMS              *DeviceCellularInterfaceSMS   `cwmp:"SMS."`
-	Stats            *DeviceCellularInterfaceStats `cwmp:"Stats."`
-	USIM             *DeviceCellularInterfaceUSIM  `cwmp:"USIM."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceCellularInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	IMEI string `json:"IMEI,omitzero"`
+
+	SupportedAccessTechnologies []DeviceCellularInterfaceSupportedAccessTechnologies `json:"SupportedAccessTechnologies,omitzero"`
+
+	PreferredAccessTechnology string `json:"PreferredAccessTechnology,omitzero"`
+
+	CurrentAccessTechnology string `json:"CurrentAccessTechnology,omitzero"`
+
+	AvailableNetworks []string `json:"AvailableNetworks,omitzero"`
+
+	NetworkRequested string `json:"NetworkRequested,omitzero"`
+
+	NetworkInUse string `json:"NetworkInUse,omitzero"`
+
+	RSSI int32 `json:"RSSI,omitzero"`
+
+	RSRP int32 `json:"RSRP,omitzero"`
+
+	RSRQ int32 `json:"RSRQ,omitzero"`
+
+	UpstreamMaxBitRate uint32 `json:"UpstreamMaxBitRate,omitzero"`
+
+	DownstreamMaxBitRate uint32 `json:"DownstreamMaxBitRate,omitzero"`
+
+	SIMReferenceList []string `json:"SIMReferenceList,omitzero"`
+
+	SMS   *DeviceCellularInterfaceSMS   `json:"SMS,omitzero"`
+	Stats *DeviceCellularInterfaceStats `json:"Stats,omitzero"`
+	USIM  *DeviceCellularInterfaceUSIM  `json:"USIM,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCellularInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCellularInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceCellularInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceCellularInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterface_IMEI, o.IMEI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IMEI",
-		})
-	}
-	if e := model.CheckValue(synDeviceCellularInterface_SupportedAccessTechnologies, model.FormatValue(model.TypeString, o.SupportedAccessTechnologies)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedAccessTechnologies",
-		})
-	}
-	if e := model.CheckValue(synDeviceCellularInterface_AvailableNetworks, model.FormatValue(model.TypeString, o.AvailableNetworks)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailableNetworks",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterface_NetworkRequested, o.NetworkRequested); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkRequested",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterface_NetworkInUse, o.NetworkInUse); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkInUse",
-		})
-	}
-	if e := model.CheckValue(synDeviceCellularInterface_SIMReferenceList, model.FormatValue(model.TypeString, o.SIMReferenceList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SIMReferenceList",
-		})
-	}
+func (o *DeviceCellularInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 343, string(o.Status))
+	c.String(p, "Alias", 286, o.Alias)
+	c.String(p, "Name", 294, o.Name)
+	c.Wire(p, "LowerLayers", 293, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "IMEI", 291, o.IMEI)
+	c.Wire(p, "SupportedAccessTechnologies", 344, model.JoinStrings(o.SupportedAccessTechnologies), len(o.SupportedAccessTechnologies) > 0)
+	c.Wire(p, "AvailableNetworks", 287, model.JoinStrings(o.AvailableNetworks), len(o.AvailableNetworks) > 0)
+	c.String(p, "NetworkRequested", 296, o.NetworkRequested)
+	c.String(p, "NetworkInUse", 295, o.NetworkInUse)
+	c.Wire(p, "SIMReferenceList", 301, model.JoinStrings(o.SIMReferenceList), len(o.SIMReferenceList) > 0)
 	if o.SMS != nil {
-		o.SMS.ValidateAt(prefix+"SMS.", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.SMS.ValidateAt(c, p+"SMS.")
 	}
 	if o.USIM != nil {
-		o.USIM.ValidateAt(prefix+"USIM.", v)
+		o.USIM.ValidateAt(c, p+"USIM.")
 	}
 }
 
 // DeviceCellularInterfacePath is the typed path of Device.Cellular.Interface.{i}.
 type DeviceCellularInterfacePath struct {
-	obj                         model.ObjectPath
-	Enable                      model.ReadWriteParam[bool]
-	Status                      model.ReadOnlyParam[DeviceCellularInterfaceStatus]
-	Alias                       model.WriteOnceParam[string]
-	Name                        model.ReadOnlyParam[string]
-	LastChange                  model.ReadOnlyParam[uint32]
-	LowerLayers                 model.ReadWriteParam[[]string]
-	Upstream                    model.ReadOnlyParam[bool]
-	IMEI                        model.ReadOnlyParam[string]
-	SupportedAccessTechnologies model.ReadOnlyParam[[]DeviceCellularInterfaceSupportedAccessTechnologies]
-	PreferredAccessTechnology   model.ReadWriteParam[string]
-	CurrentAccessTechnology     model.ReadOnlyParam[string]
-	AvailableNetworks           model.ReadOnlyParam[[]string]
-	NetworkRequested            model.ReadWriteParam[string]
-	NetworkInUse                model.ReadOnlyParam[string]
-	RSSI                        model.ReadOnlyParam[int32]
-	RSRP                        model.ReadOnlyParam[int32]
-	RSRQ                        model.ReadOnlyParam[int32]
-	UpstreamMaxBitRate          model.ReadOnlyParam[uint32]
-	DownstreamMaxBitRate        model.ReadOnlyParam[uint32]
-	SIMReferenceList            model.ReadWriteParam[[]string]
-	SMS                         DeviceCellularInterfaceSMSPath
-	Stats                       DeviceCellularInterfaceStatsPath
-	USIM                        DeviceCellularInterfaceUSIMPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AvailableNetworks model.ReadOnlyParam[[]string] `dm:"s"`
+
+	CurrentAccessTechnology model.ReadOnlyParam[string] `dm:"s"`
+
+	DownstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IMEI model.ReadOnlyParam[string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkInUse model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkRequested model.ReadWriteParam[string] `dm:"s"`
+
+	PreferredAccessTechnology model.ReadWriteParam[string] `dm:"s"`
+
+	RSRP model.ReadOnlyParam[int32] `dm:"i"`
+
+	RSRQ model.ReadOnlyParam[int32] `dm:"i"`
+
+	RSSI model.ReadOnlyParam[int32] `dm:"i"`
+
+	SIMReferenceList model.ReadWriteParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedAccessTechnologies model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	UpstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SMS   DeviceCellularInterfaceSMSPath   `dm:"SMS."`
+	Stats DeviceCellularInterfaceStatsPath `dm:"Stats."`
+	USIM  DeviceCellularInterfaceUSIMPath  `dm:"USIM."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceCellularInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCellularInterfacePath(prefix string) DeviceCellularInterfacePath {
-	p := &prefix
-	return DeviceCellularInterfacePath{
-		Alias:                       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AvailableNetworks:           model.NewReadOnly[[]string](p, "AvailableNetworks", model.TypeString),
-		CurrentAccessTechnology:     model.NewReadOnly[string](p, "CurrentAccessTechnology", model.TypeString),
-		DownstreamMaxBitRate:        model.NewReadOnly[uint32](p, "DownstreamMaxBitRate", model.TypeUnsignedInt),
-		Enable:                      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IMEI:                        model.NewReadOnly[string](p, "IMEI", model.TypeString),
-		LastChange:                  model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:                 model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:                        model.NewReadOnly[string](p, "Name", model.TypeString),
-		NetworkInUse:                model.NewReadOnly[string](p, "NetworkInUse", model.TypeString),
-		NetworkRequested:            model.NewReadWrite[string](p, "NetworkRequested", model.TypeString),
-		PreferredAccessTechnology:   model.NewReadWrite[string](p, "PreferredAccessTechnology", model.TypeString),
-		RSRP:                        model.NewReadOnly[int32](p, "RSRP", model.TypeInt),
-		RSRQ:                        model.NewReadOnly[int32](p, "RSRQ", model.TypeInt),
-		RSSI:                        model.NewReadOnly[int32](p, "RSSI", model.TypeInt),
-		SIMReferenceList:            model.NewReadWrite[[]string](p, "SIMReferenceList", model.TypeString),
-		SMS:                         newDeviceCellularInterfaceSMSPath(prefix + "SMS."),
-		Stats:                       newDeviceCellularInterfaceStatsPath(prefix + "Stats."),
-		Status:                      model.NewReadOnly[DeviceCellularInterfaceStatus](p, "Status", model.TypeString),
-		SupportedAccessTechnologies: model.NewReadOnly[[]DeviceCellularInterfaceSupportedAccessTechnologies](p, "SupportedAccessTechnologies", model.TypeString),
-		USIM:                        newDeviceCellularInterfaceUSIMPath(prefix + "USIM."),
-		Upstream:                    model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		UpstreamMaxBitRate:          model.NewReadOnly[uint32](p, "UpstreamMaxBitRate", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceCellularInterfaceSMS_StorageNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceCellularInterfaceSMS_MessageNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceCellularInterfaceSMS holds the values of Device.Cellular.Interface.{i}.SMS. (object, readOnly, since 2.19)
+// DeviceCellularInterfaceSMS holds the values of Device.Cellular.Interface.{i}.SMS. (object, readOnly, since 2.19).
 type DeviceCellularInterfaceSMS struct {
-	// StorageNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	StorageNumberOfEntries uint32 `cwmp:"StorageNumberOfEntries"`
-	// MessageNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	MessageNumberOfEntries uint32                              `cwmp:"MessageNumberOfEntries"`
-	Incoming               *DeviceCellularInterfaceSMSIncoming `cwmp:"Incoming."`
-	// Device.Cellular.Interface.{i}.SMS.Message.{i}. instances by instance number
-	Message  map[uint32]*DeviceCellularInterfaceSMSMessage `cwmp:"Message.{i}."`
-	Outgoing *DeviceCellularInterfaceSMSOutgoing           `cwmp:"Outgoing."`
-	// Device.Cellular.Interface.{i}.SMS.Storage.{i}. instances by instance number
-	Storage map[uint32]*DeviceCellularInterfaceSMSStorage `cwmp:"Storage.{i}."`
+	StorageNumberOfEntries uint32 `json:"StorageNumberOfEntries,omitzero"`
+
+	MessageNumberOfEntries uint32 `json:"MessageNumberOfEntries,omitzero"`
+
+	Incoming *DeviceCellularInterfaceSMSIncoming           `json:"Incoming,omitzero"`
+	Message  map[uint32]*DeviceCellularInterfaceSMSMessage `json:"Message,omitzero"`
+	Outgoing *DeviceCellularInterfaceSMSOutgoing           `json:"Outgoing,omitzero"`
+	Storage  map[uint32]*DeviceCellularInterfaceSMSStorage `json:"Storage,omitzero"`
 }
 
-// AddMessage creates instance i of Device.Cellular.Interface.{i}.SMS.Message.{i}. (replacing any) and returns it
+// AddMessage creates instance i (replacing any) and returns it.
 func (o *DeviceCellularInterfaceSMS) AddMessage(i uint32) *DeviceCellularInterfaceSMSMessage {
 	if o.Message == nil {
 		o.Message = map[uint32]*DeviceCellularInterfaceSMSMessage{}
@@ -712,18 +328,7 @@ func (o *DeviceCellularInterfaceSMS) AddMessage(i uint32) *DeviceCellularInterfa
 	return x
 }
 
-// GetMessage returns instance i of Device.Cellular.Interface.{i}.SMS.Message.{i}.
-func (o *DeviceCellularInterfaceSMS) GetMessage(i uint32) (*DeviceCellularInterfaceSMSMessage, bool) {
-	x, ok := o.Message[i]
-	return x, ok
-}
-
-// DeleteMessage removes instance i of Device.Cellular.Interface.{i}.SMS.Message.{i}.
-func (o *DeviceCellularInterfaceSMS) DeleteMessage(i uint32) {
-	delete(o.Message, i)
-}
-
-// AddStorage creates instance i of Device.Cellular.Interface.{i}.SMS.Storage.{i}. (replacing any) and returns it
+// AddStorage creates instance i (replacing any) and returns it.
 func (o *DeviceCellularInterfaceSMS) AddStorage(i uint32) *DeviceCellularInterfaceSMSStorage {
 	if o.Storage == nil {
 		o.Storage = map[uint32]*DeviceCellularInterfaceSMSStorage{}
@@ -732,1874 +337,328 @@ func (o *DeviceCellularInterfaceSMS) AddStorage(i uint32) *DeviceCellularInterfa
 	o.Storage[i] = x
 	return x
 }
-
-// GetStorage returns instance i of Device.Cellular.Interface.{i}.SMS.Storage.{i}.
-func (o *DeviceCellularInterfaceSMS) GetStorage(i uint32) (*DeviceCellularInterfaceSMSStorage, bool) {
-	x, ok := o.Storage[i]
-	return x, ok
-}
-
-// DeleteStorage removes instance i of Device.Cellular.Interface.{i}.SMS.Storage.{i}.
-func (o *DeviceCellularInterfaceSMS) DeleteStorage(i uint32) {
-	delete(o.Storage, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCellularInterfaceSMS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCellularInterfaceSMS) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceCellularInterfaceSMS) ValidateAt(c *model.Checker, p string) {
 	if o.Incoming != nil {
-		o.Incoming.ValidateAt(prefix+"Incoming.", v)
+		o.Incoming.ValidateAt(c, p+"Incoming.")
 	}
 	for _, i := range model.SortedKeys(o.Message) {
-		o.Message[i].ValidateAt(prefix+"Message."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Message[i].ValidateAt(c, model.InstanceOf(p, "Message.", i))
 	}
 	if o.Outgoing != nil {
-		o.Outgoing.ValidateAt(prefix+"Outgoing.", v)
+		o.Outgoing.ValidateAt(c, p+"Outgoing.")
 	}
 	for _, i := range model.SortedKeys(o.Storage) {
-		o.Storage[i].ValidateAt(prefix+"Storage."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Storage[i].ValidateAt(c, model.InstanceOf(p, "Storage.", i))
 	}
 }
 
 // DeviceCellularInterfaceSMSPath is the typed path of Device.Cellular.Interface.{i}.SMS.
 type DeviceCellularInterfaceSMSPath struct {
-	obj                    model.ObjectPath
-	StorageNumberOfEntries model.ReadOnlyParam[uint32]
-	MessageNumberOfEntries model.ReadOnlyParam[uint32]
-	Incoming               DeviceCellularInterfaceSMSIncomingPath
-	Outgoing               DeviceCellularInterfaceSMSOutgoingPath
+	model.ObjectPath
+	MessageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	StorageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Incoming DeviceCellularInterfaceSMSIncomingPath `dm:"Incoming."`
+	Outgoing DeviceCellularInterfaceSMSOutgoingPath `dm:"Outgoing."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceCellularInterfaceSMSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCellularInterfaceSMSPath(prefix string) DeviceCellularInterfaceSMSPath {
-	p := &prefix
-	return DeviceCellularInterfaceSMSPath{
-		Incoming:               newDeviceCellularInterfaceSMSIncomingPath(prefix + "Incoming."),
-		MessageNumberOfEntries: model.NewReadOnly[uint32](p, "MessageNumberOfEntries", model.TypeUnsignedInt),
-		Outgoing:               newDeviceCellularInterfaceSMSOutgoingPath(prefix + "Outgoing."),
-		StorageNumberOfEntries: model.NewReadOnly[uint32](p, "StorageNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// Message returns the typed path of instance i.
+func (x DeviceCellularInterfaceSMSPath) Message(i uint32) (p DeviceCellularInterfaceSMSMessagePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Message.", i))
+	return
 }
 
-// Message returns the typed path of instance i of Device.Cellular.Interface.{i}.SMS.Message.{i}.
-func (x DeviceCellularInterfaceSMSPath) Message(i uint32) DeviceCellularInterfaceSMSMessagePath {
-	return newDeviceCellularInterfaceSMSMessagePath(x.Path() + "Message." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// MessageTable returns the table Device.Cellular.Interface.{i}.SMS.Message.{i}. itself (for AddObject when writable)
+// MessageTable returns the table itself (for AddObject when writable).
 func (x DeviceCellularInterfaceSMSPath) MessageTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Message.")
+	return model.NewWritableTable(x.ObjectPath, "Message.")
 }
 
-// Storage returns the typed path of instance i of Device.Cellular.Interface.{i}.SMS.Storage.{i}.
-func (x DeviceCellularInterfaceSMSPath) Storage(i uint32) DeviceCellularInterfaceSMSStoragePath {
-	return newDeviceCellularInterfaceSMSStoragePath(x.Path() + "Storage." + strconv.FormatUint(uint64(i), 10) + ".")
+// Storage returns the typed path of instance i.
+func (x DeviceCellularInterfaceSMSPath) Storage(i uint32) (p DeviceCellularInterfaceSMSStoragePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Storage.", i))
+	return
 }
 
-// StorageTable returns the table Device.Cellular.Interface.{i}.SMS.Storage.{i}. itself (for AddObject when writable)
+// StorageTable returns the table itself (for AddObject when writable).
 func (x DeviceCellularInterfaceSMSPath) StorageTable() model.Table {
-	return model.NewTable(x.Path() + "Storage.")
+	return model.NewTable(x.ObjectPath, "Storage.")
 }
 
-var (
-	synDeviceCellularInterfaceSMSIncoming_StorageRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Device.Cellular.Interface.{i}.SMS.Storage.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterfaceSMSIncoming_CapacityLimit = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-)
-
-// DeviceCellularInterfaceSMSIncoming holds the values of Device.Cellular.Interface.{i}.SMS.Incoming. (object, readOnly, since 2.19)
+// DeviceCellularInterfaceSMSIncoming holds the values of Device.Cellular.Interface.{i}.SMS.Incoming. (object, readOnly, since 2.19).
 type DeviceCellularInterfaceSMSIncoming struct {
-	// StorageRef: string pathRef→Device.Cellular.Interface.{i}.SMS.Storage., readWrite, since 2.19.
-	StorageRef string `cwmp:"StorageRef"`
-	// CapacityLimit: int[-1:], readWrite, since 2.19.
-	CapacityLimit int32 `cwmp:"CapacityLimit"`
+	StorageRef string `json:"StorageRef,omitzero"`
+
+	CapacityLimit int32 `json:"CapacityLimit,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCellularInterfaceSMSIncoming) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCellularInterfaceSMSIncoming) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceCellularInterfaceSMSIncoming_CapacityLimit, int64(o.CapacityLimit)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CapacityLimit",
-		})
-	}
+func (o *DeviceCellularInterfaceSMSIncoming) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "CapacityLimit", 304, int64(o.CapacityLimit))
 }
 
 // DeviceCellularInterfaceSMSIncomingPath is the typed path of Device.Cellular.Interface.{i}.SMS.Incoming.
 type DeviceCellularInterfaceSMSIncomingPath struct {
-	obj           model.ObjectPath
-	StorageRef    model.ReadWriteParam[string]
-	CapacityLimit model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	CapacityLimit model.ReadWriteParam[int32] `dm:"i"`
 
-// Path returns the object's instance path.
-func (x DeviceCellularInterfaceSMSIncomingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCellularInterfaceSMSIncomingPath(prefix string) DeviceCellularInterfaceSMSIncomingPath {
-	p := &prefix
-	return DeviceCellularInterfaceSMSIncomingPath{
-		CapacityLimit: model.NewReadWrite[int32](p, "CapacityLimit", model.TypeInt),
-		StorageRef:    model.NewReadWrite[string](p, "StorageRef", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
+	StorageRef model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceCellularInterfaceSMSMessageStatus enumerates the values of Device.Cellular.Interface.{i}.SMS.Message.{i}.Status.
 type DeviceCellularInterfaceSMSMessageStatus string
 
-func (e DeviceCellularInterfaceSMSMessageStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceCellularInterfaceSMSMessageStatus_ReceivedRead DeviceCellularInterfaceSMSMessageStatus = "ReceivedRead"
-	DeviceCellularInterfaceSMSMessageStatus_Received     DeviceCellularInterfaceSMSMessageStatus = "Received"
-	DeviceCellularInterfaceSMSMessageStatus_Sent         DeviceCellularInterfaceSMSMessageStatus = "Sent"
-	DeviceCellularInterfaceSMSMessageStatus_Stored       DeviceCellularInterfaceSMSMessageStatus = "Stored"
-	DeviceCellularInterfaceSMSMessageStatus_Unknown      DeviceCellularInterfaceSMSMessageStatus = "Unknown"
+
+	DeviceCellularInterfaceSMSMessageStatus_Received DeviceCellularInterfaceSMSMessageStatus = "Received"
+
+	DeviceCellularInterfaceSMSMessageStatus_Sent DeviceCellularInterfaceSMSMessageStatus = "Sent"
+
+	DeviceCellularInterfaceSMSMessageStatus_Stored DeviceCellularInterfaceSMSMessageStatus = "Stored"
+
+	DeviceCellularInterfaceSMSMessageStatus_Unknown DeviceCellularInterfaceSMSMessageStatus = "Unknown"
 )
 
 // DeviceCellularInterfaceSMSMessageType enumerates the values of Device.Cellular.Interface.{i}.SMS.Message.{i}.Type.
 type DeviceCellularInterfaceSMSMessageType string
 
-func (e DeviceCellularInterfaceSMSMessageType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceCellularInterfaceSMSMessageType_PointToPoint    DeviceCellularInterfaceSMSMessageType = "PointToPoint"
-	DeviceCellularInterfaceSMSMessageType_Broadcast       DeviceCellularInterfaceSMSMessageType = "Broadcast"
+	DeviceCellularInterfaceSMSMessageType_PointToPoint DeviceCellularInterfaceSMSMessageType = "PointToPoint"
+
+	DeviceCellularInterfaceSMSMessageType_Broadcast DeviceCellularInterfaceSMSMessageType = "Broadcast"
+
 	DeviceCellularInterfaceSMSMessageType_Acknowledgement DeviceCellularInterfaceSMSMessageType = "Acknowledgement"
 )
 
-var (
-	synDeviceCellularInterfaceSMSMessage_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceCellularInterfaceSMSMessage_Sender     = &model.Syntax{Type: model.TypeString}
-	synDeviceCellularInterfaceSMSMessage_Receiver   = &model.Syntax{Type: model.TypeString}
-	synDeviceCellularInterfaceSMSMessage_TimeStamp  = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceCellularInterfaceSMSMessage_Text       = &model.Syntax{Type: model.TypeString}
-	synDeviceCellularInterfaceSMSMessage_StorageRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Device.Cellular.Interface.{i}.SMS.Storage.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterfaceSMSMessage_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "ReceivedRead"}, {Value: "Received"}, {Value: "Sent"}, {Value: "Stored"}, {Value: "Unknown"}},
-		Type:  model.TypeString,
-	}
-	synDeviceCellularInterfaceSMSMessage_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "PointToPoint"}, {Value: "Broadcast"}, {Value: "Acknowledgement"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceCellularInterfaceSMSMessage holds the values of Device.Cellular.Interface.{i}.SMS.Message.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19)
+// DeviceCellularInterfaceSMSMessage holds the values of Device.Cellular.Interface.{i}.SMS.Message.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceCellularInterfaceSMSMessage struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Sender: string, readOnly, since 2.19.
-	Sender string `cwmp:"Sender"`
-	// Receiver: string, readOnly, since 2.19.
-	Receiver string `cwmp:"Receiver"`
-	// TimeStamp: dateTime, readOnly, since 2.19.
-	TimeStamp time.Time `cwmp:"TimeStamp"`
-	// Text: string, readOnly, since 2.19.
-	Text string `cwmp:"Text"`
-	// StorageRef: string pathRef→Device.Cellular.Interface.{i}.SMS.Storage., readOnly, since 2.19.
-	StorageRef string `cwmp:"StorageRef"`
-	// Status: string{ReceivedRead,Received,Sent,Stored,Unknown}, readOnly, since 2.19.
-	Status DeviceCellularInterfaceSMSMessageStatus `cwmp:"Status"`
-	// Type: string{PointToPoint,Broadcast,Acknowledgement}, readOnly, since 2.19.
-	Type DeviceCellularInterfaceSMSMessageType `cwmp:"Type"`
+	Alias string `json:"Alias,omitzero"`
+
+	Sender string `json:"Sender,omitzero"`
+
+	Receiver string `json:"Receiver,omitzero"`
+
+	TimeStamp time.Time `json:"TimeStamp,omitzero"`
+
+	Text string `json:"Text,omitzero"`
+
+	StorageRef string `json:"StorageRef,omitzero"`
+
+	Status DeviceCellularInterfaceSMSMessageStatus `json:"Status,omitzero"`
+
+	Type DeviceCellularInterfaceSMSMessageType `json:"Type,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCellularInterfaceSMSMessage) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCellularInterfaceSMSMessage) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceCellularInterfaceSMSMessage_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterfaceSMSMessage_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterfaceSMSMessage_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
+func (o *DeviceCellularInterfaceSMSMessage) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 307, o.Alias)
+	c.String(p, "Status", 310, string(o.Status))
+	c.String(p, "Type", 314, string(o.Type))
 }
 
 // DeviceCellularInterfaceSMSMessagePath is the typed path of Device.Cellular.Interface.{i}.SMS.Message.{i}.
 type DeviceCellularInterfaceSMSMessagePath struct {
-	obj        model.ObjectPath
-	Alias      model.WriteOnceParam[string]
-	Sender     model.ReadOnlyParam[string]
-	Receiver   model.ReadOnlyParam[string]
-	TimeStamp  model.ReadOnlyParam[time.Time]
-	Text       model.ReadOnlyParam[string]
-	StorageRef model.ReadOnlyParam[string]
-	Status     model.ReadOnlyParam[DeviceCellularInterfaceSMSMessageStatus]
-	Type       model.ReadOnlyParam[DeviceCellularInterfaceSMSMessageType]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Receiver model.ReadOnlyParam[string] `dm:"s"`
+
+	Sender model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	StorageRef model.ReadOnlyParam[string] `dm:"s"`
+
+	Text model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceCellularInterfaceSMSMessagePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCellularInterfaceSMSMessagePath(prefix string) DeviceCellularInterfaceSMSMessagePath {
-	p := &prefix
-	return DeviceCellularInterfaceSMSMessagePath{
-		Alias:      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Receiver:   model.NewReadOnly[string](p, "Receiver", model.TypeString),
-		Sender:     model.NewReadOnly[string](p, "Sender", model.TypeString),
-		Status:     model.NewReadOnly[DeviceCellularInterfaceSMSMessageStatus](p, "Status", model.TypeString),
-		StorageRef: model.NewReadOnly[string](p, "StorageRef", model.TypeString),
-		Text:       model.NewReadOnly[string](p, "Text", model.TypeString),
-		TimeStamp:  model.NewReadOnly[time.Time](p, "TimeStamp", model.TypeDateTime),
-		Type:       model.NewReadOnly[DeviceCellularInterfaceSMSMessageType](p, "Type", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceCellularInterfaceSMSOutgoing_StorageRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Device.Cellular.Interface.{i}.SMS.Storage.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterfaceSMSOutgoing_CapacityLimit = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-)
-
-// DeviceCellularInterfaceSMSOutgoing holds the values of Device.Cellular.Interface.{i}.SMS.Outgoing. (object, readOnly, since 2.19)
+// DeviceCellularInterfaceSMSOutgoing holds the values of Device.Cellular.Interface.{i}.SMS.Outgoing. (object, readOnly, since 2.19).
 type DeviceCellularInterfaceSMSOutgoing struct {
-	// StorageRef: string pathRef→Device.Cellular.Interface.{i}.SMS.Storage., readWrite, since 2.19.
-	StorageRef string `cwmp:"StorageRef"`
-	// CapacityLimit: int[-1:], readWrite, since 2.19.
-	CapacityLimit int32 `cwmp:"CapacityLimit"`
+	StorageRef string `json:"StorageRef,omitzero"`
+
+	CapacityLimit int32 `json:"CapacityLimit,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCellularInterfaceSMSOutgoing) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCellularInterfaceSMSOutgoing) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceCellularInterfaceSMSOutgoing_CapacityLimit, int64(o.CapacityLimit)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CapacityLimit",
-		})
-	}
+func (o *DeviceCellularInterfaceSMSOutgoing) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "CapacityLimit", 317, int64(o.CapacityLimit))
 }
 
 // DeviceCellularInterfaceSMSOutgoingPath is the typed path of Device.Cellular.Interface.{i}.SMS.Outgoing.
 type DeviceCellularInterfaceSMSOutgoingPath struct {
-	obj           model.ObjectPath
-	StorageRef    model.ReadWriteParam[string]
-	CapacityLimit model.ReadWriteParam[int32]
+	model.ObjectPath
+	CapacityLimit model.ReadWriteParam[int32] `dm:"i"`
+
+	StorageRef model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceCellularInterfaceSMSOutgoingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCellularInterfaceSMSOutgoingPath(prefix string) DeviceCellularInterfaceSMSOutgoingPath {
-	p := &prefix
-	return DeviceCellularInterfaceSMSOutgoingPath{
-		CapacityLimit: model.NewReadWrite[int32](p, "CapacityLimit", model.TypeInt),
-		StorageRef:    model.NewReadWrite[string](p, "StorageRef", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceCellularInterfaceSMSStorage_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceCellularInterfaceSMSStorage_Location = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceCellularInterfaceSMSStorage_Capacity          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceCellularInterfaceSMSStorage_StorageAvailable  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceCellularInterfaceSMSStorage_AvailableCapacity = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceCellularInterfaceSMSStorage holds the values of Device.Cellular.Interface.{i}.SMS.Storage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceCellularInterfaceSMSStorage holds the values of Device.Cellular.Interface.{i}.SMS.Storage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceCellularInterfaceSMSStorage struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Location: string(:64), readWrite, since 2.19.
-	Location string `cwmp:"Location"`
-	// Capacity: unsignedInt, readOnly, since 2.19.
-	Capacity uint32 `cwmp:"Capacity"`
-	// StorageAvailable: boolean, readOnly, since 2.19.
-	StorageAvailable bool `cwmp:"StorageAvailable"`
-	// AvailableCapacity: unsignedInt, readOnly, since 2.19.
-	AvailableCapacity uint32 `cwmp:"AvailableCapacity"`
+	Alias string `json:"Alias,omitzero"`
+
+	Location string `json:"Location,omitzero"`
+
+	Capacity uint32 `json:"Capacity,omitzero"`
+
+	StorageAvailable bool `json:"StorageAvailable,omitzero"`
+
+	AvailableCapacity uint32 `json:"AvailableCapacity,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCellularInterfaceSMSStorage) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCellularInterfaceSMSStorage) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceCellularInterfaceSMSStorage_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterfaceSMSStorage_Location, o.Location); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Location",
-		})
-	}
+func (o *DeviceCellularInterfaceSMSStorage) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 320, o.Alias)
+	c.String(p, "Location", 323, o.Location)
 }
 
 // DeviceCellularInterfaceSMSStoragePath is the typed path of Device.Cellular.Interface.{i}.SMS.Storage.{i}.
 type DeviceCellularInterfaceSMSStoragePath struct {
-	obj               model.ObjectPath
-	Alias             model.WriteOnceParam[string]
-	Location          model.ReadWriteParam[string]
-	Capacity          model.ReadOnlyParam[uint32]
-	StorageAvailable  model.ReadOnlyParam[bool]
-	AvailableCapacity model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AvailableCapacity model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Capacity model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Location model.ReadWriteParam[string] `dm:"s"`
+
+	StorageAvailable model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceCellularInterfaceSMSStoragePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCellularInterfaceSMSStoragePath(prefix string) DeviceCellularInterfaceSMSStoragePath {
-	p := &prefix
-	return DeviceCellularInterfaceSMSStoragePath{
-		Alias:             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AvailableCapacity: model.NewReadOnly[uint32](p, "AvailableCapacity", model.TypeUnsignedInt),
-		Capacity:          model.NewReadOnly[uint32](p, "Capacity", model.TypeUnsignedInt),
-		Location:          model.NewReadWrite[string](p, "Location", model.TypeString),
-		StorageAvailable:  model.NewReadOnly[bool](p, "StorageAvailable", model.TypeBoolean),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceCellularInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceCellularInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceCellularInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceCellularInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceCellularInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-)
-
-// DeviceCellularInterfaceStats holds the values of Device.Cellular.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceCellularInterfaceStats holds the values of Device.Cellular.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceCellularInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	ErrorsSent uint64 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	ErrorsReceived uint64 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	DiscardPacketsSent uint64 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint64 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint64 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCellularInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCellularInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint64 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint64 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint64 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint64 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint64 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceCellularInterfaceStatsPath is the typed path of Device.Cellular.Interface.{i}.Stats.
 type DeviceCellularInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint64]
-	ErrorsReceived              model.ReadOnlyParam[uint64]
-	DiscardPacketsSent          model.ReadOnlyParam[uint64]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint64]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint64]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceCellularInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCellularInterfaceStatsPath(prefix string) DeviceCellularInterfaceStatsPath {
-	p := &prefix
-	return DeviceCellularInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint64](p, "DiscardPacketsReceived", model.TypeUnsignedLong),
-		DiscardPacketsSent:          model.NewReadOnly[uint64](p, "DiscardPacketsSent", model.TypeUnsignedLong),
-		ErrorsReceived:              model.NewReadOnly[uint64](p, "ErrorsReceived", model.TypeUnsignedLong),
-		ErrorsSent:                  model.NewReadOnly[uint64](p, "ErrorsSent", model.TypeUnsignedLong),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint64](p, "UnknownProtoPacketsReceived", model.TypeUnsignedLong),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	ErrorsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	ErrorsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceCellularInterfaceUSIMStatus enumerates the values of Device.Cellular.Interface.{i}.USIM.Status.
 type DeviceCellularInterfaceUSIMStatus string
 
-func (e DeviceCellularInterfaceUSIMStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceCellularInterfaceUSIMStatus_None      DeviceCellularInterfaceUSIMStatus = "None"
+	DeviceCellularInterfaceUSIMStatus_None DeviceCellularInterfaceUSIMStatus = "None"
+
 	DeviceCellularInterfaceUSIMStatus_Available DeviceCellularInterfaceUSIMStatus = "Available"
-	DeviceCellularInterfaceUSIMStatus_Valid     DeviceCellularInterfaceUSIMStatus = "Valid"
-	DeviceCellularInterfaceUSIMStatus_Blocked   DeviceCellularInterfaceUSIMStatus = "Blocked"
-	DeviceCellularInterfaceUSIMStatus_Error     DeviceCellularInterfaceUSIMStatus = "Error"
+
+	DeviceCellularInterfaceUSIMStatus_Valid DeviceCellularInterfaceUSIMStatus = "Valid"
+
+	DeviceCellularInterfaceUSIMStatus_Blocked DeviceCellularInterfaceUSIMStatus = "Blocked"
+
+	DeviceCellularInterfaceUSIMStatus_Error DeviceCellularInterfaceUSIMStatus = "Error"
 )
 
 // DeviceCellularInterfaceUSIMPINCheck enumerates the values of Device.Cellular.Interface.{i}.USIM.PINCheck.
 type DeviceCellularInterfaceUSIMPINCheck string
 
-func (e DeviceCellularInterfaceUSIMPINCheck) String() string {
-	return string(e)
-}
-
 const (
 	DeviceCellularInterfaceUSIMPINCheck_OnNetworkAccess DeviceCellularInterfaceUSIMPINCheck = "OnNetworkAccess"
-	DeviceCellularInterfaceUSIMPINCheck_Reboot          DeviceCellularInterfaceUSIMPINCheck = "Reboot"
-	DeviceCellularInterfaceUSIMPINCheck_Off             DeviceCellularInterfaceUSIMPINCheck = "Off"
+
+	DeviceCellularInterfaceUSIMPINCheck_Reboot DeviceCellularInterfaceUSIMPINCheck = "Reboot"
+
+	DeviceCellularInterfaceUSIMPINCheck_Off DeviceCellularInterfaceUSIMPINCheck = "Off"
 )
 
-var (
-	synDeviceCellularInterfaceUSIM_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Available"}, {Value: "Valid"}, {Value: "Blocked"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterfaceUSIM_IMSI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9]{14,15}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(15),
-			Min: model.U64(14),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterfaceUSIM_ICCID = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9]{6,20}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(20),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterfaceUSIM_MSISDN = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9]{14,15}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(15),
-			Min: model.U64(14),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceCellularInterfaceUSIM_PINCheck = &model.Syntax{
-		Enums: []model.Enum{{Value: "OnNetworkAccess"}, {Value: "Reboot"}, {Value: "Off"}},
-		Type:  model.TypeString,
-	}
-	synDeviceCellularInterfaceUSIM_PIN = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(4)}},
-		Type:    model.TypeString,
-	}
-)
-
-// DeviceCellularInterfaceUSIM holds the values of Device.Cellular.Interface.{i}.USIM. (object, readOnly, since 2.8, deprecated)
+// DeviceCellularInterfaceUSIM holds the values of Device.Cellular.Interface.{i}.USIM. (object, readOnly, since 2.8, deprecated).
 type DeviceCellularInterfaceUSIM struct {
-	// Status: string{None,Available,Valid,Blocked,Error}, readOnly, since 2.8.
-	Status DeviceCellularInterfaceUSIMStatus `cwmp:"Status"`
-	// IMSI: string(14:15) ~1 pattern, readOnly, since 2.8.
-	IMSI string `cwmp:"IMSI"`
-	// ICCID: string(6:20) ~1 pattern, readOnly, since 2.8.
-	ICCID string `cwmp:"ICCID"`
-	// MSISDN: string(14:15) ~1 pattern, readOnly, since 2.8.
-	MSISDN string `cwmp:"MSISDN"`
-	// PINCheck: string{OnNetworkAccess,Reboot,Off}, readWrite, since 2.8.
-	PINCheck DeviceCellularInterfaceUSIMPINCheck `cwmp:"PINCheck"`
-	// PIN: string(:4), readWrite, since 2.8.
-	PIN string `cwmp:"PIN"`
+	Status DeviceCellularInterfaceUSIMStatus `json:"Status,omitzero"`
+
+	IMSI string `json:"IMSI,omitzero"`
+
+	ICCID string `json:"ICCID,omitzero"`
+
+	MSISDN string `json:"MSISDN,omitzero"`
+
+	PINCheck DeviceCellularInterfaceUSIMPINCheck `json:"PINCheck,omitzero"`
+
+	PIN string `json:"PIN,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCellularInterfaceUSIM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCellularInterfaceUSIM) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceCellularInterfaceUSIM_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterfaceUSIM_IMSI, o.IMSI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IMSI",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterfaceUSIM_ICCID, o.ICCID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ICCID",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterfaceUSIM_MSISDN, o.MSISDN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MSISDN",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterfaceUSIM_PINCheck, string(o.PINCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PINCheck",
-		})
-	}
-	if e := model.CheckString(synDeviceCellularInterfaceUSIM_PIN, o.PIN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PIN",
-		})
-	}
+func (o *DeviceCellularInterfaceUSIM) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 351, string(o.Status))
+	c.String(p, "IMSI", 347, o.IMSI)
+	c.String(p, "ICCID", 346, o.ICCID)
+	c.String(p, "MSISDN", 348, o.MSISDN)
+	c.String(p, "PINCheck", 350, string(o.PINCheck))
+	c.String(p, "PIN", 349, o.PIN)
 }
 
 // DeviceCellularInterfaceUSIMPath is the typed path of Device.Cellular.Interface.{i}.USIM.
 type DeviceCellularInterfaceUSIMPath struct {
-	obj      model.ObjectPath
-	Status   model.ReadOnlyParam[DeviceCellularInterfaceUSIMStatus]
-	IMSI     model.ReadOnlyParam[string]
-	ICCID    model.ReadOnlyParam[string]
-	MSISDN   model.ReadOnlyParam[string]
-	PINCheck model.ReadWriteParam[DeviceCellularInterfaceUSIMPINCheck]
-	PIN      model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	ICCID model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceCellularInterfaceUSIMPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCellularInterfaceUSIMPath(prefix string) DeviceCellularInterfaceUSIMPath {
-	p := &prefix
-	return DeviceCellularInterfaceUSIMPath{
-		ICCID:    model.NewReadOnly[string](p, "ICCID", model.TypeString),
-		IMSI:     model.NewReadOnly[string](p, "IMSI", model.TypeString),
-		MSISDN:   model.NewReadOnly[string](p, "MSISDN", model.TypeString),
-		PIN:      model.NewReadWrite[string](p, "PIN", model.TypeString),
-		PINCheck: model.NewReadWrite[DeviceCellularInterfaceUSIMPINCheck](p, "PINCheck", model.TypeString),
-		Status:   model.NewReadOnly[DeviceCellularInterfaceUSIMStatus](p, "Status", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
-}
+	IMSI model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaCellular = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Cellular.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.RoamingEnabled",
-	Syntax:  synDeviceCellular_RoamingEnabled,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.RoamingStatus",
-	Syntax:  synDeviceCellular_RoamingStatus,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.InterfaceNumberOfEntries",
-	Syntax:  synDeviceCellular_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.AccessPointNumberOfEntries",
-	Syntax:  synDeviceCellular_AccessPointNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AccessPointNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Cellular.AccessPoint.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"APN", "Interface"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.AccessPoint.{i}.Enable",
-	Syntax:  synDeviceCellularAccessPoint_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Cellular.AccessPoint.{i}.Alias",
-	Syntax:  synDeviceCellularAccessPoint_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.AccessPoint.{i}.APN",
-	Syntax:  synDeviceCellularAccessPoint_APN,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.AccessPoint.{i}.Username",
-	Syntax:  synDeviceCellularAccessPoint_Username,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.AccessPoint.{i}.Password",
-	Syntax:  synDeviceCellularAccessPoint_Password,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.AccessPoint.{i}.Proxy",
-	Syntax:  synDeviceCellularAccessPoint_Proxy,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.AccessPoint.{i}.ProxyPort",
-	Syntax:  synDeviceCellularAccessPoint_ProxyPort,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.AccessPoint.{i}.Interface",
-	Syntax:  synDeviceCellularAccessPoint_Interface,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.AccessPoint.{i}.IPVersion",
-	Syntax:  synDeviceCellularAccessPoint_IPVersion,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.AccessPoint.{i}.Type",
-	Syntax:  synDeviceCellularAccessPoint_Type,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Cellular.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.Enable",
-	Syntax:  synDeviceCellularInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.Status",
-	Syntax:  synDeviceCellularInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.Alias",
-	Syntax:  synDeviceCellularInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.Name",
-	Syntax:  synDeviceCellularInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.LastChange",
-	Syntax:       synDeviceCellularInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceCellularInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.Upstream",
-	Syntax:  synDeviceCellularInterface_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.IMEI",
-	Syntax:  synDeviceCellularInterface_IMEI,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SupportedAccessTechnologies",
-	Syntax:  synDeviceCellularInterface_SupportedAccessTechnologies,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.PreferredAccessTechnology",
-	Syntax:  synDeviceCellularInterface_PreferredAccessTechnology,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.CurrentAccessTechnology",
-	Syntax:  synDeviceCellularInterface_CurrentAccessTechnology,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.AvailableNetworks",
-	Syntax:       synDeviceCellularInterface_AvailableNetworks,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.NetworkRequested",
-	Syntax:  synDeviceCellularInterface_NetworkRequested,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.NetworkInUse",
-	Syntax:  synDeviceCellularInterface_NetworkInUse,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.RSSI",
-	Syntax:       synDeviceCellularInterface_RSSI,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.RSRP",
-	Syntax:       synDeviceCellularInterface_RSRP,
-	Version:      "2.14",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.RSRQ",
-	Syntax:       synDeviceCellularInterface_RSRQ,
-	Version:      "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.UpstreamMaxBitRate",
-	Syntax:  synDeviceCellularInterface_UpstreamMaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.DownstreamMaxBitRate",
-	Syntax:  synDeviceCellularInterface_DownstreamMaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.SIMReferenceList",
-	Syntax:  synDeviceCellularInterface_SIMReferenceList,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Cellular.Interface.{i}.SMS.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.StorageNumberOfEntries",
-	Syntax:  synDeviceCellularInterfaceSMS_StorageNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.MessageNumberOfEntries",
-	Syntax:  synDeviceCellularInterfaceSMS_MessageNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Cellular.Interface.{i}.SMS.Incoming.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Incoming.StorageRef",
-	Syntax:  synDeviceCellularInterfaceSMSIncoming_StorageRef,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Incoming.CapacityLimit",
-	Syntax:  synDeviceCellularInterfaceSMSIncoming_CapacityLimit,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MessageNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Cellular.Interface.{i}.SMS.Message.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Message.{i}.Alias",
-	Syntax:  synDeviceCellularInterfaceSMSMessage_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Message.{i}.Sender",
-	Syntax:  synDeviceCellularInterfaceSMSMessage_Sender,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Message.{i}.Receiver",
-	Syntax:  synDeviceCellularInterfaceSMSMessage_Receiver,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Message.{i}.TimeStamp",
-	Syntax:  synDeviceCellularInterfaceSMSMessage_TimeStamp,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Message.{i}.Text",
-	Syntax:  synDeviceCellularInterfaceSMSMessage_Text,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Message.{i}.StorageRef",
-	Syntax:  synDeviceCellularInterfaceSMSMessage_StorageRef,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Message.{i}.Status",
-	Syntax:  synDeviceCellularInterfaceSMSMessage_Status,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Message.{i}.Type",
-	Syntax:  synDeviceCellularInterfaceSMSMessage_Type,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Cellular.Interface.{i}.SMS.Outgoing.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Outgoing.StorageRef",
-	Syntax:  synDeviceCellularInterfaceSMSOutgoing_StorageRef,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Outgoing.CapacityLimit",
-	Syntax:  synDeviceCellularInterfaceSMSOutgoing_CapacityLimit,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "StorageNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Cellular.Interface.{i}.SMS.Storage.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Storage.{i}.Alias",
-	Syntax:  synDeviceCellularInterfaceSMSStorage_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Storage.{i}.Location",
-	Syntax:  synDeviceCellularInterfaceSMSStorage_Location,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Storage.{i}.Capacity",
-	Syntax:  synDeviceCellularInterfaceSMSStorage_Capacity,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Storage.{i}.StorageAvailable",
-	Syntax:  synDeviceCellularInterfaceSMSStorage_StorageAvailable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.SMS.Storage.{i}.AvailableCapacity",
-	Syntax:  synDeviceCellularInterfaceSMSStorage_AvailableCapacity,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Cellular.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceCellularInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceCellularInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceCellularInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceCellularInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceCellularInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceCellularInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceCellularInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceCellularInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceCellularInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceCellularInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceCellularInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceCellularInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceCellularInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceCellularInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceCellularInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Cellular.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceCellularInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Cellular.Interface.{i}.USIM.",
-	Status:     "deprecated",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.USIM.Status",
-	Syntax:  synDeviceCellularInterfaceUSIM_Status,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.USIM.IMSI",
-	Syntax:  synDeviceCellularInterfaceUSIM_IMSI,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.USIM.ICCID",
-	Syntax:  synDeviceCellularInterfaceUSIM_ICCID,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Cellular.Interface.{i}.USIM.MSISDN",
-	Syntax:  synDeviceCellularInterfaceUSIM_MSISDN,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.USIM.PINCheck",
-	Syntax:  synDeviceCellularInterfaceUSIM_PINCheck,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Cellular.Interface.{i}.USIM.PIN",
-	Syntax:  synDeviceCellularInterfaceUSIM_PIN,
-	Version: "2.8",
-}}
+	MSISDN model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceCellularImpl is what a device implements for Device.Cellular; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCellularImpl to implement only some methods.
-type DeviceCellularImpl interface {
-	RoamingEnabled(inst []uint32) (bool, error)
-	SetRoamingEnabled(inst []uint32, v bool) error
-	RoamingStatus(inst []uint32) (DeviceCellularRoamingStatus, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	AccessPointNumberOfEntries(inst []uint32) (uint32, error)
-	AccessPointInstances(inst []uint32) []uint32
-	AddAccessPoint(inst []uint32) (uint32, error)
-	DeleteAccessPoint(inst []uint32, i uint32) error
-	InterfaceInstances(inst []uint32) []uint32
-}
+	PIN model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceCellularImpl implements DeviceCellularImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCellularImpl struct{}
+	PINCheck model.ReadWriteParam[DeviceCellularInterfaceUSIMPINCheck] `dm:"s"`
 
-func (UnimplementedDeviceCellularImpl) RoamingEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularImpl) SetRoamingEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularImpl) RoamingStatus(inst []uint32) (DeviceCellularRoamingStatus, error) {
-	var zero DeviceCellularRoamingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularImpl) AccessPointNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularImpl) AccessPointInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceCellularImpl) AddAccessPoint(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularImpl) DeleteAccessPoint(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceCellularAccessPointImpl is what a device implements for Device.Cellular.AccessPoint.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCellularAccessPointImpl to implement only some methods.
-type DeviceCellularAccessPointImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	APN(inst []uint32) (string, error)
-	SetAPN(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	Proxy(inst []uint32) (string, error)
-	SetProxy(inst []uint32, v string) error
-	ProxyPort(inst []uint32) (uint32, error)
-	SetProxyPort(inst []uint32, v uint32) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	IPVersion(inst []uint32) (int32, error)
-	SetIPVersion(inst []uint32, v int32) error
-	Type(inst []uint32) ([]string, error)
-	SetType(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceCellularAccessPointImpl implements DeviceCellularAccessPointImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCellularAccessPointImpl struct{}
-
-func (UnimplementedDeviceCellularAccessPointImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) APN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) SetAPN(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) Proxy(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) SetProxy(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) ProxyPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) SetProxyPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) IPVersion(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) SetIPVersion(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) Type(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularAccessPointImpl) SetType(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceCellularInterfaceImpl is what a device implements for Device.Cellular.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCellularInterfaceImpl to implement only some methods.
-type DeviceCellularInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceCellularInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	IMEI(inst []uint32) (string, error)
-	SupportedAccessTechnologies(inst []uint32) ([]DeviceCellularInterfaceSupportedAccessTechnologies, error)
-	PreferredAccessTechnology(inst []uint32) (string, error)
-	SetPreferredAccessTechnology(inst []uint32, v string) error
-	CurrentAccessTechnology(inst []uint32) (string, error)
-	AvailableNetworks(inst []uint32) ([]string, error)
-	NetworkRequested(inst []uint32) (string, error)
-	SetNetworkRequested(inst []uint32, v string) error
-	NetworkInUse(inst []uint32) (string, error)
-	RSSI(inst []uint32) (int32, error)
-	RSRP(inst []uint32) (int32, error)
-	RSRQ(inst []uint32) (int32, error)
-	UpstreamMaxBitRate(inst []uint32) (uint32, error)
-	DownstreamMaxBitRate(inst []uint32) (uint32, error)
-	SIMReferenceList(inst []uint32) ([]string, error)
-	SetSIMReferenceList(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceCellularInterfaceImpl implements DeviceCellularInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCellularInterfaceImpl struct{}
-
-func (UnimplementedDeviceCellularInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) Status(inst []uint32) (DeviceCellularInterfaceStatus, error) {
-	var zero DeviceCellularInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) IMEI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) SupportedAccessTechnologies(inst []uint32) ([]DeviceCellularInterfaceSupportedAccessTechnologies, error) {
-	var zero []DeviceCellularInterfaceSupportedAccessTechnologies
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) PreferredAccessTechnology(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) SetPreferredAccessTechnology(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) CurrentAccessTechnology(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) AvailableNetworks(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) NetworkRequested(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) SetNetworkRequested(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) NetworkInUse(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) RSSI(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) RSRP(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) RSRQ(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) UpstreamMaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) DownstreamMaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) SIMReferenceList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceImpl) SetSIMReferenceList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceCellularInterfaceSMSImpl is what a device implements for Device.Cellular.Interface.{i}.SMS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCellularInterfaceSMSImpl to implement only some methods.
-type DeviceCellularInterfaceSMSImpl interface {
-	StorageNumberOfEntries(inst []uint32) (uint32, error)
-	MessageNumberOfEntries(inst []uint32) (uint32, error)
-	MessageInstances(inst []uint32) []uint32
-	AddMessage(inst []uint32) (uint32, error)
-	DeleteMessage(inst []uint32, i uint32) error
-	StorageInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceCellularInterfaceSMSImpl implements DeviceCellularInterfaceSMSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCellularInterfaceSMSImpl struct{}
-
-func (UnimplementedDeviceCellularInterfaceSMSImpl) StorageNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSImpl) MessageNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSImpl) MessageInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceCellularInterfaceSMSImpl) AddMessage(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSImpl) DeleteMessage(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSImpl) StorageInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceCellularInterfaceSMSIncomingImpl is what a device implements for Device.Cellular.Interface.{i}.SMS.Incoming; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCellularInterfaceSMSIncomingImpl to implement only some methods.
-type DeviceCellularInterfaceSMSIncomingImpl interface {
-	StorageRef(inst []uint32) (string, error)
-	SetStorageRef(inst []uint32, v string) error
-	CapacityLimit(inst []uint32) (int32, error)
-	SetCapacityLimit(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceCellularInterfaceSMSIncomingImpl implements DeviceCellularInterfaceSMSIncomingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCellularInterfaceSMSIncomingImpl struct{}
-
-func (UnimplementedDeviceCellularInterfaceSMSIncomingImpl) StorageRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSIncomingImpl) SetStorageRef(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSIncomingImpl) CapacityLimit(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSIncomingImpl) SetCapacityLimit(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceCellularInterfaceSMSMessageImpl is what a device implements for Device.Cellular.Interface.{i}.SMS.Message.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCellularInterfaceSMSMessageImpl to implement only some methods.
-type DeviceCellularInterfaceSMSMessageImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Sender(inst []uint32) (string, error)
-	Receiver(inst []uint32) (string, error)
-	TimeStamp(inst []uint32) (time.Time, error)
-	Text(inst []uint32) (string, error)
-	StorageRef(inst []uint32) (string, error)
-	Status(inst []uint32) (DeviceCellularInterfaceSMSMessageStatus, error)
-	Type(inst []uint32) (DeviceCellularInterfaceSMSMessageType, error)
-}
-
-// UnimplementedDeviceCellularInterfaceSMSMessageImpl implements DeviceCellularInterfaceSMSMessageImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCellularInterfaceSMSMessageImpl struct{}
-
-func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Sender(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Receiver(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) TimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Text(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) StorageRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Status(inst []uint32) (DeviceCellularInterfaceSMSMessageStatus, error) {
-	var zero DeviceCellularInterfaceSMSMessageStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Type(inst []uint32) (DeviceCellularInterfaceSMSMessageType, error) {
-	var zero DeviceCellularInterfaceSMSMessageType
-	return zero, model.ErrNotSupported
-}
-
-// DeviceCellularInterfaceSMSOutgoingImpl is what a device implements for Device.Cellular.Interface.{i}.SMS.Outgoing; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCellularInterfaceSMSOutgoingImpl to implement only some methods.
-type DeviceCellularInterfaceSMSOutgoingImpl interface {
-	StorageRef(inst []uint32) (string, error)
-	SetStorageRef(inst []uint32, v string) error
-	CapacityLimit(inst []uint32) (int32, error)
-	SetCapacityLimit(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceCellularInterfaceSMSOutgoingImpl implements DeviceCellularInterfaceSMSOutgoingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCellularInterfaceSMSOutgoingImpl struct{}
-
-func (UnimplementedDeviceCellularInterfaceSMSOutgoingImpl) StorageRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSOutgoingImpl) SetStorageRef(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSOutgoingImpl) CapacityLimit(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSOutgoingImpl) SetCapacityLimit(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceCellularInterfaceSMSStorageImpl is what a device implements for Device.Cellular.Interface.{i}.SMS.Storage.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCellularInterfaceSMSStorageImpl to implement only some methods.
-type DeviceCellularInterfaceSMSStorageImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Location(inst []uint32) (string, error)
-	SetLocation(inst []uint32, v string) error
-	Capacity(inst []uint32) (uint32, error)
-	StorageAvailable(inst []uint32) (bool, error)
-	AvailableCapacity(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceCellularInterfaceSMSStorageImpl implements DeviceCellularInterfaceSMSStorageImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCellularInterfaceSMSStorageImpl struct{}
-
-func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) Location(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) SetLocation(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) Capacity(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) StorageAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) AvailableCapacity(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceCellularInterfaceStatsImpl is what a device implements for Device.Cellular.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCellularInterfaceStatsImpl to implement only some methods.
-type DeviceCellularInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint64, error)
-	ErrorsReceived(inst []uint32) (uint64, error)
-	DiscardPacketsSent(inst []uint32) (uint64, error)
-	DiscardPacketsReceived(inst []uint32) (uint64, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceCellularInterfaceStatsImpl implements DeviceCellularInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCellularInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceCellularInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceCellularInterfaceUSIMImpl is what a device implements for Device.Cellular.Interface.{i}.USIM; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCellularInterfaceUSIMImpl to implement only some methods.
-type DeviceCellularInterfaceUSIMImpl interface {
-	Status(inst []uint32) (DeviceCellularInterfaceUSIMStatus, error)
-	IMSI(inst []uint32) (string, error)
-	ICCID(inst []uint32) (string, error)
-	MSISDN(inst []uint32) (string, error)
-	PINCheck(inst []uint32) (DeviceCellularInterfaceUSIMPINCheck, error)
-	SetPINCheck(inst []uint32, v DeviceCellularInterfaceUSIMPINCheck) error
-	PIN(inst []uint32) (string, error)
-	SetPIN(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceCellularInterfaceUSIMImpl implements DeviceCellularInterfaceUSIMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCellularInterfaceUSIMImpl struct{}
-
-func (UnimplementedDeviceCellularInterfaceUSIMImpl) Status(inst []uint32) (DeviceCellularInterfaceUSIMStatus, error) {
-	var zero DeviceCellularInterfaceUSIMStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceUSIMImpl) IMSI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceUSIMImpl) ICCID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceUSIMImpl) MSISDN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceUSIMImpl) PINCheck(inst []uint32) (DeviceCellularInterfaceUSIMPINCheck, error) {
-	var zero DeviceCellularInterfaceUSIMPINCheck
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceUSIMImpl) SetPINCheck(inst []uint32, v DeviceCellularInterfaceUSIMPINCheck) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceUSIMImpl) PIN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCellularInterfaceUSIMImpl) SetPIN(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -5,418 +5,75 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceCollectionDevice_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceCollectionDevice_IsNativeDevice        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceCollectionDevice_DataElementsDeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".WiFi.DataElements.Network.Device.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_IEEE1905DeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IEEE1905.AL.NetworkTopology.IEEE1905Device.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_LLDPDeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".LLDP.Discovery.Device.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_UPnPDeviceRef = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".UPnP.Discovery.Device.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_HostDeviceRef = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Hosts.Host.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_GhnAssociatedDeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Ghn.Interface.{i}.AssociatedDevice.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_MoCAAssociatedDeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".MoCA.Interface.{i}.AssociatedDevice.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_HomePlugAssociatedDeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".HomePlug.Interface.{i}.AssociatedDevice.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_HPNAAssociatedDeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".HPNA.Interface.{i}.AssociatedDevice.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_UPAAssociatedDeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".UPA.Interface.{i}.AssociatedDevice.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_WiFiAssociatedDeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".WiFi.AccessPoint.{i}.AssociatedDevice.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_ZigBeeAssociatedDeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".ZigBee.Interface.{i}.AssociatedDevice.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceCollectionDevice_ThreadAssociatedNodeRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Thread.MLE.{i}.AssociatedNode.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceCollectionDevice holds the values of Device.CollectionDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceCollectionDevice holds the values of Device.CollectionDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceCollectionDevice struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// IsNativeDevice: boolean, readOnly, since 2.16.
-	IsNativeDevice bool `cwmp:"IsNativeDevice"`
-	// DataElementsDeviceRef: string pathRef→.WiFi.DataElements.Network.Device., readOnly, since 2.16.
-	DataElementsDeviceRef string `cwmp:"DataElementsDeviceRef"`
-	// IEEE1905DeviceRef: string pathRef→.IEEE1905.AL.NetworkTopology.IEEE1905Device., readOnly, since 2.16.
-	IEEE1905DeviceRef string `cwmp:"IEEE1905DeviceRef"`
-	// LLDPDeviceRef: string pathRef→.LLDP.Discovery.Device., readOnly, since 2.16.
-	LLDPDeviceRef string `cwmp:"LLDPDeviceRef"`
-	// UPnPDeviceRef: list<string> pathRef→.UPnP.Discovery.Device., readOnly, since 2.16.
-	UPnPDeviceRef []string `cwmp:"UPnPDeviceRef"`
-	// HostDeviceRef: list<string> pathRef→.Hosts.Host., readOnly, since 2.16.
-	HostDeviceRef []string `cwmp:"HostDeviceRef"`
-	// GhnAssociatedDeviceRef: string pathRef→.Ghn.Interface.{i}.AssociatedDevice., readOnly, since 2.16.
-	GhnAssociatedDeviceRef string `cwmp:"GhnAssociatedDeviceRef"`
-	// MoCAAssociatedDeviceRef: string pathRef→.MoCA.Interface.{i}.AssociatedDevice., readOnly, since 2.16.
-	MoCAAssociatedDeviceRef string `cwmp:"MoCAAssociatedDeviceRef"`
-	// HomePlugAssociatedDeviceRef: string pathRef→.HomePlug.Interface.{i}.AssociatedDevice., readOnly, since 2.16.
-	HomePlugAssociatedDeviceRef string `cwmp:"HomePlugAssociatedDeviceRef"`
-	// HPNAAssociatedDeviceRef: string pathRef→.HPNA.Interface.{i}.AssociatedDevice., readOnly, since 2.16.
-	HPNAAssociatedDeviceRef string `cwmp:"HPNAAssociatedDeviceRef"`
-	// UPAAssociatedDeviceRef: string pathRef→.UPA.Interface.{i}.AssociatedDevice., readOnly, since 2.16.
-	UPAAssociatedDeviceRef string `cwmp:"UPAAssociatedDeviceRef"`
-	// WiFiAssociatedDeviceRef: string pathRef→.WiFi.AccessPoint.{i}.AssociatedDevice., readOnly, since 2.16.
-	WiFiAssociatedDeviceRef string `cwmp:"WiFiAssociatedDeviceRef"`
-	// ZigBeeAssociatedDeviceRef: string pathRef→.ZigBee.Interface.{i}.AssociatedDevice., readOnly, since 2.16.
-	ZigBeeAssociatedDeviceRef string `cwmp:"ZigBeeAssociatedDeviceRef"`
-	// ThreadAssociatedNodeRef: string pathRef→.Thread.MLE.{i}.AssociatedNode., readOnly, since 2.19.
-	ThreadAssociatedNodeRef string `cwmp:"ThreadAssociatedNodeRef"`
+	Alias string `json:"Alias,omitzero"`
+
+	IsNativeDevice bool `json:"IsNativeDevice,omitzero"`
+
+	DataElementsDeviceRef string `json:"DataElementsDeviceRef,omitzero"`
+
+	IEEE1905DeviceRef string `json:"IEEE1905DeviceRef,omitzero"`
+
+	LLDPDeviceRef string `json:"LLDPDeviceRef,omitzero"`
+
+	UPnPDeviceRef []string `json:"UPnPDeviceRef,omitzero"`
+
+	HostDeviceRef []string `json:"HostDeviceRef,omitzero"`
+
+	GhnAssociatedDeviceRef string `json:"GhnAssociatedDeviceRef,omitzero"`
+
+	MoCAAssociatedDeviceRef string `json:"MoCAAssociatedDeviceRef,omitzero"`
+
+	HomePlugAssociatedDeviceRef string `json:"HomePlugAssociatedDeviceRef,omitzero"`
+
+	HPNAAssociatedDeviceRef string `json:"HPNAAssociatedDeviceRef,omitzero"`
+
+	UPAAssociatedDeviceRef string `json:"UPAAssociatedDeviceRef,omitzero"`
+
+	WiFiAssociatedDeviceRef string `json:"WiFiAssociatedDeviceRef,omitzero"`
+
+	ZigBeeAssociatedDeviceRef string `json:"ZigBeeAssociatedDeviceRef,omitzero"`
+
+	ThreadAssociatedNodeRef string `json:"ThreadAssociatedNodeRef,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceCollectionDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceCollectionDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceCollectionDevice_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceCollectionDevice_UPnPDeviceRef, model.FormatValue(model.TypeString, o.UPnPDeviceRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UPnPDeviceRef",
-		})
-	}
-	if e := model.CheckValue(synDeviceCollectionDevice_HostDeviceRef, model.FormatValue(model.TypeString, o.HostDeviceRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostDeviceRef",
-		})
-	}
+func (o *DeviceCollectionDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 358, o.Alias)
+	c.Wire(p, "UPnPDeviceRef", 370, model.JoinStrings(o.UPnPDeviceRef), len(o.UPnPDeviceRef) > 0)
+	c.Wire(p, "HostDeviceRef", 363, model.JoinStrings(o.HostDeviceRef), len(o.HostDeviceRef) > 0)
 }
 
 // DeviceCollectionDevicePath is the typed path of Device.CollectionDevice.{i}.
 type DeviceCollectionDevicePath struct {
-	obj                         model.ObjectPath
-	Alias                       model.WriteOnceParam[string]
-	IsNativeDevice              model.ReadOnlyParam[bool]
-	DataElementsDeviceRef       model.ReadOnlyParam[string]
-	IEEE1905DeviceRef           model.ReadOnlyParam[string]
-	LLDPDeviceRef               model.ReadOnlyParam[string]
-	UPnPDeviceRef               model.ReadOnlyParam[[]string]
-	HostDeviceRef               model.ReadOnlyParam[[]string]
-	GhnAssociatedDeviceRef      model.ReadOnlyParam[string]
-	MoCAAssociatedDeviceRef     model.ReadOnlyParam[string]
-	HomePlugAssociatedDeviceRef model.ReadOnlyParam[string]
-	HPNAAssociatedDeviceRef     model.ReadOnlyParam[string]
-	UPAAssociatedDeviceRef      model.ReadOnlyParam[string]
-	WiFiAssociatedDeviceRef     model.ReadOnlyParam[string]
-	ZigBeeAssociatedDeviceRef   model.ReadOnlyParam[string]
-	ThreadAssociatedNodeRef     model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceCollectionDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceCollectionDevicePath(prefix string) DeviceCollectionDevicePath {
-	p := &prefix
-	return DeviceCollectionDevicePath{
-		Alias:                       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DataElementsDeviceRef:       model.NewReadOnly[string](p, "DataElementsDeviceRef", model.TypeString),
-		GhnAssociatedDeviceRef:      model.NewReadOnly[string](p, "GhnAssociatedDeviceRef", model.TypeString),
-		HPNAAssociatedDeviceRef:     model.NewReadOnly[string](p, "HPNAAssociatedDeviceRef", model.TypeString),
-		HomePlugAssociatedDeviceRef: model.NewReadOnly[string](p, "HomePlugAssociatedDeviceRef", model.TypeString),
-		HostDeviceRef:               model.NewReadOnly[[]string](p, "HostDeviceRef", model.TypeString),
-		IEEE1905DeviceRef:           model.NewReadOnly[string](p, "IEEE1905DeviceRef", model.TypeString),
-		IsNativeDevice:              model.NewReadOnly[bool](p, "IsNativeDevice", model.TypeBoolean),
-		LLDPDeviceRef:               model.NewReadOnly[string](p, "LLDPDeviceRef", model.TypeString),
-		MoCAAssociatedDeviceRef:     model.NewReadOnly[string](p, "MoCAAssociatedDeviceRef", model.TypeString),
-		ThreadAssociatedNodeRef:     model.NewReadOnly[string](p, "ThreadAssociatedNodeRef", model.TypeString),
-		UPAAssociatedDeviceRef:      model.NewReadOnly[string](p, "UPAAssociatedDeviceRef", model.TypeString),
-		UPnPDeviceRef:               model.NewReadOnly[[]string](p, "UPnPDeviceRef", model.TypeString),
-		WiFiAssociatedDeviceRef:     model.NewReadOnly[string](p, "WiFiAssociatedDeviceRef", model.TypeString),
-		ZigBeeAssociatedDeviceRef:   model.NewReadOnly[string](p, "ZigBeeAssociatedDeviceRef", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	DataElementsDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaCollectiondevice = []*model.Entry{{
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CollectionDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.CollectionDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.CollectionDevice.{i}.Alias",
-	Syntax:  synDeviceCollectionDevice_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.IsNativeDevice",
-	Syntax:  synDeviceCollectionDevice_IsNativeDevice,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.DataElementsDeviceRef",
-	Syntax:  synDeviceCollectionDevice_DataElementsDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.IEEE1905DeviceRef",
-	Syntax:  synDeviceCollectionDevice_IEEE1905DeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.LLDPDeviceRef",
-	Syntax:  synDeviceCollectionDevice_LLDPDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.UPnPDeviceRef",
-	Syntax:  synDeviceCollectionDevice_UPnPDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.HostDeviceRef",
-	Syntax:  synDeviceCollectionDevice_HostDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.GhnAssociatedDeviceRef",
-	Syntax:  synDeviceCollectionDevice_GhnAssociatedDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.MoCAAssociatedDeviceRef",
-	Syntax:  synDeviceCollectionDevice_MoCAAssociatedDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.HomePlugAssociatedDeviceRef",
-	Syntax:  synDeviceCollectionDevice_HomePlugAssociatedDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.HPNAAssociatedDeviceRef",
-	Syntax:  synDeviceCollectionDevice_HPNAAssociatedDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.UPAAssociatedDeviceRef",
-	Syntax:  synDeviceCollectionDevice_UPAAssociatedDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.WiFiAssociatedDeviceRef",
-	Syntax:  synDeviceCollectionDevice_WiFiAssociatedDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.ZigBeeAssociatedDeviceRef",
-	Syntax:  synDeviceCollectionDevice_ZigBeeAssociatedDeviceRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDevice.{i}.ThreadAssociatedNodeRef",
-	Syntax:  synDeviceCollectionDevice_ThreadAssociatedNodeRef,
-	Version: "2.19",
-}}
+	GhnAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceCollectionDeviceImpl is what a device implements for Device.CollectionDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceCollectionDeviceImpl to implement only some methods.
-type DeviceCollectionDeviceImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	IsNativeDevice(inst []uint32) (bool, error)
-	DataElementsDeviceRef(inst []uint32) (string, error)
-	IEEE1905DeviceRef(inst []uint32) (string, error)
-	LLDPDeviceRef(inst []uint32) (string, error)
-	UPnPDeviceRef(inst []uint32) ([]string, error)
-	HostDeviceRef(inst []uint32) ([]string, error)
-	GhnAssociatedDeviceRef(inst []uint32) (string, error)
-	MoCAAssociatedDeviceRef(inst []uint32) (string, error)
-	HomePlugAssociatedDeviceRef(inst []uint32) (string, error)
-	HPNAAssociatedDeviceRef(inst []uint32) (string, error)
-	UPAAssociatedDeviceRef(inst []uint32) (string, error)
-	WiFiAssociatedDeviceRef(inst []uint32) (string, error)
-	ZigBeeAssociatedDeviceRef(inst []uint32) (string, error)
-	ThreadAssociatedNodeRef(inst []uint32) (string, error)
-}
+	HPNAAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceCollectionDeviceImpl implements DeviceCollectionDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceCollectionDeviceImpl struct{}
+	HomePlugAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceCollectionDeviceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) IsNativeDevice(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) DataElementsDeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) IEEE1905DeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) LLDPDeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) UPnPDeviceRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) HostDeviceRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) GhnAssociatedDeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) MoCAAssociatedDeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) HomePlugAssociatedDeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) HPNAAssociatedDeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) UPAAssociatedDeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) WiFiAssociatedDeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) ZigBeeAssociatedDeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceCollectionDeviceImpl) ThreadAssociatedNodeRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	HostDeviceRef model.ReadOnlyParam[[]string] `dm:"s"`
+
+	IEEE1905DeviceRef model.ReadOnlyParam[string] `dm:"s"`
+
+	IsNativeDevice model.ReadOnlyParam[bool] `dm:"b"`
+
+	LLDPDeviceRef model.ReadOnlyParam[string] `dm:"s"`
+
+	MoCAAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
+
+	ThreadAssociatedNodeRef model.ReadOnlyParam[string] `dm:"s"`
+
+	UPAAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
+
+	UPnPDeviceRef model.ReadOnlyParam[[]string] `dm:"s"`
+
+	WiFiAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
+
+	ZigBeeAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -5,185 +5,82 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceDeviceInfo_DeviceCategory = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceDeviceInfo_Manufacturer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfo_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDeviceInfo_ModelName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfo_ModelNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfo_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfo_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfo_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfo_HardwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfo_SoftwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfo_ActiveFirmwareImage = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "FirmwareImage.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDeviceInfo_BootFirmwareImage = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "FirmwareImage.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDeviceInfo_AdditionalHardwareVersion = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Type: model.TypeString,
-	}
-	synDeviceDeviceInfo_AdditionalSoftwareVersion = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Type: model.TypeString,
-	}
-	synDeviceDeviceInfo_ProvisioningCode = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfo_UpTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDeviceInfo_FirstUseDate = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfo_HostName     = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfo_FirmwareImageNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfo_VendorConfigFileNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfo_ProcessorNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfo_LogRotateNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfo_VendorLogFileNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfo_LocationNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfo_DeviceImageNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfo_SupportedDataModelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDeviceInfo holds the values of Device.DeviceInfo. (object, readOnly, since 2.0)
+// DeviceDeviceInfo holds the values of Device.DeviceInfo. (object, readOnly, since 2.0).
 type DeviceDeviceInfo struct {
-	// DeviceCategory: list<string>, readOnly, since 2.8.
-	DeviceCategory []string `cwmp:"DeviceCategory"`
-	// Manufacturer: string(:64), readOnly, since 2.0.
-	Manufacturer string `cwmp:"Manufacturer"`
-	// ManufacturerOUI: string(6:6) ~1 pattern, readOnly, since 2.0.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// ModelName: string(:64), readOnly, since 2.0.
-	ModelName string `cwmp:"ModelName"`
-	// ModelNumber: string(:64), readOnly, since 2.8.
-	ModelNumber string `cwmp:"ModelNumber"`
-	// Description: string(:256), readOnly, since 2.0.
-	Description string `cwmp:"Description"`
-	// ProductClass: string(:64), readOnly, since 2.0.
-	ProductClass string `cwmp:"ProductClass"`
-	// SerialNumber: string(:64), readOnly, since 2.0.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// HardwareVersion: string(:64), readOnly, since 2.0.
-	HardwareVersion string `cwmp:"HardwareVersion"`
-	// SoftwareVersion: string(:64), readOnly, since 2.0.
-	SoftwareVersion string `cwmp:"SoftwareVersion"`
-	// ActiveFirmwareImage: string pathRef→FirmwareImage., readOnly, since 2.12.
-	ActiveFirmwareImage string `cwmp:"ActiveFirmwareImage"`
-	// BootFirmwareImage: string pathRef→FirmwareImage., readWrite, since 2.12.
-	BootFirmwareImage string `cwmp:"BootFirmwareImage"`
-	// AdditionalHardwareVersion: list(:64)<string>, readOnly, since 2.0.
-	AdditionalHardwareVersion []string `cwmp:"AdditionalHardwareVersion"`
-	// AdditionalSoftwareVersion: list(:64)<string>, readOnly, since 2.0.
-	AdditionalSoftwareVersion []string `cwmp:"AdditionalSoftwareVersion"`
-	// ProvisioningCode: string(:64), readWrite, since 2.0.
-	ProvisioningCode string `cwmp:"ProvisioningCode"`
-	// UpTime: unsignedInt seconds, readOnly, since 2.0.
-	UpTime uint32 `cwmp:"UpTime"`
-	// FirstUseDate: dateTime, readOnly, since 2.0.
-	FirstUseDate time.Time `cwmp:"FirstUseDate"`
-	// HostName: string(:255), readWrite, since 2.16.
-	HostName string `cwmp:"HostName"`
-	// FirmwareImageNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	FirmwareImageNumberOfEntries uint32 `cwmp:"FirmwareImageNumberOfEntries"`
-	// VendorConfigFileNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	VendorConfigFileNumberOfEntries uint32 `cwmp:"VendorConfigFileNumberOfEntries"`
-	// ProcessorNumberOfEntries: unsignedInt, readOnly, since 2.1, deprecated.
-	ProcessorNumberOfEntries uint32 `cwmp:"ProcessorNumberOfEntries"`
-	// LogRotateNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	LogRotateNumberOfEntries uint32 `cwmp:"LogRotateNumberOfEntries"`
-	// VendorLogFileNumberOfEntries: unsignedInt, readOnly, since 2.1.
-	VendorLogFileNumberOfEntries uint32 `cwmp:"VendorLogFileNumberOfEntries"`
-	// LocationNumberOfEntries: unsignedInt, readOnly, since 2.4.
-	LocationNumberOfEntries uint32 `cwmp:"LocationNumberOfEntries"`
-	// DeviceImageNumberOfEntries: unsignedInt, readOnly, since 2.11.
-	DeviceImageNumberOfEntries uint32 `cwmp:"DeviceImageNumberOfEntries"`
-	// SupportedDataModelNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	SupportedDataModelNumberOfEntries uint32 `cwmp:"SupportedDataModelNumberOfEntries"`
-	// Device.DeviceInfo.DeviceImageFile.{i}. instances by instance number
-	DeviceImageFile map[uint32]*DeviceDeviceInfoDeviceImageFile `cwmp:"DeviceImageFile.{i}."`
-	// Device.DeviceInfo.FirmwareImage.{i}. instances by instance number
-	FirmwareImage map[uint32]*DeviceDeviceInfoFirmwareImage `cwmp:"FirmwareImage.{i}."`
-	KernelFaults  *DeviceDeviceInfoKernelFaults             `cwmp:"KernelFaults."`
-	// Device.DeviceInfo.Location.{i}. instances by instance number
-	Location map[uint32]*DeviceDeviceInfoLocation `cwmp:"Location.{i}."`
-	// Device.DeviceInfo.LogRotate.{i}. instances by instance number
-	LogRotate         map[uint32]*DeviceDeviceInfoLogRotate `cwmp:"LogRotate.{i}."`
-	MemoryStatus      *DeviceDeviceInfoMemoryStatus         `cwmp:"MemoryStatus."`
-	NetworkProperties *DeviceDeviceInfoNetworkProperties    `cwmp:"NetworkProperties."`
-	PowerStatus       *DeviceDeviceInfoPowerStatus          `cwmp:"PowerStatus."`
-	ProcessFaults     *DeviceDeviceInfoProcessFaults        `cwmp:"ProcessFaults."`
-	ProcessStatus     *DeviceDeviceInfoProcessStatus        `cwmp:"ProcessStatus."`
-	// Device.DeviceInfo.Processor.{i}. instances by instance number
-	Processor   map[uint32]*DeviceDeviceInfoProcessor `cwmp:"Processor.{i}."`
-	ProxierInfo *DeviceDeviceInfoProxierInfo          `cwmp:"ProxierInfo."`
-	// Device.DeviceInfo.SupportedDataModel.{i}. instances by instance number
-	SupportedDataModel map[uint32]*DeviceDeviceInfoSupportedDataModel `cwmp:"SupportedDataModel.{i}."`
-	TemperatureStatus  *DeviceDeviceInfoTemperatureStatus             `cwmp:"TemperatureStatus."`
-	// Device.DeviceInfo.VendorConfigFile.{i}. instances by instance number
-	VendorConfigFile map[uint32]*DeviceDeviceInfoVendorConfigFile `cwmp:"VendorConfigFile.{i}."`
-	// Device.DeviceInfo.VendorLogFile.{i}. instances by instance number
-	VendorLogFile map[uint32]*DeviceDeviceInfoVendorLogFile `cwmp:"VendorLogFile.{i}."`
+	DeviceCategory []string `json:"DeviceCategory,omitzero"`
+
+	Manufacturer string `json:"Manufacturer,omitzero"`
+
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	ModelName string `json:"ModelName,omitzero"`
+
+	ModelNumber string `json:"ModelNumber,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	HardwareVersion string `json:"HardwareVersion,omitzero"`
+
+	SoftwareVersion string `json:"SoftwareVersion,omitzero"`
+
+	ActiveFirmwareImage string `json:"ActiveFirmwareImage,omitzero"`
+
+	BootFirmwareImage string `json:"BootFirmwareImage,omitzero"`
+
+	AdditionalHardwareVersion []string `json:"AdditionalHardwareVersion,omitzero"`
+
+	AdditionalSoftwareVersion []string `json:"AdditionalSoftwareVersion,omitzero"`
+
+	ProvisioningCode string `json:"ProvisioningCode,omitzero"`
+
+	UpTime uint32 `json:"UpTime,omitzero"`
+
+	FirstUseDate time.Time `json:"FirstUseDate,omitzero"`
+
+	HostName string `json:"HostName,omitzero"`
+
+	FirmwareImageNumberOfEntries uint32 `json:"FirmwareImageNumberOfEntries,omitzero"`
+
+	VendorConfigFileNumberOfEntries uint32 `json:"VendorConfigFileNumberOfEntries,omitzero"`
+
+	ProcessorNumberOfEntries uint32 `json:"ProcessorNumberOfEntries,omitzero"`
+
+	LogRotateNumberOfEntries uint32 `json:"LogRotateNumberOfEntries,omitzero"`
+
+	VendorLogFileNumberOfEntries uint32 `json:"VendorLogFileNumberOfEntries,omitzero"`
+
+	LocationNumberOfEntries uint32 `json:"LocationNumberOfEntries,omitzero"`
+
+	DeviceImageNumberOfEntries uint32 `json:"DeviceImageNumberOfEntries,omitzero"`
+
+	SupportedDataModelNumberOfEntries uint32 `json:"SupportedDataModelNumberOfEntries,omitzero"`
+
+	DeviceImageFile    map[uint32]*DeviceDeviceInfoDeviceImageFile    `json:"DeviceImageFile,omitzero"`
+	FirmwareImage      map[uint32]*DeviceDeviceInfoFirmwareImage      `json:"FirmwareImage,omitzero"`
+	KernelFaults       *DeviceDeviceInfoKernelFaults                  `json:"KernelFaults,omitzero"`
+	Location           map[uint32]*DeviceDeviceInfoLocation           `json:"Location,omitzero"`
+	LogRotate          map[uint32]*DeviceDeviceInfoLogRotate          `json:"LogRotate,omitzero"`
+	MemoryStatus       *DeviceDeviceInfoMemoryStatus                  `json:"MemoryStatus,omitzero"`
+	NetworkProperties  *DeviceDeviceInfoNetworkProperties             `json:"NetworkProperties,omitzero"`
+	PowerStatus        *DeviceDeviceInfoPowerStatus                   `json:"PowerStatus,omitzero"`
+	ProcessFaults      *DeviceDeviceInfoProcessFaults                 `json:"ProcessFaults,omitzero"`
+	ProcessStatus      *DeviceDeviceInfoProcessStatus                 `json:"ProcessStatus,omitzero"`
+	Processor          map[uint32]*DeviceDeviceInfoProcessor          `json:"Processor,omitzero"`
+	ProxierInfo        *DeviceDeviceInfoProxierInfo                   `json:"ProxierInfo,omitzero"`
+	SupportedDataModel map[uint32]*DeviceDeviceInfoSupportedDataModel `json:"SupportedDataModel,omitzero"`
+	TemperatureStatus  *DeviceDeviceInfoTemperatureStatus             `json:"TemperatureStatus,omitzero"`
+	VendorConfigFile   map[uint32]*DeviceDeviceInfoVendorConfigFile   `json:"VendorConfigFile,omitzero"`
+	VendorLogFile      map[uint32]*DeviceDeviceInfoVendorLogFile      `json:"VendorLogFile,omitzero"`
 }
 
-// AddDeviceImageFile creates instance i of Device.DeviceInfo.DeviceImageFile.{i}. (replacing any) and returns it
+// AddDeviceImageFile creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddDeviceImageFile(i uint32) *DeviceDeviceInfoDeviceImageFile {
 	if o.DeviceImageFile == nil {
 		o.DeviceImageFile = map[uint32]*DeviceDeviceInfoDeviceImageFile{}
@@ -193,18 +90,7 @@ func (o *DeviceDeviceInfo) AddDeviceImageFile(i uint32) *DeviceDeviceInfoDeviceI
 	return x
 }
 
-// GetDeviceImageFile returns instance i of Device.DeviceInfo.DeviceImageFile.{i}.
-func (o *DeviceDeviceInfo) GetDeviceImageFile(i uint32) (*DeviceDeviceInfoDeviceImageFile, bool) {
-	x, ok := o.DeviceImageFile[i]
-	return x, ok
-}
-
-// DeleteDeviceImageFile removes instance i of Device.DeviceInfo.DeviceImageFile.{i}.
-func (o *DeviceDeviceInfo) DeleteDeviceImageFile(i uint32) {
-	delete(o.DeviceImageFile, i)
-}
-
-// AddFirmwareImage creates instance i of Device.DeviceInfo.FirmwareImage.{i}. (replacing any) and returns it
+// AddFirmwareImage creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddFirmwareImage(i uint32) *DeviceDeviceInfoFirmwareImage {
 	if o.FirmwareImage == nil {
 		o.FirmwareImage = map[uint32]*DeviceDeviceInfoFirmwareImage{}
@@ -214,18 +100,7 @@ func (o *DeviceDeviceInfo) AddFirmwareImage(i uint32) *DeviceDeviceInfoFirmwareI
 	return x
 }
 
-// GetFirmwareImage returns instance i of Device.DeviceInfo.FirmwareImage.{i}.
-func (o *DeviceDeviceInfo) GetFirmwareImage(i uint32) (*DeviceDeviceInfoFirmwareImage, bool) {
-	x, ok := o.FirmwareImage[i]
-	return x, ok
-}
-
-// DeleteFirmwareImage removes instance i of Device.DeviceInfo.FirmwareImage.{i}.
-func (o *DeviceDeviceInfo) DeleteFirmwareImage(i uint32) {
-	delete(o.FirmwareImage, i)
-}
-
-// AddLocation creates instance i of Device.DeviceInfo.Location.{i}. (replacing any) and returns it
+// AddLocation creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddLocation(i uint32) *DeviceDeviceInfoLocation {
 	if o.Location == nil {
 		o.Location = map[uint32]*DeviceDeviceInfoLocation{}
@@ -235,18 +110,7 @@ func (o *DeviceDeviceInfo) AddLocation(i uint32) *DeviceDeviceInfoLocation {
 	return x
 }
 
-// GetLocation returns instance i of Device.DeviceInfo.Location.{i}.
-func (o *DeviceDeviceInfo) GetLocation(i uint32) (*DeviceDeviceInfoLocation, bool) {
-	x, ok := o.Location[i]
-	return x, ok
-}
-
-// DeleteLocation removes instance i of Device.DeviceInfo.Location.{i}.
-func (o *DeviceDeviceInfo) DeleteLocation(i uint32) {
-	delete(o.Location, i)
-}
-
-// AddLogRotate creates instance i of Device.DeviceInfo.LogRotate.{i}. (replacing any) and returns it
+// AddLogRotate creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddLogRotate(i uint32) *DeviceDeviceInfoLogRotate {
 	if o.LogRotate == nil {
 		o.LogRotate = map[uint32]*DeviceDeviceInfoLogRotate{}
@@ -256,18 +120,7 @@ func (o *DeviceDeviceInfo) AddLogRotate(i uint32) *DeviceDeviceInfoLogRotate {
 	return x
 }
 
-// GetLogRotate returns instance i of Device.DeviceInfo.LogRotate.{i}.
-func (o *DeviceDeviceInfo) GetLogRotate(i uint32) (*DeviceDeviceInfoLogRotate, bool) {
-	x, ok := o.LogRotate[i]
-	return x, ok
-}
-
-// DeleteLogRotate removes instance i of Device.DeviceInfo.LogRotate.{i}.
-func (o *DeviceDeviceInfo) DeleteLogRotate(i uint32) {
-	delete(o.LogRotate, i)
-}
-
-// AddProcessor creates instance i of Device.DeviceInfo.Processor.{i}. (replacing any) and returns it
+// AddProcessor creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddProcessor(i uint32) *DeviceDeviceInfoProcessor {
 	if o.Processor == nil {
 		o.Processor = map[uint32]*DeviceDeviceInfoProcessor{}
@@ -277,18 +130,7 @@ func (o *DeviceDeviceInfo) AddProcessor(i uint32) *DeviceDeviceInfoProcessor {
 	return x
 }
 
-// GetProcessor returns instance i of Device.DeviceInfo.Processor.{i}.
-func (o *DeviceDeviceInfo) GetProcessor(i uint32) (*DeviceDeviceInfoProcessor, bool) {
-	x, ok := o.Processor[i]
-	return x, ok
-}
-
-// DeleteProcessor removes instance i of Device.DeviceInfo.Processor.{i}.
-func (o *DeviceDeviceInfo) DeleteProcessor(i uint32) {
-	delete(o.Processor, i)
-}
-
-// AddSupportedDataModel creates instance i of Device.DeviceInfo.SupportedDataModel.{i}. (replacing any) and returns it
+// AddSupportedDataModel creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddSupportedDataModel(i uint32) *DeviceDeviceInfoSupportedDataModel {
 	if o.SupportedDataModel == nil {
 		o.SupportedDataModel = map[uint32]*DeviceDeviceInfoSupportedDataModel{}
@@ -298,18 +140,7 @@ func (o *DeviceDeviceInfo) AddSupportedDataModel(i uint32) *DeviceDeviceInfoSupp
 	return x
 }
 
-// GetSupportedDataModel returns instance i of Device.DeviceInfo.SupportedDataModel.{i}.
-func (o *DeviceDeviceInfo) GetSupportedDataModel(i uint32) (*DeviceDeviceInfoSupportedDataModel, bool) {
-	x, ok := o.SupportedDataModel[i]
-	return x, ok
-}
-
-// DeleteSupportedDataModel removes instance i of Device.DeviceInfo.SupportedDataModel.{i}.
-func (o *DeviceDeviceInfo) DeleteSupportedDataModel(i uint32) {
-	delete(o.SupportedDataModel, i)
-}
-
-// AddVendorConfigFile creates instance i of Device.DeviceInfo.VendorConfigFile.{i}. (replacing any) and returns it
+// AddVendorConfigFile creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddVendorConfigFile(i uint32) *DeviceDeviceInfoVendorConfigFile {
 	if o.VendorConfigFile == nil {
 		o.VendorConfigFile = map[uint32]*DeviceDeviceInfoVendorConfigFile{}
@@ -319,18 +150,7 @@ func (o *DeviceDeviceInfo) AddVendorConfigFile(i uint32) *DeviceDeviceInfoVendor
 	return x
 }
 
-// GetVendorConfigFile returns instance i of Device.DeviceInfo.VendorConfigFile.{i}.
-func (o *DeviceDeviceInfo) GetVendorConfigFile(i uint32) (*DeviceDeviceInfoVendorConfigFile, bool) {
-	x, ok := o.VendorConfigFile[i]
-	return x, ok
-}
-
-// DeleteVendorConfigFile removes instance i of Device.DeviceInfo.VendorConfigFile.{i}.
-func (o *DeviceDeviceInfo) DeleteVendorConfigFile(i uint32) {
-	delete(o.VendorConfigFile, i)
-}
-
-// AddVendorLogFile creates instance i of Device.DeviceInfo.VendorLogFile.{i}. (replacing any) and returns it
+// AddVendorLogFile creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddVendorLogFile(i uint32) *DeviceDeviceInfoVendorLogFile {
 	if o.VendorLogFile == nil {
 		o.VendorLogFile = map[uint32]*DeviceDeviceInfoVendorLogFile{}
@@ -339,566 +159,346 @@ func (o *DeviceDeviceInfo) AddVendorLogFile(i uint32) *DeviceDeviceInfoVendorLog
 	o.VendorLogFile[i] = x
 	return x
 }
-
-// GetVendorLogFile returns instance i of Device.DeviceInfo.VendorLogFile.{i}.
-func (o *DeviceDeviceInfo) GetVendorLogFile(i uint32) (*DeviceDeviceInfoVendorLogFile, bool) {
-	x, ok := o.VendorLogFile[i]
-	return x, ok
-}
-
-// DeleteVendorLogFile removes instance i of Device.DeviceInfo.VendorLogFile.{i}.
-func (o *DeviceDeviceInfo) DeleteVendorLogFile(i uint32) {
-	delete(o.VendorLogFile, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfo) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfo) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceDeviceInfo_DeviceCategory, model.FormatValue(model.TypeString, o.DeviceCategory)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceCategory",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_Manufacturer, o.Manufacturer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Manufacturer",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_ModelName, o.ModelName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelName",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_ModelNumber, o.ModelNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_HardwareVersion, o.HardwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HardwareVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_SoftwareVersion, o.SoftwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SoftwareVersion",
-		})
-	}
-	if e := model.CheckValue(synDeviceDeviceInfo_AdditionalHardwareVersion, model.FormatValue(model.TypeString, o.AdditionalHardwareVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalHardwareVersion",
-		})
-	}
-	if e := model.CheckValue(synDeviceDeviceInfo_AdditionalSoftwareVersion, model.FormatValue(model.TypeString, o.AdditionalSoftwareVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalSoftwareVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_ProvisioningCode, o.ProvisioningCode); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProvisioningCode",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfo_HostName, o.HostName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostName",
-		})
-	}
+func (o *DeviceDeviceInfo) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "DeviceCategory", 1344, model.JoinStrings(o.DeviceCategory), len(o.DeviceCategory) > 0)
+	c.String(p, "Manufacturer", 1400, o.Manufacturer)
+	c.String(p, "ManufacturerOUI", 1401, o.ManufacturerOUI)
+	c.String(p, "ModelName", 1418, o.ModelName)
+	c.String(p, "ModelNumber", 1419, o.ModelNumber)
+	c.String(p, "Description", 1343, o.Description)
+	c.String(p, "ProductClass", 1484, o.ProductClass)
+	c.String(p, "SerialNumber", 1491, o.SerialNumber)
+	c.String(p, "HardwareVersion", 1359, o.HardwareVersion)
+	c.String(p, "SoftwareVersion", 1492, o.SoftwareVersion)
+	c.Wire(p, "AdditionalHardwareVersion", 1340, model.JoinStrings(o.AdditionalHardwareVersion), len(o.AdditionalHardwareVersion) > 0)
+	c.Wire(p, "AdditionalSoftwareVersion", 1341, model.JoinStrings(o.AdditionalSoftwareVersion), len(o.AdditionalSoftwareVersion) > 0)
+	c.String(p, "ProvisioningCode", 1485, o.ProvisioningCode)
+	c.String(p, "HostName", 1360, o.HostName)
 	for _, i := range model.SortedKeys(o.DeviceImageFile) {
-		o.DeviceImageFile[i].ValidateAt(prefix+"DeviceImageFile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DeviceImageFile[i].ValidateAt(c, model.InstanceOf(p, "DeviceImageFile.", i))
 	}
 	for _, i := range model.SortedKeys(o.FirmwareImage) {
-		o.FirmwareImage[i].ValidateAt(prefix+"FirmwareImage."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.FirmwareImage[i].ValidateAt(c, model.InstanceOf(p, "FirmwareImage.", i))
 	}
 	if o.KernelFaults != nil {
-		o.KernelFaults.ValidateAt(prefix+"KernelFaults.", v)
+		o.KernelFaults.ValidateAt(c, p+"KernelFaults.")
 	}
 	for _, i := range model.SortedKeys(o.Location) {
-		o.Location[i].ValidateAt(prefix+"Location."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Location[i].ValidateAt(c, model.InstanceOf(p, "Location.", i))
 	}
 	for _, i := range model.SortedKeys(o.LogRotate) {
-		o.LogRotate[i].ValidateAt(prefix+"LogRotate."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.LogRotate[i].ValidateAt(c, model.InstanceOf(p, "LogRotate.", i))
 	}
 	if o.MemoryStatus != nil {
-		o.MemoryStatus.ValidateAt(prefix+"MemoryStatus.", v)
+		o.MemoryStatus.ValidateAt(c, p+"MemoryStatus.")
 	}
 	if o.NetworkProperties != nil {
-		o.NetworkProperties.ValidateAt(prefix+"NetworkProperties.", v)
+		o.NetworkProperties.ValidateAt(c, p+"NetworkProperties.")
 	}
 	if o.PowerStatus != nil {
-		o.PowerStatus.ValidateAt(prefix+"PowerStatus.", v)
+		o.PowerStatus.ValidateAt(c, p+"PowerStatus.")
 	}
 	if o.ProcessFaults != nil {
-		o.ProcessFaults.ValidateAt(prefix+"ProcessFaults.", v)
+		o.ProcessFaults.ValidateAt(c, p+"ProcessFaults.")
 	}
 	if o.ProcessStatus != nil {
-		o.ProcessStatus.ValidateAt(prefix+"ProcessStatus.", v)
+		o.ProcessStatus.ValidateAt(c, p+"ProcessStatus.")
 	}
 	for _, i := range model.SortedKeys(o.Processor) {
-		o.Processor[i].ValidateAt(prefix+"Processor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Processor[i].ValidateAt(c, model.InstanceOf(p, "Processor.", i))
 	}
 	if o.ProxierInfo != nil {
-		o.ProxierInfo.ValidateAt(prefix+"ProxierInfo.", v)
+		o.ProxierInfo.ValidateAt(c, p+"ProxierInfo.")
 	}
 	for _, i := range model.SortedKeys(o.SupportedDataModel) {
-		o.SupportedDataModel[i].ValidateAt(prefix+"SupportedDataModel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SupportedDataModel[i].ValidateAt(c, model.InstanceOf(p, "SupportedDataModel.", i))
 	}
 	if o.TemperatureStatus != nil {
-		o.TemperatureStatus.ValidateAt(prefix+"TemperatureStatus.", v)
+		o.TemperatureStatus.ValidateAt(c, p+"TemperatureStatus.")
 	}
 	for _, i := range model.SortedKeys(o.VendorConfigFile) {
-		o.VendorConfigFile[i].ValidateAt(prefix+"VendorConfigFile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VendorConfigFile[i].ValidateAt(c, model.InstanceOf(p, "VendorConfigFile.", i))
 	}
 	for _, i := range model.SortedKeys(o.VendorLogFile) {
-		o.VendorLogFile[i].ValidateAt(prefix+"VendorLogFile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VendorLogFile[i].ValidateAt(c, model.InstanceOf(p, "VendorLogFile.", i))
 	}
 }
 
 // DeviceDeviceInfoPath is the typed path of Device.DeviceInfo.
 type DeviceDeviceInfoPath struct {
-	obj                               model.ObjectPath
-	DeviceCategory                    model.ReadOnlyParam[[]string]
-	Manufacturer                      model.ReadOnlyParam[string]
-	ManufacturerOUI                   model.ReadOnlyParam[string]
-	ModelName                         model.ReadOnlyParam[string]
-	ModelNumber                       model.ReadOnlyParam[string]
-	Description                       model.ReadOnlyParam[string]
-	ProductClass                      model.ReadOnlyParam[string]
-	SerialNumber                      model.ReadOnlyParam[string]
-	HardwareVersion                   model.ReadOnlyParam[string]
-	SoftwareVersion                   model.ReadOnlyParam[string]
-	ActiveFirmwareImage               model.ReadOnlyParam[string]
-	BootFirmwareImage                 model.ReadWriteParam[string]
-	AdditionalHardwareVersion         model.ReadOnlyParam[[]string]
-	AdditionalSoftwareVersion         model.ReadOnlyParam[[]string]
-	ProvisioningCode                  model.ReadWriteParam[string]
-	UpTime                            model.ReadOnlyParam[uint32]
-	FirstUseDate                      model.ReadOnlyParam[time.Time]
-	HostName                          model.ReadWriteParam[string]
-	FirmwareImageNumberOfEntries      model.ReadOnlyParam[uint32]
-	VendorConfigFileNumberOfEntries   model.ReadOnlyParam[uint32]
-	ProcessorNumberOfEntries          model.ReadOnlyParam[uint32]
-	LogRotateNumberOfEntries          model.ReadOnlyParam[uint32]
-	VendorLogFileNumberOfEntries      model.ReadOnlyParam[uint32]
-	LocationNumberOfEntries           model.ReadOnlyParam[uint32]
-	DeviceImageNumberOfEntries        model.ReadOnlyParam[uint32]
-	SupportedDataModelNumberOfEntries model.ReadOnlyParam[uint32]
-	KernelFaults                      DeviceDeviceInfoKernelFaultsPath
-	MemoryStatus                      DeviceDeviceInfoMemoryStatusPath
-	NetworkProperties                 DeviceDeviceInfoNetworkPropertiesPath
-	PowerStatus                       DeviceDeviceInfoPowerStatusPath
-	ProcessFaults                     DeviceDeviceInfoProcessFaultsPath
-	ProcessStatus                     DeviceDeviceInfoProcessStatusPath
-	ProxierInfo                       DeviceDeviceInfoProxierInfoPath
-	TemperatureStatus                 DeviceDeviceInfoTemperatureStatusPath
+	model.ObjectPath
+	ActiveFirmwareImage model.ReadOnlyParam[string] `dm:"s"`
+
+	AdditionalHardwareVersion model.ReadOnlyParam[[]string] `dm:"s"`
+
+	AdditionalSoftwareVersion model.ReadOnlyParam[[]string] `dm:"s"`
+
+	BootFirmwareImage model.ReadWriteParam[string] `dm:"s"`
+
+	Description model.ReadOnlyParam[string] `dm:"s"`
+
+	DeviceCategory model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DeviceImageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FirmwareImageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FirstUseDate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	HardwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	HostName model.ReadWriteParam[string] `dm:"s"`
+
+	LocationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LogRotateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
+
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	ProcessorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
+
+	ProvisioningCode model.ReadWriteParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedDataModelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VendorConfigFileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VendorLogFileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	KernelFaults      DeviceDeviceInfoKernelFaultsPath      `dm:"KernelFaults."`
+	MemoryStatus      DeviceDeviceInfoMemoryStatusPath      `dm:"MemoryStatus."`
+	NetworkProperties DeviceDeviceInfoNetworkPropertiesPath `dm:"NetworkProperties."`
+	PowerStatus       DeviceDeviceInfoPowerStatusPath       `dm:"PowerStatus."`
+	ProcessFaults     DeviceDeviceInfoProcessFaultsPath     `dm:"ProcessFaults."`
+	ProcessStatus     DeviceDeviceInfoProcessStatusPath     `dm:"ProcessStatus."`
+	ProxierInfo       DeviceDeviceInfoProxierInfoPath       `dm:"ProxierInfo."`
+	TemperatureStatus DeviceDeviceInfoTemperatureStatusPath `dm:"TemperatureStatus."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoPath(prefix string) DeviceDeviceInfoPath {
-	p := &prefix
-	return DeviceDeviceInfoPath{
-		ActiveFirmwareImage:               model.NewReadOnly[string](p, "ActiveFirmwareImage", model.TypeString),
-		AdditionalHardwareVersion:         model.NewReadOnly[[]string](p, "AdditionalHardwareVersion", model.TypeString),
-		AdditionalSoftwareVersion:         model.NewReadOnly[[]string](p, "AdditionalSoftwareVersion", model.TypeString),
-		BootFirmwareImage:                 model.NewReadWrite[string](p, "BootFirmwareImage", model.TypeString),
-		Description:                       model.NewReadOnly[string](p, "Description", model.TypeString),
-		DeviceCategory:                    model.NewReadOnly[[]string](p, "DeviceCategory", model.TypeString),
-		DeviceImageNumberOfEntries:        model.NewReadOnly[uint32](p, "DeviceImageNumberOfEntries", model.TypeUnsignedInt),
-		FirmwareImageNumberOfEntries:      model.NewReadOnly[uint32](p, "FirmwareImageNumberOfEntries", model.TypeUnsignedInt),
-		FirstUseDate:                      model.NewReadOnly[time.Time](p, "FirstUseDate", model.TypeDateTime),
-		HardwareVersion:                   model.NewReadOnly[string](p, "HardwareVersion", model.TypeString),
-		HostName:                          model.NewReadWrite[string](p, "HostName", model.TypeString),
-		KernelFaults:                      newDeviceDeviceInfoKernelFaultsPath(prefix + "KernelFaults."),
-		LocationNumberOfEntries:           model.NewReadOnly[uint32](p, "LocationNumberOfEntries", model.TypeUnsignedInt),
-		LogRotateNumberOfEntries:          model.NewReadOnly[uint32](p, "LogRotateNumberOfEntries", model.TypeUnsignedInt),
-		Manufacturer:                      model.NewReadOnly[string](p, "Manufacturer", model.TypeString),
-		ManufacturerOUI:                   model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		MemoryStatus:                      newDeviceDeviceInfoMemoryStatusPath(prefix + "MemoryStatus."),
-		ModelName:                         model.NewReadOnly[string](p, "ModelName", model.TypeString),
-		ModelNumber:                       model.NewReadOnly[string](p, "ModelNumber", model.TypeString),
-		NetworkProperties:                 newDeviceDeviceInfoNetworkPropertiesPath(prefix + "NetworkProperties."),
-		PowerStatus:                       newDeviceDeviceInfoPowerStatusPath(prefix + "PowerStatus."),
-		ProcessFaults:                     newDeviceDeviceInfoProcessFaultsPath(prefix + "ProcessFaults."),
-		ProcessStatus:                     newDeviceDeviceInfoProcessStatusPath(prefix + "ProcessStatus."),
-		ProcessorNumberOfEntries:          model.NewReadOnly[uint32](p, "ProcessorNumberOfEntries", model.TypeUnsignedInt),
-		ProductClass:                      model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		ProvisioningCode:                  model.NewReadWrite[string](p, "ProvisioningCode", model.TypeString),
-		ProxierInfo:                       newDeviceDeviceInfoProxierInfoPath(prefix + "ProxierInfo."),
-		SerialNumber:                      model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		SoftwareVersion:                   model.NewReadOnly[string](p, "SoftwareVersion", model.TypeString),
-		SupportedDataModelNumberOfEntries: model.NewReadOnly[uint32](p, "SupportedDataModelNumberOfEntries", model.TypeUnsignedInt),
-		TemperatureStatus:                 newDeviceDeviceInfoTemperatureStatusPath(prefix + "TemperatureStatus."),
-		UpTime:                            model.NewReadOnly[uint32](p, "UpTime", model.TypeUnsignedInt),
-		VendorConfigFileNumberOfEntries:   model.NewReadOnly[uint32](p, "VendorConfigFileNumberOfEntries", model.TypeUnsignedInt),
-		VendorLogFileNumberOfEntries:      model.NewReadOnly[uint32](p, "VendorLogFileNumberOfEntries", model.TypeUnsignedInt),
-		obj:                               model.NewObjectPath(p),
-	}
+// DeviceImageFile returns the typed path of instance i.
+func (x DeviceDeviceInfoPath) DeviceImageFile(i uint32) (p DeviceDeviceInfoDeviceImageFilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeviceImageFile.", i))
+	return
 }
 
-// DeviceImageFile returns the typed path of instance i of Device.DeviceInfo.DeviceImageFile.{i}.
-func (x DeviceDeviceInfoPath) DeviceImageFile(i uint32) DeviceDeviceInfoDeviceImageFilePath {
-	return newDeviceDeviceInfoDeviceImageFilePath(x.Path() + "DeviceImageFile." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DeviceImageFileTable returns the table Device.DeviceInfo.DeviceImageFile.{i}. itself (for AddObject when writable)
+// DeviceImageFileTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) DeviceImageFileTable() model.Table {
-	return model.NewTable(x.Path() + "DeviceImageFile.")
+	return model.NewTable(x.ObjectPath, "DeviceImageFile.")
 }
 
-// FirmwareImage returns the typed path of instance i of Device.DeviceInfo.FirmwareImage.{i}.
-func (x DeviceDeviceInfoPath) FirmwareImage(i uint32) DeviceDeviceInfoFirmwareImagePath {
-	return newDeviceDeviceInfoFirmwareImagePath(x.Path() + "FirmwareImage." + strconv.FormatUint(uint64(i), 10) + ".")
+// FirmwareImage returns the typed path of instance i.
+func (x DeviceDeviceInfoPath) FirmwareImage(i uint32) (p DeviceDeviceInfoFirmwareImagePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FirmwareImage.", i))
+	return
 }
 
-// FirmwareImageTable returns the table Device.DeviceInfo.FirmwareImage.{i}. itself (for AddObject when writable)
+// FirmwareImageTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) FirmwareImageTable() model.Table {
-	return model.NewTable(x.Path() + "FirmwareImage.")
+	return model.NewTable(x.ObjectPath, "FirmwareImage.")
 }
 
-// Location returns the typed path of instance i of Device.DeviceInfo.Location.{i}.
-func (x DeviceDeviceInfoPath) Location(i uint32) DeviceDeviceInfoLocationPath {
-	return newDeviceDeviceInfoLocationPath(x.Path() + "Location." + strconv.FormatUint(uint64(i), 10) + ".")
+// Location returns the typed path of instance i.
+func (x DeviceDeviceInfoPath) Location(i uint32) (p DeviceDeviceInfoLocationPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Location.", i))
+	return
 }
 
-// LocationTable returns the table Device.DeviceInfo.Location.{i}. itself (for AddObject when writable)
+// LocationTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) LocationTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Location.")
+	return model.NewWritableTable(x.ObjectPath, "Location.")
 }
 
-// LogRotate returns the typed path of instance i of Device.DeviceInfo.LogRotate.{i}.
-func (x DeviceDeviceInfoPath) LogRotate(i uint32) DeviceDeviceInfoLogRotatePath {
-	return newDeviceDeviceInfoLogRotatePath(x.Path() + "LogRotate." + strconv.FormatUint(uint64(i), 10) + ".")
+// LogRotate returns the typed path of instance i.
+func (x DeviceDeviceInfoPath) LogRotate(i uint32) (p DeviceDeviceInfoLogRotatePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LogRotate.", i))
+	return
 }
 
-// LogRotateTable returns the table Device.DeviceInfo.LogRotate.{i}. itself (for AddObject when writable)
+// LogRotateTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) LogRotateTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "LogRotate.")
+	return model.NewWritableTable(x.ObjectPath, "LogRotate.")
 }
 
-// Processor returns the typed path of instance i of Device.DeviceInfo.Processor.{i}.
-func (x DeviceDeviceInfoPath) Processor(i uint32) DeviceDeviceInfoProcessorPath {
-	return newDeviceDeviceInfoProcessorPath(x.Path() + "Processor." + strconv.FormatUint(uint64(i), 10) + ".")
+// Processor returns the typed path of instance i.
+func (x DeviceDeviceInfoPath) Processor(i uint32) (p DeviceDeviceInfoProcessorPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Processor.", i))
+	return
 }
 
-// ProcessorTable returns the table Device.DeviceInfo.Processor.{i}. itself (for AddObject when writable)
+// ProcessorTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) ProcessorTable() model.Table {
-	return model.NewTable(x.Path() + "Processor.")
+	return model.NewTable(x.ObjectPath, "Processor.")
 }
 
-// SupportedDataModel returns the typed path of instance i of Device.DeviceInfo.SupportedDataModel.{i}.
-func (x DeviceDeviceInfoPath) SupportedDataModel(i uint32) DeviceDeviceInfoSupportedDataModelPath {
-	return newDeviceDeviceInfoSupportedDataModelPath(x.Path() + "SupportedDataModel." + strconv.FormatUint(uint64(i), 10) + ".")
+// SupportedDataModel returns the typed path of instance i.
+func (x DeviceDeviceInfoPath) SupportedDataModel(i uint32) (p DeviceDeviceInfoSupportedDataModelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SupportedDataModel.", i))
+	return
 }
 
-// SupportedDataModelTable returns the table Device.DeviceInfo.SupportedDataModel.{i}. itself (for AddObject when writable)
+// SupportedDataModelTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) SupportedDataModelTable() model.Table {
-	return model.NewTable(x.Path() + "SupportedDataModel.")
+	return model.NewTable(x.ObjectPath, "SupportedDataModel.")
 }
 
-// VendorConfigFile returns the typed path of instance i of Device.DeviceInfo.VendorConfigFile.{i}.
-func (x DeviceDeviceInfoPath) VendorConfigFile(i uint32) DeviceDeviceInfoVendorConfigFilePath {
-	return newDeviceDeviceInfoVendorConfigFilePath(x.Path() + "VendorConfigFile." + strconv.FormatUint(uint64(i), 10) + ".")
+// VendorConfigFile returns the typed path of instance i.
+func (x DeviceDeviceInfoPath) VendorConfigFile(i uint32) (p DeviceDeviceInfoVendorConfigFilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorConfigFile.", i))
+	return
 }
 
-// VendorConfigFileTable returns the table Device.DeviceInfo.VendorConfigFile.{i}. itself (for AddObject when writable)
+// VendorConfigFileTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) VendorConfigFileTable() model.Table {
-	return model.NewTable(x.Path() + "VendorConfigFile.")
+	return model.NewTable(x.ObjectPath, "VendorConfigFile.")
 }
 
-// VendorLogFile returns the typed path of instance i of Device.DeviceInfo.VendorLogFile.{i}.
-func (x DeviceDeviceInfoPath) VendorLogFile(i uint32) DeviceDeviceInfoVendorLogFilePath {
-	return newDeviceDeviceInfoVendorLogFilePath(x.Path() + "VendorLogFile." + strconv.FormatUint(uint64(i), 10) + ".")
+// VendorLogFile returns the typed path of instance i.
+func (x DeviceDeviceInfoPath) VendorLogFile(i uint32) (p DeviceDeviceInfoVendorLogFilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorLogFile.", i))
+	return
 }
 
-// VendorLogFileTable returns the table Device.DeviceInfo.VendorLogFile.{i}. itself (for AddObject when writable)
+// VendorLogFileTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) VendorLogFileTable() model.Table {
-	return model.NewTable(x.Path() + "VendorLogFile.")
+	return model.NewTable(x.ObjectPath, "VendorLogFile.")
 }
 
 // DeviceDeviceInfoDeviceImageFileLocation enumerates the values of Device.DeviceInfo.DeviceImageFile.{i}.Location.
 type DeviceDeviceInfoDeviceImageFileLocation string
 
-func (e DeviceDeviceInfoDeviceImageFileLocation) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDeviceInfoDeviceImageFileLocation_Front  DeviceDeviceInfoDeviceImageFileLocation = "Front"
-	DeviceDeviceInfoDeviceImageFileLocation_Back   DeviceDeviceInfoDeviceImageFileLocation = "Back"
-	DeviceDeviceInfoDeviceImageFileLocation_Left   DeviceDeviceInfoDeviceImageFileLocation = "Left"
-	DeviceDeviceInfoDeviceImageFileLocation_Right  DeviceDeviceInfoDeviceImageFileLocation = "Right"
-	DeviceDeviceInfoDeviceImageFileLocation_Top    DeviceDeviceInfoDeviceImageFileLocation = "Top"
+	DeviceDeviceInfoDeviceImageFileLocation_Front DeviceDeviceInfoDeviceImageFileLocation = "Front"
+
+	DeviceDeviceInfoDeviceImageFileLocation_Back DeviceDeviceInfoDeviceImageFileLocation = "Back"
+
+	DeviceDeviceInfoDeviceImageFileLocation_Left DeviceDeviceInfoDeviceImageFileLocation = "Left"
+
+	DeviceDeviceInfoDeviceImageFileLocation_Right DeviceDeviceInfoDeviceImageFileLocation = "Right"
+
+	DeviceDeviceInfoDeviceImageFileLocation_Top DeviceDeviceInfoDeviceImageFileLocation = "Top"
+
 	DeviceDeviceInfoDeviceImageFileLocation_Bottom DeviceDeviceInfoDeviceImageFileLocation = "Bottom"
 )
 
-var (
-	synDeviceDeviceInfoDeviceImageFile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoDeviceImageFile_Location = &model.Syntax{
-		Enums: []model.Enum{{Value: "Front"}, {Value: "Back"}, {Value: "Left"}, {Value: "Right"}, {Value: "Top"}, {Value: "Bottom"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoDeviceImageFile_Image = &model.Syntax{Type: model.TypeBase64}
-)
-
-// DeviceDeviceInfoDeviceImageFile holds the values of Device.DeviceInfo.DeviceImageFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.11)
+// DeviceDeviceInfoDeviceImageFile holds the values of Device.DeviceInfo.DeviceImageFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.11).
 type DeviceDeviceInfoDeviceImageFile struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Location: string{Front,Back,Left,Right,Top,Bottom}, readOnly, since 2.11.
-	Location DeviceDeviceInfoDeviceImageFileLocation `cwmp:"Location"`
-	// Image: base64, readOnly, since 2.11.
-	Image []byte `cwmp:"Image"`
+	Alias string `json:"Alias,omitzero"`
+
+	Location DeviceDeviceInfoDeviceImageFileLocation `json:"Location,omitzero"`
+
+	Image []byte `json:"Image,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoDeviceImageFile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoDeviceImageFile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoDeviceImageFile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoDeviceImageFile_Location, string(o.Location)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Location",
-		})
-	}
+func (o *DeviceDeviceInfoDeviceImageFile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1346, o.Alias)
+	c.String(p, "Location", 1348, string(o.Location))
 }
 
 // DeviceDeviceInfoDeviceImageFilePath is the typed path of Device.DeviceInfo.DeviceImageFile.{i}.
 type DeviceDeviceInfoDeviceImageFilePath struct {
-	obj      model.ObjectPath
-	Alias    model.WriteOnceParam[string]
-	Location model.ReadOnlyParam[DeviceDeviceInfoDeviceImageFileLocation]
-	Image    model.ReadOnlyParam[[]byte]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoDeviceImageFilePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoDeviceImageFilePath(prefix string) DeviceDeviceInfoDeviceImageFilePath {
-	p := &prefix
-	return DeviceDeviceInfoDeviceImageFilePath{
-		Alias:    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Image:    model.NewReadOnly[[]byte](p, "Image", model.TypeBase64),
-		Location: model.NewReadOnly[DeviceDeviceInfoDeviceImageFileLocation](p, "Location", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
+	Image model.ReadOnlyParam[[]byte] `dm:"6"`
+
+	Location model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoFirmwareImageStatus enumerates the values of Device.DeviceInfo.FirmwareImage.{i}.Status.
 type DeviceDeviceInfoFirmwareImageStatus string
 
-func (e DeviceDeviceInfoFirmwareImageStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDeviceInfoFirmwareImageStatus_NoImage            DeviceDeviceInfoFirmwareImageStatus = "NoImage"
-	DeviceDeviceInfoFirmwareImageStatus_Active             DeviceDeviceInfoFirmwareImageStatus = "Active"
-	DeviceDeviceInfoFirmwareImageStatus_Downloading        DeviceDeviceInfoFirmwareImageStatus = "Downloading"
-	DeviceDeviceInfoFirmwareImageStatus_Validating         DeviceDeviceInfoFirmwareImageStatus = "Validating"
-	DeviceDeviceInfoFirmwareImageStatus_Available          DeviceDeviceInfoFirmwareImageStatus = "Available"
-	DeviceDeviceInfoFirmwareImageStatus_DownloadFailed     DeviceDeviceInfoFirmwareImageStatus = "DownloadFailed"
-	DeviceDeviceInfoFirmwareImageStatus_ValidationFailed   DeviceDeviceInfoFirmwareImageStatus = "ValidationFailed"
+	DeviceDeviceInfoFirmwareImageStatus_NoImage DeviceDeviceInfoFirmwareImageStatus = "NoImage"
+
+	DeviceDeviceInfoFirmwareImageStatus_Active DeviceDeviceInfoFirmwareImageStatus = "Active"
+
+	DeviceDeviceInfoFirmwareImageStatus_Downloading DeviceDeviceInfoFirmwareImageStatus = "Downloading"
+
+	DeviceDeviceInfoFirmwareImageStatus_Validating DeviceDeviceInfoFirmwareImageStatus = "Validating"
+
+	DeviceDeviceInfoFirmwareImageStatus_Available DeviceDeviceInfoFirmwareImageStatus = "Available"
+
+	DeviceDeviceInfoFirmwareImageStatus_DownloadFailed DeviceDeviceInfoFirmwareImageStatus = "DownloadFailed"
+
+	DeviceDeviceInfoFirmwareImageStatus_ValidationFailed DeviceDeviceInfoFirmwareImageStatus = "ValidationFailed"
+
 	DeviceDeviceInfoFirmwareImageStatus_InstallationFailed DeviceDeviceInfoFirmwareImageStatus = "InstallationFailed"
-	DeviceDeviceInfoFirmwareImageStatus_ActivationFailed   DeviceDeviceInfoFirmwareImageStatus = "ActivationFailed"
+
+	DeviceDeviceInfoFirmwareImageStatus_ActivationFailed DeviceDeviceInfoFirmwareImageStatus = "ActivationFailed"
 )
 
-var (
-	synDeviceDeviceInfoFirmwareImage_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoFirmwareImage_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoFirmwareImage_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoFirmwareImage_Available = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDeviceInfoFirmwareImage_Status    = &model.Syntax{
-		Enums: []model.Enum{{Value: "NoImage"}, {Value: "Active"}, {Value: "Downloading"}, {Value: "Validating"}, {Value: "Available"}, {Value: "DownloadFailed"}, {Value: "ValidationFailed"}, {Value: "InstallationFailed"}, {Value: "ActivationFailed"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoFirmwareImage_BootFailureLog = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceDeviceInfoFirmwareImage holds the values of Device.DeviceInfo.FirmwareImage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceDeviceInfoFirmwareImage holds the values of Device.DeviceInfo.FirmwareImage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceDeviceInfoFirmwareImage struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.12.
-	Name string `cwmp:"Name"`
-	// Version: string(:64), readOnly, since 2.12.
-	Version string `cwmp:"Version"`
-	// Available: boolean, readWrite, since 2.12.
-	Available bool `cwmp:"Available"`
-	// Status: string{NoImage,Active,Downloading,Validating,Available,DownloadFailed,… 9 values}, readOnly, since 2.12.
-	Status DeviceDeviceInfoFirmwareImageStatus `cwmp:"Status"`
-	// BootFailureLog: string, readOnly, since 2.12.
-	BootFailureLog string `cwmp:"BootFailureLog"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	Available bool `json:"Available,omitzero"`
+
+	Status DeviceDeviceInfoFirmwareImageStatus `json:"Status,omitzero"`
+
+	BootFailureLog string `json:"BootFailureLog,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoFirmwareImage) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoFirmwareImage) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoFirmwareImage_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoFirmwareImage_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoFirmwareImage_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoFirmwareImage_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceDeviceInfoFirmwareImage) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1351, o.Alias)
+	c.String(p, "Name", 1354, o.Name)
+	c.String(p, "Version", 1356, o.Version)
+	c.String(p, "Status", 1355, string(o.Status))
 }
 
 // DeviceDeviceInfoFirmwareImagePath is the typed path of Device.DeviceInfo.FirmwareImage.{i}.
 type DeviceDeviceInfoFirmwareImagePath struct {
-	obj            model.ObjectPath
-	Alias          model.WriteOnceParam[string]
-	Name           model.ReadOnlyParam[string]
-	Version        model.ReadOnlyParam[string]
-	Available      model.ReadWriteParam[bool]
-	Status         model.ReadOnlyParam[DeviceDeviceInfoFirmwareImageStatus]
-	BootFailureLog model.ReadOnlyParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Available model.ReadWriteParam[bool] `dm:"b"`
+
+	BootFailureLog model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoFirmwareImagePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoFirmwareImagePath(prefix string) DeviceDeviceInfoFirmwareImagePath {
-	p := &prefix
-	return DeviceDeviceInfoFirmwareImagePath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Available:      model.NewReadWrite[bool](p, "Available", model.TypeBoolean),
-		BootFailureLog: model.NewReadOnly[string](p, "BootFailureLog", model.TypeString),
-		Name:           model.NewReadOnly[string](p, "Name", model.TypeString),
-		Status:         model.NewReadOnly[DeviceDeviceInfoFirmwareImageStatus](p, "Status", model.TypeString),
-		Version:        model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDeviceInfoKernelFaults_StoragePath       = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoKernelFaults_LastUpgradeCount  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfoKernelFaults_PreviousBootCount = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfoKernelFaults_MinFreeSpace      = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "KiB",
-	}
-	synDeviceDeviceInfoKernelFaults_RotateKernelFaultEntries   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDeviceInfoKernelFaults_MaxKernelFaultEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfoKernelFaults_KernelFaultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDeviceInfoKernelFaults holds the values of Device.DeviceInfo.KernelFaults. (object, readOnly, since 2.17)
+// DeviceDeviceInfoKernelFaults holds the values of Device.DeviceInfo.KernelFaults. (object, readOnly, since 2.17).
 type DeviceDeviceInfoKernelFaults struct {
-	// StoragePath: string, readOnly, since 2.17.
-	StoragePath string `cwmp:"StoragePath"`
-	// LastUpgradeCount: unsignedInt, readOnly, since 2.17.
-	LastUpgradeCount uint32 `cwmp:"LastUpgradeCount"`
-	// PreviousBootCount: unsignedInt, readOnly, since 2.17.
-	PreviousBootCount uint32 `cwmp:"PreviousBootCount"`
-	// MinFreeSpace: unsignedInt KiB, readWrite, since 2.17.
-	MinFreeSpace uint32 `cwmp:"MinFreeSpace"`
-	// RotateKernelFaultEntries: boolean, readWrite, since 2.19.
-	RotateKernelFaultEntries bool `cwmp:"RotateKernelFaultEntries"`
-	// MaxKernelFaultEntries: unsignedInt, readWrite, since 2.17.
-	MaxKernelFaultEntries uint32 `cwmp:"MaxKernelFaultEntries"`
-	// KernelFaultNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	KernelFaultNumberOfEntries uint32 `cwmp:"KernelFaultNumberOfEntries"`
-	// Device.DeviceInfo.KernelFaults.KernelFault.{i}. instances by instance number
-	KernelFault map[uint32]*DeviceDeviceInfoKernelFaultsKernelFault `cwmp:"KernelFault.{i}."`
+	StoragePath string `json:"StoragePath,omitzero"`
+
+	LastUpgradeCount uint32 `json:"LastUpgradeCount,omitzero"`
+
+	PreviousBootCount uint32 `json:"PreviousBootCount,omitzero"`
+
+	MinFreeSpace uint32 `json:"MinFreeSpace,omitzero"`
+
+	RotateKernelFaultEntries bool `json:"RotateKernelFaultEntries,omitzero"`
+
+	MaxKernelFaultEntries uint32 `json:"MaxKernelFaultEntries,omitzero"`
+
+	KernelFaultNumberOfEntries uint32 `json:"KernelFaultNumberOfEntries,omitzero"`
+
+	KernelFault map[uint32]*DeviceDeviceInfoKernelFaultsKernelFault `json:"KernelFault,omitzero"`
 }
 
-// AddKernelFault creates instance i of Device.DeviceInfo.KernelFaults.KernelFault.{i}. (replacing any) and returns it
+// AddKernelFault creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoKernelFaults) AddKernelFault(i uint32) *DeviceDeviceInfoKernelFaultsKernelFault {
 	if o.KernelFault == nil {
 		o.KernelFault = map[uint32]*DeviceDeviceInfoKernelFaultsKernelFault{}
@@ -907,360 +507,196 @@ func (o *DeviceDeviceInfoKernelFaults) AddKernelFault(i uint32) *DeviceDeviceInf
 	o.KernelFault[i] = x
 	return x
 }
-
-// GetKernelFault returns instance i of Device.DeviceInfo.KernelFaults.KernelFault.{i}.
-func (o *DeviceDeviceInfoKernelFaults) GetKernelFault(i uint32) (*DeviceDeviceInfoKernelFaultsKernelFault, bool) {
-	x, ok := o.KernelFault[i]
-	return x, ok
-}
-
-// DeleteKernelFault removes instance i of Device.DeviceInfo.KernelFaults.KernelFault.{i}.
-func (o *DeviceDeviceInfoKernelFaults) DeleteKernelFault(i uint32) {
-	delete(o.KernelFault, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoKernelFaults) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoKernelFaults) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDeviceInfoKernelFaults) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.KernelFault) {
-		o.KernelFault[i].ValidateAt(prefix+"KernelFault."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.KernelFault[i].ValidateAt(c, model.InstanceOf(p, "KernelFault.", i))
 	}
 }
 
 // DeviceDeviceInfoKernelFaultsPath is the typed path of Device.DeviceInfo.KernelFaults.
 type DeviceDeviceInfoKernelFaultsPath struct {
-	obj                        model.ObjectPath
-	StoragePath                model.ReadOnlyParam[string]
-	LastUpgradeCount           model.ReadOnlyParam[uint32]
-	PreviousBootCount          model.ReadOnlyParam[uint32]
-	MinFreeSpace               model.ReadWriteParam[uint32]
-	RotateKernelFaultEntries   model.ReadWriteParam[bool]
-	MaxKernelFaultEntries      model.ReadWriteParam[uint32]
-	KernelFaultNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	KernelFaultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastUpgradeCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxKernelFaultEntries model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinFreeSpace model.ReadWriteParam[uint32] `dm:"u"`
+
+	PreviousBootCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RotateKernelFaultEntries model.ReadWriteParam[bool] `dm:"b"`
+
+	StoragePath model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoKernelFaultsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoKernelFaultsPath(prefix string) DeviceDeviceInfoKernelFaultsPath {
-	p := &prefix
-	return DeviceDeviceInfoKernelFaultsPath{
-		KernelFaultNumberOfEntries: model.NewReadOnly[uint32](p, "KernelFaultNumberOfEntries", model.TypeUnsignedInt),
-		LastUpgradeCount:           model.NewReadOnly[uint32](p, "LastUpgradeCount", model.TypeUnsignedInt),
-		MaxKernelFaultEntries:      model.NewReadWrite[uint32](p, "MaxKernelFaultEntries", model.TypeUnsignedInt),
-		MinFreeSpace:               model.NewReadWrite[uint32](p, "MinFreeSpace", model.TypeUnsignedInt),
-		PreviousBootCount:          model.NewReadOnly[uint32](p, "PreviousBootCount", model.TypeUnsignedInt),
-		RotateKernelFaultEntries:   model.NewReadWrite[bool](p, "RotateKernelFaultEntries", model.TypeBoolean),
-		StoragePath:                model.NewReadOnly[string](p, "StoragePath", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// KernelFault returns the typed path of instance i.
+func (x DeviceDeviceInfoKernelFaultsPath) KernelFault(i uint32) (p DeviceDeviceInfoKernelFaultsKernelFaultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "KernelFault.", i))
+	return
 }
 
-// KernelFault returns the typed path of instance i of Device.DeviceInfo.KernelFaults.KernelFault.{i}.
-func (x DeviceDeviceInfoKernelFaultsPath) KernelFault(i uint32) DeviceDeviceInfoKernelFaultsKernelFaultPath {
-	return newDeviceDeviceInfoKernelFaultsKernelFaultPath(x.Path() + "KernelFault." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// KernelFaultTable returns the table Device.DeviceInfo.KernelFaults.KernelFault.{i}. itself (for AddObject when writable)
+// KernelFaultTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoKernelFaultsPath) KernelFaultTable() model.Table {
-	return model.NewTable(x.Path() + "KernelFault.")
+	return model.NewTable(x.ObjectPath, "KernelFault.")
 }
 
-var (
-	synDeviceDeviceInfoKernelFaultsKernelFault_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoKernelFaultsKernelFault_FaultLocation   = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoKernelFaultsKernelFault_LastInstruction = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoKernelFaultsKernelFault_TimeStamp       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoKernelFaultsKernelFault_FirmwareVersion = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoKernelFaultsKernelFault_ProcessName     = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoKernelFaultsKernelFault_Reason          = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceDeviceInfoKernelFaultsKernelFault holds the values of Device.DeviceInfo.KernelFaults.KernelFault.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17)
+// DeviceDeviceInfoKernelFaultsKernelFault holds the values of Device.DeviceInfo.KernelFaults.KernelFault.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceDeviceInfoKernelFaultsKernelFault struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// FaultLocation: string, readOnly, since 2.17.
-	FaultLocation string `cwmp:"FaultLocation"`
-	// LastInstruction: string, readOnly, since 2.17.
-	LastInstruction string `cwmp:"LastInstruction"`
-	// TimeStamp: dateTime, readOnly, since 2.17.
-	TimeStamp time.Time `cwmp:"TimeStamp"`
-	// FirmwareVersion: string, readOnly, since 2.17.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// ProcessName: string, readOnly, since 2.17.
-	ProcessName string `cwmp:"ProcessName"`
-	// Reason: string, readOnly, since 2.17.
-	Reason string `cwmp:"Reason"`
+	Alias string `json:"Alias,omitzero"`
+
+	FaultLocation string `json:"FaultLocation,omitzero"`
+
+	LastInstruction string `json:"LastInstruction,omitzero"`
+
+	TimeStamp time.Time `json:"TimeStamp,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	ProcessName string `json:"ProcessName,omitzero"`
+
+	Reason string `json:"Reason,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoKernelFaultsKernelFault) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoKernelFaultsKernelFault) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoKernelFaultsKernelFault_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceDeviceInfoKernelFaultsKernelFault) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1363, o.Alias)
 }
 
 // DeviceDeviceInfoKernelFaultsKernelFaultPath is the typed path of Device.DeviceInfo.KernelFaults.KernelFault.{i}.
 type DeviceDeviceInfoKernelFaultsKernelFaultPath struct {
-	obj             model.ObjectPath
-	Alias           model.WriteOnceParam[string]
-	FaultLocation   model.ReadOnlyParam[string]
-	LastInstruction model.ReadOnlyParam[string]
-	TimeStamp       model.ReadOnlyParam[time.Time]
-	FirmwareVersion model.ReadOnlyParam[string]
-	ProcessName     model.ReadOnlyParam[string]
-	Reason          model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoKernelFaultsKernelFaultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoKernelFaultsKernelFaultPath(prefix string) DeviceDeviceInfoKernelFaultsKernelFaultPath {
-	p := &prefix
-	return DeviceDeviceInfoKernelFaultsKernelFaultPath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		FaultLocation:   model.NewReadOnly[string](p, "FaultLocation", model.TypeString),
-		FirmwareVersion: model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		LastInstruction: model.NewReadOnly[string](p, "LastInstruction", model.TypeString),
-		ProcessName:     model.NewReadOnly[string](p, "ProcessName", model.TypeString),
-		Reason:          model.NewReadOnly[string](p, "Reason", model.TypeString),
-		TimeStamp:       model.NewReadOnly[time.Time](p, "TimeStamp", model.TypeDateTime),
-		obj:             model.NewObjectPath(p),
-	}
+	FaultLocation model.ReadOnlyParam[string] `dm:"s"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	LastInstruction model.ReadOnlyParam[string] `dm:"s"`
+
+	ProcessName model.ReadOnlyParam[string] `dm:"s"`
+
+	Reason model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
 // DeviceDeviceInfoLocationSource enumerates the values of Device.DeviceInfo.Location.{i}.Source.
 type DeviceDeviceInfoLocationSource string
 
-func (e DeviceDeviceInfoLocationSource) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDeviceInfoLocationSource_GPS      DeviceDeviceInfoLocationSource = "GPS"
-	DeviceDeviceInfoLocationSource_AGPS     DeviceDeviceInfoLocationSource = "AGPS"
-	DeviceDeviceInfoLocationSource_Manual   DeviceDeviceInfoLocationSource = "Manual"
+	DeviceDeviceInfoLocationSource_GPS DeviceDeviceInfoLocationSource = "GPS"
+
+	DeviceDeviceInfoLocationSource_AGPS DeviceDeviceInfoLocationSource = "AGPS"
+
+	DeviceDeviceInfoLocationSource_Manual DeviceDeviceInfoLocationSource = "Manual"
+
 	DeviceDeviceInfoLocationSource_External DeviceDeviceInfoLocationSource = "External"
 )
 
 // DeviceDeviceInfoLocationExternalProtocol enumerates the values of Device.DeviceInfo.Location.{i}.ExternalProtocol.
 type DeviceDeviceInfoLocationExternalProtocol string
 
-func (e DeviceDeviceInfoLocationExternalProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDeviceInfoLocationExternalProtocol_Empty    DeviceDeviceInfoLocationExternalProtocol = ""
-	DeviceDeviceInfoLocationExternalProtocol_CWMP     DeviceDeviceInfoLocationExternalProtocol = "CWMP"
-	DeviceDeviceInfoLocationExternalProtocol_USP      DeviceDeviceInfoLocationExternalProtocol = "USP"
-	DeviceDeviceInfoLocationExternalProtocol_OMA_DM   DeviceDeviceInfoLocationExternalProtocol = "OMA-DM"
-	DeviceDeviceInfoLocationExternalProtocol_SNMP     DeviceDeviceInfoLocationExternalProtocol = "SNMP"
-	DeviceDeviceInfoLocationExternalProtocol_UPnP     DeviceDeviceInfoLocationExternalProtocol = "UPnP"
-	DeviceDeviceInfoLocationExternalProtocol_HELD     DeviceDeviceInfoLocationExternalProtocol = "HELD"
-	DeviceDeviceInfoLocationExternalProtocol_DHCPv4   DeviceDeviceInfoLocationExternalProtocol = "DHCPv4"
-	DeviceDeviceInfoLocationExternalProtocol_DHCPv6   DeviceDeviceInfoLocationExternalProtocol = "DHCPv6"
+	DeviceDeviceInfoLocationExternalProtocol_Empty DeviceDeviceInfoLocationExternalProtocol = ""
+
+	DeviceDeviceInfoLocationExternalProtocol_CWMP DeviceDeviceInfoLocationExternalProtocol = "CWMP"
+
+	DeviceDeviceInfoLocationExternalProtocol_USP DeviceDeviceInfoLocationExternalProtocol = "USP"
+
+	DeviceDeviceInfoLocationExternalProtocol_OMA_DM DeviceDeviceInfoLocationExternalProtocol = "OMA-DM"
+
+	DeviceDeviceInfoLocationExternalProtocol_SNMP DeviceDeviceInfoLocationExternalProtocol = "SNMP"
+
+	DeviceDeviceInfoLocationExternalProtocol_UPnP DeviceDeviceInfoLocationExternalProtocol = "UPnP"
+
+	DeviceDeviceInfoLocationExternalProtocol_HELD DeviceDeviceInfoLocationExternalProtocol = "HELD"
+
+	DeviceDeviceInfoLocationExternalProtocol_DHCPv4 DeviceDeviceInfoLocationExternalProtocol = "DHCPv4"
+
+	DeviceDeviceInfoLocationExternalProtocol_DHCPv6 DeviceDeviceInfoLocationExternalProtocol = "DHCPv6"
+
 	DeviceDeviceInfoLocationExternalProtocol_LLDP_MED DeviceDeviceInfoLocationExternalProtocol = "LLDP-MED"
-	DeviceDeviceInfoLocationExternalProtocol_MLP      DeviceDeviceInfoLocationExternalProtocol = "MLP"
-	DeviceDeviceInfoLocationExternalProtocol_Other    DeviceDeviceInfoLocationExternalProtocol = "Other"
+
+	DeviceDeviceInfoLocationExternalProtocol_MLP DeviceDeviceInfoLocationExternalProtocol = "MLP"
+
+	DeviceDeviceInfoLocationExternalProtocol_Other DeviceDeviceInfoLocationExternalProtocol = "Other"
 )
 
-var (
-	synDeviceDeviceInfoLocation_Source = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "External",
-		},
-		Enums: []model.Enum{{Value: "GPS"}, {Value: "AGPS"}, {Value: "Manual"}, {Value: "External"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoLocation_AcquiredTime     = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoLocation_ExternalSource   = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoLocation_ExternalProtocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "CWMP",
-		},
-		Enums: []model.Enum{{Value: ""}, {Value: "CWMP"}, {Value: "USP"}, {Value: "OMA-DM"}, {Value: "SNMP"}, {Value: "UPnP"}, {Value: "HELD"}, {Value: "DHCPv4"}, {Value: "DHCPv6"}, {Value: "LLDP-MED"}, {Value: "MLP"}, {Value: "Other"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoLocation_DataObject = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1200)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDeviceInfoLocation holds the values of Device.DeviceInfo.Location.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4)
+// DeviceDeviceInfoLocation holds the values of Device.DeviceInfo.Location.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4).
 type DeviceDeviceInfoLocation struct {
-	// Source: string{GPS,AGPS,Manual,External}, readOnly, since 2.4.
-	Source DeviceDeviceInfoLocationSource `cwmp:"Source"`
-	// AcquiredTime: dateTime, readOnly, since 2.4.
-	AcquiredTime time.Time `cwmp:"AcquiredTime"`
-	// ExternalSource: string, readOnly, since 2.4.
-	ExternalSource string `cwmp:"ExternalSource"`
-	// ExternalProtocol: string{,CWMP,USP,OMA-DM,SNMP,UPnP,… 12 values}, readOnly, since 2.4.
-	ExternalProtocol DeviceDeviceInfoLocationExternalProtocol `cwmp:"ExternalProtocol"`
-	// DataObject: string(:1200), readWrite, since 2.4.
-	DataObject string `cwmp:"DataObject"`
+	Source DeviceDeviceInfoLocationSource `json:"Source,omitzero"`
+
+	AcquiredTime time.Time `json:"AcquiredTime,omitzero"`
+
+	ExternalSource string `json:"ExternalSource,omitzero"`
+
+	ExternalProtocol DeviceDeviceInfoLocationExternalProtocol `json:"ExternalProtocol,omitzero"`
+
+	DataObject string `json:"DataObject,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoLocation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoLocation) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoLocation_Source, string(o.Source)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Source",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoLocation_ExternalProtocol, string(o.ExternalProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExternalProtocol",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoLocation_DataObject, o.DataObject); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataObject",
-		})
-	}
+func (o *DeviceDeviceInfoLocation) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Source", 1382, string(o.Source))
+	c.String(p, "ExternalProtocol", 1380, string(o.ExternalProtocol))
+	c.String(p, "DataObject", 1379, o.DataObject)
 }
 
 // DeviceDeviceInfoLocationPath is the typed path of Device.DeviceInfo.Location.{i}.
 type DeviceDeviceInfoLocationPath struct {
-	obj              model.ObjectPath
-	Source           model.ReadOnlyParam[DeviceDeviceInfoLocationSource]
-	AcquiredTime     model.ReadOnlyParam[time.Time]
-	ExternalSource   model.ReadOnlyParam[string]
-	ExternalProtocol model.ReadOnlyParam[DeviceDeviceInfoLocationExternalProtocol]
-	DataObject       model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	AcquiredTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoLocationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoLocationPath(prefix string) DeviceDeviceInfoLocationPath {
-	p := &prefix
-	return DeviceDeviceInfoLocationPath{
-		AcquiredTime:     model.NewReadOnly[time.Time](p, "AcquiredTime", model.TypeDateTime),
-		DataObject:       model.NewReadWrite[string](p, "DataObject", model.TypeString),
-		ExternalProtocol: model.NewReadOnly[DeviceDeviceInfoLocationExternalProtocol](p, "ExternalProtocol", model.TypeString),
-		ExternalSource:   model.NewReadOnly[string](p, "ExternalSource", model.TypeString),
-		Source:           model.NewReadOnly[DeviceDeviceInfoLocationSource](p, "Source", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
+	DataObject model.ReadWriteParam[string] `dm:"s"`
+
+	ExternalProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	ExternalSource model.ReadOnlyParam[string] `dm:"s"`
+
+	Source model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoLogRotateCompression enumerates the values of Device.DeviceInfo.LogRotate.{i}.Compression.
 type DeviceDeviceInfoLogRotateCompression string
 
-func (e DeviceDeviceInfoLogRotateCompression) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDeviceInfoLogRotateCompression_None  DeviceDeviceInfoLogRotateCompression = "None"
-	DeviceDeviceInfoLogRotateCompression_GZIP  DeviceDeviceInfoLogRotateCompression = "GZIP"
+	DeviceDeviceInfoLogRotateCompression_None DeviceDeviceInfoLogRotateCompression = "None"
+
+	DeviceDeviceInfoLogRotateCompression_GZIP DeviceDeviceInfoLogRotateCompression = "GZIP"
+
 	DeviceDeviceInfoLogRotateCompression_BZIP2 DeviceDeviceInfoLogRotateCompression = "BZIP2"
-	DeviceDeviceInfoLogRotateCompression_LZO   DeviceDeviceInfoLogRotateCompression = "LZO"
-	DeviceDeviceInfoLogRotateCompression_XZ    DeviceDeviceInfoLogRotateCompression = "XZ"
-	DeviceDeviceInfoLogRotateCompression_ZSTD  DeviceDeviceInfoLogRotateCompression = "ZSTD"
+
+	DeviceDeviceInfoLogRotateCompression_LZO DeviceDeviceInfoLogRotateCompression = "LZO"
+
+	DeviceDeviceInfoLogRotateCompression_XZ DeviceDeviceInfoLogRotateCompression = "XZ"
+
+	DeviceDeviceInfoLogRotateCompression_ZSTD DeviceDeviceInfoLogRotateCompression = "ZSTD"
 )
 
-var (
-	synDeviceDeviceInfoLogRotate_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoLogRotate_Enable        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDeviceInfoLogRotate_Name          = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoLogRotate_NumberOfFiles = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceDeviceInfoLogRotate_MaxFileSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "KiB",
-	}
-	synDeviceDeviceInfoLogRotate_RollOver = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "minutes",
-	}
-	synDeviceDeviceInfoLogRotate_Retention = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "minutes",
-	}
-	synDeviceDeviceInfoLogRotate_Compression = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "None",
-		},
-		Enums: []model.Enum{{Value: "None"}, {Value: "GZIP"}, {Value: "BZIP2"}, {Value: "LZO"}, {Value: "XZ"}, {Value: "ZSTD"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoLogRotate_LogFileNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDeviceInfoLogRotate holds the values of Device.DeviceInfo.LogRotate.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceDeviceInfoLogRotate holds the values of Device.DeviceInfo.LogRotate.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDeviceInfoLogRotate struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Name: string, readWrite, since 2.17.
-	Name string `cwmp:"Name"`
-	// NumberOfFiles: unsignedInt[1:], readWrite, since 2.17.
-	NumberOfFiles uint32 `cwmp:"NumberOfFiles"`
-	// MaxFileSize: unsignedInt KiB, readWrite, since 2.17.
-	MaxFileSize uint32 `cwmp:"MaxFileSize"`
-	// RollOver: unsignedInt minutes, readWrite, since 2.17.
-	RollOver uint32 `cwmp:"RollOver"`
-	// Retention: unsignedInt minutes, readWrite, since 2.17.
-	Retention uint32 `cwmp:"Retention"`
-	// Compression: string{None,GZIP,BZIP2,LZO,XZ,ZSTD}, readWrite, since 2.17.
-	Compression DeviceDeviceInfoLogRotateCompression `cwmp:"Compression"`
-	// LogFileNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	LogFileNumberOfEntries uint32 `cwmp:"LogFileNumberOfEntries"`
-	// Device.DeviceInfo.LogRotate.{i}.LogFile.{i}. instances by instance number
-	LogFile map[uint32]*DeviceDeviceInfoLogRotateLogFile `cwmp:"LogFile.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	NumberOfFiles uint32 `json:"NumberOfFiles,omitzero"`
+
+	MaxFileSize uint32 `json:"MaxFileSize,omitzero"`
+
+	RollOver uint32 `json:"RollOver,omitzero"`
+
+	Retention uint32 `json:"Retention,omitzero"`
+
+	Compression DeviceDeviceInfoLogRotateCompression `json:"Compression,omitzero"`
+
+	LogFileNumberOfEntries uint32 `json:"LogFileNumberOfEntries,omitzero"`
+
+	LogFile map[uint32]*DeviceDeviceInfoLogRotateLogFile `json:"LogFile,omitzero"`
 }
 
-// AddLogFile creates instance i of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}. (replacing any) and returns it
+// AddLogFile creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoLogRotate) AddLogFile(i uint32) *DeviceDeviceInfoLogRotateLogFile {
 	if o.LogFile == nil {
 		o.LogFile = map[uint32]*DeviceDeviceInfoLogRotateLogFile{}
@@ -1269,476 +705,202 @@ func (o *DeviceDeviceInfoLogRotate) AddLogFile(i uint32) *DeviceDeviceInfoLogRot
 	o.LogFile[i] = x
 	return x
 }
-
-// GetLogFile returns instance i of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.
-func (o *DeviceDeviceInfoLogRotate) GetLogFile(i uint32) (*DeviceDeviceInfoLogRotateLogFile, bool) {
-	x, ok := o.LogFile[i]
-	return x, ok
-}
-
-// DeleteLogFile removes instance i of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.
-func (o *DeviceDeviceInfoLogRotate) DeleteLogFile(i uint32) {
-	delete(o.LogFile, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoLogRotate) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoLogRotate) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoLogRotate_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoLogRotate_NumberOfFiles, uint64(o.NumberOfFiles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfFiles",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoLogRotate_Compression, string(o.Compression)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Compression",
-		})
-	}
+func (o *DeviceDeviceInfoLogRotate) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1385, o.Alias)
+	c.Uint(p, "NumberOfFiles", 1396, uint64(o.NumberOfFiles))
+	c.String(p, "Compression", 1386, string(o.Compression))
 	for _, i := range model.SortedKeys(o.LogFile) {
-		o.LogFile[i].ValidateAt(prefix+"LogFile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.LogFile[i].ValidateAt(c, model.InstanceOf(p, "LogFile.", i))
 	}
 }
 
 // DeviceDeviceInfoLogRotatePath is the typed path of Device.DeviceInfo.LogRotate.{i}.
 type DeviceDeviceInfoLogRotatePath struct {
-	obj                    model.ObjectPath
-	Alias                  model.WriteOnceParam[string]
-	Enable                 model.ReadWriteParam[bool]
-	Name                   model.ReadWriteParam[string]
-	NumberOfFiles          model.ReadWriteParam[uint32]
-	MaxFileSize            model.ReadWriteParam[uint32]
-	RollOver               model.ReadWriteParam[uint32]
-	Retention              model.ReadWriteParam[uint32]
-	Compression            model.ReadWriteParam[DeviceDeviceInfoLogRotateCompression]
-	LogFileNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Compression model.ReadWriteParam[DeviceDeviceInfoLogRotateCompression] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LogFileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxFileSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	NumberOfFiles model.ReadWriteParam[uint32] `dm:"u"`
+
+	Retention model.ReadWriteParam[uint32] `dm:"u"`
+
+	RollOver model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoLogRotatePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoLogRotatePath(prefix string) DeviceDeviceInfoLogRotatePath {
-	p := &prefix
-	return DeviceDeviceInfoLogRotatePath{
-		Alias:                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Compression:            model.NewReadWrite[DeviceDeviceInfoLogRotateCompression](p, "Compression", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LogFileNumberOfEntries: model.NewReadOnly[uint32](p, "LogFileNumberOfEntries", model.TypeUnsignedInt),
-		MaxFileSize:            model.NewReadWrite[uint32](p, "MaxFileSize", model.TypeUnsignedInt),
-		Name:                   model.NewReadWrite[string](p, "Name", model.TypeString),
-		NumberOfFiles:          model.NewReadWrite[uint32](p, "NumberOfFiles", model.TypeUnsignedInt),
-		Retention:              model.NewReadWrite[uint32](p, "Retention", model.TypeUnsignedInt),
-		RollOver:               model.NewReadWrite[uint32](p, "RollOver", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// LogFile returns the typed path of instance i.
+func (x DeviceDeviceInfoLogRotatePath) LogFile(i uint32) (p DeviceDeviceInfoLogRotateLogFilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LogFile.", i))
+	return
 }
 
-// LogFile returns the typed path of instance i of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.
-func (x DeviceDeviceInfoLogRotatePath) LogFile(i uint32) DeviceDeviceInfoLogRotateLogFilePath {
-	return newDeviceDeviceInfoLogRotateLogFilePath(x.Path() + "LogFile." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LogFileTable returns the table Device.DeviceInfo.LogRotate.{i}.LogFile.{i}. itself (for AddObject when writable)
+// LogFileTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoLogRotatePath) LogFileTable() model.Table {
-	return model.NewTable(x.Path() + "LogFile.")
+	return model.NewTable(x.ObjectPath, "LogFile.")
 }
 
-var (
-	synDeviceDeviceInfoLogRotateLogFile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoLogRotateLogFile_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoLogRotateLogFile_Size = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceDeviceInfoLogRotateLogFile_LastChange = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceDeviceInfoLogRotateLogFile holds the values of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17)
+// DeviceDeviceInfoLogRotateLogFile holds the values of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceDeviceInfoLogRotateLogFile struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.17.
-	Name string `cwmp:"Name"`
-	// Size: unsignedInt bytes, readOnly, since 2.17.
-	Size uint32 `cwmp:"Size"`
-	// LastChange: dateTime, readOnly, since 2.17.
-	LastChange time.Time `cwmp:"LastChange"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Size uint32 `json:"Size,omitzero"`
+
+	LastChange time.Time `json:"LastChange,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoLogRotateLogFile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoLogRotateLogFile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoLogRotateLogFile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoLogRotateLogFile_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *DeviceDeviceInfoLogRotateLogFile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1389, o.Alias)
+	c.String(p, "Name", 1391, o.Name)
 }
 
 // DeviceDeviceInfoLogRotateLogFilePath is the typed path of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.
 type DeviceDeviceInfoLogRotateLogFilePath struct {
-	obj        model.ObjectPath
-	Alias      model.WriteOnceParam[string]
-	Name       model.ReadOnlyParam[string]
-	Size       model.ReadOnlyParam[uint32]
-	LastChange model.ReadOnlyParam[time.Time]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Size model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoLogRotateLogFilePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoLogRotateLogFilePath(prefix string) DeviceDeviceInfoLogRotateLogFilePath {
-	p := &prefix
-	return DeviceDeviceInfoLogRotateLogFilePath{
-		Alias:      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		LastChange: model.NewReadOnly[time.Time](p, "LastChange", model.TypeDateTime),
-		Name:       model.NewReadOnly[string](p, "Name", model.TypeString),
-		Size:       model.NewReadOnly[uint32](p, "Size", model.TypeUnsignedInt),
-		obj:        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDeviceInfoMemoryStatus_Total = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "KiB",
-	}
-	synDeviceDeviceInfoMemoryStatus_Free = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "KiB",
-	}
-	synDeviceDeviceInfoMemoryStatus_TotalPersistent = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "KiB",
-	}
-	synDeviceDeviceInfoMemoryStatus_FreePersistent = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "KiB",
-	}
-)
-
-// DeviceDeviceInfoMemoryStatus holds the values of Device.DeviceInfo.MemoryStatus. (object, readOnly, since 2.0)
+// DeviceDeviceInfoMemoryStatus holds the values of Device.DeviceInfo.MemoryStatus. (object, readOnly, since 2.0).
 type DeviceDeviceInfoMemoryStatus struct {
-	// Total: unsignedInt KiB, readOnly, since 2.0.
-	Total uint32 `cwmp:"Total"`
-	// Free: unsignedInt KiB, readOnly, since 2.0.
-	Free uint32 `cwmp:"Free"`
-	// TotalPersistent: unsignedInt KiB, readOnly, since 2.15.
-	TotalPersistent uint32 `cwmp:"TotalPersistent"`
-	// FreePersistent: unsignedInt KiB, readOnly, since 2.15.
-	FreePersistent uint32                                     `cwmp:"FreePersistent"`
-	MemoryMonitor  *DeviceDeviceInfoMemoryStatusMemoryMonitor `cwmp:"MemoryMonitor."`
+	Total uint32 `json:"Total,omitzero"`
+
+	Free uint32 `json:"Free,omitzero"`
+
+	TotalPersistent uint32 `json:"TotalPersistent,omitzero"`
+
+	FreePersistent uint32 `json:"FreePersistent,omitzero"`
+
+	MemoryMonitor *DeviceDeviceInfoMemoryStatusMemoryMonitor `json:"MemoryMonitor,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoMemoryStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoMemoryStatus) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDeviceInfoMemoryStatus) ValidateAt(c *model.Checker, p string) {
 	if o.MemoryMonitor != nil {
-		o.MemoryMonitor.ValidateAt(prefix+"MemoryMonitor.", v)
+		o.MemoryMonitor.ValidateAt(c, p+"MemoryMonitor.")
 	}
 }
 
 // DeviceDeviceInfoMemoryStatusPath is the typed path of Device.DeviceInfo.MemoryStatus.
 type DeviceDeviceInfoMemoryStatusPath struct {
-	obj             model.ObjectPath
-	Total           model.ReadOnlyParam[uint32]
-	Free            model.ReadOnlyParam[uint32]
-	TotalPersistent model.ReadOnlyParam[uint32]
-	FreePersistent  model.ReadOnlyParam[uint32]
-	MemoryMonitor   DeviceDeviceInfoMemoryStatusMemoryMonitorPath
+	model.ObjectPath
+	Free model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FreePersistent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Total model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalPersistent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MemoryMonitor DeviceDeviceInfoMemoryStatusMemoryMonitorPath `dm:"MemoryMonitor."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoMemoryStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoMemoryStatusPath(prefix string) DeviceDeviceInfoMemoryStatusPath {
-	p := &prefix
-	return DeviceDeviceInfoMemoryStatusPath{
-		Free:            model.NewReadOnly[uint32](p, "Free", model.TypeUnsignedInt),
-		FreePersistent:  model.NewReadOnly[uint32](p, "FreePersistent", model.TypeUnsignedInt),
-		MemoryMonitor:   newDeviceDeviceInfoMemoryStatusMemoryMonitorPath(prefix + "MemoryMonitor."),
-		Total:           model.NewReadOnly[uint32](p, "Total", model.TypeUnsignedInt),
-		TotalPersistent: model.NewReadOnly[uint32](p, "TotalPersistent", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDeviceInfoMemoryStatusMemoryMonitor_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDeviceInfoMemoryStatusMemoryMonitor_MemUtilization = &model.Syntax{
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synDeviceDeviceInfoMemoryStatusMemoryMonitor_PollingInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDeviceInfoMemoryStatusMemoryMonitor_CriticalRiseThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "80",
-		},
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synDeviceDeviceInfoMemoryStatusMemoryMonitor_CriticalFallThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "60",
-		},
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synDeviceDeviceInfoMemoryStatusMemoryMonitor_CriticalRiseTimeStamp = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoMemoryStatusMemoryMonitor_CriticalFallTimeStamp = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoMemoryStatusMemoryMonitor_EnableCriticalLog     = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDeviceInfoMemoryStatusMemoryMonitor_VendorLogFileRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.VendorLogFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDeviceInfoMemoryStatusMemoryMonitor_FilePath = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceDeviceInfoMemoryStatusMemoryMonitor holds the values of Device.DeviceInfo.MemoryStatus.MemoryMonitor. (object, readOnly, since 2.18)
+// DeviceDeviceInfoMemoryStatusMemoryMonitor holds the values of Device.DeviceInfo.MemoryStatus.MemoryMonitor. (object, readOnly, since 2.18).
 type DeviceDeviceInfoMemoryStatusMemoryMonitor struct {
-	// Enable: boolean, readWrite, since 2.18.
-	Enable bool `cwmp:"Enable"`
-	// MemUtilization: unsignedInt[:100] percent, readOnly, since 2.18.
-	MemUtilization uint32 `cwmp:"MemUtilization"`
-	// PollingInterval: unsignedInt seconds, readWrite, since 2.18.
-	PollingInterval uint32 `cwmp:"PollingInterval"`
-	// CriticalRiseThreshold: unsignedInt[:100] percent, readWrite, since 2.18.
-	CriticalRiseThreshold uint32 `cwmp:"CriticalRiseThreshold"`
-	// CriticalFallThreshold: unsignedInt[:100] percent, readWrite, since 2.18.
-	CriticalFallThreshold uint32 `cwmp:"CriticalFallThreshold"`
-	// CriticalRiseTimeStamp: dateTime, readOnly, since 2.18.
-	CriticalRiseTimeStamp time.Time `cwmp:"CriticalRiseTimeStamp"`
-	// CriticalFallTimeStamp: dateTime, readOnly, since 2.18.
-	CriticalFallTimeStamp time.Time `cwmp:"CriticalFallTimeStamp"`
-	// EnableCriticalLog: boolean, readWrite, since 2.18.
-	EnableCriticalLog bool `cwmp:"EnableCriticalLog"`
-	// VendorLogFileRef: string pathRef→.DeviceInfo.VendorLogFile., readOnly, since 2.18.
-	VendorLogFileRef string `cwmp:"VendorLogFileRef"`
-	// FilePath: string, readWrite, since 2.18.
-	FilePath string `cwmp:"FilePath"`
+	Enable bool `json:"Enable,omitzero"`
+
+	MemUtilization uint32 `json:"MemUtilization,omitzero"`
+
+	PollingInterval uint32 `json:"PollingInterval,omitzero"`
+
+	CriticalRiseThreshold uint32 `json:"CriticalRiseThreshold,omitzero"`
+
+	CriticalFallThreshold uint32 `json:"CriticalFallThreshold,omitzero"`
+
+	CriticalRiseTimeStamp time.Time `json:"CriticalRiseTimeStamp,omitzero"`
+
+	CriticalFallTimeStamp time.Time `json:"CriticalFallTimeStamp,omitzero"`
+
+	EnableCriticalLog bool `json:"EnableCriticalLog,omitzero"`
+
+	VendorLogFileRef string `json:"VendorLogFileRef,omitzero"`
+
+	FilePath string `json:"FilePath,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoMemoryStatusMemoryMonitor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoMemoryStatusMemoryMonitor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceDeviceInfoMemoryStatusMemoryMonitor_MemUtilization, uint64(o.MemUtilization)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MemUtilization",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoMemoryStatusMemoryMonitor_CriticalRiseThreshold, uint64(o.CriticalRiseThreshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CriticalRiseThreshold",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoMemoryStatusMemoryMonitor_CriticalFallThreshold, uint64(o.CriticalFallThreshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CriticalFallThreshold",
-		})
-	}
+func (o *DeviceDeviceInfoMemoryStatusMemoryMonitor) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "MemUtilization", 1413, uint64(o.MemUtilization))
+	c.Uint(p, "CriticalRiseThreshold", 1408, uint64(o.CriticalRiseThreshold))
+	c.Uint(p, "CriticalFallThreshold", 1406, uint64(o.CriticalFallThreshold))
 }
 
 // DeviceDeviceInfoMemoryStatusMemoryMonitorPath is the typed path of Device.DeviceInfo.MemoryStatus.MemoryMonitor.
 type DeviceDeviceInfoMemoryStatusMemoryMonitorPath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	MemUtilization        model.ReadOnlyParam[uint32]
-	PollingInterval       model.ReadWriteParam[uint32]
-	CriticalRiseThreshold model.ReadWriteParam[uint32]
-	CriticalFallThreshold model.ReadWriteParam[uint32]
-	CriticalRiseTimeStamp model.ReadOnlyParam[time.Time]
-	CriticalFallTimeStamp model.ReadOnlyParam[time.Time]
-	EnableCriticalLog     model.ReadWriteParam[bool]
-	VendorLogFileRef      model.ReadOnlyParam[string]
-	FilePath              model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	CriticalFallThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoMemoryStatusMemoryMonitorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoMemoryStatusMemoryMonitorPath(prefix string) DeviceDeviceInfoMemoryStatusMemoryMonitorPath {
-	p := &prefix
-	return DeviceDeviceInfoMemoryStatusMemoryMonitorPath{
-		CriticalFallThreshold: model.NewReadWrite[uint32](p, "CriticalFallThreshold", model.TypeUnsignedInt),
-		CriticalFallTimeStamp: model.NewReadOnly[time.Time](p, "CriticalFallTimeStamp", model.TypeDateTime),
-		CriticalRiseThreshold: model.NewReadWrite[uint32](p, "CriticalRiseThreshold", model.TypeUnsignedInt),
-		CriticalRiseTimeStamp: model.NewReadOnly[time.Time](p, "CriticalRiseTimeStamp", model.TypeDateTime),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EnableCriticalLog:     model.NewReadWrite[bool](p, "EnableCriticalLog", model.TypeBoolean),
-		FilePath:              model.NewReadWrite[string](p, "FilePath", model.TypeString),
-		MemUtilization:        model.NewReadOnly[uint32](p, "MemUtilization", model.TypeUnsignedInt),
-		PollingInterval:       model.NewReadWrite[uint32](p, "PollingInterval", model.TypeUnsignedInt),
-		VendorLogFileRef:      model.NewReadOnly[string](p, "VendorLogFileRef", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	CriticalFallTimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	CriticalRiseThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	CriticalRiseTimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EnableCriticalLog model.ReadWriteParam[bool] `dm:"b"`
+
+	FilePath model.ReadWriteParam[string] `dm:"s"`
+
+	MemUtilization model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PollingInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	VendorLogFileRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoNetworkPropertiesTCPImplementation enumerates the values of Device.DeviceInfo.NetworkProperties.TCPImplementation.
 type DeviceDeviceInfoNetworkPropertiesTCPImplementation string
 
-func (e DeviceDeviceInfoNetworkPropertiesTCPImplementation) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDeviceInfoNetworkPropertiesTCPImplementation_Tahoe    DeviceDeviceInfoNetworkPropertiesTCPImplementation = "Tahoe"
-	DeviceDeviceInfoNetworkPropertiesTCPImplementation_Reno     DeviceDeviceInfoNetworkPropertiesTCPImplementation = "Reno"
+	DeviceDeviceInfoNetworkPropertiesTCPImplementation_Tahoe DeviceDeviceInfoNetworkPropertiesTCPImplementation = "Tahoe"
+
+	DeviceDeviceInfoNetworkPropertiesTCPImplementation_Reno DeviceDeviceInfoNetworkPropertiesTCPImplementation = "Reno"
+
 	DeviceDeviceInfoNetworkPropertiesTCPImplementation_New_Reno DeviceDeviceInfoNetworkPropertiesTCPImplementation = "New Reno"
-	DeviceDeviceInfoNetworkPropertiesTCPImplementation_Vegas    DeviceDeviceInfoNetworkPropertiesTCPImplementation = "Vegas"
+
+	DeviceDeviceInfoNetworkPropertiesTCPImplementation_Vegas DeviceDeviceInfoNetworkPropertiesTCPImplementation = "Vegas"
 )
 
-var (
-	synDeviceDeviceInfoNetworkProperties_MaxTCPWindowSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceDeviceInfoNetworkProperties_TCPImplementation = &model.Syntax{
-		Enums: []model.Enum{{Value: "Tahoe"}, {Value: "Reno"}, {Value: "New Reno"}, {Value: "Vegas"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDeviceInfoNetworkProperties holds the values of Device.DeviceInfo.NetworkProperties. (object, readOnly, since 2.0)
+// DeviceDeviceInfoNetworkProperties holds the values of Device.DeviceInfo.NetworkProperties. (object, readOnly, since 2.0).
 type DeviceDeviceInfoNetworkProperties struct {
-	// MaxTCPWindowSize: unsignedInt bytes, readOnly, since 2.0.
-	MaxTCPWindowSize uint32 `cwmp:"MaxTCPWindowSize"`
-	// TCPImplementation: list<string{Tahoe,Reno,New Reno,Vegas}>, readOnly, since 2.0.
-	TCPImplementation []DeviceDeviceInfoNetworkPropertiesTCPImplementation `cwmp:"TCPImplementation"`
+	MaxTCPWindowSize uint32 `json:"MaxTCPWindowSize,omitzero"`
+
+	TCPImplementation []DeviceDeviceInfoNetworkPropertiesTCPImplementation `json:"TCPImplementation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoNetworkProperties) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoNetworkProperties) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceDeviceInfoNetworkProperties_TCPImplementation, model.FormatValue(model.TypeString, o.TCPImplementation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TCPImplementation",
-		})
-	}
+func (o *DeviceDeviceInfoNetworkProperties) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "TCPImplementation", 1422, model.JoinStrings(o.TCPImplementation), len(o.TCPImplementation) > 0)
 }
 
 // DeviceDeviceInfoNetworkPropertiesPath is the typed path of Device.DeviceInfo.NetworkProperties.
 type DeviceDeviceInfoNetworkPropertiesPath struct {
-	obj               model.ObjectPath
-	MaxTCPWindowSize  model.ReadOnlyParam[uint32]
-	TCPImplementation model.ReadOnlyParam[[]DeviceDeviceInfoNetworkPropertiesTCPImplementation]
+	model.ObjectPath
+	MaxTCPWindowSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TCPImplementation model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoNetworkPropertiesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoNetworkPropertiesPath(prefix string) DeviceDeviceInfoNetworkPropertiesPath {
-	p := &prefix
-	return DeviceDeviceInfoNetworkPropertiesPath{
-		MaxTCPWindowSize:  model.NewReadOnly[uint32](p, "MaxTCPWindowSize", model.TypeUnsignedInt),
-		TCPImplementation: model.NewReadOnly[[]DeviceDeviceInfoNetworkPropertiesTCPImplementation](p, "TCPImplementation", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDeviceInfoPowerStatus_PowerSensorNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDeviceInfoPowerStatus holds the values of Device.DeviceInfo.PowerStatus. (object, readOnly, since 2.19)
+// DeviceDeviceInfoPowerStatus holds the values of Device.DeviceInfo.PowerStatus. (object, readOnly, since 2.19).
 type DeviceDeviceInfoPowerStatus struct {
-	// PowerSensorNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	PowerSensorNumberOfEntries uint32 `cwmp:"PowerSensorNumberOfEntries"`
-	// Device.DeviceInfo.PowerStatus.PowerSensor.{i}. instances by instance number
-	PowerSensor map[uint32]*DeviceDeviceInfoPowerStatusPowerSensor `cwmp:"PowerSensor.{i}."`
+	PowerSensorNumberOfEntries uint32 `json:"PowerSensorNumberOfEntries,omitzero"`
+
+	PowerSensor map[uint32]*DeviceDeviceInfoPowerStatusPowerSensor `json:"PowerSensor,omitzero"`
 }
 
-// AddPowerSensor creates instance i of Device.DeviceInfo.PowerStatus.PowerSensor.{i}. (replacing any) and returns it
+// AddPowerSensor creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoPowerStatus) AddPowerSensor(i uint32) *DeviceDeviceInfoPowerStatusPowerSensor {
 	if o.PowerSensor == nil {
 		o.PowerSensor = map[uint32]*DeviceDeviceInfoPowerStatusPowerSensor{}
@@ -1747,211 +909,104 @@ func (o *DeviceDeviceInfoPowerStatus) AddPowerSensor(i uint32) *DeviceDeviceInfo
 	o.PowerSensor[i] = x
 	return x
 }
-
-// GetPowerSensor returns instance i of Device.DeviceInfo.PowerStatus.PowerSensor.{i}.
-func (o *DeviceDeviceInfoPowerStatus) GetPowerSensor(i uint32) (*DeviceDeviceInfoPowerStatusPowerSensor, bool) {
-	x, ok := o.PowerSensor[i]
-	return x, ok
-}
-
-// DeletePowerSensor removes instance i of Device.DeviceInfo.PowerStatus.PowerSensor.{i}.
-func (o *DeviceDeviceInfoPowerStatus) DeletePowerSensor(i uint32) {
-	delete(o.PowerSensor, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoPowerStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoPowerStatus) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDeviceInfoPowerStatus) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.PowerSensor) {
-		o.PowerSensor[i].ValidateAt(prefix+"PowerSensor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.PowerSensor[i].ValidateAt(c, model.InstanceOf(p, "PowerSensor.", i))
 	}
 }
 
 // DeviceDeviceInfoPowerStatusPath is the typed path of Device.DeviceInfo.PowerStatus.
 type DeviceDeviceInfoPowerStatusPath struct {
-	obj                        model.ObjectPath
-	PowerSensorNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	PowerSensorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoPowerStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoPowerStatusPath(prefix string) DeviceDeviceInfoPowerStatusPath {
-	p := &prefix
-	return DeviceDeviceInfoPowerStatusPath{
-		PowerSensorNumberOfEntries: model.NewReadOnly[uint32](p, "PowerSensorNumberOfEntries", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+// PowerSensor returns the typed path of instance i.
+func (x DeviceDeviceInfoPowerStatusPath) PowerSensor(i uint32) (p DeviceDeviceInfoPowerStatusPowerSensorPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PowerSensor.", i))
+	return
 }
 
-// PowerSensor returns the typed path of instance i of Device.DeviceInfo.PowerStatus.PowerSensor.{i}.
-func (x DeviceDeviceInfoPowerStatusPath) PowerSensor(i uint32) DeviceDeviceInfoPowerStatusPowerSensorPath {
-	return newDeviceDeviceInfoPowerStatusPowerSensorPath(x.Path() + "PowerSensor." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PowerSensorTable returns the table Device.DeviceInfo.PowerStatus.PowerSensor.{i}. itself (for AddObject when writable)
+// PowerSensorTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPowerStatusPath) PowerSensorTable() model.Table {
-	return model.NewTable(x.Path() + "PowerSensor.")
+	return model.NewTable(x.ObjectPath, "PowerSensor.")
 }
 
 // DeviceDeviceInfoPowerStatusPowerSensorStatus enumerates the values of Device.DeviceInfo.PowerStatus.PowerSensor.{i}.Status.
 type DeviceDeviceInfoPowerStatusPowerSensorStatus string
 
-func (e DeviceDeviceInfoPowerStatusPowerSensorStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDeviceInfoPowerStatusPowerSensorStatus_Disabled DeviceDeviceInfoPowerStatusPowerSensorStatus = "Disabled"
-	DeviceDeviceInfoPowerStatusPowerSensorStatus_Enabled  DeviceDeviceInfoPowerStatusPowerSensorStatus = "Enabled"
-	DeviceDeviceInfoPowerStatusPowerSensorStatus_Error    DeviceDeviceInfoPowerStatusPowerSensorStatus = "Error"
+
+	DeviceDeviceInfoPowerStatusPowerSensorStatus_Enabled DeviceDeviceInfoPowerStatusPowerSensorStatus = "Enabled"
+
+	DeviceDeviceInfoPowerStatusPowerSensorStatus_Error DeviceDeviceInfoPowerStatusPowerSensorStatus = "Error"
 )
 
-var (
-	synDeviceDeviceInfoPowerStatusPowerSensor_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoPowerStatusPowerSensor_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDeviceInfoPowerStatusPowerSensor_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoPowerStatusPowerSensor_Name       = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoPowerStatusPowerSensor_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoPowerStatusPowerSensor_Voltage    = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "mV",
-	}
-	synDeviceDeviceInfoPowerStatusPowerSensor_Current = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "mA",
-	}
-	synDeviceDeviceInfoPowerStatusPowerSensor_Power = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "mW",
-	}
-)
-
-// DeviceDeviceInfoPowerStatusPowerSensor holds the values of Device.DeviceInfo.PowerStatus.PowerSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceDeviceInfoPowerStatusPowerSensor holds the values of Device.DeviceInfo.PowerStatus.PowerSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceDeviceInfoPowerStatusPowerSensor struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.19.
-	Status DeviceDeviceInfoPowerStatusPowerSensorStatus `cwmp:"Status"`
-	// Name: string, readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastUpdate: dateTime, readOnly, since 2.19.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
-	// Voltage: int mV, readOnly, since 2.19.
-	Voltage int32 `cwmp:"Voltage"`
-	// Current: int mA, readOnly, since 2.19.
-	Current int32 `cwmp:"Current"`
-	// Power: int mW, readOnly, since 2.19.
-	Power int32 `cwmp:"Power"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDeviceInfoPowerStatusPowerSensorStatus `json:"Status,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
+
+	Voltage int32 `json:"Voltage,omitzero"`
+
+	Current int32 `json:"Current,omitzero"`
+
+	Power int32 `json:"Power,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoPowerStatusPowerSensor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoPowerStatusPowerSensor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoPowerStatusPowerSensor_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoPowerStatusPowerSensor_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceDeviceInfoPowerStatusPowerSensor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1425, o.Alias)
+	c.String(p, "Status", 1431, string(o.Status))
 }
 
 // DeviceDeviceInfoPowerStatusPowerSensorPath is the typed path of Device.DeviceInfo.PowerStatus.PowerSensor.{i}.
 type DeviceDeviceInfoPowerStatusPowerSensorPath struct {
-	obj        model.ObjectPath
-	Alias      model.WriteOnceParam[string]
-	Enable     model.ReadWriteParam[bool]
-	Status     model.ReadOnlyParam[DeviceDeviceInfoPowerStatusPowerSensorStatus]
-	Name       model.ReadOnlyParam[string]
-	LastUpdate model.ReadOnlyParam[time.Time]
-	Voltage    model.ReadOnlyParam[int32]
-	Current    model.ReadOnlyParam[int32]
-	Power      model.ReadOnlyParam[int32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Current model.ReadOnlyParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Power model.ReadOnlyParam[int32] `dm:"i"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Voltage model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoPowerStatusPowerSensorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoPowerStatusPowerSensorPath(prefix string) DeviceDeviceInfoPowerStatusPowerSensorPath {
-	p := &prefix
-	return DeviceDeviceInfoPowerStatusPowerSensorPath{
-		Alias:      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Current:    model.NewReadOnly[int32](p, "Current", model.TypeInt),
-		Enable:     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastUpdate: model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		Name:       model.NewReadOnly[string](p, "Name", model.TypeString),
-		Power:      model.NewReadOnly[int32](p, "Power", model.TypeInt),
-		Status:     model.NewReadOnly[DeviceDeviceInfoPowerStatusPowerSensorStatus](p, "Status", model.TypeString),
-		Voltage:    model.NewReadOnly[int32](p, "Voltage", model.TypeInt),
-		obj:        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDeviceInfoProcessFaults_StoragePath       = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoProcessFaults_LastUpgradeCount  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfoProcessFaults_PreviousBootCount = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfoProcessFaults_MinFreeSpace      = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "KiB",
-	}
-	synDeviceDeviceInfoProcessFaults_RotateProcessFaultEntries   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDeviceInfoProcessFaults_MaxProcessFaultEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfoProcessFaults_ProcessFaultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDeviceInfoProcessFaults holds the values of Device.DeviceInfo.ProcessFaults. (object, readOnly, since 2.17)
+// DeviceDeviceInfoProcessFaults holds the values of Device.DeviceInfo.ProcessFaults. (object, readOnly, since 2.17).
 type DeviceDeviceInfoProcessFaults struct {
-	// StoragePath: string, readOnly, since 2.17.
-	StoragePath string `cwmp:"StoragePath"`
-	// LastUpgradeCount: unsignedInt, readOnly, since 2.17.
-	LastUpgradeCount uint32 `cwmp:"LastUpgradeCount"`
-	// PreviousBootCount: unsignedInt, readOnly, since 2.17.
-	PreviousBootCount uint32 `cwmp:"PreviousBootCount"`
-	// MinFreeSpace: unsignedInt KiB, readWrite, since 2.17.
-	MinFreeSpace uint32 `cwmp:"MinFreeSpace"`
-	// RotateProcessFaultEntries: boolean, readWrite, since 2.19.
-	RotateProcessFaultEntries bool `cwmp:"RotateProcessFaultEntries"`
-	// MaxProcessFaultEntries: unsignedInt, readWrite, since 2.17.
-	MaxProcessFaultEntries uint32 `cwmp:"MaxProcessFaultEntries"`
-	// ProcessFaultNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	ProcessFaultNumberOfEntries uint32 `cwmp:"ProcessFaultNumberOfEntries"`
-	// Device.DeviceInfo.ProcessFaults.ProcessFault.{i}. instances by instance number
-	ProcessFault map[uint32]*DeviceDeviceInfoProcessFaultsProcessFault `cwmp:"ProcessFault.{i}."`
+	StoragePath string `json:"StoragePath,omitzero"`
+
+	LastUpgradeCount uint32 `json:"LastUpgradeCount,omitzero"`
+
+	PreviousBootCount uint32 `json:"PreviousBootCount,omitzero"`
+
+	MinFreeSpace uint32 `json:"MinFreeSpace,omitzero"`
+
+	RotateProcessFaultEntries bool `json:"RotateProcessFaultEntries,omitzero"`
+
+	MaxProcessFaultEntries uint32 `json:"MaxProcessFaultEntries,omitzero"`
+
+	ProcessFaultNumberOfEntries uint32 `json:"ProcessFaultNumberOfEntries,omitzero"`
+
+	ProcessFault map[uint32]*DeviceDeviceInfoProcessFaultsProcessFault `json:"ProcessFault,omitzero"`
 }
 
-// AddProcessFault creates instance i of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}. (replacing any) and returns it
+// AddProcessFault creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoProcessFaults) AddProcessFault(i uint32) *DeviceDeviceInfoProcessFaultsProcessFault {
 	if o.ProcessFault == nil {
 		o.ProcessFault = map[uint32]*DeviceDeviceInfoProcessFaultsProcessFault{}
@@ -1960,183 +1015,97 @@ func (o *DeviceDeviceInfoProcessFaults) AddProcessFault(i uint32) *DeviceDeviceI
 	o.ProcessFault[i] = x
 	return x
 }
-
-// GetProcessFault returns instance i of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.
-func (o *DeviceDeviceInfoProcessFaults) GetProcessFault(i uint32) (*DeviceDeviceInfoProcessFaultsProcessFault, bool) {
-	x, ok := o.ProcessFault[i]
-	return x, ok
-}
-
-// DeleteProcessFault removes instance i of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.
-func (o *DeviceDeviceInfoProcessFaults) DeleteProcessFault(i uint32) {
-	delete(o.ProcessFault, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoProcessFaults) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoProcessFaults) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDeviceInfoProcessFaults) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ProcessFault) {
-		o.ProcessFault[i].ValidateAt(prefix+"ProcessFault."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ProcessFault[i].ValidateAt(c, model.InstanceOf(p, "ProcessFault.", i))
 	}
 }
 
 // DeviceDeviceInfoProcessFaultsPath is the typed path of Device.DeviceInfo.ProcessFaults.
 type DeviceDeviceInfoProcessFaultsPath struct {
-	obj                         model.ObjectPath
-	StoragePath                 model.ReadOnlyParam[string]
-	LastUpgradeCount            model.ReadOnlyParam[uint32]
-	PreviousBootCount           model.ReadOnlyParam[uint32]
-	MinFreeSpace                model.ReadWriteParam[uint32]
-	RotateProcessFaultEntries   model.ReadWriteParam[bool]
-	MaxProcessFaultEntries      model.ReadWriteParam[uint32]
-	ProcessFaultNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	LastUpgradeCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxProcessFaultEntries model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinFreeSpace model.ReadWriteParam[uint32] `dm:"u"`
+
+	PreviousBootCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProcessFaultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RotateProcessFaultEntries model.ReadWriteParam[bool] `dm:"b"`
+
+	StoragePath model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoProcessFaultsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoProcessFaultsPath(prefix string) DeviceDeviceInfoProcessFaultsPath {
-	p := &prefix
-	return DeviceDeviceInfoProcessFaultsPath{
-		LastUpgradeCount:            model.NewReadOnly[uint32](p, "LastUpgradeCount", model.TypeUnsignedInt),
-		MaxProcessFaultEntries:      model.NewReadWrite[uint32](p, "MaxProcessFaultEntries", model.TypeUnsignedInt),
-		MinFreeSpace:                model.NewReadWrite[uint32](p, "MinFreeSpace", model.TypeUnsignedInt),
-		PreviousBootCount:           model.NewReadOnly[uint32](p, "PreviousBootCount", model.TypeUnsignedInt),
-		ProcessFaultNumberOfEntries: model.NewReadOnly[uint32](p, "ProcessFaultNumberOfEntries", model.TypeUnsignedInt),
-		RotateProcessFaultEntries:   model.NewReadWrite[bool](p, "RotateProcessFaultEntries", model.TypeBoolean),
-		StoragePath:                 model.NewReadOnly[string](p, "StoragePath", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
+// ProcessFault returns the typed path of instance i.
+func (x DeviceDeviceInfoProcessFaultsPath) ProcessFault(i uint32) (p DeviceDeviceInfoProcessFaultsProcessFaultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProcessFault.", i))
+	return
 }
 
-// ProcessFault returns the typed path of instance i of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.
-func (x DeviceDeviceInfoProcessFaultsPath) ProcessFault(i uint32) DeviceDeviceInfoProcessFaultsProcessFaultPath {
-	return newDeviceDeviceInfoProcessFaultsProcessFaultPath(x.Path() + "ProcessFault." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ProcessFaultTable returns the table Device.DeviceInfo.ProcessFaults.ProcessFault.{i}. itself (for AddObject when writable)
+// ProcessFaultTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoProcessFaultsPath) ProcessFaultTable() model.Table {
-	return model.NewTable(x.Path() + "ProcessFault.")
+	return model.NewTable(x.ObjectPath, "ProcessFault.")
 }
 
-var (
-	synDeviceDeviceInfoProcessFaultsProcessFault_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoProcessFaultsProcessFault_ProcessID       = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoProcessFaultsProcessFault_ProcessName     = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoProcessFaultsProcessFault_FaultLocation   = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoProcessFaultsProcessFault_TimeStamp       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoProcessFaultsProcessFault_FirmwareVersion = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoProcessFaultsProcessFault_Arguments       = &model.Syntax{Type: model.TypeString}
-	synDeviceDeviceInfoProcessFaultsProcessFault_Reason          = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceDeviceInfoProcessFaultsProcessFault holds the values of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17)
+// DeviceDeviceInfoProcessFaultsProcessFault holds the values of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceDeviceInfoProcessFaultsProcessFault struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// ProcessID: string, readOnly, since 2.17.
-	ProcessID string `cwmp:"ProcessID"`
-	// ProcessName: string, readOnly, since 2.17.
-	ProcessName string `cwmp:"ProcessName"`
-	// FaultLocation: string, readOnly, since 2.17.
-	FaultLocation string `cwmp:"FaultLocation"`
-	// TimeStamp: dateTime, readOnly, since 2.17.
-	TimeStamp time.Time `cwmp:"TimeStamp"`
-	// FirmwareVersion: string, readOnly, since 2.17.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// Arguments: string, readOnly, since 2.17.
-	Arguments string `cwmp:"Arguments"`
-	// Reason: string, readOnly, since 2.17.
-	Reason string `cwmp:"Reason"`
+	Alias string `json:"Alias,omitzero"`
+
+	ProcessID string `json:"ProcessID,omitzero"`
+
+	ProcessName string `json:"ProcessName,omitzero"`
+
+	FaultLocation string `json:"FaultLocation,omitzero"`
+
+	TimeStamp time.Time `json:"TimeStamp,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	Arguments string `json:"Arguments,omitzero"`
+
+	Reason string `json:"Reason,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoProcessFaultsProcessFault) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoProcessFaultsProcessFault) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoProcessFaultsProcessFault_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceDeviceInfoProcessFaultsProcessFault) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1440, o.Alias)
 }
 
 // DeviceDeviceInfoProcessFaultsProcessFaultPath is the typed path of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.
 type DeviceDeviceInfoProcessFaultsProcessFaultPath struct {
-	obj             model.ObjectPath
-	Alias           model.WriteOnceParam[string]
-	ProcessID       model.ReadOnlyParam[string]
-	ProcessName     model.ReadOnlyParam[string]
-	FaultLocation   model.ReadOnlyParam[string]
-	TimeStamp       model.ReadOnlyParam[time.Time]
-	FirmwareVersion model.ReadOnlyParam[string]
-	Arguments       model.ReadOnlyParam[string]
-	Reason          model.ReadOnlyParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Arguments model.ReadOnlyParam[string] `dm:"s"`
+
+	FaultLocation model.ReadOnlyParam[string] `dm:"s"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	ProcessID model.ReadOnlyParam[string] `dm:"s"`
+
+	ProcessName model.ReadOnlyParam[string] `dm:"s"`
+
+	Reason model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoProcessFaultsProcessFaultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoProcessFaultsProcessFaultPath(prefix string) DeviceDeviceInfoProcessFaultsProcessFaultPath {
-	p := &prefix
-	return DeviceDeviceInfoProcessFaultsProcessFaultPath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Arguments:       model.NewReadOnly[string](p, "Arguments", model.TypeString),
-		FaultLocation:   model.NewReadOnly[string](p, "FaultLocation", model.TypeString),
-		FirmwareVersion: model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		ProcessID:       model.NewReadOnly[string](p, "ProcessID", model.TypeString),
-		ProcessName:     model.NewReadOnly[string](p, "ProcessName", model.TypeString),
-		Reason:          model.NewReadOnly[string](p, "Reason", model.TypeString),
-		TimeStamp:       model.NewReadOnly[time.Time](p, "TimeStamp", model.TypeDateTime),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDeviceInfoProcessStatus_CPUUsage = &model.Syntax{
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synDeviceDeviceInfoProcessStatus_ProcessNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfoProcessStatus_CPUNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDeviceInfoProcessStatus holds the values of Device.DeviceInfo.ProcessStatus. (object, readOnly, since 2.0)
+// DeviceDeviceInfoProcessStatus holds the values of Device.DeviceInfo.ProcessStatus. (object, readOnly, since 2.0).
 type DeviceDeviceInfoProcessStatus struct {
-	// CPUUsage: unsignedInt[:100] percent, readOnly, since 2.0.
-	CPUUsage uint32 `cwmp:"CPUUsage"`
-	// ProcessNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ProcessNumberOfEntries uint32 `cwmp:"ProcessNumberOfEntries"`
-	// CPUNumberOfEntries: unsignedInt, readOnly, since 2.18.
-	CPUNumberOfEntries uint32 `cwmp:"CPUNumberOfEntries"`
-	// Device.DeviceInfo.ProcessStatus.CPU.{i}. instances by instance number
-	CPU map[uint32]*DeviceDeviceInfoProcessStatusCPU `cwmp:"CPU.{i}."`
-	// Device.DeviceInfo.ProcessStatus.Process.{i}. instances by instance number
-	Process map[uint32]*DeviceDeviceInfoProcessStatusProcess `cwmp:"Process.{i}."`
+	CPUUsage uint32 `json:"CPUUsage,omitzero"`
+
+	ProcessNumberOfEntries uint32 `json:"ProcessNumberOfEntries,omitzero"`
+
+	CPUNumberOfEntries uint32 `json:"CPUNumberOfEntries,omitzero"`
+
+	CPU     map[uint32]*DeviceDeviceInfoProcessStatusCPU     `json:"CPU,omitzero"`
+	Process map[uint32]*DeviceDeviceInfoProcessStatusProcess `json:"Process,omitzero"`
 }
 
-// AddCPU creates instance i of Device.DeviceInfo.ProcessStatus.CPU.{i}. (replacing any) and returns it
+// AddCPU creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoProcessStatus) AddCPU(i uint32) *DeviceDeviceInfoProcessStatusCPU {
 	if o.CPU == nil {
 		o.CPU = map[uint32]*DeviceDeviceInfoProcessStatusCPU{}
@@ -2146,18 +1115,7 @@ func (o *DeviceDeviceInfoProcessStatus) AddCPU(i uint32) *DeviceDeviceInfoProces
 	return x
 }
 
-// GetCPU returns instance i of Device.DeviceInfo.ProcessStatus.CPU.{i}.
-func (o *DeviceDeviceInfoProcessStatus) GetCPU(i uint32) (*DeviceDeviceInfoProcessStatusCPU, bool) {
-	x, ok := o.CPU[i]
-	return x, ok
-}
-
-// DeleteCPU removes instance i of Device.DeviceInfo.ProcessStatus.CPU.{i}.
-func (o *DeviceDeviceInfoProcessStatus) DeleteCPU(i uint32) {
-	delete(o.CPU, i)
-}
-
-// AddProcess creates instance i of Device.DeviceInfo.ProcessStatus.Process.{i}. (replacing any) and returns it
+// AddProcess creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoProcessStatus) AddProcess(i uint32) *DeviceDeviceInfoProcessStatusProcess {
 	if o.Process == nil {
 		o.Process = map[uint32]*DeviceDeviceInfoProcessStatusProcess{}
@@ -2166,778 +1124,320 @@ func (o *DeviceDeviceInfoProcessStatus) AddProcess(i uint32) *DeviceDeviceInfoPr
 	o.Process[i] = x
 	return x
 }
-
-// GetProcess returns instance i of Device.DeviceInfo.ProcessStatus.Process.{i}.
-func (o *DeviceDeviceInfoProcessStatus) GetProcess(i uint32) (*DeviceDeviceInfoProcessStatusProcess, bool) {
-	x, ok := o.Process[i]
-	return x, ok
-}
-
-// DeleteProcess removes instance i of Device.DeviceInfo.ProcessStatus.Process.{i}.
-func (o *DeviceDeviceInfoProcessStatus) DeleteProcess(i uint32) {
-	delete(o.Process, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoProcessStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoProcessStatus) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceDeviceInfoProcessStatus_CPUUsage, uint64(o.CPUUsage)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CPUUsage",
-		})
-	}
+func (o *DeviceDeviceInfoProcessStatus) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "CPUUsage", 1471, uint64(o.CPUUsage))
 	for _, i := range model.SortedKeys(o.CPU) {
-		o.CPU[i].ValidateAt(prefix+"CPU."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CPU[i].ValidateAt(c, model.InstanceOf(p, "CPU.", i))
 	}
 	for _, i := range model.SortedKeys(o.Process) {
-		o.Process[i].ValidateAt(prefix+"Process."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Process[i].ValidateAt(c, model.InstanceOf(p, "Process.", i))
 	}
 }
 
 // DeviceDeviceInfoProcessStatusPath is the typed path of Device.DeviceInfo.ProcessStatus.
 type DeviceDeviceInfoProcessStatusPath struct {
-	obj                    model.ObjectPath
-	CPUUsage               model.ReadOnlyParam[uint32]
-	ProcessNumberOfEntries model.ReadOnlyParam[uint32]
-	CPUNumberOfEntries     model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CPUNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CPUUsage model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProcessNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoProcessStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoProcessStatusPath(prefix string) DeviceDeviceInfoProcessStatusPath {
-	p := &prefix
-	return DeviceDeviceInfoProcessStatusPath{
-		CPUNumberOfEntries:     model.NewReadOnly[uint32](p, "CPUNumberOfEntries", model.TypeUnsignedInt),
-		CPUUsage:               model.NewReadOnly[uint32](p, "CPUUsage", model.TypeUnsignedInt),
-		ProcessNumberOfEntries: model.NewReadOnly[uint32](p, "ProcessNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// CPU returns the typed path of instance i.
+func (x DeviceDeviceInfoProcessStatusPath) CPU(i uint32) (p DeviceDeviceInfoProcessStatusCPUPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CPU.", i))
+	return
 }
 
-// CPU returns the typed path of instance i of Device.DeviceInfo.ProcessStatus.CPU.{i}.
-func (x DeviceDeviceInfoProcessStatusPath) CPU(i uint32) DeviceDeviceInfoProcessStatusCPUPath {
-	return newDeviceDeviceInfoProcessStatusCPUPath(x.Path() + "CPU." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CPUTable returns the table Device.DeviceInfo.ProcessStatus.CPU.{i}. itself (for AddObject when writable)
+// CPUTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoProcessStatusPath) CPUTable() model.Table {
-	return model.NewTable(x.Path() + "CPU.")
+	return model.NewTable(x.ObjectPath, "CPU.")
 }
 
-// Process returns the typed path of instance i of Device.DeviceInfo.ProcessStatus.Process.{i}.
-func (x DeviceDeviceInfoProcessStatusPath) Process(i uint32) DeviceDeviceInfoProcessStatusProcessPath {
-	return newDeviceDeviceInfoProcessStatusProcessPath(x.Path() + "Process." + strconv.FormatUint(uint64(i), 10) + ".")
+// Process returns the typed path of instance i.
+func (x DeviceDeviceInfoProcessStatusPath) Process(i uint32) (p DeviceDeviceInfoProcessStatusProcessPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Process.", i))
+	return
 }
 
-// ProcessTable returns the table Device.DeviceInfo.ProcessStatus.Process.{i}. itself (for AddObject when writable)
+// ProcessTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoProcessStatusPath) ProcessTable() model.Table {
-	return model.NewTable(x.Path() + "Process.")
+	return model.NewTable(x.ObjectPath, "Process.")
 }
 
-var (
-	synDeviceDeviceInfoProcessStatusCPU_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoProcessStatusCPU_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoProcessStatusCPU_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDeviceInfoProcessStatusCPU_UpTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDeviceInfoProcessStatusCPU_UserModeUtilization = &model.Syntax{
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synDeviceDeviceInfoProcessStatusCPU_SystemModeUtilization = &model.Syntax{
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synDeviceDeviceInfoProcessStatusCPU_IdleModeUtilization = &model.Syntax{
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synDeviceDeviceInfoProcessStatusCPU_CPUUtilization = &model.Syntax{
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synDeviceDeviceInfoProcessStatusCPU_PollInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "5",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDeviceInfoProcessStatusCPU_NumSamples = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "30",
-		},
-		Ranges: []model.Range{{
-			Max: "300",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDeviceInfoProcessStatusCPU_CriticalRiseThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "80",
-		},
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synDeviceDeviceInfoProcessStatusCPU_CriticalFallThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "60",
-		},
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "percent",
-	}
-	synDeviceDeviceInfoProcessStatusCPU_CriticalRiseTimeStamp = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoProcessStatusCPU_CriticalFallTimeStamp = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoProcessStatusCPU_EnableCriticalLog     = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDeviceInfoProcessStatusCPU_VendorLogFileRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.VendorLogFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDeviceInfoProcessStatusCPU_FilePath = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceDeviceInfoProcessStatusCPU holds the values of Device.DeviceInfo.ProcessStatus.CPU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.18)
+// DeviceDeviceInfoProcessStatusCPU holds the values of Device.DeviceInfo.ProcessStatus.CPU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.18).
 type DeviceDeviceInfoProcessStatusCPU struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 2.18.
-	Name string `cwmp:"Name"`
-	// Enable: boolean, readWrite, since 2.18.
-	Enable bool `cwmp:"Enable"`
-	// UpTime: unsignedInt seconds, readOnly, since 2.18.
-	UpTime uint32 `cwmp:"UpTime"`
-	// UserModeUtilization: unsignedInt[:100] percent, readOnly, since 2.18.
-	UserModeUtilization uint32 `cwmp:"UserModeUtilization"`
-	// SystemModeUtilization: unsignedInt[:100] percent, readOnly, since 2.18.
-	SystemModeUtilization uint32 `cwmp:"SystemModeUtilization"`
-	// IdleModeUtilization: unsignedInt[:100] percent, readOnly, since 2.18.
-	IdleModeUtilization uint32 `cwmp:"IdleModeUtilization"`
-	// CPUUtilization: unsignedInt[:100] percent, readOnly, since 2.18.
-	CPUUtilization uint32 `cwmp:"CPUUtilization"`
-	// PollInterval: unsignedInt seconds, readWrite, since 2.18.
-	PollInterval uint32 `cwmp:"PollInterval"`
-	// NumSamples: unsignedInt[1:300], readWrite, since 2.18.
-	NumSamples uint32 `cwmp:"NumSamples"`
-	// CriticalRiseThreshold: unsignedInt[:100] percent, readWrite, since 2.18.
-	CriticalRiseThreshold uint32 `cwmp:"CriticalRiseThreshold"`
-	// CriticalFallThreshold: unsignedInt[:100] percent, readWrite, since 2.18.
-	CriticalFallThreshold uint32 `cwmp:"CriticalFallThreshold"`
-	// CriticalRiseTimeStamp: dateTime, readOnly, since 2.18.
-	CriticalRiseTimeStamp time.Time `cwmp:"CriticalRiseTimeStamp"`
-	// CriticalFallTimeStamp: dateTime, readOnly, since 2.18.
-	CriticalFallTimeStamp time.Time `cwmp:"CriticalFallTimeStamp"`
-	// EnableCriticalLog: boolean, readWrite, since 2.18.
-	EnableCriticalLog bool `cwmp:"EnableCriticalLog"`
-	// VendorLogFileRef: string pathRef→.DeviceInfo.VendorLogFile., readOnly, since 2.18.
-	VendorLogFileRef string `cwmp:"VendorLogFileRef"`
-	// FilePath: string, readWrite, since 2.18.
-	FilePath string `cwmp:"FilePath"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	UpTime uint32 `json:"UpTime,omitzero"`
+
+	UserModeUtilization uint32 `json:"UserModeUtilization,omitzero"`
+
+	SystemModeUtilization uint32 `json:"SystemModeUtilization,omitzero"`
+
+	IdleModeUtilization uint32 `json:"IdleModeUtilization,omitzero"`
+
+	CPUUtilization uint32 `json:"CPUUtilization,omitzero"`
+
+	PollInterval uint32 `json:"PollInterval,omitzero"`
+
+	NumSamples uint32 `json:"NumSamples,omitzero"`
+
+	CriticalRiseThreshold uint32 `json:"CriticalRiseThreshold,omitzero"`
+
+	CriticalFallThreshold uint32 `json:"CriticalFallThreshold,omitzero"`
+
+	CriticalRiseTimeStamp time.Time `json:"CriticalRiseTimeStamp,omitzero"`
+
+	CriticalFallTimeStamp time.Time `json:"CriticalFallTimeStamp,omitzero"`
+
+	EnableCriticalLog bool `json:"EnableCriticalLog,omitzero"`
+
+	VendorLogFileRef string `json:"VendorLogFileRef,omitzero"`
+
+	FilePath string `json:"FilePath,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoProcessStatusCPU) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoProcessStatusCPU) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoProcessStatusCPU_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoProcessStatusCPU_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoProcessStatusCPU_UserModeUtilization, uint64(o.UserModeUtilization)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserModeUtilization",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoProcessStatusCPU_SystemModeUtilization, uint64(o.SystemModeUtilization)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SystemModeUtilization",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoProcessStatusCPU_IdleModeUtilization, uint64(o.IdleModeUtilization)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IdleModeUtilization",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoProcessStatusCPU_CPUUtilization, uint64(o.CPUUtilization)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CPUUtilization",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoProcessStatusCPU_NumSamples, uint64(o.NumSamples)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumSamples",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoProcessStatusCPU_CriticalRiseThreshold, uint64(o.CriticalRiseThreshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CriticalRiseThreshold",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoProcessStatusCPU_CriticalFallThreshold, uint64(o.CriticalFallThreshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CriticalFallThreshold",
-		})
-	}
+func (o *DeviceDeviceInfoProcessStatusCPU) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1453, o.Alias)
+	c.String(p, "Name", 1463, o.Name)
+	c.Uint(p, "UserModeUtilization", 1468, uint64(o.UserModeUtilization))
+	c.Uint(p, "SystemModeUtilization", 1466, uint64(o.SystemModeUtilization))
+	c.Uint(p, "IdleModeUtilization", 1462, uint64(o.IdleModeUtilization))
+	c.Uint(p, "CPUUtilization", 1454, uint64(o.CPUUtilization))
+	c.Uint(p, "NumSamples", 1464, uint64(o.NumSamples))
+	c.Uint(p, "CriticalRiseThreshold", 1457, uint64(o.CriticalRiseThreshold))
+	c.Uint(p, "CriticalFallThreshold", 1455, uint64(o.CriticalFallThreshold))
 }
 
 // DeviceDeviceInfoProcessStatusCPUPath is the typed path of Device.DeviceInfo.ProcessStatus.CPU.{i}.
 type DeviceDeviceInfoProcessStatusCPUPath struct {
-	obj                   model.ObjectPath
-	Alias                 model.WriteOnceParam[string]
-	Name                  model.ReadOnlyParam[string]
-	Enable                model.ReadWriteParam[bool]
-	UpTime                model.ReadOnlyParam[uint32]
-	UserModeUtilization   model.ReadOnlyParam[uint32]
-	SystemModeUtilization model.ReadOnlyParam[uint32]
-	IdleModeUtilization   model.ReadOnlyParam[uint32]
-	CPUUtilization        model.ReadOnlyParam[uint32]
-	PollInterval          model.ReadWriteParam[uint32]
-	NumSamples            model.ReadWriteParam[uint32]
-	CriticalRiseThreshold model.ReadWriteParam[uint32]
-	CriticalFallThreshold model.ReadWriteParam[uint32]
-	CriticalRiseTimeStamp model.ReadOnlyParam[time.Time]
-	CriticalFallTimeStamp model.ReadOnlyParam[time.Time]
-	EnableCriticalLog     model.ReadWriteParam[bool]
-	VendorLogFileRef      model.ReadOnlyParam[string]
-	FilePath              model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoProcessStatusCPUPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoProcessStatusCPUPath(prefix string) DeviceDeviceInfoProcessStatusCPUPath {
-	p := &prefix
-	return DeviceDeviceInfoProcessStatusCPUPath{
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CPUUtilization:        model.NewReadOnly[uint32](p, "CPUUtilization", model.TypeUnsignedInt),
-		CriticalFallThreshold: model.NewReadWrite[uint32](p, "CriticalFallThreshold", model.TypeUnsignedInt),
-		CriticalFallTimeStamp: model.NewReadOnly[time.Time](p, "CriticalFallTimeStamp", model.TypeDateTime),
-		CriticalRiseThreshold: model.NewReadWrite[uint32](p, "CriticalRiseThreshold", model.TypeUnsignedInt),
-		CriticalRiseTimeStamp: model.NewReadOnly[time.Time](p, "CriticalRiseTimeStamp", model.TypeDateTime),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EnableCriticalLog:     model.NewReadWrite[bool](p, "EnableCriticalLog", model.TypeBoolean),
-		FilePath:              model.NewReadWrite[string](p, "FilePath", model.TypeString),
-		IdleModeUtilization:   model.NewReadOnly[uint32](p, "IdleModeUtilization", model.TypeUnsignedInt),
-		Name:                  model.NewReadOnly[string](p, "Name", model.TypeString),
-		NumSamples:            model.NewReadWrite[uint32](p, "NumSamples", model.TypeUnsignedInt),
-		PollInterval:          model.NewReadWrite[uint32](p, "PollInterval", model.TypeUnsignedInt),
-		SystemModeUtilization: model.NewReadOnly[uint32](p, "SystemModeUtilization", model.TypeUnsignedInt),
-		UpTime:                model.NewReadOnly[uint32](p, "UpTime", model.TypeUnsignedInt),
-		UserModeUtilization:   model.NewReadOnly[uint32](p, "UserModeUtilization", model.TypeUnsignedInt),
-		VendorLogFileRef:      model.NewReadOnly[string](p, "VendorLogFileRef", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	CPUUtilization model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CriticalFallThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	CriticalFallTimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	CriticalRiseThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	CriticalRiseTimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EnableCriticalLog model.ReadWriteParam[bool] `dm:"b"`
+
+	FilePath model.ReadWriteParam[string] `dm:"s"`
+
+	IdleModeUtilization model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	NumSamples model.ReadWriteParam[uint32] `dm:"u"`
+
+	PollInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	SystemModeUtilization model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UserModeUtilization model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VendorLogFileRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoProcessStatusProcessState enumerates the values of Device.DeviceInfo.ProcessStatus.Process.{i}.State.
 type DeviceDeviceInfoProcessStatusProcessState string
 
-func (e DeviceDeviceInfoProcessStatusProcessState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDeviceInfoProcessStatusProcessState_Running         DeviceDeviceInfoProcessStatusProcessState = "Running"
-	DeviceDeviceInfoProcessStatusProcessState_Sleeping        DeviceDeviceInfoProcessStatusProcessState = "Sleeping"
-	DeviceDeviceInfoProcessStatusProcessState_Stopped         DeviceDeviceInfoProcessStatusProcessState = "Stopped"
-	DeviceDeviceInfoProcessStatusProcessState_Idle            DeviceDeviceInfoProcessStatusProcessState = "Idle"
+	DeviceDeviceInfoProcessStatusProcessState_Running DeviceDeviceInfoProcessStatusProcessState = "Running"
+
+	DeviceDeviceInfoProcessStatusProcessState_Sleeping DeviceDeviceInfoProcessStatusProcessState = "Sleeping"
+
+	DeviceDeviceInfoProcessStatusProcessState_Stopped DeviceDeviceInfoProcessStatusProcessState = "Stopped"
+
+	DeviceDeviceInfoProcessStatusProcessState_Idle DeviceDeviceInfoProcessStatusProcessState = "Idle"
+
 	DeviceDeviceInfoProcessStatusProcessState_Uninterruptible DeviceDeviceInfoProcessStatusProcessState = "Uninterruptible"
-	DeviceDeviceInfoProcessStatusProcessState_Zombie          DeviceDeviceInfoProcessStatusProcessState = "Zombie"
+
+	DeviceDeviceInfoProcessStatusProcessState_Zombie DeviceDeviceInfoProcessStatusProcessState = "Zombie"
 )
 
-var (
-	synDeviceDeviceInfoProcessStatusProcess_PID     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDeviceInfoProcessStatusProcess_Command = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoProcessStatusProcess_Size = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "KiB",
-	}
-	synDeviceDeviceInfoProcessStatusProcess_Priority = &model.Syntax{
-		Ranges: []model.Range{{Max: "99"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceDeviceInfoProcessStatusProcess_CPUTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDeviceInfoProcessStatusProcess_State = &model.Syntax{
-		Enums: []model.Enum{{Value: "Running"}, {Value: "Sleeping"}, {Value: "Stopped"}, {
-			Optional: true,
-			Value:    "Idle",
-		}, {
-			Optional: true,
-			Value:    "Uninterruptible",
-		}, {
-			Optional: true,
-			Value:    "Zombie",
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDeviceInfoProcessStatusProcess holds the values of Device.DeviceInfo.ProcessStatus.Process.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDeviceInfoProcessStatusProcess holds the values of Device.DeviceInfo.ProcessStatus.Process.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDeviceInfoProcessStatusProcess struct {
-	// PID: unsignedInt, readOnly, since 2.0.
-	PID uint32 `cwmp:"PID"`
-	// Command: string(:256), readOnly, since 2.0.
-	Command string `cwmp:"Command"`
-	// Size: unsignedInt KiB, readOnly, since 2.0.
-	Size uint32 `cwmp:"Size"`
-	// Priority: unsignedInt[:99], readOnly, since 2.0.
-	Priority uint32 `cwmp:"Priority"`
-	// CPUTime: unsignedInt milliseconds, readOnly, since 2.0.
-	CPUTime uint32 `cwmp:"CPUTime"`
-	// State: string{Running,Sleeping,Stopped,Idle,Uninterruptible,Zombie}, readOnly, since 2.0.
-	State DeviceDeviceInfoProcessStatusProcessState `cwmp:"State"`
+	PID uint32 `json:"PID,omitzero"`
+
+	Command string `json:"Command,omitzero"`
+
+	Size uint32 `json:"Size,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
+
+	CPUTime uint32 `json:"CPUTime,omitzero"`
+
+	State DeviceDeviceInfoProcessStatusProcessState `json:"State,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoProcessStatusProcess) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoProcessStatusProcess) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoProcessStatusProcess_Command, o.Command); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Command",
-		})
-	}
-	if e := model.CheckUint(synDeviceDeviceInfoProcessStatusProcess_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoProcessStatusProcess_State, string(o.State)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "State",
-		})
-	}
+func (o *DeviceDeviceInfoProcessStatusProcess) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Command", 1474, o.Command)
+	c.Uint(p, "Priority", 1476, uint64(o.Priority))
+	c.String(p, "State", 1478, string(o.State))
 }
 
 // DeviceDeviceInfoProcessStatusProcessPath is the typed path of Device.DeviceInfo.ProcessStatus.Process.{i}.
 type DeviceDeviceInfoProcessStatusProcessPath struct {
-	obj      model.ObjectPath
-	PID      model.ReadOnlyParam[uint32]
-	Command  model.ReadOnlyParam[string]
-	Size     model.ReadOnlyParam[uint32]
-	Priority model.ReadOnlyParam[uint32]
-	CPUTime  model.ReadOnlyParam[uint32]
-	State    model.ReadOnlyParam[DeviceDeviceInfoProcessStatusProcessState]
-}
+	model.ObjectPath
+	CPUTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoProcessStatusProcessPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoProcessStatusProcessPath(prefix string) DeviceDeviceInfoProcessStatusProcessPath {
-	p := &prefix
-	return DeviceDeviceInfoProcessStatusProcessPath{
-		CPUTime:  model.NewReadOnly[uint32](p, "CPUTime", model.TypeUnsignedInt),
-		Command:  model.NewReadOnly[string](p, "Command", model.TypeString),
-		PID:      model.NewReadOnly[uint32](p, "PID", model.TypeUnsignedInt),
-		Priority: model.NewReadOnly[uint32](p, "Priority", model.TypeUnsignedInt),
-		Size:     model.NewReadOnly[uint32](p, "Size", model.TypeUnsignedInt),
-		State:    model.NewReadOnly[DeviceDeviceInfoProcessStatusProcessState](p, "State", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
+	Command model.ReadOnlyParam[string] `dm:"s"`
+
+	PID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Priority model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Size model.ReadOnlyParam[uint32] `dm:"u"`
+
+	State model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoProcessorArchitecture enumerates the values of Device.DeviceInfo.Processor.{i}.Architecture.
 type DeviceDeviceInfoProcessorArchitecture string
 
-func (e DeviceDeviceInfoProcessorArchitecture) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDeviceInfoProcessorArchitecture_Arm     DeviceDeviceInfoProcessorArchitecture = "arm"
-	DeviceDeviceInfoProcessorArchitecture_I386    DeviceDeviceInfoProcessorArchitecture = "i386"
-	DeviceDeviceInfoProcessorArchitecture_M68010  DeviceDeviceInfoProcessorArchitecture = "m68010"
-	DeviceDeviceInfoProcessorArchitecture_M68k    DeviceDeviceInfoProcessorArchitecture = "m68k"
-	DeviceDeviceInfoProcessorArchitecture_Mipseb  DeviceDeviceInfoProcessorArchitecture = "mipseb"
-	DeviceDeviceInfoProcessorArchitecture_Mipsel  DeviceDeviceInfoProcessorArchitecture = "mipsel"
+	DeviceDeviceInfoProcessorArchitecture_Arm DeviceDeviceInfoProcessorArchitecture = "arm"
+
+	DeviceDeviceInfoProcessorArchitecture_I386 DeviceDeviceInfoProcessorArchitecture = "i386"
+
+	DeviceDeviceInfoProcessorArchitecture_M68010 DeviceDeviceInfoProcessorArchitecture = "m68010"
+
+	DeviceDeviceInfoProcessorArchitecture_M68k DeviceDeviceInfoProcessorArchitecture = "m68k"
+
+	DeviceDeviceInfoProcessorArchitecture_Mipseb DeviceDeviceInfoProcessorArchitecture = "mipseb"
+
+	DeviceDeviceInfoProcessorArchitecture_Mipsel DeviceDeviceInfoProcessorArchitecture = "mipsel"
+
 	DeviceDeviceInfoProcessorArchitecture_Powerpc DeviceDeviceInfoProcessorArchitecture = "powerpc"
-	DeviceDeviceInfoProcessorArchitecture_Sh3eb   DeviceDeviceInfoProcessorArchitecture = "sh3eb"
-	DeviceDeviceInfoProcessorArchitecture_Sh3el   DeviceDeviceInfoProcessorArchitecture = "sh3el"
-	DeviceDeviceInfoProcessorArchitecture_X86_64  DeviceDeviceInfoProcessorArchitecture = "x86_64"
+
+	DeviceDeviceInfoProcessorArchitecture_Sh3eb DeviceDeviceInfoProcessorArchitecture = "sh3eb"
+
+	DeviceDeviceInfoProcessorArchitecture_Sh3el DeviceDeviceInfoProcessorArchitecture = "sh3el"
+
+	DeviceDeviceInfoProcessorArchitecture_X86_64 DeviceDeviceInfoProcessorArchitecture = "x86_64"
 )
 
-var (
-	synDeviceDeviceInfoProcessor_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoProcessor_Architecture = &model.Syntax{
-		Enums: []model.Enum{{Value: "arm"}, {Value: "i386"}, {Value: "m68010"}, {Value: "m68k"}, {Value: "mipseb"}, {Value: "mipsel"}, {Value: "powerpc"}, {Value: "sh3eb"}, {Value: "sh3el"}, {Value: "x86_64"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDeviceInfoProcessor holds the values of Device.DeviceInfo.Processor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1, deprecated)
+// DeviceDeviceInfoProcessor holds the values of Device.DeviceInfo.Processor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1, deprecated).
 type DeviceDeviceInfoProcessor struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Architecture: string{arm,i386,m68010,m68k,mipseb,mipsel,… 10 values}, readOnly, since 2.1.
-	Architecture DeviceDeviceInfoProcessorArchitecture `cwmp:"Architecture"`
+	Alias string `json:"Alias,omitzero"`
+
+	Architecture DeviceDeviceInfoProcessorArchitecture `json:"Architecture,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoProcessor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoProcessor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoProcessor_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoProcessor_Architecture, string(o.Architecture)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Architecture",
-		})
-	}
+func (o *DeviceDeviceInfoProcessor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1481, o.Alias)
+	c.String(p, "Architecture", 1482, string(o.Architecture))
 }
 
 // DeviceDeviceInfoProcessorPath is the typed path of Device.DeviceInfo.Processor.{i}.
 type DeviceDeviceInfoProcessorPath struct {
-	obj          model.ObjectPath
-	Alias        model.WriteOnceParam[string]
-	Architecture model.ReadOnlyParam[DeviceDeviceInfoProcessorArchitecture]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoProcessorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoProcessorPath(prefix string) DeviceDeviceInfoProcessorPath {
-	p := &prefix
-	return DeviceDeviceInfoProcessorPath{
-		Alias:        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Architecture: model.NewReadOnly[DeviceDeviceInfoProcessorArchitecture](p, "Architecture", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
+	Architecture model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoProxierInfoProxyProtocol enumerates the values of Device.DeviceInfo.ProxierInfo.ProxyProtocol.
 type DeviceDeviceInfoProxierInfoProxyProtocol string
 
-func (e DeviceDeviceInfoProxierInfoProxyProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDeviceInfoProxierInfoProxyProtocol_Z_Wave   DeviceDeviceInfoProxierInfoProxyProtocol = "Z-Wave"
-	DeviceDeviceInfoProxierInfoProxyProtocol_ZigBee   DeviceDeviceInfoProxierInfoProxyProtocol = "ZigBee"
-	DeviceDeviceInfoProxierInfoProxyProtocol_UPnP_DM  DeviceDeviceInfoProxierInfoProxyProtocol = "UPnP-DM"
+	DeviceDeviceInfoProxierInfoProxyProtocol_Z_Wave DeviceDeviceInfoProxierInfoProxyProtocol = "Z-Wave"
+
+	DeviceDeviceInfoProxierInfoProxyProtocol_ZigBee DeviceDeviceInfoProxierInfoProxyProtocol = "ZigBee"
+
+	DeviceDeviceInfoProxierInfoProxyProtocol_UPnP_DM DeviceDeviceInfoProxierInfoProxyProtocol = "UPnP-DM"
+
 	DeviceDeviceInfoProxierInfoProxyProtocol_ETSI_M2M DeviceDeviceInfoProxierInfoProxyProtocol = "ETSI-M2M"
 )
 
-var (
-	synDeviceDeviceInfoProxierInfo_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDeviceInfoProxierInfo_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoProxierInfo_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoProxierInfo_ProxyProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "Z-Wave"}, {Value: "ZigBee"}, {Value: "UPnP-DM"}, {Value: "ETSI-M2M"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDeviceInfoProxierInfo holds the values of Device.DeviceInfo.ProxierInfo. (object, readOnly, since 2.3)
+// DeviceDeviceInfoProxierInfo holds the values of Device.DeviceInfo.ProxierInfo. (object, readOnly, since 2.3).
 type DeviceDeviceInfoProxierInfo struct {
-	// ManufacturerOUI: string(6:6) ~1 pattern, readOnly, since 2.3.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// ProductClass: string(:64), readOnly, since 2.3.
-	ProductClass string `cwmp:"ProductClass"`
-	// SerialNumber: string(:64), readOnly, since 2.3.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// ProxyProtocol: string{Z-Wave,ZigBee,UPnP-DM,ETSI-M2M}, readOnly, since 2.3.
-	ProxyProtocol DeviceDeviceInfoProxierInfoProxyProtocol `cwmp:"ProxyProtocol"`
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	ProxyProtocol DeviceDeviceInfoProxierInfoProxyProtocol `json:"ProxyProtocol,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoProxierInfo) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoProxierInfo) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoProxierInfo_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoProxierInfo_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoProxierInfo_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoProxierInfo_ProxyProtocol, string(o.ProxyProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyProtocol",
-		})
-	}
+func (o *DeviceDeviceInfoProxierInfo) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ManufacturerOUI", 1487, o.ManufacturerOUI)
+	c.String(p, "ProductClass", 1488, o.ProductClass)
+	c.String(p, "SerialNumber", 1490, o.SerialNumber)
+	c.String(p, "ProxyProtocol", 1489, string(o.ProxyProtocol))
 }
 
 // DeviceDeviceInfoProxierInfoPath is the typed path of Device.DeviceInfo.ProxierInfo.
 type DeviceDeviceInfoProxierInfoPath struct {
-	obj             model.ObjectPath
-	ManufacturerOUI model.ReadOnlyParam[string]
-	ProductClass    model.ReadOnlyParam[string]
-	SerialNumber    model.ReadOnlyParam[string]
-	ProxyProtocol   model.ReadOnlyParam[DeviceDeviceInfoProxierInfoProxyProtocol]
+	model.ObjectPath
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
+
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoProxierInfoPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoProxierInfoPath(prefix string) DeviceDeviceInfoProxierInfoPath {
-	p := &prefix
-	return DeviceDeviceInfoProxierInfoPath{
-		ManufacturerOUI: model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		ProductClass:    model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		ProxyProtocol:   model.NewReadOnly[DeviceDeviceInfoProxierInfoProxyProtocol](p, "ProxyProtocol", model.TypeString),
-		SerialNumber:    model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDeviceInfoSupportedDataModel_Alias = &model.Syntax{
-		DataType: "_AliasCWMP",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoSupportedDataModel_URL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoSupportedDataModel_UUID = &model.Syntax{
-		DataType: "UUID",
-		Patterns: []model.Pattern{{Value: "[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(36),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDeviceInfoSupportedDataModel_URN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoSupportedDataModel_Features = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDeviceInfoSupportedDataModel holds the values of Device.DeviceInfo.SupportedDataModel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDeviceInfoSupportedDataModel holds the values of Device.DeviceInfo.SupportedDataModel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDeviceInfoSupportedDataModel struct {
-	// Alias: _AliasCWMP=string(:64), readWrite, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// URL: URL=string(:2048), readOnly, since 2.0.
-	URL string `cwmp:"URL"`
-	// UUID: UUID=string(36:36) ~1 pattern, readOnly, since 2.6.
-	UUID string `cwmp:"UUID"`
-	// URN: string(:256), readOnly, since 2.0.
-	URN string `cwmp:"URN"`
-	// Features: list<string>, readOnly, since 2.0.
-	Features []string `cwmp:"Features"`
+	Alias string `json:"Alias,omitzero"`
+
+	URL string `json:"URL,omitzero"`
+
+	UUID string `json:"UUID,omitzero"`
+
+	URN string `json:"URN,omitzero"`
+
+	Features []string `json:"Features,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoSupportedDataModel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoSupportedDataModel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoSupportedDataModel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoSupportedDataModel_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoSupportedDataModel_UUID, o.UUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UUID",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoSupportedDataModel_URN, o.URN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URN",
-		})
-	}
-	if e := model.CheckValue(synDeviceDeviceInfoSupportedDataModel_Features, model.FormatValue(model.TypeString, o.Features)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Features",
-		})
-	}
+func (o *DeviceDeviceInfoSupportedDataModel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1494, o.Alias)
+	c.String(p, "URL", 1496, o.URL)
+	c.String(p, "UUID", 1498, o.UUID)
+	c.String(p, "URN", 1497, o.URN)
+	c.Wire(p, "Features", 1495, model.JoinStrings(o.Features), len(o.Features) > 0)
 }
 
 // DeviceDeviceInfoSupportedDataModelPath is the typed path of Device.DeviceInfo.SupportedDataModel.{i}.
 type DeviceDeviceInfoSupportedDataModelPath struct {
-	obj      model.ObjectPath
-	Alias    model.ReadWriteParam[string]
-	URL      model.ReadOnlyParam[string]
-	UUID     model.ReadOnlyParam[string]
-	URN      model.ReadOnlyParam[string]
-	Features model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Features model.ReadOnlyParam[[]string] `dm:"s"`
+
+	URL model.ReadOnlyParam[string] `dm:"s"`
+
+	URN model.ReadOnlyParam[string] `dm:"s"`
+
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoSupportedDataModelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoSupportedDataModelPath(prefix string) DeviceDeviceInfoSupportedDataModelPath {
-	p := &prefix
-	return DeviceDeviceInfoSupportedDataModelPath{
-		Alias:    model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Features: model.NewReadOnly[[]string](p, "Features", model.TypeString),
-		URL:      model.NewReadOnly[string](p, "URL", model.TypeString),
-		URN:      model.NewReadOnly[string](p, "URN", model.TypeString),
-		UUID:     model.NewReadOnly[string](p, "UUID", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDeviceInfoTemperatureStatus_TemperatureSensorNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDeviceInfoTemperatureStatus holds the values of Device.DeviceInfo.TemperatureStatus. (object, readOnly, since 2.0)
+// DeviceDeviceInfoTemperatureStatus holds the values of Device.DeviceInfo.TemperatureStatus. (object, readOnly, since 2.0).
 type DeviceDeviceInfoTemperatureStatus struct {
-	// TemperatureSensorNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	TemperatureSensorNumberOfEntries uint32 `cwmp:"TemperatureSensorNumberOfEntries"`
-	// Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. instances by instance number
-	TemperatureSensor map[uint32]*DeviceDeviceInfoTemperatureStatusTemperatureSensor `cwmp:"TemperatureSensor.{i}."`
+	TemperatureSensorNumberOfEntries uint32 `json:"TemperatureSensorNumberOfEntries,omitzero"`
+
+	TemperatureSensor map[uint32]*DeviceDeviceInfoTemperatureStatusTemperatureSensor `json:"TemperatureSensor,omitzero"`
 }
 
-// AddTemperatureSensor creates instance i of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (replacing any) and returns it
+// AddTemperatureSensor creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoTemperatureStatus) AddTemperatureSensor(i uint32) *DeviceDeviceInfoTemperatureStatusTemperatureSensor {
 	if o.TemperatureSensor == nil {
 		o.TemperatureSensor = map[uint32]*DeviceDeviceInfoTemperatureStatusTemperatureSensor{}
@@ -2946,3000 +1446,188 @@ func (o *DeviceDeviceInfoTemperatureStatus) AddTemperatureSensor(i uint32) *Devi
 	o.TemperatureSensor[i] = x
 	return x
 }
-
-// GetTemperatureSensor returns instance i of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
-func (o *DeviceDeviceInfoTemperatureStatus) GetTemperatureSensor(i uint32) (*DeviceDeviceInfoTemperatureStatusTemperatureSensor, bool) {
-	x, ok := o.TemperatureSensor[i]
-	return x, ok
-}
-
-// DeleteTemperatureSensor removes instance i of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
-func (o *DeviceDeviceInfoTemperatureStatus) DeleteTemperatureSensor(i uint32) {
-	delete(o.TemperatureSensor, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoTemperatureStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoTemperatureStatus) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDeviceInfoTemperatureStatus) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.TemperatureSensor) {
-		o.TemperatureSensor[i].ValidateAt(prefix+"TemperatureSensor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.TemperatureSensor[i].ValidateAt(c, model.InstanceOf(p, "TemperatureSensor.", i))
 	}
 }
 
 // DeviceDeviceInfoTemperatureStatusPath is the typed path of Device.DeviceInfo.TemperatureStatus.
 type DeviceDeviceInfoTemperatureStatusPath struct {
-	obj                              model.ObjectPath
-	TemperatureSensorNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	TemperatureSensorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoTemperatureStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoTemperatureStatusPath(prefix string) DeviceDeviceInfoTemperatureStatusPath {
-	p := &prefix
-	return DeviceDeviceInfoTemperatureStatusPath{
-		TemperatureSensorNumberOfEntries: model.NewReadOnly[uint32](p, "TemperatureSensorNumberOfEntries", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
+// TemperatureSensor returns the typed path of instance i.
+func (x DeviceDeviceInfoTemperatureStatusPath) TemperatureSensor(i uint32) (p DeviceDeviceInfoTemperatureStatusTemperatureSensorPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TemperatureSensor.", i))
+	return
 }
 
-// TemperatureSensor returns the typed path of instance i of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
-func (x DeviceDeviceInfoTemperatureStatusPath) TemperatureSensor(i uint32) DeviceDeviceInfoTemperatureStatusTemperatureSensorPath {
-	return newDeviceDeviceInfoTemperatureStatusTemperatureSensorPath(x.Path() + "TemperatureSensor." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// TemperatureSensorTable returns the table Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. itself (for AddObject when writable)
+// TemperatureSensorTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoTemperatureStatusPath) TemperatureSensorTable() model.Table {
-	return model.NewTable(x.Path() + "TemperatureSensor.")
+	return model.NewTable(x.ObjectPath, "TemperatureSensor.")
 }
 
 // DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus enumerates the values of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Status.
 type DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus string
 
-func (e DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Disabled DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Disabled"
-	DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Enabled  DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Enabled"
-	DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Error    DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Error"
+
+	DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Enabled DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Enabled"
+
+	DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Error DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Error"
 )
 
-var (
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_ResetTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Name      = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Value = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_MinValue   = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_MinTime  = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_MaxValue = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_MaxTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_LowAlarmValue = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_LowAlarmTime   = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_HighAlarmValue = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_PollingInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_HighAlarmTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Reset         = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceDeviceInfoTemperatureStatusTemperatureSensor holds the values of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDeviceInfoTemperatureStatusTemperatureSensor holds the values of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDeviceInfoTemperatureStatusTemperatureSensor struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus `cwmp:"Status"`
-	// ResetTime: dateTime, readOnly, since 2.0.
-	ResetTime time.Time `cwmp:"ResetTime"`
-	// Name: string(:256), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// Value: int[-274:] degrees celsius, readOnly, since 2.0.
-	Value int32 `cwmp:"Value"`
-	// LastUpdate: dateTime, readOnly, since 2.0.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
-	// MinValue: int[-274:] degrees celsius, readOnly, since 2.0.
-	MinValue int32 `cwmp:"MinValue"`
-	// MinTime: dateTime, readOnly, since 2.0.
-	MinTime time.Time `cwmp:"MinTime"`
-	// MaxValue: int[-274:] degrees celsius, readOnly, since 2.0.
-	MaxValue int32 `cwmp:"MaxValue"`
-	// MaxTime: dateTime, readOnly, since 2.0.
-	MaxTime time.Time `cwmp:"MaxTime"`
-	// LowAlarmValue: int[-274:] degrees celsius, readWrite, since 2.0.
-	LowAlarmValue int32 `cwmp:"LowAlarmValue"`
-	// LowAlarmTime: dateTime, readOnly, since 2.0.
-	LowAlarmTime time.Time `cwmp:"LowAlarmTime"`
-	// HighAlarmValue: int[-274:] degrees celsius, readWrite, since 2.0.
-	HighAlarmValue int32 `cwmp:"HighAlarmValue"`
-	// PollingInterval: unsignedInt seconds, readWrite, since 2.1.
-	PollingInterval uint32 `cwmp:"PollingInterval"`
-	// HighAlarmTime: dateTime, readOnly, since 2.0.
-	HighAlarmTime time.Time `cwmp:"HighAlarmTime"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus `json:"Status,omitzero"`
+
+	ResetTime time.Time `json:"ResetTime,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Value int32 `json:"Value,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
+
+	MinValue int32 `json:"MinValue,omitzero"`
+
+	MinTime time.Time `json:"MinTime,omitzero"`
+
+	MaxValue int32 `json:"MaxValue,omitzero"`
+
+	MaxTime time.Time `json:"MaxTime,omitzero"`
+
+	LowAlarmValue int32 `json:"LowAlarmValue,omitzero"`
+
+	LowAlarmTime time.Time `json:"LowAlarmTime,omitzero"`
+
+	HighAlarmValue int32 `json:"HighAlarmValue,omitzero"`
+
+	PollingInterval uint32 `json:"PollingInterval,omitzero"`
+
+	HighAlarmTime time.Time `json:"HighAlarmTime,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoTemperatureStatusTemperatureSensor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoTemperatureStatusTemperatureSensor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckInt(synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Value, int64(o.Value)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
-	if e := model.CheckInt(synDeviceDeviceInfoTemperatureStatusTemperatureSensor_MinValue, int64(o.MinValue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinValue",
-		})
-	}
-	if e := model.CheckInt(synDeviceDeviceInfoTemperatureStatusTemperatureSensor_MaxValue, int64(o.MaxValue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxValue",
-		})
-	}
-	if e := model.CheckInt(synDeviceDeviceInfoTemperatureStatusTemperatureSensor_LowAlarmValue, int64(o.LowAlarmValue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowAlarmValue",
-		})
-	}
-	if e := model.CheckInt(synDeviceDeviceInfoTemperatureStatusTemperatureSensor_HighAlarmValue, int64(o.HighAlarmValue)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighAlarmValue",
-		})
-	}
+func (o *DeviceDeviceInfoTemperatureStatusTemperatureSensor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1502, o.Alias)
+	c.String(p, "Status", 1517, string(o.Status))
+	c.String(p, "Name", 1513, o.Name)
+	c.Int(p, "Value", 1518, int64(o.Value))
+	c.Int(p, "MinValue", 1512, int64(o.MinValue))
+	c.Int(p, "MaxValue", 1510, int64(o.MaxValue))
+	c.Int(p, "LowAlarmValue", 1508, int64(o.LowAlarmValue))
+	c.Int(p, "HighAlarmValue", 1505, int64(o.HighAlarmValue))
 }
 
 // DeviceDeviceInfoTemperatureStatusTemperatureSensorPath is the typed path of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
 type DeviceDeviceInfoTemperatureStatusTemperatureSensorPath struct {
-	obj             model.ObjectPath
-	Alias           model.WriteOnceParam[string]
-	Enable          model.ReadWriteParam[bool]
-	Status          model.ReadOnlyParam[DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus]
-	ResetTime       model.ReadOnlyParam[time.Time]
-	Name            model.ReadOnlyParam[string]
-	Value           model.ReadOnlyParam[int32]
-	LastUpdate      model.ReadOnlyParam[time.Time]
-	MinValue        model.ReadOnlyParam[int32]
-	MinTime         model.ReadOnlyParam[time.Time]
-	MaxValue        model.ReadOnlyParam[int32]
-	MaxTime         model.ReadOnlyParam[time.Time]
-	LowAlarmValue   model.ReadWriteParam[int32]
-	LowAlarmTime    model.ReadOnlyParam[time.Time]
-	HighAlarmValue  model.ReadWriteParam[int32]
-	PollingInterval model.ReadWriteParam[uint32]
-	HighAlarmTime   model.ReadOnlyParam[time.Time]
-	Reset           model.ReadWriteParam[bool]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	HighAlarmTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	HighAlarmValue model.ReadWriteParam[int32] `dm:"i"`
+
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LowAlarmTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LowAlarmValue model.ReadWriteParam[int32] `dm:"i"`
+
+	MaxTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	MaxValue model.ReadOnlyParam[int32] `dm:"i"`
+
+	MinTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	MinValue model.ReadOnlyParam[int32] `dm:"i"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PollingInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Value model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoTemperatureStatusTemperatureSensorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoTemperatureStatusTemperatureSensorPath(prefix string) DeviceDeviceInfoTemperatureStatusTemperatureSensorPath {
-	p := &prefix
-	return DeviceDeviceInfoTemperatureStatusTemperatureSensorPath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HighAlarmTime:   model.NewReadOnly[time.Time](p, "HighAlarmTime", model.TypeDateTime),
-		HighAlarmValue:  model.NewReadWrite[int32](p, "HighAlarmValue", model.TypeInt),
-		LastUpdate:      model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		LowAlarmTime:    model.NewReadOnly[time.Time](p, "LowAlarmTime", model.TypeDateTime),
-		LowAlarmValue:   model.NewReadWrite[int32](p, "LowAlarmValue", model.TypeInt),
-		MaxTime:         model.NewReadOnly[time.Time](p, "MaxTime", model.TypeDateTime),
-		MaxValue:        model.NewReadOnly[int32](p, "MaxValue", model.TypeInt),
-		MinTime:         model.NewReadOnly[time.Time](p, "MinTime", model.TypeDateTime),
-		MinValue:        model.NewReadOnly[int32](p, "MinValue", model.TypeInt),
-		Name:            model.NewReadOnly[string](p, "Name", model.TypeString),
-		PollingInterval: model.NewReadWrite[uint32](p, "PollingInterval", model.TypeUnsignedInt),
-		Reset:           model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		ResetTime:       model.NewReadOnly[time.Time](p, "ResetTime", model.TypeDateTime),
-		Status:          model.NewReadOnly[DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus](p, "Status", model.TypeString),
-		Value:           model.NewReadOnly[int32](p, "Value", model.TypeInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDeviceInfoVendorConfigFile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoVendorConfigFile_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoVendorConfigFile_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoVendorConfigFile_Date        = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDeviceInfoVendorConfigFile_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoVendorConfigFile_UseForBackupRestore = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceDeviceInfoVendorConfigFile holds the values of Device.DeviceInfo.VendorConfigFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDeviceInfoVendorConfigFile holds the values of Device.DeviceInfo.VendorConfigFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDeviceInfoVendorConfigFile struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// Version: string(:16), readOnly, since 2.0.
-	Version string `cwmp:"Version"`
-	// Date: dateTime, readOnly, since 2.0.
-	Date time.Time `cwmp:"Date"`
-	// Description: string(:256), readOnly, since 2.0.
-	Description string `cwmp:"Description"`
-	// UseForBackupRestore: boolean, readOnly, since 2.7.
-	UseForBackupRestore bool `cwmp:"UseForBackupRestore"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	Date time.Time `json:"Date,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	UseForBackupRestore bool `json:"UseForBackupRestore,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoVendorConfigFile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoVendorConfigFile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoVendorConfigFile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoVendorConfigFile_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoVendorConfigFile_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoVendorConfigFile_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
+func (o *DeviceDeviceInfoVendorConfigFile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1522, o.Alias)
+	c.String(p, "Name", 1525, o.Name)
+	c.String(p, "Version", 1527, o.Version)
+	c.String(p, "Description", 1524, o.Description)
 }
 
 // DeviceDeviceInfoVendorConfigFilePath is the typed path of Device.DeviceInfo.VendorConfigFile.{i}.
 type DeviceDeviceInfoVendorConfigFilePath struct {
-	obj                 model.ObjectPath
-	Alias               model.WriteOnceParam[string]
-	Name                model.ReadOnlyParam[string]
-	Version             model.ReadOnlyParam[string]
-	Date                model.ReadOnlyParam[time.Time]
-	Description         model.ReadOnlyParam[string]
-	UseForBackupRestore model.ReadOnlyParam[bool]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Date model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Description model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	UseForBackupRestore model.ReadOnlyParam[bool] `dm:"b"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoVendorConfigFilePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoVendorConfigFilePath(prefix string) DeviceDeviceInfoVendorConfigFilePath {
-	p := &prefix
-	return DeviceDeviceInfoVendorConfigFilePath{
-		Alias:               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Date:                model.NewReadOnly[time.Time](p, "Date", model.TypeDateTime),
-		Description:         model.NewReadOnly[string](p, "Description", model.TypeString),
-		Name:                model.NewReadOnly[string](p, "Name", model.TypeString),
-		UseForBackupRestore: model.NewReadOnly[bool](p, "UseForBackupRestore", model.TypeBoolean),
-		Version:             model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDeviceInfoVendorLogFile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDeviceInfoVendorLogFile_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDeviceInfoVendorLogFile_MaximumSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceDeviceInfoVendorLogFile_Persistent = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceDeviceInfoVendorLogFile holds the values of Device.DeviceInfo.VendorLogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1)
+// DeviceDeviceInfoVendorLogFile holds the values of Device.DeviceInfo.VendorLogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1).
 type DeviceDeviceInfoVendorLogFile struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.1.
-	Name string `cwmp:"Name"`
-	// MaximumSize: unsignedInt bytes, readOnly, since 2.1.
-	MaximumSize uint32 `cwmp:"MaximumSize"`
-	// Persistent: boolean, readOnly, since 2.1.
-	Persistent bool `cwmp:"Persistent"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	MaximumSize uint32 `json:"MaximumSize,omitzero"`
+
+	Persistent bool `json:"Persistent,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDeviceInfoVendorLogFile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDeviceInfoVendorLogFile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDeviceInfoVendorLogFile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDeviceInfoVendorLogFile_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *DeviceDeviceInfoVendorLogFile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1530, o.Alias)
+	c.String(p, "Name", 1532, o.Name)
 }
 
 // DeviceDeviceInfoVendorLogFilePath is the typed path of Device.DeviceInfo.VendorLogFile.{i}.
 type DeviceDeviceInfoVendorLogFilePath struct {
-	obj         model.ObjectPath
-	Alias       model.WriteOnceParam[string]
-	Name        model.ReadOnlyParam[string]
-	MaximumSize model.ReadOnlyParam[uint32]
-	Persistent  model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDeviceInfoVendorLogFilePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDeviceInfoVendorLogFilePath(prefix string) DeviceDeviceInfoVendorLogFilePath {
-	p := &prefix
-	return DeviceDeviceInfoVendorLogFilePath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		MaximumSize: model.NewReadOnly[uint32](p, "MaximumSize", model.TypeUnsignedInt),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Persistent:  model.NewReadOnly[bool](p, "Persistent", model.TypeBoolean),
-		obj:         model.NewObjectPath(p),
-	}
-}
+	MaximumSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaDeviceinfo = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DeviceInfo.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.DeviceCategory",
-	Syntax:  synDeviceDeviceInfo_DeviceCategory,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.Manufacturer",
-	Syntax:  synDeviceDeviceInfo_Manufacturer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ManufacturerOUI",
-	Syntax:  synDeviceDeviceInfo_ManufacturerOUI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ModelName",
-	Syntax:  synDeviceDeviceInfo_ModelName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ModelNumber",
-	Syntax:  synDeviceDeviceInfo_ModelNumber,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.Description",
-	Syntax:  synDeviceDeviceInfo_Description,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProductClass",
-	Syntax:  synDeviceDeviceInfo_ProductClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.SerialNumber",
-	Syntax:  synDeviceDeviceInfo_SerialNumber,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ForcedInform: true,
-	Path:         "Device.DeviceInfo.HardwareVersion",
-	Syntax:       synDeviceDeviceInfo_HardwareVersion,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceEnabled",
-	ForcedInform: true,
-	Path:         "Device.DeviceInfo.SoftwareVersion",
-	Syntax:       synDeviceDeviceInfo_SoftwareVersion,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ActiveFirmwareImage",
-	Syntax:  synDeviceDeviceInfo_ActiveFirmwareImage,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.BootFirmwareImage",
-	Syntax:  synDeviceDeviceInfo_BootFirmwareImage,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.AdditionalHardwareVersion",
-	Syntax:  synDeviceDeviceInfo_AdditionalHardwareVersion,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.AdditionalSoftwareVersion",
-	Syntax:  synDeviceDeviceInfo_AdditionalSoftwareVersion,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "forceEnabled",
-	ForcedInform: true,
-	Path:         "Device.DeviceInfo.ProvisioningCode",
-	Syntax:       synDeviceDeviceInfo_ProvisioningCode,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.UpTime",
-	Syntax:       synDeviceDeviceInfo_UpTime,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.FirstUseDate",
-	Syntax:  synDeviceDeviceInfo_FirstUseDate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.HostName",
-	Syntax:  synDeviceDeviceInfo_HostName,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.FirmwareImageNumberOfEntries",
-	Syntax:  synDeviceDeviceInfo_FirmwareImageNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.VendorConfigFileNumberOfEntries",
-	Syntax:  synDeviceDeviceInfo_VendorConfigFileNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessorNumberOfEntries",
-	Status:  "deprecated",
-	Syntax:  synDeviceDeviceInfo_ProcessorNumberOfEntries,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.LogRotateNumberOfEntries",
-	Syntax:  synDeviceDeviceInfo_LogRotateNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.VendorLogFileNumberOfEntries",
-	Syntax:  synDeviceDeviceInfo_VendorLogFileNumberOfEntries,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.LocationNumberOfEntries",
-	Syntax:  synDeviceDeviceInfo_LocationNumberOfEntries,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.DeviceImageNumberOfEntries",
-	Syntax:  synDeviceDeviceInfo_DeviceImageNumberOfEntries,
-	Version: "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.SupportedDataModelNumberOfEntries",
-	Syntax:  synDeviceDeviceInfo_SupportedDataModelNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeviceImageNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.DeviceImageFile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Location"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.11",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.DeviceImageFile.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoDeviceImageFile_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.DeviceImageFile.{i}.Location",
-	Syntax:  synDeviceDeviceInfoDeviceImageFile_Location,
-	Version: "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.DeviceImageFile.{i}.Image",
-	Syntax:  synDeviceDeviceInfoDeviceImageFile_Image,
-	Version: "2.11",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FirmwareImageNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.FirmwareImage.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.FirmwareImage.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoFirmwareImage_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.FirmwareImage.{i}.Name",
-	Syntax:  synDeviceDeviceInfoFirmwareImage_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.FirmwareImage.{i}.Version",
-	Syntax:  synDeviceDeviceInfoFirmwareImage_Version,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.FirmwareImage.{i}.Available",
-	Syntax:  synDeviceDeviceInfoFirmwareImage_Available,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.FirmwareImage.{i}.Status",
-	Syntax:  synDeviceDeviceInfoFirmwareImage_Status,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.FirmwareImage.{i}.BootFailureLog",
-	Syntax:  synDeviceDeviceInfoFirmwareImage_BootFailureLog,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DeviceInfo.KernelFaults.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.StoragePath",
-	Syntax:  synDeviceDeviceInfoKernelFaults_StoragePath,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.LastUpgradeCount",
-	Syntax:  synDeviceDeviceInfoKernelFaults_LastUpgradeCount,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.PreviousBootCount",
-	Syntax:  synDeviceDeviceInfoKernelFaults_PreviousBootCount,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.KernelFaults.MinFreeSpace",
-	Syntax:  synDeviceDeviceInfoKernelFaults_MinFreeSpace,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.KernelFaults.RotateKernelFaultEntries",
-	Syntax:  synDeviceDeviceInfoKernelFaults_RotateKernelFaultEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.KernelFaults.MaxKernelFaultEntries",
-	Syntax:  synDeviceDeviceInfoKernelFaults_MaxKernelFaultEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.KernelFaultNumberOfEntries",
-	Syntax:  synDeviceDeviceInfoKernelFaults_KernelFaultNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "KernelFaultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.KernelFaults.KernelFault.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.KernelFault.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoKernelFaultsKernelFault_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.KernelFault.{i}.FaultLocation",
-	Syntax:  synDeviceDeviceInfoKernelFaultsKernelFault_FaultLocation,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.KernelFault.{i}.LastInstruction",
-	Syntax:  synDeviceDeviceInfoKernelFaultsKernelFault_LastInstruction,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.KernelFault.{i}.TimeStamp",
-	Syntax:  synDeviceDeviceInfoKernelFaultsKernelFault_TimeStamp,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.KernelFault.{i}.FirmwareVersion",
-	Syntax:  synDeviceDeviceInfoKernelFaultsKernelFault_FirmwareVersion,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.KernelFault.{i}.ProcessName",
-	Syntax:  synDeviceDeviceInfoKernelFaultsKernelFault_ProcessName,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.KernelFaults.KernelFault.{i}.Reason",
-	Syntax:  synDeviceDeviceInfoKernelFaultsKernelFault_Reason,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LocationNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.Location.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Source", "ExternalSource"},
-	}},
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.Location.{i}.Source",
-	Syntax:  synDeviceDeviceInfoLocation_Source,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.Location.{i}.AcquiredTime",
-	Syntax:  synDeviceDeviceInfoLocation_AcquiredTime,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.Location.{i}.ExternalSource",
-	Syntax:  synDeviceDeviceInfoLocation_ExternalSource,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.Location.{i}.ExternalProtocol",
-	Syntax:  synDeviceDeviceInfoLocation_ExternalProtocol,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.Location.{i}.DataObject",
-	Syntax:  synDeviceDeviceInfoLocation_DataObject,
-	Version: "2.4",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LogRotateNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.LogRotate.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoLogRotate_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.Enable",
-	Syntax:  synDeviceDeviceInfoLogRotate_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.Name",
-	Syntax:  synDeviceDeviceInfoLogRotate_Name,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.NumberOfFiles",
-	Syntax:  synDeviceDeviceInfoLogRotate_NumberOfFiles,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.MaxFileSize",
-	Syntax:  synDeviceDeviceInfoLogRotate_MaxFileSize,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.RollOver",
-	Syntax:  synDeviceDeviceInfoLogRotate_RollOver,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.Retention",
-	Syntax:  synDeviceDeviceInfoLogRotate_Retention,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.Compression",
-	Syntax:  synDeviceDeviceInfoLogRotate_Compression,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.LogFileNumberOfEntries",
-	Syntax:  synDeviceDeviceInfoLogRotate_LogFileNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LogFileNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoLogRotateLogFile_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.Name",
-	Syntax:  synDeviceDeviceInfoLogRotateLogFile_Name,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.Size",
-	Syntax:  synDeviceDeviceInfoLogRotateLogFile_Size,
-	Version: "2.17",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.LastChange",
-	Syntax:       synDeviceDeviceInfoLogRotateLogFile_LastChange,
-	Version:      "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DeviceInfo.MemoryStatus.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.MemoryStatus.Total",
-	Syntax:  synDeviceDeviceInfoMemoryStatus_Total,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.MemoryStatus.Free",
-	Syntax:       synDeviceDeviceInfoMemoryStatus_Free,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.MemoryStatus.TotalPersistent",
-	Syntax:  synDeviceDeviceInfoMemoryStatus_TotalPersistent,
-	Version: "2.15",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.MemoryStatus.FreePersistent",
-	Syntax:       synDeviceDeviceInfoMemoryStatus_FreePersistent,
-	Version:      "2.15",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DeviceInfo.MemoryStatus.MemoryMonitor.",
-	Version:    "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.MemoryStatus.MemoryMonitor.Enable",
-	Syntax:  synDeviceDeviceInfoMemoryStatusMemoryMonitor_Enable,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.MemoryStatus.MemoryMonitor.MemUtilization",
-	Syntax:  synDeviceDeviceInfoMemoryStatusMemoryMonitor_MemUtilization,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.MemoryStatus.MemoryMonitor.PollingInterval",
-	Syntax:  synDeviceDeviceInfoMemoryStatusMemoryMonitor_PollingInterval,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.MemoryStatus.MemoryMonitor.CriticalRiseThreshold",
-	Syntax:  synDeviceDeviceInfoMemoryStatusMemoryMonitor_CriticalRiseThreshold,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.MemoryStatus.MemoryMonitor.CriticalFallThreshold",
-	Syntax:  synDeviceDeviceInfoMemoryStatusMemoryMonitor_CriticalFallThreshold,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.MemoryStatus.MemoryMonitor.CriticalRiseTimeStamp",
-	Syntax:  synDeviceDeviceInfoMemoryStatusMemoryMonitor_CriticalRiseTimeStamp,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.MemoryStatus.MemoryMonitor.CriticalFallTimeStamp",
-	Syntax:  synDeviceDeviceInfoMemoryStatusMemoryMonitor_CriticalFallTimeStamp,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.MemoryStatus.MemoryMonitor.EnableCriticalLog",
-	Syntax:  synDeviceDeviceInfoMemoryStatusMemoryMonitor_EnableCriticalLog,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.MemoryStatus.MemoryMonitor.VendorLogFileRef",
-	Syntax:  synDeviceDeviceInfoMemoryStatusMemoryMonitor_VendorLogFileRef,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.MemoryStatus.MemoryMonitor.FilePath",
-	Syntax:  synDeviceDeviceInfoMemoryStatusMemoryMonitor_FilePath,
-	Version: "2.18",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DeviceInfo.NetworkProperties.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.NetworkProperties.MaxTCPWindowSize",
-	Syntax:  synDeviceDeviceInfoNetworkProperties_MaxTCPWindowSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.NetworkProperties.TCPImplementation",
-	Syntax:  synDeviceDeviceInfoNetworkProperties_TCPImplementation,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DeviceInfo.PowerStatus.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.PowerStatus.PowerSensorNumberOfEntries",
-	Syntax:  synDeviceDeviceInfoPowerStatus_PowerSensorNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PowerSensorNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.PowerStatus.PowerSensor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.PowerStatus.PowerSensor.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoPowerStatusPowerSensor_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.PowerStatus.PowerSensor.{i}.Enable",
-	Syntax:  synDeviceDeviceInfoPowerStatusPowerSensor_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.PowerStatus.PowerSensor.{i}.Status",
-	Syntax:  synDeviceDeviceInfoPowerStatusPowerSensor_Status,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.PowerStatus.PowerSensor.{i}.Name",
-	Syntax:  synDeviceDeviceInfoPowerStatusPowerSensor_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.PowerStatus.PowerSensor.{i}.LastUpdate",
-	Syntax:       synDeviceDeviceInfoPowerStatusPowerSensor_LastUpdate,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.PowerStatus.PowerSensor.{i}.Voltage",
-	Syntax:  synDeviceDeviceInfoPowerStatusPowerSensor_Voltage,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.PowerStatus.PowerSensor.{i}.Current",
-	Syntax:  synDeviceDeviceInfoPowerStatusPowerSensor_Current,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.PowerStatus.PowerSensor.{i}.Power",
-	Syntax:  synDeviceDeviceInfoPowerStatusPowerSensor_Power,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DeviceInfo.ProcessFaults.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.StoragePath",
-	Syntax:  synDeviceDeviceInfoProcessFaults_StoragePath,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.LastUpgradeCount",
-	Syntax:  synDeviceDeviceInfoProcessFaults_LastUpgradeCount,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.PreviousBootCount",
-	Syntax:  synDeviceDeviceInfoProcessFaults_PreviousBootCount,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.ProcessFaults.MinFreeSpace",
-	Syntax:  synDeviceDeviceInfoProcessFaults_MinFreeSpace,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.ProcessFaults.RotateProcessFaultEntries",
-	Syntax:  synDeviceDeviceInfoProcessFaults_RotateProcessFaultEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.ProcessFaults.MaxProcessFaultEntries",
-	Syntax:  synDeviceDeviceInfoProcessFaults_MaxProcessFaultEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.ProcessFaultNumberOfEntries",
-	Syntax:  synDeviceDeviceInfoProcessFaults_ProcessFaultNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProcessFaultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoProcessFaultsProcessFault_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.ProcessID",
-	Syntax:  synDeviceDeviceInfoProcessFaultsProcessFault_ProcessID,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.ProcessName",
-	Syntax:  synDeviceDeviceInfoProcessFaultsProcessFault_ProcessName,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.FaultLocation",
-	Syntax:  synDeviceDeviceInfoProcessFaultsProcessFault_FaultLocation,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.TimeStamp",
-	Syntax:  synDeviceDeviceInfoProcessFaultsProcessFault_TimeStamp,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.FirmwareVersion",
-	Syntax:  synDeviceDeviceInfoProcessFaultsProcessFault_FirmwareVersion,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.Arguments",
-	Syntax:  synDeviceDeviceInfoProcessFaultsProcessFault_Arguments,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.Reason",
-	Syntax:  synDeviceDeviceInfoProcessFaultsProcessFault_Reason,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DeviceInfo.ProcessStatus.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.ProcessStatus.CPUUsage",
-	Syntax:       synDeviceDeviceInfoProcessStatus_CPUUsage,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.ProcessNumberOfEntries",
-	Syntax:  synDeviceDeviceInfoProcessStatus_ProcessNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPUNumberOfEntries",
-	Syntax:  synDeviceDeviceInfoProcessStatus_CPUNumberOfEntries,
-	Version: "2.18",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CPUNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.ProcessStatus.CPU.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.18",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.Name",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_Name,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.Enable",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_Enable,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.UpTime",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_UpTime,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.UserModeUtilization",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_UserModeUtilization,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.SystemModeUtilization",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_SystemModeUtilization,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.IdleModeUtilization",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_IdleModeUtilization,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.CPUUtilization",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_CPUUtilization,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.PollInterval",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_PollInterval,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.NumSamples",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_NumSamples,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.CriticalRiseThreshold",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_CriticalRiseThreshold,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.CriticalFallThreshold",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_CriticalFallThreshold,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.CriticalRiseTimeStamp",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_CriticalRiseTimeStamp,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.CriticalFallTimeStamp",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_CriticalFallTimeStamp,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.EnableCriticalLog",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_EnableCriticalLog,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.VendorLogFileRef",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_VendorLogFileRef,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.ProcessStatus.CPU.{i}.FilePath",
-	Syntax:  synDeviceDeviceInfoProcessStatusCPU_FilePath,
-	Version: "2.18",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProcessNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.ProcessStatus.Process.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"PID"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.Process.{i}.PID",
-	Syntax:  synDeviceDeviceInfoProcessStatusProcess_PID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.Process.{i}.Command",
-	Syntax:  synDeviceDeviceInfoProcessStatusProcess_Command,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.ProcessStatus.Process.{i}.Size",
-	Syntax:       synDeviceDeviceInfoProcessStatusProcess_Size,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProcessStatus.Process.{i}.Priority",
-	Syntax:  synDeviceDeviceInfoProcessStatusProcess_Priority,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.ProcessStatus.Process.{i}.CPUTime",
-	Syntax:       synDeviceDeviceInfoProcessStatusProcess_CPUTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.ProcessStatus.Process.{i}.State",
-	Syntax:       synDeviceDeviceInfoProcessStatusProcess_State,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProcessorNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.Processor.{i}.",
-	Status:              "deprecated",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.1",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.Processor.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoProcessor_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.Processor.{i}.Architecture",
-	Syntax:  synDeviceDeviceInfoProcessor_Architecture,
-	Version: "2.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DeviceInfo.ProxierInfo.",
-	Version:    "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProxierInfo.ManufacturerOUI",
-	Syntax:  synDeviceDeviceInfoProxierInfo_ManufacturerOUI,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProxierInfo.ProductClass",
-	Syntax:  synDeviceDeviceInfoProxierInfo_ProductClass,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProxierInfo.SerialNumber",
-	Syntax:  synDeviceDeviceInfoProxierInfo_SerialNumber,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.ProxierInfo.ProxyProtocol",
-	Syntax:  synDeviceDeviceInfoProxierInfo_ProxyProtocol,
-	Version: "2.3",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SupportedDataModelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.SupportedDataModel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"URL"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"UUID"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.SupportedDataModel.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoSupportedDataModel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.SupportedDataModel.{i}.URL",
-	Syntax:  synDeviceDeviceInfoSupportedDataModel_URL,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.SupportedDataModel.{i}.UUID",
-	Syntax:  synDeviceDeviceInfoSupportedDataModel_UUID,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.SupportedDataModel.{i}.URN",
-	Syntax:  synDeviceDeviceInfoSupportedDataModel_URN,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.SupportedDataModel.{i}.Features",
-	Syntax:  synDeviceDeviceInfoSupportedDataModel_Features,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DeviceInfo.TemperatureStatus.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensorNumberOfEntries",
-	Syntax:  synDeviceDeviceInfoTemperatureStatus_TemperatureSensorNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TemperatureSensorNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Enable",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Status",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.ResetTime",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_ResetTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Name",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Value",
-	Syntax:       synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Value,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.LastUpdate",
-	Syntax:       synDeviceDeviceInfoTemperatureStatusTemperatureSensor_LastUpdate,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.MinValue",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_MinValue,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.MinTime",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_MinTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.MaxValue",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_MaxValue,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.MaxTime",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_MaxTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.LowAlarmValue",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_LowAlarmValue,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.LowAlarmTime",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_LowAlarmTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.HighAlarmValue",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_HighAlarmValue,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.PollingInterval",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_PollingInterval,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.HighAlarmTime",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_HighAlarmTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Reset",
-	Syntax:  synDeviceDeviceInfoTemperatureStatusTemperatureSensor_Reset,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VendorConfigFileNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.VendorConfigFile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.VendorConfigFile.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoVendorConfigFile_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.VendorConfigFile.{i}.Name",
-	Syntax:  synDeviceDeviceInfoVendorConfigFile_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.VendorConfigFile.{i}.Version",
-	Syntax:  synDeviceDeviceInfoVendorConfigFile_Version,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.VendorConfigFile.{i}.Date",
-	Syntax:  synDeviceDeviceInfoVendorConfigFile_Date,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.VendorConfigFile.{i}.Description",
-	Syntax:  synDeviceDeviceInfoVendorConfigFile_Description,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.VendorConfigFile.{i}.UseForBackupRestore",
-	Syntax:  synDeviceDeviceInfoVendorConfigFile_UseForBackupRestore,
-	Version: "2.7",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VendorLogFileNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DeviceInfo.VendorLogFile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.1",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DeviceInfo.VendorLogFile.{i}.Alias",
-	Syntax:  synDeviceDeviceInfoVendorLogFile_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.VendorLogFile.{i}.Name",
-	Syntax:  synDeviceDeviceInfoVendorLogFile_Name,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.VendorLogFile.{i}.MaximumSize",
-	Syntax:  synDeviceDeviceInfoVendorLogFile_MaximumSize,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DeviceInfo.VendorLogFile.{i}.Persistent",
-	Syntax:  synDeviceDeviceInfoVendorLogFile_Persistent,
-	Version: "2.1",
-}}
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceDeviceInfoImpl is what a device implements for Device.DeviceInfo; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoImpl to implement only some methods.
-type DeviceDeviceInfoImpl interface {
-	DeviceCategory(inst []uint32) ([]string, error)
-	Manufacturer(inst []uint32) (string, error)
-	ManufacturerOUI(inst []uint32) (string, error)
-	ModelName(inst []uint32) (string, error)
-	ModelNumber(inst []uint32) (string, error)
-	Description(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	HardwareVersion(inst []uint32) (string, error)
-	SoftwareVersion(inst []uint32) (string, error)
-	ActiveFirmwareImage(inst []uint32) (string, error)
-	BootFirmwareImage(inst []uint32) (string, error)
-	SetBootFirmwareImage(inst []uint32, v string) error
-	AdditionalHardwareVersion(inst []uint32) ([]string, error)
-	AdditionalSoftwareVersion(inst []uint32) ([]string, error)
-	ProvisioningCode(inst []uint32) (string, error)
-	SetProvisioningCode(inst []uint32, v string) error
-	UpTime(inst []uint32) (uint32, error)
-	FirstUseDate(inst []uint32) (time.Time, error)
-	HostName(inst []uint32) (string, error)
-	SetHostName(inst []uint32, v string) error
-	FirmwareImageNumberOfEntries(inst []uint32) (uint32, error)
-	VendorConfigFileNumberOfEntries(inst []uint32) (uint32, error)
-	ProcessorNumberOfEntries(inst []uint32) (uint32, error)
-	LogRotateNumberOfEntries(inst []uint32) (uint32, error)
-	VendorLogFileNumberOfEntries(inst []uint32) (uint32, error)
-	LocationNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceImageNumberOfEntries(inst []uint32) (uint32, error)
-	SupportedDataModelNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceImageFileInstances(inst []uint32) []uint32
-	FirmwareImageInstances(inst []uint32) []uint32
-	LocationInstances(inst []uint32) []uint32
-	AddLocation(inst []uint32) (uint32, error)
-	DeleteLocation(inst []uint32, i uint32) error
-	LogRotateInstances(inst []uint32) []uint32
-	AddLogRotate(inst []uint32) (uint32, error)
-	DeleteLogRotate(inst []uint32, i uint32) error
-	ProcessorInstances(inst []uint32) []uint32
-	SupportedDataModelInstances(inst []uint32) []uint32
-	VendorConfigFileInstances(inst []uint32) []uint32
-	VendorLogFileInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDeviceInfoImpl implements DeviceDeviceInfoImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoImpl) DeviceCategory(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) Manufacturer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) ModelName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) ModelNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) HardwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) SoftwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) ActiveFirmwareImage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) BootFirmwareImage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) SetBootFirmwareImage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) AdditionalHardwareVersion(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) AdditionalSoftwareVersion(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) ProvisioningCode(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) SetProvisioningCode(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) UpTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) FirstUseDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) HostName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) SetHostName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) FirmwareImageNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) VendorConfigFileNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) ProcessorNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) LogRotateNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) VendorLogFileNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) LocationNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) DeviceImageNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) SupportedDataModelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) DeviceImageFileInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDeviceInfoImpl) FirmwareImageInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDeviceInfoImpl) LocationInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDeviceInfoImpl) AddLocation(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) DeleteLocation(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) LogRotateInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDeviceInfoImpl) AddLogRotate(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) DeleteLogRotate(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoImpl) ProcessorInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDeviceInfoImpl) SupportedDataModelInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDeviceInfoImpl) VendorConfigFileInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDeviceInfoImpl) VendorLogFileInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDeviceInfoDeviceImageFileImpl is what a device implements for Device.DeviceInfo.DeviceImageFile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoDeviceImageFileImpl to implement only some methods.
-type DeviceDeviceInfoDeviceImageFileImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Location(inst []uint32) (DeviceDeviceInfoDeviceImageFileLocation, error)
-	Image(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceDeviceInfoDeviceImageFileImpl implements DeviceDeviceInfoDeviceImageFileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoDeviceImageFileImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoDeviceImageFileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoDeviceImageFileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoDeviceImageFileImpl) Location(inst []uint32) (DeviceDeviceInfoDeviceImageFileLocation, error) {
-	var zero DeviceDeviceInfoDeviceImageFileLocation
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoDeviceImageFileImpl) Image(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoFirmwareImageImpl is what a device implements for Device.DeviceInfo.FirmwareImage.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoFirmwareImageImpl to implement only some methods.
-type DeviceDeviceInfoFirmwareImageImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	Available(inst []uint32) (bool, error)
-	SetAvailable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDeviceInfoFirmwareImageStatus, error)
-	BootFailureLog(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceDeviceInfoFirmwareImageImpl implements DeviceDeviceInfoFirmwareImageImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoFirmwareImageImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) Available(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) SetAvailable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) Status(inst []uint32) (DeviceDeviceInfoFirmwareImageStatus, error) {
-	var zero DeviceDeviceInfoFirmwareImageStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) BootFailureLog(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoKernelFaultsImpl is what a device implements for Device.DeviceInfo.KernelFaults; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoKernelFaultsImpl to implement only some methods.
-type DeviceDeviceInfoKernelFaultsImpl interface {
-	StoragePath(inst []uint32) (string, error)
-	LastUpgradeCount(inst []uint32) (uint32, error)
-	PreviousBootCount(inst []uint32) (uint32, error)
-	MinFreeSpace(inst []uint32) (uint32, error)
-	SetMinFreeSpace(inst []uint32, v uint32) error
-	RotateKernelFaultEntries(inst []uint32) (bool, error)
-	SetRotateKernelFaultEntries(inst []uint32, v bool) error
-	MaxKernelFaultEntries(inst []uint32) (uint32, error)
-	SetMaxKernelFaultEntries(inst []uint32, v uint32) error
-	KernelFaultNumberOfEntries(inst []uint32) (uint32, error)
-	KernelFaultInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDeviceInfoKernelFaultsImpl implements DeviceDeviceInfoKernelFaultsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoKernelFaultsImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) StoragePath(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) LastUpgradeCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) PreviousBootCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) MinFreeSpace(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) SetMinFreeSpace(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) RotateKernelFaultEntries(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) SetRotateKernelFaultEntries(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) MaxKernelFaultEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) SetMaxKernelFaultEntries(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) KernelFaultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) KernelFaultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDeviceInfoKernelFaultsKernelFaultImpl is what a device implements for Device.DeviceInfo.KernelFaults.KernelFault.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl to implement only some methods.
-type DeviceDeviceInfoKernelFaultsKernelFaultImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	FaultLocation(inst []uint32) (string, error)
-	LastInstruction(inst []uint32) (string, error)
-	TimeStamp(inst []uint32) (time.Time, error)
-	FirmwareVersion(inst []uint32) (string, error)
-	ProcessName(inst []uint32) (string, error)
-	Reason(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl implements DeviceDeviceInfoKernelFaultsKernelFaultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) FaultLocation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) LastInstruction(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) TimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) ProcessName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) Reason(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoLocationImpl is what a device implements for Device.DeviceInfo.Location.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoLocationImpl to implement only some methods.
-type DeviceDeviceInfoLocationImpl interface {
-	Source(inst []uint32) (DeviceDeviceInfoLocationSource, error)
-	AcquiredTime(inst []uint32) (time.Time, error)
-	ExternalSource(inst []uint32) (string, error)
-	ExternalProtocol(inst []uint32) (DeviceDeviceInfoLocationExternalProtocol, error)
-	DataObject(inst []uint32) (string, error)
-	SetDataObject(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceDeviceInfoLocationImpl implements DeviceDeviceInfoLocationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoLocationImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoLocationImpl) Source(inst []uint32) (DeviceDeviceInfoLocationSource, error) {
-	var zero DeviceDeviceInfoLocationSource
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLocationImpl) AcquiredTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLocationImpl) ExternalSource(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLocationImpl) ExternalProtocol(inst []uint32) (DeviceDeviceInfoLocationExternalProtocol, error) {
-	var zero DeviceDeviceInfoLocationExternalProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLocationImpl) DataObject(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLocationImpl) SetDataObject(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDeviceInfoLogRotateImpl is what a device implements for Device.DeviceInfo.LogRotate.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoLogRotateImpl to implement only some methods.
-type DeviceDeviceInfoLogRotateImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	NumberOfFiles(inst []uint32) (uint32, error)
-	SetNumberOfFiles(inst []uint32, v uint32) error
-	MaxFileSize(inst []uint32) (uint32, error)
-	SetMaxFileSize(inst []uint32, v uint32) error
-	RollOver(inst []uint32) (uint32, error)
-	SetRollOver(inst []uint32, v uint32) error
-	Retention(inst []uint32) (uint32, error)
-	SetRetention(inst []uint32, v uint32) error
-	Compression(inst []uint32) (DeviceDeviceInfoLogRotateCompression, error)
-	SetCompression(inst []uint32, v DeviceDeviceInfoLogRotateCompression) error
-	LogFileNumberOfEntries(inst []uint32) (uint32, error)
-	LogFileInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDeviceInfoLogRotateImpl implements DeviceDeviceInfoLogRotateImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoLogRotateImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) NumberOfFiles(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetNumberOfFiles(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) MaxFileSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetMaxFileSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) RollOver(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetRollOver(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) Retention(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetRetention(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) Compression(inst []uint32) (DeviceDeviceInfoLogRotateCompression, error) {
-	var zero DeviceDeviceInfoLogRotateCompression
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetCompression(inst []uint32, v DeviceDeviceInfoLogRotateCompression) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) LogFileNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateImpl) LogFileInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDeviceInfoLogRotateLogFileImpl is what a device implements for Device.DeviceInfo.LogRotate.{i}.LogFile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoLogRotateLogFileImpl to implement only some methods.
-type DeviceDeviceInfoLogRotateLogFileImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Size(inst []uint32) (uint32, error)
-	LastChange(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceDeviceInfoLogRotateLogFileImpl implements DeviceDeviceInfoLogRotateLogFileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoLogRotateLogFileImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoLogRotateLogFileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateLogFileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateLogFileImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateLogFileImpl) Size(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoLogRotateLogFileImpl) LastChange(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoMemoryStatusImpl is what a device implements for Device.DeviceInfo.MemoryStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoMemoryStatusImpl to implement only some methods.
-type DeviceDeviceInfoMemoryStatusImpl interface {
-	Total(inst []uint32) (uint32, error)
-	Free(inst []uint32) (uint32, error)
-	TotalPersistent(inst []uint32) (uint32, error)
-	FreePersistent(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDeviceInfoMemoryStatusImpl implements DeviceDeviceInfoMemoryStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoMemoryStatusImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoMemoryStatusImpl) Total(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusImpl) Free(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusImpl) TotalPersistent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusImpl) FreePersistent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoMemoryStatusMemoryMonitorImpl is what a device implements for Device.DeviceInfo.MemoryStatus.MemoryMonitor; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl to implement only some methods.
-type DeviceDeviceInfoMemoryStatusMemoryMonitorImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	MemUtilization(inst []uint32) (uint32, error)
-	PollingInterval(inst []uint32) (uint32, error)
-	SetPollingInterval(inst []uint32, v uint32) error
-	CriticalRiseThreshold(inst []uint32) (uint32, error)
-	SetCriticalRiseThreshold(inst []uint32, v uint32) error
-	CriticalFallThreshold(inst []uint32) (uint32, error)
-	SetCriticalFallThreshold(inst []uint32, v uint32) error
-	CriticalRiseTimeStamp(inst []uint32) (time.Time, error)
-	CriticalFallTimeStamp(inst []uint32) (time.Time, error)
-	EnableCriticalLog(inst []uint32) (bool, error)
-	SetEnableCriticalLog(inst []uint32, v bool) error
-	VendorLogFileRef(inst []uint32) (string, error)
-	FilePath(inst []uint32) (string, error)
-	SetFilePath(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl implements DeviceDeviceInfoMemoryStatusMemoryMonitorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) MemUtilization(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) PollingInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetPollingInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) CriticalRiseThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetCriticalRiseThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) CriticalFallThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetCriticalFallThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) CriticalRiseTimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) CriticalFallTimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) EnableCriticalLog(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetEnableCriticalLog(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) VendorLogFileRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) FilePath(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetFilePath(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDeviceInfoNetworkPropertiesImpl is what a device implements for Device.DeviceInfo.NetworkProperties; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoNetworkPropertiesImpl to implement only some methods.
-type DeviceDeviceInfoNetworkPropertiesImpl interface {
-	MaxTCPWindowSize(inst []uint32) (uint32, error)
-	TCPImplementation(inst []uint32) ([]DeviceDeviceInfoNetworkPropertiesTCPImplementation, error)
-}
-
-// UnimplementedDeviceDeviceInfoNetworkPropertiesImpl implements DeviceDeviceInfoNetworkPropertiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoNetworkPropertiesImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoNetworkPropertiesImpl) MaxTCPWindowSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoNetworkPropertiesImpl) TCPImplementation(inst []uint32) ([]DeviceDeviceInfoNetworkPropertiesTCPImplementation, error) {
-	var zero []DeviceDeviceInfoNetworkPropertiesTCPImplementation
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoPowerStatusImpl is what a device implements for Device.DeviceInfo.PowerStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoPowerStatusImpl to implement only some methods.
-type DeviceDeviceInfoPowerStatusImpl interface {
-	PowerSensorNumberOfEntries(inst []uint32) (uint32, error)
-	PowerSensorInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDeviceInfoPowerStatusImpl implements DeviceDeviceInfoPowerStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoPowerStatusImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoPowerStatusImpl) PowerSensorNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoPowerStatusImpl) PowerSensorInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDeviceInfoPowerStatusPowerSensorImpl is what a device implements for Device.DeviceInfo.PowerStatus.PowerSensor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl to implement only some methods.
-type DeviceDeviceInfoPowerStatusPowerSensorImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDeviceInfoPowerStatusPowerSensorStatus, error)
-	Name(inst []uint32) (string, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-	Voltage(inst []uint32) (int32, error)
-	Current(inst []uint32) (int32, error)
-	Power(inst []uint32) (int32, error)
-}
-
-// UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl implements DeviceDeviceInfoPowerStatusPowerSensorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Status(inst []uint32) (DeviceDeviceInfoPowerStatusPowerSensorStatus, error) {
-	var zero DeviceDeviceInfoPowerStatusPowerSensorStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Voltage(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Current(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Power(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoProcessFaultsImpl is what a device implements for Device.DeviceInfo.ProcessFaults; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoProcessFaultsImpl to implement only some methods.
-type DeviceDeviceInfoProcessFaultsImpl interface {
-	StoragePath(inst []uint32) (string, error)
-	LastUpgradeCount(inst []uint32) (uint32, error)
-	PreviousBootCount(inst []uint32) (uint32, error)
-	MinFreeSpace(inst []uint32) (uint32, error)
-	SetMinFreeSpace(inst []uint32, v uint32) error
-	RotateProcessFaultEntries(inst []uint32) (bool, error)
-	SetRotateProcessFaultEntries(inst []uint32, v bool) error
-	MaxProcessFaultEntries(inst []uint32) (uint32, error)
-	SetMaxProcessFaultEntries(inst []uint32, v uint32) error
-	ProcessFaultNumberOfEntries(inst []uint32) (uint32, error)
-	ProcessFaultInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDeviceInfoProcessFaultsImpl implements DeviceDeviceInfoProcessFaultsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoProcessFaultsImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) StoragePath(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) LastUpgradeCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) PreviousBootCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) MinFreeSpace(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) SetMinFreeSpace(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) RotateProcessFaultEntries(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) SetRotateProcessFaultEntries(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) MaxProcessFaultEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) SetMaxProcessFaultEntries(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) ProcessFaultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) ProcessFaultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDeviceInfoProcessFaultsProcessFaultImpl is what a device implements for Device.DeviceInfo.ProcessFaults.ProcessFault.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl to implement only some methods.
-type DeviceDeviceInfoProcessFaultsProcessFaultImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ProcessID(inst []uint32) (string, error)
-	ProcessName(inst []uint32) (string, error)
-	FaultLocation(inst []uint32) (string, error)
-	TimeStamp(inst []uint32) (time.Time, error)
-	FirmwareVersion(inst []uint32) (string, error)
-	Arguments(inst []uint32) (string, error)
-	Reason(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl implements DeviceDeviceInfoProcessFaultsProcessFaultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) ProcessID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) ProcessName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) FaultLocation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) TimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) Arguments(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) Reason(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoProcessStatusImpl is what a device implements for Device.DeviceInfo.ProcessStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoProcessStatusImpl to implement only some methods.
-type DeviceDeviceInfoProcessStatusImpl interface {
-	CPUUsage(inst []uint32) (uint32, error)
-	ProcessNumberOfEntries(inst []uint32) (uint32, error)
-	CPUNumberOfEntries(inst []uint32) (uint32, error)
-	CPUInstances(inst []uint32) []uint32
-	ProcessInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDeviceInfoProcessStatusImpl implements DeviceDeviceInfoProcessStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoProcessStatusImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoProcessStatusImpl) CPUUsage(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusImpl) ProcessNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusImpl) CPUNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusImpl) CPUInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusImpl) ProcessInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDeviceInfoProcessStatusCPUImpl is what a device implements for Device.DeviceInfo.ProcessStatus.CPU.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoProcessStatusCPUImpl to implement only some methods.
-type DeviceDeviceInfoProcessStatusCPUImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	UpTime(inst []uint32) (uint32, error)
-	UserModeUtilization(inst []uint32) (uint32, error)
-	SystemModeUtilization(inst []uint32) (uint32, error)
-	IdleModeUtilization(inst []uint32) (uint32, error)
-	CPUUtilization(inst []uint32) (uint32, error)
-	PollInterval(inst []uint32) (uint32, error)
-	SetPollInterval(inst []uint32, v uint32) error
-	NumSamples(inst []uint32) (uint32, error)
-	SetNumSamples(inst []uint32, v uint32) error
-	CriticalRiseThreshold(inst []uint32) (uint32, error)
-	SetCriticalRiseThreshold(inst []uint32, v uint32) error
-	CriticalFallThreshold(inst []uint32) (uint32, error)
-	SetCriticalFallThreshold(inst []uint32, v uint32) error
-	CriticalRiseTimeStamp(inst []uint32) (time.Time, error)
-	CriticalFallTimeStamp(inst []uint32) (time.Time, error)
-	EnableCriticalLog(inst []uint32) (bool, error)
-	SetEnableCriticalLog(inst []uint32, v bool) error
-	VendorLogFileRef(inst []uint32) (string, error)
-	FilePath(inst []uint32) (string, error)
-	SetFilePath(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceDeviceInfoProcessStatusCPUImpl implements DeviceDeviceInfoProcessStatusCPUImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoProcessStatusCPUImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) UpTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) UserModeUtilization(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SystemModeUtilization(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) IdleModeUtilization(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) CPUUtilization(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) PollInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetPollInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) NumSamples(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetNumSamples(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) CriticalRiseThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetCriticalRiseThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) CriticalFallThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetCriticalFallThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) CriticalRiseTimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) CriticalFallTimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) EnableCriticalLog(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetEnableCriticalLog(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) VendorLogFileRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) FilePath(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetFilePath(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDeviceInfoProcessStatusProcessImpl is what a device implements for Device.DeviceInfo.ProcessStatus.Process.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoProcessStatusProcessImpl to implement only some methods.
-type DeviceDeviceInfoProcessStatusProcessImpl interface {
-	PID(inst []uint32) (uint32, error)
-	Command(inst []uint32) (string, error)
-	Size(inst []uint32) (uint32, error)
-	Priority(inst []uint32) (uint32, error)
-	CPUTime(inst []uint32) (uint32, error)
-	State(inst []uint32) (DeviceDeviceInfoProcessStatusProcessState, error)
-}
-
-// UnimplementedDeviceDeviceInfoProcessStatusProcessImpl implements DeviceDeviceInfoProcessStatusProcessImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoProcessStatusProcessImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) PID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) Command(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) Size(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) Priority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) CPUTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) State(inst []uint32) (DeviceDeviceInfoProcessStatusProcessState, error) {
-	var zero DeviceDeviceInfoProcessStatusProcessState
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoProcessorImpl is what a device implements for Device.DeviceInfo.Processor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoProcessorImpl to implement only some methods.
-type DeviceDeviceInfoProcessorImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Architecture(inst []uint32) (DeviceDeviceInfoProcessorArchitecture, error)
-}
-
-// UnimplementedDeviceDeviceInfoProcessorImpl implements DeviceDeviceInfoProcessorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoProcessorImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoProcessorImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessorImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProcessorImpl) Architecture(inst []uint32) (DeviceDeviceInfoProcessorArchitecture, error) {
-	var zero DeviceDeviceInfoProcessorArchitecture
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoProxierInfoImpl is what a device implements for Device.DeviceInfo.ProxierInfo; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoProxierInfoImpl to implement only some methods.
-type DeviceDeviceInfoProxierInfoImpl interface {
-	ManufacturerOUI(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	ProxyProtocol(inst []uint32) (DeviceDeviceInfoProxierInfoProxyProtocol, error)
-}
-
-// UnimplementedDeviceDeviceInfoProxierInfoImpl implements DeviceDeviceInfoProxierInfoImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoProxierInfoImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoProxierInfoImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProxierInfoImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProxierInfoImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoProxierInfoImpl) ProxyProtocol(inst []uint32) (DeviceDeviceInfoProxierInfoProxyProtocol, error) {
-	var zero DeviceDeviceInfoProxierInfoProxyProtocol
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoSupportedDataModelImpl is what a device implements for Device.DeviceInfo.SupportedDataModel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoSupportedDataModelImpl to implement only some methods.
-type DeviceDeviceInfoSupportedDataModelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	URL(inst []uint32) (string, error)
-	UUID(inst []uint32) (string, error)
-	URN(inst []uint32) (string, error)
-	Features(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceDeviceInfoSupportedDataModelImpl implements DeviceDeviceInfoSupportedDataModelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoSupportedDataModelImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) UUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) URN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) Features(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoTemperatureStatusImpl is what a device implements for Device.DeviceInfo.TemperatureStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoTemperatureStatusImpl to implement only some methods.
-type DeviceDeviceInfoTemperatureStatusImpl interface {
-	TemperatureSensorNumberOfEntries(inst []uint32) (uint32, error)
-	TemperatureSensorInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDeviceInfoTemperatureStatusImpl implements DeviceDeviceInfoTemperatureStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoTemperatureStatusImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoTemperatureStatusImpl) TemperatureSensorNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusImpl) TemperatureSensorInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDeviceInfoTemperatureStatusTemperatureSensorImpl is what a device implements for Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl to implement only some methods.
-type DeviceDeviceInfoTemperatureStatusTemperatureSensorImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus, error)
-	ResetTime(inst []uint32) (time.Time, error)
-	Name(inst []uint32) (string, error)
-	Value(inst []uint32) (int32, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-	MinValue(inst []uint32) (int32, error)
-	MinTime(inst []uint32) (time.Time, error)
-	MaxValue(inst []uint32) (int32, error)
-	MaxTime(inst []uint32) (time.Time, error)
-	LowAlarmValue(inst []uint32) (int32, error)
-	SetLowAlarmValue(inst []uint32, v int32) error
-	LowAlarmTime(inst []uint32) (time.Time, error)
-	HighAlarmValue(inst []uint32) (int32, error)
-	SetHighAlarmValue(inst []uint32, v int32) error
-	PollingInterval(inst []uint32) (uint32, error)
-	SetPollingInterval(inst []uint32, v uint32) error
-	HighAlarmTime(inst []uint32) (time.Time, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl implements DeviceDeviceInfoTemperatureStatusTemperatureSensorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Status(inst []uint32) (DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus, error) {
-	var zero DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) ResetTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Value(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MinValue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MinTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MaxValue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MaxTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LowAlarmValue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetLowAlarmValue(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LowAlarmTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) HighAlarmValue(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetHighAlarmValue(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) PollingInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetPollingInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) HighAlarmTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDeviceInfoVendorConfigFileImpl is what a device implements for Device.DeviceInfo.VendorConfigFile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoVendorConfigFileImpl to implement only some methods.
-type DeviceDeviceInfoVendorConfigFileImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	Date(inst []uint32) (time.Time, error)
-	Description(inst []uint32) (string, error)
-	UseForBackupRestore(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceDeviceInfoVendorConfigFileImpl implements DeviceDeviceInfoVendorConfigFileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoVendorConfigFileImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) Date(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) UseForBackupRestore(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDeviceInfoVendorLogFileImpl is what a device implements for Device.DeviceInfo.VendorLogFile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDeviceInfoVendorLogFileImpl to implement only some methods.
-type DeviceDeviceInfoVendorLogFileImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	MaximumSize(inst []uint32) (uint32, error)
-	Persistent(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceDeviceInfoVendorLogFileImpl implements DeviceDeviceInfoVendorLogFileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDeviceInfoVendorLogFileImpl struct{}
-
-func (UnimplementedDeviceDeviceInfoVendorLogFileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoVendorLogFileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoVendorLogFileImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoVendorLogFileImpl) MaximumSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDeviceInfoVendorLogFileImpl) Persistent(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
+	Persistent model.ReadOnlyParam[bool] `dm:"b"`
 }

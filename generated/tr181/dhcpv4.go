@@ -5,25 +5,19 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceDHCPv4_ClientNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDHCPv4 holds the values of Device.DHCPv4. (object, readOnly, since 2.0)
+// DeviceDHCPv4 holds the values of Device.DHCPv4. (object, readOnly, since 2.0).
 type DeviceDHCPv4 struct {
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// Device.DHCPv4.Client.{i}. instances by instance number
-	Client map[uint32]*DeviceDHCPv4Client `cwmp:"Client.{i}."`
-	Relay  *DeviceDHCPv4Relay             `cwmp:"Relay."`
-	Server *DeviceDHCPv4Server            `cwmp:"Server."`
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	Client map[uint32]*DeviceDHCPv4Client `json:"Client,omitzero"`
+	Relay  *DeviceDHCPv4Relay             `json:"Relay,omitzero"`
+	Server *DeviceDHCPv4Server            `json:"Server,omitzero"`
 }
 
-// AddClient creates instance i of Device.DHCPv4.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4) AddClient(i uint32) *DeviceDHCPv4Client {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceDHCPv4Client{}
@@ -32,316 +26,124 @@ func (o *DeviceDHCPv4) AddClient(i uint32) *DeviceDHCPv4Client {
 	o.Client[i] = x
 	return x
 }
-
-// GetClient returns instance i of Device.DHCPv4.Client.{i}.
-func (o *DeviceDHCPv4) GetClient(i uint32) (*DeviceDHCPv4Client, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of Device.DHCPv4.Client.{i}.
-func (o *DeviceDHCPv4) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDHCPv4) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 	if o.Relay != nil {
-		o.Relay.ValidateAt(prefix+"Relay.", v)
+		o.Relay.ValidateAt(c, p+"Relay.")
 	}
 	if o.Server != nil {
-		o.Server.ValidateAt(prefix+"Server.", v)
+		o.Server.ValidateAt(c, p+"Server.")
 	}
 }
 
 // DeviceDHCPv4Path is the typed path of Device.DHCPv4.
 type DeviceDHCPv4Path struct {
-	obj                   model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
-	Relay                 DeviceDHCPv4RelayPath
-	Server                DeviceDHCPv4ServerPath
+	model.ObjectPath
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Relay  DeviceDHCPv4RelayPath  `dm:"Relay."`
+	Server DeviceDHCPv4ServerPath `dm:"Server."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4Path) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4Path(prefix string) DeviceDHCPv4Path {
-	p := &prefix
-	return DeviceDHCPv4Path{
-		ClientNumberOfEntries: model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		Relay:                 newDeviceDHCPv4RelayPath(prefix + "Relay."),
-		Server:                newDeviceDHCPv4ServerPath(prefix + "Server."),
-		obj:                   model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x DeviceDHCPv4Path) Client(i uint32) (p DeviceDHCPv4ClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of Device.DHCPv4.Client.{i}.
-func (x DeviceDHCPv4Path) Client(i uint32) DeviceDHCPv4ClientPath {
-	return newDeviceDHCPv4ClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table Device.DHCPv4.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4Path) ClientTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Client.")
+	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
 // DeviceDHCPv4ClientStatus enumerates the values of Device.DHCPv4.Client.{i}.Status.
 type DeviceDHCPv4ClientStatus string
 
-func (e DeviceDHCPv4ClientStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv4ClientStatus_Disabled            DeviceDHCPv4ClientStatus = "Disabled"
-	DeviceDHCPv4ClientStatus_Enabled             DeviceDHCPv4ClientStatus = "Enabled"
+	DeviceDHCPv4ClientStatus_Disabled DeviceDHCPv4ClientStatus = "Disabled"
+
+	DeviceDHCPv4ClientStatus_Enabled DeviceDHCPv4ClientStatus = "Enabled"
+
 	DeviceDHCPv4ClientStatus_Error_Misconfigured DeviceDHCPv4ClientStatus = "Error_Misconfigured"
-	DeviceDHCPv4ClientStatus_Error               DeviceDHCPv4ClientStatus = "Error"
+
+	DeviceDHCPv4ClientStatus_Error DeviceDHCPv4ClientStatus = "Error"
 )
 
 // DeviceDHCPv4ClientDHCPStatus enumerates the values of Device.DHCPv4.Client.{i}.DHCPStatus.
 type DeviceDHCPv4ClientDHCPStatus string
 
-func (e DeviceDHCPv4ClientDHCPStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv4ClientDHCPStatus_Init       DeviceDHCPv4ClientDHCPStatus = "Init"
-	DeviceDHCPv4ClientDHCPStatus_Selecting  DeviceDHCPv4ClientDHCPStatus = "Selecting"
+	DeviceDHCPv4ClientDHCPStatus_Init DeviceDHCPv4ClientDHCPStatus = "Init"
+
+	DeviceDHCPv4ClientDHCPStatus_Selecting DeviceDHCPv4ClientDHCPStatus = "Selecting"
+
 	DeviceDHCPv4ClientDHCPStatus_Requesting DeviceDHCPv4ClientDHCPStatus = "Requesting"
-	DeviceDHCPv4ClientDHCPStatus_Rebinding  DeviceDHCPv4ClientDHCPStatus = "Rebinding"
-	DeviceDHCPv4ClientDHCPStatus_Bound      DeviceDHCPv4ClientDHCPStatus = "Bound"
-	DeviceDHCPv4ClientDHCPStatus_Renewing   DeviceDHCPv4ClientDHCPStatus = "Renewing"
+
+	DeviceDHCPv4ClientDHCPStatus_Rebinding DeviceDHCPv4ClientDHCPStatus = "Rebinding"
+
+	DeviceDHCPv4ClientDHCPStatus_Bound DeviceDHCPv4ClientDHCPStatus = "Bound"
+
+	DeviceDHCPv4ClientDHCPStatus_Renewing DeviceDHCPv4ClientDHCPStatus = "Renewing"
 )
 
 // DeviceDHCPv4ClientAuthenticationProtocol enumerates the values of Device.DHCPv4.Client.{i}.AuthenticationProtocol.
 type DeviceDHCPv4ClientAuthenticationProtocol string
 
-func (e DeviceDHCPv4ClientAuthenticationProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv4ClientAuthenticationProtocol_None                  DeviceDHCPv4ClientAuthenticationProtocol = "None"
-	DeviceDHCPv4ClientAuthenticationProtocol_ConfigurationToken    DeviceDHCPv4ClientAuthenticationProtocol = "ConfigurationToken"
+	DeviceDHCPv4ClientAuthenticationProtocol_None DeviceDHCPv4ClientAuthenticationProtocol = "None"
+
+	DeviceDHCPv4ClientAuthenticationProtocol_ConfigurationToken DeviceDHCPv4ClientAuthenticationProtocol = "ConfigurationToken"
+
 	DeviceDHCPv4ClientAuthenticationProtocol_DelayedAuthentication DeviceDHCPv4ClientAuthenticationProtocol = "DelayedAuthentication"
 )
 
-var (
-	synDeviceDHCPv4Client_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4Client_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4Client_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4Client_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDHCPv4Client_DHCPStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Init"}, {Value: "Selecting"}, {Value: "Requesting"}, {Value: "Rebinding"}, {Value: "Bound"}, {Value: "Renewing"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4Client_IPAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4Client_SubnetMask = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4Client_IPRouters = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:     &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4Client_DNSServers = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:     &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4Client_LeaseTimeRemaining = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceDHCPv4Client_DHCPServer = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4Client_PassthroughEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4Client_PassthroughDHCPPool = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Server.Pool.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4Client_AuthenticationProtocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "None",
-		},
-		Enums: []model.Enum{{Value: "None"}, {Value: "ConfigurationToken"}, {Value: "DelayedAuthentication"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4Client_DSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "48",
-		},
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv4Client_SentOptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv4Client_ReqOptionNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv4Client_Renew                     = &model.Syntax{
-		Command: true,
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceDHCPv4Client holds the values of Device.DHCPv4.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.0)
+// DeviceDHCPv4Client holds the values of Device.DHCPv4.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4Client struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceDHCPv4ClientStatus `cwmp:"Status"`
-	// DHCPStatus: string{Init,Selecting,Requesting,Rebinding,Bound,Renewing}, readOnly, since 2.0.
-	DHCPStatus DeviceDHCPv4ClientDHCPStatus `cwmp:"DHCPStatus"`
-	// IPAddress: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.0.
-	IPAddress string `cwmp:"IPAddress"`
-	// SubnetMask: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.0.
-	SubnetMask string `cwmp:"SubnetMask"`
-	// IPRouters: list(:256)<IPv4Address=string(:15) ~2 patterns>, readOnly, since 2.0.
-	IPRouters []string `cwmp:"IPRouters"`
-	// DNSServers: list(:256)<IPv4Address=string(:15) ~2 patterns>, readOnly, since 2.0.
-	DNSServers []string `cwmp:"DNSServers"`
-	// LeaseTimeRemaining: int[-1:] seconds, readOnly, since 2.0.
-	LeaseTimeRemaining int32 `cwmp:"LeaseTimeRemaining"`
-	// DHCPServer: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.0.
-	DHCPServer string `cwmp:"DHCPServer"`
-	// PassthroughEnable: boolean, readWrite, since 2.0.
-	PassthroughEnable bool `cwmp:"PassthroughEnable"`
-	// PassthroughDHCPPool: string(:256) pathRef→#.Server.Pool., readWrite, since 2.0.
-	PassthroughDHCPPool string `cwmp:"PassthroughDHCPPool"`
-	// AuthenticationProtocol: string{None,ConfigurationToken,DelayedAuthentication}, readWrite, since 2.19.
-	AuthenticationProtocol DeviceDHCPv4ClientAuthenticationProtocol `cwmp:"AuthenticationProtocol"`
-	// DSCPMark: unsignedInt[0:63], readWrite, since 2.19.
-	DSCPMark uint32 `cwmp:"DSCPMark"`
-	// SentOptionNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	SentOptionNumberOfEntries uint32 `cwmp:"SentOptionNumberOfEntries"`
-	// ReqOptionNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ReqOptionNumberOfEntries uint32 `cwmp:"ReqOptionNumberOfEntries"`
-	// Renew: boolean, readWrite, since 2.0.
-	Renew bool `cwmp:"Renew"`
-	// Device.DHCPv4.Client.{i}.ReqOption.{i}. instances by instance number
-	ReqOption      map[uint32]*DeviceDHCPv4ClientReqOption `cwmp:"ReqOption.{i}."`
-	Retransmission *DeviceDHCPv4ClientRetransmission       `cwmp:"Retransmission."`
-	// Device.DHCPv4.Client.{i}.SentOption.{i}. instances by instance number
-	SentOption map[uint32]*DeviceDHCPv4ClientSentOption `cwmp:"SentOption.{i}."`
-	Stats      *DeviceDHCPv4ClientStats                 `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Status DeviceDHCPv4ClientStatus `json:"Status,omitzero"`
+
+	DHCPStatus DeviceDHCPv4ClientDHCPStatus `json:"DHCPStatus,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	SubnetMask string `json:"SubnetMask,omitzero"`
+
+	IPRouters []string `json:"IPRouters,omitzero"`
+
+	DNSServers []string `json:"DNSServers,omitzero"`
+
+	LeaseTimeRemaining int32 `json:"LeaseTimeRemaining,omitzero"`
+
+	DHCPServer string `json:"DHCPServer,omitzero"`
+
+	PassthroughEnable bool `json:"PassthroughEnable,omitzero"`
+
+	PassthroughDHCPPool string `json:"PassthroughDHCPPool,omitzero"`
+
+	AuthenticationProtocol DeviceDHCPv4ClientAuthenticationProtocol `json:"AuthenticationProtocol,omitzero"`
+
+	DSCPMark uint32 `json:"DSCPMark,omitzero"`
+
+	SentOptionNumberOfEntries uint32 `json:"SentOptionNumberOfEntries,omitzero"`
+
+	ReqOptionNumberOfEntries uint32 `json:"ReqOptionNumberOfEntries,omitzero"`
+
+	Renew bool `json:"Renew,omitzero"`
+
+	ReqOption      map[uint32]*DeviceDHCPv4ClientReqOption  `json:"ReqOption,omitzero"`
+	Retransmission *DeviceDHCPv4ClientRetransmission        `json:"Retransmission,omitzero"`
+	SentOption     map[uint32]*DeviceDHCPv4ClientSentOption `json:"SentOption,omitzero"`
+	Stats          *DeviceDHCPv4ClientStats                 `json:"Stats,omitzero"`
 }
 
-// AddReqOption creates instance i of Device.DHCPv4.Client.{i}.ReqOption.{i}. (replacing any) and returns it
+// AddReqOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4Client) AddReqOption(i uint32) *DeviceDHCPv4ClientReqOption {
 	if o.ReqOption == nil {
 		o.ReqOption = map[uint32]*DeviceDHCPv4ClientReqOption{}
@@ -351,18 +153,7 @@ func (o *DeviceDHCPv4Client) AddReqOption(i uint32) *DeviceDHCPv4ClientReqOption
 	return x
 }
 
-// GetReqOption returns instance i of Device.DHCPv4.Client.{i}.ReqOption.{i}.
-func (o *DeviceDHCPv4Client) GetReqOption(i uint32) (*DeviceDHCPv4ClientReqOption, bool) {
-	x, ok := o.ReqOption[i]
-	return x, ok
-}
-
-// DeleteReqOption removes instance i of Device.DHCPv4.Client.{i}.ReqOption.{i}.
-func (o *DeviceDHCPv4Client) DeleteReqOption(i uint32) {
-	delete(o.ReqOption, i)
-}
-
-// AddSentOption creates instance i of Device.DHCPv4.Client.{i}.SentOption.{i}. (replacing any) and returns it
+// AddSentOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4Client) AddSentOption(i uint32) *DeviceDHCPv4ClientSentOption {
 	if o.SentOption == nil {
 		o.SentOption = map[uint32]*DeviceDHCPv4ClientSentOption{}
@@ -371,695 +162,269 @@ func (o *DeviceDHCPv4Client) AddSentOption(i uint32) *DeviceDHCPv4ClientSentOpti
 	o.SentOption[i] = x
 	return x
 }
-
-// GetSentOption returns instance i of Device.DHCPv4.Client.{i}.SentOption.{i}.
-func (o *DeviceDHCPv4Client) GetSentOption(i uint32) (*DeviceDHCPv4ClientSentOption, bool) {
-	x, ok := o.SentOption[i]
-	return x, ok
-}
-
-// DeleteSentOption removes instance i of Device.DHCPv4.Client.{i}.SentOption.{i}.
-func (o *DeviceDHCPv4Client) DeleteSentOption(i uint32) {
-	delete(o.SentOption, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4Client) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4Client) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv4Client_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4Client_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4Client_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4Client_DHCPStatus, string(o.DHCPStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPStatus",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4Client_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4Client_SubnetMask, o.SubnetMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubnetMask",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv4Client_IPRouters, model.FormatValue(model.TypeString, o.IPRouters)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPRouters",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv4Client_DNSServers, model.FormatValue(model.TypeString, o.DNSServers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServers",
-		})
-	}
-	if e := model.CheckInt(synDeviceDHCPv4Client_LeaseTimeRemaining, int64(o.LeaseTimeRemaining)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LeaseTimeRemaining",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4Client_DHCPServer, o.DHCPServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPServer",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4Client_PassthroughDHCPPool, o.PassthroughDHCPPool); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PassthroughDHCPPool",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4Client_AuthenticationProtocol, string(o.AuthenticationProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationProtocol",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv4Client_DSCPMark, uint64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
+func (o *DeviceDHCPv4Client) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 376, o.Alias)
+	c.String(p, "Interface", 385, o.Interface)
+	c.String(p, "Status", 424, string(o.Status))
+	c.String(p, "DHCPStatus", 379, string(o.DHCPStatus))
+	c.String(p, "IPAddress", 383, o.IPAddress)
+	c.String(p, "SubnetMask", 425, o.SubnetMask)
+	c.Wire(p, "IPRouters", 384, model.JoinStrings(o.IPRouters), len(o.IPRouters) > 0)
+	c.Wire(p, "DNSServers", 380, model.JoinStrings(o.DNSServers), len(o.DNSServers) > 0)
+	c.Int(p, "LeaseTimeRemaining", 386, int64(o.LeaseTimeRemaining))
+	c.String(p, "DHCPServer", 378, o.DHCPServer)
+	c.String(p, "PassthroughDHCPPool", 387, o.PassthroughDHCPPool)
+	c.String(p, "AuthenticationProtocol", 377, string(o.AuthenticationProtocol))
+	c.Uint(p, "DSCPMark", 381, uint64(o.DSCPMark))
 	for _, i := range model.SortedKeys(o.ReqOption) {
-		o.ReqOption[i].ValidateAt(prefix+"ReqOption."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Retransmission != nil {
-		o.Retransmission.ValidateAt(prefix+"Retransmission.", v)
+		o.ReqOption[i].ValidateAt(c, model.InstanceOf(p, "ReqOption.", i))
 	}
 	for _, i := range model.SortedKeys(o.SentOption) {
-		o.SentOption[i].ValidateAt(prefix+"SentOption."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.SentOption[i].ValidateAt(c, model.InstanceOf(p, "SentOption.", i))
 	}
 }
 
 // DeviceDHCPv4ClientPath is the typed path of Device.DHCPv4.Client.{i}.
 type DeviceDHCPv4ClientPath struct {
-	obj                       model.ObjectPath
-	Enable                    model.ReadWriteParam[bool]
-	Alias                     model.WriteOnceParam[string]
-	Interface                 model.ReadWriteParam[string]
-	Status                    model.ReadOnlyParam[DeviceDHCPv4ClientStatus]
-	DHCPStatus                model.ReadOnlyParam[DeviceDHCPv4ClientDHCPStatus]
-	IPAddress                 model.ReadOnlyParam[string]
-	SubnetMask                model.ReadOnlyParam[string]
-	IPRouters                 model.ReadOnlyParam[[]string]
-	DNSServers                model.ReadOnlyParam[[]string]
-	LeaseTimeRemaining        model.ReadOnlyParam[int32]
-	DHCPServer                model.ReadOnlyParam[string]
-	PassthroughEnable         model.ReadWriteParam[bool]
-	PassthroughDHCPPool       model.ReadWriteParam[string]
-	AuthenticationProtocol    model.ReadWriteParam[DeviceDHCPv4ClientAuthenticationProtocol]
-	DSCPMark                  model.ReadWriteParam[uint32]
-	SentOptionNumberOfEntries model.ReadOnlyParam[uint32]
-	ReqOptionNumberOfEntries  model.ReadOnlyParam[uint32]
-	Renew                     model.ReadWriteParam[bool]
-	Retransmission            DeviceDHCPv4ClientRetransmissionPath
-	Stats                     DeviceDHCPv4ClientStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AuthenticationProtocol model.ReadWriteParam[DeviceDHCPv4ClientAuthenticationProtocol] `dm:"s"`
+
+	DHCPServer model.ReadOnlyParam[string] `dm:"s"`
+
+	DHCPStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	DNSServers model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	IPRouters model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	LeaseTimeRemaining model.ReadOnlyParam[int32] `dm:"i"`
+
+	PassthroughDHCPPool model.ReadWriteParam[string] `dm:"s"`
+
+	PassthroughEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Renew model.ReadWriteParam[bool] `dm:"b"`
+
+	ReqOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SentOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SubnetMask model.ReadOnlyParam[string] `dm:"s"`
+
+	Retransmission DeviceDHCPv4ClientRetransmissionPath `dm:"Retransmission."`
+	Stats          DeviceDHCPv4ClientStatsPath          `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ClientPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ClientPath(prefix string) DeviceDHCPv4ClientPath {
-	p := &prefix
-	return DeviceDHCPv4ClientPath{
-		Alias:                     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AuthenticationProtocol:    model.NewReadWrite[DeviceDHCPv4ClientAuthenticationProtocol](p, "AuthenticationProtocol", model.TypeString),
-		DHCPServer:                model.NewReadOnly[string](p, "DHCPServer", model.TypeString),
-		DHCPStatus:                model.NewReadOnly[DeviceDHCPv4ClientDHCPStatus](p, "DHCPStatus", model.TypeString),
-		DNSServers:                model.NewReadOnly[[]string](p, "DNSServers", model.TypeString),
-		DSCPMark:                  model.NewReadWrite[uint32](p, "DSCPMark", model.TypeUnsignedInt),
-		Enable:                    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPAddress:                 model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		IPRouters:                 model.NewReadOnly[[]string](p, "IPRouters", model.TypeString),
-		Interface:                 model.NewReadWrite[string](p, "Interface", model.TypeString),
-		LeaseTimeRemaining:        model.NewReadOnly[int32](p, "LeaseTimeRemaining", model.TypeInt),
-		PassthroughDHCPPool:       model.NewReadWrite[string](p, "PassthroughDHCPPool", model.TypeString),
-		PassthroughEnable:         model.NewReadWrite[bool](p, "PassthroughEnable", model.TypeBoolean),
-		Renew:                     model.NewReadWrite[bool](p, "Renew", model.TypeBoolean),
-		ReqOptionNumberOfEntries:  model.NewReadOnly[uint32](p, "ReqOptionNumberOfEntries", model.TypeUnsignedInt),
-		Retransmission:            newDeviceDHCPv4ClientRetransmissionPath(prefix + "Retransmission."),
-		SentOptionNumberOfEntries: model.NewReadOnly[uint32](p, "SentOptionNumberOfEntries", model.TypeUnsignedInt),
-		Stats:                     newDeviceDHCPv4ClientStatsPath(prefix + "Stats."),
-		Status:                    model.NewReadOnly[DeviceDHCPv4ClientStatus](p, "Status", model.TypeString),
-		SubnetMask:                model.NewReadOnly[string](p, "SubnetMask", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
+// ReqOption returns the typed path of instance i.
+func (x DeviceDHCPv4ClientPath) ReqOption(i uint32) (p DeviceDHCPv4ClientReqOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ReqOption.", i))
+	return
 }
 
-// ReqOption returns the typed path of instance i of Device.DHCPv4.Client.{i}.ReqOption.{i}.
-func (x DeviceDHCPv4ClientPath) ReqOption(i uint32) DeviceDHCPv4ClientReqOptionPath {
-	return newDeviceDHCPv4ClientReqOptionPath(x.Path() + "ReqOption." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ReqOptionTable returns the table Device.DHCPv4.Client.{i}.ReqOption.{i}. itself (for AddObject when writable)
+// ReqOptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ClientPath) ReqOptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "ReqOption.")
+	return model.NewWritableTable(x.ObjectPath, "ReqOption.")
 }
 
-// SentOption returns the typed path of instance i of Device.DHCPv4.Client.{i}.SentOption.{i}.
-func (x DeviceDHCPv4ClientPath) SentOption(i uint32) DeviceDHCPv4ClientSentOptionPath {
-	return newDeviceDHCPv4ClientSentOptionPath(x.Path() + "SentOption." + strconv.FormatUint(uint64(i), 10) + ".")
+// SentOption returns the typed path of instance i.
+func (x DeviceDHCPv4ClientPath) SentOption(i uint32) (p DeviceDHCPv4ClientSentOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SentOption.", i))
+	return
 }
 
-// SentOptionTable returns the table Device.DHCPv4.Client.{i}.SentOption.{i}. itself (for AddObject when writable)
+// SentOptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ClientPath) SentOptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SentOption.")
+	return model.NewWritableTable(x.ObjectPath, "SentOption.")
 }
 
-var (
-	synDeviceDHCPv4ClientReqOption_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4ClientReqOption_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv4ClientReqOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ClientReqOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv4ClientReqOption_Value = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(255),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceDHCPv4ClientReqOption holds the values of Device.DHCPv4.Client.{i}.ReqOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceDHCPv4ClientReqOption holds the values of Device.DHCPv4.Client.{i}.ReqOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4ClientReqOption struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.0.
-	Order uint32 `cwmp:"Order"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Tag: unsignedInt[1:254], readWrite, since 2.0.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: hexBinary(0:255), readOnly, since 2.0.
-	Value []byte `cwmp:"Value"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ClientReqOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ClientReqOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceDHCPv4ClientReqOption_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ClientReqOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv4ClientReqOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv4ClientReqOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceDHCPv4ClientReqOption) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Order", 393, uint64(o.Order))
+	c.String(p, "Alias", 391, o.Alias)
+	c.Uint(p, "Tag", 394, uint64(o.Tag))
+	c.Bytes(p, "Value", 395, []byte(o.Value))
 }
 
 // DeviceDHCPv4ClientReqOptionPath is the typed path of Device.DHCPv4.Client.{i}.ReqOption.{i}.
 type DeviceDHCPv4ClientReqOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Order  model.ReadWriteParam[uint32]
-	Alias  model.WriteOnceParam[string]
-	Tag    model.ReadWriteParam[uint32]
-	Value  model.ReadOnlyParam[[]byte]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ClientReqOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ClientReqOptionPath(prefix string) DeviceDHCPv4ClientReqOptionPath {
-	p := &prefix
-	return DeviceDHCPv4ClientReqOptionPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Order:  model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Tag:    model.NewReadWrite[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:  model.NewReadOnly[[]byte](p, "Value", model.TypeHexBinary),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv4ClientRetransmission_DiscoverInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv4ClientRetransmission_DiscoverMaxTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "64",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv4ClientRetransmission_DiscoverMaxDuration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv4ClientRetransmission_RequestInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv4ClientRetransmission_RequestMaxTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "64",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv4ClientRetransmission_RequestMaxDuration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv4ClientRetransmission_TimeoutRandomize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1000",
-		},
-		Type:  model.TypeInt,
-		Units: "ms",
-	}
-)
-
-// DeviceDHCPv4ClientRetransmission holds the values of Device.DHCPv4.Client.{i}.Retransmission. (object, readOnly, since 2.18)
+// DeviceDHCPv4ClientRetransmission holds the values of Device.DHCPv4.Client.{i}.Retransmission. (object, readOnly, since 2.18).
 type DeviceDHCPv4ClientRetransmission struct {
-	// DiscoverInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	DiscoverInitialTimeout uint32 `cwmp:"DiscoverInitialTimeout"`
-	// DiscoverMaxTimeout: unsignedInt seconds, readWrite, since 2.18.
-	DiscoverMaxTimeout uint32 `cwmp:"DiscoverMaxTimeout"`
-	// DiscoverMaxDuration: unsignedInt seconds, readWrite, since 2.18.
-	DiscoverMaxDuration uint32 `cwmp:"DiscoverMaxDuration"`
-	// RequestInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	RequestInitialTimeout uint32 `cwmp:"RequestInitialTimeout"`
-	// RequestMaxTimeout: unsignedInt seconds, readWrite, since 2.18.
-	RequestMaxTimeout uint32 `cwmp:"RequestMaxTimeout"`
-	// RequestMaxDuration: unsignedInt seconds, readWrite, since 2.18.
-	RequestMaxDuration uint32 `cwmp:"RequestMaxDuration"`
-	// TimeoutRandomize: int ms, readWrite, since 2.18.
-	TimeoutRandomize int32 `cwmp:"TimeoutRandomize"`
-}
+	DiscoverInitialTimeout uint32 `json:"DiscoverInitialTimeout,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ClientRetransmission) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	DiscoverMaxTimeout uint32 `json:"DiscoverMaxTimeout,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ClientRetransmission) ValidateAt(prefix string, v *model.Violations) {}
+	DiscoverMaxDuration uint32 `json:"DiscoverMaxDuration,omitzero"`
+
+	RequestInitialTimeout uint32 `json:"RequestInitialTimeout,omitzero"`
+
+	RequestMaxTimeout uint32 `json:"RequestMaxTimeout,omitzero"`
+
+	RequestMaxDuration uint32 `json:"RequestMaxDuration,omitzero"`
+
+	TimeoutRandomize int32 `json:"TimeoutRandomize,omitzero"`
+}
 
 // DeviceDHCPv4ClientRetransmissionPath is the typed path of Device.DHCPv4.Client.{i}.Retransmission.
 type DeviceDHCPv4ClientRetransmissionPath struct {
-	obj                    model.ObjectPath
-	DiscoverInitialTimeout model.ReadWriteParam[uint32]
-	DiscoverMaxTimeout     model.ReadWriteParam[uint32]
-	DiscoverMaxDuration    model.ReadWriteParam[uint32]
-	RequestInitialTimeout  model.ReadWriteParam[uint32]
-	RequestMaxTimeout      model.ReadWriteParam[uint32]
-	RequestMaxDuration     model.ReadWriteParam[uint32]
-	TimeoutRandomize       model.ReadWriteParam[int32]
+	model.ObjectPath
+	DiscoverInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiscoverMaxDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiscoverMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	RequestInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	RequestMaxDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	RequestMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimeoutRandomize model.ReadWriteParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ClientRetransmissionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ClientRetransmissionPath(prefix string) DeviceDHCPv4ClientRetransmissionPath {
-	p := &prefix
-	return DeviceDHCPv4ClientRetransmissionPath{
-		DiscoverInitialTimeout: model.NewReadWrite[uint32](p, "DiscoverInitialTimeout", model.TypeUnsignedInt),
-		DiscoverMaxDuration:    model.NewReadWrite[uint32](p, "DiscoverMaxDuration", model.TypeUnsignedInt),
-		DiscoverMaxTimeout:     model.NewReadWrite[uint32](p, "DiscoverMaxTimeout", model.TypeUnsignedInt),
-		RequestInitialTimeout:  model.NewReadWrite[uint32](p, "RequestInitialTimeout", model.TypeUnsignedInt),
-		RequestMaxDuration:     model.NewReadWrite[uint32](p, "RequestMaxDuration", model.TypeUnsignedInt),
-		RequestMaxTimeout:      model.NewReadWrite[uint32](p, "RequestMaxTimeout", model.TypeUnsignedInt),
-		TimeoutRandomize:       model.NewReadWrite[int32](p, "TimeoutRandomize", model.TypeInt),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv4ClientSentOption_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4ClientSentOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ClientSentOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv4ClientSentOption_Value = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(255),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceDHCPv4ClientSentOption holds the values of Device.DHCPv4.Client.{i}.SentOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceDHCPv4ClientSentOption holds the values of Device.DHCPv4.Client.{i}.SentOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4ClientSentOption struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Tag: unsignedInt[1:254], readWrite, since 2.0.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: hexBinary(0:255), readWrite, since 2.0.
-	Value []byte `cwmp:"Value"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ClientSentOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ClientSentOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv4ClientSentOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv4ClientSentOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv4ClientSentOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceDHCPv4ClientSentOption) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 406, o.Alias)
+	c.Uint(p, "Tag", 408, uint64(o.Tag))
+	c.Bytes(p, "Value", 409, []byte(o.Value))
 }
 
 // DeviceDHCPv4ClientSentOptionPath is the typed path of Device.DHCPv4.Client.{i}.SentOption.{i}.
 type DeviceDHCPv4ClientSentOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Alias  model.WriteOnceParam[string]
-	Tag    model.ReadWriteParam[uint32]
-	Value  model.ReadWriteParam[[]byte]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ClientSentOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ClientSentOptionPath(prefix string) DeviceDHCPv4ClientSentOptionPath {
-	p := &prefix
-	return DeviceDHCPv4ClientSentOptionPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Tag:    model.NewReadWrite[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:  model.NewReadWrite[[]byte](p, "Value", model.TypeHexBinary),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv4ClientStats_Discover = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_Offer = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_Request = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_Decline = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_Release = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_Inform = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_ACK = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_NACK = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_ForceRenew = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_DiscardedPackets = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_TransmitFailure = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ClientStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceDHCPv4ClientStats holds the values of Device.DHCPv4.Client.{i}.Stats. (object, readOnly, since 2.19)
+// DeviceDHCPv4ClientStats holds the values of Device.DHCPv4.Client.{i}.Stats. (object, readOnly, since 2.19).
 type DeviceDHCPv4ClientStats struct {
-	// Discover: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Discover uint64 `cwmp:"Discover"`
-	// Offer: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Offer uint64 `cwmp:"Offer"`
-	// Request: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Request uint64 `cwmp:"Request"`
-	// Decline: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Decline uint64 `cwmp:"Decline"`
-	// Release: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Release uint64 `cwmp:"Release"`
-	// Inform: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Inform uint64 `cwmp:"Inform"`
-	// ACK: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	ACK uint64 `cwmp:"ACK"`
-	// NACK: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	NACK uint64 `cwmp:"NACK"`
-	// ForceRenew: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	ForceRenew uint64 `cwmp:"ForceRenew"`
-	// DiscardedPackets: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	DiscardedPackets uint64 `cwmp:"DiscardedPackets"`
-	// TransmitFailure: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	TransmitFailure uint64 `cwmp:"TransmitFailure"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-}
+	Discover uint64 `json:"Discover,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ClientStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Offer uint64 `json:"Offer,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ClientStats) ValidateAt(prefix string, v *model.Violations) {}
+	Request uint64 `json:"Request,omitzero"`
+
+	Decline uint64 `json:"Decline,omitzero"`
+
+	Release uint64 `json:"Release,omitzero"`
+
+	Inform uint64 `json:"Inform,omitzero"`
+
+	ACK uint64 `json:"ACK,omitzero"`
+
+	NACK uint64 `json:"NACK,omitzero"`
+
+	ForceRenew uint64 `json:"ForceRenew,omitzero"`
+
+	DiscardedPackets uint64 `json:"DiscardedPackets,omitzero"`
+
+	TransmitFailure uint64 `json:"TransmitFailure,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+}
 
 // DeviceDHCPv4ClientStatsPath is the typed path of Device.DHCPv4.Client.{i}.Stats.
 type DeviceDHCPv4ClientStatsPath struct {
-	obj              model.ObjectPath
-	Discover         model.ReadOnlyParam[uint64]
-	Offer            model.ReadOnlyParam[uint64]
-	Request          model.ReadOnlyParam[uint64]
-	Decline          model.ReadOnlyParam[uint64]
-	Release          model.ReadOnlyParam[uint64]
-	Inform           model.ReadOnlyParam[uint64]
-	ACK              model.ReadOnlyParam[uint64]
-	NACK             model.ReadOnlyParam[uint64]
-	ForceRenew       model.ReadOnlyParam[uint64]
-	DiscardedPackets model.ReadOnlyParam[uint64]
-	TransmitFailure  model.ReadOnlyParam[uint64]
-	Reset            model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	ACK model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ClientStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ClientStatsPath(prefix string) DeviceDHCPv4ClientStatsPath {
-	p := &prefix
-	return DeviceDHCPv4ClientStatsPath{
-		ACK:              model.NewReadOnly[uint64](p, "ACK", model.TypeUnsignedLong),
-		Decline:          model.NewReadOnly[uint64](p, "Decline", model.TypeUnsignedLong),
-		DiscardedPackets: model.NewReadOnly[uint64](p, "DiscardedPackets", model.TypeUnsignedLong),
-		Discover:         model.NewReadOnly[uint64](p, "Discover", model.TypeUnsignedLong),
-		ForceRenew:       model.NewReadOnly[uint64](p, "ForceRenew", model.TypeUnsignedLong),
-		Inform:           model.NewReadOnly[uint64](p, "Inform", model.TypeUnsignedLong),
-		NACK:             model.NewReadOnly[uint64](p, "NACK", model.TypeUnsignedLong),
-		Offer:            model.NewReadOnly[uint64](p, "Offer", model.TypeUnsignedLong),
-		Release:          model.NewReadOnly[uint64](p, "Release", model.TypeUnsignedLong),
-		Request:          model.NewReadOnly[uint64](p, "Request", model.TypeUnsignedLong),
-		Reset:            model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		TransmitFailure:  model.NewReadOnly[uint64](p, "TransmitFailure", model.TypeUnsignedLong),
-		obj:              model.NewObjectPath(p),
-	}
+	Decline model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardedPackets model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Discover model.ReadOnlyParam[uint64] `dm:"U"`
+
+	ForceRenew model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Inform model.ReadOnlyParam[uint64] `dm:"U"`
+
+	NACK model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Offer model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Release model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Request model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	TransmitFailure model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceDHCPv4RelayStatus enumerates the values of Device.DHCPv4.Relay.Status.
 type DeviceDHCPv4RelayStatus string
 
-func (e DeviceDHCPv4RelayStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDHCPv4RelayStatus_Disabled DeviceDHCPv4RelayStatus = "Disabled"
-	DeviceDHCPv4RelayStatus_Enabled  DeviceDHCPv4RelayStatus = "Enabled"
-	DeviceDHCPv4RelayStatus_Error    DeviceDHCPv4RelayStatus = "Error"
+
+	DeviceDHCPv4RelayStatus_Enabled DeviceDHCPv4RelayStatus = "Enabled"
+
+	DeviceDHCPv4RelayStatus_Error DeviceDHCPv4RelayStatus = "Error"
 )
 
-var (
-	synDeviceDHCPv4Relay_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDHCPv4Relay_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDHCPv4Relay_ForwardingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDHCPv4Relay holds the values of Device.DHCPv4.Relay. (object, readOnly, since 2.0)
+// DeviceDHCPv4Relay holds the values of Device.DHCPv4.Relay. (object, readOnly, since 2.0).
 type DeviceDHCPv4Relay struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceDHCPv4RelayStatus `cwmp:"Status"`
-	// ForwardingNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ForwardingNumberOfEntries uint32 `cwmp:"ForwardingNumberOfEntries"`
-	// Device.DHCPv4.Relay.Forwarding.{i}. instances by instance number
-	Forwarding map[uint32]*DeviceDHCPv4RelayForwarding `cwmp:"Forwarding.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDHCPv4RelayStatus `json:"Status,omitzero"`
+
+	ForwardingNumberOfEntries uint32 `json:"ForwardingNumberOfEntries,omitzero"`
+
+	Forwarding map[uint32]*DeviceDHCPv4RelayForwarding `json:"Forwarding,omitzero"`
 }
 
-// AddForwarding creates instance i of Device.DHCPv4.Relay.Forwarding.{i}. (replacing any) and returns it
+// AddForwarding creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4Relay) AddForwarding(i uint32) *DeviceDHCPv4RelayForwarding {
 	if o.Forwarding == nil {
 		o.Forwarding = map[uint32]*DeviceDHCPv4RelayForwarding{}
@@ -1068,420 +433,160 @@ func (o *DeviceDHCPv4Relay) AddForwarding(i uint32) *DeviceDHCPv4RelayForwarding
 	o.Forwarding[i] = x
 	return x
 }
-
-// GetForwarding returns instance i of Device.DHCPv4.Relay.Forwarding.{i}.
-func (o *DeviceDHCPv4Relay) GetForwarding(i uint32) (*DeviceDHCPv4RelayForwarding, bool) {
-	x, ok := o.Forwarding[i]
-	return x, ok
-}
-
-// DeleteForwarding removes instance i of Device.DHCPv4.Relay.Forwarding.{i}.
-func (o *DeviceDHCPv4Relay) DeleteForwarding(i uint32) {
-	delete(o.Forwarding, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4Relay) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4Relay) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv4Relay_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceDHCPv4Relay) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 448, string(o.Status))
 	for _, i := range model.SortedKeys(o.Forwarding) {
-		o.Forwarding[i].ValidateAt(prefix+"Forwarding."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Forwarding[i].ValidateAt(c, model.InstanceOf(p, "Forwarding.", i))
 	}
 }
 
 // DeviceDHCPv4RelayPath is the typed path of Device.DHCPv4.Relay.
 type DeviceDHCPv4RelayPath struct {
-	obj                       model.ObjectPath
-	Enable                    model.ReadWriteParam[bool]
-	Status                    model.ReadOnlyParam[DeviceDHCPv4RelayStatus]
-	ForwardingNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ForwardingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4RelayPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4RelayPath(prefix string) DeviceDHCPv4RelayPath {
-	p := &prefix
-	return DeviceDHCPv4RelayPath{
-		Enable:                    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ForwardingNumberOfEntries: model.NewReadOnly[uint32](p, "ForwardingNumberOfEntries", model.TypeUnsignedInt),
-		Status:                    model.NewReadOnly[DeviceDHCPv4RelayStatus](p, "Status", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
+// Forwarding returns the typed path of instance i.
+func (x DeviceDHCPv4RelayPath) Forwarding(i uint32) (p DeviceDHCPv4RelayForwardingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Forwarding.", i))
+	return
 }
 
-// Forwarding returns the typed path of instance i of Device.DHCPv4.Relay.Forwarding.{i}.
-func (x DeviceDHCPv4RelayPath) Forwarding(i uint32) DeviceDHCPv4RelayForwardingPath {
-	return newDeviceDHCPv4RelayForwardingPath(x.Path() + "Forwarding." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ForwardingTable returns the table Device.DHCPv4.Relay.Forwarding.{i}. itself (for AddObject when writable)
+// ForwardingTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4RelayPath) ForwardingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Forwarding.")
+	return model.NewWritableTable(x.ObjectPath, "Forwarding.")
 }
 
 // DeviceDHCPv4RelayForwardingStatus enumerates the values of Device.DHCPv4.Relay.Forwarding.{i}.Status.
 type DeviceDHCPv4RelayForwardingStatus string
 
-func (e DeviceDHCPv4RelayForwardingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv4RelayForwardingStatus_Disabled            DeviceDHCPv4RelayForwardingStatus = "Disabled"
-	DeviceDHCPv4RelayForwardingStatus_Enabled             DeviceDHCPv4RelayForwardingStatus = "Enabled"
+	DeviceDHCPv4RelayForwardingStatus_Disabled DeviceDHCPv4RelayForwardingStatus = "Disabled"
+
+	DeviceDHCPv4RelayForwardingStatus_Enabled DeviceDHCPv4RelayForwardingStatus = "Enabled"
+
 	DeviceDHCPv4RelayForwardingStatus_Error_Misconfigured DeviceDHCPv4RelayForwardingStatus = "Error_Misconfigured"
-	DeviceDHCPv4RelayForwardingStatus_Error               DeviceDHCPv4RelayForwardingStatus = "Error"
+
+	DeviceDHCPv4RelayForwardingStatus_Error DeviceDHCPv4RelayForwardingStatus = "Error"
 )
 
 // DeviceDHCPv4RelayForwardingVendorClassIDMode enumerates the values of Device.DHCPv4.Relay.Forwarding.{i}.VendorClassIDMode.
 type DeviceDHCPv4RelayForwardingVendorClassIDMode string
 
-func (e DeviceDHCPv4RelayForwardingVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv4RelayForwardingVendorClassIDMode_Exact     DeviceDHCPv4RelayForwardingVendorClassIDMode = "Exact"
-	DeviceDHCPv4RelayForwardingVendorClassIDMode_Prefix    DeviceDHCPv4RelayForwardingVendorClassIDMode = "Prefix"
-	DeviceDHCPv4RelayForwardingVendorClassIDMode_Suffix    DeviceDHCPv4RelayForwardingVendorClassIDMode = "Suffix"
+	DeviceDHCPv4RelayForwardingVendorClassIDMode_Exact DeviceDHCPv4RelayForwardingVendorClassIDMode = "Exact"
+
+	DeviceDHCPv4RelayForwardingVendorClassIDMode_Prefix DeviceDHCPv4RelayForwardingVendorClassIDMode = "Prefix"
+
+	DeviceDHCPv4RelayForwardingVendorClassIDMode_Suffix DeviceDHCPv4RelayForwardingVendorClassIDMode = "Suffix"
+
 	DeviceDHCPv4RelayForwardingVendorClassIDMode_Substring DeviceDHCPv4RelayForwardingVendorClassIDMode = "Substring"
 )
 
-var (
-	synDeviceDHCPv4RelayForwarding_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4RelayForwarding_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDHCPv4RelayForwarding_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4RelayForwarding_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv4RelayForwarding_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4RelayForwarding_VendorClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4RelayForwarding_VendorClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4RelayForwarding_VendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4RelayForwarding_ClientID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceDHCPv4RelayForwarding_ClientIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4RelayForwarding_UserClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceDHCPv4RelayForwarding_UserClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4RelayForwarding_Chaddr = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4RelayForwarding_ChaddrMask = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4RelayForwarding_ChaddrExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4RelayForwarding_LocallyServed = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4RelayForwarding_DHCPServerIPAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceDHCPv4RelayForwarding holds the values of Device.DHCPv4.Relay.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceDHCPv4RelayForwarding holds the values of Device.DHCPv4.Relay.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4RelayForwarding struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceDHCPv4RelayForwardingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.0.
-	Order uint32 `cwmp:"Order"`
-	// Interface: string(:256) pathRef→###.IP.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// VendorClassID: string(:255), readWrite, since 2.0.
-	VendorClassID string `cwmp:"VendorClassID"`
-	// VendorClassIDExclude: boolean, readWrite, since 2.0.
-	VendorClassIDExclude bool `cwmp:"VendorClassIDExclude"`
-	// VendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 2.0.
-	VendorClassIDMode DeviceDHCPv4RelayForwardingVendorClassIDMode `cwmp:"VendorClassIDMode"`
-	// ClientID: hexBinary(:255), readWrite, since 2.0.
-	ClientID []byte `cwmp:"ClientID"`
-	// ClientIDExclude: boolean, readWrite, since 2.0.
-	ClientIDExclude bool `cwmp:"ClientIDExclude"`
-	// UserClassID: hexBinary(:255), readWrite, since 2.0.
-	UserClassID []byte `cwmp:"UserClassID"`
-	// UserClassIDExclude: boolean, readWrite, since 2.0.
-	UserClassIDExclude bool `cwmp:"UserClassIDExclude"`
-	// Chaddr: MACAddress=string(:17) ~2 patterns, readWrite, since 2.0.
-	Chaddr string `cwmp:"Chaddr"`
-	// ChaddrMask: MACAddress=string(:17) ~2 patterns, readWrite, since 2.0.
-	ChaddrMask string `cwmp:"ChaddrMask"`
-	// ChaddrExclude: boolean, readWrite, since 2.0.
-	ChaddrExclude bool `cwmp:"ChaddrExclude"`
-	// LocallyServed: boolean, readWrite, since 2.0.
-	LocallyServed bool `cwmp:"LocallyServed"`
-	// DHCPServerIPAddress: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.0.
-	DHCPServerIPAddress string `cwmp:"DHCPServerIPAddress"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDHCPv4RelayForwardingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	VendorClassID string `json:"VendorClassID,omitzero"`
+
+	VendorClassIDExclude bool `json:"VendorClassIDExclude,omitzero"`
+
+	VendorClassIDMode DeviceDHCPv4RelayForwardingVendorClassIDMode `json:"VendorClassIDMode,omitzero"`
+
+	ClientID model.HexBinary `json:"ClientID,omitzero"`
+
+	ClientIDExclude bool `json:"ClientIDExclude,omitzero"`
+
+	UserClassID model.HexBinary `json:"UserClassID,omitzero"`
+
+	UserClassIDExclude bool `json:"UserClassIDExclude,omitzero"`
+
+	Chaddr string `json:"Chaddr,omitzero"`
+
+	ChaddrMask string `json:"ChaddrMask,omitzero"`
+
+	ChaddrExclude bool `json:"ChaddrExclude,omitzero"`
+
+	LocallyServed bool `json:"LocallyServed,omitzero"`
+
+	DHCPServerIPAddress string `json:"DHCPServerIPAddress,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4RelayForwarding) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4RelayForwarding) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv4RelayForwarding_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4RelayForwarding_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv4RelayForwarding_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4RelayForwarding_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4RelayForwarding_VendorClassID, o.VendorClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorClassID",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4RelayForwarding_VendorClassIDMode, string(o.VendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorClassIDMode",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv4RelayForwarding_ClientID, o.ClientID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClientID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv4RelayForwarding_UserClassID, o.UserClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserClassID",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4RelayForwarding_Chaddr, o.Chaddr); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Chaddr",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4RelayForwarding_ChaddrMask, o.ChaddrMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChaddrMask",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4RelayForwarding_DHCPServerIPAddress, o.DHCPServerIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPServerIPAddress",
-		})
-	}
+func (o *DeviceDHCPv4RelayForwarding) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 441, string(o.Status))
+	c.String(p, "Alias", 430, o.Alias)
+	c.Uint(p, "Order", 440, uint64(o.Order))
+	c.String(p, "Interface", 438, o.Interface)
+	c.String(p, "VendorClassID", 444, o.VendorClassID)
+	c.String(p, "VendorClassIDMode", 446, string(o.VendorClassIDMode))
+	c.Bytes(p, "ClientID", 434, []byte(o.ClientID))
+	c.Bytes(p, "UserClassID", 442, []byte(o.UserClassID))
+	c.String(p, "Chaddr", 431, o.Chaddr)
+	c.String(p, "ChaddrMask", 433, o.ChaddrMask)
+	c.String(p, "DHCPServerIPAddress", 436, o.DHCPServerIPAddress)
 }
 
 // DeviceDHCPv4RelayForwardingPath is the typed path of Device.DHCPv4.Relay.Forwarding.{i}.
 type DeviceDHCPv4RelayForwardingPath struct {
-	obj                  model.ObjectPath
-	Enable               model.ReadWriteParam[bool]
-	Status               model.ReadOnlyParam[DeviceDHCPv4RelayForwardingStatus]
-	Alias                model.WriteOnceParam[string]
-	Order                model.ReadWriteParam[uint32]
-	Interface            model.ReadWriteParam[string]
-	VendorClassID        model.ReadWriteParam[string]
-	VendorClassIDExclude model.ReadWriteParam[bool]
-	VendorClassIDMode    model.ReadWriteParam[DeviceDHCPv4RelayForwardingVendorClassIDMode]
-	ClientID             model.ReadWriteParam[[]byte]
-	ClientIDExclude      model.ReadWriteParam[bool]
-	UserClassID          model.ReadWriteParam[[]byte]
-	UserClassIDExclude   model.ReadWriteParam[bool]
-	Chaddr               model.ReadWriteParam[string]
-	ChaddrMask           model.ReadWriteParam[string]
-	ChaddrExclude        model.ReadWriteParam[bool]
-	LocallyServed        model.ReadWriteParam[bool]
-	DHCPServerIPAddress  model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
+
+	ChaddrExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	ChaddrMask model.ReadWriteParam[string] `dm:"s"`
+
+	ClientID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	ClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DHCPServerIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	LocallyServed model.ReadWriteParam[bool] `dm:"b"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	UserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	UserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	VendorClassID model.ReadWriteParam[string] `dm:"s"`
+
+	VendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	VendorClassIDMode model.ReadWriteParam[DeviceDHCPv4RelayForwardingVendorClassIDMode] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4RelayForwardingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4RelayForwardingPath(prefix string) DeviceDHCPv4RelayForwardingPath {
-	p := &prefix
-	return DeviceDHCPv4RelayForwardingPath{
-		Alias:                model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Chaddr:               model.NewReadWrite[string](p, "Chaddr", model.TypeString),
-		ChaddrExclude:        model.NewReadWrite[bool](p, "ChaddrExclude", model.TypeBoolean),
-		ChaddrMask:           model.NewReadWrite[string](p, "ChaddrMask", model.TypeString),
-		ClientID:             model.NewReadWrite[[]byte](p, "ClientID", model.TypeHexBinary),
-		ClientIDExclude:      model.NewReadWrite[bool](p, "ClientIDExclude", model.TypeBoolean),
-		DHCPServerIPAddress:  model.NewReadWrite[string](p, "DHCPServerIPAddress", model.TypeString),
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:            model.NewReadWrite[string](p, "Interface", model.TypeString),
-		LocallyServed:        model.NewReadWrite[bool](p, "LocallyServed", model.TypeBoolean),
-		Order:                model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Status:               model.NewReadOnly[DeviceDHCPv4RelayForwardingStatus](p, "Status", model.TypeString),
-		UserClassID:          model.NewReadWrite[[]byte](p, "UserClassID", model.TypeHexBinary),
-		UserClassIDExclude:   model.NewReadWrite[bool](p, "UserClassIDExclude", model.TypeBoolean),
-		VendorClassID:        model.NewReadWrite[string](p, "VendorClassID", model.TypeString),
-		VendorClassIDExclude: model.NewReadWrite[bool](p, "VendorClassIDExclude", model.TypeBoolean),
-		VendorClassIDMode:    model.NewReadWrite[DeviceDHCPv4RelayForwardingVendorClassIDMode](p, "VendorClassIDMode", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv4Server_Enable              = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDHCPv4Server_PoolNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDHCPv4Server holds the values of Device.DHCPv4.Server. (object, readOnly, since 2.0)
+// DeviceDHCPv4Server holds the values of Device.DHCPv4.Server. (object, readOnly, since 2.0).
 type DeviceDHCPv4Server struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// PoolNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	PoolNumberOfEntries uint32 `cwmp:"PoolNumberOfEntries"`
-	// Device.DHCPv4.Server.Pool.{i}. instances by instance number
-	Pool  map[uint32]*DeviceDHCPv4ServerPool `cwmp:"Pool.{i}."`
-	Stats *DeviceDHCPv4ServerStats           `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	PoolNumberOfEntries uint32 `json:"PoolNumberOfEntries,omitzero"`
+
+	Pool  map[uint32]*DeviceDHCPv4ServerPool `json:"Pool,omitzero"`
+	Stats *DeviceDHCPv4ServerStats           `json:"Stats,omitzero"`
 }
 
-// AddPool creates instance i of Device.DHCPv4.Server.Pool.{i}. (replacing any) and returns it
+// AddPool creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4Server) AddPool(i uint32) *DeviceDHCPv4ServerPool {
 	if o.Pool == nil {
 		o.Pool = map[uint32]*DeviceDHCPv4ServerPool{}
@@ -1490,397 +595,136 @@ func (o *DeviceDHCPv4Server) AddPool(i uint32) *DeviceDHCPv4ServerPool {
 	o.Pool[i] = x
 	return x
 }
-
-// GetPool returns instance i of Device.DHCPv4.Server.Pool.{i}.
-func (o *DeviceDHCPv4Server) GetPool(i uint32) (*DeviceDHCPv4ServerPool, bool) {
-	x, ok := o.Pool[i]
-	return x, ok
-}
-
-// DeletePool removes instance i of Device.DHCPv4.Server.Pool.{i}.
-func (o *DeviceDHCPv4Server) DeletePool(i uint32) {
-	delete(o.Pool, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4Server) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4Server) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDHCPv4Server) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Pool) {
-		o.Pool[i].ValidateAt(prefix+"Pool."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Pool[i].ValidateAt(c, model.InstanceOf(p, "Pool.", i))
 	}
 }
 
 // DeviceDHCPv4ServerPath is the typed path of Device.DHCPv4.Server.
 type DeviceDHCPv4ServerPath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	PoolNumberOfEntries model.ReadOnlyParam[uint32]
-	Stats               DeviceDHCPv4ServerStatsPath
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	PoolNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Stats DeviceDHCPv4ServerStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ServerPath(prefix string) DeviceDHCPv4ServerPath {
-	p := &prefix
-	return DeviceDHCPv4ServerPath{
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		PoolNumberOfEntries: model.NewReadOnly[uint32](p, "PoolNumberOfEntries", model.TypeUnsignedInt),
-		Stats:               newDeviceDHCPv4ServerStatsPath(prefix + "Stats."),
-		obj:                 model.NewObjectPath(p),
-	}
+// Pool returns the typed path of instance i.
+func (x DeviceDHCPv4ServerPath) Pool(i uint32) (p DeviceDHCPv4ServerPoolPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Pool.", i))
+	return
 }
 
-// Pool returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.
-func (x DeviceDHCPv4ServerPath) Pool(i uint32) DeviceDHCPv4ServerPoolPath {
-	return newDeviceDHCPv4ServerPoolPath(x.Path() + "Pool." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PoolTable returns the table Device.DHCPv4.Server.Pool.{i}. itself (for AddObject when writable)
+// PoolTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPath) PoolTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Pool.")
+	return model.NewWritableTable(x.ObjectPath, "Pool.")
 }
 
 // DeviceDHCPv4ServerPoolStatus enumerates the values of Device.DHCPv4.Server.Pool.{i}.Status.
 type DeviceDHCPv4ServerPoolStatus string
 
-func (e DeviceDHCPv4ServerPoolStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv4ServerPoolStatus_Disabled            DeviceDHCPv4ServerPoolStatus = "Disabled"
-	DeviceDHCPv4ServerPoolStatus_Enabled             DeviceDHCPv4ServerPoolStatus = "Enabled"
+	DeviceDHCPv4ServerPoolStatus_Disabled DeviceDHCPv4ServerPoolStatus = "Disabled"
+
+	DeviceDHCPv4ServerPoolStatus_Enabled DeviceDHCPv4ServerPoolStatus = "Enabled"
+
 	DeviceDHCPv4ServerPoolStatus_Error_Misconfigured DeviceDHCPv4ServerPoolStatus = "Error_Misconfigured"
-	DeviceDHCPv4ServerPoolStatus_Error               DeviceDHCPv4ServerPoolStatus = "Error"
+
+	DeviceDHCPv4ServerPoolStatus_Error DeviceDHCPv4ServerPoolStatus = "Error"
 )
 
 // DeviceDHCPv4ServerPoolVendorClassIDMode enumerates the values of Device.DHCPv4.Server.Pool.{i}.VendorClassIDMode.
 type DeviceDHCPv4ServerPoolVendorClassIDMode string
 
-func (e DeviceDHCPv4ServerPoolVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv4ServerPoolVendorClassIDMode_Exact     DeviceDHCPv4ServerPoolVendorClassIDMode = "Exact"
-	DeviceDHCPv4ServerPoolVendorClassIDMode_Prefix    DeviceDHCPv4ServerPoolVendorClassIDMode = "Prefix"
-	DeviceDHCPv4ServerPoolVendorClassIDMode_Suffix    DeviceDHCPv4ServerPoolVendorClassIDMode = "Suffix"
+	DeviceDHCPv4ServerPoolVendorClassIDMode_Exact DeviceDHCPv4ServerPoolVendorClassIDMode = "Exact"
+
+	DeviceDHCPv4ServerPoolVendorClassIDMode_Prefix DeviceDHCPv4ServerPoolVendorClassIDMode = "Prefix"
+
+	DeviceDHCPv4ServerPoolVendorClassIDMode_Suffix DeviceDHCPv4ServerPoolVendorClassIDMode = "Suffix"
+
 	DeviceDHCPv4ServerPoolVendorClassIDMode_Substring DeviceDHCPv4ServerPoolVendorClassIDMode = "Substring"
 )
 
 // DeviceDHCPv4ServerPoolAllowedDevices enumerates the values of Device.DHCPv4.Server.Pool.{i}.AllowedDevices.
 type DeviceDHCPv4ServerPoolAllowedDevices string
 
-func (e DeviceDHCPv4ServerPoolAllowedDevices) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv4ServerPoolAllowedDevices_All     DeviceDHCPv4ServerPoolAllowedDevices = "All"
-	DeviceDHCPv4ServerPoolAllowedDevices_Known   DeviceDHCPv4ServerPoolAllowedDevices = "Known"
+	DeviceDHCPv4ServerPoolAllowedDevices_All DeviceDHCPv4ServerPoolAllowedDevices = "All"
+
+	DeviceDHCPv4ServerPoolAllowedDevices_Known DeviceDHCPv4ServerPoolAllowedDevices = "Known"
+
 	DeviceDHCPv4ServerPoolAllowedDevices_Unknown DeviceDHCPv4ServerPoolAllowedDevices = "Unknown"
 )
 
-var (
-	synDeviceDHCPv4ServerPool_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4ServerPool_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv4ServerPool_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_VendorClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_VendorClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4ServerPool_VendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_ClientID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceDHCPv4ServerPool_ClientIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4ServerPool_UserClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceDHCPv4ServerPool_UserClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4ServerPool_Chaddr = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_ChaddrMask = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_ChaddrExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4ServerPool_AllowedDevices = &model.Syntax{
-		Enums: []model.Enum{{Value: "All"}, {Value: "Known"}, {Value: "Unknown"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_MinAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_MaxAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_ReservedAddresses = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{
-			MaxItems: model.U64(32),
-			Size:     &model.Size{},
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_SubnetMask = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_DNSServers = &model.Syntax{
-		DataType: "IPv4Address",
-		List: &model.List{
-			MaxItems: model.U64(4),
-			Size:     &model.Size{},
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_DomainName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_IPRouters = &model.Syntax{
-		DataType: "IPv4Address",
-		List: &model.List{
-			MaxItems: model.U64(4),
-			Size:     &model.Size{},
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_WINSServers = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:     &model.List{},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPool_LeaseTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "86400",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceDHCPv4ServerPool_DSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "48",
-		},
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv4ServerPool_StaticAddressNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv4ServerPool_OptionNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv4ServerPool_ClientNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDHCPv4ServerPool holds the values of Device.DHCPv4.Server.Pool.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceDHCPv4ServerPool holds the values of Device.DHCPv4.Server.Pool.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4ServerPool struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceDHCPv4ServerPoolStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.0.
-	Order uint32 `cwmp:"Order"`
-	// Interface: string(:256) pathRef→###.IP.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// VendorClassID: string(:255), readWrite, since 2.0.
-	VendorClassID string `cwmp:"VendorClassID"`
-	// VendorClassIDExclude: boolean, readWrite, since 2.0.
-	VendorClassIDExclude bool `cwmp:"VendorClassIDExclude"`
-	// VendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 2.0.
-	VendorClassIDMode DeviceDHCPv4ServerPoolVendorClassIDMode `cwmp:"VendorClassIDMode"`
-	// ClientID: hexBinary(:255), readWrite, since 2.0.
-	ClientID []byte `cwmp:"ClientID"`
-	// ClientIDExclude: boolean, readWrite, since 2.0.
-	ClientIDExclude bool `cwmp:"ClientIDExclude"`
-	// UserClassID: hexBinary(:255), readWrite, since 2.0.
-	UserClassID []byte `cwmp:"UserClassID"`
-	// UserClassIDExclude: boolean, readWrite, since 2.0.
-	UserClassIDExclude bool `cwmp:"UserClassIDExclude"`
-	// Chaddr: MACAddress=string(:17) ~2 patterns, readWrite, since 2.0.
-	Chaddr string `cwmp:"Chaddr"`
-	// ChaddrMask: MACAddress=string(:17) ~2 patterns, readWrite, since 2.0.
-	ChaddrMask string `cwmp:"ChaddrMask"`
-	// ChaddrExclude: boolean, readWrite, since 2.0.
-	ChaddrExclude bool `cwmp:"ChaddrExclude"`
-	// AllowedDevices: string{All,Known,Unknown}, readWrite, since 2.13.
-	AllowedDevices DeviceDHCPv4ServerPoolAllowedDevices `cwmp:"AllowedDevices"`
-	// MinAddress: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.0.
-	MinAddress string `cwmp:"MinAddress"`
-	// MaxAddress: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.0.
-	MaxAddress string `cwmp:"MaxAddress"`
-	// ReservedAddresses: list[:32 items](:)<IPv4Address=string(:15) ~2 patterns>, readWrite, since 2.0.
-	ReservedAddresses []string `cwmp:"ReservedAddresses"`
-	// SubnetMask: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.0.
-	SubnetMask string `cwmp:"SubnetMask"`
-	// DNSServers: list[:4 items](:)<IPv4Address=string(:15) ~2 patterns>, readWrite, since 2.0.
-	DNSServers []string `cwmp:"DNSServers"`
-	// DomainName: string(:64), readWrite, since 2.0.
-	DomainName string `cwmp:"DomainName"`
-	// IPRouters: list[:4 items](:)<IPv4Address=string(:15) ~2 patterns>, readWrite, since 2.0.
-	IPRouters []string `cwmp:"IPRouters"`
-	// WINSServers: list<IPv4Address=string(:15) ~2 patterns>, readWrite, since 2.19.
-	WINSServers []string `cwmp:"WINSServers"`
-	// LeaseTime: int[-1:] seconds, readWrite, since 2.0.
-	LeaseTime int32 `cwmp:"LeaseTime"`
-	// DSCPMark: unsignedInt[0:63], readWrite, since 2.19.
-	DSCPMark uint32 `cwmp:"DSCPMark"`
-	// StaticAddressNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	StaticAddressNumberOfEntries uint32 `cwmp:"StaticAddressNumberOfEntries"`
-	// OptionNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	OptionNumberOfEntries uint32 `cwmp:"OptionNumberOfEntries"`
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// Device.DHCPv4.Server.Pool.{i}.Client.{i}. instances by instance number
-	Client map[uint32]*DeviceDHCPv4ServerPoolClient `cwmp:"Client.{i}."`
-	// Device.DHCPv4.Server.Pool.{i}.Option.{i}. instances by instance number
-	Option map[uint32]*DeviceDHCPv4ServerPoolOption `cwmp:"Option.{i}."`
-	// Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}. instances by instance number
-	StaticAddress map[uint32]*DeviceDHCPv4ServerPoolStaticAddress `cwmp:"StaticAddress.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDHCPv4ServerPoolStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	VendorClassID string `json:"VendorClassID,omitzero"`
+
+	VendorClassIDExclude bool `json:"VendorClassIDExclude,omitzero"`
+
+	VendorClassIDMode DeviceDHCPv4ServerPoolVendorClassIDMode `json:"VendorClassIDMode,omitzero"`
+
+	ClientID model.HexBinary `json:"ClientID,omitzero"`
+
+	ClientIDExclude bool `json:"ClientIDExclude,omitzero"`
+
+	UserClassID model.HexBinary `json:"UserClassID,omitzero"`
+
+	UserClassIDExclude bool `json:"UserClassIDExclude,omitzero"`
+
+	Chaddr string `json:"Chaddr,omitzero"`
+
+	ChaddrMask string `json:"ChaddrMask,omitzero"`
+
+	ChaddrExclude bool `json:"ChaddrExclude,omitzero"`
+
+	AllowedDevices DeviceDHCPv4ServerPoolAllowedDevices `json:"AllowedDevices,omitzero"`
+
+	MinAddress string `json:"MinAddress,omitzero"`
+
+	MaxAddress string `json:"MaxAddress,omitzero"`
+
+	ReservedAddresses []string `json:"ReservedAddresses,omitzero"`
+
+	SubnetMask string `json:"SubnetMask,omitzero"`
+
+	DNSServers []string `json:"DNSServers,omitzero"`
+
+	DomainName string `json:"DomainName,omitzero"`
+
+	IPRouters []string `json:"IPRouters,omitzero"`
+
+	WINSServers []string `json:"WINSServers,omitzero"`
+
+	LeaseTime int32 `json:"LeaseTime,omitzero"`
+
+	DSCPMark uint32 `json:"DSCPMark,omitzero"`
+
+	StaticAddressNumberOfEntries uint32 `json:"StaticAddressNumberOfEntries,omitzero"`
+
+	OptionNumberOfEntries uint32 `json:"OptionNumberOfEntries,omitzero"`
+
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	Client        map[uint32]*DeviceDHCPv4ServerPoolClient        `json:"Client,omitzero"`
+	Option        map[uint32]*DeviceDHCPv4ServerPoolOption        `json:"Option,omitzero"`
+	StaticAddress map[uint32]*DeviceDHCPv4ServerPoolStaticAddress `json:"StaticAddress,omitzero"`
 }
 
-// AddClient creates instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4ServerPool) AddClient(i uint32) *DeviceDHCPv4ServerPoolClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceDHCPv4ServerPoolClient{}
@@ -1890,18 +734,7 @@ func (o *DeviceDHCPv4ServerPool) AddClient(i uint32) *DeviceDHCPv4ServerPoolClie
 	return x
 }
 
-// GetClient returns instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.
-func (o *DeviceDHCPv4ServerPool) GetClient(i uint32) (*DeviceDHCPv4ServerPoolClient, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.
-func (o *DeviceDHCPv4ServerPool) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// AddOption creates instance i of Device.DHCPv4.Server.Pool.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4ServerPool) AddOption(i uint32) *DeviceDHCPv4ServerPoolOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceDHCPv4ServerPoolOption{}
@@ -1911,18 +744,7 @@ func (o *DeviceDHCPv4ServerPool) AddOption(i uint32) *DeviceDHCPv4ServerPoolOpti
 	return x
 }
 
-// GetOption returns instance i of Device.DHCPv4.Server.Pool.{i}.Option.{i}.
-func (o *DeviceDHCPv4ServerPool) GetOption(i uint32) (*DeviceDHCPv4ServerPoolOption, bool) {
-	x, ok := o.Option[i]
-	return x, ok
-}
-
-// DeleteOption removes instance i of Device.DHCPv4.Server.Pool.{i}.Option.{i}.
-func (o *DeviceDHCPv4ServerPool) DeleteOption(i uint32) {
-	delete(o.Option, i)
-}
-
-// AddStaticAddress creates instance i of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}. (replacing any) and returns it
+// AddStaticAddress creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4ServerPool) AddStaticAddress(i uint32) *DeviceDHCPv4ServerPoolStaticAddress {
 	if o.StaticAddress == nil {
 		o.StaticAddress = map[uint32]*DeviceDHCPv4ServerPoolStaticAddress{}
@@ -1931,305 +753,151 @@ func (o *DeviceDHCPv4ServerPool) AddStaticAddress(i uint32) *DeviceDHCPv4ServerP
 	o.StaticAddress[i] = x
 	return x
 }
-
-// GetStaticAddress returns instance i of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.
-func (o *DeviceDHCPv4ServerPool) GetStaticAddress(i uint32) (*DeviceDHCPv4ServerPoolStaticAddress, bool) {
-	x, ok := o.StaticAddress[i]
-	return x, ok
-}
-
-// DeleteStaticAddress removes instance i of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.
-func (o *DeviceDHCPv4ServerPool) DeleteStaticAddress(i uint32) {
-	delete(o.StaticAddress, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ServerPool) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ServerPool) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv4ServerPool_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_VendorClassID, o.VendorClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorClassID",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_VendorClassIDMode, string(o.VendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorClassIDMode",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv4ServerPool_ClientID, o.ClientID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClientID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv4ServerPool_UserClassID, o.UserClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserClassID",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_Chaddr, o.Chaddr); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Chaddr",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_ChaddrMask, o.ChaddrMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChaddrMask",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_AllowedDevices, string(o.AllowedDevices)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedDevices",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_MinAddress, o.MinAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_MaxAddress, o.MaxAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAddress",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv4ServerPool_ReservedAddresses, model.FormatValue(model.TypeString, o.ReservedAddresses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReservedAddresses",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_SubnetMask, o.SubnetMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubnetMask",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv4ServerPool_DNSServers, model.FormatValue(model.TypeString, o.DNSServers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServers",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPool_DomainName, o.DomainName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DomainName",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv4ServerPool_IPRouters, model.FormatValue(model.TypeString, o.IPRouters)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPRouters",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv4ServerPool_WINSServers, model.FormatValue(model.TypeString, o.WINSServers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WINSServers",
-		})
-	}
-	if e := model.CheckInt(synDeviceDHCPv4ServerPool_LeaseTime, int64(o.LeaseTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LeaseTime",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv4ServerPool_DSCPMark, uint64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
+func (o *DeviceDHCPv4ServerPool) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 495, string(o.Status))
+	c.String(p, "Alias", 452, o.Alias)
+	c.Uint(p, "Order", 487, uint64(o.Order))
+	c.String(p, "Interface", 477, o.Interface)
+	c.String(p, "VendorClassID", 499, o.VendorClassID)
+	c.String(p, "VendorClassIDMode", 501, string(o.VendorClassIDMode))
+	c.Bytes(p, "ClientID", 469, []byte(o.ClientID))
+	c.Bytes(p, "UserClassID", 497, []byte(o.UserClassID))
+	c.String(p, "Chaddr", 454, o.Chaddr)
+	c.String(p, "ChaddrMask", 456, o.ChaddrMask)
+	c.String(p, "AllowedDevices", 453, string(o.AllowedDevices))
+	c.String(p, "MinAddress", 480, o.MinAddress)
+	c.String(p, "MaxAddress", 479, o.MaxAddress)
+	c.Wire(p, "ReservedAddresses", 488, model.JoinStrings(o.ReservedAddresses), len(o.ReservedAddresses) > 0)
+	c.String(p, "SubnetMask", 496, o.SubnetMask)
+	c.Wire(p, "DNSServers", 472, model.JoinStrings(o.DNSServers), len(o.DNSServers) > 0)
+	c.String(p, "DomainName", 474, o.DomainName)
+	c.Wire(p, "IPRouters", 476, model.JoinStrings(o.IPRouters), len(o.IPRouters) > 0)
+	c.Wire(p, "WINSServers", 502, model.JoinStrings(o.WINSServers), len(o.WINSServers) > 0)
+	c.Int(p, "LeaseTime", 478, int64(o.LeaseTime))
+	c.Uint(p, "DSCPMark", 473, uint64(o.DSCPMark))
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 	for _, i := range model.SortedKeys(o.Option) {
-		o.Option[i].ValidateAt(prefix+"Option."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Option[i].ValidateAt(c, model.InstanceOf(p, "Option.", i))
 	}
 	for _, i := range model.SortedKeys(o.StaticAddress) {
-		o.StaticAddress[i].ValidateAt(prefix+"StaticAddress."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.StaticAddress[i].ValidateAt(c, model.InstanceOf(p, "StaticAddress.", i))
 	}
 }
 
 // DeviceDHCPv4ServerPoolPath is the typed path of Device.DHCPv4.Server.Pool.{i}.
 type DeviceDHCPv4ServerPoolPath struct {
-	obj                          model.ObjectPath
-	Enable                       model.ReadWriteParam[bool]
-	Status                       model.ReadOnlyParam[DeviceDHCPv4ServerPoolStatus]
-	Alias                        model.WriteOnceParam[string]
-	Order                        model.ReadWriteParam[uint32]
-	Interface                    model.ReadWriteParam[string]
-	VendorClassID                model.ReadWriteParam[string]
-	VendorClassIDExclude         model.ReadWriteParam[bool]
-	VendorClassIDMode            model.ReadWriteParam[DeviceDHCPv4ServerPoolVendorClassIDMode]
-	ClientID                     model.ReadWriteParam[[]byte]
-	ClientIDExclude              model.ReadWriteParam[bool]
-	UserClassID                  model.ReadWriteParam[[]byte]
-	UserClassIDExclude           model.ReadWriteParam[bool]
-	Chaddr                       model.ReadWriteParam[string]
-	ChaddrMask                   model.ReadWriteParam[string]
-	ChaddrExclude                model.ReadWriteParam[bool]
-	AllowedDevices               model.ReadWriteParam[DeviceDHCPv4ServerPoolAllowedDevices]
-	MinAddress                   model.ReadWriteParam[string]
-	MaxAddress                   model.ReadWriteParam[string]
-	ReservedAddresses            model.ReadWriteParam[[]string]
-	SubnetMask                   model.ReadWriteParam[string]
-	DNSServers                   model.ReadWriteParam[[]string]
-	DomainName                   model.ReadWriteParam[string]
-	IPRouters                    model.ReadWriteParam[[]string]
-	WINSServers                  model.ReadWriteParam[[]string]
-	LeaseTime                    model.ReadWriteParam[int32]
-	DSCPMark                     model.ReadWriteParam[uint32]
-	StaticAddressNumberOfEntries model.ReadOnlyParam[uint32]
-	OptionNumberOfEntries        model.ReadOnlyParam[uint32]
-	ClientNumberOfEntries        model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AllowedDevices model.ReadWriteParam[DeviceDHCPv4ServerPoolAllowedDevices] `dm:"s"`
+
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
+
+	ChaddrExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	ChaddrMask model.ReadWriteParam[string] `dm:"s"`
+
+	ClientID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	ClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DNSServers model.ReadWriteParam[[]string] `dm:"s"`
+
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	DomainName model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPRouters model.ReadWriteParam[[]string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	LeaseTime model.ReadWriteParam[int32] `dm:"i"`
+
+	MaxAddress model.ReadWriteParam[string] `dm:"s"`
+
+	MinAddress model.ReadWriteParam[string] `dm:"s"`
+
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReservedAddresses model.ReadWriteParam[[]string] `dm:"s"`
+
+	StaticAddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SubnetMask model.ReadWriteParam[string] `dm:"s"`
+
+	UserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	UserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	VendorClassID model.ReadWriteParam[string] `dm:"s"`
+
+	VendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	VendorClassIDMode model.ReadWriteParam[DeviceDHCPv4ServerPoolVendorClassIDMode] `dm:"s"`
+
+	WINSServers model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ServerPoolPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ServerPoolPath(prefix string) DeviceDHCPv4ServerPoolPath {
-	p := &prefix
-	return DeviceDHCPv4ServerPoolPath{
-		Alias:                        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllowedDevices:               model.NewReadWrite[DeviceDHCPv4ServerPoolAllowedDevices](p, "AllowedDevices", model.TypeString),
-		Chaddr:                       model.NewReadWrite[string](p, "Chaddr", model.TypeString),
-		ChaddrExclude:                model.NewReadWrite[bool](p, "ChaddrExclude", model.TypeBoolean),
-		ChaddrMask:                   model.NewReadWrite[string](p, "ChaddrMask", model.TypeString),
-		ClientID:                     model.NewReadWrite[[]byte](p, "ClientID", model.TypeHexBinary),
-		ClientIDExclude:              model.NewReadWrite[bool](p, "ClientIDExclude", model.TypeBoolean),
-		ClientNumberOfEntries:        model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		DNSServers:                   model.NewReadWrite[[]string](p, "DNSServers", model.TypeString),
-		DSCPMark:                     model.NewReadWrite[uint32](p, "DSCPMark", model.TypeUnsignedInt),
-		DomainName:                   model.NewReadWrite[string](p, "DomainName", model.TypeString),
-		Enable:                       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPRouters:                    model.NewReadWrite[[]string](p, "IPRouters", model.TypeString),
-		Interface:                    model.NewReadWrite[string](p, "Interface", model.TypeString),
-		LeaseTime:                    model.NewReadWrite[int32](p, "LeaseTime", model.TypeInt),
-		MaxAddress:                   model.NewReadWrite[string](p, "MaxAddress", model.TypeString),
-		MinAddress:                   model.NewReadWrite[string](p, "MinAddress", model.TypeString),
-		OptionNumberOfEntries:        model.NewReadOnly[uint32](p, "OptionNumberOfEntries", model.TypeUnsignedInt),
-		Order:                        model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		ReservedAddresses:            model.NewReadWrite[[]string](p, "ReservedAddresses", model.TypeString),
-		StaticAddressNumberOfEntries: model.NewReadOnly[uint32](p, "StaticAddressNumberOfEntries", model.TypeUnsignedInt),
-		Status:                       model.NewReadOnly[DeviceDHCPv4ServerPoolStatus](p, "Status", model.TypeString),
-		SubnetMask:                   model.NewReadWrite[string](p, "SubnetMask", model.TypeString),
-		UserClassID:                  model.NewReadWrite[[]byte](p, "UserClassID", model.TypeHexBinary),
-		UserClassIDExclude:           model.NewReadWrite[bool](p, "UserClassIDExclude", model.TypeBoolean),
-		VendorClassID:                model.NewReadWrite[string](p, "VendorClassID", model.TypeString),
-		VendorClassIDExclude:         model.NewReadWrite[bool](p, "VendorClassIDExclude", model.TypeBoolean),
-		VendorClassIDMode:            model.NewReadWrite[DeviceDHCPv4ServerPoolVendorClassIDMode](p, "VendorClassIDMode", model.TypeString),
-		WINSServers:                  model.NewReadWrite[[]string](p, "WINSServers", model.TypeString),
-		obj:                          model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x DeviceDHCPv4ServerPoolPath) Client(i uint32) (p DeviceDHCPv4ServerPoolClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.
-func (x DeviceDHCPv4ServerPoolPath) Client(i uint32) DeviceDHCPv4ServerPoolClientPath {
-	return newDeviceDHCPv4ServerPoolClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table Device.DHCPv4.Server.Pool.{i}.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPoolPath) ClientTable() model.Table {
-	return model.NewTable(x.Path() + "Client.")
+	return model.NewTable(x.ObjectPath, "Client.")
 }
 
-// Option returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.Option.{i}.
-func (x DeviceDHCPv4ServerPoolPath) Option(i uint32) DeviceDHCPv4ServerPoolOptionPath {
-	return newDeviceDHCPv4ServerPoolOptionPath(x.Path() + "Option." + strconv.FormatUint(uint64(i), 10) + ".")
+// Option returns the typed path of instance i.
+func (x DeviceDHCPv4ServerPoolPath) Option(i uint32) (p DeviceDHCPv4ServerPoolOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
+	return
 }
 
-// OptionTable returns the table Device.DHCPv4.Server.Pool.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPoolPath) OptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Option.")
+	return model.NewWritableTable(x.ObjectPath, "Option.")
 }
 
-// StaticAddress returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.
-func (x DeviceDHCPv4ServerPoolPath) StaticAddress(i uint32) DeviceDHCPv4ServerPoolStaticAddressPath {
-	return newDeviceDHCPv4ServerPoolStaticAddressPath(x.Path() + "StaticAddress." + strconv.FormatUint(uint64(i), 10) + ".")
+// StaticAddress returns the typed path of instance i.
+func (x DeviceDHCPv4ServerPoolPath) StaticAddress(i uint32) (p DeviceDHCPv4ServerPoolStaticAddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "StaticAddress.", i))
+	return
 }
 
-// StaticAddressTable returns the table Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}. itself (for AddObject when writable)
+// StaticAddressTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPoolPath) StaticAddressTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "StaticAddress.")
+	return model.NewWritableTable(x.ObjectPath, "StaticAddress.")
 }
 
-var (
-	synDeviceDHCPv4ServerPoolClient_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPoolClient_Chaddr = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPoolClient_Active                     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDHCPv4ServerPoolClient_IPv4AddressNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv4ServerPoolClient_OptionNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDHCPv4ServerPoolClient holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceDHCPv4ServerPoolClient holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv4ServerPoolClient struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Chaddr: MACAddress=string(:17) ~2 patterns, readOnly, since 2.2.
-	Chaddr string `cwmp:"Chaddr"`
-	// Active: boolean, readOnly, since 2.2.
-	Active bool `cwmp:"Active"`
-	// IPv4AddressNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	IPv4AddressNumberOfEntries uint32 `cwmp:"IPv4AddressNumberOfEntries"`
-	// OptionNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	OptionNumberOfEntries uint32 `cwmp:"OptionNumberOfEntries"`
-	// Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}. instances by instance number
-	IPv4Address map[uint32]*DeviceDHCPv4ServerPoolClientIPv4Address `cwmp:"IPv4Address.{i}."`
-	// Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}. instances by instance number
-	Option map[uint32]*DeviceDHCPv4ServerPoolClientOption `cwmp:"Option.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Chaddr string `json:"Chaddr,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
+
+	IPv4AddressNumberOfEntries uint32 `json:"IPv4AddressNumberOfEntries,omitzero"`
+
+	OptionNumberOfEntries uint32 `json:"OptionNumberOfEntries,omitzero"`
+
+	IPv4Address map[uint32]*DeviceDHCPv4ServerPoolClientIPv4Address `json:"IPv4Address,omitzero"`
+	Option      map[uint32]*DeviceDHCPv4ServerPoolClientOption      `json:"Option,omitzero"`
 }
 
-// AddIPv4Address creates instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}. (replacing any) and returns it
+// AddIPv4Address creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4ServerPoolClient) AddIPv4Address(i uint32) *DeviceDHCPv4ServerPoolClientIPv4Address {
 	if o.IPv4Address == nil {
 		o.IPv4Address = map[uint32]*DeviceDHCPv4ServerPoolClientIPv4Address{}
@@ -2239,18 +907,7 @@ func (o *DeviceDHCPv4ServerPoolClient) AddIPv4Address(i uint32) *DeviceDHCPv4Ser
 	return x
 }
 
-// GetIPv4Address returns instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.
-func (o *DeviceDHCPv4ServerPoolClient) GetIPv4Address(i uint32) (*DeviceDHCPv4ServerPoolClientIPv4Address, bool) {
-	x, ok := o.IPv4Address[i]
-	return x, ok
-}
-
-// DeleteIPv4Address removes instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.
-func (o *DeviceDHCPv4ServerPoolClient) DeleteIPv4Address(i uint32) {
-	delete(o.IPv4Address, i)
-}
-
-// AddOption creates instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4ServerPoolClient) AddOption(i uint32) *DeviceDHCPv4ServerPoolClientOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceDHCPv4ServerPoolClientOption{}
@@ -2259,2604 +916,209 @@ func (o *DeviceDHCPv4ServerPoolClient) AddOption(i uint32) *DeviceDHCPv4ServerPo
 	o.Option[i] = x
 	return x
 }
-
-// GetOption returns instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.
-func (o *DeviceDHCPv4ServerPoolClient) GetOption(i uint32) (*DeviceDHCPv4ServerPoolClientOption, bool) {
-	x, ok := o.Option[i]
-	return x, ok
-}
-
-// DeleteOption removes instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.
-func (o *DeviceDHCPv4ServerPoolClient) DeleteOption(i uint32) {
-	delete(o.Option, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ServerPoolClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ServerPoolClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv4ServerPoolClient_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPoolClient_Chaddr, o.Chaddr); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Chaddr",
-		})
-	}
+func (o *DeviceDHCPv4ServerPoolClient) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 459, o.Alias)
+	c.String(p, "Chaddr", 460, o.Chaddr)
 	for _, i := range model.SortedKeys(o.IPv4Address) {
-		o.IPv4Address[i].ValidateAt(prefix+"IPv4Address."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv4Address[i].ValidateAt(c, model.InstanceOf(p, "IPv4Address.", i))
 	}
 	for _, i := range model.SortedKeys(o.Option) {
-		o.Option[i].ValidateAt(prefix+"Option."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Option[i].ValidateAt(c, model.InstanceOf(p, "Option.", i))
 	}
 }
 
 // DeviceDHCPv4ServerPoolClientPath is the typed path of Device.DHCPv4.Server.Pool.{i}.Client.{i}.
 type DeviceDHCPv4ServerPoolClientPath struct {
-	obj                        model.ObjectPath
-	Alias                      model.WriteOnceParam[string]
-	Chaddr                     model.ReadOnlyParam[string]
-	Active                     model.ReadOnlyParam[bool]
-	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32]
-	OptionNumberOfEntries      model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Chaddr model.ReadOnlyParam[string] `dm:"s"`
+
+	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ServerPoolClientPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ServerPoolClientPath(prefix string) DeviceDHCPv4ServerPoolClientPath {
-	p := &prefix
-	return DeviceDHCPv4ServerPoolClientPath{
-		Active:                     model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		Alias:                      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Chaddr:                     model.NewReadOnly[string](p, "Chaddr", model.TypeString),
-		IPv4AddressNumberOfEntries: model.NewReadOnly[uint32](p, "IPv4AddressNumberOfEntries", model.TypeUnsignedInt),
-		OptionNumberOfEntries:      model.NewReadOnly[uint32](p, "OptionNumberOfEntries", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+// IPv4Address returns the typed path of instance i.
+func (x DeviceDHCPv4ServerPoolClientPath) IPv4Address(i uint32) (p DeviceDHCPv4ServerPoolClientIPv4AddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv4Address.", i))
+	return
 }
 
-// IPv4Address returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.
-func (x DeviceDHCPv4ServerPoolClientPath) IPv4Address(i uint32) DeviceDHCPv4ServerPoolClientIPv4AddressPath {
-	return newDeviceDHCPv4ServerPoolClientIPv4AddressPath(x.Path() + "IPv4Address." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// IPv4AddressTable returns the table Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}. itself (for AddObject when writable)
+// IPv4AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPoolClientPath) IPv4AddressTable() model.Table {
-	return model.NewTable(x.Path() + "IPv4Address.")
+	return model.NewTable(x.ObjectPath, "IPv4Address.")
 }
 
-// Option returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.
-func (x DeviceDHCPv4ServerPoolClientPath) Option(i uint32) DeviceDHCPv4ServerPoolClientOptionPath {
-	return newDeviceDHCPv4ServerPoolClientOptionPath(x.Path() + "Option." + strconv.FormatUint(uint64(i), 10) + ".")
+// Option returns the typed path of instance i.
+func (x DeviceDHCPv4ServerPoolClientPath) Option(i uint32) (p DeviceDHCPv4ServerPoolClientOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
+	return
 }
 
-// OptionTable returns the table Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPoolClientPath) OptionTable() model.Table {
-	return model.NewTable(x.Path() + "Option.")
+	return model.NewTable(x.ObjectPath, "Option.")
 }
 
-var (
-	synDeviceDHCPv4ServerPoolClientIPv4Address_IPAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPoolClientIPv4Address_LeaseTimeRemaining = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceDHCPv4ServerPoolClientIPv4Address holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceDHCPv4ServerPoolClientIPv4Address holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv4ServerPoolClientIPv4Address struct {
-	// IPAddress: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.2.
-	IPAddress string `cwmp:"IPAddress"`
-	// LeaseTimeRemaining: dateTime, readOnly, since 2.2.
-	LeaseTimeRemaining time.Time `cwmp:"LeaseTimeRemaining"`
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	LeaseTimeRemaining time.Time `json:"LeaseTimeRemaining,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ServerPoolClientIPv4Address) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ServerPoolClientIPv4Address) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv4ServerPoolClientIPv4Address_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
+func (o *DeviceDHCPv4ServerPoolClientIPv4Address) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IPAddress", 462, o.IPAddress)
 }
 
 // DeviceDHCPv4ServerPoolClientIPv4AddressPath is the typed path of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.
 type DeviceDHCPv4ServerPoolClientIPv4AddressPath struct {
-	obj                model.ObjectPath
-	IPAddress          model.ReadOnlyParam[string]
-	LeaseTimeRemaining model.ReadOnlyParam[time.Time]
+	model.ObjectPath
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	LeaseTimeRemaining model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ServerPoolClientIPv4AddressPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ServerPoolClientIPv4AddressPath(prefix string) DeviceDHCPv4ServerPoolClientIPv4AddressPath {
-	p := &prefix
-	return DeviceDHCPv4ServerPoolClientIPv4AddressPath{
-		IPAddress:          model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		LeaseTimeRemaining: model.NewReadOnly[time.Time](p, "LeaseTimeRemaining", model.TypeDateTime),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv4ServerPoolClientOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv4ServerPoolClientOption_Value = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(255),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceDHCPv4ServerPoolClientOption holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceDHCPv4ServerPoolClientOption holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv4ServerPoolClientOption struct {
-	// Tag: unsignedInt[0:255], readOnly, since 2.2.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: hexBinary(0:255), readOnly, since 2.2.
-	Value []byte `cwmp:"Value"`
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ServerPoolClientOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ServerPoolClientOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceDHCPv4ServerPoolClientOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv4ServerPoolClientOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceDHCPv4ServerPoolClientOption) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Tag", 466, uint64(o.Tag))
+	c.Bytes(p, "Value", 467, []byte(o.Value))
 }
 
 // DeviceDHCPv4ServerPoolClientOptionPath is the typed path of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.
 type DeviceDHCPv4ServerPoolClientOptionPath struct {
-	obj   model.ObjectPath
-	Tag   model.ReadOnlyParam[uint32]
-	Value model.ReadOnlyParam[[]byte]
+	model.ObjectPath
+	Tag model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ServerPoolClientOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ServerPoolClientOptionPath(prefix string) DeviceDHCPv4ServerPoolClientOptionPath {
-	p := &prefix
-	return DeviceDHCPv4ServerPoolClientOptionPath{
-		Tag:   model.NewReadOnly[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value: model.NewReadOnly[[]byte](p, "Value", model.TypeHexBinary),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv4ServerPoolOption_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4ServerPoolOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPoolOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv4ServerPoolOption_Value = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(255),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceDHCPv4ServerPoolOption holds the values of Device.DHCPv4.Server.Pool.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceDHCPv4ServerPoolOption holds the values of Device.DHCPv4.Server.Pool.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4ServerPoolOption struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Tag: unsignedInt[1:254], readWrite, since 2.0.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: hexBinary(0:255), readWrite, since 2.0.
-	Value []byte `cwmp:"Value"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ServerPoolOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ServerPoolOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv4ServerPoolOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv4ServerPoolOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv4ServerPoolOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceDHCPv4ServerPoolOption) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 482, o.Alias)
+	c.Uint(p, "Tag", 484, uint64(o.Tag))
+	c.Bytes(p, "Value", 485, []byte(o.Value))
 }
 
 // DeviceDHCPv4ServerPoolOptionPath is the typed path of Device.DHCPv4.Server.Pool.{i}.Option.{i}.
 type DeviceDHCPv4ServerPoolOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Alias  model.WriteOnceParam[string]
-	Tag    model.ReadWriteParam[uint32]
-	Value  model.ReadWriteParam[[]byte]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ServerPoolOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ServerPoolOptionPath(prefix string) DeviceDHCPv4ServerPoolOptionPath {
-	p := &prefix
-	return DeviceDHCPv4ServerPoolOptionPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Tag:    model.NewReadWrite[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:  model.NewReadWrite[[]byte](p, "Value", model.TypeHexBinary),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv4ServerPoolStaticAddress_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv4ServerPoolStaticAddress_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPoolStaticAddress_Chaddr = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv4ServerPoolStaticAddress_Yiaddr = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceDHCPv4ServerPoolStaticAddress holds the values of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceDHCPv4ServerPoolStaticAddress holds the values of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4ServerPoolStaticAddress struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Chaddr: MACAddress=string(:17) ~2 patterns, readWrite, since 2.0.
-	Chaddr string `cwmp:"Chaddr"`
-	// Yiaddr: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.0.
-	Yiaddr string `cwmp:"Yiaddr"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Chaddr string `json:"Chaddr,omitzero"`
+
+	Yiaddr string `json:"Yiaddr,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ServerPoolStaticAddress) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ServerPoolStaticAddress) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv4ServerPoolStaticAddress_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPoolStaticAddress_Chaddr, o.Chaddr); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Chaddr",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv4ServerPoolStaticAddress_Yiaddr, o.Yiaddr); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Yiaddr",
-		})
-	}
+func (o *DeviceDHCPv4ServerPoolStaticAddress) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 490, o.Alias)
+	c.String(p, "Chaddr", 491, o.Chaddr)
+	c.String(p, "Yiaddr", 493, o.Yiaddr)
 }
 
 // DeviceDHCPv4ServerPoolStaticAddressPath is the typed path of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.
 type DeviceDHCPv4ServerPoolStaticAddressPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Alias  model.WriteOnceParam[string]
-	Chaddr model.ReadWriteParam[string]
-	Yiaddr model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Yiaddr model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ServerPoolStaticAddressPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ServerPoolStaticAddressPath(prefix string) DeviceDHCPv4ServerPoolStaticAddressPath {
-	p := &prefix
-	return DeviceDHCPv4ServerPoolStaticAddressPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Chaddr: model.NewReadWrite[string](p, "Chaddr", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Yiaddr: model.NewReadWrite[string](p, "Yiaddr", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv4ServerStats_Discover = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_Offer = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_Request = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_ACK = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_NACK = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_Decline = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_Release = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_Inform = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_ForceRenew = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_DiscardedPackets = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_TransmitFailure = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_RelayOptionDropped = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_SecondServerDetected = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv4ServerStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceDHCPv4ServerStats holds the values of Device.DHCPv4.Server.Stats. (object, readOnly, since 2.19)
+// DeviceDHCPv4ServerStats holds the values of Device.DHCPv4.Server.Stats. (object, readOnly, since 2.19).
 type DeviceDHCPv4ServerStats struct {
-	// Discover: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Discover uint64 `cwmp:"Discover"`
-	// Offer: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Offer uint64 `cwmp:"Offer"`
-	// Request: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Request uint64 `cwmp:"Request"`
-	// ACK: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	ACK uint64 `cwmp:"ACK"`
-	// NACK: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	NACK uint64 `cwmp:"NACK"`
-	// Decline: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Decline uint64 `cwmp:"Decline"`
-	// Release: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Release uint64 `cwmp:"Release"`
-	// Inform: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Inform uint64 `cwmp:"Inform"`
-	// ForceRenew: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	ForceRenew uint64 `cwmp:"ForceRenew"`
-	// DiscardedPackets: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	DiscardedPackets uint64 `cwmp:"DiscardedPackets"`
-	// TransmitFailure: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	TransmitFailure uint64 `cwmp:"TransmitFailure"`
-	// RelayOptionDropped: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	RelayOptionDropped uint64 `cwmp:"RelayOptionDropped"`
-	// SecondServerDetected: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	SecondServerDetected uint64 `cwmp:"SecondServerDetected"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-}
+	Discover uint64 `json:"Discover,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv4ServerStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Offer uint64 `json:"Offer,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv4ServerStats) ValidateAt(prefix string, v *model.Violations) {}
+	Request uint64 `json:"Request,omitzero"`
+
+	ACK uint64 `json:"ACK,omitzero"`
+
+	NACK uint64 `json:"NACK,omitzero"`
+
+	Decline uint64 `json:"Decline,omitzero"`
+
+	Release uint64 `json:"Release,omitzero"`
+
+	Inform uint64 `json:"Inform,omitzero"`
+
+	ForceRenew uint64 `json:"ForceRenew,omitzero"`
+
+	DiscardedPackets uint64 `json:"DiscardedPackets,omitzero"`
+
+	TransmitFailure uint64 `json:"TransmitFailure,omitzero"`
+
+	RelayOptionDropped uint64 `json:"RelayOptionDropped,omitzero"`
+
+	SecondServerDetected uint64 `json:"SecondServerDetected,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+}
 
 // DeviceDHCPv4ServerStatsPath is the typed path of Device.DHCPv4.Server.Stats.
 type DeviceDHCPv4ServerStatsPath struct {
-	obj                  model.ObjectPath
-	Discover             model.ReadOnlyParam[uint64]
-	Offer                model.ReadOnlyParam[uint64]
-	Request              model.ReadOnlyParam[uint64]
-	ACK                  model.ReadOnlyParam[uint64]
-	NACK                 model.ReadOnlyParam[uint64]
-	Decline              model.ReadOnlyParam[uint64]
-	Release              model.ReadOnlyParam[uint64]
-	Inform               model.ReadOnlyParam[uint64]
-	ForceRenew           model.ReadOnlyParam[uint64]
-	DiscardedPackets     model.ReadOnlyParam[uint64]
-	TransmitFailure      model.ReadOnlyParam[uint64]
-	RelayOptionDropped   model.ReadOnlyParam[uint64]
-	SecondServerDetected model.ReadOnlyParam[uint64]
-	Reset                model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	ACK model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv4ServerStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv4ServerStatsPath(prefix string) DeviceDHCPv4ServerStatsPath {
-	p := &prefix
-	return DeviceDHCPv4ServerStatsPath{
-		ACK:                  model.NewReadOnly[uint64](p, "ACK", model.TypeUnsignedLong),
-		Decline:              model.NewReadOnly[uint64](p, "Decline", model.TypeUnsignedLong),
-		DiscardedPackets:     model.NewReadOnly[uint64](p, "DiscardedPackets", model.TypeUnsignedLong),
-		Discover:             model.NewReadOnly[uint64](p, "Discover", model.TypeUnsignedLong),
-		ForceRenew:           model.NewReadOnly[uint64](p, "ForceRenew", model.TypeUnsignedLong),
-		Inform:               model.NewReadOnly[uint64](p, "Inform", model.TypeUnsignedLong),
-		NACK:                 model.NewReadOnly[uint64](p, "NACK", model.TypeUnsignedLong),
-		Offer:                model.NewReadOnly[uint64](p, "Offer", model.TypeUnsignedLong),
-		RelayOptionDropped:   model.NewReadOnly[uint64](p, "RelayOptionDropped", model.TypeUnsignedLong),
-		Release:              model.NewReadOnly[uint64](p, "Release", model.TypeUnsignedLong),
-		Request:              model.NewReadOnly[uint64](p, "Request", model.TypeUnsignedLong),
-		Reset:                model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		SecondServerDetected: model.NewReadOnly[uint64](p, "SecondServerDetected", model.TypeUnsignedLong),
-		TransmitFailure:      model.NewReadOnly[uint64](p, "TransmitFailure", model.TypeUnsignedLong),
-		obj:                  model.NewObjectPath(p),
-	}
-}
+	Decline model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaDhcpv4 = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv4.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.ClientNumberOfEntries",
-	Syntax:  synDeviceDHCPv4_ClientNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv4.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Enable",
-	Syntax:  synDeviceDHCPv4Client_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Alias",
-	Syntax:  synDeviceDHCPv4Client_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Interface",
-	Syntax:  synDeviceDHCPv4Client_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Status",
-	Syntax:  synDeviceDHCPv4Client_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.DHCPStatus",
-	Syntax:  synDeviceDHCPv4Client_DHCPStatus,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.IPAddress",
-	Syntax:  synDeviceDHCPv4Client_IPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.SubnetMask",
-	Syntax:  synDeviceDHCPv4Client_SubnetMask,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.IPRouters",
-	Syntax:  synDeviceDHCPv4Client_IPRouters,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.DNSServers",
-	Syntax:  synDeviceDHCPv4Client_DNSServers,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DHCPv4.Client.{i}.LeaseTimeRemaining",
-	Syntax:       synDeviceDHCPv4Client_LeaseTimeRemaining,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.DHCPServer",
-	Syntax:  synDeviceDHCPv4Client_DHCPServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.PassthroughEnable",
-	Syntax:  synDeviceDHCPv4Client_PassthroughEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.PassthroughDHCPPool",
-	Syntax:  synDeviceDHCPv4Client_PassthroughDHCPPool,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.AuthenticationProtocol",
-	Syntax:  synDeviceDHCPv4Client_AuthenticationProtocol,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.DSCPMark",
-	Syntax:  synDeviceDHCPv4Client_DSCPMark,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.SentOptionNumberOfEntries",
-	Syntax:  synDeviceDHCPv4Client_SentOptionNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.ReqOptionNumberOfEntries",
-	Syntax:  synDeviceDHCPv4Client_ReqOptionNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Renew",
-	Syntax:  synDeviceDHCPv4Client_Renew,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ReqOptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv4.Client.{i}.ReqOption.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Tag"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.ReqOption.{i}.Enable",
-	Syntax:  synDeviceDHCPv4ClientReqOption_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.ReqOption.{i}.Order",
-	Syntax:  synDeviceDHCPv4ClientReqOption_Order,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.ReqOption.{i}.Alias",
-	Syntax:  synDeviceDHCPv4ClientReqOption_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.ReqOption.{i}.Tag",
-	Syntax:  synDeviceDHCPv4ClientReqOption_Tag,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.ReqOption.{i}.Value",
-	Syntax:  synDeviceDHCPv4ClientReqOption_Value,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv4.Client.{i}.Retransmission.",
-	Version:    "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Retransmission.DiscoverInitialTimeout",
-	Syntax:  synDeviceDHCPv4ClientRetransmission_DiscoverInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Retransmission.DiscoverMaxTimeout",
-	Syntax:  synDeviceDHCPv4ClientRetransmission_DiscoverMaxTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Retransmission.DiscoverMaxDuration",
-	Syntax:  synDeviceDHCPv4ClientRetransmission_DiscoverMaxDuration,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Retransmission.RequestInitialTimeout",
-	Syntax:  synDeviceDHCPv4ClientRetransmission_RequestInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Retransmission.RequestMaxTimeout",
-	Syntax:  synDeviceDHCPv4ClientRetransmission_RequestMaxTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Retransmission.RequestMaxDuration",
-	Syntax:  synDeviceDHCPv4ClientRetransmission_RequestMaxDuration,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Retransmission.TimeoutRandomize",
-	Syntax:  synDeviceDHCPv4ClientRetransmission_TimeoutRandomize,
-	Version: "2.18",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SentOptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv4.Client.{i}.SentOption.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Tag"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.SentOption.{i}.Enable",
-	Syntax:  synDeviceDHCPv4ClientSentOption_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.SentOption.{i}.Alias",
-	Syntax:  synDeviceDHCPv4ClientSentOption_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.SentOption.{i}.Tag",
-	Syntax:  synDeviceDHCPv4ClientSentOption_Tag,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.SentOption.{i}.Value",
-	Syntax:  synDeviceDHCPv4ClientSentOption_Value,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv4.Client.{i}.Stats.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.Discover",
-	Syntax:  synDeviceDHCPv4ClientStats_Discover,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.Offer",
-	Syntax:  synDeviceDHCPv4ClientStats_Offer,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.Request",
-	Syntax:  synDeviceDHCPv4ClientStats_Request,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.Decline",
-	Syntax:  synDeviceDHCPv4ClientStats_Decline,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.Release",
-	Syntax:  synDeviceDHCPv4ClientStats_Release,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.Inform",
-	Syntax:  synDeviceDHCPv4ClientStats_Inform,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.ACK",
-	Syntax:  synDeviceDHCPv4ClientStats_ACK,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.NACK",
-	Syntax:  synDeviceDHCPv4ClientStats_NACK,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.ForceRenew",
-	Syntax:  synDeviceDHCPv4ClientStats_ForceRenew,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.DiscardedPackets",
-	Syntax:  synDeviceDHCPv4ClientStats_DiscardedPackets,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.TransmitFailure",
-	Syntax:  synDeviceDHCPv4ClientStats_TransmitFailure,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Client.{i}.Stats.Reset",
-	Syntax:  synDeviceDHCPv4ClientStats_Reset,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv4.Relay.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Enable",
-	Syntax:  synDeviceDHCPv4Relay_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Relay.Status",
-	Syntax:  synDeviceDHCPv4Relay_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Relay.ForwardingNumberOfEntries",
-	Syntax:  synDeviceDHCPv4Relay_ForwardingNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ForwardingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv4.Relay.Forwarding.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.Enable",
-	Syntax:  synDeviceDHCPv4RelayForwarding_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.Status",
-	Syntax:  synDeviceDHCPv4RelayForwarding_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.Alias",
-	Syntax:  synDeviceDHCPv4RelayForwarding_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.Order",
-	Syntax:  synDeviceDHCPv4RelayForwarding_Order,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.Interface",
-	Syntax:  synDeviceDHCPv4RelayForwarding_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.VendorClassID",
-	Syntax:  synDeviceDHCPv4RelayForwarding_VendorClassID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.VendorClassIDExclude",
-	Syntax:  synDeviceDHCPv4RelayForwarding_VendorClassIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.VendorClassIDMode",
-	Syntax:  synDeviceDHCPv4RelayForwarding_VendorClassIDMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.ClientID",
-	Syntax:  synDeviceDHCPv4RelayForwarding_ClientID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.ClientIDExclude",
-	Syntax:  synDeviceDHCPv4RelayForwarding_ClientIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.UserClassID",
-	Syntax:  synDeviceDHCPv4RelayForwarding_UserClassID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.UserClassIDExclude",
-	Syntax:  synDeviceDHCPv4RelayForwarding_UserClassIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.Chaddr",
-	Syntax:  synDeviceDHCPv4RelayForwarding_Chaddr,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.ChaddrMask",
-	Syntax:  synDeviceDHCPv4RelayForwarding_ChaddrMask,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.ChaddrExclude",
-	Syntax:  synDeviceDHCPv4RelayForwarding_ChaddrExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.LocallyServed",
-	Syntax:  synDeviceDHCPv4RelayForwarding_LocallyServed,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Relay.Forwarding.{i}.DHCPServerIPAddress",
-	Syntax:  synDeviceDHCPv4RelayForwarding_DHCPServerIPAddress,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv4.Server.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Enable",
-	Syntax:  synDeviceDHCPv4Server_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.PoolNumberOfEntries",
-	Syntax:  synDeviceDHCPv4Server_PoolNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PoolNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv4.Server.Pool.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Order"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Enable",
-	Syntax:  synDeviceDHCPv4ServerPool_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Status",
-	Syntax:  synDeviceDHCPv4ServerPool_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Alias",
-	Syntax:  synDeviceDHCPv4ServerPool_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Order",
-	Syntax:  synDeviceDHCPv4ServerPool_Order,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Interface",
-	Syntax:  synDeviceDHCPv4ServerPool_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.VendorClassID",
-	Syntax:  synDeviceDHCPv4ServerPool_VendorClassID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.VendorClassIDExclude",
-	Syntax:  synDeviceDHCPv4ServerPool_VendorClassIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.VendorClassIDMode",
-	Syntax:  synDeviceDHCPv4ServerPool_VendorClassIDMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.ClientID",
-	Syntax:  synDeviceDHCPv4ServerPool_ClientID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.ClientIDExclude",
-	Syntax:  synDeviceDHCPv4ServerPool_ClientIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.UserClassID",
-	Syntax:  synDeviceDHCPv4ServerPool_UserClassID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.UserClassIDExclude",
-	Syntax:  synDeviceDHCPv4ServerPool_UserClassIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Chaddr",
-	Syntax:  synDeviceDHCPv4ServerPool_Chaddr,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.ChaddrMask",
-	Syntax:  synDeviceDHCPv4ServerPool_ChaddrMask,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.ChaddrExclude",
-	Syntax:  synDeviceDHCPv4ServerPool_ChaddrExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.AllowedDevices",
-	Syntax:  synDeviceDHCPv4ServerPool_AllowedDevices,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.MinAddress",
-	Syntax:  synDeviceDHCPv4ServerPool_MinAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.MaxAddress",
-	Syntax:  synDeviceDHCPv4ServerPool_MaxAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.ReservedAddresses",
-	Syntax:  synDeviceDHCPv4ServerPool_ReservedAddresses,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.SubnetMask",
-	Syntax:  synDeviceDHCPv4ServerPool_SubnetMask,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.DNSServers",
-	Syntax:  synDeviceDHCPv4ServerPool_DNSServers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.DomainName",
-	Syntax:  synDeviceDHCPv4ServerPool_DomainName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.IPRouters",
-	Syntax:  synDeviceDHCPv4ServerPool_IPRouters,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.WINSServers",
-	Syntax:  synDeviceDHCPv4ServerPool_WINSServers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.LeaseTime",
-	Syntax:  synDeviceDHCPv4ServerPool_LeaseTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.DSCPMark",
-	Syntax:  synDeviceDHCPv4ServerPool_DSCPMark,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.StaticAddressNumberOfEntries",
-	Syntax:  synDeviceDHCPv4ServerPool_StaticAddressNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.OptionNumberOfEntries",
-	Syntax:  synDeviceDHCPv4ServerPool_OptionNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.ClientNumberOfEntries",
-	Syntax:  synDeviceDHCPv4ServerPool_ClientNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv4.Server.Pool.{i}.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Chaddr"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Client.{i}.Alias",
-	Syntax:  synDeviceDHCPv4ServerPoolClient_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Client.{i}.Chaddr",
-	Syntax:  synDeviceDHCPv4ServerPoolClient_Chaddr,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Client.{i}.Active",
-	Syntax:  synDeviceDHCPv4ServerPoolClient_Active,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4AddressNumberOfEntries",
-	Syntax:  synDeviceDHCPv4ServerPoolClient_IPv4AddressNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Client.{i}.OptionNumberOfEntries",
-	Syntax:  synDeviceDHCPv4ServerPoolClient_OptionNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv4AddressNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"IPAddress"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.IPAddress",
-	Syntax:  synDeviceDHCPv4ServerPoolClientIPv4Address_IPAddress,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.LeaseTimeRemaining",
-	Syntax:  synDeviceDHCPv4ServerPoolClientIPv4Address_LeaseTimeRemaining,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.",
-	Version:             "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.Tag",
-	Syntax:  synDeviceDHCPv4ServerPoolClientOption_Tag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.Value",
-	Syntax:  synDeviceDHCPv4ServerPoolClientOption_Value,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv4.Server.Pool.{i}.Option.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Tag"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Option.{i}.Enable",
-	Syntax:  synDeviceDHCPv4ServerPoolOption_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Option.{i}.Alias",
-	Syntax:  synDeviceDHCPv4ServerPoolOption_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Option.{i}.Tag",
-	Syntax:  synDeviceDHCPv4ServerPoolOption_Tag,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.Option.{i}.Value",
-	Syntax:  synDeviceDHCPv4ServerPoolOption_Value,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "StaticAddressNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Chaddr"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.Enable",
-	Syntax:  synDeviceDHCPv4ServerPoolStaticAddress_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.Alias",
-	Syntax:  synDeviceDHCPv4ServerPoolStaticAddress_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.Chaddr",
-	Syntax:  synDeviceDHCPv4ServerPoolStaticAddress_Chaddr,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.Yiaddr",
-	Syntax:  synDeviceDHCPv4ServerPoolStaticAddress_Yiaddr,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv4.Server.Stats.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.Discover",
-	Syntax:  synDeviceDHCPv4ServerStats_Discover,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.Offer",
-	Syntax:  synDeviceDHCPv4ServerStats_Offer,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.Request",
-	Syntax:  synDeviceDHCPv4ServerStats_Request,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.ACK",
-	Syntax:  synDeviceDHCPv4ServerStats_ACK,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.NACK",
-	Syntax:  synDeviceDHCPv4ServerStats_NACK,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.Decline",
-	Syntax:  synDeviceDHCPv4ServerStats_Decline,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.Release",
-	Syntax:  synDeviceDHCPv4ServerStats_Release,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.Inform",
-	Syntax:  synDeviceDHCPv4ServerStats_Inform,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.ForceRenew",
-	Syntax:  synDeviceDHCPv4ServerStats_ForceRenew,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.DiscardedPackets",
-	Syntax:  synDeviceDHCPv4ServerStats_DiscardedPackets,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.TransmitFailure",
-	Syntax:  synDeviceDHCPv4ServerStats_TransmitFailure,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.RelayOptionDropped",
-	Syntax:  synDeviceDHCPv4ServerStats_RelayOptionDropped,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv4.Server.Stats.SecondServerDetected",
-	Syntax:  synDeviceDHCPv4ServerStats_SecondServerDetected,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv4.Server.Stats.Reset",
-	Syntax:  synDeviceDHCPv4ServerStats_Reset,
-	Version: "2.19",
-}}
+	DiscardedPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceDHCPv4Impl is what a device implements for Device.DHCPv4; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4Impl to implement only some methods.
-type DeviceDHCPv4Impl interface {
-	ClientNumberOfEntries(inst []uint32) (uint32, error)
-	ClientInstances(inst []uint32) []uint32
-	AddClient(inst []uint32) (uint32, error)
-	DeleteClient(inst []uint32, i uint32) error
-}
+	Discover model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceDHCPv4Impl implements DeviceDHCPv4Impl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4Impl struct{}
+	ForceRenew model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceDHCPv4Impl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4Impl) ClientInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv4Impl) AddClient(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4Impl) DeleteClient(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	Inform model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceDHCPv4ClientImpl is what a device implements for Device.DHCPv4.Client.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ClientImpl to implement only some methods.
-type DeviceDHCPv4ClientImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Status(inst []uint32) (DeviceDHCPv4ClientStatus, error)
-	DHCPStatus(inst []uint32) (DeviceDHCPv4ClientDHCPStatus, error)
-	IPAddress(inst []uint32) (string, error)
-	SubnetMask(inst []uint32) (string, error)
-	IPRouters(inst []uint32) ([]string, error)
-	DNSServers(inst []uint32) ([]string, error)
-	LeaseTimeRemaining(inst []uint32) (int32, error)
-	DHCPServer(inst []uint32) (string, error)
-	PassthroughEnable(inst []uint32) (bool, error)
-	SetPassthroughEnable(inst []uint32, v bool) error
-	PassthroughDHCPPool(inst []uint32) (string, error)
-	SetPassthroughDHCPPool(inst []uint32, v string) error
-	AuthenticationProtocol(inst []uint32) (DeviceDHCPv4ClientAuthenticationProtocol, error)
-	SetAuthenticationProtocol(inst []uint32, v DeviceDHCPv4ClientAuthenticationProtocol) error
-	DSCPMark(inst []uint32) (uint32, error)
-	SetDSCPMark(inst []uint32, v uint32) error
-	SentOptionNumberOfEntries(inst []uint32) (uint32, error)
-	ReqOptionNumberOfEntries(inst []uint32) (uint32, error)
-	Renew(inst []uint32) (bool, error)
-	SetRenew(inst []uint32, v bool) error
-	ReqOptionInstances(inst []uint32) []uint32
-	AddReqOption(inst []uint32) (uint32, error)
-	DeleteReqOption(inst []uint32, i uint32) error
-	SentOptionInstances(inst []uint32) []uint32
-	AddSentOption(inst []uint32) (uint32, error)
-	DeleteSentOption(inst []uint32, i uint32) error
-}
+	NACK model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceDHCPv4ClientImpl implements DeviceDHCPv4ClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ClientImpl struct{}
+	Offer model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceDHCPv4ClientImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) Status(inst []uint32) (DeviceDHCPv4ClientStatus, error) {
-	var zero DeviceDHCPv4ClientStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) DHCPStatus(inst []uint32) (DeviceDHCPv4ClientDHCPStatus, error) {
-	var zero DeviceDHCPv4ClientDHCPStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) IPRouters(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) DNSServers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) LeaseTimeRemaining(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) DHCPServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) PassthroughEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SetPassthroughEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) PassthroughDHCPPool(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SetPassthroughDHCPPool(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) AuthenticationProtocol(inst []uint32) (DeviceDHCPv4ClientAuthenticationProtocol, error) {
-	var zero DeviceDHCPv4ClientAuthenticationProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SetAuthenticationProtocol(inst []uint32, v DeviceDHCPv4ClientAuthenticationProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) DSCPMark(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SetDSCPMark(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SentOptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) ReqOptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) Renew(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SetRenew(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) ReqOptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) AddReqOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) DeleteReqOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) SentOptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) AddSentOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientImpl) DeleteSentOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	RelayOptionDropped model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceDHCPv4ClientReqOptionImpl is what a device implements for Device.DHCPv4.Client.{i}.ReqOption.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ClientReqOptionImpl to implement only some methods.
-type DeviceDHCPv4ClientReqOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Tag(inst []uint32) (uint32, error)
-	SetTag(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-}
+	Release model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceDHCPv4ClientReqOptionImpl implements DeviceDHCPv4ClientReqOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ClientReqOptionImpl struct{}
+	Request model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) SetTag(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceDHCPv4ClientRetransmissionImpl is what a device implements for Device.DHCPv4.Client.{i}.Retransmission; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ClientRetransmissionImpl to implement only some methods.
-type DeviceDHCPv4ClientRetransmissionImpl interface {
-	DiscoverInitialTimeout(inst []uint32) (uint32, error)
-	SetDiscoverInitialTimeout(inst []uint32, v uint32) error
-	DiscoverMaxTimeout(inst []uint32) (uint32, error)
-	SetDiscoverMaxTimeout(inst []uint32, v uint32) error
-	DiscoverMaxDuration(inst []uint32) (uint32, error)
-	SetDiscoverMaxDuration(inst []uint32, v uint32) error
-	RequestInitialTimeout(inst []uint32) (uint32, error)
-	SetRequestInitialTimeout(inst []uint32, v uint32) error
-	RequestMaxTimeout(inst []uint32) (uint32, error)
-	SetRequestMaxTimeout(inst []uint32, v uint32) error
-	RequestMaxDuration(inst []uint32) (uint32, error)
-	SetRequestMaxDuration(inst []uint32, v uint32) error
-	TimeoutRandomize(inst []uint32) (int32, error)
-	SetTimeoutRandomize(inst []uint32, v int32) error
-}
+	SecondServerDetected model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceDHCPv4ClientRetransmissionImpl implements DeviceDHCPv4ClientRetransmissionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ClientRetransmissionImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) DiscoverInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetDiscoverInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) DiscoverMaxTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetDiscoverMaxTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) DiscoverMaxDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetDiscoverMaxDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) RequestInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetRequestInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) RequestMaxTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetRequestMaxTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) RequestMaxDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetRequestMaxDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) TimeoutRandomize(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetTimeoutRandomize(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv4ClientSentOptionImpl is what a device implements for Device.DHCPv4.Client.{i}.SentOption.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ClientSentOptionImpl to implement only some methods.
-type DeviceDHCPv4ClientSentOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Tag(inst []uint32) (uint32, error)
-	SetTag(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-	SetValue(inst []uint32, v []byte) error
-}
-
-// UnimplementedDeviceDHCPv4ClientSentOptionImpl implements DeviceDHCPv4ClientSentOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ClientSentOptionImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) SetTag(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) SetValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv4ClientStatsImpl is what a device implements for Device.DHCPv4.Client.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ClientStatsImpl to implement only some methods.
-type DeviceDHCPv4ClientStatsImpl interface {
-	Discover(inst []uint32) (uint64, error)
-	Offer(inst []uint32) (uint64, error)
-	Request(inst []uint32) (uint64, error)
-	Decline(inst []uint32) (uint64, error)
-	Release(inst []uint32) (uint64, error)
-	Inform(inst []uint32) (uint64, error)
-	ACK(inst []uint32) (uint64, error)
-	NACK(inst []uint32) (uint64, error)
-	ForceRenew(inst []uint32) (uint64, error)
-	DiscardedPackets(inst []uint32) (uint64, error)
-	TransmitFailure(inst []uint32) (uint64, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceDHCPv4ClientStatsImpl implements DeviceDHCPv4ClientStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ClientStatsImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) Discover(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) Offer(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) Request(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) Decline(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) Release(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) Inform(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) ACK(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) NACK(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) ForceRenew(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) DiscardedPackets(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) TransmitFailure(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ClientStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv4RelayImpl is what a device implements for Device.DHCPv4.Relay; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4RelayImpl to implement only some methods.
-type DeviceDHCPv4RelayImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDHCPv4RelayStatus, error)
-	ForwardingNumberOfEntries(inst []uint32) (uint32, error)
-	ForwardingInstances(inst []uint32) []uint32
-	AddForwarding(inst []uint32) (uint32, error)
-	DeleteForwarding(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceDHCPv4RelayImpl implements DeviceDHCPv4RelayImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4RelayImpl struct{}
-
-func (UnimplementedDeviceDHCPv4RelayImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayImpl) Status(inst []uint32) (DeviceDHCPv4RelayStatus, error) {
-	var zero DeviceDHCPv4RelayStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayImpl) ForwardingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayImpl) ForwardingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv4RelayImpl) AddForwarding(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayImpl) DeleteForwarding(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv4RelayForwardingImpl is what a device implements for Device.DHCPv4.Relay.Forwarding.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4RelayForwardingImpl to implement only some methods.
-type DeviceDHCPv4RelayForwardingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDHCPv4RelayForwardingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	VendorClassID(inst []uint32) (string, error)
-	SetVendorClassID(inst []uint32, v string) error
-	VendorClassIDExclude(inst []uint32) (bool, error)
-	SetVendorClassIDExclude(inst []uint32, v bool) error
-	VendorClassIDMode(inst []uint32) (DeviceDHCPv4RelayForwardingVendorClassIDMode, error)
-	SetVendorClassIDMode(inst []uint32, v DeviceDHCPv4RelayForwardingVendorClassIDMode) error
-	ClientID(inst []uint32) ([]byte, error)
-	SetClientID(inst []uint32, v []byte) error
-	ClientIDExclude(inst []uint32) (bool, error)
-	SetClientIDExclude(inst []uint32, v bool) error
-	UserClassID(inst []uint32) ([]byte, error)
-	SetUserClassID(inst []uint32, v []byte) error
-	UserClassIDExclude(inst []uint32) (bool, error)
-	SetUserClassIDExclude(inst []uint32, v bool) error
-	Chaddr(inst []uint32) (string, error)
-	SetChaddr(inst []uint32, v string) error
-	ChaddrMask(inst []uint32) (string, error)
-	SetChaddrMask(inst []uint32, v string) error
-	ChaddrExclude(inst []uint32) (bool, error)
-	SetChaddrExclude(inst []uint32, v bool) error
-	LocallyServed(inst []uint32) (bool, error)
-	SetLocallyServed(inst []uint32, v bool) error
-	DHCPServerIPAddress(inst []uint32) (string, error)
-	SetDHCPServerIPAddress(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceDHCPv4RelayForwardingImpl implements DeviceDHCPv4RelayForwardingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4RelayForwardingImpl struct{}
-
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Status(inst []uint32) (DeviceDHCPv4RelayForwardingStatus, error) {
-	var zero DeviceDHCPv4RelayForwardingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) VendorClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetVendorClassID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) VendorClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetVendorClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) VendorClassIDMode(inst []uint32) (DeviceDHCPv4RelayForwardingVendorClassIDMode, error) {
-	var zero DeviceDHCPv4RelayForwardingVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetVendorClassIDMode(inst []uint32, v DeviceDHCPv4RelayForwardingVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) ClientID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetClientID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) ClientIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetClientIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) UserClassID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetUserClassID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) UserClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetUserClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Chaddr(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetChaddr(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) ChaddrMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetChaddrMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) ChaddrExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetChaddrExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) LocallyServed(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetLocallyServed(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) DHCPServerIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetDHCPServerIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv4ServerImpl is what a device implements for Device.DHCPv4.Server; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ServerImpl to implement only some methods.
-type DeviceDHCPv4ServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	PoolNumberOfEntries(inst []uint32) (uint32, error)
-	PoolInstances(inst []uint32) []uint32
-	AddPool(inst []uint32) (uint32, error)
-	DeletePool(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceDHCPv4ServerImpl implements DeviceDHCPv4ServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ServerImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerImpl) PoolNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerImpl) PoolInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv4ServerImpl) AddPool(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerImpl) DeletePool(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv4ServerPoolImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ServerPoolImpl to implement only some methods.
-type DeviceDHCPv4ServerPoolImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDHCPv4ServerPoolStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	VendorClassID(inst []uint32) (string, error)
-	SetVendorClassID(inst []uint32, v string) error
-	VendorClassIDExclude(inst []uint32) (bool, error)
-	SetVendorClassIDExclude(inst []uint32, v bool) error
-	VendorClassIDMode(inst []uint32) (DeviceDHCPv4ServerPoolVendorClassIDMode, error)
-	SetVendorClassIDMode(inst []uint32, v DeviceDHCPv4ServerPoolVendorClassIDMode) error
-	ClientID(inst []uint32) ([]byte, error)
-	SetClientID(inst []uint32, v []byte) error
-	ClientIDExclude(inst []uint32) (bool, error)
-	SetClientIDExclude(inst []uint32, v bool) error
-	UserClassID(inst []uint32) ([]byte, error)
-	SetUserClassID(inst []uint32, v []byte) error
-	UserClassIDExclude(inst []uint32) (bool, error)
-	SetUserClassIDExclude(inst []uint32, v bool) error
-	Chaddr(inst []uint32) (string, error)
-	SetChaddr(inst []uint32, v string) error
-	ChaddrMask(inst []uint32) (string, error)
-	SetChaddrMask(inst []uint32, v string) error
-	ChaddrExclude(inst []uint32) (bool, error)
-	SetChaddrExclude(inst []uint32, v bool) error
-	AllowedDevices(inst []uint32) (DeviceDHCPv4ServerPoolAllowedDevices, error)
-	SetAllowedDevices(inst []uint32, v DeviceDHCPv4ServerPoolAllowedDevices) error
-	MinAddress(inst []uint32) (string, error)
-	SetMinAddress(inst []uint32, v string) error
-	MaxAddress(inst []uint32) (string, error)
-	SetMaxAddress(inst []uint32, v string) error
-	ReservedAddresses(inst []uint32) ([]string, error)
-	SetReservedAddresses(inst []uint32, v []string) error
-	SubnetMask(inst []uint32) (string, error)
-	SetSubnetMask(inst []uint32, v string) error
-	DNSServers(inst []uint32) ([]string, error)
-	SetDNSServers(inst []uint32, v []string) error
-	DomainName(inst []uint32) (string, error)
-	SetDomainName(inst []uint32, v string) error
-	IPRouters(inst []uint32) ([]string, error)
-	SetIPRouters(inst []uint32, v []string) error
-	WINSServers(inst []uint32) ([]string, error)
-	SetWINSServers(inst []uint32, v []string) error
-	LeaseTime(inst []uint32) (int32, error)
-	SetLeaseTime(inst []uint32, v int32) error
-	DSCPMark(inst []uint32) (uint32, error)
-	SetDSCPMark(inst []uint32, v uint32) error
-	StaticAddressNumberOfEntries(inst []uint32) (uint32, error)
-	OptionNumberOfEntries(inst []uint32) (uint32, error)
-	ClientNumberOfEntries(inst []uint32) (uint32, error)
-	ClientInstances(inst []uint32) []uint32
-	OptionInstances(inst []uint32) []uint32
-	AddOption(inst []uint32) (uint32, error)
-	DeleteOption(inst []uint32, i uint32) error
-	StaticAddressInstances(inst []uint32) []uint32
-	AddStaticAddress(inst []uint32) (uint32, error)
-	DeleteStaticAddress(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceDHCPv4ServerPoolImpl implements DeviceDHCPv4ServerPoolImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ServerPoolImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) Status(inst []uint32) (DeviceDHCPv4ServerPoolStatus, error) {
-	var zero DeviceDHCPv4ServerPoolStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) VendorClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetVendorClassID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) VendorClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetVendorClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) VendorClassIDMode(inst []uint32) (DeviceDHCPv4ServerPoolVendorClassIDMode, error) {
-	var zero DeviceDHCPv4ServerPoolVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetVendorClassIDMode(inst []uint32, v DeviceDHCPv4ServerPoolVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) ClientID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetClientID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) ClientIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetClientIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) UserClassID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetUserClassID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) UserClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetUserClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) Chaddr(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetChaddr(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) ChaddrMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetChaddrMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) ChaddrExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetChaddrExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) AllowedDevices(inst []uint32) (DeviceDHCPv4ServerPoolAllowedDevices, error) {
-	var zero DeviceDHCPv4ServerPoolAllowedDevices
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetAllowedDevices(inst []uint32, v DeviceDHCPv4ServerPoolAllowedDevices) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) MinAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetMinAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) MaxAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetMaxAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) ReservedAddresses(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetReservedAddresses(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetSubnetMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) DNSServers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetDNSServers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) DomainName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetDomainName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) IPRouters(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetIPRouters(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) WINSServers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetWINSServers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) LeaseTime(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetLeaseTime(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) DSCPMark(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetDSCPMark(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) StaticAddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) ClientInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) OptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) AddOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) DeleteOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) StaticAddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) AddStaticAddress(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolImpl) DeleteStaticAddress(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv4ServerPoolClientImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}.Client.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ServerPoolClientImpl to implement only some methods.
-type DeviceDHCPv4ServerPoolClientImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Chaddr(inst []uint32) (string, error)
-	Active(inst []uint32) (bool, error)
-	IPv4AddressNumberOfEntries(inst []uint32) (uint32, error)
-	OptionNumberOfEntries(inst []uint32) (uint32, error)
-	IPv4AddressInstances(inst []uint32) []uint32
-	OptionInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDHCPv4ServerPoolClientImpl implements DeviceDHCPv4ServerPoolClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ServerPoolClientImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) Chaddr(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) IPv4AddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) IPv4AddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) OptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDHCPv4ServerPoolClientIPv4AddressImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ServerPoolClientIPv4AddressImpl to implement only some methods.
-type DeviceDHCPv4ServerPoolClientIPv4AddressImpl interface {
-	IPAddress(inst []uint32) (string, error)
-	LeaseTimeRemaining(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceDHCPv4ServerPoolClientIPv4AddressImpl implements DeviceDHCPv4ServerPoolClientIPv4AddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ServerPoolClientIPv4AddressImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ServerPoolClientIPv4AddressImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolClientIPv4AddressImpl) LeaseTimeRemaining(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDHCPv4ServerPoolClientOptionImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ServerPoolClientOptionImpl to implement only some methods.
-type DeviceDHCPv4ServerPoolClientOptionImpl interface {
-	Tag(inst []uint32) (uint32, error)
-	Value(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceDHCPv4ServerPoolClientOptionImpl implements DeviceDHCPv4ServerPoolClientOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ServerPoolClientOptionImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ServerPoolClientOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolClientOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDHCPv4ServerPoolOptionImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}.Option.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ServerPoolOptionImpl to implement only some methods.
-type DeviceDHCPv4ServerPoolOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Tag(inst []uint32) (uint32, error)
-	SetTag(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-	SetValue(inst []uint32, v []byte) error
-}
-
-// UnimplementedDeviceDHCPv4ServerPoolOptionImpl implements DeviceDHCPv4ServerPoolOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ServerPoolOptionImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) SetTag(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) SetValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv4ServerPoolStaticAddressImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl to implement only some methods.
-type DeviceDHCPv4ServerPoolStaticAddressImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Chaddr(inst []uint32) (string, error)
-	SetChaddr(inst []uint32, v string) error
-	Yiaddr(inst []uint32) (string, error)
-	SetYiaddr(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl implements DeviceDHCPv4ServerPoolStaticAddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) Chaddr(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) SetChaddr(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) Yiaddr(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) SetYiaddr(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv4ServerStatsImpl is what a device implements for Device.DHCPv4.Server.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv4ServerStatsImpl to implement only some methods.
-type DeviceDHCPv4ServerStatsImpl interface {
-	Discover(inst []uint32) (uint64, error)
-	Offer(inst []uint32) (uint64, error)
-	Request(inst []uint32) (uint64, error)
-	ACK(inst []uint32) (uint64, error)
-	NACK(inst []uint32) (uint64, error)
-	Decline(inst []uint32) (uint64, error)
-	Release(inst []uint32) (uint64, error)
-	Inform(inst []uint32) (uint64, error)
-	ForceRenew(inst []uint32) (uint64, error)
-	DiscardedPackets(inst []uint32) (uint64, error)
-	TransmitFailure(inst []uint32) (uint64, error)
-	RelayOptionDropped(inst []uint32) (uint64, error)
-	SecondServerDetected(inst []uint32) (uint64, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceDHCPv4ServerStatsImpl implements DeviceDHCPv4ServerStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv4ServerStatsImpl struct{}
-
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) Discover(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) Offer(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) Request(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) ACK(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) NACK(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) Decline(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) Release(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) Inform(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) ForceRenew(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) DiscardedPackets(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) TransmitFailure(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) RelayOptionDropped(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) SecondServerDetected(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv4ServerStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
+	TransmitFailure model.ReadOnlyParam[uint64] `dm:"U"`
 }

@@ -5,24 +5,18 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceDHCPv6_ClientNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDHCPv6 holds the values of Device.DHCPv6. (object, readOnly, since 2.2)
+// DeviceDHCPv6 holds the values of Device.DHCPv6. (object, readOnly, since 2.2).
 type DeviceDHCPv6 struct {
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// Device.DHCPv6.Client.{i}. instances by instance number
-	Client map[uint32]*DeviceDHCPv6Client `cwmp:"Client.{i}."`
-	Server *DeviceDHCPv6Server            `cwmp:"Server."`
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	Client map[uint32]*DeviceDHCPv6Client `json:"Client,omitzero"`
+	Server *DeviceDHCPv6Server            `json:"Server,omitzero"`
 }
 
-// AddClient creates instance i of Device.DHCPv6.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6) AddClient(i uint32) *DeviceDHCPv6Client {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceDHCPv6Client{}
@@ -31,256 +25,106 @@ func (o *DeviceDHCPv6) AddClient(i uint32) *DeviceDHCPv6Client {
 	o.Client[i] = x
 	return x
 }
-
-// GetClient returns instance i of Device.DHCPv6.Client.{i}.
-func (o *DeviceDHCPv6) GetClient(i uint32) (*DeviceDHCPv6Client, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of Device.DHCPv6.Client.{i}.
-func (o *DeviceDHCPv6) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDHCPv6) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 	if o.Server != nil {
-		o.Server.ValidateAt(prefix+"Server.", v)
+		o.Server.ValidateAt(c, p+"Server.")
 	}
 }
 
 // DeviceDHCPv6Path is the typed path of Device.DHCPv6.
 type DeviceDHCPv6Path struct {
-	obj                   model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
-	Server                DeviceDHCPv6ServerPath
+	model.ObjectPath
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Server DeviceDHCPv6ServerPath `dm:"Server."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6Path) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6Path(prefix string) DeviceDHCPv6Path {
-	p := &prefix
-	return DeviceDHCPv6Path{
-		ClientNumberOfEntries: model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		Server:                newDeviceDHCPv6ServerPath(prefix + "Server."),
-		obj:                   model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x DeviceDHCPv6Path) Client(i uint32) (p DeviceDHCPv6ClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of Device.DHCPv6.Client.{i}.
-func (x DeviceDHCPv6Path) Client(i uint32) DeviceDHCPv6ClientPath {
-	return newDeviceDHCPv6ClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table Device.DHCPv6.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6Path) ClientTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Client.")
+	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
 // DeviceDHCPv6ClientStatus enumerates the values of Device.DHCPv6.Client.{i}.Status.
 type DeviceDHCPv6ClientStatus string
 
-func (e DeviceDHCPv6ClientStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv6ClientStatus_Disabled            DeviceDHCPv6ClientStatus = "Disabled"
-	DeviceDHCPv6ClientStatus_Enabled             DeviceDHCPv6ClientStatus = "Enabled"
+	DeviceDHCPv6ClientStatus_Disabled DeviceDHCPv6ClientStatus = "Disabled"
+
+	DeviceDHCPv6ClientStatus_Enabled DeviceDHCPv6ClientStatus = "Enabled"
+
 	DeviceDHCPv6ClientStatus_Error_Misconfigured DeviceDHCPv6ClientStatus = "Error_Misconfigured"
-	DeviceDHCPv6ClientStatus_Error               DeviceDHCPv6ClientStatus = "Error"
+
+	DeviceDHCPv6ClientStatus_Error DeviceDHCPv6ClientStatus = "Error"
 )
 
 // DeviceDHCPv6ClientAuthenticationProtocol enumerates the values of Device.DHCPv6.Client.{i}.AuthenticationProtocol.
 type DeviceDHCPv6ClientAuthenticationProtocol string
 
-func (e DeviceDHCPv6ClientAuthenticationProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv6ClientAuthenticationProtocol_None                         DeviceDHCPv6ClientAuthenticationProtocol = "None"
-	DeviceDHCPv6ClientAuthenticationProtocol_ConfigurationToken           DeviceDHCPv6ClientAuthenticationProtocol = "ConfigurationToken"
-	DeviceDHCPv6ClientAuthenticationProtocol_DelayedAuthentication        DeviceDHCPv6ClientAuthenticationProtocol = "DelayedAuthentication"
+	DeviceDHCPv6ClientAuthenticationProtocol_None DeviceDHCPv6ClientAuthenticationProtocol = "None"
+
+	DeviceDHCPv6ClientAuthenticationProtocol_ConfigurationToken DeviceDHCPv6ClientAuthenticationProtocol = "ConfigurationToken"
+
+	DeviceDHCPv6ClientAuthenticationProtocol_DelayedAuthentication DeviceDHCPv6ClientAuthenticationProtocol = "DelayedAuthentication"
+
 	DeviceDHCPv6ClientAuthenticationProtocol_ReconfigureKeyAuthentication DeviceDHCPv6ClientAuthenticationProtocol = "ReconfigureKeyAuthentication"
 )
 
-var (
-	synDeviceDHCPv6Client_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6Client_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv6Client_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv6Client_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDHCPv6Client_DUID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(130)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceDHCPv6Client_RequestAddresses = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6Client_RequestPrefixes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6Client_RapidCommit = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6Client_SuggestedT1 = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceDHCPv6Client_SuggestedT2 = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceDHCPv6Client_SupportedOptions = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6Client_RequestedOptions = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6Client_AuthenticationProtocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "None",
-		},
-		Enums: []model.Enum{{Value: "None"}, {Value: "ConfigurationToken"}, {Value: "DelayedAuthentication"}, {Value: "ReconfigureKeyAuthentication"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv6Client_DSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "48",
-		},
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6Client_ServerNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv6Client_SentOptionNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv6Client_ReceivedOptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv6Client_Renew                         = &model.Syntax{
-		Command: true,
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceDHCPv6Client holds the values of Device.DHCPv6.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.2)
+// DeviceDHCPv6Client holds the values of Device.DHCPv6.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.2).
 type DeviceDHCPv6Client struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.2.
-	Interface string `cwmp:"Interface"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.2.
-	Status DeviceDHCPv6ClientStatus `cwmp:"Status"`
-	// DUID: hexBinary(:130), readOnly, since 2.2.
-	DUID []byte `cwmp:"DUID"`
-	// RequestAddresses: boolean, readWrite, since 2.2.
-	RequestAddresses bool `cwmp:"RequestAddresses"`
-	// RequestPrefixes: boolean, readWrite, since 2.2.
-	RequestPrefixes bool `cwmp:"RequestPrefixes"`
-	// RapidCommit: boolean, readWrite, since 2.2.
-	RapidCommit bool `cwmp:"RapidCommit"`
-	// SuggestedT1: int[-1:] seconds, readWrite, since 2.2.
-	SuggestedT1 int32 `cwmp:"SuggestedT1"`
-	// SuggestedT2: int[-1:] seconds, readWrite, since 2.2.
-	SuggestedT2 int32 `cwmp:"SuggestedT2"`
-	// SupportedOptions: list<unsignedInt>, readOnly, since 2.2.
-	SupportedOptions []uint32 `cwmp:"SupportedOptions"`
-	// RequestedOptions: list<unsignedInt>, readWrite, since 2.2.
-	RequestedOptions []uint32 `cwmp:"RequestedOptions"`
-	// AuthenticationProtocol: string{None,ConfigurationToken,DelayedAuthentication,ReconfigureKeyAuthentication}, readWrite, since 2.19.
-	AuthenticationProtocol DeviceDHCPv6ClientAuthenticationProtocol `cwmp:"AuthenticationProtocol"`
-	// DSCPMark: unsignedInt[0:63], readWrite, since 2.19.
-	DSCPMark uint32 `cwmp:"DSCPMark"`
-	// ServerNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	ServerNumberOfEntries uint32 `cwmp:"ServerNumberOfEntries"`
-	// SentOptionNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	SentOptionNumberOfEntries uint32 `cwmp:"SentOptionNumberOfEntries"`
-	// ReceivedOptionNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	ReceivedOptionNumberOfEntries uint32 `cwmp:"ReceivedOptionNumberOfEntries"`
-	// Renew: boolean, readWrite, since 2.2.
-	Renew bool `cwmp:"Renew"`
-	// Device.DHCPv6.Client.{i}.ReceivedOption.{i}. instances by instance number
-	ReceivedOption map[uint32]*DeviceDHCPv6ClientReceivedOption `cwmp:"ReceivedOption.{i}."`
-	Retransmission *DeviceDHCPv6ClientRetransmission            `cwmp:"Retransmission."`
-	// Device.DHCPv6.Client.{i}.SentOption.{i}. instances by instance number
-	SentOption map[uint32]*DeviceDHCPv6ClientSentOption `cwmp:"SentOption.{i}."`
-	// Device.DHCPv6.Client.{i}.Server.{i}. instances by instance number
-	Server map[uint32]*DeviceDHCPv6ClientServer `cwmp:"Server.{i}."`
-	Stats  *DeviceDHCPv6ClientStats             `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Status DeviceDHCPv6ClientStatus `json:"Status,omitzero"`
+
+	DUID model.HexBinary `json:"DUID,omitzero"`
+
+	RequestAddresses bool `json:"RequestAddresses,omitzero"`
+
+	RequestPrefixes bool `json:"RequestPrefixes,omitzero"`
+
+	RapidCommit bool `json:"RapidCommit,omitzero"`
+
+	SuggestedT1 int32 `json:"SuggestedT1,omitzero"`
+
+	SuggestedT2 int32 `json:"SuggestedT2,omitzero"`
+
+	SupportedOptions []uint32 `json:"SupportedOptions,omitzero"`
+
+	RequestedOptions []uint32 `json:"RequestedOptions,omitzero"`
+
+	AuthenticationProtocol DeviceDHCPv6ClientAuthenticationProtocol `json:"AuthenticationProtocol,omitzero"`
+
+	DSCPMark uint32 `json:"DSCPMark,omitzero"`
+
+	ServerNumberOfEntries uint32 `json:"ServerNumberOfEntries,omitzero"`
+
+	SentOptionNumberOfEntries uint32 `json:"SentOptionNumberOfEntries,omitzero"`
+
+	ReceivedOptionNumberOfEntries uint32 `json:"ReceivedOptionNumberOfEntries,omitzero"`
+
+	Renew bool `json:"Renew,omitzero"`
+
+	ReceivedOption map[uint32]*DeviceDHCPv6ClientReceivedOption `json:"ReceivedOption,omitzero"`
+	Retransmission *DeviceDHCPv6ClientRetransmission            `json:"Retransmission,omitzero"`
+	SentOption     map[uint32]*DeviceDHCPv6ClientSentOption     `json:"SentOption,omitzero"`
+	Server         map[uint32]*DeviceDHCPv6ClientServer         `json:"Server,omitzero"`
+	Stats          *DeviceDHCPv6ClientStats                     `json:"Stats,omitzero"`
 }
 
-// AddReceivedOption creates instance i of Device.DHCPv6.Client.{i}.ReceivedOption.{i}. (replacing any) and returns it
+// AddReceivedOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6Client) AddReceivedOption(i uint32) *DeviceDHCPv6ClientReceivedOption {
 	if o.ReceivedOption == nil {
 		o.ReceivedOption = map[uint32]*DeviceDHCPv6ClientReceivedOption{}
@@ -290,18 +134,7 @@ func (o *DeviceDHCPv6Client) AddReceivedOption(i uint32) *DeviceDHCPv6ClientRece
 	return x
 }
 
-// GetReceivedOption returns instance i of Device.DHCPv6.Client.{i}.ReceivedOption.{i}.
-func (o *DeviceDHCPv6Client) GetReceivedOption(i uint32) (*DeviceDHCPv6ClientReceivedOption, bool) {
-	x, ok := o.ReceivedOption[i]
-	return x, ok
-}
-
-// DeleteReceivedOption removes instance i of Device.DHCPv6.Client.{i}.ReceivedOption.{i}.
-func (o *DeviceDHCPv6Client) DeleteReceivedOption(i uint32) {
-	delete(o.ReceivedOption, i)
-}
-
-// AddSentOption creates instance i of Device.DHCPv6.Client.{i}.SentOption.{i}. (replacing any) and returns it
+// AddSentOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6Client) AddSentOption(i uint32) *DeviceDHCPv6ClientSentOption {
 	if o.SentOption == nil {
 		o.SentOption = map[uint32]*DeviceDHCPv6ClientSentOption{}
@@ -311,18 +144,7 @@ func (o *DeviceDHCPv6Client) AddSentOption(i uint32) *DeviceDHCPv6ClientSentOpti
 	return x
 }
 
-// GetSentOption returns instance i of Device.DHCPv6.Client.{i}.SentOption.{i}.
-func (o *DeviceDHCPv6Client) GetSentOption(i uint32) (*DeviceDHCPv6ClientSentOption, bool) {
-	x, ok := o.SentOption[i]
-	return x, ok
-}
-
-// DeleteSentOption removes instance i of Device.DHCPv6.Client.{i}.SentOption.{i}.
-func (o *DeviceDHCPv6Client) DeleteSentOption(i uint32) {
-	delete(o.SentOption, i)
-}
-
-// AddServer creates instance i of Device.DHCPv6.Client.{i}.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6Client) AddServer(i uint32) *DeviceDHCPv6ClientServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceDHCPv6ClientServer{}
@@ -331,969 +153,374 @@ func (o *DeviceDHCPv6Client) AddServer(i uint32) *DeviceDHCPv6ClientServer {
 	o.Server[i] = x
 	return x
 }
-
-// GetServer returns instance i of Device.DHCPv6.Client.{i}.Server.{i}.
-func (o *DeviceDHCPv6Client) GetServer(i uint32) (*DeviceDHCPv6ClientServer, bool) {
-	x, ok := o.Server[i]
-	return x, ok
-}
-
-// DeleteServer removes instance i of Device.DHCPv6.Client.{i}.Server.{i}.
-func (o *DeviceDHCPv6Client) DeleteServer(i uint32) {
-	delete(o.Server, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6Client) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6Client) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv6Client_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv6Client_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv6Client_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv6Client_DUID, o.DUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DUID",
-		})
-	}
-	if e := model.CheckInt(synDeviceDHCPv6Client_SuggestedT1, int64(o.SuggestedT1)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuggestedT1",
-		})
-	}
-	if e := model.CheckInt(synDeviceDHCPv6Client_SuggestedT2, int64(o.SuggestedT2)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuggestedT2",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv6Client_SupportedOptions, model.FormatValue(model.TypeUnsignedInt, o.SupportedOptions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedOptions",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv6Client_RequestedOptions, model.FormatValue(model.TypeUnsignedInt, o.RequestedOptions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RequestedOptions",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv6Client_AuthenticationProtocol, string(o.AuthenticationProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationProtocol",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv6Client_DSCPMark, uint64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
+func (o *DeviceDHCPv6Client) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 521, o.Alias)
+	c.String(p, "Interface", 526, o.Interface)
+	c.String(p, "Status", 592, string(o.Status))
+	c.Bytes(p, "DUID", 524, []byte(o.DUID))
+	c.Int(p, "SuggestedT1", 593, int64(o.SuggestedT1))
+	c.Int(p, "SuggestedT2", 594, int64(o.SuggestedT2))
+	c.Wire(p, "SupportedOptions", 595, model.FormatValue(model.TypeUnsignedInt, o.SupportedOptions), len(o.SupportedOptions) > 0)
+	c.Wire(p, "RequestedOptions", 536, model.FormatValue(model.TypeUnsignedInt, o.RequestedOptions), len(o.RequestedOptions) > 0)
+	c.String(p, "AuthenticationProtocol", 522, string(o.AuthenticationProtocol))
+	c.Uint(p, "DSCPMark", 523, uint64(o.DSCPMark))
 	for _, i := range model.SortedKeys(o.ReceivedOption) {
-		o.ReceivedOption[i].ValidateAt(prefix+"ReceivedOption."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Retransmission != nil {
-		o.Retransmission.ValidateAt(prefix+"Retransmission.", v)
+		o.ReceivedOption[i].ValidateAt(c, model.InstanceOf(p, "ReceivedOption.", i))
 	}
 	for _, i := range model.SortedKeys(o.SentOption) {
-		o.SentOption[i].ValidateAt(prefix+"SentOption."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SentOption[i].ValidateAt(c, model.InstanceOf(p, "SentOption.", i))
 	}
 	for _, i := range model.SortedKeys(o.Server) {
-		o.Server[i].ValidateAt(prefix+"Server."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Server[i].ValidateAt(c, model.InstanceOf(p, "Server.", i))
 	}
 }
 
 // DeviceDHCPv6ClientPath is the typed path of Device.DHCPv6.Client.{i}.
 type DeviceDHCPv6ClientPath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Alias                         model.WriteOnceParam[string]
-	Interface                     model.ReadWriteParam[string]
-	Status                        model.ReadOnlyParam[DeviceDHCPv6ClientStatus]
-	DUID                          model.ReadOnlyParam[[]byte]
-	RequestAddresses              model.ReadWriteParam[bool]
-	RequestPrefixes               model.ReadWriteParam[bool]
-	RapidCommit                   model.ReadWriteParam[bool]
-	SuggestedT1                   model.ReadWriteParam[int32]
-	SuggestedT2                   model.ReadWriteParam[int32]
-	SupportedOptions              model.ReadOnlyParam[[]uint32]
-	RequestedOptions              model.ReadWriteParam[[]uint32]
-	AuthenticationProtocol        model.ReadWriteParam[DeviceDHCPv6ClientAuthenticationProtocol]
-	DSCPMark                      model.ReadWriteParam[uint32]
-	ServerNumberOfEntries         model.ReadOnlyParam[uint32]
-	SentOptionNumberOfEntries     model.ReadOnlyParam[uint32]
-	ReceivedOptionNumberOfEntries model.ReadOnlyParam[uint32]
-	Renew                         model.ReadWriteParam[bool]
-	Retransmission                DeviceDHCPv6ClientRetransmissionPath
-	Stats                         DeviceDHCPv6ClientStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AuthenticationProtocol model.ReadWriteParam[DeviceDHCPv6ClientAuthenticationProtocol] `dm:"s"`
+
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	DUID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	RapidCommit model.ReadWriteParam[bool] `dm:"b"`
+
+	ReceivedOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Renew model.ReadWriteParam[bool] `dm:"b"`
+
+	RequestAddresses model.ReadWriteParam[bool] `dm:"b"`
+
+	RequestPrefixes model.ReadWriteParam[bool] `dm:"b"`
+
+	RequestedOptions model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	SentOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SuggestedT1 model.ReadWriteParam[int32] `dm:"i"`
+
+	SuggestedT2 model.ReadWriteParam[int32] `dm:"i"`
+
+	SupportedOptions model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	Retransmission DeviceDHCPv6ClientRetransmissionPath `dm:"Retransmission."`
+	Stats          DeviceDHCPv6ClientStatsPath          `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ClientPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ClientPath(prefix string) DeviceDHCPv6ClientPath {
-	p := &prefix
-	return DeviceDHCPv6ClientPath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AuthenticationProtocol:        model.NewReadWrite[DeviceDHCPv6ClientAuthenticationProtocol](p, "AuthenticationProtocol", model.TypeString),
-		DSCPMark:                      model.NewReadWrite[uint32](p, "DSCPMark", model.TypeUnsignedInt),
-		DUID:                          model.NewReadOnly[[]byte](p, "DUID", model.TypeHexBinary),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:                     model.NewReadWrite[string](p, "Interface", model.TypeString),
-		RapidCommit:                   model.NewReadWrite[bool](p, "RapidCommit", model.TypeBoolean),
-		ReceivedOptionNumberOfEntries: model.NewReadOnly[uint32](p, "ReceivedOptionNumberOfEntries", model.TypeUnsignedInt),
-		Renew:                         model.NewReadWrite[bool](p, "Renew", model.TypeBoolean),
-		RequestAddresses:              model.NewReadWrite[bool](p, "RequestAddresses", model.TypeBoolean),
-		RequestPrefixes:               model.NewReadWrite[bool](p, "RequestPrefixes", model.TypeBoolean),
-		RequestedOptions:              model.NewReadWrite[[]uint32](p, "RequestedOptions", model.TypeString),
-		Retransmission:                newDeviceDHCPv6ClientRetransmissionPath(prefix + "Retransmission."),
-		SentOptionNumberOfEntries:     model.NewReadOnly[uint32](p, "SentOptionNumberOfEntries", model.TypeUnsignedInt),
-		ServerNumberOfEntries:         model.NewReadOnly[uint32](p, "ServerNumberOfEntries", model.TypeUnsignedInt),
-		Stats:                         newDeviceDHCPv6ClientStatsPath(prefix + "Stats."),
-		Status:                        model.NewReadOnly[DeviceDHCPv6ClientStatus](p, "Status", model.TypeString),
-		SuggestedT1:                   model.NewReadWrite[int32](p, "SuggestedT1", model.TypeInt),
-		SuggestedT2:                   model.NewReadWrite[int32](p, "SuggestedT2", model.TypeInt),
-		SupportedOptions:              model.NewReadOnly[[]uint32](p, "SupportedOptions", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
+// ReceivedOption returns the typed path of instance i.
+func (x DeviceDHCPv6ClientPath) ReceivedOption(i uint32) (p DeviceDHCPv6ClientReceivedOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ReceivedOption.", i))
+	return
 }
 
-// ReceivedOption returns the typed path of instance i of Device.DHCPv6.Client.{i}.ReceivedOption.{i}.
-func (x DeviceDHCPv6ClientPath) ReceivedOption(i uint32) DeviceDHCPv6ClientReceivedOptionPath {
-	return newDeviceDHCPv6ClientReceivedOptionPath(x.Path() + "ReceivedOption." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ReceivedOptionTable returns the table Device.DHCPv6.Client.{i}.ReceivedOption.{i}. itself (for AddObject when writable)
+// ReceivedOptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ClientPath) ReceivedOptionTable() model.Table {
-	return model.NewTable(x.Path() + "ReceivedOption.")
+	return model.NewTable(x.ObjectPath, "ReceivedOption.")
 }
 
-// SentOption returns the typed path of instance i of Device.DHCPv6.Client.{i}.SentOption.{i}.
-func (x DeviceDHCPv6ClientPath) SentOption(i uint32) DeviceDHCPv6ClientSentOptionPath {
-	return newDeviceDHCPv6ClientSentOptionPath(x.Path() + "SentOption." + strconv.FormatUint(uint64(i), 10) + ".")
+// SentOption returns the typed path of instance i.
+func (x DeviceDHCPv6ClientPath) SentOption(i uint32) (p DeviceDHCPv6ClientSentOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SentOption.", i))
+	return
 }
 
-// SentOptionTable returns the table Device.DHCPv6.Client.{i}.SentOption.{i}. itself (for AddObject when writable)
+// SentOptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ClientPath) SentOptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SentOption.")
+	return model.NewWritableTable(x.ObjectPath, "SentOption.")
 }
 
-// Server returns the typed path of instance i of Device.DHCPv6.Client.{i}.Server.{i}.
-func (x DeviceDHCPv6ClientPath) Server(i uint32) DeviceDHCPv6ClientServerPath {
-	return newDeviceDHCPv6ClientServerPath(x.Path() + "Server." + strconv.FormatUint(uint64(i), 10) + ".")
+// Server returns the typed path of instance i.
+func (x DeviceDHCPv6ClientPath) Server(i uint32) (p DeviceDHCPv6ClientServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
+	return
 }
 
-// ServerTable returns the table Device.DHCPv6.Client.{i}.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ClientPath) ServerTable() model.Table {
-	return model.NewTable(x.Path() + "Server.")
+	return model.NewTable(x.ObjectPath, "Server.")
 }
 
-var (
-	synDeviceDHCPv6ClientReceivedOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ClientReceivedOption_Value = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(65535),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDHCPv6ClientReceivedOption_Server = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Server.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDHCPv6ClientReceivedOption holds the values of Device.DHCPv6.Client.{i}.ReceivedOption.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceDHCPv6ClientReceivedOption holds the values of Device.DHCPv6.Client.{i}.ReceivedOption.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ClientReceivedOption struct {
-	// Tag: unsignedInt[0:65535], readOnly, since 2.2.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: hexBinary(0:65535), readOnly, since 2.2.
-	Value []byte `cwmp:"Value"`
-	// Server: string pathRef→#.Server., readOnly, since 2.2.
-	Server string `cwmp:"Server"`
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
+
+	Server string `json:"Server,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ClientReceivedOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ClientReceivedOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceDHCPv6ClientReceivedOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv6ClientReceivedOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceDHCPv6ClientReceivedOption) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Tag", 530, uint64(o.Tag))
+	c.Bytes(p, "Value", 531, []byte(o.Value))
 }
 
 // DeviceDHCPv6ClientReceivedOptionPath is the typed path of Device.DHCPv6.Client.{i}.ReceivedOption.{i}.
 type DeviceDHCPv6ClientReceivedOptionPath struct {
-	obj    model.ObjectPath
-	Tag    model.ReadOnlyParam[uint32]
-	Value  model.ReadOnlyParam[[]byte]
-	Server model.ReadOnlyParam[string]
+	model.ObjectPath
+	Server model.ReadOnlyParam[string] `dm:"s"`
+
+	Tag model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ClientReceivedOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ClientReceivedOptionPath(prefix string) DeviceDHCPv6ClientReceivedOptionPath {
-	p := &prefix
-	return DeviceDHCPv6ClientReceivedOptionPath{
-		Server: model.NewReadOnly[string](p, "Server", model.TypeString),
-		Tag:    model.NewReadOnly[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:  model.NewReadOnly[[]byte](p, "Value", model.TypeHexBinary),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv6ClientRetransmission_SolicitMaxDelay = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_SolicitInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_SolicitMaxTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "3600",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_RequestInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_RequestMaxTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "30",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_RequestMaxRetry = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "10",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ClientRetransmission_ConfirmMaxDelay = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_ConfirmInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_ConfirmMaxTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_ConfirmMaxDuration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "10",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_RenewInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "10",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_RenewMaxTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "600",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_RebindInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "10",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_RebindMaxTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "600",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_InformationRequestMaxDelay = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_InformationRequestInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_InformationRequestMaxTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "3600",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_ReleaseInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_ReleaseMaxAttempts = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ClientRetransmission_DeclineInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_DeclineMaxAttempts = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ClientRetransmission_ReconfigureInitialTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_ReconfigureMaxAttempts = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "8",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ClientRetransmission_HopCountLimit = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "32",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ClientRetransmission_InformationRefreshTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "86400",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_MinInformationRefreshTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "600",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_MaxWaitTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "60",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDHCPv6ClientRetransmission_TimeoutRandomize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "100",
-		},
-		Type:  model.TypeInt,
-		Units: "ms",
-	}
-)
-
-// DeviceDHCPv6ClientRetransmission holds the values of Device.DHCPv6.Client.{i}.Retransmission. (object, readOnly, since 2.18)
+// DeviceDHCPv6ClientRetransmission holds the values of Device.DHCPv6.Client.{i}.Retransmission. (object, readOnly, since 2.18).
 type DeviceDHCPv6ClientRetransmission struct {
-	// SolicitMaxDelay: unsignedInt seconds, readWrite, since 2.18.
-	SolicitMaxDelay uint32 `cwmp:"SolicitMaxDelay"`
-	// SolicitInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	SolicitInitialTimeout uint32 `cwmp:"SolicitInitialTimeout"`
-	// SolicitMaxTimeout: unsignedInt seconds, readWrite, since 2.18.
-	SolicitMaxTimeout uint32 `cwmp:"SolicitMaxTimeout"`
-	// RequestInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	RequestInitialTimeout uint32 `cwmp:"RequestInitialTimeout"`
-	// RequestMaxTimeout: unsignedInt seconds, readWrite, since 2.18.
-	RequestMaxTimeout uint32 `cwmp:"RequestMaxTimeout"`
-	// RequestMaxRetry: unsignedInt, readWrite, since 2.18.
-	RequestMaxRetry uint32 `cwmp:"RequestMaxRetry"`
-	// ConfirmMaxDelay: unsignedInt seconds, readWrite, since 2.18.
-	ConfirmMaxDelay uint32 `cwmp:"ConfirmMaxDelay"`
-	// ConfirmInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	ConfirmInitialTimeout uint32 `cwmp:"ConfirmInitialTimeout"`
-	// ConfirmMaxTimeout: unsignedInt seconds, readWrite, since 2.18.
-	ConfirmMaxTimeout uint32 `cwmp:"ConfirmMaxTimeout"`
-	// ConfirmMaxDuration: unsignedInt seconds, readWrite, since 2.18.
-	ConfirmMaxDuration uint32 `cwmp:"ConfirmMaxDuration"`
-	// RenewInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	RenewInitialTimeout uint32 `cwmp:"RenewInitialTimeout"`
-	// RenewMaxTimeout: unsignedInt seconds, readWrite, since 2.18.
-	RenewMaxTimeout uint32 `cwmp:"RenewMaxTimeout"`
-	// RebindInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	RebindInitialTimeout uint32 `cwmp:"RebindInitialTimeout"`
-	// RebindMaxTimeout: unsignedInt seconds, readWrite, since 2.18.
-	RebindMaxTimeout uint32 `cwmp:"RebindMaxTimeout"`
-	// InformationRequestMaxDelay: unsignedInt seconds, readWrite, since 2.18.
-	InformationRequestMaxDelay uint32 `cwmp:"InformationRequestMaxDelay"`
-	// InformationRequestInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	InformationRequestInitialTimeout uint32 `cwmp:"InformationRequestInitialTimeout"`
-	// InformationRequestMaxTimeout: unsignedInt seconds, readWrite, since 2.18.
-	InformationRequestMaxTimeout uint32 `cwmp:"InformationRequestMaxTimeout"`
-	// ReleaseInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	ReleaseInitialTimeout uint32 `cwmp:"ReleaseInitialTimeout"`
-	// ReleaseMaxAttempts: unsignedInt, readWrite, since 2.18.
-	ReleaseMaxAttempts uint32 `cwmp:"ReleaseMaxAttempts"`
-	// DeclineInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	DeclineInitialTimeout uint32 `cwmp:"DeclineInitialTimeout"`
-	// DeclineMaxAttempts: unsignedInt, readWrite, since 2.18.
-	DeclineMaxAttempts uint32 `cwmp:"DeclineMaxAttempts"`
-	// ReconfigureInitialTimeout: unsignedInt seconds, readWrite, since 2.18.
-	ReconfigureInitialTimeout uint32 `cwmp:"ReconfigureInitialTimeout"`
-	// ReconfigureMaxAttempts: unsignedInt, readWrite, since 2.18.
-	ReconfigureMaxAttempts uint32 `cwmp:"ReconfigureMaxAttempts"`
-	// HopCountLimit: unsignedInt, readWrite, since 2.18.
-	HopCountLimit uint32 `cwmp:"HopCountLimit"`
-	// InformationRefreshTime: unsignedInt seconds, readWrite, since 2.18.
-	InformationRefreshTime uint32 `cwmp:"InformationRefreshTime"`
-	// MinInformationRefreshTime: unsignedInt seconds, readWrite, since 2.18.
-	MinInformationRefreshTime uint32 `cwmp:"MinInformationRefreshTime"`
-	// MaxWaitTime: unsignedInt seconds, readWrite, since 2.18.
-	MaxWaitTime uint32 `cwmp:"MaxWaitTime"`
-	// TimeoutRandomize: int ms, readWrite, since 2.18.
-	TimeoutRandomize int32 `cwmp:"TimeoutRandomize"`
-}
+	SolicitMaxDelay uint32 `json:"SolicitMaxDelay,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ClientRetransmission) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	SolicitInitialTimeout uint32 `json:"SolicitInitialTimeout,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ClientRetransmission) ValidateAt(prefix string, v *model.Violations) {}
+	SolicitMaxTimeout uint32 `json:"SolicitMaxTimeout,omitzero"`
+
+	RequestInitialTimeout uint32 `json:"RequestInitialTimeout,omitzero"`
+
+	RequestMaxTimeout uint32 `json:"RequestMaxTimeout,omitzero"`
+
+	RequestMaxRetry uint32 `json:"RequestMaxRetry,omitzero"`
+
+	ConfirmMaxDelay uint32 `json:"ConfirmMaxDelay,omitzero"`
+
+	ConfirmInitialTimeout uint32 `json:"ConfirmInitialTimeout,omitzero"`
+
+	ConfirmMaxTimeout uint32 `json:"ConfirmMaxTimeout,omitzero"`
+
+	ConfirmMaxDuration uint32 `json:"ConfirmMaxDuration,omitzero"`
+
+	RenewInitialTimeout uint32 `json:"RenewInitialTimeout,omitzero"`
+
+	RenewMaxTimeout uint32 `json:"RenewMaxTimeout,omitzero"`
+
+	RebindInitialTimeout uint32 `json:"RebindInitialTimeout,omitzero"`
+
+	RebindMaxTimeout uint32 `json:"RebindMaxTimeout,omitzero"`
+
+	InformationRequestMaxDelay uint32 `json:"InformationRequestMaxDelay,omitzero"`
+
+	InformationRequestInitialTimeout uint32 `json:"InformationRequestInitialTimeout,omitzero"`
+
+	InformationRequestMaxTimeout uint32 `json:"InformationRequestMaxTimeout,omitzero"`
+
+	ReleaseInitialTimeout uint32 `json:"ReleaseInitialTimeout,omitzero"`
+
+	ReleaseMaxAttempts uint32 `json:"ReleaseMaxAttempts,omitzero"`
+
+	DeclineInitialTimeout uint32 `json:"DeclineInitialTimeout,omitzero"`
+
+	DeclineMaxAttempts uint32 `json:"DeclineMaxAttempts,omitzero"`
+
+	ReconfigureInitialTimeout uint32 `json:"ReconfigureInitialTimeout,omitzero"`
+
+	ReconfigureMaxAttempts uint32 `json:"ReconfigureMaxAttempts,omitzero"`
+
+	HopCountLimit uint32 `json:"HopCountLimit,omitzero"`
+
+	InformationRefreshTime uint32 `json:"InformationRefreshTime,omitzero"`
+
+	MinInformationRefreshTime uint32 `json:"MinInformationRefreshTime,omitzero"`
+
+	MaxWaitTime uint32 `json:"MaxWaitTime,omitzero"`
+
+	TimeoutRandomize int32 `json:"TimeoutRandomize,omitzero"`
+}
 
 // DeviceDHCPv6ClientRetransmissionPath is the typed path of Device.DHCPv6.Client.{i}.Retransmission.
 type DeviceDHCPv6ClientRetransmissionPath struct {
-	obj                              model.ObjectPath
-	SolicitMaxDelay                  model.ReadWriteParam[uint32]
-	SolicitInitialTimeout            model.ReadWriteParam[uint32]
-	SolicitMaxTimeout                model.ReadWriteParam[uint32]
-	RequestInitialTimeout            model.ReadWriteParam[uint32]
-	RequestMaxTimeout                model.ReadWriteParam[uint32]
-	RequestMaxRetry                  model.ReadWriteParam[uint32]
-	ConfirmMaxDelay                  model.ReadWriteParam[uint32]
-	ConfirmInitialTimeout            model.ReadWriteParam[uint32]
-	ConfirmMaxTimeout                model.ReadWriteParam[uint32]
-	ConfirmMaxDuration               model.ReadWriteParam[uint32]
-	RenewInitialTimeout              model.ReadWriteParam[uint32]
-	RenewMaxTimeout                  model.ReadWriteParam[uint32]
-	RebindInitialTimeout             model.ReadWriteParam[uint32]
-	RebindMaxTimeout                 model.ReadWriteParam[uint32]
-	InformationRequestMaxDelay       model.ReadWriteParam[uint32]
-	InformationRequestInitialTimeout model.ReadWriteParam[uint32]
-	InformationRequestMaxTimeout     model.ReadWriteParam[uint32]
-	ReleaseInitialTimeout            model.ReadWriteParam[uint32]
-	ReleaseMaxAttempts               model.ReadWriteParam[uint32]
-	DeclineInitialTimeout            model.ReadWriteParam[uint32]
-	DeclineMaxAttempts               model.ReadWriteParam[uint32]
-	ReconfigureInitialTimeout        model.ReadWriteParam[uint32]
-	ReconfigureMaxAttempts           model.ReadWriteParam[uint32]
-	HopCountLimit                    model.ReadWriteParam[uint32]
-	InformationRefreshTime           model.ReadWriteParam[uint32]
-	MinInformationRefreshTime        model.ReadWriteParam[uint32]
-	MaxWaitTime                      model.ReadWriteParam[uint32]
-	TimeoutRandomize                 model.ReadWriteParam[int32]
+	model.ObjectPath
+	ConfirmInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	ConfirmMaxDelay model.ReadWriteParam[uint32] `dm:"u"`
+
+	ConfirmMaxDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	ConfirmMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	DeclineInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	DeclineMaxAttempts model.ReadWriteParam[uint32] `dm:"u"`
+
+	HopCountLimit model.ReadWriteParam[uint32] `dm:"u"`
+
+	InformationRefreshTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	InformationRequestInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	InformationRequestMaxDelay model.ReadWriteParam[uint32] `dm:"u"`
+
+	InformationRequestMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxWaitTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinInformationRefreshTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	RebindInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	RebindMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReconfigureInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReconfigureMaxAttempts model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReleaseInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReleaseMaxAttempts model.ReadWriteParam[uint32] `dm:"u"`
+
+	RenewInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	RenewMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	RequestInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	RequestMaxRetry model.ReadWriteParam[uint32] `dm:"u"`
+
+	RequestMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	SolicitInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	SolicitMaxDelay model.ReadWriteParam[uint32] `dm:"u"`
+
+	SolicitMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimeoutRandomize model.ReadWriteParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ClientRetransmissionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ClientRetransmissionPath(prefix string) DeviceDHCPv6ClientRetransmissionPath {
-	p := &prefix
-	return DeviceDHCPv6ClientRetransmissionPath{
-		ConfirmInitialTimeout:            model.NewReadWrite[uint32](p, "ConfirmInitialTimeout", model.TypeUnsignedInt),
-		ConfirmMaxDelay:                  model.NewReadWrite[uint32](p, "ConfirmMaxDelay", model.TypeUnsignedInt),
-		ConfirmMaxDuration:               model.NewReadWrite[uint32](p, "ConfirmMaxDuration", model.TypeUnsignedInt),
-		ConfirmMaxTimeout:                model.NewReadWrite[uint32](p, "ConfirmMaxTimeout", model.TypeUnsignedInt),
-		DeclineInitialTimeout:            model.NewReadWrite[uint32](p, "DeclineInitialTimeout", model.TypeUnsignedInt),
-		DeclineMaxAttempts:               model.NewReadWrite[uint32](p, "DeclineMaxAttempts", model.TypeUnsignedInt),
-		HopCountLimit:                    model.NewReadWrite[uint32](p, "HopCountLimit", model.TypeUnsignedInt),
-		InformationRefreshTime:           model.NewReadWrite[uint32](p, "InformationRefreshTime", model.TypeUnsignedInt),
-		InformationRequestInitialTimeout: model.NewReadWrite[uint32](p, "InformationRequestInitialTimeout", model.TypeUnsignedInt),
-		InformationRequestMaxDelay:       model.NewReadWrite[uint32](p, "InformationRequestMaxDelay", model.TypeUnsignedInt),
-		InformationRequestMaxTimeout:     model.NewReadWrite[uint32](p, "InformationRequestMaxTimeout", model.TypeUnsignedInt),
-		MaxWaitTime:                      model.NewReadWrite[uint32](p, "MaxWaitTime", model.TypeUnsignedInt),
-		MinInformationRefreshTime:        model.NewReadWrite[uint32](p, "MinInformationRefreshTime", model.TypeUnsignedInt),
-		RebindInitialTimeout:             model.NewReadWrite[uint32](p, "RebindInitialTimeout", model.TypeUnsignedInt),
-		RebindMaxTimeout:                 model.NewReadWrite[uint32](p, "RebindMaxTimeout", model.TypeUnsignedInt),
-		ReconfigureInitialTimeout:        model.NewReadWrite[uint32](p, "ReconfigureInitialTimeout", model.TypeUnsignedInt),
-		ReconfigureMaxAttempts:           model.NewReadWrite[uint32](p, "ReconfigureMaxAttempts", model.TypeUnsignedInt),
-		ReleaseInitialTimeout:            model.NewReadWrite[uint32](p, "ReleaseInitialTimeout", model.TypeUnsignedInt),
-		ReleaseMaxAttempts:               model.NewReadWrite[uint32](p, "ReleaseMaxAttempts", model.TypeUnsignedInt),
-		RenewInitialTimeout:              model.NewReadWrite[uint32](p, "RenewInitialTimeout", model.TypeUnsignedInt),
-		RenewMaxTimeout:                  model.NewReadWrite[uint32](p, "RenewMaxTimeout", model.TypeUnsignedInt),
-		RequestInitialTimeout:            model.NewReadWrite[uint32](p, "RequestInitialTimeout", model.TypeUnsignedInt),
-		RequestMaxRetry:                  model.NewReadWrite[uint32](p, "RequestMaxRetry", model.TypeUnsignedInt),
-		RequestMaxTimeout:                model.NewReadWrite[uint32](p, "RequestMaxTimeout", model.TypeUnsignedInt),
-		SolicitInitialTimeout:            model.NewReadWrite[uint32](p, "SolicitInitialTimeout", model.TypeUnsignedInt),
-		SolicitMaxDelay:                  model.NewReadWrite[uint32](p, "SolicitMaxDelay", model.TypeUnsignedInt),
-		SolicitMaxTimeout:                model.NewReadWrite[uint32](p, "SolicitMaxTimeout", model.TypeUnsignedInt),
-		TimeoutRandomize:                 model.NewReadWrite[int32](p, "TimeoutRandomize", model.TypeInt),
-		obj:                              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv6ClientSentOption_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6ClientSentOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv6ClientSentOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ClientSentOption_Value = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(65535),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceDHCPv6ClientSentOption holds the values of Device.DHCPv6.Client.{i}.SentOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceDHCPv6ClientSentOption holds the values of Device.DHCPv6.Client.{i}.SentOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceDHCPv6ClientSentOption struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Tag: unsignedInt[0:65535], readWrite, since 2.2.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: hexBinary(0:65535), readWrite, since 2.2.
-	Value []byte `cwmp:"Value"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ClientSentOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ClientSentOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv6ClientSentOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv6ClientSentOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv6ClientSentOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceDHCPv6ClientSentOption) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 567, o.Alias)
+	c.Uint(p, "Tag", 569, uint64(o.Tag))
+	c.Bytes(p, "Value", 570, []byte(o.Value))
 }
 
 // DeviceDHCPv6ClientSentOptionPath is the typed path of Device.DHCPv6.Client.{i}.SentOption.{i}.
 type DeviceDHCPv6ClientSentOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Alias  model.WriteOnceParam[string]
-	Tag    model.ReadWriteParam[uint32]
-	Value  model.ReadWriteParam[[]byte]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ClientSentOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ClientSentOptionPath(prefix string) DeviceDHCPv6ClientSentOptionPath {
-	p := &prefix
-	return DeviceDHCPv6ClientSentOptionPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Tag:    model.NewReadWrite[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:  model.NewReadWrite[[]byte](p, "Value", model.TypeHexBinary),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv6ClientServer_SourceAddress = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv6ClientServer_DUID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(130)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceDHCPv6ClientServer_InformationRefreshTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceDHCPv6ClientServer holds the values of Device.DHCPv6.Client.{i}.Server.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceDHCPv6ClientServer holds the values of Device.DHCPv6.Client.{i}.Server.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ClientServer struct {
-	// SourceAddress: IPv6Address=string(:45), readOnly, since 2.2.
-	SourceAddress string `cwmp:"SourceAddress"`
-	// DUID: hexBinary(:130), readOnly, since 2.2.
-	DUID []byte `cwmp:"DUID"`
-	// InformationRefreshTime: dateTime, readOnly, since 2.2.
-	InformationRefreshTime time.Time `cwmp:"InformationRefreshTime"`
+	SourceAddress string `json:"SourceAddress,omitzero"`
+
+	DUID model.HexBinary `json:"DUID,omitzero"`
+
+	InformationRefreshTime time.Time `json:"InformationRefreshTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ClientServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ClientServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv6ClientServer_SourceAddress, o.SourceAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceAddress",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv6ClientServer_DUID, o.DUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DUID",
-		})
-	}
+func (o *DeviceDHCPv6ClientServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SourceAddress", 575, o.SourceAddress)
+	c.Bytes(p, "DUID", 573, []byte(o.DUID))
 }
 
 // DeviceDHCPv6ClientServerPath is the typed path of Device.DHCPv6.Client.{i}.Server.{i}.
 type DeviceDHCPv6ClientServerPath struct {
-	obj                    model.ObjectPath
-	SourceAddress          model.ReadOnlyParam[string]
-	DUID                   model.ReadOnlyParam[[]byte]
-	InformationRefreshTime model.ReadOnlyParam[time.Time]
+	model.ObjectPath
+	DUID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	InformationRefreshTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	SourceAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ClientServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ClientServerPath(prefix string) DeviceDHCPv6ClientServerPath {
-	p := &prefix
-	return DeviceDHCPv6ClientServerPath{
-		DUID:                   model.NewReadOnly[[]byte](p, "DUID", model.TypeHexBinary),
-		InformationRefreshTime: model.NewReadOnly[time.Time](p, "InformationRefreshTime", model.TypeDateTime),
-		SourceAddress:          model.NewReadOnly[string](p, "SourceAddress", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv6ClientStats_Solicit = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_Advertise = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_Request = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_Confirm = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_Renew = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_Rebind = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_Reply = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_Release = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_Decline = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_Reconfigure = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_InformationRequest = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_DiscardedPackets = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_TransmitFailure = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ClientStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceDHCPv6ClientStats holds the values of Device.DHCPv6.Client.{i}.Stats. (object, readOnly, since 2.19)
+// DeviceDHCPv6ClientStats holds the values of Device.DHCPv6.Client.{i}.Stats. (object, readOnly, since 2.19).
 type DeviceDHCPv6ClientStats struct {
-	// Solicit: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Solicit uint64 `cwmp:"Solicit"`
-	// Advertise: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Advertise uint64 `cwmp:"Advertise"`
-	// Request: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Request uint64 `cwmp:"Request"`
-	// Confirm: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Confirm uint64 `cwmp:"Confirm"`
-	// Renew: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Renew uint64 `cwmp:"Renew"`
-	// Rebind: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Rebind uint64 `cwmp:"Rebind"`
-	// Reply: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Reply uint64 `cwmp:"Reply"`
-	// Release: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Release uint64 `cwmp:"Release"`
-	// Decline: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Decline uint64 `cwmp:"Decline"`
-	// Reconfigure: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Reconfigure uint64 `cwmp:"Reconfigure"`
-	// InformationRequest: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	InformationRequest uint64 `cwmp:"InformationRequest"`
-	// DiscardedPackets: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	DiscardedPackets uint64 `cwmp:"DiscardedPackets"`
-	// TransmitFailure: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	TransmitFailure uint64 `cwmp:"TransmitFailure"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-}
+	Solicit uint64 `json:"Solicit,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ClientStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Advertise uint64 `json:"Advertise,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ClientStats) ValidateAt(prefix string, v *model.Violations) {}
+	Request uint64 `json:"Request,omitzero"`
+
+	Confirm uint64 `json:"Confirm,omitzero"`
+
+	Renew uint64 `json:"Renew,omitzero"`
+
+	Rebind uint64 `json:"Rebind,omitzero"`
+
+	Reply uint64 `json:"Reply,omitzero"`
+
+	Release uint64 `json:"Release,omitzero"`
+
+	Decline uint64 `json:"Decline,omitzero"`
+
+	Reconfigure uint64 `json:"Reconfigure,omitzero"`
+
+	InformationRequest uint64 `json:"InformationRequest,omitzero"`
+
+	DiscardedPackets uint64 `json:"DiscardedPackets,omitzero"`
+
+	TransmitFailure uint64 `json:"TransmitFailure,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+}
 
 // DeviceDHCPv6ClientStatsPath is the typed path of Device.DHCPv6.Client.{i}.Stats.
 type DeviceDHCPv6ClientStatsPath struct {
-	obj                model.ObjectPath
-	Solicit            model.ReadOnlyParam[uint64]
-	Advertise          model.ReadOnlyParam[uint64]
-	Request            model.ReadOnlyParam[uint64]
-	Confirm            model.ReadOnlyParam[uint64]
-	Renew              model.ReadOnlyParam[uint64]
-	Rebind             model.ReadOnlyParam[uint64]
-	Reply              model.ReadOnlyParam[uint64]
-	Release            model.ReadOnlyParam[uint64]
-	Decline            model.ReadOnlyParam[uint64]
-	Reconfigure        model.ReadOnlyParam[uint64]
-	InformationRequest model.ReadOnlyParam[uint64]
-	DiscardedPackets   model.ReadOnlyParam[uint64]
-	TransmitFailure    model.ReadOnlyParam[uint64]
-	Reset              model.ReadWriteParam[bool]
+	model.ObjectPath
+	Advertise model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Confirm model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Decline model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardedPackets model.ReadOnlyParam[uint64] `dm:"U"`
+
+	InformationRequest model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Rebind model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reconfigure model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Release model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Renew model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reply model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Request model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	Solicit model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TransmitFailure model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ClientStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ClientStatsPath(prefix string) DeviceDHCPv6ClientStatsPath {
-	p := &prefix
-	return DeviceDHCPv6ClientStatsPath{
-		Advertise:          model.NewReadOnly[uint64](p, "Advertise", model.TypeUnsignedLong),
-		Confirm:            model.NewReadOnly[uint64](p, "Confirm", model.TypeUnsignedLong),
-		Decline:            model.NewReadOnly[uint64](p, "Decline", model.TypeUnsignedLong),
-		DiscardedPackets:   model.NewReadOnly[uint64](p, "DiscardedPackets", model.TypeUnsignedLong),
-		InformationRequest: model.NewReadOnly[uint64](p, "InformationRequest", model.TypeUnsignedLong),
-		Rebind:             model.NewReadOnly[uint64](p, "Rebind", model.TypeUnsignedLong),
-		Reconfigure:        model.NewReadOnly[uint64](p, "Reconfigure", model.TypeUnsignedLong),
-		Release:            model.NewReadOnly[uint64](p, "Release", model.TypeUnsignedLong),
-		Renew:              model.NewReadOnly[uint64](p, "Renew", model.TypeUnsignedLong),
-		Reply:              model.NewReadOnly[uint64](p, "Reply", model.TypeUnsignedLong),
-		Request:            model.NewReadOnly[uint64](p, "Request", model.TypeUnsignedLong),
-		Reset:              model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Solicit:            model.NewReadOnly[uint64](p, "Solicit", model.TypeUnsignedLong),
-		TransmitFailure:    model.NewReadOnly[uint64](p, "TransmitFailure", model.TypeUnsignedLong),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv6Server_Enable              = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDHCPv6Server_PoolNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDHCPv6Server holds the values of Device.DHCPv6.Server. (object, readOnly, since 2.2)
+// DeviceDHCPv6Server holds the values of Device.DHCPv6.Server. (object, readOnly, since 2.2).
 type DeviceDHCPv6Server struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// PoolNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	PoolNumberOfEntries uint32 `cwmp:"PoolNumberOfEntries"`
-	// Device.DHCPv6.Server.Pool.{i}. instances by instance number
-	Pool  map[uint32]*DeviceDHCPv6ServerPool `cwmp:"Pool.{i}."`
-	Stats *DeviceDHCPv6ServerStats           `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	PoolNumberOfEntries uint32 `json:"PoolNumberOfEntries,omitzero"`
+
+	Pool  map[uint32]*DeviceDHCPv6ServerPool `json:"Pool,omitzero"`
+	Stats *DeviceDHCPv6ServerStats           `json:"Stats,omitzero"`
 }
 
-// AddPool creates instance i of Device.DHCPv6.Server.Pool.{i}. (replacing any) and returns it
+// AddPool creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6Server) AddPool(i uint32) *DeviceDHCPv6ServerPool {
 	if o.Pool == nil {
 		o.Pool = map[uint32]*DeviceDHCPv6ServerPool{}
@@ -1302,333 +529,101 @@ func (o *DeviceDHCPv6Server) AddPool(i uint32) *DeviceDHCPv6ServerPool {
 	o.Pool[i] = x
 	return x
 }
-
-// GetPool returns instance i of Device.DHCPv6.Server.Pool.{i}.
-func (o *DeviceDHCPv6Server) GetPool(i uint32) (*DeviceDHCPv6ServerPool, bool) {
-	x, ok := o.Pool[i]
-	return x, ok
-}
-
-// DeletePool removes instance i of Device.DHCPv6.Server.Pool.{i}.
-func (o *DeviceDHCPv6Server) DeletePool(i uint32) {
-	delete(o.Pool, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6Server) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6Server) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDHCPv6Server) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Pool) {
-		o.Pool[i].ValidateAt(prefix+"Pool."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Pool[i].ValidateAt(c, model.InstanceOf(p, "Pool.", i))
 	}
 }
 
 // DeviceDHCPv6ServerPath is the typed path of Device.DHCPv6.Server.
 type DeviceDHCPv6ServerPath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	PoolNumberOfEntries model.ReadOnlyParam[uint32]
-	Stats               DeviceDHCPv6ServerStatsPath
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	PoolNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Stats DeviceDHCPv6ServerStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ServerPath(prefix string) DeviceDHCPv6ServerPath {
-	p := &prefix
-	return DeviceDHCPv6ServerPath{
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		PoolNumberOfEntries: model.NewReadOnly[uint32](p, "PoolNumberOfEntries", model.TypeUnsignedInt),
-		Stats:               newDeviceDHCPv6ServerStatsPath(prefix + "Stats."),
-		obj:                 model.NewObjectPath(p),
-	}
+// Pool returns the typed path of instance i.
+func (x DeviceDHCPv6ServerPath) Pool(i uint32) (p DeviceDHCPv6ServerPoolPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Pool.", i))
+	return
 }
 
-// Pool returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.
-func (x DeviceDHCPv6ServerPath) Pool(i uint32) DeviceDHCPv6ServerPoolPath {
-	return newDeviceDHCPv6ServerPoolPath(x.Path() + "Pool." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PoolTable returns the table Device.DHCPv6.Server.Pool.{i}. itself (for AddObject when writable)
+// PoolTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPath) PoolTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Pool.")
+	return model.NewWritableTable(x.ObjectPath, "Pool.")
 }
 
 // DeviceDHCPv6ServerPoolStatus enumerates the values of Device.DHCPv6.Server.Pool.{i}.Status.
 type DeviceDHCPv6ServerPoolStatus string
 
-func (e DeviceDHCPv6ServerPoolStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDHCPv6ServerPoolStatus_Disabled            DeviceDHCPv6ServerPoolStatus = "Disabled"
-	DeviceDHCPv6ServerPoolStatus_Enabled             DeviceDHCPv6ServerPoolStatus = "Enabled"
+	DeviceDHCPv6ServerPoolStatus_Disabled DeviceDHCPv6ServerPoolStatus = "Disabled"
+
+	DeviceDHCPv6ServerPoolStatus_Enabled DeviceDHCPv6ServerPoolStatus = "Enabled"
+
 	DeviceDHCPv6ServerPoolStatus_Error_Misconfigured DeviceDHCPv6ServerPoolStatus = "Error_Misconfigured"
-	DeviceDHCPv6ServerPoolStatus_Error               DeviceDHCPv6ServerPoolStatus = "Error"
+
+	DeviceDHCPv6ServerPoolStatus_Error DeviceDHCPv6ServerPoolStatus = "Error"
 )
 
-var (
-	synDeviceDHCPv6ServerPool_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6ServerPool_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDHCPv6ServerPool_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv6ServerPool_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ServerPool_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv6ServerPool_DUID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(130)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceDHCPv6ServerPool_DUIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6ServerPool_VendorClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceDHCPv6ServerPool_VendorClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6ServerPool_UserClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceDHCPv6ServerPool_UserClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6ServerPool_SourceAddress = &model.Syntax{
-		DataType: "IPv6Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv6ServerPool_SourceAddressMask = &model.Syntax{
-		DataType: "IPv6Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDHCPv6ServerPool_SourceAddressExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6ServerPool_IANAEnable         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDHCPv6ServerPool_IANAManualPrefixes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{
-			MaxItems: model.U64(8),
-			Size:     &model.Size{},
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.{i}.IPv6Prefix.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDHCPv6ServerPool_IANAPrefixes = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(8),
-			Size:     &model.Size{},
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.{i}.IPv6Prefix.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDHCPv6ServerPool_IAPDEnable         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDHCPv6ServerPool_IAPDManualPrefixes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{
-			MaxItems: model.U64(8),
-			Size:     &model.Size{},
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.{i}.IPv6Prefix.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDHCPv6ServerPool_IAPDPrefixes = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(8),
-			Size:     &model.Size{},
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.{i}.IPv6Prefix.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDHCPv6ServerPool_IAPDAddLength = &model.Syntax{
-		Ranges: []model.Range{{Max: "64"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ServerPool_DSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "48",
-		},
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ServerPool_ClientNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv6ServerPool_OptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDHCPv6ServerPool holds the values of Device.DHCPv6.Server.Pool.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceDHCPv6ServerPool holds the values of Device.DHCPv6.Server.Pool.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceDHCPv6ServerPool struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.2.
-	Status DeviceDHCPv6ServerPoolStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.2.
-	Order uint32 `cwmp:"Order"`
-	// Interface: string(:256) pathRef→###.IP.Interface., readWrite, since 2.2.
-	Interface string `cwmp:"Interface"`
-	// DUID: hexBinary(:130), readWrite, since 2.2.
-	DUID []byte `cwmp:"DUID"`
-	// DUIDExclude: boolean, readWrite, since 2.2.
-	DUIDExclude bool `cwmp:"DUIDExclude"`
-	// VendorClassID: hexBinary(:65535), readWrite, since 2.2.
-	VendorClassID []byte `cwmp:"VendorClassID"`
-	// VendorClassIDExclude: boolean, readWrite, since 2.2.
-	VendorClassIDExclude bool `cwmp:"VendorClassIDExclude"`
-	// UserClassID: hexBinary(:65535), readWrite, since 2.2.
-	UserClassID []byte `cwmp:"UserClassID"`
-	// UserClassIDExclude: boolean, readWrite, since 2.2.
-	UserClassIDExclude bool `cwmp:"UserClassIDExclude"`
-	// SourceAddress: IPv6Address=string(:45), readWrite, since 2.2.
-	SourceAddress string `cwmp:"SourceAddress"`
-	// SourceAddressMask: IPv6Address=string(:45), readWrite, since 2.2.
-	SourceAddressMask string `cwmp:"SourceAddressMask"`
-	// SourceAddressExclude: boolean, readWrite, since 2.2.
-	SourceAddressExclude bool `cwmp:"SourceAddressExclude"`
-	// IANAEnable: boolean, readWrite, since 2.2.
-	IANAEnable bool `cwmp:"IANAEnable"`
-	// IANAManualPrefixes: list[:8 items](:)<string> pathRef→###.IP.Interface.{i}.IPv6Prefix., readWrite, since 2.2.
-	IANAManualPrefixes []string `cwmp:"IANAManualPrefixes"`
-	// IANAPrefixes: list[:8 items](:)<string> pathRef→###.IP.Interface.{i}.IPv6Prefix., readOnly, since 2.2.
-	IANAPrefixes []string `cwmp:"IANAPrefixes"`
-	// IAPDEnable: boolean, readWrite, since 2.2.
-	IAPDEnable bool `cwmp:"IAPDEnable"`
-	// IAPDManualPrefixes: list[:8 items](:)<string> pathRef→###.IP.Interface.{i}.IPv6Prefix., readWrite, since 2.2.
-	IAPDManualPrefixes []string `cwmp:"IAPDManualPrefixes"`
-	// IAPDPrefixes: list[:8 items](:)<string> pathRef→###.IP.Interface.{i}.IPv6Prefix., readOnly, since 2.2.
-	IAPDPrefixes []string `cwmp:"IAPDPrefixes"`
-	// IAPDAddLength: unsignedInt[:64], readWrite, since 2.2.
-	IAPDAddLength uint32 `cwmp:"IAPDAddLength"`
-	// DSCPMark: unsignedInt[0:63], readWrite, since 2.19.
-	DSCPMark uint32 `cwmp:"DSCPMark"`
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// OptionNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	OptionNumberOfEntries uint32 `cwmp:"OptionNumberOfEntries"`
-	// Device.DHCPv6.Server.Pool.{i}.Client.{i}. instances by instance number
-	Client map[uint32]*DeviceDHCPv6ServerPoolClient `cwmp:"Client.{i}."`
-	// Device.DHCPv6.Server.Pool.{i}.Option.{i}. instances by instance number
-	Option map[uint32]*DeviceDHCPv6ServerPoolOption `cwmp:"Option.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDHCPv6ServerPoolStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	DUID model.HexBinary `json:"DUID,omitzero"`
+
+	DUIDExclude bool `json:"DUIDExclude,omitzero"`
+
+	VendorClassID model.HexBinary `json:"VendorClassID,omitzero"`
+
+	VendorClassIDExclude bool `json:"VendorClassIDExclude,omitzero"`
+
+	UserClassID model.HexBinary `json:"UserClassID,omitzero"`
+
+	UserClassIDExclude bool `json:"UserClassIDExclude,omitzero"`
+
+	SourceAddress string `json:"SourceAddress,omitzero"`
+
+	SourceAddressMask string `json:"SourceAddressMask,omitzero"`
+
+	SourceAddressExclude bool `json:"SourceAddressExclude,omitzero"`
+
+	IANAEnable bool `json:"IANAEnable,omitzero"`
+
+	IANAManualPrefixes []string `json:"IANAManualPrefixes,omitzero"`
+
+	IANAPrefixes []string `json:"IANAPrefixes,omitzero"`
+
+	IAPDEnable bool `json:"IAPDEnable,omitzero"`
+
+	IAPDManualPrefixes []string `json:"IAPDManualPrefixes,omitzero"`
+
+	IAPDPrefixes []string `json:"IAPDPrefixes,omitzero"`
+
+	IAPDAddLength uint32 `json:"IAPDAddLength,omitzero"`
+
+	DSCPMark uint32 `json:"DSCPMark,omitzero"`
+
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	OptionNumberOfEntries uint32 `json:"OptionNumberOfEntries,omitzero"`
+
+	Client map[uint32]*DeviceDHCPv6ServerPoolClient `json:"Client,omitzero"`
+	Option map[uint32]*DeviceDHCPv6ServerPoolOption `json:"Option,omitzero"`
 }
 
-// AddClient creates instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6ServerPool) AddClient(i uint32) *DeviceDHCPv6ServerPoolClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceDHCPv6ServerPoolClient{}
@@ -1638,18 +633,7 @@ func (o *DeviceDHCPv6ServerPool) AddClient(i uint32) *DeviceDHCPv6ServerPoolClie
 	return x
 }
 
-// GetClient returns instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.
-func (o *DeviceDHCPv6ServerPool) GetClient(i uint32) (*DeviceDHCPv6ServerPoolClient, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.
-func (o *DeviceDHCPv6ServerPool) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// AddOption creates instance i of Device.DHCPv6.Server.Pool.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6ServerPool) AddOption(i uint32) *DeviceDHCPv6ServerPoolOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceDHCPv6ServerPoolOption{}
@@ -1658,250 +642,124 @@ func (o *DeviceDHCPv6ServerPool) AddOption(i uint32) *DeviceDHCPv6ServerPoolOpti
 	o.Option[i] = x
 	return x
 }
-
-// GetOption returns instance i of Device.DHCPv6.Server.Pool.{i}.Option.{i}.
-func (o *DeviceDHCPv6ServerPool) GetOption(i uint32) (*DeviceDHCPv6ServerPoolOption, bool) {
-	x, ok := o.Option[i]
-	return x, ok
-}
-
-// DeleteOption removes instance i of Device.DHCPv6.Server.Pool.{i}.Option.{i}.
-func (o *DeviceDHCPv6ServerPool) DeleteOption(i uint32) {
-	delete(o.Option, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ServerPool) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ServerPool) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv6ServerPool_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv6ServerPool_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv6ServerPool_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv6ServerPool_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv6ServerPool_DUID, o.DUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DUID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv6ServerPool_VendorClassID, o.VendorClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorClassID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv6ServerPool_UserClassID, o.UserClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserClassID",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv6ServerPool_SourceAddress, o.SourceAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv6ServerPool_SourceAddressMask, o.SourceAddressMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceAddressMask",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv6ServerPool_IANAManualPrefixes, model.FormatValue(model.TypeString, o.IANAManualPrefixes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IANAManualPrefixes",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv6ServerPool_IANAPrefixes, model.FormatValue(model.TypeString, o.IANAPrefixes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IANAPrefixes",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv6ServerPool_IAPDManualPrefixes, model.FormatValue(model.TypeString, o.IAPDManualPrefixes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IAPDManualPrefixes",
-		})
-	}
-	if e := model.CheckValue(synDeviceDHCPv6ServerPool_IAPDPrefixes, model.FormatValue(model.TypeString, o.IAPDPrefixes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IAPDPrefixes",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv6ServerPool_IAPDAddLength, uint64(o.IAPDAddLength)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IAPDAddLength",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv6ServerPool_DSCPMark, uint64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
+func (o *DeviceDHCPv6ServerPool) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 643, string(o.Status))
+	c.String(p, "Alias", 600, o.Alias)
+	c.Uint(p, "Order", 639, uint64(o.Order))
+	c.String(p, "Interface", 631, o.Interface)
+	c.Bytes(p, "DUID", 621, []byte(o.DUID))
+	c.Bytes(p, "VendorClassID", 646, []byte(o.VendorClassID))
+	c.Bytes(p, "UserClassID", 644, []byte(o.UserClassID))
+	c.String(p, "SourceAddress", 640, o.SourceAddress)
+	c.String(p, "SourceAddressMask", 642, o.SourceAddressMask)
+	c.Wire(p, "IANAManualPrefixes", 625, model.JoinStrings(o.IANAManualPrefixes), len(o.IANAManualPrefixes) > 0)
+	c.Wire(p, "IANAPrefixes", 626, model.JoinStrings(o.IANAPrefixes), len(o.IANAPrefixes) > 0)
+	c.Wire(p, "IAPDManualPrefixes", 629, model.JoinStrings(o.IAPDManualPrefixes), len(o.IAPDManualPrefixes) > 0)
+	c.Wire(p, "IAPDPrefixes", 630, model.JoinStrings(o.IAPDPrefixes), len(o.IAPDPrefixes) > 0)
+	c.Uint(p, "IAPDAddLength", 627, uint64(o.IAPDAddLength))
+	c.Uint(p, "DSCPMark", 620, uint64(o.DSCPMark))
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 	for _, i := range model.SortedKeys(o.Option) {
-		o.Option[i].ValidateAt(prefix+"Option."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Option[i].ValidateAt(c, model.InstanceOf(p, "Option.", i))
 	}
 }
 
 // DeviceDHCPv6ServerPoolPath is the typed path of Device.DHCPv6.Server.Pool.{i}.
 type DeviceDHCPv6ServerPoolPath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	Status                model.ReadOnlyParam[DeviceDHCPv6ServerPoolStatus]
-	Alias                 model.WriteOnceParam[string]
-	Order                 model.ReadWriteParam[uint32]
-	Interface             model.ReadWriteParam[string]
-	DUID                  model.ReadWriteParam[[]byte]
-	DUIDExclude           model.ReadWriteParam[bool]
-	VendorClassID         model.ReadWriteParam[[]byte]
-	VendorClassIDExclude  model.ReadWriteParam[bool]
-	UserClassID           model.ReadWriteParam[[]byte]
-	UserClassIDExclude    model.ReadWriteParam[bool]
-	SourceAddress         model.ReadWriteParam[string]
-	SourceAddressMask     model.ReadWriteParam[string]
-	SourceAddressExclude  model.ReadWriteParam[bool]
-	IANAEnable            model.ReadWriteParam[bool]
-	IANAManualPrefixes    model.ReadWriteParam[[]string]
-	IANAPrefixes          model.ReadOnlyParam[[]string]
-	IAPDEnable            model.ReadWriteParam[bool]
-	IAPDManualPrefixes    model.ReadWriteParam[[]string]
-	IAPDPrefixes          model.ReadOnlyParam[[]string]
-	IAPDAddLength         model.ReadWriteParam[uint32]
-	DSCPMark              model.ReadWriteParam[uint32]
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
-	OptionNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	DUID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	DUIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IANAEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	IANAManualPrefixes model.ReadWriteParam[[]string] `dm:"s"`
+
+	IANAPrefixes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	IAPDAddLength model.ReadWriteParam[uint32] `dm:"u"`
+
+	IAPDEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	IAPDManualPrefixes model.ReadWriteParam[[]string] `dm:"s"`
+
+	IAPDPrefixes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	SourceAddress model.ReadWriteParam[string] `dm:"s"`
+
+	SourceAddressExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceAddressMask model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	UserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	UserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	VendorClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	VendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ServerPoolPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ServerPoolPath(prefix string) DeviceDHCPv6ServerPoolPath {
-	p := &prefix
-	return DeviceDHCPv6ServerPoolPath{
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ClientNumberOfEntries: model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		DSCPMark:              model.NewReadWrite[uint32](p, "DSCPMark", model.TypeUnsignedInt),
-		DUID:                  model.NewReadWrite[[]byte](p, "DUID", model.TypeHexBinary),
-		DUIDExclude:           model.NewReadWrite[bool](p, "DUIDExclude", model.TypeBoolean),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IANAEnable:            model.NewReadWrite[bool](p, "IANAEnable", model.TypeBoolean),
-		IANAManualPrefixes:    model.NewReadWrite[[]string](p, "IANAManualPrefixes", model.TypeString),
-		IANAPrefixes:          model.NewReadOnly[[]string](p, "IANAPrefixes", model.TypeString),
-		IAPDAddLength:         model.NewReadWrite[uint32](p, "IAPDAddLength", model.TypeUnsignedInt),
-		IAPDEnable:            model.NewReadWrite[bool](p, "IAPDEnable", model.TypeBoolean),
-		IAPDManualPrefixes:    model.NewReadWrite[[]string](p, "IAPDManualPrefixes", model.TypeString),
-		IAPDPrefixes:          model.NewReadOnly[[]string](p, "IAPDPrefixes", model.TypeString),
-		Interface:             model.NewReadWrite[string](p, "Interface", model.TypeString),
-		OptionNumberOfEntries: model.NewReadOnly[uint32](p, "OptionNumberOfEntries", model.TypeUnsignedInt),
-		Order:                 model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		SourceAddress:         model.NewReadWrite[string](p, "SourceAddress", model.TypeString),
-		SourceAddressExclude:  model.NewReadWrite[bool](p, "SourceAddressExclude", model.TypeBoolean),
-		SourceAddressMask:     model.NewReadWrite[string](p, "SourceAddressMask", model.TypeString),
-		Status:                model.NewReadOnly[DeviceDHCPv6ServerPoolStatus](p, "Status", model.TypeString),
-		UserClassID:           model.NewReadWrite[[]byte](p, "UserClassID", model.TypeHexBinary),
-		UserClassIDExclude:    model.NewReadWrite[bool](p, "UserClassIDExclude", model.TypeBoolean),
-		VendorClassID:         model.NewReadWrite[[]byte](p, "VendorClassID", model.TypeHexBinary),
-		VendorClassIDExclude:  model.NewReadWrite[bool](p, "VendorClassIDExclude", model.TypeBoolean),
-		obj:                   model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x DeviceDHCPv6ServerPoolPath) Client(i uint32) (p DeviceDHCPv6ServerPoolClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.
-func (x DeviceDHCPv6ServerPoolPath) Client(i uint32) DeviceDHCPv6ServerPoolClientPath {
-	return newDeviceDHCPv6ServerPoolClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table Device.DHCPv6.Server.Pool.{i}.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPoolPath) ClientTable() model.Table {
-	return model.NewTable(x.Path() + "Client.")
+	return model.NewTable(x.ObjectPath, "Client.")
 }
 
-// Option returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.Option.{i}.
-func (x DeviceDHCPv6ServerPoolPath) Option(i uint32) DeviceDHCPv6ServerPoolOptionPath {
-	return newDeviceDHCPv6ServerPoolOptionPath(x.Path() + "Option." + strconv.FormatUint(uint64(i), 10) + ".")
+// Option returns the typed path of instance i.
+func (x DeviceDHCPv6ServerPoolPath) Option(i uint32) (p DeviceDHCPv6ServerPoolOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
+	return
 }
 
-// OptionTable returns the table Device.DHCPv6.Server.Pool.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPoolPath) OptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Option.")
+	return model.NewWritableTable(x.ObjectPath, "Option.")
 }
 
-var (
-	synDeviceDHCPv6ServerPoolClient_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv6ServerPoolClient_SourceAddress = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv6ServerPoolClient_Active                     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDHCPv6ServerPoolClient_IPv6AddressNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv6ServerPoolClient_IPv6PrefixNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDHCPv6ServerPoolClient_OptionNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDHCPv6ServerPoolClient holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceDHCPv6ServerPoolClient holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ServerPoolClient struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// SourceAddress: IPv6Address=string(:45), readOnly, since 2.2.
-	SourceAddress string `cwmp:"SourceAddress"`
-	// Active: boolean, readOnly, since 2.2.
-	Active bool `cwmp:"Active"`
-	// IPv6AddressNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	IPv6AddressNumberOfEntries uint32 `cwmp:"IPv6AddressNumberOfEntries"`
-	// IPv6PrefixNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	IPv6PrefixNumberOfEntries uint32 `cwmp:"IPv6PrefixNumberOfEntries"`
-	// OptionNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	OptionNumberOfEntries uint32 `cwmp:"OptionNumberOfEntries"`
-	// Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}. instances by instance number
-	IPv6Address map[uint32]*DeviceDHCPv6ServerPoolClientIPv6Address `cwmp:"IPv6Address.{i}."`
-	// Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}. instances by instance number
-	IPv6Prefix map[uint32]*DeviceDHCPv6ServerPoolClientIPv6Prefix `cwmp:"IPv6Prefix.{i}."`
-	// Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}. instances by instance number
-	Option map[uint32]*DeviceDHCPv6ServerPoolClientOption `cwmp:"Option.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	SourceAddress string `json:"SourceAddress,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
+
+	IPv6AddressNumberOfEntries uint32 `json:"IPv6AddressNumberOfEntries,omitzero"`
+
+	IPv6PrefixNumberOfEntries uint32 `json:"IPv6PrefixNumberOfEntries,omitzero"`
+
+	OptionNumberOfEntries uint32 `json:"OptionNumberOfEntries,omitzero"`
+
+	IPv6Address map[uint32]*DeviceDHCPv6ServerPoolClientIPv6Address `json:"IPv6Address,omitzero"`
+	IPv6Prefix  map[uint32]*DeviceDHCPv6ServerPoolClientIPv6Prefix  `json:"IPv6Prefix,omitzero"`
+	Option      map[uint32]*DeviceDHCPv6ServerPoolClientOption      `json:"Option,omitzero"`
 }
 
-// AddIPv6Address creates instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}. (replacing any) and returns it
+// AddIPv6Address creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6ServerPoolClient) AddIPv6Address(i uint32) *DeviceDHCPv6ServerPoolClientIPv6Address {
 	if o.IPv6Address == nil {
 		o.IPv6Address = map[uint32]*DeviceDHCPv6ServerPoolClientIPv6Address{}
@@ -1911,18 +769,7 @@ func (o *DeviceDHCPv6ServerPoolClient) AddIPv6Address(i uint32) *DeviceDHCPv6Ser
 	return x
 }
 
-// GetIPv6Address returns instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.
-func (o *DeviceDHCPv6ServerPoolClient) GetIPv6Address(i uint32) (*DeviceDHCPv6ServerPoolClientIPv6Address, bool) {
-	x, ok := o.IPv6Address[i]
-	return x, ok
-}
-
-// DeleteIPv6Address removes instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.
-func (o *DeviceDHCPv6ServerPoolClient) DeleteIPv6Address(i uint32) {
-	delete(o.IPv6Address, i)
-}
-
-// AddIPv6Prefix creates instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}. (replacing any) and returns it
+// AddIPv6Prefix creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6ServerPoolClient) AddIPv6Prefix(i uint32) *DeviceDHCPv6ServerPoolClientIPv6Prefix {
 	if o.IPv6Prefix == nil {
 		o.IPv6Prefix = map[uint32]*DeviceDHCPv6ServerPoolClientIPv6Prefix{}
@@ -1932,18 +779,7 @@ func (o *DeviceDHCPv6ServerPoolClient) AddIPv6Prefix(i uint32) *DeviceDHCPv6Serv
 	return x
 }
 
-// GetIPv6Prefix returns instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.
-func (o *DeviceDHCPv6ServerPoolClient) GetIPv6Prefix(i uint32) (*DeviceDHCPv6ServerPoolClientIPv6Prefix, bool) {
-	x, ok := o.IPv6Prefix[i]
-	return x, ok
-}
-
-// DeleteIPv6Prefix removes instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.
-func (o *DeviceDHCPv6ServerPoolClient) DeleteIPv6Prefix(i uint32) {
-	delete(o.IPv6Prefix, i)
-}
-
-// AddOption creates instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6ServerPoolClient) AddOption(i uint32) *DeviceDHCPv6ServerPoolClientOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceDHCPv6ServerPoolClientOption{}
@@ -1952,2577 +788,236 @@ func (o *DeviceDHCPv6ServerPoolClient) AddOption(i uint32) *DeviceDHCPv6ServerPo
 	o.Option[i] = x
 	return x
 }
-
-// GetOption returns instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}.
-func (o *DeviceDHCPv6ServerPoolClient) GetOption(i uint32) (*DeviceDHCPv6ServerPoolClientOption, bool) {
-	x, ok := o.Option[i]
-	return x, ok
-}
-
-// DeleteOption removes instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}.
-func (o *DeviceDHCPv6ServerPoolClient) DeleteOption(i uint32) {
-	delete(o.Option, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ServerPoolClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ServerPoolClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv6ServerPoolClient_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv6ServerPoolClient_SourceAddress, o.SourceAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceAddress",
-		})
-	}
+func (o *DeviceDHCPv6ServerPoolClient) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 603, o.Alias)
+	c.String(p, "SourceAddress", 618, o.SourceAddress)
 	for _, i := range model.SortedKeys(o.IPv6Address) {
-		o.IPv6Address[i].ValidateAt(prefix+"IPv6Address."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv6Address[i].ValidateAt(c, model.InstanceOf(p, "IPv6Address.", i))
 	}
 	for _, i := range model.SortedKeys(o.IPv6Prefix) {
-		o.IPv6Prefix[i].ValidateAt(prefix+"IPv6Prefix."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv6Prefix[i].ValidateAt(c, model.InstanceOf(p, "IPv6Prefix.", i))
 	}
 	for _, i := range model.SortedKeys(o.Option) {
-		o.Option[i].ValidateAt(prefix+"Option."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Option[i].ValidateAt(c, model.InstanceOf(p, "Option.", i))
 	}
 }
 
 // DeviceDHCPv6ServerPoolClientPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Client.{i}.
 type DeviceDHCPv6ServerPoolClientPath struct {
-	obj                        model.ObjectPath
-	Alias                      model.WriteOnceParam[string]
-	SourceAddress              model.ReadOnlyParam[string]
-	Active                     model.ReadOnlyParam[bool]
-	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32]
-	IPv6PrefixNumberOfEntries  model.ReadOnlyParam[uint32]
-	OptionNumberOfEntries      model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPv6PrefixNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SourceAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ServerPoolClientPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ServerPoolClientPath(prefix string) DeviceDHCPv6ServerPoolClientPath {
-	p := &prefix
-	return DeviceDHCPv6ServerPoolClientPath{
-		Active:                     model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		Alias:                      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		IPv6AddressNumberOfEntries: model.NewReadOnly[uint32](p, "IPv6AddressNumberOfEntries", model.TypeUnsignedInt),
-		IPv6PrefixNumberOfEntries:  model.NewReadOnly[uint32](p, "IPv6PrefixNumberOfEntries", model.TypeUnsignedInt),
-		OptionNumberOfEntries:      model.NewReadOnly[uint32](p, "OptionNumberOfEntries", model.TypeUnsignedInt),
-		SourceAddress:              model.NewReadOnly[string](p, "SourceAddress", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// IPv6Address returns the typed path of instance i.
+func (x DeviceDHCPv6ServerPoolClientPath) IPv6Address(i uint32) (p DeviceDHCPv6ServerPoolClientIPv6AddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Address.", i))
+	return
 }
 
-// IPv6Address returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.
-func (x DeviceDHCPv6ServerPoolClientPath) IPv6Address(i uint32) DeviceDHCPv6ServerPoolClientIPv6AddressPath {
-	return newDeviceDHCPv6ServerPoolClientIPv6AddressPath(x.Path() + "IPv6Address." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// IPv6AddressTable returns the table Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}. itself (for AddObject when writable)
+// IPv6AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPoolClientPath) IPv6AddressTable() model.Table {
-	return model.NewTable(x.Path() + "IPv6Address.")
+	return model.NewTable(x.ObjectPath, "IPv6Address.")
 }
 
-// IPv6Prefix returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.
-func (x DeviceDHCPv6ServerPoolClientPath) IPv6Prefix(i uint32) DeviceDHCPv6ServerPoolClientIPv6PrefixPath {
-	return newDeviceDHCPv6ServerPoolClientIPv6PrefixPath(x.Path() + "IPv6Prefix." + strconv.FormatUint(uint64(i), 10) + ".")
+// IPv6Prefix returns the typed path of instance i.
+func (x DeviceDHCPv6ServerPoolClientPath) IPv6Prefix(i uint32) (p DeviceDHCPv6ServerPoolClientIPv6PrefixPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Prefix.", i))
+	return
 }
 
-// IPv6PrefixTable returns the table Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}. itself (for AddObject when writable)
+// IPv6PrefixTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPoolClientPath) IPv6PrefixTable() model.Table {
-	return model.NewTable(x.Path() + "IPv6Prefix.")
+	return model.NewTable(x.ObjectPath, "IPv6Prefix.")
 }
 
-// Option returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}.
-func (x DeviceDHCPv6ServerPoolClientPath) Option(i uint32) DeviceDHCPv6ServerPoolClientOptionPath {
-	return newDeviceDHCPv6ServerPoolClientOptionPath(x.Path() + "Option." + strconv.FormatUint(uint64(i), 10) + ".")
+// Option returns the typed path of instance i.
+func (x DeviceDHCPv6ServerPoolClientPath) Option(i uint32) (p DeviceDHCPv6ServerPoolClientOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
+	return
 }
 
-// OptionTable returns the table Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPoolClientPath) OptionTable() model.Table {
-	return model.NewTable(x.Path() + "Option.")
+	return model.NewTable(x.ObjectPath, "Option.")
 }
 
-var (
-	synDeviceDHCPv6ServerPoolClientIPv6Address_IPAddress = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv6ServerPoolClientIPv6Address_PreferredLifetime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDHCPv6ServerPoolClientIPv6Address_ValidLifetime     = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceDHCPv6ServerPoolClientIPv6Address holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceDHCPv6ServerPoolClientIPv6Address holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ServerPoolClientIPv6Address struct {
-	// IPAddress: IPv6Address=string(:45), readOnly, since 2.2.
-	IPAddress string `cwmp:"IPAddress"`
-	// PreferredLifetime: dateTime, readOnly, since 2.2.
-	PreferredLifetime time.Time `cwmp:"PreferredLifetime"`
-	// ValidLifetime: dateTime, readOnly, since 2.2.
-	ValidLifetime time.Time `cwmp:"ValidLifetime"`
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	PreferredLifetime time.Time `json:"PreferredLifetime,omitzero"`
+
+	ValidLifetime time.Time `json:"ValidLifetime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ServerPoolClientIPv6Address) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ServerPoolClientIPv6Address) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv6ServerPoolClientIPv6Address_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
+func (o *DeviceDHCPv6ServerPoolClientIPv6Address) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IPAddress", 605, o.IPAddress)
 }
 
 // DeviceDHCPv6ServerPoolClientIPv6AddressPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.
 type DeviceDHCPv6ServerPoolClientIPv6AddressPath struct {
-	obj               model.ObjectPath
-	IPAddress         model.ReadOnlyParam[string]
-	PreferredLifetime model.ReadOnlyParam[time.Time]
-	ValidLifetime     model.ReadOnlyParam[time.Time]
+	model.ObjectPath
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	PreferredLifetime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	ValidLifetime model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ServerPoolClientIPv6AddressPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ServerPoolClientIPv6AddressPath(prefix string) DeviceDHCPv6ServerPoolClientIPv6AddressPath {
-	p := &prefix
-	return DeviceDHCPv6ServerPoolClientIPv6AddressPath{
-		IPAddress:         model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		PreferredLifetime: model.NewReadOnly[time.Time](p, "PreferredLifetime", model.TypeDateTime),
-		ValidLifetime:     model.NewReadOnly[time.Time](p, "ValidLifetime", model.TypeDateTime),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv6ServerPoolClientIPv6Prefix_Prefix = &model.Syntax{
-		DataType: "IPv6Prefix",
-		Sizes:    []model.Size{{Max: model.U64(49)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv6ServerPoolClientIPv6Prefix_PreferredLifetime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDHCPv6ServerPoolClientIPv6Prefix_ValidLifetime     = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceDHCPv6ServerPoolClientIPv6Prefix holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceDHCPv6ServerPoolClientIPv6Prefix holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ServerPoolClientIPv6Prefix struct {
-	// Prefix: IPv6Prefix=string(:49), readOnly, since 2.2.
-	Prefix string `cwmp:"Prefix"`
-	// PreferredLifetime: dateTime, readOnly, since 2.2.
-	PreferredLifetime time.Time `cwmp:"PreferredLifetime"`
-	// ValidLifetime: dateTime, readOnly, since 2.2.
-	ValidLifetime time.Time `cwmp:"ValidLifetime"`
+	Prefix string `json:"Prefix,omitzero"`
+
+	PreferredLifetime time.Time `json:"PreferredLifetime,omitzero"`
+
+	ValidLifetime time.Time `json:"ValidLifetime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ServerPoolClientIPv6Prefix) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ServerPoolClientIPv6Prefix) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv6ServerPoolClientIPv6Prefix_Prefix, o.Prefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Prefix",
-		})
-	}
+func (o *DeviceDHCPv6ServerPoolClientIPv6Prefix) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Prefix", 611, o.Prefix)
 }
 
 // DeviceDHCPv6ServerPoolClientIPv6PrefixPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.
 type DeviceDHCPv6ServerPoolClientIPv6PrefixPath struct {
-	obj               model.ObjectPath
-	Prefix            model.ReadOnlyParam[string]
-	PreferredLifetime model.ReadOnlyParam[time.Time]
-	ValidLifetime     model.ReadOnlyParam[time.Time]
+	model.ObjectPath
+	PreferredLifetime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Prefix model.ReadOnlyParam[string] `dm:"s"`
+
+	ValidLifetime model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ServerPoolClientIPv6PrefixPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ServerPoolClientIPv6PrefixPath(prefix string) DeviceDHCPv6ServerPoolClientIPv6PrefixPath {
-	p := &prefix
-	return DeviceDHCPv6ServerPoolClientIPv6PrefixPath{
-		PreferredLifetime: model.NewReadOnly[time.Time](p, "PreferredLifetime", model.TypeDateTime),
-		Prefix:            model.NewReadOnly[string](p, "Prefix", model.TypeString),
-		ValidLifetime:     model.NewReadOnly[time.Time](p, "ValidLifetime", model.TypeDateTime),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv6ServerPoolClientOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ServerPoolClientOption_Value = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(65535),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceDHCPv6ServerPoolClientOption holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceDHCPv6ServerPoolClientOption holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ServerPoolClientOption struct {
-	// Tag: unsignedInt[0:65535], readOnly, since 2.2.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: hexBinary(0:65535), readOnly, since 2.2.
-	Value []byte `cwmp:"Value"`
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ServerPoolClientOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ServerPoolClientOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceDHCPv6ServerPoolClientOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv6ServerPoolClientOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceDHCPv6ServerPoolClientOption) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Tag", 615, uint64(o.Tag))
+	c.Bytes(p, "Value", 616, []byte(o.Value))
 }
 
 // DeviceDHCPv6ServerPoolClientOptionPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}.
 type DeviceDHCPv6ServerPoolClientOptionPath struct {
-	obj   model.ObjectPath
-	Tag   model.ReadOnlyParam[uint32]
-	Value model.ReadOnlyParam[[]byte]
+	model.ObjectPath
+	Tag model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ServerPoolClientOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ServerPoolClientOptionPath(prefix string) DeviceDHCPv6ServerPoolClientOptionPath {
-	p := &prefix
-	return DeviceDHCPv6ServerPoolClientOptionPath{
-		Tag:   model.NewReadOnly[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value: model.NewReadOnly[[]byte](p, "Value", model.TypeHexBinary),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv6ServerPoolOption_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDHCPv6ServerPoolOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDHCPv6ServerPoolOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDHCPv6ServerPoolOption_Value = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(65535),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDHCPv6ServerPoolOption_PassthroughClient = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Client.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDHCPv6ServerPoolOption holds the values of Device.DHCPv6.Server.Pool.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceDHCPv6ServerPoolOption holds the values of Device.DHCPv6.Server.Pool.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceDHCPv6ServerPoolOption struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Tag: unsignedInt[0:65535], readWrite, since 2.2.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: hexBinary(0:65535), readWrite, since 2.2.
-	Value []byte `cwmp:"Value"`
-	// PassthroughClient: string(:256) pathRef→###.Client., readWrite, since 2.2.
-	PassthroughClient string `cwmp:"PassthroughClient"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
+
+	PassthroughClient string `json:"PassthroughClient,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ServerPoolOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ServerPoolOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDHCPv6ServerPoolOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceDHCPv6ServerPoolOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDHCPv6ServerPoolOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
-	if e := model.CheckString(synDeviceDHCPv6ServerPoolOption_PassthroughClient, o.PassthroughClient); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PassthroughClient",
-		})
-	}
+func (o *DeviceDHCPv6ServerPoolOption) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 633, o.Alias)
+	c.Uint(p, "Tag", 636, uint64(o.Tag))
+	c.Bytes(p, "Value", 637, []byte(o.Value))
+	c.String(p, "PassthroughClient", 635, o.PassthroughClient)
 }
 
 // DeviceDHCPv6ServerPoolOptionPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Option.{i}.
 type DeviceDHCPv6ServerPoolOptionPath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	Alias             model.WriteOnceParam[string]
-	Tag               model.ReadWriteParam[uint32]
-	Value             model.ReadWriteParam[[]byte]
-	PassthroughClient model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	PassthroughClient model.ReadWriteParam[string] `dm:"s"`
+
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ServerPoolOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ServerPoolOptionPath(prefix string) DeviceDHCPv6ServerPoolOptionPath {
-	p := &prefix
-	return DeviceDHCPv6ServerPoolOptionPath{
-		Alias:             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		PassthroughClient: model.NewReadWrite[string](p, "PassthroughClient", model.TypeString),
-		Tag:               model.NewReadWrite[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:             model.NewReadWrite[[]byte](p, "Value", model.TypeHexBinary),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDHCPv6ServerStats_Solicit = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_Advertise = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_Request = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_Confirm = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_Renew = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_Rebind = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_Reply = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_Release = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_Decline = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_Reconfigure = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_InformationRequest = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_RelayForward = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_RelayReply = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_DiscardedPackets = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_TransmitFailure = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDHCPv6ServerStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceDHCPv6ServerStats holds the values of Device.DHCPv6.Server.Stats. (object, readOnly, since 2.19)
+// DeviceDHCPv6ServerStats holds the values of Device.DHCPv6.Server.Stats. (object, readOnly, since 2.19).
 type DeviceDHCPv6ServerStats struct {
-	// Solicit: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Solicit uint64 `cwmp:"Solicit"`
-	// Advertise: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Advertise uint64 `cwmp:"Advertise"`
-	// Request: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Request uint64 `cwmp:"Request"`
-	// Confirm: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Confirm uint64 `cwmp:"Confirm"`
-	// Renew: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Renew uint64 `cwmp:"Renew"`
-	// Rebind: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Rebind uint64 `cwmp:"Rebind"`
-	// Reply: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Reply uint64 `cwmp:"Reply"`
-	// Release: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Release uint64 `cwmp:"Release"`
-	// Decline: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Decline uint64 `cwmp:"Decline"`
-	// Reconfigure: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	Reconfigure uint64 `cwmp:"Reconfigure"`
-	// InformationRequest: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	InformationRequest uint64 `cwmp:"InformationRequest"`
-	// RelayForward: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	RelayForward uint64 `cwmp:"RelayForward"`
-	// RelayReply: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	RelayReply uint64 `cwmp:"RelayReply"`
-	// DiscardedPackets: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	DiscardedPackets uint64 `cwmp:"DiscardedPackets"`
-	// TransmitFailure: StatsCounter64=unsignedLong, readOnly, since 2.19.
-	TransmitFailure uint64 `cwmp:"TransmitFailure"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-}
+	Solicit uint64 `json:"Solicit,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDHCPv6ServerStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Advertise uint64 `json:"Advertise,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDHCPv6ServerStats) ValidateAt(prefix string, v *model.Violations) {}
+	Request uint64 `json:"Request,omitzero"`
+
+	Confirm uint64 `json:"Confirm,omitzero"`
+
+	Renew uint64 `json:"Renew,omitzero"`
+
+	Rebind uint64 `json:"Rebind,omitzero"`
+
+	Reply uint64 `json:"Reply,omitzero"`
+
+	Release uint64 `json:"Release,omitzero"`
+
+	Decline uint64 `json:"Decline,omitzero"`
+
+	Reconfigure uint64 `json:"Reconfigure,omitzero"`
+
+	InformationRequest uint64 `json:"InformationRequest,omitzero"`
+
+	RelayForward uint64 `json:"RelayForward,omitzero"`
+
+	RelayReply uint64 `json:"RelayReply,omitzero"`
+
+	DiscardedPackets uint64 `json:"DiscardedPackets,omitzero"`
+
+	TransmitFailure uint64 `json:"TransmitFailure,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+}
 
 // DeviceDHCPv6ServerStatsPath is the typed path of Device.DHCPv6.Server.Stats.
 type DeviceDHCPv6ServerStatsPath struct {
-	obj                model.ObjectPath
-	Solicit            model.ReadOnlyParam[uint64]
-	Advertise          model.ReadOnlyParam[uint64]
-	Request            model.ReadOnlyParam[uint64]
-	Confirm            model.ReadOnlyParam[uint64]
-	Renew              model.ReadOnlyParam[uint64]
-	Rebind             model.ReadOnlyParam[uint64]
-	Reply              model.ReadOnlyParam[uint64]
-	Release            model.ReadOnlyParam[uint64]
-	Decline            model.ReadOnlyParam[uint64]
-	Reconfigure        model.ReadOnlyParam[uint64]
-	InformationRequest model.ReadOnlyParam[uint64]
-	RelayForward       model.ReadOnlyParam[uint64]
-	RelayReply         model.ReadOnlyParam[uint64]
-	DiscardedPackets   model.ReadOnlyParam[uint64]
-	TransmitFailure    model.ReadOnlyParam[uint64]
-	Reset              model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Advertise model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceDHCPv6ServerStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDHCPv6ServerStatsPath(prefix string) DeviceDHCPv6ServerStatsPath {
-	p := &prefix
-	return DeviceDHCPv6ServerStatsPath{
-		Advertise:          model.NewReadOnly[uint64](p, "Advertise", model.TypeUnsignedLong),
-		Confirm:            model.NewReadOnly[uint64](p, "Confirm", model.TypeUnsignedLong),
-		Decline:            model.NewReadOnly[uint64](p, "Decline", model.TypeUnsignedLong),
-		DiscardedPackets:   model.NewReadOnly[uint64](p, "DiscardedPackets", model.TypeUnsignedLong),
-		InformationRequest: model.NewReadOnly[uint64](p, "InformationRequest", model.TypeUnsignedLong),
-		Rebind:             model.NewReadOnly[uint64](p, "Rebind", model.TypeUnsignedLong),
-		Reconfigure:        model.NewReadOnly[uint64](p, "Reconfigure", model.TypeUnsignedLong),
-		RelayForward:       model.NewReadOnly[uint64](p, "RelayForward", model.TypeUnsignedLong),
-		RelayReply:         model.NewReadOnly[uint64](p, "RelayReply", model.TypeUnsignedLong),
-		Release:            model.NewReadOnly[uint64](p, "Release", model.TypeUnsignedLong),
-		Renew:              model.NewReadOnly[uint64](p, "Renew", model.TypeUnsignedLong),
-		Reply:              model.NewReadOnly[uint64](p, "Reply", model.TypeUnsignedLong),
-		Request:            model.NewReadOnly[uint64](p, "Request", model.TypeUnsignedLong),
-		Reset:              model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Solicit:            model.NewReadOnly[uint64](p, "Solicit", model.TypeUnsignedLong),
-		TransmitFailure:    model.NewReadOnly[uint64](p, "TransmitFailure", model.TypeUnsignedLong),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	Confirm model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaDhcpv6 = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv6.",
-	Version:    "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.ClientNumberOfEntries",
-	Syntax:  synDeviceDHCPv6_ClientNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv6.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Enable",
-	Syntax:  synDeviceDHCPv6Client_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Alias",
-	Syntax:  synDeviceDHCPv6Client_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Interface",
-	Syntax:  synDeviceDHCPv6Client_Interface,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Status",
-	Syntax:  synDeviceDHCPv6Client_Status,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.DUID",
-	Syntax:  synDeviceDHCPv6Client_DUID,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.RequestAddresses",
-	Syntax:  synDeviceDHCPv6Client_RequestAddresses,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.RequestPrefixes",
-	Syntax:  synDeviceDHCPv6Client_RequestPrefixes,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.RapidCommit",
-	Syntax:  synDeviceDHCPv6Client_RapidCommit,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.SuggestedT1",
-	Syntax:  synDeviceDHCPv6Client_SuggestedT1,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.SuggestedT2",
-	Syntax:  synDeviceDHCPv6Client_SuggestedT2,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.SupportedOptions",
-	Syntax:  synDeviceDHCPv6Client_SupportedOptions,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.RequestedOptions",
-	Syntax:  synDeviceDHCPv6Client_RequestedOptions,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.AuthenticationProtocol",
-	Syntax:  synDeviceDHCPv6Client_AuthenticationProtocol,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.DSCPMark",
-	Syntax:  synDeviceDHCPv6Client_DSCPMark,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.ServerNumberOfEntries",
-	Syntax:  synDeviceDHCPv6Client_ServerNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.SentOptionNumberOfEntries",
-	Syntax:  synDeviceDHCPv6Client_SentOptionNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.ReceivedOptionNumberOfEntries",
-	Syntax:  synDeviceDHCPv6Client_ReceivedOptionNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Renew",
-	Syntax:  synDeviceDHCPv6Client_Renew,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ReceivedOptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv6.Client.{i}.ReceivedOption.{i}.",
-	Version:             "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.ReceivedOption.{i}.Tag",
-	Syntax:  synDeviceDHCPv6ClientReceivedOption_Tag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.ReceivedOption.{i}.Value",
-	Syntax:  synDeviceDHCPv6ClientReceivedOption_Value,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.ReceivedOption.{i}.Server",
-	Syntax:  synDeviceDHCPv6ClientReceivedOption_Server,
-	Version: "2.2",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv6.Client.{i}.Retransmission.",
-	Version:    "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.SolicitMaxDelay",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_SolicitMaxDelay,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.SolicitInitialTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_SolicitInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.SolicitMaxTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_SolicitMaxTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.RequestInitialTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_RequestInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.RequestMaxTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_RequestMaxTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.RequestMaxRetry",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_RequestMaxRetry,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.ConfirmMaxDelay",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_ConfirmMaxDelay,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.ConfirmInitialTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_ConfirmInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.ConfirmMaxTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_ConfirmMaxTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.ConfirmMaxDuration",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_ConfirmMaxDuration,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.RenewInitialTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_RenewInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.RenewMaxTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_RenewMaxTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.RebindInitialTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_RebindInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.RebindMaxTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_RebindMaxTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.InformationRequestMaxDelay",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_InformationRequestMaxDelay,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.InformationRequestInitialTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_InformationRequestInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.InformationRequestMaxTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_InformationRequestMaxTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.ReleaseInitialTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_ReleaseInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.ReleaseMaxAttempts",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_ReleaseMaxAttempts,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.DeclineInitialTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_DeclineInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.DeclineMaxAttempts",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_DeclineMaxAttempts,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.ReconfigureInitialTimeout",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_ReconfigureInitialTimeout,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.ReconfigureMaxAttempts",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_ReconfigureMaxAttempts,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.HopCountLimit",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_HopCountLimit,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.InformationRefreshTime",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_InformationRefreshTime,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.MinInformationRefreshTime",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_MinInformationRefreshTime,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.MaxWaitTime",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_MaxWaitTime,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Retransmission.TimeoutRandomize",
-	Syntax:  synDeviceDHCPv6ClientRetransmission_TimeoutRandomize,
-	Version: "2.18",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SentOptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv6.Client.{i}.SentOption.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Tag"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.SentOption.{i}.Enable",
-	Syntax:  synDeviceDHCPv6ClientSentOption_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.SentOption.{i}.Alias",
-	Syntax:  synDeviceDHCPv6ClientSentOption_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.SentOption.{i}.Tag",
-	Syntax:  synDeviceDHCPv6ClientSentOption_Tag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.SentOption.{i}.Value",
-	Syntax:  synDeviceDHCPv6ClientSentOption_Value,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv6.Client.{i}.Server.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"SourceAddress"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Server.{i}.SourceAddress",
-	Syntax:  synDeviceDHCPv6ClientServer_SourceAddress,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Server.{i}.DUID",
-	Syntax:  synDeviceDHCPv6ClientServer_DUID,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Server.{i}.InformationRefreshTime",
-	Syntax:  synDeviceDHCPv6ClientServer_InformationRefreshTime,
-	Version: "2.2",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv6.Client.{i}.Stats.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Solicit",
-	Syntax:  synDeviceDHCPv6ClientStats_Solicit,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Advertise",
-	Syntax:  synDeviceDHCPv6ClientStats_Advertise,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Request",
-	Syntax:  synDeviceDHCPv6ClientStats_Request,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Confirm",
-	Syntax:  synDeviceDHCPv6ClientStats_Confirm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Renew",
-	Syntax:  synDeviceDHCPv6ClientStats_Renew,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Rebind",
-	Syntax:  synDeviceDHCPv6ClientStats_Rebind,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Reply",
-	Syntax:  synDeviceDHCPv6ClientStats_Reply,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Release",
-	Syntax:  synDeviceDHCPv6ClientStats_Release,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Decline",
-	Syntax:  synDeviceDHCPv6ClientStats_Decline,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Reconfigure",
-	Syntax:  synDeviceDHCPv6ClientStats_Reconfigure,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.InformationRequest",
-	Syntax:  synDeviceDHCPv6ClientStats_InformationRequest,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.DiscardedPackets",
-	Syntax:  synDeviceDHCPv6ClientStats_DiscardedPackets,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.TransmitFailure",
-	Syntax:  synDeviceDHCPv6ClientStats_TransmitFailure,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Client.{i}.Stats.Reset",
-	Syntax:  synDeviceDHCPv6ClientStats_Reset,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv6.Server.",
-	Version:    "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Enable",
-	Syntax:  synDeviceDHCPv6Server_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.PoolNumberOfEntries",
-	Syntax:  synDeviceDHCPv6Server_PoolNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PoolNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv6.Server.Pool.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Order"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Enable",
-	Syntax:  synDeviceDHCPv6ServerPool_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Status",
-	Syntax:  synDeviceDHCPv6ServerPool_Status,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Alias",
-	Syntax:  synDeviceDHCPv6ServerPool_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Order",
-	Syntax:  synDeviceDHCPv6ServerPool_Order,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Interface",
-	Syntax:  synDeviceDHCPv6ServerPool_Interface,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.DUID",
-	Syntax:  synDeviceDHCPv6ServerPool_DUID,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.DUIDExclude",
-	Syntax:  synDeviceDHCPv6ServerPool_DUIDExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.VendorClassID",
-	Syntax:  synDeviceDHCPv6ServerPool_VendorClassID,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.VendorClassIDExclude",
-	Syntax:  synDeviceDHCPv6ServerPool_VendorClassIDExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.UserClassID",
-	Syntax:  synDeviceDHCPv6ServerPool_UserClassID,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.UserClassIDExclude",
-	Syntax:  synDeviceDHCPv6ServerPool_UserClassIDExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.SourceAddress",
-	Syntax:  synDeviceDHCPv6ServerPool_SourceAddress,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.SourceAddressMask",
-	Syntax:  synDeviceDHCPv6ServerPool_SourceAddressMask,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.SourceAddressExclude",
-	Syntax:  synDeviceDHCPv6ServerPool_SourceAddressExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.IANAEnable",
-	Syntax:  synDeviceDHCPv6ServerPool_IANAEnable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.IANAManualPrefixes",
-	Syntax:  synDeviceDHCPv6ServerPool_IANAManualPrefixes,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.IANAPrefixes",
-	Syntax:  synDeviceDHCPv6ServerPool_IANAPrefixes,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.IAPDEnable",
-	Syntax:  synDeviceDHCPv6ServerPool_IAPDEnable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.IAPDManualPrefixes",
-	Syntax:  synDeviceDHCPv6ServerPool_IAPDManualPrefixes,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.IAPDPrefixes",
-	Syntax:  synDeviceDHCPv6ServerPool_IAPDPrefixes,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.IAPDAddLength",
-	Syntax:  synDeviceDHCPv6ServerPool_IAPDAddLength,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.DSCPMark",
-	Syntax:  synDeviceDHCPv6ServerPool_DSCPMark,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.ClientNumberOfEntries",
-	Syntax:  synDeviceDHCPv6ServerPool_ClientNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.OptionNumberOfEntries",
-	Syntax:  synDeviceDHCPv6ServerPool_OptionNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv6.Server.Pool.{i}.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"SourceAddress"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.Alias",
-	Syntax:  synDeviceDHCPv6ServerPoolClient_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.SourceAddress",
-	Syntax:  synDeviceDHCPv6ServerPoolClient_SourceAddress,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.Active",
-	Syntax:  synDeviceDHCPv6ServerPoolClient_Active,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6AddressNumberOfEntries",
-	Syntax:  synDeviceDHCPv6ServerPoolClient_IPv6AddressNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6PrefixNumberOfEntries",
-	Syntax:  synDeviceDHCPv6ServerPoolClient_IPv6PrefixNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.OptionNumberOfEntries",
-	Syntax:  synDeviceDHCPv6ServerPoolClient_OptionNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv6AddressNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"IPAddress"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.IPAddress",
-	Syntax:  synDeviceDHCPv6ServerPoolClientIPv6Address_IPAddress,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.PreferredLifetime",
-	Syntax:  synDeviceDHCPv6ServerPoolClientIPv6Address_PreferredLifetime,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.ValidLifetime",
-	Syntax:  synDeviceDHCPv6ServerPoolClientIPv6Address_ValidLifetime,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv6PrefixNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Prefix"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.Prefix",
-	Syntax:  synDeviceDHCPv6ServerPoolClientIPv6Prefix_Prefix,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.PreferredLifetime",
-	Syntax:  synDeviceDHCPv6ServerPoolClientIPv6Prefix_PreferredLifetime,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.ValidLifetime",
-	Syntax:  synDeviceDHCPv6ServerPoolClientIPv6Prefix_ValidLifetime,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}.",
-	Version:             "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}.Tag",
-	Syntax:  synDeviceDHCPv6ServerPoolClientOption_Tag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}.Value",
-	Syntax:  synDeviceDHCPv6ServerPoolClientOption_Value,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DHCPv6.Server.Pool.{i}.Option.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Tag"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Option.{i}.Enable",
-	Syntax:  synDeviceDHCPv6ServerPoolOption_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Option.{i}.Alias",
-	Syntax:  synDeviceDHCPv6ServerPoolOption_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Option.{i}.Tag",
-	Syntax:  synDeviceDHCPv6ServerPoolOption_Tag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Option.{i}.Value",
-	Syntax:  synDeviceDHCPv6ServerPoolOption_Value,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Pool.{i}.Option.{i}.PassthroughClient",
-	Syntax:  synDeviceDHCPv6ServerPoolOption_PassthroughClient,
-	Version: "2.2",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DHCPv6.Server.Stats.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.Solicit",
-	Syntax:  synDeviceDHCPv6ServerStats_Solicit,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.Advertise",
-	Syntax:  synDeviceDHCPv6ServerStats_Advertise,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.Request",
-	Syntax:  synDeviceDHCPv6ServerStats_Request,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.Confirm",
-	Syntax:  synDeviceDHCPv6ServerStats_Confirm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.Renew",
-	Syntax:  synDeviceDHCPv6ServerStats_Renew,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.Rebind",
-	Syntax:  synDeviceDHCPv6ServerStats_Rebind,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.Reply",
-	Syntax:  synDeviceDHCPv6ServerStats_Reply,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.Release",
-	Syntax:  synDeviceDHCPv6ServerStats_Release,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.Decline",
-	Syntax:  synDeviceDHCPv6ServerStats_Decline,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.Reconfigure",
-	Syntax:  synDeviceDHCPv6ServerStats_Reconfigure,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.InformationRequest",
-	Syntax:  synDeviceDHCPv6ServerStats_InformationRequest,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.RelayForward",
-	Syntax:  synDeviceDHCPv6ServerStats_RelayForward,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.RelayReply",
-	Syntax:  synDeviceDHCPv6ServerStats_RelayReply,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.DiscardedPackets",
-	Syntax:  synDeviceDHCPv6ServerStats_DiscardedPackets,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DHCPv6.Server.Stats.TransmitFailure",
-	Syntax:  synDeviceDHCPv6ServerStats_TransmitFailure,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DHCPv6.Server.Stats.Reset",
-	Syntax:  synDeviceDHCPv6ServerStats_Reset,
-	Version: "2.19",
-}}
+	Decline model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceDHCPv6Impl is what a device implements for Device.DHCPv6; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6Impl to implement only some methods.
-type DeviceDHCPv6Impl interface {
-	ClientNumberOfEntries(inst []uint32) (uint32, error)
-	ClientInstances(inst []uint32) []uint32
-	AddClient(inst []uint32) (uint32, error)
-	DeleteClient(inst []uint32, i uint32) error
-}
+	DiscardedPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceDHCPv6Impl implements DeviceDHCPv6Impl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6Impl struct{}
+	InformationRequest model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceDHCPv6Impl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6Impl) ClientInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv6Impl) AddClient(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6Impl) DeleteClient(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	Rebind model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceDHCPv6ClientImpl is what a device implements for Device.DHCPv6.Client.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ClientImpl to implement only some methods.
-type DeviceDHCPv6ClientImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Status(inst []uint32) (DeviceDHCPv6ClientStatus, error)
-	DUID(inst []uint32) ([]byte, error)
-	RequestAddresses(inst []uint32) (bool, error)
-	SetRequestAddresses(inst []uint32, v bool) error
-	RequestPrefixes(inst []uint32) (bool, error)
-	SetRequestPrefixes(inst []uint32, v bool) error
-	RapidCommit(inst []uint32) (bool, error)
-	SetRapidCommit(inst []uint32, v bool) error
-	SuggestedT1(inst []uint32) (int32, error)
-	SetSuggestedT1(inst []uint32, v int32) error
-	SuggestedT2(inst []uint32) (int32, error)
-	SetSuggestedT2(inst []uint32, v int32) error
-	SupportedOptions(inst []uint32) ([]uint32, error)
-	RequestedOptions(inst []uint32) ([]uint32, error)
-	SetRequestedOptions(inst []uint32, v []uint32) error
-	AuthenticationProtocol(inst []uint32) (DeviceDHCPv6ClientAuthenticationProtocol, error)
-	SetAuthenticationProtocol(inst []uint32, v DeviceDHCPv6ClientAuthenticationProtocol) error
-	DSCPMark(inst []uint32) (uint32, error)
-	SetDSCPMark(inst []uint32, v uint32) error
-	ServerNumberOfEntries(inst []uint32) (uint32, error)
-	SentOptionNumberOfEntries(inst []uint32) (uint32, error)
-	ReceivedOptionNumberOfEntries(inst []uint32) (uint32, error)
-	Renew(inst []uint32) (bool, error)
-	SetRenew(inst []uint32, v bool) error
-	ReceivedOptionInstances(inst []uint32) []uint32
-	SentOptionInstances(inst []uint32) []uint32
-	AddSentOption(inst []uint32) (uint32, error)
-	DeleteSentOption(inst []uint32, i uint32) error
-	ServerInstances(inst []uint32) []uint32
-}
+	Reconfigure model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceDHCPv6ClientImpl implements DeviceDHCPv6ClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ClientImpl struct{}
+	RelayForward model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceDHCPv6ClientImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) Status(inst []uint32) (DeviceDHCPv6ClientStatus, error) {
-	var zero DeviceDHCPv6ClientStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) DUID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) RequestAddresses(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetRequestAddresses(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) RequestPrefixes(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetRequestPrefixes(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) RapidCommit(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetRapidCommit(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SuggestedT1(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetSuggestedT1(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SuggestedT2(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetSuggestedT2(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SupportedOptions(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) RequestedOptions(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetRequestedOptions(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) AuthenticationProtocol(inst []uint32) (DeviceDHCPv6ClientAuthenticationProtocol, error) {
-	var zero DeviceDHCPv6ClientAuthenticationProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetAuthenticationProtocol(inst []uint32, v DeviceDHCPv6ClientAuthenticationProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) DSCPMark(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetDSCPMark(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SentOptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) ReceivedOptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) Renew(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SetRenew(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) ReceivedOptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) SentOptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) AddSentOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) DeleteSentOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientImpl) ServerInstances(inst []uint32) []uint32 {
-	return nil
-}
+	RelayReply model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceDHCPv6ClientReceivedOptionImpl is what a device implements for Device.DHCPv6.Client.{i}.ReceivedOption.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ClientReceivedOptionImpl to implement only some methods.
-type DeviceDHCPv6ClientReceivedOptionImpl interface {
-	Tag(inst []uint32) (uint32, error)
-	Value(inst []uint32) ([]byte, error)
-	Server(inst []uint32) (string, error)
-}
+	Release model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceDHCPv6ClientReceivedOptionImpl implements DeviceDHCPv6ClientReceivedOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ClientReceivedOptionImpl struct{}
+	Renew model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceDHCPv6ClientReceivedOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientReceivedOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientReceivedOptionImpl) Server(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
+	Reply model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceDHCPv6ClientRetransmissionImpl is what a device implements for Device.DHCPv6.Client.{i}.Retransmission; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ClientRetransmissionImpl to implement only some methods.
-type DeviceDHCPv6ClientRetransmissionImpl interface {
-	SolicitMaxDelay(inst []uint32) (uint32, error)
-	SetSolicitMaxDelay(inst []uint32, v uint32) error
-	SolicitInitialTimeout(inst []uint32) (uint32, error)
-	SetSolicitInitialTimeout(inst []uint32, v uint32) error
-	SolicitMaxTimeout(inst []uint32) (uint32, error)
-	SetSolicitMaxTimeout(inst []uint32, v uint32) error
-	RequestInitialTimeout(inst []uint32) (uint32, error)
-	SetRequestInitialTimeout(inst []uint32, v uint32) error
-	RequestMaxTimeout(inst []uint32) (uint32, error)
-	SetRequestMaxTimeout(inst []uint32, v uint32) error
-	RequestMaxRetry(inst []uint32) (uint32, error)
-	SetRequestMaxRetry(inst []uint32, v uint32) error
-	ConfirmMaxDelay(inst []uint32) (uint32, error)
-	SetConfirmMaxDelay(inst []uint32, v uint32) error
-	ConfirmInitialTimeout(inst []uint32) (uint32, error)
-	SetConfirmInitialTimeout(inst []uint32, v uint32) error
-	ConfirmMaxTimeout(inst []uint32) (uint32, error)
-	SetConfirmMaxTimeout(inst []uint32, v uint32) error
-	ConfirmMaxDuration(inst []uint32) (uint32, error)
-	SetConfirmMaxDuration(inst []uint32, v uint32) error
-	RenewInitialTimeout(inst []uint32) (uint32, error)
-	SetRenewInitialTimeout(inst []uint32, v uint32) error
-	RenewMaxTimeout(inst []uint32) (uint32, error)
-	SetRenewMaxTimeout(inst []uint32, v uint32) error
-	RebindInitialTimeout(inst []uint32) (uint32, error)
-	SetRebindInitialTimeout(inst []uint32, v uint32) error
-	RebindMaxTimeout(inst []uint32) (uint32, error)
-	SetRebindMaxTimeout(inst []uint32, v uint32) error
-	InformationRequestMaxDelay(inst []uint32) (uint32, error)
-	SetInformationRequestMaxDelay(inst []uint32, v uint32) error
-	InformationRequestInitialTimeout(inst []uint32) (uint32, error)
-	SetInformationRequestInitialTimeout(inst []uint32, v uint32) error
-	InformationRequestMaxTimeout(inst []uint32) (uint32, error)
-	SetInformationRequestMaxTimeout(inst []uint32, v uint32) error
-	ReleaseInitialTimeout(inst []uint32) (uint32, error)
-	SetReleaseInitialTimeout(inst []uint32, v uint32) error
-	ReleaseMaxAttempts(inst []uint32) (uint32, error)
-	SetReleaseMaxAttempts(inst []uint32, v uint32) error
-	DeclineInitialTimeout(inst []uint32) (uint32, error)
-	SetDeclineInitialTimeout(inst []uint32, v uint32) error
-	DeclineMaxAttempts(inst []uint32) (uint32, error)
-	SetDeclineMaxAttempts(inst []uint32, v uint32) error
-	ReconfigureInitialTimeout(inst []uint32) (uint32, error)
-	SetReconfigureInitialTimeout(inst []uint32, v uint32) error
-	ReconfigureMaxAttempts(inst []uint32) (uint32, error)
-	SetReconfigureMaxAttempts(inst []uint32, v uint32) error
-	HopCountLimit(inst []uint32) (uint32, error)
-	SetHopCountLimit(inst []uint32, v uint32) error
-	InformationRefreshTime(inst []uint32) (uint32, error)
-	SetInformationRefreshTime(inst []uint32, v uint32) error
-	MinInformationRefreshTime(inst []uint32) (uint32, error)
-	SetMinInformationRefreshTime(inst []uint32, v uint32) error
-	MaxWaitTime(inst []uint32) (uint32, error)
-	SetMaxWaitTime(inst []uint32, v uint32) error
-	TimeoutRandomize(inst []uint32) (int32, error)
-	SetTimeoutRandomize(inst []uint32, v int32) error
-}
+	Request model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceDHCPv6ClientRetransmissionImpl implements DeviceDHCPv6ClientRetransmissionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ClientRetransmissionImpl struct{}
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SolicitMaxDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetSolicitMaxDelay(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SolicitInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetSolicitInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SolicitMaxTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetSolicitMaxTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RequestInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRequestInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RequestMaxTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRequestMaxTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RequestMaxRetry(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRequestMaxRetry(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ConfirmMaxDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetConfirmMaxDelay(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ConfirmInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetConfirmInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ConfirmMaxTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetConfirmMaxTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ConfirmMaxDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetConfirmMaxDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RenewInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRenewInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RenewMaxTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRenewMaxTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RebindInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRebindInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RebindMaxTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRebindMaxTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) InformationRequestMaxDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetInformationRequestMaxDelay(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) InformationRequestInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetInformationRequestInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) InformationRequestMaxTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetInformationRequestMaxTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ReleaseInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetReleaseInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ReleaseMaxAttempts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetReleaseMaxAttempts(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) DeclineInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetDeclineInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) DeclineMaxAttempts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetDeclineMaxAttempts(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ReconfigureInitialTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetReconfigureInitialTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ReconfigureMaxAttempts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetReconfigureMaxAttempts(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) HopCountLimit(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetHopCountLimit(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) InformationRefreshTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetInformationRefreshTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) MinInformationRefreshTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetMinInformationRefreshTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) MaxWaitTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetMaxWaitTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) TimeoutRandomize(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetTimeoutRandomize(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
+	Solicit model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceDHCPv6ClientSentOptionImpl is what a device implements for Device.DHCPv6.Client.{i}.SentOption.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ClientSentOptionImpl to implement only some methods.
-type DeviceDHCPv6ClientSentOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Tag(inst []uint32) (uint32, error)
-	SetTag(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-	SetValue(inst []uint32, v []byte) error
-}
-
-// UnimplementedDeviceDHCPv6ClientSentOptionImpl implements DeviceDHCPv6ClientSentOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ClientSentOptionImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) SetTag(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) SetValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv6ClientServerImpl is what a device implements for Device.DHCPv6.Client.{i}.Server.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ClientServerImpl to implement only some methods.
-type DeviceDHCPv6ClientServerImpl interface {
-	SourceAddress(inst []uint32) (string, error)
-	DUID(inst []uint32) ([]byte, error)
-	InformationRefreshTime(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceDHCPv6ClientServerImpl implements DeviceDHCPv6ClientServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ClientServerImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ClientServerImpl) SourceAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientServerImpl) DUID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientServerImpl) InformationRefreshTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDHCPv6ClientStatsImpl is what a device implements for Device.DHCPv6.Client.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ClientStatsImpl to implement only some methods.
-type DeviceDHCPv6ClientStatsImpl interface {
-	Solicit(inst []uint32) (uint64, error)
-	Advertise(inst []uint32) (uint64, error)
-	Request(inst []uint32) (uint64, error)
-	Confirm(inst []uint32) (uint64, error)
-	Renew(inst []uint32) (uint64, error)
-	Rebind(inst []uint32) (uint64, error)
-	Reply(inst []uint32) (uint64, error)
-	Release(inst []uint32) (uint64, error)
-	Decline(inst []uint32) (uint64, error)
-	Reconfigure(inst []uint32) (uint64, error)
-	InformationRequest(inst []uint32) (uint64, error)
-	DiscardedPackets(inst []uint32) (uint64, error)
-	TransmitFailure(inst []uint32) (uint64, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceDHCPv6ClientStatsImpl implements DeviceDHCPv6ClientStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ClientStatsImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Solicit(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Advertise(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Request(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Confirm(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Renew(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Rebind(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Reply(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Release(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Decline(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Reconfigure(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) InformationRequest(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) DiscardedPackets(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) TransmitFailure(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ClientStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv6ServerImpl is what a device implements for Device.DHCPv6.Server; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ServerImpl to implement only some methods.
-type DeviceDHCPv6ServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	PoolNumberOfEntries(inst []uint32) (uint32, error)
-	PoolInstances(inst []uint32) []uint32
-	AddPool(inst []uint32) (uint32, error)
-	DeletePool(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceDHCPv6ServerImpl implements DeviceDHCPv6ServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ServerImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerImpl) PoolNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerImpl) PoolInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv6ServerImpl) AddPool(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerImpl) DeletePool(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv6ServerPoolImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ServerPoolImpl to implement only some methods.
-type DeviceDHCPv6ServerPoolImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDHCPv6ServerPoolStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	DUID(inst []uint32) ([]byte, error)
-	SetDUID(inst []uint32, v []byte) error
-	DUIDExclude(inst []uint32) (bool, error)
-	SetDUIDExclude(inst []uint32, v bool) error
-	VendorClassID(inst []uint32) ([]byte, error)
-	SetVendorClassID(inst []uint32, v []byte) error
-	VendorClassIDExclude(inst []uint32) (bool, error)
-	SetVendorClassIDExclude(inst []uint32, v bool) error
-	UserClassID(inst []uint32) ([]byte, error)
-	SetUserClassID(inst []uint32, v []byte) error
-	UserClassIDExclude(inst []uint32) (bool, error)
-	SetUserClassIDExclude(inst []uint32, v bool) error
-	SourceAddress(inst []uint32) (string, error)
-	SetSourceAddress(inst []uint32, v string) error
-	SourceAddressMask(inst []uint32) (string, error)
-	SetSourceAddressMask(inst []uint32, v string) error
-	SourceAddressExclude(inst []uint32) (bool, error)
-	SetSourceAddressExclude(inst []uint32, v bool) error
-	IANAEnable(inst []uint32) (bool, error)
-	SetIANAEnable(inst []uint32, v bool) error
-	IANAManualPrefixes(inst []uint32) ([]string, error)
-	SetIANAManualPrefixes(inst []uint32, v []string) error
-	IANAPrefixes(inst []uint32) ([]string, error)
-	IAPDEnable(inst []uint32) (bool, error)
-	SetIAPDEnable(inst []uint32, v bool) error
-	IAPDManualPrefixes(inst []uint32) ([]string, error)
-	SetIAPDManualPrefixes(inst []uint32, v []string) error
-	IAPDPrefixes(inst []uint32) ([]string, error)
-	IAPDAddLength(inst []uint32) (uint32, error)
-	SetIAPDAddLength(inst []uint32, v uint32) error
-	DSCPMark(inst []uint32) (uint32, error)
-	SetDSCPMark(inst []uint32, v uint32) error
-	ClientNumberOfEntries(inst []uint32) (uint32, error)
-	OptionNumberOfEntries(inst []uint32) (uint32, error)
-	ClientInstances(inst []uint32) []uint32
-	OptionInstances(inst []uint32) []uint32
-	AddOption(inst []uint32) (uint32, error)
-	DeleteOption(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceDHCPv6ServerPoolImpl implements DeviceDHCPv6ServerPoolImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ServerPoolImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) Status(inst []uint32) (DeviceDHCPv6ServerPoolStatus, error) {
-	var zero DeviceDHCPv6ServerPoolStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) DUID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetDUID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) DUIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetDUIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) VendorClassID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetVendorClassID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) VendorClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetVendorClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) UserClassID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetUserClassID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) UserClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetUserClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SourceAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetSourceAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SourceAddressMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetSourceAddressMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SourceAddressExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetSourceAddressExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) IANAEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetIANAEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) IANAManualPrefixes(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetIANAManualPrefixes(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) IANAPrefixes(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) IAPDEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetIAPDEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) IAPDManualPrefixes(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetIAPDManualPrefixes(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) IAPDPrefixes(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) IAPDAddLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetIAPDAddLength(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) DSCPMark(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetDSCPMark(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) ClientInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) OptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) AddOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolImpl) DeleteOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv6ServerPoolClientImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}.Client.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ServerPoolClientImpl to implement only some methods.
-type DeviceDHCPv6ServerPoolClientImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	SourceAddress(inst []uint32) (string, error)
-	Active(inst []uint32) (bool, error)
-	IPv6AddressNumberOfEntries(inst []uint32) (uint32, error)
-	IPv6PrefixNumberOfEntries(inst []uint32) (uint32, error)
-	OptionNumberOfEntries(inst []uint32) (uint32, error)
-	IPv6AddressInstances(inst []uint32) []uint32
-	IPv6PrefixInstances(inst []uint32) []uint32
-	OptionInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDHCPv6ServerPoolClientImpl implements DeviceDHCPv6ServerPoolClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ServerPoolClientImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) SourceAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) IPv6AddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) IPv6PrefixNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) IPv6AddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) IPv6PrefixInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) OptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDHCPv6ServerPoolClientIPv6AddressImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl to implement only some methods.
-type DeviceDHCPv6ServerPoolClientIPv6AddressImpl interface {
-	IPAddress(inst []uint32) (string, error)
-	PreferredLifetime(inst []uint32) (time.Time, error)
-	ValidLifetime(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl implements DeviceDHCPv6ServerPoolClientIPv6AddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl) PreferredLifetime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl) ValidLifetime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDHCPv6ServerPoolClientIPv6PrefixImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl to implement only some methods.
-type DeviceDHCPv6ServerPoolClientIPv6PrefixImpl interface {
-	Prefix(inst []uint32) (string, error)
-	PreferredLifetime(inst []uint32) (time.Time, error)
-	ValidLifetime(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl implements DeviceDHCPv6ServerPoolClientIPv6PrefixImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl) Prefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl) PreferredLifetime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl) ValidLifetime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDHCPv6ServerPoolClientOptionImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ServerPoolClientOptionImpl to implement only some methods.
-type DeviceDHCPv6ServerPoolClientOptionImpl interface {
-	Tag(inst []uint32) (uint32, error)
-	Value(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceDHCPv6ServerPoolClientOptionImpl implements DeviceDHCPv6ServerPoolClientOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ServerPoolClientOptionImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ServerPoolClientOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolClientOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDHCPv6ServerPoolOptionImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}.Option.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ServerPoolOptionImpl to implement only some methods.
-type DeviceDHCPv6ServerPoolOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Tag(inst []uint32) (uint32, error)
-	SetTag(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-	SetValue(inst []uint32, v []byte) error
-	PassthroughClient(inst []uint32) (string, error)
-	SetPassthroughClient(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceDHCPv6ServerPoolOptionImpl implements DeviceDHCPv6ServerPoolOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ServerPoolOptionImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) SetTag(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) SetValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) PassthroughClient(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) SetPassthroughClient(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDHCPv6ServerStatsImpl is what a device implements for Device.DHCPv6.Server.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDHCPv6ServerStatsImpl to implement only some methods.
-type DeviceDHCPv6ServerStatsImpl interface {
-	Solicit(inst []uint32) (uint64, error)
-	Advertise(inst []uint32) (uint64, error)
-	Request(inst []uint32) (uint64, error)
-	Confirm(inst []uint32) (uint64, error)
-	Renew(inst []uint32) (uint64, error)
-	Rebind(inst []uint32) (uint64, error)
-	Reply(inst []uint32) (uint64, error)
-	Release(inst []uint32) (uint64, error)
-	Decline(inst []uint32) (uint64, error)
-	Reconfigure(inst []uint32) (uint64, error)
-	InformationRequest(inst []uint32) (uint64, error)
-	RelayForward(inst []uint32) (uint64, error)
-	RelayReply(inst []uint32) (uint64, error)
-	DiscardedPackets(inst []uint32) (uint64, error)
-	TransmitFailure(inst []uint32) (uint64, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceDHCPv6ServerStatsImpl implements DeviceDHCPv6ServerStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDHCPv6ServerStatsImpl struct{}
-
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Solicit(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Advertise(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Request(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Confirm(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Renew(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Rebind(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Reply(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Release(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Decline(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Reconfigure(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) InformationRequest(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) RelayForward(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) RelayReply(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) DiscardedPackets(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) TransmitFailure(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDHCPv6ServerStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
+	TransmitFailure model.ReadOnlyParam[uint64] `dm:"U"`
 }

@@ -5,303 +5,69 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-var ()
-
-// DeviceDLNA holds the values of Device.DLNA. (object, readOnly, since 2.0)
+// DeviceDLNA holds the values of Device.DLNA. (object, readOnly, since 2.0).
 type DeviceDLNA struct {
-	Capabilities *DeviceDLNACapabilities `cwmp:"Capabilities."`
+	Capabilities *DeviceDLNACapabilities `json:"Capabilities,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDLNA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDLNA) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDLNA) ValidateAt(c *model.Checker, p string) {
 	if o.Capabilities != nil {
-		o.Capabilities.ValidateAt(prefix+"Capabilities.", v)
+		o.Capabilities.ValidateAt(c, p+"Capabilities.")
 	}
 }
 
 // DeviceDLNAPath is the typed path of Device.DLNA.
 type DeviceDLNAPath struct {
-	obj          model.ObjectPath
-	Capabilities DeviceDLNACapabilitiesPath
+	model.ObjectPath
+	Capabilities DeviceDLNACapabilitiesPath `dm:"Capabilities."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDLNAPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDLNAPath(prefix string) DeviceDLNAPath {
-	p := &prefix
-	return DeviceDLNAPath{
-		Capabilities: newDeviceDLNACapabilitiesPath(prefix + "Capabilities."),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDLNACapabilities_HNDDeviceClass = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synDeviceDLNACapabilities_DeviceCapability = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synDeviceDLNACapabilities_HIDDeviceClass = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synDeviceDLNACapabilities_ImageClassProfileID = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synDeviceDLNACapabilities_AudioClassProfileID = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synDeviceDLNACapabilities_AVClassProfileID = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synDeviceDLNACapabilities_MediaCollectionProfileID = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synDeviceDLNACapabilities_PrinterClassProfileID = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDLNACapabilities holds the values of Device.DLNA.Capabilities. (object, readOnly, since 2.0)
+// DeviceDLNACapabilities holds the values of Device.DLNA.Capabilities. (object, readOnly, since 2.0).
 type DeviceDLNACapabilities struct {
-	// HNDDeviceClass: list(:256)<string>, readOnly, since 2.0.
-	HNDDeviceClass []string `cwmp:"HNDDeviceClass"`
-	// DeviceCapability: list(:256)<string>, readOnly, since 2.0.
-	DeviceCapability []string `cwmp:"DeviceCapability"`
-	// HIDDeviceClass: list(:256)<string>, readOnly, since 2.0.
-	HIDDeviceClass []string `cwmp:"HIDDeviceClass"`
-	// ImageClassProfileID: list(:256)<string>, readOnly, since 2.0.
-	ImageClassProfileID []string `cwmp:"ImageClassProfileID"`
-	// AudioClassProfileID: list(:256)<string>, readOnly, since 2.0.
-	AudioClassProfileID []string `cwmp:"AudioClassProfileID"`
-	// AVClassProfileID: list(:256)<string>, readOnly, since 2.0.
-	AVClassProfileID []string `cwmp:"AVClassProfileID"`
-	// MediaCollectionProfileID: list(:256)<string>, readOnly, since 2.0.
-	MediaCollectionProfileID []string `cwmp:"MediaCollectionProfileID"`
-	// PrinterClassProfileID: list(:256)<string>, readOnly, since 2.0.
-	PrinterClassProfileID []string `cwmp:"PrinterClassProfileID"`
+	HNDDeviceClass []string `json:"HNDDeviceClass,omitzero"`
+
+	DeviceCapability []string `json:"DeviceCapability,omitzero"`
+
+	HIDDeviceClass []string `json:"HIDDeviceClass,omitzero"`
+
+	ImageClassProfileID []string `json:"ImageClassProfileID,omitzero"`
+
+	AudioClassProfileID []string `json:"AudioClassProfileID,omitzero"`
+
+	AVClassProfileID []string `json:"AVClassProfileID,omitzero"`
+
+	MediaCollectionProfileID []string `json:"MediaCollectionProfileID,omitzero"`
+
+	PrinterClassProfileID []string `json:"PrinterClassProfileID,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDLNACapabilities) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDLNACapabilities) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceDLNACapabilities_HNDDeviceClass, model.FormatValue(model.TypeString, o.HNDDeviceClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HNDDeviceClass",
-		})
-	}
-	if e := model.CheckValue(synDeviceDLNACapabilities_DeviceCapability, model.FormatValue(model.TypeString, o.DeviceCapability)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceCapability",
-		})
-	}
-	if e := model.CheckValue(synDeviceDLNACapabilities_HIDDeviceClass, model.FormatValue(model.TypeString, o.HIDDeviceClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HIDDeviceClass",
-		})
-	}
-	if e := model.CheckValue(synDeviceDLNACapabilities_ImageClassProfileID, model.FormatValue(model.TypeString, o.ImageClassProfileID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ImageClassProfileID",
-		})
-	}
-	if e := model.CheckValue(synDeviceDLNACapabilities_AudioClassProfileID, model.FormatValue(model.TypeString, o.AudioClassProfileID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AudioClassProfileID",
-		})
-	}
-	if e := model.CheckValue(synDeviceDLNACapabilities_AVClassProfileID, model.FormatValue(model.TypeString, o.AVClassProfileID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AVClassProfileID",
-		})
-	}
-	if e := model.CheckValue(synDeviceDLNACapabilities_MediaCollectionProfileID, model.FormatValue(model.TypeString, o.MediaCollectionProfileID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MediaCollectionProfileID",
-		})
-	}
-	if e := model.CheckValue(synDeviceDLNACapabilities_PrinterClassProfileID, model.FormatValue(model.TypeString, o.PrinterClassProfileID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PrinterClassProfileID",
-		})
-	}
+func (o *DeviceDLNACapabilities) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "HNDDeviceClass", 672, model.JoinStrings(o.HNDDeviceClass), len(o.HNDDeviceClass) > 0)
+	c.Wire(p, "DeviceCapability", 670, model.JoinStrings(o.DeviceCapability), len(o.DeviceCapability) > 0)
+	c.Wire(p, "HIDDeviceClass", 671, model.JoinStrings(o.HIDDeviceClass), len(o.HIDDeviceClass) > 0)
+	c.Wire(p, "ImageClassProfileID", 673, model.JoinStrings(o.ImageClassProfileID), len(o.ImageClassProfileID) > 0)
+	c.Wire(p, "AudioClassProfileID", 669, model.JoinStrings(o.AudioClassProfileID), len(o.AudioClassProfileID) > 0)
+	c.Wire(p, "AVClassProfileID", 668, model.JoinStrings(o.AVClassProfileID), len(o.AVClassProfileID) > 0)
+	c.Wire(p, "MediaCollectionProfileID", 674, model.JoinStrings(o.MediaCollectionProfileID), len(o.MediaCollectionProfileID) > 0)
+	c.Wire(p, "PrinterClassProfileID", 675, model.JoinStrings(o.PrinterClassProfileID), len(o.PrinterClassProfileID) > 0)
 }
 
 // DeviceDLNACapabilitiesPath is the typed path of Device.DLNA.Capabilities.
 type DeviceDLNACapabilitiesPath struct {
-	obj                      model.ObjectPath
-	HNDDeviceClass           model.ReadOnlyParam[[]string]
-	DeviceCapability         model.ReadOnlyParam[[]string]
-	HIDDeviceClass           model.ReadOnlyParam[[]string]
-	ImageClassProfileID      model.ReadOnlyParam[[]string]
-	AudioClassProfileID      model.ReadOnlyParam[[]string]
-	AVClassProfileID         model.ReadOnlyParam[[]string]
-	MediaCollectionProfileID model.ReadOnlyParam[[]string]
-	PrinterClassProfileID    model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	AVClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDLNACapabilitiesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDLNACapabilitiesPath(prefix string) DeviceDLNACapabilitiesPath {
-	p := &prefix
-	return DeviceDLNACapabilitiesPath{
-		AVClassProfileID:         model.NewReadOnly[[]string](p, "AVClassProfileID", model.TypeString),
-		AudioClassProfileID:      model.NewReadOnly[[]string](p, "AudioClassProfileID", model.TypeString),
-		DeviceCapability:         model.NewReadOnly[[]string](p, "DeviceCapability", model.TypeString),
-		HIDDeviceClass:           model.NewReadOnly[[]string](p, "HIDDeviceClass", model.TypeString),
-		HNDDeviceClass:           model.NewReadOnly[[]string](p, "HNDDeviceClass", model.TypeString),
-		ImageClassProfileID:      model.NewReadOnly[[]string](p, "ImageClassProfileID", model.TypeString),
-		MediaCollectionProfileID: model.NewReadOnly[[]string](p, "MediaCollectionProfileID", model.TypeString),
-		PrinterClassProfileID:    model.NewReadOnly[[]string](p, "PrinterClassProfileID", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
-}
+	AudioClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-var schemaDlna = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DLNA.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DLNA.Capabilities.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DLNA.Capabilities.HNDDeviceClass",
-	Syntax:  synDeviceDLNACapabilities_HNDDeviceClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DLNA.Capabilities.DeviceCapability",
-	Syntax:  synDeviceDLNACapabilities_DeviceCapability,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DLNA.Capabilities.HIDDeviceClass",
-	Syntax:  synDeviceDLNACapabilities_HIDDeviceClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DLNA.Capabilities.ImageClassProfileID",
-	Syntax:  synDeviceDLNACapabilities_ImageClassProfileID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DLNA.Capabilities.AudioClassProfileID",
-	Syntax:  synDeviceDLNACapabilities_AudioClassProfileID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DLNA.Capabilities.AVClassProfileID",
-	Syntax:  synDeviceDLNACapabilities_AVClassProfileID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DLNA.Capabilities.MediaCollectionProfileID",
-	Syntax:  synDeviceDLNACapabilities_MediaCollectionProfileID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DLNA.Capabilities.PrinterClassProfileID",
-	Syntax:  synDeviceDLNACapabilities_PrinterClassProfileID,
-	Version: "2.0",
-}}
+	DeviceCapability model.ReadOnlyParam[[]string] `dm:"s"`
 
-// DeviceDLNAImpl is what a device implements for Device.DLNA; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDLNAImpl to implement only some methods.
-type DeviceDLNAImpl interface{}
+	HIDDeviceClass model.ReadOnlyParam[[]string] `dm:"s"`
 
-// UnimplementedDeviceDLNAImpl implements DeviceDLNAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDLNAImpl struct{}
+	HNDDeviceClass model.ReadOnlyParam[[]string] `dm:"s"`
 
-// DeviceDLNACapabilitiesImpl is what a device implements for Device.DLNA.Capabilities; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDLNACapabilitiesImpl to implement only some methods.
-type DeviceDLNACapabilitiesImpl interface {
-	HNDDeviceClass(inst []uint32) ([]string, error)
-	DeviceCapability(inst []uint32) ([]string, error)
-	HIDDeviceClass(inst []uint32) ([]string, error)
-	ImageClassProfileID(inst []uint32) ([]string, error)
-	AudioClassProfileID(inst []uint32) ([]string, error)
-	AVClassProfileID(inst []uint32) ([]string, error)
-	MediaCollectionProfileID(inst []uint32) ([]string, error)
-	PrinterClassProfileID(inst []uint32) ([]string, error)
-}
+	ImageClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-// UnimplementedDeviceDLNACapabilitiesImpl implements DeviceDLNACapabilitiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDLNACapabilitiesImpl struct{}
+	MediaCollectionProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-func (UnimplementedDeviceDLNACapabilitiesImpl) HNDDeviceClass(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDLNACapabilitiesImpl) DeviceCapability(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDLNACapabilitiesImpl) HIDDeviceClass(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDLNACapabilitiesImpl) ImageClassProfileID(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDLNACapabilitiesImpl) AudioClassProfileID(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDLNACapabilitiesImpl) AVClassProfileID(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDLNACapabilitiesImpl) MediaCollectionProfileID(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDLNACapabilitiesImpl) PrinterClassProfileID(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	PrinterClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 }

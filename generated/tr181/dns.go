@@ -5,48 +5,36 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceDNSSupportedRecordTypes enumerates the values of Device.DNS.SupportedRecordTypes.
 type DeviceDNSSupportedRecordTypes string
 
-func (e DeviceDNSSupportedRecordTypes) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDNSSupportedRecordTypes_A    DeviceDNSSupportedRecordTypes = "A"
+	DeviceDNSSupportedRecordTypes_A DeviceDNSSupportedRecordTypes = "A"
+
 	DeviceDNSSupportedRecordTypes_AAAA DeviceDNSSupportedRecordTypes = "AAAA"
-	DeviceDNSSupportedRecordTypes_SRV  DeviceDNSSupportedRecordTypes = "SRV"
-	DeviceDNSSupportedRecordTypes_PTR  DeviceDNSSupportedRecordTypes = "PTR"
+
+	DeviceDNSSupportedRecordTypes_SRV DeviceDNSSupportedRecordTypes = "SRV"
+
+	DeviceDNSSupportedRecordTypes_PTR DeviceDNSSupportedRecordTypes = "PTR"
 )
 
-var (
-	synDeviceDNS_SupportedRecordTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "A"}, {Value: "AAAA"}, {Value: "SRV"}, {Value: "PTR"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceDNS_ZoneNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDNS holds the values of Device.DNS. (object, readOnly, since 2.0)
+// DeviceDNS holds the values of Device.DNS. (object, readOnly, since 2.0).
 type DeviceDNS struct {
-	// SupportedRecordTypes: list<string{A,AAAA,SRV,PTR}>, readOnly, since 2.2.
-	SupportedRecordTypes []DeviceDNSSupportedRecordTypes `cwmp:"SupportedRecordTypes"`
-	// ZoneNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	ZoneNumberOfEntries uint32                `cwmp:"ZoneNumberOfEntries"`
-	Client              *DeviceDNSClient      `cwmp:"Client."`
-	Diagnostics         *DeviceDNSDiagnostics `cwmp:"Diagnostics."`
-	Relay               *DeviceDNSRelay       `cwmp:"Relay."`
-	SD                  *DeviceDNSSD          `cwmp:"SD."`
-	// Device.DNS.Zone.{i}. instances by instance number
-	Zone map[uint32]*DeviceDNSZone `cwmp:"Zone.{i}."`
+	SupportedRecordTypes []DeviceDNSSupportedRecordTypes `json:"SupportedRecordTypes,omitzero"`
+
+	ZoneNumberOfEntries uint32 `json:"ZoneNumberOfEntries,omitzero"`
+
+	Client      *DeviceDNSClient          `json:"Client,omitzero"`
+	Diagnostics *DeviceDNSDiagnostics     `json:"Diagnostics,omitzero"`
+	Relay       *DeviceDNSRelay           `json:"Relay,omitzero"`
+	SD          *DeviceDNSSD              `json:"SD,omitzero"`
+	Zone        map[uint32]*DeviceDNSZone `json:"Zone,omitzero"`
 }
 
-// AddZone creates instance i of Device.DNS.Zone.{i}. (replacing any) and returns it
+// AddZone creates instance i (replacing any) and returns it.
 func (o *DeviceDNS) AddZone(i uint32) *DeviceDNSZone {
 	if o.Zone == nil {
 		o.Zone = map[uint32]*DeviceDNSZone{}
@@ -55,127 +43,72 @@ func (o *DeviceDNS) AddZone(i uint32) *DeviceDNSZone {
 	o.Zone[i] = x
 	return x
 }
-
-// GetZone returns instance i of Device.DNS.Zone.{i}.
-func (o *DeviceDNS) GetZone(i uint32) (*DeviceDNSZone, bool) {
-	x, ok := o.Zone[i]
-	return x, ok
-}
-
-// DeleteZone removes instance i of Device.DNS.Zone.{i}.
-func (o *DeviceDNS) DeleteZone(i uint32) {
-	delete(o.Zone, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceDNS_SupportedRecordTypes, model.FormatValue(model.TypeString, o.SupportedRecordTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedRecordTypes",
-		})
-	}
+func (o *DeviceDNS) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SupportedRecordTypes", 761, model.JoinStrings(o.SupportedRecordTypes), len(o.SupportedRecordTypes) > 0)
 	if o.Client != nil {
-		o.Client.ValidateAt(prefix+"Client.", v)
+		o.Client.ValidateAt(c, p+"Client.")
 	}
 	if o.Diagnostics != nil {
-		o.Diagnostics.ValidateAt(prefix+"Diagnostics.", v)
+		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
 	}
 	if o.Relay != nil {
-		o.Relay.ValidateAt(prefix+"Relay.", v)
+		o.Relay.ValidateAt(c, p+"Relay.")
 	}
 	if o.SD != nil {
-		o.SD.ValidateAt(prefix+"SD.", v)
+		o.SD.ValidateAt(c, p+"SD.")
 	}
 	for _, i := range model.SortedKeys(o.Zone) {
-		o.Zone[i].ValidateAt(prefix+"Zone."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Zone[i].ValidateAt(c, model.InstanceOf(p, "Zone.", i))
 	}
 }
 
 // DeviceDNSPath is the typed path of Device.DNS.
 type DeviceDNSPath struct {
-	obj                  model.ObjectPath
-	SupportedRecordTypes model.ReadOnlyParam[[]DeviceDNSSupportedRecordTypes]
-	ZoneNumberOfEntries  model.ReadOnlyParam[uint32]
-	Client               DeviceDNSClientPath
-	Diagnostics          DeviceDNSDiagnosticsPath
-	Relay                DeviceDNSRelayPath
-	SD                   DeviceDNSSDPath
+	model.ObjectPath
+	SupportedRecordTypes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ZoneNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Client      DeviceDNSClientPath      `dm:"Client."`
+	Diagnostics DeviceDNSDiagnosticsPath `dm:"Diagnostics."`
+	Relay       DeviceDNSRelayPath       `dm:"Relay."`
+	SD          DeviceDNSSDPath          `dm:"SD."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDNSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSPath(prefix string) DeviceDNSPath {
-	p := &prefix
-	return DeviceDNSPath{
-		Client:               newDeviceDNSClientPath(prefix + "Client."),
-		Diagnostics:          newDeviceDNSDiagnosticsPath(prefix + "Diagnostics."),
-		Relay:                newDeviceDNSRelayPath(prefix + "Relay."),
-		SD:                   newDeviceDNSSDPath(prefix + "SD."),
-		SupportedRecordTypes: model.NewReadOnly[[]DeviceDNSSupportedRecordTypes](p, "SupportedRecordTypes", model.TypeString),
-		ZoneNumberOfEntries:  model.NewReadOnly[uint32](p, "ZoneNumberOfEntries", model.TypeUnsignedInt),
-		obj:                  model.NewObjectPath(p),
-	}
+// Zone returns the typed path of instance i.
+func (x DeviceDNSPath) Zone(i uint32) (p DeviceDNSZonePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Zone.", i))
+	return
 }
 
-// Zone returns the typed path of instance i of Device.DNS.Zone.{i}.
-func (x DeviceDNSPath) Zone(i uint32) DeviceDNSZonePath {
-	return newDeviceDNSZonePath(x.Path() + "Zone." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ZoneTable returns the table Device.DNS.Zone.{i}. itself (for AddObject when writable)
+// ZoneTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSPath) ZoneTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Zone.")
+	return model.NewWritableTable(x.ObjectPath, "Zone.")
 }
 
 // DeviceDNSClientStatus enumerates the values of Device.DNS.Client.Status.
 type DeviceDNSClientStatus string
 
-func (e DeviceDNSClientStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDNSClientStatus_Disabled DeviceDNSClientStatus = "Disabled"
-	DeviceDNSClientStatus_Enabled  DeviceDNSClientStatus = "Enabled"
-	DeviceDNSClientStatus_Error    DeviceDNSClientStatus = "Error"
+
+	DeviceDNSClientStatus_Enabled DeviceDNSClientStatus = "Enabled"
+
+	DeviceDNSClientStatus_Error DeviceDNSClientStatus = "Error"
 )
 
-var (
-	synDeviceDNSClient_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDNSClient_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDNSClient_ServerNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDNSClient holds the values of Device.DNS.Client. (object, readOnly, since 2.0)
+// DeviceDNSClient holds the values of Device.DNS.Client. (object, readOnly, since 2.0).
 type DeviceDNSClient struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceDNSClientStatus `cwmp:"Status"`
-	// ServerNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ServerNumberOfEntries uint32 `cwmp:"ServerNumberOfEntries"`
-	// Device.DNS.Client.Server.{i}. instances by instance number
-	Server map[uint32]*DeviceDNSClientServer `cwmp:"Server.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDNSClientStatus `json:"Status,omitzero"`
+
+	ServerNumberOfEntries uint32 `json:"ServerNumberOfEntries,omitzero"`
+
+	Server map[uint32]*DeviceDNSClientServer `json:"Server,omitzero"`
 }
 
-// AddServer creates instance i of Device.DNS.Client.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceDNSClient) AddServer(i uint32) *DeviceDNSClientServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceDNSClientServer{}
@@ -184,372 +117,159 @@ func (o *DeviceDNSClient) AddServer(i uint32) *DeviceDNSClientServer {
 	o.Server[i] = x
 	return x
 }
-
-// GetServer returns instance i of Device.DNS.Client.Server.{i}.
-func (o *DeviceDNSClient) GetServer(i uint32) (*DeviceDNSClientServer, bool) {
-	x, ok := o.Server[i]
-	return x, ok
-}
-
-// DeleteServer removes instance i of Device.DNS.Client.Server.{i}.
-func (o *DeviceDNSClient) DeleteServer(i uint32) {
-	delete(o.Server, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSClient_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceDNSClient) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 687, string(o.Status))
 	for _, i := range model.SortedKeys(o.Server) {
-		o.Server[i].ValidateAt(prefix+"Server."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Server[i].ValidateAt(c, model.InstanceOf(p, "Server.", i))
 	}
 }
 
 // DeviceDNSClientPath is the typed path of Device.DNS.Client.
 type DeviceDNSClientPath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	Status                model.ReadOnlyParam[DeviceDNSClientStatus]
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDNSClientPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSClientPath(prefix string) DeviceDNSClientPath {
-	p := &prefix
-	return DeviceDNSClientPath{
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ServerNumberOfEntries: model.NewReadOnly[uint32](p, "ServerNumberOfEntries", model.TypeUnsignedInt),
-		Status:                model.NewReadOnly[DeviceDNSClientStatus](p, "Status", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+// Server returns the typed path of instance i.
+func (x DeviceDNSClientPath) Server(i uint32) (p DeviceDNSClientServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
+	return
 }
 
-// Server returns the typed path of instance i of Device.DNS.Client.Server.{i}.
-func (x DeviceDNSClientPath) Server(i uint32) DeviceDNSClientServerPath {
-	return newDeviceDNSClientServerPath(x.Path() + "Server." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ServerTable returns the table Device.DNS.Client.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSClientPath) ServerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Server.")
+	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
 // DeviceDNSClientServerStatus enumerates the values of Device.DNS.Client.Server.{i}.Status.
 type DeviceDNSClientServerStatus string
 
-func (e DeviceDNSClientServerStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDNSClientServerStatus_Disabled DeviceDNSClientServerStatus = "Disabled"
-	DeviceDNSClientServerStatus_Enabled  DeviceDNSClientServerStatus = "Enabled"
-	DeviceDNSClientServerStatus_Error    DeviceDNSClientServerStatus = "Error"
+
+	DeviceDNSClientServerStatus_Enabled DeviceDNSClientServerStatus = "Enabled"
+
+	DeviceDNSClientServerStatus_Error DeviceDNSClientServerStatus = "Error"
 )
 
 // DeviceDNSClientServerType enumerates the values of Device.DNS.Client.Server.{i}.Type.
 type DeviceDNSClientServerType string
 
-func (e DeviceDNSClientServerType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDNSClientServerType_DHCPv4              DeviceDNSClientServerType = "DHCPv4"
-	DeviceDNSClientServerType_DHCPv6              DeviceDNSClientServerType = "DHCPv6"
+	DeviceDNSClientServerType_DHCPv4 DeviceDNSClientServerType = "DHCPv4"
+
+	DeviceDNSClientServerType_DHCPv6 DeviceDNSClientServerType = "DHCPv6"
+
 	DeviceDNSClientServerType_RouterAdvertisement DeviceDNSClientServerType = "RouterAdvertisement"
-	DeviceDNSClientServerType_IPCP                DeviceDNSClientServerType = "IPCP"
-	DeviceDNSClientServerType_X3GPP_NAS           DeviceDNSClientServerType = "3GPP-NAS"
-	DeviceDNSClientServerType_Static              DeviceDNSClientServerType = "Static"
+
+	DeviceDNSClientServerType_IPCP DeviceDNSClientServerType = "IPCP"
+
+	DeviceDNSClientServerType_X3GPP_NAS DeviceDNSClientServerType = "3GPP-NAS"
+
+	DeviceDNSClientServerType_Static DeviceDNSClientServerType = "Static"
 )
 
-var (
-	synDeviceDNSClientServer_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDNSClientServer_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDNSClientServer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDNSClientServer_DNSServer = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDNSClientServer_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSClientServer_Type = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{
-			Status: "deleted",
-			Value:  "DHCP",
-		}, {Value: "DHCPv4"}, {Value: "DHCPv6"}, {Value: "RouterAdvertisement"}, {Value: "IPCP"}, {Value: "3GPP-NAS"}, {Value: "Static"}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDNSClientServer holds the values of Device.DNS.Client.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceDNSClientServer holds the values of Device.DNS.Client.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDNSClientServer struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceDNSClientServerStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// DNSServer: IPAddress=string(:45), readWrite, since 2.0.
-	DNSServer string `cwmp:"DNSServer"`
-	// Interface: string(:256) pathRef→###.IP.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// Type: string{DHCPv4,DHCPv6,RouterAdvertisement,IPCP,3GPP-NAS,Static}, readOnly, since 2.0.
-	Type DeviceDNSClientServerType `cwmp:"Type"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDNSClientServerStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	DNSServer string `json:"DNSServer,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Type DeviceDNSClientServerType `json:"Type,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSClientServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSClientServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSClientServer_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSClientServer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSClientServer_DNSServer, o.DNSServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServer",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSClientServer_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSClientServer_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
+func (o *DeviceDNSClientServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 684, string(o.Status))
+	c.String(p, "Alias", 680, o.Alias)
+	c.String(p, "DNSServer", 681, o.DNSServer)
+	c.String(p, "Interface", 683, o.Interface)
+	c.String(p, "Type", 685, string(o.Type))
 }
 
 // DeviceDNSClientServerPath is the typed path of Device.DNS.Client.Server.{i}.
 type DeviceDNSClientServerPath struct {
-	obj       model.ObjectPath
-	Enable    model.ReadWriteParam[bool]
-	Status    model.ReadOnlyParam[DeviceDNSClientServerStatus]
-	Alias     model.WriteOnceParam[string]
-	DNSServer model.ReadWriteParam[string]
-	Interface model.ReadWriteParam[string]
-	Type      model.ReadOnlyParam[DeviceDNSClientServerType]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DNSServer model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDNSClientServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSClientServerPath(prefix string) DeviceDNSClientServerPath {
-	p := &prefix
-	return DeviceDNSClientServerPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DNSServer: model.NewReadWrite[string](p, "DNSServer", model.TypeString),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface: model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Status:    model.NewReadOnly[DeviceDNSClientServerStatus](p, "Status", model.TypeString),
-		Type:      model.NewReadOnly[DeviceDNSClientServerType](p, "Type", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// DeviceDNSDiagnostics holds the values of Device.DNS.Diagnostics. (object, readOnly, since 2.0)
+// DeviceDNSDiagnostics holds the values of Device.DNS.Diagnostics. (object, readOnly, since 2.0).
 type DeviceDNSDiagnostics struct {
-	NSLookupDiagnostics *DeviceDNSDiagnosticsNSLookupDiagnostics `cwmp:"NSLookupDiagnostics."`
+	NSLookupDiagnostics *DeviceDNSDiagnosticsNSLookupDiagnostics `json:"NSLookupDiagnostics,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSDiagnostics) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDNSDiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.NSLookupDiagnostics != nil {
-		o.NSLookupDiagnostics.ValidateAt(prefix+"NSLookupDiagnostics.", v)
+		o.NSLookupDiagnostics.ValidateAt(c, p+"NSLookupDiagnostics.")
 	}
 }
 
 // DeviceDNSDiagnosticsPath is the typed path of Device.DNS.Diagnostics.
 type DeviceDNSDiagnosticsPath struct {
-	obj                 model.ObjectPath
-	NSLookupDiagnostics DeviceDNSDiagnosticsNSLookupDiagnosticsPath
-}
-
-// Path returns the object's instance path.
-func (x DeviceDNSDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSDiagnosticsPath(prefix string) DeviceDNSDiagnosticsPath {
-	p := &prefix
-	return DeviceDNSDiagnosticsPath{
-		NSLookupDiagnostics: newDeviceDNSDiagnosticsNSLookupDiagnosticsPath(prefix + "NSLookupDiagnostics."),
-		obj:                 model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	NSLookupDiagnostics DeviceDNSDiagnosticsNSLookupDiagnosticsPath `dm:"NSLookupDiagnostics."`
 }
 
 // DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState enumerates the values of Device.DNS.Diagnostics.NSLookupDiagnostics.DiagnosticsState.
 type DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState string
 
-func (e DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_None                       DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "None"
-	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Requested                  DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Requested"
-	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Canceled                   DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Canceled"
-	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Complete                   DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Complete"
+	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_None DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "None"
+
+	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Requested DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Requested"
+
+	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Canceled DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Canceled"
+
+	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Complete DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Complete"
+
 	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Error_DNSServerNotResolved DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Error_DNSServerNotResolved"
-	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Error_Internal             DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Error_Internal"
-	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Error_Other                DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Error_Other"
+
+	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Error_Internal DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Error_Internal"
+
+	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Error_Other DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-var (
-	synDeviceDNSDiagnosticsNSLookupDiagnostics_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_DNSServerNotResolved",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDNSDiagnosticsNSLookupDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSDiagnosticsNSLookupDiagnostics_HostName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSDiagnosticsNSLookupDiagnostics_DNSServer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSDiagnosticsNSLookupDiagnostics_Timeout = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDNSDiagnosticsNSLookupDiagnostics_NumberOfRepetitions   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDNSDiagnosticsNSLookupDiagnostics_ResultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDNSDiagnosticsNSLookupDiagnostics_SuccessCount          = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDNSDiagnosticsNSLookupDiagnostics holds the values of Device.DNS.Diagnostics.NSLookupDiagnostics. (object, readOnly, since 2.0)
+// DeviceDNSDiagnosticsNSLookupDiagnostics holds the values of Device.DNS.Diagnostics.NSLookupDiagnostics. (object, readOnly, since 2.0).
 type DeviceDNSDiagnosticsNSLookupDiagnostics struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error_DNSServerNotResolved,Error_Internal,… 7 values}, readWrite, since 2.0.
-	DiagnosticsState DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// HostName: string(:256), readWrite, since 2.0.
-	HostName string `cwmp:"HostName"`
-	// DNSServer: string(:256), readWrite, since 2.0.
-	DNSServer string `cwmp:"DNSServer"`
-	// Timeout: unsignedInt milliseconds, readWrite, since 2.0.
-	Timeout uint32 `cwmp:"Timeout"`
-	// NumberOfRepetitions: unsignedInt, readWrite, since 2.0.
-	NumberOfRepetitions uint32 `cwmp:"NumberOfRepetitions"`
-	// ResultNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	ResultNumberOfEntries uint32 `cwmp:"ResultNumberOfEntries"`
-	// SuccessCount: unsignedInt, readOnly, since 2.0.
-	SuccessCount uint32 `cwmp:"SuccessCount"`
-	// Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}. instances by instance number
-	Result map[uint32]*DeviceDNSDiagnosticsNSLookupDiagnosticsResult `cwmp:"Result.{i}."`
+	DiagnosticsState DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	HostName string `json:"HostName,omitzero"`
+
+	DNSServer string `json:"DNSServer,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
+
+	NumberOfRepetitions uint32 `json:"NumberOfRepetitions,omitzero"`
+
+	ResultNumberOfEntries uint32 `json:"ResultNumberOfEntries,omitzero"`
+
+	SuccessCount uint32 `json:"SuccessCount,omitzero"`
+
+	Result map[uint32]*DeviceDNSDiagnosticsNSLookupDiagnosticsResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) AddResult(i uint32) *DeviceDNSDiagnosticsNSLookupDiagnosticsResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*DeviceDNSDiagnosticsNSLookupDiagnosticsResult{}
@@ -558,289 +278,138 @@ func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) AddResult(i uint32) *DeviceDNS
 	o.Result[i] = x
 	return x
 }
-
-// GetResult returns instance i of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.
-func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) GetResult(i uint32) (*DeviceDNSDiagnosticsNSLookupDiagnosticsResult, bool) {
-	x, ok := o.Result[i]
-	return x, ok
-}
-
-// DeleteResult removes instance i of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.
-func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) DeleteResult(i uint32) {
-	delete(o.Result, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSDiagnosticsNSLookupDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSDiagnosticsNSLookupDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSDiagnosticsNSLookupDiagnostics_HostName, o.HostName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostName",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSDiagnosticsNSLookupDiagnostics_DNSServer, o.DNSServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServer",
-		})
-	}
+func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 691, string(o.DiagnosticsState))
+	c.String(p, "Interface", 693, o.Interface)
+	c.String(p, "HostName", 692, o.HostName)
+	c.String(p, "DNSServer", 690, o.DNSServer)
 	for _, i := range model.SortedKeys(o.Result) {
-		o.Result[i].ValidateAt(prefix+"Result."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Result[i].ValidateAt(c, model.InstanceOf(p, "Result.", i))
 	}
 }
 
 // DeviceDNSDiagnosticsNSLookupDiagnosticsPath is the typed path of Device.DNS.Diagnostics.NSLookupDiagnostics.
 type DeviceDNSDiagnosticsNSLookupDiagnosticsPath struct {
-	obj                   model.ObjectPath
-	DiagnosticsState      model.ReadWriteParam[DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState]
-	Interface             model.ReadWriteParam[string]
-	HostName              model.ReadWriteParam[string]
-	DNSServer             model.ReadWriteParam[string]
-	Timeout               model.ReadWriteParam[uint32]
-	NumberOfRepetitions   model.ReadWriteParam[uint32]
-	ResultNumberOfEntries model.ReadOnlyParam[uint32]
-	SuccessCount          model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DNSServer model.ReadWriteParam[string] `dm:"s"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState] `dm:"s"`
+
+	HostName model.ReadWriteParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
+
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDNSDiagnosticsNSLookupDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSDiagnosticsNSLookupDiagnosticsPath(prefix string) DeviceDNSDiagnosticsNSLookupDiagnosticsPath {
-	p := &prefix
-	return DeviceDNSDiagnosticsNSLookupDiagnosticsPath{
-		DNSServer:             model.NewReadWrite[string](p, "DNSServer", model.TypeString),
-		DiagnosticsState:      model.NewReadWrite[DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		HostName:              model.NewReadWrite[string](p, "HostName", model.TypeString),
-		Interface:             model.NewReadWrite[string](p, "Interface", model.TypeString),
-		NumberOfRepetitions:   model.NewReadWrite[uint32](p, "NumberOfRepetitions", model.TypeUnsignedInt),
-		ResultNumberOfEntries: model.NewReadOnly[uint32](p, "ResultNumberOfEntries", model.TypeUnsignedInt),
-		SuccessCount:          model.NewReadOnly[uint32](p, "SuccessCount", model.TypeUnsignedInt),
-		Timeout:               model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Result returns the typed path of instance i.
+func (x DeviceDNSDiagnosticsNSLookupDiagnosticsPath) Result(i uint32) (p DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
+	return
 }
 
-// Result returns the typed path of instance i of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.
-func (x DeviceDNSDiagnosticsNSLookupDiagnosticsPath) Result(i uint32) DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath {
-	return newDeviceDNSDiagnosticsNSLookupDiagnosticsResultPath(x.Path() + "Result." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ResultTable returns the table Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSDiagnosticsNSLookupDiagnosticsPath) ResultTable() model.Table {
-	return model.NewTable(x.Path() + "Result.")
+	return model.NewTable(x.ObjectPath, "Result.")
 }
 
 // DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus enumerates the values of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.Status.
 type DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus string
 
-func (e DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus_Success                     DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus = "Success"
+	DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus_Success DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus = "Success"
+
 	DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus_Error_DNSServerNotAvailable DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus = "Error_DNSServerNotAvailable"
-	DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus_Error_HostNameNotResolved   DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus = "Error_HostNameNotResolved"
-	DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus_Error_Timeout               DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus = "Error_Timeout"
-	DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus_Error_Other                 DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus = "Error_Other"
+
+	DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus_Error_HostNameNotResolved DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus = "Error_HostNameNotResolved"
+
+	DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus_Error_Timeout DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus = "Error_Timeout"
+
+	DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus_Error_Other DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus = "Error_Other"
 )
 
 // DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType enumerates the values of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.AnswerType.
 type DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType string
 
-func (e DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType_None             DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType = "None"
-	DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType_Authoritative    DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType = "Authoritative"
+	DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType_None DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType = "None"
+
+	DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType_Authoritative DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType = "Authoritative"
+
 	DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType_NonAuthoritative DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType = "NonAuthoritative"
 )
 
-var (
-	synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Success"}, {Value: "Error_DNSServerNotAvailable"}, {Value: "Error_HostNameNotResolved"}, {Value: "Error_Timeout"}, {Value: "Error_Other"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_AnswerType = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Authoritative"}, {Value: "NonAuthoritative"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_HostNameReturned = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_IPAddresses = &model.Syntax{
-		DataType: "IPAddress",
-		List: &model.List{
-			MaxItems: model.U64(10),
-			Size:     &model.Size{},
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_DNSServerIP = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_ResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// DeviceDNSDiagnosticsNSLookupDiagnosticsResult holds the values of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDNSDiagnosticsNSLookupDiagnosticsResult holds the values of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDNSDiagnosticsNSLookupDiagnosticsResult struct {
-	// Status: string{Success,Error_DNSServerNotAvailable,Error_HostNameNotResolved,Error_Timeout,Error_Other}, readOnly, since 2.0.
-	Status DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus `cwmp:"Status"`
-	// AnswerType: string{None,Authoritative,NonAuthoritative}, readOnly, since 2.0.
-	AnswerType DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType `cwmp:"AnswerType"`
-	// HostNameReturned: string(:256), readOnly, since 2.0.
-	HostNameReturned string `cwmp:"HostNameReturned"`
-	// IPAddresses: list[:10 items](:)<IPAddress=string(:45)>, readOnly, since 2.0.
-	IPAddresses []string `cwmp:"IPAddresses"`
-	// DNSServerIP: IPAddress=string(:45), readOnly, since 2.0.
-	DNSServerIP string `cwmp:"DNSServerIP"`
-	// ResponseTime: unsignedInt milliseconds, readOnly, since 2.0.
-	ResponseTime uint32 `cwmp:"ResponseTime"`
+	Status DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus `json:"Status,omitzero"`
+
+	AnswerType DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType `json:"AnswerType,omitzero"`
+
+	HostNameReturned string `json:"HostNameReturned,omitzero"`
+
+	IPAddresses []string `json:"IPAddresses,omitzero"`
+
+	DNSServerIP string `json:"DNSServerIP,omitzero"`
+
+	ResponseTime uint32 `json:"ResponseTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSDiagnosticsNSLookupDiagnosticsResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSDiagnosticsNSLookupDiagnosticsResult) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_AnswerType, string(o.AnswerType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AnswerType",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_HostNameReturned, o.HostNameReturned); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostNameReturned",
-		})
-	}
-	if e := model.CheckValue(synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_IPAddresses, model.FormatValue(model.TypeString, o.IPAddresses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddresses",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_DNSServerIP, o.DNSServerIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServerIP",
-		})
-	}
+func (o *DeviceDNSDiagnosticsNSLookupDiagnosticsResult) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 701, string(o.Status))
+	c.String(p, "AnswerType", 696, string(o.AnswerType))
+	c.String(p, "HostNameReturned", 698, o.HostNameReturned)
+	c.Wire(p, "IPAddresses", 699, model.JoinStrings(o.IPAddresses), len(o.IPAddresses) > 0)
+	c.String(p, "DNSServerIP", 697, o.DNSServerIP)
 }
 
 // DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath is the typed path of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.
 type DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath struct {
-	obj              model.ObjectPath
-	Status           model.ReadOnlyParam[DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus]
-	AnswerType       model.ReadOnlyParam[DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType]
-	HostNameReturned model.ReadOnlyParam[string]
-	IPAddresses      model.ReadOnlyParam[[]string]
-	DNSServerIP      model.ReadOnlyParam[string]
-	ResponseTime     model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	AnswerType model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSDiagnosticsNSLookupDiagnosticsResultPath(prefix string) DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath {
-	p := &prefix
-	return DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath{
-		AnswerType:       model.NewReadOnly[DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType](p, "AnswerType", model.TypeString),
-		DNSServerIP:      model.NewReadOnly[string](p, "DNSServerIP", model.TypeString),
-		HostNameReturned: model.NewReadOnly[string](p, "HostNameReturned", model.TypeString),
-		IPAddresses:      model.NewReadOnly[[]string](p, "IPAddresses", model.TypeString),
-		ResponseTime:     model.NewReadOnly[uint32](p, "ResponseTime", model.TypeUnsignedInt),
-		Status:           model.NewReadOnly[DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus](p, "Status", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
+	DNSServerIP model.ReadOnlyParam[string] `dm:"s"`
+
+	HostNameReturned model.ReadOnlyParam[string] `dm:"s"`
+
+	IPAddresses model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDNSRelayStatus enumerates the values of Device.DNS.Relay.Status.
 type DeviceDNSRelayStatus string
 
-func (e DeviceDNSRelayStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDNSRelayStatus_Disabled DeviceDNSRelayStatus = "Disabled"
-	DeviceDNSRelayStatus_Enabled  DeviceDNSRelayStatus = "Enabled"
-	DeviceDNSRelayStatus_Error    DeviceDNSRelayStatus = "Error"
+
+	DeviceDNSRelayStatus_Enabled DeviceDNSRelayStatus = "Enabled"
+
+	DeviceDNSRelayStatus_Error DeviceDNSRelayStatus = "Error"
 )
 
-var (
-	synDeviceDNSRelay_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDNSRelay_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDNSRelay_ConfigNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDNSRelay_ForwardNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDNSRelay holds the values of Device.DNS.Relay. (object, readOnly, since 2.0)
+// DeviceDNSRelay holds the values of Device.DNS.Relay. (object, readOnly, since 2.0).
 type DeviceDNSRelay struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceDNSRelayStatus `cwmp:"Status"`
-	// ConfigNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	ConfigNumberOfEntries uint32 `cwmp:"ConfigNumberOfEntries"`
-	// ForwardNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ForwardNumberOfEntries uint32 `cwmp:"ForwardNumberOfEntries"`
-	// Device.DNS.Relay.Config.{i}. instances by instance number
-	Config map[uint32]*DeviceDNSRelayConfig `cwmp:"Config.{i}."`
-	// Device.DNS.Relay.Forwarding.{i}. instances by instance number
-	Forwarding map[uint32]*DeviceDNSRelayForwarding `cwmp:"Forwarding.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDNSRelayStatus `json:"Status,omitzero"`
+
+	ConfigNumberOfEntries uint32 `json:"ConfigNumberOfEntries,omitzero"`
+
+	ForwardNumberOfEntries uint32 `json:"ForwardNumberOfEntries,omitzero"`
+
+	Config     map[uint32]*DeviceDNSRelayConfig     `json:"Config,omitzero"`
+	Forwarding map[uint32]*DeviceDNSRelayForwarding `json:"Forwarding,omitzero"`
 }
 
-// AddConfig creates instance i of Device.DNS.Relay.Config.{i}. (replacing any) and returns it
+// AddConfig creates instance i (replacing any) and returns it.
 func (o *DeviceDNSRelay) AddConfig(i uint32) *DeviceDNSRelayConfig {
 	if o.Config == nil {
 		o.Config = map[uint32]*DeviceDNSRelayConfig{}
@@ -850,18 +419,7 @@ func (o *DeviceDNSRelay) AddConfig(i uint32) *DeviceDNSRelayConfig {
 	return x
 }
 
-// GetConfig returns instance i of Device.DNS.Relay.Config.{i}.
-func (o *DeviceDNSRelay) GetConfig(i uint32) (*DeviceDNSRelayConfig, bool) {
-	x, ok := o.Config[i]
-	return x, ok
-}
-
-// DeleteConfig removes instance i of Device.DNS.Relay.Config.{i}.
-func (o *DeviceDNSRelay) DeleteConfig(i uint32) {
-	delete(o.Config, i)
-}
-
-// AddForwarding creates instance i of Device.DNS.Relay.Forwarding.{i}. (replacing any) and returns it
+// AddForwarding creates instance i (replacing any) and returns it.
 func (o *DeviceDNSRelay) AddForwarding(i uint32) *DeviceDNSRelayForwarding {
 	if o.Forwarding == nil {
 		o.Forwarding = map[uint32]*DeviceDNSRelayForwarding{}
@@ -870,446 +428,182 @@ func (o *DeviceDNSRelay) AddForwarding(i uint32) *DeviceDNSRelayForwarding {
 	o.Forwarding[i] = x
 	return x
 }
-
-// GetForwarding returns instance i of Device.DNS.Relay.Forwarding.{i}.
-func (o *DeviceDNSRelay) GetForwarding(i uint32) (*DeviceDNSRelayForwarding, bool) {
-	x, ok := o.Forwarding[i]
-	return x, ok
-}
-
-// DeleteForwarding removes instance i of Device.DNS.Relay.Forwarding.{i}.
-func (o *DeviceDNSRelay) DeleteForwarding(i uint32) {
-	delete(o.Forwarding, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSRelay) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSRelay) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSRelay_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceDNSRelay) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 723, string(o.Status))
 	for _, i := range model.SortedKeys(o.Config) {
-		o.Config[i].ValidateAt(prefix+"Config."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Config[i].ValidateAt(c, model.InstanceOf(p, "Config.", i))
 	}
 	for _, i := range model.SortedKeys(o.Forwarding) {
-		o.Forwarding[i].ValidateAt(prefix+"Forwarding."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Forwarding[i].ValidateAt(c, model.InstanceOf(p, "Forwarding.", i))
 	}
 }
 
 // DeviceDNSRelayPath is the typed path of Device.DNS.Relay.
 type DeviceDNSRelayPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[DeviceDNSRelayStatus]
-	ConfigNumberOfEntries  model.ReadOnlyParam[uint32]
-	ForwardNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ForwardNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDNSRelayPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSRelayPath(prefix string) DeviceDNSRelayPath {
-	p := &prefix
-	return DeviceDNSRelayPath{
-		ConfigNumberOfEntries:  model.NewReadOnly[uint32](p, "ConfigNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ForwardNumberOfEntries: model.NewReadOnly[uint32](p, "ForwardNumberOfEntries", model.TypeUnsignedInt),
-		Status:                 model.NewReadOnly[DeviceDNSRelayStatus](p, "Status", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
+// Config returns the typed path of instance i.
+func (x DeviceDNSRelayPath) Config(i uint32) (p DeviceDNSRelayConfigPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Config.", i))
+	return
 }
 
-// Config returns the typed path of instance i of Device.DNS.Relay.Config.{i}.
-func (x DeviceDNSRelayPath) Config(i uint32) DeviceDNSRelayConfigPath {
-	return newDeviceDNSRelayConfigPath(x.Path() + "Config." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConfigTable returns the table Device.DNS.Relay.Config.{i}. itself (for AddObject when writable)
+// ConfigTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSRelayPath) ConfigTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Config.")
+	return model.NewWritableTable(x.ObjectPath, "Config.")
 }
 
-// Forwarding returns the typed path of instance i of Device.DNS.Relay.Forwarding.{i}.
-func (x DeviceDNSRelayPath) Forwarding(i uint32) DeviceDNSRelayForwardingPath {
-	return newDeviceDNSRelayForwardingPath(x.Path() + "Forwarding." + strconv.FormatUint(uint64(i), 10) + ".")
+// Forwarding returns the typed path of instance i.
+func (x DeviceDNSRelayPath) Forwarding(i uint32) (p DeviceDNSRelayForwardingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Forwarding.", i))
+	return
 }
 
-// ForwardingTable returns the table Device.DNS.Relay.Forwarding.{i}. itself (for AddObject when writable)
+// ForwardingTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSRelayPath) ForwardingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Forwarding.")
+	return model.NewWritableTable(x.ObjectPath, "Forwarding.")
 }
 
-var (
-	synDeviceDNSRelayConfig_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDNSRelayConfig_Forwarders = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Forwarding.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSRelayConfig_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSRelayConfig_CacheSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDNSRelayConfig_CacheMinTTL = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDNSRelayConfig_CacheMaxTTL = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "86400",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDNSRelayConfig holds the values of Device.DNS.Relay.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceDNSRelayConfig holds the values of Device.DNS.Relay.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDNSRelayConfig struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Forwarders: list<string(:256)> pathRef→#.Forwarding., readWrite, since 2.17.
-	Forwarders []string `cwmp:"Forwarders"`
-	// Interface: string(:256) pathRef→###.IP.Interface., readWrite, since 2.17.
-	Interface string `cwmp:"Interface"`
-	// CacheSize: unsignedInt, readOnly, since 2.17.
-	CacheSize uint32 `cwmp:"CacheSize"`
-	// CacheMinTTL: unsignedInt seconds, readOnly, since 2.17.
-	CacheMinTTL uint32 `cwmp:"CacheMinTTL"`
-	// CacheMaxTTL: unsignedInt seconds, readOnly, since 2.17.
-	CacheMaxTTL uint32 `cwmp:"CacheMaxTTL"`
+	Alias string `json:"Alias,omitzero"`
+
+	Forwarders []string `json:"Forwarders,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	CacheSize uint32 `json:"CacheSize,omitzero"`
+
+	CacheMinTTL uint32 `json:"CacheMinTTL,omitzero"`
+
+	CacheMaxTTL uint32 `json:"CacheMaxTTL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSRelayConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSRelayConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSRelayConfig_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceDNSRelayConfig_Forwarders, model.FormatValue(model.TypeString, o.Forwarders)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Forwarders",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSRelayConfig_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
+func (o *DeviceDNSRelayConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 707, o.Alias)
+	c.Wire(p, "Forwarders", 711, model.JoinStrings(o.Forwarders), len(o.Forwarders) > 0)
+	c.String(p, "Interface", 712, o.Interface)
 }
 
 // DeviceDNSRelayConfigPath is the typed path of Device.DNS.Relay.Config.{i}.
 type DeviceDNSRelayConfigPath struct {
-	obj         model.ObjectPath
-	Alias       model.WriteOnceParam[string]
-	Forwarders  model.ReadWriteParam[[]string]
-	Interface   model.ReadWriteParam[string]
-	CacheSize   model.ReadOnlyParam[uint32]
-	CacheMinTTL model.ReadOnlyParam[uint32]
-	CacheMaxTTL model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDNSRelayConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSRelayConfigPath(prefix string) DeviceDNSRelayConfigPath {
-	p := &prefix
-	return DeviceDNSRelayConfigPath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CacheMaxTTL: model.NewReadOnly[uint32](p, "CacheMaxTTL", model.TypeUnsignedInt),
-		CacheMinTTL: model.NewReadOnly[uint32](p, "CacheMinTTL", model.TypeUnsignedInt),
-		CacheSize:   model.NewReadOnly[uint32](p, "CacheSize", model.TypeUnsignedInt),
-		Forwarders:  model.NewReadWrite[[]string](p, "Forwarders", model.TypeString),
-		Interface:   model.NewReadWrite[string](p, "Interface", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
+	CacheMaxTTL model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CacheMinTTL model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CacheSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Forwarders model.ReadWriteParam[[]string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceDNSRelayForwardingStatus enumerates the values of Device.DNS.Relay.Forwarding.{i}.Status.
 type DeviceDNSRelayForwardingStatus string
 
-func (e DeviceDNSRelayForwardingStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDNSRelayForwardingStatus_Disabled DeviceDNSRelayForwardingStatus = "Disabled"
-	DeviceDNSRelayForwardingStatus_Enabled  DeviceDNSRelayForwardingStatus = "Enabled"
-	DeviceDNSRelayForwardingStatus_Error    DeviceDNSRelayForwardingStatus = "Error"
+
+	DeviceDNSRelayForwardingStatus_Enabled DeviceDNSRelayForwardingStatus = "Enabled"
+
+	DeviceDNSRelayForwardingStatus_Error DeviceDNSRelayForwardingStatus = "Error"
 )
 
 // DeviceDNSRelayForwardingType enumerates the values of Device.DNS.Relay.Forwarding.{i}.Type.
 type DeviceDNSRelayForwardingType string
 
-func (e DeviceDNSRelayForwardingType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDNSRelayForwardingType_DHCPv4              DeviceDNSRelayForwardingType = "DHCPv4"
-	DeviceDNSRelayForwardingType_DHCPv6              DeviceDNSRelayForwardingType = "DHCPv6"
+	DeviceDNSRelayForwardingType_DHCPv4 DeviceDNSRelayForwardingType = "DHCPv4"
+
+	DeviceDNSRelayForwardingType_DHCPv6 DeviceDNSRelayForwardingType = "DHCPv6"
+
 	DeviceDNSRelayForwardingType_RouterAdvertisement DeviceDNSRelayForwardingType = "RouterAdvertisement"
-	DeviceDNSRelayForwardingType_IPCP                DeviceDNSRelayForwardingType = "IPCP"
-	DeviceDNSRelayForwardingType_X3GPP_NAS           DeviceDNSRelayForwardingType = "3GPP-NAS"
-	DeviceDNSRelayForwardingType_Static              DeviceDNSRelayForwardingType = "Static"
+
+	DeviceDNSRelayForwardingType_IPCP DeviceDNSRelayForwardingType = "IPCP"
+
+	DeviceDNSRelayForwardingType_X3GPP_NAS DeviceDNSRelayForwardingType = "3GPP-NAS"
+
+	DeviceDNSRelayForwardingType_Static DeviceDNSRelayForwardingType = "Static"
 )
 
-var (
-	synDeviceDNSRelayForwarding_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDNSRelayForwarding_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDNSRelayForwarding_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDNSRelayForwarding_DNSServer = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDNSRelayForwarding_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSRelayForwarding_Type = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{
-			Status: "deleted",
-			Value:  "DHCP",
-		}, {Value: "DHCPv4"}, {Value: "DHCPv6"}, {Value: "RouterAdvertisement"}, {Value: "IPCP"}, {Value: "3GPP-NAS"}, {Value: "Static"}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDNSRelayForwarding holds the values of Device.DNS.Relay.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceDNSRelayForwarding holds the values of Device.DNS.Relay.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDNSRelayForwarding struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceDNSRelayForwardingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// DNSServer: IPAddress=string(:45), readWrite, since 2.0.
-	DNSServer string `cwmp:"DNSServer"`
-	// Interface: string(:256) pathRef→###.IP.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// Type: string{DHCPv4,DHCPv6,RouterAdvertisement,IPCP,3GPP-NAS,Static}, readOnly, since 2.0.
-	Type DeviceDNSRelayForwardingType `cwmp:"Type"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDNSRelayForwardingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	DNSServer string `json:"DNSServer,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Type DeviceDNSRelayForwardingType `json:"Type,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSRelayForwarding) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSRelayForwarding) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSRelayForwarding_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSRelayForwarding_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSRelayForwarding_DNSServer, o.DNSServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServer",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSRelayForwarding_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSRelayForwarding_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
+func (o *DeviceDNSRelayForwarding) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 721, string(o.Status))
+	c.String(p, "Alias", 717, o.Alias)
+	c.String(p, "DNSServer", 718, o.DNSServer)
+	c.String(p, "Interface", 720, o.Interface)
+	c.String(p, "Type", 722, string(o.Type))
 }
 
 // DeviceDNSRelayForwardingPath is the typed path of Device.DNS.Relay.Forwarding.{i}.
 type DeviceDNSRelayForwardingPath struct {
-	obj       model.ObjectPath
-	Enable    model.ReadWriteParam[bool]
-	Status    model.ReadOnlyParam[DeviceDNSRelayForwardingStatus]
-	Alias     model.WriteOnceParam[string]
-	DNSServer model.ReadWriteParam[string]
-	Interface model.ReadWriteParam[string]
-	Type      model.ReadOnlyParam[DeviceDNSRelayForwardingType]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDNSRelayForwardingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSRelayForwardingPath(prefix string) DeviceDNSRelayForwardingPath {
-	p := &prefix
-	return DeviceDNSRelayForwardingPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DNSServer: model.NewReadWrite[string](p, "DNSServer", model.TypeString),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface: model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Status:    model.NewReadOnly[DeviceDNSRelayForwardingStatus](p, "Status", model.TypeString),
-		Type:      model.NewReadOnly[DeviceDNSRelayForwardingType](p, "Type", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
+	DNSServer model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDNSSDStatus enumerates the values of Device.DNS.SD.Status.
 type DeviceDNSSDStatus string
 
-func (e DeviceDNSSDStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDNSSDStatus_Disabled DeviceDNSSDStatus = "Disabled"
-	DeviceDNSSDStatus_Enabled  DeviceDNSSDStatus = "Enabled"
-	DeviceDNSSDStatus_Error    DeviceDNSSDStatus = "Error"
+
+	DeviceDNSSDStatus_Enabled DeviceDNSSDStatus = "Enabled"
+
+	DeviceDNSSDStatus_Error DeviceDNSSDStatus = "Error"
 )
 
-var (
-	synDeviceDNSSD_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDNSSD_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDNSSD_AdvertiseNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDNSSD_ServiceNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDNSSD_AdvertisedInterfaces     = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDNSSD holds the values of Device.DNS.SD. (object, readOnly, since 2.6)
+// DeviceDNSSD holds the values of Device.DNS.SD. (object, readOnly, since 2.6).
 type DeviceDNSSD struct {
-	// Enable: boolean, readWrite, since 2.6.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.19.
-	Status DeviceDNSSDStatus `cwmp:"Status"`
-	// AdvertiseNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	AdvertiseNumberOfEntries uint32 `cwmp:"AdvertiseNumberOfEntries"`
-	// ServiceNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	ServiceNumberOfEntries uint32 `cwmp:"ServiceNumberOfEntries"`
-	// AdvertisedInterfaces: list<string> pathRef→##.IP.Interface., readWrite, since 2.12, obsoleted.
-	AdvertisedInterfaces []string `cwmp:"AdvertisedInterfaces"`
-	// Device.DNS.SD.Advertise.{i}. instances by instance number
-	Advertise map[uint32]*DeviceDNSSDAdvertise `cwmp:"Advertise.{i}."`
-	// Device.DNS.SD.Service.{i}. instances by instance number
-	Service map[uint32]*DeviceDNSSDService `cwmp:"Service.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDNSSDStatus `json:"Status,omitzero"`
+
+	AdvertiseNumberOfEntries uint32 `json:"AdvertiseNumberOfEntries,omitzero"`
+
+	ServiceNumberOfEntries uint32 `json:"ServiceNumberOfEntries,omitzero"`
+
+	AdvertisedInterfaces []string `json:"AdvertisedInterfaces,omitzero"`
+
+	Advertise map[uint32]*DeviceDNSSDAdvertise `json:"Advertise,omitzero"`
+	Service   map[uint32]*DeviceDNSSDService   `json:"Service,omitzero"`
 }
 
-// AddAdvertise creates instance i of Device.DNS.SD.Advertise.{i}. (replacing any) and returns it
+// AddAdvertise creates instance i (replacing any) and returns it.
 func (o *DeviceDNSSD) AddAdvertise(i uint32) *DeviceDNSSDAdvertise {
 	if o.Advertise == nil {
 		o.Advertise = map[uint32]*DeviceDNSSDAdvertise{}
@@ -1319,18 +613,7 @@ func (o *DeviceDNSSD) AddAdvertise(i uint32) *DeviceDNSSDAdvertise {
 	return x
 }
 
-// GetAdvertise returns instance i of Device.DNS.SD.Advertise.{i}.
-func (o *DeviceDNSSD) GetAdvertise(i uint32) (*DeviceDNSSDAdvertise, bool) {
-	x, ok := o.Advertise[i]
-	return x, ok
-}
-
-// DeleteAdvertise removes instance i of Device.DNS.SD.Advertise.{i}.
-func (o *DeviceDNSSD) DeleteAdvertise(i uint32) {
-	delete(o.Advertise, i)
-}
-
-// AddService creates instance i of Device.DNS.SD.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *DeviceDNSSD) AddService(i uint32) *DeviceDNSSDService {
 	if o.Service == nil {
 		o.Service = map[uint32]*DeviceDNSSDService{}
@@ -1339,202 +622,101 @@ func (o *DeviceDNSSD) AddService(i uint32) *DeviceDNSSDService {
 	o.Service[i] = x
 	return x
 }
-
-// GetService returns instance i of Device.DNS.SD.Service.{i}.
-func (o *DeviceDNSSD) GetService(i uint32) (*DeviceDNSSDService, bool) {
-	x, ok := o.Service[i]
-	return x, ok
-}
-
-// DeleteService removes instance i of Device.DNS.SD.Service.{i}.
-func (o *DeviceDNSSD) DeleteService(i uint32) {
-	delete(o.Service, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSSD) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSSD) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSSD_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckValue(synDeviceDNSSD_AdvertisedInterfaces, model.FormatValue(model.TypeString, o.AdvertisedInterfaces)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdvertisedInterfaces",
-		})
-	}
+func (o *DeviceDNSSD) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 760, string(o.Status))
+	c.Wire(p, "AdvertisedInterfaces", 740, model.JoinStrings(o.AdvertisedInterfaces), len(o.AdvertisedInterfaces) > 0)
 	for _, i := range model.SortedKeys(o.Advertise) {
-		o.Advertise[i].ValidateAt(prefix+"Advertise."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Advertise[i].ValidateAt(c, model.InstanceOf(p, "Advertise.", i))
 	}
 	for _, i := range model.SortedKeys(o.Service) {
-		o.Service[i].ValidateAt(prefix+"Service."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Service[i].ValidateAt(c, model.InstanceOf(p, "Service.", i))
 	}
 }
 
 // DeviceDNSSDPath is the typed path of Device.DNS.SD.
 type DeviceDNSSDPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[DeviceDNSSDStatus]
-	AdvertiseNumberOfEntries model.ReadOnlyParam[uint32]
-	ServiceNumberOfEntries   model.ReadOnlyParam[uint32]
-	AdvertisedInterfaces     model.ReadWriteParam[[]string]
+	model.ObjectPath
+	AdvertiseNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AdvertisedInterfaces model.ReadWriteParam[[]string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDNSSDPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSSDPath(prefix string) DeviceDNSSDPath {
-	p := &prefix
-	return DeviceDNSSDPath{
-		AdvertiseNumberOfEntries: model.NewReadOnly[uint32](p, "AdvertiseNumberOfEntries", model.TypeUnsignedInt),
-		AdvertisedInterfaces:     model.NewReadWrite[[]string](p, "AdvertisedInterfaces", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ServiceNumberOfEntries:   model.NewReadOnly[uint32](p, "ServiceNumberOfEntries", model.TypeUnsignedInt),
-		Status:                   model.NewReadOnly[DeviceDNSSDStatus](p, "Status", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+// Advertise returns the typed path of instance i.
+func (x DeviceDNSSDPath) Advertise(i uint32) (p DeviceDNSSDAdvertisePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Advertise.", i))
+	return
 }
 
-// Advertise returns the typed path of instance i of Device.DNS.SD.Advertise.{i}.
-func (x DeviceDNSSDPath) Advertise(i uint32) DeviceDNSSDAdvertisePath {
-	return newDeviceDNSSDAdvertisePath(x.Path() + "Advertise." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AdvertiseTable returns the table Device.DNS.SD.Advertise.{i}. itself (for AddObject when writable)
+// AdvertiseTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSSDPath) AdvertiseTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Advertise.")
+	return model.NewWritableTable(x.ObjectPath, "Advertise.")
 }
 
-// Service returns the typed path of instance i of Device.DNS.SD.Service.{i}.
-func (x DeviceDNSSDPath) Service(i uint32) DeviceDNSSDServicePath {
-	return newDeviceDNSSDServicePath(x.Path() + "Service." + strconv.FormatUint(uint64(i), 10) + ".")
+// Service returns the typed path of instance i.
+func (x DeviceDNSSDPath) Service(i uint32) (p DeviceDNSSDServicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
+	return
 }
 
-// ServiceTable returns the table Device.DNS.SD.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSSDPath) ServiceTable() model.Table {
-	return model.NewTable(x.Path() + "Service.")
+	return model.NewTable(x.ObjectPath, "Service.")
 }
 
 // DeviceDNSSDAdvertiseStatus enumerates the values of Device.DNS.SD.Advertise.{i}.Status.
 type DeviceDNSSDAdvertiseStatus string
 
-func (e DeviceDNSSDAdvertiseStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDNSSDAdvertiseStatus_Disabled            DeviceDNSSDAdvertiseStatus = "Disabled"
-	DeviceDNSSDAdvertiseStatus_Enabled             DeviceDNSSDAdvertiseStatus = "Enabled"
+	DeviceDNSSDAdvertiseStatus_Disabled DeviceDNSSDAdvertiseStatus = "Disabled"
+
+	DeviceDNSSDAdvertiseStatus_Enabled DeviceDNSSDAdvertiseStatus = "Enabled"
+
 	DeviceDNSSDAdvertiseStatus_Error_Misconfigured DeviceDNSSDAdvertiseStatus = "Error_Misconfigured"
-	DeviceDNSSDAdvertiseStatus_Error               DeviceDNSSDAdvertiseStatus = "Error"
+
+	DeviceDNSSDAdvertiseStatus_Error DeviceDNSSDAdvertiseStatus = "Error"
 )
 
 // DeviceDNSSDAdvertiseTransportProtocol enumerates the values of Device.DNS.SD.Advertise.{i}.TransportProtocol.
 type DeviceDNSSDAdvertiseTransportProtocol string
 
-func (e DeviceDNSSDAdvertiseTransportProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDNSSDAdvertiseTransportProtocol_TCP DeviceDNSSDAdvertiseTransportProtocol = "TCP"
+
 	DeviceDNSSDAdvertiseTransportProtocol_UDP DeviceDNSSDAdvertiseTransportProtocol = "UDP"
 )
 
-var (
-	synDeviceDNSSDAdvertise_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDNSSDAdvertise_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDNSSDAdvertise_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDNSSDAdvertise_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDAdvertise_InstanceName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(63)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDAdvertise_ApplicationProtocol = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(15)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDAdvertise_TransportProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "TCP"}, {Value: "UDP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDAdvertise_Domain = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "local",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDAdvertise_Port = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceDNSSDAdvertise_TextRecordNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDNSSDAdvertise holds the values of Device.DNS.SD.Advertise.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceDNSSDAdvertise holds the values of Device.DNS.SD.Advertise.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDNSSDAdvertise struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.17.
-	Status DeviceDNSSDAdvertiseStatus `cwmp:"Status"`
-	// Interface: string(:256) pathRef→.IP.Interface., readWrite, since 2.17.
-	Interface string `cwmp:"Interface"`
-	// InstanceName: string(:63), readWrite, since 2.17.
-	InstanceName string `cwmp:"InstanceName"`
-	// ApplicationProtocol: string(:15), readWrite, since 2.17.
-	ApplicationProtocol string `cwmp:"ApplicationProtocol"`
-	// TransportProtocol: string{TCP,UDP}, readWrite, since 2.17.
-	TransportProtocol DeviceDNSSDAdvertiseTransportProtocol `cwmp:"TransportProtocol"`
-	// Domain: string(:256), readWrite, since 2.17.
-	Domain string `cwmp:"Domain"`
-	// Port: unsignedInt[:65535], readWrite, since 2.17.
-	Port uint32 `cwmp:"Port"`
-	// TextRecordNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	TextRecordNumberOfEntries uint32 `cwmp:"TextRecordNumberOfEntries"`
-	// Device.DNS.SD.Advertise.{i}.TextRecord.{i}. instances by instance number
-	TextRecord map[uint32]*DeviceDNSSDAdvertiseTextRecord `cwmp:"TextRecord.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Status DeviceDNSSDAdvertiseStatus `json:"Status,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	InstanceName string `json:"InstanceName,omitzero"`
+
+	ApplicationProtocol string `json:"ApplicationProtocol,omitzero"`
+
+	TransportProtocol DeviceDNSSDAdvertiseTransportProtocol `json:"TransportProtocol,omitzero"`
+
+	Domain string `json:"Domain,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	TextRecordNumberOfEntries uint32 `json:"TextRecordNumberOfEntries,omitzero"`
+
+	TextRecord map[uint32]*DeviceDNSSDAdvertiseTextRecord `json:"TextRecord,omitzero"`
 }
 
-// AddTextRecord creates instance i of Device.DNS.SD.Advertise.{i}.TextRecord.{i}. (replacing any) and returns it
+// AddTextRecord creates instance i (replacing any) and returns it.
 func (o *DeviceDNSSDAdvertise) AddTextRecord(i uint32) *DeviceDNSSDAdvertiseTextRecord {
 	if o.TextRecord == nil {
 		o.TextRecord = map[uint32]*DeviceDNSSDAdvertiseTextRecord{}
@@ -1543,304 +725,127 @@ func (o *DeviceDNSSDAdvertise) AddTextRecord(i uint32) *DeviceDNSSDAdvertiseText
 	o.TextRecord[i] = x
 	return x
 }
-
-// GetTextRecord returns instance i of Device.DNS.SD.Advertise.{i}.TextRecord.{i}.
-func (o *DeviceDNSSDAdvertise) GetTextRecord(i uint32) (*DeviceDNSSDAdvertiseTextRecord, bool) {
-	x, ok := o.TextRecord[i]
-	return x, ok
-}
-
-// DeleteTextRecord removes instance i of Device.DNS.SD.Advertise.{i}.TextRecord.{i}.
-func (o *DeviceDNSSDAdvertise) DeleteTextRecord(i uint32) {
-	delete(o.TextRecord, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSSDAdvertise) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSSDAdvertise) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSSDAdvertise_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDAdvertise_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDAdvertise_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDAdvertise_InstanceName, o.InstanceName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InstanceName",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDAdvertise_ApplicationProtocol, o.ApplicationProtocol); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ApplicationProtocol",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDAdvertise_TransportProtocol, string(o.TransportProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransportProtocol",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDAdvertise_Domain, o.Domain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Domain",
-		})
-	}
-	if e := model.CheckUint(synDeviceDNSSDAdvertise_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
+func (o *DeviceDNSSDAdvertise) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 726, o.Alias)
+	c.String(p, "Status", 733, string(o.Status))
+	c.String(p, "Interface", 731, o.Interface)
+	c.String(p, "InstanceName", 730, o.InstanceName)
+	c.String(p, "ApplicationProtocol", 727, o.ApplicationProtocol)
+	c.String(p, "TransportProtocol", 738, string(o.TransportProtocol))
+	c.String(p, "Domain", 728, o.Domain)
+	c.Uint(p, "Port", 732, uint64(o.Port))
 	for _, i := range model.SortedKeys(o.TextRecord) {
-		o.TextRecord[i].ValidateAt(prefix+"TextRecord."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.TextRecord[i].ValidateAt(c, model.InstanceOf(p, "TextRecord.", i))
 	}
 }
 
 // DeviceDNSSDAdvertisePath is the typed path of Device.DNS.SD.Advertise.{i}.
 type DeviceDNSSDAdvertisePath struct {
-	obj                       model.ObjectPath
-	Enable                    model.ReadWriteParam[bool]
-	Alias                     model.WriteOnceParam[string]
-	Status                    model.ReadOnlyParam[DeviceDNSSDAdvertiseStatus]
-	Interface                 model.ReadWriteParam[string]
-	InstanceName              model.ReadWriteParam[string]
-	ApplicationProtocol       model.ReadWriteParam[string]
-	TransportProtocol         model.ReadWriteParam[DeviceDNSSDAdvertiseTransportProtocol]
-	Domain                    model.ReadWriteParam[string]
-	Port                      model.ReadWriteParam[uint32]
-	TextRecordNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ApplicationProtocol model.ReadWriteParam[string] `dm:"s"`
+
+	Domain model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InstanceName model.ReadWriteParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TextRecordNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransportProtocol model.ReadWriteParam[DeviceDNSSDAdvertiseTransportProtocol] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDNSSDAdvertisePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSSDAdvertisePath(prefix string) DeviceDNSSDAdvertisePath {
-	p := &prefix
-	return DeviceDNSSDAdvertisePath{
-		Alias:                     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ApplicationProtocol:       model.NewReadWrite[string](p, "ApplicationProtocol", model.TypeString),
-		Domain:                    model.NewReadWrite[string](p, "Domain", model.TypeString),
-		Enable:                    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InstanceName:              model.NewReadWrite[string](p, "InstanceName", model.TypeString),
-		Interface:                 model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Port:                      model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Status:                    model.NewReadOnly[DeviceDNSSDAdvertiseStatus](p, "Status", model.TypeString),
-		TextRecordNumberOfEntries: model.NewReadOnly[uint32](p, "TextRecordNumberOfEntries", model.TypeUnsignedInt),
-		TransportProtocol:         model.NewReadWrite[DeviceDNSSDAdvertiseTransportProtocol](p, "TransportProtocol", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
+// TextRecord returns the typed path of instance i.
+func (x DeviceDNSSDAdvertisePath) TextRecord(i uint32) (p DeviceDNSSDAdvertiseTextRecordPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TextRecord.", i))
+	return
 }
 
-// TextRecord returns the typed path of instance i of Device.DNS.SD.Advertise.{i}.TextRecord.{i}.
-func (x DeviceDNSSDAdvertisePath) TextRecord(i uint32) DeviceDNSSDAdvertiseTextRecordPath {
-	return newDeviceDNSSDAdvertiseTextRecordPath(x.Path() + "TextRecord." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// TextRecordTable returns the table Device.DNS.SD.Advertise.{i}.TextRecord.{i}. itself (for AddObject when writable)
+// TextRecordTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSSDAdvertisePath) TextRecordTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "TextRecord.")
+	return model.NewWritableTable(x.ObjectPath, "TextRecord.")
 }
 
-var (
-	synDeviceDNSSDAdvertiseTextRecord_Key = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDAdvertiseTextRecord_Value = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDNSSDAdvertiseTextRecord holds the values of Device.DNS.SD.Advertise.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceDNSSDAdvertiseTextRecord holds the values of Device.DNS.SD.Advertise.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDNSSDAdvertiseTextRecord struct {
-	// Key: string(:255), readWrite, since 2.17.
-	Key string `cwmp:"Key"`
-	// Value: string(:255), readWrite, since 2.17.
-	Value string `cwmp:"Value"`
+	Key string `json:"Key,omitzero"`
+
+	Value string `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSSDAdvertiseTextRecord) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSSDAdvertiseTextRecord) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSSDAdvertiseTextRecord_Key, o.Key); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Key",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDAdvertiseTextRecord_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceDNSSDAdvertiseTextRecord) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Key", 735, o.Key)
+	c.String(p, "Value", 736, o.Value)
 }
 
 // DeviceDNSSDAdvertiseTextRecordPath is the typed path of Device.DNS.SD.Advertise.{i}.TextRecord.{i}.
 type DeviceDNSSDAdvertiseTextRecordPath struct {
-	obj   model.ObjectPath
-	Key   model.ReadWriteParam[string]
-	Value model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Key model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDNSSDAdvertiseTextRecordPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSSDAdvertiseTextRecordPath(prefix string) DeviceDNSSDAdvertiseTextRecordPath {
-	p := &prefix
-	return DeviceDNSSDAdvertiseTextRecordPath{
-		Key:   model.NewReadWrite[string](p, "Key", model.TypeString),
-		Value: model.NewReadWrite[string](p, "Value", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
+	Value model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceDNSSDServiceTransportProtocol enumerates the values of Device.DNS.SD.Service.{i}.TransportProtocol.
 type DeviceDNSSDServiceTransportProtocol string
 
-func (e DeviceDNSSDServiceTransportProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDNSSDServiceTransportProtocol_TCP DeviceDNSSDServiceTransportProtocol = "TCP"
+
 	DeviceDNSSDServiceTransportProtocol_UDP DeviceDNSSDServiceTransportProtocol = "UDP"
 )
 
 // DeviceDNSSDServiceStatus enumerates the values of Device.DNS.SD.Service.{i}.Status.
 type DeviceDNSSDServiceStatus string
 
-func (e DeviceDNSSDServiceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDNSSDServiceStatus_LeaseActive     DeviceDNSSDServiceStatus = "LeaseActive"
+	DeviceDNSSDServiceStatus_LeaseActive DeviceDNSSDServiceStatus = "LeaseActive"
+
 	DeviceDNSSDServiceStatus_GoodbyeReceived DeviceDNSSDServiceStatus = "GoodbyeReceived"
-	DeviceDNSSDServiceStatus_LeaseExpired    DeviceDNSSDServiceStatus = "LeaseExpired"
+
+	DeviceDNSSDServiceStatus_LeaseExpired DeviceDNSSDServiceStatus = "LeaseExpired"
 )
 
-var (
-	synDeviceDNSSDService_InstanceName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(63)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDService_ApplicationProtocol = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(15)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDService_TransportProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "TCP"}, {Value: "UDP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDService_Domain = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDService_Port = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceDNSSDService_Target = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDService_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "LeaseActive"}, {Value: "GoodbyeReceived"}, {Value: "LeaseExpired"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDService_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceDNSSDService_Host       = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDService_TimeToLive = &model.Syntax{
-		Ranges: []model.Range{{Max: "2147483647"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceDNSSDService_Priority = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceDNSSDService_Weight = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceDNSSDService_TextRecordNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDNSSDService holds the values of Device.DNS.SD.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6)
+// DeviceDNSSDService holds the values of Device.DNS.SD.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceDNSSDService struct {
-	// InstanceName: string(:63), readOnly, since 2.6.
-	InstanceName string `cwmp:"InstanceName"`
-	// ApplicationProtocol: string(:15), readOnly, since 2.6.
-	ApplicationProtocol string `cwmp:"ApplicationProtocol"`
-	// TransportProtocol: string{TCP,UDP}, readOnly, since 2.6.
-	TransportProtocol DeviceDNSSDServiceTransportProtocol `cwmp:"TransportProtocol"`
-	// Domain: string(:256), readOnly, since 2.6.
-	Domain string `cwmp:"Domain"`
-	// Port: unsignedInt[:65535], readOnly, since 2.6.
-	Port uint32 `cwmp:"Port"`
-	// Target: string(:256), readOnly, since 2.6.
-	Target string `cwmp:"Target"`
-	// Status: string{LeaseActive,GoodbyeReceived,LeaseExpired}, readOnly, since 2.6.
-	Status DeviceDNSSDServiceStatus `cwmp:"Status"`
-	// LastUpdate: dateTime, readOnly, since 2.6.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
-	// Host: list<string(:256)> pathRef→###.Hosts.Host., readOnly, since 2.6.
-	Host []string `cwmp:"Host"`
-	// TimeToLive: unsignedInt[:2147483647], readOnly, since 2.6.
-	TimeToLive uint32 `cwmp:"TimeToLive"`
-	// Priority: unsignedInt[:65535], readOnly, since 2.6.
-	Priority uint32 `cwmp:"Priority"`
-	// Weight: unsignedInt[:65535], readOnly, since 2.6.
-	Weight uint32 `cwmp:"Weight"`
-	// TextRecordNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	TextRecordNumberOfEntries uint32 `cwmp:"TextRecordNumberOfEntries"`
-	// Device.DNS.SD.Service.{i}.TextRecord.{i}. instances by instance number
-	TextRecord map[uint32]*DeviceDNSSDServiceTextRecord `cwmp:"TextRecord.{i}."`
+	InstanceName string `json:"InstanceName,omitzero"`
+
+	ApplicationProtocol string `json:"ApplicationProtocol,omitzero"`
+
+	TransportProtocol DeviceDNSSDServiceTransportProtocol `json:"TransportProtocol,omitzero"`
+
+	Domain string `json:"Domain,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Target string `json:"Target,omitzero"`
+
+	Status DeviceDNSSDServiceStatus `json:"Status,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	TimeToLive uint32 `json:"TimeToLive,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
+
+	Weight uint32 `json:"Weight,omitzero"`
+
+	TextRecordNumberOfEntries uint32 `json:"TextRecordNumberOfEntries,omitzero"`
+
+	TextRecord map[uint32]*DeviceDNSSDServiceTextRecord `json:"TextRecord,omitzero"`
 }
 
-// AddTextRecord creates instance i of Device.DNS.SD.Service.{i}.TextRecord.{i}. (replacing any) and returns it
+// AddTextRecord creates instance i (replacing any) and returns it.
 func (o *DeviceDNSSDService) AddTextRecord(i uint32) *DeviceDNSSDServiceTextRecord {
 	if o.TextRecord == nil {
 		o.TextRecord = map[uint32]*DeviceDNSSDServiceTextRecord{}
@@ -1849,282 +854,113 @@ func (o *DeviceDNSSDService) AddTextRecord(i uint32) *DeviceDNSSDServiceTextReco
 	o.TextRecord[i] = x
 	return x
 }
-
-// GetTextRecord returns instance i of Device.DNS.SD.Service.{i}.TextRecord.{i}.
-func (o *DeviceDNSSDService) GetTextRecord(i uint32) (*DeviceDNSSDServiceTextRecord, bool) {
-	x, ok := o.TextRecord[i]
-	return x, ok
-}
-
-// DeleteTextRecord removes instance i of Device.DNS.SD.Service.{i}.TextRecord.{i}.
-func (o *DeviceDNSSDService) DeleteTextRecord(i uint32) {
-	delete(o.TextRecord, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSSDService) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSSDService) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSSDService_InstanceName, o.InstanceName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InstanceName",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDService_ApplicationProtocol, o.ApplicationProtocol); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ApplicationProtocol",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDService_TransportProtocol, string(o.TransportProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransportProtocol",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDService_Domain, o.Domain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Domain",
-		})
-	}
-	if e := model.CheckUint(synDeviceDNSSDService_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDService_Target, o.Target); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Target",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDService_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckValue(synDeviceDNSSDService_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckUint(synDeviceDNSSDService_TimeToLive, uint64(o.TimeToLive)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeToLive",
-		})
-	}
-	if e := model.CheckUint(synDeviceDNSSDService_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
-	if e := model.CheckUint(synDeviceDNSSDService_Weight, uint64(o.Weight)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Weight",
-		})
-	}
+func (o *DeviceDNSSDService) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "InstanceName", 746, o.InstanceName)
+	c.String(p, "ApplicationProtocol", 743, o.ApplicationProtocol)
+	c.String(p, "TransportProtocol", 757, string(o.TransportProtocol))
+	c.String(p, "Domain", 744, o.Domain)
+	c.Uint(p, "Port", 748, uint64(o.Port))
+	c.String(p, "Target", 751, o.Target)
+	c.String(p, "Status", 750, string(o.Status))
+	c.Wire(p, "Host", 745, model.JoinStrings(o.Host), len(o.Host) > 0)
+	c.Uint(p, "TimeToLive", 756, uint64(o.TimeToLive))
+	c.Uint(p, "Priority", 749, uint64(o.Priority))
+	c.Uint(p, "Weight", 758, uint64(o.Weight))
 	for _, i := range model.SortedKeys(o.TextRecord) {
-		o.TextRecord[i].ValidateAt(prefix+"TextRecord."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.TextRecord[i].ValidateAt(c, model.InstanceOf(p, "TextRecord.", i))
 	}
 }
 
 // DeviceDNSSDServicePath is the typed path of Device.DNS.SD.Service.{i}.
 type DeviceDNSSDServicePath struct {
-	obj                       model.ObjectPath
-	InstanceName              model.ReadOnlyParam[string]
-	ApplicationProtocol       model.ReadOnlyParam[string]
-	TransportProtocol         model.ReadOnlyParam[DeviceDNSSDServiceTransportProtocol]
-	Domain                    model.ReadOnlyParam[string]
-	Port                      model.ReadOnlyParam[uint32]
-	Target                    model.ReadOnlyParam[string]
-	Status                    model.ReadOnlyParam[DeviceDNSSDServiceStatus]
-	LastUpdate                model.ReadOnlyParam[time.Time]
-	Host                      model.ReadOnlyParam[[]string]
-	TimeToLive                model.ReadOnlyParam[uint32]
-	Priority                  model.ReadOnlyParam[uint32]
-	Weight                    model.ReadOnlyParam[uint32]
-	TextRecordNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ApplicationProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	Domain model.ReadOnlyParam[string] `dm:"s"`
+
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
+
+	InstanceName model.ReadOnlyParam[string] `dm:"s"`
+
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Priority model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Target model.ReadOnlyParam[string] `dm:"s"`
+
+	TextRecordNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TimeToLive model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransportProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	Weight model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDNSSDServicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSSDServicePath(prefix string) DeviceDNSSDServicePath {
-	p := &prefix
-	return DeviceDNSSDServicePath{
-		ApplicationProtocol:       model.NewReadOnly[string](p, "ApplicationProtocol", model.TypeString),
-		Domain:                    model.NewReadOnly[string](p, "Domain", model.TypeString),
-		Host:                      model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		InstanceName:              model.NewReadOnly[string](p, "InstanceName", model.TypeString),
-		LastUpdate:                model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		Port:                      model.NewReadOnly[uint32](p, "Port", model.TypeUnsignedInt),
-		Priority:                  model.NewReadOnly[uint32](p, "Priority", model.TypeUnsignedInt),
-		Status:                    model.NewReadOnly[DeviceDNSSDServiceStatus](p, "Status", model.TypeString),
-		Target:                    model.NewReadOnly[string](p, "Target", model.TypeString),
-		TextRecordNumberOfEntries: model.NewReadOnly[uint32](p, "TextRecordNumberOfEntries", model.TypeUnsignedInt),
-		TimeToLive:                model.NewReadOnly[uint32](p, "TimeToLive", model.TypeUnsignedInt),
-		TransportProtocol:         model.NewReadOnly[DeviceDNSSDServiceTransportProtocol](p, "TransportProtocol", model.TypeString),
-		Weight:                    model.NewReadOnly[uint32](p, "Weight", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
+// TextRecord returns the typed path of instance i.
+func (x DeviceDNSSDServicePath) TextRecord(i uint32) (p DeviceDNSSDServiceTextRecordPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TextRecord.", i))
+	return
 }
 
-// TextRecord returns the typed path of instance i of Device.DNS.SD.Service.{i}.TextRecord.{i}.
-func (x DeviceDNSSDServicePath) TextRecord(i uint32) DeviceDNSSDServiceTextRecordPath {
-	return newDeviceDNSSDServiceTextRecordPath(x.Path() + "TextRecord." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// TextRecordTable returns the table Device.DNS.SD.Service.{i}.TextRecord.{i}. itself (for AddObject when writable)
+// TextRecordTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSSDServicePath) TextRecordTable() model.Table {
-	return model.NewTable(x.Path() + "TextRecord.")
+	return model.NewTable(x.ObjectPath, "TextRecord.")
 }
 
-var (
-	synDeviceDNSSDServiceTextRecord_Key = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSSDServiceTextRecord_Value = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDNSSDServiceTextRecord holds the values of Device.DNS.SD.Service.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6)
+// DeviceDNSSDServiceTextRecord holds the values of Device.DNS.SD.Service.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceDNSSDServiceTextRecord struct {
-	// Key: string(:255), readOnly, since 2.6.
-	Key string `cwmp:"Key"`
-	// Value: string(:255), readOnly, since 2.6.
-	Value string `cwmp:"Value"`
+	Key string `json:"Key,omitzero"`
+
+	Value string `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSSDServiceTextRecord) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSSDServiceTextRecord) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSSDServiceTextRecord_Key, o.Key); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Key",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSSDServiceTextRecord_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceDNSSDServiceTextRecord) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Key", 753, o.Key)
+	c.String(p, "Value", 754, o.Value)
 }
 
 // DeviceDNSSDServiceTextRecordPath is the typed path of Device.DNS.SD.Service.{i}.TextRecord.{i}.
 type DeviceDNSSDServiceTextRecordPath struct {
-	obj   model.ObjectPath
-	Key   model.ReadOnlyParam[string]
-	Value model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Key model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDNSSDServiceTextRecordPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSSDServiceTextRecordPath(prefix string) DeviceDNSSDServiceTextRecordPath {
-	p := &prefix
-	return DeviceDNSSDServiceTextRecordPath{
-		Key:   model.NewReadOnly[string](p, "Key", model.TypeString),
-		Value: model.NewReadOnly[string](p, "Value", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDNSZoneOrigin enumerates the values of Device.DNS.Zone.{i}.Origin.
 type DeviceDNSZoneOrigin string
 
-func (e DeviceDNSZoneOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDNSZoneOrigin_User       DeviceDNSZoneOrigin = "User"
-	DeviceDNSZoneOrigin_System     DeviceDNSZoneOrigin = "System"
+	DeviceDNSZoneOrigin_User DeviceDNSZoneOrigin = "User"
+
+	DeviceDNSZoneOrigin_System DeviceDNSZoneOrigin = "System"
+
 	DeviceDNSZoneOrigin_Controller DeviceDNSZoneOrigin = "Controller"
 )
 
-var (
-	synDeviceDNSZone_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDNSZone_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDNSZone_Name   = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSZone_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "System",
-		},
-		Enums: []model.Enum{{Value: "User"}, {Value: "System"}, {Value: "Controller"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSZone_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSZone_HostNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDNSZone holds the values of Device.DNS.Zone.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceDNSZone holds the values of Device.DNS.Zone.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDNSZone struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Name: string(:128), readWrite, since 2.17.
-	Name string `cwmp:"Name"`
-	// Origin: string{User,System,Controller}, readOnly, since 2.17.
-	Origin DeviceDNSZoneOrigin `cwmp:"Origin"`
-	// Interface: string(:256) pathRef→.IP.Interface., readWrite, since 2.17.
-	Interface string `cwmp:"Interface"`
-	// HostNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	HostNumberOfEntries uint32 `cwmp:"HostNumberOfEntries"`
-	// Device.DNS.Zone.{i}.Host.{i}. instances by instance number
-	Host map[uint32]*DeviceDNSZoneHost `cwmp:"Host.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Origin DeviceDNSZoneOrigin `json:"Origin,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	HostNumberOfEntries uint32 `json:"HostNumberOfEntries,omitzero"`
+
+	Host map[uint32]*DeviceDNSZoneHost `json:"Host,omitzero"`
 }
 
-// AddHost creates instance i of Device.DNS.Zone.{i}.Host.{i}. (replacing any) and returns it
+// AddHost creates instance i (replacing any) and returns it.
 func (o *DeviceDNSZone) AddHost(i uint32) *DeviceDNSZoneHost {
 	if o.Host == nil {
 		o.Host = map[uint32]*DeviceDNSZoneHost{}
@@ -2133,1647 +969,88 @@ func (o *DeviceDNSZone) AddHost(i uint32) *DeviceDNSZoneHost {
 	o.Host[i] = x
 	return x
 }
-
-// GetHost returns instance i of Device.DNS.Zone.{i}.Host.{i}.
-func (o *DeviceDNSZone) GetHost(i uint32) (*DeviceDNSZoneHost, bool) {
-	x, ok := o.Host[i]
-	return x, ok
-}
-
-// DeleteHost removes instance i of Device.DNS.Zone.{i}.Host.{i}.
-func (o *DeviceDNSZone) DeleteHost(i uint32) {
-	delete(o.Host, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSZone) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSZone) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSZone_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSZone_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSZone_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSZone_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
+func (o *DeviceDNSZone) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 763, o.Alias)
+	c.String(p, "Name", 774, o.Name)
+	c.String(p, "Origin", 775, string(o.Origin))
+	c.String(p, "Interface", 773, o.Interface)
 	for _, i := range model.SortedKeys(o.Host) {
-		o.Host[i].ValidateAt(prefix+"Host."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Host[i].ValidateAt(c, model.InstanceOf(p, "Host.", i))
 	}
 }
 
 // DeviceDNSZonePath is the typed path of Device.DNS.Zone.{i}.
 type DeviceDNSZonePath struct {
-	obj                 model.ObjectPath
-	Alias               model.WriteOnceParam[string]
-	Enable              model.ReadWriteParam[bool]
-	Name                model.ReadWriteParam[string]
-	Origin              model.ReadOnlyParam[DeviceDNSZoneOrigin]
-	Interface           model.ReadWriteParam[string]
-	HostNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	HostNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDNSZonePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSZonePath(prefix string) DeviceDNSZonePath {
-	p := &prefix
-	return DeviceDNSZonePath{
-		Alias:               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HostNumberOfEntries: model.NewReadOnly[uint32](p, "HostNumberOfEntries", model.TypeUnsignedInt),
-		Interface:           model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Name:                model.NewReadWrite[string](p, "Name", model.TypeString),
-		Origin:              model.NewReadOnly[DeviceDNSZoneOrigin](p, "Origin", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
+// Host returns the typed path of instance i.
+func (x DeviceDNSZonePath) Host(i uint32) (p DeviceDNSZoneHostPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Host.", i))
+	return
 }
 
-// Host returns the typed path of instance i of Device.DNS.Zone.{i}.Host.{i}.
-func (x DeviceDNSZonePath) Host(i uint32) DeviceDNSZoneHostPath {
-	return newDeviceDNSZoneHostPath(x.Path() + "Host." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// HostTable returns the table Device.DNS.Zone.{i}.Host.{i}. itself (for AddObject when writable)
+// HostTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSZonePath) HostTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Host.")
+	return model.NewWritableTable(x.ObjectPath, "Host.")
 }
 
 // DeviceDNSZoneHostOrigin enumerates the values of Device.DNS.Zone.{i}.Host.{i}.Origin.
 type DeviceDNSZoneHostOrigin string
 
-func (e DeviceDNSZoneHostOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDNSZoneHostOrigin_User       DeviceDNSZoneHostOrigin = "User"
-	DeviceDNSZoneHostOrigin_System     DeviceDNSZoneHostOrigin = "System"
+	DeviceDNSZoneHostOrigin_User DeviceDNSZoneHostOrigin = "User"
+
+	DeviceDNSZoneHostOrigin_System DeviceDNSZoneHostOrigin = "System"
+
 	DeviceDNSZoneHostOrigin_Controller DeviceDNSZoneHostOrigin = "Controller"
 )
 
-var (
-	synDeviceDNSZoneHost_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDNSZoneHost_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDNSZoneHost_Name   = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSZoneHost_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "System",
-		},
-		Enums: []model.Enum{{Value: "User"}, {Value: "System"}, {Value: "Controller"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSZoneHost_Host = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Hosts.Host.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDNSZoneHost_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceDNSZoneHost holds the values of Device.DNS.Zone.{i}.Host.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceDNSZoneHost holds the values of Device.DNS.Zone.{i}.Host.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDNSZoneHost struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Name: list<string(:128)>, readWrite, since 2.17.
-	Name []string `cwmp:"Name"`
-	// Origin: string{User,System,Controller}, readOnly, since 2.17.
-	Origin DeviceDNSZoneHostOrigin `cwmp:"Origin"`
-	// Host: string(:256) pathRef→.Hosts.Host., readWrite, since 2.17.
-	Host string `cwmp:"Host"`
-	// LastUpdate: dateTime, readOnly, since 2.17.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Name []string `json:"Name,omitzero"`
+
+	Origin DeviceDNSZoneHostOrigin `json:"Origin,omitzero"`
+
+	Host string `json:"Host,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDNSZoneHost) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDNSZoneHost) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDNSZoneHost_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceDNSZoneHost_Name, model.FormatValue(model.TypeString, o.Name)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSZoneHost_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceDNSZoneHost_Host, o.Host); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
+func (o *DeviceDNSZoneHost) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 766, o.Alias)
+	c.Wire(p, "Name", 770, model.JoinStrings(o.Name), len(o.Name) > 0)
+	c.String(p, "Origin", 771, string(o.Origin))
+	c.String(p, "Host", 768, o.Host)
 }
 
 // DeviceDNSZoneHostPath is the typed path of Device.DNS.Zone.{i}.Host.{i}.
 type DeviceDNSZoneHostPath struct {
-	obj        model.ObjectPath
-	Alias      model.WriteOnceParam[string]
-	Enable     model.ReadWriteParam[bool]
-	Name       model.ReadWriteParam[[]string]
-	Origin     model.ReadOnlyParam[DeviceDNSZoneHostOrigin]
-	Host       model.ReadWriteParam[string]
-	LastUpdate model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDNSZoneHostPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDNSZoneHostPath(prefix string) DeviceDNSZoneHostPath {
-	p := &prefix
-	return DeviceDNSZoneHostPath{
-		Alias:      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Host:       model.NewReadWrite[string](p, "Host", model.TypeString),
-		LastUpdate: model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		Name:       model.NewReadWrite[[]string](p, "Name", model.TypeString),
-		Origin:     model.NewReadOnly[DeviceDNSZoneHostOrigin](p, "Origin", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaDns = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DNS.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SupportedRecordTypes",
-	Syntax:  synDeviceDNS_SupportedRecordTypes,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.ZoneNumberOfEntries",
-	Syntax:  synDeviceDNS_ZoneNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DNS.Client.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Client.Enable",
-	Syntax:  synDeviceDNSClient_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Client.Status",
-	Syntax:  synDeviceDNSClient_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Client.ServerNumberOfEntries",
-	Syntax:  synDeviceDNSClient_ServerNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DNS.Client.Server.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"DNSServer"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Client.Server.{i}.Enable",
-	Syntax:  synDeviceDNSClientServer_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Client.Server.{i}.Status",
-	Syntax:  synDeviceDNSClientServer_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DNS.Client.Server.{i}.Alias",
-	Syntax:  synDeviceDNSClientServer_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Client.Server.{i}.DNSServer",
-	Syntax:  synDeviceDNSClientServer_DNSServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Client.Server.{i}.Interface",
-	Syntax:  synDeviceDNSClientServer_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Client.Server.{i}.Type",
-	Syntax:  synDeviceDNSClientServer_Type,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DNS.Diagnostics.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DNS.Diagnostics.NSLookupDiagnostics.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DNS.Diagnostics.NSLookupDiagnostics.DiagnosticsState",
-	Syntax:       synDeviceDNSDiagnosticsNSLookupDiagnostics_DiagnosticsState,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Diagnostics.NSLookupDiagnostics.Interface",
-	Syntax:  synDeviceDNSDiagnosticsNSLookupDiagnostics_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Diagnostics.NSLookupDiagnostics.HostName",
-	Syntax:  synDeviceDNSDiagnosticsNSLookupDiagnostics_HostName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Diagnostics.NSLookupDiagnostics.DNSServer",
-	Syntax:  synDeviceDNSDiagnosticsNSLookupDiagnostics_DNSServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Diagnostics.NSLookupDiagnostics.Timeout",
-	Syntax:  synDeviceDNSDiagnosticsNSLookupDiagnostics_Timeout,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Diagnostics.NSLookupDiagnostics.NumberOfRepetitions",
-	Syntax:  synDeviceDNSDiagnosticsNSLookupDiagnostics_NumberOfRepetitions,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DNS.Diagnostics.NSLookupDiagnostics.ResultNumberOfEntries",
-	Syntax:       synDeviceDNSDiagnosticsNSLookupDiagnostics_ResultNumberOfEntries,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DNS.Diagnostics.NSLookupDiagnostics.SuccessCount",
-	Syntax:       synDeviceDNSDiagnosticsNSLookupDiagnostics_SuccessCount,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.",
-	Version:             "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.Status",
-	Syntax:       synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_Status,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.AnswerType",
-	Syntax:       synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_AnswerType,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.HostNameReturned",
-	Syntax:  synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_HostNameReturned,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.IPAddresses",
-	Syntax:       synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_IPAddresses,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.DNSServerIP",
-	Syntax:       synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_DNSServerIP,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.ResponseTime",
-	Syntax:       synDeviceDNSDiagnosticsNSLookupDiagnosticsResult_ResponseTime,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DNS.Relay.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Relay.Enable",
-	Syntax:  synDeviceDNSRelay_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Relay.Status",
-	Syntax:  synDeviceDNSRelay_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Relay.ConfigNumberOfEntries",
-	Syntax:  synDeviceDNSRelay_ConfigNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Relay.ForwardNumberOfEntries",
-	Syntax:  synDeviceDNSRelay_ForwardNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ConfigNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DNS.Relay.Config.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DNS.Relay.Config.{i}.Alias",
-	Syntax:  synDeviceDNSRelayConfig_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Relay.Config.{i}.Forwarders",
-	Syntax:  synDeviceDNSRelayConfig_Forwarders,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Relay.Config.{i}.Interface",
-	Syntax:  synDeviceDNSRelayConfig_Interface,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Relay.Config.{i}.CacheSize",
-	Syntax:  synDeviceDNSRelayConfig_CacheSize,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Relay.Config.{i}.CacheMinTTL",
-	Syntax:  synDeviceDNSRelayConfig_CacheMinTTL,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Relay.Config.{i}.CacheMaxTTL",
-	Syntax:  synDeviceDNSRelayConfig_CacheMaxTTL,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ForwardNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DNS.Relay.Forwarding.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"DNSServer"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Relay.Forwarding.{i}.Enable",
-	Syntax:  synDeviceDNSRelayForwarding_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Relay.Forwarding.{i}.Status",
-	Syntax:  synDeviceDNSRelayForwarding_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DNS.Relay.Forwarding.{i}.Alias",
-	Syntax:  synDeviceDNSRelayForwarding_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Relay.Forwarding.{i}.DNSServer",
-	Syntax:  synDeviceDNSRelayForwarding_DNSServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Relay.Forwarding.{i}.Interface",
-	Syntax:  synDeviceDNSRelayForwarding_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Relay.Forwarding.{i}.Type",
-	Syntax:  synDeviceDNSRelayForwarding_Type,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DNS.SD.",
-	Version:    "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.Enable",
-	Syntax:  synDeviceDNSSD_Enable,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Status",
-	Syntax:  synDeviceDNSSD_Status,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.AdvertiseNumberOfEntries",
-	Syntax:  synDeviceDNSSD_AdvertiseNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.ServiceNumberOfEntries",
-	Syntax:  synDeviceDNSSD_ServiceNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.AdvertisedInterfaces",
-	Status:  "obsoleted",
-	Syntax:  synDeviceDNSSD_AdvertisedInterfaces,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AdvertiseNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DNS.SD.Advertise.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.Advertise.{i}.Enable",
-	Syntax:  synDeviceDNSSDAdvertise_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DNS.SD.Advertise.{i}.Alias",
-	Syntax:  synDeviceDNSSDAdvertise_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Advertise.{i}.Status",
-	Syntax:  synDeviceDNSSDAdvertise_Status,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.Advertise.{i}.Interface",
-	Syntax:  synDeviceDNSSDAdvertise_Interface,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.Advertise.{i}.InstanceName",
-	Syntax:  synDeviceDNSSDAdvertise_InstanceName,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.Advertise.{i}.ApplicationProtocol",
-	Syntax:  synDeviceDNSSDAdvertise_ApplicationProtocol,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.Advertise.{i}.TransportProtocol",
-	Syntax:  synDeviceDNSSDAdvertise_TransportProtocol,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.Advertise.{i}.Domain",
-	Syntax:  synDeviceDNSSDAdvertise_Domain,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.Advertise.{i}.Port",
-	Syntax:  synDeviceDNSSDAdvertise_Port,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Advertise.{i}.TextRecordNumberOfEntries",
-	Syntax:  synDeviceDNSSDAdvertise_TextRecordNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TextRecordNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DNS.SD.Advertise.{i}.TextRecord.{i}.",
-	Version:             "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.Advertise.{i}.TextRecord.{i}.Key",
-	Syntax:  synDeviceDNSSDAdvertiseTextRecord_Key,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.SD.Advertise.{i}.TextRecord.{i}.Value",
-	Syntax:  synDeviceDNSSDAdvertiseTextRecord_Value,
-	Version: "2.17",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServiceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DNS.SD.Service.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"InstanceName", "ApplicationProtocol", "TransportProtocol", "Domain"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.InstanceName",
-	Syntax:  synDeviceDNSSDService_InstanceName,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.ApplicationProtocol",
-	Syntax:  synDeviceDNSSDService_ApplicationProtocol,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.TransportProtocol",
-	Syntax:  synDeviceDNSSDService_TransportProtocol,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.Domain",
-	Syntax:  synDeviceDNSSDService_Domain,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.Port",
-	Syntax:  synDeviceDNSSDService_Port,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.Target",
-	Syntax:  synDeviceDNSSDService_Target,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.Status",
-	Syntax:  synDeviceDNSSDService_Status,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.LastUpdate",
-	Syntax:  synDeviceDNSSDService_LastUpdate,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.Host",
-	Syntax:  synDeviceDNSSDService_Host,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.TimeToLive",
-	Syntax:  synDeviceDNSSDService_TimeToLive,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.Priority",
-	Syntax:  synDeviceDNSSDService_Priority,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.Weight",
-	Syntax:  synDeviceDNSSDService_Weight,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.TextRecordNumberOfEntries",
-	Syntax:  synDeviceDNSSDService_TextRecordNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TextRecordNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DNS.SD.Service.{i}.TextRecord.{i}.",
-	Version:             "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.TextRecord.{i}.Key",
-	Syntax:  synDeviceDNSSDServiceTextRecord_Key,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.SD.Service.{i}.TextRecord.{i}.Value",
-	Syntax:  synDeviceDNSSDServiceTextRecord_Value,
-	Version: "2.6",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ZoneNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DNS.Zone.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DNS.Zone.{i}.Alias",
-	Syntax:  synDeviceDNSZone_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Zone.{i}.Enable",
-	Syntax:  synDeviceDNSZone_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Zone.{i}.Name",
-	Syntax:  synDeviceDNSZone_Name,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Zone.{i}.Origin",
-	Syntax:  synDeviceDNSZone_Origin,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Zone.{i}.Interface",
-	Syntax:  synDeviceDNSZone_Interface,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Zone.{i}.HostNumberOfEntries",
-	Syntax:  synDeviceDNSZone_HostNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HostNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DNS.Zone.{i}.Host.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DNS.Zone.{i}.Host.{i}.Alias",
-	Syntax:  synDeviceDNSZoneHost_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Zone.{i}.Host.{i}.Enable",
-	Syntax:  synDeviceDNSZoneHost_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Zone.{i}.Host.{i}.Name",
-	Syntax:  synDeviceDNSZoneHost_Name,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Zone.{i}.Host.{i}.Origin",
-	Syntax:  synDeviceDNSZoneHost_Origin,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DNS.Zone.{i}.Host.{i}.Host",
-	Syntax:  synDeviceDNSZoneHost_Host,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DNS.Zone.{i}.Host.{i}.LastUpdate",
-	Syntax:  synDeviceDNSZoneHost_LastUpdate,
-	Version: "2.17",
-}}
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-// DeviceDNSImpl is what a device implements for Device.DNS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSImpl to implement only some methods.
-type DeviceDNSImpl interface {
-	SupportedRecordTypes(inst []uint32) ([]DeviceDNSSupportedRecordTypes, error)
-	ZoneNumberOfEntries(inst []uint32) (uint32, error)
-	ZoneInstances(inst []uint32) []uint32
-	AddZone(inst []uint32) (uint32, error)
-	DeleteZone(inst []uint32, i uint32) error
-}
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// UnimplementedDeviceDNSImpl implements DeviceDNSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSImpl struct{}
+	Name model.ReadWriteParam[[]string] `dm:"s"`
 
-func (UnimplementedDeviceDNSImpl) SupportedRecordTypes(inst []uint32) ([]DeviceDNSSupportedRecordTypes, error) {
-	var zero []DeviceDNSSupportedRecordTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSImpl) ZoneNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSImpl) ZoneInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDNSImpl) AddZone(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSImpl) DeleteZone(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDNSClientImpl is what a device implements for Device.DNS.Client; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSClientImpl to implement only some methods.
-type DeviceDNSClientImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDNSClientStatus, error)
-	ServerNumberOfEntries(inst []uint32) (uint32, error)
-	ServerInstances(inst []uint32) []uint32
-	AddServer(inst []uint32) (uint32, error)
-	DeleteServer(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceDNSClientImpl implements DeviceDNSClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSClientImpl struct{}
-
-func (UnimplementedDeviceDNSClientImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientImpl) Status(inst []uint32) (DeviceDNSClientStatus, error) {
-	var zero DeviceDNSClientStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientImpl) ServerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDNSClientImpl) AddServer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientImpl) DeleteServer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDNSClientServerImpl is what a device implements for Device.DNS.Client.Server.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSClientServerImpl to implement only some methods.
-type DeviceDNSClientServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDNSClientServerStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	DNSServer(inst []uint32) (string, error)
-	SetDNSServer(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Type(inst []uint32) (DeviceDNSClientServerType, error)
-}
-
-// UnimplementedDeviceDNSClientServerImpl implements DeviceDNSClientServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSClientServerImpl struct{}
-
-func (UnimplementedDeviceDNSClientServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientServerImpl) Status(inst []uint32) (DeviceDNSClientServerStatus, error) {
-	var zero DeviceDNSClientServerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientServerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientServerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientServerImpl) DNSServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientServerImpl) SetDNSServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientServerImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientServerImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSClientServerImpl) Type(inst []uint32) (DeviceDNSClientServerType, error) {
-	var zero DeviceDNSClientServerType
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDNSDiagnosticsImpl is what a device implements for Device.DNS.Diagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSDiagnosticsImpl to implement only some methods.
-type DeviceDNSDiagnosticsImpl interface{}
-
-// UnimplementedDeviceDNSDiagnosticsImpl implements DeviceDNSDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSDiagnosticsImpl struct{}
-
-// DeviceDNSDiagnosticsNSLookupDiagnosticsImpl is what a device implements for Device.DNS.Diagnostics.NSLookupDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl to implement only some methods.
-type DeviceDNSDiagnosticsNSLookupDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	HostName(inst []uint32) (string, error)
-	SetHostName(inst []uint32, v string) error
-	DNSServer(inst []uint32) (string, error)
-	SetDNSServer(inst []uint32, v string) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-	NumberOfRepetitions(inst []uint32) (uint32, error)
-	SetNumberOfRepetitions(inst []uint32, v uint32) error
-	ResultNumberOfEntries(inst []uint32) (uint32, error)
-	SuccessCount(inst []uint32) (uint32, error)
-	ResultInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl implements DeviceDNSDiagnosticsNSLookupDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl struct{}
-
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState, error) {
-	var zero DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) HostName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetHostName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) DNSServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetDNSServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SuccessCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) ResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl is what a device implements for Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl to implement only some methods.
-type DeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl interface {
-	Status(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus, error)
-	AnswerType(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType, error)
-	HostNameReturned(inst []uint32) (string, error)
-	IPAddresses(inst []uint32) ([]string, error)
-	DNSServerIP(inst []uint32) (string, error)
-	ResponseTime(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl implements DeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl struct{}
-
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) Status(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus, error) {
-	var zero DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) AnswerType(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType, error) {
-	var zero DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) HostNameReturned(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) IPAddresses(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) DNSServerIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) ResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDNSRelayImpl is what a device implements for Device.DNS.Relay; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSRelayImpl to implement only some methods.
-type DeviceDNSRelayImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDNSRelayStatus, error)
-	ConfigNumberOfEntries(inst []uint32) (uint32, error)
-	ForwardNumberOfEntries(inst []uint32) (uint32, error)
-	ConfigInstances(inst []uint32) []uint32
-	AddConfig(inst []uint32) (uint32, error)
-	DeleteConfig(inst []uint32, i uint32) error
-	ForwardingInstances(inst []uint32) []uint32
-	AddForwarding(inst []uint32) (uint32, error)
-	DeleteForwarding(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceDNSRelayImpl implements DeviceDNSRelayImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSRelayImpl struct{}
-
-func (UnimplementedDeviceDNSRelayImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayImpl) Status(inst []uint32) (DeviceDNSRelayStatus, error) {
-	var zero DeviceDNSRelayStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayImpl) ConfigNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayImpl) ForwardNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayImpl) ConfigInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDNSRelayImpl) AddConfig(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayImpl) DeleteConfig(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayImpl) ForwardingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDNSRelayImpl) AddForwarding(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayImpl) DeleteForwarding(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDNSRelayConfigImpl is what a device implements for Device.DNS.Relay.Config.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSRelayConfigImpl to implement only some methods.
-type DeviceDNSRelayConfigImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Forwarders(inst []uint32) ([]string, error)
-	SetForwarders(inst []uint32, v []string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	CacheSize(inst []uint32) (uint32, error)
-	CacheMinTTL(inst []uint32) (uint32, error)
-	CacheMaxTTL(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDNSRelayConfigImpl implements DeviceDNSRelayConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSRelayConfigImpl struct{}
-
-func (UnimplementedDeviceDNSRelayConfigImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayConfigImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayConfigImpl) Forwarders(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayConfigImpl) SetForwarders(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayConfigImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayConfigImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayConfigImpl) CacheSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayConfigImpl) CacheMinTTL(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayConfigImpl) CacheMaxTTL(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDNSRelayForwardingImpl is what a device implements for Device.DNS.Relay.Forwarding.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSRelayForwardingImpl to implement only some methods.
-type DeviceDNSRelayForwardingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDNSRelayForwardingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	DNSServer(inst []uint32) (string, error)
-	SetDNSServer(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Type(inst []uint32) (DeviceDNSRelayForwardingType, error)
-}
-
-// UnimplementedDeviceDNSRelayForwardingImpl implements DeviceDNSRelayForwardingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSRelayForwardingImpl struct{}
-
-func (UnimplementedDeviceDNSRelayForwardingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayForwardingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayForwardingImpl) Status(inst []uint32) (DeviceDNSRelayForwardingStatus, error) {
-	var zero DeviceDNSRelayForwardingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayForwardingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayForwardingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayForwardingImpl) DNSServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayForwardingImpl) SetDNSServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayForwardingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayForwardingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSRelayForwardingImpl) Type(inst []uint32) (DeviceDNSRelayForwardingType, error) {
-	var zero DeviceDNSRelayForwardingType
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDNSSDImpl is what a device implements for Device.DNS.SD; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSSDImpl to implement only some methods.
-type DeviceDNSSDImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDNSSDStatus, error)
-	AdvertiseNumberOfEntries(inst []uint32) (uint32, error)
-	ServiceNumberOfEntries(inst []uint32) (uint32, error)
-	AdvertisedInterfaces(inst []uint32) ([]string, error)
-	SetAdvertisedInterfaces(inst []uint32, v []string) error
-	AdvertiseInstances(inst []uint32) []uint32
-	AddAdvertise(inst []uint32) (uint32, error)
-	DeleteAdvertise(inst []uint32, i uint32) error
-	ServiceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDNSSDImpl implements DeviceDNSSDImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSSDImpl struct{}
-
-func (UnimplementedDeviceDNSSDImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDImpl) Status(inst []uint32) (DeviceDNSSDStatus, error) {
-	var zero DeviceDNSSDStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDImpl) AdvertiseNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDImpl) AdvertisedInterfaces(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDImpl) SetAdvertisedInterfaces(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDImpl) AdvertiseInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDNSSDImpl) AddAdvertise(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDImpl) DeleteAdvertise(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDImpl) ServiceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDNSSDAdvertiseImpl is what a device implements for Device.DNS.SD.Advertise.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSSDAdvertiseImpl to implement only some methods.
-type DeviceDNSSDAdvertiseImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Status(inst []uint32) (DeviceDNSSDAdvertiseStatus, error)
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	InstanceName(inst []uint32) (string, error)
-	SetInstanceName(inst []uint32, v string) error
-	ApplicationProtocol(inst []uint32) (string, error)
-	SetApplicationProtocol(inst []uint32, v string) error
-	TransportProtocol(inst []uint32) (DeviceDNSSDAdvertiseTransportProtocol, error)
-	SetTransportProtocol(inst []uint32, v DeviceDNSSDAdvertiseTransportProtocol) error
-	Domain(inst []uint32) (string, error)
-	SetDomain(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	TextRecordNumberOfEntries(inst []uint32) (uint32, error)
-	TextRecordInstances(inst []uint32) []uint32
-	AddTextRecord(inst []uint32) (uint32, error)
-	DeleteTextRecord(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceDNSSDAdvertiseImpl implements DeviceDNSSDAdvertiseImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSSDAdvertiseImpl struct{}
-
-func (UnimplementedDeviceDNSSDAdvertiseImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) Status(inst []uint32) (DeviceDNSSDAdvertiseStatus, error) {
-	var zero DeviceDNSSDAdvertiseStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) InstanceName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) SetInstanceName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) ApplicationProtocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) SetApplicationProtocol(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) TransportProtocol(inst []uint32) (DeviceDNSSDAdvertiseTransportProtocol, error) {
-	var zero DeviceDNSSDAdvertiseTransportProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) SetTransportProtocol(inst []uint32, v DeviceDNSSDAdvertiseTransportProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) Domain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) SetDomain(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) TextRecordNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) TextRecordInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) AddTextRecord(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseImpl) DeleteTextRecord(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDNSSDAdvertiseTextRecordImpl is what a device implements for Device.DNS.SD.Advertise.{i}.TextRecord.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSSDAdvertiseTextRecordImpl to implement only some methods.
-type DeviceDNSSDAdvertiseTextRecordImpl interface {
-	Key(inst []uint32) (string, error)
-	SetKey(inst []uint32, v string) error
-	Value(inst []uint32) (string, error)
-	SetValue(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceDNSSDAdvertiseTextRecordImpl implements DeviceDNSSDAdvertiseTextRecordImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSSDAdvertiseTextRecordImpl struct{}
-
-func (UnimplementedDeviceDNSSDAdvertiseTextRecordImpl) Key(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseTextRecordImpl) SetKey(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseTextRecordImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDAdvertiseTextRecordImpl) SetValue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDNSSDServiceImpl is what a device implements for Device.DNS.SD.Service.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSSDServiceImpl to implement only some methods.
-type DeviceDNSSDServiceImpl interface {
-	InstanceName(inst []uint32) (string, error)
-	ApplicationProtocol(inst []uint32) (string, error)
-	TransportProtocol(inst []uint32) (DeviceDNSSDServiceTransportProtocol, error)
-	Domain(inst []uint32) (string, error)
-	Port(inst []uint32) (uint32, error)
-	Target(inst []uint32) (string, error)
-	Status(inst []uint32) (DeviceDNSSDServiceStatus, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-	Host(inst []uint32) ([]string, error)
-	TimeToLive(inst []uint32) (uint32, error)
-	Priority(inst []uint32) (uint32, error)
-	Weight(inst []uint32) (uint32, error)
-	TextRecordNumberOfEntries(inst []uint32) (uint32, error)
-	TextRecordInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDNSSDServiceImpl implements DeviceDNSSDServiceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSSDServiceImpl struct{}
-
-func (UnimplementedDeviceDNSSDServiceImpl) InstanceName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) ApplicationProtocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) TransportProtocol(inst []uint32) (DeviceDNSSDServiceTransportProtocol, error) {
-	var zero DeviceDNSSDServiceTransportProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) Domain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) Target(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) Status(inst []uint32) (DeviceDNSSDServiceStatus, error) {
-	var zero DeviceDNSSDServiceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) TimeToLive(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) Priority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) Weight(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) TextRecordNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceImpl) TextRecordInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDNSSDServiceTextRecordImpl is what a device implements for Device.DNS.SD.Service.{i}.TextRecord.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSSDServiceTextRecordImpl to implement only some methods.
-type DeviceDNSSDServiceTextRecordImpl interface {
-	Key(inst []uint32) (string, error)
-	Value(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceDNSSDServiceTextRecordImpl implements DeviceDNSSDServiceTextRecordImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSSDServiceTextRecordImpl struct{}
-
-func (UnimplementedDeviceDNSSDServiceTextRecordImpl) Key(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSSDServiceTextRecordImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDNSZoneImpl is what a device implements for Device.DNS.Zone.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSZoneImpl to implement only some methods.
-type DeviceDNSZoneImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Origin(inst []uint32) (DeviceDNSZoneOrigin, error)
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	HostNumberOfEntries(inst []uint32) (uint32, error)
-	HostInstances(inst []uint32) []uint32
-	AddHost(inst []uint32) (uint32, error)
-	DeleteHost(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceDNSZoneImpl implements DeviceDNSZoneImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSZoneImpl struct{}
-
-func (UnimplementedDeviceDNSZoneImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) Origin(inst []uint32) (DeviceDNSZoneOrigin, error) {
-	var zero DeviceDNSZoneOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) HostNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) HostInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDNSZoneImpl) AddHost(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneImpl) DeleteHost(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDNSZoneHostImpl is what a device implements for Device.DNS.Zone.{i}.Host.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDNSZoneHostImpl to implement only some methods.
-type DeviceDNSZoneHostImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) ([]string, error)
-	SetName(inst []uint32, v []string) error
-	Origin(inst []uint32) (DeviceDNSZoneHostOrigin, error)
-	Host(inst []uint32) (string, error)
-	SetHost(inst []uint32, v string) error
-	LastUpdate(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceDNSZoneHostImpl implements DeviceDNSZoneHostImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDNSZoneHostImpl struct{}
-
-func (UnimplementedDeviceDNSZoneHostImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneHostImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneHostImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneHostImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneHostImpl) Name(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneHostImpl) SetName(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneHostImpl) Origin(inst []uint32) (DeviceDNSZoneHostOrigin, error) {
-	var zero DeviceDNSZoneHostOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneHostImpl) Host(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneHostImpl) SetHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDNSZoneHostImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,71 +3,33 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceDOCSIS_CapabilitiesReq = &model.Syntax{
-		DataType: "TLV8",
-		Sizes: []model.Size{{
-			Max: model.U64(0),
-			Min: model.U64(0),
-		}, {
-			Max: model.U64(255),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDOCSIS_CapabilitiesRsp = &model.Syntax{
-		DataType: "TLV8",
-		Sizes: []model.Size{{
-			Max: model.U64(0),
-			Min: model.U64(0),
-		}, {
-			Max: model.U64(255),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDOCSIS_DownstreamChannelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDOCSIS_UpstreamChannelNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDOCSIS_DownstreamNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDOCSIS_UpstreamNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDOCSIS_InterfaceNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDOCSIS holds the values of Device.DOCSIS. (object, readOnly, since 2.15)
+// DeviceDOCSIS holds the values of Device.DOCSIS. (object, readOnly, since 2.15).
 type DeviceDOCSIS struct {
-	// CapabilitiesReq: TLV8=hexBinary(0:0,2:255), readOnly, since 2.15.
-	CapabilitiesReq []byte `cwmp:"CapabilitiesReq"`
-	// CapabilitiesRsp: TLV8=hexBinary(0:0,2:255), readOnly, since 2.15.
-	CapabilitiesRsp []byte `cwmp:"CapabilitiesRsp"`
-	// DownstreamChannelNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	DownstreamChannelNumberOfEntries uint32 `cwmp:"DownstreamChannelNumberOfEntries"`
-	// UpstreamChannelNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	UpstreamChannelNumberOfEntries uint32 `cwmp:"UpstreamChannelNumberOfEntries"`
-	// DownstreamNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	DownstreamNumberOfEntries uint32 `cwmp:"DownstreamNumberOfEntries"`
-	// UpstreamNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	UpstreamNumberOfEntries uint32 `cwmp:"UpstreamNumberOfEntries"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// Device.DOCSIS.Downstream.{i}. instances by instance number
-	Downstream map[uint32]*DeviceDOCSISDownstream `cwmp:"Downstream.{i}."`
-	// Device.DOCSIS.DownstreamChannel.{i}. instances by instance number
-	DownstreamChannel map[uint32]*DeviceDOCSISDownstreamChannel `cwmp:"DownstreamChannel.{i}."`
-	// Device.DOCSIS.Interface.{i}. instances by instance number
-	Interface        map[uint32]*DeviceDOCSISInterface `cwmp:"Interface.{i}."`
-	SpectrumAnalysis *DeviceDOCSISSpectrumAnalysis     `cwmp:"SpectrumAnalysis."`
-	// Device.DOCSIS.Upstream.{i}. instances by instance number
-	Upstream map[uint32]*DeviceDOCSISUpstream `cwmp:"Upstream.{i}."`
-	// Device.DOCSIS.UpstreamChannel.{i}. instances by instance number
-	UpstreamChannel map[uint32]*DeviceDOCSISUpstreamChannel `cwmp:"UpstreamChannel.{i}."`
+	CapabilitiesReq model.HexBinary `json:"CapabilitiesReq,omitzero"`
+
+	CapabilitiesRsp model.HexBinary `json:"CapabilitiesRsp,omitzero"`
+
+	DownstreamChannelNumberOfEntries uint32 `json:"DownstreamChannelNumberOfEntries,omitzero"`
+
+	UpstreamChannelNumberOfEntries uint32 `json:"UpstreamChannelNumberOfEntries,omitzero"`
+
+	DownstreamNumberOfEntries uint32 `json:"DownstreamNumberOfEntries,omitzero"`
+
+	UpstreamNumberOfEntries uint32 `json:"UpstreamNumberOfEntries,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Downstream        map[uint32]*DeviceDOCSISDownstream        `json:"Downstream,omitzero"`
+	DownstreamChannel map[uint32]*DeviceDOCSISDownstreamChannel `json:"DownstreamChannel,omitzero"`
+	Interface         map[uint32]*DeviceDOCSISInterface         `json:"Interface,omitzero"`
+	SpectrumAnalysis  *DeviceDOCSISSpectrumAnalysis             `json:"SpectrumAnalysis,omitzero"`
+	Upstream          map[uint32]*DeviceDOCSISUpstream          `json:"Upstream,omitzero"`
+	UpstreamChannel   map[uint32]*DeviceDOCSISUpstreamChannel   `json:"UpstreamChannel,omitzero"`
 }
 
-// AddDownstream creates instance i of Device.DOCSIS.Downstream.{i}. (replacing any) and returns it
+// AddDownstream creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSIS) AddDownstream(i uint32) *DeviceDOCSISDownstream {
 	if o.Downstream == nil {
 		o.Downstream = map[uint32]*DeviceDOCSISDownstream{}
@@ -77,18 +39,7 @@ func (o *DeviceDOCSIS) AddDownstream(i uint32) *DeviceDOCSISDownstream {
 	return x
 }
 
-// GetDownstream returns instance i of Device.DOCSIS.Downstream.{i}.
-func (o *DeviceDOCSIS) GetDownstream(i uint32) (*DeviceDOCSISDownstream, bool) {
-	x, ok := o.Downstream[i]
-	return x, ok
-}
-
-// DeleteDownstream removes instance i of Device.DOCSIS.Downstream.{i}.
-func (o *DeviceDOCSIS) DeleteDownstream(i uint32) {
-	delete(o.Downstream, i)
-}
-
-// AddDownstreamChannel creates instance i of Device.DOCSIS.DownstreamChannel.{i}. (replacing any) and returns it
+// AddDownstreamChannel creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSIS) AddDownstreamChannel(i uint32) *DeviceDOCSISDownstreamChannel {
 	if o.DownstreamChannel == nil {
 		o.DownstreamChannel = map[uint32]*DeviceDOCSISDownstreamChannel{}
@@ -98,18 +49,7 @@ func (o *DeviceDOCSIS) AddDownstreamChannel(i uint32) *DeviceDOCSISDownstreamCha
 	return x
 }
 
-// GetDownstreamChannel returns instance i of Device.DOCSIS.DownstreamChannel.{i}.
-func (o *DeviceDOCSIS) GetDownstreamChannel(i uint32) (*DeviceDOCSISDownstreamChannel, bool) {
-	x, ok := o.DownstreamChannel[i]
-	return x, ok
-}
-
-// DeleteDownstreamChannel removes instance i of Device.DOCSIS.DownstreamChannel.{i}.
-func (o *DeviceDOCSIS) DeleteDownstreamChannel(i uint32) {
-	delete(o.DownstreamChannel, i)
-}
-
-// AddInterface creates instance i of Device.DOCSIS.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSIS) AddInterface(i uint32) *DeviceDOCSISInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceDOCSISInterface{}
@@ -119,18 +59,7 @@ func (o *DeviceDOCSIS) AddInterface(i uint32) *DeviceDOCSISInterface {
 	return x
 }
 
-// GetInterface returns instance i of Device.DOCSIS.Interface.{i}.
-func (o *DeviceDOCSIS) GetInterface(i uint32) (*DeviceDOCSISInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.DOCSIS.Interface.{i}.
-func (o *DeviceDOCSIS) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// AddUpstream creates instance i of Device.DOCSIS.Upstream.{i}. (replacing any) and returns it
+// AddUpstream creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSIS) AddUpstream(i uint32) *DeviceDOCSISUpstream {
 	if o.Upstream == nil {
 		o.Upstream = map[uint32]*DeviceDOCSISUpstream{}
@@ -140,18 +69,7 @@ func (o *DeviceDOCSIS) AddUpstream(i uint32) *DeviceDOCSISUpstream {
 	return x
 }
 
-// GetUpstream returns instance i of Device.DOCSIS.Upstream.{i}.
-func (o *DeviceDOCSIS) GetUpstream(i uint32) (*DeviceDOCSISUpstream, bool) {
-	x, ok := o.Upstream[i]
-	return x, ok
-}
-
-// DeleteUpstream removes instance i of Device.DOCSIS.Upstream.{i}.
-func (o *DeviceDOCSIS) DeleteUpstream(i uint32) {
-	delete(o.Upstream, i)
-}
-
-// AddUpstreamChannel creates instance i of Device.DOCSIS.UpstreamChannel.{i}. (replacing any) and returns it
+// AddUpstreamChannel creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSIS) AddUpstreamChannel(i uint32) *DeviceDOCSISUpstreamChannel {
 	if o.UpstreamChannel == nil {
 		o.UpstreamChannel = map[uint32]*DeviceDOCSISUpstreamChannel{}
@@ -160,1615 +78,767 @@ func (o *DeviceDOCSIS) AddUpstreamChannel(i uint32) *DeviceDOCSISUpstreamChannel
 	o.UpstreamChannel[i] = x
 	return x
 }
-
-// GetUpstreamChannel returns instance i of Device.DOCSIS.UpstreamChannel.{i}.
-func (o *DeviceDOCSIS) GetUpstreamChannel(i uint32) (*DeviceDOCSISUpstreamChannel, bool) {
-	x, ok := o.UpstreamChannel[i]
-	return x, ok
-}
-
-// DeleteUpstreamChannel removes instance i of Device.DOCSIS.UpstreamChannel.{i}.
-func (o *DeviceDOCSIS) DeleteUpstreamChannel(i uint32) {
-	delete(o.UpstreamChannel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSIS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSIS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckBytes(synDeviceDOCSIS_CapabilitiesReq, o.CapabilitiesReq); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CapabilitiesReq",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDOCSIS_CapabilitiesRsp, o.CapabilitiesRsp); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CapabilitiesRsp",
-		})
-	}
+func (o *DeviceDOCSIS) ValidateAt(c *model.Checker, p string) {
+	c.Bytes(p, "CapabilitiesReq", 778, []byte(o.CapabilitiesReq))
+	c.Bytes(p, "CapabilitiesRsp", 779, []byte(o.CapabilitiesRsp))
 	for _, i := range model.SortedKeys(o.Downstream) {
-		o.Downstream[i].ValidateAt(prefix+"Downstream."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Downstream[i].ValidateAt(c, model.InstanceOf(p, "Downstream.", i))
 	}
 	for _, i := range model.SortedKeys(o.DownstreamChannel) {
-		o.DownstreamChannel[i].ValidateAt(prefix+"DownstreamChannel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DownstreamChannel[i].ValidateAt(c, model.InstanceOf(p, "DownstreamChannel.", i))
 	}
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 	if o.SpectrumAnalysis != nil {
-		o.SpectrumAnalysis.ValidateAt(prefix+"SpectrumAnalysis.", v)
+		o.SpectrumAnalysis.ValidateAt(c, p+"SpectrumAnalysis.")
 	}
 	for _, i := range model.SortedKeys(o.Upstream) {
-		o.Upstream[i].ValidateAt(prefix+"Upstream."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Upstream[i].ValidateAt(c, model.InstanceOf(p, "Upstream.", i))
 	}
 	for _, i := range model.SortedKeys(o.UpstreamChannel) {
-		o.UpstreamChannel[i].ValidateAt(prefix+"UpstreamChannel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.UpstreamChannel[i].ValidateAt(c, model.InstanceOf(p, "UpstreamChannel.", i))
 	}
 }
 
 // DeviceDOCSISPath is the typed path of Device.DOCSIS.
 type DeviceDOCSISPath struct {
-	obj                              model.ObjectPath
-	CapabilitiesReq                  model.ReadOnlyParam[[]byte]
-	CapabilitiesRsp                  model.ReadOnlyParam[[]byte]
-	DownstreamChannelNumberOfEntries model.ReadOnlyParam[uint32]
-	UpstreamChannelNumberOfEntries   model.ReadOnlyParam[uint32]
-	DownstreamNumberOfEntries        model.ReadOnlyParam[uint32]
-	UpstreamNumberOfEntries          model.ReadOnlyParam[uint32]
-	InterfaceNumberOfEntries         model.ReadOnlyParam[uint32]
-	SpectrumAnalysis                 DeviceDOCSISSpectrumAnalysisPath
+	model.ObjectPath
+	CapabilitiesReq model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	CapabilitiesRsp model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	DownstreamChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownstreamNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SpectrumAnalysis DeviceDOCSISSpectrumAnalysisPath `dm:"SpectrumAnalysis."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISPath(prefix string) DeviceDOCSISPath {
-	p := &prefix
-	return DeviceDOCSISPath{
-		CapabilitiesReq:                  model.NewReadOnly[[]byte](p, "CapabilitiesReq", model.TypeHexBinary),
-		CapabilitiesRsp:                  model.NewReadOnly[[]byte](p, "CapabilitiesRsp", model.TypeHexBinary),
-		DownstreamChannelNumberOfEntries: model.NewReadOnly[uint32](p, "DownstreamChannelNumberOfEntries", model.TypeUnsignedInt),
-		DownstreamNumberOfEntries:        model.NewReadOnly[uint32](p, "DownstreamNumberOfEntries", model.TypeUnsignedInt),
-		InterfaceNumberOfEntries:         model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		SpectrumAnalysis:                 newDeviceDOCSISSpectrumAnalysisPath(prefix + "SpectrumAnalysis."),
-		UpstreamChannelNumberOfEntries:   model.NewReadOnly[uint32](p, "UpstreamChannelNumberOfEntries", model.TypeUnsignedInt),
-		UpstreamNumberOfEntries:          model.NewReadOnly[uint32](p, "UpstreamNumberOfEntries", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
+// Downstream returns the typed path of instance i.
+func (x DeviceDOCSISPath) Downstream(i uint32) (p DeviceDOCSISDownstreamPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Downstream.", i))
+	return
 }
 
-// Downstream returns the typed path of instance i of Device.DOCSIS.Downstream.{i}.
-func (x DeviceDOCSISPath) Downstream(i uint32) DeviceDOCSISDownstreamPath {
-	return newDeviceDOCSISDownstreamPath(x.Path() + "Downstream." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DownstreamTable returns the table Device.DOCSIS.Downstream.{i}. itself (for AddObject when writable)
+// DownstreamTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISPath) DownstreamTable() model.Table {
-	return model.NewTable(x.Path() + "Downstream.")
+	return model.NewTable(x.ObjectPath, "Downstream.")
 }
 
-// DownstreamChannel returns the typed path of instance i of Device.DOCSIS.DownstreamChannel.{i}.
-func (x DeviceDOCSISPath) DownstreamChannel(i uint32) DeviceDOCSISDownstreamChannelPath {
-	return newDeviceDOCSISDownstreamChannelPath(x.Path() + "DownstreamChannel." + strconv.FormatUint(uint64(i), 10) + ".")
+// DownstreamChannel returns the typed path of instance i.
+func (x DeviceDOCSISPath) DownstreamChannel(i uint32) (p DeviceDOCSISDownstreamChannelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DownstreamChannel.", i))
+	return
 }
 
-// DownstreamChannelTable returns the table Device.DOCSIS.DownstreamChannel.{i}. itself (for AddObject when writable)
+// DownstreamChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISPath) DownstreamChannelTable() model.Table {
-	return model.NewTable(x.Path() + "DownstreamChannel.")
+	return model.NewTable(x.ObjectPath, "DownstreamChannel.")
 }
 
-// Interface returns the typed path of instance i of Device.DOCSIS.Interface.{i}.
-func (x DeviceDOCSISPath) Interface(i uint32) DeviceDOCSISInterfacePath {
-	return newDeviceDOCSISInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
+// Interface returns the typed path of instance i.
+func (x DeviceDOCSISPath) Interface(i uint32) (p DeviceDOCSISInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// InterfaceTable returns the table Device.DOCSIS.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-// Upstream returns the typed path of instance i of Device.DOCSIS.Upstream.{i}.
-func (x DeviceDOCSISPath) Upstream(i uint32) DeviceDOCSISUpstreamPath {
-	return newDeviceDOCSISUpstreamPath(x.Path() + "Upstream." + strconv.FormatUint(uint64(i), 10) + ".")
+// Upstream returns the typed path of instance i.
+func (x DeviceDOCSISPath) Upstream(i uint32) (p DeviceDOCSISUpstreamPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Upstream.", i))
+	return
 }
 
-// UpstreamTable returns the table Device.DOCSIS.Upstream.{i}. itself (for AddObject when writable)
+// UpstreamTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISPath) UpstreamTable() model.Table {
-	return model.NewTable(x.Path() + "Upstream.")
+	return model.NewTable(x.ObjectPath, "Upstream.")
 }
 
-// UpstreamChannel returns the typed path of instance i of Device.DOCSIS.UpstreamChannel.{i}.
-func (x DeviceDOCSISPath) UpstreamChannel(i uint32) DeviceDOCSISUpstreamChannelPath {
-	return newDeviceDOCSISUpstreamChannelPath(x.Path() + "UpstreamChannel." + strconv.FormatUint(uint64(i), 10) + ".")
+// UpstreamChannel returns the typed path of instance i.
+func (x DeviceDOCSISPath) UpstreamChannel(i uint32) (p DeviceDOCSISUpstreamChannelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "UpstreamChannel.", i))
+	return
 }
 
-// UpstreamChannelTable returns the table Device.DOCSIS.UpstreamChannel.{i}. itself (for AddObject when writable)
+// UpstreamChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISPath) UpstreamChannelTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "UpstreamChannel.")
+	return model.NewWritableTable(x.ObjectPath, "UpstreamChannel.")
 }
 
 // DeviceDOCSISDownstreamStatus enumerates the values of Device.DOCSIS.Downstream.{i}.Status.
 type DeviceDOCSISDownstreamStatus string
 
-func (e DeviceDOCSISDownstreamStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDOCSISDownstreamStatus_Up             DeviceDOCSISDownstreamStatus = "Up"
-	DeviceDOCSISDownstreamStatus_Down           DeviceDOCSISDownstreamStatus = "Down"
-	DeviceDOCSISDownstreamStatus_Unknown        DeviceDOCSISDownstreamStatus = "Unknown"
-	DeviceDOCSISDownstreamStatus_Dormant        DeviceDOCSISDownstreamStatus = "Dormant"
-	DeviceDOCSISDownstreamStatus_NotPresent     DeviceDOCSISDownstreamStatus = "NotPresent"
+	DeviceDOCSISDownstreamStatus_Up DeviceDOCSISDownstreamStatus = "Up"
+
+	DeviceDOCSISDownstreamStatus_Down DeviceDOCSISDownstreamStatus = "Down"
+
+	DeviceDOCSISDownstreamStatus_Unknown DeviceDOCSISDownstreamStatus = "Unknown"
+
+	DeviceDOCSISDownstreamStatus_Dormant DeviceDOCSISDownstreamStatus = "Dormant"
+
+	DeviceDOCSISDownstreamStatus_NotPresent DeviceDOCSISDownstreamStatus = "NotPresent"
+
 	DeviceDOCSISDownstreamStatus_LowerLayerDown DeviceDOCSISDownstreamStatus = "LowerLayerDown"
-	DeviceDOCSISDownstreamStatus_Error          DeviceDOCSISDownstreamStatus = "Error"
+
+	DeviceDOCSISDownstreamStatus_Error DeviceDOCSISDownstreamStatus = "Error"
 )
 
-var (
-	synDeviceDOCSISDownstream_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDOCSISDownstream_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDOCSISDownstream_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDOCSISDownstream_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDOCSISDownstream_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDOCSISDownstream_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDOCSISDownstream_MaxBitRate = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "Mbps",
-	}
-	synDeviceDOCSISDownstream_Upstream       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDOCSISDownstream_CurrentBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceDOCSISDownstream_DownstreamChannelList = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.DownstreamChannel.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDOCSISDownstream holds the values of Device.DOCSIS.Downstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDOCSISDownstream holds the values of Device.DOCSIS.Downstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDOCSISDownstream struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceDOCSISDownstreamStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.19.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// MaxBitRate: int[-1:] Mbps, readWrite, since 2.19.
-	MaxBitRate int32 `cwmp:"MaxBitRate"`
-	// Upstream: boolean, readOnly, since 2.19.
-	Upstream bool `cwmp:"Upstream"`
-	// CurrentBitRate: unsignedInt Mbps, readOnly, since 2.0.
-	CurrentBitRate uint32 `cwmp:"CurrentBitRate"`
-	// DownstreamChannelList: list(:1024)<string> pathRef→#.DownstreamChannel., readWrite, since 2.0.
-	DownstreamChannelList []string                     `cwmp:"DownstreamChannelList"`
-	Stats                 *DeviceDOCSISDownstreamStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDOCSISDownstreamStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	MaxBitRate int32 `json:"MaxBitRate,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	CurrentBitRate uint32 `json:"CurrentBitRate,omitzero"`
+
+	DownstreamChannelList []string `json:"DownstreamChannelList,omitzero"`
+
+	Stats *DeviceDOCSISDownstreamStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISDownstream) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISDownstream) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDOCSISDownstream_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISDownstream_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISDownstream_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceDOCSISDownstream_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISDownstream_MaxBitRate, int64(o.MaxBitRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxBitRate",
-		})
-	}
-	if e := model.CheckValue(synDeviceDOCSISDownstream_DownstreamChannelList, model.FormatValue(model.TypeString, o.DownstreamChannelList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DownstreamChannelList",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceDOCSISDownstream) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 806, string(o.Status))
+	c.String(p, "Alias", 781, o.Alias)
+	c.String(p, "Name", 788, o.Name)
+	c.Wire(p, "LowerLayers", 786, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Int(p, "MaxBitRate", 787, int64(o.MaxBitRate))
+	c.Wire(p, "DownstreamChannelList", 783, model.JoinStrings(o.DownstreamChannelList), len(o.DownstreamChannelList) > 0)
 }
 
 // DeviceDOCSISDownstreamPath is the typed path of Device.DOCSIS.Downstream.{i}.
 type DeviceDOCSISDownstreamPath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	Status                model.ReadOnlyParam[DeviceDOCSISDownstreamStatus]
-	Alias                 model.WriteOnceParam[string]
-	Name                  model.ReadOnlyParam[string]
-	LastChange            model.ReadOnlyParam[uint32]
-	LowerLayers           model.ReadWriteParam[[]string]
-	MaxBitRate            model.ReadWriteParam[int32]
-	Upstream              model.ReadOnlyParam[bool]
-	CurrentBitRate        model.ReadOnlyParam[uint32]
-	DownstreamChannelList model.ReadWriteParam[[]string]
-	Stats                 DeviceDOCSISDownstreamStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	CurrentBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownstreamChannelList model.ReadWriteParam[[]string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MaxBitRate model.ReadWriteParam[int32] `dm:"i"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	Stats DeviceDOCSISDownstreamStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISDownstreamPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISDownstreamPath(prefix string) DeviceDOCSISDownstreamPath {
-	p := &prefix
-	return DeviceDOCSISDownstreamPath{
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CurrentBitRate:        model.NewReadOnly[uint32](p, "CurrentBitRate", model.TypeUnsignedInt),
-		DownstreamChannelList: model.NewReadWrite[[]string](p, "DownstreamChannelList", model.TypeString),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:            model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:           model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MaxBitRate:            model.NewReadWrite[int32](p, "MaxBitRate", model.TypeInt),
-		Name:                  model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:                 newDeviceDOCSISDownstreamStatsPath(prefix + "Stats."),
-		Status:                model.NewReadOnly[DeviceDOCSISDownstreamStatus](p, "Status", model.TypeString),
-		Upstream:              model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		obj:                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDOCSISDownstreamStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceDOCSISDownstreamStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDOCSISDownstreamStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDOCSISDownstreamStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISDownstreamStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceDOCSISDownstreamStats holds the values of Device.DOCSIS.Downstream.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceDOCSISDownstreamStats holds the values of Device.DOCSIS.Downstream.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDOCSISDownstreamStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISDownstreamStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISDownstreamStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceDOCSISDownstreamStatsPath is the typed path of Device.DOCSIS.Downstream.{i}.Stats.
 type DeviceDOCSISDownstreamStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISDownstreamStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISDownstreamStatsPath(prefix string) DeviceDOCSISDownstreamStatsPath {
-	p := &prefix
-	return DeviceDOCSISDownstreamStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDOCSISDownstreamChannelModulation enumerates the values of Device.DOCSIS.DownstreamChannel.{i}.Modulation.
 type DeviceDOCSISDownstreamChannelModulation string
 
-func (e DeviceDOCSISDownstreamChannelModulation) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDOCSISDownstreamChannelModulation_Unknown DeviceDOCSISDownstreamChannelModulation = "Unknown"
-	DeviceDOCSISDownstreamChannelModulation_Other   DeviceDOCSISDownstreamChannelModulation = "Other"
-	DeviceDOCSISDownstreamChannelModulation_QAM64   DeviceDOCSISDownstreamChannelModulation = "QAM64"
-	DeviceDOCSISDownstreamChannelModulation_QAM256  DeviceDOCSISDownstreamChannelModulation = "QAM256"
+
+	DeviceDOCSISDownstreamChannelModulation_Other DeviceDOCSISDownstreamChannelModulation = "Other"
+
+	DeviceDOCSISDownstreamChannelModulation_QAM64 DeviceDOCSISDownstreamChannelModulation = "QAM64"
+
+	DeviceDOCSISDownstreamChannelModulation_QAM256 DeviceDOCSISDownstreamChannelModulation = "QAM256"
 )
 
 // DeviceDOCSISDownstreamChannelInterleave enumerates the values of Device.DOCSIS.DownstreamChannel.{i}.Interleave.
 type DeviceDOCSISDownstreamChannelInterleave string
 
-func (e DeviceDOCSISDownstreamChannelInterleave) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDOCSISDownstreamChannelInterleave_Unknown           DeviceDOCSISDownstreamChannelInterleave = "Unknown"
-	DeviceDOCSISDownstreamChannelInterleave_Other             DeviceDOCSISDownstreamChannelInterleave = "Other"
-	DeviceDOCSISDownstreamChannelInterleave_Taps8Increment16  DeviceDOCSISDownstreamChannelInterleave = "Taps8Increment16"
-	DeviceDOCSISDownstreamChannelInterleave_Taps16Increment8  DeviceDOCSISDownstreamChannelInterleave = "Taps16Increment8"
-	DeviceDOCSISDownstreamChannelInterleave_Taps32Increment4  DeviceDOCSISDownstreamChannelInterleave = "Taps32Increment4"
-	DeviceDOCSISDownstreamChannelInterleave_Taps64Increment2  DeviceDOCSISDownstreamChannelInterleave = "Taps64Increment2"
+	DeviceDOCSISDownstreamChannelInterleave_Unknown DeviceDOCSISDownstreamChannelInterleave = "Unknown"
+
+	DeviceDOCSISDownstreamChannelInterleave_Other DeviceDOCSISDownstreamChannelInterleave = "Other"
+
+	DeviceDOCSISDownstreamChannelInterleave_Taps8Increment16 DeviceDOCSISDownstreamChannelInterleave = "Taps8Increment16"
+
+	DeviceDOCSISDownstreamChannelInterleave_Taps16Increment8 DeviceDOCSISDownstreamChannelInterleave = "Taps16Increment8"
+
+	DeviceDOCSISDownstreamChannelInterleave_Taps32Increment4 DeviceDOCSISDownstreamChannelInterleave = "Taps32Increment4"
+
+	DeviceDOCSISDownstreamChannelInterleave_Taps64Increment2 DeviceDOCSISDownstreamChannelInterleave = "Taps64Increment2"
+
 	DeviceDOCSISDownstreamChannelInterleave_Taps128Increment1 DeviceDOCSISDownstreamChannelInterleave = "Taps128Increment1"
+
 	DeviceDOCSISDownstreamChannelInterleave_Taps12increment17 DeviceDOCSISDownstreamChannelInterleave = "Taps12increment17"
 )
 
 // DeviceDOCSISDownstreamChannelAnnex enumerates the values of Device.DOCSIS.DownstreamChannel.{i}.Annex.
 type DeviceDOCSISDownstreamChannelAnnex string
 
-func (e DeviceDOCSISDownstreamChannelAnnex) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDOCSISDownstreamChannelAnnex_Unknown DeviceDOCSISDownstreamChannelAnnex = "Unknown"
-	DeviceDOCSISDownstreamChannelAnnex_Other   DeviceDOCSISDownstreamChannelAnnex = "Other"
-	DeviceDOCSISDownstreamChannelAnnex_AnnexA  DeviceDOCSISDownstreamChannelAnnex = "AnnexA"
-	DeviceDOCSISDownstreamChannelAnnex_AnnexB  DeviceDOCSISDownstreamChannelAnnex = "AnnexB"
-	DeviceDOCSISDownstreamChannelAnnex_AnnexC  DeviceDOCSISDownstreamChannelAnnex = "AnnexC"
+
+	DeviceDOCSISDownstreamChannelAnnex_Other DeviceDOCSISDownstreamChannelAnnex = "Other"
+
+	DeviceDOCSISDownstreamChannelAnnex_AnnexA DeviceDOCSISDownstreamChannelAnnex = "AnnexA"
+
+	DeviceDOCSISDownstreamChannelAnnex_AnnexB DeviceDOCSISDownstreamChannelAnnex = "AnnexB"
+
+	DeviceDOCSISDownstreamChannelAnnex_AnnexC DeviceDOCSISDownstreamChannelAnnex = "AnnexC"
 )
 
-var (
-	synDeviceDOCSISDownstreamChannel_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDOCSISDownstreamChannel_ID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISDownstreamChannel_Frequency = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1000000000",
-			Min: "0",
-		}},
-		Type:  model.TypeInt,
-		Units: "Hz",
-	}
-	synDeviceDOCSISDownstreamChannel_Width = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "16000000",
-			Min: "0",
-		}},
-		Type:  model.TypeInt,
-		Units: "Hz",
-	}
-	synDeviceDOCSISDownstreamChannel_Modulation = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "Other"}, {Value: "QAM64"}, {Value: "QAM256"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDOCSISDownstreamChannel_Interleave = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "Other"}, {Value: "Taps8Increment16"}, {Value: "Taps16Increment8"}, {Value: "Taps32Increment4"}, {Value: "Taps64Increment2"}, {Value: "Taps128Increment1"}, {Value: "Taps12increment17"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDOCSISDownstreamChannel_Power = &model.Syntax{
-		DataType: "TenthdBmV",
-		Type:     model.TypeInt,
-	}
-	synDeviceDOCSISDownstreamChannel_Annex = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "Other"}, {Value: "AnnexA"}, {Value: "AnnexB"}, {Value: "AnnexC"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDOCSISDownstreamChannel holds the values of Device.DOCSIS.DownstreamChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15)
+// DeviceDOCSISDownstreamChannel holds the values of Device.DOCSIS.DownstreamChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceDOCSISDownstreamChannel struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// ID: unsignedInt[0:255], readOnly, since 2.15.
-	ID uint32 `cwmp:"ID"`
-	// Frequency: int[0:1000000000] Hz, readOnly, since 2.15.
-	Frequency int32 `cwmp:"Frequency"`
-	// Width: int[0:16000000] Hz, readOnly, since 2.15.
-	Width int32 `cwmp:"Width"`
-	// Modulation: string{Unknown,Other,QAM64,QAM256}, readOnly, since 2.15.
-	Modulation DeviceDOCSISDownstreamChannelModulation `cwmp:"Modulation"`
-	// Interleave: string{Unknown,Other,Taps8Increment16,Taps16Increment8,Taps32Increment4,Taps64Increment2,… 8 values}, readOnly, since 2.15.
-	Interleave DeviceDOCSISDownstreamChannelInterleave `cwmp:"Interleave"`
-	// Power: TenthdBmV=int, readOnly, since 2.15.
-	Power int32 `cwmp:"Power"`
-	// Annex: string{Unknown,Other,AnnexA,AnnexB,AnnexC}, readOnly, since 2.15.
-	Annex            DeviceDOCSISDownstreamChannelAnnex             `cwmp:"Annex"`
-	SignalQuality    *DeviceDOCSISDownstreamChannelSignalQuality    `cwmp:"SignalQuality."`
-	SignalQualityExt *DeviceDOCSISDownstreamChannelSignalQualityExt `cwmp:"SignalQualityExt."`
+	Alias string `json:"Alias,omitzero"`
+
+	ID uint32 `json:"ID,omitzero"`
+
+	Frequency int32 `json:"Frequency,omitzero"`
+
+	Width int32 `json:"Width,omitzero"`
+
+	Modulation DeviceDOCSISDownstreamChannelModulation `json:"Modulation,omitzero"`
+
+	Interleave DeviceDOCSISDownstreamChannelInterleave `json:"Interleave,omitzero"`
+
+	Power int32 `json:"Power,omitzero"`
+
+	Annex DeviceDOCSISDownstreamChannelAnnex `json:"Annex,omitzero"`
+
+	SignalQuality    *DeviceDOCSISDownstreamChannelSignalQuality    `json:"SignalQuality,omitzero"`
+	SignalQualityExt *DeviceDOCSISDownstreamChannelSignalQualityExt `json:"SignalQualityExt,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISDownstreamChannel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISDownstreamChannel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDOCSISDownstreamChannel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceDOCSISDownstreamChannel_ID, uint64(o.ID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ID",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISDownstreamChannel_Frequency, int64(o.Frequency)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Frequency",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISDownstreamChannel_Width, int64(o.Width)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Width",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISDownstreamChannel_Modulation, string(o.Modulation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Modulation",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISDownstreamChannel_Interleave, string(o.Interleave)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interleave",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISDownstreamChannel_Annex, string(o.Annex)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Annex",
-		})
-	}
+func (o *DeviceDOCSISDownstreamChannel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 809, o.Alias)
+	c.Uint(p, "ID", 812, uint64(o.ID))
+	c.Int(p, "Frequency", 811, int64(o.Frequency))
+	c.Int(p, "Width", 827, int64(o.Width))
+	c.String(p, "Modulation", 814, string(o.Modulation))
+	c.String(p, "Interleave", 813, string(o.Interleave))
+	c.String(p, "Annex", 810, string(o.Annex))
 	if o.SignalQuality != nil {
-		o.SignalQuality.ValidateAt(prefix+"SignalQuality.", v)
-	}
-	if o.SignalQualityExt != nil {
-		o.SignalQualityExt.ValidateAt(prefix+"SignalQualityExt.", v)
+		o.SignalQuality.ValidateAt(c, p+"SignalQuality.")
 	}
 }
 
 // DeviceDOCSISDownstreamChannelPath is the typed path of Device.DOCSIS.DownstreamChannel.{i}.
 type DeviceDOCSISDownstreamChannelPath struct {
-	obj              model.ObjectPath
-	Alias            model.WriteOnceParam[string]
-	ID               model.ReadOnlyParam[uint32]
-	Frequency        model.ReadOnlyParam[int32]
-	Width            model.ReadOnlyParam[int32]
-	Modulation       model.ReadOnlyParam[DeviceDOCSISDownstreamChannelModulation]
-	Interleave       model.ReadOnlyParam[DeviceDOCSISDownstreamChannelInterleave]
-	Power            model.ReadOnlyParam[int32]
-	Annex            model.ReadOnlyParam[DeviceDOCSISDownstreamChannelAnnex]
-	SignalQuality    DeviceDOCSISDownstreamChannelSignalQualityPath
-	SignalQualityExt DeviceDOCSISDownstreamChannelSignalQualityExtPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Annex model.ReadOnlyParam[string] `dm:"s"`
+
+	Frequency model.ReadOnlyParam[int32] `dm:"i"`
+
+	ID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Interleave model.ReadOnlyParam[string] `dm:"s"`
+
+	Modulation model.ReadOnlyParam[string] `dm:"s"`
+
+	Power model.ReadOnlyParam[int32] `dm:"i"`
+
+	Width model.ReadOnlyParam[int32] `dm:"i"`
+
+	SignalQuality    DeviceDOCSISDownstreamChannelSignalQualityPath    `dm:"SignalQuality."`
+	SignalQualityExt DeviceDOCSISDownstreamChannelSignalQualityExtPath `dm:"SignalQualityExt."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISDownstreamChannelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISDownstreamChannelPath(prefix string) DeviceDOCSISDownstreamChannelPath {
-	p := &prefix
-	return DeviceDOCSISDownstreamChannelPath{
-		Alias:            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Annex:            model.NewReadOnly[DeviceDOCSISDownstreamChannelAnnex](p, "Annex", model.TypeString),
-		Frequency:        model.NewReadOnly[int32](p, "Frequency", model.TypeInt),
-		ID:               model.NewReadOnly[uint32](p, "ID", model.TypeUnsignedInt),
-		Interleave:       model.NewReadOnly[DeviceDOCSISDownstreamChannelInterleave](p, "Interleave", model.TypeString),
-		Modulation:       model.NewReadOnly[DeviceDOCSISDownstreamChannelModulation](p, "Modulation", model.TypeString),
-		Power:            model.NewReadOnly[int32](p, "Power", model.TypeInt),
-		SignalQuality:    newDeviceDOCSISDownstreamChannelSignalQualityPath(prefix + "SignalQuality."),
-		SignalQualityExt: newDeviceDOCSISDownstreamChannelSignalQualityExtPath(prefix + "SignalQualityExt."),
-		Width:            model.NewReadOnly[int32](p, "Width", model.TypeInt),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDOCSISDownstreamChannelSignalQuality_SignalNoise = &model.Syntax{
-		DataType: "TenthdB",
-		Type:     model.TypeInt,
-		Units:    "TenthdB",
-	}
-	synDeviceDOCSISDownstreamChannelSignalQuality_Microreflections = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeInt,
-		Units: "-dBc",
-	}
-	synDeviceDOCSISDownstreamChannelSignalQuality_EqualizationData = &model.Syntax{
-		DataType: "DocsEqualizerData",
-		Sizes: []model.Size{{
-			Max: model.U64(0),
-			Min: model.U64(0),
-		}, {
-			Max: model.U64(260),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDOCSISDownstreamChannelSignalQuality_ExtUnerroreds = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDOCSISDownstreamChannelSignalQuality_ExtCorrecteds = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceDOCSISDownstreamChannelSignalQuality_ExtUncorrectables = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-)
-
-// DeviceDOCSISDownstreamChannelSignalQuality holds the values of Device.DOCSIS.DownstreamChannel.{i}.SignalQuality. (object, readOnly, since 2.15)
+// DeviceDOCSISDownstreamChannelSignalQuality holds the values of Device.DOCSIS.DownstreamChannel.{i}.SignalQuality. (object, readOnly, since 2.15).
 type DeviceDOCSISDownstreamChannelSignalQuality struct {
-	// SignalNoise: TenthdB=int TenthdB, readOnly, since 2.15.
-	SignalNoise int32 `cwmp:"SignalNoise"`
-	// Microreflections: int[0:255] -dBc, readOnly, since 2.15.
-	Microreflections int32 `cwmp:"Microreflections"`
-	// EqualizationData: DocsEqualizerData=hexBinary(0:0,36:260), readOnly, since 2.15.
-	EqualizationData []byte `cwmp:"EqualizationData"`
-	// ExtUnerroreds: StatsCounter64=unsignedLong, readOnly, since 2.15.
-	ExtUnerroreds uint64 `cwmp:"ExtUnerroreds"`
-	// ExtCorrecteds: StatsCounter64=unsignedLong, readOnly, since 2.15.
-	ExtCorrecteds uint64 `cwmp:"ExtCorrecteds"`
-	// ExtUncorrectables: StatsCounter64=unsignedLong, readOnly, since 2.15.
-	ExtUncorrectables uint64 `cwmp:"ExtUncorrectables"`
+	SignalNoise int32 `json:"SignalNoise,omitzero"`
+
+	Microreflections int32 `json:"Microreflections,omitzero"`
+
+	EqualizationData model.HexBinary `json:"EqualizationData,omitzero"`
+
+	ExtUnerroreds uint64 `json:"ExtUnerroreds,omitzero"`
+
+	ExtCorrecteds uint64 `json:"ExtCorrecteds,omitzero"`
+
+	ExtUncorrectables uint64 `json:"ExtUncorrectables,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISDownstreamChannelSignalQuality) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISDownstreamChannelSignalQuality) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceDOCSISDownstreamChannelSignalQuality_Microreflections, int64(o.Microreflections)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Microreflections",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDOCSISDownstreamChannelSignalQuality_EqualizationData, o.EqualizationData); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EqualizationData",
-		})
-	}
+func (o *DeviceDOCSISDownstreamChannelSignalQuality) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "Microreflections", 821, int64(o.Microreflections))
+	c.Bytes(p, "EqualizationData", 817, []byte(o.EqualizationData))
 }
 
 // DeviceDOCSISDownstreamChannelSignalQualityPath is the typed path of Device.DOCSIS.DownstreamChannel.{i}.SignalQuality.
 type DeviceDOCSISDownstreamChannelSignalQualityPath struct {
-	obj               model.ObjectPath
-	SignalNoise       model.ReadOnlyParam[int32]
-	Microreflections  model.ReadOnlyParam[int32]
-	EqualizationData  model.ReadOnlyParam[[]byte]
-	ExtUnerroreds     model.ReadOnlyParam[uint64]
-	ExtCorrecteds     model.ReadOnlyParam[uint64]
-	ExtUncorrectables model.ReadOnlyParam[uint64]
+	model.ObjectPath
+	EqualizationData model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	ExtCorrecteds model.ReadOnlyParam[uint64] `dm:"U"`
+
+	ExtUncorrectables model.ReadOnlyParam[uint64] `dm:"U"`
+
+	ExtUnerroreds model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Microreflections model.ReadOnlyParam[int32] `dm:"i"`
+
+	SignalNoise model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISDownstreamChannelSignalQualityPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISDownstreamChannelSignalQualityPath(prefix string) DeviceDOCSISDownstreamChannelSignalQualityPath {
-	p := &prefix
-	return DeviceDOCSISDownstreamChannelSignalQualityPath{
-		EqualizationData:  model.NewReadOnly[[]byte](p, "EqualizationData", model.TypeHexBinary),
-		ExtCorrecteds:     model.NewReadOnly[uint64](p, "ExtCorrecteds", model.TypeUnsignedLong),
-		ExtUncorrectables: model.NewReadOnly[uint64](p, "ExtUncorrectables", model.TypeUnsignedLong),
-		ExtUnerroreds:     model.NewReadOnly[uint64](p, "ExtUnerroreds", model.TypeUnsignedLong),
-		Microreflections:  model.NewReadOnly[int32](p, "Microreflections", model.TypeInt),
-		SignalNoise:       model.NewReadOnly[int32](p, "SignalNoise", model.TypeInt),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDOCSISDownstreamChannelSignalQualityExt_RxMER = &model.Syntax{
-		DataType: "TenthdB",
-		Type:     model.TypeInt,
-		Units:    "TenthdB",
-	}
-	synDeviceDOCSISDownstreamChannelSignalQualityExt_RxMerSamples                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDOCSISDownstreamChannelSignalQualityExt_FbeNormalizationCoefficient = &model.Syntax{Type: model.TypeInt}
-)
-
-// DeviceDOCSISDownstreamChannelSignalQualityExt holds the values of Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt. (object, readOnly, since 2.15)
+// DeviceDOCSISDownstreamChannelSignalQualityExt holds the values of Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt. (object, readOnly, since 2.15).
 type DeviceDOCSISDownstreamChannelSignalQualityExt struct {
-	// RxMER: TenthdB=int TenthdB, readOnly, since 2.15.
-	RxMER int32 `cwmp:"RxMER"`
-	// RxMerSamples: unsignedInt, readOnly, since 2.15.
-	RxMerSamples uint32 `cwmp:"RxMerSamples"`
-	// FbeNormalizationCoefficient: int, readOnly, since 2.15.
-	FbeNormalizationCoefficient int32 `cwmp:"FbeNormalizationCoefficient"`
-}
+	RxMER int32 `json:"RxMER,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISDownstreamChannelSignalQualityExt) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	RxMerSamples uint32 `json:"RxMerSamples,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISDownstreamChannelSignalQualityExt) ValidateAt(prefix string, v *model.Violations) {
+	FbeNormalizationCoefficient int32 `json:"FbeNormalizationCoefficient,omitzero"`
 }
 
 // DeviceDOCSISDownstreamChannelSignalQualityExtPath is the typed path of Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt.
 type DeviceDOCSISDownstreamChannelSignalQualityExtPath struct {
-	obj                         model.ObjectPath
-	RxMER                       model.ReadOnlyParam[int32]
-	RxMerSamples                model.ReadOnlyParam[uint32]
-	FbeNormalizationCoefficient model.ReadOnlyParam[int32]
-}
+	model.ObjectPath
+	FbeNormalizationCoefficient model.ReadOnlyParam[int32] `dm:"i"`
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISDownstreamChannelSignalQualityExtPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISDownstreamChannelSignalQualityExtPath(prefix string) DeviceDOCSISDownstreamChannelSignalQualityExtPath {
-	p := &prefix
-	return DeviceDOCSISDownstreamChannelSignalQualityExtPath{
-		FbeNormalizationCoefficient: model.NewReadOnly[int32](p, "FbeNormalizationCoefficient", model.TypeInt),
-		RxMER:                       model.NewReadOnly[int32](p, "RxMER", model.TypeInt),
-		RxMerSamples:                model.NewReadOnly[uint32](p, "RxMerSamples", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	RxMER model.ReadOnlyParam[int32] `dm:"i"`
+
+	RxMerSamples model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDOCSISInterfaceStatus enumerates the values of Device.DOCSIS.Interface.{i}.Status.
 type DeviceDOCSISInterfaceStatus string
 
-func (e DeviceDOCSISInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDOCSISInterfaceStatus_Up             DeviceDOCSISInterfaceStatus = "Up"
-	DeviceDOCSISInterfaceStatus_Down           DeviceDOCSISInterfaceStatus = "Down"
-	DeviceDOCSISInterfaceStatus_Unknown        DeviceDOCSISInterfaceStatus = "Unknown"
-	DeviceDOCSISInterfaceStatus_Dormant        DeviceDOCSISInterfaceStatus = "Dormant"
-	DeviceDOCSISInterfaceStatus_NotPresent     DeviceDOCSISInterfaceStatus = "NotPresent"
+	DeviceDOCSISInterfaceStatus_Up DeviceDOCSISInterfaceStatus = "Up"
+
+	DeviceDOCSISInterfaceStatus_Down DeviceDOCSISInterfaceStatus = "Down"
+
+	DeviceDOCSISInterfaceStatus_Unknown DeviceDOCSISInterfaceStatus = "Unknown"
+
+	DeviceDOCSISInterfaceStatus_Dormant DeviceDOCSISInterfaceStatus = "Dormant"
+
+	DeviceDOCSISInterfaceStatus_NotPresent DeviceDOCSISInterfaceStatus = "NotPresent"
+
 	DeviceDOCSISInterfaceStatus_LowerLayerDown DeviceDOCSISInterfaceStatus = "LowerLayerDown"
-	DeviceDOCSISInterfaceStatus_Error          DeviceDOCSISInterfaceStatus = "Error"
+
+	DeviceDOCSISInterfaceStatus_Error DeviceDOCSISInterfaceStatus = "Error"
 )
 
 // DeviceDOCSISInterfaceCapabilities enumerates the values of Device.DOCSIS.Interface.{i}.Capabilities.
 type DeviceDOCSISInterfaceCapabilities string
 
-func (e DeviceDOCSISInterfaceCapabilities) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDOCSISInterfaceCapabilities_ATMCells      DeviceDOCSISInterfaceCapabilities = "ATMCells"
+	DeviceDOCSISInterfaceCapabilities_ATMCells DeviceDOCSISInterfaceCapabilities = "ATMCells"
+
 	DeviceDOCSISInterfaceCapabilities_Concatenation DeviceDOCSISInterfaceCapabilities = "Concatenation"
 )
 
 // DeviceDOCSISInterfaceDOCSISVersion enumerates the values of Device.DOCSIS.Interface.{i}.DOCSISVersion.
 type DeviceDOCSISInterfaceDOCSISVersion string
 
-func (e DeviceDOCSISInterfaceDOCSISVersion) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDOCSISInterfaceDOCSISVersion_DOCSIS10 DeviceDOCSISInterfaceDOCSISVersion = "DOCSIS10"
+
 	DeviceDOCSISInterfaceDOCSISVersion_DOCSIS11 DeviceDOCSISInterfaceDOCSISVersion = "DOCSIS11"
+
 	DeviceDOCSISInterfaceDOCSISVersion_DOCSIS20 DeviceDOCSISInterfaceDOCSISVersion = "DOCSIS20"
+
 	DeviceDOCSISInterfaceDOCSISVersion_DOCSIS30 DeviceDOCSISInterfaceDOCSISVersion = "DOCSIS30"
+
 	DeviceDOCSISInterfaceDOCSISVersion_DOCSIS31 DeviceDOCSISInterfaceDOCSISVersion = "DOCSIS31"
 )
 
 // DeviceDOCSISInterfaceMdCfgIpProvMode enumerates the values of Device.DOCSIS.Interface.{i}.MdCfgIpProvMode.
 type DeviceDOCSISInterfaceMdCfgIpProvMode string
 
-func (e DeviceDOCSISInterfaceMdCfgIpProvMode) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDOCSISInterfaceMdCfgIpProvMode_IPv4Only DeviceDOCSISInterfaceMdCfgIpProvMode = "IPv4Only"
+
 	DeviceDOCSISInterfaceMdCfgIpProvMode_IPv6Only DeviceDOCSISInterfaceMdCfgIpProvMode = "IPv6Only"
+
 	DeviceDOCSISInterfaceMdCfgIpProvMode_HonorMDD DeviceDOCSISInterfaceMdCfgIpProvMode = "HonorMDD"
 )
 
-var (
-	synDeviceDOCSISInterface_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDOCSISInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDOCSISInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDOCSISInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDOCSISInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDOCSISInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDOCSISInterface_MACAddress  = &model.Syntax{Type: model.TypeString}
-	synDeviceDOCSISInterface_CMTSAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDOCSISInterface_Capabilities = &model.Syntax{
-		Enums: []model.Enum{{Value: "ATMCells"}, {Value: "Concatenation"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceDOCSISInterface_FirmwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDOCSISInterface_DOCSISVersion = &model.Syntax{
-		Enums: []model.Enum{{Value: "DOCSIS10"}, {Value: "DOCSIS11"}, {Value: "DOCSIS20"}, {Value: "DOCSIS30"}, {Value: "DOCSIS31"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDOCSISInterface_MdCfgIpProvMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "IPv4Only"}, {Value: "IPv6Only"}, {Value: "HonorMDD"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDOCSISInterface holds the values of Device.DOCSIS.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDOCSISInterface holds the values of Device.DOCSIS.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDOCSISInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceDOCSISInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// MACAddress: string, readOnly, since 2.19.
-	MACAddress string `cwmp:"MACAddress"`
-	// CMTSAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.19.
-	CMTSAddress string `cwmp:"CMTSAddress"`
-	// Capabilities: list<string{ATMCells,Concatenation}>, readOnly, since 2.19.
-	Capabilities []DeviceDOCSISInterfaceCapabilities `cwmp:"Capabilities"`
-	// FirmwareVersion: string(:64), readOnly, since 2.19.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// DOCSISVersion: string{DOCSIS10,DOCSIS11,DOCSIS20,DOCSIS30,DOCSIS31}, readOnly, since 2.19.
-	DOCSISVersion DeviceDOCSISInterfaceDOCSISVersion `cwmp:"DOCSISVersion"`
-	// MdCfgIpProvMode: string{IPv4Only,IPv6Only,HonorMDD}, readOnly, since 2.19.
-	MdCfgIpProvMode    DeviceDOCSISInterfaceMdCfgIpProvMode     `cwmp:"MdCfgIpProvMode"`
-	ConnectivityStatus *DeviceDOCSISInterfaceConnectivityStatus `cwmp:"ConnectivityStatus."`
-	Stats              *DeviceDOCSISInterfaceStats              `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDOCSISInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	CMTSAddress string `json:"CMTSAddress,omitzero"`
+
+	Capabilities []DeviceDOCSISInterfaceCapabilities `json:"Capabilities,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	DOCSISVersion DeviceDOCSISInterfaceDOCSISVersion `json:"DOCSISVersion,omitzero"`
+
+	MdCfgIpProvMode DeviceDOCSISInterfaceMdCfgIpProvMode `json:"MdCfgIpProvMode,omitzero"`
+
+	ConnectivityStatus *DeviceDOCSISInterfaceConnectivityStatus `json:"ConnectivityStatus,omitzero"`
+	Stats              *DeviceDOCSISInterfaceStats              `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDOCSISInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceDOCSISInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISInterface_CMTSAddress, o.CMTSAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CMTSAddress",
-		})
-	}
-	if e := model.CheckValue(synDeviceDOCSISInterface_Capabilities, model.FormatValue(model.TypeString, o.Capabilities)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Capabilities",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISInterface_FirmwareVersion, o.FirmwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirmwareVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISInterface_DOCSISVersion, string(o.DOCSISVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DOCSISVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISInterface_MdCfgIpProvMode, string(o.MdCfgIpProvMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MdCfgIpProvMode",
-		})
-	}
+func (o *DeviceDOCSISInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 870, string(o.Status))
+	c.String(p, "Alias", 831, o.Alias)
+	c.String(p, "Name", 852, o.Name)
+	c.Wire(p, "LowerLayers", 849, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "CMTSAddress", 832, o.CMTSAddress)
+	c.Wire(p, "Capabilities", 833, model.JoinStrings(o.Capabilities), len(o.Capabilities) > 0)
+	c.String(p, "FirmwareVersion", 847, o.FirmwareVersion)
+	c.String(p, "DOCSISVersion", 845, string(o.DOCSISVersion))
+	c.String(p, "MdCfgIpProvMode", 851, string(o.MdCfgIpProvMode))
 	if o.ConnectivityStatus != nil {
-		o.ConnectivityStatus.ValidateAt(prefix+"ConnectivityStatus.", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.ConnectivityStatus.ValidateAt(c, p+"ConnectivityStatus.")
 	}
 }
 
 // DeviceDOCSISInterfacePath is the typed path of Device.DOCSIS.Interface.{i}.
 type DeviceDOCSISInterfacePath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[DeviceDOCSISInterfaceStatus]
-	Alias              model.WriteOnceParam[string]
-	Name               model.ReadOnlyParam[string]
-	LastChange         model.ReadOnlyParam[uint32]
-	LowerLayers        model.ReadWriteParam[[]string]
-	MACAddress         model.ReadOnlyParam[string]
-	CMTSAddress        model.ReadOnlyParam[string]
-	Capabilities       model.ReadOnlyParam[[]DeviceDOCSISInterfaceCapabilities]
-	FirmwareVersion    model.ReadOnlyParam[string]
-	DOCSISVersion      model.ReadOnlyParam[DeviceDOCSISInterfaceDOCSISVersion]
-	MdCfgIpProvMode    model.ReadOnlyParam[DeviceDOCSISInterfaceMdCfgIpProvMode]
-	ConnectivityStatus DeviceDOCSISInterfaceConnectivityStatusPath
-	Stats              DeviceDOCSISInterfaceStatsPath
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISInterfacePath(prefix string) DeviceDOCSISInterfacePath {
-	p := &prefix
-	return DeviceDOCSISInterfacePath{
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CMTSAddress:        model.NewReadOnly[string](p, "CMTSAddress", model.TypeString),
-		Capabilities:       model.NewReadOnly[[]DeviceDOCSISInterfaceCapabilities](p, "Capabilities", model.TypeString),
-		ConnectivityStatus: newDeviceDOCSISInterfaceConnectivityStatusPath(prefix + "ConnectivityStatus."),
-		DOCSISVersion:      model.NewReadOnly[DeviceDOCSISInterfaceDOCSISVersion](p, "DOCSISVersion", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FirmwareVersion:    model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		LastChange:         model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:        model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:         model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MdCfgIpProvMode:    model.NewReadOnly[DeviceDOCSISInterfaceMdCfgIpProvMode](p, "MdCfgIpProvMode", model.TypeString),
-		Name:               model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:              newDeviceDOCSISInterfaceStatsPath(prefix + "Stats."),
-		Status:             model.NewReadOnly[DeviceDOCSISInterfaceStatus](p, "Status", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	CMTSAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Capabilities model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DOCSISVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MdCfgIpProvMode model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	ConnectivityStatus DeviceDOCSISInterfaceConnectivityStatusPath `dm:"ConnectivityStatus."`
+	Stats              DeviceDOCSISInterfaceStatsPath              `dm:"Stats."`
 }
 
 // DeviceDOCSISInterfaceConnectivityStatusValue enumerates the values of Device.DOCSIS.Interface.{i}.ConnectivityStatus.Value.
 type DeviceDOCSISInterfaceConnectivityStatusValue string
 
-func (e DeviceDOCSISInterfaceConnectivityStatusValue) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDOCSISInterfaceConnectivityStatusValue_Other                          DeviceDOCSISInterfaceConnectivityStatusValue = "Other"
-	DeviceDOCSISInterfaceConnectivityStatusValue_NotReady                       DeviceDOCSISInterfaceConnectivityStatusValue = "NotReady"
-	DeviceDOCSISInterfaceConnectivityStatusValue_NotSynchronized                DeviceDOCSISInterfaceConnectivityStatusValue = "NotSynchronized"
-	DeviceDOCSISInterfaceConnectivityStatusValue_PhySynchronized                DeviceDOCSISInterfaceConnectivityStatusValue = "PhySynchronized"
-	DeviceDOCSISInterfaceConnectivityStatusValue_UsParametersAcquired           DeviceDOCSISInterfaceConnectivityStatusValue = "UsParametersAcquired"
-	DeviceDOCSISInterfaceConnectivityStatusValue_RangingComplete                DeviceDOCSISInterfaceConnectivityStatusValue = "RangingComplete"
-	DeviceDOCSISInterfaceConnectivityStatusValue_DHCPv4Complete                 DeviceDOCSISInterfaceConnectivityStatusValue = "DHCPv4Complete"
-	DeviceDOCSISInterfaceConnectivityStatusValue_ToDEstablished                 DeviceDOCSISInterfaceConnectivityStatusValue = "ToDEstablished"
-	DeviceDOCSISInterfaceConnectivityStatusValue_SecurityEstablished            DeviceDOCSISInterfaceConnectivityStatusValue = "SecurityEstablished"
-	DeviceDOCSISInterfaceConnectivityStatusValue_ConfigFileDownloadComplete     DeviceDOCSISInterfaceConnectivityStatusValue = "ConfigFileDownloadComplete"
-	DeviceDOCSISInterfaceConnectivityStatusValue_RegistrationComplete           DeviceDOCSISInterfaceConnectivityStatusValue = "RegistrationComplete"
-	DeviceDOCSISInterfaceConnectivityStatusValue_Operational                    DeviceDOCSISInterfaceConnectivityStatusValue = "Operational"
-	DeviceDOCSISInterfaceConnectivityStatusValue_AccessDenied                   DeviceDOCSISInterfaceConnectivityStatusValue = "AccessDenied"
-	DeviceDOCSISInterfaceConnectivityStatusValue_EAEInProgress                  DeviceDOCSISInterfaceConnectivityStatusValue = "EAEInProgress"
-	DeviceDOCSISInterfaceConnectivityStatusValue_DHCPv4InProgress               DeviceDOCSISInterfaceConnectivityStatusValue = "DHCPv4InProgress"
-	DeviceDOCSISInterfaceConnectivityStatusValue_DHCPv6InProgress               DeviceDOCSISInterfaceConnectivityStatusValue = "DHCPv6InProgress"
-	DeviceDOCSISInterfaceConnectivityStatusValue_DHCPv6Complete                 DeviceDOCSISInterfaceConnectivityStatusValue = "DHCPv6Complete"
-	DeviceDOCSISInterfaceConnectivityStatusValue_RegistrationInProgress         DeviceDOCSISInterfaceConnectivityStatusValue = "RegistrationInProgress"
-	DeviceDOCSISInterfaceConnectivityStatusValue_BPIInit                        DeviceDOCSISInterfaceConnectivityStatusValue = "BPIInit"
-	DeviceDOCSISInterfaceConnectivityStatusValue_ForwardingDisabled             DeviceDOCSISInterfaceConnectivityStatusValue = "ForwardingDisabled"
+	DeviceDOCSISInterfaceConnectivityStatusValue_Other DeviceDOCSISInterfaceConnectivityStatusValue = "Other"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_NotReady DeviceDOCSISInterfaceConnectivityStatusValue = "NotReady"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_NotSynchronized DeviceDOCSISInterfaceConnectivityStatusValue = "NotSynchronized"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_PhySynchronized DeviceDOCSISInterfaceConnectivityStatusValue = "PhySynchronized"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_UsParametersAcquired DeviceDOCSISInterfaceConnectivityStatusValue = "UsParametersAcquired"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_RangingComplete DeviceDOCSISInterfaceConnectivityStatusValue = "RangingComplete"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_DHCPv4Complete DeviceDOCSISInterfaceConnectivityStatusValue = "DHCPv4Complete"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_ToDEstablished DeviceDOCSISInterfaceConnectivityStatusValue = "ToDEstablished"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_SecurityEstablished DeviceDOCSISInterfaceConnectivityStatusValue = "SecurityEstablished"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_ConfigFileDownloadComplete DeviceDOCSISInterfaceConnectivityStatusValue = "ConfigFileDownloadComplete"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_RegistrationComplete DeviceDOCSISInterfaceConnectivityStatusValue = "RegistrationComplete"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_Operational DeviceDOCSISInterfaceConnectivityStatusValue = "Operational"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_AccessDenied DeviceDOCSISInterfaceConnectivityStatusValue = "AccessDenied"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_EAEInProgress DeviceDOCSISInterfaceConnectivityStatusValue = "EAEInProgress"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_DHCPv4InProgress DeviceDOCSISInterfaceConnectivityStatusValue = "DHCPv4InProgress"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_DHCPv6InProgress DeviceDOCSISInterfaceConnectivityStatusValue = "DHCPv6InProgress"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_DHCPv6Complete DeviceDOCSISInterfaceConnectivityStatusValue = "DHCPv6Complete"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_RegistrationInProgress DeviceDOCSISInterfaceConnectivityStatusValue = "RegistrationInProgress"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_BPIInit DeviceDOCSISInterfaceConnectivityStatusValue = "BPIInit"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_ForwardingDisabled DeviceDOCSISInterfaceConnectivityStatusValue = "ForwardingDisabled"
+
 	DeviceDOCSISInterfaceConnectivityStatusValue_DsTopologyResolutionInProgress DeviceDOCSISInterfaceConnectivityStatusValue = "DsTopologyResolutionInProgress"
-	DeviceDOCSISInterfaceConnectivityStatusValue_RangingInProgress              DeviceDOCSISInterfaceConnectivityStatusValue = "RangingInProgress"
-	DeviceDOCSISInterfaceConnectivityStatusValue_RFMuteAll                      DeviceDOCSISInterfaceConnectivityStatusValue = "RFMuteAll"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_RangingInProgress DeviceDOCSISInterfaceConnectivityStatusValue = "RangingInProgress"
+
+	DeviceDOCSISInterfaceConnectivityStatusValue_RFMuteAll DeviceDOCSISInterfaceConnectivityStatusValue = "RFMuteAll"
 )
 
-var (
-	synDeviceDOCSISInterfaceConnectivityStatus_Value = &model.Syntax{
-		DataType: "CmRegState",
-		Enums:    []model.Enum{{Value: "Other"}, {Value: "NotReady"}, {Value: "NotSynchronized"}, {Value: "PhySynchronized"}, {Value: "UsParametersAcquired"}, {Value: "RangingComplete"}, {Value: "DHCPv4Complete"}, {Value: "ToDEstablished"}, {Value: "SecurityEstablished"}, {Value: "ConfigFileDownloadComplete"}, {Value: "RegistrationComplete"}, {Value: "Operational"}, {Value: "AccessDenied"}, {Value: "EAEInProgress"}, {Value: "DHCPv4InProgress"}, {Value: "DHCPv6InProgress"}, {Value: "DHCPv6Complete"}, {Value: "RegistrationInProgress"}, {Value: "BPIInit"}, {Value: "ForwardingDisabled"}, {Value: "DsTopologyResolutionInProgress"}, {Value: "RangingInProgress"}, {Value: "RFMuteAll"}},
-		Type:     model.TypeString,
-	}
-	synDeviceDOCSISInterfaceConnectivityStatus_StatusCode = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(0),
-			Min: model.U64(0),
-		}, {
-			Max: model.U64(7),
-			Min: model.U64(5),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDOCSISInterfaceConnectivityStatus_Resets = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISInterfaceConnectivityStatus_LostSyncs = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISInterfaceConnectivityStatus_InvalidMaps = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISInterfaceConnectivityStatus_InvalidUcds = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISInterfaceConnectivityStatus_InvalidRangingRsps = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISInterfaceConnectivityStatus_InvalidRegRsps = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISInterfaceConnectivityStatus_T1Timeouts = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISInterfaceConnectivityStatus_T2Timeouts = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceDOCSISInterfaceConnectivityStatus holds the values of Device.DOCSIS.Interface.{i}.ConnectivityStatus. (object, readOnly, since 2.15)
+// DeviceDOCSISInterfaceConnectivityStatus holds the values of Device.DOCSIS.Interface.{i}.ConnectivityStatus. (object, readOnly, since 2.15).
 type DeviceDOCSISInterfaceConnectivityStatus struct {
-	// Value: CmRegState=string{Other,NotReady,NotSynchronized,PhySynchronized,UsParametersAcquired,RangingComplete,… 23 values}, readOnly, since 2.15.
-	Value DeviceDOCSISInterfaceConnectivityStatusValue `cwmp:"Value"`
-	// StatusCode: string(0:0,5:7), readOnly, since 2.15.
-	StatusCode string `cwmp:"StatusCode"`
-	// Resets: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	Resets uint32 `cwmp:"Resets"`
-	// LostSyncs: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	LostSyncs uint32 `cwmp:"LostSyncs"`
-	// InvalidMaps: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	InvalidMaps uint32 `cwmp:"InvalidMaps"`
-	// InvalidUcds: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	InvalidUcds uint32 `cwmp:"InvalidUcds"`
-	// InvalidRangingRsps: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	InvalidRangingRsps uint32 `cwmp:"InvalidRangingRsps"`
-	// InvalidRegRsps: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	InvalidRegRsps uint32 `cwmp:"InvalidRegRsps"`
-	// T1Timeouts: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	T1Timeouts uint32 `cwmp:"T1Timeouts"`
-	// T2Timeouts: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	T2Timeouts uint32 `cwmp:"T2Timeouts"`
+	Value DeviceDOCSISInterfaceConnectivityStatusValue `json:"Value,omitzero"`
+
+	StatusCode string `json:"StatusCode,omitzero"`
+
+	Resets uint32 `json:"Resets,omitzero"`
+
+	LostSyncs uint32 `json:"LostSyncs,omitzero"`
+
+	InvalidMaps uint32 `json:"InvalidMaps,omitzero"`
+
+	InvalidUcds uint32 `json:"InvalidUcds,omitzero"`
+
+	InvalidRangingRsps uint32 `json:"InvalidRangingRsps,omitzero"`
+
+	InvalidRegRsps uint32 `json:"InvalidRegRsps,omitzero"`
+
+	T1Timeouts uint32 `json:"T1Timeouts,omitzero"`
+
+	T2Timeouts uint32 `json:"T2Timeouts,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISInterfaceConnectivityStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISInterfaceConnectivityStatus) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDOCSISInterfaceConnectivityStatus_Value, string(o.Value)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISInterfaceConnectivityStatus_StatusCode, o.StatusCode); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StatusCode",
-		})
-	}
+func (o *DeviceDOCSISInterfaceConnectivityStatus) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Value", 844, string(o.Value))
+	c.String(p, "StatusCode", 841, o.StatusCode)
 }
 
 // DeviceDOCSISInterfaceConnectivityStatusPath is the typed path of Device.DOCSIS.Interface.{i}.ConnectivityStatus.
 type DeviceDOCSISInterfaceConnectivityStatusPath struct {
-	obj                model.ObjectPath
-	Value              model.ReadOnlyParam[DeviceDOCSISInterfaceConnectivityStatusValue]
-	StatusCode         model.ReadOnlyParam[string]
-	Resets             model.ReadOnlyParam[uint32]
-	LostSyncs          model.ReadOnlyParam[uint32]
-	InvalidMaps        model.ReadOnlyParam[uint32]
-	InvalidUcds        model.ReadOnlyParam[uint32]
-	InvalidRangingRsps model.ReadOnlyParam[uint32]
-	InvalidRegRsps     model.ReadOnlyParam[uint32]
-	T1Timeouts         model.ReadOnlyParam[uint32]
-	T2Timeouts         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	InvalidMaps model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InvalidRangingRsps model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InvalidRegRsps model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InvalidUcds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LostSyncs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Resets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	StatusCode model.ReadOnlyParam[string] `dm:"s"`
+
+	T1Timeouts model.ReadOnlyParam[uint32] `dm:"u"`
+
+	T2Timeouts model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISInterfaceConnectivityStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISInterfaceConnectivityStatusPath(prefix string) DeviceDOCSISInterfaceConnectivityStatusPath {
-	p := &prefix
-	return DeviceDOCSISInterfaceConnectivityStatusPath{
-		InvalidMaps:        model.NewReadOnly[uint32](p, "InvalidMaps", model.TypeUnsignedInt),
-		InvalidRangingRsps: model.NewReadOnly[uint32](p, "InvalidRangingRsps", model.TypeUnsignedInt),
-		InvalidRegRsps:     model.NewReadOnly[uint32](p, "InvalidRegRsps", model.TypeUnsignedInt),
-		InvalidUcds:        model.NewReadOnly[uint32](p, "InvalidUcds", model.TypeUnsignedInt),
-		LostSyncs:          model.NewReadOnly[uint32](p, "LostSyncs", model.TypeUnsignedInt),
-		Resets:             model.NewReadOnly[uint32](p, "Resets", model.TypeUnsignedInt),
-		StatusCode:         model.NewReadOnly[string](p, "StatusCode", model.TypeString),
-		T1Timeouts:         model.NewReadOnly[uint32](p, "T1Timeouts", model.TypeUnsignedInt),
-		T2Timeouts:         model.NewReadOnly[uint32](p, "T2Timeouts", model.TypeUnsignedInt),
-		Value:              model.NewReadOnly[DeviceDOCSISInterfaceConnectivityStatusValue](p, "Value", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDOCSISInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceDOCSISInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDOCSISInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDOCSISInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-)
-
-// DeviceDOCSISInterfaceStats holds the values of Device.DOCSIS.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceDOCSISInterfaceStats holds the values of Device.DOCSIS.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDOCSISInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	DiscardPacketsSent uint64 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint64 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint64 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint64 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint64 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint64 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceDOCSISInterfaceStatsPath is the typed path of Device.DOCSIS.Interface.{i}.Stats.
 type DeviceDOCSISInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint64]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint64]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint64]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISInterfaceStatsPath(prefix string) DeviceDOCSISInterfaceStatsPath {
-	p := &prefix
-	return DeviceDOCSISInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint64](p, "DiscardPacketsReceived", model.TypeUnsignedLong),
-		DiscardPacketsSent:          model.NewReadOnly[uint64](p, "DiscardPacketsSent", model.TypeUnsignedLong),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint64](p, "UnknownProtoPacketsReceived", model.TypeUnsignedLong),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceDOCSISSpectrumAnalysisWindowFunction enumerates the values of Device.DOCSIS.SpectrumAnalysis.WindowFunction.
 type DeviceDOCSISSpectrumAnalysisWindowFunction string
 
-func (e DeviceDOCSISSpectrumAnalysisWindowFunction) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDOCSISSpectrumAnalysisWindowFunction_Other          DeviceDOCSISSpectrumAnalysisWindowFunction = "Other"
-	DeviceDOCSISSpectrumAnalysisWindowFunction_Hann           DeviceDOCSISSpectrumAnalysisWindowFunction = "Hann"
+	DeviceDOCSISSpectrumAnalysisWindowFunction_Other DeviceDOCSISSpectrumAnalysisWindowFunction = "Other"
+
+	DeviceDOCSISSpectrumAnalysisWindowFunction_Hann DeviceDOCSISSpectrumAnalysisWindowFunction = "Hann"
+
 	DeviceDOCSISSpectrumAnalysisWindowFunction_BlackmanHarris DeviceDOCSISSpectrumAnalysisWindowFunction = "BlackmanHarris"
-	DeviceDOCSISSpectrumAnalysisWindowFunction_Rectangular    DeviceDOCSISSpectrumAnalysisWindowFunction = "Rectangular"
-	DeviceDOCSISSpectrumAnalysisWindowFunction_Hamming        DeviceDOCSISSpectrumAnalysisWindowFunction = "Hamming"
-	DeviceDOCSISSpectrumAnalysisWindowFunction_FlatTop        DeviceDOCSISSpectrumAnalysisWindowFunction = "FlatTop"
-	DeviceDOCSISSpectrumAnalysisWindowFunction_Gaussian       DeviceDOCSISSpectrumAnalysisWindowFunction = "Gaussian"
-	DeviceDOCSISSpectrumAnalysisWindowFunction_Chebyshev      DeviceDOCSISSpectrumAnalysisWindowFunction = "Chebyshev"
+
+	DeviceDOCSISSpectrumAnalysisWindowFunction_Rectangular DeviceDOCSISSpectrumAnalysisWindowFunction = "Rectangular"
+
+	DeviceDOCSISSpectrumAnalysisWindowFunction_Hamming DeviceDOCSISSpectrumAnalysisWindowFunction = "Hamming"
+
+	DeviceDOCSISSpectrumAnalysisWindowFunction_FlatTop DeviceDOCSISSpectrumAnalysisWindowFunction = "FlatTop"
+
+	DeviceDOCSISSpectrumAnalysisWindowFunction_Gaussian DeviceDOCSISSpectrumAnalysisWindowFunction = "Gaussian"
+
+	DeviceDOCSISSpectrumAnalysisWindowFunction_Chebyshev DeviceDOCSISSpectrumAnalysisWindowFunction = "Chebyshev"
 )
 
-var (
-	synDeviceDOCSISSpectrumAnalysis_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceDOCSISSpectrumAnalysis_InactivityTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "300",
-		},
-		Ranges: []model.Range{{
-			Max: "86400",
-			Min: "0",
-		}},
-		Type:  model.TypeInt,
-		Units: "seconds",
-	}
-	synDeviceDOCSISSpectrumAnalysis_FirstSegmentCenterFrequency = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "93000000",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "Hz",
-	}
-	synDeviceDOCSISSpectrumAnalysis_LastSegmentCenterFrequency = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "993000000",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "Hz",
-	}
-	synDeviceDOCSISSpectrumAnalysis_SegmentFrequencySpan = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "7500000",
-		},
-		Ranges: []model.Range{{
-			Max: "900000000",
-			Min: "1000000",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "Hz",
-	}
-	synDeviceDOCSISSpectrumAnalysis_NumBinsPerSegment = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "256",
-		},
-		Ranges: []model.Range{{
-			Max: "2048",
-			Min: "2",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISSpectrumAnalysis_EquivalentNoiseBandwidth = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "150",
-		},
-		Ranges: []model.Range{{
-			Max: "500",
-			Min: "50",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "hundredthsbin",
-	}
-	synDeviceDOCSISSpectrumAnalysis_WindowFunction = &model.Syntax{
-		DataType: "SpectrumAnalysisWindowFunction",
-		Enums:    []model.Enum{{Value: "Other"}, {Value: "Hann"}, {Value: "BlackmanHarris"}, {Value: "Rectangular"}, {Value: "Hamming"}, {Value: "FlatTop"}, {Value: "Gaussian"}, {Value: "Chebyshev"}},
-		Type:     model.TypeString,
-	}
-	synDeviceDOCSISSpectrumAnalysis_NumberOfAverages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "1000",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISSpectrumAnalysis_ResultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDOCSISSpectrumAnalysis holds the values of Device.DOCSIS.SpectrumAnalysis. (object, readOnly, since 2.15)
+// DeviceDOCSISSpectrumAnalysis holds the values of Device.DOCSIS.SpectrumAnalysis. (object, readOnly, since 2.15).
 type DeviceDOCSISSpectrumAnalysis struct {
-	// Enable: boolean, readWrite, since 2.15.
-	Enable bool `cwmp:"Enable"`
-	// InactivityTimeout: int[0:86400] seconds, readWrite, since 2.15.
-	InactivityTimeout int32 `cwmp:"InactivityTimeout"`
-	// FirstSegmentCenterFrequency: unsignedInt Hz, readWrite, since 2.15.
-	FirstSegmentCenterFrequency uint32 `cwmp:"FirstSegmentCenterFrequency"`
-	// LastSegmentCenterFrequency: unsignedInt Hz, readWrite, since 2.15.
-	LastSegmentCenterFrequency uint32 `cwmp:"LastSegmentCenterFrequency"`
-	// SegmentFrequencySpan: unsignedInt[1000000:900000000] Hz, readWrite, since 2.15.
-	SegmentFrequencySpan uint32 `cwmp:"SegmentFrequencySpan"`
-	// NumBinsPerSegment: unsignedInt[2:2048], readWrite, since 2.15.
-	NumBinsPerSegment uint32 `cwmp:"NumBinsPerSegment"`
-	// EquivalentNoiseBandwidth: unsignedInt[50:500] hundredthsbin, readWrite, since 2.15.
-	EquivalentNoiseBandwidth uint32 `cwmp:"EquivalentNoiseBandwidth"`
-	// WindowFunction: SpectrumAnalysisWindowFunction=string{Other,Hann,BlackmanHarris,Rectangular,Hamming,FlatTop,… 8 values}, readWrite, since 2.15.
-	WindowFunction DeviceDOCSISSpectrumAnalysisWindowFunction `cwmp:"WindowFunction"`
-	// NumberOfAverages: unsignedInt[1:1000], readWrite, since 2.15.
-	NumberOfAverages uint32 `cwmp:"NumberOfAverages"`
-	// ResultNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	ResultNumberOfEntries uint32 `cwmp:"ResultNumberOfEntries"`
-	// Device.DOCSIS.SpectrumAnalysis.Result.{i}. instances by instance number
-	Result map[uint32]*DeviceDOCSISSpectrumAnalysisResult `cwmp:"Result.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	InactivityTimeout int32 `json:"InactivityTimeout,omitzero"`
+
+	FirstSegmentCenterFrequency uint32 `json:"FirstSegmentCenterFrequency,omitzero"`
+
+	LastSegmentCenterFrequency uint32 `json:"LastSegmentCenterFrequency,omitzero"`
+
+	SegmentFrequencySpan uint32 `json:"SegmentFrequencySpan,omitzero"`
+
+	NumBinsPerSegment uint32 `json:"NumBinsPerSegment,omitzero"`
+
+	EquivalentNoiseBandwidth uint32 `json:"EquivalentNoiseBandwidth,omitzero"`
+
+	WindowFunction DeviceDOCSISSpectrumAnalysisWindowFunction `json:"WindowFunction,omitzero"`
+
+	NumberOfAverages uint32 `json:"NumberOfAverages,omitzero"`
+
+	ResultNumberOfEntries uint32 `json:"ResultNumberOfEntries,omitzero"`
+
+	Result map[uint32]*DeviceDOCSISSpectrumAnalysisResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of Device.DOCSIS.SpectrumAnalysis.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSISSpectrumAnalysis) AddResult(i uint32) *DeviceDOCSISSpectrumAnalysisResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*DeviceDOCSISSpectrumAnalysisResult{}
@@ -1777,2854 +847,369 @@ func (o *DeviceDOCSISSpectrumAnalysis) AddResult(i uint32) *DeviceDOCSISSpectrum
 	o.Result[i] = x
 	return x
 }
-
-// GetResult returns instance i of Device.DOCSIS.SpectrumAnalysis.Result.{i}.
-func (o *DeviceDOCSISSpectrumAnalysis) GetResult(i uint32) (*DeviceDOCSISSpectrumAnalysisResult, bool) {
-	x, ok := o.Result[i]
-	return x, ok
-}
-
-// DeleteResult removes instance i of Device.DOCSIS.SpectrumAnalysis.Result.{i}.
-func (o *DeviceDOCSISSpectrumAnalysis) DeleteResult(i uint32) {
-	delete(o.Result, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISSpectrumAnalysis) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISSpectrumAnalysis) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceDOCSISSpectrumAnalysis_InactivityTimeout, int64(o.InactivityTimeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InactivityTimeout",
-		})
-	}
-	if e := model.CheckUint(synDeviceDOCSISSpectrumAnalysis_SegmentFrequencySpan, uint64(o.SegmentFrequencySpan)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SegmentFrequencySpan",
-		})
-	}
-	if e := model.CheckUint(synDeviceDOCSISSpectrumAnalysis_NumBinsPerSegment, uint64(o.NumBinsPerSegment)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumBinsPerSegment",
-		})
-	}
-	if e := model.CheckUint(synDeviceDOCSISSpectrumAnalysis_EquivalentNoiseBandwidth, uint64(o.EquivalentNoiseBandwidth)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EquivalentNoiseBandwidth",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISSpectrumAnalysis_WindowFunction, string(o.WindowFunction)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WindowFunction",
-		})
-	}
-	if e := model.CheckUint(synDeviceDOCSISSpectrumAnalysis_NumberOfAverages, uint64(o.NumberOfAverages)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfAverages",
-		})
-	}
+func (o *DeviceDOCSISSpectrumAnalysis) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "InactivityTimeout", 876, int64(o.InactivityTimeout))
+	c.Uint(p, "SegmentFrequencySpan", 885, uint64(o.SegmentFrequencySpan))
+	c.Uint(p, "NumBinsPerSegment", 878, uint64(o.NumBinsPerSegment))
+	c.Uint(p, "EquivalentNoiseBandwidth", 874, uint64(o.EquivalentNoiseBandwidth))
+	c.String(p, "WindowFunction", 886, string(o.WindowFunction))
+	c.Uint(p, "NumberOfAverages", 879, uint64(o.NumberOfAverages))
 	for _, i := range model.SortedKeys(o.Result) {
-		o.Result[i].ValidateAt(prefix+"Result."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Result[i].ValidateAt(c, model.InstanceOf(p, "Result.", i))
 	}
 }
 
 // DeviceDOCSISSpectrumAnalysisPath is the typed path of Device.DOCSIS.SpectrumAnalysis.
 type DeviceDOCSISSpectrumAnalysisPath struct {
-	obj                         model.ObjectPath
-	Enable                      model.ReadWriteParam[bool]
-	InactivityTimeout           model.ReadWriteParam[int32]
-	FirstSegmentCenterFrequency model.ReadWriteParam[uint32]
-	LastSegmentCenterFrequency  model.ReadWriteParam[uint32]
-	SegmentFrequencySpan        model.ReadWriteParam[uint32]
-	NumBinsPerSegment           model.ReadWriteParam[uint32]
-	EquivalentNoiseBandwidth    model.ReadWriteParam[uint32]
-	WindowFunction              model.ReadWriteParam[DeviceDOCSISSpectrumAnalysisWindowFunction]
-	NumberOfAverages            model.ReadWriteParam[uint32]
-	ResultNumberOfEntries       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EquivalentNoiseBandwidth model.ReadWriteParam[uint32] `dm:"u"`
+
+	FirstSegmentCenterFrequency model.ReadWriteParam[uint32] `dm:"u"`
+
+	InactivityTimeout model.ReadWriteParam[int32] `dm:"i"`
+
+	LastSegmentCenterFrequency model.ReadWriteParam[uint32] `dm:"u"`
+
+	NumBinsPerSegment model.ReadWriteParam[uint32] `dm:"u"`
+
+	NumberOfAverages model.ReadWriteParam[uint32] `dm:"u"`
+
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SegmentFrequencySpan model.ReadWriteParam[uint32] `dm:"u"`
+
+	WindowFunction model.ReadWriteParam[DeviceDOCSISSpectrumAnalysisWindowFunction] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISSpectrumAnalysisPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISSpectrumAnalysisPath(prefix string) DeviceDOCSISSpectrumAnalysisPath {
-	p := &prefix
-	return DeviceDOCSISSpectrumAnalysisPath{
-		Enable:                      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EquivalentNoiseBandwidth:    model.NewReadWrite[uint32](p, "EquivalentNoiseBandwidth", model.TypeUnsignedInt),
-		FirstSegmentCenterFrequency: model.NewReadWrite[uint32](p, "FirstSegmentCenterFrequency", model.TypeUnsignedInt),
-		InactivityTimeout:           model.NewReadWrite[int32](p, "InactivityTimeout", model.TypeInt),
-		LastSegmentCenterFrequency:  model.NewReadWrite[uint32](p, "LastSegmentCenterFrequency", model.TypeUnsignedInt),
-		NumBinsPerSegment:           model.NewReadWrite[uint32](p, "NumBinsPerSegment", model.TypeUnsignedInt),
-		NumberOfAverages:            model.NewReadWrite[uint32](p, "NumberOfAverages", model.TypeUnsignedInt),
-		ResultNumberOfEntries:       model.NewReadOnly[uint32](p, "ResultNumberOfEntries", model.TypeUnsignedInt),
-		SegmentFrequencySpan:        model.NewReadWrite[uint32](p, "SegmentFrequencySpan", model.TypeUnsignedInt),
-		WindowFunction:              model.NewReadWrite[DeviceDOCSISSpectrumAnalysisWindowFunction](p, "WindowFunction", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
+// Result returns the typed path of instance i.
+func (x DeviceDOCSISSpectrumAnalysisPath) Result(i uint32) (p DeviceDOCSISSpectrumAnalysisResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
+	return
 }
 
-// Result returns the typed path of instance i of Device.DOCSIS.SpectrumAnalysis.Result.{i}.
-func (x DeviceDOCSISSpectrumAnalysisPath) Result(i uint32) DeviceDOCSISSpectrumAnalysisResultPath {
-	return newDeviceDOCSISSpectrumAnalysisResultPath(x.Path() + "Result." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ResultTable returns the table Device.DOCSIS.SpectrumAnalysis.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISSpectrumAnalysisPath) ResultTable() model.Table {
-	return model.NewTable(x.Path() + "Result.")
+	return model.NewTable(x.ObjectPath, "Result.")
 }
 
-var (
-	synDeviceDOCSISSpectrumAnalysisResult_Frequency = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "2147483647",
-			Min: "-2147483648",
-		}},
-		Type:  model.TypeInt,
-		Units: "Hz",
-	}
-	synDeviceDOCSISSpectrumAnalysisResult_AmplitudeData = &model.Syntax{
-		DataType: "AmplitudeData",
-		Sizes: []model.Size{{
-			Max: model.U64(0),
-			Min: model.U64(0),
-		}, {
-			Max: model.U64(4116),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDOCSISSpectrumAnalysisResult_TotalSegmentPower = &model.Syntax{
-		DataType: "TenthdB",
-		Type:     model.TypeInt,
-		Units:    "TenthdB",
-	}
-)
-
-// DeviceDOCSISSpectrumAnalysisResult holds the values of Device.DOCSIS.SpectrumAnalysis.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15)
+// DeviceDOCSISSpectrumAnalysisResult holds the values of Device.DOCSIS.SpectrumAnalysis.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceDOCSISSpectrumAnalysisResult struct {
-	// Frequency: int[-2147483648:2147483647] Hz, readOnly, since 2.15.
-	Frequency int32 `cwmp:"Frequency"`
-	// AmplitudeData: AmplitudeData=hexBinary(0:0,2:4116), readOnly, since 2.15.
-	AmplitudeData []byte `cwmp:"AmplitudeData"`
-	// TotalSegmentPower: TenthdB=int TenthdB, readOnly, since 2.15.
-	TotalSegmentPower int32 `cwmp:"TotalSegmentPower"`
+	Frequency int32 `json:"Frequency,omitzero"`
+
+	AmplitudeData model.HexBinary `json:"AmplitudeData,omitzero"`
+
+	TotalSegmentPower int32 `json:"TotalSegmentPower,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISSpectrumAnalysisResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISSpectrumAnalysisResult) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceDOCSISSpectrumAnalysisResult_Frequency, int64(o.Frequency)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Frequency",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDOCSISSpectrumAnalysisResult_AmplitudeData, o.AmplitudeData); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AmplitudeData",
-		})
-	}
+func (o *DeviceDOCSISSpectrumAnalysisResult) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "Frequency", 882, int64(o.Frequency))
+	c.Bytes(p, "AmplitudeData", 881, []byte(o.AmplitudeData))
 }
 
 // DeviceDOCSISSpectrumAnalysisResultPath is the typed path of Device.DOCSIS.SpectrumAnalysis.Result.{i}.
 type DeviceDOCSISSpectrumAnalysisResultPath struct {
-	obj               model.ObjectPath
-	Frequency         model.ReadOnlyParam[int32]
-	AmplitudeData     model.ReadOnlyParam[[]byte]
-	TotalSegmentPower model.ReadOnlyParam[int32]
-}
+	model.ObjectPath
+	AmplitudeData model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISSpectrumAnalysisResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISSpectrumAnalysisResultPath(prefix string) DeviceDOCSISSpectrumAnalysisResultPath {
-	p := &prefix
-	return DeviceDOCSISSpectrumAnalysisResultPath{
-		AmplitudeData:     model.NewReadOnly[[]byte](p, "AmplitudeData", model.TypeHexBinary),
-		Frequency:         model.NewReadOnly[int32](p, "Frequency", model.TypeInt),
-		TotalSegmentPower: model.NewReadOnly[int32](p, "TotalSegmentPower", model.TypeInt),
-		obj:               model.NewObjectPath(p),
-	}
+	Frequency model.ReadOnlyParam[int32] `dm:"i"`
+
+	TotalSegmentPower model.ReadOnlyParam[int32] `dm:"i"`
 }
 
 // DeviceDOCSISUpstreamStatus enumerates the values of Device.DOCSIS.Upstream.{i}.Status.
 type DeviceDOCSISUpstreamStatus string
 
-func (e DeviceDOCSISUpstreamStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDOCSISUpstreamStatus_Up             DeviceDOCSISUpstreamStatus = "Up"
-	DeviceDOCSISUpstreamStatus_Down           DeviceDOCSISUpstreamStatus = "Down"
-	DeviceDOCSISUpstreamStatus_Unknown        DeviceDOCSISUpstreamStatus = "Unknown"
-	DeviceDOCSISUpstreamStatus_Dormant        DeviceDOCSISUpstreamStatus = "Dormant"
-	DeviceDOCSISUpstreamStatus_NotPresent     DeviceDOCSISUpstreamStatus = "NotPresent"
+	DeviceDOCSISUpstreamStatus_Up DeviceDOCSISUpstreamStatus = "Up"
+
+	DeviceDOCSISUpstreamStatus_Down DeviceDOCSISUpstreamStatus = "Down"
+
+	DeviceDOCSISUpstreamStatus_Unknown DeviceDOCSISUpstreamStatus = "Unknown"
+
+	DeviceDOCSISUpstreamStatus_Dormant DeviceDOCSISUpstreamStatus = "Dormant"
+
+	DeviceDOCSISUpstreamStatus_NotPresent DeviceDOCSISUpstreamStatus = "NotPresent"
+
 	DeviceDOCSISUpstreamStatus_LowerLayerDown DeviceDOCSISUpstreamStatus = "LowerLayerDown"
-	DeviceDOCSISUpstreamStatus_Error          DeviceDOCSISUpstreamStatus = "Error"
+
+	DeviceDOCSISUpstreamStatus_Error DeviceDOCSISUpstreamStatus = "Error"
 )
 
-var (
-	synDeviceDOCSISUpstream_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDOCSISUpstream_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDOCSISUpstream_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDOCSISUpstream_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDOCSISUpstream_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDOCSISUpstream_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDOCSISUpstream_MaxBitRate = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "Mbps",
-	}
-	synDeviceDOCSISUpstream_Upstream       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDOCSISUpstream_CurrentBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceDOCSISUpstream_UpstreamChannelList = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.UpstreamChannel.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDOCSISUpstream holds the values of Device.DOCSIS.Upstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDOCSISUpstream holds the values of Device.DOCSIS.Upstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDOCSISUpstream struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceDOCSISUpstreamStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.19.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// MaxBitRate: int[-1:] Mbps, readWrite, since 2.19.
-	MaxBitRate int32 `cwmp:"MaxBitRate"`
-	// Upstream: boolean, readOnly, since 2.19.
-	Upstream bool `cwmp:"Upstream"`
-	// CurrentBitRate: unsignedInt Mbps, readOnly, since 2.0.
-	CurrentBitRate uint32 `cwmp:"CurrentBitRate"`
-	// UpstreamChannelList: list(:1024)<string> pathRef→#.UpstreamChannel., readWrite, since 2.0.
-	UpstreamChannelList []string                   `cwmp:"UpstreamChannelList"`
-	Stats               *DeviceDOCSISUpstreamStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDOCSISUpstreamStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	MaxBitRate int32 `json:"MaxBitRate,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	CurrentBitRate uint32 `json:"CurrentBitRate,omitzero"`
+
+	UpstreamChannelList []string `json:"UpstreamChannelList,omitzero"`
+
+	Stats *DeviceDOCSISUpstreamStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISUpstream) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISUpstream) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDOCSISUpstream_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISUpstream_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISUpstream_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceDOCSISUpstream_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISUpstream_MaxBitRate, int64(o.MaxBitRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxBitRate",
-		})
-	}
-	if e := model.CheckValue(synDeviceDOCSISUpstream_UpstreamChannelList, model.FormatValue(model.TypeString, o.UpstreamChannelList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UpstreamChannelList",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceDOCSISUpstream) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 912, string(o.Status))
+	c.String(p, "Alias", 888, o.Alias)
+	c.String(p, "Name", 894, o.Name)
+	c.Wire(p, "LowerLayers", 892, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Int(p, "MaxBitRate", 893, int64(o.MaxBitRate))
+	c.Wire(p, "UpstreamChannelList", 914, model.JoinStrings(o.UpstreamChannelList), len(o.UpstreamChannelList) > 0)
 }
 
 // DeviceDOCSISUpstreamPath is the typed path of Device.DOCSIS.Upstream.{i}.
 type DeviceDOCSISUpstreamPath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	Status              model.ReadOnlyParam[DeviceDOCSISUpstreamStatus]
-	Alias               model.WriteOnceParam[string]
-	Name                model.ReadOnlyParam[string]
-	LastChange          model.ReadOnlyParam[uint32]
-	LowerLayers         model.ReadWriteParam[[]string]
-	MaxBitRate          model.ReadWriteParam[int32]
-	Upstream            model.ReadOnlyParam[bool]
-	CurrentBitRate      model.ReadOnlyParam[uint32]
-	UpstreamChannelList model.ReadWriteParam[[]string]
-	Stats               DeviceDOCSISUpstreamStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	CurrentBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MaxBitRate model.ReadWriteParam[int32] `dm:"i"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	UpstreamChannelList model.ReadWriteParam[[]string] `dm:"s"`
+
+	Stats DeviceDOCSISUpstreamStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISUpstreamPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISUpstreamPath(prefix string) DeviceDOCSISUpstreamPath {
-	p := &prefix
-	return DeviceDOCSISUpstreamPath{
-		Alias:               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CurrentBitRate:      model.NewReadOnly[uint32](p, "CurrentBitRate", model.TypeUnsignedInt),
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:          model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:         model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MaxBitRate:          model.NewReadWrite[int32](p, "MaxBitRate", model.TypeInt),
-		Name:                model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:               newDeviceDOCSISUpstreamStatsPath(prefix + "Stats."),
-		Status:              model.NewReadOnly[DeviceDOCSISUpstreamStatus](p, "Status", model.TypeString),
-		Upstream:            model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		UpstreamChannelList: model.NewReadWrite[[]string](p, "UpstreamChannelList", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDOCSISUpstreamStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceDOCSISUpstreamStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDOCSISUpstreamStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDOCSISUpstreamStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDOCSISUpstreamStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceDOCSISUpstreamStats holds the values of Device.DOCSIS.Upstream.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceDOCSISUpstreamStats holds the values of Device.DOCSIS.Upstream.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDOCSISUpstreamStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISUpstreamStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISUpstreamStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceDOCSISUpstreamStatsPath is the typed path of Device.DOCSIS.Upstream.{i}.Stats.
 type DeviceDOCSISUpstreamStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISUpstreamStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISUpstreamStatsPath(prefix string) DeviceDOCSISUpstreamStatsPath {
-	p := &prefix
-	return DeviceDOCSISUpstreamStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDOCSISUpstreamChannel_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDOCSISUpstreamChannel_ID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceDOCSISUpstreamChannel_Frequency = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1000000000",
-			Min: "0",
-		}},
-		Type:  model.TypeInt,
-		Units: "Hz",
-	}
-	synDeviceDOCSISUpstreamChannel_Width = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "64000000",
-			Min: "0",
-		}},
-		Type:  model.TypeInt,
-		Units: "Hz",
-	}
-	synDeviceDOCSISUpstreamChannel_SlotSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "6.25 microsecond",
-	}
-	synDeviceDOCSISUpstreamChannel_TxTimingOffset      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDOCSISUpstreamChannel_RangingBackoffStart = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "16",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceDOCSISUpstreamChannel_RangingBackoffEnd = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "16",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceDOCSISUpstreamChannel_TxBackoffStart = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "16",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceDOCSISUpstreamChannel_TxBackoffEnd = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "16",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-)
-
-// DeviceDOCSISUpstreamChannel holds the values of Device.DOCSIS.UpstreamChannel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15)
+// DeviceDOCSISUpstreamChannel holds the values of Device.DOCSIS.UpstreamChannel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceDOCSISUpstreamChannel struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// ID: int[0:255], readOnly, since 2.15.
-	ID int32 `cwmp:"ID"`
-	// Frequency: int[0:1000000000] Hz, readOnly, since 2.15.
-	Frequency int32 `cwmp:"Frequency"`
-	// Width: int[0:64000000] Hz, readOnly, since 2.15.
-	Width int32 `cwmp:"Width"`
-	// SlotSize: unsignedInt 6.25 microsecond, readOnly, since 2.15.
-	SlotSize uint32 `cwmp:"SlotSize"`
-	// TxTimingOffset: unsignedInt, readOnly, since 2.15.
-	TxTimingOffset uint32 `cwmp:"TxTimingOffset"`
-	// RangingBackoffStart: int[0:16], readOnly, since 2.15.
-	RangingBackoffStart int32 `cwmp:"RangingBackoffStart"`
-	// RangingBackoffEnd: int[0:16], readOnly, since 2.15.
-	RangingBackoffEnd int32 `cwmp:"RangingBackoffEnd"`
-	// TxBackoffStart: int[0:16], readOnly, since 2.15.
-	TxBackoffStart int32 `cwmp:"TxBackoffStart"`
-	// TxBackoffEnd: int[0:16], readOnly, since 2.15.
-	TxBackoffEnd int32                              `cwmp:"TxBackoffEnd"`
-	Status       *DeviceDOCSISUpstreamChannelStatus `cwmp:"Status."`
+	Alias string `json:"Alias,omitzero"`
+
+	ID int32 `json:"ID,omitzero"`
+
+	Frequency int32 `json:"Frequency,omitzero"`
+
+	Width int32 `json:"Width,omitzero"`
+
+	SlotSize uint32 `json:"SlotSize,omitzero"`
+
+	TxTimingOffset uint32 `json:"TxTimingOffset,omitzero"`
+
+	RangingBackoffStart int32 `json:"RangingBackoffStart,omitzero"`
+
+	RangingBackoffEnd int32 `json:"RangingBackoffEnd,omitzero"`
+
+	TxBackoffStart int32 `json:"TxBackoffStart,omitzero"`
+
+	TxBackoffEnd int32 `json:"TxBackoffEnd,omitzero"`
+
+	Status *DeviceDOCSISUpstreamChannelStatus `json:"Status,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISUpstreamChannel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISUpstreamChannel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDOCSISUpstreamChannel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISUpstreamChannel_ID, int64(o.ID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ID",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISUpstreamChannel_Frequency, int64(o.Frequency)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Frequency",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISUpstreamChannel_Width, int64(o.Width)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Width",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISUpstreamChannel_RangingBackoffStart, int64(o.RangingBackoffStart)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RangingBackoffStart",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISUpstreamChannel_RangingBackoffEnd, int64(o.RangingBackoffEnd)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RangingBackoffEnd",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISUpstreamChannel_TxBackoffStart, int64(o.TxBackoffStart)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxBackoffStart",
-		})
-	}
-	if e := model.CheckInt(synDeviceDOCSISUpstreamChannel_TxBackoffEnd, int64(o.TxBackoffEnd)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxBackoffEnd",
-		})
-	}
+func (o *DeviceDOCSISUpstreamChannel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 916, o.Alias)
+	c.Int(p, "ID", 918, int64(o.ID))
+	c.Int(p, "Frequency", 917, int64(o.Frequency))
+	c.Int(p, "Width", 935, int64(o.Width))
+	c.Int(p, "RangingBackoffStart", 920, int64(o.RangingBackoffStart))
+	c.Int(p, "RangingBackoffEnd", 919, int64(o.RangingBackoffEnd))
+	c.Int(p, "TxBackoffStart", 933, int64(o.TxBackoffStart))
+	c.Int(p, "TxBackoffEnd", 932, int64(o.TxBackoffEnd))
 	if o.Status != nil {
-		o.Status.ValidateAt(prefix+"Status.", v)
+		o.Status.ValidateAt(c, p+"Status.")
 	}
 }
 
 // DeviceDOCSISUpstreamChannelPath is the typed path of Device.DOCSIS.UpstreamChannel.{i}.
 type DeviceDOCSISUpstreamChannelPath struct {
-	obj                 model.ObjectPath
-	Alias               model.WriteOnceParam[string]
-	ID                  model.ReadOnlyParam[int32]
-	Frequency           model.ReadOnlyParam[int32]
-	Width               model.ReadOnlyParam[int32]
-	SlotSize            model.ReadOnlyParam[uint32]
-	TxTimingOffset      model.ReadOnlyParam[uint32]
-	RangingBackoffStart model.ReadOnlyParam[int32]
-	RangingBackoffEnd   model.ReadOnlyParam[int32]
-	TxBackoffStart      model.ReadOnlyParam[int32]
-	TxBackoffEnd        model.ReadOnlyParam[int32]
-	Status              DeviceDOCSISUpstreamChannelStatusPath
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISUpstreamChannelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISUpstreamChannelPath(prefix string) DeviceDOCSISUpstreamChannelPath {
-	p := &prefix
-	return DeviceDOCSISUpstreamChannelPath{
-		Alias:               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Frequency:           model.NewReadOnly[int32](p, "Frequency", model.TypeInt),
-		ID:                  model.NewReadOnly[int32](p, "ID", model.TypeInt),
-		RangingBackoffEnd:   model.NewReadOnly[int32](p, "RangingBackoffEnd", model.TypeInt),
-		RangingBackoffStart: model.NewReadOnly[int32](p, "RangingBackoffStart", model.TypeInt),
-		SlotSize:            model.NewReadOnly[uint32](p, "SlotSize", model.TypeUnsignedInt),
-		Status:              newDeviceDOCSISUpstreamChannelStatusPath(prefix + "Status."),
-		TxBackoffEnd:        model.NewReadOnly[int32](p, "TxBackoffEnd", model.TypeInt),
-		TxBackoffStart:      model.NewReadOnly[int32](p, "TxBackoffStart", model.TypeInt),
-		TxTimingOffset:      model.NewReadOnly[uint32](p, "TxTimingOffset", model.TypeUnsignedInt),
-		Width:               model.NewReadOnly[int32](p, "Width", model.TypeInt),
-		obj:                 model.NewObjectPath(p),
-	}
+	Frequency model.ReadOnlyParam[int32] `dm:"i"`
+
+	ID model.ReadOnlyParam[int32] `dm:"i"`
+
+	RangingBackoffEnd model.ReadOnlyParam[int32] `dm:"i"`
+
+	RangingBackoffStart model.ReadOnlyParam[int32] `dm:"i"`
+
+	SlotSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxBackoffEnd model.ReadOnlyParam[int32] `dm:"i"`
+
+	TxBackoffStart model.ReadOnlyParam[int32] `dm:"i"`
+
+	TxTimingOffset model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Width model.ReadOnlyParam[int32] `dm:"i"`
+
+	Status DeviceDOCSISUpstreamChannelStatusPath `dm:"Status."`
 }
 
 // DeviceDOCSISUpstreamChannelStatusModulationType enumerates the values of Device.DOCSIS.UpstreamChannel.{i}.Status.ModulationType.
 type DeviceDOCSISUpstreamChannelStatusModulationType string
 
-func (e DeviceDOCSISUpstreamChannelStatusModulationType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDOCSISUpstreamChannelStatusModulationType_Unknown      DeviceDOCSISUpstreamChannelStatusModulationType = "Unknown"
-	DeviceDOCSISUpstreamChannelStatusModulationType_TDMA         DeviceDOCSISUpstreamChannelStatusModulationType = "TDMA"
-	DeviceDOCSISUpstreamChannelStatusModulationType_ATDMA        DeviceDOCSISUpstreamChannelStatusModulationType = "ATDMA"
-	DeviceDOCSISUpstreamChannelStatusModulationType_SCDMA        DeviceDOCSISUpstreamChannelStatusModulationType = "SCDMA"
+	DeviceDOCSISUpstreamChannelStatusModulationType_Unknown DeviceDOCSISUpstreamChannelStatusModulationType = "Unknown"
+
+	DeviceDOCSISUpstreamChannelStatusModulationType_TDMA DeviceDOCSISUpstreamChannelStatusModulationType = "TDMA"
+
+	DeviceDOCSISUpstreamChannelStatusModulationType_ATDMA DeviceDOCSISUpstreamChannelStatusModulationType = "ATDMA"
+
+	DeviceDOCSISUpstreamChannelStatusModulationType_SCDMA DeviceDOCSISUpstreamChannelStatusModulationType = "SCDMA"
+
 	DeviceDOCSISUpstreamChannelStatusModulationType_TDMAAndATDMA DeviceDOCSISUpstreamChannelStatusModulationType = "TDMAAndATDMA"
 )
 
 // DeviceDOCSISUpstreamChannelStatusRangingStatus enumerates the values of Device.DOCSIS.UpstreamChannel.{i}.Status.RangingStatus.
 type DeviceDOCSISUpstreamChannelStatusRangingStatus string
 
-func (e DeviceDOCSISUpstreamChannelStatusRangingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDOCSISUpstreamChannelStatusRangingStatus_Other           DeviceDOCSISUpstreamChannelStatusRangingStatus = "Other"
-	DeviceDOCSISUpstreamChannelStatusRangingStatus_Aborted         DeviceDOCSISUpstreamChannelStatusRangingStatus = "Aborted"
+	DeviceDOCSISUpstreamChannelStatusRangingStatus_Other DeviceDOCSISUpstreamChannelStatusRangingStatus = "Other"
+
+	DeviceDOCSISUpstreamChannelStatusRangingStatus_Aborted DeviceDOCSISUpstreamChannelStatusRangingStatus = "Aborted"
+
 	DeviceDOCSISUpstreamChannelStatusRangingStatus_RetriesExceeded DeviceDOCSISUpstreamChannelStatusRangingStatus = "RetriesExceeded"
-	DeviceDOCSISUpstreamChannelStatusRangingStatus_Success         DeviceDOCSISUpstreamChannelStatusRangingStatus = "Success"
-	DeviceDOCSISUpstreamChannelStatusRangingStatus_Continue        DeviceDOCSISUpstreamChannelStatusRangingStatus = "Continue"
-	DeviceDOCSISUpstreamChannelStatusRangingStatus_TimeoutT4       DeviceDOCSISUpstreamChannelStatusRangingStatus = "TimeoutT4"
+
+	DeviceDOCSISUpstreamChannelStatusRangingStatus_Success DeviceDOCSISUpstreamChannelStatusRangingStatus = "Success"
+
+	DeviceDOCSISUpstreamChannelStatusRangingStatus_Continue DeviceDOCSISUpstreamChannelStatusRangingStatus = "Continue"
+
+	DeviceDOCSISUpstreamChannelStatusRangingStatus_TimeoutT4 DeviceDOCSISUpstreamChannelStatusRangingStatus = "TimeoutT4"
 )
 
-var (
-	synDeviceDOCSISUpstreamChannelStatus_TxPower = &model.Syntax{
-		DataType: "TenthdBmV",
-		Type:     model.TypeInt,
-		Units:    "TenthdBmV",
-	}
-	synDeviceDOCSISUpstreamChannelStatus_T3Timeouts = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISUpstreamChannelStatus_T4Timeouts = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISUpstreamChannelStatus_RangingAborteds = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISUpstreamChannelStatus_ModulationType = &model.Syntax{
-		DataType: "DocsisUpstreamType",
-		Enums:    []model.Enum{{Value: "Unknown"}, {Value: "TDMA"}, {Value: "ATDMA"}, {Value: "SCDMA"}, {Value: "TDMAAndATDMA"}},
-		Type:     model.TypeString,
-	}
-	synDeviceDOCSISUpstreamChannelStatus_EqData = &model.Syntax{
-		DataType: "DocsEqualizerData",
-		Sizes: []model.Size{{
-			Max: model.U64(0),
-			Min: model.U64(0),
-		}, {
-			Max: model.U64(260),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDOCSISUpstreamChannelStatus_T3Exceededs = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceDOCSISUpstreamChannelStatus_IsMuted       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDOCSISUpstreamChannelStatus_RangingStatus = &model.Syntax{
-		DataType: "RangingState",
-		Enums:    []model.Enum{{Value: "Other"}, {Value: "Aborted"}, {Value: "RetriesExceeded"}, {Value: "Success"}, {Value: "Continue"}, {Value: "TimeoutT4"}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceDOCSISUpstreamChannelStatus holds the values of Device.DOCSIS.UpstreamChannel.{i}.Status. (object, readOnly, since 2.15)
+// DeviceDOCSISUpstreamChannelStatus holds the values of Device.DOCSIS.UpstreamChannel.{i}.Status. (object, readOnly, since 2.15).
 type DeviceDOCSISUpstreamChannelStatus struct {
-	// TxPower: TenthdBmV=int TenthdBmV, readOnly, since 2.15.
-	TxPower int32 `cwmp:"TxPower"`
-	// T3Timeouts: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	T3Timeouts uint32 `cwmp:"T3Timeouts"`
-	// T4Timeouts: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	T4Timeouts uint32 `cwmp:"T4Timeouts"`
-	// RangingAborteds: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	RangingAborteds uint32 `cwmp:"RangingAborteds"`
-	// ModulationType: DocsisUpstreamType=string{Unknown,TDMA,ATDMA,SCDMA,TDMAAndATDMA}, readOnly, since 2.15.
-	ModulationType DeviceDOCSISUpstreamChannelStatusModulationType `cwmp:"ModulationType"`
-	// EqData: DocsEqualizerData=hexBinary(0:0,36:260), readOnly, since 2.15.
-	EqData []byte `cwmp:"EqData"`
-	// T3Exceededs: StatsCounter32=unsignedInt, readOnly, since 2.15.
-	T3Exceededs uint32 `cwmp:"T3Exceededs"`
-	// IsMuted: boolean, readOnly, since 2.15.
-	IsMuted bool `cwmp:"IsMuted"`
-	// RangingStatus: RangingState=string{Other,Aborted,RetriesExceeded,Success,Continue,TimeoutT4}, readOnly, since 2.15.
-	RangingStatus DeviceDOCSISUpstreamChannelStatusRangingStatus `cwmp:"RangingStatus"`
+	TxPower int32 `json:"TxPower,omitzero"`
+
+	T3Timeouts uint32 `json:"T3Timeouts,omitzero"`
+
+	T4Timeouts uint32 `json:"T4Timeouts,omitzero"`
+
+	RangingAborteds uint32 `json:"RangingAborteds,omitzero"`
+
+	ModulationType DeviceDOCSISUpstreamChannelStatusModulationType `json:"ModulationType,omitzero"`
+
+	EqData model.HexBinary `json:"EqData,omitzero"`
+
+	T3Exceededs uint32 `json:"T3Exceededs,omitzero"`
+
+	IsMuted bool `json:"IsMuted,omitzero"`
+
+	RangingStatus DeviceDOCSISUpstreamChannelStatusRangingStatus `json:"RangingStatus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDOCSISUpstreamChannelStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDOCSISUpstreamChannelStatus) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDOCSISUpstreamChannelStatus_ModulationType, string(o.ModulationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModulationType",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDOCSISUpstreamChannelStatus_EqData, o.EqData); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EqData",
-		})
-	}
-	if e := model.CheckString(synDeviceDOCSISUpstreamChannelStatus_RangingStatus, string(o.RangingStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RangingStatus",
-		})
-	}
+func (o *DeviceDOCSISUpstreamChannelStatus) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ModulationType", 925, string(o.ModulationType))
+	c.Bytes(p, "EqData", 923, []byte(o.EqData))
+	c.String(p, "RangingStatus", 927, string(o.RangingStatus))
 }
 
 // DeviceDOCSISUpstreamChannelStatusPath is the typed path of Device.DOCSIS.UpstreamChannel.{i}.Status.
 type DeviceDOCSISUpstreamChannelStatusPath struct {
-	obj             model.ObjectPath
-	TxPower         model.ReadOnlyParam[int32]
-	T3Timeouts      model.ReadOnlyParam[uint32]
-	T4Timeouts      model.ReadOnlyParam[uint32]
-	RangingAborteds model.ReadOnlyParam[uint32]
-	ModulationType  model.ReadOnlyParam[DeviceDOCSISUpstreamChannelStatusModulationType]
-	EqData          model.ReadOnlyParam[[]byte]
-	T3Exceededs     model.ReadOnlyParam[uint32]
-	IsMuted         model.ReadOnlyParam[bool]
-	RangingStatus   model.ReadOnlyParam[DeviceDOCSISUpstreamChannelStatusRangingStatus]
-}
+	model.ObjectPath
+	EqData model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-// Path returns the object's instance path.
-func (x DeviceDOCSISUpstreamChannelStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDOCSISUpstreamChannelStatusPath(prefix string) DeviceDOCSISUpstreamChannelStatusPath {
-	p := &prefix
-	return DeviceDOCSISUpstreamChannelStatusPath{
-		EqData:          model.NewReadOnly[[]byte](p, "EqData", model.TypeHexBinary),
-		IsMuted:         model.NewReadOnly[bool](p, "IsMuted", model.TypeBoolean),
-		ModulationType:  model.NewReadOnly[DeviceDOCSISUpstreamChannelStatusModulationType](p, "ModulationType", model.TypeString),
-		RangingAborteds: model.NewReadOnly[uint32](p, "RangingAborteds", model.TypeUnsignedInt),
-		RangingStatus:   model.NewReadOnly[DeviceDOCSISUpstreamChannelStatusRangingStatus](p, "RangingStatus", model.TypeString),
-		T3Exceededs:     model.NewReadOnly[uint32](p, "T3Exceededs", model.TypeUnsignedInt),
-		T3Timeouts:      model.NewReadOnly[uint32](p, "T3Timeouts", model.TypeUnsignedInt),
-		T4Timeouts:      model.NewReadOnly[uint32](p, "T4Timeouts", model.TypeUnsignedInt),
-		TxPower:         model.NewReadOnly[int32](p, "TxPower", model.TypeInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
+	IsMuted model.ReadOnlyParam[bool] `dm:"b"`
 
-var schemaDocsis = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DOCSIS.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.CapabilitiesReq",
-	Syntax:  synDeviceDOCSIS_CapabilitiesReq,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.CapabilitiesRsp",
-	Syntax:  synDeviceDOCSIS_CapabilitiesRsp,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannelNumberOfEntries",
-	Syntax:  synDeviceDOCSIS_DownstreamChannelNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannelNumberOfEntries",
-	Syntax:  synDeviceDOCSIS_UpstreamChannelNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamNumberOfEntries",
-	Syntax:  synDeviceDOCSIS_DownstreamNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamNumberOfEntries",
-	Syntax:  synDeviceDOCSIS_UpstreamNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.InterfaceNumberOfEntries",
-	Syntax:  synDeviceDOCSIS_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DownstreamNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DOCSIS.Downstream.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Downstream.{i}.Enable",
-	Syntax:  synDeviceDOCSISDownstream_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Downstream.{i}.Status",
-	Syntax:  synDeviceDOCSISDownstream_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DOCSIS.Downstream.{i}.Alias",
-	Syntax:  synDeviceDOCSISDownstream_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Downstream.{i}.Name",
-	Syntax:  synDeviceDOCSISDownstream_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.LastChange",
-	Syntax:       synDeviceDOCSISDownstream_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Downstream.{i}.LowerLayers",
-	Syntax:  synDeviceDOCSISDownstream_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Downstream.{i}.MaxBitRate",
-	Syntax:  synDeviceDOCSISDownstream_MaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Downstream.{i}.Upstream",
-	Syntax:  synDeviceDOCSISDownstream_Upstream,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.CurrentBitRate",
-	Syntax:       synDeviceDOCSISDownstream_CurrentBitRate,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Downstream.{i}.DownstreamChannelList",
-	Syntax:  synDeviceDOCSISDownstream_DownstreamChannelList,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DOCSIS.Downstream.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Downstream.{i}.Stats.Reset",
-	Syntax:  synDeviceDOCSISDownstreamStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.BytesSent",
-	Syntax:       synDeviceDOCSISDownstreamStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceDOCSISDownstreamStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceDOCSISDownstreamStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceDOCSISDownstreamStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceDOCSISDownstreamStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceDOCSISDownstreamStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceDOCSISDownstreamStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceDOCSISDownstreamStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceDOCSISDownstreamStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceDOCSISDownstreamStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceDOCSISDownstreamStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceDOCSISDownstreamStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceDOCSISDownstreamStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceDOCSISDownstreamStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Downstream.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceDOCSISDownstreamStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DownstreamChannelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DOCSIS.DownstreamChannel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.Alias",
-	Syntax:  synDeviceDOCSISDownstreamChannel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.ID",
-	Syntax:  synDeviceDOCSISDownstreamChannel_ID,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.Frequency",
-	Syntax:  synDeviceDOCSISDownstreamChannel_Frequency,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.Width",
-	Syntax:  synDeviceDOCSISDownstreamChannel_Width,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.Modulation",
-	Syntax:  synDeviceDOCSISDownstreamChannel_Modulation,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.Interleave",
-	Syntax:  synDeviceDOCSISDownstreamChannel_Interleave,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.Power",
-	Syntax:  synDeviceDOCSISDownstreamChannel_Power,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.Annex",
-	Syntax:  synDeviceDOCSISDownstreamChannel_Annex,
-	Version: "2.15",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DOCSIS.DownstreamChannel.{i}.SignalQuality.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.SignalQuality.SignalNoise",
-	Syntax:  synDeviceDOCSISDownstreamChannelSignalQuality_SignalNoise,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.SignalQuality.Microreflections",
-	Syntax:  synDeviceDOCSISDownstreamChannelSignalQuality_Microreflections,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.SignalQuality.EqualizationData",
-	Syntax:  synDeviceDOCSISDownstreamChannelSignalQuality_EqualizationData,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.SignalQuality.ExtUnerroreds",
-	Syntax:  synDeviceDOCSISDownstreamChannelSignalQuality_ExtUnerroreds,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.SignalQuality.ExtCorrecteds",
-	Syntax:  synDeviceDOCSISDownstreamChannelSignalQuality_ExtCorrecteds,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.SignalQuality.ExtUncorrectables",
-	Syntax:  synDeviceDOCSISDownstreamChannelSignalQuality_ExtUncorrectables,
-	Version: "2.15",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt.RxMER",
-	Syntax:  synDeviceDOCSISDownstreamChannelSignalQualityExt_RxMER,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt.RxMerSamples",
-	Syntax:  synDeviceDOCSISDownstreamChannelSignalQualityExt_RxMerSamples,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt.FbeNormalizationCoefficient",
-	Syntax:  synDeviceDOCSISDownstreamChannelSignalQualityExt_FbeNormalizationCoefficient,
-	Version: "2.15",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DOCSIS.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Interface.{i}.Enable",
-	Syntax:  synDeviceDOCSISInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.Status",
-	Syntax:  synDeviceDOCSISInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.Alias",
-	Syntax:  synDeviceDOCSISInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.Name",
-	Syntax:  synDeviceDOCSISInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.LastChange",
-	Syntax:       synDeviceDOCSISInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceDOCSISInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.MACAddress",
-	Syntax:  synDeviceDOCSISInterface_MACAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.CMTSAddress",
-	Syntax:  synDeviceDOCSISInterface_CMTSAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.Capabilities",
-	Syntax:  synDeviceDOCSISInterface_Capabilities,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.FirmwareVersion",
-	Syntax:  synDeviceDOCSISInterface_FirmwareVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.DOCSISVersion",
-	Syntax:  synDeviceDOCSISInterface_DOCSISVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.MdCfgIpProvMode",
-	Syntax:  synDeviceDOCSISInterface_MdCfgIpProvMode,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DOCSIS.Interface.{i}.ConnectivityStatus.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.ConnectivityStatus.Value",
-	Syntax:  synDeviceDOCSISInterfaceConnectivityStatus_Value,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.ConnectivityStatus.StatusCode",
-	Syntax:  synDeviceDOCSISInterfaceConnectivityStatus_StatusCode,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.ConnectivityStatus.Resets",
-	Syntax:  synDeviceDOCSISInterfaceConnectivityStatus_Resets,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.ConnectivityStatus.LostSyncs",
-	Syntax:  synDeviceDOCSISInterfaceConnectivityStatus_LostSyncs,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.ConnectivityStatus.InvalidMaps",
-	Syntax:  synDeviceDOCSISInterfaceConnectivityStatus_InvalidMaps,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.ConnectivityStatus.InvalidUcds",
-	Syntax:  synDeviceDOCSISInterfaceConnectivityStatus_InvalidUcds,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.ConnectivityStatus.InvalidRangingRsps",
-	Syntax:  synDeviceDOCSISInterfaceConnectivityStatus_InvalidRangingRsps,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.ConnectivityStatus.InvalidRegRsps",
-	Syntax:  synDeviceDOCSISInterfaceConnectivityStatus_InvalidRegRsps,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.ConnectivityStatus.T1Timeouts",
-	Syntax:  synDeviceDOCSISInterfaceConnectivityStatus_T1Timeouts,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Interface.{i}.ConnectivityStatus.T2Timeouts",
-	Syntax:  synDeviceDOCSISInterfaceConnectivityStatus_T2Timeouts,
-	Version: "2.15",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DOCSIS.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceDOCSISInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceDOCSISInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceDOCSISInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceDOCSISInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceDOCSISInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceDOCSISInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceDOCSISInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceDOCSISInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceDOCSISInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceDOCSISInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceDOCSISInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceDOCSISInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceDOCSISInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceDOCSISInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceDOCSISInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceDOCSISInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DOCSIS.SpectrumAnalysis.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.Enable",
-	Syntax:  synDeviceDOCSISSpectrumAnalysis_Enable,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.InactivityTimeout",
-	Syntax:  synDeviceDOCSISSpectrumAnalysis_InactivityTimeout,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.FirstSegmentCenterFrequency",
-	Syntax:  synDeviceDOCSISSpectrumAnalysis_FirstSegmentCenterFrequency,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.LastSegmentCenterFrequency",
-	Syntax:  synDeviceDOCSISSpectrumAnalysis_LastSegmentCenterFrequency,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.SegmentFrequencySpan",
-	Syntax:  synDeviceDOCSISSpectrumAnalysis_SegmentFrequencySpan,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.NumBinsPerSegment",
-	Syntax:  synDeviceDOCSISSpectrumAnalysis_NumBinsPerSegment,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.EquivalentNoiseBandwidth",
-	Syntax:  synDeviceDOCSISSpectrumAnalysis_EquivalentNoiseBandwidth,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.WindowFunction",
-	Syntax:  synDeviceDOCSISSpectrumAnalysis_WindowFunction,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.NumberOfAverages",
-	Syntax:  synDeviceDOCSISSpectrumAnalysis_NumberOfAverages,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.ResultNumberOfEntries",
-	Syntax:  synDeviceDOCSISSpectrumAnalysis_ResultNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DOCSIS.SpectrumAnalysis.Result.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Frequency"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.Result.{i}.Frequency",
-	Syntax:  synDeviceDOCSISSpectrumAnalysisResult_Frequency,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.Result.{i}.AmplitudeData",
-	Syntax:  synDeviceDOCSISSpectrumAnalysisResult_AmplitudeData,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.SpectrumAnalysis.Result.{i}.TotalSegmentPower",
-	Syntax:  synDeviceDOCSISSpectrumAnalysisResult_TotalSegmentPower,
-	Version: "2.15",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "UpstreamNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DOCSIS.Upstream.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Upstream.{i}.Enable",
-	Syntax:  synDeviceDOCSISUpstream_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Upstream.{i}.Status",
-	Syntax:  synDeviceDOCSISUpstream_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DOCSIS.Upstream.{i}.Alias",
-	Syntax:  synDeviceDOCSISUpstream_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Upstream.{i}.Name",
-	Syntax:  synDeviceDOCSISUpstream_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.LastChange",
-	Syntax:       synDeviceDOCSISUpstream_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Upstream.{i}.LowerLayers",
-	Syntax:  synDeviceDOCSISUpstream_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Upstream.{i}.MaxBitRate",
-	Syntax:  synDeviceDOCSISUpstream_MaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.Upstream.{i}.Upstream",
-	Syntax:  synDeviceDOCSISUpstream_Upstream,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.CurrentBitRate",
-	Syntax:       synDeviceDOCSISUpstream_CurrentBitRate,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Upstream.{i}.UpstreamChannelList",
-	Syntax:  synDeviceDOCSISUpstream_UpstreamChannelList,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DOCSIS.Upstream.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DOCSIS.Upstream.{i}.Stats.Reset",
-	Syntax:  synDeviceDOCSISUpstreamStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.BytesSent",
-	Syntax:       synDeviceDOCSISUpstreamStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceDOCSISUpstreamStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceDOCSISUpstreamStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceDOCSISUpstreamStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceDOCSISUpstreamStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceDOCSISUpstreamStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceDOCSISUpstreamStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceDOCSISUpstreamStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceDOCSISUpstreamStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceDOCSISUpstreamStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceDOCSISUpstreamStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceDOCSISUpstreamStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceDOCSISUpstreamStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceDOCSISUpstreamStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DOCSIS.Upstream.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceDOCSISUpstreamStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "UpstreamChannelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DOCSIS.UpstreamChannel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Alias",
-	Syntax:  synDeviceDOCSISUpstreamChannel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.ID",
-	Syntax:  synDeviceDOCSISUpstreamChannel_ID,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Frequency",
-	Syntax:  synDeviceDOCSISUpstreamChannel_Frequency,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Width",
-	Syntax:  synDeviceDOCSISUpstreamChannel_Width,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.SlotSize",
-	Syntax:  synDeviceDOCSISUpstreamChannel_SlotSize,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.TxTimingOffset",
-	Syntax:  synDeviceDOCSISUpstreamChannel_TxTimingOffset,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.RangingBackoffStart",
-	Syntax:  synDeviceDOCSISUpstreamChannel_RangingBackoffStart,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.RangingBackoffEnd",
-	Syntax:  synDeviceDOCSISUpstreamChannel_RangingBackoffEnd,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.TxBackoffStart",
-	Syntax:  synDeviceDOCSISUpstreamChannel_TxBackoffStart,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.TxBackoffEnd",
-	Syntax:  synDeviceDOCSISUpstreamChannel_TxBackoffEnd,
-	Version: "2.15",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DOCSIS.UpstreamChannel.{i}.Status.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Status.TxPower",
-	Syntax:  synDeviceDOCSISUpstreamChannelStatus_TxPower,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Status.T3Timeouts",
-	Syntax:  synDeviceDOCSISUpstreamChannelStatus_T3Timeouts,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Status.T4Timeouts",
-	Syntax:  synDeviceDOCSISUpstreamChannelStatus_T4Timeouts,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Status.RangingAborteds",
-	Syntax:  synDeviceDOCSISUpstreamChannelStatus_RangingAborteds,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Status.ModulationType",
-	Syntax:  synDeviceDOCSISUpstreamChannelStatus_ModulationType,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Status.EqData",
-	Syntax:  synDeviceDOCSISUpstreamChannelStatus_EqData,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Status.T3Exceededs",
-	Syntax:  synDeviceDOCSISUpstreamChannelStatus_T3Exceededs,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Status.IsMuted",
-	Syntax:  synDeviceDOCSISUpstreamChannelStatus_IsMuted,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DOCSIS.UpstreamChannel.{i}.Status.RangingStatus",
-	Syntax:  synDeviceDOCSISUpstreamChannelStatus_RangingStatus,
-	Version: "2.15",
-}}
+	ModulationType model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceDOCSISImpl is what a device implements for Device.DOCSIS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISImpl to implement only some methods.
-type DeviceDOCSISImpl interface {
-	CapabilitiesReq(inst []uint32) ([]byte, error)
-	CapabilitiesRsp(inst []uint32) ([]byte, error)
-	DownstreamChannelNumberOfEntries(inst []uint32) (uint32, error)
-	UpstreamChannelNumberOfEntries(inst []uint32) (uint32, error)
-	DownstreamNumberOfEntries(inst []uint32) (uint32, error)
-	UpstreamNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	DownstreamInstances(inst []uint32) []uint32
-	DownstreamChannelInstances(inst []uint32) []uint32
-	InterfaceInstances(inst []uint32) []uint32
-	UpstreamInstances(inst []uint32) []uint32
-	UpstreamChannelInstances(inst []uint32) []uint32
-	AddUpstreamChannel(inst []uint32) (uint32, error)
-	DeleteUpstreamChannel(inst []uint32, i uint32) error
-}
+	RangingAborteds model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceDOCSISImpl implements DeviceDOCSISImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISImpl struct{}
+	RangingStatus model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceDOCSISImpl) CapabilitiesReq(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISImpl) CapabilitiesRsp(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISImpl) DownstreamChannelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISImpl) UpstreamChannelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISImpl) DownstreamNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISImpl) UpstreamNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISImpl) DownstreamInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDOCSISImpl) DownstreamChannelInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDOCSISImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDOCSISImpl) UpstreamInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDOCSISImpl) UpstreamChannelInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDOCSISImpl) AddUpstreamChannel(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISImpl) DeleteUpstreamChannel(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	T3Exceededs model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceDOCSISDownstreamImpl is what a device implements for Device.DOCSIS.Downstream.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISDownstreamImpl to implement only some methods.
-type DeviceDOCSISDownstreamImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDOCSISDownstreamStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	MaxBitRate(inst []uint32) (int32, error)
-	SetMaxBitRate(inst []uint32, v int32) error
-	Upstream(inst []uint32) (bool, error)
-	CurrentBitRate(inst []uint32) (uint32, error)
-	DownstreamChannelList(inst []uint32) ([]string, error)
-	SetDownstreamChannelList(inst []uint32, v []string) error
-}
+	T3Timeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceDOCSISDownstreamImpl implements DeviceDOCSISDownstreamImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISDownstreamImpl struct{}
+	T4Timeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceDOCSISDownstreamImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) Status(inst []uint32) (DeviceDOCSISDownstreamStatus, error) {
-	var zero DeviceDOCSISDownstreamStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) MaxBitRate(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) SetMaxBitRate(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) CurrentBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) DownstreamChannelList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamImpl) SetDownstreamChannelList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDOCSISDownstreamStatsImpl is what a device implements for Device.DOCSIS.Downstream.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISDownstreamStatsImpl to implement only some methods.
-type DeviceDOCSISDownstreamStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDOCSISDownstreamStatsImpl implements DeviceDOCSISDownstreamStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISDownstreamStatsImpl struct{}
-
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDOCSISDownstreamChannelImpl is what a device implements for Device.DOCSIS.DownstreamChannel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISDownstreamChannelImpl to implement only some methods.
-type DeviceDOCSISDownstreamChannelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ID(inst []uint32) (uint32, error)
-	Frequency(inst []uint32) (int32, error)
-	Width(inst []uint32) (int32, error)
-	Modulation(inst []uint32) (DeviceDOCSISDownstreamChannelModulation, error)
-	Interleave(inst []uint32) (DeviceDOCSISDownstreamChannelInterleave, error)
-	Power(inst []uint32) (int32, error)
-	Annex(inst []uint32) (DeviceDOCSISDownstreamChannelAnnex, error)
-}
-
-// UnimplementedDeviceDOCSISDownstreamChannelImpl implements DeviceDOCSISDownstreamChannelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISDownstreamChannelImpl struct{}
-
-func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelImpl) ID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Frequency(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Width(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Modulation(inst []uint32) (DeviceDOCSISDownstreamChannelModulation, error) {
-	var zero DeviceDOCSISDownstreamChannelModulation
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Interleave(inst []uint32) (DeviceDOCSISDownstreamChannelInterleave, error) {
-	var zero DeviceDOCSISDownstreamChannelInterleave
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Power(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Annex(inst []uint32) (DeviceDOCSISDownstreamChannelAnnex, error) {
-	var zero DeviceDOCSISDownstreamChannelAnnex
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDOCSISDownstreamChannelSignalQualityImpl is what a device implements for Device.DOCSIS.DownstreamChannel.{i}.SignalQuality; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl to implement only some methods.
-type DeviceDOCSISDownstreamChannelSignalQualityImpl interface {
-	SignalNoise(inst []uint32) (int32, error)
-	Microreflections(inst []uint32) (int32, error)
-	EqualizationData(inst []uint32) ([]byte, error)
-	ExtUnerroreds(inst []uint32) (uint64, error)
-	ExtCorrecteds(inst []uint32) (uint64, error)
-	ExtUncorrectables(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl implements DeviceDOCSISDownstreamChannelSignalQualityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl struct{}
-
-func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) SignalNoise(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) Microreflections(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) EqualizationData(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) ExtUnerroreds(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) ExtCorrecteds(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) ExtUncorrectables(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDOCSISDownstreamChannelSignalQualityExtImpl is what a device implements for Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl to implement only some methods.
-type DeviceDOCSISDownstreamChannelSignalQualityExtImpl interface {
-	RxMER(inst []uint32) (int32, error)
-	RxMerSamples(inst []uint32) (uint32, error)
-	FbeNormalizationCoefficient(inst []uint32) (int32, error)
-}
-
-// UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl implements DeviceDOCSISDownstreamChannelSignalQualityExtImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl struct{}
-
-func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl) RxMER(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl) RxMerSamples(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl) FbeNormalizationCoefficient(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDOCSISInterfaceImpl is what a device implements for Device.DOCSIS.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISInterfaceImpl to implement only some methods.
-type DeviceDOCSISInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDOCSISInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	MACAddress(inst []uint32) (string, error)
-	CMTSAddress(inst []uint32) (string, error)
-	Capabilities(inst []uint32) ([]DeviceDOCSISInterfaceCapabilities, error)
-	FirmwareVersion(inst []uint32) (string, error)
-	DOCSISVersion(inst []uint32) (DeviceDOCSISInterfaceDOCSISVersion, error)
-	MdCfgIpProvMode(inst []uint32) (DeviceDOCSISInterfaceMdCfgIpProvMode, error)
-}
-
-// UnimplementedDeviceDOCSISInterfaceImpl implements DeviceDOCSISInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISInterfaceImpl struct{}
-
-func (UnimplementedDeviceDOCSISInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) Status(inst []uint32) (DeviceDOCSISInterfaceStatus, error) {
-	var zero DeviceDOCSISInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) CMTSAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) Capabilities(inst []uint32) ([]DeviceDOCSISInterfaceCapabilities, error) {
-	var zero []DeviceDOCSISInterfaceCapabilities
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) DOCSISVersion(inst []uint32) (DeviceDOCSISInterfaceDOCSISVersion, error) {
-	var zero DeviceDOCSISInterfaceDOCSISVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceImpl) MdCfgIpProvMode(inst []uint32) (DeviceDOCSISInterfaceMdCfgIpProvMode, error) {
-	var zero DeviceDOCSISInterfaceMdCfgIpProvMode
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDOCSISInterfaceConnectivityStatusImpl is what a device implements for Device.DOCSIS.Interface.{i}.ConnectivityStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl to implement only some methods.
-type DeviceDOCSISInterfaceConnectivityStatusImpl interface {
-	Value(inst []uint32) (DeviceDOCSISInterfaceConnectivityStatusValue, error)
-	StatusCode(inst []uint32) (string, error)
-	Resets(inst []uint32) (uint32, error)
-	LostSyncs(inst []uint32) (uint32, error)
-	InvalidMaps(inst []uint32) (uint32, error)
-	InvalidUcds(inst []uint32) (uint32, error)
-	InvalidRangingRsps(inst []uint32) (uint32, error)
-	InvalidRegRsps(inst []uint32) (uint32, error)
-	T1Timeouts(inst []uint32) (uint32, error)
-	T2Timeouts(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl implements DeviceDOCSISInterfaceConnectivityStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl struct{}
-
-func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) Value(inst []uint32) (DeviceDOCSISInterfaceConnectivityStatusValue, error) {
-	var zero DeviceDOCSISInterfaceConnectivityStatusValue
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) StatusCode(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) Resets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) LostSyncs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) InvalidMaps(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) InvalidUcds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) InvalidRangingRsps(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) InvalidRegRsps(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) T1Timeouts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) T2Timeouts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDOCSISInterfaceStatsImpl is what a device implements for Device.DOCSIS.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISInterfaceStatsImpl to implement only some methods.
-type DeviceDOCSISInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint64, error)
-	DiscardPacketsReceived(inst []uint32) (uint64, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceDOCSISInterfaceStatsImpl implements DeviceDOCSISInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDOCSISSpectrumAnalysisImpl is what a device implements for Device.DOCSIS.SpectrumAnalysis; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISSpectrumAnalysisImpl to implement only some methods.
-type DeviceDOCSISSpectrumAnalysisImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	InactivityTimeout(inst []uint32) (int32, error)
-	SetInactivityTimeout(inst []uint32, v int32) error
-	FirstSegmentCenterFrequency(inst []uint32) (uint32, error)
-	SetFirstSegmentCenterFrequency(inst []uint32, v uint32) error
-	LastSegmentCenterFrequency(inst []uint32) (uint32, error)
-	SetLastSegmentCenterFrequency(inst []uint32, v uint32) error
-	SegmentFrequencySpan(inst []uint32) (uint32, error)
-	SetSegmentFrequencySpan(inst []uint32, v uint32) error
-	NumBinsPerSegment(inst []uint32) (uint32, error)
-	SetNumBinsPerSegment(inst []uint32, v uint32) error
-	EquivalentNoiseBandwidth(inst []uint32) (uint32, error)
-	SetEquivalentNoiseBandwidth(inst []uint32, v uint32) error
-	WindowFunction(inst []uint32) (DeviceDOCSISSpectrumAnalysisWindowFunction, error)
-	SetWindowFunction(inst []uint32, v DeviceDOCSISSpectrumAnalysisWindowFunction) error
-	NumberOfAverages(inst []uint32) (uint32, error)
-	SetNumberOfAverages(inst []uint32, v uint32) error
-	ResultNumberOfEntries(inst []uint32) (uint32, error)
-	ResultInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceDOCSISSpectrumAnalysisImpl implements DeviceDOCSISSpectrumAnalysisImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISSpectrumAnalysisImpl struct{}
-
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) InactivityTimeout(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetInactivityTimeout(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) FirstSegmentCenterFrequency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetFirstSegmentCenterFrequency(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) LastSegmentCenterFrequency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetLastSegmentCenterFrequency(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SegmentFrequencySpan(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetSegmentFrequencySpan(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) NumBinsPerSegment(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetNumBinsPerSegment(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) EquivalentNoiseBandwidth(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetEquivalentNoiseBandwidth(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) WindowFunction(inst []uint32) (DeviceDOCSISSpectrumAnalysisWindowFunction, error) {
-	var zero DeviceDOCSISSpectrumAnalysisWindowFunction
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetWindowFunction(inst []uint32, v DeviceDOCSISSpectrumAnalysisWindowFunction) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) NumberOfAverages(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetNumberOfAverages(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) ResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceDOCSISSpectrumAnalysisResultImpl is what a device implements for Device.DOCSIS.SpectrumAnalysis.Result.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl to implement only some methods.
-type DeviceDOCSISSpectrumAnalysisResultImpl interface {
-	Frequency(inst []uint32) (int32, error)
-	AmplitudeData(inst []uint32) ([]byte, error)
-	TotalSegmentPower(inst []uint32) (int32, error)
-}
-
-// UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl implements DeviceDOCSISSpectrumAnalysisResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl struct{}
-
-func (UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl) Frequency(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl) AmplitudeData(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl) TotalSegmentPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDOCSISUpstreamImpl is what a device implements for Device.DOCSIS.Upstream.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISUpstreamImpl to implement only some methods.
-type DeviceDOCSISUpstreamImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDOCSISUpstreamStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	MaxBitRate(inst []uint32) (int32, error)
-	SetMaxBitRate(inst []uint32, v int32) error
-	Upstream(inst []uint32) (bool, error)
-	CurrentBitRate(inst []uint32) (uint32, error)
-	UpstreamChannelList(inst []uint32) ([]string, error)
-	SetUpstreamChannelList(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceDOCSISUpstreamImpl implements DeviceDOCSISUpstreamImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISUpstreamImpl struct{}
-
-func (UnimplementedDeviceDOCSISUpstreamImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) Status(inst []uint32) (DeviceDOCSISUpstreamStatus, error) {
-	var zero DeviceDOCSISUpstreamStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) MaxBitRate(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) SetMaxBitRate(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) CurrentBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) UpstreamChannelList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamImpl) SetUpstreamChannelList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceDOCSISUpstreamStatsImpl is what a device implements for Device.DOCSIS.Upstream.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISUpstreamStatsImpl to implement only some methods.
-type DeviceDOCSISUpstreamStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDOCSISUpstreamStatsImpl implements DeviceDOCSISUpstreamStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISUpstreamStatsImpl struct{}
-
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDOCSISUpstreamChannelImpl is what a device implements for Device.DOCSIS.UpstreamChannel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISUpstreamChannelImpl to implement only some methods.
-type DeviceDOCSISUpstreamChannelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ID(inst []uint32) (int32, error)
-	Frequency(inst []uint32) (int32, error)
-	Width(inst []uint32) (int32, error)
-	SlotSize(inst []uint32) (uint32, error)
-	TxTimingOffset(inst []uint32) (uint32, error)
-	RangingBackoffStart(inst []uint32) (int32, error)
-	RangingBackoffEnd(inst []uint32) (int32, error)
-	TxBackoffStart(inst []uint32) (int32, error)
-	TxBackoffEnd(inst []uint32) (int32, error)
-}
-
-// UnimplementedDeviceDOCSISUpstreamChannelImpl implements DeviceDOCSISUpstreamChannelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISUpstreamChannelImpl struct{}
-
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) ID(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) Frequency(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) Width(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) SlotSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) TxTimingOffset(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) RangingBackoffStart(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) RangingBackoffEnd(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) TxBackoffStart(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelImpl) TxBackoffEnd(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDOCSISUpstreamChannelStatusImpl is what a device implements for Device.DOCSIS.UpstreamChannel.{i}.Status; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDOCSISUpstreamChannelStatusImpl to implement only some methods.
-type DeviceDOCSISUpstreamChannelStatusImpl interface {
-	TxPower(inst []uint32) (int32, error)
-	T3Timeouts(inst []uint32) (uint32, error)
-	T4Timeouts(inst []uint32) (uint32, error)
-	RangingAborteds(inst []uint32) (uint32, error)
-	ModulationType(inst []uint32) (DeviceDOCSISUpstreamChannelStatusModulationType, error)
-	EqData(inst []uint32) ([]byte, error)
-	T3Exceededs(inst []uint32) (uint32, error)
-	IsMuted(inst []uint32) (bool, error)
-	RangingStatus(inst []uint32) (DeviceDOCSISUpstreamChannelStatusRangingStatus, error)
-}
-
-// UnimplementedDeviceDOCSISUpstreamChannelStatusImpl implements DeviceDOCSISUpstreamChannelStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDOCSISUpstreamChannelStatusImpl struct{}
-
-func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) TxPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) T3Timeouts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) T4Timeouts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) RangingAborteds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) ModulationType(inst []uint32) (DeviceDOCSISUpstreamChannelStatusModulationType, error) {
-	var zero DeviceDOCSISUpstreamChannelStatusModulationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) EqData(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) T3Exceededs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) IsMuted(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) RangingStatus(inst []uint32) (DeviceDOCSISUpstreamChannelStatusRangingStatus, error) {
-	var zero DeviceDOCSISUpstreamChannelStatusRangingStatus
-	return zero, model.ErrNotSupported
+	TxPower model.ReadOnlyParam[int32] `dm:"i"`
 }

@@ -3,35 +3,23 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceDSL_LineNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSL_ChannelNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSL_BondingGroupNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDSL holds the values of Device.DSL. (object, readOnly, since 2.0)
+// DeviceDSL holds the values of Device.DSL. (object, readOnly, since 2.0).
 type DeviceDSL struct {
-	// LineNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	LineNumberOfEntries uint32 `cwmp:"LineNumberOfEntries"`
-	// ChannelNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ChannelNumberOfEntries uint32 `cwmp:"ChannelNumberOfEntries"`
-	// BondingGroupNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	BondingGroupNumberOfEntries uint32 `cwmp:"BondingGroupNumberOfEntries"`
-	// Device.DSL.BondingGroup.{i}. instances by instance number
-	BondingGroup map[uint32]*DeviceDSLBondingGroup `cwmp:"BondingGroup.{i}."`
-	// Device.DSL.Channel.{i}. instances by instance number
-	Channel     map[uint32]*DeviceDSLChannel `cwmp:"Channel.{i}."`
-	Diagnostics *DeviceDSLDiagnostics        `cwmp:"Diagnostics."`
-	// Device.DSL.Line.{i}. instances by instance number
-	Line map[uint32]*DeviceDSLLine `cwmp:"Line.{i}."`
+	LineNumberOfEntries uint32 `json:"LineNumberOfEntries,omitzero"`
+
+	ChannelNumberOfEntries uint32 `json:"ChannelNumberOfEntries,omitzero"`
+
+	BondingGroupNumberOfEntries uint32 `json:"BondingGroupNumberOfEntries,omitzero"`
+
+	BondingGroup map[uint32]*DeviceDSLBondingGroup `json:"BondingGroup,omitzero"`
+	Channel      map[uint32]*DeviceDSLChannel      `json:"Channel,omitzero"`
+	Diagnostics  *DeviceDSLDiagnostics             `json:"Diagnostics,omitzero"`
+	Line         map[uint32]*DeviceDSLLine         `json:"Line,omitzero"`
 }
 
-// AddBondingGroup creates instance i of Device.DSL.BondingGroup.{i}. (replacing any) and returns it
+// AddBondingGroup creates instance i (replacing any) and returns it.
 func (o *DeviceDSL) AddBondingGroup(i uint32) *DeviceDSLBondingGroup {
 	if o.BondingGroup == nil {
 		o.BondingGroup = map[uint32]*DeviceDSLBondingGroup{}
@@ -41,18 +29,7 @@ func (o *DeviceDSL) AddBondingGroup(i uint32) *DeviceDSLBondingGroup {
 	return x
 }
 
-// GetBondingGroup returns instance i of Device.DSL.BondingGroup.{i}.
-func (o *DeviceDSL) GetBondingGroup(i uint32) (*DeviceDSLBondingGroup, bool) {
-	x, ok := o.BondingGroup[i]
-	return x, ok
-}
-
-// DeleteBondingGroup removes instance i of Device.DSL.BondingGroup.{i}.
-func (o *DeviceDSL) DeleteBondingGroup(i uint32) {
-	delete(o.BondingGroup, i)
-}
-
-// AddChannel creates instance i of Device.DSL.Channel.{i}. (replacing any) and returns it
+// AddChannel creates instance i (replacing any) and returns it.
 func (o *DeviceDSL) AddChannel(i uint32) *DeviceDSLChannel {
 	if o.Channel == nil {
 		o.Channel = map[uint32]*DeviceDSLChannel{}
@@ -62,18 +39,7 @@ func (o *DeviceDSL) AddChannel(i uint32) *DeviceDSLChannel {
 	return x
 }
 
-// GetChannel returns instance i of Device.DSL.Channel.{i}.
-func (o *DeviceDSL) GetChannel(i uint32) (*DeviceDSLChannel, bool) {
-	x, ok := o.Channel[i]
-	return x, ok
-}
-
-// DeleteChannel removes instance i of Device.DSL.Channel.{i}.
-func (o *DeviceDSL) DeleteChannel(i uint32) {
-	delete(o.Channel, i)
-}
-
-// AddLine creates instance i of Device.DSL.Line.{i}. (replacing any) and returns it
+// AddLine creates instance i (replacing any) and returns it.
 func (o *DeviceDSL) AddLine(i uint32) *DeviceDSLLine {
 	if o.Line == nil {
 		o.Line = map[uint32]*DeviceDSLLine{}
@@ -82,280 +48,155 @@ func (o *DeviceDSL) AddLine(i uint32) *DeviceDSLLine {
 	o.Line[i] = x
 	return x
 }
-
-// GetLine returns instance i of Device.DSL.Line.{i}.
-func (o *DeviceDSL) GetLine(i uint32) (*DeviceDSLLine, bool) {
-	x, ok := o.Line[i]
-	return x, ok
-}
-
-// DeleteLine removes instance i of Device.DSL.Line.{i}.
-func (o *DeviceDSL) DeleteLine(i uint32) {
-	delete(o.Line, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSL) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSL) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDSL) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.BondingGroup) {
-		o.BondingGroup[i].ValidateAt(prefix+"BondingGroup."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.BondingGroup[i].ValidateAt(c, model.InstanceOf(p, "BondingGroup.", i))
 	}
 	for _, i := range model.SortedKeys(o.Channel) {
-		o.Channel[i].ValidateAt(prefix+"Channel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Channel[i].ValidateAt(c, model.InstanceOf(p, "Channel.", i))
 	}
 	if o.Diagnostics != nil {
-		o.Diagnostics.ValidateAt(prefix+"Diagnostics.", v)
+		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
 	}
 	for _, i := range model.SortedKeys(o.Line) {
-		o.Line[i].ValidateAt(prefix+"Line."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Line[i].ValidateAt(c, model.InstanceOf(p, "Line.", i))
 	}
 }
 
 // DeviceDSLPath is the typed path of Device.DSL.
 type DeviceDSLPath struct {
-	obj                         model.ObjectPath
-	LineNumberOfEntries         model.ReadOnlyParam[uint32]
-	ChannelNumberOfEntries      model.ReadOnlyParam[uint32]
-	BondingGroupNumberOfEntries model.ReadOnlyParam[uint32]
-	Diagnostics                 DeviceDSLDiagnosticsPath
+	model.ObjectPath
+	BondingGroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LineNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Diagnostics DeviceDSLDiagnosticsPath `dm:"Diagnostics."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLPath(prefix string) DeviceDSLPath {
-	p := &prefix
-	return DeviceDSLPath{
-		BondingGroupNumberOfEntries: model.NewReadOnly[uint32](p, "BondingGroupNumberOfEntries", model.TypeUnsignedInt),
-		ChannelNumberOfEntries:      model.NewReadOnly[uint32](p, "ChannelNumberOfEntries", model.TypeUnsignedInt),
-		Diagnostics:                 newDeviceDSLDiagnosticsPath(prefix + "Diagnostics."),
-		LineNumberOfEntries:         model.NewReadOnly[uint32](p, "LineNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// BondingGroup returns the typed path of instance i.
+func (x DeviceDSLPath) BondingGroup(i uint32) (p DeviceDSLBondingGroupPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BondingGroup.", i))
+	return
 }
 
-// BondingGroup returns the typed path of instance i of Device.DSL.BondingGroup.{i}.
-func (x DeviceDSLPath) BondingGroup(i uint32) DeviceDSLBondingGroupPath {
-	return newDeviceDSLBondingGroupPath(x.Path() + "BondingGroup." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// BondingGroupTable returns the table Device.DSL.BondingGroup.{i}. itself (for AddObject when writable)
+// BondingGroupTable returns the table itself (for AddObject when writable).
 func (x DeviceDSLPath) BondingGroupTable() model.Table {
-	return model.NewTable(x.Path() + "BondingGroup.")
+	return model.NewTable(x.ObjectPath, "BondingGroup.")
 }
 
-// Channel returns the typed path of instance i of Device.DSL.Channel.{i}.
-func (x DeviceDSLPath) Channel(i uint32) DeviceDSLChannelPath {
-	return newDeviceDSLChannelPath(x.Path() + "Channel." + strconv.FormatUint(uint64(i), 10) + ".")
+// Channel returns the typed path of instance i.
+func (x DeviceDSLPath) Channel(i uint32) (p DeviceDSLChannelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Channel.", i))
+	return
 }
 
-// ChannelTable returns the table Device.DSL.Channel.{i}. itself (for AddObject when writable)
+// ChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceDSLPath) ChannelTable() model.Table {
-	return model.NewTable(x.Path() + "Channel.")
+	return model.NewTable(x.ObjectPath, "Channel.")
 }
 
-// Line returns the typed path of instance i of Device.DSL.Line.{i}.
-func (x DeviceDSLPath) Line(i uint32) DeviceDSLLinePath {
-	return newDeviceDSLLinePath(x.Path() + "Line." + strconv.FormatUint(uint64(i), 10) + ".")
+// Line returns the typed path of instance i.
+func (x DeviceDSLPath) Line(i uint32) (p DeviceDSLLinePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Line.", i))
+	return
 }
 
-// LineTable returns the table Device.DSL.Line.{i}. itself (for AddObject when writable)
+// LineTable returns the table itself (for AddObject when writable).
 func (x DeviceDSLPath) LineTable() model.Table {
-	return model.NewTable(x.Path() + "Line.")
+	return model.NewTable(x.ObjectPath, "Line.")
 }
 
 // DeviceDSLBondingGroupStatus enumerates the values of Device.DSL.BondingGroup.{i}.Status.
 type DeviceDSLBondingGroupStatus string
 
-func (e DeviceDSLBondingGroupStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLBondingGroupStatus_Up             DeviceDSLBondingGroupStatus = "Up"
-	DeviceDSLBondingGroupStatus_Down           DeviceDSLBondingGroupStatus = "Down"
-	DeviceDSLBondingGroupStatus_Unknown        DeviceDSLBondingGroupStatus = "Unknown"
-	DeviceDSLBondingGroupStatus_Dormant        DeviceDSLBondingGroupStatus = "Dormant"
-	DeviceDSLBondingGroupStatus_NotPresent     DeviceDSLBondingGroupStatus = "NotPresent"
+	DeviceDSLBondingGroupStatus_Up DeviceDSLBondingGroupStatus = "Up"
+
+	DeviceDSLBondingGroupStatus_Down DeviceDSLBondingGroupStatus = "Down"
+
+	DeviceDSLBondingGroupStatus_Unknown DeviceDSLBondingGroupStatus = "Unknown"
+
+	DeviceDSLBondingGroupStatus_Dormant DeviceDSLBondingGroupStatus = "Dormant"
+
+	DeviceDSLBondingGroupStatus_NotPresent DeviceDSLBondingGroupStatus = "NotPresent"
+
 	DeviceDSLBondingGroupStatus_LowerLayerDown DeviceDSLBondingGroupStatus = "LowerLayerDown"
-	DeviceDSLBondingGroupStatus_Error          DeviceDSLBondingGroupStatus = "Error"
+
+	DeviceDSLBondingGroupStatus_Error DeviceDSLBondingGroupStatus = "Error"
 )
 
 // DeviceDSLBondingGroupGroupStatus enumerates the values of Device.DSL.BondingGroup.{i}.GroupStatus.
 type DeviceDSLBondingGroupGroupStatus string
 
-func (e DeviceDSLBondingGroupGroupStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLBondingGroupGroupStatus_NoPeer                 DeviceDSLBondingGroupGroupStatus = "NoPeer"
-	DeviceDSLBondingGroupGroupStatus_PeerPowerLoss          DeviceDSLBondingGroupGroupStatus = "PeerPowerLoss"
+	DeviceDSLBondingGroupGroupStatus_NoPeer DeviceDSLBondingGroupGroupStatus = "NoPeer"
+
+	DeviceDSLBondingGroupGroupStatus_PeerPowerLoss DeviceDSLBondingGroupGroupStatus = "PeerPowerLoss"
+
 	DeviceDSLBondingGroupGroupStatus_PeerBondSchemeMismatch DeviceDSLBondingGroupGroupStatus = "PeerBondSchemeMismatch"
-	DeviceDSLBondingGroupGroupStatus_LowRate                DeviceDSLBondingGroupGroupStatus = "LowRate"
+
+	DeviceDSLBondingGroupGroupStatus_LowRate DeviceDSLBondingGroupGroupStatus = "LowRate"
 )
 
 // DeviceDSLBondingGroupBondSchemesSupported enumerates the values of Device.DSL.BondingGroup.{i}.BondSchemesSupported.
 type DeviceDSLBondingGroupBondSchemesSupported string
 
-func (e DeviceDSLBondingGroupBondSchemesSupported) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLBondingGroupBondSchemesSupported_ATM      DeviceDSLBondingGroupBondSchemesSupported = "ATM"
+	DeviceDSLBondingGroupBondSchemesSupported_ATM DeviceDSLBondingGroupBondSchemesSupported = "ATM"
+
 	DeviceDSLBondingGroupBondSchemesSupported_Ethernet DeviceDSLBondingGroupBondSchemesSupported = "Ethernet"
-	DeviceDSLBondingGroupBondSchemesSupported_TDIM     DeviceDSLBondingGroupBondSchemesSupported = "TDIM"
+
+	DeviceDSLBondingGroupBondSchemesSupported_TDIM DeviceDSLBondingGroupBondSchemesSupported = "TDIM"
 )
 
-var (
-	synDeviceDSLBondingGroup_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLBondingGroup_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLBondingGroup_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDSLBondingGroup_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLBondingGroup_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLBondingGroup_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDSLBondingGroup_GroupStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "NoPeer"}, {Value: "PeerPowerLoss"}, {Value: "PeerBondSchemeMismatch"}, {Value: "LowRate"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLBondingGroup_GroupID              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroup_BondSchemesSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "ATM"}, {Value: "Ethernet"}, {Value: "TDIM"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLBondingGroup_BondScheme = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "BondSchemesSupported",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDSLBondingGroup_GroupCapacity = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "32",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLBondingGroup_RunningTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLBondingGroup_TargetUpRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synDeviceDSLBondingGroup_TargetDownRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synDeviceDSLBondingGroup_ThreshLowUpRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synDeviceDSLBondingGroup_ThreshLowDownRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synDeviceDSLBondingGroup_UpstreamDifferentialDelayTolerance = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDSLBondingGroup_DownstreamDifferentialDelayTolerance = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDSLBondingGroup_BondedChannelNumberOfEntries = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "32",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceDSLBondingGroup holds the values of Device.DSL.BondingGroup.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDSLBondingGroup holds the values of Device.DSL.BondingGroup.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDSLBondingGroup struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceDSLBondingGroupStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readOnly, since 2.19.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// GroupStatus: list<string{NoPeer,PeerPowerLoss,PeerBondSchemeMismatch,LowRate}>, readOnly, since 2.0.
-	GroupStatus []DeviceDSLBondingGroupGroupStatus `cwmp:"GroupStatus"`
-	// GroupID: unsignedInt, readOnly, since 2.0.
-	GroupID uint32 `cwmp:"GroupID"`
-	// BondSchemesSupported: list<string{ATM,Ethernet,TDIM}>, readOnly, since 2.0.
-	BondSchemesSupported []DeviceDSLBondingGroupBondSchemesSupported `cwmp:"BondSchemesSupported"`
-	// BondScheme: string enumerationRef, readOnly, since 2.0.
-	BondScheme string `cwmp:"BondScheme"`
-	// GroupCapacity: unsignedInt[1:32], readOnly, since 2.0.
-	GroupCapacity uint32 `cwmp:"GroupCapacity"`
-	// RunningTime: unsignedInt seconds, readOnly, since 2.0.
-	RunningTime uint32 `cwmp:"RunningTime"`
-	// TargetUpRate: unsignedInt bits per second, readOnly, since 2.0.
-	TargetUpRate uint32 `cwmp:"TargetUpRate"`
-	// TargetDownRate: unsignedInt bits per second, readOnly, since 2.0.
-	TargetDownRate uint32 `cwmp:"TargetDownRate"`
-	// ThreshLowUpRate: unsignedInt bits per second, readOnly, since 2.0.
-	ThreshLowUpRate uint32 `cwmp:"ThreshLowUpRate"`
-	// ThreshLowDownRate: unsignedInt bits per second, readOnly, since 2.0.
-	ThreshLowDownRate uint32 `cwmp:"ThreshLowDownRate"`
-	// UpstreamDifferentialDelayTolerance: unsignedInt milliseconds, readOnly, since 2.0.
-	UpstreamDifferentialDelayTolerance uint32 `cwmp:"UpstreamDifferentialDelayTolerance"`
-	// DownstreamDifferentialDelayTolerance: unsignedInt milliseconds, readOnly, since 2.0.
-	DownstreamDifferentialDelayTolerance uint32 `cwmp:"DownstreamDifferentialDelayTolerance"`
-	// BondedChannelNumberOfEntries: unsignedInt[1:32], readOnly, since 2.0.
-	BondedChannelNumberOfEntries uint32 `cwmp:"BondedChannelNumberOfEntries"`
-	// Device.DSL.BondingGroup.{i}.BondedChannel.{i}. instances by instance number
-	BondedChannel map[uint32]*DeviceDSLBondingGroupBondedChannel `cwmp:"BondedChannel.{i}."`
-	Ethernet      *DeviceDSLBondingGroupEthernet                 `cwmp:"Ethernet."`
-	Stats         *DeviceDSLBondingGroupStats                    `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDSLBondingGroupStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	GroupStatus []DeviceDSLBondingGroupGroupStatus `json:"GroupStatus,omitzero"`
+
+	GroupID uint32 `json:"GroupID,omitzero"`
+
+	BondSchemesSupported []DeviceDSLBondingGroupBondSchemesSupported `json:"BondSchemesSupported,omitzero"`
+
+	BondScheme string `json:"BondScheme,omitzero"`
+
+	GroupCapacity uint32 `json:"GroupCapacity,omitzero"`
+
+	RunningTime uint32 `json:"RunningTime,omitzero"`
+
+	TargetUpRate uint32 `json:"TargetUpRate,omitzero"`
+
+	TargetDownRate uint32 `json:"TargetDownRate,omitzero"`
+
+	ThreshLowUpRate uint32 `json:"ThreshLowUpRate,omitzero"`
+
+	ThreshLowDownRate uint32 `json:"ThreshLowDownRate,omitzero"`
+
+	UpstreamDifferentialDelayTolerance uint32 `json:"UpstreamDifferentialDelayTolerance,omitzero"`
+
+	DownstreamDifferentialDelayTolerance uint32 `json:"DownstreamDifferentialDelayTolerance,omitzero"`
+
+	BondedChannelNumberOfEntries uint32 `json:"BondedChannelNumberOfEntries,omitzero"`
+
+	BondedChannel map[uint32]*DeviceDSLBondingGroupBondedChannel `json:"BondedChannel,omitzero"`
+	Ethernet      *DeviceDSLBondingGroupEthernet                 `json:"Ethernet,omitzero"`
+	Stats         *DeviceDSLBondingGroupStats                    `json:"Stats,omitzero"`
 }
 
-// AddBondedChannel creates instance i of Device.DSL.BondingGroup.{i}.BondedChannel.{i}. (replacing any) and returns it
+// AddBondedChannel creates instance i (replacing any) and returns it.
 func (o *DeviceDSLBondingGroup) AddBondedChannel(i uint32) *DeviceDSLBondingGroupBondedChannel {
 	if o.BondedChannel == nil {
 		o.BondedChannel = map[uint32]*DeviceDSLBondingGroupBondedChannel{}
@@ -364,9202 +205,2106 @@ func (o *DeviceDSLBondingGroup) AddBondedChannel(i uint32) *DeviceDSLBondingGrou
 	o.BondedChannel[i] = x
 	return x
 }
-
-// GetBondedChannel returns instance i of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.
-func (o *DeviceDSLBondingGroup) GetBondedChannel(i uint32) (*DeviceDSLBondingGroupBondedChannel, bool) {
-	x, ok := o.BondedChannel[i]
-	return x, ok
-}
-
-// DeleteBondedChannel removes instance i of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.
-func (o *DeviceDSLBondingGroup) DeleteBondedChannel(i uint32) {
-	delete(o.BondedChannel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLBondingGroup) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLBondingGroup) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDSLBondingGroup_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLBondingGroup_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLBondingGroup_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLBondingGroup_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLBondingGroup_GroupStatus, model.FormatValue(model.TypeString, o.GroupStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GroupStatus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLBondingGroup_BondSchemesSupported, model.FormatValue(model.TypeString, o.BondSchemesSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BondSchemesSupported",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLBondingGroup_GroupCapacity, uint64(o.GroupCapacity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GroupCapacity",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLBondingGroup_BondedChannelNumberOfEntries, uint64(o.BondedChannelNumberOfEntries)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BondedChannelNumberOfEntries",
-		})
-	}
+func (o *DeviceDSLBondingGroup) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1040, string(o.Status))
+	c.String(p, "Alias", 940, o.Alias)
+	c.String(p, "Name", 982, o.Name)
+	c.Wire(p, "LowerLayers", 981, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Wire(p, "GroupStatus", 979, model.JoinStrings(o.GroupStatus), len(o.GroupStatus) > 0)
+	c.Wire(p, "BondSchemesSupported", 942, model.JoinStrings(o.BondSchemesSupported), len(o.BondSchemesSupported) > 0)
+	c.Uint(p, "GroupCapacity", 977, uint64(o.GroupCapacity))
+	c.Uint(p, "BondedChannelNumberOfEntries", 956, uint64(o.BondedChannelNumberOfEntries))
 	for _, i := range model.SortedKeys(o.BondedChannel) {
-		o.BondedChannel[i].ValidateAt(prefix+"BondedChannel."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Ethernet != nil {
-		o.Ethernet.ValidateAt(prefix+"Ethernet.", v)
+		o.BondedChannel[i].ValidateAt(c, model.InstanceOf(p, "BondedChannel.", i))
 	}
 	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Stats.ValidateAt(c, p+"Stats.")
 	}
 }
 
 // DeviceDSLBondingGroupPath is the typed path of Device.DSL.BondingGroup.{i}.
 type DeviceDSLBondingGroupPath struct {
-	obj                                  model.ObjectPath
-	Enable                               model.ReadWriteParam[bool]
-	Status                               model.ReadOnlyParam[DeviceDSLBondingGroupStatus]
-	Alias                                model.WriteOnceParam[string]
-	Name                                 model.ReadOnlyParam[string]
-	LastChange                           model.ReadOnlyParam[uint32]
-	LowerLayers                          model.ReadOnlyParam[[]string]
-	GroupStatus                          model.ReadOnlyParam[[]DeviceDSLBondingGroupGroupStatus]
-	GroupID                              model.ReadOnlyParam[uint32]
-	BondSchemesSupported                 model.ReadOnlyParam[[]DeviceDSLBondingGroupBondSchemesSupported]
-	BondScheme                           model.ReadOnlyParam[string]
-	GroupCapacity                        model.ReadOnlyParam[uint32]
-	RunningTime                          model.ReadOnlyParam[uint32]
-	TargetUpRate                         model.ReadOnlyParam[uint32]
-	TargetDownRate                       model.ReadOnlyParam[uint32]
-	ThreshLowUpRate                      model.ReadOnlyParam[uint32]
-	ThreshLowDownRate                    model.ReadOnlyParam[uint32]
-	UpstreamDifferentialDelayTolerance   model.ReadOnlyParam[uint32]
-	DownstreamDifferentialDelayTolerance model.ReadOnlyParam[uint32]
-	BondedChannelNumberOfEntries         model.ReadOnlyParam[uint32]
-	Ethernet                             DeviceDSLBondingGroupEthernetPath
-	Stats                                DeviceDSLBondingGroupStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	BondScheme model.ReadOnlyParam[string] `dm:"s"`
+
+	BondSchemesSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	BondedChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownstreamDifferentialDelayTolerance model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	GroupCapacity model.ReadOnlyParam[uint32] `dm:"u"`
+
+	GroupID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	GroupStatus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	RunningTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TargetDownRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TargetUpRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ThreshLowDownRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ThreshLowUpRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamDifferentialDelayTolerance model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Ethernet DeviceDSLBondingGroupEthernetPath `dm:"Ethernet."`
+	Stats    DeviceDSLBondingGroupStatsPath    `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLBondingGroupPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLBondingGroupPath(prefix string) DeviceDSLBondingGroupPath {
-	p := &prefix
-	return DeviceDSLBondingGroupPath{
-		Alias:                                model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		BondScheme:                           model.NewReadOnly[string](p, "BondScheme", model.TypeString),
-		BondSchemesSupported:                 model.NewReadOnly[[]DeviceDSLBondingGroupBondSchemesSupported](p, "BondSchemesSupported", model.TypeString),
-		BondedChannelNumberOfEntries:         model.NewReadOnly[uint32](p, "BondedChannelNumberOfEntries", model.TypeUnsignedInt),
-		DownstreamDifferentialDelayTolerance: model.NewReadOnly[uint32](p, "DownstreamDifferentialDelayTolerance", model.TypeUnsignedInt),
-		Enable:                               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Ethernet:                             newDeviceDSLBondingGroupEthernetPath(prefix + "Ethernet."),
-		GroupCapacity:                        model.NewReadOnly[uint32](p, "GroupCapacity", model.TypeUnsignedInt),
-		GroupID:                              model.NewReadOnly[uint32](p, "GroupID", model.TypeUnsignedInt),
-		GroupStatus:                          model.NewReadOnly[[]DeviceDSLBondingGroupGroupStatus](p, "GroupStatus", model.TypeString),
-		LastChange:                           model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:                          model.NewReadOnly[[]string](p, "LowerLayers", model.TypeString),
-		Name:                                 model.NewReadOnly[string](p, "Name", model.TypeString),
-		RunningTime:                          model.NewReadOnly[uint32](p, "RunningTime", model.TypeUnsignedInt),
-		Stats:                                newDeviceDSLBondingGroupStatsPath(prefix + "Stats."),
-		Status:                               model.NewReadOnly[DeviceDSLBondingGroupStatus](p, "Status", model.TypeString),
-		TargetDownRate:                       model.NewReadOnly[uint32](p, "TargetDownRate", model.TypeUnsignedInt),
-		TargetUpRate:                         model.NewReadOnly[uint32](p, "TargetUpRate", model.TypeUnsignedInt),
-		ThreshLowDownRate:                    model.NewReadOnly[uint32](p, "ThreshLowDownRate", model.TypeUnsignedInt),
-		ThreshLowUpRate:                      model.NewReadOnly[uint32](p, "ThreshLowUpRate", model.TypeUnsignedInt),
-		UpstreamDifferentialDelayTolerance:   model.NewReadOnly[uint32](p, "UpstreamDifferentialDelayTolerance", model.TypeUnsignedInt),
-		obj:                                  model.NewObjectPath(p),
-	}
+// BondedChannel returns the typed path of instance i.
+func (x DeviceDSLBondingGroupPath) BondedChannel(i uint32) (p DeviceDSLBondingGroupBondedChannelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BondedChannel.", i))
+	return
 }
 
-// BondedChannel returns the typed path of instance i of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.
-func (x DeviceDSLBondingGroupPath) BondedChannel(i uint32) DeviceDSLBondingGroupBondedChannelPath {
-	return newDeviceDSLBondingGroupBondedChannelPath(x.Path() + "BondedChannel." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// BondedChannelTable returns the table Device.DSL.BondingGroup.{i}.BondedChannel.{i}. itself (for AddObject when writable)
+// BondedChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceDSLBondingGroupPath) BondedChannelTable() model.Table {
-	return model.NewTable(x.Path() + "BondedChannel.")
+	return model.NewTable(x.ObjectPath, "BondedChannel.")
 }
 
-var (
-	synDeviceDSLBondingGroupBondedChannel_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDSLBondingGroupBondedChannel_Channel = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Channel. ###.FAST.Line.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDSLBondingGroupBondedChannel holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDSLBondingGroupBondedChannel holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDSLBondingGroupBondedChannel struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Channel: string(:256) pathRef→##.Channel. ###.FAST.Line., readOnly, since 2.0.
-	Channel  string                                      `cwmp:"Channel"`
-	Ethernet *DeviceDSLBondingGroupBondedChannelEthernet `cwmp:"Ethernet."`
+	Alias string `json:"Alias,omitzero"`
+
+	Channel string `json:"Channel,omitzero"`
+
+	Ethernet *DeviceDSLBondingGroupBondedChannelEthernet `json:"Ethernet,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLBondingGroupBondedChannel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLBondingGroupBondedChannel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDSLBondingGroupBondedChannel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLBondingGroupBondedChannel_Channel, o.Channel); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Channel",
-		})
-	}
-	if o.Ethernet != nil {
-		o.Ethernet.ValidateAt(prefix+"Ethernet.", v)
-	}
+func (o *DeviceDSLBondingGroupBondedChannel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 944, o.Alias)
+	c.String(p, "Channel", 945, o.Channel)
 }
 
 // DeviceDSLBondingGroupBondedChannelPath is the typed path of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.
 type DeviceDSLBondingGroupBondedChannelPath struct {
-	obj      model.ObjectPath
-	Alias    model.WriteOnceParam[string]
-	Channel  model.ReadOnlyParam[string]
-	Ethernet DeviceDSLBondingGroupBondedChannelEthernetPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Channel model.ReadOnlyParam[string] `dm:"s"`
+
+	Ethernet DeviceDSLBondingGroupBondedChannelEthernetPath `dm:"Ethernet."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLBondingGroupBondedChannelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLBondingGroupBondedChannelPath(prefix string) DeviceDSLBondingGroupBondedChannelPath {
-	p := &prefix
-	return DeviceDSLBondingGroupBondedChannelPath{
-		Alias:    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Channel:  model.NewReadOnly[string](p, "Channel", model.TypeString),
-		Ethernet: newDeviceDSLBondingGroupBondedChannelEthernetPath(prefix + "Ethernet."),
-		obj:      model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// DeviceDSLBondingGroupBondedChannelEthernet holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet. (object, readOnly, since 2.0)
+// DeviceDSLBondingGroupBondedChannelEthernet holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupBondedChannelEthernet struct {
-	Stats *DeviceDSLBondingGroupBondedChannelEthernetStats `cwmp:"Stats."`
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLBondingGroupBondedChannelEthernet) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLBondingGroupBondedChannelEthernet) ValidateAt(prefix string, v *model.Violations) {
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+	Stats *DeviceDSLBondingGroupBondedChannelEthernetStats `json:"Stats,omitzero"`
 }
 
 // DeviceDSLBondingGroupBondedChannelEthernetPath is the typed path of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.
 type DeviceDSLBondingGroupBondedChannelEthernetPath struct {
-	obj   model.ObjectPath
-	Stats DeviceDSLBondingGroupBondedChannelEthernetStatsPath
+	model.ObjectPath
+	Stats DeviceDSLBondingGroupBondedChannelEthernetStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLBondingGroupBondedChannelEthernetPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLBondingGroupBondedChannelEthernetPath(prefix string) DeviceDSLBondingGroupBondedChannelEthernetPath {
-	p := &prefix
-	return DeviceDSLBondingGroupBondedChannelEthernetPath{
-		Stats: newDeviceDSLBondingGroupBondedChannelEthernetStatsPath(prefix + "Stats."),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLBondingGroupBondedChannelEthernetStats_UnderflowErrorsSent     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupBondedChannelEthernetStats_CRCErrorsReceived       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupBondedChannelEthernetStats_AlignmentErrorsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupBondedChannelEthernetStats_ShortPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupBondedChannelEthernetStats_LongPacketsReceived     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupBondedChannelEthernetStats_OverflowErrorsReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupBondedChannelEthernetStats_PauseFramesReceived     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupBondedChannelEthernetStats_FramesDropped           = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDSLBondingGroupBondedChannelEthernetStats holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats. (object, readOnly, since 2.0)
+// DeviceDSLBondingGroupBondedChannelEthernetStats holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupBondedChannelEthernetStats struct {
-	// UnderflowErrorsSent: unsignedInt, readOnly, since 2.0.
-	UnderflowErrorsSent uint32 `cwmp:"UnderflowErrorsSent"`
-	// CRCErrorsReceived: unsignedInt, readOnly, since 2.0.
-	CRCErrorsReceived uint32 `cwmp:"CRCErrorsReceived"`
-	// AlignmentErrorsReceived: unsignedInt, readOnly, since 2.0.
-	AlignmentErrorsReceived uint32 `cwmp:"AlignmentErrorsReceived"`
-	// ShortPacketsReceived: unsignedInt, readOnly, since 2.0.
-	ShortPacketsReceived uint32 `cwmp:"ShortPacketsReceived"`
-	// LongPacketsReceived: unsignedInt, readOnly, since 2.0.
-	LongPacketsReceived uint32 `cwmp:"LongPacketsReceived"`
-	// OverflowErrorsReceived: unsignedInt, readOnly, since 2.0.
-	OverflowErrorsReceived uint32 `cwmp:"OverflowErrorsReceived"`
-	// PauseFramesReceived: unsignedInt, readOnly, since 2.0.
-	PauseFramesReceived uint32 `cwmp:"PauseFramesReceived"`
-	// FramesDropped: unsignedInt, readOnly, since 2.0.
-	FramesDropped uint32 `cwmp:"FramesDropped"`
-}
+	UnderflowErrorsSent uint32 `json:"UnderflowErrorsSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLBondingGroupBondedChannelEthernetStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	CRCErrorsReceived uint32 `json:"CRCErrorsReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLBondingGroupBondedChannelEthernetStats) ValidateAt(prefix string, v *model.Violations) {
+	AlignmentErrorsReceived uint32 `json:"AlignmentErrorsReceived,omitzero"`
+
+	ShortPacketsReceived uint32 `json:"ShortPacketsReceived,omitzero"`
+
+	LongPacketsReceived uint32 `json:"LongPacketsReceived,omitzero"`
+
+	OverflowErrorsReceived uint32 `json:"OverflowErrorsReceived,omitzero"`
+
+	PauseFramesReceived uint32 `json:"PauseFramesReceived,omitzero"`
+
+	FramesDropped uint32 `json:"FramesDropped,omitzero"`
 }
 
 // DeviceDSLBondingGroupBondedChannelEthernetStatsPath is the typed path of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.
 type DeviceDSLBondingGroupBondedChannelEthernetStatsPath struct {
-	obj                     model.ObjectPath
-	UnderflowErrorsSent     model.ReadOnlyParam[uint32]
-	CRCErrorsReceived       model.ReadOnlyParam[uint32]
-	AlignmentErrorsReceived model.ReadOnlyParam[uint32]
-	ShortPacketsReceived    model.ReadOnlyParam[uint32]
-	LongPacketsReceived     model.ReadOnlyParam[uint32]
-	OverflowErrorsReceived  model.ReadOnlyParam[uint32]
-	PauseFramesReceived     model.ReadOnlyParam[uint32]
-	FramesDropped           model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AlignmentErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CRCErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FramesDropped model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LongPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OverflowErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PauseFramesReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ShortPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnderflowErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLBondingGroupBondedChannelEthernetStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLBondingGroupBondedChannelEthernetStatsPath(prefix string) DeviceDSLBondingGroupBondedChannelEthernetStatsPath {
-	p := &prefix
-	return DeviceDSLBondingGroupBondedChannelEthernetStatsPath{
-		AlignmentErrorsReceived: model.NewReadOnly[uint32](p, "AlignmentErrorsReceived", model.TypeUnsignedInt),
-		CRCErrorsReceived:       model.NewReadOnly[uint32](p, "CRCErrorsReceived", model.TypeUnsignedInt),
-		FramesDropped:           model.NewReadOnly[uint32](p, "FramesDropped", model.TypeUnsignedInt),
-		LongPacketsReceived:     model.NewReadOnly[uint32](p, "LongPacketsReceived", model.TypeUnsignedInt),
-		OverflowErrorsReceived:  model.NewReadOnly[uint32](p, "OverflowErrorsReceived", model.TypeUnsignedInt),
-		PauseFramesReceived:     model.NewReadOnly[uint32](p, "PauseFramesReceived", model.TypeUnsignedInt),
-		ShortPacketsReceived:    model.NewReadOnly[uint32](p, "ShortPacketsReceived", model.TypeUnsignedInt),
-		UnderflowErrorsSent:     model.NewReadOnly[uint32](p, "UnderflowErrorsSent", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// DeviceDSLBondingGroupEthernet holds the values of Device.DSL.BondingGroup.{i}.Ethernet. (object, readOnly, since 2.0)
+// DeviceDSLBondingGroupEthernet holds the values of Device.DSL.BondingGroup.{i}.Ethernet. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupEthernet struct {
-	Stats *DeviceDSLBondingGroupEthernetStats `cwmp:"Stats."`
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLBondingGroupEthernet) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLBondingGroupEthernet) ValidateAt(prefix string, v *model.Violations) {
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+	Stats *DeviceDSLBondingGroupEthernetStats `json:"Stats,omitzero"`
 }
 
 // DeviceDSLBondingGroupEthernetPath is the typed path of Device.DSL.BondingGroup.{i}.Ethernet.
 type DeviceDSLBondingGroupEthernetPath struct {
-	obj   model.ObjectPath
-	Stats DeviceDSLBondingGroupEthernetStatsPath
+	model.ObjectPath
+	Stats DeviceDSLBondingGroupEthernetStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLBondingGroupEthernetPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLBondingGroupEthernetPath(prefix string) DeviceDSLBondingGroupEthernetPath {
-	p := &prefix
-	return DeviceDSLBondingGroupEthernetPath{
-		Stats: newDeviceDSLBondingGroupEthernetStatsPath(prefix + "Stats."),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLBondingGroupEthernetStats_PAFErrors               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_PAFSmallFragments       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_PAFLargeFragments       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_PAFBadFragments         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_PAFLostFragments        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_PAFLateFragments        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_PAFLostStarts           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_PAFLostEnds             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_PAFOverflows            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_PauseFramesSent         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_CRCErrorsReceived       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_AlignmentErrorsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_ShortPacketsReceived    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_LongPacketsReceived     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_OverflowErrorsReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupEthernetStats_FramesDropped           = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDSLBondingGroupEthernetStats holds the values of Device.DSL.BondingGroup.{i}.Ethernet.Stats. (object, readOnly, since 2.0)
+// DeviceDSLBondingGroupEthernetStats holds the values of Device.DSL.BondingGroup.{i}.Ethernet.Stats. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupEthernetStats struct {
-	// PAFErrors: unsignedInt, readOnly, since 2.0.
-	PAFErrors uint32 `cwmp:"PAFErrors"`
-	// PAFSmallFragments: unsignedInt, readOnly, since 2.0.
-	PAFSmallFragments uint32 `cwmp:"PAFSmallFragments"`
-	// PAFLargeFragments: unsignedInt, readOnly, since 2.0.
-	PAFLargeFragments uint32 `cwmp:"PAFLargeFragments"`
-	// PAFBadFragments: unsignedInt, readOnly, since 2.0.
-	PAFBadFragments uint32 `cwmp:"PAFBadFragments"`
-	// PAFLostFragments: unsignedInt, readOnly, since 2.0.
-	PAFLostFragments uint32 `cwmp:"PAFLostFragments"`
-	// PAFLateFragments: unsignedInt, readOnly, since 2.0.
-	PAFLateFragments uint32 `cwmp:"PAFLateFragments"`
-	// PAFLostStarts: unsignedInt, readOnly, since 2.0.
-	PAFLostStarts uint32 `cwmp:"PAFLostStarts"`
-	// PAFLostEnds: unsignedInt, readOnly, since 2.0.
-	PAFLostEnds uint32 `cwmp:"PAFLostEnds"`
-	// PAFOverflows: unsignedInt, readOnly, since 2.0.
-	PAFOverflows uint32 `cwmp:"PAFOverflows"`
-	// PauseFramesSent: unsignedInt, readOnly, since 2.0.
-	PauseFramesSent uint32 `cwmp:"PauseFramesSent"`
-	// CRCErrorsReceived: unsignedInt, readOnly, since 2.0.
-	CRCErrorsReceived uint32 `cwmp:"CRCErrorsReceived"`
-	// AlignmentErrorsReceived: unsignedInt, readOnly, since 2.0.
-	AlignmentErrorsReceived uint32 `cwmp:"AlignmentErrorsReceived"`
-	// ShortPacketsReceived: unsignedInt, readOnly, since 2.0.
-	ShortPacketsReceived uint32 `cwmp:"ShortPacketsReceived"`
-	// LongPacketsReceived: unsignedInt, readOnly, since 2.0.
-	LongPacketsReceived uint32 `cwmp:"LongPacketsReceived"`
-	// OverflowErrorsReceived: unsignedInt, readOnly, since 2.0.
-	OverflowErrorsReceived uint32 `cwmp:"OverflowErrorsReceived"`
-	// FramesDropped: unsignedInt, readOnly, since 2.0.
-	FramesDropped uint32 `cwmp:"FramesDropped"`
-}
+	PAFErrors uint32 `json:"PAFErrors,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLBondingGroupEthernetStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	PAFSmallFragments uint32 `json:"PAFSmallFragments,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLBondingGroupEthernetStats) ValidateAt(prefix string, v *model.Violations) {}
+	PAFLargeFragments uint32 `json:"PAFLargeFragments,omitzero"`
+
+	PAFBadFragments uint32 `json:"PAFBadFragments,omitzero"`
+
+	PAFLostFragments uint32 `json:"PAFLostFragments,omitzero"`
+
+	PAFLateFragments uint32 `json:"PAFLateFragments,omitzero"`
+
+	PAFLostStarts uint32 `json:"PAFLostStarts,omitzero"`
+
+	PAFLostEnds uint32 `json:"PAFLostEnds,omitzero"`
+
+	PAFOverflows uint32 `json:"PAFOverflows,omitzero"`
+
+	PauseFramesSent uint32 `json:"PauseFramesSent,omitzero"`
+
+	CRCErrorsReceived uint32 `json:"CRCErrorsReceived,omitzero"`
+
+	AlignmentErrorsReceived uint32 `json:"AlignmentErrorsReceived,omitzero"`
+
+	ShortPacketsReceived uint32 `json:"ShortPacketsReceived,omitzero"`
+
+	LongPacketsReceived uint32 `json:"LongPacketsReceived,omitzero"`
+
+	OverflowErrorsReceived uint32 `json:"OverflowErrorsReceived,omitzero"`
+
+	FramesDropped uint32 `json:"FramesDropped,omitzero"`
+}
 
 // DeviceDSLBondingGroupEthernetStatsPath is the typed path of Device.DSL.BondingGroup.{i}.Ethernet.Stats.
 type DeviceDSLBondingGroupEthernetStatsPath struct {
-	obj                     model.ObjectPath
-	PAFErrors               model.ReadOnlyParam[uint32]
-	PAFSmallFragments       model.ReadOnlyParam[uint32]
-	PAFLargeFragments       model.ReadOnlyParam[uint32]
-	PAFBadFragments         model.ReadOnlyParam[uint32]
-	PAFLostFragments        model.ReadOnlyParam[uint32]
-	PAFLateFragments        model.ReadOnlyParam[uint32]
-	PAFLostStarts           model.ReadOnlyParam[uint32]
-	PAFLostEnds             model.ReadOnlyParam[uint32]
-	PAFOverflows            model.ReadOnlyParam[uint32]
-	PauseFramesSent         model.ReadOnlyParam[uint32]
-	CRCErrorsReceived       model.ReadOnlyParam[uint32]
-	AlignmentErrorsReceived model.ReadOnlyParam[uint32]
-	ShortPacketsReceived    model.ReadOnlyParam[uint32]
-	LongPacketsReceived     model.ReadOnlyParam[uint32]
-	OverflowErrorsReceived  model.ReadOnlyParam[uint32]
-	FramesDropped           model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AlignmentErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CRCErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FramesDropped model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LongPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OverflowErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PAFBadFragments model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PAFErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PAFLargeFragments model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PAFLateFragments model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PAFLostEnds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PAFLostFragments model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PAFLostStarts model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PAFOverflows model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PAFSmallFragments model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PauseFramesSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ShortPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLBondingGroupEthernetStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLBondingGroupEthernetStatsPath(prefix string) DeviceDSLBondingGroupEthernetStatsPath {
-	p := &prefix
-	return DeviceDSLBondingGroupEthernetStatsPath{
-		AlignmentErrorsReceived: model.NewReadOnly[uint32](p, "AlignmentErrorsReceived", model.TypeUnsignedInt),
-		CRCErrorsReceived:       model.NewReadOnly[uint32](p, "CRCErrorsReceived", model.TypeUnsignedInt),
-		FramesDropped:           model.NewReadOnly[uint32](p, "FramesDropped", model.TypeUnsignedInt),
-		LongPacketsReceived:     model.NewReadOnly[uint32](p, "LongPacketsReceived", model.TypeUnsignedInt),
-		OverflowErrorsReceived:  model.NewReadOnly[uint32](p, "OverflowErrorsReceived", model.TypeUnsignedInt),
-		PAFBadFragments:         model.NewReadOnly[uint32](p, "PAFBadFragments", model.TypeUnsignedInt),
-		PAFErrors:               model.NewReadOnly[uint32](p, "PAFErrors", model.TypeUnsignedInt),
-		PAFLargeFragments:       model.NewReadOnly[uint32](p, "PAFLargeFragments", model.TypeUnsignedInt),
-		PAFLateFragments:        model.NewReadOnly[uint32](p, "PAFLateFragments", model.TypeUnsignedInt),
-		PAFLostEnds:             model.NewReadOnly[uint32](p, "PAFLostEnds", model.TypeUnsignedInt),
-		PAFLostFragments:        model.NewReadOnly[uint32](p, "PAFLostFragments", model.TypeUnsignedInt),
-		PAFLostStarts:           model.NewReadOnly[uint32](p, "PAFLostStarts", model.TypeUnsignedInt),
-		PAFOverflows:            model.NewReadOnly[uint32](p, "PAFOverflows", model.TypeUnsignedInt),
-		PAFSmallFragments:       model.NewReadOnly[uint32](p, "PAFSmallFragments", model.TypeUnsignedInt),
-		PauseFramesSent:         model.NewReadOnly[uint32](p, "PauseFramesSent", model.TypeUnsignedInt),
-		ShortPacketsReceived:    model.NewReadOnly[uint32](p, "ShortPacketsReceived", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLBondingGroupStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceDSLBondingGroupStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDSLBondingGroupStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDSLBondingGroupStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLBondingGroupStats_TotalStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLBondingGroupStats_CurrentDayStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLBondingGroupStats_QuarterHourStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLBondingGroupStats holds the values of Device.DSL.BondingGroup.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceDSLBondingGroupStats holds the values of Device.DSL.BondingGroup.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// TotalStart: unsignedInt seconds, readOnly, since 2.19.
-	TotalStart uint32 `cwmp:"TotalStart"`
-	// CurrentDayStart: unsignedInt seconds, readOnly, since 2.19.
-	CurrentDayStart uint32 `cwmp:"CurrentDayStart"`
-	// QuarterHourStart: unsignedInt seconds, readOnly, since 2.19.
-	QuarterHourStart uint32                                 `cwmp:"QuarterHourStart"`
-	CurrentDay       *DeviceDSLBondingGroupStatsCurrentDay  `cwmp:"CurrentDay."`
-	QuarterHour      *DeviceDSLBondingGroupStatsQuarterHour `cwmp:"QuarterHour."`
-	Total            *DeviceDSLBondingGroupStatsTotal       `cwmp:"Total."`
+	Reset bool `json:"Reset,omitzero"`
+
+	BytesSent uint64 `json:"BytesSent,omitzero"`
+
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	TotalStart uint32 `json:"TotalStart,omitzero"`
+
+	CurrentDayStart uint32 `json:"CurrentDayStart,omitzero"`
+
+	QuarterHourStart uint32 `json:"QuarterHourStart,omitzero"`
+
+	CurrentDay  *DeviceDSLBondingGroupStatsCurrentDay  `json:"CurrentDay,omitzero"`
+	QuarterHour *DeviceDSLBondingGroupStatsQuarterHour `json:"QuarterHour,omitzero"`
+	Total       *DeviceDSLBondingGroupStatsTotal       `json:"Total,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLBondingGroupStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLBondingGroupStats) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDSLBondingGroupStats) ValidateAt(c *model.Checker, p string) {
 	if o.CurrentDay != nil {
-		o.CurrentDay.ValidateAt(prefix+"CurrentDay.", v)
+		o.CurrentDay.ValidateAt(c, p+"CurrentDay.")
 	}
 	if o.QuarterHour != nil {
-		o.QuarterHour.ValidateAt(prefix+"QuarterHour.", v)
+		o.QuarterHour.ValidateAt(c, p+"QuarterHour.")
 	}
 	if o.Total != nil {
-		o.Total.ValidateAt(prefix+"Total.", v)
+		o.Total.ValidateAt(c, p+"Total.")
 	}
 }
 
 // DeviceDSLBondingGroupStatsPath is the typed path of Device.DSL.BondingGroup.{i}.Stats.
 type DeviceDSLBondingGroupStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-	TotalStart                  model.ReadOnlyParam[uint32]
-	CurrentDayStart             model.ReadOnlyParam[uint32]
-	QuarterHourStart            model.ReadOnlyParam[uint32]
-	CurrentDay                  DeviceDSLBondingGroupStatsCurrentDayPath
-	QuarterHour                 DeviceDSLBondingGroupStatsQuarterHourPath
-	Total                       DeviceDSLBondingGroupStatsTotalPath
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceDSLBondingGroupStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLBondingGroupStatsPath(prefix string) DeviceDSLBondingGroupStatsPath {
-	p := &prefix
-	return DeviceDSLBondingGroupStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		CurrentDay:                  newDeviceDSLBondingGroupStatsCurrentDayPath(prefix + "CurrentDay."),
-		CurrentDayStart:             model.NewReadOnly[uint32](p, "CurrentDayStart", model.TypeUnsignedInt),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		QuarterHour:                 newDeviceDSLBondingGroupStatsQuarterHourPath(prefix + "QuarterHour."),
-		QuarterHourStart:            model.NewReadOnly[uint32](p, "QuarterHourStart", model.TypeUnsignedInt),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Total:                       newDeviceDSLBondingGroupStatsTotalPath(prefix + "Total."),
-		TotalStart:                  model.NewReadOnly[uint32](p, "TotalStart", model.TypeUnsignedInt),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CurrentDay  DeviceDSLBondingGroupStatsCurrentDayPath  `dm:"CurrentDay."`
+	QuarterHour DeviceDSLBondingGroupStatsQuarterHourPath `dm:"QuarterHour."`
+	Total       DeviceDSLBondingGroupStatsTotalPath       `dm:"Total."`
 }
 
 // DeviceDSLBondingGroupStatsCurrentDayFailureReasons enumerates the values of Device.DSL.BondingGroup.{i}.Stats.CurrentDay.FailureReasons.
 type DeviceDSLBondingGroupStatsCurrentDayFailureReasons string
 
-func (e DeviceDSLBondingGroupStatsCurrentDayFailureReasons) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLBondingGroupStatsCurrentDayFailureReasons_LowRate             DeviceDSLBondingGroupStatsCurrentDayFailureReasons = "LowRate"
-	DeviceDSLBondingGroupStatsCurrentDayFailureReasons_ExcessiveDelay      DeviceDSLBondingGroupStatsCurrentDayFailureReasons = "ExcessiveDelay"
+	DeviceDSLBondingGroupStatsCurrentDayFailureReasons_LowRate DeviceDSLBondingGroupStatsCurrentDayFailureReasons = "LowRate"
+
+	DeviceDSLBondingGroupStatsCurrentDayFailureReasons_ExcessiveDelay DeviceDSLBondingGroupStatsCurrentDayFailureReasons = "ExcessiveDelay"
+
 	DeviceDSLBondingGroupStatsCurrentDayFailureReasons_InsufficientBuffers DeviceDSLBondingGroupStatsCurrentDayFailureReasons = "InsufficientBuffers"
-	DeviceDSLBondingGroupStatsCurrentDayFailureReasons_Other               DeviceDSLBondingGroupStatsCurrentDayFailureReasons = "Other"
+
+	DeviceDSLBondingGroupStatsCurrentDayFailureReasons_Other DeviceDSLBondingGroupStatsCurrentDayFailureReasons = "Other"
 )
 
-var (
-	synDeviceDSLBondingGroupStatsCurrentDay_FailureReasons = &model.Syntax{
-		Enums: []model.Enum{{Value: "LowRate"}, {Value: "ExcessiveDelay"}, {Value: "InsufficientBuffers"}, {Value: "Other"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLBondingGroupStatsCurrentDay_UpstreamRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synDeviceDSLBondingGroupStatsCurrentDay_DownstreamRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synDeviceDSLBondingGroupStatsCurrentDay_UpstreamPacketLoss        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupStatsCurrentDay_DownstreamPacketLoss      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupStatsCurrentDay_UpstreamDifferentialDelay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDSLBondingGroupStatsCurrentDay_DownstreamDifferentialDelay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDSLBondingGroupStatsCurrentDay_FailureCount   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupStatsCurrentDay_ErroredSeconds = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLBondingGroupStatsCurrentDay_SeverelyErroredSeconds = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLBondingGroupStatsCurrentDay_UnavailableSeconds = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLBondingGroupStatsCurrentDay holds the values of Device.DSL.BondingGroup.{i}.Stats.CurrentDay. (object, readOnly, since 2.0)
+// DeviceDSLBondingGroupStatsCurrentDay holds the values of Device.DSL.BondingGroup.{i}.Stats.CurrentDay. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupStatsCurrentDay struct {
-	// FailureReasons: list<string{LowRate,ExcessiveDelay,InsufficientBuffers,Other}>, readOnly, since 2.0.
-	FailureReasons []DeviceDSLBondingGroupStatsCurrentDayFailureReasons `cwmp:"FailureReasons"`
-	// UpstreamRate: unsignedInt bits per second, readOnly, since 2.0.
-	UpstreamRate uint32 `cwmp:"UpstreamRate"`
-	// DownstreamRate: unsignedInt bits per second, readOnly, since 2.0.
-	DownstreamRate uint32 `cwmp:"DownstreamRate"`
-	// UpstreamPacketLoss: unsignedInt, readOnly, since 2.0.
-	UpstreamPacketLoss uint32 `cwmp:"UpstreamPacketLoss"`
-	// DownstreamPacketLoss: unsignedInt, readOnly, since 2.0.
-	DownstreamPacketLoss uint32 `cwmp:"DownstreamPacketLoss"`
-	// UpstreamDifferentialDelay: unsignedInt milliseconds, readOnly, since 2.0.
-	UpstreamDifferentialDelay uint32 `cwmp:"UpstreamDifferentialDelay"`
-	// DownstreamDifferentialDelay: unsignedInt milliseconds, readOnly, since 2.0.
-	DownstreamDifferentialDelay uint32 `cwmp:"DownstreamDifferentialDelay"`
-	// FailureCount: unsignedInt, readOnly, since 2.0.
-	FailureCount uint32 `cwmp:"FailureCount"`
-	// ErroredSeconds: unsignedInt seconds, readOnly, since 2.0.
-	ErroredSeconds uint32 `cwmp:"ErroredSeconds"`
-	// SeverelyErroredSeconds: unsignedInt seconds, readOnly, since 2.0.
-	SeverelyErroredSeconds uint32 `cwmp:"SeverelyErroredSeconds"`
-	// UnavailableSeconds: unsignedInt seconds, readOnly, since 2.0.
-	UnavailableSeconds uint32 `cwmp:"UnavailableSeconds"`
+	FailureReasons []DeviceDSLBondingGroupStatsCurrentDayFailureReasons `json:"FailureReasons,omitzero"`
+
+	UpstreamRate uint32 `json:"UpstreamRate,omitzero"`
+
+	DownstreamRate uint32 `json:"DownstreamRate,omitzero"`
+
+	UpstreamPacketLoss uint32 `json:"UpstreamPacketLoss,omitzero"`
+
+	DownstreamPacketLoss uint32 `json:"DownstreamPacketLoss,omitzero"`
+
+	UpstreamDifferentialDelay uint32 `json:"UpstreamDifferentialDelay,omitzero"`
+
+	DownstreamDifferentialDelay uint32 `json:"DownstreamDifferentialDelay,omitzero"`
+
+	FailureCount uint32 `json:"FailureCount,omitzero"`
+
+	ErroredSeconds uint32 `json:"ErroredSeconds,omitzero"`
+
+	SeverelyErroredSeconds uint32 `json:"SeverelyErroredSeconds,omitzero"`
+
+	UnavailableSeconds uint32 `json:"UnavailableSeconds,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLBondingGroupStatsCurrentDay) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLBondingGroupStatsCurrentDay) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceDSLBondingGroupStatsCurrentDay_FailureReasons, model.FormatValue(model.TypeString, o.FailureReasons)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FailureReasons",
-		})
-	}
+func (o *DeviceDSLBondingGroupStatsCurrentDay) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "FailureReasons", 995, model.JoinStrings(o.FailureReasons), len(o.FailureReasons) > 0)
 }
 
 // DeviceDSLBondingGroupStatsCurrentDayPath is the typed path of Device.DSL.BondingGroup.{i}.Stats.CurrentDay.
 type DeviceDSLBondingGroupStatsCurrentDayPath struct {
-	obj                         model.ObjectPath
-	FailureReasons              model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsCurrentDayFailureReasons]
-	UpstreamRate                model.ReadOnlyParam[uint32]
-	DownstreamRate              model.ReadOnlyParam[uint32]
-	UpstreamPacketLoss          model.ReadOnlyParam[uint32]
-	DownstreamPacketLoss        model.ReadOnlyParam[uint32]
-	UpstreamDifferentialDelay   model.ReadOnlyParam[uint32]
-	DownstreamDifferentialDelay model.ReadOnlyParam[uint32]
-	FailureCount                model.ReadOnlyParam[uint32]
-	ErroredSeconds              model.ReadOnlyParam[uint32]
-	SeverelyErroredSeconds      model.ReadOnlyParam[uint32]
-	UnavailableSeconds          model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	DownstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceDSLBondingGroupStatsCurrentDayPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLBondingGroupStatsCurrentDayPath(prefix string) DeviceDSLBondingGroupStatsCurrentDayPath {
-	p := &prefix
-	return DeviceDSLBondingGroupStatsCurrentDayPath{
-		DownstreamDifferentialDelay: model.NewReadOnly[uint32](p, "DownstreamDifferentialDelay", model.TypeUnsignedInt),
-		DownstreamPacketLoss:        model.NewReadOnly[uint32](p, "DownstreamPacketLoss", model.TypeUnsignedInt),
-		DownstreamRate:              model.NewReadOnly[uint32](p, "DownstreamRate", model.TypeUnsignedInt),
-		ErroredSeconds:              model.NewReadOnly[uint32](p, "ErroredSeconds", model.TypeUnsignedInt),
-		FailureCount:                model.NewReadOnly[uint32](p, "FailureCount", model.TypeUnsignedInt),
-		FailureReasons:              model.NewReadOnly[[]DeviceDSLBondingGroupStatsCurrentDayFailureReasons](p, "FailureReasons", model.TypeString),
-		SeverelyErroredSeconds:      model.NewReadOnly[uint32](p, "SeverelyErroredSeconds", model.TypeUnsignedInt),
-		UnavailableSeconds:          model.NewReadOnly[uint32](p, "UnavailableSeconds", model.TypeUnsignedInt),
-		UpstreamDifferentialDelay:   model.NewReadOnly[uint32](p, "UpstreamDifferentialDelay", model.TypeUnsignedInt),
-		UpstreamPacketLoss:          model.NewReadOnly[uint32](p, "UpstreamPacketLoss", model.TypeUnsignedInt),
-		UpstreamRate:                model.NewReadOnly[uint32](p, "UpstreamRate", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	DownstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FailureReasons model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SeverelyErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnavailableSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDSLBondingGroupStatsQuarterHourFailureReasons enumerates the values of Device.DSL.BondingGroup.{i}.Stats.QuarterHour.FailureReasons.
 type DeviceDSLBondingGroupStatsQuarterHourFailureReasons string
 
-func (e DeviceDSLBondingGroupStatsQuarterHourFailureReasons) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLBondingGroupStatsQuarterHourFailureReasons_LowRate             DeviceDSLBondingGroupStatsQuarterHourFailureReasons = "LowRate"
-	DeviceDSLBondingGroupStatsQuarterHourFailureReasons_ExcessiveDelay      DeviceDSLBondingGroupStatsQuarterHourFailureReasons = "ExcessiveDelay"
+	DeviceDSLBondingGroupStatsQuarterHourFailureReasons_LowRate DeviceDSLBondingGroupStatsQuarterHourFailureReasons = "LowRate"
+
+	DeviceDSLBondingGroupStatsQuarterHourFailureReasons_ExcessiveDelay DeviceDSLBondingGroupStatsQuarterHourFailureReasons = "ExcessiveDelay"
+
 	DeviceDSLBondingGroupStatsQuarterHourFailureReasons_InsufficientBuffers DeviceDSLBondingGroupStatsQuarterHourFailureReasons = "InsufficientBuffers"
-	DeviceDSLBondingGroupStatsQuarterHourFailureReasons_Other               DeviceDSLBondingGroupStatsQuarterHourFailureReasons = "Other"
+
+	DeviceDSLBondingGroupStatsQuarterHourFailureReasons_Other DeviceDSLBondingGroupStatsQuarterHourFailureReasons = "Other"
 )
 
-var (
-	synDeviceDSLBondingGroupStatsQuarterHour_FailureReasons = &model.Syntax{
-		Enums: []model.Enum{{Value: "LowRate"}, {Value: "ExcessiveDelay"}, {Value: "InsufficientBuffers"}, {Value: "Other"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLBondingGroupStatsQuarterHour_UpstreamRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synDeviceDSLBondingGroupStatsQuarterHour_DownstreamRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synDeviceDSLBondingGroupStatsQuarterHour_UpstreamPacketLoss        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupStatsQuarterHour_DownstreamPacketLoss      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupStatsQuarterHour_UpstreamDifferentialDelay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDSLBondingGroupStatsQuarterHour_DownstreamDifferentialDelay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDSLBondingGroupStatsQuarterHour_FailureCount   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupStatsQuarterHour_ErroredSeconds = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLBondingGroupStatsQuarterHour_SeverelyErroredSeconds = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLBondingGroupStatsQuarterHour_UnavailableSeconds = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLBondingGroupStatsQuarterHour holds the values of Device.DSL.BondingGroup.{i}.Stats.QuarterHour. (object, readOnly, since 2.0)
+// DeviceDSLBondingGroupStatsQuarterHour holds the values of Device.DSL.BondingGroup.{i}.Stats.QuarterHour. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupStatsQuarterHour struct {
-	// FailureReasons: list<string{LowRate,ExcessiveDelay,InsufficientBuffers,Other}>, readOnly, since 2.0.
-	FailureReasons []DeviceDSLBondingGroupStatsQuarterHourFailureReasons `cwmp:"FailureReasons"`
-	// UpstreamRate: unsignedInt bits per second, readOnly, since 2.0.
-	UpstreamRate uint32 `cwmp:"UpstreamRate"`
-	// DownstreamRate: unsignedInt bits per second, readOnly, since 2.0.
-	DownstreamRate uint32 `cwmp:"DownstreamRate"`
-	// UpstreamPacketLoss: unsignedInt, readOnly, since 2.0.
-	UpstreamPacketLoss uint32 `cwmp:"UpstreamPacketLoss"`
-	// DownstreamPacketLoss: unsignedInt, readOnly, since 2.0.
-	DownstreamPacketLoss uint32 `cwmp:"DownstreamPacketLoss"`
-	// UpstreamDifferentialDelay: unsignedInt milliseconds, readOnly, since 2.0.
-	UpstreamDifferentialDelay uint32 `cwmp:"UpstreamDifferentialDelay"`
-	// DownstreamDifferentialDelay: unsignedInt milliseconds, readOnly, since 2.0.
-	DownstreamDifferentialDelay uint32 `cwmp:"DownstreamDifferentialDelay"`
-	// FailureCount: unsignedInt, readOnly, since 2.0.
-	FailureCount uint32 `cwmp:"FailureCount"`
-	// ErroredSeconds: unsignedInt seconds, readOnly, since 2.0.
-	ErroredSeconds uint32 `cwmp:"ErroredSeconds"`
-	// SeverelyErroredSeconds: unsignedInt seconds, readOnly, since 2.0.
-	SeverelyErroredSeconds uint32 `cwmp:"SeverelyErroredSeconds"`
-	// UnavailableSeconds: unsignedInt seconds, readOnly, since 2.0.
-	UnavailableSeconds uint32 `cwmp:"UnavailableSeconds"`
+	FailureReasons []DeviceDSLBondingGroupStatsQuarterHourFailureReasons `json:"FailureReasons,omitzero"`
+
+	UpstreamRate uint32 `json:"UpstreamRate,omitzero"`
+
+	DownstreamRate uint32 `json:"DownstreamRate,omitzero"`
+
+	UpstreamPacketLoss uint32 `json:"UpstreamPacketLoss,omitzero"`
+
+	DownstreamPacketLoss uint32 `json:"DownstreamPacketLoss,omitzero"`
+
+	UpstreamDifferentialDelay uint32 `json:"UpstreamDifferentialDelay,omitzero"`
+
+	DownstreamDifferentialDelay uint32 `json:"DownstreamDifferentialDelay,omitzero"`
+
+	FailureCount uint32 `json:"FailureCount,omitzero"`
+
+	ErroredSeconds uint32 `json:"ErroredSeconds,omitzero"`
+
+	SeverelyErroredSeconds uint32 `json:"SeverelyErroredSeconds,omitzero"`
+
+	UnavailableSeconds uint32 `json:"UnavailableSeconds,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLBondingGroupStatsQuarterHour) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLBondingGroupStatsQuarterHour) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceDSLBondingGroupStatsQuarterHour_FailureReasons, model.FormatValue(model.TypeString, o.FailureReasons)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FailureReasons",
-		})
-	}
+func (o *DeviceDSLBondingGroupStatsQuarterHour) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "FailureReasons", 1016, model.JoinStrings(o.FailureReasons), len(o.FailureReasons) > 0)
 }
 
 // DeviceDSLBondingGroupStatsQuarterHourPath is the typed path of Device.DSL.BondingGroup.{i}.Stats.QuarterHour.
 type DeviceDSLBondingGroupStatsQuarterHourPath struct {
-	obj                         model.ObjectPath
-	FailureReasons              model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsQuarterHourFailureReasons]
-	UpstreamRate                model.ReadOnlyParam[uint32]
-	DownstreamRate              model.ReadOnlyParam[uint32]
-	UpstreamPacketLoss          model.ReadOnlyParam[uint32]
-	DownstreamPacketLoss        model.ReadOnlyParam[uint32]
-	UpstreamDifferentialDelay   model.ReadOnlyParam[uint32]
-	DownstreamDifferentialDelay model.ReadOnlyParam[uint32]
-	FailureCount                model.ReadOnlyParam[uint32]
-	ErroredSeconds              model.ReadOnlyParam[uint32]
-	SeverelyErroredSeconds      model.ReadOnlyParam[uint32]
-	UnavailableSeconds          model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	DownstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceDSLBondingGroupStatsQuarterHourPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLBondingGroupStatsQuarterHourPath(prefix string) DeviceDSLBondingGroupStatsQuarterHourPath {
-	p := &prefix
-	return DeviceDSLBondingGroupStatsQuarterHourPath{
-		DownstreamDifferentialDelay: model.NewReadOnly[uint32](p, "DownstreamDifferentialDelay", model.TypeUnsignedInt),
-		DownstreamPacketLoss:        model.NewReadOnly[uint32](p, "DownstreamPacketLoss", model.TypeUnsignedInt),
-		DownstreamRate:              model.NewReadOnly[uint32](p, "DownstreamRate", model.TypeUnsignedInt),
-		ErroredSeconds:              model.NewReadOnly[uint32](p, "ErroredSeconds", model.TypeUnsignedInt),
-		FailureCount:                model.NewReadOnly[uint32](p, "FailureCount", model.TypeUnsignedInt),
-		FailureReasons:              model.NewReadOnly[[]DeviceDSLBondingGroupStatsQuarterHourFailureReasons](p, "FailureReasons", model.TypeString),
-		SeverelyErroredSeconds:      model.NewReadOnly[uint32](p, "SeverelyErroredSeconds", model.TypeUnsignedInt),
-		UnavailableSeconds:          model.NewReadOnly[uint32](p, "UnavailableSeconds", model.TypeUnsignedInt),
-		UpstreamDifferentialDelay:   model.NewReadOnly[uint32](p, "UpstreamDifferentialDelay", model.TypeUnsignedInt),
-		UpstreamPacketLoss:          model.NewReadOnly[uint32](p, "UpstreamPacketLoss", model.TypeUnsignedInt),
-		UpstreamRate:                model.NewReadOnly[uint32](p, "UpstreamRate", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	DownstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FailureReasons model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SeverelyErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnavailableSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDSLBondingGroupStatsTotalFailureReasons enumerates the values of Device.DSL.BondingGroup.{i}.Stats.Total.FailureReasons.
 type DeviceDSLBondingGroupStatsTotalFailureReasons string
 
-func (e DeviceDSLBondingGroupStatsTotalFailureReasons) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLBondingGroupStatsTotalFailureReasons_LowRate             DeviceDSLBondingGroupStatsTotalFailureReasons = "LowRate"
-	DeviceDSLBondingGroupStatsTotalFailureReasons_ExcessiveDelay      DeviceDSLBondingGroupStatsTotalFailureReasons = "ExcessiveDelay"
+	DeviceDSLBondingGroupStatsTotalFailureReasons_LowRate DeviceDSLBondingGroupStatsTotalFailureReasons = "LowRate"
+
+	DeviceDSLBondingGroupStatsTotalFailureReasons_ExcessiveDelay DeviceDSLBondingGroupStatsTotalFailureReasons = "ExcessiveDelay"
+
 	DeviceDSLBondingGroupStatsTotalFailureReasons_InsufficientBuffers DeviceDSLBondingGroupStatsTotalFailureReasons = "InsufficientBuffers"
-	DeviceDSLBondingGroupStatsTotalFailureReasons_Other               DeviceDSLBondingGroupStatsTotalFailureReasons = "Other"
+
+	DeviceDSLBondingGroupStatsTotalFailureReasons_Other DeviceDSLBondingGroupStatsTotalFailureReasons = "Other"
 )
 
-var (
-	synDeviceDSLBondingGroupStatsTotal_FailureReasons = &model.Syntax{
-		Enums: []model.Enum{{Value: "LowRate"}, {Value: "ExcessiveDelay"}, {Value: "InsufficientBuffers"}, {Value: "Other"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLBondingGroupStatsTotal_UpstreamRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synDeviceDSLBondingGroupStatsTotal_DownstreamRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits per second",
-	}
-	synDeviceDSLBondingGroupStatsTotal_UpstreamPacketLoss        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupStatsTotal_DownstreamPacketLoss      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupStatsTotal_UpstreamDifferentialDelay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDSLBondingGroupStatsTotal_DownstreamDifferentialDelay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDSLBondingGroupStatsTotal_FailureCount   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLBondingGroupStatsTotal_ErroredSeconds = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLBondingGroupStatsTotal_SeverelyErroredSeconds = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLBondingGroupStatsTotal_UnavailableSeconds = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLBondingGroupStatsTotal holds the values of Device.DSL.BondingGroup.{i}.Stats.Total. (object, readOnly, since 2.0)
+// DeviceDSLBondingGroupStatsTotal holds the values of Device.DSL.BondingGroup.{i}.Stats.Total. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupStatsTotal struct {
-	// FailureReasons: list<string{LowRate,ExcessiveDelay,InsufficientBuffers,Other}>, readOnly, since 2.0.
-	FailureReasons []DeviceDSLBondingGroupStatsTotalFailureReasons `cwmp:"FailureReasons"`
-	// UpstreamRate: unsignedInt bits per second, readOnly, since 2.0.
-	UpstreamRate uint32 `cwmp:"UpstreamRate"`
-	// DownstreamRate: unsignedInt bits per second, readOnly, since 2.0.
-	DownstreamRate uint32 `cwmp:"DownstreamRate"`
-	// UpstreamPacketLoss: unsignedInt, readOnly, since 2.0.
-	UpstreamPacketLoss uint32 `cwmp:"UpstreamPacketLoss"`
-	// DownstreamPacketLoss: unsignedInt, readOnly, since 2.0.
-	DownstreamPacketLoss uint32 `cwmp:"DownstreamPacketLoss"`
-	// UpstreamDifferentialDelay: unsignedInt milliseconds, readOnly, since 2.0.
-	UpstreamDifferentialDelay uint32 `cwmp:"UpstreamDifferentialDelay"`
-	// DownstreamDifferentialDelay: unsignedInt milliseconds, readOnly, since 2.0.
-	DownstreamDifferentialDelay uint32 `cwmp:"DownstreamDifferentialDelay"`
-	// FailureCount: unsignedInt, readOnly, since 2.0.
-	FailureCount uint32 `cwmp:"FailureCount"`
-	// ErroredSeconds: unsignedInt seconds, readOnly, since 2.0.
-	ErroredSeconds uint32 `cwmp:"ErroredSeconds"`
-	// SeverelyErroredSeconds: unsignedInt seconds, readOnly, since 2.0.
-	SeverelyErroredSeconds uint32 `cwmp:"SeverelyErroredSeconds"`
-	// UnavailableSeconds: unsignedInt seconds, readOnly, since 2.0.
-	UnavailableSeconds uint32 `cwmp:"UnavailableSeconds"`
+	FailureReasons []DeviceDSLBondingGroupStatsTotalFailureReasons `json:"FailureReasons,omitzero"`
+
+	UpstreamRate uint32 `json:"UpstreamRate,omitzero"`
+
+	DownstreamRate uint32 `json:"DownstreamRate,omitzero"`
+
+	UpstreamPacketLoss uint32 `json:"UpstreamPacketLoss,omitzero"`
+
+	DownstreamPacketLoss uint32 `json:"DownstreamPacketLoss,omitzero"`
+
+	UpstreamDifferentialDelay uint32 `json:"UpstreamDifferentialDelay,omitzero"`
+
+	DownstreamDifferentialDelay uint32 `json:"DownstreamDifferentialDelay,omitzero"`
+
+	FailureCount uint32 `json:"FailureCount,omitzero"`
+
+	ErroredSeconds uint32 `json:"ErroredSeconds,omitzero"`
+
+	SeverelyErroredSeconds uint32 `json:"SeverelyErroredSeconds,omitzero"`
+
+	UnavailableSeconds uint32 `json:"UnavailableSeconds,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLBondingGroupStatsTotal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLBondingGroupStatsTotal) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceDSLBondingGroupStatsTotal_FailureReasons, model.FormatValue(model.TypeString, o.FailureReasons)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FailureReasons",
-		})
-	}
+func (o *DeviceDSLBondingGroupStatsTotal) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "FailureReasons", 1030, model.JoinStrings(o.FailureReasons), len(o.FailureReasons) > 0)
 }
 
 // DeviceDSLBondingGroupStatsTotalPath is the typed path of Device.DSL.BondingGroup.{i}.Stats.Total.
 type DeviceDSLBondingGroupStatsTotalPath struct {
-	obj                         model.ObjectPath
-	FailureReasons              model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsTotalFailureReasons]
-	UpstreamRate                model.ReadOnlyParam[uint32]
-	DownstreamRate              model.ReadOnlyParam[uint32]
-	UpstreamPacketLoss          model.ReadOnlyParam[uint32]
-	DownstreamPacketLoss        model.ReadOnlyParam[uint32]
-	UpstreamDifferentialDelay   model.ReadOnlyParam[uint32]
-	DownstreamDifferentialDelay model.ReadOnlyParam[uint32]
-	FailureCount                model.ReadOnlyParam[uint32]
-	ErroredSeconds              model.ReadOnlyParam[uint32]
-	SeverelyErroredSeconds      model.ReadOnlyParam[uint32]
-	UnavailableSeconds          model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	DownstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceDSLBondingGroupStatsTotalPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLBondingGroupStatsTotalPath(prefix string) DeviceDSLBondingGroupStatsTotalPath {
-	p := &prefix
-	return DeviceDSLBondingGroupStatsTotalPath{
-		DownstreamDifferentialDelay: model.NewReadOnly[uint32](p, "DownstreamDifferentialDelay", model.TypeUnsignedInt),
-		DownstreamPacketLoss:        model.NewReadOnly[uint32](p, "DownstreamPacketLoss", model.TypeUnsignedInt),
-		DownstreamRate:              model.NewReadOnly[uint32](p, "DownstreamRate", model.TypeUnsignedInt),
-		ErroredSeconds:              model.NewReadOnly[uint32](p, "ErroredSeconds", model.TypeUnsignedInt),
-		FailureCount:                model.NewReadOnly[uint32](p, "FailureCount", model.TypeUnsignedInt),
-		FailureReasons:              model.NewReadOnly[[]DeviceDSLBondingGroupStatsTotalFailureReasons](p, "FailureReasons", model.TypeString),
-		SeverelyErroredSeconds:      model.NewReadOnly[uint32](p, "SeverelyErroredSeconds", model.TypeUnsignedInt),
-		UnavailableSeconds:          model.NewReadOnly[uint32](p, "UnavailableSeconds", model.TypeUnsignedInt),
-		UpstreamDifferentialDelay:   model.NewReadOnly[uint32](p, "UpstreamDifferentialDelay", model.TypeUnsignedInt),
-		UpstreamPacketLoss:          model.NewReadOnly[uint32](p, "UpstreamPacketLoss", model.TypeUnsignedInt),
-		UpstreamRate:                model.NewReadOnly[uint32](p, "UpstreamRate", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	DownstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FailureReasons model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SeverelyErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnavailableSeconds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDSLChannelStatus enumerates the values of Device.DSL.Channel.{i}.Status.
 type DeviceDSLChannelStatus string
 
-func (e DeviceDSLChannelStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLChannelStatus_Up             DeviceDSLChannelStatus = "Up"
-	DeviceDSLChannelStatus_Down           DeviceDSLChannelStatus = "Down"
-	DeviceDSLChannelStatus_Unknown        DeviceDSLChannelStatus = "Unknown"
-	DeviceDSLChannelStatus_Dormant        DeviceDSLChannelStatus = "Dormant"
-	DeviceDSLChannelStatus_NotPresent     DeviceDSLChannelStatus = "NotPresent"
+	DeviceDSLChannelStatus_Up DeviceDSLChannelStatus = "Up"
+
+	DeviceDSLChannelStatus_Down DeviceDSLChannelStatus = "Down"
+
+	DeviceDSLChannelStatus_Unknown DeviceDSLChannelStatus = "Unknown"
+
+	DeviceDSLChannelStatus_Dormant DeviceDSLChannelStatus = "Dormant"
+
+	DeviceDSLChannelStatus_NotPresent DeviceDSLChannelStatus = "NotPresent"
+
 	DeviceDSLChannelStatus_LowerLayerDown DeviceDSLChannelStatus = "LowerLayerDown"
-	DeviceDSLChannelStatus_Error          DeviceDSLChannelStatus = "Error"
+
+	DeviceDSLChannelStatus_Error DeviceDSLChannelStatus = "Error"
 )
 
 // DeviceDSLChannelLinkEncapsulationSupported enumerates the values of Device.DSL.Channel.{i}.LinkEncapsulationSupported.
 type DeviceDSLChannelLinkEncapsulationSupported string
 
-func (e DeviceDSLChannelLinkEncapsulationSupported) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDSLChannelLinkEncapsulationSupported_G9923_Annex_K_ATM DeviceDSLChannelLinkEncapsulationSupported = "G.992.3_Annex_K_ATM"
+
 	DeviceDSLChannelLinkEncapsulationSupported_G9923_Annex_K_PTM DeviceDSLChannelLinkEncapsulationSupported = "G.992.3_Annex_K_PTM"
+
 	DeviceDSLChannelLinkEncapsulationSupported_G9932_Annex_K_ATM DeviceDSLChannelLinkEncapsulationSupported = "G.993.2_Annex_K_ATM"
+
 	DeviceDSLChannelLinkEncapsulationSupported_G9932_Annex_K_PTM DeviceDSLChannelLinkEncapsulationSupported = "G.993.2_Annex_K_PTM"
-	DeviceDSLChannelLinkEncapsulationSupported_G9941             DeviceDSLChannelLinkEncapsulationSupported = "G.994.1"
+
+	DeviceDSLChannelLinkEncapsulationSupported_G9941 DeviceDSLChannelLinkEncapsulationSupported = "G.994.1"
 )
 
 // DeviceDSLChannelLinkEncapsulationUsed enumerates the values of Device.DSL.Channel.{i}.LinkEncapsulationUsed.
 type DeviceDSLChannelLinkEncapsulationUsed string
 
-func (e DeviceDSLChannelLinkEncapsulationUsed) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDSLChannelLinkEncapsulationUsed_G9923_Annex_K_ATM DeviceDSLChannelLinkEncapsulationUsed = "G.992.3_Annex_K_ATM"
+
 	DeviceDSLChannelLinkEncapsulationUsed_G9923_Annex_K_PTM DeviceDSLChannelLinkEncapsulationUsed = "G.992.3_Annex_K_PTM"
+
 	DeviceDSLChannelLinkEncapsulationUsed_G9932_Annex_K_ATM DeviceDSLChannelLinkEncapsulationUsed = "G.993.2_Annex_K_ATM"
+
 	DeviceDSLChannelLinkEncapsulationUsed_G9932_Annex_K_PTM DeviceDSLChannelLinkEncapsulationUsed = "G.993.2_Annex_K_PTM"
 )
 
-var (
-	synDeviceDSLChannel_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLChannel_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLChannel_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDSLChannel_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLChannel_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLChannel_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDSLChannel_LinkEncapsulationSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "G.992.3_Annex_K_ATM"}, {Value: "G.992.3_Annex_K_PTM"}, {Value: "G.993.2_Annex_K_ATM"}, {Value: "G.993.2_Annex_K_PTM"}, {Value: "G.994.1"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLChannel_LinkEncapsulationUsed = &model.Syntax{
-		Enums: []model.Enum{{Value: "G.992.3_Annex_K_ATM"}, {Value: "G.992.3_Annex_K_PTM"}, {Value: "G.993.2_Annex_K_ATM"}, {Value: "G.993.2_Annex_K_PTM"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLChannel_LPATH = &model.Syntax{
-		Ranges: []model.Range{{Max: "3"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceDSLChannel_INTLVDEPTH              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannel_INTLVBLOCK              = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLChannel_ActualInterleavingDelay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceDSLChannel_ACTINP    = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLChannel_INPREPORT = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLChannel_NFEC      = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "octets",
-	}
-	synDeviceDSLChannel_RFEC             = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLChannel_LSYMB            = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLChannel_UpstreamCurrRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceDSLChannel_DownstreamCurrRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceDSLChannel_ACTNDR = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceDSLChannel_ACTINPREIN = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1 DMT symbols",
-	}
-)
-
-// DeviceDSLChannel holds the values of Device.DSL.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDSLChannel holds the values of Device.DSL.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDSLChannel struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceDSLChannelStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readOnly, since 2.19.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// LinkEncapsulationSupported: list<string{G.992.3_Annex_K_ATM,G.992.3_Annex_K_PTM,G.993.2_Annex_K_ATM,G.993.2_Annex_K_PTM,G.994.1}>, readOnly, since 2.0.
-	LinkEncapsulationSupported []DeviceDSLChannelLinkEncapsulationSupported `cwmp:"LinkEncapsulationSupported"`
-	// LinkEncapsulationUsed: string{G.992.3_Annex_K_ATM,G.992.3_Annex_K_PTM,G.993.2_Annex_K_ATM,G.993.2_Annex_K_PTM}, readOnly, since 2.0.
-	LinkEncapsulationUsed DeviceDSLChannelLinkEncapsulationUsed `cwmp:"LinkEncapsulationUsed"`
-	// LPATH: unsignedInt[:3], readOnly, since 2.0.
-	LPATH uint32 `cwmp:"LPATH"`
-	// INTLVDEPTH: unsignedInt, readOnly, since 2.0.
-	INTLVDEPTH uint32 `cwmp:"INTLVDEPTH"`
-	// INTLVBLOCK: int, readOnly, since 2.0.
-	INTLVBLOCK int32 `cwmp:"INTLVBLOCK"`
-	// ActualInterleavingDelay: unsignedInt milliseconds, readOnly, since 2.0.
-	ActualInterleavingDelay uint32 `cwmp:"ActualInterleavingDelay"`
-	// ACTINP: int, readOnly, since 2.0.
-	ACTINP int32 `cwmp:"ACTINP"`
-	// INPREPORT: boolean, readOnly, since 2.0.
-	INPREPORT bool `cwmp:"INPREPORT"`
-	// NFEC: int octets, readOnly, since 2.0.
-	NFEC int32 `cwmp:"NFEC"`
-	// RFEC: int, readOnly, since 2.0.
-	RFEC int32 `cwmp:"RFEC"`
-	// LSYMB: int, readOnly, since 2.0.
-	LSYMB int32 `cwmp:"LSYMB"`
-	// UpstreamCurrRate: unsignedInt Kbps, readOnly, since 2.0.
-	UpstreamCurrRate uint32 `cwmp:"UpstreamCurrRate"`
-	// DownstreamCurrRate: unsignedInt Kbps, readOnly, since 2.0.
-	DownstreamCurrRate uint32 `cwmp:"DownstreamCurrRate"`
-	// ACTNDR: unsignedInt Kbps, readOnly, since 2.8.
-	ACTNDR uint32 `cwmp:"ACTNDR"`
-	// ACTINPREIN: unsignedInt[0:255] 0.1 DMT symbols, readOnly, since 2.8.
-	ACTINPREIN uint32                 `cwmp:"ACTINPREIN"`
-	Stats      *DeviceDSLChannelStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDSLChannelStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	LinkEncapsulationSupported []DeviceDSLChannelLinkEncapsulationSupported `json:"LinkEncapsulationSupported,omitzero"`
+
+	LinkEncapsulationUsed DeviceDSLChannelLinkEncapsulationUsed `json:"LinkEncapsulationUsed,omitzero"`
+
+	LPATH uint32 `json:"LPATH,omitzero"`
+
+	INTLVDEPTH uint32 `json:"INTLVDEPTH,omitzero"`
+
+	INTLVBLOCK int32 `json:"INTLVBLOCK,omitzero"`
+
+	ActualInterleavingDelay uint32 `json:"ActualInterleavingDelay,omitzero"`
+
+	ACTINP int32 `json:"ACTINP,omitzero"`
+
+	INPREPORT bool `json:"INPREPORT,omitzero"`
+
+	NFEC int32 `json:"NFEC,omitzero"`
+
+	RFEC int32 `json:"RFEC,omitzero"`
+
+	LSYMB int32 `json:"LSYMB,omitzero"`
+
+	UpstreamCurrRate uint32 `json:"UpstreamCurrRate,omitzero"`
+
+	DownstreamCurrRate uint32 `json:"DownstreamCurrRate,omitzero"`
+
+	ACTNDR uint32 `json:"ACTNDR,omitzero"`
+
+	ACTINPREIN uint32 `json:"ACTINPREIN,omitzero"`
+
+	Stats *DeviceDSLChannelStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLChannel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLChannel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDSLChannel_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLChannel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLChannel_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLChannel_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLChannel_LinkEncapsulationSupported, model.FormatValue(model.TypeString, o.LinkEncapsulationSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkEncapsulationSupported",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLChannel_LinkEncapsulationUsed, string(o.LinkEncapsulationUsed)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkEncapsulationUsed",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLChannel_LPATH, uint64(o.LPATH)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LPATH",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLChannel_ACTINPREIN, uint64(o.ACTINPREIN)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ACTINPREIN",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceDSLChannel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1117, string(o.Status))
+	c.String(p, "Alias", 1052, o.Alias)
+	c.String(p, "Name", 1065, o.Name)
+	c.Wire(p, "LowerLayers", 1063, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Wire(p, "LinkEncapsulationSupported", 1061, model.JoinStrings(o.LinkEncapsulationSupported), len(o.LinkEncapsulationSupported) > 0)
+	c.String(p, "LinkEncapsulationUsed", 1062, string(o.LinkEncapsulationUsed))
+	c.Uint(p, "LPATH", 1058, uint64(o.LPATH))
+	c.Uint(p, "ACTINPREIN", 1049, uint64(o.ACTINPREIN))
 }
 
 // DeviceDSLChannelPath is the typed path of Device.DSL.Channel.{i}.
 type DeviceDSLChannelPath struct {
-	obj                        model.ObjectPath
-	Enable                     model.ReadWriteParam[bool]
-	Status                     model.ReadOnlyParam[DeviceDSLChannelStatus]
-	Alias                      model.WriteOnceParam[string]
-	Name                       model.ReadOnlyParam[string]
-	LastChange                 model.ReadOnlyParam[uint32]
-	LowerLayers                model.ReadOnlyParam[[]string]
-	LinkEncapsulationSupported model.ReadOnlyParam[[]DeviceDSLChannelLinkEncapsulationSupported]
-	LinkEncapsulationUsed      model.ReadOnlyParam[DeviceDSLChannelLinkEncapsulationUsed]
-	LPATH                      model.ReadOnlyParam[uint32]
-	INTLVDEPTH                 model.ReadOnlyParam[uint32]
-	INTLVBLOCK                 model.ReadOnlyParam[int32]
-	ActualInterleavingDelay    model.ReadOnlyParam[uint32]
-	ACTINP                     model.ReadOnlyParam[int32]
-	INPREPORT                  model.ReadOnlyParam[bool]
-	NFEC                       model.ReadOnlyParam[int32]
-	RFEC                       model.ReadOnlyParam[int32]
-	LSYMB                      model.ReadOnlyParam[int32]
-	UpstreamCurrRate           model.ReadOnlyParam[uint32]
-	DownstreamCurrRate         model.ReadOnlyParam[uint32]
-	ACTNDR                     model.ReadOnlyParam[uint32]
-	ACTINPREIN                 model.ReadOnlyParam[uint32]
-	Stats                      DeviceDSLChannelStatsPath
+	model.ObjectPath
+	ACTINP model.ReadOnlyParam[int32] `dm:"i"`
+
+	ACTINPREIN model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ACTNDR model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ActualInterleavingDelay model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DownstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	INPREPORT model.ReadOnlyParam[bool] `dm:"b"`
+
+	INTLVBLOCK model.ReadOnlyParam[int32] `dm:"i"`
+
+	INTLVDEPTH model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LPATH model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LSYMB model.ReadOnlyParam[int32] `dm:"i"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LinkEncapsulationSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LinkEncapsulationUsed model.ReadOnlyParam[string] `dm:"s"`
+
+	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
+
+	NFEC model.ReadOnlyParam[int32] `dm:"i"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	RFEC model.ReadOnlyParam[int32] `dm:"i"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	UpstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Stats DeviceDSLChannelStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLChannelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLChannelPath(prefix string) DeviceDSLChannelPath {
-	p := &prefix
-	return DeviceDSLChannelPath{
-		ACTINP:                     model.NewReadOnly[int32](p, "ACTINP", model.TypeInt),
-		ACTINPREIN:                 model.NewReadOnly[uint32](p, "ACTINPREIN", model.TypeUnsignedInt),
-		ACTNDR:                     model.NewReadOnly[uint32](p, "ACTNDR", model.TypeUnsignedInt),
-		ActualInterleavingDelay:    model.NewReadOnly[uint32](p, "ActualInterleavingDelay", model.TypeUnsignedInt),
-		Alias:                      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DownstreamCurrRate:         model.NewReadOnly[uint32](p, "DownstreamCurrRate", model.TypeUnsignedInt),
-		Enable:                     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		INPREPORT:                  model.NewReadOnly[bool](p, "INPREPORT", model.TypeBoolean),
-		INTLVBLOCK:                 model.NewReadOnly[int32](p, "INTLVBLOCK", model.TypeInt),
-		INTLVDEPTH:                 model.NewReadOnly[uint32](p, "INTLVDEPTH", model.TypeUnsignedInt),
-		LPATH:                      model.NewReadOnly[uint32](p, "LPATH", model.TypeUnsignedInt),
-		LSYMB:                      model.NewReadOnly[int32](p, "LSYMB", model.TypeInt),
-		LastChange:                 model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LinkEncapsulationSupported: model.NewReadOnly[[]DeviceDSLChannelLinkEncapsulationSupported](p, "LinkEncapsulationSupported", model.TypeString),
-		LinkEncapsulationUsed:      model.NewReadOnly[DeviceDSLChannelLinkEncapsulationUsed](p, "LinkEncapsulationUsed", model.TypeString),
-		LowerLayers:                model.NewReadOnly[[]string](p, "LowerLayers", model.TypeString),
-		NFEC:                       model.NewReadOnly[int32](p, "NFEC", model.TypeInt),
-		Name:                       model.NewReadOnly[string](p, "Name", model.TypeString),
-		RFEC:                       model.NewReadOnly[int32](p, "RFEC", model.TypeInt),
-		Stats:                      newDeviceDSLChannelStatsPath(prefix + "Stats."),
-		Status:                     model.NewReadOnly[DeviceDSLChannelStatus](p, "Status", model.TypeString),
-		UpstreamCurrRate:           model.NewReadOnly[uint32](p, "UpstreamCurrRate", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLChannelStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceDSLChannelStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDSLChannelStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDSLChannelStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLChannelStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLChannelStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLChannelStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLChannelStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLChannelStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLChannelStats_TotalStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLChannelStats_ShowtimeStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLChannelStats_LastShowtimeStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLChannelStats_CurrentDayStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLChannelStats_QuarterHourStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLChannelStats holds the values of Device.DSL.Channel.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceDSLChannelStats holds the values of Device.DSL.Channel.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDSLChannelStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// TotalStart: unsignedInt seconds, readOnly, since 2.19.
-	TotalStart uint32 `cwmp:"TotalStart"`
-	// ShowtimeStart: unsignedInt seconds, readOnly, since 2.19.
-	ShowtimeStart uint32 `cwmp:"ShowtimeStart"`
-	// LastShowtimeStart: unsignedInt seconds, readOnly, since 2.19.
-	LastShowtimeStart uint32 `cwmp:"LastShowtimeStart"`
-	// CurrentDayStart: unsignedInt seconds, readOnly, since 2.19.
-	CurrentDayStart uint32 `cwmp:"CurrentDayStart"`
-	// QuarterHourStart: unsignedInt seconds, readOnly, since 2.19.
-	QuarterHourStart uint32                             `cwmp:"QuarterHourStart"`
-	CurrentDay       *DeviceDSLChannelStatsCurrentDay   `cwmp:"CurrentDay."`
-	LastShowtime     *DeviceDSLChannelStatsLastShowtime `cwmp:"LastShowtime."`
-	QuarterHour      *DeviceDSLChannelStatsQuarterHour  `cwmp:"QuarterHour."`
-	Showtime         *DeviceDSLChannelStatsShowtime     `cwmp:"Showtime."`
-	Total            *DeviceDSLChannelStatsTotal        `cwmp:"Total."`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLChannelStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLChannelStats) ValidateAt(prefix string, v *model.Violations) {
-	if o.CurrentDay != nil {
-		o.CurrentDay.ValidateAt(prefix+"CurrentDay.", v)
-	}
-	if o.LastShowtime != nil {
-		o.LastShowtime.ValidateAt(prefix+"LastShowtime.", v)
-	}
-	if o.QuarterHour != nil {
-		o.QuarterHour.ValidateAt(prefix+"QuarterHour.", v)
-	}
-	if o.Showtime != nil {
-		o.Showtime.ValidateAt(prefix+"Showtime.", v)
-	}
-	if o.Total != nil {
-		o.Total.ValidateAt(prefix+"Total.", v)
-	}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	TotalStart uint32 `json:"TotalStart,omitzero"`
+
+	ShowtimeStart uint32 `json:"ShowtimeStart,omitzero"`
+
+	LastShowtimeStart uint32 `json:"LastShowtimeStart,omitzero"`
+
+	CurrentDayStart uint32 `json:"CurrentDayStart,omitzero"`
+
+	QuarterHourStart uint32 `json:"QuarterHourStart,omitzero"`
+
+	CurrentDay   *DeviceDSLChannelStatsCurrentDay   `json:"CurrentDay,omitzero"`
+	LastShowtime *DeviceDSLChannelStatsLastShowtime `json:"LastShowtime,omitzero"`
+	QuarterHour  *DeviceDSLChannelStatsQuarterHour  `json:"QuarterHour,omitzero"`
+	Showtime     *DeviceDSLChannelStatsShowtime     `json:"Showtime,omitzero"`
+	Total        *DeviceDSLChannelStatsTotal        `json:"Total,omitzero"`
 }
 
 // DeviceDSLChannelStatsPath is the typed path of Device.DSL.Channel.{i}.Stats.
 type DeviceDSLChannelStatsPath struct {
-	obj                    model.ObjectPath
-	Reset                  model.ReadWriteParam[bool]
-	BytesSent              model.ReadOnlyParam[uint64]
-	BytesReceived          model.ReadOnlyParam[uint64]
-	PacketsSent            model.ReadOnlyParam[uint64]
-	PacketsReceived        model.ReadOnlyParam[uint64]
-	ErrorsSent             model.ReadOnlyParam[uint32]
-	ErrorsReceived         model.ReadOnlyParam[uint32]
-	DiscardPacketsSent     model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
-	TotalStart             model.ReadOnlyParam[uint32]
-	ShowtimeStart          model.ReadOnlyParam[uint32]
-	LastShowtimeStart      model.ReadOnlyParam[uint32]
-	CurrentDayStart        model.ReadOnlyParam[uint32]
-	QuarterHourStart       model.ReadOnlyParam[uint32]
-	CurrentDay             DeviceDSLChannelStatsCurrentDayPath
-	LastShowtime           DeviceDSLChannelStatsLastShowtimePath
-	QuarterHour            DeviceDSLChannelStatsQuarterHourPath
-	Showtime               DeviceDSLChannelStatsShowtimePath
-	Total                  DeviceDSLChannelStatsTotalPath
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	ShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CurrentDay   DeviceDSLChannelStatsCurrentDayPath   `dm:"CurrentDay."`
+	LastShowtime DeviceDSLChannelStatsLastShowtimePath `dm:"LastShowtime."`
+	QuarterHour  DeviceDSLChannelStatsQuarterHourPath  `dm:"QuarterHour."`
+	Showtime     DeviceDSLChannelStatsShowtimePath     `dm:"Showtime."`
+	Total        DeviceDSLChannelStatsTotalPath        `dm:"Total."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLChannelStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLChannelStatsPath(prefix string) DeviceDSLChannelStatsPath {
-	p := &prefix
-	return DeviceDSLChannelStatsPath{
-		BytesReceived:          model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:              model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		CurrentDay:             newDeviceDSLChannelStatsCurrentDayPath(prefix + "CurrentDay."),
-		CurrentDayStart:        model.NewReadOnly[uint32](p, "CurrentDayStart", model.TypeUnsignedInt),
-		DiscardPacketsReceived: model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:     model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:         model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:             model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		LastShowtime:           newDeviceDSLChannelStatsLastShowtimePath(prefix + "LastShowtime."),
-		LastShowtimeStart:      model.NewReadOnly[uint32](p, "LastShowtimeStart", model.TypeUnsignedInt),
-		PacketsReceived:        model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:            model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		QuarterHour:            newDeviceDSLChannelStatsQuarterHourPath(prefix + "QuarterHour."),
-		QuarterHourStart:       model.NewReadOnly[uint32](p, "QuarterHourStart", model.TypeUnsignedInt),
-		Reset:                  model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Showtime:               newDeviceDSLChannelStatsShowtimePath(prefix + "Showtime."),
-		ShowtimeStart:          model.NewReadOnly[uint32](p, "ShowtimeStart", model.TypeUnsignedInt),
-		Total:                  newDeviceDSLChannelStatsTotalPath(prefix + "Total."),
-		TotalStart:             model.NewReadOnly[uint32](p, "TotalStart", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLChannelStatsCurrentDay_XTURFECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsCurrentDay_XTUCFECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsCurrentDay_XTURHECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsCurrentDay_XTUCHECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsCurrentDay_XTURCRCErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsCurrentDay_XTUCCRCErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDSLChannelStatsCurrentDay holds the values of Device.DSL.Channel.{i}.Stats.CurrentDay. (object, readOnly, since 2.0)
+// DeviceDSLChannelStatsCurrentDay holds the values of Device.DSL.Channel.{i}.Stats.CurrentDay. (object, readOnly, since 2.0).
 type DeviceDSLChannelStatsCurrentDay struct {
-	// XTURFECErrors: unsignedInt, readOnly, since 2.0.
-	XTURFECErrors uint32 `cwmp:"XTURFECErrors"`
-	// XTUCFECErrors: unsignedInt, readOnly, since 2.0.
-	XTUCFECErrors uint32 `cwmp:"XTUCFECErrors"`
-	// XTURHECErrors: unsignedInt, readOnly, since 2.0.
-	XTURHECErrors uint32 `cwmp:"XTURHECErrors"`
-	// XTUCHECErrors: unsignedInt, readOnly, since 2.0.
-	XTUCHECErrors uint32 `cwmp:"XTUCHECErrors"`
-	// XTURCRCErrors: unsignedInt, readOnly, since 2.0.
-	XTURCRCErrors uint32 `cwmp:"XTURCRCErrors"`
-	// XTUCCRCErrors: unsignedInt, readOnly, since 2.0.
-	XTUCCRCErrors uint32 `cwmp:"XTUCCRCErrors"`
-}
+	XTURFECErrors uint32 `json:"XTURFECErrors,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLChannelStatsCurrentDay) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	XTUCFECErrors uint32 `json:"XTUCFECErrors,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLChannelStatsCurrentDay) ValidateAt(prefix string, v *model.Violations) {}
+	XTURHECErrors uint32 `json:"XTURHECErrors,omitzero"`
+
+	XTUCHECErrors uint32 `json:"XTUCHECErrors,omitzero"`
+
+	XTURCRCErrors uint32 `json:"XTURCRCErrors,omitzero"`
+
+	XTUCCRCErrors uint32 `json:"XTUCCRCErrors,omitzero"`
+}
 
 // DeviceDSLChannelStatsCurrentDayPath is the typed path of Device.DSL.Channel.{i}.Stats.CurrentDay.
 type DeviceDSLChannelStatsCurrentDayPath struct {
-	obj           model.ObjectPath
-	XTURFECErrors model.ReadOnlyParam[uint32]
-	XTUCFECErrors model.ReadOnlyParam[uint32]
-	XTURHECErrors model.ReadOnlyParam[uint32]
-	XTUCHECErrors model.ReadOnlyParam[uint32]
-	XTURCRCErrors model.ReadOnlyParam[uint32]
-	XTUCCRCErrors model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	XTUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLChannelStatsCurrentDayPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLChannelStatsCurrentDayPath(prefix string) DeviceDSLChannelStatsCurrentDayPath {
-	p := &prefix
-	return DeviceDSLChannelStatsCurrentDayPath{
-		XTUCCRCErrors: model.NewReadOnly[uint32](p, "XTUCCRCErrors", model.TypeUnsignedInt),
-		XTUCFECErrors: model.NewReadOnly[uint32](p, "XTUCFECErrors", model.TypeUnsignedInt),
-		XTUCHECErrors: model.NewReadOnly[uint32](p, "XTUCHECErrors", model.TypeUnsignedInt),
-		XTURCRCErrors: model.NewReadOnly[uint32](p, "XTURCRCErrors", model.TypeUnsignedInt),
-		XTURFECErrors: model.NewReadOnly[uint32](p, "XTURFECErrors", model.TypeUnsignedInt),
-		XTURHECErrors: model.NewReadOnly[uint32](p, "XTURHECErrors", model.TypeUnsignedInt),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLChannelStatsLastShowtime_XTURFECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsLastShowtime_XTUCFECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsLastShowtime_XTURHECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsLastShowtime_XTUCHECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsLastShowtime_XTURCRCErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsLastShowtime_XTUCCRCErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDSLChannelStatsLastShowtime holds the values of Device.DSL.Channel.{i}.Stats.LastShowtime. (object, readOnly, since 2.0)
+// DeviceDSLChannelStatsLastShowtime holds the values of Device.DSL.Channel.{i}.Stats.LastShowtime. (object, readOnly, since 2.0).
 type DeviceDSLChannelStatsLastShowtime struct {
-	// XTURFECErrors: unsignedInt, readOnly, since 2.0.
-	XTURFECErrors uint32 `cwmp:"XTURFECErrors"`
-	// XTUCFECErrors: unsignedInt, readOnly, since 2.0.
-	XTUCFECErrors uint32 `cwmp:"XTUCFECErrors"`
-	// XTURHECErrors: unsignedInt, readOnly, since 2.0.
-	XTURHECErrors uint32 `cwmp:"XTURHECErrors"`
-	// XTUCHECErrors: unsignedInt, readOnly, since 2.0.
-	XTUCHECErrors uint32 `cwmp:"XTUCHECErrors"`
-	// XTURCRCErrors: unsignedInt, readOnly, since 2.0.
-	XTURCRCErrors uint32 `cwmp:"XTURCRCErrors"`
-	// XTUCCRCErrors: unsignedInt, readOnly, since 2.0.
-	XTUCCRCErrors uint32 `cwmp:"XTUCCRCErrors"`
-}
+	XTURFECErrors uint32 `json:"XTURFECErrors,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLChannelStatsLastShowtime) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	XTUCFECErrors uint32 `json:"XTUCFECErrors,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLChannelStatsLastShowtime) ValidateAt(prefix string, v *model.Violations) {}
+	XTURHECErrors uint32 `json:"XTURHECErrors,omitzero"`
+
+	XTUCHECErrors uint32 `json:"XTUCHECErrors,omitzero"`
+
+	XTURCRCErrors uint32 `json:"XTURCRCErrors,omitzero"`
+
+	XTUCCRCErrors uint32 `json:"XTUCCRCErrors,omitzero"`
+}
 
 // DeviceDSLChannelStatsLastShowtimePath is the typed path of Device.DSL.Channel.{i}.Stats.LastShowtime.
 type DeviceDSLChannelStatsLastShowtimePath struct {
-	obj           model.ObjectPath
-	XTURFECErrors model.ReadOnlyParam[uint32]
-	XTUCFECErrors model.ReadOnlyParam[uint32]
-	XTURHECErrors model.ReadOnlyParam[uint32]
-	XTUCHECErrors model.ReadOnlyParam[uint32]
-	XTURCRCErrors model.ReadOnlyParam[uint32]
-	XTUCCRCErrors model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	XTUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLChannelStatsLastShowtimePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLChannelStatsLastShowtimePath(prefix string) DeviceDSLChannelStatsLastShowtimePath {
-	p := &prefix
-	return DeviceDSLChannelStatsLastShowtimePath{
-		XTUCCRCErrors: model.NewReadOnly[uint32](p, "XTUCCRCErrors", model.TypeUnsignedInt),
-		XTUCFECErrors: model.NewReadOnly[uint32](p, "XTUCFECErrors", model.TypeUnsignedInt),
-		XTUCHECErrors: model.NewReadOnly[uint32](p, "XTUCHECErrors", model.TypeUnsignedInt),
-		XTURCRCErrors: model.NewReadOnly[uint32](p, "XTURCRCErrors", model.TypeUnsignedInt),
-		XTURFECErrors: model.NewReadOnly[uint32](p, "XTURFECErrors", model.TypeUnsignedInt),
-		XTURHECErrors: model.NewReadOnly[uint32](p, "XTURHECErrors", model.TypeUnsignedInt),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLChannelStatsQuarterHour_XTURFECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsQuarterHour_XTUCFECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsQuarterHour_XTURHECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsQuarterHour_XTUCHECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsQuarterHour_XTURCRCErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsQuarterHour_XTUCCRCErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDSLChannelStatsQuarterHour holds the values of Device.DSL.Channel.{i}.Stats.QuarterHour. (object, readOnly, since 2.0)
+// DeviceDSLChannelStatsQuarterHour holds the values of Device.DSL.Channel.{i}.Stats.QuarterHour. (object, readOnly, since 2.0).
 type DeviceDSLChannelStatsQuarterHour struct {
-	// XTURFECErrors: unsignedInt, readOnly, since 2.0.
-	XTURFECErrors uint32 `cwmp:"XTURFECErrors"`
-	// XTUCFECErrors: unsignedInt, readOnly, since 2.0.
-	XTUCFECErrors uint32 `cwmp:"XTUCFECErrors"`
-	// XTURHECErrors: unsignedInt, readOnly, since 2.0.
-	XTURHECErrors uint32 `cwmp:"XTURHECErrors"`
-	// XTUCHECErrors: unsignedInt, readOnly, since 2.0.
-	XTUCHECErrors uint32 `cwmp:"XTUCHECErrors"`
-	// XTURCRCErrors: unsignedInt, readOnly, since 2.0.
-	XTURCRCErrors uint32 `cwmp:"XTURCRCErrors"`
-	// XTUCCRCErrors: unsignedInt, readOnly, since 2.0.
-	XTUCCRCErrors uint32 `cwmp:"XTUCCRCErrors"`
-}
+	XTURFECErrors uint32 `json:"XTURFECErrors,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLChannelStatsQuarterHour) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	XTUCFECErrors uint32 `json:"XTUCFECErrors,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLChannelStatsQuarterHour) ValidateAt(prefix string, v *model.Violations) {}
+	XTURHECErrors uint32 `json:"XTURHECErrors,omitzero"`
+
+	XTUCHECErrors uint32 `json:"XTUCHECErrors,omitzero"`
+
+	XTURCRCErrors uint32 `json:"XTURCRCErrors,omitzero"`
+
+	XTUCCRCErrors uint32 `json:"XTUCCRCErrors,omitzero"`
+}
 
 // DeviceDSLChannelStatsQuarterHourPath is the typed path of Device.DSL.Channel.{i}.Stats.QuarterHour.
 type DeviceDSLChannelStatsQuarterHourPath struct {
-	obj           model.ObjectPath
-	XTURFECErrors model.ReadOnlyParam[uint32]
-	XTUCFECErrors model.ReadOnlyParam[uint32]
-	XTURHECErrors model.ReadOnlyParam[uint32]
-	XTUCHECErrors model.ReadOnlyParam[uint32]
-	XTURCRCErrors model.ReadOnlyParam[uint32]
-	XTUCCRCErrors model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	XTUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLChannelStatsQuarterHourPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLChannelStatsQuarterHourPath(prefix string) DeviceDSLChannelStatsQuarterHourPath {
-	p := &prefix
-	return DeviceDSLChannelStatsQuarterHourPath{
-		XTUCCRCErrors: model.NewReadOnly[uint32](p, "XTUCCRCErrors", model.TypeUnsignedInt),
-		XTUCFECErrors: model.NewReadOnly[uint32](p, "XTUCFECErrors", model.TypeUnsignedInt),
-		XTUCHECErrors: model.NewReadOnly[uint32](p, "XTUCHECErrors", model.TypeUnsignedInt),
-		XTURCRCErrors: model.NewReadOnly[uint32](p, "XTURCRCErrors", model.TypeUnsignedInt),
-		XTURFECErrors: model.NewReadOnly[uint32](p, "XTURFECErrors", model.TypeUnsignedInt),
-		XTURHECErrors: model.NewReadOnly[uint32](p, "XTURHECErrors", model.TypeUnsignedInt),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLChannelStatsShowtime_XTURFECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsShowtime_XTUCFECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsShowtime_XTURHECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsShowtime_XTUCHECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsShowtime_XTURCRCErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsShowtime_XTUCCRCErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDSLChannelStatsShowtime holds the values of Device.DSL.Channel.{i}.Stats.Showtime. (object, readOnly, since 2.0)
+// DeviceDSLChannelStatsShowtime holds the values of Device.DSL.Channel.{i}.Stats.Showtime. (object, readOnly, since 2.0).
 type DeviceDSLChannelStatsShowtime struct {
-	// XTURFECErrors: unsignedInt, readOnly, since 2.0.
-	XTURFECErrors uint32 `cwmp:"XTURFECErrors"`
-	// XTUCFECErrors: unsignedInt, readOnly, since 2.0.
-	XTUCFECErrors uint32 `cwmp:"XTUCFECErrors"`
-	// XTURHECErrors: unsignedInt, readOnly, since 2.0.
-	XTURHECErrors uint32 `cwmp:"XTURHECErrors"`
-	// XTUCHECErrors: unsignedInt, readOnly, since 2.0.
-	XTUCHECErrors uint32 `cwmp:"XTUCHECErrors"`
-	// XTURCRCErrors: unsignedInt, readOnly, since 2.0.
-	XTURCRCErrors uint32 `cwmp:"XTURCRCErrors"`
-	// XTUCCRCErrors: unsignedInt, readOnly, since 2.0.
-	XTUCCRCErrors uint32 `cwmp:"XTUCCRCErrors"`
-}
+	XTURFECErrors uint32 `json:"XTURFECErrors,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLChannelStatsShowtime) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	XTUCFECErrors uint32 `json:"XTUCFECErrors,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLChannelStatsShowtime) ValidateAt(prefix string, v *model.Violations) {}
+	XTURHECErrors uint32 `json:"XTURHECErrors,omitzero"`
+
+	XTUCHECErrors uint32 `json:"XTUCHECErrors,omitzero"`
+
+	XTURCRCErrors uint32 `json:"XTURCRCErrors,omitzero"`
+
+	XTUCCRCErrors uint32 `json:"XTUCCRCErrors,omitzero"`
+}
 
 // DeviceDSLChannelStatsShowtimePath is the typed path of Device.DSL.Channel.{i}.Stats.Showtime.
 type DeviceDSLChannelStatsShowtimePath struct {
-	obj           model.ObjectPath
-	XTURFECErrors model.ReadOnlyParam[uint32]
-	XTUCFECErrors model.ReadOnlyParam[uint32]
-	XTURHECErrors model.ReadOnlyParam[uint32]
-	XTUCHECErrors model.ReadOnlyParam[uint32]
-	XTURCRCErrors model.ReadOnlyParam[uint32]
-	XTUCCRCErrors model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	XTUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLChannelStatsShowtimePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLChannelStatsShowtimePath(prefix string) DeviceDSLChannelStatsShowtimePath {
-	p := &prefix
-	return DeviceDSLChannelStatsShowtimePath{
-		XTUCCRCErrors: model.NewReadOnly[uint32](p, "XTUCCRCErrors", model.TypeUnsignedInt),
-		XTUCFECErrors: model.NewReadOnly[uint32](p, "XTUCFECErrors", model.TypeUnsignedInt),
-		XTUCHECErrors: model.NewReadOnly[uint32](p, "XTUCHECErrors", model.TypeUnsignedInt),
-		XTURCRCErrors: model.NewReadOnly[uint32](p, "XTURCRCErrors", model.TypeUnsignedInt),
-		XTURFECErrors: model.NewReadOnly[uint32](p, "XTURFECErrors", model.TypeUnsignedInt),
-		XTURHECErrors: model.NewReadOnly[uint32](p, "XTURHECErrors", model.TypeUnsignedInt),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLChannelStatsTotal_XTURFECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsTotal_XTUCFECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsTotal_XTURHECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsTotal_XTUCHECErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsTotal_XTURCRCErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLChannelStatsTotal_XTUCCRCErrors = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDSLChannelStatsTotal holds the values of Device.DSL.Channel.{i}.Stats.Total. (object, readOnly, since 2.0)
+// DeviceDSLChannelStatsTotal holds the values of Device.DSL.Channel.{i}.Stats.Total. (object, readOnly, since 2.0).
 type DeviceDSLChannelStatsTotal struct {
-	// XTURFECErrors: unsignedInt, readOnly, since 2.0.
-	XTURFECErrors uint32 `cwmp:"XTURFECErrors"`
-	// XTUCFECErrors: unsignedInt, readOnly, since 2.0.
-	XTUCFECErrors uint32 `cwmp:"XTUCFECErrors"`
-	// XTURHECErrors: unsignedInt, readOnly, since 2.0.
-	XTURHECErrors uint32 `cwmp:"XTURHECErrors"`
-	// XTUCHECErrors: unsignedInt, readOnly, since 2.0.
-	XTUCHECErrors uint32 `cwmp:"XTUCHECErrors"`
-	// XTURCRCErrors: unsignedInt, readOnly, since 2.0.
-	XTURCRCErrors uint32 `cwmp:"XTURCRCErrors"`
-	// XTUCCRCErrors: unsignedInt, readOnly, since 2.0.
-	XTUCCRCErrors uint32 `cwmp:"XTUCCRCErrors"`
-}
+	XTURFECErrors uint32 `json:"XTURFECErrors,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLChannelStatsTotal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	XTUCFECErrors uint32 `json:"XTUCFECErrors,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLChannelStatsTotal) ValidateAt(prefix string, v *model.Violations) {}
+	XTURHECErrors uint32 `json:"XTURHECErrors,omitzero"`
+
+	XTUCHECErrors uint32 `json:"XTUCHECErrors,omitzero"`
+
+	XTURCRCErrors uint32 `json:"XTURCRCErrors,omitzero"`
+
+	XTUCCRCErrors uint32 `json:"XTUCCRCErrors,omitzero"`
+}
 
 // DeviceDSLChannelStatsTotalPath is the typed path of Device.DSL.Channel.{i}.Stats.Total.
 type DeviceDSLChannelStatsTotalPath struct {
-	obj           model.ObjectPath
-	XTURFECErrors model.ReadOnlyParam[uint32]
-	XTUCFECErrors model.ReadOnlyParam[uint32]
-	XTURHECErrors model.ReadOnlyParam[uint32]
-	XTUCHECErrors model.ReadOnlyParam[uint32]
-	XTURCRCErrors model.ReadOnlyParam[uint32]
-	XTUCCRCErrors model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	XTUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLChannelStatsTotalPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLChannelStatsTotalPath(prefix string) DeviceDSLChannelStatsTotalPath {
-	p := &prefix
-	return DeviceDSLChannelStatsTotalPath{
-		XTUCCRCErrors: model.NewReadOnly[uint32](p, "XTUCCRCErrors", model.TypeUnsignedInt),
-		XTUCFECErrors: model.NewReadOnly[uint32](p, "XTUCFECErrors", model.TypeUnsignedInt),
-		XTUCHECErrors: model.NewReadOnly[uint32](p, "XTUCHECErrors", model.TypeUnsignedInt),
-		XTURCRCErrors: model.NewReadOnly[uint32](p, "XTURCRCErrors", model.TypeUnsignedInt),
-		XTURFECErrors: model.NewReadOnly[uint32](p, "XTURFECErrors", model.TypeUnsignedInt),
-		XTURHECErrors: model.NewReadOnly[uint32](p, "XTURHECErrors", model.TypeUnsignedInt),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// DeviceDSLDiagnostics holds the values of Device.DSL.Diagnostics. (object, readOnly, since 2.0)
+// DeviceDSLDiagnostics holds the values of Device.DSL.Diagnostics. (object, readOnly, since 2.0).
 type DeviceDSLDiagnostics struct {
-	ADSLLineTest *DeviceDSLDiagnosticsADSLLineTest `cwmp:"ADSLLineTest."`
-	SELTP        *DeviceDSLDiagnosticsSELTP        `cwmp:"SELTP."`
-	SELTQLN      *DeviceDSLDiagnosticsSELTQLN      `cwmp:"SELTQLN."`
-	SELTUER      *DeviceDSLDiagnosticsSELTUER      `cwmp:"SELTUER."`
+	ADSLLineTest *DeviceDSLDiagnosticsADSLLineTest `json:"ADSLLineTest,omitzero"`
+	SELTP        *DeviceDSLDiagnosticsSELTP        `json:"SELTP,omitzero"`
+	SELTQLN      *DeviceDSLDiagnosticsSELTQLN      `json:"SELTQLN,omitzero"`
+	SELTUER      *DeviceDSLDiagnosticsSELTUER      `json:"SELTUER,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLDiagnostics) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDSLDiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.ADSLLineTest != nil {
-		o.ADSLLineTest.ValidateAt(prefix+"ADSLLineTest.", v)
+		o.ADSLLineTest.ValidateAt(c, p+"ADSLLineTest.")
 	}
 	if o.SELTP != nil {
-		o.SELTP.ValidateAt(prefix+"SELTP.", v)
+		o.SELTP.ValidateAt(c, p+"SELTP.")
 	}
 	if o.SELTQLN != nil {
-		o.SELTQLN.ValidateAt(prefix+"SELTQLN.", v)
+		o.SELTQLN.ValidateAt(c, p+"SELTQLN.")
 	}
 	if o.SELTUER != nil {
-		o.SELTUER.ValidateAt(prefix+"SELTUER.", v)
+		o.SELTUER.ValidateAt(c, p+"SELTUER.")
 	}
 }
 
 // DeviceDSLDiagnosticsPath is the typed path of Device.DSL.Diagnostics.
 type DeviceDSLDiagnosticsPath struct {
-	obj          model.ObjectPath
-	ADSLLineTest DeviceDSLDiagnosticsADSLLineTestPath
-	SELTP        DeviceDSLDiagnosticsSELTPPath
-	SELTQLN      DeviceDSLDiagnosticsSELTQLNPath
-	SELTUER      DeviceDSLDiagnosticsSELTUERPath
-}
-
-// Path returns the object's instance path.
-func (x DeviceDSLDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLDiagnosticsPath(prefix string) DeviceDSLDiagnosticsPath {
-	p := &prefix
-	return DeviceDSLDiagnosticsPath{
-		ADSLLineTest: newDeviceDSLDiagnosticsADSLLineTestPath(prefix + "ADSLLineTest."),
-		SELTP:        newDeviceDSLDiagnosticsSELTPPath(prefix + "SELTP."),
-		SELTQLN:      newDeviceDSLDiagnosticsSELTQLNPath(prefix + "SELTQLN."),
-		SELTUER:      newDeviceDSLDiagnosticsSELTUERPath(prefix + "SELTUER."),
-		obj:          model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	ADSLLineTest DeviceDSLDiagnosticsADSLLineTestPath `dm:"ADSLLineTest."`
+	SELTP        DeviceDSLDiagnosticsSELTPPath        `dm:"SELTP."`
+	SELTQLN      DeviceDSLDiagnosticsSELTQLNPath      `dm:"SELTQLN."`
+	SELTUER      DeviceDSLDiagnosticsSELTUERPath      `dm:"SELTUER."`
 }
 
 // DeviceDSLDiagnosticsADSLLineTestDiagnosticsState enumerates the values of Device.DSL.Diagnostics.ADSLLineTest.DiagnosticsState.
 type DeviceDSLDiagnosticsADSLLineTestDiagnosticsState string
 
-func (e DeviceDSLDiagnosticsADSLLineTestDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_None           DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "None"
-	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Requested      DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Requested"
-	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Canceled       DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Canceled"
-	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Complete       DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Complete"
-	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Error          DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Error"
+	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_None DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "None"
+
+	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Requested DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Requested"
+
+	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Canceled DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Canceled"
+
+	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Complete DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Complete"
+
+	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Error DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Error"
+
 	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Error_Internal DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Error_Internal"
-	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Error_Other    DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Error_Other"
+
+	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Error_Other DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Error_Other"
 )
 
-var (
-	synDeviceDSLDiagnosticsADSLLineTest_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: ".DSL.Channel.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_ACTPSDds = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLDiagnosticsADSLLineTest_ACTPSDus = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLDiagnosticsADSLLineTest_ACTATPds = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLDiagnosticsADSLLineTest_ACTATPus = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLDiagnosticsADSLLineTest_HLINSCds = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLDiagnosticsADSLLineTest_HLINSCus = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLDiagnosticsADSLLineTest_HLINGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_HLINGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_HLOGGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_HLOGGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_HLOGpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2559)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_HLOGpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2559)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_HLOGMTds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_HLOGMTus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_LATNpbds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_LATNpbus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_SATNds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_SATNus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_HLINpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeInt,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_HLINpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_QLNGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_QLNGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_QLNpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeInt,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_QLNpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_QLNMTds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_QLNMTus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_SNRGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_SNRGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_SNRpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeInt,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_SNRpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_SNRMTds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_SNRMTus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsADSLLineTest_BITSpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeInt,
-	}
-	synDeviceDSLDiagnosticsADSLLineTest_BITSpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDSLDiagnosticsADSLLineTest holds the values of Device.DSL.Diagnostics.ADSLLineTest. (object, readOnly, since 2.0)
+// DeviceDSLDiagnosticsADSLLineTest holds the values of Device.DSL.Diagnostics.ADSLLineTest. (object, readOnly, since 2.0).
 type DeviceDSLDiagnosticsADSLLineTest struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_Internal,… 7 values}, readWrite, since 2.0.
-	DiagnosticsState DeviceDSLDiagnosticsADSLLineTestDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef→.DSL.Channel., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// ACTPSDds: int, readOnly, since 2.0.
-	ACTPSDds int32 `cwmp:"ACTPSDds"`
-	// ACTPSDus: int, readOnly, since 2.0.
-	ACTPSDus int32 `cwmp:"ACTPSDus"`
-	// ACTATPds: int, readOnly, since 2.0.
-	ACTATPds int32 `cwmp:"ACTATPds"`
-	// ACTATPus: int, readOnly, since 2.0.
-	ACTATPus int32 `cwmp:"ACTATPus"`
-	// HLINSCds: int, readOnly, since 2.0.
-	HLINSCds int32 `cwmp:"HLINSCds"`
-	// HLINSCus: int, readOnly, since 2.0.
-	HLINSCus int32 `cwmp:"HLINSCus"`
-	// HLINGds: unsignedInt, readOnly, since 2.0.
-	HLINGds uint32 `cwmp:"HLINGds"`
-	// HLINGus: unsignedInt, readOnly, since 2.0.
-	HLINGus uint32 `cwmp:"HLINGus"`
-	// HLOGGds: unsignedInt, readOnly, since 2.0.
-	HLOGGds uint32 `cwmp:"HLOGGds"`
-	// HLOGGus: unsignedInt, readOnly, since 2.0.
-	HLOGGus uint32 `cwmp:"HLOGGus"`
-	// HLOGpsds: list(:2559)<string>, readOnly, since 2.0.
-	HLOGpsds []string `cwmp:"HLOGpsds"`
-	// HLOGpsus: list(:2559)<string>, readOnly, since 2.0.
-	HLOGpsus []string `cwmp:"HLOGpsus"`
-	// HLOGMTds: unsignedInt, readOnly, since 2.0.
-	HLOGMTds uint32 `cwmp:"HLOGMTds"`
-	// HLOGMTus: unsignedInt, readOnly, since 2.0.
-	HLOGMTus uint32 `cwmp:"HLOGMTus"`
-	// LATNpbds: list(:24)<string>, readOnly, since 2.0.
-	LATNpbds []string `cwmp:"LATNpbds"`
-	// LATNpbus: list(:24)<string>, readOnly, since 2.0.
-	LATNpbus []string `cwmp:"LATNpbus"`
-	// SATNds: list(:24)<string>, readOnly, since 2.0.
-	SATNds []string `cwmp:"SATNds"`
-	// SATNus: list(:24)<string>, readOnly, since 2.0.
-	SATNus []string `cwmp:"SATNus"`
-	// HLINpsds: list(:61430)<int>, readOnly, since 2.0.
-	HLINpsds []int32 `cwmp:"HLINpsds"`
-	// HLINpsus: list(:61430)<string>, readOnly, since 2.0.
-	HLINpsus []string `cwmp:"HLINpsus"`
-	// QLNGds: unsignedInt, readOnly, since 2.0.
-	QLNGds uint32 `cwmp:"QLNGds"`
-	// QLNGus: unsignedInt, readOnly, since 2.0.
-	QLNGus uint32 `cwmp:"QLNGus"`
-	// QLNpsds: list(:61430)<int>, readOnly, since 2.0.
-	QLNpsds []int32 `cwmp:"QLNpsds"`
-	// QLNpsus: list(:61430)<string>, readOnly, since 2.0.
-	QLNpsus []string `cwmp:"QLNpsus"`
-	// QLNMTds: unsignedInt, readOnly, since 2.0.
-	QLNMTds uint32 `cwmp:"QLNMTds"`
-	// QLNMTus: unsignedInt, readOnly, since 2.0.
-	QLNMTus uint32 `cwmp:"QLNMTus"`
-	// SNRGds: unsignedInt, readOnly, since 2.0.
-	SNRGds uint32 `cwmp:"SNRGds"`
-	// SNRGus: unsignedInt, readOnly, since 2.0.
-	SNRGus uint32 `cwmp:"SNRGus"`
-	// SNRpsds: list(:61430)<int>, readOnly, since 2.0.
-	SNRpsds []int32 `cwmp:"SNRpsds"`
-	// SNRpsus: list(:61430)<string>, readOnly, since 2.0.
-	SNRpsus []string `cwmp:"SNRpsus"`
-	// SNRMTds: unsignedInt, readOnly, since 2.0.
-	SNRMTds uint32 `cwmp:"SNRMTds"`
-	// SNRMTus: unsignedInt, readOnly, since 2.0.
-	SNRMTus uint32 `cwmp:"SNRMTus"`
-	// BITSpsds: list(:61430)<int>, readOnly, since 2.0.
-	BITSpsds []int32 `cwmp:"BITSpsds"`
-	// BITSpsus: list(:61430)<string>, readOnly, since 2.0.
-	BITSpsus []string `cwmp:"BITSpsus"`
+	DiagnosticsState DeviceDSLDiagnosticsADSLLineTestDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	ACTPSDds int32 `json:"ACTPSDds,omitzero"`
+
+	ACTPSDus int32 `json:"ACTPSDus,omitzero"`
+
+	ACTATPds int32 `json:"ACTATPds,omitzero"`
+
+	ACTATPus int32 `json:"ACTATPus,omitzero"`
+
+	HLINSCds int32 `json:"HLINSCds,omitzero"`
+
+	HLINSCus int32 `json:"HLINSCus,omitzero"`
+
+	HLINGds uint32 `json:"HLINGds,omitzero"`
+
+	HLINGus uint32 `json:"HLINGus,omitzero"`
+
+	HLOGGds uint32 `json:"HLOGGds,omitzero"`
+
+	HLOGGus uint32 `json:"HLOGGus,omitzero"`
+
+	HLOGpsds []string `json:"HLOGpsds,omitzero"`
+
+	HLOGpsus []string `json:"HLOGpsus,omitzero"`
+
+	HLOGMTds uint32 `json:"HLOGMTds,omitzero"`
+
+	HLOGMTus uint32 `json:"HLOGMTus,omitzero"`
+
+	LATNpbds []string `json:"LATNpbds,omitzero"`
+
+	LATNpbus []string `json:"LATNpbus,omitzero"`
+
+	SATNds []string `json:"SATNds,omitzero"`
+
+	SATNus []string `json:"SATNus,omitzero"`
+
+	HLINpsds []int32 `json:"HLINpsds,omitzero"`
+
+	HLINpsus []string `json:"HLINpsus,omitzero"`
+
+	QLNGds uint32 `json:"QLNGds,omitzero"`
+
+	QLNGus uint32 `json:"QLNGus,omitzero"`
+
+	QLNpsds []int32 `json:"QLNpsds,omitzero"`
+
+	QLNpsus []string `json:"QLNpsus,omitzero"`
+
+	QLNMTds uint32 `json:"QLNMTds,omitzero"`
+
+	QLNMTus uint32 `json:"QLNMTus,omitzero"`
+
+	SNRGds uint32 `json:"SNRGds,omitzero"`
+
+	SNRGus uint32 `json:"SNRGus,omitzero"`
+
+	SNRpsds []int32 `json:"SNRpsds,omitzero"`
+
+	SNRpsus []string `json:"SNRpsus,omitzero"`
+
+	SNRMTds uint32 `json:"SNRMTds,omitzero"`
+
+	SNRMTus uint32 `json:"SNRMTus,omitzero"`
+
+	BITSpsds []int32 `json:"BITSpsds,omitzero"`
+
+	BITSpsus []string `json:"BITSpsus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLDiagnosticsADSLLineTest) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLDiagnosticsADSLLineTest) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDSLDiagnosticsADSLLineTest_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLDiagnosticsADSLLineTest_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_HLOGpsds, model.FormatValue(model.TypeString, o.HLOGpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLOGpsds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_HLOGpsus, model.FormatValue(model.TypeString, o.HLOGpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLOGpsus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_LATNpbds, model.FormatValue(model.TypeString, o.LATNpbds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LATNpbds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_LATNpbus, model.FormatValue(model.TypeString, o.LATNpbus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LATNpbus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_SATNds, model.FormatValue(model.TypeString, o.SATNds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SATNds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_SATNus, model.FormatValue(model.TypeString, o.SATNus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SATNus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_HLINpsds, model.FormatValue(model.TypeInt, o.HLINpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLINpsds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_HLINpsus, model.FormatValue(model.TypeString, o.HLINpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLINpsus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_QLNpsds, model.FormatValue(model.TypeInt, o.QLNpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLNpsds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_QLNpsus, model.FormatValue(model.TypeString, o.QLNpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLNpsus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_SNRpsds, model.FormatValue(model.TypeInt, o.SNRpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRpsds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_SNRpsus, model.FormatValue(model.TypeString, o.SNRpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRpsus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_BITSpsds, model.FormatValue(model.TypeInt, o.BITSpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BITSpsds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsADSLLineTest_BITSpsus, model.FormatValue(model.TypeString, o.BITSpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BITSpsus",
-		})
-	}
+func (o *DeviceDSLDiagnosticsADSLLineTest) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 1128, string(o.DiagnosticsState))
+	c.String(p, "Interface", 1141, o.Interface)
+	c.Wire(p, "HLOGpsds", 1139, model.JoinStrings(o.HLOGpsds), len(o.HLOGpsds) > 0)
+	c.Wire(p, "HLOGpsus", 1140, model.JoinStrings(o.HLOGpsus), len(o.HLOGpsus) > 0)
+	c.Wire(p, "LATNpbds", 1142, model.JoinStrings(o.LATNpbds), len(o.LATNpbds) > 0)
+	c.Wire(p, "LATNpbus", 1143, model.JoinStrings(o.LATNpbus), len(o.LATNpbus) > 0)
+	c.Wire(p, "SATNds", 1150, model.JoinStrings(o.SATNds), len(o.SATNds) > 0)
+	c.Wire(p, "SATNus", 1151, model.JoinStrings(o.SATNus), len(o.SATNus) > 0)
+	c.Wire(p, "HLINpsds", 1133, model.FormatValue(model.TypeInt, o.HLINpsds), len(o.HLINpsds) > 0)
+	c.Wire(p, "HLINpsus", 1134, model.JoinStrings(o.HLINpsus), len(o.HLINpsus) > 0)
+	c.Wire(p, "QLNpsds", 1148, model.FormatValue(model.TypeInt, o.QLNpsds), len(o.QLNpsds) > 0)
+	c.Wire(p, "QLNpsus", 1149, model.JoinStrings(o.QLNpsus), len(o.QLNpsus) > 0)
+	c.Wire(p, "SNRpsds", 1156, model.FormatValue(model.TypeInt, o.SNRpsds), len(o.SNRpsds) > 0)
+	c.Wire(p, "SNRpsus", 1157, model.JoinStrings(o.SNRpsus), len(o.SNRpsus) > 0)
+	c.Wire(p, "BITSpsds", 1126, model.FormatValue(model.TypeInt, o.BITSpsds), len(o.BITSpsds) > 0)
+	c.Wire(p, "BITSpsus", 1127, model.JoinStrings(o.BITSpsus), len(o.BITSpsus) > 0)
 }
 
 // DeviceDSLDiagnosticsADSLLineTestPath is the typed path of Device.DSL.Diagnostics.ADSLLineTest.
 type DeviceDSLDiagnosticsADSLLineTestPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsADSLLineTestDiagnosticsState]
-	Interface        model.ReadWriteParam[string]
-	ACTPSDds         model.ReadOnlyParam[int32]
-	ACTPSDus         model.ReadOnlyParam[int32]
-	ACTATPds         model.ReadOnlyParam[int32]
-	ACTATPus         model.ReadOnlyParam[int32]
-	HLINSCds         model.ReadOnlyParam[int32]
-	HLINSCus         model.ReadOnlyParam[int32]
-	HLINGds          model.ReadOnlyParam[uint32]
-	HLINGus          model.ReadOnlyParam[uint32]
-	HLOGGds          model.ReadOnlyParam[uint32]
-	HLOGGus          model.ReadOnlyParam[uint32]
-	HLOGpsds         model.ReadOnlyParam[[]string]
-	HLOGpsus         model.ReadOnlyParam[[]string]
-	HLOGMTds         model.ReadOnlyParam[uint32]
-	HLOGMTus         model.ReadOnlyParam[uint32]
-	LATNpbds         model.ReadOnlyParam[[]string]
-	LATNpbus         model.ReadOnlyParam[[]string]
-	SATNds           model.ReadOnlyParam[[]string]
-	SATNus           model.ReadOnlyParam[[]string]
-	HLINpsds         model.ReadOnlyParam[[]int32]
-	HLINpsus         model.ReadOnlyParam[[]string]
-	QLNGds           model.ReadOnlyParam[uint32]
-	QLNGus           model.ReadOnlyParam[uint32]
-	QLNpsds          model.ReadOnlyParam[[]int32]
-	QLNpsus          model.ReadOnlyParam[[]string]
-	QLNMTds          model.ReadOnlyParam[uint32]
-	QLNMTus          model.ReadOnlyParam[uint32]
-	SNRGds           model.ReadOnlyParam[uint32]
-	SNRGus           model.ReadOnlyParam[uint32]
-	SNRpsds          model.ReadOnlyParam[[]int32]
-	SNRpsus          model.ReadOnlyParam[[]string]
-	SNRMTds          model.ReadOnlyParam[uint32]
-	SNRMTus          model.ReadOnlyParam[uint32]
-	BITSpsds         model.ReadOnlyParam[[]int32]
-	BITSpsus         model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	ACTATPds model.ReadOnlyParam[int32] `dm:"i"`
 
-// Path returns the object's instance path.
-func (x DeviceDSLDiagnosticsADSLLineTestPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLDiagnosticsADSLLineTestPath(prefix string) DeviceDSLDiagnosticsADSLLineTestPath {
-	p := &prefix
-	return DeviceDSLDiagnosticsADSLLineTestPath{
-		ACTATPds:         model.NewReadOnly[int32](p, "ACTATPds", model.TypeInt),
-		ACTATPus:         model.NewReadOnly[int32](p, "ACTATPus", model.TypeInt),
-		ACTPSDds:         model.NewReadOnly[int32](p, "ACTPSDds", model.TypeInt),
-		ACTPSDus:         model.NewReadOnly[int32](p, "ACTPSDus", model.TypeInt),
-		BITSpsds:         model.NewReadOnly[[]int32](p, "BITSpsds", model.TypeString),
-		BITSpsus:         model.NewReadOnly[[]string](p, "BITSpsus", model.TypeString),
-		DiagnosticsState: model.NewReadWrite[DeviceDSLDiagnosticsADSLLineTestDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		HLINGds:          model.NewReadOnly[uint32](p, "HLINGds", model.TypeUnsignedInt),
-		HLINGus:          model.NewReadOnly[uint32](p, "HLINGus", model.TypeUnsignedInt),
-		HLINSCds:         model.NewReadOnly[int32](p, "HLINSCds", model.TypeInt),
-		HLINSCus:         model.NewReadOnly[int32](p, "HLINSCus", model.TypeInt),
-		HLINpsds:         model.NewReadOnly[[]int32](p, "HLINpsds", model.TypeString),
-		HLINpsus:         model.NewReadOnly[[]string](p, "HLINpsus", model.TypeString),
-		HLOGGds:          model.NewReadOnly[uint32](p, "HLOGGds", model.TypeUnsignedInt),
-		HLOGGus:          model.NewReadOnly[uint32](p, "HLOGGus", model.TypeUnsignedInt),
-		HLOGMTds:         model.NewReadOnly[uint32](p, "HLOGMTds", model.TypeUnsignedInt),
-		HLOGMTus:         model.NewReadOnly[uint32](p, "HLOGMTus", model.TypeUnsignedInt),
-		HLOGpsds:         model.NewReadOnly[[]string](p, "HLOGpsds", model.TypeString),
-		HLOGpsus:         model.NewReadOnly[[]string](p, "HLOGpsus", model.TypeString),
-		Interface:        model.NewReadWrite[string](p, "Interface", model.TypeString),
-		LATNpbds:         model.NewReadOnly[[]string](p, "LATNpbds", model.TypeString),
-		LATNpbus:         model.NewReadOnly[[]string](p, "LATNpbus", model.TypeString),
-		QLNGds:           model.NewReadOnly[uint32](p, "QLNGds", model.TypeUnsignedInt),
-		QLNGus:           model.NewReadOnly[uint32](p, "QLNGus", model.TypeUnsignedInt),
-		QLNMTds:          model.NewReadOnly[uint32](p, "QLNMTds", model.TypeUnsignedInt),
-		QLNMTus:          model.NewReadOnly[uint32](p, "QLNMTus", model.TypeUnsignedInt),
-		QLNpsds:          model.NewReadOnly[[]int32](p, "QLNpsds", model.TypeString),
-		QLNpsus:          model.NewReadOnly[[]string](p, "QLNpsus", model.TypeString),
-		SATNds:           model.NewReadOnly[[]string](p, "SATNds", model.TypeString),
-		SATNus:           model.NewReadOnly[[]string](p, "SATNus", model.TypeString),
-		SNRGds:           model.NewReadOnly[uint32](p, "SNRGds", model.TypeUnsignedInt),
-		SNRGus:           model.NewReadOnly[uint32](p, "SNRGus", model.TypeUnsignedInt),
-		SNRMTds:          model.NewReadOnly[uint32](p, "SNRMTds", model.TypeUnsignedInt),
-		SNRMTus:          model.NewReadOnly[uint32](p, "SNRMTus", model.TypeUnsignedInt),
-		SNRpsds:          model.NewReadOnly[[]int32](p, "SNRpsds", model.TypeString),
-		SNRpsus:          model.NewReadOnly[[]string](p, "SNRpsus", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
+	ACTATPus model.ReadOnlyParam[int32] `dm:"i"`
+
+	ACTPSDds model.ReadOnlyParam[int32] `dm:"i"`
+
+	ACTPSDus model.ReadOnlyParam[int32] `dm:"i"`
+
+	BITSpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	BITSpsus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsADSLLineTestDiagnosticsState] `dm:"s"`
+
+	HLINGds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLINGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLINSCds model.ReadOnlyParam[int32] `dm:"i"`
+
+	HLINSCus model.ReadOnlyParam[int32] `dm:"i"`
+
+	HLINpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	HLINpsus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	HLOGGds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGMTds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGMTus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HLOGpsds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	HLOGpsus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	LATNpbds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LATNpbus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	QLNGds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNMTds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNMTus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	QLNpsus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SATNds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SATNus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SNRGds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRGus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRMTds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRMTus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	SNRpsus model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // DeviceDSLDiagnosticsSELTPDiagnosticsState enumerates the values of Device.DSL.Diagnostics.SELTP.DiagnosticsState.
 type DeviceDSLDiagnosticsSELTPDiagnosticsState string
 
-func (e DeviceDSLDiagnosticsSELTPDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLDiagnosticsSELTPDiagnosticsState_None      DeviceDSLDiagnosticsSELTPDiagnosticsState = "None"
+	DeviceDSLDiagnosticsSELTPDiagnosticsState_None DeviceDSLDiagnosticsSELTPDiagnosticsState = "None"
+
 	DeviceDSLDiagnosticsSELTPDiagnosticsState_Requested DeviceDSLDiagnosticsSELTPDiagnosticsState = "Requested"
-	DeviceDSLDiagnosticsSELTPDiagnosticsState_Canceled  DeviceDSLDiagnosticsSELTPDiagnosticsState = "Canceled"
-	DeviceDSLDiagnosticsSELTPDiagnosticsState_Complete  DeviceDSLDiagnosticsSELTPDiagnosticsState = "Complete"
-	DeviceDSLDiagnosticsSELTPDiagnosticsState_Error     DeviceDSLDiagnosticsSELTPDiagnosticsState = "Error"
+
+	DeviceDSLDiagnosticsSELTPDiagnosticsState_Canceled DeviceDSLDiagnosticsSELTPDiagnosticsState = "Canceled"
+
+	DeviceDSLDiagnosticsSELTPDiagnosticsState_Complete DeviceDSLDiagnosticsSELTPDiagnosticsState = "Complete"
+
+	DeviceDSLDiagnosticsSELTPDiagnosticsState_Error DeviceDSLDiagnosticsSELTPDiagnosticsState = "Error"
 )
 
 // DeviceDSLDiagnosticsSELTPLoopTermination enumerates the values of Device.DSL.Diagnostics.SELTP.LoopTermination.
 type DeviceDSLDiagnosticsSELTPLoopTermination string
 
-func (e DeviceDSLDiagnosticsSELTPLoopTermination) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLDiagnosticsSELTPLoopTermination_Open           DeviceDSLDiagnosticsSELTPLoopTermination = "Open"
-	DeviceDSLDiagnosticsSELTPLoopTermination_Short          DeviceDSLDiagnosticsSELTPLoopTermination = "Short"
+	DeviceDSLDiagnosticsSELTPLoopTermination_Open DeviceDSLDiagnosticsSELTPLoopTermination = "Open"
+
+	DeviceDSLDiagnosticsSELTPLoopTermination_Short DeviceDSLDiagnosticsSELTPLoopTermination = "Short"
+
 	DeviceDSLDiagnosticsSELTPLoopTermination_Powered_on_CPE DeviceDSLDiagnosticsSELTPLoopTermination = "Powered on CPE"
-	DeviceDSLDiagnosticsSELTPLoopTermination_Unknown        DeviceDSLDiagnosticsSELTPLoopTermination = "Unknown"
+
+	DeviceDSLDiagnosticsSELTPLoopTermination_Unknown DeviceDSLDiagnosticsSELTPLoopTermination = "Unknown"
 )
 
-var (
-	synDeviceDSLDiagnosticsSELTP_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{Value: "None"}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsSELTP_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: ".DSL.Line.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLDiagnosticsSELTP_CapacityEstimateEnabling = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLDiagnosticsSELTP_CapacitySignalPSD        = &model.Syntax{
-		DataType: "PSDBreakPointIndexAndLevel",
-		List: &model.List{
-			MaxItems: model.U64(48),
-			MinItems: model.U64(1),
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLDiagnosticsSELTP_CapacityNoisePSD = &model.Syntax{
-		DataType: "PSDBreakPointIndexAndLevel",
-		List: &model.List{
-			MaxItems: model.U64(48),
-			MinItems: model.U64(1),
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLDiagnosticsSELTP_CapacityTargetMargin = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "310",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1 dB",
-	}
-	synDeviceDSLDiagnosticsSELTP_LoopTermination = &model.Syntax{
-		Enums: []model.Enum{{Value: "Open"}, {Value: "Short"}, {
-			Status: "deleted",
-			Value:  "Powered on DSLAM/DPU",
-		}, {Value: "Powered on CPE"}, {Value: "Unknown"}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsSELTP_LoopLength = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "16383",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "meters",
-	}
-	synDeviceDSLDiagnosticsSELTP_LoopTopology = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsSELTP_AttenuationCharacteristics = &model.Syntax{
-		DataType: "SELTPAttenuationCharacteristicsIndexAndTFlog",
-		List: &model.List{
-			MaxItems: model.U64(8191),
-			MinItems: model.U64(0),
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLDiagnosticsSELTP_TFlogGroupSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "1",
-		}, {
-			Max: "12",
-			Min: "12",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "subcarriers",
-	}
-	synDeviceDSLDiagnosticsSELTP_MissingFilter    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLDiagnosticsSELTP_CapacityEstimate = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(2),
-			MinItems: model.U64(1),
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "kbit/s",
-	}
-)
-
-// DeviceDSLDiagnosticsSELTP holds the values of Device.DSL.Diagnostics.SELTP. (object, readOnly, since 2.13)
+// DeviceDSLDiagnosticsSELTP holds the values of Device.DSL.Diagnostics.SELTP. (object, readOnly, since 2.13).
 type DeviceDSLDiagnosticsSELTP struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error}, readWrite, since 2.13.
-	DiagnosticsState DeviceDSLDiagnosticsSELTPDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef→.DSL.Line., readWrite, since 2.13.
-	Interface string `cwmp:"Interface"`
-	// CapacityEstimateEnabling: boolean, readWrite, since 2.13.
-	CapacityEstimateEnabling bool `cwmp:"CapacityEstimateEnabling"`
-	// CapacitySignalPSD: list[1:48 items]<PSDBreakPointIndexAndLevel=unsignedInt>, readWrite, since 2.13.
-	CapacitySignalPSD []uint32 `cwmp:"CapacitySignalPSD"`
-	// CapacityNoisePSD: list[1:48 items]<PSDBreakPointIndexAndLevel=unsignedInt>, readWrite, since 2.13.
-	CapacityNoisePSD []uint32 `cwmp:"CapacityNoisePSD"`
-	// CapacityTargetMargin: unsignedInt[0:310] 0.1 dB, readWrite, since 2.13.
-	CapacityTargetMargin uint32 `cwmp:"CapacityTargetMargin"`
-	// LoopTermination: string{Open,Short,Powered on CPE,Unknown}, readOnly, since 2.13.
-	LoopTermination DeviceDSLDiagnosticsSELTPLoopTermination `cwmp:"LoopTermination"`
-	// LoopLength: unsignedInt[0:16383] meters, readOnly, since 2.13.
-	LoopLength uint32 `cwmp:"LoopLength"`
-	// LoopTopology: list(:256)<string>, readOnly, since 2.13.
-	LoopTopology []string `cwmp:"LoopTopology"`
-	// AttenuationCharacteristics: list[0:8191 items]<SELTPAttenuationCharacteristicsIndexAndTFlog=unsignedInt>, readOnly, since 2.13.
-	AttenuationCharacteristics []uint32 `cwmp:"AttenuationCharacteristics"`
-	// TFlogGroupSize: unsignedInt[1:2,12:12] subcarriers, readOnly, since 2.14.
-	TFlogGroupSize uint32 `cwmp:"TFlogGroupSize"`
-	// MissingFilter: boolean, readOnly, since 2.13.
-	MissingFilter bool `cwmp:"MissingFilter"`
-	// CapacityEstimate: list[1:2 items]<unsignedInt> kbit/s, readOnly, since 2.13.
-	CapacityEstimate []uint32 `cwmp:"CapacityEstimate"`
+	DiagnosticsState DeviceDSLDiagnosticsSELTPDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	CapacityEstimateEnabling bool `json:"CapacityEstimateEnabling,omitzero"`
+
+	CapacitySignalPSD []uint32 `json:"CapacitySignalPSD,omitzero"`
+
+	CapacityNoisePSD []uint32 `json:"CapacityNoisePSD,omitzero"`
+
+	CapacityTargetMargin uint32 `json:"CapacityTargetMargin,omitzero"`
+
+	LoopTermination DeviceDSLDiagnosticsSELTPLoopTermination `json:"LoopTermination,omitzero"`
+
+	LoopLength uint32 `json:"LoopLength,omitzero"`
+
+	LoopTopology []string `json:"LoopTopology,omitzero"`
+
+	AttenuationCharacteristics []uint32 `json:"AttenuationCharacteristics,omitzero"`
+
+	TFlogGroupSize uint32 `json:"TFlogGroupSize,omitzero"`
+
+	MissingFilter bool `json:"MissingFilter,omitzero"`
+
+	CapacityEstimate []uint32 `json:"CapacityEstimate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLDiagnosticsSELTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLDiagnosticsSELTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDSLDiagnosticsSELTP_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLDiagnosticsSELTP_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsSELTP_CapacitySignalPSD, model.FormatValue(model.TypeUnsignedInt, o.CapacitySignalPSD)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CapacitySignalPSD",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsSELTP_CapacityNoisePSD, model.FormatValue(model.TypeUnsignedInt, o.CapacityNoisePSD)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CapacityNoisePSD",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLDiagnosticsSELTP_CapacityTargetMargin, uint64(o.CapacityTargetMargin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CapacityTargetMargin",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLDiagnosticsSELTP_LoopTermination, string(o.LoopTermination)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LoopTermination",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLDiagnosticsSELTP_LoopLength, uint64(o.LoopLength)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LoopLength",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsSELTP_LoopTopology, model.FormatValue(model.TypeString, o.LoopTopology)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LoopTopology",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsSELTP_AttenuationCharacteristics, model.FormatValue(model.TypeUnsignedInt, o.AttenuationCharacteristics)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AttenuationCharacteristics",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLDiagnosticsSELTP_TFlogGroupSize, uint64(o.TFlogGroupSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TFlogGroupSize",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsSELTP_CapacityEstimate, model.FormatValue(model.TypeUnsignedInt, o.CapacityEstimate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CapacityEstimate",
-		})
-	}
+func (o *DeviceDSLDiagnosticsSELTP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 1165, string(o.DiagnosticsState))
+	c.String(p, "Interface", 1166, o.Interface)
+	c.Wire(p, "CapacitySignalPSD", 1163, model.FormatValue(model.TypeUnsignedInt, o.CapacitySignalPSD), len(o.CapacitySignalPSD) > 0)
+	c.Wire(p, "CapacityNoisePSD", 1162, model.FormatValue(model.TypeUnsignedInt, o.CapacityNoisePSD), len(o.CapacityNoisePSD) > 0)
+	c.Uint(p, "CapacityTargetMargin", 1164, uint64(o.CapacityTargetMargin))
+	c.String(p, "LoopTermination", 1168, string(o.LoopTermination))
+	c.Uint(p, "LoopLength", 1167, uint64(o.LoopLength))
+	c.Wire(p, "LoopTopology", 1169, model.JoinStrings(o.LoopTopology), len(o.LoopTopology) > 0)
+	c.Wire(p, "AttenuationCharacteristics", 1159, model.FormatValue(model.TypeUnsignedInt, o.AttenuationCharacteristics), len(o.AttenuationCharacteristics) > 0)
+	c.Uint(p, "TFlogGroupSize", 1171, uint64(o.TFlogGroupSize))
+	c.Wire(p, "CapacityEstimate", 1160, model.FormatValue(model.TypeUnsignedInt, o.CapacityEstimate), len(o.CapacityEstimate) > 0)
 }
 
 // DeviceDSLDiagnosticsSELTPPath is the typed path of Device.DSL.Diagnostics.SELTP.
 type DeviceDSLDiagnosticsSELTPPath struct {
-	obj                        model.ObjectPath
-	DiagnosticsState           model.ReadWriteParam[DeviceDSLDiagnosticsSELTPDiagnosticsState]
-	Interface                  model.ReadWriteParam[string]
-	CapacityEstimateEnabling   model.ReadWriteParam[bool]
-	CapacitySignalPSD          model.ReadWriteParam[[]uint32]
-	CapacityNoisePSD           model.ReadWriteParam[[]uint32]
-	CapacityTargetMargin       model.ReadWriteParam[uint32]
-	LoopTermination            model.ReadOnlyParam[DeviceDSLDiagnosticsSELTPLoopTermination]
-	LoopLength                 model.ReadOnlyParam[uint32]
-	LoopTopology               model.ReadOnlyParam[[]string]
-	AttenuationCharacteristics model.ReadOnlyParam[[]uint32]
-	TFlogGroupSize             model.ReadOnlyParam[uint32]
-	MissingFilter              model.ReadOnlyParam[bool]
-	CapacityEstimate           model.ReadOnlyParam[[]uint32]
-}
+	model.ObjectPath
+	AttenuationCharacteristics model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDSLDiagnosticsSELTPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLDiagnosticsSELTPPath(prefix string) DeviceDSLDiagnosticsSELTPPath {
-	p := &prefix
-	return DeviceDSLDiagnosticsSELTPPath{
-		AttenuationCharacteristics: model.NewReadOnly[[]uint32](p, "AttenuationCharacteristics", model.TypeString),
-		CapacityEstimate:           model.NewReadOnly[[]uint32](p, "CapacityEstimate", model.TypeString),
-		CapacityEstimateEnabling:   model.NewReadWrite[bool](p, "CapacityEstimateEnabling", model.TypeBoolean),
-		CapacityNoisePSD:           model.NewReadWrite[[]uint32](p, "CapacityNoisePSD", model.TypeString),
-		CapacitySignalPSD:          model.NewReadWrite[[]uint32](p, "CapacitySignalPSD", model.TypeString),
-		CapacityTargetMargin:       model.NewReadWrite[uint32](p, "CapacityTargetMargin", model.TypeUnsignedInt),
-		DiagnosticsState:           model.NewReadWrite[DeviceDSLDiagnosticsSELTPDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Interface:                  model.NewReadWrite[string](p, "Interface", model.TypeString),
-		LoopLength:                 model.NewReadOnly[uint32](p, "LoopLength", model.TypeUnsignedInt),
-		LoopTermination:            model.NewReadOnly[DeviceDSLDiagnosticsSELTPLoopTermination](p, "LoopTermination", model.TypeString),
-		LoopTopology:               model.NewReadOnly[[]string](p, "LoopTopology", model.TypeString),
-		MissingFilter:              model.NewReadOnly[bool](p, "MissingFilter", model.TypeBoolean),
-		TFlogGroupSize:             model.NewReadOnly[uint32](p, "TFlogGroupSize", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+	CapacityEstimate model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	CapacityEstimateEnabling model.ReadWriteParam[bool] `dm:"b"`
+
+	CapacityNoisePSD model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	CapacitySignalPSD model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	CapacityTargetMargin model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsSELTPDiagnosticsState] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	LoopLength model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LoopTermination model.ReadOnlyParam[string] `dm:"s"`
+
+	LoopTopology model.ReadOnlyParam[[]string] `dm:"s"`
+
+	MissingFilter model.ReadOnlyParam[bool] `dm:"b"`
+
+	TFlogGroupSize model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDSLDiagnosticsSELTQLNDiagnosticsState enumerates the values of Device.DSL.Diagnostics.SELTQLN.DiagnosticsState.
 type DeviceDSLDiagnosticsSELTQLNDiagnosticsState string
 
-func (e DeviceDSLDiagnosticsSELTQLNDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLDiagnosticsSELTQLNDiagnosticsState_None      DeviceDSLDiagnosticsSELTQLNDiagnosticsState = "None"
+	DeviceDSLDiagnosticsSELTQLNDiagnosticsState_None DeviceDSLDiagnosticsSELTQLNDiagnosticsState = "None"
+
 	DeviceDSLDiagnosticsSELTQLNDiagnosticsState_Requested DeviceDSLDiagnosticsSELTQLNDiagnosticsState = "Requested"
-	DeviceDSLDiagnosticsSELTQLNDiagnosticsState_Canceled  DeviceDSLDiagnosticsSELTQLNDiagnosticsState = "Canceled"
-	DeviceDSLDiagnosticsSELTQLNDiagnosticsState_Complete  DeviceDSLDiagnosticsSELTQLNDiagnosticsState = "Complete"
-	DeviceDSLDiagnosticsSELTQLNDiagnosticsState_Error     DeviceDSLDiagnosticsSELTQLNDiagnosticsState = "Error"
+
+	DeviceDSLDiagnosticsSELTQLNDiagnosticsState_Canceled DeviceDSLDiagnosticsSELTQLNDiagnosticsState = "Canceled"
+
+	DeviceDSLDiagnosticsSELTQLNDiagnosticsState_Complete DeviceDSLDiagnosticsSELTQLNDiagnosticsState = "Complete"
+
+	DeviceDSLDiagnosticsSELTQLNDiagnosticsState_Error DeviceDSLDiagnosticsSELTQLNDiagnosticsState = "Error"
 )
 
-var (
-	synDeviceDSLDiagnosticsSELTQLN_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{Value: "None"}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsSELTQLN_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: ".DSL.Line.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLDiagnosticsSELTQLN_QLNMaxMeasurementDuration = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "240",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLDiagnosticsSELTQLN_ExtendedBandwidthOperation = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLDiagnosticsSELTQLN_QLN                        = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(61430)}},
-		Type: model.TypeInt,
-	}
-	synDeviceDSLDiagnosticsSELTQLN_QLNGroupSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "1",
-		}, {
-			Max: "12",
-			Min: "12",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "subcarriers",
-	}
-)
-
-// DeviceDSLDiagnosticsSELTQLN holds the values of Device.DSL.Diagnostics.SELTQLN. (object, readOnly, since 2.13)
+// DeviceDSLDiagnosticsSELTQLN holds the values of Device.DSL.Diagnostics.SELTQLN. (object, readOnly, since 2.13).
 type DeviceDSLDiagnosticsSELTQLN struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error}, readWrite, since 2.13.
-	DiagnosticsState DeviceDSLDiagnosticsSELTQLNDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef→.DSL.Line., readWrite, since 2.13.
-	Interface string `cwmp:"Interface"`
-	// QLNMaxMeasurementDuration: unsignedInt[1:240] seconds, readWrite, since 2.13.
-	QLNMaxMeasurementDuration uint32 `cwmp:"QLNMaxMeasurementDuration"`
-	// ExtendedBandwidthOperation: boolean, readOnly, since 2.13.
-	ExtendedBandwidthOperation bool `cwmp:"ExtendedBandwidthOperation"`
-	// QLN: list(:61430)<int>, readOnly, since 2.13.
-	QLN []int32 `cwmp:"QLN"`
-	// QLNGroupSize: unsignedInt[1:2,12:12] subcarriers, readOnly, since 2.13.
-	QLNGroupSize uint32 `cwmp:"QLNGroupSize"`
+	DiagnosticsState DeviceDSLDiagnosticsSELTQLNDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	QLNMaxMeasurementDuration uint32 `json:"QLNMaxMeasurementDuration,omitzero"`
+
+	ExtendedBandwidthOperation bool `json:"ExtendedBandwidthOperation,omitzero"`
+
+	QLN []int32 `json:"QLN,omitzero"`
+
+	QLNGroupSize uint32 `json:"QLNGroupSize,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLDiagnosticsSELTQLN) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLDiagnosticsSELTQLN) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDSLDiagnosticsSELTQLN_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLDiagnosticsSELTQLN_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLDiagnosticsSELTQLN_QLNMaxMeasurementDuration, uint64(o.QLNMaxMeasurementDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLNMaxMeasurementDuration",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsSELTQLN_QLN, model.FormatValue(model.TypeInt, o.QLN)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLN",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLDiagnosticsSELTQLN_QLNGroupSize, uint64(o.QLNGroupSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLNGroupSize",
-		})
-	}
+func (o *DeviceDSLDiagnosticsSELTQLN) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 1173, string(o.DiagnosticsState))
+	c.String(p, "Interface", 1175, o.Interface)
+	c.Uint(p, "QLNMaxMeasurementDuration", 1178, uint64(o.QLNMaxMeasurementDuration))
+	c.Wire(p, "QLN", 1176, model.FormatValue(model.TypeInt, o.QLN), len(o.QLN) > 0)
+	c.Uint(p, "QLNGroupSize", 1177, uint64(o.QLNGroupSize))
 }
 
 // DeviceDSLDiagnosticsSELTQLNPath is the typed path of Device.DSL.Diagnostics.SELTQLN.
 type DeviceDSLDiagnosticsSELTQLNPath struct {
-	obj                        model.ObjectPath
-	DiagnosticsState           model.ReadWriteParam[DeviceDSLDiagnosticsSELTQLNDiagnosticsState]
-	Interface                  model.ReadWriteParam[string]
-	QLNMaxMeasurementDuration  model.ReadWriteParam[uint32]
-	ExtendedBandwidthOperation model.ReadOnlyParam[bool]
-	QLN                        model.ReadOnlyParam[[]int32]
-	QLNGroupSize               model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsSELTQLNDiagnosticsState] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDSLDiagnosticsSELTQLNPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLDiagnosticsSELTQLNPath(prefix string) DeviceDSLDiagnosticsSELTQLNPath {
-	p := &prefix
-	return DeviceDSLDiagnosticsSELTQLNPath{
-		DiagnosticsState:           model.NewReadWrite[DeviceDSLDiagnosticsSELTQLNDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		ExtendedBandwidthOperation: model.NewReadOnly[bool](p, "ExtendedBandwidthOperation", model.TypeBoolean),
-		Interface:                  model.NewReadWrite[string](p, "Interface", model.TypeString),
-		QLN:                        model.NewReadOnly[[]int32](p, "QLN", model.TypeString),
-		QLNGroupSize:               model.NewReadOnly[uint32](p, "QLNGroupSize", model.TypeUnsignedInt),
-		QLNMaxMeasurementDuration:  model.NewReadWrite[uint32](p, "QLNMaxMeasurementDuration", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+	ExtendedBandwidthOperation model.ReadOnlyParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	QLN model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	QLNGroupSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QLNMaxMeasurementDuration model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceDSLDiagnosticsSELTUERDiagnosticsState enumerates the values of Device.DSL.Diagnostics.SELTUER.DiagnosticsState.
 type DeviceDSLDiagnosticsSELTUERDiagnosticsState string
 
-func (e DeviceDSLDiagnosticsSELTUERDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLDiagnosticsSELTUERDiagnosticsState_None      DeviceDSLDiagnosticsSELTUERDiagnosticsState = "None"
+	DeviceDSLDiagnosticsSELTUERDiagnosticsState_None DeviceDSLDiagnosticsSELTUERDiagnosticsState = "None"
+
 	DeviceDSLDiagnosticsSELTUERDiagnosticsState_Requested DeviceDSLDiagnosticsSELTUERDiagnosticsState = "Requested"
-	DeviceDSLDiagnosticsSELTUERDiagnosticsState_Canceled  DeviceDSLDiagnosticsSELTUERDiagnosticsState = "Canceled"
-	DeviceDSLDiagnosticsSELTUERDiagnosticsState_Complete  DeviceDSLDiagnosticsSELTUERDiagnosticsState = "Complete"
-	DeviceDSLDiagnosticsSELTUERDiagnosticsState_Error     DeviceDSLDiagnosticsSELTUERDiagnosticsState = "Error"
+
+	DeviceDSLDiagnosticsSELTUERDiagnosticsState_Canceled DeviceDSLDiagnosticsSELTUERDiagnosticsState = "Canceled"
+
+	DeviceDSLDiagnosticsSELTUERDiagnosticsState_Complete DeviceDSLDiagnosticsSELTUERDiagnosticsState = "Complete"
+
+	DeviceDSLDiagnosticsSELTUERDiagnosticsState_Error DeviceDSLDiagnosticsSELTUERDiagnosticsState = "Error"
 )
 
-var (
-	synDeviceDSLDiagnosticsSELTUER_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{Value: "None"}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLDiagnosticsSELTUER_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: ".DSL.Line.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLDiagnosticsSELTUER_UERMaxMeasurementDuration = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "240",
-			Min: "5",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLDiagnosticsSELTUER_ExtendedBandwidthOperation = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLDiagnosticsSELTUER_UER                        = &model.Syntax{
-		DataType: "UERComplex",
-		List: &model.List{
-			MaxItems: model.U64(4096),
-			MinItems: model.U64(1),
-		},
-		Type: model.TypeInt,
-	}
-	synDeviceDSLDiagnosticsSELTUER_UERScaleFactor = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLDiagnosticsSELTUER_UERGroupSize   = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "1",
-		}, {
-			Max: "12",
-			Min: "12",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "subcarriers",
-	}
-	synDeviceDSLDiagnosticsSELTUER_UERVar = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(4096),
-			MinItems: model.U64(0),
-		},
-		Type: model.TypeInt,
-	}
-)
-
-// DeviceDSLDiagnosticsSELTUER holds the values of Device.DSL.Diagnostics.SELTUER. (object, readOnly, since 2.13)
+// DeviceDSLDiagnosticsSELTUER holds the values of Device.DSL.Diagnostics.SELTUER. (object, readOnly, since 2.13).
 type DeviceDSLDiagnosticsSELTUER struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error}, readWrite, since 2.13.
-	DiagnosticsState DeviceDSLDiagnosticsSELTUERDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef→.DSL.Line., readWrite, since 2.13.
-	Interface string `cwmp:"Interface"`
-	// UERMaxMeasurementDuration: unsignedInt[5:240] seconds, readWrite, since 2.13.
-	UERMaxMeasurementDuration uint32 `cwmp:"UERMaxMeasurementDuration"`
-	// ExtendedBandwidthOperation: boolean, readOnly, since 2.13.
-	ExtendedBandwidthOperation bool `cwmp:"ExtendedBandwidthOperation"`
-	// UER: list[1:4096 items]<UERComplex=int>, readOnly, since 2.13.
-	UER []int32 `cwmp:"UER"`
-	// UERScaleFactor: unsignedInt, readOnly, since 2.13.
-	UERScaleFactor uint32 `cwmp:"UERScaleFactor"`
-	// UERGroupSize: unsignedInt[1:2,12:12] subcarriers, readOnly, since 2.13.
-	UERGroupSize uint32 `cwmp:"UERGroupSize"`
-	// UERVar: list[0:4096 items]<int>, readOnly, since 2.13.
-	UERVar []int32 `cwmp:"UERVar"`
+	DiagnosticsState DeviceDSLDiagnosticsSELTUERDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	UERMaxMeasurementDuration uint32 `json:"UERMaxMeasurementDuration,omitzero"`
+
+	ExtendedBandwidthOperation bool `json:"ExtendedBandwidthOperation,omitzero"`
+
+	UER []int32 `json:"UER,omitzero"`
+
+	UERScaleFactor uint32 `json:"UERScaleFactor,omitzero"`
+
+	UERGroupSize uint32 `json:"UERGroupSize,omitzero"`
+
+	UERVar []int32 `json:"UERVar,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLDiagnosticsSELTUER) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLDiagnosticsSELTUER) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDSLDiagnosticsSELTUER_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLDiagnosticsSELTUER_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLDiagnosticsSELTUER_UERMaxMeasurementDuration, uint64(o.UERMaxMeasurementDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UERMaxMeasurementDuration",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsSELTUER_UER, model.FormatValue(model.TypeInt, o.UER)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UER",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLDiagnosticsSELTUER_UERGroupSize, uint64(o.UERGroupSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UERGroupSize",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLDiagnosticsSELTUER_UERVar, model.FormatValue(model.TypeInt, o.UERVar)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UERVar",
-		})
-	}
+func (o *DeviceDSLDiagnosticsSELTUER) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 1180, string(o.DiagnosticsState))
+	c.String(p, "Interface", 1182, o.Interface)
+	c.Uint(p, "UERMaxMeasurementDuration", 1185, uint64(o.UERMaxMeasurementDuration))
+	c.Wire(p, "UER", 1183, model.FormatValue(model.TypeInt, o.UER), len(o.UER) > 0)
+	c.Uint(p, "UERGroupSize", 1184, uint64(o.UERGroupSize))
+	c.Wire(p, "UERVar", 1187, model.FormatValue(model.TypeInt, o.UERVar), len(o.UERVar) > 0)
 }
 
 // DeviceDSLDiagnosticsSELTUERPath is the typed path of Device.DSL.Diagnostics.SELTUER.
 type DeviceDSLDiagnosticsSELTUERPath struct {
-	obj                        model.ObjectPath
-	DiagnosticsState           model.ReadWriteParam[DeviceDSLDiagnosticsSELTUERDiagnosticsState]
-	Interface                  model.ReadWriteParam[string]
-	UERMaxMeasurementDuration  model.ReadWriteParam[uint32]
-	ExtendedBandwidthOperation model.ReadOnlyParam[bool]
-	UER                        model.ReadOnlyParam[[]int32]
-	UERScaleFactor             model.ReadOnlyParam[uint32]
-	UERGroupSize               model.ReadOnlyParam[uint32]
-	UERVar                     model.ReadOnlyParam[[]int32]
-}
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsSELTUERDiagnosticsState] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDSLDiagnosticsSELTUERPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLDiagnosticsSELTUERPath(prefix string) DeviceDSLDiagnosticsSELTUERPath {
-	p := &prefix
-	return DeviceDSLDiagnosticsSELTUERPath{
-		DiagnosticsState:           model.NewReadWrite[DeviceDSLDiagnosticsSELTUERDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		ExtendedBandwidthOperation: model.NewReadOnly[bool](p, "ExtendedBandwidthOperation", model.TypeBoolean),
-		Interface:                  model.NewReadWrite[string](p, "Interface", model.TypeString),
-		UER:                        model.NewReadOnly[[]int32](p, "UER", model.TypeString),
-		UERGroupSize:               model.NewReadOnly[uint32](p, "UERGroupSize", model.TypeUnsignedInt),
-		UERMaxMeasurementDuration:  model.NewReadWrite[uint32](p, "UERMaxMeasurementDuration", model.TypeUnsignedInt),
-		UERScaleFactor:             model.NewReadOnly[uint32](p, "UERScaleFactor", model.TypeUnsignedInt),
-		UERVar:                     model.NewReadOnly[[]int32](p, "UERVar", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+	ExtendedBandwidthOperation model.ReadOnlyParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	UER model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	UERGroupSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UERMaxMeasurementDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	UERScaleFactor model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UERVar model.ReadOnlyParam[[]int32] `dm:"s"`
 }
 
 // DeviceDSLLineStatus enumerates the values of Device.DSL.Line.{i}.Status.
 type DeviceDSLLineStatus string
 
-func (e DeviceDSLLineStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLLineStatus_Up             DeviceDSLLineStatus = "Up"
-	DeviceDSLLineStatus_Down           DeviceDSLLineStatus = "Down"
-	DeviceDSLLineStatus_Unknown        DeviceDSLLineStatus = "Unknown"
-	DeviceDSLLineStatus_Dormant        DeviceDSLLineStatus = "Dormant"
-	DeviceDSLLineStatus_NotPresent     DeviceDSLLineStatus = "NotPresent"
+	DeviceDSLLineStatus_Up DeviceDSLLineStatus = "Up"
+
+	DeviceDSLLineStatus_Down DeviceDSLLineStatus = "Down"
+
+	DeviceDSLLineStatus_Unknown DeviceDSLLineStatus = "Unknown"
+
+	DeviceDSLLineStatus_Dormant DeviceDSLLineStatus = "Dormant"
+
+	DeviceDSLLineStatus_NotPresent DeviceDSLLineStatus = "NotPresent"
+
 	DeviceDSLLineStatus_LowerLayerDown DeviceDSLLineStatus = "LowerLayerDown"
-	DeviceDSLLineStatus_Error          DeviceDSLLineStatus = "Error"
+
+	DeviceDSLLineStatus_Error DeviceDSLLineStatus = "Error"
 )
 
 // DeviceDSLLineLinkStatus enumerates the values of Device.DSL.Line.{i}.LinkStatus.
 type DeviceDSLLineLinkStatus string
 
-func (e DeviceDSLLineLinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLLineLinkStatus_Up               DeviceDSLLineLinkStatus = "Up"
-	DeviceDSLLineLinkStatus_Initializing     DeviceDSLLineLinkStatus = "Initializing"
+	DeviceDSLLineLinkStatus_Up DeviceDSLLineLinkStatus = "Up"
+
+	DeviceDSLLineLinkStatus_Initializing DeviceDSLLineLinkStatus = "Initializing"
+
 	DeviceDSLLineLinkStatus_EstablishingLink DeviceDSLLineLinkStatus = "EstablishingLink"
-	DeviceDSLLineLinkStatus_NoSignal         DeviceDSLLineLinkStatus = "NoSignal"
-	DeviceDSLLineLinkStatus_Disabled         DeviceDSLLineLinkStatus = "Disabled"
-	DeviceDSLLineLinkStatus_Error            DeviceDSLLineLinkStatus = "Error"
+
+	DeviceDSLLineLinkStatus_NoSignal DeviceDSLLineLinkStatus = "NoSignal"
+
+	DeviceDSLLineLinkStatus_Disabled DeviceDSLLineLinkStatus = "Disabled"
+
+	DeviceDSLLineLinkStatus_Error DeviceDSLLineLinkStatus = "Error"
 )
 
 // DeviceDSLLineLineEncoding enumerates the values of Device.DSL.Line.{i}.LineEncoding.
 type DeviceDSLLineLineEncoding string
 
-func (e DeviceDSLLineLineEncoding) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLLineLineEncoding_DMT   DeviceDSLLineLineEncoding = "DMT"
-	DeviceDSLLineLineEncoding_CAP   DeviceDSLLineLineEncoding = "CAP"
+	DeviceDSLLineLineEncoding_DMT DeviceDSLLineLineEncoding = "DMT"
+
+	DeviceDSLLineLineEncoding_CAP DeviceDSLLineLineEncoding = "CAP"
+
 	DeviceDSLLineLineEncoding_X2B1Q DeviceDSLLineLineEncoding = "2B1Q"
+
 	DeviceDSLLineLineEncoding_X43BT DeviceDSLLineLineEncoding = "43BT"
-	DeviceDSLLineLineEncoding_PAM   DeviceDSLLineLineEncoding = "PAM"
-	DeviceDSLLineLineEncoding_QAM   DeviceDSLLineLineEncoding = "QAM"
+
+	DeviceDSLLineLineEncoding_PAM DeviceDSLLineLineEncoding = "PAM"
+
+	DeviceDSLLineLineEncoding_QAM DeviceDSLLineLineEncoding = "QAM"
 )
 
 // DeviceDSLLineAllowedProfiles enumerates the values of Device.DSL.Line.{i}.AllowedProfiles.
 type DeviceDSLLineAllowedProfiles string
 
-func (e DeviceDSLLineAllowedProfiles) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLLineAllowedProfiles_X8a  DeviceDSLLineAllowedProfiles = "8a"
-	DeviceDSLLineAllowedProfiles_X8b  DeviceDSLLineAllowedProfiles = "8b"
-	DeviceDSLLineAllowedProfiles_X8c  DeviceDSLLineAllowedProfiles = "8c"
-	DeviceDSLLineAllowedProfiles_X8d  DeviceDSLLineAllowedProfiles = "8d"
+	DeviceDSLLineAllowedProfiles_X8a DeviceDSLLineAllowedProfiles = "8a"
+
+	DeviceDSLLineAllowedProfiles_X8b DeviceDSLLineAllowedProfiles = "8b"
+
+	DeviceDSLLineAllowedProfiles_X8c DeviceDSLLineAllowedProfiles = "8c"
+
+	DeviceDSLLineAllowedProfiles_X8d DeviceDSLLineAllowedProfiles = "8d"
+
 	DeviceDSLLineAllowedProfiles_X12a DeviceDSLLineAllowedProfiles = "12a"
+
 	DeviceDSLLineAllowedProfiles_X12b DeviceDSLLineAllowedProfiles = "12b"
+
 	DeviceDSLLineAllowedProfiles_X17a DeviceDSLLineAllowedProfiles = "17a"
+
 	DeviceDSLLineAllowedProfiles_X30a DeviceDSLLineAllowedProfiles = "30a"
+
 	DeviceDSLLineAllowedProfiles_X35b DeviceDSLLineAllowedProfiles = "35b"
 )
 
 // DeviceDSLLinePowerManagementState enumerates the values of Device.DSL.Line.{i}.PowerManagementState.
 type DeviceDSLLinePowerManagementState string
 
-func (e DeviceDSLLinePowerManagementState) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDSLLinePowerManagementState_L0 DeviceDSLLinePowerManagementState = "L0"
+
 	DeviceDSLLinePowerManagementState_L1 DeviceDSLLinePowerManagementState = "L1"
+
 	DeviceDSLLinePowerManagementState_L2 DeviceDSLLinePowerManagementState = "L2"
+
 	DeviceDSLLinePowerManagementState_L3 DeviceDSLLinePowerManagementState = "L3"
+
 	DeviceDSLLinePowerManagementState_L4 DeviceDSLLinePowerManagementState = "L4"
 )
 
-var (
-	synDeviceDSLLine_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLLine_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLine_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDSLLine_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLLine_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLLine_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLine_Upstream            = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLLine_EnableDataGathering = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLLine_FirmwareVersion     = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLLine_LinkStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Initializing"}, {Value: "EstablishingLink"}, {Value: "NoSignal"}, {Value: "Disabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLine_XTSE = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(8),
-			Min: model.U64(8),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTSUsed = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(8),
-			Min: model.U64(8),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_LineEncoding = &model.Syntax{
-		Enums: []model.Enum{{Value: "DMT"}, {Value: "CAP"}, {Value: "2B1Q"}, {Value: "43BT"}, {Value: "PAM"}, {Value: "QAM"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLLine_AllowedProfiles = &model.Syntax{
-		Enums: []model.Enum{{Value: "8a"}, {Value: "8b"}, {Value: "8c"}, {Value: "8d"}, {Value: "12a"}, {Value: "12b"}, {Value: "17a"}, {
-			Status: "deleted",
-			Value:  "17b",
-		}, {Value: "30a"}, {Value: "35b"}},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLine_CurrentProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "AllowedProfiles",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLine_PowerManagementState = &model.Syntax{
-		Enums: []model.Enum{{Value: "L0"}, {Value: "L1"}, {Value: "L2"}, {Value: "L3"}, {Value: "L4"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLLine_SuccessFailureCause = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "6",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLLine_UPBOKLER = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1280",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1 dB",
-	}
-	synDeviceDSLLine_UPBOKLEPb = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "1280",
-			Min: "0",
-		}, {
-			Max: "2047",
-			Min: "2047",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1 dB",
-	}
-	synDeviceDSLLine_UPBOKLERPb = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "1280",
-			Min: "0",
-		}, {
-			Max: "2047",
-			Min: "2047",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1 dB",
-	}
-	synDeviceDSLLine_RXTHRSHds = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "0",
-			Min: "-640",
-		}},
-		Type:  model.TypeInt,
-		Units: "0.1 dB",
-	}
-	synDeviceDSLLine_ACTRAMODEds = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLLine_ACTRAMODEus = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLLine_ACTINPROCds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_ACTINPROCus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_SNRMROCds   = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1 dB",
-	}
-	synDeviceDSLLine_SNRMROCus = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1 dB",
-	}
-	synDeviceDSLLine_LastStateTransmittedDownstream = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_LastStateTransmittedUpstream   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_UPBOKLE                        = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1280",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1dB",
-	}
-	synDeviceDSLLine_MREFPSDds = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(145),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synDeviceDSLLine_MREFPSDus = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(145),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synDeviceDSLLine_LIMITMASK         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_US0MASK           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_TRELLISds         = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLLine_TRELLISus         = &model.Syntax{Type: model.TypeInt}
-	synDeviceDSLLine_ACTSNRMODEds      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_ACTSNRMODEus      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_VirtualNoisePSDds = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(97),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synDeviceDSLLine_VirtualNoisePSDus = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(49),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synDeviceDSLLine_ACTUALCE   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_LineNumber = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceDSLLine_UpstreamMaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceDSLLine_DownstreamMaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceDSLLine_UpstreamNoiseMargin = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dB",
-	}
-	synDeviceDSLLine_DownstreamNoiseMargin = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dB",
-	}
-	synDeviceDSLLine_SNRMpbus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLine_SNRMpbds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(24)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLine_INMIATOds = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "511",
-			Min: "3",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLLine_INMIATSds = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLLine_INMCCds = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "64",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLLine_INMINPEQMODEds = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDSLLine_UpstreamAttenuation = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dB",
-	}
-	synDeviceDSLLine_DownstreamAttenuation = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dB",
-	}
-	synDeviceDSLLine_UpstreamPower = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dBmV",
-	}
-	synDeviceDSLLine_DownstreamPower = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dBmV",
-	}
-	synDeviceDSLLine_XTURVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLLine_XTURSerial = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLLine_XTURVendor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTURVendorSpecific = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTURCountry = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTURSystemVendor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTURSystemVendorSpecific = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTURSystemCountry = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTURANSIStd = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_XTURANSIRev = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_XTUCVersion = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(16),
-			Min: model.U64(16),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTUCSerial = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLLine_XTUCVendor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTUCVendorSpecific = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTUCCountry = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTUCSystemVendor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTUCSystemVendorSpecific = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTUCSystemCountry = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceDSLLine_XTUCANSIStd = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLine_XTUCANSIRev = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDSLLine holds the values of Device.DSL.Line.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceDSLLine holds the values of Device.DSL.Line.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDSLLine struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceDSLLineStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// EnableDataGathering: boolean, readWrite, since 2.8.
-	EnableDataGathering bool `cwmp:"EnableDataGathering"`
-	// FirmwareVersion: string(:64), readOnly, since 2.19.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// LinkStatus: string{Up,Initializing,EstablishingLink,NoSignal,Disabled,Error}, readOnly, since 2.19.
-	LinkStatus DeviceDSLLineLinkStatus `cwmp:"LinkStatus"`
-	// XTSE: hexBinary(8:8), readOnly, since 2.8.
-	XTSE []byte `cwmp:"XTSE"`
-	// XTSUsed: hexBinary(8:8), readOnly, since 2.8.
-	XTSUsed []byte `cwmp:"XTSUsed"`
-	// LineEncoding: string{DMT,CAP,2B1Q,43BT,PAM,QAM}, readOnly, since 2.19.
-	LineEncoding DeviceDSLLineLineEncoding `cwmp:"LineEncoding"`
-	// AllowedProfiles: list<string{8a,8b,8c,8d,12a,12b,… 9 values}>, readOnly, since 2.19.
-	AllowedProfiles []DeviceDSLLineAllowedProfiles `cwmp:"AllowedProfiles"`
-	// CurrentProfile: string enumerationRef, readOnly, since 2.19.
-	CurrentProfile string `cwmp:"CurrentProfile"`
-	// PowerManagementState: string{L0,L1,L2,L3,L4}, readOnly, since 2.19.
-	PowerManagementState DeviceDSLLinePowerManagementState `cwmp:"PowerManagementState"`
-	// SuccessFailureCause: unsignedInt[0:6], readOnly, since 2.19.
-	SuccessFailureCause uint32 `cwmp:"SuccessFailureCause"`
-	// UPBOKLER: unsignedInt[0:1280] 0.1 dB, readOnly, since 2.8.
-	UPBOKLER uint32 `cwmp:"UPBOKLER"`
-	// UPBOKLEPb: list<unsignedInt[0:1280,2047:2047]> 0.1 dB, readOnly, since 2.8.
-	UPBOKLEPb []uint32 `cwmp:"UPBOKLEPb"`
-	// UPBOKLERPb: list<unsignedInt[0:1280,2047:2047]> 0.1 dB, readOnly, since 2.8.
-	UPBOKLERPb []uint32 `cwmp:"UPBOKLERPb"`
-	// RXTHRSHds: int[-640:0] 0.1 dB, readOnly, since 2.8.
-	RXTHRSHds int32 `cwmp:"RXTHRSHds"`
-	// ACTRAMODEds: unsignedInt[1:4], readOnly, since 2.8.
-	ACTRAMODEds uint32 `cwmp:"ACTRAMODEds"`
-	// ACTRAMODEus: unsignedInt[1:4], readOnly, since 2.8.
-	ACTRAMODEus uint32 `cwmp:"ACTRAMODEus"`
-	// ACTINPROCds: unsignedInt, readOnly, since 2.8.
-	ACTINPROCds uint32 `cwmp:"ACTINPROCds"`
-	// ACTINPROCus: unsignedInt, readOnly, since 2.8.
-	ACTINPROCus uint32 `cwmp:"ACTINPROCus"`
-	// SNRMROCds: unsignedInt 0.1 dB, readOnly, since 2.8.
-	SNRMROCds uint32 `cwmp:"SNRMROCds"`
-	// SNRMROCus: unsignedInt 0.1 dB, readOnly, since 2.8.
-	SNRMROCus uint32 `cwmp:"SNRMROCus"`
-	// LastStateTransmittedDownstream: unsignedInt, readOnly, since 2.19.
-	LastStateTransmittedDownstream uint32 `cwmp:"LastStateTransmittedDownstream"`
-	// LastStateTransmittedUpstream: unsignedInt, readOnly, since 2.19.
-	LastStateTransmittedUpstream uint32 `cwmp:"LastStateTransmittedUpstream"`
-	// UPBOKLE: unsignedInt[0:1280] 0.1dB, readOnly, since 2.19.
-	UPBOKLE uint32 `cwmp:"UPBOKLE"`
-	// MREFPSDds: base64(0:145), readOnly, since 2.19.
-	MREFPSDds []byte `cwmp:"MREFPSDds"`
-	// MREFPSDus: base64(0:145), readOnly, since 2.19.
-	MREFPSDus []byte `cwmp:"MREFPSDus"`
-	// LIMITMASK: unsignedInt, readOnly, since 2.19.
-	LIMITMASK uint32 `cwmp:"LIMITMASK"`
-	// US0MASK: unsignedInt, readOnly, since 2.19.
-	US0MASK uint32 `cwmp:"US0MASK"`
-	// TRELLISds: int, readOnly, since 2.19.
-	TRELLISds int32 `cwmp:"TRELLISds"`
-	// TRELLISus: int, readOnly, since 2.19.
-	TRELLISus int32 `cwmp:"TRELLISus"`
-	// ACTSNRMODEds: unsignedInt, readOnly, since 2.19.
-	ACTSNRMODEds uint32 `cwmp:"ACTSNRMODEds"`
-	// ACTSNRMODEus: unsignedInt, readOnly, since 2.19.
-	ACTSNRMODEus uint32 `cwmp:"ACTSNRMODEus"`
-	// VirtualNoisePSDds: base64(0:97), readOnly, since 2.19.
-	VirtualNoisePSDds []byte `cwmp:"VirtualNoisePSDds"`
-	// VirtualNoisePSDus: base64(0:49), readOnly, since 2.19.
-	VirtualNoisePSDus []byte `cwmp:"VirtualNoisePSDus"`
-	// ACTUALCE: unsignedInt, readOnly, since 2.19.
-	ACTUALCE uint32 `cwmp:"ACTUALCE"`
-	// LineNumber: int[1:], readOnly, since 2.19.
-	LineNumber int32 `cwmp:"LineNumber"`
-	// UpstreamMaxBitRate: unsignedInt Kbps, readOnly, since 2.19.
-	UpstreamMaxBitRate uint32 `cwmp:"UpstreamMaxBitRate"`
-	// DownstreamMaxBitRate: unsignedInt Kbps, readOnly, since 2.19.
-	DownstreamMaxBitRate uint32 `cwmp:"DownstreamMaxBitRate"`
-	// UpstreamNoiseMargin: int 0.1dB, readOnly, since 2.19.
-	UpstreamNoiseMargin int32 `cwmp:"UpstreamNoiseMargin"`
-	// DownstreamNoiseMargin: int 0.1dB, readOnly, since 2.19.
-	DownstreamNoiseMargin int32 `cwmp:"DownstreamNoiseMargin"`
-	// SNRMpbus: list(:24)<string>, readOnly, since 2.19.
-	SNRMpbus []string `cwmp:"SNRMpbus"`
-	// SNRMpbds: list(:24)<string>, readOnly, since 2.19.
-	SNRMpbds []string `cwmp:"SNRMpbds"`
-	// INMIATOds: unsignedInt[3:511], readOnly, since 2.19.
-	INMIATOds uint32 `cwmp:"INMIATOds"`
-	// INMIATSds: unsignedInt[0:7], readOnly, since 2.19.
-	INMIATSds uint32 `cwmp:"INMIATSds"`
-	// INMCCds: unsignedInt[0:64], readOnly, since 2.19.
-	INMCCds uint32 `cwmp:"INMCCds"`
-	// INMINPEQMODEds: unsignedInt[0:3], readOnly, since 2.19.
-	INMINPEQMODEds uint32 `cwmp:"INMINPEQMODEds"`
-	// UpstreamAttenuation: int 0.1dB, readOnly, since 2.19.
-	UpstreamAttenuation int32 `cwmp:"UpstreamAttenuation"`
-	// DownstreamAttenuation: int 0.1dB, readOnly, since 2.19.
-	DownstreamAttenuation int32 `cwmp:"DownstreamAttenuation"`
-	// UpstreamPower: int 0.1dBmV, readOnly, since 2.19.
-	UpstreamPower int32 `cwmp:"UpstreamPower"`
-	// DownstreamPower: int 0.1dBmV, readOnly, since 2.19.
-	DownstreamPower int32 `cwmp:"DownstreamPower"`
-	// XTURVersion: string(:16), readOnly, since 2.17.
-	XTURVersion string `cwmp:"XTURVersion"`
-	// XTURSerial: string(:32), readOnly, since 2.17.
-	XTURSerial string `cwmp:"XTURSerial"`
-	// XTURVendor: hexBinary(4:4), readOnly, since 2.19.
-	XTURVendor []byte `cwmp:"XTURVendor"`
-	// XTURVendorSpecific: hexBinary(2:2), readOnly, since 2.17.
-	XTURVendorSpecific []byte `cwmp:"XTURVendorSpecific"`
-	// XTURCountry: hexBinary(2:2), readOnly, since 2.19.
-	XTURCountry []byte `cwmp:"XTURCountry"`
-	// XTURSystemVendor: hexBinary(4:4), readOnly, since 2.17.
-	XTURSystemVendor []byte `cwmp:"XTURSystemVendor"`
-	// XTURSystemVendorSpecific: hexBinary(2:2), readOnly, since 2.17.
-	XTURSystemVendorSpecific []byte `cwmp:"XTURSystemVendorSpecific"`
-	// XTURSystemCountry: hexBinary(2:2), readOnly, since 2.17.
-	XTURSystemCountry []byte `cwmp:"XTURSystemCountry"`
-	// XTURANSIStd: unsignedInt, readOnly, since 2.19.
-	XTURANSIStd uint32 `cwmp:"XTURANSIStd"`
-	// XTURANSIRev: unsignedInt, readOnly, since 2.19.
-	XTURANSIRev uint32 `cwmp:"XTURANSIRev"`
-	// XTUCVersion: hexBinary(16:16), readOnly, since 2.17.
-	XTUCVersion []byte `cwmp:"XTUCVersion"`
-	// XTUCSerial: string(:32), readOnly, since 2.17.
-	XTUCSerial string `cwmp:"XTUCSerial"`
-	// XTUCVendor: hexBinary(4:4), readOnly, since 2.19.
-	XTUCVendor []byte `cwmp:"XTUCVendor"`
-	// XTUCVendorSpecific: hexBinary(2:2), readOnly, since 2.17.
-	XTUCVendorSpecific []byte `cwmp:"XTUCVendorSpecific"`
-	// XTUCCountry: hexBinary(2:2), readOnly, since 2.19.
-	XTUCCountry []byte `cwmp:"XTUCCountry"`
-	// XTUCSystemVendor: hexBinary(4:4), readOnly, since 2.17.
-	XTUCSystemVendor []byte `cwmp:"XTUCSystemVendor"`
-	// XTUCSystemVendorSpecific: hexBinary(2:2), readOnly, since 2.17.
-	XTUCSystemVendorSpecific []byte `cwmp:"XTUCSystemVendorSpecific"`
-	// XTUCSystemCountry: hexBinary(2:2), readOnly, since 2.17.
-	XTUCSystemCountry []byte `cwmp:"XTUCSystemCountry"`
-	// XTUCANSIStd: unsignedInt, readOnly, since 2.19.
-	XTUCANSIStd uint32 `cwmp:"XTUCANSIStd"`
-	// XTUCANSIRev: unsignedInt, readOnly, since 2.19.
-	XTUCANSIRev   uint32                      `cwmp:"XTUCANSIRev"`
-	DataGathering *DeviceDSLLineDataGathering `cwmp:"DataGathering."`
-	Stats         *DeviceDSLLineStats         `cwmp:"Stats."`
-	TestParams    *DeviceDSLLineTestParams    `cwmp:"TestParams."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDSLLineStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	EnableDataGathering bool `json:"EnableDataGathering,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	LinkStatus DeviceDSLLineLinkStatus `json:"LinkStatus,omitzero"`
+
+	XTSE model.HexBinary `json:"XTSE,omitzero"`
+
+	XTSUsed model.HexBinary `json:"XTSUsed,omitzero"`
+
+	LineEncoding DeviceDSLLineLineEncoding `json:"LineEncoding,omitzero"`
+
+	AllowedProfiles []DeviceDSLLineAllowedProfiles `json:"AllowedProfiles,omitzero"`
+
+	CurrentProfile string `json:"CurrentProfile,omitzero"`
+
+	PowerManagementState DeviceDSLLinePowerManagementState `json:"PowerManagementState,omitzero"`
+
+	SuccessFailureCause uint32 `json:"SuccessFailureCause,omitzero"`
+
+	UPBOKLER uint32 `json:"UPBOKLER,omitzero"`
+
+	UPBOKLEPb []uint32 `json:"UPBOKLEPb,omitzero"`
+
+	UPBOKLERPb []uint32 `json:"UPBOKLERPb,omitzero"`
+
+	RXTHRSHds int32 `json:"RXTHRSHds,omitzero"`
+
+	ACTRAMODEds uint32 `json:"ACTRAMODEds,omitzero"`
+
+	ACTRAMODEus uint32 `json:"ACTRAMODEus,omitzero"`
+
+	ACTINPROCds uint32 `json:"ACTINPROCds,omitzero"`
+
+	ACTINPROCus uint32 `json:"ACTINPROCus,omitzero"`
+
+	SNRMROCds uint32 `json:"SNRMROCds,omitzero"`
+
+	SNRMROCus uint32 `json:"SNRMROCus,omitzero"`
+
+	LastStateTransmittedDownstream uint32 `json:"LastStateTransmittedDownstream,omitzero"`
+
+	LastStateTransmittedUpstream uint32 `json:"LastStateTransmittedUpstream,omitzero"`
+
+	UPBOKLE uint32 `json:"UPBOKLE,omitzero"`
+
+	MREFPSDds []byte `json:"MREFPSDds,omitzero"`
+
+	MREFPSDus []byte `json:"MREFPSDus,omitzero"`
+
+	LIMITMASK uint32 `json:"LIMITMASK,omitzero"`
+
+	US0MASK uint32 `json:"US0MASK,omitzero"`
+
+	TRELLISds int32 `json:"TRELLISds,omitzero"`
+
+	TRELLISus int32 `json:"TRELLISus,omitzero"`
+
+	ACTSNRMODEds uint32 `json:"ACTSNRMODEds,omitzero"`
+
+	ACTSNRMODEus uint32 `json:"ACTSNRMODEus,omitzero"`
+
+	VirtualNoisePSDds []byte `json:"VirtualNoisePSDds,omitzero"`
+
+	VirtualNoisePSDus []byte `json:"VirtualNoisePSDus,omitzero"`
+
+	ACTUALCE uint32 `json:"ACTUALCE,omitzero"`
+
+	LineNumber int32 `json:"LineNumber,omitzero"`
+
+	UpstreamMaxBitRate uint32 `json:"UpstreamMaxBitRate,omitzero"`
+
+	DownstreamMaxBitRate uint32 `json:"DownstreamMaxBitRate,omitzero"`
+
+	UpstreamNoiseMargin int32 `json:"UpstreamNoiseMargin,omitzero"`
+
+	DownstreamNoiseMargin int32 `json:"DownstreamNoiseMargin,omitzero"`
+
+	SNRMpbus []string `json:"SNRMpbus,omitzero"`
+
+	SNRMpbds []string `json:"SNRMpbds,omitzero"`
+
+	INMIATOds uint32 `json:"INMIATOds,omitzero"`
+
+	INMIATSds uint32 `json:"INMIATSds,omitzero"`
+
+	INMCCds uint32 `json:"INMCCds,omitzero"`
+
+	INMINPEQMODEds uint32 `json:"INMINPEQMODEds,omitzero"`
+
+	UpstreamAttenuation int32 `json:"UpstreamAttenuation,omitzero"`
+
+	DownstreamAttenuation int32 `json:"DownstreamAttenuation,omitzero"`
+
+	UpstreamPower int32 `json:"UpstreamPower,omitzero"`
+
+	DownstreamPower int32 `json:"DownstreamPower,omitzero"`
+
+	XTURVersion string `json:"XTURVersion,omitzero"`
+
+	XTURSerial string `json:"XTURSerial,omitzero"`
+
+	XTURVendor model.HexBinary `json:"XTURVendor,omitzero"`
+
+	XTURVendorSpecific model.HexBinary `json:"XTURVendorSpecific,omitzero"`
+
+	XTURCountry model.HexBinary `json:"XTURCountry,omitzero"`
+
+	XTURSystemVendor model.HexBinary `json:"XTURSystemVendor,omitzero"`
+
+	XTURSystemVendorSpecific model.HexBinary `json:"XTURSystemVendorSpecific,omitzero"`
+
+	XTURSystemCountry model.HexBinary `json:"XTURSystemCountry,omitzero"`
+
+	XTURANSIStd uint32 `json:"XTURANSIStd,omitzero"`
+
+	XTURANSIRev uint32 `json:"XTURANSIRev,omitzero"`
+
+	XTUCVersion model.HexBinary `json:"XTUCVersion,omitzero"`
+
+	XTUCSerial string `json:"XTUCSerial,omitzero"`
+
+	XTUCVendor model.HexBinary `json:"XTUCVendor,omitzero"`
+
+	XTUCVendorSpecific model.HexBinary `json:"XTUCVendorSpecific,omitzero"`
+
+	XTUCCountry model.HexBinary `json:"XTUCCountry,omitzero"`
+
+	XTUCSystemVendor model.HexBinary `json:"XTUCSystemVendor,omitzero"`
+
+	XTUCSystemVendorSpecific model.HexBinary `json:"XTUCSystemVendorSpecific,omitzero"`
+
+	XTUCSystemCountry model.HexBinary `json:"XTUCSystemCountry,omitzero"`
+
+	XTUCANSIStd uint32 `json:"XTUCANSIStd,omitzero"`
+
+	XTUCANSIRev uint32 `json:"XTUCANSIRev,omitzero"`
+
+	DataGathering *DeviceDSLLineDataGathering `json:"DataGathering,omitzero"`
+	Stats         *DeviceDSLLineStats         `json:"Stats,omitzero"`
+	TestParams    *DeviceDSLLineTestParams    `json:"TestParams,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLLine) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLLine) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDSLLine_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLLine_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLLine_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLine_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLLine_FirmwareVersion, o.FirmwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirmwareVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLLine_LinkStatus, string(o.LinkStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkStatus",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTSE, o.XTSE); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTSE",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTSUsed, o.XTSUsed); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTSUsed",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLLine_LineEncoding, string(o.LineEncoding)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LineEncoding",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLine_AllowedProfiles, model.FormatValue(model.TypeString, o.AllowedProfiles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedProfiles",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLLine_PowerManagementState, string(o.PowerManagementState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerManagementState",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLLine_SuccessFailureCause, uint64(o.SuccessFailureCause)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuccessFailureCause",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLLine_UPBOKLER, uint64(o.UPBOKLER)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UPBOKLER",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLine_UPBOKLEPb, model.FormatValue(model.TypeUnsignedInt, o.UPBOKLEPb)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UPBOKLEPb",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLine_UPBOKLERPb, model.FormatValue(model.TypeUnsignedInt, o.UPBOKLERPb)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UPBOKLERPb",
-		})
-	}
-	if e := model.CheckInt(synDeviceDSLLine_RXTHRSHds, int64(o.RXTHRSHds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RXTHRSHds",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLLine_ACTRAMODEds, uint64(o.ACTRAMODEds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ACTRAMODEds",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLLine_ACTRAMODEus, uint64(o.ACTRAMODEus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ACTRAMODEus",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLLine_UPBOKLE, uint64(o.UPBOKLE)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UPBOKLE",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_MREFPSDds, o.MREFPSDds); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MREFPSDds",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_MREFPSDus, o.MREFPSDus); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MREFPSDus",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_VirtualNoisePSDds, o.VirtualNoisePSDds); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VirtualNoisePSDds",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_VirtualNoisePSDus, o.VirtualNoisePSDus); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VirtualNoisePSDus",
-		})
-	}
-	if e := model.CheckInt(synDeviceDSLLine_LineNumber, int64(o.LineNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LineNumber",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLine_SNRMpbus, model.FormatValue(model.TypeString, o.SNRMpbus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRMpbus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLine_SNRMpbds, model.FormatValue(model.TypeString, o.SNRMpbds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRMpbds",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLLine_INMIATOds, uint64(o.INMIATOds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "INMIATOds",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLLine_INMIATSds, uint64(o.INMIATSds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "INMIATSds",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLLine_INMCCds, uint64(o.INMCCds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "INMCCds",
-		})
-	}
-	if e := model.CheckUint(synDeviceDSLLine_INMINPEQMODEds, uint64(o.INMINPEQMODEds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "INMINPEQMODEds",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLLine_XTURVersion, o.XTURVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTURVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLLine_XTURSerial, o.XTURSerial); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTURSerial",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTURVendor, o.XTURVendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTURVendor",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTURVendorSpecific, o.XTURVendorSpecific); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTURVendorSpecific",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTURCountry, o.XTURCountry); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTURCountry",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTURSystemVendor, o.XTURSystemVendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTURSystemVendor",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTURSystemVendorSpecific, o.XTURSystemVendorSpecific); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTURSystemVendorSpecific",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTURSystemCountry, o.XTURSystemCountry); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTURSystemCountry",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTUCVersion, o.XTUCVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTUCVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLLine_XTUCSerial, o.XTUCSerial); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTUCSerial",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTUCVendor, o.XTUCVendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTUCVendor",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTUCVendorSpecific, o.XTUCVendorSpecific); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTUCVendorSpecific",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTUCCountry, o.XTUCCountry); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTUCCountry",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTUCSystemVendor, o.XTUCSystemVendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTUCSystemVendor",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTUCSystemVendorSpecific, o.XTUCSystemVendorSpecific); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTUCSystemVendorSpecific",
-		})
-	}
-	if e := model.CheckBytes(synDeviceDSLLine_XTUCSystemCountry, o.XTUCSystemCountry); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "XTUCSystemCountry",
-		})
-	}
+func (o *DeviceDSLLine) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1261, string(o.Status))
+	c.String(p, "Alias", 1196, o.Alias)
+	c.String(p, "Name", 1224, o.Name)
+	c.Wire(p, "LowerLayers", 1221, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "FirmwareVersion", 1209, o.FirmwareVersion)
+	c.String(p, "LinkStatus", 1220, string(o.LinkStatus))
+	c.Bytes(p, "XTSE", 1300, []byte(o.XTSE))
+	c.Bytes(p, "XTSUsed", 1301, []byte(o.XTSUsed))
+	c.String(p, "LineEncoding", 1218, string(o.LineEncoding))
+	c.Wire(p, "AllowedProfiles", 1197, model.JoinStrings(o.AllowedProfiles), len(o.AllowedProfiles) > 0)
+	c.String(p, "PowerManagementState", 1225, string(o.PowerManagementState))
+	c.Uint(p, "SuccessFailureCause", 1262, uint64(o.SuccessFailureCause))
+	c.Uint(p, "UPBOKLER", 1290, uint64(o.UPBOKLER))
+	c.Wire(p, "UPBOKLEPb", 1289, model.FormatValue(model.TypeUnsignedInt, o.UPBOKLEPb), len(o.UPBOKLEPb) > 0)
+	c.Wire(p, "UPBOKLERPb", 1291, model.FormatValue(model.TypeUnsignedInt, o.UPBOKLERPb), len(o.UPBOKLERPb) > 0)
+	c.Int(p, "RXTHRSHds", 1226, int64(o.RXTHRSHds))
+	c.Uint(p, "ACTRAMODEds", 1191, uint64(o.ACTRAMODEds))
+	c.Uint(p, "ACTRAMODEus", 1192, uint64(o.ACTRAMODEus))
+	c.Uint(p, "UPBOKLE", 1288, uint64(o.UPBOKLE))
+	c.Bytes(p, "MREFPSDds", 1222, o.MREFPSDds)
+	c.Bytes(p, "MREFPSDus", 1223, o.MREFPSDus)
+	c.Bytes(p, "VirtualNoisePSDds", 1298, o.VirtualNoisePSDds)
+	c.Bytes(p, "VirtualNoisePSDus", 1299, o.VirtualNoisePSDus)
+	c.Int(p, "LineNumber", 1219, int64(o.LineNumber))
+	c.Wire(p, "SNRMpbus", 1230, model.JoinStrings(o.SNRMpbus), len(o.SNRMpbus) > 0)
+	c.Wire(p, "SNRMpbds", 1229, model.JoinStrings(o.SNRMpbds), len(o.SNRMpbds) > 0)
+	c.Uint(p, "INMIATOds", 1211, uint64(o.INMIATOds))
+	c.Uint(p, "INMIATSds", 1212, uint64(o.INMIATSds))
+	c.Uint(p, "INMCCds", 1210, uint64(o.INMCCds))
+	c.Uint(p, "INMINPEQMODEds", 1213, uint64(o.INMINPEQMODEds))
+	c.String(p, "XTURVersion", 1321, o.XTURVersion)
+	c.String(p, "XTURSerial", 1315, o.XTURSerial)
+	c.Bytes(p, "XTURVendor", 1319, []byte(o.XTURVendor))
+	c.Bytes(p, "XTURVendorSpecific", 1320, []byte(o.XTURVendorSpecific))
+	c.Bytes(p, "XTURCountry", 1314, []byte(o.XTURCountry))
+	c.Bytes(p, "XTURSystemVendor", 1317, []byte(o.XTURSystemVendor))
+	c.Bytes(p, "XTURSystemVendorSpecific", 1318, []byte(o.XTURSystemVendorSpecific))
+	c.Bytes(p, "XTURSystemCountry", 1316, []byte(o.XTURSystemCountry))
+	c.Bytes(p, "XTUCVersion", 1311, []byte(o.XTUCVersion))
+	c.String(p, "XTUCSerial", 1305, o.XTUCSerial)
+	c.Bytes(p, "XTUCVendor", 1309, []byte(o.XTUCVendor))
+	c.Bytes(p, "XTUCVendorSpecific", 1310, []byte(o.XTUCVendorSpecific))
+	c.Bytes(p, "XTUCCountry", 1304, []byte(o.XTUCCountry))
+	c.Bytes(p, "XTUCSystemVendor", 1307, []byte(o.XTUCSystemVendor))
+	c.Bytes(p, "XTUCSystemVendorSpecific", 1308, []byte(o.XTUCSystemVendorSpecific))
+	c.Bytes(p, "XTUCSystemCountry", 1306, []byte(o.XTUCSystemCountry))
 	if o.DataGathering != nil {
-		o.DataGathering.ValidateAt(prefix+"DataGathering.", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.DataGathering.ValidateAt(c, p+"DataGathering.")
 	}
 	if o.TestParams != nil {
-		o.TestParams.ValidateAt(prefix+"TestParams.", v)
+		o.TestParams.ValidateAt(c, p+"TestParams.")
 	}
 }
 
 // DeviceDSLLinePath is the typed path of Device.DSL.Line.{i}.
 type DeviceDSLLinePath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	Status                         model.ReadOnlyParam[DeviceDSLLineStatus]
-	Alias                          model.WriteOnceParam[string]
-	Name                           model.ReadOnlyParam[string]
-	LastChange                     model.ReadOnlyParam[uint32]
-	LowerLayers                    model.ReadWriteParam[[]string]
-	Upstream                       model.ReadOnlyParam[bool]
-	EnableDataGathering            model.ReadWriteParam[bool]
-	FirmwareVersion                model.ReadOnlyParam[string]
-	LinkStatus                     model.ReadOnlyParam[DeviceDSLLineLinkStatus]
-	XTSE                           model.ReadOnlyParam[[]byte]
-	XTSUsed                        model.ReadOnlyParam[[]byte]
-	LineEncoding                   model.ReadOnlyParam[DeviceDSLLineLineEncoding]
-	AllowedProfiles                model.ReadOnlyParam[[]DeviceDSLLineAllowedProfiles]
-	CurrentProfile                 model.ReadOnlyParam[string]
-	PowerManagementState           model.ReadOnlyParam[DeviceDSLLinePowerManagementState]
-	SuccessFailureCause            model.ReadOnlyParam[uint32]
-	UPBOKLER                       model.ReadOnlyParam[uint32]
-	UPBOKLEPb                      model.ReadOnlyParam[[]uint32]
-	UPBOKLERPb                     model.ReadOnlyParam[[]uint32]
-	RXTHRSHds                      model.ReadOnlyParam[int32]
-	ACTRAMODEds                    model.ReadOnlyParam[uint32]
-	ACTRAMODEus                    model.ReadOnlyParam[uint32]
-	ACTINPROCds                    model.ReadOnlyParam[uint32]
-	ACTINPROCus                    model.ReadOnlyParam[uint32]
-	SNRMROCds                      model.ReadOnlyParam[uint32]
-	SNRMROCus                      model.ReadOnlyParam[uint32]
-	LastStateTransmittedDownstream model.ReadOnlyParam[uint32]
-	LastStateTransmittedUpstream   model.ReadOnlyParam[uint32]
-	UPBOKLE                        model.ReadOnlyParam[uint32]
-	MREFPSDds                      model.ReadOnlyParam[[]byte]
-	MREFPSDus                      model.ReadOnlyParam[[]byte]
-	LIMITMASK                      model.ReadOnlyParam[uint32]
-	US0MASK                        model.ReadOnlyParam[uint32]
-	TRELLISds                      model.ReadOnlyParam[int32]
-	TRELLISus                      model.ReadOnlyParam[int32]
-	ACTSNRMODEds                   model.ReadOnlyParam[uint32]
-	ACTSNRMODEus                   model.ReadOnlyParam[uint32]
-	VirtualNoisePSDds              model.ReadOnlyParam[[]byte]
-	VirtualNoisePSDus              model.ReadOnlyParam[[]byte]
-	ACTUALCE                       model.ReadOnlyParam[uint32]
-	LineNumber                     model.ReadOnlyParam[int32]
-	UpstreamMaxBitRate             model.ReadOnlyParam[uint32]
-	DownstreamMaxBitRate           model.ReadOnlyParam[uint32]
-	UpstreamNoiseMargin            model.ReadOnlyParam[int32]
-	DownstreamNoiseMargin          model.ReadOnlyParam[int32]
-	SNRMpbus                       model.ReadOnlyParam[[]string]
-	SNRMpbds                       model.ReadOnlyParam[[]string]
-	INMIATOds                      model.ReadOnlyParam[uint32]
-	INMIATSds                      model.ReadOnlyParam[uint32]
-	INMCCds                        model.ReadOnlyParam[uint32]
-	INMINPEQMODEds                 model.ReadOnlyParam[uint32]
-	UpstreamAttenuation            model.ReadOnlyParam[int32]
-	DownstreamAttenuation          model.ReadOnlyParam[int32]
-	UpstreamPower                  model.ReadOnlyParam[int32]
-	DownstreamPower                model.ReadOnlyParam[int32]
-	XTURVersion                    model.ReadOnlyParam[string]
-	XTURSerial                     model.ReadOnlyParam[string]
-	XTURVendor                     model.ReadOnlyParam[[]byte]
-	XTURVendorSpecific             model.ReadOnlyParam[[]byte]
-	XTURCountry                    model.ReadOnlyParam[[]byte]
-	XTURSystemVendor               model.ReadOnlyParam[[]byte]
-	XTURSystemVendorSpecific       model.ReadOnlyParam[[]byte]
-	XTURSystemCountry              model.ReadOnlyParam[[]byte]
-	XTURANSIStd                    model.ReadOnlyParam[uint32]
-	XTURANSIRev                    model.ReadOnlyParam[uint32]
-	XTUCVersion                    model.ReadOnlyParam[[]byte]
-	XTUCSerial                     model.ReadOnlyParam[string]
-	XTUCVendor                     model.ReadOnlyParam[[]byte]
-	XTUCVendorSpecific             model.ReadOnlyParam[[]byte]
-	XTUCCountry                    model.ReadOnlyParam[[]byte]
-	XTUCSystemVendor               model.ReadOnlyParam[[]byte]
-	XTUCSystemVendorSpecific       model.ReadOnlyParam[[]byte]
-	XTUCSystemCountry              model.ReadOnlyParam[[]byte]
-	XTUCANSIStd                    model.ReadOnlyParam[uint32]
-	XTUCANSIRev                    model.ReadOnlyParam[uint32]
-	DataGathering                  DeviceDSLLineDataGatheringPath
-	Stats                          DeviceDSLLineStatsPath
-	TestParams                     DeviceDSLLineTestParamsPath
+	model.ObjectPath
+	ACTINPROCds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ACTINPROCus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ACTRAMODEds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ACTRAMODEus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ACTSNRMODEds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ACTSNRMODEus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ACTUALCE model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AllowedProfiles model.ReadOnlyParam[[]string] `dm:"s"`
+
+	CurrentProfile model.ReadOnlyParam[string] `dm:"s"`
+
+	DownstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
+
+	DownstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
+
+	DownstreamPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EnableDataGathering model.ReadWriteParam[bool] `dm:"b"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	INMCCds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	INMIATOds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	INMIATSds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	INMINPEQMODEds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LIMITMASK model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastStateTransmittedDownstream model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastStateTransmittedUpstream model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LineEncoding model.ReadOnlyParam[string] `dm:"s"`
+
+	LineNumber model.ReadOnlyParam[int32] `dm:"i"`
+
+	LinkStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MREFPSDds model.ReadOnlyParam[[]byte] `dm:"6"`
+
+	MREFPSDus model.ReadOnlyParam[[]byte] `dm:"6"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PowerManagementState model.ReadOnlyParam[string] `dm:"s"`
+
+	RXTHRSHds model.ReadOnlyParam[int32] `dm:"i"`
+
+	SNRMROCds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRMROCus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRMpbds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SNRMpbus model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SuccessFailureCause model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TRELLISds model.ReadOnlyParam[int32] `dm:"i"`
+
+	TRELLISus model.ReadOnlyParam[int32] `dm:"i"`
+
+	UPBOKLE model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPBOKLEPb model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	UPBOKLER model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPBOKLERPb model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	US0MASK model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	UpstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
+
+	UpstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
+
+	UpstreamPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	VirtualNoisePSDds model.ReadOnlyParam[[]byte] `dm:"6"`
+
+	VirtualNoisePSDus model.ReadOnlyParam[[]byte] `dm:"6"`
+
+	XTSE model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTSUsed model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTUCANSIRev model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCANSIStd model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTUCCountry model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTUCSerial model.ReadOnlyParam[string] `dm:"s"`
+
+	XTUCSystemCountry model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTUCSystemVendor model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTUCSystemVendorSpecific model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTUCVendor model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTUCVendorSpecific model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTUCVersion model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTURANSIRev model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURANSIStd model.ReadOnlyParam[uint32] `dm:"u"`
+
+	XTURCountry model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTURSerial model.ReadOnlyParam[string] `dm:"s"`
+
+	XTURSystemCountry model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTURSystemVendor model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTURSystemVendorSpecific model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTURVendor model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTURVendorSpecific model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	XTURVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	DataGathering DeviceDSLLineDataGatheringPath `dm:"DataGathering."`
+	Stats         DeviceDSLLineStatsPath         `dm:"Stats."`
+	TestParams    DeviceDSLLineTestParamsPath    `dm:"TestParams."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLLinePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLLinePath(prefix string) DeviceDSLLinePath {
-	p := &prefix
-	return DeviceDSLLinePath{
-		ACTINPROCds:                    model.NewReadOnly[uint32](p, "ACTINPROCds", model.TypeUnsignedInt),
-		ACTINPROCus:                    model.NewReadOnly[uint32](p, "ACTINPROCus", model.TypeUnsignedInt),
-		ACTRAMODEds:                    model.NewReadOnly[uint32](p, "ACTRAMODEds", model.TypeUnsignedInt),
-		ACTRAMODEus:                    model.NewReadOnly[uint32](p, "ACTRAMODEus", model.TypeUnsignedInt),
-		ACTSNRMODEds:                   model.NewReadOnly[uint32](p, "ACTSNRMODEds", model.TypeUnsignedInt),
-		ACTSNRMODEus:                   model.NewReadOnly[uint32](p, "ACTSNRMODEus", model.TypeUnsignedInt),
-		ACTUALCE:                       model.NewReadOnly[uint32](p, "ACTUALCE", model.TypeUnsignedInt),
-		Alias:                          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllowedProfiles:                model.NewReadOnly[[]DeviceDSLLineAllowedProfiles](p, "AllowedProfiles", model.TypeString),
-		CurrentProfile:                 model.NewReadOnly[string](p, "CurrentProfile", model.TypeString),
-		DataGathering:                  newDeviceDSLLineDataGatheringPath(prefix + "DataGathering."),
-		DownstreamAttenuation:          model.NewReadOnly[int32](p, "DownstreamAttenuation", model.TypeInt),
-		DownstreamMaxBitRate:           model.NewReadOnly[uint32](p, "DownstreamMaxBitRate", model.TypeUnsignedInt),
-		DownstreamNoiseMargin:          model.NewReadOnly[int32](p, "DownstreamNoiseMargin", model.TypeInt),
-		DownstreamPower:                model.NewReadOnly[int32](p, "DownstreamPower", model.TypeInt),
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EnableDataGathering:            model.NewReadWrite[bool](p, "EnableDataGathering", model.TypeBoolean),
-		FirmwareVersion:                model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		INMCCds:                        model.NewReadOnly[uint32](p, "INMCCds", model.TypeUnsignedInt),
-		INMIATOds:                      model.NewReadOnly[uint32](p, "INMIATOds", model.TypeUnsignedInt),
-		INMIATSds:                      model.NewReadOnly[uint32](p, "INMIATSds", model.TypeUnsignedInt),
-		INMINPEQMODEds:                 model.NewReadOnly[uint32](p, "INMINPEQMODEds", model.TypeUnsignedInt),
-		LIMITMASK:                      model.NewReadOnly[uint32](p, "LIMITMASK", model.TypeUnsignedInt),
-		LastChange:                     model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LastStateTransmittedDownstream: model.NewReadOnly[uint32](p, "LastStateTransmittedDownstream", model.TypeUnsignedInt),
-		LastStateTransmittedUpstream:   model.NewReadOnly[uint32](p, "LastStateTransmittedUpstream", model.TypeUnsignedInt),
-		LineEncoding:                   model.NewReadOnly[DeviceDSLLineLineEncoding](p, "LineEncoding", model.TypeString),
-		LineNumber:                     model.NewReadOnly[int32](p, "LineNumber", model.TypeInt),
-		LinkStatus:                     model.NewReadOnly[DeviceDSLLineLinkStatus](p, "LinkStatus", model.TypeString),
-		LowerLayers:                    model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MREFPSDds:                      model.NewReadOnly[[]byte](p, "MREFPSDds", model.TypeBase64),
-		MREFPSDus:                      model.NewReadOnly[[]byte](p, "MREFPSDus", model.TypeBase64),
-		Name:                           model.NewReadOnly[string](p, "Name", model.TypeString),
-		PowerManagementState:           model.NewReadOnly[DeviceDSLLinePowerManagementState](p, "PowerManagementState", model.TypeString),
-		RXTHRSHds:                      model.NewReadOnly[int32](p, "RXTHRSHds", model.TypeInt),
-		SNRMROCds:                      model.NewReadOnly[uint32](p, "SNRMROCds", model.TypeUnsignedInt),
-		SNRMROCus:                      model.NewReadOnly[uint32](p, "SNRMROCus", model.TypeUnsignedInt),
-		SNRMpbds:                       model.NewReadOnly[[]string](p, "SNRMpbds", model.TypeString),
-		SNRMpbus:                       model.NewReadOnly[[]string](p, "SNRMpbus", model.TypeString),
-		Stats:                          newDeviceDSLLineStatsPath(prefix + "Stats."),
-		Status:                         model.NewReadOnly[DeviceDSLLineStatus](p, "Status", model.TypeString),
-		SuccessFailureCause:            model.NewReadOnly[uint32](p, "SuccessFailureCause", model.TypeUnsignedInt),
-		TRELLISds:                      model.NewReadOnly[int32](p, "TRELLISds", model.TypeInt),
-		TRELLISus:                      model.NewReadOnly[int32](p, "TRELLISus", model.TypeInt),
-		TestParams:                     newDeviceDSLLineTestParamsPath(prefix + "TestParams."),
-		UPBOKLE:                        model.NewReadOnly[uint32](p, "UPBOKLE", model.TypeUnsignedInt),
-		UPBOKLEPb:                      model.NewReadOnly[[]uint32](p, "UPBOKLEPb", model.TypeString),
-		UPBOKLER:                       model.NewReadOnly[uint32](p, "UPBOKLER", model.TypeUnsignedInt),
-		UPBOKLERPb:                     model.NewReadOnly[[]uint32](p, "UPBOKLERPb", model.TypeString),
-		US0MASK:                        model.NewReadOnly[uint32](p, "US0MASK", model.TypeUnsignedInt),
-		Upstream:                       model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		UpstreamAttenuation:            model.NewReadOnly[int32](p, "UpstreamAttenuation", model.TypeInt),
-		UpstreamMaxBitRate:             model.NewReadOnly[uint32](p, "UpstreamMaxBitRate", model.TypeUnsignedInt),
-		UpstreamNoiseMargin:            model.NewReadOnly[int32](p, "UpstreamNoiseMargin", model.TypeInt),
-		UpstreamPower:                  model.NewReadOnly[int32](p, "UpstreamPower", model.TypeInt),
-		VirtualNoisePSDds:              model.NewReadOnly[[]byte](p, "VirtualNoisePSDds", model.TypeBase64),
-		VirtualNoisePSDus:              model.NewReadOnly[[]byte](p, "VirtualNoisePSDus", model.TypeBase64),
-		XTSE:                           model.NewReadOnly[[]byte](p, "XTSE", model.TypeHexBinary),
-		XTSUsed:                        model.NewReadOnly[[]byte](p, "XTSUsed", model.TypeHexBinary),
-		XTUCANSIRev:                    model.NewReadOnly[uint32](p, "XTUCANSIRev", model.TypeUnsignedInt),
-		XTUCANSIStd:                    model.NewReadOnly[uint32](p, "XTUCANSIStd", model.TypeUnsignedInt),
-		XTUCCountry:                    model.NewReadOnly[[]byte](p, "XTUCCountry", model.TypeHexBinary),
-		XTUCSerial:                     model.NewReadOnly[string](p, "XTUCSerial", model.TypeString),
-		XTUCSystemCountry:              model.NewReadOnly[[]byte](p, "XTUCSystemCountry", model.TypeHexBinary),
-		XTUCSystemVendor:               model.NewReadOnly[[]byte](p, "XTUCSystemVendor", model.TypeHexBinary),
-		XTUCSystemVendorSpecific:       model.NewReadOnly[[]byte](p, "XTUCSystemVendorSpecific", model.TypeHexBinary),
-		XTUCVendor:                     model.NewReadOnly[[]byte](p, "XTUCVendor", model.TypeHexBinary),
-		XTUCVendorSpecific:             model.NewReadOnly[[]byte](p, "XTUCVendorSpecific", model.TypeHexBinary),
-		XTUCVersion:                    model.NewReadOnly[[]byte](p, "XTUCVersion", model.TypeHexBinary),
-		XTURANSIRev:                    model.NewReadOnly[uint32](p, "XTURANSIRev", model.TypeUnsignedInt),
-		XTURANSIStd:                    model.NewReadOnly[uint32](p, "XTURANSIStd", model.TypeUnsignedInt),
-		XTURCountry:                    model.NewReadOnly[[]byte](p, "XTURCountry", model.TypeHexBinary),
-		XTURSerial:                     model.NewReadOnly[string](p, "XTURSerial", model.TypeString),
-		XTURSystemCountry:              model.NewReadOnly[[]byte](p, "XTURSystemCountry", model.TypeHexBinary),
-		XTURSystemVendor:               model.NewReadOnly[[]byte](p, "XTURSystemVendor", model.TypeHexBinary),
-		XTURSystemVendorSpecific:       model.NewReadOnly[[]byte](p, "XTURSystemVendorSpecific", model.TypeHexBinary),
-		XTURVendor:                     model.NewReadOnly[[]byte](p, "XTURVendor", model.TypeHexBinary),
-		XTURVendorSpecific:             model.NewReadOnly[[]byte](p, "XTURVendorSpecific", model.TypeHexBinary),
-		XTURVersion:                    model.NewReadOnly[string](p, "XTURVersion", model.TypeString),
-		obj:                            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLLineDataGathering_LoggingDepthR = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "records",
-	}
-	synDeviceDSLLineDataGathering_ActLoggingDepthReportingR = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "records",
-	}
-	synDeviceDSLLineDataGathering_EventTraceBufferR = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.DeviceInfo.VendorLogFile.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDSLLineDataGathering holds the values of Device.DSL.Line.{i}.DataGathering. (object, readOnly, since 2.8)
+// DeviceDSLLineDataGathering holds the values of Device.DSL.Line.{i}.DataGathering. (object, readOnly, since 2.8).
 type DeviceDSLLineDataGathering struct {
-	// LoggingDepthR: unsignedInt records, readOnly, since 2.8.
-	LoggingDepthR uint32 `cwmp:"LoggingDepthR"`
-	// ActLoggingDepthReportingR: unsignedInt records, readOnly, since 2.8.
-	ActLoggingDepthReportingR uint32 `cwmp:"ActLoggingDepthReportingR"`
-	// EventTraceBufferR: string(:256) pathRef→###.DeviceInfo.VendorLogFile., readOnly, since 2.8.
-	EventTraceBufferR string `cwmp:"EventTraceBufferR"`
+	LoggingDepthR uint32 `json:"LoggingDepthR,omitzero"`
+
+	ActLoggingDepthReportingR uint32 `json:"ActLoggingDepthReportingR,omitzero"`
+
+	EventTraceBufferR string `json:"EventTraceBufferR,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLLineDataGathering) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLLineDataGathering) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDSLLineDataGathering_EventTraceBufferR, o.EventTraceBufferR); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventTraceBufferR",
-		})
-	}
+func (o *DeviceDSLLineDataGathering) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "EventTraceBufferR", 1201, o.EventTraceBufferR)
 }
 
 // DeviceDSLLineDataGatheringPath is the typed path of Device.DSL.Line.{i}.DataGathering.
 type DeviceDSLLineDataGatheringPath struct {
-	obj                       model.ObjectPath
-	LoggingDepthR             model.ReadOnlyParam[uint32]
-	ActLoggingDepthReportingR model.ReadOnlyParam[uint32]
-	EventTraceBufferR         model.ReadOnlyParam[string]
+	model.ObjectPath
+	ActLoggingDepthReportingR model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EventTraceBufferR model.ReadOnlyParam[string] `dm:"s"`
+
+	LoggingDepthR model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLLineDataGatheringPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLLineDataGatheringPath(prefix string) DeviceDSLLineDataGatheringPath {
-	p := &prefix
-	return DeviceDSLLineDataGatheringPath{
-		ActLoggingDepthReportingR: model.NewReadOnly[uint32](p, "ActLoggingDepthReportingR", model.TypeUnsignedInt),
-		EventTraceBufferR:         model.NewReadOnly[string](p, "EventTraceBufferR", model.TypeString),
-		LoggingDepthR:             model.NewReadOnly[uint32](p, "LoggingDepthR", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLLineStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceDSLLineStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDSLLineStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceDSLLineStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLLineStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceDSLLineStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLLineStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLLineStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLLineStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceDSLLineStats_TotalStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLLineStats_ShowtimeStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLLineStats_LastShowtimeStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLLineStats_CurrentDayStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLLineStats_QuarterHourStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLLineStats holds the values of Device.DSL.Line.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceDSLLineStats holds the values of Device.DSL.Line.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDSLLineStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// TotalStart: unsignedInt seconds, readOnly, since 2.19.
-	TotalStart uint32 `cwmp:"TotalStart"`
-	// ShowtimeStart: unsignedInt seconds, readOnly, since 2.19.
-	ShowtimeStart uint32 `cwmp:"ShowtimeStart"`
-	// LastShowtimeStart: unsignedInt seconds, readOnly, since 2.19.
-	LastShowtimeStart uint32 `cwmp:"LastShowtimeStart"`
-	// CurrentDayStart: unsignedInt seconds, readOnly, since 2.19.
-	CurrentDayStart uint32 `cwmp:"CurrentDayStart"`
-	// QuarterHourStart: unsignedInt seconds, readOnly, since 2.19.
-	QuarterHourStart uint32                          `cwmp:"QuarterHourStart"`
-	CurrentDay       *DeviceDSLLineStatsCurrentDay   `cwmp:"CurrentDay."`
-	LastShowtime     *DeviceDSLLineStatsLastShowtime `cwmp:"LastShowtime."`
-	QuarterHour      *DeviceDSLLineStatsQuarterHour  `cwmp:"QuarterHour."`
-	Showtime         *DeviceDSLLineStatsShowtime     `cwmp:"Showtime."`
-	Total            *DeviceDSLLineStatsTotal        `cwmp:"Total."`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLLineStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLLineStats) ValidateAt(prefix string, v *model.Violations) {
-	if o.CurrentDay != nil {
-		o.CurrentDay.ValidateAt(prefix+"CurrentDay.", v)
-	}
-	if o.LastShowtime != nil {
-		o.LastShowtime.ValidateAt(prefix+"LastShowtime.", v)
-	}
-	if o.QuarterHour != nil {
-		o.QuarterHour.ValidateAt(prefix+"QuarterHour.", v)
-	}
-	if o.Showtime != nil {
-		o.Showtime.ValidateAt(prefix+"Showtime.", v)
-	}
-	if o.Total != nil {
-		o.Total.ValidateAt(prefix+"Total.", v)
-	}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	TotalStart uint32 `json:"TotalStart,omitzero"`
+
+	ShowtimeStart uint32 `json:"ShowtimeStart,omitzero"`
+
+	LastShowtimeStart uint32 `json:"LastShowtimeStart,omitzero"`
+
+	CurrentDayStart uint32 `json:"CurrentDayStart,omitzero"`
+
+	QuarterHourStart uint32 `json:"QuarterHourStart,omitzero"`
+
+	CurrentDay   *DeviceDSLLineStatsCurrentDay   `json:"CurrentDay,omitzero"`
+	LastShowtime *DeviceDSLLineStatsLastShowtime `json:"LastShowtime,omitzero"`
+	QuarterHour  *DeviceDSLLineStatsQuarterHour  `json:"QuarterHour,omitzero"`
+	Showtime     *DeviceDSLLineStatsShowtime     `json:"Showtime,omitzero"`
+	Total        *DeviceDSLLineStatsTotal        `json:"Total,omitzero"`
 }
 
 // DeviceDSLLineStatsPath is the typed path of Device.DSL.Line.{i}.Stats.
 type DeviceDSLLineStatsPath struct {
-	obj                    model.ObjectPath
-	Reset                  model.ReadWriteParam[bool]
-	BytesSent              model.ReadOnlyParam[uint64]
-	BytesReceived          model.ReadOnlyParam[uint64]
-	PacketsSent            model.ReadOnlyParam[uint64]
-	PacketsReceived        model.ReadOnlyParam[uint64]
-	ErrorsSent             model.ReadOnlyParam[uint32]
-	ErrorsReceived         model.ReadOnlyParam[uint32]
-	DiscardPacketsSent     model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
-	TotalStart             model.ReadOnlyParam[uint32]
-	ShowtimeStart          model.ReadOnlyParam[uint32]
-	LastShowtimeStart      model.ReadOnlyParam[uint32]
-	CurrentDayStart        model.ReadOnlyParam[uint32]
-	QuarterHourStart       model.ReadOnlyParam[uint32]
-	CurrentDay             DeviceDSLLineStatsCurrentDayPath
-	LastShowtime           DeviceDSLLineStatsLastShowtimePath
-	QuarterHour            DeviceDSLLineStatsQuarterHourPath
-	Showtime               DeviceDSLLineStatsShowtimePath
-	Total                  DeviceDSLLineStatsTotalPath
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	ShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CurrentDay   DeviceDSLLineStatsCurrentDayPath   `dm:"CurrentDay."`
+	LastShowtime DeviceDSLLineStatsLastShowtimePath `dm:"LastShowtime."`
+	QuarterHour  DeviceDSLLineStatsQuarterHourPath  `dm:"QuarterHour."`
+	Showtime     DeviceDSLLineStatsShowtimePath     `dm:"Showtime."`
+	Total        DeviceDSLLineStatsTotalPath        `dm:"Total."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLLineStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLLineStatsPath(prefix string) DeviceDSLLineStatsPath {
-	p := &prefix
-	return DeviceDSLLineStatsPath{
-		BytesReceived:          model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:              model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		CurrentDay:             newDeviceDSLLineStatsCurrentDayPath(prefix + "CurrentDay."),
-		CurrentDayStart:        model.NewReadOnly[uint32](p, "CurrentDayStart", model.TypeUnsignedInt),
-		DiscardPacketsReceived: model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:     model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:         model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:             model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		LastShowtime:           newDeviceDSLLineStatsLastShowtimePath(prefix + "LastShowtime."),
-		LastShowtimeStart:      model.NewReadOnly[uint32](p, "LastShowtimeStart", model.TypeUnsignedInt),
-		PacketsReceived:        model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:            model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		QuarterHour:            newDeviceDSLLineStatsQuarterHourPath(prefix + "QuarterHour."),
-		QuarterHourStart:       model.NewReadOnly[uint32](p, "QuarterHourStart", model.TypeUnsignedInt),
-		Reset:                  model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Showtime:               newDeviceDSLLineStatsShowtimePath(prefix + "Showtime."),
-		ShowtimeStart:          model.NewReadOnly[uint32](p, "ShowtimeStart", model.TypeUnsignedInt),
-		Total:                  newDeviceDSLLineStatsTotalPath(prefix + "Total."),
-		TotalStart:             model.NewReadOnly[uint32](p, "TotalStart", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLLineStatsCurrentDay_ErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLLineStatsCurrentDay_SeverelyErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLLineStatsCurrentDay holds the values of Device.DSL.Line.{i}.Stats.CurrentDay. (object, readOnly, since 2.0)
+// DeviceDSLLineStatsCurrentDay holds the values of Device.DSL.Line.{i}.Stats.CurrentDay. (object, readOnly, since 2.0).
 type DeviceDSLLineStatsCurrentDay struct {
-	// ErroredSecs: unsignedInt seconds, readOnly, since 2.0.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt seconds, readOnly, since 2.0.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-}
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLLineStatsCurrentDay) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLLineStatsCurrentDay) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceDSLLineStatsCurrentDayPath is the typed path of Device.DSL.Line.{i}.Stats.CurrentDay.
 type DeviceDSLLineStatsCurrentDayPath struct {
-	obj                 model.ObjectPath
-	ErroredSecs         model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLLineStatsCurrentDayPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLLineStatsCurrentDayPath(prefix string) DeviceDSLLineStatsCurrentDayPath {
-	p := &prefix
-	return DeviceDSLLineStatsCurrentDayPath{
-		ErroredSecs:         model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		SeverelyErroredSecs: model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLLineStatsLastShowtime_ErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLLineStatsLastShowtime_SeverelyErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLLineStatsLastShowtime holds the values of Device.DSL.Line.{i}.Stats.LastShowtime. (object, readOnly, since 2.0)
+// DeviceDSLLineStatsLastShowtime holds the values of Device.DSL.Line.{i}.Stats.LastShowtime. (object, readOnly, since 2.0).
 type DeviceDSLLineStatsLastShowtime struct {
-	// ErroredSecs: unsignedInt seconds, readOnly, since 2.0.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt seconds, readOnly, since 2.0.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-}
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLLineStatsLastShowtime) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLLineStatsLastShowtime) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceDSLLineStatsLastShowtimePath is the typed path of Device.DSL.Line.{i}.Stats.LastShowtime.
 type DeviceDSLLineStatsLastShowtimePath struct {
-	obj                 model.ObjectPath
-	ErroredSecs         model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLLineStatsLastShowtimePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLLineStatsLastShowtimePath(prefix string) DeviceDSLLineStatsLastShowtimePath {
-	p := &prefix
-	return DeviceDSLLineStatsLastShowtimePath{
-		ErroredSecs:         model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		SeverelyErroredSecs: model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLLineStatsQuarterHour_ErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLLineStatsQuarterHour_SeverelyErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLLineStatsQuarterHour holds the values of Device.DSL.Line.{i}.Stats.QuarterHour. (object, readOnly, since 2.0)
+// DeviceDSLLineStatsQuarterHour holds the values of Device.DSL.Line.{i}.Stats.QuarterHour. (object, readOnly, since 2.0).
 type DeviceDSLLineStatsQuarterHour struct {
-	// ErroredSecs: unsignedInt seconds, readOnly, since 2.0.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt seconds, readOnly, since 2.0.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-}
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLLineStatsQuarterHour) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLLineStatsQuarterHour) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceDSLLineStatsQuarterHourPath is the typed path of Device.DSL.Line.{i}.Stats.QuarterHour.
 type DeviceDSLLineStatsQuarterHourPath struct {
-	obj                 model.ObjectPath
-	ErroredSecs         model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLLineStatsQuarterHourPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLLineStatsQuarterHourPath(prefix string) DeviceDSLLineStatsQuarterHourPath {
-	p := &prefix
-	return DeviceDSLLineStatsQuarterHourPath{
-		ErroredSecs:         model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		SeverelyErroredSecs: model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLLineStatsShowtime_ErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLLineStatsShowtime_SeverelyErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLLineStatsShowtime holds the values of Device.DSL.Line.{i}.Stats.Showtime. (object, readOnly, since 2.0)
+// DeviceDSLLineStatsShowtime holds the values of Device.DSL.Line.{i}.Stats.Showtime. (object, readOnly, since 2.0).
 type DeviceDSLLineStatsShowtime struct {
-	// ErroredSecs: unsignedInt seconds, readOnly, since 2.0.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt seconds, readOnly, since 2.0.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-}
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLLineStatsShowtime) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLLineStatsShowtime) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceDSLLineStatsShowtimePath is the typed path of Device.DSL.Line.{i}.Stats.Showtime.
 type DeviceDSLLineStatsShowtimePath struct {
-	obj                 model.ObjectPath
-	ErroredSecs         model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLLineStatsShowtimePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLLineStatsShowtimePath(prefix string) DeviceDSLLineStatsShowtimePath {
-	p := &prefix
-	return DeviceDSLLineStatsShowtimePath{
-		ErroredSecs:         model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		SeverelyErroredSecs: model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLLineStatsTotal_ErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDSLLineStatsTotal_SeverelyErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceDSLLineStatsTotal holds the values of Device.DSL.Line.{i}.Stats.Total. (object, readOnly, since 2.0)
+// DeviceDSLLineStatsTotal holds the values of Device.DSL.Line.{i}.Stats.Total. (object, readOnly, since 2.0).
 type DeviceDSLLineStatsTotal struct {
-	// ErroredSecs: unsignedInt seconds, readOnly, since 2.0.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt seconds, readOnly, since 2.0.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-}
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLLineStatsTotal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLLineStatsTotal) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceDSLLineStatsTotalPath is the typed path of Device.DSL.Line.{i}.Stats.Total.
 type DeviceDSLLineStatsTotalPath struct {
-	obj                 model.ObjectPath
-	ErroredSecs         model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLLineStatsTotalPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLLineStatsTotalPath(prefix string) DeviceDSLLineStatsTotalPath {
-	p := &prefix
-	return DeviceDSLLineStatsTotalPath{
-		ErroredSecs:         model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		SeverelyErroredSecs: model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceDSLLineTestParams_HLOGGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_HLOGGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_HLOGpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2559)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLineTestParams_HLOGpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2559)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLineTestParams_HLOGMTds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_HLOGMTus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_QLNGds   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_QLNGus   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_QLNpsds  = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2047)}},
-		Type: model.TypeInt,
-	}
-	synDeviceDSLLineTestParams_QLNpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2047)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLineTestParams_QLNMTds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_QLNMTus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_SNRGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_SNRGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_SNRpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2047)}},
-		Type: model.TypeInt,
-	}
-	synDeviceDSLLineTestParams_SNRpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2047)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLineTestParams_SNRMTds = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_SNRMTus = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDSLLineTestParams_LATNds  = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(35)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLineTestParams_LATNus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(35)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLineTestParams_SATNds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(35)}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLLineTestParams_SATNus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(35)}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDSLLineTestParams holds the values of Device.DSL.Line.{i}.TestParams. (object, readOnly, since 2.0)
+// DeviceDSLLineTestParams holds the values of Device.DSL.Line.{i}.TestParams. (object, readOnly, since 2.0).
 type DeviceDSLLineTestParams struct {
-	// HLOGGds: unsignedInt, readOnly, since 2.0.
-	HLOGGds uint32 `cwmp:"HLOGGds"`
-	// HLOGGus: unsignedInt, readOnly, since 2.0.
-	HLOGGus uint32 `cwmp:"HLOGGus"`
-	// HLOGpsds: list(:2559)<string>, readOnly, since 2.0.
-	HLOGpsds []string `cwmp:"HLOGpsds"`
-	// HLOGpsus: list(:2559)<string>, readOnly, since 2.0.
-	HLOGpsus []string `cwmp:"HLOGpsus"`
-	// HLOGMTds: unsignedInt, readOnly, since 2.0.
-	HLOGMTds uint32 `cwmp:"HLOGMTds"`
-	// HLOGMTus: unsignedInt, readOnly, since 2.0.
-	HLOGMTus uint32 `cwmp:"HLOGMTus"`
-	// QLNGds: unsignedInt, readOnly, since 2.0.
-	QLNGds uint32 `cwmp:"QLNGds"`
-	// QLNGus: unsignedInt, readOnly, since 2.0.
-	QLNGus uint32 `cwmp:"QLNGus"`
-	// QLNpsds: list(:2047)<int>, readOnly, since 2.0.
-	QLNpsds []int32 `cwmp:"QLNpsds"`
-	// QLNpsus: list(:2047)<string>, readOnly, since 2.0.
-	QLNpsus []string `cwmp:"QLNpsus"`
-	// QLNMTds: unsignedInt, readOnly, since 2.0.
-	QLNMTds uint32 `cwmp:"QLNMTds"`
-	// QLNMTus: unsignedInt, readOnly, since 2.0.
-	QLNMTus uint32 `cwmp:"QLNMTus"`
-	// SNRGds: unsignedInt, readOnly, since 2.0.
-	SNRGds uint32 `cwmp:"SNRGds"`
-	// SNRGus: unsignedInt, readOnly, since 2.0.
-	SNRGus uint32 `cwmp:"SNRGus"`
-	// SNRpsds: list(:2047)<int>, readOnly, since 2.0.
-	SNRpsds []int32 `cwmp:"SNRpsds"`
-	// SNRpsus: list(:2047)<string>, readOnly, since 2.0.
-	SNRpsus []string `cwmp:"SNRpsus"`
-	// SNRMTds: unsignedInt, readOnly, since 2.0.
-	SNRMTds uint32 `cwmp:"SNRMTds"`
-	// SNRMTus: unsignedInt, readOnly, since 2.0.
-	SNRMTus uint32 `cwmp:"SNRMTus"`
-	// LATNds: list(:35)<string>, readOnly, since 2.0.
-	LATNds []string `cwmp:"LATNds"`
-	// LATNus: list(:35)<string>, readOnly, since 2.0.
-	LATNus []string `cwmp:"LATNus"`
-	// SATNds: list(:35)<string>, readOnly, since 2.0.
-	SATNds []string `cwmp:"SATNds"`
-	// SATNus: list(:35)<string>, readOnly, since 2.0.
-	SATNus []string `cwmp:"SATNus"`
+	HLOGGds uint32 `json:"HLOGGds,omitzero"`
+
+	HLOGGus uint32 `json:"HLOGGus,omitzero"`
+
+	HLOGpsds []string `json:"HLOGpsds,omitzero"`
+
+	HLOGpsus []string `json:"HLOGpsus,omitzero"`
+
+	HLOGMTds uint32 `json:"HLOGMTds,omitzero"`
+
+	HLOGMTus uint32 `json:"HLOGMTus,omitzero"`
+
+	QLNGds uint32 `json:"QLNGds,omitzero"`
+
+	QLNGus uint32 `json:"QLNGus,omitzero"`
+
+	QLNpsds []int32 `json:"QLNpsds,omitzero"`
+
+	QLNpsus []string `json:"QLNpsus,omitzero"`
+
+	QLNMTds uint32 `json:"QLNMTds,omitzero"`
+
+	QLNMTus uint32 `json:"QLNMTus,omitzero"`
+
+	SNRGds uint32 `json:"SNRGds,omitzero"`
+
+	SNRGus uint32 `json:"SNRGus,omitzero"`
+
+	SNRpsds []int32 `json:"SNRpsds,omitzero"`
+
+	SNRpsus []string `json:"SNRpsus,omitzero"`
+
+	SNRMTds uint32 `json:"SNRMTds,omitzero"`
+
+	SNRMTus uint32 `json:"SNRMTus,omitzero"`
+
+	LATNds []string `json:"LATNds,omitzero"`
+
+	LATNus []string `json:"LATNus,omitzero"`
+
+	SATNds []string `json:"SATNds,omitzero"`
+
+	SATNus []string `json:"SATNus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLLineTestParams) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLLineTestParams) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceDSLLineTestParams_HLOGpsds, model.FormatValue(model.TypeString, o.HLOGpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLOGpsds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLineTestParams_HLOGpsus, model.FormatValue(model.TypeString, o.HLOGpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HLOGpsus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLineTestParams_QLNpsds, model.FormatValue(model.TypeInt, o.QLNpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLNpsds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLineTestParams_QLNpsus, model.FormatValue(model.TypeString, o.QLNpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QLNpsus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLineTestParams_SNRpsds, model.FormatValue(model.TypeInt, o.SNRpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRpsds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLineTestParams_SNRpsus, model.FormatValue(model.TypeString, o.SNRpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRpsus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLineTestParams_LATNds, model.FormatValue(model.TypeString, o.LATNds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LATNds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLineTestParams_LATNus, model.FormatValue(model.TypeString, o.LATNus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LATNus",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLineTestParams_SATNds, model.FormatValue(model.TypeString, o.SATNds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SATNds",
-		})
-	}
-	if e := model.CheckValue(synDeviceDSLLineTestParams_SATNus, model.FormatValue(model.TypeString, o.SATNus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SATNus",
-		})
-	}
+func (o *DeviceDSLLineTestParams) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "HLOGpsds", 1270, model.JoinStrings(o.HLOGpsds), len(o.HLOGpsds) > 0)
+	c.Wire(p, "HLOGpsus", 1271, model.JoinStrings(o.HLOGpsus), len(o.HLOGpsus) > 0)
+	c.Wire(p, "QLNpsds", 1278, model.FormatValue(model.TypeInt, o.QLNpsds), len(o.QLNpsds) > 0)
+	c.Wire(p, "QLNpsus", 1279, model.JoinStrings(o.QLNpsus), len(o.QLNpsus) > 0)
+	c.Wire(p, "SNRpsds", 1286, model.FormatValue(model.TypeInt, o.SNRpsds), len(o.SNRpsds) > 0)
+	c.Wire(p, "SNRpsus", 1287, model.JoinStrings(o.SNRpsus), len(o.SNRpsus) > 0)
+	c.Wire(p, "LATNds", 1272, model.JoinStrings(o.LATNds), len(o.LATNds) > 0)
+	c.Wire(p, "LATNus", 1273, model.JoinStrings(o.LATNus), len(o.LATNus) > 0)
+	c.Wire(p, "SATNds", 1280, model.JoinStrings(o.SATNds), len(o.SATNds) > 0)
+	c.Wire(p, "SATNus", 1281, model.JoinStrings(o.SATNus), len(o.SATNus) > 0)
 }
 
 // DeviceDSLLineTestParamsPath is the typed path of Device.DSL.Line.{i}.TestParams.
 type DeviceDSLLineTestParamsPath struct {
-	obj      model.ObjectPath
-	HLOGGds  model.ReadOnlyParam[uint32]
-	HLOGGus  model.ReadOnlyParam[uint32]
-	HLOGpsds model.ReadOnlyParam[[]string]
-	HLOGpsus model.ReadOnlyParam[[]string]
-	HLOGMTds model.ReadOnlyParam[uint32]
-	HLOGMTus model.ReadOnlyParam[uint32]
-	QLNGds   model.ReadOnlyParam[uint32]
-	QLNGus   model.ReadOnlyParam[uint32]
-	QLNpsds  model.ReadOnlyParam[[]int32]
-	QLNpsus  model.ReadOnlyParam[[]string]
-	QLNMTds  model.ReadOnlyParam[uint32]
-	QLNMTus  model.ReadOnlyParam[uint32]
-	SNRGds   model.ReadOnlyParam[uint32]
-	SNRGus   model.ReadOnlyParam[uint32]
-	SNRpsds  model.ReadOnlyParam[[]int32]
-	SNRpsus  model.ReadOnlyParam[[]string]
-	SNRMTds  model.ReadOnlyParam[uint32]
-	SNRMTus  model.ReadOnlyParam[uint32]
-	LATNds   model.ReadOnlyParam[[]string]
-	LATNus   model.ReadOnlyParam[[]string]
-	SATNds   model.ReadOnlyParam[[]string]
-	SATNus   model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	HLOGGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceDSLLineTestParamsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLLineTestParamsPath(prefix string) DeviceDSLLineTestParamsPath {
-	p := &prefix
-	return DeviceDSLLineTestParamsPath{
-		HLOGGds:  model.NewReadOnly[uint32](p, "HLOGGds", model.TypeUnsignedInt),
-		HLOGGus:  model.NewReadOnly[uint32](p, "HLOGGus", model.TypeUnsignedInt),
-		HLOGMTds: model.NewReadOnly[uint32](p, "HLOGMTds", model.TypeUnsignedInt),
-		HLOGMTus: model.NewReadOnly[uint32](p, "HLOGMTus", model.TypeUnsignedInt),
-		HLOGpsds: model.NewReadOnly[[]string](p, "HLOGpsds", model.TypeString),
-		HLOGpsus: model.NewReadOnly[[]string](p, "HLOGpsus", model.TypeString),
-		LATNds:   model.NewReadOnly[[]string](p, "LATNds", model.TypeString),
-		LATNus:   model.NewReadOnly[[]string](p, "LATNus", model.TypeString),
-		QLNGds:   model.NewReadOnly[uint32](p, "QLNGds", model.TypeUnsignedInt),
-		QLNGus:   model.NewReadOnly[uint32](p, "QLNGus", model.TypeUnsignedInt),
-		QLNMTds:  model.NewReadOnly[uint32](p, "QLNMTds", model.TypeUnsignedInt),
-		QLNMTus:  model.NewReadOnly[uint32](p, "QLNMTus", model.TypeUnsignedInt),
-		QLNpsds:  model.NewReadOnly[[]int32](p, "QLNpsds", model.TypeString),
-		QLNpsus:  model.NewReadOnly[[]string](p, "QLNpsus", model.TypeString),
-		SATNds:   model.NewReadOnly[[]string](p, "SATNds", model.TypeString),
-		SATNus:   model.NewReadOnly[[]string](p, "SATNus", model.TypeString),
-		SNRGds:   model.NewReadOnly[uint32](p, "SNRGds", model.TypeUnsignedInt),
-		SNRGus:   model.NewReadOnly[uint32](p, "SNRGus", model.TypeUnsignedInt),
-		SNRMTds:  model.NewReadOnly[uint32](p, "SNRMTds", model.TypeUnsignedInt),
-		SNRMTus:  model.NewReadOnly[uint32](p, "SNRMTus", model.TypeUnsignedInt),
-		SNRpsds:  model.NewReadOnly[[]int32](p, "SNRpsds", model.TypeString),
-		SNRpsus:  model.NewReadOnly[[]string](p, "SNRpsus", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
-}
+	HLOGGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaDsl = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.LineNumberOfEntries",
-	Syntax:  synDeviceDSL_LineNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.ChannelNumberOfEntries",
-	Syntax:  synDeviceDSL_ChannelNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroupNumberOfEntries",
-	Syntax:  synDeviceDSL_BondingGroupNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BondingGroupNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DSL.BondingGroup.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: true,
-		Params:     []string{"GroupID"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.BondingGroup.{i}.Enable",
-	Syntax:  synDeviceDSLBondingGroup_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Status",
-	Syntax:  synDeviceDSLBondingGroup_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Alias",
-	Syntax:  synDeviceDSLBondingGroup_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Name",
-	Syntax:  synDeviceDSLBondingGroup_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.LastChange",
-	Syntax:       synDeviceDSLBondingGroup_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.LowerLayers",
-	Syntax:  synDeviceDSLBondingGroup_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.GroupStatus",
-	Syntax:  synDeviceDSLBondingGroup_GroupStatus,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.GroupID",
-	Syntax:  synDeviceDSLBondingGroup_GroupID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondSchemesSupported",
-	Syntax:  synDeviceDSLBondingGroup_BondSchemesSupported,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondScheme",
-	Syntax:  synDeviceDSLBondingGroup_BondScheme,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.GroupCapacity",
-	Syntax:  synDeviceDSLBondingGroup_GroupCapacity,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.RunningTime",
-	Syntax:       synDeviceDSLBondingGroup_RunningTime,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.TargetUpRate",
-	Syntax:  synDeviceDSLBondingGroup_TargetUpRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.TargetDownRate",
-	Syntax:  synDeviceDSLBondingGroup_TargetDownRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.ThreshLowUpRate",
-	Syntax:  synDeviceDSLBondingGroup_ThreshLowUpRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.ThreshLowDownRate",
-	Syntax:  synDeviceDSLBondingGroup_ThreshLowDownRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.UpstreamDifferentialDelayTolerance",
-	Syntax:  synDeviceDSLBondingGroup_UpstreamDifferentialDelayTolerance,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.DownstreamDifferentialDelayTolerance",
-	Syntax:  synDeviceDSLBondingGroup_DownstreamDifferentialDelayTolerance,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannelNumberOfEntries",
-	Syntax:  synDeviceDSLBondingGroup_BondedChannelNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BondedChannelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Channel"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Alias",
-	Syntax:  synDeviceDSLBondingGroupBondedChannel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Channel",
-	Syntax:  synDeviceDSLBondingGroupBondedChannel_Channel,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.UnderflowErrorsSent",
-	Syntax:  synDeviceDSLBondingGroupBondedChannelEthernetStats_UnderflowErrorsSent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.CRCErrorsReceived",
-	Syntax:  synDeviceDSLBondingGroupBondedChannelEthernetStats_CRCErrorsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.AlignmentErrorsReceived",
-	Syntax:  synDeviceDSLBondingGroupBondedChannelEthernetStats_AlignmentErrorsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.ShortPacketsReceived",
-	Syntax:  synDeviceDSLBondingGroupBondedChannelEthernetStats_ShortPacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.LongPacketsReceived",
-	Syntax:  synDeviceDSLBondingGroupBondedChannelEthernetStats_LongPacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.OverflowErrorsReceived",
-	Syntax:  synDeviceDSLBondingGroupBondedChannelEthernetStats_OverflowErrorsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.PauseFramesReceived",
-	Syntax:  synDeviceDSLBondingGroupBondedChannelEthernetStats_PauseFramesReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.FramesDropped",
-	Syntax:  synDeviceDSLBondingGroupBondedChannelEthernetStats_FramesDropped,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "Device.DSL.BondingGroup.{i}.Ethernet.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.BondingGroup.{i}.Ethernet.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.PAFErrors",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_PAFErrors,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.PAFSmallFragments",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_PAFSmallFragments,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.PAFLargeFragments",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_PAFLargeFragments,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.PAFBadFragments",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_PAFBadFragments,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.PAFLostFragments",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_PAFLostFragments,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.PAFLateFragments",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_PAFLateFragments,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.PAFLostStarts",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_PAFLostStarts,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.PAFLostEnds",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_PAFLostEnds,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.PAFOverflows",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_PAFOverflows,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.PauseFramesSent",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_PauseFramesSent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.CRCErrorsReceived",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_CRCErrorsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.AlignmentErrorsReceived",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_AlignmentErrorsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.ShortPacketsReceived",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_ShortPacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.LongPacketsReceived",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_LongPacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.OverflowErrorsReceived",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_OverflowErrorsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Ethernet.Stats.FramesDropped",
-	Syntax:  synDeviceDSLBondingGroupEthernetStats_FramesDropped,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.BondingGroup.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Reset",
-	Syntax:  synDeviceDSLBondingGroupStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.BytesSent",
-	Syntax:       synDeviceDSLBondingGroupStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceDSLBondingGroupStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceDSLBondingGroupStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceDSLBondingGroupStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceDSLBondingGroupStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceDSLBondingGroupStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceDSLBondingGroupStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceDSLBondingGroupStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceDSLBondingGroupStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceDSLBondingGroupStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceDSLBondingGroupStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceDSLBondingGroupStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceDSLBondingGroupStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceDSLBondingGroupStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceDSLBondingGroupStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.TotalStart",
-	Syntax:       synDeviceDSLBondingGroupStats_TotalStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.CurrentDayStart",
-	Syntax:       synDeviceDSLBondingGroupStats_CurrentDayStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.BondingGroup.{i}.Stats.QuarterHourStart",
-	Syntax:       synDeviceDSLBondingGroupStats_QuarterHourStart,
-	Version:      "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.FailureReasons",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_FailureReasons,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.UpstreamRate",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_UpstreamRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.DownstreamRate",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_DownstreamRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.UpstreamPacketLoss",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_UpstreamPacketLoss,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.DownstreamPacketLoss",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_DownstreamPacketLoss,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.UpstreamDifferentialDelay",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_UpstreamDifferentialDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.DownstreamDifferentialDelay",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_DownstreamDifferentialDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.FailureCount",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_FailureCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.ErroredSeconds",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_ErroredSeconds,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.SeverelyErroredSeconds",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_SeverelyErroredSeconds,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.CurrentDay.UnavailableSeconds",
-	Syntax:  synDeviceDSLBondingGroupStatsCurrentDay_UnavailableSeconds,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.FailureReasons",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_FailureReasons,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.UpstreamRate",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_UpstreamRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.DownstreamRate",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_DownstreamRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.UpstreamPacketLoss",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_UpstreamPacketLoss,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.DownstreamPacketLoss",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_DownstreamPacketLoss,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.UpstreamDifferentialDelay",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_UpstreamDifferentialDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.DownstreamDifferentialDelay",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_DownstreamDifferentialDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.FailureCount",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_FailureCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.ErroredSeconds",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_ErroredSeconds,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.SeverelyErroredSeconds",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_SeverelyErroredSeconds,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.QuarterHour.UnavailableSeconds",
-	Syntax:  synDeviceDSLBondingGroupStatsQuarterHour_UnavailableSeconds,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.BondingGroup.{i}.Stats.Total.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.FailureReasons",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_FailureReasons,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.UpstreamRate",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_UpstreamRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.DownstreamRate",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_DownstreamRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.UpstreamPacketLoss",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_UpstreamPacketLoss,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.DownstreamPacketLoss",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_DownstreamPacketLoss,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.UpstreamDifferentialDelay",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_UpstreamDifferentialDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.DownstreamDifferentialDelay",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_DownstreamDifferentialDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.FailureCount",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_FailureCount,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.ErroredSeconds",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_ErroredSeconds,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.SeverelyErroredSeconds",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_SeverelyErroredSeconds,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.BondingGroup.{i}.Stats.Total.UnavailableSeconds",
-	Syntax:  synDeviceDSLBondingGroupStatsTotal_UnavailableSeconds,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ChannelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DSL.Channel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Channel.{i}.Enable",
-	Syntax:  synDeviceDSLChannel_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.Status",
-	Syntax:  synDeviceDSLChannel_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DSL.Channel.{i}.Alias",
-	Syntax:  synDeviceDSLChannel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.Name",
-	Syntax:  synDeviceDSLChannel_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.LastChange",
-	Syntax:       synDeviceDSLChannel_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.LowerLayers",
-	Syntax:  synDeviceDSLChannel_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.LinkEncapsulationSupported",
-	Syntax:  synDeviceDSLChannel_LinkEncapsulationSupported,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.LinkEncapsulationUsed",
-	Syntax:  synDeviceDSLChannel_LinkEncapsulationUsed,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.LPATH",
-	Syntax:  synDeviceDSLChannel_LPATH,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.INTLVDEPTH",
-	Syntax:  synDeviceDSLChannel_INTLVDEPTH,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.INTLVBLOCK",
-	Syntax:  synDeviceDSLChannel_INTLVBLOCK,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.ActualInterleavingDelay",
-	Syntax:  synDeviceDSLChannel_ActualInterleavingDelay,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.ACTINP",
-	Syntax:  synDeviceDSLChannel_ACTINP,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.INPREPORT",
-	Syntax:  synDeviceDSLChannel_INPREPORT,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.NFEC",
-	Syntax:  synDeviceDSLChannel_NFEC,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.RFEC",
-	Syntax:  synDeviceDSLChannel_RFEC,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.LSYMB",
-	Syntax:  synDeviceDSLChannel_LSYMB,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.UpstreamCurrRate",
-	Syntax:       synDeviceDSLChannel_UpstreamCurrRate,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.DownstreamCurrRate",
-	Syntax:       synDeviceDSLChannel_DownstreamCurrRate,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.ACTNDR",
-	Syntax:  synDeviceDSLChannel_ACTNDR,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Channel.{i}.ACTINPREIN",
-	Syntax:  synDeviceDSLChannel_ACTINPREIN,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Channel.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Channel.{i}.Stats.Reset",
-	Syntax:  synDeviceDSLChannelStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.BytesSent",
-	Syntax:       synDeviceDSLChannelStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceDSLChannelStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceDSLChannelStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceDSLChannelStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceDSLChannelStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceDSLChannelStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceDSLChannelStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceDSLChannelStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.TotalStart",
-	Syntax:       synDeviceDSLChannelStats_TotalStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.ShowtimeStart",
-	Syntax:       synDeviceDSLChannelStats_ShowtimeStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.LastShowtimeStart",
-	Syntax:       synDeviceDSLChannelStats_LastShowtimeStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.CurrentDayStart",
-	Syntax:       synDeviceDSLChannelStats_CurrentDayStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.QuarterHourStart",
-	Syntax:       synDeviceDSLChannelStats_QuarterHourStart,
-	Version:      "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Channel.{i}.Stats.CurrentDay.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.CurrentDay.XTURFECErrors",
-	Syntax:       synDeviceDSLChannelStatsCurrentDay_XTURFECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.CurrentDay.XTUCFECErrors",
-	Syntax:       synDeviceDSLChannelStatsCurrentDay_XTUCFECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.CurrentDay.XTURHECErrors",
-	Syntax:       synDeviceDSLChannelStatsCurrentDay_XTURHECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.CurrentDay.XTUCHECErrors",
-	Syntax:       synDeviceDSLChannelStatsCurrentDay_XTUCHECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.CurrentDay.XTURCRCErrors",
-	Syntax:       synDeviceDSLChannelStatsCurrentDay_XTURCRCErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.CurrentDay.XTUCCRCErrors",
-	Syntax:       synDeviceDSLChannelStatsCurrentDay_XTUCCRCErrors,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Channel.{i}.Stats.LastShowtime.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.LastShowtime.XTURFECErrors",
-	Syntax:       synDeviceDSLChannelStatsLastShowtime_XTURFECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.LastShowtime.XTUCFECErrors",
-	Syntax:       synDeviceDSLChannelStatsLastShowtime_XTUCFECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.LastShowtime.XTURHECErrors",
-	Syntax:       synDeviceDSLChannelStatsLastShowtime_XTURHECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.LastShowtime.XTUCHECErrors",
-	Syntax:       synDeviceDSLChannelStatsLastShowtime_XTUCHECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.LastShowtime.XTURCRCErrors",
-	Syntax:       synDeviceDSLChannelStatsLastShowtime_XTURCRCErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.LastShowtime.XTUCCRCErrors",
-	Syntax:       synDeviceDSLChannelStatsLastShowtime_XTUCCRCErrors,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Channel.{i}.Stats.QuarterHour.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.QuarterHour.XTURFECErrors",
-	Syntax:       synDeviceDSLChannelStatsQuarterHour_XTURFECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.QuarterHour.XTUCFECErrors",
-	Syntax:       synDeviceDSLChannelStatsQuarterHour_XTUCFECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.QuarterHour.XTURHECErrors",
-	Syntax:       synDeviceDSLChannelStatsQuarterHour_XTURHECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.QuarterHour.XTUCHECErrors",
-	Syntax:       synDeviceDSLChannelStatsQuarterHour_XTUCHECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.QuarterHour.XTURCRCErrors",
-	Syntax:       synDeviceDSLChannelStatsQuarterHour_XTURCRCErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.QuarterHour.XTUCCRCErrors",
-	Syntax:       synDeviceDSLChannelStatsQuarterHour_XTUCCRCErrors,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Channel.{i}.Stats.Showtime.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Showtime.XTURFECErrors",
-	Syntax:       synDeviceDSLChannelStatsShowtime_XTURFECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Showtime.XTUCFECErrors",
-	Syntax:       synDeviceDSLChannelStatsShowtime_XTUCFECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Showtime.XTURHECErrors",
-	Syntax:       synDeviceDSLChannelStatsShowtime_XTURHECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Showtime.XTUCHECErrors",
-	Syntax:       synDeviceDSLChannelStatsShowtime_XTUCHECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Showtime.XTURCRCErrors",
-	Syntax:       synDeviceDSLChannelStatsShowtime_XTURCRCErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Showtime.XTUCCRCErrors",
-	Syntax:       synDeviceDSLChannelStatsShowtime_XTUCCRCErrors,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Channel.{i}.Stats.Total.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Total.XTURFECErrors",
-	Syntax:       synDeviceDSLChannelStatsTotal_XTURFECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Total.XTUCFECErrors",
-	Syntax:       synDeviceDSLChannelStatsTotal_XTUCFECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Total.XTURHECErrors",
-	Syntax:       synDeviceDSLChannelStatsTotal_XTURHECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Total.XTUCHECErrors",
-	Syntax:       synDeviceDSLChannelStatsTotal_XTUCHECErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Total.XTURCRCErrors",
-	Syntax:       synDeviceDSLChannelStatsTotal_XTURCRCErrors,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Channel.{i}.Stats.Total.XTUCCRCErrors",
-	Syntax:       synDeviceDSLChannelStatsTotal_XTUCCRCErrors,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Diagnostics.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Diagnostics.ADSLLineTest.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.ADSLLineTest.DiagnosticsState",
-	Syntax:  synDeviceDSLDiagnosticsADSLLineTest_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.ADSLLineTest.Interface",
-	Syntax:  synDeviceDSLDiagnosticsADSLLineTest_Interface,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.ACTPSDds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_ACTPSDds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.ACTPSDus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_ACTPSDus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.ACTATPds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_ACTATPds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.ACTATPus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_ACTATPus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLINSCds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLINSCds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLINSCus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLINSCus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLINGds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLINGds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLINGus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLINGus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLOGGds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLOGGds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLOGGus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLOGGus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLOGpsds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLOGpsds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLOGpsus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLOGpsus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLOGMTds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLOGMTds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLOGMTus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLOGMTus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.LATNpbds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_LATNpbds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.LATNpbus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_LATNpbus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.SATNds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_SATNds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.SATNus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_SATNus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLINpsds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLINpsds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.HLINpsus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_HLINpsus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.QLNGds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_QLNGds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.QLNGus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_QLNGus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.QLNpsds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_QLNpsds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.QLNpsus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_QLNpsus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.QLNMTds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_QLNMTds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.QLNMTus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_QLNMTus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.SNRGds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_SNRGds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.SNRGus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_SNRGus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.SNRpsds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_SNRpsds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.SNRpsus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_SNRpsus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.SNRMTds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_SNRMTds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.SNRMTus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_SNRMTus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.BITSpsds",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_BITSpsds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Diagnostics.ADSLLineTest.BITSpsus",
-	Syntax:       synDeviceDSLDiagnosticsADSLLineTest_BITSpsus,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Diagnostics.SELTP.",
-	Version:    "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTP.DiagnosticsState",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_DiagnosticsState,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTP.Interface",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_Interface,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTP.CapacityEstimateEnabling",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_CapacityEstimateEnabling,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTP.CapacitySignalPSD",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_CapacitySignalPSD,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTP.CapacityNoisePSD",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_CapacityNoisePSD,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTP.CapacityTargetMargin",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_CapacityTargetMargin,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTP.LoopTermination",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_LoopTermination,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTP.LoopLength",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_LoopLength,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTP.LoopTopology",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_LoopTopology,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTP.AttenuationCharacteristics",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_AttenuationCharacteristics,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTP.TFlogGroupSize",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_TFlogGroupSize,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTP.MissingFilter",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_MissingFilter,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTP.CapacityEstimate",
-	Syntax:  synDeviceDSLDiagnosticsSELTP_CapacityEstimate,
-	Version: "2.13",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Diagnostics.SELTQLN.",
-	Version:    "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTQLN.DiagnosticsState",
-	Syntax:  synDeviceDSLDiagnosticsSELTQLN_DiagnosticsState,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTQLN.Interface",
-	Syntax:  synDeviceDSLDiagnosticsSELTQLN_Interface,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTQLN.QLNMaxMeasurementDuration",
-	Syntax:  synDeviceDSLDiagnosticsSELTQLN_QLNMaxMeasurementDuration,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTQLN.ExtendedBandwidthOperation",
-	Syntax:  synDeviceDSLDiagnosticsSELTQLN_ExtendedBandwidthOperation,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTQLN.QLN",
-	Syntax:  synDeviceDSLDiagnosticsSELTQLN_QLN,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTQLN.QLNGroupSize",
-	Syntax:  synDeviceDSLDiagnosticsSELTQLN_QLNGroupSize,
-	Version: "2.13",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Diagnostics.SELTUER.",
-	Version:    "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTUER.DiagnosticsState",
-	Syntax:  synDeviceDSLDiagnosticsSELTUER_DiagnosticsState,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTUER.Interface",
-	Syntax:  synDeviceDSLDiagnosticsSELTUER_Interface,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Diagnostics.SELTUER.UERMaxMeasurementDuration",
-	Syntax:  synDeviceDSLDiagnosticsSELTUER_UERMaxMeasurementDuration,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTUER.ExtendedBandwidthOperation",
-	Syntax:  synDeviceDSLDiagnosticsSELTUER_ExtendedBandwidthOperation,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTUER.UER",
-	Syntax:  synDeviceDSLDiagnosticsSELTUER_UER,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTUER.UERScaleFactor",
-	Syntax:  synDeviceDSLDiagnosticsSELTUER_UERScaleFactor,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTUER.UERGroupSize",
-	Syntax:  synDeviceDSLDiagnosticsSELTUER_UERGroupSize,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Diagnostics.SELTUER.UERVar",
-	Syntax:  synDeviceDSLDiagnosticsSELTUER_UERVar,
-	Version: "2.13",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LineNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DSL.Line.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Line.{i}.Enable",
-	Syntax:  synDeviceDSLLine_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.Status",
-	Syntax:  synDeviceDSLLine_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DSL.Line.{i}.Alias",
-	Syntax:  synDeviceDSLLine_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.Name",
-	Syntax:  synDeviceDSLLine_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.LastChange",
-	Syntax:       synDeviceDSLLine_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Line.{i}.LowerLayers",
-	Syntax:  synDeviceDSLLine_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.Upstream",
-	Syntax:  synDeviceDSLLine_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Line.{i}.EnableDataGathering",
-	Syntax:  synDeviceDSLLine_EnableDataGathering,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.FirmwareVersion",
-	Syntax:  synDeviceDSLLine_FirmwareVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.LinkStatus",
-	Syntax:  synDeviceDSLLine_LinkStatus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTSE",
-	Syntax:  synDeviceDSLLine_XTSE,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTSUsed",
-	Syntax:  synDeviceDSLLine_XTSUsed,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.LineEncoding",
-	Syntax:  synDeviceDSLLine_LineEncoding,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.AllowedProfiles",
-	Syntax:  synDeviceDSLLine_AllowedProfiles,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.CurrentProfile",
-	Syntax:  synDeviceDSLLine_CurrentProfile,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.PowerManagementState",
-	Syntax:  synDeviceDSLLine_PowerManagementState,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.SuccessFailureCause",
-	Syntax:  synDeviceDSLLine_SuccessFailureCause,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.UPBOKLER",
-	Syntax:  synDeviceDSLLine_UPBOKLER,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.UPBOKLEPb",
-	Syntax:  synDeviceDSLLine_UPBOKLEPb,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.UPBOKLERPb",
-	Syntax:  synDeviceDSLLine_UPBOKLERPb,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.RXTHRSHds",
-	Syntax:  synDeviceDSLLine_RXTHRSHds,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.ACTRAMODEds",
-	Syntax:  synDeviceDSLLine_ACTRAMODEds,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.ACTRAMODEus",
-	Syntax:  synDeviceDSLLine_ACTRAMODEus,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.ACTINPROCds",
-	Syntax:  synDeviceDSLLine_ACTINPROCds,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.ACTINPROCus",
-	Syntax:  synDeviceDSLLine_ACTINPROCus,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.SNRMROCds",
-	Syntax:  synDeviceDSLLine_SNRMROCds,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.SNRMROCus",
-	Syntax:  synDeviceDSLLine_SNRMROCus,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.LastStateTransmittedDownstream",
-	Syntax:  synDeviceDSLLine_LastStateTransmittedDownstream,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.LastStateTransmittedUpstream",
-	Syntax:  synDeviceDSLLine_LastStateTransmittedUpstream,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.UPBOKLE",
-	Syntax:  synDeviceDSLLine_UPBOKLE,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.MREFPSDds",
-	Syntax:  synDeviceDSLLine_MREFPSDds,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.MREFPSDus",
-	Syntax:  synDeviceDSLLine_MREFPSDus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.LIMITMASK",
-	Syntax:  synDeviceDSLLine_LIMITMASK,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.US0MASK",
-	Syntax:  synDeviceDSLLine_US0MASK,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.TRELLISds",
-	Syntax:  synDeviceDSLLine_TRELLISds,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.TRELLISus",
-	Syntax:  synDeviceDSLLine_TRELLISus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.ACTSNRMODEds",
-	Syntax:  synDeviceDSLLine_ACTSNRMODEds,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.ACTSNRMODEus",
-	Syntax:  synDeviceDSLLine_ACTSNRMODEus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.VirtualNoisePSDds",
-	Syntax:  synDeviceDSLLine_VirtualNoisePSDds,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.VirtualNoisePSDus",
-	Syntax:  synDeviceDSLLine_VirtualNoisePSDus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.ACTUALCE",
-	Syntax:  synDeviceDSLLine_ACTUALCE,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.LineNumber",
-	Syntax:  synDeviceDSLLine_LineNumber,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.UpstreamMaxBitRate",
-	Syntax:  synDeviceDSLLine_UpstreamMaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.DownstreamMaxBitRate",
-	Syntax:  synDeviceDSLLine_DownstreamMaxBitRate,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.UpstreamNoiseMargin",
-	Syntax:       synDeviceDSLLine_UpstreamNoiseMargin,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.DownstreamNoiseMargin",
-	Syntax:       synDeviceDSLLine_DownstreamNoiseMargin,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.SNRMpbus",
-	Syntax:  synDeviceDSLLine_SNRMpbus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.SNRMpbds",
-	Syntax:  synDeviceDSLLine_SNRMpbds,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.INMIATOds",
-	Syntax:  synDeviceDSLLine_INMIATOds,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.INMIATSds",
-	Syntax:  synDeviceDSLLine_INMIATSds,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.INMCCds",
-	Syntax:  synDeviceDSLLine_INMCCds,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.INMINPEQMODEds",
-	Syntax:  synDeviceDSLLine_INMINPEQMODEds,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.UpstreamAttenuation",
-	Syntax:       synDeviceDSLLine_UpstreamAttenuation,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.DownstreamAttenuation",
-	Syntax:       synDeviceDSLLine_DownstreamAttenuation,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.UpstreamPower",
-	Syntax:       synDeviceDSLLine_UpstreamPower,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.DownstreamPower",
-	Syntax:       synDeviceDSLLine_DownstreamPower,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTURVersion",
-	Syntax:  synDeviceDSLLine_XTURVersion,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTURSerial",
-	Syntax:  synDeviceDSLLine_XTURSerial,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTURVendor",
-	Syntax:  synDeviceDSLLine_XTURVendor,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTURVendorSpecific",
-	Syntax:  synDeviceDSLLine_XTURVendorSpecific,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTURCountry",
-	Syntax:  synDeviceDSLLine_XTURCountry,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTURSystemVendor",
-	Syntax:  synDeviceDSLLine_XTURSystemVendor,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTURSystemVendorSpecific",
-	Syntax:  synDeviceDSLLine_XTURSystemVendorSpecific,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTURSystemCountry",
-	Syntax:  synDeviceDSLLine_XTURSystemCountry,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTURANSIStd",
-	Syntax:  synDeviceDSLLine_XTURANSIStd,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTURANSIRev",
-	Syntax:  synDeviceDSLLine_XTURANSIRev,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTUCVersion",
-	Syntax:  synDeviceDSLLine_XTUCVersion,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTUCSerial",
-	Syntax:  synDeviceDSLLine_XTUCSerial,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTUCVendor",
-	Syntax:  synDeviceDSLLine_XTUCVendor,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTUCVendorSpecific",
-	Syntax:  synDeviceDSLLine_XTUCVendorSpecific,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTUCCountry",
-	Syntax:  synDeviceDSLLine_XTUCCountry,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTUCSystemVendor",
-	Syntax:  synDeviceDSLLine_XTUCSystemVendor,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTUCSystemVendorSpecific",
-	Syntax:  synDeviceDSLLine_XTUCSystemVendorSpecific,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTUCSystemCountry",
-	Syntax:  synDeviceDSLLine_XTUCSystemCountry,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTUCANSIStd",
-	Syntax:  synDeviceDSLLine_XTUCANSIStd,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.XTUCANSIRev",
-	Syntax:  synDeviceDSLLine_XTUCANSIRev,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Line.{i}.DataGathering.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.DataGathering.LoggingDepthR",
-	Syntax:  synDeviceDSLLineDataGathering_LoggingDepthR,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.DataGathering.ActLoggingDepthReportingR",
-	Syntax:  synDeviceDSLLineDataGathering_ActLoggingDepthReportingR,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSL.Line.{i}.DataGathering.EventTraceBufferR",
-	Syntax:  synDeviceDSLLineDataGathering_EventTraceBufferR,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Line.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSL.Line.{i}.Stats.Reset",
-	Syntax:  synDeviceDSLLineStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.BytesSent",
-	Syntax:       synDeviceDSLLineStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceDSLLineStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceDSLLineStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceDSLLineStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceDSLLineStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceDSLLineStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceDSLLineStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceDSLLineStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.TotalStart",
-	Syntax:       synDeviceDSLLineStats_TotalStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.ShowtimeStart",
-	Syntax:       synDeviceDSLLineStats_ShowtimeStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.LastShowtimeStart",
-	Syntax:       synDeviceDSLLineStats_LastShowtimeStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.CurrentDayStart",
-	Syntax:       synDeviceDSLLineStats_CurrentDayStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.QuarterHourStart",
-	Syntax:       synDeviceDSLLineStats_QuarterHourStart,
-	Version:      "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Line.{i}.Stats.CurrentDay.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.CurrentDay.ErroredSecs",
-	Syntax:       synDeviceDSLLineStatsCurrentDay_ErroredSecs,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.CurrentDay.SeverelyErroredSecs",
-	Syntax:       synDeviceDSLLineStatsCurrentDay_SeverelyErroredSecs,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Line.{i}.Stats.LastShowtime.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.LastShowtime.ErroredSecs",
-	Syntax:       synDeviceDSLLineStatsLastShowtime_ErroredSecs,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.LastShowtime.SeverelyErroredSecs",
-	Syntax:       synDeviceDSLLineStatsLastShowtime_SeverelyErroredSecs,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Line.{i}.Stats.QuarterHour.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.QuarterHour.ErroredSecs",
-	Syntax:       synDeviceDSLLineStatsQuarterHour_ErroredSecs,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.QuarterHour.SeverelyErroredSecs",
-	Syntax:       synDeviceDSLLineStatsQuarterHour_SeverelyErroredSecs,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Line.{i}.Stats.Showtime.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.Showtime.ErroredSecs",
-	Syntax:       synDeviceDSLLineStatsShowtime_ErroredSecs,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.Showtime.SeverelyErroredSecs",
-	Syntax:       synDeviceDSLLineStatsShowtime_SeverelyErroredSecs,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Line.{i}.Stats.Total.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.Total.ErroredSecs",
-	Syntax:       synDeviceDSLLineStatsTotal_ErroredSecs,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.Stats.Total.SeverelyErroredSecs",
-	Syntax:       synDeviceDSLLineStatsTotal_SeverelyErroredSecs,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSL.Line.{i}.TestParams.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.HLOGGds",
-	Syntax:       synDeviceDSLLineTestParams_HLOGGds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.HLOGGus",
-	Syntax:       synDeviceDSLLineTestParams_HLOGGus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.HLOGpsds",
-	Syntax:       synDeviceDSLLineTestParams_HLOGpsds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.HLOGpsus",
-	Syntax:       synDeviceDSLLineTestParams_HLOGpsus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.HLOGMTds",
-	Syntax:       synDeviceDSLLineTestParams_HLOGMTds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.HLOGMTus",
-	Syntax:       synDeviceDSLLineTestParams_HLOGMTus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.QLNGds",
-	Syntax:       synDeviceDSLLineTestParams_QLNGds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.QLNGus",
-	Syntax:       synDeviceDSLLineTestParams_QLNGus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.QLNpsds",
-	Syntax:       synDeviceDSLLineTestParams_QLNpsds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.QLNpsus",
-	Syntax:       synDeviceDSLLineTestParams_QLNpsus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.QLNMTds",
-	Syntax:       synDeviceDSLLineTestParams_QLNMTds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.QLNMTus",
-	Syntax:       synDeviceDSLLineTestParams_QLNMTus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.SNRGds",
-	Syntax:       synDeviceDSLLineTestParams_SNRGds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.SNRGus",
-	Syntax:       synDeviceDSLLineTestParams_SNRGus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.SNRpsds",
-	Syntax:       synDeviceDSLLineTestParams_SNRpsds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.SNRpsus",
-	Syntax:       synDeviceDSLLineTestParams_SNRpsus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.SNRMTds",
-	Syntax:       synDeviceDSLLineTestParams_SNRMTds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.SNRMTus",
-	Syntax:       synDeviceDSLLineTestParams_SNRMTus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.LATNds",
-	Syntax:       synDeviceDSLLineTestParams_LATNds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.LATNus",
-	Syntax:       synDeviceDSLLineTestParams_LATNus,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.SATNds",
-	Syntax:       synDeviceDSLLineTestParams_SATNds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.DSL.Line.{i}.TestParams.SATNus",
-	Syntax:       synDeviceDSLLineTestParams_SATNus,
-	Version:      "2.0",
-}}
+	HLOGMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceDSLImpl is what a device implements for Device.DSL; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLImpl to implement only some methods.
-type DeviceDSLImpl interface {
-	LineNumberOfEntries(inst []uint32) (uint32, error)
-	ChannelNumberOfEntries(inst []uint32) (uint32, error)
-	BondingGroupNumberOfEntries(inst []uint32) (uint32, error)
-	BondingGroupInstances(inst []uint32) []uint32
-	ChannelInstances(inst []uint32) []uint32
-	LineInstances(inst []uint32) []uint32
-}
+	HLOGMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceDSLImpl implements DeviceDSLImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLImpl struct{}
+	HLOGpsds model.ReadOnlyParam[[]string] `dm:"s"`
 
-func (UnimplementedDeviceDSLImpl) LineNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLImpl) ChannelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLImpl) BondingGroupNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLImpl) BondingGroupInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDSLImpl) ChannelInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDSLImpl) LineInstances(inst []uint32) []uint32 {
-	return nil
-}
+	HLOGpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-// DeviceDSLBondingGroupImpl is what a device implements for Device.DSL.BondingGroup.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLBondingGroupImpl to implement only some methods.
-type DeviceDSLBondingGroupImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDSLBondingGroupStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	GroupStatus(inst []uint32) ([]DeviceDSLBondingGroupGroupStatus, error)
-	GroupID(inst []uint32) (uint32, error)
-	BondSchemesSupported(inst []uint32) ([]DeviceDSLBondingGroupBondSchemesSupported, error)
-	BondScheme(inst []uint32) (string, error)
-	GroupCapacity(inst []uint32) (uint32, error)
-	RunningTime(inst []uint32) (uint32, error)
-	TargetUpRate(inst []uint32) (uint32, error)
-	TargetDownRate(inst []uint32) (uint32, error)
-	ThreshLowUpRate(inst []uint32) (uint32, error)
-	ThreshLowDownRate(inst []uint32) (uint32, error)
-	UpstreamDifferentialDelayTolerance(inst []uint32) (uint32, error)
-	DownstreamDifferentialDelayTolerance(inst []uint32) (uint32, error)
-	BondedChannelNumberOfEntries(inst []uint32) (uint32, error)
-	BondedChannelInstances(inst []uint32) []uint32
-}
+	LATNds model.ReadOnlyParam[[]string] `dm:"s"`
 
-// UnimplementedDeviceDSLBondingGroupImpl implements DeviceDSLBondingGroupImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLBondingGroupImpl struct{}
+	LATNus model.ReadOnlyParam[[]string] `dm:"s"`
 
-func (UnimplementedDeviceDSLBondingGroupImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) Status(inst []uint32) (DeviceDSLBondingGroupStatus, error) {
-	var zero DeviceDSLBondingGroupStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) GroupStatus(inst []uint32) ([]DeviceDSLBondingGroupGroupStatus, error) {
-	var zero []DeviceDSLBondingGroupGroupStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) GroupID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) BondSchemesSupported(inst []uint32) ([]DeviceDSLBondingGroupBondSchemesSupported, error) {
-	var zero []DeviceDSLBondingGroupBondSchemesSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) BondScheme(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) GroupCapacity(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) RunningTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) TargetUpRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) TargetDownRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) ThreshLowUpRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) ThreshLowDownRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) UpstreamDifferentialDelayTolerance(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) DownstreamDifferentialDelayTolerance(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) BondedChannelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupImpl) BondedChannelInstances(inst []uint32) []uint32 {
-	return nil
-}
+	QLNGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceDSLBondingGroupBondedChannelImpl is what a device implements for Device.DSL.BondingGroup.{i}.BondedChannel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLBondingGroupBondedChannelImpl to implement only some methods.
-type DeviceDSLBondingGroupBondedChannelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Channel(inst []uint32) (string, error)
-}
+	QLNGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceDSLBondingGroupBondedChannelImpl implements DeviceDSLBondingGroupBondedChannelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLBondingGroupBondedChannelImpl struct{}
+	QLNMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceDSLBondingGroupBondedChannelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupBondedChannelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupBondedChannelImpl) Channel(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
+	QLNMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceDSLBondingGroupBondedChannelEthernetImpl is what a device implements for Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLBondingGroupBondedChannelEthernetImpl to implement only some methods.
-type DeviceDSLBondingGroupBondedChannelEthernetImpl interface{}
+	QLNpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-// UnimplementedDeviceDSLBondingGroupBondedChannelEthernetImpl implements DeviceDSLBondingGroupBondedChannelEthernetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLBondingGroupBondedChannelEthernetImpl struct{}
+	QLNpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-// DeviceDSLBondingGroupBondedChannelEthernetStatsImpl is what a device implements for Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl to implement only some methods.
-type DeviceDSLBondingGroupBondedChannelEthernetStatsImpl interface {
-	UnderflowErrorsSent(inst []uint32) (uint32, error)
-	CRCErrorsReceived(inst []uint32) (uint32, error)
-	AlignmentErrorsReceived(inst []uint32) (uint32, error)
-	ShortPacketsReceived(inst []uint32) (uint32, error)
-	LongPacketsReceived(inst []uint32) (uint32, error)
-	OverflowErrorsReceived(inst []uint32) (uint32, error)
-	PauseFramesReceived(inst []uint32) (uint32, error)
-	FramesDropped(inst []uint32) (uint32, error)
-}
+	SATNds model.ReadOnlyParam[[]string] `dm:"s"`
 
-// UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl implements DeviceDSLBondingGroupBondedChannelEthernetStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl struct{}
+	SATNus model.ReadOnlyParam[[]string] `dm:"s"`
 
-func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) UnderflowErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) CRCErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) AlignmentErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) ShortPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) LongPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) OverflowErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) PauseFramesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) FramesDropped(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
+	SNRGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceDSLBondingGroupEthernetImpl is what a device implements for Device.DSL.BondingGroup.{i}.Ethernet; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLBondingGroupEthernetImpl to implement only some methods.
-type DeviceDSLBondingGroupEthernetImpl interface{}
+	SNRGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceDSLBondingGroupEthernetImpl implements DeviceDSLBondingGroupEthernetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLBondingGroupEthernetImpl struct{}
+	SNRMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceDSLBondingGroupEthernetStatsImpl is what a device implements for Device.DSL.BondingGroup.{i}.Ethernet.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLBondingGroupEthernetStatsImpl to implement only some methods.
-type DeviceDSLBondingGroupEthernetStatsImpl interface {
-	PAFErrors(inst []uint32) (uint32, error)
-	PAFSmallFragments(inst []uint32) (uint32, error)
-	PAFLargeFragments(inst []uint32) (uint32, error)
-	PAFBadFragments(inst []uint32) (uint32, error)
-	PAFLostFragments(inst []uint32) (uint32, error)
-	PAFLateFragments(inst []uint32) (uint32, error)
-	PAFLostStarts(inst []uint32) (uint32, error)
-	PAFLostEnds(inst []uint32) (uint32, error)
-	PAFOverflows(inst []uint32) (uint32, error)
-	PauseFramesSent(inst []uint32) (uint32, error)
-	CRCErrorsReceived(inst []uint32) (uint32, error)
-	AlignmentErrorsReceived(inst []uint32) (uint32, error)
-	ShortPacketsReceived(inst []uint32) (uint32, error)
-	LongPacketsReceived(inst []uint32) (uint32, error)
-	OverflowErrorsReceived(inst []uint32) (uint32, error)
-	FramesDropped(inst []uint32) (uint32, error)
-}
+	SNRMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceDSLBondingGroupEthernetStatsImpl implements DeviceDSLBondingGroupEthernetStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLBondingGroupEthernetStatsImpl struct{}
+	SNRpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFSmallFragments(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFLargeFragments(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFBadFragments(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFLostFragments(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFLateFragments(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFLostStarts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFLostEnds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFOverflows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PauseFramesSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) CRCErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) AlignmentErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) ShortPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) LongPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) OverflowErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) FramesDropped(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLBondingGroupStatsImpl is what a device implements for Device.DSL.BondingGroup.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLBondingGroupStatsImpl to implement only some methods.
-type DeviceDSLBondingGroupStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	TotalStart(inst []uint32) (uint32, error)
-	CurrentDayStart(inst []uint32) (uint32, error)
-	QuarterHourStart(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLBondingGroupStatsImpl implements DeviceDSLBondingGroupStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLBondingGroupStatsImpl struct{}
-
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) TotalStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) CurrentDayStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsImpl) QuarterHourStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLBondingGroupStatsCurrentDayImpl is what a device implements for Device.DSL.BondingGroup.{i}.Stats.CurrentDay; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl to implement only some methods.
-type DeviceDSLBondingGroupStatsCurrentDayImpl interface {
-	FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsCurrentDayFailureReasons, error)
-	UpstreamRate(inst []uint32) (uint32, error)
-	DownstreamRate(inst []uint32) (uint32, error)
-	UpstreamPacketLoss(inst []uint32) (uint32, error)
-	DownstreamPacketLoss(inst []uint32) (uint32, error)
-	UpstreamDifferentialDelay(inst []uint32) (uint32, error)
-	DownstreamDifferentialDelay(inst []uint32) (uint32, error)
-	FailureCount(inst []uint32) (uint32, error)
-	ErroredSeconds(inst []uint32) (uint32, error)
-	SeverelyErroredSeconds(inst []uint32) (uint32, error)
-	UnavailableSeconds(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl implements DeviceDSLBondingGroupStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl struct{}
-
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsCurrentDayFailureReasons, error) {
-	var zero []DeviceDSLBondingGroupStatsCurrentDayFailureReasons
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) UpstreamRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) DownstreamRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) UpstreamPacketLoss(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) DownstreamPacketLoss(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) UpstreamDifferentialDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) DownstreamDifferentialDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) FailureCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) ErroredSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) SeverelyErroredSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) UnavailableSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLBondingGroupStatsQuarterHourImpl is what a device implements for Device.DSL.BondingGroup.{i}.Stats.QuarterHour; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl to implement only some methods.
-type DeviceDSLBondingGroupStatsQuarterHourImpl interface {
-	FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsQuarterHourFailureReasons, error)
-	UpstreamRate(inst []uint32) (uint32, error)
-	DownstreamRate(inst []uint32) (uint32, error)
-	UpstreamPacketLoss(inst []uint32) (uint32, error)
-	DownstreamPacketLoss(inst []uint32) (uint32, error)
-	UpstreamDifferentialDelay(inst []uint32) (uint32, error)
-	DownstreamDifferentialDelay(inst []uint32) (uint32, error)
-	FailureCount(inst []uint32) (uint32, error)
-	ErroredSeconds(inst []uint32) (uint32, error)
-	SeverelyErroredSeconds(inst []uint32) (uint32, error)
-	UnavailableSeconds(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl implements DeviceDSLBondingGroupStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl struct{}
-
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsQuarterHourFailureReasons, error) {
-	var zero []DeviceDSLBondingGroupStatsQuarterHourFailureReasons
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) UpstreamRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) DownstreamRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) UpstreamPacketLoss(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) DownstreamPacketLoss(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) UpstreamDifferentialDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) DownstreamDifferentialDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) FailureCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) ErroredSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) SeverelyErroredSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) UnavailableSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLBondingGroupStatsTotalImpl is what a device implements for Device.DSL.BondingGroup.{i}.Stats.Total; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLBondingGroupStatsTotalImpl to implement only some methods.
-type DeviceDSLBondingGroupStatsTotalImpl interface {
-	FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsTotalFailureReasons, error)
-	UpstreamRate(inst []uint32) (uint32, error)
-	DownstreamRate(inst []uint32) (uint32, error)
-	UpstreamPacketLoss(inst []uint32) (uint32, error)
-	DownstreamPacketLoss(inst []uint32) (uint32, error)
-	UpstreamDifferentialDelay(inst []uint32) (uint32, error)
-	DownstreamDifferentialDelay(inst []uint32) (uint32, error)
-	FailureCount(inst []uint32) (uint32, error)
-	ErroredSeconds(inst []uint32) (uint32, error)
-	SeverelyErroredSeconds(inst []uint32) (uint32, error)
-	UnavailableSeconds(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLBondingGroupStatsTotalImpl implements DeviceDSLBondingGroupStatsTotalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLBondingGroupStatsTotalImpl struct{}
-
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsTotalFailureReasons, error) {
-	var zero []DeviceDSLBondingGroupStatsTotalFailureReasons
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) UpstreamRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) DownstreamRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) UpstreamPacketLoss(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) DownstreamPacketLoss(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) UpstreamDifferentialDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) DownstreamDifferentialDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) FailureCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) ErroredSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) SeverelyErroredSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) UnavailableSeconds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLChannelImpl is what a device implements for Device.DSL.Channel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLChannelImpl to implement only some methods.
-type DeviceDSLChannelImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDSLChannelStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	LinkEncapsulationSupported(inst []uint32) ([]DeviceDSLChannelLinkEncapsulationSupported, error)
-	LinkEncapsulationUsed(inst []uint32) (DeviceDSLChannelLinkEncapsulationUsed, error)
-	LPATH(inst []uint32) (uint32, error)
-	INTLVDEPTH(inst []uint32) (uint32, error)
-	INTLVBLOCK(inst []uint32) (int32, error)
-	ActualInterleavingDelay(inst []uint32) (uint32, error)
-	ACTINP(inst []uint32) (int32, error)
-	INPREPORT(inst []uint32) (bool, error)
-	NFEC(inst []uint32) (int32, error)
-	RFEC(inst []uint32) (int32, error)
-	LSYMB(inst []uint32) (int32, error)
-	UpstreamCurrRate(inst []uint32) (uint32, error)
-	DownstreamCurrRate(inst []uint32) (uint32, error)
-	ACTNDR(inst []uint32) (uint32, error)
-	ACTINPREIN(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLChannelImpl implements DeviceDSLChannelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLChannelImpl struct{}
-
-func (UnimplementedDeviceDSLChannelImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) Status(inst []uint32) (DeviceDSLChannelStatus, error) {
-	var zero DeviceDSLChannelStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) LinkEncapsulationSupported(inst []uint32) ([]DeviceDSLChannelLinkEncapsulationSupported, error) {
-	var zero []DeviceDSLChannelLinkEncapsulationSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) LinkEncapsulationUsed(inst []uint32) (DeviceDSLChannelLinkEncapsulationUsed, error) {
-	var zero DeviceDSLChannelLinkEncapsulationUsed
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) LPATH(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) INTLVDEPTH(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) INTLVBLOCK(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) ActualInterleavingDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) ACTINP(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) INPREPORT(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) NFEC(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) RFEC(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) LSYMB(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) UpstreamCurrRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) DownstreamCurrRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) ACTNDR(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelImpl) ACTINPREIN(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLChannelStatsImpl is what a device implements for Device.DSL.Channel.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLChannelStatsImpl to implement only some methods.
-type DeviceDSLChannelStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	TotalStart(inst []uint32) (uint32, error)
-	ShowtimeStart(inst []uint32) (uint32, error)
-	LastShowtimeStart(inst []uint32) (uint32, error)
-	CurrentDayStart(inst []uint32) (uint32, error)
-	QuarterHourStart(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLChannelStatsImpl implements DeviceDSLChannelStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLChannelStatsImpl struct{}
-
-func (UnimplementedDeviceDSLChannelStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) TotalStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) ShowtimeStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) LastShowtimeStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) CurrentDayStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsImpl) QuarterHourStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLChannelStatsCurrentDayImpl is what a device implements for Device.DSL.Channel.{i}.Stats.CurrentDay; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLChannelStatsCurrentDayImpl to implement only some methods.
-type DeviceDSLChannelStatsCurrentDayImpl interface {
-	XTURFECErrors(inst []uint32) (uint32, error)
-	XTUCFECErrors(inst []uint32) (uint32, error)
-	XTURHECErrors(inst []uint32) (uint32, error)
-	XTUCHECErrors(inst []uint32) (uint32, error)
-	XTURCRCErrors(inst []uint32) (uint32, error)
-	XTUCCRCErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLChannelStatsCurrentDayImpl implements DeviceDSLChannelStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLChannelStatsCurrentDayImpl struct{}
-
-func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTURFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTUCFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTURHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTUCHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTURCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTUCCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLChannelStatsLastShowtimeImpl is what a device implements for Device.DSL.Channel.{i}.Stats.LastShowtime; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLChannelStatsLastShowtimeImpl to implement only some methods.
-type DeviceDSLChannelStatsLastShowtimeImpl interface {
-	XTURFECErrors(inst []uint32) (uint32, error)
-	XTUCFECErrors(inst []uint32) (uint32, error)
-	XTURHECErrors(inst []uint32) (uint32, error)
-	XTUCHECErrors(inst []uint32) (uint32, error)
-	XTURCRCErrors(inst []uint32) (uint32, error)
-	XTUCCRCErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLChannelStatsLastShowtimeImpl implements DeviceDSLChannelStatsLastShowtimeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLChannelStatsLastShowtimeImpl struct{}
-
-func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTURFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTUCFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTURHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTUCHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTURCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTUCCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLChannelStatsQuarterHourImpl is what a device implements for Device.DSL.Channel.{i}.Stats.QuarterHour; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLChannelStatsQuarterHourImpl to implement only some methods.
-type DeviceDSLChannelStatsQuarterHourImpl interface {
-	XTURFECErrors(inst []uint32) (uint32, error)
-	XTUCFECErrors(inst []uint32) (uint32, error)
-	XTURHECErrors(inst []uint32) (uint32, error)
-	XTUCHECErrors(inst []uint32) (uint32, error)
-	XTURCRCErrors(inst []uint32) (uint32, error)
-	XTUCCRCErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLChannelStatsQuarterHourImpl implements DeviceDSLChannelStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLChannelStatsQuarterHourImpl struct{}
-
-func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTURFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTUCFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTURHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTUCHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTURCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTUCCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLChannelStatsShowtimeImpl is what a device implements for Device.DSL.Channel.{i}.Stats.Showtime; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLChannelStatsShowtimeImpl to implement only some methods.
-type DeviceDSLChannelStatsShowtimeImpl interface {
-	XTURFECErrors(inst []uint32) (uint32, error)
-	XTUCFECErrors(inst []uint32) (uint32, error)
-	XTURHECErrors(inst []uint32) (uint32, error)
-	XTUCHECErrors(inst []uint32) (uint32, error)
-	XTURCRCErrors(inst []uint32) (uint32, error)
-	XTUCCRCErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLChannelStatsShowtimeImpl implements DeviceDSLChannelStatsShowtimeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLChannelStatsShowtimeImpl struct{}
-
-func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTURFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTUCFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTURHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTUCHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTURCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTUCCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLChannelStatsTotalImpl is what a device implements for Device.DSL.Channel.{i}.Stats.Total; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLChannelStatsTotalImpl to implement only some methods.
-type DeviceDSLChannelStatsTotalImpl interface {
-	XTURFECErrors(inst []uint32) (uint32, error)
-	XTUCFECErrors(inst []uint32) (uint32, error)
-	XTURHECErrors(inst []uint32) (uint32, error)
-	XTUCHECErrors(inst []uint32) (uint32, error)
-	XTURCRCErrors(inst []uint32) (uint32, error)
-	XTUCCRCErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLChannelStatsTotalImpl implements DeviceDSLChannelStatsTotalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLChannelStatsTotalImpl struct{}
-
-func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTURFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTUCFECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTURHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTUCHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTURCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTUCCRCErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLDiagnosticsImpl is what a device implements for Device.DSL.Diagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLDiagnosticsImpl to implement only some methods.
-type DeviceDSLDiagnosticsImpl interface{}
-
-// UnimplementedDeviceDSLDiagnosticsImpl implements DeviceDSLDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLDiagnosticsImpl struct{}
-
-// DeviceDSLDiagnosticsADSLLineTestImpl is what a device implements for Device.DSL.Diagnostics.ADSLLineTest; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl to implement only some methods.
-type DeviceDSLDiagnosticsADSLLineTestImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsADSLLineTestDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsADSLLineTestDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	ACTPSDds(inst []uint32) (int32, error)
-	ACTPSDus(inst []uint32) (int32, error)
-	ACTATPds(inst []uint32) (int32, error)
-	ACTATPus(inst []uint32) (int32, error)
-	HLINSCds(inst []uint32) (int32, error)
-	HLINSCus(inst []uint32) (int32, error)
-	HLINGds(inst []uint32) (uint32, error)
-	HLINGus(inst []uint32) (uint32, error)
-	HLOGGds(inst []uint32) (uint32, error)
-	HLOGGus(inst []uint32) (uint32, error)
-	HLOGpsds(inst []uint32) ([]string, error)
-	HLOGpsus(inst []uint32) ([]string, error)
-	HLOGMTds(inst []uint32) (uint32, error)
-	HLOGMTus(inst []uint32) (uint32, error)
-	LATNpbds(inst []uint32) ([]string, error)
-	LATNpbus(inst []uint32) ([]string, error)
-	SATNds(inst []uint32) ([]string, error)
-	SATNus(inst []uint32) ([]string, error)
-	HLINpsds(inst []uint32) ([]int32, error)
-	HLINpsus(inst []uint32) ([]string, error)
-	QLNGds(inst []uint32) (uint32, error)
-	QLNGus(inst []uint32) (uint32, error)
-	QLNpsds(inst []uint32) ([]int32, error)
-	QLNpsus(inst []uint32) ([]string, error)
-	QLNMTds(inst []uint32) (uint32, error)
-	QLNMTus(inst []uint32) (uint32, error)
-	SNRGds(inst []uint32) (uint32, error)
-	SNRGus(inst []uint32) (uint32, error)
-	SNRpsds(inst []uint32) ([]int32, error)
-	SNRpsus(inst []uint32) ([]string, error)
-	SNRMTds(inst []uint32) (uint32, error)
-	SNRMTus(inst []uint32) (uint32, error)
-	BITSpsds(inst []uint32) ([]int32, error)
-	BITSpsus(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl implements DeviceDSLDiagnosticsADSLLineTestImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl struct{}
-
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsADSLLineTestDiagnosticsState, error) {
-	var zero DeviceDSLDiagnosticsADSLLineTestDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsADSLLineTestDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) ACTPSDds(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) ACTPSDus(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) ACTATPds(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) ACTATPus(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINSCds(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINSCus(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGpsds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) LATNpbds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) LATNpbus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SATNds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SATNus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) BITSpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) BITSpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLDiagnosticsSELTPImpl is what a device implements for Device.DSL.Diagnostics.SELTP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLDiagnosticsSELTPImpl to implement only some methods.
-type DeviceDSLDiagnosticsSELTPImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTPDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTPDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	CapacityEstimateEnabling(inst []uint32) (bool, error)
-	SetCapacityEstimateEnabling(inst []uint32, v bool) error
-	CapacitySignalPSD(inst []uint32) ([]uint32, error)
-	SetCapacitySignalPSD(inst []uint32, v []uint32) error
-	CapacityNoisePSD(inst []uint32) ([]uint32, error)
-	SetCapacityNoisePSD(inst []uint32, v []uint32) error
-	CapacityTargetMargin(inst []uint32) (uint32, error)
-	SetCapacityTargetMargin(inst []uint32, v uint32) error
-	LoopTermination(inst []uint32) (DeviceDSLDiagnosticsSELTPLoopTermination, error)
-	LoopLength(inst []uint32) (uint32, error)
-	LoopTopology(inst []uint32) ([]string, error)
-	AttenuationCharacteristics(inst []uint32) ([]uint32, error)
-	TFlogGroupSize(inst []uint32) (uint32, error)
-	MissingFilter(inst []uint32) (bool, error)
-	CapacityEstimate(inst []uint32) ([]uint32, error)
-}
-
-// UnimplementedDeviceDSLDiagnosticsSELTPImpl implements DeviceDSLDiagnosticsSELTPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLDiagnosticsSELTPImpl struct{}
-
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTPDiagnosticsState, error) {
-	var zero DeviceDSLDiagnosticsSELTPDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTPDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) CapacityEstimateEnabling(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetCapacityEstimateEnabling(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) CapacitySignalPSD(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetCapacitySignalPSD(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) CapacityNoisePSD(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetCapacityNoisePSD(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) CapacityTargetMargin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetCapacityTargetMargin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) LoopTermination(inst []uint32) (DeviceDSLDiagnosticsSELTPLoopTermination, error) {
-	var zero DeviceDSLDiagnosticsSELTPLoopTermination
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) LoopLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) LoopTopology(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) AttenuationCharacteristics(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) TFlogGroupSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) MissingFilter(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) CapacityEstimate(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLDiagnosticsSELTQLNImpl is what a device implements for Device.DSL.Diagnostics.SELTQLN; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLDiagnosticsSELTQLNImpl to implement only some methods.
-type DeviceDSLDiagnosticsSELTQLNImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTQLNDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTQLNDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	QLNMaxMeasurementDuration(inst []uint32) (uint32, error)
-	SetQLNMaxMeasurementDuration(inst []uint32, v uint32) error
-	ExtendedBandwidthOperation(inst []uint32) (bool, error)
-	QLN(inst []uint32) ([]int32, error)
-	QLNGroupSize(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLDiagnosticsSELTQLNImpl implements DeviceDSLDiagnosticsSELTQLNImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLDiagnosticsSELTQLNImpl struct{}
-
-func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTQLNDiagnosticsState, error) {
-	var zero DeviceDSLDiagnosticsSELTQLNDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTQLNDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) QLNMaxMeasurementDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) SetQLNMaxMeasurementDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) ExtendedBandwidthOperation(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) QLN(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) QLNGroupSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLDiagnosticsSELTUERImpl is what a device implements for Device.DSL.Diagnostics.SELTUER; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLDiagnosticsSELTUERImpl to implement only some methods.
-type DeviceDSLDiagnosticsSELTUERImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTUERDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTUERDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	UERMaxMeasurementDuration(inst []uint32) (uint32, error)
-	SetUERMaxMeasurementDuration(inst []uint32, v uint32) error
-	ExtendedBandwidthOperation(inst []uint32) (bool, error)
-	UER(inst []uint32) ([]int32, error)
-	UERScaleFactor(inst []uint32) (uint32, error)
-	UERGroupSize(inst []uint32) (uint32, error)
-	UERVar(inst []uint32) ([]int32, error)
-}
-
-// UnimplementedDeviceDSLDiagnosticsSELTUERImpl implements DeviceDSLDiagnosticsSELTUERImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLDiagnosticsSELTUERImpl struct{}
-
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTUERDiagnosticsState, error) {
-	var zero DeviceDSLDiagnosticsSELTUERDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTUERDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) UERMaxMeasurementDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) SetUERMaxMeasurementDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) ExtendedBandwidthOperation(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) UER(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) UERScaleFactor(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) UERGroupSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) UERVar(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLLineImpl is what a device implements for Device.DSL.Line.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLLineImpl to implement only some methods.
-type DeviceDSLLineImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDSLLineStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	EnableDataGathering(inst []uint32) (bool, error)
-	SetEnableDataGathering(inst []uint32, v bool) error
-	FirmwareVersion(inst []uint32) (string, error)
-	LinkStatus(inst []uint32) (DeviceDSLLineLinkStatus, error)
-	XTSE(inst []uint32) ([]byte, error)
-	XTSUsed(inst []uint32) ([]byte, error)
-	LineEncoding(inst []uint32) (DeviceDSLLineLineEncoding, error)
-	AllowedProfiles(inst []uint32) ([]DeviceDSLLineAllowedProfiles, error)
-	CurrentProfile(inst []uint32) (string, error)
-	PowerManagementState(inst []uint32) (DeviceDSLLinePowerManagementState, error)
-	SuccessFailureCause(inst []uint32) (uint32, error)
-	UPBOKLER(inst []uint32) (uint32, error)
-	UPBOKLEPb(inst []uint32) ([]uint32, error)
-	UPBOKLERPb(inst []uint32) ([]uint32, error)
-	RXTHRSHds(inst []uint32) (int32, error)
-	ACTRAMODEds(inst []uint32) (uint32, error)
-	ACTRAMODEus(inst []uint32) (uint32, error)
-	ACTINPROCds(inst []uint32) (uint32, error)
-	ACTINPROCus(inst []uint32) (uint32, error)
-	SNRMROCds(inst []uint32) (uint32, error)
-	SNRMROCus(inst []uint32) (uint32, error)
-	LastStateTransmittedDownstream(inst []uint32) (uint32, error)
-	LastStateTransmittedUpstream(inst []uint32) (uint32, error)
-	UPBOKLE(inst []uint32) (uint32, error)
-	MREFPSDds(inst []uint32) ([]byte, error)
-	MREFPSDus(inst []uint32) ([]byte, error)
-	LIMITMASK(inst []uint32) (uint32, error)
-	US0MASK(inst []uint32) (uint32, error)
-	TRELLISds(inst []uint32) (int32, error)
-	TRELLISus(inst []uint32) (int32, error)
-	ACTSNRMODEds(inst []uint32) (uint32, error)
-	ACTSNRMODEus(inst []uint32) (uint32, error)
-	VirtualNoisePSDds(inst []uint32) ([]byte, error)
-	VirtualNoisePSDus(inst []uint32) ([]byte, error)
-	ACTUALCE(inst []uint32) (uint32, error)
-	LineNumber(inst []uint32) (int32, error)
-	UpstreamMaxBitRate(inst []uint32) (uint32, error)
-	DownstreamMaxBitRate(inst []uint32) (uint32, error)
-	UpstreamNoiseMargin(inst []uint32) (int32, error)
-	DownstreamNoiseMargin(inst []uint32) (int32, error)
-	SNRMpbus(inst []uint32) ([]string, error)
-	SNRMpbds(inst []uint32) ([]string, error)
-	INMIATOds(inst []uint32) (uint32, error)
-	INMIATSds(inst []uint32) (uint32, error)
-	INMCCds(inst []uint32) (uint32, error)
-	INMINPEQMODEds(inst []uint32) (uint32, error)
-	UpstreamAttenuation(inst []uint32) (int32, error)
-	DownstreamAttenuation(inst []uint32) (int32, error)
-	UpstreamPower(inst []uint32) (int32, error)
-	DownstreamPower(inst []uint32) (int32, error)
-	XTURVersion(inst []uint32) (string, error)
-	XTURSerial(inst []uint32) (string, error)
-	XTURVendor(inst []uint32) ([]byte, error)
-	XTURVendorSpecific(inst []uint32) ([]byte, error)
-	XTURCountry(inst []uint32) ([]byte, error)
-	XTURSystemVendor(inst []uint32) ([]byte, error)
-	XTURSystemVendorSpecific(inst []uint32) ([]byte, error)
-	XTURSystemCountry(inst []uint32) ([]byte, error)
-	XTURANSIStd(inst []uint32) (uint32, error)
-	XTURANSIRev(inst []uint32) (uint32, error)
-	XTUCVersion(inst []uint32) ([]byte, error)
-	XTUCSerial(inst []uint32) (string, error)
-	XTUCVendor(inst []uint32) ([]byte, error)
-	XTUCVendorSpecific(inst []uint32) ([]byte, error)
-	XTUCCountry(inst []uint32) ([]byte, error)
-	XTUCSystemVendor(inst []uint32) ([]byte, error)
-	XTUCSystemVendorSpecific(inst []uint32) ([]byte, error)
-	XTUCSystemCountry(inst []uint32) ([]byte, error)
-	XTUCANSIStd(inst []uint32) (uint32, error)
-	XTUCANSIRev(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLLineImpl implements DeviceDSLLineImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLLineImpl struct{}
-
-func (UnimplementedDeviceDSLLineImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) Status(inst []uint32) (DeviceDSLLineStatus, error) {
-	var zero DeviceDSLLineStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) EnableDataGathering(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) SetEnableDataGathering(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) LinkStatus(inst []uint32) (DeviceDSLLineLinkStatus, error) {
-	var zero DeviceDSLLineLinkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTSE(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTSUsed(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) LineEncoding(inst []uint32) (DeviceDSLLineLineEncoding, error) {
-	var zero DeviceDSLLineLineEncoding
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) AllowedProfiles(inst []uint32) ([]DeviceDSLLineAllowedProfiles, error) {
-	var zero []DeviceDSLLineAllowedProfiles
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) CurrentProfile(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) PowerManagementState(inst []uint32) (DeviceDSLLinePowerManagementState, error) {
-	var zero DeviceDSLLinePowerManagementState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) SuccessFailureCause(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) UPBOKLER(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) UPBOKLEPb(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) UPBOKLERPb(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) RXTHRSHds(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) ACTRAMODEds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) ACTRAMODEus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) ACTINPROCds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) ACTINPROCus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) SNRMROCds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) SNRMROCus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) LastStateTransmittedDownstream(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) LastStateTransmittedUpstream(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) UPBOKLE(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) MREFPSDds(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) MREFPSDus(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) LIMITMASK(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) US0MASK(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) TRELLISds(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) TRELLISus(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) ACTSNRMODEds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) ACTSNRMODEus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) VirtualNoisePSDds(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) VirtualNoisePSDus(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) ACTUALCE(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) LineNumber(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) UpstreamMaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) DownstreamMaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) UpstreamNoiseMargin(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) DownstreamNoiseMargin(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) SNRMpbus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) SNRMpbds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) INMIATOds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) INMIATSds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) INMCCds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) INMINPEQMODEds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) UpstreamAttenuation(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) DownstreamAttenuation(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) UpstreamPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) DownstreamPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTURVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTURSerial(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTURVendor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTURVendorSpecific(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTURCountry(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTURSystemVendor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTURSystemVendorSpecific(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTURSystemCountry(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTURANSIStd(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTURANSIRev(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTUCVersion(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTUCSerial(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTUCVendor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTUCVendorSpecific(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTUCCountry(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTUCSystemVendor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTUCSystemVendorSpecific(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTUCSystemCountry(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTUCANSIStd(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineImpl) XTUCANSIRev(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLLineDataGatheringImpl is what a device implements for Device.DSL.Line.{i}.DataGathering; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLLineDataGatheringImpl to implement only some methods.
-type DeviceDSLLineDataGatheringImpl interface {
-	LoggingDepthR(inst []uint32) (uint32, error)
-	ActLoggingDepthReportingR(inst []uint32) (uint32, error)
-	EventTraceBufferR(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceDSLLineDataGatheringImpl implements DeviceDSLLineDataGatheringImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLLineDataGatheringImpl struct{}
-
-func (UnimplementedDeviceDSLLineDataGatheringImpl) LoggingDepthR(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineDataGatheringImpl) ActLoggingDepthReportingR(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineDataGatheringImpl) EventTraceBufferR(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLLineStatsImpl is what a device implements for Device.DSL.Line.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLLineStatsImpl to implement only some methods.
-type DeviceDSLLineStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	TotalStart(inst []uint32) (uint32, error)
-	ShowtimeStart(inst []uint32) (uint32, error)
-	LastShowtimeStart(inst []uint32) (uint32, error)
-	CurrentDayStart(inst []uint32) (uint32, error)
-	QuarterHourStart(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLLineStatsImpl implements DeviceDSLLineStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLLineStatsImpl struct{}
-
-func (UnimplementedDeviceDSLLineStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) TotalStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) ShowtimeStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) LastShowtimeStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) CurrentDayStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsImpl) QuarterHourStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLLineStatsCurrentDayImpl is what a device implements for Device.DSL.Line.{i}.Stats.CurrentDay; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLLineStatsCurrentDayImpl to implement only some methods.
-type DeviceDSLLineStatsCurrentDayImpl interface {
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLLineStatsCurrentDayImpl implements DeviceDSLLineStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLLineStatsCurrentDayImpl struct{}
-
-func (UnimplementedDeviceDSLLineStatsCurrentDayImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsCurrentDayImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLLineStatsLastShowtimeImpl is what a device implements for Device.DSL.Line.{i}.Stats.LastShowtime; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLLineStatsLastShowtimeImpl to implement only some methods.
-type DeviceDSLLineStatsLastShowtimeImpl interface {
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLLineStatsLastShowtimeImpl implements DeviceDSLLineStatsLastShowtimeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLLineStatsLastShowtimeImpl struct{}
-
-func (UnimplementedDeviceDSLLineStatsLastShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsLastShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLLineStatsQuarterHourImpl is what a device implements for Device.DSL.Line.{i}.Stats.QuarterHour; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLLineStatsQuarterHourImpl to implement only some methods.
-type DeviceDSLLineStatsQuarterHourImpl interface {
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLLineStatsQuarterHourImpl implements DeviceDSLLineStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLLineStatsQuarterHourImpl struct{}
-
-func (UnimplementedDeviceDSLLineStatsQuarterHourImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsQuarterHourImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLLineStatsShowtimeImpl is what a device implements for Device.DSL.Line.{i}.Stats.Showtime; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLLineStatsShowtimeImpl to implement only some methods.
-type DeviceDSLLineStatsShowtimeImpl interface {
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLLineStatsShowtimeImpl implements DeviceDSLLineStatsShowtimeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLLineStatsShowtimeImpl struct{}
-
-func (UnimplementedDeviceDSLLineStatsShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLLineStatsTotalImpl is what a device implements for Device.DSL.Line.{i}.Stats.Total; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLLineStatsTotalImpl to implement only some methods.
-type DeviceDSLLineStatsTotalImpl interface {
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceDSLLineStatsTotalImpl implements DeviceDSLLineStatsTotalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLLineStatsTotalImpl struct{}
-
-func (UnimplementedDeviceDSLLineStatsTotalImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineStatsTotalImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDSLLineTestParamsImpl is what a device implements for Device.DSL.Line.{i}.TestParams; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLLineTestParamsImpl to implement only some methods.
-type DeviceDSLLineTestParamsImpl interface {
-	HLOGGds(inst []uint32) (uint32, error)
-	HLOGGus(inst []uint32) (uint32, error)
-	HLOGpsds(inst []uint32) ([]string, error)
-	HLOGpsus(inst []uint32) ([]string, error)
-	HLOGMTds(inst []uint32) (uint32, error)
-	HLOGMTus(inst []uint32) (uint32, error)
-	QLNGds(inst []uint32) (uint32, error)
-	QLNGus(inst []uint32) (uint32, error)
-	QLNpsds(inst []uint32) ([]int32, error)
-	QLNpsus(inst []uint32) ([]string, error)
-	QLNMTds(inst []uint32) (uint32, error)
-	QLNMTus(inst []uint32) (uint32, error)
-	SNRGds(inst []uint32) (uint32, error)
-	SNRGus(inst []uint32) (uint32, error)
-	SNRpsds(inst []uint32) ([]int32, error)
-	SNRpsus(inst []uint32) ([]string, error)
-	SNRMTds(inst []uint32) (uint32, error)
-	SNRMTus(inst []uint32) (uint32, error)
-	LATNds(inst []uint32) ([]string, error)
-	LATNus(inst []uint32) ([]string, error)
-	SATNds(inst []uint32) ([]string, error)
-	SATNus(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceDSLLineTestParamsImpl implements DeviceDSLLineTestParamsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLLineTestParamsImpl struct{}
-
-func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGpsds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) QLNGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) QLNGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) QLNpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) QLNpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) QLNMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) QLNMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) SNRGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) SNRGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) SNRpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) SNRpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) SNRMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) SNRMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) LATNds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) LATNus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) SATNds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLLineTestParamsImpl) SATNus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	SNRpsus model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -3,27 +3,18 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceDSLite_Enable                          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLite_InterfaceSettingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDSLite holds the values of Device.DSLite. (object, readOnly, since 2.2)
+// DeviceDSLite holds the values of Device.DSLite. (object, readOnly, since 2.2).
 type DeviceDSLite struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// InterfaceSettingNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	InterfaceSettingNumberOfEntries uint32 `cwmp:"InterfaceSettingNumberOfEntries"`
-	// Device.DSLite.InterfaceSetting.{i}. instances by instance number
-	InterfaceSetting map[uint32]*DeviceDSLiteInterfaceSetting `cwmp:"InterfaceSetting.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	InterfaceSettingNumberOfEntries uint32 `json:"InterfaceSettingNumberOfEntries,omitzero"`
+
+	InterfaceSetting map[uint32]*DeviceDSLiteInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.DSLite.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceDSLite) AddInterfaceSetting(i uint32) *DeviceDSLiteInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceDSLiteInterfaceSetting{}
@@ -32,513 +23,129 @@ func (o *DeviceDSLite) AddInterfaceSetting(i uint32) *DeviceDSLiteInterfaceSetti
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// GetInterfaceSetting returns instance i of Device.DSLite.InterfaceSetting.{i}.
-func (o *DeviceDSLite) GetInterfaceSetting(i uint32) (*DeviceDSLiteInterfaceSetting, bool) {
-	x, ok := o.InterfaceSetting[i]
-	return x, ok
-}
-
-// DeleteInterfaceSetting removes instance i of Device.DSLite.InterfaceSetting.{i}.
-func (o *DeviceDSLite) DeleteInterfaceSetting(i uint32) {
-	delete(o.InterfaceSetting, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLite) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLite) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceDSLite) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
-		o.InterfaceSetting[i].ValidateAt(prefix+"InterfaceSetting."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
 	}
 }
 
 // DeviceDSLitePath is the typed path of Device.DSLite.
 type DeviceDSLitePath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDSLitePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLitePath(prefix string) DeviceDSLitePath {
-	p := &prefix
-	return DeviceDSLitePath{
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceSettingNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceSettingNumberOfEntries", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// InterfaceSetting returns the typed path of instance i.
+func (x DeviceDSLitePath) InterfaceSetting(i uint32) (p DeviceDSLiteInterfaceSettingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	return
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.DSLite.InterfaceSetting.{i}.
-func (x DeviceDSLitePath) InterfaceSetting(i uint32) DeviceDSLiteInterfaceSettingPath {
-	return newDeviceDSLiteInterfaceSettingPath(x.Path() + "InterfaceSetting." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceSettingTable returns the table Device.DSLite.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceDSLitePath) InterfaceSettingTable() model.Table {
-	return model.NewTable(x.Path() + "InterfaceSetting.")
+	return model.NewTable(x.ObjectPath, "InterfaceSetting.")
 }
 
 // DeviceDSLiteInterfaceSettingStatus enumerates the values of Device.DSLite.InterfaceSetting.{i}.Status.
 type DeviceDSLiteInterfaceSettingStatus string
 
-func (e DeviceDSLiteInterfaceSettingStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDSLiteInterfaceSettingStatus_Disabled DeviceDSLiteInterfaceSettingStatus = "Disabled"
-	DeviceDSLiteInterfaceSettingStatus_Enabled  DeviceDSLiteInterfaceSettingStatus = "Enabled"
-	DeviceDSLiteInterfaceSettingStatus_Error    DeviceDSLiteInterfaceSettingStatus = "Error"
+
+	DeviceDSLiteInterfaceSettingStatus_Enabled DeviceDSLiteInterfaceSettingStatus = "Enabled"
+
+	DeviceDSLiteInterfaceSettingStatus_Error DeviceDSLiteInterfaceSettingStatus = "Error"
 )
 
 // DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence enumerates the values of Device.DSLite.InterfaceSetting.{i}.EndpointAssignmentPrecedence.
 type DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence string
 
-func (e DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence_DHCPv6 DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence = "DHCPv6"
+
 	DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence_Static DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence = "Static"
 )
 
 // DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence enumerates the values of Device.DSLite.InterfaceSetting.{i}.EndpointAddressTypePrecedence.
 type DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence string
 
-func (e DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence_FQDN        DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence = "FQDN"
+	DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence_FQDN DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence = "FQDN"
+
 	DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence_IPv6Address DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence = "IPv6Address"
 )
 
 // DeviceDSLiteInterfaceSettingOrigin enumerates the values of Device.DSLite.InterfaceSetting.{i}.Origin.
 type DeviceDSLiteInterfaceSettingOrigin string
 
-func (e DeviceDSLiteInterfaceSettingOrigin) String() string {
-	return string(e)
-}
-
 const (
 	DeviceDSLiteInterfaceSettingOrigin_DHCPv6 DeviceDSLiteInterfaceSettingOrigin = "DHCPv6"
+
 	DeviceDSLiteInterfaceSettingOrigin_Static DeviceDSLiteInterfaceSettingOrigin = "Static"
 )
 
-var (
-	synDeviceDSLiteInterfaceSetting_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDSLiteInterfaceSetting_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceDSLiteInterfaceSetting_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDSLiteInterfaceSetting_EndpointAssignmentPrecedence = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "DHCPv6",
-		},
-		Enums: []model.Enum{{Value: "DHCPv6"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLiteInterfaceSetting_EndpointAddressTypePrecedence = &model.Syntax{
-		Enums: []model.Enum{{Value: "FQDN"}, {Value: "IPv6Address"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLiteInterfaceSetting_EndpointAddressInUse = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDSLiteInterfaceSetting_EndpointName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLiteInterfaceSetting_EndpointAddress = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDSLiteInterfaceSetting_Origin = &model.Syntax{
-		Enums: []model.Enum{{Value: "DHCPv6"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLiteInterfaceSetting_TunnelInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDSLiteInterfaceSetting_TunneledInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceDSLiteInterfaceSetting holds the values of Device.DSLite.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceDSLiteInterfaceSetting holds the values of Device.DSLite.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDSLiteInterfaceSetting struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.2.
-	Status DeviceDSLiteInterfaceSettingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// EndpointAssignmentPrecedence: string{DHCPv6,Static}, readWrite, since 2.2.
-	EndpointAssignmentPrecedence DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence `cwmp:"EndpointAssignmentPrecedence"`
-	// EndpointAddressTypePrecedence: string{FQDN,IPv6Address}, readWrite, since 2.5.
-	EndpointAddressTypePrecedence DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence `cwmp:"EndpointAddressTypePrecedence"`
-	// EndpointAddressInUse: IPv6Address=string(:45), readOnly, since 2.5.
-	EndpointAddressInUse string `cwmp:"EndpointAddressInUse"`
-	// EndpointName: string(:256), readWrite, since 2.2.
-	EndpointName string `cwmp:"EndpointName"`
-	// EndpointAddress: IPv6Address=string(:45), readWrite, since 2.2.
-	EndpointAddress string `cwmp:"EndpointAddress"`
-	// Origin: string{DHCPv6,Static}, readOnly, since 2.2.
-	Origin DeviceDSLiteInterfaceSettingOrigin `cwmp:"Origin"`
-	// TunnelInterface: string(:256) pathRef→##.IP.Interface., readOnly, since 2.2.
-	TunnelInterface string `cwmp:"TunnelInterface"`
-	// TunneledInterface: string(:256) pathRef→##.IP.Interface., readOnly, since 2.2.
-	TunneledInterface string `cwmp:"TunneledInterface"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDSLiteInterfaceSettingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	EndpointAssignmentPrecedence DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence `json:"EndpointAssignmentPrecedence,omitzero"`
+
+	EndpointAddressTypePrecedence DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence `json:"EndpointAddressTypePrecedence,omitzero"`
+
+	EndpointAddressInUse string `json:"EndpointAddressInUse,omitzero"`
+
+	EndpointName string `json:"EndpointName,omitzero"`
+
+	EndpointAddress string `json:"EndpointAddress,omitzero"`
+
+	Origin DeviceDSLiteInterfaceSettingOrigin `json:"Origin,omitzero"`
+
+	TunnelInterface string `json:"TunnelInterface,omitzero"`
+
+	TunneledInterface string `json:"TunneledInterface,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDSLiteInterfaceSetting) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDSLiteInterfaceSetting) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDSLiteInterfaceSetting_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLiteInterfaceSetting_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLiteInterfaceSetting_EndpointAssignmentPrecedence, string(o.EndpointAssignmentPrecedence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EndpointAssignmentPrecedence",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLiteInterfaceSetting_EndpointAddressTypePrecedence, string(o.EndpointAddressTypePrecedence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EndpointAddressTypePrecedence",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLiteInterfaceSetting_EndpointAddressInUse, o.EndpointAddressInUse); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EndpointAddressInUse",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLiteInterfaceSetting_EndpointName, o.EndpointName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EndpointName",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLiteInterfaceSetting_EndpointAddress, o.EndpointAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EndpointAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLiteInterfaceSetting_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLiteInterfaceSetting_TunnelInterface, o.TunnelInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TunnelInterface",
-		})
-	}
-	if e := model.CheckString(synDeviceDSLiteInterfaceSetting_TunneledInterface, o.TunneledInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TunneledInterface",
-		})
-	}
+func (o *DeviceDSLiteInterfaceSetting) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1334, string(o.Status))
+	c.String(p, "Alias", 1326, o.Alias)
+	c.String(p, "EndpointAssignmentPrecedence", 1331, string(o.EndpointAssignmentPrecedence))
+	c.String(p, "EndpointAddressTypePrecedence", 1330, string(o.EndpointAddressTypePrecedence))
+	c.String(p, "EndpointAddressInUse", 1329, o.EndpointAddressInUse)
+	c.String(p, "EndpointName", 1332, o.EndpointName)
+	c.String(p, "EndpointAddress", 1328, o.EndpointAddress)
+	c.String(p, "Origin", 1333, string(o.Origin))
+	c.String(p, "TunnelInterface", 1335, o.TunnelInterface)
+	c.String(p, "TunneledInterface", 1336, o.TunneledInterface)
 }
 
 // DeviceDSLiteInterfaceSettingPath is the typed path of Device.DSLite.InterfaceSetting.{i}.
 type DeviceDSLiteInterfaceSettingPath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Status                        model.ReadOnlyParam[DeviceDSLiteInterfaceSettingStatus]
-	Alias                         model.WriteOnceParam[string]
-	EndpointAssignmentPrecedence  model.ReadWriteParam[DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence]
-	EndpointAddressTypePrecedence model.ReadWriteParam[DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence]
-	EndpointAddressInUse          model.ReadOnlyParam[string]
-	EndpointName                  model.ReadWriteParam[string]
-	EndpointAddress               model.ReadWriteParam[string]
-	Origin                        model.ReadOnlyParam[DeviceDSLiteInterfaceSettingOrigin]
-	TunnelInterface               model.ReadOnlyParam[string]
-	TunneledInterface             model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDSLiteInterfaceSettingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDSLiteInterfaceSettingPath(prefix string) DeviceDSLiteInterfaceSettingPath {
-	p := &prefix
-	return DeviceDSLiteInterfaceSettingPath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EndpointAddress:               model.NewReadWrite[string](p, "EndpointAddress", model.TypeString),
-		EndpointAddressInUse:          model.NewReadOnly[string](p, "EndpointAddressInUse", model.TypeString),
-		EndpointAddressTypePrecedence: model.NewReadWrite[DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence](p, "EndpointAddressTypePrecedence", model.TypeString),
-		EndpointAssignmentPrecedence:  model.NewReadWrite[DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence](p, "EndpointAssignmentPrecedence", model.TypeString),
-		EndpointName:                  model.NewReadWrite[string](p, "EndpointName", model.TypeString),
-		Origin:                        model.NewReadOnly[DeviceDSLiteInterfaceSettingOrigin](p, "Origin", model.TypeString),
-		Status:                        model.NewReadOnly[DeviceDSLiteInterfaceSettingStatus](p, "Status", model.TypeString),
-		TunnelInterface:               model.NewReadOnly[string](p, "TunnelInterface", model.TypeString),
-		TunneledInterface:             model.NewReadOnly[string](p, "TunneledInterface", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaDslite = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DSLite.",
-	Version:    "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSLite.Enable",
-	Syntax:  synDeviceDSLite_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSLite.InterfaceSettingNumberOfEntries",
-	Syntax:  synDeviceDSLite_InterfaceSettingNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceSettingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DSLite.InterfaceSetting.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.Enable",
-	Syntax:  synDeviceDSLiteInterfaceSetting_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.Status",
-	Syntax:  synDeviceDSLiteInterfaceSetting_Status,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.Alias",
-	Syntax:  synDeviceDSLiteInterfaceSetting_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.EndpointAssignmentPrecedence",
-	Syntax:  synDeviceDSLiteInterfaceSetting_EndpointAssignmentPrecedence,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.EndpointAddressTypePrecedence",
-	Syntax:  synDeviceDSLiteInterfaceSetting_EndpointAddressTypePrecedence,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.EndpointAddressInUse",
-	Syntax:  synDeviceDSLiteInterfaceSetting_EndpointAddressInUse,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.EndpointName",
-	Syntax:  synDeviceDSLiteInterfaceSetting_EndpointName,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.EndpointAddress",
-	Syntax:  synDeviceDSLiteInterfaceSetting_EndpointAddress,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.Origin",
-	Syntax:  synDeviceDSLiteInterfaceSetting_Origin,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.TunnelInterface",
-	Syntax:  synDeviceDSLiteInterfaceSetting_TunnelInterface,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DSLite.InterfaceSetting.{i}.TunneledInterface",
-	Syntax:  synDeviceDSLiteInterfaceSetting_TunneledInterface,
-	Version: "2.2",
-}}
+	EndpointAddress model.ReadWriteParam[string] `dm:"s"`
 
-// DeviceDSLiteImpl is what a device implements for Device.DSLite; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLiteImpl to implement only some methods.
-type DeviceDSLiteImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceSettingInstances(inst []uint32) []uint32
-}
+	EndpointAddressInUse model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceDSLiteImpl implements DeviceDSLiteImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLiteImpl struct{}
+	EndpointAddressTypePrecedence model.ReadWriteParam[DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence] `dm:"s"`
 
-func (UnimplementedDeviceDSLiteImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
-	return nil
-}
+	EndpointAssignmentPrecedence model.ReadWriteParam[DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence] `dm:"s"`
 
-// DeviceDSLiteInterfaceSettingImpl is what a device implements for Device.DSLite.InterfaceSetting.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDSLiteInterfaceSettingImpl to implement only some methods.
-type DeviceDSLiteInterfaceSettingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDSLiteInterfaceSettingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	EndpointAssignmentPrecedence(inst []uint32) (DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence, error)
-	SetEndpointAssignmentPrecedence(inst []uint32, v DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence) error
-	EndpointAddressTypePrecedence(inst []uint32) (DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence, error)
-	SetEndpointAddressTypePrecedence(inst []uint32, v DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence) error
-	EndpointAddressInUse(inst []uint32) (string, error)
-	EndpointName(inst []uint32) (string, error)
-	SetEndpointName(inst []uint32, v string) error
-	EndpointAddress(inst []uint32) (string, error)
-	SetEndpointAddress(inst []uint32, v string) error
-	Origin(inst []uint32) (DeviceDSLiteInterfaceSettingOrigin, error)
-	TunnelInterface(inst []uint32) (string, error)
-	TunneledInterface(inst []uint32) (string, error)
-}
+	EndpointName model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceDSLiteInterfaceSettingImpl implements DeviceDSLiteInterfaceSettingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDSLiteInterfaceSettingImpl struct{}
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) Status(inst []uint32) (DeviceDSLiteInterfaceSettingStatus, error) {
-	var zero DeviceDSLiteInterfaceSettingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) EndpointAssignmentPrecedence(inst []uint32) (DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence, error) {
-	var zero DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetEndpointAssignmentPrecedence(inst []uint32, v DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) EndpointAddressTypePrecedence(inst []uint32) (DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence, error) {
-	var zero DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetEndpointAddressTypePrecedence(inst []uint32, v DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) EndpointAddressInUse(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) EndpointName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetEndpointName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) EndpointAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetEndpointAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) Origin(inst []uint32) (DeviceDSLiteInterfaceSettingOrigin, error) {
-	var zero DeviceDSLiteInterfaceSettingOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) TunnelInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDSLiteInterfaceSettingImpl) TunneledInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TunnelInterface model.ReadOnlyParam[string] `dm:"s"`
+
+	TunneledInterface model.ReadOnlyParam[string] `dm:"s"`
 }

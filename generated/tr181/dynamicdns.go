@@ -5,34 +5,22 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceDynamicDNS_ClientNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDynamicDNS_ServerNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceDynamicDNS_SupportedServices     = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceDynamicDNS holds the values of Device.DynamicDNS. (object, readOnly, since 2.10)
+// DeviceDynamicDNS holds the values of Device.DynamicDNS. (object, readOnly, since 2.10).
 type DeviceDynamicDNS struct {
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.10.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// ServerNumberOfEntries: unsignedInt, readOnly, since 2.10.
-	ServerNumberOfEntries uint32 `cwmp:"ServerNumberOfEntries"`
-	// SupportedServices: list(:1024)<string>, readOnly, since 2.10.
-	SupportedServices []string `cwmp:"SupportedServices"`
-	// Device.DynamicDNS.Client.{i}. instances by instance number
-	Client map[uint32]*DeviceDynamicDNSClient `cwmp:"Client.{i}."`
-	// Device.DynamicDNS.Server.{i}. instances by instance number
-	Server map[uint32]*DeviceDynamicDNSServer `cwmp:"Server.{i}."`
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	ServerNumberOfEntries uint32 `json:"ServerNumberOfEntries,omitzero"`
+
+	SupportedServices []string `json:"SupportedServices,omitzero"`
+
+	Client map[uint32]*DeviceDynamicDNSClient `json:"Client,omitzero"`
+	Server map[uint32]*DeviceDynamicDNSServer `json:"Server,omitzero"`
 }
 
-// AddClient creates instance i of Device.DynamicDNS.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceDynamicDNS) AddClient(i uint32) *DeviceDynamicDNSClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceDynamicDNSClient{}
@@ -42,18 +30,7 @@ func (o *DeviceDynamicDNS) AddClient(i uint32) *DeviceDynamicDNSClient {
 	return x
 }
 
-// GetClient returns instance i of Device.DynamicDNS.Client.{i}.
-func (o *DeviceDynamicDNS) GetClient(i uint32) (*DeviceDynamicDNSClient, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of Device.DynamicDNS.Client.{i}.
-func (o *DeviceDynamicDNS) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// AddServer creates instance i of Device.DynamicDNS.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceDynamicDNS) AddServer(i uint32) *DeviceDynamicDNSServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceDynamicDNSServer{}
@@ -62,189 +39,108 @@ func (o *DeviceDynamicDNS) AddServer(i uint32) *DeviceDynamicDNSServer {
 	o.Server[i] = x
 	return x
 }
-
-// GetServer returns instance i of Device.DynamicDNS.Server.{i}.
-func (o *DeviceDynamicDNS) GetServer(i uint32) (*DeviceDynamicDNSServer, bool) {
-	x, ok := o.Server[i]
-	return x, ok
-}
-
-// DeleteServer removes instance i of Device.DynamicDNS.Server.{i}.
-func (o *DeviceDynamicDNS) DeleteServer(i uint32) {
-	delete(o.Server, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDynamicDNS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDynamicDNS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceDynamicDNS_SupportedServices, model.FormatValue(model.TypeString, o.SupportedServices)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedServices",
-		})
-	}
+func (o *DeviceDynamicDNS) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SupportedServices", 1565, model.JoinStrings(o.SupportedServices), len(o.SupportedServices) > 0)
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 	for _, i := range model.SortedKeys(o.Server) {
-		o.Server[i].ValidateAt(prefix+"Server."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Server[i].ValidateAt(c, model.InstanceOf(p, "Server.", i))
 	}
 }
 
 // DeviceDynamicDNSPath is the typed path of Device.DynamicDNS.
 type DeviceDynamicDNSPath struct {
-	obj                   model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
-	SupportedServices     model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SupportedServices model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDynamicDNSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDynamicDNSPath(prefix string) DeviceDynamicDNSPath {
-	p := &prefix
-	return DeviceDynamicDNSPath{
-		ClientNumberOfEntries: model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		ServerNumberOfEntries: model.NewReadOnly[uint32](p, "ServerNumberOfEntries", model.TypeUnsignedInt),
-		SupportedServices:     model.NewReadOnly[[]string](p, "SupportedServices", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x DeviceDynamicDNSPath) Client(i uint32) (p DeviceDynamicDNSClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of Device.DynamicDNS.Client.{i}.
-func (x DeviceDynamicDNSPath) Client(i uint32) DeviceDynamicDNSClientPath {
-	return newDeviceDynamicDNSClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table Device.DynamicDNS.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceDynamicDNSPath) ClientTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Client.")
+	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// Server returns the typed path of instance i of Device.DynamicDNS.Server.{i}.
-func (x DeviceDynamicDNSPath) Server(i uint32) DeviceDynamicDNSServerPath {
-	return newDeviceDynamicDNSServerPath(x.Path() + "Server." + strconv.FormatUint(uint64(i), 10) + ".")
+// Server returns the typed path of instance i.
+func (x DeviceDynamicDNSPath) Server(i uint32) (p DeviceDynamicDNSServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
+	return
 }
 
-// ServerTable returns the table Device.DynamicDNS.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceDynamicDNSPath) ServerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Server.")
+	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
 // DeviceDynamicDNSClientStatus enumerates the values of Device.DynamicDNS.Client.{i}.Status.
 type DeviceDynamicDNSClientStatus string
 
-func (e DeviceDynamicDNSClientStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDynamicDNSClientStatus_Connecting          DeviceDynamicDNSClientStatus = "Connecting"
-	DeviceDynamicDNSClientStatus_Authenticating      DeviceDynamicDNSClientStatus = "Authenticating"
-	DeviceDynamicDNSClientStatus_Updated             DeviceDynamicDNSClientStatus = "Updated"
+	DeviceDynamicDNSClientStatus_Connecting DeviceDynamicDNSClientStatus = "Connecting"
+
+	DeviceDynamicDNSClientStatus_Authenticating DeviceDynamicDNSClientStatus = "Authenticating"
+
+	DeviceDynamicDNSClientStatus_Updated DeviceDynamicDNSClientStatus = "Updated"
+
 	DeviceDynamicDNSClientStatus_Error_Misconfigured DeviceDynamicDNSClientStatus = "Error_Misconfigured"
-	DeviceDynamicDNSClientStatus_Error               DeviceDynamicDNSClientStatus = "Error"
-	DeviceDynamicDNSClientStatus_Disabled            DeviceDynamicDNSClientStatus = "Disabled"
+
+	DeviceDynamicDNSClientStatus_Error DeviceDynamicDNSClientStatus = "Error"
+
+	DeviceDynamicDNSClientStatus_Disabled DeviceDynamicDNSClientStatus = "Disabled"
 )
 
 // DeviceDynamicDNSClientLastError enumerates the values of Device.DynamicDNS.Client.{i}.LastError.
 type DeviceDynamicDNSClientLastError string
 
-func (e DeviceDynamicDNSClientLastError) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDynamicDNSClientLastError_NO_ERROR               DeviceDynamicDNSClientLastError = "NO_ERROR"
+	DeviceDynamicDNSClientLastError_NO_ERROR DeviceDynamicDNSClientLastError = "NO_ERROR"
+
 	DeviceDynamicDNSClientLastError_MISCONFIGURATION_ERROR DeviceDynamicDNSClientLastError = "MISCONFIGURATION_ERROR"
-	DeviceDynamicDNSClientLastError_DNS_ERROR              DeviceDynamicDNSClientLastError = "DNS_ERROR"
-	DeviceDynamicDNSClientLastError_CONNECTION_ERROR       DeviceDynamicDNSClientLastError = "CONNECTION_ERROR"
-	DeviceDynamicDNSClientLastError_AUTHENTICATION_ERROR   DeviceDynamicDNSClientLastError = "AUTHENTICATION_ERROR"
-	DeviceDynamicDNSClientLastError_TIMEOUT_ERROR          DeviceDynamicDNSClientLastError = "TIMEOUT_ERROR"
-	DeviceDynamicDNSClientLastError_PROTOCOL_ERROR         DeviceDynamicDNSClientLastError = "PROTOCOL_ERROR"
+
+	DeviceDynamicDNSClientLastError_DNS_ERROR DeviceDynamicDNSClientLastError = "DNS_ERROR"
+
+	DeviceDynamicDNSClientLastError_CONNECTION_ERROR DeviceDynamicDNSClientLastError = "CONNECTION_ERROR"
+
+	DeviceDynamicDNSClientLastError_AUTHENTICATION_ERROR DeviceDynamicDNSClientLastError = "AUTHENTICATION_ERROR"
+
+	DeviceDynamicDNSClientLastError_TIMEOUT_ERROR DeviceDynamicDNSClientLastError = "TIMEOUT_ERROR"
+
+	DeviceDynamicDNSClientLastError_PROTOCOL_ERROR DeviceDynamicDNSClientLastError = "PROTOCOL_ERROR"
 )
 
-var (
-	synDeviceDynamicDNSClient_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDynamicDNSClient_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Connecting"}, {Value: "Authenticating"}, {Value: "Updated"}, {Value: "Error_Misconfigured"}, {Value: "Error"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSClient_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDynamicDNSClient_LastError = &model.Syntax{
-		Enums: []model.Enum{{Value: "NO_ERROR"}, {Value: "MISCONFIGURATION_ERROR"}, {Value: "DNS_ERROR"}, {Value: "CONNECTION_ERROR"}, {Value: "AUTHENTICATION_ERROR"}, {Value: "TIMEOUT_ERROR"}, {Value: "PROTOCOL_ERROR"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSClient_Server = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Server.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSClient_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSClient_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSClient_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synDeviceDynamicDNSClient_HostnameNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDynamicDNSClient holds the values of Device.DynamicDNS.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10)
+// DeviceDynamicDNSClient holds the values of Device.DynamicDNS.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceDynamicDNSClient struct {
-	// Enable: boolean, readWrite, since 2.10.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Connecting,Authenticating,Updated,Error_Misconfigured,Error,Disabled}, readOnly, since 2.10.
-	Status DeviceDynamicDNSClientStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// LastError: string{NO_ERROR,MISCONFIGURATION_ERROR,DNS_ERROR,CONNECTION_ERROR,AUTHENTICATION_ERROR,TIMEOUT_ERROR,… 7 values}, readOnly, since 2.10.
-	LastError DeviceDynamicDNSClientLastError `cwmp:"LastError"`
-	// Server: string(:256) pathRef→#.Server., readWrite, since 2.10.
-	Server string `cwmp:"Server"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.10.
-	Interface string `cwmp:"Interface"`
-	// Username: string(:256), readWrite, since 2.10.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.10.
-	Password string `cwmp:"Password"`
-	// HostnameNumberOfEntries: unsignedInt, readOnly, since 2.10.
-	HostnameNumberOfEntries uint32 `cwmp:"HostnameNumberOfEntries"`
-	// Device.DynamicDNS.Client.{i}.Hostname.{i}. instances by instance number
-	Hostname map[uint32]*DeviceDynamicDNSClientHostname `cwmp:"Hostname.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDynamicDNSClientStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	LastError DeviceDynamicDNSClientLastError `json:"LastError,omitzero"`
+
+	Server string `json:"Server,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	HostnameNumberOfEntries uint32 `json:"HostnameNumberOfEntries,omitzero"`
+
+	Hostname map[uint32]*DeviceDynamicDNSClientHostname `json:"Hostname,omitzero"`
 }
 
-// AddHostname creates instance i of Device.DynamicDNS.Client.{i}.Hostname.{i}. (replacing any) and returns it
+// AddHostname creates instance i (replacing any) and returns it.
 func (o *DeviceDynamicDNSClient) AddHostname(i uint32) *DeviceDynamicDNSClientHostname {
 	if o.Hostname == nil {
 		o.Hostname = map[uint32]*DeviceDynamicDNSClientHostname{}
@@ -253,852 +149,160 @@ func (o *DeviceDynamicDNSClient) AddHostname(i uint32) *DeviceDynamicDNSClientHo
 	o.Hostname[i] = x
 	return x
 }
-
-// GetHostname returns instance i of Device.DynamicDNS.Client.{i}.Hostname.{i}.
-func (o *DeviceDynamicDNSClient) GetHostname(i uint32) (*DeviceDynamicDNSClientHostname, bool) {
-	x, ok := o.Hostname[i]
-	return x, ok
-}
-
-// DeleteHostname removes instance i of Device.DynamicDNS.Client.{i}.Hostname.{i}.
-func (o *DeviceDynamicDNSClient) DeleteHostname(i uint32) {
-	delete(o.Hostname, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDynamicDNSClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDynamicDNSClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDynamicDNSClient_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDynamicDNSClient_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDynamicDNSClient_LastError, string(o.LastError)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastError",
-		})
-	}
-	if e := model.CheckString(synDeviceDynamicDNSClient_Server, o.Server); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Server",
-		})
-	}
-	if e := model.CheckString(synDeviceDynamicDNSClient_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceDynamicDNSClient_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceDynamicDNSClient_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
+func (o *DeviceDynamicDNSClient) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1549, string(o.Status))
+	c.String(p, "Alias", 1537, o.Alias)
+	c.String(p, "LastError", 1546, string(o.LastError))
+	c.String(p, "Server", 1548, o.Server)
+	c.String(p, "Interface", 1545, o.Interface)
+	c.String(p, "Username", 1550, o.Username)
+	c.String(p, "Password", 1547, o.Password)
 	for _, i := range model.SortedKeys(o.Hostname) {
-		o.Hostname[i].ValidateAt(prefix+"Hostname."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Hostname[i].ValidateAt(c, model.InstanceOf(p, "Hostname.", i))
 	}
 }
 
 // DeviceDynamicDNSClientPath is the typed path of Device.DynamicDNS.Client.{i}.
 type DeviceDynamicDNSClientPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Status                  model.ReadOnlyParam[DeviceDynamicDNSClientStatus]
-	Alias                   model.WriteOnceParam[string]
-	LastError               model.ReadOnlyParam[DeviceDynamicDNSClientLastError]
-	Server                  model.ReadWriteParam[string]
-	Interface               model.ReadWriteParam[string]
-	Username                model.ReadWriteParam[string]
-	Password                model.ReadWriteParam[string]
-	HostnameNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	HostnameNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	LastError model.ReadOnlyParam[string] `dm:"s"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	Server model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceDynamicDNSClientPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDynamicDNSClientPath(prefix string) DeviceDynamicDNSClientPath {
-	p := &prefix
-	return DeviceDynamicDNSClientPath{
-		Alias:                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HostnameNumberOfEntries: model.NewReadOnly[uint32](p, "HostnameNumberOfEntries", model.TypeUnsignedInt),
-		Interface:               model.NewReadWrite[string](p, "Interface", model.TypeString),
-		LastError:               model.NewReadOnly[DeviceDynamicDNSClientLastError](p, "LastError", model.TypeString),
-		Password:                model.NewReadWrite[string](p, "Password", model.TypeString),
-		Server:                  model.NewReadWrite[string](p, "Server", model.TypeString),
-		Status:                  model.NewReadOnly[DeviceDynamicDNSClientStatus](p, "Status", model.TypeString),
-		Username:                model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
+// Hostname returns the typed path of instance i.
+func (x DeviceDynamicDNSClientPath) Hostname(i uint32) (p DeviceDynamicDNSClientHostnamePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Hostname.", i))
+	return
 }
 
-// Hostname returns the typed path of instance i of Device.DynamicDNS.Client.{i}.Hostname.{i}.
-func (x DeviceDynamicDNSClientPath) Hostname(i uint32) DeviceDynamicDNSClientHostnamePath {
-	return newDeviceDynamicDNSClientHostnamePath(x.Path() + "Hostname." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// HostnameTable returns the table Device.DynamicDNS.Client.{i}.Hostname.{i}. itself (for AddObject when writable)
+// HostnameTable returns the table itself (for AddObject when writable).
 func (x DeviceDynamicDNSClientPath) HostnameTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Hostname.")
+	return model.NewWritableTable(x.ObjectPath, "Hostname.")
 }
 
 // DeviceDynamicDNSClientHostnameStatus enumerates the values of Device.DynamicDNS.Client.{i}.Hostname.{i}.Status.
 type DeviceDynamicDNSClientHostnameStatus string
 
-func (e DeviceDynamicDNSClientHostnameStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDynamicDNSClientHostnameStatus_Registered   DeviceDynamicDNSClientHostnameStatus = "Registered"
+	DeviceDynamicDNSClientHostnameStatus_Registered DeviceDynamicDNSClientHostnameStatus = "Registered"
+
 	DeviceDynamicDNSClientHostnameStatus_UpdateNeeded DeviceDynamicDNSClientHostnameStatus = "UpdateNeeded"
-	DeviceDynamicDNSClientHostnameStatus_Updating     DeviceDynamicDNSClientHostnameStatus = "Updating"
-	DeviceDynamicDNSClientHostnameStatus_Error        DeviceDynamicDNSClientHostnameStatus = "Error"
-	DeviceDynamicDNSClientHostnameStatus_Disabled     DeviceDynamicDNSClientHostnameStatus = "Disabled"
+
+	DeviceDynamicDNSClientHostnameStatus_Updating DeviceDynamicDNSClientHostnameStatus = "Updating"
+
+	DeviceDynamicDNSClientHostnameStatus_Error DeviceDynamicDNSClientHostnameStatus = "Error"
+
+	DeviceDynamicDNSClientHostnameStatus_Disabled DeviceDynamicDNSClientHostnameStatus = "Disabled"
 )
 
-var (
-	synDeviceDynamicDNSClientHostname_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDynamicDNSClientHostname_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Registered"}, {Value: "UpdateNeeded"}, {Value: "Updating"}, {Value: "Error"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSClientHostname_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSClientHostname_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceDynamicDNSClientHostname holds the values of Device.DynamicDNS.Client.{i}.Hostname.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10)
+// DeviceDynamicDNSClientHostname holds the values of Device.DynamicDNS.Client.{i}.Hostname.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceDynamicDNSClientHostname struct {
-	// Enable: boolean, readWrite, since 2.10.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Registered,UpdateNeeded,Updating,Error,Disabled}, readOnly, since 2.10.
-	Status DeviceDynamicDNSClientHostnameStatus `cwmp:"Status"`
-	// Name: string(:256), readWrite, since 2.10.
-	Name string `cwmp:"Name"`
-	// LastUpdate: dateTime, readOnly, since 2.10.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceDynamicDNSClientHostnameStatus `json:"Status,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDynamicDNSClientHostname) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDynamicDNSClientHostname) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDynamicDNSClientHostname_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceDynamicDNSClientHostname_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *DeviceDynamicDNSClientHostname) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1543, string(o.Status))
+	c.String(p, "Name", 1542, o.Name)
 }
 
 // DeviceDynamicDNSClientHostnamePath is the typed path of Device.DynamicDNS.Client.{i}.Hostname.{i}.
 type DeviceDynamicDNSClientHostnamePath struct {
-	obj        model.ObjectPath
-	Enable     model.ReadWriteParam[bool]
-	Status     model.ReadOnlyParam[DeviceDynamicDNSClientHostnameStatus]
-	Name       model.ReadWriteParam[string]
-	LastUpdate model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceDynamicDNSClientHostnamePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDynamicDNSClientHostnamePath(prefix string) DeviceDynamicDNSClientHostnamePath {
-	p := &prefix
-	return DeviceDynamicDNSClientHostnamePath{
-		Enable:     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastUpdate: model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		Name:       model.NewReadWrite[string](p, "Name", model.TypeString),
-		Status:     model.NewReadOnly[DeviceDynamicDNSClientHostnameStatus](p, "Status", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDynamicDNSServerSupportedProtocols enumerates the values of Device.DynamicDNS.Server.{i}.SupportedProtocols.
 type DeviceDynamicDNSServerSupportedProtocols string
 
-func (e DeviceDynamicDNSServerSupportedProtocols) String() string {
-	return string(e)
-}
-
 const (
-	DeviceDynamicDNSServerSupportedProtocols_HTTP  DeviceDynamicDNSServerSupportedProtocols = "HTTP"
+	DeviceDynamicDNSServerSupportedProtocols_HTTP DeviceDynamicDNSServerSupportedProtocols = "HTTP"
+
 	DeviceDynamicDNSServerSupportedProtocols_HTTPS DeviceDynamicDNSServerSupportedProtocols = "HTTPS"
 )
 
-var (
-	synDeviceDynamicDNSServer_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceDynamicDNSServer_Name   = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSServer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceDynamicDNSServer_ServiceName = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "Device.DynamicDNS.SupportedServices",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSServer_ServerAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSServer_ServerPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceDynamicDNSServer_SupportedProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "HTTP"}, {Value: "HTTPS"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceDynamicDNSServer_Protocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "SupportedProtocols",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceDynamicDNSServer_CheckInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDynamicDNSServer_RetryInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceDynamicDNSServer_MaxRetries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceDynamicDNSServer holds the values of Device.DynamicDNS.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10)
+// DeviceDynamicDNSServer holds the values of Device.DynamicDNS.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceDynamicDNSServer struct {
-	// Enable: boolean, readWrite, since 2.10.
-	Enable bool `cwmp:"Enable"`
-	// Name: string(:64), readWrite, since 2.10.
-	Name string `cwmp:"Name"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// ServiceName: string(:256) enumerationRef, readWrite, since 2.10.
-	ServiceName string `cwmp:"ServiceName"`
-	// ServerAddress: string(:256), readWrite, since 2.10.
-	ServerAddress string `cwmp:"ServerAddress"`
-	// ServerPort: unsignedInt[0:65535], readWrite, since 2.10.
-	ServerPort uint32 `cwmp:"ServerPort"`
-	// SupportedProtocols: list<string{HTTP,HTTPS}>, readOnly, since 2.10.
-	SupportedProtocols []DeviceDynamicDNSServerSupportedProtocols `cwmp:"SupportedProtocols"`
-	// Protocol: string enumerationRef, readWrite, since 2.10.
-	Protocol string `cwmp:"Protocol"`
-	// CheckInterval: unsignedInt seconds, readWrite, since 2.10.
-	CheckInterval uint32 `cwmp:"CheckInterval"`
-	// RetryInterval: unsignedInt seconds, readWrite, since 2.10.
-	RetryInterval uint32 `cwmp:"RetryInterval"`
-	// MaxRetries: unsignedInt, readWrite, since 2.10.
-	MaxRetries uint32 `cwmp:"MaxRetries"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ServiceName string `json:"ServiceName,omitzero"`
+
+	ServerAddress string `json:"ServerAddress,omitzero"`
+
+	ServerPort uint32 `json:"ServerPort,omitzero"`
+
+	SupportedProtocols []DeviceDynamicDNSServerSupportedProtocols `json:"SupportedProtocols,omitzero"`
+
+	Protocol string `json:"Protocol,omitzero"`
+
+	CheckInterval uint32 `json:"CheckInterval,omitzero"`
+
+	RetryInterval uint32 `json:"RetryInterval,omitzero"`
+
+	MaxRetries uint32 `json:"MaxRetries,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceDynamicDNSServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceDynamicDNSServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceDynamicDNSServer_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceDynamicDNSServer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceDynamicDNSServer_ServiceName, o.ServiceName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceName",
-		})
-	}
-	if e := model.CheckString(synDeviceDynamicDNSServer_ServerAddress, o.ServerAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceDynamicDNSServer_ServerPort, uint64(o.ServerPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerPort",
-		})
-	}
-	if e := model.CheckValue(synDeviceDynamicDNSServer_SupportedProtocols, model.FormatValue(model.TypeString, o.SupportedProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedProtocols",
-		})
-	}
+func (o *DeviceDynamicDNSServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Name", 1557, o.Name)
+	c.String(p, "Alias", 1553, o.Alias)
+	c.String(p, "ServiceName", 1562, o.ServiceName)
+	c.String(p, "ServerAddress", 1560, o.ServerAddress)
+	c.Uint(p, "ServerPort", 1561, uint64(o.ServerPort))
+	c.Wire(p, "SupportedProtocols", 1563, model.JoinStrings(o.SupportedProtocols), len(o.SupportedProtocols) > 0)
 }
 
 // DeviceDynamicDNSServerPath is the typed path of Device.DynamicDNS.Server.{i}.
 type DeviceDynamicDNSServerPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Name               model.ReadWriteParam[string]
-	Alias              model.WriteOnceParam[string]
-	ServiceName        model.ReadWriteParam[string]
-	ServerAddress      model.ReadWriteParam[string]
-	ServerPort         model.ReadWriteParam[uint32]
-	SupportedProtocols model.ReadOnlyParam[[]DeviceDynamicDNSServerSupportedProtocols]
-	Protocol           model.ReadWriteParam[string]
-	CheckInterval      model.ReadWriteParam[uint32]
-	RetryInterval      model.ReadWriteParam[uint32]
-	MaxRetries         model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceDynamicDNSServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceDynamicDNSServerPath(prefix string) DeviceDynamicDNSServerPath {
-	p := &prefix
-	return DeviceDynamicDNSServerPath{
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CheckInterval:      model.NewReadWrite[uint32](p, "CheckInterval", model.TypeUnsignedInt),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MaxRetries:         model.NewReadWrite[uint32](p, "MaxRetries", model.TypeUnsignedInt),
-		Name:               model.NewReadWrite[string](p, "Name", model.TypeString),
-		Protocol:           model.NewReadWrite[string](p, "Protocol", model.TypeString),
-		RetryInterval:      model.NewReadWrite[uint32](p, "RetryInterval", model.TypeUnsignedInt),
-		ServerAddress:      model.NewReadWrite[string](p, "ServerAddress", model.TypeString),
-		ServerPort:         model.NewReadWrite[uint32](p, "ServerPort", model.TypeUnsignedInt),
-		ServiceName:        model.NewReadWrite[string](p, "ServiceName", model.TypeString),
-		SupportedProtocols: model.NewReadOnly[[]DeviceDynamicDNSServerSupportedProtocols](p, "SupportedProtocols", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	CheckInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaDynamicdns = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.DynamicDNS.",
-	Version:    "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DynamicDNS.ClientNumberOfEntries",
-	Syntax:  synDeviceDynamicDNS_ClientNumberOfEntries,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DynamicDNS.ServerNumberOfEntries",
-	Syntax:  synDeviceDynamicDNS_ServerNumberOfEntries,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DynamicDNS.SupportedServices",
-	Syntax:  synDeviceDynamicDNS_SupportedServices,
-	Version: "2.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DynamicDNS.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Server", "Username"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Client.{i}.Enable",
-	Syntax:  synDeviceDynamicDNSClient_Enable,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DynamicDNS.Client.{i}.Status",
-	Syntax:  synDeviceDynamicDNSClient_Status,
-	Version: "2.10",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DynamicDNS.Client.{i}.Alias",
-	Syntax:  synDeviceDynamicDNSClient_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DynamicDNS.Client.{i}.LastError",
-	Syntax:  synDeviceDynamicDNSClient_LastError,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Client.{i}.Server",
-	Syntax:  synDeviceDynamicDNSClient_Server,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Client.{i}.Interface",
-	Syntax:  synDeviceDynamicDNSClient_Interface,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Client.{i}.Username",
-	Syntax:  synDeviceDynamicDNSClient_Username,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Client.{i}.Password",
-	Syntax:  synDeviceDynamicDNSClient_Password,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DynamicDNS.Client.{i}.HostnameNumberOfEntries",
-	Syntax:  synDeviceDynamicDNSClient_HostnameNumberOfEntries,
-	Version: "2.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HostnameNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DynamicDNS.Client.{i}.Hostname.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Client.{i}.Hostname.{i}.Enable",
-	Syntax:  synDeviceDynamicDNSClientHostname_Enable,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DynamicDNS.Client.{i}.Hostname.{i}.Status",
-	Syntax:  synDeviceDynamicDNSClientHostname_Status,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Client.{i}.Hostname.{i}.Name",
-	Syntax:  synDeviceDynamicDNSClientHostname_Name,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DynamicDNS.Client.{i}.Hostname.{i}.LastUpdate",
-	Syntax:  synDeviceDynamicDNSClientHostname_LastUpdate,
-	Version: "2.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.DynamicDNS.Server.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Server.{i}.Enable",
-	Syntax:  synDeviceDynamicDNSServer_Enable,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Server.{i}.Name",
-	Syntax:  synDeviceDynamicDNSServer_Name,
-	Version: "2.10",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.DynamicDNS.Server.{i}.Alias",
-	Syntax:  synDeviceDynamicDNSServer_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Server.{i}.ServiceName",
-	Syntax:  synDeviceDynamicDNSServer_ServiceName,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Server.{i}.ServerAddress",
-	Syntax:  synDeviceDynamicDNSServer_ServerAddress,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Server.{i}.ServerPort",
-	Syntax:  synDeviceDynamicDNSServer_ServerPort,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.DynamicDNS.Server.{i}.SupportedProtocols",
-	Syntax:  synDeviceDynamicDNSServer_SupportedProtocols,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Server.{i}.Protocol",
-	Syntax:  synDeviceDynamicDNSServer_Protocol,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Server.{i}.CheckInterval",
-	Syntax:  synDeviceDynamicDNSServer_CheckInterval,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Server.{i}.RetryInterval",
-	Syntax:  synDeviceDynamicDNSServer_RetryInterval,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.DynamicDNS.Server.{i}.MaxRetries",
-	Syntax:  synDeviceDynamicDNSServer_MaxRetries,
-	Version: "2.10",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceDynamicDNSImpl is what a device implements for Device.DynamicDNS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDynamicDNSImpl to implement only some methods.
-type DeviceDynamicDNSImpl interface {
-	ClientNumberOfEntries(inst []uint32) (uint32, error)
-	ServerNumberOfEntries(inst []uint32) (uint32, error)
-	SupportedServices(inst []uint32) ([]string, error)
-	ClientInstances(inst []uint32) []uint32
-	AddClient(inst []uint32) (uint32, error)
-	DeleteClient(inst []uint32, i uint32) error
-	ServerInstances(inst []uint32) []uint32
-	AddServer(inst []uint32) (uint32, error)
-	DeleteServer(inst []uint32, i uint32) error
-}
+	MaxRetries model.ReadWriteParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceDynamicDNSImpl implements DeviceDynamicDNSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDynamicDNSImpl struct{}
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-func (UnimplementedDeviceDynamicDNSImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSImpl) SupportedServices(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSImpl) ClientInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDynamicDNSImpl) AddClient(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSImpl) DeleteClient(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSImpl) ServerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDynamicDNSImpl) AddServer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSImpl) DeleteServer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-// DeviceDynamicDNSClientImpl is what a device implements for Device.DynamicDNS.Client.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDynamicDNSClientImpl to implement only some methods.
-type DeviceDynamicDNSClientImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDynamicDNSClientStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	LastError(inst []uint32) (DeviceDynamicDNSClientLastError, error)
-	Server(inst []uint32) (string, error)
-	SetServer(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	HostnameNumberOfEntries(inst []uint32) (uint32, error)
-	HostnameInstances(inst []uint32) []uint32
-	AddHostname(inst []uint32) (uint32, error)
-	DeleteHostname(inst []uint32, i uint32) error
-}
+	RetryInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceDynamicDNSClientImpl implements DeviceDynamicDNSClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDynamicDNSClientImpl struct{}
+	ServerAddress model.ReadWriteParam[string] `dm:"s"`
 
-func (UnimplementedDeviceDynamicDNSClientImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) Status(inst []uint32) (DeviceDynamicDNSClientStatus, error) {
-	var zero DeviceDynamicDNSClientStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) LastError(inst []uint32) (DeviceDynamicDNSClientLastError, error) {
-	var zero DeviceDynamicDNSClientLastError
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) Server(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) SetServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) HostnameNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) HostnameInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) AddHostname(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientImpl) DeleteHostname(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	ServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceDynamicDNSClientHostnameImpl is what a device implements for Device.DynamicDNS.Client.{i}.Hostname.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDynamicDNSClientHostnameImpl to implement only some methods.
-type DeviceDynamicDNSClientHostnameImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceDynamicDNSClientHostnameStatus, error)
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	LastUpdate(inst []uint32) (time.Time, error)
-}
+	ServiceName model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceDynamicDNSClientHostnameImpl implements DeviceDynamicDNSClientHostnameImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDynamicDNSClientHostnameImpl struct{}
-
-func (UnimplementedDeviceDynamicDNSClientHostnameImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientHostnameImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientHostnameImpl) Status(inst []uint32) (DeviceDynamicDNSClientHostnameStatus, error) {
-	var zero DeviceDynamicDNSClientHostnameStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientHostnameImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientHostnameImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSClientHostnameImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceDynamicDNSServerImpl is what a device implements for Device.DynamicDNS.Server.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceDynamicDNSServerImpl to implement only some methods.
-type DeviceDynamicDNSServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ServiceName(inst []uint32) (string, error)
-	SetServiceName(inst []uint32, v string) error
-	ServerAddress(inst []uint32) (string, error)
-	SetServerAddress(inst []uint32, v string) error
-	ServerPort(inst []uint32) (uint32, error)
-	SetServerPort(inst []uint32, v uint32) error
-	SupportedProtocols(inst []uint32) ([]DeviceDynamicDNSServerSupportedProtocols, error)
-	Protocol(inst []uint32) (string, error)
-	SetProtocol(inst []uint32, v string) error
-	CheckInterval(inst []uint32) (uint32, error)
-	SetCheckInterval(inst []uint32, v uint32) error
-	RetryInterval(inst []uint32) (uint32, error)
-	SetRetryInterval(inst []uint32, v uint32) error
-	MaxRetries(inst []uint32) (uint32, error)
-	SetMaxRetries(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceDynamicDNSServerImpl implements DeviceDynamicDNSServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceDynamicDNSServerImpl struct{}
-
-func (UnimplementedDeviceDynamicDNSServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) ServiceName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SetServiceName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) ServerAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SetServerAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) ServerPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SetServerPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SupportedProtocols(inst []uint32) ([]DeviceDynamicDNSServerSupportedProtocols, error) {
-	var zero []DeviceDynamicDNSServerSupportedProtocols
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) Protocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SetProtocol(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) CheckInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SetCheckInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) RetryInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SetRetryInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) MaxRetries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceDynamicDNSServerImpl) SetMaxRetries(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
+	SupportedProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 }

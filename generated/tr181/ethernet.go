@@ -3,51 +3,33 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceEthernet_WoLSupported                   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceEthernet_FlowControlSupported           = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceEthernet_InterfaceNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceEthernet_LinkNumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceEthernet_VLANTerminationNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceEthernet_LAGNumberOfEntries             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceEthernet_RMONStatsNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceEthernet holds the values of Device.Ethernet. (object, readOnly, since 2.0)
+// DeviceEthernet holds the values of Device.Ethernet. (object, readOnly, since 2.0).
 type DeviceEthernet struct {
-	// WoLSupported: boolean, readOnly, since 2.13.
-	WoLSupported bool `cwmp:"WoLSupported"`
-	// FlowControlSupported: boolean, readOnly, since 2.14.
-	FlowControlSupported bool `cwmp:"FlowControlSupported"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// LinkNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	LinkNumberOfEntries uint32 `cwmp:"LinkNumberOfEntries"`
-	// VLANTerminationNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	VLANTerminationNumberOfEntries uint32 `cwmp:"VLANTerminationNumberOfEntries"`
-	// LAGNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	LAGNumberOfEntries uint32 `cwmp:"LAGNumberOfEntries"`
-	// RMONStatsNumberOfEntries: unsignedInt, readOnly, since 2.4.
-	RMONStatsNumberOfEntries uint32 `cwmp:"RMONStatsNumberOfEntries"`
-	// Device.Ethernet.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceEthernetInterface `cwmp:"Interface.{i}."`
-	// Device.Ethernet.LAG.{i}. instances by instance number
-	LAG map[uint32]*DeviceEthernetLAG `cwmp:"LAG.{i}."`
-	// Device.Ethernet.Link.{i}. instances by instance number
-	Link map[uint32]*DeviceEthernetLink `cwmp:"Link.{i}."`
-	// Device.Ethernet.RMONStats.{i}. instances by instance number
-	RMONStats map[uint32]*DeviceEthernetRMONStats `cwmp:"RMONStats.{i}."`
-	// Device.Ethernet.VLANTermination.{i}. instances by instance number
-	VLANTermination map[uint32]*DeviceEthernetVLANTermination `cwmp:"VLANTermination.{i}."`
-	WoL             *DeviceEthernetWoL                        `cwmp:"WoL."`
+	WoLSupported bool `json:"WoLSupported,omitzero"`
+
+	FlowControlSupported bool `json:"FlowControlSupported,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	LinkNumberOfEntries uint32 `json:"LinkNumberOfEntries,omitzero"`
+
+	VLANTerminationNumberOfEntries uint32 `json:"VLANTerminationNumberOfEntries,omitzero"`
+
+	LAGNumberOfEntries uint32 `json:"LAGNumberOfEntries,omitzero"`
+
+	RMONStatsNumberOfEntries uint32 `json:"RMONStatsNumberOfEntries,omitzero"`
+
+	Interface       map[uint32]*DeviceEthernetInterface       `json:"Interface,omitzero"`
+	LAG             map[uint32]*DeviceEthernetLAG             `json:"LAG,omitzero"`
+	Link            map[uint32]*DeviceEthernetLink            `json:"Link,omitzero"`
+	RMONStats       map[uint32]*DeviceEthernetRMONStats       `json:"RMONStats,omitzero"`
+	VLANTermination map[uint32]*DeviceEthernetVLANTermination `json:"VLANTermination,omitzero"`
+	WoL             *DeviceEthernetWoL                        `json:"WoL,omitzero"`
 }
 
-// AddInterface creates instance i of Device.Ethernet.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceEthernet) AddInterface(i uint32) *DeviceEthernetInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceEthernetInterface{}
@@ -57,18 +39,7 @@ func (o *DeviceEthernet) AddInterface(i uint32) *DeviceEthernetInterface {
 	return x
 }
 
-// GetInterface returns instance i of Device.Ethernet.Interface.{i}.
-func (o *DeviceEthernet) GetInterface(i uint32) (*DeviceEthernetInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.Ethernet.Interface.{i}.
-func (o *DeviceEthernet) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// AddLAG creates instance i of Device.Ethernet.LAG.{i}. (replacing any) and returns it
+// AddLAG creates instance i (replacing any) and returns it.
 func (o *DeviceEthernet) AddLAG(i uint32) *DeviceEthernetLAG {
 	if o.LAG == nil {
 		o.LAG = map[uint32]*DeviceEthernetLAG{}
@@ -78,18 +49,7 @@ func (o *DeviceEthernet) AddLAG(i uint32) *DeviceEthernetLAG {
 	return x
 }
 
-// GetLAG returns instance i of Device.Ethernet.LAG.{i}.
-func (o *DeviceEthernet) GetLAG(i uint32) (*DeviceEthernetLAG, bool) {
-	x, ok := o.LAG[i]
-	return x, ok
-}
-
-// DeleteLAG removes instance i of Device.Ethernet.LAG.{i}.
-func (o *DeviceEthernet) DeleteLAG(i uint32) {
-	delete(o.LAG, i)
-}
-
-// AddLink creates instance i of Device.Ethernet.Link.{i}. (replacing any) and returns it
+// AddLink creates instance i (replacing any) and returns it.
 func (o *DeviceEthernet) AddLink(i uint32) *DeviceEthernetLink {
 	if o.Link == nil {
 		o.Link = map[uint32]*DeviceEthernetLink{}
@@ -99,18 +59,7 @@ func (o *DeviceEthernet) AddLink(i uint32) *DeviceEthernetLink {
 	return x
 }
 
-// GetLink returns instance i of Device.Ethernet.Link.{i}.
-func (o *DeviceEthernet) GetLink(i uint32) (*DeviceEthernetLink, bool) {
-	x, ok := o.Link[i]
-	return x, ok
-}
-
-// DeleteLink removes instance i of Device.Ethernet.Link.{i}.
-func (o *DeviceEthernet) DeleteLink(i uint32) {
-	delete(o.Link, i)
-}
-
-// AddRMONStats creates instance i of Device.Ethernet.RMONStats.{i}. (replacing any) and returns it
+// AddRMONStats creates instance i (replacing any) and returns it.
 func (o *DeviceEthernet) AddRMONStats(i uint32) *DeviceEthernetRMONStats {
 	if o.RMONStats == nil {
 		o.RMONStats = map[uint32]*DeviceEthernetRMONStats{}
@@ -120,18 +69,7 @@ func (o *DeviceEthernet) AddRMONStats(i uint32) *DeviceEthernetRMONStats {
 	return x
 }
 
-// GetRMONStats returns instance i of Device.Ethernet.RMONStats.{i}.
-func (o *DeviceEthernet) GetRMONStats(i uint32) (*DeviceEthernetRMONStats, bool) {
-	x, ok := o.RMONStats[i]
-	return x, ok
-}
-
-// DeleteRMONStats removes instance i of Device.Ethernet.RMONStats.{i}.
-func (o *DeviceEthernet) DeleteRMONStats(i uint32) {
-	delete(o.RMONStats, i)
-}
-
-// AddVLANTermination creates instance i of Device.Ethernet.VLANTermination.{i}. (replacing any) and returns it
+// AddVLANTermination creates instance i (replacing any) and returns it.
 func (o *DeviceEthernet) AddVLANTermination(i uint32) *DeviceEthernetVLANTermination {
 	if o.VLANTermination == nil {
 		o.VLANTermination = map[uint32]*DeviceEthernetVLANTermination{}
@@ -140,4296 +78,970 @@ func (o *DeviceEthernet) AddVLANTermination(i uint32) *DeviceEthernetVLANTermina
 	o.VLANTermination[i] = x
 	return x
 }
-
-// GetVLANTermination returns instance i of Device.Ethernet.VLANTermination.{i}.
-func (o *DeviceEthernet) GetVLANTermination(i uint32) (*DeviceEthernetVLANTermination, bool) {
-	x, ok := o.VLANTermination[i]
-	return x, ok
-}
-
-// DeleteVLANTermination removes instance i of Device.Ethernet.VLANTermination.{i}.
-func (o *DeviceEthernet) DeleteVLANTermination(i uint32) {
-	delete(o.VLANTermination, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernet) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernet) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceEthernet) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 	for _, i := range model.SortedKeys(o.LAG) {
-		o.LAG[i].ValidateAt(prefix+"LAG."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.LAG[i].ValidateAt(c, model.InstanceOf(p, "LAG.", i))
 	}
 	for _, i := range model.SortedKeys(o.Link) {
-		o.Link[i].ValidateAt(prefix+"Link."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Link[i].ValidateAt(c, model.InstanceOf(p, "Link.", i))
 	}
 	for _, i := range model.SortedKeys(o.RMONStats) {
-		o.RMONStats[i].ValidateAt(prefix+"RMONStats."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.RMONStats[i].ValidateAt(c, model.InstanceOf(p, "RMONStats.", i))
 	}
 	for _, i := range model.SortedKeys(o.VLANTermination) {
-		o.VLANTermination[i].ValidateAt(prefix+"VLANTermination."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VLANTermination[i].ValidateAt(c, model.InstanceOf(p, "VLANTermination.", i))
 	}
 	if o.WoL != nil {
-		o.WoL.ValidateAt(prefix+"WoL.", v)
+		o.WoL.ValidateAt(c, p+"WoL.")
 	}
 }
 
 // DeviceEthernetPath is the typed path of Device.Ethernet.
 type DeviceEthernetPath struct {
-	obj                            model.ObjectPath
-	WoLSupported                   model.ReadOnlyParam[bool]
-	FlowControlSupported           model.ReadOnlyParam[bool]
-	InterfaceNumberOfEntries       model.ReadOnlyParam[uint32]
-	LinkNumberOfEntries            model.ReadOnlyParam[uint32]
-	VLANTerminationNumberOfEntries model.ReadOnlyParam[uint32]
-	LAGNumberOfEntries             model.ReadOnlyParam[uint32]
-	RMONStatsNumberOfEntries       model.ReadOnlyParam[uint32]
-	WoL                            DeviceEthernetWoLPath
+	model.ObjectPath
+	FlowControlSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LAGNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LinkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RMONStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VLANTerminationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	WoLSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	WoL DeviceEthernetWoLPath `dm:"WoL."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceEthernetPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetPath(prefix string) DeviceEthernetPath {
-	p := &prefix
-	return DeviceEthernetPath{
-		FlowControlSupported:           model.NewReadOnly[bool](p, "FlowControlSupported", model.TypeBoolean),
-		InterfaceNumberOfEntries:       model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		LAGNumberOfEntries:             model.NewReadOnly[uint32](p, "LAGNumberOfEntries", model.TypeUnsignedInt),
-		LinkNumberOfEntries:            model.NewReadOnly[uint32](p, "LinkNumberOfEntries", model.TypeUnsignedInt),
-		RMONStatsNumberOfEntries:       model.NewReadOnly[uint32](p, "RMONStatsNumberOfEntries", model.TypeUnsignedInt),
-		VLANTerminationNumberOfEntries: model.NewReadOnly[uint32](p, "VLANTerminationNumberOfEntries", model.TypeUnsignedInt),
-		WoL:                            newDeviceEthernetWoLPath(prefix + "WoL."),
-		WoLSupported:                   model.NewReadOnly[bool](p, "WoLSupported", model.TypeBoolean),
-		obj:                            model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceEthernetPath) Interface(i uint32) (p DeviceEthernetInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.Ethernet.Interface.{i}.
-func (x DeviceEthernetPath) Interface(i uint32) DeviceEthernetInterfacePath {
-	return newDeviceEthernetInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.Ethernet.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceEthernetPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-// LAG returns the typed path of instance i of Device.Ethernet.LAG.{i}.
-func (x DeviceEthernetPath) LAG(i uint32) DeviceEthernetLAGPath {
-	return newDeviceEthernetLAGPath(x.Path() + "LAG." + strconv.FormatUint(uint64(i), 10) + ".")
+// LAG returns the typed path of instance i.
+func (x DeviceEthernetPath) LAG(i uint32) (p DeviceEthernetLAGPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LAG.", i))
+	return
 }
 
-// LAGTable returns the table Device.Ethernet.LAG.{i}. itself (for AddObject when writable)
+// LAGTable returns the table itself (for AddObject when writable).
 func (x DeviceEthernetPath) LAGTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "LAG.")
+	return model.NewWritableTable(x.ObjectPath, "LAG.")
 }
 
-// Link returns the typed path of instance i of Device.Ethernet.Link.{i}.
-func (x DeviceEthernetPath) Link(i uint32) DeviceEthernetLinkPath {
-	return newDeviceEthernetLinkPath(x.Path() + "Link." + strconv.FormatUint(uint64(i), 10) + ".")
+// Link returns the typed path of instance i.
+func (x DeviceEthernetPath) Link(i uint32) (p DeviceEthernetLinkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Link.", i))
+	return
 }
 
-// LinkTable returns the table Device.Ethernet.Link.{i}. itself (for AddObject when writable)
+// LinkTable returns the table itself (for AddObject when writable).
 func (x DeviceEthernetPath) LinkTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Link.")
+	return model.NewWritableTable(x.ObjectPath, "Link.")
 }
 
-// RMONStats returns the typed path of instance i of Device.Ethernet.RMONStats.{i}.
-func (x DeviceEthernetPath) RMONStats(i uint32) DeviceEthernetRMONStatsPath {
-	return newDeviceEthernetRMONStatsPath(x.Path() + "RMONStats." + strconv.FormatUint(uint64(i), 10) + ".")
+// RMONStats returns the typed path of instance i.
+func (x DeviceEthernetPath) RMONStats(i uint32) (p DeviceEthernetRMONStatsPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RMONStats.", i))
+	return
 }
 
-// RMONStatsTable returns the table Device.Ethernet.RMONStats.{i}. itself (for AddObject when writable)
+// RMONStatsTable returns the table itself (for AddObject when writable).
 func (x DeviceEthernetPath) RMONStatsTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "RMONStats.")
+	return model.NewWritableTable(x.ObjectPath, "RMONStats.")
 }
 
-// VLANTermination returns the typed path of instance i of Device.Ethernet.VLANTermination.{i}.
-func (x DeviceEthernetPath) VLANTermination(i uint32) DeviceEthernetVLANTerminationPath {
-	return newDeviceEthernetVLANTerminationPath(x.Path() + "VLANTermination." + strconv.FormatUint(uint64(i), 10) + ".")
+// VLANTermination returns the typed path of instance i.
+func (x DeviceEthernetPath) VLANTermination(i uint32) (p DeviceEthernetVLANTerminationPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VLANTermination.", i))
+	return
 }
 
-// VLANTerminationTable returns the table Device.Ethernet.VLANTermination.{i}. itself (for AddObject when writable)
+// VLANTerminationTable returns the table itself (for AddObject when writable).
 func (x DeviceEthernetPath) VLANTerminationTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "VLANTermination.")
+	return model.NewWritableTable(x.ObjectPath, "VLANTermination.")
 }
 
 // DeviceEthernetInterfaceStatus enumerates the values of Device.Ethernet.Interface.{i}.Status.
 type DeviceEthernetInterfaceStatus string
 
-func (e DeviceEthernetInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceEthernetInterfaceStatus_Up             DeviceEthernetInterfaceStatus = "Up"
-	DeviceEthernetInterfaceStatus_Down           DeviceEthernetInterfaceStatus = "Down"
-	DeviceEthernetInterfaceStatus_Unknown        DeviceEthernetInterfaceStatus = "Unknown"
-	DeviceEthernetInterfaceStatus_Dormant        DeviceEthernetInterfaceStatus = "Dormant"
-	DeviceEthernetInterfaceStatus_NotPresent     DeviceEthernetInterfaceStatus = "NotPresent"
+	DeviceEthernetInterfaceStatus_Up DeviceEthernetInterfaceStatus = "Up"
+
+	DeviceEthernetInterfaceStatus_Down DeviceEthernetInterfaceStatus = "Down"
+
+	DeviceEthernetInterfaceStatus_Unknown DeviceEthernetInterfaceStatus = "Unknown"
+
+	DeviceEthernetInterfaceStatus_Dormant DeviceEthernetInterfaceStatus = "Dormant"
+
+	DeviceEthernetInterfaceStatus_NotPresent DeviceEthernetInterfaceStatus = "NotPresent"
+
 	DeviceEthernetInterfaceStatus_LowerLayerDown DeviceEthernetInterfaceStatus = "LowerLayerDown"
-	DeviceEthernetInterfaceStatus_Error          DeviceEthernetInterfaceStatus = "Error"
+
+	DeviceEthernetInterfaceStatus_Error DeviceEthernetInterfaceStatus = "Error"
 )
 
 // DeviceEthernetInterfaceDuplexMode enumerates the values of Device.Ethernet.Interface.{i}.DuplexMode.
 type DeviceEthernetInterfaceDuplexMode string
 
-func (e DeviceEthernetInterfaceDuplexMode) String() string {
-	return string(e)
-}
-
 const (
 	DeviceEthernetInterfaceDuplexMode_Half DeviceEthernetInterfaceDuplexMode = "Half"
+
 	DeviceEthernetInterfaceDuplexMode_Full DeviceEthernetInterfaceDuplexMode = "Full"
+
 	DeviceEthernetInterfaceDuplexMode_Auto DeviceEthernetInterfaceDuplexMode = "Auto"
 )
 
 // DeviceEthernetInterfaceCurrentDuplexMode enumerates the values of Device.Ethernet.Interface.{i}.CurrentDuplexMode.
 type DeviceEthernetInterfaceCurrentDuplexMode string
 
-func (e DeviceEthernetInterfaceCurrentDuplexMode) String() string {
-	return string(e)
-}
-
 const (
 	DeviceEthernetInterfaceCurrentDuplexMode_Unknown DeviceEthernetInterfaceCurrentDuplexMode = "Unknown"
-	DeviceEthernetInterfaceCurrentDuplexMode_Half    DeviceEthernetInterfaceCurrentDuplexMode = "Half"
-	DeviceEthernetInterfaceCurrentDuplexMode_Full    DeviceEthernetInterfaceCurrentDuplexMode = "Full"
+
+	DeviceEthernetInterfaceCurrentDuplexMode_Half DeviceEthernetInterfaceCurrentDuplexMode = "Half"
+
+	DeviceEthernetInterfaceCurrentDuplexMode_Full DeviceEthernetInterfaceCurrentDuplexMode = "Full"
 )
 
 // DeviceEthernetInterfaceEEEStatus enumerates the values of Device.Ethernet.Interface.{i}.EEEStatus.
 type DeviceEthernetInterfaceEEEStatus string
 
-func (e DeviceEthernetInterfaceEEEStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceEthernetInterfaceEEEStatus_Disabled    DeviceEthernetInterfaceEEEStatus = "Disabled"
-	DeviceEthernetInterfaceEEEStatus_Active      DeviceEthernetInterfaceEEEStatus = "Active"
-	DeviceEthernetInterfaceEEEStatus_Inactive    DeviceEthernetInterfaceEEEStatus = "Inactive"
+	DeviceEthernetInterfaceEEEStatus_Disabled DeviceEthernetInterfaceEEEStatus = "Disabled"
+
+	DeviceEthernetInterfaceEEEStatus_Active DeviceEthernetInterfaceEEEStatus = "Active"
+
+	DeviceEthernetInterfaceEEEStatus_Inactive DeviceEthernetInterfaceEEEStatus = "Inactive"
+
 	DeviceEthernetInterfaceEEEStatus_Unsupported DeviceEthernetInterfaceEEEStatus = "Unsupported"
 )
 
 // DeviceEthernetInterfaceEDPDStatus enumerates the values of Device.Ethernet.Interface.{i}.EDPDStatus.
 type DeviceEthernetInterfaceEDPDStatus string
 
-func (e DeviceEthernetInterfaceEDPDStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceEthernetInterfaceEDPDStatus_Disabled    DeviceEthernetInterfaceEDPDStatus = "Disabled"
-	DeviceEthernetInterfaceEDPDStatus_Enabled     DeviceEthernetInterfaceEDPDStatus = "Enabled"
+	DeviceEthernetInterfaceEDPDStatus_Disabled DeviceEthernetInterfaceEDPDStatus = "Disabled"
+
+	DeviceEthernetInterfaceEDPDStatus_Enabled DeviceEthernetInterfaceEDPDStatus = "Enabled"
+
 	DeviceEthernetInterfaceEDPDStatus_Unsupported DeviceEthernetInterfaceEDPDStatus = "Unsupported"
 )
 
 // DeviceEthernetInterfaceMDIX enumerates the values of Device.Ethernet.Interface.{i}.MDIX.
 type DeviceEthernetInterfaceMDIX string
 
-func (e DeviceEthernetInterfaceMDIX) String() string {
-	return string(e)
-}
-
 const (
 	DeviceEthernetInterfaceMDIX_Auto DeviceEthernetInterfaceMDIX = "Auto"
-	DeviceEthernetInterfaceMDIX_On   DeviceEthernetInterfaceMDIX = "On"
-	DeviceEthernetInterfaceMDIX_Off  DeviceEthernetInterfaceMDIX = "Off"
+
+	DeviceEthernetInterfaceMDIX_On DeviceEthernetInterfaceMDIX = "On"
+
+	DeviceEthernetInterfaceMDIX_Off DeviceEthernetInterfaceMDIX = "Off"
 )
 
 // DeviceEthernetInterfaceCurrentMDIX enumerates the values of Device.Ethernet.Interface.{i}.CurrentMDIX.
 type DeviceEthernetInterfaceCurrentMDIX string
 
-func (e DeviceEthernetInterfaceCurrentMDIX) String() string {
-	return string(e)
-}
-
 const (
 	DeviceEthernetInterfaceCurrentMDIX_Unsupported DeviceEthernetInterfaceCurrentMDIX = "Unsupported"
-	DeviceEthernetInterfaceCurrentMDIX_Unknown     DeviceEthernetInterfaceCurrentMDIX = "Unknown"
-	DeviceEthernetInterfaceCurrentMDIX_On          DeviceEthernetInterfaceCurrentMDIX = "On"
-	DeviceEthernetInterfaceCurrentMDIX_Off         DeviceEthernetInterfaceCurrentMDIX = "Off"
+
+	DeviceEthernetInterfaceCurrentMDIX_Unknown DeviceEthernetInterfaceCurrentMDIX = "Unknown"
+
+	DeviceEthernetInterfaceCurrentMDIX_On DeviceEthernetInterfaceCurrentMDIX = "On"
+
+	DeviceEthernetInterfaceCurrentMDIX_Off DeviceEthernetInterfaceCurrentMDIX = "Off"
 )
 
-var (
-	synDeviceEthernetInterface_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceEthernetInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceEthernetInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceEthernetInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetInterface_Upstream   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceEthernetInterface_MaxBitRate = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "Mbps",
-	}
-	synDeviceEthernetInterface_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceEthernetInterface_SupportedLinkModes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceEthernetInterface_AdvertisedLinkModes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceEthernetInterface_LinkPartnerAdvertisedLinkModes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceEthernetInterface_CurrentBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceEthernetInterface_DuplexMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Half"}, {Value: "Full"}, {Value: "Auto"}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetInterface_CurrentDuplexMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "Half"}, {Value: "Full"}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetInterface_EEECapability = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceEthernetInterface_EEEEnable     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceEthernetInterface_EEEStatus     = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Active"}, {Value: "Inactive"}, {Value: "Unsupported"}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetInterface_EDPDCapability = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceEthernetInterface_EDPDEnable     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceEthernetInterface_EDPDStatus     = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Unsupported"}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetInterface_MDIX = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "Auto",
-		},
-		Enums: []model.Enum{{Value: "Auto"}, {Value: "On"}, {Value: "Off"}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetInterface_CurrentMDIX = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unsupported"}, {Value: "Unknown"}, {Value: "On"}, {Value: "Off"}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetInterface_SFPReferenceList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.SFPs.SFPCage.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceEthernetInterface holds the values of Device.Ethernet.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceEthernetInterface holds the values of Device.Ethernet.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceEthernetInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceEthernetInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// MaxBitRate: int[-1:] Mbps, readWrite, since 2.0.
-	MaxBitRate int32 `cwmp:"MaxBitRate"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.19.
-	MACAddress string `cwmp:"MACAddress"`
-	// SupportedLinkModes: list<unsignedInt>, readOnly, since 2.16.
-	SupportedLinkModes []uint32 `cwmp:"SupportedLinkModes"`
-	// AdvertisedLinkModes: list<unsignedInt>, readWrite, since 2.19.
-	AdvertisedLinkModes []uint32 `cwmp:"AdvertisedLinkModes"`
-	// LinkPartnerAdvertisedLinkModes: list<unsignedInt>, readOnly, since 2.19.
-	LinkPartnerAdvertisedLinkModes []uint32 `cwmp:"LinkPartnerAdvertisedLinkModes"`
-	// CurrentBitRate: unsignedInt Mbps, readOnly, since 2.7.
-	CurrentBitRate uint32 `cwmp:"CurrentBitRate"`
-	// DuplexMode: string{Half,Full,Auto}, readWrite, since 2.19.
-	DuplexMode DeviceEthernetInterfaceDuplexMode `cwmp:"DuplexMode"`
-	// CurrentDuplexMode: string{Unknown,Half,Full}, readOnly, since 2.18.
-	CurrentDuplexMode DeviceEthernetInterfaceCurrentDuplexMode `cwmp:"CurrentDuplexMode"`
-	// EEECapability: boolean, readOnly, since 2.8.
-	EEECapability bool `cwmp:"EEECapability"`
-	// EEEEnable: boolean, readWrite, since 2.8.
-	EEEEnable bool `cwmp:"EEEEnable"`
-	// EEEStatus: string{Disabled,Active,Inactive,Unsupported}, readOnly, since 2.17.
-	EEEStatus DeviceEthernetInterfaceEEEStatus `cwmp:"EEEStatus"`
-	// EDPDCapability: boolean, readOnly, since 2.19.
-	EDPDCapability bool `cwmp:"EDPDCapability"`
-	// EDPDEnable: boolean, readWrite, since 2.19.
-	EDPDEnable bool `cwmp:"EDPDEnable"`
-	// EDPDStatus: string{Disabled,Enabled,Unsupported}, readOnly, since 2.19.
-	EDPDStatus DeviceEthernetInterfaceEDPDStatus `cwmp:"EDPDStatus"`
-	// MDIX: string{Auto,On,Off}, readWrite, since 2.18.
-	MDIX DeviceEthernetInterfaceMDIX `cwmp:"MDIX"`
-	// CurrentMDIX: string{Unsupported,Unknown,On,Off}, readOnly, since 2.18.
-	CurrentMDIX DeviceEthernetInterfaceCurrentMDIX `cwmp:"CurrentMDIX"`
-	// SFPReferenceList: list<string(:256)> pathRef→##.SFPs.SFPCage., readOnly, since 2.19.
-	SFPReferenceList []string                      `cwmp:"SFPReferenceList"`
-	Stats            *DeviceEthernetInterfaceStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceEthernetInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	MaxBitRate int32 `json:"MaxBitRate,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	SupportedLinkModes []uint32 `json:"SupportedLinkModes,omitzero"`
+
+	AdvertisedLinkModes []uint32 `json:"AdvertisedLinkModes,omitzero"`
+
+	LinkPartnerAdvertisedLinkModes []uint32 `json:"LinkPartnerAdvertisedLinkModes,omitzero"`
+
+	CurrentBitRate uint32 `json:"CurrentBitRate,omitzero"`
+
+	DuplexMode DeviceEthernetInterfaceDuplexMode `json:"DuplexMode,omitzero"`
+
+	CurrentDuplexMode DeviceEthernetInterfaceCurrentDuplexMode `json:"CurrentDuplexMode,omitzero"`
+
+	EEECapability bool `json:"EEECapability,omitzero"`
+
+	EEEEnable bool `json:"EEEEnable,omitzero"`
+
+	EEEStatus DeviceEthernetInterfaceEEEStatus `json:"EEEStatus,omitzero"`
+
+	EDPDCapability bool `json:"EDPDCapability,omitzero"`
+
+	EDPDEnable bool `json:"EDPDEnable,omitzero"`
+
+	EDPDStatus DeviceEthernetInterfaceEDPDStatus `json:"EDPDStatus,omitzero"`
+
+	MDIX DeviceEthernetInterfaceMDIX `json:"MDIX,omitzero"`
+
+	CurrentMDIX DeviceEthernetInterfaceCurrentMDIX `json:"CurrentMDIX,omitzero"`
+
+	SFPReferenceList []string `json:"SFPReferenceList,omitzero"`
+
+	Stats *DeviceEthernetInterfaceStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernetInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernetInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceEthernetInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceEthernetInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckInt(synDeviceEthernetInterface_MaxBitRate, int64(o.MaxBitRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxBitRate",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetInterface_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckValue(synDeviceEthernetInterface_SupportedLinkModes, model.FormatValue(model.TypeUnsignedInt, o.SupportedLinkModes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedLinkModes",
-		})
-	}
-	if e := model.CheckValue(synDeviceEthernetInterface_AdvertisedLinkModes, model.FormatValue(model.TypeUnsignedInt, o.AdvertisedLinkModes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdvertisedLinkModes",
-		})
-	}
-	if e := model.CheckValue(synDeviceEthernetInterface_LinkPartnerAdvertisedLinkModes, model.FormatValue(model.TypeUnsignedInt, o.LinkPartnerAdvertisedLinkModes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkPartnerAdvertisedLinkModes",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetInterface_DuplexMode, string(o.DuplexMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DuplexMode",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetInterface_CurrentDuplexMode, string(o.CurrentDuplexMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentDuplexMode",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetInterface_EEEStatus, string(o.EEEStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EEEStatus",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetInterface_EDPDStatus, string(o.EDPDStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EDPDStatus",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetInterface_MDIX, string(o.MDIX)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MDIX",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetInterface_CurrentMDIX, string(o.CurrentMDIX)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentMDIX",
-		})
-	}
-	if e := model.CheckValue(synDeviceEthernetInterface_SFPReferenceList, model.FormatValue(model.TypeString, o.SFPReferenceList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SFPReferenceList",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceEthernetInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1692, string(o.Status))
+	c.String(p, "Alias", 1654, o.Alias)
+	c.String(p, "Name", 1672, o.Name)
+	c.Wire(p, "LowerLayers", 1668, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Int(p, "MaxBitRate", 1671, int64(o.MaxBitRate))
+	c.String(p, "MACAddress", 1669, o.MACAddress)
+	c.Wire(p, "SupportedLinkModes", 1693, model.FormatValue(model.TypeUnsignedInt, o.SupportedLinkModes), len(o.SupportedLinkModes) > 0)
+	c.Wire(p, "AdvertisedLinkModes", 1653, model.FormatValue(model.TypeUnsignedInt, o.AdvertisedLinkModes), len(o.AdvertisedLinkModes) > 0)
+	c.Wire(p, "LinkPartnerAdvertisedLinkModes", 1667, model.FormatValue(model.TypeUnsignedInt, o.LinkPartnerAdvertisedLinkModes), len(o.LinkPartnerAdvertisedLinkModes) > 0)
+	c.String(p, "DuplexMode", 1658, string(o.DuplexMode))
+	c.String(p, "CurrentDuplexMode", 1656, string(o.CurrentDuplexMode))
+	c.String(p, "EEEStatus", 1664, string(o.EEEStatus))
+	c.String(p, "EDPDStatus", 1661, string(o.EDPDStatus))
+	c.String(p, "MDIX", 1670, string(o.MDIX))
+	c.String(p, "CurrentMDIX", 1657, string(o.CurrentMDIX))
+	c.Wire(p, "SFPReferenceList", 1673, model.JoinStrings(o.SFPReferenceList), len(o.SFPReferenceList) > 0)
 }
 
 // DeviceEthernetInterfacePath is the typed path of Device.Ethernet.Interface.{i}.
 type DeviceEthernetInterfacePath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	Status                         model.ReadOnlyParam[DeviceEthernetInterfaceStatus]
-	Alias                          model.WriteOnceParam[string]
-	Name                           model.ReadOnlyParam[string]
-	LastChange                     model.ReadOnlyParam[uint32]
-	LowerLayers                    model.ReadWriteParam[[]string]
-	Upstream                       model.ReadOnlyParam[bool]
-	MaxBitRate                     model.ReadWriteParam[int32]
-	MACAddress                     model.ReadOnlyParam[string]
-	SupportedLinkModes             model.ReadOnlyParam[[]uint32]
-	AdvertisedLinkModes            model.ReadWriteParam[[]uint32]
-	LinkPartnerAdvertisedLinkModes model.ReadOnlyParam[[]uint32]
-	CurrentBitRate                 model.ReadOnlyParam[uint32]
-	DuplexMode                     model.ReadWriteParam[DeviceEthernetInterfaceDuplexMode]
-	CurrentDuplexMode              model.ReadOnlyParam[DeviceEthernetInterfaceCurrentDuplexMode]
-	EEECapability                  model.ReadOnlyParam[bool]
-	EEEEnable                      model.ReadWriteParam[bool]
-	EEEStatus                      model.ReadOnlyParam[DeviceEthernetInterfaceEEEStatus]
-	EDPDCapability                 model.ReadOnlyParam[bool]
-	EDPDEnable                     model.ReadWriteParam[bool]
-	EDPDStatus                     model.ReadOnlyParam[DeviceEthernetInterfaceEDPDStatus]
-	MDIX                           model.ReadWriteParam[DeviceEthernetInterfaceMDIX]
-	CurrentMDIX                    model.ReadOnlyParam[DeviceEthernetInterfaceCurrentMDIX]
-	SFPReferenceList               model.ReadOnlyParam[[]string]
-	Stats                          DeviceEthernetInterfaceStatsPath
+	model.ObjectPath
+	AdvertisedLinkModes model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	CurrentBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CurrentDuplexMode model.ReadOnlyParam[string] `dm:"s"`
+
+	CurrentMDIX model.ReadOnlyParam[string] `dm:"s"`
+
+	DuplexMode model.ReadWriteParam[DeviceEthernetInterfaceDuplexMode] `dm:"s"`
+
+	EDPDCapability model.ReadOnlyParam[bool] `dm:"b"`
+
+	EDPDEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	EDPDStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	EEECapability model.ReadOnlyParam[bool] `dm:"b"`
+
+	EEEEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	EEEStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LinkPartnerAdvertisedLinkModes model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MDIX model.ReadWriteParam[DeviceEthernetInterfaceMDIX] `dm:"s"`
+
+	MaxBitRate model.ReadWriteParam[int32] `dm:"i"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	SFPReferenceList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedLinkModes model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	Stats DeviceEthernetInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceEthernetInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetInterfacePath(prefix string) DeviceEthernetInterfacePath {
-	p := &prefix
-	return DeviceEthernetInterfacePath{
-		AdvertisedLinkModes:            model.NewReadWrite[[]uint32](p, "AdvertisedLinkModes", model.TypeString),
-		Alias:                          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CurrentBitRate:                 model.NewReadOnly[uint32](p, "CurrentBitRate", model.TypeUnsignedInt),
-		CurrentDuplexMode:              model.NewReadOnly[DeviceEthernetInterfaceCurrentDuplexMode](p, "CurrentDuplexMode", model.TypeString),
-		CurrentMDIX:                    model.NewReadOnly[DeviceEthernetInterfaceCurrentMDIX](p, "CurrentMDIX", model.TypeString),
-		DuplexMode:                     model.NewReadWrite[DeviceEthernetInterfaceDuplexMode](p, "DuplexMode", model.TypeString),
-		EDPDCapability:                 model.NewReadOnly[bool](p, "EDPDCapability", model.TypeBoolean),
-		EDPDEnable:                     model.NewReadWrite[bool](p, "EDPDEnable", model.TypeBoolean),
-		EDPDStatus:                     model.NewReadOnly[DeviceEthernetInterfaceEDPDStatus](p, "EDPDStatus", model.TypeString),
-		EEECapability:                  model.NewReadOnly[bool](p, "EEECapability", model.TypeBoolean),
-		EEEEnable:                      model.NewReadWrite[bool](p, "EEEEnable", model.TypeBoolean),
-		EEEStatus:                      model.NewReadOnly[DeviceEthernetInterfaceEEEStatus](p, "EEEStatus", model.TypeString),
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:                     model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LinkPartnerAdvertisedLinkModes: model.NewReadOnly[[]uint32](p, "LinkPartnerAdvertisedLinkModes", model.TypeString),
-		LowerLayers:                    model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:                     model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MDIX:                           model.NewReadWrite[DeviceEthernetInterfaceMDIX](p, "MDIX", model.TypeString),
-		MaxBitRate:                     model.NewReadWrite[int32](p, "MaxBitRate", model.TypeInt),
-		Name:                           model.NewReadOnly[string](p, "Name", model.TypeString),
-		SFPReferenceList:               model.NewReadOnly[[]string](p, "SFPReferenceList", model.TypeString),
-		Stats:                          newDeviceEthernetInterfaceStatsPath(prefix + "Stats."),
-		Status:                         model.NewReadOnly[DeviceEthernetInterfaceStatus](p, "Status", model.TypeString),
-		SupportedLinkModes:             model.NewReadOnly[[]uint32](p, "SupportedLinkModes", model.TypeString),
-		Upstream:                       model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		obj:                            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceEthernetInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceEthernetInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceEthernetInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceEthernetInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetInterfaceStats_Collisions = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-)
-
-// DeviceEthernetInterfaceStats holds the values of Device.Ethernet.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceEthernetInterfaceStats holds the values of Device.Ethernet.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceEthernetInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.18.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// Collisions: StatsCounter64=unsignedLong, readOnly, since 2.18.
-	Collisions uint64 `cwmp:"Collisions"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernetInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernetInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	Collisions uint64 `json:"Collisions,omitzero"`
+}
 
 // DeviceEthernetInterfaceStatsPath is the typed path of Device.Ethernet.Interface.{i}.Stats.
 type DeviceEthernetInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-	Collisions                  model.ReadOnlyParam[uint64]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceEthernetInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetInterfaceStatsPath(prefix string) DeviceEthernetInterfaceStatsPath {
-	p := &prefix
-	return DeviceEthernetInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		Collisions:                  model.NewReadOnly[uint64](p, "Collisions", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Collisions model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceEthernetLAGStatus enumerates the values of Device.Ethernet.LAG.{i}.Status.
 type DeviceEthernetLAGStatus string
 
-func (e DeviceEthernetLAGStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceEthernetLAGStatus_Up             DeviceEthernetLAGStatus = "Up"
-	DeviceEthernetLAGStatus_Down           DeviceEthernetLAGStatus = "Down"
-	DeviceEthernetLAGStatus_Unknown        DeviceEthernetLAGStatus = "Unknown"
-	DeviceEthernetLAGStatus_Dormant        DeviceEthernetLAGStatus = "Dormant"
-	DeviceEthernetLAGStatus_NotPresent     DeviceEthernetLAGStatus = "NotPresent"
+	DeviceEthernetLAGStatus_Up DeviceEthernetLAGStatus = "Up"
+
+	DeviceEthernetLAGStatus_Down DeviceEthernetLAGStatus = "Down"
+
+	DeviceEthernetLAGStatus_Unknown DeviceEthernetLAGStatus = "Unknown"
+
+	DeviceEthernetLAGStatus_Dormant DeviceEthernetLAGStatus = "Dormant"
+
+	DeviceEthernetLAGStatus_NotPresent DeviceEthernetLAGStatus = "NotPresent"
+
 	DeviceEthernetLAGStatus_LowerLayerDown DeviceEthernetLAGStatus = "LowerLayerDown"
-	DeviceEthernetLAGStatus_Error          DeviceEthernetLAGStatus = "Error"
+
+	DeviceEthernetLAGStatus_Error DeviceEthernetLAGStatus = "Error"
 )
 
-var (
-	synDeviceEthernetLAG_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceEthernetLAG_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetLAG_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceEthernetLAG_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetLAG_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceEthernetLAG_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetLAG_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceEthernetLAG holds the values of Device.Ethernet.LAG.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceEthernetLAG holds the values of Device.Ethernet.LAG.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceEthernetLAG struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceEthernetLAGStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.19.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.0.
-	MACAddress string                  `cwmp:"MACAddress"`
-	Stats      *DeviceEthernetLAGStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceEthernetLAGStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	Stats *DeviceEthernetLAGStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernetLAG) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernetLAG) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceEthernetLAG_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetLAG_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetLAG_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceEthernetLAG_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetLAG_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceEthernetLAG) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1720, string(o.Status))
+	c.String(p, "Alias", 1697, o.Alias)
+	c.String(p, "Name", 1702, o.Name)
+	c.Wire(p, "LowerLayers", 1700, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "MACAddress", 1701, o.MACAddress)
 }
 
 // DeviceEthernetLAGPath is the typed path of Device.Ethernet.LAG.{i}.
 type DeviceEthernetLAGPath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[DeviceEthernetLAGStatus]
-	Alias       model.WriteOnceParam[string]
-	Name        model.ReadOnlyParam[string]
-	LastChange  model.ReadOnlyParam[uint32]
-	LowerLayers model.ReadWriteParam[[]string]
-	MACAddress  model.ReadWriteParam[string]
-	Stats       DeviceEthernetLAGStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceEthernetLAGStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceEthernetLAGPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetLAGPath(prefix string) DeviceEthernetLAGPath {
-	p := &prefix
-	return DeviceEthernetLAGPath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:  model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers: model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:  model.NewReadWrite[string](p, "MACAddress", model.TypeString),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:       newDeviceEthernetLAGStatsPath(prefix + "Stats."),
-		Status:      model.NewReadOnly[DeviceEthernetLAGStatus](p, "Status", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceEthernetLAGStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceEthernetLAGStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceEthernetLAGStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceEthernetLAGStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLAGStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceEthernetLAGStats holds the values of Device.Ethernet.LAG.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceEthernetLAGStats holds the values of Device.Ethernet.LAG.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceEthernetLAGStats struct {
-	// Reset: boolean, readWrite, since 2.18.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernetLAGStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernetLAGStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceEthernetLAGStatsPath is the typed path of Device.Ethernet.LAG.{i}.Stats.
 type DeviceEthernetLAGStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceEthernetLAGStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetLAGStatsPath(prefix string) DeviceEthernetLAGStatsPath {
-	p := &prefix
-	return DeviceEthernetLAGStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceEthernetLinkStatus enumerates the values of Device.Ethernet.Link.{i}.Status.
 type DeviceEthernetLinkStatus string
 
-func (e DeviceEthernetLinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceEthernetLinkStatus_Up             DeviceEthernetLinkStatus = "Up"
-	DeviceEthernetLinkStatus_Down           DeviceEthernetLinkStatus = "Down"
-	DeviceEthernetLinkStatus_Unknown        DeviceEthernetLinkStatus = "Unknown"
-	DeviceEthernetLinkStatus_Dormant        DeviceEthernetLinkStatus = "Dormant"
-	DeviceEthernetLinkStatus_NotPresent     DeviceEthernetLinkStatus = "NotPresent"
+	DeviceEthernetLinkStatus_Up DeviceEthernetLinkStatus = "Up"
+
+	DeviceEthernetLinkStatus_Down DeviceEthernetLinkStatus = "Down"
+
+	DeviceEthernetLinkStatus_Unknown DeviceEthernetLinkStatus = "Unknown"
+
+	DeviceEthernetLinkStatus_Dormant DeviceEthernetLinkStatus = "Dormant"
+
+	DeviceEthernetLinkStatus_NotPresent DeviceEthernetLinkStatus = "NotPresent"
+
 	DeviceEthernetLinkStatus_LowerLayerDown DeviceEthernetLinkStatus = "LowerLayerDown"
-	DeviceEthernetLinkStatus_Error          DeviceEthernetLinkStatus = "Error"
+
+	DeviceEthernetLinkStatus_Error DeviceEthernetLinkStatus = "Error"
 )
 
-var (
-	synDeviceEthernetLink_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceEthernetLink_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetLink_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceEthernetLink_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetLink_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceEthernetLink_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetLink_MTU = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceEthernetLink_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceEthernetLink_PriorityTagging = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceEthernetLink_FlowControl = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceEthernetLink_NoARP = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceEthernetLink holds the values of Device.Ethernet.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceEthernetLink holds the values of Device.Ethernet.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceEthernetLink struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceEthernetLinkStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// MTU: unsignedInt bytes, readWrite, since 2.18.
-	MTU uint32 `cwmp:"MTU"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.19.
-	MACAddress string `cwmp:"MACAddress"`
-	// PriorityTagging: boolean, readWrite, since 2.19.
-	PriorityTagging bool `cwmp:"PriorityTagging"`
-	// FlowControl: boolean, readWrite, since 2.14.
-	FlowControl bool `cwmp:"FlowControl"`
-	// NoARP: boolean, readWrite, since 2.18.
-	NoARP bool                     `cwmp:"NoARP"`
-	Stats *DeviceEthernetLinkStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceEthernetLinkStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	MTU uint32 `json:"MTU,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	PriorityTagging bool `json:"PriorityTagging,omitzero"`
+
+	FlowControl bool `json:"FlowControl,omitzero"`
+
+	NoARP bool `json:"NoARP,omitzero"`
+
+	Stats *DeviceEthernetLinkStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernetLink) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernetLink) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceEthernetLink_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetLink_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetLink_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceEthernetLink_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetLink_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceEthernetLink) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1752, string(o.Status))
+	c.String(p, "Alias", 1723, o.Alias)
+	c.String(p, "Name", 1730, o.Name)
+	c.Wire(p, "LowerLayers", 1727, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "MACAddress", 1728, o.MACAddress)
 }
 
 // DeviceEthernetLinkPath is the typed path of Device.Ethernet.Link.{i}.
 type DeviceEthernetLinkPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	Status          model.ReadOnlyParam[DeviceEthernetLinkStatus]
-	Alias           model.WriteOnceParam[string]
-	Name            model.ReadOnlyParam[string]
-	LastChange      model.ReadOnlyParam[uint32]
-	LowerLayers     model.ReadWriteParam[[]string]
-	MTU             model.ReadWriteParam[uint32]
-	MACAddress      model.ReadWriteParam[string]
-	PriorityTagging model.ReadWriteParam[bool]
-	FlowControl     model.ReadWriteParam[bool]
-	NoARP           model.ReadWriteParam[bool]
-	Stats           DeviceEthernetLinkStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FlowControl model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	MTU model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	NoARP model.ReadWriteParam[bool] `dm:"b"`
+
+	PriorityTagging model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceEthernetLinkStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceEthernetLinkPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetLinkPath(prefix string) DeviceEthernetLinkPath {
-	p := &prefix
-	return DeviceEthernetLinkPath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FlowControl:     model.NewReadWrite[bool](p, "FlowControl", model.TypeBoolean),
-		LastChange:      model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:     model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:      model.NewReadWrite[string](p, "MACAddress", model.TypeString),
-		MTU:             model.NewReadWrite[uint32](p, "MTU", model.TypeUnsignedInt),
-		Name:            model.NewReadOnly[string](p, "Name", model.TypeString),
-		NoARP:           model.NewReadWrite[bool](p, "NoARP", model.TypeBoolean),
-		PriorityTagging: model.NewReadWrite[bool](p, "PriorityTagging", model.TypeBoolean),
-		Stats:           newDeviceEthernetLinkStatsPath(prefix + "Stats."),
-		Status:          model.NewReadOnly[DeviceEthernetLinkStatus](p, "Status", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceEthernetLinkStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceEthernetLinkStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceEthernetLinkStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceEthernetLinkStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetLinkStats_PausePacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceEthernetLinkStats_PausePacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-)
-
-// DeviceEthernetLinkStats holds the values of Device.Ethernet.Link.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceEthernetLinkStats holds the values of Device.Ethernet.Link.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceEthernetLinkStats struct {
-	// Reset: boolean, readWrite, since 2.18.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// PausePacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.18.
-	PausePacketsSent uint64 `cwmp:"PausePacketsSent"`
-	// PausePacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.18.
-	PausePacketsReceived uint64 `cwmp:"PausePacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernetLinkStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernetLinkStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	PausePacketsSent uint64 `json:"PausePacketsSent,omitzero"`
+
+	PausePacketsReceived uint64 `json:"PausePacketsReceived,omitzero"`
+}
 
 // DeviceEthernetLinkStatsPath is the typed path of Device.Ethernet.Link.{i}.Stats.
 type DeviceEthernetLinkStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-	PausePacketsSent            model.ReadOnlyParam[uint64]
-	PausePacketsReceived        model.ReadOnlyParam[uint64]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceEthernetLinkStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetLinkStatsPath(prefix string) DeviceEthernetLinkStatsPath {
-	p := &prefix
-	return DeviceEthernetLinkStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		PausePacketsReceived:        model.NewReadOnly[uint64](p, "PausePacketsReceived", model.TypeUnsignedLong),
-		PausePacketsSent:            model.NewReadOnly[uint64](p, "PausePacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PausePacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PausePacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceEthernetRMONStatsStatus enumerates the values of Device.Ethernet.RMONStats.{i}.Status.
 type DeviceEthernetRMONStatsStatus string
 
-func (e DeviceEthernetRMONStatsStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceEthernetRMONStatsStatus_Disabled            DeviceEthernetRMONStatsStatus = "Disabled"
-	DeviceEthernetRMONStatsStatus_Enabled             DeviceEthernetRMONStatsStatus = "Enabled"
+	DeviceEthernetRMONStatsStatus_Disabled DeviceEthernetRMONStatsStatus = "Disabled"
+
+	DeviceEthernetRMONStatsStatus_Enabled DeviceEthernetRMONStatsStatus = "Enabled"
+
 	DeviceEthernetRMONStatsStatus_Error_Misconfigured DeviceEthernetRMONStatsStatus = "Error_Misconfigured"
-	DeviceEthernetRMONStatsStatus_Error               DeviceEthernetRMONStatsStatus = "Error"
+
+	DeviceEthernetRMONStatsStatus_Error DeviceEthernetRMONStatsStatus = "Error"
 )
 
-var (
-	synDeviceEthernetRMONStats_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceEthernetRMONStats_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetRMONStats_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceEthernetRMONStats_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetRMONStats_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetRMONStats_VLANID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "4094",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceEthernetRMONStats_Queue = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.QoS.Queue.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetRMONStats_AllQueues = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceEthernetRMONStats_DropEvents = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceEthernetRMONStats_Bytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "bytes",
-	}
-	synDeviceEthernetRMONStats_Packets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_BroadcastPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_MulticastPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_CRCErroredPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_UndersizePackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_OversizePackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_Packets64Bytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_Packets65to127Bytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_Packets128to255Bytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_Packets256to511Bytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_Packets512to1023Bytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "packets",
-	}
-	synDeviceEthernetRMONStats_Packets1024to1518Bytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "packets",
-	}
-)
-
-// DeviceEthernetRMONStats holds the values of Device.Ethernet.RMONStats.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4)
+// DeviceEthernetRMONStats holds the values of Device.Ethernet.RMONStats.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4).
 type DeviceEthernetRMONStats struct {
-	// Enable: boolean, readWrite, since 2.4.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.4.
-	Status DeviceEthernetRMONStatsStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.4.
-	Name string `cwmp:"Name"`
-	// Interface: string pathRef, readWrite, since 2.4.
-	Interface string `cwmp:"Interface"`
-	// VLANID: unsignedInt[0:4094], readWrite, since 2.4.
-	VLANID uint32 `cwmp:"VLANID"`
-	// Queue: string pathRef→##.QoS.Queue., readWrite, since 2.4.
-	Queue string `cwmp:"Queue"`
-	// AllQueues: boolean, readWrite, since 2.4.
-	AllQueues bool `cwmp:"AllQueues"`
-	// DropEvents: unsignedInt, readOnly, since 2.4.
-	DropEvents uint32 `cwmp:"DropEvents"`
-	// Bytes: unsignedLong bytes, readOnly, since 2.4.
-	Bytes uint64 `cwmp:"Bytes"`
-	// Packets: unsignedLong packets, readOnly, since 2.4.
-	Packets uint64 `cwmp:"Packets"`
-	// BroadcastPackets: unsignedLong packets, readOnly, since 2.4.
-	BroadcastPackets uint64 `cwmp:"BroadcastPackets"`
-	// MulticastPackets: unsignedLong packets, readOnly, since 2.4.
-	MulticastPackets uint64 `cwmp:"MulticastPackets"`
-	// CRCErroredPackets: unsignedInt packets, readOnly, since 2.4.
-	CRCErroredPackets uint32 `cwmp:"CRCErroredPackets"`
-	// UndersizePackets: unsignedInt packets, readOnly, since 2.4.
-	UndersizePackets uint32 `cwmp:"UndersizePackets"`
-	// OversizePackets: unsignedInt packets, readOnly, since 2.4.
-	OversizePackets uint32 `cwmp:"OversizePackets"`
-	// Packets64Bytes: unsignedLong packets, readOnly, since 2.4.
-	Packets64Bytes uint64 `cwmp:"Packets64Bytes"`
-	// Packets65to127Bytes: unsignedLong packets, readOnly, since 2.4.
-	Packets65to127Bytes uint64 `cwmp:"Packets65to127Bytes"`
-	// Packets128to255Bytes: unsignedLong packets, readOnly, since 2.4.
-	Packets128to255Bytes uint64 `cwmp:"Packets128to255Bytes"`
-	// Packets256to511Bytes: unsignedLong packets, readOnly, since 2.4.
-	Packets256to511Bytes uint64 `cwmp:"Packets256to511Bytes"`
-	// Packets512to1023Bytes: unsignedLong packets, readOnly, since 2.4.
-	Packets512to1023Bytes uint64 `cwmp:"Packets512to1023Bytes"`
-	// Packets1024to1518Bytes: unsignedLong packets, readOnly, since 2.4.
-	Packets1024to1518Bytes uint64 `cwmp:"Packets1024to1518Bytes"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceEthernetRMONStatsStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	VLANID uint32 `json:"VLANID,omitzero"`
+
+	Queue string `json:"Queue,omitzero"`
+
+	AllQueues bool `json:"AllQueues,omitzero"`
+
+	DropEvents uint32 `json:"DropEvents,omitzero"`
+
+	Bytes uint64 `json:"Bytes,omitzero"`
+
+	Packets uint64 `json:"Packets,omitzero"`
+
+	BroadcastPackets uint64 `json:"BroadcastPackets,omitzero"`
+
+	MulticastPackets uint64 `json:"MulticastPackets,omitzero"`
+
+	CRCErroredPackets uint32 `json:"CRCErroredPackets,omitzero"`
+
+	UndersizePackets uint32 `json:"UndersizePackets,omitzero"`
+
+	OversizePackets uint32 `json:"OversizePackets,omitzero"`
+
+	Packets64Bytes uint64 `json:"Packets64Bytes,omitzero"`
+
+	Packets65to127Bytes uint64 `json:"Packets65to127Bytes,omitzero"`
+
+	Packets128to255Bytes uint64 `json:"Packets128to255Bytes,omitzero"`
+
+	Packets256to511Bytes uint64 `json:"Packets256to511Bytes,omitzero"`
+
+	Packets512to1023Bytes uint64 `json:"Packets512to1023Bytes,omitzero"`
+
+	Packets1024to1518Bytes uint64 `json:"Packets1024to1518Bytes,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernetRMONStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernetRMONStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceEthernetRMONStats_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetRMONStats_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetRMONStats_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckUint(synDeviceEthernetRMONStats_VLANID, uint64(o.VLANID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANID",
-		})
-	}
+func (o *DeviceEthernetRMONStats) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1774, string(o.Status))
+	c.String(p, "Alias", 1755, o.Alias)
+	c.String(p, "Name", 1764, o.Name)
+	c.Uint(p, "VLANID", 1776, uint64(o.VLANID))
 }
 
 // DeviceEthernetRMONStatsPath is the typed path of Device.Ethernet.RMONStats.{i}.
 type DeviceEthernetRMONStatsPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[DeviceEthernetRMONStatsStatus]
-	Alias                  model.WriteOnceParam[string]
-	Name                   model.ReadOnlyParam[string]
-	Interface              model.ReadWriteParam[string]
-	VLANID                 model.ReadWriteParam[uint32]
-	Queue                  model.ReadWriteParam[string]
-	AllQueues              model.ReadWriteParam[bool]
-	DropEvents             model.ReadOnlyParam[uint32]
-	Bytes                  model.ReadOnlyParam[uint64]
-	Packets                model.ReadOnlyParam[uint64]
-	BroadcastPackets       model.ReadOnlyParam[uint64]
-	MulticastPackets       model.ReadOnlyParam[uint64]
-	CRCErroredPackets      model.ReadOnlyParam[uint32]
-	UndersizePackets       model.ReadOnlyParam[uint32]
-	OversizePackets        model.ReadOnlyParam[uint32]
-	Packets64Bytes         model.ReadOnlyParam[uint64]
-	Packets65to127Bytes    model.ReadOnlyParam[uint64]
-	Packets128to255Bytes   model.ReadOnlyParam[uint64]
-	Packets256to511Bytes   model.ReadOnlyParam[uint64]
-	Packets512to1023Bytes  model.ReadOnlyParam[uint64]
-	Packets1024to1518Bytes model.ReadOnlyParam[uint64]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceEthernetRMONStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetRMONStatsPath(prefix string) DeviceEthernetRMONStatsPath {
-	p := &prefix
-	return DeviceEthernetRMONStatsPath{
-		Alias:                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllQueues:              model.NewReadWrite[bool](p, "AllQueues", model.TypeBoolean),
-		BroadcastPackets:       model.NewReadOnly[uint64](p, "BroadcastPackets", model.TypeUnsignedLong),
-		Bytes:                  model.NewReadOnly[uint64](p, "Bytes", model.TypeUnsignedLong),
-		CRCErroredPackets:      model.NewReadOnly[uint32](p, "CRCErroredPackets", model.TypeUnsignedInt),
-		DropEvents:             model.NewReadOnly[uint32](p, "DropEvents", model.TypeUnsignedInt),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:              model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MulticastPackets:       model.NewReadOnly[uint64](p, "MulticastPackets", model.TypeUnsignedLong),
-		Name:                   model.NewReadOnly[string](p, "Name", model.TypeString),
-		OversizePackets:        model.NewReadOnly[uint32](p, "OversizePackets", model.TypeUnsignedInt),
-		Packets:                model.NewReadOnly[uint64](p, "Packets", model.TypeUnsignedLong),
-		Packets1024to1518Bytes: model.NewReadOnly[uint64](p, "Packets1024to1518Bytes", model.TypeUnsignedLong),
-		Packets128to255Bytes:   model.NewReadOnly[uint64](p, "Packets128to255Bytes", model.TypeUnsignedLong),
-		Packets256to511Bytes:   model.NewReadOnly[uint64](p, "Packets256to511Bytes", model.TypeUnsignedLong),
-		Packets512to1023Bytes:  model.NewReadOnly[uint64](p, "Packets512to1023Bytes", model.TypeUnsignedLong),
-		Packets64Bytes:         model.NewReadOnly[uint64](p, "Packets64Bytes", model.TypeUnsignedLong),
-		Packets65to127Bytes:    model.NewReadOnly[uint64](p, "Packets65to127Bytes", model.TypeUnsignedLong),
-		Queue:                  model.NewReadWrite[string](p, "Queue", model.TypeString),
-		Status:                 model.NewReadOnly[DeviceEthernetRMONStatsStatus](p, "Status", model.TypeString),
-		UndersizePackets:       model.NewReadOnly[uint32](p, "UndersizePackets", model.TypeUnsignedInt),
-		VLANID:                 model.NewReadWrite[uint32](p, "VLANID", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+	AllQueues model.ReadWriteParam[bool] `dm:"b"`
+
+	BroadcastPackets model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Bytes model.ReadOnlyParam[uint64] `dm:"U"`
+
+	CRCErroredPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DropEvents model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MulticastPackets model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	OversizePackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Packets model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Packets1024to1518Bytes model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Packets128to255Bytes model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Packets256to511Bytes model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Packets512to1023Bytes model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Packets64Bytes model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Packets65to127Bytes model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Queue model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	UndersizePackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VLANID model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceEthernetVLANTerminationStatus enumerates the values of Device.Ethernet.VLANTermination.{i}.Status.
 type DeviceEthernetVLANTerminationStatus string
 
-func (e DeviceEthernetVLANTerminationStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceEthernetVLANTerminationStatus_Up             DeviceEthernetVLANTerminationStatus = "Up"
-	DeviceEthernetVLANTerminationStatus_Down           DeviceEthernetVLANTerminationStatus = "Down"
-	DeviceEthernetVLANTerminationStatus_Unknown        DeviceEthernetVLANTerminationStatus = "Unknown"
-	DeviceEthernetVLANTerminationStatus_Dormant        DeviceEthernetVLANTerminationStatus = "Dormant"
-	DeviceEthernetVLANTerminationStatus_NotPresent     DeviceEthernetVLANTerminationStatus = "NotPresent"
+	DeviceEthernetVLANTerminationStatus_Up DeviceEthernetVLANTerminationStatus = "Up"
+
+	DeviceEthernetVLANTerminationStatus_Down DeviceEthernetVLANTerminationStatus = "Down"
+
+	DeviceEthernetVLANTerminationStatus_Unknown DeviceEthernetVLANTerminationStatus = "Unknown"
+
+	DeviceEthernetVLANTerminationStatus_Dormant DeviceEthernetVLANTerminationStatus = "Dormant"
+
+	DeviceEthernetVLANTerminationStatus_NotPresent DeviceEthernetVLANTerminationStatus = "NotPresent"
+
 	DeviceEthernetVLANTerminationStatus_LowerLayerDown DeviceEthernetVLANTerminationStatus = "LowerLayerDown"
-	DeviceEthernetVLANTerminationStatus_Error          DeviceEthernetVLANTerminationStatus = "Error"
+
+	DeviceEthernetVLANTerminationStatus_Error DeviceEthernetVLANTerminationStatus = "Error"
 )
 
-var (
-	synDeviceEthernetVLANTermination_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceEthernetVLANTermination_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetVLANTermination_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceEthernetVLANTermination_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceEthernetVLANTermination_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceEthernetVLANTermination_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceEthernetVLANTermination_VLANID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "4094",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceEthernetVLANTermination_VLANPriority = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceEthernetVLANTermination_TPID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "33024",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceEthernetVLANTermination holds the values of Device.Ethernet.VLANTermination.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceEthernetVLANTermination holds the values of Device.Ethernet.VLANTermination.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceEthernetVLANTermination struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceEthernetVLANTerminationStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.19.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// VLANID: unsignedInt[1:4094], readWrite, since 2.0.
-	VLANID uint32 `cwmp:"VLANID"`
-	// VLANPriority: int[-1:7], readWrite, since 2.18.
-	VLANPriority int32 `cwmp:"VLANPriority"`
-	// TPID: unsignedInt, readWrite, since 2.7.
-	TPID  uint32                              `cwmp:"TPID"`
-	Stats *DeviceEthernetVLANTerminationStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceEthernetVLANTerminationStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	VLANID uint32 `json:"VLANID,omitzero"`
+
+	VLANPriority int32 `json:"VLANPriority,omitzero"`
+
+	TPID uint32 `json:"TPID,omitzero"`
+
+	Stats *DeviceEthernetVLANTerminationStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernetVLANTermination) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernetVLANTermination) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceEthernetVLANTermination_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetVLANTermination_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceEthernetVLANTermination_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceEthernetVLANTermination_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckUint(synDeviceEthernetVLANTermination_VLANID, uint64(o.VLANID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANID",
-		})
-	}
-	if e := model.CheckInt(synDeviceEthernetVLANTermination_VLANPriority, int64(o.VLANPriority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANPriority",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceEthernetVLANTermination) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 1801, string(o.Status))
+	c.String(p, "Alias", 1779, o.Alias)
+	c.String(p, "Name", 1783, o.Name)
+	c.Wire(p, "LowerLayers", 1782, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Uint(p, "VLANID", 1803, uint64(o.VLANID))
+	c.Int(p, "VLANPriority", 1804, int64(o.VLANPriority))
 }
 
 // DeviceEthernetVLANTerminationPath is the typed path of Device.Ethernet.VLANTermination.{i}.
 type DeviceEthernetVLANTerminationPath struct {
-	obj          model.ObjectPath
-	Enable       model.ReadWriteParam[bool]
-	Status       model.ReadOnlyParam[DeviceEthernetVLANTerminationStatus]
-	Alias        model.WriteOnceParam[string]
-	Name         model.ReadOnlyParam[string]
-	LastChange   model.ReadOnlyParam[uint32]
-	LowerLayers  model.ReadWriteParam[[]string]
-	VLANID       model.ReadWriteParam[uint32]
-	VLANPriority model.ReadWriteParam[int32]
-	TPID         model.ReadWriteParam[uint32]
-	Stats        DeviceEthernetVLANTerminationStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TPID model.ReadWriteParam[uint32] `dm:"u"`
+
+	VLANID model.ReadWriteParam[uint32] `dm:"u"`
+
+	VLANPriority model.ReadWriteParam[int32] `dm:"i"`
+
+	Stats DeviceEthernetVLANTerminationStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceEthernetVLANTerminationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetVLANTerminationPath(prefix string) DeviceEthernetVLANTerminationPath {
-	p := &prefix
-	return DeviceEthernetVLANTerminationPath{
-		Alias:        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:   model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:  model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:         model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:        newDeviceEthernetVLANTerminationStatsPath(prefix + "Stats."),
-		Status:       model.NewReadOnly[DeviceEthernetVLANTerminationStatus](p, "Status", model.TypeString),
-		TPID:         model.NewReadWrite[uint32](p, "TPID", model.TypeUnsignedInt),
-		VLANID:       model.NewReadWrite[uint32](p, "VLANID", model.TypeUnsignedInt),
-		VLANPriority: model.NewReadWrite[int32](p, "VLANPriority", model.TypeInt),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceEthernetVLANTerminationStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceEthernetVLANTerminationStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceEthernetVLANTerminationStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceEthernetVLANTerminationStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceEthernetVLANTerminationStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceEthernetVLANTerminationStats holds the values of Device.Ethernet.VLANTermination.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceEthernetVLANTerminationStats holds the values of Device.Ethernet.VLANTermination.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceEthernetVLANTerminationStats struct {
-	// Reset: boolean, readWrite, since 2.18.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernetVLANTerminationStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernetVLANTerminationStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceEthernetVLANTerminationStatsPath is the typed path of Device.Ethernet.VLANTermination.{i}.Stats.
 type DeviceEthernetVLANTerminationStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceEthernetVLANTerminationStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetVLANTerminationStatsPath(prefix string) DeviceEthernetVLANTerminationStatsPath {
-	p := &prefix
-	return DeviceEthernetVLANTerminationStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceEthernetWoL_SendMagicPacket = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceEthernetWoL_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceEthernetWoL_Password = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceEthernetWoL holds the values of Device.Ethernet.WoL. (object, readOnly, since 2.13)
+// DeviceEthernetWoL holds the values of Device.Ethernet.WoL. (object, readOnly, since 2.13).
 type DeviceEthernetWoL struct {
-	// SendMagicPacket: boolean, readWrite, since 2.19.
-	SendMagicPacket bool `cwmp:"SendMagicPacket"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.13.
-	MACAddress string `cwmp:"MACAddress"`
-	// Password: string, readWrite, since 2.13.
-	Password string `cwmp:"Password"`
+	SendMagicPacket bool `json:"SendMagicPacket,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	Password string `json:"Password,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceEthernetWoL) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceEthernetWoL) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceEthernetWoL_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
+func (o *DeviceEthernetWoL) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MACAddress", 1807, o.MACAddress)
 }
 
 // DeviceEthernetWoLPath is the typed path of Device.Ethernet.WoL.
 type DeviceEthernetWoLPath struct {
-	obj             model.ObjectPath
-	SendMagicPacket model.ReadWriteParam[bool]
-	MACAddress      model.ReadWriteParam[string]
-	Password        model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceEthernetWoLPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceEthernetWoLPath(prefix string) DeviceEthernetWoLPath {
-	p := &prefix
-	return DeviceEthernetWoLPath{
-		MACAddress:      model.NewReadWrite[string](p, "MACAddress", model.TypeString),
-		Password:        model.NewReadWrite[string](p, "Password", model.TypeString),
-		SendMagicPacket: model.NewReadWrite[bool](p, "SendMagicPacket", model.TypeBoolean),
-		obj:             model.NewObjectPath(p),
-	}
-}
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-var schemaEthernet = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ethernet.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.WoLSupported",
-	Syntax:  synDeviceEthernet_WoLSupported,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.FlowControlSupported",
-	Syntax:  synDeviceEthernet_FlowControlSupported,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.InterfaceNumberOfEntries",
-	Syntax:  synDeviceEthernet_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.LinkNumberOfEntries",
-	Syntax:  synDeviceEthernet_LinkNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.VLANTerminationNumberOfEntries",
-	Syntax:  synDeviceEthernet_VLANTerminationNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.LAGNumberOfEntries",
-	Syntax:  synDeviceEthernet_LAGNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.RMONStatsNumberOfEntries",
-	Syntax:  synDeviceEthernet_RMONStatsNumberOfEntries,
-	Version: "2.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Ethernet.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Interface.{i}.Enable",
-	Syntax:  synDeviceEthernetInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.Status",
-	Syntax:  synDeviceEthernetInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.Alias",
-	Syntax:  synDeviceEthernetInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.Name",
-	Syntax:  synDeviceEthernetInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.LastChange",
-	Syntax:       synDeviceEthernetInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceEthernetInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.Upstream",
-	Syntax:  synDeviceEthernetInterface_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Interface.{i}.MaxBitRate",
-	Syntax:  synDeviceEthernetInterface_MaxBitRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.MACAddress",
-	Syntax:  synDeviceEthernetInterface_MACAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.SupportedLinkModes",
-	Syntax:  synDeviceEthernetInterface_SupportedLinkModes,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Interface.{i}.AdvertisedLinkModes",
-	Syntax:  synDeviceEthernetInterface_AdvertisedLinkModes,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.LinkPartnerAdvertisedLinkModes",
-	Syntax:  synDeviceEthernetInterface_LinkPartnerAdvertisedLinkModes,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.CurrentBitRate",
-	Syntax:       synDeviceEthernetInterface_CurrentBitRate,
-	Version:      "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Interface.{i}.DuplexMode",
-	Syntax:  synDeviceEthernetInterface_DuplexMode,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.CurrentDuplexMode",
-	Syntax:  synDeviceEthernetInterface_CurrentDuplexMode,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.EEECapability",
-	Syntax:  synDeviceEthernetInterface_EEECapability,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Interface.{i}.EEEEnable",
-	Syntax:  synDeviceEthernetInterface_EEEEnable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.EEEStatus",
-	Syntax:  synDeviceEthernetInterface_EEEStatus,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.EDPDCapability",
-	Syntax:  synDeviceEthernetInterface_EDPDCapability,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Interface.{i}.EDPDEnable",
-	Syntax:  synDeviceEthernetInterface_EDPDEnable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.EDPDStatus",
-	Syntax:  synDeviceEthernetInterface_EDPDStatus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Interface.{i}.MDIX",
-	Syntax:  synDeviceEthernetInterface_MDIX,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.CurrentMDIX",
-	Syntax:  synDeviceEthernetInterface_CurrentMDIX,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Interface.{i}.SFPReferenceList",
-	Syntax:  synDeviceEthernetInterface_SFPReferenceList,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ethernet.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceEthernetInterfaceStats_Reset,
-	Version: "2.18",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceEthernetInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceEthernetInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceEthernetInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceEthernetInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceEthernetInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceEthernetInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceEthernetInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceEthernetInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceEthernetInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceEthernetInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceEthernetInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceEthernetInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceEthernetInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceEthernetInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceEthernetInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Interface.{i}.Stats.Collisions",
-	Syntax:       synDeviceEthernetInterfaceStats_Collisions,
-	Version:      "2.18",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LAGNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Ethernet.LAG.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.LAG.{i}.Enable",
-	Syntax:  synDeviceEthernetLAG_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.LAG.{i}.Status",
-	Syntax:  synDeviceEthernetLAG_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Ethernet.LAG.{i}.Alias",
-	Syntax:  synDeviceEthernetLAG_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.LAG.{i}.Name",
-	Syntax:  synDeviceEthernetLAG_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.LastChange",
-	Syntax:       synDeviceEthernetLAG_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.LAG.{i}.LowerLayers",
-	Syntax:  synDeviceEthernetLAG_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.LAG.{i}.MACAddress",
-	Syntax:  synDeviceEthernetLAG_MACAddress,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ethernet.LAG.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.LAG.{i}.Stats.Reset",
-	Syntax:  synDeviceEthernetLAGStats_Reset,
-	Version: "2.18",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.BytesSent",
-	Syntax:       synDeviceEthernetLAGStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceEthernetLAGStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceEthernetLAGStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceEthernetLAGStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceEthernetLAGStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceEthernetLAGStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceEthernetLAGStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceEthernetLAGStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceEthernetLAGStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceEthernetLAGStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceEthernetLAGStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceEthernetLAGStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceEthernetLAGStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceEthernetLAGStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.LAG.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceEthernetLAGStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LinkNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Ethernet.Link.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Link.{i}.Enable",
-	Syntax:  synDeviceEthernetLink_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Link.{i}.Status",
-	Syntax:  synDeviceEthernetLink_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Ethernet.Link.{i}.Alias",
-	Syntax:  synDeviceEthernetLink_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.Link.{i}.Name",
-	Syntax:  synDeviceEthernetLink_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.LastChange",
-	Syntax:       synDeviceEthernetLink_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Link.{i}.LowerLayers",
-	Syntax:  synDeviceEthernetLink_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Link.{i}.MTU",
-	Syntax:  synDeviceEthernetLink_MTU,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Link.{i}.MACAddress",
-	Syntax:  synDeviceEthernetLink_MACAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Link.{i}.PriorityTagging",
-	Syntax:  synDeviceEthernetLink_PriorityTagging,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Link.{i}.FlowControl",
-	Syntax:  synDeviceEthernetLink_FlowControl,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Link.{i}.NoARP",
-	Syntax:  synDeviceEthernetLink_NoARP,
-	Version: "2.18",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ethernet.Link.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.Link.{i}.Stats.Reset",
-	Syntax:  synDeviceEthernetLinkStats_Reset,
-	Version: "2.18",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.BytesSent",
-	Syntax:       synDeviceEthernetLinkStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceEthernetLinkStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceEthernetLinkStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceEthernetLinkStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceEthernetLinkStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceEthernetLinkStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceEthernetLinkStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceEthernetLinkStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceEthernetLinkStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceEthernetLinkStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceEthernetLinkStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceEthernetLinkStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceEthernetLinkStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceEthernetLinkStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceEthernetLinkStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.PausePacketsSent",
-	Syntax:       synDeviceEthernetLinkStats_PausePacketsSent,
-	Version:      "2.18",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.Link.{i}.Stats.PausePacketsReceived",
-	Syntax:       synDeviceEthernetLinkStats_PausePacketsReceived,
-	Version:      "2.18",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RMONStatsNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Ethernet.RMONStats.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface", "VLANID", "Queue"},
-	}},
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.RMONStats.{i}.Enable",
-	Syntax:  synDeviceEthernetRMONStats_Enable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.RMONStats.{i}.Status",
-	Syntax:  synDeviceEthernetRMONStats_Status,
-	Version: "2.4",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Ethernet.RMONStats.{i}.Alias",
-	Syntax:  synDeviceEthernetRMONStats_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.RMONStats.{i}.Name",
-	Syntax:  synDeviceEthernetRMONStats_Name,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.RMONStats.{i}.Interface",
-	Syntax:  synDeviceEthernetRMONStats_Interface,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.RMONStats.{i}.VLANID",
-	Syntax:  synDeviceEthernetRMONStats_VLANID,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.RMONStats.{i}.Queue",
-	Syntax:  synDeviceEthernetRMONStats_Queue,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.RMONStats.{i}.AllQueues",
-	Syntax:  synDeviceEthernetRMONStats_AllQueues,
-	Version: "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.DropEvents",
-	Syntax:       synDeviceEthernetRMONStats_DropEvents,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.Bytes",
-	Syntax:       synDeviceEthernetRMONStats_Bytes,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.Packets",
-	Syntax:       synDeviceEthernetRMONStats_Packets,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.BroadcastPackets",
-	Syntax:       synDeviceEthernetRMONStats_BroadcastPackets,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.MulticastPackets",
-	Syntax:       synDeviceEthernetRMONStats_MulticastPackets,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.CRCErroredPackets",
-	Syntax:       synDeviceEthernetRMONStats_CRCErroredPackets,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.UndersizePackets",
-	Syntax:       synDeviceEthernetRMONStats_UndersizePackets,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.OversizePackets",
-	Syntax:       synDeviceEthernetRMONStats_OversizePackets,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.Packets64Bytes",
-	Syntax:       synDeviceEthernetRMONStats_Packets64Bytes,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.Packets65to127Bytes",
-	Syntax:       synDeviceEthernetRMONStats_Packets65to127Bytes,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.Packets128to255Bytes",
-	Syntax:       synDeviceEthernetRMONStats_Packets128to255Bytes,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.Packets256to511Bytes",
-	Syntax:       synDeviceEthernetRMONStats_Packets256to511Bytes,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.Packets512to1023Bytes",
-	Syntax:       synDeviceEthernetRMONStats_Packets512to1023Bytes,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.RMONStats.{i}.Packets1024to1518Bytes",
-	Syntax:       synDeviceEthernetRMONStats_Packets1024to1518Bytes,
-	Version:      "2.4",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VLANTerminationNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Ethernet.VLANTermination.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.VLANTermination.{i}.Enable",
-	Syntax:  synDeviceEthernetVLANTermination_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.VLANTermination.{i}.Status",
-	Syntax:  synDeviceEthernetVLANTermination_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Ethernet.VLANTermination.{i}.Alias",
-	Syntax:  synDeviceEthernetVLANTermination_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ethernet.VLANTermination.{i}.Name",
-	Syntax:  synDeviceEthernetVLANTermination_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.LastChange",
-	Syntax:       synDeviceEthernetVLANTermination_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.VLANTermination.{i}.LowerLayers",
-	Syntax:  synDeviceEthernetVLANTermination_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.VLANTermination.{i}.VLANID",
-	Syntax:  synDeviceEthernetVLANTermination_VLANID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.VLANTermination.{i}.VLANPriority",
-	Syntax:  synDeviceEthernetVLANTermination_VLANPriority,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.VLANTermination.{i}.TPID",
-	Syntax:  synDeviceEthernetVLANTermination_TPID,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ethernet.VLANTermination.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.VLANTermination.{i}.Stats.Reset",
-	Syntax:  synDeviceEthernetVLANTerminationStats_Reset,
-	Version: "2.18",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.BytesSent",
-	Syntax:       synDeviceEthernetVLANTerminationStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceEthernetVLANTerminationStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceEthernetVLANTerminationStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceEthernetVLANTerminationStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceEthernetVLANTerminationStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceEthernetVLANTerminationStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceEthernetVLANTerminationStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceEthernetVLANTerminationStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceEthernetVLANTerminationStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceEthernetVLANTerminationStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceEthernetVLANTerminationStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceEthernetVLANTerminationStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceEthernetVLANTerminationStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceEthernetVLANTerminationStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ethernet.VLANTermination.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceEthernetVLANTerminationStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ethernet.WoL.",
-	Version:    "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.WoL.SendMagicPacket",
-	Syntax:  synDeviceEthernetWoL_SendMagicPacket,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.WoL.MACAddress",
-	Syntax:  synDeviceEthernetWoL_MACAddress,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ethernet.WoL.Password",
-	Syntax:  synDeviceEthernetWoL_Password,
-	Version: "2.13",
-}}
-
-// DeviceEthernetImpl is what a device implements for Device.Ethernet; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetImpl to implement only some methods.
-type DeviceEthernetImpl interface {
-	WoLSupported(inst []uint32) (bool, error)
-	FlowControlSupported(inst []uint32) (bool, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	LinkNumberOfEntries(inst []uint32) (uint32, error)
-	VLANTerminationNumberOfEntries(inst []uint32) (uint32, error)
-	LAGNumberOfEntries(inst []uint32) (uint32, error)
-	RMONStatsNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-	LAGInstances(inst []uint32) []uint32
-	AddLAG(inst []uint32) (uint32, error)
-	DeleteLAG(inst []uint32, i uint32) error
-	LinkInstances(inst []uint32) []uint32
-	AddLink(inst []uint32) (uint32, error)
-	DeleteLink(inst []uint32, i uint32) error
-	RMONStatsInstances(inst []uint32) []uint32
-	AddRMONStats(inst []uint32) (uint32, error)
-	DeleteRMONStats(inst []uint32, i uint32) error
-	VLANTerminationInstances(inst []uint32) []uint32
-	AddVLANTermination(inst []uint32) (uint32, error)
-	DeleteVLANTermination(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceEthernetImpl implements DeviceEthernetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetImpl struct{}
-
-func (UnimplementedDeviceEthernetImpl) WoLSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) FlowControlSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) LinkNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) VLANTerminationNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) LAGNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) RMONStatsNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceEthernetImpl) LAGInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceEthernetImpl) AddLAG(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) DeleteLAG(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) LinkInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceEthernetImpl) AddLink(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) DeleteLink(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) RMONStatsInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceEthernetImpl) AddRMONStats(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) DeleteRMONStats(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) VLANTerminationInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceEthernetImpl) AddVLANTermination(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetImpl) DeleteVLANTermination(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceEthernetInterfaceImpl is what a device implements for Device.Ethernet.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetInterfaceImpl to implement only some methods.
-type DeviceEthernetInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceEthernetInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	MaxBitRate(inst []uint32) (int32, error)
-	SetMaxBitRate(inst []uint32, v int32) error
-	MACAddress(inst []uint32) (string, error)
-	SupportedLinkModes(inst []uint32) ([]uint32, error)
-	AdvertisedLinkModes(inst []uint32) ([]uint32, error)
-	SetAdvertisedLinkModes(inst []uint32, v []uint32) error
-	LinkPartnerAdvertisedLinkModes(inst []uint32) ([]uint32, error)
-	CurrentBitRate(inst []uint32) (uint32, error)
-	DuplexMode(inst []uint32) (DeviceEthernetInterfaceDuplexMode, error)
-	SetDuplexMode(inst []uint32, v DeviceEthernetInterfaceDuplexMode) error
-	CurrentDuplexMode(inst []uint32) (DeviceEthernetInterfaceCurrentDuplexMode, error)
-	EEECapability(inst []uint32) (bool, error)
-	EEEEnable(inst []uint32) (bool, error)
-	SetEEEEnable(inst []uint32, v bool) error
-	EEEStatus(inst []uint32) (DeviceEthernetInterfaceEEEStatus, error)
-	EDPDCapability(inst []uint32) (bool, error)
-	EDPDEnable(inst []uint32) (bool, error)
-	SetEDPDEnable(inst []uint32, v bool) error
-	EDPDStatus(inst []uint32) (DeviceEthernetInterfaceEDPDStatus, error)
-	MDIX(inst []uint32) (DeviceEthernetInterfaceMDIX, error)
-	SetMDIX(inst []uint32, v DeviceEthernetInterfaceMDIX) error
-	CurrentMDIX(inst []uint32) (DeviceEthernetInterfaceCurrentMDIX, error)
-	SFPReferenceList(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceEthernetInterfaceImpl implements DeviceEthernetInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetInterfaceImpl struct{}
-
-func (UnimplementedDeviceEthernetInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) Status(inst []uint32) (DeviceEthernetInterfaceStatus, error) {
-	var zero DeviceEthernetInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) MaxBitRate(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SetMaxBitRate(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SupportedLinkModes(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) AdvertisedLinkModes(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SetAdvertisedLinkModes(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) LinkPartnerAdvertisedLinkModes(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) CurrentBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) DuplexMode(inst []uint32) (DeviceEthernetInterfaceDuplexMode, error) {
-	var zero DeviceEthernetInterfaceDuplexMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SetDuplexMode(inst []uint32, v DeviceEthernetInterfaceDuplexMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) CurrentDuplexMode(inst []uint32) (DeviceEthernetInterfaceCurrentDuplexMode, error) {
-	var zero DeviceEthernetInterfaceCurrentDuplexMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) EEECapability(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) EEEEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SetEEEEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) EEEStatus(inst []uint32) (DeviceEthernetInterfaceEEEStatus, error) {
-	var zero DeviceEthernetInterfaceEEEStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) EDPDCapability(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) EDPDEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SetEDPDEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) EDPDStatus(inst []uint32) (DeviceEthernetInterfaceEDPDStatus, error) {
-	var zero DeviceEthernetInterfaceEDPDStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) MDIX(inst []uint32) (DeviceEthernetInterfaceMDIX, error) {
-	var zero DeviceEthernetInterfaceMDIX
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SetMDIX(inst []uint32, v DeviceEthernetInterfaceMDIX) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) CurrentMDIX(inst []uint32) (DeviceEthernetInterfaceCurrentMDIX, error) {
-	var zero DeviceEthernetInterfaceCurrentMDIX
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceImpl) SFPReferenceList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceEthernetInterfaceStatsImpl is what a device implements for Device.Ethernet.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetInterfaceStatsImpl to implement only some methods.
-type DeviceEthernetInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	Collisions(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceEthernetInterfaceStatsImpl implements DeviceEthernetInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetInterfaceStatsImpl) Collisions(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceEthernetLAGImpl is what a device implements for Device.Ethernet.LAG.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetLAGImpl to implement only some methods.
-type DeviceEthernetLAGImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceEthernetLAGStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	MACAddress(inst []uint32) (string, error)
-	SetMACAddress(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceEthernetLAGImpl implements DeviceEthernetLAGImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetLAGImpl struct{}
-
-func (UnimplementedDeviceEthernetLAGImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGImpl) Status(inst []uint32) (DeviceEthernetLAGStatus, error) {
-	var zero DeviceEthernetLAGStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGImpl) SetMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceEthernetLAGStatsImpl is what a device implements for Device.Ethernet.LAG.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetLAGStatsImpl to implement only some methods.
-type DeviceEthernetLAGStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceEthernetLAGStatsImpl implements DeviceEthernetLAGStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetLAGStatsImpl struct{}
-
-func (UnimplementedDeviceEthernetLAGStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLAGStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceEthernetLinkImpl is what a device implements for Device.Ethernet.Link.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetLinkImpl to implement only some methods.
-type DeviceEthernetLinkImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceEthernetLinkStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	MTU(inst []uint32) (uint32, error)
-	SetMTU(inst []uint32, v uint32) error
-	MACAddress(inst []uint32) (string, error)
-	SetMACAddress(inst []uint32, v string) error
-	PriorityTagging(inst []uint32) (bool, error)
-	SetPriorityTagging(inst []uint32, v bool) error
-	FlowControl(inst []uint32) (bool, error)
-	SetFlowControl(inst []uint32, v bool) error
-	NoARP(inst []uint32) (bool, error)
-	SetNoARP(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceEthernetLinkImpl implements DeviceEthernetLinkImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetLinkImpl struct{}
-
-func (UnimplementedDeviceEthernetLinkImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) Status(inst []uint32) (DeviceEthernetLinkStatus, error) {
-	var zero DeviceEthernetLinkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) MTU(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) SetMTU(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) SetMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) PriorityTagging(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) SetPriorityTagging(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) FlowControl(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) SetFlowControl(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) NoARP(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkImpl) SetNoARP(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceEthernetLinkStatsImpl is what a device implements for Device.Ethernet.Link.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetLinkStatsImpl to implement only some methods.
-type DeviceEthernetLinkStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	PausePacketsSent(inst []uint32) (uint64, error)
-	PausePacketsReceived(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceEthernetLinkStatsImpl implements DeviceEthernetLinkStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetLinkStatsImpl struct{}
-
-func (UnimplementedDeviceEthernetLinkStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) PausePacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetLinkStatsImpl) PausePacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceEthernetRMONStatsImpl is what a device implements for Device.Ethernet.RMONStats.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetRMONStatsImpl to implement only some methods.
-type DeviceEthernetRMONStatsImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceEthernetRMONStatsStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	VLANID(inst []uint32) (uint32, error)
-	SetVLANID(inst []uint32, v uint32) error
-	Queue(inst []uint32) (string, error)
-	SetQueue(inst []uint32, v string) error
-	AllQueues(inst []uint32) (bool, error)
-	SetAllQueues(inst []uint32, v bool) error
-	DropEvents(inst []uint32) (uint32, error)
-	Bytes(inst []uint32) (uint64, error)
-	Packets(inst []uint32) (uint64, error)
-	BroadcastPackets(inst []uint32) (uint64, error)
-	MulticastPackets(inst []uint32) (uint64, error)
-	CRCErroredPackets(inst []uint32) (uint32, error)
-	UndersizePackets(inst []uint32) (uint32, error)
-	OversizePackets(inst []uint32) (uint32, error)
-	Packets64Bytes(inst []uint32) (uint64, error)
-	Packets65to127Bytes(inst []uint32) (uint64, error)
-	Packets128to255Bytes(inst []uint32) (uint64, error)
-	Packets256to511Bytes(inst []uint32) (uint64, error)
-	Packets512to1023Bytes(inst []uint32) (uint64, error)
-	Packets1024to1518Bytes(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceEthernetRMONStatsImpl implements DeviceEthernetRMONStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetRMONStatsImpl struct{}
-
-func (UnimplementedDeviceEthernetRMONStatsImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Status(inst []uint32) (DeviceEthernetRMONStatsStatus, error) {
-	var zero DeviceEthernetRMONStatsStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) VLANID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) SetVLANID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Queue(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) SetQueue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) AllQueues(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) SetAllQueues(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) DropEvents(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Bytes(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Packets(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) BroadcastPackets(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) MulticastPackets(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) CRCErroredPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) UndersizePackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) OversizePackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Packets64Bytes(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Packets65to127Bytes(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Packets128to255Bytes(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Packets256to511Bytes(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Packets512to1023Bytes(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetRMONStatsImpl) Packets1024to1518Bytes(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceEthernetVLANTerminationImpl is what a device implements for Device.Ethernet.VLANTermination.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetVLANTerminationImpl to implement only some methods.
-type DeviceEthernetVLANTerminationImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceEthernetVLANTerminationStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	VLANID(inst []uint32) (uint32, error)
-	SetVLANID(inst []uint32, v uint32) error
-	VLANPriority(inst []uint32) (int32, error)
-	SetVLANPriority(inst []uint32, v int32) error
-	TPID(inst []uint32) (uint32, error)
-	SetTPID(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceEthernetVLANTerminationImpl implements DeviceEthernetVLANTerminationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetVLANTerminationImpl struct{}
-
-func (UnimplementedDeviceEthernetVLANTerminationImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) Status(inst []uint32) (DeviceEthernetVLANTerminationStatus, error) {
-	var zero DeviceEthernetVLANTerminationStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) VLANID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) SetVLANID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) VLANPriority(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) SetVLANPriority(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) TPID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationImpl) SetTPID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceEthernetVLANTerminationStatsImpl is what a device implements for Device.Ethernet.VLANTermination.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetVLANTerminationStatsImpl to implement only some methods.
-type DeviceEthernetVLANTerminationStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceEthernetVLANTerminationStatsImpl implements DeviceEthernetVLANTerminationStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetVLANTerminationStatsImpl struct{}
-
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceEthernetWoLImpl is what a device implements for Device.Ethernet.WoL; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceEthernetWoLImpl to implement only some methods.
-type DeviceEthernetWoLImpl interface {
-	SendMagicPacket(inst []uint32) (bool, error)
-	SetSendMagicPacket(inst []uint32, v bool) error
-	MACAddress(inst []uint32) (string, error)
-	SetMACAddress(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceEthernetWoLImpl implements DeviceEthernetWoLImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceEthernetWoLImpl struct{}
-
-func (UnimplementedDeviceEthernetWoLImpl) SendMagicPacket(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetWoLImpl) SetSendMagicPacket(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetWoLImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetWoLImpl) SetMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetWoLImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceEthernetWoLImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	SendMagicPacket model.ReadWriteParam[bool] `dm:"b"`
 }

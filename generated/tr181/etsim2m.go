@@ -5,23 +5,17 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceETSIM2M_SCLNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceETSIM2M holds the values of Device.ETSIM2M. (object, readOnly, since 2.6)
+// DeviceETSIM2M holds the values of Device.ETSIM2M. (object, readOnly, since 2.6).
 type DeviceETSIM2M struct {
-	// SCLNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	SCLNumberOfEntries uint32 `cwmp:"SCLNumberOfEntries"`
-	// Device.ETSIM2M.SCL.{i}. instances by instance number
-	SCL map[uint32]*DeviceETSIM2MSCL `cwmp:"SCL.{i}."`
+	SCLNumberOfEntries uint32 `json:"SCLNumberOfEntries,omitzero"`
+
+	SCL map[uint32]*DeviceETSIM2MSCL `json:"SCL,omitzero"`
 }
 
-// AddSCL creates instance i of Device.ETSIM2M.SCL.{i}. (replacing any) and returns it
+// AddSCL creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2M) AddSCL(i uint32) *DeviceETSIM2MSCL {
 	if o.SCL == nil {
 		o.SCL = map[uint32]*DeviceETSIM2MSCL{}
@@ -30,108 +24,51 @@ func (o *DeviceETSIM2M) AddSCL(i uint32) *DeviceETSIM2MSCL {
 	o.SCL[i] = x
 	return x
 }
-
-// GetSCL returns instance i of Device.ETSIM2M.SCL.{i}.
-func (o *DeviceETSIM2M) GetSCL(i uint32) (*DeviceETSIM2MSCL, bool) {
-	x, ok := o.SCL[i]
-	return x, ok
-}
-
-// DeleteSCL removes instance i of Device.ETSIM2M.SCL.{i}.
-func (o *DeviceETSIM2M) DeleteSCL(i uint32) {
-	delete(o.SCL, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2M) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2M) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceETSIM2M) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SCL) {
-		o.SCL[i].ValidateAt(prefix+"SCL."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SCL[i].ValidateAt(c, model.InstanceOf(p, "SCL.", i))
 	}
 }
 
 // DeviceETSIM2MPath is the typed path of Device.ETSIM2M.
 type DeviceETSIM2MPath struct {
-	obj                model.ObjectPath
-	SCLNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	SCLNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MPath(prefix string) DeviceETSIM2MPath {
-	p := &prefix
-	return DeviceETSIM2MPath{
-		SCLNumberOfEntries: model.NewReadOnly[uint32](p, "SCLNumberOfEntries", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
+// SCL returns the typed path of instance i.
+func (x DeviceETSIM2MPath) SCL(i uint32) (p DeviceETSIM2MSCLPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SCL.", i))
+	return
 }
 
-// SCL returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.
-func (x DeviceETSIM2MPath) SCL(i uint32) DeviceETSIM2MSCLPath {
-	return newDeviceETSIM2MSCLPath(x.Path() + "SCL." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SCLTable returns the table Device.ETSIM2M.SCL.{i}. itself (for AddObject when writable)
+// SCLTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MPath) SCLTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SCL.")
+	return model.NewWritableTable(x.ObjectPath, "SCL.")
 }
 
-var (
-	synDeviceETSIM2MSCL_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceETSIM2MSCL_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceETSIM2MSCL_AnnouncedToSCLList = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCL_SAFPolicySetNumberOfEntries              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceETSIM2MSCL_AreaNwkInstanceNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceETSIM2MSCL_AreaNwkDeviceInfoInstanceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceETSIM2MSCL holds the values of Device.ETSIM2M.SCL.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6)
+// DeviceETSIM2MSCL holds the values of Device.ETSIM2M.SCL.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCL struct {
-	// Enable: boolean, readWrite, since 2.6.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// AnnouncedToSCLList: list<string>, readWrite, since 2.6.
-	AnnouncedToSCLList []string `cwmp:"AnnouncedToSCLList"`
-	// SAFPolicySetNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	SAFPolicySetNumberOfEntries uint32 `cwmp:"SAFPolicySetNumberOfEntries"`
-	// AreaNwkInstanceNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	AreaNwkInstanceNumberOfEntries uint32 `cwmp:"AreaNwkInstanceNumberOfEntries"`
-	// AreaNwkDeviceInfoInstanceNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	AreaNwkDeviceInfoInstanceNumberOfEntries uint32 `cwmp:"AreaNwkDeviceInfoInstanceNumberOfEntries"`
-	// Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}. instances by instance number
-	AreaNwkDeviceInfoInstance map[uint32]*DeviceETSIM2MSCLAreaNwkDeviceInfoInstance `cwmp:"AreaNwkDeviceInfoInstance.{i}."`
-	// Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}. instances by instance number
-	AreaNwkInstance map[uint32]*DeviceETSIM2MSCLAreaNwkInstance `cwmp:"AreaNwkInstance.{i}."`
-	Discovery       *DeviceETSIM2MSCLDiscovery                  `cwmp:"Discovery."`
-	Reregistration  *DeviceETSIM2MSCLReregistration             `cwmp:"Reregistration."`
-	// Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}. instances by instance number
-	SAFPolicySet map[uint32]*DeviceETSIM2MSCLSAFPolicySet `cwmp:"SAFPolicySet.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	AnnouncedToSCLList []string `json:"AnnouncedToSCLList,omitzero"`
+
+	SAFPolicySetNumberOfEntries uint32 `json:"SAFPolicySetNumberOfEntries,omitzero"`
+
+	AreaNwkInstanceNumberOfEntries uint32 `json:"AreaNwkInstanceNumberOfEntries,omitzero"`
+
+	AreaNwkDeviceInfoInstanceNumberOfEntries uint32 `json:"AreaNwkDeviceInfoInstanceNumberOfEntries,omitzero"`
+
+	AreaNwkDeviceInfoInstance map[uint32]*DeviceETSIM2MSCLAreaNwkDeviceInfoInstance `json:"AreaNwkDeviceInfoInstance,omitzero"`
+	AreaNwkInstance           map[uint32]*DeviceETSIM2MSCLAreaNwkInstance           `json:"AreaNwkInstance,omitzero"`
+	Discovery                 *DeviceETSIM2MSCLDiscovery                            `json:"Discovery,omitzero"`
+	Reregistration            *DeviceETSIM2MSCLReregistration                       `json:"Reregistration,omitzero"`
+	SAFPolicySet              map[uint32]*DeviceETSIM2MSCLSAFPolicySet              `json:"SAFPolicySet,omitzero"`
 }
 
-// AddAreaNwkDeviceInfoInstance creates instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}. (replacing any) and returns it
+// AddAreaNwkDeviceInfoInstance creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCL) AddAreaNwkDeviceInfoInstance(i uint32) *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance {
 	if o.AreaNwkDeviceInfoInstance == nil {
 		o.AreaNwkDeviceInfoInstance = map[uint32]*DeviceETSIM2MSCLAreaNwkDeviceInfoInstance{}
@@ -141,18 +78,7 @@ func (o *DeviceETSIM2MSCL) AddAreaNwkDeviceInfoInstance(i uint32) *DeviceETSIM2M
 	return x
 }
 
-// GetAreaNwkDeviceInfoInstance returns instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.
-func (o *DeviceETSIM2MSCL) GetAreaNwkDeviceInfoInstance(i uint32) (*DeviceETSIM2MSCLAreaNwkDeviceInfoInstance, bool) {
-	x, ok := o.AreaNwkDeviceInfoInstance[i]
-	return x, ok
-}
-
-// DeleteAreaNwkDeviceInfoInstance removes instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.
-func (o *DeviceETSIM2MSCL) DeleteAreaNwkDeviceInfoInstance(i uint32) {
-	delete(o.AreaNwkDeviceInfoInstance, i)
-}
-
-// AddAreaNwkInstance creates instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}. (replacing any) and returns it
+// AddAreaNwkInstance creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCL) AddAreaNwkInstance(i uint32) *DeviceETSIM2MSCLAreaNwkInstance {
 	if o.AreaNwkInstance == nil {
 		o.AreaNwkInstance = map[uint32]*DeviceETSIM2MSCLAreaNwkInstance{}
@@ -162,18 +88,7 @@ func (o *DeviceETSIM2MSCL) AddAreaNwkInstance(i uint32) *DeviceETSIM2MSCLAreaNwk
 	return x
 }
 
-// GetAreaNwkInstance returns instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.
-func (o *DeviceETSIM2MSCL) GetAreaNwkInstance(i uint32) (*DeviceETSIM2MSCLAreaNwkInstance, bool) {
-	x, ok := o.AreaNwkInstance[i]
-	return x, ok
-}
-
-// DeleteAreaNwkInstance removes instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.
-func (o *DeviceETSIM2MSCL) DeleteAreaNwkInstance(i uint32) {
-	delete(o.AreaNwkInstance, i)
-}
-
-// AddSAFPolicySet creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}. (replacing any) and returns it
+// AddSAFPolicySet creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCL) AddSAFPolicySet(i uint32) *DeviceETSIM2MSCLSAFPolicySet {
 	if o.SAFPolicySet == nil {
 		o.SAFPolicySet = map[uint32]*DeviceETSIM2MSCLSAFPolicySet{}
@@ -182,206 +97,108 @@ func (o *DeviceETSIM2MSCL) AddSAFPolicySet(i uint32) *DeviceETSIM2MSCLSAFPolicyS
 	o.SAFPolicySet[i] = x
 	return x
 }
-
-// GetSAFPolicySet returns instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.
-func (o *DeviceETSIM2MSCL) GetSAFPolicySet(i uint32) (*DeviceETSIM2MSCLSAFPolicySet, bool) {
-	x, ok := o.SAFPolicySet[i]
-	return x, ok
-}
-
-// DeleteSAFPolicySet removes instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.
-func (o *DeviceETSIM2MSCL) DeleteSAFPolicySet(i uint32) {
-	delete(o.SAFPolicySet, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCL) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCL) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceETSIM2MSCL_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceETSIM2MSCL_AnnouncedToSCLList, model.FormatValue(model.TypeString, o.AnnouncedToSCLList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AnnouncedToSCLList",
-		})
-	}
+func (o *DeviceETSIM2MSCL) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1568, o.Alias)
+	c.Wire(p, "AnnouncedToSCLList", 1569, model.JoinStrings(o.AnnouncedToSCLList), len(o.AnnouncedToSCLList) > 0)
 	for _, i := range model.SortedKeys(o.AreaNwkDeviceInfoInstance) {
-		o.AreaNwkDeviceInfoInstance[i].ValidateAt(prefix+"AreaNwkDeviceInfoInstance."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AreaNwkDeviceInfoInstance[i].ValidateAt(c, model.InstanceOf(p, "AreaNwkDeviceInfoInstance.", i))
 	}
 	for _, i := range model.SortedKeys(o.AreaNwkInstance) {
-		o.AreaNwkInstance[i].ValidateAt(prefix+"AreaNwkInstance."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Discovery != nil {
-		o.Discovery.ValidateAt(prefix+"Discovery.", v)
+		o.AreaNwkInstance[i].ValidateAt(c, model.InstanceOf(p, "AreaNwkInstance.", i))
 	}
 	if o.Reregistration != nil {
-		o.Reregistration.ValidateAt(prefix+"Reregistration.", v)
+		o.Reregistration.ValidateAt(c, p+"Reregistration.")
 	}
 	for _, i := range model.SortedKeys(o.SAFPolicySet) {
-		o.SAFPolicySet[i].ValidateAt(prefix+"SAFPolicySet."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SAFPolicySet[i].ValidateAt(c, model.InstanceOf(p, "SAFPolicySet.", i))
 	}
 }
 
 // DeviceETSIM2MSCLPath is the typed path of Device.ETSIM2M.SCL.{i}.
 type DeviceETSIM2MSCLPath struct {
-	obj                                      model.ObjectPath
-	Enable                                   model.ReadWriteParam[bool]
-	Alias                                    model.WriteOnceParam[string]
-	AnnouncedToSCLList                       model.ReadWriteParam[[]string]
-	SAFPolicySetNumberOfEntries              model.ReadOnlyParam[uint32]
-	AreaNwkInstanceNumberOfEntries           model.ReadOnlyParam[uint32]
-	AreaNwkDeviceInfoInstanceNumberOfEntries model.ReadOnlyParam[uint32]
-	Discovery                                DeviceETSIM2MSCLDiscoveryPath
-	Reregistration                           DeviceETSIM2MSCLReregistrationPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AnnouncedToSCLList model.ReadWriteParam[[]string] `dm:"s"`
+
+	AreaNwkDeviceInfoInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AreaNwkInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	SAFPolicySetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Discovery      DeviceETSIM2MSCLDiscoveryPath      `dm:"Discovery."`
+	Reregistration DeviceETSIM2MSCLReregistrationPath `dm:"Reregistration."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLPath(prefix string) DeviceETSIM2MSCLPath {
-	p := &prefix
-	return DeviceETSIM2MSCLPath{
-		Alias:                                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AnnouncedToSCLList:                       model.NewReadWrite[[]string](p, "AnnouncedToSCLList", model.TypeString),
-		AreaNwkDeviceInfoInstanceNumberOfEntries: model.NewReadOnly[uint32](p, "AreaNwkDeviceInfoInstanceNumberOfEntries", model.TypeUnsignedInt),
-		AreaNwkInstanceNumberOfEntries:           model.NewReadOnly[uint32](p, "AreaNwkInstanceNumberOfEntries", model.TypeUnsignedInt),
-		Discovery:                                newDeviceETSIM2MSCLDiscoveryPath(prefix + "Discovery."),
-		Enable:                                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Reregistration:                           newDeviceETSIM2MSCLReregistrationPath(prefix + "Reregistration."),
-		SAFPolicySetNumberOfEntries:              model.NewReadOnly[uint32](p, "SAFPolicySetNumberOfEntries", model.TypeUnsignedInt),
-		obj:                                      model.NewObjectPath(p),
-	}
+// AreaNwkDeviceInfoInstance returns the typed path of instance i.
+func (x DeviceETSIM2MSCLPath) AreaNwkDeviceInfoInstance(i uint32) (p DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AreaNwkDeviceInfoInstance.", i))
+	return
 }
 
-// AreaNwkDeviceInfoInstance returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.
-func (x DeviceETSIM2MSCLPath) AreaNwkDeviceInfoInstance(i uint32) DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath {
-	return newDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath(x.Path() + "AreaNwkDeviceInfoInstance." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AreaNwkDeviceInfoInstanceTable returns the table Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}. itself (for AddObject when writable)
+// AreaNwkDeviceInfoInstanceTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLPath) AreaNwkDeviceInfoInstanceTable() model.Table {
-	return model.NewTable(x.Path() + "AreaNwkDeviceInfoInstance.")
+	return model.NewTable(x.ObjectPath, "AreaNwkDeviceInfoInstance.")
 }
 
-// AreaNwkInstance returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.
-func (x DeviceETSIM2MSCLPath) AreaNwkInstance(i uint32) DeviceETSIM2MSCLAreaNwkInstancePath {
-	return newDeviceETSIM2MSCLAreaNwkInstancePath(x.Path() + "AreaNwkInstance." + strconv.FormatUint(uint64(i), 10) + ".")
+// AreaNwkInstance returns the typed path of instance i.
+func (x DeviceETSIM2MSCLPath) AreaNwkInstance(i uint32) (p DeviceETSIM2MSCLAreaNwkInstancePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AreaNwkInstance.", i))
+	return
 }
 
-// AreaNwkInstanceTable returns the table Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}. itself (for AddObject when writable)
+// AreaNwkInstanceTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLPath) AreaNwkInstanceTable() model.Table {
-	return model.NewTable(x.Path() + "AreaNwkInstance.")
+	return model.NewTable(x.ObjectPath, "AreaNwkInstance.")
 }
 
-// SAFPolicySet returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.
-func (x DeviceETSIM2MSCLPath) SAFPolicySet(i uint32) DeviceETSIM2MSCLSAFPolicySetPath {
-	return newDeviceETSIM2MSCLSAFPolicySetPath(x.Path() + "SAFPolicySet." + strconv.FormatUint(uint64(i), 10) + ".")
+// SAFPolicySet returns the typed path of instance i.
+func (x DeviceETSIM2MSCLPath) SAFPolicySet(i uint32) (p DeviceETSIM2MSCLSAFPolicySetPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SAFPolicySet.", i))
+	return
 }
 
-// SAFPolicySetTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}. itself (for AddObject when writable)
+// SAFPolicySetTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLPath) SAFPolicySetTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SAFPolicySet.")
+	return model.NewWritableTable(x.ObjectPath, "SAFPolicySet.")
 }
 
 // DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus enumerates the values of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Status.
 type DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus string
 
-func (e DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus_ASLEEP DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus = "ASLEEP"
-	DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus_AWAKE  DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus = "AWAKE"
+
+	DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus_AWAKE DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus = "AWAKE"
 )
 
-var (
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_AreaNwkInstance = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.AreaNwkInstance.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_Host = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_ListOfDeviceNeighbors = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_ListOfDeviceApplications = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_SleepInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_SleepDuration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "ASLEEP"}, {Value: "AWAKE"}},
-		Type:  model.TypeString,
-	}
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_Active                  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_PropertyNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceETSIM2MSCLAreaNwkDeviceInfoInstance holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6)
+// DeviceETSIM2MSCLAreaNwkDeviceInfoInstance holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceETSIM2MSCLAreaNwkDeviceInfoInstance struct {
-	// AreaNwkInstance: string pathRef→#.AreaNwkInstance., readOnly, since 2.6.
-	AreaNwkInstance string `cwmp:"AreaNwkInstance"`
-	// Host: list<string> pathRef→###.Hosts.Host., readOnly, since 2.6.
-	Host []string `cwmp:"Host"`
-	// ListOfDeviceNeighbors: list<string> pathRef→###.Hosts.Host., readOnly, since 2.6.
-	ListOfDeviceNeighbors []string `cwmp:"ListOfDeviceNeighbors"`
-	// ListOfDeviceApplications: list<string>, readOnly, since 2.6.
-	ListOfDeviceApplications []string `cwmp:"ListOfDeviceApplications"`
-	// SleepInterval: unsignedInt seconds, readWrite, since 2.6.
-	SleepInterval uint32 `cwmp:"SleepInterval"`
-	// SleepDuration: unsignedInt seconds, readWrite, since 2.6.
-	SleepDuration uint32 `cwmp:"SleepDuration"`
-	// Status: string{ASLEEP,AWAKE}, readOnly, since 2.6.
-	Status DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus `cwmp:"Status"`
-	// Active: boolean, readOnly, since 2.6.
-	Active bool `cwmp:"Active"`
-	// PropertyNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	PropertyNumberOfEntries uint32 `cwmp:"PropertyNumberOfEntries"`
-	// Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}. instances by instance number
-	Property map[uint32]*DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty `cwmp:"Property.{i}."`
+	AreaNwkInstance string `json:"AreaNwkInstance,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	ListOfDeviceNeighbors []string `json:"ListOfDeviceNeighbors,omitzero"`
+
+	ListOfDeviceApplications []string `json:"ListOfDeviceApplications,omitzero"`
+
+	SleepInterval uint32 `json:"SleepInterval,omitzero"`
+
+	SleepDuration uint32 `json:"SleepDuration,omitzero"`
+
+	Status DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus `json:"Status,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
+
+	PropertyNumberOfEntries uint32 `json:"PropertyNumberOfEntries,omitzero"`
+
+	Property map[uint32]*DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty `json:"Property,omitzero"`
 }
 
-// AddProperty creates instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}. (replacing any) and returns it
+// AddProperty creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) AddProperty(i uint32) *DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty {
 	if o.Property == nil {
 		o.Property = map[uint32]*DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty{}
@@ -390,177 +207,75 @@ func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) AddProperty(i uint32) *Devic
 	o.Property[i] = x
 	return x
 }
-
-// GetProperty returns instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}.
-func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) GetProperty(i uint32) (*DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty, bool) {
-	x, ok := o.Property[i]
-	return x, ok
-}
-
-// DeleteProperty removes instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}.
-func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) DeleteProperty(i uint32) {
-	delete(o.Property, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckValue(synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_ListOfDeviceNeighbors, model.FormatValue(model.TypeString, o.ListOfDeviceNeighbors)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ListOfDeviceNeighbors",
-		})
-	}
-	if e := model.CheckValue(synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_ListOfDeviceApplications, model.FormatValue(model.TypeString, o.ListOfDeviceApplications)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ListOfDeviceApplications",
-		})
-	}
-	if e := model.CheckString(synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	for _, i := range model.SortedKeys(o.Property) {
-		o.Property[i].ValidateAt(prefix+"Property."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
+func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Host", 1573, model.JoinStrings(o.Host), len(o.Host) > 0)
+	c.Wire(p, "ListOfDeviceNeighbors", 1575, model.JoinStrings(o.ListOfDeviceNeighbors), len(o.ListOfDeviceNeighbors) > 0)
+	c.Wire(p, "ListOfDeviceApplications", 1574, model.JoinStrings(o.ListOfDeviceApplications), len(o.ListOfDeviceApplications) > 0)
+	c.String(p, "Status", 1582, string(o.Status))
 }
 
 // DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath is the typed path of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.
 type DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath struct {
-	obj                      model.ObjectPath
-	AreaNwkInstance          model.ReadOnlyParam[string]
-	Host                     model.ReadOnlyParam[[]string]
-	ListOfDeviceNeighbors    model.ReadOnlyParam[[]string]
-	ListOfDeviceApplications model.ReadOnlyParam[[]string]
-	SleepInterval            model.ReadWriteParam[uint32]
-	SleepDuration            model.ReadWriteParam[uint32]
-	Status                   model.ReadOnlyParam[DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus]
-	Active                   model.ReadOnlyParam[bool]
-	PropertyNumberOfEntries  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
+
+	AreaNwkInstance model.ReadOnlyParam[string] `dm:"s"`
+
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ListOfDeviceApplications model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ListOfDeviceNeighbors model.ReadOnlyParam[[]string] `dm:"s"`
+
+	PropertyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SleepDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	SleepInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath(prefix string) DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath {
-	p := &prefix
-	return DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath{
-		Active:                   model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		AreaNwkInstance:          model.NewReadOnly[string](p, "AreaNwkInstance", model.TypeString),
-		Host:                     model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		ListOfDeviceApplications: model.NewReadOnly[[]string](p, "ListOfDeviceApplications", model.TypeString),
-		ListOfDeviceNeighbors:    model.NewReadOnly[[]string](p, "ListOfDeviceNeighbors", model.TypeString),
-		PropertyNumberOfEntries:  model.NewReadOnly[uint32](p, "PropertyNumberOfEntries", model.TypeUnsignedInt),
-		SleepDuration:            model.NewReadWrite[uint32](p, "SleepDuration", model.TypeUnsignedInt),
-		SleepInterval:            model.NewReadWrite[uint32](p, "SleepInterval", model.TypeUnsignedInt),
-		Status:                   model.NewReadOnly[DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus](p, "Status", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+// Property returns the typed path of instance i.
+func (x DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath) Property(i uint32) (p DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Property.", i))
+	return
 }
 
-// Property returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}.
-func (x DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath) Property(i uint32) DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath {
-	return newDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath(x.Path() + "Property." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PropertyTable returns the table Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}. itself (for AddObject when writable)
+// PropertyTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath) PropertyTable() model.Table {
-	return model.NewTable(x.Path() + "Property.")
+	return model.NewTable(x.ObjectPath, "Property.")
 }
 
-var (
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty_Name  = &model.Syntax{Type: model.TypeString}
-	synDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty_Value = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6)
+// DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty struct {
-	// Name: string, readOnly, since 2.6.
-	Name string `cwmp:"Name"`
-	// Value: string, readOnly, since 2.6.
-	Value string `cwmp:"Value"`
-}
+	Name string `json:"Name,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty) ValidateAt(prefix string, v *model.Violations) {
+	Value string `json:"Value,omitzero"`
 }
 
 // DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath is the typed path of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}.
 type DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath struct {
-	obj   model.ObjectPath
-	Name  model.ReadOnlyParam[string]
-	Value model.ReadOnlyParam[string]
+	model.ObjectPath
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath(prefix string) DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath {
-	p := &prefix
-	return DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath{
-		Name:  model.NewReadOnly[string](p, "Name", model.TypeString),
-		Value: model.NewReadOnly[string](p, "Value", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceETSIM2MSCLAreaNwkInstance_ID            = &model.Syntax{Type: model.TypeString}
-	synDeviceETSIM2MSCLAreaNwkInstance_AreaNwkType   = &model.Syntax{Type: model.TypeString}
-	synDeviceETSIM2MSCLAreaNwkInstance_ListOfDevices = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.AreaNwkDeviceInfoInstance.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLAreaNwkInstance_PropertyNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceETSIM2MSCLAreaNwkInstance holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6)
+// DeviceETSIM2MSCLAreaNwkInstance holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceETSIM2MSCLAreaNwkInstance struct {
-	// ID: string, readOnly, since 2.6.
-	ID string `cwmp:"ID"`
-	// AreaNwkType: string, readOnly, since 2.6.
-	AreaNwkType string `cwmp:"AreaNwkType"`
-	// ListOfDevices: list<string> pathRef→#.AreaNwkDeviceInfoInstance., readOnly, since 2.6.
-	ListOfDevices []string `cwmp:"ListOfDevices"`
-	// PropertyNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	PropertyNumberOfEntries uint32 `cwmp:"PropertyNumberOfEntries"`
-	// Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}. instances by instance number
-	Property map[uint32]*DeviceETSIM2MSCLAreaNwkInstanceProperty `cwmp:"Property.{i}."`
+	ID string `json:"ID,omitzero"`
+
+	AreaNwkType string `json:"AreaNwkType,omitzero"`
+
+	ListOfDevices []string `json:"ListOfDevices,omitzero"`
+
+	PropertyNumberOfEntries uint32 `json:"PropertyNumberOfEntries,omitzero"`
+
+	Property map[uint32]*DeviceETSIM2MSCLAreaNwkInstanceProperty `json:"Property,omitzero"`
 }
 
-// AddProperty creates instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}. (replacing any) and returns it
+// AddProperty creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLAreaNwkInstance) AddProperty(i uint32) *DeviceETSIM2MSCLAreaNwkInstanceProperty {
 	if o.Property == nil {
 		o.Property = map[uint32]*DeviceETSIM2MSCLAreaNwkInstanceProperty{}
@@ -569,374 +284,146 @@ func (o *DeviceETSIM2MSCLAreaNwkInstance) AddProperty(i uint32) *DeviceETSIM2MSC
 	o.Property[i] = x
 	return x
 }
-
-// GetProperty returns instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}.
-func (o *DeviceETSIM2MSCLAreaNwkInstance) GetProperty(i uint32) (*DeviceETSIM2MSCLAreaNwkInstanceProperty, bool) {
-	x, ok := o.Property[i]
-	return x, ok
-}
-
-// DeleteProperty removes instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}.
-func (o *DeviceETSIM2MSCLAreaNwkInstance) DeleteProperty(i uint32) {
-	delete(o.Property, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLAreaNwkInstance) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLAreaNwkInstance) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceETSIM2MSCLAreaNwkInstance_ListOfDevices, model.FormatValue(model.TypeString, o.ListOfDevices)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ListOfDevices",
-		})
-	}
-	for _, i := range model.SortedKeys(o.Property) {
-		o.Property[i].ValidateAt(prefix+"Property."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
+func (o *DeviceETSIM2MSCLAreaNwkInstance) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "ListOfDevices", 1587, model.JoinStrings(o.ListOfDevices), len(o.ListOfDevices) > 0)
 }
 
 // DeviceETSIM2MSCLAreaNwkInstancePath is the typed path of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.
 type DeviceETSIM2MSCLAreaNwkInstancePath struct {
-	obj                     model.ObjectPath
-	ID                      model.ReadOnlyParam[string]
-	AreaNwkType             model.ReadOnlyParam[string]
-	ListOfDevices           model.ReadOnlyParam[[]string]
-	PropertyNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AreaNwkType model.ReadOnlyParam[string] `dm:"s"`
+
+	ID model.ReadOnlyParam[string] `dm:"s"`
+
+	ListOfDevices model.ReadOnlyParam[[]string] `dm:"s"`
+
+	PropertyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLAreaNwkInstancePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLAreaNwkInstancePath(prefix string) DeviceETSIM2MSCLAreaNwkInstancePath {
-	p := &prefix
-	return DeviceETSIM2MSCLAreaNwkInstancePath{
-		AreaNwkType:             model.NewReadOnly[string](p, "AreaNwkType", model.TypeString),
-		ID:                      model.NewReadOnly[string](p, "ID", model.TypeString),
-		ListOfDevices:           model.NewReadOnly[[]string](p, "ListOfDevices", model.TypeString),
-		PropertyNumberOfEntries: model.NewReadOnly[uint32](p, "PropertyNumberOfEntries", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// Property returns the typed path of instance i.
+func (x DeviceETSIM2MSCLAreaNwkInstancePath) Property(i uint32) (p DeviceETSIM2MSCLAreaNwkInstancePropertyPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Property.", i))
+	return
 }
 
-// Property returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}.
-func (x DeviceETSIM2MSCLAreaNwkInstancePath) Property(i uint32) DeviceETSIM2MSCLAreaNwkInstancePropertyPath {
-	return newDeviceETSIM2MSCLAreaNwkInstancePropertyPath(x.Path() + "Property." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PropertyTable returns the table Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}. itself (for AddObject when writable)
+// PropertyTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLAreaNwkInstancePath) PropertyTable() model.Table {
-	return model.NewTable(x.Path() + "Property.")
+	return model.NewTable(x.ObjectPath, "Property.")
 }
 
-var (
-	synDeviceETSIM2MSCLAreaNwkInstanceProperty_Name  = &model.Syntax{Type: model.TypeString}
-	synDeviceETSIM2MSCLAreaNwkInstanceProperty_Value = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceETSIM2MSCLAreaNwkInstanceProperty holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6)
+// DeviceETSIM2MSCLAreaNwkInstanceProperty holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceETSIM2MSCLAreaNwkInstanceProperty struct {
-	// Name: string, readOnly, since 2.6.
-	Name string `cwmp:"Name"`
-	// Value: string, readOnly, since 2.6.
-	Value string `cwmp:"Value"`
-}
+	Name string `json:"Name,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLAreaNwkInstanceProperty) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	Value string `json:"Value,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLAreaNwkInstanceProperty) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceETSIM2MSCLAreaNwkInstancePropertyPath is the typed path of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}.
 type DeviceETSIM2MSCLAreaNwkInstancePropertyPath struct {
-	obj   model.ObjectPath
-	Name  model.ReadOnlyParam[string]
-	Value model.ReadOnlyParam[string]
+	model.ObjectPath
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLAreaNwkInstancePropertyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLAreaNwkInstancePropertyPath(prefix string) DeviceETSIM2MSCLAreaNwkInstancePropertyPath {
-	p := &prefix
-	return DeviceETSIM2MSCLAreaNwkInstancePropertyPath{
-		Name:  model.NewReadOnly[string](p, "Name", model.TypeString),
-		Value: model.NewReadOnly[string](p, "Value", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceETSIM2MSCLDiscovery_MaxNumberOfDiscovRecords = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceETSIM2MSCLDiscovery_MaxSizeOfDiscovAnswer    = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceETSIM2MSCLDiscovery holds the values of Device.ETSIM2M.SCL.{i}.Discovery. (object, readOnly, since 2.6)
+// DeviceETSIM2MSCLDiscovery holds the values of Device.ETSIM2M.SCL.{i}.Discovery. (object, readOnly, since 2.6).
 type DeviceETSIM2MSCLDiscovery struct {
-	// MaxNumberOfDiscovRecords: unsignedInt, readWrite, since 2.6.
-	MaxNumberOfDiscovRecords uint32 `cwmp:"MaxNumberOfDiscovRecords"`
-	// MaxSizeOfDiscovAnswer: unsignedInt, readWrite, since 2.6.
-	MaxSizeOfDiscovAnswer uint32 `cwmp:"MaxSizeOfDiscovAnswer"`
-}
+	MaxNumberOfDiscovRecords uint32 `json:"MaxNumberOfDiscovRecords,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLDiscovery) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	MaxSizeOfDiscovAnswer uint32 `json:"MaxSizeOfDiscovAnswer,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLDiscovery) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceETSIM2MSCLDiscoveryPath is the typed path of Device.ETSIM2M.SCL.{i}.Discovery.
 type DeviceETSIM2MSCLDiscoveryPath struct {
-	obj                      model.ObjectPath
-	MaxNumberOfDiscovRecords model.ReadWriteParam[uint32]
-	MaxSizeOfDiscovAnswer    model.ReadWriteParam[uint32]
+	model.ObjectPath
+	MaxNumberOfDiscovRecords model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxSizeOfDiscovAnswer model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLDiscoveryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLDiscoveryPath(prefix string) DeviceETSIM2MSCLDiscoveryPath {
-	p := &prefix
-	return DeviceETSIM2MSCLDiscoveryPath{
-		MaxNumberOfDiscovRecords: model.NewReadWrite[uint32](p, "MaxNumberOfDiscovRecords", model.TypeUnsignedInt),
-		MaxSizeOfDiscovAnswer:    model.NewReadWrite[uint32](p, "MaxSizeOfDiscovAnswer", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceETSIM2MSCLReregistration_RegTargetNSCLList = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLReregistration_RegSearchStrings = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLReregistration_RegAccessRightID      = &model.Syntax{Type: model.TypeString}
-	synDeviceETSIM2MSCLReregistration_RegExpirationDuration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Type:  model.TypeInt,
-		Units: "seconds",
-	}
-	synDeviceETSIM2MSCLReregistration_Reregistration = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceETSIM2MSCLReregistration holds the values of Device.ETSIM2M.SCL.{i}.Reregistration. (object, readOnly, since 2.6)
+// DeviceETSIM2MSCLReregistration holds the values of Device.ETSIM2M.SCL.{i}.Reregistration. (object, readOnly, since 2.6).
 type DeviceETSIM2MSCLReregistration struct {
-	// RegTargetNSCLList: list<string>, readWrite, since 2.6.
-	RegTargetNSCLList []string `cwmp:"RegTargetNSCLList"`
-	// RegSearchStrings: list<string>, readWrite, since 2.6.
-	RegSearchStrings []string `cwmp:"RegSearchStrings"`
-	// RegAccessRightID: string, readWrite, since 2.6.
-	RegAccessRightID string `cwmp:"RegAccessRightID"`
-	// RegExpirationDuration: int seconds, readWrite, since 2.6.
-	RegExpirationDuration int32 `cwmp:"RegExpirationDuration"`
-	// Reregistration: boolean, readWrite, since 2.6.
-	Reregistration bool                                        `cwmp:"Reregistration"`
-	ActionStatus   *DeviceETSIM2MSCLReregistrationActionStatus `cwmp:"ActionStatus."`
+	RegTargetNSCLList []string `json:"RegTargetNSCLList,omitzero"`
+
+	RegSearchStrings []string `json:"RegSearchStrings,omitzero"`
+
+	RegAccessRightID string `json:"RegAccessRightID,omitzero"`
+
+	RegExpirationDuration int32 `json:"RegExpirationDuration,omitzero"`
+
+	Reregistration bool `json:"Reregistration,omitzero"`
+
+	ActionStatus *DeviceETSIM2MSCLReregistrationActionStatus `json:"ActionStatus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLReregistration) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLReregistration) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceETSIM2MSCLReregistration_RegTargetNSCLList, model.FormatValue(model.TypeString, o.RegTargetNSCLList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegTargetNSCLList",
-		})
-	}
-	if e := model.CheckValue(synDeviceETSIM2MSCLReregistration_RegSearchStrings, model.FormatValue(model.TypeString, o.RegSearchStrings)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegSearchStrings",
-		})
-	}
+func (o *DeviceETSIM2MSCLReregistration) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "RegTargetNSCLList", 1604, model.JoinStrings(o.RegTargetNSCLList), len(o.RegTargetNSCLList) > 0)
+	c.Wire(p, "RegSearchStrings", 1603, model.JoinStrings(o.RegSearchStrings), len(o.RegSearchStrings) > 0)
 	if o.ActionStatus != nil {
-		o.ActionStatus.ValidateAt(prefix+"ActionStatus.", v)
+		o.ActionStatus.ValidateAt(c, p+"ActionStatus.")
 	}
 }
 
 // DeviceETSIM2MSCLReregistrationPath is the typed path of Device.ETSIM2M.SCL.{i}.Reregistration.
 type DeviceETSIM2MSCLReregistrationPath struct {
-	obj                   model.ObjectPath
-	RegTargetNSCLList     model.ReadWriteParam[[]string]
-	RegSearchStrings      model.ReadWriteParam[[]string]
-	RegAccessRightID      model.ReadWriteParam[string]
-	RegExpirationDuration model.ReadWriteParam[int32]
-	Reregistration        model.ReadWriteParam[bool]
-	ActionStatus          DeviceETSIM2MSCLReregistrationActionStatusPath
-}
+	model.ObjectPath
+	RegAccessRightID model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLReregistrationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLReregistrationPath(prefix string) DeviceETSIM2MSCLReregistrationPath {
-	p := &prefix
-	return DeviceETSIM2MSCLReregistrationPath{
-		ActionStatus:          newDeviceETSIM2MSCLReregistrationActionStatusPath(prefix + "ActionStatus."),
-		RegAccessRightID:      model.NewReadWrite[string](p, "RegAccessRightID", model.TypeString),
-		RegExpirationDuration: model.NewReadWrite[int32](p, "RegExpirationDuration", model.TypeInt),
-		RegSearchStrings:      model.NewReadWrite[[]string](p, "RegSearchStrings", model.TypeString),
-		RegTargetNSCLList:     model.NewReadWrite[[]string](p, "RegTargetNSCLList", model.TypeString),
-		Reregistration:        model.NewReadWrite[bool](p, "Reregistration", model.TypeBoolean),
-		obj:                   model.NewObjectPath(p),
-	}
+	RegExpirationDuration model.ReadWriteParam[int32] `dm:"i"`
+
+	RegSearchStrings model.ReadWriteParam[[]string] `dm:"s"`
+
+	RegTargetNSCLList model.ReadWriteParam[[]string] `dm:"s"`
+
+	Reregistration model.ReadWriteParam[bool] `dm:"b"`
+
+	ActionStatus DeviceETSIM2MSCLReregistrationActionStatusPath `dm:"ActionStatus."`
 }
 
 // DeviceETSIM2MSCLReregistrationActionStatusFinalStatus enumerates the values of Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus.FinalStatus.
 type DeviceETSIM2MSCLReregistrationActionStatusFinalStatus string
 
-func (e DeviceETSIM2MSCLReregistrationActionStatusFinalStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceETSIM2MSCLReregistrationActionStatusFinalStatus_SUCCESS DeviceETSIM2MSCLReregistrationActionStatusFinalStatus = "SUCCESS"
+
 	DeviceETSIM2MSCLReregistrationActionStatusFinalStatus_FAILURE DeviceETSIM2MSCLReregistrationActionStatusFinalStatus = "FAILURE"
 )
 
-var (
-	synDeviceETSIM2MSCLReregistrationActionStatus_Progress = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "percent",
-	}
-	synDeviceETSIM2MSCLReregistrationActionStatus_FinalStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "SUCCESS"}, {Value: "FAILURE"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceETSIM2MSCLReregistrationActionStatus holds the values of Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus. (object, readOnly, since 2.6)
+// DeviceETSIM2MSCLReregistrationActionStatus holds the values of Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus. (object, readOnly, since 2.6).
 type DeviceETSIM2MSCLReregistrationActionStatus struct {
-	// Progress: unsignedInt[0:100] percent, readOnly, since 2.6.
-	Progress uint32 `cwmp:"Progress"`
-	// FinalStatus: string{SUCCESS,FAILURE}, readOnly, since 2.6.
-	FinalStatus DeviceETSIM2MSCLReregistrationActionStatusFinalStatus `cwmp:"FinalStatus"`
+	Progress uint32 `json:"Progress,omitzero"`
+
+	FinalStatus DeviceETSIM2MSCLReregistrationActionStatusFinalStatus `json:"FinalStatus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLReregistrationActionStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLReregistrationActionStatus) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceETSIM2MSCLReregistrationActionStatus_Progress, uint64(o.Progress)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Progress",
-		})
-	}
-	if e := model.CheckString(synDeviceETSIM2MSCLReregistrationActionStatus_FinalStatus, string(o.FinalStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FinalStatus",
-		})
-	}
+func (o *DeviceETSIM2MSCLReregistrationActionStatus) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Progress", 1600, uint64(o.Progress))
+	c.String(p, "FinalStatus", 1599, string(o.FinalStatus))
 }
 
 // DeviceETSIM2MSCLReregistrationActionStatusPath is the typed path of Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus.
 type DeviceETSIM2MSCLReregistrationActionStatusPath struct {
-	obj         model.ObjectPath
-	Progress    model.ReadOnlyParam[uint32]
-	FinalStatus model.ReadOnlyParam[DeviceETSIM2MSCLReregistrationActionStatusFinalStatus]
+	model.ObjectPath
+	FinalStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	Progress model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLReregistrationActionStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLReregistrationActionStatusPath(prefix string) DeviceETSIM2MSCLReregistrationActionStatusPath {
-	p := &prefix
-	return DeviceETSIM2MSCLReregistrationActionStatusPath{
-		FinalStatus: model.NewReadOnly[DeviceETSIM2MSCLReregistrationActionStatusFinalStatus](p, "FinalStatus", model.TypeString),
-		Progress:    model.NewReadOnly[uint32](p, "Progress", model.TypeUnsignedInt),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceETSIM2MSCLSAFPolicySet_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceETSIM2MSCLSAFPolicySet_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySet_PolicyScope = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySet_ANPPolicyNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceETSIM2MSCLSAFPolicySet holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6)
+// DeviceETSIM2MSCLSAFPolicySet holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySet struct {
-	// Enable: boolean, readWrite, since 2.6.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// PolicyScope: list<string>, readWrite, since 2.6.
-	PolicyScope []string `cwmp:"PolicyScope"`
-	// ANPPolicyNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	ANPPolicyNumberOfEntries uint32 `cwmp:"ANPPolicyNumberOfEntries"`
-	// Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}. instances by instance number
-	ANPPolicy   map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicy `cwmp:"ANPPolicy.{i}."`
-	M2MSPPolicy *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy          `cwmp:"M2MSPPolicy."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	PolicyScope []string `json:"PolicyScope,omitzero"`
+
+	ANPPolicyNumberOfEntries uint32 `json:"ANPPolicyNumberOfEntries,omitzero"`
+
+	ANPPolicy   map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicy `json:"ANPPolicy,omitzero"`
+	M2MSPPolicy *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy          `json:"M2MSPPolicy,omitzero"`
 }
 
-// AddANPPolicy creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}. (replacing any) and returns it
+// AddANPPolicy creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySet) AddANPPolicy(i uint32) *DeviceETSIM2MSCLSAFPolicySetANPPolicy {
 	if o.ANPPolicy == nil {
 		o.ANPPolicy = map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicy{}
@@ -945,127 +432,59 @@ func (o *DeviceETSIM2MSCLSAFPolicySet) AddANPPolicy(i uint32) *DeviceETSIM2MSCLS
 	o.ANPPolicy[i] = x
 	return x
 }
-
-// GetANPPolicy returns instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySet) GetANPPolicy(i uint32) (*DeviceETSIM2MSCLSAFPolicySetANPPolicy, bool) {
-	x, ok := o.ANPPolicy[i]
-	return x, ok
-}
-
-// DeleteANPPolicy removes instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySet) DeleteANPPolicy(i uint32) {
-	delete(o.ANPPolicy, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLSAFPolicySet) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLSAFPolicySet) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceETSIM2MSCLSAFPolicySet_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceETSIM2MSCLSAFPolicySet_PolicyScope, model.FormatValue(model.TypeString, o.PolicyScope)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PolicyScope",
-		})
-	}
+func (o *DeviceETSIM2MSCLSAFPolicySet) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1634, o.Alias)
+	c.Wire(p, "PolicyScope", 1647, model.JoinStrings(o.PolicyScope), len(o.PolicyScope) > 0)
 	for _, i := range model.SortedKeys(o.ANPPolicy) {
-		o.ANPPolicy[i].ValidateAt(prefix+"ANPPolicy."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ANPPolicy[i].ValidateAt(c, model.InstanceOf(p, "ANPPolicy.", i))
 	}
 	if o.M2MSPPolicy != nil {
-		o.M2MSPPolicy.ValidateAt(prefix+"M2MSPPolicy.", v)
+		o.M2MSPPolicy.ValidateAt(c, p+"M2MSPPolicy.")
 	}
 }
 
 // DeviceETSIM2MSCLSAFPolicySetPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.
 type DeviceETSIM2MSCLSAFPolicySetPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Alias                    model.WriteOnceParam[string]
-	PolicyScope              model.ReadWriteParam[[]string]
-	ANPPolicyNumberOfEntries model.ReadOnlyParam[uint32]
-	M2MSPPolicy              DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath
+	model.ObjectPath
+	ANPPolicyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	PolicyScope model.ReadWriteParam[[]string] `dm:"s"`
+
+	M2MSPPolicy DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath `dm:"M2MSPPolicy."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLSAFPolicySetPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLSAFPolicySetPath(prefix string) DeviceETSIM2MSCLSAFPolicySetPath {
-	p := &prefix
-	return DeviceETSIM2MSCLSAFPolicySetPath{
-		ANPPolicyNumberOfEntries: model.NewReadOnly[uint32](p, "ANPPolicyNumberOfEntries", model.TypeUnsignedInt),
-		Alias:                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		M2MSPPolicy:              newDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath(prefix + "M2MSPPolicy."),
-		PolicyScope:              model.NewReadWrite[[]string](p, "PolicyScope", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+// ANPPolicy returns the typed path of instance i.
+func (x DeviceETSIM2MSCLSAFPolicySetPath) ANPPolicy(i uint32) (p DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ANPPolicy.", i))
+	return
 }
 
-// ANPPolicy returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.
-func (x DeviceETSIM2MSCLSAFPolicySetPath) ANPPolicy(i uint32) DeviceETSIM2MSCLSAFPolicySetANPPolicyPath {
-	return newDeviceETSIM2MSCLSAFPolicySetANPPolicyPath(x.Path() + "ANPPolicy." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ANPPolicyTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}. itself (for AddObject when writable)
+// ANPPolicyTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetPath) ANPPolicyTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "ANPPolicy.")
+	return model.NewWritableTable(x.ObjectPath, "ANPPolicy.")
 }
 
-var (
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicy_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicy_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicy_ANName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicy_BlockPeriodNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicy_RequestCategoryNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceETSIM2MSCLSAFPolicySetANPPolicy holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6)
+// DeviceETSIM2MSCLSAFPolicySetANPPolicy holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetANPPolicy struct {
-	// Enable: boolean, readWrite, since 2.6.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// ANName: string, readWrite, since 2.6.
-	ANName string `cwmp:"ANName"`
-	// BlockPeriodNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	BlockPeriodNumberOfEntries uint32 `cwmp:"BlockPeriodNumberOfEntries"`
-	// RequestCategoryNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	RequestCategoryNumberOfEntries uint32 `cwmp:"RequestCategoryNumberOfEntries"`
-	// Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}. instances by instance number
-	BlockPeriod map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod `cwmp:"BlockPeriod.{i}."`
-	// Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}. instances by instance number
-	RequestCategory map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory `cwmp:"RequestCategory.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ANName string `json:"ANName,omitzero"`
+
+	BlockPeriodNumberOfEntries uint32 `json:"BlockPeriodNumberOfEntries,omitzero"`
+
+	RequestCategoryNumberOfEntries uint32 `json:"RequestCategoryNumberOfEntries,omitzero"`
+
+	BlockPeriod     map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod     `json:"BlockPeriod,omitzero"`
+	RequestCategory map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory `json:"RequestCategory,omitzero"`
 }
 
-// AddBlockPeriod creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}. (replacing any) and returns it
+// AddBlockPeriod creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) AddBlockPeriod(i uint32) *DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod {
 	if o.BlockPeriod == nil {
 		o.BlockPeriod = map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod{}
@@ -1075,18 +494,7 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) AddBlockPeriod(i uint32) *Device
 	return x
 }
 
-// GetBlockPeriod returns instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) GetBlockPeriod(i uint32) (*DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod, bool) {
-	x, ok := o.BlockPeriod[i]
-	return x, ok
-}
-
-// DeleteBlockPeriod removes instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) DeleteBlockPeriod(i uint32) {
-	delete(o.BlockPeriod, i)
-}
-
-// AddRequestCategory creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}. (replacing any) and returns it
+// AddRequestCategory creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) AddRequestCategory(i uint32) *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory {
 	if o.RequestCategory == nil {
 		o.RequestCategory = map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory{}
@@ -1095,204 +503,93 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) AddRequestCategory(i uint32) *De
 	o.RequestCategory[i] = x
 	return x
 }
-
-// GetRequestCategory returns instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) GetRequestCategory(i uint32) (*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory, bool) {
-	x, ok := o.RequestCategory[i]
-	return x, ok
-}
-
-// DeleteRequestCategory removes instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) DeleteRequestCategory(i uint32) {
-	delete(o.RequestCategory, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceETSIM2MSCLSAFPolicySetANPPolicy_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1609, o.Alias)
 	for _, i := range model.SortedKeys(o.BlockPeriod) {
-		o.BlockPeriod[i].ValidateAt(prefix+"BlockPeriod."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.BlockPeriod[i].ValidateAt(c, model.InstanceOf(p, "BlockPeriod.", i))
 	}
 	for _, i := range model.SortedKeys(o.RequestCategory) {
-		o.RequestCategory[i].ValidateAt(prefix+"RequestCategory."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.RequestCategory[i].ValidateAt(c, model.InstanceOf(p, "RequestCategory.", i))
 	}
 }
 
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyPath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	Alias                          model.WriteOnceParam[string]
-	ANName                         model.ReadWriteParam[string]
-	BlockPeriodNumberOfEntries     model.ReadOnlyParam[uint32]
-	RequestCategoryNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ANName model.ReadWriteParam[string] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	BlockPeriodNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	RequestCategoryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLSAFPolicySetANPPolicyPath(prefix string) DeviceETSIM2MSCLSAFPolicySetANPPolicyPath {
-	p := &prefix
-	return DeviceETSIM2MSCLSAFPolicySetANPPolicyPath{
-		ANName:                         model.NewReadWrite[string](p, "ANName", model.TypeString),
-		Alias:                          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		BlockPeriodNumberOfEntries:     model.NewReadOnly[uint32](p, "BlockPeriodNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		RequestCategoryNumberOfEntries: model.NewReadOnly[uint32](p, "RequestCategoryNumberOfEntries", model.TypeUnsignedInt),
-		obj:                            model.NewObjectPath(p),
-	}
+// BlockPeriod returns the typed path of instance i.
+func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) BlockPeriod(i uint32) (p DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BlockPeriod.", i))
+	return
 }
 
-// BlockPeriod returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.
-func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) BlockPeriod(i uint32) DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath {
-	return newDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath(x.Path() + "BlockPeriod." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// BlockPeriodTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}. itself (for AddObject when writable)
+// BlockPeriodTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) BlockPeriodTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "BlockPeriod.")
+	return model.NewWritableTable(x.ObjectPath, "BlockPeriod.")
 }
 
-// RequestCategory returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.
-func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) RequestCategory(i uint32) DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath {
-	return newDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath(x.Path() + "RequestCategory." + strconv.FormatUint(uint64(i), 10) + ".")
+// RequestCategory returns the typed path of instance i.
+func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) RequestCategory(i uint32) (p DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RequestCategory.", i))
+	return
 }
 
-// RequestCategoryTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}. itself (for AddObject when writable)
+// RequestCategoryTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) RequestCategoryTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "RequestCategory.")
+	return model.NewWritableTable(x.ObjectPath, "RequestCategory.")
 }
 
-var (
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod_FailedAttempts = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod_BlockDuration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6)
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod struct {
-	// Enable: boolean, readWrite, since 2.6.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// FailedAttempts: unsignedInt, readWrite, since 2.6.
-	FailedAttempts uint32 `cwmp:"FailedAttempts"`
-	// BlockDuration: int seconds, readWrite, since 2.6.
-	BlockDuration int32 `cwmp:"BlockDuration"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	FailedAttempts uint32 `json:"FailedAttempts,omitzero"`
+
+	BlockDuration int32 `json:"BlockDuration,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1611, o.Alias)
 }
 
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Alias          model.WriteOnceParam[string]
-	FailedAttempts model.ReadWriteParam[uint32]
-	BlockDuration  model.ReadWriteParam[int32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	BlockDuration model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FailedAttempts model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath(prefix string) DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath {
-	p := &prefix
-	return DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		BlockDuration:  model.NewReadWrite[int32](p, "BlockDuration", model.TypeInt),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FailedAttempts: model.NewReadWrite[uint32](p, "FailedAttempts", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory_RCAT                    = &model.Syntax{Type: model.TypeString}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory_ScheduleNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6)
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory struct {
-	// Enable: boolean, readWrite, since 2.6.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// RCAT: string, readWrite, since 2.6.
-	RCAT string `cwmp:"RCAT"`
-	// ScheduleNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	ScheduleNumberOfEntries uint32 `cwmp:"ScheduleNumberOfEntries"`
-	// Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}. instances by instance number
-	Schedule map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule `cwmp:"Schedule.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	RCAT string `json:"RCAT,omitzero"`
+
+	ScheduleNumberOfEntries uint32 `json:"ScheduleNumberOfEntries,omitzero"`
+
+	Schedule map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule `json:"Schedule,omitzero"`
 }
 
-// AddSchedule creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}. (replacing any) and returns it
+// AddSchedule creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) AddSchedule(i uint32) *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule {
 	if o.Schedule == nil {
 		o.Schedule = map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule{}
@@ -1301,112 +598,50 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) AddSchedule(i uin
 	o.Schedule[i] = x
 	return x
 }
-
-// GetSchedule returns instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) GetSchedule(i uint32) (*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule, bool) {
-	x, ok := o.Schedule[i]
-	return x, ok
-}
-
-// DeleteSchedule removes instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) DeleteSchedule(i uint32) {
-	delete(o.Schedule, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1618, o.Alias)
 	for _, i := range model.SortedKeys(o.Schedule) {
-		o.Schedule[i].ValidateAt(prefix+"Schedule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Schedule[i].ValidateAt(c, model.InstanceOf(p, "Schedule.", i))
 	}
 }
 
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Alias                   model.WriteOnceParam[string]
-	RCAT                    model.ReadWriteParam[string]
-	ScheduleNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	RCAT model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath(prefix string) DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath {
-	p := &prefix
-	return DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath{
-		Alias:                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		RCAT:                    model.NewReadWrite[string](p, "RCAT", model.TypeString),
-		ScheduleNumberOfEntries: model.NewReadOnly[uint32](p, "ScheduleNumberOfEntries", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// Schedule returns the typed path of instance i.
+func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath) Schedule(i uint32) (p DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Schedule.", i))
+	return
 }
 
-// Schedule returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.
-func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath) Schedule(i uint32) DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath {
-	return newDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath(x.Path() + "Schedule." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ScheduleTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}. itself (for AddObject when writable)
+// ScheduleTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath) ScheduleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Schedule.")
+	return model.NewWritableTable(x.ObjectPath, "Schedule.")
 }
 
-var (
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule_Schedules = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule_AbsTimeSpanNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6)
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule struct {
-	// Enable: boolean, readWrite, since 2.6.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Schedules: list<string>, readWrite, since 2.6.
-	Schedules []string `cwmp:"Schedules"`
-	// AbsTimeSpanNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	AbsTimeSpanNumberOfEntries uint32 `cwmp:"AbsTimeSpanNumberOfEntries"`
-	// Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}. instances by instance number
-	AbsTimeSpan map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan `cwmp:"AbsTimeSpan.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Schedules []string `json:"Schedules,omitzero"`
+
+	AbsTimeSpanNumberOfEntries uint32 `json:"AbsTimeSpanNumberOfEntries,omitzero"`
+
+	AbsTimeSpan map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan `json:"AbsTimeSpan,omitzero"`
 }
 
-// AddAbsTimeSpan creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}. (replacing any) and returns it
+// AddAbsTimeSpan creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) AddAbsTimeSpan(i uint32) *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan {
 	if o.AbsTimeSpan == nil {
 		o.AbsTimeSpan = map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan{}
@@ -1415,184 +650,74 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) AddAbsTim
 	o.AbsTimeSpan[i] = x
 	return x
 }
-
-// GetAbsTimeSpan returns instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) GetAbsTimeSpan(i uint32) (*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan, bool) {
-	x, ok := o.AbsTimeSpan[i]
-	return x, ok
-}
-
-// DeleteAbsTimeSpan removes instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) DeleteAbsTimeSpan(i uint32) {
-	delete(o.AbsTimeSpan, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule_Schedules, model.FormatValue(model.TypeString, o.Schedules)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Schedules",
-		})
-	}
+func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1628, o.Alias)
+	c.Wire(p, "Schedules", 1630, model.JoinStrings(o.Schedules), len(o.Schedules) > 0)
 	for _, i := range model.SortedKeys(o.AbsTimeSpan) {
-		o.AbsTimeSpan[i].ValidateAt(prefix+"AbsTimeSpan."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AbsTimeSpan[i].ValidateAt(c, model.InstanceOf(p, "AbsTimeSpan.", i))
 	}
 }
 
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath struct {
-	obj                        model.ObjectPath
-	Enable                     model.ReadWriteParam[bool]
-	Alias                      model.WriteOnceParam[string]
-	Schedules                  model.ReadWriteParam[[]string]
-	AbsTimeSpanNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AbsTimeSpanNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Schedules model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath(prefix string) DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath {
-	p := &prefix
-	return DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath{
-		AbsTimeSpanNumberOfEntries: model.NewReadOnly[uint32](p, "AbsTimeSpanNumberOfEntries", model.TypeUnsignedInt),
-		Alias:                      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Schedules:                  model.NewReadWrite[[]string](p, "Schedules", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// AbsTimeSpan returns the typed path of instance i.
+func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath) AbsTimeSpan(i uint32) (p DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AbsTimeSpan.", i))
+	return
 }
 
-// AbsTimeSpan returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.
-func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath) AbsTimeSpan(i uint32) DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath {
-	return newDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath(x.Path() + "AbsTimeSpan." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AbsTimeSpanTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}. itself (for AddObject when writable)
+// AbsTimeSpanTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath) AbsTimeSpanTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "AbsTimeSpan.")
+	return model.NewWritableTable(x.ObjectPath, "AbsTimeSpan.")
 }
 
-var (
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan_StartTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0001-01-01T00:00:00Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan_EndTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0001-01-01T00:00:00Z",
-		},
-		Type: model.TypeDateTime,
-	}
-)
-
-// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6)
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan struct {
-	// Enable: boolean, readWrite, since 2.6.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// StartTime: dateTime, readWrite, since 2.6.
-	StartTime time.Time `cwmp:"StartTime"`
-	// EndTime: dateTime, readWrite, since 2.6.
-	EndTime time.Time `cwmp:"EndTime"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	StartTime time.Time `json:"StartTime,omitzero"`
+
+	EndTime time.Time `json:"EndTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1623, o.Alias)
 }
 
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath struct {
-	obj       model.ObjectPath
-	Enable    model.ReadWriteParam[bool]
-	Alias     model.WriteOnceParam[string]
-	StartTime model.ReadWriteParam[time.Time]
-	EndTime   model.ReadWriteParam[time.Time]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EndTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	StartTime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath(prefix string) DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath {
-	p := &prefix
-	return DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EndTime:   model.NewReadWrite[time.Time](p, "EndTime", model.TypeDateTime),
-		StartTime: model.NewReadWrite[time.Time](p, "StartTime", model.TypeDateTime),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicy_DefaultRCATValue = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicy_RequestCategoryNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy. (object, readOnly, since 2.6)
+// DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy. (object, readOnly, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy struct {
-	// DefaultRCATValue: string, readWrite, since 2.6.
-	DefaultRCATValue string `cwmp:"DefaultRCATValue"`
-	// RequestCategoryNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	RequestCategoryNumberOfEntries uint32 `cwmp:"RequestCategoryNumberOfEntries"`
-	// Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}. instances by instance number
-	RequestCategory map[uint32]*DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory `cwmp:"RequestCategory.{i}."`
+	DefaultRCATValue string `json:"DefaultRCATValue,omitzero"`
+
+	RequestCategoryNumberOfEntries uint32 `json:"RequestCategoryNumberOfEntries,omitzero"`
+
+	RequestCategory map[uint32]*DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory `json:"RequestCategory,omitzero"`
 }
 
-// AddRequestCategory creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}. (replacing any) and returns it
+// AddRequestCategory creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) AddRequestCategory(i uint32) *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory {
 	if o.RequestCategory == nil {
 		o.RequestCategory = map[uint32]*DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory{}
@@ -1601,1495 +726,69 @@ func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) AddRequestCategory(i uint32) *
 	o.RequestCategory[i] = x
 	return x
 }
-
-// GetRequestCategory returns instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) GetRequestCategory(i uint32) (*DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory, bool) {
-	x, ok := o.RequestCategory[i]
-	return x, ok
-}
-
-// DeleteRequestCategory removes instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.
-func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) DeleteRequestCategory(i uint32) {
-	delete(o.RequestCategory, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.RequestCategory) {
-		o.RequestCategory[i].ValidateAt(prefix+"RequestCategory."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.RequestCategory[i].ValidateAt(c, model.InstanceOf(p, "RequestCategory.", i))
 	}
 }
 
 // DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.
 type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath struct {
-	obj                            model.ObjectPath
-	DefaultRCATValue               model.ReadWriteParam[string]
-	RequestCategoryNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DefaultRCATValue model.ReadWriteParam[string] `dm:"s"`
+
+	RequestCategoryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath(prefix string) DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath {
-	p := &prefix
-	return DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath{
-		DefaultRCATValue:               model.NewReadWrite[string](p, "DefaultRCATValue", model.TypeString),
-		RequestCategoryNumberOfEntries: model.NewReadOnly[uint32](p, "RequestCategoryNumberOfEntries", model.TypeUnsignedInt),
-		obj:                            model.NewObjectPath(p),
-	}
+// RequestCategory returns the typed path of instance i.
+func (x DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath) RequestCategory(i uint32) (p DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RequestCategory.", i))
+	return
 }
 
-// RequestCategory returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.
-func (x DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath) RequestCategory(i uint32) DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath {
-	return newDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath(x.Path() + "RequestCategory." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RequestCategoryTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}. itself (for AddObject when writable)
+// RequestCategoryTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath) RequestCategoryTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "RequestCategory.")
+	return model.NewWritableTable(x.ObjectPath, "RequestCategory.")
 }
 
-var (
-	synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_RCAT           = &model.Syntax{Type: model.TypeString}
-	synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_TolerableDelay = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_Thresh = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_Mem = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "([0-9]{1,15}?[BKMGT])"}, {Value: ""}},
-		Type:     model.TypeString,
-	}
-	synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_RankedANList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.ANPPolicy.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6)
+// DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory struct {
-	// Enable: boolean, readWrite, since 2.6.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// RCAT: string, readWrite, since 2.6.
-	RCAT string `cwmp:"RCAT"`
-	// TolerableDelay: int[-1:] seconds, readWrite, since 2.6.
-	TolerableDelay int32 `cwmp:"TolerableDelay"`
-	// Thresh: unsignedInt, readWrite, since 2.6.
-	Thresh uint32 `cwmp:"Thresh"`
-	// Mem: string ~2 patterns, readWrite, since 2.6.
-	Mem string `cwmp:"Mem"`
-	// RankedANList: list<string> pathRef→##.ANPPolicy., readWrite, since 2.6.
-	RankedANList []string `cwmp:"RankedANList"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	RCAT string `json:"RCAT,omitzero"`
+
+	TolerableDelay int32 `json:"TolerableDelay,omitzero"`
+
+	Thresh uint32 `json:"Thresh,omitzero"`
+
+	Mem string `json:"Mem,omitzero"`
+
+	RankedANList []string `json:"RankedANList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckInt(synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_TolerableDelay, int64(o.TolerableDelay)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TolerableDelay",
-		})
-	}
-	if e := model.CheckString(synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_Mem, o.Mem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Mem",
-		})
-	}
-	if e := model.CheckValue(synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_RankedANList, model.FormatValue(model.TypeString, o.RankedANList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RankedANList",
-		})
-	}
+func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1639, o.Alias)
+	c.Int(p, "TolerableDelay", 1645, int64(o.TolerableDelay))
+	c.String(p, "Mem", 1641, o.Mem)
+	c.Wire(p, "RankedANList", 1643, model.JoinStrings(o.RankedANList), len(o.RankedANList) > 0)
 }
 
 // DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.
 type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Alias          model.WriteOnceParam[string]
-	RCAT           model.ReadWriteParam[string]
-	TolerableDelay model.ReadWriteParam[int32]
-	Thresh         model.ReadWriteParam[uint32]
-	Mem            model.ReadWriteParam[string]
-	RankedANList   model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath(prefix string) DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath {
-	p := &prefix
-	return DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Mem:            model.NewReadWrite[string](p, "Mem", model.TypeString),
-		RCAT:           model.NewReadWrite[string](p, "RCAT", model.TypeString),
-		RankedANList:   model.NewReadWrite[[]string](p, "RankedANList", model.TypeString),
-		Thresh:         model.NewReadWrite[uint32](p, "Thresh", model.TypeUnsignedInt),
-		TolerableDelay: model.NewReadWrite[int32](p, "TolerableDelay", model.TypeInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaEtsim2m = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ETSIM2M.",
-	Version:    "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCLNumberOfEntries",
-	Syntax:  synDeviceETSIM2M_SCLNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SCLNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.Enable",
-	Syntax:  synDeviceETSIM2MSCL_Enable,
-	Version: "2.6",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.Alias",
-	Syntax:  synDeviceETSIM2MSCL_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.AnnouncedToSCLList",
-	Syntax:  synDeviceETSIM2MSCL_AnnouncedToSCLList,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySetNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCL_SAFPolicySetNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkInstanceNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCL_AreaNwkInstanceNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstanceNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCL_AreaNwkDeviceInfoInstanceNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AreaNwkDeviceInfoInstanceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.",
-	Version:             "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.AreaNwkInstance",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_AreaNwkInstance,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Host",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_Host,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.ListOfDeviceNeighbors",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_ListOfDeviceNeighbors,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.ListOfDeviceApplications",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_ListOfDeviceApplications,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.SleepInterval",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_SleepInterval,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.SleepDuration",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_SleepDuration,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Status",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_Status,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Active",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_Active,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.PropertyNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstance_PropertyNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PropertyNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}.",
-	Version:             "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}.Name",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty_Name,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}.Value",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty_Value,
-	Version: "2.6",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AreaNwkInstanceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ID"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.ID",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkInstance_ID,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.AreaNwkType",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkInstance_AreaNwkType,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.ListOfDevices",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkInstance_ListOfDevices,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.PropertyNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkInstance_PropertyNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PropertyNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}.",
-	Version:             "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}.Name",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkInstanceProperty_Name,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}.Value",
-	Syntax:  synDeviceETSIM2MSCLAreaNwkInstanceProperty_Value,
-	Version: "2.6",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ETSIM2M.SCL.{i}.Discovery.",
-	Version:    "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.Discovery.MaxNumberOfDiscovRecords",
-	Syntax:  synDeviceETSIM2MSCLDiscovery_MaxNumberOfDiscovRecords,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.Discovery.MaxSizeOfDiscovAnswer",
-	Syntax:  synDeviceETSIM2MSCLDiscovery_MaxSizeOfDiscovAnswer,
-	Version: "2.6",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ETSIM2M.SCL.{i}.Reregistration.",
-	Version:    "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.Reregistration.RegTargetNSCLList",
-	Syntax:  synDeviceETSIM2MSCLReregistration_RegTargetNSCLList,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.Reregistration.RegSearchStrings",
-	Syntax:  synDeviceETSIM2MSCLReregistration_RegSearchStrings,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.Reregistration.RegAccessRightID",
-	Syntax:  synDeviceETSIM2MSCLReregistration_RegAccessRightID,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.Reregistration.RegExpirationDuration",
-	Syntax:  synDeviceETSIM2MSCLReregistration_RegExpirationDuration,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.Reregistration.Reregistration",
-	Syntax:  synDeviceETSIM2MSCLReregistration_Reregistration,
-	Version: "2.6",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus.",
-	Version:    "2.6",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus.Progress",
-	Syntax:       synDeviceETSIM2MSCLReregistrationActionStatus_Progress,
-	Version:      "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus.FinalStatus",
-	Syntax:  synDeviceETSIM2MSCLReregistrationActionStatus_FinalStatus,
-	Version: "2.6",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SAFPolicySetNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.Enable",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySet_Enable,
-	Version: "2.6",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.Alias",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySet_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.PolicyScope",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySet_PolicyScope,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicyNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySet_ANPPolicyNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ANPPolicyNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ANName"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.Enable",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicy_Enable,
-	Version: "2.6",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.Alias",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicy_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.ANName",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicy_ANName,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriodNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicy_BlockPeriodNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategoryNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicy_RequestCategoryNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BlockPeriodNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"FailedAttempts"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.Enable",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod_Enable,
-	Version: "2.6",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.Alias",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.FailedAttempts",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod_FailedAttempts,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.BlockDuration",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod_BlockDuration,
-	Version: "2.6",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RequestCategoryNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"RCAT"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Enable",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory_Enable,
-	Version: "2.6",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Alias",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.RCAT",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory_RCAT,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.ScheduleNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory_ScheduleNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ScheduleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.Enable",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule_Enable,
-	Version: "2.6",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.Alias",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.Schedules",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule_Schedules,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpanNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule_AbsTimeSpanNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AbsTimeSpanNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.Enable",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan_Enable,
-	Version: "2.6",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.Alias",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.StartTime",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan_StartTime,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.EndTime",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan_EndTime,
-	Version: "2.6",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.",
-	Version:    "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.DefaultRCATValue",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicy_DefaultRCATValue,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategoryNumberOfEntries",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicy_RequestCategoryNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RequestCategoryNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"RCAT"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.Enable",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_Enable,
-	Version: "2.6",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.Alias",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.RCAT",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_RCAT,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.TolerableDelay",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_TolerableDelay,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.Thresh",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_Thresh,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.Mem",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_Mem,
-	Version: "2.6",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.RankedANList",
-	Syntax:  synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_RankedANList,
-	Version: "2.6",
-}}
+	Mem model.ReadWriteParam[string] `dm:"s"`
 
-// DeviceETSIM2MImpl is what a device implements for Device.ETSIM2M; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MImpl to implement only some methods.
-type DeviceETSIM2MImpl interface {
-	SCLNumberOfEntries(inst []uint32) (uint32, error)
-	SCLInstances(inst []uint32) []uint32
-	AddSCL(inst []uint32) (uint32, error)
-	DeleteSCL(inst []uint32, i uint32) error
-}
+	RCAT model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceETSIM2MImpl implements DeviceETSIM2MImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MImpl struct{}
+	RankedANList model.ReadWriteParam[[]string] `dm:"s"`
 
-func (UnimplementedDeviceETSIM2MImpl) SCLNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MImpl) SCLInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceETSIM2MImpl) AddSCL(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MImpl) DeleteSCL(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	Thresh model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceETSIM2MSCLImpl is what a device implements for Device.ETSIM2M.SCL.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLImpl to implement only some methods.
-type DeviceETSIM2MSCLImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	AnnouncedToSCLList(inst []uint32) ([]string, error)
-	SetAnnouncedToSCLList(inst []uint32, v []string) error
-	SAFPolicySetNumberOfEntries(inst []uint32) (uint32, error)
-	AreaNwkInstanceNumberOfEntries(inst []uint32) (uint32, error)
-	AreaNwkDeviceInfoInstanceNumberOfEntries(inst []uint32) (uint32, error)
-	AreaNwkDeviceInfoInstanceInstances(inst []uint32) []uint32
-	AreaNwkInstanceInstances(inst []uint32) []uint32
-	SAFPolicySetInstances(inst []uint32) []uint32
-	AddSAFPolicySet(inst []uint32) (uint32, error)
-	DeleteSAFPolicySet(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceETSIM2MSCLImpl implements DeviceETSIM2MSCLImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) AnnouncedToSCLList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) SetAnnouncedToSCLList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) SAFPolicySetNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) AreaNwkInstanceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) AreaNwkDeviceInfoInstanceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) AreaNwkDeviceInfoInstanceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) AreaNwkInstanceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) SAFPolicySetInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) AddSAFPolicySet(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLImpl) DeleteSAFPolicySet(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl is what a device implements for Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl to implement only some methods.
-type DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl interface {
-	AreaNwkInstance(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-	ListOfDeviceNeighbors(inst []uint32) ([]string, error)
-	ListOfDeviceApplications(inst []uint32) ([]string, error)
-	SleepInterval(inst []uint32) (uint32, error)
-	SetSleepInterval(inst []uint32, v uint32) error
-	SleepDuration(inst []uint32) (uint32, error)
-	SetSleepDuration(inst []uint32, v uint32) error
-	Status(inst []uint32) (DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus, error)
-	Active(inst []uint32) (bool, error)
-	PropertyNumberOfEntries(inst []uint32) (uint32, error)
-	PropertyInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl implements DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) AreaNwkInstance(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) ListOfDeviceNeighbors(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) ListOfDeviceApplications(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) SleepInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) SetSleepInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) SleepDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) SetSleepDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) Status(inst []uint32) (DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus, error) {
-	var zero DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) PropertyNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) PropertyInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl is what a device implements for Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl to implement only some methods.
-type DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl interface {
-	Name(inst []uint32) (string, error)
-	Value(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl implements DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLAreaNwkInstanceImpl is what a device implements for Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl to implement only some methods.
-type DeviceETSIM2MSCLAreaNwkInstanceImpl interface {
-	ID(inst []uint32) (string, error)
-	AreaNwkType(inst []uint32) (string, error)
-	ListOfDevices(inst []uint32) ([]string, error)
-	PropertyNumberOfEntries(inst []uint32) (uint32, error)
-	PropertyInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl implements DeviceETSIM2MSCLAreaNwkInstanceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl) ID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl) AreaNwkType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl) ListOfDevices(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl) PropertyNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl) PropertyInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceETSIM2MSCLAreaNwkInstancePropertyImpl is what a device implements for Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLAreaNwkInstancePropertyImpl to implement only some methods.
-type DeviceETSIM2MSCLAreaNwkInstancePropertyImpl interface {
-	Name(inst []uint32) (string, error)
-	Value(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceETSIM2MSCLAreaNwkInstancePropertyImpl implements DeviceETSIM2MSCLAreaNwkInstancePropertyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLAreaNwkInstancePropertyImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLAreaNwkInstancePropertyImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLAreaNwkInstancePropertyImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLDiscoveryImpl is what a device implements for Device.ETSIM2M.SCL.{i}.Discovery; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLDiscoveryImpl to implement only some methods.
-type DeviceETSIM2MSCLDiscoveryImpl interface {
-	MaxNumberOfDiscovRecords(inst []uint32) (uint32, error)
-	SetMaxNumberOfDiscovRecords(inst []uint32, v uint32) error
-	MaxSizeOfDiscovAnswer(inst []uint32) (uint32, error)
-	SetMaxSizeOfDiscovAnswer(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceETSIM2MSCLDiscoveryImpl implements DeviceETSIM2MSCLDiscoveryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLDiscoveryImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLDiscoveryImpl) MaxNumberOfDiscovRecords(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLDiscoveryImpl) SetMaxNumberOfDiscovRecords(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLDiscoveryImpl) MaxSizeOfDiscovAnswer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLDiscoveryImpl) SetMaxSizeOfDiscovAnswer(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLReregistrationImpl is what a device implements for Device.ETSIM2M.SCL.{i}.Reregistration; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLReregistrationImpl to implement only some methods.
-type DeviceETSIM2MSCLReregistrationImpl interface {
-	RegTargetNSCLList(inst []uint32) ([]string, error)
-	SetRegTargetNSCLList(inst []uint32, v []string) error
-	RegSearchStrings(inst []uint32) ([]string, error)
-	SetRegSearchStrings(inst []uint32, v []string) error
-	RegAccessRightID(inst []uint32) (string, error)
-	SetRegAccessRightID(inst []uint32, v string) error
-	RegExpirationDuration(inst []uint32) (int32, error)
-	SetRegExpirationDuration(inst []uint32, v int32) error
-	Reregistration(inst []uint32) (bool, error)
-	SetReregistration(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceETSIM2MSCLReregistrationImpl implements DeviceETSIM2MSCLReregistrationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLReregistrationImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) RegTargetNSCLList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) SetRegTargetNSCLList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) RegSearchStrings(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) SetRegSearchStrings(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) RegAccessRightID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) SetRegAccessRightID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) RegExpirationDuration(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) SetRegExpirationDuration(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) Reregistration(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) SetReregistration(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLReregistrationActionStatusImpl is what a device implements for Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLReregistrationActionStatusImpl to implement only some methods.
-type DeviceETSIM2MSCLReregistrationActionStatusImpl interface {
-	Progress(inst []uint32) (uint32, error)
-	FinalStatus(inst []uint32) (DeviceETSIM2MSCLReregistrationActionStatusFinalStatus, error)
-}
-
-// UnimplementedDeviceETSIM2MSCLReregistrationActionStatusImpl implements DeviceETSIM2MSCLReregistrationActionStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLReregistrationActionStatusImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLReregistrationActionStatusImpl) Progress(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLReregistrationActionStatusImpl) FinalStatus(inst []uint32) (DeviceETSIM2MSCLReregistrationActionStatusFinalStatus, error) {
-	var zero DeviceETSIM2MSCLReregistrationActionStatusFinalStatus
-	return zero, model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLSAFPolicySetImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl to implement only some methods.
-type DeviceETSIM2MSCLSAFPolicySetImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	PolicyScope(inst []uint32) ([]string, error)
-	SetPolicyScope(inst []uint32, v []string) error
-	ANPPolicyNumberOfEntries(inst []uint32) (uint32, error)
-	ANPPolicyInstances(inst []uint32) []uint32
-	AddANPPolicy(inst []uint32) (uint32, error)
-	DeleteANPPolicy(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl implements DeviceETSIM2MSCLSAFPolicySetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) PolicyScope(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) SetPolicyScope(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) ANPPolicyNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) ANPPolicyInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) AddANPPolicy(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) DeleteANPPolicy(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLSAFPolicySetANPPolicyImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl to implement only some methods.
-type DeviceETSIM2MSCLSAFPolicySetANPPolicyImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ANName(inst []uint32) (string, error)
-	SetANName(inst []uint32, v string) error
-	BlockPeriodNumberOfEntries(inst []uint32) (uint32, error)
-	RequestCategoryNumberOfEntries(inst []uint32) (uint32, error)
-	BlockPeriodInstances(inst []uint32) []uint32
-	AddBlockPeriod(inst []uint32) (uint32, error)
-	DeleteBlockPeriod(inst []uint32, i uint32) error
-	RequestCategoryInstances(inst []uint32) []uint32
-	AddRequestCategory(inst []uint32) (uint32, error)
-	DeleteRequestCategory(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl implements DeviceETSIM2MSCLSAFPolicySetANPPolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) ANName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) SetANName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) BlockPeriodNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) RequestCategoryNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) BlockPeriodInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) AddBlockPeriod(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) DeleteBlockPeriod(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) RequestCategoryInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) AddRequestCategory(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) DeleteRequestCategory(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl to implement only some methods.
-type DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	FailedAttempts(inst []uint32) (uint32, error)
-	SetFailedAttempts(inst []uint32, v uint32) error
-	BlockDuration(inst []uint32) (int32, error)
-	SetBlockDuration(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl implements DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) FailedAttempts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) SetFailedAttempts(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) BlockDuration(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) SetBlockDuration(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl to implement only some methods.
-type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	RCAT(inst []uint32) (string, error)
-	SetRCAT(inst []uint32, v string) error
-	ScheduleNumberOfEntries(inst []uint32) (uint32, error)
-	ScheduleInstances(inst []uint32) []uint32
-	AddSchedule(inst []uint32) (uint32, error)
-	DeleteSchedule(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl implements DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) RCAT(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) SetRCAT(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) ScheduleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) ScheduleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) AddSchedule(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) DeleteSchedule(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl to implement only some methods.
-type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Schedules(inst []uint32) ([]string, error)
-	SetSchedules(inst []uint32, v []string) error
-	AbsTimeSpanNumberOfEntries(inst []uint32) (uint32, error)
-	AbsTimeSpanInstances(inst []uint32) []uint32
-	AddAbsTimeSpan(inst []uint32) (uint32, error)
-	DeleteAbsTimeSpan(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl implements DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) Schedules(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) SetSchedules(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) AbsTimeSpanNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) AbsTimeSpanInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) AddAbsTimeSpan(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) DeleteAbsTimeSpan(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl to implement only some methods.
-type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	StartTime(inst []uint32) (time.Time, error)
-	SetStartTime(inst []uint32, v time.Time) error
-	EndTime(inst []uint32) (time.Time, error)
-	SetEndTime(inst []uint32, v time.Time) error
-}
-
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl implements DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) StartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) SetStartTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) EndTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) SetEndTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl to implement only some methods.
-type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl interface {
-	DefaultRCATValue(inst []uint32) (string, error)
-	SetDefaultRCATValue(inst []uint32, v string) error
-	RequestCategoryNumberOfEntries(inst []uint32) (uint32, error)
-	RequestCategoryInstances(inst []uint32) []uint32
-	AddRequestCategory(inst []uint32) (uint32, error)
-	DeleteRequestCategory(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl implements DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) DefaultRCATValue(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) SetDefaultRCATValue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) RequestCategoryNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) RequestCategoryInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) AddRequestCategory(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) DeleteRequestCategory(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl to implement only some methods.
-type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	RCAT(inst []uint32) (string, error)
-	SetRCAT(inst []uint32, v string) error
-	TolerableDelay(inst []uint32) (int32, error)
-	SetTolerableDelay(inst []uint32, v int32) error
-	Thresh(inst []uint32) (uint32, error)
-	SetThresh(inst []uint32, v uint32) error
-	Mem(inst []uint32) (string, error)
-	SetMem(inst []uint32, v string) error
-	RankedANList(inst []uint32) ([]string, error)
-	SetRankedANList(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl implements DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl struct{}
-
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) RCAT(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetRCAT(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) TolerableDelay(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetTolerableDelay(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) Thresh(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetThresh(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) Mem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetMem(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) RankedANList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetRankedANList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
+	TolerableDelay model.ReadWriteParam[int32] `dm:"i"`
 }

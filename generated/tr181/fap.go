@@ -5,2029 +5,948 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var ()
-
-// DeviceFAP holds the values of Device.FAP. (object, readOnly, since 2.4)
+// DeviceFAP holds the values of Device.FAP. (object, readOnly, since 2.4).
 type DeviceFAP struct {
-	ApplicationPlatform *DeviceFAPApplicationPlatform `cwmp:"ApplicationPlatform."`
-	GPS                 *DeviceFAPGPS                 `cwmp:"GPS."`
-	PerfMgmt            *DeviceFAPPerfMgmt            `cwmp:"PerfMgmt."`
+	ApplicationPlatform *DeviceFAPApplicationPlatform `json:"ApplicationPlatform,omitzero"`
+	GPS                 *DeviceFAPGPS                 `json:"GPS,omitzero"`
+	PerfMgmt            *DeviceFAPPerfMgmt            `json:"PerfMgmt,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAP) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceFAP) ValidateAt(c *model.Checker, p string) {
 	if o.ApplicationPlatform != nil {
-		o.ApplicationPlatform.ValidateAt(prefix+"ApplicationPlatform.", v)
+		o.ApplicationPlatform.ValidateAt(c, p+"ApplicationPlatform.")
 	}
 	if o.GPS != nil {
-		o.GPS.ValidateAt(prefix+"GPS.", v)
+		o.GPS.ValidateAt(c, p+"GPS.")
 	}
 	if o.PerfMgmt != nil {
-		o.PerfMgmt.ValidateAt(prefix+"PerfMgmt.", v)
+		o.PerfMgmt.ValidateAt(c, p+"PerfMgmt.")
 	}
 }
 
 // DeviceFAPPath is the typed path of Device.FAP.
 type DeviceFAPPath struct {
-	obj                 model.ObjectPath
-	ApplicationPlatform DeviceFAPApplicationPlatformPath
-	GPS                 DeviceFAPGPSPath
-	PerfMgmt            DeviceFAPPerfMgmtPath
-}
-
-// Path returns the object's instance path.
-func (x DeviceFAPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPPath(prefix string) DeviceFAPPath {
-	p := &prefix
-	return DeviceFAPPath{
-		ApplicationPlatform: newDeviceFAPApplicationPlatformPath(prefix + "ApplicationPlatform."),
-		GPS:                 newDeviceFAPGPSPath(prefix + "GPS."),
-		PerfMgmt:            newDeviceFAPPerfMgmtPath(prefix + "PerfMgmt."),
-		obj:                 model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	ApplicationPlatform DeviceFAPApplicationPlatformPath `dm:"ApplicationPlatform."`
+	GPS                 DeviceFAPGPSPath                 `dm:"GPS."`
+	PerfMgmt            DeviceFAPPerfMgmtPath            `dm:"PerfMgmt."`
 }
 
 // DeviceFAPApplicationPlatformStatus enumerates the values of Device.FAP.ApplicationPlatform.Status.
 type DeviceFAPApplicationPlatformStatus string
 
-func (e DeviceFAPApplicationPlatformStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPApplicationPlatformStatus_Disabled     DeviceFAPApplicationPlatformStatus = "Disabled"
-	DeviceFAPApplicationPlatformStatus_Enabled      DeviceFAPApplicationPlatformStatus = "Enabled"
-	DeviceFAPApplicationPlatformStatus_Reset        DeviceFAPApplicationPlatformStatus = "Reset"
+	DeviceFAPApplicationPlatformStatus_Disabled DeviceFAPApplicationPlatformStatus = "Disabled"
+
+	DeviceFAPApplicationPlatformStatus_Enabled DeviceFAPApplicationPlatformStatus = "Enabled"
+
+	DeviceFAPApplicationPlatformStatus_Reset DeviceFAPApplicationPlatformStatus = "Reset"
+
 	DeviceFAPApplicationPlatformStatus_Initializing DeviceFAPApplicationPlatformStatus = "Initializing"
 )
 
-var (
-	synDeviceFAPApplicationPlatform_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatform_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatform_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Reset"}, {Value: "Initializing"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatform_MaxNumberOfApplications     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFAPApplicationPlatform_CurrentNumberofApplications = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFAPApplicationPlatform holds the values of Device.FAP.ApplicationPlatform. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatform holds the values of Device.FAP.ApplicationPlatform. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatform struct {
-	// Version: string(:64), readOnly, since 2.4.
-	Version string `cwmp:"Version"`
-	// Enable: boolean, readWrite, since 2.4.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Reset,Initializing}, readOnly, since 2.4.
-	Status DeviceFAPApplicationPlatformStatus `cwmp:"Status"`
-	// MaxNumberOfApplications: unsignedInt, readOnly, since 2.4.
-	MaxNumberOfApplications uint32 `cwmp:"MaxNumberOfApplications"`
-	// CurrentNumberofApplications: unsignedInt, readOnly, since 2.4.
-	CurrentNumberofApplications uint32                                    `cwmp:"CurrentNumberofApplications"`
-	Capabilities                *DeviceFAPApplicationPlatformCapabilities `cwmp:"Capabilities."`
-	Control                     *DeviceFAPApplicationPlatformControl      `cwmp:"Control."`
-	Monitoring                  *DeviceFAPApplicationPlatformMonitoring   `cwmp:"Monitoring."`
+	Version string `json:"Version,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceFAPApplicationPlatformStatus `json:"Status,omitzero"`
+
+	MaxNumberOfApplications uint32 `json:"MaxNumberOfApplications,omitzero"`
+
+	CurrentNumberofApplications uint32 `json:"CurrentNumberofApplications,omitzero"`
+
+	Capabilities *DeviceFAPApplicationPlatformCapabilities `json:"Capabilities,omitzero"`
+	Control      *DeviceFAPApplicationPlatformControl      `json:"Control,omitzero"`
+	Monitoring   *DeviceFAPApplicationPlatformMonitoring   `json:"Monitoring,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatform) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatform) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFAPApplicationPlatform_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPApplicationPlatform_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceFAPApplicationPlatform) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Version", 1901, o.Version)
+	c.String(p, "Status", 1900, string(o.Status))
 	if o.Capabilities != nil {
-		o.Capabilities.ValidateAt(prefix+"Capabilities.", v)
+		o.Capabilities.ValidateAt(c, p+"Capabilities.")
 	}
 	if o.Control != nil {
-		o.Control.ValidateAt(prefix+"Control.", v)
+		o.Control.ValidateAt(c, p+"Control.")
 	}
 	if o.Monitoring != nil {
-		o.Monitoring.ValidateAt(prefix+"Monitoring.", v)
+		o.Monitoring.ValidateAt(c, p+"Monitoring.")
 	}
 }
 
 // DeviceFAPApplicationPlatformPath is the typed path of Device.FAP.ApplicationPlatform.
 type DeviceFAPApplicationPlatformPath struct {
-	obj                         model.ObjectPath
-	Version                     model.ReadOnlyParam[string]
-	Enable                      model.ReadWriteParam[bool]
-	Status                      model.ReadOnlyParam[DeviceFAPApplicationPlatformStatus]
-	MaxNumberOfApplications     model.ReadOnlyParam[uint32]
-	CurrentNumberofApplications model.ReadOnlyParam[uint32]
-	Capabilities                DeviceFAPApplicationPlatformCapabilitiesPath
-	Control                     DeviceFAPApplicationPlatformControlPath
-	Monitoring                  DeviceFAPApplicationPlatformMonitoringPath
-}
+	model.ObjectPath
+	CurrentNumberofApplications model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformPath(prefix string) DeviceFAPApplicationPlatformPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformPath{
-		Capabilities:                newDeviceFAPApplicationPlatformCapabilitiesPath(prefix + "Capabilities."),
-		Control:                     newDeviceFAPApplicationPlatformControlPath(prefix + "Control."),
-		CurrentNumberofApplications: model.NewReadOnly[uint32](p, "CurrentNumberofApplications", model.TypeUnsignedInt),
-		Enable:                      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MaxNumberOfApplications:     model.NewReadOnly[uint32](p, "MaxNumberOfApplications", model.TypeUnsignedInt),
-		Monitoring:                  newDeviceFAPApplicationPlatformMonitoringPath(prefix + "Monitoring."),
-		Status:                      model.NewReadOnly[DeviceFAPApplicationPlatformStatus](p, "Status", model.TypeString),
-		Version:                     model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxNumberOfApplications model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
+
+	Capabilities DeviceFAPApplicationPlatformCapabilitiesPath `dm:"Capabilities."`
+	Control      DeviceFAPApplicationPlatformControlPath      `dm:"Control."`
+	Monitoring   DeviceFAPApplicationPlatformMonitoringPath   `dm:"Monitoring."`
 }
 
 // DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported enumerates the values of Device.FAP.ApplicationPlatform.Capabilities.AuthenticationMethodsSupported.
 type DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported string
 
-func (e DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported_Basic            DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported = "Basic"
-	DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported_Digest           DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported = "Digest"
+	DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported_Basic DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported = "Basic"
+
+	DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported_Digest DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported = "Digest"
+
 	DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported_DigitalSignature DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported = "DigitalSignature"
 )
 
 // DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported enumerates the values of Device.FAP.ApplicationPlatform.Capabilities.AccessLevelsSupported.
 type DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported string
 
-func (e DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Guest         DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Guest"
-	DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Standard      DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Standard"
-	DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Restricted    DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Restricted"
+	DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Guest DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Guest"
+
+	DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Standard DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Standard"
+
+	DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Restricted DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Restricted"
+
 	DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Administrator DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Administrator"
-	DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Debug         DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Debug"
+
+	DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported_Debug DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported = "Debug"
 )
 
 // DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType enumerates the values of Device.FAP.ApplicationPlatform.Capabilities.SendSMSTargetAddressType.
 type DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType string
 
-func (e DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType_TelUri             DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType = "TelUri"
+	DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType_TelUri DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType = "TelUri"
+
 	DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType_AnonymousReference DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType = "AnonymousReference"
-	DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType_All                DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType = "All"
+
+	DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType_All DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType = "All"
 )
 
 // DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType enumerates the values of Device.FAP.ApplicationPlatform.Capabilities.SendMMSTargetAddressType.
 type DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType string
 
-func (e DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_TelUri             DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "TelUri"
+	DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_TelUri DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "TelUri"
+
 	DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_AnonymousReference DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "AnonymousReference"
-	DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_All                DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "All"
+
+	DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_All DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "All"
 )
 
-var (
-	synDeviceFAPApplicationPlatformCapabilities_PresenceApplicationSupport                            = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformCapabilities_FemtoAwarenessAPISupport                              = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformCapabilities_SMSAPISupport                                         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformCapabilities_SubscribeToNotificationsOfSMSSentToApplicationSupport = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformCapabilities_QuerySMSDeliveryStatusSupport                         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformCapabilities_MMSAPISupport                                         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformCapabilities_QueryMMSDeliveryStatusSupport                         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformCapabilities_SubscribeToNotificationsOfMMSSentToApplicationSupport = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformCapabilities_TerminalLocationAPISupport                            = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformCapabilities_AuthenticationMethodsSupported                        = &model.Syntax{
-		Enums: []model.Enum{{Value: "Basic"}, {Value: "Digest"}, {Value: "DigitalSignature"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformCapabilities_AccessLevelsSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "Guest"}, {Value: "Standard"}, {Value: "Restricted"}, {Value: "Administrator"}, {Value: "Debug"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformCapabilities_SendSMSTargetAddressType = &model.Syntax{
-		Enums: []model.Enum{{Value: "TelUri"}, {Value: "AnonymousReference"}, {Value: "All"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformCapabilities_SendMMSTargetAddressType = &model.Syntax{
-		Enums: []model.Enum{{Value: "TelUri"}, {Value: "AnonymousReference"}, {Value: "All"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceFAPApplicationPlatformCapabilities holds the values of Device.FAP.ApplicationPlatform.Capabilities. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformCapabilities holds the values of Device.FAP.ApplicationPlatform.Capabilities. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformCapabilities struct {
-	// PresenceApplicationSupport: boolean, readOnly, since 2.4.
-	PresenceApplicationSupport bool `cwmp:"PresenceApplicationSupport"`
-	// FemtoAwarenessAPISupport: boolean, readOnly, since 2.4.
-	FemtoAwarenessAPISupport bool `cwmp:"FemtoAwarenessAPISupport"`
-	// SMSAPISupport: boolean, readOnly, since 2.4.
-	SMSAPISupport bool `cwmp:"SMSAPISupport"`
-	// SubscribeToNotificationsOfSMSSentToApplicationSupport: boolean, readOnly, since 2.4.
-	SubscribeToNotificationsOfSMSSentToApplicationSupport bool `cwmp:"SubscribeToNotificationsOfSMSSentToApplicationSupport"`
-	// QuerySMSDeliveryStatusSupport: boolean, readOnly, since 2.4.
-	QuerySMSDeliveryStatusSupport bool `cwmp:"QuerySMSDeliveryStatusSupport"`
-	// MMSAPISupport: boolean, readOnly, since 2.4.
-	MMSAPISupport bool `cwmp:"MMSAPISupport"`
-	// QueryMMSDeliveryStatusSupport: boolean, readOnly, since 2.4.
-	QueryMMSDeliveryStatusSupport bool `cwmp:"QueryMMSDeliveryStatusSupport"`
-	// SubscribeToNotificationsOfMMSSentToApplicationSupport: boolean, readOnly, since 2.4.
-	SubscribeToNotificationsOfMMSSentToApplicationSupport bool `cwmp:"SubscribeToNotificationsOfMMSSentToApplicationSupport"`
-	// TerminalLocationAPISupport: boolean, readOnly, since 2.4.
-	TerminalLocationAPISupport bool `cwmp:"TerminalLocationAPISupport"`
-	// AuthenticationMethodsSupported: list<string{Basic,Digest,DigitalSignature}>, readOnly, since 2.4.
-	AuthenticationMethodsSupported []DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported `cwmp:"AuthenticationMethodsSupported"`
-	// AccessLevelsSupported: list<string{Guest,Standard,Restricted,Administrator,Debug}>, readOnly, since 2.4.
-	AccessLevelsSupported []DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported `cwmp:"AccessLevelsSupported"`
-	// SendSMSTargetAddressType: list<string{TelUri,AnonymousReference,All}>, readOnly, since 2.4.
-	SendSMSTargetAddressType []DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType `cwmp:"SendSMSTargetAddressType"`
-	// SendMMSTargetAddressType: list<string{TelUri,AnonymousReference,All}>, readOnly, since 2.4.
-	SendMMSTargetAddressType []DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType `cwmp:"SendMMSTargetAddressType"`
+	PresenceApplicationSupport bool `json:"PresenceApplicationSupport,omitzero"`
+
+	FemtoAwarenessAPISupport bool `json:"FemtoAwarenessAPISupport,omitzero"`
+
+	SMSAPISupport bool `json:"SMSAPISupport,omitzero"`
+
+	SubscribeToNotificationsOfSMSSentToApplicationSupport bool `json:"SubscribeToNotificationsOfSMSSentToApplicationSupport,omitzero"`
+
+	QuerySMSDeliveryStatusSupport bool `json:"QuerySMSDeliveryStatusSupport,omitzero"`
+
+	MMSAPISupport bool `json:"MMSAPISupport,omitzero"`
+
+	QueryMMSDeliveryStatusSupport bool `json:"QueryMMSDeliveryStatusSupport,omitzero"`
+
+	SubscribeToNotificationsOfMMSSentToApplicationSupport bool `json:"SubscribeToNotificationsOfMMSSentToApplicationSupport,omitzero"`
+
+	TerminalLocationAPISupport bool `json:"TerminalLocationAPISupport,omitzero"`
+
+	AuthenticationMethodsSupported []DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported `json:"AuthenticationMethodsSupported,omitzero"`
+
+	AccessLevelsSupported []DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported `json:"AccessLevelsSupported,omitzero"`
+
+	SendSMSTargetAddressType []DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType `json:"SendSMSTargetAddressType,omitzero"`
+
+	SendMMSTargetAddressType []DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType `json:"SendMMSTargetAddressType,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformCapabilities) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformCapabilities) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceFAPApplicationPlatformCapabilities_AuthenticationMethodsSupported, model.FormatValue(model.TypeString, o.AuthenticationMethodsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationMethodsSupported",
-		})
-	}
-	if e := model.CheckValue(synDeviceFAPApplicationPlatformCapabilities_AccessLevelsSupported, model.FormatValue(model.TypeString, o.AccessLevelsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AccessLevelsSupported",
-		})
-	}
-	if e := model.CheckValue(synDeviceFAPApplicationPlatformCapabilities_SendSMSTargetAddressType, model.FormatValue(model.TypeString, o.SendSMSTargetAddressType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SendSMSTargetAddressType",
-		})
-	}
-	if e := model.CheckValue(synDeviceFAPApplicationPlatformCapabilities_SendMMSTargetAddressType, model.FormatValue(model.TypeString, o.SendMMSTargetAddressType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SendMMSTargetAddressType",
-		})
-	}
+func (o *DeviceFAPApplicationPlatformCapabilities) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "AuthenticationMethodsSupported", 1815, model.JoinStrings(o.AuthenticationMethodsSupported), len(o.AuthenticationMethodsSupported) > 0)
+	c.Wire(p, "AccessLevelsSupported", 1814, model.JoinStrings(o.AccessLevelsSupported), len(o.AccessLevelsSupported) > 0)
+	c.Wire(p, "SendSMSTargetAddressType", 1823, model.JoinStrings(o.SendSMSTargetAddressType), len(o.SendSMSTargetAddressType) > 0)
+	c.Wire(p, "SendMMSTargetAddressType", 1822, model.JoinStrings(o.SendMMSTargetAddressType), len(o.SendMMSTargetAddressType) > 0)
 }
 
 // DeviceFAPApplicationPlatformCapabilitiesPath is the typed path of Device.FAP.ApplicationPlatform.Capabilities.
 type DeviceFAPApplicationPlatformCapabilitiesPath struct {
-	obj                                                   model.ObjectPath
-	PresenceApplicationSupport                            model.ReadOnlyParam[bool]
-	FemtoAwarenessAPISupport                              model.ReadOnlyParam[bool]
-	SMSAPISupport                                         model.ReadOnlyParam[bool]
-	SubscribeToNotificationsOfSMSSentToApplicationSupport model.ReadOnlyParam[bool]
-	QuerySMSDeliveryStatusSupport                         model.ReadOnlyParam[bool]
-	MMSAPISupport                                         model.ReadOnlyParam[bool]
-	QueryMMSDeliveryStatusSupport                         model.ReadOnlyParam[bool]
-	SubscribeToNotificationsOfMMSSentToApplicationSupport model.ReadOnlyParam[bool]
-	TerminalLocationAPISupport                            model.ReadOnlyParam[bool]
-	AuthenticationMethodsSupported                        model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported]
-	AccessLevelsSupported                                 model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported]
-	SendSMSTargetAddressType                              model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType]
-	SendMMSTargetAddressType                              model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType]
+	model.ObjectPath
+	AccessLevelsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	AuthenticationMethodsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	FemtoAwarenessAPISupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	MMSAPISupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	PresenceApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	QueryMMSDeliveryStatusSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	QuerySMSDeliveryStatusSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	SMSAPISupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	SendMMSTargetAddressType model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SendSMSTargetAddressType model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SubscribeToNotificationsOfMMSSentToApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	SubscribeToNotificationsOfSMSSentToApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	TerminalLocationAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformCapabilitiesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformCapabilitiesPath(prefix string) DeviceFAPApplicationPlatformCapabilitiesPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformCapabilitiesPath{
-		AccessLevelsSupported:                                 model.NewReadOnly[[]DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported](p, "AccessLevelsSupported", model.TypeString),
-		AuthenticationMethodsSupported:                        model.NewReadOnly[[]DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported](p, "AuthenticationMethodsSupported", model.TypeString),
-		FemtoAwarenessAPISupport:                              model.NewReadOnly[bool](p, "FemtoAwarenessAPISupport", model.TypeBoolean),
-		MMSAPISupport:                                         model.NewReadOnly[bool](p, "MMSAPISupport", model.TypeBoolean),
-		PresenceApplicationSupport:                            model.NewReadOnly[bool](p, "PresenceApplicationSupport", model.TypeBoolean),
-		QueryMMSDeliveryStatusSupport:                         model.NewReadOnly[bool](p, "QueryMMSDeliveryStatusSupport", model.TypeBoolean),
-		QuerySMSDeliveryStatusSupport:                         model.NewReadOnly[bool](p, "QuerySMSDeliveryStatusSupport", model.TypeBoolean),
-		SMSAPISupport:                                         model.NewReadOnly[bool](p, "SMSAPISupport", model.TypeBoolean),
-		SendMMSTargetAddressType:                              model.NewReadOnly[[]DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType](p, "SendMMSTargetAddressType", model.TypeString),
-		SendSMSTargetAddressType:                              model.NewReadOnly[[]DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType](p, "SendSMSTargetAddressType", model.TypeString),
-		SubscribeToNotificationsOfMMSSentToApplicationSupport: model.NewReadOnly[bool](p, "SubscribeToNotificationsOfMMSSentToApplicationSupport", model.TypeBoolean),
-		SubscribeToNotificationsOfSMSSentToApplicationSupport: model.NewReadOnly[bool](p, "SubscribeToNotificationsOfSMSSentToApplicationSupport", model.TypeBoolean),
-		TerminalLocationAPISupport:                            model.NewReadOnly[bool](p, "TerminalLocationAPISupport", model.TypeBoolean),
-		obj:                                                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFAPApplicationPlatformControl_AuthenticationMethod = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.Capabilities.AuthenticationMethodsSupported",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformControl_TunnelInst = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceFAPApplicationPlatformControl holds the values of Device.FAP.ApplicationPlatform.Control. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformControl holds the values of Device.FAP.ApplicationPlatform.Control. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformControl struct {
-	// AuthenticationMethod: string(:256) enumerationRef, readWrite, since 2.4.
-	AuthenticationMethod string `cwmp:"AuthenticationMethod"`
-	// TunnelInst: string(:256), readWrite, since 2.4.
-	TunnelInst       string                                               `cwmp:"TunnelInst"`
-	FemtoAwareness   *DeviceFAPApplicationPlatformControlFemtoAwareness   `cwmp:"FemtoAwareness."`
-	MMS              *DeviceFAPApplicationPlatformControlMMS              `cwmp:"MMS."`
-	SMS              *DeviceFAPApplicationPlatformControlSMS              `cwmp:"SMS."`
-	TerminalLocation *DeviceFAPApplicationPlatformControlTerminalLocation `cwmp:"TerminalLocation."`
+	AuthenticationMethod string `json:"AuthenticationMethod,omitzero"`
+
+	TunnelInst string `json:"TunnelInst,omitzero"`
+
+	FemtoAwareness   *DeviceFAPApplicationPlatformControlFemtoAwareness   `json:"FemtoAwareness,omitzero"`
+	MMS              *DeviceFAPApplicationPlatformControlMMS              `json:"MMS,omitzero"`
+	SMS              *DeviceFAPApplicationPlatformControlSMS              `json:"SMS,omitzero"`
+	TerminalLocation *DeviceFAPApplicationPlatformControlTerminalLocation `json:"TerminalLocation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformControl) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformControl) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFAPApplicationPlatformControl_AuthenticationMethod, o.AuthenticationMethod); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationMethod",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPApplicationPlatformControl_TunnelInst, o.TunnelInst); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TunnelInst",
-		})
-	}
+func (o *DeviceFAPApplicationPlatformControl) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AuthenticationMethod", 1828, o.AuthenticationMethod)
+	c.String(p, "TunnelInst", 1863, o.TunnelInst)
 	if o.FemtoAwareness != nil {
-		o.FemtoAwareness.ValidateAt(prefix+"FemtoAwareness.", v)
+		o.FemtoAwareness.ValidateAt(c, p+"FemtoAwareness.")
 	}
 	if o.MMS != nil {
-		o.MMS.ValidateAt(prefix+"MMS.", v)
+		o.MMS.ValidateAt(c, p+"MMS.")
 	}
 	if o.SMS != nil {
-		o.SMS.ValidateAt(prefix+"SMS.", v)
+		o.SMS.ValidateAt(c, p+"SMS.")
 	}
 	if o.TerminalLocation != nil {
-		o.TerminalLocation.ValidateAt(prefix+"TerminalLocation.", v)
+		o.TerminalLocation.ValidateAt(c, p+"TerminalLocation.")
 	}
 }
 
 // DeviceFAPApplicationPlatformControlPath is the typed path of Device.FAP.ApplicationPlatform.Control.
 type DeviceFAPApplicationPlatformControlPath struct {
-	obj                  model.ObjectPath
-	AuthenticationMethod model.ReadWriteParam[string]
-	TunnelInst           model.ReadWriteParam[string]
-	FemtoAwareness       DeviceFAPApplicationPlatformControlFemtoAwarenessPath
-	MMS                  DeviceFAPApplicationPlatformControlMMSPath
-	SMS                  DeviceFAPApplicationPlatformControlSMSPath
-	TerminalLocation     DeviceFAPApplicationPlatformControlTerminalLocationPath
-}
+	model.ObjectPath
+	AuthenticationMethod model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformControlPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformControlPath(prefix string) DeviceFAPApplicationPlatformControlPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformControlPath{
-		AuthenticationMethod: model.NewReadWrite[string](p, "AuthenticationMethod", model.TypeString),
-		FemtoAwareness:       newDeviceFAPApplicationPlatformControlFemtoAwarenessPath(prefix + "FemtoAwareness."),
-		MMS:                  newDeviceFAPApplicationPlatformControlMMSPath(prefix + "MMS."),
-		SMS:                  newDeviceFAPApplicationPlatformControlSMSPath(prefix + "SMS."),
-		TerminalLocation:     newDeviceFAPApplicationPlatformControlTerminalLocationPath(prefix + "TerminalLocation."),
-		TunnelInst:           model.NewReadWrite[string](p, "TunnelInst", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+	TunnelInst model.ReadWriteParam[string] `dm:"s"`
+
+	FemtoAwareness   DeviceFAPApplicationPlatformControlFemtoAwarenessPath   `dm:"FemtoAwareness."`
+	MMS              DeviceFAPApplicationPlatformControlMMSPath              `dm:"MMS."`
+	SMS              DeviceFAPApplicationPlatformControlSMSPath              `dm:"SMS."`
+	TerminalLocation DeviceFAPApplicationPlatformControlTerminalLocationPath `dm:"TerminalLocation."`
 }
 
 // DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing enumerates the values of Device.FAP.ApplicationPlatform.Control.FemtoAwareness.Queueing.
 type DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing string
 
-func (e DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_FiFo     DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing = "FiFo"
+	DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_FiFo DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing = "FiFo"
+
 	DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_Priority DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing = "Priority"
 )
 
-var (
-	synDeviceFAPApplicationPlatformControlFemtoAwareness_APIEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlFemtoAwareness_QueueEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlFemtoAwareness_Queueing    = &model.Syntax{
-		Enums: []model.Enum{{Value: "FiFo"}, {Value: "Priority"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformControlFemtoAwareness_MaxAPIUsersNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformControlFemtoAwareness_FemtozoneID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformControlFemtoAwareness_NotificationsUserIdentifierMSISDN            = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlFemtoAwareness_SubscribeToNotificationsResponseCallbackData = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlFemtoAwareness_QueryFemtocellResponseTimezone               = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceFAPApplicationPlatformControlFemtoAwareness holds the values of Device.FAP.ApplicationPlatform.Control.FemtoAwareness. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformControlFemtoAwareness holds the values of Device.FAP.ApplicationPlatform.Control.FemtoAwareness. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformControlFemtoAwareness struct {
-	// APIEnable: boolean, readWrite, since 2.4.
-	APIEnable bool `cwmp:"APIEnable"`
-	// QueueEnable: boolean, readWrite, since 2.4.
-	QueueEnable bool `cwmp:"QueueEnable"`
-	// Queueing: string{FiFo,Priority}, readWrite, since 2.4.
-	Queueing DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing `cwmp:"Queueing"`
-	// MaxAPIUsersNumber: unsignedInt[0:255], readWrite, since 2.4.
-	MaxAPIUsersNumber uint32 `cwmp:"MaxAPIUsersNumber"`
-	// FemtozoneID: string(:256), readWrite, since 2.4.
-	FemtozoneID string `cwmp:"FemtozoneID"`
-	// NotificationsUserIdentifierMSISDN: boolean, readWrite, since 2.4.
-	NotificationsUserIdentifierMSISDN bool `cwmp:"NotificationsUserIdentifierMSISDN"`
-	// SubscribeToNotificationsResponseCallbackData: boolean, readWrite, since 2.4.
-	SubscribeToNotificationsResponseCallbackData bool `cwmp:"SubscribeToNotificationsResponseCallbackData"`
-	// QueryFemtocellResponseTimezone: boolean, readWrite, since 2.4.
-	QueryFemtocellResponseTimezone bool `cwmp:"QueryFemtocellResponseTimezone"`
+	APIEnable bool `json:"APIEnable,omitzero"`
+
+	QueueEnable bool `json:"QueueEnable,omitzero"`
+
+	Queueing DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing `json:"Queueing,omitzero"`
+
+	MaxAPIUsersNumber uint32 `json:"MaxAPIUsersNumber,omitzero"`
+
+	FemtozoneID string `json:"FemtozoneID,omitzero"`
+
+	NotificationsUserIdentifierMSISDN bool `json:"NotificationsUserIdentifierMSISDN,omitzero"`
+
+	SubscribeToNotificationsResponseCallbackData bool `json:"SubscribeToNotificationsResponseCallbackData,omitzero"`
+
+	QueryFemtocellResponseTimezone bool `json:"QueryFemtocellResponseTimezone,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformControlFemtoAwareness) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformControlFemtoAwareness) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFAPApplicationPlatformControlFemtoAwareness_Queueing, string(o.Queueing)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Queueing",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformControlFemtoAwareness_MaxAPIUsersNumber, uint64(o.MaxAPIUsersNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAPIUsersNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPApplicationPlatformControlFemtoAwareness_FemtozoneID, o.FemtozoneID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FemtozoneID",
-		})
-	}
+func (o *DeviceFAPApplicationPlatformControlFemtoAwareness) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Queueing", 1836, string(o.Queueing))
+	c.Uint(p, "MaxAPIUsersNumber", 1832, uint64(o.MaxAPIUsersNumber))
+	c.String(p, "FemtozoneID", 1831, o.FemtozoneID)
 }
 
 // DeviceFAPApplicationPlatformControlFemtoAwarenessPath is the typed path of Device.FAP.ApplicationPlatform.Control.FemtoAwareness.
 type DeviceFAPApplicationPlatformControlFemtoAwarenessPath struct {
-	obj                                          model.ObjectPath
-	APIEnable                                    model.ReadWriteParam[bool]
-	QueueEnable                                  model.ReadWriteParam[bool]
-	Queueing                                     model.ReadWriteParam[DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing]
-	MaxAPIUsersNumber                            model.ReadWriteParam[uint32]
-	FemtozoneID                                  model.ReadWriteParam[string]
-	NotificationsUserIdentifierMSISDN            model.ReadWriteParam[bool]
-	SubscribeToNotificationsResponseCallbackData model.ReadWriteParam[bool]
-	QueryFemtocellResponseTimezone               model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformControlFemtoAwarenessPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformControlFemtoAwarenessPath(prefix string) DeviceFAPApplicationPlatformControlFemtoAwarenessPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformControlFemtoAwarenessPath{
-		APIEnable:                         model.NewReadWrite[bool](p, "APIEnable", model.TypeBoolean),
-		FemtozoneID:                       model.NewReadWrite[string](p, "FemtozoneID", model.TypeString),
-		MaxAPIUsersNumber:                 model.NewReadWrite[uint32](p, "MaxAPIUsersNumber", model.TypeUnsignedInt),
-		NotificationsUserIdentifierMSISDN: model.NewReadWrite[bool](p, "NotificationsUserIdentifierMSISDN", model.TypeBoolean),
-		QueryFemtocellResponseTimezone:    model.NewReadWrite[bool](p, "QueryFemtocellResponseTimezone", model.TypeBoolean),
-		QueueEnable:                       model.NewReadWrite[bool](p, "QueueEnable", model.TypeBoolean),
-		Queueing:                          model.NewReadWrite[DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing](p, "Queueing", model.TypeString),
-		SubscribeToNotificationsResponseCallbackData: model.NewReadWrite[bool](p, "SubscribeToNotificationsResponseCallbackData", model.TypeBoolean),
-		obj: model.NewObjectPath(p),
-	}
+	FemtozoneID model.ReadWriteParam[string] `dm:"s"`
+
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	NotificationsUserIdentifierMSISDN model.ReadWriteParam[bool] `dm:"b"`
+
+	QueryFemtocellResponseTimezone model.ReadWriteParam[bool] `dm:"b"`
+
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing] `dm:"s"`
+
+	SubscribeToNotificationsResponseCallbackData model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceFAPApplicationPlatformControlMMSQueueing enumerates the values of Device.FAP.ApplicationPlatform.Control.MMS.Queueing.
 type DeviceFAPApplicationPlatformControlMMSQueueing string
 
-func (e DeviceFAPApplicationPlatformControlMMSQueueing) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPApplicationPlatformControlMMSQueueing_FiFo     DeviceFAPApplicationPlatformControlMMSQueueing = "FiFo"
+	DeviceFAPApplicationPlatformControlMMSQueueing_FiFo DeviceFAPApplicationPlatformControlMMSQueueing = "FiFo"
+
 	DeviceFAPApplicationPlatformControlMMSQueueing_Priority DeviceFAPApplicationPlatformControlMMSQueueing = "Priority"
 )
 
-var (
-	synDeviceFAPApplicationPlatformControlMMS_APIEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlMMS_QueueEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlMMS_Queueing    = &model.Syntax{
-		Enums: []model.Enum{{Value: "FiFo"}, {Value: "Priority"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformControlMMS_MaxAPIUsersNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformControlMMS_MinSendMMSTimeInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3599",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFAPApplicationPlatformControlMMS_EnableQueryMMSDeliveryStatus                             = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlMMS_EnableSubscribeToNotificationsOfMessageSentToApplication = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceFAPApplicationPlatformControlMMS holds the values of Device.FAP.ApplicationPlatform.Control.MMS. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformControlMMS holds the values of Device.FAP.ApplicationPlatform.Control.MMS. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformControlMMS struct {
-	// APIEnable: boolean, readWrite, since 2.4.
-	APIEnable bool `cwmp:"APIEnable"`
-	// QueueEnable: boolean, readWrite, since 2.4.
-	QueueEnable bool `cwmp:"QueueEnable"`
-	// Queueing: string{FiFo,Priority}, readWrite, since 2.4.
-	Queueing DeviceFAPApplicationPlatformControlMMSQueueing `cwmp:"Queueing"`
-	// MaxAPIUsersNumber: unsignedInt[0:255], readWrite, since 2.4.
-	MaxAPIUsersNumber uint32 `cwmp:"MaxAPIUsersNumber"`
-	// MinSendMMSTimeInterval: unsignedInt[0:3599] seconds, readWrite, since 2.4.
-	MinSendMMSTimeInterval uint32 `cwmp:"MinSendMMSTimeInterval"`
-	// EnableQueryMMSDeliveryStatus: boolean, readWrite, since 2.4.
-	EnableQueryMMSDeliveryStatus bool `cwmp:"EnableQueryMMSDeliveryStatus"`
-	// EnableSubscribeToNotificationsOfMessageSentToApplication: boolean, readWrite, since 2.4.
-	EnableSubscribeToNotificationsOfMessageSentToApplication bool `cwmp:"EnableSubscribeToNotificationsOfMessageSentToApplication"`
+	APIEnable bool `json:"APIEnable,omitzero"`
+
+	QueueEnable bool `json:"QueueEnable,omitzero"`
+
+	Queueing DeviceFAPApplicationPlatformControlMMSQueueing `json:"Queueing,omitzero"`
+
+	MaxAPIUsersNumber uint32 `json:"MaxAPIUsersNumber,omitzero"`
+
+	MinSendMMSTimeInterval uint32 `json:"MinSendMMSTimeInterval,omitzero"`
+
+	EnableQueryMMSDeliveryStatus bool `json:"EnableQueryMMSDeliveryStatus,omitzero"`
+
+	EnableSubscribeToNotificationsOfMessageSentToApplication bool `json:"EnableSubscribeToNotificationsOfMessageSentToApplication,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformControlMMS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformControlMMS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFAPApplicationPlatformControlMMS_Queueing, string(o.Queueing)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Queueing",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformControlMMS_MaxAPIUsersNumber, uint64(o.MaxAPIUsersNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAPIUsersNumber",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformControlMMS_MinSendMMSTimeInterval, uint64(o.MinSendMMSTimeInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinSendMMSTimeInterval",
-		})
-	}
+func (o *DeviceFAPApplicationPlatformControlMMS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Queueing", 1845, string(o.Queueing))
+	c.Uint(p, "MaxAPIUsersNumber", 1842, uint64(o.MaxAPIUsersNumber))
+	c.Uint(p, "MinSendMMSTimeInterval", 1843, uint64(o.MinSendMMSTimeInterval))
 }
 
 // DeviceFAPApplicationPlatformControlMMSPath is the typed path of Device.FAP.ApplicationPlatform.Control.MMS.
 type DeviceFAPApplicationPlatformControlMMSPath struct {
-	obj                                                      model.ObjectPath
-	APIEnable                                                model.ReadWriteParam[bool]
-	QueueEnable                                              model.ReadWriteParam[bool]
-	Queueing                                                 model.ReadWriteParam[DeviceFAPApplicationPlatformControlMMSQueueing]
-	MaxAPIUsersNumber                                        model.ReadWriteParam[uint32]
-	MinSendMMSTimeInterval                                   model.ReadWriteParam[uint32]
-	EnableQueryMMSDeliveryStatus                             model.ReadWriteParam[bool]
-	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformControlMMSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformControlMMSPath(prefix string) DeviceFAPApplicationPlatformControlMMSPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformControlMMSPath{
-		APIEnable:                    model.NewReadWrite[bool](p, "APIEnable", model.TypeBoolean),
-		EnableQueryMMSDeliveryStatus: model.NewReadWrite[bool](p, "EnableQueryMMSDeliveryStatus", model.TypeBoolean),
-		EnableSubscribeToNotificationsOfMessageSentToApplication: model.NewReadWrite[bool](p, "EnableSubscribeToNotificationsOfMessageSentToApplication", model.TypeBoolean),
-		MaxAPIUsersNumber:      model.NewReadWrite[uint32](p, "MaxAPIUsersNumber", model.TypeUnsignedInt),
-		MinSendMMSTimeInterval: model.NewReadWrite[uint32](p, "MinSendMMSTimeInterval", model.TypeUnsignedInt),
-		QueueEnable:            model.NewReadWrite[bool](p, "QueueEnable", model.TypeBoolean),
-		Queueing:               model.NewReadWrite[DeviceFAPApplicationPlatformControlMMSQueueing](p, "Queueing", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
+	EnableQueryMMSDeliveryStatus model.ReadWriteParam[bool] `dm:"b"`
+
+	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinSendMMSTimeInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlMMSQueueing] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformControlSMSQueueing enumerates the values of Device.FAP.ApplicationPlatform.Control.SMS.Queueing.
 type DeviceFAPApplicationPlatformControlSMSQueueing string
 
-func (e DeviceFAPApplicationPlatformControlSMSQueueing) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPApplicationPlatformControlSMSQueueing_FiFo     DeviceFAPApplicationPlatformControlSMSQueueing = "FiFo"
+	DeviceFAPApplicationPlatformControlSMSQueueing_FiFo DeviceFAPApplicationPlatformControlSMSQueueing = "FiFo"
+
 	DeviceFAPApplicationPlatformControlSMSQueueing_Priority DeviceFAPApplicationPlatformControlSMSQueueing = "Priority"
 )
 
-var (
-	synDeviceFAPApplicationPlatformControlSMS_APIEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlSMS_QueueEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlSMS_Queueing    = &model.Syntax{
-		Enums: []model.Enum{{Value: "FiFo"}, {Value: "Priority"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformControlSMS_MaxAPIUsersNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformControlSMS_MinSendSMSTimeInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3599",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFAPApplicationPlatformControlSMS_EnableQuerySMSDeliveryStatus                             = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlSMS_EnableSubscribeToNotificationsOfMessageSentToApplication = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceFAPApplicationPlatformControlSMS holds the values of Device.FAP.ApplicationPlatform.Control.SMS. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformControlSMS holds the values of Device.FAP.ApplicationPlatform.Control.SMS. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformControlSMS struct {
-	// APIEnable: boolean, readWrite, since 2.4.
-	APIEnable bool `cwmp:"APIEnable"`
-	// QueueEnable: boolean, readWrite, since 2.4.
-	QueueEnable bool `cwmp:"QueueEnable"`
-	// Queueing: string{FiFo,Priority}, readWrite, since 2.4.
-	Queueing DeviceFAPApplicationPlatformControlSMSQueueing `cwmp:"Queueing"`
-	// MaxAPIUsersNumber: unsignedInt[0:255], readWrite, since 2.4.
-	MaxAPIUsersNumber uint32 `cwmp:"MaxAPIUsersNumber"`
-	// MinSendSMSTimeInterval: unsignedInt[0:3599] seconds, readWrite, since 2.4.
-	MinSendSMSTimeInterval uint32 `cwmp:"MinSendSMSTimeInterval"`
-	// EnableQuerySMSDeliveryStatus: boolean, readWrite, since 2.4.
-	EnableQuerySMSDeliveryStatus bool `cwmp:"EnableQuerySMSDeliveryStatus"`
-	// EnableSubscribeToNotificationsOfMessageSentToApplication: boolean, readWrite, since 2.4.
-	EnableSubscribeToNotificationsOfMessageSentToApplication bool `cwmp:"EnableSubscribeToNotificationsOfMessageSentToApplication"`
+	APIEnable bool `json:"APIEnable,omitzero"`
+
+	QueueEnable bool `json:"QueueEnable,omitzero"`
+
+	Queueing DeviceFAPApplicationPlatformControlSMSQueueing `json:"Queueing,omitzero"`
+
+	MaxAPIUsersNumber uint32 `json:"MaxAPIUsersNumber,omitzero"`
+
+	MinSendSMSTimeInterval uint32 `json:"MinSendSMSTimeInterval,omitzero"`
+
+	EnableQuerySMSDeliveryStatus bool `json:"EnableQuerySMSDeliveryStatus,omitzero"`
+
+	EnableSubscribeToNotificationsOfMessageSentToApplication bool `json:"EnableSubscribeToNotificationsOfMessageSentToApplication,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformControlSMS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformControlSMS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFAPApplicationPlatformControlSMS_Queueing, string(o.Queueing)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Queueing",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformControlSMS_MaxAPIUsersNumber, uint64(o.MaxAPIUsersNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAPIUsersNumber",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformControlSMS_MinSendSMSTimeInterval, uint64(o.MinSendSMSTimeInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinSendSMSTimeInterval",
-		})
-	}
+func (o *DeviceFAPApplicationPlatformControlSMS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Queueing", 1853, string(o.Queueing))
+	c.Uint(p, "MaxAPIUsersNumber", 1850, uint64(o.MaxAPIUsersNumber))
+	c.Uint(p, "MinSendSMSTimeInterval", 1851, uint64(o.MinSendSMSTimeInterval))
 }
 
 // DeviceFAPApplicationPlatformControlSMSPath is the typed path of Device.FAP.ApplicationPlatform.Control.SMS.
 type DeviceFAPApplicationPlatformControlSMSPath struct {
-	obj                                                      model.ObjectPath
-	APIEnable                                                model.ReadWriteParam[bool]
-	QueueEnable                                              model.ReadWriteParam[bool]
-	Queueing                                                 model.ReadWriteParam[DeviceFAPApplicationPlatformControlSMSQueueing]
-	MaxAPIUsersNumber                                        model.ReadWriteParam[uint32]
-	MinSendSMSTimeInterval                                   model.ReadWriteParam[uint32]
-	EnableQuerySMSDeliveryStatus                             model.ReadWriteParam[bool]
-	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformControlSMSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformControlSMSPath(prefix string) DeviceFAPApplicationPlatformControlSMSPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformControlSMSPath{
-		APIEnable:                    model.NewReadWrite[bool](p, "APIEnable", model.TypeBoolean),
-		EnableQuerySMSDeliveryStatus: model.NewReadWrite[bool](p, "EnableQuerySMSDeliveryStatus", model.TypeBoolean),
-		EnableSubscribeToNotificationsOfMessageSentToApplication: model.NewReadWrite[bool](p, "EnableSubscribeToNotificationsOfMessageSentToApplication", model.TypeBoolean),
-		MaxAPIUsersNumber:      model.NewReadWrite[uint32](p, "MaxAPIUsersNumber", model.TypeUnsignedInt),
-		MinSendSMSTimeInterval: model.NewReadWrite[uint32](p, "MinSendSMSTimeInterval", model.TypeUnsignedInt),
-		QueueEnable:            model.NewReadWrite[bool](p, "QueueEnable", model.TypeBoolean),
-		Queueing:               model.NewReadWrite[DeviceFAPApplicationPlatformControlSMSQueueing](p, "Queueing", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
+	EnableQuerySMSDeliveryStatus model.ReadWriteParam[bool] `dm:"b"`
+
+	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinSendSMSTimeInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlSMSQueueing] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformControlTerminalLocationQueueing enumerates the values of Device.FAP.ApplicationPlatform.Control.TerminalLocation.Queueing.
 type DeviceFAPApplicationPlatformControlTerminalLocationQueueing string
 
-func (e DeviceFAPApplicationPlatformControlTerminalLocationQueueing) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPApplicationPlatformControlTerminalLocationQueueing_FiFo     DeviceFAPApplicationPlatformControlTerminalLocationQueueing = "FiFo"
+	DeviceFAPApplicationPlatformControlTerminalLocationQueueing_FiFo DeviceFAPApplicationPlatformControlTerminalLocationQueueing = "FiFo"
+
 	DeviceFAPApplicationPlatformControlTerminalLocationQueueing_Priority DeviceFAPApplicationPlatformControlTerminalLocationQueueing = "Priority"
 )
 
 // DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress enumerates the values of Device.FAP.ApplicationPlatform.Control.TerminalLocation.QueryMobileLocationResponseAddress.
 type DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress string
 
-func (e DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress_TelUri             DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress = "TelUri"
+	DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress_TelUri DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress = "TelUri"
+
 	DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress_AnonymousReference DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress = "AnonymousReference"
 )
 
-var (
-	synDeviceFAPApplicationPlatformControlTerminalLocation_APIEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlTerminalLocation_QueueEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlTerminalLocation_Queueing    = &model.Syntax{
-		Enums: []model.Enum{{Value: "FiFo"}, {Value: "Priority"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformControlTerminalLocation_MaxAPIUsersNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseAddress = &model.Syntax{
-		Enums: []model.Enum{{Value: "TelUri"}, {Value: "AnonymousReference"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseLongitudeLatitude = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseAltitude          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseTimestamp         = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "86399",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceFAPApplicationPlatformControlTerminalLocation holds the values of Device.FAP.ApplicationPlatform.Control.TerminalLocation. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformControlTerminalLocation holds the values of Device.FAP.ApplicationPlatform.Control.TerminalLocation. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformControlTerminalLocation struct {
-	// APIEnable: boolean, readWrite, since 2.4.
-	APIEnable bool `cwmp:"APIEnable"`
-	// QueueEnable: boolean, readWrite, since 2.4.
-	QueueEnable bool `cwmp:"QueueEnable"`
-	// Queueing: string{FiFo,Priority}, readWrite, since 2.4.
-	Queueing DeviceFAPApplicationPlatformControlTerminalLocationQueueing `cwmp:"Queueing"`
-	// MaxAPIUsersNumber: unsignedInt[0:255], readWrite, since 2.4.
-	MaxAPIUsersNumber uint32 `cwmp:"MaxAPIUsersNumber"`
-	// QueryMobileLocationResponseAddress: string{TelUri,AnonymousReference}, readWrite, since 2.4.
-	QueryMobileLocationResponseAddress DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress `cwmp:"QueryMobileLocationResponseAddress"`
-	// QueryMobileLocationResponseLongitudeLatitude: boolean, readWrite, since 2.4.
-	QueryMobileLocationResponseLongitudeLatitude bool `cwmp:"QueryMobileLocationResponseLongitudeLatitude"`
-	// QueryMobileLocationResponseAltitude: boolean, readWrite, since 2.4.
-	QueryMobileLocationResponseAltitude bool `cwmp:"QueryMobileLocationResponseAltitude"`
-	// QueryMobileLocationResponseTimestamp: unsignedInt[0:86399] seconds, readWrite, since 2.4.
-	QueryMobileLocationResponseTimestamp uint32 `cwmp:"QueryMobileLocationResponseTimestamp"`
+	APIEnable bool `json:"APIEnable,omitzero"`
+
+	QueueEnable bool `json:"QueueEnable,omitzero"`
+
+	Queueing DeviceFAPApplicationPlatformControlTerminalLocationQueueing `json:"Queueing,omitzero"`
+
+	MaxAPIUsersNumber uint32 `json:"MaxAPIUsersNumber,omitzero"`
+
+	QueryMobileLocationResponseAddress DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress `json:"QueryMobileLocationResponseAddress,omitzero"`
+
+	QueryMobileLocationResponseLongitudeLatitude bool `json:"QueryMobileLocationResponseLongitudeLatitude,omitzero"`
+
+	QueryMobileLocationResponseAltitude bool `json:"QueryMobileLocationResponseAltitude,omitzero"`
+
+	QueryMobileLocationResponseTimestamp uint32 `json:"QueryMobileLocationResponseTimestamp,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformControlTerminalLocation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformControlTerminalLocation) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFAPApplicationPlatformControlTerminalLocation_Queueing, string(o.Queueing)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Queueing",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformControlTerminalLocation_MaxAPIUsersNumber, uint64(o.MaxAPIUsersNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAPIUsersNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseAddress, string(o.QueryMobileLocationResponseAddress)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueryMobileLocationResponseAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseTimestamp, uint64(o.QueryMobileLocationResponseTimestamp)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueryMobileLocationResponseTimestamp",
-		})
-	}
+func (o *DeviceFAPApplicationPlatformControlTerminalLocation) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Queueing", 1862, string(o.Queueing))
+	c.Uint(p, "MaxAPIUsersNumber", 1856, uint64(o.MaxAPIUsersNumber))
+	c.String(p, "QueryMobileLocationResponseAddress", 1857, string(o.QueryMobileLocationResponseAddress))
+	c.Uint(p, "QueryMobileLocationResponseTimestamp", 1860, uint64(o.QueryMobileLocationResponseTimestamp))
 }
 
 // DeviceFAPApplicationPlatformControlTerminalLocationPath is the typed path of Device.FAP.ApplicationPlatform.Control.TerminalLocation.
 type DeviceFAPApplicationPlatformControlTerminalLocationPath struct {
-	obj                                          model.ObjectPath
-	APIEnable                                    model.ReadWriteParam[bool]
-	QueueEnable                                  model.ReadWriteParam[bool]
-	Queueing                                     model.ReadWriteParam[DeviceFAPApplicationPlatformControlTerminalLocationQueueing]
-	MaxAPIUsersNumber                            model.ReadWriteParam[uint32]
-	QueryMobileLocationResponseAddress           model.ReadWriteParam[DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress]
-	QueryMobileLocationResponseLongitudeLatitude model.ReadWriteParam[bool]
-	QueryMobileLocationResponseAltitude          model.ReadWriteParam[bool]
-	QueryMobileLocationResponseTimestamp         model.ReadWriteParam[uint32]
+	model.ObjectPath
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	QueryMobileLocationResponseAddress model.ReadWriteParam[DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress] `dm:"s"`
+
+	QueryMobileLocationResponseAltitude model.ReadWriteParam[bool] `dm:"b"`
+
+	QueryMobileLocationResponseLongitudeLatitude model.ReadWriteParam[bool] `dm:"b"`
+
+	QueryMobileLocationResponseTimestamp model.ReadWriteParam[uint32] `dm:"u"`
+
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlTerminalLocationQueueing] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformControlTerminalLocationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformControlTerminalLocationPath(prefix string) DeviceFAPApplicationPlatformControlTerminalLocationPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformControlTerminalLocationPath{
-		APIEnable:                                    model.NewReadWrite[bool](p, "APIEnable", model.TypeBoolean),
-		MaxAPIUsersNumber:                            model.NewReadWrite[uint32](p, "MaxAPIUsersNumber", model.TypeUnsignedInt),
-		QueryMobileLocationResponseAddress:           model.NewReadWrite[DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress](p, "QueryMobileLocationResponseAddress", model.TypeString),
-		QueryMobileLocationResponseAltitude:          model.NewReadWrite[bool](p, "QueryMobileLocationResponseAltitude", model.TypeBoolean),
-		QueryMobileLocationResponseLongitudeLatitude: model.NewReadWrite[bool](p, "QueryMobileLocationResponseLongitudeLatitude", model.TypeBoolean),
-		QueryMobileLocationResponseTimestamp:         model.NewReadWrite[uint32](p, "QueryMobileLocationResponseTimestamp", model.TypeUnsignedInt),
-		QueueEnable:                                  model.NewReadWrite[bool](p, "QueueEnable", model.TypeBoolean),
-		Queueing:                                     model.NewReadWrite[DeviceFAPApplicationPlatformControlTerminalLocationQueueing](p, "Queueing", model.TypeString),
-		obj:                                          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFAPApplicationPlatformMonitoring_Enable             = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformMonitoring_MonitoringInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFAPApplicationPlatformMonitoring_AuthenticationRequestsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFAPApplicationPlatformMonitoring_AuthenticationRequestsRejected = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFAPApplicationPlatformMonitoring holds the values of Device.FAP.ApplicationPlatform.Monitoring. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformMonitoring holds the values of Device.FAP.ApplicationPlatform.Monitoring. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformMonitoring struct {
-	// Enable: boolean, readWrite, since 2.4.
-	Enable bool `cwmp:"Enable"`
-	// MonitoringInterval: unsignedInt seconds, readWrite, since 2.4.
-	MonitoringInterval uint32 `cwmp:"MonitoringInterval"`
-	// AuthenticationRequestsReceived: unsignedInt, readOnly, since 2.4.
-	AuthenticationRequestsReceived uint32 `cwmp:"AuthenticationRequestsReceived"`
-	// AuthenticationRequestsRejected: unsignedInt, readOnly, since 2.4.
-	AuthenticationRequestsRejected uint32                                                  `cwmp:"AuthenticationRequestsRejected"`
-	FemtoAwareness                 *DeviceFAPApplicationPlatformMonitoringFemtoAwareness   `cwmp:"FemtoAwareness."`
-	MMS                            *DeviceFAPApplicationPlatformMonitoringMMS              `cwmp:"MMS."`
-	SMS                            *DeviceFAPApplicationPlatformMonitoringSMS              `cwmp:"SMS."`
-	TerminalLocation               *DeviceFAPApplicationPlatformMonitoringTerminalLocation `cwmp:"TerminalLocation."`
+	Enable bool `json:"Enable,omitzero"`
+
+	MonitoringInterval uint32 `json:"MonitoringInterval,omitzero"`
+
+	AuthenticationRequestsReceived uint32 `json:"AuthenticationRequestsReceived,omitzero"`
+
+	AuthenticationRequestsRejected uint32 `json:"AuthenticationRequestsRejected,omitzero"`
+
+	FemtoAwareness   *DeviceFAPApplicationPlatformMonitoringFemtoAwareness   `json:"FemtoAwareness,omitzero"`
+	MMS              *DeviceFAPApplicationPlatformMonitoringMMS              `json:"MMS,omitzero"`
+	SMS              *DeviceFAPApplicationPlatformMonitoringSMS              `json:"SMS,omitzero"`
+	TerminalLocation *DeviceFAPApplicationPlatformMonitoringTerminalLocation `json:"TerminalLocation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformMonitoring) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformMonitoring) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceFAPApplicationPlatformMonitoring) ValidateAt(c *model.Checker, p string) {
 	if o.FemtoAwareness != nil {
-		o.FemtoAwareness.ValidateAt(prefix+"FemtoAwareness.", v)
+		o.FemtoAwareness.ValidateAt(c, p+"FemtoAwareness.")
 	}
 	if o.MMS != nil {
-		o.MMS.ValidateAt(prefix+"MMS.", v)
+		o.MMS.ValidateAt(c, p+"MMS.")
 	}
 	if o.SMS != nil {
-		o.SMS.ValidateAt(prefix+"SMS.", v)
+		o.SMS.ValidateAt(c, p+"SMS.")
 	}
 	if o.TerminalLocation != nil {
-		o.TerminalLocation.ValidateAt(prefix+"TerminalLocation.", v)
+		o.TerminalLocation.ValidateAt(c, p+"TerminalLocation.")
 	}
 }
 
 // DeviceFAPApplicationPlatformMonitoringPath is the typed path of Device.FAP.ApplicationPlatform.Monitoring.
 type DeviceFAPApplicationPlatformMonitoringPath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	MonitoringInterval             model.ReadWriteParam[uint32]
-	AuthenticationRequestsReceived model.ReadOnlyParam[uint32]
-	AuthenticationRequestsRejected model.ReadOnlyParam[uint32]
-	FemtoAwareness                 DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath
-	MMS                            DeviceFAPApplicationPlatformMonitoringMMSPath
-	SMS                            DeviceFAPApplicationPlatformMonitoringSMSPath
-	TerminalLocation               DeviceFAPApplicationPlatformMonitoringTerminalLocationPath
-}
+	model.ObjectPath
+	AuthenticationRequestsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformMonitoringPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformMonitoringPath(prefix string) DeviceFAPApplicationPlatformMonitoringPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformMonitoringPath{
-		AuthenticationRequestsReceived: model.NewReadOnly[uint32](p, "AuthenticationRequestsReceived", model.TypeUnsignedInt),
-		AuthenticationRequestsRejected: model.NewReadOnly[uint32](p, "AuthenticationRequestsRejected", model.TypeUnsignedInt),
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FemtoAwareness:                 newDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath(prefix + "FemtoAwareness."),
-		MMS:                            newDeviceFAPApplicationPlatformMonitoringMMSPath(prefix + "MMS."),
-		MonitoringInterval:             model.NewReadWrite[uint32](p, "MonitoringInterval", model.TypeUnsignedInt),
-		SMS:                            newDeviceFAPApplicationPlatformMonitoringSMSPath(prefix + "SMS."),
-		TerminalLocation:               newDeviceFAPApplicationPlatformMonitoringTerminalLocationPath(prefix + "TerminalLocation."),
-		obj:                            model.NewObjectPath(p),
-	}
+	AuthenticationRequestsRejected model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MonitoringInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	FemtoAwareness   DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath   `dm:"FemtoAwareness."`
+	MMS              DeviceFAPApplicationPlatformMonitoringMMSPath              `dm:"MMS."`
+	SMS              DeviceFAPApplicationPlatformMonitoringSMSPath              `dm:"SMS."`
+	TerminalLocation DeviceFAPApplicationPlatformMonitoringTerminalLocationPath `dm:"TerminalLocation."`
 }
 
 // DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueState.
 type DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState string
 
-func (e DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState) String() string {
-	return string(e)
-}
-
 const (
 	DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Disabled DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Disabled"
-	DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Ready    DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Ready"
-	DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Flushed  DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Flushed"
+
+	DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Ready DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Ready"
+
+	DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Flushed DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Flushed"
 )
 
-var (
-	synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_APIAvailable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_APIUsers     = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Ready"}, {Value: "Flushed"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueNum = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueDiscarded = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFAPApplicationPlatformMonitoringFemtoAwareness holds the values of Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformMonitoringFemtoAwareness holds the values of Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformMonitoringFemtoAwareness struct {
-	// APIAvailable: boolean, readOnly, since 2.4.
-	APIAvailable bool `cwmp:"APIAvailable"`
-	// APIUsers: unsignedInt[0:255], readOnly, since 2.4.
-	APIUsers uint32 `cwmp:"APIUsers"`
-	// QueueState: string{Disabled,Ready,Flushed}, readOnly, since 2.4.
-	QueueState DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState `cwmp:"QueueState"`
-	// QueueNum: unsignedInt[0:255], readOnly, since 2.4.
-	QueueNum uint32 `cwmp:"QueueNum"`
-	// QueueReceived: unsignedInt, readOnly, since 2.4.
-	QueueReceived uint32 `cwmp:"QueueReceived"`
-	// QueueDiscarded: unsignedInt, readOnly, since 2.4.
-	QueueDiscarded uint32 `cwmp:"QueueDiscarded"`
+	APIAvailable bool `json:"APIAvailable,omitzero"`
+
+	APIUsers uint32 `json:"APIUsers,omitzero"`
+
+	QueueState DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState `json:"QueueState,omitzero"`
+
+	QueueNum uint32 `json:"QueueNum,omitzero"`
+
+	QueueReceived uint32 `json:"QueueReceived,omitzero"`
+
+	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformMonitoringFemtoAwareness) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformMonitoringFemtoAwareness) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_APIUsers, uint64(o.APIUsers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APIUsers",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueState, string(o.QueueState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueState",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueNum, uint64(o.QueueNum)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueNum",
-		})
-	}
+func (o *DeviceFAPApplicationPlatformMonitoringFemtoAwareness) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "APIUsers", 1873, uint64(o.APIUsers))
+	c.String(p, "QueueState", 1877, string(o.QueueState))
+	c.Uint(p, "QueueNum", 1875, uint64(o.QueueNum))
 }
 
 // DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath is the typed path of Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.
 type DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath struct {
-	obj            model.ObjectPath
-	APIAvailable   model.ReadOnlyParam[bool]
-	APIUsers       model.ReadOnlyParam[uint32]
-	QueueState     model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState]
-	QueueNum       model.ReadOnlyParam[uint32]
-	QueueReceived  model.ReadOnlyParam[uint32]
-	QueueDiscarded model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath(prefix string) DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath{
-		APIAvailable:   model.NewReadOnly[bool](p, "APIAvailable", model.TypeBoolean),
-		APIUsers:       model.NewReadOnly[uint32](p, "APIUsers", model.TypeUnsignedInt),
-		QueueDiscarded: model.NewReadOnly[uint32](p, "QueueDiscarded", model.TypeUnsignedInt),
-		QueueNum:       model.NewReadOnly[uint32](p, "QueueNum", model.TypeUnsignedInt),
-		QueueReceived:  model.NewReadOnly[uint32](p, "QueueReceived", model.TypeUnsignedInt),
-		QueueState:     model.NewReadOnly[DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState](p, "QueueState", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformMonitoringMMSQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.MMS.QueueState.
 type DeviceFAPApplicationPlatformMonitoringMMSQueueState string
 
-func (e DeviceFAPApplicationPlatformMonitoringMMSQueueState) String() string {
-	return string(e)
-}
-
 const (
 	DeviceFAPApplicationPlatformMonitoringMMSQueueState_Disabled DeviceFAPApplicationPlatformMonitoringMMSQueueState = "Disabled"
-	DeviceFAPApplicationPlatformMonitoringMMSQueueState_Ready    DeviceFAPApplicationPlatformMonitoringMMSQueueState = "Ready"
-	DeviceFAPApplicationPlatformMonitoringMMSQueueState_Flushed  DeviceFAPApplicationPlatformMonitoringMMSQueueState = "Flushed"
+
+	DeviceFAPApplicationPlatformMonitoringMMSQueueState_Ready DeviceFAPApplicationPlatformMonitoringMMSQueueState = "Ready"
+
+	DeviceFAPApplicationPlatformMonitoringMMSQueueState_Flushed DeviceFAPApplicationPlatformMonitoringMMSQueueState = "Flushed"
 )
 
-var (
-	synDeviceFAPApplicationPlatformMonitoringMMS_APIAvailable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformMonitoringMMS_APIUsers     = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformMonitoringMMS_QueueState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Ready"}, {Value: "Flushed"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformMonitoringMMS_QueueNum = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformMonitoringMMS_QueueReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFAPApplicationPlatformMonitoringMMS_QueueDiscarded = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFAPApplicationPlatformMonitoringMMS holds the values of Device.FAP.ApplicationPlatform.Monitoring.MMS. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformMonitoringMMS holds the values of Device.FAP.ApplicationPlatform.Monitoring.MMS. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformMonitoringMMS struct {
-	// APIAvailable: boolean, readOnly, since 2.4.
-	APIAvailable bool `cwmp:"APIAvailable"`
-	// APIUsers: unsignedInt[0:255], readOnly, since 2.4.
-	APIUsers uint32 `cwmp:"APIUsers"`
-	// QueueState: string{Disabled,Ready,Flushed}, readOnly, since 2.4.
-	QueueState DeviceFAPApplicationPlatformMonitoringMMSQueueState `cwmp:"QueueState"`
-	// QueueNum: unsignedInt[0:255], readOnly, since 2.4.
-	QueueNum uint32 `cwmp:"QueueNum"`
-	// QueueReceived: unsignedInt, readOnly, since 2.4.
-	QueueReceived uint32 `cwmp:"QueueReceived"`
-	// QueueDiscarded: unsignedInt, readOnly, since 2.4.
-	QueueDiscarded uint32 `cwmp:"QueueDiscarded"`
+	APIAvailable bool `json:"APIAvailable,omitzero"`
+
+	APIUsers uint32 `json:"APIUsers,omitzero"`
+
+	QueueState DeviceFAPApplicationPlatformMonitoringMMSQueueState `json:"QueueState,omitzero"`
+
+	QueueNum uint32 `json:"QueueNum,omitzero"`
+
+	QueueReceived uint32 `json:"QueueReceived,omitzero"`
+
+	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformMonitoringMMS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformMonitoringMMS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformMonitoringMMS_APIUsers, uint64(o.APIUsers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APIUsers",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPApplicationPlatformMonitoringMMS_QueueState, string(o.QueueState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueState",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformMonitoringMMS_QueueNum, uint64(o.QueueNum)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueNum",
-		})
-	}
+func (o *DeviceFAPApplicationPlatformMonitoringMMS) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "APIUsers", 1880, uint64(o.APIUsers))
+	c.String(p, "QueueState", 1884, string(o.QueueState))
+	c.Uint(p, "QueueNum", 1882, uint64(o.QueueNum))
 }
 
 // DeviceFAPApplicationPlatformMonitoringMMSPath is the typed path of Device.FAP.ApplicationPlatform.Monitoring.MMS.
 type DeviceFAPApplicationPlatformMonitoringMMSPath struct {
-	obj            model.ObjectPath
-	APIAvailable   model.ReadOnlyParam[bool]
-	APIUsers       model.ReadOnlyParam[uint32]
-	QueueState     model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringMMSQueueState]
-	QueueNum       model.ReadOnlyParam[uint32]
-	QueueReceived  model.ReadOnlyParam[uint32]
-	QueueDiscarded model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformMonitoringMMSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformMonitoringMMSPath(prefix string) DeviceFAPApplicationPlatformMonitoringMMSPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformMonitoringMMSPath{
-		APIAvailable:   model.NewReadOnly[bool](p, "APIAvailable", model.TypeBoolean),
-		APIUsers:       model.NewReadOnly[uint32](p, "APIUsers", model.TypeUnsignedInt),
-		QueueDiscarded: model.NewReadOnly[uint32](p, "QueueDiscarded", model.TypeUnsignedInt),
-		QueueNum:       model.NewReadOnly[uint32](p, "QueueNum", model.TypeUnsignedInt),
-		QueueReceived:  model.NewReadOnly[uint32](p, "QueueReceived", model.TypeUnsignedInt),
-		QueueState:     model.NewReadOnly[DeviceFAPApplicationPlatformMonitoringMMSQueueState](p, "QueueState", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformMonitoringSMSQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.SMS.QueueState.
 type DeviceFAPApplicationPlatformMonitoringSMSQueueState string
 
-func (e DeviceFAPApplicationPlatformMonitoringSMSQueueState) String() string {
-	return string(e)
-}
-
 const (
 	DeviceFAPApplicationPlatformMonitoringSMSQueueState_Disabled DeviceFAPApplicationPlatformMonitoringSMSQueueState = "Disabled"
-	DeviceFAPApplicationPlatformMonitoringSMSQueueState_Ready    DeviceFAPApplicationPlatformMonitoringSMSQueueState = "Ready"
-	DeviceFAPApplicationPlatformMonitoringSMSQueueState_Flushed  DeviceFAPApplicationPlatformMonitoringSMSQueueState = "Flushed"
+
+	DeviceFAPApplicationPlatformMonitoringSMSQueueState_Ready DeviceFAPApplicationPlatformMonitoringSMSQueueState = "Ready"
+
+	DeviceFAPApplicationPlatformMonitoringSMSQueueState_Flushed DeviceFAPApplicationPlatformMonitoringSMSQueueState = "Flushed"
 )
 
-var (
-	synDeviceFAPApplicationPlatformMonitoringSMS_APIAvailable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformMonitoringSMS_APIUsers     = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformMonitoringSMS_QueueState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Ready"}, {Value: "Flushed"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformMonitoringSMS_QueueNum = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformMonitoringSMS_QueueReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFAPApplicationPlatformMonitoringSMS_QueueDiscarded = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFAPApplicationPlatformMonitoringSMS holds the values of Device.FAP.ApplicationPlatform.Monitoring.SMS. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformMonitoringSMS holds the values of Device.FAP.ApplicationPlatform.Monitoring.SMS. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformMonitoringSMS struct {
-	// APIAvailable: boolean, readOnly, since 2.4.
-	APIAvailable bool `cwmp:"APIAvailable"`
-	// APIUsers: unsignedInt[0:255], readOnly, since 2.4.
-	APIUsers uint32 `cwmp:"APIUsers"`
-	// QueueState: string{Disabled,Ready,Flushed}, readOnly, since 2.4.
-	QueueState DeviceFAPApplicationPlatformMonitoringSMSQueueState `cwmp:"QueueState"`
-	// QueueNum: unsignedInt[0:255], readOnly, since 2.4.
-	QueueNum uint32 `cwmp:"QueueNum"`
-	// QueueReceived: unsignedInt, readOnly, since 2.4.
-	QueueReceived uint32 `cwmp:"QueueReceived"`
-	// QueueDiscarded: unsignedInt, readOnly, since 2.4.
-	QueueDiscarded uint32 `cwmp:"QueueDiscarded"`
+	APIAvailable bool `json:"APIAvailable,omitzero"`
+
+	APIUsers uint32 `json:"APIUsers,omitzero"`
+
+	QueueState DeviceFAPApplicationPlatformMonitoringSMSQueueState `json:"QueueState,omitzero"`
+
+	QueueNum uint32 `json:"QueueNum,omitzero"`
+
+	QueueReceived uint32 `json:"QueueReceived,omitzero"`
+
+	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformMonitoringSMS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformMonitoringSMS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformMonitoringSMS_APIUsers, uint64(o.APIUsers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APIUsers",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPApplicationPlatformMonitoringSMS_QueueState, string(o.QueueState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueState",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformMonitoringSMS_QueueNum, uint64(o.QueueNum)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueNum",
-		})
-	}
+func (o *DeviceFAPApplicationPlatformMonitoringSMS) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "APIUsers", 1888, uint64(o.APIUsers))
+	c.String(p, "QueueState", 1892, string(o.QueueState))
+	c.Uint(p, "QueueNum", 1890, uint64(o.QueueNum))
 }
 
 // DeviceFAPApplicationPlatformMonitoringSMSPath is the typed path of Device.FAP.ApplicationPlatform.Monitoring.SMS.
 type DeviceFAPApplicationPlatformMonitoringSMSPath struct {
-	obj            model.ObjectPath
-	APIAvailable   model.ReadOnlyParam[bool]
-	APIUsers       model.ReadOnlyParam[uint32]
-	QueueState     model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringSMSQueueState]
-	QueueNum       model.ReadOnlyParam[uint32]
-	QueueReceived  model.ReadOnlyParam[uint32]
-	QueueDiscarded model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformMonitoringSMSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformMonitoringSMSPath(prefix string) DeviceFAPApplicationPlatformMonitoringSMSPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformMonitoringSMSPath{
-		APIAvailable:   model.NewReadOnly[bool](p, "APIAvailable", model.TypeBoolean),
-		APIUsers:       model.NewReadOnly[uint32](p, "APIUsers", model.TypeUnsignedInt),
-		QueueDiscarded: model.NewReadOnly[uint32](p, "QueueDiscarded", model.TypeUnsignedInt),
-		QueueNum:       model.NewReadOnly[uint32](p, "QueueNum", model.TypeUnsignedInt),
-		QueueReceived:  model.NewReadOnly[uint32](p, "QueueReceived", model.TypeUnsignedInt),
-		QueueState:     model.NewReadOnly[DeviceFAPApplicationPlatformMonitoringSMSQueueState](p, "QueueState", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueState.
 type DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState string
 
-func (e DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState) String() string {
-	return string(e)
-}
-
 const (
 	DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Disabled DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Disabled"
-	DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Ready    DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Ready"
-	DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Flushed  DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Flushed"
+
+	DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Ready DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Ready"
+
+	DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Flushed DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Flushed"
 )
 
-var (
-	synDeviceFAPApplicationPlatformMonitoringTerminalLocation_APIAvailable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPApplicationPlatformMonitoringTerminalLocation_APIUsers     = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Ready"}, {Value: "Flushed"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueNum = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueReceived  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueDiscarded = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFAPApplicationPlatformMonitoringTerminalLocation holds the values of Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation. (object, readOnly, since 2.4)
+// DeviceFAPApplicationPlatformMonitoringTerminalLocation holds the values of Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformMonitoringTerminalLocation struct {
-	// APIAvailable: boolean, readOnly, since 2.4.
-	APIAvailable bool `cwmp:"APIAvailable"`
-	// APIUsers: unsignedInt[0:255], readOnly, since 2.4.
-	APIUsers uint32 `cwmp:"APIUsers"`
-	// QueueState: string{Disabled,Ready,Flushed}, readOnly, since 2.4.
-	QueueState DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState `cwmp:"QueueState"`
-	// QueueNum: unsignedInt[0:255], readOnly, since 2.4.
-	QueueNum uint32 `cwmp:"QueueNum"`
-	// QueueReceived: unsignedInt, readOnly, since 2.4.
-	QueueReceived uint32 `cwmp:"QueueReceived"`
-	// QueueDiscarded: unsignedInt, readOnly, since 2.4.
-	QueueDiscarded uint32 `cwmp:"QueueDiscarded"`
+	APIAvailable bool `json:"APIAvailable,omitzero"`
+
+	APIUsers uint32 `json:"APIUsers,omitzero"`
+
+	QueueState DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState `json:"QueueState,omitzero"`
+
+	QueueNum uint32 `json:"QueueNum,omitzero"`
+
+	QueueReceived uint32 `json:"QueueReceived,omitzero"`
+
+	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPApplicationPlatformMonitoringTerminalLocation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPApplicationPlatformMonitoringTerminalLocation) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformMonitoringTerminalLocation_APIUsers, uint64(o.APIUsers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APIUsers",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueState, string(o.QueueState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueState",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueNum, uint64(o.QueueNum)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueNum",
-		})
-	}
+func (o *DeviceFAPApplicationPlatformMonitoringTerminalLocation) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "APIUsers", 1895, uint64(o.APIUsers))
+	c.String(p, "QueueState", 1899, string(o.QueueState))
+	c.Uint(p, "QueueNum", 1897, uint64(o.QueueNum))
 }
 
 // DeviceFAPApplicationPlatformMonitoringTerminalLocationPath is the typed path of Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.
 type DeviceFAPApplicationPlatformMonitoringTerminalLocationPath struct {
-	obj            model.ObjectPath
-	APIAvailable   model.ReadOnlyParam[bool]
-	APIUsers       model.ReadOnlyParam[uint32]
-	QueueState     model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState]
-	QueueNum       model.ReadOnlyParam[uint32]
-	QueueReceived  model.ReadOnlyParam[uint32]
-	QueueDiscarded model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPApplicationPlatformMonitoringTerminalLocationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPApplicationPlatformMonitoringTerminalLocationPath(prefix string) DeviceFAPApplicationPlatformMonitoringTerminalLocationPath {
-	p := &prefix
-	return DeviceFAPApplicationPlatformMonitoringTerminalLocationPath{
-		APIAvailable:   model.NewReadOnly[bool](p, "APIAvailable", model.TypeBoolean),
-		APIUsers:       model.NewReadOnly[uint32](p, "APIUsers", model.TypeUnsignedInt),
-		QueueDiscarded: model.NewReadOnly[uint32](p, "QueueDiscarded", model.TypeUnsignedInt),
-		QueueNum:       model.NewReadOnly[uint32](p, "QueueNum", model.TypeUnsignedInt),
-		QueueReceived:  model.NewReadOnly[uint32](p, "QueueReceived", model.TypeUnsignedInt),
-		QueueState:     model.NewReadOnly[DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState](p, "QueueState", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFAPGPSScanStatus enumerates the values of Device.FAP.GPS.ScanStatus.
 type DeviceFAPGPSScanStatus string
 
-func (e DeviceFAPGPSScanStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceFAPGPSScanStatus_Indeterminate DeviceFAPGPSScanStatus = "Indeterminate"
-	DeviceFAPGPSScanStatus_InProgress    DeviceFAPGPSScanStatus = "InProgress"
-	DeviceFAPGPSScanStatus_Success       DeviceFAPGPSScanStatus = "Success"
-	DeviceFAPGPSScanStatus_Error         DeviceFAPGPSScanStatus = "Error"
+
+	DeviceFAPGPSScanStatus_InProgress DeviceFAPGPSScanStatus = "InProgress"
+
+	DeviceFAPGPSScanStatus_Success DeviceFAPGPSScanStatus = "Success"
+
+	DeviceFAPGPSScanStatus_Error DeviceFAPGPSScanStatus = "Error"
+
 	DeviceFAPGPSScanStatus_Error_TIMEOUT DeviceFAPGPSScanStatus = "Error_TIMEOUT"
 )
 
-var (
-	synDeviceFAPGPS_ScanOnBoot = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFAPGPS_ScanPeriodically = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFAPGPS_PeriodicInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFAPGPS_PeriodicTime  = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFAPGPS_ContinuousGPS = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPGPS_ScanTimeout   = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFAPGPS_ScanStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Indeterminate"}, {Value: "InProgress"}, {Value: "Success"}, {Value: "Error"}, {Value: "Error_TIMEOUT"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPGPS_ErrorDetails = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPGPS_LastScanTime           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFAPGPS_LastSuccessfulScanTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFAPGPS_LockedLatitude         = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "90000000",
-			Min: "-90000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFAPGPS_LockedLongitude = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "180000000",
-			Min: "-180000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFAPGPS_NumberOfSatellites = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFAPGPS_GPSReset           = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceFAPGPS holds the values of Device.FAP.GPS. (object, readOnly, since 2.4)
+// DeviceFAPGPS holds the values of Device.FAP.GPS. (object, readOnly, since 2.4).
 type DeviceFAPGPS struct {
-	// ScanOnBoot: boolean, readWrite, since 2.4.
-	ScanOnBoot bool `cwmp:"ScanOnBoot"`
-	// ScanPeriodically: boolean, readWrite, since 2.4.
-	ScanPeriodically bool `cwmp:"ScanPeriodically"`
-	// PeriodicInterval: unsignedInt seconds, readWrite, since 2.4.
-	PeriodicInterval uint32 `cwmp:"PeriodicInterval"`
-	// PeriodicTime: dateTime, readWrite, since 2.4.
-	PeriodicTime time.Time `cwmp:"PeriodicTime"`
-	// ContinuousGPS: boolean, readWrite, since 2.4.
-	ContinuousGPS bool `cwmp:"ContinuousGPS"`
-	// ScanTimeout: unsignedInt seconds, readWrite, since 2.4.
-	ScanTimeout uint32 `cwmp:"ScanTimeout"`
-	// ScanStatus: string{Indeterminate,InProgress,Success,Error,Error_TIMEOUT}, readOnly, since 2.4.
-	ScanStatus DeviceFAPGPSScanStatus `cwmp:"ScanStatus"`
-	// ErrorDetails: string(:256), readOnly, since 2.4.
-	ErrorDetails string `cwmp:"ErrorDetails"`
-	// LastScanTime: dateTime, readOnly, since 2.4.
-	LastScanTime time.Time `cwmp:"LastScanTime"`
-	// LastSuccessfulScanTime: dateTime, readOnly, since 2.4.
-	LastSuccessfulScanTime time.Time `cwmp:"LastSuccessfulScanTime"`
-	// LockedLatitude: int[-90000000:90000000], readOnly, since 2.4.
-	LockedLatitude int32 `cwmp:"LockedLatitude"`
-	// LockedLongitude: int[-180000000:180000000], readOnly, since 2.4.
-	LockedLongitude int32 `cwmp:"LockedLongitude"`
-	// NumberOfSatellites: unsignedInt, readOnly, since 2.4.
-	NumberOfSatellites uint32 `cwmp:"NumberOfSatellites"`
-	// GPSReset: boolean, readWrite, since 2.4.
-	GPSReset            bool                             `cwmp:"GPSReset"`
-	AGPSServerConfig    *DeviceFAPGPSAGPSServerConfig    `cwmp:"AGPSServerConfig."`
-	ContinuousGPSStatus *DeviceFAPGPSContinuousGPSStatus `cwmp:"ContinuousGPSStatus."`
+	ScanOnBoot bool `json:"ScanOnBoot,omitzero"`
+
+	ScanPeriodically bool `json:"ScanPeriodically,omitzero"`
+
+	PeriodicInterval uint32 `json:"PeriodicInterval,omitzero"`
+
+	PeriodicTime time.Time `json:"PeriodicTime,omitzero"`
+
+	ContinuousGPS bool `json:"ContinuousGPS,omitzero"`
+
+	ScanTimeout uint32 `json:"ScanTimeout,omitzero"`
+
+	ScanStatus DeviceFAPGPSScanStatus `json:"ScanStatus,omitzero"`
+
+	ErrorDetails string `json:"ErrorDetails,omitzero"`
+
+	LastScanTime time.Time `json:"LastScanTime,omitzero"`
+
+	LastSuccessfulScanTime time.Time `json:"LastSuccessfulScanTime,omitzero"`
+
+	LockedLatitude int32 `json:"LockedLatitude,omitzero"`
+
+	LockedLongitude int32 `json:"LockedLongitude,omitzero"`
+
+	NumberOfSatellites uint32 `json:"NumberOfSatellites,omitzero"`
+
+	GPSReset bool `json:"GPSReset,omitzero"`
+
+	AGPSServerConfig    *DeviceFAPGPSAGPSServerConfig    `json:"AGPSServerConfig,omitzero"`
+	ContinuousGPSStatus *DeviceFAPGPSContinuousGPSStatus `json:"ContinuousGPSStatus,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPGPS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPGPS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFAPGPS_ScanStatus, string(o.ScanStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ScanStatus",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPGPS_ErrorDetails, o.ErrorDetails); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ErrorDetails",
-		})
-	}
-	if e := model.CheckInt(synDeviceFAPGPS_LockedLatitude, int64(o.LockedLatitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LockedLatitude",
-		})
-	}
-	if e := model.CheckInt(synDeviceFAPGPS_LockedLongitude, int64(o.LockedLongitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LockedLongitude",
-		})
-	}
+func (o *DeviceFAPGPS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ScanStatus", 1939, string(o.ScanStatus))
+	c.String(p, "ErrorDetails", 1928, o.ErrorDetails)
+	c.Int(p, "LockedLatitude", 1932, int64(o.LockedLatitude))
+	c.Int(p, "LockedLongitude", 1933, int64(o.LockedLongitude))
 	if o.AGPSServerConfig != nil {
-		o.AGPSServerConfig.ValidateAt(prefix+"AGPSServerConfig.", v)
+		o.AGPSServerConfig.ValidateAt(c, p+"AGPSServerConfig.")
 	}
 	if o.ContinuousGPSStatus != nil {
-		o.ContinuousGPSStatus.ValidateAt(prefix+"ContinuousGPSStatus.", v)
+		o.ContinuousGPSStatus.ValidateAt(c, p+"ContinuousGPSStatus.")
 	}
 }
 
 // DeviceFAPGPSPath is the typed path of Device.FAP.GPS.
 type DeviceFAPGPSPath struct {
-	obj                    model.ObjectPath
-	ScanOnBoot             model.ReadWriteParam[bool]
-	ScanPeriodically       model.ReadWriteParam[bool]
-	PeriodicInterval       model.ReadWriteParam[uint32]
-	PeriodicTime           model.ReadWriteParam[time.Time]
-	ContinuousGPS          model.ReadWriteParam[bool]
-	ScanTimeout            model.ReadWriteParam[uint32]
-	ScanStatus             model.ReadOnlyParam[DeviceFAPGPSScanStatus]
-	ErrorDetails           model.ReadOnlyParam[string]
-	LastScanTime           model.ReadOnlyParam[time.Time]
-	LastSuccessfulScanTime model.ReadOnlyParam[time.Time]
-	LockedLatitude         model.ReadOnlyParam[int32]
-	LockedLongitude        model.ReadOnlyParam[int32]
-	NumberOfSatellites     model.ReadOnlyParam[uint32]
-	GPSReset               model.ReadWriteParam[bool]
-	AGPSServerConfig       DeviceFAPGPSAGPSServerConfigPath
-	ContinuousGPSStatus    DeviceFAPGPSContinuousGPSStatusPath
+	model.ObjectPath
+	ContinuousGPS model.ReadWriteParam[bool] `dm:"b"`
+
+	ErrorDetails model.ReadOnlyParam[string] `dm:"s"`
+
+	GPSReset model.ReadWriteParam[bool] `dm:"b"`
+
+	LastScanTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LastSuccessfulScanTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LockedLatitude model.ReadOnlyParam[int32] `dm:"i"`
+
+	LockedLongitude model.ReadOnlyParam[int32] `dm:"i"`
+
+	NumberOfSatellites model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PeriodicInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	PeriodicTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	ScanOnBoot model.ReadWriteParam[bool] `dm:"b"`
+
+	ScanPeriodically model.ReadWriteParam[bool] `dm:"b"`
+
+	ScanStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	ScanTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	AGPSServerConfig    DeviceFAPGPSAGPSServerConfigPath    `dm:"AGPSServerConfig."`
+	ContinuousGPSStatus DeviceFAPGPSContinuousGPSStatusPath `dm:"ContinuousGPSStatus."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFAPGPSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPGPSPath(prefix string) DeviceFAPGPSPath {
-	p := &prefix
-	return DeviceFAPGPSPath{
-		AGPSServerConfig:       newDeviceFAPGPSAGPSServerConfigPath(prefix + "AGPSServerConfig."),
-		ContinuousGPS:          model.NewReadWrite[bool](p, "ContinuousGPS", model.TypeBoolean),
-		ContinuousGPSStatus:    newDeviceFAPGPSContinuousGPSStatusPath(prefix + "ContinuousGPSStatus."),
-		ErrorDetails:           model.NewReadOnly[string](p, "ErrorDetails", model.TypeString),
-		GPSReset:               model.NewReadWrite[bool](p, "GPSReset", model.TypeBoolean),
-		LastScanTime:           model.NewReadOnly[time.Time](p, "LastScanTime", model.TypeDateTime),
-		LastSuccessfulScanTime: model.NewReadOnly[time.Time](p, "LastSuccessfulScanTime", model.TypeDateTime),
-		LockedLatitude:         model.NewReadOnly[int32](p, "LockedLatitude", model.TypeInt),
-		LockedLongitude:        model.NewReadOnly[int32](p, "LockedLongitude", model.TypeInt),
-		NumberOfSatellites:     model.NewReadOnly[uint32](p, "NumberOfSatellites", model.TypeUnsignedInt),
-		PeriodicInterval:       model.NewReadWrite[uint32](p, "PeriodicInterval", model.TypeUnsignedInt),
-		PeriodicTime:           model.NewReadWrite[time.Time](p, "PeriodicTime", model.TypeDateTime),
-		ScanOnBoot:             model.NewReadWrite[bool](p, "ScanOnBoot", model.TypeBoolean),
-		ScanPeriodically:       model.NewReadWrite[bool](p, "ScanPeriodically", model.TypeBoolean),
-		ScanStatus:             model.NewReadOnly[DeviceFAPGPSScanStatus](p, "ScanStatus", model.TypeString),
-		ScanTimeout:            model.NewReadWrite[uint32](p, "ScanTimeout", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFAPGPSAGPSServerConfig_Enable    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPGPSAGPSServerConfig_ServerURL = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPGPSAGPSServerConfig_ServerPort = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceFAPGPSAGPSServerConfig_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPGPSAGPSServerConfig_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(64)}},
-		Type:    model.TypeString,
-	}
-	synDeviceFAPGPSAGPSServerConfig_ReferenceLatitude = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "90000000",
-			Min: "-90000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFAPGPSAGPSServerConfig_ReferenceLongitude = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "180000000",
-			Min: "-180000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFAPGPSAGPSServerConfig_ServerInUse = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceFAPGPSAGPSServerConfig holds the values of Device.FAP.GPS.AGPSServerConfig. (object, readOnly, since 2.4)
+// DeviceFAPGPSAGPSServerConfig holds the values of Device.FAP.GPS.AGPSServerConfig. (object, readOnly, since 2.4).
 type DeviceFAPGPSAGPSServerConfig struct {
-	// Enable: boolean, readWrite, since 2.4.
-	Enable bool `cwmp:"Enable"`
-	// ServerURL: string(:256), readWrite, since 2.4.
-	ServerURL string `cwmp:"ServerURL"`
-	// ServerPort: unsignedInt[:65535], readWrite, since 2.4.
-	ServerPort uint32 `cwmp:"ServerPort"`
-	// Username: string(:64), readWrite, since 2.4.
-	Username string `cwmp:"Username"`
-	// Password: string(:64), readWrite, since 2.4.
-	Password string `cwmp:"Password"`
-	// ReferenceLatitude: int[-90000000:90000000], readWrite, since 2.4.
-	ReferenceLatitude int32 `cwmp:"ReferenceLatitude"`
-	// ReferenceLongitude: int[-180000000:180000000], readWrite, since 2.4.
-	ReferenceLongitude int32 `cwmp:"ReferenceLongitude"`
-	// ServerInUse: boolean, readOnly, since 2.4.
-	ServerInUse bool `cwmp:"ServerInUse"`
+	Enable bool `json:"Enable,omitzero"`
+
+	ServerURL string `json:"ServerURL,omitzero"`
+
+	ServerPort uint32 `json:"ServerPort,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	ReferenceLatitude int32 `json:"ReferenceLatitude,omitzero"`
+
+	ReferenceLongitude int32 `json:"ReferenceLongitude,omitzero"`
+
+	ServerInUse bool `json:"ServerInUse,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPGPSAGPSServerConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPGPSAGPSServerConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFAPGPSAGPSServerConfig_ServerURL, o.ServerURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerURL",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPGPSAGPSServerConfig_ServerPort, uint64(o.ServerPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerPort",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPGPSAGPSServerConfig_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPGPSAGPSServerConfig_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckInt(synDeviceFAPGPSAGPSServerConfig_ReferenceLatitude, int64(o.ReferenceLatitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReferenceLatitude",
-		})
-	}
-	if e := model.CheckInt(synDeviceFAPGPSAGPSServerConfig_ReferenceLongitude, int64(o.ReferenceLongitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReferenceLongitude",
-		})
-	}
+func (o *DeviceFAPGPSAGPSServerConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ServerURL", 1910, o.ServerURL)
+	c.Uint(p, "ServerPort", 1909, uint64(o.ServerPort))
+	c.String(p, "Username", 1911, o.Username)
+	c.String(p, "Password", 1905, o.Password)
+	c.Int(p, "ReferenceLatitude", 1906, int64(o.ReferenceLatitude))
+	c.Int(p, "ReferenceLongitude", 1907, int64(o.ReferenceLongitude))
 }
 
 // DeviceFAPGPSAGPSServerConfigPath is the typed path of Device.FAP.GPS.AGPSServerConfig.
 type DeviceFAPGPSAGPSServerConfigPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	ServerURL          model.ReadWriteParam[string]
-	ServerPort         model.ReadWriteParam[uint32]
-	Username           model.ReadWriteParam[string]
-	Password           model.ReadWriteParam[string]
-	ReferenceLatitude  model.ReadWriteParam[int32]
-	ReferenceLongitude model.ReadWriteParam[int32]
-	ServerInUse        model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPGPSAGPSServerConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPGPSAGPSServerConfigPath(prefix string) DeviceFAPGPSAGPSServerConfigPath {
-	p := &prefix
-	return DeviceFAPGPSAGPSServerConfigPath{
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Password:           model.NewReadWrite[string](p, "Password", model.TypeString),
-		ReferenceLatitude:  model.NewReadWrite[int32](p, "ReferenceLatitude", model.TypeInt),
-		ReferenceLongitude: model.NewReadWrite[int32](p, "ReferenceLongitude", model.TypeInt),
-		ServerInUse:        model.NewReadOnly[bool](p, "ServerInUse", model.TypeBoolean),
-		ServerPort:         model.NewReadWrite[uint32](p, "ServerPort", model.TypeUnsignedInt),
-		ServerURL:          model.NewReadWrite[string](p, "ServerURL", model.TypeString),
-		Username:           model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	ReferenceLatitude model.ReadWriteParam[int32] `dm:"i"`
+
+	ReferenceLongitude model.ReadWriteParam[int32] `dm:"i"`
+
+	ServerInUse model.ReadOnlyParam[bool] `dm:"b"`
+
+	ServerPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerURL model.ReadWriteParam[string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceFAPGPSContinuousGPSStatusLocationType enumerates the values of Device.FAP.GPS.ContinuousGPSStatus.LocationType.
 type DeviceFAPGPSContinuousGPSStatusLocationType string
 
-func (e DeviceFAPGPSContinuousGPSStatusLocationType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFAPGPSContinuousGPSStatusLocationType_Real      DeviceFAPGPSContinuousGPSStatusLocationType = "Real"
+	DeviceFAPGPSContinuousGPSStatusLocationType_Real DeviceFAPGPSContinuousGPSStatusLocationType = "Real"
+
 	DeviceFAPGPSContinuousGPSStatusLocationType_Reference DeviceFAPGPSContinuousGPSStatusLocationType = "Reference"
 )
 
-var (
-	synDeviceFAPGPSContinuousGPSStatus_CurrentFix = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPGPSContinuousGPSStatus_GotFix     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPGPSContinuousGPSStatus_TimingGood = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPGPSContinuousGPSStatus_Latitude   = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "90000000",
-			Min: "-90000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFAPGPSContinuousGPSStatus_Longitude = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "180000000",
-			Min: "-180000000",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFAPGPSContinuousGPSStatus_Elevation = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "25000000",
-			Min: "-5000000",
-		}},
-		Type:  model.TypeInt,
-		Units: "millimeters",
-	}
-	synDeviceFAPGPSContinuousGPSStatus_LastFixTime     = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFAPGPSContinuousGPSStatus_LastFixDuration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFAPGPSContinuousGPSStatus_FirstFixTimeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceFAPGPSContinuousGPSStatus_SatellitesTracked         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFAPGPSContinuousGPSStatus_SatelliteTrackingInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3600",
-			Min: "60",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFAPGPSContinuousGPSStatus_ReceiverStatus = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPGPSContinuousGPSStatus_LocationType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Real"}, {Value: "Reference"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPGPSContinuousGPSStatus_LockTimeOutDuration = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "86400",
-			Min: "120",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceFAPGPSContinuousGPSStatus holds the values of Device.FAP.GPS.ContinuousGPSStatus. (object, readOnly, since 2.4)
+// DeviceFAPGPSContinuousGPSStatus holds the values of Device.FAP.GPS.ContinuousGPSStatus. (object, readOnly, since 2.4).
 type DeviceFAPGPSContinuousGPSStatus struct {
-	// CurrentFix: boolean, readOnly, since 2.4.
-	CurrentFix bool `cwmp:"CurrentFix"`
-	// GotFix: boolean, readOnly, since 2.4.
-	GotFix bool `cwmp:"GotFix"`
-	// TimingGood: boolean, readOnly, since 2.4.
-	TimingGood bool `cwmp:"TimingGood"`
-	// Latitude: int[-90000000:90000000], readOnly, since 2.4.
-	Latitude int32 `cwmp:"Latitude"`
-	// Longitude: int[-180000000:180000000], readOnly, since 2.4.
-	Longitude int32 `cwmp:"Longitude"`
-	// Elevation: int[-5000000:25000000] millimeters, readOnly, since 2.4.
-	Elevation int32 `cwmp:"Elevation"`
-	// LastFixTime: dateTime, readOnly, since 2.4.
-	LastFixTime time.Time `cwmp:"LastFixTime"`
-	// LastFixDuration: unsignedInt seconds, readOnly, since 2.4.
-	LastFixDuration uint32 `cwmp:"LastFixDuration"`
-	// FirstFixTimeout: int[-1:] seconds, readWrite, since 2.4.
-	FirstFixTimeout int32 `cwmp:"FirstFixTimeout"`
-	// SatellitesTracked: unsignedInt, readOnly, since 2.4.
-	SatellitesTracked uint32 `cwmp:"SatellitesTracked"`
-	// SatelliteTrackingInterval: unsignedInt[60:3600] seconds, readWrite, since 2.4.
-	SatelliteTrackingInterval uint32 `cwmp:"SatelliteTrackingInterval"`
-	// ReceiverStatus: string(:256), readOnly, since 2.4.
-	ReceiverStatus string `cwmp:"ReceiverStatus"`
-	// LocationType: string{Real,Reference}, readOnly, since 2.4.
-	LocationType DeviceFAPGPSContinuousGPSStatusLocationType `cwmp:"LocationType"`
-	// LockTimeOutDuration: unsignedInt[120:86400] seconds, readWrite, since 2.4.
-	LockTimeOutDuration uint32 `cwmp:"LockTimeOutDuration"`
+	CurrentFix bool `json:"CurrentFix,omitzero"`
+
+	GotFix bool `json:"GotFix,omitzero"`
+
+	TimingGood bool `json:"TimingGood,omitzero"`
+
+	Latitude int32 `json:"Latitude,omitzero"`
+
+	Longitude int32 `json:"Longitude,omitzero"`
+
+	Elevation int32 `json:"Elevation,omitzero"`
+
+	LastFixTime time.Time `json:"LastFixTime,omitzero"`
+
+	LastFixDuration uint32 `json:"LastFixDuration,omitzero"`
+
+	FirstFixTimeout int32 `json:"FirstFixTimeout,omitzero"`
+
+	SatellitesTracked uint32 `json:"SatellitesTracked,omitzero"`
+
+	SatelliteTrackingInterval uint32 `json:"SatelliteTrackingInterval,omitzero"`
+
+	ReceiverStatus string `json:"ReceiverStatus,omitzero"`
+
+	LocationType DeviceFAPGPSContinuousGPSStatusLocationType `json:"LocationType,omitzero"`
+
+	LockTimeOutDuration uint32 `json:"LockTimeOutDuration,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPGPSContinuousGPSStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPGPSContinuousGPSStatus) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceFAPGPSContinuousGPSStatus_Latitude, int64(o.Latitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Latitude",
-		})
-	}
-	if e := model.CheckInt(synDeviceFAPGPSContinuousGPSStatus_Longitude, int64(o.Longitude)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Longitude",
-		})
-	}
-	if e := model.CheckInt(synDeviceFAPGPSContinuousGPSStatus_Elevation, int64(o.Elevation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Elevation",
-		})
-	}
-	if e := model.CheckInt(synDeviceFAPGPSContinuousGPSStatus_FirstFixTimeout, int64(o.FirstFixTimeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirstFixTimeout",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPGPSContinuousGPSStatus_SatelliteTrackingInterval, uint64(o.SatelliteTrackingInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SatelliteTrackingInterval",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPGPSContinuousGPSStatus_ReceiverStatus, o.ReceiverStatus); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReceiverStatus",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPGPSContinuousGPSStatus_LocationType, string(o.LocationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocationType",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPGPSContinuousGPSStatus_LockTimeOutDuration, uint64(o.LockTimeOutDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LockTimeOutDuration",
-		})
-	}
+func (o *DeviceFAPGPSContinuousGPSStatus) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "Latitude", 1920, int64(o.Latitude))
+	c.Int(p, "Longitude", 1923, int64(o.Longitude))
+	c.Int(p, "Elevation", 1915, int64(o.Elevation))
+	c.Int(p, "FirstFixTimeout", 1916, int64(o.FirstFixTimeout))
+	c.Uint(p, "SatelliteTrackingInterval", 1925, uint64(o.SatelliteTrackingInterval))
+	c.String(p, "ReceiverStatus", 1924, o.ReceiverStatus)
+	c.String(p, "LocationType", 1921, string(o.LocationType))
+	c.Uint(p, "LockTimeOutDuration", 1922, uint64(o.LockTimeOutDuration))
 }
 
 // DeviceFAPGPSContinuousGPSStatusPath is the typed path of Device.FAP.GPS.ContinuousGPSStatus.
 type DeviceFAPGPSContinuousGPSStatusPath struct {
-	obj                       model.ObjectPath
-	CurrentFix                model.ReadOnlyParam[bool]
-	GotFix                    model.ReadOnlyParam[bool]
-	TimingGood                model.ReadOnlyParam[bool]
-	Latitude                  model.ReadOnlyParam[int32]
-	Longitude                 model.ReadOnlyParam[int32]
-	Elevation                 model.ReadOnlyParam[int32]
-	LastFixTime               model.ReadOnlyParam[time.Time]
-	LastFixDuration           model.ReadOnlyParam[uint32]
-	FirstFixTimeout           model.ReadWriteParam[int32]
-	SatellitesTracked         model.ReadOnlyParam[uint32]
-	SatelliteTrackingInterval model.ReadWriteParam[uint32]
-	ReceiverStatus            model.ReadOnlyParam[string]
-	LocationType              model.ReadOnlyParam[DeviceFAPGPSContinuousGPSStatusLocationType]
-	LockTimeOutDuration       model.ReadWriteParam[uint32]
+	model.ObjectPath
+	CurrentFix model.ReadOnlyParam[bool] `dm:"b"`
+
+	Elevation model.ReadOnlyParam[int32] `dm:"i"`
+
+	FirstFixTimeout model.ReadWriteParam[int32] `dm:"i"`
+
+	GotFix model.ReadOnlyParam[bool] `dm:"b"`
+
+	LastFixDuration model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastFixTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Latitude model.ReadOnlyParam[int32] `dm:"i"`
+
+	LocationType model.ReadOnlyParam[string] `dm:"s"`
+
+	LockTimeOutDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	Longitude model.ReadOnlyParam[int32] `dm:"i"`
+
+	ReceiverStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	SatelliteTrackingInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	SatellitesTracked model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TimingGood model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFAPGPSContinuousGPSStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPGPSContinuousGPSStatusPath(prefix string) DeviceFAPGPSContinuousGPSStatusPath {
-	p := &prefix
-	return DeviceFAPGPSContinuousGPSStatusPath{
-		CurrentFix:                model.NewReadOnly[bool](p, "CurrentFix", model.TypeBoolean),
-		Elevation:                 model.NewReadOnly[int32](p, "Elevation", model.TypeInt),
-		FirstFixTimeout:           model.NewReadWrite[int32](p, "FirstFixTimeout", model.TypeInt),
-		GotFix:                    model.NewReadOnly[bool](p, "GotFix", model.TypeBoolean),
-		LastFixDuration:           model.NewReadOnly[uint32](p, "LastFixDuration", model.TypeUnsignedInt),
-		LastFixTime:               model.NewReadOnly[time.Time](p, "LastFixTime", model.TypeDateTime),
-		Latitude:                  model.NewReadOnly[int32](p, "Latitude", model.TypeInt),
-		LocationType:              model.NewReadOnly[DeviceFAPGPSContinuousGPSStatusLocationType](p, "LocationType", model.TypeString),
-		LockTimeOutDuration:       model.NewReadWrite[uint32](p, "LockTimeOutDuration", model.TypeUnsignedInt),
-		Longitude:                 model.NewReadOnly[int32](p, "Longitude", model.TypeInt),
-		ReceiverStatus:            model.NewReadOnly[string](p, "ReceiverStatus", model.TypeString),
-		SatelliteTrackingInterval: model.NewReadWrite[uint32](p, "SatelliteTrackingInterval", model.TypeUnsignedInt),
-		SatellitesTracked:         model.NewReadOnly[uint32](p, "SatellitesTracked", model.TypeUnsignedInt),
-		TimingGood:                model.NewReadOnly[bool](p, "TimingGood", model.TypeBoolean),
-		obj:                       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFAPPerfMgmt_ConfigNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFAPPerfMgmt holds the values of Device.FAP.PerfMgmt. (object, readOnly, since 2.4)
+// DeviceFAPPerfMgmt holds the values of Device.FAP.PerfMgmt. (object, readOnly, since 2.4).
 type DeviceFAPPerfMgmt struct {
-	// ConfigNumberOfEntries: unsignedInt, readOnly, since 2.4.
-	ConfigNumberOfEntries uint32 `cwmp:"ConfigNumberOfEntries"`
-	// Device.FAP.PerfMgmt.Config.{i}. instances by instance number
-	Config map[uint32]*DeviceFAPPerfMgmtConfig `cwmp:"Config.{i}."`
+	ConfigNumberOfEntries uint32 `json:"ConfigNumberOfEntries,omitzero"`
+
+	Config map[uint32]*DeviceFAPPerfMgmtConfig `json:"Config,omitzero"`
 }
 
-// AddConfig creates instance i of Device.FAP.PerfMgmt.Config.{i}. (replacing any) and returns it
+// AddConfig creates instance i (replacing any) and returns it.
 func (o *DeviceFAPPerfMgmt) AddConfig(i uint32) *DeviceFAPPerfMgmtConfig {
 	if o.Config == nil {
 		o.Config = map[uint32]*DeviceFAPPerfMgmtConfig{}
@@ -2036,1975 +955,68 @@ func (o *DeviceFAPPerfMgmt) AddConfig(i uint32) *DeviceFAPPerfMgmtConfig {
 	o.Config[i] = x
 	return x
 }
-
-// GetConfig returns instance i of Device.FAP.PerfMgmt.Config.{i}.
-func (o *DeviceFAPPerfMgmt) GetConfig(i uint32) (*DeviceFAPPerfMgmtConfig, bool) {
-	x, ok := o.Config[i]
-	return x, ok
-}
-
-// DeleteConfig removes instance i of Device.FAP.PerfMgmt.Config.{i}.
-func (o *DeviceFAPPerfMgmt) DeleteConfig(i uint32) {
-	delete(o.Config, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPPerfMgmt) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPPerfMgmt) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceFAPPerfMgmt) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Config) {
-		o.Config[i].ValidateAt(prefix+"Config."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Config[i].ValidateAt(c, model.InstanceOf(p, "Config.", i))
 	}
 }
 
 // DeviceFAPPerfMgmtPath is the typed path of Device.FAP.PerfMgmt.
 type DeviceFAPPerfMgmtPath struct {
-	obj                   model.ObjectPath
-	ConfigNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFAPPerfMgmtPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPPerfMgmtPath(prefix string) DeviceFAPPerfMgmtPath {
-	p := &prefix
-	return DeviceFAPPerfMgmtPath{
-		ConfigNumberOfEntries: model.NewReadOnly[uint32](p, "ConfigNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Config returns the typed path of instance i.
+func (x DeviceFAPPerfMgmtPath) Config(i uint32) (p DeviceFAPPerfMgmtConfigPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Config.", i))
+	return
 }
 
-// Config returns the typed path of instance i of Device.FAP.PerfMgmt.Config.{i}.
-func (x DeviceFAPPerfMgmtPath) Config(i uint32) DeviceFAPPerfMgmtConfigPath {
-	return newDeviceFAPPerfMgmtConfigPath(x.Path() + "Config." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConfigTable returns the table Device.FAP.PerfMgmt.Config.{i}. itself (for AddObject when writable)
+// ConfigTable returns the table itself (for AddObject when writable).
 func (x DeviceFAPPerfMgmtPath) ConfigTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Config.")
+	return model.NewWritableTable(x.ObjectPath, "Config.")
 }
 
-var (
-	synDeviceFAPPerfMgmtConfig_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFAPPerfMgmtConfig_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFAPPerfMgmtConfig_URL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFAPPerfMgmtConfig_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFAPPerfMgmtConfig_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synDeviceFAPPerfMgmtConfig_PeriodicUploadInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceFAPPerfMgmtConfig_PeriodicUploadTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceFAPPerfMgmtConfig holds the values of Device.FAP.PerfMgmt.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4)
+// DeviceFAPPerfMgmtConfig holds the values of Device.FAP.PerfMgmt.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4).
 type DeviceFAPPerfMgmtConfig struct {
-	// Enable: boolean, readWrite, since 2.4.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// URL: URL=string(:2048), readWrite, since 2.4.
-	URL string `cwmp:"URL"`
-	// Username: string(:256), readWrite, since 2.4.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.4.
-	Password string `cwmp:"Password"`
-	// PeriodicUploadInterval: unsignedInt[1:] seconds, readWrite, since 2.4.
-	PeriodicUploadInterval uint32 `cwmp:"PeriodicUploadInterval"`
-	// PeriodicUploadTime: dateTime, readWrite, since 2.4.
-	PeriodicUploadTime time.Time `cwmp:"PeriodicUploadTime"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	URL string `json:"URL,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	PeriodicUploadInterval uint32 `json:"PeriodicUploadInterval,omitzero"`
+
+	PeriodicUploadTime time.Time `json:"PeriodicUploadTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAPPerfMgmtConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAPPerfMgmtConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFAPPerfMgmtConfig_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPPerfMgmtConfig_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPPerfMgmtConfig_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceFAPPerfMgmtConfig_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckUint(synDeviceFAPPerfMgmtConfig_PeriodicUploadInterval, uint64(o.PeriodicUploadInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PeriodicUploadInterval",
-		})
-	}
+func (o *DeviceFAPPerfMgmtConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 1943, o.Alias)
+	c.String(p, "URL", 1948, o.URL)
+	c.String(p, "Username", 1949, o.Username)
+	c.String(p, "Password", 1945, o.Password)
+	c.Uint(p, "PeriodicUploadInterval", 1946, uint64(o.PeriodicUploadInterval))
 }
 
 // DeviceFAPPerfMgmtConfigPath is the typed path of Device.FAP.PerfMgmt.Config.{i}.
 type DeviceFAPPerfMgmtConfigPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Alias                  model.WriteOnceParam[string]
-	URL                    model.ReadWriteParam[string]
-	Username               model.ReadWriteParam[string]
-	Password               model.ReadWriteParam[string]
-	PeriodicUploadInterval model.ReadWriteParam[uint32]
-	PeriodicUploadTime     model.ReadWriteParam[time.Time]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFAPPerfMgmtConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFAPPerfMgmtConfigPath(prefix string) DeviceFAPPerfMgmtConfigPath {
-	p := &prefix
-	return DeviceFAPPerfMgmtConfigPath{
-		Alias:                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Password:               model.NewReadWrite[string](p, "Password", model.TypeString),
-		PeriodicUploadInterval: model.NewReadWrite[uint32](p, "PeriodicUploadInterval", model.TypeUnsignedInt),
-		PeriodicUploadTime:     model.NewReadWrite[time.Time](p, "PeriodicUploadTime", model.TypeDateTime),
-		URL:                    model.NewReadWrite[string](p, "URL", model.TypeString),
-		Username:               model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaFap = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.",
-	Version:    "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Version",
-	Syntax:  synDeviceFAPApplicationPlatform_Version,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Enable",
-	Syntax:  synDeviceFAPApplicationPlatform_Enable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Status",
-	Syntax:  synDeviceFAPApplicationPlatform_Status,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.MaxNumberOfApplications",
-	Syntax:  synDeviceFAPApplicationPlatform_MaxNumberOfApplications,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.CurrentNumberofApplications",
-	Syntax:  synDeviceFAPApplicationPlatform_CurrentNumberofApplications,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Capabilities.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.PresenceApplicationSupport",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_PresenceApplicationSupport,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.FemtoAwarenessAPISupport",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_FemtoAwarenessAPISupport,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.SMSAPISupport",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_SMSAPISupport,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.SubscribeToNotificationsOfSMSSentToApplicationSupport",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_SubscribeToNotificationsOfSMSSentToApplicationSupport,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.QuerySMSDeliveryStatusSupport",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_QuerySMSDeliveryStatusSupport,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.MMSAPISupport",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_MMSAPISupport,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.QueryMMSDeliveryStatusSupport",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_QueryMMSDeliveryStatusSupport,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.SubscribeToNotificationsOfMMSSentToApplicationSupport",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_SubscribeToNotificationsOfMMSSentToApplicationSupport,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.TerminalLocationAPISupport",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_TerminalLocationAPISupport,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.AuthenticationMethodsSupported",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_AuthenticationMethodsSupported,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.AccessLevelsSupported",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_AccessLevelsSupported,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.SendSMSTargetAddressType",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_SendSMSTargetAddressType,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Capabilities.SendMMSTargetAddressType",
-	Syntax:  synDeviceFAPApplicationPlatformCapabilities_SendMMSTargetAddressType,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Control.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.AuthenticationMethod",
-	Syntax:  synDeviceFAPApplicationPlatformControl_AuthenticationMethod,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.TunnelInst",
-	Syntax:  synDeviceFAPApplicationPlatformControl_TunnelInst,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Control.FemtoAwareness.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.FemtoAwareness.APIEnable",
-	Syntax:  synDeviceFAPApplicationPlatformControlFemtoAwareness_APIEnable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.FemtoAwareness.QueueEnable",
-	Syntax:  synDeviceFAPApplicationPlatformControlFemtoAwareness_QueueEnable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.FemtoAwareness.Queueing",
-	Syntax:  synDeviceFAPApplicationPlatformControlFemtoAwareness_Queueing,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.FemtoAwareness.MaxAPIUsersNumber",
-	Syntax:  synDeviceFAPApplicationPlatformControlFemtoAwareness_MaxAPIUsersNumber,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.FemtoAwareness.FemtozoneID",
-	Syntax:  synDeviceFAPApplicationPlatformControlFemtoAwareness_FemtozoneID,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.FemtoAwareness.NotificationsUserIdentifierMSISDN",
-	Syntax:  synDeviceFAPApplicationPlatformControlFemtoAwareness_NotificationsUserIdentifierMSISDN,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.FemtoAwareness.SubscribeToNotificationsResponseCallbackData",
-	Syntax:  synDeviceFAPApplicationPlatformControlFemtoAwareness_SubscribeToNotificationsResponseCallbackData,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.FemtoAwareness.QueryFemtocellResponseTimezone",
-	Syntax:  synDeviceFAPApplicationPlatformControlFemtoAwareness_QueryFemtocellResponseTimezone,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Control.MMS.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.MMS.APIEnable",
-	Syntax:  synDeviceFAPApplicationPlatformControlMMS_APIEnable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.MMS.QueueEnable",
-	Syntax:  synDeviceFAPApplicationPlatformControlMMS_QueueEnable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.MMS.Queueing",
-	Syntax:  synDeviceFAPApplicationPlatformControlMMS_Queueing,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.MMS.MaxAPIUsersNumber",
-	Syntax:  synDeviceFAPApplicationPlatformControlMMS_MaxAPIUsersNumber,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.MMS.MinSendMMSTimeInterval",
-	Syntax:  synDeviceFAPApplicationPlatformControlMMS_MinSendMMSTimeInterval,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.MMS.EnableQueryMMSDeliveryStatus",
-	Syntax:  synDeviceFAPApplicationPlatformControlMMS_EnableQueryMMSDeliveryStatus,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.MMS.EnableSubscribeToNotificationsOfMessageSentToApplication",
-	Syntax:  synDeviceFAPApplicationPlatformControlMMS_EnableSubscribeToNotificationsOfMessageSentToApplication,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Control.SMS.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.SMS.APIEnable",
-	Syntax:  synDeviceFAPApplicationPlatformControlSMS_APIEnable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.SMS.QueueEnable",
-	Syntax:  synDeviceFAPApplicationPlatformControlSMS_QueueEnable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.SMS.Queueing",
-	Syntax:  synDeviceFAPApplicationPlatformControlSMS_Queueing,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.SMS.MaxAPIUsersNumber",
-	Syntax:  synDeviceFAPApplicationPlatformControlSMS_MaxAPIUsersNumber,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.SMS.MinSendSMSTimeInterval",
-	Syntax:  synDeviceFAPApplicationPlatformControlSMS_MinSendSMSTimeInterval,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.SMS.EnableQuerySMSDeliveryStatus",
-	Syntax:  synDeviceFAPApplicationPlatformControlSMS_EnableQuerySMSDeliveryStatus,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.SMS.EnableSubscribeToNotificationsOfMessageSentToApplication",
-	Syntax:  synDeviceFAPApplicationPlatformControlSMS_EnableSubscribeToNotificationsOfMessageSentToApplication,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Control.TerminalLocation.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.TerminalLocation.APIEnable",
-	Syntax:  synDeviceFAPApplicationPlatformControlTerminalLocation_APIEnable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.TerminalLocation.QueueEnable",
-	Syntax:  synDeviceFAPApplicationPlatformControlTerminalLocation_QueueEnable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.TerminalLocation.Queueing",
-	Syntax:  synDeviceFAPApplicationPlatformControlTerminalLocation_Queueing,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.TerminalLocation.MaxAPIUsersNumber",
-	Syntax:  synDeviceFAPApplicationPlatformControlTerminalLocation_MaxAPIUsersNumber,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.TerminalLocation.QueryMobileLocationResponseAddress",
-	Syntax:  synDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseAddress,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.TerminalLocation.QueryMobileLocationResponseLongitudeLatitude",
-	Syntax:  synDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseLongitudeLatitude,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.TerminalLocation.QueryMobileLocationResponseAltitude",
-	Syntax:  synDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseAltitude,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Control.TerminalLocation.QueryMobileLocationResponseTimestamp",
-	Syntax:  synDeviceFAPApplicationPlatformControlTerminalLocation_QueryMobileLocationResponseTimestamp,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Monitoring.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.Enable",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoring_Enable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.MonitoringInterval",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoring_MonitoringInterval,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.AuthenticationRequestsReceived",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoring_AuthenticationRequestsReceived,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.AuthenticationRequestsRejected",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoring_AuthenticationRequestsRejected,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.APIAvailable",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_APIAvailable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.APIUsers",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_APIUsers,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueState",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueState,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueNum",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueNum,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueReceived",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueReceived,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueDiscarded",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringFemtoAwareness_QueueDiscarded,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Monitoring.MMS.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.MMS.APIAvailable",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringMMS_APIAvailable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.MMS.APIUsers",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringMMS_APIUsers,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.MMS.QueueState",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringMMS_QueueState,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.MMS.QueueNum",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringMMS_QueueNum,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.MMS.QueueReceived",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringMMS_QueueReceived,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.MMS.QueueDiscarded",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringMMS_QueueDiscarded,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Monitoring.SMS.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.SMS.APIAvailable",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringSMS_APIAvailable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.SMS.APIUsers",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringSMS_APIUsers,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.SMS.QueueState",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringSMS_QueueState,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.SMS.QueueNum",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringSMS_QueueNum,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.SMS.QueueReceived",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringSMS_QueueReceived,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.SMS.QueueDiscarded",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringSMS_QueueDiscarded,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.APIAvailable",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringTerminalLocation_APIAvailable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.APIUsers",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringTerminalLocation_APIUsers,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueState",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueState,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueNum",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueNum,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueReceived",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueReceived,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueDiscarded",
-	Syntax:  synDeviceFAPApplicationPlatformMonitoringTerminalLocation_QueueDiscarded,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.GPS.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.ScanOnBoot",
-	Syntax:  synDeviceFAPGPS_ScanOnBoot,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.ScanPeriodically",
-	Syntax:  synDeviceFAPGPS_ScanPeriodically,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.PeriodicInterval",
-	Syntax:  synDeviceFAPGPS_PeriodicInterval,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.PeriodicTime",
-	Syntax:  synDeviceFAPGPS_PeriodicTime,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.ContinuousGPS",
-	Syntax:  synDeviceFAPGPS_ContinuousGPS,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.ScanTimeout",
-	Syntax:  synDeviceFAPGPS_ScanTimeout,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.GPS.ScanStatus",
-	Syntax:  synDeviceFAPGPS_ScanStatus,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.GPS.ErrorDetails",
-	Syntax:  synDeviceFAPGPS_ErrorDetails,
-	Version: "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "Device.FAP.GPS.LastScanTime",
-	Syntax:       synDeviceFAPGPS_LastScanTime,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.LastSuccessfulScanTime",
-	Syntax:       synDeviceFAPGPS_LastSuccessfulScanTime,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.LockedLatitude",
-	Syntax:       synDeviceFAPGPS_LockedLatitude,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.LockedLongitude",
-	Syntax:       synDeviceFAPGPS_LockedLongitude,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.NumberOfSatellites",
-	Syntax:       synDeviceFAPGPS_NumberOfSatellites,
-	Version:      "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.GPSReset",
-	Syntax:  synDeviceFAPGPS_GPSReset,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.GPS.AGPSServerConfig.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.AGPSServerConfig.Enable",
-	Syntax:  synDeviceFAPGPSAGPSServerConfig_Enable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.AGPSServerConfig.ServerURL",
-	Syntax:  synDeviceFAPGPSAGPSServerConfig_ServerURL,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.AGPSServerConfig.ServerPort",
-	Syntax:  synDeviceFAPGPSAGPSServerConfig_ServerPort,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.AGPSServerConfig.Username",
-	Syntax:  synDeviceFAPGPSAGPSServerConfig_Username,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.AGPSServerConfig.Password",
-	Syntax:  synDeviceFAPGPSAGPSServerConfig_Password,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.AGPSServerConfig.ReferenceLatitude",
-	Syntax:  synDeviceFAPGPSAGPSServerConfig_ReferenceLatitude,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.AGPSServerConfig.ReferenceLongitude",
-	Syntax:  synDeviceFAPGPSAGPSServerConfig_ReferenceLongitude,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.GPS.AGPSServerConfig.ServerInUse",
-	Syntax:  synDeviceFAPGPSAGPSServerConfig_ServerInUse,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.GPS.ContinuousGPSStatus.",
-	Version:    "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.CurrentFix",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_CurrentFix,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.GotFix",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_GotFix,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.TimingGood",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_TimingGood,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.Latitude",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_Latitude,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.Longitude",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_Longitude,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.Elevation",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_Elevation,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.LastFixTime",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_LastFixTime,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.LastFixDuration",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_LastFixDuration,
-	Version:      "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.ContinuousGPSStatus.FirstFixTimeout",
-	Syntax:  synDeviceFAPGPSContinuousGPSStatus_FirstFixTimeout,
-	Version: "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.SatellitesTracked",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_SatellitesTracked,
-	Version:      "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.ContinuousGPSStatus.SatelliteTrackingInterval",
-	Syntax:  synDeviceFAPGPSContinuousGPSStatus_SatelliteTrackingInterval,
-	Version: "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.ReceiverStatus",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_ReceiverStatus,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAP.GPS.ContinuousGPSStatus.LocationType",
-	Syntax:       synDeviceFAPGPSContinuousGPSStatus_LocationType,
-	Version:      "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.GPS.ContinuousGPSStatus.LockTimeOutDuration",
-	Syntax:  synDeviceFAPGPSContinuousGPSStatus_LockTimeOutDuration,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAP.PerfMgmt.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAP.PerfMgmt.ConfigNumberOfEntries",
-	Syntax:  synDeviceFAPPerfMgmt_ConfigNumberOfEntries,
-	Version: "2.4",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ConfigNumberOfEntries",
-	Object:              true,
-	Path:                "Device.FAP.PerfMgmt.Config.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"URL", "PeriodicUploadInterval", "PeriodicUploadTime"},
-	}},
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.PerfMgmt.Config.{i}.Enable",
-	Syntax:  synDeviceFAPPerfMgmtConfig_Enable,
-	Version: "2.4",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.FAP.PerfMgmt.Config.{i}.Alias",
-	Syntax:  synDeviceFAPPerfMgmtConfig_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.PerfMgmt.Config.{i}.URL",
-	Syntax:  synDeviceFAPPerfMgmtConfig_URL,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.PerfMgmt.Config.{i}.Username",
-	Syntax:  synDeviceFAPPerfMgmtConfig_Username,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.PerfMgmt.Config.{i}.Password",
-	Syntax:  synDeviceFAPPerfMgmtConfig_Password,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.PerfMgmt.Config.{i}.PeriodicUploadInterval",
-	Syntax:  synDeviceFAPPerfMgmtConfig_PeriodicUploadInterval,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAP.PerfMgmt.Config.{i}.PeriodicUploadTime",
-	Syntax:  synDeviceFAPPerfMgmtConfig_PeriodicUploadTime,
-	Version: "2.4",
-}}
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-// DeviceFAPImpl is what a device implements for Device.FAP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPImpl to implement only some methods.
-type DeviceFAPImpl interface{}
+	PeriodicUploadInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceFAPImpl implements DeviceFAPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPImpl struct{}
+	PeriodicUploadTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-// DeviceFAPApplicationPlatformImpl is what a device implements for Device.FAP.ApplicationPlatform; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformImpl to implement only some methods.
-type DeviceFAPApplicationPlatformImpl interface {
-	Version(inst []uint32) (string, error)
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceFAPApplicationPlatformStatus, error)
-	MaxNumberOfApplications(inst []uint32) (uint32, error)
-	CurrentNumberofApplications(inst []uint32) (uint32, error)
-}
+	URL model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceFAPApplicationPlatformImpl implements DeviceFAPApplicationPlatformImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformImpl) Status(inst []uint32) (DeviceFAPApplicationPlatformStatus, error) {
-	var zero DeviceFAPApplicationPlatformStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformImpl) MaxNumberOfApplications(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformImpl) CurrentNumberofApplications(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformCapabilitiesImpl is what a device implements for Device.FAP.ApplicationPlatform.Capabilities; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl to implement only some methods.
-type DeviceFAPApplicationPlatformCapabilitiesImpl interface {
-	PresenceApplicationSupport(inst []uint32) (bool, error)
-	FemtoAwarenessAPISupport(inst []uint32) (bool, error)
-	SMSAPISupport(inst []uint32) (bool, error)
-	SubscribeToNotificationsOfSMSSentToApplicationSupport(inst []uint32) (bool, error)
-	QuerySMSDeliveryStatusSupport(inst []uint32) (bool, error)
-	MMSAPISupport(inst []uint32) (bool, error)
-	QueryMMSDeliveryStatusSupport(inst []uint32) (bool, error)
-	SubscribeToNotificationsOfMMSSentToApplicationSupport(inst []uint32) (bool, error)
-	TerminalLocationAPISupport(inst []uint32) (bool, error)
-	AuthenticationMethodsSupported(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported, error)
-	AccessLevelsSupported(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported, error)
-	SendSMSTargetAddressType(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType, error)
-	SendMMSTargetAddressType(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType, error)
-}
-
-// UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl implements DeviceFAPApplicationPlatformCapabilitiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) PresenceApplicationSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) FemtoAwarenessAPISupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) SMSAPISupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) SubscribeToNotificationsOfSMSSentToApplicationSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) QuerySMSDeliveryStatusSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) MMSAPISupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) QueryMMSDeliveryStatusSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) SubscribeToNotificationsOfMMSSentToApplicationSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) TerminalLocationAPISupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) AuthenticationMethodsSupported(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported, error) {
-	var zero []DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) AccessLevelsSupported(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported, error) {
-	var zero []DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) SendSMSTargetAddressType(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType, error) {
-	var zero []DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) SendMMSTargetAddressType(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType, error) {
-	var zero []DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformControlImpl is what a device implements for Device.FAP.ApplicationPlatform.Control; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformControlImpl to implement only some methods.
-type DeviceFAPApplicationPlatformControlImpl interface {
-	AuthenticationMethod(inst []uint32) (string, error)
-	SetAuthenticationMethod(inst []uint32, v string) error
-	TunnelInst(inst []uint32) (string, error)
-	SetTunnelInst(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceFAPApplicationPlatformControlImpl implements DeviceFAPApplicationPlatformControlImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformControlImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformControlImpl) AuthenticationMethod(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlImpl) SetAuthenticationMethod(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlImpl) TunnelInst(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlImpl) SetTunnelInst(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformControlFemtoAwarenessImpl is what a device implements for Device.FAP.ApplicationPlatform.Control.FemtoAwareness; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl to implement only some methods.
-type DeviceFAPApplicationPlatformControlFemtoAwarenessImpl interface {
-	APIEnable(inst []uint32) (bool, error)
-	SetAPIEnable(inst []uint32, v bool) error
-	QueueEnable(inst []uint32) (bool, error)
-	SetQueueEnable(inst []uint32, v bool) error
-	Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing, error)
-	SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing) error
-	MaxAPIUsersNumber(inst []uint32) (uint32, error)
-	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
-	FemtozoneID(inst []uint32) (string, error)
-	SetFemtozoneID(inst []uint32, v string) error
-	NotificationsUserIdentifierMSISDN(inst []uint32) (bool, error)
-	SetNotificationsUserIdentifierMSISDN(inst []uint32, v bool) error
-	SubscribeToNotificationsResponseCallbackData(inst []uint32) (bool, error)
-	SetSubscribeToNotificationsResponseCallbackData(inst []uint32, v bool) error
-	QueryFemtocellResponseTimezone(inst []uint32) (bool, error)
-	SetQueryFemtocellResponseTimezone(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl implements DeviceFAPApplicationPlatformControlFemtoAwarenessImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) APIEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetAPIEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) QueueEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueueEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing, error) {
-	var zero DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) FemtozoneID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetFemtozoneID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) NotificationsUserIdentifierMSISDN(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetNotificationsUserIdentifierMSISDN(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SubscribeToNotificationsResponseCallbackData(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetSubscribeToNotificationsResponseCallbackData(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) QueryFemtocellResponseTimezone(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueryFemtocellResponseTimezone(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformControlMMSImpl is what a device implements for Device.FAP.ApplicationPlatform.Control.MMS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformControlMMSImpl to implement only some methods.
-type DeviceFAPApplicationPlatformControlMMSImpl interface {
-	APIEnable(inst []uint32) (bool, error)
-	SetAPIEnable(inst []uint32, v bool) error
-	QueueEnable(inst []uint32) (bool, error)
-	SetQueueEnable(inst []uint32, v bool) error
-	Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlMMSQueueing, error)
-	SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlMMSQueueing) error
-	MaxAPIUsersNumber(inst []uint32) (uint32, error)
-	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
-	MinSendMMSTimeInterval(inst []uint32) (uint32, error)
-	SetMinSendMMSTimeInterval(inst []uint32, v uint32) error
-	EnableQueryMMSDeliveryStatus(inst []uint32) (bool, error)
-	SetEnableQueryMMSDeliveryStatus(inst []uint32, v bool) error
-	EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error)
-	SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceFAPApplicationPlatformControlMMSImpl implements DeviceFAPApplicationPlatformControlMMSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformControlMMSImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) APIEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetAPIEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) QueueEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetQueueEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlMMSQueueing, error) {
-	var zero DeviceFAPApplicationPlatformControlMMSQueueing
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlMMSQueueing) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) MinSendMMSTimeInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetMinSendMMSTimeInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) EnableQueryMMSDeliveryStatus(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetEnableQueryMMSDeliveryStatus(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformControlSMSImpl is what a device implements for Device.FAP.ApplicationPlatform.Control.SMS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformControlSMSImpl to implement only some methods.
-type DeviceFAPApplicationPlatformControlSMSImpl interface {
-	APIEnable(inst []uint32) (bool, error)
-	SetAPIEnable(inst []uint32, v bool) error
-	QueueEnable(inst []uint32) (bool, error)
-	SetQueueEnable(inst []uint32, v bool) error
-	Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlSMSQueueing, error)
-	SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlSMSQueueing) error
-	MaxAPIUsersNumber(inst []uint32) (uint32, error)
-	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
-	MinSendSMSTimeInterval(inst []uint32) (uint32, error)
-	SetMinSendSMSTimeInterval(inst []uint32, v uint32) error
-	EnableQuerySMSDeliveryStatus(inst []uint32) (bool, error)
-	SetEnableQuerySMSDeliveryStatus(inst []uint32, v bool) error
-	EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error)
-	SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceFAPApplicationPlatformControlSMSImpl implements DeviceFAPApplicationPlatformControlSMSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformControlSMSImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) APIEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetAPIEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) QueueEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetQueueEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlSMSQueueing, error) {
-	var zero DeviceFAPApplicationPlatformControlSMSQueueing
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlSMSQueueing) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) MinSendSMSTimeInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetMinSendSMSTimeInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) EnableQuerySMSDeliveryStatus(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetEnableQuerySMSDeliveryStatus(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformControlTerminalLocationImpl is what a device implements for Device.FAP.ApplicationPlatform.Control.TerminalLocation; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl to implement only some methods.
-type DeviceFAPApplicationPlatformControlTerminalLocationImpl interface {
-	APIEnable(inst []uint32) (bool, error)
-	SetAPIEnable(inst []uint32, v bool) error
-	QueueEnable(inst []uint32) (bool, error)
-	SetQueueEnable(inst []uint32, v bool) error
-	Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlTerminalLocationQueueing, error)
-	SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlTerminalLocationQueueing) error
-	MaxAPIUsersNumber(inst []uint32) (uint32, error)
-	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
-	QueryMobileLocationResponseAddress(inst []uint32) (DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress, error)
-	SetQueryMobileLocationResponseAddress(inst []uint32, v DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress) error
-	QueryMobileLocationResponseLongitudeLatitude(inst []uint32) (bool, error)
-	SetQueryMobileLocationResponseLongitudeLatitude(inst []uint32, v bool) error
-	QueryMobileLocationResponseAltitude(inst []uint32) (bool, error)
-	SetQueryMobileLocationResponseAltitude(inst []uint32, v bool) error
-	QueryMobileLocationResponseTimestamp(inst []uint32) (uint32, error)
-	SetQueryMobileLocationResponseTimestamp(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl implements DeviceFAPApplicationPlatformControlTerminalLocationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) APIEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetAPIEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueueEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueueEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlTerminalLocationQueueing, error) {
-	var zero DeviceFAPApplicationPlatformControlTerminalLocationQueueing
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlTerminalLocationQueueing) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseAddress(inst []uint32) (DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress, error) {
-	var zero DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseAddress(inst []uint32, v DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseLongitudeLatitude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseLongitudeLatitude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseAltitude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseAltitude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseTimestamp(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseTimestamp(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformMonitoringImpl is what a device implements for Device.FAP.ApplicationPlatform.Monitoring; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformMonitoringImpl to implement only some methods.
-type DeviceFAPApplicationPlatformMonitoringImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	MonitoringInterval(inst []uint32) (uint32, error)
-	SetMonitoringInterval(inst []uint32, v uint32) error
-	AuthenticationRequestsReceived(inst []uint32) (uint32, error)
-	AuthenticationRequestsRejected(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFAPApplicationPlatformMonitoringImpl implements DeviceFAPApplicationPlatformMonitoringImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformMonitoringImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) MonitoringInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) SetMonitoringInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) AuthenticationRequestsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) AuthenticationRequestsRejected(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl is what a device implements for Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl to implement only some methods.
-type DeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl interface {
-	APIAvailable(inst []uint32) (bool, error)
-	APIUsers(inst []uint32) (uint32, error)
-	QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState, error)
-	QueueNum(inst []uint32) (uint32, error)
-	QueueReceived(inst []uint32) (uint32, error)
-	QueueDiscarded(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl implements DeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) APIAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) APIUsers(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState, error) {
-	var zero DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueNum(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueDiscarded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformMonitoringMMSImpl is what a device implements for Device.FAP.ApplicationPlatform.Monitoring.MMS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl to implement only some methods.
-type DeviceFAPApplicationPlatformMonitoringMMSImpl interface {
-	APIAvailable(inst []uint32) (bool, error)
-	APIUsers(inst []uint32) (uint32, error)
-	QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringMMSQueueState, error)
-	QueueNum(inst []uint32) (uint32, error)
-	QueueReceived(inst []uint32) (uint32, error)
-	QueueDiscarded(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl implements DeviceFAPApplicationPlatformMonitoringMMSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) APIAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) APIUsers(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringMMSQueueState, error) {
-	var zero DeviceFAPApplicationPlatformMonitoringMMSQueueState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueNum(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueDiscarded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformMonitoringSMSImpl is what a device implements for Device.FAP.ApplicationPlatform.Monitoring.SMS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl to implement only some methods.
-type DeviceFAPApplicationPlatformMonitoringSMSImpl interface {
-	APIAvailable(inst []uint32) (bool, error)
-	APIUsers(inst []uint32) (uint32, error)
-	QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringSMSQueueState, error)
-	QueueNum(inst []uint32) (uint32, error)
-	QueueReceived(inst []uint32) (uint32, error)
-	QueueDiscarded(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl implements DeviceFAPApplicationPlatformMonitoringSMSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) APIAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) APIUsers(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringSMSQueueState, error) {
-	var zero DeviceFAPApplicationPlatformMonitoringSMSQueueState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueNum(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueDiscarded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFAPApplicationPlatformMonitoringTerminalLocationImpl is what a device implements for Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl to implement only some methods.
-type DeviceFAPApplicationPlatformMonitoringTerminalLocationImpl interface {
-	APIAvailable(inst []uint32) (bool, error)
-	APIUsers(inst []uint32) (uint32, error)
-	QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState, error)
-	QueueNum(inst []uint32) (uint32, error)
-	QueueReceived(inst []uint32) (uint32, error)
-	QueueDiscarded(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl implements DeviceFAPApplicationPlatformMonitoringTerminalLocationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl struct{}
-
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) APIAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) APIUsers(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState, error) {
-	var zero DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueNum(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueDiscarded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFAPGPSImpl is what a device implements for Device.FAP.GPS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPGPSImpl to implement only some methods.
-type DeviceFAPGPSImpl interface {
-	ScanOnBoot(inst []uint32) (bool, error)
-	SetScanOnBoot(inst []uint32, v bool) error
-	ScanPeriodically(inst []uint32) (bool, error)
-	SetScanPeriodically(inst []uint32, v bool) error
-	PeriodicInterval(inst []uint32) (uint32, error)
-	SetPeriodicInterval(inst []uint32, v uint32) error
-	PeriodicTime(inst []uint32) (time.Time, error)
-	SetPeriodicTime(inst []uint32, v time.Time) error
-	ContinuousGPS(inst []uint32) (bool, error)
-	SetContinuousGPS(inst []uint32, v bool) error
-	ScanTimeout(inst []uint32) (uint32, error)
-	SetScanTimeout(inst []uint32, v uint32) error
-	ScanStatus(inst []uint32) (DeviceFAPGPSScanStatus, error)
-	ErrorDetails(inst []uint32) (string, error)
-	LastScanTime(inst []uint32) (time.Time, error)
-	LastSuccessfulScanTime(inst []uint32) (time.Time, error)
-	LockedLatitude(inst []uint32) (int32, error)
-	LockedLongitude(inst []uint32) (int32, error)
-	NumberOfSatellites(inst []uint32) (uint32, error)
-	GPSReset(inst []uint32) (bool, error)
-	SetGPSReset(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceFAPGPSImpl implements DeviceFAPGPSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPGPSImpl struct{}
-
-func (UnimplementedDeviceFAPGPSImpl) ScanOnBoot(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) SetScanOnBoot(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) ScanPeriodically(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) SetScanPeriodically(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) PeriodicInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) SetPeriodicInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) PeriodicTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) SetPeriodicTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) ContinuousGPS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) SetContinuousGPS(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) ScanTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) SetScanTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) ScanStatus(inst []uint32) (DeviceFAPGPSScanStatus, error) {
-	var zero DeviceFAPGPSScanStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) ErrorDetails(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) LastScanTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) LastSuccessfulScanTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) LockedLatitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) LockedLongitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) NumberOfSatellites(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) GPSReset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSImpl) SetGPSReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFAPGPSAGPSServerConfigImpl is what a device implements for Device.FAP.GPS.AGPSServerConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPGPSAGPSServerConfigImpl to implement only some methods.
-type DeviceFAPGPSAGPSServerConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	ServerURL(inst []uint32) (string, error)
-	SetServerURL(inst []uint32, v string) error
-	ServerPort(inst []uint32) (uint32, error)
-	SetServerPort(inst []uint32, v uint32) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	ReferenceLatitude(inst []uint32) (int32, error)
-	SetReferenceLatitude(inst []uint32, v int32) error
-	ReferenceLongitude(inst []uint32) (int32, error)
-	SetReferenceLongitude(inst []uint32, v int32) error
-	ServerInUse(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceFAPGPSAGPSServerConfigImpl implements DeviceFAPGPSAGPSServerConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPGPSAGPSServerConfigImpl struct{}
-
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) ServerURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetServerURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) ServerPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetServerPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) ReferenceLatitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetReferenceLatitude(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) ReferenceLongitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetReferenceLongitude(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) ServerInUse(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFAPGPSContinuousGPSStatusImpl is what a device implements for Device.FAP.GPS.ContinuousGPSStatus; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPGPSContinuousGPSStatusImpl to implement only some methods.
-type DeviceFAPGPSContinuousGPSStatusImpl interface {
-	CurrentFix(inst []uint32) (bool, error)
-	GotFix(inst []uint32) (bool, error)
-	TimingGood(inst []uint32) (bool, error)
-	Latitude(inst []uint32) (int32, error)
-	Longitude(inst []uint32) (int32, error)
-	Elevation(inst []uint32) (int32, error)
-	LastFixTime(inst []uint32) (time.Time, error)
-	LastFixDuration(inst []uint32) (uint32, error)
-	FirstFixTimeout(inst []uint32) (int32, error)
-	SetFirstFixTimeout(inst []uint32, v int32) error
-	SatellitesTracked(inst []uint32) (uint32, error)
-	SatelliteTrackingInterval(inst []uint32) (uint32, error)
-	SetSatelliteTrackingInterval(inst []uint32, v uint32) error
-	ReceiverStatus(inst []uint32) (string, error)
-	LocationType(inst []uint32) (DeviceFAPGPSContinuousGPSStatusLocationType, error)
-	LockTimeOutDuration(inst []uint32) (uint32, error)
-	SetLockTimeOutDuration(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceFAPGPSContinuousGPSStatusImpl implements DeviceFAPGPSContinuousGPSStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPGPSContinuousGPSStatusImpl struct{}
-
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) CurrentFix(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) GotFix(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) TimingGood(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) Latitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) Longitude(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) Elevation(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) LastFixTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) LastFixDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) FirstFixTimeout(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) SetFirstFixTimeout(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) SatellitesTracked(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) SatelliteTrackingInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) SetSatelliteTrackingInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) ReceiverStatus(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) LocationType(inst []uint32) (DeviceFAPGPSContinuousGPSStatusLocationType, error) {
-	var zero DeviceFAPGPSContinuousGPSStatusLocationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) LockTimeOutDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) SetLockTimeOutDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFAPPerfMgmtImpl is what a device implements for Device.FAP.PerfMgmt; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPPerfMgmtImpl to implement only some methods.
-type DeviceFAPPerfMgmtImpl interface {
-	ConfigNumberOfEntries(inst []uint32) (uint32, error)
-	ConfigInstances(inst []uint32) []uint32
-	AddConfig(inst []uint32) (uint32, error)
-	DeleteConfig(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceFAPPerfMgmtImpl implements DeviceFAPPerfMgmtImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPPerfMgmtImpl struct{}
-
-func (UnimplementedDeviceFAPPerfMgmtImpl) ConfigNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtImpl) ConfigInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFAPPerfMgmtImpl) AddConfig(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtImpl) DeleteConfig(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFAPPerfMgmtConfigImpl is what a device implements for Device.FAP.PerfMgmt.Config.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFAPPerfMgmtConfigImpl to implement only some methods.
-type DeviceFAPPerfMgmtConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	URL(inst []uint32) (string, error)
-	SetURL(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	PeriodicUploadInterval(inst []uint32) (uint32, error)
-	SetPeriodicUploadInterval(inst []uint32, v uint32) error
-	PeriodicUploadTime(inst []uint32) (time.Time, error)
-	SetPeriodicUploadTime(inst []uint32, v time.Time) error
-}
-
-// UnimplementedDeviceFAPPerfMgmtConfigImpl implements DeviceFAPPerfMgmtConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFAPPerfMgmtConfigImpl struct{}
-
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) PeriodicUploadInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetPeriodicUploadInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) PeriodicUploadTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetPeriodicUploadTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
+	Username model.ReadWriteParam[string] `dm:"s"`
 }

@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceFAST_LineNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFAST holds the values of Device.FAST. (object, readOnly, since 2.11)
+// DeviceFAST holds the values of Device.FAST. (object, readOnly, since 2.11).
 type DeviceFAST struct {
-	// LineNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	LineNumberOfEntries uint32 `cwmp:"LineNumberOfEntries"`
-	// Device.FAST.Line.{i}. instances by instance number
-	Line map[uint32]*DeviceFASTLine `cwmp:"Line.{i}."`
+	LineNumberOfEntries uint32 `json:"LineNumberOfEntries,omitzero"`
+
+	Line map[uint32]*DeviceFASTLine `json:"Line,omitzero"`
 }
 
-// AddLine creates instance i of Device.FAST.Line.{i}. (replacing any) and returns it
+// AddLine creates instance i (replacing any) and returns it.
 func (o *DeviceFAST) AddLine(i uint32) *DeviceFASTLine {
 	if o.Line == nil {
 		o.Line = map[uint32]*DeviceFASTLine{}
@@ -29,2949 +21,676 @@ func (o *DeviceFAST) AddLine(i uint32) *DeviceFASTLine {
 	o.Line[i] = x
 	return x
 }
-
-// GetLine returns instance i of Device.FAST.Line.{i}.
-func (o *DeviceFAST) GetLine(i uint32) (*DeviceFASTLine, bool) {
-	x, ok := o.Line[i]
-	return x, ok
-}
-
-// DeleteLine removes instance i of Device.FAST.Line.{i}.
-func (o *DeviceFAST) DeleteLine(i uint32) {
-	delete(o.Line, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFAST) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFAST) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceFAST) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Line) {
-		o.Line[i].ValidateAt(prefix+"Line."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Line[i].ValidateAt(c, model.InstanceOf(p, "Line.", i))
 	}
 }
 
 // DeviceFASTPath is the typed path of Device.FAST.
 type DeviceFASTPath struct {
-	obj                 model.ObjectPath
-	LineNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	LineNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFASTPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFASTPath(prefix string) DeviceFASTPath {
-	p := &prefix
-	return DeviceFASTPath{
-		LineNumberOfEntries: model.NewReadOnly[uint32](p, "LineNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Line returns the typed path of instance i.
+func (x DeviceFASTPath) Line(i uint32) (p DeviceFASTLinePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Line.", i))
+	return
 }
 
-// Line returns the typed path of instance i of Device.FAST.Line.{i}.
-func (x DeviceFASTPath) Line(i uint32) DeviceFASTLinePath {
-	return newDeviceFASTLinePath(x.Path() + "Line." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LineTable returns the table Device.FAST.Line.{i}. itself (for AddObject when writable)
+// LineTable returns the table itself (for AddObject when writable).
 func (x DeviceFASTPath) LineTable() model.Table {
-	return model.NewTable(x.Path() + "Line.")
+	return model.NewTable(x.ObjectPath, "Line.")
 }
 
 // DeviceFASTLineStatus enumerates the values of Device.FAST.Line.{i}.Status.
 type DeviceFASTLineStatus string
 
-func (e DeviceFASTLineStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFASTLineStatus_Up             DeviceFASTLineStatus = "Up"
-	DeviceFASTLineStatus_Down           DeviceFASTLineStatus = "Down"
-	DeviceFASTLineStatus_Unknown        DeviceFASTLineStatus = "Unknown"
-	DeviceFASTLineStatus_Dormant        DeviceFASTLineStatus = "Dormant"
-	DeviceFASTLineStatus_NotPresent     DeviceFASTLineStatus = "NotPresent"
+	DeviceFASTLineStatus_Up DeviceFASTLineStatus = "Up"
+
+	DeviceFASTLineStatus_Down DeviceFASTLineStatus = "Down"
+
+	DeviceFASTLineStatus_Unknown DeviceFASTLineStatus = "Unknown"
+
+	DeviceFASTLineStatus_Dormant DeviceFASTLineStatus = "Dormant"
+
+	DeviceFASTLineStatus_NotPresent DeviceFASTLineStatus = "NotPresent"
+
 	DeviceFASTLineStatus_LowerLayerDown DeviceFASTLineStatus = "LowerLayerDown"
-	DeviceFASTLineStatus_Error          DeviceFASTLineStatus = "Error"
+
+	DeviceFASTLineStatus_Error DeviceFASTLineStatus = "Error"
 )
 
 // DeviceFASTLineLinkStatus enumerates the values of Device.FAST.Line.{i}.LinkStatus.
 type DeviceFASTLineLinkStatus string
 
-func (e DeviceFASTLineLinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFASTLineLinkStatus_Up               DeviceFASTLineLinkStatus = "Up"
-	DeviceFASTLineLinkStatus_Initializing     DeviceFASTLineLinkStatus = "Initializing"
+	DeviceFASTLineLinkStatus_Up DeviceFASTLineLinkStatus = "Up"
+
+	DeviceFASTLineLinkStatus_Initializing DeviceFASTLineLinkStatus = "Initializing"
+
 	DeviceFASTLineLinkStatus_EstablishingLink DeviceFASTLineLinkStatus = "EstablishingLink"
-	DeviceFASTLineLinkStatus_NoSignal         DeviceFASTLineLinkStatus = "NoSignal"
-	DeviceFASTLineLinkStatus_Disabled         DeviceFASTLineLinkStatus = "Disabled"
-	DeviceFASTLineLinkStatus_Error            DeviceFASTLineLinkStatus = "Error"
+
+	DeviceFASTLineLinkStatus_NoSignal DeviceFASTLineLinkStatus = "NoSignal"
+
+	DeviceFASTLineLinkStatus_Disabled DeviceFASTLineLinkStatus = "Disabled"
+
+	DeviceFASTLineLinkStatus_Error DeviceFASTLineLinkStatus = "Error"
 )
 
 // DeviceFASTLineAllowedProfiles enumerates the values of Device.FAST.Line.{i}.AllowedProfiles.
 type DeviceFASTLineAllowedProfiles string
 
-func (e DeviceFASTLineAllowedProfiles) String() string {
-	return string(e)
-}
-
 const (
 	DeviceFASTLineAllowedProfiles_X106a DeviceFASTLineAllowedProfiles = "106a"
+
 	DeviceFASTLineAllowedProfiles_X212a DeviceFASTLineAllowedProfiles = "212a"
 )
 
 // DeviceFASTLinePowerManagementState enumerates the values of Device.FAST.Line.{i}.PowerManagementState.
 type DeviceFASTLinePowerManagementState string
 
-func (e DeviceFASTLinePowerManagementState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFASTLinePowerManagementState_L0  DeviceFASTLinePowerManagementState = "L0"
+	DeviceFASTLinePowerManagementState_L0 DeviceFASTLinePowerManagementState = "L0"
+
 	DeviceFASTLinePowerManagementState_L21 DeviceFASTLinePowerManagementState = "L2.1"
+
 	DeviceFASTLinePowerManagementState_L22 DeviceFASTLinePowerManagementState = "L2.2"
-	DeviceFASTLinePowerManagementState_L3  DeviceFASTLinePowerManagementState = "L3"
+
+	DeviceFASTLinePowerManagementState_L3 DeviceFASTLinePowerManagementState = "L3"
 )
 
-var (
-	synDeviceFASTLine_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFASTLine_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFASTLine_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFASTLine_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFASTLine_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLine_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFASTLine_Upstream        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFASTLine_FirmwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFASTLine_LinkStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Initializing"}, {Value: "EstablishingLink"}, {Value: "NoSignal"}, {Value: "Disabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFASTLine_AllowedProfiles = &model.Syntax{
-		Enums: []model.Enum{{Value: "106a"}, {Value: "212a"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceFASTLine_CurrentProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "AllowedProfiles",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFASTLine_PowerManagementState = &model.Syntax{
-		Enums: []model.Enum{{Value: "L0"}, {Value: "L2.1"}, {Value: "L2.2"}, {Value: "L3"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFASTLine_SuccessFailureCause = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "5",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFASTLine_UPBOKLER = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1280",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1 dB",
-	}
-	synDeviceFASTLine_LastTransmittedDownstreamSignal = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "21",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFASTLine_LastTransmittedUpstreamSignal = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "21",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceFASTLine_UPBOKLE = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1280",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1dB",
-	}
-	synDeviceFASTLine_LineNumber = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceFASTLine_UpstreamMaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceFASTLine_DownstreamMaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceFASTLine_UpstreamNoiseMargin = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dB",
-	}
-	synDeviceFASTLine_DownstreamNoiseMargin = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dB",
-	}
-	synDeviceFASTLine_UpstreamAttenuation = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dB",
-	}
-	synDeviceFASTLine_DownstreamAttenuation = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dB",
-	}
-	synDeviceFASTLine_UpstreamPower = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dBmV",
-	}
-	synDeviceFASTLine_DownstreamPower = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dBmV",
-	}
-	synDeviceFASTLine_SNRMRMCds = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dB",
-	}
-	synDeviceFASTLine_SNRMRMCus = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1dB",
-	}
-	synDeviceFASTLine_BITSRMCpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(4610)}},
-		Type: model.TypeInt,
-	}
-	synDeviceFASTLine_BITSRMCpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(4610)}},
-		Type: model.TypeInt,
-	}
-	synDeviceFASTLine_FEXTCANCELds = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFASTLine_FEXTCANCELus = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFASTLine_ETRds        = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceFASTLine_ETRus = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceFASTLine_ATTETRds = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceFASTLine_ATTETRus = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceFASTLine_MINEFTR = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-)
-
-// DeviceFASTLine holds the values of Device.FAST.Line.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceFASTLine holds the values of Device.FAST.Line.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceFASTLine struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceFASTLineStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// FirmwareVersion: string(:64), readOnly, since 2.19.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// LinkStatus: string{Up,Initializing,EstablishingLink,NoSignal,Disabled,Error}, readOnly, since 2.19.
-	LinkStatus DeviceFASTLineLinkStatus `cwmp:"LinkStatus"`
-	// AllowedProfiles: list<string{106a,212a}>, readOnly, since 2.19.
-	AllowedProfiles []DeviceFASTLineAllowedProfiles `cwmp:"AllowedProfiles"`
-	// CurrentProfile: string enumerationRef, readOnly, since 2.19.
-	CurrentProfile string `cwmp:"CurrentProfile"`
-	// PowerManagementState: string{L0,L2.1,L2.2,L3}, readOnly, since 2.19.
-	PowerManagementState DeviceFASTLinePowerManagementState `cwmp:"PowerManagementState"`
-	// SuccessFailureCause: unsignedInt[0:5], readOnly, since 2.19.
-	SuccessFailureCause uint32 `cwmp:"SuccessFailureCause"`
-	// UPBOKLER: unsignedInt[0:1280] 0.1 dB, readOnly, since 2.19.
-	UPBOKLER uint32 `cwmp:"UPBOKLER"`
-	// LastTransmittedDownstreamSignal: unsignedInt[0:21], readOnly, since 2.19.
-	LastTransmittedDownstreamSignal uint32 `cwmp:"LastTransmittedDownstreamSignal"`
-	// LastTransmittedUpstreamSignal: unsignedInt[0:21], readOnly, since 2.19.
-	LastTransmittedUpstreamSignal uint32 `cwmp:"LastTransmittedUpstreamSignal"`
-	// UPBOKLE: unsignedInt[0:1280] 0.1dB, readOnly, since 2.19.
-	UPBOKLE uint32 `cwmp:"UPBOKLE"`
-	// LineNumber: int[1:], readOnly, since 2.19.
-	LineNumber int32 `cwmp:"LineNumber"`
-	// UpstreamMaxBitRate: unsignedInt Kbps, readOnly, since 2.19.
-	UpstreamMaxBitRate uint32 `cwmp:"UpstreamMaxBitRate"`
-	// DownstreamMaxBitRate: unsignedInt Kbps, readOnly, since 2.19.
-	DownstreamMaxBitRate uint32 `cwmp:"DownstreamMaxBitRate"`
-	// UpstreamNoiseMargin: int 0.1dB, readOnly, since 2.19.
-	UpstreamNoiseMargin int32 `cwmp:"UpstreamNoiseMargin"`
-	// DownstreamNoiseMargin: int 0.1dB, readOnly, since 2.19.
-	DownstreamNoiseMargin int32 `cwmp:"DownstreamNoiseMargin"`
-	// UpstreamAttenuation: int 0.1dB, readOnly, since 2.19.
-	UpstreamAttenuation int32 `cwmp:"UpstreamAttenuation"`
-	// DownstreamAttenuation: int 0.1dB, readOnly, since 2.19.
-	DownstreamAttenuation int32 `cwmp:"DownstreamAttenuation"`
-	// UpstreamPower: int 0.1dBmV, readOnly, since 2.19.
-	UpstreamPower int32 `cwmp:"UpstreamPower"`
-	// DownstreamPower: int 0.1dBmV, readOnly, since 2.19.
-	DownstreamPower int32 `cwmp:"DownstreamPower"`
-	// SNRMRMCds: int 0.1dB, readOnly, since 2.19.
-	SNRMRMCds int32 `cwmp:"SNRMRMCds"`
-	// SNRMRMCus: int 0.1dB, readOnly, since 2.19.
-	SNRMRMCus int32 `cwmp:"SNRMRMCus"`
-	// BITSRMCpsds: list(:4610)<int>, readOnly, since 2.19.
-	BITSRMCpsds []int32 `cwmp:"BITSRMCpsds"`
-	// BITSRMCpsus: list(:4610)<int>, readOnly, since 2.19.
-	BITSRMCpsus []int32 `cwmp:"BITSRMCpsus"`
-	// FEXTCANCELds: boolean, readOnly, since 2.19.
-	FEXTCANCELds bool `cwmp:"FEXTCANCELds"`
-	// FEXTCANCELus: boolean, readOnly, since 2.19.
-	FEXTCANCELus bool `cwmp:"FEXTCANCELus"`
-	// ETRds: unsignedInt Kbps, readOnly, since 2.19.
-	ETRds uint32 `cwmp:"ETRds"`
-	// ETRus: unsignedInt Kbps, readOnly, since 2.19.
-	ETRus uint32 `cwmp:"ETRus"`
-	// ATTETRds: unsignedInt Kbps, readOnly, since 2.19.
-	ATTETRds uint32 `cwmp:"ATTETRds"`
-	// ATTETRus: unsignedInt Kbps, readOnly, since 2.19.
-	ATTETRus uint32 `cwmp:"ATTETRus"`
-	// MINEFTR: unsignedInt Kbps, readOnly, since 2.19.
-	MINEFTR    uint32                    `cwmp:"MINEFTR"`
-	Stats      *DeviceFASTLineStats      `cwmp:"Stats."`
-	TestParams *DeviceFASTLineTestParams `cwmp:"TestParams."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceFASTLineStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	LinkStatus DeviceFASTLineLinkStatus `json:"LinkStatus,omitzero"`
+
+	AllowedProfiles []DeviceFASTLineAllowedProfiles `json:"AllowedProfiles,omitzero"`
+
+	CurrentProfile string `json:"CurrentProfile,omitzero"`
+
+	PowerManagementState DeviceFASTLinePowerManagementState `json:"PowerManagementState,omitzero"`
+
+	SuccessFailureCause uint32 `json:"SuccessFailureCause,omitzero"`
+
+	UPBOKLER uint32 `json:"UPBOKLER,omitzero"`
+
+	LastTransmittedDownstreamSignal uint32 `json:"LastTransmittedDownstreamSignal,omitzero"`
+
+	LastTransmittedUpstreamSignal uint32 `json:"LastTransmittedUpstreamSignal,omitzero"`
+
+	UPBOKLE uint32 `json:"UPBOKLE,omitzero"`
+
+	LineNumber int32 `json:"LineNumber,omitzero"`
+
+	UpstreamMaxBitRate uint32 `json:"UpstreamMaxBitRate,omitzero"`
+
+	DownstreamMaxBitRate uint32 `json:"DownstreamMaxBitRate,omitzero"`
+
+	UpstreamNoiseMargin int32 `json:"UpstreamNoiseMargin,omitzero"`
+
+	DownstreamNoiseMargin int32 `json:"DownstreamNoiseMargin,omitzero"`
+
+	UpstreamAttenuation int32 `json:"UpstreamAttenuation,omitzero"`
+
+	DownstreamAttenuation int32 `json:"DownstreamAttenuation,omitzero"`
+
+	UpstreamPower int32 `json:"UpstreamPower,omitzero"`
+
+	DownstreamPower int32 `json:"DownstreamPower,omitzero"`
+
+	SNRMRMCds int32 `json:"SNRMRMCds,omitzero"`
+
+	SNRMRMCus int32 `json:"SNRMRMCus,omitzero"`
+
+	BITSRMCpsds []int32 `json:"BITSRMCpsds,omitzero"`
+
+	BITSRMCpsus []int32 `json:"BITSRMCpsus,omitzero"`
+
+	FEXTCANCELds bool `json:"FEXTCANCELds,omitzero"`
+
+	FEXTCANCELus bool `json:"FEXTCANCELus,omitzero"`
+
+	ETRds uint32 `json:"ETRds,omitzero"`
+
+	ETRus uint32 `json:"ETRus,omitzero"`
+
+	ATTETRds uint32 `json:"ATTETRds,omitzero"`
+
+	ATTETRus uint32 `json:"ATTETRus,omitzero"`
+
+	MINEFTR uint32 `json:"MINEFTR,omitzero"`
+
+	Stats      *DeviceFASTLineStats      `json:"Stats,omitzero"`
+	TestParams *DeviceFASTLineTestParams `json:"TestParams,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFASTLine) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFASTLine) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFASTLine_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceFASTLine_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFASTLine_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceFASTLine_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceFASTLine_FirmwareVersion, o.FirmwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirmwareVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceFASTLine_LinkStatus, string(o.LinkStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkStatus",
-		})
-	}
-	if e := model.CheckValue(synDeviceFASTLine_AllowedProfiles, model.FormatValue(model.TypeString, o.AllowedProfiles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedProfiles",
-		})
-	}
-	if e := model.CheckString(synDeviceFASTLine_PowerManagementState, string(o.PowerManagementState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerManagementState",
-		})
-	}
-	if e := model.CheckUint(synDeviceFASTLine_SuccessFailureCause, uint64(o.SuccessFailureCause)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuccessFailureCause",
-		})
-	}
-	if e := model.CheckUint(synDeviceFASTLine_UPBOKLER, uint64(o.UPBOKLER)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UPBOKLER",
-		})
-	}
-	if e := model.CheckUint(synDeviceFASTLine_LastTransmittedDownstreamSignal, uint64(o.LastTransmittedDownstreamSignal)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastTransmittedDownstreamSignal",
-		})
-	}
-	if e := model.CheckUint(synDeviceFASTLine_LastTransmittedUpstreamSignal, uint64(o.LastTransmittedUpstreamSignal)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastTransmittedUpstreamSignal",
-		})
-	}
-	if e := model.CheckUint(synDeviceFASTLine_UPBOKLE, uint64(o.UPBOKLE)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UPBOKLE",
-		})
-	}
-	if e := model.CheckInt(synDeviceFASTLine_LineNumber, int64(o.LineNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LineNumber",
-		})
-	}
-	if e := model.CheckValue(synDeviceFASTLine_BITSRMCpsds, model.FormatValue(model.TypeInt, o.BITSRMCpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BITSRMCpsds",
-		})
-	}
-	if e := model.CheckValue(synDeviceFASTLine_BITSRMCpsus, model.FormatValue(model.TypeInt, o.BITSRMCpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BITSRMCpsus",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceFASTLine) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2061, string(o.Status))
+	c.String(p, "Alias", 1955, o.Alias)
+	c.String(p, "Name", 1977, o.Name)
+	c.Wire(p, "LowerLayers", 1975, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "FirmwareVersion", 1969, o.FirmwareVersion)
+	c.String(p, "LinkStatus", 1974, string(o.LinkStatus))
+	c.Wire(p, "AllowedProfiles", 1956, model.JoinStrings(o.AllowedProfiles), len(o.AllowedProfiles) > 0)
+	c.String(p, "PowerManagementState", 1978, string(o.PowerManagementState))
+	c.Uint(p, "SuccessFailureCause", 2062, uint64(o.SuccessFailureCause))
+	c.Uint(p, "UPBOKLER", 2077, uint64(o.UPBOKLER))
+	c.Uint(p, "LastTransmittedDownstreamSignal", 1971, uint64(o.LastTransmittedDownstreamSignal))
+	c.Uint(p, "LastTransmittedUpstreamSignal", 1972, uint64(o.LastTransmittedUpstreamSignal))
+	c.Uint(p, "UPBOKLE", 2076, uint64(o.UPBOKLE))
+	c.Int(p, "LineNumber", 1973, int64(o.LineNumber))
+	c.Wire(p, "BITSRMCpsds", 1957, model.FormatValue(model.TypeInt, o.BITSRMCpsds), len(o.BITSRMCpsds) > 0)
+	c.Wire(p, "BITSRMCpsus", 1958, model.FormatValue(model.TypeInt, o.BITSRMCpsus), len(o.BITSRMCpsus) > 0)
 	if o.TestParams != nil {
-		o.TestParams.ValidateAt(prefix+"TestParams.", v)
+		o.TestParams.ValidateAt(c, p+"TestParams.")
 	}
 }
 
 // DeviceFASTLinePath is the typed path of Device.FAST.Line.{i}.
 type DeviceFASTLinePath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	Status                          model.ReadOnlyParam[DeviceFASTLineStatus]
-	Alias                           model.WriteOnceParam[string]
-	Name                            model.ReadOnlyParam[string]
-	LastChange                      model.ReadOnlyParam[uint32]
-	LowerLayers                     model.ReadWriteParam[[]string]
-	Upstream                        model.ReadOnlyParam[bool]
-	FirmwareVersion                 model.ReadOnlyParam[string]
-	LinkStatus                      model.ReadOnlyParam[DeviceFASTLineLinkStatus]
-	AllowedProfiles                 model.ReadOnlyParam[[]DeviceFASTLineAllowedProfiles]
-	CurrentProfile                  model.ReadOnlyParam[string]
-	PowerManagementState            model.ReadOnlyParam[DeviceFASTLinePowerManagementState]
-	SuccessFailureCause             model.ReadOnlyParam[uint32]
-	UPBOKLER                        model.ReadOnlyParam[uint32]
-	LastTransmittedDownstreamSignal model.ReadOnlyParam[uint32]
-	LastTransmittedUpstreamSignal   model.ReadOnlyParam[uint32]
-	UPBOKLE                         model.ReadOnlyParam[uint32]
-	LineNumber                      model.ReadOnlyParam[int32]
-	UpstreamMaxBitRate              model.ReadOnlyParam[uint32]
-	DownstreamMaxBitRate            model.ReadOnlyParam[uint32]
-	UpstreamNoiseMargin             model.ReadOnlyParam[int32]
-	DownstreamNoiseMargin           model.ReadOnlyParam[int32]
-	UpstreamAttenuation             model.ReadOnlyParam[int32]
-	DownstreamAttenuation           model.ReadOnlyParam[int32]
-	UpstreamPower                   model.ReadOnlyParam[int32]
-	DownstreamPower                 model.ReadOnlyParam[int32]
-	SNRMRMCds                       model.ReadOnlyParam[int32]
-	SNRMRMCus                       model.ReadOnlyParam[int32]
-	BITSRMCpsds                     model.ReadOnlyParam[[]int32]
-	BITSRMCpsus                     model.ReadOnlyParam[[]int32]
-	FEXTCANCELds                    model.ReadOnlyParam[bool]
-	FEXTCANCELus                    model.ReadOnlyParam[bool]
-	ETRds                           model.ReadOnlyParam[uint32]
-	ETRus                           model.ReadOnlyParam[uint32]
-	ATTETRds                        model.ReadOnlyParam[uint32]
-	ATTETRus                        model.ReadOnlyParam[uint32]
-	MINEFTR                         model.ReadOnlyParam[uint32]
-	Stats                           DeviceFASTLineStatsPath
-	TestParams                      DeviceFASTLineTestParamsPath
+	model.ObjectPath
+	ATTETRds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ATTETRus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AllowedProfiles model.ReadOnlyParam[[]string] `dm:"s"`
+
+	BITSRMCpsds model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	BITSRMCpsus model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	CurrentProfile model.ReadOnlyParam[string] `dm:"s"`
+
+	DownstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
+
+	DownstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
+
+	DownstreamPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	ETRds model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ETRus model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FEXTCANCELds model.ReadOnlyParam[bool] `dm:"b"`
+
+	FEXTCANCELus model.ReadOnlyParam[bool] `dm:"b"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastTransmittedDownstreamSignal model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastTransmittedUpstreamSignal model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LineNumber model.ReadOnlyParam[int32] `dm:"i"`
+
+	LinkStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MINEFTR model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PowerManagementState model.ReadOnlyParam[string] `dm:"s"`
+
+	SNRMRMCds model.ReadOnlyParam[int32] `dm:"i"`
+
+	SNRMRMCus model.ReadOnlyParam[int32] `dm:"i"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SuccessFailureCause model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPBOKLE model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPBOKLER model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	UpstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
+
+	UpstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
+
+	UpstreamPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	Stats      DeviceFASTLineStatsPath      `dm:"Stats."`
+	TestParams DeviceFASTLineTestParamsPath `dm:"TestParams."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFASTLinePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFASTLinePath(prefix string) DeviceFASTLinePath {
-	p := &prefix
-	return DeviceFASTLinePath{
-		ATTETRds:                        model.NewReadOnly[uint32](p, "ATTETRds", model.TypeUnsignedInt),
-		ATTETRus:                        model.NewReadOnly[uint32](p, "ATTETRus", model.TypeUnsignedInt),
-		Alias:                           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllowedProfiles:                 model.NewReadOnly[[]DeviceFASTLineAllowedProfiles](p, "AllowedProfiles", model.TypeString),
-		BITSRMCpsds:                     model.NewReadOnly[[]int32](p, "BITSRMCpsds", model.TypeString),
-		BITSRMCpsus:                     model.NewReadOnly[[]int32](p, "BITSRMCpsus", model.TypeString),
-		CurrentProfile:                  model.NewReadOnly[string](p, "CurrentProfile", model.TypeString),
-		DownstreamAttenuation:           model.NewReadOnly[int32](p, "DownstreamAttenuation", model.TypeInt),
-		DownstreamMaxBitRate:            model.NewReadOnly[uint32](p, "DownstreamMaxBitRate", model.TypeUnsignedInt),
-		DownstreamNoiseMargin:           model.NewReadOnly[int32](p, "DownstreamNoiseMargin", model.TypeInt),
-		DownstreamPower:                 model.NewReadOnly[int32](p, "DownstreamPower", model.TypeInt),
-		ETRds:                           model.NewReadOnly[uint32](p, "ETRds", model.TypeUnsignedInt),
-		ETRus:                           model.NewReadOnly[uint32](p, "ETRus", model.TypeUnsignedInt),
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FEXTCANCELds:                    model.NewReadOnly[bool](p, "FEXTCANCELds", model.TypeBoolean),
-		FEXTCANCELus:                    model.NewReadOnly[bool](p, "FEXTCANCELus", model.TypeBoolean),
-		FirmwareVersion:                 model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		LastChange:                      model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LastTransmittedDownstreamSignal: model.NewReadOnly[uint32](p, "LastTransmittedDownstreamSignal", model.TypeUnsignedInt),
-		LastTransmittedUpstreamSignal:   model.NewReadOnly[uint32](p, "LastTransmittedUpstreamSignal", model.TypeUnsignedInt),
-		LineNumber:                      model.NewReadOnly[int32](p, "LineNumber", model.TypeInt),
-		LinkStatus:                      model.NewReadOnly[DeviceFASTLineLinkStatus](p, "LinkStatus", model.TypeString),
-		LowerLayers:                     model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MINEFTR:                         model.NewReadOnly[uint32](p, "MINEFTR", model.TypeUnsignedInt),
-		Name:                            model.NewReadOnly[string](p, "Name", model.TypeString),
-		PowerManagementState:            model.NewReadOnly[DeviceFASTLinePowerManagementState](p, "PowerManagementState", model.TypeString),
-		SNRMRMCds:                       model.NewReadOnly[int32](p, "SNRMRMCds", model.TypeInt),
-		SNRMRMCus:                       model.NewReadOnly[int32](p, "SNRMRMCus", model.TypeInt),
-		Stats:                           newDeviceFASTLineStatsPath(prefix + "Stats."),
-		Status:                          model.NewReadOnly[DeviceFASTLineStatus](p, "Status", model.TypeString),
-		SuccessFailureCause:             model.NewReadOnly[uint32](p, "SuccessFailureCause", model.TypeUnsignedInt),
-		TestParams:                      newDeviceFASTLineTestParamsPath(prefix + "TestParams."),
-		UPBOKLE:                         model.NewReadOnly[uint32](p, "UPBOKLE", model.TypeUnsignedInt),
-		UPBOKLER:                        model.NewReadOnly[uint32](p, "UPBOKLER", model.TypeUnsignedInt),
-		Upstream:                        model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		UpstreamAttenuation:             model.NewReadOnly[int32](p, "UpstreamAttenuation", model.TypeInt),
-		UpstreamMaxBitRate:              model.NewReadOnly[uint32](p, "UpstreamMaxBitRate", model.TypeUnsignedInt),
-		UpstreamNoiseMargin:             model.NewReadOnly[int32](p, "UpstreamNoiseMargin", model.TypeInt),
-		UpstreamPower:                   model.NewReadOnly[int32](p, "UpstreamPower", model.TypeInt),
-		obj:                             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFASTLineStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceFASTLineStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceFASTLineStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceFASTLineStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceFASTLineStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceFASTLineStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceFASTLineStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceFASTLineStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceFASTLineStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceFASTLineStats_TotalStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStats_ShowtimeStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStats_LastShowtimeStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStats_CurrentDayStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStats_QuarterHourStart = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceFASTLineStats holds the values of Device.FAST.Line.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceFASTLineStats holds the values of Device.FAST.Line.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceFASTLineStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// TotalStart: unsignedInt seconds, readOnly, since 2.19.
-	TotalStart uint32 `cwmp:"TotalStart"`
-	// ShowtimeStart: unsignedInt seconds, readOnly, since 2.19.
-	ShowtimeStart uint32 `cwmp:"ShowtimeStart"`
-	// LastShowtimeStart: unsignedInt seconds, readOnly, since 2.19.
-	LastShowtimeStart uint32 `cwmp:"LastShowtimeStart"`
-	// CurrentDayStart: unsignedInt seconds, readOnly, since 2.19.
-	CurrentDayStart uint32 `cwmp:"CurrentDayStart"`
-	// QuarterHourStart: unsignedInt seconds, readOnly, since 2.19.
-	QuarterHourStart uint32                           `cwmp:"QuarterHourStart"`
-	CurrentDay       *DeviceFASTLineStatsCurrentDay   `cwmp:"CurrentDay."`
-	LastShowtime     *DeviceFASTLineStatsLastShowtime `cwmp:"LastShowtime."`
-	QuarterHour      *DeviceFASTLineStatsQuarterHour  `cwmp:"QuarterHour."`
-	Showtime         *DeviceFASTLineStatsShowtime     `cwmp:"Showtime."`
-	Total            *DeviceFASTLineStatsTotal        `cwmp:"Total."`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFASTLineStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFASTLineStats) ValidateAt(prefix string, v *model.Violations) {
-	if o.CurrentDay != nil {
-		o.CurrentDay.ValidateAt(prefix+"CurrentDay.", v)
-	}
-	if o.LastShowtime != nil {
-		o.LastShowtime.ValidateAt(prefix+"LastShowtime.", v)
-	}
-	if o.QuarterHour != nil {
-		o.QuarterHour.ValidateAt(prefix+"QuarterHour.", v)
-	}
-	if o.Showtime != nil {
-		o.Showtime.ValidateAt(prefix+"Showtime.", v)
-	}
-	if o.Total != nil {
-		o.Total.ValidateAt(prefix+"Total.", v)
-	}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	TotalStart uint32 `json:"TotalStart,omitzero"`
+
+	ShowtimeStart uint32 `json:"ShowtimeStart,omitzero"`
+
+	LastShowtimeStart uint32 `json:"LastShowtimeStart,omitzero"`
+
+	CurrentDayStart uint32 `json:"CurrentDayStart,omitzero"`
+
+	QuarterHourStart uint32 `json:"QuarterHourStart,omitzero"`
+
+	CurrentDay   *DeviceFASTLineStatsCurrentDay   `json:"CurrentDay,omitzero"`
+	LastShowtime *DeviceFASTLineStatsLastShowtime `json:"LastShowtime,omitzero"`
+	QuarterHour  *DeviceFASTLineStatsQuarterHour  `json:"QuarterHour,omitzero"`
+	Showtime     *DeviceFASTLineStatsShowtime     `json:"Showtime,omitzero"`
+	Total        *DeviceFASTLineStatsTotal        `json:"Total,omitzero"`
 }
 
 // DeviceFASTLineStatsPath is the typed path of Device.FAST.Line.{i}.Stats.
 type DeviceFASTLineStatsPath struct {
-	obj                    model.ObjectPath
-	Reset                  model.ReadWriteParam[bool]
-	BytesSent              model.ReadOnlyParam[uint64]
-	BytesReceived          model.ReadOnlyParam[uint64]
-	PacketsSent            model.ReadOnlyParam[uint64]
-	PacketsReceived        model.ReadOnlyParam[uint64]
-	ErrorsSent             model.ReadOnlyParam[uint32]
-	ErrorsReceived         model.ReadOnlyParam[uint32]
-	DiscardPacketsSent     model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
-	TotalStart             model.ReadOnlyParam[uint32]
-	ShowtimeStart          model.ReadOnlyParam[uint32]
-	LastShowtimeStart      model.ReadOnlyParam[uint32]
-	CurrentDayStart        model.ReadOnlyParam[uint32]
-	QuarterHourStart       model.ReadOnlyParam[uint32]
-	CurrentDay             DeviceFASTLineStatsCurrentDayPath
-	LastShowtime           DeviceFASTLineStatsLastShowtimePath
-	QuarterHour            DeviceFASTLineStatsQuarterHourPath
-	Showtime               DeviceFASTLineStatsShowtimePath
-	Total                  DeviceFASTLineStatsTotalPath
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	ShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CurrentDay   DeviceFASTLineStatsCurrentDayPath   `dm:"CurrentDay."`
+	LastShowtime DeviceFASTLineStatsLastShowtimePath `dm:"LastShowtime."`
+	QuarterHour  DeviceFASTLineStatsQuarterHourPath  `dm:"QuarterHour."`
+	Showtime     DeviceFASTLineStatsShowtimePath     `dm:"Showtime."`
+	Total        DeviceFASTLineStatsTotalPath        `dm:"Total."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFASTLineStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFASTLineStatsPath(prefix string) DeviceFASTLineStatsPath {
-	p := &prefix
-	return DeviceFASTLineStatsPath{
-		BytesReceived:          model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:              model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		CurrentDay:             newDeviceFASTLineStatsCurrentDayPath(prefix + "CurrentDay."),
-		CurrentDayStart:        model.NewReadOnly[uint32](p, "CurrentDayStart", model.TypeUnsignedInt),
-		DiscardPacketsReceived: model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:     model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:         model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:             model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		LastShowtime:           newDeviceFASTLineStatsLastShowtimePath(prefix + "LastShowtime."),
-		LastShowtimeStart:      model.NewReadOnly[uint32](p, "LastShowtimeStart", model.TypeUnsignedInt),
-		PacketsReceived:        model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:            model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		QuarterHour:            newDeviceFASTLineStatsQuarterHourPath(prefix + "QuarterHour."),
-		QuarterHourStart:       model.NewReadOnly[uint32](p, "QuarterHourStart", model.TypeUnsignedInt),
-		Reset:                  model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Showtime:               newDeviceFASTLineStatsShowtimePath(prefix + "Showtime."),
-		ShowtimeStart:          model.NewReadOnly[uint32](p, "ShowtimeStart", model.TypeUnsignedInt),
-		Total:                  newDeviceFASTLineStatsTotalPath(prefix + "Total."),
-		TotalStart:             model.NewReadOnly[uint32](p, "TotalStart", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFASTLineStatsCurrentDay_ErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsCurrentDay_SeverelyErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsCurrentDay_LOSS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsCurrentDay_LORS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsCurrentDay_UAS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsCurrentDay_RTXUC       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsCurrentDay_RTXTX       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsCurrentDay_SuccessBSW  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsCurrentDay_SuccessSRA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsCurrentDay_SuccessFRA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsCurrentDay_SuccessRPA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsCurrentDay_SuccessTIGA = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFASTLineStatsCurrentDay holds the values of Device.FAST.Line.{i}.Stats.CurrentDay. (object, readOnly, since 2.11)
+// DeviceFASTLineStatsCurrentDay holds the values of Device.FAST.Line.{i}.Stats.CurrentDay. (object, readOnly, since 2.11).
 type DeviceFASTLineStatsCurrentDay struct {
-	// ErroredSecs: unsignedInt seconds, readOnly, since 2.11.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt seconds, readOnly, since 2.11.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-	// LOSS: unsignedInt seconds, readOnly, since 2.11.
-	LOSS uint32 `cwmp:"LOSS"`
-	// LORS: unsignedInt seconds, readOnly, since 2.11.
-	LORS uint32 `cwmp:"LORS"`
-	// UAS: unsignedInt seconds, readOnly, since 2.11.
-	UAS uint32 `cwmp:"UAS"`
-	// RTXUC: unsignedInt, readOnly, since 2.11.
-	RTXUC uint32 `cwmp:"RTXUC"`
-	// RTXTX: unsignedInt, readOnly, since 2.11.
-	RTXTX uint32 `cwmp:"RTXTX"`
-	// SuccessBSW: unsignedInt, readOnly, since 2.11.
-	SuccessBSW uint32 `cwmp:"SuccessBSW"`
-	// SuccessSRA: unsignedInt, readOnly, since 2.11.
-	SuccessSRA uint32 `cwmp:"SuccessSRA"`
-	// SuccessFRA: unsignedInt, readOnly, since 2.11.
-	SuccessFRA uint32 `cwmp:"SuccessFRA"`
-	// SuccessRPA: unsignedInt, readOnly, since 2.11.
-	SuccessRPA uint32 `cwmp:"SuccessRPA"`
-	// SuccessTIGA: unsignedInt, readOnly, since 2.11.
-	SuccessTIGA uint32 `cwmp:"SuccessTIGA"`
-}
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFASTLineStatsCurrentDay) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFASTLineStatsCurrentDay) ValidateAt(prefix string, v *model.Violations) {}
+	LOSS uint32 `json:"LOSS,omitzero"`
+
+	LORS uint32 `json:"LORS,omitzero"`
+
+	UAS uint32 `json:"UAS,omitzero"`
+
+	RTXUC uint32 `json:"RTXUC,omitzero"`
+
+	RTXTX uint32 `json:"RTXTX,omitzero"`
+
+	SuccessBSW uint32 `json:"SuccessBSW,omitzero"`
+
+	SuccessSRA uint32 `json:"SuccessSRA,omitzero"`
+
+	SuccessFRA uint32 `json:"SuccessFRA,omitzero"`
+
+	SuccessRPA uint32 `json:"SuccessRPA,omitzero"`
+
+	SuccessTIGA uint32 `json:"SuccessTIGA,omitzero"`
+}
 
 // DeviceFASTLineStatsCurrentDayPath is the typed path of Device.FAST.Line.{i}.Stats.CurrentDay.
 type DeviceFASTLineStatsCurrentDayPath struct {
-	obj                 model.ObjectPath
-	ErroredSecs         model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
-	LOSS                model.ReadOnlyParam[uint32]
-	LORS                model.ReadOnlyParam[uint32]
-	UAS                 model.ReadOnlyParam[uint32]
-	RTXUC               model.ReadOnlyParam[uint32]
-	RTXTX               model.ReadOnlyParam[uint32]
-	SuccessBSW          model.ReadOnlyParam[uint32]
-	SuccessSRA          model.ReadOnlyParam[uint32]
-	SuccessFRA          model.ReadOnlyParam[uint32]
-	SuccessRPA          model.ReadOnlyParam[uint32]
-	SuccessTIGA         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LORS model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LOSS model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RTXTX model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RTXUC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessBSW model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessFRA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessRPA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessSRA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessTIGA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UAS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFASTLineStatsCurrentDayPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFASTLineStatsCurrentDayPath(prefix string) DeviceFASTLineStatsCurrentDayPath {
-	p := &prefix
-	return DeviceFASTLineStatsCurrentDayPath{
-		ErroredSecs:         model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		LORS:                model.NewReadOnly[uint32](p, "LORS", model.TypeUnsignedInt),
-		LOSS:                model.NewReadOnly[uint32](p, "LOSS", model.TypeUnsignedInt),
-		RTXTX:               model.NewReadOnly[uint32](p, "RTXTX", model.TypeUnsignedInt),
-		RTXUC:               model.NewReadOnly[uint32](p, "RTXUC", model.TypeUnsignedInt),
-		SeverelyErroredSecs: model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		SuccessBSW:          model.NewReadOnly[uint32](p, "SuccessBSW", model.TypeUnsignedInt),
-		SuccessFRA:          model.NewReadOnly[uint32](p, "SuccessFRA", model.TypeUnsignedInt),
-		SuccessRPA:          model.NewReadOnly[uint32](p, "SuccessRPA", model.TypeUnsignedInt),
-		SuccessSRA:          model.NewReadOnly[uint32](p, "SuccessSRA", model.TypeUnsignedInt),
-		SuccessTIGA:         model.NewReadOnly[uint32](p, "SuccessTIGA", model.TypeUnsignedInt),
-		UAS:                 model.NewReadOnly[uint32](p, "UAS", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFASTLineStatsLastShowtime_ErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsLastShowtime_SeverelyErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsLastShowtime_LOSS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsLastShowtime_LORS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsLastShowtime_UAS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsLastShowtime_RTXUC       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsLastShowtime_RTXTX       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsLastShowtime_SuccessBSW  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsLastShowtime_SuccessSRA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsLastShowtime_SuccessFRA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsLastShowtime_SuccessRPA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsLastShowtime_SuccessTIGA = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFASTLineStatsLastShowtime holds the values of Device.FAST.Line.{i}.Stats.LastShowtime. (object, readOnly, since 2.11)
+// DeviceFASTLineStatsLastShowtime holds the values of Device.FAST.Line.{i}.Stats.LastShowtime. (object, readOnly, since 2.11).
 type DeviceFASTLineStatsLastShowtime struct {
-	// ErroredSecs: unsignedInt seconds, readOnly, since 2.11.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt seconds, readOnly, since 2.11.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-	// LOSS: unsignedInt seconds, readOnly, since 2.11.
-	LOSS uint32 `cwmp:"LOSS"`
-	// LORS: unsignedInt seconds, readOnly, since 2.11.
-	LORS uint32 `cwmp:"LORS"`
-	// UAS: unsignedInt seconds, readOnly, since 2.11.
-	UAS uint32 `cwmp:"UAS"`
-	// RTXUC: unsignedInt, readOnly, since 2.11.
-	RTXUC uint32 `cwmp:"RTXUC"`
-	// RTXTX: unsignedInt, readOnly, since 2.11.
-	RTXTX uint32 `cwmp:"RTXTX"`
-	// SuccessBSW: unsignedInt, readOnly, since 2.11.
-	SuccessBSW uint32 `cwmp:"SuccessBSW"`
-	// SuccessSRA: unsignedInt, readOnly, since 2.11.
-	SuccessSRA uint32 `cwmp:"SuccessSRA"`
-	// SuccessFRA: unsignedInt, readOnly, since 2.11.
-	SuccessFRA uint32 `cwmp:"SuccessFRA"`
-	// SuccessRPA: unsignedInt, readOnly, since 2.11.
-	SuccessRPA uint32 `cwmp:"SuccessRPA"`
-	// SuccessTIGA: unsignedInt, readOnly, since 2.11.
-	SuccessTIGA uint32 `cwmp:"SuccessTIGA"`
-}
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFASTLineStatsLastShowtime) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFASTLineStatsLastShowtime) ValidateAt(prefix string, v *model.Violations) {}
+	LOSS uint32 `json:"LOSS,omitzero"`
+
+	LORS uint32 `json:"LORS,omitzero"`
+
+	UAS uint32 `json:"UAS,omitzero"`
+
+	RTXUC uint32 `json:"RTXUC,omitzero"`
+
+	RTXTX uint32 `json:"RTXTX,omitzero"`
+
+	SuccessBSW uint32 `json:"SuccessBSW,omitzero"`
+
+	SuccessSRA uint32 `json:"SuccessSRA,omitzero"`
+
+	SuccessFRA uint32 `json:"SuccessFRA,omitzero"`
+
+	SuccessRPA uint32 `json:"SuccessRPA,omitzero"`
+
+	SuccessTIGA uint32 `json:"SuccessTIGA,omitzero"`
+}
 
 // DeviceFASTLineStatsLastShowtimePath is the typed path of Device.FAST.Line.{i}.Stats.LastShowtime.
 type DeviceFASTLineStatsLastShowtimePath struct {
-	obj                 model.ObjectPath
-	ErroredSecs         model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
-	LOSS                model.ReadOnlyParam[uint32]
-	LORS                model.ReadOnlyParam[uint32]
-	UAS                 model.ReadOnlyParam[uint32]
-	RTXUC               model.ReadOnlyParam[uint32]
-	RTXTX               model.ReadOnlyParam[uint32]
-	SuccessBSW          model.ReadOnlyParam[uint32]
-	SuccessSRA          model.ReadOnlyParam[uint32]
-	SuccessFRA          model.ReadOnlyParam[uint32]
-	SuccessRPA          model.ReadOnlyParam[uint32]
-	SuccessTIGA         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LORS model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LOSS model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RTXTX model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RTXUC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessBSW model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessFRA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessRPA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessSRA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessTIGA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UAS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFASTLineStatsLastShowtimePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFASTLineStatsLastShowtimePath(prefix string) DeviceFASTLineStatsLastShowtimePath {
-	p := &prefix
-	return DeviceFASTLineStatsLastShowtimePath{
-		ErroredSecs:         model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		LORS:                model.NewReadOnly[uint32](p, "LORS", model.TypeUnsignedInt),
-		LOSS:                model.NewReadOnly[uint32](p, "LOSS", model.TypeUnsignedInt),
-		RTXTX:               model.NewReadOnly[uint32](p, "RTXTX", model.TypeUnsignedInt),
-		RTXUC:               model.NewReadOnly[uint32](p, "RTXUC", model.TypeUnsignedInt),
-		SeverelyErroredSecs: model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		SuccessBSW:          model.NewReadOnly[uint32](p, "SuccessBSW", model.TypeUnsignedInt),
-		SuccessFRA:          model.NewReadOnly[uint32](p, "SuccessFRA", model.TypeUnsignedInt),
-		SuccessRPA:          model.NewReadOnly[uint32](p, "SuccessRPA", model.TypeUnsignedInt),
-		SuccessSRA:          model.NewReadOnly[uint32](p, "SuccessSRA", model.TypeUnsignedInt),
-		SuccessTIGA:         model.NewReadOnly[uint32](p, "SuccessTIGA", model.TypeUnsignedInt),
-		UAS:                 model.NewReadOnly[uint32](p, "UAS", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFASTLineStatsQuarterHour_ErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsQuarterHour_SeverelyErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsQuarterHour_LOSS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsQuarterHour_LORS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsQuarterHour_UAS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsQuarterHour_RTXUC       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsQuarterHour_RTXTX       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsQuarterHour_SuccessBSW  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsQuarterHour_SuccessSRA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsQuarterHour_SuccessFRA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsQuarterHour_SuccessRPA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsQuarterHour_SuccessTIGA = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFASTLineStatsQuarterHour holds the values of Device.FAST.Line.{i}.Stats.QuarterHour. (object, readOnly, since 2.11)
+// DeviceFASTLineStatsQuarterHour holds the values of Device.FAST.Line.{i}.Stats.QuarterHour. (object, readOnly, since 2.11).
 type DeviceFASTLineStatsQuarterHour struct {
-	// ErroredSecs: unsignedInt seconds, readOnly, since 2.11.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt seconds, readOnly, since 2.11.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-	// LOSS: unsignedInt seconds, readOnly, since 2.11.
-	LOSS uint32 `cwmp:"LOSS"`
-	// LORS: unsignedInt seconds, readOnly, since 2.11.
-	LORS uint32 `cwmp:"LORS"`
-	// UAS: unsignedInt seconds, readOnly, since 2.11.
-	UAS uint32 `cwmp:"UAS"`
-	// RTXUC: unsignedInt, readOnly, since 2.11.
-	RTXUC uint32 `cwmp:"RTXUC"`
-	// RTXTX: unsignedInt, readOnly, since 2.11.
-	RTXTX uint32 `cwmp:"RTXTX"`
-	// SuccessBSW: unsignedInt, readOnly, since 2.11.
-	SuccessBSW uint32 `cwmp:"SuccessBSW"`
-	// SuccessSRA: unsignedInt, readOnly, since 2.11.
-	SuccessSRA uint32 `cwmp:"SuccessSRA"`
-	// SuccessFRA: unsignedInt, readOnly, since 2.11.
-	SuccessFRA uint32 `cwmp:"SuccessFRA"`
-	// SuccessRPA: unsignedInt, readOnly, since 2.11.
-	SuccessRPA uint32 `cwmp:"SuccessRPA"`
-	// SuccessTIGA: unsignedInt, readOnly, since 2.11.
-	SuccessTIGA uint32 `cwmp:"SuccessTIGA"`
-}
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFASTLineStatsQuarterHour) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFASTLineStatsQuarterHour) ValidateAt(prefix string, v *model.Violations) {}
+	LOSS uint32 `json:"LOSS,omitzero"`
+
+	LORS uint32 `json:"LORS,omitzero"`
+
+	UAS uint32 `json:"UAS,omitzero"`
+
+	RTXUC uint32 `json:"RTXUC,omitzero"`
+
+	RTXTX uint32 `json:"RTXTX,omitzero"`
+
+	SuccessBSW uint32 `json:"SuccessBSW,omitzero"`
+
+	SuccessSRA uint32 `json:"SuccessSRA,omitzero"`
+
+	SuccessFRA uint32 `json:"SuccessFRA,omitzero"`
+
+	SuccessRPA uint32 `json:"SuccessRPA,omitzero"`
+
+	SuccessTIGA uint32 `json:"SuccessTIGA,omitzero"`
+}
 
 // DeviceFASTLineStatsQuarterHourPath is the typed path of Device.FAST.Line.{i}.Stats.QuarterHour.
 type DeviceFASTLineStatsQuarterHourPath struct {
-	obj                 model.ObjectPath
-	ErroredSecs         model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
-	LOSS                model.ReadOnlyParam[uint32]
-	LORS                model.ReadOnlyParam[uint32]
-	UAS                 model.ReadOnlyParam[uint32]
-	RTXUC               model.ReadOnlyParam[uint32]
-	RTXTX               model.ReadOnlyParam[uint32]
-	SuccessBSW          model.ReadOnlyParam[uint32]
-	SuccessSRA          model.ReadOnlyParam[uint32]
-	SuccessFRA          model.ReadOnlyParam[uint32]
-	SuccessRPA          model.ReadOnlyParam[uint32]
-	SuccessTIGA         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LORS model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LOSS model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RTXTX model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RTXUC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessBSW model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessFRA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessRPA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessSRA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessTIGA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UAS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFASTLineStatsQuarterHourPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFASTLineStatsQuarterHourPath(prefix string) DeviceFASTLineStatsQuarterHourPath {
-	p := &prefix
-	return DeviceFASTLineStatsQuarterHourPath{
-		ErroredSecs:         model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		LORS:                model.NewReadOnly[uint32](p, "LORS", model.TypeUnsignedInt),
-		LOSS:                model.NewReadOnly[uint32](p, "LOSS", model.TypeUnsignedInt),
-		RTXTX:               model.NewReadOnly[uint32](p, "RTXTX", model.TypeUnsignedInt),
-		RTXUC:               model.NewReadOnly[uint32](p, "RTXUC", model.TypeUnsignedInt),
-		SeverelyErroredSecs: model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		SuccessBSW:          model.NewReadOnly[uint32](p, "SuccessBSW", model.TypeUnsignedInt),
-		SuccessFRA:          model.NewReadOnly[uint32](p, "SuccessFRA", model.TypeUnsignedInt),
-		SuccessRPA:          model.NewReadOnly[uint32](p, "SuccessRPA", model.TypeUnsignedInt),
-		SuccessSRA:          model.NewReadOnly[uint32](p, "SuccessSRA", model.TypeUnsignedInt),
-		SuccessTIGA:         model.NewReadOnly[uint32](p, "SuccessTIGA", model.TypeUnsignedInt),
-		UAS:                 model.NewReadOnly[uint32](p, "UAS", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFASTLineStatsShowtime_ErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsShowtime_SeverelyErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsShowtime_LOSS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsShowtime_LORS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsShowtime_UAS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsShowtime_RTXUC       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsShowtime_RTXTX       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsShowtime_SuccessBSW  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsShowtime_SuccessSRA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsShowtime_SuccessFRA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsShowtime_SuccessRPA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsShowtime_SuccessTIGA = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFASTLineStatsShowtime holds the values of Device.FAST.Line.{i}.Stats.Showtime. (object, readOnly, since 2.11)
+// DeviceFASTLineStatsShowtime holds the values of Device.FAST.Line.{i}.Stats.Showtime. (object, readOnly, since 2.11).
 type DeviceFASTLineStatsShowtime struct {
-	// ErroredSecs: unsignedInt seconds, readOnly, since 2.11.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt seconds, readOnly, since 2.11.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-	// LOSS: unsignedInt seconds, readOnly, since 2.11.
-	LOSS uint32 `cwmp:"LOSS"`
-	// LORS: unsignedInt seconds, readOnly, since 2.11.
-	LORS uint32 `cwmp:"LORS"`
-	// UAS: unsignedInt seconds, readOnly, since 2.11.
-	UAS uint32 `cwmp:"UAS"`
-	// RTXUC: unsignedInt, readOnly, since 2.11.
-	RTXUC uint32 `cwmp:"RTXUC"`
-	// RTXTX: unsignedInt, readOnly, since 2.11.
-	RTXTX uint32 `cwmp:"RTXTX"`
-	// SuccessBSW: unsignedInt, readOnly, since 2.11.
-	SuccessBSW uint32 `cwmp:"SuccessBSW"`
-	// SuccessSRA: unsignedInt, readOnly, since 2.11.
-	SuccessSRA uint32 `cwmp:"SuccessSRA"`
-	// SuccessFRA: unsignedInt, readOnly, since 2.11.
-	SuccessFRA uint32 `cwmp:"SuccessFRA"`
-	// SuccessRPA: unsignedInt, readOnly, since 2.11.
-	SuccessRPA uint32 `cwmp:"SuccessRPA"`
-	// SuccessTIGA: unsignedInt, readOnly, since 2.11.
-	SuccessTIGA uint32 `cwmp:"SuccessTIGA"`
-}
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFASTLineStatsShowtime) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFASTLineStatsShowtime) ValidateAt(prefix string, v *model.Violations) {}
+	LOSS uint32 `json:"LOSS,omitzero"`
+
+	LORS uint32 `json:"LORS,omitzero"`
+
+	UAS uint32 `json:"UAS,omitzero"`
+
+	RTXUC uint32 `json:"RTXUC,omitzero"`
+
+	RTXTX uint32 `json:"RTXTX,omitzero"`
+
+	SuccessBSW uint32 `json:"SuccessBSW,omitzero"`
+
+	SuccessSRA uint32 `json:"SuccessSRA,omitzero"`
+
+	SuccessFRA uint32 `json:"SuccessFRA,omitzero"`
+
+	SuccessRPA uint32 `json:"SuccessRPA,omitzero"`
+
+	SuccessTIGA uint32 `json:"SuccessTIGA,omitzero"`
+}
 
 // DeviceFASTLineStatsShowtimePath is the typed path of Device.FAST.Line.{i}.Stats.Showtime.
 type DeviceFASTLineStatsShowtimePath struct {
-	obj                 model.ObjectPath
-	ErroredSecs         model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
-	LOSS                model.ReadOnlyParam[uint32]
-	LORS                model.ReadOnlyParam[uint32]
-	UAS                 model.ReadOnlyParam[uint32]
-	RTXUC               model.ReadOnlyParam[uint32]
-	RTXTX               model.ReadOnlyParam[uint32]
-	SuccessBSW          model.ReadOnlyParam[uint32]
-	SuccessSRA          model.ReadOnlyParam[uint32]
-	SuccessFRA          model.ReadOnlyParam[uint32]
-	SuccessRPA          model.ReadOnlyParam[uint32]
-	SuccessTIGA         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LORS model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LOSS model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RTXTX model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RTXUC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessBSW model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessFRA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessRPA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessSRA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessTIGA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UAS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFASTLineStatsShowtimePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFASTLineStatsShowtimePath(prefix string) DeviceFASTLineStatsShowtimePath {
-	p := &prefix
-	return DeviceFASTLineStatsShowtimePath{
-		ErroredSecs:         model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		LORS:                model.NewReadOnly[uint32](p, "LORS", model.TypeUnsignedInt),
-		LOSS:                model.NewReadOnly[uint32](p, "LOSS", model.TypeUnsignedInt),
-		RTXTX:               model.NewReadOnly[uint32](p, "RTXTX", model.TypeUnsignedInt),
-		RTXUC:               model.NewReadOnly[uint32](p, "RTXUC", model.TypeUnsignedInt),
-		SeverelyErroredSecs: model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		SuccessBSW:          model.NewReadOnly[uint32](p, "SuccessBSW", model.TypeUnsignedInt),
-		SuccessFRA:          model.NewReadOnly[uint32](p, "SuccessFRA", model.TypeUnsignedInt),
-		SuccessRPA:          model.NewReadOnly[uint32](p, "SuccessRPA", model.TypeUnsignedInt),
-		SuccessSRA:          model.NewReadOnly[uint32](p, "SuccessSRA", model.TypeUnsignedInt),
-		SuccessTIGA:         model.NewReadOnly[uint32](p, "SuccessTIGA", model.TypeUnsignedInt),
-		UAS:                 model.NewReadOnly[uint32](p, "UAS", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFASTLineStatsTotal_ErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsTotal_SeverelyErroredSecs = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsTotal_LOSS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsTotal_LORS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsTotal_UAS = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFASTLineStatsTotal_RTXUC       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsTotal_RTXTX       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsTotal_SuccessBSW  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsTotal_SuccessSRA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsTotal_SuccessFRA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsTotal_SuccessRPA  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineStatsTotal_SuccessTIGA = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFASTLineStatsTotal holds the values of Device.FAST.Line.{i}.Stats.Total. (object, readOnly, since 2.11)
+// DeviceFASTLineStatsTotal holds the values of Device.FAST.Line.{i}.Stats.Total. (object, readOnly, since 2.11).
 type DeviceFASTLineStatsTotal struct {
-	// ErroredSecs: unsignedInt seconds, readOnly, since 2.11.
-	ErroredSecs uint32 `cwmp:"ErroredSecs"`
-	// SeverelyErroredSecs: unsignedInt seconds, readOnly, since 2.11.
-	SeverelyErroredSecs uint32 `cwmp:"SeverelyErroredSecs"`
-	// LOSS: unsignedInt seconds, readOnly, since 2.11.
-	LOSS uint32 `cwmp:"LOSS"`
-	// LORS: unsignedInt seconds, readOnly, since 2.11.
-	LORS uint32 `cwmp:"LORS"`
-	// UAS: unsignedInt seconds, readOnly, since 2.11.
-	UAS uint32 `cwmp:"UAS"`
-	// RTXUC: unsignedInt, readOnly, since 2.11.
-	RTXUC uint32 `cwmp:"RTXUC"`
-	// RTXTX: unsignedInt, readOnly, since 2.11.
-	RTXTX uint32 `cwmp:"RTXTX"`
-	// SuccessBSW: unsignedInt, readOnly, since 2.11.
-	SuccessBSW uint32 `cwmp:"SuccessBSW"`
-	// SuccessSRA: unsignedInt, readOnly, since 2.11.
-	SuccessSRA uint32 `cwmp:"SuccessSRA"`
-	// SuccessFRA: unsignedInt, readOnly, since 2.11.
-	SuccessFRA uint32 `cwmp:"SuccessFRA"`
-	// SuccessRPA: unsignedInt, readOnly, since 2.11.
-	SuccessRPA uint32 `cwmp:"SuccessRPA"`
-	// SuccessTIGA: unsignedInt, readOnly, since 2.11.
-	SuccessTIGA uint32 `cwmp:"SuccessTIGA"`
-}
+	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFASTLineStatsTotal) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	SeverelyErroredSecs uint32 `json:"SeverelyErroredSecs,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFASTLineStatsTotal) ValidateAt(prefix string, v *model.Violations) {}
+	LOSS uint32 `json:"LOSS,omitzero"`
+
+	LORS uint32 `json:"LORS,omitzero"`
+
+	UAS uint32 `json:"UAS,omitzero"`
+
+	RTXUC uint32 `json:"RTXUC,omitzero"`
+
+	RTXTX uint32 `json:"RTXTX,omitzero"`
+
+	SuccessBSW uint32 `json:"SuccessBSW,omitzero"`
+
+	SuccessSRA uint32 `json:"SuccessSRA,omitzero"`
+
+	SuccessFRA uint32 `json:"SuccessFRA,omitzero"`
+
+	SuccessRPA uint32 `json:"SuccessRPA,omitzero"`
+
+	SuccessTIGA uint32 `json:"SuccessTIGA,omitzero"`
+}
 
 // DeviceFASTLineStatsTotalPath is the typed path of Device.FAST.Line.{i}.Stats.Total.
 type DeviceFASTLineStatsTotalPath struct {
-	obj                 model.ObjectPath
-	ErroredSecs         model.ReadOnlyParam[uint32]
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
-	LOSS                model.ReadOnlyParam[uint32]
-	LORS                model.ReadOnlyParam[uint32]
-	UAS                 model.ReadOnlyParam[uint32]
-	RTXUC               model.ReadOnlyParam[uint32]
-	RTXTX               model.ReadOnlyParam[uint32]
-	SuccessBSW          model.ReadOnlyParam[uint32]
-	SuccessSRA          model.ReadOnlyParam[uint32]
-	SuccessFRA          model.ReadOnlyParam[uint32]
-	SuccessRPA          model.ReadOnlyParam[uint32]
-	SuccessTIGA         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LORS model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LOSS model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RTXTX model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RTXUC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessBSW model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessFRA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessRPA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessSRA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SuccessTIGA model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UAS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFASTLineStatsTotalPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFASTLineStatsTotalPath(prefix string) DeviceFASTLineStatsTotalPath {
-	p := &prefix
-	return DeviceFASTLineStatsTotalPath{
-		ErroredSecs:         model.NewReadOnly[uint32](p, "ErroredSecs", model.TypeUnsignedInt),
-		LORS:                model.NewReadOnly[uint32](p, "LORS", model.TypeUnsignedInt),
-		LOSS:                model.NewReadOnly[uint32](p, "LOSS", model.TypeUnsignedInt),
-		RTXTX:               model.NewReadOnly[uint32](p, "RTXTX", model.TypeUnsignedInt),
-		RTXUC:               model.NewReadOnly[uint32](p, "RTXUC", model.TypeUnsignedInt),
-		SeverelyErroredSecs: model.NewReadOnly[uint32](p, "SeverelyErroredSecs", model.TypeUnsignedInt),
-		SuccessBSW:          model.NewReadOnly[uint32](p, "SuccessBSW", model.TypeUnsignedInt),
-		SuccessFRA:          model.NewReadOnly[uint32](p, "SuccessFRA", model.TypeUnsignedInt),
-		SuccessRPA:          model.NewReadOnly[uint32](p, "SuccessRPA", model.TypeUnsignedInt),
-		SuccessSRA:          model.NewReadOnly[uint32](p, "SuccessSRA", model.TypeUnsignedInt),
-		SuccessTIGA:         model.NewReadOnly[uint32](p, "SuccessTIGA", model.TypeUnsignedInt),
-		UAS:                 model.NewReadOnly[uint32](p, "UAS", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFASTLineTestParams_SNRGds  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineTestParams_SNRGus  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineTestParams_SNRpsds = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2047)}},
-		Type: model.TypeInt,
-	}
-	synDeviceFASTLineTestParams_SNRpsus = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(2047)}},
-		Type: model.TypeString,
-	}
-	synDeviceFASTLineTestParams_SNRMTds          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineTestParams_SNRMTus          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineTestParams_ACTINP           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineTestParams_NFEC             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFASTLineTestParams_RFEC             = &model.Syntax{Type: model.TypeInt}
-	synDeviceFASTLineTestParams_UpstreamCurrRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceFASTLineTestParams_DownstreamCurrRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceFASTLineTestParams_ACTINPREIN = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFASTLineTestParams holds the values of Device.FAST.Line.{i}.TestParams. (object, readOnly, since 2.11)
+// DeviceFASTLineTestParams holds the values of Device.FAST.Line.{i}.TestParams. (object, readOnly, since 2.11).
 type DeviceFASTLineTestParams struct {
-	// SNRGds: unsignedInt, readOnly, since 2.11.
-	SNRGds uint32 `cwmp:"SNRGds"`
-	// SNRGus: unsignedInt, readOnly, since 2.11.
-	SNRGus uint32 `cwmp:"SNRGus"`
-	// SNRpsds: list(:2047)<int>, readOnly, since 2.11.
-	SNRpsds []int32 `cwmp:"SNRpsds"`
-	// SNRpsus: list(:2047)<string>, readOnly, since 2.11.
-	SNRpsus []string `cwmp:"SNRpsus"`
-	// SNRMTds: unsignedInt, readOnly, since 2.11.
-	SNRMTds uint32 `cwmp:"SNRMTds"`
-	// SNRMTus: unsignedInt, readOnly, since 2.11.
-	SNRMTus uint32 `cwmp:"SNRMTus"`
-	// ACTINP: unsignedInt, readOnly, since 2.11.
-	ACTINP uint32 `cwmp:"ACTINP"`
-	// NFEC: unsignedInt, readOnly, since 2.11.
-	NFEC uint32 `cwmp:"NFEC"`
-	// RFEC: int, readOnly, since 2.11.
-	RFEC int32 `cwmp:"RFEC"`
-	// UpstreamCurrRate: unsignedInt Kbps, readOnly, since 2.11.
-	UpstreamCurrRate uint32 `cwmp:"UpstreamCurrRate"`
-	// DownstreamCurrRate: unsignedInt Kbps, readOnly, since 2.11.
-	DownstreamCurrRate uint32 `cwmp:"DownstreamCurrRate"`
-	// ACTINPREIN: unsignedInt, readOnly, since 2.11.
-	ACTINPREIN uint32 `cwmp:"ACTINPREIN"`
+	SNRGds uint32 `json:"SNRGds,omitzero"`
+
+	SNRGus uint32 `json:"SNRGus,omitzero"`
+
+	SNRpsds []int32 `json:"SNRpsds,omitzero"`
+
+	SNRpsus []string `json:"SNRpsus,omitzero"`
+
+	SNRMTds uint32 `json:"SNRMTds,omitzero"`
+
+	SNRMTus uint32 `json:"SNRMTus,omitzero"`
+
+	ACTINP uint32 `json:"ACTINP,omitzero"`
+
+	NFEC uint32 `json:"NFEC,omitzero"`
+
+	RFEC int32 `json:"RFEC,omitzero"`
+
+	UpstreamCurrRate uint32 `json:"UpstreamCurrRate,omitzero"`
+
+	DownstreamCurrRate uint32 `json:"DownstreamCurrRate,omitzero"`
+
+	ACTINPREIN uint32 `json:"ACTINPREIN,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFASTLineTestParams) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFASTLineTestParams) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceFASTLineTestParams_SNRpsds, model.FormatValue(model.TypeInt, o.SNRpsds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRpsds",
-		})
-	}
-	if e := model.CheckValue(synDeviceFASTLineTestParams_SNRpsus, model.FormatValue(model.TypeString, o.SNRpsus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRpsus",
-		})
-	}
+func (o *DeviceFASTLineTestParams) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SNRpsds", 2073, model.FormatValue(model.TypeInt, o.SNRpsds), len(o.SNRpsds) > 0)
+	c.Wire(p, "SNRpsus", 2074, model.JoinStrings(o.SNRpsus), len(o.SNRpsus) > 0)
 }
 
 // DeviceFASTLineTestParamsPath is the typed path of Device.FAST.Line.{i}.TestParams.
 type DeviceFASTLineTestParamsPath struct {
-	obj                model.ObjectPath
-	SNRGds             model.ReadOnlyParam[uint32]
-	SNRGus             model.ReadOnlyParam[uint32]
-	SNRpsds            model.ReadOnlyParam[[]int32]
-	SNRpsus            model.ReadOnlyParam[[]string]
-	SNRMTds            model.ReadOnlyParam[uint32]
-	SNRMTus            model.ReadOnlyParam[uint32]
-	ACTINP             model.ReadOnlyParam[uint32]
-	NFEC               model.ReadOnlyParam[uint32]
-	RFEC               model.ReadOnlyParam[int32]
-	UpstreamCurrRate   model.ReadOnlyParam[uint32]
-	DownstreamCurrRate model.ReadOnlyParam[uint32]
-	ACTINPREIN         model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	ACTINP model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceFASTLineTestParamsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFASTLineTestParamsPath(prefix string) DeviceFASTLineTestParamsPath {
-	p := &prefix
-	return DeviceFASTLineTestParamsPath{
-		ACTINP:             model.NewReadOnly[uint32](p, "ACTINP", model.TypeUnsignedInt),
-		ACTINPREIN:         model.NewReadOnly[uint32](p, "ACTINPREIN", model.TypeUnsignedInt),
-		DownstreamCurrRate: model.NewReadOnly[uint32](p, "DownstreamCurrRate", model.TypeUnsignedInt),
-		NFEC:               model.NewReadOnly[uint32](p, "NFEC", model.TypeUnsignedInt),
-		RFEC:               model.NewReadOnly[int32](p, "RFEC", model.TypeInt),
-		SNRGds:             model.NewReadOnly[uint32](p, "SNRGds", model.TypeUnsignedInt),
-		SNRGus:             model.NewReadOnly[uint32](p, "SNRGus", model.TypeUnsignedInt),
-		SNRMTds:            model.NewReadOnly[uint32](p, "SNRMTds", model.TypeUnsignedInt),
-		SNRMTus:            model.NewReadOnly[uint32](p, "SNRMTus", model.TypeUnsignedInt),
-		SNRpsds:            model.NewReadOnly[[]int32](p, "SNRpsds", model.TypeString),
-		SNRpsus:            model.NewReadOnly[[]string](p, "SNRpsus", model.TypeString),
-		UpstreamCurrRate:   model.NewReadOnly[uint32](p, "UpstreamCurrRate", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	ACTINPREIN model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaFast = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAST.",
-	Version:    "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.LineNumberOfEntries",
-	Syntax:  synDeviceFAST_LineNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LineNumberOfEntries",
-	Object:              true,
-	Path:                "Device.FAST.Line.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAST.Line.{i}.Enable",
-	Syntax:  synDeviceFASTLine_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.Status",
-	Syntax:  synDeviceFASTLine_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.FAST.Line.{i}.Alias",
-	Syntax:  synDeviceFASTLine_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.Name",
-	Syntax:  synDeviceFASTLine_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.LastChange",
-	Syntax:       synDeviceFASTLine_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAST.Line.{i}.LowerLayers",
-	Syntax:  synDeviceFASTLine_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.Upstream",
-	Syntax:  synDeviceFASTLine_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.FirmwareVersion",
-	Syntax:  synDeviceFASTLine_FirmwareVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.LinkStatus",
-	Syntax:  synDeviceFASTLine_LinkStatus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.AllowedProfiles",
-	Syntax:  synDeviceFASTLine_AllowedProfiles,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.CurrentProfile",
-	Syntax:  synDeviceFASTLine_CurrentProfile,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.PowerManagementState",
-	Syntax:  synDeviceFASTLine_PowerManagementState,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.SuccessFailureCause",
-	Syntax:  synDeviceFASTLine_SuccessFailureCause,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.UPBOKLER",
-	Syntax:  synDeviceFASTLine_UPBOKLER,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.LastTransmittedDownstreamSignal",
-	Syntax:  synDeviceFASTLine_LastTransmittedDownstreamSignal,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.LastTransmittedUpstreamSignal",
-	Syntax:  synDeviceFASTLine_LastTransmittedUpstreamSignal,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.UPBOKLE",
-	Syntax:  synDeviceFASTLine_UPBOKLE,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.LineNumber",
-	Syntax:  synDeviceFASTLine_LineNumber,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.UpstreamMaxBitRate",
-	Syntax:  synDeviceFASTLine_UpstreamMaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.DownstreamMaxBitRate",
-	Syntax:  synDeviceFASTLine_DownstreamMaxBitRate,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.UpstreamNoiseMargin",
-	Syntax:       synDeviceFASTLine_UpstreamNoiseMargin,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.DownstreamNoiseMargin",
-	Syntax:       synDeviceFASTLine_DownstreamNoiseMargin,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.UpstreamAttenuation",
-	Syntax:       synDeviceFASTLine_UpstreamAttenuation,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.DownstreamAttenuation",
-	Syntax:       synDeviceFASTLine_DownstreamAttenuation,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.UpstreamPower",
-	Syntax:       synDeviceFASTLine_UpstreamPower,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.DownstreamPower",
-	Syntax:       synDeviceFASTLine_DownstreamPower,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.SNRMRMCds",
-	Syntax:       synDeviceFASTLine_SNRMRMCds,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.SNRMRMCus",
-	Syntax:       synDeviceFASTLine_SNRMRMCus,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.BITSRMCpsds",
-	Syntax:       synDeviceFASTLine_BITSRMCpsds,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.BITSRMCpsus",
-	Syntax:       synDeviceFASTLine_BITSRMCpsus,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.FEXTCANCELds",
-	Syntax:  synDeviceFASTLine_FEXTCANCELds,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FAST.Line.{i}.FEXTCANCELus",
-	Syntax:  synDeviceFASTLine_FEXTCANCELus,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.ETRds",
-	Syntax:       synDeviceFASTLine_ETRds,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.ETRus",
-	Syntax:       synDeviceFASTLine_ETRus,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.ATTETRds",
-	Syntax:       synDeviceFASTLine_ATTETRds,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.ATTETRus",
-	Syntax:       synDeviceFASTLine_ATTETRus,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.MINEFTR",
-	Syntax:       synDeviceFASTLine_MINEFTR,
-	Version:      "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAST.Line.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FAST.Line.{i}.Stats.Reset",
-	Syntax:  synDeviceFASTLineStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.BytesSent",
-	Syntax:       synDeviceFASTLineStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceFASTLineStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceFASTLineStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceFASTLineStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceFASTLineStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceFASTLineStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceFASTLineStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceFASTLineStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.TotalStart",
-	Syntax:       synDeviceFASTLineStats_TotalStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.ShowtimeStart",
-	Syntax:       synDeviceFASTLineStats_ShowtimeStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtimeStart",
-	Syntax:       synDeviceFASTLineStats_LastShowtimeStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDayStart",
-	Syntax:       synDeviceFASTLineStats_CurrentDayStart,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHourStart",
-	Syntax:       synDeviceFASTLineStats_QuarterHourStart,
-	Version:      "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAST.Line.{i}.Stats.CurrentDay.",
-	Version:    "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.ErroredSecs",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_ErroredSecs,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.SeverelyErroredSecs",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_SeverelyErroredSecs,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.LOSS",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_LOSS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.LORS",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_LORS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.UAS",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_UAS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.RTXUC",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_RTXUC,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.RTXTX",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_RTXTX,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.SuccessBSW",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_SuccessBSW,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.SuccessSRA",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_SuccessSRA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.SuccessFRA",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_SuccessFRA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.SuccessRPA",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_SuccessRPA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.CurrentDay.SuccessTIGA",
-	Syntax:       synDeviceFASTLineStatsCurrentDay_SuccessTIGA,
-	Version:      "2.11",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAST.Line.{i}.Stats.LastShowtime.",
-	Version:    "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.ErroredSecs",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_ErroredSecs,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.SeverelyErroredSecs",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_SeverelyErroredSecs,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.LOSS",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_LOSS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.LORS",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_LORS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.UAS",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_UAS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.RTXUC",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_RTXUC,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.RTXTX",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_RTXTX,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.SuccessBSW",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_SuccessBSW,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.SuccessSRA",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_SuccessSRA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.SuccessFRA",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_SuccessFRA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.SuccessRPA",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_SuccessRPA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.LastShowtime.SuccessTIGA",
-	Syntax:       synDeviceFASTLineStatsLastShowtime_SuccessTIGA,
-	Version:      "2.11",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAST.Line.{i}.Stats.QuarterHour.",
-	Version:    "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.ErroredSecs",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_ErroredSecs,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.SeverelyErroredSecs",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_SeverelyErroredSecs,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.LOSS",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_LOSS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.LORS",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_LORS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.UAS",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_UAS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.RTXUC",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_RTXUC,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.RTXTX",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_RTXTX,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.SuccessBSW",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_SuccessBSW,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.SuccessSRA",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_SuccessSRA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.SuccessFRA",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_SuccessFRA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.SuccessRPA",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_SuccessRPA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.QuarterHour.SuccessTIGA",
-	Syntax:       synDeviceFASTLineStatsQuarterHour_SuccessTIGA,
-	Version:      "2.11",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAST.Line.{i}.Stats.Showtime.",
-	Version:    "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.ErroredSecs",
-	Syntax:       synDeviceFASTLineStatsShowtime_ErroredSecs,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.SeverelyErroredSecs",
-	Syntax:       synDeviceFASTLineStatsShowtime_SeverelyErroredSecs,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.LOSS",
-	Syntax:       synDeviceFASTLineStatsShowtime_LOSS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.LORS",
-	Syntax:       synDeviceFASTLineStatsShowtime_LORS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.UAS",
-	Syntax:       synDeviceFASTLineStatsShowtime_UAS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.RTXUC",
-	Syntax:       synDeviceFASTLineStatsShowtime_RTXUC,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.RTXTX",
-	Syntax:       synDeviceFASTLineStatsShowtime_RTXTX,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.SuccessBSW",
-	Syntax:       synDeviceFASTLineStatsShowtime_SuccessBSW,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.SuccessSRA",
-	Syntax:       synDeviceFASTLineStatsShowtime_SuccessSRA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.SuccessFRA",
-	Syntax:       synDeviceFASTLineStatsShowtime_SuccessFRA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.SuccessRPA",
-	Syntax:       synDeviceFASTLineStatsShowtime_SuccessRPA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Showtime.SuccessTIGA",
-	Syntax:       synDeviceFASTLineStatsShowtime_SuccessTIGA,
-	Version:      "2.11",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAST.Line.{i}.Stats.Total.",
-	Version:    "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.ErroredSecs",
-	Syntax:       synDeviceFASTLineStatsTotal_ErroredSecs,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.SeverelyErroredSecs",
-	Syntax:       synDeviceFASTLineStatsTotal_SeverelyErroredSecs,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.LOSS",
-	Syntax:       synDeviceFASTLineStatsTotal_LOSS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.LORS",
-	Syntax:       synDeviceFASTLineStatsTotal_LORS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.UAS",
-	Syntax:       synDeviceFASTLineStatsTotal_UAS,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.RTXUC",
-	Syntax:       synDeviceFASTLineStatsTotal_RTXUC,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.RTXTX",
-	Syntax:       synDeviceFASTLineStatsTotal_RTXTX,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.SuccessBSW",
-	Syntax:       synDeviceFASTLineStatsTotal_SuccessBSW,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.SuccessSRA",
-	Syntax:       synDeviceFASTLineStatsTotal_SuccessSRA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.SuccessFRA",
-	Syntax:       synDeviceFASTLineStatsTotal_SuccessFRA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.SuccessRPA",
-	Syntax:       synDeviceFASTLineStatsTotal_SuccessRPA,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.Stats.Total.SuccessTIGA",
-	Syntax:       synDeviceFASTLineStatsTotal_SuccessTIGA,
-	Version:      "2.11",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FAST.Line.{i}.TestParams.",
-	Version:    "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.SNRGds",
-	Syntax:       synDeviceFASTLineTestParams_SNRGds,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.SNRGus",
-	Syntax:       synDeviceFASTLineTestParams_SNRGus,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.SNRpsds",
-	Syntax:       synDeviceFASTLineTestParams_SNRpsds,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.SNRpsus",
-	Syntax:       synDeviceFASTLineTestParams_SNRpsus,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.SNRMTds",
-	Syntax:       synDeviceFASTLineTestParams_SNRMTds,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.SNRMTus",
-	Syntax:       synDeviceFASTLineTestParams_SNRMTus,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.ACTINP",
-	Syntax:       synDeviceFASTLineTestParams_ACTINP,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.NFEC",
-	Syntax:       synDeviceFASTLineTestParams_NFEC,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.RFEC",
-	Syntax:       synDeviceFASTLineTestParams_RFEC,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.UpstreamCurrRate",
-	Syntax:       synDeviceFASTLineTestParams_UpstreamCurrRate,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.DownstreamCurrRate",
-	Syntax:       synDeviceFASTLineTestParams_DownstreamCurrRate,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FAST.Line.{i}.TestParams.ACTINPREIN",
-	Syntax:       synDeviceFASTLineTestParams_ACTINPREIN,
-	Version:      "2.11",
-}}
+	DownstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceFASTImpl is what a device implements for Device.FAST; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFASTImpl to implement only some methods.
-type DeviceFASTImpl interface {
-	LineNumberOfEntries(inst []uint32) (uint32, error)
-	LineInstances(inst []uint32) []uint32
-}
+	NFEC model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceFASTImpl implements DeviceFASTImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFASTImpl struct{}
+	RFEC model.ReadOnlyParam[int32] `dm:"i"`
 
-func (UnimplementedDeviceFASTImpl) LineNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTImpl) LineInstances(inst []uint32) []uint32 {
-	return nil
-}
+	SNRGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceFASTLineImpl is what a device implements for Device.FAST.Line.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFASTLineImpl to implement only some methods.
-type DeviceFASTLineImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceFASTLineStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	FirmwareVersion(inst []uint32) (string, error)
-	LinkStatus(inst []uint32) (DeviceFASTLineLinkStatus, error)
-	AllowedProfiles(inst []uint32) ([]DeviceFASTLineAllowedProfiles, error)
-	CurrentProfile(inst []uint32) (string, error)
-	PowerManagementState(inst []uint32) (DeviceFASTLinePowerManagementState, error)
-	SuccessFailureCause(inst []uint32) (uint32, error)
-	UPBOKLER(inst []uint32) (uint32, error)
-	LastTransmittedDownstreamSignal(inst []uint32) (uint32, error)
-	LastTransmittedUpstreamSignal(inst []uint32) (uint32, error)
-	UPBOKLE(inst []uint32) (uint32, error)
-	LineNumber(inst []uint32) (int32, error)
-	UpstreamMaxBitRate(inst []uint32) (uint32, error)
-	DownstreamMaxBitRate(inst []uint32) (uint32, error)
-	UpstreamNoiseMargin(inst []uint32) (int32, error)
-	DownstreamNoiseMargin(inst []uint32) (int32, error)
-	UpstreamAttenuation(inst []uint32) (int32, error)
-	DownstreamAttenuation(inst []uint32) (int32, error)
-	UpstreamPower(inst []uint32) (int32, error)
-	DownstreamPower(inst []uint32) (int32, error)
-	SNRMRMCds(inst []uint32) (int32, error)
-	SNRMRMCus(inst []uint32) (int32, error)
-	BITSRMCpsds(inst []uint32) ([]int32, error)
-	BITSRMCpsus(inst []uint32) ([]int32, error)
-	FEXTCANCELds(inst []uint32) (bool, error)
-	FEXTCANCELus(inst []uint32) (bool, error)
-	ETRds(inst []uint32) (uint32, error)
-	ETRus(inst []uint32) (uint32, error)
-	ATTETRds(inst []uint32) (uint32, error)
-	ATTETRus(inst []uint32) (uint32, error)
-	MINEFTR(inst []uint32) (uint32, error)
-}
+	SNRGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceFASTLineImpl implements DeviceFASTLineImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFASTLineImpl struct{}
+	SNRMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceFASTLineImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) Status(inst []uint32) (DeviceFASTLineStatus, error) {
-	var zero DeviceFASTLineStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) LinkStatus(inst []uint32) (DeviceFASTLineLinkStatus, error) {
-	var zero DeviceFASTLineLinkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) AllowedProfiles(inst []uint32) ([]DeviceFASTLineAllowedProfiles, error) {
-	var zero []DeviceFASTLineAllowedProfiles
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) CurrentProfile(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) PowerManagementState(inst []uint32) (DeviceFASTLinePowerManagementState, error) {
-	var zero DeviceFASTLinePowerManagementState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) SuccessFailureCause(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) UPBOKLER(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) LastTransmittedDownstreamSignal(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) LastTransmittedUpstreamSignal(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) UPBOKLE(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) LineNumber(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) UpstreamMaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) DownstreamMaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) UpstreamNoiseMargin(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) DownstreamNoiseMargin(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) UpstreamAttenuation(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) DownstreamAttenuation(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) UpstreamPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) DownstreamPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) SNRMRMCds(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) SNRMRMCus(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) BITSRMCpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) BITSRMCpsus(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) FEXTCANCELds(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) FEXTCANCELus(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) ETRds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) ETRus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) ATTETRds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) ATTETRus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineImpl) MINEFTR(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
+	SNRMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceFASTLineStatsImpl is what a device implements for Device.FAST.Line.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFASTLineStatsImpl to implement only some methods.
-type DeviceFASTLineStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	TotalStart(inst []uint32) (uint32, error)
-	ShowtimeStart(inst []uint32) (uint32, error)
-	LastShowtimeStart(inst []uint32) (uint32, error)
-	CurrentDayStart(inst []uint32) (uint32, error)
-	QuarterHourStart(inst []uint32) (uint32, error)
-}
+	SNRpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-// UnimplementedDeviceFASTLineStatsImpl implements DeviceFASTLineStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFASTLineStatsImpl struct{}
+	SNRpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-func (UnimplementedDeviceFASTLineStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) TotalStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) ShowtimeStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) LastShowtimeStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) CurrentDayStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsImpl) QuarterHourStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFASTLineStatsCurrentDayImpl is what a device implements for Device.FAST.Line.{i}.Stats.CurrentDay; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFASTLineStatsCurrentDayImpl to implement only some methods.
-type DeviceFASTLineStatsCurrentDayImpl interface {
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-	LOSS(inst []uint32) (uint32, error)
-	LORS(inst []uint32) (uint32, error)
-	UAS(inst []uint32) (uint32, error)
-	RTXUC(inst []uint32) (uint32, error)
-	RTXTX(inst []uint32) (uint32, error)
-	SuccessBSW(inst []uint32) (uint32, error)
-	SuccessSRA(inst []uint32) (uint32, error)
-	SuccessFRA(inst []uint32) (uint32, error)
-	SuccessRPA(inst []uint32) (uint32, error)
-	SuccessTIGA(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFASTLineStatsCurrentDayImpl implements DeviceFASTLineStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFASTLineStatsCurrentDayImpl struct{}
-
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) LOSS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) LORS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) UAS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) RTXUC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) RTXTX(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SuccessBSW(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SuccessSRA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SuccessFRA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SuccessRPA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SuccessTIGA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFASTLineStatsLastShowtimeImpl is what a device implements for Device.FAST.Line.{i}.Stats.LastShowtime; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFASTLineStatsLastShowtimeImpl to implement only some methods.
-type DeviceFASTLineStatsLastShowtimeImpl interface {
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-	LOSS(inst []uint32) (uint32, error)
-	LORS(inst []uint32) (uint32, error)
-	UAS(inst []uint32) (uint32, error)
-	RTXUC(inst []uint32) (uint32, error)
-	RTXTX(inst []uint32) (uint32, error)
-	SuccessBSW(inst []uint32) (uint32, error)
-	SuccessSRA(inst []uint32) (uint32, error)
-	SuccessFRA(inst []uint32) (uint32, error)
-	SuccessRPA(inst []uint32) (uint32, error)
-	SuccessTIGA(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFASTLineStatsLastShowtimeImpl implements DeviceFASTLineStatsLastShowtimeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFASTLineStatsLastShowtimeImpl struct{}
-
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) LOSS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) LORS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) UAS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) RTXUC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) RTXTX(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SuccessBSW(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SuccessSRA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SuccessFRA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SuccessRPA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SuccessTIGA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFASTLineStatsQuarterHourImpl is what a device implements for Device.FAST.Line.{i}.Stats.QuarterHour; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFASTLineStatsQuarterHourImpl to implement only some methods.
-type DeviceFASTLineStatsQuarterHourImpl interface {
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-	LOSS(inst []uint32) (uint32, error)
-	LORS(inst []uint32) (uint32, error)
-	UAS(inst []uint32) (uint32, error)
-	RTXUC(inst []uint32) (uint32, error)
-	RTXTX(inst []uint32) (uint32, error)
-	SuccessBSW(inst []uint32) (uint32, error)
-	SuccessSRA(inst []uint32) (uint32, error)
-	SuccessFRA(inst []uint32) (uint32, error)
-	SuccessRPA(inst []uint32) (uint32, error)
-	SuccessTIGA(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFASTLineStatsQuarterHourImpl implements DeviceFASTLineStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFASTLineStatsQuarterHourImpl struct{}
-
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) LOSS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) LORS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) UAS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) RTXUC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) RTXTX(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SuccessBSW(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SuccessSRA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SuccessFRA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SuccessRPA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SuccessTIGA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFASTLineStatsShowtimeImpl is what a device implements for Device.FAST.Line.{i}.Stats.Showtime; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFASTLineStatsShowtimeImpl to implement only some methods.
-type DeviceFASTLineStatsShowtimeImpl interface {
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-	LOSS(inst []uint32) (uint32, error)
-	LORS(inst []uint32) (uint32, error)
-	UAS(inst []uint32) (uint32, error)
-	RTXUC(inst []uint32) (uint32, error)
-	RTXTX(inst []uint32) (uint32, error)
-	SuccessBSW(inst []uint32) (uint32, error)
-	SuccessSRA(inst []uint32) (uint32, error)
-	SuccessFRA(inst []uint32) (uint32, error)
-	SuccessRPA(inst []uint32) (uint32, error)
-	SuccessTIGA(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFASTLineStatsShowtimeImpl implements DeviceFASTLineStatsShowtimeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFASTLineStatsShowtimeImpl struct{}
-
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) LOSS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) LORS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) UAS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) RTXUC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) RTXTX(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SuccessBSW(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SuccessSRA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SuccessFRA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SuccessRPA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SuccessTIGA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFASTLineStatsTotalImpl is what a device implements for Device.FAST.Line.{i}.Stats.Total; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFASTLineStatsTotalImpl to implement only some methods.
-type DeviceFASTLineStatsTotalImpl interface {
-	ErroredSecs(inst []uint32) (uint32, error)
-	SeverelyErroredSecs(inst []uint32) (uint32, error)
-	LOSS(inst []uint32) (uint32, error)
-	LORS(inst []uint32) (uint32, error)
-	UAS(inst []uint32) (uint32, error)
-	RTXUC(inst []uint32) (uint32, error)
-	RTXTX(inst []uint32) (uint32, error)
-	SuccessBSW(inst []uint32) (uint32, error)
-	SuccessSRA(inst []uint32) (uint32, error)
-	SuccessFRA(inst []uint32) (uint32, error)
-	SuccessRPA(inst []uint32) (uint32, error)
-	SuccessTIGA(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFASTLineStatsTotalImpl implements DeviceFASTLineStatsTotalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFASTLineStatsTotalImpl struct{}
-
-func (UnimplementedDeviceFASTLineStatsTotalImpl) ErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) LOSS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) LORS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) UAS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) RTXUC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) RTXTX(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) SuccessBSW(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) SuccessSRA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) SuccessFRA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) SuccessRPA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineStatsTotalImpl) SuccessTIGA(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFASTLineTestParamsImpl is what a device implements for Device.FAST.Line.{i}.TestParams; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFASTLineTestParamsImpl to implement only some methods.
-type DeviceFASTLineTestParamsImpl interface {
-	SNRGds(inst []uint32) (uint32, error)
-	SNRGus(inst []uint32) (uint32, error)
-	SNRpsds(inst []uint32) ([]int32, error)
-	SNRpsus(inst []uint32) ([]string, error)
-	SNRMTds(inst []uint32) (uint32, error)
-	SNRMTus(inst []uint32) (uint32, error)
-	ACTINP(inst []uint32) (uint32, error)
-	NFEC(inst []uint32) (uint32, error)
-	RFEC(inst []uint32) (int32, error)
-	UpstreamCurrRate(inst []uint32) (uint32, error)
-	DownstreamCurrRate(inst []uint32) (uint32, error)
-	ACTINPREIN(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceFASTLineTestParamsImpl implements DeviceFASTLineTestParamsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFASTLineTestParamsImpl struct{}
-
-func (UnimplementedDeviceFASTLineTestParamsImpl) SNRGds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) SNRGus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) SNRpsds(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) SNRpsus(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) SNRMTds(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) SNRMTus(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) ACTINP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) NFEC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) RFEC(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) UpstreamCurrRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) DownstreamCurrRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFASTLineTestParamsImpl) ACTINPREIN(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	UpstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -5,46 +5,31 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceFaultMgmt_SupportedAlarmNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFaultMgmt_MaxCurrentAlarmEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFaultMgmt_CurrentAlarmNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFaultMgmt_HistoryEventNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFaultMgmt_ExpeditedEventNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFaultMgmt_QueuedEventNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFaultMgmt holds the values of Device.FaultMgmt. (object, readOnly, since 2.4)
+// DeviceFaultMgmt holds the values of Device.FaultMgmt. (object, readOnly, since 2.4).
 type DeviceFaultMgmt struct {
-	// SupportedAlarmNumberOfEntries: unsignedInt, readOnly, since 2.4.
-	SupportedAlarmNumberOfEntries uint32 `cwmp:"SupportedAlarmNumberOfEntries"`
-	// MaxCurrentAlarmEntries: unsignedInt, readOnly, since 2.4.
-	MaxCurrentAlarmEntries uint32 `cwmp:"MaxCurrentAlarmEntries"`
-	// CurrentAlarmNumberOfEntries: unsignedInt, readOnly, since 2.4.
-	CurrentAlarmNumberOfEntries uint32 `cwmp:"CurrentAlarmNumberOfEntries"`
-	// HistoryEventNumberOfEntries: unsignedInt, readOnly, since 2.4.
-	HistoryEventNumberOfEntries uint32 `cwmp:"HistoryEventNumberOfEntries"`
-	// ExpeditedEventNumberOfEntries: unsignedInt, readOnly, since 2.4.
-	ExpeditedEventNumberOfEntries uint32 `cwmp:"ExpeditedEventNumberOfEntries"`
-	// QueuedEventNumberOfEntries: unsignedInt, readOnly, since 2.4.
-	QueuedEventNumberOfEntries uint32 `cwmp:"QueuedEventNumberOfEntries"`
-	// Device.FaultMgmt.CurrentAlarm.{i}. instances by instance number
-	CurrentAlarm map[uint32]*DeviceFaultMgmtCurrentAlarm `cwmp:"CurrentAlarm.{i}."`
-	// Device.FaultMgmt.ExpeditedEvent.{i}. instances by instance number
-	ExpeditedEvent map[uint32]*DeviceFaultMgmtExpeditedEvent `cwmp:"ExpeditedEvent.{i}."`
-	// Device.FaultMgmt.HistoryEvent.{i}. instances by instance number
-	HistoryEvent map[uint32]*DeviceFaultMgmtHistoryEvent `cwmp:"HistoryEvent.{i}."`
-	// Device.FaultMgmt.QueuedEvent.{i}. instances by instance number
-	QueuedEvent map[uint32]*DeviceFaultMgmtQueuedEvent `cwmp:"QueuedEvent.{i}."`
-	// Device.FaultMgmt.SupportedAlarm.{i}. instances by instance number
-	SupportedAlarm map[uint32]*DeviceFaultMgmtSupportedAlarm `cwmp:"SupportedAlarm.{i}."`
+	SupportedAlarmNumberOfEntries uint32 `json:"SupportedAlarmNumberOfEntries,omitzero"`
+
+	MaxCurrentAlarmEntries uint32 `json:"MaxCurrentAlarmEntries,omitzero"`
+
+	CurrentAlarmNumberOfEntries uint32 `json:"CurrentAlarmNumberOfEntries,omitzero"`
+
+	HistoryEventNumberOfEntries uint32 `json:"HistoryEventNumberOfEntries,omitzero"`
+
+	ExpeditedEventNumberOfEntries uint32 `json:"ExpeditedEventNumberOfEntries,omitzero"`
+
+	QueuedEventNumberOfEntries uint32 `json:"QueuedEventNumberOfEntries,omitzero"`
+
+	CurrentAlarm   map[uint32]*DeviceFaultMgmtCurrentAlarm   `json:"CurrentAlarm,omitzero"`
+	ExpeditedEvent map[uint32]*DeviceFaultMgmtExpeditedEvent `json:"ExpeditedEvent,omitzero"`
+	HistoryEvent   map[uint32]*DeviceFaultMgmtHistoryEvent   `json:"HistoryEvent,omitzero"`
+	QueuedEvent    map[uint32]*DeviceFaultMgmtQueuedEvent    `json:"QueuedEvent,omitzero"`
+	SupportedAlarm map[uint32]*DeviceFaultMgmtSupportedAlarm `json:"SupportedAlarm,omitzero"`
 }
 
-// AddCurrentAlarm creates instance i of Device.FaultMgmt.CurrentAlarm.{i}. (replacing any) and returns it
+// AddCurrentAlarm creates instance i (replacing any) and returns it.
 func (o *DeviceFaultMgmt) AddCurrentAlarm(i uint32) *DeviceFaultMgmtCurrentAlarm {
 	if o.CurrentAlarm == nil {
 		o.CurrentAlarm = map[uint32]*DeviceFaultMgmtCurrentAlarm{}
@@ -54,18 +39,7 @@ func (o *DeviceFaultMgmt) AddCurrentAlarm(i uint32) *DeviceFaultMgmtCurrentAlarm
 	return x
 }
 
-// GetCurrentAlarm returns instance i of Device.FaultMgmt.CurrentAlarm.{i}.
-func (o *DeviceFaultMgmt) GetCurrentAlarm(i uint32) (*DeviceFaultMgmtCurrentAlarm, bool) {
-	x, ok := o.CurrentAlarm[i]
-	return x, ok
-}
-
-// DeleteCurrentAlarm removes instance i of Device.FaultMgmt.CurrentAlarm.{i}.
-func (o *DeviceFaultMgmt) DeleteCurrentAlarm(i uint32) {
-	delete(o.CurrentAlarm, i)
-}
-
-// AddExpeditedEvent creates instance i of Device.FaultMgmt.ExpeditedEvent.{i}. (replacing any) and returns it
+// AddExpeditedEvent creates instance i (replacing any) and returns it.
 func (o *DeviceFaultMgmt) AddExpeditedEvent(i uint32) *DeviceFaultMgmtExpeditedEvent {
 	if o.ExpeditedEvent == nil {
 		o.ExpeditedEvent = map[uint32]*DeviceFaultMgmtExpeditedEvent{}
@@ -75,18 +49,7 @@ func (o *DeviceFaultMgmt) AddExpeditedEvent(i uint32) *DeviceFaultMgmtExpeditedE
 	return x
 }
 
-// GetExpeditedEvent returns instance i of Device.FaultMgmt.ExpeditedEvent.{i}.
-func (o *DeviceFaultMgmt) GetExpeditedEvent(i uint32) (*DeviceFaultMgmtExpeditedEvent, bool) {
-	x, ok := o.ExpeditedEvent[i]
-	return x, ok
-}
-
-// DeleteExpeditedEvent removes instance i of Device.FaultMgmt.ExpeditedEvent.{i}.
-func (o *DeviceFaultMgmt) DeleteExpeditedEvent(i uint32) {
-	delete(o.ExpeditedEvent, i)
-}
-
-// AddHistoryEvent creates instance i of Device.FaultMgmt.HistoryEvent.{i}. (replacing any) and returns it
+// AddHistoryEvent creates instance i (replacing any) and returns it.
 func (o *DeviceFaultMgmt) AddHistoryEvent(i uint32) *DeviceFaultMgmtHistoryEvent {
 	if o.HistoryEvent == nil {
 		o.HistoryEvent = map[uint32]*DeviceFaultMgmtHistoryEvent{}
@@ -96,18 +59,7 @@ func (o *DeviceFaultMgmt) AddHistoryEvent(i uint32) *DeviceFaultMgmtHistoryEvent
 	return x
 }
 
-// GetHistoryEvent returns instance i of Device.FaultMgmt.HistoryEvent.{i}.
-func (o *DeviceFaultMgmt) GetHistoryEvent(i uint32) (*DeviceFaultMgmtHistoryEvent, bool) {
-	x, ok := o.HistoryEvent[i]
-	return x, ok
-}
-
-// DeleteHistoryEvent removes instance i of Device.FaultMgmt.HistoryEvent.{i}.
-func (o *DeviceFaultMgmt) DeleteHistoryEvent(i uint32) {
-	delete(o.HistoryEvent, i)
-}
-
-// AddQueuedEvent creates instance i of Device.FaultMgmt.QueuedEvent.{i}. (replacing any) and returns it
+// AddQueuedEvent creates instance i (replacing any) and returns it.
 func (o *DeviceFaultMgmt) AddQueuedEvent(i uint32) *DeviceFaultMgmtQueuedEvent {
 	if o.QueuedEvent == nil {
 		o.QueuedEvent = map[uint32]*DeviceFaultMgmtQueuedEvent{}
@@ -117,18 +69,7 @@ func (o *DeviceFaultMgmt) AddQueuedEvent(i uint32) *DeviceFaultMgmtQueuedEvent {
 	return x
 }
 
-// GetQueuedEvent returns instance i of Device.FaultMgmt.QueuedEvent.{i}.
-func (o *DeviceFaultMgmt) GetQueuedEvent(i uint32) (*DeviceFaultMgmtQueuedEvent, bool) {
-	x, ok := o.QueuedEvent[i]
-	return x, ok
-}
-
-// DeleteQueuedEvent removes instance i of Device.FaultMgmt.QueuedEvent.{i}.
-func (o *DeviceFaultMgmt) DeleteQueuedEvent(i uint32) {
-	delete(o.QueuedEvent, i)
-}
-
-// AddSupportedAlarm creates instance i of Device.FaultMgmt.SupportedAlarm.{i}. (replacing any) and returns it
+// AddSupportedAlarm creates instance i (replacing any) and returns it.
 func (o *DeviceFaultMgmt) AddSupportedAlarm(i uint32) *DeviceFaultMgmtSupportedAlarm {
 	if o.SupportedAlarm == nil {
 		o.SupportedAlarm = map[uint32]*DeviceFaultMgmtSupportedAlarm{}
@@ -137,1679 +78,494 @@ func (o *DeviceFaultMgmt) AddSupportedAlarm(i uint32) *DeviceFaultMgmtSupportedA
 	o.SupportedAlarm[i] = x
 	return x
 }
-
-// GetSupportedAlarm returns instance i of Device.FaultMgmt.SupportedAlarm.{i}.
-func (o *DeviceFaultMgmt) GetSupportedAlarm(i uint32) (*DeviceFaultMgmtSupportedAlarm, bool) {
-	x, ok := o.SupportedAlarm[i]
-	return x, ok
-}
-
-// DeleteSupportedAlarm removes instance i of Device.FaultMgmt.SupportedAlarm.{i}.
-func (o *DeviceFaultMgmt) DeleteSupportedAlarm(i uint32) {
-	delete(o.SupportedAlarm, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFaultMgmt) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFaultMgmt) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceFaultMgmt) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.CurrentAlarm) {
-		o.CurrentAlarm[i].ValidateAt(prefix+"CurrentAlarm."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CurrentAlarm[i].ValidateAt(c, model.InstanceOf(p, "CurrentAlarm.", i))
 	}
 	for _, i := range model.SortedKeys(o.ExpeditedEvent) {
-		o.ExpeditedEvent[i].ValidateAt(prefix+"ExpeditedEvent."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ExpeditedEvent[i].ValidateAt(c, model.InstanceOf(p, "ExpeditedEvent.", i))
 	}
 	for _, i := range model.SortedKeys(o.HistoryEvent) {
-		o.HistoryEvent[i].ValidateAt(prefix+"HistoryEvent."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.HistoryEvent[i].ValidateAt(c, model.InstanceOf(p, "HistoryEvent.", i))
 	}
 	for _, i := range model.SortedKeys(o.QueuedEvent) {
-		o.QueuedEvent[i].ValidateAt(prefix+"QueuedEvent."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.QueuedEvent[i].ValidateAt(c, model.InstanceOf(p, "QueuedEvent.", i))
 	}
 	for _, i := range model.SortedKeys(o.SupportedAlarm) {
-		o.SupportedAlarm[i].ValidateAt(prefix+"SupportedAlarm."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SupportedAlarm[i].ValidateAt(c, model.InstanceOf(p, "SupportedAlarm.", i))
 	}
 }
 
 // DeviceFaultMgmtPath is the typed path of Device.FaultMgmt.
 type DeviceFaultMgmtPath struct {
-	obj                           model.ObjectPath
-	SupportedAlarmNumberOfEntries model.ReadOnlyParam[uint32]
-	MaxCurrentAlarmEntries        model.ReadOnlyParam[uint32]
-	CurrentAlarmNumberOfEntries   model.ReadOnlyParam[uint32]
-	HistoryEventNumberOfEntries   model.ReadOnlyParam[uint32]
-	ExpeditedEventNumberOfEntries model.ReadOnlyParam[uint32]
-	QueuedEventNumberOfEntries    model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CurrentAlarmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExpeditedEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HistoryEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxCurrentAlarmEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueuedEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SupportedAlarmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFaultMgmtPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFaultMgmtPath(prefix string) DeviceFaultMgmtPath {
-	p := &prefix
-	return DeviceFaultMgmtPath{
-		CurrentAlarmNumberOfEntries:   model.NewReadOnly[uint32](p, "CurrentAlarmNumberOfEntries", model.TypeUnsignedInt),
-		ExpeditedEventNumberOfEntries: model.NewReadOnly[uint32](p, "ExpeditedEventNumberOfEntries", model.TypeUnsignedInt),
-		HistoryEventNumberOfEntries:   model.NewReadOnly[uint32](p, "HistoryEventNumberOfEntries", model.TypeUnsignedInt),
-		MaxCurrentAlarmEntries:        model.NewReadOnly[uint32](p, "MaxCurrentAlarmEntries", model.TypeUnsignedInt),
-		QueuedEventNumberOfEntries:    model.NewReadOnly[uint32](p, "QueuedEventNumberOfEntries", model.TypeUnsignedInt),
-		SupportedAlarmNumberOfEntries: model.NewReadOnly[uint32](p, "SupportedAlarmNumberOfEntries", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
+// CurrentAlarm returns the typed path of instance i.
+func (x DeviceFaultMgmtPath) CurrentAlarm(i uint32) (p DeviceFaultMgmtCurrentAlarmPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CurrentAlarm.", i))
+	return
 }
 
-// CurrentAlarm returns the typed path of instance i of Device.FaultMgmt.CurrentAlarm.{i}.
-func (x DeviceFaultMgmtPath) CurrentAlarm(i uint32) DeviceFaultMgmtCurrentAlarmPath {
-	return newDeviceFaultMgmtCurrentAlarmPath(x.Path() + "CurrentAlarm." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CurrentAlarmTable returns the table Device.FaultMgmt.CurrentAlarm.{i}. itself (for AddObject when writable)
+// CurrentAlarmTable returns the table itself (for AddObject when writable).
 func (x DeviceFaultMgmtPath) CurrentAlarmTable() model.Table {
-	return model.NewTable(x.Path() + "CurrentAlarm.")
+	return model.NewTable(x.ObjectPath, "CurrentAlarm.")
 }
 
-// ExpeditedEvent returns the typed path of instance i of Device.FaultMgmt.ExpeditedEvent.{i}.
-func (x DeviceFaultMgmtPath) ExpeditedEvent(i uint32) DeviceFaultMgmtExpeditedEventPath {
-	return newDeviceFaultMgmtExpeditedEventPath(x.Path() + "ExpeditedEvent." + strconv.FormatUint(uint64(i), 10) + ".")
+// ExpeditedEvent returns the typed path of instance i.
+func (x DeviceFaultMgmtPath) ExpeditedEvent(i uint32) (p DeviceFaultMgmtExpeditedEventPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExpeditedEvent.", i))
+	return
 }
 
-// ExpeditedEventTable returns the table Device.FaultMgmt.ExpeditedEvent.{i}. itself (for AddObject when writable)
+// ExpeditedEventTable returns the table itself (for AddObject when writable).
 func (x DeviceFaultMgmtPath) ExpeditedEventTable() model.Table {
-	return model.NewTable(x.Path() + "ExpeditedEvent.")
+	return model.NewTable(x.ObjectPath, "ExpeditedEvent.")
 }
 
-// HistoryEvent returns the typed path of instance i of Device.FaultMgmt.HistoryEvent.{i}.
-func (x DeviceFaultMgmtPath) HistoryEvent(i uint32) DeviceFaultMgmtHistoryEventPath {
-	return newDeviceFaultMgmtHistoryEventPath(x.Path() + "HistoryEvent." + strconv.FormatUint(uint64(i), 10) + ".")
+// HistoryEvent returns the typed path of instance i.
+func (x DeviceFaultMgmtPath) HistoryEvent(i uint32) (p DeviceFaultMgmtHistoryEventPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HistoryEvent.", i))
+	return
 }
 
-// HistoryEventTable returns the table Device.FaultMgmt.HistoryEvent.{i}. itself (for AddObject when writable)
+// HistoryEventTable returns the table itself (for AddObject when writable).
 func (x DeviceFaultMgmtPath) HistoryEventTable() model.Table {
-	return model.NewTable(x.Path() + "HistoryEvent.")
+	return model.NewTable(x.ObjectPath, "HistoryEvent.")
 }
 
-// QueuedEvent returns the typed path of instance i of Device.FaultMgmt.QueuedEvent.{i}.
-func (x DeviceFaultMgmtPath) QueuedEvent(i uint32) DeviceFaultMgmtQueuedEventPath {
-	return newDeviceFaultMgmtQueuedEventPath(x.Path() + "QueuedEvent." + strconv.FormatUint(uint64(i), 10) + ".")
+// QueuedEvent returns the typed path of instance i.
+func (x DeviceFaultMgmtPath) QueuedEvent(i uint32) (p DeviceFaultMgmtQueuedEventPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QueuedEvent.", i))
+	return
 }
 
-// QueuedEventTable returns the table Device.FaultMgmt.QueuedEvent.{i}. itself (for AddObject when writable)
+// QueuedEventTable returns the table itself (for AddObject when writable).
 func (x DeviceFaultMgmtPath) QueuedEventTable() model.Table {
-	return model.NewTable(x.Path() + "QueuedEvent.")
+	return model.NewTable(x.ObjectPath, "QueuedEvent.")
 }
 
-// SupportedAlarm returns the typed path of instance i of Device.FaultMgmt.SupportedAlarm.{i}.
-func (x DeviceFaultMgmtPath) SupportedAlarm(i uint32) DeviceFaultMgmtSupportedAlarmPath {
-	return newDeviceFaultMgmtSupportedAlarmPath(x.Path() + "SupportedAlarm." + strconv.FormatUint(uint64(i), 10) + ".")
+// SupportedAlarm returns the typed path of instance i.
+func (x DeviceFaultMgmtPath) SupportedAlarm(i uint32) (p DeviceFaultMgmtSupportedAlarmPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SupportedAlarm.", i))
+	return
 }
 
-// SupportedAlarmTable returns the table Device.FaultMgmt.SupportedAlarm.{i}. itself (for AddObject when writable)
+// SupportedAlarmTable returns the table itself (for AddObject when writable).
 func (x DeviceFaultMgmtPath) SupportedAlarmTable() model.Table {
-	return model.NewTable(x.Path() + "SupportedAlarm.")
+	return model.NewTable(x.ObjectPath, "SupportedAlarm.")
 }
 
 // DeviceFaultMgmtCurrentAlarmPerceivedSeverity enumerates the values of Device.FaultMgmt.CurrentAlarm.{i}.PerceivedSeverity.
 type DeviceFaultMgmtCurrentAlarmPerceivedSeverity string
 
-func (e DeviceFaultMgmtCurrentAlarmPerceivedSeverity) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFaultMgmtCurrentAlarmPerceivedSeverity_Critical      DeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Critical"
-	DeviceFaultMgmtCurrentAlarmPerceivedSeverity_Major         DeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Major"
-	DeviceFaultMgmtCurrentAlarmPerceivedSeverity_Minor         DeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Minor"
-	DeviceFaultMgmtCurrentAlarmPerceivedSeverity_Warning       DeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Warning"
+	DeviceFaultMgmtCurrentAlarmPerceivedSeverity_Critical DeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Critical"
+
+	DeviceFaultMgmtCurrentAlarmPerceivedSeverity_Major DeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Major"
+
+	DeviceFaultMgmtCurrentAlarmPerceivedSeverity_Minor DeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Minor"
+
+	DeviceFaultMgmtCurrentAlarmPerceivedSeverity_Warning DeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Warning"
+
 	DeviceFaultMgmtCurrentAlarmPerceivedSeverity_Indeterminate DeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Indeterminate"
 )
 
-var (
-	synDeviceFaultMgmtCurrentAlarm_AlarmIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtCurrentAlarm_AlarmRaisedTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFaultMgmtCurrentAlarm_AlarmChangedTime      = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFaultMgmtCurrentAlarm_ManagedObjectInstance = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(512)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtCurrentAlarm_EventType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtCurrentAlarm_ProbableCause = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtCurrentAlarm_SpecificProblem = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtCurrentAlarm_PerceivedSeverity = &model.Syntax{
-		Enums: []model.Enum{{Value: "Critical"}, {Value: "Major"}, {Value: "Minor"}, {Value: "Warning"}, {Value: "Indeterminate"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtCurrentAlarm_AdditionalText = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtCurrentAlarm_AdditionalInformation = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceFaultMgmtCurrentAlarm holds the values of Device.FaultMgmt.CurrentAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4)
+// DeviceFaultMgmtCurrentAlarm holds the values of Device.FaultMgmt.CurrentAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceFaultMgmtCurrentAlarm struct {
-	// AlarmIdentifier: string(:64), readOnly, since 2.4.
-	AlarmIdentifier string `cwmp:"AlarmIdentifier"`
-	// AlarmRaisedTime: dateTime, readOnly, since 2.4.
-	AlarmRaisedTime time.Time `cwmp:"AlarmRaisedTime"`
-	// AlarmChangedTime: dateTime, readOnly, since 2.4.
-	AlarmChangedTime time.Time `cwmp:"AlarmChangedTime"`
-	// ManagedObjectInstance: string(:512), readOnly, since 2.4.
-	ManagedObjectInstance string `cwmp:"ManagedObjectInstance"`
-	// EventType: string(:64), readOnly, since 2.4.
-	EventType string `cwmp:"EventType"`
-	// ProbableCause: string(:64), readOnly, since 2.4.
-	ProbableCause string `cwmp:"ProbableCause"`
-	// SpecificProblem: string(:128), readOnly, since 2.4.
-	SpecificProblem string `cwmp:"SpecificProblem"`
-	// PerceivedSeverity: string{Critical,Major,Minor,Warning,Indeterminate}, readOnly, since 2.4.
-	PerceivedSeverity DeviceFaultMgmtCurrentAlarmPerceivedSeverity `cwmp:"PerceivedSeverity"`
-	// AdditionalText: string(:256), readOnly, since 2.4.
-	AdditionalText string `cwmp:"AdditionalText"`
-	// AdditionalInformation: string(:256), readOnly, since 2.4.
-	AdditionalInformation string `cwmp:"AdditionalInformation"`
+	AlarmIdentifier string `json:"AlarmIdentifier,omitzero"`
+
+	AlarmRaisedTime time.Time `json:"AlarmRaisedTime,omitzero"`
+
+	AlarmChangedTime time.Time `json:"AlarmChangedTime,omitzero"`
+
+	ManagedObjectInstance string `json:"ManagedObjectInstance,omitzero"`
+
+	EventType string `json:"EventType,omitzero"`
+
+	ProbableCause string `json:"ProbableCause,omitzero"`
+
+	SpecificProblem string `json:"SpecificProblem,omitzero"`
+
+	PerceivedSeverity DeviceFaultMgmtCurrentAlarmPerceivedSeverity `json:"PerceivedSeverity,omitzero"`
+
+	AdditionalText string `json:"AdditionalText,omitzero"`
+
+	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFaultMgmtCurrentAlarm) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFaultMgmtCurrentAlarm) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFaultMgmtCurrentAlarm_AlarmIdentifier, o.AlarmIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AlarmIdentifier",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtCurrentAlarm_ManagedObjectInstance, o.ManagedObjectInstance); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManagedObjectInstance",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtCurrentAlarm_EventType, o.EventType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtCurrentAlarm_ProbableCause, o.ProbableCause); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProbableCause",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtCurrentAlarm_SpecificProblem, o.SpecificProblem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificProblem",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtCurrentAlarm_PerceivedSeverity, string(o.PerceivedSeverity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerceivedSeverity",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtCurrentAlarm_AdditionalText, o.AdditionalText); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalText",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtCurrentAlarm_AdditionalInformation, o.AdditionalInformation); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalInformation",
-		})
-	}
+func (o *DeviceFaultMgmtCurrentAlarm) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AlarmIdentifier", 2115, o.AlarmIdentifier)
+	c.String(p, "ManagedObjectInstance", 2118, o.ManagedObjectInstance)
+	c.String(p, "EventType", 2117, o.EventType)
+	c.String(p, "ProbableCause", 2120, o.ProbableCause)
+	c.String(p, "SpecificProblem", 2121, o.SpecificProblem)
+	c.String(p, "PerceivedSeverity", 2119, string(o.PerceivedSeverity))
+	c.String(p, "AdditionalText", 2113, o.AdditionalText)
+	c.String(p, "AdditionalInformation", 2112, o.AdditionalInformation)
 }
 
 // DeviceFaultMgmtCurrentAlarmPath is the typed path of Device.FaultMgmt.CurrentAlarm.{i}.
 type DeviceFaultMgmtCurrentAlarmPath struct {
-	obj                   model.ObjectPath
-	AlarmIdentifier       model.ReadOnlyParam[string]
-	AlarmRaisedTime       model.ReadOnlyParam[time.Time]
-	AlarmChangedTime      model.ReadOnlyParam[time.Time]
-	ManagedObjectInstance model.ReadOnlyParam[string]
-	EventType             model.ReadOnlyParam[string]
-	ProbableCause         model.ReadOnlyParam[string]
-	SpecificProblem       model.ReadOnlyParam[string]
-	PerceivedSeverity     model.ReadOnlyParam[DeviceFaultMgmtCurrentAlarmPerceivedSeverity]
-	AdditionalText        model.ReadOnlyParam[string]
-	AdditionalInformation model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFaultMgmtCurrentAlarmPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFaultMgmtCurrentAlarmPath(prefix string) DeviceFaultMgmtCurrentAlarmPath {
-	p := &prefix
-	return DeviceFaultMgmtCurrentAlarmPath{
-		AdditionalInformation: model.NewReadOnly[string](p, "AdditionalInformation", model.TypeString),
-		AdditionalText:        model.NewReadOnly[string](p, "AdditionalText", model.TypeString),
-		AlarmChangedTime:      model.NewReadOnly[time.Time](p, "AlarmChangedTime", model.TypeDateTime),
-		AlarmIdentifier:       model.NewReadOnly[string](p, "AlarmIdentifier", model.TypeString),
-		AlarmRaisedTime:       model.NewReadOnly[time.Time](p, "AlarmRaisedTime", model.TypeDateTime),
-		EventType:             model.NewReadOnly[string](p, "EventType", model.TypeString),
-		ManagedObjectInstance: model.NewReadOnly[string](p, "ManagedObjectInstance", model.TypeString),
-		PerceivedSeverity:     model.NewReadOnly[DeviceFaultMgmtCurrentAlarmPerceivedSeverity](p, "PerceivedSeverity", model.TypeString),
-		ProbableCause:         model.NewReadOnly[string](p, "ProbableCause", model.TypeString),
-		SpecificProblem:       model.NewReadOnly[string](p, "SpecificProblem", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
+
+	AlarmChangedTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	AlarmRaisedTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EventType model.ReadOnlyParam[string] `dm:"s"`
+
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
+
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
+
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
+
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFaultMgmtExpeditedEventNotificationType enumerates the values of Device.FaultMgmt.ExpeditedEvent.{i}.NotificationType.
 type DeviceFaultMgmtExpeditedEventNotificationType string
 
-func (e DeviceFaultMgmtExpeditedEventNotificationType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFaultMgmtExpeditedEventNotificationType_NewAlarm     DeviceFaultMgmtExpeditedEventNotificationType = "NewAlarm"
+	DeviceFaultMgmtExpeditedEventNotificationType_NewAlarm DeviceFaultMgmtExpeditedEventNotificationType = "NewAlarm"
+
 	DeviceFaultMgmtExpeditedEventNotificationType_ChangedAlarm DeviceFaultMgmtExpeditedEventNotificationType = "ChangedAlarm"
+
 	DeviceFaultMgmtExpeditedEventNotificationType_ClearedAlarm DeviceFaultMgmtExpeditedEventNotificationType = "ClearedAlarm"
 )
 
 // DeviceFaultMgmtExpeditedEventPerceivedSeverity enumerates the values of Device.FaultMgmt.ExpeditedEvent.{i}.PerceivedSeverity.
 type DeviceFaultMgmtExpeditedEventPerceivedSeverity string
 
-func (e DeviceFaultMgmtExpeditedEventPerceivedSeverity) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Cleared       DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Cleared"
-	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Critical      DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Critical"
-	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Major         DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Major"
-	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Minor         DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Minor"
-	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Warning       DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Warning"
+	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Cleared DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Cleared"
+
+	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Critical DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Critical"
+
+	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Major DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Major"
+
+	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Minor DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Minor"
+
+	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Warning DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Warning"
+
 	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Indeterminate DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Indeterminate"
 )
 
-var (
-	synDeviceFaultMgmtExpeditedEvent_EventTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFaultMgmtExpeditedEvent_AlarmIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtExpeditedEvent_NotificationType = &model.Syntax{
-		Enums: []model.Enum{{Value: "NewAlarm"}, {Value: "ChangedAlarm"}, {Value: "ClearedAlarm"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtExpeditedEvent_ManagedObjectInstance = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(512)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtExpeditedEvent_EventType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtExpeditedEvent_ProbableCause = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtExpeditedEvent_SpecificProblem = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtExpeditedEvent_PerceivedSeverity = &model.Syntax{
-		Enums: []model.Enum{{Value: "Cleared"}, {Value: "Critical"}, {Value: "Major"}, {Value: "Minor"}, {Value: "Warning"}, {Value: "Indeterminate"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtExpeditedEvent_AdditionalText = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtExpeditedEvent_AdditionalInformation = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceFaultMgmtExpeditedEvent holds the values of Device.FaultMgmt.ExpeditedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4)
+// DeviceFaultMgmtExpeditedEvent holds the values of Device.FaultMgmt.ExpeditedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceFaultMgmtExpeditedEvent struct {
-	// EventTime: dateTime, readOnly, since 2.4.
-	EventTime time.Time `cwmp:"EventTime"`
-	// AlarmIdentifier: string(:64), readOnly, since 2.4.
-	AlarmIdentifier string `cwmp:"AlarmIdentifier"`
-	// NotificationType: string{NewAlarm,ChangedAlarm,ClearedAlarm}, readOnly, since 2.4.
-	NotificationType DeviceFaultMgmtExpeditedEventNotificationType `cwmp:"NotificationType"`
-	// ManagedObjectInstance: string(:512), readOnly, since 2.4.
-	ManagedObjectInstance string `cwmp:"ManagedObjectInstance"`
-	// EventType: string(:64), readOnly, since 2.4.
-	EventType string `cwmp:"EventType"`
-	// ProbableCause: string(:64), readOnly, since 2.4.
-	ProbableCause string `cwmp:"ProbableCause"`
-	// SpecificProblem: string(:128), readOnly, since 2.4.
-	SpecificProblem string `cwmp:"SpecificProblem"`
-	// PerceivedSeverity: string{Cleared,Critical,Major,Minor,Warning,Indeterminate}, readOnly, since 2.4.
-	PerceivedSeverity DeviceFaultMgmtExpeditedEventPerceivedSeverity `cwmp:"PerceivedSeverity"`
-	// AdditionalText: string(:256), readOnly, since 2.4.
-	AdditionalText string `cwmp:"AdditionalText"`
-	// AdditionalInformation: string(:256), readOnly, since 2.4.
-	AdditionalInformation string `cwmp:"AdditionalInformation"`
+	EventTime time.Time `json:"EventTime,omitzero"`
+
+	AlarmIdentifier string `json:"AlarmIdentifier,omitzero"`
+
+	NotificationType DeviceFaultMgmtExpeditedEventNotificationType `json:"NotificationType,omitzero"`
+
+	ManagedObjectInstance string `json:"ManagedObjectInstance,omitzero"`
+
+	EventType string `json:"EventType,omitzero"`
+
+	ProbableCause string `json:"ProbableCause,omitzero"`
+
+	SpecificProblem string `json:"SpecificProblem,omitzero"`
+
+	PerceivedSeverity DeviceFaultMgmtExpeditedEventPerceivedSeverity `json:"PerceivedSeverity,omitzero"`
+
+	AdditionalText string `json:"AdditionalText,omitzero"`
+
+	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFaultMgmtExpeditedEvent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFaultMgmtExpeditedEvent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFaultMgmtExpeditedEvent_AlarmIdentifier, o.AlarmIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AlarmIdentifier",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtExpeditedEvent_NotificationType, string(o.NotificationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NotificationType",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtExpeditedEvent_ManagedObjectInstance, o.ManagedObjectInstance); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManagedObjectInstance",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtExpeditedEvent_EventType, o.EventType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtExpeditedEvent_ProbableCause, o.ProbableCause); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProbableCause",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtExpeditedEvent_SpecificProblem, o.SpecificProblem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificProblem",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtExpeditedEvent_PerceivedSeverity, string(o.PerceivedSeverity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerceivedSeverity",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtExpeditedEvent_AdditionalText, o.AdditionalText); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalText",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtExpeditedEvent_AdditionalInformation, o.AdditionalInformation); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalInformation",
-		})
-	}
+func (o *DeviceFaultMgmtExpeditedEvent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AlarmIdentifier", 2126, o.AlarmIdentifier)
+	c.String(p, "NotificationType", 2130, string(o.NotificationType))
+	c.String(p, "ManagedObjectInstance", 2129, o.ManagedObjectInstance)
+	c.String(p, "EventType", 2128, o.EventType)
+	c.String(p, "ProbableCause", 2132, o.ProbableCause)
+	c.String(p, "SpecificProblem", 2133, o.SpecificProblem)
+	c.String(p, "PerceivedSeverity", 2131, string(o.PerceivedSeverity))
+	c.String(p, "AdditionalText", 2125, o.AdditionalText)
+	c.String(p, "AdditionalInformation", 2124, o.AdditionalInformation)
 }
 
 // DeviceFaultMgmtExpeditedEventPath is the typed path of Device.FaultMgmt.ExpeditedEvent.{i}.
 type DeviceFaultMgmtExpeditedEventPath struct {
-	obj                   model.ObjectPath
-	EventTime             model.ReadOnlyParam[time.Time]
-	AlarmIdentifier       model.ReadOnlyParam[string]
-	NotificationType      model.ReadOnlyParam[DeviceFaultMgmtExpeditedEventNotificationType]
-	ManagedObjectInstance model.ReadOnlyParam[string]
-	EventType             model.ReadOnlyParam[string]
-	ProbableCause         model.ReadOnlyParam[string]
-	SpecificProblem       model.ReadOnlyParam[string]
-	PerceivedSeverity     model.ReadOnlyParam[DeviceFaultMgmtExpeditedEventPerceivedSeverity]
-	AdditionalText        model.ReadOnlyParam[string]
-	AdditionalInformation model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFaultMgmtExpeditedEventPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFaultMgmtExpeditedEventPath(prefix string) DeviceFaultMgmtExpeditedEventPath {
-	p := &prefix
-	return DeviceFaultMgmtExpeditedEventPath{
-		AdditionalInformation: model.NewReadOnly[string](p, "AdditionalInformation", model.TypeString),
-		AdditionalText:        model.NewReadOnly[string](p, "AdditionalText", model.TypeString),
-		AlarmIdentifier:       model.NewReadOnly[string](p, "AlarmIdentifier", model.TypeString),
-		EventTime:             model.NewReadOnly[time.Time](p, "EventTime", model.TypeDateTime),
-		EventType:             model.NewReadOnly[string](p, "EventType", model.TypeString),
-		ManagedObjectInstance: model.NewReadOnly[string](p, "ManagedObjectInstance", model.TypeString),
-		NotificationType:      model.NewReadOnly[DeviceFaultMgmtExpeditedEventNotificationType](p, "NotificationType", model.TypeString),
-		PerceivedSeverity:     model.NewReadOnly[DeviceFaultMgmtExpeditedEventPerceivedSeverity](p, "PerceivedSeverity", model.TypeString),
-		ProbableCause:         model.NewReadOnly[string](p, "ProbableCause", model.TypeString),
-		SpecificProblem:       model.NewReadOnly[string](p, "SpecificProblem", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
+
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EventType model.ReadOnlyParam[string] `dm:"s"`
+
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
+
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
+
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
+
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
+
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFaultMgmtHistoryEventNotificationType enumerates the values of Device.FaultMgmt.HistoryEvent.{i}.NotificationType.
 type DeviceFaultMgmtHistoryEventNotificationType string
 
-func (e DeviceFaultMgmtHistoryEventNotificationType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFaultMgmtHistoryEventNotificationType_NewAlarm     DeviceFaultMgmtHistoryEventNotificationType = "NewAlarm"
+	DeviceFaultMgmtHistoryEventNotificationType_NewAlarm DeviceFaultMgmtHistoryEventNotificationType = "NewAlarm"
+
 	DeviceFaultMgmtHistoryEventNotificationType_ChangedAlarm DeviceFaultMgmtHistoryEventNotificationType = "ChangedAlarm"
+
 	DeviceFaultMgmtHistoryEventNotificationType_ClearedAlarm DeviceFaultMgmtHistoryEventNotificationType = "ClearedAlarm"
 )
 
 // DeviceFaultMgmtHistoryEventPerceivedSeverity enumerates the values of Device.FaultMgmt.HistoryEvent.{i}.PerceivedSeverity.
 type DeviceFaultMgmtHistoryEventPerceivedSeverity string
 
-func (e DeviceFaultMgmtHistoryEventPerceivedSeverity) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFaultMgmtHistoryEventPerceivedSeverity_Cleared       DeviceFaultMgmtHistoryEventPerceivedSeverity = "Cleared"
-	DeviceFaultMgmtHistoryEventPerceivedSeverity_Critical      DeviceFaultMgmtHistoryEventPerceivedSeverity = "Critical"
-	DeviceFaultMgmtHistoryEventPerceivedSeverity_Major         DeviceFaultMgmtHistoryEventPerceivedSeverity = "Major"
-	DeviceFaultMgmtHistoryEventPerceivedSeverity_Minor         DeviceFaultMgmtHistoryEventPerceivedSeverity = "Minor"
-	DeviceFaultMgmtHistoryEventPerceivedSeverity_Warning       DeviceFaultMgmtHistoryEventPerceivedSeverity = "Warning"
+	DeviceFaultMgmtHistoryEventPerceivedSeverity_Cleared DeviceFaultMgmtHistoryEventPerceivedSeverity = "Cleared"
+
+	DeviceFaultMgmtHistoryEventPerceivedSeverity_Critical DeviceFaultMgmtHistoryEventPerceivedSeverity = "Critical"
+
+	DeviceFaultMgmtHistoryEventPerceivedSeverity_Major DeviceFaultMgmtHistoryEventPerceivedSeverity = "Major"
+
+	DeviceFaultMgmtHistoryEventPerceivedSeverity_Minor DeviceFaultMgmtHistoryEventPerceivedSeverity = "Minor"
+
+	DeviceFaultMgmtHistoryEventPerceivedSeverity_Warning DeviceFaultMgmtHistoryEventPerceivedSeverity = "Warning"
+
 	DeviceFaultMgmtHistoryEventPerceivedSeverity_Indeterminate DeviceFaultMgmtHistoryEventPerceivedSeverity = "Indeterminate"
 )
 
-var (
-	synDeviceFaultMgmtHistoryEvent_EventTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFaultMgmtHistoryEvent_AlarmIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtHistoryEvent_NotificationType = &model.Syntax{
-		Enums: []model.Enum{{Value: "NewAlarm"}, {Value: "ChangedAlarm"}, {Value: "ClearedAlarm"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtHistoryEvent_ManagedObjectInstance = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(512)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtHistoryEvent_EventType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtHistoryEvent_ProbableCause = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtHistoryEvent_SpecificProblem = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtHistoryEvent_PerceivedSeverity = &model.Syntax{
-		Enums: []model.Enum{{Value: "Cleared"}, {Value: "Critical"}, {Value: "Major"}, {Value: "Minor"}, {Value: "Warning"}, {Value: "Indeterminate"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtHistoryEvent_AdditionalText = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtHistoryEvent_AdditionalInformation = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceFaultMgmtHistoryEvent holds the values of Device.FaultMgmt.HistoryEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4)
+// DeviceFaultMgmtHistoryEvent holds the values of Device.FaultMgmt.HistoryEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceFaultMgmtHistoryEvent struct {
-	// EventTime: dateTime, readOnly, since 2.4.
-	EventTime time.Time `cwmp:"EventTime"`
-	// AlarmIdentifier: string(:64), readOnly, since 2.4.
-	AlarmIdentifier string `cwmp:"AlarmIdentifier"`
-	// NotificationType: string{NewAlarm,ChangedAlarm,ClearedAlarm}, readOnly, since 2.4.
-	NotificationType DeviceFaultMgmtHistoryEventNotificationType `cwmp:"NotificationType"`
-	// ManagedObjectInstance: string(:512), readOnly, since 2.4.
-	ManagedObjectInstance string `cwmp:"ManagedObjectInstance"`
-	// EventType: string(:64), readOnly, since 2.4.
-	EventType string `cwmp:"EventType"`
-	// ProbableCause: string(:64), readOnly, since 2.4.
-	ProbableCause string `cwmp:"ProbableCause"`
-	// SpecificProblem: string(:128), readOnly, since 2.4.
-	SpecificProblem string `cwmp:"SpecificProblem"`
-	// PerceivedSeverity: string{Cleared,Critical,Major,Minor,Warning,Indeterminate}, readOnly, since 2.4.
-	PerceivedSeverity DeviceFaultMgmtHistoryEventPerceivedSeverity `cwmp:"PerceivedSeverity"`
-	// AdditionalText: string(:256), readOnly, since 2.4.
-	AdditionalText string `cwmp:"AdditionalText"`
-	// AdditionalInformation: string(:256), readOnly, since 2.4.
-	AdditionalInformation string `cwmp:"AdditionalInformation"`
+	EventTime time.Time `json:"EventTime,omitzero"`
+
+	AlarmIdentifier string `json:"AlarmIdentifier,omitzero"`
+
+	NotificationType DeviceFaultMgmtHistoryEventNotificationType `json:"NotificationType,omitzero"`
+
+	ManagedObjectInstance string `json:"ManagedObjectInstance,omitzero"`
+
+	EventType string `json:"EventType,omitzero"`
+
+	ProbableCause string `json:"ProbableCause,omitzero"`
+
+	SpecificProblem string `json:"SpecificProblem,omitzero"`
+
+	PerceivedSeverity DeviceFaultMgmtHistoryEventPerceivedSeverity `json:"PerceivedSeverity,omitzero"`
+
+	AdditionalText string `json:"AdditionalText,omitzero"`
+
+	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFaultMgmtHistoryEvent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFaultMgmtHistoryEvent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFaultMgmtHistoryEvent_AlarmIdentifier, o.AlarmIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AlarmIdentifier",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtHistoryEvent_NotificationType, string(o.NotificationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NotificationType",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtHistoryEvent_ManagedObjectInstance, o.ManagedObjectInstance); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManagedObjectInstance",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtHistoryEvent_EventType, o.EventType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtHistoryEvent_ProbableCause, o.ProbableCause); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProbableCause",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtHistoryEvent_SpecificProblem, o.SpecificProblem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificProblem",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtHistoryEvent_PerceivedSeverity, string(o.PerceivedSeverity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerceivedSeverity",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtHistoryEvent_AdditionalText, o.AdditionalText); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalText",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtHistoryEvent_AdditionalInformation, o.AdditionalInformation); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalInformation",
-		})
-	}
+func (o *DeviceFaultMgmtHistoryEvent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AlarmIdentifier", 2138, o.AlarmIdentifier)
+	c.String(p, "NotificationType", 2142, string(o.NotificationType))
+	c.String(p, "ManagedObjectInstance", 2141, o.ManagedObjectInstance)
+	c.String(p, "EventType", 2140, o.EventType)
+	c.String(p, "ProbableCause", 2144, o.ProbableCause)
+	c.String(p, "SpecificProblem", 2145, o.SpecificProblem)
+	c.String(p, "PerceivedSeverity", 2143, string(o.PerceivedSeverity))
+	c.String(p, "AdditionalText", 2137, o.AdditionalText)
+	c.String(p, "AdditionalInformation", 2136, o.AdditionalInformation)
 }
 
 // DeviceFaultMgmtHistoryEventPath is the typed path of Device.FaultMgmt.HistoryEvent.{i}.
 type DeviceFaultMgmtHistoryEventPath struct {
-	obj                   model.ObjectPath
-	EventTime             model.ReadOnlyParam[time.Time]
-	AlarmIdentifier       model.ReadOnlyParam[string]
-	NotificationType      model.ReadOnlyParam[DeviceFaultMgmtHistoryEventNotificationType]
-	ManagedObjectInstance model.ReadOnlyParam[string]
-	EventType             model.ReadOnlyParam[string]
-	ProbableCause         model.ReadOnlyParam[string]
-	SpecificProblem       model.ReadOnlyParam[string]
-	PerceivedSeverity     model.ReadOnlyParam[DeviceFaultMgmtHistoryEventPerceivedSeverity]
-	AdditionalText        model.ReadOnlyParam[string]
-	AdditionalInformation model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFaultMgmtHistoryEventPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFaultMgmtHistoryEventPath(prefix string) DeviceFaultMgmtHistoryEventPath {
-	p := &prefix
-	return DeviceFaultMgmtHistoryEventPath{
-		AdditionalInformation: model.NewReadOnly[string](p, "AdditionalInformation", model.TypeString),
-		AdditionalText:        model.NewReadOnly[string](p, "AdditionalText", model.TypeString),
-		AlarmIdentifier:       model.NewReadOnly[string](p, "AlarmIdentifier", model.TypeString),
-		EventTime:             model.NewReadOnly[time.Time](p, "EventTime", model.TypeDateTime),
-		EventType:             model.NewReadOnly[string](p, "EventType", model.TypeString),
-		ManagedObjectInstance: model.NewReadOnly[string](p, "ManagedObjectInstance", model.TypeString),
-		NotificationType:      model.NewReadOnly[DeviceFaultMgmtHistoryEventNotificationType](p, "NotificationType", model.TypeString),
-		PerceivedSeverity:     model.NewReadOnly[DeviceFaultMgmtHistoryEventPerceivedSeverity](p, "PerceivedSeverity", model.TypeString),
-		ProbableCause:         model.NewReadOnly[string](p, "ProbableCause", model.TypeString),
-		SpecificProblem:       model.NewReadOnly[string](p, "SpecificProblem", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
+
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EventType model.ReadOnlyParam[string] `dm:"s"`
+
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
+
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
+
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
+
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
+
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFaultMgmtQueuedEventNotificationType enumerates the values of Device.FaultMgmt.QueuedEvent.{i}.NotificationType.
 type DeviceFaultMgmtQueuedEventNotificationType string
 
-func (e DeviceFaultMgmtQueuedEventNotificationType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFaultMgmtQueuedEventNotificationType_NewAlarm     DeviceFaultMgmtQueuedEventNotificationType = "NewAlarm"
+	DeviceFaultMgmtQueuedEventNotificationType_NewAlarm DeviceFaultMgmtQueuedEventNotificationType = "NewAlarm"
+
 	DeviceFaultMgmtQueuedEventNotificationType_ChangedAlarm DeviceFaultMgmtQueuedEventNotificationType = "ChangedAlarm"
+
 	DeviceFaultMgmtQueuedEventNotificationType_ClearedAlarm DeviceFaultMgmtQueuedEventNotificationType = "ClearedAlarm"
 )
 
 // DeviceFaultMgmtQueuedEventPerceivedSeverity enumerates the values of Device.FaultMgmt.QueuedEvent.{i}.PerceivedSeverity.
 type DeviceFaultMgmtQueuedEventPerceivedSeverity string
 
-func (e DeviceFaultMgmtQueuedEventPerceivedSeverity) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFaultMgmtQueuedEventPerceivedSeverity_Cleared       DeviceFaultMgmtQueuedEventPerceivedSeverity = "Cleared"
-	DeviceFaultMgmtQueuedEventPerceivedSeverity_Critical      DeviceFaultMgmtQueuedEventPerceivedSeverity = "Critical"
-	DeviceFaultMgmtQueuedEventPerceivedSeverity_Major         DeviceFaultMgmtQueuedEventPerceivedSeverity = "Major"
-	DeviceFaultMgmtQueuedEventPerceivedSeverity_Minor         DeviceFaultMgmtQueuedEventPerceivedSeverity = "Minor"
-	DeviceFaultMgmtQueuedEventPerceivedSeverity_Warning       DeviceFaultMgmtQueuedEventPerceivedSeverity = "Warning"
+	DeviceFaultMgmtQueuedEventPerceivedSeverity_Cleared DeviceFaultMgmtQueuedEventPerceivedSeverity = "Cleared"
+
+	DeviceFaultMgmtQueuedEventPerceivedSeverity_Critical DeviceFaultMgmtQueuedEventPerceivedSeverity = "Critical"
+
+	DeviceFaultMgmtQueuedEventPerceivedSeverity_Major DeviceFaultMgmtQueuedEventPerceivedSeverity = "Major"
+
+	DeviceFaultMgmtQueuedEventPerceivedSeverity_Minor DeviceFaultMgmtQueuedEventPerceivedSeverity = "Minor"
+
+	DeviceFaultMgmtQueuedEventPerceivedSeverity_Warning DeviceFaultMgmtQueuedEventPerceivedSeverity = "Warning"
+
 	DeviceFaultMgmtQueuedEventPerceivedSeverity_Indeterminate DeviceFaultMgmtQueuedEventPerceivedSeverity = "Indeterminate"
 )
 
-var (
-	synDeviceFaultMgmtQueuedEvent_EventTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFaultMgmtQueuedEvent_AlarmIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtQueuedEvent_NotificationType = &model.Syntax{
-		Enums: []model.Enum{{Value: "NewAlarm"}, {Value: "ChangedAlarm"}, {Value: "ClearedAlarm"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtQueuedEvent_ManagedObjectInstance = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(512)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtQueuedEvent_EventType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtQueuedEvent_ProbableCause = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtQueuedEvent_SpecificProblem = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtQueuedEvent_PerceivedSeverity = &model.Syntax{
-		Enums: []model.Enum{{Value: "Cleared"}, {Value: "Critical"}, {Value: "Major"}, {Value: "Minor"}, {Value: "Warning"}, {Value: "Indeterminate"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtQueuedEvent_AdditionalText = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtQueuedEvent_AdditionalInformation = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceFaultMgmtQueuedEvent holds the values of Device.FaultMgmt.QueuedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4)
+// DeviceFaultMgmtQueuedEvent holds the values of Device.FaultMgmt.QueuedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceFaultMgmtQueuedEvent struct {
-	// EventTime: dateTime, readOnly, since 2.4.
-	EventTime time.Time `cwmp:"EventTime"`
-	// AlarmIdentifier: string(:64), readOnly, since 2.4.
-	AlarmIdentifier string `cwmp:"AlarmIdentifier"`
-	// NotificationType: string{NewAlarm,ChangedAlarm,ClearedAlarm}, readOnly, since 2.4.
-	NotificationType DeviceFaultMgmtQueuedEventNotificationType `cwmp:"NotificationType"`
-	// ManagedObjectInstance: string(:512), readOnly, since 2.4.
-	ManagedObjectInstance string `cwmp:"ManagedObjectInstance"`
-	// EventType: string(:64), readOnly, since 2.4.
-	EventType string `cwmp:"EventType"`
-	// ProbableCause: string(:64), readOnly, since 2.4.
-	ProbableCause string `cwmp:"ProbableCause"`
-	// SpecificProblem: string(:128), readOnly, since 2.4.
-	SpecificProblem string `cwmp:"SpecificProblem"`
-	// PerceivedSeverity: string{Cleared,Critical,Major,Minor,Warning,Indeterminate}, readOnly, since 2.4.
-	PerceivedSeverity DeviceFaultMgmtQueuedEventPerceivedSeverity `cwmp:"PerceivedSeverity"`
-	// AdditionalText: string(:256), readOnly, since 2.4.
-	AdditionalText string `cwmp:"AdditionalText"`
-	// AdditionalInformation: string(:256), readOnly, since 2.4.
-	AdditionalInformation string `cwmp:"AdditionalInformation"`
+	EventTime time.Time `json:"EventTime,omitzero"`
+
+	AlarmIdentifier string `json:"AlarmIdentifier,omitzero"`
+
+	NotificationType DeviceFaultMgmtQueuedEventNotificationType `json:"NotificationType,omitzero"`
+
+	ManagedObjectInstance string `json:"ManagedObjectInstance,omitzero"`
+
+	EventType string `json:"EventType,omitzero"`
+
+	ProbableCause string `json:"ProbableCause,omitzero"`
+
+	SpecificProblem string `json:"SpecificProblem,omitzero"`
+
+	PerceivedSeverity DeviceFaultMgmtQueuedEventPerceivedSeverity `json:"PerceivedSeverity,omitzero"`
+
+	AdditionalText string `json:"AdditionalText,omitzero"`
+
+	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFaultMgmtQueuedEvent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFaultMgmtQueuedEvent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFaultMgmtQueuedEvent_AlarmIdentifier, o.AlarmIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AlarmIdentifier",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtQueuedEvent_NotificationType, string(o.NotificationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NotificationType",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtQueuedEvent_ManagedObjectInstance, o.ManagedObjectInstance); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManagedObjectInstance",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtQueuedEvent_EventType, o.EventType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtQueuedEvent_ProbableCause, o.ProbableCause); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProbableCause",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtQueuedEvent_SpecificProblem, o.SpecificProblem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificProblem",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtQueuedEvent_PerceivedSeverity, string(o.PerceivedSeverity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerceivedSeverity",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtQueuedEvent_AdditionalText, o.AdditionalText); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalText",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtQueuedEvent_AdditionalInformation, o.AdditionalInformation); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalInformation",
-		})
-	}
+func (o *DeviceFaultMgmtQueuedEvent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AlarmIdentifier", 2151, o.AlarmIdentifier)
+	c.String(p, "NotificationType", 2155, string(o.NotificationType))
+	c.String(p, "ManagedObjectInstance", 2154, o.ManagedObjectInstance)
+	c.String(p, "EventType", 2153, o.EventType)
+	c.String(p, "ProbableCause", 2157, o.ProbableCause)
+	c.String(p, "SpecificProblem", 2158, o.SpecificProblem)
+	c.String(p, "PerceivedSeverity", 2156, string(o.PerceivedSeverity))
+	c.String(p, "AdditionalText", 2150, o.AdditionalText)
+	c.String(p, "AdditionalInformation", 2149, o.AdditionalInformation)
 }
 
 // DeviceFaultMgmtQueuedEventPath is the typed path of Device.FaultMgmt.QueuedEvent.{i}.
 type DeviceFaultMgmtQueuedEventPath struct {
-	obj                   model.ObjectPath
-	EventTime             model.ReadOnlyParam[time.Time]
-	AlarmIdentifier       model.ReadOnlyParam[string]
-	NotificationType      model.ReadOnlyParam[DeviceFaultMgmtQueuedEventNotificationType]
-	ManagedObjectInstance model.ReadOnlyParam[string]
-	EventType             model.ReadOnlyParam[string]
-	ProbableCause         model.ReadOnlyParam[string]
-	SpecificProblem       model.ReadOnlyParam[string]
-	PerceivedSeverity     model.ReadOnlyParam[DeviceFaultMgmtQueuedEventPerceivedSeverity]
-	AdditionalText        model.ReadOnlyParam[string]
-	AdditionalInformation model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFaultMgmtQueuedEventPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFaultMgmtQueuedEventPath(prefix string) DeviceFaultMgmtQueuedEventPath {
-	p := &prefix
-	return DeviceFaultMgmtQueuedEventPath{
-		AdditionalInformation: model.NewReadOnly[string](p, "AdditionalInformation", model.TypeString),
-		AdditionalText:        model.NewReadOnly[string](p, "AdditionalText", model.TypeString),
-		AlarmIdentifier:       model.NewReadOnly[string](p, "AlarmIdentifier", model.TypeString),
-		EventTime:             model.NewReadOnly[time.Time](p, "EventTime", model.TypeDateTime),
-		EventType:             model.NewReadOnly[string](p, "EventType", model.TypeString),
-		ManagedObjectInstance: model.NewReadOnly[string](p, "ManagedObjectInstance", model.TypeString),
-		NotificationType:      model.NewReadOnly[DeviceFaultMgmtQueuedEventNotificationType](p, "NotificationType", model.TypeString),
-		PerceivedSeverity:     model.NewReadOnly[DeviceFaultMgmtQueuedEventPerceivedSeverity](p, "PerceivedSeverity", model.TypeString),
-		ProbableCause:         model.NewReadOnly[string](p, "ProbableCause", model.TypeString),
-		SpecificProblem:       model.NewReadOnly[string](p, "SpecificProblem", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
+
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EventType model.ReadOnlyParam[string] `dm:"s"`
+
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
+
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
+
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
+
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
+
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFaultMgmtSupportedAlarmPerceivedSeverity enumerates the values of Device.FaultMgmt.SupportedAlarm.{i}.PerceivedSeverity.
 type DeviceFaultMgmtSupportedAlarmPerceivedSeverity string
 
-func (e DeviceFaultMgmtSupportedAlarmPerceivedSeverity) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Empty         DeviceFaultMgmtSupportedAlarmPerceivedSeverity = ""
-	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_X_            DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "*"
-	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Cleared       DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Cleared"
-	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Critical      DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Critical"
-	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Major         DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Major"
-	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Minor         DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Minor"
-	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Warning       DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Warning"
+	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Empty DeviceFaultMgmtSupportedAlarmPerceivedSeverity = ""
+
+	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_X_ DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "*"
+
+	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Cleared DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Cleared"
+
+	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Critical DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Critical"
+
+	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Major DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Major"
+
+	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Minor DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Minor"
+
+	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Warning DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Warning"
+
 	DeviceFaultMgmtSupportedAlarmPerceivedSeverity_Indeterminate DeviceFaultMgmtSupportedAlarmPerceivedSeverity = "Indeterminate"
 )
 
 // DeviceFaultMgmtSupportedAlarmReportingMechanism enumerates the values of Device.FaultMgmt.SupportedAlarm.{i}.ReportingMechanism.
 type DeviceFaultMgmtSupportedAlarmReportingMechanism string
 
-func (e DeviceFaultMgmtSupportedAlarmReportingMechanism) String() string {
-	return string(e)
-}
-
 const (
 	DeviceFaultMgmtSupportedAlarmReportingMechanism_X0_Expedited DeviceFaultMgmtSupportedAlarmReportingMechanism = "0 Expedited"
-	DeviceFaultMgmtSupportedAlarmReportingMechanism_X1_Queued    DeviceFaultMgmtSupportedAlarmReportingMechanism = "1 Queued"
-	DeviceFaultMgmtSupportedAlarmReportingMechanism_X2_Logged    DeviceFaultMgmtSupportedAlarmReportingMechanism = "2 Logged"
-	DeviceFaultMgmtSupportedAlarmReportingMechanism_X3_Disabled  DeviceFaultMgmtSupportedAlarmReportingMechanism = "3 Disabled"
+
+	DeviceFaultMgmtSupportedAlarmReportingMechanism_X1_Queued DeviceFaultMgmtSupportedAlarmReportingMechanism = "1 Queued"
+
+	DeviceFaultMgmtSupportedAlarmReportingMechanism_X2_Logged DeviceFaultMgmtSupportedAlarmReportingMechanism = "2 Logged"
+
+	DeviceFaultMgmtSupportedAlarmReportingMechanism_X3_Disabled DeviceFaultMgmtSupportedAlarmReportingMechanism = "3 Disabled"
 )
 
-var (
-	synDeviceFaultMgmtSupportedAlarm_EventType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtSupportedAlarm_ProbableCause = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtSupportedAlarm_SpecificProblem = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtSupportedAlarm_PerceivedSeverity = &model.Syntax{
-		Enums: []model.Enum{{Value: ""}, {Value: "*"}, {Value: "Cleared"}, {Value: "Critical"}, {Value: "Major"}, {Value: "Minor"}, {Value: "Warning"}, {Value: "Indeterminate"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFaultMgmtSupportedAlarm_ReportingMechanism = &model.Syntax{
-		Enums: []model.Enum{{Value: "0 Expedited"}, {Value: "1 Queued"}, {Value: "2 Logged"}, {Value: "3 Disabled"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceFaultMgmtSupportedAlarm holds the values of Device.FaultMgmt.SupportedAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4)
+// DeviceFaultMgmtSupportedAlarm holds the values of Device.FaultMgmt.SupportedAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceFaultMgmtSupportedAlarm struct {
-	// EventType: string(:64), readOnly, since 2.4.
-	EventType string `cwmp:"EventType"`
-	// ProbableCause: string(:64), readOnly, since 2.4.
-	ProbableCause string `cwmp:"ProbableCause"`
-	// SpecificProblem: string(:128), readOnly, since 2.4.
-	SpecificProblem string `cwmp:"SpecificProblem"`
-	// PerceivedSeverity: string{,*,Cleared,Critical,Major,Minor,… 8 values}, readOnly, since 2.4.
-	PerceivedSeverity DeviceFaultMgmtSupportedAlarmPerceivedSeverity `cwmp:"PerceivedSeverity"`
-	// ReportingMechanism: string{0 Expedited,1 Queued,2 Logged,3 Disabled}, readWrite, since 2.4.
-	ReportingMechanism DeviceFaultMgmtSupportedAlarmReportingMechanism `cwmp:"ReportingMechanism"`
+	EventType string `json:"EventType,omitzero"`
+
+	ProbableCause string `json:"ProbableCause,omitzero"`
+
+	SpecificProblem string `json:"SpecificProblem,omitzero"`
+
+	PerceivedSeverity DeviceFaultMgmtSupportedAlarmPerceivedSeverity `json:"PerceivedSeverity,omitzero"`
+
+	ReportingMechanism DeviceFaultMgmtSupportedAlarmReportingMechanism `json:"ReportingMechanism,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFaultMgmtSupportedAlarm) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFaultMgmtSupportedAlarm) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFaultMgmtSupportedAlarm_EventType, o.EventType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtSupportedAlarm_ProbableCause, o.ProbableCause); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProbableCause",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtSupportedAlarm_SpecificProblem, o.SpecificProblem); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificProblem",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtSupportedAlarm_PerceivedSeverity, string(o.PerceivedSeverity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerceivedSeverity",
-		})
-	}
-	if e := model.CheckString(synDeviceFaultMgmtSupportedAlarm_ReportingMechanism, string(o.ReportingMechanism)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportingMechanism",
-		})
-	}
+func (o *DeviceFaultMgmtSupportedAlarm) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "EventType", 2161, o.EventType)
+	c.String(p, "ProbableCause", 2163, o.ProbableCause)
+	c.String(p, "SpecificProblem", 2165, o.SpecificProblem)
+	c.String(p, "PerceivedSeverity", 2162, string(o.PerceivedSeverity))
+	c.String(p, "ReportingMechanism", 2164, string(o.ReportingMechanism))
 }
 
 // DeviceFaultMgmtSupportedAlarmPath is the typed path of Device.FaultMgmt.SupportedAlarm.{i}.
 type DeviceFaultMgmtSupportedAlarmPath struct {
-	obj                model.ObjectPath
-	EventType          model.ReadOnlyParam[string]
-	ProbableCause      model.ReadOnlyParam[string]
-	SpecificProblem    model.ReadOnlyParam[string]
-	PerceivedSeverity  model.ReadOnlyParam[DeviceFaultMgmtSupportedAlarmPerceivedSeverity]
-	ReportingMechanism model.ReadWriteParam[DeviceFaultMgmtSupportedAlarmReportingMechanism]
-}
+	model.ObjectPath
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFaultMgmtSupportedAlarmPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFaultMgmtSupportedAlarmPath(prefix string) DeviceFaultMgmtSupportedAlarmPath {
-	p := &prefix
-	return DeviceFaultMgmtSupportedAlarmPath{
-		EventType:          model.NewReadOnly[string](p, "EventType", model.TypeString),
-		PerceivedSeverity:  model.NewReadOnly[DeviceFaultMgmtSupportedAlarmPerceivedSeverity](p, "PerceivedSeverity", model.TypeString),
-		ProbableCause:      model.NewReadOnly[string](p, "ProbableCause", model.TypeString),
-		ReportingMechanism: model.NewReadWrite[DeviceFaultMgmtSupportedAlarmReportingMechanism](p, "ReportingMechanism", model.TypeString),
-		SpecificProblem:    model.NewReadOnly[string](p, "SpecificProblem", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaFaultmgmt = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FaultMgmt.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.SupportedAlarmNumberOfEntries",
-	Syntax:  synDeviceFaultMgmt_SupportedAlarmNumberOfEntries,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.MaxCurrentAlarmEntries",
-	Syntax:  synDeviceFaultMgmt_MaxCurrentAlarmEntries,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarmNumberOfEntries",
-	Syntax:  synDeviceFaultMgmt_CurrentAlarmNumberOfEntries,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEventNumberOfEntries",
-	Syntax:  synDeviceFaultMgmt_HistoryEventNumberOfEntries,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEventNumberOfEntries",
-	Syntax:  synDeviceFaultMgmt_ExpeditedEventNumberOfEntries,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEventNumberOfEntries",
-	Syntax:  synDeviceFaultMgmt_QueuedEventNumberOfEntries,
-	Version: "2.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CurrentAlarmNumberOfEntries",
-	Object:              true,
-	Path:                "Device.FaultMgmt.CurrentAlarm.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"AlarmIdentifier"},
-	}, {
-		Functional: true,
-		Params:     []string{"EventType", "ProbableCause", "SpecificProblem"},
-	}},
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarm.{i}.AlarmIdentifier",
-	Syntax:  synDeviceFaultMgmtCurrentAlarm_AlarmIdentifier,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarm.{i}.AlarmRaisedTime",
-	Syntax:  synDeviceFaultMgmtCurrentAlarm_AlarmRaisedTime,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarm.{i}.AlarmChangedTime",
-	Syntax:  synDeviceFaultMgmtCurrentAlarm_AlarmChangedTime,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarm.{i}.ManagedObjectInstance",
-	Syntax:  synDeviceFaultMgmtCurrentAlarm_ManagedObjectInstance,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarm.{i}.EventType",
-	Syntax:  synDeviceFaultMgmtCurrentAlarm_EventType,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarm.{i}.ProbableCause",
-	Syntax:  synDeviceFaultMgmtCurrentAlarm_ProbableCause,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarm.{i}.SpecificProblem",
-	Syntax:  synDeviceFaultMgmtCurrentAlarm_SpecificProblem,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarm.{i}.PerceivedSeverity",
-	Syntax:  synDeviceFaultMgmtCurrentAlarm_PerceivedSeverity,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarm.{i}.AdditionalText",
-	Syntax:  synDeviceFaultMgmtCurrentAlarm_AdditionalText,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.CurrentAlarm.{i}.AdditionalInformation",
-	Syntax:  synDeviceFaultMgmtCurrentAlarm_AdditionalInformation,
-	Version: "2.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ExpeditedEventNumberOfEntries",
-	Object:              true,
-	Path:                "Device.FaultMgmt.ExpeditedEvent.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"AlarmIdentifier"},
-	}},
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEvent.{i}.EventTime",
-	Syntax:  synDeviceFaultMgmtExpeditedEvent_EventTime,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEvent.{i}.AlarmIdentifier",
-	Syntax:  synDeviceFaultMgmtExpeditedEvent_AlarmIdentifier,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEvent.{i}.NotificationType",
-	Syntax:  synDeviceFaultMgmtExpeditedEvent_NotificationType,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEvent.{i}.ManagedObjectInstance",
-	Syntax:  synDeviceFaultMgmtExpeditedEvent_ManagedObjectInstance,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEvent.{i}.EventType",
-	Syntax:  synDeviceFaultMgmtExpeditedEvent_EventType,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEvent.{i}.ProbableCause",
-	Syntax:  synDeviceFaultMgmtExpeditedEvent_ProbableCause,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEvent.{i}.SpecificProblem",
-	Syntax:  synDeviceFaultMgmtExpeditedEvent_SpecificProblem,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEvent.{i}.PerceivedSeverity",
-	Syntax:  synDeviceFaultMgmtExpeditedEvent_PerceivedSeverity,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEvent.{i}.AdditionalText",
-	Syntax:  synDeviceFaultMgmtExpeditedEvent_AdditionalText,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.ExpeditedEvent.{i}.AdditionalInformation",
-	Syntax:  synDeviceFaultMgmtExpeditedEvent_AdditionalInformation,
-	Version: "2.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HistoryEventNumberOfEntries",
-	Object:              true,
-	Path:                "Device.FaultMgmt.HistoryEvent.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"EventTime", "AlarmIdentifier"},
-	}},
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEvent.{i}.EventTime",
-	Syntax:  synDeviceFaultMgmtHistoryEvent_EventTime,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEvent.{i}.AlarmIdentifier",
-	Syntax:  synDeviceFaultMgmtHistoryEvent_AlarmIdentifier,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEvent.{i}.NotificationType",
-	Syntax:  synDeviceFaultMgmtHistoryEvent_NotificationType,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEvent.{i}.ManagedObjectInstance",
-	Syntax:  synDeviceFaultMgmtHistoryEvent_ManagedObjectInstance,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEvent.{i}.EventType",
-	Syntax:  synDeviceFaultMgmtHistoryEvent_EventType,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEvent.{i}.ProbableCause",
-	Syntax:  synDeviceFaultMgmtHistoryEvent_ProbableCause,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEvent.{i}.SpecificProblem",
-	Syntax:  synDeviceFaultMgmtHistoryEvent_SpecificProblem,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEvent.{i}.PerceivedSeverity",
-	Syntax:  synDeviceFaultMgmtHistoryEvent_PerceivedSeverity,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEvent.{i}.AdditionalText",
-	Syntax:  synDeviceFaultMgmtHistoryEvent_AdditionalText,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.HistoryEvent.{i}.AdditionalInformation",
-	Syntax:  synDeviceFaultMgmtHistoryEvent_AdditionalInformation,
-	Version: "2.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "QueuedEventNumberOfEntries",
-	Object:              true,
-	Path:                "Device.FaultMgmt.QueuedEvent.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"AlarmIdentifier"},
-	}},
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEvent.{i}.EventTime",
-	Syntax:  synDeviceFaultMgmtQueuedEvent_EventTime,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEvent.{i}.AlarmIdentifier",
-	Syntax:  synDeviceFaultMgmtQueuedEvent_AlarmIdentifier,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEvent.{i}.NotificationType",
-	Syntax:  synDeviceFaultMgmtQueuedEvent_NotificationType,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEvent.{i}.ManagedObjectInstance",
-	Syntax:  synDeviceFaultMgmtQueuedEvent_ManagedObjectInstance,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEvent.{i}.EventType",
-	Syntax:  synDeviceFaultMgmtQueuedEvent_EventType,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEvent.{i}.ProbableCause",
-	Syntax:  synDeviceFaultMgmtQueuedEvent_ProbableCause,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEvent.{i}.SpecificProblem",
-	Syntax:  synDeviceFaultMgmtQueuedEvent_SpecificProblem,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEvent.{i}.PerceivedSeverity",
-	Syntax:  synDeviceFaultMgmtQueuedEvent_PerceivedSeverity,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEvent.{i}.AdditionalText",
-	Syntax:  synDeviceFaultMgmtQueuedEvent_AdditionalText,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.QueuedEvent.{i}.AdditionalInformation",
-	Syntax:  synDeviceFaultMgmtQueuedEvent_AdditionalInformation,
-	Version: "2.4",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SupportedAlarmNumberOfEntries",
-	Object:              true,
-	Path:                "Device.FaultMgmt.SupportedAlarm.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"EventType", "ProbableCause", "SpecificProblem", "PerceivedSeverity"},
-	}},
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.SupportedAlarm.{i}.EventType",
-	Syntax:  synDeviceFaultMgmtSupportedAlarm_EventType,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.SupportedAlarm.{i}.ProbableCause",
-	Syntax:  synDeviceFaultMgmtSupportedAlarm_ProbableCause,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.SupportedAlarm.{i}.SpecificProblem",
-	Syntax:  synDeviceFaultMgmtSupportedAlarm_SpecificProblem,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FaultMgmt.SupportedAlarm.{i}.PerceivedSeverity",
-	Syntax:  synDeviceFaultMgmtSupportedAlarm_PerceivedSeverity,
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FaultMgmt.SupportedAlarm.{i}.ReportingMechanism",
-	Syntax:  synDeviceFaultMgmtSupportedAlarm_ReportingMechanism,
-	Version: "2.4",
-}}
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceFaultMgmtImpl is what a device implements for Device.FaultMgmt; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFaultMgmtImpl to implement only some methods.
-type DeviceFaultMgmtImpl interface {
-	SupportedAlarmNumberOfEntries(inst []uint32) (uint32, error)
-	MaxCurrentAlarmEntries(inst []uint32) (uint32, error)
-	CurrentAlarmNumberOfEntries(inst []uint32) (uint32, error)
-	HistoryEventNumberOfEntries(inst []uint32) (uint32, error)
-	ExpeditedEventNumberOfEntries(inst []uint32) (uint32, error)
-	QueuedEventNumberOfEntries(inst []uint32) (uint32, error)
-	CurrentAlarmInstances(inst []uint32) []uint32
-	ExpeditedEventInstances(inst []uint32) []uint32
-	HistoryEventInstances(inst []uint32) []uint32
-	QueuedEventInstances(inst []uint32) []uint32
-	SupportedAlarmInstances(inst []uint32) []uint32
-}
+	ReportingMechanism model.ReadWriteParam[DeviceFaultMgmtSupportedAlarmReportingMechanism] `dm:"s"`
 
-// UnimplementedDeviceFaultMgmtImpl implements DeviceFaultMgmtImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFaultMgmtImpl struct{}
-
-func (UnimplementedDeviceFaultMgmtImpl) SupportedAlarmNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtImpl) MaxCurrentAlarmEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtImpl) CurrentAlarmNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtImpl) HistoryEventNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtImpl) ExpeditedEventNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtImpl) QueuedEventNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtImpl) CurrentAlarmInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFaultMgmtImpl) ExpeditedEventInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFaultMgmtImpl) HistoryEventInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFaultMgmtImpl) QueuedEventInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFaultMgmtImpl) SupportedAlarmInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceFaultMgmtCurrentAlarmImpl is what a device implements for Device.FaultMgmt.CurrentAlarm.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFaultMgmtCurrentAlarmImpl to implement only some methods.
-type DeviceFaultMgmtCurrentAlarmImpl interface {
-	AlarmIdentifier(inst []uint32) (string, error)
-	AlarmRaisedTime(inst []uint32) (time.Time, error)
-	AlarmChangedTime(inst []uint32) (time.Time, error)
-	ManagedObjectInstance(inst []uint32) (string, error)
-	EventType(inst []uint32) (string, error)
-	ProbableCause(inst []uint32) (string, error)
-	SpecificProblem(inst []uint32) (string, error)
-	PerceivedSeverity(inst []uint32) (DeviceFaultMgmtCurrentAlarmPerceivedSeverity, error)
-	AdditionalText(inst []uint32) (string, error)
-	AdditionalInformation(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceFaultMgmtCurrentAlarmImpl implements DeviceFaultMgmtCurrentAlarmImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFaultMgmtCurrentAlarmImpl struct{}
-
-func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) AlarmIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) AlarmRaisedTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) AlarmChangedTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) ManagedObjectInstance(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) EventType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) ProbableCause(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) SpecificProblem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) PerceivedSeverity(inst []uint32) (DeviceFaultMgmtCurrentAlarmPerceivedSeverity, error) {
-	var zero DeviceFaultMgmtCurrentAlarmPerceivedSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) AdditionalText(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) AdditionalInformation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFaultMgmtExpeditedEventImpl is what a device implements for Device.FaultMgmt.ExpeditedEvent.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFaultMgmtExpeditedEventImpl to implement only some methods.
-type DeviceFaultMgmtExpeditedEventImpl interface {
-	EventTime(inst []uint32) (time.Time, error)
-	AlarmIdentifier(inst []uint32) (string, error)
-	NotificationType(inst []uint32) (DeviceFaultMgmtExpeditedEventNotificationType, error)
-	ManagedObjectInstance(inst []uint32) (string, error)
-	EventType(inst []uint32) (string, error)
-	ProbableCause(inst []uint32) (string, error)
-	SpecificProblem(inst []uint32) (string, error)
-	PerceivedSeverity(inst []uint32) (DeviceFaultMgmtExpeditedEventPerceivedSeverity, error)
-	AdditionalText(inst []uint32) (string, error)
-	AdditionalInformation(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceFaultMgmtExpeditedEventImpl implements DeviceFaultMgmtExpeditedEventImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFaultMgmtExpeditedEventImpl struct{}
-
-func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) EventTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) NotificationType(inst []uint32) (DeviceFaultMgmtExpeditedEventNotificationType, error) {
-	var zero DeviceFaultMgmtExpeditedEventNotificationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) EventType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) ProbableCause(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) SpecificProblem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) PerceivedSeverity(inst []uint32) (DeviceFaultMgmtExpeditedEventPerceivedSeverity, error) {
-	var zero DeviceFaultMgmtExpeditedEventPerceivedSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) AdditionalText(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) AdditionalInformation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFaultMgmtHistoryEventImpl is what a device implements for Device.FaultMgmt.HistoryEvent.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFaultMgmtHistoryEventImpl to implement only some methods.
-type DeviceFaultMgmtHistoryEventImpl interface {
-	EventTime(inst []uint32) (time.Time, error)
-	AlarmIdentifier(inst []uint32) (string, error)
-	NotificationType(inst []uint32) (DeviceFaultMgmtHistoryEventNotificationType, error)
-	ManagedObjectInstance(inst []uint32) (string, error)
-	EventType(inst []uint32) (string, error)
-	ProbableCause(inst []uint32) (string, error)
-	SpecificProblem(inst []uint32) (string, error)
-	PerceivedSeverity(inst []uint32) (DeviceFaultMgmtHistoryEventPerceivedSeverity, error)
-	AdditionalText(inst []uint32) (string, error)
-	AdditionalInformation(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceFaultMgmtHistoryEventImpl implements DeviceFaultMgmtHistoryEventImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFaultMgmtHistoryEventImpl struct{}
-
-func (UnimplementedDeviceFaultMgmtHistoryEventImpl) EventTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtHistoryEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtHistoryEventImpl) NotificationType(inst []uint32) (DeviceFaultMgmtHistoryEventNotificationType, error) {
-	var zero DeviceFaultMgmtHistoryEventNotificationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtHistoryEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtHistoryEventImpl) EventType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtHistoryEventImpl) ProbableCause(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtHistoryEventImpl) SpecificProblem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtHistoryEventImpl) PerceivedSeverity(inst []uint32) (DeviceFaultMgmtHistoryEventPerceivedSeverity, error) {
-	var zero DeviceFaultMgmtHistoryEventPerceivedSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtHistoryEventImpl) AdditionalText(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtHistoryEventImpl) AdditionalInformation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFaultMgmtQueuedEventImpl is what a device implements for Device.FaultMgmt.QueuedEvent.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFaultMgmtQueuedEventImpl to implement only some methods.
-type DeviceFaultMgmtQueuedEventImpl interface {
-	EventTime(inst []uint32) (time.Time, error)
-	AlarmIdentifier(inst []uint32) (string, error)
-	NotificationType(inst []uint32) (DeviceFaultMgmtQueuedEventNotificationType, error)
-	ManagedObjectInstance(inst []uint32) (string, error)
-	EventType(inst []uint32) (string, error)
-	ProbableCause(inst []uint32) (string, error)
-	SpecificProblem(inst []uint32) (string, error)
-	PerceivedSeverity(inst []uint32) (DeviceFaultMgmtQueuedEventPerceivedSeverity, error)
-	AdditionalText(inst []uint32) (string, error)
-	AdditionalInformation(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceFaultMgmtQueuedEventImpl implements DeviceFaultMgmtQueuedEventImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFaultMgmtQueuedEventImpl struct{}
-
-func (UnimplementedDeviceFaultMgmtQueuedEventImpl) EventTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtQueuedEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtQueuedEventImpl) NotificationType(inst []uint32) (DeviceFaultMgmtQueuedEventNotificationType, error) {
-	var zero DeviceFaultMgmtQueuedEventNotificationType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtQueuedEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtQueuedEventImpl) EventType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtQueuedEventImpl) ProbableCause(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtQueuedEventImpl) SpecificProblem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtQueuedEventImpl) PerceivedSeverity(inst []uint32) (DeviceFaultMgmtQueuedEventPerceivedSeverity, error) {
-	var zero DeviceFaultMgmtQueuedEventPerceivedSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtQueuedEventImpl) AdditionalText(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtQueuedEventImpl) AdditionalInformation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceFaultMgmtSupportedAlarmImpl is what a device implements for Device.FaultMgmt.SupportedAlarm.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFaultMgmtSupportedAlarmImpl to implement only some methods.
-type DeviceFaultMgmtSupportedAlarmImpl interface {
-	EventType(inst []uint32) (string, error)
-	ProbableCause(inst []uint32) (string, error)
-	SpecificProblem(inst []uint32) (string, error)
-	PerceivedSeverity(inst []uint32) (DeviceFaultMgmtSupportedAlarmPerceivedSeverity, error)
-	ReportingMechanism(inst []uint32) (DeviceFaultMgmtSupportedAlarmReportingMechanism, error)
-	SetReportingMechanism(inst []uint32, v DeviceFaultMgmtSupportedAlarmReportingMechanism) error
-}
-
-// UnimplementedDeviceFaultMgmtSupportedAlarmImpl implements DeviceFaultMgmtSupportedAlarmImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFaultMgmtSupportedAlarmImpl struct{}
-
-func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) EventType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) ProbableCause(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) SpecificProblem(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) PerceivedSeverity(inst []uint32) (DeviceFaultMgmtSupportedAlarmPerceivedSeverity, error) {
-	var zero DeviceFaultMgmtSupportedAlarmPerceivedSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) ReportingMechanism(inst []uint32) (DeviceFaultMgmtSupportedAlarmReportingMechanism, error) {
-	var zero DeviceFaultMgmtSupportedAlarmReportingMechanism
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) SetReportingMechanism(inst []uint32, v DeviceFaultMgmtSupportedAlarmReportingMechanism) error {
-	return model.ErrNotSupported
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -5,145 +5,78 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceFirewallConfig enumerates the values of Device.Firewall.Config.
 type DeviceFirewallConfig string
 
-func (e DeviceFirewallConfig) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallConfig_High     DeviceFirewallConfig = "High"
-	DeviceFirewallConfig_Low      DeviceFirewallConfig = "Low"
+	DeviceFirewallConfig_High DeviceFirewallConfig = "High"
+
+	DeviceFirewallConfig_Low DeviceFirewallConfig = "Low"
+
 	DeviceFirewallConfig_Advanced DeviceFirewallConfig = "Advanced"
-	DeviceFirewallConfig_Policy   DeviceFirewallConfig = "Policy"
+
+	DeviceFirewallConfig_Policy DeviceFirewallConfig = "Policy"
 )
 
 // DeviceFirewallType enumerates the values of Device.Firewall.Type.
 type DeviceFirewallType string
 
-func (e DeviceFirewallType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceFirewallType_Stateless DeviceFirewallType = "Stateless"
-	DeviceFirewallType_Stateful  DeviceFirewallType = "Stateful"
+
+	DeviceFirewallType_Stateful DeviceFirewallType = "Stateful"
 )
 
-var (
-	synDeviceFirewall_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewall_Config = &model.Syntax{
-		Enums: []model.Enum{{Value: "High"}, {Value: "Low"}, {
-			Status: "deleted",
-			Value:  "Off",
-		}, {
-			Optional: true,
-			Value:    "Advanced",
-		}, {
-			Optional: true,
-			Value:    "Policy",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewall_AdvancedLevel = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Level.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewall_PolicyLevel = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Level.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewall_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "Stateless"}, {Value: "Stateful"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewall_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewall_LastChange                      = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFirewall_LevelNumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFirewall_ChainNumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFirewall_DMZNumberOfEntries              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFirewall_ServiceNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFirewall_PinholeNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFirewall_PolicyNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFirewall_InterfaceSettingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFirewall_SetNumberOfEntries              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFirewall_LogNumberOfEntries              = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFirewall holds the values of Device.Firewall. (object, readOnly, since 2.0)
+// DeviceFirewall holds the values of Device.Firewall. (object, readOnly, since 2.0).
 type DeviceFirewall struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Config: string{High,Low,Advanced,Policy}, readWrite, since 2.0.
-	Config DeviceFirewallConfig `cwmp:"Config"`
-	// AdvancedLevel: string pathRef→Level., readWrite, since 2.2.
-	AdvancedLevel string `cwmp:"AdvancedLevel"`
-	// PolicyLevel: string pathRef→Level., readWrite, since 2.16.
-	PolicyLevel string `cwmp:"PolicyLevel"`
-	// Type: string{Stateless,Stateful}, readOnly, since 2.2.
-	Type DeviceFirewallType `cwmp:"Type"`
-	// Version: string(:16), readOnly, since 2.0.
-	Version string `cwmp:"Version"`
-	// LastChange: dateTime, readOnly, since 2.0.
-	LastChange time.Time `cwmp:"LastChange"`
-	// LevelNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	LevelNumberOfEntries uint32 `cwmp:"LevelNumberOfEntries"`
-	// ChainNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	ChainNumberOfEntries uint32 `cwmp:"ChainNumberOfEntries"`
-	// DMZNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	DMZNumberOfEntries uint32 `cwmp:"DMZNumberOfEntries"`
-	// ServiceNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	ServiceNumberOfEntries uint32 `cwmp:"ServiceNumberOfEntries"`
-	// PinholeNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	PinholeNumberOfEntries uint32 `cwmp:"PinholeNumberOfEntries"`
-	// PolicyNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	PolicyNumberOfEntries uint32 `cwmp:"PolicyNumberOfEntries"`
-	// InterfaceSettingNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	InterfaceSettingNumberOfEntries uint32 `cwmp:"InterfaceSettingNumberOfEntries"`
-	// SetNumberOfEntries: unsignedInt, readOnly, since 2.18.
-	SetNumberOfEntries uint32 `cwmp:"SetNumberOfEntries"`
-	// LogNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	LogNumberOfEntries uint32 `cwmp:"LogNumberOfEntries"`
-	// Device.Firewall.Chain.{i}. instances by instance number
-	Chain              map[uint32]*DeviceFirewallChain   `cwmp:"Chain.{i}."`
-	ConnectionTracking *DeviceFirewallConnectionTracking `cwmp:"ConnectionTracking."`
-	// Device.Firewall.DMZ.{i}. instances by instance number
-	DMZ map[uint32]*DeviceFirewallDMZ `cwmp:"DMZ.{i}."`
-	// Device.Firewall.InterfaceSetting.{i}. instances by instance number
-	InterfaceSetting map[uint32]*DeviceFirewallInterfaceSetting `cwmp:"InterfaceSetting.{i}."`
-	// Device.Firewall.Level.{i}. instances by instance number
-	Level map[uint32]*DeviceFirewallLevel `cwmp:"Level.{i}."`
-	// Device.Firewall.Log.{i}. instances by instance number
-	Log map[uint32]*DeviceFirewallLog `cwmp:"Log.{i}."`
-	// Device.Firewall.Pinhole.{i}. instances by instance number
-	Pinhole map[uint32]*DeviceFirewallPinhole `cwmp:"Pinhole.{i}."`
-	// Device.Firewall.Policy.{i}. instances by instance number
-	Policy map[uint32]*DeviceFirewallPolicy `cwmp:"Policy.{i}."`
-	// Device.Firewall.Service.{i}. instances by instance number
-	Service map[uint32]*DeviceFirewallService `cwmp:"Service.{i}."`
-	// Device.Firewall.Set.{i}. instances by instance number
-	Set map[uint32]*DeviceFirewallSet `cwmp:"Set.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Config DeviceFirewallConfig `json:"Config,omitzero"`
+
+	AdvancedLevel string `json:"AdvancedLevel,omitzero"`
+
+	PolicyLevel string `json:"PolicyLevel,omitzero"`
+
+	Type DeviceFirewallType `json:"Type,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	LastChange time.Time `json:"LastChange,omitzero"`
+
+	LevelNumberOfEntries uint32 `json:"LevelNumberOfEntries,omitzero"`
+
+	ChainNumberOfEntries uint32 `json:"ChainNumberOfEntries,omitzero"`
+
+	DMZNumberOfEntries uint32 `json:"DMZNumberOfEntries,omitzero"`
+
+	ServiceNumberOfEntries uint32 `json:"ServiceNumberOfEntries,omitzero"`
+
+	PinholeNumberOfEntries uint32 `json:"PinholeNumberOfEntries,omitzero"`
+
+	PolicyNumberOfEntries uint32 `json:"PolicyNumberOfEntries,omitzero"`
+
+	InterfaceSettingNumberOfEntries uint32 `json:"InterfaceSettingNumberOfEntries,omitzero"`
+
+	SetNumberOfEntries uint32 `json:"SetNumberOfEntries,omitzero"`
+
+	LogNumberOfEntries uint32 `json:"LogNumberOfEntries,omitzero"`
+
+	Chain              map[uint32]*DeviceFirewallChain            `json:"Chain,omitzero"`
+	ConnectionTracking *DeviceFirewallConnectionTracking          `json:"ConnectionTracking,omitzero"`
+	DMZ                map[uint32]*DeviceFirewallDMZ              `json:"DMZ,omitzero"`
+	InterfaceSetting   map[uint32]*DeviceFirewallInterfaceSetting `json:"InterfaceSetting,omitzero"`
+	Level              map[uint32]*DeviceFirewallLevel            `json:"Level,omitzero"`
+	Log                map[uint32]*DeviceFirewallLog              `json:"Log,omitzero"`
+	Pinhole            map[uint32]*DeviceFirewallPinhole          `json:"Pinhole,omitzero"`
+	Policy             map[uint32]*DeviceFirewallPolicy           `json:"Policy,omitzero"`
+	Service            map[uint32]*DeviceFirewallService          `json:"Service,omitzero"`
+	Set                map[uint32]*DeviceFirewallSet              `json:"Set,omitzero"`
 }
 
-// AddChain creates instance i of Device.Firewall.Chain.{i}. (replacing any) and returns it
+// AddChain creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddChain(i uint32) *DeviceFirewallChain {
 	if o.Chain == nil {
 		o.Chain = map[uint32]*DeviceFirewallChain{}
@@ -153,18 +86,7 @@ func (o *DeviceFirewall) AddChain(i uint32) *DeviceFirewallChain {
 	return x
 }
 
-// GetChain returns instance i of Device.Firewall.Chain.{i}.
-func (o *DeviceFirewall) GetChain(i uint32) (*DeviceFirewallChain, bool) {
-	x, ok := o.Chain[i]
-	return x, ok
-}
-
-// DeleteChain removes instance i of Device.Firewall.Chain.{i}.
-func (o *DeviceFirewall) DeleteChain(i uint32) {
-	delete(o.Chain, i)
-}
-
-// AddDMZ creates instance i of Device.Firewall.DMZ.{i}. (replacing any) and returns it
+// AddDMZ creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddDMZ(i uint32) *DeviceFirewallDMZ {
 	if o.DMZ == nil {
 		o.DMZ = map[uint32]*DeviceFirewallDMZ{}
@@ -174,18 +96,7 @@ func (o *DeviceFirewall) AddDMZ(i uint32) *DeviceFirewallDMZ {
 	return x
 }
 
-// GetDMZ returns instance i of Device.Firewall.DMZ.{i}.
-func (o *DeviceFirewall) GetDMZ(i uint32) (*DeviceFirewallDMZ, bool) {
-	x, ok := o.DMZ[i]
-	return x, ok
-}
-
-// DeleteDMZ removes instance i of Device.Firewall.DMZ.{i}.
-func (o *DeviceFirewall) DeleteDMZ(i uint32) {
-	delete(o.DMZ, i)
-}
-
-// AddInterfaceSetting creates instance i of Device.Firewall.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddInterfaceSetting(i uint32) *DeviceFirewallInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceFirewallInterfaceSetting{}
@@ -195,18 +106,7 @@ func (o *DeviceFirewall) AddInterfaceSetting(i uint32) *DeviceFirewallInterfaceS
 	return x
 }
 
-// GetInterfaceSetting returns instance i of Device.Firewall.InterfaceSetting.{i}.
-func (o *DeviceFirewall) GetInterfaceSetting(i uint32) (*DeviceFirewallInterfaceSetting, bool) {
-	x, ok := o.InterfaceSetting[i]
-	return x, ok
-}
-
-// DeleteInterfaceSetting removes instance i of Device.Firewall.InterfaceSetting.{i}.
-func (o *DeviceFirewall) DeleteInterfaceSetting(i uint32) {
-	delete(o.InterfaceSetting, i)
-}
-
-// AddLevel creates instance i of Device.Firewall.Level.{i}. (replacing any) and returns it
+// AddLevel creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddLevel(i uint32) *DeviceFirewallLevel {
 	if o.Level == nil {
 		o.Level = map[uint32]*DeviceFirewallLevel{}
@@ -216,18 +116,7 @@ func (o *DeviceFirewall) AddLevel(i uint32) *DeviceFirewallLevel {
 	return x
 }
 
-// GetLevel returns instance i of Device.Firewall.Level.{i}.
-func (o *DeviceFirewall) GetLevel(i uint32) (*DeviceFirewallLevel, bool) {
-	x, ok := o.Level[i]
-	return x, ok
-}
-
-// DeleteLevel removes instance i of Device.Firewall.Level.{i}.
-func (o *DeviceFirewall) DeleteLevel(i uint32) {
-	delete(o.Level, i)
-}
-
-// AddLog creates instance i of Device.Firewall.Log.{i}. (replacing any) and returns it
+// AddLog creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddLog(i uint32) *DeviceFirewallLog {
 	if o.Log == nil {
 		o.Log = map[uint32]*DeviceFirewallLog{}
@@ -237,18 +126,7 @@ func (o *DeviceFirewall) AddLog(i uint32) *DeviceFirewallLog {
 	return x
 }
 
-// GetLog returns instance i of Device.Firewall.Log.{i}.
-func (o *DeviceFirewall) GetLog(i uint32) (*DeviceFirewallLog, bool) {
-	x, ok := o.Log[i]
-	return x, ok
-}
-
-// DeleteLog removes instance i of Device.Firewall.Log.{i}.
-func (o *DeviceFirewall) DeleteLog(i uint32) {
-	delete(o.Log, i)
-}
-
-// AddPinhole creates instance i of Device.Firewall.Pinhole.{i}. (replacing any) and returns it
+// AddPinhole creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddPinhole(i uint32) *DeviceFirewallPinhole {
 	if o.Pinhole == nil {
 		o.Pinhole = map[uint32]*DeviceFirewallPinhole{}
@@ -258,18 +136,7 @@ func (o *DeviceFirewall) AddPinhole(i uint32) *DeviceFirewallPinhole {
 	return x
 }
 
-// GetPinhole returns instance i of Device.Firewall.Pinhole.{i}.
-func (o *DeviceFirewall) GetPinhole(i uint32) (*DeviceFirewallPinhole, bool) {
-	x, ok := o.Pinhole[i]
-	return x, ok
-}
-
-// DeletePinhole removes instance i of Device.Firewall.Pinhole.{i}.
-func (o *DeviceFirewall) DeletePinhole(i uint32) {
-	delete(o.Pinhole, i)
-}
-
-// AddPolicy creates instance i of Device.Firewall.Policy.{i}. (replacing any) and returns it
+// AddPolicy creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddPolicy(i uint32) *DeviceFirewallPolicy {
 	if o.Policy == nil {
 		o.Policy = map[uint32]*DeviceFirewallPolicy{}
@@ -279,18 +146,7 @@ func (o *DeviceFirewall) AddPolicy(i uint32) *DeviceFirewallPolicy {
 	return x
 }
 
-// GetPolicy returns instance i of Device.Firewall.Policy.{i}.
-func (o *DeviceFirewall) GetPolicy(i uint32) (*DeviceFirewallPolicy, bool) {
-	x, ok := o.Policy[i]
-	return x, ok
-}
-
-// DeletePolicy removes instance i of Device.Firewall.Policy.{i}.
-func (o *DeviceFirewall) DeletePolicy(i uint32) {
-	delete(o.Policy, i)
-}
-
-// AddService creates instance i of Device.Firewall.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddService(i uint32) *DeviceFirewallService {
 	if o.Service == nil {
 		o.Service = map[uint32]*DeviceFirewallService{}
@@ -300,18 +156,7 @@ func (o *DeviceFirewall) AddService(i uint32) *DeviceFirewallService {
 	return x
 }
 
-// GetService returns instance i of Device.Firewall.Service.{i}.
-func (o *DeviceFirewall) GetService(i uint32) (*DeviceFirewallService, bool) {
-	x, ok := o.Service[i]
-	return x, ok
-}
-
-// DeleteService removes instance i of Device.Firewall.Service.{i}.
-func (o *DeviceFirewall) DeleteService(i uint32) {
-	delete(o.Service, i)
-}
-
-// AddSet creates instance i of Device.Firewall.Set.{i}. (replacing any) and returns it
+// AddSet creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddSet(i uint32) *DeviceFirewallSet {
 	if o.Set == nil {
 		o.Set = map[uint32]*DeviceFirewallSet{}
@@ -320,279 +165,212 @@ func (o *DeviceFirewall) AddSet(i uint32) *DeviceFirewallSet {
 	o.Set[i] = x
 	return x
 }
-
-// GetSet returns instance i of Device.Firewall.Set.{i}.
-func (o *DeviceFirewall) GetSet(i uint32) (*DeviceFirewallSet, bool) {
-	x, ok := o.Set[i]
-	return x, ok
-}
-
-// DeleteSet removes instance i of Device.Firewall.Set.{i}.
-func (o *DeviceFirewall) DeleteSet(i uint32) {
-	delete(o.Set, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewall) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewall) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewall_Config, string(o.Config)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Config",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewall_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewall_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
+func (o *DeviceFirewall) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Config", 2218, string(o.Config))
+	c.String(p, "Type", 2362, string(o.Type))
+	c.String(p, "Version", 2363, o.Version)
 	for _, i := range model.SortedKeys(o.Chain) {
-		o.Chain[i].ValidateAt(prefix+"Chain."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Chain[i].ValidateAt(c, model.InstanceOf(p, "Chain.", i))
 	}
 	if o.ConnectionTracking != nil {
-		o.ConnectionTracking.ValidateAt(prefix+"ConnectionTracking.", v)
+		o.ConnectionTracking.ValidateAt(c, p+"ConnectionTracking.")
 	}
 	for _, i := range model.SortedKeys(o.DMZ) {
-		o.DMZ[i].ValidateAt(prefix+"DMZ."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DMZ[i].ValidateAt(c, model.InstanceOf(p, "DMZ.", i))
 	}
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
-		o.InterfaceSetting[i].ValidateAt(prefix+"InterfaceSetting."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
 	}
 	for _, i := range model.SortedKeys(o.Level) {
-		o.Level[i].ValidateAt(prefix+"Level."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Level[i].ValidateAt(c, model.InstanceOf(p, "Level.", i))
 	}
 	for _, i := range model.SortedKeys(o.Log) {
-		o.Log[i].ValidateAt(prefix+"Log."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Log[i].ValidateAt(c, model.InstanceOf(p, "Log.", i))
 	}
 	for _, i := range model.SortedKeys(o.Pinhole) {
-		o.Pinhole[i].ValidateAt(prefix+"Pinhole."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Pinhole[i].ValidateAt(c, model.InstanceOf(p, "Pinhole.", i))
 	}
 	for _, i := range model.SortedKeys(o.Policy) {
-		o.Policy[i].ValidateAt(prefix+"Policy."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Policy[i].ValidateAt(c, model.InstanceOf(p, "Policy.", i))
 	}
 	for _, i := range model.SortedKeys(o.Service) {
-		o.Service[i].ValidateAt(prefix+"Service."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Service[i].ValidateAt(c, model.InstanceOf(p, "Service.", i))
 	}
 	for _, i := range model.SortedKeys(o.Set) {
-		o.Set[i].ValidateAt(prefix+"Set."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Set[i].ValidateAt(c, model.InstanceOf(p, "Set.", i))
 	}
 }
 
 // DeviceFirewallPath is the typed path of Device.Firewall.
 type DeviceFirewallPath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	Config                          model.ReadWriteParam[DeviceFirewallConfig]
-	AdvancedLevel                   model.ReadWriteParam[string]
-	PolicyLevel                     model.ReadWriteParam[string]
-	Type                            model.ReadOnlyParam[DeviceFirewallType]
-	Version                         model.ReadOnlyParam[string]
-	LastChange                      model.ReadOnlyParam[time.Time]
-	LevelNumberOfEntries            model.ReadOnlyParam[uint32]
-	ChainNumberOfEntries            model.ReadOnlyParam[uint32]
-	DMZNumberOfEntries              model.ReadOnlyParam[uint32]
-	ServiceNumberOfEntries          model.ReadOnlyParam[uint32]
-	PinholeNumberOfEntries          model.ReadOnlyParam[uint32]
-	PolicyNumberOfEntries           model.ReadOnlyParam[uint32]
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
-	SetNumberOfEntries              model.ReadOnlyParam[uint32]
-	LogNumberOfEntries              model.ReadOnlyParam[uint32]
-	ConnectionTracking              DeviceFirewallConnectionTrackingPath
+	model.ObjectPath
+	AdvancedLevel model.ReadWriteParam[string] `dm:"s"`
+
+	ChainNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Config model.ReadWriteParam[DeviceFirewallConfig] `dm:"s"`
+
+	DMZNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastChange model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LevelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LogNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PinholeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PolicyLevel model.ReadWriteParam[string] `dm:"s"`
+
+	PolicyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
+
+	ConnectionTracking DeviceFirewallConnectionTrackingPath `dm:"ConnectionTracking."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFirewallPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallPath(prefix string) DeviceFirewallPath {
-	p := &prefix
-	return DeviceFirewallPath{
-		AdvancedLevel:                   model.NewReadWrite[string](p, "AdvancedLevel", model.TypeString),
-		ChainNumberOfEntries:            model.NewReadOnly[uint32](p, "ChainNumberOfEntries", model.TypeUnsignedInt),
-		Config:                          model.NewReadWrite[DeviceFirewallConfig](p, "Config", model.TypeString),
-		ConnectionTracking:              newDeviceFirewallConnectionTrackingPath(prefix + "ConnectionTracking."),
-		DMZNumberOfEntries:              model.NewReadOnly[uint32](p, "DMZNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceSettingNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceSettingNumberOfEntries", model.TypeUnsignedInt),
-		LastChange:                      model.NewReadOnly[time.Time](p, "LastChange", model.TypeDateTime),
-		LevelNumberOfEntries:            model.NewReadOnly[uint32](p, "LevelNumberOfEntries", model.TypeUnsignedInt),
-		LogNumberOfEntries:              model.NewReadOnly[uint32](p, "LogNumberOfEntries", model.TypeUnsignedInt),
-		PinholeNumberOfEntries:          model.NewReadOnly[uint32](p, "PinholeNumberOfEntries", model.TypeUnsignedInt),
-		PolicyLevel:                     model.NewReadWrite[string](p, "PolicyLevel", model.TypeString),
-		PolicyNumberOfEntries:           model.NewReadOnly[uint32](p, "PolicyNumberOfEntries", model.TypeUnsignedInt),
-		ServiceNumberOfEntries:          model.NewReadOnly[uint32](p, "ServiceNumberOfEntries", model.TypeUnsignedInt),
-		SetNumberOfEntries:              model.NewReadOnly[uint32](p, "SetNumberOfEntries", model.TypeUnsignedInt),
-		Type:                            model.NewReadOnly[DeviceFirewallType](p, "Type", model.TypeString),
-		Version:                         model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                             model.NewObjectPath(p),
-	}
+// Chain returns the typed path of instance i.
+func (x DeviceFirewallPath) Chain(i uint32) (p DeviceFirewallChainPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Chain.", i))
+	return
 }
 
-// Chain returns the typed path of instance i of Device.Firewall.Chain.{i}.
-func (x DeviceFirewallPath) Chain(i uint32) DeviceFirewallChainPath {
-	return newDeviceFirewallChainPath(x.Path() + "Chain." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ChainTable returns the table Device.Firewall.Chain.{i}. itself (for AddObject when writable)
+// ChainTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) ChainTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Chain.")
+	return model.NewWritableTable(x.ObjectPath, "Chain.")
 }
 
-// DMZ returns the typed path of instance i of Device.Firewall.DMZ.{i}.
-func (x DeviceFirewallPath) DMZ(i uint32) DeviceFirewallDMZPath {
-	return newDeviceFirewallDMZPath(x.Path() + "DMZ." + strconv.FormatUint(uint64(i), 10) + ".")
+// DMZ returns the typed path of instance i.
+func (x DeviceFirewallPath) DMZ(i uint32) (p DeviceFirewallDMZPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DMZ.", i))
+	return
 }
 
-// DMZTable returns the table Device.Firewall.DMZ.{i}. itself (for AddObject when writable)
+// DMZTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) DMZTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "DMZ.")
+	return model.NewWritableTable(x.ObjectPath, "DMZ.")
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.Firewall.InterfaceSetting.{i}.
-func (x DeviceFirewallPath) InterfaceSetting(i uint32) DeviceFirewallInterfaceSettingPath {
-	return newDeviceFirewallInterfaceSettingPath(x.Path() + "InterfaceSetting." + strconv.FormatUint(uint64(i), 10) + ".")
+// InterfaceSetting returns the typed path of instance i.
+func (x DeviceFirewallPath) InterfaceSetting(i uint32) (p DeviceFirewallInterfaceSettingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	return
 }
 
-// InterfaceSettingTable returns the table Device.Firewall.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) InterfaceSettingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "InterfaceSetting.")
+	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
 
-// Level returns the typed path of instance i of Device.Firewall.Level.{i}.
-func (x DeviceFirewallPath) Level(i uint32) DeviceFirewallLevelPath {
-	return newDeviceFirewallLevelPath(x.Path() + "Level." + strconv.FormatUint(uint64(i), 10) + ".")
+// Level returns the typed path of instance i.
+func (x DeviceFirewallPath) Level(i uint32) (p DeviceFirewallLevelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Level.", i))
+	return
 }
 
-// LevelTable returns the table Device.Firewall.Level.{i}. itself (for AddObject when writable)
+// LevelTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) LevelTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Level.")
+	return model.NewWritableTable(x.ObjectPath, "Level.")
 }
 
-// Log returns the typed path of instance i of Device.Firewall.Log.{i}.
-func (x DeviceFirewallPath) Log(i uint32) DeviceFirewallLogPath {
-	return newDeviceFirewallLogPath(x.Path() + "Log." + strconv.FormatUint(uint64(i), 10) + ".")
+// Log returns the typed path of instance i.
+func (x DeviceFirewallPath) Log(i uint32) (p DeviceFirewallLogPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Log.", i))
+	return
 }
 
-// LogTable returns the table Device.Firewall.Log.{i}. itself (for AddObject when writable)
+// LogTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) LogTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Log.")
+	return model.NewWritableTable(x.ObjectPath, "Log.")
 }
 
-// Pinhole returns the typed path of instance i of Device.Firewall.Pinhole.{i}.
-func (x DeviceFirewallPath) Pinhole(i uint32) DeviceFirewallPinholePath {
-	return newDeviceFirewallPinholePath(x.Path() + "Pinhole." + strconv.FormatUint(uint64(i), 10) + ".")
+// Pinhole returns the typed path of instance i.
+func (x DeviceFirewallPath) Pinhole(i uint32) (p DeviceFirewallPinholePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Pinhole.", i))
+	return
 }
 
-// PinholeTable returns the table Device.Firewall.Pinhole.{i}. itself (for AddObject when writable)
+// PinholeTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) PinholeTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Pinhole.")
+	return model.NewWritableTable(x.ObjectPath, "Pinhole.")
 }
 
-// Policy returns the typed path of instance i of Device.Firewall.Policy.{i}.
-func (x DeviceFirewallPath) Policy(i uint32) DeviceFirewallPolicyPath {
-	return newDeviceFirewallPolicyPath(x.Path() + "Policy." + strconv.FormatUint(uint64(i), 10) + ".")
+// Policy returns the typed path of instance i.
+func (x DeviceFirewallPath) Policy(i uint32) (p DeviceFirewallPolicyPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Policy.", i))
+	return
 }
 
-// PolicyTable returns the table Device.Firewall.Policy.{i}. itself (for AddObject when writable)
+// PolicyTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) PolicyTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Policy.")
+	return model.NewWritableTable(x.ObjectPath, "Policy.")
 }
 
-// Service returns the typed path of instance i of Device.Firewall.Service.{i}.
-func (x DeviceFirewallPath) Service(i uint32) DeviceFirewallServicePath {
-	return newDeviceFirewallServicePath(x.Path() + "Service." + strconv.FormatUint(uint64(i), 10) + ".")
+// Service returns the typed path of instance i.
+func (x DeviceFirewallPath) Service(i uint32) (p DeviceFirewallServicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
+	return
 }
 
-// ServiceTable returns the table Device.Firewall.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) ServiceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Service.")
+	return model.NewWritableTable(x.ObjectPath, "Service.")
 }
 
-// Set returns the typed path of instance i of Device.Firewall.Set.{i}.
-func (x DeviceFirewallPath) Set(i uint32) DeviceFirewallSetPath {
-	return newDeviceFirewallSetPath(x.Path() + "Set." + strconv.FormatUint(uint64(i), 10) + ".")
+// Set returns the typed path of instance i.
+func (x DeviceFirewallPath) Set(i uint32) (p DeviceFirewallSetPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Set.", i))
+	return
 }
 
-// SetTable returns the table Device.Firewall.Set.{i}. itself (for AddObject when writable)
+// SetTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) SetTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Set.")
+	return model.NewWritableTable(x.ObjectPath, "Set.")
 }
 
 // DeviceFirewallChainCreator enumerates the values of Device.Firewall.Chain.{i}.Creator.
 type DeviceFirewallChainCreator string
 
-func (e DeviceFirewallChainCreator) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallChainCreator_Defaults               DeviceFirewallChainCreator = "Defaults"
-	DeviceFirewallChainCreator_PortMapping            DeviceFirewallChainCreator = "PortMapping"
+	DeviceFirewallChainCreator_Defaults DeviceFirewallChainCreator = "Defaults"
+
+	DeviceFirewallChainCreator_PortMapping DeviceFirewallChainCreator = "PortMapping"
+
 	DeviceFirewallChainCreator_WANIPv6FirewallControl DeviceFirewallChainCreator = "WANIPv6FirewallControl"
-	DeviceFirewallChainCreator_ACS                    DeviceFirewallChainCreator = "ACS"
-	DeviceFirewallChainCreator_UserInterface          DeviceFirewallChainCreator = "UserInterface"
-	DeviceFirewallChainCreator_Other                  DeviceFirewallChainCreator = "Other"
+
+	DeviceFirewallChainCreator_ACS DeviceFirewallChainCreator = "ACS"
+
+	DeviceFirewallChainCreator_UserInterface DeviceFirewallChainCreator = "UserInterface"
+
+	DeviceFirewallChainCreator_Other DeviceFirewallChainCreator = "Other"
 )
 
-var (
-	synDeviceFirewallChain_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChain_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallChain_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallChain_Creator = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "ACS",
-		},
-		Enums: []model.Enum{{Value: "Defaults"}, {Value: "PortMapping"}, {Value: "WANIPv6FirewallControl"}, {Value: "ACS"}, {Value: "UserInterface"}, {Value: "Other"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallChain_RuleNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFirewallChain holds the values of Device.Firewall.Chain.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceFirewallChain holds the values of Device.Firewall.Chain.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceFirewallChain struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readWrite, since 2.2.
-	Name string `cwmp:"Name"`
-	// Creator: string{Defaults,PortMapping,WANIPv6FirewallControl,ACS,UserInterface,Other}, readOnly, since 2.2.
-	Creator DeviceFirewallChainCreator `cwmp:"Creator"`
-	// RuleNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	RuleNumberOfEntries uint32 `cwmp:"RuleNumberOfEntries"`
-	// Device.Firewall.Chain.{i}.Rule.{i}. instances by instance number
-	Rule map[uint32]*DeviceFirewallChainRule `cwmp:"Rule.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Creator DeviceFirewallChainCreator `json:"Creator,omitzero"`
+
+	RuleNumberOfEntries uint32 `json:"RuleNumberOfEntries,omitzero"`
+
+	Rule map[uint32]*DeviceFirewallChainRule `json:"Rule,omitzero"`
 }
 
-// AddRule creates instance i of Device.Firewall.Chain.{i}.Rule.{i}. (replacing any) and returns it
+// AddRule creates instance i (replacing any) and returns it.
 func (o *DeviceFirewallChain) AddRule(i uint32) *DeviceFirewallChainRule {
 	if o.Rule == nil {
 		o.Rule = map[uint32]*DeviceFirewallChainRule{}
@@ -601,3205 +379,1137 @@ func (o *DeviceFirewallChain) AddRule(i uint32) *DeviceFirewallChainRule {
 	o.Rule[i] = x
 	return x
 }
-
-// GetRule returns instance i of Device.Firewall.Chain.{i}.Rule.{i}.
-func (o *DeviceFirewallChain) GetRule(i uint32) (*DeviceFirewallChainRule, bool) {
-	x, ok := o.Rule[i]
-	return x, ok
-}
-
-// DeleteRule removes instance i of Device.Firewall.Chain.{i}.Rule.{i}.
-func (o *DeviceFirewallChain) DeleteRule(i uint32) {
-	delete(o.Rule, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallChain) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallChain) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallChain_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChain_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChain_Creator, string(o.Creator)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Creator",
-		})
-	}
+func (o *DeviceFirewallChain) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2170, o.Alias)
+	c.String(p, "Name", 2173, o.Name)
+	c.String(p, "Creator", 2171, string(o.Creator))
 	for _, i := range model.SortedKeys(o.Rule) {
-		o.Rule[i].ValidateAt(prefix+"Rule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Rule[i].ValidateAt(c, model.InstanceOf(p, "Rule.", i))
 	}
 }
 
 // DeviceFirewallChainPath is the typed path of Device.Firewall.Chain.{i}.
 type DeviceFirewallChainPath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	Alias               model.WriteOnceParam[string]
-	Name                model.ReadWriteParam[string]
-	Creator             model.ReadOnlyParam[DeviceFirewallChainCreator]
-	RuleNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Creator model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	RuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFirewallChainPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallChainPath(prefix string) DeviceFirewallChainPath {
-	p := &prefix
-	return DeviceFirewallChainPath{
-		Alias:               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Creator:             model.NewReadOnly[DeviceFirewallChainCreator](p, "Creator", model.TypeString),
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:                model.NewReadWrite[string](p, "Name", model.TypeString),
-		RuleNumberOfEntries: model.NewReadOnly[uint32](p, "RuleNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Rule returns the typed path of instance i.
+func (x DeviceFirewallChainPath) Rule(i uint32) (p DeviceFirewallChainRulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Rule.", i))
+	return
 }
 
-// Rule returns the typed path of instance i of Device.Firewall.Chain.{i}.Rule.{i}.
-func (x DeviceFirewallChainPath) Rule(i uint32) DeviceFirewallChainRulePath {
-	return newDeviceFirewallChainRulePath(x.Path() + "Rule." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RuleTable returns the table Device.Firewall.Chain.{i}.Rule.{i}. itself (for AddObject when writable)
+// RuleTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallChainPath) RuleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Rule.")
+	return model.NewWritableTable(x.ObjectPath, "Rule.")
 }
 
 // DeviceFirewallChainRuleStatus enumerates the values of Device.Firewall.Chain.{i}.Rule.{i}.Status.
 type DeviceFirewallChainRuleStatus string
 
-func (e DeviceFirewallChainRuleStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallChainRuleStatus_Disabled            DeviceFirewallChainRuleStatus = "Disabled"
-	DeviceFirewallChainRuleStatus_Enabled             DeviceFirewallChainRuleStatus = "Enabled"
+	DeviceFirewallChainRuleStatus_Disabled DeviceFirewallChainRuleStatus = "Disabled"
+
+	DeviceFirewallChainRuleStatus_Enabled DeviceFirewallChainRuleStatus = "Enabled"
+
 	DeviceFirewallChainRuleStatus_Error_Misconfigured DeviceFirewallChainRuleStatus = "Error_Misconfigured"
-	DeviceFirewallChainRuleStatus_Error               DeviceFirewallChainRuleStatus = "Error"
+
+	DeviceFirewallChainRuleStatus_Error DeviceFirewallChainRuleStatus = "Error"
 )
 
 // DeviceFirewallChainRuleTarget enumerates the values of Device.Firewall.Chain.{i}.Rule.{i}.Target.
 type DeviceFirewallChainRuleTarget string
 
-func (e DeviceFirewallChainRuleTarget) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallChainRuleTarget_Drop        DeviceFirewallChainRuleTarget = "Drop"
-	DeviceFirewallChainRuleTarget_Accept      DeviceFirewallChainRuleTarget = "Accept"
-	DeviceFirewallChainRuleTarget_Reject      DeviceFirewallChainRuleTarget = "Reject"
-	DeviceFirewallChainRuleTarget_Return      DeviceFirewallChainRuleTarget = "Return"
+	DeviceFirewallChainRuleTarget_Drop DeviceFirewallChainRuleTarget = "Drop"
+
+	DeviceFirewallChainRuleTarget_Accept DeviceFirewallChainRuleTarget = "Accept"
+
+	DeviceFirewallChainRuleTarget_Reject DeviceFirewallChainRuleTarget = "Reject"
+
+	DeviceFirewallChainRuleTarget_Return DeviceFirewallChainRuleTarget = "Return"
+
 	DeviceFirewallChainRuleTarget_TargetChain DeviceFirewallChainRuleTarget = "TargetChain"
 )
 
 // DeviceFirewallChainRuleConnectionState enumerates the values of Device.Firewall.Chain.{i}.Rule.{i}.ConnectionState.
 type DeviceFirewallChainRuleConnectionState string
 
-func (e DeviceFirewallChainRuleConnectionState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallChainRuleConnectionState_INVALID     DeviceFirewallChainRuleConnectionState = "INVALID"
-	DeviceFirewallChainRuleConnectionState_NEW         DeviceFirewallChainRuleConnectionState = "NEW"
-	DeviceFirewallChainRuleConnectionState_RELATED     DeviceFirewallChainRuleConnectionState = "RELATED"
+	DeviceFirewallChainRuleConnectionState_INVALID DeviceFirewallChainRuleConnectionState = "INVALID"
+
+	DeviceFirewallChainRuleConnectionState_NEW DeviceFirewallChainRuleConnectionState = "NEW"
+
+	DeviceFirewallChainRuleConnectionState_RELATED DeviceFirewallChainRuleConnectionState = "RELATED"
+
 	DeviceFirewallChainRuleConnectionState_ESTABLISHED DeviceFirewallChainRuleConnectionState = "ESTABLISHED"
 )
 
-var (
-	synDeviceFirewallChainRule_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallChainRule_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceFirewallChainRule_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallChainRule_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallChainRule_Target = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Drop",
-		},
-		Enums: []model.Enum{{Value: "Drop"}, {Value: "Accept"}, {
-			Optional: true,
-			Value:    "Reject",
-		}, {
-			Optional: true,
-			Value:    "Return",
-		}, {
-			Optional: true,
-			Value:    "TargetChain",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallChainRule_TargetChain = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallChainRule_Log = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_LogRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Firewall.Log.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallChainRule_CreationDate = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceFirewallChainRule_ExpiryDate   = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "9999-12-31T23:59:59Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synDeviceFirewallChainRule_SourceInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallChainRule_SourceInterfaceExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_SourceAllInterfaces = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_DestInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallChainRule_DestInterfaceExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_DestAllInterfaces = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_IPVersion = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "4",
-		}, {
-			Max: "6",
-			Min: "6",
-		}, {
-			Max: "-1",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallChainRule_DestIP = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallChainRule_DestMask = &model.Syntax{
-		DataType: "IPPrefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallChainRule_DestIPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_DestMatchSet = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Set.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallChainRule_DestMatchSetExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Set.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallChainRule_SourceIP = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallChainRule_SourceMask = &model.Syntax{
-		DataType: "IPPrefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallChainRule_SourceIPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_SourceMatchSet = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Set.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallChainRule_SourceMatchSetExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Set.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallChainRule_Protocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallChainRule_ProtocolExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_DestPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallChainRule_DestPortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallChainRule_DestPortExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_SourcePort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallChainRule_SourcePortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallChainRule_SourcePortExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_DSCP = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallChainRule_DSCPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallChainRule_ConnectionState = &model.Syntax{
-		Enums: []model.Enum{{Value: "INVALID"}, {Value: "NEW"}, {Value: "RELATED"}, {Value: "ESTABLISHED"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallChainRule_SourceMAC = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallChainRule_SourceMACExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceFirewallChainRule holds the values of Device.Firewall.Chain.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceFirewallChainRule holds the values of Device.Firewall.Chain.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceFirewallChainRule struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.2.
-	Status DeviceFirewallChainRuleStatus `cwmp:"Status"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.2.
-	Order uint32 `cwmp:"Order"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Description: string(:256), readWrite, since 2.2.
-	Description string `cwmp:"Description"`
-	// Target: string{Drop,Accept,Reject,Return,TargetChain}, readWrite, since 2.2.
-	Target DeviceFirewallChainRuleTarget `cwmp:"Target"`
-	// TargetChain: string pathRef→#, readWrite, since 2.2.
-	TargetChain string `cwmp:"TargetChain"`
-	// Log: boolean, readWrite, since 2.2.
-	Log bool `cwmp:"Log"`
-	// LogRef: list<string> pathRef→.Firewall.Log., readWrite, since 2.19.
-	LogRef []string `cwmp:"LogRef"`
-	// CreationDate: dateTime, readOnly, since 2.2.
-	CreationDate time.Time `cwmp:"CreationDate"`
-	// ExpiryDate: dateTime, readWrite, since 2.2.
-	ExpiryDate time.Time `cwmp:"ExpiryDate"`
-	// SourceInterface: string(:256) pathRef, readWrite, since 2.2.
-	SourceInterface string `cwmp:"SourceInterface"`
-	// SourceInterfaceExclude: boolean, readWrite, since 2.2.
-	SourceInterfaceExclude bool `cwmp:"SourceInterfaceExclude"`
-	// SourceAllInterfaces: boolean, readWrite, since 2.2.
-	SourceAllInterfaces bool `cwmp:"SourceAllInterfaces"`
-	// DestInterface: string(:256) pathRef, readWrite, since 2.2.
-	DestInterface string `cwmp:"DestInterface"`
-	// DestInterfaceExclude: boolean, readWrite, since 2.2.
-	DestInterfaceExclude bool `cwmp:"DestInterfaceExclude"`
-	// DestAllInterfaces: boolean, readWrite, since 2.2.
-	DestAllInterfaces bool `cwmp:"DestAllInterfaces"`
-	// IPVersion: int[4:4,6:6,-1:-1], readWrite, since 2.2.
-	IPVersion int32 `cwmp:"IPVersion"`
-	// DestIP: IPAddress=string(:45), readWrite, since 2.2.
-	DestIP string `cwmp:"DestIP"`
-	// DestMask: IPPrefix=string(:49), readWrite, since 2.2.
-	DestMask string `cwmp:"DestMask"`
-	// DestIPExclude: boolean, readWrite, since 2.2.
-	DestIPExclude bool `cwmp:"DestIPExclude"`
-	// DestMatchSet: string pathRef→##.Set., readWrite, since 2.18.
-	DestMatchSet string `cwmp:"DestMatchSet"`
-	// DestMatchSetExclude: string pathRef→##.Set., readWrite, since 2.18.
-	DestMatchSetExclude string `cwmp:"DestMatchSetExclude"`
-	// SourceIP: IPAddress=string(:45), readWrite, since 2.2.
-	SourceIP string `cwmp:"SourceIP"`
-	// SourceMask: IPPrefix=string(:49), readWrite, since 2.2.
-	SourceMask string `cwmp:"SourceMask"`
-	// SourceIPExclude: boolean, readWrite, since 2.2.
-	SourceIPExclude bool `cwmp:"SourceIPExclude"`
-	// SourceMatchSet: string pathRef→##.Set., readWrite, since 2.18.
-	SourceMatchSet string `cwmp:"SourceMatchSet"`
-	// SourceMatchSetExclude: string pathRef→##.Set., readWrite, since 2.18.
-	SourceMatchSetExclude string `cwmp:"SourceMatchSetExclude"`
-	// Protocol: int[-1:255], readWrite, since 2.2.
-	Protocol int32 `cwmp:"Protocol"`
-	// ProtocolExclude: boolean, readWrite, since 2.2.
-	ProtocolExclude bool `cwmp:"ProtocolExclude"`
-	// DestPort: int[-1:65535], readWrite, since 2.2.
-	DestPort int32 `cwmp:"DestPort"`
-	// DestPortRangeMax: int[-1:65535], readWrite, since 2.2.
-	DestPortRangeMax int32 `cwmp:"DestPortRangeMax"`
-	// DestPortExclude: boolean, readWrite, since 2.2.
-	DestPortExclude bool `cwmp:"DestPortExclude"`
-	// SourcePort: int[-1:65535], readWrite, since 2.2.
-	SourcePort int32 `cwmp:"SourcePort"`
-	// SourcePortRangeMax: int[-1:65535], readWrite, since 2.2.
-	SourcePortRangeMax int32 `cwmp:"SourcePortRangeMax"`
-	// SourcePortExclude: boolean, readWrite, since 2.2.
-	SourcePortExclude bool `cwmp:"SourcePortExclude"`
-	// DSCP: int[-1:63], readWrite, since 2.2.
-	DSCP int32 `cwmp:"DSCP"`
-	// DSCPExclude: boolean, readWrite, since 2.2.
-	DSCPExclude bool `cwmp:"DSCPExclude"`
-	// ConnectionState: list<string{INVALID,NEW,RELATED,ESTABLISHED}>, readWrite, since 2.16.
-	ConnectionState []DeviceFirewallChainRuleConnectionState `cwmp:"ConnectionState"`
-	// SourceMAC: MACAddress=string(:17) ~2 patterns, readWrite, since 2.16.
-	SourceMAC string `cwmp:"SourceMAC"`
-	// SourceMACExclude: boolean, readWrite, since 2.16.
-	SourceMACExclude bool `cwmp:"SourceMACExclude"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceFirewallChainRuleStatus `json:"Status,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Target DeviceFirewallChainRuleTarget `json:"Target,omitzero"`
+
+	TargetChain string `json:"TargetChain,omitzero"`
+
+	Log bool `json:"Log,omitzero"`
+
+	LogRef []string `json:"LogRef,omitzero"`
+
+	CreationDate time.Time `json:"CreationDate,omitzero"`
+
+	ExpiryDate time.Time `json:"ExpiryDate,omitzero"`
+
+	SourceInterface string `json:"SourceInterface,omitzero"`
+
+	SourceInterfaceExclude bool `json:"SourceInterfaceExclude,omitzero"`
+
+	SourceAllInterfaces bool `json:"SourceAllInterfaces,omitzero"`
+
+	DestInterface string `json:"DestInterface,omitzero"`
+
+	DestInterfaceExclude bool `json:"DestInterfaceExclude,omitzero"`
+
+	DestAllInterfaces bool `json:"DestAllInterfaces,omitzero"`
+
+	IPVersion int32 `json:"IPVersion,omitzero"`
+
+	DestIP string `json:"DestIP,omitzero"`
+
+	DestMask string `json:"DestMask,omitzero"`
+
+	DestIPExclude bool `json:"DestIPExclude,omitzero"`
+
+	DestMatchSet string `json:"DestMatchSet,omitzero"`
+
+	DestMatchSetExclude string `json:"DestMatchSetExclude,omitzero"`
+
+	SourceIP string `json:"SourceIP,omitzero"`
+
+	SourceMask string `json:"SourceMask,omitzero"`
+
+	SourceIPExclude bool `json:"SourceIPExclude,omitzero"`
+
+	SourceMatchSet string `json:"SourceMatchSet,omitzero"`
+
+	SourceMatchSetExclude string `json:"SourceMatchSetExclude,omitzero"`
+
+	Protocol int32 `json:"Protocol,omitzero"`
+
+	ProtocolExclude bool `json:"ProtocolExclude,omitzero"`
+
+	DestPort int32 `json:"DestPort,omitzero"`
+
+	DestPortRangeMax int32 `json:"DestPortRangeMax,omitzero"`
+
+	DestPortExclude bool `json:"DestPortExclude,omitzero"`
+
+	SourcePort int32 `json:"SourcePort,omitzero"`
+
+	SourcePortRangeMax int32 `json:"SourcePortRangeMax,omitzero"`
+
+	SourcePortExclude bool `json:"SourcePortExclude,omitzero"`
+
+	DSCP int32 `json:"DSCP,omitzero"`
+
+	DSCPExclude bool `json:"DSCPExclude,omitzero"`
+
+	ConnectionState []DeviceFirewallChainRuleConnectionState `json:"ConnectionState,omitzero"`
+
+	SourceMAC string `json:"SourceMAC,omitzero"`
+
+	SourceMACExclude bool `json:"SourceMACExclude,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallChainRule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallChainRule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallChainRule_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDeviceFirewallChainRule_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChainRule_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChainRule_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChainRule_Target, string(o.Target)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Target",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallChainRule_LogRef, model.FormatValue(model.TypeString, o.LogRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogRef",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChainRule_SourceInterface, o.SourceInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceInterface",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChainRule_DestInterface, o.DestInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestInterface",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallChainRule_IPVersion, int64(o.IPVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChainRule_DestIP, o.DestIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestIP",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChainRule_DestMask, o.DestMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMask",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChainRule_SourceIP, o.SourceIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceIP",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChainRule_SourceMask, o.SourceMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMask",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallChainRule_Protocol, int64(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallChainRule_DestPort, int64(o.DestPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPort",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallChainRule_DestPortRangeMax, int64(o.DestPortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPortRangeMax",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallChainRule_SourcePort, int64(o.SourcePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePort",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallChainRule_SourcePortRangeMax, int64(o.SourcePortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePortRangeMax",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallChainRule_DSCP, int64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallChainRule_ConnectionState, model.FormatValue(model.TypeString, o.ConnectionState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionState",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallChainRule_SourceMAC, o.SourceMAC); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMAC",
-		})
-	}
+func (o *DeviceFirewallChainRule) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2213, string(o.Status))
+	c.Uint(p, "Order", 2197, uint64(o.Order))
+	c.String(p, "Alias", 2175, o.Alias)
+	c.String(p, "Description", 2180, o.Description)
+	c.String(p, "Target", 2214, string(o.Target))
+	c.Wire(p, "LogRef", 2196, model.JoinStrings(o.LogRef), len(o.LogRef) > 0)
+	c.String(p, "SourceInterface", 2203, o.SourceInterface)
+	c.String(p, "DestInterface", 2184, o.DestInterface)
+	c.Int(p, "IPVersion", 2194, int64(o.IPVersion))
+	c.String(p, "DestIP", 2182, o.DestIP)
+	c.String(p, "DestMask", 2186, o.DestMask)
+	c.String(p, "SourceIP", 2201, o.SourceIP)
+	c.String(p, "SourceMask", 2207, o.SourceMask)
+	c.Int(p, "Protocol", 2198, int64(o.Protocol))
+	c.Int(p, "DestPort", 2189, int64(o.DestPort))
+	c.Int(p, "DestPortRangeMax", 2191, int64(o.DestPortRangeMax))
+	c.Int(p, "SourcePort", 2210, int64(o.SourcePort))
+	c.Int(p, "SourcePortRangeMax", 2212, int64(o.SourcePortRangeMax))
+	c.Int(p, "DSCP", 2178, int64(o.DSCP))
+	c.Wire(p, "ConnectionState", 2176, model.JoinStrings(o.ConnectionState), len(o.ConnectionState) > 0)
+	c.String(p, "SourceMAC", 2205, o.SourceMAC)
 }
 
 // DeviceFirewallChainRulePath is the typed path of Device.Firewall.Chain.{i}.Rule.{i}.
 type DeviceFirewallChainRulePath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[DeviceFirewallChainRuleStatus]
-	Order                  model.ReadWriteParam[uint32]
-	Alias                  model.WriteOnceParam[string]
-	Description            model.ReadWriteParam[string]
-	Target                 model.ReadWriteParam[DeviceFirewallChainRuleTarget]
-	TargetChain            model.ReadWriteParam[string]
-	Log                    model.ReadWriteParam[bool]
-	LogRef                 model.ReadWriteParam[[]string]
-	CreationDate           model.ReadOnlyParam[time.Time]
-	ExpiryDate             model.ReadWriteParam[time.Time]
-	SourceInterface        model.ReadWriteParam[string]
-	SourceInterfaceExclude model.ReadWriteParam[bool]
-	SourceAllInterfaces    model.ReadWriteParam[bool]
-	DestInterface          model.ReadWriteParam[string]
-	DestInterfaceExclude   model.ReadWriteParam[bool]
-	DestAllInterfaces      model.ReadWriteParam[bool]
-	IPVersion              model.ReadWriteParam[int32]
-	DestIP                 model.ReadWriteParam[string]
-	DestMask               model.ReadWriteParam[string]
-	DestIPExclude          model.ReadWriteParam[bool]
-	DestMatchSet           model.ReadWriteParam[string]
-	DestMatchSetExclude    model.ReadWriteParam[string]
-	SourceIP               model.ReadWriteParam[string]
-	SourceMask             model.ReadWriteParam[string]
-	SourceIPExclude        model.ReadWriteParam[bool]
-	SourceMatchSet         model.ReadWriteParam[string]
-	SourceMatchSetExclude  model.ReadWriteParam[string]
-	Protocol               model.ReadWriteParam[int32]
-	ProtocolExclude        model.ReadWriteParam[bool]
-	DestPort               model.ReadWriteParam[int32]
-	DestPortRangeMax       model.ReadWriteParam[int32]
-	DestPortExclude        model.ReadWriteParam[bool]
-	SourcePort             model.ReadWriteParam[int32]
-	SourcePortRangeMax     model.ReadWriteParam[int32]
-	SourcePortExclude      model.ReadWriteParam[bool]
-	DSCP                   model.ReadWriteParam[int32]
-	DSCPExclude            model.ReadWriteParam[bool]
-	ConnectionState        model.ReadWriteParam[[]DeviceFirewallChainRuleConnectionState]
-	SourceMAC              model.ReadWriteParam[string]
-	SourceMACExclude       model.ReadWriteParam[bool]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ConnectionState model.ReadWriteParam[[]DeviceFirewallChainRuleConnectionState] `dm:"s"`
+
+	CreationDate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	DSCP model.ReadWriteParam[int32] `dm:"i"`
+
+	DSCPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	Description model.ReadWriteParam[string] `dm:"s"`
+
+	DestAllInterfaces model.ReadWriteParam[bool] `dm:"b"`
+
+	DestIP model.ReadWriteParam[string] `dm:"s"`
+
+	DestIPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestInterface model.ReadWriteParam[string] `dm:"s"`
+
+	DestInterfaceExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMask model.ReadWriteParam[string] `dm:"s"`
+
+	DestMatchSet model.ReadWriteParam[string] `dm:"s"`
+
+	DestMatchSetExclude model.ReadWriteParam[string] `dm:"s"`
+
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
+
+	DestPortExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExpiryDate model.ReadWriteParam[time.Time] `dm:"t"`
+
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
+
+	Log model.ReadWriteParam[bool] `dm:"b"`
+
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[int32] `dm:"i"`
+
+	ProtocolExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceAllInterfaces model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceIP model.ReadWriteParam[string] `dm:"s"`
+
+	SourceIPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceInterface model.ReadWriteParam[string] `dm:"s"`
+
+	SourceInterfaceExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMAC model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMACExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMask model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMatchSet model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMatchSetExclude model.ReadWriteParam[string] `dm:"s"`
+
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
+
+	SourcePortExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Target model.ReadWriteParam[DeviceFirewallChainRuleTarget] `dm:"s"`
+
+	TargetChain model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFirewallChainRulePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallChainRulePath(prefix string) DeviceFirewallChainRulePath {
-	p := &prefix
-	return DeviceFirewallChainRulePath{
-		Alias:                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ConnectionState:        model.NewReadWrite[[]DeviceFirewallChainRuleConnectionState](p, "ConnectionState", model.TypeString),
-		CreationDate:           model.NewReadOnly[time.Time](p, "CreationDate", model.TypeDateTime),
-		DSCP:                   model.NewReadWrite[int32](p, "DSCP", model.TypeInt),
-		DSCPExclude:            model.NewReadWrite[bool](p, "DSCPExclude", model.TypeBoolean),
-		Description:            model.NewReadWrite[string](p, "Description", model.TypeString),
-		DestAllInterfaces:      model.NewReadWrite[bool](p, "DestAllInterfaces", model.TypeBoolean),
-		DestIP:                 model.NewReadWrite[string](p, "DestIP", model.TypeString),
-		DestIPExclude:          model.NewReadWrite[bool](p, "DestIPExclude", model.TypeBoolean),
-		DestInterface:          model.NewReadWrite[string](p, "DestInterface", model.TypeString),
-		DestInterfaceExclude:   model.NewReadWrite[bool](p, "DestInterfaceExclude", model.TypeBoolean),
-		DestMask:               model.NewReadWrite[string](p, "DestMask", model.TypeString),
-		DestMatchSet:           model.NewReadWrite[string](p, "DestMatchSet", model.TypeString),
-		DestMatchSetExclude:    model.NewReadWrite[string](p, "DestMatchSetExclude", model.TypeString),
-		DestPort:               model.NewReadWrite[int32](p, "DestPort", model.TypeInt),
-		DestPortExclude:        model.NewReadWrite[bool](p, "DestPortExclude", model.TypeBoolean),
-		DestPortRangeMax:       model.NewReadWrite[int32](p, "DestPortRangeMax", model.TypeInt),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExpiryDate:             model.NewReadWrite[time.Time](p, "ExpiryDate", model.TypeDateTime),
-		IPVersion:              model.NewReadWrite[int32](p, "IPVersion", model.TypeInt),
-		Log:                    model.NewReadWrite[bool](p, "Log", model.TypeBoolean),
-		LogRef:                 model.NewReadWrite[[]string](p, "LogRef", model.TypeString),
-		Order:                  model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Protocol:               model.NewReadWrite[int32](p, "Protocol", model.TypeInt),
-		ProtocolExclude:        model.NewReadWrite[bool](p, "ProtocolExclude", model.TypeBoolean),
-		SourceAllInterfaces:    model.NewReadWrite[bool](p, "SourceAllInterfaces", model.TypeBoolean),
-		SourceIP:               model.NewReadWrite[string](p, "SourceIP", model.TypeString),
-		SourceIPExclude:        model.NewReadWrite[bool](p, "SourceIPExclude", model.TypeBoolean),
-		SourceInterface:        model.NewReadWrite[string](p, "SourceInterface", model.TypeString),
-		SourceInterfaceExclude: model.NewReadWrite[bool](p, "SourceInterfaceExclude", model.TypeBoolean),
-		SourceMAC:              model.NewReadWrite[string](p, "SourceMAC", model.TypeString),
-		SourceMACExclude:       model.NewReadWrite[bool](p, "SourceMACExclude", model.TypeBoolean),
-		SourceMask:             model.NewReadWrite[string](p, "SourceMask", model.TypeString),
-		SourceMatchSet:         model.NewReadWrite[string](p, "SourceMatchSet", model.TypeString),
-		SourceMatchSetExclude:  model.NewReadWrite[string](p, "SourceMatchSetExclude", model.TypeString),
-		SourcePort:             model.NewReadWrite[int32](p, "SourcePort", model.TypeInt),
-		SourcePortExclude:      model.NewReadWrite[bool](p, "SourcePortExclude", model.TypeBoolean),
-		SourcePortRangeMax:     model.NewReadWrite[int32](p, "SourcePortRangeMax", model.TypeInt),
-		Status:                 model.NewReadOnly[DeviceFirewallChainRuleStatus](p, "Status", model.TypeString),
-		Target:                 model.NewReadWrite[DeviceFirewallChainRuleTarget](p, "Target", model.TypeString),
-		TargetChain:            model.NewReadWrite[string](p, "TargetChain", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// DeviceFirewallConnectionTracking holds the values of Device.Firewall.ConnectionTracking. (object, readOnly, since 2.17)
+// DeviceFirewallConnectionTracking holds the values of Device.Firewall.ConnectionTracking. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTracking struct {
-	FTP  *DeviceFirewallConnectionTrackingFTP  `cwmp:"FTP."`
-	H323 *DeviceFirewallConnectionTrackingH323 `cwmp:"H323."`
-	IRC  *DeviceFirewallConnectionTrackingIRC  `cwmp:"IRC."`
-	PPTP *DeviceFirewallConnectionTrackingPPTP `cwmp:"PPTP."`
-	SIP  *DeviceFirewallConnectionTrackingSIP  `cwmp:"SIP."`
-	TFTP *DeviceFirewallConnectionTrackingTFTP `cwmp:"TFTP."`
+	FTP  *DeviceFirewallConnectionTrackingFTP  `json:"FTP,omitzero"`
+	H323 *DeviceFirewallConnectionTrackingH323 `json:"H323,omitzero"`
+	IRC  *DeviceFirewallConnectionTrackingIRC  `json:"IRC,omitzero"`
+	PPTP *DeviceFirewallConnectionTrackingPPTP `json:"PPTP,omitzero"`
+	SIP  *DeviceFirewallConnectionTrackingSIP  `json:"SIP,omitzero"`
+	TFTP *DeviceFirewallConnectionTrackingTFTP `json:"TFTP,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallConnectionTracking) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallConnectionTracking) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceFirewallConnectionTracking) ValidateAt(c *model.Checker, p string) {
 	if o.FTP != nil {
-		o.FTP.ValidateAt(prefix+"FTP.", v)
-	}
-	if o.H323 != nil {
-		o.H323.ValidateAt(prefix+"H323.", v)
+		o.FTP.ValidateAt(c, p+"FTP.")
 	}
 	if o.IRC != nil {
-		o.IRC.ValidateAt(prefix+"IRC.", v)
-	}
-	if o.PPTP != nil {
-		o.PPTP.ValidateAt(prefix+"PPTP.", v)
+		o.IRC.ValidateAt(c, p+"IRC.")
 	}
 	if o.SIP != nil {
-		o.SIP.ValidateAt(prefix+"SIP.", v)
+		o.SIP.ValidateAt(c, p+"SIP.")
 	}
 	if o.TFTP != nil {
-		o.TFTP.ValidateAt(prefix+"TFTP.", v)
+		o.TFTP.ValidateAt(c, p+"TFTP.")
 	}
 }
 
 // DeviceFirewallConnectionTrackingPath is the typed path of Device.Firewall.ConnectionTracking.
 type DeviceFirewallConnectionTrackingPath struct {
-	obj  model.ObjectPath
-	FTP  DeviceFirewallConnectionTrackingFTPPath
-	H323 DeviceFirewallConnectionTrackingH323Path
-	IRC  DeviceFirewallConnectionTrackingIRCPath
-	PPTP DeviceFirewallConnectionTrackingPPTPPath
-	SIP  DeviceFirewallConnectionTrackingSIPPath
-	TFTP DeviceFirewallConnectionTrackingTFTPPath
+	model.ObjectPath
+	FTP  DeviceFirewallConnectionTrackingFTPPath  `dm:"FTP."`
+	H323 DeviceFirewallConnectionTrackingH323Path `dm:"H323."`
+	IRC  DeviceFirewallConnectionTrackingIRCPath  `dm:"IRC."`
+	PPTP DeviceFirewallConnectionTrackingPPTPPath `dm:"PPTP."`
+	SIP  DeviceFirewallConnectionTrackingSIPPath  `dm:"SIP."`
+	TFTP DeviceFirewallConnectionTrackingTFTPPath `dm:"TFTP."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFirewallConnectionTrackingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallConnectionTrackingPath(prefix string) DeviceFirewallConnectionTrackingPath {
-	p := &prefix
-	return DeviceFirewallConnectionTrackingPath{
-		FTP:  newDeviceFirewallConnectionTrackingFTPPath(prefix + "FTP."),
-		H323: newDeviceFirewallConnectionTrackingH323Path(prefix + "H323."),
-		IRC:  newDeviceFirewallConnectionTrackingIRCPath(prefix + "IRC."),
-		PPTP: newDeviceFirewallConnectionTrackingPPTPPath(prefix + "PPTP."),
-		SIP:  newDeviceFirewallConnectionTrackingSIPPath(prefix + "SIP."),
-		TFTP: newDeviceFirewallConnectionTrackingTFTPPath(prefix + "TFTP."),
-		obj:  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFirewallConnectionTrackingFTP_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallConnectionTrackingFTP_Ports  = &model.Syntax{
-		List: &model.List{MaxItems: model.U64(8)},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallConnectionTrackingFTP_Loose = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceFirewallConnectionTrackingFTP holds the values of Device.Firewall.ConnectionTracking.FTP. (object, readOnly, since 2.17)
+// DeviceFirewallConnectionTrackingFTP holds the values of Device.Firewall.ConnectionTracking.FTP. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingFTP struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Ports: list[:8 items]<int[0:65535]>, readWrite, since 2.17.
-	Ports []int32 `cwmp:"Ports"`
-	// Loose: boolean, readWrite, since 2.17.
-	Loose bool `cwmp:"Loose"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Ports []int32 `json:"Ports,omitzero"`
+
+	Loose bool `json:"Loose,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallConnectionTrackingFTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallConnectionTrackingFTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceFirewallConnectionTrackingFTP_Ports, model.FormatValue(model.TypeInt, o.Ports)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Ports",
-		})
-	}
+func (o *DeviceFirewallConnectionTrackingFTP) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Ports", 2223, model.FormatValue(model.TypeInt, o.Ports), len(o.Ports) > 0)
 }
 
 // DeviceFirewallConnectionTrackingFTPPath is the typed path of Device.Firewall.ConnectionTracking.FTP.
 type DeviceFirewallConnectionTrackingFTPPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Ports  model.ReadWriteParam[[]int32]
-	Loose  model.ReadWriteParam[bool]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Loose model.ReadWriteParam[bool] `dm:"b"`
+
+	Ports model.ReadWriteParam[[]int32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFirewallConnectionTrackingFTPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallConnectionTrackingFTPPath(prefix string) DeviceFirewallConnectionTrackingFTPPath {
-	p := &prefix
-	return DeviceFirewallConnectionTrackingFTPPath{
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Loose:  model.NewReadWrite[bool](p, "Loose", model.TypeBoolean),
-		Ports:  model.NewReadWrite[[]int32](p, "Ports", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFirewallConnectionTrackingH323_Enable                 = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallConnectionTrackingH323_RegistrationRequestTTL = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFirewallConnectionTrackingH323_GKRoutedOnly           = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallConnectionTrackingH323_CallForwardFilter      = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceFirewallConnectionTrackingH323 holds the values of Device.Firewall.ConnectionTracking.H323. (object, readOnly, since 2.17)
+// DeviceFirewallConnectionTrackingH323 holds the values of Device.Firewall.ConnectionTracking.H323. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingH323 struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// RegistrationRequestTTL: unsignedInt, readWrite, since 2.17.
-	RegistrationRequestTTL uint32 `cwmp:"RegistrationRequestTTL"`
-	// GKRoutedOnly: boolean, readWrite, since 2.17.
-	GKRoutedOnly bool `cwmp:"GKRoutedOnly"`
-	// CallForwardFilter: boolean, readWrite, since 2.17.
-	CallForwardFilter bool `cwmp:"CallForwardFilter"`
-}
+	Enable bool `json:"Enable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallConnectionTrackingH323) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	RegistrationRequestTTL uint32 `json:"RegistrationRequestTTL,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallConnectionTrackingH323) ValidateAt(prefix string, v *model.Violations) {}
+	GKRoutedOnly bool `json:"GKRoutedOnly,omitzero"`
+
+	CallForwardFilter bool `json:"CallForwardFilter,omitzero"`
+}
 
 // DeviceFirewallConnectionTrackingH323Path is the typed path of Device.Firewall.ConnectionTracking.H323.
 type DeviceFirewallConnectionTrackingH323Path struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	RegistrationRequestTTL model.ReadWriteParam[uint32]
-	GKRoutedOnly           model.ReadWriteParam[bool]
-	CallForwardFilter      model.ReadWriteParam[bool]
+	model.ObjectPath
+	CallForwardFilter model.ReadWriteParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	GKRoutedOnly model.ReadWriteParam[bool] `dm:"b"`
+
+	RegistrationRequestTTL model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFirewallConnectionTrackingH323Path) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallConnectionTrackingH323Path(prefix string) DeviceFirewallConnectionTrackingH323Path {
-	p := &prefix
-	return DeviceFirewallConnectionTrackingH323Path{
-		CallForwardFilter:      model.NewReadWrite[bool](p, "CallForwardFilter", model.TypeBoolean),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		GKRoutedOnly:           model.NewReadWrite[bool](p, "GKRoutedOnly", model.TypeBoolean),
-		RegistrationRequestTTL: model.NewReadWrite[uint32](p, "RegistrationRequestTTL", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFirewallConnectionTrackingIRC_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallConnectionTrackingIRC_Ports  = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallConnectionTrackingIRC_MAXDCCChannels = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceFirewallConnectionTrackingIRC_DCCTimeout     = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFirewallConnectionTrackingIRC holds the values of Device.Firewall.ConnectionTracking.IRC. (object, readOnly, since 2.17)
+// DeviceFirewallConnectionTrackingIRC holds the values of Device.Firewall.ConnectionTracking.IRC. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingIRC struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Ports: list<int[0:65535]>, readWrite, since 2.17.
-	Ports []int32 `cwmp:"Ports"`
-	// MAXDCCChannels: unsignedInt, readWrite, since 2.17.
-	MAXDCCChannels uint32 `cwmp:"MAXDCCChannels"`
-	// DCCTimeout: unsignedInt, readWrite, since 2.17.
-	DCCTimeout uint32 `cwmp:"DCCTimeout"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Ports []int32 `json:"Ports,omitzero"`
+
+	MAXDCCChannels uint32 `json:"MAXDCCChannels,omitzero"`
+
+	DCCTimeout uint32 `json:"DCCTimeout,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallConnectionTrackingIRC) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallConnectionTrackingIRC) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceFirewallConnectionTrackingIRC_Ports, model.FormatValue(model.TypeInt, o.Ports)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Ports",
-		})
-	}
+func (o *DeviceFirewallConnectionTrackingIRC) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Ports", 2233, model.FormatValue(model.TypeInt, o.Ports), len(o.Ports) > 0)
 }
 
 // DeviceFirewallConnectionTrackingIRCPath is the typed path of Device.Firewall.ConnectionTracking.IRC.
 type DeviceFirewallConnectionTrackingIRCPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Ports          model.ReadWriteParam[[]int32]
-	MAXDCCChannels model.ReadWriteParam[uint32]
-	DCCTimeout     model.ReadWriteParam[uint32]
+	model.ObjectPath
+	DCCTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MAXDCCChannels model.ReadWriteParam[uint32] `dm:"u"`
+
+	Ports model.ReadWriteParam[[]int32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFirewallConnectionTrackingIRCPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallConnectionTrackingIRCPath(prefix string) DeviceFirewallConnectionTrackingIRCPath {
-	p := &prefix
-	return DeviceFirewallConnectionTrackingIRCPath{
-		DCCTimeout:     model.NewReadWrite[uint32](p, "DCCTimeout", model.TypeUnsignedInt),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MAXDCCChannels: model.NewReadWrite[uint32](p, "MAXDCCChannels", model.TypeUnsignedInt),
-		Ports:          model.NewReadWrite[[]int32](p, "Ports", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFirewallConnectionTrackingPPTP_Enable = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceFirewallConnectionTrackingPPTP holds the values of Device.Firewall.ConnectionTracking.PPTP. (object, readOnly, since 2.17)
+// DeviceFirewallConnectionTrackingPPTP holds the values of Device.Firewall.ConnectionTracking.PPTP. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingPPTP struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
+	Enable bool `json:"Enable,omitzero"`
 }
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallConnectionTrackingPPTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallConnectionTrackingPPTP) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceFirewallConnectionTrackingPPTPPath is the typed path of Device.Firewall.ConnectionTracking.PPTP.
 type DeviceFirewallConnectionTrackingPPTPPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFirewallConnectionTrackingPPTPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallConnectionTrackingPPTPPath(prefix string) DeviceFirewallConnectionTrackingPPTPPath {
-	p := &prefix
-	return DeviceFirewallConnectionTrackingPPTPPath{
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFirewallConnectionTrackingSIP_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallConnectionTrackingSIP_Ports  = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallConnectionTrackingSIP_DirectMedia = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallConnectionTrackingSIP_DirectSignaling = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallConnectionTrackingSIP_ExternalMedia = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallConnectionTrackingSIP_TimeOut = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFirewallConnectionTrackingSIP holds the values of Device.Firewall.ConnectionTracking.SIP. (object, readOnly, since 2.17)
+// DeviceFirewallConnectionTrackingSIP holds the values of Device.Firewall.ConnectionTracking.SIP. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingSIP struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Ports: list<int[0:65535]>, readWrite, since 2.17.
-	Ports []int32 `cwmp:"Ports"`
-	// DirectMedia: boolean, readWrite, since 2.17.
-	DirectMedia bool `cwmp:"DirectMedia"`
-	// DirectSignaling: boolean, readWrite, since 2.17.
-	DirectSignaling bool `cwmp:"DirectSignaling"`
-	// ExternalMedia: boolean, readWrite, since 2.17.
-	ExternalMedia bool `cwmp:"ExternalMedia"`
-	// TimeOut: unsignedInt, readWrite, since 2.17.
-	TimeOut uint32 `cwmp:"TimeOut"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Ports []int32 `json:"Ports,omitzero"`
+
+	DirectMedia bool `json:"DirectMedia,omitzero"`
+
+	DirectSignaling bool `json:"DirectSignaling,omitzero"`
+
+	ExternalMedia bool `json:"ExternalMedia,omitzero"`
+
+	TimeOut uint32 `json:"TimeOut,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallConnectionTrackingSIP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallConnectionTrackingSIP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceFirewallConnectionTrackingSIP_Ports, model.FormatValue(model.TypeInt, o.Ports)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Ports",
-		})
-	}
+func (o *DeviceFirewallConnectionTrackingSIP) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Ports", 2241, model.FormatValue(model.TypeInt, o.Ports), len(o.Ports) > 0)
 }
 
 // DeviceFirewallConnectionTrackingSIPPath is the typed path of Device.Firewall.ConnectionTracking.SIP.
 type DeviceFirewallConnectionTrackingSIPPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	Ports           model.ReadWriteParam[[]int32]
-	DirectMedia     model.ReadWriteParam[bool]
-	DirectSignaling model.ReadWriteParam[bool]
-	ExternalMedia   model.ReadWriteParam[bool]
-	TimeOut         model.ReadWriteParam[uint32]
+	model.ObjectPath
+	DirectMedia model.ReadWriteParam[bool] `dm:"b"`
+
+	DirectSignaling model.ReadWriteParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExternalMedia model.ReadWriteParam[bool] `dm:"b"`
+
+	Ports model.ReadWriteParam[[]int32] `dm:"s"`
+
+	TimeOut model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFirewallConnectionTrackingSIPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallConnectionTrackingSIPPath(prefix string) DeviceFirewallConnectionTrackingSIPPath {
-	p := &prefix
-	return DeviceFirewallConnectionTrackingSIPPath{
-		DirectMedia:     model.NewReadWrite[bool](p, "DirectMedia", model.TypeBoolean),
-		DirectSignaling: model.NewReadWrite[bool](p, "DirectSignaling", model.TypeBoolean),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExternalMedia:   model.NewReadWrite[bool](p, "ExternalMedia", model.TypeBoolean),
-		Ports:           model.NewReadWrite[[]int32](p, "Ports", model.TypeString),
-		TimeOut:         model.NewReadWrite[uint32](p, "TimeOut", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFirewallConnectionTrackingTFTP_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallConnectionTrackingTFTP_Ports  = &model.Syntax{
-		List: &model.List{MaxItems: model.U64(8)},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-)
-
-// DeviceFirewallConnectionTrackingTFTP holds the values of Device.Firewall.ConnectionTracking.TFTP. (object, readOnly, since 2.17)
+// DeviceFirewallConnectionTrackingTFTP holds the values of Device.Firewall.ConnectionTracking.TFTP. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingTFTP struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Ports: list[:8 items]<int[0:65535]>, readWrite, since 2.17.
-	Ports []int32 `cwmp:"Ports"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Ports []int32 `json:"Ports,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallConnectionTrackingTFTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallConnectionTrackingTFTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceFirewallConnectionTrackingTFTP_Ports, model.FormatValue(model.TypeInt, o.Ports)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Ports",
-		})
-	}
+func (o *DeviceFirewallConnectionTrackingTFTP) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Ports", 2245, model.FormatValue(model.TypeInt, o.Ports), len(o.Ports) > 0)
 }
 
 // DeviceFirewallConnectionTrackingTFTPPath is the typed path of Device.Firewall.ConnectionTracking.TFTP.
 type DeviceFirewallConnectionTrackingTFTPPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Ports  model.ReadWriteParam[[]int32]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceFirewallConnectionTrackingTFTPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallConnectionTrackingTFTPPath(prefix string) DeviceFirewallConnectionTrackingTFTPPath {
-	p := &prefix
-	return DeviceFirewallConnectionTrackingTFTPPath{
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Ports:  model.NewReadWrite[[]int32](p, "Ports", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
+	Ports model.ReadWriteParam[[]int32] `dm:"s"`
 }
 
 // DeviceFirewallDMZStatus enumerates the values of Device.Firewall.DMZ.{i}.Status.
 type DeviceFirewallDMZStatus string
 
-func (e DeviceFirewallDMZStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallDMZStatus_Disabled            DeviceFirewallDMZStatus = "Disabled"
-	DeviceFirewallDMZStatus_Enabled             DeviceFirewallDMZStatus = "Enabled"
+	DeviceFirewallDMZStatus_Disabled DeviceFirewallDMZStatus = "Disabled"
+
+	DeviceFirewallDMZStatus_Enabled DeviceFirewallDMZStatus = "Enabled"
+
 	DeviceFirewallDMZStatus_Error_Misconfigured DeviceFirewallDMZStatus = "Error_Misconfigured"
-	DeviceFirewallDMZStatus_Error               DeviceFirewallDMZStatus = "Error"
+
+	DeviceFirewallDMZStatus_Error DeviceFirewallDMZStatus = "Error"
 )
 
 // DeviceFirewallDMZOrigin enumerates the values of Device.Firewall.DMZ.{i}.Origin.
 type DeviceFirewallDMZOrigin string
 
-func (e DeviceFirewallDMZOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallDMZOrigin_User       DeviceFirewallDMZOrigin = "User"
-	DeviceFirewallDMZOrigin_System     DeviceFirewallDMZOrigin = "System"
+	DeviceFirewallDMZOrigin_User DeviceFirewallDMZOrigin = "User"
+
+	DeviceFirewallDMZOrigin_System DeviceFirewallDMZOrigin = "System"
+
 	DeviceFirewallDMZOrigin_Controller DeviceFirewallDMZOrigin = "Controller"
 )
 
-var (
-	synDeviceFirewallDMZ_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallDMZ_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallDMZ_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallDMZ_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Controller",
-		},
-		Enums: []model.Enum{{Value: "User"}, {Value: "System"}, {Value: "Controller"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallDMZ_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallDMZ_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallDMZ_LeaseDuration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFirewallDMZ_RemainingLeaseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFirewallDMZ_DestIP = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallDMZ_SourcePrefix = &model.Syntax{
-		DataType: "IPv4Prefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "/(3[0-2]|[012]?[0-9])"}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])/(3[0-2]|[012]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(18)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallDMZ_Log = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallDMZ_LogRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Firewall.Log.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceFirewallDMZ holds the values of Device.Firewall.DMZ.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceFirewallDMZ holds the values of Device.Firewall.DMZ.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceFirewallDMZ struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.16.
-	Status DeviceFirewallDMZStatus `cwmp:"Status"`
-	// Origin: string{User,System,Controller}, readOnly, since 2.16.
-	Origin DeviceFirewallDMZOrigin `cwmp:"Origin"`
-	// Description: string(:256), readWrite, since 2.16.
-	Description string `cwmp:"Description"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.16.
-	Interface string `cwmp:"Interface"`
-	// LeaseDuration: unsignedInt seconds, readWrite, since 2.17.
-	LeaseDuration uint32 `cwmp:"LeaseDuration"`
-	// RemainingLeaseTime: unsignedInt seconds, readOnly, since 2.17.
-	RemainingLeaseTime uint32 `cwmp:"RemainingLeaseTime"`
-	// DestIP: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.16.
-	DestIP string `cwmp:"DestIP"`
-	// SourcePrefix: IPv4Prefix=string(:18) ~3 patterns, readWrite, since 2.16.
-	SourcePrefix string `cwmp:"SourcePrefix"`
-	// Log: boolean, readWrite, since 2.19.
-	Log bool `cwmp:"Log"`
-	// LogRef: list<string> pathRef→.Firewall.Log., readWrite, since 2.19.
-	LogRef []string `cwmp:"LogRef"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceFirewallDMZStatus `json:"Status,omitzero"`
+
+	Origin DeviceFirewallDMZOrigin `json:"Origin,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	LeaseDuration uint32 `json:"LeaseDuration,omitzero"`
+
+	RemainingLeaseTime uint32 `json:"RemainingLeaseTime,omitzero"`
+
+	DestIP string `json:"DestIP,omitzero"`
+
+	SourcePrefix string `json:"SourcePrefix,omitzero"`
+
+	Log bool `json:"Log,omitzero"`
+
+	LogRef []string `json:"LogRef,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallDMZ) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallDMZ) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallDMZ_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallDMZ_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallDMZ_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallDMZ_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallDMZ_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallDMZ_DestIP, o.DestIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestIP",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallDMZ_SourcePrefix, o.SourcePrefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePrefix",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallDMZ_LogRef, model.FormatValue(model.TypeString, o.LogRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogRef",
-		})
-	}
+func (o *DeviceFirewallDMZ) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2247, o.Alias)
+	c.String(p, "Status", 2258, string(o.Status))
+	c.String(p, "Origin", 2255, string(o.Origin))
+	c.String(p, "Description", 2248, o.Description)
+	c.String(p, "Interface", 2251, o.Interface)
+	c.String(p, "DestIP", 2249, o.DestIP)
+	c.String(p, "SourcePrefix", 2257, o.SourcePrefix)
+	c.Wire(p, "LogRef", 2254, model.JoinStrings(o.LogRef), len(o.LogRef) > 0)
 }
 
 // DeviceFirewallDMZPath is the typed path of Device.Firewall.DMZ.{i}.
 type DeviceFirewallDMZPath struct {
-	obj                model.ObjectPath
-	Alias              model.WriteOnceParam[string]
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[DeviceFirewallDMZStatus]
-	Origin             model.ReadOnlyParam[DeviceFirewallDMZOrigin]
-	Description        model.ReadWriteParam[string]
-	Interface          model.ReadWriteParam[string]
-	LeaseDuration      model.ReadWriteParam[uint32]
-	RemainingLeaseTime model.ReadOnlyParam[uint32]
-	DestIP             model.ReadWriteParam[string]
-	SourcePrefix       model.ReadWriteParam[string]
-	Log                model.ReadWriteParam[bool]
-	LogRef             model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFirewallDMZPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallDMZPath(prefix string) DeviceFirewallDMZPath {
-	p := &prefix
-	return DeviceFirewallDMZPath{
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Description:        model.NewReadWrite[string](p, "Description", model.TypeString),
-		DestIP:             model.NewReadWrite[string](p, "DestIP", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:          model.NewReadWrite[string](p, "Interface", model.TypeString),
-		LeaseDuration:      model.NewReadWrite[uint32](p, "LeaseDuration", model.TypeUnsignedInt),
-		Log:                model.NewReadWrite[bool](p, "Log", model.TypeBoolean),
-		LogRef:             model.NewReadWrite[[]string](p, "LogRef", model.TypeString),
-		Origin:             model.NewReadOnly[DeviceFirewallDMZOrigin](p, "Origin", model.TypeString),
-		RemainingLeaseTime: model.NewReadOnly[uint32](p, "RemainingLeaseTime", model.TypeUnsignedInt),
-		SourcePrefix:       model.NewReadWrite[string](p, "SourcePrefix", model.TypeString),
-		Status:             model.NewReadOnly[DeviceFirewallDMZStatus](p, "Status", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	Description model.ReadWriteParam[string] `dm:"s"`
+
+	DestIP model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	LeaseDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	Log model.ReadWriteParam[bool] `dm:"b"`
+
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	RemainingLeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SourcePrefix model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFirewallInterfaceSettingStatus enumerates the values of Device.Firewall.InterfaceSetting.{i}.Status.
 type DeviceFirewallInterfaceSettingStatus string
 
-func (e DeviceFirewallInterfaceSettingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallInterfaceSettingStatus_Disabled            DeviceFirewallInterfaceSettingStatus = "Disabled"
-	DeviceFirewallInterfaceSettingStatus_Enabled             DeviceFirewallInterfaceSettingStatus = "Enabled"
+	DeviceFirewallInterfaceSettingStatus_Disabled DeviceFirewallInterfaceSettingStatus = "Disabled"
+
+	DeviceFirewallInterfaceSettingStatus_Enabled DeviceFirewallInterfaceSettingStatus = "Enabled"
+
 	DeviceFirewallInterfaceSettingStatus_Error_Misconfigured DeviceFirewallInterfaceSettingStatus = "Error_Misconfigured"
-	DeviceFirewallInterfaceSettingStatus_Error               DeviceFirewallInterfaceSettingStatus = "Error"
+
+	DeviceFirewallInterfaceSettingStatus_Error DeviceFirewallInterfaceSettingStatus = "Error"
 )
 
-var (
-	synDeviceFirewallInterfaceSetting_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallInterfaceSetting_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallInterfaceSetting_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallInterfaceSetting_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallInterfaceSetting_IPv4SpoofingProtection         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallInterfaceSetting_IPv6SpoofingProtection         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallInterfaceSetting_IPv4AcceptICMPEchoRequest      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallInterfaceSetting_IPv6AcceptICMPEchoRequest      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallInterfaceSetting_IPv6PassThroughICMPEchoRequest = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallInterfaceSetting_StealthMode                    = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceFirewallInterfaceSetting holds the values of Device.Firewall.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceFirewallInterfaceSetting holds the values of Device.Firewall.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceFirewallInterfaceSetting struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.17.
-	Status DeviceFirewallInterfaceSettingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.17.
-	Interface string `cwmp:"Interface"`
-	// IPv4SpoofingProtection: boolean, readWrite, since 2.17.
-	IPv4SpoofingProtection bool `cwmp:"IPv4SpoofingProtection"`
-	// IPv6SpoofingProtection: boolean, readWrite, since 2.17.
-	IPv6SpoofingProtection bool `cwmp:"IPv6SpoofingProtection"`
-	// IPv4AcceptICMPEchoRequest: boolean, readWrite, since 2.17.
-	IPv4AcceptICMPEchoRequest bool `cwmp:"IPv4AcceptICMPEchoRequest"`
-	// IPv6AcceptICMPEchoRequest: boolean, readWrite, since 2.17.
-	IPv6AcceptICMPEchoRequest bool `cwmp:"IPv6AcceptICMPEchoRequest"`
-	// IPv6PassThroughICMPEchoRequest: boolean, readWrite, since 2.18.
-	IPv6PassThroughICMPEchoRequest bool `cwmp:"IPv6PassThroughICMPEchoRequest"`
-	// StealthMode: boolean, readWrite, since 2.17.
-	StealthMode bool `cwmp:"StealthMode"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceFirewallInterfaceSettingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	IPv4SpoofingProtection bool `json:"IPv4SpoofingProtection,omitzero"`
+
+	IPv6SpoofingProtection bool `json:"IPv6SpoofingProtection,omitzero"`
+
+	IPv4AcceptICMPEchoRequest bool `json:"IPv4AcceptICMPEchoRequest,omitzero"`
+
+	IPv6AcceptICMPEchoRequest bool `json:"IPv6AcceptICMPEchoRequest,omitzero"`
+
+	IPv6PassThroughICMPEchoRequest bool `json:"IPv6PassThroughICMPEchoRequest,omitzero"`
+
+	StealthMode bool `json:"StealthMode,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallInterfaceSetting) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallInterfaceSetting) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallInterfaceSetting_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallInterfaceSetting_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallInterfaceSetting_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
+func (o *DeviceFirewallInterfaceSetting) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2270, string(o.Status))
+	c.String(p, "Alias", 2262, o.Alias)
+	c.String(p, "Interface", 2269, o.Interface)
 }
 
 // DeviceFirewallInterfaceSettingPath is the typed path of Device.Firewall.InterfaceSetting.{i}.
 type DeviceFirewallInterfaceSettingPath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	Status                         model.ReadOnlyParam[DeviceFirewallInterfaceSettingStatus]
-	Alias                          model.WriteOnceParam[string]
-	Interface                      model.ReadWriteParam[string]
-	IPv4SpoofingProtection         model.ReadWriteParam[bool]
-	IPv6SpoofingProtection         model.ReadWriteParam[bool]
-	IPv4AcceptICMPEchoRequest      model.ReadWriteParam[bool]
-	IPv6AcceptICMPEchoRequest      model.ReadWriteParam[bool]
-	IPv6PassThroughICMPEchoRequest model.ReadWriteParam[bool]
-	StealthMode                    model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFirewallInterfaceSettingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallInterfaceSettingPath(prefix string) DeviceFirewallInterfaceSettingPath {
-	p := &prefix
-	return DeviceFirewallInterfaceSettingPath{
-		Alias:                          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPv4AcceptICMPEchoRequest:      model.NewReadWrite[bool](p, "IPv4AcceptICMPEchoRequest", model.TypeBoolean),
-		IPv4SpoofingProtection:         model.NewReadWrite[bool](p, "IPv4SpoofingProtection", model.TypeBoolean),
-		IPv6AcceptICMPEchoRequest:      model.NewReadWrite[bool](p, "IPv6AcceptICMPEchoRequest", model.TypeBoolean),
-		IPv6PassThroughICMPEchoRequest: model.NewReadWrite[bool](p, "IPv6PassThroughICMPEchoRequest", model.TypeBoolean),
-		IPv6SpoofingProtection:         model.NewReadWrite[bool](p, "IPv6SpoofingProtection", model.TypeBoolean),
-		Interface:                      model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Status:                         model.NewReadOnly[DeviceFirewallInterfaceSettingStatus](p, "Status", model.TypeString),
-		StealthMode:                    model.NewReadWrite[bool](p, "StealthMode", model.TypeBoolean),
-		obj:                            model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv4AcceptICMPEchoRequest model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv4SpoofingProtection model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv6AcceptICMPEchoRequest model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv6PassThroughICMPEchoRequest model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv6SpoofingProtection model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	StealthMode model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceFirewallLevelDefaultPolicy enumerates the values of Device.Firewall.Level.{i}.DefaultPolicy.
 type DeviceFirewallLevelDefaultPolicy string
 
-func (e DeviceFirewallLevelDefaultPolicy) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallLevelDefaultPolicy_Drop   DeviceFirewallLevelDefaultPolicy = "Drop"
+	DeviceFirewallLevelDefaultPolicy_Drop DeviceFirewallLevelDefaultPolicy = "Drop"
+
 	DeviceFirewallLevelDefaultPolicy_Accept DeviceFirewallLevelDefaultPolicy = "Accept"
+
 	DeviceFirewallLevelDefaultPolicy_Reject DeviceFirewallLevelDefaultPolicy = "Reject"
 )
 
-var (
-	synDeviceFirewallLevel_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallLevel_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallLevel_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallLevel_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceFirewallLevel_Policies = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallLevel_Chain = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Chain.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallLevel_PortMappingEnabled = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallLevel_DefaultPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Drop",
-		},
-		Enums: []model.Enum{{Value: "Drop"}, {Value: "Accept"}, {
-			Optional: true,
-			Value:    "Reject",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallLevel_DefaultLogPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceFirewallLevel holds the values of Device.Firewall.Level.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceFirewallLevel holds the values of Device.Firewall.Level.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceFirewallLevel struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readWrite, since 2.2.
-	Name string `cwmp:"Name"`
-	// Description: string(:256), readWrite, since 2.2.
-	Description string `cwmp:"Description"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.2.
-	Order uint32 `cwmp:"Order"`
-	// Policies: list<string> pathRef, readWrite, since 2.16.
-	Policies []string `cwmp:"Policies"`
-	// Chain: string pathRef→#.Chain., readOnly, since 2.2.
-	Chain string `cwmp:"Chain"`
-	// PortMappingEnabled: boolean, readWrite, since 2.2.
-	PortMappingEnabled bool `cwmp:"PortMappingEnabled"`
-	// DefaultPolicy: string{Drop,Accept,Reject}, readWrite, since 2.2.
-	DefaultPolicy DeviceFirewallLevelDefaultPolicy `cwmp:"DefaultPolicy"`
-	// DefaultLogPolicy: boolean, readWrite, since 2.2.
-	DefaultLogPolicy bool `cwmp:"DefaultLogPolicy"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Policies []string `json:"Policies,omitzero"`
+
+	Chain string `json:"Chain,omitzero"`
+
+	PortMappingEnabled bool `json:"PortMappingEnabled,omitzero"`
+
+	DefaultPolicy DeviceFirewallLevelDefaultPolicy `json:"DefaultPolicy,omitzero"`
+
+	DefaultLogPolicy bool `json:"DefaultLogPolicy,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallLevel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallLevel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallLevel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallLevel_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallLevel_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckUint(synDeviceFirewallLevel_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallLevel_Policies, model.FormatValue(model.TypeString, o.Policies)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Policies",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallLevel_DefaultPolicy, string(o.DefaultPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultPolicy",
-		})
-	}
+func (o *DeviceFirewallLevel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2275, o.Alias)
+	c.String(p, "Name", 2280, o.Name)
+	c.String(p, "Description", 2279, o.Description)
+	c.Uint(p, "Order", 2281, uint64(o.Order))
+	c.Wire(p, "Policies", 2282, model.JoinStrings(o.Policies), len(o.Policies) > 0)
+	c.String(p, "DefaultPolicy", 2278, string(o.DefaultPolicy))
 }
 
 // DeviceFirewallLevelPath is the typed path of Device.Firewall.Level.{i}.
 type DeviceFirewallLevelPath struct {
-	obj                model.ObjectPath
-	Alias              model.WriteOnceParam[string]
-	Name               model.ReadWriteParam[string]
-	Description        model.ReadWriteParam[string]
-	Order              model.ReadWriteParam[uint32]
-	Policies           model.ReadWriteParam[[]string]
-	Chain              model.ReadOnlyParam[string]
-	PortMappingEnabled model.ReadWriteParam[bool]
-	DefaultPolicy      model.ReadWriteParam[DeviceFirewallLevelDefaultPolicy]
-	DefaultLogPolicy   model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFirewallLevelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallLevelPath(prefix string) DeviceFirewallLevelPath {
-	p := &prefix
-	return DeviceFirewallLevelPath{
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Chain:              model.NewReadOnly[string](p, "Chain", model.TypeString),
-		DefaultLogPolicy:   model.NewReadWrite[bool](p, "DefaultLogPolicy", model.TypeBoolean),
-		DefaultPolicy:      model.NewReadWrite[DeviceFirewallLevelDefaultPolicy](p, "DefaultPolicy", model.TypeString),
-		Description:        model.NewReadWrite[string](p, "Description", model.TypeString),
-		Name:               model.NewReadWrite[string](p, "Name", model.TypeString),
-		Order:              model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Policies:           model.NewReadWrite[[]string](p, "Policies", model.TypeString),
-		PortMappingEnabled: model.NewReadWrite[bool](p, "PortMappingEnabled", model.TypeBoolean),
-		obj:                model.NewObjectPath(p),
-	}
+	Chain model.ReadOnlyParam[string] `dm:"s"`
+
+	DefaultLogPolicy model.ReadWriteParam[bool] `dm:"b"`
+
+	DefaultPolicy model.ReadWriteParam[DeviceFirewallLevelDefaultPolicy] `dm:"s"`
+
+	Description model.ReadWriteParam[string] `dm:"s"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Policies model.ReadWriteParam[[]string] `dm:"s"`
+
+	PortMappingEnabled model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceFirewallLogSeverity enumerates the values of Device.Firewall.Log.{i}.Severity.
 type DeviceFirewallLogSeverity string
 
-func (e DeviceFirewallLogSeverity) String() string {
-	return string(e)
-}
-
 const (
 	DeviceFirewallLogSeverity_Emergency DeviceFirewallLogSeverity = "Emergency"
-	DeviceFirewallLogSeverity_Alert     DeviceFirewallLogSeverity = "Alert"
-	DeviceFirewallLogSeverity_Critical  DeviceFirewallLogSeverity = "Critical"
-	DeviceFirewallLogSeverity_Error     DeviceFirewallLogSeverity = "Error"
-	DeviceFirewallLogSeverity_Warning   DeviceFirewallLogSeverity = "Warning"
-	DeviceFirewallLogSeverity_Notice    DeviceFirewallLogSeverity = "Notice"
-	DeviceFirewallLogSeverity_Debug     DeviceFirewallLogSeverity = "Debug"
+
+	DeviceFirewallLogSeverity_Alert DeviceFirewallLogSeverity = "Alert"
+
+	DeviceFirewallLogSeverity_Critical DeviceFirewallLogSeverity = "Critical"
+
+	DeviceFirewallLogSeverity_Error DeviceFirewallLogSeverity = "Error"
+
+	DeviceFirewallLogSeverity_Warning DeviceFirewallLogSeverity = "Warning"
+
+	DeviceFirewallLogSeverity_Notice DeviceFirewallLogSeverity = "Notice"
+
+	DeviceFirewallLogSeverity_Debug DeviceFirewallLogSeverity = "Debug"
 )
 
-var (
-	synDeviceFirewallLog_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallLog_Enable      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallLog_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallLog_Severity = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Debug",
-		},
-		Enums: []model.Enum{{Value: "Emergency"}, {Value: "Alert"}, {Value: "Critical"}, {Value: "Error"}, {Value: "Warning"}, {Value: "Notice"}, {Value: "Debug"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallLog_Prefix = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceFirewallLog holds the values of Device.Firewall.Log.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19)
+// DeviceFirewallLog holds the values of Device.Firewall.Log.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceFirewallLog struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Description: string(:256), readWrite, since 2.19.
-	Description string `cwmp:"Description"`
-	// Severity: string{Emergency,Alert,Critical,Error,Warning,Notice,… 7 values}, readWrite, since 2.19.
-	Severity DeviceFirewallLogSeverity `cwmp:"Severity"`
-	// Prefix: string, readWrite, since 2.19.
-	Prefix string                   `cwmp:"Prefix"`
-	Filter *DeviceFirewallLogFilter `cwmp:"Filter."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Severity DeviceFirewallLogSeverity `json:"Severity,omitzero"`
+
+	Prefix string `json:"Prefix,omitzero"`
+
+	Filter *DeviceFirewallLogFilter `json:"Filter,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallLog) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallLog) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallLog_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallLog_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallLog_Severity, string(o.Severity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Severity",
-		})
-	}
+func (o *DeviceFirewallLog) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2286, o.Alias)
+	c.String(p, "Description", 2287, o.Description)
+	c.String(p, "Severity", 2294, string(o.Severity))
 	if o.Filter != nil {
-		o.Filter.ValidateAt(prefix+"Filter.", v)
+		o.Filter.ValidateAt(c, p+"Filter.")
 	}
 }
 
 // DeviceFirewallLogPath is the typed path of Device.Firewall.Log.{i}.
 type DeviceFirewallLogPath struct {
-	obj         model.ObjectPath
-	Alias       model.WriteOnceParam[string]
-	Enable      model.ReadWriteParam[bool]
-	Description model.ReadWriteParam[string]
-	Severity    model.ReadWriteParam[DeviceFirewallLogSeverity]
-	Prefix      model.ReadWriteParam[string]
-	Filter      DeviceFirewallLogFilterPath
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFirewallLogPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallLogPath(prefix string) DeviceFirewallLogPath {
-	p := &prefix
-	return DeviceFirewallLogPath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Description: model.NewReadWrite[string](p, "Description", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Filter:      newDeviceFirewallLogFilterPath(prefix + "Filter."),
-		Prefix:      model.NewReadWrite[string](p, "Prefix", model.TypeString),
-		Severity:    model.NewReadWrite[DeviceFirewallLogSeverity](p, "Severity", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
+	Description model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Prefix model.ReadWriteParam[string] `dm:"s"`
+
+	Severity model.ReadWriteParam[DeviceFirewallLogSeverity] `dm:"s"`
+
+	Filter DeviceFirewallLogFilterPath `dm:"Filter."`
 }
 
 // DeviceFirewallLogFilterPolicy enumerates the values of Device.Firewall.Log.{i}.Filter.Policy.
 type DeviceFirewallLogFilterPolicy string
 
-func (e DeviceFirewallLogFilterPolicy) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallLogFilterPolicy_All     DeviceFirewallLogFilterPolicy = "All"
-	DeviceFirewallLogFilterPolicy_Denied  DeviceFirewallLogFilterPolicy = "Denied"
+	DeviceFirewallLogFilterPolicy_All DeviceFirewallLogFilterPolicy = "All"
+
+	DeviceFirewallLogFilterPolicy_Denied DeviceFirewallLogFilterPolicy = "Denied"
+
 	DeviceFirewallLogFilterPolicy_Allowed DeviceFirewallLogFilterPolicy = "Allowed"
 )
 
-var (
-	synDeviceFirewallLogFilter_Policy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "All",
-		},
-		Enums: []model.Enum{{Value: "All"}, {Value: "Denied"}, {Value: "Allowed"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallLogFilter_SourceInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallLogFilter_DestinationInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceFirewallLogFilter holds the values of Device.Firewall.Log.{i}.Filter. (object, readOnly, since 2.19)
+// DeviceFirewallLogFilter holds the values of Device.Firewall.Log.{i}.Filter. (object, readOnly, since 2.19).
 type DeviceFirewallLogFilter struct {
-	// Policy: string{All,Denied,Allowed}, readWrite, since 2.19.
-	Policy DeviceFirewallLogFilterPolicy `cwmp:"Policy"`
-	// SourceInterface: string(:256) pathRef→.IP.Interface., readWrite, since 2.19.
-	SourceInterface string `cwmp:"SourceInterface"`
-	// DestinationInterface: string(:256) pathRef→.IP.Interface., readWrite, since 2.19.
-	DestinationInterface string `cwmp:"DestinationInterface"`
+	Policy DeviceFirewallLogFilterPolicy `json:"Policy,omitzero"`
+
+	SourceInterface string `json:"SourceInterface,omitzero"`
+
+	DestinationInterface string `json:"DestinationInterface,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallLogFilter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallLogFilter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallLogFilter_Policy, string(o.Policy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Policy",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallLogFilter_SourceInterface, o.SourceInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceInterface",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallLogFilter_DestinationInterface, o.DestinationInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationInterface",
-		})
-	}
+func (o *DeviceFirewallLogFilter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Policy", 2291, string(o.Policy))
+	c.String(p, "SourceInterface", 2292, o.SourceInterface)
+	c.String(p, "DestinationInterface", 2290, o.DestinationInterface)
 }
 
 // DeviceFirewallLogFilterPath is the typed path of Device.Firewall.Log.{i}.Filter.
 type DeviceFirewallLogFilterPath struct {
-	obj                  model.ObjectPath
-	Policy               model.ReadWriteParam[DeviceFirewallLogFilterPolicy]
-	SourceInterface      model.ReadWriteParam[string]
-	DestinationInterface model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	DestinationInterface model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFirewallLogFilterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallLogFilterPath(prefix string) DeviceFirewallLogFilterPath {
-	p := &prefix
-	return DeviceFirewallLogFilterPath{
-		DestinationInterface: model.NewReadWrite[string](p, "DestinationInterface", model.TypeString),
-		Policy:               model.NewReadWrite[DeviceFirewallLogFilterPolicy](p, "Policy", model.TypeString),
-		SourceInterface:      model.NewReadWrite[string](p, "SourceInterface", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+	Policy model.ReadWriteParam[DeviceFirewallLogFilterPolicy] `dm:"s"`
+
+	SourceInterface model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceFirewallPinholeStatus enumerates the values of Device.Firewall.Pinhole.{i}.Status.
 type DeviceFirewallPinholeStatus string
 
-func (e DeviceFirewallPinholeStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallPinholeStatus_Disabled            DeviceFirewallPinholeStatus = "Disabled"
-	DeviceFirewallPinholeStatus_Enabled             DeviceFirewallPinholeStatus = "Enabled"
-	DeviceFirewallPinholeStatus_Inactive            DeviceFirewallPinholeStatus = "Inactive"
+	DeviceFirewallPinholeStatus_Disabled DeviceFirewallPinholeStatus = "Disabled"
+
+	DeviceFirewallPinholeStatus_Enabled DeviceFirewallPinholeStatus = "Enabled"
+
+	DeviceFirewallPinholeStatus_Inactive DeviceFirewallPinholeStatus = "Inactive"
+
 	DeviceFirewallPinholeStatus_Error_Misconfigured DeviceFirewallPinholeStatus = "Error_Misconfigured"
-	DeviceFirewallPinholeStatus_Error               DeviceFirewallPinholeStatus = "Error"
+
+	DeviceFirewallPinholeStatus_Error DeviceFirewallPinholeStatus = "Error"
 )
 
 // DeviceFirewallPinholeOrigin enumerates the values of Device.Firewall.Pinhole.{i}.Origin.
 type DeviceFirewallPinholeOrigin string
 
-func (e DeviceFirewallPinholeOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallPinholeOrigin_User       DeviceFirewallPinholeOrigin = "User"
-	DeviceFirewallPinholeOrigin_System     DeviceFirewallPinholeOrigin = "System"
-	DeviceFirewallPinholeOrigin_UPnP       DeviceFirewallPinholeOrigin = "UPnP"
+	DeviceFirewallPinholeOrigin_User DeviceFirewallPinholeOrigin = "User"
+
+	DeviceFirewallPinholeOrigin_System DeviceFirewallPinholeOrigin = "System"
+
+	DeviceFirewallPinholeOrigin_UPnP DeviceFirewallPinholeOrigin = "UPnP"
+
 	DeviceFirewallPinholeOrigin_Controller DeviceFirewallPinholeOrigin = "Controller"
 )
 
-var (
-	synDeviceFirewallPinhole_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallPinhole_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallPinhole_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Inactive"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallPinhole_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Controller",
-		},
-		Enums: []model.Enum{{Value: "User"}, {Value: "System"}, {Value: "UPnP"}, {Value: "Controller"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallPinhole_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallPinhole_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallPinhole_LeaseDuration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFirewallPinhole_RemainingLeaseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFirewallPinhole_SourcePort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallPinhole_SourcePortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallPinhole_DestPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallPinhole_DestPortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallPinhole_IPVersion = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "4",
-		}, {
-			Max: "6",
-			Min: "6",
-		}, {
-			Max: "-1",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallPinhole_Protocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[-1]",
-		},
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallPinhole_SourcePrefixes = &model.Syntax{
-		DataType: "IPPrefix",
-		List:     &model.List{},
-		Sizes:    []model.Size{{Max: model.U64(49)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallPinhole_DestIP = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallPinhole_DestMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallPinhole_ScheduleRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Schedules.Schedule.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallPinhole_Log = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallPinhole_LogRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Firewall.Log.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceFirewallPinhole holds the values of Device.Firewall.Pinhole.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceFirewallPinhole holds the values of Device.Firewall.Pinhole.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceFirewallPinhole struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Inactive,Error_Misconfigured,Error}, readOnly, since 2.16.
-	Status DeviceFirewallPinholeStatus `cwmp:"Status"`
-	// Origin: string{User,System,UPnP,Controller}, readOnly, since 2.16.
-	Origin DeviceFirewallPinholeOrigin `cwmp:"Origin"`
-	// Description: string(:256), readWrite, since 2.16.
-	Description string `cwmp:"Description"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.16.
-	Interface string `cwmp:"Interface"`
-	// LeaseDuration: unsignedInt seconds, readWrite, since 2.17.
-	LeaseDuration uint32 `cwmp:"LeaseDuration"`
-	// RemainingLeaseTime: unsignedInt seconds, readOnly, since 2.17.
-	RemainingLeaseTime uint32 `cwmp:"RemainingLeaseTime"`
-	// SourcePort: int[-1:65535], readWrite, since 2.16.
-	SourcePort int32 `cwmp:"SourcePort"`
-	// SourcePortRangeMax: int[-1:65535], readWrite, since 2.18.
-	SourcePortRangeMax int32 `cwmp:"SourcePortRangeMax"`
-	// DestPort: int[-1:65535], readWrite, since 2.16.
-	DestPort int32 `cwmp:"DestPort"`
-	// DestPortRangeMax: int[-1:65535], readWrite, since 2.18.
-	DestPortRangeMax int32 `cwmp:"DestPortRangeMax"`
-	// IPVersion: int[4:4,6:6,-1:-1], readWrite, since 2.2.
-	IPVersion int32 `cwmp:"IPVersion"`
-	// Protocol: list<int[-1:255]>, readWrite, since 2.16.
-	Protocol []int32 `cwmp:"Protocol"`
-	// SourcePrefixes: list<IPPrefix=string(:49)>, readWrite, since 2.16.
-	SourcePrefixes []string `cwmp:"SourcePrefixes"`
-	// DestIP: IPAddress=string(:45), readWrite, since 2.16.
-	DestIP string `cwmp:"DestIP"`
-	// DestMACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.16.
-	DestMACAddress string `cwmp:"DestMACAddress"`
-	// ScheduleRef: list<string> pathRef→.Schedules.Schedule., readWrite, since 2.18.
-	ScheduleRef []string `cwmp:"ScheduleRef"`
-	// Log: boolean, readWrite, since 2.19.
-	Log bool `cwmp:"Log"`
-	// LogRef: list<string> pathRef→.Firewall.Log., readWrite, since 2.19.
-	LogRef []string `cwmp:"LogRef"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceFirewallPinholeStatus `json:"Status,omitzero"`
+
+	Origin DeviceFirewallPinholeOrigin `json:"Origin,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	LeaseDuration uint32 `json:"LeaseDuration,omitzero"`
+
+	RemainingLeaseTime uint32 `json:"RemainingLeaseTime,omitzero"`
+
+	SourcePort int32 `json:"SourcePort,omitzero"`
+
+	SourcePortRangeMax int32 `json:"SourcePortRangeMax,omitzero"`
+
+	DestPort int32 `json:"DestPort,omitzero"`
+
+	DestPortRangeMax int32 `json:"DestPortRangeMax,omitzero"`
+
+	IPVersion int32 `json:"IPVersion,omitzero"`
+
+	Protocol []int32 `json:"Protocol,omitzero"`
+
+	SourcePrefixes []string `json:"SourcePrefixes,omitzero"`
+
+	DestIP string `json:"DestIP,omitzero"`
+
+	DestMACAddress string `json:"DestMACAddress,omitzero"`
+
+	ScheduleRef []string `json:"ScheduleRef,omitzero"`
+
+	Log bool `json:"Log,omitzero"`
+
+	LogRef []string `json:"LogRef,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallPinhole) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallPinhole) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallPinhole_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPinhole_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPinhole_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPinhole_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPinhole_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallPinhole_SourcePort, int64(o.SourcePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePort",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallPinhole_SourcePortRangeMax, int64(o.SourcePortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePortRangeMax",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallPinhole_DestPort, int64(o.DestPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPort",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallPinhole_DestPortRangeMax, int64(o.DestPortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPortRangeMax",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallPinhole_IPVersion, int64(o.IPVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPVersion",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallPinhole_Protocol, model.FormatValue(model.TypeInt, o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallPinhole_SourcePrefixes, model.FormatValue(model.TypeString, o.SourcePrefixes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePrefixes",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPinhole_DestIP, o.DestIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestIP",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPinhole_DestMACAddress, o.DestMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACAddress",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallPinhole_ScheduleRef, model.FormatValue(model.TypeString, o.ScheduleRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ScheduleRef",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallPinhole_LogRef, model.FormatValue(model.TypeString, o.LogRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogRef",
-		})
-	}
+func (o *DeviceFirewallPinhole) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2297, o.Alias)
+	c.String(p, "Status", 2316, string(o.Status))
+	c.String(p, "Origin", 2309, string(o.Origin))
+	c.String(p, "Description", 2298, o.Description)
+	c.String(p, "Interface", 2305, o.Interface)
+	c.Int(p, "SourcePort", 2313, int64(o.SourcePort))
+	c.Int(p, "SourcePortRangeMax", 2314, int64(o.SourcePortRangeMax))
+	c.Int(p, "DestPort", 2301, int64(o.DestPort))
+	c.Int(p, "DestPortRangeMax", 2302, int64(o.DestPortRangeMax))
+	c.Int(p, "IPVersion", 2304, int64(o.IPVersion))
+	c.Wire(p, "Protocol", 2310, model.FormatValue(model.TypeInt, o.Protocol), len(o.Protocol) > 0)
+	c.Wire(p, "SourcePrefixes", 2315, model.JoinStrings(o.SourcePrefixes), len(o.SourcePrefixes) > 0)
+	c.String(p, "DestIP", 2299, o.DestIP)
+	c.String(p, "DestMACAddress", 2300, o.DestMACAddress)
+	c.Wire(p, "ScheduleRef", 2312, model.JoinStrings(o.ScheduleRef), len(o.ScheduleRef) > 0)
+	c.Wire(p, "LogRef", 2308, model.JoinStrings(o.LogRef), len(o.LogRef) > 0)
 }
 
 // DeviceFirewallPinholePath is the typed path of Device.Firewall.Pinhole.{i}.
 type DeviceFirewallPinholePath struct {
-	obj                model.ObjectPath
-	Alias              model.WriteOnceParam[string]
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[DeviceFirewallPinholeStatus]
-	Origin             model.ReadOnlyParam[DeviceFirewallPinholeOrigin]
-	Description        model.ReadWriteParam[string]
-	Interface          model.ReadWriteParam[string]
-	LeaseDuration      model.ReadWriteParam[uint32]
-	RemainingLeaseTime model.ReadOnlyParam[uint32]
-	SourcePort         model.ReadWriteParam[int32]
-	SourcePortRangeMax model.ReadWriteParam[int32]
-	DestPort           model.ReadWriteParam[int32]
-	DestPortRangeMax   model.ReadWriteParam[int32]
-	IPVersion          model.ReadWriteParam[int32]
-	Protocol           model.ReadWriteParam[[]int32]
-	SourcePrefixes     model.ReadWriteParam[[]string]
-	DestIP             model.ReadWriteParam[string]
-	DestMACAddress     model.ReadWriteParam[string]
-	ScheduleRef        model.ReadWriteParam[[]string]
-	Log                model.ReadWriteParam[bool]
-	LogRef             model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFirewallPinholePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallPinholePath(prefix string) DeviceFirewallPinholePath {
-	p := &prefix
-	return DeviceFirewallPinholePath{
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Description:        model.NewReadWrite[string](p, "Description", model.TypeString),
-		DestIP:             model.NewReadWrite[string](p, "DestIP", model.TypeString),
-		DestMACAddress:     model.NewReadWrite[string](p, "DestMACAddress", model.TypeString),
-		DestPort:           model.NewReadWrite[int32](p, "DestPort", model.TypeInt),
-		DestPortRangeMax:   model.NewReadWrite[int32](p, "DestPortRangeMax", model.TypeInt),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPVersion:          model.NewReadWrite[int32](p, "IPVersion", model.TypeInt),
-		Interface:          model.NewReadWrite[string](p, "Interface", model.TypeString),
-		LeaseDuration:      model.NewReadWrite[uint32](p, "LeaseDuration", model.TypeUnsignedInt),
-		Log:                model.NewReadWrite[bool](p, "Log", model.TypeBoolean),
-		LogRef:             model.NewReadWrite[[]string](p, "LogRef", model.TypeString),
-		Origin:             model.NewReadOnly[DeviceFirewallPinholeOrigin](p, "Origin", model.TypeString),
-		Protocol:           model.NewReadWrite[[]int32](p, "Protocol", model.TypeString),
-		RemainingLeaseTime: model.NewReadOnly[uint32](p, "RemainingLeaseTime", model.TypeUnsignedInt),
-		ScheduleRef:        model.NewReadWrite[[]string](p, "ScheduleRef", model.TypeString),
-		SourcePort:         model.NewReadWrite[int32](p, "SourcePort", model.TypeInt),
-		SourcePortRangeMax: model.NewReadWrite[int32](p, "SourcePortRangeMax", model.TypeInt),
-		SourcePrefixes:     model.NewReadWrite[[]string](p, "SourcePrefixes", model.TypeString),
-		Status:             model.NewReadOnly[DeviceFirewallPinholeStatus](p, "Status", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	Description model.ReadWriteParam[string] `dm:"s"`
+
+	DestIP model.ReadWriteParam[string] `dm:"s"`
+
+	DestMACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
+
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	LeaseDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	Log model.ReadWriteParam[bool] `dm:"b"`
+
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	Protocol model.ReadWriteParam[[]int32] `dm:"s"`
+
+	RemainingLeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ScheduleRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
+
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	SourcePrefixes model.ReadWriteParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFirewallPolicyStatus enumerates the values of Device.Firewall.Policy.{i}.Status.
 type DeviceFirewallPolicyStatus string
 
-func (e DeviceFirewallPolicyStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallPolicyStatus_Disabled            DeviceFirewallPolicyStatus = "Disabled"
-	DeviceFirewallPolicyStatus_Enabled             DeviceFirewallPolicyStatus = "Enabled"
+	DeviceFirewallPolicyStatus_Disabled DeviceFirewallPolicyStatus = "Disabled"
+
+	DeviceFirewallPolicyStatus_Enabled DeviceFirewallPolicyStatus = "Enabled"
+
 	DeviceFirewallPolicyStatus_Error_Misconfigured DeviceFirewallPolicyStatus = "Error_Misconfigured"
-	DeviceFirewallPolicyStatus_Error               DeviceFirewallPolicyStatus = "Error"
+
+	DeviceFirewallPolicyStatus_Error DeviceFirewallPolicyStatus = "Error"
 )
 
 // DeviceFirewallPolicyTargetChain enumerates the values of Device.Firewall.Policy.{i}.TargetChain.
 type DeviceFirewallPolicyTargetChain string
 
-func (e DeviceFirewallPolicyTargetChain) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallPolicyTargetChain_Drop   DeviceFirewallPolicyTargetChain = "Drop"
+	DeviceFirewallPolicyTargetChain_Drop DeviceFirewallPolicyTargetChain = "Drop"
+
 	DeviceFirewallPolicyTargetChain_Accept DeviceFirewallPolicyTargetChain = "Accept"
+
 	DeviceFirewallPolicyTargetChain_Reject DeviceFirewallPolicyTargetChain = "Reject"
-	DeviceFirewallPolicyTargetChain_Chain  DeviceFirewallPolicyTargetChain = "Chain"
+
+	DeviceFirewallPolicyTargetChain_Chain DeviceFirewallPolicyTargetChain = "Chain"
 )
 
 // DeviceFirewallPolicyReverseTargetChain enumerates the values of Device.Firewall.Policy.{i}.ReverseTargetChain.
 type DeviceFirewallPolicyReverseTargetChain string
 
-func (e DeviceFirewallPolicyReverseTargetChain) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallPolicyReverseTargetChain_Drop   DeviceFirewallPolicyReverseTargetChain = "Drop"
+	DeviceFirewallPolicyReverseTargetChain_Drop DeviceFirewallPolicyReverseTargetChain = "Drop"
+
 	DeviceFirewallPolicyReverseTargetChain_Accept DeviceFirewallPolicyReverseTargetChain = "Accept"
+
 	DeviceFirewallPolicyReverseTargetChain_Reject DeviceFirewallPolicyReverseTargetChain = "Reject"
-	DeviceFirewallPolicyReverseTargetChain_Chain  DeviceFirewallPolicyReverseTargetChain = "Chain"
+
+	DeviceFirewallPolicyReverseTargetChain_Chain DeviceFirewallPolicyReverseTargetChain = "Chain"
 )
 
-var (
-	synDeviceFirewallPolicy_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallPolicy_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallPolicy_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallPolicy_Chain = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Chain.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallPolicy_TargetChain = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Drop",
-		},
-		Enums: []model.Enum{{Value: "Drop"}, {Value: "Accept"}, {
-			Optional: true,
-			Value:    "Reject",
-		}, {
-			Optional: true,
-			Value:    "Chain",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallPolicy_SourceInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallPolicy_DestinationInterface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallPolicy_IPVersion = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "4",
-		}, {
-			Max: "6",
-			Min: "6",
-		}, {
-			Max: "-1",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallPolicy_ReverseChain = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Chain.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallPolicy_ReverseTargetChain = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Drop",
-		},
-		Enums: []model.Enum{{Value: "Drop"}, {Value: "Accept"}, {
-			Optional: true,
-			Value:    "Reject",
-		}, {
-			Optional: true,
-			Value:    "Chain",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallPolicy_Log = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallPolicy_LogRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Firewall.Log.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceFirewallPolicy holds the values of Device.Firewall.Policy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceFirewallPolicy holds the values of Device.Firewall.Policy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceFirewallPolicy struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.16.
-	Status DeviceFirewallPolicyStatus `cwmp:"Status"`
-	// Chain: string pathRef→#.Chain., readWrite, since 2.16.
-	Chain string `cwmp:"Chain"`
-	// TargetChain: string{Drop,Accept,Reject,Chain}, readWrite, since 2.16.
-	TargetChain DeviceFirewallPolicyTargetChain `cwmp:"TargetChain"`
-	// SourceInterface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.16.
-	SourceInterface string `cwmp:"SourceInterface"`
-	// DestinationInterface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.16.
-	DestinationInterface string `cwmp:"DestinationInterface"`
-	// IPVersion: int[4:4,6:6,-1:-1], readWrite, since 2.2.
-	IPVersion int32 `cwmp:"IPVersion"`
-	// ReverseChain: string pathRef→#.Chain., readWrite, since 2.16.
-	ReverseChain string `cwmp:"ReverseChain"`
-	// ReverseTargetChain: string{Drop,Accept,Reject,Chain}, readWrite, since 2.16.
-	ReverseTargetChain DeviceFirewallPolicyReverseTargetChain `cwmp:"ReverseTargetChain"`
-	// Log: boolean, readWrite, since 2.19.
-	Log bool `cwmp:"Log"`
-	// LogRef: list<string> pathRef→.Firewall.Log., readWrite, since 2.19.
-	LogRef []string `cwmp:"LogRef"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceFirewallPolicyStatus `json:"Status,omitzero"`
+
+	Chain string `json:"Chain,omitzero"`
+
+	TargetChain DeviceFirewallPolicyTargetChain `json:"TargetChain,omitzero"`
+
+	SourceInterface string `json:"SourceInterface,omitzero"`
+
+	DestinationInterface string `json:"DestinationInterface,omitzero"`
+
+	IPVersion int32 `json:"IPVersion,omitzero"`
+
+	ReverseChain string `json:"ReverseChain,omitzero"`
+
+	ReverseTargetChain DeviceFirewallPolicyReverseTargetChain `json:"ReverseTargetChain,omitzero"`
+
+	Log bool `json:"Log,omitzero"`
+
+	LogRef []string `json:"LogRef,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallPolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallPolicy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallPolicy_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPolicy_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPolicy_TargetChain, string(o.TargetChain)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TargetChain",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPolicy_SourceInterface, o.SourceInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceInterface",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPolicy_DestinationInterface, o.DestinationInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationInterface",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallPolicy_IPVersion, int64(o.IPVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallPolicy_ReverseTargetChain, string(o.ReverseTargetChain)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReverseTargetChain",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallPolicy_LogRef, model.FormatValue(model.TypeString, o.LogRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogRef",
-		})
-	}
+func (o *DeviceFirewallPolicy) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2319, o.Alias)
+	c.String(p, "Status", 2329, string(o.Status))
+	c.String(p, "TargetChain", 2330, string(o.TargetChain))
+	c.String(p, "SourceInterface", 2328, o.SourceInterface)
+	c.String(p, "DestinationInterface", 2321, o.DestinationInterface)
+	c.Int(p, "IPVersion", 2323, int64(o.IPVersion))
+	c.String(p, "ReverseTargetChain", 2327, string(o.ReverseTargetChain))
+	c.Wire(p, "LogRef", 2325, model.JoinStrings(o.LogRef), len(o.LogRef) > 0)
 }
 
 // DeviceFirewallPolicyPath is the typed path of Device.Firewall.Policy.{i}.
 type DeviceFirewallPolicyPath struct {
-	obj                  model.ObjectPath
-	Alias                model.WriteOnceParam[string]
-	Enable               model.ReadWriteParam[bool]
-	Status               model.ReadOnlyParam[DeviceFirewallPolicyStatus]
-	Chain                model.ReadWriteParam[string]
-	TargetChain          model.ReadWriteParam[DeviceFirewallPolicyTargetChain]
-	SourceInterface      model.ReadWriteParam[string]
-	DestinationInterface model.ReadWriteParam[string]
-	IPVersion            model.ReadWriteParam[int32]
-	ReverseChain         model.ReadWriteParam[string]
-	ReverseTargetChain   model.ReadWriteParam[DeviceFirewallPolicyReverseTargetChain]
-	Log                  model.ReadWriteParam[bool]
-	LogRef               model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFirewallPolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallPolicyPath(prefix string) DeviceFirewallPolicyPath {
-	p := &prefix
-	return DeviceFirewallPolicyPath{
-		Alias:                model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Chain:                model.NewReadWrite[string](p, "Chain", model.TypeString),
-		DestinationInterface: model.NewReadWrite[string](p, "DestinationInterface", model.TypeString),
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPVersion:            model.NewReadWrite[int32](p, "IPVersion", model.TypeInt),
-		Log:                  model.NewReadWrite[bool](p, "Log", model.TypeBoolean),
-		LogRef:               model.NewReadWrite[[]string](p, "LogRef", model.TypeString),
-		ReverseChain:         model.NewReadWrite[string](p, "ReverseChain", model.TypeString),
-		ReverseTargetChain:   model.NewReadWrite[DeviceFirewallPolicyReverseTargetChain](p, "ReverseTargetChain", model.TypeString),
-		SourceInterface:      model.NewReadWrite[string](p, "SourceInterface", model.TypeString),
-		Status:               model.NewReadOnly[DeviceFirewallPolicyStatus](p, "Status", model.TypeString),
-		TargetChain:          model.NewReadWrite[DeviceFirewallPolicyTargetChain](p, "TargetChain", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+	Chain model.ReadWriteParam[string] `dm:"s"`
+
+	DestinationInterface model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
+
+	Log model.ReadWriteParam[bool] `dm:"b"`
+
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	ReverseChain model.ReadWriteParam[string] `dm:"s"`
+
+	ReverseTargetChain model.ReadWriteParam[DeviceFirewallPolicyReverseTargetChain] `dm:"s"`
+
+	SourceInterface model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TargetChain model.ReadWriteParam[DeviceFirewallPolicyTargetChain] `dm:"s"`
 }
 
 // DeviceFirewallServiceStatus enumerates the values of Device.Firewall.Service.{i}.Status.
 type DeviceFirewallServiceStatus string
 
-func (e DeviceFirewallServiceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallServiceStatus_Disabled            DeviceFirewallServiceStatus = "Disabled"
-	DeviceFirewallServiceStatus_Enabled             DeviceFirewallServiceStatus = "Enabled"
+	DeviceFirewallServiceStatus_Disabled DeviceFirewallServiceStatus = "Disabled"
+
+	DeviceFirewallServiceStatus_Enabled DeviceFirewallServiceStatus = "Enabled"
+
 	DeviceFirewallServiceStatus_Error_Misconfigured DeviceFirewallServiceStatus = "Error_Misconfigured"
-	DeviceFirewallServiceStatus_Error               DeviceFirewallServiceStatus = "Error"
+
+	DeviceFirewallServiceStatus_Error DeviceFirewallServiceStatus = "Error"
 )
 
 // DeviceFirewallServiceAction enumerates the values of Device.Firewall.Service.{i}.Action.
 type DeviceFirewallServiceAction string
 
-func (e DeviceFirewallServiceAction) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallServiceAction_Drop   DeviceFirewallServiceAction = "Drop"
+	DeviceFirewallServiceAction_Drop DeviceFirewallServiceAction = "Drop"
+
 	DeviceFirewallServiceAction_Accept DeviceFirewallServiceAction = "Accept"
+
 	DeviceFirewallServiceAction_Reject DeviceFirewallServiceAction = "Reject"
 )
 
-var (
-	synDeviceFirewallService_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallService_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFirewallService_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallService_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallService_DestPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[-1]",
-		},
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallService_IPVersion = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "4",
-		}, {
-			Max: "6",
-			Min: "6",
-		}, {
-			Max: "-1",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallService_Protocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[-1]",
-		},
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallService_ICMPType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallService_SourcePrefixes = &model.Syntax{
-		DataType: "IPPrefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallService_Action = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Accept",
-		},
-		Enums: []model.Enum{{Value: "Drop"}, {Value: "Accept"}, {
-			Optional: true,
-			Value:    "Reject",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFirewallService_Log = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallService_LogRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Firewall.Log.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceFirewallService holds the values of Device.Firewall.Service.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceFirewallService holds the values of Device.Firewall.Service.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceFirewallService struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.16.
-	Status DeviceFirewallServiceStatus `cwmp:"Status"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.16.
-	Interface string `cwmp:"Interface"`
-	// DestPort: list<int[-1:65535]>, readWrite, since 2.16.
-	DestPort []int32 `cwmp:"DestPort"`
-	// IPVersion: int[4:4,6:6,-1:-1], readWrite, since 2.2.
-	IPVersion int32 `cwmp:"IPVersion"`
-	// Protocol: list<int[-1:255]>, readWrite, since 2.16.
-	Protocol []int32 `cwmp:"Protocol"`
-	// ICMPType: int[-1:255], readWrite, since 2.16.
-	ICMPType int32 `cwmp:"ICMPType"`
-	// SourcePrefixes: list<IPPrefix=string(:49)>, readWrite, since 2.16.
-	SourcePrefixes []string `cwmp:"SourcePrefixes"`
-	// Action: string{Drop,Accept,Reject}, readWrite, since 2.16.
-	Action DeviceFirewallServiceAction `cwmp:"Action"`
-	// Log: boolean, readWrite, since 2.19.
-	Log bool `cwmp:"Log"`
-	// LogRef: list<string> pathRef→.Firewall.Log., readWrite, since 2.19.
-	LogRef []string `cwmp:"LogRef"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceFirewallServiceStatus `json:"Status,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	DestPort []int32 `json:"DestPort,omitzero"`
+
+	IPVersion int32 `json:"IPVersion,omitzero"`
+
+	Protocol []int32 `json:"Protocol,omitzero"`
+
+	ICMPType int32 `json:"ICMPType,omitzero"`
+
+	SourcePrefixes []string `json:"SourcePrefixes,omitzero"`
+
+	Action DeviceFirewallServiceAction `json:"Action,omitzero"`
+
+	Log bool `json:"Log,omitzero"`
+
+	LogRef []string `json:"LogRef,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallService) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallService) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallService_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallService_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallService_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallService_DestPort, model.FormatValue(model.TypeInt, o.DestPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPort",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallService_IPVersion, int64(o.IPVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPVersion",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallService_Protocol, model.FormatValue(model.TypeInt, o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallService_ICMPType, int64(o.ICMPType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ICMPType",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallService_SourcePrefixes, model.FormatValue(model.TypeString, o.SourcePrefixes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePrefixes",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallService_Action, string(o.Action)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Action",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallService_LogRef, model.FormatValue(model.TypeString, o.LogRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogRef",
-		})
-	}
+func (o *DeviceFirewallService) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2335, o.Alias)
+	c.String(p, "Status", 2345, string(o.Status))
+	c.String(p, "Interface", 2340, o.Interface)
+	c.Wire(p, "DestPort", 2336, model.FormatValue(model.TypeInt, o.DestPort), len(o.DestPort) > 0)
+	c.Int(p, "IPVersion", 2339, int64(o.IPVersion))
+	c.Wire(p, "Protocol", 2343, model.FormatValue(model.TypeInt, o.Protocol), len(o.Protocol) > 0)
+	c.Int(p, "ICMPType", 2338, int64(o.ICMPType))
+	c.Wire(p, "SourcePrefixes", 2344, model.JoinStrings(o.SourcePrefixes), len(o.SourcePrefixes) > 0)
+	c.String(p, "Action", 2334, string(o.Action))
+	c.Wire(p, "LogRef", 2342, model.JoinStrings(o.LogRef), len(o.LogRef) > 0)
 }
 
 // DeviceFirewallServicePath is the typed path of Device.Firewall.Service.{i}.
 type DeviceFirewallServicePath struct {
-	obj            model.ObjectPath
-	Alias          model.WriteOnceParam[string]
-	Enable         model.ReadWriteParam[bool]
-	Status         model.ReadOnlyParam[DeviceFirewallServiceStatus]
-	Interface      model.ReadWriteParam[string]
-	DestPort       model.ReadWriteParam[[]int32]
-	IPVersion      model.ReadWriteParam[int32]
-	Protocol       model.ReadWriteParam[[]int32]
-	ICMPType       model.ReadWriteParam[int32]
-	SourcePrefixes model.ReadWriteParam[[]string]
-	Action         model.ReadWriteParam[DeviceFirewallServiceAction]
-	Log            model.ReadWriteParam[bool]
-	LogRef         model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Action model.ReadWriteParam[DeviceFirewallServiceAction] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFirewallServicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallServicePath(prefix string) DeviceFirewallServicePath {
-	p := &prefix
-	return DeviceFirewallServicePath{
-		Action:         model.NewReadWrite[DeviceFirewallServiceAction](p, "Action", model.TypeString),
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DestPort:       model.NewReadWrite[[]int32](p, "DestPort", model.TypeString),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ICMPType:       model.NewReadWrite[int32](p, "ICMPType", model.TypeInt),
-		IPVersion:      model.NewReadWrite[int32](p, "IPVersion", model.TypeInt),
-		Interface:      model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Log:            model.NewReadWrite[bool](p, "Log", model.TypeBoolean),
-		LogRef:         model.NewReadWrite[[]string](p, "LogRef", model.TypeString),
-		Protocol:       model.NewReadWrite[[]int32](p, "Protocol", model.TypeString),
-		SourcePrefixes: model.NewReadWrite[[]string](p, "SourcePrefixes", model.TypeString),
-		Status:         model.NewReadOnly[DeviceFirewallServiceStatus](p, "Status", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DestPort model.ReadWriteParam[[]int32] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ICMPType model.ReadWriteParam[int32] `dm:"i"`
+
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Log model.ReadWriteParam[bool] `dm:"b"`
+
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	Protocol model.ReadWriteParam[[]int32] `dm:"s"`
+
+	SourcePrefixes model.ReadWriteParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFirewallSetOrigin enumerates the values of Device.Firewall.Set.{i}.Origin.
 type DeviceFirewallSetOrigin string
 
-func (e DeviceFirewallSetOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallSetOrigin_User       DeviceFirewallSetOrigin = "User"
-	DeviceFirewallSetOrigin_System     DeviceFirewallSetOrigin = "System"
+	DeviceFirewallSetOrigin_User DeviceFirewallSetOrigin = "User"
+
+	DeviceFirewallSetOrigin_System DeviceFirewallSetOrigin = "System"
+
 	DeviceFirewallSetOrigin_Controller DeviceFirewallSetOrigin = "Controller"
 )
 
 // DeviceFirewallSetType enumerates the values of Device.Firewall.Set.{i}.Type.
 type DeviceFirewallSetType string
 
-func (e DeviceFirewallSetType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFirewallSetType_IPAddresses  DeviceFirewallSetType = "IPAddresses"
-	DeviceFirewallSetType_Ports        DeviceFirewallSetType = "Ports"
+	DeviceFirewallSetType_IPAddresses DeviceFirewallSetType = "IPAddresses"
+
+	DeviceFirewallSetType_Ports DeviceFirewallSetType = "Ports"
+
 	DeviceFirewallSetType_MACAddresses DeviceFirewallSetType = "MACAddresses"
 )
 
-var (
-	synDeviceFirewallSet_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallSet_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallSet_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Controller",
-		},
-		Enums: []model.Enum{{Value: "User"}, {Value: "System"}, {Value: "Controller"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallSet_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(31)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallSet_Type = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "IPAddresses",
-		},
-		Enums: []model.Enum{{Value: "IPAddresses"}, {Value: "Ports"}, {Value: "MACAddresses"}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallSet_IPVersion = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "4",
-		}, {
-			Max: "6",
-			Min: "6",
-		}, {
-			Max: "-1",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceFirewallSet_RuleNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFirewallSet holds the values of Device.Firewall.Set.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18)
+// DeviceFirewallSet holds the values of Device.Firewall.Set.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18).
 type DeviceFirewallSet struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.18.
-	Enable bool `cwmp:"Enable"`
-	// Origin: string{User,System,Controller}, readOnly, since 2.18.
-	Origin DeviceFirewallSetOrigin `cwmp:"Origin"`
-	// Name: string(:31), readWrite, since 2.18.
-	Name string `cwmp:"Name"`
-	// Type: string{IPAddresses,Ports,MACAddresses}, readWrite, since 2.18.
-	Type DeviceFirewallSetType `cwmp:"Type"`
-	// IPVersion: int[4:4,6:6,-1:-1], readWrite, since 2.2.
-	IPVersion int32 `cwmp:"IPVersion"`
-	// RuleNumberOfEntries: unsignedInt, readOnly, since 2.18.
-	RuleNumberOfEntries uint32 `cwmp:"RuleNumberOfEntries"`
-	// Device.Firewall.Set.{i}.Rule.{i}. instances by instance number
-	Rule map[uint32]*DeviceFirewallSetRule `cwmp:"Rule.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Origin DeviceFirewallSetOrigin `json:"Origin,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Type DeviceFirewallSetType `json:"Type,omitzero"`
+
+	IPVersion int32 `json:"IPVersion,omitzero"`
+
+	RuleNumberOfEntries uint32 `json:"RuleNumberOfEntries,omitzero"`
+
+	Rule map[uint32]*DeviceFirewallSetRule `json:"Rule,omitzero"`
 }
 
-// AddRule creates instance i of Device.Firewall.Set.{i}.Rule.{i}. (replacing any) and returns it
+// AddRule creates instance i (replacing any) and returns it.
 func (o *DeviceFirewallSet) AddRule(i uint32) *DeviceFirewallSetRule {
 	if o.Rule == nil {
 		o.Rule = map[uint32]*DeviceFirewallSetRule{}
@@ -3808,3139 +1518,76 @@ func (o *DeviceFirewallSet) AddRule(i uint32) *DeviceFirewallSetRule {
 	o.Rule[i] = x
 	return x
 }
-
-// GetRule returns instance i of Device.Firewall.Set.{i}.Rule.{i}.
-func (o *DeviceFirewallSet) GetRule(i uint32) (*DeviceFirewallSetRule, bool) {
-	x, ok := o.Rule[i]
-	return x, ok
-}
-
-// DeleteRule removes instance i of Device.Firewall.Set.{i}.Rule.{i}.
-func (o *DeviceFirewallSet) DeleteRule(i uint32) {
-	delete(o.Rule, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallSet) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallSet) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallSet_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallSet_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallSet_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceFirewallSet_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckInt(synDeviceFirewallSet_IPVersion, int64(o.IPVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPVersion",
-		})
-	}
+func (o *DeviceFirewallSet) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2348, o.Alias)
+	c.String(p, "Origin", 2352, string(o.Origin))
+	c.String(p, "Name", 2351, o.Name)
+	c.String(p, "Type", 2360, string(o.Type))
+	c.Int(p, "IPVersion", 2350, int64(o.IPVersion))
 	for _, i := range model.SortedKeys(o.Rule) {
-		o.Rule[i].ValidateAt(prefix+"Rule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Rule[i].ValidateAt(c, model.InstanceOf(p, "Rule.", i))
 	}
 }
 
 // DeviceFirewallSetPath is the typed path of Device.Firewall.Set.{i}.
 type DeviceFirewallSetPath struct {
-	obj                 model.ObjectPath
-	Alias               model.WriteOnceParam[string]
-	Enable              model.ReadWriteParam[bool]
-	Origin              model.ReadOnlyParam[DeviceFirewallSetOrigin]
-	Name                model.ReadWriteParam[string]
-	Type                model.ReadWriteParam[DeviceFirewallSetType]
-	IPVersion           model.ReadWriteParam[int32]
-	RuleNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	RuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Type model.ReadWriteParam[DeviceFirewallSetType] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFirewallSetPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallSetPath(prefix string) DeviceFirewallSetPath {
-	p := &prefix
-	return DeviceFirewallSetPath{
-		Alias:               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPVersion:           model.NewReadWrite[int32](p, "IPVersion", model.TypeInt),
-		Name:                model.NewReadWrite[string](p, "Name", model.TypeString),
-		Origin:              model.NewReadOnly[DeviceFirewallSetOrigin](p, "Origin", model.TypeString),
-		RuleNumberOfEntries: model.NewReadOnly[uint32](p, "RuleNumberOfEntries", model.TypeUnsignedInt),
-		Type:                model.NewReadWrite[DeviceFirewallSetType](p, "Type", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
+// Rule returns the typed path of instance i.
+func (x DeviceFirewallSetPath) Rule(i uint32) (p DeviceFirewallSetRulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Rule.", i))
+	return
 }
 
-// Rule returns the typed path of instance i of Device.Firewall.Set.{i}.Rule.{i}.
-func (x DeviceFirewallSetPath) Rule(i uint32) DeviceFirewallSetRulePath {
-	return newDeviceFirewallSetRulePath(x.Path() + "Rule." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RuleTable returns the table Device.Firewall.Set.{i}.Rule.{i}. itself (for AddObject when writable)
+// RuleTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallSetPath) RuleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Rule.")
+	return model.NewWritableTable(x.ObjectPath, "Rule.")
 }
 
-var (
-	synDeviceFirewallSetRule_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallSetRule_Exclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceFirewallSetRule_IPAddressList = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFirewallSetRule_MACAddressList = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:     &model.List{},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFirewallSetRule_PortList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceFirewallSetRule holds the values of Device.Firewall.Set.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18)
+// DeviceFirewallSetRule holds the values of Device.Firewall.Set.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18).
 type DeviceFirewallSetRule struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Exclude: boolean, readWrite, since 2.18.
-	Exclude bool `cwmp:"Exclude"`
-	// IPAddressList: list<IPAddress=string(:45)>, readWrite, since 2.18.
-	IPAddressList []string `cwmp:"IPAddressList"`
-	// MACAddressList: list<MACAddress=string(:17) ~2 patterns>, readWrite, since 2.18.
-	MACAddressList []string `cwmp:"MACAddressList"`
-	// PortList: list<string>, readWrite, since 2.18.
-	PortList []string `cwmp:"PortList"`
+	Alias string `json:"Alias,omitzero"`
+
+	Exclude bool `json:"Exclude,omitzero"`
+
+	IPAddressList []string `json:"IPAddressList,omitzero"`
+
+	MACAddressList []string `json:"MACAddressList,omitzero"`
+
+	PortList []string `json:"PortList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFirewallSetRule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFirewallSetRule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFirewallSetRule_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallSetRule_IPAddressList, model.FormatValue(model.TypeString, o.IPAddressList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddressList",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallSetRule_MACAddressList, model.FormatValue(model.TypeString, o.MACAddressList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddressList",
-		})
-	}
-	if e := model.CheckValue(synDeviceFirewallSetRule_PortList, model.FormatValue(model.TypeString, o.PortList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortList",
-		})
-	}
+func (o *DeviceFirewallSetRule) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2354, o.Alias)
+	c.Wire(p, "IPAddressList", 2356, model.JoinStrings(o.IPAddressList), len(o.IPAddressList) > 0)
+	c.Wire(p, "MACAddressList", 2357, model.JoinStrings(o.MACAddressList), len(o.MACAddressList) > 0)
+	c.Wire(p, "PortList", 2358, model.JoinStrings(o.PortList), len(o.PortList) > 0)
 }
 
 // DeviceFirewallSetRulePath is the typed path of Device.Firewall.Set.{i}.Rule.{i}.
 type DeviceFirewallSetRulePath struct {
-	obj            model.ObjectPath
-	Alias          model.WriteOnceParam[string]
-	Exclude        model.ReadWriteParam[bool]
-	IPAddressList  model.ReadWriteParam[[]string]
-	MACAddressList model.ReadWriteParam[[]string]
-	PortList       model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceFirewallSetRulePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFirewallSetRulePath(prefix string) DeviceFirewallSetRulePath {
-	p := &prefix
-	return DeviceFirewallSetRulePath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Exclude:        model.NewReadWrite[bool](p, "Exclude", model.TypeBoolean),
-		IPAddressList:  model.NewReadWrite[[]string](p, "IPAddressList", model.TypeString),
-		MACAddressList: model.NewReadWrite[[]string](p, "MACAddressList", model.TypeString),
-		PortList:       model.NewReadWrite[[]string](p, "PortList", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
+	Exclude model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaFirewall = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Firewall.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Enable",
-	Syntax:  synDeviceFirewall_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Config",
-	Syntax:  synDeviceFirewall_Config,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.AdvancedLevel",
-	Syntax:  synDeviceFirewall_AdvancedLevel,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.PolicyLevel",
-	Syntax:  synDeviceFirewall_PolicyLevel,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Type",
-	Syntax:  synDeviceFirewall_Type,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Version",
-	Syntax:  synDeviceFirewall_Version,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.LastChange",
-	Syntax:  synDeviceFirewall_LastChange,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.LevelNumberOfEntries",
-	Syntax:  synDeviceFirewall_LevelNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.ChainNumberOfEntries",
-	Syntax:  synDeviceFirewall_ChainNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.DMZNumberOfEntries",
-	Syntax:  synDeviceFirewall_DMZNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.ServiceNumberOfEntries",
-	Syntax:  synDeviceFirewall_ServiceNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.PinholeNumberOfEntries",
-	Syntax:  synDeviceFirewall_PinholeNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.PolicyNumberOfEntries",
-	Syntax:  synDeviceFirewall_PolicyNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.InterfaceSettingNumberOfEntries",
-	Syntax:  synDeviceFirewall_InterfaceSettingNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.SetNumberOfEntries",
-	Syntax:  synDeviceFirewall_SetNumberOfEntries,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.LogNumberOfEntries",
-	Syntax:  synDeviceFirewall_LogNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ChainNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.Chain.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Enable",
-	Syntax:  synDeviceFirewallChain_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.Chain.{i}.Alias",
-	Syntax:  synDeviceFirewallChain_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Name",
-	Syntax:  synDeviceFirewallChain_Name,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Chain.{i}.Creator",
-	Syntax:  synDeviceFirewallChain_Creator,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Chain.{i}.RuleNumberOfEntries",
-	Syntax:  synDeviceFirewallChain_RuleNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RuleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.Chain.{i}.Rule.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.Enable",
-	Syntax:  synDeviceFirewallChainRule_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.Status",
-	Syntax:  synDeviceFirewallChainRule_Status,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.Order",
-	Syntax:  synDeviceFirewallChainRule_Order,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.Alias",
-	Syntax:  synDeviceFirewallChainRule_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.Description",
-	Syntax:  synDeviceFirewallChainRule_Description,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.Target",
-	Syntax:  synDeviceFirewallChainRule_Target,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.TargetChain",
-	Syntax:  synDeviceFirewallChainRule_TargetChain,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.Log",
-	Syntax:  synDeviceFirewallChainRule_Log,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.LogRef",
-	Syntax:  synDeviceFirewallChainRule_LogRef,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.CreationDate",
-	Syntax:  synDeviceFirewallChainRule_CreationDate,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.ExpiryDate",
-	Syntax:  synDeviceFirewallChainRule_ExpiryDate,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourceInterface",
-	Syntax:  synDeviceFirewallChainRule_SourceInterface,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourceInterfaceExclude",
-	Syntax:  synDeviceFirewallChainRule_SourceInterfaceExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourceAllInterfaces",
-	Syntax:  synDeviceFirewallChainRule_SourceAllInterfaces,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestInterface",
-	Syntax:  synDeviceFirewallChainRule_DestInterface,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestInterfaceExclude",
-	Syntax:  synDeviceFirewallChainRule_DestInterfaceExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestAllInterfaces",
-	Syntax:  synDeviceFirewallChainRule_DestAllInterfaces,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.IPVersion",
-	Syntax:  synDeviceFirewallChainRule_IPVersion,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestIP",
-	Syntax:  synDeviceFirewallChainRule_DestIP,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestMask",
-	Syntax:  synDeviceFirewallChainRule_DestMask,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestIPExclude",
-	Syntax:  synDeviceFirewallChainRule_DestIPExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestMatchSet",
-	Syntax:  synDeviceFirewallChainRule_DestMatchSet,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestMatchSetExclude",
-	Syntax:  synDeviceFirewallChainRule_DestMatchSetExclude,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourceIP",
-	Syntax:  synDeviceFirewallChainRule_SourceIP,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourceMask",
-	Syntax:  synDeviceFirewallChainRule_SourceMask,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourceIPExclude",
-	Syntax:  synDeviceFirewallChainRule_SourceIPExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourceMatchSet",
-	Syntax:  synDeviceFirewallChainRule_SourceMatchSet,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourceMatchSetExclude",
-	Syntax:  synDeviceFirewallChainRule_SourceMatchSetExclude,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.Protocol",
-	Syntax:  synDeviceFirewallChainRule_Protocol,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.ProtocolExclude",
-	Syntax:  synDeviceFirewallChainRule_ProtocolExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestPort",
-	Syntax:  synDeviceFirewallChainRule_DestPort,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestPortRangeMax",
-	Syntax:  synDeviceFirewallChainRule_DestPortRangeMax,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DestPortExclude",
-	Syntax:  synDeviceFirewallChainRule_DestPortExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourcePort",
-	Syntax:  synDeviceFirewallChainRule_SourcePort,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourcePortRangeMax",
-	Syntax:  synDeviceFirewallChainRule_SourcePortRangeMax,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourcePortExclude",
-	Syntax:  synDeviceFirewallChainRule_SourcePortExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DSCP",
-	Syntax:  synDeviceFirewallChainRule_DSCP,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.DSCPExclude",
-	Syntax:  synDeviceFirewallChainRule_DSCPExclude,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.ConnectionState",
-	Syntax:  synDeviceFirewallChainRule_ConnectionState,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourceMAC",
-	Syntax:  synDeviceFirewallChainRule_SourceMAC,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Chain.{i}.Rule.{i}.SourceMACExclude",
-	Syntax:  synDeviceFirewallChainRule_SourceMACExclude,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Firewall.ConnectionTracking.",
-	Version:    "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Firewall.ConnectionTracking.FTP.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.FTP.Enable",
-	Syntax:  synDeviceFirewallConnectionTrackingFTP_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.FTP.Ports",
-	Syntax:  synDeviceFirewallConnectionTrackingFTP_Ports,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.FTP.Loose",
-	Syntax:  synDeviceFirewallConnectionTrackingFTP_Loose,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Firewall.ConnectionTracking.H323.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.H323.Enable",
-	Syntax:  synDeviceFirewallConnectionTrackingH323_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.H323.RegistrationRequestTTL",
-	Syntax:  synDeviceFirewallConnectionTrackingH323_RegistrationRequestTTL,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.H323.GKRoutedOnly",
-	Syntax:  synDeviceFirewallConnectionTrackingH323_GKRoutedOnly,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.H323.CallForwardFilter",
-	Syntax:  synDeviceFirewallConnectionTrackingH323_CallForwardFilter,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Firewall.ConnectionTracking.IRC.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.IRC.Enable",
-	Syntax:  synDeviceFirewallConnectionTrackingIRC_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.IRC.Ports",
-	Syntax:  synDeviceFirewallConnectionTrackingIRC_Ports,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.IRC.MAXDCCChannels",
-	Syntax:  synDeviceFirewallConnectionTrackingIRC_MAXDCCChannels,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.IRC.DCCTimeout",
-	Syntax:  synDeviceFirewallConnectionTrackingIRC_DCCTimeout,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Firewall.ConnectionTracking.PPTP.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.PPTP.Enable",
-	Syntax:  synDeviceFirewallConnectionTrackingPPTP_Enable,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Firewall.ConnectionTracking.SIP.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.SIP.Enable",
-	Syntax:  synDeviceFirewallConnectionTrackingSIP_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.SIP.Ports",
-	Syntax:  synDeviceFirewallConnectionTrackingSIP_Ports,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.SIP.DirectMedia",
-	Syntax:  synDeviceFirewallConnectionTrackingSIP_DirectMedia,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.SIP.DirectSignaling",
-	Syntax:  synDeviceFirewallConnectionTrackingSIP_DirectSignaling,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.SIP.ExternalMedia",
-	Syntax:  synDeviceFirewallConnectionTrackingSIP_ExternalMedia,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.SIP.TimeOut",
-	Syntax:  synDeviceFirewallConnectionTrackingSIP_TimeOut,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Firewall.ConnectionTracking.TFTP.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.TFTP.Enable",
-	Syntax:  synDeviceFirewallConnectionTrackingTFTP_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.ConnectionTracking.TFTP.Ports",
-	Syntax:  synDeviceFirewallConnectionTrackingTFTP_Ports,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DMZNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.DMZ.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"DestIP", "SourcePrefix"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.DMZ.{i}.Alias",
-	Syntax:  synDeviceFirewallDMZ_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.DMZ.{i}.Enable",
-	Syntax:  synDeviceFirewallDMZ_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.DMZ.{i}.Status",
-	Syntax:  synDeviceFirewallDMZ_Status,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.DMZ.{i}.Origin",
-	Syntax:  synDeviceFirewallDMZ_Origin,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.DMZ.{i}.Description",
-	Syntax:  synDeviceFirewallDMZ_Description,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.DMZ.{i}.Interface",
-	Syntax:  synDeviceFirewallDMZ_Interface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.DMZ.{i}.LeaseDuration",
-	Syntax:  synDeviceFirewallDMZ_LeaseDuration,
-	Version: "2.17",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Firewall.DMZ.{i}.RemainingLeaseTime",
-	Syntax:       synDeviceFirewallDMZ_RemainingLeaseTime,
-	Version:      "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.DMZ.{i}.DestIP",
-	Syntax:  synDeviceFirewallDMZ_DestIP,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.DMZ.{i}.SourcePrefix",
-	Syntax:  synDeviceFirewallDMZ_SourcePrefix,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.DMZ.{i}.Log",
-	Syntax:  synDeviceFirewallDMZ_Log,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.DMZ.{i}.LogRef",
-	Syntax:  synDeviceFirewallDMZ_LogRef,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceSettingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.InterfaceSetting.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.InterfaceSetting.{i}.Enable",
-	Syntax:  synDeviceFirewallInterfaceSetting_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.InterfaceSetting.{i}.Status",
-	Syntax:  synDeviceFirewallInterfaceSetting_Status,
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.InterfaceSetting.{i}.Alias",
-	Syntax:  synDeviceFirewallInterfaceSetting_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.InterfaceSetting.{i}.Interface",
-	Syntax:  synDeviceFirewallInterfaceSetting_Interface,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.InterfaceSetting.{i}.IPv4SpoofingProtection",
-	Syntax:  synDeviceFirewallInterfaceSetting_IPv4SpoofingProtection,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.InterfaceSetting.{i}.IPv6SpoofingProtection",
-	Syntax:  synDeviceFirewallInterfaceSetting_IPv6SpoofingProtection,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.InterfaceSetting.{i}.IPv4AcceptICMPEchoRequest",
-	Syntax:  synDeviceFirewallInterfaceSetting_IPv4AcceptICMPEchoRequest,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.InterfaceSetting.{i}.IPv6AcceptICMPEchoRequest",
-	Syntax:  synDeviceFirewallInterfaceSetting_IPv6AcceptICMPEchoRequest,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.InterfaceSetting.{i}.IPv6PassThroughICMPEchoRequest",
-	Syntax:  synDeviceFirewallInterfaceSetting_IPv6PassThroughICMPEchoRequest,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.InterfaceSetting.{i}.StealthMode",
-	Syntax:  synDeviceFirewallInterfaceSetting_StealthMode,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LevelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.Level.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.Level.{i}.Alias",
-	Syntax:  synDeviceFirewallLevel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Level.{i}.Name",
-	Syntax:  synDeviceFirewallLevel_Name,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Level.{i}.Description",
-	Syntax:  synDeviceFirewallLevel_Description,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Level.{i}.Order",
-	Syntax:  synDeviceFirewallLevel_Order,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Level.{i}.Policies",
-	Syntax:  synDeviceFirewallLevel_Policies,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Level.{i}.Chain",
-	Syntax:  synDeviceFirewallLevel_Chain,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Level.{i}.PortMappingEnabled",
-	Syntax:  synDeviceFirewallLevel_PortMappingEnabled,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Level.{i}.DefaultPolicy",
-	Syntax:  synDeviceFirewallLevel_DefaultPolicy,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Level.{i}.DefaultLogPolicy",
-	Syntax:  synDeviceFirewallLevel_DefaultLogPolicy,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LogNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.Log.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.Log.{i}.Alias",
-	Syntax:  synDeviceFirewallLog_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Log.{i}.Enable",
-	Syntax:  synDeviceFirewallLog_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Log.{i}.Description",
-	Syntax:  synDeviceFirewallLog_Description,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Log.{i}.Severity",
-	Syntax:  synDeviceFirewallLog_Severity,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Log.{i}.Prefix",
-	Syntax:  synDeviceFirewallLog_Prefix,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Firewall.Log.{i}.Filter.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Log.{i}.Filter.Policy",
-	Syntax:  synDeviceFirewallLogFilter_Policy,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Log.{i}.Filter.SourceInterface",
-	Syntax:  synDeviceFirewallLogFilter_SourceInterface,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Log.{i}.Filter.DestinationInterface",
-	Syntax:  synDeviceFirewallLogFilter_DestinationInterface,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PinholeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.Pinhole.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.Pinhole.{i}.Alias",
-	Syntax:  synDeviceFirewallPinhole_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.Enable",
-	Syntax:  synDeviceFirewallPinhole_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Pinhole.{i}.Status",
-	Syntax:  synDeviceFirewallPinhole_Status,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Pinhole.{i}.Origin",
-	Syntax:  synDeviceFirewallPinhole_Origin,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.Description",
-	Syntax:  synDeviceFirewallPinhole_Description,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.Interface",
-	Syntax:  synDeviceFirewallPinhole_Interface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.LeaseDuration",
-	Syntax:  synDeviceFirewallPinhole_LeaseDuration,
-	Version: "2.17",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Firewall.Pinhole.{i}.RemainingLeaseTime",
-	Syntax:       synDeviceFirewallPinhole_RemainingLeaseTime,
-	Version:      "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.SourcePort",
-	Syntax:  synDeviceFirewallPinhole_SourcePort,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.SourcePortRangeMax",
-	Syntax:  synDeviceFirewallPinhole_SourcePortRangeMax,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.DestPort",
-	Syntax:  synDeviceFirewallPinhole_DestPort,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.DestPortRangeMax",
-	Syntax:  synDeviceFirewallPinhole_DestPortRangeMax,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.IPVersion",
-	Syntax:  synDeviceFirewallPinhole_IPVersion,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.Protocol",
-	Syntax:  synDeviceFirewallPinhole_Protocol,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.SourcePrefixes",
-	Syntax:  synDeviceFirewallPinhole_SourcePrefixes,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.DestIP",
-	Syntax:  synDeviceFirewallPinhole_DestIP,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.DestMACAddress",
-	Syntax:  synDeviceFirewallPinhole_DestMACAddress,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.ScheduleRef",
-	Syntax:  synDeviceFirewallPinhole_ScheduleRef,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.Log",
-	Syntax:  synDeviceFirewallPinhole_Log,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Pinhole.{i}.LogRef",
-	Syntax:  synDeviceFirewallPinhole_LogRef,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PolicyNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.Policy.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.Policy.{i}.Alias",
-	Syntax:  synDeviceFirewallPolicy_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Policy.{i}.Enable",
-	Syntax:  synDeviceFirewallPolicy_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Policy.{i}.Status",
-	Syntax:  synDeviceFirewallPolicy_Status,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Policy.{i}.Chain",
-	Syntax:  synDeviceFirewallPolicy_Chain,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Policy.{i}.TargetChain",
-	Syntax:  synDeviceFirewallPolicy_TargetChain,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Policy.{i}.SourceInterface",
-	Syntax:  synDeviceFirewallPolicy_SourceInterface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Policy.{i}.DestinationInterface",
-	Syntax:  synDeviceFirewallPolicy_DestinationInterface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Policy.{i}.IPVersion",
-	Syntax:  synDeviceFirewallPolicy_IPVersion,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Policy.{i}.ReverseChain",
-	Syntax:  synDeviceFirewallPolicy_ReverseChain,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Policy.{i}.ReverseTargetChain",
-	Syntax:  synDeviceFirewallPolicy_ReverseTargetChain,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Policy.{i}.Log",
-	Syntax:  synDeviceFirewallPolicy_Log,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Policy.{i}.LogRef",
-	Syntax:  synDeviceFirewallPolicy_LogRef,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServiceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.Service.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface", "DestPort", "Protocol", "SourcePrefixes"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.Service.{i}.Alias",
-	Syntax:  synDeviceFirewallService_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Service.{i}.Enable",
-	Syntax:  synDeviceFirewallService_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Service.{i}.Status",
-	Syntax:  synDeviceFirewallService_Status,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Service.{i}.Interface",
-	Syntax:  synDeviceFirewallService_Interface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Service.{i}.DestPort",
-	Syntax:  synDeviceFirewallService_DestPort,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Service.{i}.IPVersion",
-	Syntax:  synDeviceFirewallService_IPVersion,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Service.{i}.Protocol",
-	Syntax:  synDeviceFirewallService_Protocol,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Service.{i}.ICMPType",
-	Syntax:  synDeviceFirewallService_ICMPType,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Service.{i}.SourcePrefixes",
-	Syntax:  synDeviceFirewallService_SourcePrefixes,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Service.{i}.Action",
-	Syntax:  synDeviceFirewallService_Action,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Service.{i}.Log",
-	Syntax:  synDeviceFirewallService_Log,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Service.{i}.LogRef",
-	Syntax:  synDeviceFirewallService_LogRef,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SetNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.Set.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.18",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.Set.{i}.Alias",
-	Syntax:  synDeviceFirewallSet_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Set.{i}.Enable",
-	Syntax:  synDeviceFirewallSet_Enable,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Set.{i}.Origin",
-	Syntax:  synDeviceFirewallSet_Origin,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Set.{i}.Name",
-	Syntax:  synDeviceFirewallSet_Name,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Set.{i}.Type",
-	Syntax:  synDeviceFirewallSet_Type,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Set.{i}.IPVersion",
-	Syntax:  synDeviceFirewallSet_IPVersion,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Firewall.Set.{i}.RuleNumberOfEntries",
-	Syntax:  synDeviceFirewallSet_RuleNumberOfEntries,
-	Version: "2.18",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RuleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Firewall.Set.{i}.Rule.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.18",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Firewall.Set.{i}.Rule.{i}.Alias",
-	Syntax:  synDeviceFirewallSetRule_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Set.{i}.Rule.{i}.Exclude",
-	Syntax:  synDeviceFirewallSetRule_Exclude,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Set.{i}.Rule.{i}.IPAddressList",
-	Syntax:  synDeviceFirewallSetRule_IPAddressList,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Set.{i}.Rule.{i}.MACAddressList",
-	Syntax:  synDeviceFirewallSetRule_MACAddressList,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Firewall.Set.{i}.Rule.{i}.PortList",
-	Syntax:  synDeviceFirewallSetRule_PortList,
-	Version: "2.18",
-}}
+	IPAddressList model.ReadWriteParam[[]string] `dm:"s"`
 
-// DeviceFirewallImpl is what a device implements for Device.Firewall; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallImpl to implement only some methods.
-type DeviceFirewallImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Config(inst []uint32) (DeviceFirewallConfig, error)
-	SetConfig(inst []uint32, v DeviceFirewallConfig) error
-	AdvancedLevel(inst []uint32) (string, error)
-	SetAdvancedLevel(inst []uint32, v string) error
-	PolicyLevel(inst []uint32) (string, error)
-	SetPolicyLevel(inst []uint32, v string) error
-	Type(inst []uint32) (DeviceFirewallType, error)
-	Version(inst []uint32) (string, error)
-	LastChange(inst []uint32) (time.Time, error)
-	LevelNumberOfEntries(inst []uint32) (uint32, error)
-	ChainNumberOfEntries(inst []uint32) (uint32, error)
-	DMZNumberOfEntries(inst []uint32) (uint32, error)
-	ServiceNumberOfEntries(inst []uint32) (uint32, error)
-	PinholeNumberOfEntries(inst []uint32) (uint32, error)
-	PolicyNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
-	SetNumberOfEntries(inst []uint32) (uint32, error)
-	LogNumberOfEntries(inst []uint32) (uint32, error)
-	ChainInstances(inst []uint32) []uint32
-	AddChain(inst []uint32) (uint32, error)
-	DeleteChain(inst []uint32, i uint32) error
-	DMZInstances(inst []uint32) []uint32
-	AddDMZ(inst []uint32) (uint32, error)
-	DeleteDMZ(inst []uint32, i uint32) error
-	InterfaceSettingInstances(inst []uint32) []uint32
-	AddInterfaceSetting(inst []uint32) (uint32, error)
-	DeleteInterfaceSetting(inst []uint32, i uint32) error
-	LevelInstances(inst []uint32) []uint32
-	AddLevel(inst []uint32) (uint32, error)
-	DeleteLevel(inst []uint32, i uint32) error
-	LogInstances(inst []uint32) []uint32
-	AddLog(inst []uint32) (uint32, error)
-	DeleteLog(inst []uint32, i uint32) error
-	PinholeInstances(inst []uint32) []uint32
-	AddPinhole(inst []uint32) (uint32, error)
-	DeletePinhole(inst []uint32, i uint32) error
-	PolicyInstances(inst []uint32) []uint32
-	AddPolicy(inst []uint32) (uint32, error)
-	DeletePolicy(inst []uint32, i uint32) error
-	ServiceInstances(inst []uint32) []uint32
-	AddService(inst []uint32) (uint32, error)
-	DeleteService(inst []uint32, i uint32) error
-	SetInstances(inst []uint32) []uint32
-	AddSet(inst []uint32) (uint32, error)
-	DeleteSet(inst []uint32, i uint32) error
-}
+	MACAddressList model.ReadWriteParam[[]string] `dm:"s"`
 
-// UnimplementedDeviceFirewallImpl implements DeviceFirewallImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallImpl struct{}
-
-func (UnimplementedDeviceFirewallImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) Config(inst []uint32) (DeviceFirewallConfig, error) {
-	var zero DeviceFirewallConfig
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) SetConfig(inst []uint32, v DeviceFirewallConfig) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) AdvancedLevel(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) SetAdvancedLevel(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) PolicyLevel(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) SetPolicyLevel(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) Type(inst []uint32) (DeviceFirewallType, error) {
-	var zero DeviceFirewallType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) LastChange(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) LevelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) ChainNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DMZNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) PinholeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) PolicyNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) SetNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) LogNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) ChainInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallImpl) AddChain(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DeleteChain(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DMZInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallImpl) AddDMZ(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DeleteDMZ(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) LevelInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallImpl) AddLevel(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DeleteLevel(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) LogInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallImpl) AddLog(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DeleteLog(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) PinholeInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallImpl) AddPinhole(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DeletePinhole(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) PolicyInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallImpl) AddPolicy(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DeletePolicy(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) ServiceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallImpl) AddService(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DeleteService(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) SetInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallImpl) AddSet(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallImpl) DeleteSet(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallChainImpl is what a device implements for Device.Firewall.Chain.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallChainImpl to implement only some methods.
-type DeviceFirewallChainImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Creator(inst []uint32) (DeviceFirewallChainCreator, error)
-	RuleNumberOfEntries(inst []uint32) (uint32, error)
-	RuleInstances(inst []uint32) []uint32
-	AddRule(inst []uint32) (uint32, error)
-	DeleteRule(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceFirewallChainImpl implements DeviceFirewallChainImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallChainImpl struct{}
-
-func (UnimplementedDeviceFirewallChainImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainImpl) Creator(inst []uint32) (DeviceFirewallChainCreator, error) {
-	var zero DeviceFirewallChainCreator
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainImpl) RuleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainImpl) RuleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallChainImpl) AddRule(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainImpl) DeleteRule(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallChainRuleImpl is what a device implements for Device.Firewall.Chain.{i}.Rule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallChainRuleImpl to implement only some methods.
-type DeviceFirewallChainRuleImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceFirewallChainRuleStatus, error)
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	Target(inst []uint32) (DeviceFirewallChainRuleTarget, error)
-	SetTarget(inst []uint32, v DeviceFirewallChainRuleTarget) error
-	TargetChain(inst []uint32) (string, error)
-	SetTargetChain(inst []uint32, v string) error
-	Log(inst []uint32) (bool, error)
-	SetLog(inst []uint32, v bool) error
-	LogRef(inst []uint32) ([]string, error)
-	SetLogRef(inst []uint32, v []string) error
-	CreationDate(inst []uint32) (time.Time, error)
-	ExpiryDate(inst []uint32) (time.Time, error)
-	SetExpiryDate(inst []uint32, v time.Time) error
-	SourceInterface(inst []uint32) (string, error)
-	SetSourceInterface(inst []uint32, v string) error
-	SourceInterfaceExclude(inst []uint32) (bool, error)
-	SetSourceInterfaceExclude(inst []uint32, v bool) error
-	SourceAllInterfaces(inst []uint32) (bool, error)
-	SetSourceAllInterfaces(inst []uint32, v bool) error
-	DestInterface(inst []uint32) (string, error)
-	SetDestInterface(inst []uint32, v string) error
-	DestInterfaceExclude(inst []uint32) (bool, error)
-	SetDestInterfaceExclude(inst []uint32, v bool) error
-	DestAllInterfaces(inst []uint32) (bool, error)
-	SetDestAllInterfaces(inst []uint32, v bool) error
-	IPVersion(inst []uint32) (int32, error)
-	SetIPVersion(inst []uint32, v int32) error
-	DestIP(inst []uint32) (string, error)
-	SetDestIP(inst []uint32, v string) error
-	DestMask(inst []uint32) (string, error)
-	SetDestMask(inst []uint32, v string) error
-	DestIPExclude(inst []uint32) (bool, error)
-	SetDestIPExclude(inst []uint32, v bool) error
-	DestMatchSet(inst []uint32) (string, error)
-	SetDestMatchSet(inst []uint32, v string) error
-	DestMatchSetExclude(inst []uint32) (string, error)
-	SetDestMatchSetExclude(inst []uint32, v string) error
-	SourceIP(inst []uint32) (string, error)
-	SetSourceIP(inst []uint32, v string) error
-	SourceMask(inst []uint32) (string, error)
-	SetSourceMask(inst []uint32, v string) error
-	SourceIPExclude(inst []uint32) (bool, error)
-	SetSourceIPExclude(inst []uint32, v bool) error
-	SourceMatchSet(inst []uint32) (string, error)
-	SetSourceMatchSet(inst []uint32, v string) error
-	SourceMatchSetExclude(inst []uint32) (string, error)
-	SetSourceMatchSetExclude(inst []uint32, v string) error
-	Protocol(inst []uint32) (int32, error)
-	SetProtocol(inst []uint32, v int32) error
-	ProtocolExclude(inst []uint32) (bool, error)
-	SetProtocolExclude(inst []uint32, v bool) error
-	DestPort(inst []uint32) (int32, error)
-	SetDestPort(inst []uint32, v int32) error
-	DestPortRangeMax(inst []uint32) (int32, error)
-	SetDestPortRangeMax(inst []uint32, v int32) error
-	DestPortExclude(inst []uint32) (bool, error)
-	SetDestPortExclude(inst []uint32, v bool) error
-	SourcePort(inst []uint32) (int32, error)
-	SetSourcePort(inst []uint32, v int32) error
-	SourcePortRangeMax(inst []uint32) (int32, error)
-	SetSourcePortRangeMax(inst []uint32, v int32) error
-	SourcePortExclude(inst []uint32) (bool, error)
-	SetSourcePortExclude(inst []uint32, v bool) error
-	DSCP(inst []uint32) (int32, error)
-	SetDSCP(inst []uint32, v int32) error
-	DSCPExclude(inst []uint32) (bool, error)
-	SetDSCPExclude(inst []uint32, v bool) error
-	ConnectionState(inst []uint32) ([]DeviceFirewallChainRuleConnectionState, error)
-	SetConnectionState(inst []uint32, v []DeviceFirewallChainRuleConnectionState) error
-	SourceMAC(inst []uint32) (string, error)
-	SetSourceMAC(inst []uint32, v string) error
-	SourceMACExclude(inst []uint32) (bool, error)
-	SetSourceMACExclude(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceFirewallChainRuleImpl implements DeviceFirewallChainRuleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallChainRuleImpl struct{}
-
-func (UnimplementedDeviceFirewallChainRuleImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) Status(inst []uint32) (DeviceFirewallChainRuleStatus, error) {
-	var zero DeviceFirewallChainRuleStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) Target(inst []uint32) (DeviceFirewallChainRuleTarget, error) {
-	var zero DeviceFirewallChainRuleTarget
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetTarget(inst []uint32, v DeviceFirewallChainRuleTarget) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) TargetChain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetTargetChain(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) Log(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetLog(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) LogRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetLogRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) CreationDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) ExpiryDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetExpiryDate(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourceInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourceInterfaceExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceInterfaceExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourceAllInterfaces(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceAllInterfaces(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestInterfaceExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestInterfaceExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestAllInterfaces(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestAllInterfaces(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) IPVersion(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetIPVersion(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestIPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestIPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestMatchSet(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestMatchSet(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestMatchSetExclude(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestMatchSetExclude(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourceIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourceMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourceIPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceIPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourceMatchSet(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceMatchSet(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourceMatchSetExclude(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceMatchSetExclude(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) Protocol(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetProtocol(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) ProtocolExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetProtocolExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestPort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestPort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestPortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DestPortExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDestPortExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourcePort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourcePort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourcePortExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourcePortExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DSCP(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDSCP(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) DSCPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetDSCPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) ConnectionState(inst []uint32) ([]DeviceFirewallChainRuleConnectionState, error) {
-	var zero []DeviceFirewallChainRuleConnectionState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetConnectionState(inst []uint32, v []DeviceFirewallChainRuleConnectionState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourceMAC(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceMAC(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SourceMACExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceMACExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallConnectionTrackingImpl is what a device implements for Device.Firewall.ConnectionTracking; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallConnectionTrackingImpl to implement only some methods.
-type DeviceFirewallConnectionTrackingImpl interface{}
-
-// UnimplementedDeviceFirewallConnectionTrackingImpl implements DeviceFirewallConnectionTrackingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallConnectionTrackingImpl struct{}
-
-// DeviceFirewallConnectionTrackingFTPImpl is what a device implements for Device.Firewall.ConnectionTracking.FTP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallConnectionTrackingFTPImpl to implement only some methods.
-type DeviceFirewallConnectionTrackingFTPImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Ports(inst []uint32) ([]int32, error)
-	SetPorts(inst []uint32, v []int32) error
-	Loose(inst []uint32) (bool, error)
-	SetLoose(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceFirewallConnectionTrackingFTPImpl implements DeviceFirewallConnectionTrackingFTPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallConnectionTrackingFTPImpl struct{}
-
-func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) Ports(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) SetPorts(inst []uint32, v []int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) Loose(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) SetLoose(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallConnectionTrackingH323Impl is what a device implements for Device.Firewall.ConnectionTracking.H323; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallConnectionTrackingH323Impl to implement only some methods.
-type DeviceFirewallConnectionTrackingH323Impl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	RegistrationRequestTTL(inst []uint32) (uint32, error)
-	SetRegistrationRequestTTL(inst []uint32, v uint32) error
-	GKRoutedOnly(inst []uint32) (bool, error)
-	SetGKRoutedOnly(inst []uint32, v bool) error
-	CallForwardFilter(inst []uint32) (bool, error)
-	SetCallForwardFilter(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceFirewallConnectionTrackingH323Impl implements DeviceFirewallConnectionTrackingH323Impl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallConnectionTrackingH323Impl struct{}
-
-func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) RegistrationRequestTTL(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) SetRegistrationRequestTTL(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) GKRoutedOnly(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) SetGKRoutedOnly(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) CallForwardFilter(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) SetCallForwardFilter(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallConnectionTrackingIRCImpl is what a device implements for Device.Firewall.ConnectionTracking.IRC; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallConnectionTrackingIRCImpl to implement only some methods.
-type DeviceFirewallConnectionTrackingIRCImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Ports(inst []uint32) ([]int32, error)
-	SetPorts(inst []uint32, v []int32) error
-	MAXDCCChannels(inst []uint32) (uint32, error)
-	SetMAXDCCChannels(inst []uint32, v uint32) error
-	DCCTimeout(inst []uint32) (uint32, error)
-	SetDCCTimeout(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceFirewallConnectionTrackingIRCImpl implements DeviceFirewallConnectionTrackingIRCImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallConnectionTrackingIRCImpl struct{}
-
-func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) Ports(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) SetPorts(inst []uint32, v []int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) MAXDCCChannels(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) SetMAXDCCChannels(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) DCCTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) SetDCCTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallConnectionTrackingPPTPImpl is what a device implements for Device.Firewall.ConnectionTracking.PPTP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallConnectionTrackingPPTPImpl to implement only some methods.
-type DeviceFirewallConnectionTrackingPPTPImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceFirewallConnectionTrackingPPTPImpl implements DeviceFirewallConnectionTrackingPPTPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallConnectionTrackingPPTPImpl struct{}
-
-func (UnimplementedDeviceFirewallConnectionTrackingPPTPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingPPTPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallConnectionTrackingSIPImpl is what a device implements for Device.Firewall.ConnectionTracking.SIP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallConnectionTrackingSIPImpl to implement only some methods.
-type DeviceFirewallConnectionTrackingSIPImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Ports(inst []uint32) ([]int32, error)
-	SetPorts(inst []uint32, v []int32) error
-	DirectMedia(inst []uint32) (bool, error)
-	SetDirectMedia(inst []uint32, v bool) error
-	DirectSignaling(inst []uint32) (bool, error)
-	SetDirectSignaling(inst []uint32, v bool) error
-	ExternalMedia(inst []uint32) (bool, error)
-	SetExternalMedia(inst []uint32, v bool) error
-	TimeOut(inst []uint32) (uint32, error)
-	SetTimeOut(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceFirewallConnectionTrackingSIPImpl implements DeviceFirewallConnectionTrackingSIPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallConnectionTrackingSIPImpl struct{}
-
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) Ports(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetPorts(inst []uint32, v []int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) DirectMedia(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetDirectMedia(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) DirectSignaling(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetDirectSignaling(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) ExternalMedia(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetExternalMedia(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) TimeOut(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetTimeOut(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallConnectionTrackingTFTPImpl is what a device implements for Device.Firewall.ConnectionTracking.TFTP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallConnectionTrackingTFTPImpl to implement only some methods.
-type DeviceFirewallConnectionTrackingTFTPImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Ports(inst []uint32) ([]int32, error)
-	SetPorts(inst []uint32, v []int32) error
-}
-
-// UnimplementedDeviceFirewallConnectionTrackingTFTPImpl implements DeviceFirewallConnectionTrackingTFTPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallConnectionTrackingTFTPImpl struct{}
-
-func (UnimplementedDeviceFirewallConnectionTrackingTFTPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingTFTPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingTFTPImpl) Ports(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallConnectionTrackingTFTPImpl) SetPorts(inst []uint32, v []int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallDMZImpl is what a device implements for Device.Firewall.DMZ.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallDMZImpl to implement only some methods.
-type DeviceFirewallDMZImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceFirewallDMZStatus, error)
-	Origin(inst []uint32) (DeviceFirewallDMZOrigin, error)
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	LeaseDuration(inst []uint32) (uint32, error)
-	SetLeaseDuration(inst []uint32, v uint32) error
-	RemainingLeaseTime(inst []uint32) (uint32, error)
-	DestIP(inst []uint32) (string, error)
-	SetDestIP(inst []uint32, v string) error
-	SourcePrefix(inst []uint32) (string, error)
-	SetSourcePrefix(inst []uint32, v string) error
-	Log(inst []uint32) (bool, error)
-	SetLog(inst []uint32, v bool) error
-	LogRef(inst []uint32) ([]string, error)
-	SetLogRef(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceFirewallDMZImpl implements DeviceFirewallDMZImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallDMZImpl struct{}
-
-func (UnimplementedDeviceFirewallDMZImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) Status(inst []uint32) (DeviceFirewallDMZStatus, error) {
-	var zero DeviceFirewallDMZStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) Origin(inst []uint32) (DeviceFirewallDMZOrigin, error) {
-	var zero DeviceFirewallDMZOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) LeaseDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) SetLeaseDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) RemainingLeaseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) DestIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) SetDestIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) SourcePrefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) SetSourcePrefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) Log(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) SetLog(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) LogRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallDMZImpl) SetLogRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallInterfaceSettingImpl is what a device implements for Device.Firewall.InterfaceSetting.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallInterfaceSettingImpl to implement only some methods.
-type DeviceFirewallInterfaceSettingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceFirewallInterfaceSettingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	IPv4SpoofingProtection(inst []uint32) (bool, error)
-	SetIPv4SpoofingProtection(inst []uint32, v bool) error
-	IPv6SpoofingProtection(inst []uint32) (bool, error)
-	SetIPv6SpoofingProtection(inst []uint32, v bool) error
-	IPv4AcceptICMPEchoRequest(inst []uint32) (bool, error)
-	SetIPv4AcceptICMPEchoRequest(inst []uint32, v bool) error
-	IPv6AcceptICMPEchoRequest(inst []uint32) (bool, error)
-	SetIPv6AcceptICMPEchoRequest(inst []uint32, v bool) error
-	IPv6PassThroughICMPEchoRequest(inst []uint32) (bool, error)
-	SetIPv6PassThroughICMPEchoRequest(inst []uint32, v bool) error
-	StealthMode(inst []uint32) (bool, error)
-	SetStealthMode(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceFirewallInterfaceSettingImpl implements DeviceFirewallInterfaceSettingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallInterfaceSettingImpl struct{}
-
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) Status(inst []uint32) (DeviceFirewallInterfaceSettingStatus, error) {
-	var zero DeviceFirewallInterfaceSettingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) IPv4SpoofingProtection(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetIPv4SpoofingProtection(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) IPv6SpoofingProtection(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetIPv6SpoofingProtection(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) IPv4AcceptICMPEchoRequest(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetIPv4AcceptICMPEchoRequest(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) IPv6AcceptICMPEchoRequest(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetIPv6AcceptICMPEchoRequest(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) IPv6PassThroughICMPEchoRequest(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetIPv6PassThroughICMPEchoRequest(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) StealthMode(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetStealthMode(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallLevelImpl is what a device implements for Device.Firewall.Level.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallLevelImpl to implement only some methods.
-type DeviceFirewallLevelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Policies(inst []uint32) ([]string, error)
-	SetPolicies(inst []uint32, v []string) error
-	Chain(inst []uint32) (string, error)
-	PortMappingEnabled(inst []uint32) (bool, error)
-	SetPortMappingEnabled(inst []uint32, v bool) error
-	DefaultPolicy(inst []uint32) (DeviceFirewallLevelDefaultPolicy, error)
-	SetDefaultPolicy(inst []uint32, v DeviceFirewallLevelDefaultPolicy) error
-	DefaultLogPolicy(inst []uint32) (bool, error)
-	SetDefaultLogPolicy(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceFirewallLevelImpl implements DeviceFirewallLevelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallLevelImpl struct{}
-
-func (UnimplementedDeviceFirewallLevelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) Policies(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) SetPolicies(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) Chain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) PortMappingEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) SetPortMappingEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) DefaultPolicy(inst []uint32) (DeviceFirewallLevelDefaultPolicy, error) {
-	var zero DeviceFirewallLevelDefaultPolicy
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) SetDefaultPolicy(inst []uint32, v DeviceFirewallLevelDefaultPolicy) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) DefaultLogPolicy(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLevelImpl) SetDefaultLogPolicy(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallLogImpl is what a device implements for Device.Firewall.Log.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallLogImpl to implement only some methods.
-type DeviceFirewallLogImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	Severity(inst []uint32) (DeviceFirewallLogSeverity, error)
-	SetSeverity(inst []uint32, v DeviceFirewallLogSeverity) error
-	Prefix(inst []uint32) (string, error)
-	SetPrefix(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceFirewallLogImpl implements DeviceFirewallLogImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallLogImpl struct{}
-
-func (UnimplementedDeviceFirewallLogImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogImpl) Severity(inst []uint32) (DeviceFirewallLogSeverity, error) {
-	var zero DeviceFirewallLogSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogImpl) SetSeverity(inst []uint32, v DeviceFirewallLogSeverity) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogImpl) Prefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogImpl) SetPrefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallLogFilterImpl is what a device implements for Device.Firewall.Log.{i}.Filter; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallLogFilterImpl to implement only some methods.
-type DeviceFirewallLogFilterImpl interface {
-	Policy(inst []uint32) (DeviceFirewallLogFilterPolicy, error)
-	SetPolicy(inst []uint32, v DeviceFirewallLogFilterPolicy) error
-	SourceInterface(inst []uint32) (string, error)
-	SetSourceInterface(inst []uint32, v string) error
-	DestinationInterface(inst []uint32) (string, error)
-	SetDestinationInterface(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceFirewallLogFilterImpl implements DeviceFirewallLogFilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallLogFilterImpl struct{}
-
-func (UnimplementedDeviceFirewallLogFilterImpl) Policy(inst []uint32) (DeviceFirewallLogFilterPolicy, error) {
-	var zero DeviceFirewallLogFilterPolicy
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogFilterImpl) SetPolicy(inst []uint32, v DeviceFirewallLogFilterPolicy) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogFilterImpl) SourceInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogFilterImpl) SetSourceInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogFilterImpl) DestinationInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallLogFilterImpl) SetDestinationInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallPinholeImpl is what a device implements for Device.Firewall.Pinhole.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallPinholeImpl to implement only some methods.
-type DeviceFirewallPinholeImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceFirewallPinholeStatus, error)
-	Origin(inst []uint32) (DeviceFirewallPinholeOrigin, error)
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	LeaseDuration(inst []uint32) (uint32, error)
-	SetLeaseDuration(inst []uint32, v uint32) error
-	RemainingLeaseTime(inst []uint32) (uint32, error)
-	SourcePort(inst []uint32) (int32, error)
-	SetSourcePort(inst []uint32, v int32) error
-	SourcePortRangeMax(inst []uint32) (int32, error)
-	SetSourcePortRangeMax(inst []uint32, v int32) error
-	DestPort(inst []uint32) (int32, error)
-	SetDestPort(inst []uint32, v int32) error
-	DestPortRangeMax(inst []uint32) (int32, error)
-	SetDestPortRangeMax(inst []uint32, v int32) error
-	IPVersion(inst []uint32) (int32, error)
-	SetIPVersion(inst []uint32, v int32) error
-	Protocol(inst []uint32) ([]int32, error)
-	SetProtocol(inst []uint32, v []int32) error
-	SourcePrefixes(inst []uint32) ([]string, error)
-	SetSourcePrefixes(inst []uint32, v []string) error
-	DestIP(inst []uint32) (string, error)
-	SetDestIP(inst []uint32, v string) error
-	DestMACAddress(inst []uint32) (string, error)
-	SetDestMACAddress(inst []uint32, v string) error
-	ScheduleRef(inst []uint32) ([]string, error)
-	SetScheduleRef(inst []uint32, v []string) error
-	Log(inst []uint32) (bool, error)
-	SetLog(inst []uint32, v bool) error
-	LogRef(inst []uint32) ([]string, error)
-	SetLogRef(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceFirewallPinholeImpl implements DeviceFirewallPinholeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallPinholeImpl struct{}
-
-func (UnimplementedDeviceFirewallPinholeImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) Status(inst []uint32) (DeviceFirewallPinholeStatus, error) {
-	var zero DeviceFirewallPinholeStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) Origin(inst []uint32) (DeviceFirewallPinholeOrigin, error) {
-	var zero DeviceFirewallPinholeOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) LeaseDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetLeaseDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) RemainingLeaseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SourcePort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetSourcePort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) DestPort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetDestPort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) DestPortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) IPVersion(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetIPVersion(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) Protocol(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetProtocol(inst []uint32, v []int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SourcePrefixes(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetSourcePrefixes(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) DestIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetDestIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) DestMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetDestMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) ScheduleRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetScheduleRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) Log(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetLog(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) LogRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPinholeImpl) SetLogRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallPolicyImpl is what a device implements for Device.Firewall.Policy.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallPolicyImpl to implement only some methods.
-type DeviceFirewallPolicyImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceFirewallPolicyStatus, error)
-	Chain(inst []uint32) (string, error)
-	SetChain(inst []uint32, v string) error
-	TargetChain(inst []uint32) (DeviceFirewallPolicyTargetChain, error)
-	SetTargetChain(inst []uint32, v DeviceFirewallPolicyTargetChain) error
-	SourceInterface(inst []uint32) (string, error)
-	SetSourceInterface(inst []uint32, v string) error
-	DestinationInterface(inst []uint32) (string, error)
-	SetDestinationInterface(inst []uint32, v string) error
-	IPVersion(inst []uint32) (int32, error)
-	SetIPVersion(inst []uint32, v int32) error
-	ReverseChain(inst []uint32) (string, error)
-	SetReverseChain(inst []uint32, v string) error
-	ReverseTargetChain(inst []uint32) (DeviceFirewallPolicyReverseTargetChain, error)
-	SetReverseTargetChain(inst []uint32, v DeviceFirewallPolicyReverseTargetChain) error
-	Log(inst []uint32) (bool, error)
-	SetLog(inst []uint32, v bool) error
-	LogRef(inst []uint32) ([]string, error)
-	SetLogRef(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceFirewallPolicyImpl implements DeviceFirewallPolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallPolicyImpl struct{}
-
-func (UnimplementedDeviceFirewallPolicyImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) Status(inst []uint32) (DeviceFirewallPolicyStatus, error) {
-	var zero DeviceFirewallPolicyStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) Chain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetChain(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) TargetChain(inst []uint32) (DeviceFirewallPolicyTargetChain, error) {
-	var zero DeviceFirewallPolicyTargetChain
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetTargetChain(inst []uint32, v DeviceFirewallPolicyTargetChain) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SourceInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetSourceInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) DestinationInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetDestinationInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) IPVersion(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetIPVersion(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) ReverseChain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetReverseChain(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) ReverseTargetChain(inst []uint32) (DeviceFirewallPolicyReverseTargetChain, error) {
-	var zero DeviceFirewallPolicyReverseTargetChain
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetReverseTargetChain(inst []uint32, v DeviceFirewallPolicyReverseTargetChain) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) Log(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetLog(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) LogRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallPolicyImpl) SetLogRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallServiceImpl is what a device implements for Device.Firewall.Service.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallServiceImpl to implement only some methods.
-type DeviceFirewallServiceImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceFirewallServiceStatus, error)
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	DestPort(inst []uint32) ([]int32, error)
-	SetDestPort(inst []uint32, v []int32) error
-	IPVersion(inst []uint32) (int32, error)
-	SetIPVersion(inst []uint32, v int32) error
-	Protocol(inst []uint32) ([]int32, error)
-	SetProtocol(inst []uint32, v []int32) error
-	ICMPType(inst []uint32) (int32, error)
-	SetICMPType(inst []uint32, v int32) error
-	SourcePrefixes(inst []uint32) ([]string, error)
-	SetSourcePrefixes(inst []uint32, v []string) error
-	Action(inst []uint32) (DeviceFirewallServiceAction, error)
-	SetAction(inst []uint32, v DeviceFirewallServiceAction) error
-	Log(inst []uint32) (bool, error)
-	SetLog(inst []uint32, v bool) error
-	LogRef(inst []uint32) ([]string, error)
-	SetLogRef(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceFirewallServiceImpl implements DeviceFirewallServiceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallServiceImpl struct{}
-
-func (UnimplementedDeviceFirewallServiceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) Status(inst []uint32) (DeviceFirewallServiceStatus, error) {
-	var zero DeviceFirewallServiceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) DestPort(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetDestPort(inst []uint32, v []int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) IPVersion(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetIPVersion(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) Protocol(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetProtocol(inst []uint32, v []int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) ICMPType(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetICMPType(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SourcePrefixes(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetSourcePrefixes(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) Action(inst []uint32) (DeviceFirewallServiceAction, error) {
-	var zero DeviceFirewallServiceAction
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetAction(inst []uint32, v DeviceFirewallServiceAction) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) Log(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetLog(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) LogRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallServiceImpl) SetLogRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallSetImpl is what a device implements for Device.Firewall.Set.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallSetImpl to implement only some methods.
-type DeviceFirewallSetImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Origin(inst []uint32) (DeviceFirewallSetOrigin, error)
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Type(inst []uint32) (DeviceFirewallSetType, error)
-	SetType(inst []uint32, v DeviceFirewallSetType) error
-	IPVersion(inst []uint32) (int32, error)
-	SetIPVersion(inst []uint32, v int32) error
-	RuleNumberOfEntries(inst []uint32) (uint32, error)
-	RuleInstances(inst []uint32) []uint32
-	AddRule(inst []uint32) (uint32, error)
-	DeleteRule(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceFirewallSetImpl implements DeviceFirewallSetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallSetImpl struct{}
-
-func (UnimplementedDeviceFirewallSetImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) Origin(inst []uint32) (DeviceFirewallSetOrigin, error) {
-	var zero DeviceFirewallSetOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) Type(inst []uint32) (DeviceFirewallSetType, error) {
-	var zero DeviceFirewallSetType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) SetType(inst []uint32, v DeviceFirewallSetType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) IPVersion(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) SetIPVersion(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) RuleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) RuleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceFirewallSetImpl) AddRule(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetImpl) DeleteRule(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceFirewallSetRuleImpl is what a device implements for Device.Firewall.Set.{i}.Rule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFirewallSetRuleImpl to implement only some methods.
-type DeviceFirewallSetRuleImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Exclude(inst []uint32) (bool, error)
-	SetExclude(inst []uint32, v bool) error
-	IPAddressList(inst []uint32) ([]string, error)
-	SetIPAddressList(inst []uint32, v []string) error
-	MACAddressList(inst []uint32) ([]string, error)
-	SetMACAddressList(inst []uint32, v []string) error
-	PortList(inst []uint32) ([]string, error)
-	SetPortList(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceFirewallSetRuleImpl implements DeviceFirewallSetRuleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFirewallSetRuleImpl struct{}
-
-func (UnimplementedDeviceFirewallSetRuleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetRuleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetRuleImpl) Exclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetRuleImpl) SetExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetRuleImpl) IPAddressList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetRuleImpl) SetIPAddressList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetRuleImpl) MACAddressList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetRuleImpl) SetMACAddressList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetRuleImpl) PortList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFirewallSetRuleImpl) SetPortList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
+	PortList model.ReadWriteParam[[]string] `dm:"s"`
 }

@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceFWE_LinkNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceFWE holds the values of Device.FWE. (object, readOnly, since 2.14)
+// DeviceFWE holds the values of Device.FWE. (object, readOnly, since 2.14).
 type DeviceFWE struct {
-	// LinkNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	LinkNumberOfEntries uint32 `cwmp:"LinkNumberOfEntries"`
-	// Device.FWE.Link.{i}. instances by instance number
-	Link map[uint32]*DeviceFWELink `cwmp:"Link.{i}."`
+	LinkNumberOfEntries uint32 `json:"LinkNumberOfEntries,omitzero"`
+
+	Link map[uint32]*DeviceFWELink `json:"Link,omitzero"`
 }
 
-// AddLink creates instance i of Device.FWE.Link.{i}. (replacing any) and returns it
+// AddLink creates instance i (replacing any) and returns it.
 func (o *DeviceFWE) AddLink(i uint32) *DeviceFWELink {
 	if o.Link == nil {
 		o.Link = map[uint32]*DeviceFWELink{}
@@ -29,697 +21,157 @@ func (o *DeviceFWE) AddLink(i uint32) *DeviceFWELink {
 	o.Link[i] = x
 	return x
 }
-
-// GetLink returns instance i of Device.FWE.Link.{i}.
-func (o *DeviceFWE) GetLink(i uint32) (*DeviceFWELink, bool) {
-	x, ok := o.Link[i]
-	return x, ok
-}
-
-// DeleteLink removes instance i of Device.FWE.Link.{i}.
-func (o *DeviceFWE) DeleteLink(i uint32) {
-	delete(o.Link, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFWE) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFWE) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceFWE) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Link) {
-		o.Link[i].ValidateAt(prefix+"Link."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Link[i].ValidateAt(c, model.InstanceOf(p, "Link.", i))
 	}
 }
 
 // DeviceFWEPath is the typed path of Device.FWE.
 type DeviceFWEPath struct {
-	obj                 model.ObjectPath
-	LinkNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	LinkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFWEPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFWEPath(prefix string) DeviceFWEPath {
-	p := &prefix
-	return DeviceFWEPath{
-		LinkNumberOfEntries: model.NewReadOnly[uint32](p, "LinkNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Link returns the typed path of instance i.
+func (x DeviceFWEPath) Link(i uint32) (p DeviceFWELinkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Link.", i))
+	return
 }
 
-// Link returns the typed path of instance i of Device.FWE.Link.{i}.
-func (x DeviceFWEPath) Link(i uint32) DeviceFWELinkPath {
-	return newDeviceFWELinkPath(x.Path() + "Link." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LinkTable returns the table Device.FWE.Link.{i}. itself (for AddObject when writable)
+// LinkTable returns the table itself (for AddObject when writable).
 func (x DeviceFWEPath) LinkTable() model.Table {
-	return model.NewTable(x.Path() + "Link.")
+	return model.NewTable(x.ObjectPath, "Link.")
 }
 
 // DeviceFWELinkStatus enumerates the values of Device.FWE.Link.{i}.Status.
 type DeviceFWELinkStatus string
 
-func (e DeviceFWELinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceFWELinkStatus_Up             DeviceFWELinkStatus = "Up"
-	DeviceFWELinkStatus_Down           DeviceFWELinkStatus = "Down"
-	DeviceFWELinkStatus_Unknown        DeviceFWELinkStatus = "Unknown"
-	DeviceFWELinkStatus_Dormant        DeviceFWELinkStatus = "Dormant"
-	DeviceFWELinkStatus_NotPresent     DeviceFWELinkStatus = "NotPresent"
+	DeviceFWELinkStatus_Up DeviceFWELinkStatus = "Up"
+
+	DeviceFWELinkStatus_Down DeviceFWELinkStatus = "Down"
+
+	DeviceFWELinkStatus_Unknown DeviceFWELinkStatus = "Unknown"
+
+	DeviceFWELinkStatus_Dormant DeviceFWELinkStatus = "Dormant"
+
+	DeviceFWELinkStatus_NotPresent DeviceFWELinkStatus = "NotPresent"
+
 	DeviceFWELinkStatus_LowerLayerDown DeviceFWELinkStatus = "LowerLayerDown"
-	DeviceFWELinkStatus_Error          DeviceFWELinkStatus = "Error"
+
+	DeviceFWELinkStatus_Error DeviceFWELinkStatus = "Error"
 )
 
-var (
-	synDeviceFWELink_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceFWELink_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceFWELink_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceFWELink_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceFWELink_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceFWELink_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceFWELink holds the values of Device.FWE.Link.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceFWELink holds the values of Device.FWE.Link.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceFWELink struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceFWELinkStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string            `cwmp:"LowerLayers"`
-	Stats       *DeviceFWELinkStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceFWELinkStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Stats *DeviceFWELinkStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFWELink) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFWELink) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceFWELink_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceFWELink_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceFWELink_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceFWELink_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceFWELink) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2108, string(o.Status))
+	c.String(p, "Alias", 2086, o.Alias)
+	c.String(p, "Name", 2090, o.Name)
+	c.Wire(p, "LowerLayers", 2089, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
 }
 
 // DeviceFWELinkPath is the typed path of Device.FWE.Link.{i}.
 type DeviceFWELinkPath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[DeviceFWELinkStatus]
-	Alias       model.WriteOnceParam[string]
-	Name        model.ReadOnlyParam[string]
-	LastChange  model.ReadOnlyParam[uint32]
-	LowerLayers model.ReadWriteParam[[]string]
-	Stats       DeviceFWELinkStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceFWELinkStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceFWELinkPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFWELinkPath(prefix string) DeviceFWELinkPath {
-	p := &prefix
-	return DeviceFWELinkPath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:  model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers: model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:       newDeviceFWELinkStatsPath(prefix + "Stats."),
-		Status:      model.NewReadOnly[DeviceFWELinkStatus](p, "Status", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceFWELinkStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceFWELinkStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceFWELinkStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceFWELinkStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceFWELinkStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceFWELinkStats holds the values of Device.FWE.Link.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceFWELinkStats holds the values of Device.FWE.Link.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceFWELinkStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceFWELinkStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceFWELinkStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceFWELinkStatsPath is the typed path of Device.FWE.Link.{i}.Stats.
 type DeviceFWELinkStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceFWELinkStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceFWELinkStatsPath(prefix string) DeviceFWELinkStatsPath {
-	p := &prefix
-	return DeviceFWELinkStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaFwe = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FWE.",
-	Version:    "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FWE.LinkNumberOfEntries",
-	Syntax:  synDeviceFWE_LinkNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LinkNumberOfEntries",
-	Object:              true,
-	Path:                "Device.FWE.Link.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FWE.Link.{i}.Enable",
-	Syntax:  synDeviceFWELink_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FWE.Link.{i}.Status",
-	Syntax:  synDeviceFWELink_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.FWE.Link.{i}.Alias",
-	Syntax:  synDeviceFWELink_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.FWE.Link.{i}.Name",
-	Syntax:  synDeviceFWELink_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.LastChange",
-	Syntax:       synDeviceFWELink_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FWE.Link.{i}.LowerLayers",
-	Syntax:  synDeviceFWELink_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.FWE.Link.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.FWE.Link.{i}.Stats.Reset",
-	Syntax:  synDeviceFWELinkStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.BytesSent",
-	Syntax:       synDeviceFWELinkStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceFWELinkStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceFWELinkStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceFWELinkStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceFWELinkStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceFWELinkStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceFWELinkStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceFWELinkStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceFWELinkStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceFWELinkStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceFWELinkStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceFWELinkStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceFWELinkStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceFWELinkStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.FWE.Link.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceFWELinkStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}}
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceFWEImpl is what a device implements for Device.FWE; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFWEImpl to implement only some methods.
-type DeviceFWEImpl interface {
-	LinkNumberOfEntries(inst []uint32) (uint32, error)
-	LinkInstances(inst []uint32) []uint32
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceFWEImpl implements DeviceFWEImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFWEImpl struct{}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceFWEImpl) LinkNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWEImpl) LinkInstances(inst []uint32) []uint32 {
-	return nil
-}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceFWELinkImpl is what a device implements for Device.FWE.Link.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFWELinkImpl to implement only some methods.
-type DeviceFWELinkImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceFWELinkStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceFWELinkImpl implements DeviceFWELinkImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFWELinkImpl struct{}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceFWELinkImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkImpl) Status(inst []uint32) (DeviceFWELinkStatus, error) {
-	var zero DeviceFWELinkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceFWELinkStatsImpl is what a device implements for Device.FWE.Link.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceFWELinkStatsImpl to implement only some methods.
-type DeviceFWELinkStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceFWELinkStatsImpl implements DeviceFWELinkStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceFWELinkStatsImpl struct{}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceFWELinkStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceFWELinkStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

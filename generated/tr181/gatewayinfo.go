@@ -5,132 +5,27 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceGatewayInfo_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: ""}, {Value: "[0-9A-F]{6}"}},
-		Sizes:    []model.Size{{Max: model.U64(6)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGatewayInfo_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceGatewayInfo_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceGatewayInfo holds the values of Device.GatewayInfo. (object, readOnly, since 2.0)
+// DeviceGatewayInfo holds the values of Device.GatewayInfo. (object, readOnly, since 2.0).
 type DeviceGatewayInfo struct {
-	// ManufacturerOUI: string(:6) ~2 patterns, readOnly, since 2.0.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// ProductClass: string(:64), readOnly, since 2.0.
-	ProductClass string `cwmp:"ProductClass"`
-	// SerialNumber: string(:64), readOnly, since 2.0.
-	SerialNumber string `cwmp:"SerialNumber"`
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGatewayInfo) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGatewayInfo) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceGatewayInfo_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synDeviceGatewayInfo_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckString(synDeviceGatewayInfo_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
+func (o *DeviceGatewayInfo) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ManufacturerOUI", 2430, o.ManufacturerOUI)
+	c.String(p, "ProductClass", 2431, o.ProductClass)
+	c.String(p, "SerialNumber", 2432, o.SerialNumber)
 }
 
 // DeviceGatewayInfoPath is the typed path of Device.GatewayInfo.
 type DeviceGatewayInfoPath struct {
-	obj             model.ObjectPath
-	ManufacturerOUI model.ReadOnlyParam[string]
-	ProductClass    model.ReadOnlyParam[string]
-	SerialNumber    model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceGatewayInfoPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGatewayInfoPath(prefix string) DeviceGatewayInfoPath {
-	p := &prefix
-	return DeviceGatewayInfoPath{
-		ManufacturerOUI: model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		ProductClass:    model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		SerialNumber:    model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaGatewayinfo = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.GatewayInfo.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "Device.GatewayInfo.ManufacturerOUI",
-	Syntax:       synDeviceGatewayInfo_ManufacturerOUI,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "Device.GatewayInfo.ProductClass",
-	Syntax:       synDeviceGatewayInfo_ProductClass,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "Device.GatewayInfo.SerialNumber",
-	Syntax:       synDeviceGatewayInfo_SerialNumber,
-	Version:      "2.0",
-}}
-
-// DeviceGatewayInfoImpl is what a device implements for Device.GatewayInfo; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGatewayInfoImpl to implement only some methods.
-type DeviceGatewayInfoImpl interface {
-	ManufacturerOUI(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceGatewayInfoImpl implements DeviceGatewayInfoImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGatewayInfoImpl struct{}
-
-func (UnimplementedDeviceGatewayInfoImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGatewayInfoImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGatewayInfoImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }

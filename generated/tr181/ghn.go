@@ -5,24 +5,18 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceGhn_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceGhn holds the values of Device.Ghn. (object, readOnly, since 2.4)
+// DeviceGhn holds the values of Device.Ghn. (object, readOnly, since 2.4).
 type DeviceGhn struct {
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32                `cwmp:"InterfaceNumberOfEntries"`
-	Diagnostics              *DeviceGhnDiagnostics `cwmp:"Diagnostics."`
-	// Device.Ghn.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceGhnInterface `cwmp:"Interface.{i}."`
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Diagnostics *DeviceGhnDiagnostics          `json:"Diagnostics,omitzero"`
+	Interface   map[uint32]*DeviceGhnInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.Ghn.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceGhn) AddInterface(i uint32) *DeviceGhnInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceGhnInterface{}
@@ -31,374 +25,156 @@ func (o *DeviceGhn) AddInterface(i uint32) *DeviceGhnInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.Ghn.Interface.{i}.
-func (o *DeviceGhn) GetInterface(i uint32) (*DeviceGhnInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.Ghn.Interface.{i}.
-func (o *DeviceGhn) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhn) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhn) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceGhn) ValidateAt(c *model.Checker, p string) {
 	if o.Diagnostics != nil {
-		o.Diagnostics.ValidateAt(prefix+"Diagnostics.", v)
+		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
 	}
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceGhnPath is the typed path of Device.Ghn.
 type DeviceGhnPath struct {
-	obj                      model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	Diagnostics              DeviceGhnDiagnosticsPath
+	model.ObjectPath
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Diagnostics DeviceGhnDiagnosticsPath `dm:"Diagnostics."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGhnPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnPath(prefix string) DeviceGhnPath {
-	p := &prefix
-	return DeviceGhnPath{
-		Diagnostics:              newDeviceGhnDiagnosticsPath(prefix + "Diagnostics."),
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceGhnPath) Interface(i uint32) (p DeviceGhnInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.Ghn.Interface.{i}.
-func (x DeviceGhnPath) Interface(i uint32) DeviceGhnInterfacePath {
-	return newDeviceGhnInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.Ghn.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceGhnPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-var ()
-
-// DeviceGhnDiagnostics holds the values of Device.Ghn.Diagnostics. (object, readOnly, since 2.8)
+// DeviceGhnDiagnostics holds the values of Device.Ghn.Diagnostics. (object, readOnly, since 2.8).
 type DeviceGhnDiagnostics struct {
-	PHYThroughput         *DeviceGhnDiagnosticsPHYThroughput         `cwmp:"PHYThroughput."`
-	PerformanceMonitoring *DeviceGhnDiagnosticsPerformanceMonitoring `cwmp:"PerformanceMonitoring."`
+	PHYThroughput         *DeviceGhnDiagnosticsPHYThroughput         `json:"PHYThroughput,omitzero"`
+	PerformanceMonitoring *DeviceGhnDiagnosticsPerformanceMonitoring `json:"PerformanceMonitoring,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnDiagnostics) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceGhnDiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.PHYThroughput != nil {
-		o.PHYThroughput.ValidateAt(prefix+"PHYThroughput.", v)
+		o.PHYThroughput.ValidateAt(c, p+"PHYThroughput.")
 	}
 	if o.PerformanceMonitoring != nil {
-		o.PerformanceMonitoring.ValidateAt(prefix+"PerformanceMonitoring.", v)
+		o.PerformanceMonitoring.ValidateAt(c, p+"PerformanceMonitoring.")
 	}
 }
 
 // DeviceGhnDiagnosticsPath is the typed path of Device.Ghn.Diagnostics.
 type DeviceGhnDiagnosticsPath struct {
-	obj                   model.ObjectPath
-	PHYThroughput         DeviceGhnDiagnosticsPHYThroughputPath
-	PerformanceMonitoring DeviceGhnDiagnosticsPerformanceMonitoringPath
-}
-
-// Path returns the object's instance path.
-func (x DeviceGhnDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnDiagnosticsPath(prefix string) DeviceGhnDiagnosticsPath {
-	p := &prefix
-	return DeviceGhnDiagnosticsPath{
-		PHYThroughput:         newDeviceGhnDiagnosticsPHYThroughputPath(prefix + "PHYThroughput."),
-		PerformanceMonitoring: newDeviceGhnDiagnosticsPerformanceMonitoringPath(prefix + "PerformanceMonitoring."),
-		obj:                   model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	PHYThroughput         DeviceGhnDiagnosticsPHYThroughputPath         `dm:"PHYThroughput."`
+	PerformanceMonitoring DeviceGhnDiagnosticsPerformanceMonitoringPath `dm:"PerformanceMonitoring."`
 }
 
 // DeviceGhnDiagnosticsPHYThroughputDiagnosticsState enumerates the values of Device.Ghn.Diagnostics.PHYThroughput.DiagnosticsState.
 type DeviceGhnDiagnosticsPHYThroughputDiagnosticsState string
 
-func (e DeviceGhnDiagnosticsPHYThroughputDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceGhnDiagnosticsPHYThroughputDiagnosticsState_None      DeviceGhnDiagnosticsPHYThroughputDiagnosticsState = "None"
+	DeviceGhnDiagnosticsPHYThroughputDiagnosticsState_None DeviceGhnDiagnosticsPHYThroughputDiagnosticsState = "None"
+
 	DeviceGhnDiagnosticsPHYThroughputDiagnosticsState_Requested DeviceGhnDiagnosticsPHYThroughputDiagnosticsState = "Requested"
-	DeviceGhnDiagnosticsPHYThroughputDiagnosticsState_Canceled  DeviceGhnDiagnosticsPHYThroughputDiagnosticsState = "Canceled"
-	DeviceGhnDiagnosticsPHYThroughputDiagnosticsState_Complete  DeviceGhnDiagnosticsPHYThroughputDiagnosticsState = "Complete"
-	DeviceGhnDiagnosticsPHYThroughputDiagnosticsState_Error     DeviceGhnDiagnosticsPHYThroughputDiagnosticsState = "Error"
+
+	DeviceGhnDiagnosticsPHYThroughputDiagnosticsState_Canceled DeviceGhnDiagnosticsPHYThroughputDiagnosticsState = "Canceled"
+
+	DeviceGhnDiagnosticsPHYThroughputDiagnosticsState_Complete DeviceGhnDiagnosticsPHYThroughputDiagnosticsState = "Complete"
+
+	DeviceGhnDiagnosticsPHYThroughputDiagnosticsState_Error DeviceGhnDiagnosticsPHYThroughputDiagnosticsState = "Error"
 )
 
-var (
-	synDeviceGhnDiagnosticsPHYThroughput_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceGhnDiagnosticsPHYThroughput holds the values of Device.Ghn.Diagnostics.PHYThroughput. (object, readOnly, since 2.8)
+// DeviceGhnDiagnosticsPHYThroughput holds the values of Device.Ghn.Diagnostics.PHYThroughput. (object, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPHYThroughput struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error}, readWrite, since 2.8.
-	DiagnosticsState DeviceGhnDiagnosticsPHYThroughputDiagnosticsState `cwmp:"DiagnosticsState"`
+	DiagnosticsState DeviceGhnDiagnosticsPHYThroughputDiagnosticsState `json:"DiagnosticsState,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnDiagnosticsPHYThroughput) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnDiagnosticsPHYThroughput) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceGhnDiagnosticsPHYThroughput_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
+func (o *DeviceGhnDiagnosticsPHYThroughput) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 2436, string(o.DiagnosticsState))
 }
 
 // DeviceGhnDiagnosticsPHYThroughputPath is the typed path of Device.Ghn.Diagnostics.PHYThroughput.
 type DeviceGhnDiagnosticsPHYThroughputPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceGhnDiagnosticsPHYThroughputDiagnosticsState]
-}
-
-// Path returns the object's instance path.
-func (x DeviceGhnDiagnosticsPHYThroughputPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnDiagnosticsPHYThroughputPath(prefix string) DeviceGhnDiagnosticsPHYThroughputPath {
-	p := &prefix
-	return DeviceGhnDiagnosticsPHYThroughputPath{
-		DiagnosticsState: model.NewReadWrite[DeviceGhnDiagnosticsPHYThroughputDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[DeviceGhnDiagnosticsPHYThroughputDiagnosticsState] `dm:"s"`
 }
 
 // DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState enumerates the values of Device.Ghn.Diagnostics.PerformanceMonitoring.DiagnosticsState.
 type DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState string
 
-func (e DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState_None      DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState = "None"
+	DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState_None DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState = "None"
+
 	DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState_Requested DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState = "Requested"
-	DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState_Canceled  DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState = "Canceled"
-	DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState_Complete  DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState = "Complete"
-	DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState_Error     DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState = "Error"
+
+	DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState_Canceled DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState = "Canceled"
+
+	DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState_Complete DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState = "Complete"
+
+	DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState_Error DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState = "Error"
 )
 
-var (
-	synDeviceGhnDiagnosticsPerformanceMonitoring_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoring_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Ghn.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoring_DiagnoseMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoring_SampleInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoring_SNRGroupLength = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1",
-			Min: "1",
-		}, {
-			Max: "2",
-			Min: "2",
-		}, {
-			Max: "4",
-			Min: "4",
-		}, {
-			Max: "8",
-			Min: "8",
-		}, {
-			Max: "16",
-			Min: "16",
-		}, {
-			Max: "32",
-			Min: "32",
-		}, {
-			Max: "64",
-			Min: "64",
-		}, {
-			Max: "128",
-			Min: "128",
-		}, {
-			Max: "256",
-			Min: "256",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceGhnDiagnosticsPerformanceMonitoring holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring. (object, readOnly, since 2.8)
+// DeviceGhnDiagnosticsPerformanceMonitoring holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring. (object, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPerformanceMonitoring struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error}, readWrite, since 2.8.
-	DiagnosticsState DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string pathRef→.Ghn.Interface., readWrite, since 2.8.
-	Interface string `cwmp:"Interface"`
-	// DiagnoseMACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.8.
-	DiagnoseMACAddress string `cwmp:"DiagnoseMACAddress"`
-	// SampleInterval: unsignedInt seconds, readWrite, since 2.8.
-	SampleInterval uint32 `cwmp:"SampleInterval"`
-	// SNRGroupLength: unsignedInt[1:1,2:2,4:4,8:8,16:16,32:32,64:64,128:128,256:256], readWrite, since 2.8.
-	SNRGroupLength uint32                                             `cwmp:"SNRGroupLength"`
-	Channels       *DeviceGhnDiagnosticsPerformanceMonitoringChannels `cwmp:"Channels."`
-	Nodes          *DeviceGhnDiagnosticsPerformanceMonitoringNodes    `cwmp:"Nodes."`
+	DiagnosticsState DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	DiagnoseMACAddress string `json:"DiagnoseMACAddress,omitzero"`
+
+	SampleInterval uint32 `json:"SampleInterval,omitzero"`
+
+	SNRGroupLength uint32 `json:"SNRGroupLength,omitzero"`
+
+	Channels *DeviceGhnDiagnosticsPerformanceMonitoringChannels `json:"Channels,omitzero"`
+	Nodes    *DeviceGhnDiagnosticsPerformanceMonitoringNodes    `json:"Nodes,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoring) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoring) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceGhnDiagnosticsPerformanceMonitoring_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceGhnDiagnosticsPerformanceMonitoring_DiagnoseMACAddress, o.DiagnoseMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnoseMACAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceGhnDiagnosticsPerformanceMonitoring_SNRGroupLength, uint64(o.SNRGroupLength)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRGroupLength",
-		})
-	}
+func (o *DeviceGhnDiagnosticsPerformanceMonitoring) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 2445, string(o.DiagnosticsState))
+	c.String(p, "DiagnoseMACAddress", 2444, o.DiagnoseMACAddress)
+	c.Uint(p, "SNRGroupLength", 2476, uint64(o.SNRGroupLength))
 	if o.Channels != nil {
-		o.Channels.ValidateAt(prefix+"Channels.", v)
+		o.Channels.ValidateAt(c, p+"Channels.")
 	}
 	if o.Nodes != nil {
-		o.Nodes.ValidateAt(prefix+"Nodes.", v)
+		o.Nodes.ValidateAt(c, p+"Nodes.")
 	}
 }
 
 // DeviceGhnDiagnosticsPerformanceMonitoringPath is the typed path of Device.Ghn.Diagnostics.PerformanceMonitoring.
 type DeviceGhnDiagnosticsPerformanceMonitoringPath struct {
-	obj                model.ObjectPath
-	DiagnosticsState   model.ReadWriteParam[DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState]
-	Interface          model.ReadWriteParam[string]
-	DiagnoseMACAddress model.ReadWriteParam[string]
-	SampleInterval     model.ReadWriteParam[uint32]
-	SNRGroupLength     model.ReadWriteParam[uint32]
-	Channels           DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath
-	Nodes              DeviceGhnDiagnosticsPerformanceMonitoringNodesPath
+	model.ObjectPath
+	DiagnoseMACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	SNRGroupLength model.ReadWriteParam[uint32] `dm:"u"`
+
+	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Channels DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath `dm:"Channels."`
+	Nodes    DeviceGhnDiagnosticsPerformanceMonitoringNodesPath    `dm:"Nodes."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGhnDiagnosticsPerformanceMonitoringPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnDiagnosticsPerformanceMonitoringPath(prefix string) DeviceGhnDiagnosticsPerformanceMonitoringPath {
-	p := &prefix
-	return DeviceGhnDiagnosticsPerformanceMonitoringPath{
-		Channels:           newDeviceGhnDiagnosticsPerformanceMonitoringChannelsPath(prefix + "Channels."),
-		DiagnoseMACAddress: model.NewReadWrite[string](p, "DiagnoseMACAddress", model.TypeString),
-		DiagnosticsState:   model.NewReadWrite[DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Interface:          model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Nodes:              newDeviceGhnDiagnosticsPerformanceMonitoringNodesPath(prefix + "Nodes."),
-		SNRGroupLength:     model.NewReadWrite[uint32](p, "SNRGroupLength", model.TypeUnsignedInt),
-		SampleInterval:     model.NewReadWrite[uint32](p, "SampleInterval", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceGhnDiagnosticsPerformanceMonitoringChannels_TimeStamp              = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceGhnDiagnosticsPerformanceMonitoringChannels_ChannelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceGhnDiagnosticsPerformanceMonitoringChannels holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels. (object, readOnly, since 2.8)
+// DeviceGhnDiagnosticsPerformanceMonitoringChannels holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels. (object, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPerformanceMonitoringChannels struct {
-	// TimeStamp: dateTime, readOnly, since 2.8.
-	TimeStamp time.Time `cwmp:"TimeStamp"`
-	// ChannelNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	ChannelNumberOfEntries uint32 `cwmp:"ChannelNumberOfEntries"`
-	// Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. instances by instance number
-	Channel map[uint32]*DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel `cwmp:"Channel.{i}."`
+	TimeStamp time.Time `json:"TimeStamp,omitzero"`
+
+	ChannelNumberOfEntries uint32 `json:"ChannelNumberOfEntries,omitzero"`
+
+	Channel map[uint32]*DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel `json:"Channel,omitzero"`
 }
 
-// AddChannel creates instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (replacing any) and returns it
+// AddChannel creates instance i (replacing any) and returns it.
 func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) AddChannel(i uint32) *DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel {
 	if o.Channel == nil {
 		o.Channel = map[uint32]*DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel{}
@@ -407,148 +183,63 @@ func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) AddChannel(i uint32)
 	o.Channel[i] = x
 	return x
 }
-
-// GetChannel returns instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) GetChannel(i uint32) (*DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel, bool) {
-	x, ok := o.Channel[i]
-	return x, ok
-}
-
-// DeleteChannel removes instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) DeleteChannel(i uint32) {
-	delete(o.Channel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Channel) {
-		o.Channel[i].ValidateAt(prefix+"Channel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Channel[i].ValidateAt(c, model.InstanceOf(p, "Channel.", i))
 	}
 }
 
 // DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath is the typed path of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.
 type DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath struct {
-	obj                    model.ObjectPath
-	TimeStamp              model.ReadOnlyParam[time.Time]
-	ChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnDiagnosticsPerformanceMonitoringChannelsPath(prefix string) DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath {
-	p := &prefix
-	return DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath{
-		ChannelNumberOfEntries: model.NewReadOnly[uint32](p, "ChannelNumberOfEntries", model.TypeUnsignedInt),
-		TimeStamp:              model.NewReadOnly[time.Time](p, "TimeStamp", model.TypeDateTime),
-		obj:                    model.NewObjectPath(p),
-	}
+// Channel returns the typed path of instance i.
+func (x DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath) Channel(i uint32) (p DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Channel.", i))
+	return
 }
 
-// Channel returns the typed path of instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
-func (x DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath) Channel(i uint32) DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath {
-	return newDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath(x.Path() + "Channel." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ChannelTable returns the table Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. itself (for AddObject when writable)
+// ChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath) ChannelTable() model.Table {
-	return model.NewTable(x.Path() + "Channel.")
+	return model.NewTable(x.ObjectPath, "Channel.")
 }
 
-var (
-	synDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel_DestinationMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel_SNR = &model.Syntax{
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1 dB",
-	}
-)
-
-// DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8)
+// DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel struct {
-	// DestinationMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.8.
-	DestinationMACAddress string `cwmp:"DestinationMACAddress"`
-	// SNR: list<unsignedInt> 0.1 dB, readOnly, since 2.8.
-	SNR []uint32 `cwmp:"SNR"`
+	DestinationMACAddress string `json:"DestinationMACAddress,omitzero"`
+
+	SNR []uint32 `json:"SNR,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel_DestinationMACAddress, o.DestinationMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationMACAddress",
-		})
-	}
-	if e := model.CheckValue(synDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel_SNR, model.FormatValue(model.TypeUnsignedInt, o.SNR)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNR",
-		})
-	}
+func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DestinationMACAddress", 2440, o.DestinationMACAddress)
+	c.Wire(p, "SNR", 2441, model.FormatValue(model.TypeUnsignedInt, o.SNR), len(o.SNR) > 0)
 }
 
 // DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath is the typed path of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
 type DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath struct {
-	obj                   model.ObjectPath
-	DestinationMACAddress model.ReadOnlyParam[string]
-	SNR                   model.ReadOnlyParam[[]uint32]
+	model.ObjectPath
+	DestinationMACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	SNR model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath(prefix string) DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath {
-	p := &prefix
-	return DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath{
-		DestinationMACAddress: model.NewReadOnly[string](p, "DestinationMACAddress", model.TypeString),
-		SNR:                   model.NewReadOnly[[]uint32](p, "SNR", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodes_CurrentStart        = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodes_CurrentEnd          = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodes_NodeNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceGhnDiagnosticsPerformanceMonitoringNodes holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes. (object, readOnly, since 2.8)
+// DeviceGhnDiagnosticsPerformanceMonitoringNodes holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes. (object, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPerformanceMonitoringNodes struct {
-	// CurrentStart: dateTime, readOnly, since 2.8.
-	CurrentStart time.Time `cwmp:"CurrentStart"`
-	// CurrentEnd: dateTime, readOnly, since 2.8.
-	CurrentEnd time.Time `cwmp:"CurrentEnd"`
-	// NodeNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	NodeNumberOfEntries uint32 `cwmp:"NodeNumberOfEntries"`
-	// Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. instances by instance number
-	Node map[uint32]*DeviceGhnDiagnosticsPerformanceMonitoringNodesNode `cwmp:"Node.{i}."`
+	CurrentStart time.Time `json:"CurrentStart,omitzero"`
+
+	CurrentEnd time.Time `json:"CurrentEnd,omitzero"`
+
+	NodeNumberOfEntries uint32 `json:"NodeNumberOfEntries,omitzero"`
+
+	Node map[uint32]*DeviceGhnDiagnosticsPerformanceMonitoringNodesNode `json:"Node,omitzero"`
 }
 
-// AddNode creates instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (replacing any) and returns it
+// AddNode creates instance i (replacing any) and returns it.
 func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) AddNode(i uint32) *DeviceGhnDiagnosticsPerformanceMonitoringNodesNode {
 	if o.Node == nil {
 		o.Node = map[uint32]*DeviceGhnDiagnosticsPerformanceMonitoringNodesNode{}
@@ -557,522 +248,254 @@ func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) AddNode(i uint32) *Devi
 	o.Node[i] = x
 	return x
 }
-
-// GetNode returns instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) GetNode(i uint32) (*DeviceGhnDiagnosticsPerformanceMonitoringNodesNode, bool) {
-	x, ok := o.Node[i]
-	return x, ok
-}
-
-// DeleteNode removes instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) DeleteNode(i uint32) {
-	delete(o.Node, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Node) {
-		o.Node[i].ValidateAt(prefix+"Node."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Node[i].ValidateAt(c, model.InstanceOf(p, "Node.", i))
 	}
 }
 
 // DeviceGhnDiagnosticsPerformanceMonitoringNodesPath is the typed path of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.
 type DeviceGhnDiagnosticsPerformanceMonitoringNodesPath struct {
-	obj                 model.ObjectPath
-	CurrentStart        model.ReadOnlyParam[time.Time]
-	CurrentEnd          model.ReadOnlyParam[time.Time]
-	NodeNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CurrentEnd model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	CurrentStart model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	NodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGhnDiagnosticsPerformanceMonitoringNodesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnDiagnosticsPerformanceMonitoringNodesPath(prefix string) DeviceGhnDiagnosticsPerformanceMonitoringNodesPath {
-	p := &prefix
-	return DeviceGhnDiagnosticsPerformanceMonitoringNodesPath{
-		CurrentEnd:          model.NewReadOnly[time.Time](p, "CurrentEnd", model.TypeDateTime),
-		CurrentStart:        model.NewReadOnly[time.Time](p, "CurrentStart", model.TypeDateTime),
-		NodeNumberOfEntries: model.NewReadOnly[uint32](p, "NodeNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Node returns the typed path of instance i.
+func (x DeviceGhnDiagnosticsPerformanceMonitoringNodesPath) Node(i uint32) (p DeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Node.", i))
+	return
 }
 
-// Node returns the typed path of instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
-func (x DeviceGhnDiagnosticsPerformanceMonitoringNodesPath) Node(i uint32) DeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath {
-	return newDeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath(x.Path() + "Node." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// NodeTable returns the table Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. itself (for AddObject when writable)
+// NodeTable returns the table itself (for AddObject when writable).
 func (x DeviceGhnDiagnosticsPerformanceMonitoringNodesPath) NodeTable() model.Table {
-	return model.NewTable(x.Path() + "Node.")
+	return model.NewTable(x.ObjectPath, "Node.")
 }
 
-var (
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_DestinationMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MgmtBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MgmtBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MgmtPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MgmtPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BlocksSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BlocksReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BlocksResent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BlocksErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceGhnDiagnosticsPerformanceMonitoringNodesNode holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (table instance, 1..unbounded entries, readOnly, since 2.8)
+// DeviceGhnDiagnosticsPerformanceMonitoringNodesNode holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (table instance, 1..unbounded entries, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPerformanceMonitoringNodesNode struct {
-	// DestinationMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.8.
-	DestinationMACAddress string `cwmp:"DestinationMACAddress"`
-	// BytesSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt, readOnly, since 2.8.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt, readOnly, since 2.8.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt, readOnly, since 2.8.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt, readOnly, since 2.8.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt, readOnly, since 2.8.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// MgmtBytesSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	MgmtBytesSent uint64 `cwmp:"MgmtBytesSent"`
-	// MgmtBytesReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	MgmtBytesReceived uint64 `cwmp:"MgmtBytesReceived"`
-	// MgmtPacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	MgmtPacketsSent uint64 `cwmp:"MgmtPacketsSent"`
-	// MgmtPacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	MgmtPacketsReceived uint64 `cwmp:"MgmtPacketsReceived"`
-	// BlocksSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	BlocksSent uint64 `cwmp:"BlocksSent"`
-	// BlocksReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	BlocksReceived uint64 `cwmp:"BlocksReceived"`
-	// BlocksResent: StatsCounter32=unsignedInt, readOnly, since 2.8.
-	BlocksResent uint32 `cwmp:"BlocksResent"`
-	// BlocksErrorsReceived: StatsCounter32=unsignedInt, readOnly, since 2.8.
-	BlocksErrorsReceived uint32 `cwmp:"BlocksErrorsReceived"`
+	DestinationMACAddress string `json:"DestinationMACAddress,omitzero"`
+
+	BytesSent uint64 `json:"BytesSent,omitzero"`
+
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	MgmtBytesSent uint64 `json:"MgmtBytesSent,omitzero"`
+
+	MgmtBytesReceived uint64 `json:"MgmtBytesReceived,omitzero"`
+
+	MgmtPacketsSent uint64 `json:"MgmtPacketsSent,omitzero"`
+
+	MgmtPacketsReceived uint64 `json:"MgmtPacketsReceived,omitzero"`
+
+	BlocksSent uint64 `json:"BlocksSent,omitzero"`
+
+	BlocksReceived uint64 `json:"BlocksReceived,omitzero"`
+
+	BlocksResent uint32 `json:"BlocksResent,omitzero"`
+
+	BlocksErrorsReceived uint32 `json:"BlocksErrorsReceived,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodesNode) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodesNode) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_DestinationMACAddress, o.DestinationMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationMACAddress",
-		})
-	}
+func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodesNode) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DestinationMACAddress", 2459, o.DestinationMACAddress)
 }
 
 // DeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath is the typed path of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
 type DeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath struct {
-	obj                         model.ObjectPath
-	DestinationMACAddress       model.ReadOnlyParam[string]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-	MgmtBytesSent               model.ReadOnlyParam[uint64]
-	MgmtBytesReceived           model.ReadOnlyParam[uint64]
-	MgmtPacketsSent             model.ReadOnlyParam[uint64]
-	MgmtPacketsReceived         model.ReadOnlyParam[uint64]
-	BlocksSent                  model.ReadOnlyParam[uint64]
-	BlocksReceived              model.ReadOnlyParam[uint64]
-	BlocksResent                model.ReadOnlyParam[uint32]
-	BlocksErrorsReceived        model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BlocksErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath(prefix string) DeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath {
-	p := &prefix
-	return DeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath{
-		BlocksErrorsReceived:        model.NewReadOnly[uint32](p, "BlocksErrorsReceived", model.TypeUnsignedInt),
-		BlocksReceived:              model.NewReadOnly[uint64](p, "BlocksReceived", model.TypeUnsignedLong),
-		BlocksResent:                model.NewReadOnly[uint32](p, "BlocksResent", model.TypeUnsignedInt),
-		BlocksSent:                  model.NewReadOnly[uint64](p, "BlocksSent", model.TypeUnsignedLong),
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DestinationMACAddress:       model.NewReadOnly[string](p, "DestinationMACAddress", model.TypeString),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MgmtBytesReceived:           model.NewReadOnly[uint64](p, "MgmtBytesReceived", model.TypeUnsignedLong),
-		MgmtBytesSent:               model.NewReadOnly[uint64](p, "MgmtBytesSent", model.TypeUnsignedLong),
-		MgmtPacketsReceived:         model.NewReadOnly[uint64](p, "MgmtPacketsReceived", model.TypeUnsignedLong),
-		MgmtPacketsSent:             model.NewReadOnly[uint64](p, "MgmtPacketsSent", model.TypeUnsignedLong),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BlocksReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BlocksResent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BlocksSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DestinationMACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MgmtBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MgmtBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MgmtPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MgmtPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceGhnInterfaceStatus enumerates the values of Device.Ghn.Interface.{i}.Status.
 type DeviceGhnInterfaceStatus string
 
-func (e DeviceGhnInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceGhnInterfaceStatus_Up             DeviceGhnInterfaceStatus = "Up"
-	DeviceGhnInterfaceStatus_Down           DeviceGhnInterfaceStatus = "Down"
-	DeviceGhnInterfaceStatus_Unknown        DeviceGhnInterfaceStatus = "Unknown"
-	DeviceGhnInterfaceStatus_Dormant        DeviceGhnInterfaceStatus = "Dormant"
-	DeviceGhnInterfaceStatus_NotPresent     DeviceGhnInterfaceStatus = "NotPresent"
+	DeviceGhnInterfaceStatus_Up DeviceGhnInterfaceStatus = "Up"
+
+	DeviceGhnInterfaceStatus_Down DeviceGhnInterfaceStatus = "Down"
+
+	DeviceGhnInterfaceStatus_Unknown DeviceGhnInterfaceStatus = "Unknown"
+
+	DeviceGhnInterfaceStatus_Dormant DeviceGhnInterfaceStatus = "Dormant"
+
+	DeviceGhnInterfaceStatus_NotPresent DeviceGhnInterfaceStatus = "NotPresent"
+
 	DeviceGhnInterfaceStatus_LowerLayerDown DeviceGhnInterfaceStatus = "LowerLayerDown"
-	DeviceGhnInterfaceStatus_Error          DeviceGhnInterfaceStatus = "Error"
+
+	DeviceGhnInterfaceStatus_Error DeviceGhnInterfaceStatus = "Error"
 )
 
 // DeviceGhnInterfaceMediumType enumerates the values of Device.Ghn.Interface.{i}.MediumType.
 type DeviceGhnInterfaceMediumType string
 
-func (e DeviceGhnInterfaceMediumType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceGhnInterfaceMediumType_PowerLineBaseband   DeviceGhnInterfaceMediumType = "PowerLineBaseband"
-	DeviceGhnInterfaceMediumType_PhoneLineBaseband   DeviceGhnInterfaceMediumType = "PhoneLineBaseband"
-	DeviceGhnInterfaceMediumType_CoaxBaseband        DeviceGhnInterfaceMediumType = "CoaxBaseband"
-	DeviceGhnInterfaceMediumType_CoaxRF              DeviceGhnInterfaceMediumType = "CoaxRF"
+	DeviceGhnInterfaceMediumType_PowerLineBaseband DeviceGhnInterfaceMediumType = "PowerLineBaseband"
+
+	DeviceGhnInterfaceMediumType_PhoneLineBaseband DeviceGhnInterfaceMediumType = "PhoneLineBaseband"
+
+	DeviceGhnInterfaceMediumType_CoaxBaseband DeviceGhnInterfaceMediumType = "CoaxBaseband"
+
+	DeviceGhnInterfaceMediumType_CoaxRF DeviceGhnInterfaceMediumType = "CoaxRF"
+
 	DeviceGhnInterfaceMediumType_PlasticOpticalFiber DeviceGhnInterfaceMediumType = "PlasticOpticalFiber"
 )
 
-var (
-	synDeviceGhnInterface_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceGhnInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGhnInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceGhnInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceGhnInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceGhnInterface_Upstream   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_MaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceGhnInterface_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGhnInterface_FirmwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceGhnInterface_MaxTransmitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceGhnInterface_TargetDomainNames = &model.Syntax{
-		List:  &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceGhnInterface_DomainName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceGhnInterface_DomainNameIdentifier = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterface_DomainId             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterface_DeviceId             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterface_NodeTypeDMCapable    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_DMRequested          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_IsDM                 = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_NodeTypeSCCapable    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_SCRequested          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_IsSC                 = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_StandardVersions     = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceGhnInterface_MaxBandPlan = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterface_MediumType  = &model.Syntax{
-		Enums: []model.Enum{{Value: "PowerLineBaseband"}, {Value: "PhoneLineBaseband"}, {Value: "CoaxBaseband"}, {Value: "CoaxRF"}, {Value: "PlasticOpticalFiber"}},
-		Type:  model.TypeString,
-	}
-	synDeviceGhnInterface_TAIFG = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "1.28 microseconds",
-	}
-	synDeviceGhnInterface_NotchedAmateurRadioBands = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(2)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceGhnInterface_PHYThroughputDiagnosticsEnable = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceGhnInterface_PerformanceMonitoringDiagnosticsEnable = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceGhnInterface_SMMaskedBandNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterface_NodeTypeDMConfig                = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_NodeTypeDMStatus                = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_NodeTypeSCStatus                = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterface_AssociatedDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterface_PSM                             = &model.Syntax{
-		DataType: "PSMBreakPointIndexAndLevel",
-		List: &model.List{
-			MaxItems: model.U64(32),
-			MinItems: model.U64(2),
-		},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceGhnInterface holds the values of Device.Ghn.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceGhnInterface holds the values of Device.Ghn.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceGhnInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceGhnInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// MaxBitRate: unsignedInt Mbps, readOnly, since 2.0.
-	MaxBitRate uint32 `cwmp:"MaxBitRate"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.19.
-	MACAddress string `cwmp:"MACAddress"`
-	// FirmwareVersion: string(:64), readOnly, since 2.19.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// MaxTransmitRate: unsignedInt Mbps, readOnly, since 2.8.
-	MaxTransmitRate uint32 `cwmp:"MaxTransmitRate"`
-	// TargetDomainNames: list(:1024)<string(:32)>, readWrite, since 2.19.
-	TargetDomainNames []string `cwmp:"TargetDomainNames"`
-	// DomainName: string(:32), readOnly, since 2.19.
-	DomainName string `cwmp:"DomainName"`
-	// DomainNameIdentifier: unsignedInt, readOnly, since 2.19.
-	DomainNameIdentifier uint32 `cwmp:"DomainNameIdentifier"`
-	// DomainId: unsignedInt, readOnly, since 2.19.
-	DomainId uint32 `cwmp:"DomainId"`
-	// DeviceId: unsignedInt, readOnly, since 2.19.
-	DeviceId uint32 `cwmp:"DeviceId"`
-	// NodeTypeDMCapable: boolean, readOnly, since 2.19.
-	NodeTypeDMCapable bool `cwmp:"NodeTypeDMCapable"`
-	// DMRequested: boolean, readWrite, since 2.8.
-	DMRequested bool `cwmp:"DMRequested"`
-	// IsDM: boolean, readOnly, since 2.8.
-	IsDM bool `cwmp:"IsDM"`
-	// NodeTypeSCCapable: boolean, readOnly, since 2.19.
-	NodeTypeSCCapable bool `cwmp:"NodeTypeSCCapable"`
-	// SCRequested: boolean, readWrite, since 2.8.
-	SCRequested bool `cwmp:"SCRequested"`
-	// IsSC: boolean, readOnly, since 2.8.
-	IsSC bool `cwmp:"IsSC"`
-	// StandardVersions: list<string>, readOnly, since 2.8.
-	StandardVersions []string `cwmp:"StandardVersions"`
-	// MaxBandPlan: unsignedInt, readOnly, since 2.8.
-	MaxBandPlan uint32 `cwmp:"MaxBandPlan"`
-	// MediumType: string{PowerLineBaseband,PhoneLineBaseband,CoaxBaseband,CoaxRF,PlasticOpticalFiber}, readOnly, since 2.8.
-	MediumType DeviceGhnInterfaceMediumType `cwmp:"MediumType"`
-	// TAIFG: unsignedInt 1.28 microseconds, readOnly, since 2.8.
-	TAIFG uint32 `cwmp:"TAIFG"`
-	// NotchedAmateurRadioBands: hexBinary(:2), readWrite, since 2.8.
-	NotchedAmateurRadioBands []byte `cwmp:"NotchedAmateurRadioBands"`
-	// PHYThroughputDiagnosticsEnable: list<unsignedInt>, readWrite, since 2.8.
-	PHYThroughputDiagnosticsEnable []uint32 `cwmp:"PHYThroughputDiagnosticsEnable"`
-	// PerformanceMonitoringDiagnosticsEnable: list<unsignedInt>, readWrite, since 2.8.
-	PerformanceMonitoringDiagnosticsEnable []uint32 `cwmp:"PerformanceMonitoringDiagnosticsEnable"`
-	// SMMaskedBandNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	SMMaskedBandNumberOfEntries uint32 `cwmp:"SMMaskedBandNumberOfEntries"`
-	// NodeTypeDMConfig: boolean, readWrite, since 2.19.
-	NodeTypeDMConfig bool `cwmp:"NodeTypeDMConfig"`
-	// NodeTypeDMStatus: boolean, readOnly, since 2.19.
-	NodeTypeDMStatus bool `cwmp:"NodeTypeDMStatus"`
-	// NodeTypeSCStatus: boolean, readOnly, since 2.19.
-	NodeTypeSCStatus bool `cwmp:"NodeTypeSCStatus"`
-	// AssociatedDeviceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	AssociatedDeviceNumberOfEntries uint32 `cwmp:"AssociatedDeviceNumberOfEntries"`
-	// PSM: list[2:32 items]<PSMBreakPointIndexAndLevel=unsignedInt>, readWrite, since 2.12.
-	PSM []uint32 `cwmp:"PSM"`
-	// Device.Ghn.Interface.{i}.AssociatedDevice.{i}. instances by instance number
-	AssociatedDevice map[uint32]*DeviceGhnInterfaceAssociatedDevice `cwmp:"AssociatedDevice.{i}."`
-	DMInfo           *DeviceGhnInterfaceDMInfo                      `cwmp:"DMInfo."`
-	SCInfo           *DeviceGhnInterfaceSCInfo                      `cwmp:"SCInfo."`
-	// Device.Ghn.Interface.{i}.SMMaskedBand.{i}. instances by instance number
-	SMMaskedBand map[uint32]*DeviceGhnInterfaceSMMaskedBand `cwmp:"SMMaskedBand.{i}."`
-	Stats        *DeviceGhnInterfaceStats                   `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceGhnInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	MaxTransmitRate uint32 `json:"MaxTransmitRate,omitzero"`
+
+	TargetDomainNames []string `json:"TargetDomainNames,omitzero"`
+
+	DomainName string `json:"DomainName,omitzero"`
+
+	DomainNameIdentifier uint32 `json:"DomainNameIdentifier,omitzero"`
+
+	DomainId uint32 `json:"DomainId,omitzero"`
+
+	DeviceId uint32 `json:"DeviceId,omitzero"`
+
+	NodeTypeDMCapable bool `json:"NodeTypeDMCapable,omitzero"`
+
+	DMRequested bool `json:"DMRequested,omitzero"`
+
+	IsDM bool `json:"IsDM,omitzero"`
+
+	NodeTypeSCCapable bool `json:"NodeTypeSCCapable,omitzero"`
+
+	SCRequested bool `json:"SCRequested,omitzero"`
+
+	IsSC bool `json:"IsSC,omitzero"`
+
+	StandardVersions []string `json:"StandardVersions,omitzero"`
+
+	MaxBandPlan uint32 `json:"MaxBandPlan,omitzero"`
+
+	MediumType DeviceGhnInterfaceMediumType `json:"MediumType,omitzero"`
+
+	TAIFG uint32 `json:"TAIFG,omitzero"`
+
+	NotchedAmateurRadioBands model.HexBinary `json:"NotchedAmateurRadioBands,omitzero"`
+
+	PHYThroughputDiagnosticsEnable []uint32 `json:"PHYThroughputDiagnosticsEnable,omitzero"`
+
+	PerformanceMonitoringDiagnosticsEnable []uint32 `json:"PerformanceMonitoringDiagnosticsEnable,omitzero"`
+
+	SMMaskedBandNumberOfEntries uint32 `json:"SMMaskedBandNumberOfEntries,omitzero"`
+
+	NodeTypeDMConfig bool `json:"NodeTypeDMConfig,omitzero"`
+
+	NodeTypeDMStatus bool `json:"NodeTypeDMStatus,omitzero"`
+
+	NodeTypeSCStatus bool `json:"NodeTypeSCStatus,omitzero"`
+
+	AssociatedDeviceNumberOfEntries uint32 `json:"AssociatedDeviceNumberOfEntries,omitzero"`
+
+	PSM []uint32 `json:"PSM,omitzero"`
+
+	AssociatedDevice map[uint32]*DeviceGhnInterfaceAssociatedDevice `json:"AssociatedDevice,omitzero"`
+	DMInfo           *DeviceGhnInterfaceDMInfo                      `json:"DMInfo,omitzero"`
+	SCInfo           *DeviceGhnInterfaceSCInfo                      `json:"SCInfo,omitzero"`
+	SMMaskedBand     map[uint32]*DeviceGhnInterfaceSMMaskedBand     `json:"SMMaskedBand,omitzero"`
+	Stats            *DeviceGhnInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddAssociatedDevice creates instance i of Device.Ghn.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceGhnInterface) AddAssociatedDevice(i uint32) *DeviceGhnInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceGhnInterfaceAssociatedDevice{}
@@ -1082,18 +505,7 @@ func (o *DeviceGhnInterface) AddAssociatedDevice(i uint32) *DeviceGhnInterfaceAs
 	return x
 }
 
-// GetAssociatedDevice returns instance i of Device.Ghn.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceGhnInterface) GetAssociatedDevice(i uint32) (*DeviceGhnInterfaceAssociatedDevice, bool) {
-	x, ok := o.AssociatedDevice[i]
-	return x, ok
-}
-
-// DeleteAssociatedDevice removes instance i of Device.Ghn.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceGhnInterface) DeleteAssociatedDevice(i uint32) {
-	delete(o.AssociatedDevice, i)
-}
-
-// AddSMMaskedBand creates instance i of Device.Ghn.Interface.{i}.SMMaskedBand.{i}. (replacing any) and returns it
+// AddSMMaskedBand creates instance i (replacing any) and returns it.
 func (o *DeviceGhnInterface) AddSMMaskedBand(i uint32) *DeviceGhnInterfaceSMMaskedBand {
 	if o.SMMaskedBand == nil {
 		o.SMMaskedBand = map[uint32]*DeviceGhnInterfaceSMMaskedBand{}
@@ -1102,2543 +514,389 @@ func (o *DeviceGhnInterface) AddSMMaskedBand(i uint32) *DeviceGhnInterfaceSMMask
 	o.SMMaskedBand[i] = x
 	return x
 }
-
-// GetSMMaskedBand returns instance i of Device.Ghn.Interface.{i}.SMMaskedBand.{i}.
-func (o *DeviceGhnInterface) GetSMMaskedBand(i uint32) (*DeviceGhnInterfaceSMMaskedBand, bool) {
-	x, ok := o.SMMaskedBand[i]
-	return x, ok
-}
-
-// DeleteSMMaskedBand removes instance i of Device.Ghn.Interface.{i}.SMMaskedBand.{i}.
-func (o *DeviceGhnInterface) DeleteSMMaskedBand(i uint32) {
-	delete(o.SMMaskedBand, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceGhnInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceGhnInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceGhnInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceGhnInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceGhnInterface_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceGhnInterface_FirmwareVersion, o.FirmwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirmwareVersion",
-		})
-	}
-	if e := model.CheckValue(synDeviceGhnInterface_TargetDomainNames, model.FormatValue(model.TypeString, o.TargetDomainNames)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TargetDomainNames",
-		})
-	}
-	if e := model.CheckString(synDeviceGhnInterface_DomainName, o.DomainName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DomainName",
-		})
-	}
-	if e := model.CheckValue(synDeviceGhnInterface_StandardVersions, model.FormatValue(model.TypeString, o.StandardVersions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StandardVersions",
-		})
-	}
-	if e := model.CheckString(synDeviceGhnInterface_MediumType, string(o.MediumType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MediumType",
-		})
-	}
-	if e := model.CheckBytes(synDeviceGhnInterface_NotchedAmateurRadioBands, o.NotchedAmateurRadioBands); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NotchedAmateurRadioBands",
-		})
-	}
-	if e := model.CheckValue(synDeviceGhnInterface_PHYThroughputDiagnosticsEnable, model.FormatValue(model.TypeUnsignedInt, o.PHYThroughputDiagnosticsEnable)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PHYThroughputDiagnosticsEnable",
-		})
-	}
-	if e := model.CheckValue(synDeviceGhnInterface_PerformanceMonitoringDiagnosticsEnable, model.FormatValue(model.TypeUnsignedInt, o.PerformanceMonitoringDiagnosticsEnable)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PerformanceMonitoringDiagnosticsEnable",
-		})
-	}
-	if e := model.CheckValue(synDeviceGhnInterface_PSM, model.FormatValue(model.TypeUnsignedInt, o.PSM)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PSM",
-		})
-	}
+func (o *DeviceGhnInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2562, string(o.Status))
+	c.String(p, "Alias", 2479, o.Alias)
+	c.String(p, "Name", 2514, o.Name)
+	c.Wire(p, "LowerLayers", 2508, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "MACAddress", 2509, o.MACAddress)
+	c.String(p, "FirmwareVersion", 2504, o.FirmwareVersion)
+	c.Wire(p, "TargetDomainNames", 2564, model.JoinStrings(o.TargetDomainNames), len(o.TargetDomainNames) > 0)
+	c.String(p, "DomainName", 2501, o.DomainName)
+	c.Wire(p, "StandardVersions", 2536, model.JoinStrings(o.StandardVersions), len(o.StandardVersions) > 0)
+	c.String(p, "MediumType", 2513, string(o.MediumType))
+	c.Bytes(p, "NotchedAmateurRadioBands", 2520, []byte(o.NotchedAmateurRadioBands))
+	c.Wire(p, "PHYThroughputDiagnosticsEnable", 2521, model.FormatValue(model.TypeUnsignedInt, o.PHYThroughputDiagnosticsEnable), len(o.PHYThroughputDiagnosticsEnable) > 0)
+	c.Wire(p, "PerformanceMonitoringDiagnosticsEnable", 2523, model.FormatValue(model.TypeUnsignedInt, o.PerformanceMonitoringDiagnosticsEnable), len(o.PerformanceMonitoringDiagnosticsEnable) > 0)
+	c.Wire(p, "PSM", 2522, model.FormatValue(model.TypeUnsignedInt, o.PSM), len(o.PSM) > 0)
 	for _, i := range model.SortedKeys(o.AssociatedDevice) {
-		o.AssociatedDevice[i].ValidateAt(prefix+"AssociatedDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AssociatedDevice[i].ValidateAt(c, model.InstanceOf(p, "AssociatedDevice.", i))
 	}
 	if o.DMInfo != nil {
-		o.DMInfo.ValidateAt(prefix+"DMInfo.", v)
+		o.DMInfo.ValidateAt(c, p+"DMInfo.")
 	}
 	if o.SCInfo != nil {
-		o.SCInfo.ValidateAt(prefix+"SCInfo.", v)
-	}
-	for _, i := range model.SortedKeys(o.SMMaskedBand) {
-		o.SMMaskedBand[i].ValidateAt(prefix+"SMMaskedBand."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.SCInfo.ValidateAt(c, p+"SCInfo.")
 	}
 }
 
 // DeviceGhnInterfacePath is the typed path of Device.Ghn.Interface.{i}.
 type DeviceGhnInterfacePath struct {
-	obj                                    model.ObjectPath
-	Enable                                 model.ReadWriteParam[bool]
-	Status                                 model.ReadOnlyParam[DeviceGhnInterfaceStatus]
-	Alias                                  model.WriteOnceParam[string]
-	Name                                   model.ReadOnlyParam[string]
-	LastChange                             model.ReadOnlyParam[uint32]
-	LowerLayers                            model.ReadWriteParam[[]string]
-	Upstream                               model.ReadOnlyParam[bool]
-	MaxBitRate                             model.ReadOnlyParam[uint32]
-	MACAddress                             model.ReadOnlyParam[string]
-	FirmwareVersion                        model.ReadOnlyParam[string]
-	MaxTransmitRate                        model.ReadOnlyParam[uint32]
-	TargetDomainNames                      model.ReadWriteParam[[]string]
-	DomainName                             model.ReadOnlyParam[string]
-	DomainNameIdentifier                   model.ReadOnlyParam[uint32]
-	DomainId                               model.ReadOnlyParam[uint32]
-	DeviceId                               model.ReadOnlyParam[uint32]
-	NodeTypeDMCapable                      model.ReadOnlyParam[bool]
-	DMRequested                            model.ReadWriteParam[bool]
-	IsDM                                   model.ReadOnlyParam[bool]
-	NodeTypeSCCapable                      model.ReadOnlyParam[bool]
-	SCRequested                            model.ReadWriteParam[bool]
-	IsSC                                   model.ReadOnlyParam[bool]
-	StandardVersions                       model.ReadOnlyParam[[]string]
-	MaxBandPlan                            model.ReadOnlyParam[uint32]
-	MediumType                             model.ReadOnlyParam[DeviceGhnInterfaceMediumType]
-	TAIFG                                  model.ReadOnlyParam[uint32]
-	NotchedAmateurRadioBands               model.ReadWriteParam[[]byte]
-	PHYThroughputDiagnosticsEnable         model.ReadWriteParam[[]uint32]
-	PerformanceMonitoringDiagnosticsEnable model.ReadWriteParam[[]uint32]
-	SMMaskedBandNumberOfEntries            model.ReadOnlyParam[uint32]
-	NodeTypeDMConfig                       model.ReadWriteParam[bool]
-	NodeTypeDMStatus                       model.ReadOnlyParam[bool]
-	NodeTypeSCStatus                       model.ReadOnlyParam[bool]
-	AssociatedDeviceNumberOfEntries        model.ReadOnlyParam[uint32]
-	PSM                                    model.ReadWriteParam[[]uint32]
-	DMInfo                                 DeviceGhnInterfaceDMInfoPath
-	SCInfo                                 DeviceGhnInterfaceSCInfoPath
-	Stats                                  DeviceGhnInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DMRequested model.ReadWriteParam[bool] `dm:"b"`
+
+	DeviceId model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DomainId model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DomainName model.ReadOnlyParam[string] `dm:"s"`
+
+	DomainNameIdentifier model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	IsDM model.ReadOnlyParam[bool] `dm:"b"`
+
+	IsSC model.ReadOnlyParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxBandPlan model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxTransmitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MediumType model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	NodeTypeDMCapable model.ReadOnlyParam[bool] `dm:"b"`
+
+	NodeTypeDMConfig model.ReadWriteParam[bool] `dm:"b"`
+
+	NodeTypeDMStatus model.ReadOnlyParam[bool] `dm:"b"`
+
+	NodeTypeSCCapable model.ReadOnlyParam[bool] `dm:"b"`
+
+	NodeTypeSCStatus model.ReadOnlyParam[bool] `dm:"b"`
+
+	NotchedAmateurRadioBands model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	PHYThroughputDiagnosticsEnable model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	PSM model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	PerformanceMonitoringDiagnosticsEnable model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	SCRequested model.ReadWriteParam[bool] `dm:"b"`
+
+	SMMaskedBandNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	StandardVersions model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TAIFG model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TargetDomainNames model.ReadWriteParam[[]string] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	DMInfo DeviceGhnInterfaceDMInfoPath `dm:"DMInfo."`
+	SCInfo DeviceGhnInterfaceSCInfoPath `dm:"SCInfo."`
+	Stats  DeviceGhnInterfaceStatsPath  `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGhnInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnInterfacePath(prefix string) DeviceGhnInterfacePath {
-	p := &prefix
-	return DeviceGhnInterfacePath{
-		Alias:                                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssociatedDeviceNumberOfEntries:        model.NewReadOnly[uint32](p, "AssociatedDeviceNumberOfEntries", model.TypeUnsignedInt),
-		DMInfo:                                 newDeviceGhnInterfaceDMInfoPath(prefix + "DMInfo."),
-		DMRequested:                            model.NewReadWrite[bool](p, "DMRequested", model.TypeBoolean),
-		DeviceId:                               model.NewReadOnly[uint32](p, "DeviceId", model.TypeUnsignedInt),
-		DomainId:                               model.NewReadOnly[uint32](p, "DomainId", model.TypeUnsignedInt),
-		DomainName:                             model.NewReadOnly[string](p, "DomainName", model.TypeString),
-		DomainNameIdentifier:                   model.NewReadOnly[uint32](p, "DomainNameIdentifier", model.TypeUnsignedInt),
-		Enable:                                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FirmwareVersion:                        model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		IsDM:                                   model.NewReadOnly[bool](p, "IsDM", model.TypeBoolean),
-		IsSC:                                   model.NewReadOnly[bool](p, "IsSC", model.TypeBoolean),
-		LastChange:                             model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:                            model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:                             model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MaxBandPlan:                            model.NewReadOnly[uint32](p, "MaxBandPlan", model.TypeUnsignedInt),
-		MaxBitRate:                             model.NewReadOnly[uint32](p, "MaxBitRate", model.TypeUnsignedInt),
-		MaxTransmitRate:                        model.NewReadOnly[uint32](p, "MaxTransmitRate", model.TypeUnsignedInt),
-		MediumType:                             model.NewReadOnly[DeviceGhnInterfaceMediumType](p, "MediumType", model.TypeString),
-		Name:                                   model.NewReadOnly[string](p, "Name", model.TypeString),
-		NodeTypeDMCapable:                      model.NewReadOnly[bool](p, "NodeTypeDMCapable", model.TypeBoolean),
-		NodeTypeDMConfig:                       model.NewReadWrite[bool](p, "NodeTypeDMConfig", model.TypeBoolean),
-		NodeTypeDMStatus:                       model.NewReadOnly[bool](p, "NodeTypeDMStatus", model.TypeBoolean),
-		NodeTypeSCCapable:                      model.NewReadOnly[bool](p, "NodeTypeSCCapable", model.TypeBoolean),
-		NodeTypeSCStatus:                       model.NewReadOnly[bool](p, "NodeTypeSCStatus", model.TypeBoolean),
-		NotchedAmateurRadioBands:               model.NewReadWrite[[]byte](p, "NotchedAmateurRadioBands", model.TypeHexBinary),
-		PHYThroughputDiagnosticsEnable:         model.NewReadWrite[[]uint32](p, "PHYThroughputDiagnosticsEnable", model.TypeString),
-		PSM:                                    model.NewReadWrite[[]uint32](p, "PSM", model.TypeString),
-		PerformanceMonitoringDiagnosticsEnable: model.NewReadWrite[[]uint32](p, "PerformanceMonitoringDiagnosticsEnable", model.TypeString),
-		SCInfo:                                 newDeviceGhnInterfaceSCInfoPath(prefix + "SCInfo."),
-		SCRequested:                            model.NewReadWrite[bool](p, "SCRequested", model.TypeBoolean),
-		SMMaskedBandNumberOfEntries:            model.NewReadOnly[uint32](p, "SMMaskedBandNumberOfEntries", model.TypeUnsignedInt),
-		StandardVersions:                       model.NewReadOnly[[]string](p, "StandardVersions", model.TypeString),
-		Stats:                                  newDeviceGhnInterfaceStatsPath(prefix + "Stats."),
-		Status:                                 model.NewReadOnly[DeviceGhnInterfaceStatus](p, "Status", model.TypeString),
-		TAIFG:                                  model.NewReadOnly[uint32](p, "TAIFG", model.TypeUnsignedInt),
-		TargetDomainNames:                      model.NewReadWrite[[]string](p, "TargetDomainNames", model.TypeString),
-		Upstream:                               model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		obj:                                    model.NewObjectPath(p),
-	}
+// AssociatedDevice returns the typed path of instance i.
+func (x DeviceGhnInterfacePath) AssociatedDevice(i uint32) (p DeviceGhnInterfaceAssociatedDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	return
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.Ghn.Interface.{i}.AssociatedDevice.{i}.
-func (x DeviceGhnInterfacePath) AssociatedDevice(i uint32) DeviceGhnInterfaceAssociatedDevicePath {
-	return newDeviceGhnInterfaceAssociatedDevicePath(x.Path() + "AssociatedDevice." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AssociatedDeviceTable returns the table Device.Ghn.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceGhnInterfacePath) AssociatedDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "AssociatedDevice.")
+	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-// SMMaskedBand returns the typed path of instance i of Device.Ghn.Interface.{i}.SMMaskedBand.{i}.
-func (x DeviceGhnInterfacePath) SMMaskedBand(i uint32) DeviceGhnInterfaceSMMaskedBandPath {
-	return newDeviceGhnInterfaceSMMaskedBandPath(x.Path() + "SMMaskedBand." + strconv.FormatUint(uint64(i), 10) + ".")
+// SMMaskedBand returns the typed path of instance i.
+func (x DeviceGhnInterfacePath) SMMaskedBand(i uint32) (p DeviceGhnInterfaceSMMaskedBandPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SMMaskedBand.", i))
+	return
 }
 
-// SMMaskedBandTable returns the table Device.Ghn.Interface.{i}.SMMaskedBand.{i}. itself (for AddObject when writable)
+// SMMaskedBandTable returns the table itself (for AddObject when writable).
 func (x DeviceGhnInterfacePath) SMMaskedBandTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SMMaskedBand.")
+	return model.NewWritableTable(x.ObjectPath, "SMMaskedBand.")
 }
 
-var (
-	synDeviceGhnInterfaceAssociatedDevice_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGhnInterfaceAssociatedDevice_DeviceId  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterfaceAssociatedDevice_TxPhyRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceGhnInterfaceAssociatedDevice_RxPhyRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceGhnInterfaceAssociatedDevice_Active = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceGhnInterfaceAssociatedDevice holds the values of Device.Ghn.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4)
+// DeviceGhnInterfaceAssociatedDevice holds the values of Device.Ghn.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceGhnInterfaceAssociatedDevice struct {
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.4.
-	MACAddress string `cwmp:"MACAddress"`
-	// DeviceId: unsignedInt, readOnly, since 2.4.
-	DeviceId uint32 `cwmp:"DeviceId"`
-	// TxPhyRate: unsignedInt Mbps, readOnly, since 2.4.
-	TxPhyRate uint32 `cwmp:"TxPhyRate"`
-	// RxPhyRate: unsignedInt Mbps, readOnly, since 2.4.
-	RxPhyRate uint32 `cwmp:"RxPhyRate"`
-	// Active: boolean, readOnly, since 2.4.
-	Active bool `cwmp:"Active"`
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	DeviceId uint32 `json:"DeviceId,omitzero"`
+
+	TxPhyRate uint32 `json:"TxPhyRate,omitzero"`
+
+	RxPhyRate uint32 `json:"RxPhyRate,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnInterfaceAssociatedDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnInterfaceAssociatedDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceGhnInterfaceAssociatedDevice_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
+func (o *DeviceGhnInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MACAddress", 2483, o.MACAddress)
 }
 
 // DeviceGhnInterfaceAssociatedDevicePath is the typed path of Device.Ghn.Interface.{i}.AssociatedDevice.{i}.
 type DeviceGhnInterfaceAssociatedDevicePath struct {
-	obj        model.ObjectPath
-	MACAddress model.ReadOnlyParam[string]
-	DeviceId   model.ReadOnlyParam[uint32]
-	TxPhyRate  model.ReadOnlyParam[uint32]
-	RxPhyRate  model.ReadOnlyParam[uint32]
-	Active     model.ReadOnlyParam[bool]
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
+
+	DeviceId model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	RxPhyRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxPhyRate model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGhnInterfaceAssociatedDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnInterfaceAssociatedDevicePath(prefix string) DeviceGhnInterfaceAssociatedDevicePath {
-	p := &prefix
-	return DeviceGhnInterfaceAssociatedDevicePath{
-		Active:     model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		DeviceId:   model.NewReadOnly[uint32](p, "DeviceId", model.TypeUnsignedInt),
-		MACAddress: model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		RxPhyRate:  model.NewReadOnly[uint32](p, "RxPhyRate", model.TypeUnsignedInt),
-		TxPhyRate:  model.NewReadOnly[uint32](p, "TxPhyRate", model.TypeUnsignedInt),
-		obj:        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceGhnInterfaceDMInfo_DomainName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceGhnInterfaceDMInfo_DomainNameIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(2)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceGhnInterfaceDMInfo_DomainId         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterfaceDMInfo_MACCycleDuration = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "0",
-			Min: "0",
-		}, {
-			Max: "200",
-			Min: "10",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.5 msec",
-	}
-	synDeviceGhnInterfaceDMInfo_SCDeviceId   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterfaceDMInfo_SCMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGhnInterfaceDMInfo_ReregistrationTimePeriod = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "5",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "2 seconds",
-	}
-	synDeviceGhnInterfaceDMInfo_TopologyPeriodicInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1 sec",
-	}
-	synDeviceGhnInterfaceDMInfo_MinSupportedBandplan = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterfaceDMInfo_MaxSupportedBandplan = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceGhnInterfaceDMInfo holds the values of Device.Ghn.Interface.{i}.DMInfo. (object, readOnly, since 2.8)
+// DeviceGhnInterfaceDMInfo holds the values of Device.Ghn.Interface.{i}.DMInfo. (object, readOnly, since 2.8).
 type DeviceGhnInterfaceDMInfo struct {
-	// DomainName: hexBinary(:32), readWrite, since 2.8.
-	DomainName []byte `cwmp:"DomainName"`
-	// DomainNameIdentifier: hexBinary(:2), readOnly, since 2.8.
-	DomainNameIdentifier []byte `cwmp:"DomainNameIdentifier"`
-	// DomainId: unsignedInt, readOnly, since 2.8.
-	DomainId uint32 `cwmp:"DomainId"`
-	// MACCycleDuration: unsignedInt[0:0,10:200] 0.5 msec, readWrite, since 2.8.
-	MACCycleDuration uint32 `cwmp:"MACCycleDuration"`
-	// SCDeviceId: unsignedInt, readWrite, since 2.8.
-	SCDeviceId uint32 `cwmp:"SCDeviceId"`
-	// SCMACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.8.
-	SCMACAddress string `cwmp:"SCMACAddress"`
-	// ReregistrationTimePeriod: unsignedInt[5:63] 2 seconds, readWrite, since 2.8.
-	ReregistrationTimePeriod uint32 `cwmp:"ReregistrationTimePeriod"`
-	// TopologyPeriodicInterval: unsignedInt[0:255] 0.1 sec, readWrite, since 2.8.
-	TopologyPeriodicInterval uint32 `cwmp:"TopologyPeriodicInterval"`
-	// MinSupportedBandplan: unsignedInt, readWrite, since 2.8.
-	MinSupportedBandplan uint32 `cwmp:"MinSupportedBandplan"`
-	// MaxSupportedBandplan: unsignedInt, readWrite, since 2.8.
-	MaxSupportedBandplan uint32 `cwmp:"MaxSupportedBandplan"`
+	DomainName model.HexBinary `json:"DomainName,omitzero"`
+
+	DomainNameIdentifier model.HexBinary `json:"DomainNameIdentifier,omitzero"`
+
+	DomainId uint32 `json:"DomainId,omitzero"`
+
+	MACCycleDuration uint32 `json:"MACCycleDuration,omitzero"`
+
+	SCDeviceId uint32 `json:"SCDeviceId,omitzero"`
+
+	SCMACAddress string `json:"SCMACAddress,omitzero"`
+
+	ReregistrationTimePeriod uint32 `json:"ReregistrationTimePeriod,omitzero"`
+
+	TopologyPeriodicInterval uint32 `json:"TopologyPeriodicInterval,omitzero"`
+
+	MinSupportedBandplan uint32 `json:"MinSupportedBandplan,omitzero"`
+
+	MaxSupportedBandplan uint32 `json:"MaxSupportedBandplan,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnInterfaceDMInfo) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnInterfaceDMInfo) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckBytes(synDeviceGhnInterfaceDMInfo_DomainName, o.DomainName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DomainName",
-		})
-	}
-	if e := model.CheckBytes(synDeviceGhnInterfaceDMInfo_DomainNameIdentifier, o.DomainNameIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DomainNameIdentifier",
-		})
-	}
-	if e := model.CheckUint(synDeviceGhnInterfaceDMInfo_MACCycleDuration, uint64(o.MACCycleDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACCycleDuration",
-		})
-	}
-	if e := model.CheckString(synDeviceGhnInterfaceDMInfo_SCMACAddress, o.SCMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SCMACAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceGhnInterfaceDMInfo_ReregistrationTimePeriod, uint64(o.ReregistrationTimePeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReregistrationTimePeriod",
-		})
-	}
-	if e := model.CheckUint(synDeviceGhnInterfaceDMInfo_TopologyPeriodicInterval, uint64(o.TopologyPeriodicInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TopologyPeriodicInterval",
-		})
-	}
+func (o *DeviceGhnInterfaceDMInfo) ValidateAt(c *model.Checker, p string) {
+	c.Bytes(p, "DomainName", 2489, []byte(o.DomainName))
+	c.Bytes(p, "DomainNameIdentifier", 2490, []byte(o.DomainNameIdentifier))
+	c.Uint(p, "MACCycleDuration", 2491, uint64(o.MACCycleDuration))
+	c.String(p, "SCMACAddress", 2496, o.SCMACAddress)
+	c.Uint(p, "ReregistrationTimePeriod", 2494, uint64(o.ReregistrationTimePeriod))
+	c.Uint(p, "TopologyPeriodicInterval", 2497, uint64(o.TopologyPeriodicInterval))
 }
 
 // DeviceGhnInterfaceDMInfoPath is the typed path of Device.Ghn.Interface.{i}.DMInfo.
 type DeviceGhnInterfaceDMInfoPath struct {
-	obj                      model.ObjectPath
-	DomainName               model.ReadWriteParam[[]byte]
-	DomainNameIdentifier     model.ReadOnlyParam[[]byte]
-	DomainId                 model.ReadOnlyParam[uint32]
-	MACCycleDuration         model.ReadWriteParam[uint32]
-	SCDeviceId               model.ReadWriteParam[uint32]
-	SCMACAddress             model.ReadWriteParam[string]
-	ReregistrationTimePeriod model.ReadWriteParam[uint32]
-	TopologyPeriodicInterval model.ReadWriteParam[uint32]
-	MinSupportedBandplan     model.ReadWriteParam[uint32]
-	MaxSupportedBandplan     model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	DomainId model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceGhnInterfaceDMInfoPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnInterfaceDMInfoPath(prefix string) DeviceGhnInterfaceDMInfoPath {
-	p := &prefix
-	return DeviceGhnInterfaceDMInfoPath{
-		DomainId:                 model.NewReadOnly[uint32](p, "DomainId", model.TypeUnsignedInt),
-		DomainName:               model.NewReadWrite[[]byte](p, "DomainName", model.TypeHexBinary),
-		DomainNameIdentifier:     model.NewReadOnly[[]byte](p, "DomainNameIdentifier", model.TypeHexBinary),
-		MACCycleDuration:         model.NewReadWrite[uint32](p, "MACCycleDuration", model.TypeUnsignedInt),
-		MaxSupportedBandplan:     model.NewReadWrite[uint32](p, "MaxSupportedBandplan", model.TypeUnsignedInt),
-		MinSupportedBandplan:     model.NewReadWrite[uint32](p, "MinSupportedBandplan", model.TypeUnsignedInt),
-		ReregistrationTimePeriod: model.NewReadWrite[uint32](p, "ReregistrationTimePeriod", model.TypeUnsignedInt),
-		SCDeviceId:               model.NewReadWrite[uint32](p, "SCDeviceId", model.TypeUnsignedInt),
-		SCMACAddress:             model.NewReadWrite[string](p, "SCMACAddress", model.TypeString),
-		TopologyPeriodicInterval: model.NewReadWrite[uint32](p, "TopologyPeriodicInterval", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+	DomainName model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	DomainNameIdentifier model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	MACCycleDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxSupportedBandplan model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinSupportedBandplan model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReregistrationTimePeriod model.ReadWriteParam[uint32] `dm:"u"`
+
+	SCDeviceId model.ReadWriteParam[uint32] `dm:"u"`
+
+	SCMACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	TopologyPeriodicInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceGhnInterfaceSCInfoModesSupported enumerates the values of Device.Ghn.Interface.{i}.SCInfo.ModesSupported.
 type DeviceGhnInterfaceSCInfoModesSupported string
 
-func (e DeviceGhnInterfaceSCInfoModesSupported) String() string {
-	return string(e)
-}
-
 const (
-	DeviceGhnInterfaceSCInfoModesSupported_NN  DeviceGhnInterfaceSCInfoModesSupported = "NN"
+	DeviceGhnInterfaceSCInfoModesSupported_NN DeviceGhnInterfaceSCInfoModesSupported = "NN"
+
 	DeviceGhnInterfaceSCInfoModesSupported_NMK DeviceGhnInterfaceSCInfoModesSupported = "NMK"
 )
 
 // DeviceGhnInterfaceSCInfoMICSize enumerates the values of Device.Ghn.Interface.{i}.SCInfo.MICSize.
 type DeviceGhnInterfaceSCInfoMICSize string
 
-func (e DeviceGhnInterfaceSCInfoMICSize) String() string {
-	return string(e)
-}
-
 const (
-	DeviceGhnInterfaceSCInfoMICSize_X4_byte_MIC  DeviceGhnInterfaceSCInfoMICSize = "4-byte MIC"
-	DeviceGhnInterfaceSCInfoMICSize_X8_byte_MIC  DeviceGhnInterfaceSCInfoMICSize = "8-byte MIC"
+	DeviceGhnInterfaceSCInfoMICSize_X4_byte_MIC DeviceGhnInterfaceSCInfoMICSize = "4-byte MIC"
+
+	DeviceGhnInterfaceSCInfoMICSize_X8_byte_MIC DeviceGhnInterfaceSCInfoMICSize = "8-byte MIC"
+
 	DeviceGhnInterfaceSCInfoMICSize_X16_byte_MIC DeviceGhnInterfaceSCInfoMICSize = "16-byte MIC"
 )
 
-var (
-	synDeviceGhnInterfaceSCInfo_ModesSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "NN"}, {Value: "NMK"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceGhnInterfaceSCInfo_ModeEnabled = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			NullValue:   "Disabled",
-			TargetParam: "ModesSupported",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceGhnInterfaceSCInfo_MICSize = &model.Syntax{
-		Enums: []model.Enum{{Value: "4-byte MIC"}, {Value: "8-byte MIC"}, {Value: "16-byte MIC"}},
-		Type:  model.TypeString,
-	}
-	synDeviceGhnInterfaceSCInfo_Location = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceGhnInterfaceSCInfo holds the values of Device.Ghn.Interface.{i}.SCInfo. (object, readOnly, since 2.8)
+// DeviceGhnInterfaceSCInfo holds the values of Device.Ghn.Interface.{i}.SCInfo. (object, readOnly, since 2.8).
 type DeviceGhnInterfaceSCInfo struct {
-	// ModesSupported: list<string{NN,NMK}>, readOnly, since 2.8.
-	ModesSupported []DeviceGhnInterfaceSCInfoModesSupported `cwmp:"ModesSupported"`
-	// ModeEnabled: string enumerationRef, readWrite, since 2.8.
-	ModeEnabled string `cwmp:"ModeEnabled"`
-	// MICSize: string{4-byte MIC,8-byte MIC,16-byte MIC}, readWrite, since 2.8.
-	MICSize DeviceGhnInterfaceSCInfoMICSize `cwmp:"MICSize"`
-	// Location: boolean, readOnly, since 2.8.
-	Location bool `cwmp:"Location"`
+	ModesSupported []DeviceGhnInterfaceSCInfoModesSupported `json:"ModesSupported,omitzero"`
+
+	ModeEnabled string `json:"ModeEnabled,omitzero"`
+
+	MICSize DeviceGhnInterfaceSCInfoMICSize `json:"MICSize,omitzero"`
+
+	Location bool `json:"Location,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnInterfaceSCInfo) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnInterfaceSCInfo) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceGhnInterfaceSCInfo_ModesSupported, model.FormatValue(model.TypeString, o.ModesSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModesSupported",
-		})
-	}
-	if e := model.CheckString(synDeviceGhnInterfaceSCInfo_MICSize, string(o.MICSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MICSize",
-		})
-	}
+func (o *DeviceGhnInterfaceSCInfo) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "ModesSupported", 2528, model.JoinStrings(o.ModesSupported), len(o.ModesSupported) > 0)
+	c.String(p, "MICSize", 2526, string(o.MICSize))
 }
 
 // DeviceGhnInterfaceSCInfoPath is the typed path of Device.Ghn.Interface.{i}.SCInfo.
 type DeviceGhnInterfaceSCInfoPath struct {
-	obj            model.ObjectPath
-	ModesSupported model.ReadOnlyParam[[]DeviceGhnInterfaceSCInfoModesSupported]
-	ModeEnabled    model.ReadWriteParam[string]
-	MICSize        model.ReadWriteParam[DeviceGhnInterfaceSCInfoMICSize]
-	Location       model.ReadOnlyParam[bool]
+	model.ObjectPath
+	Location model.ReadOnlyParam[bool] `dm:"b"`
+
+	MICSize model.ReadWriteParam[DeviceGhnInterfaceSCInfoMICSize] `dm:"s"`
+
+	ModeEnabled model.ReadWriteParam[string] `dm:"s"`
+
+	ModesSupported model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGhnInterfaceSCInfoPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnInterfaceSCInfoPath(prefix string) DeviceGhnInterfaceSCInfoPath {
-	p := &prefix
-	return DeviceGhnInterfaceSCInfoPath{
-		Location:       model.NewReadOnly[bool](p, "Location", model.TypeBoolean),
-		MICSize:        model.NewReadWrite[DeviceGhnInterfaceSCInfoMICSize](p, "MICSize", model.TypeString),
-		ModeEnabled:    model.NewReadWrite[string](p, "ModeEnabled", model.TypeString),
-		ModesSupported: model.NewReadOnly[[]DeviceGhnInterfaceSCInfoModesSupported](p, "ModesSupported", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceGhnInterfaceSMMaskedBand_Enable          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGhnInterfaceSMMaskedBand_BandNumber      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterfaceSMMaskedBand_StartSubCarrier = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGhnInterfaceSMMaskedBand_StopSubCarrier  = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceGhnInterfaceSMMaskedBand holds the values of Device.Ghn.Interface.{i}.SMMaskedBand.{i}. (table instance, 0..32 entries, readWrite, since 2.8)
+// DeviceGhnInterfaceSMMaskedBand holds the values of Device.Ghn.Interface.{i}.SMMaskedBand.{i}. (table instance, 0..32 entries, readWrite, since 2.8).
 type DeviceGhnInterfaceSMMaskedBand struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// BandNumber: unsignedInt, readWrite, since 2.8.
-	BandNumber uint32 `cwmp:"BandNumber"`
-	// StartSubCarrier: unsignedInt, readWrite, since 2.8.
-	StartSubCarrier uint32 `cwmp:"StartSubCarrier"`
-	// StopSubCarrier: unsignedInt, readWrite, since 2.8.
-	StopSubCarrier uint32 `cwmp:"StopSubCarrier"`
-}
+	Enable bool `json:"Enable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnInterfaceSMMaskedBand) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BandNumber uint32 `json:"BandNumber,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnInterfaceSMMaskedBand) ValidateAt(prefix string, v *model.Violations) {}
+	StartSubCarrier uint32 `json:"StartSubCarrier,omitzero"`
+
+	StopSubCarrier uint32 `json:"StopSubCarrier,omitzero"`
+}
 
 // DeviceGhnInterfaceSMMaskedBandPath is the typed path of Device.Ghn.Interface.{i}.SMMaskedBand.{i}.
 type DeviceGhnInterfaceSMMaskedBandPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	BandNumber      model.ReadWriteParam[uint32]
-	StartSubCarrier model.ReadWriteParam[uint32]
-	StopSubCarrier  model.ReadWriteParam[uint32]
+	model.ObjectPath
+	BandNumber model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	StartSubCarrier model.ReadWriteParam[uint32] `dm:"u"`
+
+	StopSubCarrier model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGhnInterfaceSMMaskedBandPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnInterfaceSMMaskedBandPath(prefix string) DeviceGhnInterfaceSMMaskedBandPath {
-	p := &prefix
-	return DeviceGhnInterfaceSMMaskedBandPath{
-		BandNumber:      model.NewReadWrite[uint32](p, "BandNumber", model.TypeUnsignedInt),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		StartSubCarrier: model.NewReadWrite[uint32](p, "StartSubCarrier", model.TypeUnsignedInt),
-		StopSubCarrier:  model.NewReadWrite[uint32](p, "StopSubCarrier", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceGhnInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceGhnInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceGhnInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceGhnInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGhnInterfaceStats_MgmtBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnInterfaceStats_MgmtBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnInterfaceStats_MgmtPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnInterfaceStats_MgmtPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnInterfaceStats_BlocksSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnInterfaceStats_BlocksReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceGhnInterfaceStats_BlocksResent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceGhnInterfaceStats_BlocksErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceGhnInterfaceStats holds the values of Device.Ghn.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceGhnInterfaceStats holds the values of Device.Ghn.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceGhnInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// MgmtBytesSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	MgmtBytesSent uint64 `cwmp:"MgmtBytesSent"`
-	// MgmtBytesReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	MgmtBytesReceived uint64 `cwmp:"MgmtBytesReceived"`
-	// MgmtPacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	MgmtPacketsSent uint64 `cwmp:"MgmtPacketsSent"`
-	// MgmtPacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	MgmtPacketsReceived uint64 `cwmp:"MgmtPacketsReceived"`
-	// BlocksSent: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	BlocksSent uint64 `cwmp:"BlocksSent"`
-	// BlocksReceived: StatsCounter64=unsignedLong, readOnly, since 2.8.
-	BlocksReceived uint64 `cwmp:"BlocksReceived"`
-	// BlocksResent: StatsCounter32=unsignedInt, readOnly, since 2.8.
-	BlocksResent uint32 `cwmp:"BlocksResent"`
-	// BlocksErrorsReceived: StatsCounter32=unsignedInt, readOnly, since 2.8.
-	BlocksErrorsReceived uint32 `cwmp:"BlocksErrorsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGhnInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGhnInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	MgmtBytesSent uint64 `json:"MgmtBytesSent,omitzero"`
+
+	MgmtBytesReceived uint64 `json:"MgmtBytesReceived,omitzero"`
+
+	MgmtPacketsSent uint64 `json:"MgmtPacketsSent,omitzero"`
+
+	MgmtPacketsReceived uint64 `json:"MgmtPacketsReceived,omitzero"`
+
+	BlocksSent uint64 `json:"BlocksSent,omitzero"`
+
+	BlocksReceived uint64 `json:"BlocksReceived,omitzero"`
+
+	BlocksResent uint32 `json:"BlocksResent,omitzero"`
+
+	BlocksErrorsReceived uint32 `json:"BlocksErrorsReceived,omitzero"`
+}
 
 // DeviceGhnInterfaceStatsPath is the typed path of Device.Ghn.Interface.{i}.Stats.
 type DeviceGhnInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-	MgmtBytesSent               model.ReadOnlyParam[uint64]
-	MgmtBytesReceived           model.ReadOnlyParam[uint64]
-	MgmtPacketsSent             model.ReadOnlyParam[uint64]
-	MgmtPacketsReceived         model.ReadOnlyParam[uint64]
-	BlocksSent                  model.ReadOnlyParam[uint64]
-	BlocksReceived              model.ReadOnlyParam[uint64]
-	BlocksResent                model.ReadOnlyParam[uint32]
-	BlocksErrorsReceived        model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BlocksErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceGhnInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGhnInterfaceStatsPath(prefix string) DeviceGhnInterfaceStatsPath {
-	p := &prefix
-	return DeviceGhnInterfaceStatsPath{
-		BlocksErrorsReceived:        model.NewReadOnly[uint32](p, "BlocksErrorsReceived", model.TypeUnsignedInt),
-		BlocksReceived:              model.NewReadOnly[uint64](p, "BlocksReceived", model.TypeUnsignedLong),
-		BlocksResent:                model.NewReadOnly[uint32](p, "BlocksResent", model.TypeUnsignedInt),
-		BlocksSent:                  model.NewReadOnly[uint64](p, "BlocksSent", model.TypeUnsignedLong),
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MgmtBytesReceived:           model.NewReadOnly[uint64](p, "MgmtBytesReceived", model.TypeUnsignedLong),
-		MgmtBytesSent:               model.NewReadOnly[uint64](p, "MgmtBytesSent", model.TypeUnsignedLong),
-		MgmtPacketsReceived:         model.NewReadOnly[uint64](p, "MgmtPacketsReceived", model.TypeUnsignedLong),
-		MgmtPacketsSent:             model.NewReadOnly[uint64](p, "MgmtPacketsSent", model.TypeUnsignedLong),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	BlocksReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaGhn = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ghn.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.InterfaceNumberOfEntries",
-	Syntax:  synDeviceGhn_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ghn.Diagnostics.",
-	Version:    "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ghn.Diagnostics.PHYThroughput.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Diagnostics.PHYThroughput.DiagnosticsState",
-	Syntax:  synDeviceGhnDiagnosticsPHYThroughput_DiagnosticsState,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ghn.Diagnostics.PerformanceMonitoring.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.DiagnosticsState",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoring_DiagnosticsState,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.Interface",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoring_Interface,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.DiagnoseMACAddress",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoring_DiagnoseMACAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.SampleInterval",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoring_SampleInterval,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.SNRGroupLength",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoring_SNRGroupLength,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.TimeStamp",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoringChannels_TimeStamp,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.ChannelNumberOfEntries",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoringChannels_ChannelNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ChannelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"DestinationMACAddress"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.DestinationMACAddress",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel_DestinationMACAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.SNR",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel_SNR,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.CurrentStart",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoringNodes_CurrentStart,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.CurrentEnd",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoringNodes_CurrentEnd,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.NodeNumberOfEntries",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoringNodes_NodeNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "NodeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"DestinationMACAddress"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.DestinationMACAddress",
-	Syntax:  synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_DestinationMACAddress,
-	Version: "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BytesSent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BytesSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BytesReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BytesReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsSent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_PacketsSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_PacketsReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.ErrorsSent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_ErrorsSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.ErrorsReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_ErrorsReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.UnicastPacketsSent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_UnicastPacketsSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.UnicastPacketsReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_UnicastPacketsReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.DiscardPacketsSent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_DiscardPacketsSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.DiscardPacketsReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_DiscardPacketsReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.MulticastPacketsSent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MulticastPacketsSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.MulticastPacketsReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MulticastPacketsReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BroadcastPacketsSent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BroadcastPacketsReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_UnknownProtoPacketsReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.MgmtBytesSent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MgmtBytesSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.MgmtBytesReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MgmtBytesReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.MgmtPacketsSent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MgmtPacketsSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.MgmtPacketsReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_MgmtPacketsReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BlocksSent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BlocksSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BlocksReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BlocksReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BlocksResent",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BlocksResent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BlocksErrorsReceived",
-	Syntax:       synDeviceGhnDiagnosticsPerformanceMonitoringNodesNode_BlocksErrorsReceived,
-	Version:      "2.8",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Ghn.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.Enable",
-	Syntax:  synDeviceGhnInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.Status",
-	Syntax:  synDeviceGhnInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.Alias",
-	Syntax:  synDeviceGhnInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.Name",
-	Syntax:  synDeviceGhnInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.LastChange",
-	Syntax:       synDeviceGhnInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceGhnInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.Upstream",
-	Syntax:  synDeviceGhnInterface_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.MaxBitRate",
-	Syntax:  synDeviceGhnInterface_MaxBitRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.MACAddress",
-	Syntax:  synDeviceGhnInterface_MACAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.FirmwareVersion",
-	Syntax:  synDeviceGhnInterface_FirmwareVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.MaxTransmitRate",
-	Syntax:  synDeviceGhnInterface_MaxTransmitRate,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.TargetDomainNames",
-	Syntax:  synDeviceGhnInterface_TargetDomainNames,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.DomainName",
-	Syntax:  synDeviceGhnInterface_DomainName,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.DomainNameIdentifier",
-	Syntax:  synDeviceGhnInterface_DomainNameIdentifier,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.DomainId",
-	Syntax:  synDeviceGhnInterface_DomainId,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.DeviceId",
-	Syntax:  synDeviceGhnInterface_DeviceId,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.NodeTypeDMCapable",
-	Syntax:  synDeviceGhnInterface_NodeTypeDMCapable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.DMRequested",
-	Syntax:  synDeviceGhnInterface_DMRequested,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.IsDM",
-	Syntax:  synDeviceGhnInterface_IsDM,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.NodeTypeSCCapable",
-	Syntax:  synDeviceGhnInterface_NodeTypeSCCapable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.SCRequested",
-	Syntax:  synDeviceGhnInterface_SCRequested,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.IsSC",
-	Syntax:  synDeviceGhnInterface_IsSC,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.StandardVersions",
-	Syntax:  synDeviceGhnInterface_StandardVersions,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.MaxBandPlan",
-	Syntax:  synDeviceGhnInterface_MaxBandPlan,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.MediumType",
-	Syntax:  synDeviceGhnInterface_MediumType,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.TAIFG",
-	Syntax:  synDeviceGhnInterface_TAIFG,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.NotchedAmateurRadioBands",
-	Syntax:  synDeviceGhnInterface_NotchedAmateurRadioBands,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.PHYThroughputDiagnosticsEnable",
-	Syntax:  synDeviceGhnInterface_PHYThroughputDiagnosticsEnable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.PerformanceMonitoringDiagnosticsEnable",
-	Syntax:  synDeviceGhnInterface_PerformanceMonitoringDiagnosticsEnable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.SMMaskedBandNumberOfEntries",
-	Syntax:  synDeviceGhnInterface_SMMaskedBandNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.NodeTypeDMConfig",
-	Syntax:  synDeviceGhnInterface_NodeTypeDMConfig,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.NodeTypeDMStatus",
-	Syntax:  synDeviceGhnInterface_NodeTypeDMStatus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.NodeTypeSCStatus",
-	Syntax:  synDeviceGhnInterface_NodeTypeSCStatus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.AssociatedDeviceNumberOfEntries",
-	Syntax:  synDeviceGhnInterface_AssociatedDeviceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.PSM",
-	Syntax:  synDeviceGhnInterface_PSM,
-	Version: "2.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AssociatedDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Ghn.Interface.{i}.AssociatedDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.AssociatedDevice.{i}.MACAddress",
-	Syntax:  synDeviceGhnInterfaceAssociatedDevice_MACAddress,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.AssociatedDevice.{i}.DeviceId",
-	Syntax:  synDeviceGhnInterfaceAssociatedDevice_DeviceId,
-	Version: "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.AssociatedDevice.{i}.TxPhyRate",
-	Syntax:       synDeviceGhnInterfaceAssociatedDevice_TxPhyRate,
-	Version:      "2.4",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.AssociatedDevice.{i}.RxPhyRate",
-	Syntax:       synDeviceGhnInterfaceAssociatedDevice_RxPhyRate,
-	Version:      "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.AssociatedDevice.{i}.Active",
-	Syntax:  synDeviceGhnInterfaceAssociatedDevice_Active,
-	Version: "2.4",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ghn.Interface.{i}.DMInfo.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.DMInfo.DomainName",
-	Syntax:  synDeviceGhnInterfaceDMInfo_DomainName,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.DMInfo.DomainNameIdentifier",
-	Syntax:  synDeviceGhnInterfaceDMInfo_DomainNameIdentifier,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.DMInfo.DomainId",
-	Syntax:  synDeviceGhnInterfaceDMInfo_DomainId,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.DMInfo.MACCycleDuration",
-	Syntax:  synDeviceGhnInterfaceDMInfo_MACCycleDuration,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.DMInfo.SCDeviceId",
-	Syntax:  synDeviceGhnInterfaceDMInfo_SCDeviceId,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.DMInfo.SCMACAddress",
-	Syntax:  synDeviceGhnInterfaceDMInfo_SCMACAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.DMInfo.ReregistrationTimePeriod",
-	Syntax:  synDeviceGhnInterfaceDMInfo_ReregistrationTimePeriod,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.DMInfo.TopologyPeriodicInterval",
-	Syntax:  synDeviceGhnInterfaceDMInfo_TopologyPeriodicInterval,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.DMInfo.MinSupportedBandplan",
-	Syntax:  synDeviceGhnInterfaceDMInfo_MinSupportedBandplan,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.DMInfo.MaxSupportedBandplan",
-	Syntax:  synDeviceGhnInterfaceDMInfo_MaxSupportedBandplan,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ghn.Interface.{i}.SCInfo.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.SCInfo.ModesSupported",
-	Syntax:  synDeviceGhnInterfaceSCInfo_ModesSupported,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.SCInfo.ModeEnabled",
-	Syntax:  synDeviceGhnInterfaceSCInfo_ModeEnabled,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.SCInfo.MICSize",
-	Syntax:  synDeviceGhnInterfaceSCInfo_MICSize,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Ghn.Interface.{i}.SCInfo.Location",
-	Syntax:  synDeviceGhnInterfaceSCInfo_Location,
-	Version: "2.8",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          32,
-	MinEntries:          0,
-	NumEntriesParameter: "SMMaskedBandNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Ghn.Interface.{i}.SMMaskedBand.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"BandNumber"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.SMMaskedBand.{i}.Enable",
-	Syntax:  synDeviceGhnInterfaceSMMaskedBand_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.SMMaskedBand.{i}.BandNumber",
-	Syntax:  synDeviceGhnInterfaceSMMaskedBand_BandNumber,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.SMMaskedBand.{i}.StartSubCarrier",
-	Syntax:  synDeviceGhnInterfaceSMMaskedBand_StartSubCarrier,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.SMMaskedBand.{i}.StopSubCarrier",
-	Syntax:  synDeviceGhnInterfaceSMMaskedBand_StopSubCarrier,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Ghn.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Ghn.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceGhnInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceGhnInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceGhnInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceGhnInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceGhnInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceGhnInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceGhnInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceGhnInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceGhnInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceGhnInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceGhnInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceGhnInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceGhnInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceGhnInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceGhnInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceGhnInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.MgmtBytesSent",
-	Syntax:       synDeviceGhnInterfaceStats_MgmtBytesSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.MgmtBytesReceived",
-	Syntax:       synDeviceGhnInterfaceStats_MgmtBytesReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.MgmtPacketsSent",
-	Syntax:       synDeviceGhnInterfaceStats_MgmtPacketsSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.MgmtPacketsReceived",
-	Syntax:       synDeviceGhnInterfaceStats_MgmtPacketsReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.BlocksSent",
-	Syntax:       synDeviceGhnInterfaceStats_BlocksSent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.BlocksReceived",
-	Syntax:       synDeviceGhnInterfaceStats_BlocksReceived,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.BlocksResent",
-	Syntax:       synDeviceGhnInterfaceStats_BlocksResent,
-	Version:      "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Ghn.Interface.{i}.Stats.BlocksErrorsReceived",
-	Syntax:       synDeviceGhnInterfaceStats_BlocksErrorsReceived,
-	Version:      "2.8",
-}}
+	BlocksResent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceGhnImpl is what a device implements for Device.Ghn; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnImpl to implement only some methods.
-type DeviceGhnImpl interface {
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-}
+	BlocksSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceGhnImpl implements DeviceGhnImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnImpl struct{}
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceGhnImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceGhnDiagnosticsImpl is what a device implements for Device.Ghn.Diagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnDiagnosticsImpl to implement only some methods.
-type DeviceGhnDiagnosticsImpl interface{}
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceGhnDiagnosticsImpl implements DeviceGhnDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnDiagnosticsImpl struct{}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceGhnDiagnosticsPHYThroughputImpl is what a device implements for Device.Ghn.Diagnostics.PHYThroughput; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnDiagnosticsPHYThroughputImpl to implement only some methods.
-type DeviceGhnDiagnosticsPHYThroughputImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceGhnDiagnosticsPHYThroughputDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceGhnDiagnosticsPHYThroughputDiagnosticsState) error
-}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceGhnDiagnosticsPHYThroughputImpl implements DeviceGhnDiagnosticsPHYThroughputImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnDiagnosticsPHYThroughputImpl struct{}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceGhnDiagnosticsPHYThroughputImpl) DiagnosticsState(inst []uint32) (DeviceGhnDiagnosticsPHYThroughputDiagnosticsState, error) {
-	var zero DeviceGhnDiagnosticsPHYThroughputDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPHYThroughputImpl) SetDiagnosticsState(inst []uint32, v DeviceGhnDiagnosticsPHYThroughputDiagnosticsState) error {
-	return model.ErrNotSupported
-}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceGhnDiagnosticsPerformanceMonitoringImpl is what a device implements for Device.Ghn.Diagnostics.PerformanceMonitoring; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl to implement only some methods.
-type DeviceGhnDiagnosticsPerformanceMonitoringImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	DiagnoseMACAddress(inst []uint32) (string, error)
-	SetDiagnoseMACAddress(inst []uint32, v string) error
-	SampleInterval(inst []uint32) (uint32, error)
-	SetSampleInterval(inst []uint32, v uint32) error
-	SNRGroupLength(inst []uint32) (uint32, error)
-	SetSNRGroupLength(inst []uint32, v uint32) error
-}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl implements DeviceGhnDiagnosticsPerformanceMonitoringImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl struct{}
+	MgmtBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) DiagnosticsState(inst []uint32) (DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState, error) {
-	var zero DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SetDiagnosticsState(inst []uint32, v DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) DiagnoseMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SetDiagnoseMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SampleInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SetSampleInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SNRGroupLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SetSNRGroupLength(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
+	MgmtBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl is what a device implements for Device.Ghn.Diagnostics.PerformanceMonitoring.Channels; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl to implement only some methods.
-type DeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl interface {
-	TimeStamp(inst []uint32) (time.Time, error)
-	ChannelNumberOfEntries(inst []uint32) (uint32, error)
-	ChannelInstances(inst []uint32) []uint32
-}
+	MgmtPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl implements DeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl struct{}
+	MgmtPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl) TimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl) ChannelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl) ChannelInstances(inst []uint32) []uint32 {
-	return nil
-}
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl is what a device implements for Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl to implement only some methods.
-type DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl interface {
-	DestinationMACAddress(inst []uint32) (string, error)
-	SNR(inst []uint32) ([]uint32, error)
-}
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl implements DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl struct{}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl) DestinationMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl) SNR(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceGhnDiagnosticsPerformanceMonitoringNodesImpl is what a device implements for Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl to implement only some methods.
-type DeviceGhnDiagnosticsPerformanceMonitoringNodesImpl interface {
-	CurrentStart(inst []uint32) (time.Time, error)
-	CurrentEnd(inst []uint32) (time.Time, error)
-	NodeNumberOfEntries(inst []uint32) (uint32, error)
-	NodeInstances(inst []uint32) []uint32
-}
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl implements DeviceGhnDiagnosticsPerformanceMonitoringNodesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl struct{}
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl) CurrentStart(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl) CurrentEnd(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl) NodeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl) NodeInstances(inst []uint32) []uint32 {
-	return nil
-}
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl is what a device implements for Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl to implement only some methods.
-type DeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl interface {
-	DestinationMACAddress(inst []uint32) (string, error)
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	MgmtBytesSent(inst []uint32) (uint64, error)
-	MgmtBytesReceived(inst []uint32) (uint64, error)
-	MgmtPacketsSent(inst []uint32) (uint64, error)
-	MgmtPacketsReceived(inst []uint32) (uint64, error)
-	BlocksSent(inst []uint32) (uint64, error)
-	BlocksReceived(inst []uint32) (uint64, error)
-	BlocksResent(inst []uint32) (uint32, error)
-	BlocksErrorsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl implements DeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl struct{}
-
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) DestinationMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MgmtBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MgmtBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MgmtPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MgmtPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BlocksSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BlocksReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BlocksResent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BlocksErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceGhnInterfaceImpl is what a device implements for Device.Ghn.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnInterfaceImpl to implement only some methods.
-type DeviceGhnInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceGhnInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	MaxBitRate(inst []uint32) (uint32, error)
-	MACAddress(inst []uint32) (string, error)
-	FirmwareVersion(inst []uint32) (string, error)
-	MaxTransmitRate(inst []uint32) (uint32, error)
-	TargetDomainNames(inst []uint32) ([]string, error)
-	SetTargetDomainNames(inst []uint32, v []string) error
-	DomainName(inst []uint32) (string, error)
-	DomainNameIdentifier(inst []uint32) (uint32, error)
-	DomainId(inst []uint32) (uint32, error)
-	DeviceId(inst []uint32) (uint32, error)
-	NodeTypeDMCapable(inst []uint32) (bool, error)
-	DMRequested(inst []uint32) (bool, error)
-	SetDMRequested(inst []uint32, v bool) error
-	IsDM(inst []uint32) (bool, error)
-	NodeTypeSCCapable(inst []uint32) (bool, error)
-	SCRequested(inst []uint32) (bool, error)
-	SetSCRequested(inst []uint32, v bool) error
-	IsSC(inst []uint32) (bool, error)
-	StandardVersions(inst []uint32) ([]string, error)
-	MaxBandPlan(inst []uint32) (uint32, error)
-	MediumType(inst []uint32) (DeviceGhnInterfaceMediumType, error)
-	TAIFG(inst []uint32) (uint32, error)
-	NotchedAmateurRadioBands(inst []uint32) ([]byte, error)
-	SetNotchedAmateurRadioBands(inst []uint32, v []byte) error
-	PHYThroughputDiagnosticsEnable(inst []uint32) ([]uint32, error)
-	SetPHYThroughputDiagnosticsEnable(inst []uint32, v []uint32) error
-	PerformanceMonitoringDiagnosticsEnable(inst []uint32) ([]uint32, error)
-	SetPerformanceMonitoringDiagnosticsEnable(inst []uint32, v []uint32) error
-	SMMaskedBandNumberOfEntries(inst []uint32) (uint32, error)
-	NodeTypeDMConfig(inst []uint32) (bool, error)
-	SetNodeTypeDMConfig(inst []uint32, v bool) error
-	NodeTypeDMStatus(inst []uint32) (bool, error)
-	NodeTypeSCStatus(inst []uint32) (bool, error)
-	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	PSM(inst []uint32) ([]uint32, error)
-	SetPSM(inst []uint32, v []uint32) error
-	AssociatedDeviceInstances(inst []uint32) []uint32
-	SMMaskedBandInstances(inst []uint32) []uint32
-	AddSMMaskedBand(inst []uint32) (uint32, error)
-	DeleteSMMaskedBand(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceGhnInterfaceImpl implements DeviceGhnInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnInterfaceImpl struct{}
-
-func (UnimplementedDeviceGhnInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) Status(inst []uint32) (DeviceGhnInterfaceStatus, error) {
-	var zero DeviceGhnInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) MaxTransmitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) TargetDomainNames(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetTargetDomainNames(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) DomainName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) DomainNameIdentifier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) DomainId(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) DeviceId(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) NodeTypeDMCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) DMRequested(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetDMRequested(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) IsDM(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) NodeTypeSCCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SCRequested(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetSCRequested(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) IsSC(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) StandardVersions(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) MaxBandPlan(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) MediumType(inst []uint32) (DeviceGhnInterfaceMediumType, error) {
-	var zero DeviceGhnInterfaceMediumType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) TAIFG(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) NotchedAmateurRadioBands(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetNotchedAmateurRadioBands(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) PHYThroughputDiagnosticsEnable(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetPHYThroughputDiagnosticsEnable(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) PerformanceMonitoringDiagnosticsEnable(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetPerformanceMonitoringDiagnosticsEnable(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SMMaskedBandNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) NodeTypeDMConfig(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetNodeTypeDMConfig(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) NodeTypeDMStatus(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) NodeTypeSCStatus(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) PSM(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SetPSM(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceGhnInterfaceImpl) SMMaskedBandInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceGhnInterfaceImpl) AddSMMaskedBand(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceImpl) DeleteSMMaskedBand(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceGhnInterfaceAssociatedDeviceImpl is what a device implements for Device.Ghn.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl to implement only some methods.
-type DeviceGhnInterfaceAssociatedDeviceImpl interface {
-	MACAddress(inst []uint32) (string, error)
-	DeviceId(inst []uint32) (uint32, error)
-	TxPhyRate(inst []uint32) (uint32, error)
-	RxPhyRate(inst []uint32) (uint32, error)
-	Active(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl implements DeviceGhnInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl struct{}
-
-func (UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl) DeviceId(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl) TxPhyRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl) RxPhyRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceGhnInterfaceDMInfoImpl is what a device implements for Device.Ghn.Interface.{i}.DMInfo; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnInterfaceDMInfoImpl to implement only some methods.
-type DeviceGhnInterfaceDMInfoImpl interface {
-	DomainName(inst []uint32) ([]byte, error)
-	SetDomainName(inst []uint32, v []byte) error
-	DomainNameIdentifier(inst []uint32) ([]byte, error)
-	DomainId(inst []uint32) (uint32, error)
-	MACCycleDuration(inst []uint32) (uint32, error)
-	SetMACCycleDuration(inst []uint32, v uint32) error
-	SCDeviceId(inst []uint32) (uint32, error)
-	SetSCDeviceId(inst []uint32, v uint32) error
-	SCMACAddress(inst []uint32) (string, error)
-	SetSCMACAddress(inst []uint32, v string) error
-	ReregistrationTimePeriod(inst []uint32) (uint32, error)
-	SetReregistrationTimePeriod(inst []uint32, v uint32) error
-	TopologyPeriodicInterval(inst []uint32) (uint32, error)
-	SetTopologyPeriodicInterval(inst []uint32, v uint32) error
-	MinSupportedBandplan(inst []uint32) (uint32, error)
-	SetMinSupportedBandplan(inst []uint32, v uint32) error
-	MaxSupportedBandplan(inst []uint32) (uint32, error)
-	SetMaxSupportedBandplan(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceGhnInterfaceDMInfoImpl implements DeviceGhnInterfaceDMInfoImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnInterfaceDMInfoImpl struct{}
-
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) DomainName(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetDomainName(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) DomainNameIdentifier(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) DomainId(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) MACCycleDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetMACCycleDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SCDeviceId(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetSCDeviceId(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SCMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetSCMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) ReregistrationTimePeriod(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetReregistrationTimePeriod(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) TopologyPeriodicInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetTopologyPeriodicInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) MinSupportedBandplan(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetMinSupportedBandplan(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) MaxSupportedBandplan(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetMaxSupportedBandplan(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceGhnInterfaceSCInfoImpl is what a device implements for Device.Ghn.Interface.{i}.SCInfo; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnInterfaceSCInfoImpl to implement only some methods.
-type DeviceGhnInterfaceSCInfoImpl interface {
-	ModesSupported(inst []uint32) ([]DeviceGhnInterfaceSCInfoModesSupported, error)
-	ModeEnabled(inst []uint32) (string, error)
-	SetModeEnabled(inst []uint32, v string) error
-	MICSize(inst []uint32) (DeviceGhnInterfaceSCInfoMICSize, error)
-	SetMICSize(inst []uint32, v DeviceGhnInterfaceSCInfoMICSize) error
-	Location(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceGhnInterfaceSCInfoImpl implements DeviceGhnInterfaceSCInfoImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnInterfaceSCInfoImpl struct{}
-
-func (UnimplementedDeviceGhnInterfaceSCInfoImpl) ModesSupported(inst []uint32) ([]DeviceGhnInterfaceSCInfoModesSupported, error) {
-	var zero []DeviceGhnInterfaceSCInfoModesSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSCInfoImpl) ModeEnabled(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSCInfoImpl) SetModeEnabled(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSCInfoImpl) MICSize(inst []uint32) (DeviceGhnInterfaceSCInfoMICSize, error) {
-	var zero DeviceGhnInterfaceSCInfoMICSize
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSCInfoImpl) SetMICSize(inst []uint32, v DeviceGhnInterfaceSCInfoMICSize) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSCInfoImpl) Location(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceGhnInterfaceSMMaskedBandImpl is what a device implements for Device.Ghn.Interface.{i}.SMMaskedBand.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnInterfaceSMMaskedBandImpl to implement only some methods.
-type DeviceGhnInterfaceSMMaskedBandImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	BandNumber(inst []uint32) (uint32, error)
-	SetBandNumber(inst []uint32, v uint32) error
-	StartSubCarrier(inst []uint32) (uint32, error)
-	SetStartSubCarrier(inst []uint32, v uint32) error
-	StopSubCarrier(inst []uint32) (uint32, error)
-	SetStopSubCarrier(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceGhnInterfaceSMMaskedBandImpl implements DeviceGhnInterfaceSMMaskedBandImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnInterfaceSMMaskedBandImpl struct{}
-
-func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) BandNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) SetBandNumber(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) StartSubCarrier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) SetStartSubCarrier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) StopSubCarrier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) SetStopSubCarrier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceGhnInterfaceStatsImpl is what a device implements for Device.Ghn.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGhnInterfaceStatsImpl to implement only some methods.
-type DeviceGhnInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	MgmtBytesSent(inst []uint32) (uint64, error)
-	MgmtBytesReceived(inst []uint32) (uint64, error)
-	MgmtPacketsSent(inst []uint32) (uint64, error)
-	MgmtPacketsReceived(inst []uint32) (uint64, error)
-	BlocksSent(inst []uint32) (uint64, error)
-	BlocksReceived(inst []uint32) (uint64, error)
-	BlocksResent(inst []uint32) (uint32, error)
-	BlocksErrorsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceGhnInterfaceStatsImpl implements DeviceGhnInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGhnInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceGhnInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) MgmtBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) MgmtBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) MgmtPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) MgmtPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) BlocksSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) BlocksReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) BlocksResent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGhnInterfaceStatsImpl) BlocksErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

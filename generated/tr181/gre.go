@@ -3,29 +3,19 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceGRE_TunnelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceGRE_FilterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceGRE holds the values of Device.GRE. (object, readOnly, since 2.8)
+// DeviceGRE holds the values of Device.GRE. (object, readOnly, since 2.8).
 type DeviceGRE struct {
-	// TunnelNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	TunnelNumberOfEntries uint32 `cwmp:"TunnelNumberOfEntries"`
-	// FilterNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	FilterNumberOfEntries uint32 `cwmp:"FilterNumberOfEntries"`
-	// Device.GRE.Filter.{i}. instances by instance number
-	Filter map[uint32]*DeviceGREFilter `cwmp:"Filter.{i}."`
-	// Device.GRE.Tunnel.{i}. instances by instance number
-	Tunnel map[uint32]*DeviceGRETunnel `cwmp:"Tunnel.{i}."`
+	TunnelNumberOfEntries uint32 `json:"TunnelNumberOfEntries,omitzero"`
+
+	FilterNumberOfEntries uint32 `json:"FilterNumberOfEntries,omitzero"`
+
+	Filter map[uint32]*DeviceGREFilter `json:"Filter,omitzero"`
+	Tunnel map[uint32]*DeviceGRETunnel `json:"Tunnel,omitzero"`
 }
 
-// AddFilter creates instance i of Device.GRE.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceGRE) AddFilter(i uint32) *DeviceGREFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceGREFilter{}
@@ -35,18 +25,7 @@ func (o *DeviceGRE) AddFilter(i uint32) *DeviceGREFilter {
 	return x
 }
 
-// GetFilter returns instance i of Device.GRE.Filter.{i}.
-func (o *DeviceGRE) GetFilter(i uint32) (*DeviceGREFilter, bool) {
-	x, ok := o.Filter[i]
-	return x, ok
-}
-
-// DeleteFilter removes instance i of Device.GRE.Filter.{i}.
-func (o *DeviceGRE) DeleteFilter(i uint32) {
-	delete(o.Filter, i)
-}
-
-// AddTunnel creates instance i of Device.GRE.Tunnel.{i}. (replacing any) and returns it
+// AddTunnel creates instance i (replacing any) and returns it.
 func (o *DeviceGRE) AddTunnel(i uint32) *DeviceGRETunnel {
 	if o.Tunnel == nil {
 		o.Tunnel = map[uint32]*DeviceGRETunnel{}
@@ -55,398 +34,168 @@ func (o *DeviceGRE) AddTunnel(i uint32) *DeviceGRETunnel {
 	o.Tunnel[i] = x
 	return x
 }
-
-// GetTunnel returns instance i of Device.GRE.Tunnel.{i}.
-func (o *DeviceGRE) GetTunnel(i uint32) (*DeviceGRETunnel, bool) {
-	x, ok := o.Tunnel[i]
-	return x, ok
-}
-
-// DeleteTunnel removes instance i of Device.GRE.Tunnel.{i}.
-func (o *DeviceGRE) DeleteTunnel(i uint32) {
-	delete(o.Tunnel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGRE) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGRE) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceGRE) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Filter) {
-		o.Filter[i].ValidateAt(prefix+"Filter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
 	}
 	for _, i := range model.SortedKeys(o.Tunnel) {
-		o.Tunnel[i].ValidateAt(prefix+"Tunnel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Tunnel[i].ValidateAt(c, model.InstanceOf(p, "Tunnel.", i))
 	}
 }
 
 // DeviceGREPath is the typed path of Device.GRE.
 type DeviceGREPath struct {
-	obj                   model.ObjectPath
-	TunnelNumberOfEntries model.ReadOnlyParam[uint32]
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TunnelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGREPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGREPath(prefix string) DeviceGREPath {
-	p := &prefix
-	return DeviceGREPath{
-		FilterNumberOfEntries: model.NewReadOnly[uint32](p, "FilterNumberOfEntries", model.TypeUnsignedInt),
-		TunnelNumberOfEntries: model.NewReadOnly[uint32](p, "TunnelNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Filter returns the typed path of instance i.
+func (x DeviceGREPath) Filter(i uint32) (p DeviceGREFilterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
+	return
 }
 
-// Filter returns the typed path of instance i of Device.GRE.Filter.{i}.
-func (x DeviceGREPath) Filter(i uint32) DeviceGREFilterPath {
-	return newDeviceGREFilterPath(x.Path() + "Filter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// FilterTable returns the table Device.GRE.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceGREPath) FilterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Filter.")
+	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// Tunnel returns the typed path of instance i of Device.GRE.Tunnel.{i}.
-func (x DeviceGREPath) Tunnel(i uint32) DeviceGRETunnelPath {
-	return newDeviceGRETunnelPath(x.Path() + "Tunnel." + strconv.FormatUint(uint64(i), 10) + ".")
+// Tunnel returns the typed path of instance i.
+func (x DeviceGREPath) Tunnel(i uint32) (p DeviceGRETunnelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Tunnel.", i))
+	return
 }
 
-// TunnelTable returns the table Device.GRE.Tunnel.{i}. itself (for AddObject when writable)
+// TunnelTable returns the table itself (for AddObject when writable).
 func (x DeviceGREPath) TunnelTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Tunnel.")
+	return model.NewWritableTable(x.ObjectPath, "Tunnel.")
 }
 
 // DeviceGREFilterStatus enumerates the values of Device.GRE.Filter.{i}.Status.
 type DeviceGREFilterStatus string
 
-func (e DeviceGREFilterStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceGREFilterStatus_Disabled            DeviceGREFilterStatus = "Disabled"
-	DeviceGREFilterStatus_Enabled             DeviceGREFilterStatus = "Enabled"
+	DeviceGREFilterStatus_Disabled DeviceGREFilterStatus = "Disabled"
+
+	DeviceGREFilterStatus_Enabled DeviceGREFilterStatus = "Enabled"
+
 	DeviceGREFilterStatus_Error_Misconfigured DeviceGREFilterStatus = "Error_Misconfigured"
-	DeviceGREFilterStatus_Error               DeviceGREFilterStatus = "Error"
+
+	DeviceGREFilterStatus_Error DeviceGREFilterStatus = "Error"
 )
 
-var (
-	synDeviceGREFilter_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceGREFilter_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceGREFilter_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceGREFilter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGREFilter_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Tunnel. #.Tunnel.{i}.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceGREFilter_AllInterfaces = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceGREFilter_VLANIDCheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceGREFilter_VLANIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceGREFilter_DSCPMarkPolicy = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "-2",
-		}},
-		Type: model.TypeInt,
-	}
-)
-
-// DeviceGREFilter holds the values of Device.GRE.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DeviceGREFilter holds the values of Device.GRE.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceGREFilter struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.8.
-	Status DeviceGREFilterStatus `cwmp:"Status"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.8.
-	Order uint32 `cwmp:"Order"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→#.Tunnel. #.Tunnel.{i}.Interface., readWrite, since 2.8.
-	Interface string `cwmp:"Interface"`
-	// AllInterfaces: boolean, readWrite, since 2.8.
-	AllInterfaces bool `cwmp:"AllInterfaces"`
-	// VLANIDCheck: int[-1:], readWrite, since 2.8.
-	VLANIDCheck int32 `cwmp:"VLANIDCheck"`
-	// VLANIDExclude: boolean, readWrite, since 2.8.
-	VLANIDExclude bool `cwmp:"VLANIDExclude"`
-	// DSCPMarkPolicy: int[-2:63], readWrite, since 2.8.
-	DSCPMarkPolicy int32 `cwmp:"DSCPMarkPolicy"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceGREFilterStatus `json:"Status,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	AllInterfaces bool `json:"AllInterfaces,omitzero"`
+
+	VLANIDCheck int32 `json:"VLANIDCheck,omitzero"`
+
+	VLANIDExclude bool `json:"VLANIDExclude,omitzero"`
+
+	DSCPMarkPolicy int32 `json:"DSCPMarkPolicy,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGREFilter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGREFilter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceGREFilter_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDeviceGREFilter_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceGREFilter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceGREFilter_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckInt(synDeviceGREFilter_VLANIDCheck, int64(o.VLANIDCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDCheck",
-		})
-	}
-	if e := model.CheckInt(synDeviceGREFilter_DSCPMarkPolicy, int64(o.DSCPMarkPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMarkPolicy",
-		})
-	}
+func (o *DeviceGREFilter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2372, string(o.Status))
+	c.Uint(p, "Order", 2371, uint64(o.Order))
+	c.String(p, "Alias", 2366, o.Alias)
+	c.String(p, "Interface", 2370, o.Interface)
+	c.Int(p, "VLANIDCheck", 2373, int64(o.VLANIDCheck))
+	c.Int(p, "DSCPMarkPolicy", 2368, int64(o.DSCPMarkPolicy))
 }
 
 // DeviceGREFilterPath is the typed path of Device.GRE.Filter.{i}.
 type DeviceGREFilterPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Status         model.ReadOnlyParam[DeviceGREFilterStatus]
-	Order          model.ReadWriteParam[uint32]
-	Alias          model.WriteOnceParam[string]
-	Interface      model.ReadWriteParam[string]
-	AllInterfaces  model.ReadWriteParam[bool]
-	VLANIDCheck    model.ReadWriteParam[int32]
-	VLANIDExclude  model.ReadWriteParam[bool]
-	DSCPMarkPolicy model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceGREFilterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGREFilterPath(prefix string) DeviceGREFilterPath {
-	p := &prefix
-	return DeviceGREFilterPath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllInterfaces:  model.NewReadWrite[bool](p, "AllInterfaces", model.TypeBoolean),
-		DSCPMarkPolicy: model.NewReadWrite[int32](p, "DSCPMarkPolicy", model.TypeInt),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:      model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Order:          model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Status:         model.NewReadOnly[DeviceGREFilterStatus](p, "Status", model.TypeString),
-		VLANIDCheck:    model.NewReadWrite[int32](p, "VLANIDCheck", model.TypeInt),
-		VLANIDExclude:  model.NewReadWrite[bool](p, "VLANIDExclude", model.TypeBoolean),
-		obj:            model.NewObjectPath(p),
-	}
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
+
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
+
+	VLANIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceGRETunnelStatus enumerates the values of Device.GRE.Tunnel.{i}.Status.
 type DeviceGRETunnelStatus string
 
-func (e DeviceGRETunnelStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceGRETunnelStatus_Disabled DeviceGRETunnelStatus = "Disabled"
-	DeviceGRETunnelStatus_Enabled  DeviceGRETunnelStatus = "Enabled"
-	DeviceGRETunnelStatus_Error    DeviceGRETunnelStatus = "Error"
+
+	DeviceGRETunnelStatus_Enabled DeviceGRETunnelStatus = "Enabled"
+
+	DeviceGRETunnelStatus_Error DeviceGRETunnelStatus = "Error"
 )
 
 // DeviceGRETunnelKeepAlivePolicy enumerates the values of Device.GRE.Tunnel.{i}.KeepAlivePolicy.
 type DeviceGRETunnelKeepAlivePolicy string
 
-func (e DeviceGRETunnelKeepAlivePolicy) String() string {
-	return string(e)
-}
-
 const (
 	DeviceGRETunnelKeepAlivePolicy_ICMP DeviceGRETunnelKeepAlivePolicy = "ICMP"
+
 	DeviceGRETunnelKeepAlivePolicy_None DeviceGRETunnelKeepAlivePolicy = "None"
 )
 
 // DeviceGRETunnelDeliveryHeaderProtocol enumerates the values of Device.GRE.Tunnel.{i}.DeliveryHeaderProtocol.
 type DeviceGRETunnelDeliveryHeaderProtocol string
 
-func (e DeviceGRETunnelDeliveryHeaderProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceGRETunnelDeliveryHeaderProtocol_IPv4 DeviceGRETunnelDeliveryHeaderProtocol = "IPv4"
+
 	DeviceGRETunnelDeliveryHeaderProtocol_IPv6 DeviceGRETunnelDeliveryHeaderProtocol = "IPv6"
 )
 
-var (
-	synDeviceGRETunnel_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceGRETunnel_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceGRETunnel_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGRETunnel_RemoteEndpoints = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(4),
-			Size:     &model.Size{},
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceGRETunnel_KeepAlivePolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "None",
-		},
-		Enums: []model.Enum{{Value: "ICMP"}, {Value: "None"}},
-		Type:  model.TypeString,
-	}
-	synDeviceGRETunnel_KeepAliveTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "10",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceGRETunnel_KeepAliveThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "3",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceGRETunnel_DeliveryHeaderProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "IPv4"}, {Value: "IPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceGRETunnel_DefaultDSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceGRETunnel_ConnectedRemoteEndpoint = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceGRETunnel_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceGRETunnel holds the values of Device.GRE.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DeviceGRETunnel holds the values of Device.GRE.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceGRETunnel struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.8.
-	Status DeviceGRETunnelStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// RemoteEndpoints: list[:4 items](:)<string(:256)>, readWrite, since 2.8.
-	RemoteEndpoints []string `cwmp:"RemoteEndpoints"`
-	// KeepAlivePolicy: string{ICMP,None}, readWrite, since 2.8.
-	KeepAlivePolicy DeviceGRETunnelKeepAlivePolicy `cwmp:"KeepAlivePolicy"`
-	// KeepAliveTimeout: unsignedInt seconds, readWrite, since 2.8.
-	KeepAliveTimeout uint32 `cwmp:"KeepAliveTimeout"`
-	// KeepAliveThreshold: unsignedInt, readWrite, since 2.8.
-	KeepAliveThreshold uint32 `cwmp:"KeepAliveThreshold"`
-	// DeliveryHeaderProtocol: string{IPv4,IPv6}, readWrite, since 2.8.
-	DeliveryHeaderProtocol DeviceGRETunnelDeliveryHeaderProtocol `cwmp:"DeliveryHeaderProtocol"`
-	// DefaultDSCPMark: unsignedInt, readWrite, since 2.8.
-	DefaultDSCPMark uint32 `cwmp:"DefaultDSCPMark"`
-	// ConnectedRemoteEndpoint: string(:256), readOnly, since 2.8.
-	ConnectedRemoteEndpoint string `cwmp:"ConnectedRemoteEndpoint"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// Device.GRE.Tunnel.{i}.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceGRETunnelInterface `cwmp:"Interface.{i}."`
-	Stats     *DeviceGRETunnelStats                `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceGRETunnelStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	RemoteEndpoints []string `json:"RemoteEndpoints,omitzero"`
+
+	KeepAlivePolicy DeviceGRETunnelKeepAlivePolicy `json:"KeepAlivePolicy,omitzero"`
+
+	KeepAliveTimeout uint32 `json:"KeepAliveTimeout,omitzero"`
+
+	KeepAliveThreshold uint32 `json:"KeepAliveThreshold,omitzero"`
+
+	DeliveryHeaderProtocol DeviceGRETunnelDeliveryHeaderProtocol `json:"DeliveryHeaderProtocol,omitzero"`
+
+	DefaultDSCPMark uint32 `json:"DefaultDSCPMark,omitzero"`
+
+	ConnectedRemoteEndpoint string `json:"ConnectedRemoteEndpoint,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Interface map[uint32]*DeviceGRETunnelInterface `json:"Interface,omitzero"`
+	Stats     *DeviceGRETunnelStats                `json:"Stats,omitzero"`
 }
 
-// AddInterface creates instance i of Device.GRE.Tunnel.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceGRETunnel) AddInterface(i uint32) *DeviceGRETunnelInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceGRETunnelInterface{}
@@ -455,1513 +204,264 @@ func (o *DeviceGRETunnel) AddInterface(i uint32) *DeviceGRETunnelInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.GRE.Tunnel.{i}.Interface.{i}.
-func (o *DeviceGRETunnel) GetInterface(i uint32) (*DeviceGRETunnelInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.GRE.Tunnel.{i}.Interface.{i}.
-func (o *DeviceGRETunnel) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGRETunnel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGRETunnel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceGRETunnel_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceGRETunnel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceGRETunnel_RemoteEndpoints, model.FormatValue(model.TypeString, o.RemoteEndpoints)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteEndpoints",
-		})
-	}
-	if e := model.CheckString(synDeviceGRETunnel_KeepAlivePolicy, string(o.KeepAlivePolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeepAlivePolicy",
-		})
-	}
-	if e := model.CheckString(synDeviceGRETunnel_DeliveryHeaderProtocol, string(o.DeliveryHeaderProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeliveryHeaderProtocol",
-		})
-	}
-	if e := model.CheckString(synDeviceGRETunnel_ConnectedRemoteEndpoint, o.ConnectedRemoteEndpoint); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectedRemoteEndpoint",
-		})
-	}
+func (o *DeviceGRETunnel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2427, string(o.Status))
+	c.String(p, "Alias", 2377, o.Alias)
+	c.Wire(p, "RemoteEndpoints", 2417, model.JoinStrings(o.RemoteEndpoints), len(o.RemoteEndpoints) > 0)
+	c.String(p, "KeepAlivePolicy", 2414, string(o.KeepAlivePolicy))
+	c.String(p, "DeliveryHeaderProtocol", 2380, string(o.DeliveryHeaderProtocol))
+	c.String(p, "ConnectedRemoteEndpoint", 2378, o.ConnectedRemoteEndpoint)
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceGRETunnelPath is the typed path of Device.GRE.Tunnel.{i}.
 type DeviceGRETunnelPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[DeviceGRETunnelStatus]
-	Alias                    model.WriteOnceParam[string]
-	RemoteEndpoints          model.ReadWriteParam[[]string]
-	KeepAlivePolicy          model.ReadWriteParam[DeviceGRETunnelKeepAlivePolicy]
-	KeepAliveTimeout         model.ReadWriteParam[uint32]
-	KeepAliveThreshold       model.ReadWriteParam[uint32]
-	DeliveryHeaderProtocol   model.ReadWriteParam[DeviceGRETunnelDeliveryHeaderProtocol]
-	DefaultDSCPMark          model.ReadWriteParam[uint32]
-	ConnectedRemoteEndpoint  model.ReadOnlyParam[string]
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	Stats                    DeviceGRETunnelStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ConnectedRemoteEndpoint model.ReadOnlyParam[string] `dm:"s"`
+
+	DefaultDSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	DeliveryHeaderProtocol model.ReadWriteParam[DeviceGRETunnelDeliveryHeaderProtocol] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	KeepAlivePolicy model.ReadWriteParam[DeviceGRETunnelKeepAlivePolicy] `dm:"s"`
+
+	KeepAliveThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	KeepAliveTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	RemoteEndpoints model.ReadWriteParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceGRETunnelStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGRETunnelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGRETunnelPath(prefix string) DeviceGRETunnelPath {
-	p := &prefix
-	return DeviceGRETunnelPath{
-		Alias:                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ConnectedRemoteEndpoint:  model.NewReadOnly[string](p, "ConnectedRemoteEndpoint", model.TypeString),
-		DefaultDSCPMark:          model.NewReadWrite[uint32](p, "DefaultDSCPMark", model.TypeUnsignedInt),
-		DeliveryHeaderProtocol:   model.NewReadWrite[DeviceGRETunnelDeliveryHeaderProtocol](p, "DeliveryHeaderProtocol", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		KeepAlivePolicy:          model.NewReadWrite[DeviceGRETunnelKeepAlivePolicy](p, "KeepAlivePolicy", model.TypeString),
-		KeepAliveThreshold:       model.NewReadWrite[uint32](p, "KeepAliveThreshold", model.TypeUnsignedInt),
-		KeepAliveTimeout:         model.NewReadWrite[uint32](p, "KeepAliveTimeout", model.TypeUnsignedInt),
-		RemoteEndpoints:          model.NewReadWrite[[]string](p, "RemoteEndpoints", model.TypeString),
-		Stats:                    newDeviceGRETunnelStatsPath(prefix + "Stats."),
-		Status:                   model.NewReadOnly[DeviceGRETunnelStatus](p, "Status", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceGRETunnelPath) Interface(i uint32) (p DeviceGRETunnelInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.GRE.Tunnel.{i}.Interface.{i}.
-func (x DeviceGRETunnelPath) Interface(i uint32) DeviceGRETunnelInterfacePath {
-	return newDeviceGRETunnelInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.GRE.Tunnel.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceGRETunnelPath) InterfaceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Interface.")
+	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
 
 // DeviceGRETunnelInterfaceStatus enumerates the values of Device.GRE.Tunnel.{i}.Interface.{i}.Status.
 type DeviceGRETunnelInterfaceStatus string
 
-func (e DeviceGRETunnelInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceGRETunnelInterfaceStatus_Up             DeviceGRETunnelInterfaceStatus = "Up"
-	DeviceGRETunnelInterfaceStatus_Down           DeviceGRETunnelInterfaceStatus = "Down"
-	DeviceGRETunnelInterfaceStatus_Unknown        DeviceGRETunnelInterfaceStatus = "Unknown"
-	DeviceGRETunnelInterfaceStatus_Dormant        DeviceGRETunnelInterfaceStatus = "Dormant"
-	DeviceGRETunnelInterfaceStatus_NotPresent     DeviceGRETunnelInterfaceStatus = "NotPresent"
+	DeviceGRETunnelInterfaceStatus_Up DeviceGRETunnelInterfaceStatus = "Up"
+
+	DeviceGRETunnelInterfaceStatus_Down DeviceGRETunnelInterfaceStatus = "Down"
+
+	DeviceGRETunnelInterfaceStatus_Unknown DeviceGRETunnelInterfaceStatus = "Unknown"
+
+	DeviceGRETunnelInterfaceStatus_Dormant DeviceGRETunnelInterfaceStatus = "Dormant"
+
+	DeviceGRETunnelInterfaceStatus_NotPresent DeviceGRETunnelInterfaceStatus = "NotPresent"
+
 	DeviceGRETunnelInterfaceStatus_LowerLayerDown DeviceGRETunnelInterfaceStatus = "LowerLayerDown"
-	DeviceGRETunnelInterfaceStatus_Error          DeviceGRETunnelInterfaceStatus = "Error"
+
+	DeviceGRETunnelInterfaceStatus_Error DeviceGRETunnelInterfaceStatus = "Error"
 )
 
 // DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy enumerates the values of Device.GRE.Tunnel.{i}.Interface.{i}.KeyIdentifierGenerationPolicy.
 type DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy string
 
-func (e DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy) String() string {
-	return string(e)
-}
-
 const (
-	DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy_Disabled      DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy = "Disabled"
-	DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy_Provisioned   DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy = "Provisioned"
+	DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy_Disabled DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy = "Disabled"
+
+	DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy_Provisioned DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy = "Provisioned"
+
 	DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy_CPE_Generated DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy = "CPE_Generated"
 )
 
-var (
-	synDeviceGRETunnelInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceGRETunnelInterface_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceGRETunnelInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceGRETunnelInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceGRETunnelInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceGRETunnelInterface_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceGRETunnelInterface_ProtocolIdOverride = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceGRETunnelInterface_UseChecksum = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceGRETunnelInterface_KeyIdentifierGenerationPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Provisioned"}, {
-			Optional: true,
-			Value:    "CPE_Generated",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceGRETunnelInterface_KeyIdentifier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceGRETunnelInterface_UseSequenceNumber = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceGRETunnelInterface holds the values of Device.GRE.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceGRETunnelInterface holds the values of Device.GRE.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceGRETunnelInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceGRETunnelInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// ProtocolIdOverride: unsignedInt, readWrite, since 2.19.
-	ProtocolIdOverride uint32 `cwmp:"ProtocolIdOverride"`
-	// UseChecksum: boolean, readWrite, since 2.19.
-	UseChecksum bool `cwmp:"UseChecksum"`
-	// KeyIdentifierGenerationPolicy: string{Disabled,Provisioned,CPE_Generated}, readWrite, since 2.19.
-	KeyIdentifierGenerationPolicy DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy `cwmp:"KeyIdentifierGenerationPolicy"`
-	// KeyIdentifier: unsignedInt, readWrite, since 2.19.
-	KeyIdentifier uint32 `cwmp:"KeyIdentifier"`
-	// UseSequenceNumber: boolean, readWrite, since 2.19.
-	UseSequenceNumber bool                           `cwmp:"UseSequenceNumber"`
-	Stats             *DeviceGRETunnelInterfaceStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceGRETunnelInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	ProtocolIdOverride uint32 `json:"ProtocolIdOverride,omitzero"`
+
+	UseChecksum bool `json:"UseChecksum,omitzero"`
+
+	KeyIdentifierGenerationPolicy DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy `json:"KeyIdentifierGenerationPolicy,omitzero"`
+
+	KeyIdentifier uint32 `json:"KeyIdentifier,omitzero"`
+
+	UseSequenceNumber bool `json:"UseSequenceNumber,omitzero"`
+
+	Stats *DeviceGRETunnelInterfaceStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGRETunnelInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGRETunnelInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceGRETunnelInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceGRETunnelInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceGRETunnelInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceGRETunnelInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceGRETunnelInterface_KeyIdentifierGenerationPolicy, string(o.KeyIdentifierGenerationPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeyIdentifierGenerationPolicy",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceGRETunnelInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2410, string(o.Status))
+	c.String(p, "Alias", 2383, o.Alias)
+	c.String(p, "Name", 2389, o.Name)
+	c.Wire(p, "LowerLayers", 2388, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "KeyIdentifierGenerationPolicy", 2386, string(o.KeyIdentifierGenerationPolicy))
 }
 
 // DeviceGRETunnelInterfacePath is the typed path of Device.GRE.Tunnel.{i}.Interface.{i}.
 type DeviceGRETunnelInterfacePath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Status                        model.ReadOnlyParam[DeviceGRETunnelInterfaceStatus]
-	Alias                         model.WriteOnceParam[string]
-	Name                          model.ReadOnlyParam[string]
-	LastChange                    model.ReadOnlyParam[uint32]
-	LowerLayers                   model.ReadWriteParam[[]string]
-	ProtocolIdOverride            model.ReadWriteParam[uint32]
-	UseChecksum                   model.ReadWriteParam[bool]
-	KeyIdentifierGenerationPolicy model.ReadWriteParam[DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy]
-	KeyIdentifier                 model.ReadWriteParam[uint32]
-	UseSequenceNumber             model.ReadWriteParam[bool]
-	Stats                         DeviceGRETunnelInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	KeyIdentifier model.ReadWriteParam[uint32] `dm:"u"`
+
+	KeyIdentifierGenerationPolicy model.ReadWriteParam[DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	ProtocolIdOverride model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	UseChecksum model.ReadWriteParam[bool] `dm:"b"`
+
+	UseSequenceNumber model.ReadWriteParam[bool] `dm:"b"`
+
+	Stats DeviceGRETunnelInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGRETunnelInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGRETunnelInterfacePath(prefix string) DeviceGRETunnelInterfacePath {
-	p := &prefix
-	return DeviceGRETunnelInterfacePath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		KeyIdentifier:                 model.NewReadWrite[uint32](p, "KeyIdentifier", model.TypeUnsignedInt),
-		KeyIdentifierGenerationPolicy: model.NewReadWrite[DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy](p, "KeyIdentifierGenerationPolicy", model.TypeString),
-		LastChange:                    model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:                   model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:                          model.NewReadOnly[string](p, "Name", model.TypeString),
-		ProtocolIdOverride:            model.NewReadWrite[uint32](p, "ProtocolIdOverride", model.TypeUnsignedInt),
-		Stats:                         newDeviceGRETunnelInterfaceStatsPath(prefix + "Stats."),
-		Status:                        model.NewReadOnly[DeviceGRETunnelInterfaceStatus](p, "Status", model.TypeString),
-		UseChecksum:                   model.NewReadWrite[bool](p, "UseChecksum", model.TypeBoolean),
-		UseSequenceNumber:             model.NewReadWrite[bool](p, "UseSequenceNumber", model.TypeBoolean),
-		obj:                           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceGRETunnelInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceGRETunnelInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceGRETunnelInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceGRETunnelInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_DiscardChecksumReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelInterfaceStats_DiscardSequenceNumberReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceGRETunnelInterfaceStats holds the values of Device.GRE.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceGRETunnelInterfaceStats holds the values of Device.GRE.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceGRETunnelInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// DiscardChecksumReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardChecksumReceived uint32 `cwmp:"DiscardChecksumReceived"`
-	// DiscardSequenceNumberReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardSequenceNumberReceived uint32 `cwmp:"DiscardSequenceNumberReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGRETunnelInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGRETunnelInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	DiscardChecksumReceived uint32 `json:"DiscardChecksumReceived,omitzero"`
+
+	DiscardSequenceNumberReceived uint32 `json:"DiscardSequenceNumberReceived,omitzero"`
+}
 
 // DeviceGRETunnelInterfaceStatsPath is the typed path of Device.GRE.Tunnel.{i}.Interface.{i}.Stats.
 type DeviceGRETunnelInterfaceStatsPath struct {
-	obj                           model.ObjectPath
-	Reset                         model.ReadWriteParam[bool]
-	BytesSent                     model.ReadOnlyParam[uint64]
-	BytesReceived                 model.ReadOnlyParam[uint64]
-	PacketsSent                   model.ReadOnlyParam[uint64]
-	PacketsReceived               model.ReadOnlyParam[uint64]
-	ErrorsSent                    model.ReadOnlyParam[uint32]
-	ErrorsReceived                model.ReadOnlyParam[uint32]
-	DiscardPacketsSent            model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived        model.ReadOnlyParam[uint32]
-	UnicastPacketsSent            model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived        model.ReadOnlyParam[uint64]
-	MulticastPacketsSent          model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived      model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent          model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived      model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived   model.ReadOnlyParam[uint32]
-	DiscardChecksumReceived       model.ReadOnlyParam[uint32]
-	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardChecksumReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceGRETunnelInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGRETunnelInterfaceStatsPath(prefix string) DeviceGRETunnelInterfaceStatsPath {
-	p := &prefix
-	return DeviceGRETunnelInterfaceStatsPath{
-		BroadcastPacketsReceived:      model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:          model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:                 model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                     model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardChecksumReceived:       model.NewReadOnly[uint32](p, "DiscardChecksumReceived", model.TypeUnsignedInt),
-		DiscardPacketsReceived:        model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:            model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		DiscardSequenceNumberReceived: model.NewReadOnly[uint32](p, "DiscardSequenceNumberReceived", model.TypeUnsignedInt),
-		ErrorsReceived:                model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                    model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:      model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:          model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:               model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                   model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                         model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:        model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:            model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived:   model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceGRETunnelStats_KeepAliveSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "messages",
-	}
-	synDeviceGRETunnelStats_KeepAliveReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "messages",
-	}
-	synDeviceGRETunnelStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceGRETunnelStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceGRETunnelStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceGRETunnelStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceGRETunnelStats holds the values of Device.GRE.Tunnel.{i}.Stats. (object, readOnly, since 2.8)
+// DeviceGRETunnelStats holds the values of Device.GRE.Tunnel.{i}.Stats. (object, readOnly, since 2.8).
 type DeviceGRETunnelStats struct {
-	// KeepAliveSent: StatsCounter32=unsignedInt messages, readOnly, since 2.8.
-	KeepAliveSent uint32 `cwmp:"KeepAliveSent"`
-	// KeepAliveReceived: StatsCounter32=unsignedInt messages, readOnly, since 2.8.
-	KeepAliveReceived uint32 `cwmp:"KeepAliveReceived"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.8.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.8.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.8.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.8.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.8.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.8.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-}
+	KeepAliveSent uint32 `json:"KeepAliveSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceGRETunnelStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	KeepAliveReceived uint32 `json:"KeepAliveReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceGRETunnelStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
+
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+}
 
 // DeviceGRETunnelStatsPath is the typed path of Device.GRE.Tunnel.{i}.Stats.
 type DeviceGRETunnelStatsPath struct {
-	obj               model.ObjectPath
-	KeepAliveSent     model.ReadOnlyParam[uint32]
-	KeepAliveReceived model.ReadOnlyParam[uint32]
-	BytesSent         model.ReadOnlyParam[uint64]
-	BytesReceived     model.ReadOnlyParam[uint64]
-	PacketsSent       model.ReadOnlyParam[uint64]
-	PacketsReceived   model.ReadOnlyParam[uint64]
-	ErrorsSent        model.ReadOnlyParam[uint32]
-	ErrorsReceived    model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceGRETunnelStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceGRETunnelStatsPath(prefix string) DeviceGRETunnelStatsPath {
-	p := &prefix
-	return DeviceGRETunnelStatsPath{
-		BytesReceived:     model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:         model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		ErrorsReceived:    model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:        model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		KeepAliveReceived: model.NewReadOnly[uint32](p, "KeepAliveReceived", model.TypeUnsignedInt),
-		KeepAliveSent:     model.NewReadOnly[uint32](p, "KeepAliveSent", model.TypeUnsignedInt),
-		PacketsReceived:   model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:       model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		obj:               model.NewObjectPath(p),
-	}
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaGre = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.GRE.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.TunnelNumberOfEntries",
-	Syntax:  synDeviceGRE_TunnelNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.FilterNumberOfEntries",
-	Syntax:  synDeviceGRE_FilterNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FilterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.GRE.Filter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Filter.{i}.Enable",
-	Syntax:  synDeviceGREFilter_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Filter.{i}.Status",
-	Syntax:  synDeviceGREFilter_Status,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Filter.{i}.Order",
-	Syntax:  synDeviceGREFilter_Order,
-	Version: "2.8",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.GRE.Filter.{i}.Alias",
-	Syntax:  synDeviceGREFilter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Filter.{i}.Interface",
-	Syntax:  synDeviceGREFilter_Interface,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Filter.{i}.AllInterfaces",
-	Syntax:  synDeviceGREFilter_AllInterfaces,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Filter.{i}.VLANIDCheck",
-	Syntax:  synDeviceGREFilter_VLANIDCheck,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Filter.{i}.VLANIDExclude",
-	Syntax:  synDeviceGREFilter_VLANIDExclude,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Filter.{i}.DSCPMarkPolicy",
-	Syntax:  synDeviceGREFilter_DSCPMarkPolicy,
-	Version: "2.8",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TunnelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.GRE.Tunnel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.Enable",
-	Syntax:  synDeviceGRETunnel_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Status",
-	Syntax:  synDeviceGRETunnel_Status,
-	Version: "2.8",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Alias",
-	Syntax:  synDeviceGRETunnel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.RemoteEndpoints",
-	Syntax:  synDeviceGRETunnel_RemoteEndpoints,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.KeepAlivePolicy",
-	Syntax:  synDeviceGRETunnel_KeepAlivePolicy,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.KeepAliveTimeout",
-	Syntax:  synDeviceGRETunnel_KeepAliveTimeout,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.KeepAliveThreshold",
-	Syntax:  synDeviceGRETunnel_KeepAliveThreshold,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.DeliveryHeaderProtocol",
-	Syntax:  synDeviceGRETunnel_DeliveryHeaderProtocol,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.DefaultDSCPMark",
-	Syntax:  synDeviceGRETunnel_DefaultDSCPMark,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.ConnectedRemoteEndpoint",
-	Syntax:  synDeviceGRETunnel_ConnectedRemoteEndpoint,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.InterfaceNumberOfEntries",
-	Syntax:  synDeviceGRETunnel_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.GRE.Tunnel.{i}.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.Enable",
-	Syntax:  synDeviceGRETunnelInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.Status",
-	Syntax:  synDeviceGRETunnelInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.Alias",
-	Syntax:  synDeviceGRETunnelInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.Name",
-	Syntax:  synDeviceGRETunnelInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.LastChange",
-	Syntax:       synDeviceGRETunnelInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceGRETunnelInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.ProtocolIdOverride",
-	Syntax:  synDeviceGRETunnelInterface_ProtocolIdOverride,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.UseChecksum",
-	Syntax:  synDeviceGRETunnelInterface_UseChecksum,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.KeyIdentifierGenerationPolicy",
-	Syntax:  synDeviceGRETunnelInterface_KeyIdentifierGenerationPolicy,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.KeyIdentifier",
-	Syntax:  synDeviceGRETunnelInterface_KeyIdentifier,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.UseSequenceNumber",
-	Syntax:  synDeviceGRETunnelInterface_UseSequenceNumber,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceGRETunnelInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceGRETunnelInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceGRETunnelInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceGRETunnelInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceGRETunnelInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceGRETunnelInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceGRETunnelInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceGRETunnelInterfaceStats_DiscardPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceGRETunnelInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceGRETunnelInterfaceStats_UnicastPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceGRETunnelInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceGRETunnelInterfaceStats_MulticastPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceGRETunnelInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceGRETunnelInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceGRETunnelInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceGRETunnelInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.DiscardChecksumReceived",
-	Syntax:  synDeviceGRETunnelInterfaceStats_DiscardChecksumReceived,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Interface.{i}.Stats.DiscardSequenceNumberReceived",
-	Syntax:  synDeviceGRETunnelInterfaceStats_DiscardSequenceNumberReceived,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.GRE.Tunnel.{i}.Stats.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Stats.KeepAliveSent",
-	Syntax:  synDeviceGRETunnelStats_KeepAliveSent,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Stats.KeepAliveReceived",
-	Syntax:  synDeviceGRETunnelStats_KeepAliveReceived,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Stats.BytesSent",
-	Syntax:  synDeviceGRETunnelStats_BytesSent,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Stats.BytesReceived",
-	Syntax:  synDeviceGRETunnelStats_BytesReceived,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Stats.PacketsSent",
-	Syntax:  synDeviceGRETunnelStats_PacketsSent,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Stats.PacketsReceived",
-	Syntax:  synDeviceGRETunnelStats_PacketsReceived,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Stats.ErrorsSent",
-	Syntax:  synDeviceGRETunnelStats_ErrorsSent,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.GRE.Tunnel.{i}.Stats.ErrorsReceived",
-	Syntax:  synDeviceGRETunnelStats_ErrorsReceived,
-	Version: "2.8",
-}}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceGREImpl is what a device implements for Device.GRE; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGREImpl to implement only some methods.
-type DeviceGREImpl interface {
-	TunnelNumberOfEntries(inst []uint32) (uint32, error)
-	FilterNumberOfEntries(inst []uint32) (uint32, error)
-	FilterInstances(inst []uint32) []uint32
-	AddFilter(inst []uint32) (uint32, error)
-	DeleteFilter(inst []uint32, i uint32) error
-	TunnelInstances(inst []uint32) []uint32
-	AddTunnel(inst []uint32) (uint32, error)
-	DeleteTunnel(inst []uint32, i uint32) error
-}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceGREImpl implements DeviceGREImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGREImpl struct{}
+	KeepAliveReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceGREImpl) TunnelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREImpl) FilterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceGREImpl) AddFilter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREImpl) DeleteFilter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGREImpl) TunnelInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceGREImpl) AddTunnel(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREImpl) DeleteTunnel(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	KeepAliveSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceGREFilterImpl is what a device implements for Device.GRE.Filter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGREFilterImpl to implement only some methods.
-type DeviceGREFilterImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceGREFilterStatus, error)
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	AllInterfaces(inst []uint32) (bool, error)
-	SetAllInterfaces(inst []uint32, v bool) error
-	VLANIDCheck(inst []uint32) (int32, error)
-	SetVLANIDCheck(inst []uint32, v int32) error
-	VLANIDExclude(inst []uint32) (bool, error)
-	SetVLANIDExclude(inst []uint32, v bool) error
-	DSCPMarkPolicy(inst []uint32) (int32, error)
-	SetDSCPMarkPolicy(inst []uint32, v int32) error
-}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceGREFilterImpl implements DeviceGREFilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGREFilterImpl struct{}
-
-func (UnimplementedDeviceGREFilterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) Status(inst []uint32) (DeviceGREFilterStatus, error) {
-	var zero DeviceGREFilterStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) AllInterfaces(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) SetAllInterfaces(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) VLANIDCheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) SetVLANIDCheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) VLANIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) SetVLANIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGREFilterImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceGRETunnelImpl is what a device implements for Device.GRE.Tunnel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGRETunnelImpl to implement only some methods.
-type DeviceGRETunnelImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceGRETunnelStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	RemoteEndpoints(inst []uint32) ([]string, error)
-	SetRemoteEndpoints(inst []uint32, v []string) error
-	KeepAlivePolicy(inst []uint32) (DeviceGRETunnelKeepAlivePolicy, error)
-	SetKeepAlivePolicy(inst []uint32, v DeviceGRETunnelKeepAlivePolicy) error
-	KeepAliveTimeout(inst []uint32) (uint32, error)
-	SetKeepAliveTimeout(inst []uint32, v uint32) error
-	KeepAliveThreshold(inst []uint32) (uint32, error)
-	SetKeepAliveThreshold(inst []uint32, v uint32) error
-	DeliveryHeaderProtocol(inst []uint32) (DeviceGRETunnelDeliveryHeaderProtocol, error)
-	SetDeliveryHeaderProtocol(inst []uint32, v DeviceGRETunnelDeliveryHeaderProtocol) error
-	DefaultDSCPMark(inst []uint32) (uint32, error)
-	SetDefaultDSCPMark(inst []uint32, v uint32) error
-	ConnectedRemoteEndpoint(inst []uint32) (string, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-	AddInterface(inst []uint32) (uint32, error)
-	DeleteInterface(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceGRETunnelImpl implements DeviceGRETunnelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGRETunnelImpl struct{}
-
-func (UnimplementedDeviceGRETunnelImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) Status(inst []uint32) (DeviceGRETunnelStatus, error) {
-	var zero DeviceGRETunnelStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) RemoteEndpoints(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) SetRemoteEndpoints(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) KeepAlivePolicy(inst []uint32) (DeviceGRETunnelKeepAlivePolicy, error) {
-	var zero DeviceGRETunnelKeepAlivePolicy
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) SetKeepAlivePolicy(inst []uint32, v DeviceGRETunnelKeepAlivePolicy) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) KeepAliveTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) SetKeepAliveTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) KeepAliveThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) SetKeepAliveThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) DeliveryHeaderProtocol(inst []uint32) (DeviceGRETunnelDeliveryHeaderProtocol, error) {
-	var zero DeviceGRETunnelDeliveryHeaderProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) SetDeliveryHeaderProtocol(inst []uint32, v DeviceGRETunnelDeliveryHeaderProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) DefaultDSCPMark(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) SetDefaultDSCPMark(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) ConnectedRemoteEndpoint(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceGRETunnelImpl) AddInterface(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelImpl) DeleteInterface(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceGRETunnelInterfaceImpl is what a device implements for Device.GRE.Tunnel.{i}.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGRETunnelInterfaceImpl to implement only some methods.
-type DeviceGRETunnelInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceGRETunnelInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	ProtocolIdOverride(inst []uint32) (uint32, error)
-	SetProtocolIdOverride(inst []uint32, v uint32) error
-	UseChecksum(inst []uint32) (bool, error)
-	SetUseChecksum(inst []uint32, v bool) error
-	KeyIdentifierGenerationPolicy(inst []uint32) (DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy, error)
-	SetKeyIdentifierGenerationPolicy(inst []uint32, v DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy) error
-	KeyIdentifier(inst []uint32) (uint32, error)
-	SetKeyIdentifier(inst []uint32, v uint32) error
-	UseSequenceNumber(inst []uint32) (bool, error)
-	SetUseSequenceNumber(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceGRETunnelInterfaceImpl implements DeviceGRETunnelInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGRETunnelInterfaceImpl struct{}
-
-func (UnimplementedDeviceGRETunnelInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) Status(inst []uint32) (DeviceGRETunnelInterfaceStatus, error) {
-	var zero DeviceGRETunnelInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) ProtocolIdOverride(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) SetProtocolIdOverride(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) UseChecksum(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) SetUseChecksum(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) KeyIdentifierGenerationPolicy(inst []uint32) (DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy, error) {
-	var zero DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) SetKeyIdentifierGenerationPolicy(inst []uint32, v DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) KeyIdentifier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) SetKeyIdentifier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) UseSequenceNumber(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceImpl) SetUseSequenceNumber(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceGRETunnelInterfaceStatsImpl is what a device implements for Device.GRE.Tunnel.{i}.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGRETunnelInterfaceStatsImpl to implement only some methods.
-type DeviceGRETunnelInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	DiscardChecksumReceived(inst []uint32) (uint32, error)
-	DiscardSequenceNumberReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceGRETunnelInterfaceStatsImpl implements DeviceGRETunnelInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGRETunnelInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) DiscardChecksumReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) DiscardSequenceNumberReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceGRETunnelStatsImpl is what a device implements for Device.GRE.Tunnel.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceGRETunnelStatsImpl to implement only some methods.
-type DeviceGRETunnelStatsImpl interface {
-	KeepAliveSent(inst []uint32) (uint32, error)
-	KeepAliveReceived(inst []uint32) (uint32, error)
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceGRETunnelStatsImpl implements DeviceGRETunnelStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceGRETunnelStatsImpl struct{}
-
-func (UnimplementedDeviceGRETunnelStatsImpl) KeepAliveSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelStatsImpl) KeepAliveReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceGRETunnelStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 }

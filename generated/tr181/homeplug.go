@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceHomePlug_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHomePlug holds the values of Device.HomePlug. (object, readOnly, since 2.0)
+// DeviceHomePlug holds the values of Device.HomePlug. (object, readOnly, since 2.0).
 type DeviceHomePlug struct {
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// Device.HomePlug.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceHomePlugInterface `cwmp:"Interface.{i}."`
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Interface map[uint32]*DeviceHomePlugInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.HomePlug.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceHomePlug) AddInterface(i uint32) *DeviceHomePlugInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceHomePlugInterface{}
@@ -29,191 +21,87 @@ func (o *DeviceHomePlug) AddInterface(i uint32) *DeviceHomePlugInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.HomePlug.Interface.{i}.
-func (o *DeviceHomePlug) GetInterface(i uint32) (*DeviceHomePlugInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.HomePlug.Interface.{i}.
-func (o *DeviceHomePlug) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHomePlug) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHomePlug) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceHomePlug) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceHomePlugPath is the typed path of Device.HomePlug.
 type DeviceHomePlugPath struct {
-	obj                      model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHomePlugPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHomePlugPath(prefix string) DeviceHomePlugPath {
-	p := &prefix
-	return DeviceHomePlugPath{
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceHomePlugPath) Interface(i uint32) (p DeviceHomePlugInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.HomePlug.Interface.{i}.
-func (x DeviceHomePlugPath) Interface(i uint32) DeviceHomePlugInterfacePath {
-	return newDeviceHomePlugInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.HomePlug.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceHomePlugPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
 // DeviceHomePlugInterfaceStatus enumerates the values of Device.HomePlug.Interface.{i}.Status.
 type DeviceHomePlugInterfaceStatus string
 
-func (e DeviceHomePlugInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceHomePlugInterfaceStatus_Up             DeviceHomePlugInterfaceStatus = "Up"
-	DeviceHomePlugInterfaceStatus_Down           DeviceHomePlugInterfaceStatus = "Down"
-	DeviceHomePlugInterfaceStatus_Unknown        DeviceHomePlugInterfaceStatus = "Unknown"
-	DeviceHomePlugInterfaceStatus_Dormant        DeviceHomePlugInterfaceStatus = "Dormant"
-	DeviceHomePlugInterfaceStatus_NotPresent     DeviceHomePlugInterfaceStatus = "NotPresent"
+	DeviceHomePlugInterfaceStatus_Up DeviceHomePlugInterfaceStatus = "Up"
+
+	DeviceHomePlugInterfaceStatus_Down DeviceHomePlugInterfaceStatus = "Down"
+
+	DeviceHomePlugInterfaceStatus_Unknown DeviceHomePlugInterfaceStatus = "Unknown"
+
+	DeviceHomePlugInterfaceStatus_Dormant DeviceHomePlugInterfaceStatus = "Dormant"
+
+	DeviceHomePlugInterfaceStatus_NotPresent DeviceHomePlugInterfaceStatus = "NotPresent"
+
 	DeviceHomePlugInterfaceStatus_LowerLayerDown DeviceHomePlugInterfaceStatus = "LowerLayerDown"
-	DeviceHomePlugInterfaceStatus_Error          DeviceHomePlugInterfaceStatus = "Error"
+
+	DeviceHomePlugInterfaceStatus_Error DeviceHomePlugInterfaceStatus = "Error"
 )
 
-var (
-	synDeviceHomePlugInterface_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHomePlugInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceHomePlugInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHomePlugInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHomePlugInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceHomePlugInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceHomePlugInterface_Upstream   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHomePlugInterface_MaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceHomePlugInterface_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHomePlugInterface_LogicalNetwork = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHomePlugInterface_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHomePlugInterface_FirmwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHomePlugInterface_ForceCCo = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceHomePlugInterface_NetworkPassword = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(32)}},
-		Type:    model.TypeString,
-	}
-	synDeviceHomePlugInterface_OtherNetworksPresent = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(64)}},
-		Type: model.TypeString,
-	}
-	synDeviceHomePlugInterface_AssociatedDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHomePlugInterface holds the values of Device.HomePlug.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceHomePlugInterface holds the values of Device.HomePlug.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHomePlugInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceHomePlugInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// MaxBitRate: unsignedInt Mbps, readOnly, since 2.0.
-	MaxBitRate uint32 `cwmp:"MaxBitRate"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.19.
-	MACAddress string `cwmp:"MACAddress"`
-	// LogicalNetwork: string(:64), readWrite, since 2.19.
-	LogicalNetwork string `cwmp:"LogicalNetwork"`
-	// Version: string(:16), readOnly, since 2.19.
-	Version string `cwmp:"Version"`
-	// FirmwareVersion: string(:64), readOnly, since 2.19.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// ForceCCo: boolean, readWrite, since 2.19.
-	ForceCCo bool `cwmp:"ForceCCo"`
-	// NetworkPassword: string(:32), readWrite, since 2.19.
-	NetworkPassword string `cwmp:"NetworkPassword"`
-	// OtherNetworksPresent: list(:64)<string>, readOnly, since 2.19.
-	OtherNetworksPresent []string `cwmp:"OtherNetworksPresent"`
-	// AssociatedDeviceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	AssociatedDeviceNumberOfEntries uint32 `cwmp:"AssociatedDeviceNumberOfEntries"`
-	// Device.HomePlug.Interface.{i}.AssociatedDevice.{i}. instances by instance number
-	AssociatedDevice map[uint32]*DeviceHomePlugInterfaceAssociatedDevice `cwmp:"AssociatedDevice.{i}."`
-	Stats            *DeviceHomePlugInterfaceStats                       `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceHomePlugInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	LogicalNetwork string `json:"LogicalNetwork,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	ForceCCo bool `json:"ForceCCo,omitzero"`
+
+	NetworkPassword string `json:"NetworkPassword,omitzero"`
+
+	OtherNetworksPresent []string `json:"OtherNetworksPresent,omitzero"`
+
+	AssociatedDeviceNumberOfEntries uint32 `json:"AssociatedDeviceNumberOfEntries,omitzero"`
+
+	AssociatedDevice map[uint32]*DeviceHomePlugInterfaceAssociatedDevice `json:"AssociatedDevice,omitzero"`
+	Stats            *DeviceHomePlugInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddAssociatedDevice creates instance i of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceHomePlugInterface) AddAssociatedDevice(i uint32) *DeviceHomePlugInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceHomePlugInterfaceAssociatedDevice{}
@@ -222,1057 +110,199 @@ func (o *DeviceHomePlugInterface) AddAssociatedDevice(i uint32) *DeviceHomePlugI
 	o.AssociatedDevice[i] = x
 	return x
 }
-
-// GetAssociatedDevice returns instance i of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceHomePlugInterface) GetAssociatedDevice(i uint32) (*DeviceHomePlugInterfaceAssociatedDevice, bool) {
-	x, ok := o.AssociatedDevice[i]
-	return x, ok
-}
-
-// DeleteAssociatedDevice removes instance i of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceHomePlugInterface) DeleteAssociatedDevice(i uint32) {
-	delete(o.AssociatedDevice, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHomePlugInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHomePlugInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHomePlugInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceHomePlugInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceHomePlugInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceHomePlugInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceHomePlugInterface_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceHomePlugInterface_LogicalNetwork, o.LogicalNetwork); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogicalNetwork",
-		})
-	}
-	if e := model.CheckString(synDeviceHomePlugInterface_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckString(synDeviceHomePlugInterface_FirmwareVersion, o.FirmwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirmwareVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceHomePlugInterface_NetworkPassword, o.NetworkPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkPassword",
-		})
-	}
-	if e := model.CheckValue(synDeviceHomePlugInterface_OtherNetworksPresent, model.FormatValue(model.TypeString, o.OtherNetworksPresent)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OtherNetworksPresent",
-		})
-	}
+func (o *DeviceHomePlugInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2756, string(o.Status))
+	c.String(p, "Alias", 2713, o.Alias)
+	c.String(p, "Name", 2731, o.Name)
+	c.Wire(p, "LowerLayers", 2728, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "MACAddress", 2729, o.MACAddress)
+	c.String(p, "LogicalNetwork", 2727, o.LogicalNetwork)
+	c.String(p, "Version", 2758, o.Version)
+	c.String(p, "FirmwareVersion", 2724, o.FirmwareVersion)
+	c.String(p, "NetworkPassword", 2732, o.NetworkPassword)
+	c.Wire(p, "OtherNetworksPresent", 2733, model.JoinStrings(o.OtherNetworksPresent), len(o.OtherNetworksPresent) > 0)
 	for _, i := range model.SortedKeys(o.AssociatedDevice) {
-		o.AssociatedDevice[i].ValidateAt(prefix+"AssociatedDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.AssociatedDevice[i].ValidateAt(c, model.InstanceOf(p, "AssociatedDevice.", i))
 	}
 }
 
 // DeviceHomePlugInterfacePath is the typed path of Device.HomePlug.Interface.{i}.
 type DeviceHomePlugInterfacePath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	Status                          model.ReadOnlyParam[DeviceHomePlugInterfaceStatus]
-	Alias                           model.WriteOnceParam[string]
-	Name                            model.ReadOnlyParam[string]
-	LastChange                      model.ReadOnlyParam[uint32]
-	LowerLayers                     model.ReadWriteParam[[]string]
-	Upstream                        model.ReadOnlyParam[bool]
-	MaxBitRate                      model.ReadOnlyParam[uint32]
-	MACAddress                      model.ReadOnlyParam[string]
-	LogicalNetwork                  model.ReadWriteParam[string]
-	Version                         model.ReadOnlyParam[string]
-	FirmwareVersion                 model.ReadOnlyParam[string]
-	ForceCCo                        model.ReadWriteParam[bool]
-	NetworkPassword                 model.ReadWriteParam[string]
-	OtherNetworksPresent            model.ReadOnlyParam[[]string]
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
-	Stats                           DeviceHomePlugInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	ForceCCo model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LogicalNetwork model.ReadWriteParam[string] `dm:"s"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkPassword model.ReadWriteParam[string] `dm:"s"`
+
+	OtherNetworksPresent model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceHomePlugInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHomePlugInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHomePlugInterfacePath(prefix string) DeviceHomePlugInterfacePath {
-	p := &prefix
-	return DeviceHomePlugInterfacePath{
-		Alias:                           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssociatedDeviceNumberOfEntries: model.NewReadOnly[uint32](p, "AssociatedDeviceNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FirmwareVersion:                 model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		ForceCCo:                        model.NewReadWrite[bool](p, "ForceCCo", model.TypeBoolean),
-		LastChange:                      model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LogicalNetwork:                  model.NewReadWrite[string](p, "LogicalNetwork", model.TypeString),
-		LowerLayers:                     model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:                      model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MaxBitRate:                      model.NewReadOnly[uint32](p, "MaxBitRate", model.TypeUnsignedInt),
-		Name:                            model.NewReadOnly[string](p, "Name", model.TypeString),
-		NetworkPassword:                 model.NewReadWrite[string](p, "NetworkPassword", model.TypeString),
-		OtherNetworksPresent:            model.NewReadOnly[[]string](p, "OtherNetworksPresent", model.TypeString),
-		Stats:                           newDeviceHomePlugInterfaceStatsPath(prefix + "Stats."),
-		Status:                          model.NewReadOnly[DeviceHomePlugInterfaceStatus](p, "Status", model.TypeString),
-		Upstream:                        model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		Version:                         model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                             model.NewObjectPath(p),
-	}
+// AssociatedDevice returns the typed path of instance i.
+func (x DeviceHomePlugInterfacePath) AssociatedDevice(i uint32) (p DeviceHomePlugInterfaceAssociatedDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	return
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.
-func (x DeviceHomePlugInterfacePath) AssociatedDevice(i uint32) DeviceHomePlugInterfaceAssociatedDevicePath {
-	return newDeviceHomePlugInterfaceAssociatedDevicePath(x.Path() + "AssociatedDevice." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AssociatedDeviceTable returns the table Device.HomePlug.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceHomePlugInterfacePath) AssociatedDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "AssociatedDevice.")
+	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-var (
-	synDeviceHomePlugInterfaceAssociatedDevice_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHomePlugInterfaceAssociatedDevice_TxPhyRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceHomePlugInterfaceAssociatedDevice_RxPhyRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceHomePlugInterfaceAssociatedDevice_SNRPerTone = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(1155),
-			Size:     &model.Size{},
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1dB",
-	}
-	synDeviceHomePlugInterfaceAssociatedDevice_AvgAttenuation = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1dB",
-	}
-	synDeviceHomePlugInterfaceAssociatedDevice_EndStationMACs = &model.Syntax{
-		DataType: "MACAddress",
-		List: &model.List{
-			MaxItems: model.U64(16),
-			Size:     &model.Size{},
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHomePlugInterfaceAssociatedDevice_Active = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceHomePlugInterfaceAssociatedDevice holds the values of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceHomePlugInterfaceAssociatedDevice holds the values of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHomePlugInterfaceAssociatedDevice struct {
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// TxPhyRate: unsignedInt Mbps, readOnly, since 2.0.
-	TxPhyRate uint32 `cwmp:"TxPhyRate"`
-	// RxPhyRate: unsignedInt Mbps, readOnly, since 2.0.
-	RxPhyRate uint32 `cwmp:"RxPhyRate"`
-	// SNRPerTone: list[:1155 items](:)<unsignedInt> 0.1dB, readOnly, since 2.0.
-	SNRPerTone []uint32 `cwmp:"SNRPerTone"`
-	// AvgAttenuation: unsignedInt 0.1dB, readOnly, since 2.0.
-	AvgAttenuation uint32 `cwmp:"AvgAttenuation"`
-	// EndStationMACs: list[:16 items](:)<MACAddress=string(:17) ~2 patterns>, readOnly, since 2.0.
-	EndStationMACs []string `cwmp:"EndStationMACs"`
-	// Active: boolean, readOnly, since 2.0.
-	Active bool `cwmp:"Active"`
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	TxPhyRate uint32 `json:"TxPhyRate,omitzero"`
+
+	RxPhyRate uint32 `json:"RxPhyRate,omitzero"`
+
+	SNRPerTone []uint32 `json:"SNRPerTone,omitzero"`
+
+	AvgAttenuation uint32 `json:"AvgAttenuation,omitzero"`
+
+	EndStationMACs []string `json:"EndStationMACs,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHomePlugInterfaceAssociatedDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHomePlugInterfaceAssociatedDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHomePlugInterfaceAssociatedDevice_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckValue(synDeviceHomePlugInterfaceAssociatedDevice_SNRPerTone, model.FormatValue(model.TypeUnsignedInt, o.SNRPerTone)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNRPerTone",
-		})
-	}
-	if e := model.CheckValue(synDeviceHomePlugInterfaceAssociatedDevice_EndStationMACs, model.FormatValue(model.TypeString, o.EndStationMACs)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EndStationMACs",
-		})
-	}
+func (o *DeviceHomePlugInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MACAddress", 2718, o.MACAddress)
+	c.Wire(p, "SNRPerTone", 2720, model.FormatValue(model.TypeUnsignedInt, o.SNRPerTone), len(o.SNRPerTone) > 0)
+	c.Wire(p, "EndStationMACs", 2717, model.JoinStrings(o.EndStationMACs), len(o.EndStationMACs) > 0)
 }
 
 // DeviceHomePlugInterfaceAssociatedDevicePath is the typed path of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.
 type DeviceHomePlugInterfaceAssociatedDevicePath struct {
-	obj            model.ObjectPath
-	MACAddress     model.ReadOnlyParam[string]
-	TxPhyRate      model.ReadOnlyParam[uint32]
-	RxPhyRate      model.ReadOnlyParam[uint32]
-	SNRPerTone     model.ReadOnlyParam[[]uint32]
-	AvgAttenuation model.ReadOnlyParam[uint32]
-	EndStationMACs model.ReadOnlyParam[[]string]
-	Active         model.ReadOnlyParam[bool]
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
+
+	AvgAttenuation model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EndStationMACs model.ReadOnlyParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	RxPhyRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNRPerTone model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	TxPhyRate model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHomePlugInterfaceAssociatedDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHomePlugInterfaceAssociatedDevicePath(prefix string) DeviceHomePlugInterfaceAssociatedDevicePath {
-	p := &prefix
-	return DeviceHomePlugInterfaceAssociatedDevicePath{
-		Active:         model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		AvgAttenuation: model.NewReadOnly[uint32](p, "AvgAttenuation", model.TypeUnsignedInt),
-		EndStationMACs: model.NewReadOnly[[]string](p, "EndStationMACs", model.TypeString),
-		MACAddress:     model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		RxPhyRate:      model.NewReadOnly[uint32](p, "RxPhyRate", model.TypeUnsignedInt),
-		SNRPerTone:     model.NewReadOnly[[]uint32](p, "SNRPerTone", model.TypeString),
-		TxPhyRate:      model.NewReadOnly[uint32](p, "TxPhyRate", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceHomePlugInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceHomePlugInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceHomePlugInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceHomePlugInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceHomePlugInterfaceStats_MPDUTxAck    = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHomePlugInterfaceStats_MPDUTxCol    = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHomePlugInterfaceStats_MPDUTxFailed = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHomePlugInterfaceStats_MPDURxAck    = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHomePlugInterfaceStats_MPDURxFailed = &model.Syntax{Type: model.TypeUnsignedLong}
-)
-
-// DeviceHomePlugInterfaceStats holds the values of Device.HomePlug.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceHomePlugInterfaceStats holds the values of Device.HomePlug.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceHomePlugInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// MPDUTxAck: unsignedLong, readOnly, since 2.19.
-	MPDUTxAck uint64 `cwmp:"MPDUTxAck"`
-	// MPDUTxCol: unsignedLong, readOnly, since 2.19.
-	MPDUTxCol uint64 `cwmp:"MPDUTxCol"`
-	// MPDUTxFailed: unsignedLong, readOnly, since 2.19.
-	MPDUTxFailed uint64 `cwmp:"MPDUTxFailed"`
-	// MPDURxAck: unsignedLong, readOnly, since 2.19.
-	MPDURxAck uint64 `cwmp:"MPDURxAck"`
-	// MPDURxFailed: unsignedLong, readOnly, since 2.19.
-	MPDURxFailed uint64 `cwmp:"MPDURxFailed"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHomePlugInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHomePlugInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	MPDUTxAck uint64 `json:"MPDUTxAck,omitzero"`
+
+	MPDUTxCol uint64 `json:"MPDUTxCol,omitzero"`
+
+	MPDUTxFailed uint64 `json:"MPDUTxFailed,omitzero"`
+
+	MPDURxAck uint64 `json:"MPDURxAck,omitzero"`
+
+	MPDURxFailed uint64 `json:"MPDURxFailed,omitzero"`
+}
 
 // DeviceHomePlugInterfaceStatsPath is the typed path of Device.HomePlug.Interface.{i}.Stats.
 type DeviceHomePlugInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-	MPDUTxAck                   model.ReadOnlyParam[uint64]
-	MPDUTxCol                   model.ReadOnlyParam[uint64]
-	MPDUTxFailed                model.ReadOnlyParam[uint64]
-	MPDURxAck                   model.ReadOnlyParam[uint64]
-	MPDURxFailed                model.ReadOnlyParam[uint64]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceHomePlugInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHomePlugInterfaceStatsPath(prefix string) DeviceHomePlugInterfaceStatsPath {
-	p := &prefix
-	return DeviceHomePlugInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MPDURxAck:                   model.NewReadOnly[uint64](p, "MPDURxAck", model.TypeUnsignedLong),
-		MPDURxFailed:                model.NewReadOnly[uint64](p, "MPDURxFailed", model.TypeUnsignedLong),
-		MPDUTxAck:                   model.NewReadOnly[uint64](p, "MPDUTxAck", model.TypeUnsignedLong),
-		MPDUTxCol:                   model.NewReadOnly[uint64](p, "MPDUTxCol", model.TypeUnsignedLong),
-		MPDUTxFailed:                model.NewReadOnly[uint64](p, "MPDUTxFailed", model.TypeUnsignedLong),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaHomeplug = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.HomePlug.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.InterfaceNumberOfEntries",
-	Syntax:  synDeviceHomePlug_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.HomePlug.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HomePlug.Interface.{i}.Enable",
-	Syntax:  synDeviceHomePlugInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.Status",
-	Syntax:  synDeviceHomePlugInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.Alias",
-	Syntax:  synDeviceHomePlugInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.Name",
-	Syntax:  synDeviceHomePlugInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.LastChange",
-	Syntax:       synDeviceHomePlugInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HomePlug.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceHomePlugInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.Upstream",
-	Syntax:  synDeviceHomePlugInterface_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.MaxBitRate",
-	Syntax:  synDeviceHomePlugInterface_MaxBitRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.MACAddress",
-	Syntax:  synDeviceHomePlugInterface_MACAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HomePlug.Interface.{i}.LogicalNetwork",
-	Syntax:  synDeviceHomePlugInterface_LogicalNetwork,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.Version",
-	Syntax:  synDeviceHomePlugInterface_Version,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.FirmwareVersion",
-	Syntax:  synDeviceHomePlugInterface_FirmwareVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HomePlug.Interface.{i}.ForceCCo",
-	Syntax:  synDeviceHomePlugInterface_ForceCCo,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HomePlug.Interface.{i}.NetworkPassword",
-	Syntax:  synDeviceHomePlugInterface_NetworkPassword,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.OtherNetworksPresent",
-	Syntax:  synDeviceHomePlugInterface_OtherNetworksPresent,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.AssociatedDeviceNumberOfEntries",
-	Syntax:  synDeviceHomePlugInterface_AssociatedDeviceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AssociatedDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.MACAddress",
-	Syntax:  synDeviceHomePlugInterfaceAssociatedDevice_MACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.TxPhyRate",
-	Syntax:  synDeviceHomePlugInterfaceAssociatedDevice_TxPhyRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.RxPhyRate",
-	Syntax:  synDeviceHomePlugInterfaceAssociatedDevice_RxPhyRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.SNRPerTone",
-	Syntax:  synDeviceHomePlugInterfaceAssociatedDevice_SNRPerTone,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.AvgAttenuation",
-	Syntax:  synDeviceHomePlugInterfaceAssociatedDevice_AvgAttenuation,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.EndStationMACs",
-	Syntax:  synDeviceHomePlugInterfaceAssociatedDevice_EndStationMACs,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.Active",
-	Syntax:  synDeviceHomePlugInterfaceAssociatedDevice_Active,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.HomePlug.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HomePlug.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceHomePlugInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceHomePlugInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceHomePlugInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceHomePlugInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceHomePlugInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceHomePlugInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceHomePlugInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceHomePlugInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceHomePlugInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceHomePlugInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceHomePlugInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceHomePlugInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceHomePlugInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceHomePlugInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceHomePlugInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HomePlug.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceHomePlugInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.Stats.MPDUTxAck",
-	Syntax:  synDeviceHomePlugInterfaceStats_MPDUTxAck,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.Stats.MPDUTxCol",
-	Syntax:  synDeviceHomePlugInterfaceStats_MPDUTxCol,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.Stats.MPDUTxFailed",
-	Syntax:  synDeviceHomePlugInterfaceStats_MPDUTxFailed,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.Stats.MPDURxAck",
-	Syntax:  synDeviceHomePlugInterfaceStats_MPDURxAck,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HomePlug.Interface.{i}.Stats.MPDURxFailed",
-	Syntax:  synDeviceHomePlugInterfaceStats_MPDURxFailed,
-	Version: "2.19",
-}}
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceHomePlugImpl is what a device implements for Device.HomePlug; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHomePlugImpl to implement only some methods.
-type DeviceHomePlugImpl interface {
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceHomePlugImpl implements DeviceHomePlugImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHomePlugImpl struct{}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceHomePlugImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceHomePlugInterfaceImpl is what a device implements for Device.HomePlug.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHomePlugInterfaceImpl to implement only some methods.
-type DeviceHomePlugInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceHomePlugInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	MaxBitRate(inst []uint32) (uint32, error)
-	MACAddress(inst []uint32) (string, error)
-	LogicalNetwork(inst []uint32) (string, error)
-	SetLogicalNetwork(inst []uint32, v string) error
-	Version(inst []uint32) (string, error)
-	FirmwareVersion(inst []uint32) (string, error)
-	ForceCCo(inst []uint32) (bool, error)
-	SetForceCCo(inst []uint32, v bool) error
-	NetworkPassword(inst []uint32) (string, error)
-	SetNetworkPassword(inst []uint32, v string) error
-	OtherNetworksPresent(inst []uint32) ([]string, error)
-	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	AssociatedDeviceInstances(inst []uint32) []uint32
-}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceHomePlugInterfaceImpl implements DeviceHomePlugInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHomePlugInterfaceImpl struct{}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceHomePlugInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) Status(inst []uint32) (DeviceHomePlugInterfaceStatus, error) {
-	var zero DeviceHomePlugInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) LogicalNetwork(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) SetLogicalNetwork(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) ForceCCo(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) SetForceCCo(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) NetworkPassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) SetNetworkPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) OtherNetworksPresent(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
+	MPDURxAck model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceHomePlugInterfaceAssociatedDeviceImpl is what a device implements for Device.HomePlug.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl to implement only some methods.
-type DeviceHomePlugInterfaceAssociatedDeviceImpl interface {
-	MACAddress(inst []uint32) (string, error)
-	TxPhyRate(inst []uint32) (uint32, error)
-	RxPhyRate(inst []uint32) (uint32, error)
-	SNRPerTone(inst []uint32) ([]uint32, error)
-	AvgAttenuation(inst []uint32) (uint32, error)
-	EndStationMACs(inst []uint32) ([]string, error)
-	Active(inst []uint32) (bool, error)
-}
+	MPDURxFailed model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl implements DeviceHomePlugInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl struct{}
+	MPDUTxAck model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) TxPhyRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) RxPhyRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) SNRPerTone(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) AvgAttenuation(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) EndStationMACs(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
+	MPDUTxCol model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceHomePlugInterfaceStatsImpl is what a device implements for Device.HomePlug.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHomePlugInterfaceStatsImpl to implement only some methods.
-type DeviceHomePlugInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	MPDUTxAck(inst []uint32) (uint64, error)
-	MPDUTxCol(inst []uint32) (uint64, error)
-	MPDUTxFailed(inst []uint32) (uint64, error)
-	MPDURxAck(inst []uint32) (uint64, error)
-	MPDURxFailed(inst []uint32) (uint64, error)
-}
+	MPDUTxFailed model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceHomePlugInterfaceStatsImpl implements DeviceHomePlugInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHomePlugInterfaceStatsImpl struct{}
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MPDUTxAck(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MPDUTxCol(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MPDUTxFailed(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MPDURxAck(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MPDURxFailed(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -5,28 +5,20 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceHosts_HostNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHosts_AccessControlNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHosts holds the values of Device.Hosts. (object, readOnly, since 2.0)
+// DeviceHosts holds the values of Device.Hosts. (object, readOnly, since 2.0).
 type DeviceHosts struct {
-	// HostNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	HostNumberOfEntries uint32 `cwmp:"HostNumberOfEntries"`
-	// AccessControlNumberOfEntries: unsignedInt, readOnly, since 2.14.
-	AccessControlNumberOfEntries uint32 `cwmp:"AccessControlNumberOfEntries"`
-	// Device.Hosts.AccessControl.{i}. instances by instance number
-	AccessControl map[uint32]*DeviceHostsAccessControl `cwmp:"AccessControl.{i}."`
-	// Device.Hosts.Host.{i}. instances by instance number
-	Host map[uint32]*DeviceHostsHost `cwmp:"Host.{i}."`
+	HostNumberOfEntries uint32 `json:"HostNumberOfEntries,omitzero"`
+
+	AccessControlNumberOfEntries uint32 `json:"AccessControlNumberOfEntries,omitzero"`
+
+	AccessControl map[uint32]*DeviceHostsAccessControl `json:"AccessControl,omitzero"`
+	Host          map[uint32]*DeviceHostsHost          `json:"Host,omitzero"`
 }
 
-// AddAccessControl creates instance i of Device.Hosts.AccessControl.{i}. (replacing any) and returns it
+// AddAccessControl creates instance i (replacing any) and returns it.
 func (o *DeviceHosts) AddAccessControl(i uint32) *DeviceHostsAccessControl {
 	if o.AccessControl == nil {
 		o.AccessControl = map[uint32]*DeviceHostsAccessControl{}
@@ -36,18 +28,7 @@ func (o *DeviceHosts) AddAccessControl(i uint32) *DeviceHostsAccessControl {
 	return x
 }
 
-// GetAccessControl returns instance i of Device.Hosts.AccessControl.{i}.
-func (o *DeviceHosts) GetAccessControl(i uint32) (*DeviceHostsAccessControl, bool) {
-	x, ok := o.AccessControl[i]
-	return x, ok
-}
-
-// DeleteAccessControl removes instance i of Device.Hosts.AccessControl.{i}.
-func (o *DeviceHosts) DeleteAccessControl(i uint32) {
-	delete(o.AccessControl, i)
-}
-
-// AddHost creates instance i of Device.Hosts.Host.{i}. (replacing any) and returns it
+// AddHost creates instance i (replacing any) and returns it.
 func (o *DeviceHosts) AddHost(i uint32) *DeviceHostsHost {
 	if o.Host == nil {
 		o.Host = map[uint32]*DeviceHostsHost{}
@@ -56,188 +37,89 @@ func (o *DeviceHosts) AddHost(i uint32) *DeviceHostsHost {
 	o.Host[i] = x
 	return x
 }
-
-// GetHost returns instance i of Device.Hosts.Host.{i}.
-func (o *DeviceHosts) GetHost(i uint32) (*DeviceHostsHost, bool) {
-	x, ok := o.Host[i]
-	return x, ok
-}
-
-// DeleteHost removes instance i of Device.Hosts.Host.{i}.
-func (o *DeviceHosts) DeleteHost(i uint32) {
-	delete(o.Host, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHosts) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHosts) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceHosts) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AccessControl) {
-		o.AccessControl[i].ValidateAt(prefix+"AccessControl."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AccessControl[i].ValidateAt(c, model.InstanceOf(p, "AccessControl.", i))
 	}
 	for _, i := range model.SortedKeys(o.Host) {
-		o.Host[i].ValidateAt(prefix+"Host."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Host[i].ValidateAt(c, model.InstanceOf(p, "Host.", i))
 	}
 }
 
 // DeviceHostsPath is the typed path of Device.Hosts.
 type DeviceHostsPath struct {
-	obj                          model.ObjectPath
-	HostNumberOfEntries          model.ReadOnlyParam[uint32]
-	AccessControlNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AccessControlNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HostNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHostsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHostsPath(prefix string) DeviceHostsPath {
-	p := &prefix
-	return DeviceHostsPath{
-		AccessControlNumberOfEntries: model.NewReadOnly[uint32](p, "AccessControlNumberOfEntries", model.TypeUnsignedInt),
-		HostNumberOfEntries:          model.NewReadOnly[uint32](p, "HostNumberOfEntries", model.TypeUnsignedInt),
-		obj:                          model.NewObjectPath(p),
-	}
+// AccessControl returns the typed path of instance i.
+func (x DeviceHostsPath) AccessControl(i uint32) (p DeviceHostsAccessControlPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessControl.", i))
+	return
 }
 
-// AccessControl returns the typed path of instance i of Device.Hosts.AccessControl.{i}.
-func (x DeviceHostsPath) AccessControl(i uint32) DeviceHostsAccessControlPath {
-	return newDeviceHostsAccessControlPath(x.Path() + "AccessControl." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AccessControlTable returns the table Device.Hosts.AccessControl.{i}. itself (for AddObject when writable)
+// AccessControlTable returns the table itself (for AddObject when writable).
 func (x DeviceHostsPath) AccessControlTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "AccessControl.")
+	return model.NewWritableTable(x.ObjectPath, "AccessControl.")
 }
 
-// Host returns the typed path of instance i of Device.Hosts.Host.{i}.
-func (x DeviceHostsPath) Host(i uint32) DeviceHostsHostPath {
-	return newDeviceHostsHostPath(x.Path() + "Host." + strconv.FormatUint(uint64(i), 10) + ".")
+// Host returns the typed path of instance i.
+func (x DeviceHostsPath) Host(i uint32) (p DeviceHostsHostPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Host.", i))
+	return
 }
 
-// HostTable returns the table Device.Hosts.Host.{i}. itself (for AddObject when writable)
+// HostTable returns the table itself (for AddObject when writable).
 func (x DeviceHostsPath) HostTable() model.Table {
-	return model.NewTable(x.Path() + "Host.")
+	return model.NewTable(x.ObjectPath, "Host.")
 }
 
 // DeviceHostsAccessControlOrigin enumerates the values of Device.Hosts.AccessControl.{i}.Origin.
 type DeviceHostsAccessControlOrigin string
 
-func (e DeviceHostsAccessControlOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceHostsAccessControlOrigin_User       DeviceHostsAccessControlOrigin = "User"
-	DeviceHostsAccessControlOrigin_System     DeviceHostsAccessControlOrigin = "System"
+	DeviceHostsAccessControlOrigin_User DeviceHostsAccessControlOrigin = "User"
+
+	DeviceHostsAccessControlOrigin_System DeviceHostsAccessControlOrigin = "System"
+
 	DeviceHostsAccessControlOrigin_Controller DeviceHostsAccessControlOrigin = "Controller"
 )
 
 // DeviceHostsAccessControlAccessPolicy enumerates the values of Device.Hosts.AccessControl.{i}.AccessPolicy.
 type DeviceHostsAccessControlAccessPolicy string
 
-func (e DeviceHostsAccessControlAccessPolicy) String() string {
-	return string(e)
-}
-
 const (
 	DeviceHostsAccessControlAccessPolicy_Allow DeviceHostsAccessControlAccessPolicy = "Allow"
-	DeviceHostsAccessControlAccessPolicy_Deny  DeviceHostsAccessControlAccessPolicy = "Deny"
+
+	DeviceHostsAccessControlAccessPolicy_Deny DeviceHostsAccessControlAccessPolicy = "Deny"
 )
 
-var (
-	synDeviceHostsAccessControl_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHostsAccessControl_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Controller",
-		},
-		Enums: []model.Enum{{Value: "User"}, {Value: "System"}, {Value: "Controller"}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsAccessControl_PhysAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsAccessControl_PhysAddressMask = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsAccessControl_HostName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsAccessControl_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceHostsAccessControl_AccessPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Allow",
-		},
-		Enums: []model.Enum{{Value: "Allow"}, {Value: "Deny"}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsAccessControl_ScheduleRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Schedules.Schedule.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceHostsAccessControl_ScheduleNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHostsAccessControl holds the values of Device.Hosts.AccessControl.{i}. (table instance, 0..unbounded entries, readWrite, since 2.14)
+// DeviceHostsAccessControl holds the values of Device.Hosts.AccessControl.{i}. (table instance, 0..unbounded entries, readWrite, since 2.14).
 type DeviceHostsAccessControl struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{User,System,Controller}, readOnly, since 2.17.
-	Origin DeviceHostsAccessControlOrigin `cwmp:"Origin"`
-	// PhysAddress: string(:64), readWrite, since 2.14.
-	PhysAddress string `cwmp:"PhysAddress"`
-	// PhysAddressMask: string(:64), readWrite, since 2.17.
-	PhysAddressMask string `cwmp:"PhysAddressMask"`
-	// HostName: string(:256), readWrite, since 2.14.
-	HostName string `cwmp:"HostName"`
-	// Enable: boolean, readWrite, since 2.14.
-	Enable bool `cwmp:"Enable"`
-	// AccessPolicy: string{Allow,Deny}, readWrite, since 2.14.
-	AccessPolicy DeviceHostsAccessControlAccessPolicy `cwmp:"AccessPolicy"`
-	// ScheduleRef: list<string> pathRef→.Schedules.Schedule., readWrite, since 2.18.
-	ScheduleRef []string `cwmp:"ScheduleRef"`
-	// ScheduleNumberOfEntries: unsignedInt, readOnly, since 2.14, deprecated.
-	ScheduleNumberOfEntries uint32 `cwmp:"ScheduleNumberOfEntries"`
-	// Device.Hosts.AccessControl.{i}.Schedule.{i}. instances by instance number
-	Schedule map[uint32]*DeviceHostsAccessControlSchedule `cwmp:"Schedule.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Origin DeviceHostsAccessControlOrigin `json:"Origin,omitzero"`
+
+	PhysAddress string `json:"PhysAddress,omitzero"`
+
+	PhysAddressMask string `json:"PhysAddressMask,omitzero"`
+
+	HostName string `json:"HostName,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	AccessPolicy DeviceHostsAccessControlAccessPolicy `json:"AccessPolicy,omitzero"`
+
+	ScheduleRef []string `json:"ScheduleRef,omitzero"`
+
+	ScheduleNumberOfEntries uint32 `json:"ScheduleNumberOfEntries,omitzero"`
+
+	Schedule map[uint32]*DeviceHostsAccessControlSchedule `json:"Schedule,omitzero"`
 }
 
-// AddSchedule creates instance i of Device.Hosts.AccessControl.{i}.Schedule.{i}. (replacing any) and returns it
+// AddSchedule creates instance i (replacing any) and returns it.
 func (o *DeviceHostsAccessControl) AddSchedule(i uint32) *DeviceHostsAccessControlSchedule {
 	if o.Schedule == nil {
 		o.Schedule = map[uint32]*DeviceHostsAccessControlSchedule{}
@@ -246,359 +128,158 @@ func (o *DeviceHostsAccessControl) AddSchedule(i uint32) *DeviceHostsAccessContr
 	o.Schedule[i] = x
 	return x
 }
-
-// GetSchedule returns instance i of Device.Hosts.AccessControl.{i}.Schedule.{i}.
-func (o *DeviceHostsAccessControl) GetSchedule(i uint32) (*DeviceHostsAccessControlSchedule, bool) {
-	x, ok := o.Schedule[i]
-	return x, ok
-}
-
-// DeleteSchedule removes instance i of Device.Hosts.AccessControl.{i}.Schedule.{i}.
-func (o *DeviceHostsAccessControl) DeleteSchedule(i uint32) {
-	delete(o.Schedule, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHostsAccessControl) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHostsAccessControl) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHostsAccessControl_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsAccessControl_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsAccessControl_PhysAddress, o.PhysAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PhysAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsAccessControl_PhysAddressMask, o.PhysAddressMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PhysAddressMask",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsAccessControl_HostName, o.HostName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostName",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsAccessControl_AccessPolicy, string(o.AccessPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AccessPolicy",
-		})
-	}
-	if e := model.CheckValue(synDeviceHostsAccessControl_ScheduleRef, model.FormatValue(model.TypeString, o.ScheduleRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ScheduleRef",
-		})
-	}
+func (o *DeviceHostsAccessControl) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2763, o.Alias)
+	c.String(p, "Origin", 2766, string(o.Origin))
+	c.String(p, "PhysAddress", 2767, o.PhysAddress)
+	c.String(p, "PhysAddressMask", 2768, o.PhysAddressMask)
+	c.String(p, "HostName", 2765, o.HostName)
+	c.String(p, "AccessPolicy", 2762, string(o.AccessPolicy))
+	c.Wire(p, "ScheduleRef", 2776, model.JoinStrings(o.ScheduleRef), len(o.ScheduleRef) > 0)
 	for _, i := range model.SortedKeys(o.Schedule) {
-		o.Schedule[i].ValidateAt(prefix+"Schedule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Schedule[i].ValidateAt(c, model.InstanceOf(p, "Schedule.", i))
 	}
 }
 
 // DeviceHostsAccessControlPath is the typed path of Device.Hosts.AccessControl.{i}.
 type DeviceHostsAccessControlPath struct {
-	obj                     model.ObjectPath
-	Alias                   model.WriteOnceParam[string]
-	Origin                  model.ReadOnlyParam[DeviceHostsAccessControlOrigin]
-	PhysAddress             model.ReadWriteParam[string]
-	PhysAddressMask         model.ReadWriteParam[string]
-	HostName                model.ReadWriteParam[string]
-	Enable                  model.ReadWriteParam[bool]
-	AccessPolicy            model.ReadWriteParam[DeviceHostsAccessControlAccessPolicy]
-	ScheduleRef             model.ReadWriteParam[[]string]
-	ScheduleNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AccessPolicy model.ReadWriteParam[DeviceHostsAccessControlAccessPolicy] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	HostName model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	PhysAddress model.ReadWriteParam[string] `dm:"s"`
+
+	PhysAddressMask model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ScheduleRef model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHostsAccessControlPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHostsAccessControlPath(prefix string) DeviceHostsAccessControlPath {
-	p := &prefix
-	return DeviceHostsAccessControlPath{
-		AccessPolicy:            model.NewReadWrite[DeviceHostsAccessControlAccessPolicy](p, "AccessPolicy", model.TypeString),
-		Alias:                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HostName:                model.NewReadWrite[string](p, "HostName", model.TypeString),
-		Origin:                  model.NewReadOnly[DeviceHostsAccessControlOrigin](p, "Origin", model.TypeString),
-		PhysAddress:             model.NewReadWrite[string](p, "PhysAddress", model.TypeString),
-		PhysAddressMask:         model.NewReadWrite[string](p, "PhysAddressMask", model.TypeString),
-		ScheduleNumberOfEntries: model.NewReadOnly[uint32](p, "ScheduleNumberOfEntries", model.TypeUnsignedInt),
-		ScheduleRef:             model.NewReadWrite[[]string](p, "ScheduleRef", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
+// Schedule returns the typed path of instance i.
+func (x DeviceHostsAccessControlPath) Schedule(i uint32) (p DeviceHostsAccessControlSchedulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Schedule.", i))
+	return
 }
 
-// Schedule returns the typed path of instance i of Device.Hosts.AccessControl.{i}.Schedule.{i}.
-func (x DeviceHostsAccessControlPath) Schedule(i uint32) DeviceHostsAccessControlSchedulePath {
-	return newDeviceHostsAccessControlSchedulePath(x.Path() + "Schedule." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ScheduleTable returns the table Device.Hosts.AccessControl.{i}.Schedule.{i}. itself (for AddObject when writable)
+// ScheduleTable returns the table itself (for AddObject when writable).
 func (x DeviceHostsAccessControlPath) ScheduleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Schedule.")
+	return model.NewWritableTable(x.ObjectPath, "Schedule.")
 }
 
 // DeviceHostsAccessControlScheduleDay enumerates the values of Device.Hosts.AccessControl.{i}.Schedule.{i}.Day.
 type DeviceHostsAccessControlScheduleDay string
 
-func (e DeviceHostsAccessControlScheduleDay) String() string {
-	return string(e)
-}
-
 const (
-	DeviceHostsAccessControlScheduleDay_Monday    DeviceHostsAccessControlScheduleDay = "Monday"
-	DeviceHostsAccessControlScheduleDay_Tuesday   DeviceHostsAccessControlScheduleDay = "Tuesday"
+	DeviceHostsAccessControlScheduleDay_Monday DeviceHostsAccessControlScheduleDay = "Monday"
+
+	DeviceHostsAccessControlScheduleDay_Tuesday DeviceHostsAccessControlScheduleDay = "Tuesday"
+
 	DeviceHostsAccessControlScheduleDay_Wednesday DeviceHostsAccessControlScheduleDay = "Wednesday"
-	DeviceHostsAccessControlScheduleDay_Thursday  DeviceHostsAccessControlScheduleDay = "Thursday"
-	DeviceHostsAccessControlScheduleDay_Friday    DeviceHostsAccessControlScheduleDay = "Friday"
-	DeviceHostsAccessControlScheduleDay_Saturday  DeviceHostsAccessControlScheduleDay = "Saturday"
-	DeviceHostsAccessControlScheduleDay_Sunday    DeviceHostsAccessControlScheduleDay = "Sunday"
+
+	DeviceHostsAccessControlScheduleDay_Thursday DeviceHostsAccessControlScheduleDay = "Thursday"
+
+	DeviceHostsAccessControlScheduleDay_Friday DeviceHostsAccessControlScheduleDay = "Friday"
+
+	DeviceHostsAccessControlScheduleDay_Saturday DeviceHostsAccessControlScheduleDay = "Saturday"
+
+	DeviceHostsAccessControlScheduleDay_Sunday DeviceHostsAccessControlScheduleDay = "Sunday"
 )
 
-var (
-	synDeviceHostsAccessControlSchedule_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHostsAccessControlSchedule_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceHostsAccessControlSchedule_Day = &model.Syntax{
-		Enums: []model.Enum{{Value: "Monday"}, {Value: "Tuesday"}, {Value: "Wednesday"}, {Value: "Thursday"}, {Value: "Friday"}, {Value: "Saturday"}, {Value: "Sunday"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsAccessControlSchedule_StartTime = &model.Syntax{
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([01][0-9]|2[0-3]):[0-5][0-9]"}},
-		Sizes:    []model.Size{{Max: model.U64(5)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHostsAccessControlSchedule_Duration = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-)
-
-// DeviceHostsAccessControlSchedule holds the values of Device.Hosts.AccessControl.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.14, deprecated)
+// DeviceHostsAccessControlSchedule holds the values of Device.Hosts.AccessControl.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.14, deprecated).
 type DeviceHostsAccessControlSchedule struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.14.
-	Enable bool `cwmp:"Enable"`
-	// Day: list<string{Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,… 7 values}>, readWrite, since 2.14.
-	Day []DeviceHostsAccessControlScheduleDay `cwmp:"Day"`
-	// StartTime: string(:5) ~2 patterns, readWrite, since 2.14.
-	StartTime string `cwmp:"StartTime"`
-	// Duration: unsignedInt[1:] seconds, readWrite, since 2.14.
-	Duration uint32 `cwmp:"Duration"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Day []DeviceHostsAccessControlScheduleDay `json:"Day,omitzero"`
+
+	StartTime string `json:"StartTime,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHostsAccessControlSchedule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHostsAccessControlSchedule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHostsAccessControlSchedule_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceHostsAccessControlSchedule_Day, model.FormatValue(model.TypeString, o.Day)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Day",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsAccessControlSchedule_StartTime, o.StartTime); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StartTime",
-		})
-	}
-	if e := model.CheckUint(synDeviceHostsAccessControlSchedule_Duration, uint64(o.Duration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Duration",
-		})
-	}
+func (o *DeviceHostsAccessControlSchedule) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 2770, o.Alias)
+	c.Wire(p, "Day", 2771, model.JoinStrings(o.Day), len(o.Day) > 0)
+	c.String(p, "StartTime", 2774, o.StartTime)
+	c.Uint(p, "Duration", 2772, uint64(o.Duration))
 }
 
 // DeviceHostsAccessControlSchedulePath is the typed path of Device.Hosts.AccessControl.{i}.Schedule.{i}.
 type DeviceHostsAccessControlSchedulePath struct {
-	obj       model.ObjectPath
-	Alias     model.WriteOnceParam[string]
-	Enable    model.ReadWriteParam[bool]
-	Day       model.ReadWriteParam[[]DeviceHostsAccessControlScheduleDay]
-	StartTime model.ReadWriteParam[string]
-	Duration  model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceHostsAccessControlSchedulePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHostsAccessControlSchedulePath(prefix string) DeviceHostsAccessControlSchedulePath {
-	p := &prefix
-	return DeviceHostsAccessControlSchedulePath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Day:       model.NewReadWrite[[]DeviceHostsAccessControlScheduleDay](p, "Day", model.TypeString),
-		Duration:  model.NewReadWrite[uint32](p, "Duration", model.TypeUnsignedInt),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		StartTime: model.NewReadWrite[string](p, "StartTime", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
+	Day model.ReadWriteParam[[]DeviceHostsAccessControlScheduleDay] `dm:"s"`
+
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	StartTime model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceHostsHostInterfaceType enumerates the values of Device.Hosts.Host.{i}.InterfaceType.
 type DeviceHostsHostInterfaceType string
 
-func (e DeviceHostsHostInterfaceType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceHostsHostInterfaceType_Ethernet DeviceHostsHostInterfaceType = "Ethernet"
-	DeviceHostsHostInterfaceType_GHn      DeviceHostsHostInterfaceType = "G.hn"
-	DeviceHostsHostInterfaceType_HPNA     DeviceHostsHostInterfaceType = "HPNA"
+
+	DeviceHostsHostInterfaceType_GHn DeviceHostsHostInterfaceType = "G.hn"
+
+	DeviceHostsHostInterfaceType_HPNA DeviceHostsHostInterfaceType = "HPNA"
+
 	DeviceHostsHostInterfaceType_HomePlug DeviceHostsHostInterfaceType = "HomePlug"
-	DeviceHostsHostInterfaceType_MoCA     DeviceHostsHostInterfaceType = "MoCA"
-	DeviceHostsHostInterfaceType_UPA      DeviceHostsHostInterfaceType = "UPA"
-	DeviceHostsHostInterfaceType_Wi_Fi    DeviceHostsHostInterfaceType = "Wi-Fi"
-	DeviceHostsHostInterfaceType_Other    DeviceHostsHostInterfaceType = "Other"
+
+	DeviceHostsHostInterfaceType_MoCA DeviceHostsHostInterfaceType = "MoCA"
+
+	DeviceHostsHostInterfaceType_UPA DeviceHostsHostInterfaceType = "UPA"
+
+	DeviceHostsHostInterfaceType_Wi_Fi DeviceHostsHostInterfaceType = "Wi-Fi"
+
+	DeviceHostsHostInterfaceType_Other DeviceHostsHostInterfaceType = "Other"
 )
 
-var (
-	synDeviceHostsHost_PhysAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsHost_IPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHostsHost_DHCPClient = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(2),
-			Size:     &model.Size{},
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.DHCPv4.Server.Pool.{i}.Client. ##.DHCPv6.Server.Pool.{i}.Client.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceHostsHost_AssociatedDevice = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsHost_Layer1Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsHost_Layer3Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsHost_InterfaceType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Ethernet"}, {Value: "G.hn"}, {Value: "HPNA"}, {Value: "HomePlug"}, {Value: "MoCA"}, {Value: "UPA"}, {Value: "Wi-Fi"}, {Value: "Other"}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsHost_HostName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHostsHost_Active                     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHostsHost_ActiveLastChange           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceHostsHost_IPv4AddressNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHostsHost_IPv6AddressNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHostsHost holds the values of Device.Hosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceHostsHost holds the values of Device.Hosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHostsHost struct {
-	// PhysAddress: string(:64), readOnly, since 2.0.
-	PhysAddress string `cwmp:"PhysAddress"`
-	// IPAddress: IPAddress=string(:45), readOnly, since 2.0.
-	IPAddress string `cwmp:"IPAddress"`
-	// DHCPClient: list[:2 items](:)<string> pathRef→##.DHCPv4.Server.Pool.{i}.Client. ##.DHCPv6.Server.Pool.{i}.Client., readOnly, since 2.2.
-	DHCPClient []string `cwmp:"DHCPClient"`
-	// AssociatedDevice: string(:256) pathRef, readOnly, since 2.2.
-	AssociatedDevice string `cwmp:"AssociatedDevice"`
-	// Layer1Interface: string(:256) pathRef, readOnly, since 2.0.
-	Layer1Interface string `cwmp:"Layer1Interface"`
-	// Layer3Interface: string(:256) pathRef→##.IP.Interface., readOnly, since 2.0.
-	Layer3Interface string `cwmp:"Layer3Interface"`
-	// InterfaceType: string{Ethernet,G.hn,HPNA,HomePlug,MoCA,UPA,… 8 values}, readOnly, since 2.13.
-	InterfaceType DeviceHostsHostInterfaceType `cwmp:"InterfaceType"`
-	// HostName: string(:64), readOnly, since 2.0.
-	HostName string `cwmp:"HostName"`
-	// Active: boolean, readOnly, since 2.0.
-	Active bool `cwmp:"Active"`
-	// ActiveLastChange: dateTime, readOnly, since 2.10.
-	ActiveLastChange time.Time `cwmp:"ActiveLastChange"`
-	// IPv4AddressNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	IPv4AddressNumberOfEntries uint32 `cwmp:"IPv4AddressNumberOfEntries"`
-	// IPv6AddressNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	IPv6AddressNumberOfEntries uint32 `cwmp:"IPv6AddressNumberOfEntries"`
-	// Device.Hosts.Host.{i}.IPv4Address.{i}. instances by instance number
-	IPv4Address map[uint32]*DeviceHostsHostIPv4Address `cwmp:"IPv4Address.{i}."`
-	// Device.Hosts.Host.{i}.IPv6Address.{i}. instances by instance number
-	IPv6Address map[uint32]*DeviceHostsHostIPv6Address `cwmp:"IPv6Address.{i}."`
-	WANStats    *DeviceHostsHostWANStats               `cwmp:"WANStats."`
+	PhysAddress string `json:"PhysAddress,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	DHCPClient []string `json:"DHCPClient,omitzero"`
+
+	AssociatedDevice string `json:"AssociatedDevice,omitzero"`
+
+	Layer1Interface string `json:"Layer1Interface,omitzero"`
+
+	Layer3Interface string `json:"Layer3Interface,omitzero"`
+
+	InterfaceType DeviceHostsHostInterfaceType `json:"InterfaceType,omitzero"`
+
+	HostName string `json:"HostName,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
+
+	ActiveLastChange time.Time `json:"ActiveLastChange,omitzero"`
+
+	IPv4AddressNumberOfEntries uint32 `json:"IPv4AddressNumberOfEntries,omitzero"`
+
+	IPv6AddressNumberOfEntries uint32 `json:"IPv6AddressNumberOfEntries,omitzero"`
+
+	IPv4Address map[uint32]*DeviceHostsHostIPv4Address `json:"IPv4Address,omitzero"`
+	IPv6Address map[uint32]*DeviceHostsHostIPv6Address `json:"IPv6Address,omitzero"`
+	WANStats    *DeviceHostsHostWANStats               `json:"WANStats,omitzero"`
 }
 
-// AddIPv4Address creates instance i of Device.Hosts.Host.{i}.IPv4Address.{i}. (replacing any) and returns it
+// AddIPv4Address creates instance i (replacing any) and returns it.
 func (o *DeviceHostsHost) AddIPv4Address(i uint32) *DeviceHostsHostIPv4Address {
 	if o.IPv4Address == nil {
 		o.IPv4Address = map[uint32]*DeviceHostsHostIPv4Address{}
@@ -608,18 +289,7 @@ func (o *DeviceHostsHost) AddIPv4Address(i uint32) *DeviceHostsHostIPv4Address {
 	return x
 }
 
-// GetIPv4Address returns instance i of Device.Hosts.Host.{i}.IPv4Address.{i}.
-func (o *DeviceHostsHost) GetIPv4Address(i uint32) (*DeviceHostsHostIPv4Address, bool) {
-	x, ok := o.IPv4Address[i]
-	return x, ok
-}
-
-// DeleteIPv4Address removes instance i of Device.Hosts.Host.{i}.IPv4Address.{i}.
-func (o *DeviceHostsHost) DeleteIPv4Address(i uint32) {
-	delete(o.IPv4Address, i)
-}
-
-// AddIPv6Address creates instance i of Device.Hosts.Host.{i}.IPv6Address.{i}. (replacing any) and returns it
+// AddIPv6Address creates instance i (replacing any) and returns it.
 func (o *DeviceHostsHost) AddIPv6Address(i uint32) *DeviceHostsHostIPv6Address {
 	if o.IPv6Address == nil {
 		o.IPv6Address = map[uint32]*DeviceHostsHostIPv6Address{}
@@ -628,944 +298,136 @@ func (o *DeviceHostsHost) AddIPv6Address(i uint32) *DeviceHostsHostIPv6Address {
 	o.IPv6Address[i] = x
 	return x
 }
-
-// GetIPv6Address returns instance i of Device.Hosts.Host.{i}.IPv6Address.{i}.
-func (o *DeviceHostsHost) GetIPv6Address(i uint32) (*DeviceHostsHostIPv6Address, bool) {
-	x, ok := o.IPv6Address[i]
-	return x, ok
-}
-
-// DeleteIPv6Address removes instance i of Device.Hosts.Host.{i}.IPv6Address.{i}.
-func (o *DeviceHostsHost) DeleteIPv6Address(i uint32) {
-	delete(o.IPv6Address, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHostsHost) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHostsHost) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHostsHost_PhysAddress, o.PhysAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PhysAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsHost_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
-	if e := model.CheckValue(synDeviceHostsHost_DHCPClient, model.FormatValue(model.TypeString, o.DHCPClient)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPClient",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsHost_AssociatedDevice, o.AssociatedDevice); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssociatedDevice",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsHost_Layer1Interface, o.Layer1Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Layer1Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsHost_Layer3Interface, o.Layer3Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Layer3Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsHost_InterfaceType, string(o.InterfaceType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceType",
-		})
-	}
-	if e := model.CheckString(synDeviceHostsHost_HostName, o.HostName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostName",
-		})
-	}
+func (o *DeviceHostsHost) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "PhysAddress", 2794, o.PhysAddress)
+	c.String(p, "IPAddress", 2784, o.IPAddress)
+	c.Wire(p, "DHCPClient", 2782, model.JoinStrings(o.DHCPClient), len(o.DHCPClient) > 0)
+	c.String(p, "AssociatedDevice", 2781, o.AssociatedDevice)
+	c.String(p, "Layer1Interface", 2792, o.Layer1Interface)
+	c.String(p, "Layer3Interface", 2793, o.Layer3Interface)
+	c.String(p, "InterfaceType", 2791, string(o.InterfaceType))
+	c.String(p, "HostName", 2783, o.HostName)
 	for _, i := range model.SortedKeys(o.IPv4Address) {
-		o.IPv4Address[i].ValidateAt(prefix+"IPv4Address."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv4Address[i].ValidateAt(c, model.InstanceOf(p, "IPv4Address.", i))
 	}
 	for _, i := range model.SortedKeys(o.IPv6Address) {
-		o.IPv6Address[i].ValidateAt(prefix+"IPv6Address."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.WANStats != nil {
-		o.WANStats.ValidateAt(prefix+"WANStats.", v)
+		o.IPv6Address[i].ValidateAt(c, model.InstanceOf(p, "IPv6Address.", i))
 	}
 }
 
 // DeviceHostsHostPath is the typed path of Device.Hosts.Host.{i}.
 type DeviceHostsHostPath struct {
-	obj                        model.ObjectPath
-	PhysAddress                model.ReadOnlyParam[string]
-	IPAddress                  model.ReadOnlyParam[string]
-	DHCPClient                 model.ReadOnlyParam[[]string]
-	AssociatedDevice           model.ReadOnlyParam[string]
-	Layer1Interface            model.ReadOnlyParam[string]
-	Layer3Interface            model.ReadOnlyParam[string]
-	InterfaceType              model.ReadOnlyParam[DeviceHostsHostInterfaceType]
-	HostName                   model.ReadOnlyParam[string]
-	Active                     model.ReadOnlyParam[bool]
-	ActiveLastChange           model.ReadOnlyParam[time.Time]
-	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32]
-	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32]
-	WANStats                   DeviceHostsHostWANStatsPath
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
+
+	ActiveLastChange model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	AssociatedDevice model.ReadOnlyParam[string] `dm:"s"`
+
+	DHCPClient model.ReadOnlyParam[[]string] `dm:"s"`
+
+	HostName model.ReadOnlyParam[string] `dm:"s"`
+
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InterfaceType model.ReadOnlyParam[string] `dm:"s"`
+
+	Layer1Interface model.ReadOnlyParam[string] `dm:"s"`
+
+	Layer3Interface model.ReadOnlyParam[string] `dm:"s"`
+
+	PhysAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	WANStats DeviceHostsHostWANStatsPath `dm:"WANStats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHostsHostPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHostsHostPath(prefix string) DeviceHostsHostPath {
-	p := &prefix
-	return DeviceHostsHostPath{
-		Active:                     model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		ActiveLastChange:           model.NewReadOnly[time.Time](p, "ActiveLastChange", model.TypeDateTime),
-		AssociatedDevice:           model.NewReadOnly[string](p, "AssociatedDevice", model.TypeString),
-		DHCPClient:                 model.NewReadOnly[[]string](p, "DHCPClient", model.TypeString),
-		HostName:                   model.NewReadOnly[string](p, "HostName", model.TypeString),
-		IPAddress:                  model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		IPv4AddressNumberOfEntries: model.NewReadOnly[uint32](p, "IPv4AddressNumberOfEntries", model.TypeUnsignedInt),
-		IPv6AddressNumberOfEntries: model.NewReadOnly[uint32](p, "IPv6AddressNumberOfEntries", model.TypeUnsignedInt),
-		InterfaceType:              model.NewReadOnly[DeviceHostsHostInterfaceType](p, "InterfaceType", model.TypeString),
-		Layer1Interface:            model.NewReadOnly[string](p, "Layer1Interface", model.TypeString),
-		Layer3Interface:            model.NewReadOnly[string](p, "Layer3Interface", model.TypeString),
-		PhysAddress:                model.NewReadOnly[string](p, "PhysAddress", model.TypeString),
-		WANStats:                   newDeviceHostsHostWANStatsPath(prefix + "WANStats."),
-		obj:                        model.NewObjectPath(p),
-	}
+// IPv4Address returns the typed path of instance i.
+func (x DeviceHostsHostPath) IPv4Address(i uint32) (p DeviceHostsHostIPv4AddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv4Address.", i))
+	return
 }
 
-// IPv4Address returns the typed path of instance i of Device.Hosts.Host.{i}.IPv4Address.{i}.
-func (x DeviceHostsHostPath) IPv4Address(i uint32) DeviceHostsHostIPv4AddressPath {
-	return newDeviceHostsHostIPv4AddressPath(x.Path() + "IPv4Address." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// IPv4AddressTable returns the table Device.Hosts.Host.{i}.IPv4Address.{i}. itself (for AddObject when writable)
+// IPv4AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceHostsHostPath) IPv4AddressTable() model.Table {
-	return model.NewTable(x.Path() + "IPv4Address.")
+	return model.NewTable(x.ObjectPath, "IPv4Address.")
 }
 
-// IPv6Address returns the typed path of instance i of Device.Hosts.Host.{i}.IPv6Address.{i}.
-func (x DeviceHostsHostPath) IPv6Address(i uint32) DeviceHostsHostIPv6AddressPath {
-	return newDeviceHostsHostIPv6AddressPath(x.Path() + "IPv6Address." + strconv.FormatUint(uint64(i), 10) + ".")
+// IPv6Address returns the typed path of instance i.
+func (x DeviceHostsHostPath) IPv6Address(i uint32) (p DeviceHostsHostIPv6AddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Address.", i))
+	return
 }
 
-// IPv6AddressTable returns the table Device.Hosts.Host.{i}.IPv6Address.{i}. itself (for AddObject when writable)
+// IPv6AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceHostsHostPath) IPv6AddressTable() model.Table {
-	return model.NewTable(x.Path() + "IPv6Address.")
+	return model.NewTable(x.ObjectPath, "IPv6Address.")
 }
 
-var (
-	synDeviceHostsHostIPv4Address_IPAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceHostsHostIPv4Address holds the values of Device.Hosts.Host.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceHostsHostIPv4Address holds the values of Device.Hosts.Host.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceHostsHostIPv4Address struct {
-	// IPAddress: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.2.
-	IPAddress string `cwmp:"IPAddress"`
+	IPAddress string `json:"IPAddress,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHostsHostIPv4Address) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHostsHostIPv4Address) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHostsHostIPv4Address_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
+func (o *DeviceHostsHostIPv4Address) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IPAddress", 2786, o.IPAddress)
 }
 
 // DeviceHostsHostIPv4AddressPath is the typed path of Device.Hosts.Host.{i}.IPv4Address.{i}.
 type DeviceHostsHostIPv4AddressPath struct {
-	obj       model.ObjectPath
-	IPAddress model.ReadOnlyParam[string]
+	model.ObjectPath
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHostsHostIPv4AddressPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHostsHostIPv4AddressPath(prefix string) DeviceHostsHostIPv4AddressPath {
-	p := &prefix
-	return DeviceHostsHostIPv4AddressPath{
-		IPAddress: model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceHostsHostIPv6Address_IPAddress = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceHostsHostIPv6Address holds the values of Device.Hosts.Host.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceHostsHostIPv6Address holds the values of Device.Hosts.Host.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceHostsHostIPv6Address struct {
-	// IPAddress: IPv6Address=string(:45), readOnly, since 2.2.
-	IPAddress string `cwmp:"IPAddress"`
+	IPAddress string `json:"IPAddress,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHostsHostIPv6Address) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHostsHostIPv6Address) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHostsHostIPv6Address_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
+func (o *DeviceHostsHostIPv6Address) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IPAddress", 2789, o.IPAddress)
 }
 
 // DeviceHostsHostIPv6AddressPath is the typed path of Device.Hosts.Host.{i}.IPv6Address.{i}.
 type DeviceHostsHostIPv6AddressPath struct {
-	obj       model.ObjectPath
-	IPAddress model.ReadOnlyParam[string]
+	model.ObjectPath
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHostsHostIPv6AddressPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHostsHostIPv6AddressPath(prefix string) DeviceHostsHostIPv6AddressPath {
-	p := &prefix
-	return DeviceHostsHostIPv6AddressPath{
-		IPAddress: model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceHostsHostWANStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceHostsHostWANStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceHostsHostWANStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceHostsHostWANStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceHostsHostWANStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceHostsHostWANStats_RetransCount = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceHostsHostWANStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceHostsHostWANStats holds the values of Device.Hosts.Host.{i}.WANStats. (object, readOnly, since 2.12)
+// DeviceHostsHostWANStats holds the values of Device.Hosts.Host.{i}.WANStats. (object, readOnly, since 2.12).
 type DeviceHostsHostWANStats struct {
-	// BytesSent: StatsCounter64=unsignedLong, readOnly, since 2.12.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong, readOnly, since 2.12.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.12.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.12.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt, readOnly, since 2.12.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// RetransCount: StatsCounter32=unsignedInt, readOnly, since 2.12.
-	RetransCount uint32 `cwmp:"RetransCount"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt, readOnly, since 2.12.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHostsHostWANStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHostsHostWANStats) ValidateAt(prefix string, v *model.Violations) {}
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	RetransCount uint32 `json:"RetransCount,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+}
 
 // DeviceHostsHostWANStatsPath is the typed path of Device.Hosts.Host.{i}.WANStats.
 type DeviceHostsHostWANStatsPath struct {
-	obj                model.ObjectPath
-	BytesSent          model.ReadOnlyParam[uint64]
-	BytesReceived      model.ReadOnlyParam[uint64]
-	PacketsSent        model.ReadOnlyParam[uint64]
-	PacketsReceived    model.ReadOnlyParam[uint64]
-	ErrorsSent         model.ReadOnlyParam[uint32]
-	RetransCount       model.ReadOnlyParam[uint32]
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceHostsHostWANStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHostsHostWANStatsPath(prefix string) DeviceHostsHostWANStatsPath {
-	p := &prefix
-	return DeviceHostsHostWANStatsPath{
-		BytesReceived:      model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:          model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsSent: model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsSent:         model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		PacketsReceived:    model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:        model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		RetransCount:       model.NewReadOnly[uint32](p, "RetransCount", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaHosts = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Hosts.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.HostNumberOfEntries",
-	Syntax:  synDeviceHosts_HostNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.AccessControlNumberOfEntries",
-	Syntax:  synDeviceHosts_AccessControlNumberOfEntries,
-	Version: "2.14",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AccessControlNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Hosts.AccessControl.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"PhysAddress"},
-	}},
-	Version: "2.14",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Hosts.AccessControl.{i}.Alias",
-	Syntax:  synDeviceHostsAccessControl_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.AccessControl.{i}.Origin",
-	Syntax:  synDeviceHostsAccessControl_Origin,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Hosts.AccessControl.{i}.PhysAddress",
-	Syntax:  synDeviceHostsAccessControl_PhysAddress,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Hosts.AccessControl.{i}.PhysAddressMask",
-	Syntax:  synDeviceHostsAccessControl_PhysAddressMask,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Hosts.AccessControl.{i}.HostName",
-	Syntax:  synDeviceHostsAccessControl_HostName,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Hosts.AccessControl.{i}.Enable",
-	Syntax:  synDeviceHostsAccessControl_Enable,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Hosts.AccessControl.{i}.AccessPolicy",
-	Syntax:  synDeviceHostsAccessControl_AccessPolicy,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Hosts.AccessControl.{i}.ScheduleRef",
-	Syntax:  synDeviceHostsAccessControl_ScheduleRef,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.AccessControl.{i}.ScheduleNumberOfEntries",
-	Status:  "deprecated",
-	Syntax:  synDeviceHostsAccessControl_ScheduleNumberOfEntries,
-	Version: "2.14",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ScheduleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Hosts.AccessControl.{i}.Schedule.{i}.",
-	Status:              "deprecated",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.14",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Hosts.AccessControl.{i}.Schedule.{i}.Alias",
-	Syntax:  synDeviceHostsAccessControlSchedule_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Hosts.AccessControl.{i}.Schedule.{i}.Enable",
-	Syntax:  synDeviceHostsAccessControlSchedule_Enable,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Hosts.AccessControl.{i}.Schedule.{i}.Day",
-	Syntax:  synDeviceHostsAccessControlSchedule_Day,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Hosts.AccessControl.{i}.Schedule.{i}.StartTime",
-	Syntax:  synDeviceHostsAccessControlSchedule_StartTime,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Hosts.AccessControl.{i}.Schedule.{i}.Duration",
-	Syntax:  synDeviceHostsAccessControlSchedule_Duration,
-	Version: "2.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HostNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Hosts.Host.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"PhysAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.PhysAddress",
-	Syntax:  synDeviceHostsHost_PhysAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.IPAddress",
-	Syntax:  synDeviceHostsHost_IPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.DHCPClient",
-	Syntax:  synDeviceHostsHost_DHCPClient,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.AssociatedDevice",
-	Syntax:  synDeviceHostsHost_AssociatedDevice,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.Layer1Interface",
-	Syntax:  synDeviceHostsHost_Layer1Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.Layer3Interface",
-	Syntax:  synDeviceHostsHost_Layer3Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.InterfaceType",
-	Syntax:  synDeviceHostsHost_InterfaceType,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.HostName",
-	Syntax:  synDeviceHostsHost_HostName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.Active",
-	Syntax:  synDeviceHostsHost_Active,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.ActiveLastChange",
-	Syntax:  synDeviceHostsHost_ActiveLastChange,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.IPv4AddressNumberOfEntries",
-	Syntax:  synDeviceHostsHost_IPv4AddressNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.IPv6AddressNumberOfEntries",
-	Syntax:  synDeviceHostsHost_IPv6AddressNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv4AddressNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Hosts.Host.{i}.IPv4Address.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"IPAddress"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.IPv4Address.{i}.IPAddress",
-	Syntax:  synDeviceHostsHostIPv4Address_IPAddress,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv6AddressNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Hosts.Host.{i}.IPv6Address.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"IPAddress"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.IPv6Address.{i}.IPAddress",
-	Syntax:  synDeviceHostsHostIPv6Address_IPAddress,
-	Version: "2.2",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Hosts.Host.{i}.WANStats.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.WANStats.BytesSent",
-	Syntax:  synDeviceHostsHostWANStats_BytesSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.WANStats.BytesReceived",
-	Syntax:  synDeviceHostsHostWANStats_BytesReceived,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.WANStats.PacketsSent",
-	Syntax:  synDeviceHostsHostWANStats_PacketsSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.WANStats.PacketsReceived",
-	Syntax:  synDeviceHostsHostWANStats_PacketsReceived,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.WANStats.ErrorsSent",
-	Syntax:  synDeviceHostsHostWANStats_ErrorsSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Hosts.Host.{i}.WANStats.RetransCount",
-	Syntax:  synDeviceHostsHostWANStats_RetransCount,
-	Version: "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Hosts.Host.{i}.WANStats.DiscardPacketsSent",
-	Syntax:       synDeviceHostsHostWANStats_DiscardPacketsSent,
-	Version:      "2.12",
-}}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceHostsImpl is what a device implements for Device.Hosts; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHostsImpl to implement only some methods.
-type DeviceHostsImpl interface {
-	HostNumberOfEntries(inst []uint32) (uint32, error)
-	AccessControlNumberOfEntries(inst []uint32) (uint32, error)
-	AccessControlInstances(inst []uint32) []uint32
-	AddAccessControl(inst []uint32) (uint32, error)
-	DeleteAccessControl(inst []uint32, i uint32) error
-	HostInstances(inst []uint32) []uint32
-}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceHostsImpl implements DeviceHostsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHostsImpl struct{}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceHostsImpl) HostNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsImpl) AccessControlNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsImpl) AccessControlInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceHostsImpl) AddAccessControl(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsImpl) DeleteAccessControl(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsImpl) HostInstances(inst []uint32) []uint32 {
-	return nil
-}
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceHostsAccessControlImpl is what a device implements for Device.Hosts.AccessControl.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHostsAccessControlImpl to implement only some methods.
-type DeviceHostsAccessControlImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Origin(inst []uint32) (DeviceHostsAccessControlOrigin, error)
-	PhysAddress(inst []uint32) (string, error)
-	SetPhysAddress(inst []uint32, v string) error
-	PhysAddressMask(inst []uint32) (string, error)
-	SetPhysAddressMask(inst []uint32, v string) error
-	HostName(inst []uint32) (string, error)
-	SetHostName(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	AccessPolicy(inst []uint32) (DeviceHostsAccessControlAccessPolicy, error)
-	SetAccessPolicy(inst []uint32, v DeviceHostsAccessControlAccessPolicy) error
-	ScheduleRef(inst []uint32) ([]string, error)
-	SetScheduleRef(inst []uint32, v []string) error
-	ScheduleNumberOfEntries(inst []uint32) (uint32, error)
-	ScheduleInstances(inst []uint32) []uint32
-	AddSchedule(inst []uint32) (uint32, error)
-	DeleteSchedule(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceHostsAccessControlImpl implements DeviceHostsAccessControlImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHostsAccessControlImpl struct{}
-
-func (UnimplementedDeviceHostsAccessControlImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) Origin(inst []uint32) (DeviceHostsAccessControlOrigin, error) {
-	var zero DeviceHostsAccessControlOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) PhysAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) SetPhysAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) PhysAddressMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) SetPhysAddressMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) HostName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) SetHostName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) AccessPolicy(inst []uint32) (DeviceHostsAccessControlAccessPolicy, error) {
-	var zero DeviceHostsAccessControlAccessPolicy
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) SetAccessPolicy(inst []uint32, v DeviceHostsAccessControlAccessPolicy) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) ScheduleRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) SetScheduleRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) ScheduleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) ScheduleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceHostsAccessControlImpl) AddSchedule(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlImpl) DeleteSchedule(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceHostsAccessControlScheduleImpl is what a device implements for Device.Hosts.AccessControl.{i}.Schedule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHostsAccessControlScheduleImpl to implement only some methods.
-type DeviceHostsAccessControlScheduleImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Day(inst []uint32) ([]DeviceHostsAccessControlScheduleDay, error)
-	SetDay(inst []uint32, v []DeviceHostsAccessControlScheduleDay) error
-	StartTime(inst []uint32) (string, error)
-	SetStartTime(inst []uint32, v string) error
-	Duration(inst []uint32) (uint32, error)
-	SetDuration(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceHostsAccessControlScheduleImpl implements DeviceHostsAccessControlScheduleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHostsAccessControlScheduleImpl struct{}
-
-func (UnimplementedDeviceHostsAccessControlScheduleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlScheduleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlScheduleImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlScheduleImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlScheduleImpl) Day(inst []uint32) ([]DeviceHostsAccessControlScheduleDay, error) {
-	var zero []DeviceHostsAccessControlScheduleDay
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlScheduleImpl) SetDay(inst []uint32, v []DeviceHostsAccessControlScheduleDay) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlScheduleImpl) StartTime(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlScheduleImpl) SetStartTime(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlScheduleImpl) Duration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsAccessControlScheduleImpl) SetDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceHostsHostImpl is what a device implements for Device.Hosts.Host.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHostsHostImpl to implement only some methods.
-type DeviceHostsHostImpl interface {
-	PhysAddress(inst []uint32) (string, error)
-	IPAddress(inst []uint32) (string, error)
-	DHCPClient(inst []uint32) ([]string, error)
-	AssociatedDevice(inst []uint32) (string, error)
-	Layer1Interface(inst []uint32) (string, error)
-	Layer3Interface(inst []uint32) (string, error)
-	InterfaceType(inst []uint32) (DeviceHostsHostInterfaceType, error)
-	HostName(inst []uint32) (string, error)
-	Active(inst []uint32) (bool, error)
-	ActiveLastChange(inst []uint32) (time.Time, error)
-	IPv4AddressNumberOfEntries(inst []uint32) (uint32, error)
-	IPv6AddressNumberOfEntries(inst []uint32) (uint32, error)
-	IPv4AddressInstances(inst []uint32) []uint32
-	IPv6AddressInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceHostsHostImpl implements DeviceHostsHostImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHostsHostImpl struct{}
-
-func (UnimplementedDeviceHostsHostImpl) PhysAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) DHCPClient(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) AssociatedDevice(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) Layer1Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) Layer3Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) InterfaceType(inst []uint32) (DeviceHostsHostInterfaceType, error) {
-	var zero DeviceHostsHostInterfaceType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) HostName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) ActiveLastChange(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) IPv4AddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) IPv6AddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostImpl) IPv4AddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceHostsHostImpl) IPv6AddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceHostsHostIPv4AddressImpl is what a device implements for Device.Hosts.Host.{i}.IPv4Address.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHostsHostIPv4AddressImpl to implement only some methods.
-type DeviceHostsHostIPv4AddressImpl interface {
-	IPAddress(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceHostsHostIPv4AddressImpl implements DeviceHostsHostIPv4AddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHostsHostIPv4AddressImpl struct{}
-
-func (UnimplementedDeviceHostsHostIPv4AddressImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceHostsHostIPv6AddressImpl is what a device implements for Device.Hosts.Host.{i}.IPv6Address.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHostsHostIPv6AddressImpl to implement only some methods.
-type DeviceHostsHostIPv6AddressImpl interface {
-	IPAddress(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceHostsHostIPv6AddressImpl implements DeviceHostsHostIPv6AddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHostsHostIPv6AddressImpl struct{}
-
-func (UnimplementedDeviceHostsHostIPv6AddressImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceHostsHostWANStatsImpl is what a device implements for Device.Hosts.Host.{i}.WANStats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHostsHostWANStatsImpl to implement only some methods.
-type DeviceHostsHostWANStatsImpl interface {
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	RetransCount(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceHostsHostWANStatsImpl implements DeviceHostsHostWANStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHostsHostWANStatsImpl struct{}
-
-func (UnimplementedDeviceHostsHostWANStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostWANStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostWANStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostWANStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostWANStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostWANStatsImpl) RetransCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHostsHostWANStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	RetransCount model.ReadOnlyParam[uint32] `dm:"u"`
 }

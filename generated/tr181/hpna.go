@@ -5,24 +5,18 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceHPNA_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHPNA holds the values of Device.HPNA. (object, readOnly, since 2.0)
+// DeviceHPNA holds the values of Device.HPNA. (object, readOnly, since 2.0).
 type DeviceHPNA struct {
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32                 `cwmp:"InterfaceNumberOfEntries"`
-	Diagnostics              *DeviceHPNADiagnostics `cwmp:"Diagnostics."`
-	// Device.HPNA.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceHPNAInterface `cwmp:"Interface.{i}."`
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Diagnostics *DeviceHPNADiagnostics          `json:"Diagnostics,omitzero"`
+	Interface   map[uint32]*DeviceHPNAInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.HPNA.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceHPNA) AddInterface(i uint32) *DeviceHPNAInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceHPNAInterface{}
@@ -31,263 +25,126 @@ func (o *DeviceHPNA) AddInterface(i uint32) *DeviceHPNAInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.HPNA.Interface.{i}.
-func (o *DeviceHPNA) GetInterface(i uint32) (*DeviceHPNAInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.HPNA.Interface.{i}.
-func (o *DeviceHPNA) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNA) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceHPNA) ValidateAt(c *model.Checker, p string) {
 	if o.Diagnostics != nil {
-		o.Diagnostics.ValidateAt(prefix+"Diagnostics.", v)
+		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
 	}
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceHPNAPath is the typed path of Device.HPNA.
 type DeviceHPNAPath struct {
-	obj                      model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	Diagnostics              DeviceHPNADiagnosticsPath
+	model.ObjectPath
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Diagnostics DeviceHPNADiagnosticsPath `dm:"Diagnostics."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHPNAPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNAPath(prefix string) DeviceHPNAPath {
-	p := &prefix
-	return DeviceHPNAPath{
-		Diagnostics:              newDeviceHPNADiagnosticsPath(prefix + "Diagnostics."),
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceHPNAPath) Interface(i uint32) (p DeviceHPNAInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.HPNA.Interface.{i}.
-func (x DeviceHPNAPath) Interface(i uint32) DeviceHPNAInterfacePath {
-	return newDeviceHPNAInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.HPNA.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNAPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-var ()
-
-// DeviceHPNADiagnostics holds the values of Device.HPNA.Diagnostics. (object, readOnly, since 2.0)
+// DeviceHPNADiagnostics holds the values of Device.HPNA.Diagnostics. (object, readOnly, since 2.0).
 type DeviceHPNADiagnostics struct {
-	PHYThroughput         *DeviceHPNADiagnosticsPHYThroughput         `cwmp:"PHYThroughput."`
-	PerformanceMonitoring *DeviceHPNADiagnosticsPerformanceMonitoring `cwmp:"PerformanceMonitoring."`
+	PHYThroughput         *DeviceHPNADiagnosticsPHYThroughput         `json:"PHYThroughput,omitzero"`
+	PerformanceMonitoring *DeviceHPNADiagnosticsPerformanceMonitoring `json:"PerformanceMonitoring,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNADiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNADiagnostics) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceHPNADiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.PHYThroughput != nil {
-		o.PHYThroughput.ValidateAt(prefix+"PHYThroughput.", v)
+		o.PHYThroughput.ValidateAt(c, p+"PHYThroughput.")
 	}
 	if o.PerformanceMonitoring != nil {
-		o.PerformanceMonitoring.ValidateAt(prefix+"PerformanceMonitoring.", v)
+		o.PerformanceMonitoring.ValidateAt(c, p+"PerformanceMonitoring.")
 	}
 }
 
 // DeviceHPNADiagnosticsPath is the typed path of Device.HPNA.Diagnostics.
 type DeviceHPNADiagnosticsPath struct {
-	obj                   model.ObjectPath
-	PHYThroughput         DeviceHPNADiagnosticsPHYThroughputPath
-	PerformanceMonitoring DeviceHPNADiagnosticsPerformanceMonitoringPath
-}
-
-// Path returns the object's instance path.
-func (x DeviceHPNADiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNADiagnosticsPath(prefix string) DeviceHPNADiagnosticsPath {
-	p := &prefix
-	return DeviceHPNADiagnosticsPath{
-		PHYThroughput:         newDeviceHPNADiagnosticsPHYThroughputPath(prefix + "PHYThroughput."),
-		PerformanceMonitoring: newDeviceHPNADiagnosticsPerformanceMonitoringPath(prefix + "PerformanceMonitoring."),
-		obj:                   model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	PHYThroughput         DeviceHPNADiagnosticsPHYThroughputPath         `dm:"PHYThroughput."`
+	PerformanceMonitoring DeviceHPNADiagnosticsPerformanceMonitoringPath `dm:"PerformanceMonitoring."`
 }
 
 // DeviceHPNADiagnosticsPHYThroughputDiagnosticsState enumerates the values of Device.HPNA.Diagnostics.PHYThroughput.DiagnosticsState.
 type DeviceHPNADiagnosticsPHYThroughputDiagnosticsState string
 
-func (e DeviceHPNADiagnosticsPHYThroughputDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_None                        DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "None"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Requested                   DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Requested"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Canceled                    DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Canceled"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Complete                    DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Complete"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error                       DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_FailToEnableCert      DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_FailToEnableCert"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_CertCmdTimeout        DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_CertCmdTimeout"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_UnknownErr            DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_UnknownErr"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_UnsupportedOpcode     DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_UnsupportedOpcode"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_InvalidParam          DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_InvalidParam"
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_None DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "None"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Requested DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Requested"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Canceled DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Canceled"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Complete DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Complete"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_FailToEnableCert DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_FailToEnableCert"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_CertCmdTimeout DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_CertCmdTimeout"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_UnknownErr DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_UnknownErr"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_UnsupportedOpcode DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_UnsupportedOpcode"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_InvalidParam DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_InvalidParam"
+
 	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_UnsupportedCmdSegment DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_UnsupportedCmdSegment"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_UnsupportedDataGen    DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_UnsupportedDataGen"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_InvalidSequence       DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_InvalidSequence"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_InvalidFrame          DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_InvalidFrame"
-	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Eror_InvalidOpcode          DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Eror_InvalidOpcode"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_UnsupportedDataGen DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_UnsupportedDataGen"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_InvalidSequence DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_InvalidSequence"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Error_InvalidFrame DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Error_InvalidFrame"
+
+	DeviceHPNADiagnosticsPHYThroughputDiagnosticsState_Eror_InvalidOpcode DeviceHPNADiagnosticsPHYThroughputDiagnosticsState = "Eror_InvalidOpcode"
 )
 
 // DeviceHPNADiagnosticsPHYThroughputPayloadType enumerates the values of Device.HPNA.Diagnostics.PHYThroughput.PayloadType.
 type DeviceHPNADiagnosticsPHYThroughputPayloadType string
 
-func (e DeviceHPNADiagnosticsPHYThroughputPayloadType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceHPNADiagnosticsPHYThroughputPayloadType_Pattern       DeviceHPNADiagnosticsPHYThroughputPayloadType = "Pattern"
+	DeviceHPNADiagnosticsPHYThroughputPayloadType_Pattern DeviceHPNADiagnosticsPHYThroughputPayloadType = "Pattern"
+
 	DeviceHPNADiagnosticsPHYThroughputPayloadType_IncrementByte DeviceHPNADiagnosticsPHYThroughputPayloadType = "IncrementByte"
 )
 
-var (
-	synDeviceHPNADiagnosticsPHYThroughput_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_FailToEnableCert",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_CertCmdTimeout",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_UnknownErr",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_UnsupportedOpcode",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_InvalidParam",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_UnsupportedCmdSegment",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_UnsupportedDataGen",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_InvalidSequence",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_InvalidFrame",
-		}, {
-			Access: "readOnly",
-			Value:  "Eror_InvalidOpcode",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPHYThroughput_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: ".HPNA.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPHYThroughput_NumPacketsInBurst = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPHYThroughput_BurstInterval     = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceHPNADiagnosticsPHYThroughput_TestPacketPayloadLength = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1480",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceHPNADiagnosticsPHYThroughput_PayloadEncoding = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPHYThroughput_PayloadDataGen  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPHYThroughput_PayloadType     = &model.Syntax{
-		Enums: []model.Enum{{Value: "Pattern"}, {Value: "IncrementByte"}},
-		Type:  model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPHYThroughput_PriorityLevel = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceHPNADiagnosticsPHYThroughput_ResultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHPNADiagnosticsPHYThroughput holds the values of Device.HPNA.Diagnostics.PHYThroughput. (object, readOnly, since 2.0)
+// DeviceHPNADiagnosticsPHYThroughput holds the values of Device.HPNA.Diagnostics.PHYThroughput. (object, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPHYThroughput struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_FailToEnableCert,… 15 values}, readWrite, since 2.0.
-	DiagnosticsState DeviceHPNADiagnosticsPHYThroughputDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef→.HPNA.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// NumPacketsInBurst: unsignedInt, readWrite, since 2.0.
-	NumPacketsInBurst uint32 `cwmp:"NumPacketsInBurst"`
-	// BurstInterval: unsignedInt milliseconds, readWrite, since 2.0.
-	BurstInterval uint32 `cwmp:"BurstInterval"`
-	// TestPacketPayloadLength: unsignedInt[0:1480], readWrite, since 2.0.
-	TestPacketPayloadLength uint32 `cwmp:"TestPacketPayloadLength"`
-	// PayloadEncoding: unsignedInt, readWrite, since 2.0.
-	PayloadEncoding uint32 `cwmp:"PayloadEncoding"`
-	// PayloadDataGen: unsignedInt, readWrite, since 2.0.
-	PayloadDataGen uint32 `cwmp:"PayloadDataGen"`
-	// PayloadType: string{Pattern,IncrementByte}, readWrite, since 2.0.
-	PayloadType DeviceHPNADiagnosticsPHYThroughputPayloadType `cwmp:"PayloadType"`
-	// PriorityLevel: unsignedInt[0:7], readWrite, since 2.0.
-	PriorityLevel uint32 `cwmp:"PriorityLevel"`
-	// ResultNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	ResultNumberOfEntries uint32 `cwmp:"ResultNumberOfEntries"`
-	// Device.HPNA.Diagnostics.PHYThroughput.Result.{i}. instances by instance number
-	Result map[uint32]*DeviceHPNADiagnosticsPHYThroughputResult `cwmp:"Result.{i}."`
+	DiagnosticsState DeviceHPNADiagnosticsPHYThroughputDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	NumPacketsInBurst uint32 `json:"NumPacketsInBurst,omitzero"`
+
+	BurstInterval uint32 `json:"BurstInterval,omitzero"`
+
+	TestPacketPayloadLength uint32 `json:"TestPacketPayloadLength,omitzero"`
+
+	PayloadEncoding uint32 `json:"PayloadEncoding,omitzero"`
+
+	PayloadDataGen uint32 `json:"PayloadDataGen,omitzero"`
+
+	PayloadType DeviceHPNADiagnosticsPHYThroughputPayloadType `json:"PayloadType,omitzero"`
+
+	PriorityLevel uint32 `json:"PriorityLevel,omitzero"`
+
+	ResultNumberOfEntries uint32 `json:"ResultNumberOfEntries,omitzero"`
+
+	Result map[uint32]*DeviceHPNADiagnosticsPHYThroughputResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *DeviceHPNADiagnosticsPHYThroughput) AddResult(i uint32) *DeviceHPNADiagnosticsPHYThroughputResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*DeviceHPNADiagnosticsPHYThroughputResult{}
@@ -296,351 +153,155 @@ func (o *DeviceHPNADiagnosticsPHYThroughput) AddResult(i uint32) *DeviceHPNADiag
 	o.Result[i] = x
 	return x
 }
-
-// GetResult returns instance i of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.
-func (o *DeviceHPNADiagnosticsPHYThroughput) GetResult(i uint32) (*DeviceHPNADiagnosticsPHYThroughputResult, bool) {
-	x, ok := o.Result[i]
-	return x, ok
-}
-
-// DeleteResult removes instance i of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.
-func (o *DeviceHPNADiagnosticsPHYThroughput) DeleteResult(i uint32) {
-	delete(o.Result, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNADiagnosticsPHYThroughput) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNADiagnosticsPHYThroughput) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHPNADiagnosticsPHYThroughput_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNADiagnosticsPHYThroughput_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceHPNADiagnosticsPHYThroughput_TestPacketPayloadLength, uint64(o.TestPacketPayloadLength)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TestPacketPayloadLength",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNADiagnosticsPHYThroughput_PayloadType, string(o.PayloadType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PayloadType",
-		})
-	}
-	if e := model.CheckUint(synDeviceHPNADiagnosticsPHYThroughput_PriorityLevel, uint64(o.PriorityLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PriorityLevel",
-		})
-	}
+func (o *DeviceHPNADiagnosticsPHYThroughput) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 2571, string(o.DiagnosticsState))
+	c.String(p, "Interface", 2572, o.Interface)
+	c.Uint(p, "TestPacketPayloadLength", 2587, uint64(o.TestPacketPayloadLength))
+	c.String(p, "PayloadType", 2576, string(o.PayloadType))
+	c.Uint(p, "PriorityLevel", 2577, uint64(o.PriorityLevel))
 	for _, i := range model.SortedKeys(o.Result) {
-		o.Result[i].ValidateAt(prefix+"Result."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Result[i].ValidateAt(c, model.InstanceOf(p, "Result.", i))
 	}
 }
 
 // DeviceHPNADiagnosticsPHYThroughputPath is the typed path of Device.HPNA.Diagnostics.PHYThroughput.
 type DeviceHPNADiagnosticsPHYThroughputPath struct {
-	obj                     model.ObjectPath
-	DiagnosticsState        model.ReadWriteParam[DeviceHPNADiagnosticsPHYThroughputDiagnosticsState]
-	Interface               model.ReadWriteParam[string]
-	NumPacketsInBurst       model.ReadWriteParam[uint32]
-	BurstInterval           model.ReadWriteParam[uint32]
-	TestPacketPayloadLength model.ReadWriteParam[uint32]
-	PayloadEncoding         model.ReadWriteParam[uint32]
-	PayloadDataGen          model.ReadWriteParam[uint32]
-	PayloadType             model.ReadWriteParam[DeviceHPNADiagnosticsPHYThroughputPayloadType]
-	PriorityLevel           model.ReadWriteParam[uint32]
-	ResultNumberOfEntries   model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BurstInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceHPNADiagnosticsPHYThroughputDiagnosticsState] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	NumPacketsInBurst model.ReadWriteParam[uint32] `dm:"u"`
+
+	PayloadDataGen model.ReadWriteParam[uint32] `dm:"u"`
+
+	PayloadEncoding model.ReadWriteParam[uint32] `dm:"u"`
+
+	PayloadType model.ReadWriteParam[DeviceHPNADiagnosticsPHYThroughputPayloadType] `dm:"s"`
+
+	PriorityLevel model.ReadWriteParam[uint32] `dm:"u"`
+
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TestPacketPayloadLength model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHPNADiagnosticsPHYThroughputPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNADiagnosticsPHYThroughputPath(prefix string) DeviceHPNADiagnosticsPHYThroughputPath {
-	p := &prefix
-	return DeviceHPNADiagnosticsPHYThroughputPath{
-		BurstInterval:           model.NewReadWrite[uint32](p, "BurstInterval", model.TypeUnsignedInt),
-		DiagnosticsState:        model.NewReadWrite[DeviceHPNADiagnosticsPHYThroughputDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Interface:               model.NewReadWrite[string](p, "Interface", model.TypeString),
-		NumPacketsInBurst:       model.NewReadWrite[uint32](p, "NumPacketsInBurst", model.TypeUnsignedInt),
-		PayloadDataGen:          model.NewReadWrite[uint32](p, "PayloadDataGen", model.TypeUnsignedInt),
-		PayloadEncoding:         model.NewReadWrite[uint32](p, "PayloadEncoding", model.TypeUnsignedInt),
-		PayloadType:             model.NewReadWrite[DeviceHPNADiagnosticsPHYThroughputPayloadType](p, "PayloadType", model.TypeString),
-		PriorityLevel:           model.NewReadWrite[uint32](p, "PriorityLevel", model.TypeUnsignedInt),
-		ResultNumberOfEntries:   model.NewReadOnly[uint32](p, "ResultNumberOfEntries", model.TypeUnsignedInt),
-		TestPacketPayloadLength: model.NewReadWrite[uint32](p, "TestPacketPayloadLength", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// Result returns the typed path of instance i.
+func (x DeviceHPNADiagnosticsPHYThroughputPath) Result(i uint32) (p DeviceHPNADiagnosticsPHYThroughputResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
+	return
 }
 
-// Result returns the typed path of instance i of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.
-func (x DeviceHPNADiagnosticsPHYThroughputPath) Result(i uint32) DeviceHPNADiagnosticsPHYThroughputResultPath {
-	return newDeviceHPNADiagnosticsPHYThroughputResultPath(x.Path() + "Result." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ResultTable returns the table Device.HPNA.Diagnostics.PHYThroughput.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNADiagnosticsPHYThroughputPath) ResultTable() model.Table {
-	return model.NewTable(x.Path() + "Result.")
+	return model.NewTable(x.ObjectPath, "Result.")
 }
 
-var (
-	synDeviceHPNADiagnosticsPHYThroughputResult_SrcMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPHYThroughputResult_DestMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPHYThroughputResult_PHYRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceHPNADiagnosticsPHYThroughputResult_BaudRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbaud",
-	}
-	synDeviceHPNADiagnosticsPHYThroughputResult_SNR = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1dB",
-	}
-	synDeviceHPNADiagnosticsPHYThroughputResult_PacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPHYThroughputResult_Attenuation     = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1dB",
-	}
-)
-
-// DeviceHPNADiagnosticsPHYThroughputResult holds the values of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceHPNADiagnosticsPHYThroughputResult holds the values of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPHYThroughputResult struct {
-	// SrcMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	SrcMACAddress string `cwmp:"SrcMACAddress"`
-	// DestMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	DestMACAddress string `cwmp:"DestMACAddress"`
-	// PHYRate: unsignedInt Mbps, readOnly, since 2.0.
-	PHYRate uint32 `cwmp:"PHYRate"`
-	// BaudRate: unsignedInt Kbaud, readOnly, since 2.0.
-	BaudRate uint32 `cwmp:"BaudRate"`
-	// SNR: unsignedInt 0.1dB, readOnly, since 2.0.
-	SNR uint32 `cwmp:"SNR"`
-	// PacketsReceived: unsignedInt, readOnly, since 2.0.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// Attenuation: unsignedInt 0.1dB, readOnly, since 2.0.
-	Attenuation uint32 `cwmp:"Attenuation"`
+	SrcMACAddress string `json:"SrcMACAddress,omitzero"`
+
+	DestMACAddress string `json:"DestMACAddress,omitzero"`
+
+	PHYRate uint32 `json:"PHYRate,omitzero"`
+
+	BaudRate uint32 `json:"BaudRate,omitzero"`
+
+	SNR uint32 `json:"SNR,omitzero"`
+
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
+
+	Attenuation uint32 `json:"Attenuation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNADiagnosticsPHYThroughputResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNADiagnosticsPHYThroughputResult) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHPNADiagnosticsPHYThroughputResult_SrcMACAddress, o.SrcMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SrcMACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNADiagnosticsPHYThroughputResult_DestMACAddress, o.DestMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACAddress",
-		})
-	}
+func (o *DeviceHPNADiagnosticsPHYThroughputResult) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SrcMACAddress", 2585, o.SrcMACAddress)
+	c.String(p, "DestMACAddress", 2581, o.DestMACAddress)
 }
 
 // DeviceHPNADiagnosticsPHYThroughputResultPath is the typed path of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.
 type DeviceHPNADiagnosticsPHYThroughputResultPath struct {
-	obj             model.ObjectPath
-	SrcMACAddress   model.ReadOnlyParam[string]
-	DestMACAddress  model.ReadOnlyParam[string]
-	PHYRate         model.ReadOnlyParam[uint32]
-	BaudRate        model.ReadOnlyParam[uint32]
-	SNR             model.ReadOnlyParam[uint32]
-	PacketsReceived model.ReadOnlyParam[uint32]
-	Attenuation     model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Attenuation model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceHPNADiagnosticsPHYThroughputResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNADiagnosticsPHYThroughputResultPath(prefix string) DeviceHPNADiagnosticsPHYThroughputResultPath {
-	p := &prefix
-	return DeviceHPNADiagnosticsPHYThroughputResultPath{
-		Attenuation:     model.NewReadOnly[uint32](p, "Attenuation", model.TypeUnsignedInt),
-		BaudRate:        model.NewReadOnly[uint32](p, "BaudRate", model.TypeUnsignedInt),
-		DestMACAddress:  model.NewReadOnly[string](p, "DestMACAddress", model.TypeString),
-		PHYRate:         model.NewReadOnly[uint32](p, "PHYRate", model.TypeUnsignedInt),
-		PacketsReceived: model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		SNR:             model.NewReadOnly[uint32](p, "SNR", model.TypeUnsignedInt),
-		SrcMACAddress:   model.NewReadOnly[string](p, "SrcMACAddress", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
+	BaudRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DestMACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	PHYRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNR model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SrcMACAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState enumerates the values of Device.HPNA.Diagnostics.PerformanceMonitoring.DiagnosticsState.
 type DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState string
 
-func (e DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_None                         DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "None"
-	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_Requested                    DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "Requested"
-	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_Canceled                     DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "Canceled"
-	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_Complete                     DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "Complete"
-	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_Error                        DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "Error"
+	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_None DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "None"
+
+	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_Requested DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "Requested"
+
+	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_Canceled DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "Canceled"
+
+	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_Complete DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "Complete"
+
+	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_Error DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "Error"
+
 	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_Error_SampleIntervalTooSmall DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "Error_SampleIntervalTooSmall"
 )
 
-var (
-	synDeviceHPNADiagnosticsPerformanceMonitoring_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_SampleIntervalTooSmall",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPerformanceMonitoring_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: ".HPNA.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPerformanceMonitoring_SampleInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceHPNADiagnosticsPerformanceMonitoring holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring. (object, readOnly, since 2.0)
+// DeviceHPNADiagnosticsPerformanceMonitoring holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring. (object, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPerformanceMonitoring struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_SampleIntervalTooSmall}, readWrite, since 2.0.
-	DiagnosticsState DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef→.HPNA.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// SampleInterval: unsignedInt seconds, readWrite, since 2.0.
-	SampleInterval uint32                                              `cwmp:"SampleInterval"`
-	Channels       *DeviceHPNADiagnosticsPerformanceMonitoringChannels `cwmp:"Channels."`
-	Nodes          *DeviceHPNADiagnosticsPerformanceMonitoringNodes    `cwmp:"Nodes."`
+	DiagnosticsState DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	SampleInterval uint32 `json:"SampleInterval,omitzero"`
+
+	Channels *DeviceHPNADiagnosticsPerformanceMonitoringChannels `json:"Channels,omitzero"`
+	Nodes    *DeviceHPNADiagnosticsPerformanceMonitoringNodes    `json:"Nodes,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoring) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoring) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHPNADiagnosticsPerformanceMonitoring_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNADiagnosticsPerformanceMonitoring_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
+func (o *DeviceHPNADiagnosticsPerformanceMonitoring) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 2604, string(o.DiagnosticsState))
+	c.String(p, "Interface", 2605, o.Interface)
 	if o.Channels != nil {
-		o.Channels.ValidateAt(prefix+"Channels.", v)
+		o.Channels.ValidateAt(c, p+"Channels.")
 	}
 	if o.Nodes != nil {
-		o.Nodes.ValidateAt(prefix+"Nodes.", v)
+		o.Nodes.ValidateAt(c, p+"Nodes.")
 	}
 }
 
 // DeviceHPNADiagnosticsPerformanceMonitoringPath is the typed path of Device.HPNA.Diagnostics.PerformanceMonitoring.
 type DeviceHPNADiagnosticsPerformanceMonitoringPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState]
-	Interface        model.ReadWriteParam[string]
-	SampleInterval   model.ReadWriteParam[uint32]
-	Channels         DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath
-	Nodes            DeviceHPNADiagnosticsPerformanceMonitoringNodesPath
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Channels DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath `dm:"Channels."`
+	Nodes    DeviceHPNADiagnosticsPerformanceMonitoringNodesPath    `dm:"Nodes."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHPNADiagnosticsPerformanceMonitoringPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNADiagnosticsPerformanceMonitoringPath(prefix string) DeviceHPNADiagnosticsPerformanceMonitoringPath {
-	p := &prefix
-	return DeviceHPNADiagnosticsPerformanceMonitoringPath{
-		Channels:         newDeviceHPNADiagnosticsPerformanceMonitoringChannelsPath(prefix + "Channels."),
-		DiagnosticsState: model.NewReadWrite[DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Interface:        model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Nodes:            newDeviceHPNADiagnosticsPerformanceMonitoringNodesPath(prefix + "Nodes."),
-		SampleInterval:   model.NewReadWrite[uint32](p, "SampleInterval", model.TypeUnsignedInt),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannels_TimeStamp              = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannels_ChannelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHPNADiagnosticsPerformanceMonitoringChannels holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels. (object, readOnly, since 2.0)
+// DeviceHPNADiagnosticsPerformanceMonitoringChannels holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels. (object, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPerformanceMonitoringChannels struct {
-	// TimeStamp: dateTime, readOnly, since 2.0.
-	TimeStamp time.Time `cwmp:"TimeStamp"`
-	// ChannelNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ChannelNumberOfEntries uint32 `cwmp:"ChannelNumberOfEntries"`
-	// Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. instances by instance number
-	Channel map[uint32]*DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel `cwmp:"Channel.{i}."`
+	TimeStamp time.Time `json:"TimeStamp,omitzero"`
+
+	ChannelNumberOfEntries uint32 `json:"ChannelNumberOfEntries,omitzero"`
+
+	Channel map[uint32]*DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel `json:"Channel,omitzero"`
 }
 
-// AddChannel creates instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (replacing any) and returns it
+// AddChannel creates instance i (replacing any) and returns it.
 func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) AddChannel(i uint32) *DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel {
 	if o.Channel == nil {
 		o.Channel = map[uint32]*DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel{}
@@ -649,240 +310,102 @@ func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) AddChannel(i uint32
 	o.Channel[i] = x
 	return x
 }
-
-// GetChannel returns instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) GetChannel(i uint32) (*DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel, bool) {
-	x, ok := o.Channel[i]
-	return x, ok
-}
-
-// DeleteChannel removes instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) DeleteChannel(i uint32) {
-	delete(o.Channel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Channel) {
-		o.Channel[i].ValidateAt(prefix+"Channel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Channel[i].ValidateAt(c, model.InstanceOf(p, "Channel.", i))
 	}
 }
 
 // DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath is the typed path of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.
 type DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath struct {
-	obj                    model.ObjectPath
-	TimeStamp              model.ReadOnlyParam[time.Time]
-	ChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNADiagnosticsPerformanceMonitoringChannelsPath(prefix string) DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath {
-	p := &prefix
-	return DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath{
-		ChannelNumberOfEntries: model.NewReadOnly[uint32](p, "ChannelNumberOfEntries", model.TypeUnsignedInt),
-		TimeStamp:              model.NewReadOnly[time.Time](p, "TimeStamp", model.TypeDateTime),
-		obj:                    model.NewObjectPath(p),
-	}
+// Channel returns the typed path of instance i.
+func (x DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath) Channel(i uint32) (p DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Channel.", i))
+	return
 }
 
-// Channel returns the typed path of instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
-func (x DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath) Channel(i uint32) DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath {
-	return newDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath(x.Path() + "Channel." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ChannelTable returns the table Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. itself (for AddObject when writable)
+// ChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath) ChannelTable() model.Table {
-	return model.NewTable(x.Path() + "Channel.")
+	return model.NewTable(x.ObjectPath, "Channel.")
 }
 
-var (
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HostSrcMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HostDestMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HPNASrcMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HPNADestMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_PHYRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_BaudRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbaud",
-	}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_SNR = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1dB",
-	}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_PacketsSent         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_PacketsReceived     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_LARQPacketsReceived = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_FlowSpec            = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".HPNA.Interface.{i}.QoS.FlowSpec.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel struct {
-	// HostSrcMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	HostSrcMACAddress string `cwmp:"HostSrcMACAddress"`
-	// HostDestMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	HostDestMACAddress string `cwmp:"HostDestMACAddress"`
-	// HPNASrcMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	HPNASrcMACAddress string `cwmp:"HPNASrcMACAddress"`
-	// HPNADestMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	HPNADestMACAddress string `cwmp:"HPNADestMACAddress"`
-	// PHYRate: unsignedInt Mbps, readOnly, since 2.0.
-	PHYRate uint32 `cwmp:"PHYRate"`
-	// BaudRate: unsignedInt Kbaud, readOnly, since 2.0.
-	BaudRate uint32 `cwmp:"BaudRate"`
-	// SNR: unsignedInt 0.1dB, readOnly, since 2.0.
-	SNR uint32 `cwmp:"SNR"`
-	// PacketsSent: unsignedInt, readOnly, since 2.0.
-	PacketsSent uint32 `cwmp:"PacketsSent"`
-	// PacketsReceived: unsignedInt, readOnly, since 2.0.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// LARQPacketsReceived: unsignedInt, readOnly, since 2.0.
-	LARQPacketsReceived uint32 `cwmp:"LARQPacketsReceived"`
-	// FlowSpec: string(:256) pathRef→.HPNA.Interface.{i}.QoS.FlowSpec., readOnly, since 2.0.
-	FlowSpec string `cwmp:"FlowSpec"`
+	HostSrcMACAddress string `json:"HostSrcMACAddress,omitzero"`
+
+	HostDestMACAddress string `json:"HostDestMACAddress,omitzero"`
+
+	HPNASrcMACAddress string `json:"HPNASrcMACAddress,omitzero"`
+
+	HPNADestMACAddress string `json:"HPNADestMACAddress,omitzero"`
+
+	PHYRate uint32 `json:"PHYRate,omitzero"`
+
+	BaudRate uint32 `json:"BaudRate,omitzero"`
+
+	SNR uint32 `json:"SNR,omitzero"`
+
+	PacketsSent uint32 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
+
+	LARQPacketsReceived uint32 `json:"LARQPacketsReceived,omitzero"`
+
+	FlowSpec string `json:"FlowSpec,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HostSrcMACAddress, o.HostSrcMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostSrcMACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HostDestMACAddress, o.HostDestMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostDestMACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HPNASrcMACAddress, o.HPNASrcMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HPNASrcMACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HPNADestMACAddress, o.HPNADestMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HPNADestMACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_FlowSpec, o.FlowSpec); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowSpec",
-		})
-	}
+func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "HostSrcMACAddress", 2596, o.HostSrcMACAddress)
+	c.String(p, "HostDestMACAddress", 2595, o.HostDestMACAddress)
+	c.String(p, "HPNASrcMACAddress", 2594, o.HPNASrcMACAddress)
+	c.String(p, "HPNADestMACAddress", 2593, o.HPNADestMACAddress)
+	c.String(p, "FlowSpec", 2592, o.FlowSpec)
 }
 
 // DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath is the typed path of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
 type DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath struct {
-	obj                 model.ObjectPath
-	HostSrcMACAddress   model.ReadOnlyParam[string]
-	HostDestMACAddress  model.ReadOnlyParam[string]
-	HPNASrcMACAddress   model.ReadOnlyParam[string]
-	HPNADestMACAddress  model.ReadOnlyParam[string]
-	PHYRate             model.ReadOnlyParam[uint32]
-	BaudRate            model.ReadOnlyParam[uint32]
-	SNR                 model.ReadOnlyParam[uint32]
-	PacketsSent         model.ReadOnlyParam[uint32]
-	PacketsReceived     model.ReadOnlyParam[uint32]
-	LARQPacketsReceived model.ReadOnlyParam[uint32]
-	FlowSpec            model.ReadOnlyParam[string]
+	model.ObjectPath
+	BaudRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FlowSpec model.ReadOnlyParam[string] `dm:"s"`
+
+	HPNADestMACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	HPNASrcMACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	HostDestMACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	HostSrcMACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	LARQPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PHYRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SNR model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath(prefix string) DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath {
-	p := &prefix
-	return DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath{
-		BaudRate:            model.NewReadOnly[uint32](p, "BaudRate", model.TypeUnsignedInt),
-		FlowSpec:            model.NewReadOnly[string](p, "FlowSpec", model.TypeString),
-		HPNADestMACAddress:  model.NewReadOnly[string](p, "HPNADestMACAddress", model.TypeString),
-		HPNASrcMACAddress:   model.NewReadOnly[string](p, "HPNASrcMACAddress", model.TypeString),
-		HostDestMACAddress:  model.NewReadOnly[string](p, "HostDestMACAddress", model.TypeString),
-		HostSrcMACAddress:   model.NewReadOnly[string](p, "HostSrcMACAddress", model.TypeString),
-		LARQPacketsReceived: model.NewReadOnly[uint32](p, "LARQPacketsReceived", model.TypeUnsignedInt),
-		PHYRate:             model.NewReadOnly[uint32](p, "PHYRate", model.TypeUnsignedInt),
-		PacketsReceived:     model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsSent:         model.NewReadOnly[uint32](p, "PacketsSent", model.TypeUnsignedInt),
-		SNR:                 model.NewReadOnly[uint32](p, "SNR", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodes_CurrentStart        = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodes_CurrentEnd          = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodes_NodeNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHPNADiagnosticsPerformanceMonitoringNodes holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes. (object, readOnly, since 2.0)
+// DeviceHPNADiagnosticsPerformanceMonitoringNodes holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes. (object, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPerformanceMonitoringNodes struct {
-	// CurrentStart: dateTime, readOnly, since 2.0.
-	CurrentStart time.Time `cwmp:"CurrentStart"`
-	// CurrentEnd: dateTime, readOnly, since 2.0.
-	CurrentEnd time.Time `cwmp:"CurrentEnd"`
-	// NodeNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	NodeNumberOfEntries uint32 `cwmp:"NodeNumberOfEntries"`
-	// Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. instances by instance number
-	Node map[uint32]*DeviceHPNADiagnosticsPerformanceMonitoringNodesNode `cwmp:"Node.{i}."`
+	CurrentStart time.Time `json:"CurrentStart,omitzero"`
+
+	CurrentEnd time.Time `json:"CurrentEnd,omitzero"`
+
+	NodeNumberOfEntries uint32 `json:"NodeNumberOfEntries,omitzero"`
+
+	Node map[uint32]*DeviceHPNADiagnosticsPerformanceMonitoringNodesNode `json:"Node,omitzero"`
 }
 
-// AddNode creates instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (replacing any) and returns it
+// AddNode creates instance i (replacing any) and returns it.
 func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) AddNode(i uint32) *DeviceHPNADiagnosticsPerformanceMonitoringNodesNode {
 	if o.Node == nil {
 		o.Node = map[uint32]*DeviceHPNADiagnosticsPerformanceMonitoringNodesNode{}
@@ -891,489 +414,267 @@ func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) AddNode(i uint32) *Dev
 	o.Node[i] = x
 	return x
 }
-
-// GetNode returns instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) GetNode(i uint32) (*DeviceHPNADiagnosticsPerformanceMonitoringNodesNode, bool) {
-	x, ok := o.Node[i]
-	return x, ok
-}
-
-// DeleteNode removes instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) DeleteNode(i uint32) {
-	delete(o.Node, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Node) {
-		o.Node[i].ValidateAt(prefix+"Node."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Node[i].ValidateAt(c, model.InstanceOf(p, "Node.", i))
 	}
 }
 
 // DeviceHPNADiagnosticsPerformanceMonitoringNodesPath is the typed path of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.
 type DeviceHPNADiagnosticsPerformanceMonitoringNodesPath struct {
-	obj                 model.ObjectPath
-	CurrentStart        model.ReadOnlyParam[time.Time]
-	CurrentEnd          model.ReadOnlyParam[time.Time]
-	NodeNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CurrentEnd model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	CurrentStart model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	NodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHPNADiagnosticsPerformanceMonitoringNodesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNADiagnosticsPerformanceMonitoringNodesPath(prefix string) DeviceHPNADiagnosticsPerformanceMonitoringNodesPath {
-	p := &prefix
-	return DeviceHPNADiagnosticsPerformanceMonitoringNodesPath{
-		CurrentEnd:          model.NewReadOnly[time.Time](p, "CurrentEnd", model.TypeDateTime),
-		CurrentStart:        model.NewReadOnly[time.Time](p, "CurrentStart", model.TypeDateTime),
-		NodeNumberOfEntries: model.NewReadOnly[uint32](p, "NodeNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Node returns the typed path of instance i.
+func (x DeviceHPNADiagnosticsPerformanceMonitoringNodesPath) Node(i uint32) (p DeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Node.", i))
+	return
 }
 
-// Node returns the typed path of instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
-func (x DeviceHPNADiagnosticsPerformanceMonitoringNodesPath) Node(i uint32) DeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath {
-	return newDeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath(x.Path() + "Node." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// NodeTable returns the table Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. itself (for AddObject when writable)
+// NodeTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNADiagnosticsPerformanceMonitoringNodesPath) NodeTable() model.Table {
-	return model.NewTable(x.Path() + "Node.")
+	return model.NewTable(x.ObjectPath, "Node.")
 }
 
-var (
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BytesSent                       = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BytesReceived                   = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsSent                     = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsReceived                 = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsSent            = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsReceived        = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_MulticastPacketsSent            = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_MulticastPacketsReceived        = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsCrcErrored               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsCrcErroredHost           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsShortErrored             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsShortErroredHost         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_RxPacketsDropped                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_TxPacketsDropped                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_ControlRequestLocal             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_ControlReplyLocal               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_ControlRequestRemote            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_ControlReplyRemote              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsSentWire                 = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsSentWire        = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_MulticastPacketsSentWire        = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsInternalControl          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsInternalControl = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsReceivedQueued           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsReceivedForwardUnknown   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_NodeUtilization                 = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1000",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1%",
-	}
-)
-
-// DeviceHPNADiagnosticsPerformanceMonitoringNodesNode holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0)
+// DeviceHPNADiagnosticsPerformanceMonitoringNodesNode holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPerformanceMonitoringNodesNode struct {
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// BytesSent: unsignedLong, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: unsignedLong, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: unsignedLong, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: unsignedLong, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// BroadcastPacketsSent: unsignedLong, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: unsignedLong, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// MulticastPacketsSent: unsignedLong, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: unsignedLong, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// PacketsCrcErrored: unsignedInt, readOnly, since 2.0.
-	PacketsCrcErrored uint32 `cwmp:"PacketsCrcErrored"`
-	// PacketsCrcErroredHost: unsignedInt, readOnly, since 2.0.
-	PacketsCrcErroredHost uint32 `cwmp:"PacketsCrcErroredHost"`
-	// PacketsShortErrored: unsignedInt, readOnly, since 2.0.
-	PacketsShortErrored uint32 `cwmp:"PacketsShortErrored"`
-	// PacketsShortErroredHost: unsignedInt, readOnly, since 2.0.
-	PacketsShortErroredHost uint32 `cwmp:"PacketsShortErroredHost"`
-	// RxPacketsDropped: unsignedInt, readOnly, since 2.0.
-	RxPacketsDropped uint32 `cwmp:"RxPacketsDropped"`
-	// TxPacketsDropped: unsignedInt, readOnly, since 2.0.
-	TxPacketsDropped uint32 `cwmp:"TxPacketsDropped"`
-	// ControlRequestLocal: unsignedInt, readOnly, since 2.0.
-	ControlRequestLocal uint32 `cwmp:"ControlRequestLocal"`
-	// ControlReplyLocal: unsignedInt, readOnly, since 2.0.
-	ControlReplyLocal uint32 `cwmp:"ControlReplyLocal"`
-	// ControlRequestRemote: unsignedInt, readOnly, since 2.0.
-	ControlRequestRemote uint32 `cwmp:"ControlRequestRemote"`
-	// ControlReplyRemote: unsignedInt, readOnly, since 2.0.
-	ControlReplyRemote uint32 `cwmp:"ControlReplyRemote"`
-	// PacketsSentWire: unsignedLong, readOnly, since 2.0.
-	PacketsSentWire uint64 `cwmp:"PacketsSentWire"`
-	// BroadcastPacketsSentWire: unsignedLong, readOnly, since 2.0.
-	BroadcastPacketsSentWire uint64 `cwmp:"BroadcastPacketsSentWire"`
-	// MulticastPacketsSentWire: unsignedLong, readOnly, since 2.0.
-	MulticastPacketsSentWire uint64 `cwmp:"MulticastPacketsSentWire"`
-	// PacketsInternalControl: unsignedInt, readOnly, since 2.0.
-	PacketsInternalControl uint32 `cwmp:"PacketsInternalControl"`
-	// BroadcastPacketsInternalControl: unsignedInt, readOnly, since 2.0.
-	BroadcastPacketsInternalControl uint32 `cwmp:"BroadcastPacketsInternalControl"`
-	// PacketsReceivedQueued: unsignedInt, readOnly, since 2.0.
-	PacketsReceivedQueued uint32 `cwmp:"PacketsReceivedQueued"`
-	// PacketsReceivedForwardUnknown: unsignedInt, readOnly, since 2.0.
-	PacketsReceivedForwardUnknown uint32 `cwmp:"PacketsReceivedForwardUnknown"`
-	// NodeUtilization: unsignedInt[0:1000] 0.1%, readOnly, since 2.0.
-	NodeUtilization uint32 `cwmp:"NodeUtilization"`
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	BytesSent uint64 `json:"BytesSent,omitzero"`
+
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	PacketsCrcErrored uint32 `json:"PacketsCrcErrored,omitzero"`
+
+	PacketsCrcErroredHost uint32 `json:"PacketsCrcErroredHost,omitzero"`
+
+	PacketsShortErrored uint32 `json:"PacketsShortErrored,omitzero"`
+
+	PacketsShortErroredHost uint32 `json:"PacketsShortErroredHost,omitzero"`
+
+	RxPacketsDropped uint32 `json:"RxPacketsDropped,omitzero"`
+
+	TxPacketsDropped uint32 `json:"TxPacketsDropped,omitzero"`
+
+	ControlRequestLocal uint32 `json:"ControlRequestLocal,omitzero"`
+
+	ControlReplyLocal uint32 `json:"ControlReplyLocal,omitzero"`
+
+	ControlRequestRemote uint32 `json:"ControlRequestRemote,omitzero"`
+
+	ControlReplyRemote uint32 `json:"ControlReplyRemote,omitzero"`
+
+	PacketsSentWire uint64 `json:"PacketsSentWire,omitzero"`
+
+	BroadcastPacketsSentWire uint64 `json:"BroadcastPacketsSentWire,omitzero"`
+
+	MulticastPacketsSentWire uint64 `json:"MulticastPacketsSentWire,omitzero"`
+
+	PacketsInternalControl uint32 `json:"PacketsInternalControl,omitzero"`
+
+	BroadcastPacketsInternalControl uint32 `json:"BroadcastPacketsInternalControl,omitzero"`
+
+	PacketsReceivedQueued uint32 `json:"PacketsReceivedQueued,omitzero"`
+
+	PacketsReceivedForwardUnknown uint32 `json:"PacketsReceivedForwardUnknown,omitzero"`
+
+	NodeUtilization uint32 `json:"NodeUtilization,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodesNode) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodesNode) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_NodeUtilization, uint64(o.NodeUtilization)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NodeUtilization",
-		})
-	}
+func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodesNode) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MACAddress", 2620, o.MACAddress)
+	c.Uint(p, "NodeUtilization", 2624, uint64(o.NodeUtilization))
 }
 
 // DeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath is the typed path of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
 type DeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath struct {
-	obj                             model.ObjectPath
-	MACAddress                      model.ReadOnlyParam[string]
-	BytesSent                       model.ReadOnlyParam[uint64]
-	BytesReceived                   model.ReadOnlyParam[uint64]
-	PacketsSent                     model.ReadOnlyParam[uint64]
-	PacketsReceived                 model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent            model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived        model.ReadOnlyParam[uint64]
-	MulticastPacketsSent            model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived        model.ReadOnlyParam[uint64]
-	PacketsCrcErrored               model.ReadOnlyParam[uint32]
-	PacketsCrcErroredHost           model.ReadOnlyParam[uint32]
-	PacketsShortErrored             model.ReadOnlyParam[uint32]
-	PacketsShortErroredHost         model.ReadOnlyParam[uint32]
-	RxPacketsDropped                model.ReadOnlyParam[uint32]
-	TxPacketsDropped                model.ReadOnlyParam[uint32]
-	ControlRequestLocal             model.ReadOnlyParam[uint32]
-	ControlReplyLocal               model.ReadOnlyParam[uint32]
-	ControlRequestRemote            model.ReadOnlyParam[uint32]
-	ControlReplyRemote              model.ReadOnlyParam[uint32]
-	PacketsSentWire                 model.ReadOnlyParam[uint64]
-	BroadcastPacketsSentWire        model.ReadOnlyParam[uint64]
-	MulticastPacketsSentWire        model.ReadOnlyParam[uint64]
-	PacketsInternalControl          model.ReadOnlyParam[uint32]
-	BroadcastPacketsInternalControl model.ReadOnlyParam[uint32]
-	PacketsReceivedQueued           model.ReadOnlyParam[uint32]
-	PacketsReceivedForwardUnknown   model.ReadOnlyParam[uint32]
-	NodeUtilization                 model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsInternalControl model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath(prefix string) DeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath {
-	p := &prefix
-	return DeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath{
-		BroadcastPacketsInternalControl: model.NewReadOnly[uint32](p, "BroadcastPacketsInternalControl", model.TypeUnsignedInt),
-		BroadcastPacketsReceived:        model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:            model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BroadcastPacketsSentWire:        model.NewReadOnly[uint64](p, "BroadcastPacketsSentWire", model.TypeUnsignedLong),
-		BytesReceived:                   model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                       model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		ControlReplyLocal:               model.NewReadOnly[uint32](p, "ControlReplyLocal", model.TypeUnsignedInt),
-		ControlReplyRemote:              model.NewReadOnly[uint32](p, "ControlReplyRemote", model.TypeUnsignedInt),
-		ControlRequestLocal:             model.NewReadOnly[uint32](p, "ControlRequestLocal", model.TypeUnsignedInt),
-		ControlRequestRemote:            model.NewReadOnly[uint32](p, "ControlRequestRemote", model.TypeUnsignedInt),
-		MACAddress:                      model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MulticastPacketsReceived:        model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:            model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		MulticastPacketsSentWire:        model.NewReadOnly[uint64](p, "MulticastPacketsSentWire", model.TypeUnsignedLong),
-		NodeUtilization:                 model.NewReadOnly[uint32](p, "NodeUtilization", model.TypeUnsignedInt),
-		PacketsCrcErrored:               model.NewReadOnly[uint32](p, "PacketsCrcErrored", model.TypeUnsignedInt),
-		PacketsCrcErroredHost:           model.NewReadOnly[uint32](p, "PacketsCrcErroredHost", model.TypeUnsignedInt),
-		PacketsInternalControl:          model.NewReadOnly[uint32](p, "PacketsInternalControl", model.TypeUnsignedInt),
-		PacketsReceived:                 model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsReceivedForwardUnknown:   model.NewReadOnly[uint32](p, "PacketsReceivedForwardUnknown", model.TypeUnsignedInt),
-		PacketsReceivedQueued:           model.NewReadOnly[uint32](p, "PacketsReceivedQueued", model.TypeUnsignedInt),
-		PacketsSent:                     model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		PacketsSentWire:                 model.NewReadOnly[uint64](p, "PacketsSentWire", model.TypeUnsignedLong),
-		PacketsShortErrored:             model.NewReadOnly[uint32](p, "PacketsShortErrored", model.TypeUnsignedInt),
-		PacketsShortErroredHost:         model.NewReadOnly[uint32](p, "PacketsShortErroredHost", model.TypeUnsignedInt),
-		RxPacketsDropped:                model.NewReadOnly[uint32](p, "RxPacketsDropped", model.TypeUnsignedInt),
-		TxPacketsDropped:                model.NewReadOnly[uint32](p, "TxPacketsDropped", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSentWire model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	ControlReplyLocal model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ControlReplyRemote model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ControlRequestLocal model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ControlRequestRemote model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSentWire model.ReadOnlyParam[uint64] `dm:"U"`
+
+	NodeUtilization model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsCrcErrored model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsCrcErroredHost model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsInternalControl model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceivedForwardUnknown model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceivedQueued model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSentWire model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsShortErrored model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsShortErroredHost model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RxPacketsDropped model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxPacketsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceHPNAInterfaceStatus enumerates the values of Device.HPNA.Interface.{i}.Status.
 type DeviceHPNAInterfaceStatus string
 
-func (e DeviceHPNAInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceHPNAInterfaceStatus_Up             DeviceHPNAInterfaceStatus = "Up"
-	DeviceHPNAInterfaceStatus_Down           DeviceHPNAInterfaceStatus = "Down"
-	DeviceHPNAInterfaceStatus_Unknown        DeviceHPNAInterfaceStatus = "Unknown"
-	DeviceHPNAInterfaceStatus_Dormant        DeviceHPNAInterfaceStatus = "Dormant"
-	DeviceHPNAInterfaceStatus_NotPresent     DeviceHPNAInterfaceStatus = "NotPresent"
+	DeviceHPNAInterfaceStatus_Up DeviceHPNAInterfaceStatus = "Up"
+
+	DeviceHPNAInterfaceStatus_Down DeviceHPNAInterfaceStatus = "Down"
+
+	DeviceHPNAInterfaceStatus_Unknown DeviceHPNAInterfaceStatus = "Unknown"
+
+	DeviceHPNAInterfaceStatus_Dormant DeviceHPNAInterfaceStatus = "Dormant"
+
+	DeviceHPNAInterfaceStatus_NotPresent DeviceHPNAInterfaceStatus = "NotPresent"
+
 	DeviceHPNAInterfaceStatus_LowerLayerDown DeviceHPNAInterfaceStatus = "LowerLayerDown"
-	DeviceHPNAInterfaceStatus_Error          DeviceHPNAInterfaceStatus = "Error"
+
+	DeviceHPNAInterfaceStatus_Error DeviceHPNAInterfaceStatus = "Error"
 )
 
 // DeviceHPNAInterfacePossibleConnectionTypes enumerates the values of Device.HPNA.Interface.{i}.PossibleConnectionTypes.
 type DeviceHPNAInterfacePossibleConnectionTypes string
 
-func (e DeviceHPNAInterfacePossibleConnectionTypes) String() string {
-	return string(e)
-}
-
 const (
 	DeviceHPNAInterfacePossibleConnectionTypes_Phone DeviceHPNAInterfacePossibleConnectionTypes = "Phone"
-	DeviceHPNAInterfacePossibleConnectionTypes_Coax  DeviceHPNAInterfacePossibleConnectionTypes = "Coax"
+
+	DeviceHPNAInterfacePossibleConnectionTypes_Coax DeviceHPNAInterfacePossibleConnectionTypes = "Coax"
 )
 
 // DeviceHPNAInterfacePossibleSpectralModes enumerates the values of Device.HPNA.Interface.{i}.PossibleSpectralModes.
 type DeviceHPNAInterfacePossibleSpectralModes string
 
-func (e DeviceHPNAInterfacePossibleSpectralModes) String() string {
-	return string(e)
-}
-
 const (
 	DeviceHPNAInterfacePossibleSpectralModes_A DeviceHPNAInterfacePossibleSpectralModes = "A"
+
 	DeviceHPNAInterfacePossibleSpectralModes_B DeviceHPNAInterfacePossibleSpectralModes = "B"
+
 	DeviceHPNAInterfacePossibleSpectralModes_C DeviceHPNAInterfacePossibleSpectralModes = "C"
+
 	DeviceHPNAInterfacePossibleSpectralModes_D DeviceHPNAInterfacePossibleSpectralModes = "D"
 )
 
 // DeviceHPNAInterfaceMasterSelectionMode enumerates the values of Device.HPNA.Interface.{i}.MasterSelectionMode.
 type DeviceHPNAInterfaceMasterSelectionMode string
 
-func (e DeviceHPNAInterfaceMasterSelectionMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceHPNAInterfaceMasterSelectionMode_Automatic     DeviceHPNAInterfaceMasterSelectionMode = "Automatic"
+	DeviceHPNAInterfaceMasterSelectionMode_Automatic DeviceHPNAInterfaceMasterSelectionMode = "Automatic"
+
 	DeviceHPNAInterfaceMasterSelectionMode_ForceEndpoint DeviceHPNAInterfaceMasterSelectionMode = "ForceEndpoint"
-	DeviceHPNAInterfaceMasterSelectionMode_ForceMaster   DeviceHPNAInterfaceMasterSelectionMode = "ForceMaster"
+
+	DeviceHPNAInterfaceMasterSelectionMode_ForceMaster DeviceHPNAInterfaceMasterSelectionMode = "ForceMaster"
 )
 
-var (
-	synDeviceHPNAInterface_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHPNAInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceHPNAInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNAInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHPNAInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceHPNAInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceHPNAInterface_Upstream   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHPNAInterface_MaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceHPNAInterface_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNAInterface_FirmwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceHPNAInterface_NodeID        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNAInterface_IsMaster      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHPNAInterface_Synced        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHPNAInterface_TotalSyncTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceHPNAInterface_NetworkUtilization = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1000",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1%",
-	}
-	synDeviceHPNAInterface_PossibleConnectionTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "Phone"}, {Value: "Coax"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceHPNAInterface_ConnectionType = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "PossibleConnectionTypes",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceHPNAInterface_PossibleSpectralModes = &model.Syntax{
-		Enums: []model.Enum{{Value: "A"}, {Value: "B"}, {Value: "C"}, {Value: "D"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceHPNAInterface_SpectralMode = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "PossibleSpectralModes",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceHPNAInterface_MTU = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceHPNAInterface_NoiseMargin = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1dB",
-	}
-	synDeviceHPNAInterface_DefaultNonLARQPER = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNAInterface_LARQEnable        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHPNAInterface_MinMulticastRate  = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceHPNAInterface_NegMulticastRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceHPNAInterface_MasterSelectionMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Automatic"}, {Value: "ForceEndpoint"}, {Value: "ForceMaster"}},
-		Type:  model.TypeString,
-	}
-	synDeviceHPNAInterface_AssociatedDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHPNAInterface holds the values of Device.HPNA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceHPNAInterface holds the values of Device.HPNA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHPNAInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceHPNAInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// MaxBitRate: unsignedInt Mbps, readOnly, since 2.0.
-	MaxBitRate uint32 `cwmp:"MaxBitRate"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.19.
-	MACAddress string `cwmp:"MACAddress"`
-	// FirmwareVersion: string(:64), readOnly, since 2.19.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// NodeID: unsignedInt, readOnly, since 2.19.
-	NodeID uint32 `cwmp:"NodeID"`
-	// IsMaster: boolean, readOnly, since 2.19.
-	IsMaster bool `cwmp:"IsMaster"`
-	// Synced: boolean, readOnly, since 2.19.
-	Synced bool `cwmp:"Synced"`
-	// TotalSyncTime: unsignedInt seconds, readOnly, since 2.19.
-	TotalSyncTime uint32 `cwmp:"TotalSyncTime"`
-	// NetworkUtilization: unsignedInt[0:1000] 0.1%, readOnly, since 2.19.
-	NetworkUtilization uint32 `cwmp:"NetworkUtilization"`
-	// PossibleConnectionTypes: list<string{Phone,Coax}>, readOnly, since 2.19.
-	PossibleConnectionTypes []DeviceHPNAInterfacePossibleConnectionTypes `cwmp:"PossibleConnectionTypes"`
-	// ConnectionType: list<string> enumerationRef, readWrite, since 2.19.
-	ConnectionType []string `cwmp:"ConnectionType"`
-	// PossibleSpectralModes: list<string{A,B,C,D}>, readOnly, since 2.19.
-	PossibleSpectralModes []DeviceHPNAInterfacePossibleSpectralModes `cwmp:"PossibleSpectralModes"`
-	// SpectralMode: string enumerationRef, readWrite, since 2.19.
-	SpectralMode string `cwmp:"SpectralMode"`
-	// MTU: unsignedInt bytes, readWrite, since 2.19.
-	MTU uint32 `cwmp:"MTU"`
-	// NoiseMargin: unsignedInt 0.1dB, readWrite, since 2.19.
-	NoiseMargin uint32 `cwmp:"NoiseMargin"`
-	// DefaultNonLARQPER: unsignedInt, readWrite, since 2.19.
-	DefaultNonLARQPER uint32 `cwmp:"DefaultNonLARQPER"`
-	// LARQEnable: boolean, readWrite, since 2.19.
-	LARQEnable bool `cwmp:"LARQEnable"`
-	// MinMulticastRate: unsignedInt Mbps, readWrite, since 2.19.
-	MinMulticastRate uint32 `cwmp:"MinMulticastRate"`
-	// NegMulticastRate: unsignedInt Mbps, readOnly, since 2.19.
-	NegMulticastRate uint32 `cwmp:"NegMulticastRate"`
-	// MasterSelectionMode: string{Automatic,ForceEndpoint,ForceMaster}, readWrite, since 2.19.
-	MasterSelectionMode DeviceHPNAInterfaceMasterSelectionMode `cwmp:"MasterSelectionMode"`
-	// AssociatedDeviceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	AssociatedDeviceNumberOfEntries uint32 `cwmp:"AssociatedDeviceNumberOfEntries"`
-	// Device.HPNA.Interface.{i}.AssociatedDevice.{i}. instances by instance number
-	AssociatedDevice map[uint32]*DeviceHPNAInterfaceAssociatedDevice `cwmp:"AssociatedDevice.{i}."`
-	QoS              *DeviceHPNAInterfaceQoS                         `cwmp:"QoS."`
-	Stats            *DeviceHPNAInterfaceStats                       `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceHPNAInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	NodeID uint32 `json:"NodeID,omitzero"`
+
+	IsMaster bool `json:"IsMaster,omitzero"`
+
+	Synced bool `json:"Synced,omitzero"`
+
+	TotalSyncTime uint32 `json:"TotalSyncTime,omitzero"`
+
+	NetworkUtilization uint32 `json:"NetworkUtilization,omitzero"`
+
+	PossibleConnectionTypes []DeviceHPNAInterfacePossibleConnectionTypes `json:"PossibleConnectionTypes,omitzero"`
+
+	ConnectionType []string `json:"ConnectionType,omitzero"`
+
+	PossibleSpectralModes []DeviceHPNAInterfacePossibleSpectralModes `json:"PossibleSpectralModes,omitzero"`
+
+	SpectralMode string `json:"SpectralMode,omitzero"`
+
+	MTU uint32 `json:"MTU,omitzero"`
+
+	NoiseMargin uint32 `json:"NoiseMargin,omitzero"`
+
+	DefaultNonLARQPER uint32 `json:"DefaultNonLARQPER,omitzero"`
+
+	LARQEnable bool `json:"LARQEnable,omitzero"`
+
+	MinMulticastRate uint32 `json:"MinMulticastRate,omitzero"`
+
+	NegMulticastRate uint32 `json:"NegMulticastRate,omitzero"`
+
+	MasterSelectionMode DeviceHPNAInterfaceMasterSelectionMode `json:"MasterSelectionMode,omitzero"`
+
+	AssociatedDeviceNumberOfEntries uint32 `json:"AssociatedDeviceNumberOfEntries,omitzero"`
+
+	AssociatedDevice map[uint32]*DeviceHPNAInterfaceAssociatedDevice `json:"AssociatedDevice,omitzero"`
+	QoS              *DeviceHPNAInterfaceQoS                         `json:"QoS,omitzero"`
+	Stats            *DeviceHPNAInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddAssociatedDevice creates instance i of Device.HPNA.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceHPNAInterface) AddAssociatedDevice(i uint32) *DeviceHPNAInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceHPNAInterfaceAssociatedDevice{}
@@ -1382,294 +683,149 @@ func (o *DeviceHPNAInterface) AddAssociatedDevice(i uint32) *DeviceHPNAInterface
 	o.AssociatedDevice[i] = x
 	return x
 }
-
-// GetAssociatedDevice returns instance i of Device.HPNA.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceHPNAInterface) GetAssociatedDevice(i uint32) (*DeviceHPNAInterfaceAssociatedDevice, bool) {
-	x, ok := o.AssociatedDevice[i]
-	return x, ok
-}
-
-// DeleteAssociatedDevice removes instance i of Device.HPNA.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceHPNAInterface) DeleteAssociatedDevice(i uint32) {
-	delete(o.AssociatedDevice, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNAInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNAInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHPNAInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNAInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNAInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceHPNAInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNAInterface_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNAInterface_FirmwareVersion, o.FirmwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirmwareVersion",
-		})
-	}
-	if e := model.CheckUint(synDeviceHPNAInterface_NetworkUtilization, uint64(o.NetworkUtilization)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkUtilization",
-		})
-	}
-	if e := model.CheckValue(synDeviceHPNAInterface_PossibleConnectionTypes, model.FormatValue(model.TypeString, o.PossibleConnectionTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PossibleConnectionTypes",
-		})
-	}
-	if e := model.CheckValue(synDeviceHPNAInterface_ConnectionType, model.FormatValue(model.TypeString, o.ConnectionType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionType",
-		})
-	}
-	if e := model.CheckValue(synDeviceHPNAInterface_PossibleSpectralModes, model.FormatValue(model.TypeString, o.PossibleSpectralModes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PossibleSpectralModes",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNAInterface_MasterSelectionMode, string(o.MasterSelectionMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MasterSelectionMode",
-		})
-	}
+func (o *DeviceHPNAInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2706, string(o.Status))
+	c.String(p, "Alias", 2640, o.Alias)
+	c.String(p, "Name", 2664, o.Name)
+	c.Wire(p, "LowerLayers", 2658, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "MACAddress", 2659, o.MACAddress)
+	c.String(p, "FirmwareVersion", 2654, o.FirmwareVersion)
+	c.Uint(p, "NetworkUtilization", 2666, uint64(o.NetworkUtilization))
+	c.Wire(p, "PossibleConnectionTypes", 2669, model.JoinStrings(o.PossibleConnectionTypes), len(o.PossibleConnectionTypes) > 0)
+	c.Wire(p, "ConnectionType", 2651, model.JoinStrings(o.ConnectionType), len(o.ConnectionType) > 0)
+	c.Wire(p, "PossibleSpectralModes", 2670, model.JoinStrings(o.PossibleSpectralModes), len(o.PossibleSpectralModes) > 0)
+	c.String(p, "MasterSelectionMode", 2661, string(o.MasterSelectionMode))
 	for _, i := range model.SortedKeys(o.AssociatedDevice) {
-		o.AssociatedDevice[i].ValidateAt(prefix+"AssociatedDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AssociatedDevice[i].ValidateAt(c, model.InstanceOf(p, "AssociatedDevice.", i))
 	}
 	if o.QoS != nil {
-		o.QoS.ValidateAt(prefix+"QoS.", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.QoS.ValidateAt(c, p+"QoS.")
 	}
 }
 
 // DeviceHPNAInterfacePath is the typed path of Device.HPNA.Interface.{i}.
 type DeviceHPNAInterfacePath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	Status                          model.ReadOnlyParam[DeviceHPNAInterfaceStatus]
-	Alias                           model.WriteOnceParam[string]
-	Name                            model.ReadOnlyParam[string]
-	LastChange                      model.ReadOnlyParam[uint32]
-	LowerLayers                     model.ReadWriteParam[[]string]
-	Upstream                        model.ReadOnlyParam[bool]
-	MaxBitRate                      model.ReadOnlyParam[uint32]
-	MACAddress                      model.ReadOnlyParam[string]
-	FirmwareVersion                 model.ReadOnlyParam[string]
-	NodeID                          model.ReadOnlyParam[uint32]
-	IsMaster                        model.ReadOnlyParam[bool]
-	Synced                          model.ReadOnlyParam[bool]
-	TotalSyncTime                   model.ReadOnlyParam[uint32]
-	NetworkUtilization              model.ReadOnlyParam[uint32]
-	PossibleConnectionTypes         model.ReadOnlyParam[[]DeviceHPNAInterfacePossibleConnectionTypes]
-	ConnectionType                  model.ReadWriteParam[[]string]
-	PossibleSpectralModes           model.ReadOnlyParam[[]DeviceHPNAInterfacePossibleSpectralModes]
-	SpectralMode                    model.ReadWriteParam[string]
-	MTU                             model.ReadWriteParam[uint32]
-	NoiseMargin                     model.ReadWriteParam[uint32]
-	DefaultNonLARQPER               model.ReadWriteParam[uint32]
-	LARQEnable                      model.ReadWriteParam[bool]
-	MinMulticastRate                model.ReadWriteParam[uint32]
-	NegMulticastRate                model.ReadOnlyParam[uint32]
-	MasterSelectionMode             model.ReadWriteParam[DeviceHPNAInterfaceMasterSelectionMode]
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
-	QoS                             DeviceHPNAInterfaceQoSPath
-	Stats                           DeviceHPNAInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ConnectionType model.ReadWriteParam[[]string] `dm:"s"`
+
+	DefaultNonLARQPER model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	IsMaster model.ReadOnlyParam[bool] `dm:"b"`
+
+	LARQEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MTU model.ReadWriteParam[uint32] `dm:"u"`
+
+	MasterSelectionMode model.ReadWriteParam[DeviceHPNAInterfaceMasterSelectionMode] `dm:"s"`
+
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MinMulticastRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	NegMulticastRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NetworkUtilization model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NodeID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NoiseMargin model.ReadWriteParam[uint32] `dm:"u"`
+
+	PossibleConnectionTypes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	PossibleSpectralModes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SpectralMode model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Synced model.ReadOnlyParam[bool] `dm:"b"`
+
+	TotalSyncTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	QoS   DeviceHPNAInterfaceQoSPath   `dm:"QoS."`
+	Stats DeviceHPNAInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHPNAInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNAInterfacePath(prefix string) DeviceHPNAInterfacePath {
-	p := &prefix
-	return DeviceHPNAInterfacePath{
-		Alias:                           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssociatedDeviceNumberOfEntries: model.NewReadOnly[uint32](p, "AssociatedDeviceNumberOfEntries", model.TypeUnsignedInt),
-		ConnectionType:                  model.NewReadWrite[[]string](p, "ConnectionType", model.TypeString),
-		DefaultNonLARQPER:               model.NewReadWrite[uint32](p, "DefaultNonLARQPER", model.TypeUnsignedInt),
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FirmwareVersion:                 model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		IsMaster:                        model.NewReadOnly[bool](p, "IsMaster", model.TypeBoolean),
-		LARQEnable:                      model.NewReadWrite[bool](p, "LARQEnable", model.TypeBoolean),
-		LastChange:                      model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:                     model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:                      model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MTU:                             model.NewReadWrite[uint32](p, "MTU", model.TypeUnsignedInt),
-		MasterSelectionMode:             model.NewReadWrite[DeviceHPNAInterfaceMasterSelectionMode](p, "MasterSelectionMode", model.TypeString),
-		MaxBitRate:                      model.NewReadOnly[uint32](p, "MaxBitRate", model.TypeUnsignedInt),
-		MinMulticastRate:                model.NewReadWrite[uint32](p, "MinMulticastRate", model.TypeUnsignedInt),
-		Name:                            model.NewReadOnly[string](p, "Name", model.TypeString),
-		NegMulticastRate:                model.NewReadOnly[uint32](p, "NegMulticastRate", model.TypeUnsignedInt),
-		NetworkUtilization:              model.NewReadOnly[uint32](p, "NetworkUtilization", model.TypeUnsignedInt),
-		NodeID:                          model.NewReadOnly[uint32](p, "NodeID", model.TypeUnsignedInt),
-		NoiseMargin:                     model.NewReadWrite[uint32](p, "NoiseMargin", model.TypeUnsignedInt),
-		PossibleConnectionTypes:         model.NewReadOnly[[]DeviceHPNAInterfacePossibleConnectionTypes](p, "PossibleConnectionTypes", model.TypeString),
-		PossibleSpectralModes:           model.NewReadOnly[[]DeviceHPNAInterfacePossibleSpectralModes](p, "PossibleSpectralModes", model.TypeString),
-		QoS:                             newDeviceHPNAInterfaceQoSPath(prefix + "QoS."),
-		SpectralMode:                    model.NewReadWrite[string](p, "SpectralMode", model.TypeString),
-		Stats:                           newDeviceHPNAInterfaceStatsPath(prefix + "Stats."),
-		Status:                          model.NewReadOnly[DeviceHPNAInterfaceStatus](p, "Status", model.TypeString),
-		Synced:                          model.NewReadOnly[bool](p, "Synced", model.TypeBoolean),
-		TotalSyncTime:                   model.NewReadOnly[uint32](p, "TotalSyncTime", model.TypeUnsignedInt),
-		Upstream:                        model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		obj:                             model.NewObjectPath(p),
-	}
+// AssociatedDevice returns the typed path of instance i.
+func (x DeviceHPNAInterfacePath) AssociatedDevice(i uint32) (p DeviceHPNAInterfaceAssociatedDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	return
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.HPNA.Interface.{i}.AssociatedDevice.{i}.
-func (x DeviceHPNAInterfacePath) AssociatedDevice(i uint32) DeviceHPNAInterfaceAssociatedDevicePath {
-	return newDeviceHPNAInterfaceAssociatedDevicePath(x.Path() + "AssociatedDevice." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AssociatedDeviceTable returns the table Device.HPNA.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNAInterfacePath) AssociatedDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "AssociatedDevice.")
+	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-var (
-	synDeviceHPNAInterfaceAssociatedDevice_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNAInterfaceAssociatedDevice_NodeID        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceHPNAInterfaceAssociatedDevice_IsMaster      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHPNAInterfaceAssociatedDevice_Synced        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHPNAInterfaceAssociatedDevice_TotalSyncTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceHPNAInterfaceAssociatedDevice_MaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceHPNAInterfaceAssociatedDevice_PHYDiagnosticsEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceHPNAInterfaceAssociatedDevice_Active               = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceHPNAInterfaceAssociatedDevice holds the values of Device.HPNA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceHPNAInterfaceAssociatedDevice holds the values of Device.HPNA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHPNAInterfaceAssociatedDevice struct {
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// NodeID: unsignedInt, readOnly, since 2.0.
-	NodeID uint32 `cwmp:"NodeID"`
-	// IsMaster: boolean, readOnly, since 2.0.
-	IsMaster bool `cwmp:"IsMaster"`
-	// Synced: boolean, readOnly, since 2.0.
-	Synced bool `cwmp:"Synced"`
-	// TotalSyncTime: unsignedInt seconds, readOnly, since 2.0.
-	TotalSyncTime uint32 `cwmp:"TotalSyncTime"`
-	// MaxBitRate: unsignedInt Mbps, readOnly, since 2.0.
-	MaxBitRate uint32 `cwmp:"MaxBitRate"`
-	// PHYDiagnosticsEnable: boolean, readWrite, since 2.0.
-	PHYDiagnosticsEnable bool `cwmp:"PHYDiagnosticsEnable"`
-	// Active: boolean, readOnly, since 2.0.
-	Active bool `cwmp:"Active"`
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	NodeID uint32 `json:"NodeID,omitzero"`
+
+	IsMaster bool `json:"IsMaster,omitzero"`
+
+	Synced bool `json:"Synced,omitzero"`
+
+	TotalSyncTime uint32 `json:"TotalSyncTime,omitzero"`
+
+	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
+
+	PHYDiagnosticsEnable bool `json:"PHYDiagnosticsEnable,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNAInterfaceAssociatedDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNAInterfaceAssociatedDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHPNAInterfaceAssociatedDevice_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
+func (o *DeviceHPNAInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MACAddress", 2644, o.MACAddress)
 }
 
 // DeviceHPNAInterfaceAssociatedDevicePath is the typed path of Device.HPNA.Interface.{i}.AssociatedDevice.{i}.
 type DeviceHPNAInterfaceAssociatedDevicePath struct {
-	obj                  model.ObjectPath
-	MACAddress           model.ReadOnlyParam[string]
-	NodeID               model.ReadOnlyParam[uint32]
-	IsMaster             model.ReadOnlyParam[bool]
-	Synced               model.ReadOnlyParam[bool]
-	TotalSyncTime        model.ReadOnlyParam[uint32]
-	MaxBitRate           model.ReadOnlyParam[uint32]
-	PHYDiagnosticsEnable model.ReadWriteParam[bool]
-	Active               model.ReadOnlyParam[bool]
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
+
+	IsMaster model.ReadOnlyParam[bool] `dm:"b"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NodeID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PHYDiagnosticsEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Synced model.ReadOnlyParam[bool] `dm:"b"`
+
+	TotalSyncTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHPNAInterfaceAssociatedDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNAInterfaceAssociatedDevicePath(prefix string) DeviceHPNAInterfaceAssociatedDevicePath {
-	p := &prefix
-	return DeviceHPNAInterfaceAssociatedDevicePath{
-		Active:               model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		IsMaster:             model.NewReadOnly[bool](p, "IsMaster", model.TypeBoolean),
-		MACAddress:           model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MaxBitRate:           model.NewReadOnly[uint32](p, "MaxBitRate", model.TypeUnsignedInt),
-		NodeID:               model.NewReadOnly[uint32](p, "NodeID", model.TypeUnsignedInt),
-		PHYDiagnosticsEnable: model.NewReadWrite[bool](p, "PHYDiagnosticsEnable", model.TypeBoolean),
-		Synced:               model.NewReadOnly[bool](p, "Synced", model.TypeBoolean),
-		TotalSyncTime:        model.NewReadOnly[uint32](p, "TotalSyncTime", model.TypeUnsignedInt),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceHPNAInterfaceQoS_FlowSpecNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceHPNAInterfaceQoS holds the values of Device.HPNA.Interface.{i}.QoS. (object, readOnly, since 2.0)
+// DeviceHPNAInterfaceQoS holds the values of Device.HPNA.Interface.{i}.QoS. (object, readOnly, since 2.0).
 type DeviceHPNAInterfaceQoS struct {
-	// FlowSpecNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	FlowSpecNumberOfEntries uint32 `cwmp:"FlowSpecNumberOfEntries"`
-	// Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}. instances by instance number
-	FlowSpec map[uint32]*DeviceHPNAInterfaceQoSFlowSpec `cwmp:"FlowSpec.{i}."`
+	FlowSpecNumberOfEntries uint32 `json:"FlowSpecNumberOfEntries,omitzero"`
+
+	FlowSpec map[uint32]*DeviceHPNAInterfaceQoSFlowSpec `json:"FlowSpec,omitzero"`
 }
 
-// AddFlowSpec creates instance i of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}. (replacing any) and returns it
+// AddFlowSpec creates instance i (replacing any) and returns it.
 func (o *DeviceHPNAInterfaceQoS) AddFlowSpec(i uint32) *DeviceHPNAInterfaceQoSFlowSpec {
 	if o.FlowSpec == nil {
 		o.FlowSpec = map[uint32]*DeviceHPNAInterfaceQoSFlowSpec{}
@@ -1678,2293 +834,196 @@ func (o *DeviceHPNAInterfaceQoS) AddFlowSpec(i uint32) *DeviceHPNAInterfaceQoSFl
 	o.FlowSpec[i] = x
 	return x
 }
-
-// GetFlowSpec returns instance i of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.
-func (o *DeviceHPNAInterfaceQoS) GetFlowSpec(i uint32) (*DeviceHPNAInterfaceQoSFlowSpec, bool) {
-	x, ok := o.FlowSpec[i]
-	return x, ok
-}
-
-// DeleteFlowSpec removes instance i of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.
-func (o *DeviceHPNAInterfaceQoS) DeleteFlowSpec(i uint32) {
-	delete(o.FlowSpec, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNAInterfaceQoS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNAInterfaceQoS) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceHPNAInterfaceQoS) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.FlowSpec) {
-		o.FlowSpec[i].ValidateAt(prefix+"FlowSpec."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.FlowSpec[i].ValidateAt(c, model.InstanceOf(p, "FlowSpec.", i))
 	}
 }
 
 // DeviceHPNAInterfaceQoSPath is the typed path of Device.HPNA.Interface.{i}.QoS.
 type DeviceHPNAInterfaceQoSPath struct {
-	obj                     model.ObjectPath
-	FlowSpecNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	FlowSpecNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHPNAInterfaceQoSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNAInterfaceQoSPath(prefix string) DeviceHPNAInterfaceQoSPath {
-	p := &prefix
-	return DeviceHPNAInterfaceQoSPath{
-		FlowSpecNumberOfEntries: model.NewReadOnly[uint32](p, "FlowSpecNumberOfEntries", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// FlowSpec returns the typed path of instance i.
+func (x DeviceHPNAInterfaceQoSPath) FlowSpec(i uint32) (p DeviceHPNAInterfaceQoSFlowSpecPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FlowSpec.", i))
+	return
 }
 
-// FlowSpec returns the typed path of instance i of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.
-func (x DeviceHPNAInterfaceQoSPath) FlowSpec(i uint32) DeviceHPNAInterfaceQoSFlowSpecPath {
-	return newDeviceHPNAInterfaceQoSFlowSpecPath(x.Path() + "FlowSpec." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// FlowSpecTable returns the table Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}. itself (for AddObject when writable)
+// FlowSpecTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNAInterfaceQoSPath) FlowSpecTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "FlowSpec.")
+	return model.NewWritableTable(x.ObjectPath, "FlowSpec.")
 }
 
 // DeviceHPNAInterfaceQoSFlowSpecStatus enumerates the values of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.Status.
 type DeviceHPNAInterfaceQoSFlowSpecStatus string
 
-func (e DeviceHPNAInterfaceQoSFlowSpecStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceHPNAInterfaceQoSFlowSpecStatus_Disabled            DeviceHPNAInterfaceQoSFlowSpecStatus = "Disabled"
-	DeviceHPNAInterfaceQoSFlowSpecStatus_Enabled             DeviceHPNAInterfaceQoSFlowSpecStatus = "Enabled"
+	DeviceHPNAInterfaceQoSFlowSpecStatus_Disabled DeviceHPNAInterfaceQoSFlowSpecStatus = "Disabled"
+
+	DeviceHPNAInterfaceQoSFlowSpecStatus_Enabled DeviceHPNAInterfaceQoSFlowSpecStatus = "Enabled"
+
 	DeviceHPNAInterfaceQoSFlowSpecStatus_Error_Misconfigured DeviceHPNAInterfaceQoSFlowSpecStatus = "Error_Misconfigured"
-	DeviceHPNAInterfaceQoSFlowSpecStatus_Error               DeviceHPNAInterfaceQoSFlowSpecStatus = "Error"
+
+	DeviceHPNAInterfaceQoSFlowSpecStatus_Error DeviceHPNAInterfaceQoSFlowSpecStatus = "Error"
 )
 
 // DeviceHPNAInterfaceQoSFlowSpecFlowType enumerates the values of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.FlowType.
 type DeviceHPNAInterfaceQoSFlowSpecFlowType string
 
-func (e DeviceHPNAInterfaceQoSFlowSpecFlowType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceHPNAInterfaceQoSFlowSpecFlowType_CBR     DeviceHPNAInterfaceQoSFlowSpecFlowType = "CBR"
-	DeviceHPNAInterfaceQoSFlowSpecFlowType_VBR     DeviceHPNAInterfaceQoSFlowSpecFlowType = "VBR"
+	DeviceHPNAInterfaceQoSFlowSpecFlowType_CBR DeviceHPNAInterfaceQoSFlowSpecFlowType = "CBR"
+
+	DeviceHPNAInterfaceQoSFlowSpecFlowType_VBR DeviceHPNAInterfaceQoSFlowSpecFlowType = "VBR"
+
 	DeviceHPNAInterfaceQoSFlowSpecFlowType_VBR_NRT DeviceHPNAInterfaceQoSFlowSpecFlowType = "VBR-NRT"
-	DeviceHPNAInterfaceQoSFlowSpecFlowType_BE      DeviceHPNAInterfaceQoSFlowSpecFlowType = "BE"
+
+	DeviceHPNAInterfaceQoSFlowSpecFlowType_BE DeviceHPNAInterfaceQoSFlowSpecFlowType = "BE"
 )
 
-var (
-	synDeviceHPNAInterfaceQoSFlowSpec_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_TrafficClasses = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_FlowType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "BE",
-		},
-		Enums: []model.Enum{{Value: "CBR"}, {Value: "VBR"}, {Value: "VBR-NRT"}, {Value: "BE"}},
-		Type:  model.TypeString,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_Priority = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_Latency = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "999",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_Jitter = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "999",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_PacketSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Min: "0"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_MinRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_AvgRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_MaxRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_PER = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceHPNAInterfaceQoSFlowSpec_Timeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// DeviceHPNAInterfaceQoSFlowSpec holds the values of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceHPNAInterfaceQoSFlowSpec holds the values of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceHPNAInterfaceQoSFlowSpec struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceHPNAInterfaceQoSFlowSpecStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// TrafficClasses: list(:256)<unsignedInt>, readWrite, since 2.0.
-	TrafficClasses []uint32 `cwmp:"TrafficClasses"`
-	// FlowType: string{CBR,VBR,VBR-NRT,BE}, readWrite, since 2.0.
-	FlowType DeviceHPNAInterfaceQoSFlowSpecFlowType `cwmp:"FlowType"`
-	// Priority: unsignedInt[0:7], readWrite, since 2.0.
-	Priority uint32 `cwmp:"Priority"`
-	// Latency: unsignedInt[0:999] milliseconds, readWrite, since 2.0.
-	Latency uint32 `cwmp:"Latency"`
-	// Jitter: unsignedInt[0:999] milliseconds, readWrite, since 2.0.
-	Jitter uint32 `cwmp:"Jitter"`
-	// PacketSize: unsignedInt[0:], readWrite, since 2.0.
-	PacketSize uint32 `cwmp:"PacketSize"`
-	// MinRate: unsignedInt, readWrite, since 2.0.
-	MinRate uint32 `cwmp:"MinRate"`
-	// AvgRate: unsignedInt, readWrite, since 2.0.
-	AvgRate uint32 `cwmp:"AvgRate"`
-	// MaxRate: unsignedInt, readWrite, since 2.0.
-	MaxRate uint32 `cwmp:"MaxRate"`
-	// PER: unsignedInt, readWrite, since 2.0.
-	PER uint32 `cwmp:"PER"`
-	// Timeout: unsignedInt milliseconds, readWrite, since 2.0.
-	Timeout uint32 `cwmp:"Timeout"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceHPNAInterfaceQoSFlowSpecStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	TrafficClasses []uint32 `json:"TrafficClasses,omitzero"`
+
+	FlowType DeviceHPNAInterfaceQoSFlowSpecFlowType `json:"FlowType,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
+
+	Latency uint32 `json:"Latency,omitzero"`
+
+	Jitter uint32 `json:"Jitter,omitzero"`
+
+	PacketSize uint32 `json:"PacketSize,omitzero"`
+
+	MinRate uint32 `json:"MinRate,omitzero"`
+
+	AvgRate uint32 `json:"AvgRate,omitzero"`
+
+	MaxRate uint32 `json:"MaxRate,omitzero"`
+
+	PER uint32 `json:"PER,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNAInterfaceQoSFlowSpec) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNAInterfaceQoSFlowSpec) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceHPNAInterfaceQoSFlowSpec_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNAInterfaceQoSFlowSpec_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceHPNAInterfaceQoSFlowSpec_TrafficClasses, model.FormatValue(model.TypeUnsignedInt, o.TrafficClasses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TrafficClasses",
-		})
-	}
-	if e := model.CheckString(synDeviceHPNAInterfaceQoSFlowSpec_FlowType, string(o.FlowType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowType",
-		})
-	}
-	if e := model.CheckUint(synDeviceHPNAInterfaceQoSFlowSpec_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
-	if e := model.CheckUint(synDeviceHPNAInterfaceQoSFlowSpec_Latency, uint64(o.Latency)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Latency",
-		})
-	}
-	if e := model.CheckUint(synDeviceHPNAInterfaceQoSFlowSpec_Jitter, uint64(o.Jitter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Jitter",
-		})
-	}
-	if e := model.CheckUint(synDeviceHPNAInterfaceQoSFlowSpec_PacketSize, uint64(o.PacketSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketSize",
-		})
-	}
+func (o *DeviceHPNAInterfaceQoSFlowSpec) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2684, string(o.Status))
+	c.String(p, "Alias", 2673, o.Alias)
+	c.Wire(p, "TrafficClasses", 2686, model.FormatValue(model.TypeUnsignedInt, o.TrafficClasses), len(o.TrafficClasses) > 0)
+	c.String(p, "FlowType", 2676, string(o.FlowType))
+	c.Uint(p, "Priority", 2683, uint64(o.Priority))
+	c.Uint(p, "Latency", 2678, uint64(o.Latency))
+	c.Uint(p, "Jitter", 2677, uint64(o.Jitter))
+	c.Uint(p, "PacketSize", 2682, uint64(o.PacketSize))
 }
 
 // DeviceHPNAInterfaceQoSFlowSpecPath is the typed path of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.
 type DeviceHPNAInterfaceQoSFlowSpecPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Status         model.ReadOnlyParam[DeviceHPNAInterfaceQoSFlowSpecStatus]
-	Alias          model.WriteOnceParam[string]
-	TrafficClasses model.ReadWriteParam[[]uint32]
-	FlowType       model.ReadWriteParam[DeviceHPNAInterfaceQoSFlowSpecFlowType]
-	Priority       model.ReadWriteParam[uint32]
-	Latency        model.ReadWriteParam[uint32]
-	Jitter         model.ReadWriteParam[uint32]
-	PacketSize     model.ReadWriteParam[uint32]
-	MinRate        model.ReadWriteParam[uint32]
-	AvgRate        model.ReadWriteParam[uint32]
-	MaxRate        model.ReadWriteParam[uint32]
-	PER            model.ReadWriteParam[uint32]
-	Timeout        model.ReadWriteParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AvgRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FlowType model.ReadWriteParam[DeviceHPNAInterfaceQoSFlowSpecFlowType] `dm:"s"`
+
+	Jitter model.ReadWriteParam[uint32] `dm:"u"`
+
+	Latency model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	PER model.ReadWriteParam[uint32] `dm:"u"`
+
+	PacketSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	TrafficClasses model.ReadWriteParam[[]uint32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceHPNAInterfaceQoSFlowSpecPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNAInterfaceQoSFlowSpecPath(prefix string) DeviceHPNAInterfaceQoSFlowSpecPath {
-	p := &prefix
-	return DeviceHPNAInterfaceQoSFlowSpecPath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AvgRate:        model.NewReadWrite[uint32](p, "AvgRate", model.TypeUnsignedInt),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FlowType:       model.NewReadWrite[DeviceHPNAInterfaceQoSFlowSpecFlowType](p, "FlowType", model.TypeString),
-		Jitter:         model.NewReadWrite[uint32](p, "Jitter", model.TypeUnsignedInt),
-		Latency:        model.NewReadWrite[uint32](p, "Latency", model.TypeUnsignedInt),
-		MaxRate:        model.NewReadWrite[uint32](p, "MaxRate", model.TypeUnsignedInt),
-		MinRate:        model.NewReadWrite[uint32](p, "MinRate", model.TypeUnsignedInt),
-		PER:            model.NewReadWrite[uint32](p, "PER", model.TypeUnsignedInt),
-		PacketSize:     model.NewReadWrite[uint32](p, "PacketSize", model.TypeUnsignedInt),
-		Priority:       model.NewReadWrite[uint32](p, "Priority", model.TypeUnsignedInt),
-		Status:         model.NewReadOnly[DeviceHPNAInterfaceQoSFlowSpecStatus](p, "Status", model.TypeString),
-		Timeout:        model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		TrafficClasses: model.NewReadWrite[[]uint32](p, "TrafficClasses", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceHPNAInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceHPNAInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceHPNAInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceHPNAInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceHPNAInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceHPNAInterfaceStats holds the values of Device.HPNA.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceHPNAInterfaceStats holds the values of Device.HPNA.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceHPNAInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceHPNAInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceHPNAInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceHPNAInterfaceStatsPath is the typed path of Device.HPNA.Interface.{i}.Stats.
 type DeviceHPNAInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceHPNAInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceHPNAInterfaceStatsPath(prefix string) DeviceHPNAInterfaceStatsPath {
-	p := &prefix
-	return DeviceHPNAInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaHpna = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.HPNA.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.InterfaceNumberOfEntries",
-	Syntax:  synDeviceHPNA_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.HPNA.Diagnostics.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.HPNA.Diagnostics.PHYThroughput.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.DiagnosticsState",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughput_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.Interface",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughput_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.NumPacketsInBurst",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughput_NumPacketsInBurst,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.BurstInterval",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughput_BurstInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.TestPacketPayloadLength",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughput_TestPacketPayloadLength,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.PayloadEncoding",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughput_PayloadEncoding,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.PayloadDataGen",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughput_PayloadDataGen,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.PayloadType",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughput_PayloadType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.PriorityLevel",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughput_PriorityLevel,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.ResultNumberOfEntries",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughput_ResultNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"SrcMACAddress", "DestMACAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.SrcMACAddress",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughputResult_SrcMACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.DestMACAddress",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughputResult_DestMACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.PHYRate",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughputResult_PHYRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.BaudRate",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughputResult_BaudRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.SNR",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughputResult_SNR,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.PacketsReceived",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughputResult_PacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.Attenuation",
-	Syntax:  synDeviceHPNADiagnosticsPHYThroughputResult_Attenuation,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.HPNA.Diagnostics.PerformanceMonitoring.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.DiagnosticsState",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoring_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Interface",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoring_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.SampleInterval",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoring_SampleInterval,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.TimeStamp",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannels_TimeStamp,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.ChannelNumberOfEntries",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannels_ChannelNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ChannelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"HostSrcMACAddress", "HostDestMACAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.HostSrcMACAddress",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HostSrcMACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.HostDestMACAddress",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HostDestMACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.HPNASrcMACAddress",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HPNASrcMACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.HPNADestMACAddress",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_HPNADestMACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.PHYRate",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_PHYRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.BaudRate",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_BaudRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.SNR",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_SNR,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.PacketsSent",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_PacketsSent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.PacketsReceived",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_PacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.LARQPacketsReceived",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_LARQPacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.FlowSpec",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel_FlowSpec,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.CurrentStart",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodes_CurrentStart,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.CurrentEnd",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodes_CurrentEnd,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.NodeNumberOfEntries",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodes_NodeNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "NodeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.MACAddress",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_MACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BytesSent",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BytesSent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BytesReceived",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BytesReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsSent",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsSent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsReceived",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BroadcastPacketsSent",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsSent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BroadcastPacketsReceived",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.MulticastPacketsSent",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_MulticastPacketsSent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.MulticastPacketsReceived",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_MulticastPacketsReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsCrcErrored",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsCrcErrored,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsCrcErroredHost",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsCrcErroredHost,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsShortErrored",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsShortErrored,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsShortErroredHost",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsShortErroredHost,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.RxPacketsDropped",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_RxPacketsDropped,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.TxPacketsDropped",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_TxPacketsDropped,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.ControlRequestLocal",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_ControlRequestLocal,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.ControlReplyLocal",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_ControlReplyLocal,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.ControlRequestRemote",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_ControlRequestRemote,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.ControlReplyRemote",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_ControlReplyRemote,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsSentWire",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsSentWire,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BroadcastPacketsSentWire",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsSentWire,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.MulticastPacketsSentWire",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_MulticastPacketsSentWire,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsInternalControl",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsInternalControl,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.BroadcastPacketsInternalControl",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_BroadcastPacketsInternalControl,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsReceivedQueued",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsReceivedQueued,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.PacketsReceivedForwardUnknown",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_PacketsReceivedForwardUnknown,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.NodeUtilization",
-	Syntax:  synDeviceHPNADiagnosticsPerformanceMonitoringNodesNode_NodeUtilization,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.HPNA.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.Enable",
-	Syntax:  synDeviceHPNAInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.Status",
-	Syntax:  synDeviceHPNAInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.Alias",
-	Syntax:  synDeviceHPNAInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.Name",
-	Syntax:  synDeviceHPNAInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.LastChange",
-	Syntax:       synDeviceHPNAInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceHPNAInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.Upstream",
-	Syntax:  synDeviceHPNAInterface_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.MaxBitRate",
-	Syntax:  synDeviceHPNAInterface_MaxBitRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.MACAddress",
-	Syntax:  synDeviceHPNAInterface_MACAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.FirmwareVersion",
-	Syntax:  synDeviceHPNAInterface_FirmwareVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.NodeID",
-	Syntax:  synDeviceHPNAInterface_NodeID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.IsMaster",
-	Syntax:  synDeviceHPNAInterface_IsMaster,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.Synced",
-	Syntax:  synDeviceHPNAInterface_Synced,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.TotalSyncTime",
-	Syntax:       synDeviceHPNAInterface_TotalSyncTime,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.NetworkUtilization",
-	Syntax:  synDeviceHPNAInterface_NetworkUtilization,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.PossibleConnectionTypes",
-	Syntax:  synDeviceHPNAInterface_PossibleConnectionTypes,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.ConnectionType",
-	Syntax:  synDeviceHPNAInterface_ConnectionType,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.PossibleSpectralModes",
-	Syntax:  synDeviceHPNAInterface_PossibleSpectralModes,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.SpectralMode",
-	Syntax:  synDeviceHPNAInterface_SpectralMode,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.MTU",
-	Syntax:  synDeviceHPNAInterface_MTU,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.NoiseMargin",
-	Syntax:  synDeviceHPNAInterface_NoiseMargin,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.DefaultNonLARQPER",
-	Syntax:  synDeviceHPNAInterface_DefaultNonLARQPER,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.LARQEnable",
-	Syntax:  synDeviceHPNAInterface_LARQEnable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.MinMulticastRate",
-	Syntax:  synDeviceHPNAInterface_MinMulticastRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.NegMulticastRate",
-	Syntax:  synDeviceHPNAInterface_NegMulticastRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.MasterSelectionMode",
-	Syntax:  synDeviceHPNAInterface_MasterSelectionMode,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.AssociatedDeviceNumberOfEntries",
-	Syntax:  synDeviceHPNAInterface_AssociatedDeviceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AssociatedDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.HPNA.Interface.{i}.AssociatedDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.AssociatedDevice.{i}.MACAddress",
-	Syntax:  synDeviceHPNAInterfaceAssociatedDevice_MACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.AssociatedDevice.{i}.NodeID",
-	Syntax:  synDeviceHPNAInterfaceAssociatedDevice_NodeID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.AssociatedDevice.{i}.IsMaster",
-	Syntax:  synDeviceHPNAInterfaceAssociatedDevice_IsMaster,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.AssociatedDevice.{i}.Synced",
-	Syntax:  synDeviceHPNAInterfaceAssociatedDevice_Synced,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.AssociatedDevice.{i}.TotalSyncTime",
-	Syntax:       synDeviceHPNAInterfaceAssociatedDevice_TotalSyncTime,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.AssociatedDevice.{i}.MaxBitRate",
-	Syntax:  synDeviceHPNAInterfaceAssociatedDevice_MaxBitRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.AssociatedDevice.{i}.PHYDiagnosticsEnable",
-	Syntax:  synDeviceHPNAInterfaceAssociatedDevice_PHYDiagnosticsEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.AssociatedDevice.{i}.Active",
-	Syntax:  synDeviceHPNAInterfaceAssociatedDevice_Active,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.HPNA.Interface.{i}.QoS.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpecNumberOfEntries",
-	Syntax:  synDeviceHPNAInterfaceQoS_FlowSpecNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FlowSpecNumberOfEntries",
-	Object:              true,
-	Path:                "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.Enable",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.Status",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.Alias",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.TrafficClasses",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_TrafficClasses,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.FlowType",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_FlowType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.Priority",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_Priority,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.Latency",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_Latency,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.Jitter",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_Jitter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.PacketSize",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_PacketSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.MinRate",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_MinRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.AvgRate",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_AvgRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.MaxRate",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_MaxRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.PER",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_PER,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.Timeout",
-	Syntax:  synDeviceHPNAInterfaceQoSFlowSpec_Timeout,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.HPNA.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.HPNA.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceHPNAInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceHPNAInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceHPNAInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceHPNAInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceHPNAInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceHPNAInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceHPNAInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceHPNAInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceHPNAInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceHPNAInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceHPNAInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceHPNAInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceHPNAInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceHPNAInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceHPNAInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.HPNA.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceHPNAInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}}
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceHPNAImpl is what a device implements for Device.HPNA; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNAImpl to implement only some methods.
-type DeviceHPNAImpl interface {
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceHPNAImpl implements DeviceHPNAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNAImpl struct{}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceHPNAImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceHPNADiagnosticsImpl is what a device implements for Device.HPNA.Diagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNADiagnosticsImpl to implement only some methods.
-type DeviceHPNADiagnosticsImpl interface{}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceHPNADiagnosticsImpl implements DeviceHPNADiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNADiagnosticsImpl struct{}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceHPNADiagnosticsPHYThroughputImpl is what a device implements for Device.HPNA.Diagnostics.PHYThroughput; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl to implement only some methods.
-type DeviceHPNADiagnosticsPHYThroughputImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceHPNADiagnosticsPHYThroughputDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceHPNADiagnosticsPHYThroughputDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	NumPacketsInBurst(inst []uint32) (uint32, error)
-	SetNumPacketsInBurst(inst []uint32, v uint32) error
-	BurstInterval(inst []uint32) (uint32, error)
-	SetBurstInterval(inst []uint32, v uint32) error
-	TestPacketPayloadLength(inst []uint32) (uint32, error)
-	SetTestPacketPayloadLength(inst []uint32, v uint32) error
-	PayloadEncoding(inst []uint32) (uint32, error)
-	SetPayloadEncoding(inst []uint32, v uint32) error
-	PayloadDataGen(inst []uint32) (uint32, error)
-	SetPayloadDataGen(inst []uint32, v uint32) error
-	PayloadType(inst []uint32) (DeviceHPNADiagnosticsPHYThroughputPayloadType, error)
-	SetPayloadType(inst []uint32, v DeviceHPNADiagnosticsPHYThroughputPayloadType) error
-	PriorityLevel(inst []uint32) (uint32, error)
-	SetPriorityLevel(inst []uint32, v uint32) error
-	ResultNumberOfEntries(inst []uint32) (uint32, error)
-	ResultInstances(inst []uint32) []uint32
-}
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl implements DeviceHPNADiagnosticsPHYThroughputImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl struct{}
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) DiagnosticsState(inst []uint32) (DeviceHPNADiagnosticsPHYThroughputDiagnosticsState, error) {
-	var zero DeviceHPNADiagnosticsPHYThroughputDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetDiagnosticsState(inst []uint32, v DeviceHPNADiagnosticsPHYThroughputDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) NumPacketsInBurst(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetNumPacketsInBurst(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) BurstInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetBurstInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) TestPacketPayloadLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetTestPacketPayloadLength(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) PayloadEncoding(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetPayloadEncoding(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) PayloadDataGen(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetPayloadDataGen(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) PayloadType(inst []uint32) (DeviceHPNADiagnosticsPHYThroughputPayloadType, error) {
-	var zero DeviceHPNADiagnosticsPHYThroughputPayloadType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetPayloadType(inst []uint32, v DeviceHPNADiagnosticsPHYThroughputPayloadType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) PriorityLevel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetPriorityLevel(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) ResultInstances(inst []uint32) []uint32 {
-	return nil
-}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceHPNADiagnosticsPHYThroughputResultImpl is what a device implements for Device.HPNA.Diagnostics.PHYThroughput.Result.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl to implement only some methods.
-type DeviceHPNADiagnosticsPHYThroughputResultImpl interface {
-	SrcMACAddress(inst []uint32) (string, error)
-	DestMACAddress(inst []uint32) (string, error)
-	PHYRate(inst []uint32) (uint32, error)
-	BaudRate(inst []uint32) (uint32, error)
-	SNR(inst []uint32) (uint32, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	Attenuation(inst []uint32) (uint32, error)
-}
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl implements DeviceHPNADiagnosticsPHYThroughputResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl struct{}
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) SrcMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) DestMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) PHYRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) BaudRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) SNR(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) Attenuation(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceHPNADiagnosticsPerformanceMonitoringImpl is what a device implements for Device.HPNA.Diagnostics.PerformanceMonitoring; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl to implement only some methods.
-type DeviceHPNADiagnosticsPerformanceMonitoringImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	SampleInterval(inst []uint32) (uint32, error)
-	SetSampleInterval(inst []uint32, v uint32) error
-}
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl implements DeviceHPNADiagnosticsPerformanceMonitoringImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl struct{}
-
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) DiagnosticsState(inst []uint32) (DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState, error) {
-	var zero DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) SetDiagnosticsState(inst []uint32, v DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) SampleInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) SetSampleInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl is what a device implements for Device.HPNA.Diagnostics.PerformanceMonitoring.Channels; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl to implement only some methods.
-type DeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl interface {
-	TimeStamp(inst []uint32) (time.Time, error)
-	ChannelNumberOfEntries(inst []uint32) (uint32, error)
-	ChannelInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl implements DeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl struct{}
-
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl) TimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl) ChannelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl) ChannelInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl is what a device implements for Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl to implement only some methods.
-type DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl interface {
-	HostSrcMACAddress(inst []uint32) (string, error)
-	HostDestMACAddress(inst []uint32) (string, error)
-	HPNASrcMACAddress(inst []uint32) (string, error)
-	HPNADestMACAddress(inst []uint32) (string, error)
-	PHYRate(inst []uint32) (uint32, error)
-	BaudRate(inst []uint32) (uint32, error)
-	SNR(inst []uint32) (uint32, error)
-	PacketsSent(inst []uint32) (uint32, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	LARQPacketsReceived(inst []uint32) (uint32, error)
-	FlowSpec(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl implements DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl struct{}
-
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) HostSrcMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) HostDestMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) HPNASrcMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) HPNADestMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) PHYRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) BaudRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) SNR(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) PacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) LARQPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) FlowSpec(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceHPNADiagnosticsPerformanceMonitoringNodesImpl is what a device implements for Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl to implement only some methods.
-type DeviceHPNADiagnosticsPerformanceMonitoringNodesImpl interface {
-	CurrentStart(inst []uint32) (time.Time, error)
-	CurrentEnd(inst []uint32) (time.Time, error)
-	NodeNumberOfEntries(inst []uint32) (uint32, error)
-	NodeInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl implements DeviceHPNADiagnosticsPerformanceMonitoringNodesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl struct{}
-
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl) CurrentStart(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl) CurrentEnd(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl) NodeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl) NodeInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl is what a device implements for Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl to implement only some methods.
-type DeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl interface {
-	MACAddress(inst []uint32) (string, error)
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	PacketsCrcErrored(inst []uint32) (uint32, error)
-	PacketsCrcErroredHost(inst []uint32) (uint32, error)
-	PacketsShortErrored(inst []uint32) (uint32, error)
-	PacketsShortErroredHost(inst []uint32) (uint32, error)
-	RxPacketsDropped(inst []uint32) (uint32, error)
-	TxPacketsDropped(inst []uint32) (uint32, error)
-	ControlRequestLocal(inst []uint32) (uint32, error)
-	ControlReplyLocal(inst []uint32) (uint32, error)
-	ControlRequestRemote(inst []uint32) (uint32, error)
-	ControlReplyRemote(inst []uint32) (uint32, error)
-	PacketsSentWire(inst []uint32) (uint64, error)
-	BroadcastPacketsSentWire(inst []uint32) (uint64, error)
-	MulticastPacketsSentWire(inst []uint32) (uint64, error)
-	PacketsInternalControl(inst []uint32) (uint32, error)
-	BroadcastPacketsInternalControl(inst []uint32) (uint32, error)
-	PacketsReceivedQueued(inst []uint32) (uint32, error)
-	PacketsReceivedForwardUnknown(inst []uint32) (uint32, error)
-	NodeUtilization(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl implements DeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl struct{}
-
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsCrcErrored(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsCrcErroredHost(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsShortErrored(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsShortErroredHost(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) RxPacketsDropped(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) TxPacketsDropped(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) ControlRequestLocal(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) ControlReplyLocal(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) ControlRequestRemote(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) ControlReplyRemote(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsSentWire(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsSentWire(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) MulticastPacketsSentWire(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsInternalControl(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsInternalControl(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsReceivedQueued(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsReceivedForwardUnknown(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) NodeUtilization(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceHPNAInterfaceImpl is what a device implements for Device.HPNA.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNAInterfaceImpl to implement only some methods.
-type DeviceHPNAInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceHPNAInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	MaxBitRate(inst []uint32) (uint32, error)
-	MACAddress(inst []uint32) (string, error)
-	FirmwareVersion(inst []uint32) (string, error)
-	NodeID(inst []uint32) (uint32, error)
-	IsMaster(inst []uint32) (bool, error)
-	Synced(inst []uint32) (bool, error)
-	TotalSyncTime(inst []uint32) (uint32, error)
-	NetworkUtilization(inst []uint32) (uint32, error)
-	PossibleConnectionTypes(inst []uint32) ([]DeviceHPNAInterfacePossibleConnectionTypes, error)
-	ConnectionType(inst []uint32) ([]string, error)
-	SetConnectionType(inst []uint32, v []string) error
-	PossibleSpectralModes(inst []uint32) ([]DeviceHPNAInterfacePossibleSpectralModes, error)
-	SpectralMode(inst []uint32) (string, error)
-	SetSpectralMode(inst []uint32, v string) error
-	MTU(inst []uint32) (uint32, error)
-	SetMTU(inst []uint32, v uint32) error
-	NoiseMargin(inst []uint32) (uint32, error)
-	SetNoiseMargin(inst []uint32, v uint32) error
-	DefaultNonLARQPER(inst []uint32) (uint32, error)
-	SetDefaultNonLARQPER(inst []uint32, v uint32) error
-	LARQEnable(inst []uint32) (bool, error)
-	SetLARQEnable(inst []uint32, v bool) error
-	MinMulticastRate(inst []uint32) (uint32, error)
-	SetMinMulticastRate(inst []uint32, v uint32) error
-	NegMulticastRate(inst []uint32) (uint32, error)
-	MasterSelectionMode(inst []uint32) (DeviceHPNAInterfaceMasterSelectionMode, error)
-	SetMasterSelectionMode(inst []uint32, v DeviceHPNAInterfaceMasterSelectionMode) error
-	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	AssociatedDeviceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceHPNAInterfaceImpl implements DeviceHPNAInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNAInterfaceImpl struct{}
-
-func (UnimplementedDeviceHPNAInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) Status(inst []uint32) (DeviceHPNAInterfaceStatus, error) {
-	var zero DeviceHPNAInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) NodeID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) IsMaster(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) Synced(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) TotalSyncTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) NetworkUtilization(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) PossibleConnectionTypes(inst []uint32) ([]DeviceHPNAInterfacePossibleConnectionTypes, error) {
-	var zero []DeviceHPNAInterfacePossibleConnectionTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) ConnectionType(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetConnectionType(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) PossibleSpectralModes(inst []uint32) ([]DeviceHPNAInterfacePossibleSpectralModes, error) {
-	var zero []DeviceHPNAInterfacePossibleSpectralModes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SpectralMode(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetSpectralMode(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) MTU(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetMTU(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) NoiseMargin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetNoiseMargin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) DefaultNonLARQPER(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetDefaultNonLARQPER(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) LARQEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetLARQEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) MinMulticastRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetMinMulticastRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) NegMulticastRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) MasterSelectionMode(inst []uint32) (DeviceHPNAInterfaceMasterSelectionMode, error) {
-	var zero DeviceHPNAInterfaceMasterSelectionMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) SetMasterSelectionMode(inst []uint32, v DeviceHPNAInterfaceMasterSelectionMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceHPNAInterfaceAssociatedDeviceImpl is what a device implements for Device.HPNA.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl to implement only some methods.
-type DeviceHPNAInterfaceAssociatedDeviceImpl interface {
-	MACAddress(inst []uint32) (string, error)
-	NodeID(inst []uint32) (uint32, error)
-	IsMaster(inst []uint32) (bool, error)
-	Synced(inst []uint32) (bool, error)
-	TotalSyncTime(inst []uint32) (uint32, error)
-	MaxBitRate(inst []uint32) (uint32, error)
-	PHYDiagnosticsEnable(inst []uint32) (bool, error)
-	SetPHYDiagnosticsEnable(inst []uint32, v bool) error
-	Active(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl implements DeviceHPNAInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl struct{}
-
-func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) NodeID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) IsMaster(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) Synced(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) TotalSyncTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) MaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) PHYDiagnosticsEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) SetPHYDiagnosticsEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceHPNAInterfaceQoSImpl is what a device implements for Device.HPNA.Interface.{i}.QoS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNAInterfaceQoSImpl to implement only some methods.
-type DeviceHPNAInterfaceQoSImpl interface {
-	FlowSpecNumberOfEntries(inst []uint32) (uint32, error)
-	FlowSpecInstances(inst []uint32) []uint32
-	AddFlowSpec(inst []uint32) (uint32, error)
-	DeleteFlowSpec(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceHPNAInterfaceQoSImpl implements DeviceHPNAInterfaceQoSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNAInterfaceQoSImpl struct{}
-
-func (UnimplementedDeviceHPNAInterfaceQoSImpl) FlowSpecNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSImpl) FlowSpecInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceHPNAInterfaceQoSImpl) AddFlowSpec(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSImpl) DeleteFlowSpec(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceHPNAInterfaceQoSFlowSpecImpl is what a device implements for Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl to implement only some methods.
-type DeviceHPNAInterfaceQoSFlowSpecImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceHPNAInterfaceQoSFlowSpecStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	TrafficClasses(inst []uint32) ([]uint32, error)
-	SetTrafficClasses(inst []uint32, v []uint32) error
-	FlowType(inst []uint32) (DeviceHPNAInterfaceQoSFlowSpecFlowType, error)
-	SetFlowType(inst []uint32, v DeviceHPNAInterfaceQoSFlowSpecFlowType) error
-	Priority(inst []uint32) (uint32, error)
-	SetPriority(inst []uint32, v uint32) error
-	Latency(inst []uint32) (uint32, error)
-	SetLatency(inst []uint32, v uint32) error
-	Jitter(inst []uint32) (uint32, error)
-	SetJitter(inst []uint32, v uint32) error
-	PacketSize(inst []uint32) (uint32, error)
-	SetPacketSize(inst []uint32, v uint32) error
-	MinRate(inst []uint32) (uint32, error)
-	SetMinRate(inst []uint32, v uint32) error
-	AvgRate(inst []uint32) (uint32, error)
-	SetAvgRate(inst []uint32, v uint32) error
-	MaxRate(inst []uint32) (uint32, error)
-	SetMaxRate(inst []uint32, v uint32) error
-	PER(inst []uint32) (uint32, error)
-	SetPER(inst []uint32, v uint32) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl implements DeviceHPNAInterfaceQoSFlowSpecImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl struct{}
-
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Status(inst []uint32) (DeviceHPNAInterfaceQoSFlowSpecStatus, error) {
-	var zero DeviceHPNAInterfaceQoSFlowSpecStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) TrafficClasses(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetTrafficClasses(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) FlowType(inst []uint32) (DeviceHPNAInterfaceQoSFlowSpecFlowType, error) {
-	var zero DeviceHPNAInterfaceQoSFlowSpecFlowType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetFlowType(inst []uint32, v DeviceHPNAInterfaceQoSFlowSpecFlowType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Priority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Latency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetLatency(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Jitter(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetJitter(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) PacketSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetPacketSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) MinRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetMinRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) AvgRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetAvgRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) MaxRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetMaxRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) PER(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetPER(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceHPNAInterfaceStatsImpl is what a device implements for Device.HPNA.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceHPNAInterfaceStatsImpl to implement only some methods.
-type DeviceHPNAInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceHPNAInterfaceStatsImpl implements DeviceHPNAInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceHPNAInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceHPNAInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -5,169 +5,98 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceIEEE1905Version enumerates the values of Device.IEEE1905.Version.
 type DeviceIEEE1905Version string
 
-func (e DeviceIEEE1905Version) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905Version_X19051  DeviceIEEE1905Version = "1905.1"
+	DeviceIEEE1905Version_X19051 DeviceIEEE1905Version = "1905.1"
+
 	DeviceIEEE1905Version_X19051a DeviceIEEE1905Version = "1905.1a"
 )
 
-var (
-	synDeviceIEEE1905_Version = &model.Syntax{
-		Enums: []model.Enum{{Value: "1905.1"}, {Value: "1905.1a"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceIEEE1905 holds the values of Device.IEEE1905. (object, readOnly, since 2.9)
+// DeviceIEEE1905 holds the values of Device.IEEE1905. (object, readOnly, since 2.9).
 type DeviceIEEE1905 struct {
-	// Version: string{1905.1,1905.1a}, readOnly, since 2.9.
-	Version DeviceIEEE1905Version `cwmp:"Version"`
-	AL      *DeviceIEEE1905AL     `cwmp:"AL."`
+	Version DeviceIEEE1905Version `json:"Version,omitzero"`
+
+	AL *DeviceIEEE1905AL `json:"AL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905_Version, string(o.Version)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
+func (o *DeviceIEEE1905) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Version", 2949, string(o.Version))
 	if o.AL != nil {
-		o.AL.ValidateAt(prefix+"AL.", v)
+		o.AL.ValidateAt(c, p+"AL.")
 	}
 }
 
 // DeviceIEEE1905Path is the typed path of Device.IEEE1905.
 type DeviceIEEE1905Path struct {
-	obj     model.ObjectPath
-	Version model.ReadOnlyParam[DeviceIEEE1905Version]
-	AL      DeviceIEEE1905ALPath
-}
+	model.ObjectPath
+	Version model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905Path) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905Path(prefix string) DeviceIEEE1905Path {
-	p := &prefix
-	return DeviceIEEE1905Path{
-		AL:      newDeviceIEEE1905ALPath(prefix + "AL."),
-		Version: model.NewReadOnly[DeviceIEEE1905Version](p, "Version", model.TypeString),
-		obj:     model.NewObjectPath(p),
-	}
+	AL DeviceIEEE1905ALPath `dm:"AL."`
 }
 
 // DeviceIEEE1905ALStatus enumerates the values of Device.IEEE1905.AL.Status.
 type DeviceIEEE1905ALStatus string
 
-func (e DeviceIEEE1905ALStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALStatus_Disabled            DeviceIEEE1905ALStatus = "Disabled"
-	DeviceIEEE1905ALStatus_Enabled             DeviceIEEE1905ALStatus = "Enabled"
+	DeviceIEEE1905ALStatus_Disabled DeviceIEEE1905ALStatus = "Disabled"
+
+	DeviceIEEE1905ALStatus_Enabled DeviceIEEE1905ALStatus = "Enabled"
+
 	DeviceIEEE1905ALStatus_Error_Misconfigured DeviceIEEE1905ALStatus = "Error_Misconfigured"
-	DeviceIEEE1905ALStatus_Up                  DeviceIEEE1905ALStatus = "Up"
-	DeviceIEEE1905ALStatus_Down                DeviceIEEE1905ALStatus = "Down"
-	DeviceIEEE1905ALStatus_Unknown             DeviceIEEE1905ALStatus = "Unknown"
-	DeviceIEEE1905ALStatus_Dormant             DeviceIEEE1905ALStatus = "Dormant"
-	DeviceIEEE1905ALStatus_NotPresent          DeviceIEEE1905ALStatus = "NotPresent"
-	DeviceIEEE1905ALStatus_LowerLayerDown      DeviceIEEE1905ALStatus = "LowerLayerDown"
-	DeviceIEEE1905ALStatus_Error               DeviceIEEE1905ALStatus = "Error"
+
+	DeviceIEEE1905ALStatus_Up DeviceIEEE1905ALStatus = "Up"
+
+	DeviceIEEE1905ALStatus_Down DeviceIEEE1905ALStatus = "Down"
+
+	DeviceIEEE1905ALStatus_Unknown DeviceIEEE1905ALStatus = "Unknown"
+
+	DeviceIEEE1905ALStatus_Dormant DeviceIEEE1905ALStatus = "Dormant"
+
+	DeviceIEEE1905ALStatus_NotPresent DeviceIEEE1905ALStatus = "NotPresent"
+
+	DeviceIEEE1905ALStatus_LowerLayerDown DeviceIEEE1905ALStatus = "LowerLayerDown"
+
+	DeviceIEEE1905ALStatus_Error DeviceIEEE1905ALStatus = "Error"
 )
 
 // DeviceIEEE1905ALRegistrarFreqBand enumerates the values of Device.IEEE1905.AL.RegistrarFreqBand.
 type DeviceIEEE1905ALRegistrarFreqBand string
 
-func (e DeviceIEEE1905ALRegistrarFreqBand) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIEEE1905ALRegistrarFreqBand_X80211_24_GHz DeviceIEEE1905ALRegistrarFreqBand = "802.11 2.4 GHz"
-	DeviceIEEE1905ALRegistrarFreqBand_X80211_5_GHz  DeviceIEEE1905ALRegistrarFreqBand = "802.11 5 GHz"
+
+	DeviceIEEE1905ALRegistrarFreqBand_X80211_5_GHz DeviceIEEE1905ALRegistrarFreqBand = "802.11 5 GHz"
+
 	DeviceIEEE1905ALRegistrarFreqBand_X80211_60_GHz DeviceIEEE1905ALRegistrarFreqBand = "802.11 60 GHz"
 )
 
-var (
-	synDeviceIEEE1905AL_IEEE1905Id = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905AL_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE1905AL_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIEEE1905AL_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.AL.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE1905AL_RegistrarFreqBand = &model.Syntax{
-		Enums: []model.Enum{{Value: "802.11 2.4 GHz"}, {Value: "802.11 5 GHz"}, {Value: "802.11 60 GHz"}},
-		List:  &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905AL_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIEEE1905AL holds the values of Device.IEEE1905.AL. (object, readOnly, since 2.9)
+// DeviceIEEE1905AL holds the values of Device.IEEE1905.AL. (object, readOnly, since 2.9).
 type DeviceIEEE1905AL struct {
-	// IEEE1905Id: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	IEEE1905Id string `cwmp:"IEEE1905Id"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Up,Down,Unknown,… 10 values}, readOnly, since 2.9.
-	Status DeviceIEEE1905ALStatus `cwmp:"Status"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.9.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef→#.AL.Interface., readOnly, since 2.9.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// RegistrarFreqBand: list(:1024)<string{802.11 2.4 GHz,802.11 5 GHz,802.11 60 GHz}>, readOnly, since 2.9.
-	RegistrarFreqBand []DeviceIEEE1905ALRegistrarFreqBand `cwmp:"RegistrarFreqBand"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	InterfaceNumberOfEntries uint32                           `cwmp:"InterfaceNumberOfEntries"`
-	ForwardingTable          *DeviceIEEE1905ALForwardingTable `cwmp:"ForwardingTable."`
-	// Device.IEEE1905.AL.Interface.{i}. instances by instance number
-	Interface           map[uint32]*DeviceIEEE1905ALInterface `cwmp:"Interface.{i}."`
-	NetworkTopology     *DeviceIEEE1905ALNetworkTopology      `cwmp:"NetworkTopology."`
-	NetworkingRegistrar *DeviceIEEE1905ALNetworkingRegistrar  `cwmp:"NetworkingRegistrar."`
-	Security            *DeviceIEEE1905ALSecurity             `cwmp:"Security."`
+	IEEE1905Id string `json:"IEEE1905Id,omitzero"`
+
+	Status DeviceIEEE1905ALStatus `json:"Status,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	RegistrarFreqBand []DeviceIEEE1905ALRegistrarFreqBand `json:"RegistrarFreqBand,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	ForwardingTable     *DeviceIEEE1905ALForwardingTable      `json:"ForwardingTable,omitzero"`
+	Interface           map[uint32]*DeviceIEEE1905ALInterface `json:"Interface,omitzero"`
+	NetworkTopology     *DeviceIEEE1905ALNetworkTopology      `json:"NetworkTopology,omitzero"`
+	NetworkingRegistrar *DeviceIEEE1905ALNetworkingRegistrar  `json:"NetworkingRegistrar,omitzero"`
+	Security            *DeviceIEEE1905ALSecurity             `json:"Security,omitzero"`
 }
 
-// AddInterface creates instance i of Device.IEEE1905.AL.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905AL) AddInterface(i uint32) *DeviceIEEE1905ALInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceIEEE1905ALInterface{}
@@ -176,131 +105,70 @@ func (o *DeviceIEEE1905AL) AddInterface(i uint32) *DeviceIEEE1905ALInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.IEEE1905.AL.Interface.{i}.
-func (o *DeviceIEEE1905AL) GetInterface(i uint32) (*DeviceIEEE1905ALInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.IEEE1905.AL.Interface.{i}.
-func (o *DeviceIEEE1905AL) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905AL) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905AL) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905AL_IEEE1905Id, o.IEEE1905Id); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IEEE1905Id",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905AL_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckValue(synDeviceIEEE1905AL_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckValue(synDeviceIEEE1905AL_RegistrarFreqBand, model.FormatValue(model.TypeString, o.RegistrarFreqBand)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrarFreqBand",
-		})
-	}
+func (o *DeviceIEEE1905AL) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IEEE1905Id", 2821, o.IEEE1905Id)
+	c.String(p, "Status", 2948, string(o.Status))
+	c.Wire(p, "LowerLayers", 2858, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Wire(p, "RegistrarFreqBand", 2944, model.JoinStrings(o.RegistrarFreqBand), len(o.RegistrarFreqBand) > 0)
 	if o.ForwardingTable != nil {
-		o.ForwardingTable.ValidateAt(prefix+"ForwardingTable.", v)
+		o.ForwardingTable.ValidateAt(c, p+"ForwardingTable.")
 	}
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 	if o.NetworkTopology != nil {
-		o.NetworkTopology.ValidateAt(prefix+"NetworkTopology.", v)
+		o.NetworkTopology.ValidateAt(c, p+"NetworkTopology.")
 	}
 	if o.NetworkingRegistrar != nil {
-		o.NetworkingRegistrar.ValidateAt(prefix+"NetworkingRegistrar.", v)
+		o.NetworkingRegistrar.ValidateAt(c, p+"NetworkingRegistrar.")
 	}
 	if o.Security != nil {
-		o.Security.ValidateAt(prefix+"Security.", v)
+		o.Security.ValidateAt(c, p+"Security.")
 	}
 }
 
 // DeviceIEEE1905ALPath is the typed path of Device.IEEE1905.AL.
 type DeviceIEEE1905ALPath struct {
-	obj                      model.ObjectPath
-	IEEE1905Id               model.ReadOnlyParam[string]
-	Status                   model.ReadOnlyParam[DeviceIEEE1905ALStatus]
-	LastChange               model.ReadOnlyParam[uint32]
-	LowerLayers              model.ReadOnlyParam[[]string]
-	RegistrarFreqBand        model.ReadOnlyParam[[]DeviceIEEE1905ALRegistrarFreqBand]
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	ForwardingTable          DeviceIEEE1905ALForwardingTablePath
-	NetworkTopology          DeviceIEEE1905ALNetworkTopologyPath
-	NetworkingRegistrar      DeviceIEEE1905ALNetworkingRegistrarPath
-	Security                 DeviceIEEE1905ALSecurityPath
+	model.ObjectPath
+	IEEE1905Id model.ReadOnlyParam[string] `dm:"s"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RegistrarFreqBand model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	ForwardingTable     DeviceIEEE1905ALForwardingTablePath     `dm:"ForwardingTable."`
+	NetworkTopology     DeviceIEEE1905ALNetworkTopologyPath     `dm:"NetworkTopology."`
+	NetworkingRegistrar DeviceIEEE1905ALNetworkingRegistrarPath `dm:"NetworkingRegistrar."`
+	Security            DeviceIEEE1905ALSecurityPath            `dm:"Security."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALPath(prefix string) DeviceIEEE1905ALPath {
-	p := &prefix
-	return DeviceIEEE1905ALPath{
-		ForwardingTable:          newDeviceIEEE1905ALForwardingTablePath(prefix + "ForwardingTable."),
-		IEEE1905Id:               model.NewReadOnly[string](p, "IEEE1905Id", model.TypeString),
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		LastChange:               model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:              model.NewReadOnly[[]string](p, "LowerLayers", model.TypeString),
-		NetworkTopology:          newDeviceIEEE1905ALNetworkTopologyPath(prefix + "NetworkTopology."),
-		NetworkingRegistrar:      newDeviceIEEE1905ALNetworkingRegistrarPath(prefix + "NetworkingRegistrar."),
-		RegistrarFreqBand:        model.NewReadOnly[[]DeviceIEEE1905ALRegistrarFreqBand](p, "RegistrarFreqBand", model.TypeString),
-		Security:                 newDeviceIEEE1905ALSecurityPath(prefix + "Security."),
-		Status:                   model.NewReadOnly[DeviceIEEE1905ALStatus](p, "Status", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceIEEE1905ALPath) Interface(i uint32) (p DeviceIEEE1905ALInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.IEEE1905.AL.Interface.{i}.
-func (x DeviceIEEE1905ALPath) Interface(i uint32) DeviceIEEE1905ALInterfacePath {
-	return newDeviceIEEE1905ALInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.IEEE1905.AL.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-var (
-	synDeviceIEEE1905ALForwardingTable_SetForwardingEnabled          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIEEE1905ALForwardingTable_ForwardingRuleNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIEEE1905ALForwardingTable holds the values of Device.IEEE1905.AL.ForwardingTable. (object, readOnly, since 2.9)
+// DeviceIEEE1905ALForwardingTable holds the values of Device.IEEE1905.AL.ForwardingTable. (object, readOnly, since 2.9).
 type DeviceIEEE1905ALForwardingTable struct {
-	// SetForwardingEnabled: boolean, readWrite, since 2.9.
-	SetForwardingEnabled bool `cwmp:"SetForwardingEnabled"`
-	// ForwardingRuleNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	ForwardingRuleNumberOfEntries uint32 `cwmp:"ForwardingRuleNumberOfEntries"`
-	// Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}. instances by instance number
-	ForwardingRule map[uint32]*DeviceIEEE1905ALForwardingTableForwardingRule `cwmp:"ForwardingRule.{i}."`
+	SetForwardingEnabled bool `json:"SetForwardingEnabled,omitzero"`
+
+	ForwardingRuleNumberOfEntries uint32 `json:"ForwardingRuleNumberOfEntries,omitzero"`
+
+	ForwardingRule map[uint32]*DeviceIEEE1905ALForwardingTableForwardingRule `json:"ForwardingRule,omitzero"`
 }
 
-// AddForwardingRule creates instance i of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}. (replacing any) and returns it
+// AddForwardingRule creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALForwardingTable) AddForwardingRule(i uint32) *DeviceIEEE1905ALForwardingTableForwardingRule {
 	if o.ForwardingRule == nil {
 		o.ForwardingRule = map[uint32]*DeviceIEEE1905ALForwardingTableForwardingRule{}
@@ -309,403 +177,188 @@ func (o *DeviceIEEE1905ALForwardingTable) AddForwardingRule(i uint32) *DeviceIEE
 	o.ForwardingRule[i] = x
 	return x
 }
-
-// GetForwardingRule returns instance i of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.
-func (o *DeviceIEEE1905ALForwardingTable) GetForwardingRule(i uint32) (*DeviceIEEE1905ALForwardingTableForwardingRule, bool) {
-	x, ok := o.ForwardingRule[i]
-	return x, ok
-}
-
-// DeleteForwardingRule removes instance i of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.
-func (o *DeviceIEEE1905ALForwardingTable) DeleteForwardingRule(i uint32) {
-	delete(o.ForwardingRule, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALForwardingTable) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALForwardingTable) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceIEEE1905ALForwardingTable) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ForwardingRule) {
-		o.ForwardingRule[i].ValidateAt(prefix+"ForwardingRule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ForwardingRule[i].ValidateAt(c, model.InstanceOf(p, "ForwardingRule.", i))
 	}
 }
 
 // DeviceIEEE1905ALForwardingTablePath is the typed path of Device.IEEE1905.AL.ForwardingTable.
 type DeviceIEEE1905ALForwardingTablePath struct {
-	obj                           model.ObjectPath
-	SetForwardingEnabled          model.ReadWriteParam[bool]
-	ForwardingRuleNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ForwardingRuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SetForwardingEnabled model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALForwardingTablePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALForwardingTablePath(prefix string) DeviceIEEE1905ALForwardingTablePath {
-	p := &prefix
-	return DeviceIEEE1905ALForwardingTablePath{
-		ForwardingRuleNumberOfEntries: model.NewReadOnly[uint32](p, "ForwardingRuleNumberOfEntries", model.TypeUnsignedInt),
-		SetForwardingEnabled:          model.NewReadWrite[bool](p, "SetForwardingEnabled", model.TypeBoolean),
-		obj:                           model.NewObjectPath(p),
-	}
+// ForwardingRule returns the typed path of instance i.
+func (x DeviceIEEE1905ALForwardingTablePath) ForwardingRule(i uint32) (p DeviceIEEE1905ALForwardingTableForwardingRulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ForwardingRule.", i))
+	return
 }
 
-// ForwardingRule returns the typed path of instance i of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.
-func (x DeviceIEEE1905ALForwardingTablePath) ForwardingRule(i uint32) DeviceIEEE1905ALForwardingTableForwardingRulePath {
-	return newDeviceIEEE1905ALForwardingTableForwardingRulePath(x.Path() + "ForwardingRule." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ForwardingRuleTable returns the table Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}. itself (for AddObject when writable)
+// ForwardingRuleTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALForwardingTablePath) ForwardingRuleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "ForwardingRule.")
+	return model.NewWritableTable(x.ObjectPath, "ForwardingRule.")
 }
 
-var (
-	synDeviceIEEE1905ALForwardingTableForwardingRule_InterfaceList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALForwardingTableForwardingRule_MACDestinationAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALForwardingTableForwardingRule_MACDestinationAddressFlag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIEEE1905ALForwardingTableForwardingRule_MACSourceAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALForwardingTableForwardingRule_MACSourceAddressFlag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIEEE1905ALForwardingTableForwardingRule_EtherType     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE1905ALForwardingTableForwardingRule_EtherTypeFlag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIEEE1905ALForwardingTableForwardingRule_Vid = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "4095",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE1905ALForwardingTableForwardingRule_VidFlag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIEEE1905ALForwardingTableForwardingRule_PCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE1905ALForwardingTableForwardingRule_PCPFlag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceIEEE1905ALForwardingTableForwardingRule holds the values of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.9)
+// DeviceIEEE1905ALForwardingTableForwardingRule holds the values of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.9).
 type DeviceIEEE1905ALForwardingTableForwardingRule struct {
-	// InterfaceList: list<string(:256)> pathRef→##.Interface., readWrite, since 2.9.
-	InterfaceList []string `cwmp:"InterfaceList"`
-	// MACDestinationAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.9.
-	MACDestinationAddress string `cwmp:"MACDestinationAddress"`
-	// MACDestinationAddressFlag: boolean, readWrite, since 2.9.
-	MACDestinationAddressFlag bool `cwmp:"MACDestinationAddressFlag"`
-	// MACSourceAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.9.
-	MACSourceAddress string `cwmp:"MACSourceAddress"`
-	// MACSourceAddressFlag: boolean, readWrite, since 2.9.
-	MACSourceAddressFlag bool `cwmp:"MACSourceAddressFlag"`
-	// EtherType: unsignedInt, readWrite, since 2.9.
-	EtherType uint32 `cwmp:"EtherType"`
-	// EtherTypeFlag: boolean, readWrite, since 2.9.
-	EtherTypeFlag bool `cwmp:"EtherTypeFlag"`
-	// Vid: unsignedInt[0:4095], readWrite, since 2.9.
-	Vid uint32 `cwmp:"Vid"`
-	// VidFlag: boolean, readWrite, since 2.9.
-	VidFlag bool `cwmp:"VidFlag"`
-	// PCP: unsignedInt[0:7], readWrite, since 2.9.
-	PCP uint32 `cwmp:"PCP"`
-	// PCPFlag: boolean, readWrite, since 2.9.
-	PCPFlag bool `cwmp:"PCPFlag"`
+	InterfaceList []string `json:"InterfaceList,omitzero"`
+
+	MACDestinationAddress string `json:"MACDestinationAddress,omitzero"`
+
+	MACDestinationAddressFlag bool `json:"MACDestinationAddressFlag,omitzero"`
+
+	MACSourceAddress string `json:"MACSourceAddress,omitzero"`
+
+	MACSourceAddressFlag bool `json:"MACSourceAddressFlag,omitzero"`
+
+	EtherType uint32 `json:"EtherType,omitzero"`
+
+	EtherTypeFlag bool `json:"EtherTypeFlag,omitzero"`
+
+	Vid uint32 `json:"Vid,omitzero"`
+
+	VidFlag bool `json:"VidFlag,omitzero"`
+
+	PCP uint32 `json:"PCP,omitzero"`
+
+	PCPFlag bool `json:"PCPFlag,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALForwardingTableForwardingRule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALForwardingTableForwardingRule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceIEEE1905ALForwardingTableForwardingRule_InterfaceList, model.FormatValue(model.TypeString, o.InterfaceList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceList",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALForwardingTableForwardingRule_MACDestinationAddress, o.MACDestinationAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACDestinationAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALForwardingTableForwardingRule_MACSourceAddress, o.MACSourceAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACSourceAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceIEEE1905ALForwardingTableForwardingRule_Vid, uint64(o.Vid)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Vid",
-		})
-	}
-	if e := model.CheckUint(synDeviceIEEE1905ALForwardingTableForwardingRule_PCP, uint64(o.PCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PCP",
-		})
-	}
+func (o *DeviceIEEE1905ALForwardingTableForwardingRule) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "InterfaceList", 2810, model.JoinStrings(o.InterfaceList), len(o.InterfaceList) > 0)
+	c.String(p, "MACDestinationAddress", 2811, o.MACDestinationAddress)
+	c.String(p, "MACSourceAddress", 2813, o.MACSourceAddress)
+	c.Uint(p, "Vid", 2817, uint64(o.Vid))
+	c.Uint(p, "PCP", 2815, uint64(o.PCP))
 }
 
 // DeviceIEEE1905ALForwardingTableForwardingRulePath is the typed path of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.
 type DeviceIEEE1905ALForwardingTableForwardingRulePath struct {
-	obj                       model.ObjectPath
-	InterfaceList             model.ReadWriteParam[[]string]
-	MACDestinationAddress     model.ReadWriteParam[string]
-	MACDestinationAddressFlag model.ReadWriteParam[bool]
-	MACSourceAddress          model.ReadWriteParam[string]
-	MACSourceAddressFlag      model.ReadWriteParam[bool]
-	EtherType                 model.ReadWriteParam[uint32]
-	EtherTypeFlag             model.ReadWriteParam[bool]
-	Vid                       model.ReadWriteParam[uint32]
-	VidFlag                   model.ReadWriteParam[bool]
-	PCP                       model.ReadWriteParam[uint32]
-	PCPFlag                   model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	EtherType model.ReadWriteParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALForwardingTableForwardingRulePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALForwardingTableForwardingRulePath(prefix string) DeviceIEEE1905ALForwardingTableForwardingRulePath {
-	p := &prefix
-	return DeviceIEEE1905ALForwardingTableForwardingRulePath{
-		EtherType:                 model.NewReadWrite[uint32](p, "EtherType", model.TypeUnsignedInt),
-		EtherTypeFlag:             model.NewReadWrite[bool](p, "EtherTypeFlag", model.TypeBoolean),
-		InterfaceList:             model.NewReadWrite[[]string](p, "InterfaceList", model.TypeString),
-		MACDestinationAddress:     model.NewReadWrite[string](p, "MACDestinationAddress", model.TypeString),
-		MACDestinationAddressFlag: model.NewReadWrite[bool](p, "MACDestinationAddressFlag", model.TypeBoolean),
-		MACSourceAddress:          model.NewReadWrite[string](p, "MACSourceAddress", model.TypeString),
-		MACSourceAddressFlag:      model.NewReadWrite[bool](p, "MACSourceAddressFlag", model.TypeBoolean),
-		PCP:                       model.NewReadWrite[uint32](p, "PCP", model.TypeUnsignedInt),
-		PCPFlag:                   model.NewReadWrite[bool](p, "PCPFlag", model.TypeBoolean),
-		Vid:                       model.NewReadWrite[uint32](p, "Vid", model.TypeUnsignedInt),
-		VidFlag:                   model.NewReadWrite[bool](p, "VidFlag", model.TypeBoolean),
-		obj:                       model.NewObjectPath(p),
-	}
+	EtherTypeFlag model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceList model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACDestinationAddress model.ReadWriteParam[string] `dm:"s"`
+
+	MACDestinationAddressFlag model.ReadWriteParam[bool] `dm:"b"`
+
+	MACSourceAddress model.ReadWriteParam[string] `dm:"s"`
+
+	MACSourceAddressFlag model.ReadWriteParam[bool] `dm:"b"`
+
+	PCP model.ReadWriteParam[uint32] `dm:"u"`
+
+	PCPFlag model.ReadWriteParam[bool] `dm:"b"`
+
+	Vid model.ReadWriteParam[uint32] `dm:"u"`
+
+	VidFlag model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceIEEE1905ALInterfaceStatus enumerates the values of Device.IEEE1905.AL.Interface.{i}.Status.
 type DeviceIEEE1905ALInterfaceStatus string
 
-func (e DeviceIEEE1905ALInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALInterfaceStatus_Up             DeviceIEEE1905ALInterfaceStatus = "Up"
-	DeviceIEEE1905ALInterfaceStatus_Down           DeviceIEEE1905ALInterfaceStatus = "Down"
-	DeviceIEEE1905ALInterfaceStatus_Unknown        DeviceIEEE1905ALInterfaceStatus = "Unknown"
-	DeviceIEEE1905ALInterfaceStatus_Dormant        DeviceIEEE1905ALInterfaceStatus = "Dormant"
-	DeviceIEEE1905ALInterfaceStatus_NotPresent     DeviceIEEE1905ALInterfaceStatus = "NotPresent"
+	DeviceIEEE1905ALInterfaceStatus_Up DeviceIEEE1905ALInterfaceStatus = "Up"
+
+	DeviceIEEE1905ALInterfaceStatus_Down DeviceIEEE1905ALInterfaceStatus = "Down"
+
+	DeviceIEEE1905ALInterfaceStatus_Unknown DeviceIEEE1905ALInterfaceStatus = "Unknown"
+
+	DeviceIEEE1905ALInterfaceStatus_Dormant DeviceIEEE1905ALInterfaceStatus = "Dormant"
+
+	DeviceIEEE1905ALInterfaceStatus_NotPresent DeviceIEEE1905ALInterfaceStatus = "NotPresent"
+
 	DeviceIEEE1905ALInterfaceStatus_LowerLayerDown DeviceIEEE1905ALInterfaceStatus = "LowerLayerDown"
-	DeviceIEEE1905ALInterfaceStatus_Error          DeviceIEEE1905ALInterfaceStatus = "Error"
+
+	DeviceIEEE1905ALInterfaceStatus_Error DeviceIEEE1905ALInterfaceStatus = "Error"
 )
 
 // DeviceIEEE1905ALInterfaceMediaType enumerates the values of Device.IEEE1905.AL.Interface.{i}.MediaType.
 type DeviceIEEE1905ALInterfaceMediaType string
 
-func (e DeviceIEEE1905ALInterfaceMediaType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_8023u        DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.3u"
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_8023ab       DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.3ab"
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211b       DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11b"
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211g       DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11g"
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211a       DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11a"
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211n_24    DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11n 2.4"
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211n_50    DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11n 5.0"
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211ac      DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11ac"
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211ad      DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11ad"
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211af      DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11af"
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_8023u DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.3u"
+
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_8023ab DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.3ab"
+
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211b DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11b"
+
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211g DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11g"
+
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211a DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11a"
+
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211n_24 DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11n 2.4"
+
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211n_50 DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11n 5.0"
+
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211ac DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11ac"
+
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211ad DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11ad"
+
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_80211af DeviceIEEE1905ALInterfaceMediaType = "IEEE 802.11af"
+
 	DeviceIEEE1905ALInterfaceMediaType_IEEE_1901_Wavelet DeviceIEEE1905ALInterfaceMediaType = "IEEE 1901 Wavelet"
-	DeviceIEEE1905ALInterfaceMediaType_IEEE_1901_FFT     DeviceIEEE1905ALInterfaceMediaType = "IEEE 1901 FFT"
-	DeviceIEEE1905ALInterfaceMediaType_MoCAv11           DeviceIEEE1905ALInterfaceMediaType = "MoCAv1.1"
-	DeviceIEEE1905ALInterfaceMediaType_Generic_PHY       DeviceIEEE1905ALInterfaceMediaType = "Generic PHY"
+
+	DeviceIEEE1905ALInterfaceMediaType_IEEE_1901_FFT DeviceIEEE1905ALInterfaceMediaType = "IEEE 1901 FFT"
+
+	DeviceIEEE1905ALInterfaceMediaType_MoCAv11 DeviceIEEE1905ALInterfaceMediaType = "MoCAv1.1"
+
+	DeviceIEEE1905ALInterfaceMediaType_Generic_PHY DeviceIEEE1905ALInterfaceMediaType = "Generic PHY"
 )
 
 // DeviceIEEE1905ALInterfacePowerState enumerates the values of Device.IEEE1905.AL.Interface.{i}.PowerState.
 type DeviceIEEE1905ALInterfacePowerState string
 
-func (e DeviceIEEE1905ALInterfacePowerState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALInterfacePowerState_On          DeviceIEEE1905ALInterfacePowerState = "On"
-	DeviceIEEE1905ALInterfacePowerState_Power_Save  DeviceIEEE1905ALInterfacePowerState = "Power_Save"
-	DeviceIEEE1905ALInterfacePowerState_Off         DeviceIEEE1905ALInterfacePowerState = "Off"
+	DeviceIEEE1905ALInterfacePowerState_On DeviceIEEE1905ALInterfacePowerState = "On"
+
+	DeviceIEEE1905ALInterfacePowerState_Power_Save DeviceIEEE1905ALInterfacePowerState = "Power_Save"
+
+	DeviceIEEE1905ALInterfacePowerState_Off DeviceIEEE1905ALInterfacePowerState = "Off"
+
 	DeviceIEEE1905ALInterfacePowerState_Unsupported DeviceIEEE1905ALInterfacePowerState = "Unsupported"
 )
 
-var (
-	synDeviceIEEE1905ALInterface_InterfaceId = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE1905ALInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIEEE1905ALInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE1905ALInterface_InterfaceStackReference = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALInterface_MediaType = &model.Syntax{
-		Enums: []model.Enum{{Value: "IEEE 802.3u"}, {Value: "IEEE 802.3ab"}, {Value: "IEEE 802.11b"}, {Value: "IEEE 802.11g"}, {Value: "IEEE 802.11a"}, {Value: "IEEE 802.11n 2.4"}, {Value: "IEEE 802.11n 5.0"}, {Value: "IEEE 802.11ac"}, {Value: "IEEE 802.11ad"}, {Value: "IEEE 802.11af"}, {Value: "IEEE 1901 Wavelet"}, {Value: "IEEE 1901 FFT"}, {Value: "MoCAv1.1"}, {Value: "Generic PHY"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALInterface_GenericPhyOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE1905ALInterface_GenericPhyVariant = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(1),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceIEEE1905ALInterface_GenericPhyURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALInterface_SetIntfPowerStateEnabled = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIEEE1905ALInterface_PowerState               = &model.Syntax{
-		Enums: []model.Enum{{Value: "On"}, {Value: "Power_Save"}, {Value: "Off"}, {Value: "Unsupported"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALInterface_VendorPropertiesNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE1905ALInterface_LinkNumberOfEntries             = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIEEE1905ALInterface holds the values of Device.IEEE1905.AL.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALInterface holds the values of Device.IEEE1905.AL.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALInterface struct {
-	// InterfaceId: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	InterfaceId string `cwmp:"InterfaceId"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.9.
-	Status DeviceIEEE1905ALInterfaceStatus `cwmp:"Status"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.9.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readOnly, since 2.9.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// InterfaceStackReference: string(:256), readOnly, since 2.9.
-	InterfaceStackReference string `cwmp:"InterfaceStackReference"`
-	// MediaType: string{IEEE 802.3u,IEEE 802.3ab,IEEE 802.11b,IEEE 802.11g,IEEE 802.11a,IEEE 802.11n 2.4,… 14 values}, readOnly, since 2.9.
-	MediaType DeviceIEEE1905ALInterfaceMediaType `cwmp:"MediaType"`
-	// GenericPhyOUI: string(6:6) ~1 pattern, readOnly, since 2.9.
-	GenericPhyOUI string `cwmp:"GenericPhyOUI"`
-	// GenericPhyVariant: hexBinary(1:1), readOnly, since 2.9.
-	GenericPhyVariant []byte `cwmp:"GenericPhyVariant"`
-	// GenericPhyURL: URL=string(:2048), readOnly, since 2.9.
-	GenericPhyURL string `cwmp:"GenericPhyURL"`
-	// SetIntfPowerStateEnabled: boolean, readWrite, since 2.9.
-	SetIntfPowerStateEnabled bool `cwmp:"SetIntfPowerStateEnabled"`
-	// PowerState: string{On,Power_Save,Off,Unsupported}, readWrite, since 2.9.
-	PowerState DeviceIEEE1905ALInterfacePowerState `cwmp:"PowerState"`
-	// VendorPropertiesNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	VendorPropertiesNumberOfEntries uint32 `cwmp:"VendorPropertiesNumberOfEntries"`
-	// LinkNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	LinkNumberOfEntries uint32 `cwmp:"LinkNumberOfEntries"`
-	// Device.IEEE1905.AL.Interface.{i}.Link.{i}. instances by instance number
-	Link map[uint32]*DeviceIEEE1905ALInterfaceLink `cwmp:"Link.{i}."`
-	// Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}. instances by instance number
-	VendorProperties map[uint32]*DeviceIEEE1905ALInterfaceVendorProperties `cwmp:"VendorProperties.{i}."`
+	InterfaceId string `json:"InterfaceId,omitzero"`
+
+	Status DeviceIEEE1905ALInterfaceStatus `json:"Status,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	InterfaceStackReference string `json:"InterfaceStackReference,omitzero"`
+
+	MediaType DeviceIEEE1905ALInterfaceMediaType `json:"MediaType,omitzero"`
+
+	GenericPhyOUI string `json:"GenericPhyOUI,omitzero"`
+
+	GenericPhyVariant model.HexBinary `json:"GenericPhyVariant,omitzero"`
+
+	GenericPhyURL string `json:"GenericPhyURL,omitzero"`
+
+	SetIntfPowerStateEnabled bool `json:"SetIntfPowerStateEnabled,omitzero"`
+
+	PowerState DeviceIEEE1905ALInterfacePowerState `json:"PowerState,omitzero"`
+
+	VendorPropertiesNumberOfEntries uint32 `json:"VendorPropertiesNumberOfEntries,omitzero"`
+
+	LinkNumberOfEntries uint32 `json:"LinkNumberOfEntries,omitzero"`
+
+	Link             map[uint32]*DeviceIEEE1905ALInterfaceLink             `json:"Link,omitzero"`
+	VendorProperties map[uint32]*DeviceIEEE1905ALInterfaceVendorProperties `json:"VendorProperties,omitzero"`
 }
 
-// AddLink creates instance i of Device.IEEE1905.AL.Interface.{i}.Link.{i}. (replacing any) and returns it
+// AddLink creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALInterface) AddLink(i uint32) *DeviceIEEE1905ALInterfaceLink {
 	if o.Link == nil {
 		o.Link = map[uint32]*DeviceIEEE1905ALInterfaceLink{}
@@ -715,18 +368,7 @@ func (o *DeviceIEEE1905ALInterface) AddLink(i uint32) *DeviceIEEE1905ALInterface
 	return x
 }
 
-// GetLink returns instance i of Device.IEEE1905.AL.Interface.{i}.Link.{i}.
-func (o *DeviceIEEE1905ALInterface) GetLink(i uint32) (*DeviceIEEE1905ALInterfaceLink, bool) {
-	x, ok := o.Link[i]
-	return x, ok
-}
-
-// DeleteLink removes instance i of Device.IEEE1905.AL.Interface.{i}.Link.{i}.
-func (o *DeviceIEEE1905ALInterface) DeleteLink(i uint32) {
-	delete(o.Link, i)
-}
-
-// AddVendorProperties creates instance i of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}. (replacing any) and returns it
+// AddVendorProperties creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALInterface) AddVendorProperties(i uint32) *DeviceIEEE1905ALInterfaceVendorProperties {
 	if o.VendorProperties == nil {
 		o.VendorProperties = map[uint32]*DeviceIEEE1905ALInterfaceVendorProperties{}
@@ -735,566 +377,254 @@ func (o *DeviceIEEE1905ALInterface) AddVendorProperties(i uint32) *DeviceIEEE190
 	o.VendorProperties[i] = x
 	return x
 }
-
-// GetVendorProperties returns instance i of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}.
-func (o *DeviceIEEE1905ALInterface) GetVendorProperties(i uint32) (*DeviceIEEE1905ALInterfaceVendorProperties, bool) {
-	x, ok := o.VendorProperties[i]
-	return x, ok
-}
-
-// DeleteVendorProperties removes instance i of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}.
-func (o *DeviceIEEE1905ALInterface) DeleteVendorProperties(i uint32) {
-	delete(o.VendorProperties, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALInterface_InterfaceId, o.InterfaceId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceId",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckValue(synDeviceIEEE1905ALInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALInterface_InterfaceStackReference, o.InterfaceStackReference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceStackReference",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALInterface_MediaType, string(o.MediaType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MediaType",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALInterface_GenericPhyOUI, o.GenericPhyOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GenericPhyOUI",
-		})
-	}
-	if e := model.CheckBytes(synDeviceIEEE1905ALInterface_GenericPhyVariant, o.GenericPhyVariant); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GenericPhyVariant",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALInterface_GenericPhyURL, o.GenericPhyURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GenericPhyURL",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALInterface_PowerState, string(o.PowerState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerState",
-		})
-	}
+func (o *DeviceIEEE1905ALInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "InterfaceId", 2826, o.InterfaceId)
+	c.String(p, "Status", 2851, string(o.Status))
+	c.Wire(p, "LowerLayers", 2847, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "InterfaceStackReference", 2827, o.InterfaceStackReference)
+	c.String(p, "MediaType", 2848, string(o.MediaType))
+	c.String(p, "GenericPhyOUI", 2823, o.GenericPhyOUI)
+	c.Bytes(p, "GenericPhyVariant", 2825, []byte(o.GenericPhyVariant))
+	c.String(p, "GenericPhyURL", 2824, o.GenericPhyURL)
+	c.String(p, "PowerState", 2849, string(o.PowerState))
 	for _, i := range model.SortedKeys(o.Link) {
-		o.Link[i].ValidateAt(prefix+"Link."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Link[i].ValidateAt(c, model.InstanceOf(p, "Link.", i))
 	}
 	for _, i := range model.SortedKeys(o.VendorProperties) {
-		o.VendorProperties[i].ValidateAt(prefix+"VendorProperties."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VendorProperties[i].ValidateAt(c, model.InstanceOf(p, "VendorProperties.", i))
 	}
 }
 
 // DeviceIEEE1905ALInterfacePath is the typed path of Device.IEEE1905.AL.Interface.{i}.
 type DeviceIEEE1905ALInterfacePath struct {
-	obj                             model.ObjectPath
-	InterfaceId                     model.ReadOnlyParam[string]
-	Status                          model.ReadOnlyParam[DeviceIEEE1905ALInterfaceStatus]
-	LastChange                      model.ReadOnlyParam[uint32]
-	LowerLayers                     model.ReadOnlyParam[[]string]
-	InterfaceStackReference         model.ReadOnlyParam[string]
-	MediaType                       model.ReadOnlyParam[DeviceIEEE1905ALInterfaceMediaType]
-	GenericPhyOUI                   model.ReadOnlyParam[string]
-	GenericPhyVariant               model.ReadOnlyParam[[]byte]
-	GenericPhyURL                   model.ReadOnlyParam[string]
-	SetIntfPowerStateEnabled        model.ReadWriteParam[bool]
-	PowerState                      model.ReadWriteParam[DeviceIEEE1905ALInterfacePowerState]
-	VendorPropertiesNumberOfEntries model.ReadOnlyParam[uint32]
-	LinkNumberOfEntries             model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	GenericPhyOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	GenericPhyURL model.ReadOnlyParam[string] `dm:"s"`
+
+	GenericPhyVariant model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	InterfaceId model.ReadOnlyParam[string] `dm:"s"`
+
+	InterfaceStackReference model.ReadOnlyParam[string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LinkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
+
+	MediaType model.ReadOnlyParam[string] `dm:"s"`
+
+	PowerState model.ReadWriteParam[DeviceIEEE1905ALInterfacePowerState] `dm:"s"`
+
+	SetIntfPowerStateEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorPropertiesNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALInterfacePath(prefix string) DeviceIEEE1905ALInterfacePath {
-	p := &prefix
-	return DeviceIEEE1905ALInterfacePath{
-		GenericPhyOUI:                   model.NewReadOnly[string](p, "GenericPhyOUI", model.TypeString),
-		GenericPhyURL:                   model.NewReadOnly[string](p, "GenericPhyURL", model.TypeString),
-		GenericPhyVariant:               model.NewReadOnly[[]byte](p, "GenericPhyVariant", model.TypeHexBinary),
-		InterfaceId:                     model.NewReadOnly[string](p, "InterfaceId", model.TypeString),
-		InterfaceStackReference:         model.NewReadOnly[string](p, "InterfaceStackReference", model.TypeString),
-		LastChange:                      model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LinkNumberOfEntries:             model.NewReadOnly[uint32](p, "LinkNumberOfEntries", model.TypeUnsignedInt),
-		LowerLayers:                     model.NewReadOnly[[]string](p, "LowerLayers", model.TypeString),
-		MediaType:                       model.NewReadOnly[DeviceIEEE1905ALInterfaceMediaType](p, "MediaType", model.TypeString),
-		PowerState:                      model.NewReadWrite[DeviceIEEE1905ALInterfacePowerState](p, "PowerState", model.TypeString),
-		SetIntfPowerStateEnabled:        model.NewReadWrite[bool](p, "SetIntfPowerStateEnabled", model.TypeBoolean),
-		Status:                          model.NewReadOnly[DeviceIEEE1905ALInterfaceStatus](p, "Status", model.TypeString),
-		VendorPropertiesNumberOfEntries: model.NewReadOnly[uint32](p, "VendorPropertiesNumberOfEntries", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// Link returns the typed path of instance i.
+func (x DeviceIEEE1905ALInterfacePath) Link(i uint32) (p DeviceIEEE1905ALInterfaceLinkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Link.", i))
+	return
 }
 
-// Link returns the typed path of instance i of Device.IEEE1905.AL.Interface.{i}.Link.{i}.
-func (x DeviceIEEE1905ALInterfacePath) Link(i uint32) DeviceIEEE1905ALInterfaceLinkPath {
-	return newDeviceIEEE1905ALInterfaceLinkPath(x.Path() + "Link." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LinkTable returns the table Device.IEEE1905.AL.Interface.{i}.Link.{i}. itself (for AddObject when writable)
+// LinkTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALInterfacePath) LinkTable() model.Table {
-	return model.NewTable(x.Path() + "Link.")
+	return model.NewTable(x.ObjectPath, "Link.")
 }
 
-// VendorProperties returns the typed path of instance i of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}.
-func (x DeviceIEEE1905ALInterfacePath) VendorProperties(i uint32) DeviceIEEE1905ALInterfaceVendorPropertiesPath {
-	return newDeviceIEEE1905ALInterfaceVendorPropertiesPath(x.Path() + "VendorProperties." + strconv.FormatUint(uint64(i), 10) + ".")
+// VendorProperties returns the typed path of instance i.
+func (x DeviceIEEE1905ALInterfacePath) VendorProperties(i uint32) (p DeviceIEEE1905ALInterfaceVendorPropertiesPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorProperties.", i))
+	return
 }
 
-// VendorPropertiesTable returns the table Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}. itself (for AddObject when writable)
+// VendorPropertiesTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALInterfacePath) VendorPropertiesTable() model.Table {
-	return model.NewTable(x.Path() + "VendorProperties.")
+	return model.NewTable(x.ObjectPath, "VendorProperties.")
 }
 
 // DeviceIEEE1905ALInterfaceLinkMediaType enumerates the values of Device.IEEE1905.AL.Interface.{i}.Link.{i}.MediaType.
 type DeviceIEEE1905ALInterfaceLinkMediaType string
 
-func (e DeviceIEEE1905ALInterfaceLinkMediaType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_8023u        DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.3u"
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_8023ab       DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.3ab"
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211b       DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11b"
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211g       DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11g"
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211a       DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11a"
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211n_24    DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11n 2.4"
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211n_50    DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11n 5.0"
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211ac      DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11ac"
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211ad      DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11ad"
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211af      DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11af"
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_8023u DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.3u"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_8023ab DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.3ab"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211b DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11b"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211g DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11g"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211a DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11a"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211n_24 DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11n 2.4"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211n_50 DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11n 5.0"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211ac DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11ac"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211ad DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11ad"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_80211af DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 802.11af"
+
 	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_1901_Wavelet DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 1901 Wavelet"
-	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_1901_FFT     DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 1901 FFT"
-	DeviceIEEE1905ALInterfaceLinkMediaType_MoCAv11           DeviceIEEE1905ALInterfaceLinkMediaType = "MoCAv1.1"
-	DeviceIEEE1905ALInterfaceLinkMediaType_Generic_PHY       DeviceIEEE1905ALInterfaceLinkMediaType = "Generic PHY"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_IEEE_1901_FFT DeviceIEEE1905ALInterfaceLinkMediaType = "IEEE 1901 FFT"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_MoCAv11 DeviceIEEE1905ALInterfaceLinkMediaType = "MoCAv1.1"
+
+	DeviceIEEE1905ALInterfaceLinkMediaType_Generic_PHY DeviceIEEE1905ALInterfaceLinkMediaType = "Generic PHY"
 )
 
-var (
-	synDeviceIEEE1905ALInterfaceLink_InterfaceId = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALInterfaceLink_IEEE1905Id = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALInterfaceLink_MediaType = &model.Syntax{
-		Enums: []model.Enum{{Value: "IEEE 802.3u"}, {Value: "IEEE 802.3ab"}, {Value: "IEEE 802.11b"}, {Value: "IEEE 802.11g"}, {Value: "IEEE 802.11a"}, {Value: "IEEE 802.11n 2.4"}, {Value: "IEEE 802.11n 5.0"}, {Value: "IEEE 802.11ac"}, {Value: "IEEE 802.11ad"}, {Value: "IEEE 802.11af"}, {Value: "IEEE 1901 Wavelet"}, {Value: "IEEE 1901 FFT"}, {Value: "MoCAv1.1"}, {Value: "Generic PHY"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALInterfaceLink_GenericPhyOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE1905ALInterfaceLink_GenericPhyVariant = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(1),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceIEEE1905ALInterfaceLink_GenericPhyURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceIEEE1905ALInterfaceLink holds the values of Device.IEEE1905.AL.Interface.{i}.Link.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALInterfaceLink holds the values of Device.IEEE1905.AL.Interface.{i}.Link.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALInterfaceLink struct {
-	// InterfaceId: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	InterfaceId string `cwmp:"InterfaceId"`
-	// IEEE1905Id: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	IEEE1905Id string `cwmp:"IEEE1905Id"`
-	// MediaType: string{IEEE 802.3u,IEEE 802.3ab,IEEE 802.11b,IEEE 802.11g,IEEE 802.11a,IEEE 802.11n 2.4,… 14 values}, readOnly, since 2.9.
-	MediaType DeviceIEEE1905ALInterfaceLinkMediaType `cwmp:"MediaType"`
-	// GenericPhyOUI: string(6:6) ~1 pattern, readOnly, since 2.9.
-	GenericPhyOUI string `cwmp:"GenericPhyOUI"`
-	// GenericPhyVariant: hexBinary(1:1), readOnly, since 2.9.
-	GenericPhyVariant []byte `cwmp:"GenericPhyVariant"`
-	// GenericPhyURL: URL=string(:2048), readOnly, since 2.9.
-	GenericPhyURL string                               `cwmp:"GenericPhyURL"`
-	Metric        *DeviceIEEE1905ALInterfaceLinkMetric `cwmp:"Metric."`
+	InterfaceId string `json:"InterfaceId,omitzero"`
+
+	IEEE1905Id string `json:"IEEE1905Id,omitzero"`
+
+	MediaType DeviceIEEE1905ALInterfaceLinkMediaType `json:"MediaType,omitzero"`
+
+	GenericPhyOUI string `json:"GenericPhyOUI,omitzero"`
+
+	GenericPhyVariant model.HexBinary `json:"GenericPhyVariant,omitzero"`
+
+	GenericPhyURL string `json:"GenericPhyURL,omitzero"`
+
+	Metric *DeviceIEEE1905ALInterfaceLinkMetric `json:"Metric,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALInterfaceLink) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALInterfaceLink) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALInterfaceLink_InterfaceId, o.InterfaceId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceId",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALInterfaceLink_IEEE1905Id, o.IEEE1905Id); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IEEE1905Id",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALInterfaceLink_MediaType, string(o.MediaType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MediaType",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALInterfaceLink_GenericPhyOUI, o.GenericPhyOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GenericPhyOUI",
-		})
-	}
-	if e := model.CheckBytes(synDeviceIEEE1905ALInterfaceLink_GenericPhyVariant, o.GenericPhyVariant); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GenericPhyVariant",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALInterfaceLink_GenericPhyURL, o.GenericPhyURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GenericPhyURL",
-		})
-	}
+func (o *DeviceIEEE1905ALInterfaceLink) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "InterfaceId", 2834, o.InterfaceId)
+	c.String(p, "IEEE1905Id", 2833, o.IEEE1905Id)
+	c.String(p, "MediaType", 2835, string(o.MediaType))
+	c.String(p, "GenericPhyOUI", 2830, o.GenericPhyOUI)
+	c.Bytes(p, "GenericPhyVariant", 2832, []byte(o.GenericPhyVariant))
+	c.String(p, "GenericPhyURL", 2831, o.GenericPhyURL)
 	if o.Metric != nil {
-		o.Metric.ValidateAt(prefix+"Metric.", v)
+		o.Metric.ValidateAt(c, p+"Metric.")
 	}
 }
 
 // DeviceIEEE1905ALInterfaceLinkPath is the typed path of Device.IEEE1905.AL.Interface.{i}.Link.{i}.
 type DeviceIEEE1905ALInterfaceLinkPath struct {
-	obj               model.ObjectPath
-	InterfaceId       model.ReadOnlyParam[string]
-	IEEE1905Id        model.ReadOnlyParam[string]
-	MediaType         model.ReadOnlyParam[DeviceIEEE1905ALInterfaceLinkMediaType]
-	GenericPhyOUI     model.ReadOnlyParam[string]
-	GenericPhyVariant model.ReadOnlyParam[[]byte]
-	GenericPhyURL     model.ReadOnlyParam[string]
-	Metric            DeviceIEEE1905ALInterfaceLinkMetricPath
+	model.ObjectPath
+	GenericPhyOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	GenericPhyURL model.ReadOnlyParam[string] `dm:"s"`
+
+	GenericPhyVariant model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	IEEE1905Id model.ReadOnlyParam[string] `dm:"s"`
+
+	InterfaceId model.ReadOnlyParam[string] `dm:"s"`
+
+	MediaType model.ReadOnlyParam[string] `dm:"s"`
+
+	Metric DeviceIEEE1905ALInterfaceLinkMetricPath `dm:"Metric."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALInterfaceLinkPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALInterfaceLinkPath(prefix string) DeviceIEEE1905ALInterfaceLinkPath {
-	p := &prefix
-	return DeviceIEEE1905ALInterfaceLinkPath{
-		GenericPhyOUI:     model.NewReadOnly[string](p, "GenericPhyOUI", model.TypeString),
-		GenericPhyURL:     model.NewReadOnly[string](p, "GenericPhyURL", model.TypeString),
-		GenericPhyVariant: model.NewReadOnly[[]byte](p, "GenericPhyVariant", model.TypeHexBinary),
-		IEEE1905Id:        model.NewReadOnly[string](p, "IEEE1905Id", model.TypeString),
-		InterfaceId:       model.NewReadOnly[string](p, "InterfaceId", model.TypeString),
-		MediaType:         model.NewReadOnly[DeviceIEEE1905ALInterfaceLinkMediaType](p, "MediaType", model.TypeString),
-		Metric:            newDeviceIEEE1905ALInterfaceLinkMetricPath(prefix + "Metric."),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIEEE1905ALInterfaceLinkMetric_IEEE802dot1Bridge = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIEEE1905ALInterfaceLinkMetric_PacketErrors      = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "Packets",
-	}
-	synDeviceIEEE1905ALInterfaceLinkMetric_PacketErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "Packets",
-	}
-	synDeviceIEEE1905ALInterfaceLinkMetric_TransmittedPackets = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "Packets",
-	}
-	synDeviceIEEE1905ALInterfaceLinkMetric_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "Packets",
-	}
-	synDeviceIEEE1905ALInterfaceLinkMetric_MACThroughputCapacity = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mb/s",
-	}
-	synDeviceIEEE1905ALInterfaceLinkMetric_LinkAvailability = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "percent",
-	}
-	synDeviceIEEE1905ALInterfaceLinkMetric_PHYRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mb/s",
-	}
-	synDeviceIEEE1905ALInterfaceLinkMetric_RSSI = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "dB",
-	}
-)
-
-// DeviceIEEE1905ALInterfaceLinkMetric holds the values of Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric. (object, readOnly, since 2.9)
+// DeviceIEEE1905ALInterfaceLinkMetric holds the values of Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric. (object, readOnly, since 2.9).
 type DeviceIEEE1905ALInterfaceLinkMetric struct {
-	// IEEE802dot1Bridge: boolean, readOnly, since 2.9.
-	IEEE802dot1Bridge bool `cwmp:"IEEE802dot1Bridge"`
-	// PacketErrors: StatsCounter32=unsignedInt Packets, readOnly, since 2.9.
-	PacketErrors uint32 `cwmp:"PacketErrors"`
-	// PacketErrorsReceived: StatsCounter32=unsignedInt Packets, readOnly, since 2.9.
-	PacketErrorsReceived uint32 `cwmp:"PacketErrorsReceived"`
-	// TransmittedPackets: StatsCounter32=unsignedInt Packets, readOnly, since 2.9.
-	TransmittedPackets uint32 `cwmp:"TransmittedPackets"`
-	// PacketsReceived: StatsCounter32=unsignedInt Packets, readOnly, since 2.9.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// MACThroughputCapacity: unsignedInt Mb/s, readOnly, since 2.9.
-	MACThroughputCapacity uint32 `cwmp:"MACThroughputCapacity"`
-	// LinkAvailability: unsignedInt[0:100] percent, readOnly, since 2.9.
-	LinkAvailability uint32 `cwmp:"LinkAvailability"`
-	// PHYRate: unsignedInt Mb/s, readOnly, since 2.9.
-	PHYRate uint32 `cwmp:"PHYRate"`
-	// RSSI: unsignedInt[0:255] dB, readOnly, since 2.9.
-	RSSI uint32 `cwmp:"RSSI"`
+	IEEE802dot1Bridge bool `json:"IEEE802dot1Bridge,omitzero"`
+
+	PacketErrors uint32 `json:"PacketErrors,omitzero"`
+
+	PacketErrorsReceived uint32 `json:"PacketErrorsReceived,omitzero"`
+
+	TransmittedPackets uint32 `json:"TransmittedPackets,omitzero"`
+
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
+
+	MACThroughputCapacity uint32 `json:"MACThroughputCapacity,omitzero"`
+
+	LinkAvailability uint32 `json:"LinkAvailability,omitzero"`
+
+	PHYRate uint32 `json:"PHYRate,omitzero"`
+
+	RSSI uint32 `json:"RSSI,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALInterfaceLinkMetric) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALInterfaceLinkMetric) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceIEEE1905ALInterfaceLinkMetric_LinkAvailability, uint64(o.LinkAvailability)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkAvailability",
-		})
-	}
-	if e := model.CheckUint(synDeviceIEEE1905ALInterfaceLinkMetric_RSSI, uint64(o.RSSI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RSSI",
-		})
-	}
+func (o *DeviceIEEE1905ALInterfaceLinkMetric) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "LinkAvailability", 2838, uint64(o.LinkAvailability))
+	c.Uint(p, "RSSI", 2844, uint64(o.RSSI))
 }
 
 // DeviceIEEE1905ALInterfaceLinkMetricPath is the typed path of Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.
 type DeviceIEEE1905ALInterfaceLinkMetricPath struct {
-	obj                   model.ObjectPath
-	IEEE802dot1Bridge     model.ReadOnlyParam[bool]
-	PacketErrors          model.ReadOnlyParam[uint32]
-	PacketErrorsReceived  model.ReadOnlyParam[uint32]
-	TransmittedPackets    model.ReadOnlyParam[uint32]
-	PacketsReceived       model.ReadOnlyParam[uint32]
-	MACThroughputCapacity model.ReadOnlyParam[uint32]
-	LinkAvailability      model.ReadOnlyParam[uint32]
-	PHYRate               model.ReadOnlyParam[uint32]
-	RSSI                  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	IEEE802dot1Bridge model.ReadOnlyParam[bool] `dm:"b"`
+
+	LinkAvailability model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MACThroughputCapacity model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PHYRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RSSI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransmittedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALInterfaceLinkMetricPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALInterfaceLinkMetricPath(prefix string) DeviceIEEE1905ALInterfaceLinkMetricPath {
-	p := &prefix
-	return DeviceIEEE1905ALInterfaceLinkMetricPath{
-		IEEE802dot1Bridge:     model.NewReadOnly[bool](p, "IEEE802dot1Bridge", model.TypeBoolean),
-		LinkAvailability:      model.NewReadOnly[uint32](p, "LinkAvailability", model.TypeUnsignedInt),
-		MACThroughputCapacity: model.NewReadOnly[uint32](p, "MACThroughputCapacity", model.TypeUnsignedInt),
-		PHYRate:               model.NewReadOnly[uint32](p, "PHYRate", model.TypeUnsignedInt),
-		PacketErrors:          model.NewReadOnly[uint32](p, "PacketErrors", model.TypeUnsignedInt),
-		PacketErrorsReceived:  model.NewReadOnly[uint32](p, "PacketErrorsReceived", model.TypeUnsignedInt),
-		PacketsReceived:       model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		RSSI:                  model.NewReadOnly[uint32](p, "RSSI", model.TypeUnsignedInt),
-		TransmittedPackets:    model.NewReadOnly[uint32](p, "TransmittedPackets", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIEEE1905ALInterfaceVendorProperties_OUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE1905ALInterfaceVendorProperties_Information = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-)
-
-// DeviceIEEE1905ALInterfaceVendorProperties holds the values of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALInterfaceVendorProperties holds the values of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALInterfaceVendorProperties struct {
-	// OUI: string(6:6) ~1 pattern, readOnly, since 2.9.
-	OUI string `cwmp:"OUI"`
-	// Information: hexBinary(:65535), readOnly, since 2.9.
-	Information []byte `cwmp:"Information"`
+	OUI string `json:"OUI,omitzero"`
+
+	Information model.HexBinary `json:"Information,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALInterfaceVendorProperties) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALInterfaceVendorProperties) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALInterfaceVendorProperties_OUI, o.OUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OUI",
-		})
-	}
-	if e := model.CheckBytes(synDeviceIEEE1905ALInterfaceVendorProperties_Information, o.Information); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Information",
-		})
-	}
+func (o *DeviceIEEE1905ALInterfaceVendorProperties) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "OUI", 2854, o.OUI)
+	c.Bytes(p, "Information", 2853, []byte(o.Information))
 }
 
 // DeviceIEEE1905ALInterfaceVendorPropertiesPath is the typed path of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}.
 type DeviceIEEE1905ALInterfaceVendorPropertiesPath struct {
-	obj         model.ObjectPath
-	OUI         model.ReadOnlyParam[string]
-	Information model.ReadOnlyParam[[]byte]
-}
+	model.ObjectPath
+	Information model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALInterfaceVendorPropertiesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALInterfaceVendorPropertiesPath(prefix string) DeviceIEEE1905ALInterfaceVendorPropertiesPath {
-	p := &prefix
-	return DeviceIEEE1905ALInterfaceVendorPropertiesPath{
-		Information: model.NewReadOnly[[]byte](p, "Information", model.TypeHexBinary),
-		OUI:         model.NewReadOnly[string](p, "OUI", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
+	OUI model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyStatus enumerates the values of Device.IEEE1905.AL.NetworkTopology.Status.
 type DeviceIEEE1905ALNetworkTopologyStatus string
 
-func (e DeviceIEEE1905ALNetworkTopologyStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALNetworkTopologyStatus_Incomplete          DeviceIEEE1905ALNetworkTopologyStatus = "Incomplete"
-	DeviceIEEE1905ALNetworkTopologyStatus_Available           DeviceIEEE1905ALNetworkTopologyStatus = "Available"
+	DeviceIEEE1905ALNetworkTopologyStatus_Incomplete DeviceIEEE1905ALNetworkTopologyStatus = "Incomplete"
+
+	DeviceIEEE1905ALNetworkTopologyStatus_Available DeviceIEEE1905ALNetworkTopologyStatus = "Available"
+
 	DeviceIEEE1905ALNetworkTopologyStatus_Error_Misconfigured DeviceIEEE1905ALNetworkTopologyStatus = "Error_Misconfigured"
 )
 
-var (
-	synDeviceIEEE1905ALNetworkTopology_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIEEE1905ALNetworkTopology_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Incomplete"}, {Value: "Available"}, {Value: "Error_Misconfigured"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopology_MaxChangeLogEntries = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIEEE1905ALNetworkTopology_LastChange = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "ChangeLog.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopology_IEEE1905DeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE1905ALNetworkTopology_ChangeLogNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIEEE1905ALNetworkTopology holds the values of Device.IEEE1905.AL.NetworkTopology. (object, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopology holds the values of Device.IEEE1905.AL.NetworkTopology. (object, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopology struct {
-	// Enable: boolean, readWrite, since 2.9.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Incomplete,Available,Error_Misconfigured}, readOnly, since 2.9.
-	Status DeviceIEEE1905ALNetworkTopologyStatus `cwmp:"Status"`
-	// MaxChangeLogEntries: unsignedInt[1:], readWrite, since 2.9.
-	MaxChangeLogEntries uint32 `cwmp:"MaxChangeLogEntries"`
-	// LastChange: string(:256) pathRef→ChangeLog., readOnly, since 2.9.
-	LastChange string `cwmp:"LastChange"`
-	// IEEE1905DeviceNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	IEEE1905DeviceNumberOfEntries uint32 `cwmp:"IEEE1905DeviceNumberOfEntries"`
-	// ChangeLogNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	ChangeLogNumberOfEntries uint32 `cwmp:"ChangeLogNumberOfEntries"`
-	// Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}. instances by instance number
-	ChangeLog map[uint32]*DeviceIEEE1905ALNetworkTopologyChangeLog `cwmp:"ChangeLog.{i}."`
-	// Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}. instances by instance number
-	IEEE1905Device map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905Device `cwmp:"IEEE1905Device.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceIEEE1905ALNetworkTopologyStatus `json:"Status,omitzero"`
+
+	MaxChangeLogEntries uint32 `json:"MaxChangeLogEntries,omitzero"`
+
+	LastChange string `json:"LastChange,omitzero"`
+
+	IEEE1905DeviceNumberOfEntries uint32 `json:"IEEE1905DeviceNumberOfEntries,omitzero"`
+
+	ChangeLogNumberOfEntries uint32 `json:"ChangeLogNumberOfEntries,omitzero"`
+
+	ChangeLog      map[uint32]*DeviceIEEE1905ALNetworkTopologyChangeLog      `json:"ChangeLog,omitzero"`
+	IEEE1905Device map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905Device `json:"IEEE1905Device,omitzero"`
 }
 
-// AddChangeLog creates instance i of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}. (replacing any) and returns it
+// AddChangeLog creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopology) AddChangeLog(i uint32) *DeviceIEEE1905ALNetworkTopologyChangeLog {
 	if o.ChangeLog == nil {
 		o.ChangeLog = map[uint32]*DeviceIEEE1905ALNetworkTopologyChangeLog{}
@@ -1304,18 +634,7 @@ func (o *DeviceIEEE1905ALNetworkTopology) AddChangeLog(i uint32) *DeviceIEEE1905
 	return x
 }
 
-// GetChangeLog returns instance i of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.
-func (o *DeviceIEEE1905ALNetworkTopology) GetChangeLog(i uint32) (*DeviceIEEE1905ALNetworkTopologyChangeLog, bool) {
-	x, ok := o.ChangeLog[i]
-	return x, ok
-}
-
-// DeleteChangeLog removes instance i of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.
-func (o *DeviceIEEE1905ALNetworkTopology) DeleteChangeLog(i uint32) {
-	delete(o.ChangeLog, i)
-}
-
-// AddIEEE1905Device creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}. (replacing any) and returns it
+// AddIEEE1905Device creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopology) AddIEEE1905Device(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905Device {
 	if o.IEEE1905Device == nil {
 		o.IEEE1905Device = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905Device{}
@@ -1324,372 +643,178 @@ func (o *DeviceIEEE1905ALNetworkTopology) AddIEEE1905Device(i uint32) *DeviceIEE
 	o.IEEE1905Device[i] = x
 	return x
 }
-
-// GetIEEE1905Device returns instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.
-func (o *DeviceIEEE1905ALNetworkTopology) GetIEEE1905Device(i uint32) (*DeviceIEEE1905ALNetworkTopologyIEEE1905Device, bool) {
-	x, ok := o.IEEE1905Device[i]
-	return x, ok
-}
-
-// DeleteIEEE1905Device removes instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.
-func (o *DeviceIEEE1905ALNetworkTopology) DeleteIEEE1905Device(i uint32) {
-	delete(o.IEEE1905Device, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopology) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopology) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopology_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDeviceIEEE1905ALNetworkTopology_MaxChangeLogEntries, uint64(o.MaxChangeLogEntries)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxChangeLogEntries",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopology_LastChange, o.LastChange); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastChange",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopology) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2939, string(o.Status))
+	c.Uint(p, "MaxChangeLogEntries", 2938, uint64(o.MaxChangeLogEntries))
+	c.String(p, "LastChange", 2937, o.LastChange)
 	for _, i := range model.SortedKeys(o.ChangeLog) {
-		o.ChangeLog[i].ValidateAt(prefix+"ChangeLog."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ChangeLog[i].ValidateAt(c, model.InstanceOf(p, "ChangeLog.", i))
 	}
 	for _, i := range model.SortedKeys(o.IEEE1905Device) {
-		o.IEEE1905Device[i].ValidateAt(prefix+"IEEE1905Device."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IEEE1905Device[i].ValidateAt(c, model.InstanceOf(p, "IEEE1905Device.", i))
 	}
 }
 
 // DeviceIEEE1905ALNetworkTopologyPath is the typed path of Device.IEEE1905.AL.NetworkTopology.
 type DeviceIEEE1905ALNetworkTopologyPath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Status                        model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyStatus]
-	MaxChangeLogEntries           model.ReadWriteParam[uint32]
-	LastChange                    model.ReadOnlyParam[string]
-	IEEE1905DeviceNumberOfEntries model.ReadOnlyParam[uint32]
-	ChangeLogNumberOfEntries      model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ChangeLogNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IEEE1905DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastChange model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxChangeLogEntries model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyPath(prefix string) DeviceIEEE1905ALNetworkTopologyPath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyPath{
-		ChangeLogNumberOfEntries:      model.NewReadOnly[uint32](p, "ChangeLogNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IEEE1905DeviceNumberOfEntries: model.NewReadOnly[uint32](p, "IEEE1905DeviceNumberOfEntries", model.TypeUnsignedInt),
-		LastChange:                    model.NewReadOnly[string](p, "LastChange", model.TypeString),
-		MaxChangeLogEntries:           model.NewReadWrite[uint32](p, "MaxChangeLogEntries", model.TypeUnsignedInt),
-		Status:                        model.NewReadOnly[DeviceIEEE1905ALNetworkTopologyStatus](p, "Status", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
+// ChangeLog returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyPath) ChangeLog(i uint32) (p DeviceIEEE1905ALNetworkTopologyChangeLogPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ChangeLog.", i))
+	return
 }
 
-// ChangeLog returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyPath) ChangeLog(i uint32) DeviceIEEE1905ALNetworkTopologyChangeLogPath {
-	return newDeviceIEEE1905ALNetworkTopologyChangeLogPath(x.Path() + "ChangeLog." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ChangeLogTable returns the table Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}. itself (for AddObject when writable)
+// ChangeLogTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyPath) ChangeLogTable() model.Table {
-	return model.NewTable(x.Path() + "ChangeLog.")
+	return model.NewTable(x.ObjectPath, "ChangeLog.")
 }
 
-// IEEE1905Device returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyPath) IEEE1905Device(i uint32) DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath {
-	return newDeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath(x.Path() + "IEEE1905Device." + strconv.FormatUint(uint64(i), 10) + ".")
+// IEEE1905Device returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyPath) IEEE1905Device(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IEEE1905Device.", i))
+	return
 }
 
-// IEEE1905DeviceTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}. itself (for AddObject when writable)
+// IEEE1905DeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyPath) IEEE1905DeviceTable() model.Table {
-	return model.NewTable(x.Path() + "IEEE1905Device.")
+	return model.NewTable(x.ObjectPath, "IEEE1905Device.")
 }
 
 // DeviceIEEE1905ALNetworkTopologyChangeLogEventType enumerates the values of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.EventType.
 type DeviceIEEE1905ALNetworkTopologyChangeLogEventType string
 
-func (e DeviceIEEE1905ALNetworkTopologyChangeLogEventType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALNetworkTopologyChangeLogEventType_NewNeighbor  DeviceIEEE1905ALNetworkTopologyChangeLogEventType = "NewNeighbor"
+	DeviceIEEE1905ALNetworkTopologyChangeLogEventType_NewNeighbor DeviceIEEE1905ALNetworkTopologyChangeLogEventType = "NewNeighbor"
+
 	DeviceIEEE1905ALNetworkTopologyChangeLogEventType_LostNeighbor DeviceIEEE1905ALNetworkTopologyChangeLogEventType = "LostNeighbor"
 )
 
 // DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType enumerates the values of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.NeighborType.
 type DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType string
 
-func (e DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType_IEEE1905     DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType = "IEEE1905"
+	DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType_IEEE1905 DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType = "IEEE1905"
+
 	DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType_Non_IEEE1905 DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType = "Non-IEEE1905"
 )
 
-var (
-	synDeviceIEEE1905ALNetworkTopologyChangeLog_TimeStamp = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIEEE1905ALNetworkTopologyChangeLog_EventType = &model.Syntax{
-		Enums: []model.Enum{{Value: "NewNeighbor"}, {Value: "LostNeighbor"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyChangeLog_ReporterDeviceId = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyChangeLog_ReporterInterfaceId = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyChangeLog_NeighborType = &model.Syntax{
-		Enums: []model.Enum{{Value: "IEEE1905"}, {Value: "Non-IEEE1905"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyChangeLog_NeighborId = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceIEEE1905ALNetworkTopologyChangeLog holds the values of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyChangeLog holds the values of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyChangeLog struct {
-	// TimeStamp: dateTime, readOnly, since 2.9.
-	TimeStamp time.Time `cwmp:"TimeStamp"`
-	// EventType: string{NewNeighbor,LostNeighbor}, readOnly, since 2.9.
-	EventType DeviceIEEE1905ALNetworkTopologyChangeLogEventType `cwmp:"EventType"`
-	// ReporterDeviceId: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	ReporterDeviceId string `cwmp:"ReporterDeviceId"`
-	// ReporterInterfaceId: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	ReporterInterfaceId string `cwmp:"ReporterInterfaceId"`
-	// NeighborType: string{IEEE1905,Non-IEEE1905}, readOnly, since 2.9.
-	NeighborType DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType `cwmp:"NeighborType"`
-	// NeighborId: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	NeighborId string `cwmp:"NeighborId"`
+	TimeStamp time.Time `json:"TimeStamp,omitzero"`
+
+	EventType DeviceIEEE1905ALNetworkTopologyChangeLogEventType `json:"EventType,omitzero"`
+
+	ReporterDeviceId string `json:"ReporterDeviceId,omitzero"`
+
+	ReporterInterfaceId string `json:"ReporterInterfaceId,omitzero"`
+
+	NeighborType DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType `json:"NeighborType,omitzero"`
+
+	NeighborId string `json:"NeighborId,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyChangeLog) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyChangeLog) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyChangeLog_EventType, string(o.EventType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventType",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyChangeLog_ReporterDeviceId, o.ReporterDeviceId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReporterDeviceId",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyChangeLog_ReporterInterfaceId, o.ReporterInterfaceId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReporterInterfaceId",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyChangeLog_NeighborType, string(o.NeighborType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NeighborType",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyChangeLog_NeighborId, o.NeighborId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NeighborId",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyChangeLog) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "EventType", 2861, string(o.EventType))
+	c.String(p, "ReporterDeviceId", 2864, o.ReporterDeviceId)
+	c.String(p, "ReporterInterfaceId", 2865, o.ReporterInterfaceId)
+	c.String(p, "NeighborType", 2863, string(o.NeighborType))
+	c.String(p, "NeighborId", 2862, o.NeighborId)
 }
 
 // DeviceIEEE1905ALNetworkTopologyChangeLogPath is the typed path of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.
 type DeviceIEEE1905ALNetworkTopologyChangeLogPath struct {
-	obj                 model.ObjectPath
-	TimeStamp           model.ReadOnlyParam[time.Time]
-	EventType           model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyChangeLogEventType]
-	ReporterDeviceId    model.ReadOnlyParam[string]
-	ReporterInterfaceId model.ReadOnlyParam[string]
-	NeighborType        model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType]
-	NeighborId          model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyChangeLogPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyChangeLogPath(prefix string) DeviceIEEE1905ALNetworkTopologyChangeLogPath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyChangeLogPath{
-		EventType:           model.NewReadOnly[DeviceIEEE1905ALNetworkTopologyChangeLogEventType](p, "EventType", model.TypeString),
-		NeighborId:          model.NewReadOnly[string](p, "NeighborId", model.TypeString),
-		NeighborType:        model.NewReadOnly[DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType](p, "NeighborType", model.TypeString),
-		ReporterDeviceId:    model.NewReadOnly[string](p, "ReporterDeviceId", model.TypeString),
-		ReporterInterfaceId: model.NewReadOnly[string](p, "ReporterInterfaceId", model.TypeString),
-		TimeStamp:           model.NewReadOnly[time.Time](p, "TimeStamp", model.TypeDateTime),
-		obj:                 model.NewObjectPath(p),
-	}
+	NeighborId model.ReadOnlyParam[string] `dm:"s"`
+
+	NeighborType model.ReadOnlyParam[string] `dm:"s"`
+
+	ReporterDeviceId model.ReadOnlyParam[string] `dm:"s"`
+
+	ReporterInterfaceId model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Version.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion string
 
-func (e DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion_X19051  DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion = "1905.1"
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion_X19051 DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion = "1905.1"
+
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion_X19051a DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion = "1905.1a"
 )
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.RegistrarFreqBand.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand string
 
-func (e DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand_X80211_24_GHz DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand = "802.11 2.4 GHz"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand_X80211_5_GHz  DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand = "802.11 5 GHz"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand_X80211_5_GHz DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand = "802.11 5 GHz"
+
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand_X80211_60_GHz DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand = "802.11 60 GHz"
 )
 
-var (
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_IEEE1905Id = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_Version = &model.Syntax{
-		Enums: []model.Enum{{Value: "1905.1"}, {Value: "1905.1a"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_RegistrarFreqBand = &model.Syntax{
-		Enums: []model.Enum{{Value: "802.11 2.4 GHz"}, {Value: "802.11 5 GHz"}, {Value: "802.11 60 GHz"}},
-		List:  &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_FriendlyName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_ManufacturerName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_ManufacturerModel = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_ControlURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_AssocWiFiNetworkDeviceRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "####.WiFi.DataElements.Network.Device.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_VendorPropertiesNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_IPv4AddressNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_IPv6AddressNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_InterfaceNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_NonIEEE1905NeighborNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_IEEE1905NeighborNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_L2NeighborNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_BridgingTupleNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905Device holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyIEEE1905Device holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905Device struct {
-	// IEEE1905Id: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	IEEE1905Id string `cwmp:"IEEE1905Id"`
-	// Version: string{1905.1,1905.1a}, readOnly, since 2.9.
-	Version DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion `cwmp:"Version"`
-	// RegistrarFreqBand: list(:1024)<string{802.11 2.4 GHz,802.11 5 GHz,802.11 60 GHz}>, readOnly, since 2.9.
-	RegistrarFreqBand []DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand `cwmp:"RegistrarFreqBand"`
-	// FriendlyName: string(:128), readOnly, since 2.9.
-	FriendlyName string `cwmp:"FriendlyName"`
-	// ManufacturerName: string(:128), readOnly, since 2.9.
-	ManufacturerName string `cwmp:"ManufacturerName"`
-	// ManufacturerModel: string(:128), readOnly, since 2.9.
-	ManufacturerModel string `cwmp:"ManufacturerModel"`
-	// ControlURL: URL=string(:2048), readOnly, since 2.9.
-	ControlURL string `cwmp:"ControlURL"`
-	// AssocWiFiNetworkDeviceRef: string pathRef→####.WiFi.DataElements.Network.Device., readOnly, since 2.13.
-	AssocWiFiNetworkDeviceRef string `cwmp:"AssocWiFiNetworkDeviceRef"`
-	// VendorPropertiesNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	VendorPropertiesNumberOfEntries uint32 `cwmp:"VendorPropertiesNumberOfEntries"`
-	// IPv4AddressNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	IPv4AddressNumberOfEntries uint32 `cwmp:"IPv4AddressNumberOfEntries"`
-	// IPv6AddressNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	IPv6AddressNumberOfEntries uint32 `cwmp:"IPv6AddressNumberOfEntries"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// NonIEEE1905NeighborNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	NonIEEE1905NeighborNumberOfEntries uint32 `cwmp:"NonIEEE1905NeighborNumberOfEntries"`
-	// IEEE1905NeighborNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	IEEE1905NeighborNumberOfEntries uint32 `cwmp:"IEEE1905NeighborNumberOfEntries"`
-	// L2NeighborNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	L2NeighborNumberOfEntries uint32 `cwmp:"L2NeighborNumberOfEntries"`
-	// BridgingTupleNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	BridgingTupleNumberOfEntries uint32 `cwmp:"BridgingTupleNumberOfEntries"`
-	// Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}. instances by instance number
-	BridgingTuple map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple `cwmp:"BridgingTuple.{i}."`
-	// Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}. instances by instance number
-	IEEE1905Neighbor map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor `cwmp:"IEEE1905Neighbor.{i}."`
-	// Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}. instances by instance number
-	IPv4Address map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address `cwmp:"IPv4Address.{i}."`
-	// Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}. instances by instance number
-	IPv6Address map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address `cwmp:"IPv6Address.{i}."`
-	// Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface `cwmp:"Interface.{i}."`
-	// Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}. instances by instance number
-	L2Neighbor map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor `cwmp:"L2Neighbor.{i}."`
-	// Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}. instances by instance number
-	NonIEEE1905Neighbor map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor `cwmp:"NonIEEE1905Neighbor.{i}."`
-	// Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}. instances by instance number
-	VendorProperties map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties `cwmp:"VendorProperties.{i}."`
+	IEEE1905Id string `json:"IEEE1905Id,omitzero"`
+
+	Version DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion `json:"Version,omitzero"`
+
+	RegistrarFreqBand []DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand `json:"RegistrarFreqBand,omitzero"`
+
+	FriendlyName string `json:"FriendlyName,omitzero"`
+
+	ManufacturerName string `json:"ManufacturerName,omitzero"`
+
+	ManufacturerModel string `json:"ManufacturerModel,omitzero"`
+
+	ControlURL string `json:"ControlURL,omitzero"`
+
+	AssocWiFiNetworkDeviceRef string `json:"AssocWiFiNetworkDeviceRef,omitzero"`
+
+	VendorPropertiesNumberOfEntries uint32 `json:"VendorPropertiesNumberOfEntries,omitzero"`
+
+	IPv4AddressNumberOfEntries uint32 `json:"IPv4AddressNumberOfEntries,omitzero"`
+
+	IPv6AddressNumberOfEntries uint32 `json:"IPv6AddressNumberOfEntries,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	NonIEEE1905NeighborNumberOfEntries uint32 `json:"NonIEEE1905NeighborNumberOfEntries,omitzero"`
+
+	IEEE1905NeighborNumberOfEntries uint32 `json:"IEEE1905NeighborNumberOfEntries,omitzero"`
+
+	L2NeighborNumberOfEntries uint32 `json:"L2NeighborNumberOfEntries,omitzero"`
+
+	BridgingTupleNumberOfEntries uint32 `json:"BridgingTupleNumberOfEntries,omitzero"`
+
+	BridgingTuple       map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple       `json:"BridgingTuple,omitzero"`
+	IEEE1905Neighbor    map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor    `json:"IEEE1905Neighbor,omitzero"`
+	IPv4Address         map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address         `json:"IPv4Address,omitzero"`
+	IPv6Address         map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address         `json:"IPv6Address,omitzero"`
+	Interface           map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface           `json:"Interface,omitzero"`
+	L2Neighbor          map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor          `json:"L2Neighbor,omitzero"`
+	NonIEEE1905Neighbor map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor `json:"NonIEEE1905Neighbor,omitzero"`
+	VendorProperties    map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties    `json:"VendorProperties,omitzero"`
 }
 
-// AddBridgingTuple creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}. (replacing any) and returns it
+// AddBridgingTuple creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddBridgingTuple(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple {
 	if o.BridgingTuple == nil {
 		o.BridgingTuple = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple{}
@@ -1699,18 +824,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddBridgingTuple(i uint3
 	return x
 }
 
-// GetBridgingTuple returns instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) GetBridgingTuple(i uint32) (*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple, bool) {
-	x, ok := o.BridgingTuple[i]
-	return x, ok
-}
-
-// DeleteBridgingTuple removes instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) DeleteBridgingTuple(i uint32) {
-	delete(o.BridgingTuple, i)
-}
-
-// AddIEEE1905Neighbor creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}. (replacing any) and returns it
+// AddIEEE1905Neighbor creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIEEE1905Neighbor(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor {
 	if o.IEEE1905Neighbor == nil {
 		o.IEEE1905Neighbor = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor{}
@@ -1720,18 +834,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIEEE1905Neighbor(i ui
 	return x
 }
 
-// GetIEEE1905Neighbor returns instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) GetIEEE1905Neighbor(i uint32) (*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor, bool) {
-	x, ok := o.IEEE1905Neighbor[i]
-	return x, ok
-}
-
-// DeleteIEEE1905Neighbor removes instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) DeleteIEEE1905Neighbor(i uint32) {
-	delete(o.IEEE1905Neighbor, i)
-}
-
-// AddIPv4Address creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}. (replacing any) and returns it
+// AddIPv4Address creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIPv4Address(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address {
 	if o.IPv4Address == nil {
 		o.IPv4Address = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address{}
@@ -1741,18 +844,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIPv4Address(i uint32)
 	return x
 }
 
-// GetIPv4Address returns instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) GetIPv4Address(i uint32) (*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address, bool) {
-	x, ok := o.IPv4Address[i]
-	return x, ok
-}
-
-// DeleteIPv4Address removes instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) DeleteIPv4Address(i uint32) {
-	delete(o.IPv4Address, i)
-}
-
-// AddIPv6Address creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}. (replacing any) and returns it
+// AddIPv6Address creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIPv6Address(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address {
 	if o.IPv6Address == nil {
 		o.IPv6Address = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address{}
@@ -1762,18 +854,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIPv6Address(i uint32)
 	return x
 }
 
-// GetIPv6Address returns instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) GetIPv6Address(i uint32) (*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address, bool) {
-	x, ok := o.IPv6Address[i]
-	return x, ok
-}
-
-// DeleteIPv6Address removes instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) DeleteIPv6Address(i uint32) {
-	delete(o.IPv6Address, i)
-}
-
-// AddInterface creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddInterface(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface{}
@@ -1783,18 +864,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddInterface(i uint32) *
 	return x
 }
 
-// GetInterface returns instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) GetInterface(i uint32) (*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// AddL2Neighbor creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}. (replacing any) and returns it
+// AddL2Neighbor creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddL2Neighbor(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor {
 	if o.L2Neighbor == nil {
 		o.L2Neighbor = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor{}
@@ -1804,18 +874,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddL2Neighbor(i uint32) 
 	return x
 }
 
-// GetL2Neighbor returns instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) GetL2Neighbor(i uint32) (*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor, bool) {
-	x, ok := o.L2Neighbor[i]
-	return x, ok
-}
-
-// DeleteL2Neighbor removes instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) DeleteL2Neighbor(i uint32) {
-	delete(o.L2Neighbor, i)
-}
-
-// AddNonIEEE1905Neighbor creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}. (replacing any) and returns it
+// AddNonIEEE1905Neighbor creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddNonIEEE1905Neighbor(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor {
 	if o.NonIEEE1905Neighbor == nil {
 		o.NonIEEE1905Neighbor = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor{}
@@ -1825,18 +884,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddNonIEEE1905Neighbor(i
 	return x
 }
 
-// GetNonIEEE1905Neighbor returns instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) GetNonIEEE1905Neighbor(i uint32) (*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor, bool) {
-	x, ok := o.NonIEEE1905Neighbor[i]
-	return x, ok
-}
-
-// DeleteNonIEEE1905Neighbor removes instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) DeleteNonIEEE1905Neighbor(i uint32) {
-	delete(o.NonIEEE1905Neighbor, i)
-}
-
-// AddVendorProperties creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}. (replacing any) and returns it
+// AddVendorProperties creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddVendorProperties(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties {
 	if o.VendorProperties == nil {
 		o.VendorProperties = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties{}
@@ -1845,313 +893,191 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddVendorProperties(i ui
 	o.VendorProperties[i] = x
 	return x
 }
-
-// GetVendorProperties returns instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) GetVendorProperties(i uint32) (*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties, bool) {
-	x, ok := o.VendorProperties[i]
-	return x, ok
-}
-
-// DeleteVendorProperties removes instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) DeleteVendorProperties(i uint32) {
-	delete(o.VendorProperties, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_IEEE1905Id, o.IEEE1905Id); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IEEE1905Id",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_Version, string(o.Version)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckValue(synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_RegistrarFreqBand, model.FormatValue(model.TypeString, o.RegistrarFreqBand)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrarFreqBand",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_FriendlyName, o.FriendlyName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FriendlyName",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_ManufacturerName, o.ManufacturerName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerName",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_ManufacturerModel, o.ManufacturerModel); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerModel",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_ControlURL, o.ControlURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControlURL",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IEEE1905Id", 2876, o.IEEE1905Id)
+	c.String(p, "Version", 2935, string(o.Version))
+	c.Wire(p, "RegistrarFreqBand", 2929, model.JoinStrings(o.RegistrarFreqBand), len(o.RegistrarFreqBand) > 0)
+	c.String(p, "FriendlyName", 2875, o.FriendlyName)
+	c.String(p, "ManufacturerName", 2924, o.ManufacturerName)
+	c.String(p, "ManufacturerModel", 2923, o.ManufacturerModel)
+	c.String(p, "ControlURL", 2874, o.ControlURL)
 	for _, i := range model.SortedKeys(o.BridgingTuple) {
-		o.BridgingTuple[i].ValidateAt(prefix+"BridgingTuple."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.BridgingTuple[i].ValidateAt(c, model.InstanceOf(p, "BridgingTuple.", i))
 	}
 	for _, i := range model.SortedKeys(o.IEEE1905Neighbor) {
-		o.IEEE1905Neighbor[i].ValidateAt(prefix+"IEEE1905Neighbor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IEEE1905Neighbor[i].ValidateAt(c, model.InstanceOf(p, "IEEE1905Neighbor.", i))
 	}
 	for _, i := range model.SortedKeys(o.IPv4Address) {
-		o.IPv4Address[i].ValidateAt(prefix+"IPv4Address."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv4Address[i].ValidateAt(c, model.InstanceOf(p, "IPv4Address.", i))
 	}
 	for _, i := range model.SortedKeys(o.IPv6Address) {
-		o.IPv6Address[i].ValidateAt(prefix+"IPv6Address."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv6Address[i].ValidateAt(c, model.InstanceOf(p, "IPv6Address.", i))
 	}
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 	for _, i := range model.SortedKeys(o.L2Neighbor) {
-		o.L2Neighbor[i].ValidateAt(prefix+"L2Neighbor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.L2Neighbor[i].ValidateAt(c, model.InstanceOf(p, "L2Neighbor.", i))
 	}
 	for _, i := range model.SortedKeys(o.NonIEEE1905Neighbor) {
-		o.NonIEEE1905Neighbor[i].ValidateAt(prefix+"NonIEEE1905Neighbor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.NonIEEE1905Neighbor[i].ValidateAt(c, model.InstanceOf(p, "NonIEEE1905Neighbor.", i))
 	}
 	for _, i := range model.SortedKeys(o.VendorProperties) {
-		o.VendorProperties[i].ValidateAt(prefix+"VendorProperties."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VendorProperties[i].ValidateAt(c, model.InstanceOf(p, "VendorProperties.", i))
 	}
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath struct {
-	obj                                model.ObjectPath
-	IEEE1905Id                         model.ReadOnlyParam[string]
-	Version                            model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion]
-	RegistrarFreqBand                  model.ReadOnlyParam[[]DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand]
-	FriendlyName                       model.ReadOnlyParam[string]
-	ManufacturerName                   model.ReadOnlyParam[string]
-	ManufacturerModel                  model.ReadOnlyParam[string]
-	ControlURL                         model.ReadOnlyParam[string]
-	AssocWiFiNetworkDeviceRef          model.ReadOnlyParam[string]
-	VendorPropertiesNumberOfEntries    model.ReadOnlyParam[uint32]
-	IPv4AddressNumberOfEntries         model.ReadOnlyParam[uint32]
-	IPv6AddressNumberOfEntries         model.ReadOnlyParam[uint32]
-	InterfaceNumberOfEntries           model.ReadOnlyParam[uint32]
-	NonIEEE1905NeighborNumberOfEntries model.ReadOnlyParam[uint32]
-	IEEE1905NeighborNumberOfEntries    model.ReadOnlyParam[uint32]
-	L2NeighborNumberOfEntries          model.ReadOnlyParam[uint32]
-	BridgingTupleNumberOfEntries       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AssocWiFiNetworkDeviceRef model.ReadOnlyParam[string] `dm:"s"`
+
+	BridgingTupleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ControlURL model.ReadOnlyParam[string] `dm:"s"`
+
+	FriendlyName model.ReadOnlyParam[string] `dm:"s"`
+
+	IEEE1905Id model.ReadOnlyParam[string] `dm:"s"`
+
+	IEEE1905NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	L2NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ManufacturerModel model.ReadOnlyParam[string] `dm:"s"`
+
+	ManufacturerName model.ReadOnlyParam[string] `dm:"s"`
+
+	NonIEEE1905NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RegistrarFreqBand model.ReadOnlyParam[[]string] `dm:"s"`
+
+	VendorPropertiesNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath(prefix string) DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath{
-		AssocWiFiNetworkDeviceRef:          model.NewReadOnly[string](p, "AssocWiFiNetworkDeviceRef", model.TypeString),
-		BridgingTupleNumberOfEntries:       model.NewReadOnly[uint32](p, "BridgingTupleNumberOfEntries", model.TypeUnsignedInt),
-		ControlURL:                         model.NewReadOnly[string](p, "ControlURL", model.TypeString),
-		FriendlyName:                       model.NewReadOnly[string](p, "FriendlyName", model.TypeString),
-		IEEE1905Id:                         model.NewReadOnly[string](p, "IEEE1905Id", model.TypeString),
-		IEEE1905NeighborNumberOfEntries:    model.NewReadOnly[uint32](p, "IEEE1905NeighborNumberOfEntries", model.TypeUnsignedInt),
-		IPv4AddressNumberOfEntries:         model.NewReadOnly[uint32](p, "IPv4AddressNumberOfEntries", model.TypeUnsignedInt),
-		IPv6AddressNumberOfEntries:         model.NewReadOnly[uint32](p, "IPv6AddressNumberOfEntries", model.TypeUnsignedInt),
-		InterfaceNumberOfEntries:           model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		L2NeighborNumberOfEntries:          model.NewReadOnly[uint32](p, "L2NeighborNumberOfEntries", model.TypeUnsignedInt),
-		ManufacturerModel:                  model.NewReadOnly[string](p, "ManufacturerModel", model.TypeString),
-		ManufacturerName:                   model.NewReadOnly[string](p, "ManufacturerName", model.TypeString),
-		NonIEEE1905NeighborNumberOfEntries: model.NewReadOnly[uint32](p, "NonIEEE1905NeighborNumberOfEntries", model.TypeUnsignedInt),
-		RegistrarFreqBand:                  model.NewReadOnly[[]DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand](p, "RegistrarFreqBand", model.TypeString),
-		VendorPropertiesNumberOfEntries:    model.NewReadOnly[uint32](p, "VendorPropertiesNumberOfEntries", model.TypeUnsignedInt),
-		Version:                            model.NewReadOnly[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion](p, "Version", model.TypeString),
-		obj:                                model.NewObjectPath(p),
-	}
+// BridgingTuple returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) BridgingTuple(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BridgingTuple.", i))
+	return
 }
 
-// BridgingTuple returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) BridgingTuple(i uint32) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath {
-	return newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath(x.Path() + "BridgingTuple." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// BridgingTupleTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}. itself (for AddObject when writable)
+// BridgingTupleTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) BridgingTupleTable() model.Table {
-	return model.NewTable(x.Path() + "BridgingTuple.")
+	return model.NewTable(x.ObjectPath, "BridgingTuple.")
 }
 
-// IEEE1905Neighbor returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IEEE1905Neighbor(i uint32) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath {
-	return newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath(x.Path() + "IEEE1905Neighbor." + strconv.FormatUint(uint64(i), 10) + ".")
+// IEEE1905Neighbor returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IEEE1905Neighbor(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IEEE1905Neighbor.", i))
+	return
 }
 
-// IEEE1905NeighborTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}. itself (for AddObject when writable)
+// IEEE1905NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IEEE1905NeighborTable() model.Table {
-	return model.NewTable(x.Path() + "IEEE1905Neighbor.")
+	return model.NewTable(x.ObjectPath, "IEEE1905Neighbor.")
 }
 
-// IPv4Address returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IPv4Address(i uint32) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath {
-	return newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath(x.Path() + "IPv4Address." + strconv.FormatUint(uint64(i), 10) + ".")
+// IPv4Address returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IPv4Address(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv4Address.", i))
+	return
 }
 
-// IPv4AddressTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}. itself (for AddObject when writable)
+// IPv4AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IPv4AddressTable() model.Table {
-	return model.NewTable(x.Path() + "IPv4Address.")
+	return model.NewTable(x.ObjectPath, "IPv4Address.")
 }
 
-// IPv6Address returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IPv6Address(i uint32) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath {
-	return newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath(x.Path() + "IPv6Address." + strconv.FormatUint(uint64(i), 10) + ".")
+// IPv6Address returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IPv6Address(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Address.", i))
+	return
 }
 
-// IPv6AddressTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}. itself (for AddObject when writable)
+// IPv6AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IPv6AddressTable() model.Table {
-	return model.NewTable(x.Path() + "IPv6Address.")
+	return model.NewTable(x.ObjectPath, "IPv6Address.")
 }
 
-// Interface returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) Interface(i uint32) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath {
-	return newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
+// Interface returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) Interface(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// InterfaceTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-// L2Neighbor returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) L2Neighbor(i uint32) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath {
-	return newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath(x.Path() + "L2Neighbor." + strconv.FormatUint(uint64(i), 10) + ".")
+// L2Neighbor returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) L2Neighbor(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "L2Neighbor.", i))
+	return
 }
 
-// L2NeighborTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}. itself (for AddObject when writable)
+// L2NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) L2NeighborTable() model.Table {
-	return model.NewTable(x.Path() + "L2Neighbor.")
+	return model.NewTable(x.ObjectPath, "L2Neighbor.")
 }
 
-// NonIEEE1905Neighbor returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) NonIEEE1905Neighbor(i uint32) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath {
-	return newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath(x.Path() + "NonIEEE1905Neighbor." + strconv.FormatUint(uint64(i), 10) + ".")
+// NonIEEE1905Neighbor returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) NonIEEE1905Neighbor(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "NonIEEE1905Neighbor.", i))
+	return
 }
 
-// NonIEEE1905NeighborTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}. itself (for AddObject when writable)
+// NonIEEE1905NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) NonIEEE1905NeighborTable() model.Table {
-	return model.NewTable(x.Path() + "NonIEEE1905Neighbor.")
+	return model.NewTable(x.ObjectPath, "NonIEEE1905Neighbor.")
 }
 
-// VendorProperties returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) VendorProperties(i uint32) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath {
-	return newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath(x.Path() + "VendorProperties." + strconv.FormatUint(uint64(i), 10) + ".")
+// VendorProperties returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) VendorProperties(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorProperties.", i))
+	return
 }
 
-// VendorPropertiesTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}. itself (for AddObject when writable)
+// VendorPropertiesTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) VendorPropertiesTable() model.Table {
-	return model.NewTable(x.Path() + "VendorProperties.")
+	return model.NewTable(x.ObjectPath, "VendorProperties.")
 }
 
-var (
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple_InterfaceList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IEEE1905Device.{i}.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple struct {
-	// InterfaceList: list<string(:256)> pathRef→##.IEEE1905Device.{i}.Interface., readOnly, since 2.9.
-	InterfaceList []string `cwmp:"InterfaceList"`
+	InterfaceList []string `json:"InterfaceList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple_InterfaceList, model.FormatValue(model.TypeString, o.InterfaceList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceList",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "InterfaceList", 2872, model.JoinStrings(o.InterfaceList), len(o.InterfaceList) > 0)
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath struct {
-	obj           model.ObjectPath
-	InterfaceList model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	InterfaceList model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath(prefix string) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath{
-		InterfaceList: model.NewReadOnly[[]string](p, "InterfaceList", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor_LocalInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IEEE1905Device.{i}.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor_NeighborDeviceId = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor_MetricNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor struct {
-	// LocalInterface: string(:256) pathRef→##.IEEE1905Device.{i}.Interface., readOnly, since 2.9.
-	LocalInterface string `cwmp:"LocalInterface"`
-	// NeighborDeviceId: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	NeighborDeviceId string `cwmp:"NeighborDeviceId"`
-	// MetricNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	MetricNumberOfEntries uint32 `cwmp:"MetricNumberOfEntries"`
-	// Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}. instances by instance number
-	Metric map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric `cwmp:"Metric.{i}."`
+	LocalInterface string `json:"LocalInterface,omitzero"`
+
+	NeighborDeviceId string `json:"NeighborDeviceId,omitzero"`
+
+	MetricNumberOfEntries uint32 `json:"MetricNumberOfEntries,omitzero"`
+
+	Metric map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric `json:"Metric,omitzero"`
 }
 
-// AddMetric creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}. (replacing any) and returns it
+// AddMetric creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) AddMetric(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric {
 	if o.Metric == nil {
 		o.Metric = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric{}
@@ -2160,2925 +1086,423 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) AddMetri
 	o.Metric[i] = x
 	return x
 }
-
-// GetMetric returns instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) GetMetric(i uint32) (*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric, bool) {
-	x, ok := o.Metric[i]
-	return x, ok
-}
-
-// DeleteMetric removes instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) DeleteMetric(i uint32) {
-	delete(o.Metric, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor_LocalInterface, o.LocalInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalInterface",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor_NeighborDeviceId, o.NeighborDeviceId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NeighborDeviceId",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LocalInterface", 2878, o.LocalInterface)
+	c.String(p, "NeighborDeviceId", 2891, o.NeighborDeviceId)
 	for _, i := range model.SortedKeys(o.Metric) {
-		o.Metric[i].ValidateAt(prefix+"Metric."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Metric[i].ValidateAt(c, model.InstanceOf(p, "Metric.", i))
 	}
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath struct {
-	obj                   model.ObjectPath
-	LocalInterface        model.ReadOnlyParam[string]
-	NeighborDeviceId      model.ReadOnlyParam[string]
-	MetricNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	LocalInterface model.ReadOnlyParam[string] `dm:"s"`
+
+	MetricNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NeighborDeviceId model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath(prefix string) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath{
-		LocalInterface:        model.NewReadOnly[string](p, "LocalInterface", model.TypeString),
-		MetricNumberOfEntries: model.NewReadOnly[uint32](p, "MetricNumberOfEntries", model.TypeUnsignedInt),
-		NeighborDeviceId:      model.NewReadOnly[string](p, "NeighborDeviceId", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+// Metric returns the typed path of instance i.
+func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath) Metric(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Metric.", i))
+	return
 }
 
-// Metric returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath) Metric(i uint32) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath {
-	return newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath(x.Path() + "Metric." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// MetricTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}. itself (for AddObject when writable)
+// MetricTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath) MetricTable() model.Table {
-	return model.NewTable(x.Path() + "Metric.")
+	return model.NewTable(x.ObjectPath, "Metric.")
 }
 
-var (
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_NeighborMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_IEEE802dot1Bridge = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_PacketErrors      = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "Packets",
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_PacketErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "Packets",
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_TransmittedPackets = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "Packets",
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "Packets",
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_MACThroughputCapacity = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mb/s",
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_LinkAvailability = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "percent",
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_PHYRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mb/s",
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_RSSI = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "dB",
-	}
-)
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric struct {
-	// NeighborMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	NeighborMACAddress string `cwmp:"NeighborMACAddress"`
-	// IEEE802dot1Bridge: boolean, readOnly, since 2.9.
-	IEEE802dot1Bridge bool `cwmp:"IEEE802dot1Bridge"`
-	// PacketErrors: StatsCounter32=unsignedInt Packets, readOnly, since 2.9.
-	PacketErrors uint32 `cwmp:"PacketErrors"`
-	// PacketErrorsReceived: StatsCounter32=unsignedInt Packets, readOnly, since 2.9.
-	PacketErrorsReceived uint32 `cwmp:"PacketErrorsReceived"`
-	// TransmittedPackets: StatsCounter32=unsignedInt Packets, readOnly, since 2.9.
-	TransmittedPackets uint32 `cwmp:"TransmittedPackets"`
-	// PacketsReceived: StatsCounter32=unsignedInt Packets, readOnly, since 2.9.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// MACThroughputCapacity: unsignedInt Mb/s, readOnly, since 2.9.
-	MACThroughputCapacity uint32 `cwmp:"MACThroughputCapacity"`
-	// LinkAvailability: unsignedInt[0:100] percent, readOnly, since 2.9.
-	LinkAvailability uint32 `cwmp:"LinkAvailability"`
-	// PHYRate: unsignedInt Mb/s, readOnly, since 2.9.
-	PHYRate uint32 `cwmp:"PHYRate"`
-	// RSSI: unsignedInt[0:255] dB, readOnly, since 2.9.
-	RSSI uint32 `cwmp:"RSSI"`
+	NeighborMACAddress string `json:"NeighborMACAddress,omitzero"`
+
+	IEEE802dot1Bridge bool `json:"IEEE802dot1Bridge,omitzero"`
+
+	PacketErrors uint32 `json:"PacketErrors,omitzero"`
+
+	PacketErrorsReceived uint32 `json:"PacketErrorsReceived,omitzero"`
+
+	TransmittedPackets uint32 `json:"TransmittedPackets,omitzero"`
+
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
+
+	MACThroughputCapacity uint32 `json:"MACThroughputCapacity,omitzero"`
+
+	LinkAvailability uint32 `json:"LinkAvailability,omitzero"`
+
+	PHYRate uint32 `json:"PHYRate,omitzero"`
+
+	RSSI uint32 `json:"RSSI,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_NeighborMACAddress, o.NeighborMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NeighborMACAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_LinkAvailability, uint64(o.LinkAvailability)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkAvailability",
-		})
-	}
-	if e := model.CheckUint(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_RSSI, uint64(o.RSSI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RSSI",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "NeighborMACAddress", 2883, o.NeighborMACAddress)
+	c.Uint(p, "LinkAvailability", 2881, uint64(o.LinkAvailability))
+	c.Uint(p, "RSSI", 2888, uint64(o.RSSI))
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath struct {
-	obj                   model.ObjectPath
-	NeighborMACAddress    model.ReadOnlyParam[string]
-	IEEE802dot1Bridge     model.ReadOnlyParam[bool]
-	PacketErrors          model.ReadOnlyParam[uint32]
-	PacketErrorsReceived  model.ReadOnlyParam[uint32]
-	TransmittedPackets    model.ReadOnlyParam[uint32]
-	PacketsReceived       model.ReadOnlyParam[uint32]
-	MACThroughputCapacity model.ReadOnlyParam[uint32]
-	LinkAvailability      model.ReadOnlyParam[uint32]
-	PHYRate               model.ReadOnlyParam[uint32]
-	RSSI                  model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	IEEE802dot1Bridge model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath(prefix string) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath{
-		IEEE802dot1Bridge:     model.NewReadOnly[bool](p, "IEEE802dot1Bridge", model.TypeBoolean),
-		LinkAvailability:      model.NewReadOnly[uint32](p, "LinkAvailability", model.TypeUnsignedInt),
-		MACThroughputCapacity: model.NewReadOnly[uint32](p, "MACThroughputCapacity", model.TypeUnsignedInt),
-		NeighborMACAddress:    model.NewReadOnly[string](p, "NeighborMACAddress", model.TypeString),
-		PHYRate:               model.NewReadOnly[uint32](p, "PHYRate", model.TypeUnsignedInt),
-		PacketErrors:          model.NewReadOnly[uint32](p, "PacketErrors", model.TypeUnsignedInt),
-		PacketErrorsReceived:  model.NewReadOnly[uint32](p, "PacketErrorsReceived", model.TypeUnsignedInt),
-		PacketsReceived:       model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		RSSI:                  model.NewReadOnly[uint32](p, "RSSI", model.TypeUnsignedInt),
-		TransmittedPackets:    model.NewReadOnly[uint32](p, "TransmittedPackets", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+	LinkAvailability model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MACThroughputCapacity model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NeighborMACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	PHYRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RSSI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransmittedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.IPv4AddressType.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType string
 
-func (e DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType_Unknown DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType = "Unknown"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType_DHCP    DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType = "DHCP"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType_Static  DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType = "Static"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType_DHCP DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType = "DHCP"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType_Static DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType = "Static"
+
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType_Auto_IP DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType = "Auto-IP"
 )
 
-var (
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_IPv4Address = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_IPv4AddressType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "DHCP"}, {Value: "Static"}, {Value: "Auto-IP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_DHCPServer = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address struct {
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	MACAddress string `cwmp:"MACAddress"`
-	// IPv4Address: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.9.
-	IPv4Address string `cwmp:"IPv4Address"`
-	// IPv4AddressType: string{Unknown,DHCP,Static,Auto-IP}, readOnly, since 2.9.
-	IPv4AddressType DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType `cwmp:"IPv4AddressType"`
-	// DHCPServer: IPAddress=string(:45), readOnly, since 2.9.
-	DHCPServer string `cwmp:"DHCPServer"`
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	IPv4Address string `json:"IPv4Address,omitzero"`
+
+	IPv4AddressType DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType `json:"IPv4AddressType,omitzero"`
+
+	DHCPServer string `json:"DHCPServer,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_IPv4Address, o.IPv4Address); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4Address",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_IPv4AddressType, string(o.IPv4AddressType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4AddressType",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_DHCPServer, o.DHCPServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPServer",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MACAddress", 2897, o.MACAddress)
+	c.String(p, "IPv4Address", 2895, o.IPv4Address)
+	c.String(p, "IPv4AddressType", 2896, string(o.IPv4AddressType))
+	c.String(p, "DHCPServer", 2894, o.DHCPServer)
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath struct {
-	obj             model.ObjectPath
-	MACAddress      model.ReadOnlyParam[string]
-	IPv4Address     model.ReadOnlyParam[string]
-	IPv4AddressType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType]
-	DHCPServer      model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	DHCPServer model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath(prefix string) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath{
-		DHCPServer:      model.NewReadOnly[string](p, "DHCPServer", model.TypeString),
-		IPv4Address:     model.NewReadOnly[string](p, "IPv4Address", model.TypeString),
-		IPv4AddressType: model.NewReadOnly[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType](p, "IPv4AddressType", model.TypeString),
-		MACAddress:      model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
+	IPv4Address model.ReadOnlyParam[string] `dm:"s"`
+
+	IPv4AddressType model.ReadOnlyParam[string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.IPv6AddressType.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType string
 
-func (e DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType_Unknown   DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType = "Unknown"
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType_Unknown DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType = "Unknown"
+
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType_LinkLocal DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType = "LinkLocal"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType_DHCP      DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType = "DHCP"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType_Static    DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType = "Static"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType_SLAAC     DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType = "SLAAC"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType_DHCP DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType = "DHCP"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType_Static DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType = "Static"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType_SLAAC DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType = "SLAAC"
 )
 
-var (
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_IPv6Address = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_IPv6AddressType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "LinkLocal"}, {Value: "DHCP"}, {Value: "Static"}, {Value: "SLAAC"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_IPv6AddressOrigin = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address struct {
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	MACAddress string `cwmp:"MACAddress"`
-	// IPv6Address: IPv6Address=string(:45), readOnly, since 2.9.
-	IPv6Address string `cwmp:"IPv6Address"`
-	// IPv6AddressType: string{Unknown,LinkLocal,DHCP,Static,SLAAC}, readOnly, since 2.9.
-	IPv6AddressType DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType `cwmp:"IPv6AddressType"`
-	// IPv6AddressOrigin: IPv6Address=string(:45), readOnly, since 2.9.
-	IPv6AddressOrigin string `cwmp:"IPv6AddressOrigin"`
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	IPv6Address string `json:"IPv6Address,omitzero"`
+
+	IPv6AddressType DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType `json:"IPv6AddressType,omitzero"`
+
+	IPv6AddressOrigin string `json:"IPv6AddressOrigin,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_IPv6Address, o.IPv6Address); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6Address",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_IPv6AddressType, string(o.IPv6AddressType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6AddressType",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_IPv6AddressOrigin, o.IPv6AddressOrigin); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6AddressOrigin",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MACAddress", 2903, o.MACAddress)
+	c.String(p, "IPv6Address", 2900, o.IPv6Address)
+	c.String(p, "IPv6AddressType", 2902, string(o.IPv6AddressType))
+	c.String(p, "IPv6AddressOrigin", 2901, o.IPv6AddressOrigin)
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath struct {
-	obj               model.ObjectPath
-	MACAddress        model.ReadOnlyParam[string]
-	IPv6Address       model.ReadOnlyParam[string]
-	IPv6AddressType   model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType]
-	IPv6AddressOrigin model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	IPv6Address model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath(prefix string) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath{
-		IPv6Address:       model.NewReadOnly[string](p, "IPv6Address", model.TypeString),
-		IPv6AddressOrigin: model.NewReadOnly[string](p, "IPv6AddressOrigin", model.TypeString),
-		IPv6AddressType:   model.NewReadOnly[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType](p, "IPv6AddressType", model.TypeString),
-		MACAddress:        model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
+	IPv6AddressOrigin model.ReadOnlyParam[string] `dm:"s"`
+
+	IPv6AddressType model.ReadOnlyParam[string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.MediaType.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType string
 
-func (e DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_8023u        DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.3u"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_8023ab       DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.3ab"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211b       DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11b"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211g       DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11g"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211a       DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11a"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211n_24    DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11n 2.4"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211n_50    DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11n 5.0"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211ac      DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11ac"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211ad      DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11ad"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211af      DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11af"
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_8023u DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.3u"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_8023ab DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.3ab"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211b DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11b"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211g DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11g"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211a DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11a"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211n_24 DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11n 2.4"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211n_50 DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11n 5.0"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211ac DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11ac"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211ad DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11ad"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_80211af DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 802.11af"
+
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_1901_Wavelet DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 1901 Wavelet"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_1901_FFT     DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 1901 FFT"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_MoCAv11           DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "MoCAv1.1"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_Generic_PHY       DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "Generic PHY"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_IEEE_1901_FFT DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "IEEE 1901 FFT"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_MoCAv11 DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "MoCAv1.1"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType_Generic_PHY DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType = "Generic PHY"
 )
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.PowerState.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState string
 
-func (e DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState_On          DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState = "On"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState_Power_Save  DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState = "Power_Save"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState_Off         DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState = "Off"
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState_On DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState = "On"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState_Power_Save DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState = "Power_Save"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState_Off DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState = "Off"
+
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState_Unsupported DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState = "Unsupported"
 )
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.Role.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole string
 
-func (e DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole_AP                    DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole = "AP"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole_Non_AP_non_PCP_STA    DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole = "non-AP/non-PCP STA"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole_Wi_Fi_P2P_Client      DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole = "Wi-Fi P2P Client"
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole_AP DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole = "AP"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole_Non_AP_non_PCP_STA DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole = "non-AP/non-PCP STA"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole_Wi_Fi_P2P_Client DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole = "Wi-Fi P2P Client"
+
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole_Wi_Fi_P2P_Group_Owner DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole = "Wi-Fi P2P Group Owner"
-	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole_X80211adPCP           DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole = "802.11adPCP"
+
+	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole_X80211adPCP DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole = "802.11adPCP"
 )
 
-var (
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_InterfaceId = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_MediaType = &model.Syntax{
-		Enums: []model.Enum{{Value: "IEEE 802.3u"}, {Value: "IEEE 802.3ab"}, {Value: "IEEE 802.11b"}, {Value: "IEEE 802.11g"}, {Value: "IEEE 802.11a"}, {Value: "IEEE 802.11n 2.4"}, {Value: "IEEE 802.11n 5.0"}, {Value: "IEEE 802.11ac"}, {Value: "IEEE 802.11ad"}, {Value: "IEEE 802.11af"}, {Value: "IEEE 1901 Wavelet"}, {Value: "IEEE 1901 FFT"}, {Value: "MoCAv1.1"}, {Value: "Generic PHY"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_PowerState = &model.Syntax{
-		Enums: []model.Enum{{Value: "On"}, {Value: "Power_Save"}, {Value: "Off"}, {Value: "Unsupported"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_GenericPhyOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_GenericPhyVariant = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(1),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_GenericPhyURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_NetworkMembership = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_Role = &model.Syntax{
-		Enums: []model.Enum{{Value: "AP"}, {Value: "non-AP/non-PCP STA"}, {Value: "Wi-Fi P2P Client"}, {Value: "Wi-Fi P2P Group Owner"}, {Value: "802.11adPCP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_APChannelBand = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(1),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_FrequencyIndex1 = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(1),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_FrequencyIndex2 = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(1),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface struct {
-	// InterfaceId: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	InterfaceId string `cwmp:"InterfaceId"`
-	// MediaType: string{IEEE 802.3u,IEEE 802.3ab,IEEE 802.11b,IEEE 802.11g,IEEE 802.11a,IEEE 802.11n 2.4,… 14 values}, readOnly, since 2.9.
-	MediaType DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType `cwmp:"MediaType"`
-	// PowerState: string{On,Power_Save,Off,Unsupported}, readOnly, since 2.9.
-	PowerState DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState `cwmp:"PowerState"`
-	// GenericPhyOUI: string(6:6) ~1 pattern, readOnly, since 2.9.
-	GenericPhyOUI string `cwmp:"GenericPhyOUI"`
-	// GenericPhyVariant: hexBinary(1:1), readOnly, since 2.9.
-	GenericPhyVariant []byte `cwmp:"GenericPhyVariant"`
-	// GenericPhyURL: URL=string(:2048), readOnly, since 2.9.
-	GenericPhyURL string `cwmp:"GenericPhyURL"`
-	// NetworkMembership: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	NetworkMembership string `cwmp:"NetworkMembership"`
-	// Role: string{AP,non-AP/non-PCP STA,Wi-Fi P2P Client,Wi-Fi P2P Group Owner,802.11adPCP}, readOnly, since 2.9.
-	Role DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole `cwmp:"Role"`
-	// APChannelBand: hexBinary(1:1), readOnly, since 2.9.
-	APChannelBand []byte `cwmp:"APChannelBand"`
-	// FrequencyIndex1: hexBinary(1:1), readOnly, since 2.9.
-	FrequencyIndex1 []byte `cwmp:"FrequencyIndex1"`
-	// FrequencyIndex2: hexBinary(1:1), readOnly, since 2.9.
-	FrequencyIndex2 []byte `cwmp:"FrequencyIndex2"`
+	InterfaceId string `json:"InterfaceId,omitzero"`
+
+	MediaType DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType `json:"MediaType,omitzero"`
+
+	PowerState DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState `json:"PowerState,omitzero"`
+
+	GenericPhyOUI string `json:"GenericPhyOUI,omitzero"`
+
+	GenericPhyVariant model.HexBinary `json:"GenericPhyVariant,omitzero"`
+
+	GenericPhyURL string `json:"GenericPhyURL,omitzero"`
+
+	NetworkMembership string `json:"NetworkMembership,omitzero"`
+
+	Role DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole `json:"Role,omitzero"`
+
+	APChannelBand model.HexBinary `json:"APChannelBand,omitzero"`
+
+	FrequencyIndex1 model.HexBinary `json:"FrequencyIndex1,omitzero"`
+
+	FrequencyIndex2 model.HexBinary `json:"FrequencyIndex2,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_InterfaceId, o.InterfaceId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceId",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_MediaType, string(o.MediaType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MediaType",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_PowerState, string(o.PowerState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerState",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_GenericPhyOUI, o.GenericPhyOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GenericPhyOUI",
-		})
-	}
-	if e := model.CheckBytes(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_GenericPhyVariant, o.GenericPhyVariant); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GenericPhyVariant",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_GenericPhyURL, o.GenericPhyURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GenericPhyURL",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_NetworkMembership, o.NetworkMembership); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkMembership",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_Role, string(o.Role)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Role",
-		})
-	}
-	if e := model.CheckBytes(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_APChannelBand, o.APChannelBand); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APChannelBand",
-		})
-	}
-	if e := model.CheckBytes(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_FrequencyIndex1, o.FrequencyIndex1); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FrequencyIndex1",
-		})
-	}
-	if e := model.CheckBytes(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_FrequencyIndex2, o.FrequencyIndex2); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FrequencyIndex2",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "InterfaceId", 2912, o.InterfaceId)
+	c.String(p, "MediaType", 2913, string(o.MediaType))
+	c.String(p, "PowerState", 2915, string(o.PowerState))
+	c.String(p, "GenericPhyOUI", 2909, o.GenericPhyOUI)
+	c.Bytes(p, "GenericPhyVariant", 2911, []byte(o.GenericPhyVariant))
+	c.String(p, "GenericPhyURL", 2910, o.GenericPhyURL)
+	c.String(p, "NetworkMembership", 2914, o.NetworkMembership)
+	c.String(p, "Role", 2916, string(o.Role))
+	c.Bytes(p, "APChannelBand", 2906, []byte(o.APChannelBand))
+	c.Bytes(p, "FrequencyIndex1", 2907, []byte(o.FrequencyIndex1))
+	c.Bytes(p, "FrequencyIndex2", 2908, []byte(o.FrequencyIndex2))
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath struct {
-	obj               model.ObjectPath
-	InterfaceId       model.ReadOnlyParam[string]
-	MediaType         model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType]
-	PowerState        model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState]
-	GenericPhyOUI     model.ReadOnlyParam[string]
-	GenericPhyVariant model.ReadOnlyParam[[]byte]
-	GenericPhyURL     model.ReadOnlyParam[string]
-	NetworkMembership model.ReadOnlyParam[string]
-	Role              model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole]
-	APChannelBand     model.ReadOnlyParam[[]byte]
-	FrequencyIndex1   model.ReadOnlyParam[[]byte]
-	FrequencyIndex2   model.ReadOnlyParam[[]byte]
+	model.ObjectPath
+	APChannelBand model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	FrequencyIndex1 model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	FrequencyIndex2 model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	GenericPhyOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	GenericPhyURL model.ReadOnlyParam[string] `dm:"s"`
+
+	GenericPhyVariant model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	InterfaceId model.ReadOnlyParam[string] `dm:"s"`
+
+	MediaType model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkMembership model.ReadOnlyParam[string] `dm:"s"`
+
+	PowerState model.ReadOnlyParam[string] `dm:"s"`
+
+	Role model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath(prefix string) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath{
-		APChannelBand:     model.NewReadOnly[[]byte](p, "APChannelBand", model.TypeHexBinary),
-		FrequencyIndex1:   model.NewReadOnly[[]byte](p, "FrequencyIndex1", model.TypeHexBinary),
-		FrequencyIndex2:   model.NewReadOnly[[]byte](p, "FrequencyIndex2", model.TypeHexBinary),
-		GenericPhyOUI:     model.NewReadOnly[string](p, "GenericPhyOUI", model.TypeString),
-		GenericPhyURL:     model.NewReadOnly[string](p, "GenericPhyURL", model.TypeString),
-		GenericPhyVariant: model.NewReadOnly[[]byte](p, "GenericPhyVariant", model.TypeHexBinary),
-		InterfaceId:       model.NewReadOnly[string](p, "InterfaceId", model.TypeString),
-		MediaType:         model.NewReadOnly[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType](p, "MediaType", model.TypeString),
-		NetworkMembership: model.NewReadOnly[string](p, "NetworkMembership", model.TypeString),
-		PowerState:        model.NewReadOnly[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState](p, "PowerState", model.TypeString),
-		Role:              model.NewReadOnly[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole](p, "Role", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor_LocalInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IEEE1905Device.{i}.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor_NeighborInterfaceId = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor_BehindInterfaceIds = &model.Syntax{
-		DataType: "MACAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor struct {
-	// LocalInterface: string(:256) pathRef→##.IEEE1905Device.{i}.Interface., readOnly, since 2.9.
-	LocalInterface string `cwmp:"LocalInterface"`
-	// NeighborInterfaceId: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	NeighborInterfaceId string `cwmp:"NeighborInterfaceId"`
-	// BehindInterfaceIds: list(:1024)<MACAddress=string(:17) ~2 patterns>, readOnly, since 2.9.
-	BehindInterfaceIds []string `cwmp:"BehindInterfaceIds"`
+	LocalInterface string `json:"LocalInterface,omitzero"`
+
+	NeighborInterfaceId string `json:"NeighborInterfaceId,omitzero"`
+
+	BehindInterfaceIds []string `json:"BehindInterfaceIds,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor_LocalInterface, o.LocalInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalInterface",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor_NeighborInterfaceId, o.NeighborInterfaceId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NeighborInterfaceId",
-		})
-	}
-	if e := model.CheckValue(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor_BehindInterfaceIds, model.FormatValue(model.TypeString, o.BehindInterfaceIds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BehindInterfaceIds",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LocalInterface", 2920, o.LocalInterface)
+	c.String(p, "NeighborInterfaceId", 2921, o.NeighborInterfaceId)
+	c.Wire(p, "BehindInterfaceIds", 2919, model.JoinStrings(o.BehindInterfaceIds), len(o.BehindInterfaceIds) > 0)
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath struct {
-	obj                 model.ObjectPath
-	LocalInterface      model.ReadOnlyParam[string]
-	NeighborInterfaceId model.ReadOnlyParam[string]
-	BehindInterfaceIds  model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	BehindInterfaceIds model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LocalInterface model.ReadOnlyParam[string] `dm:"s"`
+
+	NeighborInterfaceId model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath(prefix string) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath{
-		BehindInterfaceIds:  model.NewReadOnly[[]string](p, "BehindInterfaceIds", model.TypeString),
-		LocalInterface:      model.NewReadOnly[string](p, "LocalInterface", model.TypeString),
-		NeighborInterfaceId: model.NewReadOnly[string](p, "NeighborInterfaceId", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor_LocalInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IEEE1905Device.{i}.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor_NeighborInterfaceId = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor struct {
-	// LocalInterface: string(:256) pathRef→##.IEEE1905Device.{i}.Interface., readOnly, since 2.9.
-	LocalInterface string `cwmp:"LocalInterface"`
-	// NeighborInterfaceId: MACAddress=string(:17) ~2 patterns, readOnly, since 2.9.
-	NeighborInterfaceId string `cwmp:"NeighborInterfaceId"`
+	LocalInterface string `json:"LocalInterface,omitzero"`
+
+	NeighborInterfaceId string `json:"NeighborInterfaceId,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor_LocalInterface, o.LocalInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalInterface",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor_NeighborInterfaceId, o.NeighborInterfaceId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NeighborInterfaceId",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LocalInterface", 2926, o.LocalInterface)
+	c.String(p, "NeighborInterfaceId", 2927, o.NeighborInterfaceId)
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath struct {
-	obj                 model.ObjectPath
-	LocalInterface      model.ReadOnlyParam[string]
-	NeighborInterfaceId model.ReadOnlyParam[string]
+	model.ObjectPath
+	LocalInterface model.ReadOnlyParam[string] `dm:"s"`
+
+	NeighborInterfaceId model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath(prefix string) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath{
-		LocalInterface:      model.NewReadOnly[string](p, "LocalInterface", model.TypeString),
-		NeighborInterfaceId: model.NewReadOnly[string](p, "NeighborInterfaceId", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties_MessageType = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(1),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties_OUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties_Information = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(65535),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties struct {
-	// MessageType: hexBinary(1:1), readOnly, since 2.9.
-	MessageType []byte `cwmp:"MessageType"`
-	// OUI: string(6:6) ~1 pattern, readOnly, since 2.9.
-	OUI string `cwmp:"OUI"`
-	// Information: hexBinary(0:65535), readOnly, since 2.9.
-	Information []byte `cwmp:"Information"`
+	MessageType model.HexBinary `json:"MessageType,omitzero"`
+
+	OUI string `json:"OUI,omitzero"`
+
+	Information model.HexBinary `json:"Information,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckBytes(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties_MessageType, o.MessageType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MessageType",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties_OUI, o.OUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OUI",
-		})
-	}
-	if e := model.CheckBytes(synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties_Information, o.Information); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Information",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties) ValidateAt(c *model.Checker, p string) {
+	c.Bytes(p, "MessageType", 2932, []byte(o.MessageType))
+	c.String(p, "OUI", 2933, o.OUI)
+	c.Bytes(p, "Information", 2931, []byte(o.Information))
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath struct {
-	obj         model.ObjectPath
-	MessageType model.ReadOnlyParam[[]byte]
-	OUI         model.ReadOnlyParam[string]
-	Information model.ReadOnlyParam[[]byte]
+	model.ObjectPath
+	Information model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	MessageType model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	OUI model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath(prefix string) DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath{
-		Information: model.NewReadOnly[[]byte](p, "Information", model.TypeHexBinary),
-		MessageType: model.NewReadOnly[[]byte](p, "MessageType", model.TypeHexBinary),
-		OUI:         model.NewReadOnly[string](p, "OUI", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIEEE1905ALNetworkingRegistrar_Registrar2dot4 = &model.Syntax{
-		DataType: "MACAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkingRegistrar_Registrar5 = &model.Syntax{
-		DataType: "MACAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE1905ALNetworkingRegistrar_Registrar60 = &model.Syntax{
-		DataType: "MACAddress",
-		List:     &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceIEEE1905ALNetworkingRegistrar holds the values of Device.IEEE1905.AL.NetworkingRegistrar. (object, readOnly, since 2.9)
+// DeviceIEEE1905ALNetworkingRegistrar holds the values of Device.IEEE1905.AL.NetworkingRegistrar. (object, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkingRegistrar struct {
-	// Registrar2dot4: list(:1024)<MACAddress=string(:17) ~2 patterns>, readOnly, since 2.9.
-	Registrar2dot4 []string `cwmp:"Registrar2dot4"`
-	// Registrar5: list(:1024)<MACAddress=string(:17) ~2 patterns>, readOnly, since 2.9.
-	Registrar5 []string `cwmp:"Registrar5"`
-	// Registrar60: list(:1024)<MACAddress=string(:17) ~2 patterns>, readOnly, since 2.9.
-	Registrar60 []string `cwmp:"Registrar60"`
+	Registrar2dot4 []string `json:"Registrar2dot4,omitzero"`
+
+	Registrar5 []string `json:"Registrar5,omitzero"`
+
+	Registrar60 []string `json:"Registrar60,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALNetworkingRegistrar) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALNetworkingRegistrar) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceIEEE1905ALNetworkingRegistrar_Registrar2dot4, model.FormatValue(model.TypeString, o.Registrar2dot4)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Registrar2dot4",
-		})
-	}
-	if e := model.CheckValue(synDeviceIEEE1905ALNetworkingRegistrar_Registrar5, model.FormatValue(model.TypeString, o.Registrar5)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Registrar5",
-		})
-	}
-	if e := model.CheckValue(synDeviceIEEE1905ALNetworkingRegistrar_Registrar60, model.FormatValue(model.TypeString, o.Registrar60)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Registrar60",
-		})
-	}
+func (o *DeviceIEEE1905ALNetworkingRegistrar) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Registrar2dot4", 2941, model.JoinStrings(o.Registrar2dot4), len(o.Registrar2dot4) > 0)
+	c.Wire(p, "Registrar5", 2942, model.JoinStrings(o.Registrar5), len(o.Registrar5) > 0)
+	c.Wire(p, "Registrar60", 2943, model.JoinStrings(o.Registrar60), len(o.Registrar60) > 0)
 }
 
 // DeviceIEEE1905ALNetworkingRegistrarPath is the typed path of Device.IEEE1905.AL.NetworkingRegistrar.
 type DeviceIEEE1905ALNetworkingRegistrarPath struct {
-	obj            model.ObjectPath
-	Registrar2dot4 model.ReadOnlyParam[[]string]
-	Registrar5     model.ReadOnlyParam[[]string]
-	Registrar60    model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	Registrar2dot4 model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALNetworkingRegistrarPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALNetworkingRegistrarPath(prefix string) DeviceIEEE1905ALNetworkingRegistrarPath {
-	p := &prefix
-	return DeviceIEEE1905ALNetworkingRegistrarPath{
-		Registrar2dot4: model.NewReadOnly[[]string](p, "Registrar2dot4", model.TypeString),
-		Registrar5:     model.NewReadOnly[[]string](p, "Registrar5", model.TypeString),
-		Registrar60:    model.NewReadOnly[[]string](p, "Registrar60", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	Registrar5 model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Registrar60 model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // DeviceIEEE1905ALSecuritySetupMethod enumerates the values of Device.IEEE1905.AL.Security.SetupMethod.
 type DeviceIEEE1905ALSecuritySetupMethod string
 
-func (e DeviceIEEE1905ALSecuritySetupMethod) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE1905ALSecuritySetupMethod_UCPK  DeviceIEEE1905ALSecuritySetupMethod = "UCPK"
-	DeviceIEEE1905ALSecuritySetupMethod_PBC   DeviceIEEE1905ALSecuritySetupMethod = "PBC"
+	DeviceIEEE1905ALSecuritySetupMethod_UCPK DeviceIEEE1905ALSecuritySetupMethod = "UCPK"
+
+	DeviceIEEE1905ALSecuritySetupMethod_PBC DeviceIEEE1905ALSecuritySetupMethod = "PBC"
+
 	DeviceIEEE1905ALSecuritySetupMethod_NFCNK DeviceIEEE1905ALSecuritySetupMethod = "NFCNK"
 )
 
-var (
-	synDeviceIEEE1905ALSecurity_SetupMethod = &model.Syntax{
-		Enums: []model.Enum{{Value: "UCPK"}, {Value: "PBC"}, {Value: "NFCNK"}},
-		List:  &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE1905ALSecurity_Password = &model.Syntax{
-		Secured: true,
-		Type:    model.TypeString,
-	}
-)
-
-// DeviceIEEE1905ALSecurity holds the values of Device.IEEE1905.AL.Security. (object, readOnly, since 2.9)
+// DeviceIEEE1905ALSecurity holds the values of Device.IEEE1905.AL.Security. (object, readOnly, since 2.9).
 type DeviceIEEE1905ALSecurity struct {
-	// SetupMethod: list(:1024)<string{UCPK,PBC,NFCNK}>, readWrite, since 2.9.
-	SetupMethod []DeviceIEEE1905ALSecuritySetupMethod `cwmp:"SetupMethod"`
-	// Password: string, readWrite, since 2.9.
-	Password string `cwmp:"Password"`
+	SetupMethod []DeviceIEEE1905ALSecuritySetupMethod `json:"SetupMethod,omitzero"`
+
+	Password string `json:"Password,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE1905ALSecurity) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE1905ALSecurity) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceIEEE1905ALSecurity_SetupMethod, model.FormatValue(model.TypeString, o.SetupMethod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SetupMethod",
-		})
-	}
+func (o *DeviceIEEE1905ALSecurity) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SetupMethod", 2947, model.JoinStrings(o.SetupMethod), len(o.SetupMethod) > 0)
 }
 
 // DeviceIEEE1905ALSecurityPath is the typed path of Device.IEEE1905.AL.Security.
 type DeviceIEEE1905ALSecurityPath struct {
-	obj         model.ObjectPath
-	SetupMethod model.ReadWriteParam[[]DeviceIEEE1905ALSecuritySetupMethod]
-	Password    model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIEEE1905ALSecurityPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE1905ALSecurityPath(prefix string) DeviceIEEE1905ALSecurityPath {
-	p := &prefix
-	return DeviceIEEE1905ALSecurityPath{
-		Password:    model.NewReadWrite[string](p, "Password", model.TypeString),
-		SetupMethod: model.NewReadWrite[[]DeviceIEEE1905ALSecuritySetupMethod](p, "SetupMethod", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var schemaIeee1905 = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE1905.",
-	Version:    "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.Version",
-	Syntax:  synDeviceIEEE1905_Version,
-	Version: "2.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE1905.AL.",
-	Version:    "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.IEEE1905Id",
-	Syntax:  synDeviceIEEE1905AL_IEEE1905Id,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Status",
-	Syntax:  synDeviceIEEE1905AL_Status,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.LastChange",
-	Syntax:       synDeviceIEEE1905AL_LastChange,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.LowerLayers",
-	Syntax:  synDeviceIEEE1905AL_LowerLayers,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.RegistrarFreqBand",
-	Syntax:  synDeviceIEEE1905AL_RegistrarFreqBand,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.InterfaceNumberOfEntries",
-	Syntax:  synDeviceIEEE1905AL_InterfaceNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE1905.AL.ForwardingTable.",
-	Version:    "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.SetForwardingEnabled",
-	Syntax:  synDeviceIEEE1905ALForwardingTable_SetForwardingEnabled,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRuleNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALForwardingTable_ForwardingRuleNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ForwardingRuleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.",
-	Version:             "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.InterfaceList",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_InterfaceList,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.MACDestinationAddress",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_MACDestinationAddress,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.MACDestinationAddressFlag",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_MACDestinationAddressFlag,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.MACSourceAddress",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_MACSourceAddress,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.MACSourceAddressFlag",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_MACSourceAddressFlag,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.EtherType",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_EtherType,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.EtherTypeFlag",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_EtherTypeFlag,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.Vid",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_Vid,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.VidFlag",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_VidFlag,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.PCP",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_PCP,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.PCPFlag",
-	Syntax:  synDeviceIEEE1905ALForwardingTableForwardingRule_PCPFlag,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"InterfaceId"},
-	}},
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.InterfaceId",
-	Syntax:  synDeviceIEEE1905ALInterface_InterfaceId,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.Status",
-	Syntax:  synDeviceIEEE1905ALInterface_Status,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.Interface.{i}.LastChange",
-	Syntax:       synDeviceIEEE1905ALInterface_LastChange,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceIEEE1905ALInterface_LowerLayers,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.Interface.{i}.InterfaceStackReference",
-	Syntax:       synDeviceIEEE1905ALInterface_InterfaceStackReference,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.MediaType",
-	Syntax:  synDeviceIEEE1905ALInterface_MediaType,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.GenericPhyOUI",
-	Syntax:  synDeviceIEEE1905ALInterface_GenericPhyOUI,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.GenericPhyVariant",
-	Syntax:  synDeviceIEEE1905ALInterface_GenericPhyVariant,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.GenericPhyURL",
-	Syntax:  synDeviceIEEE1905ALInterface_GenericPhyURL,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.SetIntfPowerStateEnabled",
-	Syntax:  synDeviceIEEE1905ALInterface_SetIntfPowerStateEnabled,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.PowerState",
-	Syntax:  synDeviceIEEE1905ALInterface_PowerState,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.VendorPropertiesNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALInterface_VendorPropertiesNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.LinkNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALInterface_LinkNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LinkNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.Interface.{i}.Link.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"InterfaceId", "IEEE1905Id"},
-	}},
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.Link.{i}.InterfaceId",
-	Syntax:  synDeviceIEEE1905ALInterfaceLink_InterfaceId,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.Link.{i}.IEEE1905Id",
-	Syntax:  synDeviceIEEE1905ALInterfaceLink_IEEE1905Id,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.Link.{i}.MediaType",
-	Syntax:  synDeviceIEEE1905ALInterfaceLink_MediaType,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.Link.{i}.GenericPhyOUI",
-	Syntax:  synDeviceIEEE1905ALInterfaceLink_GenericPhyOUI,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.Link.{i}.GenericPhyVariant",
-	Syntax:  synDeviceIEEE1905ALInterfaceLink_GenericPhyVariant,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.Link.{i}.GenericPhyURL",
-	Syntax:  synDeviceIEEE1905ALInterfaceLink_GenericPhyURL,
-	Version: "2.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.",
-	Version:    "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.IEEE802dot1Bridge",
-	Syntax:  synDeviceIEEE1905ALInterfaceLinkMetric_IEEE802dot1Bridge,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.PacketErrors",
-	Syntax:       synDeviceIEEE1905ALInterfaceLinkMetric_PacketErrors,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.PacketErrorsReceived",
-	Syntax:       synDeviceIEEE1905ALInterfaceLinkMetric_PacketErrorsReceived,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.TransmittedPackets",
-	Syntax:       synDeviceIEEE1905ALInterfaceLinkMetric_TransmittedPackets,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.PacketsReceived",
-	Syntax:       synDeviceIEEE1905ALInterfaceLinkMetric_PacketsReceived,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.MACThroughputCapacity",
-	Syntax:       synDeviceIEEE1905ALInterfaceLinkMetric_MACThroughputCapacity,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.LinkAvailability",
-	Syntax:       synDeviceIEEE1905ALInterfaceLinkMetric_LinkAvailability,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.PHYRate",
-	Syntax:       synDeviceIEEE1905ALInterfaceLinkMetric_PHYRate,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.RSSI",
-	Syntax:       synDeviceIEEE1905ALInterfaceLinkMetric_RSSI,
-	Version:      "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VendorPropertiesNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}.",
-	Version:             "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}.OUI",
-	Syntax:  synDeviceIEEE1905ALInterfaceVendorProperties_OUI,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}.Information",
-	Syntax:  synDeviceIEEE1905ALInterfaceVendorProperties_Information,
-	Version: "2.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE1905.AL.NetworkTopology.",
-	Version:    "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.Enable",
-	Syntax:  synDeviceIEEE1905ALNetworkTopology_Enable,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.Status",
-	Syntax:  synDeviceIEEE1905ALNetworkTopology_Status,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.MaxChangeLogEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopology_MaxChangeLogEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.LastChange",
-	Syntax:  synDeviceIEEE1905ALNetworkTopology_LastChange,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905DeviceNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopology_IEEE1905DeviceNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.ChangeLogNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopology_ChangeLogNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ChangeLogNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.",
-	Version:             "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.TimeStamp",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyChangeLog_TimeStamp,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.EventType",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyChangeLog_EventType,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.ReporterDeviceId",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyChangeLog_ReporterDeviceId,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.ReporterInterfaceId",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyChangeLog_ReporterInterfaceId,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.NeighborType",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyChangeLog_NeighborType,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.NeighborId",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyChangeLog_NeighborId,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IEEE1905DeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"IEEE1905Id"},
-	}},
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Id",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_IEEE1905Id,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Version",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_Version,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.RegistrarFreqBand",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_RegistrarFreqBand,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.FriendlyName",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_FriendlyName,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.ManufacturerName",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_ManufacturerName,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.ManufacturerModel",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_ManufacturerModel,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.ControlURL",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_ControlURL,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.AssocWiFiNetworkDeviceRef",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_AssocWiFiNetworkDeviceRef,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorPropertiesNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_VendorPropertiesNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4AddressNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_IPv4AddressNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6AddressNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_IPv6AddressNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.InterfaceNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_InterfaceNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905NeighborNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_NonIEEE1905NeighborNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905NeighborNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_IEEE1905NeighborNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2NeighborNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_L2NeighborNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTupleNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905Device_BridgingTupleNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BridgingTupleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}.",
-	Version:             "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}.InterfaceList",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple_InterfaceList,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IEEE1905NeighborNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"LocalInterface", "NeighborDeviceId"},
-	}},
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.LocalInterface",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor_LocalInterface,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.NeighborDeviceId",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor_NeighborDeviceId,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.MetricNumberOfEntries",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor_MetricNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MetricNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"NeighborMACAddress"},
-	}},
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.NeighborMACAddress",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_NeighborMACAddress,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.IEEE802dot1Bridge",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_IEEE802dot1Bridge,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.PacketErrors",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_PacketErrors,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.PacketErrorsReceived",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_PacketErrorsReceived,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.TransmittedPackets",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_TransmittedPackets,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.PacketsReceived",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_PacketsReceived,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.MACThroughputCapacity",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_MACThroughputCapacity,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.LinkAvailability",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_LinkAvailability,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.PHYRate",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_PHYRate,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.RSSI",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric_RSSI,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv4AddressNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress", "IPv4Address"},
-	}},
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.MACAddress",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_MACAddress,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.IPv4Address",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_IPv4Address,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.IPv4AddressType",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_IPv4AddressType,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.DHCPServer",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address_DHCPServer,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv6AddressNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress", "IPv6Address"},
-	}},
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.MACAddress",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_MACAddress,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.IPv6Address",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_IPv6Address,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.IPv6AddressType",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_IPv6AddressType,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.IPv6AddressOrigin",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address_IPv6AddressOrigin,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"InterfaceId"},
-	}},
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.InterfaceId",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_InterfaceId,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.MediaType",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_MediaType,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.PowerState",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_PowerState,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.GenericPhyOUI",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_GenericPhyOUI,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.GenericPhyVariant",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_GenericPhyVariant,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.GenericPhyURL",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_GenericPhyURL,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.NetworkMembership",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_NetworkMembership,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.Role",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_Role,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.APChannelBand",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_APChannelBand,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.FrequencyIndex1",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_FrequencyIndex1,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.FrequencyIndex2",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface_FrequencyIndex2,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "L2NeighborNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"LocalInterface", "NeighborInterfaceId"},
-	}},
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.LocalInterface",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor_LocalInterface,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.NeighborInterfaceId",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor_NeighborInterfaceId,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.BehindInterfaceIds",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor_BehindInterfaceIds,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "NonIEEE1905NeighborNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"LocalInterface", "NeighborInterfaceId"},
-	}},
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}.LocalInterface",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor_LocalInterface,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}.NeighborInterfaceId",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor_NeighborInterfaceId,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VendorPropertiesNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.",
-	Version:             "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.MessageType",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties_MessageType,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.OUI",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties_OUI,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.Information",
-	Syntax:  synDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties_Information,
-	Version: "2.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE1905.AL.NetworkingRegistrar.",
-	Version:    "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkingRegistrar.Registrar2dot4",
-	Syntax:  synDeviceIEEE1905ALNetworkingRegistrar_Registrar2dot4,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkingRegistrar.Registrar5",
-	Syntax:  synDeviceIEEE1905ALNetworkingRegistrar_Registrar5,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE1905.AL.NetworkingRegistrar.Registrar60",
-	Syntax:  synDeviceIEEE1905ALNetworkingRegistrar_Registrar60,
-	Version: "2.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE1905.AL.Security.",
-	Version:    "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.Security.SetupMethod",
-	Syntax:  synDeviceIEEE1905ALSecurity_SetupMethod,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE1905.AL.Security.Password",
-	Syntax:  synDeviceIEEE1905ALSecurity_Password,
-	Version: "2.9",
-}}
-
-// DeviceIEEE1905Impl is what a device implements for Device.IEEE1905; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905Impl to implement only some methods.
-type DeviceIEEE1905Impl interface {
-	Version(inst []uint32) (DeviceIEEE1905Version, error)
-}
-
-// UnimplementedDeviceIEEE1905Impl implements DeviceIEEE1905Impl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905Impl struct{}
-
-func (UnimplementedDeviceIEEE1905Impl) Version(inst []uint32) (DeviceIEEE1905Version, error) {
-	var zero DeviceIEEE1905Version
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALImpl is what a device implements for Device.IEEE1905.AL; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALImpl to implement only some methods.
-type DeviceIEEE1905ALImpl interface {
-	IEEE1905Id(inst []uint32) (string, error)
-	Status(inst []uint32) (DeviceIEEE1905ALStatus, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	RegistrarFreqBand(inst []uint32) ([]DeviceIEEE1905ALRegistrarFreqBand, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceIEEE1905ALImpl implements DeviceIEEE1905ALImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALImpl) IEEE1905Id(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALImpl) Status(inst []uint32) (DeviceIEEE1905ALStatus, error) {
-	var zero DeviceIEEE1905ALStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALImpl) RegistrarFreqBand(inst []uint32) ([]DeviceIEEE1905ALRegistrarFreqBand, error) {
-	var zero []DeviceIEEE1905ALRegistrarFreqBand
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIEEE1905ALForwardingTableImpl is what a device implements for Device.IEEE1905.AL.ForwardingTable; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALForwardingTableImpl to implement only some methods.
-type DeviceIEEE1905ALForwardingTableImpl interface {
-	SetForwardingEnabled(inst []uint32) (bool, error)
-	SetSetForwardingEnabled(inst []uint32, v bool) error
-	ForwardingRuleNumberOfEntries(inst []uint32) (uint32, error)
-	ForwardingRuleInstances(inst []uint32) []uint32
-	AddForwardingRule(inst []uint32) (uint32, error)
-	DeleteForwardingRule(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceIEEE1905ALForwardingTableImpl implements DeviceIEEE1905ALForwardingTableImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALForwardingTableImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) SetForwardingEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) SetSetForwardingEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) ForwardingRuleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) ForwardingRuleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) AddForwardingRule(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) DeleteForwardingRule(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALForwardingTableForwardingRuleImpl is what a device implements for Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl to implement only some methods.
-type DeviceIEEE1905ALForwardingTableForwardingRuleImpl interface {
-	InterfaceList(inst []uint32) ([]string, error)
-	SetInterfaceList(inst []uint32, v []string) error
-	MACDestinationAddress(inst []uint32) (string, error)
-	SetMACDestinationAddress(inst []uint32, v string) error
-	MACDestinationAddressFlag(inst []uint32) (bool, error)
-	SetMACDestinationAddressFlag(inst []uint32, v bool) error
-	MACSourceAddress(inst []uint32) (string, error)
-	SetMACSourceAddress(inst []uint32, v string) error
-	MACSourceAddressFlag(inst []uint32) (bool, error)
-	SetMACSourceAddressFlag(inst []uint32, v bool) error
-	EtherType(inst []uint32) (uint32, error)
-	SetEtherType(inst []uint32, v uint32) error
-	EtherTypeFlag(inst []uint32) (bool, error)
-	SetEtherTypeFlag(inst []uint32, v bool) error
-	Vid(inst []uint32) (uint32, error)
-	SetVid(inst []uint32, v uint32) error
-	VidFlag(inst []uint32) (bool, error)
-	SetVidFlag(inst []uint32, v bool) error
-	PCP(inst []uint32) (uint32, error)
-	SetPCP(inst []uint32, v uint32) error
-	PCPFlag(inst []uint32) (bool, error)
-	SetPCPFlag(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl implements DeviceIEEE1905ALForwardingTableForwardingRuleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) InterfaceList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetInterfaceList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) MACDestinationAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetMACDestinationAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) MACDestinationAddressFlag(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetMACDestinationAddressFlag(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) MACSourceAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetMACSourceAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) MACSourceAddressFlag(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetMACSourceAddressFlag(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) EtherType(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetEtherType(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) EtherTypeFlag(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetEtherTypeFlag(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) Vid(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetVid(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) VidFlag(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetVidFlag(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) PCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetPCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) PCPFlag(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetPCPFlag(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALInterfaceImpl is what a device implements for Device.IEEE1905.AL.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALInterfaceImpl to implement only some methods.
-type DeviceIEEE1905ALInterfaceImpl interface {
-	InterfaceId(inst []uint32) (string, error)
-	Status(inst []uint32) (DeviceIEEE1905ALInterfaceStatus, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	InterfaceStackReference(inst []uint32) (string, error)
-	MediaType(inst []uint32) (DeviceIEEE1905ALInterfaceMediaType, error)
-	GenericPhyOUI(inst []uint32) (string, error)
-	GenericPhyVariant(inst []uint32) ([]byte, error)
-	GenericPhyURL(inst []uint32) (string, error)
-	SetIntfPowerStateEnabled(inst []uint32) (bool, error)
-	SetSetIntfPowerStateEnabled(inst []uint32, v bool) error
-	PowerState(inst []uint32) (DeviceIEEE1905ALInterfacePowerState, error)
-	SetPowerState(inst []uint32, v DeviceIEEE1905ALInterfacePowerState) error
-	VendorPropertiesNumberOfEntries(inst []uint32) (uint32, error)
-	LinkNumberOfEntries(inst []uint32) (uint32, error)
-	LinkInstances(inst []uint32) []uint32
-	VendorPropertiesInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceIEEE1905ALInterfaceImpl implements DeviceIEEE1905ALInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALInterfaceImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) InterfaceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) Status(inst []uint32) (DeviceIEEE1905ALInterfaceStatus, error) {
-	var zero DeviceIEEE1905ALInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) InterfaceStackReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) MediaType(inst []uint32) (DeviceIEEE1905ALInterfaceMediaType, error) {
-	var zero DeviceIEEE1905ALInterfaceMediaType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) GenericPhyOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) GenericPhyVariant(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) GenericPhyURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) SetIntfPowerStateEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) SetSetIntfPowerStateEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) PowerState(inst []uint32) (DeviceIEEE1905ALInterfacePowerState, error) {
-	var zero DeviceIEEE1905ALInterfacePowerState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) SetPowerState(inst []uint32, v DeviceIEEE1905ALInterfacePowerState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) VendorPropertiesNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) LinkNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) LinkInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceImpl) VendorPropertiesInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIEEE1905ALInterfaceLinkImpl is what a device implements for Device.IEEE1905.AL.Interface.{i}.Link.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALInterfaceLinkImpl to implement only some methods.
-type DeviceIEEE1905ALInterfaceLinkImpl interface {
-	InterfaceId(inst []uint32) (string, error)
-	IEEE1905Id(inst []uint32) (string, error)
-	MediaType(inst []uint32) (DeviceIEEE1905ALInterfaceLinkMediaType, error)
-	GenericPhyOUI(inst []uint32) (string, error)
-	GenericPhyVariant(inst []uint32) ([]byte, error)
-	GenericPhyURL(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceIEEE1905ALInterfaceLinkImpl implements DeviceIEEE1905ALInterfaceLinkImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALInterfaceLinkImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) InterfaceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) IEEE1905Id(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) MediaType(inst []uint32) (DeviceIEEE1905ALInterfaceLinkMediaType, error) {
-	var zero DeviceIEEE1905ALInterfaceLinkMediaType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) GenericPhyOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) GenericPhyVariant(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) GenericPhyURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALInterfaceLinkMetricImpl is what a device implements for Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl to implement only some methods.
-type DeviceIEEE1905ALInterfaceLinkMetricImpl interface {
-	IEEE802dot1Bridge(inst []uint32) (bool, error)
-	PacketErrors(inst []uint32) (uint32, error)
-	PacketErrorsReceived(inst []uint32) (uint32, error)
-	TransmittedPackets(inst []uint32) (uint32, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	MACThroughputCapacity(inst []uint32) (uint32, error)
-	LinkAvailability(inst []uint32) (uint32, error)
-	PHYRate(inst []uint32) (uint32, error)
-	RSSI(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl implements DeviceIEEE1905ALInterfaceLinkMetricImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) IEEE802dot1Bridge(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) PacketErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) PacketErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) TransmittedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) MACThroughputCapacity(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) LinkAvailability(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) PHYRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) RSSI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALInterfaceVendorPropertiesImpl is what a device implements for Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALInterfaceVendorPropertiesImpl to implement only some methods.
-type DeviceIEEE1905ALInterfaceVendorPropertiesImpl interface {
-	OUI(inst []uint32) (string, error)
-	Information(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceIEEE1905ALInterfaceVendorPropertiesImpl implements DeviceIEEE1905ALInterfaceVendorPropertiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALInterfaceVendorPropertiesImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALInterfaceVendorPropertiesImpl) OUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALInterfaceVendorPropertiesImpl) Information(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALNetworkTopologyImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceIEEE1905ALNetworkTopologyStatus, error)
-	MaxChangeLogEntries(inst []uint32) (uint32, error)
-	SetMaxChangeLogEntries(inst []uint32, v uint32) error
-	LastChange(inst []uint32) (string, error)
-	IEEE1905DeviceNumberOfEntries(inst []uint32) (uint32, error)
-	ChangeLogNumberOfEntries(inst []uint32) (uint32, error)
-	ChangeLogInstances(inst []uint32) []uint32
-	IEEE1905DeviceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyImpl implements DeviceIEEE1905ALNetworkTopologyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) Status(inst []uint32) (DeviceIEEE1905ALNetworkTopologyStatus, error) {
-	var zero DeviceIEEE1905ALNetworkTopologyStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) MaxChangeLogEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) SetMaxChangeLogEntries(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) LastChange(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) IEEE1905DeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) ChangeLogNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) ChangeLogInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) IEEE1905DeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIEEE1905ALNetworkTopologyChangeLogImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyChangeLogImpl interface {
-	TimeStamp(inst []uint32) (time.Time, error)
-	EventType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyChangeLogEventType, error)
-	ReporterDeviceId(inst []uint32) (string, error)
-	ReporterInterfaceId(inst []uint32) (string, error)
-	NeighborType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType, error)
-	NeighborId(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl implements DeviceIEEE1905ALNetworkTopologyChangeLogImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) TimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) EventType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyChangeLogEventType, error) {
-	var zero DeviceIEEE1905ALNetworkTopologyChangeLogEventType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) ReporterDeviceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) ReporterInterfaceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) NeighborType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType, error) {
-	var zero DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) NeighborId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl interface {
-	IEEE1905Id(inst []uint32) (string, error)
-	Version(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion, error)
-	RegistrarFreqBand(inst []uint32) ([]DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand, error)
-	FriendlyName(inst []uint32) (string, error)
-	ManufacturerName(inst []uint32) (string, error)
-	ManufacturerModel(inst []uint32) (string, error)
-	ControlURL(inst []uint32) (string, error)
-	AssocWiFiNetworkDeviceRef(inst []uint32) (string, error)
-	VendorPropertiesNumberOfEntries(inst []uint32) (uint32, error)
-	IPv4AddressNumberOfEntries(inst []uint32) (uint32, error)
-	IPv6AddressNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	NonIEEE1905NeighborNumberOfEntries(inst []uint32) (uint32, error)
-	IEEE1905NeighborNumberOfEntries(inst []uint32) (uint32, error)
-	L2NeighborNumberOfEntries(inst []uint32) (uint32, error)
-	BridgingTupleNumberOfEntries(inst []uint32) (uint32, error)
-	BridgingTupleInstances(inst []uint32) []uint32
-	IEEE1905NeighborInstances(inst []uint32) []uint32
-	IPv4AddressInstances(inst []uint32) []uint32
-	IPv6AddressInstances(inst []uint32) []uint32
-	InterfaceInstances(inst []uint32) []uint32
-	L2NeighborInstances(inst []uint32) []uint32
-	NonIEEE1905NeighborInstances(inst []uint32) []uint32
-	VendorPropertiesInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IEEE1905Id(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) Version(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion, error) {
-	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) RegistrarFreqBand(inst []uint32) ([]DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand, error) {
-	var zero []DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) FriendlyName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) ManufacturerName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) ManufacturerModel(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) ControlURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) AssocWiFiNetworkDeviceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) VendorPropertiesNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IPv4AddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IPv6AddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) NonIEEE1905NeighborNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IEEE1905NeighborNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) L2NeighborNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) BridgingTupleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) BridgingTupleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IEEE1905NeighborInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IPv4AddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IPv6AddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) L2NeighborInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) NonIEEE1905NeighborInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) VendorPropertiesInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl interface {
-	InterfaceList(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl) InterfaceList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl interface {
-	LocalInterface(inst []uint32) (string, error)
-	NeighborDeviceId(inst []uint32) (string, error)
-	MetricNumberOfEntries(inst []uint32) (uint32, error)
-	MetricInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl) LocalInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl) NeighborDeviceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl) MetricNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl) MetricInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl interface {
-	NeighborMACAddress(inst []uint32) (string, error)
-	IEEE802dot1Bridge(inst []uint32) (bool, error)
-	PacketErrors(inst []uint32) (uint32, error)
-	PacketErrorsReceived(inst []uint32) (uint32, error)
-	TransmittedPackets(inst []uint32) (uint32, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	MACThroughputCapacity(inst []uint32) (uint32, error)
-	LinkAvailability(inst []uint32) (uint32, error)
-	PHYRate(inst []uint32) (uint32, error)
-	RSSI(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) NeighborMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) IEEE802dot1Bridge(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) PacketErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) PacketErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) TransmittedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) MACThroughputCapacity(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) LinkAvailability(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) PHYRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) RSSI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl interface {
-	MACAddress(inst []uint32) (string, error)
-	IPv4Address(inst []uint32) (string, error)
-	IPv4AddressType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType, error)
-	DHCPServer(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl) IPv4Address(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl) IPv4AddressType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType, error) {
-	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl) DHCPServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl interface {
-	MACAddress(inst []uint32) (string, error)
-	IPv6Address(inst []uint32) (string, error)
-	IPv6AddressType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType, error)
-	IPv6AddressOrigin(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl) IPv6Address(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl) IPv6AddressType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType, error) {
-	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl) IPv6AddressOrigin(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl interface {
-	InterfaceId(inst []uint32) (string, error)
-	MediaType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType, error)
-	PowerState(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState, error)
-	GenericPhyOUI(inst []uint32) (string, error)
-	GenericPhyVariant(inst []uint32) ([]byte, error)
-	GenericPhyURL(inst []uint32) (string, error)
-	NetworkMembership(inst []uint32) (string, error)
-	Role(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole, error)
-	APChannelBand(inst []uint32) ([]byte, error)
-	FrequencyIndex1(inst []uint32) ([]byte, error)
-	FrequencyIndex2(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) InterfaceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) MediaType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType, error) {
-	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) PowerState(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState, error) {
-	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) GenericPhyOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) GenericPhyVariant(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) GenericPhyURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) NetworkMembership(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) Role(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole, error) {
-	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) APChannelBand(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) FrequencyIndex1(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) FrequencyIndex2(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl interface {
-	LocalInterface(inst []uint32) (string, error)
-	NeighborInterfaceId(inst []uint32) (string, error)
-	BehindInterfaceIds(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl) LocalInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl) NeighborInterfaceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl) BehindInterfaceIds(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl interface {
-	LocalInterface(inst []uint32) (string, error)
-	NeighborInterfaceId(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl) LocalInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl) NeighborInterfaceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl interface {
-	MessageType(inst []uint32) ([]byte, error)
-	OUI(inst []uint32) (string, error)
-	Information(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl) MessageType(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl) OUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl) Information(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALNetworkingRegistrarImpl is what a device implements for Device.IEEE1905.AL.NetworkingRegistrar; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl to implement only some methods.
-type DeviceIEEE1905ALNetworkingRegistrarImpl interface {
-	Registrar2dot4(inst []uint32) ([]string, error)
-	Registrar5(inst []uint32) ([]string, error)
-	Registrar60(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl implements DeviceIEEE1905ALNetworkingRegistrarImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl) Registrar2dot4(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl) Registrar5(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl) Registrar60(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIEEE1905ALSecurityImpl is what a device implements for Device.IEEE1905.AL.Security; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE1905ALSecurityImpl to implement only some methods.
-type DeviceIEEE1905ALSecurityImpl interface {
-	SetupMethod(inst []uint32) ([]DeviceIEEE1905ALSecuritySetupMethod, error)
-	SetSetupMethod(inst []uint32, v []DeviceIEEE1905ALSecuritySetupMethod) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceIEEE1905ALSecurityImpl implements DeviceIEEE1905ALSecurityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE1905ALSecurityImpl struct{}
-
-func (UnimplementedDeviceIEEE1905ALSecurityImpl) SetupMethod(inst []uint32) ([]DeviceIEEE1905ALSecuritySetupMethod, error) {
-	var zero []DeviceIEEE1905ALSecuritySetupMethod
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALSecurityImpl) SetSetupMethod(inst []uint32, v []DeviceIEEE1905ALSecuritySetupMethod) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALSecurityImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE1905ALSecurityImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	SetupMethod model.ReadWriteParam[[]DeviceIEEE1905ALSecuritySetupMethod] `dm:"s"`
 }

@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceIEEE8021x_SupplicantNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIEEE8021x holds the values of Device.IEEE8021x. (object, readOnly, since 2.0)
+// DeviceIEEE8021x holds the values of Device.IEEE8021x. (object, readOnly, since 2.0).
 type DeviceIEEE8021x struct {
-	// SupplicantNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	SupplicantNumberOfEntries uint32 `cwmp:"SupplicantNumberOfEntries"`
-	// Device.IEEE8021x.Supplicant.{i}. instances by instance number
-	Supplicant map[uint32]*DeviceIEEE8021xSupplicant `cwmp:"Supplicant.{i}."`
+	SupplicantNumberOfEntries uint32 `json:"SupplicantNumberOfEntries,omitzero"`
+
+	Supplicant map[uint32]*DeviceIEEE8021xSupplicant `json:"Supplicant,omitzero"`
 }
 
-// AddSupplicant creates instance i of Device.IEEE8021x.Supplicant.{i}. (replacing any) and returns it
+// AddSupplicant creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE8021x) AddSupplicant(i uint32) *DeviceIEEE8021xSupplicant {
 	if o.Supplicant == nil {
 		o.Supplicant = map[uint32]*DeviceIEEE8021xSupplicant{}
@@ -29,1268 +21,296 @@ func (o *DeviceIEEE8021x) AddSupplicant(i uint32) *DeviceIEEE8021xSupplicant {
 	o.Supplicant[i] = x
 	return x
 }
-
-// GetSupplicant returns instance i of Device.IEEE8021x.Supplicant.{i}.
-func (o *DeviceIEEE8021x) GetSupplicant(i uint32) (*DeviceIEEE8021xSupplicant, bool) {
-	x, ok := o.Supplicant[i]
-	return x, ok
-}
-
-// DeleteSupplicant removes instance i of Device.IEEE8021x.Supplicant.{i}.
-func (o *DeviceIEEE8021x) DeleteSupplicant(i uint32) {
-	delete(o.Supplicant, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE8021x) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE8021x) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceIEEE8021x) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Supplicant) {
-		o.Supplicant[i].ValidateAt(prefix+"Supplicant."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Supplicant[i].ValidateAt(c, model.InstanceOf(p, "Supplicant.", i))
 	}
 }
 
 // DeviceIEEE8021xPath is the typed path of Device.IEEE8021x.
 type DeviceIEEE8021xPath struct {
-	obj                       model.ObjectPath
-	SupplicantNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	SupplicantNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE8021xPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE8021xPath(prefix string) DeviceIEEE8021xPath {
-	p := &prefix
-	return DeviceIEEE8021xPath{
-		SupplicantNumberOfEntries: model.NewReadOnly[uint32](p, "SupplicantNumberOfEntries", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
+// Supplicant returns the typed path of instance i.
+func (x DeviceIEEE8021xPath) Supplicant(i uint32) (p DeviceIEEE8021xSupplicantPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Supplicant.", i))
+	return
 }
 
-// Supplicant returns the typed path of instance i of Device.IEEE8021x.Supplicant.{i}.
-func (x DeviceIEEE8021xPath) Supplicant(i uint32) DeviceIEEE8021xSupplicantPath {
-	return newDeviceIEEE8021xSupplicantPath(x.Path() + "Supplicant." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SupplicantTable returns the table Device.IEEE8021x.Supplicant.{i}. itself (for AddObject when writable)
+// SupplicantTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE8021xPath) SupplicantTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Supplicant.")
+	return model.NewWritableTable(x.ObjectPath, "Supplicant.")
 }
 
 // DeviceIEEE8021xSupplicantStatus enumerates the values of Device.IEEE8021x.Supplicant.{i}.Status.
 type DeviceIEEE8021xSupplicantStatus string
 
-func (e DeviceIEEE8021xSupplicantStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE8021xSupplicantStatus_Disabled            DeviceIEEE8021xSupplicantStatus = "Disabled"
-	DeviceIEEE8021xSupplicantStatus_Enabled             DeviceIEEE8021xSupplicantStatus = "Enabled"
+	DeviceIEEE8021xSupplicantStatus_Disabled DeviceIEEE8021xSupplicantStatus = "Disabled"
+
+	DeviceIEEE8021xSupplicantStatus_Enabled DeviceIEEE8021xSupplicantStatus = "Enabled"
+
 	DeviceIEEE8021xSupplicantStatus_Error_Misconfigured DeviceIEEE8021xSupplicantStatus = "Error_Misconfigured"
-	DeviceIEEE8021xSupplicantStatus_Error               DeviceIEEE8021xSupplicantStatus = "Error"
+
+	DeviceIEEE8021xSupplicantStatus_Error DeviceIEEE8021xSupplicantStatus = "Error"
 )
 
 // DeviceIEEE8021xSupplicantPAEState enumerates the values of Device.IEEE8021x.Supplicant.{i}.PAEState.
 type DeviceIEEE8021xSupplicantPAEState string
 
-func (e DeviceIEEE8021xSupplicantPAEState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE8021xSupplicantPAEState_Disconnected   DeviceIEEE8021xSupplicantPAEState = "Disconnected"
-	DeviceIEEE8021xSupplicantPAEState_Logoff         DeviceIEEE8021xSupplicantPAEState = "Logoff"
-	DeviceIEEE8021xSupplicantPAEState_Connecting     DeviceIEEE8021xSupplicantPAEState = "Connecting"
+	DeviceIEEE8021xSupplicantPAEState_Disconnected DeviceIEEE8021xSupplicantPAEState = "Disconnected"
+
+	DeviceIEEE8021xSupplicantPAEState_Logoff DeviceIEEE8021xSupplicantPAEState = "Logoff"
+
+	DeviceIEEE8021xSupplicantPAEState_Connecting DeviceIEEE8021xSupplicantPAEState = "Connecting"
+
 	DeviceIEEE8021xSupplicantPAEState_Authenticating DeviceIEEE8021xSupplicantPAEState = "Authenticating"
-	DeviceIEEE8021xSupplicantPAEState_Authenticated  DeviceIEEE8021xSupplicantPAEState = "Authenticated"
-	DeviceIEEE8021xSupplicantPAEState_Held           DeviceIEEE8021xSupplicantPAEState = "Held"
-	DeviceIEEE8021xSupplicantPAEState_Restart        DeviceIEEE8021xSupplicantPAEState = "Restart"
-	DeviceIEEE8021xSupplicantPAEState_ForceAuth      DeviceIEEE8021xSupplicantPAEState = "ForceAuth"
-	DeviceIEEE8021xSupplicantPAEState_ForceUnauth    DeviceIEEE8021xSupplicantPAEState = "ForceUnauth"
+
+	DeviceIEEE8021xSupplicantPAEState_Authenticated DeviceIEEE8021xSupplicantPAEState = "Authenticated"
+
+	DeviceIEEE8021xSupplicantPAEState_Held DeviceIEEE8021xSupplicantPAEState = "Held"
+
+	DeviceIEEE8021xSupplicantPAEState_Restart DeviceIEEE8021xSupplicantPAEState = "Restart"
+
+	DeviceIEEE8021xSupplicantPAEState_ForceAuth DeviceIEEE8021xSupplicantPAEState = "ForceAuth"
+
+	DeviceIEEE8021xSupplicantPAEState_ForceUnauth DeviceIEEE8021xSupplicantPAEState = "ForceUnauth"
 )
 
 // DeviceIEEE8021xSupplicantAuthenticationCapabilities enumerates the values of Device.IEEE8021x.Supplicant.{i}.AuthenticationCapabilities.
 type DeviceIEEE8021xSupplicantAuthenticationCapabilities string
 
-func (e DeviceIEEE8021xSupplicantAuthenticationCapabilities) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIEEE8021xSupplicantAuthenticationCapabilities_EAP_TLS DeviceIEEE8021xSupplicantAuthenticationCapabilities = "EAP-TLS"
+
 	DeviceIEEE8021xSupplicantAuthenticationCapabilities_EAP_MD5 DeviceIEEE8021xSupplicantAuthenticationCapabilities = "EAP-MD5"
 )
 
 // DeviceIEEE8021xSupplicantStartFailurePolicy enumerates the values of Device.IEEE8021x.Supplicant.{i}.StartFailurePolicy.
 type DeviceIEEE8021xSupplicantStartFailurePolicy string
 
-func (e DeviceIEEE8021xSupplicantStartFailurePolicy) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE8021xSupplicantStartFailurePolicy_FailAuthentication   DeviceIEEE8021xSupplicantStartFailurePolicy = "FailAuthentication"
+	DeviceIEEE8021xSupplicantStartFailurePolicy_FailAuthentication DeviceIEEE8021xSupplicantStartFailurePolicy = "FailAuthentication"
+
 	DeviceIEEE8021xSupplicantStartFailurePolicy_AssumeAuthentication DeviceIEEE8021xSupplicantStartFailurePolicy = "AssumeAuthentication"
 )
 
 // DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy enumerates the values of Device.IEEE8021x.Supplicant.{i}.AuthenticationSuccessPolicy.
 type DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy string
 
-func (e DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy_NoAction        DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy = "NoAction"
+	DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy_NoAction DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy = "NoAction"
+
 	DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy_RenewConnection DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy = "RenewConnection"
 )
 
-var (
-	synDeviceIEEE8021xSupplicant_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIEEE8021xSupplicant_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE8021xSupplicant_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE8021xSupplicant_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE8021xSupplicant_PAEState = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disconnected"}, {Value: "Logoff"}, {Value: "Connecting"}, {Value: "Authenticating"}, {Value: "Authenticated"}, {Value: "Held"}, {Value: "Restart"}, {Value: "ForceAuth"}, {Value: "ForceUnauth"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE8021xSupplicant_EAPIdentity = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE8021xSupplicant_MaxStart = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "10",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicant_StartPeriod = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceIEEE8021xSupplicant_HeldPeriod = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceIEEE8021xSupplicant_AuthPeriod = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIEEE8021xSupplicant_AuthenticationCapabilities = &model.Syntax{
-		Enums: []model.Enum{{Value: "EAP-TLS"}, {Value: "EAP-MD5"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE8021xSupplicant_StartFailurePolicy = &model.Syntax{
-		Enums: []model.Enum{{Value: "FailAuthentication"}, {Value: "AssumeAuthentication"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE8021xSupplicant_AuthenticationSuccessPolicy = &model.Syntax{
-		Enums: []model.Enum{{Value: "NoAction"}, {Value: "RenewConnection"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIEEE8021xSupplicant_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceIEEE8021xSupplicant_Disconnect = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceIEEE8021xSupplicant holds the values of Device.IEEE8021x.Supplicant.{i}. (table instance, 1..unbounded entries, readWrite, since 2.0)
+// DeviceIEEE8021xSupplicant holds the values of Device.IEEE8021x.Supplicant.{i}. (table instance, 1..unbounded entries, readWrite, since 2.0).
 type DeviceIEEE8021xSupplicant struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceIEEE8021xSupplicantStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// PAEState: string{Disconnected,Logoff,Connecting,Authenticating,Authenticated,Held,… 9 values}, readOnly, since 2.0.
-	PAEState DeviceIEEE8021xSupplicantPAEState `cwmp:"PAEState"`
-	// EAPIdentity: string(:256), readWrite, since 2.0.
-	EAPIdentity string `cwmp:"EAPIdentity"`
-	// MaxStart: unsignedInt[1:10], readWrite, since 2.0.
-	MaxStart uint32 `cwmp:"MaxStart"`
-	// StartPeriod: unsignedInt[1:] seconds, readWrite, since 2.0.
-	StartPeriod uint32 `cwmp:"StartPeriod"`
-	// HeldPeriod: unsignedInt[1:] seconds, readWrite, since 2.0.
-	HeldPeriod uint32 `cwmp:"HeldPeriod"`
-	// AuthPeriod: unsignedInt seconds, readWrite, since 2.0.
-	AuthPeriod uint32 `cwmp:"AuthPeriod"`
-	// AuthenticationCapabilities: list<string{EAP-TLS,EAP-MD5}>, readOnly, since 2.0.
-	AuthenticationCapabilities []DeviceIEEE8021xSupplicantAuthenticationCapabilities `cwmp:"AuthenticationCapabilities"`
-	// StartFailurePolicy: string{FailAuthentication,AssumeAuthentication}, readWrite, since 2.0.
-	StartFailurePolicy DeviceIEEE8021xSupplicantStartFailurePolicy `cwmp:"StartFailurePolicy"`
-	// AuthenticationSuccessPolicy: string{NoAction,RenewConnection}, readWrite, since 2.0.
-	AuthenticationSuccessPolicy DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy `cwmp:"AuthenticationSuccessPolicy"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// Disconnect: boolean, readWrite, since 2.19.
-	Disconnect bool                             `cwmp:"Disconnect"`
-	EAPMD5     *DeviceIEEE8021xSupplicantEAPMD5 `cwmp:"EAPMD5."`
-	EAPTLS     *DeviceIEEE8021xSupplicantEAPTLS `cwmp:"EAPTLS."`
-	Stats      *DeviceIEEE8021xSupplicantStats  `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceIEEE8021xSupplicantStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	PAEState DeviceIEEE8021xSupplicantPAEState `json:"PAEState,omitzero"`
+
+	EAPIdentity string `json:"EAPIdentity,omitzero"`
+
+	MaxStart uint32 `json:"MaxStart,omitzero"`
+
+	StartPeriod uint32 `json:"StartPeriod,omitzero"`
+
+	HeldPeriod uint32 `json:"HeldPeriod,omitzero"`
+
+	AuthPeriod uint32 `json:"AuthPeriod,omitzero"`
+
+	AuthenticationCapabilities []DeviceIEEE8021xSupplicantAuthenticationCapabilities `json:"AuthenticationCapabilities,omitzero"`
+
+	StartFailurePolicy DeviceIEEE8021xSupplicantStartFailurePolicy `json:"StartFailurePolicy,omitzero"`
+
+	AuthenticationSuccessPolicy DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy `json:"AuthenticationSuccessPolicy,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	Disconnect bool `json:"Disconnect,omitzero"`
+
+	EAPMD5 *DeviceIEEE8021xSupplicantEAPMD5 `json:"EAPMD5,omitzero"`
+	EAPTLS *DeviceIEEE8021xSupplicantEAPTLS `json:"EAPTLS,omitzero"`
+	Stats  *DeviceIEEE8021xSupplicantStats  `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE8021xSupplicant) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE8021xSupplicant) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE8021xSupplicant_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE8021xSupplicant_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE8021xSupplicant_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE8021xSupplicant_PAEState, string(o.PAEState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PAEState",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE8021xSupplicant_EAPIdentity, o.EAPIdentity); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EAPIdentity",
-		})
-	}
-	if e := model.CheckUint(synDeviceIEEE8021xSupplicant_MaxStart, uint64(o.MaxStart)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxStart",
-		})
-	}
-	if e := model.CheckUint(synDeviceIEEE8021xSupplicant_StartPeriod, uint64(o.StartPeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StartPeriod",
-		})
-	}
-	if e := model.CheckUint(synDeviceIEEE8021xSupplicant_HeldPeriod, uint64(o.HeldPeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HeldPeriod",
-		})
-	}
-	if e := model.CheckValue(synDeviceIEEE8021xSupplicant_AuthenticationCapabilities, model.FormatValue(model.TypeString, o.AuthenticationCapabilities)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationCapabilities",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE8021xSupplicant_StartFailurePolicy, string(o.StartFailurePolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StartFailurePolicy",
-		})
-	}
-	if e := model.CheckString(synDeviceIEEE8021xSupplicant_AuthenticationSuccessPolicy, string(o.AuthenticationSuccessPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationSuccessPolicy",
-		})
-	}
+func (o *DeviceIEEE8021xSupplicant) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 2990, string(o.Status))
+	c.String(p, "Alias", 2952, o.Alias)
+	c.String(p, "Interface", 2968, o.Interface)
+	c.String(p, "PAEState", 2970, string(o.PAEState))
+	c.String(p, "EAPIdentity", 2957, o.EAPIdentity)
+	c.Uint(p, "MaxStart", 2969, uint64(o.MaxStart))
+	c.Uint(p, "StartPeriod", 2973, uint64(o.StartPeriod))
+	c.Uint(p, "HeldPeriod", 2967, uint64(o.HeldPeriod))
+	c.Wire(p, "AuthenticationCapabilities", 2954, model.JoinStrings(o.AuthenticationCapabilities), len(o.AuthenticationCapabilities) > 0)
+	c.String(p, "StartFailurePolicy", 2972, string(o.StartFailurePolicy))
+	c.String(p, "AuthenticationSuccessPolicy", 2955, string(o.AuthenticationSuccessPolicy))
 	if o.EAPMD5 != nil {
-		o.EAPMD5.ValidateAt(prefix+"EAPMD5.", v)
-	}
-	if o.EAPTLS != nil {
-		o.EAPTLS.ValidateAt(prefix+"EAPTLS.", v)
+		o.EAPMD5.ValidateAt(c, p+"EAPMD5.")
 	}
 	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Stats.ValidateAt(c, p+"Stats.")
 	}
 }
 
 // DeviceIEEE8021xSupplicantPath is the typed path of Device.IEEE8021x.Supplicant.{i}.
 type DeviceIEEE8021xSupplicantPath struct {
-	obj                         model.ObjectPath
-	Enable                      model.ReadWriteParam[bool]
-	Status                      model.ReadOnlyParam[DeviceIEEE8021xSupplicantStatus]
-	Alias                       model.WriteOnceParam[string]
-	Interface                   model.ReadWriteParam[string]
-	PAEState                    model.ReadOnlyParam[DeviceIEEE8021xSupplicantPAEState]
-	EAPIdentity                 model.ReadWriteParam[string]
-	MaxStart                    model.ReadWriteParam[uint32]
-	StartPeriod                 model.ReadWriteParam[uint32]
-	HeldPeriod                  model.ReadWriteParam[uint32]
-	AuthPeriod                  model.ReadWriteParam[uint32]
-	AuthenticationCapabilities  model.ReadOnlyParam[[]DeviceIEEE8021xSupplicantAuthenticationCapabilities]
-	StartFailurePolicy          model.ReadWriteParam[DeviceIEEE8021xSupplicantStartFailurePolicy]
-	AuthenticationSuccessPolicy model.ReadWriteParam[DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy]
-	Reset                       model.ReadWriteParam[bool]
-	Disconnect                  model.ReadWriteParam[bool]
-	EAPMD5                      DeviceIEEE8021xSupplicantEAPMD5Path
-	EAPTLS                      DeviceIEEE8021xSupplicantEAPTLSPath
-	Stats                       DeviceIEEE8021xSupplicantStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AuthPeriod model.ReadWriteParam[uint32] `dm:"u"`
+
+	AuthenticationCapabilities model.ReadOnlyParam[[]string] `dm:"s"`
+
+	AuthenticationSuccessPolicy model.ReadWriteParam[DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy] `dm:"s"`
+
+	Disconnect model.ReadWriteParam[bool] `dm:"b"`
+
+	EAPIdentity model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	HeldPeriod model.ReadWriteParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MaxStart model.ReadWriteParam[uint32] `dm:"u"`
+
+	PAEState model.ReadOnlyParam[string] `dm:"s"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	StartFailurePolicy model.ReadWriteParam[DeviceIEEE8021xSupplicantStartFailurePolicy] `dm:"s"`
+
+	StartPeriod model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	EAPMD5 DeviceIEEE8021xSupplicantEAPMD5Path `dm:"EAPMD5."`
+	EAPTLS DeviceIEEE8021xSupplicantEAPTLSPath `dm:"EAPTLS."`
+	Stats  DeviceIEEE8021xSupplicantStatsPath  `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE8021xSupplicantPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE8021xSupplicantPath(prefix string) DeviceIEEE8021xSupplicantPath {
-	p := &prefix
-	return DeviceIEEE8021xSupplicantPath{
-		Alias:                       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AuthPeriod:                  model.NewReadWrite[uint32](p, "AuthPeriod", model.TypeUnsignedInt),
-		AuthenticationCapabilities:  model.NewReadOnly[[]DeviceIEEE8021xSupplicantAuthenticationCapabilities](p, "AuthenticationCapabilities", model.TypeString),
-		AuthenticationSuccessPolicy: model.NewReadWrite[DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy](p, "AuthenticationSuccessPolicy", model.TypeString),
-		Disconnect:                  model.NewReadWrite[bool](p, "Disconnect", model.TypeBoolean),
-		EAPIdentity:                 model.NewReadWrite[string](p, "EAPIdentity", model.TypeString),
-		EAPMD5:                      newDeviceIEEE8021xSupplicantEAPMD5Path(prefix + "EAPMD5."),
-		EAPTLS:                      newDeviceIEEE8021xSupplicantEAPTLSPath(prefix + "EAPTLS."),
-		Enable:                      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HeldPeriod:                  model.NewReadWrite[uint32](p, "HeldPeriod", model.TypeUnsignedInt),
-		Interface:                   model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaxStart:                    model.NewReadWrite[uint32](p, "MaxStart", model.TypeUnsignedInt),
-		PAEState:                    model.NewReadOnly[DeviceIEEE8021xSupplicantPAEState](p, "PAEState", model.TypeString),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		StartFailurePolicy:          model.NewReadWrite[DeviceIEEE8021xSupplicantStartFailurePolicy](p, "StartFailurePolicy", model.TypeString),
-		StartPeriod:                 model.NewReadWrite[uint32](p, "StartPeriod", model.TypeUnsignedInt),
-		Stats:                       newDeviceIEEE8021xSupplicantStatsPath(prefix + "Stats."),
-		Status:                      model.NewReadOnly[DeviceIEEE8021xSupplicantStatus](p, "Status", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIEEE8021xSupplicantEAPMD5_Enable       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIEEE8021xSupplicantEAPMD5_SharedSecret = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-)
-
-// DeviceIEEE8021xSupplicantEAPMD5 holds the values of Device.IEEE8021x.Supplicant.{i}.EAPMD5. (object, readOnly, since 2.0)
+// DeviceIEEE8021xSupplicantEAPMD5 holds the values of Device.IEEE8021x.Supplicant.{i}.EAPMD5. (object, readOnly, since 2.0).
 type DeviceIEEE8021xSupplicantEAPMD5 struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// SharedSecret: string(:256), readWrite, since 2.0.
-	SharedSecret string `cwmp:"SharedSecret"`
+	Enable bool `json:"Enable,omitzero"`
+
+	SharedSecret string `json:"SharedSecret,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE8021xSupplicantEAPMD5) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE8021xSupplicantEAPMD5) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE8021xSupplicantEAPMD5_SharedSecret, o.SharedSecret); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SharedSecret",
-		})
-	}
+func (o *DeviceIEEE8021xSupplicantEAPMD5) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SharedSecret", 2960, o.SharedSecret)
 }
 
 // DeviceIEEE8021xSupplicantEAPMD5Path is the typed path of Device.IEEE8021x.Supplicant.{i}.EAPMD5.
 type DeviceIEEE8021xSupplicantEAPMD5Path struct {
-	obj          model.ObjectPath
-	Enable       model.ReadWriteParam[bool]
-	SharedSecret model.ReadWriteParam[string]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	SharedSecret model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE8021xSupplicantEAPMD5Path) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE8021xSupplicantEAPMD5Path(prefix string) DeviceIEEE8021xSupplicantEAPMD5Path {
-	p := &prefix
-	return DeviceIEEE8021xSupplicantEAPMD5Path{
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		SharedSecret: model.NewReadWrite[string](p, "SharedSecret", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIEEE8021xSupplicantEAPTLS_Enable                     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIEEE8021xSupplicantEAPTLS_MutualAuthenticationEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIEEE8021xSupplicantEAPTLS_Certificate                = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIEEE8021xSupplicantEAPTLS_CABundle = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.CABundle.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceIEEE8021xSupplicantEAPTLS holds the values of Device.IEEE8021x.Supplicant.{i}.EAPTLS. (object, readOnly, since 2.0)
+// DeviceIEEE8021xSupplicantEAPTLS holds the values of Device.IEEE8021x.Supplicant.{i}.EAPTLS. (object, readOnly, since 2.0).
 type DeviceIEEE8021xSupplicantEAPTLS struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// MutualAuthenticationEnable: boolean, readWrite, since 2.0.
-	MutualAuthenticationEnable bool `cwmp:"MutualAuthenticationEnable"`
-	// Certificate: string pathRef→.Security.Certificate., readWrite, since 2.0.
-	Certificate string `cwmp:"Certificate"`
-	// CABundle: string pathRef→.Security.CABundle., readWrite, since 2.19.
-	CABundle string `cwmp:"CABundle"`
-}
+	Enable bool `json:"Enable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE8021xSupplicantEAPTLS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	MutualAuthenticationEnable bool `json:"MutualAuthenticationEnable,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE8021xSupplicantEAPTLS) ValidateAt(prefix string, v *model.Violations) {}
+	Certificate string `json:"Certificate,omitzero"`
+
+	CABundle string `json:"CABundle,omitzero"`
+}
 
 // DeviceIEEE8021xSupplicantEAPTLSPath is the typed path of Device.IEEE8021x.Supplicant.{i}.EAPTLS.
 type DeviceIEEE8021xSupplicantEAPTLSPath struct {
-	obj                        model.ObjectPath
-	Enable                     model.ReadWriteParam[bool]
-	MutualAuthenticationEnable model.ReadWriteParam[bool]
-	Certificate                model.ReadWriteParam[string]
-	CABundle                   model.ReadWriteParam[string]
+	model.ObjectPath
+	CABundle model.ReadWriteParam[string] `dm:"s"`
+
+	Certificate model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MutualAuthenticationEnable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIEEE8021xSupplicantEAPTLSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE8021xSupplicantEAPTLSPath(prefix string) DeviceIEEE8021xSupplicantEAPTLSPath {
-	p := &prefix
-	return DeviceIEEE8021xSupplicantEAPTLSPath{
-		CABundle:                   model.NewReadWrite[string](p, "CABundle", model.TypeString),
-		Certificate:                model.NewReadWrite[string](p, "Certificate", model.TypeString),
-		Enable:                     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MutualAuthenticationEnable: model.NewReadWrite[bool](p, "MutualAuthenticationEnable", model.TypeBoolean),
-		obj:                        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIEEE8021xSupplicantStats_ReceivedFrames = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_TransmittedFrames = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_TransmittedStartFrames = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_TransmittedLogoffFrames = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_TransmittedResponseIdFrames = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_TransmittedResponseFrames = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_ReceivedRequestIdFrames = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_ReceivedRequestFrames = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_ReceivedInvalidFrames = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_ReceivedLengthErrorFrames = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_LastFrameVersion          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIEEE8021xSupplicantStats_LastFrameSourceMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIEEE8021xSupplicantStats_SuccessCount = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_FailureCount = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceIEEE8021xSupplicantStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceIEEE8021xSupplicantStats holds the values of Device.IEEE8021x.Supplicant.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceIEEE8021xSupplicantStats holds the values of Device.IEEE8021x.Supplicant.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceIEEE8021xSupplicantStats struct {
-	// ReceivedFrames: unsignedInt, readOnly, since 2.0.
-	ReceivedFrames uint32 `cwmp:"ReceivedFrames"`
-	// TransmittedFrames: unsignedInt, readOnly, since 2.0.
-	TransmittedFrames uint32 `cwmp:"TransmittedFrames"`
-	// TransmittedStartFrames: unsignedInt, readOnly, since 2.0.
-	TransmittedStartFrames uint32 `cwmp:"TransmittedStartFrames"`
-	// TransmittedLogoffFrames: unsignedInt, readOnly, since 2.0.
-	TransmittedLogoffFrames uint32 `cwmp:"TransmittedLogoffFrames"`
-	// TransmittedResponseIdFrames: unsignedInt, readOnly, since 2.0.
-	TransmittedResponseIdFrames uint32 `cwmp:"TransmittedResponseIdFrames"`
-	// TransmittedResponseFrames: unsignedInt, readOnly, since 2.0.
-	TransmittedResponseFrames uint32 `cwmp:"TransmittedResponseFrames"`
-	// ReceivedRequestIdFrames: unsignedInt, readOnly, since 2.0.
-	ReceivedRequestIdFrames uint32 `cwmp:"ReceivedRequestIdFrames"`
-	// ReceivedRequestFrames: unsignedInt, readOnly, since 2.0.
-	ReceivedRequestFrames uint32 `cwmp:"ReceivedRequestFrames"`
-	// ReceivedInvalidFrames: unsignedInt, readOnly, since 2.0.
-	ReceivedInvalidFrames uint32 `cwmp:"ReceivedInvalidFrames"`
-	// ReceivedLengthErrorFrames: unsignedInt, readOnly, since 2.0.
-	ReceivedLengthErrorFrames uint32 `cwmp:"ReceivedLengthErrorFrames"`
-	// LastFrameVersion: unsignedInt, readOnly, since 2.0.
-	LastFrameVersion uint32 `cwmp:"LastFrameVersion"`
-	// LastFrameSourceMACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	LastFrameSourceMACAddress string `cwmp:"LastFrameSourceMACAddress"`
-	// SuccessCount: StatsCounter32=unsignedInt, readOnly, since 2.18.
-	SuccessCount uint32 `cwmp:"SuccessCount"`
-	// FailureCount: StatsCounter32=unsignedInt, readOnly, since 2.18.
-	FailureCount uint32 `cwmp:"FailureCount"`
-	// Reset: boolean, readWrite, since 2.18.
-	Reset bool `cwmp:"Reset"`
+	ReceivedFrames uint32 `json:"ReceivedFrames,omitzero"`
+
+	TransmittedFrames uint32 `json:"TransmittedFrames,omitzero"`
+
+	TransmittedStartFrames uint32 `json:"TransmittedStartFrames,omitzero"`
+
+	TransmittedLogoffFrames uint32 `json:"TransmittedLogoffFrames,omitzero"`
+
+	TransmittedResponseIdFrames uint32 `json:"TransmittedResponseIdFrames,omitzero"`
+
+	TransmittedResponseFrames uint32 `json:"TransmittedResponseFrames,omitzero"`
+
+	ReceivedRequestIdFrames uint32 `json:"ReceivedRequestIdFrames,omitzero"`
+
+	ReceivedRequestFrames uint32 `json:"ReceivedRequestFrames,omitzero"`
+
+	ReceivedInvalidFrames uint32 `json:"ReceivedInvalidFrames,omitzero"`
+
+	ReceivedLengthErrorFrames uint32 `json:"ReceivedLengthErrorFrames,omitzero"`
+
+	LastFrameVersion uint32 `json:"LastFrameVersion,omitzero"`
+
+	LastFrameSourceMACAddress string `json:"LastFrameSourceMACAddress,omitzero"`
+
+	SuccessCount uint32 `json:"SuccessCount,omitzero"`
+
+	FailureCount uint32 `json:"FailureCount,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIEEE8021xSupplicantStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIEEE8021xSupplicantStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIEEE8021xSupplicantStats_LastFrameSourceMACAddress, o.LastFrameSourceMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastFrameSourceMACAddress",
-		})
-	}
+func (o *DeviceIEEE8021xSupplicantStats) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LastFrameSourceMACAddress", 2976, o.LastFrameSourceMACAddress)
 }
 
 // DeviceIEEE8021xSupplicantStatsPath is the typed path of Device.IEEE8021x.Supplicant.{i}.Stats.
 type DeviceIEEE8021xSupplicantStatsPath struct {
-	obj                         model.ObjectPath
-	ReceivedFrames              model.ReadOnlyParam[uint32]
-	TransmittedFrames           model.ReadOnlyParam[uint32]
-	TransmittedStartFrames      model.ReadOnlyParam[uint32]
-	TransmittedLogoffFrames     model.ReadOnlyParam[uint32]
-	TransmittedResponseIdFrames model.ReadOnlyParam[uint32]
-	TransmittedResponseFrames   model.ReadOnlyParam[uint32]
-	ReceivedRequestIdFrames     model.ReadOnlyParam[uint32]
-	ReceivedRequestFrames       model.ReadOnlyParam[uint32]
-	ReceivedInvalidFrames       model.ReadOnlyParam[uint32]
-	ReceivedLengthErrorFrames   model.ReadOnlyParam[uint32]
-	LastFrameVersion            model.ReadOnlyParam[uint32]
-	LastFrameSourceMACAddress   model.ReadOnlyParam[string]
-	SuccessCount                model.ReadOnlyParam[uint32]
-	FailureCount                model.ReadOnlyParam[uint32]
-	Reset                       model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceIEEE8021xSupplicantStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIEEE8021xSupplicantStatsPath(prefix string) DeviceIEEE8021xSupplicantStatsPath {
-	p := &prefix
-	return DeviceIEEE8021xSupplicantStatsPath{
-		FailureCount:                model.NewReadOnly[uint32](p, "FailureCount", model.TypeUnsignedInt),
-		LastFrameSourceMACAddress:   model.NewReadOnly[string](p, "LastFrameSourceMACAddress", model.TypeString),
-		LastFrameVersion:            model.NewReadOnly[uint32](p, "LastFrameVersion", model.TypeUnsignedInt),
-		ReceivedFrames:              model.NewReadOnly[uint32](p, "ReceivedFrames", model.TypeUnsignedInt),
-		ReceivedInvalidFrames:       model.NewReadOnly[uint32](p, "ReceivedInvalidFrames", model.TypeUnsignedInt),
-		ReceivedLengthErrorFrames:   model.NewReadOnly[uint32](p, "ReceivedLengthErrorFrames", model.TypeUnsignedInt),
-		ReceivedRequestFrames:       model.NewReadOnly[uint32](p, "ReceivedRequestFrames", model.TypeUnsignedInt),
-		ReceivedRequestIdFrames:     model.NewReadOnly[uint32](p, "ReceivedRequestIdFrames", model.TypeUnsignedInt),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		SuccessCount:                model.NewReadOnly[uint32](p, "SuccessCount", model.TypeUnsignedInt),
-		TransmittedFrames:           model.NewReadOnly[uint32](p, "TransmittedFrames", model.TypeUnsignedInt),
-		TransmittedLogoffFrames:     model.NewReadOnly[uint32](p, "TransmittedLogoffFrames", model.TypeUnsignedInt),
-		TransmittedResponseFrames:   model.NewReadOnly[uint32](p, "TransmittedResponseFrames", model.TypeUnsignedInt),
-		TransmittedResponseIdFrames: model.NewReadOnly[uint32](p, "TransmittedResponseIdFrames", model.TypeUnsignedInt),
-		TransmittedStartFrames:      model.NewReadOnly[uint32](p, "TransmittedStartFrames", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	LastFrameSourceMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaIeee8021x = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE8021x.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.SupplicantNumberOfEntries",
-	Syntax:  synDeviceIEEE8021x_SupplicantNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "SupplicantNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IEEE8021x.Supplicant.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Enable",
-	Syntax:  synDeviceIEEE8021xSupplicant_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Status",
-	Syntax:  synDeviceIEEE8021xSupplicant_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Alias",
-	Syntax:  synDeviceIEEE8021xSupplicant_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Interface",
-	Syntax:  synDeviceIEEE8021xSupplicant_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.PAEState",
-	Syntax:  synDeviceIEEE8021xSupplicant_PAEState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.EAPIdentity",
-	Syntax:  synDeviceIEEE8021xSupplicant_EAPIdentity,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.MaxStart",
-	Syntax:  synDeviceIEEE8021xSupplicant_MaxStart,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.StartPeriod",
-	Syntax:  synDeviceIEEE8021xSupplicant_StartPeriod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.HeldPeriod",
-	Syntax:  synDeviceIEEE8021xSupplicant_HeldPeriod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.AuthPeriod",
-	Syntax:  synDeviceIEEE8021xSupplicant_AuthPeriod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.AuthenticationCapabilities",
-	Syntax:  synDeviceIEEE8021xSupplicant_AuthenticationCapabilities,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.StartFailurePolicy",
-	Syntax:  synDeviceIEEE8021xSupplicant_StartFailurePolicy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.AuthenticationSuccessPolicy",
-	Syntax:  synDeviceIEEE8021xSupplicant_AuthenticationSuccessPolicy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Reset",
-	Syntax:  synDeviceIEEE8021xSupplicant_Reset,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Disconnect",
-	Syntax:  synDeviceIEEE8021xSupplicant_Disconnect,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE8021x.Supplicant.{i}.EAPMD5.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.EAPMD5.Enable",
-	Syntax:  synDeviceIEEE8021xSupplicantEAPMD5_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.EAPMD5.SharedSecret",
-	Syntax:  synDeviceIEEE8021xSupplicantEAPMD5_SharedSecret,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE8021x.Supplicant.{i}.EAPTLS.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.EAPTLS.Enable",
-	Syntax:  synDeviceIEEE8021xSupplicantEAPTLS_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.EAPTLS.MutualAuthenticationEnable",
-	Syntax:  synDeviceIEEE8021xSupplicantEAPTLS_MutualAuthenticationEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.EAPTLS.Certificate",
-	Syntax:  synDeviceIEEE8021xSupplicantEAPTLS_Certificate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.EAPTLS.CABundle",
-	Syntax:  synDeviceIEEE8021xSupplicantEAPTLS_CABundle,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IEEE8021x.Supplicant.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.ReceivedFrames",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_ReceivedFrames,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.TransmittedFrames",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_TransmittedFrames,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.TransmittedStartFrames",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_TransmittedStartFrames,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.TransmittedLogoffFrames",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_TransmittedLogoffFrames,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.TransmittedResponseIdFrames",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_TransmittedResponseIdFrames,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.TransmittedResponseFrames",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_TransmittedResponseFrames,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.ReceivedRequestIdFrames",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_ReceivedRequestIdFrames,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.ReceivedRequestFrames",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_ReceivedRequestFrames,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.ReceivedInvalidFrames",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_ReceivedInvalidFrames,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.ReceivedLengthErrorFrames",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_ReceivedLengthErrorFrames,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.LastFrameVersion",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_LastFrameVersion,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.LastFrameSourceMACAddress",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_LastFrameSourceMACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.SuccessCount",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_SuccessCount,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.FailureCount",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_FailureCount,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IEEE8021x.Supplicant.{i}.Stats.Reset",
-	Syntax:  synDeviceIEEE8021xSupplicantStats_Reset,
-	Version: "2.18",
-}}
+	LastFrameVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceIEEE8021xImpl is what a device implements for Device.IEEE8021x; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE8021xImpl to implement only some methods.
-type DeviceIEEE8021xImpl interface {
-	SupplicantNumberOfEntries(inst []uint32) (uint32, error)
-	SupplicantInstances(inst []uint32) []uint32
-	AddSupplicant(inst []uint32) (uint32, error)
-	DeleteSupplicant(inst []uint32, i uint32) error
-}
+	ReceivedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceIEEE8021xImpl implements DeviceIEEE8021xImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE8021xImpl struct{}
+	ReceivedInvalidFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceIEEE8021xImpl) SupplicantNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xImpl) SupplicantInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIEEE8021xImpl) AddSupplicant(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xImpl) DeleteSupplicant(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	ReceivedLengthErrorFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceIEEE8021xSupplicantImpl is what a device implements for Device.IEEE8021x.Supplicant.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE8021xSupplicantImpl to implement only some methods.
-type DeviceIEEE8021xSupplicantImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceIEEE8021xSupplicantStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	PAEState(inst []uint32) (DeviceIEEE8021xSupplicantPAEState, error)
-	EAPIdentity(inst []uint32) (string, error)
-	SetEAPIdentity(inst []uint32, v string) error
-	MaxStart(inst []uint32) (uint32, error)
-	SetMaxStart(inst []uint32, v uint32) error
-	StartPeriod(inst []uint32) (uint32, error)
-	SetStartPeriod(inst []uint32, v uint32) error
-	HeldPeriod(inst []uint32) (uint32, error)
-	SetHeldPeriod(inst []uint32, v uint32) error
-	AuthPeriod(inst []uint32) (uint32, error)
-	SetAuthPeriod(inst []uint32, v uint32) error
-	AuthenticationCapabilities(inst []uint32) ([]DeviceIEEE8021xSupplicantAuthenticationCapabilities, error)
-	StartFailurePolicy(inst []uint32) (DeviceIEEE8021xSupplicantStartFailurePolicy, error)
-	SetStartFailurePolicy(inst []uint32, v DeviceIEEE8021xSupplicantStartFailurePolicy) error
-	AuthenticationSuccessPolicy(inst []uint32) (DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy, error)
-	SetAuthenticationSuccessPolicy(inst []uint32, v DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy) error
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	Disconnect(inst []uint32) (bool, error)
-	SetDisconnect(inst []uint32, v bool) error
-}
+	ReceivedRequestFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceIEEE8021xSupplicantImpl implements DeviceIEEE8021xSupplicantImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE8021xSupplicantImpl struct{}
+	ReceivedRequestIdFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) Status(inst []uint32) (DeviceIEEE8021xSupplicantStatus, error) {
-	var zero DeviceIEEE8021xSupplicantStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) PAEState(inst []uint32) (DeviceIEEE8021xSupplicantPAEState, error) {
-	var zero DeviceIEEE8021xSupplicantPAEState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) EAPIdentity(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetEAPIdentity(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) MaxStart(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetMaxStart(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) StartPeriod(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetStartPeriod(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) HeldPeriod(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetHeldPeriod(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) AuthPeriod(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetAuthPeriod(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) AuthenticationCapabilities(inst []uint32) ([]DeviceIEEE8021xSupplicantAuthenticationCapabilities, error) {
-	var zero []DeviceIEEE8021xSupplicantAuthenticationCapabilities
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) StartFailurePolicy(inst []uint32) (DeviceIEEE8021xSupplicantStartFailurePolicy, error) {
-	var zero DeviceIEEE8021xSupplicantStartFailurePolicy
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetStartFailurePolicy(inst []uint32, v DeviceIEEE8021xSupplicantStartFailurePolicy) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) AuthenticationSuccessPolicy(inst []uint32) (DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy, error) {
-	var zero DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetAuthenticationSuccessPolicy(inst []uint32, v DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) Disconnect(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetDisconnect(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceIEEE8021xSupplicantEAPMD5Impl is what a device implements for Device.IEEE8021x.Supplicant.{i}.EAPMD5; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl to implement only some methods.
-type DeviceIEEE8021xSupplicantEAPMD5Impl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	SharedSecret(inst []uint32) (string, error)
-	SetSharedSecret(inst []uint32, v string) error
-}
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl implements DeviceIEEE8021xSupplicantEAPMD5Impl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl struct{}
+	TransmittedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl) SharedSecret(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl) SetSharedSecret(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
+	TransmittedLogoffFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceIEEE8021xSupplicantEAPTLSImpl is what a device implements for Device.IEEE8021x.Supplicant.{i}.EAPTLS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl to implement only some methods.
-type DeviceIEEE8021xSupplicantEAPTLSImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	MutualAuthenticationEnable(inst []uint32) (bool, error)
-	SetMutualAuthenticationEnable(inst []uint32, v bool) error
-	Certificate(inst []uint32) (string, error)
-	SetCertificate(inst []uint32, v string) error
-	CABundle(inst []uint32) (string, error)
-	SetCABundle(inst []uint32, v string) error
-}
+	TransmittedResponseFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl implements DeviceIEEE8021xSupplicantEAPTLSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl struct{}
+	TransmittedResponseIdFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) MutualAuthenticationEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) SetMutualAuthenticationEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) Certificate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) SetCertificate(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) CABundle(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) SetCABundle(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIEEE8021xSupplicantStatsImpl is what a device implements for Device.IEEE8021x.Supplicant.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIEEE8021xSupplicantStatsImpl to implement only some methods.
-type DeviceIEEE8021xSupplicantStatsImpl interface {
-	ReceivedFrames(inst []uint32) (uint32, error)
-	TransmittedFrames(inst []uint32) (uint32, error)
-	TransmittedStartFrames(inst []uint32) (uint32, error)
-	TransmittedLogoffFrames(inst []uint32) (uint32, error)
-	TransmittedResponseIdFrames(inst []uint32) (uint32, error)
-	TransmittedResponseFrames(inst []uint32) (uint32, error)
-	ReceivedRequestIdFrames(inst []uint32) (uint32, error)
-	ReceivedRequestFrames(inst []uint32) (uint32, error)
-	ReceivedInvalidFrames(inst []uint32) (uint32, error)
-	ReceivedLengthErrorFrames(inst []uint32) (uint32, error)
-	LastFrameVersion(inst []uint32) (uint32, error)
-	LastFrameSourceMACAddress(inst []uint32) (string, error)
-	SuccessCount(inst []uint32) (uint32, error)
-	FailureCount(inst []uint32) (uint32, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceIEEE8021xSupplicantStatsImpl implements DeviceIEEE8021xSupplicantStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIEEE8021xSupplicantStatsImpl struct{}
-
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) ReceivedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) TransmittedFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) TransmittedStartFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) TransmittedLogoffFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) TransmittedResponseIdFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) TransmittedResponseFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) ReceivedRequestIdFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) ReceivedRequestFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) ReceivedInvalidFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) ReceivedLengthErrorFrames(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) LastFrameVersion(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) LastFrameSourceMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) SuccessCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) FailureCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
+	TransmittedStartFrames model.ReadOnlyParam[uint32] `dm:"u"`
 }

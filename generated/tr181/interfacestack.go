@@ -5,199 +5,37 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceInterfaceStack_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceInterfaceStack_HigherLayer = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceInterfaceStack_LowerLayer = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceInterfaceStack_HigherAlias = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceInterfaceStack_LowerAlias = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceInterfaceStack holds the values of Device.InterfaceStack.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceInterfaceStack holds the values of Device.InterfaceStack.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceInterfaceStack struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// HigherLayer: string(:256) pathRef, readOnly, since 2.0.
-	HigherLayer string `cwmp:"HigherLayer"`
-	// LowerLayer: string(:256) pathRef, readOnly, since 2.0.
-	LowerLayer string `cwmp:"LowerLayer"`
-	// HigherAlias: string(:64), readOnly, since 2.0.
-	HigherAlias string `cwmp:"HigherAlias"`
-	// LowerAlias: string(:64), readOnly, since 2.0.
-	LowerAlias string `cwmp:"LowerAlias"`
+	Alias string `json:"Alias,omitzero"`
+
+	HigherLayer string `json:"HigherLayer,omitzero"`
+
+	LowerLayer string `json:"LowerLayer,omitzero"`
+
+	HigherAlias string `json:"HigherAlias,omitzero"`
+
+	LowerAlias string `json:"LowerAlias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceInterfaceStack) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceInterfaceStack) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceInterfaceStack_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceInterfaceStack_HigherLayer, o.HigherLayer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HigherLayer",
-		})
-	}
-	if e := model.CheckString(synDeviceInterfaceStack_LowerLayer, o.LowerLayer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayer",
-		})
-	}
-	if e := model.CheckString(synDeviceInterfaceStack_HigherAlias, o.HigherAlias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HigherAlias",
-		})
-	}
-	if e := model.CheckString(synDeviceInterfaceStack_LowerAlias, o.LowerAlias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerAlias",
-		})
-	}
+func (o *DeviceInterfaceStack) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3552, o.Alias)
+	c.String(p, "HigherLayer", 3554, o.HigherLayer)
+	c.String(p, "LowerLayer", 3556, o.LowerLayer)
+	c.String(p, "HigherAlias", 3553, o.HigherAlias)
+	c.String(p, "LowerAlias", 3555, o.LowerAlias)
 }
 
 // DeviceInterfaceStackPath is the typed path of Device.InterfaceStack.{i}.
 type DeviceInterfaceStackPath struct {
-	obj         model.ObjectPath
-	Alias       model.WriteOnceParam[string]
-	HigherLayer model.ReadOnlyParam[string]
-	LowerLayer  model.ReadOnlyParam[string]
-	HigherAlias model.ReadOnlyParam[string]
-	LowerAlias  model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceInterfaceStackPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceInterfaceStackPath(prefix string) DeviceInterfaceStackPath {
-	p := &prefix
-	return DeviceInterfaceStackPath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		HigherAlias: model.NewReadOnly[string](p, "HigherAlias", model.TypeString),
-		HigherLayer: model.NewReadOnly[string](p, "HigherLayer", model.TypeString),
-		LowerAlias:  model.NewReadOnly[string](p, "LowerAlias", model.TypeString),
-		LowerLayer:  model.NewReadOnly[string](p, "LowerLayer", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
+	HigherAlias model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaInterfacestack = []*model.Entry{{
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceStackNumberOfEntries",
-	Object:              true,
-	Path:                "Device.InterfaceStack.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"HigherLayer", "LowerLayer"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.InterfaceStack.{i}.Alias",
-	Syntax:  synDeviceInterfaceStack_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.InterfaceStack.{i}.HigherLayer",
-	Syntax:  synDeviceInterfaceStack_HigherLayer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.InterfaceStack.{i}.LowerLayer",
-	Syntax:  synDeviceInterfaceStack_LowerLayer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.InterfaceStack.{i}.HigherAlias",
-	Syntax:  synDeviceInterfaceStack_HigherAlias,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.InterfaceStack.{i}.LowerAlias",
-	Syntax:  synDeviceInterfaceStack_LowerAlias,
-	Version: "2.0",
-}}
+	HigherLayer model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceInterfaceStackImpl is what a device implements for Device.InterfaceStack.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceInterfaceStackImpl to implement only some methods.
-type DeviceInterfaceStackImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	HigherLayer(inst []uint32) (string, error)
-	LowerLayer(inst []uint32) (string, error)
-	HigherAlias(inst []uint32) (string, error)
-	LowerAlias(inst []uint32) (string, error)
-}
+	LowerAlias model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceInterfaceStackImpl implements DeviceInterfaceStackImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceInterfaceStackImpl struct{}
-
-func (UnimplementedDeviceInterfaceStackImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceInterfaceStackImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceInterfaceStackImpl) HigherLayer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceInterfaceStackImpl) LowerLayer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceInterfaceStackImpl) HigherAlias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceInterfaceStackImpl) LowerAlias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	LowerLayer model.ReadOnlyParam[string] `dm:"s"`
 }

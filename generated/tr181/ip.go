@@ -5,92 +5,57 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceIPIPv4Status enumerates the values of Device.IP.IPv4Status.
 type DeviceIPIPv4Status string
 
-func (e DeviceIPIPv4Status) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPIPv4Status_Disabled DeviceIPIPv4Status = "Disabled"
-	DeviceIPIPv4Status_Enabled  DeviceIPIPv4Status = "Enabled"
-	DeviceIPIPv4Status_Error    DeviceIPIPv4Status = "Error"
+
+	DeviceIPIPv4Status_Enabled DeviceIPIPv4Status = "Enabled"
+
+	DeviceIPIPv4Status_Error DeviceIPIPv4Status = "Error"
 )
 
 // DeviceIPIPv6Status enumerates the values of Device.IP.IPv6Status.
 type DeviceIPIPv6Status string
 
-func (e DeviceIPIPv6Status) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPIPv6Status_Disabled DeviceIPIPv6Status = "Disabled"
-	DeviceIPIPv6Status_Enabled  DeviceIPIPv6Status = "Enabled"
-	DeviceIPIPv6Status_Error    DeviceIPIPv6Status = "Error"
+
+	DeviceIPIPv6Status_Enabled DeviceIPIPv6Status = "Enabled"
+
+	DeviceIPIPv6Status_Error DeviceIPIPv6Status = "Error"
 )
 
-var (
-	synDeviceIP_IPv4Capable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIP_IPv4Enable  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIP_IPv4Status  = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIP_IPv6Capable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIP_IPv6Enable  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIP_IPv6Status  = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIP_ULAPrefix = &model.Syntax{
-		DataType: "IPv6Prefix",
-		Sizes:    []model.Size{{Max: model.U64(49)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIP_ActivePortNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIP_InterfaceNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIP holds the values of Device.IP. (object, readOnly, since 2.0)
+// DeviceIP holds the values of Device.IP. (object, readOnly, since 2.0).
 type DeviceIP struct {
-	// IPv4Capable: boolean, readOnly, since 2.0.
-	IPv4Capable bool `cwmp:"IPv4Capable"`
-	// IPv4Enable: boolean, readWrite, since 2.2.
-	IPv4Enable bool `cwmp:"IPv4Enable"`
-	// IPv4Status: string{Disabled,Enabled,Error}, readOnly, since 2.2.
-	IPv4Status DeviceIPIPv4Status `cwmp:"IPv4Status"`
-	// IPv6Capable: boolean, readOnly, since 2.2.
-	IPv6Capable bool `cwmp:"IPv6Capable"`
-	// IPv6Enable: boolean, readWrite, since 2.2.
-	IPv6Enable bool `cwmp:"IPv6Enable"`
-	// IPv6Status: string{Disabled,Enabled,Error}, readOnly, since 2.2.
-	IPv6Status DeviceIPIPv6Status `cwmp:"IPv6Status"`
-	// ULAPrefix: IPv6Prefix=string(:49), readWrite, since 2.2.
-	ULAPrefix string `cwmp:"ULAPrefix"`
-	// ActivePortNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ActivePortNumberOfEntries uint32 `cwmp:"ActivePortNumberOfEntries"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// Device.IP.ActivePort.{i}. instances by instance number
-	ActivePort  map[uint32]*DeviceIPActivePort `cwmp:"ActivePort.{i}."`
-	Diagnostics *DeviceIPDiagnostics           `cwmp:"Diagnostics."`
-	// Device.IP.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceIPInterface `cwmp:"Interface.{i}."`
+	IPv4Capable bool `json:"IPv4Capable,omitzero"`
+
+	IPv4Enable bool `json:"IPv4Enable,omitzero"`
+
+	IPv4Status DeviceIPIPv4Status `json:"IPv4Status,omitzero"`
+
+	IPv6Capable bool `json:"IPv6Capable,omitzero"`
+
+	IPv6Enable bool `json:"IPv6Enable,omitzero"`
+
+	IPv6Status DeviceIPIPv6Status `json:"IPv6Status,omitzero"`
+
+	ULAPrefix string `json:"ULAPrefix,omitzero"`
+
+	ActivePortNumberOfEntries uint32 `json:"ActivePortNumberOfEntries,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	ActivePort  map[uint32]*DeviceIPActivePort `json:"ActivePort,omitzero"`
+	Diagnostics *DeviceIPDiagnostics           `json:"Diagnostics,omitzero"`
+	Interface   map[uint32]*DeviceIPInterface  `json:"Interface,omitzero"`
 }
 
-// AddActivePort creates instance i of Device.IP.ActivePort.{i}. (replacing any) and returns it
+// AddActivePort creates instance i (replacing any) and returns it.
 func (o *DeviceIP) AddActivePort(i uint32) *DeviceIPActivePort {
 	if o.ActivePort == nil {
 		o.ActivePort = map[uint32]*DeviceIPActivePort{}
@@ -100,18 +65,7 @@ func (o *DeviceIP) AddActivePort(i uint32) *DeviceIPActivePort {
 	return x
 }
 
-// GetActivePort returns instance i of Device.IP.ActivePort.{i}.
-func (o *DeviceIP) GetActivePort(i uint32) (*DeviceIPActivePort, bool) {
-	x, ok := o.ActivePort[i]
-	return x, ok
-}
-
-// DeleteActivePort removes instance i of Device.IP.ActivePort.{i}.
-func (o *DeviceIP) DeleteActivePort(i uint32) {
-	delete(o.ActivePort, i)
-}
-
-// AddInterface creates instance i of Device.IP.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceIP) AddInterface(i uint32) *DeviceIPInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceIPInterface{}
@@ -120,688 +74,339 @@ func (o *DeviceIP) AddInterface(i uint32) *DeviceIPInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.IP.Interface.{i}.
-func (o *DeviceIP) GetInterface(i uint32) (*DeviceIPInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.IP.Interface.{i}.
-func (o *DeviceIP) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIP_IPv4Status, string(o.IPv4Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIP_IPv6Status, string(o.IPv6Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIP_ULAPrefix, o.ULAPrefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ULAPrefix",
-		})
-	}
+func (o *DeviceIP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IPv4Status", 3317, string(o.IPv4Status))
+	c.String(p, "IPv6Status", 3320, string(o.IPv6Status))
+	c.String(p, "ULAPrefix", 3399, o.ULAPrefix)
 	for _, i := range model.SortedKeys(o.ActivePort) {
-		o.ActivePort[i].ValidateAt(prefix+"ActivePort."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ActivePort[i].ValidateAt(c, model.InstanceOf(p, "ActivePort.", i))
 	}
 	if o.Diagnostics != nil {
-		o.Diagnostics.ValidateAt(prefix+"Diagnostics.", v)
+		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
 	}
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceIPPath is the typed path of Device.IP.
 type DeviceIPPath struct {
-	obj                       model.ObjectPath
-	IPv4Capable               model.ReadOnlyParam[bool]
-	IPv4Enable                model.ReadWriteParam[bool]
-	IPv4Status                model.ReadOnlyParam[DeviceIPIPv4Status]
-	IPv6Capable               model.ReadOnlyParam[bool]
-	IPv6Enable                model.ReadWriteParam[bool]
-	IPv6Status                model.ReadOnlyParam[DeviceIPIPv6Status]
-	ULAPrefix                 model.ReadWriteParam[string]
-	ActivePortNumberOfEntries model.ReadOnlyParam[uint32]
-	InterfaceNumberOfEntries  model.ReadOnlyParam[uint32]
-	Diagnostics               DeviceIPDiagnosticsPath
+	model.ObjectPath
+	ActivePortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPv4Capable model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv4Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv4Status model.ReadOnlyParam[string] `dm:"s"`
+
+	IPv6Capable model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv6Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv6Status model.ReadOnlyParam[string] `dm:"s"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ULAPrefix model.ReadWriteParam[string] `dm:"s"`
+
+	Diagnostics DeviceIPDiagnosticsPath `dm:"Diagnostics."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPPath(prefix string) DeviceIPPath {
-	p := &prefix
-	return DeviceIPPath{
-		ActivePortNumberOfEntries: model.NewReadOnly[uint32](p, "ActivePortNumberOfEntries", model.TypeUnsignedInt),
-		Diagnostics:               newDeviceIPDiagnosticsPath(prefix + "Diagnostics."),
-		IPv4Capable:               model.NewReadOnly[bool](p, "IPv4Capable", model.TypeBoolean),
-		IPv4Enable:                model.NewReadWrite[bool](p, "IPv4Enable", model.TypeBoolean),
-		IPv4Status:                model.NewReadOnly[DeviceIPIPv4Status](p, "IPv4Status", model.TypeString),
-		IPv6Capable:               model.NewReadOnly[bool](p, "IPv6Capable", model.TypeBoolean),
-		IPv6Enable:                model.NewReadWrite[bool](p, "IPv6Enable", model.TypeBoolean),
-		IPv6Status:                model.NewReadOnly[DeviceIPIPv6Status](p, "IPv6Status", model.TypeString),
-		InterfaceNumberOfEntries:  model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		ULAPrefix:                 model.NewReadWrite[string](p, "ULAPrefix", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
+// ActivePort returns the typed path of instance i.
+func (x DeviceIPPath) ActivePort(i uint32) (p DeviceIPActivePortPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ActivePort.", i))
+	return
 }
 
-// ActivePort returns the typed path of instance i of Device.IP.ActivePort.{i}.
-func (x DeviceIPPath) ActivePort(i uint32) DeviceIPActivePortPath {
-	return newDeviceIPActivePortPath(x.Path() + "ActivePort." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ActivePortTable returns the table Device.IP.ActivePort.{i}. itself (for AddObject when writable)
+// ActivePortTable returns the table itself (for AddObject when writable).
 func (x DeviceIPPath) ActivePortTable() model.Table {
-	return model.NewTable(x.Path() + "ActivePort.")
+	return model.NewTable(x.ObjectPath, "ActivePort.")
 }
 
-// Interface returns the typed path of instance i of Device.IP.Interface.{i}.
-func (x DeviceIPPath) Interface(i uint32) DeviceIPInterfacePath {
-	return newDeviceIPInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
+// Interface returns the typed path of instance i.
+func (x DeviceIPPath) Interface(i uint32) (p DeviceIPInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// InterfaceTable returns the table Device.IP.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceIPPath) InterfaceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Interface.")
+	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
 
 // DeviceIPActivePortStatus enumerates the values of Device.IP.ActivePort.{i}.Status.
 type DeviceIPActivePortStatus string
 
-func (e DeviceIPActivePortStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPActivePortStatus_LISTEN      DeviceIPActivePortStatus = "LISTEN"
+	DeviceIPActivePortStatus_LISTEN DeviceIPActivePortStatus = "LISTEN"
+
 	DeviceIPActivePortStatus_ESTABLISHED DeviceIPActivePortStatus = "ESTABLISHED"
 )
 
-var (
-	synDeviceIPActivePort_LocalIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPActivePort_LocalPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPActivePort_RemoteIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPActivePort_RemotePort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPActivePort_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "LISTEN"}, {Value: "ESTABLISHED"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceIPActivePort holds the values of Device.IP.ActivePort.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceIPActivePort holds the values of Device.IP.ActivePort.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceIPActivePort struct {
-	// LocalIPAddress: IPAddress=string(:45), readOnly, since 2.0.
-	LocalIPAddress string `cwmp:"LocalIPAddress"`
-	// LocalPort: unsignedInt[0:65535], readOnly, since 2.0.
-	LocalPort uint32 `cwmp:"LocalPort"`
-	// RemoteIPAddress: IPAddress=string(:45), readOnly, since 2.0.
-	RemoteIPAddress string `cwmp:"RemoteIPAddress"`
-	// RemotePort: unsignedInt[0:65535], readOnly, since 2.0.
-	RemotePort uint32 `cwmp:"RemotePort"`
-	// Status: string{LISTEN,ESTABLISHED}, readOnly, since 2.0.
-	Status DeviceIPActivePortStatus `cwmp:"Status"`
+	LocalIPAddress string `json:"LocalIPAddress,omitzero"`
+
+	LocalPort uint32 `json:"LocalPort,omitzero"`
+
+	RemoteIPAddress string `json:"RemoteIPAddress,omitzero"`
+
+	RemotePort uint32 `json:"RemotePort,omitzero"`
+
+	Status DeviceIPActivePortStatus `json:"Status,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPActivePort) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPActivePort) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPActivePort_LocalIPAddress, o.LocalIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalIPAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPActivePort_LocalPort, uint64(o.LocalPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalPort",
-		})
-	}
-	if e := model.CheckString(synDeviceIPActivePort_RemoteIPAddress, o.RemoteIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteIPAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPActivePort_RemotePort, uint64(o.RemotePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemotePort",
-		})
-	}
-	if e := model.CheckString(synDeviceIPActivePort_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceIPActivePort) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LocalIPAddress", 2994, o.LocalIPAddress)
+	c.Uint(p, "LocalPort", 2995, uint64(o.LocalPort))
+	c.String(p, "RemoteIPAddress", 2996, o.RemoteIPAddress)
+	c.Uint(p, "RemotePort", 2997, uint64(o.RemotePort))
+	c.String(p, "Status", 2998, string(o.Status))
 }
 
 // DeviceIPActivePortPath is the typed path of Device.IP.ActivePort.{i}.
 type DeviceIPActivePortPath struct {
-	obj             model.ObjectPath
-	LocalIPAddress  model.ReadOnlyParam[string]
-	LocalPort       model.ReadOnlyParam[uint32]
-	RemoteIPAddress model.ReadOnlyParam[string]
-	RemotePort      model.ReadOnlyParam[uint32]
-	Status          model.ReadOnlyParam[DeviceIPActivePortStatus]
+	model.ObjectPath
+	LocalIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	LocalPort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RemoteIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	RemotePort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPActivePortPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPActivePortPath(prefix string) DeviceIPActivePortPath {
-	p := &prefix
-	return DeviceIPActivePortPath{
-		LocalIPAddress:  model.NewReadOnly[string](p, "LocalIPAddress", model.TypeString),
-		LocalPort:       model.NewReadOnly[uint32](p, "LocalPort", model.TypeUnsignedInt),
-		RemoteIPAddress: model.NewReadOnly[string](p, "RemoteIPAddress", model.TypeString),
-		RemotePort:      model.NewReadOnly[uint32](p, "RemotePort", model.TypeUnsignedInt),
-		Status:          model.NewReadOnly[DeviceIPActivePortStatus](p, "Status", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPDiagnostics_IPv4PingSupported                       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv6PingSupported                       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv4TraceRouteSupported                 = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv6TraceRouteSupported                 = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv4DownloadDiagnosticsSupported        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv6DownloadDiagnosticsSupported        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv4UploadDiagnosticsSupported          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv6UploadDiagnosticsSupported          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv4UDPEchoDiagnosticsSupported         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv6UDPEchoDiagnosticsSupported         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPLayerCapacitySupported                = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv4ServerSelectionDiagnosticsSupported = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnostics_IPv6ServerSelectionDiagnosticsSupported = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceIPDiagnostics holds the values of Device.IP.Diagnostics. (object, readOnly, since 2.0)
+// DeviceIPDiagnostics holds the values of Device.IP.Diagnostics. (object, readOnly, since 2.0).
 type DeviceIPDiagnostics struct {
-	// IPv4PingSupported: boolean, readOnly, since 2.8.
-	IPv4PingSupported bool `cwmp:"IPv4PingSupported"`
-	// IPv6PingSupported: boolean, readOnly, since 2.8.
-	IPv6PingSupported bool `cwmp:"IPv6PingSupported"`
-	// IPv4TraceRouteSupported: boolean, readOnly, since 2.8.
-	IPv4TraceRouteSupported bool `cwmp:"IPv4TraceRouteSupported"`
-	// IPv6TraceRouteSupported: boolean, readOnly, since 2.8.
-	IPv6TraceRouteSupported bool `cwmp:"IPv6TraceRouteSupported"`
-	// IPv4DownloadDiagnosticsSupported: boolean, readOnly, since 2.9.
-	IPv4DownloadDiagnosticsSupported bool `cwmp:"IPv4DownloadDiagnosticsSupported"`
-	// IPv6DownloadDiagnosticsSupported: boolean, readOnly, since 2.9.
-	IPv6DownloadDiagnosticsSupported bool `cwmp:"IPv6DownloadDiagnosticsSupported"`
-	// IPv4UploadDiagnosticsSupported: boolean, readOnly, since 2.9.
-	IPv4UploadDiagnosticsSupported bool `cwmp:"IPv4UploadDiagnosticsSupported"`
-	// IPv6UploadDiagnosticsSupported: boolean, readOnly, since 2.9.
-	IPv6UploadDiagnosticsSupported bool `cwmp:"IPv6UploadDiagnosticsSupported"`
-	// IPv4UDPEchoDiagnosticsSupported: boolean, readOnly, since 2.9.
-	IPv4UDPEchoDiagnosticsSupported bool `cwmp:"IPv4UDPEchoDiagnosticsSupported"`
-	// IPv6UDPEchoDiagnosticsSupported: boolean, readOnly, since 2.9.
-	IPv6UDPEchoDiagnosticsSupported bool `cwmp:"IPv6UDPEchoDiagnosticsSupported"`
-	// IPLayerCapacitySupported: boolean, readOnly, since 2.14.
-	IPLayerCapacitySupported bool `cwmp:"IPLayerCapacitySupported"`
-	// IPv4ServerSelectionDiagnosticsSupported: boolean, readOnly, since 2.9.
-	IPv4ServerSelectionDiagnosticsSupported bool `cwmp:"IPv4ServerSelectionDiagnosticsSupported"`
-	// IPv6ServerSelectionDiagnosticsSupported: boolean, readOnly, since 2.9.
-	IPv6ServerSelectionDiagnosticsSupported bool                                           `cwmp:"IPv6ServerSelectionDiagnosticsSupported"`
-	DownloadDiagnostics                     *DeviceIPDiagnosticsDownloadDiagnostics        `cwmp:"DownloadDiagnostics."`
-	IPLayerCapacityMetrics                  *DeviceIPDiagnosticsIPLayerCapacityMetrics     `cwmp:"IPLayerCapacityMetrics."`
-	IPPing                                  *DeviceIPDiagnosticsIPPing                     `cwmp:"IPPing."`
-	ServerSelectionDiagnostics              *DeviceIPDiagnosticsServerSelectionDiagnostics `cwmp:"ServerSelectionDiagnostics."`
-	TraceRoute                              *DeviceIPDiagnosticsTraceRoute                 `cwmp:"TraceRoute."`
-	UDPEchoConfig                           *DeviceIPDiagnosticsUDPEchoConfig              `cwmp:"UDPEchoConfig."`
-	UDPEchoDiagnostics                      *DeviceIPDiagnosticsUDPEchoDiagnostics         `cwmp:"UDPEchoDiagnostics."`
-	UploadDiagnostics                       *DeviceIPDiagnosticsUploadDiagnostics          `cwmp:"UploadDiagnostics."`
+	IPv4PingSupported bool `json:"IPv4PingSupported,omitzero"`
+
+	IPv6PingSupported bool `json:"IPv6PingSupported,omitzero"`
+
+	IPv4TraceRouteSupported bool `json:"IPv4TraceRouteSupported,omitzero"`
+
+	IPv6TraceRouteSupported bool `json:"IPv6TraceRouteSupported,omitzero"`
+
+	IPv4DownloadDiagnosticsSupported bool `json:"IPv4DownloadDiagnosticsSupported,omitzero"`
+
+	IPv6DownloadDiagnosticsSupported bool `json:"IPv6DownloadDiagnosticsSupported,omitzero"`
+
+	IPv4UploadDiagnosticsSupported bool `json:"IPv4UploadDiagnosticsSupported,omitzero"`
+
+	IPv6UploadDiagnosticsSupported bool `json:"IPv6UploadDiagnosticsSupported,omitzero"`
+
+	IPv4UDPEchoDiagnosticsSupported bool `json:"IPv4UDPEchoDiagnosticsSupported,omitzero"`
+
+	IPv6UDPEchoDiagnosticsSupported bool `json:"IPv6UDPEchoDiagnosticsSupported,omitzero"`
+
+	IPLayerCapacitySupported bool `json:"IPLayerCapacitySupported,omitzero"`
+
+	IPv4ServerSelectionDiagnosticsSupported bool `json:"IPv4ServerSelectionDiagnosticsSupported,omitzero"`
+
+	IPv6ServerSelectionDiagnosticsSupported bool `json:"IPv6ServerSelectionDiagnosticsSupported,omitzero"`
+
+	DownloadDiagnostics        *DeviceIPDiagnosticsDownloadDiagnostics        `json:"DownloadDiagnostics,omitzero"`
+	IPLayerCapacityMetrics     *DeviceIPDiagnosticsIPLayerCapacityMetrics     `json:"IPLayerCapacityMetrics,omitzero"`
+	IPPing                     *DeviceIPDiagnosticsIPPing                     `json:"IPPing,omitzero"`
+	ServerSelectionDiagnostics *DeviceIPDiagnosticsServerSelectionDiagnostics `json:"ServerSelectionDiagnostics,omitzero"`
+	TraceRoute                 *DeviceIPDiagnosticsTraceRoute                 `json:"TraceRoute,omitzero"`
+	UDPEchoConfig              *DeviceIPDiagnosticsUDPEchoConfig              `json:"UDPEchoConfig,omitzero"`
+	UDPEchoDiagnostics         *DeviceIPDiagnosticsUDPEchoDiagnostics         `json:"UDPEchoDiagnostics,omitzero"`
+	UploadDiagnostics          *DeviceIPDiagnosticsUploadDiagnostics          `json:"UploadDiagnostics,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnostics) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceIPDiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.DownloadDiagnostics != nil {
-		o.DownloadDiagnostics.ValidateAt(prefix+"DownloadDiagnostics.", v)
+		o.DownloadDiagnostics.ValidateAt(c, p+"DownloadDiagnostics.")
 	}
 	if o.IPLayerCapacityMetrics != nil {
-		o.IPLayerCapacityMetrics.ValidateAt(prefix+"IPLayerCapacityMetrics.", v)
+		o.IPLayerCapacityMetrics.ValidateAt(c, p+"IPLayerCapacityMetrics.")
 	}
 	if o.IPPing != nil {
-		o.IPPing.ValidateAt(prefix+"IPPing.", v)
+		o.IPPing.ValidateAt(c, p+"IPPing.")
 	}
 	if o.ServerSelectionDiagnostics != nil {
-		o.ServerSelectionDiagnostics.ValidateAt(prefix+"ServerSelectionDiagnostics.", v)
+		o.ServerSelectionDiagnostics.ValidateAt(c, p+"ServerSelectionDiagnostics.")
 	}
 	if o.TraceRoute != nil {
-		o.TraceRoute.ValidateAt(prefix+"TraceRoute.", v)
+		o.TraceRoute.ValidateAt(c, p+"TraceRoute.")
 	}
 	if o.UDPEchoConfig != nil {
-		o.UDPEchoConfig.ValidateAt(prefix+"UDPEchoConfig.", v)
+		o.UDPEchoConfig.ValidateAt(c, p+"UDPEchoConfig.")
 	}
 	if o.UDPEchoDiagnostics != nil {
-		o.UDPEchoDiagnostics.ValidateAt(prefix+"UDPEchoDiagnostics.", v)
+		o.UDPEchoDiagnostics.ValidateAt(c, p+"UDPEchoDiagnostics.")
 	}
 	if o.UploadDiagnostics != nil {
-		o.UploadDiagnostics.ValidateAt(prefix+"UploadDiagnostics.", v)
+		o.UploadDiagnostics.ValidateAt(c, p+"UploadDiagnostics.")
 	}
 }
 
 // DeviceIPDiagnosticsPath is the typed path of Device.IP.Diagnostics.
 type DeviceIPDiagnosticsPath struct {
-	obj                                     model.ObjectPath
-	IPv4PingSupported                       model.ReadOnlyParam[bool]
-	IPv6PingSupported                       model.ReadOnlyParam[bool]
-	IPv4TraceRouteSupported                 model.ReadOnlyParam[bool]
-	IPv6TraceRouteSupported                 model.ReadOnlyParam[bool]
-	IPv4DownloadDiagnosticsSupported        model.ReadOnlyParam[bool]
-	IPv6DownloadDiagnosticsSupported        model.ReadOnlyParam[bool]
-	IPv4UploadDiagnosticsSupported          model.ReadOnlyParam[bool]
-	IPv6UploadDiagnosticsSupported          model.ReadOnlyParam[bool]
-	IPv4UDPEchoDiagnosticsSupported         model.ReadOnlyParam[bool]
-	IPv6UDPEchoDiagnosticsSupported         model.ReadOnlyParam[bool]
-	IPLayerCapacitySupported                model.ReadOnlyParam[bool]
-	IPv4ServerSelectionDiagnosticsSupported model.ReadOnlyParam[bool]
-	IPv6ServerSelectionDiagnosticsSupported model.ReadOnlyParam[bool]
-	DownloadDiagnostics                     DeviceIPDiagnosticsDownloadDiagnosticsPath
-	IPLayerCapacityMetrics                  DeviceIPDiagnosticsIPLayerCapacityMetricsPath
-	IPPing                                  DeviceIPDiagnosticsIPPingPath
-	ServerSelectionDiagnostics              DeviceIPDiagnosticsServerSelectionDiagnosticsPath
-	TraceRoute                              DeviceIPDiagnosticsTraceRoutePath
-	UDPEchoConfig                           DeviceIPDiagnosticsUDPEchoConfigPath
-	UDPEchoDiagnostics                      DeviceIPDiagnosticsUDPEchoDiagnosticsPath
-	UploadDiagnostics                       DeviceIPDiagnosticsUploadDiagnosticsPath
-}
+	model.ObjectPath
+	IPLayerCapacitySupported model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsPath(prefix string) DeviceIPDiagnosticsPath {
-	p := &prefix
-	return DeviceIPDiagnosticsPath{
-		DownloadDiagnostics:                     newDeviceIPDiagnosticsDownloadDiagnosticsPath(prefix + "DownloadDiagnostics."),
-		IPLayerCapacityMetrics:                  newDeviceIPDiagnosticsIPLayerCapacityMetricsPath(prefix + "IPLayerCapacityMetrics."),
-		IPLayerCapacitySupported:                model.NewReadOnly[bool](p, "IPLayerCapacitySupported", model.TypeBoolean),
-		IPPing:                                  newDeviceIPDiagnosticsIPPingPath(prefix + "IPPing."),
-		IPv4DownloadDiagnosticsSupported:        model.NewReadOnly[bool](p, "IPv4DownloadDiagnosticsSupported", model.TypeBoolean),
-		IPv4PingSupported:                       model.NewReadOnly[bool](p, "IPv4PingSupported", model.TypeBoolean),
-		IPv4ServerSelectionDiagnosticsSupported: model.NewReadOnly[bool](p, "IPv4ServerSelectionDiagnosticsSupported", model.TypeBoolean),
-		IPv4TraceRouteSupported:                 model.NewReadOnly[bool](p, "IPv4TraceRouteSupported", model.TypeBoolean),
-		IPv4UDPEchoDiagnosticsSupported:         model.NewReadOnly[bool](p, "IPv4UDPEchoDiagnosticsSupported", model.TypeBoolean),
-		IPv4UploadDiagnosticsSupported:          model.NewReadOnly[bool](p, "IPv4UploadDiagnosticsSupported", model.TypeBoolean),
-		IPv6DownloadDiagnosticsSupported:        model.NewReadOnly[bool](p, "IPv6DownloadDiagnosticsSupported", model.TypeBoolean),
-		IPv6PingSupported:                       model.NewReadOnly[bool](p, "IPv6PingSupported", model.TypeBoolean),
-		IPv6ServerSelectionDiagnosticsSupported: model.NewReadOnly[bool](p, "IPv6ServerSelectionDiagnosticsSupported", model.TypeBoolean),
-		IPv6TraceRouteSupported:                 model.NewReadOnly[bool](p, "IPv6TraceRouteSupported", model.TypeBoolean),
-		IPv6UDPEchoDiagnosticsSupported:         model.NewReadOnly[bool](p, "IPv6UDPEchoDiagnosticsSupported", model.TypeBoolean),
-		IPv6UploadDiagnosticsSupported:          model.NewReadOnly[bool](p, "IPv6UploadDiagnosticsSupported", model.TypeBoolean),
-		ServerSelectionDiagnostics:              newDeviceIPDiagnosticsServerSelectionDiagnosticsPath(prefix + "ServerSelectionDiagnostics."),
-		TraceRoute:                              newDeviceIPDiagnosticsTraceRoutePath(prefix + "TraceRoute."),
-		UDPEchoConfig:                           newDeviceIPDiagnosticsUDPEchoConfigPath(prefix + "UDPEchoConfig."),
-		UDPEchoDiagnostics:                      newDeviceIPDiagnosticsUDPEchoDiagnosticsPath(prefix + "UDPEchoDiagnostics."),
-		UploadDiagnostics:                       newDeviceIPDiagnosticsUploadDiagnosticsPath(prefix + "UploadDiagnostics."),
-		obj:                                     model.NewObjectPath(p),
-	}
+	IPv4DownloadDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv4PingSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv4ServerSelectionDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv4TraceRouteSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv4UDPEchoDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv4UploadDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv6DownloadDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv6PingSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv6ServerSelectionDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv6TraceRouteSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv6UDPEchoDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	IPv6UploadDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	DownloadDiagnostics        DeviceIPDiagnosticsDownloadDiagnosticsPath        `dm:"DownloadDiagnostics."`
+	IPLayerCapacityMetrics     DeviceIPDiagnosticsIPLayerCapacityMetricsPath     `dm:"IPLayerCapacityMetrics."`
+	IPPing                     DeviceIPDiagnosticsIPPingPath                     `dm:"IPPing."`
+	ServerSelectionDiagnostics DeviceIPDiagnosticsServerSelectionDiagnosticsPath `dm:"ServerSelectionDiagnostics."`
+	TraceRoute                 DeviceIPDiagnosticsTraceRoutePath                 `dm:"TraceRoute."`
+	UDPEchoConfig              DeviceIPDiagnosticsUDPEchoConfigPath              `dm:"UDPEchoConfig."`
+	UDPEchoDiagnostics         DeviceIPDiagnosticsUDPEchoDiagnosticsPath         `dm:"UDPEchoDiagnostics."`
+	UploadDiagnostics          DeviceIPDiagnosticsUploadDiagnosticsPath          `dm:"UploadDiagnostics."`
 }
 
 // DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState enumerates the values of Device.IP.Diagnostics.DownloadDiagnostics.DiagnosticsState.
 type DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState string
 
-func (e DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_None                        DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "None"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Requested                   DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Requested"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Canceled                    DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Canceled"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Complete                    DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Complete"
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_None DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "None"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Requested DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Requested"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Canceled DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Canceled"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Complete DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Complete"
+
 	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_CannotResolveHostName DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_CannotResolveHostName"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_NoRouteToHost         DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_NoRouteToHost"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_InitConnectionFailed  DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_InitConnectionFailed"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_NoResponse            DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_NoResponse"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_TransferFailed        DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_TransferFailed"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_NoRouteToHost DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_NoRouteToHost"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_InitConnectionFailed DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_InitConnectionFailed"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_NoResponse DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_NoResponse"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_TransferFailed DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_TransferFailed"
+
 	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_PasswordRequestFailed DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_PasswordRequestFailed"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_LoginFailed           DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_LoginFailed"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_NoTransferMode        DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_NoTransferMode"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_NoPASV                DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_NoPASV"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_IncorrectSize         DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_IncorrectSize"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_Timeout               DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_Timeout"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_Internal              DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_Internal"
-	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_Other                 DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_Other"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_LoginFailed DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_LoginFailed"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_NoTransferMode DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_NoTransferMode"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_NoPASV DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_NoPASV"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_IncorrectSize DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_IncorrectSize"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_Timeout DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_Timeout"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_Internal DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_Internal"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState_Error_Other DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState = "Error_Other"
 )
 
 // DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion enumerates the values of Device.IP.Diagnostics.DownloadDiagnostics.ProtocolVersion.
 type DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion string
 
-func (e DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion_Any  DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion = "Any"
+	DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion_Any DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion = "Any"
+
 	DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion_IPv4 DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion = "IPv4"
+
 	DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion_IPv6 DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion = "IPv6"
 )
 
 // DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports enumerates the values of Device.IP.Diagnostics.DownloadDiagnostics.DownloadTransports.
 type DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports string
 
-func (e DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports_HTTP DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports = "HTTP"
-	DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports_FTP  DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports = "FTP"
+
+	DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports_FTP DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports = "FTP"
 )
 
-var (
-	synDeviceIPDiagnosticsDownloadDiagnostics_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Status: "deleted",
-			Value:  "Completed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_CannotResolveHostName",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoRouteToHost",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_InitConnectionFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoResponse",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_TransferFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_PasswordRequestFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_LoginFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoTransferMode",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoPASV",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_IncorrectSize",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Timeout",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_DownloadURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_DSCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_EthernetPriority = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TimeBasedTestDuration = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "999",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TimeBasedTestMeasurementInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "999",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TimeBasedTestMeasurementOffset = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_ProtocolVersion = &model.Syntax{
-		Enums: []model.Enum{{Value: "Any"}, {Value: "IPv4"}, {Value: "IPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_NumberOfConnections = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_DownloadTransports = &model.Syntax{
-		Enums: []model.Enum{{Value: "HTTP"}, {
-			Optional: true,
-			Value:    "FTP",
-		}},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_DownloadDiagnosticMaxConnections = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_DownloadDiagnosticsMaxIncrementalResult = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_IPAddressUsed = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_ROMTime           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsDownloadDiagnostics_BOMTime           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsDownloadDiagnostics_EOMTime           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TestBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TotalBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TotalBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TestBytesReceivedUnderFullLoading = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TotalBytesReceivedUnderFullLoading = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TotalBytesSentUnderFullLoading = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_PeriodOfFullLoading = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TCPOpenRequestTime                 = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsDownloadDiagnostics_TCPOpenResponseTime                = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsDownloadDiagnostics_EnablePerConnectionResults         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsDownloadDiagnostics_PerConnectionResultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsDownloadDiagnostics_IncrementalResultNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIPDiagnosticsDownloadDiagnostics holds the values of Device.IP.Diagnostics.DownloadDiagnostics. (object, readOnly, since 2.0)
+// DeviceIPDiagnosticsDownloadDiagnostics holds the values of Device.IP.Diagnostics.DownloadDiagnostics. (object, readOnly, since 2.0).
 type DeviceIPDiagnosticsDownloadDiagnostics struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error_CannotResolveHostName,Error_NoRouteToHost,… 17 values}, readWrite, since 2.0.
-	DiagnosticsState DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// DownloadURL: URL=string(:2048), readWrite, since 2.0.
-	DownloadURL string `cwmp:"DownloadURL"`
-	// DSCP: unsignedInt[0:63], readWrite, since 2.0.
-	DSCP uint32 `cwmp:"DSCP"`
-	// EthernetPriority: unsignedInt[0:7], readWrite, since 2.0.
-	EthernetPriority uint32 `cwmp:"EthernetPriority"`
-	// TimeBasedTestDuration: unsignedInt[0:999] seconds, readWrite, since 2.9.
-	TimeBasedTestDuration uint32 `cwmp:"TimeBasedTestDuration"`
-	// TimeBasedTestMeasurementInterval: unsignedInt[0:999] seconds, readWrite, since 2.9.
-	TimeBasedTestMeasurementInterval uint32 `cwmp:"TimeBasedTestMeasurementInterval"`
-	// TimeBasedTestMeasurementOffset: unsignedInt[0:255] seconds, readWrite, since 2.9.
-	TimeBasedTestMeasurementOffset uint32 `cwmp:"TimeBasedTestMeasurementOffset"`
-	// ProtocolVersion: string{Any,IPv4,IPv6}, readWrite, since 2.9.
-	ProtocolVersion DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion `cwmp:"ProtocolVersion"`
-	// NumberOfConnections: unsignedInt[1:], readWrite, since 2.9.
-	NumberOfConnections uint32 `cwmp:"NumberOfConnections"`
-	// DownloadTransports: list<string{HTTP,FTP}>, readOnly, since 2.0.
-	DownloadTransports []DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports `cwmp:"DownloadTransports"`
-	// DownloadDiagnosticMaxConnections: unsignedInt[1:], readOnly, since 2.9.
-	DownloadDiagnosticMaxConnections uint32 `cwmp:"DownloadDiagnosticMaxConnections"`
-	// DownloadDiagnosticsMaxIncrementalResult: unsignedInt[1:], readOnly, since 2.9.
-	DownloadDiagnosticsMaxIncrementalResult uint32 `cwmp:"DownloadDiagnosticsMaxIncrementalResult"`
-	// IPAddressUsed: IPAddress=string(:45), readOnly, since 2.9.
-	IPAddressUsed string `cwmp:"IPAddressUsed"`
-	// ROMTime: dateTime, readOnly, since 2.0.
-	ROMTime time.Time `cwmp:"ROMTime"`
-	// BOMTime: dateTime, readOnly, since 2.0.
-	BOMTime time.Time `cwmp:"BOMTime"`
-	// EOMTime: dateTime, readOnly, since 2.0.
-	EOMTime time.Time `cwmp:"EOMTime"`
-	// TestBytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	TestBytesReceived uint64 `cwmp:"TestBytesReceived"`
-	// TotalBytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	TotalBytesReceived uint64 `cwmp:"TotalBytesReceived"`
-	// TotalBytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesSent uint64 `cwmp:"TotalBytesSent"`
-	// TestBytesReceivedUnderFullLoading: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TestBytesReceivedUnderFullLoading uint64 `cwmp:"TestBytesReceivedUnderFullLoading"`
-	// TotalBytesReceivedUnderFullLoading: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesReceivedUnderFullLoading uint64 `cwmp:"TotalBytesReceivedUnderFullLoading"`
-	// TotalBytesSentUnderFullLoading: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesSentUnderFullLoading uint64 `cwmp:"TotalBytesSentUnderFullLoading"`
-	// PeriodOfFullLoading: unsignedInt microseconds, readOnly, since 2.9.
-	PeriodOfFullLoading uint32 `cwmp:"PeriodOfFullLoading"`
-	// TCPOpenRequestTime: dateTime, readOnly, since 2.0.
-	TCPOpenRequestTime time.Time `cwmp:"TCPOpenRequestTime"`
-	// TCPOpenResponseTime: dateTime, readOnly, since 2.0.
-	TCPOpenResponseTime time.Time `cwmp:"TCPOpenResponseTime"`
-	// EnablePerConnectionResults: boolean, readWrite, since 2.9.
-	EnablePerConnectionResults bool `cwmp:"EnablePerConnectionResults"`
-	// PerConnectionResultNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	PerConnectionResultNumberOfEntries uint32 `cwmp:"PerConnectionResultNumberOfEntries"`
-	// IncrementalResultNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	IncrementalResultNumberOfEntries uint32 `cwmp:"IncrementalResultNumberOfEntries"`
-	// Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}. instances by instance number
-	IncrementalResult map[uint32]*DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult `cwmp:"IncrementalResult.{i}."`
-	// Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}. instances by instance number
-	PerConnectionResult map[uint32]*DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult `cwmp:"PerConnectionResult.{i}."`
+	DiagnosticsState DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	DownloadURL string `json:"DownloadURL,omitzero"`
+
+	DSCP uint32 `json:"DSCP,omitzero"`
+
+	EthernetPriority uint32 `json:"EthernetPriority,omitzero"`
+
+	TimeBasedTestDuration uint32 `json:"TimeBasedTestDuration,omitzero"`
+
+	TimeBasedTestMeasurementInterval uint32 `json:"TimeBasedTestMeasurementInterval,omitzero"`
+
+	TimeBasedTestMeasurementOffset uint32 `json:"TimeBasedTestMeasurementOffset,omitzero"`
+
+	ProtocolVersion DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion `json:"ProtocolVersion,omitzero"`
+
+	NumberOfConnections uint32 `json:"NumberOfConnections,omitzero"`
+
+	DownloadTransports []DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports `json:"DownloadTransports,omitzero"`
+
+	DownloadDiagnosticMaxConnections uint32 `json:"DownloadDiagnosticMaxConnections,omitzero"`
+
+	DownloadDiagnosticsMaxIncrementalResult uint32 `json:"DownloadDiagnosticsMaxIncrementalResult,omitzero"`
+
+	IPAddressUsed string `json:"IPAddressUsed,omitzero"`
+
+	ROMTime time.Time `json:"ROMTime,omitzero"`
+
+	BOMTime time.Time `json:"BOMTime,omitzero"`
+
+	EOMTime time.Time `json:"EOMTime,omitzero"`
+
+	TestBytesReceived uint64 `json:"TestBytesReceived,omitzero"`
+
+	TotalBytesReceived uint64 `json:"TotalBytesReceived,omitzero"`
+
+	TotalBytesSent uint64 `json:"TotalBytesSent,omitzero"`
+
+	TestBytesReceivedUnderFullLoading uint64 `json:"TestBytesReceivedUnderFullLoading,omitzero"`
+
+	TotalBytesReceivedUnderFullLoading uint64 `json:"TotalBytesReceivedUnderFullLoading,omitzero"`
+
+	TotalBytesSentUnderFullLoading uint64 `json:"TotalBytesSentUnderFullLoading,omitzero"`
+
+	PeriodOfFullLoading uint32 `json:"PeriodOfFullLoading,omitzero"`
+
+	TCPOpenRequestTime time.Time `json:"TCPOpenRequestTime,omitzero"`
+
+	TCPOpenResponseTime time.Time `json:"TCPOpenResponseTime,omitzero"`
+
+	EnablePerConnectionResults bool `json:"EnablePerConnectionResults,omitzero"`
+
+	PerConnectionResultNumberOfEntries uint32 `json:"PerConnectionResultNumberOfEntries,omitzero"`
+
+	IncrementalResultNumberOfEntries uint32 `json:"IncrementalResultNumberOfEntries,omitzero"`
+
+	IncrementalResult   map[uint32]*DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult   `json:"IncrementalResult,omitzero"`
+	PerConnectionResult map[uint32]*DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult `json:"PerConnectionResult,omitzero"`
 }
 
-// AddIncrementalResult creates instance i of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}. (replacing any) and returns it
+// AddIncrementalResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsDownloadDiagnostics) AddIncrementalResult(i uint32) *DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult {
 	if o.IncrementalResult == nil {
 		o.IncrementalResult = map[uint32]*DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult{}
@@ -811,18 +416,7 @@ func (o *DeviceIPDiagnosticsDownloadDiagnostics) AddIncrementalResult(i uint32) 
 	return x
 }
 
-// GetIncrementalResult returns instance i of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.
-func (o *DeviceIPDiagnosticsDownloadDiagnostics) GetIncrementalResult(i uint32) (*DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult, bool) {
-	x, ok := o.IncrementalResult[i]
-	return x, ok
-}
-
-// DeleteIncrementalResult removes instance i of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.
-func (o *DeviceIPDiagnosticsDownloadDiagnostics) DeleteIncrementalResult(i uint32) {
-	delete(o.IncrementalResult, i)
-}
-
-// AddPerConnectionResult creates instance i of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}. (replacing any) and returns it
+// AddPerConnectionResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsDownloadDiagnostics) AddPerConnectionResult(i uint32) *DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult {
 	if o.PerConnectionResult == nil {
 		o.PerConnectionResult = map[uint32]*DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult{}
@@ -831,1135 +425,466 @@ func (o *DeviceIPDiagnosticsDownloadDiagnostics) AddPerConnectionResult(i uint32
 	o.PerConnectionResult[i] = x
 	return x
 }
-
-// GetPerConnectionResult returns instance i of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.
-func (o *DeviceIPDiagnosticsDownloadDiagnostics) GetPerConnectionResult(i uint32) (*DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult, bool) {
-	x, ok := o.PerConnectionResult[i]
-	return x, ok
-}
-
-// DeletePerConnectionResult removes instance i of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.
-func (o *DeviceIPDiagnosticsDownloadDiagnostics) DeletePerConnectionResult(i uint32) {
-	delete(o.PerConnectionResult, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsDownloadDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsDownloadDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPDiagnosticsDownloadDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsDownloadDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsDownloadDiagnostics_DownloadURL, o.DownloadURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DownloadURL",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsDownloadDiagnostics_DSCP, uint64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsDownloadDiagnostics_EthernetPriority, uint64(o.EthernetPriority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriority",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsDownloadDiagnostics_TimeBasedTestDuration, uint64(o.TimeBasedTestDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeBasedTestDuration",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsDownloadDiagnostics_TimeBasedTestMeasurementInterval, uint64(o.TimeBasedTestMeasurementInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeBasedTestMeasurementInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsDownloadDiagnostics_TimeBasedTestMeasurementOffset, uint64(o.TimeBasedTestMeasurementOffset)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeBasedTestMeasurementOffset",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsDownloadDiagnostics_ProtocolVersion, string(o.ProtocolVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolVersion",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsDownloadDiagnostics_NumberOfConnections, uint64(o.NumberOfConnections)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfConnections",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsDownloadDiagnostics_DownloadTransports, model.FormatValue(model.TypeString, o.DownloadTransports)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DownloadTransports",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsDownloadDiagnostics_DownloadDiagnosticMaxConnections, uint64(o.DownloadDiagnosticMaxConnections)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DownloadDiagnosticMaxConnections",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsDownloadDiagnostics_DownloadDiagnosticsMaxIncrementalResult, uint64(o.DownloadDiagnosticsMaxIncrementalResult)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DownloadDiagnosticsMaxIncrementalResult",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsDownloadDiagnostics_IPAddressUsed, o.IPAddressUsed); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddressUsed",
-		})
-	}
-	for _, i := range model.SortedKeys(o.IncrementalResult) {
-		o.IncrementalResult[i].ValidateAt(prefix+"IncrementalResult."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	for _, i := range model.SortedKeys(o.PerConnectionResult) {
-		o.PerConnectionResult[i].ValidateAt(prefix+"PerConnectionResult."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
+func (o *DeviceIPDiagnosticsDownloadDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 3004, string(o.DiagnosticsState))
+	c.String(p, "Interface", 3020, o.Interface)
+	c.String(p, "DownloadURL", 3008, o.DownloadURL)
+	c.Uint(p, "DSCP", 3003, uint64(o.DSCP))
+	c.Uint(p, "EthernetPriority", 3011, uint64(o.EthernetPriority))
+	c.Uint(p, "TimeBasedTestDuration", 3039, uint64(o.TimeBasedTestDuration))
+	c.Uint(p, "TimeBasedTestMeasurementInterval", 3040, uint64(o.TimeBasedTestMeasurementInterval))
+	c.Uint(p, "TimeBasedTestMeasurementOffset", 3041, uint64(o.TimeBasedTestMeasurementOffset))
+	c.String(p, "ProtocolVersion", 3033, string(o.ProtocolVersion))
+	c.Uint(p, "NumberOfConnections", 3021, uint64(o.NumberOfConnections))
+	c.Wire(p, "DownloadTransports", 3007, model.JoinStrings(o.DownloadTransports), len(o.DownloadTransports) > 0)
+	c.Uint(p, "DownloadDiagnosticMaxConnections", 3005, uint64(o.DownloadDiagnosticMaxConnections))
+	c.Uint(p, "DownloadDiagnosticsMaxIncrementalResult", 3006, uint64(o.DownloadDiagnosticsMaxIncrementalResult))
+	c.String(p, "IPAddressUsed", 3012, o.IPAddressUsed)
 }
 
 // DeviceIPDiagnosticsDownloadDiagnosticsPath is the typed path of Device.IP.Diagnostics.DownloadDiagnostics.
 type DeviceIPDiagnosticsDownloadDiagnosticsPath struct {
-	obj                                     model.ObjectPath
-	DiagnosticsState                        model.ReadWriteParam[DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState]
-	Interface                               model.ReadWriteParam[string]
-	DownloadURL                             model.ReadWriteParam[string]
-	DSCP                                    model.ReadWriteParam[uint32]
-	EthernetPriority                        model.ReadWriteParam[uint32]
-	TimeBasedTestDuration                   model.ReadWriteParam[uint32]
-	TimeBasedTestMeasurementInterval        model.ReadWriteParam[uint32]
-	TimeBasedTestMeasurementOffset          model.ReadWriteParam[uint32]
-	ProtocolVersion                         model.ReadWriteParam[DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion]
-	NumberOfConnections                     model.ReadWriteParam[uint32]
-	DownloadTransports                      model.ReadOnlyParam[[]DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports]
-	DownloadDiagnosticMaxConnections        model.ReadOnlyParam[uint32]
-	DownloadDiagnosticsMaxIncrementalResult model.ReadOnlyParam[uint32]
-	IPAddressUsed                           model.ReadOnlyParam[string]
-	ROMTime                                 model.ReadOnlyParam[time.Time]
-	BOMTime                                 model.ReadOnlyParam[time.Time]
-	EOMTime                                 model.ReadOnlyParam[time.Time]
-	TestBytesReceived                       model.ReadOnlyParam[uint64]
-	TotalBytesReceived                      model.ReadOnlyParam[uint64]
-	TotalBytesSent                          model.ReadOnlyParam[uint64]
-	TestBytesReceivedUnderFullLoading       model.ReadOnlyParam[uint64]
-	TotalBytesReceivedUnderFullLoading      model.ReadOnlyParam[uint64]
-	TotalBytesSentUnderFullLoading          model.ReadOnlyParam[uint64]
-	PeriodOfFullLoading                     model.ReadOnlyParam[uint32]
-	TCPOpenRequestTime                      model.ReadOnlyParam[time.Time]
-	TCPOpenResponseTime                     model.ReadOnlyParam[time.Time]
-	EnablePerConnectionResults              model.ReadWriteParam[bool]
-	PerConnectionResultNumberOfEntries      model.ReadOnlyParam[uint32]
-	IncrementalResultNumberOfEntries        model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState] `dm:"s"`
+
+	DownloadDiagnosticMaxConnections model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownloadDiagnosticsMaxIncrementalResult model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DownloadTransports model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DownloadURL model.ReadWriteParam[string] `dm:"s"`
+
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EnablePerConnectionResults model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetPriority model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
+
+	IncrementalResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	NumberOfConnections model.ReadWriteParam[uint32] `dm:"u"`
+
+	PerConnectionResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PeriodOfFullLoading model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion] `dm:"s"`
+
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TestBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TestBytesReceivedUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TimeBasedTestDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimeBasedTestMeasurementInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimeBasedTestMeasurementOffset model.ReadWriteParam[uint32] `dm:"u"`
+
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesReceivedUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesSentUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsDownloadDiagnosticsPath(prefix string) DeviceIPDiagnosticsDownloadDiagnosticsPath {
-	p := &prefix
-	return DeviceIPDiagnosticsDownloadDiagnosticsPath{
-		BOMTime:                                 model.NewReadOnly[time.Time](p, "BOMTime", model.TypeDateTime),
-		DSCP:                                    model.NewReadWrite[uint32](p, "DSCP", model.TypeUnsignedInt),
-		DiagnosticsState:                        model.NewReadWrite[DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		DownloadDiagnosticMaxConnections:        model.NewReadOnly[uint32](p, "DownloadDiagnosticMaxConnections", model.TypeUnsignedInt),
-		DownloadDiagnosticsMaxIncrementalResult: model.NewReadOnly[uint32](p, "DownloadDiagnosticsMaxIncrementalResult", model.TypeUnsignedInt),
-		DownloadTransports:                      model.NewReadOnly[[]DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports](p, "DownloadTransports", model.TypeString),
-		DownloadURL:                             model.NewReadWrite[string](p, "DownloadURL", model.TypeString),
-		EOMTime:                                 model.NewReadOnly[time.Time](p, "EOMTime", model.TypeDateTime),
-		EnablePerConnectionResults:              model.NewReadWrite[bool](p, "EnablePerConnectionResults", model.TypeBoolean),
-		EthernetPriority:                        model.NewReadWrite[uint32](p, "EthernetPriority", model.TypeUnsignedInt),
-		IPAddressUsed:                           model.NewReadOnly[string](p, "IPAddressUsed", model.TypeString),
-		IncrementalResultNumberOfEntries:        model.NewReadOnly[uint32](p, "IncrementalResultNumberOfEntries", model.TypeUnsignedInt),
-		Interface:                               model.NewReadWrite[string](p, "Interface", model.TypeString),
-		NumberOfConnections:                     model.NewReadWrite[uint32](p, "NumberOfConnections", model.TypeUnsignedInt),
-		PerConnectionResultNumberOfEntries:      model.NewReadOnly[uint32](p, "PerConnectionResultNumberOfEntries", model.TypeUnsignedInt),
-		PeriodOfFullLoading:                     model.NewReadOnly[uint32](p, "PeriodOfFullLoading", model.TypeUnsignedInt),
-		ProtocolVersion:                         model.NewReadWrite[DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion](p, "ProtocolVersion", model.TypeString),
-		ROMTime:                                 model.NewReadOnly[time.Time](p, "ROMTime", model.TypeDateTime),
-		TCPOpenRequestTime:                      model.NewReadOnly[time.Time](p, "TCPOpenRequestTime", model.TypeDateTime),
-		TCPOpenResponseTime:                     model.NewReadOnly[time.Time](p, "TCPOpenResponseTime", model.TypeDateTime),
-		TestBytesReceived:                       model.NewReadOnly[uint64](p, "TestBytesReceived", model.TypeUnsignedLong),
-		TestBytesReceivedUnderFullLoading:       model.NewReadOnly[uint64](p, "TestBytesReceivedUnderFullLoading", model.TypeUnsignedLong),
-		TimeBasedTestDuration:                   model.NewReadWrite[uint32](p, "TimeBasedTestDuration", model.TypeUnsignedInt),
-		TimeBasedTestMeasurementInterval:        model.NewReadWrite[uint32](p, "TimeBasedTestMeasurementInterval", model.TypeUnsignedInt),
-		TimeBasedTestMeasurementOffset:          model.NewReadWrite[uint32](p, "TimeBasedTestMeasurementOffset", model.TypeUnsignedInt),
-		TotalBytesReceived:                      model.NewReadOnly[uint64](p, "TotalBytesReceived", model.TypeUnsignedLong),
-		TotalBytesReceivedUnderFullLoading:      model.NewReadOnly[uint64](p, "TotalBytesReceivedUnderFullLoading", model.TypeUnsignedLong),
-		TotalBytesSent:                          model.NewReadOnly[uint64](p, "TotalBytesSent", model.TypeUnsignedLong),
-		TotalBytesSentUnderFullLoading:          model.NewReadOnly[uint64](p, "TotalBytesSentUnderFullLoading", model.TypeUnsignedLong),
-		obj:                                     model.NewObjectPath(p),
-	}
+// IncrementalResult returns the typed path of instance i.
+func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) IncrementalResult(i uint32) (p DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IncrementalResult.", i))
+	return
 }
 
-// IncrementalResult returns the typed path of instance i of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.
-func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) IncrementalResult(i uint32) DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath {
-	return newDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath(x.Path() + "IncrementalResult." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// IncrementalResultTable returns the table Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}. itself (for AddObject when writable)
+// IncrementalResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) IncrementalResultTable() model.Table {
-	return model.NewTable(x.Path() + "IncrementalResult.")
+	return model.NewTable(x.ObjectPath, "IncrementalResult.")
 }
 
-// PerConnectionResult returns the typed path of instance i of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.
-func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) PerConnectionResult(i uint32) DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath {
-	return newDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath(x.Path() + "PerConnectionResult." + strconv.FormatUint(uint64(i), 10) + ".")
+// PerConnectionResult returns the typed path of instance i.
+func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) PerConnectionResult(i uint32) (p DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PerConnectionResult.", i))
+	return
 }
 
-// PerConnectionResultTable returns the table Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}. itself (for AddObject when writable)
+// PerConnectionResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) PerConnectionResultTable() model.Table {
-	return model.NewTable(x.Path() + "PerConnectionResult.")
+	return model.NewTable(x.ObjectPath, "PerConnectionResult.")
 }
 
-var (
-	synDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult_TestBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult_TotalBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult_TotalBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult_StartTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult_EndTime   = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult holds the values of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult holds the values of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult struct {
-	// TestBytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TestBytesReceived uint64 `cwmp:"TestBytesReceived"`
-	// TotalBytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesReceived uint64 `cwmp:"TotalBytesReceived"`
-	// TotalBytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesSent uint64 `cwmp:"TotalBytesSent"`
-	// StartTime: dateTime, readOnly, since 2.9.
-	StartTime time.Time `cwmp:"StartTime"`
-	// EndTime: dateTime, readOnly, since 2.9.
-	EndTime time.Time `cwmp:"EndTime"`
-}
+	TestBytesReceived uint64 `json:"TestBytesReceived,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TotalBytesReceived uint64 `json:"TotalBytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult) ValidateAt(prefix string, v *model.Violations) {
+	TotalBytesSent uint64 `json:"TotalBytesSent,omitzero"`
+
+	StartTime time.Time `json:"StartTime,omitzero"`
+
+	EndTime time.Time `json:"EndTime,omitzero"`
 }
 
 // DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath is the typed path of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.
 type DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath struct {
-	obj                model.ObjectPath
-	TestBytesReceived  model.ReadOnlyParam[uint64]
-	TotalBytesReceived model.ReadOnlyParam[uint64]
-	TotalBytesSent     model.ReadOnlyParam[uint64]
-	StartTime          model.ReadOnlyParam[time.Time]
-	EndTime            model.ReadOnlyParam[time.Time]
+	model.ObjectPath
+	EndTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	StartTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TestBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath(prefix string) DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath {
-	p := &prefix
-	return DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath{
-		EndTime:            model.NewReadOnly[time.Time](p, "EndTime", model.TypeDateTime),
-		StartTime:          model.NewReadOnly[time.Time](p, "StartTime", model.TypeDateTime),
-		TestBytesReceived:  model.NewReadOnly[uint64](p, "TestBytesReceived", model.TypeUnsignedLong),
-		TotalBytesReceived: model.NewReadOnly[uint64](p, "TotalBytesReceived", model.TypeUnsignedLong),
-		TotalBytesSent:     model.NewReadOnly[uint64](p, "TotalBytesSent", model.TypeUnsignedLong),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_ROMTime           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_BOMTime           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_EOMTime           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_TestBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_TotalBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_TotalBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_TCPOpenRequestTime  = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_TCPOpenResponseTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult holds the values of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult holds the values of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult struct {
-	// ROMTime: dateTime, readOnly, since 2.9.
-	ROMTime time.Time `cwmp:"ROMTime"`
-	// BOMTime: dateTime, readOnly, since 2.9.
-	BOMTime time.Time `cwmp:"BOMTime"`
-	// EOMTime: dateTime, readOnly, since 2.9.
-	EOMTime time.Time `cwmp:"EOMTime"`
-	// TestBytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TestBytesReceived uint64 `cwmp:"TestBytesReceived"`
-	// TotalBytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesReceived uint64 `cwmp:"TotalBytesReceived"`
-	// TotalBytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesSent uint64 `cwmp:"TotalBytesSent"`
-	// TCPOpenRequestTime: dateTime, readOnly, since 2.9.
-	TCPOpenRequestTime time.Time `cwmp:"TCPOpenRequestTime"`
-	// TCPOpenResponseTime: dateTime, readOnly, since 2.9.
-	TCPOpenResponseTime time.Time `cwmp:"TCPOpenResponseTime"`
-}
+	ROMTime time.Time `json:"ROMTime,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BOMTime time.Time `json:"BOMTime,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult) ValidateAt(prefix string, v *model.Violations) {
+	EOMTime time.Time `json:"EOMTime,omitzero"`
+
+	TestBytesReceived uint64 `json:"TestBytesReceived,omitzero"`
+
+	TotalBytesReceived uint64 `json:"TotalBytesReceived,omitzero"`
+
+	TotalBytesSent uint64 `json:"TotalBytesSent,omitzero"`
+
+	TCPOpenRequestTime time.Time `json:"TCPOpenRequestTime,omitzero"`
+
+	TCPOpenResponseTime time.Time `json:"TCPOpenResponseTime,omitzero"`
 }
 
 // DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath is the typed path of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.
 type DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath struct {
-	obj                 model.ObjectPath
-	ROMTime             model.ReadOnlyParam[time.Time]
-	BOMTime             model.ReadOnlyParam[time.Time]
-	EOMTime             model.ReadOnlyParam[time.Time]
-	TestBytesReceived   model.ReadOnlyParam[uint64]
-	TotalBytesReceived  model.ReadOnlyParam[uint64]
-	TotalBytesSent      model.ReadOnlyParam[uint64]
-	TCPOpenRequestTime  model.ReadOnlyParam[time.Time]
-	TCPOpenResponseTime model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath(prefix string) DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath {
-	p := &prefix
-	return DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath{
-		BOMTime:             model.NewReadOnly[time.Time](p, "BOMTime", model.TypeDateTime),
-		EOMTime:             model.NewReadOnly[time.Time](p, "EOMTime", model.TypeDateTime),
-		ROMTime:             model.NewReadOnly[time.Time](p, "ROMTime", model.TypeDateTime),
-		TCPOpenRequestTime:  model.NewReadOnly[time.Time](p, "TCPOpenRequestTime", model.TypeDateTime),
-		TCPOpenResponseTime: model.NewReadOnly[time.Time](p, "TCPOpenResponseTime", model.TypeDateTime),
-		TestBytesReceived:   model.NewReadOnly[uint64](p, "TestBytesReceived", model.TypeUnsignedLong),
-		TotalBytesReceived:  model.NewReadOnly[uint64](p, "TotalBytesReceived", model.TypeUnsignedLong),
-		TotalBytesSent:      model.NewReadOnly[uint64](p, "TotalBytesSent", model.TypeUnsignedLong),
-		obj:                 model.NewObjectPath(p),
-	}
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TestBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState enumerates the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.DiagnosticsState.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState string
 
-func (e DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_None                        DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "None"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Requested                   DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Requested"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Canceled                    DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Canceled"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Complete                    DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Complete"
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_None DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "None"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Requested DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Requested"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Canceled DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Canceled"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Complete DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Complete"
+
 	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_CannotResolveHostName DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_CannotResolveHostName"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_NoRouteToHost         DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_NoRouteToHost"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_InitConnectionFailed  DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_InitConnectionFailed"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_NoResponse            DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_NoResponse"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_NoRouteToHost DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_NoRouteToHost"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_InitConnectionFailed DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_InitConnectionFailed"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_NoResponse DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_NoResponse"
+
 	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_PasswordRequestFailed DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_PasswordRequestFailed"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_LoginFailed           DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_LoginFailed"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_RejectedByRemote      DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_RejectedByRemote"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_IncorrectSize         DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_IncorrectSize"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_Timeout               DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_Timeout"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_Internal              DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_Internal"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_Other                 DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_Other"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_LoginFailed DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_LoginFailed"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_RejectedByRemote DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_RejectedByRemote"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_IncorrectSize DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_IncorrectSize"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_Timeout DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_Timeout"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_Internal DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_Internal"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState_Error_Other DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState = "Error_Other"
 )
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics enumerates the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapSupportedMetrics.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics string
 
-func (e DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics_IPLR        DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics = "IPLR"
+	DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics_IPLR DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics = "IPLR"
+
 	DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics_Sampled_RTT DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics = "Sampled_RTT"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics_IPDV        DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics = "IPDV"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics_IPRR        DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics = "IPRR"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics_RIPR        DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics = "RIPR"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics_IPDV DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics = "IPDV"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics_IPRR DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics = "IPRR"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics_RIPR DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics = "RIPR"
 )
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsRole enumerates the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.Role.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsRole string
 
-func (e DeviceIPDiagnosticsIPLayerCapacityMetricsRole) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPDiagnosticsIPLayerCapacityMetricsRole_Receiver DeviceIPDiagnosticsIPLayerCapacityMetricsRole = "Receiver"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsRole_Sender   DeviceIPDiagnosticsIPLayerCapacityMetricsRole = "Sender"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsRole_Sender DeviceIPDiagnosticsIPLayerCapacityMetricsRole = "Sender"
 )
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion enumerates the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.ProtocolVersion.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion string
 
-func (e DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion_Any  DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion = "Any"
+	DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion_Any DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion = "Any"
+
 	DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion_IPv4 DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion = "IPv4"
+
 	DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion_IPv6 DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion = "IPv6"
 )
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent enumerates the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.UDPPayloadContent.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent string
 
-func (e DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent_Zeroes          DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent = "zeroes"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent_Ones            DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent = "ones"
+	DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent_Zeroes DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent = "zeroes"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent_Ones DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent = "ones"
+
 	DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent_Alternates0and1 DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent = "alternates0and1"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent_Random          DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent = "random"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent_Random DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent = "random"
 )
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsTestType enumerates the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.TestType.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsTestType string
 
-func (e DeviceIPDiagnosticsIPLayerCapacityMetricsTestType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPDiagnosticsIPLayerCapacityMetricsTestType_Search DeviceIPDiagnosticsIPLayerCapacityMetricsTestType = "Search"
-	DeviceIPDiagnosticsIPLayerCapacityMetricsTestType_Fixed  DeviceIPDiagnosticsIPLayerCapacityMetricsTestType = "Fixed"
+
+	DeviceIPDiagnosticsIPLayerCapacityMetricsTestType_Fixed DeviceIPDiagnosticsIPLayerCapacityMetricsTestType = "Fixed"
 )
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm enumerates the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.RateAdjAlgorithm.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm string
 
-func (e DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm_B DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm = "B"
+
 	DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm_C DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm = "C"
 )
 
-var (
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_CannotResolveHostName",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoRouteToHost",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_InitConnectionFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoResponse",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_PasswordRequestFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_LoginFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_RejectedByRemote",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_IncorrectSize",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Timeout",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerMaxConnections = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerMaxIncrementalResult = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapSupportedSoftwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapSupportedControlProtocolVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapSupportedMetrics = &model.Syntax{
-		Enums: []model.Enum{{Value: "IPLR"}, {Value: "Sampled_RTT"}, {
-			Optional: true,
-			Value:    "IPDV",
-		}, {
-			Optional: true,
-			Value:    "IPRR",
-		}, {
-			Optional: true,
-			Value:    "RIPR",
-		}},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapacityAuthCodeNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_Interface                              = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_Role = &model.Syntax{
-		Enums: []model.Enum{{Value: "Receiver"}, {Value: "Sender"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_Host = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_ServerList = &model.Syntax{
-		List:  &model.List{MaxItems: model.U64(100)},
-		Sizes: []model.Size{{Max: model.U64(256)}, {}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_JumboFramesPermitted = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_MTU                  = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "1500",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_LocalInterfaceRateIncluded = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_AuthenticationEnabled = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_AuthenticationCode = &model.Syntax{
-		Secured: true,
-		Type:    model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_AuthenticationAlias           = &model.Syntax{Type: model.TypeString}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_AuthenticationKeyFileLocation = &model.Syntax{Type: model.TypeString}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_NumberOfConnections           = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_FlowCount        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaximumFlows     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_EthernetPriority = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_DSCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_ProtocolVersion = &model.Syntax{
-		Enums: []model.Enum{{Value: "Any"}, {Value: "IPv4"}, {Value: "IPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_UDPPayloadMin = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "8972",
-			Min: "35",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "octets",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_UDPPayloadMax = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "8972",
-			Min: "35",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "octets",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_UDPPayloadContent = &model.Syntax{
-		Enums: []model.Enum{{Value: "zeroes"}, {Value: "ones"}, {Value: "alternates0and1"}, {Value: "random"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortMin = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "49152",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortMax = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "49152",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortOptionalMin = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "0",
-			Min: "0",
-		}, {
-			Max: "49151",
-			Min: "1024",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortOptionalMax = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "0",
-			Min: "0",
-		}, {
-			Max: "49151",
-			Min: "1024",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TestType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Search"}, {Value: "Fixed"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPDVEnable       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPRREnable       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_RIPREnable       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_PreambleDuration = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "5",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaximumTestBandwidth = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "32767"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_StartSendingRate = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "40000000",
-			Min: "500",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "kbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_StartSendingRateIndex = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "11108",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_NumberTestSubIntervals = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_NumberFirstModeTestSubIntervals = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TestSubInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "6000",
-			Min: "100",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_StatusFeedbackInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "250",
-			Min: "5",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimeoutNoTestTraffic = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1000",
-			Min: "500",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimeoutNoStatusMessage = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1000",
-			Min: "500",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_Tmax = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3000",
-			Min: "50",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TmaxRTT = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3000",
-			Min: "50",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimestampResolution = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1000",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_SeqErrThresh = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReordDupIgnoreEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_LowerThresh          = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "250",
-			Min: "5",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_UpperThresh = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "250",
-			Min: "5",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_RetryThresh = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3000",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_HighSpeedDelta = &model.Syntax{
-		Ranges: []model.Range{{Min: "2"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_RateAdjAlgorithm = &model.Syntax{
-		Enums: []model.Enum{{Value: "B"}, {Value: "C"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_SlowAdjThresh = &model.Syntax{
-		Ranges: []model.Range{{Min: "2"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_HSpeedThresh = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "Gbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_IncrementalResultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_ModalResultNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_StatusCode                       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_StatusMessage                    = &model.Syntax{Type: model.TypeString}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_BOMTime                          = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_EOMTime                          = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TmaxUsed                         = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TestInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxIPLayerCapacity = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimeOfMax           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxETHCapacityNoFCS = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxETHCapacityWithFCS = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxETHCapacityWithFCSVLAN = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_LossRatioAtMax = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTRangeAtMax  = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_PDVRangeAtMax = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_MinOnewayDelayAtMax = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReorderedRatioAtMax   = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReplicatedRatioAtMax  = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTMinAtMax           = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTMaxAtMax           = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_InterfaceEthMbpsAtMax = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapacitySummary = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_LossRatioSummary = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTRangeSummary  = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_PDVRangeSummary = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_MinOnewayDelaySummary = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_MinRTTSummary = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReorderedRatioSummary   = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReplicatedRatioSummary  = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_InterfaceEthMbpsSummary = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TmaxRTTUsed = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimestampResolutionUsed = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetrics_ActiveFlows = &model.Syntax{
-		Ranges: []model.Range{{Min: "0"}},
-		Type:   model.TypeUnsignedInt,
-	}
-)
-
-// DeviceIPDiagnosticsIPLayerCapacityMetrics holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics. (object, readOnly, since 2.14)
+// DeviceIPDiagnosticsIPLayerCapacityMetrics holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics. (object, readOnly, since 2.14).
 type DeviceIPDiagnosticsIPLayerCapacityMetrics struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error_CannotResolveHostName,Error_NoRouteToHost,… 15 values}, readWrite, since 2.14.
-	DiagnosticsState DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// IPLayerMaxConnections: unsignedInt[1:], readOnly, since 2.14.
-	IPLayerMaxConnections uint32 `cwmp:"IPLayerMaxConnections"`
-	// IPLayerMaxIncrementalResult: unsignedInt[1:], readOnly, since 2.14.
-	IPLayerMaxIncrementalResult uint32 `cwmp:"IPLayerMaxIncrementalResult"`
-	// IPLayerCapSupportedSoftwareVersion: string(:64), readOnly, since 2.15.
-	IPLayerCapSupportedSoftwareVersion string `cwmp:"IPLayerCapSupportedSoftwareVersion"`
-	// IPLayerCapSupportedControlProtocolVersion: string(:64), readOnly, since 2.15.
-	IPLayerCapSupportedControlProtocolVersion string `cwmp:"IPLayerCapSupportedControlProtocolVersion"`
-	// IPLayerCapSupportedMetrics: list<string{IPLR,Sampled_RTT,IPDV,IPRR,RIPR}>, readOnly, since 2.14.
-	IPLayerCapSupportedMetrics []DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics `cwmp:"IPLayerCapSupportedMetrics"`
-	// IPLayerCapacityAuthCodeNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	IPLayerCapacityAuthCodeNumberOfEntries uint32 `cwmp:"IPLayerCapacityAuthCodeNumberOfEntries"`
-	// Interface: string(:256) pathRef, readWrite, since 2.14.
-	Interface string `cwmp:"Interface"`
-	// Role: string{Receiver,Sender}, readWrite, since 2.14.
-	Role DeviceIPDiagnosticsIPLayerCapacityMetricsRole `cwmp:"Role"`
-	// Host: string(:256), readWrite, since 2.14, obsoleted.
-	Host string `cwmp:"Host"`
-	// ServerList: list[:100 items]<string(:256,:)>, readWrite, since 2.17.
-	ServerList []string `cwmp:"ServerList"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.14, obsoleted.
-	Port uint32 `cwmp:"Port"`
-	// JumboFramesPermitted: boolean, readWrite, since 2.14.
-	JumboFramesPermitted bool `cwmp:"JumboFramesPermitted"`
-	// MTU: unsignedInt, readWrite, since 2.19.
-	MTU uint32 `cwmp:"MTU"`
-	// LocalInterfaceRateIncluded: boolean, readWrite, since 2.19.
-	LocalInterfaceRateIncluded bool `cwmp:"LocalInterfaceRateIncluded"`
-	// AuthenticationEnabled: boolean, readWrite, since 2.19.
-	AuthenticationEnabled bool `cwmp:"AuthenticationEnabled"`
-	// AuthenticationCode: string, readWrite, since 2.19.
-	AuthenticationCode string `cwmp:"AuthenticationCode"`
-	// AuthenticationAlias: string, readWrite, since 2.19.
-	AuthenticationAlias string `cwmp:"AuthenticationAlias"`
-	// AuthenticationKeyFileLocation: string, readWrite, since 2.19.
-	AuthenticationKeyFileLocation string `cwmp:"AuthenticationKeyFileLocation"`
-	// NumberOfConnections: unsignedInt[1:], readWrite, since 2.14, obsoleted.
-	NumberOfConnections uint32 `cwmp:"NumberOfConnections"`
-	// FlowCount: unsignedInt, readWrite, since 2.17.
-	FlowCount uint32 `cwmp:"FlowCount"`
-	// MaximumFlows: unsignedInt, readWrite, since 2.17.
-	MaximumFlows uint32 `cwmp:"MaximumFlows"`
-	// EthernetPriority: unsignedInt[0:7], readWrite, since 2.14.
-	EthernetPriority uint32 `cwmp:"EthernetPriority"`
-	// DSCP: unsignedInt[0:63], readWrite, since 2.14.
-	DSCP uint32 `cwmp:"DSCP"`
-	// ProtocolVersion: string{Any,IPv4,IPv6}, readWrite, since 2.14.
-	ProtocolVersion DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion `cwmp:"ProtocolVersion"`
-	// UDPPayloadMin: unsignedInt[35:8972] octets, readWrite, since 2.14.
-	UDPPayloadMin uint32 `cwmp:"UDPPayloadMin"`
-	// UDPPayloadMax: unsignedInt[35:8972] octets, readWrite, since 2.14.
-	UDPPayloadMax uint32 `cwmp:"UDPPayloadMax"`
-	// UDPPayloadContent: string{zeroes,ones,alternates0and1,random}, readWrite, since 2.15.
-	UDPPayloadContent DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent `cwmp:"UDPPayloadContent"`
-	// PortMin: unsignedInt[49152:65535], readWrite, since 2.14.
-	PortMin uint32 `cwmp:"PortMin"`
-	// PortMax: unsignedInt[49152:65535], readWrite, since 2.14.
-	PortMax uint32 `cwmp:"PortMax"`
-	// PortOptionalMin: unsignedInt[0:0,1024:49151], readWrite, since 2.14.
-	PortOptionalMin uint32 `cwmp:"PortOptionalMin"`
-	// PortOptionalMax: unsignedInt[0:0,1024:49151], readWrite, since 2.14.
-	PortOptionalMax uint32 `cwmp:"PortOptionalMax"`
-	// TestType: string{Search,Fixed}, readWrite, since 2.14.
-	TestType DeviceIPDiagnosticsIPLayerCapacityMetricsTestType `cwmp:"TestType"`
-	// IPDVEnable: boolean, readWrite, since 2.14.
-	IPDVEnable bool `cwmp:"IPDVEnable"`
-	// IPRREnable: boolean, readWrite, since 2.14.
-	IPRREnable bool `cwmp:"IPRREnable"`
-	// RIPREnable: boolean, readWrite, since 2.15.
-	RIPREnable bool `cwmp:"RIPREnable"`
-	// PreambleDuration: unsignedInt[0:5] seconds, readWrite, since 2.14.
-	PreambleDuration uint32 `cwmp:"PreambleDuration"`
-	// MaximumTestBandwidth: unsignedInt[:32767] Mbps, readWrite, since 2.19.
-	MaximumTestBandwidth uint32 `cwmp:"MaximumTestBandwidth"`
-	// StartSendingRate: unsignedInt[500:40000000] kbps, readWrite, since 2.14.
-	StartSendingRate uint32 `cwmp:"StartSendingRate"`
-	// StartSendingRateIndex: unsignedInt[0:11108], readWrite, since 2.16.
-	StartSendingRateIndex uint32 `cwmp:"StartSendingRateIndex"`
-	// NumberTestSubIntervals: unsignedInt[1:100], readWrite, since 2.14.
-	NumberTestSubIntervals uint32 `cwmp:"NumberTestSubIntervals"`
-	// NumberFirstModeTestSubIntervals: unsignedInt[0:100], readWrite, since 2.15.
-	NumberFirstModeTestSubIntervals uint32 `cwmp:"NumberFirstModeTestSubIntervals"`
-	// TestSubInterval: unsignedInt[100:6000] milliseconds, readWrite, since 2.14.
-	TestSubInterval uint32 `cwmp:"TestSubInterval"`
-	// StatusFeedbackInterval: unsignedInt[5:250] milliseconds, readWrite, since 2.14.
-	StatusFeedbackInterval uint32 `cwmp:"StatusFeedbackInterval"`
-	// TimeoutNoTestTraffic: unsignedInt[500:1000] milliseconds, readWrite, since 2.15.
-	TimeoutNoTestTraffic uint32 `cwmp:"TimeoutNoTestTraffic"`
-	// TimeoutNoStatusMessage: unsignedInt[500:1000] milliseconds, readWrite, since 2.15.
-	TimeoutNoStatusMessage uint32 `cwmp:"TimeoutNoStatusMessage"`
-	// Tmax: unsignedInt[50:3000] milliseconds, readWrite, since 2.14.
-	Tmax uint32 `cwmp:"Tmax"`
-	// TmaxRTT: unsignedInt[50:3000] milliseconds, readWrite, since 2.14.
-	TmaxRTT uint32 `cwmp:"TmaxRTT"`
-	// TimestampResolution: unsignedInt[1:1000] microseconds, readWrite, since 2.14.
-	TimestampResolution uint32 `cwmp:"TimestampResolution"`
-	// SeqErrThresh: unsignedInt[0:100], readWrite, since 2.15.
-	SeqErrThresh uint32 `cwmp:"SeqErrThresh"`
-	// ReordDupIgnoreEnable: boolean, readWrite, since 2.15.
-	ReordDupIgnoreEnable bool `cwmp:"ReordDupIgnoreEnable"`
-	// LowerThresh: unsignedInt[5:250] milliseconds, readWrite, since 2.14.
-	LowerThresh uint32 `cwmp:"LowerThresh"`
-	// UpperThresh: unsignedInt[5:250] milliseconds, readWrite, since 2.14.
-	UpperThresh uint32 `cwmp:"UpperThresh"`
-	// RetryThresh: unsignedInt[1:3000], readWrite, since 2.16.
-	RetryThresh uint32 `cwmp:"RetryThresh"`
-	// HighSpeedDelta: unsignedInt[2:], readWrite, since 2.14.
-	HighSpeedDelta uint32 `cwmp:"HighSpeedDelta"`
-	// RateAdjAlgorithm: string{B,C}, readWrite, since 2.16.
-	RateAdjAlgorithm DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm `cwmp:"RateAdjAlgorithm"`
-	// SlowAdjThresh: unsignedInt[2:], readWrite, since 2.14.
-	SlowAdjThresh uint32 `cwmp:"SlowAdjThresh"`
-	// HSpeedThresh: unsignedInt[1:] Gbps, readWrite, since 2.14.
-	HSpeedThresh uint32 `cwmp:"HSpeedThresh"`
-	// IncrementalResultNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	IncrementalResultNumberOfEntries uint32 `cwmp:"IncrementalResultNumberOfEntries"`
-	// ModalResultNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	ModalResultNumberOfEntries uint32 `cwmp:"ModalResultNumberOfEntries"`
-	// StatusCode: unsignedInt, readOnly, since 2.19.
-	StatusCode uint32 `cwmp:"StatusCode"`
-	// StatusMessage: string, readOnly, since 2.19.
-	StatusMessage string `cwmp:"StatusMessage"`
-	// BOMTime: dateTime, readOnly, since 2.14.
-	BOMTime time.Time `cwmp:"BOMTime"`
-	// EOMTime: dateTime, readOnly, since 2.14.
-	EOMTime time.Time `cwmp:"EOMTime"`
-	// TmaxUsed: unsignedInt milliseconds, readOnly, since 2.14.
-	TmaxUsed uint32 `cwmp:"TmaxUsed"`
-	// TestInterval: unsignedInt seconds, readOnly, since 2.14.
-	TestInterval uint32 `cwmp:"TestInterval"`
-	// MaxIPLayerCapacity: decimal Mbps, readOnly, since 2.14.
-	MaxIPLayerCapacity model.Decimal `cwmp:"MaxIPLayerCapacity"`
-	// TimeOfMax: dateTime, readOnly, since 2.14.
-	TimeOfMax time.Time `cwmp:"TimeOfMax"`
-	// MaxETHCapacityNoFCS: decimal Mbps, readOnly, since 2.15.
-	MaxETHCapacityNoFCS model.Decimal `cwmp:"MaxETHCapacityNoFCS"`
-	// MaxETHCapacityWithFCS: decimal Mbps, readOnly, since 2.15.
-	MaxETHCapacityWithFCS model.Decimal `cwmp:"MaxETHCapacityWithFCS"`
-	// MaxETHCapacityWithFCSVLAN: decimal Mbps, readOnly, since 2.15.
-	MaxETHCapacityWithFCSVLAN model.Decimal `cwmp:"MaxETHCapacityWithFCSVLAN"`
-	// LossRatioAtMax: decimal, readOnly, since 2.14.
-	LossRatioAtMax model.Decimal `cwmp:"LossRatioAtMax"`
-	// RTTRangeAtMax: decimal seconds, readOnly, since 2.14.
-	RTTRangeAtMax model.Decimal `cwmp:"RTTRangeAtMax"`
-	// PDVRangeAtMax: decimal seconds, readOnly, since 2.14.
-	PDVRangeAtMax model.Decimal `cwmp:"PDVRangeAtMax"`
-	// MinOnewayDelayAtMax: decimal seconds, readOnly, since 2.14.
-	MinOnewayDelayAtMax model.Decimal `cwmp:"MinOnewayDelayAtMax"`
-	// ReorderedRatioAtMax: decimal, readOnly, since 2.14.
-	ReorderedRatioAtMax model.Decimal `cwmp:"ReorderedRatioAtMax"`
-	// ReplicatedRatioAtMax: decimal, readOnly, since 2.15.
-	ReplicatedRatioAtMax model.Decimal `cwmp:"ReplicatedRatioAtMax"`
-	// RTTMinAtMax: decimal, readOnly, since 2.19.
-	RTTMinAtMax model.Decimal `cwmp:"RTTMinAtMax"`
-	// RTTMaxAtMax: decimal, readOnly, since 2.19.
-	RTTMaxAtMax model.Decimal `cwmp:"RTTMaxAtMax"`
-	// InterfaceEthMbpsAtMax: decimal Mbps, readOnly, since 2.15.
-	InterfaceEthMbpsAtMax model.Decimal `cwmp:"InterfaceEthMbpsAtMax"`
-	// IPLayerCapacitySummary: decimal Mbps, readOnly, since 2.15.
-	IPLayerCapacitySummary model.Decimal `cwmp:"IPLayerCapacitySummary"`
-	// LossRatioSummary: decimal, readOnly, since 2.15.
-	LossRatioSummary model.Decimal `cwmp:"LossRatioSummary"`
-	// RTTRangeSummary: decimal seconds, readOnly, since 2.15.
-	RTTRangeSummary model.Decimal `cwmp:"RTTRangeSummary"`
-	// PDVRangeSummary: decimal seconds, readOnly, since 2.15.
-	PDVRangeSummary model.Decimal `cwmp:"PDVRangeSummary"`
-	// MinOnewayDelaySummary: decimal seconds, readOnly, since 2.15.
-	MinOnewayDelaySummary model.Decimal `cwmp:"MinOnewayDelaySummary"`
-	// MinRTTSummary: decimal seconds, readOnly, since 2.15.
-	MinRTTSummary model.Decimal `cwmp:"MinRTTSummary"`
-	// ReorderedRatioSummary: decimal, readOnly, since 2.15.
-	ReorderedRatioSummary model.Decimal `cwmp:"ReorderedRatioSummary"`
-	// ReplicatedRatioSummary: decimal, readOnly, since 2.15.
-	ReplicatedRatioSummary model.Decimal `cwmp:"ReplicatedRatioSummary"`
-	// InterfaceEthMbpsSummary: decimal Mbps, readOnly, since 2.15.
-	InterfaceEthMbpsSummary model.Decimal `cwmp:"InterfaceEthMbpsSummary"`
-	// TmaxRTTUsed: unsignedInt milliseconds, readOnly, since 2.14.
-	TmaxRTTUsed uint32 `cwmp:"TmaxRTTUsed"`
-	// TimestampResolutionUsed: unsignedInt microseconds, readOnly, since 2.14.
-	TimestampResolutionUsed uint32 `cwmp:"TimestampResolutionUsed"`
-	// ActiveFlows: unsignedInt[0:], readOnly, since 2.17.
-	ActiveFlows uint32 `cwmp:"ActiveFlows"`
-	// Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}. instances by instance number
-	IPLayerCapacityAuthCode map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode `cwmp:"IPLayerCapacityAuthCode.{i}."`
-	// Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}. instances by instance number
-	IncrementalResult map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult `cwmp:"IncrementalResult.{i}."`
-	// Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}. instances by instance number
-	ModalResult map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult `cwmp:"ModalResult.{i}."`
+	DiagnosticsState DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	IPLayerMaxConnections uint32 `json:"IPLayerMaxConnections,omitzero"`
+
+	IPLayerMaxIncrementalResult uint32 `json:"IPLayerMaxIncrementalResult,omitzero"`
+
+	IPLayerCapSupportedSoftwareVersion string `json:"IPLayerCapSupportedSoftwareVersion,omitzero"`
+
+	IPLayerCapSupportedControlProtocolVersion string `json:"IPLayerCapSupportedControlProtocolVersion,omitzero"`
+
+	IPLayerCapSupportedMetrics []DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics `json:"IPLayerCapSupportedMetrics,omitzero"`
+
+	IPLayerCapacityAuthCodeNumberOfEntries uint32 `json:"IPLayerCapacityAuthCodeNumberOfEntries,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Role DeviceIPDiagnosticsIPLayerCapacityMetricsRole `json:"Role,omitzero"`
+
+	Host string `json:"Host,omitzero"`
+
+	ServerList []string `json:"ServerList,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	JumboFramesPermitted bool `json:"JumboFramesPermitted,omitzero"`
+
+	MTU uint32 `json:"MTU,omitzero"`
+
+	LocalInterfaceRateIncluded bool `json:"LocalInterfaceRateIncluded,omitzero"`
+
+	AuthenticationEnabled bool `json:"AuthenticationEnabled,omitzero"`
+
+	AuthenticationCode string `json:"AuthenticationCode,omitzero"`
+
+	AuthenticationAlias string `json:"AuthenticationAlias,omitzero"`
+
+	AuthenticationKeyFileLocation string `json:"AuthenticationKeyFileLocation,omitzero"`
+
+	NumberOfConnections uint32 `json:"NumberOfConnections,omitzero"`
+
+	FlowCount uint32 `json:"FlowCount,omitzero"`
+
+	MaximumFlows uint32 `json:"MaximumFlows,omitzero"`
+
+	EthernetPriority uint32 `json:"EthernetPriority,omitzero"`
+
+	DSCP uint32 `json:"DSCP,omitzero"`
+
+	ProtocolVersion DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion `json:"ProtocolVersion,omitzero"`
+
+	UDPPayloadMin uint32 `json:"UDPPayloadMin,omitzero"`
+
+	UDPPayloadMax uint32 `json:"UDPPayloadMax,omitzero"`
+
+	UDPPayloadContent DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent `json:"UDPPayloadContent,omitzero"`
+
+	PortMin uint32 `json:"PortMin,omitzero"`
+
+	PortMax uint32 `json:"PortMax,omitzero"`
+
+	PortOptionalMin uint32 `json:"PortOptionalMin,omitzero"`
+
+	PortOptionalMax uint32 `json:"PortOptionalMax,omitzero"`
+
+	TestType DeviceIPDiagnosticsIPLayerCapacityMetricsTestType `json:"TestType,omitzero"`
+
+	IPDVEnable bool `json:"IPDVEnable,omitzero"`
+
+	IPRREnable bool `json:"IPRREnable,omitzero"`
+
+	RIPREnable bool `json:"RIPREnable,omitzero"`
+
+	PreambleDuration uint32 `json:"PreambleDuration,omitzero"`
+
+	MaximumTestBandwidth uint32 `json:"MaximumTestBandwidth,omitzero"`
+
+	StartSendingRate uint32 `json:"StartSendingRate,omitzero"`
+
+	StartSendingRateIndex uint32 `json:"StartSendingRateIndex,omitzero"`
+
+	NumberTestSubIntervals uint32 `json:"NumberTestSubIntervals,omitzero"`
+
+	NumberFirstModeTestSubIntervals uint32 `json:"NumberFirstModeTestSubIntervals,omitzero"`
+
+	TestSubInterval uint32 `json:"TestSubInterval,omitzero"`
+
+	StatusFeedbackInterval uint32 `json:"StatusFeedbackInterval,omitzero"`
+
+	TimeoutNoTestTraffic uint32 `json:"TimeoutNoTestTraffic,omitzero"`
+
+	TimeoutNoStatusMessage uint32 `json:"TimeoutNoStatusMessage,omitzero"`
+
+	Tmax uint32 `json:"Tmax,omitzero"`
+
+	TmaxRTT uint32 `json:"TmaxRTT,omitzero"`
+
+	TimestampResolution uint32 `json:"TimestampResolution,omitzero"`
+
+	SeqErrThresh uint32 `json:"SeqErrThresh,omitzero"`
+
+	ReordDupIgnoreEnable bool `json:"ReordDupIgnoreEnable,omitzero"`
+
+	LowerThresh uint32 `json:"LowerThresh,omitzero"`
+
+	UpperThresh uint32 `json:"UpperThresh,omitzero"`
+
+	RetryThresh uint32 `json:"RetryThresh,omitzero"`
+
+	HighSpeedDelta uint32 `json:"HighSpeedDelta,omitzero"`
+
+	RateAdjAlgorithm DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm `json:"RateAdjAlgorithm,omitzero"`
+
+	SlowAdjThresh uint32 `json:"SlowAdjThresh,omitzero"`
+
+	HSpeedThresh uint32 `json:"HSpeedThresh,omitzero"`
+
+	IncrementalResultNumberOfEntries uint32 `json:"IncrementalResultNumberOfEntries,omitzero"`
+
+	ModalResultNumberOfEntries uint32 `json:"ModalResultNumberOfEntries,omitzero"`
+
+	StatusCode uint32 `json:"StatusCode,omitzero"`
+
+	StatusMessage string `json:"StatusMessage,omitzero"`
+
+	BOMTime time.Time `json:"BOMTime,omitzero"`
+
+	EOMTime time.Time `json:"EOMTime,omitzero"`
+
+	TmaxUsed uint32 `json:"TmaxUsed,omitzero"`
+
+	TestInterval uint32 `json:"TestInterval,omitzero"`
+
+	MaxIPLayerCapacity model.Decimal `json:"MaxIPLayerCapacity,omitzero"`
+
+	TimeOfMax time.Time `json:"TimeOfMax,omitzero"`
+
+	MaxETHCapacityNoFCS model.Decimal `json:"MaxETHCapacityNoFCS,omitzero"`
+
+	MaxETHCapacityWithFCS model.Decimal `json:"MaxETHCapacityWithFCS,omitzero"`
+
+	MaxETHCapacityWithFCSVLAN model.Decimal `json:"MaxETHCapacityWithFCSVLAN,omitzero"`
+
+	LossRatioAtMax model.Decimal `json:"LossRatioAtMax,omitzero"`
+
+	RTTRangeAtMax model.Decimal `json:"RTTRangeAtMax,omitzero"`
+
+	PDVRangeAtMax model.Decimal `json:"PDVRangeAtMax,omitzero"`
+
+	MinOnewayDelayAtMax model.Decimal `json:"MinOnewayDelayAtMax,omitzero"`
+
+	ReorderedRatioAtMax model.Decimal `json:"ReorderedRatioAtMax,omitzero"`
+
+	ReplicatedRatioAtMax model.Decimal `json:"ReplicatedRatioAtMax,omitzero"`
+
+	RTTMinAtMax model.Decimal `json:"RTTMinAtMax,omitzero"`
+
+	RTTMaxAtMax model.Decimal `json:"RTTMaxAtMax,omitzero"`
+
+	InterfaceEthMbpsAtMax model.Decimal `json:"InterfaceEthMbpsAtMax,omitzero"`
+
+	IPLayerCapacitySummary model.Decimal `json:"IPLayerCapacitySummary,omitzero"`
+
+	LossRatioSummary model.Decimal `json:"LossRatioSummary,omitzero"`
+
+	RTTRangeSummary model.Decimal `json:"RTTRangeSummary,omitzero"`
+
+	PDVRangeSummary model.Decimal `json:"PDVRangeSummary,omitzero"`
+
+	MinOnewayDelaySummary model.Decimal `json:"MinOnewayDelaySummary,omitzero"`
+
+	MinRTTSummary model.Decimal `json:"MinRTTSummary,omitzero"`
+
+	ReorderedRatioSummary model.Decimal `json:"ReorderedRatioSummary,omitzero"`
+
+	ReplicatedRatioSummary model.Decimal `json:"ReplicatedRatioSummary,omitzero"`
+
+	InterfaceEthMbpsSummary model.Decimal `json:"InterfaceEthMbpsSummary,omitzero"`
+
+	TmaxRTTUsed uint32 `json:"TmaxRTTUsed,omitzero"`
+
+	TimestampResolutionUsed uint32 `json:"TimestampResolutionUsed,omitzero"`
+
+	ActiveFlows uint32 `json:"ActiveFlows,omitzero"`
+
+	IPLayerCapacityAuthCode map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode `json:"IPLayerCapacityAuthCode,omitzero"`
+	IncrementalResult       map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult       `json:"IncrementalResult,omitzero"`
+	ModalResult             map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult             `json:"ModalResult,omitzero"`
 }
 
-// AddIPLayerCapacityAuthCode creates instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}. (replacing any) and returns it
+// AddIPLayerCapacityAuthCode creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddIPLayerCapacityAuthCode(i uint32) *DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode {
 	if o.IPLayerCapacityAuthCode == nil {
 		o.IPLayerCapacityAuthCode = map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode{}
@@ -1969,18 +894,7 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddIPLayerCapacityAuthCode(i
 	return x
 }
 
-// GetIPLayerCapacityAuthCode returns instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) GetIPLayerCapacityAuthCode(i uint32) (*DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode, bool) {
-	x, ok := o.IPLayerCapacityAuthCode[i]
-	return x, ok
-}
-
-// DeleteIPLayerCapacityAuthCode removes instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) DeleteIPLayerCapacityAuthCode(i uint32) {
-	delete(o.IPLayerCapacityAuthCode, i)
-}
-
-// AddIncrementalResult creates instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}. (replacing any) and returns it
+// AddIncrementalResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddIncrementalResult(i uint32) *DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult {
 	if o.IncrementalResult == nil {
 		o.IncrementalResult = map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult{}
@@ -1990,18 +904,7 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddIncrementalResult(i uint3
 	return x
 }
 
-// GetIncrementalResult returns instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) GetIncrementalResult(i uint32) (*DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult, bool) {
-	x, ok := o.IncrementalResult[i]
-	return x, ok
-}
-
-// DeleteIncrementalResult removes instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) DeleteIncrementalResult(i uint32) {
-	delete(o.IncrementalResult, i)
-}
-
-// AddModalResult creates instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}. (replacing any) and returns it
+// AddModalResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddModalResult(i uint32) *DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult {
 	if o.ModalResult == nil {
 		o.ModalResult = map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult{}
@@ -2010,1764 +913,740 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddModalResult(i uint32) *De
 	o.ModalResult[i] = x
 	return x
 }
-
-// GetModalResult returns instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) GetModalResult(i uint32) (*DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult, bool) {
-	x, ok := o.ModalResult[i]
-	return x, ok
-}
-
-// DeleteModalResult removes instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) DeleteModalResult(i uint32) {
-	delete(o.ModalResult, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetrics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerMaxConnections, uint64(o.IPLayerMaxConnections)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPLayerMaxConnections",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerMaxIncrementalResult, uint64(o.IPLayerMaxIncrementalResult)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPLayerMaxIncrementalResult",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapSupportedSoftwareVersion, o.IPLayerCapSupportedSoftwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPLayerCapSupportedSoftwareVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapSupportedControlProtocolVersion, o.IPLayerCapSupportedControlProtocolVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPLayerCapSupportedControlProtocolVersion",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapSupportedMetrics, model.FormatValue(model.TypeString, o.IPLayerCapSupportedMetrics)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPLayerCapSupportedMetrics",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetrics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetrics_Role, string(o.Role)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Role",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetrics_Host, o.Host); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_ServerList, model.FormatValue(model.TypeString, o.ServerList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerList",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_NumberOfConnections, uint64(o.NumberOfConnections)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfConnections",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_EthernetPriority, uint64(o.EthernetPriority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriority",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_DSCP, uint64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetrics_ProtocolVersion, string(o.ProtocolVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolVersion",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_UDPPayloadMin, uint64(o.UDPPayloadMin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDPPayloadMin",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_UDPPayloadMax, uint64(o.UDPPayloadMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDPPayloadMax",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetrics_UDPPayloadContent, string(o.UDPPayloadContent)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDPPayloadContent",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortMin, uint64(o.PortMin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortMin",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortMax, uint64(o.PortMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortMax",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortOptionalMin, uint64(o.PortOptionalMin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortOptionalMin",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortOptionalMax, uint64(o.PortOptionalMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortOptionalMax",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetrics_TestType, string(o.TestType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TestType",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_PreambleDuration, uint64(o.PreambleDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PreambleDuration",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaximumTestBandwidth, uint64(o.MaximumTestBandwidth)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumTestBandwidth",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_StartSendingRate, uint64(o.StartSendingRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StartSendingRate",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_StartSendingRateIndex, uint64(o.StartSendingRateIndex)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StartSendingRateIndex",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_NumberTestSubIntervals, uint64(o.NumberTestSubIntervals)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberTestSubIntervals",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_NumberFirstModeTestSubIntervals, uint64(o.NumberFirstModeTestSubIntervals)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberFirstModeTestSubIntervals",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_TestSubInterval, uint64(o.TestSubInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TestSubInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_StatusFeedbackInterval, uint64(o.StatusFeedbackInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StatusFeedbackInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimeoutNoTestTraffic, uint64(o.TimeoutNoTestTraffic)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeoutNoTestTraffic",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimeoutNoStatusMessage, uint64(o.TimeoutNoStatusMessage)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeoutNoStatusMessage",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_Tmax, uint64(o.Tmax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tmax",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_TmaxRTT, uint64(o.TmaxRTT)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TmaxRTT",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimestampResolution, uint64(o.TimestampResolution)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimestampResolution",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_SeqErrThresh, uint64(o.SeqErrThresh)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SeqErrThresh",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_LowerThresh, uint64(o.LowerThresh)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerThresh",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_UpperThresh, uint64(o.UpperThresh)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UpperThresh",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_RetryThresh, uint64(o.RetryThresh)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RetryThresh",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_HighSpeedDelta, uint64(o.HighSpeedDelta)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighSpeedDelta",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetrics_RateAdjAlgorithm, string(o.RateAdjAlgorithm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RateAdjAlgorithm",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_SlowAdjThresh, uint64(o.SlowAdjThresh)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SlowAdjThresh",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_HSpeedThresh, uint64(o.HSpeedThresh)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HSpeedThresh",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxIPLayerCapacity, string(o.MaxIPLayerCapacity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxIPLayerCapacity",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxETHCapacityNoFCS, string(o.MaxETHCapacityNoFCS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxETHCapacityNoFCS",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxETHCapacityWithFCS, string(o.MaxETHCapacityWithFCS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxETHCapacityWithFCS",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxETHCapacityWithFCSVLAN, string(o.MaxETHCapacityWithFCSVLAN)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxETHCapacityWithFCSVLAN",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_LossRatioAtMax, string(o.LossRatioAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LossRatioAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTRangeAtMax, string(o.RTTRangeAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RTTRangeAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_PDVRangeAtMax, string(o.PDVRangeAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PDVRangeAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_MinOnewayDelayAtMax, string(o.MinOnewayDelayAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinOnewayDelayAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReorderedRatioAtMax, string(o.ReorderedRatioAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReorderedRatioAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReplicatedRatioAtMax, string(o.ReplicatedRatioAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReplicatedRatioAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTMinAtMax, string(o.RTTMinAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RTTMinAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTMaxAtMax, string(o.RTTMaxAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RTTMaxAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_InterfaceEthMbpsAtMax, string(o.InterfaceEthMbpsAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceEthMbpsAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapacitySummary, string(o.IPLayerCapacitySummary)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPLayerCapacitySummary",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_LossRatioSummary, string(o.LossRatioSummary)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LossRatioSummary",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTRangeSummary, string(o.RTTRangeSummary)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RTTRangeSummary",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_PDVRangeSummary, string(o.PDVRangeSummary)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PDVRangeSummary",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_MinOnewayDelaySummary, string(o.MinOnewayDelaySummary)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinOnewayDelaySummary",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_MinRTTSummary, string(o.MinRTTSummary)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinRTTSummary",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReorderedRatioSummary, string(o.ReorderedRatioSummary)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReorderedRatioSummary",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReplicatedRatioSummary, string(o.ReplicatedRatioSummary)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReplicatedRatioSummary",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetrics_InterfaceEthMbpsSummary, string(o.InterfaceEthMbpsSummary)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceEthMbpsSummary",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPLayerCapacityMetrics_ActiveFlows, uint64(o.ActiveFlows)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ActiveFlows",
-		})
-	}
+func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 3054, string(o.DiagnosticsState))
+	c.Uint(p, "IPLayerMaxConnections", 3070, uint64(o.IPLayerMaxConnections))
+	c.Uint(p, "IPLayerMaxIncrementalResult", 3071, uint64(o.IPLayerMaxIncrementalResult))
+	c.String(p, "IPLayerCapSupportedSoftwareVersion", 3064, o.IPLayerCapSupportedSoftwareVersion)
+	c.String(p, "IPLayerCapSupportedControlProtocolVersion", 3062, o.IPLayerCapSupportedControlProtocolVersion)
+	c.Wire(p, "IPLayerCapSupportedMetrics", 3063, model.JoinStrings(o.IPLayerCapSupportedMetrics), len(o.IPLayerCapSupportedMetrics) > 0)
+	c.String(p, "Interface", 3084, o.Interface)
+	c.String(p, "Role", 3140, string(o.Role))
+	c.String(p, "Host", 3060, o.Host)
+	c.Wire(p, "ServerList", 3142, model.JoinStrings(o.ServerList), len(o.ServerList) > 0)
+	c.Uint(p, "Port", 3121, uint64(o.Port))
+	c.Uint(p, "NumberOfConnections", 3117, uint64(o.NumberOfConnections))
+	c.Uint(p, "EthernetPriority", 3056, uint64(o.EthernetPriority))
+	c.Uint(p, "DSCP", 3053, uint64(o.DSCP))
+	c.String(p, "ProtocolVersion", 3127, string(o.ProtocolVersion))
+	c.Uint(p, "UDPPayloadMin", 3163, uint64(o.UDPPayloadMin))
+	c.Uint(p, "UDPPayloadMax", 3162, uint64(o.UDPPayloadMax))
+	c.String(p, "UDPPayloadContent", 3161, string(o.UDPPayloadContent))
+	c.Uint(p, "PortMin", 3123, uint64(o.PortMin))
+	c.Uint(p, "PortMax", 3122, uint64(o.PortMax))
+	c.Uint(p, "PortOptionalMin", 3125, uint64(o.PortOptionalMin))
+	c.Uint(p, "PortOptionalMax", 3124, uint64(o.PortOptionalMax))
+	c.String(p, "TestType", 3151, string(o.TestType))
+	c.Uint(p, "PreambleDuration", 3126, uint64(o.PreambleDuration))
+	c.Uint(p, "MaximumTestBandwidth", 3098, uint64(o.MaximumTestBandwidth))
+	c.Uint(p, "StartSendingRate", 3144, uint64(o.StartSendingRate))
+	c.Uint(p, "StartSendingRateIndex", 3145, uint64(o.StartSendingRateIndex))
+	c.Uint(p, "NumberTestSubIntervals", 3118, uint64(o.NumberTestSubIntervals))
+	c.Uint(p, "NumberFirstModeTestSubIntervals", 3116, uint64(o.NumberFirstModeTestSubIntervals))
+	c.Uint(p, "TestSubInterval", 3150, uint64(o.TestSubInterval))
+	c.Uint(p, "StatusFeedbackInterval", 3147, uint64(o.StatusFeedbackInterval))
+	c.Uint(p, "TimeoutNoTestTraffic", 3154, uint64(o.TimeoutNoTestTraffic))
+	c.Uint(p, "TimeoutNoStatusMessage", 3153, uint64(o.TimeoutNoStatusMessage))
+	c.Uint(p, "Tmax", 3157, uint64(o.Tmax))
+	c.Uint(p, "TmaxRTT", 3158, uint64(o.TmaxRTT))
+	c.Uint(p, "TimestampResolution", 3155, uint64(o.TimestampResolution))
+	c.Uint(p, "SeqErrThresh", 3141, uint64(o.SeqErrThresh))
+	c.Uint(p, "LowerThresh", 3091, uint64(o.LowerThresh))
+	c.Uint(p, "UpperThresh", 3164, uint64(o.UpperThresh))
+	c.Uint(p, "RetryThresh", 3139, uint64(o.RetryThresh))
+	c.Uint(p, "HighSpeedDelta", 3059, uint64(o.HighSpeedDelta))
+	c.String(p, "RateAdjAlgorithm", 3133, string(o.RateAdjAlgorithm))
+	c.Uint(p, "SlowAdjThresh", 3143, uint64(o.SlowAdjThresh))
+	c.Uint(p, "HSpeedThresh", 3058, uint64(o.HSpeedThresh))
+	c.Wire(p, "MaxIPLayerCapacity", 3096, string(o.MaxIPLayerCapacity), o.MaxIPLayerCapacity != "")
+	c.Wire(p, "MaxETHCapacityNoFCS", 3093, string(o.MaxETHCapacityNoFCS), o.MaxETHCapacityNoFCS != "")
+	c.Wire(p, "MaxETHCapacityWithFCS", 3094, string(o.MaxETHCapacityWithFCS), o.MaxETHCapacityWithFCS != "")
+	c.Wire(p, "MaxETHCapacityWithFCSVLAN", 3095, string(o.MaxETHCapacityWithFCSVLAN), o.MaxETHCapacityWithFCSVLAN != "")
+	c.Wire(p, "LossRatioAtMax", 3089, string(o.LossRatioAtMax), o.LossRatioAtMax != "")
+	c.Wire(p, "RTTRangeAtMax", 3131, string(o.RTTRangeAtMax), o.RTTRangeAtMax != "")
+	c.Wire(p, "PDVRangeAtMax", 3119, string(o.PDVRangeAtMax), o.PDVRangeAtMax != "")
+	c.Wire(p, "MinOnewayDelayAtMax", 3099, string(o.MinOnewayDelayAtMax), o.MinOnewayDelayAtMax != "")
+	c.Wire(p, "ReorderedRatioAtMax", 3135, string(o.ReorderedRatioAtMax), o.ReorderedRatioAtMax != "")
+	c.Wire(p, "ReplicatedRatioAtMax", 3137, string(o.ReplicatedRatioAtMax), o.ReplicatedRatioAtMax != "")
+	c.Wire(p, "RTTMinAtMax", 3130, string(o.RTTMinAtMax), o.RTTMinAtMax != "")
+	c.Wire(p, "RTTMaxAtMax", 3129, string(o.RTTMaxAtMax), o.RTTMaxAtMax != "")
+	c.Wire(p, "InterfaceEthMbpsAtMax", 3085, string(o.InterfaceEthMbpsAtMax), o.InterfaceEthMbpsAtMax != "")
+	c.Wire(p, "IPLayerCapacitySummary", 3069, string(o.IPLayerCapacitySummary), o.IPLayerCapacitySummary != "")
+	c.Wire(p, "LossRatioSummary", 3090, string(o.LossRatioSummary), o.LossRatioSummary != "")
+	c.Wire(p, "RTTRangeSummary", 3132, string(o.RTTRangeSummary), o.RTTRangeSummary != "")
+	c.Wire(p, "PDVRangeSummary", 3120, string(o.PDVRangeSummary), o.PDVRangeSummary != "")
+	c.Wire(p, "MinOnewayDelaySummary", 3100, string(o.MinOnewayDelaySummary), o.MinOnewayDelaySummary != "")
+	c.Wire(p, "MinRTTSummary", 3101, string(o.MinRTTSummary), o.MinRTTSummary != "")
+	c.Wire(p, "ReorderedRatioSummary", 3136, string(o.ReorderedRatioSummary), o.ReorderedRatioSummary != "")
+	c.Wire(p, "ReplicatedRatioSummary", 3138, string(o.ReplicatedRatioSummary), o.ReplicatedRatioSummary != "")
+	c.Wire(p, "InterfaceEthMbpsSummary", 3086, string(o.InterfaceEthMbpsSummary), o.InterfaceEthMbpsSummary != "")
+	c.Uint(p, "ActiveFlows", 3047, uint64(o.ActiveFlows))
 	for _, i := range model.SortedKeys(o.IPLayerCapacityAuthCode) {
-		o.IPLayerCapacityAuthCode[i].ValidateAt(prefix+"IPLayerCapacityAuthCode."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPLayerCapacityAuthCode[i].ValidateAt(c, model.InstanceOf(p, "IPLayerCapacityAuthCode.", i))
 	}
 	for _, i := range model.SortedKeys(o.IncrementalResult) {
-		o.IncrementalResult[i].ValidateAt(prefix+"IncrementalResult."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IncrementalResult[i].ValidateAt(c, model.InstanceOf(p, "IncrementalResult.", i))
 	}
 	for _, i := range model.SortedKeys(o.ModalResult) {
-		o.ModalResult[i].ValidateAt(prefix+"ModalResult."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ModalResult[i].ValidateAt(c, model.InstanceOf(p, "ModalResult.", i))
 	}
 }
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsPath is the typed path of Device.IP.Diagnostics.IPLayerCapacityMetrics.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsPath struct {
-	obj                                       model.ObjectPath
-	DiagnosticsState                          model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState]
-	IPLayerMaxConnections                     model.ReadOnlyParam[uint32]
-	IPLayerMaxIncrementalResult               model.ReadOnlyParam[uint32]
-	IPLayerCapSupportedSoftwareVersion        model.ReadOnlyParam[string]
-	IPLayerCapSupportedControlProtocolVersion model.ReadOnlyParam[string]
-	IPLayerCapSupportedMetrics                model.ReadOnlyParam[[]DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics]
-	IPLayerCapacityAuthCodeNumberOfEntries    model.ReadOnlyParam[uint32]
-	Interface                                 model.ReadWriteParam[string]
-	Role                                      model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsRole]
-	Host                                      model.ReadWriteParam[string]
-	ServerList                                model.ReadWriteParam[[]string]
-	Port                                      model.ReadWriteParam[uint32]
-	JumboFramesPermitted                      model.ReadWriteParam[bool]
-	MTU                                       model.ReadWriteParam[uint32]
-	LocalInterfaceRateIncluded                model.ReadWriteParam[bool]
-	AuthenticationEnabled                     model.ReadWriteParam[bool]
-	AuthenticationCode                        model.ReadWriteParam[string]
-	AuthenticationAlias                       model.ReadWriteParam[string]
-	AuthenticationKeyFileLocation             model.ReadWriteParam[string]
-	NumberOfConnections                       model.ReadWriteParam[uint32]
-	FlowCount                                 model.ReadWriteParam[uint32]
-	MaximumFlows                              model.ReadWriteParam[uint32]
-	EthernetPriority                          model.ReadWriteParam[uint32]
-	DSCP                                      model.ReadWriteParam[uint32]
-	ProtocolVersion                           model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion]
-	UDPPayloadMin                             model.ReadWriteParam[uint32]
-	UDPPayloadMax                             model.ReadWriteParam[uint32]
-	UDPPayloadContent                         model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent]
-	PortMin                                   model.ReadWriteParam[uint32]
-	PortMax                                   model.ReadWriteParam[uint32]
-	PortOptionalMin                           model.ReadWriteParam[uint32]
-	PortOptionalMax                           model.ReadWriteParam[uint32]
-	TestType                                  model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsTestType]
-	IPDVEnable                                model.ReadWriteParam[bool]
-	IPRREnable                                model.ReadWriteParam[bool]
-	RIPREnable                                model.ReadWriteParam[bool]
-	PreambleDuration                          model.ReadWriteParam[uint32]
-	MaximumTestBandwidth                      model.ReadWriteParam[uint32]
-	StartSendingRate                          model.ReadWriteParam[uint32]
-	StartSendingRateIndex                     model.ReadWriteParam[uint32]
-	NumberTestSubIntervals                    model.ReadWriteParam[uint32]
-	NumberFirstModeTestSubIntervals           model.ReadWriteParam[uint32]
-	TestSubInterval                           model.ReadWriteParam[uint32]
-	StatusFeedbackInterval                    model.ReadWriteParam[uint32]
-	TimeoutNoTestTraffic                      model.ReadWriteParam[uint32]
-	TimeoutNoStatusMessage                    model.ReadWriteParam[uint32]
-	Tmax                                      model.ReadWriteParam[uint32]
-	TmaxRTT                                   model.ReadWriteParam[uint32]
-	TimestampResolution                       model.ReadWriteParam[uint32]
-	SeqErrThresh                              model.ReadWriteParam[uint32]
-	ReordDupIgnoreEnable                      model.ReadWriteParam[bool]
-	LowerThresh                               model.ReadWriteParam[uint32]
-	UpperThresh                               model.ReadWriteParam[uint32]
-	RetryThresh                               model.ReadWriteParam[uint32]
-	HighSpeedDelta                            model.ReadWriteParam[uint32]
-	RateAdjAlgorithm                          model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm]
-	SlowAdjThresh                             model.ReadWriteParam[uint32]
-	HSpeedThresh                              model.ReadWriteParam[uint32]
-	IncrementalResultNumberOfEntries          model.ReadOnlyParam[uint32]
-	ModalResultNumberOfEntries                model.ReadOnlyParam[uint32]
-	StatusCode                                model.ReadOnlyParam[uint32]
-	StatusMessage                             model.ReadOnlyParam[string]
-	BOMTime                                   model.ReadOnlyParam[time.Time]
-	EOMTime                                   model.ReadOnlyParam[time.Time]
-	TmaxUsed                                  model.ReadOnlyParam[uint32]
-	TestInterval                              model.ReadOnlyParam[uint32]
-	MaxIPLayerCapacity                        model.ReadOnlyParam[model.Decimal]
-	TimeOfMax                                 model.ReadOnlyParam[time.Time]
-	MaxETHCapacityNoFCS                       model.ReadOnlyParam[model.Decimal]
-	MaxETHCapacityWithFCS                     model.ReadOnlyParam[model.Decimal]
-	MaxETHCapacityWithFCSVLAN                 model.ReadOnlyParam[model.Decimal]
-	LossRatioAtMax                            model.ReadOnlyParam[model.Decimal]
-	RTTRangeAtMax                             model.ReadOnlyParam[model.Decimal]
-	PDVRangeAtMax                             model.ReadOnlyParam[model.Decimal]
-	MinOnewayDelayAtMax                       model.ReadOnlyParam[model.Decimal]
-	ReorderedRatioAtMax                       model.ReadOnlyParam[model.Decimal]
-	ReplicatedRatioAtMax                      model.ReadOnlyParam[model.Decimal]
-	RTTMinAtMax                               model.ReadOnlyParam[model.Decimal]
-	RTTMaxAtMax                               model.ReadOnlyParam[model.Decimal]
-	InterfaceEthMbpsAtMax                     model.ReadOnlyParam[model.Decimal]
-	IPLayerCapacitySummary                    model.ReadOnlyParam[model.Decimal]
-	LossRatioSummary                          model.ReadOnlyParam[model.Decimal]
-	RTTRangeSummary                           model.ReadOnlyParam[model.Decimal]
-	PDVRangeSummary                           model.ReadOnlyParam[model.Decimal]
-	MinOnewayDelaySummary                     model.ReadOnlyParam[model.Decimal]
-	MinRTTSummary                             model.ReadOnlyParam[model.Decimal]
-	ReorderedRatioSummary                     model.ReadOnlyParam[model.Decimal]
-	ReplicatedRatioSummary                    model.ReadOnlyParam[model.Decimal]
-	InterfaceEthMbpsSummary                   model.ReadOnlyParam[model.Decimal]
-	TmaxRTTUsed                               model.ReadOnlyParam[uint32]
-	TimestampResolutionUsed                   model.ReadOnlyParam[uint32]
-	ActiveFlows                               model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ActiveFlows model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AuthenticationAlias model.ReadWriteParam[string] `dm:"s"`
+
+	AuthenticationCode model.ReadWriteParam[string] `dm:"s"`
+
+	AuthenticationEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	AuthenticationKeyFileLocation model.ReadWriteParam[string] `dm:"s"`
+
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState] `dm:"s"`
+
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EthernetPriority model.ReadWriteParam[uint32] `dm:"u"`
+
+	FlowCount model.ReadWriteParam[uint32] `dm:"u"`
+
+	HSpeedThresh model.ReadWriteParam[uint32] `dm:"u"`
+
+	HighSpeedDelta model.ReadWriteParam[uint32] `dm:"u"`
+
+	Host model.ReadWriteParam[string] `dm:"s"`
+
+	IPDVEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPLayerCapSupportedControlProtocolVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	IPLayerCapSupportedMetrics model.ReadOnlyParam[[]string] `dm:"s"`
+
+	IPLayerCapSupportedSoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	IPLayerCapacityAuthCodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPLayerCapacitySummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	IPLayerMaxConnections model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPLayerMaxIncrementalResult model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPRREnable model.ReadWriteParam[bool] `dm:"b"`
+
+	IncrementalResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	InterfaceEthMbpsAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	InterfaceEthMbpsSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	JumboFramesPermitted model.ReadWriteParam[bool] `dm:"b"`
+
+	LocalInterfaceRateIncluded model.ReadWriteParam[bool] `dm:"b"`
+
+	LossRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	LossRatioSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	LowerThresh model.ReadWriteParam[uint32] `dm:"u"`
+
+	MTU model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxETHCapacityNoFCS model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MaxETHCapacityWithFCS model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MaxETHCapacityWithFCSVLAN model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MaxIPLayerCapacity model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MaximumFlows model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaximumTestBandwidth model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinOnewayDelayAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MinOnewayDelaySummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MinRTTSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	ModalResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberFirstModeTestSubIntervals model.ReadWriteParam[uint32] `dm:"u"`
+
+	NumberOfConnections model.ReadWriteParam[uint32] `dm:"u"`
+
+	NumberTestSubIntervals model.ReadWriteParam[uint32] `dm:"u"`
+
+	PDVRangeAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	PDVRangeSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	PortMax model.ReadWriteParam[uint32] `dm:"u"`
+
+	PortMin model.ReadWriteParam[uint32] `dm:"u"`
+
+	PortOptionalMax model.ReadWriteParam[uint32] `dm:"u"`
+
+	PortOptionalMin model.ReadWriteParam[uint32] `dm:"u"`
+
+	PreambleDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion] `dm:"s"`
+
+	RIPREnable model.ReadWriteParam[bool] `dm:"b"`
+
+	RTTMaxAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	RTTMinAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	RTTRangeAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	RTTRangeSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	RateAdjAlgorithm model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm] `dm:"s"`
+
+	ReordDupIgnoreEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	ReorderedRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	ReorderedRatioSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	ReplicatedRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	ReplicatedRatioSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	RetryThresh model.ReadWriteParam[uint32] `dm:"u"`
+
+	Role model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsRole] `dm:"s"`
+
+	SeqErrThresh model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerList model.ReadWriteParam[[]string] `dm:"s"`
+
+	SlowAdjThresh model.ReadWriteParam[uint32] `dm:"u"`
+
+	StartSendingRate model.ReadWriteParam[uint32] `dm:"u"`
+
+	StartSendingRateIndex model.ReadWriteParam[uint32] `dm:"u"`
+
+	StatusCode model.ReadOnlyParam[uint32] `dm:"u"`
+
+	StatusFeedbackInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	StatusMessage model.ReadOnlyParam[string] `dm:"s"`
+
+	TestInterval model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TestSubInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	TestType model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsTestType] `dm:"s"`
+
+	TimeOfMax model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TimeoutNoStatusMessage model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimeoutNoTestTraffic model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimestampResolution model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimestampResolutionUsed model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Tmax model.ReadWriteParam[uint32] `dm:"u"`
+
+	TmaxRTT model.ReadWriteParam[uint32] `dm:"u"`
+
+	TmaxRTTUsed model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TmaxUsed model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UDPPayloadContent model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent] `dm:"s"`
+
+	UDPPayloadMax model.ReadWriteParam[uint32] `dm:"u"`
+
+	UDPPayloadMin model.ReadWriteParam[uint32] `dm:"u"`
+
+	UpperThresh model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsIPLayerCapacityMetricsPath(prefix string) DeviceIPDiagnosticsIPLayerCapacityMetricsPath {
-	p := &prefix
-	return DeviceIPDiagnosticsIPLayerCapacityMetricsPath{
-		ActiveFlows:                   model.NewReadOnly[uint32](p, "ActiveFlows", model.TypeUnsignedInt),
-		AuthenticationAlias:           model.NewReadWrite[string](p, "AuthenticationAlias", model.TypeString),
-		AuthenticationCode:            model.NewReadWrite[string](p, "AuthenticationCode", model.TypeString),
-		AuthenticationEnabled:         model.NewReadWrite[bool](p, "AuthenticationEnabled", model.TypeBoolean),
-		AuthenticationKeyFileLocation: model.NewReadWrite[string](p, "AuthenticationKeyFileLocation", model.TypeString),
-		BOMTime:                       model.NewReadOnly[time.Time](p, "BOMTime", model.TypeDateTime),
-		DSCP:                          model.NewReadWrite[uint32](p, "DSCP", model.TypeUnsignedInt),
-		DiagnosticsState:              model.NewReadWrite[DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		EOMTime:                       model.NewReadOnly[time.Time](p, "EOMTime", model.TypeDateTime),
-		EthernetPriority:              model.NewReadWrite[uint32](p, "EthernetPriority", model.TypeUnsignedInt),
-		FlowCount:                     model.NewReadWrite[uint32](p, "FlowCount", model.TypeUnsignedInt),
-		HSpeedThresh:                  model.NewReadWrite[uint32](p, "HSpeedThresh", model.TypeUnsignedInt),
-		HighSpeedDelta:                model.NewReadWrite[uint32](p, "HighSpeedDelta", model.TypeUnsignedInt),
-		Host:                          model.NewReadWrite[string](p, "Host", model.TypeString),
-		IPDVEnable:                    model.NewReadWrite[bool](p, "IPDVEnable", model.TypeBoolean),
-		IPLayerCapSupportedControlProtocolVersion: model.NewReadOnly[string](p, "IPLayerCapSupportedControlProtocolVersion", model.TypeString),
-		IPLayerCapSupportedMetrics:                model.NewReadOnly[[]DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics](p, "IPLayerCapSupportedMetrics", model.TypeString),
-		IPLayerCapSupportedSoftwareVersion:        model.NewReadOnly[string](p, "IPLayerCapSupportedSoftwareVersion", model.TypeString),
-		IPLayerCapacityAuthCodeNumberOfEntries:    model.NewReadOnly[uint32](p, "IPLayerCapacityAuthCodeNumberOfEntries", model.TypeUnsignedInt),
-		IPLayerCapacitySummary:                    model.NewReadOnly[model.Decimal](p, "IPLayerCapacitySummary", model.TypeDecimal),
-		IPLayerMaxConnections:                     model.NewReadOnly[uint32](p, "IPLayerMaxConnections", model.TypeUnsignedInt),
-		IPLayerMaxIncrementalResult:               model.NewReadOnly[uint32](p, "IPLayerMaxIncrementalResult", model.TypeUnsignedInt),
-		IPRREnable:                                model.NewReadWrite[bool](p, "IPRREnable", model.TypeBoolean),
-		IncrementalResultNumberOfEntries:          model.NewReadOnly[uint32](p, "IncrementalResultNumberOfEntries", model.TypeUnsignedInt),
-		Interface:                                 model.NewReadWrite[string](p, "Interface", model.TypeString),
-		InterfaceEthMbpsAtMax:                     model.NewReadOnly[model.Decimal](p, "InterfaceEthMbpsAtMax", model.TypeDecimal),
-		InterfaceEthMbpsSummary:                   model.NewReadOnly[model.Decimal](p, "InterfaceEthMbpsSummary", model.TypeDecimal),
-		JumboFramesPermitted:                      model.NewReadWrite[bool](p, "JumboFramesPermitted", model.TypeBoolean),
-		LocalInterfaceRateIncluded:                model.NewReadWrite[bool](p, "LocalInterfaceRateIncluded", model.TypeBoolean),
-		LossRatioAtMax:                            model.NewReadOnly[model.Decimal](p, "LossRatioAtMax", model.TypeDecimal),
-		LossRatioSummary:                          model.NewReadOnly[model.Decimal](p, "LossRatioSummary", model.TypeDecimal),
-		LowerThresh:                               model.NewReadWrite[uint32](p, "LowerThresh", model.TypeUnsignedInt),
-		MTU:                                       model.NewReadWrite[uint32](p, "MTU", model.TypeUnsignedInt),
-		MaxETHCapacityNoFCS:                       model.NewReadOnly[model.Decimal](p, "MaxETHCapacityNoFCS", model.TypeDecimal),
-		MaxETHCapacityWithFCS:                     model.NewReadOnly[model.Decimal](p, "MaxETHCapacityWithFCS", model.TypeDecimal),
-		MaxETHCapacityWithFCSVLAN:                 model.NewReadOnly[model.Decimal](p, "MaxETHCapacityWithFCSVLAN", model.TypeDecimal),
-		MaxIPLayerCapacity:                        model.NewReadOnly[model.Decimal](p, "MaxIPLayerCapacity", model.TypeDecimal),
-		MaximumFlows:                              model.NewReadWrite[uint32](p, "MaximumFlows", model.TypeUnsignedInt),
-		MaximumTestBandwidth:                      model.NewReadWrite[uint32](p, "MaximumTestBandwidth", model.TypeUnsignedInt),
-		MinOnewayDelayAtMax:                       model.NewReadOnly[model.Decimal](p, "MinOnewayDelayAtMax", model.TypeDecimal),
-		MinOnewayDelaySummary:                     model.NewReadOnly[model.Decimal](p, "MinOnewayDelaySummary", model.TypeDecimal),
-		MinRTTSummary:                             model.NewReadOnly[model.Decimal](p, "MinRTTSummary", model.TypeDecimal),
-		ModalResultNumberOfEntries:                model.NewReadOnly[uint32](p, "ModalResultNumberOfEntries", model.TypeUnsignedInt),
-		NumberFirstModeTestSubIntervals:           model.NewReadWrite[uint32](p, "NumberFirstModeTestSubIntervals", model.TypeUnsignedInt),
-		NumberOfConnections:                       model.NewReadWrite[uint32](p, "NumberOfConnections", model.TypeUnsignedInt),
-		NumberTestSubIntervals:                    model.NewReadWrite[uint32](p, "NumberTestSubIntervals", model.TypeUnsignedInt),
-		PDVRangeAtMax:                             model.NewReadOnly[model.Decimal](p, "PDVRangeAtMax", model.TypeDecimal),
-		PDVRangeSummary:                           model.NewReadOnly[model.Decimal](p, "PDVRangeSummary", model.TypeDecimal),
-		Port:                                      model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		PortMax:                                   model.NewReadWrite[uint32](p, "PortMax", model.TypeUnsignedInt),
-		PortMin:                                   model.NewReadWrite[uint32](p, "PortMin", model.TypeUnsignedInt),
-		PortOptionalMax:                           model.NewReadWrite[uint32](p, "PortOptionalMax", model.TypeUnsignedInt),
-		PortOptionalMin:                           model.NewReadWrite[uint32](p, "PortOptionalMin", model.TypeUnsignedInt),
-		PreambleDuration:                          model.NewReadWrite[uint32](p, "PreambleDuration", model.TypeUnsignedInt),
-		ProtocolVersion:                           model.NewReadWrite[DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion](p, "ProtocolVersion", model.TypeString),
-		RIPREnable:                                model.NewReadWrite[bool](p, "RIPREnable", model.TypeBoolean),
-		RTTMaxAtMax:                               model.NewReadOnly[model.Decimal](p, "RTTMaxAtMax", model.TypeDecimal),
-		RTTMinAtMax:                               model.NewReadOnly[model.Decimal](p, "RTTMinAtMax", model.TypeDecimal),
-		RTTRangeAtMax:                             model.NewReadOnly[model.Decimal](p, "RTTRangeAtMax", model.TypeDecimal),
-		RTTRangeSummary:                           model.NewReadOnly[model.Decimal](p, "RTTRangeSummary", model.TypeDecimal),
-		RateAdjAlgorithm:                          model.NewReadWrite[DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm](p, "RateAdjAlgorithm", model.TypeString),
-		ReordDupIgnoreEnable:                      model.NewReadWrite[bool](p, "ReordDupIgnoreEnable", model.TypeBoolean),
-		ReorderedRatioAtMax:                       model.NewReadOnly[model.Decimal](p, "ReorderedRatioAtMax", model.TypeDecimal),
-		ReorderedRatioSummary:                     model.NewReadOnly[model.Decimal](p, "ReorderedRatioSummary", model.TypeDecimal),
-		ReplicatedRatioAtMax:                      model.NewReadOnly[model.Decimal](p, "ReplicatedRatioAtMax", model.TypeDecimal),
-		ReplicatedRatioSummary:                    model.NewReadOnly[model.Decimal](p, "ReplicatedRatioSummary", model.TypeDecimal),
-		RetryThresh:                               model.NewReadWrite[uint32](p, "RetryThresh", model.TypeUnsignedInt),
-		Role:                                      model.NewReadWrite[DeviceIPDiagnosticsIPLayerCapacityMetricsRole](p, "Role", model.TypeString),
-		SeqErrThresh:                              model.NewReadWrite[uint32](p, "SeqErrThresh", model.TypeUnsignedInt),
-		ServerList:                                model.NewReadWrite[[]string](p, "ServerList", model.TypeString),
-		SlowAdjThresh:                             model.NewReadWrite[uint32](p, "SlowAdjThresh", model.TypeUnsignedInt),
-		StartSendingRate:                          model.NewReadWrite[uint32](p, "StartSendingRate", model.TypeUnsignedInt),
-		StartSendingRateIndex:                     model.NewReadWrite[uint32](p, "StartSendingRateIndex", model.TypeUnsignedInt),
-		StatusCode:                                model.NewReadOnly[uint32](p, "StatusCode", model.TypeUnsignedInt),
-		StatusFeedbackInterval:                    model.NewReadWrite[uint32](p, "StatusFeedbackInterval", model.TypeUnsignedInt),
-		StatusMessage:                             model.NewReadOnly[string](p, "StatusMessage", model.TypeString),
-		TestInterval:                              model.NewReadOnly[uint32](p, "TestInterval", model.TypeUnsignedInt),
-		TestSubInterval:                           model.NewReadWrite[uint32](p, "TestSubInterval", model.TypeUnsignedInt),
-		TestType:                                  model.NewReadWrite[DeviceIPDiagnosticsIPLayerCapacityMetricsTestType](p, "TestType", model.TypeString),
-		TimeOfMax:                                 model.NewReadOnly[time.Time](p, "TimeOfMax", model.TypeDateTime),
-		TimeoutNoStatusMessage:                    model.NewReadWrite[uint32](p, "TimeoutNoStatusMessage", model.TypeUnsignedInt),
-		TimeoutNoTestTraffic:                      model.NewReadWrite[uint32](p, "TimeoutNoTestTraffic", model.TypeUnsignedInt),
-		TimestampResolution:                       model.NewReadWrite[uint32](p, "TimestampResolution", model.TypeUnsignedInt),
-		TimestampResolutionUsed:                   model.NewReadOnly[uint32](p, "TimestampResolutionUsed", model.TypeUnsignedInt),
-		Tmax:                                      model.NewReadWrite[uint32](p, "Tmax", model.TypeUnsignedInt),
-		TmaxRTT:                                   model.NewReadWrite[uint32](p, "TmaxRTT", model.TypeUnsignedInt),
-		TmaxRTTUsed:                               model.NewReadOnly[uint32](p, "TmaxRTTUsed", model.TypeUnsignedInt),
-		TmaxUsed:                                  model.NewReadOnly[uint32](p, "TmaxUsed", model.TypeUnsignedInt),
-		UDPPayloadContent:                         model.NewReadWrite[DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent](p, "UDPPayloadContent", model.TypeString),
-		UDPPayloadMax:                             model.NewReadWrite[uint32](p, "UDPPayloadMax", model.TypeUnsignedInt),
-		UDPPayloadMin:                             model.NewReadWrite[uint32](p, "UDPPayloadMin", model.TypeUnsignedInt),
-		UpperThresh:                               model.NewReadWrite[uint32](p, "UpperThresh", model.TypeUnsignedInt),
-		obj:                                       model.NewObjectPath(p),
-	}
+// IPLayerCapacityAuthCode returns the typed path of instance i.
+func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) IPLayerCapacityAuthCode(i uint32) (p DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPLayerCapacityAuthCode.", i))
+	return
 }
 
-// IPLayerCapacityAuthCode returns the typed path of instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.
-func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) IPLayerCapacityAuthCode(i uint32) DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath {
-	return newDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath(x.Path() + "IPLayerCapacityAuthCode." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// IPLayerCapacityAuthCodeTable returns the table Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}. itself (for AddObject when writable)
+// IPLayerCapacityAuthCodeTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) IPLayerCapacityAuthCodeTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "IPLayerCapacityAuthCode.")
+	return model.NewWritableTable(x.ObjectPath, "IPLayerCapacityAuthCode.")
 }
 
-// IncrementalResult returns the typed path of instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.
-func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) IncrementalResult(i uint32) DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath {
-	return newDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath(x.Path() + "IncrementalResult." + strconv.FormatUint(uint64(i), 10) + ".")
+// IncrementalResult returns the typed path of instance i.
+func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) IncrementalResult(i uint32) (p DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IncrementalResult.", i))
+	return
 }
 
-// IncrementalResultTable returns the table Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}. itself (for AddObject when writable)
+// IncrementalResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) IncrementalResultTable() model.Table {
-	return model.NewTable(x.Path() + "IncrementalResult.")
+	return model.NewTable(x.ObjectPath, "IncrementalResult.")
 }
 
-// ModalResult returns the typed path of instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.
-func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) ModalResult(i uint32) DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath {
-	return newDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath(x.Path() + "ModalResult." + strconv.FormatUint(uint64(i), 10) + ".")
+// ModalResult returns the typed path of instance i.
+func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) ModalResult(i uint32) (p DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ModalResult.", i))
+	return
 }
 
-// ModalResultTable returns the table Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}. itself (for AddObject when writable)
+// ModalResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) ModalResultTable() model.Table {
-	return model.NewTable(x.Path() + "ModalResult.")
+	return model.NewTable(x.ObjectPath, "ModalResult.")
 }
 
-var (
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode_AuthenticationKey = &model.Syntax{
-		Secured: true,
-		Type:    model.TypeString,
-	}
-)
-
-// DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}. (table instance, 1..256 entries, readWrite, since 2.19)
+// DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}. (table instance, 1..256 entries, readWrite, since 2.19).
 type DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// AuthenticationKey: string, readWrite, since 2.19.
-	AuthenticationKey string `cwmp:"AuthenticationKey"`
+	Alias string `json:"Alias,omitzero"`
+
+	AuthenticationKey string `json:"AuthenticationKey,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3066, o.Alias)
 }
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath is the typed path of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath struct {
-	obj               model.ObjectPath
-	Alias             model.WriteOnceParam[string]
-	AuthenticationKey model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AuthenticationKey model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath(prefix string) DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath {
-	p := &prefix
-	return DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath{
-		Alias:             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AuthenticationKey: model.NewReadWrite[string](p, "AuthenticationKey", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_IPLayerCapacity = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_TimeOfSubInterval = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_LossRatio         = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_RTTRange          = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_PDVRange = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_MinOnewayDelay = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_ReorderedRatio   = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_ReplicatedRatio  = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_InterfaceEthMbps = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-)
-
-// DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14)
+// DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult struct {
-	// IPLayerCapacity: decimal Mbps, readOnly, since 2.14.
-	IPLayerCapacity model.Decimal `cwmp:"IPLayerCapacity"`
-	// TimeOfSubInterval: dateTime, readOnly, since 2.14.
-	TimeOfSubInterval time.Time `cwmp:"TimeOfSubInterval"`
-	// LossRatio: decimal, readOnly, since 2.14.
-	LossRatio model.Decimal `cwmp:"LossRatio"`
-	// RTTRange: decimal seconds, readOnly, since 2.14.
-	RTTRange model.Decimal `cwmp:"RTTRange"`
-	// PDVRange: decimal seconds, readOnly, since 2.14.
-	PDVRange model.Decimal `cwmp:"PDVRange"`
-	// MinOnewayDelay: decimal seconds, readOnly, since 2.14.
-	MinOnewayDelay model.Decimal `cwmp:"MinOnewayDelay"`
-	// ReorderedRatio: decimal, readOnly, since 2.14.
-	ReorderedRatio model.Decimal `cwmp:"ReorderedRatio"`
-	// ReplicatedRatio: decimal, readOnly, since 2.15.
-	ReplicatedRatio model.Decimal `cwmp:"ReplicatedRatio"`
-	// InterfaceEthMbps: decimal Mbps, readOnly, since 2.15.
-	InterfaceEthMbps model.Decimal `cwmp:"InterfaceEthMbps"`
+	IPLayerCapacity model.Decimal `json:"IPLayerCapacity,omitzero"`
+
+	TimeOfSubInterval time.Time `json:"TimeOfSubInterval,omitzero"`
+
+	LossRatio model.Decimal `json:"LossRatio,omitzero"`
+
+	RTTRange model.Decimal `json:"RTTRange,omitzero"`
+
+	PDVRange model.Decimal `json:"PDVRange,omitzero"`
+
+	MinOnewayDelay model.Decimal `json:"MinOnewayDelay,omitzero"`
+
+	ReorderedRatio model.Decimal `json:"ReorderedRatio,omitzero"`
+
+	ReplicatedRatio model.Decimal `json:"ReplicatedRatio,omitzero"`
+
+	InterfaceEthMbps model.Decimal `json:"InterfaceEthMbps,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_IPLayerCapacity, string(o.IPLayerCapacity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPLayerCapacity",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_LossRatio, string(o.LossRatio)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LossRatio",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_RTTRange, string(o.RTTRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RTTRange",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_PDVRange, string(o.PDVRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PDVRange",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_MinOnewayDelay, string(o.MinOnewayDelay)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinOnewayDelay",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_ReorderedRatio, string(o.ReorderedRatio)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReorderedRatio",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_ReplicatedRatio, string(o.ReplicatedRatio)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReplicatedRatio",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_InterfaceEthMbps, string(o.InterfaceEthMbps)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceEthMbps",
-		})
-	}
+func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "IPLayerCapacity", 3074, string(o.IPLayerCapacity), o.IPLayerCapacity != "")
+	c.Wire(p, "LossRatio", 3076, string(o.LossRatio), o.LossRatio != "")
+	c.Wire(p, "RTTRange", 3079, string(o.RTTRange), o.RTTRange != "")
+	c.Wire(p, "PDVRange", 3078, string(o.PDVRange), o.PDVRange != "")
+	c.Wire(p, "MinOnewayDelay", 3077, string(o.MinOnewayDelay), o.MinOnewayDelay != "")
+	c.Wire(p, "ReorderedRatio", 3080, string(o.ReorderedRatio), o.ReorderedRatio != "")
+	c.Wire(p, "ReplicatedRatio", 3081, string(o.ReplicatedRatio), o.ReplicatedRatio != "")
+	c.Wire(p, "InterfaceEthMbps", 3075, string(o.InterfaceEthMbps), o.InterfaceEthMbps != "")
 }
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath is the typed path of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath struct {
-	obj               model.ObjectPath
-	IPLayerCapacity   model.ReadOnlyParam[model.Decimal]
-	TimeOfSubInterval model.ReadOnlyParam[time.Time]
-	LossRatio         model.ReadOnlyParam[model.Decimal]
-	RTTRange          model.ReadOnlyParam[model.Decimal]
-	PDVRange          model.ReadOnlyParam[model.Decimal]
-	MinOnewayDelay    model.ReadOnlyParam[model.Decimal]
-	ReorderedRatio    model.ReadOnlyParam[model.Decimal]
-	ReplicatedRatio   model.ReadOnlyParam[model.Decimal]
-	InterfaceEthMbps  model.ReadOnlyParam[model.Decimal]
+	model.ObjectPath
+	IPLayerCapacity model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	InterfaceEthMbps model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	LossRatio model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MinOnewayDelay model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	PDVRange model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	RTTRange model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	ReorderedRatio model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	ReplicatedRatio model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	TimeOfSubInterval model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath(prefix string) DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath {
-	p := &prefix
-	return DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath{
-		IPLayerCapacity:   model.NewReadOnly[model.Decimal](p, "IPLayerCapacity", model.TypeDecimal),
-		InterfaceEthMbps:  model.NewReadOnly[model.Decimal](p, "InterfaceEthMbps", model.TypeDecimal),
-		LossRatio:         model.NewReadOnly[model.Decimal](p, "LossRatio", model.TypeDecimal),
-		MinOnewayDelay:    model.NewReadOnly[model.Decimal](p, "MinOnewayDelay", model.TypeDecimal),
-		PDVRange:          model.NewReadOnly[model.Decimal](p, "PDVRange", model.TypeDecimal),
-		RTTRange:          model.NewReadOnly[model.Decimal](p, "RTTRange", model.TypeDecimal),
-		ReorderedRatio:    model.NewReadOnly[model.Decimal](p, "ReorderedRatio", model.TypeDecimal),
-		ReplicatedRatio:   model.NewReadOnly[model.Decimal](p, "ReplicatedRatio", model.TypeDecimal),
-		TimeOfSubInterval: model.NewReadOnly[time.Time](p, "TimeOfSubInterval", model.TypeDateTime),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxIPLayerCapacity = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_TimeOfMax           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxETHCapacityNoFCS = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxETHCapacityWithFCS = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxETHCapacityWithFCSVLAN = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_LossRatioAtMax = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_RTTRangeAtMax  = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_PDVRangeAtMax = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MinOnewayDelayAtMax = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_ReorderedRatioAtMax   = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_ReplicatedRatioAtMax  = &model.Syntax{Type: model.TypeDecimal}
-	synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_InterfaceEthMbpsAtMax = &model.Syntax{
-		Type:  model.TypeDecimal,
-		Units: "Mbps",
-	}
-)
-
-// DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}. (table instance, 1..unbounded entries, readOnly, since 2.15)
+// DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}. (table instance, 1..unbounded entries, readOnly, since 2.15).
 type DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult struct {
-	// MaxIPLayerCapacity: decimal Mbps, readOnly, since 2.15.
-	MaxIPLayerCapacity model.Decimal `cwmp:"MaxIPLayerCapacity"`
-	// TimeOfMax: dateTime, readOnly, since 2.15.
-	TimeOfMax time.Time `cwmp:"TimeOfMax"`
-	// MaxETHCapacityNoFCS: decimal Mbps, readOnly, since 2.15.
-	MaxETHCapacityNoFCS model.Decimal `cwmp:"MaxETHCapacityNoFCS"`
-	// MaxETHCapacityWithFCS: decimal Mbps, readOnly, since 2.15.
-	MaxETHCapacityWithFCS model.Decimal `cwmp:"MaxETHCapacityWithFCS"`
-	// MaxETHCapacityWithFCSVLAN: decimal Mbps, readOnly, since 2.15.
-	MaxETHCapacityWithFCSVLAN model.Decimal `cwmp:"MaxETHCapacityWithFCSVLAN"`
-	// LossRatioAtMax: decimal, readOnly, since 2.15.
-	LossRatioAtMax model.Decimal `cwmp:"LossRatioAtMax"`
-	// RTTRangeAtMax: decimal seconds, readOnly, since 2.15.
-	RTTRangeAtMax model.Decimal `cwmp:"RTTRangeAtMax"`
-	// PDVRangeAtMax: decimal seconds, readOnly, since 2.15.
-	PDVRangeAtMax model.Decimal `cwmp:"PDVRangeAtMax"`
-	// MinOnewayDelayAtMax: decimal seconds, readOnly, since 2.15.
-	MinOnewayDelayAtMax model.Decimal `cwmp:"MinOnewayDelayAtMax"`
-	// ReorderedRatioAtMax: decimal, readOnly, since 2.15.
-	ReorderedRatioAtMax model.Decimal `cwmp:"ReorderedRatioAtMax"`
-	// ReplicatedRatioAtMax: decimal, readOnly, since 2.15.
-	ReplicatedRatioAtMax model.Decimal `cwmp:"ReplicatedRatioAtMax"`
-	// InterfaceEthMbpsAtMax: decimal Mbps, readOnly, since 2.15.
-	InterfaceEthMbpsAtMax model.Decimal `cwmp:"InterfaceEthMbpsAtMax"`
+	MaxIPLayerCapacity model.Decimal `json:"MaxIPLayerCapacity,omitzero"`
+
+	TimeOfMax time.Time `json:"TimeOfMax,omitzero"`
+
+	MaxETHCapacityNoFCS model.Decimal `json:"MaxETHCapacityNoFCS,omitzero"`
+
+	MaxETHCapacityWithFCS model.Decimal `json:"MaxETHCapacityWithFCS,omitzero"`
+
+	MaxETHCapacityWithFCSVLAN model.Decimal `json:"MaxETHCapacityWithFCSVLAN,omitzero"`
+
+	LossRatioAtMax model.Decimal `json:"LossRatioAtMax,omitzero"`
+
+	RTTRangeAtMax model.Decimal `json:"RTTRangeAtMax,omitzero"`
+
+	PDVRangeAtMax model.Decimal `json:"PDVRangeAtMax,omitzero"`
+
+	MinOnewayDelayAtMax model.Decimal `json:"MinOnewayDelayAtMax,omitzero"`
+
+	ReorderedRatioAtMax model.Decimal `json:"ReorderedRatioAtMax,omitzero"`
+
+	ReplicatedRatioAtMax model.Decimal `json:"ReplicatedRatioAtMax,omitzero"`
+
+	InterfaceEthMbpsAtMax model.Decimal `json:"InterfaceEthMbpsAtMax,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxIPLayerCapacity, string(o.MaxIPLayerCapacity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxIPLayerCapacity",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxETHCapacityNoFCS, string(o.MaxETHCapacityNoFCS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxETHCapacityNoFCS",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxETHCapacityWithFCS, string(o.MaxETHCapacityWithFCS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxETHCapacityWithFCS",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxETHCapacityWithFCSVLAN, string(o.MaxETHCapacityWithFCSVLAN)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxETHCapacityWithFCSVLAN",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_LossRatioAtMax, string(o.LossRatioAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LossRatioAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_RTTRangeAtMax, string(o.RTTRangeAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RTTRangeAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_PDVRangeAtMax, string(o.PDVRangeAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PDVRangeAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MinOnewayDelayAtMax, string(o.MinOnewayDelayAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinOnewayDelayAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_ReorderedRatioAtMax, string(o.ReorderedRatioAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReorderedRatioAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_ReplicatedRatioAtMax, string(o.ReplicatedRatioAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReplicatedRatioAtMax",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_InterfaceEthMbpsAtMax, string(o.InterfaceEthMbpsAtMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceEthMbpsAtMax",
-		})
-	}
+func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "MaxIPLayerCapacity", 3108, string(o.MaxIPLayerCapacity), o.MaxIPLayerCapacity != "")
+	c.Wire(p, "MaxETHCapacityNoFCS", 3105, string(o.MaxETHCapacityNoFCS), o.MaxETHCapacityNoFCS != "")
+	c.Wire(p, "MaxETHCapacityWithFCS", 3106, string(o.MaxETHCapacityWithFCS), o.MaxETHCapacityWithFCS != "")
+	c.Wire(p, "MaxETHCapacityWithFCSVLAN", 3107, string(o.MaxETHCapacityWithFCSVLAN), o.MaxETHCapacityWithFCSVLAN != "")
+	c.Wire(p, "LossRatioAtMax", 3104, string(o.LossRatioAtMax), o.LossRatioAtMax != "")
+	c.Wire(p, "RTTRangeAtMax", 3111, string(o.RTTRangeAtMax), o.RTTRangeAtMax != "")
+	c.Wire(p, "PDVRangeAtMax", 3110, string(o.PDVRangeAtMax), o.PDVRangeAtMax != "")
+	c.Wire(p, "MinOnewayDelayAtMax", 3109, string(o.MinOnewayDelayAtMax), o.MinOnewayDelayAtMax != "")
+	c.Wire(p, "ReorderedRatioAtMax", 3112, string(o.ReorderedRatioAtMax), o.ReorderedRatioAtMax != "")
+	c.Wire(p, "ReplicatedRatioAtMax", 3113, string(o.ReplicatedRatioAtMax), o.ReplicatedRatioAtMax != "")
+	c.Wire(p, "InterfaceEthMbpsAtMax", 3103, string(o.InterfaceEthMbpsAtMax), o.InterfaceEthMbpsAtMax != "")
 }
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath is the typed path of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath struct {
-	obj                       model.ObjectPath
-	MaxIPLayerCapacity        model.ReadOnlyParam[model.Decimal]
-	TimeOfMax                 model.ReadOnlyParam[time.Time]
-	MaxETHCapacityNoFCS       model.ReadOnlyParam[model.Decimal]
-	MaxETHCapacityWithFCS     model.ReadOnlyParam[model.Decimal]
-	MaxETHCapacityWithFCSVLAN model.ReadOnlyParam[model.Decimal]
-	LossRatioAtMax            model.ReadOnlyParam[model.Decimal]
-	RTTRangeAtMax             model.ReadOnlyParam[model.Decimal]
-	PDVRangeAtMax             model.ReadOnlyParam[model.Decimal]
-	MinOnewayDelayAtMax       model.ReadOnlyParam[model.Decimal]
-	ReorderedRatioAtMax       model.ReadOnlyParam[model.Decimal]
-	ReplicatedRatioAtMax      model.ReadOnlyParam[model.Decimal]
-	InterfaceEthMbpsAtMax     model.ReadOnlyParam[model.Decimal]
-}
+	model.ObjectPath
+	InterfaceEthMbpsAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath(prefix string) DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath {
-	p := &prefix
-	return DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath{
-		InterfaceEthMbpsAtMax:     model.NewReadOnly[model.Decimal](p, "InterfaceEthMbpsAtMax", model.TypeDecimal),
-		LossRatioAtMax:            model.NewReadOnly[model.Decimal](p, "LossRatioAtMax", model.TypeDecimal),
-		MaxETHCapacityNoFCS:       model.NewReadOnly[model.Decimal](p, "MaxETHCapacityNoFCS", model.TypeDecimal),
-		MaxETHCapacityWithFCS:     model.NewReadOnly[model.Decimal](p, "MaxETHCapacityWithFCS", model.TypeDecimal),
-		MaxETHCapacityWithFCSVLAN: model.NewReadOnly[model.Decimal](p, "MaxETHCapacityWithFCSVLAN", model.TypeDecimal),
-		MaxIPLayerCapacity:        model.NewReadOnly[model.Decimal](p, "MaxIPLayerCapacity", model.TypeDecimal),
-		MinOnewayDelayAtMax:       model.NewReadOnly[model.Decimal](p, "MinOnewayDelayAtMax", model.TypeDecimal),
-		PDVRangeAtMax:             model.NewReadOnly[model.Decimal](p, "PDVRangeAtMax", model.TypeDecimal),
-		RTTRangeAtMax:             model.NewReadOnly[model.Decimal](p, "RTTRangeAtMax", model.TypeDecimal),
-		ReorderedRatioAtMax:       model.NewReadOnly[model.Decimal](p, "ReorderedRatioAtMax", model.TypeDecimal),
-		ReplicatedRatioAtMax:      model.NewReadOnly[model.Decimal](p, "ReplicatedRatioAtMax", model.TypeDecimal),
-		TimeOfMax:                 model.NewReadOnly[time.Time](p, "TimeOfMax", model.TypeDateTime),
-		obj:                       model.NewObjectPath(p),
-	}
+	LossRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MaxETHCapacityNoFCS model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MaxETHCapacityWithFCS model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MaxETHCapacityWithFCSVLAN model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MaxIPLayerCapacity model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	MinOnewayDelayAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	PDVRangeAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	RTTRangeAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	ReorderedRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	ReplicatedRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
+
+	TimeOfMax model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
 // DeviceIPDiagnosticsIPPingDiagnosticsState enumerates the values of Device.IP.Diagnostics.IPPing.DiagnosticsState.
 type DeviceIPDiagnosticsIPPingDiagnosticsState string
 
-func (e DeviceIPDiagnosticsIPPingDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsIPPingDiagnosticsState_None                        DeviceIPDiagnosticsIPPingDiagnosticsState = "None"
-	DeviceIPDiagnosticsIPPingDiagnosticsState_Requested                   DeviceIPDiagnosticsIPPingDiagnosticsState = "Requested"
-	DeviceIPDiagnosticsIPPingDiagnosticsState_Canceled                    DeviceIPDiagnosticsIPPingDiagnosticsState = "Canceled"
-	DeviceIPDiagnosticsIPPingDiagnosticsState_Complete                    DeviceIPDiagnosticsIPPingDiagnosticsState = "Complete"
-	DeviceIPDiagnosticsIPPingDiagnosticsState_Error                       DeviceIPDiagnosticsIPPingDiagnosticsState = "Error"
+	DeviceIPDiagnosticsIPPingDiagnosticsState_None DeviceIPDiagnosticsIPPingDiagnosticsState = "None"
+
+	DeviceIPDiagnosticsIPPingDiagnosticsState_Requested DeviceIPDiagnosticsIPPingDiagnosticsState = "Requested"
+
+	DeviceIPDiagnosticsIPPingDiagnosticsState_Canceled DeviceIPDiagnosticsIPPingDiagnosticsState = "Canceled"
+
+	DeviceIPDiagnosticsIPPingDiagnosticsState_Complete DeviceIPDiagnosticsIPPingDiagnosticsState = "Complete"
+
+	DeviceIPDiagnosticsIPPingDiagnosticsState_Error DeviceIPDiagnosticsIPPingDiagnosticsState = "Error"
+
 	DeviceIPDiagnosticsIPPingDiagnosticsState_Error_CannotResolveHostName DeviceIPDiagnosticsIPPingDiagnosticsState = "Error_CannotResolveHostName"
-	DeviceIPDiagnosticsIPPingDiagnosticsState_Error_NoRouteToHost         DeviceIPDiagnosticsIPPingDiagnosticsState = "Error_NoRouteToHost"
-	DeviceIPDiagnosticsIPPingDiagnosticsState_Error_Internal              DeviceIPDiagnosticsIPPingDiagnosticsState = "Error_Internal"
-	DeviceIPDiagnosticsIPPingDiagnosticsState_Error_Other                 DeviceIPDiagnosticsIPPingDiagnosticsState = "Error_Other"
+
+	DeviceIPDiagnosticsIPPingDiagnosticsState_Error_NoRouteToHost DeviceIPDiagnosticsIPPingDiagnosticsState = "Error_NoRouteToHost"
+
+	DeviceIPDiagnosticsIPPingDiagnosticsState_Error_Internal DeviceIPDiagnosticsIPPingDiagnosticsState = "Error_Internal"
+
+	DeviceIPDiagnosticsIPPingDiagnosticsState_Error_Other DeviceIPDiagnosticsIPPingDiagnosticsState = "Error_Other"
 )
 
 // DeviceIPDiagnosticsIPPingProtocolVersion enumerates the values of Device.IP.Diagnostics.IPPing.ProtocolVersion.
 type DeviceIPDiagnosticsIPPingProtocolVersion string
 
-func (e DeviceIPDiagnosticsIPPingProtocolVersion) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsIPPingProtocolVersion_Any  DeviceIPDiagnosticsIPPingProtocolVersion = "Any"
+	DeviceIPDiagnosticsIPPingProtocolVersion_Any DeviceIPDiagnosticsIPPingProtocolVersion = "Any"
+
 	DeviceIPDiagnosticsIPPingProtocolVersion_IPv4 DeviceIPDiagnosticsIPPingProtocolVersion = "IPv4"
+
 	DeviceIPDiagnosticsIPPingProtocolVersion_IPv6 DeviceIPDiagnosticsIPPingProtocolVersion = "IPv6"
 )
 
-var (
-	synDeviceIPDiagnosticsIPPing_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_CannotResolveHostName",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoRouteToHost",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPPing_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPPing_ProtocolVersion = &model.Syntax{
-		Enums: []model.Enum{{Value: "Any"}, {Value: "IPv4"}, {Value: "IPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPPing_Host = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPPing_NumberOfRepetitions = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPPing_Timeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPPing_DataBlockSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPPing_DSCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsIPPing_IPAddressUsed = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPDiagnosticsIPPing_SuccessCount        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsIPPing_FailureCount        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsIPPing_AverageResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPPing_MinimumResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPPing_MaximumResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsIPPing_AverageResponseTimeDetailed = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsIPPing_MinimumResponseTimeDetailed = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsIPPing_MaximumResponseTimeDetailed = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-)
-
-// DeviceIPDiagnosticsIPPing holds the values of Device.IP.Diagnostics.IPPing. (object, readOnly, since 2.0)
+// DeviceIPDiagnosticsIPPing holds the values of Device.IP.Diagnostics.IPPing. (object, readOnly, since 2.0).
 type DeviceIPDiagnosticsIPPing struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_CannotResolveHostName,… 9 values}, readWrite, since 2.0.
-	DiagnosticsState DeviceIPDiagnosticsIPPingDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// ProtocolVersion: string{Any,IPv4,IPv6}, readWrite, since 2.8.
-	ProtocolVersion DeviceIPDiagnosticsIPPingProtocolVersion `cwmp:"ProtocolVersion"`
-	// Host: string(:256), readWrite, since 2.0.
-	Host string `cwmp:"Host"`
-	// NumberOfRepetitions: unsignedInt[1:], readWrite, since 2.0.
-	NumberOfRepetitions uint32 `cwmp:"NumberOfRepetitions"`
-	// Timeout: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	Timeout uint32 `cwmp:"Timeout"`
-	// DataBlockSize: unsignedInt[1:65535], readWrite, since 2.0.
-	DataBlockSize uint32 `cwmp:"DataBlockSize"`
-	// DSCP: unsignedInt[0:63], readWrite, since 2.0.
-	DSCP uint32 `cwmp:"DSCP"`
-	// IPAddressUsed: IPAddress=string(:45), readOnly, since 2.8.
-	IPAddressUsed string `cwmp:"IPAddressUsed"`
-	// SuccessCount: unsignedInt, readOnly, since 2.0.
-	SuccessCount uint32 `cwmp:"SuccessCount"`
-	// FailureCount: unsignedInt, readOnly, since 2.0.
-	FailureCount uint32 `cwmp:"FailureCount"`
-	// AverageResponseTime: unsignedInt milliseconds, readOnly, since 2.0.
-	AverageResponseTime uint32 `cwmp:"AverageResponseTime"`
-	// MinimumResponseTime: unsignedInt milliseconds, readOnly, since 2.0.
-	MinimumResponseTime uint32 `cwmp:"MinimumResponseTime"`
-	// MaximumResponseTime: unsignedInt milliseconds, readOnly, since 2.0.
-	MaximumResponseTime uint32 `cwmp:"MaximumResponseTime"`
-	// AverageResponseTimeDetailed: unsignedInt microseconds, readOnly, since 2.7.
-	AverageResponseTimeDetailed uint32 `cwmp:"AverageResponseTimeDetailed"`
-	// MinimumResponseTimeDetailed: unsignedInt microseconds, readOnly, since 2.7.
-	MinimumResponseTimeDetailed uint32 `cwmp:"MinimumResponseTimeDetailed"`
-	// MaximumResponseTimeDetailed: unsignedInt microseconds, readOnly, since 2.7.
-	MaximumResponseTimeDetailed uint32 `cwmp:"MaximumResponseTimeDetailed"`
+	DiagnosticsState DeviceIPDiagnosticsIPPingDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	ProtocolVersion DeviceIPDiagnosticsIPPingProtocolVersion `json:"ProtocolVersion,omitzero"`
+
+	Host string `json:"Host,omitzero"`
+
+	NumberOfRepetitions uint32 `json:"NumberOfRepetitions,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
+
+	DataBlockSize uint32 `json:"DataBlockSize,omitzero"`
+
+	DSCP uint32 `json:"DSCP,omitzero"`
+
+	IPAddressUsed string `json:"IPAddressUsed,omitzero"`
+
+	SuccessCount uint32 `json:"SuccessCount,omitzero"`
+
+	FailureCount uint32 `json:"FailureCount,omitzero"`
+
+	AverageResponseTime uint32 `json:"AverageResponseTime,omitzero"`
+
+	MinimumResponseTime uint32 `json:"MinimumResponseTime,omitzero"`
+
+	MaximumResponseTime uint32 `json:"MaximumResponseTime,omitzero"`
+
+	AverageResponseTimeDetailed uint32 `json:"AverageResponseTimeDetailed,omitzero"`
+
+	MinimumResponseTimeDetailed uint32 `json:"MinimumResponseTimeDetailed,omitzero"`
+
+	MaximumResponseTimeDetailed uint32 `json:"MaximumResponseTimeDetailed,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsIPPing) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsIPPing) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPDiagnosticsIPPing_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPPing_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPPing_ProtocolVersion, string(o.ProtocolVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPPing_Host, o.Host); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPPing_NumberOfRepetitions, uint64(o.NumberOfRepetitions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfRepetitions",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPPing_Timeout, uint64(o.Timeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Timeout",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPPing_DataBlockSize, uint64(o.DataBlockSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataBlockSize",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsIPPing_DSCP, uint64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsIPPing_IPAddressUsed, o.IPAddressUsed); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddressUsed",
-		})
-	}
+func (o *DeviceIPDiagnosticsIPPing) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 3171, string(o.DiagnosticsState))
+	c.String(p, "Interface", 3175, o.Interface)
+	c.String(p, "ProtocolVersion", 3181, string(o.ProtocolVersion))
+	c.String(p, "Host", 3173, o.Host)
+	c.Uint(p, "NumberOfRepetitions", 3180, uint64(o.NumberOfRepetitions))
+	c.Uint(p, "Timeout", 3183, uint64(o.Timeout))
+	c.Uint(p, "DataBlockSize", 3170, uint64(o.DataBlockSize))
+	c.Uint(p, "DSCP", 3169, uint64(o.DSCP))
+	c.String(p, "IPAddressUsed", 3174, o.IPAddressUsed)
 }
 
 // DeviceIPDiagnosticsIPPingPath is the typed path of Device.IP.Diagnostics.IPPing.
 type DeviceIPDiagnosticsIPPingPath struct {
-	obj                         model.ObjectPath
-	DiagnosticsState            model.ReadWriteParam[DeviceIPDiagnosticsIPPingDiagnosticsState]
-	Interface                   model.ReadWriteParam[string]
-	ProtocolVersion             model.ReadWriteParam[DeviceIPDiagnosticsIPPingProtocolVersion]
-	Host                        model.ReadWriteParam[string]
-	NumberOfRepetitions         model.ReadWriteParam[uint32]
-	Timeout                     model.ReadWriteParam[uint32]
-	DataBlockSize               model.ReadWriteParam[uint32]
-	DSCP                        model.ReadWriteParam[uint32]
-	IPAddressUsed               model.ReadOnlyParam[string]
-	SuccessCount                model.ReadOnlyParam[uint32]
-	FailureCount                model.ReadOnlyParam[uint32]
-	AverageResponseTime         model.ReadOnlyParam[uint32]
-	MinimumResponseTime         model.ReadOnlyParam[uint32]
-	MaximumResponseTime         model.ReadOnlyParam[uint32]
-	AverageResponseTimeDetailed model.ReadOnlyParam[uint32]
-	MinimumResponseTimeDetailed model.ReadOnlyParam[uint32]
-	MaximumResponseTimeDetailed model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsIPPingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsIPPingPath(prefix string) DeviceIPDiagnosticsIPPingPath {
-	p := &prefix
-	return DeviceIPDiagnosticsIPPingPath{
-		AverageResponseTime:         model.NewReadOnly[uint32](p, "AverageResponseTime", model.TypeUnsignedInt),
-		AverageResponseTimeDetailed: model.NewReadOnly[uint32](p, "AverageResponseTimeDetailed", model.TypeUnsignedInt),
-		DSCP:                        model.NewReadWrite[uint32](p, "DSCP", model.TypeUnsignedInt),
-		DataBlockSize:               model.NewReadWrite[uint32](p, "DataBlockSize", model.TypeUnsignedInt),
-		DiagnosticsState:            model.NewReadWrite[DeviceIPDiagnosticsIPPingDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		FailureCount:                model.NewReadOnly[uint32](p, "FailureCount", model.TypeUnsignedInt),
-		Host:                        model.NewReadWrite[string](p, "Host", model.TypeString),
-		IPAddressUsed:               model.NewReadOnly[string](p, "IPAddressUsed", model.TypeString),
-		Interface:                   model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaximumResponseTime:         model.NewReadOnly[uint32](p, "MaximumResponseTime", model.TypeUnsignedInt),
-		MaximumResponseTimeDetailed: model.NewReadOnly[uint32](p, "MaximumResponseTimeDetailed", model.TypeUnsignedInt),
-		MinimumResponseTime:         model.NewReadOnly[uint32](p, "MinimumResponseTime", model.TypeUnsignedInt),
-		MinimumResponseTimeDetailed: model.NewReadOnly[uint32](p, "MinimumResponseTimeDetailed", model.TypeUnsignedInt),
-		NumberOfRepetitions:         model.NewReadWrite[uint32](p, "NumberOfRepetitions", model.TypeUnsignedInt),
-		ProtocolVersion:             model.NewReadWrite[DeviceIPDiagnosticsIPPingProtocolVersion](p, "ProtocolVersion", model.TypeString),
-		SuccessCount:                model.NewReadOnly[uint32](p, "SuccessCount", model.TypeUnsignedInt),
-		Timeout:                     model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	AverageResponseTimeDetailed model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
+
+	DataBlockSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsIPPingDiagnosticsState] `dm:"s"`
+
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Host model.ReadWriteParam[string] `dm:"s"`
+
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaximumResponseTimeDetailed model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MinimumResponseTimeDetailed model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
+
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsIPPingProtocolVersion] `dm:"s"`
+
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState enumerates the values of Device.IP.Diagnostics.ServerSelectionDiagnostics.DiagnosticsState.
 type DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState string
 
-func (e DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_None                        DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "None"
-	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Requested                   DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Requested"
-	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Canceled                    DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Canceled"
-	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Complete                    DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Complete"
+	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_None DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "None"
+
+	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Requested DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Requested"
+
+	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Canceled DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Canceled"
+
+	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Complete DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Complete"
+
 	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Error_CannotResolveHostName DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Error_CannotResolveHostName"
-	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Error_Internal              DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Error_Internal"
-	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Error_Other                 DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Error_Other"
+
+	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Error_Internal DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Error_Internal"
+
+	DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState_Error_Other DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState = "Error_Other"
 )
 
 // DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion enumerates the values of Device.IP.Diagnostics.ServerSelectionDiagnostics.ProtocolVersion.
 type DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion string
 
-func (e DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion_Any  DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion = "Any"
+	DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion_Any DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion = "Any"
+
 	DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion_IPv4 DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion = "IPv4"
+
 	DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion_IPv6 DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion = "IPv6"
 )
 
 // DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol enumerates the values of Device.IP.Diagnostics.ServerSelectionDiagnostics.Protocol.
 type DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol string
 
-func (e DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol_ICMP     DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol = "ICMP"
+	DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol_ICMP DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol = "ICMP"
+
 	DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol_UDP_Echo DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol = "UDP Echo"
 )
 
-var (
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Status: "deleted",
-			Value:  "Completed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_CannotResolveHostName",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_ProtocolVersion = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "Any",
-		},
-		Enums: []model.Enum{{Value: "Any"}, {Value: "IPv4"}, {Value: "IPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "ICMP"}, {Value: "UDP Echo"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_HostList = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(10),
-			Size:     &model.Size{},
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_NumberOfRepetitions = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_Timeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_FastestHost         = &model.Syntax{Type: model.TypeString}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_MinimumResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_AverageResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_MaximumResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsServerSelectionDiagnostics_IPAddressUsed = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceIPDiagnosticsServerSelectionDiagnostics holds the values of Device.IP.Diagnostics.ServerSelectionDiagnostics. (object, readOnly, since 2.9)
+// DeviceIPDiagnosticsServerSelectionDiagnostics holds the values of Device.IP.Diagnostics.ServerSelectionDiagnostics. (object, readOnly, since 2.9).
 type DeviceIPDiagnosticsServerSelectionDiagnostics struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error_CannotResolveHostName,Error_Internal,… 7 values}, readWrite, since 2.9.
-	DiagnosticsState DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef→.IP.Interface., readWrite, since 2.9.
-	Interface string `cwmp:"Interface"`
-	// ProtocolVersion: string{Any,IPv4,IPv6}, readWrite, since 2.9.
-	ProtocolVersion DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion `cwmp:"ProtocolVersion"`
-	// Protocol: string{ICMP,UDP Echo}, readWrite, since 2.9.
-	Protocol DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol `cwmp:"Protocol"`
-	// HostList: list[:10 items](:)<string(:256)>, readWrite, since 2.9.
-	HostList []string `cwmp:"HostList"`
-	// NumberOfRepetitions: unsignedInt[1:], readWrite, since 2.9.
-	NumberOfRepetitions uint32 `cwmp:"NumberOfRepetitions"`
-	// Timeout: unsignedInt[1:] milliseconds, readWrite, since 2.9.
-	Timeout uint32 `cwmp:"Timeout"`
-	// FastestHost: string, readOnly, since 2.9.
-	FastestHost string `cwmp:"FastestHost"`
-	// MinimumResponseTime: unsignedInt microseconds, readOnly, since 2.9.
-	MinimumResponseTime uint32 `cwmp:"MinimumResponseTime"`
-	// AverageResponseTime: unsignedInt microseconds, readOnly, since 2.9.
-	AverageResponseTime uint32 `cwmp:"AverageResponseTime"`
-	// MaximumResponseTime: unsignedInt microseconds, readOnly, since 2.9.
-	MaximumResponseTime uint32 `cwmp:"MaximumResponseTime"`
-	// IPAddressUsed: IPAddress=string(:45), readOnly, since 2.9.
-	IPAddressUsed string `cwmp:"IPAddressUsed"`
+	DiagnosticsState DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	ProtocolVersion DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion `json:"ProtocolVersion,omitzero"`
+
+	Protocol DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol `json:"Protocol,omitzero"`
+
+	HostList []string `json:"HostList,omitzero"`
+
+	NumberOfRepetitions uint32 `json:"NumberOfRepetitions,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
+
+	FastestHost string `json:"FastestHost,omitzero"`
+
+	MinimumResponseTime uint32 `json:"MinimumResponseTime,omitzero"`
+
+	AverageResponseTime uint32 `json:"AverageResponseTime,omitzero"`
+
+	MaximumResponseTime uint32 `json:"MaximumResponseTime,omitzero"`
+
+	IPAddressUsed string `json:"IPAddressUsed,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsServerSelectionDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsServerSelectionDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPDiagnosticsServerSelectionDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsServerSelectionDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsServerSelectionDiagnostics_ProtocolVersion, string(o.ProtocolVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsServerSelectionDiagnostics_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsServerSelectionDiagnostics_HostList, model.FormatValue(model.TypeString, o.HostList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HostList",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsServerSelectionDiagnostics_NumberOfRepetitions, uint64(o.NumberOfRepetitions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfRepetitions",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsServerSelectionDiagnostics_Timeout, uint64(o.Timeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Timeout",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsServerSelectionDiagnostics_IPAddressUsed, o.IPAddressUsed); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddressUsed",
-		})
-	}
+func (o *DeviceIPDiagnosticsServerSelectionDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 3198, string(o.DiagnosticsState))
+	c.String(p, "Interface", 3202, o.Interface)
+	c.String(p, "ProtocolVersion", 3207, string(o.ProtocolVersion))
+	c.String(p, "Protocol", 3206, string(o.Protocol))
+	c.Wire(p, "HostList", 3200, model.JoinStrings(o.HostList), len(o.HostList) > 0)
+	c.Uint(p, "NumberOfRepetitions", 3205, uint64(o.NumberOfRepetitions))
+	c.Uint(p, "Timeout", 3208, uint64(o.Timeout))
+	c.String(p, "IPAddressUsed", 3201, o.IPAddressUsed)
 }
 
 // DeviceIPDiagnosticsServerSelectionDiagnosticsPath is the typed path of Device.IP.Diagnostics.ServerSelectionDiagnostics.
 type DeviceIPDiagnosticsServerSelectionDiagnosticsPath struct {
-	obj                 model.ObjectPath
-	DiagnosticsState    model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState]
-	Interface           model.ReadWriteParam[string]
-	ProtocolVersion     model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion]
-	Protocol            model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol]
-	HostList            model.ReadWriteParam[[]string]
-	NumberOfRepetitions model.ReadWriteParam[uint32]
-	Timeout             model.ReadWriteParam[uint32]
-	FastestHost         model.ReadOnlyParam[string]
-	MinimumResponseTime model.ReadOnlyParam[uint32]
-	AverageResponseTime model.ReadOnlyParam[uint32]
-	MaximumResponseTime model.ReadOnlyParam[uint32]
-	IPAddressUsed       model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsServerSelectionDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsServerSelectionDiagnosticsPath(prefix string) DeviceIPDiagnosticsServerSelectionDiagnosticsPath {
-	p := &prefix
-	return DeviceIPDiagnosticsServerSelectionDiagnosticsPath{
-		AverageResponseTime: model.NewReadOnly[uint32](p, "AverageResponseTime", model.TypeUnsignedInt),
-		DiagnosticsState:    model.NewReadWrite[DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		FastestHost:         model.NewReadOnly[string](p, "FastestHost", model.TypeString),
-		HostList:            model.NewReadWrite[[]string](p, "HostList", model.TypeString),
-		IPAddressUsed:       model.NewReadOnly[string](p, "IPAddressUsed", model.TypeString),
-		Interface:           model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaximumResponseTime: model.NewReadOnly[uint32](p, "MaximumResponseTime", model.TypeUnsignedInt),
-		MinimumResponseTime: model.NewReadOnly[uint32](p, "MinimumResponseTime", model.TypeUnsignedInt),
-		NumberOfRepetitions: model.NewReadWrite[uint32](p, "NumberOfRepetitions", model.TypeUnsignedInt),
-		Protocol:            model.NewReadWrite[DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol](p, "Protocol", model.TypeString),
-		ProtocolVersion:     model.NewReadWrite[DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion](p, "ProtocolVersion", model.TypeString),
-		Timeout:             model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState] `dm:"s"`
+
+	FastestHost model.ReadOnlyParam[string] `dm:"s"`
+
+	HostList model.ReadWriteParam[[]string] `dm:"s"`
+
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol] `dm:"s"`
+
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion] `dm:"s"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceIPDiagnosticsTraceRouteDiagnosticsState enumerates the values of Device.IP.Diagnostics.TraceRoute.DiagnosticsState.
 type DeviceIPDiagnosticsTraceRouteDiagnosticsState string
 
-func (e DeviceIPDiagnosticsTraceRouteDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsTraceRouteDiagnosticsState_None                        DeviceIPDiagnosticsTraceRouteDiagnosticsState = "None"
-	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Requested                   DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Requested"
-	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Canceled                    DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Canceled"
-	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Complete                    DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Complete"
-	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error                       DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error"
+	DeviceIPDiagnosticsTraceRouteDiagnosticsState_None DeviceIPDiagnosticsTraceRouteDiagnosticsState = "None"
+
+	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Requested DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Requested"
+
+	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Canceled DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Canceled"
+
+	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Complete DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Complete"
+
+	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error"
+
 	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error_CannotResolveHostName DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error_CannotResolveHostName"
-	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error_NoRouteToHost         DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error_NoRouteToHost"
-	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error_MaxHopCountExceeded   DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error_MaxHopCountExceeded"
-	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error_Internal              DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error_Internal"
-	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error_Other                 DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error_Other"
+
+	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error_NoRouteToHost DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error_NoRouteToHost"
+
+	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error_MaxHopCountExceeded DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error_MaxHopCountExceeded"
+
+	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error_Internal DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error_Internal"
+
+	DeviceIPDiagnosticsTraceRouteDiagnosticsState_Error_Other DeviceIPDiagnosticsTraceRouteDiagnosticsState = "Error_Other"
 )
 
 // DeviceIPDiagnosticsTraceRouteProtocolVersion enumerates the values of Device.IP.Diagnostics.TraceRoute.ProtocolVersion.
 type DeviceIPDiagnosticsTraceRouteProtocolVersion string
 
-func (e DeviceIPDiagnosticsTraceRouteProtocolVersion) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsTraceRouteProtocolVersion_Any  DeviceIPDiagnosticsTraceRouteProtocolVersion = "Any"
+	DeviceIPDiagnosticsTraceRouteProtocolVersion_Any DeviceIPDiagnosticsTraceRouteProtocolVersion = "Any"
+
 	DeviceIPDiagnosticsTraceRouteProtocolVersion_IPv4 DeviceIPDiagnosticsTraceRouteProtocolVersion = "IPv4"
+
 	DeviceIPDiagnosticsTraceRouteProtocolVersion_IPv6 DeviceIPDiagnosticsTraceRouteProtocolVersion = "IPv6"
 )
 
-var (
-	synDeviceIPDiagnosticsTraceRoute_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_CannotResolveHostName",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoRouteToHost",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_MaxHopCountExceeded",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPDiagnosticsTraceRoute_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsTraceRoute_ProtocolVersion = &model.Syntax{
-		Enums: []model.Enum{{Value: "Any"}, {Value: "IPv4"}, {Value: "IPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsTraceRoute_Host = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsTraceRoute_NumberOfTries = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsTraceRoute_Timeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synDeviceIPDiagnosticsTraceRoute_DataBlockSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsTraceRoute_DSCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsTraceRoute_MaxHopCount = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "64",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsTraceRoute_RouteHopsNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsTraceRoute_IPAddressUsed            = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPDiagnosticsTraceRoute_ResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// DeviceIPDiagnosticsTraceRoute holds the values of Device.IP.Diagnostics.TraceRoute. (object, readOnly, since 2.0)
+// DeviceIPDiagnosticsTraceRoute holds the values of Device.IP.Diagnostics.TraceRoute. (object, readOnly, since 2.0).
 type DeviceIPDiagnosticsTraceRoute struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_CannotResolveHostName,… 10 values}, readWrite, since 2.0.
-	DiagnosticsState DeviceIPDiagnosticsTraceRouteDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// ProtocolVersion: string{Any,IPv4,IPv6}, readWrite, since 2.8.
-	ProtocolVersion DeviceIPDiagnosticsTraceRouteProtocolVersion `cwmp:"ProtocolVersion"`
-	// Host: string(:256), readWrite, since 2.0.
-	Host string `cwmp:"Host"`
-	// NumberOfTries: unsignedInt[1:3], readWrite, since 2.0.
-	NumberOfTries uint32 `cwmp:"NumberOfTries"`
-	// Timeout: unsignedInt[1:] milliseconds, readWrite, since 2.0.
-	Timeout uint32 `cwmp:"Timeout"`
-	// DataBlockSize: unsignedInt[1:65535], readWrite, since 2.0.
-	DataBlockSize uint32 `cwmp:"DataBlockSize"`
-	// DSCP: unsignedInt[0:63], readWrite, since 2.0.
-	DSCP uint32 `cwmp:"DSCP"`
-	// MaxHopCount: unsignedInt[1:64], readWrite, since 2.0.
-	MaxHopCount uint32 `cwmp:"MaxHopCount"`
-	// RouteHopsNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	RouteHopsNumberOfEntries uint32 `cwmp:"RouteHopsNumberOfEntries"`
-	// IPAddressUsed: IPAddress=string(:45), readOnly, since 2.8.
-	IPAddressUsed string `cwmp:"IPAddressUsed"`
-	// ResponseTime: unsignedInt milliseconds, readOnly, since 2.0.
-	ResponseTime uint32 `cwmp:"ResponseTime"`
-	// Device.IP.Diagnostics.TraceRoute.RouteHops.{i}. instances by instance number
-	RouteHops map[uint32]*DeviceIPDiagnosticsTraceRouteRouteHops `cwmp:"RouteHops.{i}."`
+	DiagnosticsState DeviceIPDiagnosticsTraceRouteDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	ProtocolVersion DeviceIPDiagnosticsTraceRouteProtocolVersion `json:"ProtocolVersion,omitzero"`
+
+	Host string `json:"Host,omitzero"`
+
+	NumberOfTries uint32 `json:"NumberOfTries,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
+
+	DataBlockSize uint32 `json:"DataBlockSize,omitzero"`
+
+	DSCP uint32 `json:"DSCP,omitzero"`
+
+	MaxHopCount uint32 `json:"MaxHopCount,omitzero"`
+
+	RouteHopsNumberOfEntries uint32 `json:"RouteHopsNumberOfEntries,omitzero"`
+
+	IPAddressUsed string `json:"IPAddressUsed,omitzero"`
+
+	ResponseTime uint32 `json:"ResponseTime,omitzero"`
+
+	RouteHops map[uint32]*DeviceIPDiagnosticsTraceRouteRouteHops `json:"RouteHops,omitzero"`
 }
 
-// AddRouteHops creates instance i of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}. (replacing any) and returns it
+// AddRouteHops creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsTraceRoute) AddRouteHops(i uint32) *DeviceIPDiagnosticsTraceRouteRouteHops {
 	if o.RouteHops == nil {
 		o.RouteHops = map[uint32]*DeviceIPDiagnosticsTraceRouteRouteHops{}
@@ -3776,530 +1655,223 @@ func (o *DeviceIPDiagnosticsTraceRoute) AddRouteHops(i uint32) *DeviceIPDiagnost
 	o.RouteHops[i] = x
 	return x
 }
-
-// GetRouteHops returns instance i of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.
-func (o *DeviceIPDiagnosticsTraceRoute) GetRouteHops(i uint32) (*DeviceIPDiagnosticsTraceRouteRouteHops, bool) {
-	x, ok := o.RouteHops[i]
-	return x, ok
-}
-
-// DeleteRouteHops removes instance i of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.
-func (o *DeviceIPDiagnosticsTraceRoute) DeleteRouteHops(i uint32) {
-	delete(o.RouteHops, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsTraceRoute) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsTraceRoute) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPDiagnosticsTraceRoute_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsTraceRoute_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsTraceRoute_ProtocolVersion, string(o.ProtocolVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsTraceRoute_Host, o.Host); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsTraceRoute_NumberOfTries, uint64(o.NumberOfTries)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfTries",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsTraceRoute_Timeout, uint64(o.Timeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Timeout",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsTraceRoute_DataBlockSize, uint64(o.DataBlockSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataBlockSize",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsTraceRoute_DSCP, uint64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsTraceRoute_MaxHopCount, uint64(o.MaxHopCount)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxHopCount",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsTraceRoute_IPAddressUsed, o.IPAddressUsed); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddressUsed",
-		})
-	}
+func (o *DeviceIPDiagnosticsTraceRoute) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 3212, string(o.DiagnosticsState))
+	c.String(p, "Interface", 3215, o.Interface)
+	c.String(p, "ProtocolVersion", 3218, string(o.ProtocolVersion))
+	c.String(p, "Host", 3213, o.Host)
+	c.Uint(p, "NumberOfTries", 3217, uint64(o.NumberOfTries))
+	c.Uint(p, "Timeout", 3226, uint64(o.Timeout))
+	c.Uint(p, "DataBlockSize", 3211, uint64(o.DataBlockSize))
+	c.Uint(p, "DSCP", 3210, uint64(o.DSCP))
+	c.Uint(p, "MaxHopCount", 3216, uint64(o.MaxHopCount))
+	c.String(p, "IPAddressUsed", 3214, o.IPAddressUsed)
 	for _, i := range model.SortedKeys(o.RouteHops) {
-		o.RouteHops[i].ValidateAt(prefix+"RouteHops."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.RouteHops[i].ValidateAt(c, model.InstanceOf(p, "RouteHops.", i))
 	}
 }
 
 // DeviceIPDiagnosticsTraceRoutePath is the typed path of Device.IP.Diagnostics.TraceRoute.
 type DeviceIPDiagnosticsTraceRoutePath struct {
-	obj                      model.ObjectPath
-	DiagnosticsState         model.ReadWriteParam[DeviceIPDiagnosticsTraceRouteDiagnosticsState]
-	Interface                model.ReadWriteParam[string]
-	ProtocolVersion          model.ReadWriteParam[DeviceIPDiagnosticsTraceRouteProtocolVersion]
-	Host                     model.ReadWriteParam[string]
-	NumberOfTries            model.ReadWriteParam[uint32]
-	Timeout                  model.ReadWriteParam[uint32]
-	DataBlockSize            model.ReadWriteParam[uint32]
-	DSCP                     model.ReadWriteParam[uint32]
-	MaxHopCount              model.ReadWriteParam[uint32]
-	RouteHopsNumberOfEntries model.ReadOnlyParam[uint32]
-	IPAddressUsed            model.ReadOnlyParam[string]
-	ResponseTime             model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
+
+	DataBlockSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsTraceRouteDiagnosticsState] `dm:"s"`
+
+	Host model.ReadWriteParam[string] `dm:"s"`
+
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MaxHopCount model.ReadWriteParam[uint32] `dm:"u"`
+
+	NumberOfTries model.ReadWriteParam[uint32] `dm:"u"`
+
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsTraceRouteProtocolVersion] `dm:"s"`
+
+	ResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RouteHopsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsTraceRoutePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsTraceRoutePath(prefix string) DeviceIPDiagnosticsTraceRoutePath {
-	p := &prefix
-	return DeviceIPDiagnosticsTraceRoutePath{
-		DSCP:                     model.NewReadWrite[uint32](p, "DSCP", model.TypeUnsignedInt),
-		DataBlockSize:            model.NewReadWrite[uint32](p, "DataBlockSize", model.TypeUnsignedInt),
-		DiagnosticsState:         model.NewReadWrite[DeviceIPDiagnosticsTraceRouteDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Host:                     model.NewReadWrite[string](p, "Host", model.TypeString),
-		IPAddressUsed:            model.NewReadOnly[string](p, "IPAddressUsed", model.TypeString),
-		Interface:                model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaxHopCount:              model.NewReadWrite[uint32](p, "MaxHopCount", model.TypeUnsignedInt),
-		NumberOfTries:            model.NewReadWrite[uint32](p, "NumberOfTries", model.TypeUnsignedInt),
-		ProtocolVersion:          model.NewReadWrite[DeviceIPDiagnosticsTraceRouteProtocolVersion](p, "ProtocolVersion", model.TypeString),
-		ResponseTime:             model.NewReadOnly[uint32](p, "ResponseTime", model.TypeUnsignedInt),
-		RouteHopsNumberOfEntries: model.NewReadOnly[uint32](p, "RouteHopsNumberOfEntries", model.TypeUnsignedInt),
-		Timeout:                  model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// RouteHops returns the typed path of instance i.
+func (x DeviceIPDiagnosticsTraceRoutePath) RouteHops(i uint32) (p DeviceIPDiagnosticsTraceRouteRouteHopsPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RouteHops.", i))
+	return
 }
 
-// RouteHops returns the typed path of instance i of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.
-func (x DeviceIPDiagnosticsTraceRoutePath) RouteHops(i uint32) DeviceIPDiagnosticsTraceRouteRouteHopsPath {
-	return newDeviceIPDiagnosticsTraceRouteRouteHopsPath(x.Path() + "RouteHops." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RouteHopsTable returns the table Device.IP.Diagnostics.TraceRoute.RouteHops.{i}. itself (for AddObject when writable)
+// RouteHopsTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsTraceRoutePath) RouteHopsTable() model.Table {
-	return model.NewTable(x.Path() + "RouteHops.")
+	return model.NewTable(x.ObjectPath, "RouteHops.")
 }
 
-var (
-	synDeviceIPDiagnosticsTraceRouteRouteHops_Host = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsTraceRouteRouteHops_HostAddress = &model.Syntax{Type: model.TypeString}
-	synDeviceIPDiagnosticsTraceRouteRouteHops_ErrorCode   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsTraceRouteRouteHops_RTTimes     = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(3),
-			MinItems: model.U64(1),
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// DeviceIPDiagnosticsTraceRouteRouteHops holds the values of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceIPDiagnosticsTraceRouteRouteHops holds the values of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceIPDiagnosticsTraceRouteRouteHops struct {
-	// Host: string(:256), readOnly, since 2.0.
-	Host string `cwmp:"Host"`
-	// HostAddress: string, readOnly, since 2.0.
-	HostAddress string `cwmp:"HostAddress"`
-	// ErrorCode: unsignedInt, readOnly, since 2.0.
-	ErrorCode uint32 `cwmp:"ErrorCode"`
-	// RTTimes: list[1:3 items]<unsignedInt> milliseconds, readOnly, since 2.0.
-	RTTimes []uint32 `cwmp:"RTTimes"`
+	Host string `json:"Host,omitzero"`
+
+	HostAddress string `json:"HostAddress,omitzero"`
+
+	ErrorCode uint32 `json:"ErrorCode,omitzero"`
+
+	RTTimes []uint32 `json:"RTTimes,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsTraceRouteRouteHops) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsTraceRouteRouteHops) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPDiagnosticsTraceRouteRouteHops_Host, o.Host); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsTraceRouteRouteHops_RTTimes, model.FormatValue(model.TypeUnsignedInt, o.RTTimes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RTTimes",
-		})
-	}
+func (o *DeviceIPDiagnosticsTraceRouteRouteHops) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Host", 3222, o.Host)
+	c.Wire(p, "RTTimes", 3224, model.FormatValue(model.TypeUnsignedInt, o.RTTimes), len(o.RTTimes) > 0)
 }
 
 // DeviceIPDiagnosticsTraceRouteRouteHopsPath is the typed path of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.
 type DeviceIPDiagnosticsTraceRouteRouteHopsPath struct {
-	obj         model.ObjectPath
-	Host        model.ReadOnlyParam[string]
-	HostAddress model.ReadOnlyParam[string]
-	ErrorCode   model.ReadOnlyParam[uint32]
-	RTTimes     model.ReadOnlyParam[[]uint32]
+	model.ObjectPath
+	ErrorCode model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Host model.ReadOnlyParam[string] `dm:"s"`
+
+	HostAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	RTTimes model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsTraceRouteRouteHopsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsTraceRouteRouteHopsPath(prefix string) DeviceIPDiagnosticsTraceRouteRouteHopsPath {
-	p := &prefix
-	return DeviceIPDiagnosticsTraceRouteRouteHopsPath{
-		ErrorCode:   model.NewReadOnly[uint32](p, "ErrorCode", model.TypeUnsignedInt),
-		Host:        model.NewReadOnly[string](p, "Host", model.TypeString),
-		HostAddress: model.NewReadOnly[string](p, "HostAddress", model.TypeString),
-		RTTimes:     model.NewReadOnly[[]uint32](p, "RTTimes", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPDiagnosticsUDPEchoConfig_Enable    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsUDPEchoConfig_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsUDPEchoConfig_SourceIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPDiagnosticsUDPEchoConfig_UDPPort                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsUDPEchoConfig_EchoPlusEnabled         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsUDPEchoConfig_EchoPlusSupported       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsUDPEchoConfig_PacketsReceived         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsUDPEchoConfig_PacketsResponded        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsUDPEchoConfig_BytesReceived           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsUDPEchoConfig_BytesResponded          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsUDPEchoConfig_TimeFirstPacketReceived = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUDPEchoConfig_TimeLastPacketReceived  = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceIPDiagnosticsUDPEchoConfig holds the values of Device.IP.Diagnostics.UDPEchoConfig. (object, readOnly, since 2.0)
+// DeviceIPDiagnosticsUDPEchoConfig holds the values of Device.IP.Diagnostics.UDPEchoConfig. (object, readOnly, since 2.0).
 type DeviceIPDiagnosticsUDPEchoConfig struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// SourceIPAddress: IPAddress=string(:45), readWrite, since 2.0.
-	SourceIPAddress string `cwmp:"SourceIPAddress"`
-	// UDPPort: unsignedInt, readWrite, since 2.0.
-	UDPPort uint32 `cwmp:"UDPPort"`
-	// EchoPlusEnabled: boolean, readWrite, since 2.0.
-	EchoPlusEnabled bool `cwmp:"EchoPlusEnabled"`
-	// EchoPlusSupported: boolean, readOnly, since 2.0.
-	EchoPlusSupported bool `cwmp:"EchoPlusSupported"`
-	// PacketsReceived: unsignedInt, readOnly, since 2.0.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// PacketsResponded: unsignedInt, readOnly, since 2.0.
-	PacketsResponded uint32 `cwmp:"PacketsResponded"`
-	// BytesReceived: unsignedInt, readOnly, since 2.0.
-	BytesReceived uint32 `cwmp:"BytesReceived"`
-	// BytesResponded: unsignedInt, readOnly, since 2.0.
-	BytesResponded uint32 `cwmp:"BytesResponded"`
-	// TimeFirstPacketReceived: dateTime, readOnly, since 2.0.
-	TimeFirstPacketReceived time.Time `cwmp:"TimeFirstPacketReceived"`
-	// TimeLastPacketReceived: dateTime, readOnly, since 2.0.
-	TimeLastPacketReceived time.Time `cwmp:"TimeLastPacketReceived"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	SourceIPAddress string `json:"SourceIPAddress,omitzero"`
+
+	UDPPort uint32 `json:"UDPPort,omitzero"`
+
+	EchoPlusEnabled bool `json:"EchoPlusEnabled,omitzero"`
+
+	EchoPlusSupported bool `json:"EchoPlusSupported,omitzero"`
+
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
+
+	PacketsResponded uint32 `json:"PacketsResponded,omitzero"`
+
+	BytesReceived uint32 `json:"BytesReceived,omitzero"`
+
+	BytesResponded uint32 `json:"BytesResponded,omitzero"`
+
+	TimeFirstPacketReceived time.Time `json:"TimeFirstPacketReceived,omitzero"`
+
+	TimeLastPacketReceived time.Time `json:"TimeLastPacketReceived,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsUDPEchoConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsUDPEchoConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPDiagnosticsUDPEchoConfig_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsUDPEchoConfig_SourceIPAddress, o.SourceIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceIPAddress",
-		})
-	}
+func (o *DeviceIPDiagnosticsUDPEchoConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Interface", 3233, o.Interface)
+	c.String(p, "SourceIPAddress", 3236, o.SourceIPAddress)
 }
 
 // DeviceIPDiagnosticsUDPEchoConfigPath is the typed path of Device.IP.Diagnostics.UDPEchoConfig.
 type DeviceIPDiagnosticsUDPEchoConfigPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Interface               model.ReadWriteParam[string]
-	SourceIPAddress         model.ReadWriteParam[string]
-	UDPPort                 model.ReadWriteParam[uint32]
-	EchoPlusEnabled         model.ReadWriteParam[bool]
-	EchoPlusSupported       model.ReadOnlyParam[bool]
-	PacketsReceived         model.ReadOnlyParam[uint32]
-	PacketsResponded        model.ReadOnlyParam[uint32]
-	BytesReceived           model.ReadOnlyParam[uint32]
-	BytesResponded          model.ReadOnlyParam[uint32]
-	TimeFirstPacketReceived model.ReadOnlyParam[time.Time]
-	TimeLastPacketReceived  model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsUDPEchoConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsUDPEchoConfigPath(prefix string) DeviceIPDiagnosticsUDPEchoConfigPath {
-	p := &prefix
-	return DeviceIPDiagnosticsUDPEchoConfigPath{
-		BytesReceived:           model.NewReadOnly[uint32](p, "BytesReceived", model.TypeUnsignedInt),
-		BytesResponded:          model.NewReadOnly[uint32](p, "BytesResponded", model.TypeUnsignedInt),
-		EchoPlusEnabled:         model.NewReadWrite[bool](p, "EchoPlusEnabled", model.TypeBoolean),
-		EchoPlusSupported:       model.NewReadOnly[bool](p, "EchoPlusSupported", model.TypeBoolean),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:               model.NewReadWrite[string](p, "Interface", model.TypeString),
-		PacketsReceived:         model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsResponded:        model.NewReadOnly[uint32](p, "PacketsResponded", model.TypeUnsignedInt),
-		SourceIPAddress:         model.NewReadWrite[string](p, "SourceIPAddress", model.TypeString),
-		TimeFirstPacketReceived: model.NewReadOnly[time.Time](p, "TimeFirstPacketReceived", model.TypeDateTime),
-		TimeLastPacketReceived:  model.NewReadOnly[time.Time](p, "TimeLastPacketReceived", model.TypeDateTime),
-		UDPPort:                 model.NewReadWrite[uint32](p, "UDPPort", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+	BytesResponded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EchoPlusEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	EchoPlusSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsResponded model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SourceIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	TimeFirstPacketReceived model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TimeLastPacketReceived model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	UDPPort model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState enumerates the values of Device.IP.Diagnostics.UDPEchoDiagnostics.DiagnosticsState.
 type DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState string
 
-func (e DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_None                        DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "None"
-	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Requested                   DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Requested"
-	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Canceled                    DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Canceled"
-	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Complete                    DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Complete"
+	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_None DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "None"
+
+	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Requested DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Requested"
+
+	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Canceled DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Canceled"
+
+	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Complete DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Complete"
+
 	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Error_CannotResolveHostName DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Error_CannotResolveHostName"
-	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Error_Internal              DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Error_Internal"
-	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Error_Other                 DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Error_Other"
+
+	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Error_Internal DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Error_Internal"
+
+	DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState_Error_Other DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState = "Error_Other"
 )
 
 // DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion enumerates the values of Device.IP.Diagnostics.UDPEchoDiagnostics.ProtocolVersion.
 type DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion string
 
-func (e DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion_Any  DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion = "Any"
+	DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion_Any DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion = "Any"
+
 	DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion_IPv4 DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion = "IPv4"
+
 	DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion_IPv6 DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion = "IPv6"
 )
 
-var (
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Status: "deleted",
-			Value:  "Completed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_CannotResolveHostName",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_Host = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "7",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_NumberOfRepetitions = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_Timeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_DataBlockSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_DSCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_InterTransmissionTime = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_ProtocolVersion = &model.Syntax{
-		Enums: []model.Enum{{Value: "Any"}, {Value: "IPv4"}, {Value: "IPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_IPAddressUsed = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_SuccessCount        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_FailureCount        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_AverageResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_MinimumResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_MaximumResponseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_EnableIndividualPacketResults = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_UDPEchoDiagnosticsMaxResults  = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnostics_IndividualPacketResultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIPDiagnosticsUDPEchoDiagnostics holds the values of Device.IP.Diagnostics.UDPEchoDiagnostics. (object, readOnly, since 2.9)
+// DeviceIPDiagnosticsUDPEchoDiagnostics holds the values of Device.IP.Diagnostics.UDPEchoDiagnostics. (object, readOnly, since 2.9).
 type DeviceIPDiagnosticsUDPEchoDiagnostics struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error_CannotResolveHostName,Error_Internal,… 7 values}, readWrite, since 2.9.
-	DiagnosticsState DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef→.IP.Interface., readWrite, since 2.9.
-	Interface string `cwmp:"Interface"`
-	// Host: string(:256), readWrite, since 2.9.
-	Host string `cwmp:"Host"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.9.
-	Port uint32 `cwmp:"Port"`
-	// NumberOfRepetitions: unsignedInt[1:], readWrite, since 2.9.
-	NumberOfRepetitions uint32 `cwmp:"NumberOfRepetitions"`
-	// Timeout: unsignedInt[1:] milliseconds, readWrite, since 2.9.
-	Timeout uint32 `cwmp:"Timeout"`
-	// DataBlockSize: unsignedInt[1:65535] bytes, readWrite, since 2.9.
-	DataBlockSize uint32 `cwmp:"DataBlockSize"`
-	// DSCP: unsignedInt[0:63], readWrite, since 2.9.
-	DSCP uint32 `cwmp:"DSCP"`
-	// InterTransmissionTime: unsignedInt[1:65535] milliseconds, readWrite, since 2.9.
-	InterTransmissionTime uint32 `cwmp:"InterTransmissionTime"`
-	// ProtocolVersion: string{Any,IPv4,IPv6}, readWrite, since 2.9.
-	ProtocolVersion DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion `cwmp:"ProtocolVersion"`
-	// IPAddressUsed: IPAddress=string(:45), readOnly, since 2.9.
-	IPAddressUsed string `cwmp:"IPAddressUsed"`
-	// SuccessCount: unsignedInt, readOnly, since 2.9.
-	SuccessCount uint32 `cwmp:"SuccessCount"`
-	// FailureCount: unsignedInt, readOnly, since 2.9.
-	FailureCount uint32 `cwmp:"FailureCount"`
-	// AverageResponseTime: unsignedInt microseconds, readOnly, since 2.9.
-	AverageResponseTime uint32 `cwmp:"AverageResponseTime"`
-	// MinimumResponseTime: unsignedInt microseconds, readOnly, since 2.9.
-	MinimumResponseTime uint32 `cwmp:"MinimumResponseTime"`
-	// MaximumResponseTime: unsignedInt microseconds, readOnly, since 2.9.
-	MaximumResponseTime uint32 `cwmp:"MaximumResponseTime"`
-	// EnableIndividualPacketResults: boolean, readWrite, since 2.9.
-	EnableIndividualPacketResults bool `cwmp:"EnableIndividualPacketResults"`
-	// UDPEchoDiagnosticsMaxResults: unsignedInt[1:], readOnly, since 2.9.
-	UDPEchoDiagnosticsMaxResults uint32 `cwmp:"UDPEchoDiagnosticsMaxResults"`
-	// IndividualPacketResultNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	IndividualPacketResultNumberOfEntries uint32 `cwmp:"IndividualPacketResultNumberOfEntries"`
-	// Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}. instances by instance number
-	IndividualPacketResult map[uint32]*DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult `cwmp:"IndividualPacketResult.{i}."`
+	DiagnosticsState DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Host string `json:"Host,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	NumberOfRepetitions uint32 `json:"NumberOfRepetitions,omitzero"`
+
+	Timeout uint32 `json:"Timeout,omitzero"`
+
+	DataBlockSize uint32 `json:"DataBlockSize,omitzero"`
+
+	DSCP uint32 `json:"DSCP,omitzero"`
+
+	InterTransmissionTime uint32 `json:"InterTransmissionTime,omitzero"`
+
+	ProtocolVersion DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion `json:"ProtocolVersion,omitzero"`
+
+	IPAddressUsed string `json:"IPAddressUsed,omitzero"`
+
+	SuccessCount uint32 `json:"SuccessCount,omitzero"`
+
+	FailureCount uint32 `json:"FailureCount,omitzero"`
+
+	AverageResponseTime uint32 `json:"AverageResponseTime,omitzero"`
+
+	MinimumResponseTime uint32 `json:"MinimumResponseTime,omitzero"`
+
+	MaximumResponseTime uint32 `json:"MaximumResponseTime,omitzero"`
+
+	EnableIndividualPacketResults bool `json:"EnableIndividualPacketResults,omitzero"`
+
+	UDPEchoDiagnosticsMaxResults uint32 `json:"UDPEchoDiagnosticsMaxResults,omitzero"`
+
+	IndividualPacketResultNumberOfEntries uint32 `json:"IndividualPacketResultNumberOfEntries,omitzero"`
+
+	IndividualPacketResult map[uint32]*DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult `json:"IndividualPacketResult,omitzero"`
 }
 
-// AddIndividualPacketResult creates instance i of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}. (replacing any) and returns it
+// AddIndividualPacketResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) AddIndividualPacketResult(i uint32) *DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult {
 	if o.IndividualPacketResult == nil {
 		o.IndividualPacketResult = map[uint32]*DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult{}
@@ -4308,562 +1880,241 @@ func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) AddIndividualPacketResult(i uint
 	o.IndividualPacketResult[i] = x
 	return x
 }
-
-// GetIndividualPacketResult returns instance i of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.
-func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) GetIndividualPacketResult(i uint32) (*DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult, bool) {
-	x, ok := o.IndividualPacketResult[i]
-	return x, ok
-}
-
-// DeleteIndividualPacketResult removes instance i of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.
-func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) DeleteIndividualPacketResult(i uint32) {
-	delete(o.IndividualPacketResult, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPDiagnosticsUDPEchoDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsUDPEchoDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsUDPEchoDiagnostics_Host, o.Host); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUDPEchoDiagnostics_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUDPEchoDiagnostics_NumberOfRepetitions, uint64(o.NumberOfRepetitions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfRepetitions",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUDPEchoDiagnostics_Timeout, uint64(o.Timeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Timeout",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUDPEchoDiagnostics_DataBlockSize, uint64(o.DataBlockSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataBlockSize",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUDPEchoDiagnostics_DSCP, uint64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUDPEchoDiagnostics_InterTransmissionTime, uint64(o.InterTransmissionTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterTransmissionTime",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsUDPEchoDiagnostics_ProtocolVersion, string(o.ProtocolVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsUDPEchoDiagnostics_IPAddressUsed, o.IPAddressUsed); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddressUsed",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUDPEchoDiagnostics_UDPEchoDiagnosticsMaxResults, uint64(o.UDPEchoDiagnosticsMaxResults)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDPEchoDiagnosticsMaxResults",
-		})
-	}
-	for _, i := range model.SortedKeys(o.IndividualPacketResult) {
-		o.IndividualPacketResult[i].ValidateAt(prefix+"IndividualPacketResult."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
+func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 3244, string(o.DiagnosticsState))
+	c.String(p, "Interface", 3260, o.Interface)
+	c.String(p, "Host", 3247, o.Host)
+	c.Uint(p, "Port", 3264, uint64(o.Port))
+	c.Uint(p, "NumberOfRepetitions", 3263, uint64(o.NumberOfRepetitions))
+	c.Uint(p, "Timeout", 3267, uint64(o.Timeout))
+	c.Uint(p, "DataBlockSize", 3243, uint64(o.DataBlockSize))
+	c.Uint(p, "DSCP", 3242, uint64(o.DSCP))
+	c.Uint(p, "InterTransmissionTime", 3259, uint64(o.InterTransmissionTime))
+	c.String(p, "ProtocolVersion", 3265, string(o.ProtocolVersion))
+	c.String(p, "IPAddressUsed", 3248, o.IPAddressUsed)
+	c.Uint(p, "UDPEchoDiagnosticsMaxResults", 3268, uint64(o.UDPEchoDiagnosticsMaxResults))
 }
 
 // DeviceIPDiagnosticsUDPEchoDiagnosticsPath is the typed path of Device.IP.Diagnostics.UDPEchoDiagnostics.
 type DeviceIPDiagnosticsUDPEchoDiagnosticsPath struct {
-	obj                                   model.ObjectPath
-	DiagnosticsState                      model.ReadWriteParam[DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState]
-	Interface                             model.ReadWriteParam[string]
-	Host                                  model.ReadWriteParam[string]
-	Port                                  model.ReadWriteParam[uint32]
-	NumberOfRepetitions                   model.ReadWriteParam[uint32]
-	Timeout                               model.ReadWriteParam[uint32]
-	DataBlockSize                         model.ReadWriteParam[uint32]
-	DSCP                                  model.ReadWriteParam[uint32]
-	InterTransmissionTime                 model.ReadWriteParam[uint32]
-	ProtocolVersion                       model.ReadWriteParam[DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion]
-	IPAddressUsed                         model.ReadOnlyParam[string]
-	SuccessCount                          model.ReadOnlyParam[uint32]
-	FailureCount                          model.ReadOnlyParam[uint32]
-	AverageResponseTime                   model.ReadOnlyParam[uint32]
-	MinimumResponseTime                   model.ReadOnlyParam[uint32]
-	MaximumResponseTime                   model.ReadOnlyParam[uint32]
-	EnableIndividualPacketResults         model.ReadWriteParam[bool]
-	UDPEchoDiagnosticsMaxResults          model.ReadOnlyParam[uint32]
-	IndividualPacketResultNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
+
+	DataBlockSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState] `dm:"s"`
+
+	EnableIndividualPacketResults model.ReadWriteParam[bool] `dm:"b"`
+
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Host model.ReadWriteParam[string] `dm:"s"`
+
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
+
+	IndividualPacketResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InterTransmissionTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion] `dm:"s"`
+
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	UDPEchoDiagnosticsMaxResults model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsUDPEchoDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsUDPEchoDiagnosticsPath(prefix string) DeviceIPDiagnosticsUDPEchoDiagnosticsPath {
-	p := &prefix
-	return DeviceIPDiagnosticsUDPEchoDiagnosticsPath{
-		AverageResponseTime:                   model.NewReadOnly[uint32](p, "AverageResponseTime", model.TypeUnsignedInt),
-		DSCP:                                  model.NewReadWrite[uint32](p, "DSCP", model.TypeUnsignedInt),
-		DataBlockSize:                         model.NewReadWrite[uint32](p, "DataBlockSize", model.TypeUnsignedInt),
-		DiagnosticsState:                      model.NewReadWrite[DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		EnableIndividualPacketResults:         model.NewReadWrite[bool](p, "EnableIndividualPacketResults", model.TypeBoolean),
-		FailureCount:                          model.NewReadOnly[uint32](p, "FailureCount", model.TypeUnsignedInt),
-		Host:                                  model.NewReadWrite[string](p, "Host", model.TypeString),
-		IPAddressUsed:                         model.NewReadOnly[string](p, "IPAddressUsed", model.TypeString),
-		IndividualPacketResultNumberOfEntries: model.NewReadOnly[uint32](p, "IndividualPacketResultNumberOfEntries", model.TypeUnsignedInt),
-		InterTransmissionTime:                 model.NewReadWrite[uint32](p, "InterTransmissionTime", model.TypeUnsignedInt),
-		Interface:                             model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaximumResponseTime:                   model.NewReadOnly[uint32](p, "MaximumResponseTime", model.TypeUnsignedInt),
-		MinimumResponseTime:                   model.NewReadOnly[uint32](p, "MinimumResponseTime", model.TypeUnsignedInt),
-		NumberOfRepetitions:                   model.NewReadWrite[uint32](p, "NumberOfRepetitions", model.TypeUnsignedInt),
-		Port:                                  model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		ProtocolVersion:                       model.NewReadWrite[DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion](p, "ProtocolVersion", model.TypeString),
-		SuccessCount:                          model.NewReadOnly[uint32](p, "SuccessCount", model.TypeUnsignedInt),
-		Timeout:                               model.NewReadWrite[uint32](p, "Timeout", model.TypeUnsignedInt),
-		UDPEchoDiagnosticsMaxResults:          model.NewReadOnly[uint32](p, "UDPEchoDiagnosticsMaxResults", model.TypeUnsignedInt),
-		obj:                                   model.NewObjectPath(p),
-	}
+// IndividualPacketResult returns the typed path of instance i.
+func (x DeviceIPDiagnosticsUDPEchoDiagnosticsPath) IndividualPacketResult(i uint32) (p DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IndividualPacketResult.", i))
+	return
 }
 
-// IndividualPacketResult returns the typed path of instance i of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.
-func (x DeviceIPDiagnosticsUDPEchoDiagnosticsPath) IndividualPacketResult(i uint32) DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath {
-	return newDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath(x.Path() + "IndividualPacketResult." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// IndividualPacketResultTable returns the table Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}. itself (for AddObject when writable)
+// IndividualPacketResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsUDPEchoDiagnosticsPath) IndividualPacketResultTable() model.Table {
-	return model.NewTable(x.Path() + "IndividualPacketResult.")
+	return model.NewTable(x.ObjectPath, "IndividualPacketResult.")
 }
 
-var (
-	synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_PacketSuccess        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_PacketSendTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_PacketReceiveTime    = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_TestGenSN            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_TestRespSN           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_TestRespRcvTimeStamp = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_TestRespReplyTimeStamp = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_TestRespReplyFailureCount = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult holds the values of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult holds the values of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult struct {
-	// PacketSuccess: boolean, readOnly, since 2.9.
-	PacketSuccess bool `cwmp:"PacketSuccess"`
-	// PacketSendTime: dateTime, readOnly, since 2.9.
-	PacketSendTime time.Time `cwmp:"PacketSendTime"`
-	// PacketReceiveTime: dateTime, readOnly, since 2.9.
-	PacketReceiveTime time.Time `cwmp:"PacketReceiveTime"`
-	// TestGenSN: unsignedInt, readOnly, since 2.9.
-	TestGenSN uint32 `cwmp:"TestGenSN"`
-	// TestRespSN: unsignedInt, readOnly, since 2.9.
-	TestRespSN uint32 `cwmp:"TestRespSN"`
-	// TestRespRcvTimeStamp: unsignedInt microseconds, readOnly, since 2.9.
-	TestRespRcvTimeStamp uint32 `cwmp:"TestRespRcvTimeStamp"`
-	// TestRespReplyTimeStamp: unsignedInt microseconds, readOnly, since 2.9.
-	TestRespReplyTimeStamp uint32 `cwmp:"TestRespReplyTimeStamp"`
-	// TestRespReplyFailureCount: unsignedInt, readOnly, since 2.9.
-	TestRespReplyFailureCount uint32 `cwmp:"TestRespReplyFailureCount"`
-}
+	PacketSuccess bool `json:"PacketSuccess,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	PacketSendTime time.Time `json:"PacketSendTime,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult) ValidateAt(prefix string, v *model.Violations) {
+	PacketReceiveTime time.Time `json:"PacketReceiveTime,omitzero"`
+
+	TestGenSN uint32 `json:"TestGenSN,omitzero"`
+
+	TestRespSN uint32 `json:"TestRespSN,omitzero"`
+
+	TestRespRcvTimeStamp uint32 `json:"TestRespRcvTimeStamp,omitzero"`
+
+	TestRespReplyTimeStamp uint32 `json:"TestRespReplyTimeStamp,omitzero"`
+
+	TestRespReplyFailureCount uint32 `json:"TestRespReplyFailureCount,omitzero"`
 }
 
 // DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath is the typed path of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.
 type DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath struct {
-	obj                       model.ObjectPath
-	PacketSuccess             model.ReadOnlyParam[bool]
-	PacketSendTime            model.ReadOnlyParam[time.Time]
-	PacketReceiveTime         model.ReadOnlyParam[time.Time]
-	TestGenSN                 model.ReadOnlyParam[uint32]
-	TestRespSN                model.ReadOnlyParam[uint32]
-	TestRespRcvTimeStamp      model.ReadOnlyParam[uint32]
-	TestRespReplyTimeStamp    model.ReadOnlyParam[uint32]
-	TestRespReplyFailureCount model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	PacketReceiveTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath(prefix string) DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath {
-	p := &prefix
-	return DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath{
-		PacketReceiveTime:         model.NewReadOnly[time.Time](p, "PacketReceiveTime", model.TypeDateTime),
-		PacketSendTime:            model.NewReadOnly[time.Time](p, "PacketSendTime", model.TypeDateTime),
-		PacketSuccess:             model.NewReadOnly[bool](p, "PacketSuccess", model.TypeBoolean),
-		TestGenSN:                 model.NewReadOnly[uint32](p, "TestGenSN", model.TypeUnsignedInt),
-		TestRespRcvTimeStamp:      model.NewReadOnly[uint32](p, "TestRespRcvTimeStamp", model.TypeUnsignedInt),
-		TestRespReplyFailureCount: model.NewReadOnly[uint32](p, "TestRespReplyFailureCount", model.TypeUnsignedInt),
-		TestRespReplyTimeStamp:    model.NewReadOnly[uint32](p, "TestRespReplyTimeStamp", model.TypeUnsignedInt),
-		TestRespSN:                model.NewReadOnly[uint32](p, "TestRespSN", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
+	PacketSendTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	PacketSuccess model.ReadOnlyParam[bool] `dm:"b"`
+
+	TestGenSN model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TestRespRcvTimeStamp model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TestRespReplyFailureCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TestRespReplyTimeStamp model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TestRespSN model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState enumerates the values of Device.IP.Diagnostics.UploadDiagnostics.DiagnosticsState.
 type DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState string
 
-func (e DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_None                        DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "None"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Requested                   DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Requested"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Canceled                    DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Canceled"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Complete                    DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Complete"
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_None DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "None"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Requested DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Requested"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Canceled DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Canceled"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Complete DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Complete"
+
 	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_CannotResolveHostName DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_CannotResolveHostName"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoRouteToHost         DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoRouteToHost"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_InitConnectionFailed  DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_InitConnectionFailed"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoResponse            DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoResponse"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoRouteToHost DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoRouteToHost"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_InitConnectionFailed DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_InitConnectionFailed"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoResponse DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoResponse"
+
 	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_PasswordRequestFailed DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_PasswordRequestFailed"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_LoginFailed           DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_LoginFailed"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoTransferMode        DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoTransferMode"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoPASV                DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoPASV"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoCWD                 DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoCWD"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoSTOR                DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoSTOR"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoTransferComplete    DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoTransferComplete"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_Timeout               DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_Timeout"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_Internal              DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_Internal"
-	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_Other                 DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_Other"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_LoginFailed DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_LoginFailed"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoTransferMode DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoTransferMode"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoPASV DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoPASV"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoCWD DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoCWD"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoSTOR DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoSTOR"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_NoTransferComplete DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_NoTransferComplete"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_Timeout DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_Timeout"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_Internal DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_Internal"
+
+	DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState_Error_Other DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState = "Error_Other"
 )
 
 // DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion enumerates the values of Device.IP.Diagnostics.UploadDiagnostics.ProtocolVersion.
 type DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion string
 
-func (e DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion_Any  DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion = "Any"
+	DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion_Any DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion = "Any"
+
 	DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion_IPv4 DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion = "IPv4"
+
 	DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion_IPv6 DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion = "IPv6"
 )
 
 // DeviceIPDiagnosticsUploadDiagnosticsUploadTransports enumerates the values of Device.IP.Diagnostics.UploadDiagnostics.UploadTransports.
 type DeviceIPDiagnosticsUploadDiagnosticsUploadTransports string
 
-func (e DeviceIPDiagnosticsUploadDiagnosticsUploadTransports) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPDiagnosticsUploadDiagnosticsUploadTransports_HTTP DeviceIPDiagnosticsUploadDiagnosticsUploadTransports = "HTTP"
-	DeviceIPDiagnosticsUploadDiagnosticsUploadTransports_FTP  DeviceIPDiagnosticsUploadDiagnosticsUploadTransports = "FTP"
+
+	DeviceIPDiagnosticsUploadDiagnosticsUploadTransports_FTP DeviceIPDiagnosticsUploadDiagnosticsUploadTransports = "FTP"
 )
 
-var (
-	synDeviceIPDiagnosticsUploadDiagnostics_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Status: "deleted",
-			Value:  "Completed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_CannotResolveHostName",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoRouteToHost",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_InitConnectionFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoResponse",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_PasswordRequestFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_LoginFailed",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoTransferMode",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoPASV",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoCWD",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoSTOR",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoTransferComplete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Timeout",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_UploadURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_DSCP = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_EthernetPriority = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_TestFileLength = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_TimeBasedTestDuration = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "999",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_TimeBasedTestMeasurementInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "999",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_TimeBasedTestMeasurementOffset = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_ProtocolVersion = &model.Syntax{
-		Enums: []model.Enum{{Value: "Any"}, {Value: "IPv4"}, {Value: "IPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_NumberOfConnections = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_UploadTransports = &model.Syntax{
-		Enums: []model.Enum{{Value: "HTTP"}, {
-			Optional: true,
-			Value:    "FTP",
-		}},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_UploadDiagnosticsMaxConnections = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_UploadDiagnosticsMaxIncrementalResult = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_IPAddressUsed = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_ROMTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUploadDiagnostics_BOMTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUploadDiagnostics_EOMTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUploadDiagnostics_TestBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_TotalBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_TotalBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_TestBytesSentUnderFullLoading = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_TotalBytesReceivedUnderFullLoading = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_TotalBytesSentUnderFullLoading = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_PeriodOfFullLoading = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "microseconds",
-	}
-	synDeviceIPDiagnosticsUploadDiagnostics_TCPOpenRequestTime                 = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUploadDiagnostics_TCPOpenResponseTime                = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUploadDiagnostics_EnablePerConnectionResults         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPDiagnosticsUploadDiagnostics_PerConnectionResultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPDiagnosticsUploadDiagnostics_IncrementalResultNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIPDiagnosticsUploadDiagnostics holds the values of Device.IP.Diagnostics.UploadDiagnostics. (object, readOnly, since 2.0)
+// DeviceIPDiagnosticsUploadDiagnostics holds the values of Device.IP.Diagnostics.UploadDiagnostics. (object, readOnly, since 2.0).
 type DeviceIPDiagnosticsUploadDiagnostics struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error_CannotResolveHostName,Error_NoRouteToHost,… 18 values}, readWrite, since 2.0.
-	DiagnosticsState DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// UploadURL: URL=string(:2048), readWrite, since 2.0.
-	UploadURL string `cwmp:"UploadURL"`
-	// DSCP: unsignedInt[0:63], readWrite, since 2.0.
-	DSCP uint32 `cwmp:"DSCP"`
-	// EthernetPriority: unsignedInt[0:7], readWrite, since 2.0.
-	EthernetPriority uint32 `cwmp:"EthernetPriority"`
-	// TestFileLength: unsignedLong bytes, readWrite, since 2.0.
-	TestFileLength uint64 `cwmp:"TestFileLength"`
-	// TimeBasedTestDuration: unsignedInt[0:999] seconds, readWrite, since 2.9.
-	TimeBasedTestDuration uint32 `cwmp:"TimeBasedTestDuration"`
-	// TimeBasedTestMeasurementInterval: unsignedInt[0:999] seconds, readWrite, since 2.9.
-	TimeBasedTestMeasurementInterval uint32 `cwmp:"TimeBasedTestMeasurementInterval"`
-	// TimeBasedTestMeasurementOffset: unsignedInt[0:255] seconds, readWrite, since 2.9.
-	TimeBasedTestMeasurementOffset uint32 `cwmp:"TimeBasedTestMeasurementOffset"`
-	// ProtocolVersion: string{Any,IPv4,IPv6}, readWrite, since 2.9.
-	ProtocolVersion DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion `cwmp:"ProtocolVersion"`
-	// NumberOfConnections: unsignedInt[1:], readWrite, since 2.9.
-	NumberOfConnections uint32 `cwmp:"NumberOfConnections"`
-	// UploadTransports: list<string{HTTP,FTP}>, readOnly, since 2.0.
-	UploadTransports []DeviceIPDiagnosticsUploadDiagnosticsUploadTransports `cwmp:"UploadTransports"`
-	// UploadDiagnosticsMaxConnections: unsignedInt[1:], readOnly, since 2.9.
-	UploadDiagnosticsMaxConnections uint32 `cwmp:"UploadDiagnosticsMaxConnections"`
-	// UploadDiagnosticsMaxIncrementalResult: unsignedInt[1:], readOnly, since 2.9.
-	UploadDiagnosticsMaxIncrementalResult uint32 `cwmp:"UploadDiagnosticsMaxIncrementalResult"`
-	// IPAddressUsed: IPAddress=string(:45), readOnly, since 2.9.
-	IPAddressUsed string `cwmp:"IPAddressUsed"`
-	// ROMTime: dateTime, readOnly, since 2.0.
-	ROMTime time.Time `cwmp:"ROMTime"`
-	// BOMTime: dateTime, readOnly, since 2.0.
-	BOMTime time.Time `cwmp:"BOMTime"`
-	// EOMTime: dateTime, readOnly, since 2.0.
-	EOMTime time.Time `cwmp:"EOMTime"`
-	// TestBytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TestBytesSent uint64 `cwmp:"TestBytesSent"`
-	// TotalBytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesReceived uint64 `cwmp:"TotalBytesReceived"`
-	// TotalBytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	TotalBytesSent uint64 `cwmp:"TotalBytesSent"`
-	// TestBytesSentUnderFullLoading: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TestBytesSentUnderFullLoading uint64 `cwmp:"TestBytesSentUnderFullLoading"`
-	// TotalBytesReceivedUnderFullLoading: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesReceivedUnderFullLoading uint64 `cwmp:"TotalBytesReceivedUnderFullLoading"`
-	// TotalBytesSentUnderFullLoading: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesSentUnderFullLoading uint64 `cwmp:"TotalBytesSentUnderFullLoading"`
-	// PeriodOfFullLoading: unsignedInt microseconds, readOnly, since 2.9.
-	PeriodOfFullLoading uint32 `cwmp:"PeriodOfFullLoading"`
-	// TCPOpenRequestTime: dateTime, readOnly, since 2.0.
-	TCPOpenRequestTime time.Time `cwmp:"TCPOpenRequestTime"`
-	// TCPOpenResponseTime: dateTime, readOnly, since 2.0.
-	TCPOpenResponseTime time.Time `cwmp:"TCPOpenResponseTime"`
-	// EnablePerConnectionResults: boolean, readWrite, since 2.9.
-	EnablePerConnectionResults bool `cwmp:"EnablePerConnectionResults"`
-	// PerConnectionResultNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	PerConnectionResultNumberOfEntries uint32 `cwmp:"PerConnectionResultNumberOfEntries"`
-	// IncrementalResultNumberOfEntries: unsignedInt, readOnly, since 2.9.
-	IncrementalResultNumberOfEntries uint32 `cwmp:"IncrementalResultNumberOfEntries"`
-	// Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}. instances by instance number
-	IncrementalResult map[uint32]*DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult `cwmp:"IncrementalResult.{i}."`
-	// Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}. instances by instance number
-	PerConnectionResult map[uint32]*DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult `cwmp:"PerConnectionResult.{i}."`
+	DiagnosticsState DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	UploadURL string `json:"UploadURL,omitzero"`
+
+	DSCP uint32 `json:"DSCP,omitzero"`
+
+	EthernetPriority uint32 `json:"EthernetPriority,omitzero"`
+
+	TestFileLength uint64 `json:"TestFileLength,omitzero"`
+
+	TimeBasedTestDuration uint32 `json:"TimeBasedTestDuration,omitzero"`
+
+	TimeBasedTestMeasurementInterval uint32 `json:"TimeBasedTestMeasurementInterval,omitzero"`
+
+	TimeBasedTestMeasurementOffset uint32 `json:"TimeBasedTestMeasurementOffset,omitzero"`
+
+	ProtocolVersion DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion `json:"ProtocolVersion,omitzero"`
+
+	NumberOfConnections uint32 `json:"NumberOfConnections,omitzero"`
+
+	UploadTransports []DeviceIPDiagnosticsUploadDiagnosticsUploadTransports `json:"UploadTransports,omitzero"`
+
+	UploadDiagnosticsMaxConnections uint32 `json:"UploadDiagnosticsMaxConnections,omitzero"`
+
+	UploadDiagnosticsMaxIncrementalResult uint32 `json:"UploadDiagnosticsMaxIncrementalResult,omitzero"`
+
+	IPAddressUsed string `json:"IPAddressUsed,omitzero"`
+
+	ROMTime time.Time `json:"ROMTime,omitzero"`
+
+	BOMTime time.Time `json:"BOMTime,omitzero"`
+
+	EOMTime time.Time `json:"EOMTime,omitzero"`
+
+	TestBytesSent uint64 `json:"TestBytesSent,omitzero"`
+
+	TotalBytesReceived uint64 `json:"TotalBytesReceived,omitzero"`
+
+	TotalBytesSent uint64 `json:"TotalBytesSent,omitzero"`
+
+	TestBytesSentUnderFullLoading uint64 `json:"TestBytesSentUnderFullLoading,omitzero"`
+
+	TotalBytesReceivedUnderFullLoading uint64 `json:"TotalBytesReceivedUnderFullLoading,omitzero"`
+
+	TotalBytesSentUnderFullLoading uint64 `json:"TotalBytesSentUnderFullLoading,omitzero"`
+
+	PeriodOfFullLoading uint32 `json:"PeriodOfFullLoading,omitzero"`
+
+	TCPOpenRequestTime time.Time `json:"TCPOpenRequestTime,omitzero"`
+
+	TCPOpenResponseTime time.Time `json:"TCPOpenResponseTime,omitzero"`
+
+	EnablePerConnectionResults bool `json:"EnablePerConnectionResults,omitzero"`
+
+	PerConnectionResultNumberOfEntries uint32 `json:"PerConnectionResultNumberOfEntries,omitzero"`
+
+	IncrementalResultNumberOfEntries uint32 `json:"IncrementalResultNumberOfEntries,omitzero"`
+
+	IncrementalResult   map[uint32]*DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult   `json:"IncrementalResult,omitzero"`
+	PerConnectionResult map[uint32]*DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult `json:"PerConnectionResult,omitzero"`
 }
 
-// AddIncrementalResult creates instance i of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}. (replacing any) and returns it
+// AddIncrementalResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsUploadDiagnostics) AddIncrementalResult(i uint32) *DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult {
 	if o.IncrementalResult == nil {
 		o.IncrementalResult = map[uint32]*DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult{}
@@ -4873,18 +2124,7 @@ func (o *DeviceIPDiagnosticsUploadDiagnostics) AddIncrementalResult(i uint32) *D
 	return x
 }
 
-// GetIncrementalResult returns instance i of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.
-func (o *DeviceIPDiagnosticsUploadDiagnostics) GetIncrementalResult(i uint32) (*DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult, bool) {
-	x, ok := o.IncrementalResult[i]
-	return x, ok
-}
-
-// DeleteIncrementalResult removes instance i of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.
-func (o *DeviceIPDiagnosticsUploadDiagnostics) DeleteIncrementalResult(i uint32) {
-	delete(o.IncrementalResult, i)
-}
-
-// AddPerConnectionResult creates instance i of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}. (replacing any) and returns it
+// AddPerConnectionResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsUploadDiagnostics) AddPerConnectionResult(i uint32) *DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult {
 	if o.PerConnectionResult == nil {
 		o.PerConnectionResult = map[uint32]*DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult{}
@@ -4893,569 +2133,255 @@ func (o *DeviceIPDiagnosticsUploadDiagnostics) AddPerConnectionResult(i uint32) 
 	o.PerConnectionResult[i] = x
 	return x
 }
-
-// GetPerConnectionResult returns instance i of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.
-func (o *DeviceIPDiagnosticsUploadDiagnostics) GetPerConnectionResult(i uint32) (*DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult, bool) {
-	x, ok := o.PerConnectionResult[i]
-	return x, ok
-}
-
-// DeletePerConnectionResult removes instance i of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.
-func (o *DeviceIPDiagnosticsUploadDiagnostics) DeletePerConnectionResult(i uint32) {
-	delete(o.PerConnectionResult, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsUploadDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsUploadDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPDiagnosticsUploadDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsUploadDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsUploadDiagnostics_UploadURL, o.UploadURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UploadURL",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUploadDiagnostics_DSCP, uint64(o.DSCP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCP",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUploadDiagnostics_EthernetPriority, uint64(o.EthernetPriority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriority",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUploadDiagnostics_TimeBasedTestDuration, uint64(o.TimeBasedTestDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeBasedTestDuration",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUploadDiagnostics_TimeBasedTestMeasurementInterval, uint64(o.TimeBasedTestMeasurementInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeBasedTestMeasurementInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUploadDiagnostics_TimeBasedTestMeasurementOffset, uint64(o.TimeBasedTestMeasurementOffset)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeBasedTestMeasurementOffset",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsUploadDiagnostics_ProtocolVersion, string(o.ProtocolVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolVersion",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUploadDiagnostics_NumberOfConnections, uint64(o.NumberOfConnections)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumberOfConnections",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPDiagnosticsUploadDiagnostics_UploadTransports, model.FormatValue(model.TypeString, o.UploadTransports)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UploadTransports",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUploadDiagnostics_UploadDiagnosticsMaxConnections, uint64(o.UploadDiagnosticsMaxConnections)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UploadDiagnosticsMaxConnections",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPDiagnosticsUploadDiagnostics_UploadDiagnosticsMaxIncrementalResult, uint64(o.UploadDiagnosticsMaxIncrementalResult)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UploadDiagnosticsMaxIncrementalResult",
-		})
-	}
-	if e := model.CheckString(synDeviceIPDiagnosticsUploadDiagnostics_IPAddressUsed, o.IPAddressUsed); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddressUsed",
-		})
-	}
-	for _, i := range model.SortedKeys(o.IncrementalResult) {
-		o.IncrementalResult[i].ValidateAt(prefix+"IncrementalResult."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	for _, i := range model.SortedKeys(o.PerConnectionResult) {
-		o.PerConnectionResult[i].ValidateAt(prefix+"PerConnectionResult."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
+func (o *DeviceIPDiagnosticsUploadDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 3272, string(o.DiagnosticsState))
+	c.String(p, "Interface", 3284, o.Interface)
+	c.String(p, "UploadURL", 3314, o.UploadURL)
+	c.Uint(p, "DSCP", 3271, uint64(o.DSCP))
+	c.Uint(p, "EthernetPriority", 3275, uint64(o.EthernetPriority))
+	c.Uint(p, "TimeBasedTestDuration", 3304, uint64(o.TimeBasedTestDuration))
+	c.Uint(p, "TimeBasedTestMeasurementInterval", 3305, uint64(o.TimeBasedTestMeasurementInterval))
+	c.Uint(p, "TimeBasedTestMeasurementOffset", 3306, uint64(o.TimeBasedTestMeasurementOffset))
+	c.String(p, "ProtocolVersion", 3297, string(o.ProtocolVersion))
+	c.Uint(p, "NumberOfConnections", 3285, uint64(o.NumberOfConnections))
+	c.Wire(p, "UploadTransports", 3313, model.JoinStrings(o.UploadTransports), len(o.UploadTransports) > 0)
+	c.Uint(p, "UploadDiagnosticsMaxConnections", 3311, uint64(o.UploadDiagnosticsMaxConnections))
+	c.Uint(p, "UploadDiagnosticsMaxIncrementalResult", 3312, uint64(o.UploadDiagnosticsMaxIncrementalResult))
+	c.String(p, "IPAddressUsed", 3276, o.IPAddressUsed)
 }
 
 // DeviceIPDiagnosticsUploadDiagnosticsPath is the typed path of Device.IP.Diagnostics.UploadDiagnostics.
 type DeviceIPDiagnosticsUploadDiagnosticsPath struct {
-	obj                                   model.ObjectPath
-	DiagnosticsState                      model.ReadWriteParam[DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState]
-	Interface                             model.ReadWriteParam[string]
-	UploadURL                             model.ReadWriteParam[string]
-	DSCP                                  model.ReadWriteParam[uint32]
-	EthernetPriority                      model.ReadWriteParam[uint32]
-	TestFileLength                        model.ReadWriteParam[uint64]
-	TimeBasedTestDuration                 model.ReadWriteParam[uint32]
-	TimeBasedTestMeasurementInterval      model.ReadWriteParam[uint32]
-	TimeBasedTestMeasurementOffset        model.ReadWriteParam[uint32]
-	ProtocolVersion                       model.ReadWriteParam[DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion]
-	NumberOfConnections                   model.ReadWriteParam[uint32]
-	UploadTransports                      model.ReadOnlyParam[[]DeviceIPDiagnosticsUploadDiagnosticsUploadTransports]
-	UploadDiagnosticsMaxConnections       model.ReadOnlyParam[uint32]
-	UploadDiagnosticsMaxIncrementalResult model.ReadOnlyParam[uint32]
-	IPAddressUsed                         model.ReadOnlyParam[string]
-	ROMTime                               model.ReadOnlyParam[time.Time]
-	BOMTime                               model.ReadOnlyParam[time.Time]
-	EOMTime                               model.ReadOnlyParam[time.Time]
-	TestBytesSent                         model.ReadOnlyParam[uint64]
-	TotalBytesReceived                    model.ReadOnlyParam[uint64]
-	TotalBytesSent                        model.ReadOnlyParam[uint64]
-	TestBytesSentUnderFullLoading         model.ReadOnlyParam[uint64]
-	TotalBytesReceivedUnderFullLoading    model.ReadOnlyParam[uint64]
-	TotalBytesSentUnderFullLoading        model.ReadOnlyParam[uint64]
-	PeriodOfFullLoading                   model.ReadOnlyParam[uint32]
-	TCPOpenRequestTime                    model.ReadOnlyParam[time.Time]
-	TCPOpenResponseTime                   model.ReadOnlyParam[time.Time]
-	EnablePerConnectionResults            model.ReadWriteParam[bool]
-	PerConnectionResultNumberOfEntries    model.ReadOnlyParam[uint32]
-	IncrementalResultNumberOfEntries      model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState] `dm:"s"`
+
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EnablePerConnectionResults model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetPriority model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
+
+	IncrementalResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	NumberOfConnections model.ReadWriteParam[uint32] `dm:"u"`
+
+	PerConnectionResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PeriodOfFullLoading model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion] `dm:"s"`
+
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TestBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TestBytesSentUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TestFileLength model.ReadWriteParam[uint64] `dm:"U"`
+
+	TimeBasedTestDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimeBasedTestMeasurementInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	TimeBasedTestMeasurementOffset model.ReadWriteParam[uint32] `dm:"u"`
+
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesReceivedUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesSentUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UploadDiagnosticsMaxConnections model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UploadDiagnosticsMaxIncrementalResult model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UploadTransports model.ReadOnlyParam[[]string] `dm:"s"`
+
+	UploadURL model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsUploadDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsUploadDiagnosticsPath(prefix string) DeviceIPDiagnosticsUploadDiagnosticsPath {
-	p := &prefix
-	return DeviceIPDiagnosticsUploadDiagnosticsPath{
-		BOMTime:                               model.NewReadOnly[time.Time](p, "BOMTime", model.TypeDateTime),
-		DSCP:                                  model.NewReadWrite[uint32](p, "DSCP", model.TypeUnsignedInt),
-		DiagnosticsState:                      model.NewReadWrite[DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		EOMTime:                               model.NewReadOnly[time.Time](p, "EOMTime", model.TypeDateTime),
-		EnablePerConnectionResults:            model.NewReadWrite[bool](p, "EnablePerConnectionResults", model.TypeBoolean),
-		EthernetPriority:                      model.NewReadWrite[uint32](p, "EthernetPriority", model.TypeUnsignedInt),
-		IPAddressUsed:                         model.NewReadOnly[string](p, "IPAddressUsed", model.TypeString),
-		IncrementalResultNumberOfEntries:      model.NewReadOnly[uint32](p, "IncrementalResultNumberOfEntries", model.TypeUnsignedInt),
-		Interface:                             model.NewReadWrite[string](p, "Interface", model.TypeString),
-		NumberOfConnections:                   model.NewReadWrite[uint32](p, "NumberOfConnections", model.TypeUnsignedInt),
-		PerConnectionResultNumberOfEntries:    model.NewReadOnly[uint32](p, "PerConnectionResultNumberOfEntries", model.TypeUnsignedInt),
-		PeriodOfFullLoading:                   model.NewReadOnly[uint32](p, "PeriodOfFullLoading", model.TypeUnsignedInt),
-		ProtocolVersion:                       model.NewReadWrite[DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion](p, "ProtocolVersion", model.TypeString),
-		ROMTime:                               model.NewReadOnly[time.Time](p, "ROMTime", model.TypeDateTime),
-		TCPOpenRequestTime:                    model.NewReadOnly[time.Time](p, "TCPOpenRequestTime", model.TypeDateTime),
-		TCPOpenResponseTime:                   model.NewReadOnly[time.Time](p, "TCPOpenResponseTime", model.TypeDateTime),
-		TestBytesSent:                         model.NewReadOnly[uint64](p, "TestBytesSent", model.TypeUnsignedLong),
-		TestBytesSentUnderFullLoading:         model.NewReadOnly[uint64](p, "TestBytesSentUnderFullLoading", model.TypeUnsignedLong),
-		TestFileLength:                        model.NewReadWrite[uint64](p, "TestFileLength", model.TypeUnsignedLong),
-		TimeBasedTestDuration:                 model.NewReadWrite[uint32](p, "TimeBasedTestDuration", model.TypeUnsignedInt),
-		TimeBasedTestMeasurementInterval:      model.NewReadWrite[uint32](p, "TimeBasedTestMeasurementInterval", model.TypeUnsignedInt),
-		TimeBasedTestMeasurementOffset:        model.NewReadWrite[uint32](p, "TimeBasedTestMeasurementOffset", model.TypeUnsignedInt),
-		TotalBytesReceived:                    model.NewReadOnly[uint64](p, "TotalBytesReceived", model.TypeUnsignedLong),
-		TotalBytesReceivedUnderFullLoading:    model.NewReadOnly[uint64](p, "TotalBytesReceivedUnderFullLoading", model.TypeUnsignedLong),
-		TotalBytesSent:                        model.NewReadOnly[uint64](p, "TotalBytesSent", model.TypeUnsignedLong),
-		TotalBytesSentUnderFullLoading:        model.NewReadOnly[uint64](p, "TotalBytesSentUnderFullLoading", model.TypeUnsignedLong),
-		UploadDiagnosticsMaxConnections:       model.NewReadOnly[uint32](p, "UploadDiagnosticsMaxConnections", model.TypeUnsignedInt),
-		UploadDiagnosticsMaxIncrementalResult: model.NewReadOnly[uint32](p, "UploadDiagnosticsMaxIncrementalResult", model.TypeUnsignedInt),
-		UploadTransports:                      model.NewReadOnly[[]DeviceIPDiagnosticsUploadDiagnosticsUploadTransports](p, "UploadTransports", model.TypeString),
-		UploadURL:                             model.NewReadWrite[string](p, "UploadURL", model.TypeString),
-		obj:                                   model.NewObjectPath(p),
-	}
+// IncrementalResult returns the typed path of instance i.
+func (x DeviceIPDiagnosticsUploadDiagnosticsPath) IncrementalResult(i uint32) (p DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IncrementalResult.", i))
+	return
 }
 
-// IncrementalResult returns the typed path of instance i of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.
-func (x DeviceIPDiagnosticsUploadDiagnosticsPath) IncrementalResult(i uint32) DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath {
-	return newDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath(x.Path() + "IncrementalResult." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// IncrementalResultTable returns the table Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}. itself (for AddObject when writable)
+// IncrementalResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsUploadDiagnosticsPath) IncrementalResultTable() model.Table {
-	return model.NewTable(x.Path() + "IncrementalResult.")
+	return model.NewTable(x.ObjectPath, "IncrementalResult.")
 }
 
-// PerConnectionResult returns the typed path of instance i of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.
-func (x DeviceIPDiagnosticsUploadDiagnosticsPath) PerConnectionResult(i uint32) DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath {
-	return newDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath(x.Path() + "PerConnectionResult." + strconv.FormatUint(uint64(i), 10) + ".")
+// PerConnectionResult returns the typed path of instance i.
+func (x DeviceIPDiagnosticsUploadDiagnosticsPath) PerConnectionResult(i uint32) (p DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PerConnectionResult.", i))
+	return
 }
 
-// PerConnectionResultTable returns the table Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}. itself (for AddObject when writable)
+// PerConnectionResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsUploadDiagnosticsPath) PerConnectionResultTable() model.Table {
-	return model.NewTable(x.Path() + "PerConnectionResult.")
+	return model.NewTable(x.ObjectPath, "PerConnectionResult.")
 }
 
-var (
-	synDeviceIPDiagnosticsUploadDiagnosticsIncrementalResult_TestBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnosticsIncrementalResult_TotalBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnosticsIncrementalResult_TotalBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnosticsIncrementalResult_StartTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUploadDiagnosticsIncrementalResult_EndTime   = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult holds the values of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult holds the values of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult struct {
-	// TestBytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TestBytesSent uint64 `cwmp:"TestBytesSent"`
-	// TotalBytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesReceived uint64 `cwmp:"TotalBytesReceived"`
-	// TotalBytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesSent uint64 `cwmp:"TotalBytesSent"`
-	// StartTime: dateTime, readOnly, since 2.9.
-	StartTime time.Time `cwmp:"StartTime"`
-	// EndTime: dateTime, readOnly, since 2.9.
-	EndTime time.Time `cwmp:"EndTime"`
-}
+	TestBytesSent uint64 `json:"TestBytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TotalBytesReceived uint64 `json:"TotalBytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult) ValidateAt(prefix string, v *model.Violations) {
+	TotalBytesSent uint64 `json:"TotalBytesSent,omitzero"`
+
+	StartTime time.Time `json:"StartTime,omitzero"`
+
+	EndTime time.Time `json:"EndTime,omitzero"`
 }
 
 // DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath is the typed path of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.
 type DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath struct {
-	obj                model.ObjectPath
-	TestBytesSent      model.ReadOnlyParam[uint64]
-	TotalBytesReceived model.ReadOnlyParam[uint64]
-	TotalBytesSent     model.ReadOnlyParam[uint64]
-	StartTime          model.ReadOnlyParam[time.Time]
-	EndTime            model.ReadOnlyParam[time.Time]
+	model.ObjectPath
+	EndTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	StartTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TestBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath(prefix string) DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath {
-	p := &prefix
-	return DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath{
-		EndTime:            model.NewReadOnly[time.Time](p, "EndTime", model.TypeDateTime),
-		StartTime:          model.NewReadOnly[time.Time](p, "StartTime", model.TypeDateTime),
-		TestBytesSent:      model.NewReadOnly[uint64](p, "TestBytesSent", model.TypeUnsignedLong),
-		TotalBytesReceived: model.NewReadOnly[uint64](p, "TotalBytesReceived", model.TypeUnsignedLong),
-		TotalBytesSent:     model.NewReadOnly[uint64](p, "TotalBytesSent", model.TypeUnsignedLong),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_ROMTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_BOMTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_EOMTime       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_TestBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_TotalBytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_TotalBytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_TCPOpenRequestTime  = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_TCPOpenResponseTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult holds the values of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9)
+// DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult holds the values of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult struct {
-	// ROMTime: dateTime, readOnly, since 2.9.
-	ROMTime time.Time `cwmp:"ROMTime"`
-	// BOMTime: dateTime, readOnly, since 2.9.
-	BOMTime time.Time `cwmp:"BOMTime"`
-	// EOMTime: dateTime, readOnly, since 2.9.
-	EOMTime time.Time `cwmp:"EOMTime"`
-	// TestBytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TestBytesSent uint64 `cwmp:"TestBytesSent"`
-	// TotalBytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesReceived uint64 `cwmp:"TotalBytesReceived"`
-	// TotalBytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.9.
-	TotalBytesSent uint64 `cwmp:"TotalBytesSent"`
-	// TCPOpenRequestTime: dateTime, readOnly, since 2.9.
-	TCPOpenRequestTime time.Time `cwmp:"TCPOpenRequestTime"`
-	// TCPOpenResponseTime: dateTime, readOnly, since 2.9.
-	TCPOpenResponseTime time.Time `cwmp:"TCPOpenResponseTime"`
-}
+	ROMTime time.Time `json:"ROMTime,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BOMTime time.Time `json:"BOMTime,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult) ValidateAt(prefix string, v *model.Violations) {
+	EOMTime time.Time `json:"EOMTime,omitzero"`
+
+	TestBytesSent uint64 `json:"TestBytesSent,omitzero"`
+
+	TotalBytesReceived uint64 `json:"TotalBytesReceived,omitzero"`
+
+	TotalBytesSent uint64 `json:"TotalBytesSent,omitzero"`
+
+	TCPOpenRequestTime time.Time `json:"TCPOpenRequestTime,omitzero"`
+
+	TCPOpenResponseTime time.Time `json:"TCPOpenResponseTime,omitzero"`
 }
 
 // DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath is the typed path of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.
 type DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath struct {
-	obj                 model.ObjectPath
-	ROMTime             model.ReadOnlyParam[time.Time]
-	BOMTime             model.ReadOnlyParam[time.Time]
-	EOMTime             model.ReadOnlyParam[time.Time]
-	TestBytesSent       model.ReadOnlyParam[uint64]
-	TotalBytesReceived  model.ReadOnlyParam[uint64]
-	TotalBytesSent      model.ReadOnlyParam[uint64]
-	TCPOpenRequestTime  model.ReadOnlyParam[time.Time]
-	TCPOpenResponseTime model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// Path returns the object's instance path.
-func (x DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath(prefix string) DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath {
-	p := &prefix
-	return DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath{
-		BOMTime:             model.NewReadOnly[time.Time](p, "BOMTime", model.TypeDateTime),
-		EOMTime:             model.NewReadOnly[time.Time](p, "EOMTime", model.TypeDateTime),
-		ROMTime:             model.NewReadOnly[time.Time](p, "ROMTime", model.TypeDateTime),
-		TCPOpenRequestTime:  model.NewReadOnly[time.Time](p, "TCPOpenRequestTime", model.TypeDateTime),
-		TCPOpenResponseTime: model.NewReadOnly[time.Time](p, "TCPOpenResponseTime", model.TypeDateTime),
-		TestBytesSent:       model.NewReadOnly[uint64](p, "TestBytesSent", model.TypeUnsignedLong),
-		TotalBytesReceived:  model.NewReadOnly[uint64](p, "TotalBytesReceived", model.TypeUnsignedLong),
-		TotalBytesSent:      model.NewReadOnly[uint64](p, "TotalBytesSent", model.TypeUnsignedLong),
-		obj:                 model.NewObjectPath(p),
-	}
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	TestBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceIPInterfaceStatus enumerates the values of Device.IP.Interface.{i}.Status.
 type DeviceIPInterfaceStatus string
 
-func (e DeviceIPInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPInterfaceStatus_Up             DeviceIPInterfaceStatus = "Up"
-	DeviceIPInterfaceStatus_Down           DeviceIPInterfaceStatus = "Down"
-	DeviceIPInterfaceStatus_Unknown        DeviceIPInterfaceStatus = "Unknown"
-	DeviceIPInterfaceStatus_Dormant        DeviceIPInterfaceStatus = "Dormant"
-	DeviceIPInterfaceStatus_NotPresent     DeviceIPInterfaceStatus = "NotPresent"
+	DeviceIPInterfaceStatus_Up DeviceIPInterfaceStatus = "Up"
+
+	DeviceIPInterfaceStatus_Down DeviceIPInterfaceStatus = "Down"
+
+	DeviceIPInterfaceStatus_Unknown DeviceIPInterfaceStatus = "Unknown"
+
+	DeviceIPInterfaceStatus_Dormant DeviceIPInterfaceStatus = "Dormant"
+
+	DeviceIPInterfaceStatus_NotPresent DeviceIPInterfaceStatus = "NotPresent"
+
 	DeviceIPInterfaceStatus_LowerLayerDown DeviceIPInterfaceStatus = "LowerLayerDown"
-	DeviceIPInterfaceStatus_Error          DeviceIPInterfaceStatus = "Error"
+
+	DeviceIPInterfaceStatus_Error DeviceIPInterfaceStatus = "Error"
 )
 
 // DeviceIPInterfaceType enumerates the values of Device.IP.Interface.{i}.Type.
 type DeviceIPInterfaceType string
 
-func (e DeviceIPInterfaceType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPInterfaceType_Normal   DeviceIPInterfaceType = "Normal"
+	DeviceIPInterfaceType_Normal DeviceIPInterfaceType = "Normal"
+
 	DeviceIPInterfaceType_Loopback DeviceIPInterfaceType = "Loopback"
-	DeviceIPInterfaceType_Tunnel   DeviceIPInterfaceType = "Tunnel"
+
+	DeviceIPInterfaceType_Tunnel DeviceIPInterfaceType = "Tunnel"
+
 	DeviceIPInterfaceType_Tunneled DeviceIPInterfaceType = "Tunneled"
 )
 
-var (
-	synDeviceIPInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPInterface_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPInterface_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPInterface_IPv4Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPInterface_IPv6Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPInterface_ULAEnable  = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPInterface_Router = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Routing.Router.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPInterface_MaxMTUSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "64",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPInterface_Type = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Normal",
-		},
-		Enums: []model.Enum{{Value: "Normal"}, {Value: "Loopback"}, {Value: "Tunnel"}, {Value: "Tunneled"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPInterface_Loopback = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPInterface_IPv4AddressNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPInterface_IPv6AddressNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPInterface_IPv6PrefixNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPInterface_AutoIPEnable               = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPInterface_TWAMPReflectorNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPInterface_Reset                         = &model.Syntax{
-		Command: true,
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceIPInterface holds the values of Device.IP.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceIPInterface holds the values of Device.IP.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceIPInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceIPInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// IPv4Enable: boolean, readWrite, since 2.2.
-	IPv4Enable bool `cwmp:"IPv4Enable"`
-	// IPv6Enable: boolean, readWrite, since 2.2.
-	IPv6Enable bool `cwmp:"IPv6Enable"`
-	// ULAEnable: boolean, readWrite, since 2.2.
-	ULAEnable bool `cwmp:"ULAEnable"`
-	// Router: string(:256) pathRef→##.Routing.Router., readWrite, since 2.19.
-	Router string `cwmp:"Router"`
-	// MaxMTUSize: unsignedInt[64:65535], readWrite, since 2.19.
-	MaxMTUSize uint32 `cwmp:"MaxMTUSize"`
-	// Type: string{Normal,Loopback,Tunnel,Tunneled}, readOnly, since 2.19.
-	Type DeviceIPInterfaceType `cwmp:"Type"`
-	// Loopback: boolean, readWrite, since 2.19.
-	Loopback bool `cwmp:"Loopback"`
-	// IPv4AddressNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	IPv4AddressNumberOfEntries uint32 `cwmp:"IPv4AddressNumberOfEntries"`
-	// IPv6AddressNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	IPv6AddressNumberOfEntries uint32 `cwmp:"IPv6AddressNumberOfEntries"`
-	// IPv6PrefixNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	IPv6PrefixNumberOfEntries uint32 `cwmp:"IPv6PrefixNumberOfEntries"`
-	// AutoIPEnable: boolean, readWrite, since 2.19.
-	AutoIPEnable bool `cwmp:"AutoIPEnable"`
-	// TWAMPReflectorNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	TWAMPReflectorNumberOfEntries uint32 `cwmp:"TWAMPReflectorNumberOfEntries"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// Device.IP.Interface.{i}.IPv4Address.{i}. instances by instance number
-	IPv4Address map[uint32]*DeviceIPInterfaceIPv4Address `cwmp:"IPv4Address.{i}."`
-	// Device.IP.Interface.{i}.IPv6Address.{i}. instances by instance number
-	IPv6Address map[uint32]*DeviceIPInterfaceIPv6Address `cwmp:"IPv6Address.{i}."`
-	// Device.IP.Interface.{i}.IPv6Prefix.{i}. instances by instance number
-	IPv6Prefix map[uint32]*DeviceIPInterfaceIPv6Prefix `cwmp:"IPv6Prefix.{i}."`
-	Stats      *DeviceIPInterfaceStats                 `cwmp:"Stats."`
-	// Device.IP.Interface.{i}.TWAMPReflector.{i}. instances by instance number
-	TWAMPReflector map[uint32]*DeviceIPInterfaceTWAMPReflector `cwmp:"TWAMPReflector.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceIPInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	IPv4Enable bool `json:"IPv4Enable,omitzero"`
+
+	IPv6Enable bool `json:"IPv6Enable,omitzero"`
+
+	ULAEnable bool `json:"ULAEnable,omitzero"`
+
+	Router string `json:"Router,omitzero"`
+
+	MaxMTUSize uint32 `json:"MaxMTUSize,omitzero"`
+
+	Type DeviceIPInterfaceType `json:"Type,omitzero"`
+
+	Loopback bool `json:"Loopback,omitzero"`
+
+	IPv4AddressNumberOfEntries uint32 `json:"IPv4AddressNumberOfEntries,omitzero"`
+
+	IPv6AddressNumberOfEntries uint32 `json:"IPv6AddressNumberOfEntries,omitzero"`
+
+	IPv6PrefixNumberOfEntries uint32 `json:"IPv6PrefixNumberOfEntries,omitzero"`
+
+	AutoIPEnable bool `json:"AutoIPEnable,omitzero"`
+
+	TWAMPReflectorNumberOfEntries uint32 `json:"TWAMPReflectorNumberOfEntries,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	IPv4Address    map[uint32]*DeviceIPInterfaceIPv4Address    `json:"IPv4Address,omitzero"`
+	IPv6Address    map[uint32]*DeviceIPInterfaceIPv6Address    `json:"IPv6Address,omitzero"`
+	IPv6Prefix     map[uint32]*DeviceIPInterfaceIPv6Prefix     `json:"IPv6Prefix,omitzero"`
+	Stats          *DeviceIPInterfaceStats                     `json:"Stats,omitzero"`
+	TWAMPReflector map[uint32]*DeviceIPInterfaceTWAMPReflector `json:"TWAMPReflector,omitzero"`
 }
 
-// AddIPv4Address creates instance i of Device.IP.Interface.{i}.IPv4Address.{i}. (replacing any) and returns it
+// AddIPv4Address creates instance i (replacing any) and returns it.
 func (o *DeviceIPInterface) AddIPv4Address(i uint32) *DeviceIPInterfaceIPv4Address {
 	if o.IPv4Address == nil {
 		o.IPv4Address = map[uint32]*DeviceIPInterfaceIPv4Address{}
@@ -5465,18 +2391,7 @@ func (o *DeviceIPInterface) AddIPv4Address(i uint32) *DeviceIPInterfaceIPv4Addre
 	return x
 }
 
-// GetIPv4Address returns instance i of Device.IP.Interface.{i}.IPv4Address.{i}.
-func (o *DeviceIPInterface) GetIPv4Address(i uint32) (*DeviceIPInterfaceIPv4Address, bool) {
-	x, ok := o.IPv4Address[i]
-	return x, ok
-}
-
-// DeleteIPv4Address removes instance i of Device.IP.Interface.{i}.IPv4Address.{i}.
-func (o *DeviceIPInterface) DeleteIPv4Address(i uint32) {
-	delete(o.IPv4Address, i)
-}
-
-// AddIPv6Address creates instance i of Device.IP.Interface.{i}.IPv6Address.{i}. (replacing any) and returns it
+// AddIPv6Address creates instance i (replacing any) and returns it.
 func (o *DeviceIPInterface) AddIPv6Address(i uint32) *DeviceIPInterfaceIPv6Address {
 	if o.IPv6Address == nil {
 		o.IPv6Address = map[uint32]*DeviceIPInterfaceIPv6Address{}
@@ -5486,18 +2401,7 @@ func (o *DeviceIPInterface) AddIPv6Address(i uint32) *DeviceIPInterfaceIPv6Addre
 	return x
 }
 
-// GetIPv6Address returns instance i of Device.IP.Interface.{i}.IPv6Address.{i}.
-func (o *DeviceIPInterface) GetIPv6Address(i uint32) (*DeviceIPInterfaceIPv6Address, bool) {
-	x, ok := o.IPv6Address[i]
-	return x, ok
-}
-
-// DeleteIPv6Address removes instance i of Device.IP.Interface.{i}.IPv6Address.{i}.
-func (o *DeviceIPInterface) DeleteIPv6Address(i uint32) {
-	delete(o.IPv6Address, i)
-}
-
-// AddIPv6Prefix creates instance i of Device.IP.Interface.{i}.IPv6Prefix.{i}. (replacing any) and returns it
+// AddIPv6Prefix creates instance i (replacing any) and returns it.
 func (o *DeviceIPInterface) AddIPv6Prefix(i uint32) *DeviceIPInterfaceIPv6Prefix {
 	if o.IPv6Prefix == nil {
 		o.IPv6Prefix = map[uint32]*DeviceIPInterfaceIPv6Prefix{}
@@ -5507,18 +2411,7 @@ func (o *DeviceIPInterface) AddIPv6Prefix(i uint32) *DeviceIPInterfaceIPv6Prefix
 	return x
 }
 
-// GetIPv6Prefix returns instance i of Device.IP.Interface.{i}.IPv6Prefix.{i}.
-func (o *DeviceIPInterface) GetIPv6Prefix(i uint32) (*DeviceIPInterfaceIPv6Prefix, bool) {
-	x, ok := o.IPv6Prefix[i]
-	return x, ok
-}
-
-// DeleteIPv6Prefix removes instance i of Device.IP.Interface.{i}.IPv6Prefix.{i}.
-func (o *DeviceIPInterface) DeleteIPv6Prefix(i uint32) {
-	delete(o.IPv6Prefix, i)
-}
-
-// AddTWAMPReflector creates instance i of Device.IP.Interface.{i}.TWAMPReflector.{i}. (replacing any) and returns it
+// AddTWAMPReflector creates instance i (replacing any) and returns it.
 func (o *DeviceIPInterface) AddTWAMPReflector(i uint32) *DeviceIPInterfaceTWAMPReflector {
 	if o.TWAMPReflector == nil {
 		o.TWAMPReflector = map[uint32]*DeviceIPInterfaceTWAMPReflector{}
@@ -5527,6363 +2420,540 @@ func (o *DeviceIPInterface) AddTWAMPReflector(i uint32) *DeviceIPInterfaceTWAMPR
 	o.TWAMPReflector[i] = x
 	return x
 }
-
-// GetTWAMPReflector returns instance i of Device.IP.Interface.{i}.TWAMPReflector.{i}.
-func (o *DeviceIPInterface) GetTWAMPReflector(i uint32) (*DeviceIPInterfaceTWAMPReflector, bool) {
-	x, ok := o.TWAMPReflector[i]
-	return x, ok
-}
-
-// DeleteTWAMPReflector removes instance i of Device.IP.Interface.{i}.TWAMPReflector.{i}.
-func (o *DeviceIPInterface) DeleteTWAMPReflector(i uint32) {
-	delete(o.TWAMPReflector, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterface_Router, o.Router); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Router",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPInterface_MaxMTUSize, uint64(o.MaxMTUSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxMTUSize",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterface_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
+func (o *DeviceIPInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3386, string(o.Status))
+	c.String(p, "Alias", 3322, o.Alias)
+	c.String(p, "Name", 3366, o.Name)
+	c.Wire(p, "LowerLayers", 3364, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "Router", 3368, o.Router)
+	c.Uint(p, "MaxMTUSize", 3365, uint64(o.MaxMTUSize))
+	c.String(p, "Type", 3396, string(o.Type))
 	for _, i := range model.SortedKeys(o.IPv4Address) {
-		o.IPv4Address[i].ValidateAt(prefix+"IPv4Address."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv4Address[i].ValidateAt(c, model.InstanceOf(p, "IPv4Address.", i))
 	}
 	for _, i := range model.SortedKeys(o.IPv6Address) {
-		o.IPv6Address[i].ValidateAt(prefix+"IPv6Address."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv6Address[i].ValidateAt(c, model.InstanceOf(p, "IPv6Address.", i))
 	}
 	for _, i := range model.SortedKeys(o.IPv6Prefix) {
-		o.IPv6Prefix[i].ValidateAt(prefix+"IPv6Prefix."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.IPv6Prefix[i].ValidateAt(c, model.InstanceOf(p, "IPv6Prefix.", i))
 	}
 	for _, i := range model.SortedKeys(o.TWAMPReflector) {
-		o.TWAMPReflector[i].ValidateAt(prefix+"TWAMPReflector."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.TWAMPReflector[i].ValidateAt(c, model.InstanceOf(p, "TWAMPReflector.", i))
 	}
 }
 
 // DeviceIPInterfacePath is the typed path of Device.IP.Interface.{i}.
 type DeviceIPInterfacePath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Status                        model.ReadOnlyParam[DeviceIPInterfaceStatus]
-	Alias                         model.WriteOnceParam[string]
-	Name                          model.ReadOnlyParam[string]
-	LastChange                    model.ReadOnlyParam[uint32]
-	LowerLayers                   model.ReadWriteParam[[]string]
-	IPv4Enable                    model.ReadWriteParam[bool]
-	IPv6Enable                    model.ReadWriteParam[bool]
-	ULAEnable                     model.ReadWriteParam[bool]
-	Router                        model.ReadWriteParam[string]
-	MaxMTUSize                    model.ReadWriteParam[uint32]
-	Type                          model.ReadOnlyParam[DeviceIPInterfaceType]
-	Loopback                      model.ReadWriteParam[bool]
-	IPv4AddressNumberOfEntries    model.ReadOnlyParam[uint32]
-	IPv6AddressNumberOfEntries    model.ReadOnlyParam[uint32]
-	IPv6PrefixNumberOfEntries     model.ReadOnlyParam[uint32]
-	AutoIPEnable                  model.ReadWriteParam[bool]
-	TWAMPReflectorNumberOfEntries model.ReadOnlyParam[uint32]
-	Reset                         model.ReadWriteParam[bool]
-	Stats                         DeviceIPInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AutoIPEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPv4Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPv6Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv6PrefixNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Loopback model.ReadWriteParam[bool] `dm:"b"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MaxMTUSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	Router model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TWAMPReflectorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
+
+	ULAEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Stats DeviceIPInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPInterfacePath(prefix string) DeviceIPInterfacePath {
-	p := &prefix
-	return DeviceIPInterfacePath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AutoIPEnable:                  model.NewReadWrite[bool](p, "AutoIPEnable", model.TypeBoolean),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPv4AddressNumberOfEntries:    model.NewReadOnly[uint32](p, "IPv4AddressNumberOfEntries", model.TypeUnsignedInt),
-		IPv4Enable:                    model.NewReadWrite[bool](p, "IPv4Enable", model.TypeBoolean),
-		IPv6AddressNumberOfEntries:    model.NewReadOnly[uint32](p, "IPv6AddressNumberOfEntries", model.TypeUnsignedInt),
-		IPv6Enable:                    model.NewReadWrite[bool](p, "IPv6Enable", model.TypeBoolean),
-		IPv6PrefixNumberOfEntries:     model.NewReadOnly[uint32](p, "IPv6PrefixNumberOfEntries", model.TypeUnsignedInt),
-		LastChange:                    model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		Loopback:                      model.NewReadWrite[bool](p, "Loopback", model.TypeBoolean),
-		LowerLayers:                   model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MaxMTUSize:                    model.NewReadWrite[uint32](p, "MaxMTUSize", model.TypeUnsignedInt),
-		Name:                          model.NewReadOnly[string](p, "Name", model.TypeString),
-		Reset:                         model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Router:                        model.NewReadWrite[string](p, "Router", model.TypeString),
-		Stats:                         newDeviceIPInterfaceStatsPath(prefix + "Stats."),
-		Status:                        model.NewReadOnly[DeviceIPInterfaceStatus](p, "Status", model.TypeString),
-		TWAMPReflectorNumberOfEntries: model.NewReadOnly[uint32](p, "TWAMPReflectorNumberOfEntries", model.TypeUnsignedInt),
-		Type:                          model.NewReadOnly[DeviceIPInterfaceType](p, "Type", model.TypeString),
-		ULAEnable:                     model.NewReadWrite[bool](p, "ULAEnable", model.TypeBoolean),
-		obj:                           model.NewObjectPath(p),
-	}
+// IPv4Address returns the typed path of instance i.
+func (x DeviceIPInterfacePath) IPv4Address(i uint32) (p DeviceIPInterfaceIPv4AddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv4Address.", i))
+	return
 }
 
-// IPv4Address returns the typed path of instance i of Device.IP.Interface.{i}.IPv4Address.{i}.
-func (x DeviceIPInterfacePath) IPv4Address(i uint32) DeviceIPInterfaceIPv4AddressPath {
-	return newDeviceIPInterfaceIPv4AddressPath(x.Path() + "IPv4Address." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// IPv4AddressTable returns the table Device.IP.Interface.{i}.IPv4Address.{i}. itself (for AddObject when writable)
+// IPv4AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceIPInterfacePath) IPv4AddressTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "IPv4Address.")
+	return model.NewWritableTable(x.ObjectPath, "IPv4Address.")
 }
 
-// IPv6Address returns the typed path of instance i of Device.IP.Interface.{i}.IPv6Address.{i}.
-func (x DeviceIPInterfacePath) IPv6Address(i uint32) DeviceIPInterfaceIPv6AddressPath {
-	return newDeviceIPInterfaceIPv6AddressPath(x.Path() + "IPv6Address." + strconv.FormatUint(uint64(i), 10) + ".")
+// IPv6Address returns the typed path of instance i.
+func (x DeviceIPInterfacePath) IPv6Address(i uint32) (p DeviceIPInterfaceIPv6AddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Address.", i))
+	return
 }
 
-// IPv6AddressTable returns the table Device.IP.Interface.{i}.IPv6Address.{i}. itself (for AddObject when writable)
+// IPv6AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceIPInterfacePath) IPv6AddressTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "IPv6Address.")
+	return model.NewWritableTable(x.ObjectPath, "IPv6Address.")
 }
 
-// IPv6Prefix returns the typed path of instance i of Device.IP.Interface.{i}.IPv6Prefix.{i}.
-func (x DeviceIPInterfacePath) IPv6Prefix(i uint32) DeviceIPInterfaceIPv6PrefixPath {
-	return newDeviceIPInterfaceIPv6PrefixPath(x.Path() + "IPv6Prefix." + strconv.FormatUint(uint64(i), 10) + ".")
+// IPv6Prefix returns the typed path of instance i.
+func (x DeviceIPInterfacePath) IPv6Prefix(i uint32) (p DeviceIPInterfaceIPv6PrefixPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Prefix.", i))
+	return
 }
 
-// IPv6PrefixTable returns the table Device.IP.Interface.{i}.IPv6Prefix.{i}. itself (for AddObject when writable)
+// IPv6PrefixTable returns the table itself (for AddObject when writable).
 func (x DeviceIPInterfacePath) IPv6PrefixTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "IPv6Prefix.")
+	return model.NewWritableTable(x.ObjectPath, "IPv6Prefix.")
 }
 
-// TWAMPReflector returns the typed path of instance i of Device.IP.Interface.{i}.TWAMPReflector.{i}.
-func (x DeviceIPInterfacePath) TWAMPReflector(i uint32) DeviceIPInterfaceTWAMPReflectorPath {
-	return newDeviceIPInterfaceTWAMPReflectorPath(x.Path() + "TWAMPReflector." + strconv.FormatUint(uint64(i), 10) + ".")
+// TWAMPReflector returns the typed path of instance i.
+func (x DeviceIPInterfacePath) TWAMPReflector(i uint32) (p DeviceIPInterfaceTWAMPReflectorPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TWAMPReflector.", i))
+	return
 }
 
-// TWAMPReflectorTable returns the table Device.IP.Interface.{i}.TWAMPReflector.{i}. itself (for AddObject when writable)
+// TWAMPReflectorTable returns the table itself (for AddObject when writable).
 func (x DeviceIPInterfacePath) TWAMPReflectorTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "TWAMPReflector.")
+	return model.NewWritableTable(x.ObjectPath, "TWAMPReflector.")
 }
 
 // DeviceIPInterfaceIPv4AddressStatus enumerates the values of Device.IP.Interface.{i}.IPv4Address.{i}.Status.
 type DeviceIPInterfaceIPv4AddressStatus string
 
-func (e DeviceIPInterfaceIPv4AddressStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPInterfaceIPv4AddressStatus_Disabled            DeviceIPInterfaceIPv4AddressStatus = "Disabled"
-	DeviceIPInterfaceIPv4AddressStatus_Enabled             DeviceIPInterfaceIPv4AddressStatus = "Enabled"
+	DeviceIPInterfaceIPv4AddressStatus_Disabled DeviceIPInterfaceIPv4AddressStatus = "Disabled"
+
+	DeviceIPInterfaceIPv4AddressStatus_Enabled DeviceIPInterfaceIPv4AddressStatus = "Enabled"
+
 	DeviceIPInterfaceIPv4AddressStatus_Error_Misconfigured DeviceIPInterfaceIPv4AddressStatus = "Error_Misconfigured"
-	DeviceIPInterfaceIPv4AddressStatus_Error               DeviceIPInterfaceIPv4AddressStatus = "Error"
+
+	DeviceIPInterfaceIPv4AddressStatus_Error DeviceIPInterfaceIPv4AddressStatus = "Error"
 )
 
 // DeviceIPInterfaceIPv4AddressAddressingType enumerates the values of Device.IP.Interface.{i}.IPv4Address.{i}.AddressingType.
 type DeviceIPInterfaceIPv4AddressAddressingType string
 
-func (e DeviceIPInterfaceIPv4AddressAddressingType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPInterfaceIPv4AddressAddressingType_DHCP      DeviceIPInterfaceIPv4AddressAddressingType = "DHCP"
-	DeviceIPInterfaceIPv4AddressAddressingType_IKEv2     DeviceIPInterfaceIPv4AddressAddressingType = "IKEv2"
-	DeviceIPInterfaceIPv4AddressAddressingType_AutoIP    DeviceIPInterfaceIPv4AddressAddressingType = "AutoIP"
-	DeviceIPInterfaceIPv4AddressAddressingType_IPCP      DeviceIPInterfaceIPv4AddressAddressingType = "IPCP"
-	DeviceIPInterfaceIPv4AddressAddressingType_Static    DeviceIPInterfaceIPv4AddressAddressingType = "Static"
+	DeviceIPInterfaceIPv4AddressAddressingType_DHCP DeviceIPInterfaceIPv4AddressAddressingType = "DHCP"
+
+	DeviceIPInterfaceIPv4AddressAddressingType_IKEv2 DeviceIPInterfaceIPv4AddressAddressingType = "IKEv2"
+
+	DeviceIPInterfaceIPv4AddressAddressingType_AutoIP DeviceIPInterfaceIPv4AddressAddressingType = "AutoIP"
+
+	DeviceIPInterfaceIPv4AddressAddressingType_IPCP DeviceIPInterfaceIPv4AddressAddressingType = "IPCP"
+
+	DeviceIPInterfaceIPv4AddressAddressingType_Static DeviceIPInterfaceIPv4AddressAddressingType = "Static"
+
 	DeviceIPInterfaceIPv4AddressAddressingType_X3GPP_NAS DeviceIPInterfaceIPv4AddressAddressingType = "3GPP-NAS"
 )
 
-var (
-	synDeviceIPInterfaceIPv4Address_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPInterfaceIPv4Address_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPInterfaceIPv4Address_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPInterfaceIPv4Address_IPAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPInterfaceIPv4Address_SubnetMask = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPInterfaceIPv4Address_AddressingType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "DHCP"}, {Value: "IKEv2"}, {Value: "AutoIP"}, {Value: "IPCP"}, {Value: "Static"}, {Value: "3GPP-NAS"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceIPInterfaceIPv4Address holds the values of Device.IP.Interface.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceIPInterfaceIPv4Address holds the values of Device.IP.Interface.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceIPInterfaceIPv4Address struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.2.
-	Status DeviceIPInterfaceIPv4AddressStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// IPAddress: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.0.
-	IPAddress string `cwmp:"IPAddress"`
-	// SubnetMask: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.0.
-	SubnetMask string `cwmp:"SubnetMask"`
-	// AddressingType: string{DHCP,IKEv2,AutoIP,IPCP,Static,3GPP-NAS}, readOnly, since 2.0.
-	AddressingType DeviceIPInterfaceIPv4AddressAddressingType `cwmp:"AddressingType"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceIPInterfaceIPv4AddressStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	SubnetMask string `json:"SubnetMask,omitzero"`
+
+	AddressingType DeviceIPInterfaceIPv4AddressAddressingType `json:"AddressingType,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPInterfaceIPv4Address) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPInterfaceIPv4Address) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPInterfaceIPv4Address_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv4Address_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv4Address_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv4Address_SubnetMask, o.SubnetMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubnetMask",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv4Address_AddressingType, string(o.AddressingType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AddressingType",
-		})
-	}
+func (o *DeviceIPInterfaceIPv4Address) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3330, string(o.Status))
+	c.String(p, "Alias", 3327, o.Alias)
+	c.String(p, "IPAddress", 3329, o.IPAddress)
+	c.String(p, "SubnetMask", 3331, o.SubnetMask)
+	c.String(p, "AddressingType", 3326, string(o.AddressingType))
 }
 
 // DeviceIPInterfaceIPv4AddressPath is the typed path of Device.IP.Interface.{i}.IPv4Address.{i}.
 type DeviceIPInterfaceIPv4AddressPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Status         model.ReadOnlyParam[DeviceIPInterfaceIPv4AddressStatus]
-	Alias          model.WriteOnceParam[string]
-	IPAddress      model.ReadWriteParam[string]
-	SubnetMask     model.ReadWriteParam[string]
-	AddressingType model.ReadOnlyParam[DeviceIPInterfaceIPv4AddressAddressingType]
-}
+	model.ObjectPath
+	AddressingType model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIPInterfaceIPv4AddressPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPInterfaceIPv4AddressPath(prefix string) DeviceIPInterfaceIPv4AddressPath {
-	p := &prefix
-	return DeviceIPInterfaceIPv4AddressPath{
-		AddressingType: model.NewReadOnly[DeviceIPInterfaceIPv4AddressAddressingType](p, "AddressingType", model.TypeString),
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPAddress:      model.NewReadWrite[string](p, "IPAddress", model.TypeString),
-		Status:         model.NewReadOnly[DeviceIPInterfaceIPv4AddressStatus](p, "Status", model.TypeString),
-		SubnetMask:     model.NewReadWrite[string](p, "SubnetMask", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SubnetMask model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceIPInterfaceIPv6AddressStatus enumerates the values of Device.IP.Interface.{i}.IPv6Address.{i}.Status.
 type DeviceIPInterfaceIPv6AddressStatus string
 
-func (e DeviceIPInterfaceIPv6AddressStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPInterfaceIPv6AddressStatus_Disabled            DeviceIPInterfaceIPv6AddressStatus = "Disabled"
-	DeviceIPInterfaceIPv6AddressStatus_Enabled             DeviceIPInterfaceIPv6AddressStatus = "Enabled"
+	DeviceIPInterfaceIPv6AddressStatus_Disabled DeviceIPInterfaceIPv6AddressStatus = "Disabled"
+
+	DeviceIPInterfaceIPv6AddressStatus_Enabled DeviceIPInterfaceIPv6AddressStatus = "Enabled"
+
 	DeviceIPInterfaceIPv6AddressStatus_Error_Misconfigured DeviceIPInterfaceIPv6AddressStatus = "Error_Misconfigured"
-	DeviceIPInterfaceIPv6AddressStatus_Error               DeviceIPInterfaceIPv6AddressStatus = "Error"
+
+	DeviceIPInterfaceIPv6AddressStatus_Error DeviceIPInterfaceIPv6AddressStatus = "Error"
 )
 
 // DeviceIPInterfaceIPv6AddressIPAddressStatus enumerates the values of Device.IP.Interface.{i}.IPv6Address.{i}.IPAddressStatus.
 type DeviceIPInterfaceIPv6AddressIPAddressStatus string
 
-func (e DeviceIPInterfaceIPv6AddressIPAddressStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPInterfaceIPv6AddressIPAddressStatus_Preferred    DeviceIPInterfaceIPv6AddressIPAddressStatus = "Preferred"
-	DeviceIPInterfaceIPv6AddressIPAddressStatus_Deprecated   DeviceIPInterfaceIPv6AddressIPAddressStatus = "Deprecated"
-	DeviceIPInterfaceIPv6AddressIPAddressStatus_Invalid      DeviceIPInterfaceIPv6AddressIPAddressStatus = "Invalid"
+	DeviceIPInterfaceIPv6AddressIPAddressStatus_Preferred DeviceIPInterfaceIPv6AddressIPAddressStatus = "Preferred"
+
+	DeviceIPInterfaceIPv6AddressIPAddressStatus_Deprecated DeviceIPInterfaceIPv6AddressIPAddressStatus = "Deprecated"
+
+	DeviceIPInterfaceIPv6AddressIPAddressStatus_Invalid DeviceIPInterfaceIPv6AddressIPAddressStatus = "Invalid"
+
 	DeviceIPInterfaceIPv6AddressIPAddressStatus_Inaccessible DeviceIPInterfaceIPv6AddressIPAddressStatus = "Inaccessible"
-	DeviceIPInterfaceIPv6AddressIPAddressStatus_Unknown      DeviceIPInterfaceIPv6AddressIPAddressStatus = "Unknown"
-	DeviceIPInterfaceIPv6AddressIPAddressStatus_Tentative    DeviceIPInterfaceIPv6AddressIPAddressStatus = "Tentative"
-	DeviceIPInterfaceIPv6AddressIPAddressStatus_Duplicate    DeviceIPInterfaceIPv6AddressIPAddressStatus = "Duplicate"
-	DeviceIPInterfaceIPv6AddressIPAddressStatus_Optimistic   DeviceIPInterfaceIPv6AddressIPAddressStatus = "Optimistic"
+
+	DeviceIPInterfaceIPv6AddressIPAddressStatus_Unknown DeviceIPInterfaceIPv6AddressIPAddressStatus = "Unknown"
+
+	DeviceIPInterfaceIPv6AddressIPAddressStatus_Tentative DeviceIPInterfaceIPv6AddressIPAddressStatus = "Tentative"
+
+	DeviceIPInterfaceIPv6AddressIPAddressStatus_Duplicate DeviceIPInterfaceIPv6AddressIPAddressStatus = "Duplicate"
+
+	DeviceIPInterfaceIPv6AddressIPAddressStatus_Optimistic DeviceIPInterfaceIPv6AddressIPAddressStatus = "Optimistic"
 )
 
 // DeviceIPInterfaceIPv6AddressOrigin enumerates the values of Device.IP.Interface.{i}.IPv6Address.{i}.Origin.
 type DeviceIPInterfaceIPv6AddressOrigin string
 
-func (e DeviceIPInterfaceIPv6AddressOrigin) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPInterfaceIPv6AddressOrigin_AutoConfigured DeviceIPInterfaceIPv6AddressOrigin = "AutoConfigured"
-	DeviceIPInterfaceIPv6AddressOrigin_DHCPv6         DeviceIPInterfaceIPv6AddressOrigin = "DHCPv6"
-	DeviceIPInterfaceIPv6AddressOrigin_IKEv2          DeviceIPInterfaceIPv6AddressOrigin = "IKEv2"
-	DeviceIPInterfaceIPv6AddressOrigin_MAP            DeviceIPInterfaceIPv6AddressOrigin = "MAP"
-	DeviceIPInterfaceIPv6AddressOrigin_WellKnown      DeviceIPInterfaceIPv6AddressOrigin = "WellKnown"
-	DeviceIPInterfaceIPv6AddressOrigin_X3GPP_NAS      DeviceIPInterfaceIPv6AddressOrigin = "3GPP-NAS"
-	DeviceIPInterfaceIPv6AddressOrigin_Static         DeviceIPInterfaceIPv6AddressOrigin = "Static"
+
+	DeviceIPInterfaceIPv6AddressOrigin_DHCPv6 DeviceIPInterfaceIPv6AddressOrigin = "DHCPv6"
+
+	DeviceIPInterfaceIPv6AddressOrigin_IKEv2 DeviceIPInterfaceIPv6AddressOrigin = "IKEv2"
+
+	DeviceIPInterfaceIPv6AddressOrigin_MAP DeviceIPInterfaceIPv6AddressOrigin = "MAP"
+
+	DeviceIPInterfaceIPv6AddressOrigin_WellKnown DeviceIPInterfaceIPv6AddressOrigin = "WellKnown"
+
+	DeviceIPInterfaceIPv6AddressOrigin_X3GPP_NAS DeviceIPInterfaceIPv6AddressOrigin = "3GPP-NAS"
+
+	DeviceIPInterfaceIPv6AddressOrigin_Static DeviceIPInterfaceIPv6AddressOrigin = "Static"
 )
 
-var (
-	synDeviceIPInterfaceIPv6Address_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPInterfaceIPv6Address_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Address_IPAddressStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Invalid",
-		},
-		Enums: []model.Enum{{Value: "Preferred"}, {Value: "Deprecated"}, {Value: "Invalid"}, {Value: "Inaccessible"}, {Value: "Unknown"}, {Value: "Tentative"}, {Value: "Duplicate"}, {Value: "Optimistic"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Address_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Address_IPAddress = &model.Syntax{
-		DataType: "IPv6Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Address_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "DHCPv6"}, {Value: "IKEv2"}, {Value: "MAP"}, {Value: "WellKnown"}, {Value: "3GPP-NAS"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Address_Prefix = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.IPv6Prefix.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Address_PreferredLifetime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "9999-12-31T23:59:59Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synDeviceIPInterfaceIPv6Address_ValidLifetime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "9999-12-31T23:59:59Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synDeviceIPInterfaceIPv6Address_Anycast = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceIPInterfaceIPv6Address holds the values of Device.IP.Interface.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceIPInterfaceIPv6Address holds the values of Device.IP.Interface.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceIPInterfaceIPv6Address struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.2.
-	Status DeviceIPInterfaceIPv6AddressStatus `cwmp:"Status"`
-	// IPAddressStatus: string{Preferred,Deprecated,Invalid,Inaccessible,Unknown,Tentative,… 8 values}, readOnly, since 2.2.
-	IPAddressStatus DeviceIPInterfaceIPv6AddressIPAddressStatus `cwmp:"IPAddressStatus"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// IPAddress: IPv6Address=string(:45), readWrite, since 2.2.
-	IPAddress string `cwmp:"IPAddress"`
-	// Origin: string{AutoConfigured,DHCPv6,IKEv2,MAP,WellKnown,3GPP-NAS,… 7 values}, readOnly, since 2.2.
-	Origin DeviceIPInterfaceIPv6AddressOrigin `cwmp:"Origin"`
-	// Prefix: string pathRef→#.IPv6Prefix., readWrite, since 2.2.
-	Prefix string `cwmp:"Prefix"`
-	// PreferredLifetime: dateTime, readWrite, since 2.2.
-	PreferredLifetime time.Time `cwmp:"PreferredLifetime"`
-	// ValidLifetime: dateTime, readWrite, since 2.2.
-	ValidLifetime time.Time `cwmp:"ValidLifetime"`
-	// Anycast: boolean, readWrite, since 2.2.
-	Anycast bool `cwmp:"Anycast"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceIPInterfaceIPv6AddressStatus `json:"Status,omitzero"`
+
+	IPAddressStatus DeviceIPInterfaceIPv6AddressIPAddressStatus `json:"IPAddressStatus,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	Origin DeviceIPInterfaceIPv6AddressOrigin `json:"Origin,omitzero"`
+
+	Prefix string `json:"Prefix,omitzero"`
+
+	PreferredLifetime time.Time `json:"PreferredLifetime,omitzero"`
+
+	ValidLifetime time.Time `json:"ValidLifetime,omitzero"`
+
+	Anycast bool `json:"Anycast,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPInterfaceIPv6Address) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPInterfaceIPv6Address) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Address_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Address_IPAddressStatus, string(o.IPAddressStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddressStatus",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Address_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Address_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Address_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
+func (o *DeviceIPInterfaceIPv6Address) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3343, string(o.Status))
+	c.String(p, "IPAddressStatus", 3339, string(o.IPAddressStatus))
+	c.String(p, "Alias", 3335, o.Alias)
+	c.String(p, "IPAddress", 3338, o.IPAddress)
+	c.String(p, "Origin", 3340, string(o.Origin))
 }
 
 // DeviceIPInterfaceIPv6AddressPath is the typed path of Device.IP.Interface.{i}.IPv6Address.{i}.
 type DeviceIPInterfaceIPv6AddressPath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	Status            model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressStatus]
-	IPAddressStatus   model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressIPAddressStatus]
-	Alias             model.WriteOnceParam[string]
-	IPAddress         model.ReadWriteParam[string]
-	Origin            model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressOrigin]
-	Prefix            model.ReadWriteParam[string]
-	PreferredLifetime model.ReadWriteParam[time.Time]
-	ValidLifetime     model.ReadWriteParam[time.Time]
-	Anycast           model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIPInterfaceIPv6AddressPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPInterfaceIPv6AddressPath(prefix string) DeviceIPInterfaceIPv6AddressPath {
-	p := &prefix
-	return DeviceIPInterfaceIPv6AddressPath{
-		Alias:             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Anycast:           model.NewReadWrite[bool](p, "Anycast", model.TypeBoolean),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPAddress:         model.NewReadWrite[string](p, "IPAddress", model.TypeString),
-		IPAddressStatus:   model.NewReadOnly[DeviceIPInterfaceIPv6AddressIPAddressStatus](p, "IPAddressStatus", model.TypeString),
-		Origin:            model.NewReadOnly[DeviceIPInterfaceIPv6AddressOrigin](p, "Origin", model.TypeString),
-		PreferredLifetime: model.NewReadWrite[time.Time](p, "PreferredLifetime", model.TypeDateTime),
-		Prefix:            model.NewReadWrite[string](p, "Prefix", model.TypeString),
-		Status:            model.NewReadOnly[DeviceIPInterfaceIPv6AddressStatus](p, "Status", model.TypeString),
-		ValidLifetime:     model.NewReadWrite[time.Time](p, "ValidLifetime", model.TypeDateTime),
-		obj:               model.NewObjectPath(p),
-	}
+	Anycast model.ReadWriteParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	IPAddressStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	PreferredLifetime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	Prefix model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	ValidLifetime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
 // DeviceIPInterfaceIPv6PrefixStatus enumerates the values of Device.IP.Interface.{i}.IPv6Prefix.{i}.Status.
 type DeviceIPInterfaceIPv6PrefixStatus string
 
-func (e DeviceIPInterfaceIPv6PrefixStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPInterfaceIPv6PrefixStatus_Disabled DeviceIPInterfaceIPv6PrefixStatus = "Disabled"
-	DeviceIPInterfaceIPv6PrefixStatus_Enabled  DeviceIPInterfaceIPv6PrefixStatus = "Enabled"
-	DeviceIPInterfaceIPv6PrefixStatus_Error    DeviceIPInterfaceIPv6PrefixStatus = "Error"
+
+	DeviceIPInterfaceIPv6PrefixStatus_Enabled DeviceIPInterfaceIPv6PrefixStatus = "Enabled"
+
+	DeviceIPInterfaceIPv6PrefixStatus_Error DeviceIPInterfaceIPv6PrefixStatus = "Error"
 )
 
 // DeviceIPInterfaceIPv6PrefixPrefixStatus enumerates the values of Device.IP.Interface.{i}.IPv6Prefix.{i}.PrefixStatus.
 type DeviceIPInterfaceIPv6PrefixPrefixStatus string
 
-func (e DeviceIPInterfaceIPv6PrefixPrefixStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPInterfaceIPv6PrefixPrefixStatus_Preferred    DeviceIPInterfaceIPv6PrefixPrefixStatus = "Preferred"
-	DeviceIPInterfaceIPv6PrefixPrefixStatus_Deprecated   DeviceIPInterfaceIPv6PrefixPrefixStatus = "Deprecated"
-	DeviceIPInterfaceIPv6PrefixPrefixStatus_Invalid      DeviceIPInterfaceIPv6PrefixPrefixStatus = "Invalid"
+	DeviceIPInterfaceIPv6PrefixPrefixStatus_Preferred DeviceIPInterfaceIPv6PrefixPrefixStatus = "Preferred"
+
+	DeviceIPInterfaceIPv6PrefixPrefixStatus_Deprecated DeviceIPInterfaceIPv6PrefixPrefixStatus = "Deprecated"
+
+	DeviceIPInterfaceIPv6PrefixPrefixStatus_Invalid DeviceIPInterfaceIPv6PrefixPrefixStatus = "Invalid"
+
 	DeviceIPInterfaceIPv6PrefixPrefixStatus_Inaccessible DeviceIPInterfaceIPv6PrefixPrefixStatus = "Inaccessible"
-	DeviceIPInterfaceIPv6PrefixPrefixStatus_Unknown      DeviceIPInterfaceIPv6PrefixPrefixStatus = "Unknown"
+
+	DeviceIPInterfaceIPv6PrefixPrefixStatus_Unknown DeviceIPInterfaceIPv6PrefixPrefixStatus = "Unknown"
 )
 
 // DeviceIPInterfaceIPv6PrefixOrigin enumerates the values of Device.IP.Interface.{i}.IPv6Prefix.{i}.Origin.
 type DeviceIPInterfaceIPv6PrefixOrigin string
 
-func (e DeviceIPInterfaceIPv6PrefixOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPInterfaceIPv6PrefixOrigin_AutoConfigured      DeviceIPInterfaceIPv6PrefixOrigin = "AutoConfigured"
-	DeviceIPInterfaceIPv6PrefixOrigin_PrefixDelegation    DeviceIPInterfaceIPv6PrefixOrigin = "PrefixDelegation"
+	DeviceIPInterfaceIPv6PrefixOrigin_AutoConfigured DeviceIPInterfaceIPv6PrefixOrigin = "AutoConfigured"
+
+	DeviceIPInterfaceIPv6PrefixOrigin_PrefixDelegation DeviceIPInterfaceIPv6PrefixOrigin = "PrefixDelegation"
+
 	DeviceIPInterfaceIPv6PrefixOrigin_RouterAdvertisement DeviceIPInterfaceIPv6PrefixOrigin = "RouterAdvertisement"
-	DeviceIPInterfaceIPv6PrefixOrigin_WellKnown           DeviceIPInterfaceIPv6PrefixOrigin = "WellKnown"
-	DeviceIPInterfaceIPv6PrefixOrigin_Static              DeviceIPInterfaceIPv6PrefixOrigin = "Static"
-	DeviceIPInterfaceIPv6PrefixOrigin_Child               DeviceIPInterfaceIPv6PrefixOrigin = "Child"
+
+	DeviceIPInterfaceIPv6PrefixOrigin_WellKnown DeviceIPInterfaceIPv6PrefixOrigin = "WellKnown"
+
+	DeviceIPInterfaceIPv6PrefixOrigin_Static DeviceIPInterfaceIPv6PrefixOrigin = "Static"
+
+	DeviceIPInterfaceIPv6PrefixOrigin_Child DeviceIPInterfaceIPv6PrefixOrigin = "Child"
 )
 
 // DeviceIPInterfaceIPv6PrefixStaticType enumerates the values of Device.IP.Interface.{i}.IPv6Prefix.{i}.StaticType.
 type DeviceIPInterfaceIPv6PrefixStaticType string
 
-func (e DeviceIPInterfaceIPv6PrefixStaticType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPInterfaceIPv6PrefixStaticType_Static           DeviceIPInterfaceIPv6PrefixStaticType = "Static"
-	DeviceIPInterfaceIPv6PrefixStaticType_Inapplicable     DeviceIPInterfaceIPv6PrefixStaticType = "Inapplicable"
+	DeviceIPInterfaceIPv6PrefixStaticType_Static DeviceIPInterfaceIPv6PrefixStaticType = "Static"
+
+	DeviceIPInterfaceIPv6PrefixStaticType_Inapplicable DeviceIPInterfaceIPv6PrefixStaticType = "Inapplicable"
+
 	DeviceIPInterfaceIPv6PrefixStaticType_PrefixDelegation DeviceIPInterfaceIPv6PrefixStaticType = "PrefixDelegation"
-	DeviceIPInterfaceIPv6PrefixStaticType_Child            DeviceIPInterfaceIPv6PrefixStaticType = "Child"
+
+	DeviceIPInterfaceIPv6PrefixStaticType_Child DeviceIPInterfaceIPv6PrefixStaticType = "Child"
 )
 
-var (
-	synDeviceIPInterfaceIPv6Prefix_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPInterfaceIPv6Prefix_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Prefix_PrefixStatus = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Invalid",
-		},
-		Enums: []model.Enum{{Value: "Preferred"}, {Value: "Deprecated"}, {Value: "Invalid"}, {Value: "Inaccessible"}, {Value: "Unknown"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Prefix_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Prefix_Prefix = &model.Syntax{
-		DataType: "IPv6Prefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Prefix_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "AutoConfigured"}, {Value: "PrefixDelegation"}, {Value: "RouterAdvertisement"}, {Value: "WellKnown"}, {Value: "Static"}, {Value: "Child"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Prefix_StaticType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "Static"}, {
-			Access: "readOnly",
-			Value:  "Inapplicable",
-		}, {Value: "PrefixDelegation"}, {Value: "Child"}},
-		Type: model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Prefix_ParentPrefix = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Prefix_ChildPrefixBits = &model.Syntax{
-		DataType: "IPv6Prefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPInterfaceIPv6Prefix_OnLink = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPInterfaceIPv6Prefix_Autonomous = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPInterfaceIPv6Prefix_PreferredLifetime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "9999-12-31T23:59:59Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synDeviceIPInterfaceIPv6Prefix_ValidLifetime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "9999-12-31T23:59:59Z",
-		},
-		Type: model.TypeDateTime,
-	}
-)
-
-// DeviceIPInterfaceIPv6Prefix holds the values of Device.IP.Interface.{i}.IPv6Prefix.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceIPInterfaceIPv6Prefix holds the values of Device.IP.Interface.{i}.IPv6Prefix.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceIPInterfaceIPv6Prefix struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.2.
-	Status DeviceIPInterfaceIPv6PrefixStatus `cwmp:"Status"`
-	// PrefixStatus: string{Preferred,Deprecated,Invalid,Inaccessible,Unknown}, readOnly, since 2.2.
-	PrefixStatus DeviceIPInterfaceIPv6PrefixPrefixStatus `cwmp:"PrefixStatus"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Prefix: IPv6Prefix=string(:49), readWrite, since 2.2.
-	Prefix string `cwmp:"Prefix"`
-	// Origin: string{AutoConfigured,PrefixDelegation,RouterAdvertisement,WellKnown,Static,Child}, readOnly, since 2.2.
-	Origin DeviceIPInterfaceIPv6PrefixOrigin `cwmp:"Origin"`
-	// StaticType: string{Static,Inapplicable,PrefixDelegation,Child}, readWrite, since 2.2.
-	StaticType DeviceIPInterfaceIPv6PrefixStaticType `cwmp:"StaticType"`
-	// ParentPrefix: string pathRef→., readWrite, since 2.2.
-	ParentPrefix string `cwmp:"ParentPrefix"`
-	// ChildPrefixBits: IPv6Prefix=string(:49), readWrite, since 2.2.
-	ChildPrefixBits string `cwmp:"ChildPrefixBits"`
-	// OnLink: boolean, readWrite, since 2.2.
-	OnLink bool `cwmp:"OnLink"`
-	// Autonomous: boolean, readWrite, since 2.2.
-	Autonomous bool `cwmp:"Autonomous"`
-	// PreferredLifetime: dateTime, readWrite, since 2.2.
-	PreferredLifetime time.Time `cwmp:"PreferredLifetime"`
-	// ValidLifetime: dateTime, readWrite, since 2.2.
-	ValidLifetime time.Time `cwmp:"ValidLifetime"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceIPInterfaceIPv6PrefixStatus `json:"Status,omitzero"`
+
+	PrefixStatus DeviceIPInterfaceIPv6PrefixPrefixStatus `json:"PrefixStatus,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Prefix string `json:"Prefix,omitzero"`
+
+	Origin DeviceIPInterfaceIPv6PrefixOrigin `json:"Origin,omitzero"`
+
+	StaticType DeviceIPInterfaceIPv6PrefixStaticType `json:"StaticType,omitzero"`
+
+	ParentPrefix string `json:"ParentPrefix,omitzero"`
+
+	ChildPrefixBits string `json:"ChildPrefixBits,omitzero"`
+
+	OnLink bool `json:"OnLink,omitzero"`
+
+	Autonomous bool `json:"Autonomous,omitzero"`
+
+	PreferredLifetime time.Time `json:"PreferredLifetime,omitzero"`
+
+	ValidLifetime time.Time `json:"ValidLifetime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPInterfaceIPv6Prefix) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPInterfaceIPv6Prefix) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Prefix_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Prefix_PrefixStatus, string(o.PrefixStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PrefixStatus",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Prefix_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Prefix_Prefix, o.Prefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Prefix",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Prefix_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Prefix_StaticType, string(o.StaticType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StaticType",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceIPv6Prefix_ChildPrefixBits, o.ChildPrefixBits); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChildPrefixBits",
-		})
-	}
+func (o *DeviceIPInterfaceIPv6Prefix) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3359, string(o.Status))
+	c.String(p, "PrefixStatus", 3357, string(o.PrefixStatus))
+	c.String(p, "Alias", 3348, o.Alias)
+	c.String(p, "Prefix", 3356, o.Prefix)
+	c.String(p, "Origin", 3353, string(o.Origin))
+	c.String(p, "StaticType", 3358, string(o.StaticType))
+	c.String(p, "ChildPrefixBits", 3350, o.ChildPrefixBits)
 }
 
 // DeviceIPInterfaceIPv6PrefixPath is the typed path of Device.IP.Interface.{i}.IPv6Prefix.{i}.
 type DeviceIPInterfaceIPv6PrefixPath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	Status            model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixStatus]
-	PrefixStatus      model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixPrefixStatus]
-	Alias             model.WriteOnceParam[string]
-	Prefix            model.ReadWriteParam[string]
-	Origin            model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixOrigin]
-	StaticType        model.ReadWriteParam[DeviceIPInterfaceIPv6PrefixStaticType]
-	ParentPrefix      model.ReadWriteParam[string]
-	ChildPrefixBits   model.ReadWriteParam[string]
-	OnLink            model.ReadWriteParam[bool]
-	Autonomous        model.ReadWriteParam[bool]
-	PreferredLifetime model.ReadWriteParam[time.Time]
-	ValidLifetime     model.ReadWriteParam[time.Time]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Autonomous model.ReadWriteParam[bool] `dm:"b"`
+
+	ChildPrefixBits model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	OnLink model.ReadWriteParam[bool] `dm:"b"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	ParentPrefix model.ReadWriteParam[string] `dm:"s"`
+
+	PreferredLifetime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	Prefix model.ReadWriteParam[string] `dm:"s"`
+
+	PrefixStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	StaticType model.ReadWriteParam[DeviceIPInterfaceIPv6PrefixStaticType] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	ValidLifetime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPInterfaceIPv6PrefixPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPInterfaceIPv6PrefixPath(prefix string) DeviceIPInterfaceIPv6PrefixPath {
-	p := &prefix
-	return DeviceIPInterfaceIPv6PrefixPath{
-		Alias:             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Autonomous:        model.NewReadWrite[bool](p, "Autonomous", model.TypeBoolean),
-		ChildPrefixBits:   model.NewReadWrite[string](p, "ChildPrefixBits", model.TypeString),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		OnLink:            model.NewReadWrite[bool](p, "OnLink", model.TypeBoolean),
-		Origin:            model.NewReadOnly[DeviceIPInterfaceIPv6PrefixOrigin](p, "Origin", model.TypeString),
-		ParentPrefix:      model.NewReadWrite[string](p, "ParentPrefix", model.TypeString),
-		PreferredLifetime: model.NewReadWrite[time.Time](p, "PreferredLifetime", model.TypeDateTime),
-		Prefix:            model.NewReadWrite[string](p, "Prefix", model.TypeString),
-		PrefixStatus:      model.NewReadOnly[DeviceIPInterfaceIPv6PrefixPrefixStatus](p, "PrefixStatus", model.TypeString),
-		StaticType:        model.NewReadWrite[DeviceIPInterfaceIPv6PrefixStaticType](p, "StaticType", model.TypeString),
-		Status:            model.NewReadOnly[DeviceIPInterfaceIPv6PrefixStatus](p, "Status", model.TypeString),
-		ValidLifetime:     model.NewReadWrite[time.Time](p, "ValidLifetime", model.TypeDateTime),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceIPInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceIPInterfaceStats holds the values of Device.IP.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceIPInterfaceStats holds the values of Device.IP.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceIPInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.18.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceIPInterfaceStatsPath is the typed path of Device.IP.Interface.{i}.Stats.
 type DeviceIPInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceIPInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPInterfaceStatsPath(prefix string) DeviceIPInterfaceStatsPath {
-	p := &prefix
-	return DeviceIPInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceIPInterfaceTWAMPReflectorStatus enumerates the values of Device.IP.Interface.{i}.TWAMPReflector.{i}.Status.
 type DeviceIPInterfaceTWAMPReflectorStatus string
 
-func (e DeviceIPInterfaceTWAMPReflectorStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPInterfaceTWAMPReflectorStatus_Disabled DeviceIPInterfaceTWAMPReflectorStatus = "Disabled"
-	DeviceIPInterfaceTWAMPReflectorStatus_Active   DeviceIPInterfaceTWAMPReflectorStatus = "Active"
-	DeviceIPInterfaceTWAMPReflectorStatus_Error    DeviceIPInterfaceTWAMPReflectorStatus = "Error"
+
+	DeviceIPInterfaceTWAMPReflectorStatus_Active DeviceIPInterfaceTWAMPReflectorStatus = "Active"
+
+	DeviceIPInterfaceTWAMPReflectorStatus_Error DeviceIPInterfaceTWAMPReflectorStatus = "Error"
 )
 
-var (
-	synDeviceIPInterfaceTWAMPReflector_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPInterfaceTWAMPReflector_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Active"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPInterfaceTWAMPReflector_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPInterfaceTWAMPReflector_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "862",
-		},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceIPInterfaceTWAMPReflector_MaximumTTL = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPInterfaceTWAMPReflector_IPAllowedList = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(255)}},
-		Type: model.TypeString,
-	}
-	synDeviceIPInterfaceTWAMPReflector_PortAllowedList = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(255)}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceIPInterfaceTWAMPReflector holds the values of Device.IP.Interface.{i}.TWAMPReflector.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceIPInterfaceTWAMPReflector holds the values of Device.IP.Interface.{i}.TWAMPReflector.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceIPInterfaceTWAMPReflector struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Active,Error}, readOnly, since 2.12.
-	Status DeviceIPInterfaceTWAMPReflectorStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Port: unsignedInt[:65535], readWrite, since 2.12.
-	Port uint32 `cwmp:"Port"`
-	// MaximumTTL: unsignedInt[1:255], readWrite, since 2.12.
-	MaximumTTL uint32 `cwmp:"MaximumTTL"`
-	// IPAllowedList: list(:255)<string>, readWrite, since 2.12.
-	IPAllowedList []string `cwmp:"IPAllowedList"`
-	// PortAllowedList: list(:255)<string>, readWrite, since 2.12.
-	PortAllowedList []string `cwmp:"PortAllowedList"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceIPInterfaceTWAMPReflectorStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	MaximumTTL uint32 `json:"MaximumTTL,omitzero"`
+
+	IPAllowedList []string `json:"IPAllowedList,omitzero"`
+
+	PortAllowedList []string `json:"PortAllowedList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPInterfaceTWAMPReflector) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPInterfaceTWAMPReflector) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPInterfaceTWAMPReflector_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIPInterfaceTWAMPReflector_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPInterfaceTWAMPReflector_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPInterfaceTWAMPReflector_MaximumTTL, uint64(o.MaximumTTL)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumTTL",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPInterfaceTWAMPReflector_IPAllowedList, model.FormatValue(model.TypeString, o.IPAllowedList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAllowedList",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPInterfaceTWAMPReflector_PortAllowedList, model.FormatValue(model.TypeString, o.PortAllowedList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortAllowedList",
-		})
-	}
+func (o *DeviceIPInterfaceTWAMPReflector) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3394, string(o.Status))
+	c.String(p, "Alias", 3388, o.Alias)
+	c.Uint(p, "Port", 3392, uint64(o.Port))
+	c.Uint(p, "MaximumTTL", 3391, uint64(o.MaximumTTL))
+	c.Wire(p, "IPAllowedList", 3390, model.JoinStrings(o.IPAllowedList), len(o.IPAllowedList) > 0)
+	c.Wire(p, "PortAllowedList", 3393, model.JoinStrings(o.PortAllowedList), len(o.PortAllowedList) > 0)
 }
 
 // DeviceIPInterfaceTWAMPReflectorPath is the typed path of Device.IP.Interface.{i}.TWAMPReflector.{i}.
 type DeviceIPInterfaceTWAMPReflectorPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadWriteParam[bool]
-	Status          model.ReadOnlyParam[DeviceIPInterfaceTWAMPReflectorStatus]
-	Alias           model.WriteOnceParam[string]
-	Port            model.ReadWriteParam[uint32]
-	MaximumTTL      model.ReadWriteParam[uint32]
-	IPAllowedList   model.ReadWriteParam[[]string]
-	PortAllowedList model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIPInterfaceTWAMPReflectorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPInterfaceTWAMPReflectorPath(prefix string) DeviceIPInterfaceTWAMPReflectorPath {
-	p := &prefix
-	return DeviceIPInterfaceTWAMPReflectorPath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPAllowedList:   model.NewReadWrite[[]string](p, "IPAllowedList", model.TypeString),
-		MaximumTTL:      model.NewReadWrite[uint32](p, "MaximumTTL", model.TypeUnsignedInt),
-		Port:            model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		PortAllowedList: model.NewReadWrite[[]string](p, "PortAllowedList", model.TypeString),
-		Status:          model.NewReadOnly[DeviceIPInterfaceTWAMPReflectorStatus](p, "Status", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaIp = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.IPv4Capable",
-	Syntax:  synDeviceIP_IPv4Capable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.IPv4Enable",
-	Syntax:  synDeviceIP_IPv4Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.IPv4Status",
-	Syntax:  synDeviceIP_IPv4Status,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.IPv6Capable",
-	Syntax:  synDeviceIP_IPv6Capable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.IPv6Enable",
-	Syntax:  synDeviceIP_IPv6Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.IPv6Status",
-	Syntax:  synDeviceIP_IPv6Status,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.ULAPrefix",
-	Syntax:  synDeviceIP_ULAPrefix,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.ActivePortNumberOfEntries",
-	Syntax:  synDeviceIP_ActivePortNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.InterfaceNumberOfEntries",
-	Syntax:  synDeviceIP_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ActivePortNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.ActivePort.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"LocalIPAddress", "LocalPort", "RemoteIPAddress", "RemotePort"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.ActivePort.{i}.LocalIPAddress",
-	Syntax:  synDeviceIPActivePort_LocalIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.ActivePort.{i}.LocalPort",
-	Syntax:  synDeviceIPActivePort_LocalPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.ActivePort.{i}.RemoteIPAddress",
-	Syntax:  synDeviceIPActivePort_RemoteIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.ActivePort.{i}.RemotePort",
-	Syntax:  synDeviceIPActivePort_RemotePort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.ActivePort.{i}.Status",
-	Syntax:  synDeviceIPActivePort_Status,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.Diagnostics.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv4PingSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv4PingSupported,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv6PingSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv6PingSupported,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv4TraceRouteSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv4TraceRouteSupported,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv6TraceRouteSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv6TraceRouteSupported,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv4DownloadDiagnosticsSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv4DownloadDiagnosticsSupported,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv6DownloadDiagnosticsSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv6DownloadDiagnosticsSupported,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv4UploadDiagnosticsSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv4UploadDiagnosticsSupported,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv6UploadDiagnosticsSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv6UploadDiagnosticsSupported,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv4UDPEchoDiagnosticsSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv4UDPEchoDiagnosticsSupported,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv6UDPEchoDiagnosticsSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv6UDPEchoDiagnosticsSupported,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacitySupported",
-	Syntax:  synDeviceIPDiagnostics_IPLayerCapacitySupported,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv4ServerSelectionDiagnosticsSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv4ServerSelectionDiagnosticsSupported,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPv6ServerSelectionDiagnosticsSupported",
-	Syntax:  synDeviceIPDiagnostics_IPv6ServerSelectionDiagnosticsSupported,
-	Version: "2.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.Diagnostics.DownloadDiagnostics.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.DiagnosticsState",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.Interface",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.DownloadURL",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_DownloadURL,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.DSCP",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_DSCP,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.EthernetPriority",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_EthernetPriority,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.TimeBasedTestDuration",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_TimeBasedTestDuration,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.TimeBasedTestMeasurementInterval",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_TimeBasedTestMeasurementInterval,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.TimeBasedTestMeasurementOffset",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_TimeBasedTestMeasurementOffset,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.ProtocolVersion",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_ProtocolVersion,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.NumberOfConnections",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_NumberOfConnections,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.DownloadTransports",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_DownloadTransports,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.DownloadDiagnosticMaxConnections",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_DownloadDiagnosticMaxConnections,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.DownloadDiagnosticsMaxIncrementalResult",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_DownloadDiagnosticsMaxIncrementalResult,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.IPAddressUsed",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnostics_IPAddressUsed,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.ROMTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnostics_ROMTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.BOMTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnostics_BOMTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.EOMTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnostics_EOMTime,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.TestBytesReceived",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_TestBytesReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.TotalBytesReceived",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_TotalBytesReceived,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.TotalBytesSent",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_TotalBytesSent,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.TestBytesReceivedUnderFullLoading",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_TestBytesReceivedUnderFullLoading,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.TotalBytesReceivedUnderFullLoading",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_TotalBytesReceivedUnderFullLoading,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.TotalBytesSentUnderFullLoading",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_TotalBytesSentUnderFullLoading,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.PeriodOfFullLoading",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_PeriodOfFullLoading,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.TCPOpenRequestTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnostics_TCPOpenRequestTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.TCPOpenResponseTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnostics_TCPOpenResponseTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.EnablePerConnectionResults",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnostics_EnablePerConnectionResults,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResultNumberOfEntries",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_PerConnectionResultNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResultNumberOfEntries",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnostics_IncrementalResultNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IncrementalResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.",
-	Version:             "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.TestBytesReceived",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult_TestBytesReceived,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.TotalBytesReceived",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult_TotalBytesReceived,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.TotalBytesSent",
-	Syntax:  synDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult_TotalBytesSent,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.StartTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult_StartTime,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.EndTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult_EndTime,
-	Version:      "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PerConnectionResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.",
-	Version:             "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.ROMTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_ROMTime,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.BOMTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_BOMTime,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.EOMTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_EOMTime,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.TestBytesReceived",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_TestBytesReceived,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.TotalBytesReceived",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_TotalBytesReceived,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.TotalBytesSent",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_TotalBytesSent,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.TCPOpenRequestTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_TCPOpenRequestTime,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.TCPOpenResponseTime",
-	Syntax:       synDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult_TCPOpenResponseTime,
-	Version:      "2.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.Diagnostics.IPLayerCapacityMetrics.",
-	Version:    "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.DiagnosticsState",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_DiagnosticsState,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerMaxConnections",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerMaxConnections,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerMaxIncrementalResult",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerMaxIncrementalResult,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapSupportedSoftwareVersion",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapSupportedSoftwareVersion,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapSupportedControlProtocolVersion",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapSupportedControlProtocolVersion,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapSupportedMetrics",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapSupportedMetrics,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCodeNumberOfEntries",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapacityAuthCodeNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.Interface",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_Interface,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.Role",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_Role,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.Host",
-	Status:  "obsoleted",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_Host,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ServerList",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_ServerList,
-	Version: "2.17",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.IPLayerCapacityMetrics.Port",
-	Status:       "obsoleted",
-	Syntax:       synDeviceIPDiagnosticsIPLayerCapacityMetrics_Port,
-	Version:      "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.JumboFramesPermitted",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_JumboFramesPermitted,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.MTU",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_MTU,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.LocalInterfaceRateIncluded",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_LocalInterfaceRateIncluded,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.AuthenticationEnabled",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_AuthenticationEnabled,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.AuthenticationCode",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_AuthenticationCode,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.AuthenticationAlias",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_AuthenticationAlias,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.AuthenticationKeyFileLocation",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_AuthenticationKeyFileLocation,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.NumberOfConnections",
-	Status:  "obsoleted",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_NumberOfConnections,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.FlowCount",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_FlowCount,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.MaximumFlows",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaximumFlows,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.EthernetPriority",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_EthernetPriority,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.DSCP",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_DSCP,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ProtocolVersion",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_ProtocolVersion,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.UDPPayloadMin",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_UDPPayloadMin,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.UDPPayloadMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_UDPPayloadMax,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.UDPPayloadContent",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_UDPPayloadContent,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.PortMin",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortMin,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.PortMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortMax,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.PortOptionalMin",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortOptionalMin,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.PortOptionalMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_PortOptionalMax,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TestType",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TestType,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPDVEnable",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPDVEnable,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPRREnable",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPRREnable,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.RIPREnable",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_RIPREnable,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.PreambleDuration",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_PreambleDuration,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.MaximumTestBandwidth",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaximumTestBandwidth,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.StartSendingRate",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_StartSendingRate,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.StartSendingRateIndex",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_StartSendingRateIndex,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.NumberTestSubIntervals",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_NumberTestSubIntervals,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.NumberFirstModeTestSubIntervals",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_NumberFirstModeTestSubIntervals,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TestSubInterval",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TestSubInterval,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.StatusFeedbackInterval",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_StatusFeedbackInterval,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TimeoutNoTestTraffic",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimeoutNoTestTraffic,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TimeoutNoStatusMessage",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimeoutNoStatusMessage,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.Tmax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_Tmax,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TmaxRTT",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TmaxRTT,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TimestampResolution",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimestampResolution,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.SeqErrThresh",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_SeqErrThresh,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ReordDupIgnoreEnable",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReordDupIgnoreEnable,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.LowerThresh",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_LowerThresh,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.UpperThresh",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_UpperThresh,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.RetryThresh",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_RetryThresh,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.HighSpeedDelta",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_HighSpeedDelta,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.RateAdjAlgorithm",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_RateAdjAlgorithm,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.SlowAdjThresh",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_SlowAdjThresh,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.HSpeedThresh",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_HSpeedThresh,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResultNumberOfEntries",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_IncrementalResultNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResultNumberOfEntries",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_ModalResultNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.StatusCode",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_StatusCode,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.StatusMessage",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_StatusMessage,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.IPLayerCapacityMetrics.BOMTime",
-	Syntax:       synDeviceIPDiagnosticsIPLayerCapacityMetrics_BOMTime,
-	Version:      "2.14",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.IPLayerCapacityMetrics.EOMTime",
-	Syntax:       synDeviceIPDiagnosticsIPLayerCapacityMetrics_EOMTime,
-	Version:      "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TmaxUsed",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TmaxUsed,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TestInterval",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TestInterval,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.MaxIPLayerCapacity",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxIPLayerCapacity,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TimeOfMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimeOfMax,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.MaxETHCapacityNoFCS",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxETHCapacityNoFCS,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.MaxETHCapacityWithFCS",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxETHCapacityWithFCS,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.MaxETHCapacityWithFCSVLAN",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_MaxETHCapacityWithFCSVLAN,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.LossRatioAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_LossRatioAtMax,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.RTTRangeAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTRangeAtMax,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.PDVRangeAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_PDVRangeAtMax,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.MinOnewayDelayAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_MinOnewayDelayAtMax,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ReorderedRatioAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReorderedRatioAtMax,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ReplicatedRatioAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReplicatedRatioAtMax,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.RTTMinAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTMinAtMax,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.RTTMaxAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTMaxAtMax,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.InterfaceEthMbpsAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_InterfaceEthMbpsAtMax,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacitySummary",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_IPLayerCapacitySummary,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.LossRatioSummary",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_LossRatioSummary,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.RTTRangeSummary",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_RTTRangeSummary,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.PDVRangeSummary",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_PDVRangeSummary,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.MinOnewayDelaySummary",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_MinOnewayDelaySummary,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.MinRTTSummary",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_MinRTTSummary,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ReorderedRatioSummary",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReorderedRatioSummary,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ReplicatedRatioSummary",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_ReplicatedRatioSummary,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.InterfaceEthMbpsSummary",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_InterfaceEthMbpsSummary,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TmaxRTTUsed",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TmaxRTTUsed,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.TimestampResolutionUsed",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_TimestampResolutionUsed,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ActiveFlows",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetrics_ActiveFlows,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          256,
-	MinEntries:          1,
-	NumEntriesParameter: "IPLayerCapacityAuthCodeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.Alias",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.AuthenticationKey",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode_AuthenticationKey,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IncrementalResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.",
-	Version:             "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.IPLayerCapacity",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_IPLayerCapacity,
-	Version: "2.14",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.TimeOfSubInterval",
-	Syntax:       synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_TimeOfSubInterval,
-	Version:      "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.LossRatio",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_LossRatio,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.RTTRange",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_RTTRange,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.PDVRange",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_PDVRange,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.MinOnewayDelay",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_MinOnewayDelay,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.ReorderedRatio",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_ReorderedRatio,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.ReplicatedRatio",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_ReplicatedRatio,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.InterfaceEthMbps",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult_InterfaceEthMbps,
-	Version: "2.15",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "ModalResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.",
-	Version:             "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.MaxIPLayerCapacity",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxIPLayerCapacity,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.TimeOfMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_TimeOfMax,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.MaxETHCapacityNoFCS",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxETHCapacityNoFCS,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.MaxETHCapacityWithFCS",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxETHCapacityWithFCS,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.MaxETHCapacityWithFCSVLAN",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MaxETHCapacityWithFCSVLAN,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.LossRatioAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_LossRatioAtMax,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.RTTRangeAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_RTTRangeAtMax,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.PDVRangeAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_PDVRangeAtMax,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.MinOnewayDelayAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_MinOnewayDelayAtMax,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.ReorderedRatioAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_ReorderedRatioAtMax,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.ReplicatedRatioAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_ReplicatedRatioAtMax,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.InterfaceEthMbpsAtMax",
-	Syntax:  synDeviceIPDiagnosticsIPLayerCapacityMetricsModalResult_InterfaceEthMbpsAtMax,
-	Version: "2.15",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.Diagnostics.IPPing.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPPing.DiagnosticsState",
-	Syntax:  synDeviceIPDiagnosticsIPPing_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPPing.Interface",
-	Syntax:  synDeviceIPDiagnosticsIPPing_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPPing.ProtocolVersion",
-	Syntax:  synDeviceIPDiagnosticsIPPing_ProtocolVersion,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPPing.Host",
-	Syntax:  synDeviceIPDiagnosticsIPPing_Host,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPPing.NumberOfRepetitions",
-	Syntax:  synDeviceIPDiagnosticsIPPing_NumberOfRepetitions,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPPing.Timeout",
-	Syntax:  synDeviceIPDiagnosticsIPPing_Timeout,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPPing.DataBlockSize",
-	Syntax:  synDeviceIPDiagnosticsIPPing_DataBlockSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.IPPing.DSCP",
-	Syntax:  synDeviceIPDiagnosticsIPPing_DSCP,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPPing.IPAddressUsed",
-	Syntax:  synDeviceIPDiagnosticsIPPing_IPAddressUsed,
-	Version: "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.IPPing.SuccessCount",
-	Syntax:       synDeviceIPDiagnosticsIPPing_SuccessCount,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.IPPing.FailureCount",
-	Syntax:       synDeviceIPDiagnosticsIPPing_FailureCount,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.IPPing.AverageResponseTime",
-	Syntax:       synDeviceIPDiagnosticsIPPing_AverageResponseTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.IPPing.MinimumResponseTime",
-	Syntax:       synDeviceIPDiagnosticsIPPing_MinimumResponseTime,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPPing.MaximumResponseTime",
-	Syntax:  synDeviceIPDiagnosticsIPPing_MaximumResponseTime,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.IPPing.AverageResponseTimeDetailed",
-	Syntax:       synDeviceIPDiagnosticsIPPing_AverageResponseTimeDetailed,
-	Version:      "2.7",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.IPPing.MinimumResponseTimeDetailed",
-	Syntax:       synDeviceIPDiagnosticsIPPing_MinimumResponseTimeDetailed,
-	Version:      "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.IPPing.MaximumResponseTimeDetailed",
-	Syntax:  synDeviceIPDiagnosticsIPPing_MaximumResponseTimeDetailed,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.Diagnostics.ServerSelectionDiagnostics.",
-	Version:    "2.9",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.ServerSelectionDiagnostics.DiagnosticsState",
-	Syntax:       synDeviceIPDiagnosticsServerSelectionDiagnostics_DiagnosticsState,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.ServerSelectionDiagnostics.Interface",
-	Syntax:  synDeviceIPDiagnosticsServerSelectionDiagnostics_Interface,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.ServerSelectionDiagnostics.ProtocolVersion",
-	Syntax:  synDeviceIPDiagnosticsServerSelectionDiagnostics_ProtocolVersion,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.ServerSelectionDiagnostics.Protocol",
-	Syntax:  synDeviceIPDiagnosticsServerSelectionDiagnostics_Protocol,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.ServerSelectionDiagnostics.HostList",
-	Syntax:  synDeviceIPDiagnosticsServerSelectionDiagnostics_HostList,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.ServerSelectionDiagnostics.NumberOfRepetitions",
-	Syntax:  synDeviceIPDiagnosticsServerSelectionDiagnostics_NumberOfRepetitions,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.ServerSelectionDiagnostics.Timeout",
-	Syntax:  synDeviceIPDiagnosticsServerSelectionDiagnostics_Timeout,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.ServerSelectionDiagnostics.FastestHost",
-	Syntax:       synDeviceIPDiagnosticsServerSelectionDiagnostics_FastestHost,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.ServerSelectionDiagnostics.MinimumResponseTime",
-	Syntax:       synDeviceIPDiagnosticsServerSelectionDiagnostics_MinimumResponseTime,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.ServerSelectionDiagnostics.AverageResponseTime",
-	Syntax:       synDeviceIPDiagnosticsServerSelectionDiagnostics_AverageResponseTime,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.ServerSelectionDiagnostics.MaximumResponseTime",
-	Syntax:  synDeviceIPDiagnosticsServerSelectionDiagnostics_MaximumResponseTime,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.ServerSelectionDiagnostics.IPAddressUsed",
-	Syntax:  synDeviceIPDiagnosticsServerSelectionDiagnostics_IPAddressUsed,
-	Version: "2.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.Diagnostics.TraceRoute.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.TraceRoute.DiagnosticsState",
-	Syntax:  synDeviceIPDiagnosticsTraceRoute_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.TraceRoute.Interface",
-	Syntax:  synDeviceIPDiagnosticsTraceRoute_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.TraceRoute.ProtocolVersion",
-	Syntax:  synDeviceIPDiagnosticsTraceRoute_ProtocolVersion,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.TraceRoute.Host",
-	Syntax:  synDeviceIPDiagnosticsTraceRoute_Host,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.TraceRoute.NumberOfTries",
-	Syntax:  synDeviceIPDiagnosticsTraceRoute_NumberOfTries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.TraceRoute.Timeout",
-	Syntax:  synDeviceIPDiagnosticsTraceRoute_Timeout,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.TraceRoute.DataBlockSize",
-	Syntax:  synDeviceIPDiagnosticsTraceRoute_DataBlockSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.TraceRoute.DSCP",
-	Syntax:  synDeviceIPDiagnosticsTraceRoute_DSCP,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.TraceRoute.MaxHopCount",
-	Syntax:  synDeviceIPDiagnosticsTraceRoute_MaxHopCount,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.TraceRoute.RouteHopsNumberOfEntries",
-	Syntax:       synDeviceIPDiagnosticsTraceRoute_RouteHopsNumberOfEntries,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.TraceRoute.IPAddressUsed",
-	Syntax:  synDeviceIPDiagnosticsTraceRoute_IPAddressUsed,
-	Version: "2.8",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.TraceRoute.ResponseTime",
-	Syntax:       synDeviceIPDiagnosticsTraceRoute_ResponseTime,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RouteHopsNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.",
-	Version:             "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.Host",
-	Syntax:       synDeviceIPDiagnosticsTraceRouteRouteHops_Host,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.HostAddress",
-	Syntax:       synDeviceIPDiagnosticsTraceRouteRouteHops_HostAddress,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.ErrorCode",
-	Syntax:       synDeviceIPDiagnosticsTraceRouteRouteHops_ErrorCode,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.RTTimes",
-	Syntax:  synDeviceIPDiagnosticsTraceRouteRouteHops_RTTimes,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.Diagnostics.UDPEchoConfig.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UDPEchoConfig.Enable",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoConfig_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UDPEchoConfig.Interface",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoConfig_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UDPEchoConfig.SourceIPAddress",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoConfig_SourceIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UDPEchoConfig.UDPPort",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoConfig_UDPPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UDPEchoConfig.EchoPlusEnabled",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoConfig_EchoPlusEnabled,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoConfig.EchoPlusSupported",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoConfig_EchoPlusSupported,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoConfig.PacketsReceived",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoConfig_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoConfig.PacketsResponded",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoConfig_PacketsResponded,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoConfig.BytesReceived",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoConfig_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoConfig.BytesResponded",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoConfig_BytesResponded,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoConfig.TimeFirstPacketReceived",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoConfig_TimeFirstPacketReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoConfig.TimeLastPacketReceived",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoConfig_TimeLastPacketReceived,
-	Version:      "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.Diagnostics.UDPEchoDiagnostics.",
-	Version:    "2.9",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoDiagnostics.DiagnosticsState",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoDiagnostics_DiagnosticsState,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.Interface",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnostics_Interface,
-	Version: "2.9",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoDiagnostics.Host",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoDiagnostics_Host,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoDiagnostics.Port",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoDiagnostics_Port,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoDiagnostics.NumberOfRepetitions",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoDiagnostics_NumberOfRepetitions,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoDiagnostics.Timeout",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoDiagnostics_Timeout,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoDiagnostics.DataBlockSize",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoDiagnostics_DataBlockSize,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoDiagnostics.DSCP",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoDiagnostics_DSCP,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoDiagnostics.InterTransmissionTime",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoDiagnostics_InterTransmissionTime,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.ProtocolVersion",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnostics_ProtocolVersion,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.IPAddressUsed",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnostics_IPAddressUsed,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.SuccessCount",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnostics_SuccessCount,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.FailureCount",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnostics_FailureCount,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.AverageResponseTime",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnostics_AverageResponseTime,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.MinimumResponseTime",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnostics_MinimumResponseTime,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.MaximumResponseTime",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnostics_MaximumResponseTime,
-	Version: "2.9",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UDPEchoDiagnostics.EnableIndividualPacketResults",
-	Syntax:       synDeviceIPDiagnosticsUDPEchoDiagnostics_EnableIndividualPacketResults,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.UDPEchoDiagnosticsMaxResults",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnostics_UDPEchoDiagnosticsMaxResults,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResultNumberOfEntries",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnostics_IndividualPacketResultNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IndividualPacketResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.",
-	Version:             "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.PacketSuccess",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_PacketSuccess,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.PacketSendTime",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_PacketSendTime,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.PacketReceiveTime",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_PacketReceiveTime,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.TestGenSN",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_TestGenSN,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.TestRespSN",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_TestRespSN,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.TestRespRcvTimeStamp",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_TestRespRcvTimeStamp,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.TestRespReplyTimeStamp",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_TestRespReplyTimeStamp,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.TestRespReplyFailureCount",
-	Syntax:  synDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult_TestRespReplyFailureCount,
-	Version: "2.9",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.Diagnostics.UploadDiagnostics.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.DiagnosticsState",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.Interface",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.UploadURL",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_UploadURL,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.DSCP",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_DSCP,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.EthernetPriority",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_EthernetPriority,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.TestFileLength",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_TestFileLength,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.TimeBasedTestDuration",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_TimeBasedTestDuration,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.TimeBasedTestMeasurementInterval",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_TimeBasedTestMeasurementInterval,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.TimeBasedTestMeasurementOffset",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_TimeBasedTestMeasurementOffset,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.ProtocolVersion",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_ProtocolVersion,
-	Version: "2.9",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.NumberOfConnections",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_NumberOfConnections,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.UploadTransports",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_UploadTransports,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.UploadDiagnosticsMaxConnections",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_UploadDiagnosticsMaxConnections,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.UploadDiagnosticsMaxIncrementalResult",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_UploadDiagnosticsMaxIncrementalResult,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.IPAddressUsed",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_IPAddressUsed,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.ROMTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnostics_ROMTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.BOMTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnostics_BOMTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.EOMTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnostics_EOMTime,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.TestBytesSent",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_TestBytesSent,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.TotalBytesReceived",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_TotalBytesReceived,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.TotalBytesSent",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_TotalBytesSent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.TestBytesSentUnderFullLoading",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_TestBytesSentUnderFullLoading,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.TotalBytesReceivedUnderFullLoading",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_TotalBytesReceivedUnderFullLoading,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.TotalBytesSentUnderFullLoading",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_TotalBytesSentUnderFullLoading,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.PeriodOfFullLoading",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_PeriodOfFullLoading,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.TCPOpenRequestTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnostics_TCPOpenRequestTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.TCPOpenResponseTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnostics_TCPOpenResponseTime,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.EnablePerConnectionResults",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnostics_EnablePerConnectionResults,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResultNumberOfEntries",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_PerConnectionResultNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.IncrementalResultNumberOfEntries",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnostics_IncrementalResultNumberOfEntries,
-	Version: "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IncrementalResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.",
-	Version:             "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.TestBytesSent",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnosticsIncrementalResult_TestBytesSent,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.TotalBytesReceived",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnosticsIncrementalResult_TotalBytesReceived,
-	Version: "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.TotalBytesSent",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnosticsIncrementalResult_TotalBytesSent,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.StartTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnosticsIncrementalResult_StartTime,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.EndTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnosticsIncrementalResult_EndTime,
-	Version:      "2.9",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PerConnectionResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.",
-	Version:             "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.ROMTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_ROMTime,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.BOMTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_BOMTime,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.EOMTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_EOMTime,
-	Version:      "2.9",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.TestBytesSent",
-	Syntax:  synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_TestBytesSent,
-	Version: "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.TotalBytesReceived",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_TotalBytesReceived,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.TotalBytesSent",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_TotalBytesSent,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.TCPOpenRequestTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_TCPOpenRequestTime,
-	Version:      "2.9",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.TCPOpenResponseTime",
-	Syntax:       synDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult_TCPOpenResponseTime,
-	Version:      "2.9",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.Enable",
-	Syntax:  synDeviceIPInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.Status",
-	Syntax:  synDeviceIPInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IP.Interface.{i}.Alias",
-	Syntax:  synDeviceIPInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.Name",
-	Syntax:  synDeviceIPInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.LastChange",
-	Syntax:       synDeviceIPInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceIPInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv4Enable",
-	Syntax:  synDeviceIPInterface_IPv4Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Enable",
-	Syntax:  synDeviceIPInterface_IPv6Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.ULAEnable",
-	Syntax:  synDeviceIPInterface_ULAEnable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.Router",
-	Syntax:  synDeviceIPInterface_Router,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.MaxMTUSize",
-	Syntax:  synDeviceIPInterface_MaxMTUSize,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.Type",
-	Syntax:  synDeviceIPInterface_Type,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.Loopback",
-	Syntax:  synDeviceIPInterface_Loopback,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv4AddressNumberOfEntries",
-	Syntax:  synDeviceIPInterface_IPv4AddressNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv6AddressNumberOfEntries",
-	Syntax:  synDeviceIPInterface_IPv6AddressNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv6PrefixNumberOfEntries",
-	Syntax:  synDeviceIPInterface_IPv6PrefixNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.AutoIPEnable",
-	Syntax:  synDeviceIPInterface_AutoIPEnable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.TWAMPReflectorNumberOfEntries",
-	Syntax:  synDeviceIPInterface_TWAMPReflectorNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.Reset",
-	Syntax:  synDeviceIPInterface_Reset,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv4AddressNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Interface.{i}.IPv4Address.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"IPAddress", "SubnetMask"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv4Address.{i}.Enable",
-	Syntax:  synDeviceIPInterfaceIPv4Address_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv4Address.{i}.Status",
-	Syntax:  synDeviceIPInterfaceIPv4Address_Status,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv4Address.{i}.Alias",
-	Syntax:  synDeviceIPInterfaceIPv4Address_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv4Address.{i}.IPAddress",
-	Syntax:  synDeviceIPInterfaceIPv4Address_IPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv4Address.{i}.SubnetMask",
-	Syntax:  synDeviceIPInterfaceIPv4Address_SubnetMask,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv4Address.{i}.AddressingType",
-	Syntax:  synDeviceIPInterfaceIPv4Address_AddressingType,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv6AddressNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Interface.{i}.IPv6Address.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"IPAddress"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Address.{i}.Enable",
-	Syntax:  synDeviceIPInterfaceIPv6Address_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv6Address.{i}.Status",
-	Syntax:  synDeviceIPInterfaceIPv6Address_Status,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv6Address.{i}.IPAddressStatus",
-	Syntax:  synDeviceIPInterfaceIPv6Address_IPAddressStatus,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv6Address.{i}.Alias",
-	Syntax:  synDeviceIPInterfaceIPv6Address_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Address.{i}.IPAddress",
-	Syntax:  synDeviceIPInterfaceIPv6Address_IPAddress,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv6Address.{i}.Origin",
-	Syntax:  synDeviceIPInterfaceIPv6Address_Origin,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Address.{i}.Prefix",
-	Syntax:  synDeviceIPInterfaceIPv6Address_Prefix,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Address.{i}.PreferredLifetime",
-	Syntax:  synDeviceIPInterfaceIPv6Address_PreferredLifetime,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Address.{i}.ValidLifetime",
-	Syntax:  synDeviceIPInterfaceIPv6Address_ValidLifetime,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Address.{i}.Anycast",
-	Syntax:  synDeviceIPInterfaceIPv6Address_Anycast,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv6PrefixNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Interface.{i}.IPv6Prefix.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Prefix"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.Enable",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.Status",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_Status,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.PrefixStatus",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_PrefixStatus,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.Alias",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.Prefix",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_Prefix,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.Origin",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_Origin,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.StaticType",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_StaticType,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.ParentPrefix",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_ParentPrefix,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.ChildPrefixBits",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_ChildPrefixBits,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.OnLink",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_OnLink,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.Autonomous",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_Autonomous,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.PreferredLifetime",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_PreferredLifetime,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.IPv6Prefix.{i}.ValidLifetime",
-	Syntax:  synDeviceIPInterfaceIPv6Prefix_ValidLifetime,
-	Version: "2.2",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IP.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceIPInterfaceStats_Reset,
-	Version: "2.18",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceIPInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceIPInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceIPInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceIPInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceIPInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceIPInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceIPInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceIPInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceIPInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceIPInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceIPInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceIPInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceIPInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceIPInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.IP.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceIPInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TWAMPReflectorNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IP.Interface.{i}.TWAMPReflector.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Port"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.TWAMPReflector.{i}.Enable",
-	Syntax:  synDeviceIPInterfaceTWAMPReflector_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IP.Interface.{i}.TWAMPReflector.{i}.Status",
-	Syntax:  synDeviceIPInterfaceTWAMPReflector_Status,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IP.Interface.{i}.TWAMPReflector.{i}.Alias",
-	Syntax:  synDeviceIPInterfaceTWAMPReflector_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.TWAMPReflector.{i}.Port",
-	Syntax:  synDeviceIPInterfaceTWAMPReflector_Port,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.TWAMPReflector.{i}.MaximumTTL",
-	Syntax:  synDeviceIPInterfaceTWAMPReflector_MaximumTTL,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.TWAMPReflector.{i}.IPAllowedList",
-	Syntax:  synDeviceIPInterfaceTWAMPReflector_IPAllowedList,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IP.Interface.{i}.TWAMPReflector.{i}.PortAllowedList",
-	Syntax:  synDeviceIPInterfaceTWAMPReflector_PortAllowedList,
-	Version: "2.12",
-}}
+	IPAllowedList model.ReadWriteParam[[]string] `dm:"s"`
 
-// DeviceIPImpl is what a device implements for Device.IP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPImpl to implement only some methods.
-type DeviceIPImpl interface {
-	IPv4Capable(inst []uint32) (bool, error)
-	IPv4Enable(inst []uint32) (bool, error)
-	SetIPv4Enable(inst []uint32, v bool) error
-	IPv4Status(inst []uint32) (DeviceIPIPv4Status, error)
-	IPv6Capable(inst []uint32) (bool, error)
-	IPv6Enable(inst []uint32) (bool, error)
-	SetIPv6Enable(inst []uint32, v bool) error
-	IPv6Status(inst []uint32) (DeviceIPIPv6Status, error)
-	ULAPrefix(inst []uint32) (string, error)
-	SetULAPrefix(inst []uint32, v string) error
-	ActivePortNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	ActivePortInstances(inst []uint32) []uint32
-	InterfaceInstances(inst []uint32) []uint32
-	AddInterface(inst []uint32) (uint32, error)
-	DeleteInterface(inst []uint32, i uint32) error
-}
+	MaximumTTL model.ReadWriteParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceIPImpl implements DeviceIPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPImpl struct{}
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceIPImpl) IPv4Capable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) IPv4Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) SetIPv4Enable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) IPv4Status(inst []uint32) (DeviceIPIPv4Status, error) {
-	var zero DeviceIPIPv4Status
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) IPv6Capable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) IPv6Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) SetIPv6Enable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) IPv6Status(inst []uint32) (DeviceIPIPv6Status, error) {
-	var zero DeviceIPIPv6Status
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) ULAPrefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) SetULAPrefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) ActivePortNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) ActivePortInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPImpl) AddInterface(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPImpl) DeleteInterface(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	PortAllowedList model.ReadWriteParam[[]string] `dm:"s"`
 
-// DeviceIPActivePortImpl is what a device implements for Device.IP.ActivePort.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPActivePortImpl to implement only some methods.
-type DeviceIPActivePortImpl interface {
-	LocalIPAddress(inst []uint32) (string, error)
-	LocalPort(inst []uint32) (uint32, error)
-	RemoteIPAddress(inst []uint32) (string, error)
-	RemotePort(inst []uint32) (uint32, error)
-	Status(inst []uint32) (DeviceIPActivePortStatus, error)
-}
-
-// UnimplementedDeviceIPActivePortImpl implements DeviceIPActivePortImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPActivePortImpl struct{}
-
-func (UnimplementedDeviceIPActivePortImpl) LocalIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPActivePortImpl) LocalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPActivePortImpl) RemoteIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPActivePortImpl) RemotePort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPActivePortImpl) Status(inst []uint32) (DeviceIPActivePortStatus, error) {
-	var zero DeviceIPActivePortStatus
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsImpl is what a device implements for Device.IP.Diagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsImpl to implement only some methods.
-type DeviceIPDiagnosticsImpl interface {
-	IPv4PingSupported(inst []uint32) (bool, error)
-	IPv6PingSupported(inst []uint32) (bool, error)
-	IPv4TraceRouteSupported(inst []uint32) (bool, error)
-	IPv6TraceRouteSupported(inst []uint32) (bool, error)
-	IPv4DownloadDiagnosticsSupported(inst []uint32) (bool, error)
-	IPv6DownloadDiagnosticsSupported(inst []uint32) (bool, error)
-	IPv4UploadDiagnosticsSupported(inst []uint32) (bool, error)
-	IPv6UploadDiagnosticsSupported(inst []uint32) (bool, error)
-	IPv4UDPEchoDiagnosticsSupported(inst []uint32) (bool, error)
-	IPv6UDPEchoDiagnosticsSupported(inst []uint32) (bool, error)
-	IPLayerCapacitySupported(inst []uint32) (bool, error)
-	IPv4ServerSelectionDiagnosticsSupported(inst []uint32) (bool, error)
-	IPv6ServerSelectionDiagnosticsSupported(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsImpl implements DeviceIPDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv4PingSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv6PingSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv4TraceRouteSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv6TraceRouteSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv4DownloadDiagnosticsSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv6DownloadDiagnosticsSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv4UploadDiagnosticsSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv6UploadDiagnosticsSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv4UDPEchoDiagnosticsSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv6UDPEchoDiagnosticsSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPLayerCapacitySupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv4ServerSelectionDiagnosticsSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsImpl) IPv6ServerSelectionDiagnosticsSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsDownloadDiagnosticsImpl is what a device implements for Device.IP.Diagnostics.DownloadDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl to implement only some methods.
-type DeviceIPDiagnosticsDownloadDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	DownloadURL(inst []uint32) (string, error)
-	SetDownloadURL(inst []uint32, v string) error
-	DSCP(inst []uint32) (uint32, error)
-	SetDSCP(inst []uint32, v uint32) error
-	EthernetPriority(inst []uint32) (uint32, error)
-	SetEthernetPriority(inst []uint32, v uint32) error
-	TimeBasedTestDuration(inst []uint32) (uint32, error)
-	SetTimeBasedTestDuration(inst []uint32, v uint32) error
-	TimeBasedTestMeasurementInterval(inst []uint32) (uint32, error)
-	SetTimeBasedTestMeasurementInterval(inst []uint32, v uint32) error
-	TimeBasedTestMeasurementOffset(inst []uint32) (uint32, error)
-	SetTimeBasedTestMeasurementOffset(inst []uint32, v uint32) error
-	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion, error)
-	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion) error
-	NumberOfConnections(inst []uint32) (uint32, error)
-	SetNumberOfConnections(inst []uint32, v uint32) error
-	DownloadTransports(inst []uint32) ([]DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports, error)
-	DownloadDiagnosticMaxConnections(inst []uint32) (uint32, error)
-	DownloadDiagnosticsMaxIncrementalResult(inst []uint32) (uint32, error)
-	IPAddressUsed(inst []uint32) (string, error)
-	ROMTime(inst []uint32) (time.Time, error)
-	BOMTime(inst []uint32) (time.Time, error)
-	EOMTime(inst []uint32) (time.Time, error)
-	TestBytesReceived(inst []uint32) (uint64, error)
-	TotalBytesReceived(inst []uint32) (uint64, error)
-	TotalBytesSent(inst []uint32) (uint64, error)
-	TestBytesReceivedUnderFullLoading(inst []uint32) (uint64, error)
-	TotalBytesReceivedUnderFullLoading(inst []uint32) (uint64, error)
-	TotalBytesSentUnderFullLoading(inst []uint32) (uint64, error)
-	PeriodOfFullLoading(inst []uint32) (uint32, error)
-	TCPOpenRequestTime(inst []uint32) (time.Time, error)
-	TCPOpenResponseTime(inst []uint32) (time.Time, error)
-	EnablePerConnectionResults(inst []uint32) (bool, error)
-	SetEnablePerConnectionResults(inst []uint32, v bool) error
-	PerConnectionResultNumberOfEntries(inst []uint32) (uint32, error)
-	IncrementalResultNumberOfEntries(inst []uint32) (uint32, error)
-	IncrementalResultInstances(inst []uint32) []uint32
-	PerConnectionResultInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl implements DeviceIPDiagnosticsDownloadDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState, error) {
-	var zero DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DownloadURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetDownloadURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) EthernetPriority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetEthernetPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TimeBasedTestDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetTimeBasedTestDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TimeBasedTestMeasurementInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetTimeBasedTestMeasurementInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TimeBasedTestMeasurementOffset(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetTimeBasedTestMeasurementOffset(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion, error) {
-	var zero DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) NumberOfConnections(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetNumberOfConnections(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DownloadTransports(inst []uint32) ([]DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports, error) {
-	var zero []DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DownloadDiagnosticMaxConnections(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DownloadDiagnosticsMaxIncrementalResult(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) IPAddressUsed(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) ROMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) BOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) EOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TestBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TotalBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TestBytesReceivedUnderFullLoading(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TotalBytesReceivedUnderFullLoading(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TotalBytesSentUnderFullLoading(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) PeriodOfFullLoading(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) EnablePerConnectionResults(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetEnablePerConnectionResults(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) PerConnectionResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) IncrementalResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) IncrementalResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) PerConnectionResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl is what a device implements for Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl to implement only some methods.
-type DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl interface {
-	TestBytesReceived(inst []uint32) (uint64, error)
-	TotalBytesReceived(inst []uint32) (uint64, error)
-	TotalBytesSent(inst []uint32) (uint64, error)
-	StartTime(inst []uint32) (time.Time, error)
-	EndTime(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl implements DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl) TestBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl) TotalBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl) StartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl) EndTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl is what a device implements for Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl to implement only some methods.
-type DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl interface {
-	ROMTime(inst []uint32) (time.Time, error)
-	BOMTime(inst []uint32) (time.Time, error)
-	EOMTime(inst []uint32) (time.Time, error)
-	TestBytesReceived(inst []uint32) (uint64, error)
-	TotalBytesReceived(inst []uint32) (uint64, error)
-	TotalBytesSent(inst []uint32) (uint64, error)
-	TCPOpenRequestTime(inst []uint32) (time.Time, error)
-	TCPOpenResponseTime(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl implements DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) ROMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) BOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) EOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) TestBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) TotalBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsIPLayerCapacityMetricsImpl is what a device implements for Device.IP.Diagnostics.IPLayerCapacityMetrics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl to implement only some methods.
-type DeviceIPDiagnosticsIPLayerCapacityMetricsImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState) error
-	IPLayerMaxConnections(inst []uint32) (uint32, error)
-	IPLayerMaxIncrementalResult(inst []uint32) (uint32, error)
-	IPLayerCapSupportedSoftwareVersion(inst []uint32) (string, error)
-	IPLayerCapSupportedControlProtocolVersion(inst []uint32) (string, error)
-	IPLayerCapSupportedMetrics(inst []uint32) ([]DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics, error)
-	IPLayerCapacityAuthCodeNumberOfEntries(inst []uint32) (uint32, error)
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Role(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsRole, error)
-	SetRole(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsRole) error
-	Host(inst []uint32) (string, error)
-	SetHost(inst []uint32, v string) error
-	ServerList(inst []uint32) ([]string, error)
-	SetServerList(inst []uint32, v []string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	JumboFramesPermitted(inst []uint32) (bool, error)
-	SetJumboFramesPermitted(inst []uint32, v bool) error
-	MTU(inst []uint32) (uint32, error)
-	SetMTU(inst []uint32, v uint32) error
-	LocalInterfaceRateIncluded(inst []uint32) (bool, error)
-	SetLocalInterfaceRateIncluded(inst []uint32, v bool) error
-	AuthenticationEnabled(inst []uint32) (bool, error)
-	SetAuthenticationEnabled(inst []uint32, v bool) error
-	AuthenticationCode(inst []uint32) (string, error)
-	SetAuthenticationCode(inst []uint32, v string) error
-	AuthenticationAlias(inst []uint32) (string, error)
-	SetAuthenticationAlias(inst []uint32, v string) error
-	AuthenticationKeyFileLocation(inst []uint32) (string, error)
-	SetAuthenticationKeyFileLocation(inst []uint32, v string) error
-	NumberOfConnections(inst []uint32) (uint32, error)
-	SetNumberOfConnections(inst []uint32, v uint32) error
-	FlowCount(inst []uint32) (uint32, error)
-	SetFlowCount(inst []uint32, v uint32) error
-	MaximumFlows(inst []uint32) (uint32, error)
-	SetMaximumFlows(inst []uint32, v uint32) error
-	EthernetPriority(inst []uint32) (uint32, error)
-	SetEthernetPriority(inst []uint32, v uint32) error
-	DSCP(inst []uint32) (uint32, error)
-	SetDSCP(inst []uint32, v uint32) error
-	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion, error)
-	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion) error
-	UDPPayloadMin(inst []uint32) (uint32, error)
-	SetUDPPayloadMin(inst []uint32, v uint32) error
-	UDPPayloadMax(inst []uint32) (uint32, error)
-	SetUDPPayloadMax(inst []uint32, v uint32) error
-	UDPPayloadContent(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent, error)
-	SetUDPPayloadContent(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent) error
-	PortMin(inst []uint32) (uint32, error)
-	SetPortMin(inst []uint32, v uint32) error
-	PortMax(inst []uint32) (uint32, error)
-	SetPortMax(inst []uint32, v uint32) error
-	PortOptionalMin(inst []uint32) (uint32, error)
-	SetPortOptionalMin(inst []uint32, v uint32) error
-	PortOptionalMax(inst []uint32) (uint32, error)
-	SetPortOptionalMax(inst []uint32, v uint32) error
-	TestType(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsTestType, error)
-	SetTestType(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsTestType) error
-	IPDVEnable(inst []uint32) (bool, error)
-	SetIPDVEnable(inst []uint32, v bool) error
-	IPRREnable(inst []uint32) (bool, error)
-	SetIPRREnable(inst []uint32, v bool) error
-	RIPREnable(inst []uint32) (bool, error)
-	SetRIPREnable(inst []uint32, v bool) error
-	PreambleDuration(inst []uint32) (uint32, error)
-	SetPreambleDuration(inst []uint32, v uint32) error
-	MaximumTestBandwidth(inst []uint32) (uint32, error)
-	SetMaximumTestBandwidth(inst []uint32, v uint32) error
-	StartSendingRate(inst []uint32) (uint32, error)
-	SetStartSendingRate(inst []uint32, v uint32) error
-	StartSendingRateIndex(inst []uint32) (uint32, error)
-	SetStartSendingRateIndex(inst []uint32, v uint32) error
-	NumberTestSubIntervals(inst []uint32) (uint32, error)
-	SetNumberTestSubIntervals(inst []uint32, v uint32) error
-	NumberFirstModeTestSubIntervals(inst []uint32) (uint32, error)
-	SetNumberFirstModeTestSubIntervals(inst []uint32, v uint32) error
-	TestSubInterval(inst []uint32) (uint32, error)
-	SetTestSubInterval(inst []uint32, v uint32) error
-	StatusFeedbackInterval(inst []uint32) (uint32, error)
-	SetStatusFeedbackInterval(inst []uint32, v uint32) error
-	TimeoutNoTestTraffic(inst []uint32) (uint32, error)
-	SetTimeoutNoTestTraffic(inst []uint32, v uint32) error
-	TimeoutNoStatusMessage(inst []uint32) (uint32, error)
-	SetTimeoutNoStatusMessage(inst []uint32, v uint32) error
-	Tmax(inst []uint32) (uint32, error)
-	SetTmax(inst []uint32, v uint32) error
-	TmaxRTT(inst []uint32) (uint32, error)
-	SetTmaxRTT(inst []uint32, v uint32) error
-	TimestampResolution(inst []uint32) (uint32, error)
-	SetTimestampResolution(inst []uint32, v uint32) error
-	SeqErrThresh(inst []uint32) (uint32, error)
-	SetSeqErrThresh(inst []uint32, v uint32) error
-	ReordDupIgnoreEnable(inst []uint32) (bool, error)
-	SetReordDupIgnoreEnable(inst []uint32, v bool) error
-	LowerThresh(inst []uint32) (uint32, error)
-	SetLowerThresh(inst []uint32, v uint32) error
-	UpperThresh(inst []uint32) (uint32, error)
-	SetUpperThresh(inst []uint32, v uint32) error
-	RetryThresh(inst []uint32) (uint32, error)
-	SetRetryThresh(inst []uint32, v uint32) error
-	HighSpeedDelta(inst []uint32) (uint32, error)
-	SetHighSpeedDelta(inst []uint32, v uint32) error
-	RateAdjAlgorithm(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm, error)
-	SetRateAdjAlgorithm(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm) error
-	SlowAdjThresh(inst []uint32) (uint32, error)
-	SetSlowAdjThresh(inst []uint32, v uint32) error
-	HSpeedThresh(inst []uint32) (uint32, error)
-	SetHSpeedThresh(inst []uint32, v uint32) error
-	IncrementalResultNumberOfEntries(inst []uint32) (uint32, error)
-	ModalResultNumberOfEntries(inst []uint32) (uint32, error)
-	StatusCode(inst []uint32) (uint32, error)
-	StatusMessage(inst []uint32) (string, error)
-	BOMTime(inst []uint32) (time.Time, error)
-	EOMTime(inst []uint32) (time.Time, error)
-	TmaxUsed(inst []uint32) (uint32, error)
-	TestInterval(inst []uint32) (uint32, error)
-	MaxIPLayerCapacity(inst []uint32) (model.Decimal, error)
-	TimeOfMax(inst []uint32) (time.Time, error)
-	MaxETHCapacityNoFCS(inst []uint32) (model.Decimal, error)
-	MaxETHCapacityWithFCS(inst []uint32) (model.Decimal, error)
-	MaxETHCapacityWithFCSVLAN(inst []uint32) (model.Decimal, error)
-	LossRatioAtMax(inst []uint32) (model.Decimal, error)
-	RTTRangeAtMax(inst []uint32) (model.Decimal, error)
-	PDVRangeAtMax(inst []uint32) (model.Decimal, error)
-	MinOnewayDelayAtMax(inst []uint32) (model.Decimal, error)
-	ReorderedRatioAtMax(inst []uint32) (model.Decimal, error)
-	ReplicatedRatioAtMax(inst []uint32) (model.Decimal, error)
-	RTTMinAtMax(inst []uint32) (model.Decimal, error)
-	RTTMaxAtMax(inst []uint32) (model.Decimal, error)
-	InterfaceEthMbpsAtMax(inst []uint32) (model.Decimal, error)
-	IPLayerCapacitySummary(inst []uint32) (model.Decimal, error)
-	LossRatioSummary(inst []uint32) (model.Decimal, error)
-	RTTRangeSummary(inst []uint32) (model.Decimal, error)
-	PDVRangeSummary(inst []uint32) (model.Decimal, error)
-	MinOnewayDelaySummary(inst []uint32) (model.Decimal, error)
-	MinRTTSummary(inst []uint32) (model.Decimal, error)
-	ReorderedRatioSummary(inst []uint32) (model.Decimal, error)
-	ReplicatedRatioSummary(inst []uint32) (model.Decimal, error)
-	InterfaceEthMbpsSummary(inst []uint32) (model.Decimal, error)
-	TmaxRTTUsed(inst []uint32) (uint32, error)
-	TimestampResolutionUsed(inst []uint32) (uint32, error)
-	ActiveFlows(inst []uint32) (uint32, error)
-	IPLayerCapacityAuthCodeInstances(inst []uint32) []uint32
-	AddIPLayerCapacityAuthCode(inst []uint32) (uint32, error)
-	DeleteIPLayerCapacityAuthCode(inst []uint32, i uint32) error
-	IncrementalResultInstances(inst []uint32) []uint32
-	ModalResultInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl implements DeviceIPDiagnosticsIPLayerCapacityMetricsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState, error) {
-	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerMaxConnections(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerMaxIncrementalResult(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapSupportedSoftwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapSupportedControlProtocolVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapSupportedMetrics(inst []uint32) ([]DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics, error) {
-	var zero []DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapacityAuthCodeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) Role(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsRole, error) {
-	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsRole
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetRole(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsRole) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) Host(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ServerList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetServerList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) JumboFramesPermitted(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetJumboFramesPermitted(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MTU(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetMTU(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) LocalInterfaceRateIncluded(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetLocalInterfaceRateIncluded(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) AuthenticationEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetAuthenticationEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) AuthenticationCode(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetAuthenticationCode(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) AuthenticationAlias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetAuthenticationAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) AuthenticationKeyFileLocation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetAuthenticationKeyFileLocation(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) NumberOfConnections(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetNumberOfConnections(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) FlowCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetFlowCount(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaximumFlows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetMaximumFlows(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) EthernetPriority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetEthernetPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) DSCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetDSCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion, error) {
-	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) UDPPayloadMin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetUDPPayloadMin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) UDPPayloadMax(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetUDPPayloadMax(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) UDPPayloadContent(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent, error) {
-	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetUDPPayloadContent(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PortMin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPortMin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PortMax(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPortMax(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PortOptionalMin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPortOptionalMin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PortOptionalMax(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPortOptionalMax(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TestType(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsTestType, error) {
-	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsTestType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTestType(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsTestType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPDVEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetIPDVEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPRREnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetIPRREnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RIPREnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetRIPREnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PreambleDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPreambleDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaximumTestBandwidth(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetMaximumTestBandwidth(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) StartSendingRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetStartSendingRate(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) StartSendingRateIndex(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetStartSendingRateIndex(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) NumberTestSubIntervals(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetNumberTestSubIntervals(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) NumberFirstModeTestSubIntervals(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetNumberFirstModeTestSubIntervals(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TestSubInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTestSubInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) StatusFeedbackInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetStatusFeedbackInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TimeoutNoTestTraffic(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTimeoutNoTestTraffic(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TimeoutNoStatusMessage(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTimeoutNoStatusMessage(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) Tmax(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTmax(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TmaxRTT(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTmaxRTT(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TimestampResolution(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTimestampResolution(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SeqErrThresh(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetSeqErrThresh(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ReordDupIgnoreEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetReordDupIgnoreEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) LowerThresh(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetLowerThresh(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) UpperThresh(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetUpperThresh(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RetryThresh(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetRetryThresh(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) HighSpeedDelta(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetHighSpeedDelta(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RateAdjAlgorithm(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm, error) {
-	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetRateAdjAlgorithm(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SlowAdjThresh(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetSlowAdjThresh(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) HSpeedThresh(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetHSpeedThresh(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IncrementalResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ModalResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) StatusCode(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) StatusMessage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) BOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) EOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TmaxUsed(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TestInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaxIPLayerCapacity(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TimeOfMax(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaxETHCapacityNoFCS(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaxETHCapacityWithFCS(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaxETHCapacityWithFCSVLAN(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) LossRatioAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RTTRangeAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PDVRangeAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MinOnewayDelayAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ReorderedRatioAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ReplicatedRatioAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RTTMinAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RTTMaxAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) InterfaceEthMbpsAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapacitySummary(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) LossRatioSummary(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RTTRangeSummary(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PDVRangeSummary(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MinOnewayDelaySummary(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MinRTTSummary(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ReorderedRatioSummary(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ReplicatedRatioSummary(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) InterfaceEthMbpsSummary(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TmaxRTTUsed(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TimestampResolutionUsed(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ActiveFlows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapacityAuthCodeInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) AddIPLayerCapacityAuthCode(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) DeleteIPLayerCapacityAuthCode(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IncrementalResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ModalResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl is what a device implements for Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl to implement only some methods.
-type DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	AuthenticationKey(inst []uint32) (string, error)
-	SetAuthenticationKey(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl implements DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl) AuthenticationKey(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl) SetAuthenticationKey(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl is what a device implements for Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl to implement only some methods.
-type DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl interface {
-	IPLayerCapacity(inst []uint32) (model.Decimal, error)
-	TimeOfSubInterval(inst []uint32) (time.Time, error)
-	LossRatio(inst []uint32) (model.Decimal, error)
-	RTTRange(inst []uint32) (model.Decimal, error)
-	PDVRange(inst []uint32) (model.Decimal, error)
-	MinOnewayDelay(inst []uint32) (model.Decimal, error)
-	ReorderedRatio(inst []uint32) (model.Decimal, error)
-	ReplicatedRatio(inst []uint32) (model.Decimal, error)
-	InterfaceEthMbps(inst []uint32) (model.Decimal, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl implements DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) IPLayerCapacity(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) TimeOfSubInterval(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) LossRatio(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) RTTRange(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) PDVRange(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) MinOnewayDelay(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) ReorderedRatio(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) ReplicatedRatio(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) InterfaceEthMbps(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl is what a device implements for Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl to implement only some methods.
-type DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl interface {
-	MaxIPLayerCapacity(inst []uint32) (model.Decimal, error)
-	TimeOfMax(inst []uint32) (time.Time, error)
-	MaxETHCapacityNoFCS(inst []uint32) (model.Decimal, error)
-	MaxETHCapacityWithFCS(inst []uint32) (model.Decimal, error)
-	MaxETHCapacityWithFCSVLAN(inst []uint32) (model.Decimal, error)
-	LossRatioAtMax(inst []uint32) (model.Decimal, error)
-	RTTRangeAtMax(inst []uint32) (model.Decimal, error)
-	PDVRangeAtMax(inst []uint32) (model.Decimal, error)
-	MinOnewayDelayAtMax(inst []uint32) (model.Decimal, error)
-	ReorderedRatioAtMax(inst []uint32) (model.Decimal, error)
-	ReplicatedRatioAtMax(inst []uint32) (model.Decimal, error)
-	InterfaceEthMbpsAtMax(inst []uint32) (model.Decimal, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl implements DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) MaxIPLayerCapacity(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) TimeOfMax(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) MaxETHCapacityNoFCS(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) MaxETHCapacityWithFCS(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) MaxETHCapacityWithFCSVLAN(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) LossRatioAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) RTTRangeAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) PDVRangeAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) MinOnewayDelayAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) ReorderedRatioAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) ReplicatedRatioAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) InterfaceEthMbpsAtMax(inst []uint32) (model.Decimal, error) {
-	var zero model.Decimal
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsIPPingImpl is what a device implements for Device.IP.Diagnostics.IPPing; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsIPPingImpl to implement only some methods.
-type DeviceIPDiagnosticsIPPingImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsIPPingDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsIPPingDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsIPPingProtocolVersion, error)
-	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsIPPingProtocolVersion) error
-	Host(inst []uint32) (string, error)
-	SetHost(inst []uint32, v string) error
-	NumberOfRepetitions(inst []uint32) (uint32, error)
-	SetNumberOfRepetitions(inst []uint32, v uint32) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-	DataBlockSize(inst []uint32) (uint32, error)
-	SetDataBlockSize(inst []uint32, v uint32) error
-	DSCP(inst []uint32) (uint32, error)
-	SetDSCP(inst []uint32, v uint32) error
-	IPAddressUsed(inst []uint32) (string, error)
-	SuccessCount(inst []uint32) (uint32, error)
-	FailureCount(inst []uint32) (uint32, error)
-	AverageResponseTime(inst []uint32) (uint32, error)
-	MinimumResponseTime(inst []uint32) (uint32, error)
-	MaximumResponseTime(inst []uint32) (uint32, error)
-	AverageResponseTimeDetailed(inst []uint32) (uint32, error)
-	MinimumResponseTimeDetailed(inst []uint32) (uint32, error)
-	MaximumResponseTimeDetailed(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsIPPingImpl implements DeviceIPDiagnosticsIPPingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsIPPingImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsIPPingDiagnosticsState, error) {
-	var zero DeviceIPDiagnosticsIPPingDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsIPPingDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsIPPingProtocolVersion, error) {
-	var zero DeviceIPDiagnosticsIPPingProtocolVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsIPPingProtocolVersion) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) Host(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) DataBlockSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetDataBlockSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) DSCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetDSCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) IPAddressUsed(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SuccessCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) FailureCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) AverageResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) AverageResponseTimeDetailed(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) MinimumResponseTimeDetailed(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsIPPingImpl) MaximumResponseTimeDetailed(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsServerSelectionDiagnosticsImpl is what a device implements for Device.IP.Diagnostics.ServerSelectionDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl to implement only some methods.
-type DeviceIPDiagnosticsServerSelectionDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion, error)
-	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion) error
-	Protocol(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol, error)
-	SetProtocol(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol) error
-	HostList(inst []uint32) ([]string, error)
-	SetHostList(inst []uint32, v []string) error
-	NumberOfRepetitions(inst []uint32) (uint32, error)
-	SetNumberOfRepetitions(inst []uint32, v uint32) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-	FastestHost(inst []uint32) (string, error)
-	MinimumResponseTime(inst []uint32) (uint32, error)
-	AverageResponseTime(inst []uint32) (uint32, error)
-	MaximumResponseTime(inst []uint32) (uint32, error)
-	IPAddressUsed(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl implements DeviceIPDiagnosticsServerSelectionDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState, error) {
-	var zero DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion, error) {
-	var zero DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) Protocol(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol, error) {
-	var zero DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetProtocol(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) HostList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetHostList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) FastestHost(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) AverageResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) IPAddressUsed(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsTraceRouteImpl is what a device implements for Device.IP.Diagnostics.TraceRoute; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsTraceRouteImpl to implement only some methods.
-type DeviceIPDiagnosticsTraceRouteImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsTraceRouteDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsTraceRouteDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsTraceRouteProtocolVersion, error)
-	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsTraceRouteProtocolVersion) error
-	Host(inst []uint32) (string, error)
-	SetHost(inst []uint32, v string) error
-	NumberOfTries(inst []uint32) (uint32, error)
-	SetNumberOfTries(inst []uint32, v uint32) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-	DataBlockSize(inst []uint32) (uint32, error)
-	SetDataBlockSize(inst []uint32, v uint32) error
-	DSCP(inst []uint32) (uint32, error)
-	SetDSCP(inst []uint32, v uint32) error
-	MaxHopCount(inst []uint32) (uint32, error)
-	SetMaxHopCount(inst []uint32, v uint32) error
-	RouteHopsNumberOfEntries(inst []uint32) (uint32, error)
-	IPAddressUsed(inst []uint32) (string, error)
-	ResponseTime(inst []uint32) (uint32, error)
-	RouteHopsInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceIPDiagnosticsTraceRouteImpl implements DeviceIPDiagnosticsTraceRouteImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsTraceRouteImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsTraceRouteDiagnosticsState, error) {
-	var zero DeviceIPDiagnosticsTraceRouteDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsTraceRouteDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsTraceRouteProtocolVersion, error) {
-	var zero DeviceIPDiagnosticsTraceRouteProtocolVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsTraceRouteProtocolVersion) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) Host(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) NumberOfTries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetNumberOfTries(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) DataBlockSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetDataBlockSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) DSCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetDSCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) MaxHopCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetMaxHopCount(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) RouteHopsNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) IPAddressUsed(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) ResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) RouteHopsInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIPDiagnosticsTraceRouteRouteHopsImpl is what a device implements for Device.IP.Diagnostics.TraceRoute.RouteHops.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl to implement only some methods.
-type DeviceIPDiagnosticsTraceRouteRouteHopsImpl interface {
-	Host(inst []uint32) (string, error)
-	HostAddress(inst []uint32) (string, error)
-	ErrorCode(inst []uint32) (uint32, error)
-	RTTimes(inst []uint32) ([]uint32, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl implements DeviceIPDiagnosticsTraceRouteRouteHopsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl) Host(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl) HostAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl) ErrorCode(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl) RTTimes(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsUDPEchoConfigImpl is what a device implements for Device.IP.Diagnostics.UDPEchoConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl to implement only some methods.
-type DeviceIPDiagnosticsUDPEchoConfigImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	SourceIPAddress(inst []uint32) (string, error)
-	SetSourceIPAddress(inst []uint32, v string) error
-	UDPPort(inst []uint32) (uint32, error)
-	SetUDPPort(inst []uint32, v uint32) error
-	EchoPlusEnabled(inst []uint32) (bool, error)
-	SetEchoPlusEnabled(inst []uint32, v bool) error
-	EchoPlusSupported(inst []uint32) (bool, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	PacketsResponded(inst []uint32) (uint32, error)
-	BytesReceived(inst []uint32) (uint32, error)
-	BytesResponded(inst []uint32) (uint32, error)
-	TimeFirstPacketReceived(inst []uint32) (time.Time, error)
-	TimeLastPacketReceived(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl implements DeviceIPDiagnosticsUDPEchoConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SourceIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SetSourceIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) UDPPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SetUDPPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) EchoPlusEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SetEchoPlusEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) EchoPlusSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) PacketsResponded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) BytesReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) BytesResponded(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) TimeFirstPacketReceived(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) TimeLastPacketReceived(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsUDPEchoDiagnosticsImpl is what a device implements for Device.IP.Diagnostics.UDPEchoDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl to implement only some methods.
-type DeviceIPDiagnosticsUDPEchoDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Host(inst []uint32) (string, error)
-	SetHost(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	NumberOfRepetitions(inst []uint32) (uint32, error)
-	SetNumberOfRepetitions(inst []uint32, v uint32) error
-	Timeout(inst []uint32) (uint32, error)
-	SetTimeout(inst []uint32, v uint32) error
-	DataBlockSize(inst []uint32) (uint32, error)
-	SetDataBlockSize(inst []uint32, v uint32) error
-	DSCP(inst []uint32) (uint32, error)
-	SetDSCP(inst []uint32, v uint32) error
-	InterTransmissionTime(inst []uint32) (uint32, error)
-	SetInterTransmissionTime(inst []uint32, v uint32) error
-	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion, error)
-	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion) error
-	IPAddressUsed(inst []uint32) (string, error)
-	SuccessCount(inst []uint32) (uint32, error)
-	FailureCount(inst []uint32) (uint32, error)
-	AverageResponseTime(inst []uint32) (uint32, error)
-	MinimumResponseTime(inst []uint32) (uint32, error)
-	MaximumResponseTime(inst []uint32) (uint32, error)
-	EnableIndividualPacketResults(inst []uint32) (bool, error)
-	SetEnableIndividualPacketResults(inst []uint32, v bool) error
-	UDPEchoDiagnosticsMaxResults(inst []uint32) (uint32, error)
-	IndividualPacketResultNumberOfEntries(inst []uint32) (uint32, error)
-	IndividualPacketResultInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl implements DeviceIPDiagnosticsUDPEchoDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState, error) {
-	var zero DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) Host(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) DataBlockSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetDataBlockSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) InterTransmissionTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetInterTransmissionTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion, error) {
-	var zero DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) IPAddressUsed(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SuccessCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) FailureCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) AverageResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) EnableIndividualPacketResults(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetEnableIndividualPacketResults(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) UDPEchoDiagnosticsMaxResults(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) IndividualPacketResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) IndividualPacketResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl is what a device implements for Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl to implement only some methods.
-type DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl interface {
-	PacketSuccess(inst []uint32) (bool, error)
-	PacketSendTime(inst []uint32) (time.Time, error)
-	PacketReceiveTime(inst []uint32) (time.Time, error)
-	TestGenSN(inst []uint32) (uint32, error)
-	TestRespSN(inst []uint32) (uint32, error)
-	TestRespRcvTimeStamp(inst []uint32) (uint32, error)
-	TestRespReplyTimeStamp(inst []uint32) (uint32, error)
-	TestRespReplyFailureCount(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl implements DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) PacketSuccess(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) PacketSendTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) PacketReceiveTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) TestGenSN(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) TestRespSN(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) TestRespRcvTimeStamp(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) TestRespReplyTimeStamp(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) TestRespReplyFailureCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsUploadDiagnosticsImpl is what a device implements for Device.IP.Diagnostics.UploadDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl to implement only some methods.
-type DeviceIPDiagnosticsUploadDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	UploadURL(inst []uint32) (string, error)
-	SetUploadURL(inst []uint32, v string) error
-	DSCP(inst []uint32) (uint32, error)
-	SetDSCP(inst []uint32, v uint32) error
-	EthernetPriority(inst []uint32) (uint32, error)
-	SetEthernetPriority(inst []uint32, v uint32) error
-	TestFileLength(inst []uint32) (uint64, error)
-	SetTestFileLength(inst []uint32, v uint64) error
-	TimeBasedTestDuration(inst []uint32) (uint32, error)
-	SetTimeBasedTestDuration(inst []uint32, v uint32) error
-	TimeBasedTestMeasurementInterval(inst []uint32) (uint32, error)
-	SetTimeBasedTestMeasurementInterval(inst []uint32, v uint32) error
-	TimeBasedTestMeasurementOffset(inst []uint32) (uint32, error)
-	SetTimeBasedTestMeasurementOffset(inst []uint32, v uint32) error
-	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion, error)
-	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion) error
-	NumberOfConnections(inst []uint32) (uint32, error)
-	SetNumberOfConnections(inst []uint32, v uint32) error
-	UploadTransports(inst []uint32) ([]DeviceIPDiagnosticsUploadDiagnosticsUploadTransports, error)
-	UploadDiagnosticsMaxConnections(inst []uint32) (uint32, error)
-	UploadDiagnosticsMaxIncrementalResult(inst []uint32) (uint32, error)
-	IPAddressUsed(inst []uint32) (string, error)
-	ROMTime(inst []uint32) (time.Time, error)
-	BOMTime(inst []uint32) (time.Time, error)
-	EOMTime(inst []uint32) (time.Time, error)
-	TestBytesSent(inst []uint32) (uint64, error)
-	TotalBytesReceived(inst []uint32) (uint64, error)
-	TotalBytesSent(inst []uint32) (uint64, error)
-	TestBytesSentUnderFullLoading(inst []uint32) (uint64, error)
-	TotalBytesReceivedUnderFullLoading(inst []uint32) (uint64, error)
-	TotalBytesSentUnderFullLoading(inst []uint32) (uint64, error)
-	PeriodOfFullLoading(inst []uint32) (uint32, error)
-	TCPOpenRequestTime(inst []uint32) (time.Time, error)
-	TCPOpenResponseTime(inst []uint32) (time.Time, error)
-	EnablePerConnectionResults(inst []uint32) (bool, error)
-	SetEnablePerConnectionResults(inst []uint32, v bool) error
-	PerConnectionResultNumberOfEntries(inst []uint32) (uint32, error)
-	IncrementalResultNumberOfEntries(inst []uint32) (uint32, error)
-	IncrementalResultInstances(inst []uint32) []uint32
-	PerConnectionResultInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl implements DeviceIPDiagnosticsUploadDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState, error) {
-	var zero DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) UploadURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetUploadURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) EthernetPriority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetEthernetPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TestFileLength(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetTestFileLength(inst []uint32, v uint64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TimeBasedTestDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetTimeBasedTestDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TimeBasedTestMeasurementInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetTimeBasedTestMeasurementInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TimeBasedTestMeasurementOffset(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetTimeBasedTestMeasurementOffset(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion, error) {
-	var zero DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) NumberOfConnections(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetNumberOfConnections(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) UploadTransports(inst []uint32) ([]DeviceIPDiagnosticsUploadDiagnosticsUploadTransports, error) {
-	var zero []DeviceIPDiagnosticsUploadDiagnosticsUploadTransports
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) UploadDiagnosticsMaxConnections(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) UploadDiagnosticsMaxIncrementalResult(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) IPAddressUsed(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) ROMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) BOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) EOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TestBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TotalBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TestBytesSentUnderFullLoading(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TotalBytesReceivedUnderFullLoading(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TotalBytesSentUnderFullLoading(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) PeriodOfFullLoading(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) EnablePerConnectionResults(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetEnablePerConnectionResults(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) PerConnectionResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) IncrementalResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) IncrementalResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) PerConnectionResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl is what a device implements for Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl to implement only some methods.
-type DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl interface {
-	TestBytesSent(inst []uint32) (uint64, error)
-	TotalBytesReceived(inst []uint32) (uint64, error)
-	TotalBytesSent(inst []uint32) (uint64, error)
-	StartTime(inst []uint32) (time.Time, error)
-	EndTime(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl implements DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl) TestBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl) TotalBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl) StartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl) EndTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl is what a device implements for Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl to implement only some methods.
-type DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl interface {
-	ROMTime(inst []uint32) (time.Time, error)
-	BOMTime(inst []uint32) (time.Time, error)
-	EOMTime(inst []uint32) (time.Time, error)
-	TestBytesSent(inst []uint32) (uint64, error)
-	TotalBytesReceived(inst []uint32) (uint64, error)
-	TotalBytesSent(inst []uint32) (uint64, error)
-	TCPOpenRequestTime(inst []uint32) (time.Time, error)
-	TCPOpenResponseTime(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl implements DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl struct{}
-
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) ROMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) BOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) EOMTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) TestBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) TotalBytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPInterfaceImpl is what a device implements for Device.IP.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPInterfaceImpl to implement only some methods.
-type DeviceIPInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceIPInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	IPv4Enable(inst []uint32) (bool, error)
-	SetIPv4Enable(inst []uint32, v bool) error
-	IPv6Enable(inst []uint32) (bool, error)
-	SetIPv6Enable(inst []uint32, v bool) error
-	ULAEnable(inst []uint32) (bool, error)
-	SetULAEnable(inst []uint32, v bool) error
-	Router(inst []uint32) (string, error)
-	SetRouter(inst []uint32, v string) error
-	MaxMTUSize(inst []uint32) (uint32, error)
-	SetMaxMTUSize(inst []uint32, v uint32) error
-	Type(inst []uint32) (DeviceIPInterfaceType, error)
-	Loopback(inst []uint32) (bool, error)
-	SetLoopback(inst []uint32, v bool) error
-	IPv4AddressNumberOfEntries(inst []uint32) (uint32, error)
-	IPv6AddressNumberOfEntries(inst []uint32) (uint32, error)
-	IPv6PrefixNumberOfEntries(inst []uint32) (uint32, error)
-	AutoIPEnable(inst []uint32) (bool, error)
-	SetAutoIPEnable(inst []uint32, v bool) error
-	TWAMPReflectorNumberOfEntries(inst []uint32) (uint32, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	IPv4AddressInstances(inst []uint32) []uint32
-	AddIPv4Address(inst []uint32) (uint32, error)
-	DeleteIPv4Address(inst []uint32, i uint32) error
-	IPv6AddressInstances(inst []uint32) []uint32
-	AddIPv6Address(inst []uint32) (uint32, error)
-	DeleteIPv6Address(inst []uint32, i uint32) error
-	IPv6PrefixInstances(inst []uint32) []uint32
-	AddIPv6Prefix(inst []uint32) (uint32, error)
-	DeleteIPv6Prefix(inst []uint32, i uint32) error
-	TWAMPReflectorInstances(inst []uint32) []uint32
-	AddTWAMPReflector(inst []uint32) (uint32, error)
-	DeleteTWAMPReflector(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceIPInterfaceImpl implements DeviceIPInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPInterfaceImpl struct{}
-
-func (UnimplementedDeviceIPInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) Status(inst []uint32) (DeviceIPInterfaceStatus, error) {
-	var zero DeviceIPInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) IPv4Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetIPv4Enable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) IPv6Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetIPv6Enable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) ULAEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetULAEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) Router(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetRouter(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) MaxMTUSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetMaxMTUSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) Type(inst []uint32) (DeviceIPInterfaceType, error) {
-	var zero DeviceIPInterfaceType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) Loopback(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetLoopback(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) IPv4AddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) IPv6AddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) IPv6PrefixNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) AutoIPEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetAutoIPEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) TWAMPReflectorNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) IPv4AddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPInterfaceImpl) AddIPv4Address(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) DeleteIPv4Address(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) IPv6AddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPInterfaceImpl) AddIPv6Address(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) DeleteIPv6Address(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) IPv6PrefixInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPInterfaceImpl) AddIPv6Prefix(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) DeleteIPv6Prefix(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) TWAMPReflectorInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPInterfaceImpl) AddTWAMPReflector(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceImpl) DeleteTWAMPReflector(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIPInterfaceIPv4AddressImpl is what a device implements for Device.IP.Interface.{i}.IPv4Address.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPInterfaceIPv4AddressImpl to implement only some methods.
-type DeviceIPInterfaceIPv4AddressImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceIPInterfaceIPv4AddressStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	IPAddress(inst []uint32) (string, error)
-	SetIPAddress(inst []uint32, v string) error
-	SubnetMask(inst []uint32) (string, error)
-	SetSubnetMask(inst []uint32, v string) error
-	AddressingType(inst []uint32) (DeviceIPInterfaceIPv4AddressAddressingType, error)
-}
-
-// UnimplementedDeviceIPInterfaceIPv4AddressImpl implements DeviceIPInterfaceIPv4AddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPInterfaceIPv4AddressImpl struct{}
-
-func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) Status(inst []uint32) (DeviceIPInterfaceIPv4AddressStatus, error) {
-	var zero DeviceIPInterfaceIPv4AddressStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) SetIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) SubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) SetSubnetMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) AddressingType(inst []uint32) (DeviceIPInterfaceIPv4AddressAddressingType, error) {
-	var zero DeviceIPInterfaceIPv4AddressAddressingType
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPInterfaceIPv6AddressImpl is what a device implements for Device.IP.Interface.{i}.IPv6Address.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPInterfaceIPv6AddressImpl to implement only some methods.
-type DeviceIPInterfaceIPv6AddressImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceIPInterfaceIPv6AddressStatus, error)
-	IPAddressStatus(inst []uint32) (DeviceIPInterfaceIPv6AddressIPAddressStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	IPAddress(inst []uint32) (string, error)
-	SetIPAddress(inst []uint32, v string) error
-	Origin(inst []uint32) (DeviceIPInterfaceIPv6AddressOrigin, error)
-	Prefix(inst []uint32) (string, error)
-	SetPrefix(inst []uint32, v string) error
-	PreferredLifetime(inst []uint32) (time.Time, error)
-	SetPreferredLifetime(inst []uint32, v time.Time) error
-	ValidLifetime(inst []uint32) (time.Time, error)
-	SetValidLifetime(inst []uint32, v time.Time) error
-	Anycast(inst []uint32) (bool, error)
-	SetAnycast(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceIPInterfaceIPv6AddressImpl implements DeviceIPInterfaceIPv6AddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPInterfaceIPv6AddressImpl struct{}
-
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Status(inst []uint32) (DeviceIPInterfaceIPv6AddressStatus, error) {
-	var zero DeviceIPInterfaceIPv6AddressStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) IPAddressStatus(inst []uint32) (DeviceIPInterfaceIPv6AddressIPAddressStatus, error) {
-	var zero DeviceIPInterfaceIPv6AddressIPAddressStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Origin(inst []uint32) (DeviceIPInterfaceIPv6AddressOrigin, error) {
-	var zero DeviceIPInterfaceIPv6AddressOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Prefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetPrefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) PreferredLifetime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetPreferredLifetime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) ValidLifetime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetValidLifetime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Anycast(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetAnycast(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIPInterfaceIPv6PrefixImpl is what a device implements for Device.IP.Interface.{i}.IPv6Prefix.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPInterfaceIPv6PrefixImpl to implement only some methods.
-type DeviceIPInterfaceIPv6PrefixImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceIPInterfaceIPv6PrefixStatus, error)
-	PrefixStatus(inst []uint32) (DeviceIPInterfaceIPv6PrefixPrefixStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Prefix(inst []uint32) (string, error)
-	SetPrefix(inst []uint32, v string) error
-	Origin(inst []uint32) (DeviceIPInterfaceIPv6PrefixOrigin, error)
-	StaticType(inst []uint32) (DeviceIPInterfaceIPv6PrefixStaticType, error)
-	SetStaticType(inst []uint32, v DeviceIPInterfaceIPv6PrefixStaticType) error
-	ParentPrefix(inst []uint32) (string, error)
-	SetParentPrefix(inst []uint32, v string) error
-	ChildPrefixBits(inst []uint32) (string, error)
-	SetChildPrefixBits(inst []uint32, v string) error
-	OnLink(inst []uint32) (bool, error)
-	SetOnLink(inst []uint32, v bool) error
-	Autonomous(inst []uint32) (bool, error)
-	SetAutonomous(inst []uint32, v bool) error
-	PreferredLifetime(inst []uint32) (time.Time, error)
-	SetPreferredLifetime(inst []uint32, v time.Time) error
-	ValidLifetime(inst []uint32) (time.Time, error)
-	SetValidLifetime(inst []uint32, v time.Time) error
-}
-
-// UnimplementedDeviceIPInterfaceIPv6PrefixImpl implements DeviceIPInterfaceIPv6PrefixImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPInterfaceIPv6PrefixImpl struct{}
-
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Status(inst []uint32) (DeviceIPInterfaceIPv6PrefixStatus, error) {
-	var zero DeviceIPInterfaceIPv6PrefixStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) PrefixStatus(inst []uint32) (DeviceIPInterfaceIPv6PrefixPrefixStatus, error) {
-	var zero DeviceIPInterfaceIPv6PrefixPrefixStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Prefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetPrefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Origin(inst []uint32) (DeviceIPInterfaceIPv6PrefixOrigin, error) {
-	var zero DeviceIPInterfaceIPv6PrefixOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) StaticType(inst []uint32) (DeviceIPInterfaceIPv6PrefixStaticType, error) {
-	var zero DeviceIPInterfaceIPv6PrefixStaticType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetStaticType(inst []uint32, v DeviceIPInterfaceIPv6PrefixStaticType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) ParentPrefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetParentPrefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) ChildPrefixBits(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetChildPrefixBits(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) OnLink(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetOnLink(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Autonomous(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetAutonomous(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) PreferredLifetime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetPreferredLifetime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) ValidLifetime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetValidLifetime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIPInterfaceStatsImpl is what a device implements for Device.IP.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPInterfaceStatsImpl to implement only some methods.
-type DeviceIPInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceIPInterfaceStatsImpl implements DeviceIPInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceIPInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPInterfaceTWAMPReflectorImpl is what a device implements for Device.IP.Interface.{i}.TWAMPReflector.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPInterfaceTWAMPReflectorImpl to implement only some methods.
-type DeviceIPInterfaceTWAMPReflectorImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceIPInterfaceTWAMPReflectorStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	MaximumTTL(inst []uint32) (uint32, error)
-	SetMaximumTTL(inst []uint32, v uint32) error
-	IPAllowedList(inst []uint32) ([]string, error)
-	SetIPAllowedList(inst []uint32, v []string) error
-	PortAllowedList(inst []uint32) ([]string, error)
-	SetPortAllowedList(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceIPInterfaceTWAMPReflectorImpl implements DeviceIPInterfaceTWAMPReflectorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPInterfaceTWAMPReflectorImpl struct{}
-
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) Status(inst []uint32) (DeviceIPInterfaceTWAMPReflectorStatus, error) {
-	var zero DeviceIPInterfaceTWAMPReflectorStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) MaximumTTL(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetMaximumTTL(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) IPAllowedList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetIPAllowedList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) PortAllowedList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetPortAllowedList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

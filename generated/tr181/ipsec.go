@@ -5,238 +5,243 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceIPsecStatus enumerates the values of Device.IPsec.Status.
 type DeviceIPsecStatus string
 
-func (e DeviceIPsecStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPsecStatus_Disabled DeviceIPsecStatus = "Disabled"
-	DeviceIPsecStatus_Enabled  DeviceIPsecStatus = "Enabled"
-	DeviceIPsecStatus_Error    DeviceIPsecStatus = "Error"
+
+	DeviceIPsecStatus_Enabled DeviceIPsecStatus = "Enabled"
+
+	DeviceIPsecStatus_Error DeviceIPsecStatus = "Error"
 )
 
 // DeviceIPsecIKEv2SupportedEncryptionAlgorithms enumerates the values of Device.IPsec.IKEv2SupportedEncryptionAlgorithms.
 type DeviceIPsecIKEv2SupportedEncryptionAlgorithms string
 
-func (e DeviceIPsecIKEv2SupportedEncryptionAlgorithms) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_DES          DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "DES"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_X3DES        DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "3DES"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_RC5          DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "RC5"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_IDEA         DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "IDEA"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_CAST         DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "CAST"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_BLOWFISH     DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "BLOWFISH"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_X3IDEA       DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "3IDEA"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_CBC      DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-CBC"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_CTR      DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-CTR"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_CCM_8    DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-CCM-8"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_CCM_12   DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-CCM-12"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_CCM_16   DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-CCM-16"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_GCM_8    DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-GCM-8"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_GCM_12   DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-GCM-12"
-	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_GCM_16   DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-GCM-16"
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_DES DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "DES"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_X3DES DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "3DES"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_RC5 DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "RC5"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_IDEA DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "IDEA"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_CAST DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "CAST"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_BLOWFISH DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "BLOWFISH"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_X3IDEA DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "3IDEA"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_CBC DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-CBC"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_CTR DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-CTR"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_CCM_8 DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-CCM-8"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_CCM_12 DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-CCM-12"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_CCM_16 DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-CCM-16"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_GCM_8 DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-GCM-8"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_GCM_12 DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-GCM-12"
+
+	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_AES_GCM_16 DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "AES-GCM-16"
+
 	DeviceIPsecIKEv2SupportedEncryptionAlgorithms_CAMELLIA_CBC DeviceIPsecIKEv2SupportedEncryptionAlgorithms = "CAMELLIA-CBC"
 )
 
 // DeviceIPsecESPSupportedEncryptionAlgorithms enumerates the values of Device.IPsec.ESPSupportedEncryptionAlgorithms.
 type DeviceIPsecESPSupportedEncryptionAlgorithms string
 
-func (e DeviceIPsecESPSupportedEncryptionAlgorithms) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecESPSupportedEncryptionAlgorithms_NULL               DeviceIPsecESPSupportedEncryptionAlgorithms = "NULL"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_DES_IV64           DeviceIPsecESPSupportedEncryptionAlgorithms = "DES-IV64"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_DES                DeviceIPsecESPSupportedEncryptionAlgorithms = "DES"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_X3DES              DeviceIPsecESPSupportedEncryptionAlgorithms = "3DES"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_RC5                DeviceIPsecESPSupportedEncryptionAlgorithms = "RC5"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_IDEA               DeviceIPsecESPSupportedEncryptionAlgorithms = "IDEA"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_CAST               DeviceIPsecESPSupportedEncryptionAlgorithms = "CAST"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_BLOWFISH           DeviceIPsecESPSupportedEncryptionAlgorithms = "BLOWFISH"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_X3IDEA             DeviceIPsecESPSupportedEncryptionAlgorithms = "3IDEA"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_DES_IV32           DeviceIPsecESPSupportedEncryptionAlgorithms = "DES-IV32"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_CBC            DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-CBC"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_CTR            DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-CTR"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_CCM_8          DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-CCM-8"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_CCM_12         DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-CCM-12"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_CCM_16         DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-CCM-16"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_GCM_8          DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-GCM-8"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_GCM_12         DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-GCM-12"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_GCM_16         DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-GCM-16"
+	DeviceIPsecESPSupportedEncryptionAlgorithms_NULL DeviceIPsecESPSupportedEncryptionAlgorithms = "NULL"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_DES_IV64 DeviceIPsecESPSupportedEncryptionAlgorithms = "DES-IV64"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_DES DeviceIPsecESPSupportedEncryptionAlgorithms = "DES"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_X3DES DeviceIPsecESPSupportedEncryptionAlgorithms = "3DES"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_RC5 DeviceIPsecESPSupportedEncryptionAlgorithms = "RC5"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_IDEA DeviceIPsecESPSupportedEncryptionAlgorithms = "IDEA"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_CAST DeviceIPsecESPSupportedEncryptionAlgorithms = "CAST"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_BLOWFISH DeviceIPsecESPSupportedEncryptionAlgorithms = "BLOWFISH"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_X3IDEA DeviceIPsecESPSupportedEncryptionAlgorithms = "3IDEA"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_DES_IV32 DeviceIPsecESPSupportedEncryptionAlgorithms = "DES-IV32"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_CBC DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-CBC"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_CTR DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-CTR"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_CCM_8 DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-CCM-8"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_CCM_12 DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-CCM-12"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_CCM_16 DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-CCM-16"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_GCM_8 DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-GCM-8"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_GCM_12 DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-GCM-12"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_AES_GCM_16 DeviceIPsecESPSupportedEncryptionAlgorithms = "AES-GCM-16"
+
 	DeviceIPsecESPSupportedEncryptionAlgorithms_NULL_AUTH_AES_GMAC DeviceIPsecESPSupportedEncryptionAlgorithms = "NULL-AUTH-AES-GMAC"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_CAMELLIA_CBC       DeviceIPsecESPSupportedEncryptionAlgorithms = "CAMELLIA-CBC"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_CAMELLIA_CTR       DeviceIPsecESPSupportedEncryptionAlgorithms = "CAMELLIA-CTR"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_CAMELLIA_CCM_8     DeviceIPsecESPSupportedEncryptionAlgorithms = "CAMELLIA-CCM-8"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_CAMELLIA_CCM_12    DeviceIPsecESPSupportedEncryptionAlgorithms = "CAMELLIA-CCM-12"
-	DeviceIPsecESPSupportedEncryptionAlgorithms_CAMELLIA_CCM_16    DeviceIPsecESPSupportedEncryptionAlgorithms = "CAMELLIA-CCM-16"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_CAMELLIA_CBC DeviceIPsecESPSupportedEncryptionAlgorithms = "CAMELLIA-CBC"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_CAMELLIA_CTR DeviceIPsecESPSupportedEncryptionAlgorithms = "CAMELLIA-CTR"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_CAMELLIA_CCM_8 DeviceIPsecESPSupportedEncryptionAlgorithms = "CAMELLIA-CCM-8"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_CAMELLIA_CCM_12 DeviceIPsecESPSupportedEncryptionAlgorithms = "CAMELLIA-CCM-12"
+
+	DeviceIPsecESPSupportedEncryptionAlgorithms_CAMELLIA_CCM_16 DeviceIPsecESPSupportedEncryptionAlgorithms = "CAMELLIA-CCM-16"
 )
 
 // DeviceIPsecIKEv2SupportedPseudoRandomFunctions enumerates the values of Device.IPsec.IKEv2SupportedPseudoRandomFunctions.
 type DeviceIPsecIKEv2SupportedPseudoRandomFunctions string
 
-func (e DeviceIPsecIKEv2SupportedPseudoRandomFunctions) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_HMAC_MD5      DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "HMAC-MD5"
-	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_HMAC_SHA1     DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "HMAC-SHA1"
-	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_HMAC_TIGER    DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "HMAC-TIGER"
-	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_AES_128_XCBC  DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "AES-128-XCBC"
+	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_HMAC_MD5 DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "HMAC-MD5"
+
+	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_HMAC_SHA1 DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "HMAC-SHA1"
+
+	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_HMAC_TIGER DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "HMAC-TIGER"
+
+	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_AES_128_XCBC DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "AES-128-XCBC"
+
 	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_HMAC_SHA2_256 DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "HMAC-SHA2-256"
+
 	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_HMAC_SHA2_384 DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "HMAC-SHA2-384"
+
 	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_HMAC_SHA2_512 DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "HMAC-SHA2-512"
-	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_AES_128_CMAC  DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "AES-128-CMAC"
+
+	DeviceIPsecIKEv2SupportedPseudoRandomFunctions_AES_128_CMAC DeviceIPsecIKEv2SupportedPseudoRandomFunctions = "AES-128-CMAC"
 )
 
 // DeviceIPsecSupportedIntegrityAlgorithms enumerates the values of Device.IPsec.SupportedIntegrityAlgorithms.
 type DeviceIPsecSupportedIntegrityAlgorithms string
 
-func (e DeviceIPsecSupportedIntegrityAlgorithms) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecSupportedIntegrityAlgorithms_NONE              DeviceIPsecSupportedIntegrityAlgorithms = "NONE"
-	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_MD5_96       DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-MD5-96"
-	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_SHA1_96      DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-SHA1-96"
-	DeviceIPsecSupportedIntegrityAlgorithms_DES_MAC           DeviceIPsecSupportedIntegrityAlgorithms = "DES-MAC"
-	DeviceIPsecSupportedIntegrityAlgorithms_KPDK_MD5          DeviceIPsecSupportedIntegrityAlgorithms = "KPDK-MD5"
-	DeviceIPsecSupportedIntegrityAlgorithms_AES_XCBC_96       DeviceIPsecSupportedIntegrityAlgorithms = "AES-XCBC-96"
-	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_MD5_128      DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-MD5-128"
-	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_SHA1_160     DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-SHA1-160"
-	DeviceIPsecSupportedIntegrityAlgorithms_AES_CMAC_96       DeviceIPsecSupportedIntegrityAlgorithms = "AES-CMAC-96"
-	DeviceIPsecSupportedIntegrityAlgorithms_AES_128_GMAC      DeviceIPsecSupportedIntegrityAlgorithms = "AES-128-GMAC"
-	DeviceIPsecSupportedIntegrityAlgorithms_AES_192_GMAC      DeviceIPsecSupportedIntegrityAlgorithms = "AES-192-GMAC"
-	DeviceIPsecSupportedIntegrityAlgorithms_AES_256_GMAC      DeviceIPsecSupportedIntegrityAlgorithms = "AES-256-GMAC"
+	DeviceIPsecSupportedIntegrityAlgorithms_NONE DeviceIPsecSupportedIntegrityAlgorithms = "NONE"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_MD5_96 DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-MD5-96"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_SHA1_96 DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-SHA1-96"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_DES_MAC DeviceIPsecSupportedIntegrityAlgorithms = "DES-MAC"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_KPDK_MD5 DeviceIPsecSupportedIntegrityAlgorithms = "KPDK-MD5"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_AES_XCBC_96 DeviceIPsecSupportedIntegrityAlgorithms = "AES-XCBC-96"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_MD5_128 DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-MD5-128"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_SHA1_160 DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-SHA1-160"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_AES_CMAC_96 DeviceIPsecSupportedIntegrityAlgorithms = "AES-CMAC-96"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_AES_128_GMAC DeviceIPsecSupportedIntegrityAlgorithms = "AES-128-GMAC"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_AES_192_GMAC DeviceIPsecSupportedIntegrityAlgorithms = "AES-192-GMAC"
+
+	DeviceIPsecSupportedIntegrityAlgorithms_AES_256_GMAC DeviceIPsecSupportedIntegrityAlgorithms = "AES-256-GMAC"
+
 	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_SHA2_256_128 DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-SHA2-256-128"
+
 	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_SHA2_256_192 DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-SHA2-256-192"
+
 	DeviceIPsecSupportedIntegrityAlgorithms_HMAC_SHA2_256_256 DeviceIPsecSupportedIntegrityAlgorithms = "HMAC-SHA2-256-256"
 )
 
 // DeviceIPsecSupportedDiffieHellmanGroupTransforms enumerates the values of Device.IPsec.SupportedDiffieHellmanGroupTransforms.
 type DeviceIPsecSupportedDiffieHellmanGroupTransforms string
 
-func (e DeviceIPsecSupportedDiffieHellmanGroupTransforms) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_NONE                DeviceIPsecSupportedDiffieHellmanGroupTransforms = "NONE"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_768            DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-768"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_1024           DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-1024"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_1536           DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-1536"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_2048           DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-2048"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_3072           DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-3072"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_4096           DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-4096"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_6144           DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-6144"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_8192           DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-8192"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_256             DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-256"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_384             DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-384"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_521             DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-521"
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_NONE DeviceIPsecSupportedDiffieHellmanGroupTransforms = "NONE"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_768 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-768"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_1024 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-1024"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_1536 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-1536"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_2048 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-2048"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_3072 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-3072"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_4096 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-4096"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_6144 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-6144"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_8192 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-8192"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_256 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-256"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_384 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-384"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_521 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-521"
+
 	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_1024_PRIME_160 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-1024-PRIME-160"
+
 	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_2048_PRIME_224 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-2048-PRIME-224"
+
 	DeviceIPsecSupportedDiffieHellmanGroupTransforms_MODP_2048_PRIME_256 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "MODP-2048-PRIME-256"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_192             DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-192"
-	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_224             DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-224"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_192 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-192"
+
+	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_224 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-224"
 )
 
-var (
-	synDeviceIPsec_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPsec_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPsec_AHSupported                        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPsec_IKEv2SupportedEncryptionAlgorithms = &model.Syntax{
-		Enums: []model.Enum{{Value: "DES"}, {Value: "3DES"}, {Value: "RC5"}, {Value: "IDEA"}, {Value: "CAST"}, {Value: "BLOWFISH"}, {Value: "3IDEA"}, {Value: "AES-CBC"}, {Value: "AES-CTR"}, {Value: "AES-CCM-8"}, {Value: "AES-CCM-12"}, {Value: "AES-CCM-16"}, {Value: "AES-GCM-8"}, {Value: "AES-GCM-12"}, {Value: "AES-GCM-16"}, {Value: "CAMELLIA-CBC"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsec_ESPSupportedEncryptionAlgorithms = &model.Syntax{
-		Enums: []model.Enum{{Value: "NULL"}, {Value: "DES-IV64"}, {Value: "DES"}, {Value: "3DES"}, {Value: "RC5"}, {Value: "IDEA"}, {Value: "CAST"}, {Value: "BLOWFISH"}, {Value: "3IDEA"}, {Value: "DES-IV32"}, {Value: "AES-CBC"}, {Value: "AES-CTR"}, {Value: "AES-CCM-8"}, {Value: "AES-CCM-12"}, {Value: "AES-CCM-16"}, {Value: "AES-GCM-8"}, {Value: "AES-GCM-12"}, {Value: "AES-GCM-16"}, {Value: "NULL-AUTH-AES-GMAC"}, {Value: "CAMELLIA-CBC"}, {Value: "CAMELLIA-CTR"}, {Value: "CAMELLIA-CCM-8"}, {Value: "CAMELLIA-CCM-12"}, {Value: "CAMELLIA-CCM-16"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsec_IKEv2SupportedPseudoRandomFunctions = &model.Syntax{
-		Enums: []model.Enum{{Value: "HMAC-MD5"}, {Value: "HMAC-SHA1"}, {Value: "HMAC-TIGER"}, {Value: "AES-128-XCBC"}, {Value: "HMAC-SHA2-256"}, {Value: "HMAC-SHA2-384"}, {Value: "HMAC-SHA2-512"}, {Value: "AES-128-CMAC"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsec_SupportedIntegrityAlgorithms = &model.Syntax{
-		Enums: []model.Enum{{Value: "NONE"}, {Value: "HMAC-MD5-96"}, {Value: "HMAC-SHA1-96"}, {Value: "DES-MAC"}, {Value: "KPDK-MD5"}, {Value: "AES-XCBC-96"}, {Value: "HMAC-MD5-128"}, {Value: "HMAC-SHA1-160"}, {Value: "AES-CMAC-96"}, {Value: "AES-128-GMAC"}, {Value: "AES-192-GMAC"}, {Value: "AES-256-GMAC"}, {Value: "HMAC-SHA2-256-128"}, {Value: "HMAC-SHA2-256-192"}, {Value: "HMAC-SHA2-256-256"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsec_SupportedDiffieHellmanGroupTransforms = &model.Syntax{
-		Enums: []model.Enum{{Value: "NONE"}, {Value: "MODP-768"}, {Value: "MODP-1024"}, {Value: "MODP-1536"}, {Value: "MODP-2048"}, {Value: "MODP-3072"}, {Value: "MODP-4096"}, {Value: "MODP-6144"}, {Value: "MODP-8192"}, {Value: "ECP-256"}, {Value: "ECP-384"}, {Value: "ECP-521"}, {Value: "MODP-1024-PRIME-160"}, {Value: "MODP-2048-PRIME-224"}, {Value: "MODP-2048-PRIME-256"}, {Value: "ECP-192"}, {Value: "ECP-224"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsec_MaxFilterEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPsec_MaxProfileEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPsec_FilterNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPsec_ProfileNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPsec_TunnelNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPsec_IKEv2SANumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIPsec holds the values of Device.IPsec. (object, readOnly, since 2.5)
+// DeviceIPsec holds the values of Device.IPsec. (object, readOnly, since 2.5).
 type DeviceIPsec struct {
-	// Enable: boolean, readWrite, since 2.5.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.5.
-	Status DeviceIPsecStatus `cwmp:"Status"`
-	// AHSupported: boolean, readOnly, since 2.5.
-	AHSupported bool `cwmp:"AHSupported"`
-	// IKEv2SupportedEncryptionAlgorithms: list<string{DES,3DES,RC5,IDEA,CAST,BLOWFISH,… 16 values}>, readOnly, since 2.5.
-	IKEv2SupportedEncryptionAlgorithms []DeviceIPsecIKEv2SupportedEncryptionAlgorithms `cwmp:"IKEv2SupportedEncryptionAlgorithms"`
-	// ESPSupportedEncryptionAlgorithms: list<string{NULL,DES-IV64,DES,3DES,RC5,IDEA,… 24 values}>, readOnly, since 2.5.
-	ESPSupportedEncryptionAlgorithms []DeviceIPsecESPSupportedEncryptionAlgorithms `cwmp:"ESPSupportedEncryptionAlgorithms"`
-	// IKEv2SupportedPseudoRandomFunctions: list<string{HMAC-MD5,HMAC-SHA1,HMAC-TIGER,AES-128-XCBC,HMAC-SHA2-256,HMAC-SHA2-384,… 8 values}>, readOnly, since 2.5.
-	IKEv2SupportedPseudoRandomFunctions []DeviceIPsecIKEv2SupportedPseudoRandomFunctions `cwmp:"IKEv2SupportedPseudoRandomFunctions"`
-	// SupportedIntegrityAlgorithms: list<string{NONE,HMAC-MD5-96,HMAC-SHA1-96,DES-MAC,KPDK-MD5,AES-XCBC-96,… 15 values}>, readOnly, since 2.5.
-	SupportedIntegrityAlgorithms []DeviceIPsecSupportedIntegrityAlgorithms `cwmp:"SupportedIntegrityAlgorithms"`
-	// SupportedDiffieHellmanGroupTransforms: list<string{NONE,MODP-768,MODP-1024,MODP-1536,MODP-2048,MODP-3072,… 17 values}>, readOnly, since 2.5.
-	SupportedDiffieHellmanGroupTransforms []DeviceIPsecSupportedDiffieHellmanGroupTransforms `cwmp:"SupportedDiffieHellmanGroupTransforms"`
-	// MaxFilterEntries: unsignedInt, readOnly, since 2.5.
-	MaxFilterEntries uint32 `cwmp:"MaxFilterEntries"`
-	// MaxProfileEntries: unsignedInt, readOnly, since 2.5.
-	MaxProfileEntries uint32 `cwmp:"MaxProfileEntries"`
-	// FilterNumberOfEntries: unsignedInt, readOnly, since 2.5.
-	FilterNumberOfEntries uint32 `cwmp:"FilterNumberOfEntries"`
-	// ProfileNumberOfEntries: unsignedInt, readOnly, since 2.5.
-	ProfileNumberOfEntries uint32 `cwmp:"ProfileNumberOfEntries"`
-	// TunnelNumberOfEntries: unsignedInt, readOnly, since 2.5.
-	TunnelNumberOfEntries uint32 `cwmp:"TunnelNumberOfEntries"`
-	// IKEv2SANumberOfEntries: unsignedInt, readOnly, since 2.5.
-	IKEv2SANumberOfEntries uint32 `cwmp:"IKEv2SANumberOfEntries"`
-	// Device.IPsec.Filter.{i}. instances by instance number
-	Filter map[uint32]*DeviceIPsecFilter `cwmp:"Filter.{i}."`
-	// Device.IPsec.IKEv2SA.{i}. instances by instance number
-	IKEv2SA map[uint32]*DeviceIPsecIKEv2SA `cwmp:"IKEv2SA.{i}."`
-	// Device.IPsec.Profile.{i}. instances by instance number
-	Profile map[uint32]*DeviceIPsecProfile `cwmp:"Profile.{i}."`
-	Stats   *DeviceIPsecStats              `cwmp:"Stats."`
-	// Device.IPsec.Tunnel.{i}. instances by instance number
-	Tunnel map[uint32]*DeviceIPsecTunnel `cwmp:"Tunnel.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceIPsecStatus `json:"Status,omitzero"`
+
+	AHSupported bool `json:"AHSupported,omitzero"`
+
+	IKEv2SupportedEncryptionAlgorithms []DeviceIPsecIKEv2SupportedEncryptionAlgorithms `json:"IKEv2SupportedEncryptionAlgorithms,omitzero"`
+
+	ESPSupportedEncryptionAlgorithms []DeviceIPsecESPSupportedEncryptionAlgorithms `json:"ESPSupportedEncryptionAlgorithms,omitzero"`
+
+	IKEv2SupportedPseudoRandomFunctions []DeviceIPsecIKEv2SupportedPseudoRandomFunctions `json:"IKEv2SupportedPseudoRandomFunctions,omitzero"`
+
+	SupportedIntegrityAlgorithms []DeviceIPsecSupportedIntegrityAlgorithms `json:"SupportedIntegrityAlgorithms,omitzero"`
+
+	SupportedDiffieHellmanGroupTransforms []DeviceIPsecSupportedDiffieHellmanGroupTransforms `json:"SupportedDiffieHellmanGroupTransforms,omitzero"`
+
+	MaxFilterEntries uint32 `json:"MaxFilterEntries,omitzero"`
+
+	MaxProfileEntries uint32 `json:"MaxProfileEntries,omitzero"`
+
+	FilterNumberOfEntries uint32 `json:"FilterNumberOfEntries,omitzero"`
+
+	ProfileNumberOfEntries uint32 `json:"ProfileNumberOfEntries,omitzero"`
+
+	TunnelNumberOfEntries uint32 `json:"TunnelNumberOfEntries,omitzero"`
+
+	IKEv2SANumberOfEntries uint32 `json:"IKEv2SANumberOfEntries,omitzero"`
+
+	Filter  map[uint32]*DeviceIPsecFilter  `json:"Filter,omitzero"`
+	IKEv2SA map[uint32]*DeviceIPsecIKEv2SA `json:"IKEv2SA,omitzero"`
+	Profile map[uint32]*DeviceIPsecProfile `json:"Profile,omitzero"`
+	Stats   *DeviceIPsecStats              `json:"Stats,omitzero"`
+	Tunnel  map[uint32]*DeviceIPsecTunnel  `json:"Tunnel,omitzero"`
 }
 
-// AddFilter creates instance i of Device.IPsec.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceIPsec) AddFilter(i uint32) *DeviceIPsecFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceIPsecFilter{}
@@ -246,18 +251,7 @@ func (o *DeviceIPsec) AddFilter(i uint32) *DeviceIPsecFilter {
 	return x
 }
 
-// GetFilter returns instance i of Device.IPsec.Filter.{i}.
-func (o *DeviceIPsec) GetFilter(i uint32) (*DeviceIPsecFilter, bool) {
-	x, ok := o.Filter[i]
-	return x, ok
-}
-
-// DeleteFilter removes instance i of Device.IPsec.Filter.{i}.
-func (o *DeviceIPsec) DeleteFilter(i uint32) {
-	delete(o.Filter, i)
-}
-
-// AddIKEv2SA creates instance i of Device.IPsec.IKEv2SA.{i}. (replacing any) and returns it
+// AddIKEv2SA creates instance i (replacing any) and returns it.
 func (o *DeviceIPsec) AddIKEv2SA(i uint32) *DeviceIPsecIKEv2SA {
 	if o.IKEv2SA == nil {
 		o.IKEv2SA = map[uint32]*DeviceIPsecIKEv2SA{}
@@ -267,18 +261,7 @@ func (o *DeviceIPsec) AddIKEv2SA(i uint32) *DeviceIPsecIKEv2SA {
 	return x
 }
 
-// GetIKEv2SA returns instance i of Device.IPsec.IKEv2SA.{i}.
-func (o *DeviceIPsec) GetIKEv2SA(i uint32) (*DeviceIPsecIKEv2SA, bool) {
-	x, ok := o.IKEv2SA[i]
-	return x, ok
-}
-
-// DeleteIKEv2SA removes instance i of Device.IPsec.IKEv2SA.{i}.
-func (o *DeviceIPsec) DeleteIKEv2SA(i uint32) {
-	delete(o.IKEv2SA, i)
-}
-
-// AddProfile creates instance i of Device.IPsec.Profile.{i}. (replacing any) and returns it
+// AddProfile creates instance i (replacing any) and returns it.
 func (o *DeviceIPsec) AddProfile(i uint32) *DeviceIPsecProfile {
 	if o.Profile == nil {
 		o.Profile = map[uint32]*DeviceIPsecProfile{}
@@ -288,18 +271,7 @@ func (o *DeviceIPsec) AddProfile(i uint32) *DeviceIPsecProfile {
 	return x
 }
 
-// GetProfile returns instance i of Device.IPsec.Profile.{i}.
-func (o *DeviceIPsec) GetProfile(i uint32) (*DeviceIPsecProfile, bool) {
-	x, ok := o.Profile[i]
-	return x, ok
-}
-
-// DeleteProfile removes instance i of Device.IPsec.Profile.{i}.
-func (o *DeviceIPsec) DeleteProfile(i uint32) {
-	delete(o.Profile, i)
-}
-
-// AddTunnel creates instance i of Device.IPsec.Tunnel.{i}. (replacing any) and returns it
+// AddTunnel creates instance i (replacing any) and returns it.
 func (o *DeviceIPsec) AddTunnel(i uint32) *DeviceIPsecTunnel {
 	if o.Tunnel == nil {
 		o.Tunnel = map[uint32]*DeviceIPsecTunnel{}
@@ -308,720 +280,305 @@ func (o *DeviceIPsec) AddTunnel(i uint32) *DeviceIPsecTunnel {
 	o.Tunnel[i] = x
 	return x
 }
-
-// GetTunnel returns instance i of Device.IPsec.Tunnel.{i}.
-func (o *DeviceIPsec) GetTunnel(i uint32) (*DeviceIPsecTunnel, bool) {
-	x, ok := o.Tunnel[i]
-	return x, ok
-}
-
-// DeleteTunnel removes instance i of Device.IPsec.Tunnel.{i}.
-func (o *DeviceIPsec) DeleteTunnel(i uint32) {
-	delete(o.Tunnel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsec) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsec) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPsec_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsec_IKEv2SupportedEncryptionAlgorithms, model.FormatValue(model.TypeString, o.IKEv2SupportedEncryptionAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEv2SupportedEncryptionAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsec_ESPSupportedEncryptionAlgorithms, model.FormatValue(model.TypeString, o.ESPSupportedEncryptionAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ESPSupportedEncryptionAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsec_IKEv2SupportedPseudoRandomFunctions, model.FormatValue(model.TypeString, o.IKEv2SupportedPseudoRandomFunctions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEv2SupportedPseudoRandomFunctions",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsec_SupportedIntegrityAlgorithms, model.FormatValue(model.TypeString, o.SupportedIntegrityAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedIntegrityAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsec_SupportedDiffieHellmanGroupTransforms, model.FormatValue(model.TypeString, o.SupportedDiffieHellmanGroupTransforms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedDiffieHellmanGroupTransforms",
-		})
-	}
+func (o *DeviceIPsec) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3522, string(o.Status))
+	c.Wire(p, "IKEv2SupportedEncryptionAlgorithms", 3473, model.JoinStrings(o.IKEv2SupportedEncryptionAlgorithms), len(o.IKEv2SupportedEncryptionAlgorithms) > 0)
+	c.Wire(p, "ESPSupportedEncryptionAlgorithms", 3402, model.JoinStrings(o.ESPSupportedEncryptionAlgorithms), len(o.ESPSupportedEncryptionAlgorithms) > 0)
+	c.Wire(p, "IKEv2SupportedPseudoRandomFunctions", 3474, model.JoinStrings(o.IKEv2SupportedPseudoRandomFunctions), len(o.IKEv2SupportedPseudoRandomFunctions) > 0)
+	c.Wire(p, "SupportedIntegrityAlgorithms", 3524, model.JoinStrings(o.SupportedIntegrityAlgorithms), len(o.SupportedIntegrityAlgorithms) > 0)
+	c.Wire(p, "SupportedDiffieHellmanGroupTransforms", 3523, model.JoinStrings(o.SupportedDiffieHellmanGroupTransforms), len(o.SupportedDiffieHellmanGroupTransforms) > 0)
 	for _, i := range model.SortedKeys(o.Filter) {
-		o.Filter[i].ValidateAt(prefix+"Filter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
 	}
 	for _, i := range model.SortedKeys(o.IKEv2SA) {
-		o.IKEv2SA[i].ValidateAt(prefix+"IKEv2SA."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IKEv2SA[i].ValidateAt(c, model.InstanceOf(p, "IKEv2SA.", i))
 	}
 	for _, i := range model.SortedKeys(o.Profile) {
-		o.Profile[i].ValidateAt(prefix+"Profile."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Profile[i].ValidateAt(c, model.InstanceOf(p, "Profile.", i))
 	}
 	for _, i := range model.SortedKeys(o.Tunnel) {
-		o.Tunnel[i].ValidateAt(prefix+"Tunnel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Tunnel[i].ValidateAt(c, model.InstanceOf(p, "Tunnel.", i))
 	}
 }
 
 // DeviceIPsecPath is the typed path of Device.IPsec.
 type DeviceIPsecPath struct {
-	obj                                   model.ObjectPath
-	Enable                                model.ReadWriteParam[bool]
-	Status                                model.ReadOnlyParam[DeviceIPsecStatus]
-	AHSupported                           model.ReadOnlyParam[bool]
-	IKEv2SupportedEncryptionAlgorithms    model.ReadOnlyParam[[]DeviceIPsecIKEv2SupportedEncryptionAlgorithms]
-	ESPSupportedEncryptionAlgorithms      model.ReadOnlyParam[[]DeviceIPsecESPSupportedEncryptionAlgorithms]
-	IKEv2SupportedPseudoRandomFunctions   model.ReadOnlyParam[[]DeviceIPsecIKEv2SupportedPseudoRandomFunctions]
-	SupportedIntegrityAlgorithms          model.ReadOnlyParam[[]DeviceIPsecSupportedIntegrityAlgorithms]
-	SupportedDiffieHellmanGroupTransforms model.ReadOnlyParam[[]DeviceIPsecSupportedDiffieHellmanGroupTransforms]
-	MaxFilterEntries                      model.ReadOnlyParam[uint32]
-	MaxProfileEntries                     model.ReadOnlyParam[uint32]
-	FilterNumberOfEntries                 model.ReadOnlyParam[uint32]
-	ProfileNumberOfEntries                model.ReadOnlyParam[uint32]
-	TunnelNumberOfEntries                 model.ReadOnlyParam[uint32]
-	IKEv2SANumberOfEntries                model.ReadOnlyParam[uint32]
-	Stats                                 DeviceIPsecStatsPath
+	model.ObjectPath
+	AHSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	ESPSupportedEncryptionAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IKEv2SANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IKEv2SupportedEncryptionAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
+
+	IKEv2SupportedPseudoRandomFunctions model.ReadOnlyParam[[]string] `dm:"s"`
+
+	MaxFilterEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxProfileEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedDiffieHellmanGroupTransforms model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SupportedIntegrityAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
+
+	TunnelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Stats DeviceIPsecStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPsecPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecPath(prefix string) DeviceIPsecPath {
-	p := &prefix
-	return DeviceIPsecPath{
-		AHSupported:                           model.NewReadOnly[bool](p, "AHSupported", model.TypeBoolean),
-		ESPSupportedEncryptionAlgorithms:      model.NewReadOnly[[]DeviceIPsecESPSupportedEncryptionAlgorithms](p, "ESPSupportedEncryptionAlgorithms", model.TypeString),
-		Enable:                                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FilterNumberOfEntries:                 model.NewReadOnly[uint32](p, "FilterNumberOfEntries", model.TypeUnsignedInt),
-		IKEv2SANumberOfEntries:                model.NewReadOnly[uint32](p, "IKEv2SANumberOfEntries", model.TypeUnsignedInt),
-		IKEv2SupportedEncryptionAlgorithms:    model.NewReadOnly[[]DeviceIPsecIKEv2SupportedEncryptionAlgorithms](p, "IKEv2SupportedEncryptionAlgorithms", model.TypeString),
-		IKEv2SupportedPseudoRandomFunctions:   model.NewReadOnly[[]DeviceIPsecIKEv2SupportedPseudoRandomFunctions](p, "IKEv2SupportedPseudoRandomFunctions", model.TypeString),
-		MaxFilterEntries:                      model.NewReadOnly[uint32](p, "MaxFilterEntries", model.TypeUnsignedInt),
-		MaxProfileEntries:                     model.NewReadOnly[uint32](p, "MaxProfileEntries", model.TypeUnsignedInt),
-		ProfileNumberOfEntries:                model.NewReadOnly[uint32](p, "ProfileNumberOfEntries", model.TypeUnsignedInt),
-		Stats:                                 newDeviceIPsecStatsPath(prefix + "Stats."),
-		Status:                                model.NewReadOnly[DeviceIPsecStatus](p, "Status", model.TypeString),
-		SupportedDiffieHellmanGroupTransforms: model.NewReadOnly[[]DeviceIPsecSupportedDiffieHellmanGroupTransforms](p, "SupportedDiffieHellmanGroupTransforms", model.TypeString),
-		SupportedIntegrityAlgorithms:          model.NewReadOnly[[]DeviceIPsecSupportedIntegrityAlgorithms](p, "SupportedIntegrityAlgorithms", model.TypeString),
-		TunnelNumberOfEntries:                 model.NewReadOnly[uint32](p, "TunnelNumberOfEntries", model.TypeUnsignedInt),
-		obj:                                   model.NewObjectPath(p),
-	}
+// Filter returns the typed path of instance i.
+func (x DeviceIPsecPath) Filter(i uint32) (p DeviceIPsecFilterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
+	return
 }
 
-// Filter returns the typed path of instance i of Device.IPsec.Filter.{i}.
-func (x DeviceIPsecPath) Filter(i uint32) DeviceIPsecFilterPath {
-	return newDeviceIPsecFilterPath(x.Path() + "Filter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// FilterTable returns the table Device.IPsec.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecPath) FilterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Filter.")
+	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// IKEv2SA returns the typed path of instance i of Device.IPsec.IKEv2SA.{i}.
-func (x DeviceIPsecPath) IKEv2SA(i uint32) DeviceIPsecIKEv2SAPath {
-	return newDeviceIPsecIKEv2SAPath(x.Path() + "IKEv2SA." + strconv.FormatUint(uint64(i), 10) + ".")
+// IKEv2SA returns the typed path of instance i.
+func (x DeviceIPsecPath) IKEv2SA(i uint32) (p DeviceIPsecIKEv2SAPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IKEv2SA.", i))
+	return
 }
 
-// IKEv2SATable returns the table Device.IPsec.IKEv2SA.{i}. itself (for AddObject when writable)
+// IKEv2SATable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecPath) IKEv2SATable() model.Table {
-	return model.NewTable(x.Path() + "IKEv2SA.")
+	return model.NewTable(x.ObjectPath, "IKEv2SA.")
 }
 
-// Profile returns the typed path of instance i of Device.IPsec.Profile.{i}.
-func (x DeviceIPsecPath) Profile(i uint32) DeviceIPsecProfilePath {
-	return newDeviceIPsecProfilePath(x.Path() + "Profile." + strconv.FormatUint(uint64(i), 10) + ".")
+// Profile returns the typed path of instance i.
+func (x DeviceIPsecPath) Profile(i uint32) (p DeviceIPsecProfilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Profile.", i))
+	return
 }
 
-// ProfileTable returns the table Device.IPsec.Profile.{i}. itself (for AddObject when writable)
+// ProfileTable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecPath) ProfileTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Profile.")
+	return model.NewWritableTable(x.ObjectPath, "Profile.")
 }
 
-// Tunnel returns the typed path of instance i of Device.IPsec.Tunnel.{i}.
-func (x DeviceIPsecPath) Tunnel(i uint32) DeviceIPsecTunnelPath {
-	return newDeviceIPsecTunnelPath(x.Path() + "Tunnel." + strconv.FormatUint(uint64(i), 10) + ".")
+// Tunnel returns the typed path of instance i.
+func (x DeviceIPsecPath) Tunnel(i uint32) (p DeviceIPsecTunnelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Tunnel.", i))
+	return
 }
 
-// TunnelTable returns the table Device.IPsec.Tunnel.{i}. itself (for AddObject when writable)
+// TunnelTable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecPath) TunnelTable() model.Table {
-	return model.NewTable(x.Path() + "Tunnel.")
+	return model.NewTable(x.ObjectPath, "Tunnel.")
 }
 
 // DeviceIPsecFilterStatus enumerates the values of Device.IPsec.Filter.{i}.Status.
 type DeviceIPsecFilterStatus string
 
-func (e DeviceIPsecFilterStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecFilterStatus_Disabled            DeviceIPsecFilterStatus = "Disabled"
-	DeviceIPsecFilterStatus_Enabled             DeviceIPsecFilterStatus = "Enabled"
+	DeviceIPsecFilterStatus_Disabled DeviceIPsecFilterStatus = "Disabled"
+
+	DeviceIPsecFilterStatus_Enabled DeviceIPsecFilterStatus = "Enabled"
+
 	DeviceIPsecFilterStatus_Error_Misconfigured DeviceIPsecFilterStatus = "Error_Misconfigured"
-	DeviceIPsecFilterStatus_Error               DeviceIPsecFilterStatus = "Error"
+
+	DeviceIPsecFilterStatus_Error DeviceIPsecFilterStatus = "Error"
 )
 
 // DeviceIPsecFilterProcessingChoice enumerates the values of Device.IPsec.Filter.{i}.ProcessingChoice.
 type DeviceIPsecFilterProcessingChoice string
 
-func (e DeviceIPsecFilterProcessingChoice) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPsecFilterProcessingChoice_Discard DeviceIPsecFilterProcessingChoice = "Discard"
-	DeviceIPsecFilterProcessingChoice_Bypass  DeviceIPsecFilterProcessingChoice = "Bypass"
+
+	DeviceIPsecFilterProcessingChoice_Bypass DeviceIPsecFilterProcessingChoice = "Bypass"
+
 	DeviceIPsecFilterProcessingChoice_Protect DeviceIPsecFilterProcessingChoice = "Protect"
 )
 
-var (
-	synDeviceIPsecFilter_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPsecFilter_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecFilter_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceIPsecFilter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPsecFilter_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecFilter_AllInterfaces = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPsecFilter_DestIP = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecFilter_DestMask = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecFilter_DestIPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPsecFilter_SourceIP = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecFilter_SourceMask = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecFilter_SourceIPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPsecFilter_Protocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceIPsecFilter_ProtocolExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPsecFilter_DestPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceIPsecFilter_DestPortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceIPsecFilter_DestPortExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPsecFilter_SourcePort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceIPsecFilter_SourcePortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceIPsecFilter_SourcePortExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceIPsecFilter_ProcessingChoice = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Bypass",
-		},
-		Enums: []model.Enum{{Value: "Discard"}, {Value: "Bypass"}, {Value: "Protect"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecFilter_Profile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Profile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceIPsecFilter holds the values of Device.IPsec.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5)
+// DeviceIPsecFilter holds the values of Device.IPsec.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceIPsecFilter struct {
-	// Enable: boolean, readWrite, since 2.5.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.5.
-	Status DeviceIPsecFilterStatus `cwmp:"Status"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.5.
-	Order uint32 `cwmp:"Order"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef, readWrite, since 2.5.
-	Interface string `cwmp:"Interface"`
-	// AllInterfaces: boolean, readWrite, since 2.5.
-	AllInterfaces bool `cwmp:"AllInterfaces"`
-	// DestIP: IPAddress=string(:45), readWrite, since 2.5.
-	DestIP string `cwmp:"DestIP"`
-	// DestMask: IPAddress=string(:45), readWrite, since 2.5.
-	DestMask string `cwmp:"DestMask"`
-	// DestIPExclude: boolean, readWrite, since 2.5.
-	DestIPExclude bool `cwmp:"DestIPExclude"`
-	// SourceIP: IPAddress=string(:45), readWrite, since 2.5.
-	SourceIP string `cwmp:"SourceIP"`
-	// SourceMask: IPAddress=string(:45), readWrite, since 2.5.
-	SourceMask string `cwmp:"SourceMask"`
-	// SourceIPExclude: boolean, readWrite, since 2.5.
-	SourceIPExclude bool `cwmp:"SourceIPExclude"`
-	// Protocol: int[-1:255], readWrite, since 2.5.
-	Protocol int32 `cwmp:"Protocol"`
-	// ProtocolExclude: boolean, readWrite, since 2.5.
-	ProtocolExclude bool `cwmp:"ProtocolExclude"`
-	// DestPort: int[-1:65535], readWrite, since 2.5.
-	DestPort int32 `cwmp:"DestPort"`
-	// DestPortRangeMax: int[-1:65535], readWrite, since 2.5.
-	DestPortRangeMax int32 `cwmp:"DestPortRangeMax"`
-	// DestPortExclude: boolean, readWrite, since 2.5.
-	DestPortExclude bool `cwmp:"DestPortExclude"`
-	// SourcePort: int[-1:65535], readWrite, since 2.5.
-	SourcePort int32 `cwmp:"SourcePort"`
-	// SourcePortRangeMax: int[-1:65535], readWrite, since 2.5.
-	SourcePortRangeMax int32 `cwmp:"SourcePortRangeMax"`
-	// SourcePortExclude: boolean, readWrite, since 2.5.
-	SourcePortExclude bool `cwmp:"SourcePortExclude"`
-	// ProcessingChoice: string{Discard,Bypass,Protect}, readWrite, since 2.5.
-	ProcessingChoice DeviceIPsecFilterProcessingChoice `cwmp:"ProcessingChoice"`
-	// Profile: string pathRef→#.Profile., readWrite, since 2.5.
-	Profile string `cwmp:"Profile"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceIPsecFilterStatus `json:"Status,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	AllInterfaces bool `json:"AllInterfaces,omitzero"`
+
+	DestIP string `json:"DestIP,omitzero"`
+
+	DestMask string `json:"DestMask,omitzero"`
+
+	DestIPExclude bool `json:"DestIPExclude,omitzero"`
+
+	SourceIP string `json:"SourceIP,omitzero"`
+
+	SourceMask string `json:"SourceMask,omitzero"`
+
+	SourceIPExclude bool `json:"SourceIPExclude,omitzero"`
+
+	Protocol int32 `json:"Protocol,omitzero"`
+
+	ProtocolExclude bool `json:"ProtocolExclude,omitzero"`
+
+	DestPort int32 `json:"DestPort,omitzero"`
+
+	DestPortRangeMax int32 `json:"DestPortRangeMax,omitzero"`
+
+	DestPortExclude bool `json:"DestPortExclude,omitzero"`
+
+	SourcePort int32 `json:"SourcePort,omitzero"`
+
+	SourcePortRangeMax int32 `json:"SourcePortRangeMax,omitzero"`
+
+	SourcePortExclude bool `json:"SourcePortExclude,omitzero"`
+
+	ProcessingChoice DeviceIPsecFilterProcessingChoice `json:"ProcessingChoice,omitzero"`
+
+	Profile string `json:"Profile,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecFilter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecFilter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPsecFilter_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPsecFilter_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecFilter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecFilter_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecFilter_DestIP, o.DestIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestIP",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecFilter_DestMask, o.DestMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMask",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecFilter_SourceIP, o.SourceIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceIP",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecFilter_SourceMask, o.SourceMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMask",
-		})
-	}
-	if e := model.CheckInt(synDeviceIPsecFilter_Protocol, int64(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckInt(synDeviceIPsecFilter_DestPort, int64(o.DestPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPort",
-		})
-	}
-	if e := model.CheckInt(synDeviceIPsecFilter_DestPortRangeMax, int64(o.DestPortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPortRangeMax",
-		})
-	}
-	if e := model.CheckInt(synDeviceIPsecFilter_SourcePort, int64(o.SourcePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePort",
-		})
-	}
-	if e := model.CheckInt(synDeviceIPsecFilter_SourcePortRangeMax, int64(o.SourcePortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePortRangeMax",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecFilter_ProcessingChoice, string(o.ProcessingChoice)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProcessingChoice",
-		})
-	}
+func (o *DeviceIPsecFilter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3426, string(o.Status))
+	c.Uint(p, "Order", 3415, uint64(o.Order))
+	c.String(p, "Alias", 3405, o.Alias)
+	c.String(p, "Interface", 3414, o.Interface)
+	c.String(p, "DestIP", 3407, o.DestIP)
+	c.String(p, "DestMask", 3409, o.DestMask)
+	c.String(p, "SourceIP", 3420, o.SourceIP)
+	c.String(p, "SourceMask", 3422, o.SourceMask)
+	c.Int(p, "Protocol", 3418, int64(o.Protocol))
+	c.Int(p, "DestPort", 3410, int64(o.DestPort))
+	c.Int(p, "DestPortRangeMax", 3412, int64(o.DestPortRangeMax))
+	c.Int(p, "SourcePort", 3423, int64(o.SourcePort))
+	c.Int(p, "SourcePortRangeMax", 3425, int64(o.SourcePortRangeMax))
+	c.String(p, "ProcessingChoice", 3416, string(o.ProcessingChoice))
 }
 
 // DeviceIPsecFilterPath is the typed path of Device.IPsec.Filter.{i}.
 type DeviceIPsecFilterPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[DeviceIPsecFilterStatus]
-	Order              model.ReadWriteParam[uint32]
-	Alias              model.WriteOnceParam[string]
-	Interface          model.ReadWriteParam[string]
-	AllInterfaces      model.ReadWriteParam[bool]
-	DestIP             model.ReadWriteParam[string]
-	DestMask           model.ReadWriteParam[string]
-	DestIPExclude      model.ReadWriteParam[bool]
-	SourceIP           model.ReadWriteParam[string]
-	SourceMask         model.ReadWriteParam[string]
-	SourceIPExclude    model.ReadWriteParam[bool]
-	Protocol           model.ReadWriteParam[int32]
-	ProtocolExclude    model.ReadWriteParam[bool]
-	DestPort           model.ReadWriteParam[int32]
-	DestPortRangeMax   model.ReadWriteParam[int32]
-	DestPortExclude    model.ReadWriteParam[bool]
-	SourcePort         model.ReadWriteParam[int32]
-	SourcePortRangeMax model.ReadWriteParam[int32]
-	SourcePortExclude  model.ReadWriteParam[bool]
-	ProcessingChoice   model.ReadWriteParam[DeviceIPsecFilterProcessingChoice]
-	Profile            model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIPsecFilterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecFilterPath(prefix string) DeviceIPsecFilterPath {
-	p := &prefix
-	return DeviceIPsecFilterPath{
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllInterfaces:      model.NewReadWrite[bool](p, "AllInterfaces", model.TypeBoolean),
-		DestIP:             model.NewReadWrite[string](p, "DestIP", model.TypeString),
-		DestIPExclude:      model.NewReadWrite[bool](p, "DestIPExclude", model.TypeBoolean),
-		DestMask:           model.NewReadWrite[string](p, "DestMask", model.TypeString),
-		DestPort:           model.NewReadWrite[int32](p, "DestPort", model.TypeInt),
-		DestPortExclude:    model.NewReadWrite[bool](p, "DestPortExclude", model.TypeBoolean),
-		DestPortRangeMax:   model.NewReadWrite[int32](p, "DestPortRangeMax", model.TypeInt),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:          model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Order:              model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		ProcessingChoice:   model.NewReadWrite[DeviceIPsecFilterProcessingChoice](p, "ProcessingChoice", model.TypeString),
-		Profile:            model.NewReadWrite[string](p, "Profile", model.TypeString),
-		Protocol:           model.NewReadWrite[int32](p, "Protocol", model.TypeInt),
-		ProtocolExclude:    model.NewReadWrite[bool](p, "ProtocolExclude", model.TypeBoolean),
-		SourceIP:           model.NewReadWrite[string](p, "SourceIP", model.TypeString),
-		SourceIPExclude:    model.NewReadWrite[bool](p, "SourceIPExclude", model.TypeBoolean),
-		SourceMask:         model.NewReadWrite[string](p, "SourceMask", model.TypeString),
-		SourcePort:         model.NewReadWrite[int32](p, "SourcePort", model.TypeInt),
-		SourcePortExclude:  model.NewReadWrite[bool](p, "SourcePortExclude", model.TypeBoolean),
-		SourcePortRangeMax: model.NewReadWrite[int32](p, "SourcePortRangeMax", model.TypeInt),
-		Status:             model.NewReadOnly[DeviceIPsecFilterStatus](p, "Status", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
+
+	DestIP model.ReadWriteParam[string] `dm:"s"`
+
+	DestIPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMask model.ReadWriteParam[string] `dm:"s"`
+
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
+
+	DestPortExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	ProcessingChoice model.ReadWriteParam[DeviceIPsecFilterProcessingChoice] `dm:"s"`
+
+	Profile model.ReadWriteParam[string] `dm:"s"`
+
+	Protocol model.ReadWriteParam[int32] `dm:"i"`
+
+	ProtocolExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceIP model.ReadWriteParam[string] `dm:"s"`
+
+	SourceIPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMask model.ReadWriteParam[string] `dm:"s"`
+
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
+
+	SourcePortExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceIPsecIKEv2SAStatus enumerates the values of Device.IPsec.IKEv2SA.{i}.Status.
 type DeviceIPsecIKEv2SAStatus string
 
-func (e DeviceIPsecIKEv2SAStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecIKEv2SAStatus_Up      DeviceIPsecIKEv2SAStatus = "Up"
-	DeviceIPsecIKEv2SAStatus_Down    DeviceIPsecIKEv2SAStatus = "Down"
+	DeviceIPsecIKEv2SAStatus_Up DeviceIPsecIKEv2SAStatus = "Up"
+
+	DeviceIPsecIKEv2SAStatus_Down DeviceIPsecIKEv2SAStatus = "Down"
+
 	DeviceIPsecIKEv2SAStatus_Unknown DeviceIPsecIKEv2SAStatus = "Unknown"
+
 	DeviceIPsecIKEv2SAStatus_Dormant DeviceIPsecIKEv2SAStatus = "Dormant"
-	DeviceIPsecIKEv2SAStatus_Error   DeviceIPsecIKEv2SAStatus = "Error"
+
+	DeviceIPsecIKEv2SAStatus_Error DeviceIPsecIKEv2SAStatus = "Error"
 )
 
 // DeviceIPsecIKEv2SANATDetected enumerates the values of Device.IPsec.IKEv2SA.{i}.NATDetected.
 type DeviceIPsecIKEv2SANATDetected string
 
-func (e DeviceIPsecIKEv2SANATDetected) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecIKEv2SANATDetected_None        DeviceIPsecIKEv2SANATDetected = "None"
-	DeviceIPsecIKEv2SANATDetected_Local       DeviceIPsecIKEv2SANATDetected = "Local"
-	DeviceIPsecIKEv2SANATDetected_Remote      DeviceIPsecIKEv2SANATDetected = "Remote"
+	DeviceIPsecIKEv2SANATDetected_None DeviceIPsecIKEv2SANATDetected = "None"
+
+	DeviceIPsecIKEv2SANATDetected_Local DeviceIPsecIKEv2SANATDetected = "Local"
+
+	DeviceIPsecIKEv2SANATDetected_Remote DeviceIPsecIKEv2SANATDetected = "Remote"
+
 	DeviceIPsecIKEv2SANATDetected_Unsupported DeviceIPsecIKEv2SANATDetected = "Unsupported"
 )
 
-var (
-	synDeviceIPsecIKEv2SA_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecIKEv2SA_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPsecIKEv2SA_Tunnel = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Tunnel.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecIKEv2SA_LocalAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPsecIKEv2SA_RemoteAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPsecIKEv2SA_EncryptionAlgorithm = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecIKEv2SA_EncryptionKeyLength = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bits",
-	}
-	synDeviceIPsecIKEv2SA_PseudoRandomFunction = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecIKEv2SA_IntegrityAlgorithm = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecIKEv2SA_DiffieHellmanGroupTransform = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecIKEv2SA_CreationTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceIPsecIKEv2SA_NATDetected  = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Local"}, {Value: "Remote"}, {Value: "Unsupported"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecIKEv2SA_ReceivedCPAttrNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPsecIKEv2SA_ChildSANumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIPsecIKEv2SA holds the values of Device.IPsec.IKEv2SA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5)
+// DeviceIPsecIKEv2SA holds the values of Device.IPsec.IKEv2SA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5).
 type DeviceIPsecIKEv2SA struct {
-	// Status: string{Up,Down,Unknown,Dormant,Error}, readOnly, since 2.5.
-	Status DeviceIPsecIKEv2SAStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Tunnel: string pathRef→#.Tunnel., readOnly, since 2.5.
-	Tunnel string `cwmp:"Tunnel"`
-	// LocalAddress: IPAddress=string(:45), readOnly, since 2.5.
-	LocalAddress string `cwmp:"LocalAddress"`
-	// RemoteAddress: IPAddress=string(:45), readOnly, since 2.5.
-	RemoteAddress string `cwmp:"RemoteAddress"`
-	// EncryptionAlgorithm: string(:64), readOnly, since 2.5.
-	EncryptionAlgorithm string `cwmp:"EncryptionAlgorithm"`
-	// EncryptionKeyLength: unsignedInt bits, readOnly, since 2.5.
-	EncryptionKeyLength uint32 `cwmp:"EncryptionKeyLength"`
-	// PseudoRandomFunction: string(:64), readOnly, since 2.5.
-	PseudoRandomFunction string `cwmp:"PseudoRandomFunction"`
-	// IntegrityAlgorithm: string(:64), readOnly, since 2.5.
-	IntegrityAlgorithm string `cwmp:"IntegrityAlgorithm"`
-	// DiffieHellmanGroupTransform: string(:64), readOnly, since 2.5.
-	DiffieHellmanGroupTransform string `cwmp:"DiffieHellmanGroupTransform"`
-	// CreationTime: dateTime, readOnly, since 2.5.
-	CreationTime time.Time `cwmp:"CreationTime"`
-	// NATDetected: string{None,Local,Remote,Unsupported}, readOnly, since 2.5.
-	NATDetected DeviceIPsecIKEv2SANATDetected `cwmp:"NATDetected"`
-	// ReceivedCPAttrNumberOfEntries: unsignedInt, readOnly, since 2.5.
-	ReceivedCPAttrNumberOfEntries uint32 `cwmp:"ReceivedCPAttrNumberOfEntries"`
-	// ChildSANumberOfEntries: unsignedInt, readOnly, since 2.5.
-	ChildSANumberOfEntries uint32 `cwmp:"ChildSANumberOfEntries"`
-	// Device.IPsec.IKEv2SA.{i}.ChildSA.{i}. instances by instance number
-	ChildSA map[uint32]*DeviceIPsecIKEv2SAChildSA `cwmp:"ChildSA.{i}."`
-	// Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}. instances by instance number
-	ReceivedCPAttr map[uint32]*DeviceIPsecIKEv2SAReceivedCPAttr `cwmp:"ReceivedCPAttr.{i}."`
-	Stats          *DeviceIPsecIKEv2SAStats                     `cwmp:"Stats."`
+	Status DeviceIPsecIKEv2SAStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Tunnel string `json:"Tunnel,omitzero"`
+
+	LocalAddress string `json:"LocalAddress,omitzero"`
+
+	RemoteAddress string `json:"RemoteAddress,omitzero"`
+
+	EncryptionAlgorithm string `json:"EncryptionAlgorithm,omitzero"`
+
+	EncryptionKeyLength uint32 `json:"EncryptionKeyLength,omitzero"`
+
+	PseudoRandomFunction string `json:"PseudoRandomFunction,omitzero"`
+
+	IntegrityAlgorithm string `json:"IntegrityAlgorithm,omitzero"`
+
+	DiffieHellmanGroupTransform string `json:"DiffieHellmanGroupTransform,omitzero"`
+
+	CreationTime time.Time `json:"CreationTime,omitzero"`
+
+	NATDetected DeviceIPsecIKEv2SANATDetected `json:"NATDetected,omitzero"`
+
+	ReceivedCPAttrNumberOfEntries uint32 `json:"ReceivedCPAttrNumberOfEntries,omitzero"`
+
+	ChildSANumberOfEntries uint32 `json:"ChildSANumberOfEntries,omitzero"`
+
+	ChildSA        map[uint32]*DeviceIPsecIKEv2SAChildSA        `json:"ChildSA,omitzero"`
+	ReceivedCPAttr map[uint32]*DeviceIPsecIKEv2SAReceivedCPAttr `json:"ReceivedCPAttr,omitzero"`
+	Stats          *DeviceIPsecIKEv2SAStats                     `json:"Stats,omitzero"`
 }
 
-// AddChildSA creates instance i of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}. (replacing any) and returns it
+// AddChildSA creates instance i (replacing any) and returns it.
 func (o *DeviceIPsecIKEv2SA) AddChildSA(i uint32) *DeviceIPsecIKEv2SAChildSA {
 	if o.ChildSA == nil {
 		o.ChildSA = map[uint32]*DeviceIPsecIKEv2SAChildSA{}
@@ -1031,18 +588,7 @@ func (o *DeviceIPsecIKEv2SA) AddChildSA(i uint32) *DeviceIPsecIKEv2SAChildSA {
 	return x
 }
 
-// GetChildSA returns instance i of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.
-func (o *DeviceIPsecIKEv2SA) GetChildSA(i uint32) (*DeviceIPsecIKEv2SAChildSA, bool) {
-	x, ok := o.ChildSA[i]
-	return x, ok
-}
-
-// DeleteChildSA removes instance i of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.
-func (o *DeviceIPsecIKEv2SA) DeleteChildSA(i uint32) {
-	delete(o.ChildSA, i)
-}
-
-// AddReceivedCPAttr creates instance i of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}. (replacing any) and returns it
+// AddReceivedCPAttr creates instance i (replacing any) and returns it.
 func (o *DeviceIPsecIKEv2SA) AddReceivedCPAttr(i uint32) *DeviceIPsecIKEv2SAReceivedCPAttr {
 	if o.ReceivedCPAttr == nil {
 		o.ReceivedCPAttr = map[uint32]*DeviceIPsecIKEv2SAReceivedCPAttr{}
@@ -1051,823 +597,331 @@ func (o *DeviceIPsecIKEv2SA) AddReceivedCPAttr(i uint32) *DeviceIPsecIKEv2SARece
 	o.ReceivedCPAttr[i] = x
 	return x
 }
-
-// GetReceivedCPAttr returns instance i of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}.
-func (o *DeviceIPsecIKEv2SA) GetReceivedCPAttr(i uint32) (*DeviceIPsecIKEv2SAReceivedCPAttr, bool) {
-	x, ok := o.ReceivedCPAttr[i]
-	return x, ok
-}
-
-// DeleteReceivedCPAttr removes instance i of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}.
-func (o *DeviceIPsecIKEv2SA) DeleteReceivedCPAttr(i uint32) {
-	delete(o.ReceivedCPAttr, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecIKEv2SA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecIKEv2SA) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPsecIKEv2SA_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecIKEv2SA_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecIKEv2SA_LocalAddress, o.LocalAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecIKEv2SA_RemoteAddress, o.RemoteAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecIKEv2SA_EncryptionAlgorithm, o.EncryptionAlgorithm); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EncryptionAlgorithm",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecIKEv2SA_PseudoRandomFunction, o.PseudoRandomFunction); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PseudoRandomFunction",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecIKEv2SA_IntegrityAlgorithm, o.IntegrityAlgorithm); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IntegrityAlgorithm",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecIKEv2SA_DiffieHellmanGroupTransform, o.DiffieHellmanGroupTransform); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiffieHellmanGroupTransform",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecIKEv2SA_NATDetected, string(o.NATDetected)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NATDetected",
-		})
-	}
+func (o *DeviceIPsecIKEv2SA) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3470, string(o.Status))
+	c.String(p, "Alias", 3429, o.Alias)
+	c.String(p, "LocalAddress", 3453, o.LocalAddress)
+	c.String(p, "RemoteAddress", 3460, o.RemoteAddress)
+	c.String(p, "EncryptionAlgorithm", 3450, o.EncryptionAlgorithm)
+	c.String(p, "PseudoRandomFunction", 3455, o.PseudoRandomFunction)
+	c.String(p, "IntegrityAlgorithm", 3452, o.IntegrityAlgorithm)
+	c.String(p, "DiffieHellmanGroupTransform", 3449, o.DiffieHellmanGroupTransform)
+	c.String(p, "NATDetected", 3454, string(o.NATDetected))
 	for _, i := range model.SortedKeys(o.ChildSA) {
-		o.ChildSA[i].ValidateAt(prefix+"ChildSA."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ChildSA[i].ValidateAt(c, model.InstanceOf(p, "ChildSA.", i))
 	}
 	for _, i := range model.SortedKeys(o.ReceivedCPAttr) {
-		o.ReceivedCPAttr[i].ValidateAt(prefix+"ReceivedCPAttr."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.ReceivedCPAttr[i].ValidateAt(c, model.InstanceOf(p, "ReceivedCPAttr.", i))
 	}
 }
 
 // DeviceIPsecIKEv2SAPath is the typed path of Device.IPsec.IKEv2SA.{i}.
 type DeviceIPsecIKEv2SAPath struct {
-	obj                           model.ObjectPath
-	Status                        model.ReadOnlyParam[DeviceIPsecIKEv2SAStatus]
-	Alias                         model.WriteOnceParam[string]
-	Tunnel                        model.ReadOnlyParam[string]
-	LocalAddress                  model.ReadOnlyParam[string]
-	RemoteAddress                 model.ReadOnlyParam[string]
-	EncryptionAlgorithm           model.ReadOnlyParam[string]
-	EncryptionKeyLength           model.ReadOnlyParam[uint32]
-	PseudoRandomFunction          model.ReadOnlyParam[string]
-	IntegrityAlgorithm            model.ReadOnlyParam[string]
-	DiffieHellmanGroupTransform   model.ReadOnlyParam[string]
-	CreationTime                  model.ReadOnlyParam[time.Time]
-	NATDetected                   model.ReadOnlyParam[DeviceIPsecIKEv2SANATDetected]
-	ReceivedCPAttrNumberOfEntries model.ReadOnlyParam[uint32]
-	ChildSANumberOfEntries        model.ReadOnlyParam[uint32]
-	Stats                         DeviceIPsecIKEv2SAStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ChildSANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	DiffieHellmanGroupTransform model.ReadOnlyParam[string] `dm:"s"`
+
+	EncryptionAlgorithm model.ReadOnlyParam[string] `dm:"s"`
+
+	EncryptionKeyLength model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IntegrityAlgorithm model.ReadOnlyParam[string] `dm:"s"`
+
+	LocalAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	NATDetected model.ReadOnlyParam[string] `dm:"s"`
+
+	PseudoRandomFunction model.ReadOnlyParam[string] `dm:"s"`
+
+	ReceivedCPAttrNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RemoteAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Tunnel model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceIPsecIKEv2SAStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPsecIKEv2SAPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecIKEv2SAPath(prefix string) DeviceIPsecIKEv2SAPath {
-	p := &prefix
-	return DeviceIPsecIKEv2SAPath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ChildSANumberOfEntries:        model.NewReadOnly[uint32](p, "ChildSANumberOfEntries", model.TypeUnsignedInt),
-		CreationTime:                  model.NewReadOnly[time.Time](p, "CreationTime", model.TypeDateTime),
-		DiffieHellmanGroupTransform:   model.NewReadOnly[string](p, "DiffieHellmanGroupTransform", model.TypeString),
-		EncryptionAlgorithm:           model.NewReadOnly[string](p, "EncryptionAlgorithm", model.TypeString),
-		EncryptionKeyLength:           model.NewReadOnly[uint32](p, "EncryptionKeyLength", model.TypeUnsignedInt),
-		IntegrityAlgorithm:            model.NewReadOnly[string](p, "IntegrityAlgorithm", model.TypeString),
-		LocalAddress:                  model.NewReadOnly[string](p, "LocalAddress", model.TypeString),
-		NATDetected:                   model.NewReadOnly[DeviceIPsecIKEv2SANATDetected](p, "NATDetected", model.TypeString),
-		PseudoRandomFunction:          model.NewReadOnly[string](p, "PseudoRandomFunction", model.TypeString),
-		ReceivedCPAttrNumberOfEntries: model.NewReadOnly[uint32](p, "ReceivedCPAttrNumberOfEntries", model.TypeUnsignedInt),
-		RemoteAddress:                 model.NewReadOnly[string](p, "RemoteAddress", model.TypeString),
-		Stats:                         newDeviceIPsecIKEv2SAStatsPath(prefix + "Stats."),
-		Status:                        model.NewReadOnly[DeviceIPsecIKEv2SAStatus](p, "Status", model.TypeString),
-		Tunnel:                        model.NewReadOnly[string](p, "Tunnel", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
+// ChildSA returns the typed path of instance i.
+func (x DeviceIPsecIKEv2SAPath) ChildSA(i uint32) (p DeviceIPsecIKEv2SAChildSAPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ChildSA.", i))
+	return
 }
 
-// ChildSA returns the typed path of instance i of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.
-func (x DeviceIPsecIKEv2SAPath) ChildSA(i uint32) DeviceIPsecIKEv2SAChildSAPath {
-	return newDeviceIPsecIKEv2SAChildSAPath(x.Path() + "ChildSA." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ChildSATable returns the table Device.IPsec.IKEv2SA.{i}.ChildSA.{i}. itself (for AddObject when writable)
+// ChildSATable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecIKEv2SAPath) ChildSATable() model.Table {
-	return model.NewTable(x.Path() + "ChildSA.")
+	return model.NewTable(x.ObjectPath, "ChildSA.")
 }
 
-// ReceivedCPAttr returns the typed path of instance i of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}.
-func (x DeviceIPsecIKEv2SAPath) ReceivedCPAttr(i uint32) DeviceIPsecIKEv2SAReceivedCPAttrPath {
-	return newDeviceIPsecIKEv2SAReceivedCPAttrPath(x.Path() + "ReceivedCPAttr." + strconv.FormatUint(uint64(i), 10) + ".")
+// ReceivedCPAttr returns the typed path of instance i.
+func (x DeviceIPsecIKEv2SAPath) ReceivedCPAttr(i uint32) (p DeviceIPsecIKEv2SAReceivedCPAttrPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ReceivedCPAttr.", i))
+	return
 }
 
-// ReceivedCPAttrTable returns the table Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}. itself (for AddObject when writable)
+// ReceivedCPAttrTable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecIKEv2SAPath) ReceivedCPAttrTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "ReceivedCPAttr.")
+	return model.NewWritableTable(x.ObjectPath, "ReceivedCPAttr.")
 }
 
 // DeviceIPsecIKEv2SAChildSAStatus enumerates the values of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Status.
 type DeviceIPsecIKEv2SAChildSAStatus string
 
-func (e DeviceIPsecIKEv2SAChildSAStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecIKEv2SAChildSAStatus_Up      DeviceIPsecIKEv2SAChildSAStatus = "Up"
-	DeviceIPsecIKEv2SAChildSAStatus_Down    DeviceIPsecIKEv2SAChildSAStatus = "Down"
+	DeviceIPsecIKEv2SAChildSAStatus_Up DeviceIPsecIKEv2SAChildSAStatus = "Up"
+
+	DeviceIPsecIKEv2SAChildSAStatus_Down DeviceIPsecIKEv2SAChildSAStatus = "Down"
+
 	DeviceIPsecIKEv2SAChildSAStatus_Unknown DeviceIPsecIKEv2SAChildSAStatus = "Unknown"
+
 	DeviceIPsecIKEv2SAChildSAStatus_Dormant DeviceIPsecIKEv2SAChildSAStatus = "Dormant"
-	DeviceIPsecIKEv2SAChildSAStatus_Error   DeviceIPsecIKEv2SAChildSAStatus = "Error"
+
+	DeviceIPsecIKEv2SAChildSAStatus_Error DeviceIPsecIKEv2SAChildSAStatus = "Error"
 )
 
-var (
-	synDeviceIPsecIKEv2SAChildSA_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecIKEv2SAChildSA_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPsecIKEv2SAChildSA_InboundSPI   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPsecIKEv2SAChildSA_OutboundSPI  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPsecIKEv2SAChildSA_CreationTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceIPsecIKEv2SAChildSA holds the values of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5)
+// DeviceIPsecIKEv2SAChildSA holds the values of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5).
 type DeviceIPsecIKEv2SAChildSA struct {
-	// Status: string{Up,Down,Unknown,Dormant,Error}, readOnly, since 2.5.
-	Status DeviceIPsecIKEv2SAChildSAStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// InboundSPI: unsignedInt, readOnly, since 2.5.
-	InboundSPI uint32 `cwmp:"InboundSPI"`
-	// OutboundSPI: unsignedInt, readOnly, since 2.5.
-	OutboundSPI uint32 `cwmp:"OutboundSPI"`
-	// CreationTime: dateTime, readOnly, since 2.5.
-	CreationTime time.Time                       `cwmp:"CreationTime"`
-	Stats        *DeviceIPsecIKEv2SAChildSAStats `cwmp:"Stats."`
+	Status DeviceIPsecIKEv2SAChildSAStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	InboundSPI uint32 `json:"InboundSPI,omitzero"`
+
+	OutboundSPI uint32 `json:"OutboundSPI,omitzero"`
+
+	CreationTime time.Time `json:"CreationTime,omitzero"`
+
+	Stats *DeviceIPsecIKEv2SAChildSAStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecIKEv2SAChildSA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecIKEv2SAChildSA) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPsecIKEv2SAChildSA_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecIKEv2SAChildSA_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceIPsecIKEv2SAChildSA) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3446, string(o.Status))
+	c.String(p, "Alias", 3431, o.Alias)
 }
 
 // DeviceIPsecIKEv2SAChildSAPath is the typed path of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.
 type DeviceIPsecIKEv2SAChildSAPath struct {
-	obj          model.ObjectPath
-	Status       model.ReadOnlyParam[DeviceIPsecIKEv2SAChildSAStatus]
-	Alias        model.WriteOnceParam[string]
-	InboundSPI   model.ReadOnlyParam[uint32]
-	OutboundSPI  model.ReadOnlyParam[uint32]
-	CreationTime model.ReadOnlyParam[time.Time]
-	Stats        DeviceIPsecIKEv2SAChildSAStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	InboundSPI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OutboundSPI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceIPsecIKEv2SAChildSAStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPsecIKEv2SAChildSAPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecIKEv2SAChildSAPath(prefix string) DeviceIPsecIKEv2SAChildSAPath {
-	p := &prefix
-	return DeviceIPsecIKEv2SAChildSAPath{
-		Alias:        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CreationTime: model.NewReadOnly[time.Time](p, "CreationTime", model.TypeDateTime),
-		InboundSPI:   model.NewReadOnly[uint32](p, "InboundSPI", model.TypeUnsignedInt),
-		OutboundSPI:  model.NewReadOnly[uint32](p, "OutboundSPI", model.TypeUnsignedInt),
-		Stats:        newDeviceIPsecIKEv2SAChildSAStatsPath(prefix + "Stats."),
-		Status:       model.NewReadOnly[DeviceIPsecIKEv2SAChildSAStatus](p, "Status", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPsecIKEv2SAChildSAStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPsecIKEv2SAChildSAStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPsecIKEv2SAChildSAStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAChildSAStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAChildSAStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAChildSAStats_DecryptionErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAChildSAStats_IntegrityErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAChildSAStats_ReplayErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAChildSAStats_PolicyErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAChildSAStats_OtherReceiveErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceIPsecIKEv2SAChildSAStats holds the values of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats. (object, readOnly, since 2.5)
+// DeviceIPsecIKEv2SAChildSAStats holds the values of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats. (object, readOnly, since 2.5).
 type DeviceIPsecIKEv2SAChildSAStats struct {
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.5.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.5.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.5.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.5.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// DecryptionErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	DecryptionErrors uint32 `cwmp:"DecryptionErrors"`
-	// IntegrityErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	IntegrityErrors uint32 `cwmp:"IntegrityErrors"`
-	// ReplayErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	ReplayErrors uint32 `cwmp:"ReplayErrors"`
-	// PolicyErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	PolicyErrors uint32 `cwmp:"PolicyErrors"`
-	// OtherReceiveErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	OtherReceiveErrors uint32 `cwmp:"OtherReceiveErrors"`
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecIKEv2SAChildSAStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecIKEv2SAChildSAStats) ValidateAt(prefix string, v *model.Violations) {}
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	DecryptionErrors uint32 `json:"DecryptionErrors,omitzero"`
+
+	IntegrityErrors uint32 `json:"IntegrityErrors,omitzero"`
+
+	ReplayErrors uint32 `json:"ReplayErrors,omitzero"`
+
+	PolicyErrors uint32 `json:"PolicyErrors,omitzero"`
+
+	OtherReceiveErrors uint32 `json:"OtherReceiveErrors,omitzero"`
+}
 
 // DeviceIPsecIKEv2SAChildSAStatsPath is the typed path of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.
 type DeviceIPsecIKEv2SAChildSAStatsPath struct {
-	obj                model.ObjectPath
-	BytesSent          model.ReadOnlyParam[uint64]
-	BytesReceived      model.ReadOnlyParam[uint64]
-	PacketsSent        model.ReadOnlyParam[uint64]
-	PacketsReceived    model.ReadOnlyParam[uint64]
-	ErrorsSent         model.ReadOnlyParam[uint32]
-	DecryptionErrors   model.ReadOnlyParam[uint32]
-	IntegrityErrors    model.ReadOnlyParam[uint32]
-	ReplayErrors       model.ReadOnlyParam[uint32]
-	PolicyErrors       model.ReadOnlyParam[uint32]
-	OtherReceiveErrors model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DecryptionErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OtherReceiveErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PolicyErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReplayErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPsecIKEv2SAChildSAStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecIKEv2SAChildSAStatsPath(prefix string) DeviceIPsecIKEv2SAChildSAStatsPath {
-	p := &prefix
-	return DeviceIPsecIKEv2SAChildSAStatsPath{
-		BytesReceived:      model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:          model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DecryptionErrors:   model.NewReadOnly[uint32](p, "DecryptionErrors", model.TypeUnsignedInt),
-		ErrorsSent:         model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		IntegrityErrors:    model.NewReadOnly[uint32](p, "IntegrityErrors", model.TypeUnsignedInt),
-		OtherReceiveErrors: model.NewReadOnly[uint32](p, "OtherReceiveErrors", model.TypeUnsignedInt),
-		PacketsReceived:    model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:        model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		PolicyErrors:       model.NewReadOnly[uint32](p, "PolicyErrors", model.TypeUnsignedInt),
-		ReplayErrors:       model.NewReadOnly[uint32](p, "ReplayErrors", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPsecIKEv2SAReceivedCPAttr_Type = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "32767",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPsecIKEv2SAReceivedCPAttr_Value = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-)
-
-// DeviceIPsecIKEv2SAReceivedCPAttr holds the values of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5)
+// DeviceIPsecIKEv2SAReceivedCPAttr holds the values of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceIPsecIKEv2SAReceivedCPAttr struct {
-	// Type: unsignedInt[0:32767], readOnly, since 2.5.
-	Type uint32 `cwmp:"Type"`
-	// Value: hexBinary(:65535), readOnly, since 2.5.
-	Value []byte `cwmp:"Value"`
+	Type uint32 `json:"Type,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecIKEv2SAReceivedCPAttr) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecIKEv2SAReceivedCPAttr) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceIPsecIKEv2SAReceivedCPAttr_Type, uint64(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckBytes(synDeviceIPsecIKEv2SAReceivedCPAttr_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceIPsecIKEv2SAReceivedCPAttr) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "Type", 3457, uint64(o.Type))
+	c.Bytes(p, "Value", 3458, []byte(o.Value))
 }
 
 // DeviceIPsecIKEv2SAReceivedCPAttrPath is the typed path of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}.
 type DeviceIPsecIKEv2SAReceivedCPAttrPath struct {
-	obj   model.ObjectPath
-	Type  model.ReadOnlyParam[uint32]
-	Value model.ReadOnlyParam[[]byte]
+	model.ObjectPath
+	Type model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPsecIKEv2SAReceivedCPAttrPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecIKEv2SAReceivedCPAttrPath(prefix string) DeviceIPsecIKEv2SAReceivedCPAttrPath {
-	p := &prefix
-	return DeviceIPsecIKEv2SAReceivedCPAttrPath{
-		Type:  model.NewReadOnly[uint32](p, "Type", model.TypeUnsignedInt),
-		Value: model.NewReadOnly[[]byte](p, "Value", model.TypeHexBinary),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPsecIKEv2SAStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPsecIKEv2SAStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPsecIKEv2SAStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAStats_DecryptionErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAStats_IntegrityErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecIKEv2SAStats_OtherReceiveErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceIPsecIKEv2SAStats holds the values of Device.IPsec.IKEv2SA.{i}.Stats. (object, readOnly, since 2.5)
+// DeviceIPsecIKEv2SAStats holds the values of Device.IPsec.IKEv2SA.{i}.Stats. (object, readOnly, since 2.5).
 type DeviceIPsecIKEv2SAStats struct {
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.5.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.5.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.5.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.5.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// DecryptionErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	DecryptionErrors uint32 `cwmp:"DecryptionErrors"`
-	// IntegrityErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	IntegrityErrors uint32 `cwmp:"IntegrityErrors"`
-	// OtherReceiveErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	OtherReceiveErrors uint32 `cwmp:"OtherReceiveErrors"`
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecIKEv2SAStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecIKEv2SAStats) ValidateAt(prefix string, v *model.Violations) {}
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	DecryptionErrors uint32 `json:"DecryptionErrors,omitzero"`
+
+	IntegrityErrors uint32 `json:"IntegrityErrors,omitzero"`
+
+	OtherReceiveErrors uint32 `json:"OtherReceiveErrors,omitzero"`
+}
 
 // DeviceIPsecIKEv2SAStatsPath is the typed path of Device.IPsec.IKEv2SA.{i}.Stats.
 type DeviceIPsecIKEv2SAStatsPath struct {
-	obj                model.ObjectPath
-	BytesSent          model.ReadOnlyParam[uint64]
-	BytesReceived      model.ReadOnlyParam[uint64]
-	PacketsSent        model.ReadOnlyParam[uint64]
-	PacketsReceived    model.ReadOnlyParam[uint64]
-	ErrorsSent         model.ReadOnlyParam[uint32]
-	DecryptionErrors   model.ReadOnlyParam[uint32]
-	IntegrityErrors    model.ReadOnlyParam[uint32]
-	OtherReceiveErrors model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceIPsecIKEv2SAStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecIKEv2SAStatsPath(prefix string) DeviceIPsecIKEv2SAStatsPath {
-	p := &prefix
-	return DeviceIPsecIKEv2SAStatsPath{
-		BytesReceived:      model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:          model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DecryptionErrors:   model.NewReadOnly[uint32](p, "DecryptionErrors", model.TypeUnsignedInt),
-		ErrorsSent:         model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		IntegrityErrors:    model.NewReadOnly[uint32](p, "IntegrityErrors", model.TypeUnsignedInt),
-		OtherReceiveErrors: model.NewReadOnly[uint32](p, "OtherReceiveErrors", model.TypeUnsignedInt),
-		PacketsReceived:    model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:        model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		obj:                model.NewObjectPath(p),
-	}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DecryptionErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OtherReceiveErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceIPsecProfileProtocol enumerates the values of Device.IPsec.Profile.{i}.Protocol.
 type DeviceIPsecProfileProtocol string
 
-func (e DeviceIPsecProfileProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecProfileProtocol_AH  DeviceIPsecProfileProtocol = "AH"
+	DeviceIPsecProfileProtocol_AH DeviceIPsecProfileProtocol = "AH"
+
 	DeviceIPsecProfileProtocol_ESP DeviceIPsecProfileProtocol = "ESP"
 )
 
 // DeviceIPsecProfileDoNotFragment enumerates the values of Device.IPsec.Profile.{i}.DoNotFragment.
 type DeviceIPsecProfileDoNotFragment string
 
-func (e DeviceIPsecProfileDoNotFragment) String() string {
-	return string(e)
-}
-
 const (
-	DeviceIPsecProfileDoNotFragment_Set   DeviceIPsecProfileDoNotFragment = "Set"
+	DeviceIPsecProfileDoNotFragment_Set DeviceIPsecProfileDoNotFragment = "Set"
+
 	DeviceIPsecProfileDoNotFragment_Clear DeviceIPsecProfileDoNotFragment = "Clear"
-	DeviceIPsecProfileDoNotFragment_Copy  DeviceIPsecProfileDoNotFragment = "Copy"
+
+	DeviceIPsecProfileDoNotFragment_Copy DeviceIPsecProfileDoNotFragment = "Copy"
 )
 
 // DeviceIPsecProfileIKEv2SAExpiryAction enumerates the values of Device.IPsec.Profile.{i}.IKEv2SAExpiryAction.
 type DeviceIPsecProfileIKEv2SAExpiryAction string
 
-func (e DeviceIPsecProfileIKEv2SAExpiryAction) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPsecProfileIKEv2SAExpiryAction_Renegotiate DeviceIPsecProfileIKEv2SAExpiryAction = "Renegotiate"
-	DeviceIPsecProfileIKEv2SAExpiryAction_Delete      DeviceIPsecProfileIKEv2SAExpiryAction = "Delete"
+
+	DeviceIPsecProfileIKEv2SAExpiryAction_Delete DeviceIPsecProfileIKEv2SAExpiryAction = "Delete"
 )
 
 // DeviceIPsecProfileChildSAExpiryAction enumerates the values of Device.IPsec.Profile.{i}.ChildSAExpiryAction.
 type DeviceIPsecProfileChildSAExpiryAction string
 
-func (e DeviceIPsecProfileChildSAExpiryAction) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPsecProfileChildSAExpiryAction_Renegotiate DeviceIPsecProfileChildSAExpiryAction = "Renegotiate"
-	DeviceIPsecProfileChildSAExpiryAction_Delete      DeviceIPsecProfileChildSAExpiryAction = "Delete"
+
+	DeviceIPsecProfileChildSAExpiryAction_Delete DeviceIPsecProfileChildSAExpiryAction = "Delete"
 )
 
-var (
-	synDeviceIPsecProfile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPsecProfile_MaxChildSAs     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceIPsecProfile_RemoteEndpoints = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(4),
-			Size:     &model.Size{},
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecProfile_ForwardingPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPsecProfile_Protocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "ESP",
-		},
-		Enums: []model.Enum{{Value: "AH"}, {Value: "ESP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecProfile_IKEv2AuthenticationMethod = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecProfile_IKEv2AllowedEncryptionAlgorithms = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".IPsec.IKEv2SupportedEncryptionAlgorithms",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecProfile_ESPAllowedEncryptionAlgorithms = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".IPsec.ESPSupportedEncryptionAlgorithms",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecProfile_IKEv2AllowedPseudoRandomFunctions = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".IPsec.IKEv2SupportedPseudoRandomFunctions",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecProfile_IKEv2AllowedIntegrityAlgorithms = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".IPsec.SupportedIntegrityAlgorithms",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecProfile_AHAllowedIntegrityAlgorithms = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".IPsec.SupportedIntegrityAlgorithms",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecProfile_ESPAllowedIntegrityAlgorithms = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".IPsec.SupportedIntegrityAlgorithms",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecProfile_IKEv2AllowedDiffieHellmanGroupTransforms = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".IPsec.SupportedDiffieHellmanGroupTransforms",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecProfile_IKEv2DeadPeerDetectionTimeout = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPsecProfile_IKEv2NATTKeepaliveTimeout = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPsecProfile_AntiReplayWindowSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPsecProfile_DoNotFragment = &model.Syntax{
-		Enums: []model.Enum{{Value: "Set"}, {Value: "Clear"}, {Value: "Copy"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecProfile_DSCPMarkPolicy = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "-2",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceIPsecProfile_IKEv2SATrafficLimit = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bytes",
-	}
-	synDeviceIPsecProfile_IKEv2SATimeLimit = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPsecProfile_IKEv2SAExpiryAction = &model.Syntax{
-		Enums: []model.Enum{{Value: "Renegotiate"}, {Value: "Delete"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecProfile_ChildSATrafficLimit = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bytes",
-	}
-	synDeviceIPsecProfile_ChildSATimeLimit = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceIPsecProfile_ChildSAExpiryAction = &model.Syntax{
-		Enums: []model.Enum{{Value: "Renegotiate"}, {Value: "Delete"}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPsecProfile_SentCPAttrNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIPsecProfile holds the values of Device.IPsec.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5)
+// DeviceIPsecProfile holds the values of Device.IPsec.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceIPsecProfile struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// MaxChildSAs: unsignedInt, readWrite, since 2.5.
-	MaxChildSAs uint32 `cwmp:"MaxChildSAs"`
-	// RemoteEndpoints: list[:4 items](:)<string(:64)>, readWrite, since 2.5.
-	RemoteEndpoints []string `cwmp:"RemoteEndpoints"`
-	// ForwardingPolicy: unsignedInt, readWrite, since 2.5.
-	ForwardingPolicy uint32 `cwmp:"ForwardingPolicy"`
-	// Protocol: string{AH,ESP}, readWrite, since 2.5.
-	Protocol DeviceIPsecProfileProtocol `cwmp:"Protocol"`
-	// IKEv2AuthenticationMethod: string pathRef, readWrite, since 2.5.
-	IKEv2AuthenticationMethod string `cwmp:"IKEv2AuthenticationMethod"`
-	// IKEv2AllowedEncryptionAlgorithms: list<string> enumerationRef, readWrite, since 2.5.
-	IKEv2AllowedEncryptionAlgorithms []string `cwmp:"IKEv2AllowedEncryptionAlgorithms"`
-	// ESPAllowedEncryptionAlgorithms: list<string> enumerationRef, readWrite, since 2.5.
-	ESPAllowedEncryptionAlgorithms []string `cwmp:"ESPAllowedEncryptionAlgorithms"`
-	// IKEv2AllowedPseudoRandomFunctions: list<string> enumerationRef, readWrite, since 2.5.
-	IKEv2AllowedPseudoRandomFunctions []string `cwmp:"IKEv2AllowedPseudoRandomFunctions"`
-	// IKEv2AllowedIntegrityAlgorithms: list<string> enumerationRef, readWrite, since 2.5.
-	IKEv2AllowedIntegrityAlgorithms []string `cwmp:"IKEv2AllowedIntegrityAlgorithms"`
-	// AHAllowedIntegrityAlgorithms: list<string> enumerationRef, readWrite, since 2.5.
-	AHAllowedIntegrityAlgorithms []string `cwmp:"AHAllowedIntegrityAlgorithms"`
-	// ESPAllowedIntegrityAlgorithms: list<string> enumerationRef, readWrite, since 2.5.
-	ESPAllowedIntegrityAlgorithms []string `cwmp:"ESPAllowedIntegrityAlgorithms"`
-	// IKEv2AllowedDiffieHellmanGroupTransforms: list<string> enumerationRef, readWrite, since 2.5.
-	IKEv2AllowedDiffieHellmanGroupTransforms []string `cwmp:"IKEv2AllowedDiffieHellmanGroupTransforms"`
-	// IKEv2DeadPeerDetectionTimeout: unsignedInt seconds, readWrite, since 2.5.
-	IKEv2DeadPeerDetectionTimeout uint32 `cwmp:"IKEv2DeadPeerDetectionTimeout"`
-	// IKEv2NATTKeepaliveTimeout: unsignedInt seconds, readWrite, since 2.5.
-	IKEv2NATTKeepaliveTimeout uint32 `cwmp:"IKEv2NATTKeepaliveTimeout"`
-	// AntiReplayWindowSize: unsignedInt, readWrite, since 2.5.
-	AntiReplayWindowSize uint32 `cwmp:"AntiReplayWindowSize"`
-	// DoNotFragment: string{Set,Clear,Copy}, readWrite, since 2.5.
-	DoNotFragment DeviceIPsecProfileDoNotFragment `cwmp:"DoNotFragment"`
-	// DSCPMarkPolicy: int[-2:63], readWrite, since 2.5.
-	DSCPMarkPolicy int32 `cwmp:"DSCPMarkPolicy"`
-	// IKEv2SATrafficLimit: unsignedLong bytes, readWrite, since 2.5.
-	IKEv2SATrafficLimit uint64 `cwmp:"IKEv2SATrafficLimit"`
-	// IKEv2SATimeLimit: unsignedInt seconds, readWrite, since 2.5.
-	IKEv2SATimeLimit uint32 `cwmp:"IKEv2SATimeLimit"`
-	// IKEv2SAExpiryAction: string{Renegotiate,Delete}, readWrite, since 2.5.
-	IKEv2SAExpiryAction DeviceIPsecProfileIKEv2SAExpiryAction `cwmp:"IKEv2SAExpiryAction"`
-	// ChildSATrafficLimit: unsignedLong bytes, readWrite, since 2.5.
-	ChildSATrafficLimit uint64 `cwmp:"ChildSATrafficLimit"`
-	// ChildSATimeLimit: unsignedInt seconds, readWrite, since 2.5.
-	ChildSATimeLimit uint32 `cwmp:"ChildSATimeLimit"`
-	// ChildSAExpiryAction: string{Renegotiate,Delete}, readWrite, since 2.5.
-	ChildSAExpiryAction DeviceIPsecProfileChildSAExpiryAction `cwmp:"ChildSAExpiryAction"`
-	// SentCPAttrNumberOfEntries: unsignedInt, readOnly, since 2.5.
-	SentCPAttrNumberOfEntries uint32 `cwmp:"SentCPAttrNumberOfEntries"`
-	// Device.IPsec.Profile.{i}.SentCPAttr.{i}. instances by instance number
-	SentCPAttr map[uint32]*DeviceIPsecProfileSentCPAttr `cwmp:"SentCPAttr.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	MaxChildSAs uint32 `json:"MaxChildSAs,omitzero"`
+
+	RemoteEndpoints []string `json:"RemoteEndpoints,omitzero"`
+
+	ForwardingPolicy uint32 `json:"ForwardingPolicy,omitzero"`
+
+	Protocol DeviceIPsecProfileProtocol `json:"Protocol,omitzero"`
+
+	IKEv2AuthenticationMethod string `json:"IKEv2AuthenticationMethod,omitzero"`
+
+	IKEv2AllowedEncryptionAlgorithms []string `json:"IKEv2AllowedEncryptionAlgorithms,omitzero"`
+
+	ESPAllowedEncryptionAlgorithms []string `json:"ESPAllowedEncryptionAlgorithms,omitzero"`
+
+	IKEv2AllowedPseudoRandomFunctions []string `json:"IKEv2AllowedPseudoRandomFunctions,omitzero"`
+
+	IKEv2AllowedIntegrityAlgorithms []string `json:"IKEv2AllowedIntegrityAlgorithms,omitzero"`
+
+	AHAllowedIntegrityAlgorithms []string `json:"AHAllowedIntegrityAlgorithms,omitzero"`
+
+	ESPAllowedIntegrityAlgorithms []string `json:"ESPAllowedIntegrityAlgorithms,omitzero"`
+
+	IKEv2AllowedDiffieHellmanGroupTransforms []string `json:"IKEv2AllowedDiffieHellmanGroupTransforms,omitzero"`
+
+	IKEv2DeadPeerDetectionTimeout uint32 `json:"IKEv2DeadPeerDetectionTimeout,omitzero"`
+
+	IKEv2NATTKeepaliveTimeout uint32 `json:"IKEv2NATTKeepaliveTimeout,omitzero"`
+
+	AntiReplayWindowSize uint32 `json:"AntiReplayWindowSize,omitzero"`
+
+	DoNotFragment DeviceIPsecProfileDoNotFragment `json:"DoNotFragment,omitzero"`
+
+	DSCPMarkPolicy int32 `json:"DSCPMarkPolicy,omitzero"`
+
+	IKEv2SATrafficLimit uint64 `json:"IKEv2SATrafficLimit,omitzero"`
+
+	IKEv2SATimeLimit uint32 `json:"IKEv2SATimeLimit,omitzero"`
+
+	IKEv2SAExpiryAction DeviceIPsecProfileIKEv2SAExpiryAction `json:"IKEv2SAExpiryAction,omitzero"`
+
+	ChildSATrafficLimit uint64 `json:"ChildSATrafficLimit,omitzero"`
+
+	ChildSATimeLimit uint32 `json:"ChildSATimeLimit,omitzero"`
+
+	ChildSAExpiryAction DeviceIPsecProfileChildSAExpiryAction `json:"ChildSAExpiryAction,omitzero"`
+
+	SentCPAttrNumberOfEntries uint32 `json:"SentCPAttrNumberOfEntries,omitzero"`
+
+	SentCPAttr map[uint32]*DeviceIPsecProfileSentCPAttr `json:"SentCPAttr,omitzero"`
 }
 
-// AddSentCPAttr creates instance i of Device.IPsec.Profile.{i}.SentCPAttr.{i}. (replacing any) and returns it
+// AddSentCPAttr creates instance i (replacing any) and returns it.
 func (o *DeviceIPsecProfile) AddSentCPAttr(i uint32) *DeviceIPsecProfileSentCPAttr {
 	if o.SentCPAttr == nil {
 		o.SentCPAttr = map[uint32]*DeviceIPsecProfileSentCPAttr{}
@@ -1876,2373 +930,230 @@ func (o *DeviceIPsecProfile) AddSentCPAttr(i uint32) *DeviceIPsecProfileSentCPAt
 	o.SentCPAttr[i] = x
 	return x
 }
-
-// GetSentCPAttr returns instance i of Device.IPsec.Profile.{i}.SentCPAttr.{i}.
-func (o *DeviceIPsecProfile) GetSentCPAttr(i uint32) (*DeviceIPsecProfileSentCPAttr, bool) {
-	x, ok := o.SentCPAttr[i]
-	return x, ok
-}
-
-// DeleteSentCPAttr removes instance i of Device.IPsec.Profile.{i}.SentCPAttr.{i}.
-func (o *DeviceIPsecProfile) DeleteSentCPAttr(i uint32) {
-	delete(o.SentCPAttr, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecProfile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecProfile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPsecProfile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsecProfile_RemoteEndpoints, model.FormatValue(model.TypeString, o.RemoteEndpoints)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteEndpoints",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecProfile_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsecProfile_IKEv2AllowedEncryptionAlgorithms, model.FormatValue(model.TypeString, o.IKEv2AllowedEncryptionAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEv2AllowedEncryptionAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsecProfile_ESPAllowedEncryptionAlgorithms, model.FormatValue(model.TypeString, o.ESPAllowedEncryptionAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ESPAllowedEncryptionAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsecProfile_IKEv2AllowedPseudoRandomFunctions, model.FormatValue(model.TypeString, o.IKEv2AllowedPseudoRandomFunctions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEv2AllowedPseudoRandomFunctions",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsecProfile_IKEv2AllowedIntegrityAlgorithms, model.FormatValue(model.TypeString, o.IKEv2AllowedIntegrityAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEv2AllowedIntegrityAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsecProfile_AHAllowedIntegrityAlgorithms, model.FormatValue(model.TypeString, o.AHAllowedIntegrityAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AHAllowedIntegrityAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsecProfile_ESPAllowedIntegrityAlgorithms, model.FormatValue(model.TypeString, o.ESPAllowedIntegrityAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ESPAllowedIntegrityAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsecProfile_IKEv2AllowedDiffieHellmanGroupTransforms, model.FormatValue(model.TypeString, o.IKEv2AllowedDiffieHellmanGroupTransforms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEv2AllowedDiffieHellmanGroupTransforms",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecProfile_DoNotFragment, string(o.DoNotFragment)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DoNotFragment",
-		})
-	}
-	if e := model.CheckInt(synDeviceIPsecProfile_DSCPMarkPolicy, int64(o.DSCPMarkPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMarkPolicy",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecProfile_IKEv2SAExpiryAction, string(o.IKEv2SAExpiryAction)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IKEv2SAExpiryAction",
-		})
-	}
-	if e := model.CheckString(synDeviceIPsecProfile_ChildSAExpiryAction, string(o.ChildSAExpiryAction)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChildSAExpiryAction",
-		})
-	}
+func (o *DeviceIPsecProfile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3479, o.Alias)
+	c.Wire(p, "RemoteEndpoints", 3501, model.JoinStrings(o.RemoteEndpoints), len(o.RemoteEndpoints) > 0)
+	c.String(p, "Protocol", 3500, string(o.Protocol))
+	c.Wire(p, "IKEv2AllowedEncryptionAlgorithms", 3490, model.JoinStrings(o.IKEv2AllowedEncryptionAlgorithms), len(o.IKEv2AllowedEncryptionAlgorithms) > 0)
+	c.Wire(p, "ESPAllowedEncryptionAlgorithms", 3486, model.JoinStrings(o.ESPAllowedEncryptionAlgorithms), len(o.ESPAllowedEncryptionAlgorithms) > 0)
+	c.Wire(p, "IKEv2AllowedPseudoRandomFunctions", 3492, model.JoinStrings(o.IKEv2AllowedPseudoRandomFunctions), len(o.IKEv2AllowedPseudoRandomFunctions) > 0)
+	c.Wire(p, "IKEv2AllowedIntegrityAlgorithms", 3491, model.JoinStrings(o.IKEv2AllowedIntegrityAlgorithms), len(o.IKEv2AllowedIntegrityAlgorithms) > 0)
+	c.Wire(p, "AHAllowedIntegrityAlgorithms", 3478, model.JoinStrings(o.AHAllowedIntegrityAlgorithms), len(o.AHAllowedIntegrityAlgorithms) > 0)
+	c.Wire(p, "ESPAllowedIntegrityAlgorithms", 3487, model.JoinStrings(o.ESPAllowedIntegrityAlgorithms), len(o.ESPAllowedIntegrityAlgorithms) > 0)
+	c.Wire(p, "IKEv2AllowedDiffieHellmanGroupTransforms", 3489, model.JoinStrings(o.IKEv2AllowedDiffieHellmanGroupTransforms), len(o.IKEv2AllowedDiffieHellmanGroupTransforms) > 0)
+	c.String(p, "DoNotFragment", 3485, string(o.DoNotFragment))
+	c.Int(p, "DSCPMarkPolicy", 3484, int64(o.DSCPMarkPolicy))
+	c.String(p, "IKEv2SAExpiryAction", 3496, string(o.IKEv2SAExpiryAction))
+	c.String(p, "ChildSAExpiryAction", 3481, string(o.ChildSAExpiryAction))
 	for _, i := range model.SortedKeys(o.SentCPAttr) {
-		o.SentCPAttr[i].ValidateAt(prefix+"SentCPAttr."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SentCPAttr[i].ValidateAt(c, model.InstanceOf(p, "SentCPAttr.", i))
 	}
 }
 
 // DeviceIPsecProfilePath is the typed path of Device.IPsec.Profile.{i}.
 type DeviceIPsecProfilePath struct {
-	obj                                      model.ObjectPath
-	Alias                                    model.WriteOnceParam[string]
-	MaxChildSAs                              model.ReadWriteParam[uint32]
-	RemoteEndpoints                          model.ReadWriteParam[[]string]
-	ForwardingPolicy                         model.ReadWriteParam[uint32]
-	Protocol                                 model.ReadWriteParam[DeviceIPsecProfileProtocol]
-	IKEv2AuthenticationMethod                model.ReadWriteParam[string]
-	IKEv2AllowedEncryptionAlgorithms         model.ReadWriteParam[[]string]
-	ESPAllowedEncryptionAlgorithms           model.ReadWriteParam[[]string]
-	IKEv2AllowedPseudoRandomFunctions        model.ReadWriteParam[[]string]
-	IKEv2AllowedIntegrityAlgorithms          model.ReadWriteParam[[]string]
-	AHAllowedIntegrityAlgorithms             model.ReadWriteParam[[]string]
-	ESPAllowedIntegrityAlgorithms            model.ReadWriteParam[[]string]
-	IKEv2AllowedDiffieHellmanGroupTransforms model.ReadWriteParam[[]string]
-	IKEv2DeadPeerDetectionTimeout            model.ReadWriteParam[uint32]
-	IKEv2NATTKeepaliveTimeout                model.ReadWriteParam[uint32]
-	AntiReplayWindowSize                     model.ReadWriteParam[uint32]
-	DoNotFragment                            model.ReadWriteParam[DeviceIPsecProfileDoNotFragment]
-	DSCPMarkPolicy                           model.ReadWriteParam[int32]
-	IKEv2SATrafficLimit                      model.ReadWriteParam[uint64]
-	IKEv2SATimeLimit                         model.ReadWriteParam[uint32]
-	IKEv2SAExpiryAction                      model.ReadWriteParam[DeviceIPsecProfileIKEv2SAExpiryAction]
-	ChildSATrafficLimit                      model.ReadWriteParam[uint64]
-	ChildSATimeLimit                         model.ReadWriteParam[uint32]
-	ChildSAExpiryAction                      model.ReadWriteParam[DeviceIPsecProfileChildSAExpiryAction]
-	SentCPAttrNumberOfEntries                model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AHAllowedIntegrityAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AntiReplayWindowSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	ChildSAExpiryAction model.ReadWriteParam[DeviceIPsecProfileChildSAExpiryAction] `dm:"s"`
+
+	ChildSATimeLimit model.ReadWriteParam[uint32] `dm:"u"`
+
+	ChildSATrafficLimit model.ReadWriteParam[uint64] `dm:"U"`
+
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
+
+	DoNotFragment model.ReadWriteParam[DeviceIPsecProfileDoNotFragment] `dm:"s"`
+
+	ESPAllowedEncryptionAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
+
+	ESPAllowedIntegrityAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
+
+	ForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
+
+	IKEv2AllowedDiffieHellmanGroupTransforms model.ReadWriteParam[[]string] `dm:"s"`
+
+	IKEv2AllowedEncryptionAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
+
+	IKEv2AllowedIntegrityAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
+
+	IKEv2AllowedPseudoRandomFunctions model.ReadWriteParam[[]string] `dm:"s"`
+
+	IKEv2AuthenticationMethod model.ReadWriteParam[string] `dm:"s"`
+
+	IKEv2DeadPeerDetectionTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	IKEv2NATTKeepaliveTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	IKEv2SAExpiryAction model.ReadWriteParam[DeviceIPsecProfileIKEv2SAExpiryAction] `dm:"s"`
+
+	IKEv2SATimeLimit model.ReadWriteParam[uint32] `dm:"u"`
+
+	IKEv2SATrafficLimit model.ReadWriteParam[uint64] `dm:"U"`
+
+	MaxChildSAs model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[DeviceIPsecProfileProtocol] `dm:"s"`
+
+	RemoteEndpoints model.ReadWriteParam[[]string] `dm:"s"`
+
+	SentCPAttrNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPsecProfilePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecProfilePath(prefix string) DeviceIPsecProfilePath {
-	p := &prefix
-	return DeviceIPsecProfilePath{
-		AHAllowedIntegrityAlgorithms:             model.NewReadWrite[[]string](p, "AHAllowedIntegrityAlgorithms", model.TypeString),
-		Alias:                                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AntiReplayWindowSize:                     model.NewReadWrite[uint32](p, "AntiReplayWindowSize", model.TypeUnsignedInt),
-		ChildSAExpiryAction:                      model.NewReadWrite[DeviceIPsecProfileChildSAExpiryAction](p, "ChildSAExpiryAction", model.TypeString),
-		ChildSATimeLimit:                         model.NewReadWrite[uint32](p, "ChildSATimeLimit", model.TypeUnsignedInt),
-		ChildSATrafficLimit:                      model.NewReadWrite[uint64](p, "ChildSATrafficLimit", model.TypeUnsignedLong),
-		DSCPMarkPolicy:                           model.NewReadWrite[int32](p, "DSCPMarkPolicy", model.TypeInt),
-		DoNotFragment:                            model.NewReadWrite[DeviceIPsecProfileDoNotFragment](p, "DoNotFragment", model.TypeString),
-		ESPAllowedEncryptionAlgorithms:           model.NewReadWrite[[]string](p, "ESPAllowedEncryptionAlgorithms", model.TypeString),
-		ESPAllowedIntegrityAlgorithms:            model.NewReadWrite[[]string](p, "ESPAllowedIntegrityAlgorithms", model.TypeString),
-		ForwardingPolicy:                         model.NewReadWrite[uint32](p, "ForwardingPolicy", model.TypeUnsignedInt),
-		IKEv2AllowedDiffieHellmanGroupTransforms: model.NewReadWrite[[]string](p, "IKEv2AllowedDiffieHellmanGroupTransforms", model.TypeString),
-		IKEv2AllowedEncryptionAlgorithms:         model.NewReadWrite[[]string](p, "IKEv2AllowedEncryptionAlgorithms", model.TypeString),
-		IKEv2AllowedIntegrityAlgorithms:          model.NewReadWrite[[]string](p, "IKEv2AllowedIntegrityAlgorithms", model.TypeString),
-		IKEv2AllowedPseudoRandomFunctions:        model.NewReadWrite[[]string](p, "IKEv2AllowedPseudoRandomFunctions", model.TypeString),
-		IKEv2AuthenticationMethod:                model.NewReadWrite[string](p, "IKEv2AuthenticationMethod", model.TypeString),
-		IKEv2DeadPeerDetectionTimeout:            model.NewReadWrite[uint32](p, "IKEv2DeadPeerDetectionTimeout", model.TypeUnsignedInt),
-		IKEv2NATTKeepaliveTimeout:                model.NewReadWrite[uint32](p, "IKEv2NATTKeepaliveTimeout", model.TypeUnsignedInt),
-		IKEv2SAExpiryAction:                      model.NewReadWrite[DeviceIPsecProfileIKEv2SAExpiryAction](p, "IKEv2SAExpiryAction", model.TypeString),
-		IKEv2SATimeLimit:                         model.NewReadWrite[uint32](p, "IKEv2SATimeLimit", model.TypeUnsignedInt),
-		IKEv2SATrafficLimit:                      model.NewReadWrite[uint64](p, "IKEv2SATrafficLimit", model.TypeUnsignedLong),
-		MaxChildSAs:                              model.NewReadWrite[uint32](p, "MaxChildSAs", model.TypeUnsignedInt),
-		Protocol:                                 model.NewReadWrite[DeviceIPsecProfileProtocol](p, "Protocol", model.TypeString),
-		RemoteEndpoints:                          model.NewReadWrite[[]string](p, "RemoteEndpoints", model.TypeString),
-		SentCPAttrNumberOfEntries:                model.NewReadOnly[uint32](p, "SentCPAttrNumberOfEntries", model.TypeUnsignedInt),
-		obj:                                      model.NewObjectPath(p),
-	}
+// SentCPAttr returns the typed path of instance i.
+func (x DeviceIPsecProfilePath) SentCPAttr(i uint32) (p DeviceIPsecProfileSentCPAttrPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SentCPAttr.", i))
+	return
 }
 
-// SentCPAttr returns the typed path of instance i of Device.IPsec.Profile.{i}.SentCPAttr.{i}.
-func (x DeviceIPsecProfilePath) SentCPAttr(i uint32) DeviceIPsecProfileSentCPAttrPath {
-	return newDeviceIPsecProfileSentCPAttrPath(x.Path() + "SentCPAttr." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SentCPAttrTable returns the table Device.IPsec.Profile.{i}.SentCPAttr.{i}. itself (for AddObject when writable)
+// SentCPAttrTable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecProfilePath) SentCPAttrTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SentCPAttr.")
+	return model.NewWritableTable(x.ObjectPath, "SentCPAttr.")
 }
 
-var (
-	synDeviceIPsecProfileSentCPAttr_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPsecProfileSentCPAttr_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPsecProfileSentCPAttr_Type = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "32767",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceIPsecProfileSentCPAttr_Value = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-)
-
-// DeviceIPsecProfileSentCPAttr holds the values of Device.IPsec.Profile.{i}.SentCPAttr.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5)
+// DeviceIPsecProfileSentCPAttr holds the values of Device.IPsec.Profile.{i}.SentCPAttr.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceIPsecProfileSentCPAttr struct {
-	// Enable: boolean, readWrite, since 2.5.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Type: unsignedInt[0:32767], readWrite, since 2.5.
-	Type uint32 `cwmp:"Type"`
-	// Value: hexBinary(:65535), readWrite, since 2.5.
-	Value []byte `cwmp:"Value"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Type uint32 `json:"Type,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecProfileSentCPAttr) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecProfileSentCPAttr) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPsecProfileSentCPAttr_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPsecProfileSentCPAttr_Type, uint64(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckBytes(synDeviceIPsecProfileSentCPAttr_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceIPsecProfileSentCPAttr) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3503, o.Alias)
+	c.Uint(p, "Type", 3505, uint64(o.Type))
+	c.Bytes(p, "Value", 3506, []byte(o.Value))
 }
 
 // DeviceIPsecProfileSentCPAttrPath is the typed path of Device.IPsec.Profile.{i}.SentCPAttr.{i}.
 type DeviceIPsecProfileSentCPAttrPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Alias  model.WriteOnceParam[string]
-	Type   model.ReadWriteParam[uint32]
-	Value  model.ReadWriteParam[[]byte]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Type model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPsecProfileSentCPAttrPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecProfileSentCPAttrPath(prefix string) DeviceIPsecProfileSentCPAttrPath {
-	p := &prefix
-	return DeviceIPsecProfileSentCPAttrPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Type:   model.NewReadWrite[uint32](p, "Type", model.TypeUnsignedInt),
-		Value:  model.NewReadWrite[[]byte](p, "Value", model.TypeHexBinary),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPsecStats_NegotiationFailures = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceIPsecStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPsecStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceIPsecStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPsecStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceIPsecStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecStats_UnknownSPIErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecStats_DecryptionErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecStats_IntegrityErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecStats_ReplayErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecStats_PolicyErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecStats_OtherReceiveErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceIPsecStats holds the values of Device.IPsec.Stats. (object, readOnly, since 2.5)
+// DeviceIPsecStats holds the values of Device.IPsec.Stats. (object, readOnly, since 2.5).
 type DeviceIPsecStats struct {
-	// NegotiationFailures: StatsCounter32=unsignedInt, readOnly, since 2.5.
-	NegotiationFailures uint32 `cwmp:"NegotiationFailures"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.5.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.5.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.5.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.5.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// UnknownSPIErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	UnknownSPIErrors uint32 `cwmp:"UnknownSPIErrors"`
-	// DecryptionErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	DecryptionErrors uint32 `cwmp:"DecryptionErrors"`
-	// IntegrityErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	IntegrityErrors uint32 `cwmp:"IntegrityErrors"`
-	// ReplayErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	ReplayErrors uint32 `cwmp:"ReplayErrors"`
-	// PolicyErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	PolicyErrors uint32 `cwmp:"PolicyErrors"`
-	// OtherReceiveErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	OtherReceiveErrors uint32 `cwmp:"OtherReceiveErrors"`
-}
+	NegotiationFailures uint32 `json:"NegotiationFailures,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	UnknownSPIErrors uint32 `json:"UnknownSPIErrors,omitzero"`
+
+	DecryptionErrors uint32 `json:"DecryptionErrors,omitzero"`
+
+	IntegrityErrors uint32 `json:"IntegrityErrors,omitzero"`
+
+	ReplayErrors uint32 `json:"ReplayErrors,omitzero"`
+
+	PolicyErrors uint32 `json:"PolicyErrors,omitzero"`
+
+	OtherReceiveErrors uint32 `json:"OtherReceiveErrors,omitzero"`
+}
 
 // DeviceIPsecStatsPath is the typed path of Device.IPsec.Stats.
 type DeviceIPsecStatsPath struct {
-	obj                 model.ObjectPath
-	NegotiationFailures model.ReadOnlyParam[uint32]
-	BytesSent           model.ReadOnlyParam[uint64]
-	BytesReceived       model.ReadOnlyParam[uint64]
-	PacketsSent         model.ReadOnlyParam[uint64]
-	PacketsReceived     model.ReadOnlyParam[uint64]
-	ErrorsSent          model.ReadOnlyParam[uint32]
-	UnknownSPIErrors    model.ReadOnlyParam[uint32]
-	DecryptionErrors    model.ReadOnlyParam[uint32]
-	IntegrityErrors     model.ReadOnlyParam[uint32]
-	ReplayErrors        model.ReadOnlyParam[uint32]
-	PolicyErrors        model.ReadOnlyParam[uint32]
-	OtherReceiveErrors  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DecryptionErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NegotiationFailures model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OtherReceiveErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PolicyErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReplayErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnknownSPIErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPsecStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecStatsPath(prefix string) DeviceIPsecStatsPath {
-	p := &prefix
-	return DeviceIPsecStatsPath{
-		BytesReceived:       model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:           model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DecryptionErrors:    model.NewReadOnly[uint32](p, "DecryptionErrors", model.TypeUnsignedInt),
-		ErrorsSent:          model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		IntegrityErrors:     model.NewReadOnly[uint32](p, "IntegrityErrors", model.TypeUnsignedInt),
-		NegotiationFailures: model.NewReadOnly[uint32](p, "NegotiationFailures", model.TypeUnsignedInt),
-		OtherReceiveErrors:  model.NewReadOnly[uint32](p, "OtherReceiveErrors", model.TypeUnsignedInt),
-		PacketsReceived:     model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:         model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		PolicyErrors:        model.NewReadOnly[uint32](p, "PolicyErrors", model.TypeUnsignedInt),
-		ReplayErrors:        model.NewReadOnly[uint32](p, "ReplayErrors", model.TypeUnsignedInt),
-		UnknownSPIErrors:    model.NewReadOnly[uint32](p, "UnknownSPIErrors", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPsecTunnel_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPsecTunnel_TunnelInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecTunnel_TunneledInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceIPsecTunnel_Filters = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Filter.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceIPsecTunnel holds the values of Device.IPsec.Tunnel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5)
+// DeviceIPsecTunnel holds the values of Device.IPsec.Tunnel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5).
 type DeviceIPsecTunnel struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// TunnelInterface: string pathRef→##.IP.Interface., readOnly, since 2.5.
-	TunnelInterface string `cwmp:"TunnelInterface"`
-	// TunneledInterface: string pathRef→##.IP.Interface., readOnly, since 2.5.
-	TunneledInterface string `cwmp:"TunneledInterface"`
-	// Filters: list<string> pathRef→#.Filter., readOnly, since 2.5.
-	Filters []string                `cwmp:"Filters"`
-	Stats   *DeviceIPsecTunnelStats `cwmp:"Stats."`
+	Alias string `json:"Alias,omitzero"`
+
+	TunnelInterface string `json:"TunnelInterface,omitzero"`
+
+	TunneledInterface string `json:"TunneledInterface,omitzero"`
+
+	Filters []string `json:"Filters,omitzero"`
+
+	Stats *DeviceIPsecTunnelStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecTunnel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecTunnel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPsecTunnel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPsecTunnel_Filters, model.FormatValue(model.TypeString, o.Filters)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Filters",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceIPsecTunnel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3526, o.Alias)
+	c.Wire(p, "Filters", 3527, model.JoinStrings(o.Filters), len(o.Filters) > 0)
 }
 
 // DeviceIPsecTunnelPath is the typed path of Device.IPsec.Tunnel.{i}.
 type DeviceIPsecTunnelPath struct {
-	obj               model.ObjectPath
-	Alias             model.WriteOnceParam[string]
-	TunnelInterface   model.ReadOnlyParam[string]
-	TunneledInterface model.ReadOnlyParam[string]
-	Filters           model.ReadOnlyParam[[]string]
-	Stats             DeviceIPsecTunnelStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Filters model.ReadOnlyParam[[]string] `dm:"s"`
+
+	TunnelInterface model.ReadOnlyParam[string] `dm:"s"`
+
+	TunneledInterface model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceIPsecTunnelStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPsecTunnelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecTunnelPath(prefix string) DeviceIPsecTunnelPath {
-	p := &prefix
-	return DeviceIPsecTunnelPath{
-		Alias:             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Filters:           model.NewReadOnly[[]string](p, "Filters", model.TypeString),
-		Stats:             newDeviceIPsecTunnelStatsPath(prefix + "Stats."),
-		TunnelInterface:   model.NewReadOnly[string](p, "TunnelInterface", model.TypeString),
-		TunneledInterface: model.NewReadOnly[string](p, "TunneledInterface", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceIPsecTunnelStats_DecryptionErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecTunnelStats_IntegrityErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecTunnelStats_ReplayErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecTunnelStats_PolicyErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceIPsecTunnelStats_OtherReceiveErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceIPsecTunnelStats holds the values of Device.IPsec.Tunnel.{i}.Stats. (object, readOnly, since 2.5)
+// DeviceIPsecTunnelStats holds the values of Device.IPsec.Tunnel.{i}.Stats. (object, readOnly, since 2.5).
 type DeviceIPsecTunnelStats struct {
-	// DecryptionErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	DecryptionErrors uint32 `cwmp:"DecryptionErrors"`
-	// IntegrityErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	IntegrityErrors uint32 `cwmp:"IntegrityErrors"`
-	// ReplayErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	ReplayErrors uint32 `cwmp:"ReplayErrors"`
-	// PolicyErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	PolicyErrors uint32 `cwmp:"PolicyErrors"`
-	// OtherReceiveErrors: StatsCounter32=unsignedInt packets, readOnly, since 2.5.
-	OtherReceiveErrors uint32 `cwmp:"OtherReceiveErrors"`
-}
+	DecryptionErrors uint32 `json:"DecryptionErrors,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPsecTunnelStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	IntegrityErrors uint32 `json:"IntegrityErrors,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPsecTunnelStats) ValidateAt(prefix string, v *model.Violations) {}
+	ReplayErrors uint32 `json:"ReplayErrors,omitzero"`
+
+	PolicyErrors uint32 `json:"PolicyErrors,omitzero"`
+
+	OtherReceiveErrors uint32 `json:"OtherReceiveErrors,omitzero"`
+}
 
 // DeviceIPsecTunnelStatsPath is the typed path of Device.IPsec.Tunnel.{i}.Stats.
 type DeviceIPsecTunnelStatsPath struct {
-	obj                model.ObjectPath
-	DecryptionErrors   model.ReadOnlyParam[uint32]
-	IntegrityErrors    model.ReadOnlyParam[uint32]
-	ReplayErrors       model.ReadOnlyParam[uint32]
-	PolicyErrors       model.ReadOnlyParam[uint32]
-	OtherReceiveErrors model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	DecryptionErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceIPsecTunnelStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPsecTunnelStatsPath(prefix string) DeviceIPsecTunnelStatsPath {
-	p := &prefix
-	return DeviceIPsecTunnelStatsPath{
-		DecryptionErrors:   model.NewReadOnly[uint32](p, "DecryptionErrors", model.TypeUnsignedInt),
-		IntegrityErrors:    model.NewReadOnly[uint32](p, "IntegrityErrors", model.TypeUnsignedInt),
-		OtherReceiveErrors: model.NewReadOnly[uint32](p, "OtherReceiveErrors", model.TypeUnsignedInt),
-		PolicyErrors:       model.NewReadOnly[uint32](p, "PolicyErrors", model.TypeUnsignedInt),
-		ReplayErrors:       model.NewReadOnly[uint32](p, "ReplayErrors", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaIpsec = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IPsec.",
-	Version:    "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Enable",
-	Syntax:  synDeviceIPsec_Enable,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Status",
-	Syntax:  synDeviceIPsec_Status,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.AHSupported",
-	Syntax:  synDeviceIPsec_AHSupported,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SupportedEncryptionAlgorithms",
-	Syntax:  synDeviceIPsec_IKEv2SupportedEncryptionAlgorithms,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.ESPSupportedEncryptionAlgorithms",
-	Syntax:  synDeviceIPsec_ESPSupportedEncryptionAlgorithms,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SupportedPseudoRandomFunctions",
-	Syntax:  synDeviceIPsec_IKEv2SupportedPseudoRandomFunctions,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.SupportedIntegrityAlgorithms",
-	Syntax:  synDeviceIPsec_SupportedIntegrityAlgorithms,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.SupportedDiffieHellmanGroupTransforms",
-	Syntax:  synDeviceIPsec_SupportedDiffieHellmanGroupTransforms,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.MaxFilterEntries",
-	Syntax:  synDeviceIPsec_MaxFilterEntries,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.MaxProfileEntries",
-	Syntax:  synDeviceIPsec_MaxProfileEntries,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.FilterNumberOfEntries",
-	Syntax:  synDeviceIPsec_FilterNumberOfEntries,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.ProfileNumberOfEntries",
-	Syntax:  synDeviceIPsec_ProfileNumberOfEntries,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.TunnelNumberOfEntries",
-	Syntax:  synDeviceIPsec_TunnelNumberOfEntries,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SANumberOfEntries",
-	Syntax:  synDeviceIPsec_IKEv2SANumberOfEntries,
-	Version: "2.5",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FilterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IPsec.Filter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.Enable",
-	Syntax:  synDeviceIPsecFilter_Enable,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Filter.{i}.Status",
-	Syntax:  synDeviceIPsecFilter_Status,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.Order",
-	Syntax:  synDeviceIPsecFilter_Order,
-	Version: "2.5",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IPsec.Filter.{i}.Alias",
-	Syntax:  synDeviceIPsecFilter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.Interface",
-	Syntax:  synDeviceIPsecFilter_Interface,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.AllInterfaces",
-	Syntax:  synDeviceIPsecFilter_AllInterfaces,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.DestIP",
-	Syntax:  synDeviceIPsecFilter_DestIP,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.DestMask",
-	Syntax:  synDeviceIPsecFilter_DestMask,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.DestIPExclude",
-	Syntax:  synDeviceIPsecFilter_DestIPExclude,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.SourceIP",
-	Syntax:  synDeviceIPsecFilter_SourceIP,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.SourceMask",
-	Syntax:  synDeviceIPsecFilter_SourceMask,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.SourceIPExclude",
-	Syntax:  synDeviceIPsecFilter_SourceIPExclude,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.Protocol",
-	Syntax:  synDeviceIPsecFilter_Protocol,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.ProtocolExclude",
-	Syntax:  synDeviceIPsecFilter_ProtocolExclude,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.DestPort",
-	Syntax:  synDeviceIPsecFilter_DestPort,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.DestPortRangeMax",
-	Syntax:  synDeviceIPsecFilter_DestPortRangeMax,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.DestPortExclude",
-	Syntax:  synDeviceIPsecFilter_DestPortExclude,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.SourcePort",
-	Syntax:  synDeviceIPsecFilter_SourcePort,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.SourcePortRangeMax",
-	Syntax:  synDeviceIPsecFilter_SourcePortRangeMax,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.SourcePortExclude",
-	Syntax:  synDeviceIPsecFilter_SourcePortExclude,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.ProcessingChoice",
-	Syntax:  synDeviceIPsecFilter_ProcessingChoice,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Filter.{i}.Profile",
-	Syntax:  synDeviceIPsecFilter_Profile,
-	Version: "2.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IKEv2SANumberOfEntries",
-	Object:              true,
-	Path:                "Device.IPsec.IKEv2SA.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Tunnel"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Status",
-	Syntax:  synDeviceIPsecIKEv2SA_Status,
-	Version: "2.5",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Alias",
-	Syntax:  synDeviceIPsecIKEv2SA_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Tunnel",
-	Syntax:  synDeviceIPsecIKEv2SA_Tunnel,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.LocalAddress",
-	Syntax:  synDeviceIPsecIKEv2SA_LocalAddress,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.RemoteAddress",
-	Syntax:  synDeviceIPsecIKEv2SA_RemoteAddress,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.EncryptionAlgorithm",
-	Syntax:  synDeviceIPsecIKEv2SA_EncryptionAlgorithm,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.EncryptionKeyLength",
-	Syntax:  synDeviceIPsecIKEv2SA_EncryptionKeyLength,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.PseudoRandomFunction",
-	Syntax:  synDeviceIPsecIKEv2SA_PseudoRandomFunction,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.IntegrityAlgorithm",
-	Syntax:  synDeviceIPsecIKEv2SA_IntegrityAlgorithm,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.DiffieHellmanGroupTransform",
-	Syntax:  synDeviceIPsecIKEv2SA_DiffieHellmanGroupTransform,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.CreationTime",
-	Syntax:  synDeviceIPsecIKEv2SA_CreationTime,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.NATDetected",
-	Syntax:  synDeviceIPsecIKEv2SA_NATDetected,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ReceivedCPAttrNumberOfEntries",
-	Syntax:  synDeviceIPsecIKEv2SA_ReceivedCPAttrNumberOfEntries,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSANumberOfEntries",
-	Syntax:  synDeviceIPsecIKEv2SA_ChildSANumberOfEntries,
-	Version: "2.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ChildSANumberOfEntries",
-	Object:              true,
-	Path:                "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"InboundSPI"},
-	}, {
-		Functional: true,
-		Params:     []string{"OutboundSPI"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Status",
-	Syntax:  synDeviceIPsecIKEv2SAChildSA_Status,
-	Version: "2.5",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Alias",
-	Syntax:  synDeviceIPsecIKEv2SAChildSA_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.InboundSPI",
-	Syntax:  synDeviceIPsecIKEv2SAChildSA_InboundSPI,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.OutboundSPI",
-	Syntax:  synDeviceIPsecIKEv2SAChildSA_OutboundSPI,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.CreationTime",
-	Syntax:  synDeviceIPsecIKEv2SAChildSA_CreationTime,
-	Version: "2.5",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.",
-	Version:    "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.BytesSent",
-	Syntax:  synDeviceIPsecIKEv2SAChildSAStats_BytesSent,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.BytesReceived",
-	Syntax:  synDeviceIPsecIKEv2SAChildSAStats_BytesReceived,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.PacketsSent",
-	Syntax:  synDeviceIPsecIKEv2SAChildSAStats_PacketsSent,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.PacketsReceived",
-	Syntax:  synDeviceIPsecIKEv2SAChildSAStats_PacketsReceived,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.ErrorsSent",
-	Syntax:  synDeviceIPsecIKEv2SAChildSAStats_ErrorsSent,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.DecryptionErrors",
-	Syntax:  synDeviceIPsecIKEv2SAChildSAStats_DecryptionErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.IntegrityErrors",
-	Syntax:  synDeviceIPsecIKEv2SAChildSAStats_IntegrityErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.ReplayErrors",
-	Syntax:  synDeviceIPsecIKEv2SAChildSAStats_ReplayErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.PolicyErrors",
-	Syntax:  synDeviceIPsecIKEv2SAChildSAStats_PolicyErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.OtherReceiveErrors",
-	Syntax:  synDeviceIPsecIKEv2SAChildSAStats_OtherReceiveErrors,
-	Version: "2.5",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ReceivedCPAttrNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}.",
-	Version:             "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}.Type",
-	Syntax:  synDeviceIPsecIKEv2SAReceivedCPAttr_Type,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}.Value",
-	Syntax:  synDeviceIPsecIKEv2SAReceivedCPAttr_Value,
-	Version: "2.5",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IPsec.IKEv2SA.{i}.Stats.",
-	Version:    "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Stats.BytesSent",
-	Syntax:  synDeviceIPsecIKEv2SAStats_BytesSent,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Stats.BytesReceived",
-	Syntax:  synDeviceIPsecIKEv2SAStats_BytesReceived,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Stats.PacketsSent",
-	Syntax:  synDeviceIPsecIKEv2SAStats_PacketsSent,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Stats.PacketsReceived",
-	Syntax:  synDeviceIPsecIKEv2SAStats_PacketsReceived,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Stats.ErrorsSent",
-	Syntax:  synDeviceIPsecIKEv2SAStats_ErrorsSent,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Stats.DecryptionErrors",
-	Syntax:  synDeviceIPsecIKEv2SAStats_DecryptionErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Stats.IntegrityErrors",
-	Syntax:  synDeviceIPsecIKEv2SAStats_IntegrityErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.IKEv2SA.{i}.Stats.OtherReceiveErrors",
-	Syntax:  synDeviceIPsecIKEv2SAStats_OtherReceiveErrors,
-	Version: "2.5",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ProfileNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IPsec.Profile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.5",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IPsec.Profile.{i}.Alias",
-	Syntax:  synDeviceIPsecProfile_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.MaxChildSAs",
-	Syntax:  synDeviceIPsecProfile_MaxChildSAs,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.RemoteEndpoints",
-	Syntax:  synDeviceIPsecProfile_RemoteEndpoints,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.ForwardingPolicy",
-	Syntax:  synDeviceIPsecProfile_ForwardingPolicy,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.Protocol",
-	Syntax:  synDeviceIPsecProfile_Protocol,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.IKEv2AuthenticationMethod",
-	Syntax:  synDeviceIPsecProfile_IKEv2AuthenticationMethod,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.IKEv2AllowedEncryptionAlgorithms",
-	Syntax:  synDeviceIPsecProfile_IKEv2AllowedEncryptionAlgorithms,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.ESPAllowedEncryptionAlgorithms",
-	Syntax:  synDeviceIPsecProfile_ESPAllowedEncryptionAlgorithms,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.IKEv2AllowedPseudoRandomFunctions",
-	Syntax:  synDeviceIPsecProfile_IKEv2AllowedPseudoRandomFunctions,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.IKEv2AllowedIntegrityAlgorithms",
-	Syntax:  synDeviceIPsecProfile_IKEv2AllowedIntegrityAlgorithms,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.AHAllowedIntegrityAlgorithms",
-	Syntax:  synDeviceIPsecProfile_AHAllowedIntegrityAlgorithms,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.ESPAllowedIntegrityAlgorithms",
-	Syntax:  synDeviceIPsecProfile_ESPAllowedIntegrityAlgorithms,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.IKEv2AllowedDiffieHellmanGroupTransforms",
-	Syntax:  synDeviceIPsecProfile_IKEv2AllowedDiffieHellmanGroupTransforms,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.IKEv2DeadPeerDetectionTimeout",
-	Syntax:  synDeviceIPsecProfile_IKEv2DeadPeerDetectionTimeout,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.IKEv2NATTKeepaliveTimeout",
-	Syntax:  synDeviceIPsecProfile_IKEv2NATTKeepaliveTimeout,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.AntiReplayWindowSize",
-	Syntax:  synDeviceIPsecProfile_AntiReplayWindowSize,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.DoNotFragment",
-	Syntax:  synDeviceIPsecProfile_DoNotFragment,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.DSCPMarkPolicy",
-	Syntax:  synDeviceIPsecProfile_DSCPMarkPolicy,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.IKEv2SATrafficLimit",
-	Syntax:  synDeviceIPsecProfile_IKEv2SATrafficLimit,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.IKEv2SATimeLimit",
-	Syntax:  synDeviceIPsecProfile_IKEv2SATimeLimit,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.IKEv2SAExpiryAction",
-	Syntax:  synDeviceIPsecProfile_IKEv2SAExpiryAction,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.ChildSATrafficLimit",
-	Syntax:  synDeviceIPsecProfile_ChildSATrafficLimit,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.ChildSATimeLimit",
-	Syntax:  synDeviceIPsecProfile_ChildSATimeLimit,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.ChildSAExpiryAction",
-	Syntax:  synDeviceIPsecProfile_ChildSAExpiryAction,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Profile.{i}.SentCPAttrNumberOfEntries",
-	Syntax:  synDeviceIPsecProfile_SentCPAttrNumberOfEntries,
-	Version: "2.5",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SentCPAttrNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IPsec.Profile.{i}.SentCPAttr.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Type"},
-	}},
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.SentCPAttr.{i}.Enable",
-	Syntax:  synDeviceIPsecProfileSentCPAttr_Enable,
-	Version: "2.5",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IPsec.Profile.{i}.SentCPAttr.{i}.Alias",
-	Syntax:  synDeviceIPsecProfileSentCPAttr_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.SentCPAttr.{i}.Type",
-	Syntax:  synDeviceIPsecProfileSentCPAttr_Type,
-	Version: "2.5",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPsec.Profile.{i}.SentCPAttr.{i}.Value",
-	Syntax:  synDeviceIPsecProfileSentCPAttr_Value,
-	Version: "2.5",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IPsec.Stats.",
-	Version:    "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.NegotiationFailures",
-	Syntax:  synDeviceIPsecStats_NegotiationFailures,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.BytesSent",
-	Syntax:  synDeviceIPsecStats_BytesSent,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.BytesReceived",
-	Syntax:  synDeviceIPsecStats_BytesReceived,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.PacketsSent",
-	Syntax:  synDeviceIPsecStats_PacketsSent,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.PacketsReceived",
-	Syntax:  synDeviceIPsecStats_PacketsReceived,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.ErrorsSent",
-	Syntax:  synDeviceIPsecStats_ErrorsSent,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.UnknownSPIErrors",
-	Syntax:  synDeviceIPsecStats_UnknownSPIErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.DecryptionErrors",
-	Syntax:  synDeviceIPsecStats_DecryptionErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.IntegrityErrors",
-	Syntax:  synDeviceIPsecStats_IntegrityErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.ReplayErrors",
-	Syntax:  synDeviceIPsecStats_ReplayErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.PolicyErrors",
-	Syntax:  synDeviceIPsecStats_PolicyErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Stats.OtherReceiveErrors",
-	Syntax:  synDeviceIPsecStats_OtherReceiveErrors,
-	Version: "2.5",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TunnelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IPsec.Tunnel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"TunnelInterface", "TunneledInterface"},
-	}},
-	Version: "2.5",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IPsec.Tunnel.{i}.Alias",
-	Syntax:  synDeviceIPsecTunnel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Tunnel.{i}.TunnelInterface",
-	Syntax:  synDeviceIPsecTunnel_TunnelInterface,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Tunnel.{i}.TunneledInterface",
-	Syntax:  synDeviceIPsecTunnel_TunneledInterface,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Tunnel.{i}.Filters",
-	Syntax:  synDeviceIPsecTunnel_Filters,
-	Version: "2.5",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IPsec.Tunnel.{i}.Stats.",
-	Version:    "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Tunnel.{i}.Stats.DecryptionErrors",
-	Syntax:  synDeviceIPsecTunnelStats_DecryptionErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Tunnel.{i}.Stats.IntegrityErrors",
-	Syntax:  synDeviceIPsecTunnelStats_IntegrityErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Tunnel.{i}.Stats.ReplayErrors",
-	Syntax:  synDeviceIPsecTunnelStats_ReplayErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Tunnel.{i}.Stats.PolicyErrors",
-	Syntax:  synDeviceIPsecTunnelStats_PolicyErrors,
-	Version: "2.5",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPsec.Tunnel.{i}.Stats.OtherReceiveErrors",
-	Syntax:  synDeviceIPsecTunnelStats_OtherReceiveErrors,
-	Version: "2.5",
-}}
+	OtherReceiveErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceIPsecImpl is what a device implements for Device.IPsec; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecImpl to implement only some methods.
-type DeviceIPsecImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceIPsecStatus, error)
-	AHSupported(inst []uint32) (bool, error)
-	IKEv2SupportedEncryptionAlgorithms(inst []uint32) ([]DeviceIPsecIKEv2SupportedEncryptionAlgorithms, error)
-	ESPSupportedEncryptionAlgorithms(inst []uint32) ([]DeviceIPsecESPSupportedEncryptionAlgorithms, error)
-	IKEv2SupportedPseudoRandomFunctions(inst []uint32) ([]DeviceIPsecIKEv2SupportedPseudoRandomFunctions, error)
-	SupportedIntegrityAlgorithms(inst []uint32) ([]DeviceIPsecSupportedIntegrityAlgorithms, error)
-	SupportedDiffieHellmanGroupTransforms(inst []uint32) ([]DeviceIPsecSupportedDiffieHellmanGroupTransforms, error)
-	MaxFilterEntries(inst []uint32) (uint32, error)
-	MaxProfileEntries(inst []uint32) (uint32, error)
-	FilterNumberOfEntries(inst []uint32) (uint32, error)
-	ProfileNumberOfEntries(inst []uint32) (uint32, error)
-	TunnelNumberOfEntries(inst []uint32) (uint32, error)
-	IKEv2SANumberOfEntries(inst []uint32) (uint32, error)
-	FilterInstances(inst []uint32) []uint32
-	AddFilter(inst []uint32) (uint32, error)
-	DeleteFilter(inst []uint32, i uint32) error
-	IKEv2SAInstances(inst []uint32) []uint32
-	ProfileInstances(inst []uint32) []uint32
-	AddProfile(inst []uint32) (uint32, error)
-	DeleteProfile(inst []uint32, i uint32) error
-	TunnelInstances(inst []uint32) []uint32
-}
+	PolicyErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceIPsecImpl implements DeviceIPsecImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecImpl struct{}
-
-func (UnimplementedDeviceIPsecImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) Status(inst []uint32) (DeviceIPsecStatus, error) {
-	var zero DeviceIPsecStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) AHSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) IKEv2SupportedEncryptionAlgorithms(inst []uint32) ([]DeviceIPsecIKEv2SupportedEncryptionAlgorithms, error) {
-	var zero []DeviceIPsecIKEv2SupportedEncryptionAlgorithms
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) ESPSupportedEncryptionAlgorithms(inst []uint32) ([]DeviceIPsecESPSupportedEncryptionAlgorithms, error) {
-	var zero []DeviceIPsecESPSupportedEncryptionAlgorithms
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) IKEv2SupportedPseudoRandomFunctions(inst []uint32) ([]DeviceIPsecIKEv2SupportedPseudoRandomFunctions, error) {
-	var zero []DeviceIPsecIKEv2SupportedPseudoRandomFunctions
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) SupportedIntegrityAlgorithms(inst []uint32) ([]DeviceIPsecSupportedIntegrityAlgorithms, error) {
-	var zero []DeviceIPsecSupportedIntegrityAlgorithms
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) SupportedDiffieHellmanGroupTransforms(inst []uint32) ([]DeviceIPsecSupportedDiffieHellmanGroupTransforms, error) {
-	var zero []DeviceIPsecSupportedDiffieHellmanGroupTransforms
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) MaxFilterEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) MaxProfileEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) ProfileNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) TunnelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) IKEv2SANumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) FilterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPsecImpl) AddFilter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) DeleteFilter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) IKEv2SAInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPsecImpl) ProfileInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPsecImpl) AddProfile(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) DeleteProfile(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecImpl) TunnelInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceIPsecFilterImpl is what a device implements for Device.IPsec.Filter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecFilterImpl to implement only some methods.
-type DeviceIPsecFilterImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceIPsecFilterStatus, error)
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	AllInterfaces(inst []uint32) (bool, error)
-	SetAllInterfaces(inst []uint32, v bool) error
-	DestIP(inst []uint32) (string, error)
-	SetDestIP(inst []uint32, v string) error
-	DestMask(inst []uint32) (string, error)
-	SetDestMask(inst []uint32, v string) error
-	DestIPExclude(inst []uint32) (bool, error)
-	SetDestIPExclude(inst []uint32, v bool) error
-	SourceIP(inst []uint32) (string, error)
-	SetSourceIP(inst []uint32, v string) error
-	SourceMask(inst []uint32) (string, error)
-	SetSourceMask(inst []uint32, v string) error
-	SourceIPExclude(inst []uint32) (bool, error)
-	SetSourceIPExclude(inst []uint32, v bool) error
-	Protocol(inst []uint32) (int32, error)
-	SetProtocol(inst []uint32, v int32) error
-	ProtocolExclude(inst []uint32) (bool, error)
-	SetProtocolExclude(inst []uint32, v bool) error
-	DestPort(inst []uint32) (int32, error)
-	SetDestPort(inst []uint32, v int32) error
-	DestPortRangeMax(inst []uint32) (int32, error)
-	SetDestPortRangeMax(inst []uint32, v int32) error
-	DestPortExclude(inst []uint32) (bool, error)
-	SetDestPortExclude(inst []uint32, v bool) error
-	SourcePort(inst []uint32) (int32, error)
-	SetSourcePort(inst []uint32, v int32) error
-	SourcePortRangeMax(inst []uint32) (int32, error)
-	SetSourcePortRangeMax(inst []uint32, v int32) error
-	SourcePortExclude(inst []uint32) (bool, error)
-	SetSourcePortExclude(inst []uint32, v bool) error
-	ProcessingChoice(inst []uint32) (DeviceIPsecFilterProcessingChoice, error)
-	SetProcessingChoice(inst []uint32, v DeviceIPsecFilterProcessingChoice) error
-	Profile(inst []uint32) (string, error)
-	SetProfile(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceIPsecFilterImpl implements DeviceIPsecFilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecFilterImpl struct{}
-
-func (UnimplementedDeviceIPsecFilterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) Status(inst []uint32) (DeviceIPsecFilterStatus, error) {
-	var zero DeviceIPsecFilterStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) AllInterfaces(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetAllInterfaces(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) DestIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetDestIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) DestMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetDestMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) DestIPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetDestIPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SourceIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetSourceIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SourceMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetSourceMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SourceIPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetSourceIPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) Protocol(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetProtocol(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) ProtocolExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetProtocolExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) DestPort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetDestPort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) DestPortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) DestPortExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetDestPortExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SourcePort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetSourcePort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SourcePortExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetSourcePortExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) ProcessingChoice(inst []uint32) (DeviceIPsecFilterProcessingChoice, error) {
-	var zero DeviceIPsecFilterProcessingChoice
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetProcessingChoice(inst []uint32, v DeviceIPsecFilterProcessingChoice) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) Profile(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecFilterImpl) SetProfile(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIPsecIKEv2SAImpl is what a device implements for Device.IPsec.IKEv2SA.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecIKEv2SAImpl to implement only some methods.
-type DeviceIPsecIKEv2SAImpl interface {
-	Status(inst []uint32) (DeviceIPsecIKEv2SAStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Tunnel(inst []uint32) (string, error)
-	LocalAddress(inst []uint32) (string, error)
-	RemoteAddress(inst []uint32) (string, error)
-	EncryptionAlgorithm(inst []uint32) (string, error)
-	EncryptionKeyLength(inst []uint32) (uint32, error)
-	PseudoRandomFunction(inst []uint32) (string, error)
-	IntegrityAlgorithm(inst []uint32) (string, error)
-	DiffieHellmanGroupTransform(inst []uint32) (string, error)
-	CreationTime(inst []uint32) (time.Time, error)
-	NATDetected(inst []uint32) (DeviceIPsecIKEv2SANATDetected, error)
-	ReceivedCPAttrNumberOfEntries(inst []uint32) (uint32, error)
-	ChildSANumberOfEntries(inst []uint32) (uint32, error)
-	ChildSAInstances(inst []uint32) []uint32
-	ReceivedCPAttrInstances(inst []uint32) []uint32
-	AddReceivedCPAttr(inst []uint32) (uint32, error)
-	DeleteReceivedCPAttr(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceIPsecIKEv2SAImpl implements DeviceIPsecIKEv2SAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecIKEv2SAImpl struct{}
-
-func (UnimplementedDeviceIPsecIKEv2SAImpl) Status(inst []uint32) (DeviceIPsecIKEv2SAStatus, error) {
-	var zero DeviceIPsecIKEv2SAStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) Tunnel(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) LocalAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) RemoteAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) EncryptionAlgorithm(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) EncryptionKeyLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) PseudoRandomFunction(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) IntegrityAlgorithm(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) DiffieHellmanGroupTransform(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) CreationTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) NATDetected(inst []uint32) (DeviceIPsecIKEv2SANATDetected, error) {
-	var zero DeviceIPsecIKEv2SANATDetected
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) ReceivedCPAttrNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) ChildSANumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) ChildSAInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) ReceivedCPAttrInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) AddReceivedCPAttr(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAImpl) DeleteReceivedCPAttr(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIPsecIKEv2SAChildSAImpl is what a device implements for Device.IPsec.IKEv2SA.{i}.ChildSA.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecIKEv2SAChildSAImpl to implement only some methods.
-type DeviceIPsecIKEv2SAChildSAImpl interface {
-	Status(inst []uint32) (DeviceIPsecIKEv2SAChildSAStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	InboundSPI(inst []uint32) (uint32, error)
-	OutboundSPI(inst []uint32) (uint32, error)
-	CreationTime(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceIPsecIKEv2SAChildSAImpl implements DeviceIPsecIKEv2SAChildSAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecIKEv2SAChildSAImpl struct{}
-
-func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) Status(inst []uint32) (DeviceIPsecIKEv2SAChildSAStatus, error) {
-	var zero DeviceIPsecIKEv2SAChildSAStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) InboundSPI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) OutboundSPI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) CreationTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPsecIKEv2SAChildSAStatsImpl is what a device implements for Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl to implement only some methods.
-type DeviceIPsecIKEv2SAChildSAStatsImpl interface {
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	DecryptionErrors(inst []uint32) (uint32, error)
-	IntegrityErrors(inst []uint32) (uint32, error)
-	ReplayErrors(inst []uint32) (uint32, error)
-	PolicyErrors(inst []uint32) (uint32, error)
-	OtherReceiveErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl implements DeviceIPsecIKEv2SAChildSAStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl struct{}
-
-func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) DecryptionErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) IntegrityErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) ReplayErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) PolicyErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) OtherReceiveErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPsecIKEv2SAReceivedCPAttrImpl is what a device implements for Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecIKEv2SAReceivedCPAttrImpl to implement only some methods.
-type DeviceIPsecIKEv2SAReceivedCPAttrImpl interface {
-	Type(inst []uint32) (uint32, error)
-	Value(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceIPsecIKEv2SAReceivedCPAttrImpl implements DeviceIPsecIKEv2SAReceivedCPAttrImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecIKEv2SAReceivedCPAttrImpl struct{}
-
-func (UnimplementedDeviceIPsecIKEv2SAReceivedCPAttrImpl) Type(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAReceivedCPAttrImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPsecIKEv2SAStatsImpl is what a device implements for Device.IPsec.IKEv2SA.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecIKEv2SAStatsImpl to implement only some methods.
-type DeviceIPsecIKEv2SAStatsImpl interface {
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	DecryptionErrors(inst []uint32) (uint32, error)
-	IntegrityErrors(inst []uint32) (uint32, error)
-	OtherReceiveErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceIPsecIKEv2SAStatsImpl implements DeviceIPsecIKEv2SAStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecIKEv2SAStatsImpl struct{}
-
-func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) DecryptionErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) IntegrityErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) OtherReceiveErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPsecProfileImpl is what a device implements for Device.IPsec.Profile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecProfileImpl to implement only some methods.
-type DeviceIPsecProfileImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	MaxChildSAs(inst []uint32) (uint32, error)
-	SetMaxChildSAs(inst []uint32, v uint32) error
-	RemoteEndpoints(inst []uint32) ([]string, error)
-	SetRemoteEndpoints(inst []uint32, v []string) error
-	ForwardingPolicy(inst []uint32) (uint32, error)
-	SetForwardingPolicy(inst []uint32, v uint32) error
-	Protocol(inst []uint32) (DeviceIPsecProfileProtocol, error)
-	SetProtocol(inst []uint32, v DeviceIPsecProfileProtocol) error
-	IKEv2AuthenticationMethod(inst []uint32) (string, error)
-	SetIKEv2AuthenticationMethod(inst []uint32, v string) error
-	IKEv2AllowedEncryptionAlgorithms(inst []uint32) ([]string, error)
-	SetIKEv2AllowedEncryptionAlgorithms(inst []uint32, v []string) error
-	ESPAllowedEncryptionAlgorithms(inst []uint32) ([]string, error)
-	SetESPAllowedEncryptionAlgorithms(inst []uint32, v []string) error
-	IKEv2AllowedPseudoRandomFunctions(inst []uint32) ([]string, error)
-	SetIKEv2AllowedPseudoRandomFunctions(inst []uint32, v []string) error
-	IKEv2AllowedIntegrityAlgorithms(inst []uint32) ([]string, error)
-	SetIKEv2AllowedIntegrityAlgorithms(inst []uint32, v []string) error
-	AHAllowedIntegrityAlgorithms(inst []uint32) ([]string, error)
-	SetAHAllowedIntegrityAlgorithms(inst []uint32, v []string) error
-	ESPAllowedIntegrityAlgorithms(inst []uint32) ([]string, error)
-	SetESPAllowedIntegrityAlgorithms(inst []uint32, v []string) error
-	IKEv2AllowedDiffieHellmanGroupTransforms(inst []uint32) ([]string, error)
-	SetIKEv2AllowedDiffieHellmanGroupTransforms(inst []uint32, v []string) error
-	IKEv2DeadPeerDetectionTimeout(inst []uint32) (uint32, error)
-	SetIKEv2DeadPeerDetectionTimeout(inst []uint32, v uint32) error
-	IKEv2NATTKeepaliveTimeout(inst []uint32) (uint32, error)
-	SetIKEv2NATTKeepaliveTimeout(inst []uint32, v uint32) error
-	AntiReplayWindowSize(inst []uint32) (uint32, error)
-	SetAntiReplayWindowSize(inst []uint32, v uint32) error
-	DoNotFragment(inst []uint32) (DeviceIPsecProfileDoNotFragment, error)
-	SetDoNotFragment(inst []uint32, v DeviceIPsecProfileDoNotFragment) error
-	DSCPMarkPolicy(inst []uint32) (int32, error)
-	SetDSCPMarkPolicy(inst []uint32, v int32) error
-	IKEv2SATrafficLimit(inst []uint32) (uint64, error)
-	SetIKEv2SATrafficLimit(inst []uint32, v uint64) error
-	IKEv2SATimeLimit(inst []uint32) (uint32, error)
-	SetIKEv2SATimeLimit(inst []uint32, v uint32) error
-	IKEv2SAExpiryAction(inst []uint32) (DeviceIPsecProfileIKEv2SAExpiryAction, error)
-	SetIKEv2SAExpiryAction(inst []uint32, v DeviceIPsecProfileIKEv2SAExpiryAction) error
-	ChildSATrafficLimit(inst []uint32) (uint64, error)
-	SetChildSATrafficLimit(inst []uint32, v uint64) error
-	ChildSATimeLimit(inst []uint32) (uint32, error)
-	SetChildSATimeLimit(inst []uint32, v uint32) error
-	ChildSAExpiryAction(inst []uint32) (DeviceIPsecProfileChildSAExpiryAction, error)
-	SetChildSAExpiryAction(inst []uint32, v DeviceIPsecProfileChildSAExpiryAction) error
-	SentCPAttrNumberOfEntries(inst []uint32) (uint32, error)
-	SentCPAttrInstances(inst []uint32) []uint32
-	AddSentCPAttr(inst []uint32) (uint32, error)
-	DeleteSentCPAttr(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceIPsecProfileImpl implements DeviceIPsecProfileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecProfileImpl struct{}
-
-func (UnimplementedDeviceIPsecProfileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) MaxChildSAs(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetMaxChildSAs(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) RemoteEndpoints(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetRemoteEndpoints(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) ForwardingPolicy(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetForwardingPolicy(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) Protocol(inst []uint32) (DeviceIPsecProfileProtocol, error) {
-	var zero DeviceIPsecProfileProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetProtocol(inst []uint32, v DeviceIPsecProfileProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) IKEv2AuthenticationMethod(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2AuthenticationMethod(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) IKEv2AllowedEncryptionAlgorithms(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2AllowedEncryptionAlgorithms(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) ESPAllowedEncryptionAlgorithms(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetESPAllowedEncryptionAlgorithms(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) IKEv2AllowedPseudoRandomFunctions(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2AllowedPseudoRandomFunctions(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) IKEv2AllowedIntegrityAlgorithms(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2AllowedIntegrityAlgorithms(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) AHAllowedIntegrityAlgorithms(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetAHAllowedIntegrityAlgorithms(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) ESPAllowedIntegrityAlgorithms(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetESPAllowedIntegrityAlgorithms(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) IKEv2AllowedDiffieHellmanGroupTransforms(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2AllowedDiffieHellmanGroupTransforms(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) IKEv2DeadPeerDetectionTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2DeadPeerDetectionTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) IKEv2NATTKeepaliveTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2NATTKeepaliveTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) AntiReplayWindowSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetAntiReplayWindowSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) DoNotFragment(inst []uint32) (DeviceIPsecProfileDoNotFragment, error) {
-	var zero DeviceIPsecProfileDoNotFragment
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetDoNotFragment(inst []uint32, v DeviceIPsecProfileDoNotFragment) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) IKEv2SATrafficLimit(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2SATrafficLimit(inst []uint32, v uint64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) IKEv2SATimeLimit(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2SATimeLimit(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) IKEv2SAExpiryAction(inst []uint32) (DeviceIPsecProfileIKEv2SAExpiryAction, error) {
-	var zero DeviceIPsecProfileIKEv2SAExpiryAction
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2SAExpiryAction(inst []uint32, v DeviceIPsecProfileIKEv2SAExpiryAction) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) ChildSATrafficLimit(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetChildSATrafficLimit(inst []uint32, v uint64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) ChildSATimeLimit(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetChildSATimeLimit(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) ChildSAExpiryAction(inst []uint32) (DeviceIPsecProfileChildSAExpiryAction, error) {
-	var zero DeviceIPsecProfileChildSAExpiryAction
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SetChildSAExpiryAction(inst []uint32, v DeviceIPsecProfileChildSAExpiryAction) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SentCPAttrNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) SentCPAttrInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceIPsecProfileImpl) AddSentCPAttr(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileImpl) DeleteSentCPAttr(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIPsecProfileSentCPAttrImpl is what a device implements for Device.IPsec.Profile.{i}.SentCPAttr.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecProfileSentCPAttrImpl to implement only some methods.
-type DeviceIPsecProfileSentCPAttrImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Type(inst []uint32) (uint32, error)
-	SetType(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-	SetValue(inst []uint32, v []byte) error
-}
-
-// UnimplementedDeviceIPsecProfileSentCPAttrImpl implements DeviceIPsecProfileSentCPAttrImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecProfileSentCPAttrImpl struct{}
-
-func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) Type(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) SetType(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) SetValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-
-// DeviceIPsecStatsImpl is what a device implements for Device.IPsec.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecStatsImpl to implement only some methods.
-type DeviceIPsecStatsImpl interface {
-	NegotiationFailures(inst []uint32) (uint32, error)
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	UnknownSPIErrors(inst []uint32) (uint32, error)
-	DecryptionErrors(inst []uint32) (uint32, error)
-	IntegrityErrors(inst []uint32) (uint32, error)
-	ReplayErrors(inst []uint32) (uint32, error)
-	PolicyErrors(inst []uint32) (uint32, error)
-	OtherReceiveErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceIPsecStatsImpl implements DeviceIPsecStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecStatsImpl struct{}
-
-func (UnimplementedDeviceIPsecStatsImpl) NegotiationFailures(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) UnknownSPIErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) DecryptionErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) IntegrityErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) ReplayErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) PolicyErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecStatsImpl) OtherReceiveErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPsecTunnelImpl is what a device implements for Device.IPsec.Tunnel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecTunnelImpl to implement only some methods.
-type DeviceIPsecTunnelImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	TunnelInterface(inst []uint32) (string, error)
-	TunneledInterface(inst []uint32) (string, error)
-	Filters(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceIPsecTunnelImpl implements DeviceIPsecTunnelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecTunnelImpl struct{}
-
-func (UnimplementedDeviceIPsecTunnelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecTunnelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecTunnelImpl) TunnelInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecTunnelImpl) TunneledInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecTunnelImpl) Filters(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceIPsecTunnelStatsImpl is what a device implements for Device.IPsec.Tunnel.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPsecTunnelStatsImpl to implement only some methods.
-type DeviceIPsecTunnelStatsImpl interface {
-	DecryptionErrors(inst []uint32) (uint32, error)
-	IntegrityErrors(inst []uint32) (uint32, error)
-	ReplayErrors(inst []uint32) (uint32, error)
-	PolicyErrors(inst []uint32) (uint32, error)
-	OtherReceiveErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceIPsecTunnelStatsImpl implements DeviceIPsecTunnelStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPsecTunnelStatsImpl struct{}
-
-func (UnimplementedDeviceIPsecTunnelStatsImpl) DecryptionErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecTunnelStatsImpl) IntegrityErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecTunnelStatsImpl) ReplayErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecTunnelStatsImpl) PolicyErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPsecTunnelStatsImpl) OtherReceiveErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	ReplayErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }

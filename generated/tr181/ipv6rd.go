@@ -3,27 +3,18 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceIPv6rd_Enable                          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPv6rd_InterfaceSettingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceIPv6rd holds the values of Device.IPv6rd. (object, readOnly, since 2.2)
+// DeviceIPv6rd holds the values of Device.IPv6rd. (object, readOnly, since 2.2).
 type DeviceIPv6rd struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// InterfaceSettingNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	InterfaceSettingNumberOfEntries uint32 `cwmp:"InterfaceSettingNumberOfEntries"`
-	// Device.IPv6rd.InterfaceSetting.{i}. instances by instance number
-	InterfaceSetting map[uint32]*DeviceIPv6rdInterfaceSetting `cwmp:"InterfaceSetting.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	InterfaceSettingNumberOfEntries uint32 `json:"InterfaceSettingNumberOfEntries,omitzero"`
+
+	InterfaceSetting map[uint32]*DeviceIPv6rdInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.IPv6rd.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceIPv6rd) AddInterfaceSetting(i uint32) *DeviceIPv6rdInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceIPv6rdInterfaceSetting{}
@@ -32,459 +23,96 @@ func (o *DeviceIPv6rd) AddInterfaceSetting(i uint32) *DeviceIPv6rdInterfaceSetti
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// GetInterfaceSetting returns instance i of Device.IPv6rd.InterfaceSetting.{i}.
-func (o *DeviceIPv6rd) GetInterfaceSetting(i uint32) (*DeviceIPv6rdInterfaceSetting, bool) {
-	x, ok := o.InterfaceSetting[i]
-	return x, ok
-}
-
-// DeleteInterfaceSetting removes instance i of Device.IPv6rd.InterfaceSetting.{i}.
-func (o *DeviceIPv6rd) DeleteInterfaceSetting(i uint32) {
-	delete(o.InterfaceSetting, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPv6rd) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPv6rd) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceIPv6rd) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
-		o.InterfaceSetting[i].ValidateAt(prefix+"InterfaceSetting."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
 	}
 }
 
 // DeviceIPv6rdPath is the typed path of Device.IPv6rd.
 type DeviceIPv6rdPath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceIPv6rdPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPv6rdPath(prefix string) DeviceIPv6rdPath {
-	p := &prefix
-	return DeviceIPv6rdPath{
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceSettingNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceSettingNumberOfEntries", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// InterfaceSetting returns the typed path of instance i.
+func (x DeviceIPv6rdPath) InterfaceSetting(i uint32) (p DeviceIPv6rdInterfaceSettingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	return
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.IPv6rd.InterfaceSetting.{i}.
-func (x DeviceIPv6rdPath) InterfaceSetting(i uint32) DeviceIPv6rdInterfaceSettingPath {
-	return newDeviceIPv6rdInterfaceSettingPath(x.Path() + "InterfaceSetting." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceSettingTable returns the table Device.IPv6rd.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceIPv6rdPath) InterfaceSettingTable() model.Table {
-	return model.NewTable(x.Path() + "InterfaceSetting.")
+	return model.NewTable(x.ObjectPath, "InterfaceSetting.")
 }
 
 // DeviceIPv6rdInterfaceSettingStatus enumerates the values of Device.IPv6rd.InterfaceSetting.{i}.Status.
 type DeviceIPv6rdInterfaceSettingStatus string
 
-func (e DeviceIPv6rdInterfaceSettingStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceIPv6rdInterfaceSettingStatus_Disabled DeviceIPv6rdInterfaceSettingStatus = "Disabled"
-	DeviceIPv6rdInterfaceSettingStatus_Enabled  DeviceIPv6rdInterfaceSettingStatus = "Enabled"
-	DeviceIPv6rdInterfaceSettingStatus_Error    DeviceIPv6rdInterfaceSettingStatus = "Error"
+
+	DeviceIPv6rdInterfaceSettingStatus_Enabled DeviceIPv6rdInterfaceSettingStatus = "Enabled"
+
+	DeviceIPv6rdInterfaceSettingStatus_Error DeviceIPv6rdInterfaceSettingStatus = "Error"
 )
 
-var (
-	synDeviceIPv6rdInterfaceSetting_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPv6rdInterfaceSetting_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceIPv6rdInterfaceSetting_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPv6rdInterfaceSetting_BorderRelayIPv4Addresses = &model.Syntax{
-		DataType: "IPv4Address",
-		List: &model.List{
-			MaxItems: model.U64(4),
-			Size:     &model.Size{},
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPv6rdInterfaceSetting_AllTrafficToBorderRelay = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceIPv6rdInterfaceSetting_SPIPv6Prefix            = &model.Syntax{
-		DataType: "IPv6Prefix",
-		Sizes:    []model.Size{{Max: model.U64(49)}},
-		Type:     model.TypeString,
-	}
-	synDeviceIPv6rdInterfaceSetting_IPv4MaskLength = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "32",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits",
-	}
-	synDeviceIPv6rdInterfaceSetting_AddressSource = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.{i}.IPv4Address.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPv6rdInterfaceSetting_TunnelInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceIPv6rdInterfaceSetting_TunneledInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceIPv6rdInterfaceSetting holds the values of Device.IPv6rd.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceIPv6rdInterfaceSetting holds the values of Device.IPv6rd.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceIPv6rdInterfaceSetting struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.2.
-	Status DeviceIPv6rdInterfaceSettingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// BorderRelayIPv4Addresses: list[:4 items](:)<IPv4Address=string(:15) ~2 patterns>, readWrite, since 2.2.
-	BorderRelayIPv4Addresses []string `cwmp:"BorderRelayIPv4Addresses"`
-	// AllTrafficToBorderRelay: boolean, readWrite, since 2.2.
-	AllTrafficToBorderRelay bool `cwmp:"AllTrafficToBorderRelay"`
-	// SPIPv6Prefix: IPv6Prefix=string(:49), readWrite, since 2.2.
-	SPIPv6Prefix string `cwmp:"SPIPv6Prefix"`
-	// IPv4MaskLength: unsignedInt[0:32] bits, readWrite, since 2.2.
-	IPv4MaskLength uint32 `cwmp:"IPv4MaskLength"`
-	// AddressSource: string(:256) pathRef→##.IP.Interface.{i}.IPv4Address., readWrite, since 2.2.
-	AddressSource string `cwmp:"AddressSource"`
-	// TunnelInterface: string(:256) pathRef→##.IP.Interface., readOnly, since 2.2.
-	TunnelInterface string `cwmp:"TunnelInterface"`
-	// TunneledInterface: string(:256) pathRef→##.IP.Interface., readOnly, since 2.2.
-	TunneledInterface string `cwmp:"TunneledInterface"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceIPv6rdInterfaceSettingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	BorderRelayIPv4Addresses []string `json:"BorderRelayIPv4Addresses,omitzero"`
+
+	AllTrafficToBorderRelay bool `json:"AllTrafficToBorderRelay,omitzero"`
+
+	SPIPv6Prefix string `json:"SPIPv6Prefix,omitzero"`
+
+	IPv4MaskLength uint32 `json:"IPv4MaskLength,omitzero"`
+
+	AddressSource string `json:"AddressSource,omitzero"`
+
+	TunnelInterface string `json:"TunnelInterface,omitzero"`
+
+	TunneledInterface string `json:"TunneledInterface,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceIPv6rdInterfaceSetting) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceIPv6rdInterfaceSetting) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceIPv6rdInterfaceSetting_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceIPv6rdInterfaceSetting_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceIPv6rdInterfaceSetting_BorderRelayIPv4Addresses, model.FormatValue(model.TypeString, o.BorderRelayIPv4Addresses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BorderRelayIPv4Addresses",
-		})
-	}
-	if e := model.CheckString(synDeviceIPv6rdInterfaceSetting_SPIPv6Prefix, o.SPIPv6Prefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SPIPv6Prefix",
-		})
-	}
-	if e := model.CheckUint(synDeviceIPv6rdInterfaceSetting_IPv4MaskLength, uint64(o.IPv4MaskLength)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4MaskLength",
-		})
-	}
-	if e := model.CheckString(synDeviceIPv6rdInterfaceSetting_AddressSource, o.AddressSource); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AddressSource",
-		})
-	}
-	if e := model.CheckString(synDeviceIPv6rdInterfaceSetting_TunnelInterface, o.TunnelInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TunnelInterface",
-		})
-	}
-	if e := model.CheckString(synDeviceIPv6rdInterfaceSetting_TunneledInterface, o.TunneledInterface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TunneledInterface",
-		})
-	}
+func (o *DeviceIPv6rdInterfaceSetting) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3547, string(o.Status))
+	c.String(p, "Alias", 3541, o.Alias)
+	c.Wire(p, "BorderRelayIPv4Addresses", 3543, model.JoinStrings(o.BorderRelayIPv4Addresses), len(o.BorderRelayIPv4Addresses) > 0)
+	c.String(p, "SPIPv6Prefix", 3546, o.SPIPv6Prefix)
+	c.Uint(p, "IPv4MaskLength", 3545, uint64(o.IPv4MaskLength))
+	c.String(p, "AddressSource", 3540, o.AddressSource)
+	c.String(p, "TunnelInterface", 3548, o.TunnelInterface)
+	c.String(p, "TunneledInterface", 3549, o.TunneledInterface)
 }
 
 // DeviceIPv6rdInterfaceSettingPath is the typed path of Device.IPv6rd.InterfaceSetting.{i}.
 type DeviceIPv6rdInterfaceSettingPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[DeviceIPv6rdInterfaceSettingStatus]
-	Alias                    model.WriteOnceParam[string]
-	BorderRelayIPv4Addresses model.ReadWriteParam[[]string]
-	AllTrafficToBorderRelay  model.ReadWriteParam[bool]
-	SPIPv6Prefix             model.ReadWriteParam[string]
-	IPv4MaskLength           model.ReadWriteParam[uint32]
-	AddressSource            model.ReadWriteParam[string]
-	TunnelInterface          model.ReadOnlyParam[string]
-	TunneledInterface        model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	AddressSource model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceIPv6rdInterfaceSettingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceIPv6rdInterfaceSettingPath(prefix string) DeviceIPv6rdInterfaceSettingPath {
-	p := &prefix
-	return DeviceIPv6rdInterfaceSettingPath{
-		AddressSource:            model.NewReadWrite[string](p, "AddressSource", model.TypeString),
-		Alias:                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllTrafficToBorderRelay:  model.NewReadWrite[bool](p, "AllTrafficToBorderRelay", model.TypeBoolean),
-		BorderRelayIPv4Addresses: model.NewReadWrite[[]string](p, "BorderRelayIPv4Addresses", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPv4MaskLength:           model.NewReadWrite[uint32](p, "IPv4MaskLength", model.TypeUnsignedInt),
-		SPIPv6Prefix:             model.NewReadWrite[string](p, "SPIPv6Prefix", model.TypeString),
-		Status:                   model.NewReadOnly[DeviceIPv6rdInterfaceSettingStatus](p, "Status", model.TypeString),
-		TunnelInterface:          model.NewReadOnly[string](p, "TunnelInterface", model.TypeString),
-		TunneledInterface:        model.NewReadOnly[string](p, "TunneledInterface", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
-}
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-var schemaIpv6rd = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.IPv6rd.",
-	Version:    "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPv6rd.Enable",
-	Syntax:  synDeviceIPv6rd_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPv6rd.InterfaceSettingNumberOfEntries",
-	Syntax:  synDeviceIPv6rd_InterfaceSettingNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceSettingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.IPv6rd.InterfaceSetting.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPv6rd.InterfaceSetting.{i}.Enable",
-	Syntax:  synDeviceIPv6rdInterfaceSetting_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPv6rd.InterfaceSetting.{i}.Status",
-	Syntax:  synDeviceIPv6rdInterfaceSetting_Status,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.IPv6rd.InterfaceSetting.{i}.Alias",
-	Syntax:  synDeviceIPv6rdInterfaceSetting_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPv6rd.InterfaceSetting.{i}.BorderRelayIPv4Addresses",
-	Syntax:  synDeviceIPv6rdInterfaceSetting_BorderRelayIPv4Addresses,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPv6rd.InterfaceSetting.{i}.AllTrafficToBorderRelay",
-	Syntax:  synDeviceIPv6rdInterfaceSetting_AllTrafficToBorderRelay,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPv6rd.InterfaceSetting.{i}.SPIPv6Prefix",
-	Syntax:  synDeviceIPv6rdInterfaceSetting_SPIPv6Prefix,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPv6rd.InterfaceSetting.{i}.IPv4MaskLength",
-	Syntax:  synDeviceIPv6rdInterfaceSetting_IPv4MaskLength,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.IPv6rd.InterfaceSetting.{i}.AddressSource",
-	Syntax:  synDeviceIPv6rdInterfaceSetting_AddressSource,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPv6rd.InterfaceSetting.{i}.TunnelInterface",
-	Syntax:  synDeviceIPv6rdInterfaceSetting_TunnelInterface,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.IPv6rd.InterfaceSetting.{i}.TunneledInterface",
-	Syntax:  synDeviceIPv6rdInterfaceSetting_TunneledInterface,
-	Version: "2.2",
-}}
+	AllTrafficToBorderRelay model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceIPv6rdImpl is what a device implements for Device.IPv6rd; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPv6rdImpl to implement only some methods.
-type DeviceIPv6rdImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceSettingInstances(inst []uint32) []uint32
-}
+	BorderRelayIPv4Addresses model.ReadWriteParam[[]string] `dm:"s"`
 
-// UnimplementedDeviceIPv6rdImpl implements DeviceIPv6rdImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPv6rdImpl struct{}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedDeviceIPv6rdImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
-	return nil
-}
+	IPv4MaskLength model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceIPv6rdInterfaceSettingImpl is what a device implements for Device.IPv6rd.InterfaceSetting.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceIPv6rdInterfaceSettingImpl to implement only some methods.
-type DeviceIPv6rdInterfaceSettingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceIPv6rdInterfaceSettingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	BorderRelayIPv4Addresses(inst []uint32) ([]string, error)
-	SetBorderRelayIPv4Addresses(inst []uint32, v []string) error
-	AllTrafficToBorderRelay(inst []uint32) (bool, error)
-	SetAllTrafficToBorderRelay(inst []uint32, v bool) error
-	SPIPv6Prefix(inst []uint32) (string, error)
-	SetSPIPv6Prefix(inst []uint32, v string) error
-	IPv4MaskLength(inst []uint32) (uint32, error)
-	SetIPv4MaskLength(inst []uint32, v uint32) error
-	AddressSource(inst []uint32) (string, error)
-	SetAddressSource(inst []uint32, v string) error
-	TunnelInterface(inst []uint32) (string, error)
-	TunneledInterface(inst []uint32) (string, error)
-}
+	SPIPv6Prefix model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceIPv6rdInterfaceSettingImpl implements DeviceIPv6rdInterfaceSettingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceIPv6rdInterfaceSettingImpl struct{}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) Status(inst []uint32) (DeviceIPv6rdInterfaceSettingStatus, error) {
-	var zero DeviceIPv6rdInterfaceSettingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) BorderRelayIPv4Addresses(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetBorderRelayIPv4Addresses(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) AllTrafficToBorderRelay(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetAllTrafficToBorderRelay(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SPIPv6Prefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetSPIPv6Prefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) IPv4MaskLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetIPv4MaskLength(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) AddressSource(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetAddressSource(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) TunnelInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) TunneledInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	TunnelInterface model.ReadOnlyParam[string] `dm:"s"`
+
+	TunneledInterface model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,29 +3,19 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceL2TPv3_TunnelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceL2TPv3_FilterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceL2TPv3 holds the values of Device.L2TPv3. (object, readOnly, since 2.12)
+// DeviceL2TPv3 holds the values of Device.L2TPv3. (object, readOnly, since 2.12).
 type DeviceL2TPv3 struct {
-	// TunnelNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	TunnelNumberOfEntries uint32 `cwmp:"TunnelNumberOfEntries"`
-	// FilterNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	FilterNumberOfEntries uint32 `cwmp:"FilterNumberOfEntries"`
-	// Device.L2TPv3.Filter.{i}. instances by instance number
-	Filter map[uint32]*DeviceL2TPv3Filter `cwmp:"Filter.{i}."`
-	// Device.L2TPv3.Tunnel.{i}. instances by instance number
-	Tunnel map[uint32]*DeviceL2TPv3Tunnel `cwmp:"Tunnel.{i}."`
+	TunnelNumberOfEntries uint32 `json:"TunnelNumberOfEntries,omitzero"`
+
+	FilterNumberOfEntries uint32 `json:"FilterNumberOfEntries,omitzero"`
+
+	Filter map[uint32]*DeviceL2TPv3Filter `json:"Filter,omitzero"`
+	Tunnel map[uint32]*DeviceL2TPv3Tunnel `json:"Tunnel,omitzero"`
 }
 
-// AddFilter creates instance i of Device.L2TPv3.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceL2TPv3) AddFilter(i uint32) *DeviceL2TPv3Filter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceL2TPv3Filter{}
@@ -35,18 +25,7 @@ func (o *DeviceL2TPv3) AddFilter(i uint32) *DeviceL2TPv3Filter {
 	return x
 }
 
-// GetFilter returns instance i of Device.L2TPv3.Filter.{i}.
-func (o *DeviceL2TPv3) GetFilter(i uint32) (*DeviceL2TPv3Filter, bool) {
-	x, ok := o.Filter[i]
-	return x, ok
-}
-
-// DeleteFilter removes instance i of Device.L2TPv3.Filter.{i}.
-func (o *DeviceL2TPv3) DeleteFilter(i uint32) {
-	delete(o.Filter, i)
-}
-
-// AddTunnel creates instance i of Device.L2TPv3.Tunnel.{i}. (replacing any) and returns it
+// AddTunnel creates instance i (replacing any) and returns it.
 func (o *DeviceL2TPv3) AddTunnel(i uint32) *DeviceL2TPv3Tunnel {
 	if o.Tunnel == nil {
 		o.Tunnel = map[uint32]*DeviceL2TPv3Tunnel{}
@@ -55,418 +34,180 @@ func (o *DeviceL2TPv3) AddTunnel(i uint32) *DeviceL2TPv3Tunnel {
 	o.Tunnel[i] = x
 	return x
 }
-
-// GetTunnel returns instance i of Device.L2TPv3.Tunnel.{i}.
-func (o *DeviceL2TPv3) GetTunnel(i uint32) (*DeviceL2TPv3Tunnel, bool) {
-	x, ok := o.Tunnel[i]
-	return x, ok
-}
-
-// DeleteTunnel removes instance i of Device.L2TPv3.Tunnel.{i}.
-func (o *DeviceL2TPv3) DeleteTunnel(i uint32) {
-	delete(o.Tunnel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceL2TPv3) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceL2TPv3) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceL2TPv3) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Filter) {
-		o.Filter[i].ValidateAt(prefix+"Filter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
 	}
 	for _, i := range model.SortedKeys(o.Tunnel) {
-		o.Tunnel[i].ValidateAt(prefix+"Tunnel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Tunnel[i].ValidateAt(c, model.InstanceOf(p, "Tunnel.", i))
 	}
 }
 
 // DeviceL2TPv3Path is the typed path of Device.L2TPv3.
 type DeviceL2TPv3Path struct {
-	obj                   model.ObjectPath
-	TunnelNumberOfEntries model.ReadOnlyParam[uint32]
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TunnelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceL2TPv3Path) Path() string {
-	return x.obj.Path()
-}
-func newDeviceL2TPv3Path(prefix string) DeviceL2TPv3Path {
-	p := &prefix
-	return DeviceL2TPv3Path{
-		FilterNumberOfEntries: model.NewReadOnly[uint32](p, "FilterNumberOfEntries", model.TypeUnsignedInt),
-		TunnelNumberOfEntries: model.NewReadOnly[uint32](p, "TunnelNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Filter returns the typed path of instance i.
+func (x DeviceL2TPv3Path) Filter(i uint32) (p DeviceL2TPv3FilterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
+	return
 }
 
-// Filter returns the typed path of instance i of Device.L2TPv3.Filter.{i}.
-func (x DeviceL2TPv3Path) Filter(i uint32) DeviceL2TPv3FilterPath {
-	return newDeviceL2TPv3FilterPath(x.Path() + "Filter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// FilterTable returns the table Device.L2TPv3.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceL2TPv3Path) FilterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Filter.")
+	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// Tunnel returns the typed path of instance i of Device.L2TPv3.Tunnel.{i}.
-func (x DeviceL2TPv3Path) Tunnel(i uint32) DeviceL2TPv3TunnelPath {
-	return newDeviceL2TPv3TunnelPath(x.Path() + "Tunnel." + strconv.FormatUint(uint64(i), 10) + ".")
+// Tunnel returns the typed path of instance i.
+func (x DeviceL2TPv3Path) Tunnel(i uint32) (p DeviceL2TPv3TunnelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Tunnel.", i))
+	return
 }
 
-// TunnelTable returns the table Device.L2TPv3.Tunnel.{i}. itself (for AddObject when writable)
+// TunnelTable returns the table itself (for AddObject when writable).
 func (x DeviceL2TPv3Path) TunnelTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Tunnel.")
+	return model.NewWritableTable(x.ObjectPath, "Tunnel.")
 }
 
 // DeviceL2TPv3FilterStatus enumerates the values of Device.L2TPv3.Filter.{i}.Status.
 type DeviceL2TPv3FilterStatus string
 
-func (e DeviceL2TPv3FilterStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceL2TPv3FilterStatus_Disabled            DeviceL2TPv3FilterStatus = "Disabled"
-	DeviceL2TPv3FilterStatus_Enabled             DeviceL2TPv3FilterStatus = "Enabled"
+	DeviceL2TPv3FilterStatus_Disabled DeviceL2TPv3FilterStatus = "Disabled"
+
+	DeviceL2TPv3FilterStatus_Enabled DeviceL2TPv3FilterStatus = "Enabled"
+
 	DeviceL2TPv3FilterStatus_Error_Misconfigured DeviceL2TPv3FilterStatus = "Error_Misconfigured"
-	DeviceL2TPv3FilterStatus_Error               DeviceL2TPv3FilterStatus = "Error"
+
+	DeviceL2TPv3FilterStatus_Error DeviceL2TPv3FilterStatus = "Error"
 )
 
-var (
-	synDeviceL2TPv3Filter_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceL2TPv3Filter_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceL2TPv3Filter_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceL2TPv3Filter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceL2TPv3Filter_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Tunnel. #.Tunnel.{i}.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceL2TPv3Filter_AllInterfaces = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceL2TPv3Filter_VLANIDCheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceL2TPv3Filter_VLANIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceL2TPv3Filter_DSCPMarkPolicy = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "-2",
-		}},
-		Type: model.TypeInt,
-	}
-)
-
-// DeviceL2TPv3Filter holds the values of Device.L2TPv3.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceL2TPv3Filter holds the values of Device.L2TPv3.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceL2TPv3Filter struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.12.
-	Status DeviceL2TPv3FilterStatus `cwmp:"Status"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.12.
-	Order uint32 `cwmp:"Order"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→#.Tunnel. #.Tunnel.{i}.Interface., readWrite, since 2.12.
-	Interface string `cwmp:"Interface"`
-	// AllInterfaces: boolean, readWrite, since 2.12.
-	AllInterfaces bool `cwmp:"AllInterfaces"`
-	// VLANIDCheck: int[-1:], readWrite, since 2.12.
-	VLANIDCheck int32 `cwmp:"VLANIDCheck"`
-	// VLANIDExclude: boolean, readWrite, since 2.12.
-	VLANIDExclude bool `cwmp:"VLANIDExclude"`
-	// DSCPMarkPolicy: int[-2:63], readWrite, since 2.12.
-	DSCPMarkPolicy int32 `cwmp:"DSCPMarkPolicy"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceL2TPv3FilterStatus `json:"Status,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	AllInterfaces bool `json:"AllInterfaces,omitzero"`
+
+	VLANIDCheck int32 `json:"VLANIDCheck,omitzero"`
+
+	VLANIDExclude bool `json:"VLANIDExclude,omitzero"`
+
+	DSCPMarkPolicy int32 `json:"DSCPMarkPolicy,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceL2TPv3Filter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceL2TPv3Filter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceL2TPv3Filter_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDeviceL2TPv3Filter_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceL2TPv3Filter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceL2TPv3Filter_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckInt(synDeviceL2TPv3Filter_VLANIDCheck, int64(o.VLANIDCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDCheck",
-		})
-	}
-	if e := model.CheckInt(synDeviceL2TPv3Filter_DSCPMarkPolicy, int64(o.DSCPMarkPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMarkPolicy",
-		})
-	}
+func (o *DeviceL2TPv3Filter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3566, string(o.Status))
+	c.Uint(p, "Order", 3565, uint64(o.Order))
+	c.String(p, "Alias", 3560, o.Alias)
+	c.String(p, "Interface", 3564, o.Interface)
+	c.Int(p, "VLANIDCheck", 3567, int64(o.VLANIDCheck))
+	c.Int(p, "DSCPMarkPolicy", 3562, int64(o.DSCPMarkPolicy))
 }
 
 // DeviceL2TPv3FilterPath is the typed path of Device.L2TPv3.Filter.{i}.
 type DeviceL2TPv3FilterPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Status         model.ReadOnlyParam[DeviceL2TPv3FilterStatus]
-	Order          model.ReadWriteParam[uint32]
-	Alias          model.WriteOnceParam[string]
-	Interface      model.ReadWriteParam[string]
-	AllInterfaces  model.ReadWriteParam[bool]
-	VLANIDCheck    model.ReadWriteParam[int32]
-	VLANIDExclude  model.ReadWriteParam[bool]
-	DSCPMarkPolicy model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceL2TPv3FilterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceL2TPv3FilterPath(prefix string) DeviceL2TPv3FilterPath {
-	p := &prefix
-	return DeviceL2TPv3FilterPath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllInterfaces:  model.NewReadWrite[bool](p, "AllInterfaces", model.TypeBoolean),
-		DSCPMarkPolicy: model.NewReadWrite[int32](p, "DSCPMarkPolicy", model.TypeInt),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:      model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Order:          model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Status:         model.NewReadOnly[DeviceL2TPv3FilterStatus](p, "Status", model.TypeString),
-		VLANIDCheck:    model.NewReadWrite[int32](p, "VLANIDCheck", model.TypeInt),
-		VLANIDExclude:  model.NewReadWrite[bool](p, "VLANIDExclude", model.TypeBoolean),
-		obj:            model.NewObjectPath(p),
-	}
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
+
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
+
+	VLANIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceL2TPv3TunnelStatus enumerates the values of Device.L2TPv3.Tunnel.{i}.Status.
 type DeviceL2TPv3TunnelStatus string
 
-func (e DeviceL2TPv3TunnelStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceL2TPv3TunnelStatus_Disabled DeviceL2TPv3TunnelStatus = "Disabled"
-	DeviceL2TPv3TunnelStatus_Enabled  DeviceL2TPv3TunnelStatus = "Enabled"
-	DeviceL2TPv3TunnelStatus_Error    DeviceL2TPv3TunnelStatus = "Error"
+
+	DeviceL2TPv3TunnelStatus_Enabled DeviceL2TPv3TunnelStatus = "Enabled"
+
+	DeviceL2TPv3TunnelStatus_Error DeviceL2TPv3TunnelStatus = "Error"
 )
 
 // DeviceL2TPv3TunnelKeepAlivePolicy enumerates the values of Device.L2TPv3.Tunnel.{i}.KeepAlivePolicy.
 type DeviceL2TPv3TunnelKeepAlivePolicy string
 
-func (e DeviceL2TPv3TunnelKeepAlivePolicy) String() string {
-	return string(e)
-}
-
 const (
 	DeviceL2TPv3TunnelKeepAlivePolicy_ICMP DeviceL2TPv3TunnelKeepAlivePolicy = "ICMP"
+
 	DeviceL2TPv3TunnelKeepAlivePolicy_None DeviceL2TPv3TunnelKeepAlivePolicy = "None"
 )
 
 // DeviceL2TPv3TunnelDeliveryHeaderProtocol enumerates the values of Device.L2TPv3.Tunnel.{i}.DeliveryHeaderProtocol.
 type DeviceL2TPv3TunnelDeliveryHeaderProtocol string
 
-func (e DeviceL2TPv3TunnelDeliveryHeaderProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceL2TPv3TunnelDeliveryHeaderProtocol_IPv4 DeviceL2TPv3TunnelDeliveryHeaderProtocol = "IPv4"
+
 	DeviceL2TPv3TunnelDeliveryHeaderProtocol_IPv6 DeviceL2TPv3TunnelDeliveryHeaderProtocol = "IPv6"
 )
 
 // DeviceL2TPv3TunnelTunnelEncapsulation enumerates the values of Device.L2TPv3.Tunnel.{i}.TunnelEncapsulation.
 type DeviceL2TPv3TunnelTunnelEncapsulation string
 
-func (e DeviceL2TPv3TunnelTunnelEncapsulation) String() string {
-	return string(e)
-}
-
 const (
-	DeviceL2TPv3TunnelTunnelEncapsulation_IP  DeviceL2TPv3TunnelTunnelEncapsulation = "IP"
+	DeviceL2TPv3TunnelTunnelEncapsulation_IP DeviceL2TPv3TunnelTunnelEncapsulation = "IP"
+
 	DeviceL2TPv3TunnelTunnelEncapsulation_UDP DeviceL2TPv3TunnelTunnelEncapsulation = "UDP"
 )
 
-var (
-	synDeviceL2TPv3Tunnel_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceL2TPv3Tunnel_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceL2TPv3Tunnel_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceL2TPv3Tunnel_RemoteEndpoints = &model.Syntax{
-		List:  &model.List{MaxItems: model.U64(4)},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceL2TPv3Tunnel_KeepAlivePolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "None",
-		},
-		Enums: []model.Enum{{Value: "ICMP"}, {Value: "None"}},
-		Type:  model.TypeString,
-	}
-	synDeviceL2TPv3Tunnel_KeepAliveTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "10",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceL2TPv3Tunnel_KeepAliveThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "3",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceL2TPv3Tunnel_DeliveryHeaderProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "IPv4"}, {Value: "IPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceL2TPv3Tunnel_DefaultDSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceL2TPv3Tunnel_TunnelEncapsulation = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "IP",
-		},
-		Enums: []model.Enum{{Value: "IP"}, {Value: "UDP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceL2TPv3Tunnel_ConnectedRemoteEndpoint = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceL2TPv3Tunnel_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceL2TPv3Tunnel holds the values of Device.L2TPv3.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceL2TPv3Tunnel holds the values of Device.L2TPv3.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceL2TPv3Tunnel struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.12.
-	Status DeviceL2TPv3TunnelStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// RemoteEndpoints: list[:4 items]<string(:256)>, readWrite, since 2.12.
-	RemoteEndpoints []string `cwmp:"RemoteEndpoints"`
-	// KeepAlivePolicy: string{ICMP,None}, readWrite, since 2.12.
-	KeepAlivePolicy DeviceL2TPv3TunnelKeepAlivePolicy `cwmp:"KeepAlivePolicy"`
-	// KeepAliveTimeout: unsignedInt seconds, readWrite, since 2.12.
-	KeepAliveTimeout uint32 `cwmp:"KeepAliveTimeout"`
-	// KeepAliveThreshold: unsignedInt, readWrite, since 2.12.
-	KeepAliveThreshold uint32 `cwmp:"KeepAliveThreshold"`
-	// DeliveryHeaderProtocol: string{IPv4,IPv6}, readWrite, since 2.12.
-	DeliveryHeaderProtocol DeviceL2TPv3TunnelDeliveryHeaderProtocol `cwmp:"DeliveryHeaderProtocol"`
-	// DefaultDSCPMark: unsignedInt, readWrite, since 2.12.
-	DefaultDSCPMark uint32 `cwmp:"DefaultDSCPMark"`
-	// TunnelEncapsulation: string{IP,UDP}, readWrite, since 2.12.
-	TunnelEncapsulation DeviceL2TPv3TunnelTunnelEncapsulation `cwmp:"TunnelEncapsulation"`
-	// ConnectedRemoteEndpoint: string(:256), readOnly, since 2.12.
-	ConnectedRemoteEndpoint string `cwmp:"ConnectedRemoteEndpoint"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// Device.L2TPv3.Tunnel.{i}.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceL2TPv3TunnelInterface `cwmp:"Interface.{i}."`
-	Stats     *DeviceL2TPv3TunnelStats                `cwmp:"Stats."`
-	UDP       *DeviceL2TPv3TunnelUDP                  `cwmp:"UDP."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceL2TPv3TunnelStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	RemoteEndpoints []string `json:"RemoteEndpoints,omitzero"`
+
+	KeepAlivePolicy DeviceL2TPv3TunnelKeepAlivePolicy `json:"KeepAlivePolicy,omitzero"`
+
+	KeepAliveTimeout uint32 `json:"KeepAliveTimeout,omitzero"`
+
+	KeepAliveThreshold uint32 `json:"KeepAliveThreshold,omitzero"`
+
+	DeliveryHeaderProtocol DeviceL2TPv3TunnelDeliveryHeaderProtocol `json:"DeliveryHeaderProtocol,omitzero"`
+
+	DefaultDSCPMark uint32 `json:"DefaultDSCPMark,omitzero"`
+
+	TunnelEncapsulation DeviceL2TPv3TunnelTunnelEncapsulation `json:"TunnelEncapsulation,omitzero"`
+
+	ConnectedRemoteEndpoint string `json:"ConnectedRemoteEndpoint,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Interface map[uint32]*DeviceL2TPv3TunnelInterface `json:"Interface,omitzero"`
+	Stats     *DeviceL2TPv3TunnelStats                `json:"Stats,omitzero"`
+	UDP       *DeviceL2TPv3TunnelUDP                  `json:"UDP,omitzero"`
 }
 
-// AddInterface creates instance i of Device.L2TPv3.Tunnel.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceL2TPv3Tunnel) AddInterface(i uint32) *DeviceL2TPv3TunnelInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceL2TPv3TunnelInterface{}
@@ -475,1635 +216,288 @@ func (o *DeviceL2TPv3Tunnel) AddInterface(i uint32) *DeviceL2TPv3TunnelInterface
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.L2TPv3.Tunnel.{i}.Interface.{i}.
-func (o *DeviceL2TPv3Tunnel) GetInterface(i uint32) (*DeviceL2TPv3TunnelInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.L2TPv3.Tunnel.{i}.Interface.{i}.
-func (o *DeviceL2TPv3Tunnel) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceL2TPv3Tunnel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceL2TPv3Tunnel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceL2TPv3Tunnel_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceL2TPv3Tunnel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceL2TPv3Tunnel_RemoteEndpoints, model.FormatValue(model.TypeString, o.RemoteEndpoints)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteEndpoints",
-		})
-	}
-	if e := model.CheckString(synDeviceL2TPv3Tunnel_KeepAlivePolicy, string(o.KeepAlivePolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeepAlivePolicy",
-		})
-	}
-	if e := model.CheckString(synDeviceL2TPv3Tunnel_DeliveryHeaderProtocol, string(o.DeliveryHeaderProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeliveryHeaderProtocol",
-		})
-	}
-	if e := model.CheckString(synDeviceL2TPv3Tunnel_TunnelEncapsulation, string(o.TunnelEncapsulation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TunnelEncapsulation",
-		})
-	}
-	if e := model.CheckString(synDeviceL2TPv3Tunnel_ConnectedRemoteEndpoint, o.ConnectedRemoteEndpoint); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectedRemoteEndpoint",
-		})
-	}
+func (o *DeviceL2TPv3Tunnel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3619, string(o.Status))
+	c.String(p, "Alias", 3571, o.Alias)
+	c.Wire(p, "RemoteEndpoints", 3609, model.JoinStrings(o.RemoteEndpoints), len(o.RemoteEndpoints) > 0)
+	c.String(p, "KeepAlivePolicy", 3606, string(o.KeepAlivePolicy))
+	c.String(p, "DeliveryHeaderProtocol", 3574, string(o.DeliveryHeaderProtocol))
+	c.String(p, "TunnelEncapsulation", 3620, string(o.TunnelEncapsulation))
+	c.String(p, "ConnectedRemoteEndpoint", 3572, o.ConnectedRemoteEndpoint)
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 	if o.UDP != nil {
-		o.UDP.ValidateAt(prefix+"UDP.", v)
+		o.UDP.ValidateAt(c, p+"UDP.")
 	}
 }
 
 // DeviceL2TPv3TunnelPath is the typed path of Device.L2TPv3.Tunnel.{i}.
 type DeviceL2TPv3TunnelPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[DeviceL2TPv3TunnelStatus]
-	Alias                    model.WriteOnceParam[string]
-	RemoteEndpoints          model.ReadWriteParam[[]string]
-	KeepAlivePolicy          model.ReadWriteParam[DeviceL2TPv3TunnelKeepAlivePolicy]
-	KeepAliveTimeout         model.ReadWriteParam[uint32]
-	KeepAliveThreshold       model.ReadWriteParam[uint32]
-	DeliveryHeaderProtocol   model.ReadWriteParam[DeviceL2TPv3TunnelDeliveryHeaderProtocol]
-	DefaultDSCPMark          model.ReadWriteParam[uint32]
-	TunnelEncapsulation      model.ReadWriteParam[DeviceL2TPv3TunnelTunnelEncapsulation]
-	ConnectedRemoteEndpoint  model.ReadOnlyParam[string]
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	Stats                    DeviceL2TPv3TunnelStatsPath
-	UDP                      DeviceL2TPv3TunnelUDPPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ConnectedRemoteEndpoint model.ReadOnlyParam[string] `dm:"s"`
+
+	DefaultDSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	DeliveryHeaderProtocol model.ReadWriteParam[DeviceL2TPv3TunnelDeliveryHeaderProtocol] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	KeepAlivePolicy model.ReadWriteParam[DeviceL2TPv3TunnelKeepAlivePolicy] `dm:"s"`
+
+	KeepAliveThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	KeepAliveTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	RemoteEndpoints model.ReadWriteParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TunnelEncapsulation model.ReadWriteParam[DeviceL2TPv3TunnelTunnelEncapsulation] `dm:"s"`
+
+	Stats DeviceL2TPv3TunnelStatsPath `dm:"Stats."`
+	UDP   DeviceL2TPv3TunnelUDPPath   `dm:"UDP."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceL2TPv3TunnelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceL2TPv3TunnelPath(prefix string) DeviceL2TPv3TunnelPath {
-	p := &prefix
-	return DeviceL2TPv3TunnelPath{
-		Alias:                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ConnectedRemoteEndpoint:  model.NewReadOnly[string](p, "ConnectedRemoteEndpoint", model.TypeString),
-		DefaultDSCPMark:          model.NewReadWrite[uint32](p, "DefaultDSCPMark", model.TypeUnsignedInt),
-		DeliveryHeaderProtocol:   model.NewReadWrite[DeviceL2TPv3TunnelDeliveryHeaderProtocol](p, "DeliveryHeaderProtocol", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		KeepAlivePolicy:          model.NewReadWrite[DeviceL2TPv3TunnelKeepAlivePolicy](p, "KeepAlivePolicy", model.TypeString),
-		KeepAliveThreshold:       model.NewReadWrite[uint32](p, "KeepAliveThreshold", model.TypeUnsignedInt),
-		KeepAliveTimeout:         model.NewReadWrite[uint32](p, "KeepAliveTimeout", model.TypeUnsignedInt),
-		RemoteEndpoints:          model.NewReadWrite[[]string](p, "RemoteEndpoints", model.TypeString),
-		Stats:                    newDeviceL2TPv3TunnelStatsPath(prefix + "Stats."),
-		Status:                   model.NewReadOnly[DeviceL2TPv3TunnelStatus](p, "Status", model.TypeString),
-		TunnelEncapsulation:      model.NewReadWrite[DeviceL2TPv3TunnelTunnelEncapsulation](p, "TunnelEncapsulation", model.TypeString),
-		UDP:                      newDeviceL2TPv3TunnelUDPPath(prefix + "UDP."),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceL2TPv3TunnelPath) Interface(i uint32) (p DeviceL2TPv3TunnelInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.L2TPv3.Tunnel.{i}.Interface.{i}.
-func (x DeviceL2TPv3TunnelPath) Interface(i uint32) DeviceL2TPv3TunnelInterfacePath {
-	return newDeviceL2TPv3TunnelInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.L2TPv3.Tunnel.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceL2TPv3TunnelPath) InterfaceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Interface.")
+	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
 
 // DeviceL2TPv3TunnelInterfaceStatus enumerates the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}.Status.
 type DeviceL2TPv3TunnelInterfaceStatus string
 
-func (e DeviceL2TPv3TunnelInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceL2TPv3TunnelInterfaceStatus_Up             DeviceL2TPv3TunnelInterfaceStatus = "Up"
-	DeviceL2TPv3TunnelInterfaceStatus_Down           DeviceL2TPv3TunnelInterfaceStatus = "Down"
-	DeviceL2TPv3TunnelInterfaceStatus_Unknown        DeviceL2TPv3TunnelInterfaceStatus = "Unknown"
-	DeviceL2TPv3TunnelInterfaceStatus_Dormant        DeviceL2TPv3TunnelInterfaceStatus = "Dormant"
-	DeviceL2TPv3TunnelInterfaceStatus_NotPresent     DeviceL2TPv3TunnelInterfaceStatus = "NotPresent"
+	DeviceL2TPv3TunnelInterfaceStatus_Up DeviceL2TPv3TunnelInterfaceStatus = "Up"
+
+	DeviceL2TPv3TunnelInterfaceStatus_Down DeviceL2TPv3TunnelInterfaceStatus = "Down"
+
+	DeviceL2TPv3TunnelInterfaceStatus_Unknown DeviceL2TPv3TunnelInterfaceStatus = "Unknown"
+
+	DeviceL2TPv3TunnelInterfaceStatus_Dormant DeviceL2TPv3TunnelInterfaceStatus = "Dormant"
+
+	DeviceL2TPv3TunnelInterfaceStatus_NotPresent DeviceL2TPv3TunnelInterfaceStatus = "NotPresent"
+
 	DeviceL2TPv3TunnelInterfaceStatus_LowerLayerDown DeviceL2TPv3TunnelInterfaceStatus = "LowerLayerDown"
-	DeviceL2TPv3TunnelInterfaceStatus_Error          DeviceL2TPv3TunnelInterfaceStatus = "Error"
+
+	DeviceL2TPv3TunnelInterfaceStatus_Error DeviceL2TPv3TunnelInterfaceStatus = "Error"
 )
 
 // DeviceL2TPv3TunnelInterfaceCookiePolicy enumerates the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}.CookiePolicy.
 type DeviceL2TPv3TunnelInterfaceCookiePolicy string
 
-func (e DeviceL2TPv3TunnelInterfaceCookiePolicy) String() string {
-	return string(e)
-}
-
 const (
-	DeviceL2TPv3TunnelInterfaceCookiePolicy_Disabled   DeviceL2TPv3TunnelInterfaceCookiePolicy = "Disabled"
+	DeviceL2TPv3TunnelInterfaceCookiePolicy_Disabled DeviceL2TPv3TunnelInterfaceCookiePolicy = "Disabled"
+
 	DeviceL2TPv3TunnelInterfaceCookiePolicy_Configured DeviceL2TPv3TunnelInterfaceCookiePolicy = "Configured"
-	DeviceL2TPv3TunnelInterfaceCookiePolicy_Generated  DeviceL2TPv3TunnelInterfaceCookiePolicy = "Generated"
+
+	DeviceL2TPv3TunnelInterfaceCookiePolicy_Generated DeviceL2TPv3TunnelInterfaceCookiePolicy = "Generated"
 )
 
-var (
-	synDeviceL2TPv3TunnelInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceL2TPv3TunnelInterface_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceL2TPv3TunnelInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceL2TPv3TunnelInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceL2TPv3TunnelInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceL2TPv3TunnelInterface_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceL2TPv3TunnelInterface_SessionID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "-1",
-			Min: "-1",
-		}, {
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceL2TPv3TunnelInterface_CookiePolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Configured",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Configured"}, {Value: "Generated"}},
-		Type:  model.TypeString,
-	}
-	synDeviceL2TPv3TunnelInterface_Cookie = &model.Syntax{Type: model.TypeUnsignedLong}
-)
-
-// DeviceL2TPv3TunnelInterface holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceL2TPv3TunnelInterface holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceL2TPv3TunnelInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceL2TPv3TunnelInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// SessionID: int[-1:-1,1:65535], readWrite, since 2.19.
-	SessionID int32 `cwmp:"SessionID"`
-	// CookiePolicy: string{Disabled,Configured,Generated}, readWrite, since 2.19.
-	CookiePolicy DeviceL2TPv3TunnelInterfaceCookiePolicy `cwmp:"CookiePolicy"`
-	// Cookie: unsignedLong, readWrite, since 2.19.
-	Cookie uint64                            `cwmp:"Cookie"`
-	Stats  *DeviceL2TPv3TunnelInterfaceStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceL2TPv3TunnelInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	SessionID int32 `json:"SessionID,omitzero"`
+
+	CookiePolicy DeviceL2TPv3TunnelInterfaceCookiePolicy `json:"CookiePolicy,omitzero"`
+
+	Cookie uint64 `json:"Cookie,omitzero"`
+
+	Stats *DeviceL2TPv3TunnelInterfaceStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceL2TPv3TunnelInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceL2TPv3TunnelInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceL2TPv3TunnelInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceL2TPv3TunnelInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceL2TPv3TunnelInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceL2TPv3TunnelInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckInt(synDeviceL2TPv3TunnelInterface_SessionID, int64(o.SessionID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionID",
-		})
-	}
-	if e := model.CheckString(synDeviceL2TPv3TunnelInterface_CookiePolicy, string(o.CookiePolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CookiePolicy",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceL2TPv3TunnelInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3604, string(o.Status))
+	c.String(p, "Alias", 3577, o.Alias)
+	c.String(p, "Name", 3583, o.Name)
+	c.Wire(p, "LowerLayers", 3582, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Int(p, "SessionID", 3584, int64(o.SessionID))
+	c.String(p, "CookiePolicy", 3579, string(o.CookiePolicy))
 }
 
 // DeviceL2TPv3TunnelInterfacePath is the typed path of Device.L2TPv3.Tunnel.{i}.Interface.{i}.
 type DeviceL2TPv3TunnelInterfacePath struct {
-	obj          model.ObjectPath
-	Enable       model.ReadWriteParam[bool]
-	Status       model.ReadOnlyParam[DeviceL2TPv3TunnelInterfaceStatus]
-	Alias        model.WriteOnceParam[string]
-	Name         model.ReadOnlyParam[string]
-	LastChange   model.ReadOnlyParam[uint32]
-	LowerLayers  model.ReadWriteParam[[]string]
-	SessionID    model.ReadWriteParam[int32]
-	CookiePolicy model.ReadWriteParam[DeviceL2TPv3TunnelInterfaceCookiePolicy]
-	Cookie       model.ReadWriteParam[uint64]
-	Stats        DeviceL2TPv3TunnelInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Cookie model.ReadWriteParam[uint64] `dm:"U"`
+
+	CookiePolicy model.ReadWriteParam[DeviceL2TPv3TunnelInterfaceCookiePolicy] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	SessionID model.ReadWriteParam[int32] `dm:"i"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceL2TPv3TunnelInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceL2TPv3TunnelInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceL2TPv3TunnelInterfacePath(prefix string) DeviceL2TPv3TunnelInterfacePath {
-	p := &prefix
-	return DeviceL2TPv3TunnelInterfacePath{
-		Alias:        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Cookie:       model.NewReadWrite[uint64](p, "Cookie", model.TypeUnsignedLong),
-		CookiePolicy: model.NewReadWrite[DeviceL2TPv3TunnelInterfaceCookiePolicy](p, "CookiePolicy", model.TypeString),
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:   model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:  model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:         model.NewReadOnly[string](p, "Name", model.TypeString),
-		SessionID:    model.NewReadWrite[int32](p, "SessionID", model.TypeInt),
-		Stats:        newDeviceL2TPv3TunnelInterfaceStatsPath(prefix + "Stats."),
-		Status:       model.NewReadOnly[DeviceL2TPv3TunnelInterfaceStatus](p, "Status", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceL2TPv3TunnelInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_DiscardChecksumReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelInterfaceStats_DiscardSequenceNumberReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceL2TPv3TunnelInterfaceStats holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceL2TPv3TunnelInterfaceStats holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceL2TPv3TunnelInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// DiscardChecksumReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardChecksumReceived uint32 `cwmp:"DiscardChecksumReceived"`
-	// DiscardSequenceNumberReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardSequenceNumberReceived uint32 `cwmp:"DiscardSequenceNumberReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceL2TPv3TunnelInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceL2TPv3TunnelInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	DiscardChecksumReceived uint32 `json:"DiscardChecksumReceived,omitzero"`
+
+	DiscardSequenceNumberReceived uint32 `json:"DiscardSequenceNumberReceived,omitzero"`
+}
 
 // DeviceL2TPv3TunnelInterfaceStatsPath is the typed path of Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.
 type DeviceL2TPv3TunnelInterfaceStatsPath struct {
-	obj                           model.ObjectPath
-	Reset                         model.ReadWriteParam[bool]
-	BytesSent                     model.ReadOnlyParam[uint64]
-	BytesReceived                 model.ReadOnlyParam[uint64]
-	PacketsSent                   model.ReadOnlyParam[uint64]
-	PacketsReceived               model.ReadOnlyParam[uint64]
-	ErrorsSent                    model.ReadOnlyParam[uint32]
-	ErrorsReceived                model.ReadOnlyParam[uint32]
-	DiscardPacketsSent            model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived        model.ReadOnlyParam[uint32]
-	UnicastPacketsSent            model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived        model.ReadOnlyParam[uint64]
-	MulticastPacketsSent          model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived      model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent          model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived      model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived   model.ReadOnlyParam[uint32]
-	DiscardChecksumReceived       model.ReadOnlyParam[uint32]
-	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardChecksumReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceL2TPv3TunnelInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceL2TPv3TunnelInterfaceStatsPath(prefix string) DeviceL2TPv3TunnelInterfaceStatsPath {
-	p := &prefix
-	return DeviceL2TPv3TunnelInterfaceStatsPath{
-		BroadcastPacketsReceived:      model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:          model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:                 model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                     model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardChecksumReceived:       model.NewReadOnly[uint32](p, "DiscardChecksumReceived", model.TypeUnsignedInt),
-		DiscardPacketsReceived:        model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:            model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		DiscardSequenceNumberReceived: model.NewReadOnly[uint32](p, "DiscardSequenceNumberReceived", model.TypeUnsignedInt),
-		ErrorsReceived:                model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                    model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:      model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:          model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:               model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                   model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                         model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:        model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:            model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived:   model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceL2TPv3TunnelStats_KeepAliveSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "messages",
-	}
-	synDeviceL2TPv3TunnelStats_KeepAliveReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "messages",
-	}
-	synDeviceL2TPv3TunnelStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceL2TPv3TunnelStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceL2TPv3TunnelStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceL2TPv3TunnelStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceL2TPv3TunnelStats holds the values of Device.L2TPv3.Tunnel.{i}.Stats. (object, readOnly, since 2.12)
+// DeviceL2TPv3TunnelStats holds the values of Device.L2TPv3.Tunnel.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceL2TPv3TunnelStats struct {
-	// KeepAliveSent: StatsCounter32=unsignedInt messages, readOnly, since 2.12.
-	KeepAliveSent uint32 `cwmp:"KeepAliveSent"`
-	// KeepAliveReceived: StatsCounter32=unsignedInt messages, readOnly, since 2.12.
-	KeepAliveReceived uint32 `cwmp:"KeepAliveReceived"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.12.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.12.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.12.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.12.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.12.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.12.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-}
+	KeepAliveSent uint32 `json:"KeepAliveSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceL2TPv3TunnelStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	KeepAliveReceived uint32 `json:"KeepAliveReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceL2TPv3TunnelStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
+
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+}
 
 // DeviceL2TPv3TunnelStatsPath is the typed path of Device.L2TPv3.Tunnel.{i}.Stats.
 type DeviceL2TPv3TunnelStatsPath struct {
-	obj               model.ObjectPath
-	KeepAliveSent     model.ReadOnlyParam[uint32]
-	KeepAliveReceived model.ReadOnlyParam[uint32]
-	BytesSent         model.ReadOnlyParam[uint64]
-	BytesReceived     model.ReadOnlyParam[uint64]
-	PacketsSent       model.ReadOnlyParam[uint64]
-	PacketsReceived   model.ReadOnlyParam[uint64]
-	ErrorsSent        model.ReadOnlyParam[uint32]
-	ErrorsReceived    model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	KeepAliveReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	KeepAliveSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceL2TPv3TunnelStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceL2TPv3TunnelStatsPath(prefix string) DeviceL2TPv3TunnelStatsPath {
-	p := &prefix
-	return DeviceL2TPv3TunnelStatsPath{
-		BytesReceived:     model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:         model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		ErrorsReceived:    model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:        model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		KeepAliveReceived: model.NewReadOnly[uint32](p, "KeepAliveReceived", model.TypeUnsignedInt),
-		KeepAliveSent:     model.NewReadOnly[uint32](p, "KeepAliveSent", model.TypeUnsignedInt),
-		PacketsReceived:   model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:       model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceL2TPv3TunnelUDP_SourcePort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1701",
-		},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceL2TPv3TunnelUDP_RemotePort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1701",
-		},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceL2TPv3TunnelUDP_EnableChecksum = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceL2TPv3TunnelUDP holds the values of Device.L2TPv3.Tunnel.{i}.UDP. (object, readOnly, since 2.12)
+// DeviceL2TPv3TunnelUDP holds the values of Device.L2TPv3.Tunnel.{i}.UDP. (object, readOnly, since 2.12).
 type DeviceL2TPv3TunnelUDP struct {
-	// SourcePort: unsignedInt[:65535], readWrite, since 2.12.
-	SourcePort uint32 `cwmp:"SourcePort"`
-	// RemotePort: unsignedInt[:65535], readWrite, since 2.12.
-	RemotePort uint32 `cwmp:"RemotePort"`
-	// EnableChecksum: boolean, readWrite, since 2.12.
-	EnableChecksum bool `cwmp:"EnableChecksum"`
+	SourcePort uint32 `json:"SourcePort,omitzero"`
+
+	RemotePort uint32 `json:"RemotePort,omitzero"`
+
+	EnableChecksum bool `json:"EnableChecksum,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceL2TPv3TunnelUDP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceL2TPv3TunnelUDP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceL2TPv3TunnelUDP_SourcePort, uint64(o.SourcePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePort",
-		})
-	}
-	if e := model.CheckUint(synDeviceL2TPv3TunnelUDP_RemotePort, uint64(o.RemotePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemotePort",
-		})
-	}
+func (o *DeviceL2TPv3TunnelUDP) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "SourcePort", 3624, uint64(o.SourcePort))
+	c.Uint(p, "RemotePort", 3623, uint64(o.RemotePort))
 }
 
 // DeviceL2TPv3TunnelUDPPath is the typed path of Device.L2TPv3.Tunnel.{i}.UDP.
 type DeviceL2TPv3TunnelUDPPath struct {
-	obj            model.ObjectPath
-	SourcePort     model.ReadWriteParam[uint32]
-	RemotePort     model.ReadWriteParam[uint32]
-	EnableChecksum model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	EnableChecksum model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceL2TPv3TunnelUDPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceL2TPv3TunnelUDPPath(prefix string) DeviceL2TPv3TunnelUDPPath {
-	p := &prefix
-	return DeviceL2TPv3TunnelUDPPath{
-		EnableChecksum: model.NewReadWrite[bool](p, "EnableChecksum", model.TypeBoolean),
-		RemotePort:     model.NewReadWrite[uint32](p, "RemotePort", model.TypeUnsignedInt),
-		SourcePort:     model.NewReadWrite[uint32](p, "SourcePort", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
+	RemotePort model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaL2tpv3 = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.L2TPv3.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.TunnelNumberOfEntries",
-	Syntax:  synDeviceL2TPv3_TunnelNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.FilterNumberOfEntries",
-	Syntax:  synDeviceL2TPv3_FilterNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FilterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.L2TPv3.Filter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Filter.{i}.Enable",
-	Syntax:  synDeviceL2TPv3Filter_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Filter.{i}.Status",
-	Syntax:  synDeviceL2TPv3Filter_Status,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Filter.{i}.Order",
-	Syntax:  synDeviceL2TPv3Filter_Order,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.L2TPv3.Filter.{i}.Alias",
-	Syntax:  synDeviceL2TPv3Filter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Filter.{i}.Interface",
-	Syntax:  synDeviceL2TPv3Filter_Interface,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Filter.{i}.AllInterfaces",
-	Syntax:  synDeviceL2TPv3Filter_AllInterfaces,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Filter.{i}.VLANIDCheck",
-	Syntax:  synDeviceL2TPv3Filter_VLANIDCheck,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Filter.{i}.VLANIDExclude",
-	Syntax:  synDeviceL2TPv3Filter_VLANIDExclude,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Filter.{i}.DSCPMarkPolicy",
-	Syntax:  synDeviceL2TPv3Filter_DSCPMarkPolicy,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TunnelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.L2TPv3.Tunnel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Enable",
-	Syntax:  synDeviceL2TPv3Tunnel_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Status",
-	Syntax:  synDeviceL2TPv3Tunnel_Status,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Alias",
-	Syntax:  synDeviceL2TPv3Tunnel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.RemoteEndpoints",
-	Syntax:  synDeviceL2TPv3Tunnel_RemoteEndpoints,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.KeepAlivePolicy",
-	Syntax:  synDeviceL2TPv3Tunnel_KeepAlivePolicy,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.KeepAliveTimeout",
-	Syntax:  synDeviceL2TPv3Tunnel_KeepAliveTimeout,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.KeepAliveThreshold",
-	Syntax:  synDeviceL2TPv3Tunnel_KeepAliveThreshold,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.DeliveryHeaderProtocol",
-	Syntax:  synDeviceL2TPv3Tunnel_DeliveryHeaderProtocol,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.DefaultDSCPMark",
-	Syntax:  synDeviceL2TPv3Tunnel_DefaultDSCPMark,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.TunnelEncapsulation",
-	Syntax:  synDeviceL2TPv3Tunnel_TunnelEncapsulation,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.ConnectedRemoteEndpoint",
-	Syntax:  synDeviceL2TPv3Tunnel_ConnectedRemoteEndpoint,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.InterfaceNumberOfEntries",
-	Syntax:  synDeviceL2TPv3Tunnel_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.L2TPv3.Tunnel.{i}.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Enable",
-	Syntax:  synDeviceL2TPv3TunnelInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Status",
-	Syntax:  synDeviceL2TPv3TunnelInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Alias",
-	Syntax:  synDeviceL2TPv3TunnelInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Name",
-	Syntax:  synDeviceL2TPv3TunnelInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.LastChange",
-	Syntax:       synDeviceL2TPv3TunnelInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceL2TPv3TunnelInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.SessionID",
-	Syntax:  synDeviceL2TPv3TunnelInterface_SessionID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.CookiePolicy",
-	Syntax:  synDeviceL2TPv3TunnelInterface_CookiePolicy,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Cookie",
-	Syntax:  synDeviceL2TPv3TunnelInterface_Cookie,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceL2TPv3TunnelInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_DiscardPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_UnicastPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_MulticastPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceL2TPv3TunnelInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.DiscardChecksumReceived",
-	Syntax:  synDeviceL2TPv3TunnelInterfaceStats_DiscardChecksumReceived,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.DiscardSequenceNumberReceived",
-	Syntax:  synDeviceL2TPv3TunnelInterfaceStats_DiscardSequenceNumberReceived,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.L2TPv3.Tunnel.{i}.Stats.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Stats.KeepAliveSent",
-	Syntax:  synDeviceL2TPv3TunnelStats_KeepAliveSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Stats.KeepAliveReceived",
-	Syntax:  synDeviceL2TPv3TunnelStats_KeepAliveReceived,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Stats.BytesSent",
-	Syntax:  synDeviceL2TPv3TunnelStats_BytesSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Stats.BytesReceived",
-	Syntax:  synDeviceL2TPv3TunnelStats_BytesReceived,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Stats.PacketsSent",
-	Syntax:  synDeviceL2TPv3TunnelStats_PacketsSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Stats.PacketsReceived",
-	Syntax:  synDeviceL2TPv3TunnelStats_PacketsReceived,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Stats.ErrorsSent",
-	Syntax:  synDeviceL2TPv3TunnelStats_ErrorsSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.L2TPv3.Tunnel.{i}.Stats.ErrorsReceived",
-	Syntax:  synDeviceL2TPv3TunnelStats_ErrorsReceived,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.L2TPv3.Tunnel.{i}.UDP.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.UDP.SourcePort",
-	Syntax:  synDeviceL2TPv3TunnelUDP_SourcePort,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.UDP.RemotePort",
-	Syntax:  synDeviceL2TPv3TunnelUDP_RemotePort,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.L2TPv3.Tunnel.{i}.UDP.EnableChecksum",
-	Syntax:  synDeviceL2TPv3TunnelUDP_EnableChecksum,
-	Version: "2.12",
-}}
-
-// DeviceL2TPv3Impl is what a device implements for Device.L2TPv3; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceL2TPv3Impl to implement only some methods.
-type DeviceL2TPv3Impl interface {
-	TunnelNumberOfEntries(inst []uint32) (uint32, error)
-	FilterNumberOfEntries(inst []uint32) (uint32, error)
-	FilterInstances(inst []uint32) []uint32
-	AddFilter(inst []uint32) (uint32, error)
-	DeleteFilter(inst []uint32, i uint32) error
-	TunnelInstances(inst []uint32) []uint32
-	AddTunnel(inst []uint32) (uint32, error)
-	DeleteTunnel(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceL2TPv3Impl implements DeviceL2TPv3Impl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceL2TPv3Impl struct{}
-
-func (UnimplementedDeviceL2TPv3Impl) TunnelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3Impl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3Impl) FilterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceL2TPv3Impl) AddFilter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3Impl) DeleteFilter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3Impl) TunnelInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceL2TPv3Impl) AddTunnel(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3Impl) DeleteTunnel(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceL2TPv3FilterImpl is what a device implements for Device.L2TPv3.Filter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceL2TPv3FilterImpl to implement only some methods.
-type DeviceL2TPv3FilterImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceL2TPv3FilterStatus, error)
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	AllInterfaces(inst []uint32) (bool, error)
-	SetAllInterfaces(inst []uint32, v bool) error
-	VLANIDCheck(inst []uint32) (int32, error)
-	SetVLANIDCheck(inst []uint32, v int32) error
-	VLANIDExclude(inst []uint32) (bool, error)
-	SetVLANIDExclude(inst []uint32, v bool) error
-	DSCPMarkPolicy(inst []uint32) (int32, error)
-	SetDSCPMarkPolicy(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceL2TPv3FilterImpl implements DeviceL2TPv3FilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceL2TPv3FilterImpl struct{}
-
-func (UnimplementedDeviceL2TPv3FilterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) Status(inst []uint32) (DeviceL2TPv3FilterStatus, error) {
-	var zero DeviceL2TPv3FilterStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) AllInterfaces(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) SetAllInterfaces(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) VLANIDCheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) SetVLANIDCheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) VLANIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) SetVLANIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3FilterImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceL2TPv3TunnelImpl is what a device implements for Device.L2TPv3.Tunnel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceL2TPv3TunnelImpl to implement only some methods.
-type DeviceL2TPv3TunnelImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceL2TPv3TunnelStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	RemoteEndpoints(inst []uint32) ([]string, error)
-	SetRemoteEndpoints(inst []uint32, v []string) error
-	KeepAlivePolicy(inst []uint32) (DeviceL2TPv3TunnelKeepAlivePolicy, error)
-	SetKeepAlivePolicy(inst []uint32, v DeviceL2TPv3TunnelKeepAlivePolicy) error
-	KeepAliveTimeout(inst []uint32) (uint32, error)
-	SetKeepAliveTimeout(inst []uint32, v uint32) error
-	KeepAliveThreshold(inst []uint32) (uint32, error)
-	SetKeepAliveThreshold(inst []uint32, v uint32) error
-	DeliveryHeaderProtocol(inst []uint32) (DeviceL2TPv3TunnelDeliveryHeaderProtocol, error)
-	SetDeliveryHeaderProtocol(inst []uint32, v DeviceL2TPv3TunnelDeliveryHeaderProtocol) error
-	DefaultDSCPMark(inst []uint32) (uint32, error)
-	SetDefaultDSCPMark(inst []uint32, v uint32) error
-	TunnelEncapsulation(inst []uint32) (DeviceL2TPv3TunnelTunnelEncapsulation, error)
-	SetTunnelEncapsulation(inst []uint32, v DeviceL2TPv3TunnelTunnelEncapsulation) error
-	ConnectedRemoteEndpoint(inst []uint32) (string, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-	AddInterface(inst []uint32) (uint32, error)
-	DeleteInterface(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceL2TPv3TunnelImpl implements DeviceL2TPv3TunnelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceL2TPv3TunnelImpl struct{}
-
-func (UnimplementedDeviceL2TPv3TunnelImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) Status(inst []uint32) (DeviceL2TPv3TunnelStatus, error) {
-	var zero DeviceL2TPv3TunnelStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) RemoteEndpoints(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) SetRemoteEndpoints(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) KeepAlivePolicy(inst []uint32) (DeviceL2TPv3TunnelKeepAlivePolicy, error) {
-	var zero DeviceL2TPv3TunnelKeepAlivePolicy
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) SetKeepAlivePolicy(inst []uint32, v DeviceL2TPv3TunnelKeepAlivePolicy) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) KeepAliveTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) SetKeepAliveTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) KeepAliveThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) SetKeepAliveThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) DeliveryHeaderProtocol(inst []uint32) (DeviceL2TPv3TunnelDeliveryHeaderProtocol, error) {
-	var zero DeviceL2TPv3TunnelDeliveryHeaderProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) SetDeliveryHeaderProtocol(inst []uint32, v DeviceL2TPv3TunnelDeliveryHeaderProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) DefaultDSCPMark(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) SetDefaultDSCPMark(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) TunnelEncapsulation(inst []uint32) (DeviceL2TPv3TunnelTunnelEncapsulation, error) {
-	var zero DeviceL2TPv3TunnelTunnelEncapsulation
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) SetTunnelEncapsulation(inst []uint32, v DeviceL2TPv3TunnelTunnelEncapsulation) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) ConnectedRemoteEndpoint(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) AddInterface(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelImpl) DeleteInterface(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceL2TPv3TunnelInterfaceImpl is what a device implements for Device.L2TPv3.Tunnel.{i}.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceL2TPv3TunnelInterfaceImpl to implement only some methods.
-type DeviceL2TPv3TunnelInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceL2TPv3TunnelInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	SessionID(inst []uint32) (int32, error)
-	SetSessionID(inst []uint32, v int32) error
-	CookiePolicy(inst []uint32) (DeviceL2TPv3TunnelInterfaceCookiePolicy, error)
-	SetCookiePolicy(inst []uint32, v DeviceL2TPv3TunnelInterfaceCookiePolicy) error
-	Cookie(inst []uint32) (uint64, error)
-	SetCookie(inst []uint32, v uint64) error
-}
-
-// UnimplementedDeviceL2TPv3TunnelInterfaceImpl implements DeviceL2TPv3TunnelInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceL2TPv3TunnelInterfaceImpl struct{}
-
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) Status(inst []uint32) (DeviceL2TPv3TunnelInterfaceStatus, error) {
-	var zero DeviceL2TPv3TunnelInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SessionID(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetSessionID(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) CookiePolicy(inst []uint32) (DeviceL2TPv3TunnelInterfaceCookiePolicy, error) {
-	var zero DeviceL2TPv3TunnelInterfaceCookiePolicy
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetCookiePolicy(inst []uint32, v DeviceL2TPv3TunnelInterfaceCookiePolicy) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) Cookie(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetCookie(inst []uint32, v uint64) error {
-	return model.ErrNotSupported
-}
-
-// DeviceL2TPv3TunnelInterfaceStatsImpl is what a device implements for Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl to implement only some methods.
-type DeviceL2TPv3TunnelInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	DiscardChecksumReceived(inst []uint32) (uint32, error)
-	DiscardSequenceNumberReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl implements DeviceL2TPv3TunnelInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) DiscardChecksumReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) DiscardSequenceNumberReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceL2TPv3TunnelStatsImpl is what a device implements for Device.L2TPv3.Tunnel.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceL2TPv3TunnelStatsImpl to implement only some methods.
-type DeviceL2TPv3TunnelStatsImpl interface {
-	KeepAliveSent(inst []uint32) (uint32, error)
-	KeepAliveReceived(inst []uint32) (uint32, error)
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceL2TPv3TunnelStatsImpl implements DeviceL2TPv3TunnelStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceL2TPv3TunnelStatsImpl struct{}
-
-func (UnimplementedDeviceL2TPv3TunnelStatsImpl) KeepAliveSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelStatsImpl) KeepAliveReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceL2TPv3TunnelUDPImpl is what a device implements for Device.L2TPv3.Tunnel.{i}.UDP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceL2TPv3TunnelUDPImpl to implement only some methods.
-type DeviceL2TPv3TunnelUDPImpl interface {
-	SourcePort(inst []uint32) (uint32, error)
-	SetSourcePort(inst []uint32, v uint32) error
-	RemotePort(inst []uint32) (uint32, error)
-	SetRemotePort(inst []uint32, v uint32) error
-	EnableChecksum(inst []uint32) (bool, error)
-	SetEnableChecksum(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceL2TPv3TunnelUDPImpl implements DeviceL2TPv3TunnelUDPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceL2TPv3TunnelUDPImpl struct{}
-
-func (UnimplementedDeviceL2TPv3TunnelUDPImpl) SourcePort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelUDPImpl) SetSourcePort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelUDPImpl) RemotePort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelUDPImpl) SetRemotePort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelUDPImpl) EnableChecksum(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceL2TPv3TunnelUDPImpl) SetEnableChecksum(inst []uint32, v bool) error {
-	return model.ErrNotSupported
+	SourcePort model.ReadWriteParam[uint32] `dm:"u"`
 }

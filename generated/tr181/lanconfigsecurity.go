@@ -5,85 +5,17 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceLANConfigSecurity_ConfigPassword = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(64)}},
-		Type:    model.TypeString,
-	}
-)
-
-// DeviceLANConfigSecurity holds the values of Device.LANConfigSecurity. (object, readOnly, since 2.0)
+// DeviceLANConfigSecurity holds the values of Device.LANConfigSecurity. (object, readOnly, since 2.0).
 type DeviceLANConfigSecurity struct {
-	// ConfigPassword: string(:64), readWrite, since 2.0.
-	ConfigPassword string `cwmp:"ConfigPassword"`
+	ConfigPassword string `json:"ConfigPassword,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLANConfigSecurity) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLANConfigSecurity) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLANConfigSecurity_ConfigPassword, o.ConfigPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConfigPassword",
-		})
-	}
+func (o *DeviceLANConfigSecurity) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ConfigPassword", 3627, o.ConfigPassword)
 }
 
 // DeviceLANConfigSecurityPath is the typed path of Device.LANConfigSecurity.
 type DeviceLANConfigSecurityPath struct {
-	obj            model.ObjectPath
-	ConfigPassword model.ReadWriteParam[string]
-}
-
-// Path returns the object's instance path.
-func (x DeviceLANConfigSecurityPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLANConfigSecurityPath(prefix string) DeviceLANConfigSecurityPath {
-	p := &prefix
-	return DeviceLANConfigSecurityPath{
-		ConfigPassword: model.NewReadWrite[string](p, "ConfigPassword", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var schemaLanconfigsecurity = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LANConfigSecurity.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LANConfigSecurity.ConfigPassword",
-	Syntax:  synDeviceLANConfigSecurity_ConfigPassword,
-	Version: "2.0",
-}}
-
-// DeviceLANConfigSecurityImpl is what a device implements for Device.LANConfigSecurity; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLANConfigSecurityImpl to implement only some methods.
-type DeviceLANConfigSecurityImpl interface {
-	ConfigPassword(inst []uint32) (string, error)
-	SetConfigPassword(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceLANConfigSecurityImpl implements DeviceLANConfigSecurityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLANConfigSecurityImpl struct{}
-
-func (UnimplementedDeviceLANConfigSecurityImpl) ConfigPassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLANConfigSecurityImpl) SetConfigPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	model.ObjectPath
+	ConfigPassword model.ReadWriteParam[string] `dm:"s"`
 }

@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceLEDs_LEDNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLEDs holds the values of Device.LEDs. (object, readOnly, since 2.11)
+// DeviceLEDs holds the values of Device.LEDs. (object, readOnly, since 2.11).
 type DeviceLEDs struct {
-	// LEDNumberOfEntries: unsignedInt, readOnly, since 2.11.
-	LEDNumberOfEntries uint32 `cwmp:"LEDNumberOfEntries"`
-	// Device.LEDs.LED.{i}. instances by instance number
-	LED map[uint32]*DeviceLEDsLED `cwmp:"LED.{i}."`
+	LEDNumberOfEntries uint32 `json:"LEDNumberOfEntries,omitzero"`
+
+	LED map[uint32]*DeviceLEDsLED `json:"LED,omitzero"`
 }
 
-// AddLED creates instance i of Device.LEDs.LED.{i}. (replacing any) and returns it
+// AddLED creates instance i (replacing any) and returns it.
 func (o *DeviceLEDs) AddLED(i uint32) *DeviceLEDsLED {
 	if o.LED == nil {
 		o.LED = map[uint32]*DeviceLEDsLED{}
@@ -29,148 +21,88 @@ func (o *DeviceLEDs) AddLED(i uint32) *DeviceLEDsLED {
 	o.LED[i] = x
 	return x
 }
-
-// GetLED returns instance i of Device.LEDs.LED.{i}.
-func (o *DeviceLEDs) GetLED(i uint32) (*DeviceLEDsLED, bool) {
-	x, ok := o.LED[i]
-	return x, ok
-}
-
-// DeleteLED removes instance i of Device.LEDs.LED.{i}.
-func (o *DeviceLEDs) DeleteLED(i uint32) {
-	delete(o.LED, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLEDs) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLEDs) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceLEDs) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.LED) {
-		o.LED[i].ValidateAt(prefix+"LED."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.LED[i].ValidateAt(c, model.InstanceOf(p, "LED.", i))
 	}
 }
 
 // DeviceLEDsPath is the typed path of Device.LEDs.
 type DeviceLEDsPath struct {
-	obj                model.ObjectPath
-	LEDNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	LEDNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLEDsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLEDsPath(prefix string) DeviceLEDsPath {
-	p := &prefix
-	return DeviceLEDsPath{
-		LEDNumberOfEntries: model.NewReadOnly[uint32](p, "LEDNumberOfEntries", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
+// LED returns the typed path of instance i.
+func (x DeviceLEDsPath) LED(i uint32) (p DeviceLEDsLEDPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LED.", i))
+	return
 }
 
-// LED returns the typed path of instance i of Device.LEDs.LED.{i}.
-func (x DeviceLEDsPath) LED(i uint32) DeviceLEDsLEDPath {
-	return newDeviceLEDsLEDPath(x.Path() + "LED." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LEDTable returns the table Device.LEDs.LED.{i}. itself (for AddObject when writable)
+// LEDTable returns the table itself (for AddObject when writable).
 func (x DeviceLEDsPath) LEDTable() model.Table {
-	return model.NewTable(x.Path() + "LED.")
+	return model.NewTable(x.ObjectPath, "LED.")
 }
 
 // DeviceLEDsLEDStatus enumerates the values of Device.LEDs.LED.{i}.Status.
 type DeviceLEDsLEDStatus string
 
-func (e DeviceLEDsLEDStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceLEDsLEDStatus_Disabled   DeviceLEDsLEDStatus = "Disabled"
-	DeviceLEDsLEDStatus_InUse      DeviceLEDsLEDStatus = "InUse"
+	DeviceLEDsLEDStatus_Disabled DeviceLEDsLEDStatus = "Disabled"
+
+	DeviceLEDsLEDStatus_InUse DeviceLEDsLEDStatus = "InUse"
+
 	DeviceLEDsLEDStatus_Controlled DeviceLEDsLEDStatus = "Controlled"
-	DeviceLEDsLEDStatus_Error      DeviceLEDsLEDStatus = "Error"
+
+	DeviceLEDsLEDStatus_Error DeviceLEDsLEDStatus = "Error"
 )
 
 // DeviceLEDsLEDLocation enumerates the values of Device.LEDs.LED.{i}.Location.
 type DeviceLEDsLEDLocation string
 
-func (e DeviceLEDsLEDLocation) String() string {
-	return string(e)
-}
-
 const (
-	DeviceLEDsLEDLocation_Front  DeviceLEDsLEDLocation = "Front"
-	DeviceLEDsLEDLocation_Back   DeviceLEDsLEDLocation = "Back"
-	DeviceLEDsLEDLocation_Left   DeviceLEDsLEDLocation = "Left"
-	DeviceLEDsLEDLocation_Right  DeviceLEDsLEDLocation = "Right"
-	DeviceLEDsLEDLocation_Top    DeviceLEDsLEDLocation = "Top"
+	DeviceLEDsLEDLocation_Front DeviceLEDsLEDLocation = "Front"
+
+	DeviceLEDsLEDLocation_Back DeviceLEDsLEDLocation = "Back"
+
+	DeviceLEDsLEDLocation_Left DeviceLEDsLEDLocation = "Left"
+
+	DeviceLEDsLEDLocation_Right DeviceLEDsLEDLocation = "Right"
+
+	DeviceLEDsLEDLocation_Top DeviceLEDsLEDLocation = "Top"
+
 	DeviceLEDsLEDLocation_Bottom DeviceLEDsLEDLocation = "Bottom"
 )
 
-var (
-	synDeviceLEDsLED_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLEDsLED_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLEDsLED_Name   = &model.Syntax{Type: model.TypeString}
-	synDeviceLEDsLED_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "InUse"}, {Value: "Controlled"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceLEDsLED_Reason                 = &model.Syntax{Type: model.TypeString}
-	synDeviceLEDsLED_CyclePeriodRepetitions = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceLEDsLED_Location = &model.Syntax{
-		Enums: []model.Enum{{Value: "Front"}, {Value: "Back"}, {Value: "Left"}, {Value: "Right"}, {Value: "Top"}, {Value: "Bottom"}},
-		Type:  model.TypeString,
-	}
-	synDeviceLEDsLED_RelativeXPosition           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLEDsLED_RelativeYPosition           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLEDsLED_MaxBrightness               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLEDsLED_CycleElementNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLEDsLED holds the values of Device.LEDs.LED.{i}. (table instance, 0..unbounded entries, readOnly, since 2.11)
+// DeviceLEDsLED holds the values of Device.LEDs.LED.{i}. (table instance, 0..unbounded entries, readOnly, since 2.11).
 type DeviceLEDsLED struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Name: string, readWrite, since 2.11.
-	Name string `cwmp:"Name"`
-	// Status: string{Disabled,InUse,Controlled,Error}, readOnly, since 2.11.
-	Status DeviceLEDsLEDStatus `cwmp:"Status"`
-	// Reason: string, readOnly, since 2.11.
-	Reason string `cwmp:"Reason"`
-	// CyclePeriodRepetitions: int[-1:], readOnly, since 2.11.
-	CyclePeriodRepetitions int32 `cwmp:"CyclePeriodRepetitions"`
-	// Location: string{Front,Back,Left,Right,Top,Bottom}, readOnly, since 2.11.
-	Location DeviceLEDsLEDLocation `cwmp:"Location"`
-	// RelativeXPosition: unsignedInt, readOnly, since 2.11.
-	RelativeXPosition uint32 `cwmp:"RelativeXPosition"`
-	// RelativeYPosition: unsignedInt, readOnly, since 2.11.
-	RelativeYPosition uint32 `cwmp:"RelativeYPosition"`
-	// MaxBrightness: unsignedInt, readOnly, since 2.19.
-	MaxBrightness uint32 `cwmp:"MaxBrightness"`
-	// CycleElementNumberOfEntries: unsignedInt, readOnly, since 2.11.
-	CycleElementNumberOfEntries uint32                            `cwmp:"CycleElementNumberOfEntries"`
-	CurrentCycleElement         *DeviceLEDsLEDCurrentCycleElement `cwmp:"CurrentCycleElement."`
-	// Device.LEDs.LED.{i}.CycleElement.{i}. instances by instance number
-	CycleElement map[uint32]*DeviceLEDsLEDCycleElement `cwmp:"CycleElement.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Status DeviceLEDsLEDStatus `json:"Status,omitzero"`
+
+	Reason string `json:"Reason,omitzero"`
+
+	CyclePeriodRepetitions int32 `json:"CyclePeriodRepetitions,omitzero"`
+
+	Location DeviceLEDsLEDLocation `json:"Location,omitzero"`
+
+	RelativeXPosition uint32 `json:"RelativeXPosition,omitzero"`
+
+	RelativeYPosition uint32 `json:"RelativeYPosition,omitzero"`
+
+	MaxBrightness uint32 `json:"MaxBrightness,omitzero"`
+
+	CycleElementNumberOfEntries uint32 `json:"CycleElementNumberOfEntries,omitzero"`
+
+	CurrentCycleElement *DeviceLEDsLEDCurrentCycleElement     `json:"CurrentCycleElement,omitzero"`
+	CycleElement        map[uint32]*DeviceLEDsLEDCycleElement `json:"CycleElement,omitzero"`
 }
 
-// AddCycleElement creates instance i of Device.LEDs.LED.{i}.CycleElement.{i}. (replacing any) and returns it
+// AddCycleElement creates instance i (replacing any) and returns it.
 func (o *DeviceLEDsLED) AddCycleElement(i uint32) *DeviceLEDsLEDCycleElement {
 	if o.CycleElement == nil {
 		o.CycleElement = map[uint32]*DeviceLEDsLEDCycleElement{}
@@ -179,667 +111,119 @@ func (o *DeviceLEDsLED) AddCycleElement(i uint32) *DeviceLEDsLEDCycleElement {
 	o.CycleElement[i] = x
 	return x
 }
-
-// GetCycleElement returns instance i of Device.LEDs.LED.{i}.CycleElement.{i}.
-func (o *DeviceLEDsLED) GetCycleElement(i uint32) (*DeviceLEDsLEDCycleElement, bool) {
-	x, ok := o.CycleElement[i]
-	return x, ok
-}
-
-// DeleteCycleElement removes instance i of Device.LEDs.LED.{i}.CycleElement.{i}.
-func (o *DeviceLEDsLED) DeleteCycleElement(i uint32) {
-	delete(o.CycleElement, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLEDsLED) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLEDsLED) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLEDsLED_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceLEDsLED_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckInt(synDeviceLEDsLED_CyclePeriodRepetitions, int64(o.CyclePeriodRepetitions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CyclePeriodRepetitions",
-		})
-	}
-	if e := model.CheckString(synDeviceLEDsLED_Location, string(o.Location)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Location",
-		})
-	}
+func (o *DeviceLEDsLED) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3630, o.Alias)
+	c.String(p, "Status", 3652, string(o.Status))
+	c.Int(p, "CyclePeriodRepetitions", 3644, int64(o.CyclePeriodRepetitions))
+	c.String(p, "Location", 3646, string(o.Location))
 	if o.CurrentCycleElement != nil {
-		o.CurrentCycleElement.ValidateAt(prefix+"CurrentCycleElement.", v)
+		o.CurrentCycleElement.ValidateAt(c, p+"CurrentCycleElement.")
 	}
 	for _, i := range model.SortedKeys(o.CycleElement) {
-		o.CycleElement[i].ValidateAt(prefix+"CycleElement."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CycleElement[i].ValidateAt(c, model.InstanceOf(p, "CycleElement.", i))
 	}
 }
 
 // DeviceLEDsLEDPath is the typed path of Device.LEDs.LED.{i}.
 type DeviceLEDsLEDPath struct {
-	obj                         model.ObjectPath
-	Alias                       model.WriteOnceParam[string]
-	Enable                      model.ReadWriteParam[bool]
-	Name                        model.ReadWriteParam[string]
-	Status                      model.ReadOnlyParam[DeviceLEDsLEDStatus]
-	Reason                      model.ReadOnlyParam[string]
-	CyclePeriodRepetitions      model.ReadOnlyParam[int32]
-	Location                    model.ReadOnlyParam[DeviceLEDsLEDLocation]
-	RelativeXPosition           model.ReadOnlyParam[uint32]
-	RelativeYPosition           model.ReadOnlyParam[uint32]
-	MaxBrightness               model.ReadOnlyParam[uint32]
-	CycleElementNumberOfEntries model.ReadOnlyParam[uint32]
-	CurrentCycleElement         DeviceLEDsLEDCurrentCycleElementPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	CycleElementNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CyclePeriodRepetitions model.ReadOnlyParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Location model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxBrightness model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Reason model.ReadOnlyParam[string] `dm:"s"`
+
+	RelativeXPosition model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RelativeYPosition model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	CurrentCycleElement DeviceLEDsLEDCurrentCycleElementPath `dm:"CurrentCycleElement."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLEDsLEDPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLEDsLEDPath(prefix string) DeviceLEDsLEDPath {
-	p := &prefix
-	return DeviceLEDsLEDPath{
-		Alias:                       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CurrentCycleElement:         newDeviceLEDsLEDCurrentCycleElementPath(prefix + "CurrentCycleElement."),
-		CycleElementNumberOfEntries: model.NewReadOnly[uint32](p, "CycleElementNumberOfEntries", model.TypeUnsignedInt),
-		CyclePeriodRepetitions:      model.NewReadOnly[int32](p, "CyclePeriodRepetitions", model.TypeInt),
-		Enable:                      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Location:                    model.NewReadOnly[DeviceLEDsLEDLocation](p, "Location", model.TypeString),
-		MaxBrightness:               model.NewReadOnly[uint32](p, "MaxBrightness", model.TypeUnsignedInt),
-		Name:                        model.NewReadWrite[string](p, "Name", model.TypeString),
-		Reason:                      model.NewReadOnly[string](p, "Reason", model.TypeString),
-		RelativeXPosition:           model.NewReadOnly[uint32](p, "RelativeXPosition", model.TypeUnsignedInt),
-		RelativeYPosition:           model.NewReadOnly[uint32](p, "RelativeYPosition", model.TypeUnsignedInt),
-		Status:                      model.NewReadOnly[DeviceLEDsLEDStatus](p, "Status", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
+// CycleElement returns the typed path of instance i.
+func (x DeviceLEDsLEDPath) CycleElement(i uint32) (p DeviceLEDsLEDCycleElementPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CycleElement.", i))
+	return
 }
 
-// CycleElement returns the typed path of instance i of Device.LEDs.LED.{i}.CycleElement.{i}.
-func (x DeviceLEDsLEDPath) CycleElement(i uint32) DeviceLEDsLEDCycleElementPath {
-	return newDeviceLEDsLEDCycleElementPath(x.Path() + "CycleElement." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CycleElementTable returns the table Device.LEDs.LED.{i}.CycleElement.{i}. itself (for AddObject when writable)
+// CycleElementTable returns the table itself (for AddObject when writable).
 func (x DeviceLEDsLEDPath) CycleElementTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "CycleElement.")
+	return model.NewWritableTable(x.ObjectPath, "CycleElement.")
 }
 
-var (
-	synDeviceLEDsLEDCurrentCycleElement_CycleElementReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.CycleElement.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLEDsLEDCurrentCycleElement_Color = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceLEDsLEDCurrentCycleElement_Duration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-)
-
-// DeviceLEDsLEDCurrentCycleElement holds the values of Device.LEDs.LED.{i}.CurrentCycleElement. (object, readOnly, since 2.11)
+// DeviceLEDsLEDCurrentCycleElement holds the values of Device.LEDs.LED.{i}.CurrentCycleElement. (object, readOnly, since 2.11).
 type DeviceLEDsLEDCurrentCycleElement struct {
-	// CycleElementReference: string pathRef→#.CycleElement., readOnly, since 2.11.
-	CycleElementReference string `cwmp:"CycleElementReference"`
-	// Color: hexBinary(3:3), readOnly, since 2.11.
-	Color []byte `cwmp:"Color"`
-	// Duration: unsignedInt milliseconds, readOnly, since 2.11.
-	Duration uint32 `cwmp:"Duration"`
+	CycleElementReference string `json:"CycleElementReference,omitzero"`
+
+	Color model.HexBinary `json:"Color,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLEDsLEDCurrentCycleElement) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLEDsLEDCurrentCycleElement) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckBytes(synDeviceLEDsLEDCurrentCycleElement_Color, o.Color); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Color",
-		})
-	}
+func (o *DeviceLEDsLEDCurrentCycleElement) ValidateAt(c *model.Checker, p string) {
+	c.Bytes(p, "Color", 3632, []byte(o.Color))
 }
 
 // DeviceLEDsLEDCurrentCycleElementPath is the typed path of Device.LEDs.LED.{i}.CurrentCycleElement.
 type DeviceLEDsLEDCurrentCycleElementPath struct {
-	obj                   model.ObjectPath
-	CycleElementReference model.ReadOnlyParam[string]
-	Color                 model.ReadOnlyParam[[]byte]
-	Duration              model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Color model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	CycleElementReference model.ReadOnlyParam[string] `dm:"s"`
+
+	Duration model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLEDsLEDCurrentCycleElementPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLEDsLEDCurrentCycleElementPath(prefix string) DeviceLEDsLEDCurrentCycleElementPath {
-	p := &prefix
-	return DeviceLEDsLEDCurrentCycleElementPath{
-		Color:                 model.NewReadOnly[[]byte](p, "Color", model.TypeHexBinary),
-		CycleElementReference: model.NewReadOnly[string](p, "CycleElementReference", model.TypeString),
-		Duration:              model.NewReadOnly[uint32](p, "Duration", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLEDsLEDCycleElement_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLEDsLEDCycleElement_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLEDsLEDCycleElement_Order  = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceLEDsLEDCycleElement_Color = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceLEDsLEDCycleElement_Duration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceLEDsLEDCycleElement_FadeInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceLEDsLEDCycleElement_Brightness = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "percentage",
-	}
-)
-
-// DeviceLEDsLEDCycleElement holds the values of Device.LEDs.LED.{i}.CycleElement.{i}. (table instance, 0..unbounded entries, readWrite, since 2.11)
+// DeviceLEDsLEDCycleElement holds the values of Device.LEDs.LED.{i}.CycleElement.{i}. (table instance, 0..unbounded entries, readWrite, since 2.11).
 type DeviceLEDsLEDCycleElement struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.11.
-	Enable bool `cwmp:"Enable"`
-	// Order: unsignedInt[1:], readWrite, since 2.11.
-	Order uint32 `cwmp:"Order"`
-	// Color: hexBinary(3:3), readWrite, since 2.11.
-	Color []byte `cwmp:"Color"`
-	// Duration: unsignedInt milliseconds, readWrite, since 2.11.
-	Duration uint32 `cwmp:"Duration"`
-	// FadeInterval: unsignedInt milliseconds, readWrite, since 2.11.
-	FadeInterval uint32 `cwmp:"FadeInterval"`
-	// Brightness: unsignedInt[0:100] percentage, readWrite, since 2.19.
-	Brightness uint32 `cwmp:"Brightness"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Color model.HexBinary `json:"Color,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
+
+	FadeInterval uint32 `json:"FadeInterval,omitzero"`
+
+	Brightness uint32 `json:"Brightness,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLEDsLEDCycleElement) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLEDsLEDCycleElement) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLEDsLEDCycleElement_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceLEDsLEDCycleElement_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckBytes(synDeviceLEDsLEDCycleElement_Color, o.Color); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Color",
-		})
-	}
-	if e := model.CheckUint(synDeviceLEDsLEDCycleElement_Brightness, uint64(o.Brightness)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Brightness",
-		})
-	}
+func (o *DeviceLEDsLEDCycleElement) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3636, o.Alias)
+	c.Uint(p, "Order", 3642, uint64(o.Order))
+	c.Bytes(p, "Color", 3638, []byte(o.Color))
+	c.Uint(p, "Brightness", 3637, uint64(o.Brightness))
 }
 
 // DeviceLEDsLEDCycleElementPath is the typed path of Device.LEDs.LED.{i}.CycleElement.{i}.
 type DeviceLEDsLEDCycleElementPath struct {
-	obj          model.ObjectPath
-	Alias        model.WriteOnceParam[string]
-	Enable       model.ReadWriteParam[bool]
-	Order        model.ReadWriteParam[uint32]
-	Color        model.ReadWriteParam[[]byte]
-	Duration     model.ReadWriteParam[uint32]
-	FadeInterval model.ReadWriteParam[uint32]
-	Brightness   model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceLEDsLEDCycleElementPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLEDsLEDCycleElementPath(prefix string) DeviceLEDsLEDCycleElementPath {
-	p := &prefix
-	return DeviceLEDsLEDCycleElementPath{
-		Alias:        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Brightness:   model.NewReadWrite[uint32](p, "Brightness", model.TypeUnsignedInt),
-		Color:        model.NewReadWrite[[]byte](p, "Color", model.TypeHexBinary),
-		Duration:     model.NewReadWrite[uint32](p, "Duration", model.TypeUnsignedInt),
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FadeInterval: model.NewReadWrite[uint32](p, "FadeInterval", model.TypeUnsignedInt),
-		Order:        model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		obj:          model.NewObjectPath(p),
-	}
-}
+	Brightness model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaLeds = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LEDs.",
-	Version:    "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LEDs.LEDNumberOfEntries",
-	Syntax:  synDeviceLEDs_LEDNumberOfEntries,
-	Version: "2.11",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LEDNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LEDs.LED.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.11",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LEDs.LED.{i}.Alias",
-	Syntax:  synDeviceLEDsLED_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LEDs.LED.{i}.Enable",
-	Syntax:  synDeviceLEDsLED_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LEDs.LED.{i}.Name",
-	Syntax:  synDeviceLEDsLED_Name,
-	Version: "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LEDs.LED.{i}.Status",
-	Syntax:  synDeviceLEDsLED_Status,
-	Version: "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LEDs.LED.{i}.Reason",
-	Syntax:       synDeviceLEDsLED_Reason,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LEDs.LED.{i}.CyclePeriodRepetitions",
-	Syntax:       synDeviceLEDsLED_CyclePeriodRepetitions,
-	Version:      "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LEDs.LED.{i}.Location",
-	Syntax:  synDeviceLEDsLED_Location,
-	Version: "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LEDs.LED.{i}.RelativeXPosition",
-	Syntax:  synDeviceLEDsLED_RelativeXPosition,
-	Version: "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LEDs.LED.{i}.RelativeYPosition",
-	Syntax:  synDeviceLEDsLED_RelativeYPosition,
-	Version: "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LEDs.LED.{i}.MaxBrightness",
-	Syntax:  synDeviceLEDsLED_MaxBrightness,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LEDs.LED.{i}.CycleElementNumberOfEntries",
-	Syntax:  synDeviceLEDsLED_CycleElementNumberOfEntries,
-	Version: "2.11",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LEDs.LED.{i}.CurrentCycleElement.",
-	Version:    "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LEDs.LED.{i}.CurrentCycleElement.CycleElementReference",
-	Syntax:       synDeviceLEDsLEDCurrentCycleElement_CycleElementReference,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LEDs.LED.{i}.CurrentCycleElement.Color",
-	Syntax:       synDeviceLEDsLEDCurrentCycleElement_Color,
-	Version:      "2.11",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LEDs.LED.{i}.CurrentCycleElement.Duration",
-	Syntax:       synDeviceLEDsLEDCurrentCycleElement_Duration,
-	Version:      "2.11",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CycleElementNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LEDs.LED.{i}.CycleElement.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Order"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.11",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LEDs.LED.{i}.CycleElement.{i}.Alias",
-	Syntax:  synDeviceLEDsLEDCycleElement_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LEDs.LED.{i}.CycleElement.{i}.Enable",
-	Syntax:  synDeviceLEDsLEDCycleElement_Enable,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LEDs.LED.{i}.CycleElement.{i}.Order",
-	Syntax:  synDeviceLEDsLEDCycleElement_Order,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LEDs.LED.{i}.CycleElement.{i}.Color",
-	Syntax:  synDeviceLEDsLEDCycleElement_Color,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LEDs.LED.{i}.CycleElement.{i}.Duration",
-	Syntax:  synDeviceLEDsLEDCycleElement_Duration,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LEDs.LED.{i}.CycleElement.{i}.FadeInterval",
-	Syntax:  synDeviceLEDsLEDCycleElement_FadeInterval,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LEDs.LED.{i}.CycleElement.{i}.Brightness",
-	Syntax:  synDeviceLEDsLEDCycleElement_Brightness,
-	Version: "2.19",
-}}
+	Color model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-// DeviceLEDsImpl is what a device implements for Device.LEDs; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLEDsImpl to implement only some methods.
-type DeviceLEDsImpl interface {
-	LEDNumberOfEntries(inst []uint32) (uint32, error)
-	LEDInstances(inst []uint32) []uint32
-}
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceLEDsImpl implements DeviceLEDsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLEDsImpl struct{}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedDeviceLEDsImpl) LEDNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsImpl) LEDInstances(inst []uint32) []uint32 {
-	return nil
-}
+	FadeInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceLEDsLEDImpl is what a device implements for Device.LEDs.LED.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLEDsLEDImpl to implement only some methods.
-type DeviceLEDsLEDImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Status(inst []uint32) (DeviceLEDsLEDStatus, error)
-	Reason(inst []uint32) (string, error)
-	CyclePeriodRepetitions(inst []uint32) (int32, error)
-	Location(inst []uint32) (DeviceLEDsLEDLocation, error)
-	RelativeXPosition(inst []uint32) (uint32, error)
-	RelativeYPosition(inst []uint32) (uint32, error)
-	MaxBrightness(inst []uint32) (uint32, error)
-	CycleElementNumberOfEntries(inst []uint32) (uint32, error)
-	CycleElementInstances(inst []uint32) []uint32
-	AddCycleElement(inst []uint32) (uint32, error)
-	DeleteCycleElement(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceLEDsLEDImpl implements DeviceLEDsLEDImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLEDsLEDImpl struct{}
-
-func (UnimplementedDeviceLEDsLEDImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) Status(inst []uint32) (DeviceLEDsLEDStatus, error) {
-	var zero DeviceLEDsLEDStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) Reason(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) CyclePeriodRepetitions(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) Location(inst []uint32) (DeviceLEDsLEDLocation, error) {
-	var zero DeviceLEDsLEDLocation
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) RelativeXPosition(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) RelativeYPosition(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) MaxBrightness(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) CycleElementNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) CycleElementInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLEDsLEDImpl) AddCycleElement(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDImpl) DeleteCycleElement(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLEDsLEDCurrentCycleElementImpl is what a device implements for Device.LEDs.LED.{i}.CurrentCycleElement; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLEDsLEDCurrentCycleElementImpl to implement only some methods.
-type DeviceLEDsLEDCurrentCycleElementImpl interface {
-	CycleElementReference(inst []uint32) (string, error)
-	Color(inst []uint32) ([]byte, error)
-	Duration(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceLEDsLEDCurrentCycleElementImpl implements DeviceLEDsLEDCurrentCycleElementImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLEDsLEDCurrentCycleElementImpl struct{}
-
-func (UnimplementedDeviceLEDsLEDCurrentCycleElementImpl) CycleElementReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCurrentCycleElementImpl) Color(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCurrentCycleElementImpl) Duration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceLEDsLEDCycleElementImpl is what a device implements for Device.LEDs.LED.{i}.CycleElement.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLEDsLEDCycleElementImpl to implement only some methods.
-type DeviceLEDsLEDCycleElementImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Color(inst []uint32) ([]byte, error)
-	SetColor(inst []uint32, v []byte) error
-	Duration(inst []uint32) (uint32, error)
-	SetDuration(inst []uint32, v uint32) error
-	FadeInterval(inst []uint32) (uint32, error)
-	SetFadeInterval(inst []uint32, v uint32) error
-	Brightness(inst []uint32) (uint32, error)
-	SetBrightness(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceLEDsLEDCycleElementImpl implements DeviceLEDsLEDCycleElementImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLEDsLEDCycleElementImpl struct{}
-
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) Color(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetColor(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) Duration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) FadeInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetFadeInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) Brightness(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetBrightness(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 }

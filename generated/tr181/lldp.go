@@ -5,63 +5,34 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var ()
-
-// DeviceLLDP holds the values of Device.LLDP. (object, readOnly, since 2.8)
+// DeviceLLDP holds the values of Device.LLDP. (object, readOnly, since 2.8).
 type DeviceLLDP struct {
-	Discovery *DeviceLLDPDiscovery `cwmp:"Discovery."`
+	Discovery *DeviceLLDPDiscovery `json:"Discovery,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLLDP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLLDP) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceLLDP) ValidateAt(c *model.Checker, p string) {
 	if o.Discovery != nil {
-		o.Discovery.ValidateAt(prefix+"Discovery.", v)
+		o.Discovery.ValidateAt(c, p+"Discovery.")
 	}
 }
 
 // DeviceLLDPPath is the typed path of Device.LLDP.
 type DeviceLLDPPath struct {
-	obj       model.ObjectPath
-	Discovery DeviceLLDPDiscoveryPath
+	model.ObjectPath
+	Discovery DeviceLLDPDiscoveryPath `dm:"Discovery."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLLDPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLLDPPath(prefix string) DeviceLLDPPath {
-	p := &prefix
-	return DeviceLLDPPath{
-		Discovery: newDeviceLLDPDiscoveryPath(prefix + "Discovery."),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLLDPDiscovery_DeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLLDPDiscovery holds the values of Device.LLDP.Discovery. (object, readOnly, since 2.8)
+// DeviceLLDPDiscovery holds the values of Device.LLDP.Discovery. (object, readOnly, since 2.8).
 type DeviceLLDPDiscovery struct {
-	// DeviceNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	DeviceNumberOfEntries uint32 `cwmp:"DeviceNumberOfEntries"`
-	// Device.LLDP.Discovery.Device.{i}. instances by instance number
-	Device map[uint32]*DeviceLLDPDiscoveryDevice `cwmp:"Device.{i}."`
+	DeviceNumberOfEntries uint32 `json:"DeviceNumberOfEntries,omitzero"`
+
+	Device map[uint32]*DeviceLLDPDiscoveryDevice `json:"Device,omitzero"`
 }
 
-// AddDevice creates instance i of Device.LLDP.Discovery.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *DeviceLLDPDiscovery) AddDevice(i uint32) *DeviceLLDPDiscoveryDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*DeviceLLDPDiscoveryDevice{}
@@ -70,113 +41,46 @@ func (o *DeviceLLDPDiscovery) AddDevice(i uint32) *DeviceLLDPDiscoveryDevice {
 	o.Device[i] = x
 	return x
 }
-
-// GetDevice returns instance i of Device.LLDP.Discovery.Device.{i}.
-func (o *DeviceLLDPDiscovery) GetDevice(i uint32) (*DeviceLLDPDiscoveryDevice, bool) {
-	x, ok := o.Device[i]
-	return x, ok
-}
-
-// DeleteDevice removes instance i of Device.LLDP.Discovery.Device.{i}.
-func (o *DeviceLLDPDiscovery) DeleteDevice(i uint32) {
-	delete(o.Device, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLLDPDiscovery) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLLDPDiscovery) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceLLDPDiscovery) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Device) {
-		o.Device[i].ValidateAt(prefix+"Device."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Device[i].ValidateAt(c, model.InstanceOf(p, "Device.", i))
 	}
 }
 
 // DeviceLLDPDiscoveryPath is the typed path of Device.LLDP.Discovery.
 type DeviceLLDPDiscoveryPath struct {
-	obj                   model.ObjectPath
-	DeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLLDPDiscoveryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLLDPDiscoveryPath(prefix string) DeviceLLDPDiscoveryPath {
-	p := &prefix
-	return DeviceLLDPDiscoveryPath{
-		DeviceNumberOfEntries: model.NewReadOnly[uint32](p, "DeviceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Device returns the typed path of instance i.
+func (x DeviceLLDPDiscoveryPath) Device(i uint32) (p DeviceLLDPDiscoveryDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
+	return
 }
 
-// Device returns the typed path of instance i of Device.LLDP.Discovery.Device.{i}.
-func (x DeviceLLDPDiscoveryPath) Device(i uint32) DeviceLLDPDiscoveryDevicePath {
-	return newDeviceLLDPDiscoveryDevicePath(x.Path() + "Device." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DeviceTable returns the table Device.LLDP.Discovery.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceLLDPDiscoveryPath) DeviceTable() model.Table {
-	return model.NewTable(x.Path() + "Device.")
+	return model.NewTable(x.ObjectPath, "Device.")
 }
 
-var (
-	synDeviceLLDPDiscoveryDevice_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDevice_ChassisIDSubtype = &model.Syntax{
-		Ranges: []model.Range{{Max: "255"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceLLDPDiscoveryDevice_ChassisID = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(255),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDevice_Host = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDevice_PortNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLLDPDiscoveryDevice holds the values of Device.LLDP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8)
+// DeviceLLDPDiscoveryDevice holds the values of Device.LLDP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8).
 type DeviceLLDPDiscoveryDevice struct {
-	// Interface: string pathRef, readOnly, since 2.8.
-	Interface string `cwmp:"Interface"`
-	// ChassisIDSubtype: unsignedInt[:255], readOnly, since 2.8.
-	ChassisIDSubtype uint32 `cwmp:"ChassisIDSubtype"`
-	// ChassisID: string(1:255), readOnly, since 2.8.
-	ChassisID string `cwmp:"ChassisID"`
-	// Host: list(:1024)<string(:256)> pathRef→###.Hosts.Host., readOnly, since 2.8.
-	Host []string `cwmp:"Host"`
-	// PortNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	PortNumberOfEntries uint32                                      `cwmp:"PortNumberOfEntries"`
-	DeviceInformation   *DeviceLLDPDiscoveryDeviceDeviceInformation `cwmp:"DeviceInformation."`
-	// Device.LLDP.Discovery.Device.{i}.Port.{i}. instances by instance number
-	Port map[uint32]*DeviceLLDPDiscoveryDevicePort `cwmp:"Port.{i}."`
+	Interface string `json:"Interface,omitzero"`
+
+	ChassisIDSubtype uint32 `json:"ChassisIDSubtype,omitzero"`
+
+	ChassisID string `json:"ChassisID,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	PortNumberOfEntries uint32 `json:"PortNumberOfEntries,omitzero"`
+
+	DeviceInformation *DeviceLLDPDiscoveryDeviceDeviceInformation `json:"DeviceInformation,omitzero"`
+	Port              map[uint32]*DeviceLLDPDiscoveryDevicePort   `json:"Port,omitzero"`
 }
 
-// AddPort creates instance i of Device.LLDP.Discovery.Device.{i}.Port.{i}. (replacing any) and returns it
+// AddPort creates instance i (replacing any) and returns it.
 func (o *DeviceLLDPDiscoveryDevice) AddPort(i uint32) *DeviceLLDPDiscoveryDevicePort {
 	if o.Port == nil {
 		o.Port = map[uint32]*DeviceLLDPDiscoveryDevicePort{}
@@ -185,133 +89,61 @@ func (o *DeviceLLDPDiscoveryDevice) AddPort(i uint32) *DeviceLLDPDiscoveryDevice
 	o.Port[i] = x
 	return x
 }
-
-// GetPort returns instance i of Device.LLDP.Discovery.Device.{i}.Port.{i}.
-func (o *DeviceLLDPDiscoveryDevice) GetPort(i uint32) (*DeviceLLDPDiscoveryDevicePort, bool) {
-	x, ok := o.Port[i]
-	return x, ok
-}
-
-// DeletePort removes instance i of Device.LLDP.Discovery.Device.{i}.Port.{i}.
-func (o *DeviceLLDPDiscoveryDevice) DeletePort(i uint32) {
-	delete(o.Port, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLLDPDiscoveryDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLLDPDiscoveryDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceLLDPDiscoveryDevice_ChassisIDSubtype, uint64(o.ChassisIDSubtype)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChassisIDSubtype",
-		})
-	}
-	if e := model.CheckString(synDeviceLLDPDiscoveryDevice_ChassisID, o.ChassisID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChassisID",
-		})
-	}
-	if e := model.CheckValue(synDeviceLLDPDiscoveryDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
+func (o *DeviceLLDPDiscoveryDevice) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "ChassisIDSubtype", 3658, uint64(o.ChassisIDSubtype))
+	c.String(p, "ChassisID", 3657, o.ChassisID)
+	c.Wire(p, "Host", 3669, model.JoinStrings(o.Host), len(o.Host) > 0)
 	if o.DeviceInformation != nil {
-		o.DeviceInformation.ValidateAt(prefix+"DeviceInformation.", v)
+		o.DeviceInformation.ValidateAt(c, p+"DeviceInformation.")
 	}
 	for _, i := range model.SortedKeys(o.Port) {
-		o.Port[i].ValidateAt(prefix+"Port."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Port[i].ValidateAt(c, model.InstanceOf(p, "Port.", i))
 	}
 }
 
 // DeviceLLDPDiscoveryDevicePath is the typed path of Device.LLDP.Discovery.Device.{i}.
 type DeviceLLDPDiscoveryDevicePath struct {
-	obj                 model.ObjectPath
-	Interface           model.ReadOnlyParam[string]
-	ChassisIDSubtype    model.ReadOnlyParam[uint32]
-	ChassisID           model.ReadOnlyParam[string]
-	Host                model.ReadOnlyParam[[]string]
-	PortNumberOfEntries model.ReadOnlyParam[uint32]
-	DeviceInformation   DeviceLLDPDiscoveryDeviceDeviceInformationPath
+	model.ObjectPath
+	ChassisID model.ReadOnlyParam[string] `dm:"s"`
+
+	ChassisIDSubtype model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Interface model.ReadOnlyParam[string] `dm:"s"`
+
+	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DeviceInformation DeviceLLDPDiscoveryDeviceDeviceInformationPath `dm:"DeviceInformation."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLLDPDiscoveryDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLLDPDiscoveryDevicePath(prefix string) DeviceLLDPDiscoveryDevicePath {
-	p := &prefix
-	return DeviceLLDPDiscoveryDevicePath{
-		ChassisID:           model.NewReadOnly[string](p, "ChassisID", model.TypeString),
-		ChassisIDSubtype:    model.NewReadOnly[uint32](p, "ChassisIDSubtype", model.TypeUnsignedInt),
-		DeviceInformation:   newDeviceLLDPDiscoveryDeviceDeviceInformationPath(prefix + "DeviceInformation."),
-		Host:                model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		Interface:           model.NewReadOnly[string](p, "Interface", model.TypeString),
-		PortNumberOfEntries: model.NewReadOnly[uint32](p, "PortNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Port returns the typed path of instance i.
+func (x DeviceLLDPDiscoveryDevicePath) Port(i uint32) (p DeviceLLDPDiscoveryDevicePortPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Port.", i))
+	return
 }
 
-// Port returns the typed path of instance i of Device.LLDP.Discovery.Device.{i}.Port.{i}.
-func (x DeviceLLDPDiscoveryDevicePath) Port(i uint32) DeviceLLDPDiscoveryDevicePortPath {
-	return newDeviceLLDPDiscoveryDevicePortPath(x.Path() + "Port." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PortTable returns the table Device.LLDP.Discovery.Device.{i}.Port.{i}. itself (for AddObject when writable)
+// PortTable returns the table itself (for AddObject when writable).
 func (x DeviceLLDPDiscoveryDevicePath) PortTable() model.Table {
-	return model.NewTable(x.Path() + "Port.")
+	return model.NewTable(x.ObjectPath, "Port.")
 }
 
-var (
-	synDeviceLLDPDiscoveryDeviceDeviceInformation_DeviceCategory = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDeviceDeviceInformation_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: ""}, {Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDeviceDeviceInformation_ModelName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(31)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDeviceDeviceInformation_ModelNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(31)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDeviceDeviceInformation_VendorSpecificNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLLDPDiscoveryDeviceDeviceInformation holds the values of Device.LLDP.Discovery.Device.{i}.DeviceInformation. (object, readOnly, since 2.8)
+// DeviceLLDPDiscoveryDeviceDeviceInformation holds the values of Device.LLDP.Discovery.Device.{i}.DeviceInformation. (object, readOnly, since 2.8).
 type DeviceLLDPDiscoveryDeviceDeviceInformation struct {
-	// DeviceCategory: list<string>, readOnly, since 2.8.
-	DeviceCategory []string `cwmp:"DeviceCategory"`
-	// ManufacturerOUI: string(0:6) ~2 patterns, readOnly, since 2.8.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// ModelName: string(:31), readOnly, since 2.8.
-	ModelName string `cwmp:"ModelName"`
-	// ModelNumber: string(:31), readOnly, since 2.8.
-	ModelNumber string `cwmp:"ModelNumber"`
-	// VendorSpecificNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	VendorSpecificNumberOfEntries uint32 `cwmp:"VendorSpecificNumberOfEntries"`
-	// Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}. instances by instance number
-	VendorSpecific map[uint32]*DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific `cwmp:"VendorSpecific.{i}."`
+	DeviceCategory []string `json:"DeviceCategory,omitzero"`
+
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	ModelName string `json:"ModelName,omitzero"`
+
+	ModelNumber string `json:"ModelNumber,omitzero"`
+
+	VendorSpecificNumberOfEntries uint32 `json:"VendorSpecificNumberOfEntries,omitzero"`
+
+	VendorSpecific map[uint32]*DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific `json:"VendorSpecific,omitzero"`
 }
 
-// AddVendorSpecific creates instance i of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}. (replacing any) and returns it
+// AddVendorSpecific creates instance i (replacing any) and returns it.
 func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) AddVendorSpecific(i uint32) *DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific {
 	if o.VendorSpecific == nil {
 		o.VendorSpecific = map[uint32]*DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific{}
@@ -320,722 +152,127 @@ func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) AddVendorSpecific(i uint32)
 	o.VendorSpecific[i] = x
 	return x
 }
-
-// GetVendorSpecific returns instance i of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.
-func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) GetVendorSpecific(i uint32) (*DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific, bool) {
-	x, ok := o.VendorSpecific[i]
-	return x, ok
-}
-
-// DeleteVendorSpecific removes instance i of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.
-func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) DeleteVendorSpecific(i uint32) {
-	delete(o.VendorSpecific, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceLLDPDiscoveryDeviceDeviceInformation_DeviceCategory, model.FormatValue(model.TypeString, o.DeviceCategory)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceCategory",
-		})
-	}
-	if e := model.CheckString(synDeviceLLDPDiscoveryDeviceDeviceInformation_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synDeviceLLDPDiscoveryDeviceDeviceInformation_ModelName, o.ModelName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelName",
-		})
-	}
-	if e := model.CheckString(synDeviceLLDPDiscoveryDeviceDeviceInformation_ModelNumber, o.ModelNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelNumber",
-		})
-	}
+func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "DeviceCategory", 3660, model.JoinStrings(o.DeviceCategory), len(o.DeviceCategory) > 0)
+	c.String(p, "ManufacturerOUI", 3661, o.ManufacturerOUI)
+	c.String(p, "ModelName", 3662, o.ModelName)
+	c.String(p, "ModelNumber", 3663, o.ModelNumber)
 	for _, i := range model.SortedKeys(o.VendorSpecific) {
-		o.VendorSpecific[i].ValidateAt(prefix+"VendorSpecific."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VendorSpecific[i].ValidateAt(c, model.InstanceOf(p, "VendorSpecific.", i))
 	}
 }
 
 // DeviceLLDPDiscoveryDeviceDeviceInformationPath is the typed path of Device.LLDP.Discovery.Device.{i}.DeviceInformation.
 type DeviceLLDPDiscoveryDeviceDeviceInformationPath struct {
-	obj                           model.ObjectPath
-	DeviceCategory                model.ReadOnlyParam[[]string]
-	ManufacturerOUI               model.ReadOnlyParam[string]
-	ModelName                     model.ReadOnlyParam[string]
-	ModelNumber                   model.ReadOnlyParam[string]
-	VendorSpecificNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DeviceCategory model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorSpecificNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLLDPDiscoveryDeviceDeviceInformationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLLDPDiscoveryDeviceDeviceInformationPath(prefix string) DeviceLLDPDiscoveryDeviceDeviceInformationPath {
-	p := &prefix
-	return DeviceLLDPDiscoveryDeviceDeviceInformationPath{
-		DeviceCategory:                model.NewReadOnly[[]string](p, "DeviceCategory", model.TypeString),
-		ManufacturerOUI:               model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		ModelName:                     model.NewReadOnly[string](p, "ModelName", model.TypeString),
-		ModelNumber:                   model.NewReadOnly[string](p, "ModelNumber", model.TypeString),
-		VendorSpecificNumberOfEntries: model.NewReadOnly[uint32](p, "VendorSpecificNumberOfEntries", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
+// VendorSpecific returns the typed path of instance i.
+func (x DeviceLLDPDiscoveryDeviceDeviceInformationPath) VendorSpecific(i uint32) (p DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorSpecific.", i))
+	return
 }
 
-// VendorSpecific returns the typed path of instance i of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.
-func (x DeviceLLDPDiscoveryDeviceDeviceInformationPath) VendorSpecific(i uint32) DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath {
-	return newDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath(x.Path() + "VendorSpecific." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// VendorSpecificTable returns the table Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}. itself (for AddObject when writable)
+// VendorSpecificTable returns the table itself (for AddObject when writable).
 func (x DeviceLLDPDiscoveryDeviceDeviceInformationPath) VendorSpecificTable() model.Table {
-	return model.NewTable(x.Path() + "VendorSpecific.")
+	return model.NewTable(x.ObjectPath, "VendorSpecific.")
 }
 
-var (
-	synDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific_OrganizationCode = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific_InformationType = &model.Syntax{
-		Ranges: []model.Range{{Max: "255"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific_Information = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(248)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific holds the values of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8)
+// DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific holds the values of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8).
 type DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific struct {
-	// OrganizationCode: string(6:6) ~1 pattern, readOnly, since 2.8.
-	OrganizationCode string `cwmp:"OrganizationCode"`
-	// InformationType: unsignedInt[:255], readOnly, since 2.8.
-	InformationType uint32 `cwmp:"InformationType"`
-	// Information: string(:248), readOnly, since 2.8.
-	Information string `cwmp:"Information"`
+	OrganizationCode string `json:"OrganizationCode,omitzero"`
+
+	InformationType uint32 `json:"InformationType,omitzero"`
+
+	Information string `json:"Information,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific_OrganizationCode, o.OrganizationCode); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OrganizationCode",
-		})
-	}
-	if e := model.CheckUint(synDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific_InformationType, uint64(o.InformationType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InformationType",
-		})
-	}
-	if e := model.CheckString(synDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific_Information, o.Information); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Information",
-		})
-	}
+func (o *DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "OrganizationCode", 3667, o.OrganizationCode)
+	c.Uint(p, "InformationType", 3666, uint64(o.InformationType))
+	c.String(p, "Information", 3665, o.Information)
 }
 
 // DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath is the typed path of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.
 type DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath struct {
-	obj              model.ObjectPath
-	OrganizationCode model.ReadOnlyParam[string]
-	InformationType  model.ReadOnlyParam[uint32]
-	Information      model.ReadOnlyParam[string]
+	model.ObjectPath
+	Information model.ReadOnlyParam[string] `dm:"s"`
+
+	InformationType model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OrganizationCode model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath(prefix string) DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath {
-	p := &prefix
-	return DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath{
-		Information:      model.NewReadOnly[string](p, "Information", model.TypeString),
-		InformationType:  model.NewReadOnly[uint32](p, "InformationType", model.TypeUnsignedInt),
-		OrganizationCode: model.NewReadOnly[string](p, "OrganizationCode", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLLDPDiscoveryDevicePort_PortIDSubtype = &model.Syntax{
-		Ranges: []model.Range{{Max: "255"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceLLDPDiscoveryDevicePort_PortID = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(255),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDevicePort_TTL = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceLLDPDiscoveryDevicePort_PortDescription = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDevicePort_MACAddressList = &model.Syntax{
-		DataType: "MACAddress",
-		List: &model.List{
-			MaxItems: model.U64(255),
-			Size:     &model.Size{},
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLLDPDiscoveryDevicePort_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceLLDPDiscoveryDevicePort holds the values of Device.LLDP.Discovery.Device.{i}.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8)
+// DeviceLLDPDiscoveryDevicePort holds the values of Device.LLDP.Discovery.Device.{i}.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8).
 type DeviceLLDPDiscoveryDevicePort struct {
-	// PortIDSubtype: unsignedInt[:255], readOnly, since 2.8.
-	PortIDSubtype uint32 `cwmp:"PortIDSubtype"`
-	// PortID: string(1:255), readOnly, since 2.8.
-	PortID string `cwmp:"PortID"`
-	// TTL: unsignedInt[:65535] seconds, readOnly, since 2.8.
-	TTL uint32 `cwmp:"TTL"`
-	// PortDescription: string(:255), readOnly, since 2.8.
-	PortDescription string `cwmp:"PortDescription"`
-	// MACAddressList: list[:255 items](:)<MACAddress=string(:17) ~2 patterns>, readOnly, since 2.8.
-	MACAddressList []string `cwmp:"MACAddressList"`
-	// LastUpdate: dateTime, readOnly, since 2.8.
-	LastUpdate      time.Time                                     `cwmp:"LastUpdate"`
-	LinkInformation *DeviceLLDPDiscoveryDevicePortLinkInformation `cwmp:"LinkInformation."`
+	PortIDSubtype uint32 `json:"PortIDSubtype,omitzero"`
+
+	PortID string `json:"PortID,omitzero"`
+
+	TTL uint32 `json:"TTL,omitzero"`
+
+	PortDescription string `json:"PortDescription,omitzero"`
+
+	MACAddressList []string `json:"MACAddressList,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
+
+	LinkInformation *DeviceLLDPDiscoveryDevicePortLinkInformation `json:"LinkInformation,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLLDPDiscoveryDevicePort) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLLDPDiscoveryDevicePort) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceLLDPDiscoveryDevicePort_PortIDSubtype, uint64(o.PortIDSubtype)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortIDSubtype",
-		})
-	}
-	if e := model.CheckString(synDeviceLLDPDiscoveryDevicePort_PortID, o.PortID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortID",
-		})
-	}
-	if e := model.CheckUint(synDeviceLLDPDiscoveryDevicePort_TTL, uint64(o.TTL)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TTL",
-		})
-	}
-	if e := model.CheckString(synDeviceLLDPDiscoveryDevicePort_PortDescription, o.PortDescription); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortDescription",
-		})
-	}
-	if e := model.CheckValue(synDeviceLLDPDiscoveryDevicePort_MACAddressList, model.FormatValue(model.TypeString, o.MACAddressList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddressList",
-		})
-	}
+func (o *DeviceLLDPDiscoveryDevicePort) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "PortIDSubtype", 3679, uint64(o.PortIDSubtype))
+	c.String(p, "PortID", 3678, o.PortID)
+	c.Uint(p, "TTL", 3680, uint64(o.TTL))
+	c.String(p, "PortDescription", 3677, o.PortDescription)
+	c.Wire(p, "MACAddressList", 3676, model.JoinStrings(o.MACAddressList), len(o.MACAddressList) > 0)
 	if o.LinkInformation != nil {
-		o.LinkInformation.ValidateAt(prefix+"LinkInformation.", v)
+		o.LinkInformation.ValidateAt(c, p+"LinkInformation.")
 	}
 }
 
 // DeviceLLDPDiscoveryDevicePortPath is the typed path of Device.LLDP.Discovery.Device.{i}.Port.{i}.
 type DeviceLLDPDiscoveryDevicePortPath struct {
-	obj             model.ObjectPath
-	PortIDSubtype   model.ReadOnlyParam[uint32]
-	PortID          model.ReadOnlyParam[string]
-	TTL             model.ReadOnlyParam[uint32]
-	PortDescription model.ReadOnlyParam[string]
-	MACAddressList  model.ReadOnlyParam[[]string]
-	LastUpdate      model.ReadOnlyParam[time.Time]
-	LinkInformation DeviceLLDPDiscoveryDevicePortLinkInformationPath
+	model.ObjectPath
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	MACAddressList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	PortDescription model.ReadOnlyParam[string] `dm:"s"`
+
+	PortID model.ReadOnlyParam[string] `dm:"s"`
+
+	PortIDSubtype model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TTL model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LinkInformation DeviceLLDPDiscoveryDevicePortLinkInformationPath `dm:"LinkInformation."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLLDPDiscoveryDevicePortPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLLDPDiscoveryDevicePortPath(prefix string) DeviceLLDPDiscoveryDevicePortPath {
-	p := &prefix
-	return DeviceLLDPDiscoveryDevicePortPath{
-		LastUpdate:      model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		LinkInformation: newDeviceLLDPDiscoveryDevicePortLinkInformationPath(prefix + "LinkInformation."),
-		MACAddressList:  model.NewReadOnly[[]string](p, "MACAddressList", model.TypeString),
-		PortDescription: model.NewReadOnly[string](p, "PortDescription", model.TypeString),
-		PortID:          model.NewReadOnly[string](p, "PortID", model.TypeString),
-		PortIDSubtype:   model.NewReadOnly[uint32](p, "PortIDSubtype", model.TypeUnsignedInt),
-		TTL:             model.NewReadOnly[uint32](p, "TTL", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLLDPDiscoveryDevicePortLinkInformation_InterfaceType      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLLDPDiscoveryDevicePortLinkInformation_MACForwardingTable = &model.Syntax{
-		DataType: "MACAddress",
-		List: &model.List{
-			MaxItems: model.U64(255),
-			Size:     &model.Size{},
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceLLDPDiscoveryDevicePortLinkInformation holds the values of Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation. (object, readOnly, since 2.8)
+// DeviceLLDPDiscoveryDevicePortLinkInformation holds the values of Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation. (object, readOnly, since 2.8).
 type DeviceLLDPDiscoveryDevicePortLinkInformation struct {
-	// InterfaceType: unsignedInt, readOnly, since 2.8.
-	InterfaceType uint32 `cwmp:"InterfaceType"`
-	// MACForwardingTable: list[:255 items](:)<MACAddress=string(:17) ~2 patterns>, readOnly, since 2.8.
-	MACForwardingTable []string `cwmp:"MACForwardingTable"`
+	InterfaceType uint32 `json:"InterfaceType,omitzero"`
+
+	MACForwardingTable []string `json:"MACForwardingTable,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLLDPDiscoveryDevicePortLinkInformation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLLDPDiscoveryDevicePortLinkInformation) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceLLDPDiscoveryDevicePortLinkInformation_MACForwardingTable, model.FormatValue(model.TypeString, o.MACForwardingTable)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACForwardingTable",
-		})
-	}
+func (o *DeviceLLDPDiscoveryDevicePortLinkInformation) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "MACForwardingTable", 3675, model.JoinStrings(o.MACForwardingTable), len(o.MACForwardingTable) > 0)
 }
 
 // DeviceLLDPDiscoveryDevicePortLinkInformationPath is the typed path of Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation.
 type DeviceLLDPDiscoveryDevicePortLinkInformationPath struct {
-	obj                model.ObjectPath
-	InterfaceType      model.ReadOnlyParam[uint32]
-	MACForwardingTable model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	InterfaceType model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceLLDPDiscoveryDevicePortLinkInformationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLLDPDiscoveryDevicePortLinkInformationPath(prefix string) DeviceLLDPDiscoveryDevicePortLinkInformationPath {
-	p := &prefix
-	return DeviceLLDPDiscoveryDevicePortLinkInformationPath{
-		InterfaceType:      model.NewReadOnly[uint32](p, "InterfaceType", model.TypeUnsignedInt),
-		MACForwardingTable: model.NewReadOnly[[]string](p, "MACForwardingTable", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var schemaLldp = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LLDP.",
-	Version:    "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LLDP.Discovery.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.DeviceNumberOfEntries",
-	Syntax:  synDeviceLLDPDiscovery_DeviceNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LLDP.Discovery.Device.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ChassisIDSubtype", "ChassisID"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.Interface",
-	Syntax:  synDeviceLLDPDiscoveryDevice_Interface,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.ChassisIDSubtype",
-	Syntax:  synDeviceLLDPDiscoveryDevice_ChassisIDSubtype,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.ChassisID",
-	Syntax:  synDeviceLLDPDiscoveryDevice_ChassisID,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.Host",
-	Syntax:  synDeviceLLDPDiscoveryDevice_Host,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.PortNumberOfEntries",
-	Syntax:  synDeviceLLDPDiscoveryDevice_PortNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LLDP.Discovery.Device.{i}.DeviceInformation.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.DeviceInformation.DeviceCategory",
-	Syntax:  synDeviceLLDPDiscoveryDeviceDeviceInformation_DeviceCategory,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.DeviceInformation.ManufacturerOUI",
-	Syntax:  synDeviceLLDPDiscoveryDeviceDeviceInformation_ManufacturerOUI,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.DeviceInformation.ModelName",
-	Syntax:  synDeviceLLDPDiscoveryDeviceDeviceInformation_ModelName,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.DeviceInformation.ModelNumber",
-	Syntax:  synDeviceLLDPDiscoveryDeviceDeviceInformation_ModelNumber,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecificNumberOfEntries",
-	Syntax:  synDeviceLLDPDiscoveryDeviceDeviceInformation_VendorSpecificNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VendorSpecificNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"OrganizationCode", "InformationType"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.OrganizationCode",
-	Syntax:  synDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific_OrganizationCode,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.InformationType",
-	Syntax:  synDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific_InformationType,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.Information",
-	Syntax:  synDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific_Information,
-	Version: "2.8",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PortNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LLDP.Discovery.Device.{i}.Port.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"PortIDSubtype", "PortID"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.Port.{i}.PortIDSubtype",
-	Syntax:  synDeviceLLDPDiscoveryDevicePort_PortIDSubtype,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.Port.{i}.PortID",
-	Syntax:  synDeviceLLDPDiscoveryDevicePort_PortID,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.Port.{i}.TTL",
-	Syntax:  synDeviceLLDPDiscoveryDevicePort_TTL,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.Port.{i}.PortDescription",
-	Syntax:  synDeviceLLDPDiscoveryDevicePort_PortDescription,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.Port.{i}.MACAddressList",
-	Syntax:  synDeviceLLDPDiscoveryDevicePort_MACAddressList,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.Port.{i}.LastUpdate",
-	Syntax:  synDeviceLLDPDiscoveryDevicePort_LastUpdate,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation.InterfaceType",
-	Syntax:  synDeviceLLDPDiscoveryDevicePortLinkInformation_InterfaceType,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation.MACForwardingTable",
-	Syntax:  synDeviceLLDPDiscoveryDevicePortLinkInformation_MACForwardingTable,
-	Version: "2.8",
-}}
-
-// DeviceLLDPImpl is what a device implements for Device.LLDP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLLDPImpl to implement only some methods.
-type DeviceLLDPImpl interface{}
-
-// UnimplementedDeviceLLDPImpl implements DeviceLLDPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLLDPImpl struct{}
-
-// DeviceLLDPDiscoveryImpl is what a device implements for Device.LLDP.Discovery; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLLDPDiscoveryImpl to implement only some methods.
-type DeviceLLDPDiscoveryImpl interface {
-	DeviceNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceLLDPDiscoveryImpl implements DeviceLLDPDiscoveryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLLDPDiscoveryImpl struct{}
-
-func (UnimplementedDeviceLLDPDiscoveryImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryImpl) DeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceLLDPDiscoveryDeviceImpl is what a device implements for Device.LLDP.Discovery.Device.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLLDPDiscoveryDeviceImpl to implement only some methods.
-type DeviceLLDPDiscoveryDeviceImpl interface {
-	Interface(inst []uint32) (string, error)
-	ChassisIDSubtype(inst []uint32) (uint32, error)
-	ChassisID(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-	PortNumberOfEntries(inst []uint32) (uint32, error)
-	PortInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceLLDPDiscoveryDeviceImpl implements DeviceLLDPDiscoveryDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLLDPDiscoveryDeviceImpl struct{}
-
-func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) ChassisIDSubtype(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) ChassisID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) PortNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) PortInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceLLDPDiscoveryDeviceDeviceInformationImpl is what a device implements for Device.LLDP.Discovery.Device.{i}.DeviceInformation; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl to implement only some methods.
-type DeviceLLDPDiscoveryDeviceDeviceInformationImpl interface {
-	DeviceCategory(inst []uint32) ([]string, error)
-	ManufacturerOUI(inst []uint32) (string, error)
-	ModelName(inst []uint32) (string, error)
-	ModelNumber(inst []uint32) (string, error)
-	VendorSpecificNumberOfEntries(inst []uint32) (uint32, error)
-	VendorSpecificInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl implements DeviceLLDPDiscoveryDeviceDeviceInformationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl struct{}
-
-func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) DeviceCategory(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) ModelName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) ModelNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) VendorSpecificNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) VendorSpecificInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl is what a device implements for Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl to implement only some methods.
-type DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl interface {
-	OrganizationCode(inst []uint32) (string, error)
-	InformationType(inst []uint32) (uint32, error)
-	Information(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl implements DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl struct{}
-
-func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl) OrganizationCode(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl) InformationType(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl) Information(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceLLDPDiscoveryDevicePortImpl is what a device implements for Device.LLDP.Discovery.Device.{i}.Port.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLLDPDiscoveryDevicePortImpl to implement only some methods.
-type DeviceLLDPDiscoveryDevicePortImpl interface {
-	PortIDSubtype(inst []uint32) (uint32, error)
-	PortID(inst []uint32) (string, error)
-	TTL(inst []uint32) (uint32, error)
-	PortDescription(inst []uint32) (string, error)
-	MACAddressList(inst []uint32) ([]string, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceLLDPDiscoveryDevicePortImpl implements DeviceLLDPDiscoveryDevicePortImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLLDPDiscoveryDevicePortImpl struct{}
-
-func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) PortIDSubtype(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) PortID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) TTL(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) PortDescription(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) MACAddressList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceLLDPDiscoveryDevicePortLinkInformationImpl is what a device implements for Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLLDPDiscoveryDevicePortLinkInformationImpl to implement only some methods.
-type DeviceLLDPDiscoveryDevicePortLinkInformationImpl interface {
-	InterfaceType(inst []uint32) (uint32, error)
-	MACForwardingTable(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceLLDPDiscoveryDevicePortLinkInformationImpl implements DeviceLLDPDiscoveryDevicePortLinkInformationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLLDPDiscoveryDevicePortLinkInformationImpl struct{}
-
-func (UnimplementedDeviceLLDPDiscoveryDevicePortLinkInformationImpl) InterfaceType(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLLDPDiscoveryDevicePortLinkInformationImpl) MACForwardingTable(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	MACForwardingTable model.ReadOnlyParam[[]string] `dm:"s"`
 }

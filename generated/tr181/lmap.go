@@ -5,33 +5,23 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceLMAP_MeasurementAgentNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAP_ReportNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAP_EventNumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLMAP holds the values of Device.LMAP. (object, readOnly, since 2.12)
+// DeviceLMAP holds the values of Device.LMAP. (object, readOnly, since 2.12).
 type DeviceLMAP struct {
-	// MeasurementAgentNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	MeasurementAgentNumberOfEntries uint32 `cwmp:"MeasurementAgentNumberOfEntries"`
-	// ReportNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	ReportNumberOfEntries uint32 `cwmp:"ReportNumberOfEntries"`
-	// EventNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	EventNumberOfEntries uint32 `cwmp:"EventNumberOfEntries"`
-	// Device.LMAP.Event.{i}. instances by instance number
-	Event map[uint32]*DeviceLMAPEvent `cwmp:"Event.{i}."`
-	// Device.LMAP.MeasurementAgent.{i}. instances by instance number
-	MeasurementAgent map[uint32]*DeviceLMAPMeasurementAgent `cwmp:"MeasurementAgent.{i}."`
-	// Device.LMAP.Report.{i}. instances by instance number
-	Report map[uint32]*DeviceLMAPReport `cwmp:"Report.{i}."`
+	MeasurementAgentNumberOfEntries uint32 `json:"MeasurementAgentNumberOfEntries,omitzero"`
+
+	ReportNumberOfEntries uint32 `json:"ReportNumberOfEntries,omitzero"`
+
+	EventNumberOfEntries uint32 `json:"EventNumberOfEntries,omitzero"`
+
+	Event            map[uint32]*DeviceLMAPEvent            `json:"Event,omitzero"`
+	MeasurementAgent map[uint32]*DeviceLMAPMeasurementAgent `json:"MeasurementAgent,omitzero"`
+	Report           map[uint32]*DeviceLMAPReport           `json:"Report,omitzero"`
 }
 
-// AddEvent creates instance i of Device.LMAP.Event.{i}. (replacing any) and returns it
+// AddEvent creates instance i (replacing any) and returns it.
 func (o *DeviceLMAP) AddEvent(i uint32) *DeviceLMAPEvent {
 	if o.Event == nil {
 		o.Event = map[uint32]*DeviceLMAPEvent{}
@@ -41,18 +31,7 @@ func (o *DeviceLMAP) AddEvent(i uint32) *DeviceLMAPEvent {
 	return x
 }
 
-// GetEvent returns instance i of Device.LMAP.Event.{i}.
-func (o *DeviceLMAP) GetEvent(i uint32) (*DeviceLMAPEvent, bool) {
-	x, ok := o.Event[i]
-	return x, ok
-}
-
-// DeleteEvent removes instance i of Device.LMAP.Event.{i}.
-func (o *DeviceLMAP) DeleteEvent(i uint32) {
-	delete(o.Event, i)
-}
-
-// AddMeasurementAgent creates instance i of Device.LMAP.MeasurementAgent.{i}. (replacing any) and returns it
+// AddMeasurementAgent creates instance i (replacing any) and returns it.
 func (o *DeviceLMAP) AddMeasurementAgent(i uint32) *DeviceLMAPMeasurementAgent {
 	if o.MeasurementAgent == nil {
 		o.MeasurementAgent = map[uint32]*DeviceLMAPMeasurementAgent{}
@@ -62,18 +41,7 @@ func (o *DeviceLMAP) AddMeasurementAgent(i uint32) *DeviceLMAPMeasurementAgent {
 	return x
 }
 
-// GetMeasurementAgent returns instance i of Device.LMAP.MeasurementAgent.{i}.
-func (o *DeviceLMAP) GetMeasurementAgent(i uint32) (*DeviceLMAPMeasurementAgent, bool) {
-	x, ok := o.MeasurementAgent[i]
-	return x, ok
-}
-
-// DeleteMeasurementAgent removes instance i of Device.LMAP.MeasurementAgent.{i}.
-func (o *DeviceLMAP) DeleteMeasurementAgent(i uint32) {
-	delete(o.MeasurementAgent, i)
-}
-
-// AddReport creates instance i of Device.LMAP.Report.{i}. (replacing any) and returns it
+// AddReport creates instance i (replacing any) and returns it.
 func (o *DeviceLMAP) AddReport(i uint32) *DeviceLMAPReport {
 	if o.Report == nil {
 		o.Report = map[uint32]*DeviceLMAPReport{}
@@ -82,557 +50,258 @@ func (o *DeviceLMAP) AddReport(i uint32) *DeviceLMAPReport {
 	o.Report[i] = x
 	return x
 }
-
-// GetReport returns instance i of Device.LMAP.Report.{i}.
-func (o *DeviceLMAP) GetReport(i uint32) (*DeviceLMAPReport, bool) {
-	x, ok := o.Report[i]
-	return x, ok
-}
-
-// DeleteReport removes instance i of Device.LMAP.Report.{i}.
-func (o *DeviceLMAP) DeleteReport(i uint32) {
-	delete(o.Report, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAP) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceLMAP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Event) {
-		o.Event[i].ValidateAt(prefix+"Event."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Event[i].ValidateAt(c, model.InstanceOf(p, "Event.", i))
 	}
 	for _, i := range model.SortedKeys(o.MeasurementAgent) {
-		o.MeasurementAgent[i].ValidateAt(prefix+"MeasurementAgent."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.MeasurementAgent[i].ValidateAt(c, model.InstanceOf(p, "MeasurementAgent.", i))
 	}
 	for _, i := range model.SortedKeys(o.Report) {
-		o.Report[i].ValidateAt(prefix+"Report."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Report[i].ValidateAt(c, model.InstanceOf(p, "Report.", i))
 	}
 }
 
 // DeviceLMAPPath is the typed path of Device.LMAP.
 type DeviceLMAPPath struct {
-	obj                             model.ObjectPath
-	MeasurementAgentNumberOfEntries model.ReadOnlyParam[uint32]
-	ReportNumberOfEntries           model.ReadOnlyParam[uint32]
-	EventNumberOfEntries            model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	EventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MeasurementAgentNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReportNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPPath(prefix string) DeviceLMAPPath {
-	p := &prefix
-	return DeviceLMAPPath{
-		EventNumberOfEntries:            model.NewReadOnly[uint32](p, "EventNumberOfEntries", model.TypeUnsignedInt),
-		MeasurementAgentNumberOfEntries: model.NewReadOnly[uint32](p, "MeasurementAgentNumberOfEntries", model.TypeUnsignedInt),
-		ReportNumberOfEntries:           model.NewReadOnly[uint32](p, "ReportNumberOfEntries", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// Event returns the typed path of instance i.
+func (x DeviceLMAPPath) Event(i uint32) (p DeviceLMAPEventPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Event.", i))
+	return
 }
 
-// Event returns the typed path of instance i of Device.LMAP.Event.{i}.
-func (x DeviceLMAPPath) Event(i uint32) DeviceLMAPEventPath {
-	return newDeviceLMAPEventPath(x.Path() + "Event." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// EventTable returns the table Device.LMAP.Event.{i}. itself (for AddObject when writable)
+// EventTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPPath) EventTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Event.")
+	return model.NewWritableTable(x.ObjectPath, "Event.")
 }
 
-// MeasurementAgent returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.
-func (x DeviceLMAPPath) MeasurementAgent(i uint32) DeviceLMAPMeasurementAgentPath {
-	return newDeviceLMAPMeasurementAgentPath(x.Path() + "MeasurementAgent." + strconv.FormatUint(uint64(i), 10) + ".")
+// MeasurementAgent returns the typed path of instance i.
+func (x DeviceLMAPPath) MeasurementAgent(i uint32) (p DeviceLMAPMeasurementAgentPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MeasurementAgent.", i))
+	return
 }
 
-// MeasurementAgentTable returns the table Device.LMAP.MeasurementAgent.{i}. itself (for AddObject when writable)
+// MeasurementAgentTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPPath) MeasurementAgentTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "MeasurementAgent.")
+	return model.NewWritableTable(x.ObjectPath, "MeasurementAgent.")
 }
 
-// Report returns the typed path of instance i of Device.LMAP.Report.{i}.
-func (x DeviceLMAPPath) Report(i uint32) DeviceLMAPReportPath {
-	return newDeviceLMAPReportPath(x.Path() + "Report." + strconv.FormatUint(uint64(i), 10) + ".")
+// Report returns the typed path of instance i.
+func (x DeviceLMAPPath) Report(i uint32) (p DeviceLMAPReportPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Report.", i))
+	return
 }
 
-// ReportTable returns the table Device.LMAP.Report.{i}. itself (for AddObject when writable)
+// ReportTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPPath) ReportTable() model.Table {
-	return model.NewTable(x.Path() + "Report.")
+	return model.NewTable(x.ObjectPath, "Report.")
 }
 
 // DeviceLMAPEventType enumerates the values of Device.LMAP.Event.{i}.Type.
 type DeviceLMAPEventType string
 
-func (e DeviceLMAPEventType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceLMAPEventType_PeriodicTiming      DeviceLMAPEventType = "PeriodicTiming"
-	DeviceLMAPEventType_CalendarTiming      DeviceLMAPEventType = "CalendarTiming"
-	DeviceLMAPEventType_OneOffTiming        DeviceLMAPEventType = "OneOffTiming"
-	DeviceLMAPEventType_Immediate           DeviceLMAPEventType = "Immediate"
-	DeviceLMAPEventType_Startup             DeviceLMAPEventType = "Startup"
-	DeviceLMAPEventType_ControllerLost      DeviceLMAPEventType = "ControllerLost"
+	DeviceLMAPEventType_PeriodicTiming DeviceLMAPEventType = "PeriodicTiming"
+
+	DeviceLMAPEventType_CalendarTiming DeviceLMAPEventType = "CalendarTiming"
+
+	DeviceLMAPEventType_OneOffTiming DeviceLMAPEventType = "OneOffTiming"
+
+	DeviceLMAPEventType_Immediate DeviceLMAPEventType = "Immediate"
+
+	DeviceLMAPEventType_Startup DeviceLMAPEventType = "Startup"
+
+	DeviceLMAPEventType_ControllerLost DeviceLMAPEventType = "ControllerLost"
+
 	DeviceLMAPEventType_ControllerConnected DeviceLMAPEventType = "ControllerConnected"
 )
 
-var (
-	synDeviceLMAPEvent_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPEvent_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPEvent_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPEvent_Type = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Immediate",
-		},
-		Enums: []model.Enum{{Value: "PeriodicTiming"}, {Value: "CalendarTiming"}, {Value: "OneOffTiming"}, {Value: "Immediate"}, {Value: "Startup"}, {Value: "ControllerLost"}, {Value: "ControllerConnected"}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPEvent_RandomnessSpread = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "seconds",
-	}
-	synDeviceLMAPEvent_CycleInterval = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceLMAPEvent holds the values of Device.LMAP.Event.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPEvent holds the values of Device.LMAP.Event.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPEvent struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readWrite, since 2.12.
-	Name string `cwmp:"Name"`
-	// Type: string{PeriodicTiming,CalendarTiming,OneOffTiming,Immediate,Startup,ControllerLost,… 7 values}, readWrite, since 2.12.
-	Type DeviceLMAPEventType `cwmp:"Type"`
-	// RandomnessSpread: int seconds, readWrite, since 2.12.
-	RandomnessSpread int32 `cwmp:"RandomnessSpread"`
-	// CycleInterval: int seconds, readWrite, since 2.12.
-	CycleInterval int32                         `cwmp:"CycleInterval"`
-	CalendarTimer *DeviceLMAPEventCalendarTimer `cwmp:"CalendarTimer."`
-	OneOff        *DeviceLMAPEventOneOff        `cwmp:"OneOff."`
-	PeriodicTimer *DeviceLMAPEventPeriodicTimer `cwmp:"PeriodicTimer."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Type DeviceLMAPEventType `json:"Type,omitzero"`
+
+	RandomnessSpread int32 `json:"RandomnessSpread,omitzero"`
+
+	CycleInterval int32 `json:"CycleInterval,omitzero"`
+
+	CalendarTimer *DeviceLMAPEventCalendarTimer `json:"CalendarTimer,omitzero"`
+	OneOff        *DeviceLMAPEventOneOff        `json:"OneOff,omitzero"`
+	PeriodicTimer *DeviceLMAPEventPeriodicTimer `json:"PeriodicTimer,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPEvent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPEvent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPEvent_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPEvent_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPEvent_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
+func (o *DeviceLMAPEvent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3685, o.Alias)
+	c.String(p, "Name", 3699, o.Name)
+	c.String(p, "Type", 3707, string(o.Type))
 	if o.CalendarTimer != nil {
-		o.CalendarTimer.ValidateAt(prefix+"CalendarTimer.", v)
-	}
-	if o.OneOff != nil {
-		o.OneOff.ValidateAt(prefix+"OneOff.", v)
-	}
-	if o.PeriodicTimer != nil {
-		o.PeriodicTimer.ValidateAt(prefix+"PeriodicTimer.", v)
+		o.CalendarTimer.ValidateAt(c, p+"CalendarTimer.")
 	}
 }
 
 // DeviceLMAPEventPath is the typed path of Device.LMAP.Event.{i}.
 type DeviceLMAPEventPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Alias            model.WriteOnceParam[string]
-	Name             model.ReadWriteParam[string]
-	Type             model.ReadWriteParam[DeviceLMAPEventType]
-	RandomnessSpread model.ReadWriteParam[int32]
-	CycleInterval    model.ReadWriteParam[int32]
-	CalendarTimer    DeviceLMAPEventCalendarTimerPath
-	OneOff           DeviceLMAPEventOneOffPath
-	PeriodicTimer    DeviceLMAPEventPeriodicTimerPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	CycleInterval model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	RandomnessSpread model.ReadWriteParam[int32] `dm:"i"`
+
+	Type model.ReadWriteParam[DeviceLMAPEventType] `dm:"s"`
+
+	CalendarTimer DeviceLMAPEventCalendarTimerPath `dm:"CalendarTimer."`
+	OneOff        DeviceLMAPEventOneOffPath        `dm:"OneOff."`
+	PeriodicTimer DeviceLMAPEventPeriodicTimerPath `dm:"PeriodicTimer."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPEventPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPEventPath(prefix string) DeviceLMAPEventPath {
-	p := &prefix
-	return DeviceLMAPEventPath{
-		Alias:            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CalendarTimer:    newDeviceLMAPEventCalendarTimerPath(prefix + "CalendarTimer."),
-		CycleInterval:    model.NewReadWrite[int32](p, "CycleInterval", model.TypeInt),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:             model.NewReadWrite[string](p, "Name", model.TypeString),
-		OneOff:           newDeviceLMAPEventOneOffPath(prefix + "OneOff."),
-		PeriodicTimer:    newDeviceLMAPEventPeriodicTimerPath(prefix + "PeriodicTimer."),
-		RandomnessSpread: model.NewReadWrite[int32](p, "RandomnessSpread", model.TypeInt),
-		Type:             model.NewReadWrite[DeviceLMAPEventType](p, "Type", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPEventCalendarTimer_StartTime                    = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPEventCalendarTimer_EndTime                      = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPEventCalendarTimer_ScheduleMonths               = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPEventCalendarTimer_ScheduleDaysOfMonth          = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPEventCalendarTimer_ScheduleDaysOfWeek           = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPEventCalendarTimer_ScheduleHoursOfDay           = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPEventCalendarTimer_ScheduleMinutesOfHour        = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPEventCalendarTimer_ScheduleSecondsOfMinute      = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPEventCalendarTimer_EnableScheduleTimezoneOffset = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPEventCalendarTimer_ScheduleTimezoneOffset       = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "23",
-			Min: "-23",
-		}},
-		Type:  model.TypeInt,
-		Units: "hours",
-	}
-)
-
-// DeviceLMAPEventCalendarTimer holds the values of Device.LMAP.Event.{i}.CalendarTimer. (object, readOnly, since 2.12)
+// DeviceLMAPEventCalendarTimer holds the values of Device.LMAP.Event.{i}.CalendarTimer. (object, readOnly, since 2.12).
 type DeviceLMAPEventCalendarTimer struct {
-	// StartTime: dateTime, readWrite, since 2.12.
-	StartTime time.Time `cwmp:"StartTime"`
-	// EndTime: dateTime, readWrite, since 2.12.
-	EndTime time.Time `cwmp:"EndTime"`
-	// ScheduleMonths: string, readWrite, since 2.12.
-	ScheduleMonths string `cwmp:"ScheduleMonths"`
-	// ScheduleDaysOfMonth: string, readWrite, since 2.12.
-	ScheduleDaysOfMonth string `cwmp:"ScheduleDaysOfMonth"`
-	// ScheduleDaysOfWeek: string, readWrite, since 2.12.
-	ScheduleDaysOfWeek string `cwmp:"ScheduleDaysOfWeek"`
-	// ScheduleHoursOfDay: string, readWrite, since 2.12.
-	ScheduleHoursOfDay string `cwmp:"ScheduleHoursOfDay"`
-	// ScheduleMinutesOfHour: string, readWrite, since 2.12.
-	ScheduleMinutesOfHour string `cwmp:"ScheduleMinutesOfHour"`
-	// ScheduleSecondsOfMinute: string, readWrite, since 2.12.
-	ScheduleSecondsOfMinute string `cwmp:"ScheduleSecondsOfMinute"`
-	// EnableScheduleTimezoneOffset: boolean, readWrite, since 2.12.
-	EnableScheduleTimezoneOffset bool `cwmp:"EnableScheduleTimezoneOffset"`
-	// ScheduleTimezoneOffset: int[-23:23] hours, readWrite, since 2.12.
-	ScheduleTimezoneOffset int32 `cwmp:"ScheduleTimezoneOffset"`
+	StartTime time.Time `json:"StartTime,omitzero"`
+
+	EndTime time.Time `json:"EndTime,omitzero"`
+
+	ScheduleMonths string `json:"ScheduleMonths,omitzero"`
+
+	ScheduleDaysOfMonth string `json:"ScheduleDaysOfMonth,omitzero"`
+
+	ScheduleDaysOfWeek string `json:"ScheduleDaysOfWeek,omitzero"`
+
+	ScheduleHoursOfDay string `json:"ScheduleHoursOfDay,omitzero"`
+
+	ScheduleMinutesOfHour string `json:"ScheduleMinutesOfHour,omitzero"`
+
+	ScheduleSecondsOfMinute string `json:"ScheduleSecondsOfMinute,omitzero"`
+
+	EnableScheduleTimezoneOffset bool `json:"EnableScheduleTimezoneOffset,omitzero"`
+
+	ScheduleTimezoneOffset int32 `json:"ScheduleTimezoneOffset,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPEventCalendarTimer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPEventCalendarTimer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceLMAPEventCalendarTimer_ScheduleTimezoneOffset, int64(o.ScheduleTimezoneOffset)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ScheduleTimezoneOffset",
-		})
-	}
+func (o *DeviceLMAPEventCalendarTimer) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "ScheduleTimezoneOffset", 3695, int64(o.ScheduleTimezoneOffset))
 }
 
 // DeviceLMAPEventCalendarTimerPath is the typed path of Device.LMAP.Event.{i}.CalendarTimer.
 type DeviceLMAPEventCalendarTimerPath struct {
-	obj                          model.ObjectPath
-	StartTime                    model.ReadWriteParam[time.Time]
-	EndTime                      model.ReadWriteParam[time.Time]
-	ScheduleMonths               model.ReadWriteParam[string]
-	ScheduleDaysOfMonth          model.ReadWriteParam[string]
-	ScheduleDaysOfWeek           model.ReadWriteParam[string]
-	ScheduleHoursOfDay           model.ReadWriteParam[string]
-	ScheduleMinutesOfHour        model.ReadWriteParam[string]
-	ScheduleSecondsOfMinute      model.ReadWriteParam[string]
-	EnableScheduleTimezoneOffset model.ReadWriteParam[bool]
-	ScheduleTimezoneOffset       model.ReadWriteParam[int32]
+	model.ObjectPath
+	EnableScheduleTimezoneOffset model.ReadWriteParam[bool] `dm:"b"`
+
+	EndTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	ScheduleDaysOfMonth model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleDaysOfWeek model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleHoursOfDay model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleMinutesOfHour model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleMonths model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleSecondsOfMinute model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleTimezoneOffset model.ReadWriteParam[int32] `dm:"i"`
+
+	StartTime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPEventCalendarTimerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPEventCalendarTimerPath(prefix string) DeviceLMAPEventCalendarTimerPath {
-	p := &prefix
-	return DeviceLMAPEventCalendarTimerPath{
-		EnableScheduleTimezoneOffset: model.NewReadWrite[bool](p, "EnableScheduleTimezoneOffset", model.TypeBoolean),
-		EndTime:                      model.NewReadWrite[time.Time](p, "EndTime", model.TypeDateTime),
-		ScheduleDaysOfMonth:          model.NewReadWrite[string](p, "ScheduleDaysOfMonth", model.TypeString),
-		ScheduleDaysOfWeek:           model.NewReadWrite[string](p, "ScheduleDaysOfWeek", model.TypeString),
-		ScheduleHoursOfDay:           model.NewReadWrite[string](p, "ScheduleHoursOfDay", model.TypeString),
-		ScheduleMinutesOfHour:        model.NewReadWrite[string](p, "ScheduleMinutesOfHour", model.TypeString),
-		ScheduleMonths:               model.NewReadWrite[string](p, "ScheduleMonths", model.TypeString),
-		ScheduleSecondsOfMinute:      model.NewReadWrite[string](p, "ScheduleSecondsOfMinute", model.TypeString),
-		ScheduleTimezoneOffset:       model.NewReadWrite[int32](p, "ScheduleTimezoneOffset", model.TypeInt),
-		StartTime:                    model.NewReadWrite[time.Time](p, "StartTime", model.TypeDateTime),
-		obj:                          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPEventOneOff_StartTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceLMAPEventOneOff holds the values of Device.LMAP.Event.{i}.OneOff. (object, readOnly, since 2.12)
+// DeviceLMAPEventOneOff holds the values of Device.LMAP.Event.{i}.OneOff. (object, readOnly, since 2.12).
 type DeviceLMAPEventOneOff struct {
-	// StartTime: dateTime, readWrite, since 2.12.
-	StartTime time.Time `cwmp:"StartTime"`
+	StartTime time.Time `json:"StartTime,omitzero"`
 }
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPEventOneOff) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPEventOneOff) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceLMAPEventOneOffPath is the typed path of Device.LMAP.Event.{i}.OneOff.
 type DeviceLMAPEventOneOffPath struct {
-	obj       model.ObjectPath
-	StartTime model.ReadWriteParam[time.Time]
+	model.ObjectPath
+	StartTime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPEventOneOffPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPEventOneOffPath(prefix string) DeviceLMAPEventOneOffPath {
-	p := &prefix
-	return DeviceLMAPEventOneOffPath{
-		StartTime: model.NewReadWrite[time.Time](p, "StartTime", model.TypeDateTime),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPEventPeriodicTimer_StartTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPEventPeriodicTimer_EndTime   = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPEventPeriodicTimer_Interval  = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceLMAPEventPeriodicTimer holds the values of Device.LMAP.Event.{i}.PeriodicTimer. (object, readOnly, since 2.12)
+// DeviceLMAPEventPeriodicTimer holds the values of Device.LMAP.Event.{i}.PeriodicTimer. (object, readOnly, since 2.12).
 type DeviceLMAPEventPeriodicTimer struct {
-	// StartTime: dateTime, readWrite, since 2.12.
-	StartTime time.Time `cwmp:"StartTime"`
-	// EndTime: dateTime, readWrite, since 2.12.
-	EndTime time.Time `cwmp:"EndTime"`
-	// Interval: unsignedInt seconds, readWrite, since 2.12.
-	Interval uint32 `cwmp:"Interval"`
-}
+	StartTime time.Time `json:"StartTime,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPEventPeriodicTimer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	EndTime time.Time `json:"EndTime,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPEventPeriodicTimer) ValidateAt(prefix string, v *model.Violations) {}
+	Interval uint32 `json:"Interval,omitzero"`
+}
 
 // DeviceLMAPEventPeriodicTimerPath is the typed path of Device.LMAP.Event.{i}.PeriodicTimer.
 type DeviceLMAPEventPeriodicTimerPath struct {
-	obj       model.ObjectPath
-	StartTime model.ReadWriteParam[time.Time]
-	EndTime   model.ReadWriteParam[time.Time]
-	Interval  model.ReadWriteParam[uint32]
+	model.ObjectPath
+	EndTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	Interval model.ReadWriteParam[uint32] `dm:"u"`
+
+	StartTime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPEventPeriodicTimerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPEventPeriodicTimerPath(prefix string) DeviceLMAPEventPeriodicTimerPath {
-	p := &prefix
-	return DeviceLMAPEventPeriodicTimerPath{
-		EndTime:   model.NewReadWrite[time.Time](p, "EndTime", model.TypeDateTime),
-		Interval:  model.NewReadWrite[uint32](p, "Interval", model.TypeUnsignedInt),
-		StartTime: model.NewReadWrite[time.Time](p, "StartTime", model.TypeDateTime),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPMeasurementAgent_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgent_Enable         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgent_Version        = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPMeasurementAgent_LastStarted    = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPMeasurementAgent_CapabilityTags = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgent_Identifier = &model.Syntax{
-		DataType: "UUID",
-		Patterns: []model.Pattern{{Value: "[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(36),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgent_GroupIdentifier = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgent_MeasurementPoint = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgent_UseAgentIdentifierInReports = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceLMAPMeasurementAgent_UseGroupIdentifierInReports = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceLMAPMeasurementAgent_UseMeasurementPointInReports = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceLMAPMeasurementAgent_PublicCredential = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgent_PrivateCredential = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgent_EventLog = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.DeviceInfo.VendorLogFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgent_TaskCapabilityNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPMeasurementAgent_ScheduleNumberOfEntries             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPMeasurementAgent_TaskNumberOfEntries                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPMeasurementAgent_CommunicationChannelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPMeasurementAgent_InstructionNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLMAPMeasurementAgent holds the values of Device.LMAP.MeasurementAgent.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPMeasurementAgent holds the values of Device.LMAP.MeasurementAgent.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgent struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Version: string, readOnly, since 2.12.
-	Version string `cwmp:"Version"`
-	// LastStarted: dateTime, readOnly, since 2.12.
-	LastStarted time.Time `cwmp:"LastStarted"`
-	// CapabilityTags: list<string>, readOnly, since 2.12.
-	CapabilityTags []string `cwmp:"CapabilityTags"`
-	// Identifier: UUID=string(36:36) ~1 pattern, readWrite, since 2.12.
-	Identifier string `cwmp:"Identifier"`
-	// GroupIdentifier: string(:256), readWrite, since 2.12.
-	GroupIdentifier string `cwmp:"GroupIdentifier"`
-	// MeasurementPoint: string(:256), readWrite, since 2.12.
-	MeasurementPoint string `cwmp:"MeasurementPoint"`
-	// UseAgentIdentifierInReports: boolean, readWrite, since 2.12.
-	UseAgentIdentifierInReports bool `cwmp:"UseAgentIdentifierInReports"`
-	// UseGroupIdentifierInReports: boolean, readWrite, since 2.12.
-	UseGroupIdentifierInReports bool `cwmp:"UseGroupIdentifierInReports"`
-	// UseMeasurementPointInReports: boolean, readWrite, since 2.12.
-	UseMeasurementPointInReports bool `cwmp:"UseMeasurementPointInReports"`
-	// PublicCredential: string pathRef→##.Security.Certificate., readWrite, since 2.12.
-	PublicCredential string `cwmp:"PublicCredential"`
-	// PrivateCredential: string pathRef→##.Security.Certificate., readWrite, since 2.12.
-	PrivateCredential string `cwmp:"PrivateCredential"`
-	// EventLog: string pathRef→##.DeviceInfo.VendorLogFile., readOnly, since 2.12.
-	EventLog string `cwmp:"EventLog"`
-	// TaskCapabilityNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	TaskCapabilityNumberOfEntries uint32 `cwmp:"TaskCapabilityNumberOfEntries"`
-	// ScheduleNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	ScheduleNumberOfEntries uint32 `cwmp:"ScheduleNumberOfEntries"`
-	// TaskNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	TaskNumberOfEntries uint32 `cwmp:"TaskNumberOfEntries"`
-	// CommunicationChannelNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	CommunicationChannelNumberOfEntries uint32 `cwmp:"CommunicationChannelNumberOfEntries"`
-	// InstructionNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	InstructionNumberOfEntries uint32 `cwmp:"InstructionNumberOfEntries"`
-	// Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}. instances by instance number
-	CommunicationChannel map[uint32]*DeviceLMAPMeasurementAgentCommunicationChannel `cwmp:"CommunicationChannel.{i}."`
-	Controller           *DeviceLMAPMeasurementAgentController                      `cwmp:"Controller."`
-	// Device.LMAP.MeasurementAgent.{i}.Instruction.{i}. instances by instance number
-	Instruction map[uint32]*DeviceLMAPMeasurementAgentInstruction `cwmp:"Instruction.{i}."`
-	// Device.LMAP.MeasurementAgent.{i}.Schedule.{i}. instances by instance number
-	Schedule map[uint32]*DeviceLMAPMeasurementAgentSchedule `cwmp:"Schedule.{i}."`
-	// Device.LMAP.MeasurementAgent.{i}.Task.{i}. instances by instance number
-	Task map[uint32]*DeviceLMAPMeasurementAgentTask `cwmp:"Task.{i}."`
-	// Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}. instances by instance number
-	TaskCapability map[uint32]*DeviceLMAPMeasurementAgentTaskCapability `cwmp:"TaskCapability.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	LastStarted time.Time `json:"LastStarted,omitzero"`
+
+	CapabilityTags []string `json:"CapabilityTags,omitzero"`
+
+	Identifier string `json:"Identifier,omitzero"`
+
+	GroupIdentifier string `json:"GroupIdentifier,omitzero"`
+
+	MeasurementPoint string `json:"MeasurementPoint,omitzero"`
+
+	UseAgentIdentifierInReports bool `json:"UseAgentIdentifierInReports,omitzero"`
+
+	UseGroupIdentifierInReports bool `json:"UseGroupIdentifierInReports,omitzero"`
+
+	UseMeasurementPointInReports bool `json:"UseMeasurementPointInReports,omitzero"`
+
+	PublicCredential string `json:"PublicCredential,omitzero"`
+
+	PrivateCredential string `json:"PrivateCredential,omitzero"`
+
+	EventLog string `json:"EventLog,omitzero"`
+
+	TaskCapabilityNumberOfEntries uint32 `json:"TaskCapabilityNumberOfEntries,omitzero"`
+
+	ScheduleNumberOfEntries uint32 `json:"ScheduleNumberOfEntries,omitzero"`
+
+	TaskNumberOfEntries uint32 `json:"TaskNumberOfEntries,omitzero"`
+
+	CommunicationChannelNumberOfEntries uint32 `json:"CommunicationChannelNumberOfEntries,omitzero"`
+
+	InstructionNumberOfEntries uint32 `json:"InstructionNumberOfEntries,omitzero"`
+
+	CommunicationChannel map[uint32]*DeviceLMAPMeasurementAgentCommunicationChannel `json:"CommunicationChannel,omitzero"`
+	Controller           *DeviceLMAPMeasurementAgentController                      `json:"Controller,omitzero"`
+	Instruction          map[uint32]*DeviceLMAPMeasurementAgentInstruction          `json:"Instruction,omitzero"`
+	Schedule             map[uint32]*DeviceLMAPMeasurementAgentSchedule             `json:"Schedule,omitzero"`
+	Task                 map[uint32]*DeviceLMAPMeasurementAgentTask                 `json:"Task,omitzero"`
+	TaskCapability       map[uint32]*DeviceLMAPMeasurementAgentTaskCapability       `json:"TaskCapability,omitzero"`
 }
 
-// AddCommunicationChannel creates instance i of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}. (replacing any) and returns it
+// AddCommunicationChannel creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgent) AddCommunicationChannel(i uint32) *DeviceLMAPMeasurementAgentCommunicationChannel {
 	if o.CommunicationChannel == nil {
 		o.CommunicationChannel = map[uint32]*DeviceLMAPMeasurementAgentCommunicationChannel{}
@@ -642,18 +311,7 @@ func (o *DeviceLMAPMeasurementAgent) AddCommunicationChannel(i uint32) *DeviceLM
 	return x
 }
 
-// GetCommunicationChannel returns instance i of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.
-func (o *DeviceLMAPMeasurementAgent) GetCommunicationChannel(i uint32) (*DeviceLMAPMeasurementAgentCommunicationChannel, bool) {
-	x, ok := o.CommunicationChannel[i]
-	return x, ok
-}
-
-// DeleteCommunicationChannel removes instance i of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.
-func (o *DeviceLMAPMeasurementAgent) DeleteCommunicationChannel(i uint32) {
-	delete(o.CommunicationChannel, i)
-}
-
-// AddInstruction creates instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}. (replacing any) and returns it
+// AddInstruction creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgent) AddInstruction(i uint32) *DeviceLMAPMeasurementAgentInstruction {
 	if o.Instruction == nil {
 		o.Instruction = map[uint32]*DeviceLMAPMeasurementAgentInstruction{}
@@ -663,18 +321,7 @@ func (o *DeviceLMAPMeasurementAgent) AddInstruction(i uint32) *DeviceLMAPMeasure
 	return x
 }
 
-// GetInstruction returns instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.
-func (o *DeviceLMAPMeasurementAgent) GetInstruction(i uint32) (*DeviceLMAPMeasurementAgentInstruction, bool) {
-	x, ok := o.Instruction[i]
-	return x, ok
-}
-
-// DeleteInstruction removes instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.
-func (o *DeviceLMAPMeasurementAgent) DeleteInstruction(i uint32) {
-	delete(o.Instruction, i)
-}
-
-// AddSchedule creates instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}. (replacing any) and returns it
+// AddSchedule creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgent) AddSchedule(i uint32) *DeviceLMAPMeasurementAgentSchedule {
 	if o.Schedule == nil {
 		o.Schedule = map[uint32]*DeviceLMAPMeasurementAgentSchedule{}
@@ -684,18 +331,7 @@ func (o *DeviceLMAPMeasurementAgent) AddSchedule(i uint32) *DeviceLMAPMeasuremen
 	return x
 }
 
-// GetSchedule returns instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.
-func (o *DeviceLMAPMeasurementAgent) GetSchedule(i uint32) (*DeviceLMAPMeasurementAgentSchedule, bool) {
-	x, ok := o.Schedule[i]
-	return x, ok
-}
-
-// DeleteSchedule removes instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.
-func (o *DeviceLMAPMeasurementAgent) DeleteSchedule(i uint32) {
-	delete(o.Schedule, i)
-}
-
-// AddTask creates instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}. (replacing any) and returns it
+// AddTask creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgent) AddTask(i uint32) *DeviceLMAPMeasurementAgentTask {
 	if o.Task == nil {
 		o.Task = map[uint32]*DeviceLMAPMeasurementAgentTask{}
@@ -705,18 +341,7 @@ func (o *DeviceLMAPMeasurementAgent) AddTask(i uint32) *DeviceLMAPMeasurementAge
 	return x
 }
 
-// GetTask returns instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.
-func (o *DeviceLMAPMeasurementAgent) GetTask(i uint32) (*DeviceLMAPMeasurementAgentTask, bool) {
-	x, ok := o.Task[i]
-	return x, ok
-}
-
-// DeleteTask removes instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.
-func (o *DeviceLMAPMeasurementAgent) DeleteTask(i uint32) {
-	delete(o.Task, i)
-}
-
-// AddTaskCapability creates instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}. (replacing any) and returns it
+// AddTaskCapability creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgent) AddTaskCapability(i uint32) *DeviceLMAPMeasurementAgentTaskCapability {
 	if o.TaskCapability == nil {
 		o.TaskCapability = map[uint32]*DeviceLMAPMeasurementAgentTaskCapability{}
@@ -725,483 +350,226 @@ func (o *DeviceLMAPMeasurementAgent) AddTaskCapability(i uint32) *DeviceLMAPMeas
 	o.TaskCapability[i] = x
 	return x
 }
-
-// GetTaskCapability returns instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.
-func (o *DeviceLMAPMeasurementAgent) GetTaskCapability(i uint32) (*DeviceLMAPMeasurementAgentTaskCapability, bool) {
-	x, ok := o.TaskCapability[i]
-	return x, ok
-}
-
-// DeleteTaskCapability removes instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.
-func (o *DeviceLMAPMeasurementAgent) DeleteTaskCapability(i uint32) {
-	delete(o.TaskCapability, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgent_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgent_CapabilityTags, model.FormatValue(model.TypeString, o.CapabilityTags)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CapabilityTags",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgent_Identifier, o.Identifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Identifier",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgent_GroupIdentifier, o.GroupIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GroupIdentifier",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgent_MeasurementPoint, o.MeasurementPoint); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MeasurementPoint",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3710, o.Alias)
+	c.Wire(p, "CapabilityTags", 3711, model.JoinStrings(o.CapabilityTags), len(o.CapabilityTags) > 0)
+	c.String(p, "Identifier", 3730, o.Identifier)
+	c.String(p, "GroupIdentifier", 3729, o.GroupIdentifier)
+	c.String(p, "MeasurementPoint", 3750, o.MeasurementPoint)
 	for _, i := range model.SortedKeys(o.CommunicationChannel) {
-		o.CommunicationChannel[i].ValidateAt(prefix+"CommunicationChannel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CommunicationChannel[i].ValidateAt(c, model.InstanceOf(p, "CommunicationChannel.", i))
 	}
 	if o.Controller != nil {
-		o.Controller.ValidateAt(prefix+"Controller.", v)
+		o.Controller.ValidateAt(c, p+"Controller.")
 	}
 	for _, i := range model.SortedKeys(o.Instruction) {
-		o.Instruction[i].ValidateAt(prefix+"Instruction."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Instruction[i].ValidateAt(c, model.InstanceOf(p, "Instruction.", i))
 	}
 	for _, i := range model.SortedKeys(o.Schedule) {
-		o.Schedule[i].ValidateAt(prefix+"Schedule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Schedule[i].ValidateAt(c, model.InstanceOf(p, "Schedule.", i))
 	}
 	for _, i := range model.SortedKeys(o.Task) {
-		o.Task[i].ValidateAt(prefix+"Task."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Task[i].ValidateAt(c, model.InstanceOf(p, "Task.", i))
 	}
 	for _, i := range model.SortedKeys(o.TaskCapability) {
-		o.TaskCapability[i].ValidateAt(prefix+"TaskCapability."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.TaskCapability[i].ValidateAt(c, model.InstanceOf(p, "TaskCapability.", i))
 	}
 }
 
 // DeviceLMAPMeasurementAgentPath is the typed path of Device.LMAP.MeasurementAgent.{i}.
 type DeviceLMAPMeasurementAgentPath struct {
-	obj                                 model.ObjectPath
-	Alias                               model.WriteOnceParam[string]
-	Enable                              model.ReadWriteParam[bool]
-	Version                             model.ReadOnlyParam[string]
-	LastStarted                         model.ReadOnlyParam[time.Time]
-	CapabilityTags                      model.ReadOnlyParam[[]string]
-	Identifier                          model.ReadWriteParam[string]
-	GroupIdentifier                     model.ReadWriteParam[string]
-	MeasurementPoint                    model.ReadWriteParam[string]
-	UseAgentIdentifierInReports         model.ReadWriteParam[bool]
-	UseGroupIdentifierInReports         model.ReadWriteParam[bool]
-	UseMeasurementPointInReports        model.ReadWriteParam[bool]
-	PublicCredential                    model.ReadWriteParam[string]
-	PrivateCredential                   model.ReadWriteParam[string]
-	EventLog                            model.ReadOnlyParam[string]
-	TaskCapabilityNumberOfEntries       model.ReadOnlyParam[uint32]
-	ScheduleNumberOfEntries             model.ReadOnlyParam[uint32]
-	TaskNumberOfEntries                 model.ReadOnlyParam[uint32]
-	CommunicationChannelNumberOfEntries model.ReadOnlyParam[uint32]
-	InstructionNumberOfEntries          model.ReadOnlyParam[uint32]
-	Controller                          DeviceLMAPMeasurementAgentControllerPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	CapabilityTags model.ReadOnlyParam[[]string] `dm:"s"`
+
+	CommunicationChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EventLog model.ReadOnlyParam[string] `dm:"s"`
+
+	GroupIdentifier model.ReadWriteParam[string] `dm:"s"`
+
+	Identifier model.ReadWriteParam[string] `dm:"s"`
+
+	InstructionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastStarted model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	MeasurementPoint model.ReadWriteParam[string] `dm:"s"`
+
+	PrivateCredential model.ReadWriteParam[string] `dm:"s"`
+
+	PublicCredential model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TaskCapabilityNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TaskNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UseAgentIdentifierInReports model.ReadWriteParam[bool] `dm:"b"`
+
+	UseGroupIdentifierInReports model.ReadWriteParam[bool] `dm:"b"`
+
+	UseMeasurementPointInReports model.ReadWriteParam[bool] `dm:"b"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
+
+	Controller DeviceLMAPMeasurementAgentControllerPath `dm:"Controller."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentPath(prefix string) DeviceLMAPMeasurementAgentPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentPath{
-		Alias:                               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CapabilityTags:                      model.NewReadOnly[[]string](p, "CapabilityTags", model.TypeString),
-		CommunicationChannelNumberOfEntries: model.NewReadOnly[uint32](p, "CommunicationChannelNumberOfEntries", model.TypeUnsignedInt),
-		Controller:                          newDeviceLMAPMeasurementAgentControllerPath(prefix + "Controller."),
-		Enable:                              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EventLog:                            model.NewReadOnly[string](p, "EventLog", model.TypeString),
-		GroupIdentifier:                     model.NewReadWrite[string](p, "GroupIdentifier", model.TypeString),
-		Identifier:                          model.NewReadWrite[string](p, "Identifier", model.TypeString),
-		InstructionNumberOfEntries:          model.NewReadOnly[uint32](p, "InstructionNumberOfEntries", model.TypeUnsignedInt),
-		LastStarted:                         model.NewReadOnly[time.Time](p, "LastStarted", model.TypeDateTime),
-		MeasurementPoint:                    model.NewReadWrite[string](p, "MeasurementPoint", model.TypeString),
-		PrivateCredential:                   model.NewReadWrite[string](p, "PrivateCredential", model.TypeString),
-		PublicCredential:                    model.NewReadWrite[string](p, "PublicCredential", model.TypeString),
-		ScheduleNumberOfEntries:             model.NewReadOnly[uint32](p, "ScheduleNumberOfEntries", model.TypeUnsignedInt),
-		TaskCapabilityNumberOfEntries:       model.NewReadOnly[uint32](p, "TaskCapabilityNumberOfEntries", model.TypeUnsignedInt),
-		TaskNumberOfEntries:                 model.NewReadOnly[uint32](p, "TaskNumberOfEntries", model.TypeUnsignedInt),
-		UseAgentIdentifierInReports:         model.NewReadWrite[bool](p, "UseAgentIdentifierInReports", model.TypeBoolean),
-		UseGroupIdentifierInReports:         model.NewReadWrite[bool](p, "UseGroupIdentifierInReports", model.TypeBoolean),
-		UseMeasurementPointInReports:        model.NewReadWrite[bool](p, "UseMeasurementPointInReports", model.TypeBoolean),
-		Version:                             model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                                 model.NewObjectPath(p),
-	}
+// CommunicationChannel returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentPath) CommunicationChannel(i uint32) (p DeviceLMAPMeasurementAgentCommunicationChannelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CommunicationChannel.", i))
+	return
 }
 
-// CommunicationChannel returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.
-func (x DeviceLMAPMeasurementAgentPath) CommunicationChannel(i uint32) DeviceLMAPMeasurementAgentCommunicationChannelPath {
-	return newDeviceLMAPMeasurementAgentCommunicationChannelPath(x.Path() + "CommunicationChannel." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CommunicationChannelTable returns the table Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}. itself (for AddObject when writable)
+// CommunicationChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentPath) CommunicationChannelTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "CommunicationChannel.")
+	return model.NewWritableTable(x.ObjectPath, "CommunicationChannel.")
 }
 
-// Instruction returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.
-func (x DeviceLMAPMeasurementAgentPath) Instruction(i uint32) DeviceLMAPMeasurementAgentInstructionPath {
-	return newDeviceLMAPMeasurementAgentInstructionPath(x.Path() + "Instruction." + strconv.FormatUint(uint64(i), 10) + ".")
+// Instruction returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentPath) Instruction(i uint32) (p DeviceLMAPMeasurementAgentInstructionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Instruction.", i))
+	return
 }
 
-// InstructionTable returns the table Device.LMAP.MeasurementAgent.{i}.Instruction.{i}. itself (for AddObject when writable)
+// InstructionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentPath) InstructionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Instruction.")
+	return model.NewWritableTable(x.ObjectPath, "Instruction.")
 }
 
-// Schedule returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.
-func (x DeviceLMAPMeasurementAgentPath) Schedule(i uint32) DeviceLMAPMeasurementAgentSchedulePath {
-	return newDeviceLMAPMeasurementAgentSchedulePath(x.Path() + "Schedule." + strconv.FormatUint(uint64(i), 10) + ".")
+// Schedule returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentPath) Schedule(i uint32) (p DeviceLMAPMeasurementAgentSchedulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Schedule.", i))
+	return
 }
 
-// ScheduleTable returns the table Device.LMAP.MeasurementAgent.{i}.Schedule.{i}. itself (for AddObject when writable)
+// ScheduleTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentPath) ScheduleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Schedule.")
+	return model.NewWritableTable(x.ObjectPath, "Schedule.")
 }
 
-// Task returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.
-func (x DeviceLMAPMeasurementAgentPath) Task(i uint32) DeviceLMAPMeasurementAgentTaskPath {
-	return newDeviceLMAPMeasurementAgentTaskPath(x.Path() + "Task." + strconv.FormatUint(uint64(i), 10) + ".")
+// Task returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentPath) Task(i uint32) (p DeviceLMAPMeasurementAgentTaskPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Task.", i))
+	return
 }
 
-// TaskTable returns the table Device.LMAP.MeasurementAgent.{i}.Task.{i}. itself (for AddObject when writable)
+// TaskTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentPath) TaskTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Task.")
+	return model.NewWritableTable(x.ObjectPath, "Task.")
 }
 
-// TaskCapability returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.
-func (x DeviceLMAPMeasurementAgentPath) TaskCapability(i uint32) DeviceLMAPMeasurementAgentTaskCapabilityPath {
-	return newDeviceLMAPMeasurementAgentTaskCapabilityPath(x.Path() + "TaskCapability." + strconv.FormatUint(uint64(i), 10) + ".")
+// TaskCapability returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentPath) TaskCapability(i uint32) (p DeviceLMAPMeasurementAgentTaskCapabilityPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TaskCapability.", i))
+	return
 }
 
-// TaskCapabilityTable returns the table Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}. itself (for AddObject when writable)
+// TaskCapabilityTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentPath) TaskCapabilityTable() model.Table {
-	return model.NewTable(x.Path() + "TaskCapability.")
+	return model.NewTable(x.ObjectPath, "TaskCapability.")
 }
 
-var (
-	synDeviceLMAPMeasurementAgentCommunicationChannel_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgentCommunicationChannel_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentCommunicationChannel_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentCommunicationChannel_UseBulkDataProfile = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgentCommunicationChannel_BulkDataProfile    = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.BulkData.Profile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentCommunicationChannel_Target = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentCommunicationChannel_TargetPublicCredential = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentCommunicationChannel_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceLMAPMeasurementAgentCommunicationChannel holds the values of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPMeasurementAgentCommunicationChannel holds the values of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentCommunicationChannel struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readWrite, since 2.12.
-	Name string `cwmp:"Name"`
-	// UseBulkDataProfile: boolean, readWrite, since 2.12.
-	UseBulkDataProfile bool `cwmp:"UseBulkDataProfile"`
-	// BulkDataProfile: string pathRef→###.BulkData.Profile., readWrite, since 2.12.
-	BulkDataProfile string `cwmp:"BulkDataProfile"`
-	// Target: URL=string(:2048), readWrite, since 2.12.
-	Target string `cwmp:"Target"`
-	// TargetPublicCredential: string pathRef→###.Security.Certificate., readWrite, since 2.12.
-	TargetPublicCredential string `cwmp:"TargetPublicCredential"`
-	// Interface: string pathRef, readWrite, since 2.12.
-	Interface string `cwmp:"Interface"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	UseBulkDataProfile bool `json:"UseBulkDataProfile,omitzero"`
+
+	BulkDataProfile string `json:"BulkDataProfile,omitzero"`
+
+	Target string `json:"Target,omitzero"`
+
+	TargetPublicCredential string `json:"TargetPublicCredential,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentCommunicationChannel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentCommunicationChannel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentCommunicationChannel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentCommunicationChannel_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentCommunicationChannel_Target, o.Target); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Target",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentCommunicationChannel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3713, o.Alias)
+	c.String(p, "Name", 3717, o.Name)
+	c.String(p, "Target", 3718, o.Target)
 }
 
 // DeviceLMAPMeasurementAgentCommunicationChannelPath is the typed path of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.
 type DeviceLMAPMeasurementAgentCommunicationChannelPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Alias                  model.WriteOnceParam[string]
-	Name                   model.ReadWriteParam[string]
-	UseBulkDataProfile     model.ReadWriteParam[bool]
-	BulkDataProfile        model.ReadWriteParam[string]
-	Target                 model.ReadWriteParam[string]
-	TargetPublicCredential model.ReadWriteParam[string]
-	Interface              model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	BulkDataProfile model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Target model.ReadWriteParam[string] `dm:"s"`
+
+	TargetPublicCredential model.ReadWriteParam[string] `dm:"s"`
+
+	UseBulkDataProfile model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentCommunicationChannelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentCommunicationChannelPath(prefix string) DeviceLMAPMeasurementAgentCommunicationChannelPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentCommunicationChannelPath{
-		Alias:                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		BulkDataProfile:        model.NewReadWrite[string](p, "BulkDataProfile", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:              model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Name:                   model.NewReadWrite[string](p, "Name", model.TypeString),
-		Target:                 model.NewReadWrite[string](p, "Target", model.TypeString),
-		TargetPublicCredential: model.NewReadWrite[string](p, "TargetPublicCredential", model.TypeString),
-		UseBulkDataProfile:     model.NewReadWrite[bool](p, "UseBulkDataProfile", model.TypeBoolean),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPMeasurementAgentController_ControllerTimeout = &model.Syntax{
-		Ranges: []model.Range{{Min: "0"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceLMAPMeasurementAgentController_ControlSchedules = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Schedule.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentController_ControlTasks = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Task.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentController_ControlChannels = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.CommunicationChannel.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceLMAPMeasurementAgentController holds the values of Device.LMAP.MeasurementAgent.{i}.Controller. (object, readOnly, since 2.12)
+// DeviceLMAPMeasurementAgentController holds the values of Device.LMAP.MeasurementAgent.{i}.Controller. (object, readOnly, since 2.12).
 type DeviceLMAPMeasurementAgentController struct {
-	// ControllerTimeout: int[0:] seconds, readWrite, since 2.12.
-	ControllerTimeout int32 `cwmp:"ControllerTimeout"`
-	// ControlSchedules: list<string> pathRef→#.Schedule., readWrite, since 2.12.
-	ControlSchedules []string `cwmp:"ControlSchedules"`
-	// ControlTasks: list<string> pathRef→#.Task., readWrite, since 2.12.
-	ControlTasks []string `cwmp:"ControlTasks"`
-	// ControlChannels: list<string> pathRef→#.CommunicationChannel., readWrite, since 2.12.
-	ControlChannels []string `cwmp:"ControlChannels"`
+	ControllerTimeout int32 `json:"ControllerTimeout,omitzero"`
+
+	ControlSchedules []string `json:"ControlSchedules,omitzero"`
+
+	ControlTasks []string `json:"ControlTasks,omitzero"`
+
+	ControlChannels []string `json:"ControlChannels,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentController) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentController) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceLMAPMeasurementAgentController_ControllerTimeout, int64(o.ControllerTimeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControllerTimeout",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentController_ControlSchedules, model.FormatValue(model.TypeString, o.ControlSchedules)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControlSchedules",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentController_ControlTasks, model.FormatValue(model.TypeString, o.ControlTasks)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControlTasks",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentController_ControlChannels, model.FormatValue(model.TypeString, o.ControlChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControlChannels",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentController) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "ControllerTimeout", 3726, int64(o.ControllerTimeout))
+	c.Wire(p, "ControlSchedules", 3724, model.JoinStrings(o.ControlSchedules), len(o.ControlSchedules) > 0)
+	c.Wire(p, "ControlTasks", 3725, model.JoinStrings(o.ControlTasks), len(o.ControlTasks) > 0)
+	c.Wire(p, "ControlChannels", 3723, model.JoinStrings(o.ControlChannels), len(o.ControlChannels) > 0)
 }
 
 // DeviceLMAPMeasurementAgentControllerPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Controller.
 type DeviceLMAPMeasurementAgentControllerPath struct {
-	obj               model.ObjectPath
-	ControllerTimeout model.ReadWriteParam[int32]
-	ControlSchedules  model.ReadWriteParam[[]string]
-	ControlTasks      model.ReadWriteParam[[]string]
-	ControlChannels   model.ReadWriteParam[[]string]
+	model.ObjectPath
+	ControlChannels model.ReadWriteParam[[]string] `dm:"s"`
+
+	ControlSchedules model.ReadWriteParam[[]string] `dm:"s"`
+
+	ControlTasks model.ReadWriteParam[[]string] `dm:"s"`
+
+	ControllerTimeout model.ReadWriteParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentControllerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentControllerPath(prefix string) DeviceLMAPMeasurementAgentControllerPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentControllerPath{
-		ControlChannels:   model.NewReadWrite[[]string](p, "ControlChannels", model.TypeString),
-		ControlSchedules:  model.NewReadWrite[[]string](p, "ControlSchedules", model.TypeString),
-		ControlTasks:      model.NewReadWrite[[]string](p, "ControlTasks", model.TypeString),
-		ControllerTimeout: model.NewReadWrite[int32](p, "ControllerTimeout", model.TypeInt),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPMeasurementAgentInstruction_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgentInstruction_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentInstruction_LastChange           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPMeasurementAgentInstruction_InstructionSchedules = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Schedule.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentInstruction_InstructionTasks = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Task.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentInstruction_ReportChannels = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.CommunicationChannel.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentInstruction_MeasurementSuppressionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLMAPMeasurementAgentInstruction holds the values of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPMeasurementAgentInstruction holds the values of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentInstruction struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// LastChange: dateTime, readOnly, since 2.12.
-	LastChange time.Time `cwmp:"LastChange"`
-	// InstructionSchedules: list<string> pathRef→#.Schedule., readWrite, since 2.12.
-	InstructionSchedules []string `cwmp:"InstructionSchedules"`
-	// InstructionTasks: list<string> pathRef→#.Task., readWrite, since 2.12.
-	InstructionTasks []string `cwmp:"InstructionTasks"`
-	// ReportChannels: list<string> pathRef→#.CommunicationChannel., readWrite, since 2.12.
-	ReportChannels []string `cwmp:"ReportChannels"`
-	// MeasurementSuppressionNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	MeasurementSuppressionNumberOfEntries uint32 `cwmp:"MeasurementSuppressionNumberOfEntries"`
-	// Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}. instances by instance number
-	MeasurementSuppression map[uint32]*DeviceLMAPMeasurementAgentInstructionMeasurementSuppression `cwmp:"MeasurementSuppression.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	LastChange time.Time `json:"LastChange,omitzero"`
+
+	InstructionSchedules []string `json:"InstructionSchedules,omitzero"`
+
+	InstructionTasks []string `json:"InstructionTasks,omitzero"`
+
+	ReportChannels []string `json:"ReportChannels,omitzero"`
+
+	MeasurementSuppressionNumberOfEntries uint32 `json:"MeasurementSuppressionNumberOfEntries,omitzero"`
+
+	MeasurementSuppression map[uint32]*DeviceLMAPMeasurementAgentInstructionMeasurementSuppression `json:"MeasurementSuppression,omitzero"`
 }
 
-// AddMeasurementSuppression creates instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}. (replacing any) and returns it
+// AddMeasurementSuppression creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentInstruction) AddMeasurementSuppression(i uint32) *DeviceLMAPMeasurementAgentInstructionMeasurementSuppression {
 	if o.MeasurementSuppression == nil {
 		o.MeasurementSuppression = map[uint32]*DeviceLMAPMeasurementAgentInstructionMeasurementSuppression{}
@@ -1210,382 +578,159 @@ func (o *DeviceLMAPMeasurementAgentInstruction) AddMeasurementSuppression(i uint
 	o.MeasurementSuppression[i] = x
 	return x
 }
-
-// GetMeasurementSuppression returns instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.
-func (o *DeviceLMAPMeasurementAgentInstruction) GetMeasurementSuppression(i uint32) (*DeviceLMAPMeasurementAgentInstructionMeasurementSuppression, bool) {
-	x, ok := o.MeasurementSuppression[i]
-	return x, ok
-}
-
-// DeleteMeasurementSuppression removes instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.
-func (o *DeviceLMAPMeasurementAgentInstruction) DeleteMeasurementSuppression(i uint32) {
-	delete(o.MeasurementSuppression, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentInstruction) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentInstruction) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentInstruction_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentInstruction_InstructionSchedules, model.FormatValue(model.TypeString, o.InstructionSchedules)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InstructionSchedules",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentInstruction_InstructionTasks, model.FormatValue(model.TypeString, o.InstructionTasks)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InstructionTasks",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentInstruction_ReportChannels, model.FormatValue(model.TypeString, o.ReportChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportChannels",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentInstruction) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3732, o.Alias)
+	c.Wire(p, "InstructionSchedules", 3734, model.JoinStrings(o.InstructionSchedules), len(o.InstructionSchedules) > 0)
+	c.Wire(p, "InstructionTasks", 3735, model.JoinStrings(o.InstructionTasks), len(o.InstructionTasks) > 0)
+	c.Wire(p, "ReportChannels", 3747, model.JoinStrings(o.ReportChannels), len(o.ReportChannels) > 0)
 	for _, i := range model.SortedKeys(o.MeasurementSuppression) {
-		o.MeasurementSuppression[i].ValidateAt(prefix+"MeasurementSuppression."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.MeasurementSuppression[i].ValidateAt(c, model.InstanceOf(p, "MeasurementSuppression.", i))
 	}
 }
 
 // DeviceLMAPMeasurementAgentInstructionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.
 type DeviceLMAPMeasurementAgentInstructionPath struct {
-	obj                                   model.ObjectPath
-	Enable                                model.ReadWriteParam[bool]
-	Alias                                 model.WriteOnceParam[string]
-	LastChange                            model.ReadOnlyParam[time.Time]
-	InstructionSchedules                  model.ReadWriteParam[[]string]
-	InstructionTasks                      model.ReadWriteParam[[]string]
-	ReportChannels                        model.ReadWriteParam[[]string]
-	MeasurementSuppressionNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InstructionSchedules model.ReadWriteParam[[]string] `dm:"s"`
+
+	InstructionTasks model.ReadWriteParam[[]string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	MeasurementSuppressionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReportChannels model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentInstructionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentInstructionPath(prefix string) DeviceLMAPMeasurementAgentInstructionPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentInstructionPath{
-		Alias:                                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InstructionSchedules:                  model.NewReadWrite[[]string](p, "InstructionSchedules", model.TypeString),
-		InstructionTasks:                      model.NewReadWrite[[]string](p, "InstructionTasks", model.TypeString),
-		LastChange:                            model.NewReadOnly[time.Time](p, "LastChange", model.TypeDateTime),
-		MeasurementSuppressionNumberOfEntries: model.NewReadOnly[uint32](p, "MeasurementSuppressionNumberOfEntries", model.TypeUnsignedInt),
-		ReportChannels:                        model.NewReadWrite[[]string](p, "ReportChannels", model.TypeString),
-		obj:                                   model.NewObjectPath(p),
-	}
+// MeasurementSuppression returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentInstructionPath) MeasurementSuppression(i uint32) (p DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MeasurementSuppression.", i))
+	return
 }
 
-// MeasurementSuppression returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.
-func (x DeviceLMAPMeasurementAgentInstructionPath) MeasurementSuppression(i uint32) DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath {
-	return newDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath(x.Path() + "MeasurementSuppression." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// MeasurementSuppressionTable returns the table Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}. itself (for AddObject when writable)
+// MeasurementSuppressionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentInstructionPath) MeasurementSuppressionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "MeasurementSuppression.")
+	return model.NewWritableTable(x.ObjectPath, "MeasurementSuppression.")
 }
 
 // DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState enumerates the values of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.State.
 type DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState string
 
-func (e DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState_Enabled  DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState = "Enabled"
-	DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState_Active   DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState = "Active"
+	DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState_Enabled DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState = "Enabled"
+
+	DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState_Active DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState = "Active"
+
 	DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState_Disabled DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState = "Disabled"
 )
 
-var (
-	synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_State = &model.Syntax{
-		Enums: []model.Enum{{Value: "Enabled"}, {Value: "Active"}, {Value: "Disabled"}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_StopRunning = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_Start = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Event.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_End = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Event.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_SuppressionMatch = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceLMAPMeasurementAgentInstructionMeasurementSuppression holds the values of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPMeasurementAgentInstructionMeasurementSuppression holds the values of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentInstructionMeasurementSuppression struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readWrite, since 2.12.
-	Name string `cwmp:"Name"`
-	// State: string{Enabled,Active,Disabled}, readOnly, since 2.12.
-	State DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState `cwmp:"State"`
-	// StopRunning: boolean, readWrite, since 2.12.
-	StopRunning bool `cwmp:"StopRunning"`
-	// Start: string pathRef→###.Event., readWrite, since 2.12.
-	Start string `cwmp:"Start"`
-	// End: string pathRef→###.Event., readWrite, since 2.12.
-	End string `cwmp:"End"`
-	// SuppressionMatch: list<string>, readWrite, since 2.12.
-	SuppressionMatch []string `cwmp:"SuppressionMatch"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	State DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState `json:"State,omitzero"`
+
+	StopRunning bool `json:"StopRunning,omitzero"`
+
+	Start string `json:"Start,omitzero"`
+
+	End string `json:"End,omitzero"`
+
+	SuppressionMatch []string `json:"SuppressionMatch,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentInstructionMeasurementSuppression) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentInstructionMeasurementSuppression) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_State, string(o.State)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "State",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_SuppressionMatch, model.FormatValue(model.TypeString, o.SuppressionMatch)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuppressionMatch",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentInstructionMeasurementSuppression) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3738, o.Alias)
+	c.String(p, "Name", 3741, o.Name)
+	c.String(p, "State", 3743, string(o.State))
+	c.Wire(p, "SuppressionMatch", 3745, model.JoinStrings(o.SuppressionMatch), len(o.SuppressionMatch) > 0)
 }
 
 // DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.
 type DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Alias            model.WriteOnceParam[string]
-	Name             model.ReadWriteParam[string]
-	State            model.ReadOnlyParam[DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState]
-	StopRunning      model.ReadWriteParam[bool]
-	Start            model.ReadWriteParam[string]
-	End              model.ReadWriteParam[string]
-	SuppressionMatch model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath(prefix string) DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath{
-		Alias:            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		End:              model.NewReadWrite[string](p, "End", model.TypeString),
-		Name:             model.NewReadWrite[string](p, "Name", model.TypeString),
-		Start:            model.NewReadWrite[string](p, "Start", model.TypeString),
-		State:            model.NewReadOnly[DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState](p, "State", model.TypeString),
-		StopRunning:      model.NewReadWrite[bool](p, "StopRunning", model.TypeBoolean),
-		SuppressionMatch: model.NewReadWrite[[]string](p, "SuppressionMatch", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	End model.ReadWriteParam[string] `dm:"s"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Start model.ReadWriteParam[string] `dm:"s"`
+
+	State model.ReadOnlyParam[string] `dm:"s"`
+
+	StopRunning model.ReadWriteParam[bool] `dm:"b"`
+
+	SuppressionMatch model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // DeviceLMAPMeasurementAgentScheduleState enumerates the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.State.
 type DeviceLMAPMeasurementAgentScheduleState string
 
-func (e DeviceLMAPMeasurementAgentScheduleState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceLMAPMeasurementAgentScheduleState_Enabled    DeviceLMAPMeasurementAgentScheduleState = "Enabled"
+	DeviceLMAPMeasurementAgentScheduleState_Enabled DeviceLMAPMeasurementAgentScheduleState = "Enabled"
+
 	DeviceLMAPMeasurementAgentScheduleState_Suppressed DeviceLMAPMeasurementAgentScheduleState = "Suppressed"
-	DeviceLMAPMeasurementAgentScheduleState_Disabled   DeviceLMAPMeasurementAgentScheduleState = "Disabled"
-	DeviceLMAPMeasurementAgentScheduleState_Running    DeviceLMAPMeasurementAgentScheduleState = "Running"
+
+	DeviceLMAPMeasurementAgentScheduleState_Disabled DeviceLMAPMeasurementAgentScheduleState = "Disabled"
+
+	DeviceLMAPMeasurementAgentScheduleState_Running DeviceLMAPMeasurementAgentScheduleState = "Running"
 )
 
 // DeviceLMAPMeasurementAgentScheduleExecutionMode enumerates the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.ExecutionMode.
 type DeviceLMAPMeasurementAgentScheduleExecutionMode string
 
-func (e DeviceLMAPMeasurementAgentScheduleExecutionMode) String() string {
-	return string(e)
-}
-
 const (
 	DeviceLMAPMeasurementAgentScheduleExecutionMode_Sequential DeviceLMAPMeasurementAgentScheduleExecutionMode = "Sequential"
-	DeviceLMAPMeasurementAgentScheduleExecutionMode_Parallel   DeviceLMAPMeasurementAgentScheduleExecutionMode = "Parallel"
-	DeviceLMAPMeasurementAgentScheduleExecutionMode_Pipelined  DeviceLMAPMeasurementAgentScheduleExecutionMode = "Pipelined"
+
+	DeviceLMAPMeasurementAgentScheduleExecutionMode_Parallel DeviceLMAPMeasurementAgentScheduleExecutionMode = "Parallel"
+
+	DeviceLMAPMeasurementAgentScheduleExecutionMode_Pipelined DeviceLMAPMeasurementAgentScheduleExecutionMode = "Pipelined"
 )
 
-var (
-	synDeviceLMAPMeasurementAgentSchedule_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgentSchedule_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentSchedule_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentSchedule_State = &model.Syntax{
-		Enums: []model.Enum{{Value: "Enabled"}, {Value: "Suppressed"}, {Value: "Disabled"}, {Value: "Running"}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentSchedule_Start = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Event.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentSchedule_End = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Event.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentSchedule_Duration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceLMAPMeasurementAgentSchedule_Tags = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentSchedule_SuppressionTags = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentSchedule_ExecutionMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Pipelined",
-		},
-		Enums: []model.Enum{{Value: "Sequential"}, {Value: "Parallel"}, {Value: "Pipelined"}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentSchedule_LastInvocation = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPMeasurementAgentSchedule_Storage        = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bytes",
-	}
-	synDeviceLMAPMeasurementAgentSchedule_ActionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLMAPMeasurementAgentSchedule holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPMeasurementAgentSchedule holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentSchedule struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readWrite, since 2.12.
-	Name string `cwmp:"Name"`
-	// State: string{Enabled,Suppressed,Disabled,Running}, readOnly, since 2.12.
-	State DeviceLMAPMeasurementAgentScheduleState `cwmp:"State"`
-	// Start: string pathRef→##.Event., readWrite, since 2.12.
-	Start string `cwmp:"Start"`
-	// End: string pathRef→##.Event., readWrite, since 2.12.
-	End string `cwmp:"End"`
-	// Duration: unsignedInt seconds, readWrite, since 2.12.
-	Duration uint32 `cwmp:"Duration"`
-	// Tags: list<string>, readWrite, since 2.12.
-	Tags []string `cwmp:"Tags"`
-	// SuppressionTags: list<string>, readWrite, since 2.12.
-	SuppressionTags []string `cwmp:"SuppressionTags"`
-	// ExecutionMode: string{Sequential,Parallel,Pipelined}, readWrite, since 2.12.
-	ExecutionMode DeviceLMAPMeasurementAgentScheduleExecutionMode `cwmp:"ExecutionMode"`
-	// LastInvocation: dateTime, readOnly, since 2.12.
-	LastInvocation time.Time `cwmp:"LastInvocation"`
-	// Storage: unsignedLong bytes, readOnly, since 2.12.
-	Storage uint64 `cwmp:"Storage"`
-	// ActionNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	ActionNumberOfEntries uint32 `cwmp:"ActionNumberOfEntries"`
-	// Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}. instances by instance number
-	Action map[uint32]*DeviceLMAPMeasurementAgentScheduleAction `cwmp:"Action.{i}."`
-	Stats  *DeviceLMAPMeasurementAgentScheduleStats             `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	State DeviceLMAPMeasurementAgentScheduleState `json:"State,omitzero"`
+
+	Start string `json:"Start,omitzero"`
+
+	End string `json:"End,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
+
+	Tags []string `json:"Tags,omitzero"`
+
+	SuppressionTags []string `json:"SuppressionTags,omitzero"`
+
+	ExecutionMode DeviceLMAPMeasurementAgentScheduleExecutionMode `json:"ExecutionMode,omitzero"`
+
+	LastInvocation time.Time `json:"LastInvocation,omitzero"`
+
+	Storage uint64 `json:"Storage,omitzero"`
+
+	ActionNumberOfEntries uint32 `json:"ActionNumberOfEntries,omitzero"`
+
+	Action map[uint32]*DeviceLMAPMeasurementAgentScheduleAction `json:"Action,omitzero"`
+	Stats  *DeviceLMAPMeasurementAgentScheduleStats             `json:"Stats,omitzero"`
 }
 
-// AddAction creates instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}. (replacing any) and returns it
+// AddAction creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentSchedule) AddAction(i uint32) *DeviceLMAPMeasurementAgentScheduleAction {
 	if o.Action == nil {
 		o.Action = map[uint32]*DeviceLMAPMeasurementAgentScheduleAction{}
@@ -1594,235 +739,115 @@ func (o *DeviceLMAPMeasurementAgentSchedule) AddAction(i uint32) *DeviceLMAPMeas
 	o.Action[i] = x
 	return x
 }
-
-// GetAction returns instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.
-func (o *DeviceLMAPMeasurementAgentSchedule) GetAction(i uint32) (*DeviceLMAPMeasurementAgentScheduleAction, bool) {
-	x, ok := o.Action[i]
-	return x, ok
-}
-
-// DeleteAction removes instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.
-func (o *DeviceLMAPMeasurementAgentSchedule) DeleteAction(i uint32) {
-	delete(o.Action, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentSchedule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentSchedule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentSchedule_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentSchedule_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentSchedule_State, string(o.State)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "State",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentSchedule_Tags, model.FormatValue(model.TypeString, o.Tags)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tags",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentSchedule_SuppressionTags, model.FormatValue(model.TypeString, o.SuppressionTags)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuppressionTags",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentSchedule_ExecutionMode, string(o.ExecutionMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExecutionMode",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentSchedule) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3784, o.Alias)
+	c.String(p, "Name", 3790, o.Name)
+	c.String(p, "State", 3792, string(o.State))
+	c.Wire(p, "Tags", 3800, model.JoinStrings(o.Tags), len(o.Tags) > 0)
+	c.Wire(p, "SuppressionTags", 3799, model.JoinStrings(o.SuppressionTags), len(o.SuppressionTags) > 0)
+	c.String(p, "ExecutionMode", 3788, string(o.ExecutionMode))
 	for _, i := range model.SortedKeys(o.Action) {
-		o.Action[i].ValidateAt(prefix+"Action."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Action[i].ValidateAt(c, model.InstanceOf(p, "Action.", i))
 	}
 }
 
 // DeviceLMAPMeasurementAgentSchedulePath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.
 type DeviceLMAPMeasurementAgentSchedulePath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	Alias                 model.WriteOnceParam[string]
-	Name                  model.ReadWriteParam[string]
-	State                 model.ReadOnlyParam[DeviceLMAPMeasurementAgentScheduleState]
-	Start                 model.ReadWriteParam[string]
-	End                   model.ReadWriteParam[string]
-	Duration              model.ReadWriteParam[uint32]
-	Tags                  model.ReadWriteParam[[]string]
-	SuppressionTags       model.ReadWriteParam[[]string]
-	ExecutionMode         model.ReadWriteParam[DeviceLMAPMeasurementAgentScheduleExecutionMode]
-	LastInvocation        model.ReadOnlyParam[time.Time]
-	Storage               model.ReadOnlyParam[uint64]
-	ActionNumberOfEntries model.ReadOnlyParam[uint32]
-	Stats                 DeviceLMAPMeasurementAgentScheduleStatsPath
+	model.ObjectPath
+	ActionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	End model.ReadWriteParam[string] `dm:"s"`
+
+	ExecutionMode model.ReadWriteParam[DeviceLMAPMeasurementAgentScheduleExecutionMode] `dm:"s"`
+
+	LastInvocation model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Start model.ReadWriteParam[string] `dm:"s"`
+
+	State model.ReadOnlyParam[string] `dm:"s"`
+
+	Storage model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SuppressionTags model.ReadWriteParam[[]string] `dm:"s"`
+
+	Tags model.ReadWriteParam[[]string] `dm:"s"`
+
+	Stats DeviceLMAPMeasurementAgentScheduleStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentSchedulePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentSchedulePath(prefix string) DeviceLMAPMeasurementAgentSchedulePath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentSchedulePath{
-		ActionNumberOfEntries: model.NewReadOnly[uint32](p, "ActionNumberOfEntries", model.TypeUnsignedInt),
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Duration:              model.NewReadWrite[uint32](p, "Duration", model.TypeUnsignedInt),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		End:                   model.NewReadWrite[string](p, "End", model.TypeString),
-		ExecutionMode:         model.NewReadWrite[DeviceLMAPMeasurementAgentScheduleExecutionMode](p, "ExecutionMode", model.TypeString),
-		LastInvocation:        model.NewReadOnly[time.Time](p, "LastInvocation", model.TypeDateTime),
-		Name:                  model.NewReadWrite[string](p, "Name", model.TypeString),
-		Start:                 model.NewReadWrite[string](p, "Start", model.TypeString),
-		State:                 model.NewReadOnly[DeviceLMAPMeasurementAgentScheduleState](p, "State", model.TypeString),
-		Stats:                 newDeviceLMAPMeasurementAgentScheduleStatsPath(prefix + "Stats."),
-		Storage:               model.NewReadOnly[uint64](p, "Storage", model.TypeUnsignedLong),
-		SuppressionTags:       model.NewReadWrite[[]string](p, "SuppressionTags", model.TypeString),
-		Tags:                  model.NewReadWrite[[]string](p, "Tags", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+// Action returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentSchedulePath) Action(i uint32) (p DeviceLMAPMeasurementAgentScheduleActionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Action.", i))
+	return
 }
 
-// Action returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.
-func (x DeviceLMAPMeasurementAgentSchedulePath) Action(i uint32) DeviceLMAPMeasurementAgentScheduleActionPath {
-	return newDeviceLMAPMeasurementAgentScheduleActionPath(x.Path() + "Action." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ActionTable returns the table Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}. itself (for AddObject when writable)
+// ActionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentSchedulePath) ActionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Action.")
+	return model.NewWritableTable(x.ObjectPath, "Action.")
 }
 
 // DeviceLMAPMeasurementAgentScheduleActionState enumerates the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.State.
 type DeviceLMAPMeasurementAgentScheduleActionState string
 
-func (e DeviceLMAPMeasurementAgentScheduleActionState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceLMAPMeasurementAgentScheduleActionState_Enabled    DeviceLMAPMeasurementAgentScheduleActionState = "Enabled"
+	DeviceLMAPMeasurementAgentScheduleActionState_Enabled DeviceLMAPMeasurementAgentScheduleActionState = "Enabled"
+
 	DeviceLMAPMeasurementAgentScheduleActionState_Suppressed DeviceLMAPMeasurementAgentScheduleActionState = "Suppressed"
-	DeviceLMAPMeasurementAgentScheduleActionState_Disabled   DeviceLMAPMeasurementAgentScheduleActionState = "Disabled"
-	DeviceLMAPMeasurementAgentScheduleActionState_Running    DeviceLMAPMeasurementAgentScheduleActionState = "Running"
+
+	DeviceLMAPMeasurementAgentScheduleActionState_Disabled DeviceLMAPMeasurementAgentScheduleActionState = "Disabled"
+
+	DeviceLMAPMeasurementAgentScheduleActionState_Running DeviceLMAPMeasurementAgentScheduleActionState = "Running"
 )
 
-var (
-	synDeviceLMAPMeasurementAgentScheduleAction_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgentScheduleAction_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentScheduleAction_State = &model.Syntax{
-		Enums: []model.Enum{{Value: "Enabled"}, {Value: "Suppressed"}, {Value: "Disabled"}, {Value: "Running"}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentScheduleAction_Order = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPMeasurementAgentScheduleAction_Task  = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Task.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentScheduleAction_OutputDestination = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Schedule.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentScheduleAction_SuppressionTags = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentScheduleAction_Tags = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentScheduleAction_Storage = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bytes",
-	}
-	synDeviceLMAPMeasurementAgentScheduleAction_LastInvocation           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPMeasurementAgentScheduleAction_LastSuccessfulCompletion = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPMeasurementAgentScheduleAction_LastSuccessfulStatusCode = &model.Syntax{Type: model.TypeInt}
-	synDeviceLMAPMeasurementAgentScheduleAction_LastSuccessfulMessage    = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPMeasurementAgentScheduleAction_LastFailedCompletion     = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPMeasurementAgentScheduleAction_LastFailedStatusCode     = &model.Syntax{Type: model.TypeInt}
-	synDeviceLMAPMeasurementAgentScheduleAction_LastFailedMessage        = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPMeasurementAgentScheduleAction_OptionNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLMAPMeasurementAgentScheduleAction holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPMeasurementAgentScheduleAction holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentScheduleAction struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// State: string{Enabled,Suppressed,Disabled,Running}, readOnly, since 2.12.
-	State DeviceLMAPMeasurementAgentScheduleActionState `cwmp:"State"`
-	// Order: unsignedInt, readWrite, since 2.12.
-	Order uint32 `cwmp:"Order"`
-	// Task: string pathRef→##.Task., readWrite, since 2.12.
-	Task string `cwmp:"Task"`
-	// OutputDestination: list<string> pathRef→##.Schedule., readWrite, since 2.12.
-	OutputDestination []string `cwmp:"OutputDestination"`
-	// SuppressionTags: list<string>, readWrite, since 2.12.
-	SuppressionTags []string `cwmp:"SuppressionTags"`
-	// Tags: list<string>, readWrite, since 2.12.
-	Tags []string `cwmp:"Tags"`
-	// Storage: unsignedLong bytes, readOnly, since 2.12.
-	Storage uint64 `cwmp:"Storage"`
-	// LastInvocation: dateTime, readOnly, since 2.12.
-	LastInvocation time.Time `cwmp:"LastInvocation"`
-	// LastSuccessfulCompletion: dateTime, readOnly, since 2.12.
-	LastSuccessfulCompletion time.Time `cwmp:"LastSuccessfulCompletion"`
-	// LastSuccessfulStatusCode: int, readOnly, since 2.12.
-	LastSuccessfulStatusCode int32 `cwmp:"LastSuccessfulStatusCode"`
-	// LastSuccessfulMessage: string, readOnly, since 2.12.
-	LastSuccessfulMessage string `cwmp:"LastSuccessfulMessage"`
-	// LastFailedCompletion: dateTime, readOnly, since 2.12.
-	LastFailedCompletion time.Time `cwmp:"LastFailedCompletion"`
-	// LastFailedStatusCode: int, readOnly, since 2.12.
-	LastFailedStatusCode int32 `cwmp:"LastFailedStatusCode"`
-	// LastFailedMessage: string, readOnly, since 2.12.
-	LastFailedMessage string `cwmp:"LastFailedMessage"`
-	// OptionNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	OptionNumberOfEntries uint32 `cwmp:"OptionNumberOfEntries"`
-	// Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}. instances by instance number
-	Option map[uint32]*DeviceLMAPMeasurementAgentScheduleActionOption `cwmp:"Option.{i}."`
-	Stats  *DeviceLMAPMeasurementAgentScheduleActionStats             `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	State DeviceLMAPMeasurementAgentScheduleActionState `json:"State,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Task string `json:"Task,omitzero"`
+
+	OutputDestination []string `json:"OutputDestination,omitzero"`
+
+	SuppressionTags []string `json:"SuppressionTags,omitzero"`
+
+	Tags []string `json:"Tags,omitzero"`
+
+	Storage uint64 `json:"Storage,omitzero"`
+
+	LastInvocation time.Time `json:"LastInvocation,omitzero"`
+
+	LastSuccessfulCompletion time.Time `json:"LastSuccessfulCompletion,omitzero"`
+
+	LastSuccessfulStatusCode int32 `json:"LastSuccessfulStatusCode,omitzero"`
+
+	LastSuccessfulMessage string `json:"LastSuccessfulMessage,omitzero"`
+
+	LastFailedCompletion time.Time `json:"LastFailedCompletion,omitzero"`
+
+	LastFailedStatusCode int32 `json:"LastFailedStatusCode,omitzero"`
+
+	LastFailedMessage string `json:"LastFailedMessage,omitzero"`
+
+	OptionNumberOfEntries uint32 `json:"OptionNumberOfEntries,omitzero"`
+
+	Option map[uint32]*DeviceLMAPMeasurementAgentScheduleActionOption `json:"Option,omitzero"`
+	Stats  *DeviceLMAPMeasurementAgentScheduleActionStats             `json:"Stats,omitzero"`
 }
 
-// AddOption creates instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentScheduleAction) AddOption(i uint32) *DeviceLMAPMeasurementAgentScheduleActionOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceLMAPMeasurementAgentScheduleActionOption{}
@@ -1831,356 +856,165 @@ func (o *DeviceLMAPMeasurementAgentScheduleAction) AddOption(i uint32) *DeviceLM
 	o.Option[i] = x
 	return x
 }
-
-// GetOption returns instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.
-func (o *DeviceLMAPMeasurementAgentScheduleAction) GetOption(i uint32) (*DeviceLMAPMeasurementAgentScheduleActionOption, bool) {
-	x, ok := o.Option[i]
-	return x, ok
-}
-
-// DeleteOption removes instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.
-func (o *DeviceLMAPMeasurementAgentScheduleAction) DeleteOption(i uint32) {
-	delete(o.Option, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentScheduleAction) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentScheduleAction) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentScheduleAction_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentScheduleAction_State, string(o.State)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "State",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentScheduleAction_OutputDestination, model.FormatValue(model.TypeString, o.OutputDestination)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OutputDestination",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentScheduleAction_SuppressionTags, model.FormatValue(model.TypeString, o.SuppressionTags)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuppressionTags",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentScheduleAction_Tags, model.FormatValue(model.TypeString, o.Tags)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tags",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentScheduleAction) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3755, o.Alias)
+	c.String(p, "State", 3773, string(o.State))
+	c.Wire(p, "OutputDestination", 3772, model.JoinStrings(o.OutputDestination), len(o.OutputDestination) > 0)
+	c.Wire(p, "SuppressionTags", 3780, model.JoinStrings(o.SuppressionTags), len(o.SuppressionTags) > 0)
+	c.Wire(p, "Tags", 3781, model.JoinStrings(o.Tags), len(o.Tags) > 0)
 	for _, i := range model.SortedKeys(o.Option) {
-		o.Option[i].ValidateAt(prefix+"Option."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Option[i].ValidateAt(c, model.InstanceOf(p, "Option.", i))
 	}
 }
 
 // DeviceLMAPMeasurementAgentScheduleActionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.
 type DeviceLMAPMeasurementAgentScheduleActionPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Alias                    model.WriteOnceParam[string]
-	State                    model.ReadOnlyParam[DeviceLMAPMeasurementAgentScheduleActionState]
-	Order                    model.ReadWriteParam[uint32]
-	Task                     model.ReadWriteParam[string]
-	OutputDestination        model.ReadWriteParam[[]string]
-	SuppressionTags          model.ReadWriteParam[[]string]
-	Tags                     model.ReadWriteParam[[]string]
-	Storage                  model.ReadOnlyParam[uint64]
-	LastInvocation           model.ReadOnlyParam[time.Time]
-	LastSuccessfulCompletion model.ReadOnlyParam[time.Time]
-	LastSuccessfulStatusCode model.ReadOnlyParam[int32]
-	LastSuccessfulMessage    model.ReadOnlyParam[string]
-	LastFailedCompletion     model.ReadOnlyParam[time.Time]
-	LastFailedStatusCode     model.ReadOnlyParam[int32]
-	LastFailedMessage        model.ReadOnlyParam[string]
-	OptionNumberOfEntries    model.ReadOnlyParam[uint32]
-	Stats                    DeviceLMAPMeasurementAgentScheduleActionStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastFailedCompletion model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LastFailedMessage model.ReadOnlyParam[string] `dm:"s"`
+
+	LastFailedStatusCode model.ReadOnlyParam[int32] `dm:"i"`
+
+	LastInvocation model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LastSuccessfulCompletion model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LastSuccessfulMessage model.ReadOnlyParam[string] `dm:"s"`
+
+	LastSuccessfulStatusCode model.ReadOnlyParam[int32] `dm:"i"`
+
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	OutputDestination model.ReadWriteParam[[]string] `dm:"s"`
+
+	State model.ReadOnlyParam[string] `dm:"s"`
+
+	Storage model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SuppressionTags model.ReadWriteParam[[]string] `dm:"s"`
+
+	Tags model.ReadWriteParam[[]string] `dm:"s"`
+
+	Task model.ReadWriteParam[string] `dm:"s"`
+
+	Stats DeviceLMAPMeasurementAgentScheduleActionStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentScheduleActionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentScheduleActionPath(prefix string) DeviceLMAPMeasurementAgentScheduleActionPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentScheduleActionPath{
-		Alias:                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastFailedCompletion:     model.NewReadOnly[time.Time](p, "LastFailedCompletion", model.TypeDateTime),
-		LastFailedMessage:        model.NewReadOnly[string](p, "LastFailedMessage", model.TypeString),
-		LastFailedStatusCode:     model.NewReadOnly[int32](p, "LastFailedStatusCode", model.TypeInt),
-		LastInvocation:           model.NewReadOnly[time.Time](p, "LastInvocation", model.TypeDateTime),
-		LastSuccessfulCompletion: model.NewReadOnly[time.Time](p, "LastSuccessfulCompletion", model.TypeDateTime),
-		LastSuccessfulMessage:    model.NewReadOnly[string](p, "LastSuccessfulMessage", model.TypeString),
-		LastSuccessfulStatusCode: model.NewReadOnly[int32](p, "LastSuccessfulStatusCode", model.TypeInt),
-		OptionNumberOfEntries:    model.NewReadOnly[uint32](p, "OptionNumberOfEntries", model.TypeUnsignedInt),
-		Order:                    model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		OutputDestination:        model.NewReadWrite[[]string](p, "OutputDestination", model.TypeString),
-		State:                    model.NewReadOnly[DeviceLMAPMeasurementAgentScheduleActionState](p, "State", model.TypeString),
-		Stats:                    newDeviceLMAPMeasurementAgentScheduleActionStatsPath(prefix + "Stats."),
-		Storage:                  model.NewReadOnly[uint64](p, "Storage", model.TypeUnsignedLong),
-		SuppressionTags:          model.NewReadWrite[[]string](p, "SuppressionTags", model.TypeString),
-		Tags:                     model.NewReadWrite[[]string](p, "Tags", model.TypeString),
-		Task:                     model.NewReadWrite[string](p, "Task", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+// Option returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentScheduleActionPath) Option(i uint32) (p DeviceLMAPMeasurementAgentScheduleActionOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
+	return
 }
 
-// Option returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.
-func (x DeviceLMAPMeasurementAgentScheduleActionPath) Option(i uint32) DeviceLMAPMeasurementAgentScheduleActionOptionPath {
-	return newDeviceLMAPMeasurementAgentScheduleActionOptionPath(x.Path() + "Option." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// OptionTable returns the table Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentScheduleActionPath) OptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Option.")
+	return model.NewWritableTable(x.ObjectPath, "Option.")
 }
 
-var (
-	synDeviceLMAPMeasurementAgentScheduleActionOption_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgentScheduleActionOption_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentScheduleActionOption_Order = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPMeasurementAgentScheduleActionOption_Name  = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentScheduleActionOption_Value = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceLMAPMeasurementAgentScheduleActionOption holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPMeasurementAgentScheduleActionOption holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentScheduleActionOption struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Order: unsignedInt, readWrite, since 2.12.
-	Order uint32 `cwmp:"Order"`
-	// Name: string(:256), readWrite, since 2.12.
-	Name string `cwmp:"Name"`
-	// Value: string, readWrite, since 2.12.
-	Value string `cwmp:"Value"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Value string `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentScheduleActionOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentScheduleActionOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentScheduleActionOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentScheduleActionOption_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentScheduleActionOption) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3765, o.Alias)
+	c.String(p, "Name", 3767, o.Name)
 }
 
 // DeviceLMAPMeasurementAgentScheduleActionOptionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.
 type DeviceLMAPMeasurementAgentScheduleActionOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Alias  model.WriteOnceParam[string]
-	Order  model.ReadWriteParam[uint32]
-	Name   model.ReadWriteParam[string]
-	Value  model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentScheduleActionOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentScheduleActionOptionPath(prefix string) DeviceLMAPMeasurementAgentScheduleActionOptionPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentScheduleActionOptionPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:   model.NewReadWrite[string](p, "Name", model.TypeString),
-		Order:  model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Value:  model.NewReadWrite[string](p, "Value", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPMeasurementAgentScheduleActionStats_Invocations  = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceLMAPMeasurementAgentScheduleActionStats_Suppressions = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceLMAPMeasurementAgentScheduleActionStats_Overlaps     = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceLMAPMeasurementAgentScheduleActionStats_Failures     = &model.Syntax{Type: model.TypeUnsignedLong}
-)
-
-// DeviceLMAPMeasurementAgentScheduleActionStats holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats. (object, readOnly, since 2.12)
+// DeviceLMAPMeasurementAgentScheduleActionStats holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceLMAPMeasurementAgentScheduleActionStats struct {
-	// Invocations: unsignedLong, readOnly, since 2.12.
-	Invocations uint64 `cwmp:"Invocations"`
-	// Suppressions: unsignedLong, readOnly, since 2.12.
-	Suppressions uint64 `cwmp:"Suppressions"`
-	// Overlaps: unsignedLong, readOnly, since 2.12.
-	Overlaps uint64 `cwmp:"Overlaps"`
-	// Failures: unsignedLong, readOnly, since 2.12.
-	Failures uint64 `cwmp:"Failures"`
-}
+	Invocations uint64 `json:"Invocations,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentScheduleActionStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Suppressions uint64 `json:"Suppressions,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentScheduleActionStats) ValidateAt(prefix string, v *model.Violations) {
+	Overlaps uint64 `json:"Overlaps,omitzero"`
+
+	Failures uint64 `json:"Failures,omitzero"`
 }
 
 // DeviceLMAPMeasurementAgentScheduleActionStatsPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats.
 type DeviceLMAPMeasurementAgentScheduleActionStatsPath struct {
-	obj          model.ObjectPath
-	Invocations  model.ReadOnlyParam[uint64]
-	Suppressions model.ReadOnlyParam[uint64]
-	Overlaps     model.ReadOnlyParam[uint64]
-	Failures     model.ReadOnlyParam[uint64]
+	model.ObjectPath
+	Failures model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Invocations model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Overlaps model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Suppressions model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentScheduleActionStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentScheduleActionStatsPath(prefix string) DeviceLMAPMeasurementAgentScheduleActionStatsPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentScheduleActionStatsPath{
-		Failures:     model.NewReadOnly[uint64](p, "Failures", model.TypeUnsignedLong),
-		Invocations:  model.NewReadOnly[uint64](p, "Invocations", model.TypeUnsignedLong),
-		Overlaps:     model.NewReadOnly[uint64](p, "Overlaps", model.TypeUnsignedLong),
-		Suppressions: model.NewReadOnly[uint64](p, "Suppressions", model.TypeUnsignedLong),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPMeasurementAgentScheduleStats_Invocations  = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceLMAPMeasurementAgentScheduleStats_Suppressions = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceLMAPMeasurementAgentScheduleStats_Overlaps     = &model.Syntax{Type: model.TypeUnsignedLong}
-	synDeviceLMAPMeasurementAgentScheduleStats_Failures     = &model.Syntax{Type: model.TypeUnsignedLong}
-)
-
-// DeviceLMAPMeasurementAgentScheduleStats holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats. (object, readOnly, since 2.12)
+// DeviceLMAPMeasurementAgentScheduleStats holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceLMAPMeasurementAgentScheduleStats struct {
-	// Invocations: unsignedLong, readOnly, since 2.12.
-	Invocations uint64 `cwmp:"Invocations"`
-	// Suppressions: unsignedLong, readOnly, since 2.12.
-	Suppressions uint64 `cwmp:"Suppressions"`
-	// Overlaps: unsignedLong, readOnly, since 2.12.
-	Overlaps uint64 `cwmp:"Overlaps"`
-	// Failures: unsignedLong, readOnly, since 2.12.
-	Failures uint64 `cwmp:"Failures"`
-}
+	Invocations uint64 `json:"Invocations,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentScheduleStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Suppressions uint64 `json:"Suppressions,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentScheduleStats) ValidateAt(prefix string, v *model.Violations) {}
+	Overlaps uint64 `json:"Overlaps,omitzero"`
+
+	Failures uint64 `json:"Failures,omitzero"`
+}
 
 // DeviceLMAPMeasurementAgentScheduleStatsPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats.
 type DeviceLMAPMeasurementAgentScheduleStatsPath struct {
-	obj          model.ObjectPath
-	Invocations  model.ReadOnlyParam[uint64]
-	Suppressions model.ReadOnlyParam[uint64]
-	Overlaps     model.ReadOnlyParam[uint64]
-	Failures     model.ReadOnlyParam[uint64]
+	model.ObjectPath
+	Failures model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Invocations model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Overlaps model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Suppressions model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentScheduleStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentScheduleStatsPath(prefix string) DeviceLMAPMeasurementAgentScheduleStatsPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentScheduleStatsPath{
-		Failures:     model.NewReadOnly[uint64](p, "Failures", model.TypeUnsignedLong),
-		Invocations:  model.NewReadOnly[uint64](p, "Invocations", model.TypeUnsignedLong),
-		Overlaps:     model.NewReadOnly[uint64](p, "Overlaps", model.TypeUnsignedLong),
-		Suppressions: model.NewReadOnly[uint64](p, "Suppressions", model.TypeUnsignedLong),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPMeasurementAgentTask_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgentTask_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentTask_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentTask_Tags = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentTask_OptionNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPMeasurementAgentTask_RegistryNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLMAPMeasurementAgentTask holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPMeasurementAgentTask holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentTask struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readWrite, since 2.12.
-	Name string `cwmp:"Name"`
-	// Tags: list<string>, readWrite, since 2.12.
-	Tags []string `cwmp:"Tags"`
-	// OptionNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	OptionNumberOfEntries uint32 `cwmp:"OptionNumberOfEntries"`
-	// RegistryNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	RegistryNumberOfEntries uint32 `cwmp:"RegistryNumberOfEntries"`
-	// Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}. instances by instance number
-	Option map[uint32]*DeviceLMAPMeasurementAgentTaskOption `cwmp:"Option.{i}."`
-	// Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}. instances by instance number
-	Registry map[uint32]*DeviceLMAPMeasurementAgentTaskRegistry `cwmp:"Registry.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Tags []string `json:"Tags,omitzero"`
+
+	OptionNumberOfEntries uint32 `json:"OptionNumberOfEntries,omitzero"`
+
+	RegistryNumberOfEntries uint32 `json:"RegistryNumberOfEntries,omitzero"`
+
+	Option   map[uint32]*DeviceLMAPMeasurementAgentTaskOption   `json:"Option,omitzero"`
+	Registry map[uint32]*DeviceLMAPMeasurementAgentTaskRegistry `json:"Registry,omitzero"`
 }
 
-// AddOption creates instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentTask) AddOption(i uint32) *DeviceLMAPMeasurementAgentTaskOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceLMAPMeasurementAgentTaskOption{}
@@ -2190,18 +1024,7 @@ func (o *DeviceLMAPMeasurementAgentTask) AddOption(i uint32) *DeviceLMAPMeasurem
 	return x
 }
 
-// GetOption returns instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.
-func (o *DeviceLMAPMeasurementAgentTask) GetOption(i uint32) (*DeviceLMAPMeasurementAgentTaskOption, bool) {
-	x, ok := o.Option[i]
-	return x, ok
-}
-
-// DeleteOption removes instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.
-func (o *DeviceLMAPMeasurementAgentTask) DeleteOption(i uint32) {
-	delete(o.Option, i)
-}
-
-// AddRegistry creates instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}. (replacing any) and returns it
+// AddRegistry creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentTask) AddRegistry(i uint32) *DeviceLMAPMeasurementAgentTaskRegistry {
 	if o.Registry == nil {
 		o.Registry = map[uint32]*DeviceLMAPMeasurementAgentTaskRegistry{}
@@ -2210,281 +1033,128 @@ func (o *DeviceLMAPMeasurementAgentTask) AddRegistry(i uint32) *DeviceLMAPMeasur
 	o.Registry[i] = x
 	return x
 }
-
-// GetRegistry returns instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.
-func (o *DeviceLMAPMeasurementAgentTask) GetRegistry(i uint32) (*DeviceLMAPMeasurementAgentTaskRegistry, bool) {
-	x, ok := o.Registry[i]
-	return x, ok
-}
-
-// DeleteRegistry removes instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.
-func (o *DeviceLMAPMeasurementAgentTask) DeleteRegistry(i uint32) {
-	delete(o.Registry, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentTask) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentTask) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentTask_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentTask_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentTask_Tags, model.FormatValue(model.TypeString, o.Tags)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tags",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentTask) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3803, o.Alias)
+	c.String(p, "Name", 3805, o.Name)
+	c.Wire(p, "Tags", 3819, model.JoinStrings(o.Tags), len(o.Tags) > 0)
 	for _, i := range model.SortedKeys(o.Option) {
-		o.Option[i].ValidateAt(prefix+"Option."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Option[i].ValidateAt(c, model.InstanceOf(p, "Option.", i))
 	}
 	for _, i := range model.SortedKeys(o.Registry) {
-		o.Registry[i].ValidateAt(prefix+"Registry."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Registry[i].ValidateAt(c, model.InstanceOf(p, "Registry.", i))
 	}
 }
 
 // DeviceLMAPMeasurementAgentTaskPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Task.{i}.
 type DeviceLMAPMeasurementAgentTaskPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Alias                   model.WriteOnceParam[string]
-	Name                    model.ReadWriteParam[string]
-	Tags                    model.ReadWriteParam[[]string]
-	OptionNumberOfEntries   model.ReadOnlyParam[uint32]
-	RegistryNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RegistryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Tags model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentTaskPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentTaskPath(prefix string) DeviceLMAPMeasurementAgentTaskPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentTaskPath{
-		Alias:                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:                    model.NewReadWrite[string](p, "Name", model.TypeString),
-		OptionNumberOfEntries:   model.NewReadOnly[uint32](p, "OptionNumberOfEntries", model.TypeUnsignedInt),
-		RegistryNumberOfEntries: model.NewReadOnly[uint32](p, "RegistryNumberOfEntries", model.TypeUnsignedInt),
-		Tags:                    model.NewReadWrite[[]string](p, "Tags", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
+// Option returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentTaskPath) Option(i uint32) (p DeviceLMAPMeasurementAgentTaskOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
+	return
 }
 
-// Option returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.
-func (x DeviceLMAPMeasurementAgentTaskPath) Option(i uint32) DeviceLMAPMeasurementAgentTaskOptionPath {
-	return newDeviceLMAPMeasurementAgentTaskOptionPath(x.Path() + "Option." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// OptionTable returns the table Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentTaskPath) OptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Option.")
+	return model.NewWritableTable(x.ObjectPath, "Option.")
 }
 
-// Registry returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.
-func (x DeviceLMAPMeasurementAgentTaskPath) Registry(i uint32) DeviceLMAPMeasurementAgentTaskRegistryPath {
-	return newDeviceLMAPMeasurementAgentTaskRegistryPath(x.Path() + "Registry." + strconv.FormatUint(uint64(i), 10) + ".")
+// Registry returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentTaskPath) Registry(i uint32) (p DeviceLMAPMeasurementAgentTaskRegistryPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Registry.", i))
+	return
 }
 
-// RegistryTable returns the table Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}. itself (for AddObject when writable)
+// RegistryTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentTaskPath) RegistryTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Registry.")
+	return model.NewWritableTable(x.ObjectPath, "Registry.")
 }
 
-var (
-	synDeviceLMAPMeasurementAgentTaskOption_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgentTaskOption_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentTaskOption_Order = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPMeasurementAgentTaskOption_Name  = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentTaskOption_Value = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceLMAPMeasurementAgentTaskOption holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPMeasurementAgentTaskOption holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentTaskOption struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Order: unsignedInt, readWrite, since 2.12.
-	Order uint32 `cwmp:"Order"`
-	// Name: string(:256), readWrite, since 2.12.
-	Name string `cwmp:"Name"`
-	// Value: string, readWrite, since 2.12.
-	Value string `cwmp:"Value"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Value string `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentTaskOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentTaskOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentTaskOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentTaskOption_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentTaskOption) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3807, o.Alias)
+	c.String(p, "Name", 3809, o.Name)
 }
 
 // DeviceLMAPMeasurementAgentTaskOptionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.
 type DeviceLMAPMeasurementAgentTaskOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Alias  model.WriteOnceParam[string]
-	Order  model.ReadWriteParam[uint32]
-	Name   model.ReadWriteParam[string]
-	Value  model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Value model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentTaskOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentTaskOptionPath(prefix string) DeviceLMAPMeasurementAgentTaskOptionPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentTaskOptionPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:   model.NewReadWrite[string](p, "Name", model.TypeString),
-		Order:  model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Value:  model.NewReadWrite[string](p, "Value", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPMeasurementAgentTaskRegistry_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceLMAPMeasurementAgentTaskRegistry_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentTaskRegistry_RegistryEntry = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPMeasurementAgentTaskRegistry_Roles         = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceLMAPMeasurementAgentTaskRegistry holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceLMAPMeasurementAgentTaskRegistry holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentTaskRegistry struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// RegistryEntry: string, readWrite, since 2.12.
-	RegistryEntry string `cwmp:"RegistryEntry"`
-	// Roles: list<string(:256)>, readWrite, since 2.12.
-	Roles []string `cwmp:"Roles"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	RegistryEntry string `json:"RegistryEntry,omitzero"`
+
+	Roles []string `json:"Roles,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentTaskRegistry) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentTaskRegistry) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentTaskRegistry_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentTaskRegistry_Roles, model.FormatValue(model.TypeString, o.Roles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Roles",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentTaskRegistry) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3814, o.Alias)
+	c.Wire(p, "Roles", 3817, model.JoinStrings(o.Roles), len(o.Roles) > 0)
 }
 
 // DeviceLMAPMeasurementAgentTaskRegistryPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.
 type DeviceLMAPMeasurementAgentTaskRegistryPath struct {
-	obj           model.ObjectPath
-	Enable        model.ReadWriteParam[bool]
-	Alias         model.WriteOnceParam[string]
-	RegistryEntry model.ReadWriteParam[string]
-	Roles         model.ReadWriteParam[[]string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	RegistryEntry model.ReadWriteParam[string] `dm:"s"`
+
+	Roles model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentTaskRegistryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentTaskRegistryPath(prefix string) DeviceLMAPMeasurementAgentTaskRegistryPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentTaskRegistryPath{
-		Alias:         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		RegistryEntry: model.NewReadWrite[string](p, "RegistryEntry", model.TypeString),
-		Roles:         model.NewReadWrite[[]string](p, "Roles", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPMeasurementAgentTaskCapability_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentTaskCapability_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPMeasurementAgentTaskCapability_TaskCapabilityRegistryNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLMAPMeasurementAgentTaskCapability holds the values of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceLMAPMeasurementAgentTaskCapability holds the values of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPMeasurementAgentTaskCapability struct {
-	// Name: string(:256), readOnly, since 2.12.
-	Name string `cwmp:"Name"`
-	// Version: string(:256), readOnly, since 2.12.
-	Version string `cwmp:"Version"`
-	// TaskCapabilityRegistryNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	TaskCapabilityRegistryNumberOfEntries uint32 `cwmp:"TaskCapabilityRegistryNumberOfEntries"`
-	// Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}. instances by instance number
-	Registry map[uint32]*DeviceLMAPMeasurementAgentTaskCapabilityRegistry `cwmp:"Registry.{i}."`
+	Name string `json:"Name,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	TaskCapabilityRegistryNumberOfEntries uint32 `json:"TaskCapabilityRegistryNumberOfEntries,omitzero"`
+
+	Registry map[uint32]*DeviceLMAPMeasurementAgentTaskCapabilityRegistry `json:"Registry,omitzero"`
 }
 
-// AddRegistry creates instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}. (replacing any) and returns it
+// AddRegistry creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentTaskCapability) AddRegistry(i uint32) *DeviceLMAPMeasurementAgentTaskCapabilityRegistry {
 	if o.Registry == nil {
 		o.Registry = map[uint32]*DeviceLMAPMeasurementAgentTaskCapabilityRegistry{}
@@ -2493,168 +1163,70 @@ func (o *DeviceLMAPMeasurementAgentTaskCapability) AddRegistry(i uint32) *Device
 	o.Registry[i] = x
 	return x
 }
-
-// GetRegistry returns instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}.
-func (o *DeviceLMAPMeasurementAgentTaskCapability) GetRegistry(i uint32) (*DeviceLMAPMeasurementAgentTaskCapabilityRegistry, bool) {
-	x, ok := o.Registry[i]
-	return x, ok
-}
-
-// DeleteRegistry removes instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}.
-func (o *DeviceLMAPMeasurementAgentTaskCapability) DeleteRegistry(i uint32) {
-	delete(o.Registry, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentTaskCapability) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentTaskCapability) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentTaskCapability_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPMeasurementAgentTaskCapability_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentTaskCapability) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Name", 3821, o.Name)
+	c.String(p, "Version", 3826, o.Version)
 	for _, i := range model.SortedKeys(o.Registry) {
-		o.Registry[i].ValidateAt(prefix+"Registry."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Registry[i].ValidateAt(c, model.InstanceOf(p, "Registry.", i))
 	}
 }
 
 // DeviceLMAPMeasurementAgentTaskCapabilityPath is the typed path of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.
 type DeviceLMAPMeasurementAgentTaskCapabilityPath struct {
-	obj                                   model.ObjectPath
-	Name                                  model.ReadOnlyParam[string]
-	Version                               model.ReadOnlyParam[string]
-	TaskCapabilityRegistryNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	TaskCapabilityRegistryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentTaskCapabilityPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentTaskCapabilityPath(prefix string) DeviceLMAPMeasurementAgentTaskCapabilityPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentTaskCapabilityPath{
-		Name:                                  model.NewReadOnly[string](p, "Name", model.TypeString),
-		TaskCapabilityRegistryNumberOfEntries: model.NewReadOnly[uint32](p, "TaskCapabilityRegistryNumberOfEntries", model.TypeUnsignedInt),
-		Version:                               model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                                   model.NewObjectPath(p),
-	}
+// Registry returns the typed path of instance i.
+func (x DeviceLMAPMeasurementAgentTaskCapabilityPath) Registry(i uint32) (p DeviceLMAPMeasurementAgentTaskCapabilityRegistryPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Registry.", i))
+	return
 }
 
-// Registry returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}.
-func (x DeviceLMAPMeasurementAgentTaskCapabilityPath) Registry(i uint32) DeviceLMAPMeasurementAgentTaskCapabilityRegistryPath {
-	return newDeviceLMAPMeasurementAgentTaskCapabilityRegistryPath(x.Path() + "Registry." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RegistryTable returns the table Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}. itself (for AddObject when writable)
+// RegistryTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentTaskCapabilityPath) RegistryTable() model.Table {
-	return model.NewTable(x.Path() + "Registry.")
+	return model.NewTable(x.ObjectPath, "Registry.")
 }
 
-var (
-	synDeviceLMAPMeasurementAgentTaskCapabilityRegistry_RegistryEntry = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPMeasurementAgentTaskCapabilityRegistry_Roles         = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceLMAPMeasurementAgentTaskCapabilityRegistry holds the values of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceLMAPMeasurementAgentTaskCapabilityRegistry holds the values of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPMeasurementAgentTaskCapabilityRegistry struct {
-	// RegistryEntry: string, readOnly, since 2.12.
-	RegistryEntry string `cwmp:"RegistryEntry"`
-	// Roles: list<string(:256)>, readOnly, since 2.12.
-	Roles []string `cwmp:"Roles"`
+	RegistryEntry string `json:"RegistryEntry,omitzero"`
+
+	Roles []string `json:"Roles,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPMeasurementAgentTaskCapabilityRegistry) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPMeasurementAgentTaskCapabilityRegistry) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceLMAPMeasurementAgentTaskCapabilityRegistry_Roles, model.FormatValue(model.TypeString, o.Roles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Roles",
-		})
-	}
+func (o *DeviceLMAPMeasurementAgentTaskCapabilityRegistry) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Roles", 3824, model.JoinStrings(o.Roles), len(o.Roles) > 0)
 }
 
 // DeviceLMAPMeasurementAgentTaskCapabilityRegistryPath is the typed path of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}.
 type DeviceLMAPMeasurementAgentTaskCapabilityRegistryPath struct {
-	obj           model.ObjectPath
-	RegistryEntry model.ReadOnlyParam[string]
-	Roles         model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	RegistryEntry model.ReadOnlyParam[string] `dm:"s"`
+
+	Roles model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPMeasurementAgentTaskCapabilityRegistryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPMeasurementAgentTaskCapabilityRegistryPath(prefix string) DeviceLMAPMeasurementAgentTaskCapabilityRegistryPath {
-	p := &prefix
-	return DeviceLMAPMeasurementAgentTaskCapabilityRegistryPath{
-		RegistryEntry: model.NewReadOnly[string](p, "RegistryEntry", model.TypeString),
-		Roles:         model.NewReadOnly[[]string](p, "Roles", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPReport_ReportDate      = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPReport_AgentIdentifier = &model.Syntax{
-		DataType: "UUID",
-		Patterns: []model.Pattern{{Value: "[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(36),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPReport_GroupIdentifier  = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPReport_MeasurementPoint = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPReport_ResultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLMAPReport holds the values of Device.LMAP.Report.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceLMAPReport holds the values of Device.LMAP.Report.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReport struct {
-	// ReportDate: dateTime, readOnly, since 2.12.
-	ReportDate time.Time `cwmp:"ReportDate"`
-	// AgentIdentifier: UUID=string(36:36) ~1 pattern, readOnly, since 2.12.
-	AgentIdentifier string `cwmp:"AgentIdentifier"`
-	// GroupIdentifier: string, readOnly, since 2.12.
-	GroupIdentifier string `cwmp:"GroupIdentifier"`
-	// MeasurementPoint: string(:256), readOnly, since 2.12.
-	MeasurementPoint string `cwmp:"MeasurementPoint"`
-	// ResultNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	ResultNumberOfEntries uint32 `cwmp:"ResultNumberOfEntries"`
-	// Device.LMAP.Report.{i}.Result.{i}. instances by instance number
-	Result map[uint32]*DeviceLMAPReportResult `cwmp:"Result.{i}."`
+	ReportDate time.Time `json:"ReportDate,omitzero"`
+
+	AgentIdentifier string `json:"AgentIdentifier,omitzero"`
+
+	GroupIdentifier string `json:"GroupIdentifier,omitzero"`
+
+	MeasurementPoint string `json:"MeasurementPoint,omitzero"`
+
+	ResultNumberOfEntries uint32 `json:"ResultNumberOfEntries,omitzero"`
+
+	Result map[uint32]*DeviceLMAPReportResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of Device.LMAP.Report.{i}.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReport) AddResult(i uint32) *DeviceLMAPReportResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*DeviceLMAPReportResult{}
@@ -2663,146 +1235,71 @@ func (o *DeviceLMAPReport) AddResult(i uint32) *DeviceLMAPReportResult {
 	o.Result[i] = x
 	return x
 }
-
-// GetResult returns instance i of Device.LMAP.Report.{i}.Result.{i}.
-func (o *DeviceLMAPReport) GetResult(i uint32) (*DeviceLMAPReportResult, bool) {
-	x, ok := o.Result[i]
-	return x, ok
-}
-
-// DeleteResult removes instance i of Device.LMAP.Report.{i}.Result.{i}.
-func (o *DeviceLMAPReport) DeleteResult(i uint32) {
-	delete(o.Result, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPReport) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPReport) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPReport_AgentIdentifier, o.AgentIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AgentIdentifier",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPReport_MeasurementPoint, o.MeasurementPoint); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MeasurementPoint",
-		})
-	}
+func (o *DeviceLMAPReport) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "AgentIdentifier", 3835, o.AgentIdentifier)
+	c.String(p, "MeasurementPoint", 3837, o.MeasurementPoint)
 	for _, i := range model.SortedKeys(o.Result) {
-		o.Result[i].ValidateAt(prefix+"Result."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Result[i].ValidateAt(c, model.InstanceOf(p, "Result.", i))
 	}
 }
 
 // DeviceLMAPReportPath is the typed path of Device.LMAP.Report.{i}.
 type DeviceLMAPReportPath struct {
-	obj                   model.ObjectPath
-	ReportDate            model.ReadOnlyParam[time.Time]
-	AgentIdentifier       model.ReadOnlyParam[string]
-	GroupIdentifier       model.ReadOnlyParam[string]
-	MeasurementPoint      model.ReadOnlyParam[string]
-	ResultNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AgentIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	GroupIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	MeasurementPoint model.ReadOnlyParam[string] `dm:"s"`
+
+	ReportDate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPReportPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPReportPath(prefix string) DeviceLMAPReportPath {
-	p := &prefix
-	return DeviceLMAPReportPath{
-		AgentIdentifier:       model.NewReadOnly[string](p, "AgentIdentifier", model.TypeString),
-		GroupIdentifier:       model.NewReadOnly[string](p, "GroupIdentifier", model.TypeString),
-		MeasurementPoint:      model.NewReadOnly[string](p, "MeasurementPoint", model.TypeString),
-		ReportDate:            model.NewReadOnly[time.Time](p, "ReportDate", model.TypeDateTime),
-		ResultNumberOfEntries: model.NewReadOnly[uint32](p, "ResultNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Result returns the typed path of instance i.
+func (x DeviceLMAPReportPath) Result(i uint32) (p DeviceLMAPReportResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
+	return
 }
 
-// Result returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.
-func (x DeviceLMAPReportPath) Result(i uint32) DeviceLMAPReportResultPath {
-	return newDeviceLMAPReportResultPath(x.Path() + "Result." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ResultTable returns the table Device.LMAP.Report.{i}.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportPath) ResultTable() model.Table {
-	return model.NewTable(x.Path() + "Result.")
+	return model.NewTable(x.ObjectPath, "Result.")
 }
 
-var (
-	synDeviceLMAPReportResult_TaskName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPReportResult_ScheduleName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPReportResult_ActionName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPReportResult_EventTime   = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPReportResult_StartTime   = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPReportResult_EndTime     = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceLMAPReportResult_CycleNumber = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "YYYYMMDD.HHMMSS"}},
-		Type:     model.TypeString,
-	}
-	synDeviceLMAPReportResult_Status = &model.Syntax{Type: model.TypeInt}
-	synDeviceLMAPReportResult_Tags   = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPReportResult_OptionNumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPReportResult_ResultConflictNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPReportResult_ResultReportTableNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLMAPReportResult holds the values of Device.LMAP.Report.{i}.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceLMAPReportResult holds the values of Device.LMAP.Report.{i}.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResult struct {
-	// TaskName: string(:256), readOnly, since 2.12.
-	TaskName string `cwmp:"TaskName"`
-	// ScheduleName: string(:256), readOnly, since 2.12.
-	ScheduleName string `cwmp:"ScheduleName"`
-	// ActionName: string(:256), readOnly, since 2.12.
-	ActionName string `cwmp:"ActionName"`
-	// EventTime: dateTime, readOnly, since 2.12.
-	EventTime time.Time `cwmp:"EventTime"`
-	// StartTime: dateTime, readOnly, since 2.12.
-	StartTime time.Time `cwmp:"StartTime"`
-	// EndTime: dateTime, readOnly, since 2.12.
-	EndTime time.Time `cwmp:"EndTime"`
-	// CycleNumber: string ~1 pattern, readOnly, since 2.12.
-	CycleNumber string `cwmp:"CycleNumber"`
-	// Status: int, readOnly, since 2.12.
-	Status int32 `cwmp:"Status"`
-	// Tags: list<string>, readOnly, since 2.12.
-	Tags []string `cwmp:"Tags"`
-	// OptionNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	OptionNumberOfEntries uint32 `cwmp:"OptionNumberOfEntries"`
-	// ResultConflictNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	ResultConflictNumberOfEntries uint32 `cwmp:"ResultConflictNumberOfEntries"`
-	// ResultReportTableNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	ResultReportTableNumberOfEntries uint32 `cwmp:"ResultReportTableNumberOfEntries"`
-	// Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}. instances by instance number
-	Conflict map[uint32]*DeviceLMAPReportResultConflict `cwmp:"Conflict.{i}."`
-	// Device.LMAP.Report.{i}.Result.{i}.Option.{i}. instances by instance number
-	Option map[uint32]*DeviceLMAPReportResultOption `cwmp:"Option.{i}."`
-	// Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}. instances by instance number
-	ReportTable map[uint32]*DeviceLMAPReportResultReportTable `cwmp:"ReportTable.{i}."`
+	TaskName string `json:"TaskName,omitzero"`
+
+	ScheduleName string `json:"ScheduleName,omitzero"`
+
+	ActionName string `json:"ActionName,omitzero"`
+
+	EventTime time.Time `json:"EventTime,omitzero"`
+
+	StartTime time.Time `json:"StartTime,omitzero"`
+
+	EndTime time.Time `json:"EndTime,omitzero"`
+
+	CycleNumber string `json:"CycleNumber,omitzero"`
+
+	Status int32 `json:"Status,omitzero"`
+
+	Tags []string `json:"Tags,omitzero"`
+
+	OptionNumberOfEntries uint32 `json:"OptionNumberOfEntries,omitzero"`
+
+	ResultConflictNumberOfEntries uint32 `json:"ResultConflictNumberOfEntries,omitzero"`
+
+	ResultReportTableNumberOfEntries uint32 `json:"ResultReportTableNumberOfEntries,omitzero"`
+
+	Conflict    map[uint32]*DeviceLMAPReportResultConflict    `json:"Conflict,omitzero"`
+	Option      map[uint32]*DeviceLMAPReportResultOption      `json:"Option,omitzero"`
+	ReportTable map[uint32]*DeviceLMAPReportResultReportTable `json:"ReportTable,omitzero"`
 }
 
-// AddConflict creates instance i of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}. (replacing any) and returns it
+// AddConflict creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReportResult) AddConflict(i uint32) *DeviceLMAPReportResultConflict {
 	if o.Conflict == nil {
 		o.Conflict = map[uint32]*DeviceLMAPReportResultConflict{}
@@ -2812,18 +1309,7 @@ func (o *DeviceLMAPReportResult) AddConflict(i uint32) *DeviceLMAPReportResultCo
 	return x
 }
 
-// GetConflict returns instance i of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.
-func (o *DeviceLMAPReportResult) GetConflict(i uint32) (*DeviceLMAPReportResultConflict, bool) {
-	x, ok := o.Conflict[i]
-	return x, ok
-}
-
-// DeleteConflict removes instance i of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.
-func (o *DeviceLMAPReportResult) DeleteConflict(i uint32) {
-	delete(o.Conflict, i)
-}
-
-// AddOption creates instance i of Device.LMAP.Report.{i}.Result.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReportResult) AddOption(i uint32) *DeviceLMAPReportResultOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceLMAPReportResultOption{}
@@ -2833,18 +1319,7 @@ func (o *DeviceLMAPReportResult) AddOption(i uint32) *DeviceLMAPReportResultOpti
 	return x
 }
 
-// GetOption returns instance i of Device.LMAP.Report.{i}.Result.{i}.Option.{i}.
-func (o *DeviceLMAPReportResult) GetOption(i uint32) (*DeviceLMAPReportResultOption, bool) {
-	x, ok := o.Option[i]
-	return x, ok
-}
-
-// DeleteOption removes instance i of Device.LMAP.Report.{i}.Result.{i}.Option.{i}.
-func (o *DeviceLMAPReportResult) DeleteOption(i uint32) {
-	delete(o.Option, i)
-}
-
-// AddReportTable creates instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}. (replacing any) and returns it
+// AddReportTable creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReportResult) AddReportTable(i uint32) *DeviceLMAPReportResultReportTable {
 	if o.ReportTable == nil {
 		o.ReportTable = map[uint32]*DeviceLMAPReportResultReportTable{}
@@ -2853,289 +1328,138 @@ func (o *DeviceLMAPReportResult) AddReportTable(i uint32) *DeviceLMAPReportResul
 	o.ReportTable[i] = x
 	return x
 }
-
-// GetReportTable returns instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.
-func (o *DeviceLMAPReportResult) GetReportTable(i uint32) (*DeviceLMAPReportResultReportTable, bool) {
-	x, ok := o.ReportTable[i]
-	return x, ok
-}
-
-// DeleteReportTable removes instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.
-func (o *DeviceLMAPReportResult) DeleteReportTable(i uint32) {
-	delete(o.ReportTable, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPReportResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPReportResult) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPReportResult_TaskName, o.TaskName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TaskName",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPReportResult_ScheduleName, o.ScheduleName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ScheduleName",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPReportResult_ActionName, o.ActionName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ActionName",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPReportResult_CycleNumber, o.CycleNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CycleNumber",
-		})
-	}
-	if e := model.CheckValue(synDeviceLMAPReportResult_Tags, model.FormatValue(model.TypeString, o.Tags)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tags",
-		})
-	}
+func (o *DeviceLMAPReportResult) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "TaskName", 3868, o.TaskName)
+	c.String(p, "ScheduleName", 3864, o.ScheduleName)
+	c.String(p, "ActionName", 3840, o.ActionName)
+	c.String(p, "CycleNumber", 3845, o.CycleNumber)
+	c.Wire(p, "Tags", 3867, model.JoinStrings(o.Tags), len(o.Tags) > 0)
 	for _, i := range model.SortedKeys(o.Conflict) {
-		o.Conflict[i].ValidateAt(prefix+"Conflict."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	for _, i := range model.SortedKeys(o.Option) {
-		o.Option[i].ValidateAt(prefix+"Option."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Conflict[i].ValidateAt(c, model.InstanceOf(p, "Conflict.", i))
 	}
 	for _, i := range model.SortedKeys(o.ReportTable) {
-		o.ReportTable[i].ValidateAt(prefix+"ReportTable."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ReportTable[i].ValidateAt(c, model.InstanceOf(p, "ReportTable.", i))
 	}
 }
 
 // DeviceLMAPReportResultPath is the typed path of Device.LMAP.Report.{i}.Result.{i}.
 type DeviceLMAPReportResultPath struct {
-	obj                              model.ObjectPath
-	TaskName                         model.ReadOnlyParam[string]
-	ScheduleName                     model.ReadOnlyParam[string]
-	ActionName                       model.ReadOnlyParam[string]
-	EventTime                        model.ReadOnlyParam[time.Time]
-	StartTime                        model.ReadOnlyParam[time.Time]
-	EndTime                          model.ReadOnlyParam[time.Time]
-	CycleNumber                      model.ReadOnlyParam[string]
-	Status                           model.ReadOnlyParam[int32]
-	Tags                             model.ReadOnlyParam[[]string]
-	OptionNumberOfEntries            model.ReadOnlyParam[uint32]
-	ResultConflictNumberOfEntries    model.ReadOnlyParam[uint32]
-	ResultReportTableNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ActionName model.ReadOnlyParam[string] `dm:"s"`
+
+	CycleNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	EndTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ResultConflictNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ResultReportTableNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ScheduleName model.ReadOnlyParam[string] `dm:"s"`
+
+	StartTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Status model.ReadOnlyParam[int32] `dm:"i"`
+
+	Tags model.ReadOnlyParam[[]string] `dm:"s"`
+
+	TaskName model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPReportResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPReportResultPath(prefix string) DeviceLMAPReportResultPath {
-	p := &prefix
-	return DeviceLMAPReportResultPath{
-		ActionName:                       model.NewReadOnly[string](p, "ActionName", model.TypeString),
-		CycleNumber:                      model.NewReadOnly[string](p, "CycleNumber", model.TypeString),
-		EndTime:                          model.NewReadOnly[time.Time](p, "EndTime", model.TypeDateTime),
-		EventTime:                        model.NewReadOnly[time.Time](p, "EventTime", model.TypeDateTime),
-		OptionNumberOfEntries:            model.NewReadOnly[uint32](p, "OptionNumberOfEntries", model.TypeUnsignedInt),
-		ResultConflictNumberOfEntries:    model.NewReadOnly[uint32](p, "ResultConflictNumberOfEntries", model.TypeUnsignedInt),
-		ResultReportTableNumberOfEntries: model.NewReadOnly[uint32](p, "ResultReportTableNumberOfEntries", model.TypeUnsignedInt),
-		ScheduleName:                     model.NewReadOnly[string](p, "ScheduleName", model.TypeString),
-		StartTime:                        model.NewReadOnly[time.Time](p, "StartTime", model.TypeDateTime),
-		Status:                           model.NewReadOnly[int32](p, "Status", model.TypeInt),
-		Tags:                             model.NewReadOnly[[]string](p, "Tags", model.TypeString),
-		TaskName:                         model.NewReadOnly[string](p, "TaskName", model.TypeString),
-		obj:                              model.NewObjectPath(p),
-	}
+// Conflict returns the typed path of instance i.
+func (x DeviceLMAPReportResultPath) Conflict(i uint32) (p DeviceLMAPReportResultConflictPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Conflict.", i))
+	return
 }
 
-// Conflict returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.
-func (x DeviceLMAPReportResultPath) Conflict(i uint32) DeviceLMAPReportResultConflictPath {
-	return newDeviceLMAPReportResultConflictPath(x.Path() + "Conflict." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConflictTable returns the table Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}. itself (for AddObject when writable)
+// ConflictTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportResultPath) ConflictTable() model.Table {
-	return model.NewTable(x.Path() + "Conflict.")
+	return model.NewTable(x.ObjectPath, "Conflict.")
 }
 
-// Option returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.Option.{i}.
-func (x DeviceLMAPReportResultPath) Option(i uint32) DeviceLMAPReportResultOptionPath {
-	return newDeviceLMAPReportResultOptionPath(x.Path() + "Option." + strconv.FormatUint(uint64(i), 10) + ".")
+// Option returns the typed path of instance i.
+func (x DeviceLMAPReportResultPath) Option(i uint32) (p DeviceLMAPReportResultOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
+	return
 }
 
-// OptionTable returns the table Device.LMAP.Report.{i}.Result.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportResultPath) OptionTable() model.Table {
-	return model.NewTable(x.Path() + "Option.")
+	return model.NewTable(x.ObjectPath, "Option.")
 }
 
-// ReportTable returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.
-func (x DeviceLMAPReportResultPath) ReportTable(i uint32) DeviceLMAPReportResultReportTablePath {
-	return newDeviceLMAPReportResultReportTablePath(x.Path() + "ReportTable." + strconv.FormatUint(uint64(i), 10) + ".")
+// ReportTable returns the typed path of instance i.
+func (x DeviceLMAPReportResultPath) ReportTable(i uint32) (p DeviceLMAPReportResultReportTablePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ReportTable.", i))
+	return
 }
 
-// ReportTableTable returns the table Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}. itself (for AddObject when writable)
+// ReportTableTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportResultPath) ReportTableTable() model.Table {
-	return model.NewTable(x.Path() + "ReportTable.")
+	return model.NewTable(x.ObjectPath, "ReportTable.")
 }
 
-var (
-	synDeviceLMAPReportResultConflict_TaskName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPReportResultConflict_ScheduleName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLMAPReportResultConflict_ActionName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceLMAPReportResultConflict holds the values of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceLMAPReportResultConflict holds the values of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResultConflict struct {
-	// TaskName: string(:256), readOnly, since 2.12.
-	TaskName string `cwmp:"TaskName"`
-	// ScheduleName: string(:256), readOnly, since 2.12.
-	ScheduleName string `cwmp:"ScheduleName"`
-	// ActionName: string(:256), readOnly, since 2.12.
-	ActionName string `cwmp:"ActionName"`
+	TaskName string `json:"TaskName,omitzero"`
+
+	ScheduleName string `json:"ScheduleName,omitzero"`
+
+	ActionName string `json:"ActionName,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPReportResultConflict) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPReportResultConflict) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLMAPReportResultConflict_TaskName, o.TaskName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TaskName",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPReportResultConflict_ScheduleName, o.ScheduleName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ScheduleName",
-		})
-	}
-	if e := model.CheckString(synDeviceLMAPReportResultConflict_ActionName, o.ActionName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ActionName",
-		})
-	}
+func (o *DeviceLMAPReportResultConflict) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "TaskName", 3844, o.TaskName)
+	c.String(p, "ScheduleName", 3843, o.ScheduleName)
+	c.String(p, "ActionName", 3842, o.ActionName)
 }
 
 // DeviceLMAPReportResultConflictPath is the typed path of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.
 type DeviceLMAPReportResultConflictPath struct {
-	obj          model.ObjectPath
-	TaskName     model.ReadOnlyParam[string]
-	ScheduleName model.ReadOnlyParam[string]
-	ActionName   model.ReadOnlyParam[string]
+	model.ObjectPath
+	ActionName model.ReadOnlyParam[string] `dm:"s"`
+
+	ScheduleName model.ReadOnlyParam[string] `dm:"s"`
+
+	TaskName model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPReportResultConflictPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPReportResultConflictPath(prefix string) DeviceLMAPReportResultConflictPath {
-	p := &prefix
-	return DeviceLMAPReportResultConflictPath{
-		ActionName:   model.NewReadOnly[string](p, "ActionName", model.TypeString),
-		ScheduleName: model.NewReadOnly[string](p, "ScheduleName", model.TypeString),
-		TaskName:     model.NewReadOnly[string](p, "TaskName", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPReportResultOption_Order = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPReportResultOption_Name  = &model.Syntax{Type: model.TypeInt}
-	synDeviceLMAPReportResultOption_Value = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceLMAPReportResultOption holds the values of Device.LMAP.Report.{i}.Result.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceLMAPReportResultOption holds the values of Device.LMAP.Report.{i}.Result.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResultOption struct {
-	// Order: unsignedInt, readOnly, since 2.12.
-	Order uint32 `cwmp:"Order"`
-	// Name: int, readOnly, since 2.12.
-	Name int32 `cwmp:"Name"`
-	// Value: string, readOnly, since 2.12.
-	Value string `cwmp:"Value"`
-}
+	Order uint32 `json:"Order,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPReportResultOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Name int32 `json:"Name,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPReportResultOption) ValidateAt(prefix string, v *model.Violations) {}
+	Value string `json:"Value,omitzero"`
+}
 
 // DeviceLMAPReportResultOptionPath is the typed path of Device.LMAP.Report.{i}.Result.{i}.Option.{i}.
 type DeviceLMAPReportResultOptionPath struct {
-	obj   model.ObjectPath
-	Order model.ReadOnlyParam[uint32]
-	Name  model.ReadOnlyParam[int32]
-	Value model.ReadOnlyParam[string]
+	model.ObjectPath
+	Name model.ReadOnlyParam[int32] `dm:"i"`
+
+	Order model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPReportResultOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPReportResultOptionPath(prefix string) DeviceLMAPReportResultOptionPath {
-	p := &prefix
-	return DeviceLMAPReportResultOptionPath{
-		Name:  model.NewReadOnly[int32](p, "Name", model.TypeInt),
-		Order: model.NewReadOnly[uint32](p, "Order", model.TypeUnsignedInt),
-		Value: model.NewReadOnly[string](p, "Value", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPReportResultReportTable_ColumnLabels = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceLMAPReportResultReportTable_ResultReportRowNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceLMAPReportResultReportTable_RegistryNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLMAPReportResultReportTable holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceLMAPReportResultReportTable holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResultReportTable struct {
-	// ColumnLabels: list<string>, readOnly, since 2.12.
-	ColumnLabels []string `cwmp:"ColumnLabels"`
-	// ResultReportRowNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	ResultReportRowNumberOfEntries uint32 `cwmp:"ResultReportRowNumberOfEntries"`
-	// RegistryNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	RegistryNumberOfEntries uint32 `cwmp:"RegistryNumberOfEntries"`
-	// Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}. instances by instance number
-	Registry map[uint32]*DeviceLMAPReportResultReportTableRegistry `cwmp:"Registry.{i}."`
-	// Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}. instances by instance number
-	ResultRow map[uint32]*DeviceLMAPReportResultReportTableResultRow `cwmp:"ResultRow.{i}."`
+	ColumnLabels []string `json:"ColumnLabels,omitzero"`
+
+	ResultReportRowNumberOfEntries uint32 `json:"ResultReportRowNumberOfEntries,omitzero"`
+
+	RegistryNumberOfEntries uint32 `json:"RegistryNumberOfEntries,omitzero"`
+
+	Registry  map[uint32]*DeviceLMAPReportResultReportTableRegistry  `json:"Registry,omitzero"`
+	ResultRow map[uint32]*DeviceLMAPReportResultReportTableResultRow `json:"ResultRow,omitzero"`
 }
 
-// AddRegistry creates instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}. (replacing any) and returns it
+// AddRegistry creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReportResultReportTable) AddRegistry(i uint32) *DeviceLMAPReportResultReportTableRegistry {
 	if o.Registry == nil {
 		o.Registry = map[uint32]*DeviceLMAPReportResultReportTableRegistry{}
@@ -3145,18 +1469,7 @@ func (o *DeviceLMAPReportResultReportTable) AddRegistry(i uint32) *DeviceLMAPRep
 	return x
 }
 
-// GetRegistry returns instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}.
-func (o *DeviceLMAPReportResultReportTable) GetRegistry(i uint32) (*DeviceLMAPReportResultReportTableRegistry, bool) {
-	x, ok := o.Registry[i]
-	return x, ok
-}
-
-// DeleteRegistry removes instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}.
-func (o *DeviceLMAPReportResultReportTable) DeleteRegistry(i uint32) {
-	delete(o.Registry, i)
-}
-
-// AddResultRow creates instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}. (replacing any) and returns it
+// AddResultRow creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReportResultReportTable) AddResultRow(i uint32) *DeviceLMAPReportResultReportTableResultRow {
 	if o.ResultRow == nil {
 		o.ResultRow = map[uint32]*DeviceLMAPReportResultReportTableResultRow{}
@@ -3165,2911 +1478,78 @@ func (o *DeviceLMAPReportResultReportTable) AddResultRow(i uint32) *DeviceLMAPRe
 	o.ResultRow[i] = x
 	return x
 }
-
-// GetResultRow returns instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}.
-func (o *DeviceLMAPReportResultReportTable) GetResultRow(i uint32) (*DeviceLMAPReportResultReportTableResultRow, bool) {
-	x, ok := o.ResultRow[i]
-	return x, ok
-}
-
-// DeleteResultRow removes instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}.
-func (o *DeviceLMAPReportResultReportTable) DeleteResultRow(i uint32) {
-	delete(o.ResultRow, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPReportResultReportTable) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPReportResultReportTable) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceLMAPReportResultReportTable_ColumnLabels, model.FormatValue(model.TypeString, o.ColumnLabels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ColumnLabels",
-		})
-	}
+func (o *DeviceLMAPReportResultReportTable) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "ColumnLabels", 3854, model.JoinStrings(o.ColumnLabels), len(o.ColumnLabels) > 0)
 	for _, i := range model.SortedKeys(o.Registry) {
-		o.Registry[i].ValidateAt(prefix+"Registry."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Registry[i].ValidateAt(c, model.InstanceOf(p, "Registry.", i))
 	}
 	for _, i := range model.SortedKeys(o.ResultRow) {
-		o.ResultRow[i].ValidateAt(prefix+"ResultRow."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ResultRow[i].ValidateAt(c, model.InstanceOf(p, "ResultRow.", i))
 	}
 }
 
 // DeviceLMAPReportResultReportTablePath is the typed path of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.
 type DeviceLMAPReportResultReportTablePath struct {
-	obj                            model.ObjectPath
-	ColumnLabels                   model.ReadOnlyParam[[]string]
-	ResultReportRowNumberOfEntries model.ReadOnlyParam[uint32]
-	RegistryNumberOfEntries        model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ColumnLabels model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RegistryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ResultReportRowNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPReportResultReportTablePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPReportResultReportTablePath(prefix string) DeviceLMAPReportResultReportTablePath {
-	p := &prefix
-	return DeviceLMAPReportResultReportTablePath{
-		ColumnLabels:                   model.NewReadOnly[[]string](p, "ColumnLabels", model.TypeString),
-		RegistryNumberOfEntries:        model.NewReadOnly[uint32](p, "RegistryNumberOfEntries", model.TypeUnsignedInt),
-		ResultReportRowNumberOfEntries: model.NewReadOnly[uint32](p, "ResultReportRowNumberOfEntries", model.TypeUnsignedInt),
-		obj:                            model.NewObjectPath(p),
-	}
+// Registry returns the typed path of instance i.
+func (x DeviceLMAPReportResultReportTablePath) Registry(i uint32) (p DeviceLMAPReportResultReportTableRegistryPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Registry.", i))
+	return
 }
 
-// Registry returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}.
-func (x DeviceLMAPReportResultReportTablePath) Registry(i uint32) DeviceLMAPReportResultReportTableRegistryPath {
-	return newDeviceLMAPReportResultReportTableRegistryPath(x.Path() + "Registry." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RegistryTable returns the table Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}. itself (for AddObject when writable)
+// RegistryTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportResultReportTablePath) RegistryTable() model.Table {
-	return model.NewTable(x.Path() + "Registry.")
+	return model.NewTable(x.ObjectPath, "Registry.")
 }
 
-// ResultRow returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}.
-func (x DeviceLMAPReportResultReportTablePath) ResultRow(i uint32) DeviceLMAPReportResultReportTableResultRowPath {
-	return newDeviceLMAPReportResultReportTableResultRowPath(x.Path() + "ResultRow." + strconv.FormatUint(uint64(i), 10) + ".")
+// ResultRow returns the typed path of instance i.
+func (x DeviceLMAPReportResultReportTablePath) ResultRow(i uint32) (p DeviceLMAPReportResultReportTableResultRowPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ResultRow.", i))
+	return
 }
 
-// ResultRowTable returns the table Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}. itself (for AddObject when writable)
+// ResultRowTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportResultReportTablePath) ResultRowTable() model.Table {
-	return model.NewTable(x.Path() + "ResultRow.")
+	return model.NewTable(x.ObjectPath, "ResultRow.")
 }
 
-var (
-	synDeviceLMAPReportResultReportTableRegistry_RegistryEntry = &model.Syntax{Type: model.TypeString}
-	synDeviceLMAPReportResultReportTableRegistry_Roles         = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceLMAPReportResultReportTableRegistry holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceLMAPReportResultReportTableRegistry holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResultReportTableRegistry struct {
-	// RegistryEntry: string, readOnly, since 2.12.
-	RegistryEntry string `cwmp:"RegistryEntry"`
-	// Roles: list<string(:256)>, readOnly, since 2.12.
-	Roles []string `cwmp:"Roles"`
+	RegistryEntry string `json:"RegistryEntry,omitzero"`
+
+	Roles []string `json:"Roles,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPReportResultReportTableRegistry) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPReportResultReportTableRegistry) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceLMAPReportResultReportTableRegistry_Roles, model.FormatValue(model.TypeString, o.Roles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Roles",
-		})
-	}
+func (o *DeviceLMAPReportResultReportTableRegistry) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Roles", 3857, model.JoinStrings(o.Roles), len(o.Roles) > 0)
 }
 
 // DeviceLMAPReportResultReportTableRegistryPath is the typed path of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}.
 type DeviceLMAPReportResultReportTableRegistryPath struct {
-	obj           model.ObjectPath
-	RegistryEntry model.ReadOnlyParam[string]
-	Roles         model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	RegistryEntry model.ReadOnlyParam[string] `dm:"s"`
+
+	Roles model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLMAPReportResultReportTableRegistryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPReportResultReportTableRegistryPath(prefix string) DeviceLMAPReportResultReportTableRegistryPath {
-	p := &prefix
-	return DeviceLMAPReportResultReportTableRegistryPath{
-		RegistryEntry: model.NewReadOnly[string](p, "RegistryEntry", model.TypeString),
-		Roles:         model.NewReadOnly[[]string](p, "Roles", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLMAPReportResultReportTableResultRow_Values = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceLMAPReportResultReportTableResultRow holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceLMAPReportResultReportTableResultRow holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResultReportTableResultRow struct {
-	// Values: list<string>, readOnly, since 2.12.
-	Values []string `cwmp:"Values"`
+	Values []string `json:"Values,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLMAPReportResultReportTableResultRow) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLMAPReportResultReportTableResultRow) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceLMAPReportResultReportTableResultRow_Values, model.FormatValue(model.TypeString, o.Values)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Values",
-		})
-	}
+func (o *DeviceLMAPReportResultReportTableResultRow) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Values", 3861, model.JoinStrings(o.Values), len(o.Values) > 0)
 }
 
 // DeviceLMAPReportResultReportTableResultRowPath is the typed path of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}.
 type DeviceLMAPReportResultReportTableResultRowPath struct {
-	obj    model.ObjectPath
-	Values model.ReadOnlyParam[[]string]
-}
-
-// Path returns the object's instance path.
-func (x DeviceLMAPReportResultReportTableResultRowPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLMAPReportResultReportTableResultRowPath(prefix string) DeviceLMAPReportResultReportTableResultRowPath {
-	p := &prefix
-	return DeviceLMAPReportResultReportTableResultRowPath{
-		Values: model.NewReadOnly[[]string](p, "Values", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var schemaLmap = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LMAP.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgentNumberOfEntries",
-	Syntax:  synDeviceLMAP_MeasurementAgentNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.ReportNumberOfEntries",
-	Syntax:  synDeviceLMAP_ReportNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.EventNumberOfEntries",
-	Syntax:  synDeviceLMAP_EventNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "EventNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.Event.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.Enable",
-	Syntax:  synDeviceLMAPEvent_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.Event.{i}.Alias",
-	Syntax:  synDeviceLMAPEvent_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.Name",
-	Syntax:  synDeviceLMAPEvent_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.Type",
-	Syntax:  synDeviceLMAPEvent_Type,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.RandomnessSpread",
-	Syntax:  synDeviceLMAPEvent_RandomnessSpread,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CycleInterval",
-	Syntax:  synDeviceLMAPEvent_CycleInterval,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LMAP.Event.{i}.CalendarTimer.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CalendarTimer.StartTime",
-	Syntax:  synDeviceLMAPEventCalendarTimer_StartTime,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CalendarTimer.EndTime",
-	Syntax:  synDeviceLMAPEventCalendarTimer_EndTime,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CalendarTimer.ScheduleMonths",
-	Syntax:  synDeviceLMAPEventCalendarTimer_ScheduleMonths,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CalendarTimer.ScheduleDaysOfMonth",
-	Syntax:  synDeviceLMAPEventCalendarTimer_ScheduleDaysOfMonth,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CalendarTimer.ScheduleDaysOfWeek",
-	Syntax:  synDeviceLMAPEventCalendarTimer_ScheduleDaysOfWeek,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CalendarTimer.ScheduleHoursOfDay",
-	Syntax:  synDeviceLMAPEventCalendarTimer_ScheduleHoursOfDay,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CalendarTimer.ScheduleMinutesOfHour",
-	Syntax:  synDeviceLMAPEventCalendarTimer_ScheduleMinutesOfHour,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CalendarTimer.ScheduleSecondsOfMinute",
-	Syntax:  synDeviceLMAPEventCalendarTimer_ScheduleSecondsOfMinute,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CalendarTimer.EnableScheduleTimezoneOffset",
-	Syntax:  synDeviceLMAPEventCalendarTimer_EnableScheduleTimezoneOffset,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.CalendarTimer.ScheduleTimezoneOffset",
-	Syntax:  synDeviceLMAPEventCalendarTimer_ScheduleTimezoneOffset,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LMAP.Event.{i}.OneOff.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.OneOff.StartTime",
-	Syntax:  synDeviceLMAPEventOneOff_StartTime,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LMAP.Event.{i}.PeriodicTimer.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.PeriodicTimer.StartTime",
-	Syntax:  synDeviceLMAPEventPeriodicTimer_StartTime,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.PeriodicTimer.EndTime",
-	Syntax:  synDeviceLMAPEventPeriodicTimer_EndTime,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.Event.{i}.PeriodicTimer.Interval",
-	Syntax:  synDeviceLMAPEventPeriodicTimer_Interval,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MeasurementAgentNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Identifier"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Alias",
-	Syntax:  synDeviceLMAPMeasurementAgent_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Enable",
-	Syntax:  synDeviceLMAPMeasurementAgent_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Version",
-	Syntax:  synDeviceLMAPMeasurementAgent_Version,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.LastStarted",
-	Syntax:  synDeviceLMAPMeasurementAgent_LastStarted,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.CapabilityTags",
-	Syntax:  synDeviceLMAPMeasurementAgent_CapabilityTags,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Identifier",
-	Syntax:  synDeviceLMAPMeasurementAgent_Identifier,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.GroupIdentifier",
-	Syntax:  synDeviceLMAPMeasurementAgent_GroupIdentifier,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.MeasurementPoint",
-	Syntax:  synDeviceLMAPMeasurementAgent_MeasurementPoint,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.UseAgentIdentifierInReports",
-	Syntax:  synDeviceLMAPMeasurementAgent_UseAgentIdentifierInReports,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.UseGroupIdentifierInReports",
-	Syntax:  synDeviceLMAPMeasurementAgent_UseGroupIdentifierInReports,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.UseMeasurementPointInReports",
-	Syntax:  synDeviceLMAPMeasurementAgent_UseMeasurementPointInReports,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.PublicCredential",
-	Syntax:  synDeviceLMAPMeasurementAgent_PublicCredential,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.PrivateCredential",
-	Syntax:  synDeviceLMAPMeasurementAgent_PrivateCredential,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.EventLog",
-	Syntax:  synDeviceLMAPMeasurementAgent_EventLog,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.TaskCapabilityNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgent_TaskCapabilityNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.ScheduleNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgent_ScheduleNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.TaskNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgent_TaskNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.CommunicationChannelNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgent_CommunicationChannelNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.InstructionNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgent_InstructionNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CommunicationChannelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.Enable",
-	Syntax:  synDeviceLMAPMeasurementAgentCommunicationChannel_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.Alias",
-	Syntax:  synDeviceLMAPMeasurementAgentCommunicationChannel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.Name",
-	Syntax:  synDeviceLMAPMeasurementAgentCommunicationChannel_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.UseBulkDataProfile",
-	Syntax:  synDeviceLMAPMeasurementAgentCommunicationChannel_UseBulkDataProfile,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.BulkDataProfile",
-	Syntax:  synDeviceLMAPMeasurementAgentCommunicationChannel_BulkDataProfile,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.Target",
-	Syntax:  synDeviceLMAPMeasurementAgentCommunicationChannel_Target,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.TargetPublicCredential",
-	Syntax:  synDeviceLMAPMeasurementAgentCommunicationChannel_TargetPublicCredential,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.Interface",
-	Syntax:  synDeviceLMAPMeasurementAgentCommunicationChannel_Interface,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LMAP.MeasurementAgent.{i}.Controller.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Controller.ControllerTimeout",
-	Syntax:  synDeviceLMAPMeasurementAgentController_ControllerTimeout,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Controller.ControlSchedules",
-	Syntax:  synDeviceLMAPMeasurementAgentController_ControlSchedules,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Controller.ControlTasks",
-	Syntax:  synDeviceLMAPMeasurementAgentController_ControlTasks,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Controller.ControlChannels",
-	Syntax:  synDeviceLMAPMeasurementAgentController_ControlChannels,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InstructionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.Enable",
-	Syntax:  synDeviceLMAPMeasurementAgentInstruction_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.Alias",
-	Syntax:  synDeviceLMAPMeasurementAgentInstruction_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.LastChange",
-	Syntax:  synDeviceLMAPMeasurementAgentInstruction_LastChange,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.InstructionSchedules",
-	Syntax:  synDeviceLMAPMeasurementAgentInstruction_InstructionSchedules,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.InstructionTasks",
-	Syntax:  synDeviceLMAPMeasurementAgentInstruction_InstructionTasks,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.ReportChannels",
-	Syntax:  synDeviceLMAPMeasurementAgentInstruction_ReportChannels,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppressionNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgentInstruction_MeasurementSuppressionNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MeasurementSuppressionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.Enable",
-	Syntax:  synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.Alias",
-	Syntax:  synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.Name",
-	Syntax:  synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.State",
-	Syntax:  synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_State,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.StopRunning",
-	Syntax:  synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_StopRunning,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.Start",
-	Syntax:  synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_Start,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.End",
-	Syntax:  synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_End,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.SuppressionMatch",
-	Syntax:  synDeviceLMAPMeasurementAgentInstructionMeasurementSuppression_SuppressionMatch,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ScheduleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Enable",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Alias",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Name",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.State",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_State,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Start",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_Start,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.End",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_End,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Duration",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_Duration,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Tags",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_Tags,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.SuppressionTags",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_SuppressionTags,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.ExecutionMode",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_ExecutionMode,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.LastInvocation",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_LastInvocation,
-	Version: "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Storage",
-	Syntax:       synDeviceLMAPMeasurementAgentSchedule_Storage,
-	Version:      "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.ActionNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgentSchedule_ActionNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ActionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Enable",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Alias",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.State",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_State,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Order",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_Order,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Task",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_Task,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.OutputDestination",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_OutputDestination,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.SuppressionTags",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_SuppressionTags,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Tags",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_Tags,
-	Version: "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Storage",
-	Syntax:       synDeviceLMAPMeasurementAgentScheduleAction_Storage,
-	Version:      "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.LastInvocation",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_LastInvocation,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.LastSuccessfulCompletion",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_LastSuccessfulCompletion,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.LastSuccessfulStatusCode",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_LastSuccessfulStatusCode,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.LastSuccessfulMessage",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_LastSuccessfulMessage,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.LastFailedCompletion",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_LastFailedCompletion,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.LastFailedStatusCode",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_LastFailedStatusCode,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.LastFailedMessage",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_LastFailedMessage,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.OptionNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleAction_OptionNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.Enable",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleActionOption_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.Alias",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleActionOption_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.Order",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleActionOption_Order,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.Name",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleActionOption_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.Value",
-	Syntax:  synDeviceLMAPMeasurementAgentScheduleActionOption_Value,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats.",
-	Version:    "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats.Invocations",
-	Syntax:       synDeviceLMAPMeasurementAgentScheduleActionStats_Invocations,
-	Version:      "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats.Suppressions",
-	Syntax:       synDeviceLMAPMeasurementAgentScheduleActionStats_Suppressions,
-	Version:      "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats.Overlaps",
-	Syntax:       synDeviceLMAPMeasurementAgentScheduleActionStats_Overlaps,
-	Version:      "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats.Failures",
-	Syntax:       synDeviceLMAPMeasurementAgentScheduleActionStats_Failures,
-	Version:      "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats.",
-	Version:    "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats.Invocations",
-	Syntax:       synDeviceLMAPMeasurementAgentScheduleStats_Invocations,
-	Version:      "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats.Suppressions",
-	Syntax:       synDeviceLMAPMeasurementAgentScheduleStats_Suppressions,
-	Version:      "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats.Overlaps",
-	Syntax:       synDeviceLMAPMeasurementAgentScheduleStats_Overlaps,
-	Version:      "2.12",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats.Failures",
-	Syntax:       synDeviceLMAPMeasurementAgentScheduleStats_Failures,
-	Version:      "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TaskNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.Task.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Enable",
-	Syntax:  synDeviceLMAPMeasurementAgentTask_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Alias",
-	Syntax:  synDeviceLMAPMeasurementAgentTask_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Name",
-	Syntax:  synDeviceLMAPMeasurementAgentTask_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Tags",
-	Syntax:  synDeviceLMAPMeasurementAgentTask_Tags,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.OptionNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgentTask_OptionNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.RegistryNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgentTask_RegistryNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.Enable",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskOption_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.Alias",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskOption_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.Order",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskOption_Order,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.Name",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskOption_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.Value",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskOption_Value,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RegistryNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"RegistryEntry"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.Enable",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskRegistry_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.Alias",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskRegistry_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.RegistryEntry",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskRegistry_RegistryEntry,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.Roles",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskRegistry_Roles,
-	Version: "2.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TaskCapabilityNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Name",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskCapability_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Version",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskCapability_Version,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.TaskCapabilityRegistryNumberOfEntries",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskCapability_TaskCapabilityRegistryNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TaskCapabilityRegistryNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"RegistryEntry"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}.RegistryEntry",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskCapabilityRegistry_RegistryEntry,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}.Roles",
-	Syntax:  synDeviceLMAPMeasurementAgentTaskCapabilityRegistry_Roles,
-	Version: "2.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ReportNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.Report.{i}.",
-	Version:             "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.ReportDate",
-	Syntax:  synDeviceLMAPReport_ReportDate,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.AgentIdentifier",
-	Syntax:  synDeviceLMAPReport_AgentIdentifier,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.GroupIdentifier",
-	Syntax:  synDeviceLMAPReport_GroupIdentifier,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.MeasurementPoint",
-	Syntax:  synDeviceLMAPReport_MeasurementPoint,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.ResultNumberOfEntries",
-	Syntax:  synDeviceLMAPReport_ResultNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.Report.{i}.Result.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ScheduleName", "ActionName", "StartTime"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.TaskName",
-	Syntax:  synDeviceLMAPReportResult_TaskName,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.ScheduleName",
-	Syntax:  synDeviceLMAPReportResult_ScheduleName,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.ActionName",
-	Syntax:  synDeviceLMAPReportResult_ActionName,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.EventTime",
-	Syntax:  synDeviceLMAPReportResult_EventTime,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.StartTime",
-	Syntax:  synDeviceLMAPReportResult_StartTime,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.EndTime",
-	Syntax:  synDeviceLMAPReportResult_EndTime,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.CycleNumber",
-	Syntax:  synDeviceLMAPReportResult_CycleNumber,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.Status",
-	Syntax:  synDeviceLMAPReportResult_Status,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.Tags",
-	Syntax:  synDeviceLMAPReportResult_Tags,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.OptionNumberOfEntries",
-	Syntax:  synDeviceLMAPReportResult_OptionNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.ResultConflictNumberOfEntries",
-	Syntax:  synDeviceLMAPReportResult_ResultConflictNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.ResultReportTableNumberOfEntries",
-	Syntax:  synDeviceLMAPReportResult_ResultReportTableNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ResultConflictNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ScheduleName", "ActionName", "TaskName"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.TaskName",
-	Syntax:  synDeviceLMAPReportResultConflict_TaskName,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.ScheduleName",
-	Syntax:  synDeviceLMAPReportResultConflict_ScheduleName,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.ActionName",
-	Syntax:  synDeviceLMAPReportResultConflict_ActionName,
-	Version: "2.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.Report.{i}.Result.{i}.Option.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.Option.{i}.Order",
-	Syntax:  synDeviceLMAPReportResultOption_Order,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.Option.{i}.Name",
-	Syntax:  synDeviceLMAPReportResultOption_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.Option.{i}.Value",
-	Syntax:  synDeviceLMAPReportResultOption_Value,
-	Version: "2.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ResultReportTableNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.",
-	Version:             "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ColumnLabels",
-	Syntax:  synDeviceLMAPReportResultReportTable_ColumnLabels,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultReportRowNumberOfEntries",
-	Syntax:  synDeviceLMAPReportResultReportTable_ResultReportRowNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.RegistryNumberOfEntries",
-	Syntax:  synDeviceLMAPReportResultReportTable_RegistryNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RegistryNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"RegistryEntry"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}.RegistryEntry",
-	Syntax:  synDeviceLMAPReportResultReportTableRegistry_RegistryEntry,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}.Roles",
-	Syntax:  synDeviceLMAPReportResultReportTableRegistry_Roles,
-	Version: "2.12",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ResultReportRowNumberOfEntries",
-	Object:              true,
-	Path:                "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}.",
-	Version:             "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}.Values",
-	Syntax:  synDeviceLMAPReportResultReportTableResultRow_Values,
-	Version: "2.12",
-}}
-
-// DeviceLMAPImpl is what a device implements for Device.LMAP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPImpl to implement only some methods.
-type DeviceLMAPImpl interface {
-	MeasurementAgentNumberOfEntries(inst []uint32) (uint32, error)
-	ReportNumberOfEntries(inst []uint32) (uint32, error)
-	EventNumberOfEntries(inst []uint32) (uint32, error)
-	EventInstances(inst []uint32) []uint32
-	AddEvent(inst []uint32) (uint32, error)
-	DeleteEvent(inst []uint32, i uint32) error
-	MeasurementAgentInstances(inst []uint32) []uint32
-	AddMeasurementAgent(inst []uint32) (uint32, error)
-	DeleteMeasurementAgent(inst []uint32, i uint32) error
-	ReportInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceLMAPImpl implements DeviceLMAPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPImpl struct{}
-
-func (UnimplementedDeviceLMAPImpl) MeasurementAgentNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPImpl) ReportNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPImpl) EventNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPImpl) EventInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPImpl) AddEvent(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPImpl) DeleteEvent(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPImpl) MeasurementAgentInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPImpl) AddMeasurementAgent(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPImpl) DeleteMeasurementAgent(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPImpl) ReportInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceLMAPEventImpl is what a device implements for Device.LMAP.Event.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPEventImpl to implement only some methods.
-type DeviceLMAPEventImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Type(inst []uint32) (DeviceLMAPEventType, error)
-	SetType(inst []uint32, v DeviceLMAPEventType) error
-	RandomnessSpread(inst []uint32) (int32, error)
-	SetRandomnessSpread(inst []uint32, v int32) error
-	CycleInterval(inst []uint32) (int32, error)
-	SetCycleInterval(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceLMAPEventImpl implements DeviceLMAPEventImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPEventImpl struct{}
-
-func (UnimplementedDeviceLMAPEventImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) Type(inst []uint32) (DeviceLMAPEventType, error) {
-	var zero DeviceLMAPEventType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) SetType(inst []uint32, v DeviceLMAPEventType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) RandomnessSpread(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) SetRandomnessSpread(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) CycleInterval(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventImpl) SetCycleInterval(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPEventCalendarTimerImpl is what a device implements for Device.LMAP.Event.{i}.CalendarTimer; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPEventCalendarTimerImpl to implement only some methods.
-type DeviceLMAPEventCalendarTimerImpl interface {
-	StartTime(inst []uint32) (time.Time, error)
-	SetStartTime(inst []uint32, v time.Time) error
-	EndTime(inst []uint32) (time.Time, error)
-	SetEndTime(inst []uint32, v time.Time) error
-	ScheduleMonths(inst []uint32) (string, error)
-	SetScheduleMonths(inst []uint32, v string) error
-	ScheduleDaysOfMonth(inst []uint32) (string, error)
-	SetScheduleDaysOfMonth(inst []uint32, v string) error
-	ScheduleDaysOfWeek(inst []uint32) (string, error)
-	SetScheduleDaysOfWeek(inst []uint32, v string) error
-	ScheduleHoursOfDay(inst []uint32) (string, error)
-	SetScheduleHoursOfDay(inst []uint32, v string) error
-	ScheduleMinutesOfHour(inst []uint32) (string, error)
-	SetScheduleMinutesOfHour(inst []uint32, v string) error
-	ScheduleSecondsOfMinute(inst []uint32) (string, error)
-	SetScheduleSecondsOfMinute(inst []uint32, v string) error
-	EnableScheduleTimezoneOffset(inst []uint32) (bool, error)
-	SetEnableScheduleTimezoneOffset(inst []uint32, v bool) error
-	ScheduleTimezoneOffset(inst []uint32) (int32, error)
-	SetScheduleTimezoneOffset(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceLMAPEventCalendarTimerImpl implements DeviceLMAPEventCalendarTimerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPEventCalendarTimerImpl struct{}
-
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) StartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetStartTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) EndTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetEndTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleMonths(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleMonths(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleDaysOfMonth(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleDaysOfMonth(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleDaysOfWeek(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleDaysOfWeek(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleHoursOfDay(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleHoursOfDay(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleMinutesOfHour(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleMinutesOfHour(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleSecondsOfMinute(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleSecondsOfMinute(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) EnableScheduleTimezoneOffset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetEnableScheduleTimezoneOffset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleTimezoneOffset(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleTimezoneOffset(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPEventOneOffImpl is what a device implements for Device.LMAP.Event.{i}.OneOff; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPEventOneOffImpl to implement only some methods.
-type DeviceLMAPEventOneOffImpl interface {
-	StartTime(inst []uint32) (time.Time, error)
-	SetStartTime(inst []uint32, v time.Time) error
-}
-
-// UnimplementedDeviceLMAPEventOneOffImpl implements DeviceLMAPEventOneOffImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPEventOneOffImpl struct{}
-
-func (UnimplementedDeviceLMAPEventOneOffImpl) StartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventOneOffImpl) SetStartTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPEventPeriodicTimerImpl is what a device implements for Device.LMAP.Event.{i}.PeriodicTimer; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPEventPeriodicTimerImpl to implement only some methods.
-type DeviceLMAPEventPeriodicTimerImpl interface {
-	StartTime(inst []uint32) (time.Time, error)
-	SetStartTime(inst []uint32, v time.Time) error
-	EndTime(inst []uint32) (time.Time, error)
-	SetEndTime(inst []uint32, v time.Time) error
-	Interval(inst []uint32) (uint32, error)
-	SetInterval(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceLMAPEventPeriodicTimerImpl implements DeviceLMAPEventPeriodicTimerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPEventPeriodicTimerImpl struct{}
-
-func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) StartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) SetStartTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) EndTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) SetEndTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) Interval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) SetInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Version(inst []uint32) (string, error)
-	LastStarted(inst []uint32) (time.Time, error)
-	CapabilityTags(inst []uint32) ([]string, error)
-	Identifier(inst []uint32) (string, error)
-	SetIdentifier(inst []uint32, v string) error
-	GroupIdentifier(inst []uint32) (string, error)
-	SetGroupIdentifier(inst []uint32, v string) error
-	MeasurementPoint(inst []uint32) (string, error)
-	SetMeasurementPoint(inst []uint32, v string) error
-	UseAgentIdentifierInReports(inst []uint32) (bool, error)
-	SetUseAgentIdentifierInReports(inst []uint32, v bool) error
-	UseGroupIdentifierInReports(inst []uint32) (bool, error)
-	SetUseGroupIdentifierInReports(inst []uint32, v bool) error
-	UseMeasurementPointInReports(inst []uint32) (bool, error)
-	SetUseMeasurementPointInReports(inst []uint32, v bool) error
-	PublicCredential(inst []uint32) (string, error)
-	SetPublicCredential(inst []uint32, v string) error
-	PrivateCredential(inst []uint32) (string, error)
-	SetPrivateCredential(inst []uint32, v string) error
-	EventLog(inst []uint32) (string, error)
-	TaskCapabilityNumberOfEntries(inst []uint32) (uint32, error)
-	ScheduleNumberOfEntries(inst []uint32) (uint32, error)
-	TaskNumberOfEntries(inst []uint32) (uint32, error)
-	CommunicationChannelNumberOfEntries(inst []uint32) (uint32, error)
-	InstructionNumberOfEntries(inst []uint32) (uint32, error)
-	CommunicationChannelInstances(inst []uint32) []uint32
-	AddCommunicationChannel(inst []uint32) (uint32, error)
-	DeleteCommunicationChannel(inst []uint32, i uint32) error
-	InstructionInstances(inst []uint32) []uint32
-	AddInstruction(inst []uint32) (uint32, error)
-	DeleteInstruction(inst []uint32, i uint32) error
-	ScheduleInstances(inst []uint32) []uint32
-	AddSchedule(inst []uint32) (uint32, error)
-	DeleteSchedule(inst []uint32, i uint32) error
-	TaskInstances(inst []uint32) []uint32
-	AddTask(inst []uint32) (uint32, error)
-	DeleteTask(inst []uint32, i uint32) error
-	TaskCapabilityInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentImpl implements DeviceLMAPMeasurementAgentImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) LastStarted(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) CapabilityTags(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) Identifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetIdentifier(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) GroupIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetGroupIdentifier(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) MeasurementPoint(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetMeasurementPoint(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) UseAgentIdentifierInReports(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetUseAgentIdentifierInReports(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) UseGroupIdentifierInReports(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetUseGroupIdentifierInReports(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) UseMeasurementPointInReports(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetUseMeasurementPointInReports(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) PublicCredential(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetPublicCredential(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) PrivateCredential(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetPrivateCredential(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) EventLog(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) TaskCapabilityNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) ScheduleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) TaskNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) CommunicationChannelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) InstructionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) CommunicationChannelInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) AddCommunicationChannel(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) DeleteCommunicationChannel(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) InstructionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) AddInstruction(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) DeleteInstruction(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) ScheduleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) AddSchedule(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) DeleteSchedule(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) TaskInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) AddTask(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) DeleteTask(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentImpl) TaskCapabilityInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceLMAPMeasurementAgentCommunicationChannelImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentCommunicationChannelImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	UseBulkDataProfile(inst []uint32) (bool, error)
-	SetUseBulkDataProfile(inst []uint32, v bool) error
-	BulkDataProfile(inst []uint32) (string, error)
-	SetBulkDataProfile(inst []uint32, v string) error
-	Target(inst []uint32) (string, error)
-	SetTarget(inst []uint32, v string) error
-	TargetPublicCredential(inst []uint32) (string, error)
-	SetTargetPublicCredential(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl implements DeviceLMAPMeasurementAgentCommunicationChannelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) UseBulkDataProfile(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetUseBulkDataProfile(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) BulkDataProfile(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetBulkDataProfile(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) Target(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetTarget(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) TargetPublicCredential(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetTargetPublicCredential(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentControllerImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Controller; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentControllerImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentControllerImpl interface {
-	ControllerTimeout(inst []uint32) (int32, error)
-	SetControllerTimeout(inst []uint32, v int32) error
-	ControlSchedules(inst []uint32) ([]string, error)
-	SetControlSchedules(inst []uint32, v []string) error
-	ControlTasks(inst []uint32) ([]string, error)
-	SetControlTasks(inst []uint32, v []string) error
-	ControlChannels(inst []uint32) ([]string, error)
-	SetControlChannels(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentControllerImpl implements DeviceLMAPMeasurementAgentControllerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentControllerImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) ControllerTimeout(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) SetControllerTimeout(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) ControlSchedules(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) SetControlSchedules(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) ControlTasks(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) SetControlTasks(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) ControlChannels(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) SetControlChannels(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentInstructionImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Instruction.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentInstructionImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentInstructionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	LastChange(inst []uint32) (time.Time, error)
-	InstructionSchedules(inst []uint32) ([]string, error)
-	SetInstructionSchedules(inst []uint32, v []string) error
-	InstructionTasks(inst []uint32) ([]string, error)
-	SetInstructionTasks(inst []uint32, v []string) error
-	ReportChannels(inst []uint32) ([]string, error)
-	SetReportChannels(inst []uint32, v []string) error
-	MeasurementSuppressionNumberOfEntries(inst []uint32) (uint32, error)
-	MeasurementSuppressionInstances(inst []uint32) []uint32
-	AddMeasurementSuppression(inst []uint32) (uint32, error)
-	DeleteMeasurementSuppression(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentInstructionImpl implements DeviceLMAPMeasurementAgentInstructionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentInstructionImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) LastChange(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) InstructionSchedules(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) SetInstructionSchedules(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) InstructionTasks(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) SetInstructionTasks(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) ReportChannels(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) SetReportChannels(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) MeasurementSuppressionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) MeasurementSuppressionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) AddMeasurementSuppression(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) DeleteMeasurementSuppression(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	State(inst []uint32) (DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState, error)
-	StopRunning(inst []uint32) (bool, error)
-	SetStopRunning(inst []uint32, v bool) error
-	Start(inst []uint32) (string, error)
-	SetStart(inst []uint32, v string) error
-	End(inst []uint32) (string, error)
-	SetEnd(inst []uint32, v string) error
-	SuppressionMatch(inst []uint32) ([]string, error)
-	SetSuppressionMatch(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl implements DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) State(inst []uint32) (DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState, error) {
-	var zero DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) StopRunning(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetStopRunning(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) Start(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetStart(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) End(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetEnd(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SuppressionMatch(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetSuppressionMatch(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentScheduleImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Schedule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentScheduleImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentScheduleImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	State(inst []uint32) (DeviceLMAPMeasurementAgentScheduleState, error)
-	Start(inst []uint32) (string, error)
-	SetStart(inst []uint32, v string) error
-	End(inst []uint32) (string, error)
-	SetEnd(inst []uint32, v string) error
-	Duration(inst []uint32) (uint32, error)
-	SetDuration(inst []uint32, v uint32) error
-	Tags(inst []uint32) ([]string, error)
-	SetTags(inst []uint32, v []string) error
-	SuppressionTags(inst []uint32) ([]string, error)
-	SetSuppressionTags(inst []uint32, v []string) error
-	ExecutionMode(inst []uint32) (DeviceLMAPMeasurementAgentScheduleExecutionMode, error)
-	SetExecutionMode(inst []uint32, v DeviceLMAPMeasurementAgentScheduleExecutionMode) error
-	LastInvocation(inst []uint32) (time.Time, error)
-	Storage(inst []uint32) (uint64, error)
-	ActionNumberOfEntries(inst []uint32) (uint32, error)
-	ActionInstances(inst []uint32) []uint32
-	AddAction(inst []uint32) (uint32, error)
-	DeleteAction(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentScheduleImpl implements DeviceLMAPMeasurementAgentScheduleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentScheduleImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) State(inst []uint32) (DeviceLMAPMeasurementAgentScheduleState, error) {
-	var zero DeviceLMAPMeasurementAgentScheduleState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Start(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetStart(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) End(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetEnd(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Duration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Tags(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetTags(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SuppressionTags(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetSuppressionTags(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) ExecutionMode(inst []uint32) (DeviceLMAPMeasurementAgentScheduleExecutionMode, error) {
-	var zero DeviceLMAPMeasurementAgentScheduleExecutionMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetExecutionMode(inst []uint32, v DeviceLMAPMeasurementAgentScheduleExecutionMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) LastInvocation(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Storage(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) ActionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) ActionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) AddAction(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) DeleteAction(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentScheduleActionImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentScheduleActionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	State(inst []uint32) (DeviceLMAPMeasurementAgentScheduleActionState, error)
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Task(inst []uint32) (string, error)
-	SetTask(inst []uint32, v string) error
-	OutputDestination(inst []uint32) ([]string, error)
-	SetOutputDestination(inst []uint32, v []string) error
-	SuppressionTags(inst []uint32) ([]string, error)
-	SetSuppressionTags(inst []uint32, v []string) error
-	Tags(inst []uint32) ([]string, error)
-	SetTags(inst []uint32, v []string) error
-	Storage(inst []uint32) (uint64, error)
-	LastInvocation(inst []uint32) (time.Time, error)
-	LastSuccessfulCompletion(inst []uint32) (time.Time, error)
-	LastSuccessfulStatusCode(inst []uint32) (int32, error)
-	LastSuccessfulMessage(inst []uint32) (string, error)
-	LastFailedCompletion(inst []uint32) (time.Time, error)
-	LastFailedStatusCode(inst []uint32) (int32, error)
-	LastFailedMessage(inst []uint32) (string, error)
-	OptionNumberOfEntries(inst []uint32) (uint32, error)
-	OptionInstances(inst []uint32) []uint32
-	AddOption(inst []uint32) (uint32, error)
-	DeleteOption(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl implements DeviceLMAPMeasurementAgentScheduleActionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) State(inst []uint32) (DeviceLMAPMeasurementAgentScheduleActionState, error) {
-	var zero DeviceLMAPMeasurementAgentScheduleActionState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Task(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetTask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) OutputDestination(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetOutputDestination(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SuppressionTags(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetSuppressionTags(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Tags(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetTags(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Storage(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastInvocation(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastSuccessfulCompletion(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastSuccessfulStatusCode(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastSuccessfulMessage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastFailedCompletion(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastFailedStatusCode(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastFailedMessage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) OptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) AddOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) DeleteOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentScheduleActionOptionImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentScheduleActionOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Value(inst []uint32) (string, error)
-	SetValue(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl implements DeviceLMAPMeasurementAgentScheduleActionOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) SetValue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentScheduleActionStatsImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentScheduleActionStatsImpl interface {
-	Invocations(inst []uint32) (uint64, error)
-	Suppressions(inst []uint32) (uint64, error)
-	Overlaps(inst []uint32) (uint64, error)
-	Failures(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl implements DeviceLMAPMeasurementAgentScheduleActionStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl) Invocations(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl) Suppressions(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl) Overlaps(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl) Failures(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentScheduleStatsImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentScheduleStatsImpl interface {
-	Invocations(inst []uint32) (uint64, error)
-	Suppressions(inst []uint32) (uint64, error)
-	Overlaps(inst []uint32) (uint64, error)
-	Failures(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl implements DeviceLMAPMeasurementAgentScheduleStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl) Invocations(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl) Suppressions(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl) Overlaps(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl) Failures(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentTaskImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Task.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentTaskImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentTaskImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Tags(inst []uint32) ([]string, error)
-	SetTags(inst []uint32, v []string) error
-	OptionNumberOfEntries(inst []uint32) (uint32, error)
-	RegistryNumberOfEntries(inst []uint32) (uint32, error)
-	OptionInstances(inst []uint32) []uint32
-	AddOption(inst []uint32) (uint32, error)
-	DeleteOption(inst []uint32, i uint32) error
-	RegistryInstances(inst []uint32) []uint32
-	AddRegistry(inst []uint32) (uint32, error)
-	DeleteRegistry(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentTaskImpl implements DeviceLMAPMeasurementAgentTaskImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentTaskImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) Tags(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) SetTags(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) RegistryNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) OptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) AddOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) DeleteOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) RegistryInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) AddRegistry(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) DeleteRegistry(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentTaskOptionImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentTaskOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Value(inst []uint32) (string, error)
-	SetValue(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl implements DeviceLMAPMeasurementAgentTaskOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) SetValue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentTaskRegistryImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentTaskRegistryImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	RegistryEntry(inst []uint32) (string, error)
-	SetRegistryEntry(inst []uint32, v string) error
-	Roles(inst []uint32) ([]string, error)
-	SetRoles(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl implements DeviceLMAPMeasurementAgentTaskRegistryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) RegistryEntry(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) SetRegistryEntry(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) Roles(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) SetRoles(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceLMAPMeasurementAgentTaskCapabilityImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentTaskCapabilityImpl interface {
-	Name(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	TaskCapabilityRegistryNumberOfEntries(inst []uint32) (uint32, error)
-	RegistryInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl implements DeviceLMAPMeasurementAgentTaskCapabilityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl) TaskCapabilityRegistryNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl) RegistryInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl to implement only some methods.
-type DeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl interface {
-	RegistryEntry(inst []uint32) (string, error)
-	Roles(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl implements DeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl struct{}
-
-func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl) RegistryEntry(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl) Roles(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceLMAPReportImpl is what a device implements for Device.LMAP.Report.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPReportImpl to implement only some methods.
-type DeviceLMAPReportImpl interface {
-	ReportDate(inst []uint32) (time.Time, error)
-	AgentIdentifier(inst []uint32) (string, error)
-	GroupIdentifier(inst []uint32) (string, error)
-	MeasurementPoint(inst []uint32) (string, error)
-	ResultNumberOfEntries(inst []uint32) (uint32, error)
-	ResultInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceLMAPReportImpl implements DeviceLMAPReportImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPReportImpl struct{}
-
-func (UnimplementedDeviceLMAPReportImpl) ReportDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportImpl) AgentIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportImpl) GroupIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportImpl) MeasurementPoint(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportImpl) ResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceLMAPReportResultImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPReportResultImpl to implement only some methods.
-type DeviceLMAPReportResultImpl interface {
-	TaskName(inst []uint32) (string, error)
-	ScheduleName(inst []uint32) (string, error)
-	ActionName(inst []uint32) (string, error)
-	EventTime(inst []uint32) (time.Time, error)
-	StartTime(inst []uint32) (time.Time, error)
-	EndTime(inst []uint32) (time.Time, error)
-	CycleNumber(inst []uint32) (string, error)
-	Status(inst []uint32) (int32, error)
-	Tags(inst []uint32) ([]string, error)
-	OptionNumberOfEntries(inst []uint32) (uint32, error)
-	ResultConflictNumberOfEntries(inst []uint32) (uint32, error)
-	ResultReportTableNumberOfEntries(inst []uint32) (uint32, error)
-	ConflictInstances(inst []uint32) []uint32
-	OptionInstances(inst []uint32) []uint32
-	ReportTableInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceLMAPReportResultImpl implements DeviceLMAPReportResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPReportResultImpl struct{}
-
-func (UnimplementedDeviceLMAPReportResultImpl) TaskName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) ScheduleName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) ActionName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) EventTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) StartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) EndTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) CycleNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) Status(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) Tags(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) ResultConflictNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) ResultReportTableNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultImpl) ConflictInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPReportResultImpl) OptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPReportResultImpl) ReportTableInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceLMAPReportResultConflictImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPReportResultConflictImpl to implement only some methods.
-type DeviceLMAPReportResultConflictImpl interface {
-	TaskName(inst []uint32) (string, error)
-	ScheduleName(inst []uint32) (string, error)
-	ActionName(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceLMAPReportResultConflictImpl implements DeviceLMAPReportResultConflictImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPReportResultConflictImpl struct{}
-
-func (UnimplementedDeviceLMAPReportResultConflictImpl) TaskName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultConflictImpl) ScheduleName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultConflictImpl) ActionName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceLMAPReportResultOptionImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}.Option.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPReportResultOptionImpl to implement only some methods.
-type DeviceLMAPReportResultOptionImpl interface {
-	Order(inst []uint32) (uint32, error)
-	Name(inst []uint32) (int32, error)
-	Value(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceLMAPReportResultOptionImpl implements DeviceLMAPReportResultOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPReportResultOptionImpl struct{}
-
-func (UnimplementedDeviceLMAPReportResultOptionImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultOptionImpl) Name(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultOptionImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceLMAPReportResultReportTableImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPReportResultReportTableImpl to implement only some methods.
-type DeviceLMAPReportResultReportTableImpl interface {
-	ColumnLabels(inst []uint32) ([]string, error)
-	ResultReportRowNumberOfEntries(inst []uint32) (uint32, error)
-	RegistryNumberOfEntries(inst []uint32) (uint32, error)
-	RegistryInstances(inst []uint32) []uint32
-	ResultRowInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceLMAPReportResultReportTableImpl implements DeviceLMAPReportResultReportTableImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPReportResultReportTableImpl struct{}
-
-func (UnimplementedDeviceLMAPReportResultReportTableImpl) ColumnLabels(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultReportTableImpl) ResultReportRowNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultReportTableImpl) RegistryNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultReportTableImpl) RegistryInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLMAPReportResultReportTableImpl) ResultRowInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceLMAPReportResultReportTableRegistryImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPReportResultReportTableRegistryImpl to implement only some methods.
-type DeviceLMAPReportResultReportTableRegistryImpl interface {
-	RegistryEntry(inst []uint32) (string, error)
-	Roles(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceLMAPReportResultReportTableRegistryImpl implements DeviceLMAPReportResultReportTableRegistryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPReportResultReportTableRegistryImpl struct{}
-
-func (UnimplementedDeviceLMAPReportResultReportTableRegistryImpl) RegistryEntry(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLMAPReportResultReportTableRegistryImpl) Roles(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceLMAPReportResultReportTableResultRowImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLMAPReportResultReportTableResultRowImpl to implement only some methods.
-type DeviceLMAPReportResultReportTableResultRowImpl interface {
-	Values(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceLMAPReportResultReportTableResultRowImpl implements DeviceLMAPReportResultReportTableResultRowImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLMAPReportResultReportTableResultRowImpl struct{}
-
-func (UnimplementedDeviceLMAPReportResultReportTableResultRowImpl) Values(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	model.ObjectPath
+	Values model.ReadOnlyParam[[]string] `dm:"s"`
 }

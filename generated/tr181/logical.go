@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceLogical_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceLogical holds the values of Device.Logical. (object, readOnly, since 2.16)
+// DeviceLogical holds the values of Device.Logical. (object, readOnly, since 2.16).
 type DeviceLogical struct {
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// Device.Logical.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceLogicalInterface `cwmp:"Interface.{i}."`
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Interface map[uint32]*DeviceLogicalInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.Logical.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceLogical) AddInterface(i uint32) *DeviceLogicalInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceLogicalInterface{}
@@ -29,724 +21,157 @@ func (o *DeviceLogical) AddInterface(i uint32) *DeviceLogicalInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.Logical.Interface.{i}.
-func (o *DeviceLogical) GetInterface(i uint32) (*DeviceLogicalInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.Logical.Interface.{i}.
-func (o *DeviceLogical) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLogical) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLogical) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceLogical) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceLogicalPath is the typed path of Device.Logical.
 type DeviceLogicalPath struct {
-	obj                      model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLogicalPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLogicalPath(prefix string) DeviceLogicalPath {
-	p := &prefix
-	return DeviceLogicalPath{
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceLogicalPath) Interface(i uint32) (p DeviceLogicalInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.Logical.Interface.{i}.
-func (x DeviceLogicalPath) Interface(i uint32) DeviceLogicalInterfacePath {
-	return newDeviceLogicalInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.Logical.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceLogicalPath) InterfaceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Interface.")
+	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
 
 // DeviceLogicalInterfaceStatus enumerates the values of Device.Logical.Interface.{i}.Status.
 type DeviceLogicalInterfaceStatus string
 
-func (e DeviceLogicalInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceLogicalInterfaceStatus_Up             DeviceLogicalInterfaceStatus = "Up"
-	DeviceLogicalInterfaceStatus_Down           DeviceLogicalInterfaceStatus = "Down"
-	DeviceLogicalInterfaceStatus_Unknown        DeviceLogicalInterfaceStatus = "Unknown"
-	DeviceLogicalInterfaceStatus_Dormant        DeviceLogicalInterfaceStatus = "Dormant"
-	DeviceLogicalInterfaceStatus_NotPresent     DeviceLogicalInterfaceStatus = "NotPresent"
+	DeviceLogicalInterfaceStatus_Up DeviceLogicalInterfaceStatus = "Up"
+
+	DeviceLogicalInterfaceStatus_Down DeviceLogicalInterfaceStatus = "Down"
+
+	DeviceLogicalInterfaceStatus_Unknown DeviceLogicalInterfaceStatus = "Unknown"
+
+	DeviceLogicalInterfaceStatus_Dormant DeviceLogicalInterfaceStatus = "Dormant"
+
+	DeviceLogicalInterfaceStatus_NotPresent DeviceLogicalInterfaceStatus = "NotPresent"
+
 	DeviceLogicalInterfaceStatus_LowerLayerDown DeviceLogicalInterfaceStatus = "LowerLayerDown"
-	DeviceLogicalInterfaceStatus_Error          DeviceLogicalInterfaceStatus = "Error"
+
+	DeviceLogicalInterfaceStatus_Error DeviceLogicalInterfaceStatus = "Error"
 )
 
-var (
-	synDeviceLogicalInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceLogicalInterface_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceLogicalInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceLogicalInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceLogicalInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceLogicalInterface_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceLogicalInterface holds the values of Device.Logical.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceLogicalInterface holds the values of Device.Logical.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceLogicalInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceLogicalInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readWrite, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string                     `cwmp:"LowerLayers"`
-	Stats       *DeviceLogicalInterfaceStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceLogicalInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Stats *DeviceLogicalInterfaceStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLogicalInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLogicalInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceLogicalInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceLogicalInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceLogicalInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceLogicalInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceLogicalInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3895, string(o.Status))
+	c.String(p, "Alias", 3873, o.Alias)
+	c.String(p, "Name", 3877, o.Name)
+	c.Wire(p, "LowerLayers", 3876, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
 }
 
 // DeviceLogicalInterfacePath is the typed path of Device.Logical.Interface.{i}.
 type DeviceLogicalInterfacePath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[DeviceLogicalInterfaceStatus]
-	Alias       model.WriteOnceParam[string]
-	Name        model.ReadWriteParam[string]
-	LastChange  model.ReadOnlyParam[uint32]
-	LowerLayers model.ReadWriteParam[[]string]
-	Stats       DeviceLogicalInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceLogicalInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceLogicalInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLogicalInterfacePath(prefix string) DeviceLogicalInterfacePath {
-	p := &prefix
-	return DeviceLogicalInterfacePath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:  model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers: model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:        model.NewReadWrite[string](p, "Name", model.TypeString),
-		Stats:       newDeviceLogicalInterfaceStatsPath(prefix + "Stats."),
-		Status:      model.NewReadOnly[DeviceLogicalInterfaceStatus](p, "Status", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceLogicalInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceLogicalInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceLogicalInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceLogicalInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceLogicalInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceLogicalInterfaceStats holds the values of Device.Logical.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceLogicalInterfaceStats holds the values of Device.Logical.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceLogicalInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceLogicalInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceLogicalInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceLogicalInterfaceStatsPath is the typed path of Device.Logical.Interface.{i}.Stats.
 type DeviceLogicalInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceLogicalInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceLogicalInterfaceStatsPath(prefix string) DeviceLogicalInterfaceStatsPath {
-	p := &prefix
-	return DeviceLogicalInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaLogical = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Logical.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Logical.InterfaceNumberOfEntries",
-	Syntax:  synDeviceLogical_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Logical.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Logical.Interface.{i}.Enable",
-	Syntax:  synDeviceLogicalInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Logical.Interface.{i}.Status",
-	Syntax:  synDeviceLogicalInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Logical.Interface.{i}.Alias",
-	Syntax:  synDeviceLogicalInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Logical.Interface.{i}.Name",
-	Syntax:  synDeviceLogicalInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.LastChange",
-	Syntax:       synDeviceLogicalInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Logical.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceLogicalInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Logical.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Logical.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceLogicalInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceLogicalInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceLogicalInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceLogicalInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceLogicalInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceLogicalInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceLogicalInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceLogicalInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceLogicalInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceLogicalInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceLogicalInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceLogicalInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceLogicalInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceLogicalInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceLogicalInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Logical.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceLogicalInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}}
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceLogicalImpl is what a device implements for Device.Logical; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLogicalImpl to implement only some methods.
-type DeviceLogicalImpl interface {
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-	AddInterface(inst []uint32) (uint32, error)
-	DeleteInterface(inst []uint32, i uint32) error
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceLogicalImpl implements DeviceLogicalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLogicalImpl struct{}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceLogicalImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceLogicalImpl) AddInterface(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalImpl) DeleteInterface(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceLogicalInterfaceImpl is what a device implements for Device.Logical.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLogicalInterfaceImpl to implement only some methods.
-type DeviceLogicalInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceLogicalInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceLogicalInterfaceImpl implements DeviceLogicalInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLogicalInterfaceImpl struct{}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceLogicalInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceImpl) Status(inst []uint32) (DeviceLogicalInterfaceStatus, error) {
-	var zero DeviceLogicalInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceLogicalInterfaceStatsImpl is what a device implements for Device.Logical.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceLogicalInterfaceStatsImpl to implement only some methods.
-type DeviceLogicalInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceLogicalInterfaceStatsImpl implements DeviceLogicalInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceLogicalInterfaceStatsImpl struct{}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceLogicalInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

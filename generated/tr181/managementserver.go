@@ -5,396 +5,161 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceManagementServerInstanceMode enumerates the values of Device.ManagementServer.InstanceMode.
 type DeviceManagementServerInstanceMode string
 
-func (e DeviceManagementServerInstanceMode) String() string {
-	return string(e)
-}
-
 const (
 	DeviceManagementServerInstanceMode_InstanceNumber DeviceManagementServerInstanceMode = "InstanceNumber"
-	DeviceManagementServerInstanceMode_InstanceAlias  DeviceManagementServerInstanceMode = "InstanceAlias"
+
+	DeviceManagementServerInstanceMode_InstanceAlias DeviceManagementServerInstanceMode = "InstanceAlias"
 )
 
 // DeviceManagementServerSupportedConnReqMethods enumerates the values of Device.ManagementServer.SupportedConnReqMethods.
 type DeviceManagementServerSupportedConnReqMethods string
 
-func (e DeviceManagementServerSupportedConnReqMethods) String() string {
-	return string(e)
-}
-
 const (
 	DeviceManagementServerSupportedConnReqMethods_HTTP DeviceManagementServerSupportedConnReqMethods = "HTTP"
+
 	DeviceManagementServerSupportedConnReqMethods_STUN DeviceManagementServerSupportedConnReqMethods = "STUN"
+
 	DeviceManagementServerSupportedConnReqMethods_XMPP DeviceManagementServerSupportedConnReqMethods = "XMPP"
 )
 
 // DeviceManagementServerHTTPCompressionSupported enumerates the values of Device.ManagementServer.HTTPCompressionSupported.
 type DeviceManagementServerHTTPCompressionSupported string
 
-func (e DeviceManagementServerHTTPCompressionSupported) String() string {
-	return string(e)
-}
-
 const (
-	DeviceManagementServerHTTPCompressionSupported_GZIP     DeviceManagementServerHTTPCompressionSupported = "GZIP"
+	DeviceManagementServerHTTPCompressionSupported_GZIP DeviceManagementServerHTTPCompressionSupported = "GZIP"
+
 	DeviceManagementServerHTTPCompressionSupported_Compress DeviceManagementServerHTTPCompressionSupported = "Compress"
-	DeviceManagementServerHTTPCompressionSupported_Deflate  DeviceManagementServerHTTPCompressionSupported = "Deflate"
+
+	DeviceManagementServerHTTPCompressionSupported_Deflate DeviceManagementServerHTTPCompressionSupported = "Deflate"
 )
 
 // DeviceManagementServerLightweightNotificationProtocolsSupported enumerates the values of Device.ManagementServer.LightweightNotificationProtocolsSupported.
 type DeviceManagementServerLightweightNotificationProtocolsSupported string
 
-func (e DeviceManagementServerLightweightNotificationProtocolsSupported) String() string {
-	return string(e)
-}
-
 const (
 	DeviceManagementServerLightweightNotificationProtocolsSupported_UDP DeviceManagementServerLightweightNotificationProtocolsSupported = "UDP"
 )
 
-var (
-	synDeviceManagementServer_EnableCWMP = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceManagementServer_URL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceManagementServer_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_Password = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(256)}},
-		Type:   model.TypeString,
-	}
-	synDeviceManagementServer_ScheduleReboot = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceManagementServer_DelayReboot    = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceManagementServer_PeriodicInformEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServer_PeriodicInformInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceManagementServer_PeriodicInformTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceManagementServer_ParameterKey       = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_ConnectionRequestURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceManagementServer_ConnectionRequestUsername = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_ConnectionRequestPassword = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(256)}},
-		Type:   model.TypeString,
-	}
-	synDeviceManagementServer_UpgradesManaged = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServer_KickURL         = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceManagementServer_DownloadProgressURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceManagementServer_DefaultActiveNotificationThrottle = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceManagementServer_CWMPRetryMinimumWaitInterval = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceManagementServer_CWMPRetryIntervalMultiplier = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1000",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceManagementServer_HTTPConnectionRequestEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceManagementServer_UDPConnectionRequestAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_STUNEnable        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServer_STUNServerAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_STUNServerPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceManagementServer_STUNUsername = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_STUNPassword = &model.Syntax{
-		Hidden: true,
-		Sizes:  []model.Size{{Max: model.U64(256)}},
-		Type:   model.TypeString,
-	}
-	synDeviceManagementServer_STUNMaximumKeepAlivePeriod = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceManagementServer_STUNMinimumKeepAlivePeriod = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceManagementServer_NATDetected          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServer_AliasBasedAddressing = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServer_InstanceMode         = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "InstanceNumber",
-		},
-		Enums: []model.Enum{{Value: "InstanceNumber"}, {Value: "InstanceAlias"}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_AutoCreateInstances = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceManagementServer_ManageableDeviceNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceManagementServer_ManageableDeviceNotificationLimit = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceManagementServer_EmbeddedDeviceNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceManagementServer_VirtualDeviceNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceManagementServer_SupportedConnReqMethods           = &model.Syntax{
-		Enums: []model.Enum{{Value: "HTTP"}, {
-			Optional: true,
-			Value:    "STUN",
-		}, {
-			Optional: true,
-			Value:    "XMPP",
-		}},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServer_ConnReqXMPPConnection = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.XMPP.Connection.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServer_ConnReqAllowedJabberIDs = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(32),
-			Size:     &model.Size{},
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_ConnReqJabberID          = &model.Syntax{Type: model.TypeString}
-	synDeviceManagementServer_HTTPCompressionSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "GZIP"}, {Value: "Compress"}, {Value: "Deflate"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_HTTPCompression = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "Disabled",
-		},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			NullValue:   "Disabled",
-			TargetParam: "HTTPCompressionSupported",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServer_LightweightNotificationProtocolsSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "UDP"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_LightweightNotificationProtocolsUsed = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "LightweightNotificationProtocolsSupported",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServer_LightweightNotificationTriggerInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "0"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceManagementServer_LightweightNotificationTriggerTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceManagementServer_UDPLightweightNotificationHost     = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServer_UDPLightweightNotificationPort = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceManagementServer_InstanceWildcardsSupported     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServer_InformParameterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceManagementServer holds the values of Device.ManagementServer. (object, readOnly, since 2.0)
+// DeviceManagementServer holds the values of Device.ManagementServer. (object, readOnly, since 2.0).
 type DeviceManagementServer struct {
-	// EnableCWMP: boolean, readWrite, since 2.19.
-	EnableCWMP bool `cwmp:"EnableCWMP"`
-	// URL: URL=string(:2048), readWrite, since 2.0.
-	URL string `cwmp:"URL"`
-	// Username: string(:256), readWrite, since 2.0.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.0.
-	Password string `cwmp:"Password"`
-	// ScheduleReboot: dateTime, readWrite, since 2.10.
-	ScheduleReboot time.Time `cwmp:"ScheduleReboot"`
-	// DelayReboot: int[-1:] seconds, readWrite, since 2.10.
-	DelayReboot int32 `cwmp:"DelayReboot"`
-	// PeriodicInformEnable: boolean, readWrite, since 2.0.
-	PeriodicInformEnable bool `cwmp:"PeriodicInformEnable"`
-	// PeriodicInformInterval: unsignedInt[1:] seconds, readWrite, since 2.0.
-	PeriodicInformInterval uint32 `cwmp:"PeriodicInformInterval"`
-	// PeriodicInformTime: dateTime, readWrite, since 2.0.
-	PeriodicInformTime time.Time `cwmp:"PeriodicInformTime"`
-	// ParameterKey: string(:32), readOnly, since 2.0.
-	ParameterKey string `cwmp:"ParameterKey"`
-	// ConnectionRequestURL: URL=string(:2048), readOnly, since 2.0.
-	ConnectionRequestURL string `cwmp:"ConnectionRequestURL"`
-	// ConnectionRequestUsername: string(:256), readWrite, since 2.0.
-	ConnectionRequestUsername string `cwmp:"ConnectionRequestUsername"`
-	// ConnectionRequestPassword: string(:256), readWrite, since 2.0.
-	ConnectionRequestPassword string `cwmp:"ConnectionRequestPassword"`
-	// UpgradesManaged: boolean, readWrite, since 2.0.
-	UpgradesManaged bool `cwmp:"UpgradesManaged"`
-	// KickURL: URL=string(:2048), readOnly, since 2.0.
-	KickURL string `cwmp:"KickURL"`
-	// DownloadProgressURL: URL=string(:2048), readOnly, since 2.0.
-	DownloadProgressURL string `cwmp:"DownloadProgressURL"`
-	// DefaultActiveNotificationThrottle: unsignedInt seconds, readWrite, since 2.0.
-	DefaultActiveNotificationThrottle uint32 `cwmp:"DefaultActiveNotificationThrottle"`
-	// CWMPRetryMinimumWaitInterval: unsignedInt[1:65535] seconds, readWrite, since 2.0.
-	CWMPRetryMinimumWaitInterval uint32 `cwmp:"CWMPRetryMinimumWaitInterval"`
-	// CWMPRetryIntervalMultiplier: unsignedInt[1000:65535], readWrite, since 2.0.
-	CWMPRetryIntervalMultiplier uint32 `cwmp:"CWMPRetryIntervalMultiplier"`
-	// HTTPConnectionRequestEnable: boolean, readWrite, since 2.11.
-	HTTPConnectionRequestEnable bool `cwmp:"HTTPConnectionRequestEnable"`
-	// UDPConnectionRequestAddress: string(:256), readOnly, since 2.0.
-	UDPConnectionRequestAddress string `cwmp:"UDPConnectionRequestAddress"`
-	// STUNEnable: boolean, readWrite, since 2.0.
-	STUNEnable bool `cwmp:"STUNEnable"`
-	// STUNServerAddress: string(:256), readWrite, since 2.0.
-	STUNServerAddress string `cwmp:"STUNServerAddress"`
-	// STUNServerPort: unsignedInt[0:65535], readWrite, since 2.0.
-	STUNServerPort uint32 `cwmp:"STUNServerPort"`
-	// STUNUsername: string(:256), readWrite, since 2.0.
-	STUNUsername string `cwmp:"STUNUsername"`
-	// STUNPassword: string(:256), readWrite, since 2.0.
-	STUNPassword string `cwmp:"STUNPassword"`
-	// STUNMaximumKeepAlivePeriod: int[-1:] seconds, readWrite, since 2.0.
-	STUNMaximumKeepAlivePeriod int32 `cwmp:"STUNMaximumKeepAlivePeriod"`
-	// STUNMinimumKeepAlivePeriod: unsignedInt seconds, readWrite, since 2.0.
-	STUNMinimumKeepAlivePeriod uint32 `cwmp:"STUNMinimumKeepAlivePeriod"`
-	// NATDetected: boolean, readOnly, since 2.0.
-	NATDetected bool `cwmp:"NATDetected"`
-	// AliasBasedAddressing: boolean, readOnly, since 2.3.
-	AliasBasedAddressing bool `cwmp:"AliasBasedAddressing"`
-	// InstanceMode: string{InstanceNumber,InstanceAlias}, readWrite, since 2.3.
-	InstanceMode DeviceManagementServerInstanceMode `cwmp:"InstanceMode"`
-	// AutoCreateInstances: boolean, readWrite, since 2.3.
-	AutoCreateInstances bool `cwmp:"AutoCreateInstances"`
-	// ManageableDeviceNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ManageableDeviceNumberOfEntries uint32 `cwmp:"ManageableDeviceNumberOfEntries"`
-	// ManageableDeviceNotificationLimit: unsignedInt, readWrite, since 2.7.
-	ManageableDeviceNotificationLimit uint32 `cwmp:"ManageableDeviceNotificationLimit"`
-	// EmbeddedDeviceNumberOfEntries: unsignedInt, readOnly, since 2.3.
-	EmbeddedDeviceNumberOfEntries uint32 `cwmp:"EmbeddedDeviceNumberOfEntries"`
-	// VirtualDeviceNumberOfEntries: unsignedInt, readOnly, since 2.3.
-	VirtualDeviceNumberOfEntries uint32 `cwmp:"VirtualDeviceNumberOfEntries"`
-	// SupportedConnReqMethods: list<string{HTTP,STUN,XMPP}>, readOnly, since 2.7.
-	SupportedConnReqMethods []DeviceManagementServerSupportedConnReqMethods `cwmp:"SupportedConnReqMethods"`
-	// ConnReqXMPPConnection: string pathRef→#.XMPP.Connection., readWrite, since 2.7.
-	ConnReqXMPPConnection string `cwmp:"ConnReqXMPPConnection"`
-	// ConnReqAllowedJabberIDs: list[:32 items](:)<string(:256)>, readWrite, since 2.7.
-	ConnReqAllowedJabberIDs []string `cwmp:"ConnReqAllowedJabberIDs"`
-	// ConnReqJabberID: string, readOnly, since 2.7.
-	ConnReqJabberID string `cwmp:"ConnReqJabberID"`
-	// HTTPCompressionSupported: list<string{GZIP,Compress,Deflate}>, readOnly, since 2.7.
-	HTTPCompressionSupported []DeviceManagementServerHTTPCompressionSupported `cwmp:"HTTPCompressionSupported"`
-	// HTTPCompression: string enumerationRef, readWrite, since 2.7.
-	HTTPCompression string `cwmp:"HTTPCompression"`
-	// LightweightNotificationProtocolsSupported: list<string{UDP}>, readOnly, since 2.7.
-	LightweightNotificationProtocolsSupported []DeviceManagementServerLightweightNotificationProtocolsSupported `cwmp:"LightweightNotificationProtocolsSupported"`
-	// LightweightNotificationProtocolsUsed: list<string> enumerationRef, readWrite, since 2.7.
-	LightweightNotificationProtocolsUsed []string `cwmp:"LightweightNotificationProtocolsUsed"`
-	// LightweightNotificationTriggerInterval: unsignedInt[0:] seconds, readWrite, since 2.12.
-	LightweightNotificationTriggerInterval uint32 `cwmp:"LightweightNotificationTriggerInterval"`
-	// LightweightNotificationTriggerTime: dateTime, readWrite, since 2.12.
-	LightweightNotificationTriggerTime time.Time `cwmp:"LightweightNotificationTriggerTime"`
-	// UDPLightweightNotificationHost: string(:256), readWrite, since 2.7.
-	UDPLightweightNotificationHost string `cwmp:"UDPLightweightNotificationHost"`
-	// UDPLightweightNotificationPort: unsignedInt, readWrite, since 2.7.
-	UDPLightweightNotificationPort uint32 `cwmp:"UDPLightweightNotificationPort"`
-	// InstanceWildcardsSupported: boolean, readOnly, since 2.12.
-	InstanceWildcardsSupported bool `cwmp:"InstanceWildcardsSupported"`
-	// InformParameterNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	InformParameterNumberOfEntries   uint32                                                  `cwmp:"InformParameterNumberOfEntries"`
-	AutonomousTransferCompletePolicy *DeviceManagementServerAutonomousTransferCompletePolicy `cwmp:"AutonomousTransferCompletePolicy."`
-	DUStateChangeComplPolicy         *DeviceManagementServerDUStateChangeComplPolicy         `cwmp:"DUStateChangeComplPolicy."`
-	DownloadAvailability             *DeviceManagementServerDownloadAvailability             `cwmp:"DownloadAvailability."`
-	// Device.ManagementServer.EmbeddedDevice.{i}. instances by instance number
-	EmbeddedDevice  map[uint32]*DeviceManagementServerEmbeddedDevice `cwmp:"EmbeddedDevice.{i}."`
-	HeartbeatPolicy *DeviceManagementServerHeartbeatPolicy           `cwmp:"HeartbeatPolicy."`
-	// Device.ManagementServer.InformParameter.{i}. instances by instance number
-	InformParameter map[uint32]*DeviceManagementServerInformParameter `cwmp:"InformParameter.{i}."`
-	// Device.ManagementServer.ManageableDevice.{i}. instances by instance number
-	ManageableDevice map[uint32]*DeviceManagementServerManageableDevice `cwmp:"ManageableDevice.{i}."`
-	StandbyPolicy    *DeviceManagementServerStandbyPolicy               `cwmp:"StandbyPolicy."`
-	// Device.ManagementServer.VirtualDevice.{i}. instances by instance number
-	VirtualDevice map[uint32]*DeviceManagementServerVirtualDevice `cwmp:"VirtualDevice.{i}."`
+	EnableCWMP bool `json:"EnableCWMP,omitzero"`
+
+	URL string `json:"URL,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	ScheduleReboot time.Time `json:"ScheduleReboot,omitzero"`
+
+	DelayReboot int32 `json:"DelayReboot,omitzero"`
+
+	PeriodicInformEnable bool `json:"PeriodicInformEnable,omitzero"`
+
+	PeriodicInformInterval uint32 `json:"PeriodicInformInterval,omitzero"`
+
+	PeriodicInformTime time.Time `json:"PeriodicInformTime,omitzero"`
+
+	ParameterKey string `json:"ParameterKey,omitzero"`
+
+	ConnectionRequestURL string `json:"ConnectionRequestURL,omitzero"`
+
+	ConnectionRequestUsername string `json:"ConnectionRequestUsername,omitzero"`
+
+	ConnectionRequestPassword string `json:"ConnectionRequestPassword,omitzero"`
+
+	UpgradesManaged bool `json:"UpgradesManaged,omitzero"`
+
+	KickURL string `json:"KickURL,omitzero"`
+
+	DownloadProgressURL string `json:"DownloadProgressURL,omitzero"`
+
+	DefaultActiveNotificationThrottle uint32 `json:"DefaultActiveNotificationThrottle,omitzero"`
+
+	CWMPRetryMinimumWaitInterval uint32 `json:"CWMPRetryMinimumWaitInterval,omitzero"`
+
+	CWMPRetryIntervalMultiplier uint32 `json:"CWMPRetryIntervalMultiplier,omitzero"`
+
+	HTTPConnectionRequestEnable bool `json:"HTTPConnectionRequestEnable,omitzero"`
+
+	UDPConnectionRequestAddress string `json:"UDPConnectionRequestAddress,omitzero"`
+
+	STUNEnable bool `json:"STUNEnable,omitzero"`
+
+	STUNServerAddress string `json:"STUNServerAddress,omitzero"`
+
+	STUNServerPort uint32 `json:"STUNServerPort,omitzero"`
+
+	STUNUsername string `json:"STUNUsername,omitzero"`
+
+	STUNPassword string `json:"STUNPassword,omitzero"`
+
+	STUNMaximumKeepAlivePeriod int32 `json:"STUNMaximumKeepAlivePeriod,omitzero"`
+
+	STUNMinimumKeepAlivePeriod uint32 `json:"STUNMinimumKeepAlivePeriod,omitzero"`
+
+	NATDetected bool `json:"NATDetected,omitzero"`
+
+	AliasBasedAddressing bool `json:"AliasBasedAddressing,omitzero"`
+
+	InstanceMode DeviceManagementServerInstanceMode `json:"InstanceMode,omitzero"`
+
+	AutoCreateInstances bool `json:"AutoCreateInstances,omitzero"`
+
+	ManageableDeviceNumberOfEntries uint32 `json:"ManageableDeviceNumberOfEntries,omitzero"`
+
+	ManageableDeviceNotificationLimit uint32 `json:"ManageableDeviceNotificationLimit,omitzero"`
+
+	EmbeddedDeviceNumberOfEntries uint32 `json:"EmbeddedDeviceNumberOfEntries,omitzero"`
+
+	VirtualDeviceNumberOfEntries uint32 `json:"VirtualDeviceNumberOfEntries,omitzero"`
+
+	SupportedConnReqMethods []DeviceManagementServerSupportedConnReqMethods `json:"SupportedConnReqMethods,omitzero"`
+
+	ConnReqXMPPConnection string `json:"ConnReqXMPPConnection,omitzero"`
+
+	ConnReqAllowedJabberIDs []string `json:"ConnReqAllowedJabberIDs,omitzero"`
+
+	ConnReqJabberID string `json:"ConnReqJabberID,omitzero"`
+
+	HTTPCompressionSupported []DeviceManagementServerHTTPCompressionSupported `json:"HTTPCompressionSupported,omitzero"`
+
+	HTTPCompression string `json:"HTTPCompression,omitzero"`
+
+	LightweightNotificationProtocolsSupported []DeviceManagementServerLightweightNotificationProtocolsSupported `json:"LightweightNotificationProtocolsSupported,omitzero"`
+
+	LightweightNotificationProtocolsUsed []string `json:"LightweightNotificationProtocolsUsed,omitzero"`
+
+	LightweightNotificationTriggerInterval uint32 `json:"LightweightNotificationTriggerInterval,omitzero"`
+
+	LightweightNotificationTriggerTime time.Time `json:"LightweightNotificationTriggerTime,omitzero"`
+
+	UDPLightweightNotificationHost string `json:"UDPLightweightNotificationHost,omitzero"`
+
+	UDPLightweightNotificationPort uint32 `json:"UDPLightweightNotificationPort,omitzero"`
+
+	InstanceWildcardsSupported bool `json:"InstanceWildcardsSupported,omitzero"`
+
+	InformParameterNumberOfEntries uint32 `json:"InformParameterNumberOfEntries,omitzero"`
+
+	AutonomousTransferCompletePolicy *DeviceManagementServerAutonomousTransferCompletePolicy `json:"AutonomousTransferCompletePolicy,omitzero"`
+	DUStateChangeComplPolicy         *DeviceManagementServerDUStateChangeComplPolicy         `json:"DUStateChangeComplPolicy,omitzero"`
+	DownloadAvailability             *DeviceManagementServerDownloadAvailability             `json:"DownloadAvailability,omitzero"`
+	EmbeddedDevice                   map[uint32]*DeviceManagementServerEmbeddedDevice        `json:"EmbeddedDevice,omitzero"`
+	HeartbeatPolicy                  *DeviceManagementServerHeartbeatPolicy                  `json:"HeartbeatPolicy,omitzero"`
+	InformParameter                  map[uint32]*DeviceManagementServerInformParameter       `json:"InformParameter,omitzero"`
+	ManageableDevice                 map[uint32]*DeviceManagementServerManageableDevice      `json:"ManageableDevice,omitzero"`
+	StandbyPolicy                    *DeviceManagementServerStandbyPolicy                    `json:"StandbyPolicy,omitzero"`
+	VirtualDevice                    map[uint32]*DeviceManagementServerVirtualDevice         `json:"VirtualDevice,omitzero"`
 }
 
-// AddEmbeddedDevice creates instance i of Device.ManagementServer.EmbeddedDevice.{i}. (replacing any) and returns it
+// AddEmbeddedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceManagementServer) AddEmbeddedDevice(i uint32) *DeviceManagementServerEmbeddedDevice {
 	if o.EmbeddedDevice == nil {
 		o.EmbeddedDevice = map[uint32]*DeviceManagementServerEmbeddedDevice{}
@@ -404,18 +169,7 @@ func (o *DeviceManagementServer) AddEmbeddedDevice(i uint32) *DeviceManagementSe
 	return x
 }
 
-// GetEmbeddedDevice returns instance i of Device.ManagementServer.EmbeddedDevice.{i}.
-func (o *DeviceManagementServer) GetEmbeddedDevice(i uint32) (*DeviceManagementServerEmbeddedDevice, bool) {
-	x, ok := o.EmbeddedDevice[i]
-	return x, ok
-}
-
-// DeleteEmbeddedDevice removes instance i of Device.ManagementServer.EmbeddedDevice.{i}.
-func (o *DeviceManagementServer) DeleteEmbeddedDevice(i uint32) {
-	delete(o.EmbeddedDevice, i)
-}
-
-// AddInformParameter creates instance i of Device.ManagementServer.InformParameter.{i}. (replacing any) and returns it
+// AddInformParameter creates instance i (replacing any) and returns it.
 func (o *DeviceManagementServer) AddInformParameter(i uint32) *DeviceManagementServerInformParameter {
 	if o.InformParameter == nil {
 		o.InformParameter = map[uint32]*DeviceManagementServerInformParameter{}
@@ -425,18 +179,7 @@ func (o *DeviceManagementServer) AddInformParameter(i uint32) *DeviceManagementS
 	return x
 }
 
-// GetInformParameter returns instance i of Device.ManagementServer.InformParameter.{i}.
-func (o *DeviceManagementServer) GetInformParameter(i uint32) (*DeviceManagementServerInformParameter, bool) {
-	x, ok := o.InformParameter[i]
-	return x, ok
-}
-
-// DeleteInformParameter removes instance i of Device.ManagementServer.InformParameter.{i}.
-func (o *DeviceManagementServer) DeleteInformParameter(i uint32) {
-	delete(o.InformParameter, i)
-}
-
-// AddManageableDevice creates instance i of Device.ManagementServer.ManageableDevice.{i}. (replacing any) and returns it
+// AddManageableDevice creates instance i (replacing any) and returns it.
 func (o *DeviceManagementServer) AddManageableDevice(i uint32) *DeviceManagementServerManageableDevice {
 	if o.ManageableDevice == nil {
 		o.ManageableDevice = map[uint32]*DeviceManagementServerManageableDevice{}
@@ -446,18 +189,7 @@ func (o *DeviceManagementServer) AddManageableDevice(i uint32) *DeviceManagement
 	return x
 }
 
-// GetManageableDevice returns instance i of Device.ManagementServer.ManageableDevice.{i}.
-func (o *DeviceManagementServer) GetManageableDevice(i uint32) (*DeviceManagementServerManageableDevice, bool) {
-	x, ok := o.ManageableDevice[i]
-	return x, ok
-}
-
-// DeleteManageableDevice removes instance i of Device.ManagementServer.ManageableDevice.{i}.
-func (o *DeviceManagementServer) DeleteManageableDevice(i uint32) {
-	delete(o.ManageableDevice, i)
-}
-
-// AddVirtualDevice creates instance i of Device.ManagementServer.VirtualDevice.{i}. (replacing any) and returns it
+// AddVirtualDevice creates instance i (replacing any) and returns it.
 func (o *DeviceManagementServer) AddVirtualDevice(i uint32) *DeviceManagementServerVirtualDevice {
 	if o.VirtualDevice == nil {
 		o.VirtualDevice = map[uint32]*DeviceManagementServerVirtualDevice{}
@@ -466,717 +198,407 @@ func (o *DeviceManagementServer) AddVirtualDevice(i uint32) *DeviceManagementSer
 	o.VirtualDevice[i] = x
 	return x
 }
-
-// GetVirtualDevice returns instance i of Device.ManagementServer.VirtualDevice.{i}.
-func (o *DeviceManagementServer) GetVirtualDevice(i uint32) (*DeviceManagementServerVirtualDevice, bool) {
-	x, ok := o.VirtualDevice[i]
-	return x, ok
-}
-
-// DeleteVirtualDevice removes instance i of Device.ManagementServer.VirtualDevice.{i}.
-func (o *DeviceManagementServer) DeleteVirtualDevice(i uint32) {
-	delete(o.VirtualDevice, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceManagementServer_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckInt(synDeviceManagementServer_DelayReboot, int64(o.DelayReboot)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DelayReboot",
-		})
-	}
-	if e := model.CheckUint(synDeviceManagementServer_PeriodicInformInterval, uint64(o.PeriodicInformInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PeriodicInformInterval",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_ParameterKey, o.ParameterKey); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParameterKey",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_ConnectionRequestURL, o.ConnectionRequestURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionRequestURL",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_ConnectionRequestUsername, o.ConnectionRequestUsername); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionRequestUsername",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_ConnectionRequestPassword, o.ConnectionRequestPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionRequestPassword",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_KickURL, o.KickURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KickURL",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_DownloadProgressURL, o.DownloadProgressURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DownloadProgressURL",
-		})
-	}
-	if e := model.CheckUint(synDeviceManagementServer_CWMPRetryMinimumWaitInterval, uint64(o.CWMPRetryMinimumWaitInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CWMPRetryMinimumWaitInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceManagementServer_CWMPRetryIntervalMultiplier, uint64(o.CWMPRetryIntervalMultiplier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CWMPRetryIntervalMultiplier",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_UDPConnectionRequestAddress, o.UDPConnectionRequestAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDPConnectionRequestAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_STUNServerAddress, o.STUNServerAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNServerAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceManagementServer_STUNServerPort, uint64(o.STUNServerPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNServerPort",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_STUNUsername, o.STUNUsername); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNUsername",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_STUNPassword, o.STUNPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNPassword",
-		})
-	}
-	if e := model.CheckInt(synDeviceManagementServer_STUNMaximumKeepAlivePeriod, int64(o.STUNMaximumKeepAlivePeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "STUNMaximumKeepAlivePeriod",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_InstanceMode, string(o.InstanceMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InstanceMode",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServer_SupportedConnReqMethods, model.FormatValue(model.TypeString, o.SupportedConnReqMethods)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedConnReqMethods",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServer_ConnReqAllowedJabberIDs, model.FormatValue(model.TypeString, o.ConnReqAllowedJabberIDs)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnReqAllowedJabberIDs",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServer_HTTPCompressionSupported, model.FormatValue(model.TypeString, o.HTTPCompressionSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HTTPCompressionSupported",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServer_LightweightNotificationProtocolsSupported, model.FormatValue(model.TypeString, o.LightweightNotificationProtocolsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LightweightNotificationProtocolsSupported",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServer_LightweightNotificationProtocolsUsed, model.FormatValue(model.TypeString, o.LightweightNotificationProtocolsUsed)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LightweightNotificationProtocolsUsed",
-		})
-	}
-	if e := model.CheckUint(synDeviceManagementServer_LightweightNotificationTriggerInterval, uint64(o.LightweightNotificationTriggerInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LightweightNotificationTriggerInterval",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServer_UDPLightweightNotificationHost, o.UDPLightweightNotificationHost); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDPLightweightNotificationHost",
-		})
-	}
+func (o *DeviceManagementServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "URL", 4186, o.URL)
+	c.String(p, "Username", 4188, o.Username)
+	c.String(p, "Password", 4161, o.Password)
+	c.Int(p, "DelayReboot", 4101, int64(o.DelayReboot))
+	c.Uint(p, "PeriodicInformInterval", 4163, uint64(o.PeriodicInformInterval))
+	c.String(p, "ParameterKey", 4160, o.ParameterKey)
+	c.String(p, "ConnectionRequestURL", 4093, o.ConnectionRequestURL)
+	c.String(p, "ConnectionRequestUsername", 4094, o.ConnectionRequestUsername)
+	c.String(p, "ConnectionRequestPassword", 4092, o.ConnectionRequestPassword)
+	c.String(p, "KickURL", 4147, o.KickURL)
+	c.String(p, "DownloadProgressURL", 4116, o.DownloadProgressURL)
+	c.Uint(p, "CWMPRetryMinimumWaitInterval", 4088, uint64(o.CWMPRetryMinimumWaitInterval))
+	c.Uint(p, "CWMPRetryIntervalMultiplier", 4087, uint64(o.CWMPRetryIntervalMultiplier))
+	c.String(p, "UDPConnectionRequestAddress", 4183, o.UDPConnectionRequestAddress)
+	c.String(p, "STUNServerAddress", 4169, o.STUNServerAddress)
+	c.Uint(p, "STUNServerPort", 4170, uint64(o.STUNServerPort))
+	c.String(p, "STUNUsername", 4171, o.STUNUsername)
+	c.String(p, "STUNPassword", 4168, o.STUNPassword)
+	c.Int(p, "STUNMaximumKeepAlivePeriod", 4166, int64(o.STUNMaximumKeepAlivePeriod))
+	c.String(p, "InstanceMode", 4145, string(o.InstanceMode))
+	c.Wire(p, "SupportedConnReqMethods", 4182, model.JoinStrings(o.SupportedConnReqMethods), len(o.SupportedConnReqMethods) > 0)
+	c.Wire(p, "ConnReqAllowedJabberIDs", 4089, model.JoinStrings(o.ConnReqAllowedJabberIDs), len(o.ConnReqAllowedJabberIDs) > 0)
+	c.Wire(p, "HTTPCompressionSupported", 4133, model.JoinStrings(o.HTTPCompressionSupported), len(o.HTTPCompressionSupported) > 0)
+	c.Wire(p, "LightweightNotificationProtocolsSupported", 4148, model.JoinStrings(o.LightweightNotificationProtocolsSupported), len(o.LightweightNotificationProtocolsSupported) > 0)
+	c.Wire(p, "LightweightNotificationProtocolsUsed", 4149, model.JoinStrings(o.LightweightNotificationProtocolsUsed), len(o.LightweightNotificationProtocolsUsed) > 0)
+	c.Uint(p, "LightweightNotificationTriggerInterval", 4150, uint64(o.LightweightNotificationTriggerInterval))
+	c.String(p, "UDPLightweightNotificationHost", 4184, o.UDPLightweightNotificationHost)
 	if o.AutonomousTransferCompletePolicy != nil {
-		o.AutonomousTransferCompletePolicy.ValidateAt(prefix+"AutonomousTransferCompletePolicy.", v)
+		o.AutonomousTransferCompletePolicy.ValidateAt(c, p+"AutonomousTransferCompletePolicy.")
 	}
 	if o.DUStateChangeComplPolicy != nil {
-		o.DUStateChangeComplPolicy.ValidateAt(prefix+"DUStateChangeComplPolicy.", v)
+		o.DUStateChangeComplPolicy.ValidateAt(c, p+"DUStateChangeComplPolicy.")
 	}
 	if o.DownloadAvailability != nil {
-		o.DownloadAvailability.ValidateAt(prefix+"DownloadAvailability.", v)
+		o.DownloadAvailability.ValidateAt(c, p+"DownloadAvailability.")
 	}
 	for _, i := range model.SortedKeys(o.EmbeddedDevice) {
-		o.EmbeddedDevice[i].ValidateAt(prefix+"EmbeddedDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.EmbeddedDevice[i].ValidateAt(c, model.InstanceOf(p, "EmbeddedDevice.", i))
 	}
 	if o.HeartbeatPolicy != nil {
-		o.HeartbeatPolicy.ValidateAt(prefix+"HeartbeatPolicy.", v)
+		o.HeartbeatPolicy.ValidateAt(c, p+"HeartbeatPolicy.")
 	}
 	for _, i := range model.SortedKeys(o.InformParameter) {
-		o.InformParameter[i].ValidateAt(prefix+"InformParameter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InformParameter[i].ValidateAt(c, model.InstanceOf(p, "InformParameter.", i))
 	}
 	for _, i := range model.SortedKeys(o.ManageableDevice) {
-		o.ManageableDevice[i].ValidateAt(prefix+"ManageableDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ManageableDevice[i].ValidateAt(c, model.InstanceOf(p, "ManageableDevice.", i))
 	}
 	if o.StandbyPolicy != nil {
-		o.StandbyPolicy.ValidateAt(prefix+"StandbyPolicy.", v)
+		o.StandbyPolicy.ValidateAt(c, p+"StandbyPolicy.")
 	}
 	for _, i := range model.SortedKeys(o.VirtualDevice) {
-		o.VirtualDevice[i].ValidateAt(prefix+"VirtualDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.VirtualDevice[i].ValidateAt(c, model.InstanceOf(p, "VirtualDevice.", i))
 	}
 }
 
 // DeviceManagementServerPath is the typed path of Device.ManagementServer.
 type DeviceManagementServerPath struct {
-	obj                                       model.ObjectPath
-	EnableCWMP                                model.ReadWriteParam[bool]
-	URL                                       model.ReadWriteParam[string]
-	Username                                  model.ReadWriteParam[string]
-	Password                                  model.ReadWriteParam[string]
-	ScheduleReboot                            model.ReadWriteParam[time.Time]
-	DelayReboot                               model.ReadWriteParam[int32]
-	PeriodicInformEnable                      model.ReadWriteParam[bool]
-	PeriodicInformInterval                    model.ReadWriteParam[uint32]
-	PeriodicInformTime                        model.ReadWriteParam[time.Time]
-	ParameterKey                              model.ReadOnlyParam[string]
-	ConnectionRequestURL                      model.ReadOnlyParam[string]
-	ConnectionRequestUsername                 model.ReadWriteParam[string]
-	ConnectionRequestPassword                 model.ReadWriteParam[string]
-	UpgradesManaged                           model.ReadWriteParam[bool]
-	KickURL                                   model.ReadOnlyParam[string]
-	DownloadProgressURL                       model.ReadOnlyParam[string]
-	DefaultActiveNotificationThrottle         model.ReadWriteParam[uint32]
-	CWMPRetryMinimumWaitInterval              model.ReadWriteParam[uint32]
-	CWMPRetryIntervalMultiplier               model.ReadWriteParam[uint32]
-	HTTPConnectionRequestEnable               model.ReadWriteParam[bool]
-	UDPConnectionRequestAddress               model.ReadOnlyParam[string]
-	STUNEnable                                model.ReadWriteParam[bool]
-	STUNServerAddress                         model.ReadWriteParam[string]
-	STUNServerPort                            model.ReadWriteParam[uint32]
-	STUNUsername                              model.ReadWriteParam[string]
-	STUNPassword                              model.ReadWriteParam[string]
-	STUNMaximumKeepAlivePeriod                model.ReadWriteParam[int32]
-	STUNMinimumKeepAlivePeriod                model.ReadWriteParam[uint32]
-	NATDetected                               model.ReadOnlyParam[bool]
-	AliasBasedAddressing                      model.ReadOnlyParam[bool]
-	InstanceMode                              model.ReadWriteParam[DeviceManagementServerInstanceMode]
-	AutoCreateInstances                       model.ReadWriteParam[bool]
-	ManageableDeviceNumberOfEntries           model.ReadOnlyParam[uint32]
-	ManageableDeviceNotificationLimit         model.ReadWriteParam[uint32]
-	EmbeddedDeviceNumberOfEntries             model.ReadOnlyParam[uint32]
-	VirtualDeviceNumberOfEntries              model.ReadOnlyParam[uint32]
-	SupportedConnReqMethods                   model.ReadOnlyParam[[]DeviceManagementServerSupportedConnReqMethods]
-	ConnReqXMPPConnection                     model.ReadWriteParam[string]
-	ConnReqAllowedJabberIDs                   model.ReadWriteParam[[]string]
-	ConnReqJabberID                           model.ReadOnlyParam[string]
-	HTTPCompressionSupported                  model.ReadOnlyParam[[]DeviceManagementServerHTTPCompressionSupported]
-	HTTPCompression                           model.ReadWriteParam[string]
-	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]DeviceManagementServerLightweightNotificationProtocolsSupported]
-	LightweightNotificationProtocolsUsed      model.ReadWriteParam[[]string]
-	LightweightNotificationTriggerInterval    model.ReadWriteParam[uint32]
-	LightweightNotificationTriggerTime        model.ReadWriteParam[time.Time]
-	UDPLightweightNotificationHost            model.ReadWriteParam[string]
-	UDPLightweightNotificationPort            model.ReadWriteParam[uint32]
-	InstanceWildcardsSupported                model.ReadOnlyParam[bool]
-	InformParameterNumberOfEntries            model.ReadOnlyParam[uint32]
-	AutonomousTransferCompletePolicy          DeviceManagementServerAutonomousTransferCompletePolicyPath
-	DUStateChangeComplPolicy                  DeviceManagementServerDUStateChangeComplPolicyPath
-	DownloadAvailability                      DeviceManagementServerDownloadAvailabilityPath
-	HeartbeatPolicy                           DeviceManagementServerHeartbeatPolicyPath
-	StandbyPolicy                             DeviceManagementServerStandbyPolicyPath
+	model.ObjectPath
+	AliasBasedAddressing model.ReadOnlyParam[bool] `dm:"b"`
+
+	AutoCreateInstances model.ReadWriteParam[bool] `dm:"b"`
+
+	CWMPRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
+
+	CWMPRetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	ConnReqAllowedJabberIDs model.ReadWriteParam[[]string] `dm:"s"`
+
+	ConnReqJabberID model.ReadOnlyParam[string] `dm:"s"`
+
+	ConnReqXMPPConnection model.ReadWriteParam[string] `dm:"s"`
+
+	ConnectionRequestPassword model.ReadWriteParam[string] `dm:"s"`
+
+	ConnectionRequestURL model.ReadOnlyParam[string] `dm:"s"`
+
+	ConnectionRequestUsername model.ReadWriteParam[string] `dm:"s"`
+
+	DefaultActiveNotificationThrottle model.ReadWriteParam[uint32] `dm:"u"`
+
+	DelayReboot model.ReadWriteParam[int32] `dm:"i"`
+
+	DownloadProgressURL model.ReadOnlyParam[string] `dm:"s"`
+
+	EmbeddedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EnableCWMP model.ReadWriteParam[bool] `dm:"b"`
+
+	HTTPCompression model.ReadWriteParam[string] `dm:"s"`
+
+	HTTPCompressionSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	HTTPConnectionRequestEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	InformParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InstanceMode model.ReadWriteParam[DeviceManagementServerInstanceMode] `dm:"s"`
+
+	InstanceWildcardsSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	KickURL model.ReadOnlyParam[string] `dm:"s"`
+
+	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LightweightNotificationProtocolsUsed model.ReadWriteParam[[]string] `dm:"s"`
+
+	LightweightNotificationTriggerInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	LightweightNotificationTriggerTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	ManageableDeviceNotificationLimit model.ReadWriteParam[uint32] `dm:"u"`
+
+	ManageableDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NATDetected model.ReadOnlyParam[bool] `dm:"b"`
+
+	ParameterKey model.ReadOnlyParam[string] `dm:"s"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	PeriodicInformEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	PeriodicInformInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	PeriodicInformTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	STUNEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	STUNMaximumKeepAlivePeriod model.ReadWriteParam[int32] `dm:"i"`
+
+	STUNMinimumKeepAlivePeriod model.ReadWriteParam[uint32] `dm:"u"`
+
+	STUNPassword model.ReadWriteParam[string] `dm:"s"`
+
+	STUNServerAddress model.ReadWriteParam[string] `dm:"s"`
+
+	STUNServerPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	STUNUsername model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleReboot model.ReadWriteParam[time.Time] `dm:"t"`
+
+	SupportedConnReqMethods model.ReadOnlyParam[[]string] `dm:"s"`
+
+	UDPConnectionRequestAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	UDPLightweightNotificationHost model.ReadWriteParam[string] `dm:"s"`
+
+	UDPLightweightNotificationPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	URL model.ReadWriteParam[string] `dm:"s"`
+
+	UpgradesManaged model.ReadWriteParam[bool] `dm:"b"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
+
+	VirtualDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AutonomousTransferCompletePolicy DeviceManagementServerAutonomousTransferCompletePolicyPath `dm:"AutonomousTransferCompletePolicy."`
+	DUStateChangeComplPolicy         DeviceManagementServerDUStateChangeComplPolicyPath         `dm:"DUStateChangeComplPolicy."`
+	DownloadAvailability             DeviceManagementServerDownloadAvailabilityPath             `dm:"DownloadAvailability."`
+	HeartbeatPolicy                  DeviceManagementServerHeartbeatPolicyPath                  `dm:"HeartbeatPolicy."`
+	StandbyPolicy                    DeviceManagementServerStandbyPolicyPath                    `dm:"StandbyPolicy."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerPath(prefix string) DeviceManagementServerPath {
-	p := &prefix
-	return DeviceManagementServerPath{
-		AliasBasedAddressing:                      model.NewReadOnly[bool](p, "AliasBasedAddressing", model.TypeBoolean),
-		AutoCreateInstances:                       model.NewReadWrite[bool](p, "AutoCreateInstances", model.TypeBoolean),
-		AutonomousTransferCompletePolicy:          newDeviceManagementServerAutonomousTransferCompletePolicyPath(prefix + "AutonomousTransferCompletePolicy."),
-		CWMPRetryIntervalMultiplier:               model.NewReadWrite[uint32](p, "CWMPRetryIntervalMultiplier", model.TypeUnsignedInt),
-		CWMPRetryMinimumWaitInterval:              model.NewReadWrite[uint32](p, "CWMPRetryMinimumWaitInterval", model.TypeUnsignedInt),
-		ConnReqAllowedJabberIDs:                   model.NewReadWrite[[]string](p, "ConnReqAllowedJabberIDs", model.TypeString),
-		ConnReqJabberID:                           model.NewReadOnly[string](p, "ConnReqJabberID", model.TypeString),
-		ConnReqXMPPConnection:                     model.NewReadWrite[string](p, "ConnReqXMPPConnection", model.TypeString),
-		ConnectionRequestPassword:                 model.NewReadWrite[string](p, "ConnectionRequestPassword", model.TypeString),
-		ConnectionRequestURL:                      model.NewReadOnly[string](p, "ConnectionRequestURL", model.TypeString),
-		ConnectionRequestUsername:                 model.NewReadWrite[string](p, "ConnectionRequestUsername", model.TypeString),
-		DUStateChangeComplPolicy:                  newDeviceManagementServerDUStateChangeComplPolicyPath(prefix + "DUStateChangeComplPolicy."),
-		DefaultActiveNotificationThrottle:         model.NewReadWrite[uint32](p, "DefaultActiveNotificationThrottle", model.TypeUnsignedInt),
-		DelayReboot:                               model.NewReadWrite[int32](p, "DelayReboot", model.TypeInt),
-		DownloadAvailability:                      newDeviceManagementServerDownloadAvailabilityPath(prefix + "DownloadAvailability."),
-		DownloadProgressURL:                       model.NewReadOnly[string](p, "DownloadProgressURL", model.TypeString),
-		EmbeddedDeviceNumberOfEntries:             model.NewReadOnly[uint32](p, "EmbeddedDeviceNumberOfEntries", model.TypeUnsignedInt),
-		EnableCWMP:                                model.NewReadWrite[bool](p, "EnableCWMP", model.TypeBoolean),
-		HTTPCompression:                           model.NewReadWrite[string](p, "HTTPCompression", model.TypeString),
-		HTTPCompressionSupported:                  model.NewReadOnly[[]DeviceManagementServerHTTPCompressionSupported](p, "HTTPCompressionSupported", model.TypeString),
-		HTTPConnectionRequestEnable:               model.NewReadWrite[bool](p, "HTTPConnectionRequestEnable", model.TypeBoolean),
-		HeartbeatPolicy:                           newDeviceManagementServerHeartbeatPolicyPath(prefix + "HeartbeatPolicy."),
-		InformParameterNumberOfEntries:            model.NewReadOnly[uint32](p, "InformParameterNumberOfEntries", model.TypeUnsignedInt),
-		InstanceMode:                              model.NewReadWrite[DeviceManagementServerInstanceMode](p, "InstanceMode", model.TypeString),
-		InstanceWildcardsSupported:                model.NewReadOnly[bool](p, "InstanceWildcardsSupported", model.TypeBoolean),
-		KickURL:                                   model.NewReadOnly[string](p, "KickURL", model.TypeString),
-		LightweightNotificationProtocolsSupported: model.NewReadOnly[[]DeviceManagementServerLightweightNotificationProtocolsSupported](p, "LightweightNotificationProtocolsSupported", model.TypeString),
-		LightweightNotificationProtocolsUsed:      model.NewReadWrite[[]string](p, "LightweightNotificationProtocolsUsed", model.TypeString),
-		LightweightNotificationTriggerInterval:    model.NewReadWrite[uint32](p, "LightweightNotificationTriggerInterval", model.TypeUnsignedInt),
-		LightweightNotificationTriggerTime:        model.NewReadWrite[time.Time](p, "LightweightNotificationTriggerTime", model.TypeDateTime),
-		ManageableDeviceNotificationLimit:         model.NewReadWrite[uint32](p, "ManageableDeviceNotificationLimit", model.TypeUnsignedInt),
-		ManageableDeviceNumberOfEntries:           model.NewReadOnly[uint32](p, "ManageableDeviceNumberOfEntries", model.TypeUnsignedInt),
-		NATDetected:                               model.NewReadOnly[bool](p, "NATDetected", model.TypeBoolean),
-		ParameterKey:                              model.NewReadOnly[string](p, "ParameterKey", model.TypeString),
-		Password:                                  model.NewReadWrite[string](p, "Password", model.TypeString),
-		PeriodicInformEnable:                      model.NewReadWrite[bool](p, "PeriodicInformEnable", model.TypeBoolean),
-		PeriodicInformInterval:                    model.NewReadWrite[uint32](p, "PeriodicInformInterval", model.TypeUnsignedInt),
-		PeriodicInformTime:                        model.NewReadWrite[time.Time](p, "PeriodicInformTime", model.TypeDateTime),
-		STUNEnable:                                model.NewReadWrite[bool](p, "STUNEnable", model.TypeBoolean),
-		STUNMaximumKeepAlivePeriod:                model.NewReadWrite[int32](p, "STUNMaximumKeepAlivePeriod", model.TypeInt),
-		STUNMinimumKeepAlivePeriod:                model.NewReadWrite[uint32](p, "STUNMinimumKeepAlivePeriod", model.TypeUnsignedInt),
-		STUNPassword:                              model.NewReadWrite[string](p, "STUNPassword", model.TypeString),
-		STUNServerAddress:                         model.NewReadWrite[string](p, "STUNServerAddress", model.TypeString),
-		STUNServerPort:                            model.NewReadWrite[uint32](p, "STUNServerPort", model.TypeUnsignedInt),
-		STUNUsername:                              model.NewReadWrite[string](p, "STUNUsername", model.TypeString),
-		ScheduleReboot:                            model.NewReadWrite[time.Time](p, "ScheduleReboot", model.TypeDateTime),
-		StandbyPolicy:                             newDeviceManagementServerStandbyPolicyPath(prefix + "StandbyPolicy."),
-		SupportedConnReqMethods:                   model.NewReadOnly[[]DeviceManagementServerSupportedConnReqMethods](p, "SupportedConnReqMethods", model.TypeString),
-		UDPConnectionRequestAddress:               model.NewReadOnly[string](p, "UDPConnectionRequestAddress", model.TypeString),
-		UDPLightweightNotificationHost:            model.NewReadWrite[string](p, "UDPLightweightNotificationHost", model.TypeString),
-		UDPLightweightNotificationPort:            model.NewReadWrite[uint32](p, "UDPLightweightNotificationPort", model.TypeUnsignedInt),
-		URL:                                       model.NewReadWrite[string](p, "URL", model.TypeString),
-		UpgradesManaged:                           model.NewReadWrite[bool](p, "UpgradesManaged", model.TypeBoolean),
-		Username:                                  model.NewReadWrite[string](p, "Username", model.TypeString),
-		VirtualDeviceNumberOfEntries:              model.NewReadOnly[uint32](p, "VirtualDeviceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                                       model.NewObjectPath(p),
-	}
+// EmbeddedDevice returns the typed path of instance i.
+func (x DeviceManagementServerPath) EmbeddedDevice(i uint32) (p DeviceManagementServerEmbeddedDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EmbeddedDevice.", i))
+	return
 }
 
-// EmbeddedDevice returns the typed path of instance i of Device.ManagementServer.EmbeddedDevice.{i}.
-func (x DeviceManagementServerPath) EmbeddedDevice(i uint32) DeviceManagementServerEmbeddedDevicePath {
-	return newDeviceManagementServerEmbeddedDevicePath(x.Path() + "EmbeddedDevice." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// EmbeddedDeviceTable returns the table Device.ManagementServer.EmbeddedDevice.{i}. itself (for AddObject when writable)
+// EmbeddedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceManagementServerPath) EmbeddedDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "EmbeddedDevice.")
+	return model.NewTable(x.ObjectPath, "EmbeddedDevice.")
 }
 
-// InformParameter returns the typed path of instance i of Device.ManagementServer.InformParameter.{i}.
-func (x DeviceManagementServerPath) InformParameter(i uint32) DeviceManagementServerInformParameterPath {
-	return newDeviceManagementServerInformParameterPath(x.Path() + "InformParameter." + strconv.FormatUint(uint64(i), 10) + ".")
+// InformParameter returns the typed path of instance i.
+func (x DeviceManagementServerPath) InformParameter(i uint32) (p DeviceManagementServerInformParameterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InformParameter.", i))
+	return
 }
 
-// InformParameterTable returns the table Device.ManagementServer.InformParameter.{i}. itself (for AddObject when writable)
+// InformParameterTable returns the table itself (for AddObject when writable).
 func (x DeviceManagementServerPath) InformParameterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "InformParameter.")
+	return model.NewWritableTable(x.ObjectPath, "InformParameter.")
 }
 
-// ManageableDevice returns the typed path of instance i of Device.ManagementServer.ManageableDevice.{i}.
-func (x DeviceManagementServerPath) ManageableDevice(i uint32) DeviceManagementServerManageableDevicePath {
-	return newDeviceManagementServerManageableDevicePath(x.Path() + "ManageableDevice." + strconv.FormatUint(uint64(i), 10) + ".")
+// ManageableDevice returns the typed path of instance i.
+func (x DeviceManagementServerPath) ManageableDevice(i uint32) (p DeviceManagementServerManageableDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ManageableDevice.", i))
+	return
 }
 
-// ManageableDeviceTable returns the table Device.ManagementServer.ManageableDevice.{i}. itself (for AddObject when writable)
+// ManageableDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceManagementServerPath) ManageableDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "ManageableDevice.")
+	return model.NewTable(x.ObjectPath, "ManageableDevice.")
 }
 
-// VirtualDevice returns the typed path of instance i of Device.ManagementServer.VirtualDevice.{i}.
-func (x DeviceManagementServerPath) VirtualDevice(i uint32) DeviceManagementServerVirtualDevicePath {
-	return newDeviceManagementServerVirtualDevicePath(x.Path() + "VirtualDevice." + strconv.FormatUint(uint64(i), 10) + ".")
+// VirtualDevice returns the typed path of instance i.
+func (x DeviceManagementServerPath) VirtualDevice(i uint32) (p DeviceManagementServerVirtualDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VirtualDevice.", i))
+	return
 }
 
-// VirtualDeviceTable returns the table Device.ManagementServer.VirtualDevice.{i}. itself (for AddObject when writable)
+// VirtualDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceManagementServerPath) VirtualDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "VirtualDevice.")
+	return model.NewTable(x.ObjectPath, "VirtualDevice.")
 }
 
 // DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter enumerates the values of Device.ManagementServer.AutonomousTransferCompletePolicy.TransferTypeFilter.
 type DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter string
 
-func (e DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter) String() string {
-	return string(e)
-}
-
 const (
-	DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter_Upload   DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter = "Upload"
+	DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter_Upload DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter = "Upload"
+
 	DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter_Download DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter = "Download"
-	DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter_Both     DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter = "Both"
+
+	DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter_Both DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter = "Both"
 )
 
 // DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter enumerates the values of Device.ManagementServer.AutonomousTransferCompletePolicy.ResultTypeFilter.
 type DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter string
 
-func (e DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter) String() string {
-	return string(e)
-}
-
 const (
 	DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter_Success DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter = "Success"
+
 	DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter_Failure DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter = "Failure"
-	DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter_Both    DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter = "Both"
+
+	DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter_Both DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter = "Both"
 )
 
-var (
-	synDeviceManagementServerAutonomousTransferCompletePolicy_Enable             = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServerAutonomousTransferCompletePolicy_TransferTypeFilter = &model.Syntax{
-		Enums: []model.Enum{{Value: "Upload"}, {Value: "Download"}, {Value: "Both"}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerAutonomousTransferCompletePolicy_ResultTypeFilter = &model.Syntax{
-		Enums: []model.Enum{{Value: "Success"}, {Value: "Failure"}, {Value: "Both"}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerAutonomousTransferCompletePolicy_FileTypeFilter = &model.Syntax{
-		List:     &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Patterns: []model.Pattern{{Value: "1 Firmware Upgrade Image"}, {Value: "2 Web Content"}, {Value: "3 Vendor Configuration File"}, {Value: "4 Vendor Log File"}, {Value: "X [0-9A-F]{6} .*"}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceManagementServerAutonomousTransferCompletePolicy holds the values of Device.ManagementServer.AutonomousTransferCompletePolicy. (object, readOnly, since 2.0)
+// DeviceManagementServerAutonomousTransferCompletePolicy holds the values of Device.ManagementServer.AutonomousTransferCompletePolicy. (object, readOnly, since 2.0).
 type DeviceManagementServerAutonomousTransferCompletePolicy struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// TransferTypeFilter: string{Upload,Download,Both}, readWrite, since 2.0.
-	TransferTypeFilter DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter `cwmp:"TransferTypeFilter"`
-	// ResultTypeFilter: string{Success,Failure,Both}, readWrite, since 2.0.
-	ResultTypeFilter DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter `cwmp:"ResultTypeFilter"`
-	// FileTypeFilter: list(:1024)<string ~5 patterns>, readWrite, since 2.0.
-	FileTypeFilter []string `cwmp:"FileTypeFilter"`
+	Enable bool `json:"Enable,omitzero"`
+
+	TransferTypeFilter DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter `json:"TransferTypeFilter,omitzero"`
+
+	ResultTypeFilter DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter `json:"ResultTypeFilter,omitzero"`
+
+	FileTypeFilter []string `json:"FileTypeFilter,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerAutonomousTransferCompletePolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerAutonomousTransferCompletePolicy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceManagementServerAutonomousTransferCompletePolicy_TransferTypeFilter, string(o.TransferTypeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransferTypeFilter",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerAutonomousTransferCompletePolicy_ResultTypeFilter, string(o.ResultTypeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResultTypeFilter",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerAutonomousTransferCompletePolicy_FileTypeFilter, model.FormatValue(model.TypeString, o.FileTypeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FileTypeFilter",
-		})
-	}
+func (o *DeviceManagementServerAutonomousTransferCompletePolicy) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "TransferTypeFilter", 4086, string(o.TransferTypeFilter))
+	c.String(p, "ResultTypeFilter", 4085, string(o.ResultTypeFilter))
+	c.Wire(p, "FileTypeFilter", 4084, model.JoinStrings(o.FileTypeFilter), len(o.FileTypeFilter) > 0)
 }
 
 // DeviceManagementServerAutonomousTransferCompletePolicyPath is the typed path of Device.ManagementServer.AutonomousTransferCompletePolicy.
 type DeviceManagementServerAutonomousTransferCompletePolicyPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	TransferTypeFilter model.ReadWriteParam[DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter]
-	ResultTypeFilter   model.ReadWriteParam[DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter]
-	FileTypeFilter     model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerAutonomousTransferCompletePolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerAutonomousTransferCompletePolicyPath(prefix string) DeviceManagementServerAutonomousTransferCompletePolicyPath {
-	p := &prefix
-	return DeviceManagementServerAutonomousTransferCompletePolicyPath{
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FileTypeFilter:     model.NewReadWrite[[]string](p, "FileTypeFilter", model.TypeString),
-		ResultTypeFilter:   model.NewReadWrite[DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter](p, "ResultTypeFilter", model.TypeString),
-		TransferTypeFilter: model.NewReadWrite[DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter](p, "TransferTypeFilter", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	FileTypeFilter model.ReadWriteParam[[]string] `dm:"s"`
+
+	ResultTypeFilter model.ReadWriteParam[DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter] `dm:"s"`
+
+	TransferTypeFilter model.ReadWriteParam[DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter] `dm:"s"`
 }
 
 // DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter enumerates the values of Device.ManagementServer.DUStateChangeComplPolicy.OperationTypeFilter.
 type DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter string
 
-func (e DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter) String() string {
-	return string(e)
-}
-
 const (
-	DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter_Install   DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter = "Install"
-	DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter_Update    DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter = "Update"
+	DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter_Install DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter = "Install"
+
+	DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter_Update DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter = "Update"
+
 	DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter_Uninstall DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter = "Uninstall"
 )
 
 // DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter enumerates the values of Device.ManagementServer.DUStateChangeComplPolicy.ResultTypeFilter.
 type DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter string
 
-func (e DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter) String() string {
-	return string(e)
-}
-
 const (
 	DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter_Success DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter = "Success"
+
 	DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter_Failure DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter = "Failure"
-	DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter_Both    DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter = "Both"
+
+	DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter_Both DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter = "Both"
 )
 
 // DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter enumerates the values of Device.ManagementServer.DUStateChangeComplPolicy.FaultCodeFilter.
 type DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter string
 
-func (e DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter) String() string {
-	return string(e)
-}
-
 const (
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9001 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9001"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9003 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9003"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9012 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9012"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9013 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9013"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9015 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9015"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9016 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9016"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9017 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9017"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9018 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9018"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9022 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9022"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9023 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9023"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9024 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9024"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9025 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9025"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9026 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9026"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9027 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9027"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9028 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9028"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9029 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9029"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9030 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9030"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9031 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9031"
+
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9032 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9032"
 )
 
-var (
-	synDeviceManagementServerDUStateChangeComplPolicy_Enable              = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServerDUStateChangeComplPolicy_OperationTypeFilter = &model.Syntax{
-		Enums: []model.Enum{{Value: "Install"}, {Value: "Update"}, {Value: "Uninstall"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerDUStateChangeComplPolicy_ResultTypeFilter = &model.Syntax{
-		Enums: []model.Enum{{Value: "Success"}, {Value: "Failure"}, {Value: "Both"}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerDUStateChangeComplPolicy_FaultCodeFilter = &model.Syntax{
-		Enums: []model.Enum{{Value: "9001"}, {Value: "9003"}, {Value: "9012"}, {Value: "9013"}, {Value: "9015"}, {Value: "9016"}, {Value: "9017"}, {Value: "9018"}, {Value: "9022"}, {Value: "9023"}, {Value: "9024"}, {Value: "9025"}, {Value: "9026"}, {Value: "9027"}, {Value: "9028"}, {Value: "9029"}, {Value: "9030"}, {Value: "9031"}, {Value: "9032"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceManagementServerDUStateChangeComplPolicy holds the values of Device.ManagementServer.DUStateChangeComplPolicy. (object, readOnly, since 2.1)
+// DeviceManagementServerDUStateChangeComplPolicy holds the values of Device.ManagementServer.DUStateChangeComplPolicy. (object, readOnly, since 2.1).
 type DeviceManagementServerDUStateChangeComplPolicy struct {
-	// Enable: boolean, readWrite, since 2.1.
-	Enable bool `cwmp:"Enable"`
-	// OperationTypeFilter: list<string{Install,Update,Uninstall}>, readWrite, since 2.1.
-	OperationTypeFilter []DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter `cwmp:"OperationTypeFilter"`
-	// ResultTypeFilter: string{Success,Failure,Both}, readWrite, since 2.1.
-	ResultTypeFilter DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter `cwmp:"ResultTypeFilter"`
-	// FaultCodeFilter: list<string{9001,9003,9012,9013,9015,9016,… 19 values}>, readWrite, since 2.1.
-	FaultCodeFilter []DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter `cwmp:"FaultCodeFilter"`
+	Enable bool `json:"Enable,omitzero"`
+
+	OperationTypeFilter []DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter `json:"OperationTypeFilter,omitzero"`
+
+	ResultTypeFilter DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter `json:"ResultTypeFilter,omitzero"`
+
+	FaultCodeFilter []DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter `json:"FaultCodeFilter,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerDUStateChangeComplPolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerDUStateChangeComplPolicy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceManagementServerDUStateChangeComplPolicy_OperationTypeFilter, model.FormatValue(model.TypeString, o.OperationTypeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OperationTypeFilter",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerDUStateChangeComplPolicy_ResultTypeFilter, string(o.ResultTypeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResultTypeFilter",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerDUStateChangeComplPolicy_FaultCodeFilter, model.FormatValue(model.TypeString, o.FaultCodeFilter)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FaultCodeFilter",
-		})
-	}
+func (o *DeviceManagementServerDUStateChangeComplPolicy) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "OperationTypeFilter", 4098, model.JoinStrings(o.OperationTypeFilter), len(o.OperationTypeFilter) > 0)
+	c.String(p, "ResultTypeFilter", 4099, string(o.ResultTypeFilter))
+	c.Wire(p, "FaultCodeFilter", 4097, model.JoinStrings(o.FaultCodeFilter), len(o.FaultCodeFilter) > 0)
 }
 
 // DeviceManagementServerDUStateChangeComplPolicyPath is the typed path of Device.ManagementServer.DUStateChangeComplPolicy.
 type DeviceManagementServerDUStateChangeComplPolicyPath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	OperationTypeFilter model.ReadWriteParam[[]DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter]
-	ResultTypeFilter    model.ReadWriteParam[DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter]
-	FaultCodeFilter     model.ReadWriteParam[[]DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FaultCodeFilter model.ReadWriteParam[[]DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter] `dm:"s"`
+
+	OperationTypeFilter model.ReadWriteParam[[]DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter] `dm:"s"`
+
+	ResultTypeFilter model.ReadWriteParam[DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerDUStateChangeComplPolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerDUStateChangeComplPolicyPath(prefix string) DeviceManagementServerDUStateChangeComplPolicyPath {
-	p := &prefix
-	return DeviceManagementServerDUStateChangeComplPolicyPath{
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FaultCodeFilter:     model.NewReadWrite[[]DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter](p, "FaultCodeFilter", model.TypeString),
-		OperationTypeFilter: model.NewReadWrite[[]DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter](p, "OperationTypeFilter", model.TypeString),
-		ResultTypeFilter:    model.NewReadWrite[DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter](p, "ResultTypeFilter", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// DeviceManagementServerDownloadAvailability holds the values of Device.ManagementServer.DownloadAvailability. (object, readOnly, since 2.0)
+// DeviceManagementServerDownloadAvailability holds the values of Device.ManagementServer.DownloadAvailability. (object, readOnly, since 2.0).
 type DeviceManagementServerDownloadAvailability struct {
-	Announcement *DeviceManagementServerDownloadAvailabilityAnnouncement `cwmp:"Announcement."`
-	Query        *DeviceManagementServerDownloadAvailabilityQuery        `cwmp:"Query."`
+	Announcement *DeviceManagementServerDownloadAvailabilityAnnouncement `json:"Announcement,omitzero"`
+	Query        *DeviceManagementServerDownloadAvailabilityQuery        `json:"Query,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerDownloadAvailability) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerDownloadAvailability) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceManagementServerDownloadAvailability) ValidateAt(c *model.Checker, p string) {
 	if o.Announcement != nil {
-		o.Announcement.ValidateAt(prefix+"Announcement.", v)
+		o.Announcement.ValidateAt(c, p+"Announcement.")
 	}
 	if o.Query != nil {
-		o.Query.ValidateAt(prefix+"Query.", v)
+		o.Query.ValidateAt(c, p+"Query.")
 	}
 }
 
 // DeviceManagementServerDownloadAvailabilityPath is the typed path of Device.ManagementServer.DownloadAvailability.
 type DeviceManagementServerDownloadAvailabilityPath struct {
-	obj          model.ObjectPath
-	Announcement DeviceManagementServerDownloadAvailabilityAnnouncementPath
-	Query        DeviceManagementServerDownloadAvailabilityQueryPath
-}
-
-// Path returns the object's instance path.
-func (x DeviceManagementServerDownloadAvailabilityPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerDownloadAvailabilityPath(prefix string) DeviceManagementServerDownloadAvailabilityPath {
-	p := &prefix
-	return DeviceManagementServerDownloadAvailabilityPath{
-		Announcement: newDeviceManagementServerDownloadAvailabilityAnnouncementPath(prefix + "Announcement."),
-		Query:        newDeviceManagementServerDownloadAvailabilityQueryPath(prefix + "Query."),
-		obj:          model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	Announcement DeviceManagementServerDownloadAvailabilityAnnouncementPath `dm:"Announcement."`
+	Query        DeviceManagementServerDownloadAvailabilityQueryPath        `dm:"Query."`
 }
 
 // DeviceManagementServerDownloadAvailabilityAnnouncementStatus enumerates the values of Device.ManagementServer.DownloadAvailability.Announcement.Status.
 type DeviceManagementServerDownloadAvailabilityAnnouncementStatus string
 
-func (e DeviceManagementServerDownloadAvailabilityAnnouncementStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceManagementServerDownloadAvailabilityAnnouncementStatus_Disabled DeviceManagementServerDownloadAvailabilityAnnouncementStatus = "Disabled"
-	DeviceManagementServerDownloadAvailabilityAnnouncementStatus_Enabled  DeviceManagementServerDownloadAvailabilityAnnouncementStatus = "Enabled"
-	DeviceManagementServerDownloadAvailabilityAnnouncementStatus_Error    DeviceManagementServerDownloadAvailabilityAnnouncementStatus = "Error"
+
+	DeviceManagementServerDownloadAvailabilityAnnouncementStatus_Enabled DeviceManagementServerDownloadAvailabilityAnnouncementStatus = "Enabled"
+
+	DeviceManagementServerDownloadAvailabilityAnnouncementStatus_Error DeviceManagementServerDownloadAvailabilityAnnouncementStatus = "Error"
 )
 
-var (
-	synDeviceManagementServerDownloadAvailabilityAnnouncement_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServerDownloadAvailabilityAnnouncement_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerDownloadAvailabilityAnnouncement_GroupNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceManagementServerDownloadAvailabilityAnnouncement holds the values of Device.ManagementServer.DownloadAvailability.Announcement. (object, readOnly, since 2.0)
+// DeviceManagementServerDownloadAvailabilityAnnouncement holds the values of Device.ManagementServer.DownloadAvailability.Announcement. (object, readOnly, since 2.0).
 type DeviceManagementServerDownloadAvailabilityAnnouncement struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceManagementServerDownloadAvailabilityAnnouncementStatus `cwmp:"Status"`
-	// GroupNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	GroupNumberOfEntries uint32 `cwmp:"GroupNumberOfEntries"`
-	// Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}. instances by instance number
-	Group map[uint32]*DeviceManagementServerDownloadAvailabilityAnnouncementGroup `cwmp:"Group.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceManagementServerDownloadAvailabilityAnnouncementStatus `json:"Status,omitzero"`
+
+	GroupNumberOfEntries uint32 `json:"GroupNumberOfEntries,omitzero"`
+
+	Group map[uint32]*DeviceManagementServerDownloadAvailabilityAnnouncementGroup `json:"Group,omitzero"`
 }
 
-// AddGroup creates instance i of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}. (replacing any) and returns it
+// AddGroup creates instance i (replacing any) and returns it.
 func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) AddGroup(i uint32) *DeviceManagementServerDownloadAvailabilityAnnouncementGroup {
 	if o.Group == nil {
 		o.Group = map[uint32]*DeviceManagementServerDownloadAvailabilityAnnouncementGroup{}
@@ -1185,2698 +607,412 @@ func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) AddGroup(i uint
 	o.Group[i] = x
 	return x
 }
-
-// GetGroup returns instance i of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.
-func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) GetGroup(i uint32) (*DeviceManagementServerDownloadAvailabilityAnnouncementGroup, bool) {
-	x, ok := o.Group[i]
-	return x, ok
-}
-
-// DeleteGroup removes instance i of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.
-func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) DeleteGroup(i uint32) {
-	delete(o.Group, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceManagementServerDownloadAvailabilityAnnouncement_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4111, string(o.Status))
 	for _, i := range model.SortedKeys(o.Group) {
-		o.Group[i].ValidateAt(prefix+"Group."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Group[i].ValidateAt(c, model.InstanceOf(p, "Group.", i))
 	}
 }
 
 // DeviceManagementServerDownloadAvailabilityAnnouncementPath is the typed path of Device.ManagementServer.DownloadAvailability.Announcement.
 type DeviceManagementServerDownloadAvailabilityAnnouncementPath struct {
-	obj                  model.ObjectPath
-	Enable               model.ReadWriteParam[bool]
-	Status               model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityAnnouncementStatus]
-	GroupNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerDownloadAvailabilityAnnouncementPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerDownloadAvailabilityAnnouncementPath(prefix string) DeviceManagementServerDownloadAvailabilityAnnouncementPath {
-	p := &prefix
-	return DeviceManagementServerDownloadAvailabilityAnnouncementPath{
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		GroupNumberOfEntries: model.NewReadOnly[uint32](p, "GroupNumberOfEntries", model.TypeUnsignedInt),
-		Status:               model.NewReadOnly[DeviceManagementServerDownloadAvailabilityAnnouncementStatus](p, "Status", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+// Group returns the typed path of instance i.
+func (x DeviceManagementServerDownloadAvailabilityAnnouncementPath) Group(i uint32) (p DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Group.", i))
+	return
 }
 
-// Group returns the typed path of instance i of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.
-func (x DeviceManagementServerDownloadAvailabilityAnnouncementPath) Group(i uint32) DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath {
-	return newDeviceManagementServerDownloadAvailabilityAnnouncementGroupPath(x.Path() + "Group." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// GroupTable returns the table Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}. itself (for AddObject when writable)
+// GroupTable returns the table itself (for AddObject when writable).
 func (x DeviceManagementServerDownloadAvailabilityAnnouncementPath) GroupTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Group.")
+	return model.NewWritableTable(x.ObjectPath, "Group.")
 }
 
 // DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus enumerates the values of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.Status.
 type DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus string
 
-func (e DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus_Disabled DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus = "Disabled"
-	DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus_Enabled  DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus = "Enabled"
-	DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus_Error    DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus = "Error"
+
+	DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus_Enabled DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus = "Enabled"
+
+	DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus_Error DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus = "Error"
 )
 
-var (
-	synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_Alias = &model.Syntax{
-		DataType: "_AliasCWMP",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_URL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceManagementServerDownloadAvailabilityAnnouncementGroup holds the values of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceManagementServerDownloadAvailabilityAnnouncementGroup holds the values of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceManagementServerDownloadAvailabilityAnnouncementGroup struct {
-	// Alias: _AliasCWMP=string(:64), readWrite, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus `cwmp:"Status"`
-	// URL: URL=string(:2048), readWrite, since 2.0.
-	URL string `cwmp:"URL"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus `json:"Status,omitzero"`
+
+	URL string `json:"URL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerDownloadAvailabilityAnnouncementGroup) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerDownloadAvailabilityAnnouncementGroup) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
+func (o *DeviceManagementServerDownloadAvailabilityAnnouncementGroup) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4106, o.Alias)
+	c.String(p, "Status", 4108, string(o.Status))
+	c.String(p, "URL", 4109, o.URL)
 }
 
 // DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath is the typed path of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.
 type DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath struct {
-	obj    model.ObjectPath
-	Alias  model.ReadWriteParam[string]
-	Enable model.ReadWriteParam[bool]
-	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus]
-	URL    model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerDownloadAvailabilityAnnouncementGroupPath(prefix string) DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath {
-	p := &prefix
-	return DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath{
-		Alias:  model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Status: model.NewReadOnly[DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus](p, "Status", model.TypeString),
-		URL:    model.NewReadWrite[string](p, "URL", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	URL model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceManagementServerDownloadAvailabilityQueryStatus enumerates the values of Device.ManagementServer.DownloadAvailability.Query.Status.
 type DeviceManagementServerDownloadAvailabilityQueryStatus string
 
-func (e DeviceManagementServerDownloadAvailabilityQueryStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceManagementServerDownloadAvailabilityQueryStatus_Disabled DeviceManagementServerDownloadAvailabilityQueryStatus = "Disabled"
-	DeviceManagementServerDownloadAvailabilityQueryStatus_Enabled  DeviceManagementServerDownloadAvailabilityQueryStatus = "Enabled"
-	DeviceManagementServerDownloadAvailabilityQueryStatus_Error    DeviceManagementServerDownloadAvailabilityQueryStatus = "Error"
+
+	DeviceManagementServerDownloadAvailabilityQueryStatus_Enabled DeviceManagementServerDownloadAvailabilityQueryStatus = "Enabled"
+
+	DeviceManagementServerDownloadAvailabilityQueryStatus_Error DeviceManagementServerDownloadAvailabilityQueryStatus = "Error"
 )
 
-var (
-	synDeviceManagementServerDownloadAvailabilityQuery_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServerDownloadAvailabilityQuery_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerDownloadAvailabilityQuery_URL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceManagementServerDownloadAvailabilityQuery holds the values of Device.ManagementServer.DownloadAvailability.Query. (object, readOnly, since 2.0)
+// DeviceManagementServerDownloadAvailabilityQuery holds the values of Device.ManagementServer.DownloadAvailability.Query. (object, readOnly, since 2.0).
 type DeviceManagementServerDownloadAvailabilityQuery struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceManagementServerDownloadAvailabilityQueryStatus `cwmp:"Status"`
-	// URL: URL=string(:2048), readWrite, since 2.0.
-	URL string `cwmp:"URL"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceManagementServerDownloadAvailabilityQueryStatus `json:"Status,omitzero"`
+
+	URL string `json:"URL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerDownloadAvailabilityQuery) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerDownloadAvailabilityQuery) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceManagementServerDownloadAvailabilityQuery_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerDownloadAvailabilityQuery_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
+func (o *DeviceManagementServerDownloadAvailabilityQuery) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4114, string(o.Status))
+	c.String(p, "URL", 4115, o.URL)
 }
 
 // DeviceManagementServerDownloadAvailabilityQueryPath is the typed path of Device.ManagementServer.DownloadAvailability.Query.
 type DeviceManagementServerDownloadAvailabilityQueryPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityQueryStatus]
-	URL    model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerDownloadAvailabilityQueryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerDownloadAvailabilityQueryPath(prefix string) DeviceManagementServerDownloadAvailabilityQueryPath {
-	p := &prefix
-	return DeviceManagementServerDownloadAvailabilityQueryPath{
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Status: model.NewReadOnly[DeviceManagementServerDownloadAvailabilityQueryStatus](p, "Status", model.TypeString),
-		URL:    model.NewReadWrite[string](p, "URL", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	URL model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceManagementServerEmbeddedDeviceProxyProtocol enumerates the values of Device.ManagementServer.EmbeddedDevice.{i}.ProxyProtocol.
 type DeviceManagementServerEmbeddedDeviceProxyProtocol string
 
-func (e DeviceManagementServerEmbeddedDeviceProxyProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceManagementServerEmbeddedDeviceProxyProtocol_Z_Wave   DeviceManagementServerEmbeddedDeviceProxyProtocol = "Z-Wave"
-	DeviceManagementServerEmbeddedDeviceProxyProtocol_ZigBee   DeviceManagementServerEmbeddedDeviceProxyProtocol = "ZigBee"
-	DeviceManagementServerEmbeddedDeviceProxyProtocol_UPnP_DM  DeviceManagementServerEmbeddedDeviceProxyProtocol = "UPnP-DM"
+	DeviceManagementServerEmbeddedDeviceProxyProtocol_Z_Wave DeviceManagementServerEmbeddedDeviceProxyProtocol = "Z-Wave"
+
+	DeviceManagementServerEmbeddedDeviceProxyProtocol_ZigBee DeviceManagementServerEmbeddedDeviceProxyProtocol = "ZigBee"
+
+	DeviceManagementServerEmbeddedDeviceProxyProtocol_UPnP_DM DeviceManagementServerEmbeddedDeviceProxyProtocol = "UPnP-DM"
+
 	DeviceManagementServerEmbeddedDeviceProxyProtocol_ETSI_M2M DeviceManagementServerEmbeddedDeviceProxyProtocol = "ETSI-M2M"
 )
 
 // DeviceManagementServerEmbeddedDeviceDiscoveryProtocol enumerates the values of Device.ManagementServer.EmbeddedDevice.{i}.DiscoveryProtocol.
 type DeviceManagementServerEmbeddedDeviceDiscoveryProtocol string
 
-func (e DeviceManagementServerEmbeddedDeviceDiscoveryProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceManagementServerEmbeddedDeviceDiscoveryProtocol_Z_Wave   DeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "Z-Wave"
-	DeviceManagementServerEmbeddedDeviceDiscoveryProtocol_ZigBee   DeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "ZigBee"
-	DeviceManagementServerEmbeddedDeviceDiscoveryProtocol_UPnP     DeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "UPnP"
+	DeviceManagementServerEmbeddedDeviceDiscoveryProtocol_Z_Wave DeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "Z-Wave"
+
+	DeviceManagementServerEmbeddedDeviceDiscoveryProtocol_ZigBee DeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "ZigBee"
+
+	DeviceManagementServerEmbeddedDeviceDiscoveryProtocol_UPnP DeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "UPnP"
+
 	DeviceManagementServerEmbeddedDeviceDiscoveryProtocol_ETSI_M2M DeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "ETSI-M2M"
 )
 
 // DeviceManagementServerEmbeddedDeviceCommandProcessed enumerates the values of Device.ManagementServer.EmbeddedDevice.{i}.CommandProcessed.
 type DeviceManagementServerEmbeddedDeviceCommandProcessed string
 
-func (e DeviceManagementServerEmbeddedDeviceCommandProcessed) String() string {
-	return string(e)
-}
-
 const (
-	DeviceManagementServerEmbeddedDeviceCommandProcessed_Pending  DeviceManagementServerEmbeddedDeviceCommandProcessed = "Pending"
+	DeviceManagementServerEmbeddedDeviceCommandProcessed_Pending DeviceManagementServerEmbeddedDeviceCommandProcessed = "Pending"
+
 	DeviceManagementServerEmbeddedDeviceCommandProcessed_Retrying DeviceManagementServerEmbeddedDeviceCommandProcessed = "Retrying"
-	DeviceManagementServerEmbeddedDeviceCommandProcessed_Success  DeviceManagementServerEmbeddedDeviceCommandProcessed = "Success"
-	DeviceManagementServerEmbeddedDeviceCommandProcessed_Error    DeviceManagementServerEmbeddedDeviceCommandProcessed = "Error"
+
+	DeviceManagementServerEmbeddedDeviceCommandProcessed_Success DeviceManagementServerEmbeddedDeviceCommandProcessed = "Success"
+
+	DeviceManagementServerEmbeddedDeviceCommandProcessed_Error DeviceManagementServerEmbeddedDeviceCommandProcessed = "Error"
 )
 
-var (
-	synDeviceManagementServerEmbeddedDevice_ControllerID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_ProxiedDeviceID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_Reference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_SupportedDataModel = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.DeviceInfo.SupportedDataModel.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_Host = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(32),
-			Size:     &model.Size{},
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_ProxyProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "Z-Wave"}, {Value: "ZigBee"}, {Value: "UPnP-DM"}, {Value: "ETSI-M2M"}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_ProxyProtocolReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_DiscoveryProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "Z-Wave"}, {Value: "ZigBee"}, {Value: "UPnP"}, {Value: "ETSI-M2M"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_DiscoveryProtocolReference = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_CommandProcessed = &model.Syntax{
-		Enums: []model.Enum{{Value: "Pending"}, {Value: "Retrying"}, {Value: "Success"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_CommandProcessingErrMsg = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerEmbeddedDevice_LastSyncTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceManagementServerEmbeddedDevice holds the values of Device.ManagementServer.EmbeddedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.3)
+// DeviceManagementServerEmbeddedDevice holds the values of Device.ManagementServer.EmbeddedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.3).
 type DeviceManagementServerEmbeddedDevice struct {
-	// ControllerID: string(:256), readOnly, since 2.3.
-	ControllerID string `cwmp:"ControllerID"`
-	// ProxiedDeviceID: string(:256), readOnly, since 2.3.
-	ProxiedDeviceID string `cwmp:"ProxiedDeviceID"`
-	// Reference: string pathRef, readOnly, since 2.3.
-	Reference string `cwmp:"Reference"`
-	// SupportedDataModel: list<string> pathRef→##.DeviceInfo.SupportedDataModel., readOnly, since 2.3.
-	SupportedDataModel []string `cwmp:"SupportedDataModel"`
-	// Host: list[:32 items](:)<string> pathRef→##.Hosts.Host., readOnly, since 2.3.
-	Host []string `cwmp:"Host"`
-	// ProxyProtocol: string{Z-Wave,ZigBee,UPnP-DM,ETSI-M2M}, readOnly, since 2.3.
-	ProxyProtocol DeviceManagementServerEmbeddedDeviceProxyProtocol `cwmp:"ProxyProtocol"`
-	// ProxyProtocolReference: string pathRef, readOnly, since 2.6.
-	ProxyProtocolReference string `cwmp:"ProxyProtocolReference"`
-	// DiscoveryProtocol: list<string{Z-Wave,ZigBee,UPnP,ETSI-M2M}>, readOnly, since 2.6.
-	DiscoveryProtocol []DeviceManagementServerEmbeddedDeviceDiscoveryProtocol `cwmp:"DiscoveryProtocol"`
-	// DiscoveryProtocolReference: list<string> pathRef, readOnly, since 2.6.
-	DiscoveryProtocolReference []string `cwmp:"DiscoveryProtocolReference"`
-	// CommandProcessed: string{Pending,Retrying,Success,Error}, readOnly, since 2.3.
-	CommandProcessed DeviceManagementServerEmbeddedDeviceCommandProcessed `cwmp:"CommandProcessed"`
-	// CommandProcessingErrMsg: string(:1024), readOnly, since 2.3.
-	CommandProcessingErrMsg string `cwmp:"CommandProcessingErrMsg"`
-	// LastSyncTime: dateTime, readOnly, since 2.3.
-	LastSyncTime time.Time `cwmp:"LastSyncTime"`
+	ControllerID string `json:"ControllerID,omitzero"`
+
+	ProxiedDeviceID string `json:"ProxiedDeviceID,omitzero"`
+
+	Reference string `json:"Reference,omitzero"`
+
+	SupportedDataModel []string `json:"SupportedDataModel,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	ProxyProtocol DeviceManagementServerEmbeddedDeviceProxyProtocol `json:"ProxyProtocol,omitzero"`
+
+	ProxyProtocolReference string `json:"ProxyProtocolReference,omitzero"`
+
+	DiscoveryProtocol []DeviceManagementServerEmbeddedDeviceDiscoveryProtocol `json:"DiscoveryProtocol,omitzero"`
+
+	DiscoveryProtocolReference []string `json:"DiscoveryProtocolReference,omitzero"`
+
+	CommandProcessed DeviceManagementServerEmbeddedDeviceCommandProcessed `json:"CommandProcessed,omitzero"`
+
+	CommandProcessingErrMsg string `json:"CommandProcessingErrMsg,omitzero"`
+
+	LastSyncTime time.Time `json:"LastSyncTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerEmbeddedDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerEmbeddedDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceManagementServerEmbeddedDevice_ControllerID, o.ControllerID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControllerID",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerEmbeddedDevice_ProxiedDeviceID, o.ProxiedDeviceID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxiedDeviceID",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerEmbeddedDevice_SupportedDataModel, model.FormatValue(model.TypeString, o.SupportedDataModel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedDataModel",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerEmbeddedDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerEmbeddedDevice_ProxyProtocol, string(o.ProxyProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyProtocol",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerEmbeddedDevice_DiscoveryProtocol, model.FormatValue(model.TypeString, o.DiscoveryProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiscoveryProtocol",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerEmbeddedDevice_DiscoveryProtocolReference, model.FormatValue(model.TypeString, o.DiscoveryProtocolReference)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiscoveryProtocolReference",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerEmbeddedDevice_CommandProcessed, string(o.CommandProcessed)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CommandProcessed",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerEmbeddedDevice_CommandProcessingErrMsg, o.CommandProcessingErrMsg); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CommandProcessingErrMsg",
-		})
-	}
+func (o *DeviceManagementServerEmbeddedDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ControllerID", 4120, o.ControllerID)
+	c.String(p, "ProxiedDeviceID", 4125, o.ProxiedDeviceID)
+	c.Wire(p, "SupportedDataModel", 4129, model.JoinStrings(o.SupportedDataModel), len(o.SupportedDataModel) > 0)
+	c.Wire(p, "Host", 4123, model.JoinStrings(o.Host), len(o.Host) > 0)
+	c.String(p, "ProxyProtocol", 4126, string(o.ProxyProtocol))
+	c.Wire(p, "DiscoveryProtocol", 4121, model.JoinStrings(o.DiscoveryProtocol), len(o.DiscoveryProtocol) > 0)
+	c.Wire(p, "DiscoveryProtocolReference", 4122, model.JoinStrings(o.DiscoveryProtocolReference), len(o.DiscoveryProtocolReference) > 0)
+	c.String(p, "CommandProcessed", 4118, string(o.CommandProcessed))
+	c.String(p, "CommandProcessingErrMsg", 4119, o.CommandProcessingErrMsg)
 }
 
 // DeviceManagementServerEmbeddedDevicePath is the typed path of Device.ManagementServer.EmbeddedDevice.{i}.
 type DeviceManagementServerEmbeddedDevicePath struct {
-	obj                        model.ObjectPath
-	ControllerID               model.ReadOnlyParam[string]
-	ProxiedDeviceID            model.ReadOnlyParam[string]
-	Reference                  model.ReadOnlyParam[string]
-	SupportedDataModel         model.ReadOnlyParam[[]string]
-	Host                       model.ReadOnlyParam[[]string]
-	ProxyProtocol              model.ReadOnlyParam[DeviceManagementServerEmbeddedDeviceProxyProtocol]
-	ProxyProtocolReference     model.ReadOnlyParam[string]
-	DiscoveryProtocol          model.ReadOnlyParam[[]DeviceManagementServerEmbeddedDeviceDiscoveryProtocol]
-	DiscoveryProtocolReference model.ReadOnlyParam[[]string]
-	CommandProcessed           model.ReadOnlyParam[DeviceManagementServerEmbeddedDeviceCommandProcessed]
-	CommandProcessingErrMsg    model.ReadOnlyParam[string]
-	LastSyncTime               model.ReadOnlyParam[time.Time]
+	model.ObjectPath
+	CommandProcessed model.ReadOnlyParam[string] `dm:"s"`
+
+	CommandProcessingErrMsg model.ReadOnlyParam[string] `dm:"s"`
+
+	ControllerID model.ReadOnlyParam[string] `dm:"s"`
+
+	DiscoveryProtocol model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LastSyncTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	ProxiedDeviceID model.ReadOnlyParam[string] `dm:"s"`
+
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
+
+	Reference model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedDataModel model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerEmbeddedDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerEmbeddedDevicePath(prefix string) DeviceManagementServerEmbeddedDevicePath {
-	p := &prefix
-	return DeviceManagementServerEmbeddedDevicePath{
-		CommandProcessed:           model.NewReadOnly[DeviceManagementServerEmbeddedDeviceCommandProcessed](p, "CommandProcessed", model.TypeString),
-		CommandProcessingErrMsg:    model.NewReadOnly[string](p, "CommandProcessingErrMsg", model.TypeString),
-		ControllerID:               model.NewReadOnly[string](p, "ControllerID", model.TypeString),
-		DiscoveryProtocol:          model.NewReadOnly[[]DeviceManagementServerEmbeddedDeviceDiscoveryProtocol](p, "DiscoveryProtocol", model.TypeString),
-		DiscoveryProtocolReference: model.NewReadOnly[[]string](p, "DiscoveryProtocolReference", model.TypeString),
-		Host:                       model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		LastSyncTime:               model.NewReadOnly[time.Time](p, "LastSyncTime", model.TypeDateTime),
-		ProxiedDeviceID:            model.NewReadOnly[string](p, "ProxiedDeviceID", model.TypeString),
-		ProxyProtocol:              model.NewReadOnly[DeviceManagementServerEmbeddedDeviceProxyProtocol](p, "ProxyProtocol", model.TypeString),
-		ProxyProtocolReference:     model.NewReadOnly[string](p, "ProxyProtocolReference", model.TypeString),
-		Reference:                  model.NewReadOnly[string](p, "Reference", model.TypeString),
-		SupportedDataModel:         model.NewReadOnly[[]string](p, "SupportedDataModel", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceManagementServerHeartbeatPolicy_Enable            = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServerHeartbeatPolicy_ReportingInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "30"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceManagementServerHeartbeatPolicy_InitiationTime = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceManagementServerHeartbeatPolicy holds the values of Device.ManagementServer.HeartbeatPolicy. (object, readOnly, since 2.12)
+// DeviceManagementServerHeartbeatPolicy holds the values of Device.ManagementServer.HeartbeatPolicy. (object, readOnly, since 2.12).
 type DeviceManagementServerHeartbeatPolicy struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// ReportingInterval: unsignedInt[30:] seconds, readWrite, since 2.12.
-	ReportingInterval uint32 `cwmp:"ReportingInterval"`
-	// InitiationTime: dateTime, readWrite, since 2.12.
-	InitiationTime time.Time `cwmp:"InitiationTime"`
+	Enable bool `json:"Enable,omitzero"`
+
+	ReportingInterval uint32 `json:"ReportingInterval,omitzero"`
+
+	InitiationTime time.Time `json:"InitiationTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerHeartbeatPolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerHeartbeatPolicy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceManagementServerHeartbeatPolicy_ReportingInterval, uint64(o.ReportingInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportingInterval",
-		})
-	}
+func (o *DeviceManagementServerHeartbeatPolicy) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "ReportingInterval", 4138, uint64(o.ReportingInterval))
 }
 
 // DeviceManagementServerHeartbeatPolicyPath is the typed path of Device.ManagementServer.HeartbeatPolicy.
 type DeviceManagementServerHeartbeatPolicyPath struct {
-	obj               model.ObjectPath
-	Enable            model.ReadWriteParam[bool]
-	ReportingInterval model.ReadWriteParam[uint32]
-	InitiationTime    model.ReadWriteParam[time.Time]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InitiationTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	ReportingInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerHeartbeatPolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerHeartbeatPolicyPath(prefix string) DeviceManagementServerHeartbeatPolicyPath {
-	p := &prefix
-	return DeviceManagementServerHeartbeatPolicyPath{
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InitiationTime:    model.NewReadWrite[time.Time](p, "InitiationTime", model.TypeDateTime),
-		ReportingInterval: model.NewReadWrite[uint32](p, "ReportingInterval", model.TypeUnsignedInt),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceManagementServerInformParameter_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceManagementServerInformParameter_Alias = &model.Syntax{
-		DataType: "_AliasCWMP",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceManagementServerInformParameter_ParameterName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerInformParameter_EventList = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceManagementServerInformParameter holds the values of Device.ManagementServer.InformParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DeviceManagementServerInformParameter holds the values of Device.ManagementServer.InformParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceManagementServerInformParameter struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Alias: _AliasCWMP=string(:64), readWrite, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// ParameterName: string(:256), readWrite, since 2.8.
-	ParameterName string `cwmp:"ParameterName"`
-	// EventList: list<string>, readWrite, since 2.8.
-	EventList []string `cwmp:"EventList"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ParameterName string `json:"ParameterName,omitzero"`
+
+	EventList []string `json:"EventList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerInformParameter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerInformParameter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceManagementServerInformParameter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerInformParameter_ParameterName, o.ParameterName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParameterName",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerInformParameter_EventList, model.FormatValue(model.TypeString, o.EventList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventList",
-		})
-	}
+func (o *DeviceManagementServerInformParameter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4140, o.Alias)
+	c.String(p, "ParameterName", 4143, o.ParameterName)
+	c.Wire(p, "EventList", 4142, model.JoinStrings(o.EventList), len(o.EventList) > 0)
 }
 
 // DeviceManagementServerInformParameterPath is the typed path of Device.ManagementServer.InformParameter.{i}.
 type DeviceManagementServerInformParameterPath struct {
-	obj           model.ObjectPath
-	Enable        model.ReadWriteParam[bool]
-	Alias         model.ReadWriteParam[string]
-	ParameterName model.ReadWriteParam[string]
-	EventList     model.ReadWriteParam[[]string]
+	model.ObjectPath
+	Alias model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EventList model.ReadWriteParam[[]string] `dm:"s"`
+
+	ParameterName model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerInformParameterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerInformParameterPath(prefix string) DeviceManagementServerInformParameterPath {
-	p := &prefix
-	return DeviceManagementServerInformParameterPath{
-		Alias:         model.NewReadWrite[string](p, "Alias", model.TypeString),
-		Enable:        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EventList:     model.NewReadWrite[[]string](p, "EventList", model.TypeString),
-		ParameterName: model.NewReadWrite[string](p, "ParameterName", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceManagementServerManageableDevice_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerManageableDevice_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerManageableDevice_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerManageableDevice_Host = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceManagementServerManageableDevice holds the values of Device.ManagementServer.ManageableDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceManagementServerManageableDevice holds the values of Device.ManagementServer.ManageableDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceManagementServerManageableDevice struct {
-	// ManufacturerOUI: string(6:6) ~1 pattern, readOnly, since 2.0.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// SerialNumber: string(:64), readOnly, since 2.0.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// ProductClass: string(:64), readOnly, since 2.0.
-	ProductClass string `cwmp:"ProductClass"`
-	// Host: list(:1024)<string> pathRef→##.Hosts.Host., readOnly, since 2.0.
-	Host []string `cwmp:"Host"`
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerManageableDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerManageableDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceManagementServerManageableDevice_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerManageableDevice_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerManageableDevice_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerManageableDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
+func (o *DeviceManagementServerManageableDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ManufacturerOUI", 4154, o.ManufacturerOUI)
+	c.String(p, "SerialNumber", 4156, o.SerialNumber)
+	c.String(p, "ProductClass", 4155, o.ProductClass)
+	c.Wire(p, "Host", 4153, model.JoinStrings(o.Host), len(o.Host) > 0)
 }
 
 // DeviceManagementServerManageableDevicePath is the typed path of Device.ManagementServer.ManageableDevice.{i}.
 type DeviceManagementServerManageableDevicePath struct {
-	obj             model.ObjectPath
-	ManufacturerOUI model.ReadOnlyParam[string]
-	SerialNumber    model.ReadOnlyParam[string]
-	ProductClass    model.ReadOnlyParam[string]
-	Host            model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerManageableDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerManageableDevicePath(prefix string) DeviceManagementServerManageableDevicePath {
-	p := &prefix
-	return DeviceManagementServerManageableDevicePath{
-		Host:            model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		ManufacturerOUI: model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		ProductClass:    model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		SerialNumber:    model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceManagementServerStandbyPolicy_CRUnawarenessMaxDuration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceManagementServerStandbyPolicy_MaxMissedPeriodic = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceManagementServerStandbyPolicy_NotifyMissedScheduled = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceManagementServerStandbyPolicy_NetworkAwarenessCapable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServerStandbyPolicy_SelfTimerCapable        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceManagementServerStandbyPolicy_CRAwarenessRequested    = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceManagementServerStandbyPolicy_PeriodicAwarenessRequested = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceManagementServerStandbyPolicy_ScheduledAwarenessRequested = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceManagementServerStandbyPolicy holds the values of Device.ManagementServer.StandbyPolicy. (object, readOnly, since 2.7)
+// DeviceManagementServerStandbyPolicy holds the values of Device.ManagementServer.StandbyPolicy. (object, readOnly, since 2.7).
 type DeviceManagementServerStandbyPolicy struct {
-	// CRUnawarenessMaxDuration: int[-1:] seconds, readWrite, since 2.7.
-	CRUnawarenessMaxDuration int32 `cwmp:"CRUnawarenessMaxDuration"`
-	// MaxMissedPeriodic: int[-1:], readWrite, since 2.7.
-	MaxMissedPeriodic int32 `cwmp:"MaxMissedPeriodic"`
-	// NotifyMissedScheduled: boolean, readWrite, since 2.7.
-	NotifyMissedScheduled bool `cwmp:"NotifyMissedScheduled"`
-	// NetworkAwarenessCapable: boolean, readOnly, since 2.7.
-	NetworkAwarenessCapable bool `cwmp:"NetworkAwarenessCapable"`
-	// SelfTimerCapable: boolean, readOnly, since 2.7.
-	SelfTimerCapable bool `cwmp:"SelfTimerCapable"`
-	// CRAwarenessRequested: boolean, readWrite, since 2.7.
-	CRAwarenessRequested bool `cwmp:"CRAwarenessRequested"`
-	// PeriodicAwarenessRequested: boolean, readWrite, since 2.7.
-	PeriodicAwarenessRequested bool `cwmp:"PeriodicAwarenessRequested"`
-	// ScheduledAwarenessRequested: boolean, readWrite, since 2.7.
-	ScheduledAwarenessRequested bool `cwmp:"ScheduledAwarenessRequested"`
+	CRUnawarenessMaxDuration int32 `json:"CRUnawarenessMaxDuration,omitzero"`
+
+	MaxMissedPeriodic int32 `json:"MaxMissedPeriodic,omitzero"`
+
+	NotifyMissedScheduled bool `json:"NotifyMissedScheduled,omitzero"`
+
+	NetworkAwarenessCapable bool `json:"NetworkAwarenessCapable,omitzero"`
+
+	SelfTimerCapable bool `json:"SelfTimerCapable,omitzero"`
+
+	CRAwarenessRequested bool `json:"CRAwarenessRequested,omitzero"`
+
+	PeriodicAwarenessRequested bool `json:"PeriodicAwarenessRequested,omitzero"`
+
+	ScheduledAwarenessRequested bool `json:"ScheduledAwarenessRequested,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerStandbyPolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerStandbyPolicy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceManagementServerStandbyPolicy_CRUnawarenessMaxDuration, int64(o.CRUnawarenessMaxDuration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CRUnawarenessMaxDuration",
-		})
-	}
-	if e := model.CheckInt(synDeviceManagementServerStandbyPolicy_MaxMissedPeriodic, int64(o.MaxMissedPeriodic)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxMissedPeriodic",
-		})
-	}
+func (o *DeviceManagementServerStandbyPolicy) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "CRUnawarenessMaxDuration", 4175, int64(o.CRUnawarenessMaxDuration))
+	c.Int(p, "MaxMissedPeriodic", 4176, int64(o.MaxMissedPeriodic))
 }
 
 // DeviceManagementServerStandbyPolicyPath is the typed path of Device.ManagementServer.StandbyPolicy.
 type DeviceManagementServerStandbyPolicyPath struct {
-	obj                         model.ObjectPath
-	CRUnawarenessMaxDuration    model.ReadWriteParam[int32]
-	MaxMissedPeriodic           model.ReadWriteParam[int32]
-	NotifyMissedScheduled       model.ReadWriteParam[bool]
-	NetworkAwarenessCapable     model.ReadOnlyParam[bool]
-	SelfTimerCapable            model.ReadOnlyParam[bool]
-	CRAwarenessRequested        model.ReadWriteParam[bool]
-	PeriodicAwarenessRequested  model.ReadWriteParam[bool]
-	ScheduledAwarenessRequested model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	CRAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerStandbyPolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerStandbyPolicyPath(prefix string) DeviceManagementServerStandbyPolicyPath {
-	p := &prefix
-	return DeviceManagementServerStandbyPolicyPath{
-		CRAwarenessRequested:        model.NewReadWrite[bool](p, "CRAwarenessRequested", model.TypeBoolean),
-		CRUnawarenessMaxDuration:    model.NewReadWrite[int32](p, "CRUnawarenessMaxDuration", model.TypeInt),
-		MaxMissedPeriodic:           model.NewReadWrite[int32](p, "MaxMissedPeriodic", model.TypeInt),
-		NetworkAwarenessCapable:     model.NewReadOnly[bool](p, "NetworkAwarenessCapable", model.TypeBoolean),
-		NotifyMissedScheduled:       model.NewReadWrite[bool](p, "NotifyMissedScheduled", model.TypeBoolean),
-		PeriodicAwarenessRequested:  model.NewReadWrite[bool](p, "PeriodicAwarenessRequested", model.TypeBoolean),
-		ScheduledAwarenessRequested: model.NewReadWrite[bool](p, "ScheduledAwarenessRequested", model.TypeBoolean),
-		SelfTimerCapable:            model.NewReadOnly[bool](p, "SelfTimerCapable", model.TypeBoolean),
-		obj:                         model.NewObjectPath(p),
-	}
+	CRUnawarenessMaxDuration model.ReadWriteParam[int32] `dm:"i"`
+
+	MaxMissedPeriodic model.ReadWriteParam[int32] `dm:"i"`
+
+	NetworkAwarenessCapable model.ReadOnlyParam[bool] `dm:"b"`
+
+	NotifyMissedScheduled model.ReadWriteParam[bool] `dm:"b"`
+
+	PeriodicAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
+
+	ScheduledAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
+
+	SelfTimerCapable model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // DeviceManagementServerVirtualDeviceProxyProtocol enumerates the values of Device.ManagementServer.VirtualDevice.{i}.ProxyProtocol.
 type DeviceManagementServerVirtualDeviceProxyProtocol string
 
-func (e DeviceManagementServerVirtualDeviceProxyProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceManagementServerVirtualDeviceProxyProtocol_Z_Wave   DeviceManagementServerVirtualDeviceProxyProtocol = "Z-Wave"
-	DeviceManagementServerVirtualDeviceProxyProtocol_ZigBee   DeviceManagementServerVirtualDeviceProxyProtocol = "ZigBee"
-	DeviceManagementServerVirtualDeviceProxyProtocol_UPnP_DM  DeviceManagementServerVirtualDeviceProxyProtocol = "UPnP-DM"
+	DeviceManagementServerVirtualDeviceProxyProtocol_Z_Wave DeviceManagementServerVirtualDeviceProxyProtocol = "Z-Wave"
+
+	DeviceManagementServerVirtualDeviceProxyProtocol_ZigBee DeviceManagementServerVirtualDeviceProxyProtocol = "ZigBee"
+
+	DeviceManagementServerVirtualDeviceProxyProtocol_UPnP_DM DeviceManagementServerVirtualDeviceProxyProtocol = "UPnP-DM"
+
 	DeviceManagementServerVirtualDeviceProxyProtocol_ETSI_M2M DeviceManagementServerVirtualDeviceProxyProtocol = "ETSI-M2M"
 )
 
 // DeviceManagementServerVirtualDeviceDiscoveryProtocol enumerates the values of Device.ManagementServer.VirtualDevice.{i}.DiscoveryProtocol.
 type DeviceManagementServerVirtualDeviceDiscoveryProtocol string
 
-func (e DeviceManagementServerVirtualDeviceDiscoveryProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceManagementServerVirtualDeviceDiscoveryProtocol_Z_Wave   DeviceManagementServerVirtualDeviceDiscoveryProtocol = "Z-Wave"
-	DeviceManagementServerVirtualDeviceDiscoveryProtocol_ZigBee   DeviceManagementServerVirtualDeviceDiscoveryProtocol = "ZigBee"
-	DeviceManagementServerVirtualDeviceDiscoveryProtocol_UPnP     DeviceManagementServerVirtualDeviceDiscoveryProtocol = "UPnP"
+	DeviceManagementServerVirtualDeviceDiscoveryProtocol_Z_Wave DeviceManagementServerVirtualDeviceDiscoveryProtocol = "Z-Wave"
+
+	DeviceManagementServerVirtualDeviceDiscoveryProtocol_ZigBee DeviceManagementServerVirtualDeviceDiscoveryProtocol = "ZigBee"
+
+	DeviceManagementServerVirtualDeviceDiscoveryProtocol_UPnP DeviceManagementServerVirtualDeviceDiscoveryProtocol = "UPnP"
+
 	DeviceManagementServerVirtualDeviceDiscoveryProtocol_ETSI_M2M DeviceManagementServerVirtualDeviceDiscoveryProtocol = "ETSI-M2M"
 )
 
-var (
-	synDeviceManagementServerVirtualDevice_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerVirtualDevice_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerVirtualDevice_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerVirtualDevice_Host = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(32),
-			Size:     &model.Size{},
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerVirtualDevice_ProxyProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "Z-Wave"}, {Value: "ZigBee"}, {Value: "UPnP-DM"}, {Value: "ETSI-M2M"}},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerVirtualDevice_ProxyProtocolReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceManagementServerVirtualDevice_DiscoveryProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "Z-Wave"}, {Value: "ZigBee"}, {Value: "UPnP"}, {Value: "ETSI-M2M"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceManagementServerVirtualDevice_DiscoveryProtocolReference = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceManagementServerVirtualDevice holds the values of Device.ManagementServer.VirtualDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.3)
+// DeviceManagementServerVirtualDevice holds the values of Device.ManagementServer.VirtualDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.3).
 type DeviceManagementServerVirtualDevice struct {
-	// ManufacturerOUI: string(6:6) ~1 pattern, readOnly, since 2.3.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// ProductClass: string(:64), readOnly, since 2.3.
-	ProductClass string `cwmp:"ProductClass"`
-	// SerialNumber: string(:64), readOnly, since 2.3.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// Host: list[:32 items](:)<string> pathRef→##.Hosts.Host., readOnly, since 2.3.
-	Host []string `cwmp:"Host"`
-	// ProxyProtocol: string{Z-Wave,ZigBee,UPnP-DM,ETSI-M2M}, readOnly, since 2.3.
-	ProxyProtocol DeviceManagementServerVirtualDeviceProxyProtocol `cwmp:"ProxyProtocol"`
-	// ProxyProtocolReference: string pathRef, readOnly, since 2.6.
-	ProxyProtocolReference string `cwmp:"ProxyProtocolReference"`
-	// DiscoveryProtocol: list<string{Z-Wave,ZigBee,UPnP,ETSI-M2M}>, readOnly, since 2.6.
-	DiscoveryProtocol []DeviceManagementServerVirtualDeviceDiscoveryProtocol `cwmp:"DiscoveryProtocol"`
-	// DiscoveryProtocolReference: list<string> pathRef, readOnly, since 2.6.
-	DiscoveryProtocolReference []string `cwmp:"DiscoveryProtocolReference"`
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	ProxyProtocol DeviceManagementServerVirtualDeviceProxyProtocol `json:"ProxyProtocol,omitzero"`
+
+	ProxyProtocolReference string `json:"ProxyProtocolReference,omitzero"`
+
+	DiscoveryProtocol []DeviceManagementServerVirtualDeviceDiscoveryProtocol `json:"DiscoveryProtocol,omitzero"`
+
+	DiscoveryProtocolReference []string `json:"DiscoveryProtocolReference,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceManagementServerVirtualDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceManagementServerVirtualDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceManagementServerVirtualDevice_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerVirtualDevice_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerVirtualDevice_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerVirtualDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckString(synDeviceManagementServerVirtualDevice_ProxyProtocol, string(o.ProxyProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProxyProtocol",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerVirtualDevice_DiscoveryProtocol, model.FormatValue(model.TypeString, o.DiscoveryProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiscoveryProtocol",
-		})
-	}
-	if e := model.CheckValue(synDeviceManagementServerVirtualDevice_DiscoveryProtocolReference, model.FormatValue(model.TypeString, o.DiscoveryProtocolReference)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiscoveryProtocolReference",
-		})
-	}
+func (o *DeviceManagementServerVirtualDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ManufacturerOUI", 4193, o.ManufacturerOUI)
+	c.String(p, "ProductClass", 4194, o.ProductClass)
+	c.String(p, "SerialNumber", 4197, o.SerialNumber)
+	c.Wire(p, "Host", 4192, model.JoinStrings(o.Host), len(o.Host) > 0)
+	c.String(p, "ProxyProtocol", 4195, string(o.ProxyProtocol))
+	c.Wire(p, "DiscoveryProtocol", 4190, model.JoinStrings(o.DiscoveryProtocol), len(o.DiscoveryProtocol) > 0)
+	c.Wire(p, "DiscoveryProtocolReference", 4191, model.JoinStrings(o.DiscoveryProtocolReference), len(o.DiscoveryProtocolReference) > 0)
 }
 
 // DeviceManagementServerVirtualDevicePath is the typed path of Device.ManagementServer.VirtualDevice.{i}.
 type DeviceManagementServerVirtualDevicePath struct {
-	obj                        model.ObjectPath
-	ManufacturerOUI            model.ReadOnlyParam[string]
-	ProductClass               model.ReadOnlyParam[string]
-	SerialNumber               model.ReadOnlyParam[string]
-	Host                       model.ReadOnlyParam[[]string]
-	ProxyProtocol              model.ReadOnlyParam[DeviceManagementServerVirtualDeviceProxyProtocol]
-	ProxyProtocolReference     model.ReadOnlyParam[string]
-	DiscoveryProtocol          model.ReadOnlyParam[[]DeviceManagementServerVirtualDeviceDiscoveryProtocol]
-	DiscoveryProtocolReference model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	DiscoveryProtocol model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceManagementServerVirtualDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceManagementServerVirtualDevicePath(prefix string) DeviceManagementServerVirtualDevicePath {
-	p := &prefix
-	return DeviceManagementServerVirtualDevicePath{
-		DiscoveryProtocol:          model.NewReadOnly[[]DeviceManagementServerVirtualDeviceDiscoveryProtocol](p, "DiscoveryProtocol", model.TypeString),
-		DiscoveryProtocolReference: model.NewReadOnly[[]string](p, "DiscoveryProtocolReference", model.TypeString),
-		Host:                       model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		ManufacturerOUI:            model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		ProductClass:               model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		ProxyProtocol:              model.NewReadOnly[DeviceManagementServerVirtualDeviceProxyProtocol](p, "ProxyProtocol", model.TypeString),
-		ProxyProtocolReference:     model.NewReadOnly[string](p, "ProxyProtocolReference", model.TypeString),
-		SerialNumber:               model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
-}
+	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
 
-var schemaManagementserver = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ManagementServer.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.EnableCWMP",
-	Syntax:  synDeviceManagementServer_EnableCWMP,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.URL",
-	Syntax:  synDeviceManagementServer_URL,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.Username",
-	Syntax:  synDeviceManagementServer_Username,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.Password",
-	Syntax:  synDeviceManagementServer_Password,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.ScheduleReboot",
-	Syntax:  synDeviceManagementServer_ScheduleReboot,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DelayReboot",
-	Syntax:  synDeviceManagementServer_DelayReboot,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.PeriodicInformEnable",
-	Syntax:  synDeviceManagementServer_PeriodicInformEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.PeriodicInformInterval",
-	Syntax:  synDeviceManagementServer_PeriodicInformInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.PeriodicInformTime",
-	Syntax:  synDeviceManagementServer_PeriodicInformTime,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	ForcedInform: true,
-	Path:         "Device.ManagementServer.ParameterKey",
-	Syntax:       synDeviceManagementServer_ParameterKey,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	ForcedInform: true,
-	Path:         "Device.ManagementServer.ConnectionRequestURL",
-	Syntax:       synDeviceManagementServer_ConnectionRequestURL,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.ConnectionRequestUsername",
-	Syntax:  synDeviceManagementServer_ConnectionRequestUsername,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.ConnectionRequestPassword",
-	Syntax:  synDeviceManagementServer_ConnectionRequestPassword,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.UpgradesManaged",
-	Syntax:  synDeviceManagementServer_UpgradesManaged,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.KickURL",
-	Syntax:  synDeviceManagementServer_KickURL,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.DownloadProgressURL",
-	Syntax:  synDeviceManagementServer_DownloadProgressURL,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DefaultActiveNotificationThrottle",
-	Syntax:  synDeviceManagementServer_DefaultActiveNotificationThrottle,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.CWMPRetryMinimumWaitInterval",
-	Syntax:  synDeviceManagementServer_CWMPRetryMinimumWaitInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.CWMPRetryIntervalMultiplier",
-	Syntax:  synDeviceManagementServer_CWMPRetryIntervalMultiplier,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.HTTPConnectionRequestEnable",
-	Syntax:  synDeviceManagementServer_HTTPConnectionRequestEnable,
-	Version: "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.UDPConnectionRequestAddress",
-	Syntax:  synDeviceManagementServer_UDPConnectionRequestAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.STUNEnable",
-	Syntax:  synDeviceManagementServer_STUNEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.STUNServerAddress",
-	Syntax:  synDeviceManagementServer_STUNServerAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.STUNServerPort",
-	Syntax:  synDeviceManagementServer_STUNServerPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.STUNUsername",
-	Syntax:  synDeviceManagementServer_STUNUsername,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.STUNPassword",
-	Syntax:  synDeviceManagementServer_STUNPassword,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.STUNMaximumKeepAlivePeriod",
-	Syntax:  synDeviceManagementServer_STUNMaximumKeepAlivePeriod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.STUNMinimumKeepAlivePeriod",
-	Syntax:  synDeviceManagementServer_STUNMinimumKeepAlivePeriod,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.NATDetected",
-	Syntax:  synDeviceManagementServer_NATDetected,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ForcedInform: true,
-	Path:         "Device.ManagementServer.AliasBasedAddressing",
-	Syntax:       synDeviceManagementServer_AliasBasedAddressing,
-	Version:      "2.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.InstanceMode",
-	Syntax:  synDeviceManagementServer_InstanceMode,
-	Version: "2.3",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.AutoCreateInstances",
-	Syntax:  synDeviceManagementServer_AutoCreateInstances,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.ManageableDeviceNumberOfEntries",
-	Syntax:  synDeviceManagementServer_ManageableDeviceNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.ManageableDeviceNotificationLimit",
-	Syntax:  synDeviceManagementServer_ManageableDeviceNotificationLimit,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDeviceNumberOfEntries",
-	Syntax:  synDeviceManagementServer_EmbeddedDeviceNumberOfEntries,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.VirtualDeviceNumberOfEntries",
-	Syntax:  synDeviceManagementServer_VirtualDeviceNumberOfEntries,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.SupportedConnReqMethods",
-	Syntax:  synDeviceManagementServer_SupportedConnReqMethods,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.ConnReqXMPPConnection",
-	Syntax:  synDeviceManagementServer_ConnReqXMPPConnection,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.ConnReqAllowedJabberIDs",
-	Syntax:  synDeviceManagementServer_ConnReqAllowedJabberIDs,
-	Version: "2.7",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "Device.ManagementServer.ConnReqJabberID",
-	Syntax:       synDeviceManagementServer_ConnReqJabberID,
-	Version:      "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.HTTPCompressionSupported",
-	Syntax:  synDeviceManagementServer_HTTPCompressionSupported,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.HTTPCompression",
-	Syntax:  synDeviceManagementServer_HTTPCompression,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.LightweightNotificationProtocolsSupported",
-	Syntax:  synDeviceManagementServer_LightweightNotificationProtocolsSupported,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.LightweightNotificationProtocolsUsed",
-	Syntax:  synDeviceManagementServer_LightweightNotificationProtocolsUsed,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.LightweightNotificationTriggerInterval",
-	Syntax:  synDeviceManagementServer_LightweightNotificationTriggerInterval,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.LightweightNotificationTriggerTime",
-	Syntax:  synDeviceManagementServer_LightweightNotificationTriggerTime,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.UDPLightweightNotificationHost",
-	Syntax:  synDeviceManagementServer_UDPLightweightNotificationHost,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.UDPLightweightNotificationPort",
-	Syntax:  synDeviceManagementServer_UDPLightweightNotificationPort,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.InstanceWildcardsSupported",
-	Syntax:  synDeviceManagementServer_InstanceWildcardsSupported,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.InformParameterNumberOfEntries",
-	Syntax:  synDeviceManagementServer_InformParameterNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ManagementServer.AutonomousTransferCompletePolicy.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.AutonomousTransferCompletePolicy.Enable",
-	Syntax:  synDeviceManagementServerAutonomousTransferCompletePolicy_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.AutonomousTransferCompletePolicy.TransferTypeFilter",
-	Syntax:  synDeviceManagementServerAutonomousTransferCompletePolicy_TransferTypeFilter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.AutonomousTransferCompletePolicy.ResultTypeFilter",
-	Syntax:  synDeviceManagementServerAutonomousTransferCompletePolicy_ResultTypeFilter,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.AutonomousTransferCompletePolicy.FileTypeFilter",
-	Syntax:  synDeviceManagementServerAutonomousTransferCompletePolicy_FileTypeFilter,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ManagementServer.DUStateChangeComplPolicy.",
-	Version:    "2.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DUStateChangeComplPolicy.Enable",
-	Syntax:  synDeviceManagementServerDUStateChangeComplPolicy_Enable,
-	Version: "2.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DUStateChangeComplPolicy.OperationTypeFilter",
-	Syntax:  synDeviceManagementServerDUStateChangeComplPolicy_OperationTypeFilter,
-	Version: "2.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DUStateChangeComplPolicy.ResultTypeFilter",
-	Syntax:  synDeviceManagementServerDUStateChangeComplPolicy_ResultTypeFilter,
-	Version: "2.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DUStateChangeComplPolicy.FaultCodeFilter",
-	Syntax:  synDeviceManagementServerDUStateChangeComplPolicy_FaultCodeFilter,
-	Version: "2.1",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ManagementServer.DownloadAvailability.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ManagementServer.DownloadAvailability.Announcement.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DownloadAvailability.Announcement.Enable",
-	Syntax:  synDeviceManagementServerDownloadAvailabilityAnnouncement_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.DownloadAvailability.Announcement.Status",
-	Syntax:  synDeviceManagementServerDownloadAvailabilityAnnouncement_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.DownloadAvailability.Announcement.GroupNumberOfEntries",
-	Syntax:  synDeviceManagementServerDownloadAvailabilityAnnouncement_GroupNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "GroupNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"URL"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.Alias",
-	Syntax:  synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.Enable",
-	Syntax:  synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.Status",
-	Syntax:  synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.URL",
-	Syntax:  synDeviceManagementServerDownloadAvailabilityAnnouncementGroup_URL,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ManagementServer.DownloadAvailability.Query.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DownloadAvailability.Query.Enable",
-	Syntax:  synDeviceManagementServerDownloadAvailabilityQuery_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.DownloadAvailability.Query.Status",
-	Syntax:  synDeviceManagementServerDownloadAvailabilityQuery_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.DownloadAvailability.Query.URL",
-	Syntax:  synDeviceManagementServerDownloadAvailabilityQuery_URL,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "EmbeddedDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ManagementServer.EmbeddedDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ControllerID", "ProxiedDeviceID"},
-	}},
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.ControllerID",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_ControllerID,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.ProxiedDeviceID",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_ProxiedDeviceID,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.Reference",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_Reference,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.SupportedDataModel",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_SupportedDataModel,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.Host",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_Host,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.ProxyProtocol",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_ProxyProtocol,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.ProxyProtocolReference",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_ProxyProtocolReference,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.DiscoveryProtocol",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_DiscoveryProtocol,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.DiscoveryProtocolReference",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_DiscoveryProtocolReference,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.CommandProcessed",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_CommandProcessed,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.CommandProcessingErrMsg",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_CommandProcessingErrMsg,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.EmbeddedDevice.{i}.LastSyncTime",
-	Syntax:  synDeviceManagementServerEmbeddedDevice_LastSyncTime,
-	Version: "2.3",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ManagementServer.HeartbeatPolicy.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.HeartbeatPolicy.Enable",
-	Syntax:  synDeviceManagementServerHeartbeatPolicy_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.HeartbeatPolicy.ReportingInterval",
-	Syntax:  synDeviceManagementServerHeartbeatPolicy_ReportingInterval,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.HeartbeatPolicy.InitiationTime",
-	Syntax:  synDeviceManagementServerHeartbeatPolicy_InitiationTime,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InformParameterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ManagementServer.InformParameter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"ParameterName"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.InformParameter.{i}.Enable",
-	Syntax:  synDeviceManagementServerInformParameter_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.InformParameter.{i}.Alias",
-	Syntax:  synDeviceManagementServerInformParameter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.InformParameter.{i}.ParameterName",
-	Syntax:  synDeviceManagementServerInformParameter_ParameterName,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.InformParameter.{i}.EventList",
-	Syntax:  synDeviceManagementServerInformParameter_EventList,
-	Version: "2.8",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ManageableDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ManagementServer.ManageableDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ManufacturerOUI", "SerialNumber", "ProductClass"},
-	}},
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ManagementServer.ManageableDevice.{i}.ManufacturerOUI",
-	Syntax:       synDeviceManagementServerManageableDevice_ManufacturerOUI,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ManagementServer.ManageableDevice.{i}.SerialNumber",
-	Syntax:       synDeviceManagementServerManageableDevice_SerialNumber,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ManagementServer.ManageableDevice.{i}.ProductClass",
-	Syntax:       synDeviceManagementServerManageableDevice_ProductClass,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.ManageableDevice.{i}.Host",
-	Syntax:  synDeviceManagementServerManageableDevice_Host,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ManagementServer.StandbyPolicy.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.StandbyPolicy.CRUnawarenessMaxDuration",
-	Syntax:  synDeviceManagementServerStandbyPolicy_CRUnawarenessMaxDuration,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.StandbyPolicy.MaxMissedPeriodic",
-	Syntax:  synDeviceManagementServerStandbyPolicy_MaxMissedPeriodic,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.StandbyPolicy.NotifyMissedScheduled",
-	Syntax:  synDeviceManagementServerStandbyPolicy_NotifyMissedScheduled,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.StandbyPolicy.NetworkAwarenessCapable",
-	Syntax:  synDeviceManagementServerStandbyPolicy_NetworkAwarenessCapable,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.StandbyPolicy.SelfTimerCapable",
-	Syntax:  synDeviceManagementServerStandbyPolicy_SelfTimerCapable,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.StandbyPolicy.CRAwarenessRequested",
-	Syntax:  synDeviceManagementServerStandbyPolicy_CRAwarenessRequested,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.StandbyPolicy.PeriodicAwarenessRequested",
-	Syntax:  synDeviceManagementServerStandbyPolicy_PeriodicAwarenessRequested,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ManagementServer.StandbyPolicy.ScheduledAwarenessRequested",
-	Syntax:  synDeviceManagementServerStandbyPolicy_ScheduledAwarenessRequested,
-	Version: "2.7",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "VirtualDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ManagementServer.VirtualDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ManufacturerOUI", "ProductClass", "SerialNumber"},
-	}},
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.VirtualDevice.{i}.ManufacturerOUI",
-	Syntax:  synDeviceManagementServerVirtualDevice_ManufacturerOUI,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.VirtualDevice.{i}.ProductClass",
-	Syntax:  synDeviceManagementServerVirtualDevice_ProductClass,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.VirtualDevice.{i}.SerialNumber",
-	Syntax:  synDeviceManagementServerVirtualDevice_SerialNumber,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.VirtualDevice.{i}.Host",
-	Syntax:  synDeviceManagementServerVirtualDevice_Host,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.VirtualDevice.{i}.ProxyProtocol",
-	Syntax:  synDeviceManagementServerVirtualDevice_ProxyProtocol,
-	Version: "2.3",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.VirtualDevice.{i}.ProxyProtocolReference",
-	Syntax:  synDeviceManagementServerVirtualDevice_ProxyProtocolReference,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.VirtualDevice.{i}.DiscoveryProtocol",
-	Syntax:  synDeviceManagementServerVirtualDevice_DiscoveryProtocol,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ManagementServer.VirtualDevice.{i}.DiscoveryProtocolReference",
-	Syntax:  synDeviceManagementServerVirtualDevice_DiscoveryProtocolReference,
-	Version: "2.6",
-}}
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-// DeviceManagementServerImpl is what a device implements for Device.ManagementServer; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerImpl to implement only some methods.
-type DeviceManagementServerImpl interface {
-	EnableCWMP(inst []uint32) (bool, error)
-	SetEnableCWMP(inst []uint32, v bool) error
-	URL(inst []uint32) (string, error)
-	SetURL(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	ScheduleReboot(inst []uint32) (time.Time, error)
-	SetScheduleReboot(inst []uint32, v time.Time) error
-	DelayReboot(inst []uint32) (int32, error)
-	SetDelayReboot(inst []uint32, v int32) error
-	PeriodicInformEnable(inst []uint32) (bool, error)
-	SetPeriodicInformEnable(inst []uint32, v bool) error
-	PeriodicInformInterval(inst []uint32) (uint32, error)
-	SetPeriodicInformInterval(inst []uint32, v uint32) error
-	PeriodicInformTime(inst []uint32) (time.Time, error)
-	SetPeriodicInformTime(inst []uint32, v time.Time) error
-	ParameterKey(inst []uint32) (string, error)
-	ConnectionRequestURL(inst []uint32) (string, error)
-	ConnectionRequestUsername(inst []uint32) (string, error)
-	SetConnectionRequestUsername(inst []uint32, v string) error
-	ConnectionRequestPassword(inst []uint32) (string, error)
-	SetConnectionRequestPassword(inst []uint32, v string) error
-	UpgradesManaged(inst []uint32) (bool, error)
-	SetUpgradesManaged(inst []uint32, v bool) error
-	KickURL(inst []uint32) (string, error)
-	DownloadProgressURL(inst []uint32) (string, error)
-	DefaultActiveNotificationThrottle(inst []uint32) (uint32, error)
-	SetDefaultActiveNotificationThrottle(inst []uint32, v uint32) error
-	CWMPRetryMinimumWaitInterval(inst []uint32) (uint32, error)
-	SetCWMPRetryMinimumWaitInterval(inst []uint32, v uint32) error
-	CWMPRetryIntervalMultiplier(inst []uint32) (uint32, error)
-	SetCWMPRetryIntervalMultiplier(inst []uint32, v uint32) error
-	HTTPConnectionRequestEnable(inst []uint32) (bool, error)
-	SetHTTPConnectionRequestEnable(inst []uint32, v bool) error
-	UDPConnectionRequestAddress(inst []uint32) (string, error)
-	STUNEnable(inst []uint32) (bool, error)
-	SetSTUNEnable(inst []uint32, v bool) error
-	STUNServerAddress(inst []uint32) (string, error)
-	SetSTUNServerAddress(inst []uint32, v string) error
-	STUNServerPort(inst []uint32) (uint32, error)
-	SetSTUNServerPort(inst []uint32, v uint32) error
-	STUNUsername(inst []uint32) (string, error)
-	SetSTUNUsername(inst []uint32, v string) error
-	STUNPassword(inst []uint32) (string, error)
-	SetSTUNPassword(inst []uint32, v string) error
-	STUNMaximumKeepAlivePeriod(inst []uint32) (int32, error)
-	SetSTUNMaximumKeepAlivePeriod(inst []uint32, v int32) error
-	STUNMinimumKeepAlivePeriod(inst []uint32) (uint32, error)
-	SetSTUNMinimumKeepAlivePeriod(inst []uint32, v uint32) error
-	NATDetected(inst []uint32) (bool, error)
-	AliasBasedAddressing(inst []uint32) (bool, error)
-	InstanceMode(inst []uint32) (DeviceManagementServerInstanceMode, error)
-	SetInstanceMode(inst []uint32, v DeviceManagementServerInstanceMode) error
-	AutoCreateInstances(inst []uint32) (bool, error)
-	SetAutoCreateInstances(inst []uint32, v bool) error
-	ManageableDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	ManageableDeviceNotificationLimit(inst []uint32) (uint32, error)
-	SetManageableDeviceNotificationLimit(inst []uint32, v uint32) error
-	EmbeddedDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	VirtualDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	SupportedConnReqMethods(inst []uint32) ([]DeviceManagementServerSupportedConnReqMethods, error)
-	ConnReqXMPPConnection(inst []uint32) (string, error)
-	SetConnReqXMPPConnection(inst []uint32, v string) error
-	ConnReqAllowedJabberIDs(inst []uint32) ([]string, error)
-	SetConnReqAllowedJabberIDs(inst []uint32, v []string) error
-	ConnReqJabberID(inst []uint32) (string, error)
-	HTTPCompressionSupported(inst []uint32) ([]DeviceManagementServerHTTPCompressionSupported, error)
-	HTTPCompression(inst []uint32) (string, error)
-	SetHTTPCompression(inst []uint32, v string) error
-	LightweightNotificationProtocolsSupported(inst []uint32) ([]DeviceManagementServerLightweightNotificationProtocolsSupported, error)
-	LightweightNotificationProtocolsUsed(inst []uint32) ([]string, error)
-	SetLightweightNotificationProtocolsUsed(inst []uint32, v []string) error
-	LightweightNotificationTriggerInterval(inst []uint32) (uint32, error)
-	SetLightweightNotificationTriggerInterval(inst []uint32, v uint32) error
-	LightweightNotificationTriggerTime(inst []uint32) (time.Time, error)
-	SetLightweightNotificationTriggerTime(inst []uint32, v time.Time) error
-	UDPLightweightNotificationHost(inst []uint32) (string, error)
-	SetUDPLightweightNotificationHost(inst []uint32, v string) error
-	UDPLightweightNotificationPort(inst []uint32) (uint32, error)
-	SetUDPLightweightNotificationPort(inst []uint32, v uint32) error
-	InstanceWildcardsSupported(inst []uint32) (bool, error)
-	InformParameterNumberOfEntries(inst []uint32) (uint32, error)
-	EmbeddedDeviceInstances(inst []uint32) []uint32
-	InformParameterInstances(inst []uint32) []uint32
-	AddInformParameter(inst []uint32) (uint32, error)
-	DeleteInformParameter(inst []uint32, i uint32) error
-	ManageableDeviceInstances(inst []uint32) []uint32
-	VirtualDeviceInstances(inst []uint32) []uint32
-}
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceManagementServerImpl implements DeviceManagementServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerImpl struct{}
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceManagementServerImpl) EnableCWMP(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetEnableCWMP(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ScheduleReboot(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetScheduleReboot(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) DelayReboot(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetDelayReboot(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) PeriodicInformEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetPeriodicInformEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) PeriodicInformInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetPeriodicInformInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) PeriodicInformTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetPeriodicInformTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ParameterKey(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ConnectionRequestURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ConnectionRequestUsername(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetConnectionRequestUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ConnectionRequestPassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetConnectionRequestPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) UpgradesManaged(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetUpgradesManaged(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) KickURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) DownloadProgressURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) DefaultActiveNotificationThrottle(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetDefaultActiveNotificationThrottle(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) CWMPRetryMinimumWaitInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetCWMPRetryMinimumWaitInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) CWMPRetryIntervalMultiplier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetCWMPRetryIntervalMultiplier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) HTTPConnectionRequestEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetHTTPConnectionRequestEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) UDPConnectionRequestAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) STUNEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetSTUNEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) STUNServerAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetSTUNServerAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) STUNServerPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetSTUNServerPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) STUNUsername(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetSTUNUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) STUNPassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetSTUNPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) STUNMaximumKeepAlivePeriod(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetSTUNMaximumKeepAlivePeriod(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) STUNMinimumKeepAlivePeriod(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetSTUNMinimumKeepAlivePeriod(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) NATDetected(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) AliasBasedAddressing(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) InstanceMode(inst []uint32) (DeviceManagementServerInstanceMode, error) {
-	var zero DeviceManagementServerInstanceMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetInstanceMode(inst []uint32, v DeviceManagementServerInstanceMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) AutoCreateInstances(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetAutoCreateInstances(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ManageableDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ManageableDeviceNotificationLimit(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetManageableDeviceNotificationLimit(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) EmbeddedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) VirtualDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SupportedConnReqMethods(inst []uint32) ([]DeviceManagementServerSupportedConnReqMethods, error) {
-	var zero []DeviceManagementServerSupportedConnReqMethods
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ConnReqXMPPConnection(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetConnReqXMPPConnection(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ConnReqAllowedJabberIDs(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetConnReqAllowedJabberIDs(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ConnReqJabberID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) HTTPCompressionSupported(inst []uint32) ([]DeviceManagementServerHTTPCompressionSupported, error) {
-	var zero []DeviceManagementServerHTTPCompressionSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) HTTPCompression(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetHTTPCompression(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) LightweightNotificationProtocolsSupported(inst []uint32) ([]DeviceManagementServerLightweightNotificationProtocolsSupported, error) {
-	var zero []DeviceManagementServerLightweightNotificationProtocolsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) LightweightNotificationProtocolsUsed(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetLightweightNotificationProtocolsUsed(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) LightweightNotificationTriggerInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetLightweightNotificationTriggerInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) LightweightNotificationTriggerTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetLightweightNotificationTriggerTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) UDPLightweightNotificationHost(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetUDPLightweightNotificationHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) UDPLightweightNotificationPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) SetUDPLightweightNotificationPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) InstanceWildcardsSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) InformParameterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) EmbeddedDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceManagementServerImpl) InformParameterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceManagementServerImpl) AddInformParameter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) DeleteInformParameter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerImpl) ManageableDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceManagementServerImpl) VirtualDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceManagementServerAutonomousTransferCompletePolicyImpl is what a device implements for Device.ManagementServer.AutonomousTransferCompletePolicy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl to implement only some methods.
-type DeviceManagementServerAutonomousTransferCompletePolicyImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	TransferTypeFilter(inst []uint32) (DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter, error)
-	SetTransferTypeFilter(inst []uint32, v DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter) error
-	ResultTypeFilter(inst []uint32) (DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter, error)
-	SetResultTypeFilter(inst []uint32, v DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter) error
-	FileTypeFilter(inst []uint32) ([]string, error)
-	SetFileTypeFilter(inst []uint32, v []string) error
-}
+	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl implements DeviceManagementServerAutonomousTransferCompletePolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl struct{}
-
-func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) TransferTypeFilter(inst []uint32) (DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter, error) {
-	var zero DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetTransferTypeFilter(inst []uint32, v DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) ResultTypeFilter(inst []uint32) (DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter, error) {
-	var zero DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetResultTypeFilter(inst []uint32, v DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) FileTypeFilter(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetFileTypeFilter(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceManagementServerDUStateChangeComplPolicyImpl is what a device implements for Device.ManagementServer.DUStateChangeComplPolicy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl to implement only some methods.
-type DeviceManagementServerDUStateChangeComplPolicyImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	OperationTypeFilter(inst []uint32) ([]DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter, error)
-	SetOperationTypeFilter(inst []uint32, v []DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter) error
-	ResultTypeFilter(inst []uint32) (DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter, error)
-	SetResultTypeFilter(inst []uint32, v DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter) error
-	FaultCodeFilter(inst []uint32) ([]DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter, error)
-	SetFaultCodeFilter(inst []uint32, v []DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter) error
-}
-
-// UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl implements DeviceManagementServerDUStateChangeComplPolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl struct{}
-
-func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) OperationTypeFilter(inst []uint32) ([]DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter, error) {
-	var zero []DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) SetOperationTypeFilter(inst []uint32, v []DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) ResultTypeFilter(inst []uint32) (DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter, error) {
-	var zero DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) SetResultTypeFilter(inst []uint32, v DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) FaultCodeFilter(inst []uint32) ([]DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter, error) {
-	var zero []DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) SetFaultCodeFilter(inst []uint32, v []DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter) error {
-	return model.ErrNotSupported
-}
-
-// DeviceManagementServerDownloadAvailabilityImpl is what a device implements for Device.ManagementServer.DownloadAvailability; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerDownloadAvailabilityImpl to implement only some methods.
-type DeviceManagementServerDownloadAvailabilityImpl interface{}
-
-// UnimplementedDeviceManagementServerDownloadAvailabilityImpl implements DeviceManagementServerDownloadAvailabilityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerDownloadAvailabilityImpl struct{}
-
-// DeviceManagementServerDownloadAvailabilityAnnouncementImpl is what a device implements for Device.ManagementServer.DownloadAvailability.Announcement; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl to implement only some methods.
-type DeviceManagementServerDownloadAvailabilityAnnouncementImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityAnnouncementStatus, error)
-	GroupNumberOfEntries(inst []uint32) (uint32, error)
-	GroupInstances(inst []uint32) []uint32
-	AddGroup(inst []uint32) (uint32, error)
-	DeleteGroup(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl implements DeviceManagementServerDownloadAvailabilityAnnouncementImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl struct{}
-
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityAnnouncementStatus, error) {
-	var zero DeviceManagementServerDownloadAvailabilityAnnouncementStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) GroupNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) GroupInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) AddGroup(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) DeleteGroup(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl is what a device implements for Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl to implement only some methods.
-type DeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus, error)
-	URL(inst []uint32) (string, error)
-	SetURL(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl implements DeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl struct{}
-
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus, error) {
-	var zero DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) SetURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceManagementServerDownloadAvailabilityQueryImpl is what a device implements for Device.ManagementServer.DownloadAvailability.Query; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl to implement only some methods.
-type DeviceManagementServerDownloadAvailabilityQueryImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityQueryStatus, error)
-	URL(inst []uint32) (string, error)
-	SetURL(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl implements DeviceManagementServerDownloadAvailabilityQueryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl struct{}
-
-func (UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl) Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityQueryStatus, error) {
-	var zero DeviceManagementServerDownloadAvailabilityQueryStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl) SetURL(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceManagementServerEmbeddedDeviceImpl is what a device implements for Device.ManagementServer.EmbeddedDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerEmbeddedDeviceImpl to implement only some methods.
-type DeviceManagementServerEmbeddedDeviceImpl interface {
-	ControllerID(inst []uint32) (string, error)
-	ProxiedDeviceID(inst []uint32) (string, error)
-	Reference(inst []uint32) (string, error)
-	SupportedDataModel(inst []uint32) ([]string, error)
-	Host(inst []uint32) ([]string, error)
-	ProxyProtocol(inst []uint32) (DeviceManagementServerEmbeddedDeviceProxyProtocol, error)
-	ProxyProtocolReference(inst []uint32) (string, error)
-	DiscoveryProtocol(inst []uint32) ([]DeviceManagementServerEmbeddedDeviceDiscoveryProtocol, error)
-	DiscoveryProtocolReference(inst []uint32) ([]string, error)
-	CommandProcessed(inst []uint32) (DeviceManagementServerEmbeddedDeviceCommandProcessed, error)
-	CommandProcessingErrMsg(inst []uint32) (string, error)
-	LastSyncTime(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceManagementServerEmbeddedDeviceImpl implements DeviceManagementServerEmbeddedDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerEmbeddedDeviceImpl struct{}
-
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) ControllerID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) ProxiedDeviceID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) SupportedDataModel(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) ProxyProtocol(inst []uint32) (DeviceManagementServerEmbeddedDeviceProxyProtocol, error) {
-	var zero DeviceManagementServerEmbeddedDeviceProxyProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) ProxyProtocolReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) DiscoveryProtocol(inst []uint32) ([]DeviceManagementServerEmbeddedDeviceDiscoveryProtocol, error) {
-	var zero []DeviceManagementServerEmbeddedDeviceDiscoveryProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) DiscoveryProtocolReference(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) CommandProcessed(inst []uint32) (DeviceManagementServerEmbeddedDeviceCommandProcessed, error) {
-	var zero DeviceManagementServerEmbeddedDeviceCommandProcessed
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) CommandProcessingErrMsg(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) LastSyncTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceManagementServerHeartbeatPolicyImpl is what a device implements for Device.ManagementServer.HeartbeatPolicy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerHeartbeatPolicyImpl to implement only some methods.
-type DeviceManagementServerHeartbeatPolicyImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	ReportingInterval(inst []uint32) (uint32, error)
-	SetReportingInterval(inst []uint32, v uint32) error
-	InitiationTime(inst []uint32) (time.Time, error)
-	SetInitiationTime(inst []uint32, v time.Time) error
-}
-
-// UnimplementedDeviceManagementServerHeartbeatPolicyImpl implements DeviceManagementServerHeartbeatPolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerHeartbeatPolicyImpl struct{}
-
-func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) ReportingInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) SetReportingInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) InitiationTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) SetInitiationTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-
-// DeviceManagementServerInformParameterImpl is what a device implements for Device.ManagementServer.InformParameter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerInformParameterImpl to implement only some methods.
-type DeviceManagementServerInformParameterImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ParameterName(inst []uint32) (string, error)
-	SetParameterName(inst []uint32, v string) error
-	EventList(inst []uint32) ([]string, error)
-	SetEventList(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceManagementServerInformParameterImpl implements DeviceManagementServerInformParameterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerInformParameterImpl struct{}
-
-func (UnimplementedDeviceManagementServerInformParameterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerInformParameterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerInformParameterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerInformParameterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerInformParameterImpl) ParameterName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerInformParameterImpl) SetParameterName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerInformParameterImpl) EventList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerInformParameterImpl) SetEventList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceManagementServerManageableDeviceImpl is what a device implements for Device.ManagementServer.ManageableDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerManageableDeviceImpl to implement only some methods.
-type DeviceManagementServerManageableDeviceImpl interface {
-	ManufacturerOUI(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceManagementServerManageableDeviceImpl implements DeviceManagementServerManageableDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerManageableDeviceImpl struct{}
-
-func (UnimplementedDeviceManagementServerManageableDeviceImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerManageableDeviceImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerManageableDeviceImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerManageableDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceManagementServerStandbyPolicyImpl is what a device implements for Device.ManagementServer.StandbyPolicy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerStandbyPolicyImpl to implement only some methods.
-type DeviceManagementServerStandbyPolicyImpl interface {
-	CRUnawarenessMaxDuration(inst []uint32) (int32, error)
-	SetCRUnawarenessMaxDuration(inst []uint32, v int32) error
-	MaxMissedPeriodic(inst []uint32) (int32, error)
-	SetMaxMissedPeriodic(inst []uint32, v int32) error
-	NotifyMissedScheduled(inst []uint32) (bool, error)
-	SetNotifyMissedScheduled(inst []uint32, v bool) error
-	NetworkAwarenessCapable(inst []uint32) (bool, error)
-	SelfTimerCapable(inst []uint32) (bool, error)
-	CRAwarenessRequested(inst []uint32) (bool, error)
-	SetCRAwarenessRequested(inst []uint32, v bool) error
-	PeriodicAwarenessRequested(inst []uint32) (bool, error)
-	SetPeriodicAwarenessRequested(inst []uint32, v bool) error
-	ScheduledAwarenessRequested(inst []uint32) (bool, error)
-	SetScheduledAwarenessRequested(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceManagementServerStandbyPolicyImpl implements DeviceManagementServerStandbyPolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerStandbyPolicyImpl struct{}
-
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) CRUnawarenessMaxDuration(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetCRUnawarenessMaxDuration(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) MaxMissedPeriodic(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetMaxMissedPeriodic(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) NotifyMissedScheduled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetNotifyMissedScheduled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) NetworkAwarenessCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SelfTimerCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) CRAwarenessRequested(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetCRAwarenessRequested(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) PeriodicAwarenessRequested(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetPeriodicAwarenessRequested(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) ScheduledAwarenessRequested(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetScheduledAwarenessRequested(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceManagementServerVirtualDeviceImpl is what a device implements for Device.ManagementServer.VirtualDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceManagementServerVirtualDeviceImpl to implement only some methods.
-type DeviceManagementServerVirtualDeviceImpl interface {
-	ManufacturerOUI(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-	ProxyProtocol(inst []uint32) (DeviceManagementServerVirtualDeviceProxyProtocol, error)
-	ProxyProtocolReference(inst []uint32) (string, error)
-	DiscoveryProtocol(inst []uint32) ([]DeviceManagementServerVirtualDeviceDiscoveryProtocol, error)
-	DiscoveryProtocolReference(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceManagementServerVirtualDeviceImpl implements DeviceManagementServerVirtualDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceManagementServerVirtualDeviceImpl struct{}
-
-func (UnimplementedDeviceManagementServerVirtualDeviceImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerVirtualDeviceImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerVirtualDeviceImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerVirtualDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerVirtualDeviceImpl) ProxyProtocol(inst []uint32) (DeviceManagementServerVirtualDeviceProxyProtocol, error) {
-	var zero DeviceManagementServerVirtualDeviceProxyProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerVirtualDeviceImpl) ProxyProtocolReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerVirtualDeviceImpl) DiscoveryProtocol(inst []uint32) ([]DeviceManagementServerVirtualDeviceDiscoveryProtocol, error) {
-	var zero []DeviceManagementServerVirtualDeviceDiscoveryProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceManagementServerVirtualDeviceImpl) DiscoveryProtocolReference(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }

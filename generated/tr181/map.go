@@ -3,27 +3,18 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceMAP_Enable                = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMAP_DomainNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceMAP holds the values of Device.MAP. (object, readOnly, since 2.8)
+// DeviceMAP holds the values of Device.MAP. (object, readOnly, since 2.8).
 type DeviceMAP struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// DomainNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	DomainNumberOfEntries uint32 `cwmp:"DomainNumberOfEntries"`
-	// Device.MAP.Domain.{i}. instances by instance number
-	Domain map[uint32]*DeviceMAPDomain `cwmp:"Domain.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	DomainNumberOfEntries uint32 `json:"DomainNumberOfEntries,omitzero"`
+
+	Domain map[uint32]*DeviceMAPDomain `json:"Domain,omitzero"`
 }
 
-// AddDomain creates instance i of Device.MAP.Domain.{i}. (replacing any) and returns it
+// AddDomain creates instance i (replacing any) and returns it.
 func (o *DeviceMAP) AddDomain(i uint32) *DeviceMAPDomain {
 	if o.Domain == nil {
 		o.Domain = map[uint32]*DeviceMAPDomain{}
@@ -32,179 +23,78 @@ func (o *DeviceMAP) AddDomain(i uint32) *DeviceMAPDomain {
 	o.Domain[i] = x
 	return x
 }
-
-// GetDomain returns instance i of Device.MAP.Domain.{i}.
-func (o *DeviceMAP) GetDomain(i uint32) (*DeviceMAPDomain, bool) {
-	x, ok := o.Domain[i]
-	return x, ok
-}
-
-// DeleteDomain removes instance i of Device.MAP.Domain.{i}.
-func (o *DeviceMAP) DeleteDomain(i uint32) {
-	delete(o.Domain, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMAP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMAP) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceMAP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Domain) {
-		o.Domain[i].ValidateAt(prefix+"Domain."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Domain[i].ValidateAt(c, model.InstanceOf(p, "Domain.", i))
 	}
 }
 
 // DeviceMAPPath is the typed path of Device.MAP.
 type DeviceMAPPath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	DomainNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DomainNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMAPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMAPPath(prefix string) DeviceMAPPath {
-	p := &prefix
-	return DeviceMAPPath{
-		DomainNumberOfEntries: model.NewReadOnly[uint32](p, "DomainNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		obj:                   model.NewObjectPath(p),
-	}
+// Domain returns the typed path of instance i.
+func (x DeviceMAPPath) Domain(i uint32) (p DeviceMAPDomainPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Domain.", i))
+	return
 }
 
-// Domain returns the typed path of instance i of Device.MAP.Domain.{i}.
-func (x DeviceMAPPath) Domain(i uint32) DeviceMAPDomainPath {
-	return newDeviceMAPDomainPath(x.Path() + "Domain." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DomainTable returns the table Device.MAP.Domain.{i}. itself (for AddObject when writable)
+// DomainTable returns the table itself (for AddObject when writable).
 func (x DeviceMAPPath) DomainTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Domain.")
+	return model.NewWritableTable(x.ObjectPath, "Domain.")
 }
 
 // DeviceMAPDomainStatus enumerates the values of Device.MAP.Domain.{i}.Status.
 type DeviceMAPDomainStatus string
 
-func (e DeviceMAPDomainStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMAPDomainStatus_Disabled            DeviceMAPDomainStatus = "Disabled"
-	DeviceMAPDomainStatus_Enabled             DeviceMAPDomainStatus = "Enabled"
+	DeviceMAPDomainStatus_Disabled DeviceMAPDomainStatus = "Disabled"
+
+	DeviceMAPDomainStatus_Enabled DeviceMAPDomainStatus = "Enabled"
+
 	DeviceMAPDomainStatus_Error_Misconfigured DeviceMAPDomainStatus = "Error_Misconfigured"
-	DeviceMAPDomainStatus_Error               DeviceMAPDomainStatus = "Error"
+
+	DeviceMAPDomainStatus_Error DeviceMAPDomainStatus = "Error"
 )
 
 // DeviceMAPDomainTransportMode enumerates the values of Device.MAP.Domain.{i}.TransportMode.
 type DeviceMAPDomainTransportMode string
 
-func (e DeviceMAPDomainTransportMode) String() string {
-	return string(e)
-}
-
 const (
 	DeviceMAPDomainTransportMode_Encapsulation DeviceMAPDomainTransportMode = "Encapsulation"
-	DeviceMAPDomainTransportMode_Translation   DeviceMAPDomainTransportMode = "Translation"
+
+	DeviceMAPDomainTransportMode_Translation DeviceMAPDomainTransportMode = "Translation"
 )
 
-var (
-	synDeviceMAPDomain_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMAPDomain_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error_Misconfigured",
-		}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMAPDomain_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMAPDomain_TransportMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Translation",
-		},
-		Enums: []model.Enum{{Value: "Encapsulation"}, {Value: "Translation"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMAPDomain_WANInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceMAPDomain_IPv6Prefix = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.{i}.IPv6Prefix.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceMAPDomain_BRIPv6Prefix = &model.Syntax{
-		DataType: "IPv6Prefix",
-		Sizes:    []model.Size{{Max: model.U64(49)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMAPDomain_DSCPMarkPolicy = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "-2",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceMAPDomain_RuleNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceMAPDomain holds the values of Device.MAP.Domain.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DeviceMAPDomain holds the values of Device.MAP.Domain.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceMAPDomain struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.8.
-	Status DeviceMAPDomainStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// TransportMode: string{Encapsulation,Translation}, readWrite, since 2.8.
-	TransportMode DeviceMAPDomainTransportMode `cwmp:"TransportMode"`
-	// WANInterface: string pathRef→##.IP.Interface., readWrite, since 2.8.
-	WANInterface string `cwmp:"WANInterface"`
-	// IPv6Prefix: string pathRef→##.IP.Interface.{i}.IPv6Prefix., readWrite, since 2.8.
-	IPv6Prefix string `cwmp:"IPv6Prefix"`
-	// BRIPv6Prefix: IPv6Prefix=string(:49), readWrite, since 2.8.
-	BRIPv6Prefix string `cwmp:"BRIPv6Prefix"`
-	// DSCPMarkPolicy: int[-2:63], readWrite, since 2.8.
-	DSCPMarkPolicy int32 `cwmp:"DSCPMarkPolicy"`
-	// RuleNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	RuleNumberOfEntries uint32                    `cwmp:"RuleNumberOfEntries"`
-	Interface           *DeviceMAPDomainInterface `cwmp:"Interface."`
-	// Device.MAP.Domain.{i}.Rule.{i}. instances by instance number
-	Rule map[uint32]*DeviceMAPDomainRule `cwmp:"Rule.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceMAPDomainStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	TransportMode DeviceMAPDomainTransportMode `json:"TransportMode,omitzero"`
+
+	WANInterface string `json:"WANInterface,omitzero"`
+
+	IPv6Prefix string `json:"IPv6Prefix,omitzero"`
+
+	BRIPv6Prefix string `json:"BRIPv6Prefix,omitzero"`
+
+	DSCPMarkPolicy int32 `json:"DSCPMarkPolicy,omitzero"`
+
+	RuleNumberOfEntries uint32 `json:"RuleNumberOfEntries,omitzero"`
+
+	Interface *DeviceMAPDomainInterface       `json:"Interface,omitzero"`
+	Rule      map[uint32]*DeviceMAPDomainRule `json:"Rule,omitzero"`
 }
 
-// AddRule creates instance i of Device.MAP.Domain.{i}.Rule.{i}. (replacing any) and returns it
+// AddRule creates instance i (replacing any) and returns it.
 func (o *DeviceMAPDomain) AddRule(i uint32) *DeviceMAPDomainRule {
 	if o.Rule == nil {
 		o.Rule = map[uint32]*DeviceMAPDomainRule{}
@@ -213,1395 +103,270 @@ func (o *DeviceMAPDomain) AddRule(i uint32) *DeviceMAPDomainRule {
 	o.Rule[i] = x
 	return x
 }
-
-// GetRule returns instance i of Device.MAP.Domain.{i}.Rule.{i}.
-func (o *DeviceMAPDomain) GetRule(i uint32) (*DeviceMAPDomainRule, bool) {
-	x, ok := o.Rule[i]
-	return x, ok
-}
-
-// DeleteRule removes instance i of Device.MAP.Domain.{i}.Rule.{i}.
-func (o *DeviceMAPDomain) DeleteRule(i uint32) {
-	delete(o.Rule, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMAPDomain) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMAPDomain) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMAPDomain_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceMAPDomain_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceMAPDomain_TransportMode, string(o.TransportMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransportMode",
-		})
-	}
-	if e := model.CheckString(synDeviceMAPDomain_BRIPv6Prefix, o.BRIPv6Prefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BRIPv6Prefix",
-		})
-	}
-	if e := model.CheckInt(synDeviceMAPDomain_DSCPMarkPolicy, int64(o.DSCPMarkPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMarkPolicy",
-		})
-	}
+func (o *DeviceMAPDomain) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3942, string(o.Status))
+	c.String(p, "Alias", 3899, o.Alias)
+	c.String(p, "TransportMode", 3943, string(o.TransportMode))
+	c.String(p, "BRIPv6Prefix", 3900, o.BRIPv6Prefix)
+	c.Int(p, "DSCPMarkPolicy", 3901, int64(o.DSCPMarkPolicy))
 	if o.Interface != nil {
-		o.Interface.ValidateAt(prefix+"Interface.", v)
+		o.Interface.ValidateAt(c, p+"Interface.")
 	}
 	for _, i := range model.SortedKeys(o.Rule) {
-		o.Rule[i].ValidateAt(prefix+"Rule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Rule[i].ValidateAt(c, model.InstanceOf(p, "Rule.", i))
 	}
 }
 
 // DeviceMAPDomainPath is the typed path of Device.MAP.Domain.{i}.
 type DeviceMAPDomainPath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	Status              model.ReadOnlyParam[DeviceMAPDomainStatus]
-	Alias               model.WriteOnceParam[string]
-	TransportMode       model.ReadWriteParam[DeviceMAPDomainTransportMode]
-	WANInterface        model.ReadWriteParam[string]
-	IPv6Prefix          model.ReadWriteParam[string]
-	BRIPv6Prefix        model.ReadWriteParam[string]
-	DSCPMarkPolicy      model.ReadWriteParam[int32]
-	RuleNumberOfEntries model.ReadOnlyParam[uint32]
-	Interface           DeviceMAPDomainInterfacePath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	BRIPv6Prefix model.ReadWriteParam[string] `dm:"s"`
+
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv6Prefix model.ReadWriteParam[string] `dm:"s"`
+
+	RuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TransportMode model.ReadWriteParam[DeviceMAPDomainTransportMode] `dm:"s"`
+
+	WANInterface model.ReadWriteParam[string] `dm:"s"`
+
+	Interface DeviceMAPDomainInterfacePath `dm:"Interface."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMAPDomainPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMAPDomainPath(prefix string) DeviceMAPDomainPath {
-	p := &prefix
-	return DeviceMAPDomainPath{
-		Alias:               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		BRIPv6Prefix:        model.NewReadWrite[string](p, "BRIPv6Prefix", model.TypeString),
-		DSCPMarkPolicy:      model.NewReadWrite[int32](p, "DSCPMarkPolicy", model.TypeInt),
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPv6Prefix:          model.NewReadWrite[string](p, "IPv6Prefix", model.TypeString),
-		Interface:           newDeviceMAPDomainInterfacePath(prefix + "Interface."),
-		RuleNumberOfEntries: model.NewReadOnly[uint32](p, "RuleNumberOfEntries", model.TypeUnsignedInt),
-		Status:              model.NewReadOnly[DeviceMAPDomainStatus](p, "Status", model.TypeString),
-		TransportMode:       model.NewReadWrite[DeviceMAPDomainTransportMode](p, "TransportMode", model.TypeString),
-		WANInterface:        model.NewReadWrite[string](p, "WANInterface", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
+// Rule returns the typed path of instance i.
+func (x DeviceMAPDomainPath) Rule(i uint32) (p DeviceMAPDomainRulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Rule.", i))
+	return
 }
 
-// Rule returns the typed path of instance i of Device.MAP.Domain.{i}.Rule.{i}.
-func (x DeviceMAPDomainPath) Rule(i uint32) DeviceMAPDomainRulePath {
-	return newDeviceMAPDomainRulePath(x.Path() + "Rule." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RuleTable returns the table Device.MAP.Domain.{i}.Rule.{i}. itself (for AddObject when writable)
+// RuleTable returns the table itself (for AddObject when writable).
 func (x DeviceMAPDomainPath) RuleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Rule.")
+	return model.NewWritableTable(x.ObjectPath, "Rule.")
 }
 
 // DeviceMAPDomainInterfaceStatus enumerates the values of Device.MAP.Domain.{i}.Interface.Status.
 type DeviceMAPDomainInterfaceStatus string
 
-func (e DeviceMAPDomainInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMAPDomainInterfaceStatus_Up             DeviceMAPDomainInterfaceStatus = "Up"
-	DeviceMAPDomainInterfaceStatus_Down           DeviceMAPDomainInterfaceStatus = "Down"
-	DeviceMAPDomainInterfaceStatus_Unknown        DeviceMAPDomainInterfaceStatus = "Unknown"
-	DeviceMAPDomainInterfaceStatus_Dormant        DeviceMAPDomainInterfaceStatus = "Dormant"
-	DeviceMAPDomainInterfaceStatus_NotPresent     DeviceMAPDomainInterfaceStatus = "NotPresent"
+	DeviceMAPDomainInterfaceStatus_Up DeviceMAPDomainInterfaceStatus = "Up"
+
+	DeviceMAPDomainInterfaceStatus_Down DeviceMAPDomainInterfaceStatus = "Down"
+
+	DeviceMAPDomainInterfaceStatus_Unknown DeviceMAPDomainInterfaceStatus = "Unknown"
+
+	DeviceMAPDomainInterfaceStatus_Dormant DeviceMAPDomainInterfaceStatus = "Dormant"
+
+	DeviceMAPDomainInterfaceStatus_NotPresent DeviceMAPDomainInterfaceStatus = "NotPresent"
+
 	DeviceMAPDomainInterfaceStatus_LowerLayerDown DeviceMAPDomainInterfaceStatus = "LowerLayerDown"
-	DeviceMAPDomainInterfaceStatus_Error          DeviceMAPDomainInterfaceStatus = "Error"
+
+	DeviceMAPDomainInterfaceStatus_Error DeviceMAPDomainInterfaceStatus = "Error"
 )
 
-var (
-	synDeviceMAPDomainInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMAPDomainInterface_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMAPDomainInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMAPDomainInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMAPDomainInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceMAPDomainInterface_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceMAPDomainInterface holds the values of Device.MAP.Domain.{i}.Interface. (object, readOnly, since 2.0)
+// DeviceMAPDomainInterface holds the values of Device.MAP.Domain.{i}.Interface. (object, readOnly, since 2.0).
 type DeviceMAPDomainInterface struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceMAPDomainInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0, deprecated.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.19.
-	LowerLayers []string                       `cwmp:"LowerLayers"`
-	Stats       *DeviceMAPDomainInterfaceStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceMAPDomainInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Stats *DeviceMAPDomainInterfaceStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMAPDomainInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMAPDomainInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMAPDomainInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceMAPDomainInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceMAPDomainInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceMAPDomainInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceMAPDomainInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3927, string(o.Status))
+	c.String(p, "Alias", 3905, o.Alias)
+	c.String(p, "Name", 3909, o.Name)
+	c.Wire(p, "LowerLayers", 3908, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
 }
 
 // DeviceMAPDomainInterfacePath is the typed path of Device.MAP.Domain.{i}.Interface.
 type DeviceMAPDomainInterfacePath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[DeviceMAPDomainInterfaceStatus]
-	Alias       model.WriteOnceParam[string]
-	Name        model.ReadOnlyParam[string]
-	LastChange  model.ReadOnlyParam[uint32]
-	LowerLayers model.ReadWriteParam[[]string]
-	Stats       DeviceMAPDomainInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceMAPDomainInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMAPDomainInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMAPDomainInterfacePath(prefix string) DeviceMAPDomainInterfacePath {
-	p := &prefix
-	return DeviceMAPDomainInterfacePath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:  model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers: model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:       newDeviceMAPDomainInterfaceStatsPath(prefix + "Stats."),
-		Status:      model.NewReadOnly[DeviceMAPDomainInterfaceStatus](p, "Status", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceMAPDomainInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceMAPDomainInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceMAPDomainInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceMAPDomainInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMAPDomainInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceMAPDomainInterfaceStats holds the values of Device.MAP.Domain.{i}.Interface.Stats. (object, readOnly, since 2.0)
+// DeviceMAPDomainInterfaceStats holds the values of Device.MAP.Domain.{i}.Interface.Stats. (object, readOnly, since 2.0).
 type DeviceMAPDomainInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMAPDomainInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMAPDomainInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceMAPDomainInterfaceStatsPath is the typed path of Device.MAP.Domain.{i}.Interface.Stats.
 type DeviceMAPDomainInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceMAPDomainInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMAPDomainInterfaceStatsPath(prefix string) DeviceMAPDomainInterfaceStatsPath {
-	p := &prefix
-	return DeviceMAPDomainInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceMAPDomainRuleStatus enumerates the values of Device.MAP.Domain.{i}.Rule.{i}.Status.
 type DeviceMAPDomainRuleStatus string
 
-func (e DeviceMAPDomainRuleStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceMAPDomainRuleStatus_Disabled DeviceMAPDomainRuleStatus = "Disabled"
-	DeviceMAPDomainRuleStatus_Enabled  DeviceMAPDomainRuleStatus = "Enabled"
-	DeviceMAPDomainRuleStatus_Error    DeviceMAPDomainRuleStatus = "Error"
+
+	DeviceMAPDomainRuleStatus_Enabled DeviceMAPDomainRuleStatus = "Enabled"
+
+	DeviceMAPDomainRuleStatus_Error DeviceMAPDomainRuleStatus = "Error"
 )
 
 // DeviceMAPDomainRuleOrigin enumerates the values of Device.MAP.Domain.{i}.Rule.{i}.Origin.
 type DeviceMAPDomainRuleOrigin string
 
-func (e DeviceMAPDomainRuleOrigin) String() string {
-	return string(e)
-}
-
 const (
 	DeviceMAPDomainRuleOrigin_DHCPv6 DeviceMAPDomainRuleOrigin = "DHCPv6"
+
 	DeviceMAPDomainRuleOrigin_Static DeviceMAPDomainRuleOrigin = "Static"
 )
 
-var (
-	synDeviceMAPDomainRule_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMAPDomainRule_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMAPDomainRule_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMAPDomainRule_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "DHCPv6"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMAPDomainRule_IPv6Prefix = &model.Syntax{
-		DataType: "IPv6Prefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "/0",
-		},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMAPDomainRule_IPv4Prefix = &model.Syntax{
-		DataType: "IPv4Prefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "/0",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "/(3[0-2]|[012]?[0-9])"}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])/(3[0-2]|[012]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(18)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMAPDomainRule_EABitsLength = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "48",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits",
-	}
-	synDeviceMAPDomainRule_IsFMR = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMAPDomainRule_PSIDOffset = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "6",
-		},
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits",
-	}
-	synDeviceMAPDomainRule_PSIDLength = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "16",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "bits",
-	}
-	synDeviceMAPDomainRule_PSID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMAPDomainRule_IncludeSystemPorts = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceMAPDomainRule holds the values of Device.MAP.Domain.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DeviceMAPDomainRule holds the values of Device.MAP.Domain.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceMAPDomainRule struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.8.
-	Status DeviceMAPDomainRuleStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{DHCPv6,Static}, readOnly, since 2.8.
-	Origin DeviceMAPDomainRuleOrigin `cwmp:"Origin"`
-	// IPv6Prefix: IPv6Prefix=string(:49), readWrite, since 2.8.
-	IPv6Prefix string `cwmp:"IPv6Prefix"`
-	// IPv4Prefix: IPv4Prefix=string(:18) ~3 patterns, readWrite, since 2.8.
-	IPv4Prefix string `cwmp:"IPv4Prefix"`
-	// EABitsLength: unsignedInt[0:48] bits, readWrite, since 2.8.
-	EABitsLength uint32 `cwmp:"EABitsLength"`
-	// IsFMR: boolean, readWrite, since 2.8.
-	IsFMR bool `cwmp:"IsFMR"`
-	// PSIDOffset: unsignedInt[0:15] bits, readWrite, since 2.12.
-	PSIDOffset uint32 `cwmp:"PSIDOffset"`
-	// PSIDLength: unsignedInt[0:16] bits, readWrite, since 2.12.
-	PSIDLength uint32 `cwmp:"PSIDLength"`
-	// PSID: unsignedInt[0:65535], readWrite, since 2.12.
-	PSID uint32 `cwmp:"PSID"`
-	// IncludeSystemPorts: boolean, readWrite, since 2.15.
-	IncludeSystemPorts bool `cwmp:"IncludeSystemPorts"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceMAPDomainRuleStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin DeviceMAPDomainRuleOrigin `json:"Origin,omitzero"`
+
+	IPv6Prefix string `json:"IPv6Prefix,omitzero"`
+
+	IPv4Prefix string `json:"IPv4Prefix,omitzero"`
+
+	EABitsLength uint32 `json:"EABitsLength,omitzero"`
+
+	IsFMR bool `json:"IsFMR,omitzero"`
+
+	PSIDOffset uint32 `json:"PSIDOffset,omitzero"`
+
+	PSIDLength uint32 `json:"PSIDLength,omitzero"`
+
+	PSID uint32 `json:"PSID,omitzero"`
+
+	IncludeSystemPorts bool `json:"IncludeSystemPorts,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMAPDomainRule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMAPDomainRule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMAPDomainRule_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceMAPDomainRule_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceMAPDomainRule_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceMAPDomainRule_IPv6Prefix, o.IPv6Prefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6Prefix",
-		})
-	}
-	if e := model.CheckString(synDeviceMAPDomainRule_IPv4Prefix, o.IPv4Prefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4Prefix",
-		})
-	}
-	if e := model.CheckUint(synDeviceMAPDomainRule_EABitsLength, uint64(o.EABitsLength)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EABitsLength",
-		})
-	}
-	if e := model.CheckUint(synDeviceMAPDomainRule_PSIDOffset, uint64(o.PSIDOffset)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PSIDOffset",
-		})
-	}
-	if e := model.CheckUint(synDeviceMAPDomainRule_PSIDLength, uint64(o.PSIDLength)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PSIDLength",
-		})
-	}
-	if e := model.CheckUint(synDeviceMAPDomainRule_PSID, uint64(o.PSID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PSID",
-		})
-	}
+func (o *DeviceMAPDomainRule) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 3940, string(o.Status))
+	c.String(p, "Alias", 3929, o.Alias)
+	c.String(p, "Origin", 3936, string(o.Origin))
+	c.String(p, "IPv6Prefix", 3933, o.IPv6Prefix)
+	c.String(p, "IPv4Prefix", 3932, o.IPv4Prefix)
+	c.Uint(p, "EABitsLength", 3930, uint64(o.EABitsLength))
+	c.Uint(p, "PSIDOffset", 3939, uint64(o.PSIDOffset))
+	c.Uint(p, "PSIDLength", 3938, uint64(o.PSIDLength))
+	c.Uint(p, "PSID", 3937, uint64(o.PSID))
 }
 
 // DeviceMAPDomainRulePath is the typed path of Device.MAP.Domain.{i}.Rule.{i}.
 type DeviceMAPDomainRulePath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[DeviceMAPDomainRuleStatus]
-	Alias              model.WriteOnceParam[string]
-	Origin             model.ReadOnlyParam[DeviceMAPDomainRuleOrigin]
-	IPv6Prefix         model.ReadWriteParam[string]
-	IPv4Prefix         model.ReadWriteParam[string]
-	EABitsLength       model.ReadWriteParam[uint32]
-	IsFMR              model.ReadWriteParam[bool]
-	PSIDOffset         model.ReadWriteParam[uint32]
-	PSIDLength         model.ReadWriteParam[uint32]
-	PSID               model.ReadWriteParam[uint32]
-	IncludeSystemPorts model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceMAPDomainRulePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMAPDomainRulePath(prefix string) DeviceMAPDomainRulePath {
-	p := &prefix
-	return DeviceMAPDomainRulePath{
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		EABitsLength:       model.NewReadWrite[uint32](p, "EABitsLength", model.TypeUnsignedInt),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPv4Prefix:         model.NewReadWrite[string](p, "IPv4Prefix", model.TypeString),
-		IPv6Prefix:         model.NewReadWrite[string](p, "IPv6Prefix", model.TypeString),
-		IncludeSystemPorts: model.NewReadWrite[bool](p, "IncludeSystemPorts", model.TypeBoolean),
-		IsFMR:              model.NewReadWrite[bool](p, "IsFMR", model.TypeBoolean),
-		Origin:             model.NewReadOnly[DeviceMAPDomainRuleOrigin](p, "Origin", model.TypeString),
-		PSID:               model.NewReadWrite[uint32](p, "PSID", model.TypeUnsignedInt),
-		PSIDLength:         model.NewReadWrite[uint32](p, "PSIDLength", model.TypeUnsignedInt),
-		PSIDOffset:         model.NewReadWrite[uint32](p, "PSIDOffset", model.TypeUnsignedInt),
-		Status:             model.NewReadOnly[DeviceMAPDomainRuleStatus](p, "Status", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	EABitsLength model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaMap = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MAP.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Enable",
-	Syntax:  synDeviceMAP_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MAP.DomainNumberOfEntries",
-	Syntax:  synDeviceMAP_DomainNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DomainNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MAP.Domain.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"WANInterface", "IPv6Prefix"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Enable",
-	Syntax:  synDeviceMAPDomain_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MAP.Domain.{i}.Status",
-	Syntax:  synDeviceMAPDomain_Status,
-	Version: "2.8",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MAP.Domain.{i}.Alias",
-	Syntax:  synDeviceMAPDomain_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.TransportMode",
-	Syntax:  synDeviceMAPDomain_TransportMode,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.WANInterface",
-	Syntax:  synDeviceMAPDomain_WANInterface,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.IPv6Prefix",
-	Syntax:  synDeviceMAPDomain_IPv6Prefix,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.BRIPv6Prefix",
-	Syntax:  synDeviceMAPDomain_BRIPv6Prefix,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.DSCPMarkPolicy",
-	Syntax:  synDeviceMAPDomain_DSCPMarkPolicy,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MAP.Domain.{i}.RuleNumberOfEntries",
-	Syntax:  synDeviceMAPDomain_RuleNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MAP.Domain.{i}.Interface.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Interface.Enable",
-	Syntax:  synDeviceMAPDomainInterface_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MAP.Domain.{i}.Interface.Status",
-	Syntax:  synDeviceMAPDomainInterface_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MAP.Domain.{i}.Interface.Alias",
-	Status:  "deprecated",
-	Syntax:  synDeviceMAPDomainInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MAP.Domain.{i}.Interface.Name",
-	Syntax:  synDeviceMAPDomainInterface_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.LastChange",
-	Syntax:       synDeviceMAPDomainInterface_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Interface.LowerLayers",
-	Syntax:  synDeviceMAPDomainInterface_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MAP.Domain.{i}.Interface.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Interface.Stats.Reset",
-	Syntax:  synDeviceMAPDomainInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.BytesSent",
-	Syntax:       synDeviceMAPDomainInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.BytesReceived",
-	Syntax:       synDeviceMAPDomainInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.PacketsSent",
-	Syntax:       synDeviceMAPDomainInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.PacketsReceived",
-	Syntax:       synDeviceMAPDomainInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.ErrorsSent",
-	Syntax:       synDeviceMAPDomainInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.ErrorsReceived",
-	Syntax:       synDeviceMAPDomainInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceMAPDomainInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceMAPDomainInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceMAPDomainInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceMAPDomainInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceMAPDomainInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceMAPDomainInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceMAPDomainInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceMAPDomainInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MAP.Domain.{i}.Interface.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceMAPDomainInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RuleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MAP.Domain.{i}.Rule.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"IPv6Prefix"},
-	}, {
-		Functional: true,
-		Params:     []string{"IPv4Prefix"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.Enable",
-	Syntax:  synDeviceMAPDomainRule_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.Status",
-	Syntax:  synDeviceMAPDomainRule_Status,
-	Version: "2.8",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.Alias",
-	Syntax:  synDeviceMAPDomainRule_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.Origin",
-	Syntax:  synDeviceMAPDomainRule_Origin,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.IPv6Prefix",
-	Syntax:  synDeviceMAPDomainRule_IPv6Prefix,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.IPv4Prefix",
-	Syntax:  synDeviceMAPDomainRule_IPv4Prefix,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.EABitsLength",
-	Syntax:  synDeviceMAPDomainRule_EABitsLength,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.IsFMR",
-	Syntax:  synDeviceMAPDomainRule_IsFMR,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.PSIDOffset",
-	Syntax:  synDeviceMAPDomainRule_PSIDOffset,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.PSIDLength",
-	Syntax:  synDeviceMAPDomainRule_PSIDLength,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.PSID",
-	Syntax:  synDeviceMAPDomainRule_PSID,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MAP.Domain.{i}.Rule.{i}.IncludeSystemPorts",
-	Syntax:  synDeviceMAPDomainRule_IncludeSystemPorts,
-	Version: "2.15",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceMAPImpl is what a device implements for Device.MAP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMAPImpl to implement only some methods.
-type DeviceMAPImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	DomainNumberOfEntries(inst []uint32) (uint32, error)
-	DomainInstances(inst []uint32) []uint32
-	AddDomain(inst []uint32) (uint32, error)
-	DeleteDomain(inst []uint32, i uint32) error
-}
+	IPv4Prefix model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceMAPImpl implements DeviceMAPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMAPImpl struct{}
+	IPv6Prefix model.ReadWriteParam[string] `dm:"s"`
 
-func (UnimplementedDeviceMAPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPImpl) DomainNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPImpl) DomainInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMAPImpl) AddDomain(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPImpl) DeleteDomain(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	IncludeSystemPorts model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceMAPDomainImpl is what a device implements for Device.MAP.Domain.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMAPDomainImpl to implement only some methods.
-type DeviceMAPDomainImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceMAPDomainStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	TransportMode(inst []uint32) (DeviceMAPDomainTransportMode, error)
-	SetTransportMode(inst []uint32, v DeviceMAPDomainTransportMode) error
-	WANInterface(inst []uint32) (string, error)
-	SetWANInterface(inst []uint32, v string) error
-	IPv6Prefix(inst []uint32) (string, error)
-	SetIPv6Prefix(inst []uint32, v string) error
-	BRIPv6Prefix(inst []uint32) (string, error)
-	SetBRIPv6Prefix(inst []uint32, v string) error
-	DSCPMarkPolicy(inst []uint32) (int32, error)
-	SetDSCPMarkPolicy(inst []uint32, v int32) error
-	RuleNumberOfEntries(inst []uint32) (uint32, error)
-	RuleInstances(inst []uint32) []uint32
-	AddRule(inst []uint32) (uint32, error)
-	DeleteRule(inst []uint32, i uint32) error
-}
+	IsFMR model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedDeviceMAPDomainImpl implements DeviceMAPDomainImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMAPDomainImpl struct{}
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceMAPDomainImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) Status(inst []uint32) (DeviceMAPDomainStatus, error) {
-	var zero DeviceMAPDomainStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) TransportMode(inst []uint32) (DeviceMAPDomainTransportMode, error) {
-	var zero DeviceMAPDomainTransportMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) SetTransportMode(inst []uint32, v DeviceMAPDomainTransportMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) WANInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) SetWANInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) IPv6Prefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) SetIPv6Prefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) BRIPv6Prefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) SetBRIPv6Prefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) RuleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) RuleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMAPDomainImpl) AddRule(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainImpl) DeleteRule(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	PSID model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceMAPDomainInterfaceImpl is what a device implements for Device.MAP.Domain.{i}.Interface; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMAPDomainInterfaceImpl to implement only some methods.
-type DeviceMAPDomainInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceMAPDomainInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-}
+	PSIDLength model.ReadWriteParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceMAPDomainInterfaceImpl implements DeviceMAPDomainInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMAPDomainInterfaceImpl struct{}
+	PSIDOffset model.ReadWriteParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceMAPDomainInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceImpl) Status(inst []uint32) (DeviceMAPDomainInterfaceStatus, error) {
-	var zero DeviceMAPDomainInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceMAPDomainInterfaceStatsImpl is what a device implements for Device.MAP.Domain.{i}.Interface.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMAPDomainInterfaceStatsImpl to implement only some methods.
-type DeviceMAPDomainInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceMAPDomainInterfaceStatsImpl implements DeviceMAPDomainInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMAPDomainInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMAPDomainRuleImpl is what a device implements for Device.MAP.Domain.{i}.Rule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMAPDomainRuleImpl to implement only some methods.
-type DeviceMAPDomainRuleImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceMAPDomainRuleStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Origin(inst []uint32) (DeviceMAPDomainRuleOrigin, error)
-	IPv6Prefix(inst []uint32) (string, error)
-	SetIPv6Prefix(inst []uint32, v string) error
-	IPv4Prefix(inst []uint32) (string, error)
-	SetIPv4Prefix(inst []uint32, v string) error
-	EABitsLength(inst []uint32) (uint32, error)
-	SetEABitsLength(inst []uint32, v uint32) error
-	IsFMR(inst []uint32) (bool, error)
-	SetIsFMR(inst []uint32, v bool) error
-	PSIDOffset(inst []uint32) (uint32, error)
-	SetPSIDOffset(inst []uint32, v uint32) error
-	PSIDLength(inst []uint32) (uint32, error)
-	SetPSIDLength(inst []uint32, v uint32) error
-	PSID(inst []uint32) (uint32, error)
-	SetPSID(inst []uint32, v uint32) error
-	IncludeSystemPorts(inst []uint32) (bool, error)
-	SetIncludeSystemPorts(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceMAPDomainRuleImpl implements DeviceMAPDomainRuleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMAPDomainRuleImpl struct{}
-
-func (UnimplementedDeviceMAPDomainRuleImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) Status(inst []uint32) (DeviceMAPDomainRuleStatus, error) {
-	var zero DeviceMAPDomainRuleStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) Origin(inst []uint32) (DeviceMAPDomainRuleOrigin, error) {
-	var zero DeviceMAPDomainRuleOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) IPv6Prefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) SetIPv6Prefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) IPv4Prefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) SetIPv4Prefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) EABitsLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) SetEABitsLength(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) IsFMR(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) SetIsFMR(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) PSIDOffset(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) SetPSIDOffset(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) PSIDLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) SetPSIDLength(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) PSID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) SetPSID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) IncludeSystemPorts(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMAPDomainRuleImpl) SetIncludeSystemPorts(inst []uint32, v bool) error {
-	return model.ErrNotSupported
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceMoCA_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceMoCA holds the values of Device.MoCA. (object, readOnly, since 2.0)
+// DeviceMoCA holds the values of Device.MoCA. (object, readOnly, since 2.0).
 type DeviceMoCA struct {
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// Device.MoCA.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceMoCAInterface `cwmp:"Interface.{i}."`
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Interface map[uint32]*DeviceMoCAInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.MoCA.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceMoCA) AddInterface(i uint32) *DeviceMoCAInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceMoCAInterface{}
@@ -29,1270 +21,547 @@ func (o *DeviceMoCA) AddInterface(i uint32) *DeviceMoCAInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.MoCA.Interface.{i}.
-func (o *DeviceMoCA) GetInterface(i uint32) (*DeviceMoCAInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.MoCA.Interface.{i}.
-func (o *DeviceMoCA) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCA) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceMoCA) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceMoCAPath is the typed path of Device.MoCA.
 type DeviceMoCAPath struct {
-	obj                      model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMoCAPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAPath(prefix string) DeviceMoCAPath {
-	p := &prefix
-	return DeviceMoCAPath{
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceMoCAPath) Interface(i uint32) (p DeviceMoCAInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.MoCA.Interface.{i}.
-func (x DeviceMoCAPath) Interface(i uint32) DeviceMoCAInterfacePath {
-	return newDeviceMoCAInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.MoCA.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
 // DeviceMoCAInterfaceStatus enumerates the values of Device.MoCA.Interface.{i}.Status.
 type DeviceMoCAInterfaceStatus string
 
-func (e DeviceMoCAInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfaceStatus_Up             DeviceMoCAInterfaceStatus = "Up"
-	DeviceMoCAInterfaceStatus_Down           DeviceMoCAInterfaceStatus = "Down"
-	DeviceMoCAInterfaceStatus_Unknown        DeviceMoCAInterfaceStatus = "Unknown"
-	DeviceMoCAInterfaceStatus_Dormant        DeviceMoCAInterfaceStatus = "Dormant"
-	DeviceMoCAInterfaceStatus_NotPresent     DeviceMoCAInterfaceStatus = "NotPresent"
+	DeviceMoCAInterfaceStatus_Up DeviceMoCAInterfaceStatus = "Up"
+
+	DeviceMoCAInterfaceStatus_Down DeviceMoCAInterfaceStatus = "Down"
+
+	DeviceMoCAInterfaceStatus_Unknown DeviceMoCAInterfaceStatus = "Unknown"
+
+	DeviceMoCAInterfaceStatus_Dormant DeviceMoCAInterfaceStatus = "Dormant"
+
+	DeviceMoCAInterfaceStatus_NotPresent DeviceMoCAInterfaceStatus = "NotPresent"
+
 	DeviceMoCAInterfaceStatus_LowerLayerDown DeviceMoCAInterfaceStatus = "LowerLayerDown"
-	DeviceMoCAInterfaceStatus_Error          DeviceMoCAInterfaceStatus = "Error"
+
+	DeviceMoCAInterfaceStatus_Error DeviceMoCAInterfaceStatus = "Error"
 )
 
 // DeviceMoCAInterfaceBand enumerates the values of Device.MoCA.Interface.{i}.Band.
 type DeviceMoCAInterfaceBand string
 
-func (e DeviceMoCAInterfaceBand) String() string {
-	return string(e)
-}
-
 const (
 	DeviceMoCAInterfaceBand_Reserved DeviceMoCAInterfaceBand = "reserved"
+
 	DeviceMoCAInterfaceBand_BandFCBL DeviceMoCAInterfaceBand = "bandFCBL"
+
 	DeviceMoCAInterfaceBand_BandFSAT DeviceMoCAInterfaceBand = "bandFSAT"
-	DeviceMoCAInterfaceBand_BandE    DeviceMoCAInterfaceBand = "bandE"
-	DeviceMoCAInterfaceBand_BandExD  DeviceMoCAInterfaceBand = "bandExD"
-	DeviceMoCAInterfaceBand_BandDH   DeviceMoCAInterfaceBand = "bandDH"
-	DeviceMoCAInterfaceBand_BandDL   DeviceMoCAInterfaceBand = "bandDL"
-	DeviceMoCAInterfaceBand_NoBand   DeviceMoCAInterfaceBand = "noBand"
+
+	DeviceMoCAInterfaceBand_BandE DeviceMoCAInterfaceBand = "bandE"
+
+	DeviceMoCAInterfaceBand_BandExD DeviceMoCAInterfaceBand = "bandExD"
+
+	DeviceMoCAInterfaceBand_BandDH DeviceMoCAInterfaceBand = "bandDH"
+
+	DeviceMoCAInterfaceBand_BandDL DeviceMoCAInterfaceBand = "bandDL"
+
+	DeviceMoCAInterfaceBand_NoBand DeviceMoCAInterfaceBand = "noBand"
 )
 
 // DeviceMoCAInterfacePowerStateRequest enumerates the values of Device.MoCA.Interface.{i}.PowerStateRequest.
 type DeviceMoCAInterfacePowerStateRequest string
 
-func (e DeviceMoCAInterfacePowerStateRequest) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfacePowerStateRequest_M0Active       DeviceMoCAInterfacePowerStateRequest = "m0Active"
+	DeviceMoCAInterfacePowerStateRequest_M0Active DeviceMoCAInterfacePowerStateRequest = "m0Active"
+
 	DeviceMoCAInterfacePowerStateRequest_M1LowPowerIdle DeviceMoCAInterfacePowerStateRequest = "m1LowPowerIdle"
-	DeviceMoCAInterfacePowerStateRequest_M2Standby      DeviceMoCAInterfacePowerStateRequest = "m2Standby"
-	DeviceMoCAInterfacePowerStateRequest_M3Sleep        DeviceMoCAInterfacePowerStateRequest = "m3Sleep"
+
+	DeviceMoCAInterfacePowerStateRequest_M2Standby DeviceMoCAInterfacePowerStateRequest = "m2Standby"
+
+	DeviceMoCAInterfacePowerStateRequest_M3Sleep DeviceMoCAInterfacePowerStateRequest = "m3Sleep"
 )
 
 // DeviceMoCAInterfaceNetworkNameAdmissionRule enumerates the values of Device.MoCA.Interface.{i}.NetworkNameAdmissionRule.
 type DeviceMoCAInterfaceNetworkNameAdmissionRule string
 
-func (e DeviceMoCAInterfaceNetworkNameAdmissionRule) String() string {
-	return string(e)
-}
-
 const (
 	DeviceMoCAInterfaceNetworkNameAdmissionRule_None DeviceMoCAInterfaceNetworkNameAdmissionRule = "none"
-	DeviceMoCAInterfaceNetworkNameAdmissionRule_All  DeviceMoCAInterfaceNetworkNameAdmissionRule = "all"
+
+	DeviceMoCAInterfaceNetworkNameAdmissionRule_All DeviceMoCAInterfaceNetworkNameAdmissionRule = "all"
+
 	DeviceMoCAInterfaceNetworkNameAdmissionRule_Name DeviceMoCAInterfaceNetworkNameAdmissionRule = "name"
-	DeviceMoCAInterfaceNetworkNameAdmissionRule_Osp  DeviceMoCAInterfaceNetworkNameAdmissionRule = "osp"
+
+	DeviceMoCAInterfaceNetworkNameAdmissionRule_Osp DeviceMoCAInterfaceNetworkNameAdmissionRule = "osp"
 )
 
 // DeviceMoCAInterfacePrivacySupported enumerates the values of Device.MoCA.Interface.{i}.PrivacySupported.
 type DeviceMoCAInterfacePrivacySupported string
 
-func (e DeviceMoCAInterfacePrivacySupported) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfacePrivacySupported_MocaReserved5        DeviceMoCAInterfacePrivacySupported = "mocaReserved5"
-	DeviceMoCAInterfacePrivacySupported_MocaReserved4        DeviceMoCAInterfacePrivacySupported = "mocaReserved4"
-	DeviceMoCAInterfacePrivacySupported_MocaReserved3        DeviceMoCAInterfacePrivacySupported = "mocaReserved3"
-	DeviceMoCAInterfacePrivacySupported_MocaReserved2        DeviceMoCAInterfacePrivacySupported = "mocaReserved2"
-	DeviceMoCAInterfacePrivacySupported_MocaReserved1        DeviceMoCAInterfacePrivacySupported = "mocaReserved1"
+	DeviceMoCAInterfacePrivacySupported_MocaReserved5 DeviceMoCAInterfacePrivacySupported = "mocaReserved5"
+
+	DeviceMoCAInterfacePrivacySupported_MocaReserved4 DeviceMoCAInterfacePrivacySupported = "mocaReserved4"
+
+	DeviceMoCAInterfacePrivacySupported_MocaReserved3 DeviceMoCAInterfacePrivacySupported = "mocaReserved3"
+
+	DeviceMoCAInterfacePrivacySupported_MocaReserved2 DeviceMoCAInterfacePrivacySupported = "mocaReserved2"
+
+	DeviceMoCAInterfacePrivacySupported_MocaReserved1 DeviceMoCAInterfacePrivacySupported = "mocaReserved1"
+
 	DeviceMoCAInterfacePrivacySupported_Moca2EnhancedPrivacy DeviceMoCAInterfacePrivacySupported = "moca2EnhancedPrivacy"
-	DeviceMoCAInterfacePrivacySupported_Moca20Privacy        DeviceMoCAInterfacePrivacySupported = "moca20Privacy"
-	DeviceMoCAInterfacePrivacySupported_Moca1Privacy         DeviceMoCAInterfacePrivacySupported = "moca1Privacy"
+
+	DeviceMoCAInterfacePrivacySupported_Moca20Privacy DeviceMoCAInterfacePrivacySupported = "moca20Privacy"
+
+	DeviceMoCAInterfacePrivacySupported_Moca1Privacy DeviceMoCAInterfacePrivacySupported = "moca1Privacy"
 )
 
 // DeviceMoCAInterfaceSupportedBands enumerates the values of Device.MoCA.Interface.{i}.SupportedBands.
 type DeviceMoCAInterfaceSupportedBands string
 
-func (e DeviceMoCAInterfaceSupportedBands) String() string {
-	return string(e)
-}
-
 const (
 	DeviceMoCAInterfaceSupportedBands_Reserved DeviceMoCAInterfaceSupportedBands = "reserved"
+
 	DeviceMoCAInterfaceSupportedBands_BandFCBL DeviceMoCAInterfaceSupportedBands = "bandFCBL"
+
 	DeviceMoCAInterfaceSupportedBands_BandFSAT DeviceMoCAInterfaceSupportedBands = "bandFSAT"
-	DeviceMoCAInterfaceSupportedBands_BandE    DeviceMoCAInterfaceSupportedBands = "bandE"
-	DeviceMoCAInterfaceSupportedBands_BandExD  DeviceMoCAInterfaceSupportedBands = "bandExD"
-	DeviceMoCAInterfaceSupportedBands_BandDH   DeviceMoCAInterfaceSupportedBands = "bandDH"
-	DeviceMoCAInterfaceSupportedBands_BandDL   DeviceMoCAInterfaceSupportedBands = "bandDL"
-	DeviceMoCAInterfaceSupportedBands_NoBand   DeviceMoCAInterfaceSupportedBands = "noBand"
+
+	DeviceMoCAInterfaceSupportedBands_BandE DeviceMoCAInterfaceSupportedBands = "bandE"
+
+	DeviceMoCAInterfaceSupportedBands_BandExD DeviceMoCAInterfaceSupportedBands = "bandExD"
+
+	DeviceMoCAInterfaceSupportedBands_BandDH DeviceMoCAInterfaceSupportedBands = "bandDH"
+
+	DeviceMoCAInterfaceSupportedBands_BandDL DeviceMoCAInterfaceSupportedBands = "bandDL"
+
+	DeviceMoCAInterfaceSupportedBands_NoBand DeviceMoCAInterfaceSupportedBands = "noBand"
 )
 
 // DeviceMoCAInterfacePowerStateCap enumerates the values of Device.MoCA.Interface.{i}.PowerStateCap.
 type DeviceMoCAInterfacePowerStateCap string
 
-func (e DeviceMoCAInterfacePowerStateCap) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfacePowerStateCap_M0Active       DeviceMoCAInterfacePowerStateCap = "m0Active"
+	DeviceMoCAInterfacePowerStateCap_M0Active DeviceMoCAInterfacePowerStateCap = "m0Active"
+
 	DeviceMoCAInterfacePowerStateCap_M1LowPowerIdle DeviceMoCAInterfacePowerStateCap = "m1LowPowerIdle"
-	DeviceMoCAInterfacePowerStateCap_M2Standby      DeviceMoCAInterfacePowerStateCap = "m2Standby"
-	DeviceMoCAInterfacePowerStateCap_M3Sleep        DeviceMoCAInterfacePowerStateCap = "m3Sleep"
+
+	DeviceMoCAInterfacePowerStateCap_M2Standby DeviceMoCAInterfacePowerStateCap = "m2Standby"
+
+	DeviceMoCAInterfacePowerStateCap_M3Sleep DeviceMoCAInterfacePowerStateCap = "m3Sleep"
 )
 
 // DeviceMoCAInterfaceNetworkState enumerates the values of Device.MoCA.Interface.{i}.NetworkState.
 type DeviceMoCAInterfaceNetworkState string
 
-func (e DeviceMoCAInterfaceNetworkState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfaceNetworkState_BeginNodeAdmissionState         DeviceMoCAInterfaceNetworkState = "beginNodeAdmissionState"
-	DeviceMoCAInterfaceNetworkState_NewNodeTypeOneProbeTxState      DeviceMoCAInterfaceNetworkState = "newNodeTypeOneProbeTxState"
-	DeviceMoCAInterfaceNetworkState_NewNodeTypeOneProbeRxState      DeviceMoCAInterfaceNetworkState = "newNodeTypeOneProbeRxState"
-	DeviceMoCAInterfaceNetworkState_NewGcdDistributionState         DeviceMoCAInterfaceNetworkState = "newGcdDistributionState"
-	DeviceMoCAInterfaceNetworkState_BeginPhyProfileState            DeviceMoCAInterfaceNetworkState = "beginPhyProfileState"
-	DeviceMoCAInterfaceNetworkState_SteadyState                     DeviceMoCAInterfaceNetworkState = "steadyState"
-	DeviceMoCAInterfaceNetworkState_TypeThreeProbeState             DeviceMoCAInterfaceNetworkState = "typeThreeProbeState"
-	DeviceMoCAInterfaceNetworkState_LmoTypeOneProbeState            DeviceMoCAInterfaceNetworkState = "lmoTypeOneProbeState"
-	DeviceMoCAInterfaceNetworkState_LmoNodeGcdDistributionState     DeviceMoCAInterfaceNetworkState = "lmoNodeGcdDistributionState"
-	DeviceMoCAInterfaceNetworkState_BeginLmoPhyProfileState         DeviceMoCAInterfaceNetworkState = "beginLmoPhyProfileState"
-	DeviceMoCAInterfaceNetworkState_LmoGcdTypeOneProbeLinkState     DeviceMoCAInterfaceNetworkState = "lmoGcdTypeOneProbeLinkState"
-	DeviceMoCAInterfaceNetworkState_AlternateChannelQuietLineState  DeviceMoCAInterfaceNetworkState = "alternateChannelQuietLineState"
-	DeviceMoCAInterfaceNetworkState_AlternateChannelEvmProbeState   DeviceMoCAInterfaceNetworkState = "alternateChannelEvmProbeState"
-	DeviceMoCAInterfaceNetworkState_UnsolicitedProbeReportState     DeviceMoCAInterfaceNetworkState = "unsolicitedProbeReportState"
+	DeviceMoCAInterfaceNetworkState_BeginNodeAdmissionState DeviceMoCAInterfaceNetworkState = "beginNodeAdmissionState"
+
+	DeviceMoCAInterfaceNetworkState_NewNodeTypeOneProbeTxState DeviceMoCAInterfaceNetworkState = "newNodeTypeOneProbeTxState"
+
+	DeviceMoCAInterfaceNetworkState_NewNodeTypeOneProbeRxState DeviceMoCAInterfaceNetworkState = "newNodeTypeOneProbeRxState"
+
+	DeviceMoCAInterfaceNetworkState_NewGcdDistributionState DeviceMoCAInterfaceNetworkState = "newGcdDistributionState"
+
+	DeviceMoCAInterfaceNetworkState_BeginPhyProfileState DeviceMoCAInterfaceNetworkState = "beginPhyProfileState"
+
+	DeviceMoCAInterfaceNetworkState_SteadyState DeviceMoCAInterfaceNetworkState = "steadyState"
+
+	DeviceMoCAInterfaceNetworkState_TypeThreeProbeState DeviceMoCAInterfaceNetworkState = "typeThreeProbeState"
+
+	DeviceMoCAInterfaceNetworkState_LmoTypeOneProbeState DeviceMoCAInterfaceNetworkState = "lmoTypeOneProbeState"
+
+	DeviceMoCAInterfaceNetworkState_LmoNodeGcdDistributionState DeviceMoCAInterfaceNetworkState = "lmoNodeGcdDistributionState"
+
+	DeviceMoCAInterfaceNetworkState_BeginLmoPhyProfileState DeviceMoCAInterfaceNetworkState = "beginLmoPhyProfileState"
+
+	DeviceMoCAInterfaceNetworkState_LmoGcdTypeOneProbeLinkState DeviceMoCAInterfaceNetworkState = "lmoGcdTypeOneProbeLinkState"
+
+	DeviceMoCAInterfaceNetworkState_AlternateChannelQuietLineState DeviceMoCAInterfaceNetworkState = "alternateChannelQuietLineState"
+
+	DeviceMoCAInterfaceNetworkState_AlternateChannelEvmProbeState DeviceMoCAInterfaceNetworkState = "alternateChannelEvmProbeState"
+
+	DeviceMoCAInterfaceNetworkState_UnsolicitedProbeReportState DeviceMoCAInterfaceNetworkState = "unsolicitedProbeReportState"
+
 	DeviceMoCAInterfaceNetworkState_BeginUnsolicitedPhyProfileState DeviceMoCAInterfaceNetworkState = "beginUnsolicitedPhyProfileState"
-	DeviceMoCAInterfaceNetworkState_RxDeterminedProbeState          DeviceMoCAInterfaceNetworkState = "rxDeterminedProbeState"
-	DeviceMoCAInterfaceNetworkState_CalibrationState                DeviceMoCAInterfaceNetworkState = "calibrationState"
+
+	DeviceMoCAInterfaceNetworkState_RxDeterminedProbeState DeviceMoCAInterfaceNetworkState = "rxDeterminedProbeState"
+
+	DeviceMoCAInterfaceNetworkState_CalibrationState DeviceMoCAInterfaceNetworkState = "calibrationState"
 )
 
 // DeviceMoCAInterfacePrivacyNc enumerates the values of Device.MoCA.Interface.{i}.PrivacyNc.
 type DeviceMoCAInterfacePrivacyNc string
 
-func (e DeviceMoCAInterfacePrivacyNc) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfacePrivacyNc_MocaReserved5        DeviceMoCAInterfacePrivacyNc = "mocaReserved5"
-	DeviceMoCAInterfacePrivacyNc_MocaReserved4        DeviceMoCAInterfacePrivacyNc = "mocaReserved4"
-	DeviceMoCAInterfacePrivacyNc_MocaReserved3        DeviceMoCAInterfacePrivacyNc = "mocaReserved3"
-	DeviceMoCAInterfacePrivacyNc_MocaReserved2        DeviceMoCAInterfacePrivacyNc = "mocaReserved2"
-	DeviceMoCAInterfacePrivacyNc_MocaReserved1        DeviceMoCAInterfacePrivacyNc = "mocaReserved1"
+	DeviceMoCAInterfacePrivacyNc_MocaReserved5 DeviceMoCAInterfacePrivacyNc = "mocaReserved5"
+
+	DeviceMoCAInterfacePrivacyNc_MocaReserved4 DeviceMoCAInterfacePrivacyNc = "mocaReserved4"
+
+	DeviceMoCAInterfacePrivacyNc_MocaReserved3 DeviceMoCAInterfacePrivacyNc = "mocaReserved3"
+
+	DeviceMoCAInterfacePrivacyNc_MocaReserved2 DeviceMoCAInterfacePrivacyNc = "mocaReserved2"
+
+	DeviceMoCAInterfacePrivacyNc_MocaReserved1 DeviceMoCAInterfacePrivacyNc = "mocaReserved1"
+
 	DeviceMoCAInterfacePrivacyNc_Moca2EnhancedPrivacy DeviceMoCAInterfacePrivacyNc = "moca2EnhancedPrivacy"
-	DeviceMoCAInterfacePrivacyNc_Moca20Privacy        DeviceMoCAInterfacePrivacyNc = "moca20Privacy"
-	DeviceMoCAInterfacePrivacyNc_Moca1Privacy         DeviceMoCAInterfacePrivacyNc = "moca1Privacy"
+
+	DeviceMoCAInterfacePrivacyNc_Moca20Privacy DeviceMoCAInterfacePrivacyNc = "moca20Privacy"
+
+	DeviceMoCAInterfacePrivacyNc_Moca1Privacy DeviceMoCAInterfacePrivacyNc = "moca1Privacy"
 )
 
 // DeviceMoCAInterfacePowerStateStatus enumerates the values of Device.MoCA.Interface.{i}.PowerStateStatus.
 type DeviceMoCAInterfacePowerStateStatus string
 
-func (e DeviceMoCAInterfacePowerStateStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfacePowerStateStatus_M0Active       DeviceMoCAInterfacePowerStateStatus = "m0Active"
+	DeviceMoCAInterfacePowerStateStatus_M0Active DeviceMoCAInterfacePowerStateStatus = "m0Active"
+
 	DeviceMoCAInterfacePowerStateStatus_M1LowPowerIdle DeviceMoCAInterfacePowerStateStatus = "m1LowPowerIdle"
-	DeviceMoCAInterfacePowerStateStatus_M2Standby      DeviceMoCAInterfacePowerStateStatus = "m2Standby"
-	DeviceMoCAInterfacePowerStateStatus_M3Sleep        DeviceMoCAInterfacePowerStateStatus = "m3Sleep"
+
+	DeviceMoCAInterfacePowerStateStatus_M2Standby DeviceMoCAInterfacePowerStateStatus = "m2Standby"
+
+	DeviceMoCAInterfacePowerStateStatus_M3Sleep DeviceMoCAInterfacePowerStateStatus = "m3Sleep"
 )
 
-var (
-	synDeviceMoCAInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMoCAInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceMoCAInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterface_Upstream   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_MaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceMoCAInterface_AccessControlNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_RlapmNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_SapmNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MeshNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_BridgeNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MeshScModNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MACAddress                   = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterface_FirmwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMoCAInterface_MaxIngressBW = &model.Syntax{
-		DataType: "MocaMacRate",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_MaxEgressBW = &model.Syntax{
-		DataType: "MocaMacRate",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_HighestVersion = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "\\d+(\\.\\d+)*"}},
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterface_CurrentVersion = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "\\d+(\\.\\d+)*"}},
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterface_NetworkCoordinator = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_NodeID = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_MaxNodes = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_NumNodes = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "16",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_PreferredNC = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_BackupNC = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_PrivacyEnabledSetting = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_PrivacyEnabled      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_AccessControlEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_PhyThreshold = &model.Syntax{
-		DataType: "MocaPhyRate",
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "123",
-		},
-		Ranges: []model.Range{{
-			Max: "2048",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_PhyThresholdTrapEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_StatusChangeEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_NumNodesChangeEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_TpcTargetRateNper = &model.Syntax{
-		DataType: "MocaPhyRate",
-		Ranges: []model.Range{{
-			Max: "2048",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_Band = &model.Syntax{
-		DataType: "MocaBand",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "reserved",
-		}, {Value: "bandFCBL"}, {Value: "bandFSAT"}, {Value: "bandE"}, {Value: "bandExD"}, {Value: "bandDH"}, {Value: "bandDL"}, {Value: "noBand"}},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterface_LastOperFreqUpdateEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_FreqCapabilityMask       = &model.Syntax{
-		DataType: "MocaChannelMask",
-		Sizes: []model.Size{{
-			Max: model.U64(8),
-			Min: model.U64(8),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_FreqCurrentMaskSetting = &model.Syntax{
-		DataType: "MocaChannelMask",
-		Sizes: []model.Size{{
-			Max: model.U64(8),
-			Min: model.U64(8),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_FreqCurrentMask = &model.Syntax{
-		DataType: "MocaChannelMask",
-		Sizes: []model.Size{{
-			Max: model.U64(8),
-			Min: model.U64(8),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_CurrentOperFreq = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_LastOperFreq    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_TpcEnable       = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_KeyPassphrase = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "\\d+"}},
-		Secured:  true,
-		Sizes: []model.Size{{
-			Max: model.U64(17),
-			Min: model.U64(12),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterface_PerMode         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_TurboModeEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_PolicingEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_TlpMin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_TlpMax             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_RlapmEnable        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_RlapmProfileSelect = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_SapmEnable         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_SapmProfileSelect  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PowerStateRequest  = &model.Syntax{
-		DataType: "MocaPowerState",
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "m0Active",
-		},
-		Enums: []model.Enum{{Value: "m0Active"}, {Value: "m1LowPowerIdle"}, {Value: "m2Standby"}, {Value: "m3Sleep"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMoCAInterface_SeqNumMr = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_PowerStateTrapEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_LmoTrapEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_PrimaryOffset = &model.Syntax{
-		Ranges: []model.Range{{
-			Max:  "25",
-			Min:  "-25",
-			Step: "25",
-		}},
-		Type:  model.TypeInt,
-		Units: "MHz",
-	}
-	synDeviceMoCAInterface_SecondaryOffset = &model.Syntax{
-		Ranges: []model.Range{{
-			Max:  "125",
-			Min:  "-125",
-			Step: "125",
-		}},
-		Type:  model.TypeInt,
-		Units: "MHz",
-	}
-	synDeviceMoCAInterface_BeaconPowerDistributed = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "-10",
-		}, {
-			Max: "255",
-			Min: "255",
-		}},
-		Type:  model.TypeInt,
-		Units: "dBm",
-	}
-	synDeviceMoCAInterface_BeaconPowerLocal = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "7",
-			Min: "-10",
-		}},
-		Type:  model.TypeInt,
-		Units: "dBm",
-	}
-	synDeviceMoCAInterface_BeaconPowerMePie = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_BeaconPowerMePieSend = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_BeaconPowerNetConfig = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_EnhancedPassword     = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "",
-		},
-		Secured: true,
-		Sizes: []model.Size{{
-			Max: model.U64(64),
-			Min: model.U64(12),
-		}, {
-			Max: model.U64(0),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterface_FirstOffset = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "0",
-			Min: "-4",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceMoCAInterface_HandoffToLowerVersionEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_MgntEntityNetIePayloadRespTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "1000",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_MgntEntityNetIePayloadTx = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(62),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_MpsPrivacyDown = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_MpsPrivacyReceive = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_MpsReset        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_MpsTriggered    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_MpsUnpairedTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "300",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceMoCAInterface_MpsWalkTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "120",
-		},
-		Ranges: []model.Range{{
-			Max: "1200",
-			Min: "12",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceMoCAInterface_NetworkJoin              = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_NetworkNameAdmissionRule = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "none",
-		},
-		Enums: []model.Enum{{Value: "none"}, {Value: "all"}, {Value: "name"}, {Value: "osp"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMoCAInterface_NetworkNameNcNn = &model.Syntax{Type: model.TypeString}
-	synDeviceMoCAInterface_NumChannels     = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "5",
-		},
-		Ranges: []model.Range{{
-			Max: "5",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_Per25Mode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_PrivacySupported = &model.Syntax{
-		DataType: "MocaPrivacy",
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "[moca1Privacy,moca20Privacy,moca2EnhancedPrivacy]",
-		},
-		Enums: []model.Enum{{Value: "mocaReserved5"}, {Value: "mocaReserved4"}, {Value: "mocaReserved3"}, {Value: "mocaReserved2"}, {Value: "mocaReserved1"}, {Value: "moca2EnhancedPrivacy"}, {Value: "moca20Privacy"}, {Value: "moca1Privacy"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceMoCAInterface_TrafficPermissionEthertype = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "888E",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_TrafficPermissionLink      = &model.Syntax{Type: model.TypeHexBinary}
-	synDeviceMoCAInterface_ConnectedNodesChangeTrapEn = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_MgntEntityNetwIePayloadRecTrapEn = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_MpsTrapEn = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_NcPrivSupportedRecTrapEn = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_NetworkNameRecTrapEn = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_NodeDropTrapEn = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterface_TxPowerLimit = &model.Syntax{
-		DataType: "MocaDB",
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_PowerCntlPhyTarget = &model.Syntax{
-		DataType: "MocaPhyRate",
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "630",
-		},
-		Ranges: []model.Range{{
-			Max: "2048",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_BeaconPowerLimit = &model.Syntax{
-		DataType: "MocaDB",
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_NetworkTabooMask = &model.Syntax{
-		DataType: "MocaChannelMask",
-		Sizes: []model.Size{{
-			Max: model.U64(8),
-			Min: model.U64(8),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_NodeTabooMask = &model.Syntax{
-		DataType: "MocaChannelMask",
-		Sizes: []model.Size{{
-			Max: model.U64(8),
-			Min: model.U64(8),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_SupportedBands = &model.Syntax{
-		DataType: "MocaBand",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "reserved",
-		}, {Value: "bandFCBL"}, {Value: "bandFSAT"}, {Value: "bandE"}, {Value: "bandExD"}, {Value: "bandDH"}, {Value: "bandDL"}, {Value: "noBand"}},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterface_TxBcastRate = &model.Syntax{
-		DataType: "MocaPhyRate",
-		Ranges: []model.Range{{
-			Max: "2048",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_TxBcastPowerReduction = &model.Syntax{
-		DataType: "MocaDB",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_QAM256Capable               = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_PacketAggregationCapability = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "packets",
-	}
-	synDeviceMoCAInterface_AssociatedDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PasswordHash                    = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_AggregationSize           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_AeNumber                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_SupportedIngressPqosFlows = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_SupportedEgressPqosFlows  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PowerStateCap             = &model.Syntax{
-		DataType: "MocaPowerState",
-		Enums:    []model.Enum{{Value: "m0Active"}, {Value: "m1LowPowerIdle"}, {Value: "m2Standby"}, {Value: "m3Sleep"}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterface_AvbSupport = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_ResetCount = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_LinkDownCount = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_LmoNodeID = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterface_NetworkState = &model.Syntax{
-		Enums: []model.Enum{{Value: "beginNodeAdmissionState"}, {Value: "newNodeTypeOneProbeTxState"}, {Value: "newNodeTypeOneProbeRxState"}, {Value: "newGcdDistributionState"}, {Value: "beginPhyProfileState"}, {Value: "steadyState"}, {Value: "typeThreeProbeState"}, {Value: "lmoTypeOneProbeState"}, {Value: "lmoNodeGcdDistributionState"}, {Value: "beginLmoPhyProfileState"}, {Value: "lmoGcdTypeOneProbeLinkState"}, {Value: "alternateChannelQuietLineState"}, {Value: "alternateChannelEvmProbeState"}, {Value: "unsolicitedProbeReportState"}, {Value: "beginUnsolicitedPhyProfileState"}, {Value: "rxDeterminedProbeState"}, {Value: "calibrationState"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMoCAInterface_PrimaryChannelOffset   = &model.Syntax{Type: model.TypeInt}
-	synDeviceMoCAInterface_SecondaryChannelOffset = &model.Syntax{Type: model.TypeInt}
-	synDeviceMoCAInterface_ResetReason            = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(80),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterface_NcVersion = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(64),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterface_LinkState = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_ConnectedNodesInfo = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(156),
-			Min: model.U64(12),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_MgntEntityNetIePayloadRx = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(62),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_Moca25PhyCapable   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_MpsInitScanPayload = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_MpsState           = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_NetworkNamePayload = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(32),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterface_PrivacyNc = &model.Syntax{
-		DataType: "MocaPrivacy",
-		Enums:    []model.Enum{{Value: "mocaReserved5"}, {Value: "mocaReserved4"}, {Value: "mocaReserved3"}, {Value: "mocaReserved2"}, {Value: "mocaReserved1"}, {Value: "moca2EnhancedPrivacy"}, {Value: "moca20Privacy"}, {Value: "moca1Privacy"}},
-		List:     &model.List{},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterface_PowerStateResp   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterface_PowerStateStatus = &model.Syntax{
-		DataType: "MocaPowerState",
-		Enums:    []model.Enum{{Value: "m0Active"}, {Value: "m1LowPowerIdle"}, {Value: "m2Standby"}, {Value: "m3Sleep"}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterface_ConnectedNodesDropReason       = &model.Syntax{Type: model.TypeHexBinary}
-	synDeviceMoCAInterface_BelowPhyThresholdTrap          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_AbovePhyThresholdTrap          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_StatusChangeTrap               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_NumNodesChangeTrap             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MrRstSuccessTrap               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MrRstFailTrap                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MrNetworkSuccessTrap           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MrNetworkFailTrap              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PowerStateBcstRecTrap          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PowerStateM0NcTrap             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PowerStateNc1xTrap             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PowerStateNetVerTrap           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PowerStateRespTrap             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PowerStateUcstPenTrap          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PowerStateTrnsReqTrap          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_PowerStateWupUrTrap            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_LmoStatusTrap                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_LinkFailureTrap                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_ConnectedNodesChangeTrap       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MgntEntityNetwIePayloadRecTrap = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MpsInitScanRecTrap             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MpsPairFailTrap                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_MpsPrivacyChangedTrap          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_NcPrivacySupportedRecTrap      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_NetworkNameRecTrap             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_NodeDropAdmFailureTrap         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_NodeDropNcTrap                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_NodeDropMpsTriggeredTrap       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterface_NodeDropNcChgTrap              = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceMoCAInterface holds the values of Device.MoCA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceMoCAInterface holds the values of Device.MoCA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceMoCAInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceMoCAInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// MaxBitRate: unsignedInt Mbps, readOnly, since 2.0.
-	MaxBitRate uint32 `cwmp:"MaxBitRate"`
-	// AccessControlNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	AccessControlNumberOfEntries uint32 `cwmp:"AccessControlNumberOfEntries"`
-	// RlapmNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	RlapmNumberOfEntries uint32 `cwmp:"RlapmNumberOfEntries"`
-	// SapmNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	SapmNumberOfEntries uint32 `cwmp:"SapmNumberOfEntries"`
-	// MeshNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	MeshNumberOfEntries uint32 `cwmp:"MeshNumberOfEntries"`
-	// BridgeNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	BridgeNumberOfEntries uint32 `cwmp:"BridgeNumberOfEntries"`
-	// MeshScModNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	MeshScModNumberOfEntries uint32 `cwmp:"MeshScModNumberOfEntries"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.19.
-	MACAddress string `cwmp:"MACAddress"`
-	// FirmwareVersion: string(:64), readOnly, since 2.19.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// MaxIngressBW: MocaMacRate=unsignedInt, readOnly, since 2.19.
-	MaxIngressBW uint32 `cwmp:"MaxIngressBW"`
-	// MaxEgressBW: MocaMacRate=unsignedInt, readOnly, since 2.19.
-	MaxEgressBW uint32 `cwmp:"MaxEgressBW"`
-	// HighestVersion: string(:64) ~1 pattern, readOnly, since 2.19.
-	HighestVersion string `cwmp:"HighestVersion"`
-	// CurrentVersion: string(:64) ~1 pattern, readOnly, since 2.19.
-	CurrentVersion string `cwmp:"CurrentVersion"`
-	// NetworkCoordinator: MocaNodeID=unsignedInt[0:15], readOnly, since 2.19.
-	NetworkCoordinator uint32 `cwmp:"NetworkCoordinator"`
-	// NodeID: MocaNodeID=unsignedInt[0:15], readOnly, since 2.19.
-	NodeID uint32 `cwmp:"NodeID"`
-	// MaxNodes: boolean, readOnly, since 2.19.
-	MaxNodes bool `cwmp:"MaxNodes"`
-	// NumNodes: unsignedInt[0:16], readOnly, since 2.17.
-	NumNodes uint32 `cwmp:"NumNodes"`
-	// PreferredNC: boolean, readWrite, since 2.19.
-	PreferredNC bool `cwmp:"PreferredNC"`
-	// BackupNC: MocaNodeID=unsignedInt[0:15], readOnly, since 2.19.
-	BackupNC uint32 `cwmp:"BackupNC"`
-	// PrivacyEnabledSetting: boolean, readWrite, since 2.19.
-	PrivacyEnabledSetting bool `cwmp:"PrivacyEnabledSetting"`
-	// PrivacyEnabled: boolean, readOnly, since 2.19, obsoleted.
-	PrivacyEnabled bool `cwmp:"PrivacyEnabled"`
-	// AccessControlEnable: boolean, readWrite, since 2.17.
-	AccessControlEnable bool `cwmp:"AccessControlEnable"`
-	// PhyThreshold: MocaPhyRate=unsignedInt[0:2048], readWrite, since 2.17.
-	PhyThreshold uint32 `cwmp:"PhyThreshold"`
-	// PhyThresholdTrapEnable: boolean, readWrite, since 2.17.
-	PhyThresholdTrapEnable bool `cwmp:"PhyThresholdTrapEnable"`
-	// StatusChangeEnable: boolean, readWrite, since 2.17.
-	StatusChangeEnable bool `cwmp:"StatusChangeEnable"`
-	// NumNodesChangeEnable: boolean, readWrite, since 2.17.
-	NumNodesChangeEnable bool `cwmp:"NumNodesChangeEnable"`
-	// TpcTargetRateNper: MocaPhyRate=unsignedInt[0:2048], readWrite, since 2.17.
-	TpcTargetRateNper uint32 `cwmp:"TpcTargetRateNper"`
-	// Band: list<MocaBand=string{reserved,bandFCBL,bandFSAT,bandE,bandExD,bandDH,… 8 values}>, readWrite, since 2.17.
-	Band []DeviceMoCAInterfaceBand `cwmp:"Band"`
-	// LastOperFreqUpdateEnable: boolean, readWrite, since 2.17.
-	LastOperFreqUpdateEnable bool `cwmp:"LastOperFreqUpdateEnable"`
-	// FreqCapabilityMask: MocaChannelMask=hexBinary(8:8), readOnly, since 2.19.
-	FreqCapabilityMask []byte `cwmp:"FreqCapabilityMask"`
-	// FreqCurrentMaskSetting: MocaChannelMask=hexBinary(8:8), readWrite, since 2.19.
-	FreqCurrentMaskSetting []byte `cwmp:"FreqCurrentMaskSetting"`
-	// FreqCurrentMask: MocaChannelMask=hexBinary(8:8), readOnly, since 2.19.
-	FreqCurrentMask []byte `cwmp:"FreqCurrentMask"`
-	// CurrentOperFreq: unsignedInt, readOnly, since 2.19.
-	CurrentOperFreq uint32 `cwmp:"CurrentOperFreq"`
-	// LastOperFreq: unsignedInt, readWrite, since 2.19.
-	LastOperFreq uint32 `cwmp:"LastOperFreq"`
-	// TpcEnable: boolean, readWrite, since 2.17.
-	TpcEnable bool `cwmp:"TpcEnable"`
-	// KeyPassphrase: string(12:17) ~1 pattern, readWrite, since 2.19.
-	KeyPassphrase string `cwmp:"KeyPassphrase"`
-	// PerMode: unsignedInt, readWrite, since 2.17.
-	PerMode uint32 `cwmp:"PerMode"`
-	// TurboModeEnable: boolean, readWrite, since 2.17.
-	TurboModeEnable bool `cwmp:"TurboModeEnable"`
-	// PolicingEnable: boolean, readWrite, since 2.17.
-	PolicingEnable bool `cwmp:"PolicingEnable"`
-	// TlpMin: unsignedInt, readWrite, since 2.17.
-	TlpMin uint32 `cwmp:"TlpMin"`
-	// TlpMax: unsignedInt, readWrite, since 2.17.
-	TlpMax uint32 `cwmp:"TlpMax"`
-	// RlapmEnable: boolean, readWrite, since 2.17.
-	RlapmEnable bool `cwmp:"RlapmEnable"`
-	// RlapmProfileSelect: unsignedInt, readWrite, since 2.17.
-	RlapmProfileSelect uint32 `cwmp:"RlapmProfileSelect"`
-	// SapmEnable: boolean, readWrite, since 2.17.
-	SapmEnable bool `cwmp:"SapmEnable"`
-	// SapmProfileSelect: unsignedInt, readWrite, since 2.17.
-	SapmProfileSelect uint32 `cwmp:"SapmProfileSelect"`
-	// PowerStateRequest: MocaPowerState=string{m0Active,m1LowPowerIdle,m2Standby,m3Sleep}, readWrite, since 2.17.
-	PowerStateRequest DeviceMoCAInterfacePowerStateRequest `cwmp:"PowerStateRequest"`
-	// SeqNumMr: unsignedInt[0:65535], readWrite, since 2.17.
-	SeqNumMr uint32 `cwmp:"SeqNumMr"`
-	// PowerStateTrapEnable: boolean, readWrite, since 2.17.
-	PowerStateTrapEnable bool `cwmp:"PowerStateTrapEnable"`
-	// LmoTrapEnable: boolean, readWrite, since 2.17.
-	LmoTrapEnable bool `cwmp:"LmoTrapEnable"`
-	// PrimaryOffset: int[-25:25 step 25] MHz, readWrite, since 2.17.
-	PrimaryOffset int32 `cwmp:"PrimaryOffset"`
-	// SecondaryOffset: int[-125:125 step 125] MHz, readWrite, since 2.17.
-	SecondaryOffset int32 `cwmp:"SecondaryOffset"`
-	// BeaconPowerDistributed: int[-10:7,255:255] dBm, readWrite, since 2.17.
-	BeaconPowerDistributed int32 `cwmp:"BeaconPowerDistributed"`
-	// BeaconPowerLocal: int[-10:7] dBm, readWrite, since 2.17.
-	BeaconPowerLocal int32 `cwmp:"BeaconPowerLocal"`
-	// BeaconPowerMePie: hexBinary(4:4), readWrite, since 2.17.
-	BeaconPowerMePie []byte `cwmp:"BeaconPowerMePie"`
-	// BeaconPowerMePieSend: boolean, readWrite, since 2.17.
-	BeaconPowerMePieSend bool `cwmp:"BeaconPowerMePieSend"`
-	// BeaconPowerNetConfig: boolean, readWrite, since 2.17.
-	BeaconPowerNetConfig bool `cwmp:"BeaconPowerNetConfig"`
-	// EnhancedPassword: string(12:64,0:0), readWrite, since 2.17.
-	EnhancedPassword string `cwmp:"EnhancedPassword"`
-	// FirstOffset: int[-4:0], readWrite, since 2.17.
-	FirstOffset int32 `cwmp:"FirstOffset"`
-	// HandoffToLowerVersionEnable: boolean, readWrite, since 2.17.
-	HandoffToLowerVersionEnable bool `cwmp:"HandoffToLowerVersionEnable"`
-	// MgntEntityNetIePayloadRespTimeout: unsignedInt, readWrite, since 2.17.
-	MgntEntityNetIePayloadRespTimeout uint32 `cwmp:"MgntEntityNetIePayloadRespTimeout"`
-	// MgntEntityNetIePayloadTx: hexBinary(2:62), readWrite, since 2.17.
-	MgntEntityNetIePayloadTx []byte `cwmp:"MgntEntityNetIePayloadTx"`
-	// MpsPrivacyDown: boolean, readWrite, since 2.17.
-	MpsPrivacyDown bool `cwmp:"MpsPrivacyDown"`
-	// MpsPrivacyReceive: boolean, readWrite, since 2.17.
-	MpsPrivacyReceive bool `cwmp:"MpsPrivacyReceive"`
-	// MpsReset: boolean, readWrite, since 2.17.
-	MpsReset bool `cwmp:"MpsReset"`
-	// MpsTriggered: boolean, readWrite, since 2.17.
-	MpsTriggered bool `cwmp:"MpsTriggered"`
-	// MpsUnpairedTime: unsignedInt seconds, readWrite, since 2.17.
-	MpsUnpairedTime uint32 `cwmp:"MpsUnpairedTime"`
-	// MpsWalkTime: unsignedInt[12:1200] seconds, readWrite, since 2.17.
-	MpsWalkTime uint32 `cwmp:"MpsWalkTime"`
-	// NetworkJoin: boolean, readWrite, since 2.17.
-	NetworkJoin bool `cwmp:"NetworkJoin"`
-	// NetworkNameAdmissionRule: string{none,all,name,osp}, readWrite, since 2.17.
-	NetworkNameAdmissionRule DeviceMoCAInterfaceNetworkNameAdmissionRule `cwmp:"NetworkNameAdmissionRule"`
-	// NetworkNameNcNn: string, readWrite, since 2.17.
-	NetworkNameNcNn string `cwmp:"NetworkNameNcNn"`
-	// NumChannels: unsignedInt[1:5], readWrite, since 2.17.
-	NumChannels uint32 `cwmp:"NumChannels"`
-	// Per25Mode: unsignedInt, readWrite, since 2.17.
-	Per25Mode uint32 `cwmp:"Per25Mode"`
-	// PrivacySupported: list<MocaPrivacy=string{mocaReserved5,mocaReserved4,mocaReserved3,mocaReserved2,mocaReserved1,moca2EnhancedPrivacy,… 8 values}>, readWrite, since 2.17.
-	PrivacySupported []DeviceMoCAInterfacePrivacySupported `cwmp:"PrivacySupported"`
-	// TrafficPermissionEthertype: hexBinary(2:2), readWrite, since 2.17.
-	TrafficPermissionEthertype []byte `cwmp:"TrafficPermissionEthertype"`
-	// TrafficPermissionLink: hexBinary, readWrite, since 2.17.
-	TrafficPermissionLink []byte `cwmp:"TrafficPermissionLink"`
-	// ConnectedNodesChangeTrapEn: boolean, readWrite, since 2.17.
-	ConnectedNodesChangeTrapEn bool `cwmp:"ConnectedNodesChangeTrapEn"`
-	// MgntEntityNetwIePayloadRecTrapEn: boolean, readWrite, since 2.17.
-	MgntEntityNetwIePayloadRecTrapEn bool `cwmp:"MgntEntityNetwIePayloadRecTrapEn"`
-	// MpsTrapEn: boolean, readWrite, since 2.17.
-	MpsTrapEn bool `cwmp:"MpsTrapEn"`
-	// NcPrivSupportedRecTrapEn: boolean, readWrite, since 2.17.
-	NcPrivSupportedRecTrapEn bool `cwmp:"NcPrivSupportedRecTrapEn"`
-	// NetworkNameRecTrapEn: boolean, readWrite, since 2.17.
-	NetworkNameRecTrapEn bool `cwmp:"NetworkNameRecTrapEn"`
-	// NodeDropTrapEn: boolean, readWrite, since 2.17.
-	NodeDropTrapEn bool `cwmp:"NodeDropTrapEn"`
-	// TxPowerLimit: MocaDB=unsignedInt, readWrite, since 2.19.
-	TxPowerLimit uint32 `cwmp:"TxPowerLimit"`
-	// PowerCntlPhyTarget: MocaPhyRate=unsignedInt[0:2048], readWrite, since 2.19.
-	PowerCntlPhyTarget uint32 `cwmp:"PowerCntlPhyTarget"`
-	// BeaconPowerLimit: MocaDB=unsignedInt, readWrite, since 2.19, obsoleted.
-	BeaconPowerLimit uint32 `cwmp:"BeaconPowerLimit"`
-	// NetworkTabooMask: MocaChannelMask=hexBinary(8:8), readOnly, since 2.19.
-	NetworkTabooMask []byte `cwmp:"NetworkTabooMask"`
-	// NodeTabooMask: MocaChannelMask=hexBinary(8:8), readOnly, since 2.19.
-	NodeTabooMask []byte `cwmp:"NodeTabooMask"`
-	// SupportedBands: list<MocaBand=string{reserved,bandFCBL,bandFSAT,bandE,bandExD,bandDH,… 8 values}>, readOnly, since 2.17.
-	SupportedBands []DeviceMoCAInterfaceSupportedBands `cwmp:"SupportedBands"`
-	// TxBcastRate: MocaPhyRate=unsignedInt[0:2048], readOnly, since 2.19.
-	TxBcastRate uint32 `cwmp:"TxBcastRate"`
-	// TxBcastPowerReduction: MocaDB=unsignedInt, readOnly, since 2.19.
-	TxBcastPowerReduction uint32 `cwmp:"TxBcastPowerReduction"`
-	// QAM256Capable: boolean, readOnly, since 2.19.
-	QAM256Capable bool `cwmp:"QAM256Capable"`
-	// PacketAggregationCapability: unsignedInt packets, readOnly, since 2.19.
-	PacketAggregationCapability uint32 `cwmp:"PacketAggregationCapability"`
-	// AssociatedDeviceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	AssociatedDeviceNumberOfEntries uint32 `cwmp:"AssociatedDeviceNumberOfEntries"`
-	// PasswordHash: hexBinary(2:2), readOnly, since 2.17.
-	PasswordHash []byte `cwmp:"PasswordHash"`
-	// AggregationSize: unsignedInt, readOnly, since 2.17.
-	AggregationSize uint32 `cwmp:"AggregationSize"`
-	// AeNumber: unsignedInt, readOnly, since 2.17.
-	AeNumber uint32 `cwmp:"AeNumber"`
-	// SupportedIngressPqosFlows: unsignedInt, readOnly, since 2.17.
-	SupportedIngressPqosFlows uint32 `cwmp:"SupportedIngressPqosFlows"`
-	// SupportedEgressPqosFlows: unsignedInt, readOnly, since 2.17.
-	SupportedEgressPqosFlows uint32 `cwmp:"SupportedEgressPqosFlows"`
-	// PowerStateCap: MocaPowerState=string{m0Active,m1LowPowerIdle,m2Standby,m3Sleep}, readOnly, since 2.17.
-	PowerStateCap DeviceMoCAInterfacePowerStateCap `cwmp:"PowerStateCap"`
-	// AvbSupport: boolean, readOnly, since 2.17.
-	AvbSupport bool `cwmp:"AvbSupport"`
-	// ResetCount: StatsCounter32=unsignedInt, readOnly, since 2.17.
-	ResetCount uint32 `cwmp:"ResetCount"`
-	// LinkDownCount: StatsCounter32=unsignedInt, readOnly, since 2.17.
-	LinkDownCount uint32 `cwmp:"LinkDownCount"`
-	// LmoNodeID: MocaNodeID=unsignedInt[0:15], readOnly, since 2.17.
-	LmoNodeID uint32 `cwmp:"LmoNodeID"`
-	// NetworkState: string{beginNodeAdmissionState,newNodeTypeOneProbeTxState,newNodeTypeOneProbeRxState,newGcdDistributionState,beginPhyProfileState,steadyState,… 17 values}, readOnly, since 2.17.
-	NetworkState DeviceMoCAInterfaceNetworkState `cwmp:"NetworkState"`
-	// PrimaryChannelOffset: int, readOnly, since 2.17.
-	PrimaryChannelOffset int32 `cwmp:"PrimaryChannelOffset"`
-	// SecondaryChannelOffset: int, readOnly, since 2.17.
-	SecondaryChannelOffset int32 `cwmp:"SecondaryChannelOffset"`
-	// ResetReason: string(0:80), readOnly, since 2.17.
-	ResetReason string `cwmp:"ResetReason"`
-	// NcVersion: string(0:64), readOnly, since 2.17.
-	NcVersion string `cwmp:"NcVersion"`
-	// LinkState: hexBinary(3:3), readOnly, since 2.17.
-	LinkState []byte `cwmp:"LinkState"`
-	// ConnectedNodesInfo: hexBinary(12:156), readOnly, since 2.17.
-	ConnectedNodesInfo []byte `cwmp:"ConnectedNodesInfo"`
-	// MgntEntityNetIePayloadRx: hexBinary(2:62), readOnly, since 2.17.
-	MgntEntityNetIePayloadRx []byte `cwmp:"MgntEntityNetIePayloadRx"`
-	// Moca25PhyCapable: boolean, readOnly, since 2.17.
-	Moca25PhyCapable bool `cwmp:"Moca25PhyCapable"`
-	// MpsInitScanPayload: hexBinary(4:4), readOnly, since 2.17.
-	MpsInitScanPayload []byte `cwmp:"MpsInitScanPayload"`
-	// MpsState: boolean, readOnly, since 2.17.
-	MpsState bool `cwmp:"MpsState"`
-	// NetworkNamePayload: hexBinary(0:32), readOnly, since 2.17.
-	NetworkNamePayload []byte `cwmp:"NetworkNamePayload"`
-	// PrivacyNc: list<MocaPrivacy=string{mocaReserved5,mocaReserved4,mocaReserved3,mocaReserved2,mocaReserved1,moca2EnhancedPrivacy,… 8 values}>, readOnly, since 2.17.
-	PrivacyNc []DeviceMoCAInterfacePrivacyNc `cwmp:"PrivacyNc"`
-	// PowerStateResp: boolean, readOnly, since 2.17.
-	PowerStateResp bool `cwmp:"PowerStateResp"`
-	// PowerStateStatus: MocaPowerState=string{m0Active,m1LowPowerIdle,m2Standby,m3Sleep}, readOnly, since 2.17.
-	PowerStateStatus DeviceMoCAInterfacePowerStateStatus `cwmp:"PowerStateStatus"`
-	// ConnectedNodesDropReason: hexBinary, readOnly, since 2.17.
-	ConnectedNodesDropReason []byte `cwmp:"ConnectedNodesDropReason"`
-	// BelowPhyThresholdTrap: unsignedInt, readOnly, since 2.17.
-	BelowPhyThresholdTrap uint32 `cwmp:"BelowPhyThresholdTrap"`
-	// AbovePhyThresholdTrap: unsignedInt, readOnly, since 2.17.
-	AbovePhyThresholdTrap uint32 `cwmp:"AbovePhyThresholdTrap"`
-	// StatusChangeTrap: unsignedInt, readOnly, since 2.17.
-	StatusChangeTrap uint32 `cwmp:"StatusChangeTrap"`
-	// NumNodesChangeTrap: unsignedInt, readOnly, since 2.17.
-	NumNodesChangeTrap uint32 `cwmp:"NumNodesChangeTrap"`
-	// MrRstSuccessTrap: unsignedInt, readOnly, since 2.17.
-	MrRstSuccessTrap uint32 `cwmp:"MrRstSuccessTrap"`
-	// MrRstFailTrap: unsignedInt, readOnly, since 2.17.
-	MrRstFailTrap uint32 `cwmp:"MrRstFailTrap"`
-	// MrNetworkSuccessTrap: unsignedInt, readOnly, since 2.17.
-	MrNetworkSuccessTrap uint32 `cwmp:"MrNetworkSuccessTrap"`
-	// MrNetworkFailTrap: unsignedInt, readOnly, since 2.17.
-	MrNetworkFailTrap uint32 `cwmp:"MrNetworkFailTrap"`
-	// PowerStateBcstRecTrap: unsignedInt, readOnly, since 2.17.
-	PowerStateBcstRecTrap uint32 `cwmp:"PowerStateBcstRecTrap"`
-	// PowerStateM0NcTrap: unsignedInt, readOnly, since 2.17.
-	PowerStateM0NcTrap uint32 `cwmp:"PowerStateM0NcTrap"`
-	// PowerStateNc1xTrap: unsignedInt, readOnly, since 2.17.
-	PowerStateNc1xTrap uint32 `cwmp:"PowerStateNc1xTrap"`
-	// PowerStateNetVerTrap: unsignedInt, readOnly, since 2.17.
-	PowerStateNetVerTrap uint32 `cwmp:"PowerStateNetVerTrap"`
-	// PowerStateRespTrap: unsignedInt, readOnly, since 2.17.
-	PowerStateRespTrap uint32 `cwmp:"PowerStateRespTrap"`
-	// PowerStateUcstPenTrap: unsignedInt, readOnly, since 2.17.
-	PowerStateUcstPenTrap uint32 `cwmp:"PowerStateUcstPenTrap"`
-	// PowerStateTrnsReqTrap: unsignedInt, readOnly, since 2.17.
-	PowerStateTrnsReqTrap uint32 `cwmp:"PowerStateTrnsReqTrap"`
-	// PowerStateWupUrTrap: unsignedInt, readOnly, since 2.17.
-	PowerStateWupUrTrap uint32 `cwmp:"PowerStateWupUrTrap"`
-	// LmoStatusTrap: unsignedInt, readOnly, since 2.17.
-	LmoStatusTrap uint32 `cwmp:"LmoStatusTrap"`
-	// LinkFailureTrap: unsignedInt, readOnly, since 2.17.
-	LinkFailureTrap uint32 `cwmp:"LinkFailureTrap"`
-	// ConnectedNodesChangeTrap: unsignedInt, readOnly, since 2.17.
-	ConnectedNodesChangeTrap uint32 `cwmp:"ConnectedNodesChangeTrap"`
-	// MgntEntityNetwIePayloadRecTrap: unsignedInt, readOnly, since 2.17.
-	MgntEntityNetwIePayloadRecTrap uint32 `cwmp:"MgntEntityNetwIePayloadRecTrap"`
-	// MpsInitScanRecTrap: unsignedInt, readOnly, since 2.17.
-	MpsInitScanRecTrap uint32 `cwmp:"MpsInitScanRecTrap"`
-	// MpsPairFailTrap: unsignedInt, readOnly, since 2.17.
-	MpsPairFailTrap uint32 `cwmp:"MpsPairFailTrap"`
-	// MpsPrivacyChangedTrap: unsignedInt, readOnly, since 2.17.
-	MpsPrivacyChangedTrap uint32 `cwmp:"MpsPrivacyChangedTrap"`
-	// NcPrivacySupportedRecTrap: unsignedInt, readOnly, since 2.17.
-	NcPrivacySupportedRecTrap uint32 `cwmp:"NcPrivacySupportedRecTrap"`
-	// NetworkNameRecTrap: unsignedInt, readOnly, since 2.17.
-	NetworkNameRecTrap uint32 `cwmp:"NetworkNameRecTrap"`
-	// NodeDropAdmFailureTrap: unsignedInt, readOnly, since 2.17.
-	NodeDropAdmFailureTrap uint32 `cwmp:"NodeDropAdmFailureTrap"`
-	// NodeDropNcTrap: unsignedInt, readOnly, since 2.17.
-	NodeDropNcTrap uint32 `cwmp:"NodeDropNcTrap"`
-	// NodeDropMpsTriggeredTrap: unsignedInt, readOnly, since 2.17.
-	NodeDropMpsTriggeredTrap uint32 `cwmp:"NodeDropMpsTriggeredTrap"`
-	// NodeDropNcChgTrap: unsignedInt, readOnly, since 2.17.
-	NodeDropNcChgTrap uint32                  `cwmp:"NodeDropNcChgTrap"`
-	Aca               *DeviceMoCAInterfaceAca `cwmp:"Aca."`
-	// Device.MoCA.Interface.{i}.AccessControl.{i}. instances by instance number
-	AccessControl map[uint32]*DeviceMoCAInterfaceAccessControl `cwmp:"AccessControl.{i}."`
-	// Device.MoCA.Interface.{i}.AssociatedDevice.{i}. instances by instance number
-	AssociatedDevice map[uint32]*DeviceMoCAInterfaceAssociatedDevice `cwmp:"AssociatedDevice.{i}."`
-	// Device.MoCA.Interface.{i}.Bridge.{i}. instances by instance number
-	Bridge map[uint32]*DeviceMoCAInterfaceBridge `cwmp:"Bridge.{i}."`
-	// Device.MoCA.Interface.{i}.Mesh.{i}. instances by instance number
-	Mesh map[uint32]*DeviceMoCAInterfaceMesh `cwmp:"Mesh.{i}."`
-	// Device.MoCA.Interface.{i}.MeshScMod.{i}. instances by instance number
-	MeshScMod map[uint32]*DeviceMoCAInterfaceMeshScMod `cwmp:"MeshScMod.{i}."`
-	QoS       *DeviceMoCAInterfaceQoS                  `cwmp:"QoS."`
-	Reset     *DeviceMoCAInterfaceReset                `cwmp:"Reset."`
-	// Device.MoCA.Interface.{i}.Rlapm.{i}. instances by instance number
-	Rlapm map[uint32]*DeviceMoCAInterfaceRlapm `cwmp:"Rlapm.{i}."`
-	// Device.MoCA.Interface.{i}.Sapm.{i}. instances by instance number
-	Sapm  map[uint32]*DeviceMoCAInterfaceSapm `cwmp:"Sapm.{i}."`
-	Stats *DeviceMoCAInterfaceStats           `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceMoCAInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
+
+	AccessControlNumberOfEntries uint32 `json:"AccessControlNumberOfEntries,omitzero"`
+
+	RlapmNumberOfEntries uint32 `json:"RlapmNumberOfEntries,omitzero"`
+
+	SapmNumberOfEntries uint32 `json:"SapmNumberOfEntries,omitzero"`
+
+	MeshNumberOfEntries uint32 `json:"MeshNumberOfEntries,omitzero"`
+
+	BridgeNumberOfEntries uint32 `json:"BridgeNumberOfEntries,omitzero"`
+
+	MeshScModNumberOfEntries uint32 `json:"MeshScModNumberOfEntries,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	MaxIngressBW uint32 `json:"MaxIngressBW,omitzero"`
+
+	MaxEgressBW uint32 `json:"MaxEgressBW,omitzero"`
+
+	HighestVersion string `json:"HighestVersion,omitzero"`
+
+	CurrentVersion string `json:"CurrentVersion,omitzero"`
+
+	NetworkCoordinator uint32 `json:"NetworkCoordinator,omitzero"`
+
+	NodeID uint32 `json:"NodeID,omitzero"`
+
+	MaxNodes bool `json:"MaxNodes,omitzero"`
+
+	NumNodes uint32 `json:"NumNodes,omitzero"`
+
+	PreferredNC bool `json:"PreferredNC,omitzero"`
+
+	BackupNC uint32 `json:"BackupNC,omitzero"`
+
+	PrivacyEnabledSetting bool `json:"PrivacyEnabledSetting,omitzero"`
+
+	PrivacyEnabled bool `json:"PrivacyEnabled,omitzero"`
+
+	AccessControlEnable bool `json:"AccessControlEnable,omitzero"`
+
+	PhyThreshold uint32 `json:"PhyThreshold,omitzero"`
+
+	PhyThresholdTrapEnable bool `json:"PhyThresholdTrapEnable,omitzero"`
+
+	StatusChangeEnable bool `json:"StatusChangeEnable,omitzero"`
+
+	NumNodesChangeEnable bool `json:"NumNodesChangeEnable,omitzero"`
+
+	TpcTargetRateNper uint32 `json:"TpcTargetRateNper,omitzero"`
+
+	Band []DeviceMoCAInterfaceBand `json:"Band,omitzero"`
+
+	LastOperFreqUpdateEnable bool `json:"LastOperFreqUpdateEnable,omitzero"`
+
+	FreqCapabilityMask model.HexBinary `json:"FreqCapabilityMask,omitzero"`
+
+	FreqCurrentMaskSetting model.HexBinary `json:"FreqCurrentMaskSetting,omitzero"`
+
+	FreqCurrentMask model.HexBinary `json:"FreqCurrentMask,omitzero"`
+
+	CurrentOperFreq uint32 `json:"CurrentOperFreq,omitzero"`
+
+	LastOperFreq uint32 `json:"LastOperFreq,omitzero"`
+
+	TpcEnable bool `json:"TpcEnable,omitzero"`
+
+	KeyPassphrase string `json:"KeyPassphrase,omitzero"`
+
+	PerMode uint32 `json:"PerMode,omitzero"`
+
+	TurboModeEnable bool `json:"TurboModeEnable,omitzero"`
+
+	PolicingEnable bool `json:"PolicingEnable,omitzero"`
+
+	TlpMin uint32 `json:"TlpMin,omitzero"`
+
+	TlpMax uint32 `json:"TlpMax,omitzero"`
+
+	RlapmEnable bool `json:"RlapmEnable,omitzero"`
+
+	RlapmProfileSelect uint32 `json:"RlapmProfileSelect,omitzero"`
+
+	SapmEnable bool `json:"SapmEnable,omitzero"`
+
+	SapmProfileSelect uint32 `json:"SapmProfileSelect,omitzero"`
+
+	PowerStateRequest DeviceMoCAInterfacePowerStateRequest `json:"PowerStateRequest,omitzero"`
+
+	SeqNumMr uint32 `json:"SeqNumMr,omitzero"`
+
+	PowerStateTrapEnable bool `json:"PowerStateTrapEnable,omitzero"`
+
+	LmoTrapEnable bool `json:"LmoTrapEnable,omitzero"`
+
+	PrimaryOffset int32 `json:"PrimaryOffset,omitzero"`
+
+	SecondaryOffset int32 `json:"SecondaryOffset,omitzero"`
+
+	BeaconPowerDistributed int32 `json:"BeaconPowerDistributed,omitzero"`
+
+	BeaconPowerLocal int32 `json:"BeaconPowerLocal,omitzero"`
+
+	BeaconPowerMePie model.HexBinary `json:"BeaconPowerMePie,omitzero"`
+
+	BeaconPowerMePieSend bool `json:"BeaconPowerMePieSend,omitzero"`
+
+	BeaconPowerNetConfig bool `json:"BeaconPowerNetConfig,omitzero"`
+
+	EnhancedPassword string `json:"EnhancedPassword,omitzero"`
+
+	FirstOffset int32 `json:"FirstOffset,omitzero"`
+
+	HandoffToLowerVersionEnable bool `json:"HandoffToLowerVersionEnable,omitzero"`
+
+	MgntEntityNetIePayloadRespTimeout uint32 `json:"MgntEntityNetIePayloadRespTimeout,omitzero"`
+
+	MgntEntityNetIePayloadTx model.HexBinary `json:"MgntEntityNetIePayloadTx,omitzero"`
+
+	MpsPrivacyDown bool `json:"MpsPrivacyDown,omitzero"`
+
+	MpsPrivacyReceive bool `json:"MpsPrivacyReceive,omitzero"`
+
+	MpsReset bool `json:"MpsReset,omitzero"`
+
+	MpsTriggered bool `json:"MpsTriggered,omitzero"`
+
+	MpsUnpairedTime uint32 `json:"MpsUnpairedTime,omitzero"`
+
+	MpsWalkTime uint32 `json:"MpsWalkTime,omitzero"`
+
+	NetworkJoin bool `json:"NetworkJoin,omitzero"`
+
+	NetworkNameAdmissionRule DeviceMoCAInterfaceNetworkNameAdmissionRule `json:"NetworkNameAdmissionRule,omitzero"`
+
+	NetworkNameNcNn string `json:"NetworkNameNcNn,omitzero"`
+
+	NumChannels uint32 `json:"NumChannels,omitzero"`
+
+	Per25Mode uint32 `json:"Per25Mode,omitzero"`
+
+	PrivacySupported []DeviceMoCAInterfacePrivacySupported `json:"PrivacySupported,omitzero"`
+
+	TrafficPermissionEthertype model.HexBinary `json:"TrafficPermissionEthertype,omitzero"`
+
+	TrafficPermissionLink model.HexBinary `json:"TrafficPermissionLink,omitzero"`
+
+	ConnectedNodesChangeTrapEn bool `json:"ConnectedNodesChangeTrapEn,omitzero"`
+
+	MgntEntityNetwIePayloadRecTrapEn bool `json:"MgntEntityNetwIePayloadRecTrapEn,omitzero"`
+
+	MpsTrapEn bool `json:"MpsTrapEn,omitzero"`
+
+	NcPrivSupportedRecTrapEn bool `json:"NcPrivSupportedRecTrapEn,omitzero"`
+
+	NetworkNameRecTrapEn bool `json:"NetworkNameRecTrapEn,omitzero"`
+
+	NodeDropTrapEn bool `json:"NodeDropTrapEn,omitzero"`
+
+	TxPowerLimit uint32 `json:"TxPowerLimit,omitzero"`
+
+	PowerCntlPhyTarget uint32 `json:"PowerCntlPhyTarget,omitzero"`
+
+	BeaconPowerLimit uint32 `json:"BeaconPowerLimit,omitzero"`
+
+	NetworkTabooMask model.HexBinary `json:"NetworkTabooMask,omitzero"`
+
+	NodeTabooMask model.HexBinary `json:"NodeTabooMask,omitzero"`
+
+	SupportedBands []DeviceMoCAInterfaceSupportedBands `json:"SupportedBands,omitzero"`
+
+	TxBcastRate uint32 `json:"TxBcastRate,omitzero"`
+
+	TxBcastPowerReduction uint32 `json:"TxBcastPowerReduction,omitzero"`
+
+	QAM256Capable bool `json:"QAM256Capable,omitzero"`
+
+	PacketAggregationCapability uint32 `json:"PacketAggregationCapability,omitzero"`
+
+	AssociatedDeviceNumberOfEntries uint32 `json:"AssociatedDeviceNumberOfEntries,omitzero"`
+
+	PasswordHash model.HexBinary `json:"PasswordHash,omitzero"`
+
+	AggregationSize uint32 `json:"AggregationSize,omitzero"`
+
+	AeNumber uint32 `json:"AeNumber,omitzero"`
+
+	SupportedIngressPqosFlows uint32 `json:"SupportedIngressPqosFlows,omitzero"`
+
+	SupportedEgressPqosFlows uint32 `json:"SupportedEgressPqosFlows,omitzero"`
+
+	PowerStateCap DeviceMoCAInterfacePowerStateCap `json:"PowerStateCap,omitzero"`
+
+	AvbSupport bool `json:"AvbSupport,omitzero"`
+
+	ResetCount uint32 `json:"ResetCount,omitzero"`
+
+	LinkDownCount uint32 `json:"LinkDownCount,omitzero"`
+
+	LmoNodeID uint32 `json:"LmoNodeID,omitzero"`
+
+	NetworkState DeviceMoCAInterfaceNetworkState `json:"NetworkState,omitzero"`
+
+	PrimaryChannelOffset int32 `json:"PrimaryChannelOffset,omitzero"`
+
+	SecondaryChannelOffset int32 `json:"SecondaryChannelOffset,omitzero"`
+
+	ResetReason string `json:"ResetReason,omitzero"`
+
+	NcVersion string `json:"NcVersion,omitzero"`
+
+	LinkState model.HexBinary `json:"LinkState,omitzero"`
+
+	ConnectedNodesInfo model.HexBinary `json:"ConnectedNodesInfo,omitzero"`
+
+	MgntEntityNetIePayloadRx model.HexBinary `json:"MgntEntityNetIePayloadRx,omitzero"`
+
+	Moca25PhyCapable bool `json:"Moca25PhyCapable,omitzero"`
+
+	MpsInitScanPayload model.HexBinary `json:"MpsInitScanPayload,omitzero"`
+
+	MpsState bool `json:"MpsState,omitzero"`
+
+	NetworkNamePayload model.HexBinary `json:"NetworkNamePayload,omitzero"`
+
+	PrivacyNc []DeviceMoCAInterfacePrivacyNc `json:"PrivacyNc,omitzero"`
+
+	PowerStateResp bool `json:"PowerStateResp,omitzero"`
+
+	PowerStateStatus DeviceMoCAInterfacePowerStateStatus `json:"PowerStateStatus,omitzero"`
+
+	ConnectedNodesDropReason model.HexBinary `json:"ConnectedNodesDropReason,omitzero"`
+
+	BelowPhyThresholdTrap uint32 `json:"BelowPhyThresholdTrap,omitzero"`
+
+	AbovePhyThresholdTrap uint32 `json:"AbovePhyThresholdTrap,omitzero"`
+
+	StatusChangeTrap uint32 `json:"StatusChangeTrap,omitzero"`
+
+	NumNodesChangeTrap uint32 `json:"NumNodesChangeTrap,omitzero"`
+
+	MrRstSuccessTrap uint32 `json:"MrRstSuccessTrap,omitzero"`
+
+	MrRstFailTrap uint32 `json:"MrRstFailTrap,omitzero"`
+
+	MrNetworkSuccessTrap uint32 `json:"MrNetworkSuccessTrap,omitzero"`
+
+	MrNetworkFailTrap uint32 `json:"MrNetworkFailTrap,omitzero"`
+
+	PowerStateBcstRecTrap uint32 `json:"PowerStateBcstRecTrap,omitzero"`
+
+	PowerStateM0NcTrap uint32 `json:"PowerStateM0NcTrap,omitzero"`
+
+	PowerStateNc1xTrap uint32 `json:"PowerStateNc1xTrap,omitzero"`
+
+	PowerStateNetVerTrap uint32 `json:"PowerStateNetVerTrap,omitzero"`
+
+	PowerStateRespTrap uint32 `json:"PowerStateRespTrap,omitzero"`
+
+	PowerStateUcstPenTrap uint32 `json:"PowerStateUcstPenTrap,omitzero"`
+
+	PowerStateTrnsReqTrap uint32 `json:"PowerStateTrnsReqTrap,omitzero"`
+
+	PowerStateWupUrTrap uint32 `json:"PowerStateWupUrTrap,omitzero"`
+
+	LmoStatusTrap uint32 `json:"LmoStatusTrap,omitzero"`
+
+	LinkFailureTrap uint32 `json:"LinkFailureTrap,omitzero"`
+
+	ConnectedNodesChangeTrap uint32 `json:"ConnectedNodesChangeTrap,omitzero"`
+
+	MgntEntityNetwIePayloadRecTrap uint32 `json:"MgntEntityNetwIePayloadRecTrap,omitzero"`
+
+	MpsInitScanRecTrap uint32 `json:"MpsInitScanRecTrap,omitzero"`
+
+	MpsPairFailTrap uint32 `json:"MpsPairFailTrap,omitzero"`
+
+	MpsPrivacyChangedTrap uint32 `json:"MpsPrivacyChangedTrap,omitzero"`
+
+	NcPrivacySupportedRecTrap uint32 `json:"NcPrivacySupportedRecTrap,omitzero"`
+
+	NetworkNameRecTrap uint32 `json:"NetworkNameRecTrap,omitzero"`
+
+	NodeDropAdmFailureTrap uint32 `json:"NodeDropAdmFailureTrap,omitzero"`
+
+	NodeDropNcTrap uint32 `json:"NodeDropNcTrap,omitzero"`
+
+	NodeDropMpsTriggeredTrap uint32 `json:"NodeDropMpsTriggeredTrap,omitzero"`
+
+	NodeDropNcChgTrap uint32 `json:"NodeDropNcChgTrap,omitzero"`
+
+	Aca              *DeviceMoCAInterfaceAca                         `json:"Aca,omitzero"`
+	AccessControl    map[uint32]*DeviceMoCAInterfaceAccessControl    `json:"AccessControl,omitzero"`
+	AssociatedDevice map[uint32]*DeviceMoCAInterfaceAssociatedDevice `json:"AssociatedDevice,omitzero"`
+	Bridge           map[uint32]*DeviceMoCAInterfaceBridge           `json:"Bridge,omitzero"`
+	Mesh             map[uint32]*DeviceMoCAInterfaceMesh             `json:"Mesh,omitzero"`
+	MeshScMod        map[uint32]*DeviceMoCAInterfaceMeshScMod        `json:"MeshScMod,omitzero"`
+	QoS              *DeviceMoCAInterfaceQoS                         `json:"QoS,omitzero"`
+	Reset            *DeviceMoCAInterfaceReset                       `json:"Reset,omitzero"`
+	Rlapm            map[uint32]*DeviceMoCAInterfaceRlapm            `json:"Rlapm,omitzero"`
+	Sapm             map[uint32]*DeviceMoCAInterfaceSapm             `json:"Sapm,omitzero"`
+	Stats            *DeviceMoCAInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddAccessControl creates instance i of Device.MoCA.Interface.{i}.AccessControl.{i}. (replacing any) and returns it
+// AddAccessControl creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddAccessControl(i uint32) *DeviceMoCAInterfaceAccessControl {
 	if o.AccessControl == nil {
 		o.AccessControl = map[uint32]*DeviceMoCAInterfaceAccessControl{}
@@ -1302,18 +571,7 @@ func (o *DeviceMoCAInterface) AddAccessControl(i uint32) *DeviceMoCAInterfaceAcc
 	return x
 }
 
-// GetAccessControl returns instance i of Device.MoCA.Interface.{i}.AccessControl.{i}.
-func (o *DeviceMoCAInterface) GetAccessControl(i uint32) (*DeviceMoCAInterfaceAccessControl, bool) {
-	x, ok := o.AccessControl[i]
-	return x, ok
-}
-
-// DeleteAccessControl removes instance i of Device.MoCA.Interface.{i}.AccessControl.{i}.
-func (o *DeviceMoCAInterface) DeleteAccessControl(i uint32) {
-	delete(o.AccessControl, i)
-}
-
-// AddAssociatedDevice creates instance i of Device.MoCA.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddAssociatedDevice(i uint32) *DeviceMoCAInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceMoCAInterfaceAssociatedDevice{}
@@ -1323,18 +581,7 @@ func (o *DeviceMoCAInterface) AddAssociatedDevice(i uint32) *DeviceMoCAInterface
 	return x
 }
 
-// GetAssociatedDevice returns instance i of Device.MoCA.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceMoCAInterface) GetAssociatedDevice(i uint32) (*DeviceMoCAInterfaceAssociatedDevice, bool) {
-	x, ok := o.AssociatedDevice[i]
-	return x, ok
-}
-
-// DeleteAssociatedDevice removes instance i of Device.MoCA.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceMoCAInterface) DeleteAssociatedDevice(i uint32) {
-	delete(o.AssociatedDevice, i)
-}
-
-// AddBridge creates instance i of Device.MoCA.Interface.{i}.Bridge.{i}. (replacing any) and returns it
+// AddBridge creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddBridge(i uint32) *DeviceMoCAInterfaceBridge {
 	if o.Bridge == nil {
 		o.Bridge = map[uint32]*DeviceMoCAInterfaceBridge{}
@@ -1344,18 +591,7 @@ func (o *DeviceMoCAInterface) AddBridge(i uint32) *DeviceMoCAInterfaceBridge {
 	return x
 }
 
-// GetBridge returns instance i of Device.MoCA.Interface.{i}.Bridge.{i}.
-func (o *DeviceMoCAInterface) GetBridge(i uint32) (*DeviceMoCAInterfaceBridge, bool) {
-	x, ok := o.Bridge[i]
-	return x, ok
-}
-
-// DeleteBridge removes instance i of Device.MoCA.Interface.{i}.Bridge.{i}.
-func (o *DeviceMoCAInterface) DeleteBridge(i uint32) {
-	delete(o.Bridge, i)
-}
-
-// AddMesh creates instance i of Device.MoCA.Interface.{i}.Mesh.{i}. (replacing any) and returns it
+// AddMesh creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddMesh(i uint32) *DeviceMoCAInterfaceMesh {
 	if o.Mesh == nil {
 		o.Mesh = map[uint32]*DeviceMoCAInterfaceMesh{}
@@ -1365,18 +601,7 @@ func (o *DeviceMoCAInterface) AddMesh(i uint32) *DeviceMoCAInterfaceMesh {
 	return x
 }
 
-// GetMesh returns instance i of Device.MoCA.Interface.{i}.Mesh.{i}.
-func (o *DeviceMoCAInterface) GetMesh(i uint32) (*DeviceMoCAInterfaceMesh, bool) {
-	x, ok := o.Mesh[i]
-	return x, ok
-}
-
-// DeleteMesh removes instance i of Device.MoCA.Interface.{i}.Mesh.{i}.
-func (o *DeviceMoCAInterface) DeleteMesh(i uint32) {
-	delete(o.Mesh, i)
-}
-
-// AddMeshScMod creates instance i of Device.MoCA.Interface.{i}.MeshScMod.{i}. (replacing any) and returns it
+// AddMeshScMod creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddMeshScMod(i uint32) *DeviceMoCAInterfaceMeshScMod {
 	if o.MeshScMod == nil {
 		o.MeshScMod = map[uint32]*DeviceMoCAInterfaceMeshScMod{}
@@ -1386,18 +611,7 @@ func (o *DeviceMoCAInterface) AddMeshScMod(i uint32) *DeviceMoCAInterfaceMeshScM
 	return x
 }
 
-// GetMeshScMod returns instance i of Device.MoCA.Interface.{i}.MeshScMod.{i}.
-func (o *DeviceMoCAInterface) GetMeshScMod(i uint32) (*DeviceMoCAInterfaceMeshScMod, bool) {
-	x, ok := o.MeshScMod[i]
-	return x, ok
-}
-
-// DeleteMeshScMod removes instance i of Device.MoCA.Interface.{i}.MeshScMod.{i}.
-func (o *DeviceMoCAInterface) DeleteMeshScMod(i uint32) {
-	delete(o.MeshScMod, i)
-}
-
-// AddRlapm creates instance i of Device.MoCA.Interface.{i}.Rlapm.{i}. (replacing any) and returns it
+// AddRlapm creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddRlapm(i uint32) *DeviceMoCAInterfaceRlapm {
 	if o.Rlapm == nil {
 		o.Rlapm = map[uint32]*DeviceMoCAInterfaceRlapm{}
@@ -1407,18 +621,7 @@ func (o *DeviceMoCAInterface) AddRlapm(i uint32) *DeviceMoCAInterfaceRlapm {
 	return x
 }
 
-// GetRlapm returns instance i of Device.MoCA.Interface.{i}.Rlapm.{i}.
-func (o *DeviceMoCAInterface) GetRlapm(i uint32) (*DeviceMoCAInterfaceRlapm, bool) {
-	x, ok := o.Rlapm[i]
-	return x, ok
-}
-
-// DeleteRlapm removes instance i of Device.MoCA.Interface.{i}.Rlapm.{i}.
-func (o *DeviceMoCAInterface) DeleteRlapm(i uint32) {
-	delete(o.Rlapm, i)
-}
-
-// AddSapm creates instance i of Device.MoCA.Interface.{i}.Sapm.{i}. (replacing any) and returns it
+// AddSapm creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddSapm(i uint32) *DeviceMoCAInterfaceSapm {
 	if o.Sapm == nil {
 		o.Sapm = map[uint32]*DeviceMoCAInterfaceSapm{}
@@ -1427,1855 +630,940 @@ func (o *DeviceMoCAInterface) AddSapm(i uint32) *DeviceMoCAInterfaceSapm {
 	o.Sapm[i] = x
 	return x
 }
-
-// GetSapm returns instance i of Device.MoCA.Interface.{i}.Sapm.{i}.
-func (o *DeviceMoCAInterface) GetSapm(i uint32) (*DeviceMoCAInterfaceSapm, bool) {
-	x, ok := o.Sapm[i]
-	return x, ok
-}
-
-// DeleteSapm removes instance i of Device.MoCA.Interface.{i}.Sapm.{i}.
-func (o *DeviceMoCAInterface) DeleteSapm(i uint32) {
-	delete(o.Sapm, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMoCAInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceMoCAInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_FirmwareVersion, o.FirmwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirmwareVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_HighestVersion, o.HighestVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighestVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_CurrentVersion, o.CurrentVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentVersion",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_NetworkCoordinator, uint64(o.NetworkCoordinator)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkCoordinator",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_NodeID, uint64(o.NodeID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NodeID",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_NumNodes, uint64(o.NumNodes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumNodes",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_BackupNC, uint64(o.BackupNC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BackupNC",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_PhyThreshold, uint64(o.PhyThreshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PhyThreshold",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_TpcTargetRateNper, uint64(o.TpcTargetRateNper)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TpcTargetRateNper",
-		})
-	}
-	if e := model.CheckValue(synDeviceMoCAInterface_Band, model.FormatValue(model.TypeString, o.Band)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Band",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_FreqCapabilityMask, o.FreqCapabilityMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FreqCapabilityMask",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_FreqCurrentMaskSetting, o.FreqCurrentMaskSetting); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FreqCurrentMaskSetting",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_FreqCurrentMask, o.FreqCurrentMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FreqCurrentMask",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_KeyPassphrase, o.KeyPassphrase); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeyPassphrase",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_PowerStateRequest, string(o.PowerStateRequest)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerStateRequest",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_SeqNumMr, uint64(o.SeqNumMr)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SeqNumMr",
-		})
-	}
-	if e := model.CheckInt(synDeviceMoCAInterface_PrimaryOffset, int64(o.PrimaryOffset)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PrimaryOffset",
-		})
-	}
-	if e := model.CheckInt(synDeviceMoCAInterface_SecondaryOffset, int64(o.SecondaryOffset)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SecondaryOffset",
-		})
-	}
-	if e := model.CheckInt(synDeviceMoCAInterface_BeaconPowerDistributed, int64(o.BeaconPowerDistributed)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BeaconPowerDistributed",
-		})
-	}
-	if e := model.CheckInt(synDeviceMoCAInterface_BeaconPowerLocal, int64(o.BeaconPowerLocal)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BeaconPowerLocal",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_BeaconPowerMePie, o.BeaconPowerMePie); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BeaconPowerMePie",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_EnhancedPassword, o.EnhancedPassword); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EnhancedPassword",
-		})
-	}
-	if e := model.CheckInt(synDeviceMoCAInterface_FirstOffset, int64(o.FirstOffset)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirstOffset",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_MgntEntityNetIePayloadTx, o.MgntEntityNetIePayloadTx); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MgntEntityNetIePayloadTx",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_MpsWalkTime, uint64(o.MpsWalkTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MpsWalkTime",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_NetworkNameAdmissionRule, string(o.NetworkNameAdmissionRule)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkNameAdmissionRule",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_NumChannels, uint64(o.NumChannels)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NumChannels",
-		})
-	}
-	if e := model.CheckValue(synDeviceMoCAInterface_PrivacySupported, model.FormatValue(model.TypeString, o.PrivacySupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PrivacySupported",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_TrafficPermissionEthertype, o.TrafficPermissionEthertype); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TrafficPermissionEthertype",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_PowerCntlPhyTarget, uint64(o.PowerCntlPhyTarget)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerCntlPhyTarget",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_NetworkTabooMask, o.NetworkTabooMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkTabooMask",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_NodeTabooMask, o.NodeTabooMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NodeTabooMask",
-		})
-	}
-	if e := model.CheckValue(synDeviceMoCAInterface_SupportedBands, model.FormatValue(model.TypeString, o.SupportedBands)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedBands",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_TxBcastRate, uint64(o.TxBcastRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxBcastRate",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_PasswordHash, o.PasswordHash); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PasswordHash",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_PowerStateCap, string(o.PowerStateCap)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerStateCap",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterface_LmoNodeID, uint64(o.LmoNodeID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LmoNodeID",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_NetworkState, string(o.NetworkState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkState",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_ResetReason, o.ResetReason); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResetReason",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_NcVersion, o.NcVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NcVersion",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_LinkState, o.LinkState); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkState",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_ConnectedNodesInfo, o.ConnectedNodesInfo); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectedNodesInfo",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_MgntEntityNetIePayloadRx, o.MgntEntityNetIePayloadRx); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MgntEntityNetIePayloadRx",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_MpsInitScanPayload, o.MpsInitScanPayload); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MpsInitScanPayload",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterface_NetworkNamePayload, o.NetworkNamePayload); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkNamePayload",
-		})
-	}
-	if e := model.CheckValue(synDeviceMoCAInterface_PrivacyNc, model.FormatValue(model.TypeString, o.PrivacyNc)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PrivacyNc",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterface_PowerStateStatus, string(o.PowerStateStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerStateStatus",
-		})
-	}
+func (o *DeviceMoCAInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4466, string(o.Status))
+	c.String(p, "Alias", 4217, o.Alias)
+	c.String(p, "Name", 4343, o.Name)
+	c.Wire(p, "LowerLayers", 4295, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "MACAddress", 4296, o.MACAddress)
+	c.String(p, "FirmwareVersion", 4278, o.FirmwareVersion)
+	c.String(p, "HighestVersion", 4284, o.HighestVersion)
+	c.String(p, "CurrentVersion", 4275, o.CurrentVersion)
+	c.Uint(p, "NetworkCoordinator", 4347, uint64(o.NetworkCoordinator))
+	c.Uint(p, "NodeID", 4361, uint64(o.NodeID))
+	c.Uint(p, "NumNodes", 4364, uint64(o.NumNodes))
+	c.Uint(p, "BackupNC", 4257, uint64(o.BackupNC))
+	c.Uint(p, "PhyThreshold", 4371, uint64(o.PhyThreshold))
+	c.Uint(p, "TpcTargetRateNper", 4475, uint64(o.TpcTargetRateNper))
+	c.Wire(p, "Band", 4258, model.JoinStrings(o.Band), len(o.Band) > 0)
+	c.Bytes(p, "FreqCapabilityMask", 4280, []byte(o.FreqCapabilityMask))
+	c.Bytes(p, "FreqCurrentMaskSetting", 4282, []byte(o.FreqCurrentMaskSetting))
+	c.Bytes(p, "FreqCurrentMask", 4281, []byte(o.FreqCurrentMask))
+	c.String(p, "KeyPassphrase", 4285, o.KeyPassphrase)
+	c.String(p, "PowerStateRequest", 4380, string(o.PowerStateRequest))
+	c.Uint(p, "SeqNumMr", 4447, uint64(o.SeqNumMr))
+	c.Int(p, "PrimaryOffset", 4390, int64(o.PrimaryOffset))
+	c.Int(p, "SecondaryOffset", 4446, int64(o.SecondaryOffset))
+	c.Int(p, "BeaconPowerDistributed", 4259, int64(o.BeaconPowerDistributed))
+	c.Int(p, "BeaconPowerLocal", 4261, int64(o.BeaconPowerLocal))
+	c.Bytes(p, "BeaconPowerMePie", 4262, []byte(o.BeaconPowerMePie))
+	c.String(p, "EnhancedPassword", 4277, o.EnhancedPassword)
+	c.Int(p, "FirstOffset", 4279, int64(o.FirstOffset))
+	c.Bytes(p, "MgntEntityNetIePayloadTx", 4323, []byte(o.MgntEntityNetIePayloadTx))
+	c.Uint(p, "MpsWalkTime", 4338, uint64(o.MpsWalkTime))
+	c.String(p, "NetworkNameAdmissionRule", 4349, string(o.NetworkNameAdmissionRule))
+	c.Uint(p, "NumChannels", 4363, uint64(o.NumChannels))
+	c.Wire(p, "PrivacySupported", 4394, model.JoinStrings(o.PrivacySupported), len(o.PrivacySupported) > 0)
+	c.Bytes(p, "TrafficPermissionEthertype", 4476, []byte(o.TrafficPermissionEthertype))
+	c.Uint(p, "PowerCntlPhyTarget", 4374, uint64(o.PowerCntlPhyTarget))
+	c.Bytes(p, "NetworkTabooMask", 4355, []byte(o.NetworkTabooMask))
+	c.Bytes(p, "NodeTabooMask", 4362, []byte(o.NodeTabooMask))
+	c.Wire(p, "SupportedBands", 4469, model.JoinStrings(o.SupportedBands), len(o.SupportedBands) > 0)
+	c.Uint(p, "TxBcastRate", 4480, uint64(o.TxBcastRate))
+	c.Bytes(p, "PasswordHash", 4368, []byte(o.PasswordHash))
+	c.String(p, "PowerStateCap", 4376, string(o.PowerStateCap))
+	c.Uint(p, "LmoNodeID", 4292, uint64(o.LmoNodeID))
+	c.String(p, "NetworkState", 4354, string(o.NetworkState))
+	c.String(p, "ResetReason", 4424, o.ResetReason)
+	c.String(p, "NcVersion", 4346, o.NcVersion)
+	c.Bytes(p, "LinkState", 4291, []byte(o.LinkState))
+	c.Bytes(p, "ConnectedNodesInfo", 4273, []byte(o.ConnectedNodesInfo))
+	c.Bytes(p, "MgntEntityNetIePayloadRx", 4322, []byte(o.MgntEntityNetIePayloadRx))
+	c.Bytes(p, "MpsInitScanPayload", 4327, []byte(o.MpsInitScanPayload))
+	c.Bytes(p, "NetworkNamePayload", 4351, []byte(o.NetworkNamePayload))
+	c.Wire(p, "PrivacyNc", 4393, model.JoinStrings(o.PrivacyNc), len(o.PrivacyNc) > 0)
+	c.String(p, "PowerStateStatus", 4383, string(o.PowerStateStatus))
 	if o.Aca != nil {
-		o.Aca.ValidateAt(prefix+"Aca.", v)
+		o.Aca.ValidateAt(c, p+"Aca.")
 	}
 	for _, i := range model.SortedKeys(o.AccessControl) {
-		o.AccessControl[i].ValidateAt(prefix+"AccessControl."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AccessControl[i].ValidateAt(c, model.InstanceOf(p, "AccessControl.", i))
 	}
 	for _, i := range model.SortedKeys(o.AssociatedDevice) {
-		o.AssociatedDevice[i].ValidateAt(prefix+"AssociatedDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AssociatedDevice[i].ValidateAt(c, model.InstanceOf(p, "AssociatedDevice.", i))
 	}
 	for _, i := range model.SortedKeys(o.Bridge) {
-		o.Bridge[i].ValidateAt(prefix+"Bridge."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Bridge[i].ValidateAt(c, model.InstanceOf(p, "Bridge.", i))
 	}
 	for _, i := range model.SortedKeys(o.Mesh) {
-		o.Mesh[i].ValidateAt(prefix+"Mesh."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Mesh[i].ValidateAt(c, model.InstanceOf(p, "Mesh.", i))
 	}
 	for _, i := range model.SortedKeys(o.MeshScMod) {
-		o.MeshScMod[i].ValidateAt(prefix+"MeshScMod."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.MeshScMod[i].ValidateAt(c, model.InstanceOf(p, "MeshScMod.", i))
 	}
 	if o.QoS != nil {
-		o.QoS.ValidateAt(prefix+"QoS.", v)
+		o.QoS.ValidateAt(c, p+"QoS.")
 	}
 	if o.Reset != nil {
-		o.Reset.ValidateAt(prefix+"Reset.", v)
+		o.Reset.ValidateAt(c, p+"Reset.")
 	}
 	for _, i := range model.SortedKeys(o.Rlapm) {
-		o.Rlapm[i].ValidateAt(prefix+"Rlapm."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Rlapm[i].ValidateAt(c, model.InstanceOf(p, "Rlapm.", i))
 	}
 	for _, i := range model.SortedKeys(o.Sapm) {
-		o.Sapm[i].ValidateAt(prefix+"Sapm."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Sapm[i].ValidateAt(c, model.InstanceOf(p, "Sapm.", i))
 	}
 }
 
 // DeviceMoCAInterfacePath is the typed path of Device.MoCA.Interface.{i}.
 type DeviceMoCAInterfacePath struct {
-	obj                               model.ObjectPath
-	Enable                            model.ReadWriteParam[bool]
-	Status                            model.ReadOnlyParam[DeviceMoCAInterfaceStatus]
-	Alias                             model.WriteOnceParam[string]
-	Name                              model.ReadOnlyParam[string]
-	LastChange                        model.ReadOnlyParam[uint32]
-	LowerLayers                       model.ReadWriteParam[[]string]
-	Upstream                          model.ReadOnlyParam[bool]
-	MaxBitRate                        model.ReadOnlyParam[uint32]
-	AccessControlNumberOfEntries      model.ReadOnlyParam[uint32]
-	RlapmNumberOfEntries              model.ReadOnlyParam[uint32]
-	SapmNumberOfEntries               model.ReadOnlyParam[uint32]
-	MeshNumberOfEntries               model.ReadOnlyParam[uint32]
-	BridgeNumberOfEntries             model.ReadOnlyParam[uint32]
-	MeshScModNumberOfEntries          model.ReadOnlyParam[uint32]
-	MACAddress                        model.ReadOnlyParam[string]
-	FirmwareVersion                   model.ReadOnlyParam[string]
-	MaxIngressBW                      model.ReadOnlyParam[uint32]
-	MaxEgressBW                       model.ReadOnlyParam[uint32]
-	HighestVersion                    model.ReadOnlyParam[string]
-	CurrentVersion                    model.ReadOnlyParam[string]
-	NetworkCoordinator                model.ReadOnlyParam[uint32]
-	NodeID                            model.ReadOnlyParam[uint32]
-	MaxNodes                          model.ReadOnlyParam[bool]
-	NumNodes                          model.ReadOnlyParam[uint32]
-	PreferredNC                       model.ReadWriteParam[bool]
-	BackupNC                          model.ReadOnlyParam[uint32]
-	PrivacyEnabledSetting             model.ReadWriteParam[bool]
-	PrivacyEnabled                    model.ReadOnlyParam[bool]
-	AccessControlEnable               model.ReadWriteParam[bool]
-	PhyThreshold                      model.ReadWriteParam[uint32]
-	PhyThresholdTrapEnable            model.ReadWriteParam[bool]
-	StatusChangeEnable                model.ReadWriteParam[bool]
-	NumNodesChangeEnable              model.ReadWriteParam[bool]
-	TpcTargetRateNper                 model.ReadWriteParam[uint32]
-	Band                              model.ReadWriteParam[[]DeviceMoCAInterfaceBand]
-	LastOperFreqUpdateEnable          model.ReadWriteParam[bool]
-	FreqCapabilityMask                model.ReadOnlyParam[[]byte]
-	FreqCurrentMaskSetting            model.ReadWriteParam[[]byte]
-	FreqCurrentMask                   model.ReadOnlyParam[[]byte]
-	CurrentOperFreq                   model.ReadOnlyParam[uint32]
-	LastOperFreq                      model.ReadWriteParam[uint32]
-	TpcEnable                         model.ReadWriteParam[bool]
-	KeyPassphrase                     model.ReadWriteParam[string]
-	PerMode                           model.ReadWriteParam[uint32]
-	TurboModeEnable                   model.ReadWriteParam[bool]
-	PolicingEnable                    model.ReadWriteParam[bool]
-	TlpMin                            model.ReadWriteParam[uint32]
-	TlpMax                            model.ReadWriteParam[uint32]
-	RlapmEnable                       model.ReadWriteParam[bool]
-	RlapmProfileSelect                model.ReadWriteParam[uint32]
-	SapmEnable                        model.ReadWriteParam[bool]
-	SapmProfileSelect                 model.ReadWriteParam[uint32]
-	PowerStateRequest                 model.ReadWriteParam[DeviceMoCAInterfacePowerStateRequest]
-	SeqNumMr                          model.ReadWriteParam[uint32]
-	PowerStateTrapEnable              model.ReadWriteParam[bool]
-	LmoTrapEnable                     model.ReadWriteParam[bool]
-	PrimaryOffset                     model.ReadWriteParam[int32]
-	SecondaryOffset                   model.ReadWriteParam[int32]
-	BeaconPowerDistributed            model.ReadWriteParam[int32]
-	BeaconPowerLocal                  model.ReadWriteParam[int32]
-	BeaconPowerMePie                  model.ReadWriteParam[[]byte]
-	BeaconPowerMePieSend              model.ReadWriteParam[bool]
-	BeaconPowerNetConfig              model.ReadWriteParam[bool]
-	EnhancedPassword                  model.ReadWriteParam[string]
-	FirstOffset                       model.ReadWriteParam[int32]
-	HandoffToLowerVersionEnable       model.ReadWriteParam[bool]
-	MgntEntityNetIePayloadRespTimeout model.ReadWriteParam[uint32]
-	MgntEntityNetIePayloadTx          model.ReadWriteParam[[]byte]
-	MpsPrivacyDown                    model.ReadWriteParam[bool]
-	MpsPrivacyReceive                 model.ReadWriteParam[bool]
-	MpsReset                          model.ReadWriteParam[bool]
-	MpsTriggered                      model.ReadWriteParam[bool]
-	MpsUnpairedTime                   model.ReadWriteParam[uint32]
-	MpsWalkTime                       model.ReadWriteParam[uint32]
-	NetworkJoin                       model.ReadWriteParam[bool]
-	NetworkNameAdmissionRule          model.ReadWriteParam[DeviceMoCAInterfaceNetworkNameAdmissionRule]
-	NetworkNameNcNn                   model.ReadWriteParam[string]
-	NumChannels                       model.ReadWriteParam[uint32]
-	Per25Mode                         model.ReadWriteParam[uint32]
-	PrivacySupported                  model.ReadWriteParam[[]DeviceMoCAInterfacePrivacySupported]
-	TrafficPermissionEthertype        model.ReadWriteParam[[]byte]
-	TrafficPermissionLink             model.ReadWriteParam[[]byte]
-	ConnectedNodesChangeTrapEn        model.ReadWriteParam[bool]
-	MgntEntityNetwIePayloadRecTrapEn  model.ReadWriteParam[bool]
-	MpsTrapEn                         model.ReadWriteParam[bool]
-	NcPrivSupportedRecTrapEn          model.ReadWriteParam[bool]
-	NetworkNameRecTrapEn              model.ReadWriteParam[bool]
-	NodeDropTrapEn                    model.ReadWriteParam[bool]
-	TxPowerLimit                      model.ReadWriteParam[uint32]
-	PowerCntlPhyTarget                model.ReadWriteParam[uint32]
-	BeaconPowerLimit                  model.ReadWriteParam[uint32]
-	NetworkTabooMask                  model.ReadOnlyParam[[]byte]
-	NodeTabooMask                     model.ReadOnlyParam[[]byte]
-	SupportedBands                    model.ReadOnlyParam[[]DeviceMoCAInterfaceSupportedBands]
-	TxBcastRate                       model.ReadOnlyParam[uint32]
-	TxBcastPowerReduction             model.ReadOnlyParam[uint32]
-	QAM256Capable                     model.ReadOnlyParam[bool]
-	PacketAggregationCapability       model.ReadOnlyParam[uint32]
-	AssociatedDeviceNumberOfEntries   model.ReadOnlyParam[uint32]
-	PasswordHash                      model.ReadOnlyParam[[]byte]
-	AggregationSize                   model.ReadOnlyParam[uint32]
-	AeNumber                          model.ReadOnlyParam[uint32]
-	SupportedIngressPqosFlows         model.ReadOnlyParam[uint32]
-	SupportedEgressPqosFlows          model.ReadOnlyParam[uint32]
-	PowerStateCap                     model.ReadOnlyParam[DeviceMoCAInterfacePowerStateCap]
-	AvbSupport                        model.ReadOnlyParam[bool]
-	ResetCount                        model.ReadOnlyParam[uint32]
-	LinkDownCount                     model.ReadOnlyParam[uint32]
-	LmoNodeID                         model.ReadOnlyParam[uint32]
-	NetworkState                      model.ReadOnlyParam[DeviceMoCAInterfaceNetworkState]
-	PrimaryChannelOffset              model.ReadOnlyParam[int32]
-	SecondaryChannelOffset            model.ReadOnlyParam[int32]
-	ResetReason                       model.ReadOnlyParam[string]
-	NcVersion                         model.ReadOnlyParam[string]
-	LinkState                         model.ReadOnlyParam[[]byte]
-	ConnectedNodesInfo                model.ReadOnlyParam[[]byte]
-	MgntEntityNetIePayloadRx          model.ReadOnlyParam[[]byte]
-	Moca25PhyCapable                  model.ReadOnlyParam[bool]
-	MpsInitScanPayload                model.ReadOnlyParam[[]byte]
-	MpsState                          model.ReadOnlyParam[bool]
-	NetworkNamePayload                model.ReadOnlyParam[[]byte]
-	PrivacyNc                         model.ReadOnlyParam[[]DeviceMoCAInterfacePrivacyNc]
-	PowerStateResp                    model.ReadOnlyParam[bool]
-	PowerStateStatus                  model.ReadOnlyParam[DeviceMoCAInterfacePowerStateStatus]
-	ConnectedNodesDropReason          model.ReadOnlyParam[[]byte]
-	BelowPhyThresholdTrap             model.ReadOnlyParam[uint32]
-	AbovePhyThresholdTrap             model.ReadOnlyParam[uint32]
-	StatusChangeTrap                  model.ReadOnlyParam[uint32]
-	NumNodesChangeTrap                model.ReadOnlyParam[uint32]
-	MrRstSuccessTrap                  model.ReadOnlyParam[uint32]
-	MrRstFailTrap                     model.ReadOnlyParam[uint32]
-	MrNetworkSuccessTrap              model.ReadOnlyParam[uint32]
-	MrNetworkFailTrap                 model.ReadOnlyParam[uint32]
-	PowerStateBcstRecTrap             model.ReadOnlyParam[uint32]
-	PowerStateM0NcTrap                model.ReadOnlyParam[uint32]
-	PowerStateNc1xTrap                model.ReadOnlyParam[uint32]
-	PowerStateNetVerTrap              model.ReadOnlyParam[uint32]
-	PowerStateRespTrap                model.ReadOnlyParam[uint32]
-	PowerStateUcstPenTrap             model.ReadOnlyParam[uint32]
-	PowerStateTrnsReqTrap             model.ReadOnlyParam[uint32]
-	PowerStateWupUrTrap               model.ReadOnlyParam[uint32]
-	LmoStatusTrap                     model.ReadOnlyParam[uint32]
-	LinkFailureTrap                   model.ReadOnlyParam[uint32]
-	ConnectedNodesChangeTrap          model.ReadOnlyParam[uint32]
-	MgntEntityNetwIePayloadRecTrap    model.ReadOnlyParam[uint32]
-	MpsInitScanRecTrap                model.ReadOnlyParam[uint32]
-	MpsPairFailTrap                   model.ReadOnlyParam[uint32]
-	MpsPrivacyChangedTrap             model.ReadOnlyParam[uint32]
-	NcPrivacySupportedRecTrap         model.ReadOnlyParam[uint32]
-	NetworkNameRecTrap                model.ReadOnlyParam[uint32]
-	NodeDropAdmFailureTrap            model.ReadOnlyParam[uint32]
-	NodeDropNcTrap                    model.ReadOnlyParam[uint32]
-	NodeDropMpsTriggeredTrap          model.ReadOnlyParam[uint32]
-	NodeDropNcChgTrap                 model.ReadOnlyParam[uint32]
-	Aca                               DeviceMoCAInterfaceAcaPath
-	QoS                               DeviceMoCAInterfaceQoSPath
-	Reset                             DeviceMoCAInterfaceResetPath
-	Stats                             DeviceMoCAInterfaceStatsPath
+	model.ObjectPath
+	AbovePhyThresholdTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AccessControlEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	AccessControlNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AeNumber model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AggregationSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AvbSupport model.ReadOnlyParam[bool] `dm:"b"`
+
+	BackupNC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Band model.ReadWriteParam[[]DeviceMoCAInterfaceBand] `dm:"s"`
+
+	BeaconPowerDistributed model.ReadWriteParam[int32] `dm:"i"`
+
+	BeaconPowerLimit model.ReadWriteParam[uint32] `dm:"u"`
+
+	BeaconPowerLocal model.ReadWriteParam[int32] `dm:"i"`
+
+	BeaconPowerMePie model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	BeaconPowerMePieSend model.ReadWriteParam[bool] `dm:"b"`
+
+	BeaconPowerNetConfig model.ReadWriteParam[bool] `dm:"b"`
+
+	BelowPhyThresholdTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ConnectedNodesChangeTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ConnectedNodesChangeTrapEn model.ReadWriteParam[bool] `dm:"b"`
+
+	ConnectedNodesDropReason model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	ConnectedNodesInfo model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	CurrentOperFreq model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CurrentVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EnhancedPassword model.ReadWriteParam[string] `dm:"s"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	FirstOffset model.ReadWriteParam[int32] `dm:"i"`
+
+	FreqCapabilityMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	FreqCurrentMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	FreqCurrentMaskSetting model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	HandoffToLowerVersionEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	HighestVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	KeyPassphrase model.ReadWriteParam[string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastOperFreq model.ReadWriteParam[uint32] `dm:"u"`
+
+	LastOperFreqUpdateEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	LinkDownCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LinkFailureTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LinkState model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	LmoNodeID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LmoStatusTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LmoTrapEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxEgressBW model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxIngressBW model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxNodes model.ReadOnlyParam[bool] `dm:"b"`
+
+	MeshNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MeshScModNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MgntEntityNetIePayloadRespTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	MgntEntityNetIePayloadRx model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	MgntEntityNetIePayloadTx model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	MgntEntityNetwIePayloadRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MgntEntityNetwIePayloadRecTrapEn model.ReadWriteParam[bool] `dm:"b"`
+
+	Moca25PhyCapable model.ReadOnlyParam[bool] `dm:"b"`
+
+	MpsInitScanPayload model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	MpsInitScanRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MpsPairFailTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MpsPrivacyChangedTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MpsPrivacyDown model.ReadWriteParam[bool] `dm:"b"`
+
+	MpsPrivacyReceive model.ReadWriteParam[bool] `dm:"b"`
+
+	MpsReset model.ReadWriteParam[bool] `dm:"b"`
+
+	MpsState model.ReadOnlyParam[bool] `dm:"b"`
+
+	MpsTrapEn model.ReadWriteParam[bool] `dm:"b"`
+
+	MpsTriggered model.ReadWriteParam[bool] `dm:"b"`
+
+	MpsUnpairedTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	MpsWalkTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	MrNetworkFailTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MrNetworkSuccessTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MrRstFailTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MrRstSuccessTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	NcPrivSupportedRecTrapEn model.ReadWriteParam[bool] `dm:"b"`
+
+	NcPrivacySupportedRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NcVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkCoordinator model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NetworkJoin model.ReadWriteParam[bool] `dm:"b"`
+
+	NetworkNameAdmissionRule model.ReadWriteParam[DeviceMoCAInterfaceNetworkNameAdmissionRule] `dm:"s"`
+
+	NetworkNameNcNn model.ReadWriteParam[string] `dm:"s"`
+
+	NetworkNamePayload model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	NetworkNameRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NetworkNameRecTrapEn model.ReadWriteParam[bool] `dm:"b"`
+
+	NetworkState model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkTabooMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	NodeDropAdmFailureTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NodeDropMpsTriggeredTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NodeDropNcChgTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NodeDropNcTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NodeDropTrapEn model.ReadWriteParam[bool] `dm:"b"`
+
+	NodeID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NodeTabooMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	NumChannels model.ReadWriteParam[uint32] `dm:"u"`
+
+	NumNodes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumNodesChangeEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	NumNodesChangeTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketAggregationCapability model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PasswordHash model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	Per25Mode model.ReadWriteParam[uint32] `dm:"u"`
+
+	PerMode model.ReadWriteParam[uint32] `dm:"u"`
+
+	PhyThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	PhyThresholdTrapEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	PolicingEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	PowerCntlPhyTarget model.ReadWriteParam[uint32] `dm:"u"`
+
+	PowerStateBcstRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PowerStateCap model.ReadOnlyParam[string] `dm:"s"`
+
+	PowerStateM0NcTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PowerStateNc1xTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PowerStateNetVerTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PowerStateRequest model.ReadWriteParam[DeviceMoCAInterfacePowerStateRequest] `dm:"s"`
+
+	PowerStateResp model.ReadOnlyParam[bool] `dm:"b"`
+
+	PowerStateRespTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PowerStateStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	PowerStateTrapEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	PowerStateTrnsReqTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PowerStateUcstPenTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PowerStateWupUrTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PreferredNC model.ReadWriteParam[bool] `dm:"b"`
+
+	PrimaryChannelOffset model.ReadOnlyParam[int32] `dm:"i"`
+
+	PrimaryOffset model.ReadWriteParam[int32] `dm:"i"`
+
+	PrivacyEnabled model.ReadOnlyParam[bool] `dm:"b"`
+
+	PrivacyEnabledSetting model.ReadWriteParam[bool] `dm:"b"`
+
+	PrivacyNc model.ReadOnlyParam[[]string] `dm:"s"`
+
+	PrivacySupported model.ReadWriteParam[[]DeviceMoCAInterfacePrivacySupported] `dm:"s"`
+
+	QAM256Capable model.ReadOnlyParam[bool] `dm:"b"`
+
+	ResetCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ResetReason model.ReadOnlyParam[string] `dm:"s"`
+
+	RlapmEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	RlapmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RlapmProfileSelect model.ReadWriteParam[uint32] `dm:"u"`
+
+	SapmEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	SapmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SapmProfileSelect model.ReadWriteParam[uint32] `dm:"u"`
+
+	SecondaryChannelOffset model.ReadOnlyParam[int32] `dm:"i"`
+
+	SecondaryOffset model.ReadWriteParam[int32] `dm:"i"`
+
+	SeqNumMr model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	StatusChangeEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	StatusChangeTrap model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SupportedBands model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SupportedEgressPqosFlows model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SupportedIngressPqosFlows model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TlpMax model.ReadWriteParam[uint32] `dm:"u"`
+
+	TlpMin model.ReadWriteParam[uint32] `dm:"u"`
+
+	TpcEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	TpcTargetRateNper model.ReadWriteParam[uint32] `dm:"u"`
+
+	TrafficPermissionEthertype model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	TrafficPermissionLink model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	TurboModeEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	TxBcastPowerReduction model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxBcastRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxPowerLimit model.ReadWriteParam[uint32] `dm:"u"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	Aca   DeviceMoCAInterfaceAcaPath   `dm:"Aca."`
+	QoS   DeviceMoCAInterfaceQoSPath   `dm:"QoS."`
+	Reset DeviceMoCAInterfaceResetPath `dm:"Reset."`
+	Stats DeviceMoCAInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfacePath(prefix string) DeviceMoCAInterfacePath {
-	p := &prefix
-	return DeviceMoCAInterfacePath{
-		AbovePhyThresholdTrap:             model.NewReadOnly[uint32](p, "AbovePhyThresholdTrap", model.TypeUnsignedInt),
-		Aca:                               newDeviceMoCAInterfaceAcaPath(prefix + "Aca."),
-		AccessControlEnable:               model.NewReadWrite[bool](p, "AccessControlEnable", model.TypeBoolean),
-		AccessControlNumberOfEntries:      model.NewReadOnly[uint32](p, "AccessControlNumberOfEntries", model.TypeUnsignedInt),
-		AeNumber:                          model.NewReadOnly[uint32](p, "AeNumber", model.TypeUnsignedInt),
-		AggregationSize:                   model.NewReadOnly[uint32](p, "AggregationSize", model.TypeUnsignedInt),
-		Alias:                             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssociatedDeviceNumberOfEntries:   model.NewReadOnly[uint32](p, "AssociatedDeviceNumberOfEntries", model.TypeUnsignedInt),
-		AvbSupport:                        model.NewReadOnly[bool](p, "AvbSupport", model.TypeBoolean),
-		BackupNC:                          model.NewReadOnly[uint32](p, "BackupNC", model.TypeUnsignedInt),
-		Band:                              model.NewReadWrite[[]DeviceMoCAInterfaceBand](p, "Band", model.TypeString),
-		BeaconPowerDistributed:            model.NewReadWrite[int32](p, "BeaconPowerDistributed", model.TypeInt),
-		BeaconPowerLimit:                  model.NewReadWrite[uint32](p, "BeaconPowerLimit", model.TypeUnsignedInt),
-		BeaconPowerLocal:                  model.NewReadWrite[int32](p, "BeaconPowerLocal", model.TypeInt),
-		BeaconPowerMePie:                  model.NewReadWrite[[]byte](p, "BeaconPowerMePie", model.TypeHexBinary),
-		BeaconPowerMePieSend:              model.NewReadWrite[bool](p, "BeaconPowerMePieSend", model.TypeBoolean),
-		BeaconPowerNetConfig:              model.NewReadWrite[bool](p, "BeaconPowerNetConfig", model.TypeBoolean),
-		BelowPhyThresholdTrap:             model.NewReadOnly[uint32](p, "BelowPhyThresholdTrap", model.TypeUnsignedInt),
-		BridgeNumberOfEntries:             model.NewReadOnly[uint32](p, "BridgeNumberOfEntries", model.TypeUnsignedInt),
-		ConnectedNodesChangeTrap:          model.NewReadOnly[uint32](p, "ConnectedNodesChangeTrap", model.TypeUnsignedInt),
-		ConnectedNodesChangeTrapEn:        model.NewReadWrite[bool](p, "ConnectedNodesChangeTrapEn", model.TypeBoolean),
-		ConnectedNodesDropReason:          model.NewReadOnly[[]byte](p, "ConnectedNodesDropReason", model.TypeHexBinary),
-		ConnectedNodesInfo:                model.NewReadOnly[[]byte](p, "ConnectedNodesInfo", model.TypeHexBinary),
-		CurrentOperFreq:                   model.NewReadOnly[uint32](p, "CurrentOperFreq", model.TypeUnsignedInt),
-		CurrentVersion:                    model.NewReadOnly[string](p, "CurrentVersion", model.TypeString),
-		Enable:                            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EnhancedPassword:                  model.NewReadWrite[string](p, "EnhancedPassword", model.TypeString),
-		FirmwareVersion:                   model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		FirstOffset:                       model.NewReadWrite[int32](p, "FirstOffset", model.TypeInt),
-		FreqCapabilityMask:                model.NewReadOnly[[]byte](p, "FreqCapabilityMask", model.TypeHexBinary),
-		FreqCurrentMask:                   model.NewReadOnly[[]byte](p, "FreqCurrentMask", model.TypeHexBinary),
-		FreqCurrentMaskSetting:            model.NewReadWrite[[]byte](p, "FreqCurrentMaskSetting", model.TypeHexBinary),
-		HandoffToLowerVersionEnable:       model.NewReadWrite[bool](p, "HandoffToLowerVersionEnable", model.TypeBoolean),
-		HighestVersion:                    model.NewReadOnly[string](p, "HighestVersion", model.TypeString),
-		KeyPassphrase:                     model.NewReadWrite[string](p, "KeyPassphrase", model.TypeString),
-		LastChange:                        model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LastOperFreq:                      model.NewReadWrite[uint32](p, "LastOperFreq", model.TypeUnsignedInt),
-		LastOperFreqUpdateEnable:          model.NewReadWrite[bool](p, "LastOperFreqUpdateEnable", model.TypeBoolean),
-		LinkDownCount:                     model.NewReadOnly[uint32](p, "LinkDownCount", model.TypeUnsignedInt),
-		LinkFailureTrap:                   model.NewReadOnly[uint32](p, "LinkFailureTrap", model.TypeUnsignedInt),
-		LinkState:                         model.NewReadOnly[[]byte](p, "LinkState", model.TypeHexBinary),
-		LmoNodeID:                         model.NewReadOnly[uint32](p, "LmoNodeID", model.TypeUnsignedInt),
-		LmoStatusTrap:                     model.NewReadOnly[uint32](p, "LmoStatusTrap", model.TypeUnsignedInt),
-		LmoTrapEnable:                     model.NewReadWrite[bool](p, "LmoTrapEnable", model.TypeBoolean),
-		LowerLayers:                       model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:                        model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MaxBitRate:                        model.NewReadOnly[uint32](p, "MaxBitRate", model.TypeUnsignedInt),
-		MaxEgressBW:                       model.NewReadOnly[uint32](p, "MaxEgressBW", model.TypeUnsignedInt),
-		MaxIngressBW:                      model.NewReadOnly[uint32](p, "MaxIngressBW", model.TypeUnsignedInt),
-		MaxNodes:                          model.NewReadOnly[bool](p, "MaxNodes", model.TypeBoolean),
-		MeshNumberOfEntries:               model.NewReadOnly[uint32](p, "MeshNumberOfEntries", model.TypeUnsignedInt),
-		MeshScModNumberOfEntries:          model.NewReadOnly[uint32](p, "MeshScModNumberOfEntries", model.TypeUnsignedInt),
-		MgntEntityNetIePayloadRespTimeout: model.NewReadWrite[uint32](p, "MgntEntityNetIePayloadRespTimeout", model.TypeUnsignedInt),
-		MgntEntityNetIePayloadRx:          model.NewReadOnly[[]byte](p, "MgntEntityNetIePayloadRx", model.TypeHexBinary),
-		MgntEntityNetIePayloadTx:          model.NewReadWrite[[]byte](p, "MgntEntityNetIePayloadTx", model.TypeHexBinary),
-		MgntEntityNetwIePayloadRecTrap:    model.NewReadOnly[uint32](p, "MgntEntityNetwIePayloadRecTrap", model.TypeUnsignedInt),
-		MgntEntityNetwIePayloadRecTrapEn:  model.NewReadWrite[bool](p, "MgntEntityNetwIePayloadRecTrapEn", model.TypeBoolean),
-		Moca25PhyCapable:                  model.NewReadOnly[bool](p, "Moca25PhyCapable", model.TypeBoolean),
-		MpsInitScanPayload:                model.NewReadOnly[[]byte](p, "MpsInitScanPayload", model.TypeHexBinary),
-		MpsInitScanRecTrap:                model.NewReadOnly[uint32](p, "MpsInitScanRecTrap", model.TypeUnsignedInt),
-		MpsPairFailTrap:                   model.NewReadOnly[uint32](p, "MpsPairFailTrap", model.TypeUnsignedInt),
-		MpsPrivacyChangedTrap:             model.NewReadOnly[uint32](p, "MpsPrivacyChangedTrap", model.TypeUnsignedInt),
-		MpsPrivacyDown:                    model.NewReadWrite[bool](p, "MpsPrivacyDown", model.TypeBoolean),
-		MpsPrivacyReceive:                 model.NewReadWrite[bool](p, "MpsPrivacyReceive", model.TypeBoolean),
-		MpsReset:                          model.NewReadWrite[bool](p, "MpsReset", model.TypeBoolean),
-		MpsState:                          model.NewReadOnly[bool](p, "MpsState", model.TypeBoolean),
-		MpsTrapEn:                         model.NewReadWrite[bool](p, "MpsTrapEn", model.TypeBoolean),
-		MpsTriggered:                      model.NewReadWrite[bool](p, "MpsTriggered", model.TypeBoolean),
-		MpsUnpairedTime:                   model.NewReadWrite[uint32](p, "MpsUnpairedTime", model.TypeUnsignedInt),
-		MpsWalkTime:                       model.NewReadWrite[uint32](p, "MpsWalkTime", model.TypeUnsignedInt),
-		MrNetworkFailTrap:                 model.NewReadOnly[uint32](p, "MrNetworkFailTrap", model.TypeUnsignedInt),
-		MrNetworkSuccessTrap:              model.NewReadOnly[uint32](p, "MrNetworkSuccessTrap", model.TypeUnsignedInt),
-		MrRstFailTrap:                     model.NewReadOnly[uint32](p, "MrRstFailTrap", model.TypeUnsignedInt),
-		MrRstSuccessTrap:                  model.NewReadOnly[uint32](p, "MrRstSuccessTrap", model.TypeUnsignedInt),
-		Name:                              model.NewReadOnly[string](p, "Name", model.TypeString),
-		NcPrivSupportedRecTrapEn:          model.NewReadWrite[bool](p, "NcPrivSupportedRecTrapEn", model.TypeBoolean),
-		NcPrivacySupportedRecTrap:         model.NewReadOnly[uint32](p, "NcPrivacySupportedRecTrap", model.TypeUnsignedInt),
-		NcVersion:                         model.NewReadOnly[string](p, "NcVersion", model.TypeString),
-		NetworkCoordinator:                model.NewReadOnly[uint32](p, "NetworkCoordinator", model.TypeUnsignedInt),
-		NetworkJoin:                       model.NewReadWrite[bool](p, "NetworkJoin", model.TypeBoolean),
-		NetworkNameAdmissionRule:          model.NewReadWrite[DeviceMoCAInterfaceNetworkNameAdmissionRule](p, "NetworkNameAdmissionRule", model.TypeString),
-		NetworkNameNcNn:                   model.NewReadWrite[string](p, "NetworkNameNcNn", model.TypeString),
-		NetworkNamePayload:                model.NewReadOnly[[]byte](p, "NetworkNamePayload", model.TypeHexBinary),
-		NetworkNameRecTrap:                model.NewReadOnly[uint32](p, "NetworkNameRecTrap", model.TypeUnsignedInt),
-		NetworkNameRecTrapEn:              model.NewReadWrite[bool](p, "NetworkNameRecTrapEn", model.TypeBoolean),
-		NetworkState:                      model.NewReadOnly[DeviceMoCAInterfaceNetworkState](p, "NetworkState", model.TypeString),
-		NetworkTabooMask:                  model.NewReadOnly[[]byte](p, "NetworkTabooMask", model.TypeHexBinary),
-		NodeDropAdmFailureTrap:            model.NewReadOnly[uint32](p, "NodeDropAdmFailureTrap", model.TypeUnsignedInt),
-		NodeDropMpsTriggeredTrap:          model.NewReadOnly[uint32](p, "NodeDropMpsTriggeredTrap", model.TypeUnsignedInt),
-		NodeDropNcChgTrap:                 model.NewReadOnly[uint32](p, "NodeDropNcChgTrap", model.TypeUnsignedInt),
-		NodeDropNcTrap:                    model.NewReadOnly[uint32](p, "NodeDropNcTrap", model.TypeUnsignedInt),
-		NodeDropTrapEn:                    model.NewReadWrite[bool](p, "NodeDropTrapEn", model.TypeBoolean),
-		NodeID:                            model.NewReadOnly[uint32](p, "NodeID", model.TypeUnsignedInt),
-		NodeTabooMask:                     model.NewReadOnly[[]byte](p, "NodeTabooMask", model.TypeHexBinary),
-		NumChannels:                       model.NewReadWrite[uint32](p, "NumChannels", model.TypeUnsignedInt),
-		NumNodes:                          model.NewReadOnly[uint32](p, "NumNodes", model.TypeUnsignedInt),
-		NumNodesChangeEnable:              model.NewReadWrite[bool](p, "NumNodesChangeEnable", model.TypeBoolean),
-		NumNodesChangeTrap:                model.NewReadOnly[uint32](p, "NumNodesChangeTrap", model.TypeUnsignedInt),
-		PacketAggregationCapability:       model.NewReadOnly[uint32](p, "PacketAggregationCapability", model.TypeUnsignedInt),
-		PasswordHash:                      model.NewReadOnly[[]byte](p, "PasswordHash", model.TypeHexBinary),
-		Per25Mode:                         model.NewReadWrite[uint32](p, "Per25Mode", model.TypeUnsignedInt),
-		PerMode:                           model.NewReadWrite[uint32](p, "PerMode", model.TypeUnsignedInt),
-		PhyThreshold:                      model.NewReadWrite[uint32](p, "PhyThreshold", model.TypeUnsignedInt),
-		PhyThresholdTrapEnable:            model.NewReadWrite[bool](p, "PhyThresholdTrapEnable", model.TypeBoolean),
-		PolicingEnable:                    model.NewReadWrite[bool](p, "PolicingEnable", model.TypeBoolean),
-		PowerCntlPhyTarget:                model.NewReadWrite[uint32](p, "PowerCntlPhyTarget", model.TypeUnsignedInt),
-		PowerStateBcstRecTrap:             model.NewReadOnly[uint32](p, "PowerStateBcstRecTrap", model.TypeUnsignedInt),
-		PowerStateCap:                     model.NewReadOnly[DeviceMoCAInterfacePowerStateCap](p, "PowerStateCap", model.TypeString),
-		PowerStateM0NcTrap:                model.NewReadOnly[uint32](p, "PowerStateM0NcTrap", model.TypeUnsignedInt),
-		PowerStateNc1xTrap:                model.NewReadOnly[uint32](p, "PowerStateNc1xTrap", model.TypeUnsignedInt),
-		PowerStateNetVerTrap:              model.NewReadOnly[uint32](p, "PowerStateNetVerTrap", model.TypeUnsignedInt),
-		PowerStateRequest:                 model.NewReadWrite[DeviceMoCAInterfacePowerStateRequest](p, "PowerStateRequest", model.TypeString),
-		PowerStateResp:                    model.NewReadOnly[bool](p, "PowerStateResp", model.TypeBoolean),
-		PowerStateRespTrap:                model.NewReadOnly[uint32](p, "PowerStateRespTrap", model.TypeUnsignedInt),
-		PowerStateStatus:                  model.NewReadOnly[DeviceMoCAInterfacePowerStateStatus](p, "PowerStateStatus", model.TypeString),
-		PowerStateTrapEnable:              model.NewReadWrite[bool](p, "PowerStateTrapEnable", model.TypeBoolean),
-		PowerStateTrnsReqTrap:             model.NewReadOnly[uint32](p, "PowerStateTrnsReqTrap", model.TypeUnsignedInt),
-		PowerStateUcstPenTrap:             model.NewReadOnly[uint32](p, "PowerStateUcstPenTrap", model.TypeUnsignedInt),
-		PowerStateWupUrTrap:               model.NewReadOnly[uint32](p, "PowerStateWupUrTrap", model.TypeUnsignedInt),
-		PreferredNC:                       model.NewReadWrite[bool](p, "PreferredNC", model.TypeBoolean),
-		PrimaryChannelOffset:              model.NewReadOnly[int32](p, "PrimaryChannelOffset", model.TypeInt),
-		PrimaryOffset:                     model.NewReadWrite[int32](p, "PrimaryOffset", model.TypeInt),
-		PrivacyEnabled:                    model.NewReadOnly[bool](p, "PrivacyEnabled", model.TypeBoolean),
-		PrivacyEnabledSetting:             model.NewReadWrite[bool](p, "PrivacyEnabledSetting", model.TypeBoolean),
-		PrivacyNc:                         model.NewReadOnly[[]DeviceMoCAInterfacePrivacyNc](p, "PrivacyNc", model.TypeString),
-		PrivacySupported:                  model.NewReadWrite[[]DeviceMoCAInterfacePrivacySupported](p, "PrivacySupported", model.TypeString),
-		QAM256Capable:                     model.NewReadOnly[bool](p, "QAM256Capable", model.TypeBoolean),
-		QoS:                               newDeviceMoCAInterfaceQoSPath(prefix + "QoS."),
-		Reset:                             newDeviceMoCAInterfaceResetPath(prefix + "Reset."),
-		ResetCount:                        model.NewReadOnly[uint32](p, "ResetCount", model.TypeUnsignedInt),
-		ResetReason:                       model.NewReadOnly[string](p, "ResetReason", model.TypeString),
-		RlapmEnable:                       model.NewReadWrite[bool](p, "RlapmEnable", model.TypeBoolean),
-		RlapmNumberOfEntries:              model.NewReadOnly[uint32](p, "RlapmNumberOfEntries", model.TypeUnsignedInt),
-		RlapmProfileSelect:                model.NewReadWrite[uint32](p, "RlapmProfileSelect", model.TypeUnsignedInt),
-		SapmEnable:                        model.NewReadWrite[bool](p, "SapmEnable", model.TypeBoolean),
-		SapmNumberOfEntries:               model.NewReadOnly[uint32](p, "SapmNumberOfEntries", model.TypeUnsignedInt),
-		SapmProfileSelect:                 model.NewReadWrite[uint32](p, "SapmProfileSelect", model.TypeUnsignedInt),
-		SecondaryChannelOffset:            model.NewReadOnly[int32](p, "SecondaryChannelOffset", model.TypeInt),
-		SecondaryOffset:                   model.NewReadWrite[int32](p, "SecondaryOffset", model.TypeInt),
-		SeqNumMr:                          model.NewReadWrite[uint32](p, "SeqNumMr", model.TypeUnsignedInt),
-		Stats:                             newDeviceMoCAInterfaceStatsPath(prefix + "Stats."),
-		Status:                            model.NewReadOnly[DeviceMoCAInterfaceStatus](p, "Status", model.TypeString),
-		StatusChangeEnable:                model.NewReadWrite[bool](p, "StatusChangeEnable", model.TypeBoolean),
-		StatusChangeTrap:                  model.NewReadOnly[uint32](p, "StatusChangeTrap", model.TypeUnsignedInt),
-		SupportedBands:                    model.NewReadOnly[[]DeviceMoCAInterfaceSupportedBands](p, "SupportedBands", model.TypeString),
-		SupportedEgressPqosFlows:          model.NewReadOnly[uint32](p, "SupportedEgressPqosFlows", model.TypeUnsignedInt),
-		SupportedIngressPqosFlows:         model.NewReadOnly[uint32](p, "SupportedIngressPqosFlows", model.TypeUnsignedInt),
-		TlpMax:                            model.NewReadWrite[uint32](p, "TlpMax", model.TypeUnsignedInt),
-		TlpMin:                            model.NewReadWrite[uint32](p, "TlpMin", model.TypeUnsignedInt),
-		TpcEnable:                         model.NewReadWrite[bool](p, "TpcEnable", model.TypeBoolean),
-		TpcTargetRateNper:                 model.NewReadWrite[uint32](p, "TpcTargetRateNper", model.TypeUnsignedInt),
-		TrafficPermissionEthertype:        model.NewReadWrite[[]byte](p, "TrafficPermissionEthertype", model.TypeHexBinary),
-		TrafficPermissionLink:             model.NewReadWrite[[]byte](p, "TrafficPermissionLink", model.TypeHexBinary),
-		TurboModeEnable:                   model.NewReadWrite[bool](p, "TurboModeEnable", model.TypeBoolean),
-		TxBcastPowerReduction:             model.NewReadOnly[uint32](p, "TxBcastPowerReduction", model.TypeUnsignedInt),
-		TxBcastRate:                       model.NewReadOnly[uint32](p, "TxBcastRate", model.TypeUnsignedInt),
-		TxPowerLimit:                      model.NewReadWrite[uint32](p, "TxPowerLimit", model.TypeUnsignedInt),
-		Upstream:                          model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		obj:                               model.NewObjectPath(p),
-	}
+// AccessControl returns the typed path of instance i.
+func (x DeviceMoCAInterfacePath) AccessControl(i uint32) (p DeviceMoCAInterfaceAccessControlPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessControl.", i))
+	return
 }
 
-// AccessControl returns the typed path of instance i of Device.MoCA.Interface.{i}.AccessControl.{i}.
-func (x DeviceMoCAInterfacePath) AccessControl(i uint32) DeviceMoCAInterfaceAccessControlPath {
-	return newDeviceMoCAInterfaceAccessControlPath(x.Path() + "AccessControl." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AccessControlTable returns the table Device.MoCA.Interface.{i}.AccessControl.{i}. itself (for AddObject when writable)
+// AccessControlTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) AccessControlTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "AccessControl.")
+	return model.NewWritableTable(x.ObjectPath, "AccessControl.")
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.MoCA.Interface.{i}.AssociatedDevice.{i}.
-func (x DeviceMoCAInterfacePath) AssociatedDevice(i uint32) DeviceMoCAInterfaceAssociatedDevicePath {
-	return newDeviceMoCAInterfaceAssociatedDevicePath(x.Path() + "AssociatedDevice." + strconv.FormatUint(uint64(i), 10) + ".")
+// AssociatedDevice returns the typed path of instance i.
+func (x DeviceMoCAInterfacePath) AssociatedDevice(i uint32) (p DeviceMoCAInterfaceAssociatedDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	return
 }
 
-// AssociatedDeviceTable returns the table Device.MoCA.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) AssociatedDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "AssociatedDevice.")
+	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-// Bridge returns the typed path of instance i of Device.MoCA.Interface.{i}.Bridge.{i}.
-func (x DeviceMoCAInterfacePath) Bridge(i uint32) DeviceMoCAInterfaceBridgePath {
-	return newDeviceMoCAInterfaceBridgePath(x.Path() + "Bridge." + strconv.FormatUint(uint64(i), 10) + ".")
+// Bridge returns the typed path of instance i.
+func (x DeviceMoCAInterfacePath) Bridge(i uint32) (p DeviceMoCAInterfaceBridgePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Bridge.", i))
+	return
 }
 
-// BridgeTable returns the table Device.MoCA.Interface.{i}.Bridge.{i}. itself (for AddObject when writable)
+// BridgeTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) BridgeTable() model.Table {
-	return model.NewTable(x.Path() + "Bridge.")
+	return model.NewTable(x.ObjectPath, "Bridge.")
 }
 
-// Mesh returns the typed path of instance i of Device.MoCA.Interface.{i}.Mesh.{i}.
-func (x DeviceMoCAInterfacePath) Mesh(i uint32) DeviceMoCAInterfaceMeshPath {
-	return newDeviceMoCAInterfaceMeshPath(x.Path() + "Mesh." + strconv.FormatUint(uint64(i), 10) + ".")
+// Mesh returns the typed path of instance i.
+func (x DeviceMoCAInterfacePath) Mesh(i uint32) (p DeviceMoCAInterfaceMeshPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Mesh.", i))
+	return
 }
 
-// MeshTable returns the table Device.MoCA.Interface.{i}.Mesh.{i}. itself (for AddObject when writable)
+// MeshTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) MeshTable() model.Table {
-	return model.NewTable(x.Path() + "Mesh.")
+	return model.NewTable(x.ObjectPath, "Mesh.")
 }
 
-// MeshScMod returns the typed path of instance i of Device.MoCA.Interface.{i}.MeshScMod.{i}.
-func (x DeviceMoCAInterfacePath) MeshScMod(i uint32) DeviceMoCAInterfaceMeshScModPath {
-	return newDeviceMoCAInterfaceMeshScModPath(x.Path() + "MeshScMod." + strconv.FormatUint(uint64(i), 10) + ".")
+// MeshScMod returns the typed path of instance i.
+func (x DeviceMoCAInterfacePath) MeshScMod(i uint32) (p DeviceMoCAInterfaceMeshScModPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MeshScMod.", i))
+	return
 }
 
-// MeshScModTable returns the table Device.MoCA.Interface.{i}.MeshScMod.{i}. itself (for AddObject when writable)
+// MeshScModTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) MeshScModTable() model.Table {
-	return model.NewTable(x.Path() + "MeshScMod.")
+	return model.NewTable(x.ObjectPath, "MeshScMod.")
 }
 
-// Rlapm returns the typed path of instance i of Device.MoCA.Interface.{i}.Rlapm.{i}.
-func (x DeviceMoCAInterfacePath) Rlapm(i uint32) DeviceMoCAInterfaceRlapmPath {
-	return newDeviceMoCAInterfaceRlapmPath(x.Path() + "Rlapm." + strconv.FormatUint(uint64(i), 10) + ".")
+// Rlapm returns the typed path of instance i.
+func (x DeviceMoCAInterfacePath) Rlapm(i uint32) (p DeviceMoCAInterfaceRlapmPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Rlapm.", i))
+	return
 }
 
-// RlapmTable returns the table Device.MoCA.Interface.{i}.Rlapm.{i}. itself (for AddObject when writable)
+// RlapmTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) RlapmTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Rlapm.")
+	return model.NewWritableTable(x.ObjectPath, "Rlapm.")
 }
 
-// Sapm returns the typed path of instance i of Device.MoCA.Interface.{i}.Sapm.{i}.
-func (x DeviceMoCAInterfacePath) Sapm(i uint32) DeviceMoCAInterfaceSapmPath {
-	return newDeviceMoCAInterfaceSapmPath(x.Path() + "Sapm." + strconv.FormatUint(uint64(i), 10) + ".")
+// Sapm returns the typed path of instance i.
+func (x DeviceMoCAInterfacePath) Sapm(i uint32) (p DeviceMoCAInterfaceSapmPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Sapm.", i))
+	return
 }
 
-// SapmTable returns the table Device.MoCA.Interface.{i}.Sapm.{i}. itself (for AddObject when writable)
+// SapmTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) SapmTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Sapm.")
+	return model.NewWritableTable(x.ObjectPath, "Sapm.")
 }
 
 // DeviceMoCAInterfaceAcaDiagnosticsState enumerates the values of Device.MoCA.Interface.{i}.Aca.DiagnosticsState.
 type DeviceMoCAInterfaceAcaDiagnosticsState string
 
-func (e DeviceMoCAInterfaceAcaDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfaceAcaDiagnosticsState_None             DeviceMoCAInterfaceAcaDiagnosticsState = "None"
-	DeviceMoCAInterfaceAcaDiagnosticsState_Requested        DeviceMoCAInterfaceAcaDiagnosticsState = "Requested"
-	DeviceMoCAInterfaceAcaDiagnosticsState_Canceled         DeviceMoCAInterfaceAcaDiagnosticsState = "Canceled"
-	DeviceMoCAInterfaceAcaDiagnosticsState_Complete         DeviceMoCAInterfaceAcaDiagnosticsState = "Complete"
-	DeviceMoCAInterfaceAcaDiagnosticsState_Error            DeviceMoCAInterfaceAcaDiagnosticsState = "Error"
+	DeviceMoCAInterfaceAcaDiagnosticsState_None DeviceMoCAInterfaceAcaDiagnosticsState = "None"
+
+	DeviceMoCAInterfaceAcaDiagnosticsState_Requested DeviceMoCAInterfaceAcaDiagnosticsState = "Requested"
+
+	DeviceMoCAInterfaceAcaDiagnosticsState_Canceled DeviceMoCAInterfaceAcaDiagnosticsState = "Canceled"
+
+	DeviceMoCAInterfaceAcaDiagnosticsState_Complete DeviceMoCAInterfaceAcaDiagnosticsState = "Complete"
+
+	DeviceMoCAInterfaceAcaDiagnosticsState_Error DeviceMoCAInterfaceAcaDiagnosticsState = "Error"
+
 	DeviceMoCAInterfaceAcaDiagnosticsState_Error_BadChannel DeviceMoCAInterfaceAcaDiagnosticsState = "Error_BadChannel"
+
 	DeviceMoCAInterfaceAcaDiagnosticsState_Error_NoEvmProbe DeviceMoCAInterfaceAcaDiagnosticsState = "Error_NoEvmProbe"
 )
 
 // DeviceMoCAInterfaceAcaType enumerates the values of Device.MoCA.Interface.{i}.Aca.Type.
 type DeviceMoCAInterfaceAcaType string
 
-func (e DeviceMoCAInterfaceAcaType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceMoCAInterfaceAcaType_Quiet DeviceMoCAInterfaceAcaType = "quiet"
-	DeviceMoCAInterfaceAcaType_Evm   DeviceMoCAInterfaceAcaType = "evm"
+
+	DeviceMoCAInterfaceAcaType_Evm DeviceMoCAInterfaceAcaType = "evm"
 )
 
-var (
-	synDeviceMoCAInterfaceAca_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_BadChannel",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_NoEvmProbe",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterfaceAca_NodeID = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceAca_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "quiet"}, {Value: "evm"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMoCAInterfaceAca_Channel        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceAca_ReportNodeMask = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterfaceAca_TotalRxPower = &model.Syntax{
-		DataType: "MocaDBm",
-		Type:     model.TypeInt,
-	}
-	synDeviceMoCAInterfaceAca_PowerProfile = &model.Syntax{Type: model.TypeHexBinary}
-)
-
-// DeviceMoCAInterfaceAca holds the values of Device.MoCA.Interface.{i}.Aca. (object, readOnly, since 2.17)
+// DeviceMoCAInterfaceAca holds the values of Device.MoCA.Interface.{i}.Aca. (object, readOnly, since 2.17).
 type DeviceMoCAInterfaceAca struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_BadChannel,… 7 values}, readWrite, since 2.17.
-	DiagnosticsState DeviceMoCAInterfaceAcaDiagnosticsState `cwmp:"DiagnosticsState"`
-	// NodeID: MocaNodeID=unsignedInt[0:15], readWrite, since 2.19.
-	NodeID uint32 `cwmp:"NodeID"`
-	// Type: string{quiet,evm}, readWrite, since 2.19.
-	Type DeviceMoCAInterfaceAcaType `cwmp:"Type"`
-	// Channel: unsignedInt, readWrite, since 2.19.
-	Channel uint32 `cwmp:"Channel"`
-	// ReportNodeMask: hexBinary(2:2), readWrite, since 2.19.
-	ReportNodeMask []byte `cwmp:"ReportNodeMask"`
-	// TotalRxPower: MocaDBm=int, readOnly, since 2.19.
-	TotalRxPower int32 `cwmp:"TotalRxPower"`
-	// PowerProfile: hexBinary, readOnly, since 2.19.
-	PowerProfile []byte `cwmp:"PowerProfile"`
+	DiagnosticsState DeviceMoCAInterfaceAcaDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	NodeID uint32 `json:"NodeID,omitzero"`
+
+	Type DeviceMoCAInterfaceAcaType `json:"Type,omitzero"`
+
+	Channel uint32 `json:"Channel,omitzero"`
+
+	ReportNodeMask model.HexBinary `json:"ReportNodeMask,omitzero"`
+
+	TotalRxPower int32 `json:"TotalRxPower,omitzero"`
+
+	PowerProfile model.HexBinary `json:"PowerProfile,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceAca) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceAca) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMoCAInterfaceAca_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterfaceAca_NodeID, uint64(o.NodeID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NodeID",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceAca_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterfaceAca_ReportNodeMask, o.ReportNodeMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportNodeMask",
-		})
-	}
+func (o *DeviceMoCAInterfaceAca) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 4204, string(o.DiagnosticsState))
+	c.Uint(p, "NodeID", 4205, uint64(o.NodeID))
+	c.String(p, "Type", 4209, string(o.Type))
+	c.Bytes(p, "ReportNodeMask", 4207, []byte(o.ReportNodeMask))
 }
 
 // DeviceMoCAInterfaceAcaPath is the typed path of Device.MoCA.Interface.{i}.Aca.
 type DeviceMoCAInterfaceAcaPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceMoCAInterfaceAcaDiagnosticsState]
-	NodeID           model.ReadWriteParam[uint32]
-	Type             model.ReadWriteParam[DeviceMoCAInterfaceAcaType]
-	Channel          model.ReadWriteParam[uint32]
-	ReportNodeMask   model.ReadWriteParam[[]byte]
-	TotalRxPower     model.ReadOnlyParam[int32]
-	PowerProfile     model.ReadOnlyParam[[]byte]
+	model.ObjectPath
+	Channel model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[DeviceMoCAInterfaceAcaDiagnosticsState] `dm:"s"`
+
+	NodeID model.ReadWriteParam[uint32] `dm:"u"`
+
+	PowerProfile model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	ReportNodeMask model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	TotalRxPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	Type model.ReadWriteParam[DeviceMoCAInterfaceAcaType] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceAcaPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceAcaPath(prefix string) DeviceMoCAInterfaceAcaPath {
-	p := &prefix
-	return DeviceMoCAInterfaceAcaPath{
-		Channel:          model.NewReadWrite[uint32](p, "Channel", model.TypeUnsignedInt),
-		DiagnosticsState: model.NewReadWrite[DeviceMoCAInterfaceAcaDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		NodeID:           model.NewReadWrite[uint32](p, "NodeID", model.TypeUnsignedInt),
-		PowerProfile:     model.NewReadOnly[[]byte](p, "PowerProfile", model.TypeHexBinary),
-		ReportNodeMask:   model.NewReadWrite[[]byte](p, "ReportNodeMask", model.TypeHexBinary),
-		TotalRxPower:     model.NewReadOnly[int32](p, "TotalRxPower", model.TypeInt),
-		Type:             model.NewReadWrite[DeviceMoCAInterfaceAcaType](p, "Type", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceMoCAInterfaceAccessControl_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterfaceAccessControl_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceMoCAInterfaceAccessControl holds the values of Device.MoCA.Interface.{i}.AccessControl.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceMoCAInterfaceAccessControl holds the values of Device.MoCA.Interface.{i}.AccessControl.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceMoCAInterfaceAccessControl struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.17.
-	MACAddress string `cwmp:"MACAddress"`
+	Enable bool `json:"Enable,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceAccessControl) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceAccessControl) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMoCAInterfaceAccessControl_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
+func (o *DeviceMoCAInterfaceAccessControl) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MACAddress", 4212, o.MACAddress)
 }
 
 // DeviceMoCAInterfaceAccessControlPath is the typed path of Device.MoCA.Interface.{i}.AccessControl.{i}.
 type DeviceMoCAInterfaceAccessControlPath struct {
-	obj        model.ObjectPath
-	Enable     model.ReadWriteParam[bool]
-	MACAddress model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceAccessControlPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceAccessControlPath(prefix string) DeviceMoCAInterfaceAccessControlPath {
-	p := &prefix
-	return DeviceMoCAInterfaceAccessControlPath{
-		Enable:     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MACAddress: model.NewReadWrite[string](p, "MACAddress", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceMoCAInterfaceAssociatedDevicePowerState enumerates the values of Device.MoCA.Interface.{i}.AssociatedDevice.{i}.PowerState.
 type DeviceMoCAInterfaceAssociatedDevicePowerState string
 
-func (e DeviceMoCAInterfaceAssociatedDevicePowerState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfaceAssociatedDevicePowerState_M0Active       DeviceMoCAInterfaceAssociatedDevicePowerState = "m0Active"
+	DeviceMoCAInterfaceAssociatedDevicePowerState_M0Active DeviceMoCAInterfaceAssociatedDevicePowerState = "m0Active"
+
 	DeviceMoCAInterfaceAssociatedDevicePowerState_M1LowPowerIdle DeviceMoCAInterfaceAssociatedDevicePowerState = "m1LowPowerIdle"
-	DeviceMoCAInterfaceAssociatedDevicePowerState_M2Standby      DeviceMoCAInterfaceAssociatedDevicePowerState = "m2Standby"
-	DeviceMoCAInterfaceAssociatedDevicePowerState_M3Sleep        DeviceMoCAInterfaceAssociatedDevicePowerState = "m3Sleep"
+
+	DeviceMoCAInterfaceAssociatedDevicePowerState_M2Standby DeviceMoCAInterfaceAssociatedDevicePowerState = "m2Standby"
+
+	DeviceMoCAInterfaceAssociatedDevicePowerState_M3Sleep DeviceMoCAInterfaceAssociatedDevicePowerState = "m3Sleep"
 )
 
 // DeviceMoCAInterfaceAssociatedDevicePowerStateCapability enumerates the values of Device.MoCA.Interface.{i}.AssociatedDevice.{i}.PowerStateCapability.
 type DeviceMoCAInterfaceAssociatedDevicePowerStateCapability string
 
-func (e DeviceMoCAInterfaceAssociatedDevicePowerStateCapability) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfaceAssociatedDevicePowerStateCapability_M0Active       DeviceMoCAInterfaceAssociatedDevicePowerStateCapability = "m0Active"
+	DeviceMoCAInterfaceAssociatedDevicePowerStateCapability_M0Active DeviceMoCAInterfaceAssociatedDevicePowerStateCapability = "m0Active"
+
 	DeviceMoCAInterfaceAssociatedDevicePowerStateCapability_M1LowPowerIdle DeviceMoCAInterfaceAssociatedDevicePowerStateCapability = "m1LowPowerIdle"
-	DeviceMoCAInterfaceAssociatedDevicePowerStateCapability_M2Standby      DeviceMoCAInterfaceAssociatedDevicePowerStateCapability = "m2Standby"
-	DeviceMoCAInterfaceAssociatedDevicePowerStateCapability_M3Sleep        DeviceMoCAInterfaceAssociatedDevicePowerStateCapability = "m3Sleep"
+
+	DeviceMoCAInterfaceAssociatedDevicePowerStateCapability_M2Standby DeviceMoCAInterfaceAssociatedDevicePowerStateCapability = "m2Standby"
+
+	DeviceMoCAInterfaceAssociatedDevicePowerStateCapability_M3Sleep DeviceMoCAInterfaceAssociatedDevicePowerStateCapability = "m3Sleep"
 )
 
 // DeviceMoCAInterfaceAssociatedDeviceLinkType enumerates the values of Device.MoCA.Interface.{i}.AssociatedDevice.{i}.LinkType.
 type DeviceMoCAInterfaceAssociatedDeviceLinkType string
 
-func (e DeviceMoCAInterfaceAssociatedDeviceLinkType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfaceAssociatedDeviceLinkType_Moca1PHY  DeviceMoCAInterfaceAssociatedDeviceLinkType = "moca1PHY"
-	DeviceMoCAInterfaceAssociatedDeviceLinkType_Primary   DeviceMoCAInterfaceAssociatedDeviceLinkType = "primary"
-	DeviceMoCAInterfaceAssociatedDeviceLinkType_Bonded    DeviceMoCAInterfaceAssociatedDeviceLinkType = "bonded"
+	DeviceMoCAInterfaceAssociatedDeviceLinkType_Moca1PHY DeviceMoCAInterfaceAssociatedDeviceLinkType = "moca1PHY"
+
+	DeviceMoCAInterfaceAssociatedDeviceLinkType_Primary DeviceMoCAInterfaceAssociatedDeviceLinkType = "primary"
+
+	DeviceMoCAInterfaceAssociatedDeviceLinkType_Bonded DeviceMoCAInterfaceAssociatedDeviceLinkType = "bonded"
+
 	DeviceMoCAInterfaceAssociatedDeviceLinkType_M25300MHz DeviceMoCAInterfaceAssociatedDeviceLinkType = "m25300MHz"
+
 	DeviceMoCAInterfaceAssociatedDeviceLinkType_M25400MHz DeviceMoCAInterfaceAssociatedDeviceLinkType = "m25400MHz"
+
 	DeviceMoCAInterfaceAssociatedDeviceLinkType_M25500MHz DeviceMoCAInterfaceAssociatedDeviceLinkType = "m25500MHz"
 )
 
-var (
-	synDeviceMoCAInterfaceAssociatedDevice_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_NodeID = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_PreferredNC = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_HighestVersion = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "\\d+(\\.\\d+)*"}},
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_PHYTxRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_PHYRxRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_TxPowerControlReduction = &model.Syntax{
-		DataType: "MocaDB",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_RxPowerLevel = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "dBm",
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_TxBcastRate = &model.Syntax{
-		DataType: "MocaPhyRate",
-		Ranges: []model.Range{{
-			Max: "2048",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_RxBcastPowerLevel = &model.Syntax{
-		DataType: "MocaDBm",
-		Type:     model.TypeInt,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_TxPackets = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_TxDrops = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_RxPackets = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_RxCorrected = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_RxErroredAndMissedPackets = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_BondingCapable              = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterfaceAssociatedDevice_QAM256Capable               = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterfaceAssociatedDevice_PacketAggregationCapability = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "packets",
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_RxSNR = &model.Syntax{
-		DataType: "MocaDB",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_Active                    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterfaceAssociatedDevice_SupportedIngressPqosFlows = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceAssociatedDevice_SupportedEgressPqosFlows  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceAssociatedDevice_AggregationSize           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceAssociatedDevice_AeNumber                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceAssociatedDevice_PowerState                = &model.Syntax{
-		DataType: "MocaPowerState",
-		Enums:    []model.Enum{{Value: "m0Active"}, {Value: "m1LowPowerIdle"}, {Value: "m2Standby"}, {Value: "m3Sleep"}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_PowerStateCapability = &model.Syntax{
-		DataType: "MocaPowerState",
-		Enums:    []model.Enum{{Value: "m0Active"}, {Value: "m1LowPowerIdle"}, {Value: "m2Standby"}, {Value: "m3Sleep"}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_PDelay                 = &model.Syntax{Type: model.TypeInt}
-	synDeviceMoCAInterfaceAssociatedDevice_EnhancedPrivacyCapable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterfaceAssociatedDevice_LinkType               = &model.Syntax{
-		Enums: []model.Enum{{Value: "moca1PHY"}, {Value: "primary"}, {Value: "bonded"}, {Value: "m25300MHz"}, {Value: "m25400MHz"}, {Value: "m25500MHz"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_Moca25PhyCapable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterfaceAssociatedDevice_RxPwrList        = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_RxSNRList = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_TxPwrList = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_TxPwrReductionList = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMoCAInterfaceAssociatedDevice_EgressNodeNumFlows  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceAssociatedDevice_IngressNodeNumFlows = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceMoCAInterfaceAssociatedDevice holds the values of Device.MoCA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceMoCAInterfaceAssociatedDevice holds the values of Device.MoCA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceMoCAInterfaceAssociatedDevice struct {
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// NodeID: MocaNodeID=unsignedInt[0:15], readOnly, since 2.0.
-	NodeID uint32 `cwmp:"NodeID"`
-	// PreferredNC: boolean, readOnly, since 2.0.
-	PreferredNC bool `cwmp:"PreferredNC"`
-	// HighestVersion: string(:64) ~1 pattern, readOnly, since 2.0.
-	HighestVersion string `cwmp:"HighestVersion"`
-	// PHYTxRate: unsignedInt Mbps, readOnly, since 2.0.
-	PHYTxRate uint32 `cwmp:"PHYTxRate"`
-	// PHYRxRate: unsignedInt Mbps, readOnly, since 2.0.
-	PHYRxRate uint32 `cwmp:"PHYRxRate"`
-	// TxPowerControlReduction: MocaDB=unsignedInt, readOnly, since 2.0, obsoleted.
-	TxPowerControlReduction uint32 `cwmp:"TxPowerControlReduction"`
-	// RxPowerLevel: unsignedInt dBm, readOnly, since 2.0, obsoleted.
-	RxPowerLevel uint32 `cwmp:"RxPowerLevel"`
-	// TxBcastRate: MocaPhyRate=unsignedInt[0:2048], readOnly, since 2.0.
-	TxBcastRate uint32 `cwmp:"TxBcastRate"`
-	// RxBcastPowerLevel: MocaDBm=int, readOnly, since 2.0.
-	RxBcastPowerLevel int32 `cwmp:"RxBcastPowerLevel"`
-	// TxPackets: StatsCounter64=unsignedLong, readOnly, since 2.0.
-	TxPackets uint64 `cwmp:"TxPackets"`
-	// TxDrops: StatsCounter32=unsignedInt, readOnly, since 2.17.
-	TxDrops uint32 `cwmp:"TxDrops"`
-	// RxPackets: StatsCounter64=unsignedLong, readOnly, since 2.0.
-	RxPackets uint64 `cwmp:"RxPackets"`
-	// RxCorrected: StatsCounter64=unsignedLong, readOnly, since 2.17.
-	RxCorrected uint64 `cwmp:"RxCorrected"`
-	// RxErroredAndMissedPackets: StatsCounter32=unsignedInt, readOnly, since 2.0.
-	RxErroredAndMissedPackets uint32 `cwmp:"RxErroredAndMissedPackets"`
-	// BondingCapable: boolean, readOnly, since 2.17.
-	BondingCapable bool `cwmp:"BondingCapable"`
-	// QAM256Capable: boolean, readOnly, since 2.0.
-	QAM256Capable bool `cwmp:"QAM256Capable"`
-	// PacketAggregationCapability: unsignedInt packets, readOnly, since 2.0.
-	PacketAggregationCapability uint32 `cwmp:"PacketAggregationCapability"`
-	// RxSNR: MocaDB=unsignedInt, readOnly, since 2.0, obsoleted.
-	RxSNR uint32 `cwmp:"RxSNR"`
-	// Active: boolean, readOnly, since 2.0.
-	Active bool `cwmp:"Active"`
-	// SupportedIngressPqosFlows: unsignedInt, readOnly, since 2.17.
-	SupportedIngressPqosFlows uint32 `cwmp:"SupportedIngressPqosFlows"`
-	// SupportedEgressPqosFlows: unsignedInt, readOnly, since 2.17.
-	SupportedEgressPqosFlows uint32 `cwmp:"SupportedEgressPqosFlows"`
-	// AggregationSize: unsignedInt, readOnly, since 2.17.
-	AggregationSize uint32 `cwmp:"AggregationSize"`
-	// AeNumber: unsignedInt, readOnly, since 2.17.
-	AeNumber uint32 `cwmp:"AeNumber"`
-	// PowerState: MocaPowerState=string{m0Active,m1LowPowerIdle,m2Standby,m3Sleep}, readOnly, since 2.17.
-	PowerState DeviceMoCAInterfaceAssociatedDevicePowerState `cwmp:"PowerState"`
-	// PowerStateCapability: MocaPowerState=string{m0Active,m1LowPowerIdle,m2Standby,m3Sleep}, readOnly, since 2.17.
-	PowerStateCapability DeviceMoCAInterfaceAssociatedDevicePowerStateCapability `cwmp:"PowerStateCapability"`
-	// PDelay: int, readOnly, since 2.17.
-	PDelay int32 `cwmp:"PDelay"`
-	// EnhancedPrivacyCapable: boolean, readOnly, since 2.17.
-	EnhancedPrivacyCapable bool `cwmp:"EnhancedPrivacyCapable"`
-	// LinkType: string{moca1PHY,primary,bonded,m25300MHz,m25400MHz,m25500MHz}, readOnly, since 2.17.
-	LinkType DeviceMoCAInterfaceAssociatedDeviceLinkType `cwmp:"LinkType"`
-	// Moca25PhyCapable: boolean, readOnly, since 2.17.
-	Moca25PhyCapable bool `cwmp:"Moca25PhyCapable"`
-	// RxPwrList: string(2:6), readOnly, since 2.17.
-	RxPwrList string `cwmp:"RxPwrList"`
-	// RxSNRList: string(2:6), readOnly, since 2.17.
-	RxSNRList string `cwmp:"RxSNRList"`
-	// TxPwrList: string(2:6), readOnly, since 2.17.
-	TxPwrList string `cwmp:"TxPwrList"`
-	// TxPwrReductionList: string(2:6), readOnly, since 2.17.
-	TxPwrReductionList string `cwmp:"TxPwrReductionList"`
-	// EgressNodeNumFlows: unsignedInt, readOnly, since 2.17.
-	EgressNodeNumFlows uint32 `cwmp:"EgressNodeNumFlows"`
-	// IngressNodeNumFlows: unsignedInt, readOnly, since 2.17.
-	IngressNodeNumFlows uint32 `cwmp:"IngressNodeNumFlows"`
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	NodeID uint32 `json:"NodeID,omitzero"`
+
+	PreferredNC bool `json:"PreferredNC,omitzero"`
+
+	HighestVersion string `json:"HighestVersion,omitzero"`
+
+	PHYTxRate uint32 `json:"PHYTxRate,omitzero"`
+
+	PHYRxRate uint32 `json:"PHYRxRate,omitzero"`
+
+	TxPowerControlReduction uint32 `json:"TxPowerControlReduction,omitzero"`
+
+	RxPowerLevel uint32 `json:"RxPowerLevel,omitzero"`
+
+	TxBcastRate uint32 `json:"TxBcastRate,omitzero"`
+
+	RxBcastPowerLevel int32 `json:"RxBcastPowerLevel,omitzero"`
+
+	TxPackets uint64 `json:"TxPackets,omitzero"`
+
+	TxDrops uint32 `json:"TxDrops,omitzero"`
+
+	RxPackets uint64 `json:"RxPackets,omitzero"`
+
+	RxCorrected uint64 `json:"RxCorrected,omitzero"`
+
+	RxErroredAndMissedPackets uint32 `json:"RxErroredAndMissedPackets,omitzero"`
+
+	BondingCapable bool `json:"BondingCapable,omitzero"`
+
+	QAM256Capable bool `json:"QAM256Capable,omitzero"`
+
+	PacketAggregationCapability uint32 `json:"PacketAggregationCapability,omitzero"`
+
+	RxSNR uint32 `json:"RxSNR,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
+
+	SupportedIngressPqosFlows uint32 `json:"SupportedIngressPqosFlows,omitzero"`
+
+	SupportedEgressPqosFlows uint32 `json:"SupportedEgressPqosFlows,omitzero"`
+
+	AggregationSize uint32 `json:"AggregationSize,omitzero"`
+
+	AeNumber uint32 `json:"AeNumber,omitzero"`
+
+	PowerState DeviceMoCAInterfaceAssociatedDevicePowerState `json:"PowerState,omitzero"`
+
+	PowerStateCapability DeviceMoCAInterfaceAssociatedDevicePowerStateCapability `json:"PowerStateCapability,omitzero"`
+
+	PDelay int32 `json:"PDelay,omitzero"`
+
+	EnhancedPrivacyCapable bool `json:"EnhancedPrivacyCapable,omitzero"`
+
+	LinkType DeviceMoCAInterfaceAssociatedDeviceLinkType `json:"LinkType,omitzero"`
+
+	Moca25PhyCapable bool `json:"Moca25PhyCapable,omitzero"`
+
+	RxPwrList string `json:"RxPwrList,omitzero"`
+
+	RxSNRList string `json:"RxSNRList,omitzero"`
+
+	TxPwrList string `json:"TxPwrList,omitzero"`
+
+	TxPwrReductionList string `json:"TxPwrReductionList,omitzero"`
+
+	EgressNodeNumFlows uint32 `json:"EgressNodeNumFlows,omitzero"`
+
+	IngressNodeNumFlows uint32 `json:"IngressNodeNumFlows,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceAssociatedDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceAssociatedDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMoCAInterfaceAssociatedDevice_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterfaceAssociatedDevice_NodeID, uint64(o.NodeID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NodeID",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceAssociatedDevice_HighestVersion, o.HighestVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighestVersion",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterfaceAssociatedDevice_TxBcastRate, uint64(o.TxBcastRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxBcastRate",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceAssociatedDevice_PowerState, string(o.PowerState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerState",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceAssociatedDevice_PowerStateCapability, string(o.PowerStateCapability)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerStateCapability",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceAssociatedDevice_LinkType, string(o.LinkType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkType",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceAssociatedDevice_RxPwrList, o.RxPwrList); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RxPwrList",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceAssociatedDevice_RxSNRList, o.RxSNRList); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RxSNRList",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceAssociatedDevice_TxPwrList, o.TxPwrList); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxPwrList",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceAssociatedDevice_TxPwrReductionList, o.TxPwrReductionList); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxPwrReductionList",
-		})
-	}
+func (o *DeviceMoCAInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MACAddress", 4228, o.MACAddress)
+	c.Uint(p, "NodeID", 4230, uint64(o.NodeID))
+	c.String(p, "HighestVersion", 4225, o.HighestVersion)
+	c.Uint(p, "TxBcastRate", 4249, uint64(o.TxBcastRate))
+	c.String(p, "PowerState", 4235, string(o.PowerState))
+	c.String(p, "PowerStateCapability", 4236, string(o.PowerStateCapability))
+	c.String(p, "LinkType", 4227, string(o.LinkType))
+	c.String(p, "RxPwrList", 4244, o.RxPwrList)
+	c.String(p, "RxSNRList", 4246, o.RxSNRList)
+	c.String(p, "TxPwrList", 4253, o.TxPwrList)
+	c.String(p, "TxPwrReductionList", 4254, o.TxPwrReductionList)
 }
 
 // DeviceMoCAInterfaceAssociatedDevicePath is the typed path of Device.MoCA.Interface.{i}.AssociatedDevice.{i}.
 type DeviceMoCAInterfaceAssociatedDevicePath struct {
-	obj                         model.ObjectPath
-	MACAddress                  model.ReadOnlyParam[string]
-	NodeID                      model.ReadOnlyParam[uint32]
-	PreferredNC                 model.ReadOnlyParam[bool]
-	HighestVersion              model.ReadOnlyParam[string]
-	PHYTxRate                   model.ReadOnlyParam[uint32]
-	PHYRxRate                   model.ReadOnlyParam[uint32]
-	TxPowerControlReduction     model.ReadOnlyParam[uint32]
-	RxPowerLevel                model.ReadOnlyParam[uint32]
-	TxBcastRate                 model.ReadOnlyParam[uint32]
-	RxBcastPowerLevel           model.ReadOnlyParam[int32]
-	TxPackets                   model.ReadOnlyParam[uint64]
-	TxDrops                     model.ReadOnlyParam[uint32]
-	RxPackets                   model.ReadOnlyParam[uint64]
-	RxCorrected                 model.ReadOnlyParam[uint64]
-	RxErroredAndMissedPackets   model.ReadOnlyParam[uint32]
-	BondingCapable              model.ReadOnlyParam[bool]
-	QAM256Capable               model.ReadOnlyParam[bool]
-	PacketAggregationCapability model.ReadOnlyParam[uint32]
-	RxSNR                       model.ReadOnlyParam[uint32]
-	Active                      model.ReadOnlyParam[bool]
-	SupportedIngressPqosFlows   model.ReadOnlyParam[uint32]
-	SupportedEgressPqosFlows    model.ReadOnlyParam[uint32]
-	AggregationSize             model.ReadOnlyParam[uint32]
-	AeNumber                    model.ReadOnlyParam[uint32]
-	PowerState                  model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDevicePowerState]
-	PowerStateCapability        model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDevicePowerStateCapability]
-	PDelay                      model.ReadOnlyParam[int32]
-	EnhancedPrivacyCapable      model.ReadOnlyParam[bool]
-	LinkType                    model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDeviceLinkType]
-	Moca25PhyCapable            model.ReadOnlyParam[bool]
-	RxPwrList                   model.ReadOnlyParam[string]
-	RxSNRList                   model.ReadOnlyParam[string]
-	TxPwrList                   model.ReadOnlyParam[string]
-	TxPwrReductionList          model.ReadOnlyParam[string]
-	EgressNodeNumFlows          model.ReadOnlyParam[uint32]
-	IngressNodeNumFlows         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
+
+	AeNumber model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AggregationSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BondingCapable model.ReadOnlyParam[bool] `dm:"b"`
+
+	EgressNodeNumFlows model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EnhancedPrivacyCapable model.ReadOnlyParam[bool] `dm:"b"`
+
+	HighestVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	IngressNodeNumFlows model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LinkType model.ReadOnlyParam[string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Moca25PhyCapable model.ReadOnlyParam[bool] `dm:"b"`
+
+	NodeID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PDelay model.ReadOnlyParam[int32] `dm:"i"`
+
+	PHYRxRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PHYTxRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketAggregationCapability model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PowerState model.ReadOnlyParam[string] `dm:"s"`
+
+	PowerStateCapability model.ReadOnlyParam[string] `dm:"s"`
+
+	PreferredNC model.ReadOnlyParam[bool] `dm:"b"`
+
+	QAM256Capable model.ReadOnlyParam[bool] `dm:"b"`
+
+	RxBcastPowerLevel model.ReadOnlyParam[int32] `dm:"i"`
+
+	RxCorrected model.ReadOnlyParam[uint64] `dm:"U"`
+
+	RxErroredAndMissedPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RxPackets model.ReadOnlyParam[uint64] `dm:"U"`
+
+	RxPowerLevel model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RxPwrList model.ReadOnlyParam[string] `dm:"s"`
+
+	RxSNR model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RxSNRList model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedEgressPqosFlows model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SupportedIngressPqosFlows model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxBcastRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxDrops model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxPackets model.ReadOnlyParam[uint64] `dm:"U"`
+
+	TxPowerControlReduction model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxPwrList model.ReadOnlyParam[string] `dm:"s"`
+
+	TxPwrReductionList model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceAssociatedDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceAssociatedDevicePath(prefix string) DeviceMoCAInterfaceAssociatedDevicePath {
-	p := &prefix
-	return DeviceMoCAInterfaceAssociatedDevicePath{
-		Active:                      model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		AeNumber:                    model.NewReadOnly[uint32](p, "AeNumber", model.TypeUnsignedInt),
-		AggregationSize:             model.NewReadOnly[uint32](p, "AggregationSize", model.TypeUnsignedInt),
-		BondingCapable:              model.NewReadOnly[bool](p, "BondingCapable", model.TypeBoolean),
-		EgressNodeNumFlows:          model.NewReadOnly[uint32](p, "EgressNodeNumFlows", model.TypeUnsignedInt),
-		EnhancedPrivacyCapable:      model.NewReadOnly[bool](p, "EnhancedPrivacyCapable", model.TypeBoolean),
-		HighestVersion:              model.NewReadOnly[string](p, "HighestVersion", model.TypeString),
-		IngressNodeNumFlows:         model.NewReadOnly[uint32](p, "IngressNodeNumFlows", model.TypeUnsignedInt),
-		LinkType:                    model.NewReadOnly[DeviceMoCAInterfaceAssociatedDeviceLinkType](p, "LinkType", model.TypeString),
-		MACAddress:                  model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		Moca25PhyCapable:            model.NewReadOnly[bool](p, "Moca25PhyCapable", model.TypeBoolean),
-		NodeID:                      model.NewReadOnly[uint32](p, "NodeID", model.TypeUnsignedInt),
-		PDelay:                      model.NewReadOnly[int32](p, "PDelay", model.TypeInt),
-		PHYRxRate:                   model.NewReadOnly[uint32](p, "PHYRxRate", model.TypeUnsignedInt),
-		PHYTxRate:                   model.NewReadOnly[uint32](p, "PHYTxRate", model.TypeUnsignedInt),
-		PacketAggregationCapability: model.NewReadOnly[uint32](p, "PacketAggregationCapability", model.TypeUnsignedInt),
-		PowerState:                  model.NewReadOnly[DeviceMoCAInterfaceAssociatedDevicePowerState](p, "PowerState", model.TypeString),
-		PowerStateCapability:        model.NewReadOnly[DeviceMoCAInterfaceAssociatedDevicePowerStateCapability](p, "PowerStateCapability", model.TypeString),
-		PreferredNC:                 model.NewReadOnly[bool](p, "PreferredNC", model.TypeBoolean),
-		QAM256Capable:               model.NewReadOnly[bool](p, "QAM256Capable", model.TypeBoolean),
-		RxBcastPowerLevel:           model.NewReadOnly[int32](p, "RxBcastPowerLevel", model.TypeInt),
-		RxCorrected:                 model.NewReadOnly[uint64](p, "RxCorrected", model.TypeUnsignedLong),
-		RxErroredAndMissedPackets:   model.NewReadOnly[uint32](p, "RxErroredAndMissedPackets", model.TypeUnsignedInt),
-		RxPackets:                   model.NewReadOnly[uint64](p, "RxPackets", model.TypeUnsignedLong),
-		RxPowerLevel:                model.NewReadOnly[uint32](p, "RxPowerLevel", model.TypeUnsignedInt),
-		RxPwrList:                   model.NewReadOnly[string](p, "RxPwrList", model.TypeString),
-		RxSNR:                       model.NewReadOnly[uint32](p, "RxSNR", model.TypeUnsignedInt),
-		RxSNRList:                   model.NewReadOnly[string](p, "RxSNRList", model.TypeString),
-		SupportedEgressPqosFlows:    model.NewReadOnly[uint32](p, "SupportedEgressPqosFlows", model.TypeUnsignedInt),
-		SupportedIngressPqosFlows:   model.NewReadOnly[uint32](p, "SupportedIngressPqosFlows", model.TypeUnsignedInt),
-		TxBcastRate:                 model.NewReadOnly[uint32](p, "TxBcastRate", model.TypeUnsignedInt),
-		TxDrops:                     model.NewReadOnly[uint32](p, "TxDrops", model.TypeUnsignedInt),
-		TxPackets:                   model.NewReadOnly[uint64](p, "TxPackets", model.TypeUnsignedLong),
-		TxPowerControlReduction:     model.NewReadOnly[uint32](p, "TxPowerControlReduction", model.TypeUnsignedInt),
-		TxPwrList:                   model.NewReadOnly[string](p, "TxPwrList", model.TypeString),
-		TxPwrReductionList:          model.NewReadOnly[string](p, "TxPwrReductionList", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceMoCAInterfaceBridge_NodeIndex = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceBridge_MACAddresses = &model.Syntax{
-		DataType: "MACAddress",
-		List:     &model.List{},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceMoCAInterfaceBridge holds the values of Device.MoCA.Interface.{i}.Bridge.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17)
+// DeviceMoCAInterfaceBridge holds the values of Device.MoCA.Interface.{i}.Bridge.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceMoCAInterfaceBridge struct {
-	// NodeIndex: MocaNodeID=unsignedInt[0:15], readOnly, since 2.17.
-	NodeIndex uint32 `cwmp:"NodeIndex"`
-	// MACAddresses: list<MACAddress=string(:17) ~2 patterns>, readOnly, since 2.17.
-	MACAddresses []string `cwmp:"MACAddresses"`
+	NodeIndex uint32 `json:"NodeIndex,omitzero"`
+
+	MACAddresses []string `json:"MACAddresses,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceBridge) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceBridge) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceMoCAInterfaceBridge_NodeIndex, uint64(o.NodeIndex)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NodeIndex",
-		})
-	}
-	if e := model.CheckValue(synDeviceMoCAInterfaceBridge_MACAddresses, model.FormatValue(model.TypeString, o.MACAddresses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddresses",
-		})
-	}
+func (o *DeviceMoCAInterfaceBridge) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "NodeIndex", 4268, uint64(o.NodeIndex))
+	c.Wire(p, "MACAddresses", 4267, model.JoinStrings(o.MACAddresses), len(o.MACAddresses) > 0)
 }
 
 // DeviceMoCAInterfaceBridgePath is the typed path of Device.MoCA.Interface.{i}.Bridge.{i}.
 type DeviceMoCAInterfaceBridgePath struct {
-	obj          model.ObjectPath
-	NodeIndex    model.ReadOnlyParam[uint32]
-	MACAddresses model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	MACAddresses model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceBridgePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceBridgePath(prefix string) DeviceMoCAInterfaceBridgePath {
-	p := &prefix
-	return DeviceMoCAInterfaceBridgePath{
-		MACAddresses: model.NewReadOnly[[]string](p, "MACAddresses", model.TypeString),
-		NodeIndex:    model.NewReadOnly[uint32](p, "NodeIndex", model.TypeUnsignedInt),
-		obj:          model.NewObjectPath(p),
-	}
+	NodeIndex model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceMoCAInterfaceMeshLinkType enumerates the values of Device.MoCA.Interface.{i}.Mesh.{i}.LinkType.
 type DeviceMoCAInterfaceMeshLinkType string
 
-func (e DeviceMoCAInterfaceMeshLinkType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceMoCAInterfaceMeshLinkType_Moca1PHY DeviceMoCAInterfaceMeshLinkType = "moca1PHY"
-	DeviceMoCAInterfaceMeshLinkType_Primary  DeviceMoCAInterfaceMeshLinkType = "primary"
-	DeviceMoCAInterfaceMeshLinkType_Bonded   DeviceMoCAInterfaceMeshLinkType = "bonded"
+
+	DeviceMoCAInterfaceMeshLinkType_Primary DeviceMoCAInterfaceMeshLinkType = "primary"
+
+	DeviceMoCAInterfaceMeshLinkType_Bonded DeviceMoCAInterfaceMeshLinkType = "bonded"
 )
 
-var (
-	synDeviceMoCAInterfaceMesh_TxNodeIndex = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceMesh_RxNodeIndex = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceMesh_TxRate = &model.Syntax{
-		DataType: "MocaPhyRate",
-		Ranges: []model.Range{{
-			Max: "2048",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceMesh_TxRateNper = &model.Syntax{
-		DataType: "MocaPhyRate",
-		Ranges: []model.Range{{
-			Max: "2048",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceMesh_TxRateVlper = &model.Syntax{
-		DataType: "MocaPhyRate",
-		Ranges: []model.Range{{
-			Max: "2048",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceMesh_LinkType = &model.Syntax{
-		Enums: []model.Enum{{Value: "moca1PHY"}, {Value: "primary"}, {Value: "bonded"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMoCAInterfaceMesh_Power = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterfaceMesh_PowerReduction = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterfaceMesh_RxSNR = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceMoCAInterfaceMesh holds the values of Device.MoCA.Interface.{i}.Mesh.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17)
+// DeviceMoCAInterfaceMesh holds the values of Device.MoCA.Interface.{i}.Mesh.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceMoCAInterfaceMesh struct {
-	// TxNodeIndex: MocaNodeID=unsignedInt[0:15], readOnly, since 2.17.
-	TxNodeIndex uint32 `cwmp:"TxNodeIndex"`
-	// RxNodeIndex: MocaNodeID=unsignedInt[0:15], readOnly, since 2.17.
-	RxNodeIndex uint32 `cwmp:"RxNodeIndex"`
-	// TxRate: MocaPhyRate=unsignedInt[0:2048], readOnly, since 2.17.
-	TxRate uint32 `cwmp:"TxRate"`
-	// TxRateNper: MocaPhyRate=unsignedInt[0:2048], readOnly, since 2.17.
-	TxRateNper uint32 `cwmp:"TxRateNper"`
-	// TxRateVlper: MocaPhyRate=unsignedInt[0:2048], readOnly, since 2.17.
-	TxRateVlper uint32 `cwmp:"TxRateVlper"`
-	// LinkType: string{moca1PHY,primary,bonded}, readOnly, since 2.17.
-	LinkType DeviceMoCAInterfaceMeshLinkType `cwmp:"LinkType"`
-	// Power: hexBinary(2:3), readOnly, since 2.17.
-	Power []byte `cwmp:"Power"`
-	// PowerReduction: hexBinary(2:3), readOnly, since 2.17.
-	PowerReduction []byte `cwmp:"PowerReduction"`
-	// RxSNR: hexBinary(2:3), readOnly, since 2.17.
-	RxSNR []byte `cwmp:"RxSNR"`
+	TxNodeIndex uint32 `json:"TxNodeIndex,omitzero"`
+
+	RxNodeIndex uint32 `json:"RxNodeIndex,omitzero"`
+
+	TxRate uint32 `json:"TxRate,omitzero"`
+
+	TxRateNper uint32 `json:"TxRateNper,omitzero"`
+
+	TxRateVlper uint32 `json:"TxRateVlper,omitzero"`
+
+	LinkType DeviceMoCAInterfaceMeshLinkType `json:"LinkType,omitzero"`
+
+	Power model.HexBinary `json:"Power,omitzero"`
+
+	PowerReduction model.HexBinary `json:"PowerReduction,omitzero"`
+
+	RxSNR model.HexBinary `json:"RxSNR,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceMesh) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceMesh) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceMoCAInterfaceMesh_TxNodeIndex, uint64(o.TxNodeIndex)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxNodeIndex",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterfaceMesh_RxNodeIndex, uint64(o.RxNodeIndex)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RxNodeIndex",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterfaceMesh_TxRate, uint64(o.TxRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxRate",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterfaceMesh_TxRateNper, uint64(o.TxRateNper)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxRateNper",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterfaceMesh_TxRateVlper, uint64(o.TxRateVlper)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxRateVlper",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceMesh_LinkType, string(o.LinkType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LinkType",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterfaceMesh_Power, o.Power); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Power",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterfaceMesh_PowerReduction, o.PowerReduction); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PowerReduction",
-		})
-	}
-	if e := model.CheckBytes(synDeviceMoCAInterfaceMesh_RxSNR, o.RxSNR); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RxSNR",
-		})
-	}
+func (o *DeviceMoCAInterfaceMesh) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "TxNodeIndex", 4307, uint64(o.TxNodeIndex))
+	c.Uint(p, "RxNodeIndex", 4305, uint64(o.RxNodeIndex))
+	c.Uint(p, "TxRate", 4308, uint64(o.TxRate))
+	c.Uint(p, "TxRateNper", 4309, uint64(o.TxRateNper))
+	c.Uint(p, "TxRateVlper", 4310, uint64(o.TxRateVlper))
+	c.String(p, "LinkType", 4302, string(o.LinkType))
+	c.Bytes(p, "Power", 4303, []byte(o.Power))
+	c.Bytes(p, "PowerReduction", 4304, []byte(o.PowerReduction))
+	c.Bytes(p, "RxSNR", 4306, []byte(o.RxSNR))
 }
 
 // DeviceMoCAInterfaceMeshPath is the typed path of Device.MoCA.Interface.{i}.Mesh.{i}.
 type DeviceMoCAInterfaceMeshPath struct {
-	obj            model.ObjectPath
-	TxNodeIndex    model.ReadOnlyParam[uint32]
-	RxNodeIndex    model.ReadOnlyParam[uint32]
-	TxRate         model.ReadOnlyParam[uint32]
-	TxRateNper     model.ReadOnlyParam[uint32]
-	TxRateVlper    model.ReadOnlyParam[uint32]
-	LinkType       model.ReadOnlyParam[DeviceMoCAInterfaceMeshLinkType]
-	Power          model.ReadOnlyParam[[]byte]
-	PowerReduction model.ReadOnlyParam[[]byte]
-	RxSNR          model.ReadOnlyParam[[]byte]
-}
+	model.ObjectPath
+	LinkType model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceMeshPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceMeshPath(prefix string) DeviceMoCAInterfaceMeshPath {
-	p := &prefix
-	return DeviceMoCAInterfaceMeshPath{
-		LinkType:       model.NewReadOnly[DeviceMoCAInterfaceMeshLinkType](p, "LinkType", model.TypeString),
-		Power:          model.NewReadOnly[[]byte](p, "Power", model.TypeHexBinary),
-		PowerReduction: model.NewReadOnly[[]byte](p, "PowerReduction", model.TypeHexBinary),
-		RxNodeIndex:    model.NewReadOnly[uint32](p, "RxNodeIndex", model.TypeUnsignedInt),
-		RxSNR:          model.NewReadOnly[[]byte](p, "RxSNR", model.TypeHexBinary),
-		TxNodeIndex:    model.NewReadOnly[uint32](p, "TxNodeIndex", model.TypeUnsignedInt),
-		TxRate:         model.NewReadOnly[uint32](p, "TxRate", model.TypeUnsignedInt),
-		TxRateNper:     model.NewReadOnly[uint32](p, "TxRateNper", model.TypeUnsignedInt),
-		TxRateVlper:    model.NewReadOnly[uint32](p, "TxRateVlper", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
+	Power model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	PowerReduction model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	RxNodeIndex model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RxSNR model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	TxNodeIndex model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxRateNper model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxRateVlper model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceMoCAInterfaceMeshScModChannelIndex enumerates the values of Device.MoCA.Interface.{i}.MeshScMod.{i}.ChannelIndex.
 type DeviceMoCAInterfaceMeshScModChannelIndex string
 
-func (e DeviceMoCAInterfaceMeshScModChannelIndex) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfaceMeshScModChannelIndex_Primary   DeviceMoCAInterfaceMeshScModChannelIndex = "primary"
+	DeviceMoCAInterfaceMeshScModChannelIndex_Primary DeviceMoCAInterfaceMeshScModChannelIndex = "primary"
+
 	DeviceMoCAInterfaceMeshScModChannelIndex_Secondary DeviceMoCAInterfaceMeshScModChannelIndex = "secondary"
-	DeviceMoCAInterfaceMeshScModChannelIndex_M25first  DeviceMoCAInterfaceMeshScModChannelIndex = "m25first"
+
+	DeviceMoCAInterfaceMeshScModChannelIndex_M25first DeviceMoCAInterfaceMeshScModChannelIndex = "m25first"
+
 	DeviceMoCAInterfaceMeshScModChannelIndex_M25second DeviceMoCAInterfaceMeshScModChannelIndex = "m25second"
-	DeviceMoCAInterfaceMeshScModChannelIndex_M25third  DeviceMoCAInterfaceMeshScModChannelIndex = "m25third"
+
+	DeviceMoCAInterfaceMeshScModChannelIndex_M25third DeviceMoCAInterfaceMeshScModChannelIndex = "m25third"
+
 	DeviceMoCAInterfaceMeshScModChannelIndex_M25fourth DeviceMoCAInterfaceMeshScModChannelIndex = "m25fourth"
-	DeviceMoCAInterfaceMeshScModChannelIndex_M25fifth  DeviceMoCAInterfaceMeshScModChannelIndex = "m25fifth"
+
+	DeviceMoCAInterfaceMeshScModChannelIndex_M25fifth DeviceMoCAInterfaceMeshScModChannelIndex = "m25fifth"
 )
 
-var (
-	synDeviceMoCAInterfaceMeshScMod_TxNodeIndex = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceMeshScMod_RxNodeIndex = &model.Syntax{
-		DataType: "MocaNodeID",
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceMeshScMod_ChannelIndex = &model.Syntax{
-		DataType: "MocaChannelIndex",
-		Enums:    []model.Enum{{Value: "primary"}, {Value: "secondary"}, {Value: "m25first"}, {Value: "m25second"}, {Value: "m25third"}, {Value: "m25fourth"}, {Value: "m25fifth"}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterfaceMeshScMod_Mod = &model.Syntax{
-		DataType: "MocaScMod",
-		Type:     model.TypeHexBinary,
-	}
-	synDeviceMoCAInterfaceMeshScMod_Nper = &model.Syntax{
-		DataType: "MocaScMod",
-		Type:     model.TypeHexBinary,
-	}
-	synDeviceMoCAInterfaceMeshScMod_Vlper = &model.Syntax{
-		DataType: "MocaScMod",
-		Type:     model.TypeHexBinary,
-	}
-	synDeviceMoCAInterfaceMeshScMod_ModM25 = &model.Syntax{
-		DataType: "MocaScMod",
-		Type:     model.TypeHexBinary,
-	}
-)
-
-// DeviceMoCAInterfaceMeshScMod holds the values of Device.MoCA.Interface.{i}.MeshScMod.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17)
+// DeviceMoCAInterfaceMeshScMod holds the values of Device.MoCA.Interface.{i}.MeshScMod.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceMoCAInterfaceMeshScMod struct {
-	// TxNodeIndex: MocaNodeID=unsignedInt[0:15], readOnly, since 2.17.
-	TxNodeIndex uint32 `cwmp:"TxNodeIndex"`
-	// RxNodeIndex: MocaNodeID=unsignedInt[0:15], readOnly, since 2.17.
-	RxNodeIndex uint32 `cwmp:"RxNodeIndex"`
-	// ChannelIndex: MocaChannelIndex=string{primary,secondary,m25first,m25second,m25third,m25fourth,… 7 values}, readOnly, since 2.17.
-	ChannelIndex DeviceMoCAInterfaceMeshScModChannelIndex `cwmp:"ChannelIndex"`
-	// Mod: MocaScMod=hexBinary, readOnly, since 2.17.
-	Mod []byte `cwmp:"Mod"`
-	// Nper: MocaScMod=hexBinary, readOnly, since 2.17.
-	Nper []byte `cwmp:"Nper"`
-	// Vlper: MocaScMod=hexBinary, readOnly, since 2.17.
-	Vlper []byte `cwmp:"Vlper"`
-	// ModM25: MocaScMod=hexBinary, readOnly, since 2.17.
-	ModM25 []byte `cwmp:"ModM25"`
+	TxNodeIndex uint32 `json:"TxNodeIndex,omitzero"`
+
+	RxNodeIndex uint32 `json:"RxNodeIndex,omitzero"`
+
+	ChannelIndex DeviceMoCAInterfaceMeshScModChannelIndex `json:"ChannelIndex,omitzero"`
+
+	Mod model.HexBinary `json:"Mod,omitzero"`
+
+	Nper model.HexBinary `json:"Nper,omitzero"`
+
+	Vlper model.HexBinary `json:"Vlper,omitzero"`
+
+	ModM25 model.HexBinary `json:"ModM25,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceMeshScMod) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceMeshScMod) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceMoCAInterfaceMeshScMod_TxNodeIndex, uint64(o.TxNodeIndex)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TxNodeIndex",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterfaceMeshScMod_RxNodeIndex, uint64(o.RxNodeIndex)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RxNodeIndex",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceMeshScMod_ChannelIndex, string(o.ChannelIndex)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChannelIndex",
-		})
-	}
+func (o *DeviceMoCAInterfaceMeshScMod) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "TxNodeIndex", 4318, uint64(o.TxNodeIndex))
+	c.Uint(p, "RxNodeIndex", 4317, uint64(o.RxNodeIndex))
+	c.String(p, "ChannelIndex", 4313, string(o.ChannelIndex))
 }
 
 // DeviceMoCAInterfaceMeshScModPath is the typed path of Device.MoCA.Interface.{i}.MeshScMod.{i}.
 type DeviceMoCAInterfaceMeshScModPath struct {
-	obj          model.ObjectPath
-	TxNodeIndex  model.ReadOnlyParam[uint32]
-	RxNodeIndex  model.ReadOnlyParam[uint32]
-	ChannelIndex model.ReadOnlyParam[DeviceMoCAInterfaceMeshScModChannelIndex]
-	Mod          model.ReadOnlyParam[[]byte]
-	Nper         model.ReadOnlyParam[[]byte]
-	Vlper        model.ReadOnlyParam[[]byte]
-	ModM25       model.ReadOnlyParam[[]byte]
+	model.ObjectPath
+	ChannelIndex model.ReadOnlyParam[string] `dm:"s"`
+
+	Mod model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	ModM25 model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	Nper model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	RxNodeIndex model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxNodeIndex model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Vlper model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceMeshScModPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceMeshScModPath(prefix string) DeviceMoCAInterfaceMeshScModPath {
-	p := &prefix
-	return DeviceMoCAInterfaceMeshScModPath{
-		ChannelIndex: model.NewReadOnly[DeviceMoCAInterfaceMeshScModChannelIndex](p, "ChannelIndex", model.TypeString),
-		Mod:          model.NewReadOnly[[]byte](p, "Mod", model.TypeHexBinary),
-		ModM25:       model.NewReadOnly[[]byte](p, "ModM25", model.TypeHexBinary),
-		Nper:         model.NewReadOnly[[]byte](p, "Nper", model.TypeHexBinary),
-		RxNodeIndex:  model.NewReadOnly[uint32](p, "RxNodeIndex", model.TypeUnsignedInt),
-		TxNodeIndex:  model.NewReadOnly[uint32](p, "TxNodeIndex", model.TypeUnsignedInt),
-		Vlper:        model.NewReadOnly[[]byte](p, "Vlper", model.TypeHexBinary),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceMoCAInterfaceQoS_EgressNumFlows           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceQoS_IngressNumFlows          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceQoS_FlowStatsNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceMoCAInterfaceQoS holds the values of Device.MoCA.Interface.{i}.QoS. (object, readOnly, since 2.0)
+// DeviceMoCAInterfaceQoS holds the values of Device.MoCA.Interface.{i}.QoS. (object, readOnly, since 2.0).
 type DeviceMoCAInterfaceQoS struct {
-	// EgressNumFlows: unsignedInt, readOnly, since 2.0.
-	EgressNumFlows uint32 `cwmp:"EgressNumFlows"`
-	// IngressNumFlows: unsignedInt, readOnly, since 2.0.
-	IngressNumFlows uint32 `cwmp:"IngressNumFlows"`
-	// FlowStatsNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	FlowStatsNumberOfEntries uint32 `cwmp:"FlowStatsNumberOfEntries"`
-	// Device.MoCA.Interface.{i}.QoS.FlowStats.{i}. instances by instance number
-	FlowStats map[uint32]*DeviceMoCAInterfaceQoSFlowStats `cwmp:"FlowStats.{i}."`
+	EgressNumFlows uint32 `json:"EgressNumFlows,omitzero"`
+
+	IngressNumFlows uint32 `json:"IngressNumFlows,omitzero"`
+
+	FlowStatsNumberOfEntries uint32 `json:"FlowStatsNumberOfEntries,omitzero"`
+
+	FlowStats map[uint32]*DeviceMoCAInterfaceQoSFlowStats `json:"FlowStats,omitzero"`
 }
 
-// AddFlowStats creates instance i of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}. (replacing any) and returns it
+// AddFlowStats creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterfaceQoS) AddFlowStats(i uint32) *DeviceMoCAInterfaceQoSFlowStats {
 	if o.FlowStats == nil {
 		o.FlowStats = map[uint32]*DeviceMoCAInterfaceQoSFlowStats{}
@@ -3284,4197 +1572,337 @@ func (o *DeviceMoCAInterfaceQoS) AddFlowStats(i uint32) *DeviceMoCAInterfaceQoSF
 	o.FlowStats[i] = x
 	return x
 }
-
-// GetFlowStats returns instance i of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.
-func (o *DeviceMoCAInterfaceQoS) GetFlowStats(i uint32) (*DeviceMoCAInterfaceQoSFlowStats, bool) {
-	x, ok := o.FlowStats[i]
-	return x, ok
-}
-
-// DeleteFlowStats removes instance i of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.
-func (o *DeviceMoCAInterfaceQoS) DeleteFlowStats(i uint32) {
-	delete(o.FlowStats, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceQoS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceQoS) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceMoCAInterfaceQoS) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.FlowStats) {
-		o.FlowStats[i].ValidateAt(prefix+"FlowStats."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.FlowStats[i].ValidateAt(c, model.InstanceOf(p, "FlowStats.", i))
 	}
 }
 
 // DeviceMoCAInterfaceQoSPath is the typed path of Device.MoCA.Interface.{i}.QoS.
 type DeviceMoCAInterfaceQoSPath struct {
-	obj                      model.ObjectPath
-	EgressNumFlows           model.ReadOnlyParam[uint32]
-	IngressNumFlows          model.ReadOnlyParam[uint32]
-	FlowStatsNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	EgressNumFlows model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FlowStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IngressNumFlows model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceQoSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceQoSPath(prefix string) DeviceMoCAInterfaceQoSPath {
-	p := &prefix
-	return DeviceMoCAInterfaceQoSPath{
-		EgressNumFlows:           model.NewReadOnly[uint32](p, "EgressNumFlows", model.TypeUnsignedInt),
-		FlowStatsNumberOfEntries: model.NewReadOnly[uint32](p, "FlowStatsNumberOfEntries", model.TypeUnsignedInt),
-		IngressNumFlows:          model.NewReadOnly[uint32](p, "IngressNumFlows", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// FlowStats returns the typed path of instance i.
+func (x DeviceMoCAInterfaceQoSPath) FlowStats(i uint32) (p DeviceMoCAInterfaceQoSFlowStatsPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FlowStats.", i))
+	return
 }
 
-// FlowStats returns the typed path of instance i of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.
-func (x DeviceMoCAInterfaceQoSPath) FlowStats(i uint32) DeviceMoCAInterfaceQoSFlowStatsPath {
-	return newDeviceMoCAInterfaceQoSFlowStatsPath(x.Path() + "FlowStats." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// FlowStatsTable returns the table Device.MoCA.Interface.{i}.QoS.FlowStats.{i}. itself (for AddObject when writable)
+// FlowStatsTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfaceQoSPath) FlowStatsTable() model.Table {
-	return model.NewTable(x.Path() + "FlowStats.")
+	return model.NewTable(x.ObjectPath, "FlowStats.")
 }
 
 // DeviceMoCAInterfaceQoSFlowStatsIngressClassify enumerates the values of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.IngressClassify.
 type DeviceMoCAInterfaceQoSFlowStatsIngressClassify string
 
-func (e DeviceMoCAInterfaceQoSFlowStatsIngressClassify) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfaceQoSFlowStatsIngressClassify_RuleDAVLANtag4or5       DeviceMoCAInterfaceQoSFlowStatsIngressClassify = "ruleDAVLANtag4or5"
-	DeviceMoCAInterfaceQoSFlowStatsIngressClassify_RuleDAonly              DeviceMoCAInterfaceQoSFlowStatsIngressClassify = "ruleDAonly"
-	DeviceMoCAInterfaceQoSFlowStatsIngressClassify_RuleDAandDSCPnoVLAN     DeviceMoCAInterfaceQoSFlowStatsIngressClassify = "ruleDAandDSCPnoVLAN"
+	DeviceMoCAInterfaceQoSFlowStatsIngressClassify_RuleDAVLANtag4or5 DeviceMoCAInterfaceQoSFlowStatsIngressClassify = "ruleDAVLANtag4or5"
+
+	DeviceMoCAInterfaceQoSFlowStatsIngressClassify_RuleDAonly DeviceMoCAInterfaceQoSFlowStatsIngressClassify = "ruleDAonly"
+
+	DeviceMoCAInterfaceQoSFlowStatsIngressClassify_RuleDAandDSCPnoVLAN DeviceMoCAInterfaceQoSFlowStatsIngressClassify = "ruleDAandDSCPnoVLAN"
+
 	DeviceMoCAInterfaceQoSFlowStatsIngressClassify_RuleDAandVLANignoreDSCP DeviceMoCAInterfaceQoSFlowStatsIngressClassify = "ruleDAandVLANignoreDSCP"
-	DeviceMoCAInterfaceQoSFlowStatsIngressClassify_RuleDAandVLANorDSCP     DeviceMoCAInterfaceQoSFlowStatsIngressClassify = "ruleDAandVLANorDSCP"
+
+	DeviceMoCAInterfaceQoSFlowStatsIngressClassify_RuleDAandVLANorDSCP DeviceMoCAInterfaceQoSFlowStatsIngressClassify = "ruleDAandVLANorDSCP"
 )
 
-var (
-	synDeviceMoCAInterfaceQoSFlowStats_FlowID = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterfaceQoSFlowStats_PacketDA = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterfaceQoSFlowStats_MaxRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Kbps",
-	}
-	synDeviceMoCAInterfaceQoSFlowStats_MaxBurstSize = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceQoSFlowStats_LeaseTime    = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceMoCAInterfaceQoSFlowStats_Tag           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceQoSFlowStats_LeaseTimeLeft = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceMoCAInterfaceQoSFlowStats_FlowPackets = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceQoSFlowStats_IngressGuid = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterfaceQoSFlowStats_EgressGuid = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterfaceQoSFlowStats_MaximumLatency    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceQoSFlowStats_ShortTermAvgRatio = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceQoSFlowStats_FlowPer           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceQoSFlowStats_IngressClassify   = &model.Syntax{
-		DataType: "MocaFlowIngrClassRule",
-		Enums:    []model.Enum{{Value: "ruleDAVLANtag4or5"}, {Value: "ruleDAonly"}, {Value: "ruleDAandDSCPnoVLAN"}, {Value: "ruleDAandVLANignoreDSCP"}, {Value: "ruleDAandVLANorDSCP"}},
-		Type:     model.TypeString,
-	}
-	synDeviceMoCAInterfaceQoSFlowStats_VlanTag  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceQoSFlowStats_DscpMoca = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceQoSFlowStats_Dfid     = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceMoCAInterfaceQoSFlowStats holds the values of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceMoCAInterfaceQoSFlowStats holds the values of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceMoCAInterfaceQoSFlowStats struct {
-	// FlowID: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	FlowID string `cwmp:"FlowID"`
-	// PacketDA: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	PacketDA string `cwmp:"PacketDA"`
-	// MaxRate: unsignedInt Kbps, readOnly, since 2.0.
-	MaxRate uint32 `cwmp:"MaxRate"`
-	// MaxBurstSize: unsignedInt, readOnly, since 2.0.
-	MaxBurstSize uint32 `cwmp:"MaxBurstSize"`
-	// LeaseTime: unsignedInt seconds, readOnly, since 2.0.
-	LeaseTime uint32 `cwmp:"LeaseTime"`
-	// Tag: unsignedInt, readOnly, since 2.17.
-	Tag uint32 `cwmp:"Tag"`
-	// LeaseTimeLeft: unsignedInt seconds, readOnly, since 2.0.
-	LeaseTimeLeft uint32 `cwmp:"LeaseTimeLeft"`
-	// FlowPackets: StatsCounter32=unsignedInt, readOnly, since 2.0.
-	FlowPackets uint32 `cwmp:"FlowPackets"`
-	// IngressGuid: MACAddress=string(:17) ~2 patterns, readOnly, since 2.17.
-	IngressGuid string `cwmp:"IngressGuid"`
-	// EgressGuid: MACAddress=string(:17) ~2 patterns, readOnly, since 2.17.
-	EgressGuid string `cwmp:"EgressGuid"`
-	// MaximumLatency: unsignedInt, readOnly, since 2.17.
-	MaximumLatency uint32 `cwmp:"MaximumLatency"`
-	// ShortTermAvgRatio: unsignedInt, readOnly, since 2.17.
-	ShortTermAvgRatio uint32 `cwmp:"ShortTermAvgRatio"`
-	// FlowPer: unsignedInt, readOnly, since 2.17.
-	FlowPer uint32 `cwmp:"FlowPer"`
-	// IngressClassify: MocaFlowIngrClassRule=string{ruleDAVLANtag4or5,ruleDAonly,ruleDAandDSCPnoVLAN,ruleDAandVLANignoreDSCP,ruleDAandVLANorDSCP}, readOnly, since 2.17.
-	IngressClassify DeviceMoCAInterfaceQoSFlowStatsIngressClassify `cwmp:"IngressClassify"`
-	// VlanTag: unsignedInt, readOnly, since 2.17.
-	VlanTag uint32 `cwmp:"VlanTag"`
-	// DscpMoca: unsignedInt, readOnly, since 2.17.
-	DscpMoca uint32 `cwmp:"DscpMoca"`
-	// Dfid: unsignedInt, readOnly, since 2.17.
-	Dfid uint32 `cwmp:"Dfid"`
+	FlowID string `json:"FlowID,omitzero"`
+
+	PacketDA string `json:"PacketDA,omitzero"`
+
+	MaxRate uint32 `json:"MaxRate,omitzero"`
+
+	MaxBurstSize uint32 `json:"MaxBurstSize,omitzero"`
+
+	LeaseTime uint32 `json:"LeaseTime,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	LeaseTimeLeft uint32 `json:"LeaseTimeLeft,omitzero"`
+
+	FlowPackets uint32 `json:"FlowPackets,omitzero"`
+
+	IngressGuid string `json:"IngressGuid,omitzero"`
+
+	EgressGuid string `json:"EgressGuid,omitzero"`
+
+	MaximumLatency uint32 `json:"MaximumLatency,omitzero"`
+
+	ShortTermAvgRatio uint32 `json:"ShortTermAvgRatio,omitzero"`
+
+	FlowPer uint32 `json:"FlowPer,omitzero"`
+
+	IngressClassify DeviceMoCAInterfaceQoSFlowStatsIngressClassify `json:"IngressClassify,omitzero"`
+
+	VlanTag uint32 `json:"VlanTag,omitzero"`
+
+	DscpMoca uint32 `json:"DscpMoca,omitzero"`
+
+	Dfid uint32 `json:"Dfid,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceQoSFlowStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceQoSFlowStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMoCAInterfaceQoSFlowStats_FlowID, o.FlowID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FlowID",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceQoSFlowStats_PacketDA, o.PacketDA); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketDA",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceQoSFlowStats_IngressGuid, o.IngressGuid); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IngressGuid",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceQoSFlowStats_EgressGuid, o.EgressGuid); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EgressGuid",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceQoSFlowStats_IngressClassify, string(o.IngressClassify)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IngressClassify",
-		})
-	}
+func (o *DeviceMoCAInterfaceQoSFlowStats) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "FlowID", 4402, o.FlowID)
+	c.String(p, "PacketDA", 4412, o.PacketDA)
+	c.String(p, "IngressGuid", 4406, o.IngressGuid)
+	c.String(p, "EgressGuid", 4401, o.EgressGuid)
+	c.String(p, "IngressClassify", 4405, string(o.IngressClassify))
 }
 
 // DeviceMoCAInterfaceQoSFlowStatsPath is the typed path of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.
 type DeviceMoCAInterfaceQoSFlowStatsPath struct {
-	obj               model.ObjectPath
-	FlowID            model.ReadOnlyParam[string]
-	PacketDA          model.ReadOnlyParam[string]
-	MaxRate           model.ReadOnlyParam[uint32]
-	MaxBurstSize      model.ReadOnlyParam[uint32]
-	LeaseTime         model.ReadOnlyParam[uint32]
-	Tag               model.ReadOnlyParam[uint32]
-	LeaseTimeLeft     model.ReadOnlyParam[uint32]
-	FlowPackets       model.ReadOnlyParam[uint32]
-	IngressGuid       model.ReadOnlyParam[string]
-	EgressGuid        model.ReadOnlyParam[string]
-	MaximumLatency    model.ReadOnlyParam[uint32]
-	ShortTermAvgRatio model.ReadOnlyParam[uint32]
-	FlowPer           model.ReadOnlyParam[uint32]
-	IngressClassify   model.ReadOnlyParam[DeviceMoCAInterfaceQoSFlowStatsIngressClassify]
-	VlanTag           model.ReadOnlyParam[uint32]
-	DscpMoca          model.ReadOnlyParam[uint32]
-	Dfid              model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Dfid model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DscpMoca model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EgressGuid model.ReadOnlyParam[string] `dm:"s"`
+
+	FlowID model.ReadOnlyParam[string] `dm:"s"`
+
+	FlowPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FlowPer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IngressClassify model.ReadOnlyParam[string] `dm:"s"`
+
+	IngressGuid model.ReadOnlyParam[string] `dm:"s"`
+
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LeaseTimeLeft model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxBurstSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaximumLatency model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketDA model.ReadOnlyParam[string] `dm:"s"`
+
+	ShortTermAvgRatio model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Tag model.ReadOnlyParam[uint32] `dm:"u"`
+
+	VlanTag model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceQoSFlowStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceQoSFlowStatsPath(prefix string) DeviceMoCAInterfaceQoSFlowStatsPath {
-	p := &prefix
-	return DeviceMoCAInterfaceQoSFlowStatsPath{
-		Dfid:              model.NewReadOnly[uint32](p, "Dfid", model.TypeUnsignedInt),
-		DscpMoca:          model.NewReadOnly[uint32](p, "DscpMoca", model.TypeUnsignedInt),
-		EgressGuid:        model.NewReadOnly[string](p, "EgressGuid", model.TypeString),
-		FlowID:            model.NewReadOnly[string](p, "FlowID", model.TypeString),
-		FlowPackets:       model.NewReadOnly[uint32](p, "FlowPackets", model.TypeUnsignedInt),
-		FlowPer:           model.NewReadOnly[uint32](p, "FlowPer", model.TypeUnsignedInt),
-		IngressClassify:   model.NewReadOnly[DeviceMoCAInterfaceQoSFlowStatsIngressClassify](p, "IngressClassify", model.TypeString),
-		IngressGuid:       model.NewReadOnly[string](p, "IngressGuid", model.TypeString),
-		LeaseTime:         model.NewReadOnly[uint32](p, "LeaseTime", model.TypeUnsignedInt),
-		LeaseTimeLeft:     model.NewReadOnly[uint32](p, "LeaseTimeLeft", model.TypeUnsignedInt),
-		MaxBurstSize:      model.NewReadOnly[uint32](p, "MaxBurstSize", model.TypeUnsignedInt),
-		MaxRate:           model.NewReadOnly[uint32](p, "MaxRate", model.TypeUnsignedInt),
-		MaximumLatency:    model.NewReadOnly[uint32](p, "MaximumLatency", model.TypeUnsignedInt),
-		PacketDA:          model.NewReadOnly[string](p, "PacketDA", model.TypeString),
-		ShortTermAvgRatio: model.NewReadOnly[uint32](p, "ShortTermAvgRatio", model.TypeUnsignedInt),
-		Tag:               model.NewReadOnly[uint32](p, "Tag", model.TypeUnsignedInt),
-		VlanTag:           model.NewReadOnly[uint32](p, "VlanTag", model.TypeUnsignedInt),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceMoCAInterfaceReset_NodeMask = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceMoCAInterfaceReset_StartTime = &model.Syntax{
-		Command: true,
-		Type:    model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceReset_StatusTrapEnable  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMoCAInterfaceReset_NetworkTrapEnable = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceMoCAInterfaceReset holds the values of Device.MoCA.Interface.{i}.Reset. (object, readOnly, since 2.17)
+// DeviceMoCAInterfaceReset holds the values of Device.MoCA.Interface.{i}.Reset. (object, readOnly, since 2.17).
 type DeviceMoCAInterfaceReset struct {
-	// NodeMask: hexBinary(2:2), readWrite, since 2.17.
-	NodeMask []byte `cwmp:"NodeMask"`
-	// StartTime: unsignedInt, readWrite, since 2.17.
-	StartTime uint32 `cwmp:"StartTime"`
-	// StatusTrapEnable: boolean, readWrite, since 2.17.
-	StatusTrapEnable bool `cwmp:"StatusTrapEnable"`
-	// NetworkTrapEnable: boolean, readWrite, since 2.17.
-	NetworkTrapEnable bool `cwmp:"NetworkTrapEnable"`
+	NodeMask model.HexBinary `json:"NodeMask,omitzero"`
+
+	StartTime uint32 `json:"StartTime,omitzero"`
+
+	StatusTrapEnable bool `json:"StatusTrapEnable,omitzero"`
+
+	NetworkTrapEnable bool `json:"NetworkTrapEnable,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceReset) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceReset) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckBytes(synDeviceMoCAInterfaceReset_NodeMask, o.NodeMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NodeMask",
-		})
-	}
+func (o *DeviceMoCAInterfaceReset) ValidateAt(c *model.Checker, p string) {
+	c.Bytes(p, "NodeMask", 4420, []byte(o.NodeMask))
 }
 
 // DeviceMoCAInterfaceResetPath is the typed path of Device.MoCA.Interface.{i}.Reset.
 type DeviceMoCAInterfaceResetPath struct {
-	obj               model.ObjectPath
-	NodeMask          model.ReadWriteParam[[]byte]
-	StartTime         model.ReadWriteParam[uint32]
-	StatusTrapEnable  model.ReadWriteParam[bool]
-	NetworkTrapEnable model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	NetworkTrapEnable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceResetPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceResetPath(prefix string) DeviceMoCAInterfaceResetPath {
-	p := &prefix
-	return DeviceMoCAInterfaceResetPath{
-		NetworkTrapEnable: model.NewReadWrite[bool](p, "NetworkTrapEnable", model.TypeBoolean),
-		NodeMask:          model.NewReadWrite[[]byte](p, "NodeMask", model.TypeHexBinary),
-		StartTime:         model.NewReadWrite[uint32](p, "StartTime", model.TypeUnsignedInt),
-		StatusTrapEnable:  model.NewReadWrite[bool](p, "StatusTrapEnable", model.TypeBoolean),
-		obj:               model.NewObjectPath(p),
-	}
+	NodeMask model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	StartTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	StatusTrapEnable model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceMoCAInterfaceRlapmStatus enumerates the values of Device.MoCA.Interface.{i}.Rlapm.{i}.Status.
 type DeviceMoCAInterfaceRlapmStatus string
 
-func (e DeviceMoCAInterfaceRlapmStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfaceRlapmStatus_Active        DeviceMoCAInterfaceRlapmStatus = "active"
-	DeviceMoCAInterfaceRlapmStatus_NotInService  DeviceMoCAInterfaceRlapmStatus = "notInService"
-	DeviceMoCAInterfaceRlapmStatus_NotReady      DeviceMoCAInterfaceRlapmStatus = "notReady"
-	DeviceMoCAInterfaceRlapmStatus_CreateAndGo   DeviceMoCAInterfaceRlapmStatus = "createAndGo"
+	DeviceMoCAInterfaceRlapmStatus_Active DeviceMoCAInterfaceRlapmStatus = "active"
+
+	DeviceMoCAInterfaceRlapmStatus_NotInService DeviceMoCAInterfaceRlapmStatus = "notInService"
+
+	DeviceMoCAInterfaceRlapmStatus_NotReady DeviceMoCAInterfaceRlapmStatus = "notReady"
+
+	DeviceMoCAInterfaceRlapmStatus_CreateAndGo DeviceMoCAInterfaceRlapmStatus = "createAndGo"
+
 	DeviceMoCAInterfaceRlapmStatus_CreateAndWait DeviceMoCAInterfaceRlapmStatus = "createAndWait"
-	DeviceMoCAInterfaceRlapmStatus_Destroy       DeviceMoCAInterfaceRlapmStatus = "destroy"
+
+	DeviceMoCAInterfaceRlapmStatus_Destroy DeviceMoCAInterfaceRlapmStatus = "destroy"
 )
 
-var (
-	synDeviceMoCAInterfaceRlapm_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterfaceRlapm_Profile              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceRlapm_Frequency            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceRlapm_GlobalAggrRxPwrLevel = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceRlapm_PhyMargin = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "60",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceRlapm_Status = &model.Syntax{
-		DataType: "RowStatus",
-		Enums:    []model.Enum{{Value: "active"}, {Value: "notInService"}, {Value: "notReady"}, {Value: "createAndGo"}, {Value: "createAndWait"}, {Value: "destroy"}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceMoCAInterfaceRlapm holds the values of Device.MoCA.Interface.{i}.Rlapm.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceMoCAInterfaceRlapm holds the values of Device.MoCA.Interface.{i}.Rlapm.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceMoCAInterfaceRlapm struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Profile: unsignedInt, readWrite, since 2.17.
-	Profile uint32 `cwmp:"Profile"`
-	// Frequency: unsignedInt, readWrite, since 2.17.
-	Frequency uint32 `cwmp:"Frequency"`
-	// GlobalAggrRxPwrLevel: unsignedInt[0:65], readWrite, since 2.17.
-	GlobalAggrRxPwrLevel uint32 `cwmp:"GlobalAggrRxPwrLevel"`
-	// PhyMargin: unsignedInt[0:60], readWrite, since 2.17.
-	PhyMargin uint32 `cwmp:"PhyMargin"`
-	// Status: RowStatus=string{active,notInService,notReady,createAndGo,createAndWait,destroy}, readOnly, since 2.17.
-	Status DeviceMoCAInterfaceRlapmStatus `cwmp:"Status"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Profile uint32 `json:"Profile,omitzero"`
+
+	Frequency uint32 `json:"Frequency,omitzero"`
+
+	GlobalAggrRxPwrLevel uint32 `json:"GlobalAggrRxPwrLevel,omitzero"`
+
+	PhyMargin uint32 `json:"PhyMargin,omitzero"`
+
+	Status DeviceMoCAInterfaceRlapmStatus `json:"Status,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceRlapm) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceRlapm) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceMoCAInterfaceRlapm_GlobalAggrRxPwrLevel, uint64(o.GlobalAggrRxPwrLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GlobalAggrRxPwrLevel",
-		})
-	}
-	if e := model.CheckUint(synDeviceMoCAInterfaceRlapm_PhyMargin, uint64(o.PhyMargin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PhyMargin",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceRlapm_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceMoCAInterfaceRlapm) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "GlobalAggrRxPwrLevel", 4428, uint64(o.GlobalAggrRxPwrLevel))
+	c.Uint(p, "PhyMargin", 4429, uint64(o.PhyMargin))
+	c.String(p, "Status", 4431, string(o.Status))
 }
 
 // DeviceMoCAInterfaceRlapmPath is the typed path of Device.MoCA.Interface.{i}.Rlapm.{i}.
 type DeviceMoCAInterfaceRlapmPath struct {
-	obj                  model.ObjectPath
-	Enable               model.ReadWriteParam[bool]
-	Profile              model.ReadWriteParam[uint32]
-	Frequency            model.ReadWriteParam[uint32]
-	GlobalAggrRxPwrLevel model.ReadWriteParam[uint32]
-	PhyMargin            model.ReadWriteParam[uint32]
-	Status               model.ReadOnlyParam[DeviceMoCAInterfaceRlapmStatus]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceRlapmPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceRlapmPath(prefix string) DeviceMoCAInterfaceRlapmPath {
-	p := &prefix
-	return DeviceMoCAInterfaceRlapmPath{
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Frequency:            model.NewReadWrite[uint32](p, "Frequency", model.TypeUnsignedInt),
-		GlobalAggrRxPwrLevel: model.NewReadWrite[uint32](p, "GlobalAggrRxPwrLevel", model.TypeUnsignedInt),
-		PhyMargin:            model.NewReadWrite[uint32](p, "PhyMargin", model.TypeUnsignedInt),
-		Profile:              model.NewReadWrite[uint32](p, "Profile", model.TypeUnsignedInt),
-		Status:               model.NewReadOnly[DeviceMoCAInterfaceRlapmStatus](p, "Status", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+	Frequency model.ReadWriteParam[uint32] `dm:"u"`
+
+	GlobalAggrRxPwrLevel model.ReadWriteParam[uint32] `dm:"u"`
+
+	PhyMargin model.ReadWriteParam[uint32] `dm:"u"`
+
+	Profile model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceMoCAInterfaceSapmStatus enumerates the values of Device.MoCA.Interface.{i}.Sapm.{i}.Status.
 type DeviceMoCAInterfaceSapmStatus string
 
-func (e DeviceMoCAInterfaceSapmStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMoCAInterfaceSapmStatus_Active        DeviceMoCAInterfaceSapmStatus = "active"
-	DeviceMoCAInterfaceSapmStatus_NotInService  DeviceMoCAInterfaceSapmStatus = "notInService"
-	DeviceMoCAInterfaceSapmStatus_NotReady      DeviceMoCAInterfaceSapmStatus = "notReady"
-	DeviceMoCAInterfaceSapmStatus_CreateAndGo   DeviceMoCAInterfaceSapmStatus = "createAndGo"
+	DeviceMoCAInterfaceSapmStatus_Active DeviceMoCAInterfaceSapmStatus = "active"
+
+	DeviceMoCAInterfaceSapmStatus_NotInService DeviceMoCAInterfaceSapmStatus = "notInService"
+
+	DeviceMoCAInterfaceSapmStatus_NotReady DeviceMoCAInterfaceSapmStatus = "notReady"
+
+	DeviceMoCAInterfaceSapmStatus_CreateAndGo DeviceMoCAInterfaceSapmStatus = "createAndGo"
+
 	DeviceMoCAInterfaceSapmStatus_CreateAndWait DeviceMoCAInterfaceSapmStatus = "createAndWait"
-	DeviceMoCAInterfaceSapmStatus_Destroy       DeviceMoCAInterfaceSapmStatus = "destroy"
+
+	DeviceMoCAInterfaceSapmStatus_Destroy DeviceMoCAInterfaceSapmStatus = "destroy"
 )
 
-var (
-	synDeviceMoCAInterfaceSapm_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMoCAInterfaceSapm_Profile                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceSapm_Frequency               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMoCAInterfaceSapm_AggrRxPwrLevelThreshold = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceSapm_PhyMargin = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "120",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMoCAInterfaceSapm_Status = &model.Syntax{
-		DataType: "RowStatus",
-		Enums:    []model.Enum{{Value: "active"}, {Value: "notInService"}, {Value: "notReady"}, {Value: "createAndGo"}, {Value: "createAndWait"}, {Value: "destroy"}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceMoCAInterfaceSapm holds the values of Device.MoCA.Interface.{i}.Sapm.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceMoCAInterfaceSapm holds the values of Device.MoCA.Interface.{i}.Sapm.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceMoCAInterfaceSapm struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Profile: unsignedInt, readWrite, since 2.17.
-	Profile uint32 `cwmp:"Profile"`
-	// Frequency: unsignedInt, readWrite, since 2.17.
-	Frequency uint32 `cwmp:"Frequency"`
-	// AggrRxPwrLevelThreshold: unsignedInt[0:65], readWrite, since 2.17.
-	AggrRxPwrLevelThreshold uint32 `cwmp:"AggrRxPwrLevelThreshold"`
-	// PhyMargin: list<unsignedInt[0:120]>, readWrite, since 2.17.
-	PhyMargin []uint32 `cwmp:"PhyMargin"`
-	// Status: RowStatus=string{active,notInService,notReady,createAndGo,createAndWait,destroy}, readOnly, since 2.17.
-	Status DeviceMoCAInterfaceSapmStatus `cwmp:"Status"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Profile uint32 `json:"Profile,omitzero"`
+
+	Frequency uint32 `json:"Frequency,omitzero"`
+
+	AggrRxPwrLevelThreshold uint32 `json:"AggrRxPwrLevelThreshold,omitzero"`
+
+	PhyMargin []uint32 `json:"PhyMargin,omitzero"`
+
+	Status DeviceMoCAInterfaceSapmStatus `json:"Status,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceSapm) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceSapm) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceMoCAInterfaceSapm_AggrRxPwrLevelThreshold, uint64(o.AggrRxPwrLevelThreshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AggrRxPwrLevelThreshold",
-		})
-	}
-	if e := model.CheckValue(synDeviceMoCAInterfaceSapm_PhyMargin, model.FormatValue(model.TypeUnsignedInt, o.PhyMargin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PhyMargin",
-		})
-	}
-	if e := model.CheckString(synDeviceMoCAInterfaceSapm_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceMoCAInterfaceSapm) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "AggrRxPwrLevelThreshold", 4436, uint64(o.AggrRxPwrLevelThreshold))
+	c.Wire(p, "PhyMargin", 4439, model.FormatValue(model.TypeUnsignedInt, o.PhyMargin), len(o.PhyMargin) > 0)
+	c.String(p, "Status", 4441, string(o.Status))
 }
 
 // DeviceMoCAInterfaceSapmPath is the typed path of Device.MoCA.Interface.{i}.Sapm.{i}.
 type DeviceMoCAInterfaceSapmPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Profile                 model.ReadWriteParam[uint32]
-	Frequency               model.ReadWriteParam[uint32]
-	AggrRxPwrLevelThreshold model.ReadWriteParam[uint32]
-	PhyMargin               model.ReadWriteParam[[]uint32]
-	Status                  model.ReadOnlyParam[DeviceMoCAInterfaceSapmStatus]
+	model.ObjectPath
+	AggrRxPwrLevelThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Frequency model.ReadWriteParam[uint32] `dm:"u"`
+
+	PhyMargin model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	Profile model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceSapmPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceSapmPath(prefix string) DeviceMoCAInterfaceSapmPath {
-	p := &prefix
-	return DeviceMoCAInterfaceSapmPath{
-		AggrRxPwrLevelThreshold: model.NewReadWrite[uint32](p, "AggrRxPwrLevelThreshold", model.TypeUnsignedInt),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Frequency:               model.NewReadWrite[uint32](p, "Frequency", model.TypeUnsignedInt),
-		PhyMargin:               model.NewReadWrite[[]uint32](p, "PhyMargin", model.TypeString),
-		Profile:                 model.NewReadWrite[uint32](p, "Profile", model.TypeUnsignedInt),
-		Status:                  model.NewReadOnly[DeviceMoCAInterfaceSapmStatus](p, "Status", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceMoCAInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceMoCAInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceMoCAInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceMoCAInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceMoCAInterfaceStats_RxCorrectedErrors = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-)
-
-// DeviceMoCAInterfaceStats holds the values of Device.MoCA.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceMoCAInterfaceStats holds the values of Device.MoCA.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceMoCAInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// RxCorrectedErrors: StatsCounter64=unsignedLong, readOnly, since 2.17.
-	RxCorrectedErrors uint64 `cwmp:"RxCorrectedErrors"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMoCAInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMoCAInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	RxCorrectedErrors uint64 `json:"RxCorrectedErrors,omitzero"`
+}
 
 // DeviceMoCAInterfaceStatsPath is the typed path of Device.MoCA.Interface.{i}.Stats.
 type DeviceMoCAInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-	RxCorrectedErrors           model.ReadOnlyParam[uint64]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceMoCAInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMoCAInterfaceStatsPath(prefix string) DeviceMoCAInterfaceStatsPath {
-	p := &prefix
-	return DeviceMoCAInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		RxCorrectedErrors:           model.NewReadOnly[uint64](p, "RxCorrectedErrors", model.TypeUnsignedLong),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaMoca = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MoCA.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.InterfaceNumberOfEntries",
-	Syntax:  synDeviceMoCA_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MoCA.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Enable",
-	Syntax:  synDeviceMoCAInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Status",
-	Syntax:  synDeviceMoCAInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Alias",
-	Syntax:  synDeviceMoCAInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Name",
-	Syntax:  synDeviceMoCAInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.LastChange",
-	Syntax:       synDeviceMoCAInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceMoCAInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Upstream",
-	Syntax:  synDeviceMoCAInterface_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MaxBitRate",
-	Syntax:  synDeviceMoCAInterface_MaxBitRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AccessControlNumberOfEntries",
-	Syntax:  synDeviceMoCAInterface_AccessControlNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.RlapmNumberOfEntries",
-	Syntax:  synDeviceMoCAInterface_RlapmNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.SapmNumberOfEntries",
-	Syntax:  synDeviceMoCAInterface_SapmNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MeshNumberOfEntries",
-	Syntax:  synDeviceMoCAInterface_MeshNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.BridgeNumberOfEntries",
-	Syntax:  synDeviceMoCAInterface_BridgeNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MeshScModNumberOfEntries",
-	Syntax:  synDeviceMoCAInterface_MeshScModNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MACAddress",
-	Syntax:  synDeviceMoCAInterface_MACAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.FirmwareVersion",
-	Syntax:  synDeviceMoCAInterface_FirmwareVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MaxIngressBW",
-	Syntax:  synDeviceMoCAInterface_MaxIngressBW,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MaxEgressBW",
-	Syntax:  synDeviceMoCAInterface_MaxEgressBW,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.HighestVersion",
-	Syntax:  synDeviceMoCAInterface_HighestVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.CurrentVersion",
-	Syntax:  synDeviceMoCAInterface_CurrentVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NetworkCoordinator",
-	Syntax:  synDeviceMoCAInterface_NetworkCoordinator,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NodeID",
-	Syntax:  synDeviceMoCAInterface_NodeID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MaxNodes",
-	Syntax:  synDeviceMoCAInterface_MaxNodes,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NumNodes",
-	Syntax:  synDeviceMoCAInterface_NumNodes,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PreferredNC",
-	Syntax:  synDeviceMoCAInterface_PreferredNC,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.BackupNC",
-	Syntax:  synDeviceMoCAInterface_BackupNC,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PrivacyEnabledSetting",
-	Syntax:  synDeviceMoCAInterface_PrivacyEnabledSetting,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PrivacyEnabled",
-	Status:  "obsoleted",
-	Syntax:  synDeviceMoCAInterface_PrivacyEnabled,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.AccessControlEnable",
-	Syntax:  synDeviceMoCAInterface_AccessControlEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PhyThreshold",
-	Syntax:  synDeviceMoCAInterface_PhyThreshold,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PhyThresholdTrapEnable",
-	Syntax:  synDeviceMoCAInterface_PhyThresholdTrapEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.StatusChangeEnable",
-	Syntax:  synDeviceMoCAInterface_StatusChangeEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.NumNodesChangeEnable",
-	Syntax:  synDeviceMoCAInterface_NumNodesChangeEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.TpcTargetRateNper",
-	Syntax:  synDeviceMoCAInterface_TpcTargetRateNper,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Band",
-	Syntax:  synDeviceMoCAInterface_Band,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.LastOperFreqUpdateEnable",
-	Syntax:  synDeviceMoCAInterface_LastOperFreqUpdateEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.FreqCapabilityMask",
-	Syntax:  synDeviceMoCAInterface_FreqCapabilityMask,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.FreqCurrentMaskSetting",
-	Syntax:  synDeviceMoCAInterface_FreqCurrentMaskSetting,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.FreqCurrentMask",
-	Syntax:  synDeviceMoCAInterface_FreqCurrentMask,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.CurrentOperFreq",
-	Syntax:  synDeviceMoCAInterface_CurrentOperFreq,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.LastOperFreq",
-	Syntax:  synDeviceMoCAInterface_LastOperFreq,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.TpcEnable",
-	Syntax:  synDeviceMoCAInterface_TpcEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.KeyPassphrase",
-	Syntax:  synDeviceMoCAInterface_KeyPassphrase,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PerMode",
-	Syntax:  synDeviceMoCAInterface_PerMode,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.TurboModeEnable",
-	Syntax:  synDeviceMoCAInterface_TurboModeEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PolicingEnable",
-	Syntax:  synDeviceMoCAInterface_PolicingEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.TlpMin",
-	Syntax:  synDeviceMoCAInterface_TlpMin,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.TlpMax",
-	Syntax:  synDeviceMoCAInterface_TlpMax,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.RlapmEnable",
-	Syntax:  synDeviceMoCAInterface_RlapmEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.RlapmProfileSelect",
-	Syntax:  synDeviceMoCAInterface_RlapmProfileSelect,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.SapmEnable",
-	Syntax:  synDeviceMoCAInterface_SapmEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.SapmProfileSelect",
-	Syntax:  synDeviceMoCAInterface_SapmProfileSelect,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateRequest",
-	Syntax:  synDeviceMoCAInterface_PowerStateRequest,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.SeqNumMr",
-	Syntax:  synDeviceMoCAInterface_SeqNumMr,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateTrapEnable",
-	Syntax:  synDeviceMoCAInterface_PowerStateTrapEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.LmoTrapEnable",
-	Syntax:  synDeviceMoCAInterface_LmoTrapEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PrimaryOffset",
-	Syntax:  synDeviceMoCAInterface_PrimaryOffset,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.SecondaryOffset",
-	Syntax:  synDeviceMoCAInterface_SecondaryOffset,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.BeaconPowerDistributed",
-	Syntax:  synDeviceMoCAInterface_BeaconPowerDistributed,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.BeaconPowerLocal",
-	Syntax:  synDeviceMoCAInterface_BeaconPowerLocal,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.BeaconPowerMePie",
-	Syntax:  synDeviceMoCAInterface_BeaconPowerMePie,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.BeaconPowerMePieSend",
-	Syntax:  synDeviceMoCAInterface_BeaconPowerMePieSend,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.BeaconPowerNetConfig",
-	Syntax:  synDeviceMoCAInterface_BeaconPowerNetConfig,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.EnhancedPassword",
-	Syntax:  synDeviceMoCAInterface_EnhancedPassword,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.FirstOffset",
-	Syntax:  synDeviceMoCAInterface_FirstOffset,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.HandoffToLowerVersionEnable",
-	Syntax:  synDeviceMoCAInterface_HandoffToLowerVersionEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.MgntEntityNetIePayloadRespTimeout",
-	Syntax:  synDeviceMoCAInterface_MgntEntityNetIePayloadRespTimeout,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.MgntEntityNetIePayloadTx",
-	Syntax:  synDeviceMoCAInterface_MgntEntityNetIePayloadTx,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.MpsPrivacyDown",
-	Syntax:  synDeviceMoCAInterface_MpsPrivacyDown,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.MpsPrivacyReceive",
-	Syntax:  synDeviceMoCAInterface_MpsPrivacyReceive,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.MpsReset",
-	Syntax:  synDeviceMoCAInterface_MpsReset,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.MpsTriggered",
-	Syntax:  synDeviceMoCAInterface_MpsTriggered,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.MpsUnpairedTime",
-	Syntax:  synDeviceMoCAInterface_MpsUnpairedTime,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.MpsWalkTime",
-	Syntax:  synDeviceMoCAInterface_MpsWalkTime,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.NetworkJoin",
-	Syntax:  synDeviceMoCAInterface_NetworkJoin,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.NetworkNameAdmissionRule",
-	Syntax:  synDeviceMoCAInterface_NetworkNameAdmissionRule,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.NetworkNameNcNn",
-	Syntax:  synDeviceMoCAInterface_NetworkNameNcNn,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.NumChannels",
-	Syntax:  synDeviceMoCAInterface_NumChannels,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Per25Mode",
-	Syntax:  synDeviceMoCAInterface_Per25Mode,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PrivacySupported",
-	Syntax:  synDeviceMoCAInterface_PrivacySupported,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.TrafficPermissionEthertype",
-	Syntax:  synDeviceMoCAInterface_TrafficPermissionEthertype,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.TrafficPermissionLink",
-	Syntax:  synDeviceMoCAInterface_TrafficPermissionLink,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.ConnectedNodesChangeTrapEn",
-	Syntax:  synDeviceMoCAInterface_ConnectedNodesChangeTrapEn,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.MgntEntityNetwIePayloadRecTrapEn",
-	Syntax:  synDeviceMoCAInterface_MgntEntityNetwIePayloadRecTrapEn,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.MpsTrapEn",
-	Syntax:  synDeviceMoCAInterface_MpsTrapEn,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.NcPrivSupportedRecTrapEn",
-	Syntax:  synDeviceMoCAInterface_NcPrivSupportedRecTrapEn,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.NetworkNameRecTrapEn",
-	Syntax:  synDeviceMoCAInterface_NetworkNameRecTrapEn,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.NodeDropTrapEn",
-	Syntax:  synDeviceMoCAInterface_NodeDropTrapEn,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.TxPowerLimit",
-	Syntax:  synDeviceMoCAInterface_TxPowerLimit,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.PowerCntlPhyTarget",
-	Syntax:  synDeviceMoCAInterface_PowerCntlPhyTarget,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.BeaconPowerLimit",
-	Status:  "obsoleted",
-	Syntax:  synDeviceMoCAInterface_BeaconPowerLimit,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NetworkTabooMask",
-	Syntax:  synDeviceMoCAInterface_NetworkTabooMask,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NodeTabooMask",
-	Syntax:  synDeviceMoCAInterface_NodeTabooMask,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.SupportedBands",
-	Syntax:  synDeviceMoCAInterface_SupportedBands,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.TxBcastRate",
-	Syntax:  synDeviceMoCAInterface_TxBcastRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.TxBcastPowerReduction",
-	Syntax:  synDeviceMoCAInterface_TxBcastPowerReduction,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QAM256Capable",
-	Syntax:  synDeviceMoCAInterface_QAM256Capable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PacketAggregationCapability",
-	Syntax:  synDeviceMoCAInterface_PacketAggregationCapability,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDeviceNumberOfEntries",
-	Syntax:  synDeviceMoCAInterface_AssociatedDeviceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PasswordHash",
-	Syntax:  synDeviceMoCAInterface_PasswordHash,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AggregationSize",
-	Syntax:  synDeviceMoCAInterface_AggregationSize,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AeNumber",
-	Syntax:  synDeviceMoCAInterface_AeNumber,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.SupportedIngressPqosFlows",
-	Syntax:  synDeviceMoCAInterface_SupportedIngressPqosFlows,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.SupportedEgressPqosFlows",
-	Syntax:  synDeviceMoCAInterface_SupportedEgressPqosFlows,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateCap",
-	Syntax:  synDeviceMoCAInterface_PowerStateCap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AvbSupport",
-	Syntax:  synDeviceMoCAInterface_AvbSupport,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.ResetCount",
-	Syntax:  synDeviceMoCAInterface_ResetCount,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.LinkDownCount",
-	Syntax:  synDeviceMoCAInterface_LinkDownCount,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.LmoNodeID",
-	Syntax:  synDeviceMoCAInterface_LmoNodeID,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NetworkState",
-	Syntax:  synDeviceMoCAInterface_NetworkState,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PrimaryChannelOffset",
-	Syntax:  synDeviceMoCAInterface_PrimaryChannelOffset,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.SecondaryChannelOffset",
-	Syntax:  synDeviceMoCAInterface_SecondaryChannelOffset,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.ResetReason",
-	Syntax:  synDeviceMoCAInterface_ResetReason,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NcVersion",
-	Syntax:  synDeviceMoCAInterface_NcVersion,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.LinkState",
-	Syntax:  synDeviceMoCAInterface_LinkState,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.ConnectedNodesInfo",
-	Syntax:  synDeviceMoCAInterface_ConnectedNodesInfo,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MgntEntityNetIePayloadRx",
-	Syntax:  synDeviceMoCAInterface_MgntEntityNetIePayloadRx,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Moca25PhyCapable",
-	Syntax:  synDeviceMoCAInterface_Moca25PhyCapable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MpsInitScanPayload",
-	Syntax:  synDeviceMoCAInterface_MpsInitScanPayload,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MpsState",
-	Syntax:  synDeviceMoCAInterface_MpsState,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NetworkNamePayload",
-	Syntax:  synDeviceMoCAInterface_NetworkNamePayload,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PrivacyNc",
-	Syntax:  synDeviceMoCAInterface_PrivacyNc,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateResp",
-	Syntax:  synDeviceMoCAInterface_PowerStateResp,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateStatus",
-	Syntax:  synDeviceMoCAInterface_PowerStateStatus,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.ConnectedNodesDropReason",
-	Syntax:  synDeviceMoCAInterface_ConnectedNodesDropReason,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.BelowPhyThresholdTrap",
-	Syntax:  synDeviceMoCAInterface_BelowPhyThresholdTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AbovePhyThresholdTrap",
-	Syntax:  synDeviceMoCAInterface_AbovePhyThresholdTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.StatusChangeTrap",
-	Syntax:  synDeviceMoCAInterface_StatusChangeTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NumNodesChangeTrap",
-	Syntax:  synDeviceMoCAInterface_NumNodesChangeTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MrRstSuccessTrap",
-	Syntax:  synDeviceMoCAInterface_MrRstSuccessTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MrRstFailTrap",
-	Syntax:  synDeviceMoCAInterface_MrRstFailTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MrNetworkSuccessTrap",
-	Syntax:  synDeviceMoCAInterface_MrNetworkSuccessTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MrNetworkFailTrap",
-	Syntax:  synDeviceMoCAInterface_MrNetworkFailTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateBcstRecTrap",
-	Syntax:  synDeviceMoCAInterface_PowerStateBcstRecTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateM0NcTrap",
-	Syntax:  synDeviceMoCAInterface_PowerStateM0NcTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateNc1xTrap",
-	Syntax:  synDeviceMoCAInterface_PowerStateNc1xTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateNetVerTrap",
-	Syntax:  synDeviceMoCAInterface_PowerStateNetVerTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateRespTrap",
-	Syntax:  synDeviceMoCAInterface_PowerStateRespTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateUcstPenTrap",
-	Syntax:  synDeviceMoCAInterface_PowerStateUcstPenTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateTrnsReqTrap",
-	Syntax:  synDeviceMoCAInterface_PowerStateTrnsReqTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.PowerStateWupUrTrap",
-	Syntax:  synDeviceMoCAInterface_PowerStateWupUrTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.LmoStatusTrap",
-	Syntax:  synDeviceMoCAInterface_LmoStatusTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.LinkFailureTrap",
-	Syntax:  synDeviceMoCAInterface_LinkFailureTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.ConnectedNodesChangeTrap",
-	Syntax:  synDeviceMoCAInterface_ConnectedNodesChangeTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MgntEntityNetwIePayloadRecTrap",
-	Syntax:  synDeviceMoCAInterface_MgntEntityNetwIePayloadRecTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MpsInitScanRecTrap",
-	Syntax:  synDeviceMoCAInterface_MpsInitScanRecTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MpsPairFailTrap",
-	Syntax:  synDeviceMoCAInterface_MpsPairFailTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MpsPrivacyChangedTrap",
-	Syntax:  synDeviceMoCAInterface_MpsPrivacyChangedTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NcPrivacySupportedRecTrap",
-	Syntax:  synDeviceMoCAInterface_NcPrivacySupportedRecTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NetworkNameRecTrap",
-	Syntax:  synDeviceMoCAInterface_NetworkNameRecTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NodeDropAdmFailureTrap",
-	Syntax:  synDeviceMoCAInterface_NodeDropAdmFailureTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NodeDropNcTrap",
-	Syntax:  synDeviceMoCAInterface_NodeDropNcTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NodeDropMpsTriggeredTrap",
-	Syntax:  synDeviceMoCAInterface_NodeDropMpsTriggeredTrap,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.NodeDropNcChgTrap",
-	Syntax:  synDeviceMoCAInterface_NodeDropNcChgTrap,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MoCA.Interface.{i}.Aca.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Aca.DiagnosticsState",
-	Syntax:  synDeviceMoCAInterfaceAca_DiagnosticsState,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Aca.NodeID",
-	Syntax:  synDeviceMoCAInterfaceAca_NodeID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Aca.Type",
-	Syntax:  synDeviceMoCAInterfaceAca_Type,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Aca.Channel",
-	Syntax:  synDeviceMoCAInterfaceAca_Channel,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Aca.ReportNodeMask",
-	Syntax:  synDeviceMoCAInterfaceAca_ReportNodeMask,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Aca.TotalRxPower",
-	Syntax:  synDeviceMoCAInterfaceAca_TotalRxPower,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Aca.PowerProfile",
-	Syntax:  synDeviceMoCAInterfaceAca_PowerProfile,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AccessControlNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MoCA.Interface.{i}.AccessControl.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.AccessControl.{i}.Enable",
-	Syntax:  synDeviceMoCAInterfaceAccessControl_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.AccessControl.{i}.MACAddress",
-	Syntax:  synDeviceMoCAInterfaceAccessControl_MACAddress,
-	Version: "2.17",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AssociatedDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.MACAddress",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_MACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.NodeID",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_NodeID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.PreferredNC",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_PreferredNC,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.HighestVersion",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_HighestVersion,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.PHYTxRate",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_PHYTxRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.PHYRxRate",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_PHYRxRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.TxPowerControlReduction",
-	Status:  "obsoleted",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_TxPowerControlReduction,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.RxPowerLevel",
-	Status:       "obsoleted",
-	Syntax:       synDeviceMoCAInterfaceAssociatedDevice_RxPowerLevel,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.TxBcastRate",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_TxBcastRate,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.RxBcastPowerLevel",
-	Syntax:       synDeviceMoCAInterfaceAssociatedDevice_RxBcastPowerLevel,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.TxPackets",
-	Syntax:       synDeviceMoCAInterfaceAssociatedDevice_TxPackets,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.TxDrops",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_TxDrops,
-	Version: "2.17",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.RxPackets",
-	Syntax:       synDeviceMoCAInterfaceAssociatedDevice_RxPackets,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.RxCorrected",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_RxCorrected,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.RxErroredAndMissedPackets",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_RxErroredAndMissedPackets,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.BondingCapable",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_BondingCapable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.QAM256Capable",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_QAM256Capable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.PacketAggregationCapability",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_PacketAggregationCapability,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.RxSNR",
-	Status:  "obsoleted",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_RxSNR,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.Active",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_Active,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.SupportedIngressPqosFlows",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_SupportedIngressPqosFlows,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.SupportedEgressPqosFlows",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_SupportedEgressPqosFlows,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.AggregationSize",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_AggregationSize,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.AeNumber",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_AeNumber,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.PowerState",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_PowerState,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.PowerStateCapability",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_PowerStateCapability,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.PDelay",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_PDelay,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.EnhancedPrivacyCapable",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_EnhancedPrivacyCapable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.LinkType",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_LinkType,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.Moca25PhyCapable",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_Moca25PhyCapable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.RxPwrList",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_RxPwrList,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.RxSNRList",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_RxSNRList,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.TxPwrList",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_TxPwrList,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.TxPwrReductionList",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_TxPwrReductionList,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.EgressNodeNumFlows",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_EgressNodeNumFlows,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.IngressNodeNumFlows",
-	Syntax:  synDeviceMoCAInterfaceAssociatedDevice_IngressNodeNumFlows,
-	Version: "2.17",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BridgeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MoCA.Interface.{i}.Bridge.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"NodeIndex"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Bridge.{i}.NodeIndex",
-	Syntax:  synDeviceMoCAInterfaceBridge_NodeIndex,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Bridge.{i}.MACAddresses",
-	Syntax:  synDeviceMoCAInterfaceBridge_MACAddresses,
-	Version: "2.17",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MeshNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MoCA.Interface.{i}.Mesh.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"TxNodeIndex", "RxNodeIndex"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Mesh.{i}.TxNodeIndex",
-	Syntax:  synDeviceMoCAInterfaceMesh_TxNodeIndex,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Mesh.{i}.RxNodeIndex",
-	Syntax:  synDeviceMoCAInterfaceMesh_RxNodeIndex,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Mesh.{i}.TxRate",
-	Syntax:  synDeviceMoCAInterfaceMesh_TxRate,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Mesh.{i}.TxRateNper",
-	Syntax:  synDeviceMoCAInterfaceMesh_TxRateNper,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Mesh.{i}.TxRateVlper",
-	Syntax:  synDeviceMoCAInterfaceMesh_TxRateVlper,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Mesh.{i}.LinkType",
-	Syntax:  synDeviceMoCAInterfaceMesh_LinkType,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Mesh.{i}.Power",
-	Syntax:  synDeviceMoCAInterfaceMesh_Power,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Mesh.{i}.PowerReduction",
-	Syntax:  synDeviceMoCAInterfaceMesh_PowerReduction,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Mesh.{i}.RxSNR",
-	Syntax:  synDeviceMoCAInterfaceMesh_RxSNR,
-	Version: "2.17",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MeshScModNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MoCA.Interface.{i}.MeshScMod.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"TxNodeIndex", "RxNodeIndex", "ChannelIndex"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MeshScMod.{i}.TxNodeIndex",
-	Syntax:  synDeviceMoCAInterfaceMeshScMod_TxNodeIndex,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MeshScMod.{i}.RxNodeIndex",
-	Syntax:  synDeviceMoCAInterfaceMeshScMod_RxNodeIndex,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MeshScMod.{i}.ChannelIndex",
-	Syntax:  synDeviceMoCAInterfaceMeshScMod_ChannelIndex,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MeshScMod.{i}.Mod",
-	Syntax:  synDeviceMoCAInterfaceMeshScMod_Mod,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MeshScMod.{i}.Nper",
-	Syntax:  synDeviceMoCAInterfaceMeshScMod_Nper,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MeshScMod.{i}.Vlper",
-	Syntax:  synDeviceMoCAInterfaceMeshScMod_Vlper,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.MeshScMod.{i}.ModM25",
-	Syntax:  synDeviceMoCAInterfaceMeshScMod_ModM25,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MoCA.Interface.{i}.QoS.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.EgressNumFlows",
-	Syntax:  synDeviceMoCAInterfaceQoS_EgressNumFlows,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.IngressNumFlows",
-	Syntax:  synDeviceMoCAInterfaceQoS_IngressNumFlows,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStatsNumberOfEntries",
-	Syntax:  synDeviceMoCAInterfaceQoS_FlowStatsNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FlowStatsNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"FlowID"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.FlowID",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_FlowID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.PacketDA",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_PacketDA,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.MaxRate",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_MaxRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.MaxBurstSize",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_MaxBurstSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.LeaseTime",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_LeaseTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.Tag",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_Tag,
-	Version: "2.17",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.LeaseTimeLeft",
-	Syntax:       synDeviceMoCAInterfaceQoSFlowStats_LeaseTimeLeft,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.FlowPackets",
-	Syntax:       synDeviceMoCAInterfaceQoSFlowStats_FlowPackets,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.IngressGuid",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_IngressGuid,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.EgressGuid",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_EgressGuid,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.MaximumLatency",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_MaximumLatency,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.ShortTermAvgRatio",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_ShortTermAvgRatio,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.FlowPer",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_FlowPer,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.IngressClassify",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_IngressClassify,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.VlanTag",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_VlanTag,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.DscpMoca",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_DscpMoca,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.Dfid",
-	Syntax:  synDeviceMoCAInterfaceQoSFlowStats_Dfid,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MoCA.Interface.{i}.Reset.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Reset.NodeMask",
-	Syntax:  synDeviceMoCAInterfaceReset_NodeMask,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Reset.StartTime",
-	Syntax:  synDeviceMoCAInterfaceReset_StartTime,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Reset.StatusTrapEnable",
-	Syntax:  synDeviceMoCAInterfaceReset_StatusTrapEnable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Reset.NetworkTrapEnable",
-	Syntax:  synDeviceMoCAInterfaceReset_NetworkTrapEnable,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RlapmNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MoCA.Interface.{i}.Rlapm.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Profile", "Frequency", "GlobalAggrRxPwrLevel"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Rlapm.{i}.Enable",
-	Syntax:  synDeviceMoCAInterfaceRlapm_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Rlapm.{i}.Profile",
-	Syntax:  synDeviceMoCAInterfaceRlapm_Profile,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Rlapm.{i}.Frequency",
-	Syntax:  synDeviceMoCAInterfaceRlapm_Frequency,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Rlapm.{i}.GlobalAggrRxPwrLevel",
-	Syntax:  synDeviceMoCAInterfaceRlapm_GlobalAggrRxPwrLevel,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Rlapm.{i}.PhyMargin",
-	Syntax:  synDeviceMoCAInterfaceRlapm_PhyMargin,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Rlapm.{i}.Status",
-	Syntax:  synDeviceMoCAInterfaceRlapm_Status,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SapmNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MoCA.Interface.{i}.Sapm.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Profile", "Frequency"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Sapm.{i}.Enable",
-	Syntax:  synDeviceMoCAInterfaceSapm_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Sapm.{i}.Profile",
-	Syntax:  synDeviceMoCAInterfaceSapm_Profile,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Sapm.{i}.Frequency",
-	Syntax:  synDeviceMoCAInterfaceSapm_Frequency,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Sapm.{i}.AggrRxPwrLevelThreshold",
-	Syntax:  synDeviceMoCAInterfaceSapm_AggrRxPwrLevelThreshold,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Sapm.{i}.PhyMargin",
-	Syntax:  synDeviceMoCAInterfaceSapm_PhyMargin,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MoCA.Interface.{i}.Sapm.{i}.Status",
-	Syntax:  synDeviceMoCAInterfaceSapm_Status,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MoCA.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MoCA.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceMoCAInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceMoCAInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceMoCAInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceMoCAInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceMoCAInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceMoCAInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceMoCAInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceMoCAInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceMoCAInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceMoCAInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceMoCAInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceMoCAInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceMoCAInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceMoCAInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceMoCAInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceMoCAInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MoCA.Interface.{i}.Stats.RxCorrectedErrors",
-	Syntax:       synDeviceMoCAInterfaceStats_RxCorrectedErrors,
-	Version:      "2.17",
-}}
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceMoCAImpl is what a device implements for Device.MoCA; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAImpl to implement only some methods.
-type DeviceMoCAImpl interface {
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceMoCAImpl implements DeviceMoCAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAImpl struct{}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceMoCAImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceMoCAInterfaceImpl is what a device implements for Device.MoCA.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceImpl to implement only some methods.
-type DeviceMoCAInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceMoCAInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	MaxBitRate(inst []uint32) (uint32, error)
-	AccessControlNumberOfEntries(inst []uint32) (uint32, error)
-	RlapmNumberOfEntries(inst []uint32) (uint32, error)
-	SapmNumberOfEntries(inst []uint32) (uint32, error)
-	MeshNumberOfEntries(inst []uint32) (uint32, error)
-	BridgeNumberOfEntries(inst []uint32) (uint32, error)
-	MeshScModNumberOfEntries(inst []uint32) (uint32, error)
-	MACAddress(inst []uint32) (string, error)
-	FirmwareVersion(inst []uint32) (string, error)
-	MaxIngressBW(inst []uint32) (uint32, error)
-	MaxEgressBW(inst []uint32) (uint32, error)
-	HighestVersion(inst []uint32) (string, error)
-	CurrentVersion(inst []uint32) (string, error)
-	NetworkCoordinator(inst []uint32) (uint32, error)
-	NodeID(inst []uint32) (uint32, error)
-	MaxNodes(inst []uint32) (bool, error)
-	NumNodes(inst []uint32) (uint32, error)
-	PreferredNC(inst []uint32) (bool, error)
-	SetPreferredNC(inst []uint32, v bool) error
-	BackupNC(inst []uint32) (uint32, error)
-	PrivacyEnabledSetting(inst []uint32) (bool, error)
-	SetPrivacyEnabledSetting(inst []uint32, v bool) error
-	PrivacyEnabled(inst []uint32) (bool, error)
-	AccessControlEnable(inst []uint32) (bool, error)
-	SetAccessControlEnable(inst []uint32, v bool) error
-	PhyThreshold(inst []uint32) (uint32, error)
-	SetPhyThreshold(inst []uint32, v uint32) error
-	PhyThresholdTrapEnable(inst []uint32) (bool, error)
-	SetPhyThresholdTrapEnable(inst []uint32, v bool) error
-	StatusChangeEnable(inst []uint32) (bool, error)
-	SetStatusChangeEnable(inst []uint32, v bool) error
-	NumNodesChangeEnable(inst []uint32) (bool, error)
-	SetNumNodesChangeEnable(inst []uint32, v bool) error
-	TpcTargetRateNper(inst []uint32) (uint32, error)
-	SetTpcTargetRateNper(inst []uint32, v uint32) error
-	Band(inst []uint32) ([]DeviceMoCAInterfaceBand, error)
-	SetBand(inst []uint32, v []DeviceMoCAInterfaceBand) error
-	LastOperFreqUpdateEnable(inst []uint32) (bool, error)
-	SetLastOperFreqUpdateEnable(inst []uint32, v bool) error
-	FreqCapabilityMask(inst []uint32) ([]byte, error)
-	FreqCurrentMaskSetting(inst []uint32) ([]byte, error)
-	SetFreqCurrentMaskSetting(inst []uint32, v []byte) error
-	FreqCurrentMask(inst []uint32) ([]byte, error)
-	CurrentOperFreq(inst []uint32) (uint32, error)
-	LastOperFreq(inst []uint32) (uint32, error)
-	SetLastOperFreq(inst []uint32, v uint32) error
-	TpcEnable(inst []uint32) (bool, error)
-	SetTpcEnable(inst []uint32, v bool) error
-	KeyPassphrase(inst []uint32) (string, error)
-	SetKeyPassphrase(inst []uint32, v string) error
-	PerMode(inst []uint32) (uint32, error)
-	SetPerMode(inst []uint32, v uint32) error
-	TurboModeEnable(inst []uint32) (bool, error)
-	SetTurboModeEnable(inst []uint32, v bool) error
-	PolicingEnable(inst []uint32) (bool, error)
-	SetPolicingEnable(inst []uint32, v bool) error
-	TlpMin(inst []uint32) (uint32, error)
-	SetTlpMin(inst []uint32, v uint32) error
-	TlpMax(inst []uint32) (uint32, error)
-	SetTlpMax(inst []uint32, v uint32) error
-	RlapmEnable(inst []uint32) (bool, error)
-	SetRlapmEnable(inst []uint32, v bool) error
-	RlapmProfileSelect(inst []uint32) (uint32, error)
-	SetRlapmProfileSelect(inst []uint32, v uint32) error
-	SapmEnable(inst []uint32) (bool, error)
-	SetSapmEnable(inst []uint32, v bool) error
-	SapmProfileSelect(inst []uint32) (uint32, error)
-	SetSapmProfileSelect(inst []uint32, v uint32) error
-	PowerStateRequest(inst []uint32) (DeviceMoCAInterfacePowerStateRequest, error)
-	SetPowerStateRequest(inst []uint32, v DeviceMoCAInterfacePowerStateRequest) error
-	SeqNumMr(inst []uint32) (uint32, error)
-	SetSeqNumMr(inst []uint32, v uint32) error
-	PowerStateTrapEnable(inst []uint32) (bool, error)
-	SetPowerStateTrapEnable(inst []uint32, v bool) error
-	LmoTrapEnable(inst []uint32) (bool, error)
-	SetLmoTrapEnable(inst []uint32, v bool) error
-	PrimaryOffset(inst []uint32) (int32, error)
-	SetPrimaryOffset(inst []uint32, v int32) error
-	SecondaryOffset(inst []uint32) (int32, error)
-	SetSecondaryOffset(inst []uint32, v int32) error
-	BeaconPowerDistributed(inst []uint32) (int32, error)
-	SetBeaconPowerDistributed(inst []uint32, v int32) error
-	BeaconPowerLocal(inst []uint32) (int32, error)
-	SetBeaconPowerLocal(inst []uint32, v int32) error
-	BeaconPowerMePie(inst []uint32) ([]byte, error)
-	SetBeaconPowerMePie(inst []uint32, v []byte) error
-	BeaconPowerMePieSend(inst []uint32) (bool, error)
-	SetBeaconPowerMePieSend(inst []uint32, v bool) error
-	BeaconPowerNetConfig(inst []uint32) (bool, error)
-	SetBeaconPowerNetConfig(inst []uint32, v bool) error
-	EnhancedPassword(inst []uint32) (string, error)
-	SetEnhancedPassword(inst []uint32, v string) error
-	FirstOffset(inst []uint32) (int32, error)
-	SetFirstOffset(inst []uint32, v int32) error
-	HandoffToLowerVersionEnable(inst []uint32) (bool, error)
-	SetHandoffToLowerVersionEnable(inst []uint32, v bool) error
-	MgntEntityNetIePayloadRespTimeout(inst []uint32) (uint32, error)
-	SetMgntEntityNetIePayloadRespTimeout(inst []uint32, v uint32) error
-	MgntEntityNetIePayloadTx(inst []uint32) ([]byte, error)
-	SetMgntEntityNetIePayloadTx(inst []uint32, v []byte) error
-	MpsPrivacyDown(inst []uint32) (bool, error)
-	SetMpsPrivacyDown(inst []uint32, v bool) error
-	MpsPrivacyReceive(inst []uint32) (bool, error)
-	SetMpsPrivacyReceive(inst []uint32, v bool) error
-	MpsReset(inst []uint32) (bool, error)
-	SetMpsReset(inst []uint32, v bool) error
-	MpsTriggered(inst []uint32) (bool, error)
-	SetMpsTriggered(inst []uint32, v bool) error
-	MpsUnpairedTime(inst []uint32) (uint32, error)
-	SetMpsUnpairedTime(inst []uint32, v uint32) error
-	MpsWalkTime(inst []uint32) (uint32, error)
-	SetMpsWalkTime(inst []uint32, v uint32) error
-	NetworkJoin(inst []uint32) (bool, error)
-	SetNetworkJoin(inst []uint32, v bool) error
-	NetworkNameAdmissionRule(inst []uint32) (DeviceMoCAInterfaceNetworkNameAdmissionRule, error)
-	SetNetworkNameAdmissionRule(inst []uint32, v DeviceMoCAInterfaceNetworkNameAdmissionRule) error
-	NetworkNameNcNn(inst []uint32) (string, error)
-	SetNetworkNameNcNn(inst []uint32, v string) error
-	NumChannels(inst []uint32) (uint32, error)
-	SetNumChannels(inst []uint32, v uint32) error
-	Per25Mode(inst []uint32) (uint32, error)
-	SetPer25Mode(inst []uint32, v uint32) error
-	PrivacySupported(inst []uint32) ([]DeviceMoCAInterfacePrivacySupported, error)
-	SetPrivacySupported(inst []uint32, v []DeviceMoCAInterfacePrivacySupported) error
-	TrafficPermissionEthertype(inst []uint32) ([]byte, error)
-	SetTrafficPermissionEthertype(inst []uint32, v []byte) error
-	TrafficPermissionLink(inst []uint32) ([]byte, error)
-	SetTrafficPermissionLink(inst []uint32, v []byte) error
-	ConnectedNodesChangeTrapEn(inst []uint32) (bool, error)
-	SetConnectedNodesChangeTrapEn(inst []uint32, v bool) error
-	MgntEntityNetwIePayloadRecTrapEn(inst []uint32) (bool, error)
-	SetMgntEntityNetwIePayloadRecTrapEn(inst []uint32, v bool) error
-	MpsTrapEn(inst []uint32) (bool, error)
-	SetMpsTrapEn(inst []uint32, v bool) error
-	NcPrivSupportedRecTrapEn(inst []uint32) (bool, error)
-	SetNcPrivSupportedRecTrapEn(inst []uint32, v bool) error
-	NetworkNameRecTrapEn(inst []uint32) (bool, error)
-	SetNetworkNameRecTrapEn(inst []uint32, v bool) error
-	NodeDropTrapEn(inst []uint32) (bool, error)
-	SetNodeDropTrapEn(inst []uint32, v bool) error
-	TxPowerLimit(inst []uint32) (uint32, error)
-	SetTxPowerLimit(inst []uint32, v uint32) error
-	PowerCntlPhyTarget(inst []uint32) (uint32, error)
-	SetPowerCntlPhyTarget(inst []uint32, v uint32) error
-	BeaconPowerLimit(inst []uint32) (uint32, error)
-	SetBeaconPowerLimit(inst []uint32, v uint32) error
-	NetworkTabooMask(inst []uint32) ([]byte, error)
-	NodeTabooMask(inst []uint32) ([]byte, error)
-	SupportedBands(inst []uint32) ([]DeviceMoCAInterfaceSupportedBands, error)
-	TxBcastRate(inst []uint32) (uint32, error)
-	TxBcastPowerReduction(inst []uint32) (uint32, error)
-	QAM256Capable(inst []uint32) (bool, error)
-	PacketAggregationCapability(inst []uint32) (uint32, error)
-	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	PasswordHash(inst []uint32) ([]byte, error)
-	AggregationSize(inst []uint32) (uint32, error)
-	AeNumber(inst []uint32) (uint32, error)
-	SupportedIngressPqosFlows(inst []uint32) (uint32, error)
-	SupportedEgressPqosFlows(inst []uint32) (uint32, error)
-	PowerStateCap(inst []uint32) (DeviceMoCAInterfacePowerStateCap, error)
-	AvbSupport(inst []uint32) (bool, error)
-	ResetCount(inst []uint32) (uint32, error)
-	LinkDownCount(inst []uint32) (uint32, error)
-	LmoNodeID(inst []uint32) (uint32, error)
-	NetworkState(inst []uint32) (DeviceMoCAInterfaceNetworkState, error)
-	PrimaryChannelOffset(inst []uint32) (int32, error)
-	SecondaryChannelOffset(inst []uint32) (int32, error)
-	ResetReason(inst []uint32) (string, error)
-	NcVersion(inst []uint32) (string, error)
-	LinkState(inst []uint32) ([]byte, error)
-	ConnectedNodesInfo(inst []uint32) ([]byte, error)
-	MgntEntityNetIePayloadRx(inst []uint32) ([]byte, error)
-	Moca25PhyCapable(inst []uint32) (bool, error)
-	MpsInitScanPayload(inst []uint32) ([]byte, error)
-	MpsState(inst []uint32) (bool, error)
-	NetworkNamePayload(inst []uint32) ([]byte, error)
-	PrivacyNc(inst []uint32) ([]DeviceMoCAInterfacePrivacyNc, error)
-	PowerStateResp(inst []uint32) (bool, error)
-	PowerStateStatus(inst []uint32) (DeviceMoCAInterfacePowerStateStatus, error)
-	ConnectedNodesDropReason(inst []uint32) ([]byte, error)
-	BelowPhyThresholdTrap(inst []uint32) (uint32, error)
-	AbovePhyThresholdTrap(inst []uint32) (uint32, error)
-	StatusChangeTrap(inst []uint32) (uint32, error)
-	NumNodesChangeTrap(inst []uint32) (uint32, error)
-	MrRstSuccessTrap(inst []uint32) (uint32, error)
-	MrRstFailTrap(inst []uint32) (uint32, error)
-	MrNetworkSuccessTrap(inst []uint32) (uint32, error)
-	MrNetworkFailTrap(inst []uint32) (uint32, error)
-	PowerStateBcstRecTrap(inst []uint32) (uint32, error)
-	PowerStateM0NcTrap(inst []uint32) (uint32, error)
-	PowerStateNc1xTrap(inst []uint32) (uint32, error)
-	PowerStateNetVerTrap(inst []uint32) (uint32, error)
-	PowerStateRespTrap(inst []uint32) (uint32, error)
-	PowerStateUcstPenTrap(inst []uint32) (uint32, error)
-	PowerStateTrnsReqTrap(inst []uint32) (uint32, error)
-	PowerStateWupUrTrap(inst []uint32) (uint32, error)
-	LmoStatusTrap(inst []uint32) (uint32, error)
-	LinkFailureTrap(inst []uint32) (uint32, error)
-	ConnectedNodesChangeTrap(inst []uint32) (uint32, error)
-	MgntEntityNetwIePayloadRecTrap(inst []uint32) (uint32, error)
-	MpsInitScanRecTrap(inst []uint32) (uint32, error)
-	MpsPairFailTrap(inst []uint32) (uint32, error)
-	MpsPrivacyChangedTrap(inst []uint32) (uint32, error)
-	NcPrivacySupportedRecTrap(inst []uint32) (uint32, error)
-	NetworkNameRecTrap(inst []uint32) (uint32, error)
-	NodeDropAdmFailureTrap(inst []uint32) (uint32, error)
-	NodeDropNcTrap(inst []uint32) (uint32, error)
-	NodeDropMpsTriggeredTrap(inst []uint32) (uint32, error)
-	NodeDropNcChgTrap(inst []uint32) (uint32, error)
-	AccessControlInstances(inst []uint32) []uint32
-	AddAccessControl(inst []uint32) (uint32, error)
-	DeleteAccessControl(inst []uint32, i uint32) error
-	AssociatedDeviceInstances(inst []uint32) []uint32
-	BridgeInstances(inst []uint32) []uint32
-	MeshInstances(inst []uint32) []uint32
-	MeshScModInstances(inst []uint32) []uint32
-	RlapmInstances(inst []uint32) []uint32
-	AddRlapm(inst []uint32) (uint32, error)
-	DeleteRlapm(inst []uint32, i uint32) error
-	SapmInstances(inst []uint32) []uint32
-	AddSapm(inst []uint32) (uint32, error)
-	DeleteSapm(inst []uint32, i uint32) error
-}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceMoCAInterfaceImpl implements DeviceMoCAInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceImpl struct{}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceMoCAInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) Status(inst []uint32) (DeviceMoCAInterfaceStatus, error) {
-	var zero DeviceMoCAInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AccessControlNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) RlapmNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SapmNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MeshNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) BridgeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MeshScModNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MaxIngressBW(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MaxEgressBW(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) HighestVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) CurrentVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NetworkCoordinator(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NodeID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MaxNodes(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NumNodes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PreferredNC(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPreferredNC(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) BackupNC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PrivacyEnabledSetting(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPrivacyEnabledSetting(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PrivacyEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AccessControlEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetAccessControlEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PhyThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPhyThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PhyThresholdTrapEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPhyThresholdTrapEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) StatusChangeEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetStatusChangeEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NumNodesChangeEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetNumNodesChangeEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) TpcTargetRateNper(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetTpcTargetRateNper(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) Band(inst []uint32) ([]DeviceMoCAInterfaceBand, error) {
-	var zero []DeviceMoCAInterfaceBand
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetBand(inst []uint32, v []DeviceMoCAInterfaceBand) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) LastOperFreqUpdateEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetLastOperFreqUpdateEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) FreqCapabilityMask(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) FreqCurrentMaskSetting(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetFreqCurrentMaskSetting(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) FreqCurrentMask(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) CurrentOperFreq(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) LastOperFreq(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetLastOperFreq(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) TpcEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetTpcEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) KeyPassphrase(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetKeyPassphrase(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PerMode(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPerMode(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) TurboModeEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetTurboModeEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PolicingEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPolicingEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) TlpMin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetTlpMin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) TlpMax(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetTlpMax(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) RlapmEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetRlapmEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) RlapmProfileSelect(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetRlapmProfileSelect(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SapmEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetSapmEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SapmProfileSelect(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetSapmProfileSelect(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateRequest(inst []uint32) (DeviceMoCAInterfacePowerStateRequest, error) {
-	var zero DeviceMoCAInterfacePowerStateRequest
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPowerStateRequest(inst []uint32, v DeviceMoCAInterfacePowerStateRequest) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SeqNumMr(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetSeqNumMr(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateTrapEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPowerStateTrapEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) LmoTrapEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetLmoTrapEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PrimaryOffset(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPrimaryOffset(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SecondaryOffset(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetSecondaryOffset(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerDistributed(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerDistributed(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerLocal(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerLocal(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerMePie(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerMePie(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerMePieSend(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerMePieSend(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerNetConfig(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerNetConfig(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) EnhancedPassword(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetEnhancedPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) FirstOffset(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetFirstOffset(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) HandoffToLowerVersionEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetHandoffToLowerVersionEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MgntEntityNetIePayloadRespTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetMgntEntityNetIePayloadRespTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MgntEntityNetIePayloadTx(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetMgntEntityNetIePayloadTx(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsPrivacyDown(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsPrivacyDown(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsPrivacyReceive(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsPrivacyReceive(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsReset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsTriggered(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsTriggered(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsUnpairedTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsUnpairedTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsWalkTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsWalkTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NetworkJoin(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetNetworkJoin(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NetworkNameAdmissionRule(inst []uint32) (DeviceMoCAInterfaceNetworkNameAdmissionRule, error) {
-	var zero DeviceMoCAInterfaceNetworkNameAdmissionRule
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetNetworkNameAdmissionRule(inst []uint32, v DeviceMoCAInterfaceNetworkNameAdmissionRule) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NetworkNameNcNn(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetNetworkNameNcNn(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NumChannels(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetNumChannels(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) Per25Mode(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPer25Mode(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PrivacySupported(inst []uint32) ([]DeviceMoCAInterfacePrivacySupported, error) {
-	var zero []DeviceMoCAInterfacePrivacySupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPrivacySupported(inst []uint32, v []DeviceMoCAInterfacePrivacySupported) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) TrafficPermissionEthertype(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetTrafficPermissionEthertype(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) TrafficPermissionLink(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetTrafficPermissionLink(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) ConnectedNodesChangeTrapEn(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetConnectedNodesChangeTrapEn(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MgntEntityNetwIePayloadRecTrapEn(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetMgntEntityNetwIePayloadRecTrapEn(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsTrapEn(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsTrapEn(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NcPrivSupportedRecTrapEn(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetNcPrivSupportedRecTrapEn(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NetworkNameRecTrapEn(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetNetworkNameRecTrapEn(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NodeDropTrapEn(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetNodeDropTrapEn(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) TxPowerLimit(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetTxPowerLimit(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerCntlPhyTarget(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetPowerCntlPhyTarget(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerLimit(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerLimit(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NetworkTabooMask(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NodeTabooMask(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SupportedBands(inst []uint32) ([]DeviceMoCAInterfaceSupportedBands, error) {
-	var zero []DeviceMoCAInterfaceSupportedBands
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) TxBcastRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) TxBcastPowerReduction(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) QAM256Capable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PacketAggregationCapability(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PasswordHash(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AggregationSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AeNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SupportedIngressPqosFlows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SupportedEgressPqosFlows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateCap(inst []uint32) (DeviceMoCAInterfacePowerStateCap, error) {
-	var zero DeviceMoCAInterfacePowerStateCap
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AvbSupport(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) ResetCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) LinkDownCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) LmoNodeID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NetworkState(inst []uint32) (DeviceMoCAInterfaceNetworkState, error) {
-	var zero DeviceMoCAInterfaceNetworkState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PrimaryChannelOffset(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SecondaryChannelOffset(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) ResetReason(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NcVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) LinkState(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) ConnectedNodesInfo(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MgntEntityNetIePayloadRx(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) Moca25PhyCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsInitScanPayload(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsState(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NetworkNamePayload(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PrivacyNc(inst []uint32) ([]DeviceMoCAInterfacePrivacyNc, error) {
-	var zero []DeviceMoCAInterfacePrivacyNc
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateResp(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateStatus(inst []uint32) (DeviceMoCAInterfacePowerStateStatus, error) {
-	var zero DeviceMoCAInterfacePowerStateStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) ConnectedNodesDropReason(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) BelowPhyThresholdTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AbovePhyThresholdTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) StatusChangeTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NumNodesChangeTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MrRstSuccessTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MrRstFailTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MrNetworkSuccessTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MrNetworkFailTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateBcstRecTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateM0NcTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateNc1xTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateNetVerTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateRespTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateUcstPenTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateTrnsReqTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateWupUrTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) LmoStatusTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) LinkFailureTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) ConnectedNodesChangeTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MgntEntityNetwIePayloadRecTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsInitScanRecTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsPairFailTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MpsPrivacyChangedTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NcPrivacySupportedRecTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NetworkNameRecTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NodeDropAdmFailureTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NodeDropNcTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NodeDropMpsTriggeredTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) NodeDropNcChgTrap(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AccessControlInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AddAccessControl(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) DeleteAccessControl(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) BridgeInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MeshInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) MeshScModInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) RlapmInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AddRlapm(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) DeleteRlapm(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) SapmInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) AddSapm(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceImpl) DeleteSapm(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceMoCAInterfaceAcaImpl is what a device implements for Device.MoCA.Interface.{i}.Aca; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceAcaImpl to implement only some methods.
-type DeviceMoCAInterfaceAcaImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceMoCAInterfaceAcaDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceMoCAInterfaceAcaDiagnosticsState) error
-	NodeID(inst []uint32) (uint32, error)
-	SetNodeID(inst []uint32, v uint32) error
-	Type(inst []uint32) (DeviceMoCAInterfaceAcaType, error)
-	SetType(inst []uint32, v DeviceMoCAInterfaceAcaType) error
-	Channel(inst []uint32) (uint32, error)
-	SetChannel(inst []uint32, v uint32) error
-	ReportNodeMask(inst []uint32) ([]byte, error)
-	SetReportNodeMask(inst []uint32, v []byte) error
-	TotalRxPower(inst []uint32) (int32, error)
-	PowerProfile(inst []uint32) ([]byte, error)
-}
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceMoCAInterfaceAcaImpl implements DeviceMoCAInterfaceAcaImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceAcaImpl struct{}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) DiagnosticsState(inst []uint32) (DeviceMoCAInterfaceAcaDiagnosticsState, error) {
-	var zero DeviceMoCAInterfaceAcaDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) SetDiagnosticsState(inst []uint32, v DeviceMoCAInterfaceAcaDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) NodeID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) SetNodeID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) Type(inst []uint32) (DeviceMoCAInterfaceAcaType, error) {
-	var zero DeviceMoCAInterfaceAcaType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) SetType(inst []uint32, v DeviceMoCAInterfaceAcaType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) Channel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) SetChannel(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) ReportNodeMask(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) SetReportNodeMask(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) TotalRxPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAcaImpl) PowerProfile(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceMoCAInterfaceAccessControlImpl is what a device implements for Device.MoCA.Interface.{i}.AccessControl.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceAccessControlImpl to implement only some methods.
-type DeviceMoCAInterfaceAccessControlImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	MACAddress(inst []uint32) (string, error)
-	SetMACAddress(inst []uint32, v string) error
-}
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedDeviceMoCAInterfaceAccessControlImpl implements DeviceMoCAInterfaceAccessControlImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceAccessControlImpl struct{}
+	RxCorrectedErrors model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceMoCAInterfaceAccessControlImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAccessControlImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAccessControlImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAccessControlImpl) SetMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceMoCAInterfaceAssociatedDeviceImpl is what a device implements for Device.MoCA.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl to implement only some methods.
-type DeviceMoCAInterfaceAssociatedDeviceImpl interface {
-	MACAddress(inst []uint32) (string, error)
-	NodeID(inst []uint32) (uint32, error)
-	PreferredNC(inst []uint32) (bool, error)
-	HighestVersion(inst []uint32) (string, error)
-	PHYTxRate(inst []uint32) (uint32, error)
-	PHYRxRate(inst []uint32) (uint32, error)
-	TxPowerControlReduction(inst []uint32) (uint32, error)
-	RxPowerLevel(inst []uint32) (uint32, error)
-	TxBcastRate(inst []uint32) (uint32, error)
-	RxBcastPowerLevel(inst []uint32) (int32, error)
-	TxPackets(inst []uint32) (uint64, error)
-	TxDrops(inst []uint32) (uint32, error)
-	RxPackets(inst []uint32) (uint64, error)
-	RxCorrected(inst []uint32) (uint64, error)
-	RxErroredAndMissedPackets(inst []uint32) (uint32, error)
-	BondingCapable(inst []uint32) (bool, error)
-	QAM256Capable(inst []uint32) (bool, error)
-	PacketAggregationCapability(inst []uint32) (uint32, error)
-	RxSNR(inst []uint32) (uint32, error)
-	Active(inst []uint32) (bool, error)
-	SupportedIngressPqosFlows(inst []uint32) (uint32, error)
-	SupportedEgressPqosFlows(inst []uint32) (uint32, error)
-	AggregationSize(inst []uint32) (uint32, error)
-	AeNumber(inst []uint32) (uint32, error)
-	PowerState(inst []uint32) (DeviceMoCAInterfaceAssociatedDevicePowerState, error)
-	PowerStateCapability(inst []uint32) (DeviceMoCAInterfaceAssociatedDevicePowerStateCapability, error)
-	PDelay(inst []uint32) (int32, error)
-	EnhancedPrivacyCapable(inst []uint32) (bool, error)
-	LinkType(inst []uint32) (DeviceMoCAInterfaceAssociatedDeviceLinkType, error)
-	Moca25PhyCapable(inst []uint32) (bool, error)
-	RxPwrList(inst []uint32) (string, error)
-	RxSNRList(inst []uint32) (string, error)
-	TxPwrList(inst []uint32) (string, error)
-	TxPwrReductionList(inst []uint32) (string, error)
-	EgressNodeNumFlows(inst []uint32) (uint32, error)
-	IngressNodeNumFlows(inst []uint32) (uint32, error)
-}
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl implements DeviceMoCAInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl struct{}
-
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) NodeID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PreferredNC(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) HighestVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PHYTxRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PHYRxRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxPowerControlReduction(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxPowerLevel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxBcastRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxBcastPowerLevel(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxPackets(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxDrops(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxPackets(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxCorrected(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxErroredAndMissedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) BondingCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) QAM256Capable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PacketAggregationCapability(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxSNR(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) SupportedIngressPqosFlows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) SupportedEgressPqosFlows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) AggregationSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) AeNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PowerState(inst []uint32) (DeviceMoCAInterfaceAssociatedDevicePowerState, error) {
-	var zero DeviceMoCAInterfaceAssociatedDevicePowerState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PowerStateCapability(inst []uint32) (DeviceMoCAInterfaceAssociatedDevicePowerStateCapability, error) {
-	var zero DeviceMoCAInterfaceAssociatedDevicePowerStateCapability
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PDelay(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) EnhancedPrivacyCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) LinkType(inst []uint32) (DeviceMoCAInterfaceAssociatedDeviceLinkType, error) {
-	var zero DeviceMoCAInterfaceAssociatedDeviceLinkType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) Moca25PhyCapable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxPwrList(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxSNRList(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxPwrList(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxPwrReductionList(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) EgressNodeNumFlows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) IngressNodeNumFlows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMoCAInterfaceBridgeImpl is what a device implements for Device.MoCA.Interface.{i}.Bridge.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceBridgeImpl to implement only some methods.
-type DeviceMoCAInterfaceBridgeImpl interface {
-	NodeIndex(inst []uint32) (uint32, error)
-	MACAddresses(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceMoCAInterfaceBridgeImpl implements DeviceMoCAInterfaceBridgeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceBridgeImpl struct{}
-
-func (UnimplementedDeviceMoCAInterfaceBridgeImpl) NodeIndex(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceBridgeImpl) MACAddresses(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMoCAInterfaceMeshImpl is what a device implements for Device.MoCA.Interface.{i}.Mesh.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceMeshImpl to implement only some methods.
-type DeviceMoCAInterfaceMeshImpl interface {
-	TxNodeIndex(inst []uint32) (uint32, error)
-	RxNodeIndex(inst []uint32) (uint32, error)
-	TxRate(inst []uint32) (uint32, error)
-	TxRateNper(inst []uint32) (uint32, error)
-	TxRateVlper(inst []uint32) (uint32, error)
-	LinkType(inst []uint32) (DeviceMoCAInterfaceMeshLinkType, error)
-	Power(inst []uint32) ([]byte, error)
-	PowerReduction(inst []uint32) ([]byte, error)
-	RxSNR(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceMoCAInterfaceMeshImpl implements DeviceMoCAInterfaceMeshImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceMeshImpl struct{}
-
-func (UnimplementedDeviceMoCAInterfaceMeshImpl) TxNodeIndex(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshImpl) RxNodeIndex(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshImpl) TxRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshImpl) TxRateNper(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshImpl) TxRateVlper(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshImpl) LinkType(inst []uint32) (DeviceMoCAInterfaceMeshLinkType, error) {
-	var zero DeviceMoCAInterfaceMeshLinkType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshImpl) Power(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshImpl) PowerReduction(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshImpl) RxSNR(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMoCAInterfaceMeshScModImpl is what a device implements for Device.MoCA.Interface.{i}.MeshScMod.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceMeshScModImpl to implement only some methods.
-type DeviceMoCAInterfaceMeshScModImpl interface {
-	TxNodeIndex(inst []uint32) (uint32, error)
-	RxNodeIndex(inst []uint32) (uint32, error)
-	ChannelIndex(inst []uint32) (DeviceMoCAInterfaceMeshScModChannelIndex, error)
-	Mod(inst []uint32) ([]byte, error)
-	Nper(inst []uint32) ([]byte, error)
-	Vlper(inst []uint32) ([]byte, error)
-	ModM25(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceMoCAInterfaceMeshScModImpl implements DeviceMoCAInterfaceMeshScModImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceMeshScModImpl struct{}
-
-func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) TxNodeIndex(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) RxNodeIndex(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) ChannelIndex(inst []uint32) (DeviceMoCAInterfaceMeshScModChannelIndex, error) {
-	var zero DeviceMoCAInterfaceMeshScModChannelIndex
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) Mod(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) Nper(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) Vlper(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) ModM25(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMoCAInterfaceQoSImpl is what a device implements for Device.MoCA.Interface.{i}.QoS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceQoSImpl to implement only some methods.
-type DeviceMoCAInterfaceQoSImpl interface {
-	EgressNumFlows(inst []uint32) (uint32, error)
-	IngressNumFlows(inst []uint32) (uint32, error)
-	FlowStatsNumberOfEntries(inst []uint32) (uint32, error)
-	FlowStatsInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceMoCAInterfaceQoSImpl implements DeviceMoCAInterfaceQoSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceQoSImpl struct{}
-
-func (UnimplementedDeviceMoCAInterfaceQoSImpl) EgressNumFlows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSImpl) IngressNumFlows(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSImpl) FlowStatsNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSImpl) FlowStatsInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceMoCAInterfaceQoSFlowStatsImpl is what a device implements for Device.MoCA.Interface.{i}.QoS.FlowStats.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl to implement only some methods.
-type DeviceMoCAInterfaceQoSFlowStatsImpl interface {
-	FlowID(inst []uint32) (string, error)
-	PacketDA(inst []uint32) (string, error)
-	MaxRate(inst []uint32) (uint32, error)
-	MaxBurstSize(inst []uint32) (uint32, error)
-	LeaseTime(inst []uint32) (uint32, error)
-	Tag(inst []uint32) (uint32, error)
-	LeaseTimeLeft(inst []uint32) (uint32, error)
-	FlowPackets(inst []uint32) (uint32, error)
-	IngressGuid(inst []uint32) (string, error)
-	EgressGuid(inst []uint32) (string, error)
-	MaximumLatency(inst []uint32) (uint32, error)
-	ShortTermAvgRatio(inst []uint32) (uint32, error)
-	FlowPer(inst []uint32) (uint32, error)
-	IngressClassify(inst []uint32) (DeviceMoCAInterfaceQoSFlowStatsIngressClassify, error)
-	VlanTag(inst []uint32) (uint32, error)
-	DscpMoca(inst []uint32) (uint32, error)
-	Dfid(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl implements DeviceMoCAInterfaceQoSFlowStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl struct{}
-
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) FlowID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) PacketDA(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) MaxRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) MaxBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) LeaseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) LeaseTimeLeft(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) FlowPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) IngressGuid(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) EgressGuid(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) MaximumLatency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) ShortTermAvgRatio(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) FlowPer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) IngressClassify(inst []uint32) (DeviceMoCAInterfaceQoSFlowStatsIngressClassify, error) {
-	var zero DeviceMoCAInterfaceQoSFlowStatsIngressClassify
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) VlanTag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) DscpMoca(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) Dfid(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMoCAInterfaceResetImpl is what a device implements for Device.MoCA.Interface.{i}.Reset; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceResetImpl to implement only some methods.
-type DeviceMoCAInterfaceResetImpl interface {
-	NodeMask(inst []uint32) ([]byte, error)
-	SetNodeMask(inst []uint32, v []byte) error
-	StartTime(inst []uint32) (uint32, error)
-	SetStartTime(inst []uint32, v uint32) error
-	StatusTrapEnable(inst []uint32) (bool, error)
-	SetStatusTrapEnable(inst []uint32, v bool) error
-	NetworkTrapEnable(inst []uint32) (bool, error)
-	SetNetworkTrapEnable(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceMoCAInterfaceResetImpl implements DeviceMoCAInterfaceResetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceResetImpl struct{}
-
-func (UnimplementedDeviceMoCAInterfaceResetImpl) NodeMask(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceResetImpl) SetNodeMask(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceResetImpl) StartTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceResetImpl) SetStartTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceResetImpl) StatusTrapEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceResetImpl) SetStatusTrapEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceResetImpl) NetworkTrapEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceResetImpl) SetNetworkTrapEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceMoCAInterfaceRlapmImpl is what a device implements for Device.MoCA.Interface.{i}.Rlapm.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceRlapmImpl to implement only some methods.
-type DeviceMoCAInterfaceRlapmImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Profile(inst []uint32) (uint32, error)
-	SetProfile(inst []uint32, v uint32) error
-	Frequency(inst []uint32) (uint32, error)
-	SetFrequency(inst []uint32, v uint32) error
-	GlobalAggrRxPwrLevel(inst []uint32) (uint32, error)
-	SetGlobalAggrRxPwrLevel(inst []uint32, v uint32) error
-	PhyMargin(inst []uint32) (uint32, error)
-	SetPhyMargin(inst []uint32, v uint32) error
-	Status(inst []uint32) (DeviceMoCAInterfaceRlapmStatus, error)
-}
-
-// UnimplementedDeviceMoCAInterfaceRlapmImpl implements DeviceMoCAInterfaceRlapmImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceRlapmImpl struct{}
-
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) Profile(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) SetProfile(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) Frequency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) SetFrequency(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) GlobalAggrRxPwrLevel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) SetGlobalAggrRxPwrLevel(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) PhyMargin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) SetPhyMargin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceRlapmImpl) Status(inst []uint32) (DeviceMoCAInterfaceRlapmStatus, error) {
-	var zero DeviceMoCAInterfaceRlapmStatus
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMoCAInterfaceSapmImpl is what a device implements for Device.MoCA.Interface.{i}.Sapm.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceSapmImpl to implement only some methods.
-type DeviceMoCAInterfaceSapmImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Profile(inst []uint32) (uint32, error)
-	SetProfile(inst []uint32, v uint32) error
-	Frequency(inst []uint32) (uint32, error)
-	SetFrequency(inst []uint32, v uint32) error
-	AggrRxPwrLevelThreshold(inst []uint32) (uint32, error)
-	SetAggrRxPwrLevelThreshold(inst []uint32, v uint32) error
-	PhyMargin(inst []uint32) ([]uint32, error)
-	SetPhyMargin(inst []uint32, v []uint32) error
-	Status(inst []uint32) (DeviceMoCAInterfaceSapmStatus, error)
-}
-
-// UnimplementedDeviceMoCAInterfaceSapmImpl implements DeviceMoCAInterfaceSapmImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceSapmImpl struct{}
-
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) Profile(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) SetProfile(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) Frequency(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) SetFrequency(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) AggrRxPwrLevelThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) SetAggrRxPwrLevelThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) PhyMargin(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) SetPhyMargin(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceSapmImpl) Status(inst []uint32) (DeviceMoCAInterfaceSapmStatus, error) {
-	var zero DeviceMoCAInterfaceSapmStatus
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMoCAInterfaceStatsImpl is what a device implements for Device.MoCA.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMoCAInterfaceStatsImpl to implement only some methods.
-type DeviceMoCAInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	RxCorrectedErrors(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceMoCAInterfaceStatsImpl implements DeviceMoCAInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMoCAInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMoCAInterfaceStatsImpl) RxCorrectedErrors(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

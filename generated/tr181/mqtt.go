@@ -5,29 +5,21 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceMQTT_ClientNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTT_BrokerNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceMQTT holds the values of Device.MQTT. (object, readOnly, since 2.10)
+// DeviceMQTT holds the values of Device.MQTT. (object, readOnly, since 2.10).
 type DeviceMQTT struct {
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.10.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// BrokerNumberOfEntries: unsignedInt, readOnly, since 2.10.
-	BrokerNumberOfEntries uint32 `cwmp:"BrokerNumberOfEntries"`
-	// Device.MQTT.Broker.{i}. instances by instance number
-	Broker       map[uint32]*DeviceMQTTBroker `cwmp:"Broker.{i}."`
-	Capabilities *DeviceMQTTCapabilities      `cwmp:"Capabilities."`
-	// Device.MQTT.Client.{i}. instances by instance number
-	Client map[uint32]*DeviceMQTTClient `cwmp:"Client.{i}."`
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	BrokerNumberOfEntries uint32 `json:"BrokerNumberOfEntries,omitzero"`
+
+	Broker       map[uint32]*DeviceMQTTBroker `json:"Broker,omitzero"`
+	Capabilities *DeviceMQTTCapabilities      `json:"Capabilities,omitzero"`
+	Client       map[uint32]*DeviceMQTTClient `json:"Client,omitzero"`
 }
 
-// AddBroker creates instance i of Device.MQTT.Broker.{i}. (replacing any) and returns it
+// AddBroker creates instance i (replacing any) and returns it.
 func (o *DeviceMQTT) AddBroker(i uint32) *DeviceMQTTBroker {
 	if o.Broker == nil {
 		o.Broker = map[uint32]*DeviceMQTTBroker{}
@@ -37,18 +29,7 @@ func (o *DeviceMQTT) AddBroker(i uint32) *DeviceMQTTBroker {
 	return x
 }
 
-// GetBroker returns instance i of Device.MQTT.Broker.{i}.
-func (o *DeviceMQTT) GetBroker(i uint32) (*DeviceMQTTBroker, bool) {
-	x, ok := o.Broker[i]
-	return x, ok
-}
-
-// DeleteBroker removes instance i of Device.MQTT.Broker.{i}.
-func (o *DeviceMQTT) DeleteBroker(i uint32) {
-	delete(o.Broker, i)
-}
-
-// AddClient creates instance i of Device.MQTT.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceMQTT) AddClient(i uint32) *DeviceMQTTClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceMQTTClient{}
@@ -57,172 +38,88 @@ func (o *DeviceMQTT) AddClient(i uint32) *DeviceMQTTClient {
 	o.Client[i] = x
 	return x
 }
-
-// GetClient returns instance i of Device.MQTT.Client.{i}.
-func (o *DeviceMQTT) GetClient(i uint32) (*DeviceMQTTClient, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of Device.MQTT.Client.{i}.
-func (o *DeviceMQTT) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTT) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTT) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceMQTT) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Broker) {
-		o.Broker[i].ValidateAt(prefix+"Broker."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Broker[i].ValidateAt(c, model.InstanceOf(p, "Broker.", i))
 	}
 	if o.Capabilities != nil {
-		o.Capabilities.ValidateAt(prefix+"Capabilities.", v)
+		o.Capabilities.ValidateAt(c, p+"Capabilities.")
 	}
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 }
 
 // DeviceMQTTPath is the typed path of Device.MQTT.
 type DeviceMQTTPath struct {
-	obj                   model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
-	BrokerNumberOfEntries model.ReadOnlyParam[uint32]
-	Capabilities          DeviceMQTTCapabilitiesPath
+	model.ObjectPath
+	BrokerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Capabilities DeviceMQTTCapabilitiesPath `dm:"Capabilities."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMQTTPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTPath(prefix string) DeviceMQTTPath {
-	p := &prefix
-	return DeviceMQTTPath{
-		BrokerNumberOfEntries: model.NewReadOnly[uint32](p, "BrokerNumberOfEntries", model.TypeUnsignedInt),
-		Capabilities:          newDeviceMQTTCapabilitiesPath(prefix + "Capabilities."),
-		ClientNumberOfEntries: model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Broker returns the typed path of instance i.
+func (x DeviceMQTTPath) Broker(i uint32) (p DeviceMQTTBrokerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Broker.", i))
+	return
 }
 
-// Broker returns the typed path of instance i of Device.MQTT.Broker.{i}.
-func (x DeviceMQTTPath) Broker(i uint32) DeviceMQTTBrokerPath {
-	return newDeviceMQTTBrokerPath(x.Path() + "Broker." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// BrokerTable returns the table Device.MQTT.Broker.{i}. itself (for AddObject when writable)
+// BrokerTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTPath) BrokerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Broker.")
+	return model.NewWritableTable(x.ObjectPath, "Broker.")
 }
 
-// Client returns the typed path of instance i of Device.MQTT.Client.{i}.
-func (x DeviceMQTTPath) Client(i uint32) DeviceMQTTClientPath {
-	return newDeviceMQTTClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
+// Client returns the typed path of instance i.
+func (x DeviceMQTTPath) Client(i uint32) (p DeviceMQTTClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// ClientTable returns the table Device.MQTT.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTPath) ClientTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Client.")
+	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
 // DeviceMQTTBrokerStatus enumerates the values of Device.MQTT.Broker.{i}.Status.
 type DeviceMQTTBrokerStatus string
 
-func (e DeviceMQTTBrokerStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMQTTBrokerStatus_Disabled            DeviceMQTTBrokerStatus = "Disabled"
-	DeviceMQTTBrokerStatus_Enabled             DeviceMQTTBrokerStatus = "Enabled"
+	DeviceMQTTBrokerStatus_Disabled DeviceMQTTBrokerStatus = "Disabled"
+
+	DeviceMQTTBrokerStatus_Enabled DeviceMQTTBrokerStatus = "Enabled"
+
 	DeviceMQTTBrokerStatus_Error_Misconfigured DeviceMQTTBrokerStatus = "Error_Misconfigured"
-	DeviceMQTTBrokerStatus_Error               DeviceMQTTBrokerStatus = "Error"
+
+	DeviceMQTTBrokerStatus_Error DeviceMQTTBrokerStatus = "Error"
 )
 
-var (
-	synDeviceMQTTBroker_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMQTTBroker_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBroker_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMQTTBroker_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTBroker_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1883",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMQTTBroker_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBroker_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBroker_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synDeviceMQTTBroker_BridgeNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceMQTTBroker holds the values of Device.MQTT.Broker.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10)
+// DeviceMQTTBroker holds the values of Device.MQTT.Broker.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTBroker struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readWrite, since 2.10.
-	Name string `cwmp:"Name"`
-	// Enable: boolean, readWrite, since 2.10.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.10.
-	Status DeviceMQTTBrokerStatus `cwmp:"Status"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.10.
-	Port uint32 `cwmp:"Port"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.10.
-	Interface string `cwmp:"Interface"`
-	// Username: string(:256), readWrite, since 2.10.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.10.
-	Password string `cwmp:"Password"`
-	// BridgeNumberOfEntries: unsignedInt, readOnly, since 2.10.
-	BridgeNumberOfEntries uint32 `cwmp:"BridgeNumberOfEntries"`
-	// Device.MQTT.Broker.{i}.Bridge.{i}. instances by instance number
-	Bridge map[uint32]*DeviceMQTTBrokerBridge `cwmp:"Bridge.{i}."`
-	Stats  *DeviceMQTTBrokerStats             `cwmp:"Stats."`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceMQTTBrokerStatus `json:"Status,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	BridgeNumberOfEntries uint32 `json:"BridgeNumberOfEntries,omitzero"`
+
+	Bridge map[uint32]*DeviceMQTTBrokerBridge `json:"Bridge,omitzero"`
+	Stats  *DeviceMQTTBrokerStats             `json:"Stats,omitzero"`
 }
 
-// AddBridge creates instance i of Device.MQTT.Broker.{i}.Bridge.{i}. (replacing any) and returns it
+// AddBridge creates instance i (replacing any) and returns it.
 func (o *DeviceMQTTBroker) AddBridge(i uint32) *DeviceMQTTBrokerBridge {
 	if o.Bridge == nil {
 		o.Bridge = map[uint32]*DeviceMQTTBrokerBridge{}
@@ -231,317 +128,127 @@ func (o *DeviceMQTTBroker) AddBridge(i uint32) *DeviceMQTTBrokerBridge {
 	o.Bridge[i] = x
 	return x
 }
-
-// GetBridge returns instance i of Device.MQTT.Broker.{i}.Bridge.{i}.
-func (o *DeviceMQTTBroker) GetBridge(i uint32) (*DeviceMQTTBrokerBridge, bool) {
-	x, ok := o.Bridge[i]
-	return x, ok
-}
-
-// DeleteBridge removes instance i of Device.MQTT.Broker.{i}.Bridge.{i}.
-func (o *DeviceMQTTBroker) DeleteBridge(i uint32) {
-	delete(o.Bridge, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTTBroker) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTTBroker) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMQTTBroker_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBroker_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBroker_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTBroker_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBroker_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBroker_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBroker_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
+func (o *DeviceMQTTBroker) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3949, o.Alias)
+	c.String(p, "Name", 3989, o.Name)
+	c.String(p, "Status", 4003, string(o.Status))
+	c.Uint(p, "Port", 3991, uint64(o.Port))
+	c.String(p, "Interface", 3988, o.Interface)
+	c.String(p, "Username", 4004, o.Username)
+	c.String(p, "Password", 3990, o.Password)
 	for _, i := range model.SortedKeys(o.Bridge) {
-		o.Bridge[i].ValidateAt(prefix+"Bridge."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Bridge[i].ValidateAt(c, model.InstanceOf(p, "Bridge.", i))
 	}
 }
 
 // DeviceMQTTBrokerPath is the typed path of Device.MQTT.Broker.{i}.
 type DeviceMQTTBrokerPath struct {
-	obj                   model.ObjectPath
-	Alias                 model.WriteOnceParam[string]
-	Name                  model.ReadWriteParam[string]
-	Enable                model.ReadWriteParam[bool]
-	Status                model.ReadOnlyParam[DeviceMQTTBrokerStatus]
-	Port                  model.ReadWriteParam[uint32]
-	Interface             model.ReadWriteParam[string]
-	Username              model.ReadWriteParam[string]
-	Password              model.ReadWriteParam[string]
-	BridgeNumberOfEntries model.ReadOnlyParam[uint32]
-	Stats                 DeviceMQTTBrokerStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	BridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
+
+	Stats DeviceMQTTBrokerStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMQTTBrokerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTBrokerPath(prefix string) DeviceMQTTBrokerPath {
-	p := &prefix
-	return DeviceMQTTBrokerPath{
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		BridgeNumberOfEntries: model.NewReadOnly[uint32](p, "BridgeNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:             model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Name:                  model.NewReadWrite[string](p, "Name", model.TypeString),
-		Password:              model.NewReadWrite[string](p, "Password", model.TypeString),
-		Port:                  model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Stats:                 newDeviceMQTTBrokerStatsPath(prefix + "Stats."),
-		Status:                model.NewReadOnly[DeviceMQTTBrokerStatus](p, "Status", model.TypeString),
-		Username:              model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+// Bridge returns the typed path of instance i.
+func (x DeviceMQTTBrokerPath) Bridge(i uint32) (p DeviceMQTTBrokerBridgePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Bridge.", i))
+	return
 }
 
-// Bridge returns the typed path of instance i of Device.MQTT.Broker.{i}.Bridge.{i}.
-func (x DeviceMQTTBrokerPath) Bridge(i uint32) DeviceMQTTBrokerBridgePath {
-	return newDeviceMQTTBrokerBridgePath(x.Path() + "Bridge." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// BridgeTable returns the table Device.MQTT.Broker.{i}.Bridge.{i}. itself (for AddObject when writable)
+// BridgeTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTBrokerPath) BridgeTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Bridge.")
+	return model.NewWritableTable(x.ObjectPath, "Bridge.")
 }
 
 // DeviceMQTTBrokerBridgeStatus enumerates the values of Device.MQTT.Broker.{i}.Bridge.{i}.Status.
 type DeviceMQTTBrokerBridgeStatus string
 
-func (e DeviceMQTTBrokerBridgeStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMQTTBrokerBridgeStatus_Disabled                DeviceMQTTBrokerBridgeStatus = "Disabled"
-	DeviceMQTTBrokerBridgeStatus_Connecting              DeviceMQTTBrokerBridgeStatus = "Connecting"
-	DeviceMQTTBrokerBridgeStatus_Connected               DeviceMQTTBrokerBridgeStatus = "Connected"
-	DeviceMQTTBrokerBridgeStatus_Error_Misconfigured     DeviceMQTTBrokerBridgeStatus = "Error_Misconfigured"
+	DeviceMQTTBrokerBridgeStatus_Disabled DeviceMQTTBrokerBridgeStatus = "Disabled"
+
+	DeviceMQTTBrokerBridgeStatus_Connecting DeviceMQTTBrokerBridgeStatus = "Connecting"
+
+	DeviceMQTTBrokerBridgeStatus_Connected DeviceMQTTBrokerBridgeStatus = "Connected"
+
+	DeviceMQTTBrokerBridgeStatus_Error_Misconfigured DeviceMQTTBrokerBridgeStatus = "Error_Misconfigured"
+
 	DeviceMQTTBrokerBridgeStatus_Error_BrokerUnreachable DeviceMQTTBrokerBridgeStatus = "Error_BrokerUnreachable"
-	DeviceMQTTBrokerBridgeStatus_Error                   DeviceMQTTBrokerBridgeStatus = "Error"
+
+	DeviceMQTTBrokerBridgeStatus_Error DeviceMQTTBrokerBridgeStatus = "Error"
 )
 
 // DeviceMQTTBrokerBridgeServerSelectionAlgorithm enumerates the values of Device.MQTT.Broker.{i}.Bridge.{i}.ServerSelectionAlgorithm.
 type DeviceMQTTBrokerBridgeServerSelectionAlgorithm string
 
-func (e DeviceMQTTBrokerBridgeServerSelectionAlgorithm) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMQTTBrokerBridgeServerSelectionAlgorithm_Priority   DeviceMQTTBrokerBridgeServerSelectionAlgorithm = "Priority"
+	DeviceMQTTBrokerBridgeServerSelectionAlgorithm_Priority DeviceMQTTBrokerBridgeServerSelectionAlgorithm = "Priority"
+
 	DeviceMQTTBrokerBridgeServerSelectionAlgorithm_RoundRobin DeviceMQTTBrokerBridgeServerSelectionAlgorithm = "RoundRobin"
-	DeviceMQTTBrokerBridgeServerSelectionAlgorithm_Random     DeviceMQTTBrokerBridgeServerSelectionAlgorithm = "Random"
+
+	DeviceMQTTBrokerBridgeServerSelectionAlgorithm_Random DeviceMQTTBrokerBridgeServerSelectionAlgorithm = "Random"
 )
 
-var (
-	synDeviceMQTTBrokerBridge_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMQTTBrokerBridge_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBrokerBridge_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMQTTBrokerBridge_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Connecting"}, {Value: "Connected"}, {
-			Status: "deleted",
-			Value:  "Enabled",
-		}, {Value: "Error_Misconfigured"}, {Value: "Error_BrokerUnreachable"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTBrokerBridge_ProtocolVersion = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "##.Capabilities.ProtocolVersionsSupported",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTBrokerBridge_TransportProtocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "TCP/IP",
-		},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "##.Capabilities.TransportProtocolSupported",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTBrokerBridge_CleanSession = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMQTTBrokerBridge_CleanStart = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMQTTBrokerBridge_KeepAliveTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "60",
-		},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceMQTTBrokerBridge_ClientID = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(65535),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTBrokerBridge_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBrokerBridge_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synDeviceMQTTBrokerBridge_MessageRetryTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceMQTTBrokerBridge_ConnectRetryTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "30",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceMQTTBrokerBridge_ServerSelectionAlgorithm = &model.Syntax{
-		Enums: []model.Enum{{Value: "Priority"}, {Value: "RoundRobin"}, {Value: "Random"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBrokerBridge_ServerConnection = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Bridge.{i}.Server.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTBrokerBridge_ServerNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTBrokerBridge_SubscriptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTBrokerBridge_ForceReconnect              = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceMQTTBrokerBridge holds the values of Device.MQTT.Broker.{i}.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10)
+// DeviceMQTTBrokerBridge holds the values of Device.MQTT.Broker.{i}.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTBrokerBridge struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readWrite, since 2.10.
-	Name string `cwmp:"Name"`
-	// Enable: boolean, readWrite, since 2.10.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Connecting,Connected,Error_Misconfigured,Error_BrokerUnreachable,Error}, readOnly, since 2.10.
-	Status DeviceMQTTBrokerBridgeStatus `cwmp:"Status"`
-	// ProtocolVersion: string enumerationRef, readWrite, since 2.10.
-	ProtocolVersion string `cwmp:"ProtocolVersion"`
-	// TransportProtocol: string enumerationRef, readWrite, since 2.10.
-	TransportProtocol string `cwmp:"TransportProtocol"`
-	// CleanSession: boolean, readWrite, since 2.10.
-	CleanSession bool `cwmp:"CleanSession"`
-	// CleanStart: boolean, readWrite, since 2.13.
-	CleanStart bool `cwmp:"CleanStart"`
-	// KeepAliveTime: unsignedInt[:65535] seconds, readWrite, since 2.10.
-	KeepAliveTime uint32 `cwmp:"KeepAliveTime"`
-	// ClientID: string(0:65535), readWrite, since 2.10.
-	ClientID string `cwmp:"ClientID"`
-	// Username: string(:256), readWrite, since 2.10.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.10.
-	Password string `cwmp:"Password"`
-	// MessageRetryTime: unsignedInt[1:] seconds, readWrite, since 2.10.
-	MessageRetryTime uint32 `cwmp:"MessageRetryTime"`
-	// ConnectRetryTime: unsignedInt[1:] seconds, readWrite, since 2.10.
-	ConnectRetryTime uint32 `cwmp:"ConnectRetryTime"`
-	// ServerSelectionAlgorithm: string{Priority,RoundRobin,Random}, readWrite, since 2.10.
-	ServerSelectionAlgorithm DeviceMQTTBrokerBridgeServerSelectionAlgorithm `cwmp:"ServerSelectionAlgorithm"`
-	// ServerConnection: string pathRef→#.Bridge.{i}.Server., readOnly, since 2.10.
-	ServerConnection string `cwmp:"ServerConnection"`
-	// ServerNumberOfEntries: unsignedInt, readOnly, since 2.10.
-	ServerNumberOfEntries uint32 `cwmp:"ServerNumberOfEntries"`
-	// SubscriptionNumberOfEntries: unsignedInt, readOnly, since 2.10.
-	SubscriptionNumberOfEntries uint32 `cwmp:"SubscriptionNumberOfEntries"`
-	// ForceReconnect: boolean, readWrite, since 2.10.
-	ForceReconnect bool `cwmp:"ForceReconnect"`
-	// Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}. instances by instance number
-	Server map[uint32]*DeviceMQTTBrokerBridgeServer `cwmp:"Server.{i}."`
-	// Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}. instances by instance number
-	Subscription map[uint32]*DeviceMQTTBrokerBridgeSubscription `cwmp:"Subscription.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceMQTTBrokerBridgeStatus `json:"Status,omitzero"`
+
+	ProtocolVersion string `json:"ProtocolVersion,omitzero"`
+
+	TransportProtocol string `json:"TransportProtocol,omitzero"`
+
+	CleanSession bool `json:"CleanSession,omitzero"`
+
+	CleanStart bool `json:"CleanStart,omitzero"`
+
+	KeepAliveTime uint32 `json:"KeepAliveTime,omitzero"`
+
+	ClientID string `json:"ClientID,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	MessageRetryTime uint32 `json:"MessageRetryTime,omitzero"`
+
+	ConnectRetryTime uint32 `json:"ConnectRetryTime,omitzero"`
+
+	ServerSelectionAlgorithm DeviceMQTTBrokerBridgeServerSelectionAlgorithm `json:"ServerSelectionAlgorithm,omitzero"`
+
+	ServerConnection string `json:"ServerConnection,omitzero"`
+
+	ServerNumberOfEntries uint32 `json:"ServerNumberOfEntries,omitzero"`
+
+	SubscriptionNumberOfEntries uint32 `json:"SubscriptionNumberOfEntries,omitzero"`
+
+	ForceReconnect bool `json:"ForceReconnect,omitzero"`
+
+	Server       map[uint32]*DeviceMQTTBrokerBridgeServer       `json:"Server,omitzero"`
+	Subscription map[uint32]*DeviceMQTTBrokerBridgeSubscription `json:"Subscription,omitzero"`
 }
 
-// AddServer creates instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceMQTTBrokerBridge) AddServer(i uint32) *DeviceMQTTBrokerBridgeServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceMQTTBrokerBridgeServer{}
@@ -551,18 +258,7 @@ func (o *DeviceMQTTBrokerBridge) AddServer(i uint32) *DeviceMQTTBrokerBridgeServ
 	return x
 }
 
-// GetServer returns instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.
-func (o *DeviceMQTTBrokerBridge) GetServer(i uint32) (*DeviceMQTTBrokerBridgeServer, bool) {
-	x, ok := o.Server[i]
-	return x, ok
-}
-
-// DeleteServer removes instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.
-func (o *DeviceMQTTBrokerBridge) DeleteServer(i uint32) {
-	delete(o.Server, i)
-}
-
-// AddSubscription creates instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}. (replacing any) and returns it
+// AddSubscription creates instance i (replacing any) and returns it.
 func (o *DeviceMQTTBrokerBridge) AddSubscription(i uint32) *DeviceMQTTBrokerBridgeSubscription {
 	if o.Subscription == nil {
 		o.Subscription = map[uint32]*DeviceMQTTBrokerBridgeSubscription{}
@@ -571,1014 +267,409 @@ func (o *DeviceMQTTBrokerBridge) AddSubscription(i uint32) *DeviceMQTTBrokerBrid
 	o.Subscription[i] = x
 	return x
 }
-
-// GetSubscription returns instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.
-func (o *DeviceMQTTBrokerBridge) GetSubscription(i uint32) (*DeviceMQTTBrokerBridgeSubscription, bool) {
-	x, ok := o.Subscription[i]
-	return x, ok
-}
-
-// DeleteSubscription removes instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.
-func (o *DeviceMQTTBrokerBridge) DeleteSubscription(i uint32) {
-	delete(o.Subscription, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTTBrokerBridge) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTTBrokerBridge) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMQTTBrokerBridge_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridge_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridge_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTBrokerBridge_KeepAliveTime, uint64(o.KeepAliveTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeepAliveTime",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridge_ClientID, o.ClientID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClientID",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridge_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridge_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTBrokerBridge_MessageRetryTime, uint64(o.MessageRetryTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MessageRetryTime",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTBrokerBridge_ConnectRetryTime, uint64(o.ConnectRetryTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectRetryTime",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridge_ServerSelectionAlgorithm, string(o.ServerSelectionAlgorithm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerSelectionAlgorithm",
-		})
-	}
+func (o *DeviceMQTTBrokerBridge) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3951, o.Alias)
+	c.String(p, "Name", 3960, o.Name)
+	c.String(p, "Status", 3973, string(o.Status))
+	c.Uint(p, "KeepAliveTime", 3958, uint64(o.KeepAliveTime))
+	c.String(p, "ClientID", 3954, o.ClientID)
+	c.String(p, "Username", 3985, o.Username)
+	c.String(p, "Password", 3961, o.Password)
+	c.Uint(p, "MessageRetryTime", 3959, uint64(o.MessageRetryTime))
+	c.Uint(p, "ConnectRetryTime", 3955, uint64(o.ConnectRetryTime))
+	c.String(p, "ServerSelectionAlgorithm", 3972, string(o.ServerSelectionAlgorithm))
 	for _, i := range model.SortedKeys(o.Server) {
-		o.Server[i].ValidateAt(prefix+"Server."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Server[i].ValidateAt(c, model.InstanceOf(p, "Server.", i))
 	}
 	for _, i := range model.SortedKeys(o.Subscription) {
-		o.Subscription[i].ValidateAt(prefix+"Subscription."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Subscription[i].ValidateAt(c, model.InstanceOf(p, "Subscription.", i))
 	}
 }
 
 // DeviceMQTTBrokerBridgePath is the typed path of Device.MQTT.Broker.{i}.Bridge.{i}.
 type DeviceMQTTBrokerBridgePath struct {
-	obj                         model.ObjectPath
-	Alias                       model.WriteOnceParam[string]
-	Name                        model.ReadWriteParam[string]
-	Enable                      model.ReadWriteParam[bool]
-	Status                      model.ReadOnlyParam[DeviceMQTTBrokerBridgeStatus]
-	ProtocolVersion             model.ReadWriteParam[string]
-	TransportProtocol           model.ReadWriteParam[string]
-	CleanSession                model.ReadWriteParam[bool]
-	CleanStart                  model.ReadWriteParam[bool]
-	KeepAliveTime               model.ReadWriteParam[uint32]
-	ClientID                    model.ReadWriteParam[string]
-	Username                    model.ReadWriteParam[string]
-	Password                    model.ReadWriteParam[string]
-	MessageRetryTime            model.ReadWriteParam[uint32]
-	ConnectRetryTime            model.ReadWriteParam[uint32]
-	ServerSelectionAlgorithm    model.ReadWriteParam[DeviceMQTTBrokerBridgeServerSelectionAlgorithm]
-	ServerConnection            model.ReadOnlyParam[string]
-	ServerNumberOfEntries       model.ReadOnlyParam[uint32]
-	SubscriptionNumberOfEntries model.ReadOnlyParam[uint32]
-	ForceReconnect              model.ReadWriteParam[bool]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	CleanSession model.ReadWriteParam[bool] `dm:"b"`
+
+	CleanStart model.ReadWriteParam[bool] `dm:"b"`
+
+	ClientID model.ReadWriteParam[string] `dm:"s"`
+
+	ConnectRetryTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ForceReconnect model.ReadWriteParam[bool] `dm:"b"`
+
+	KeepAliveTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	MessageRetryTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	ProtocolVersion model.ReadWriteParam[string] `dm:"s"`
+
+	ServerConnection model.ReadOnlyParam[string] `dm:"s"`
+
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServerSelectionAlgorithm model.ReadWriteParam[DeviceMQTTBrokerBridgeServerSelectionAlgorithm] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SubscriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TransportProtocol model.ReadWriteParam[string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMQTTBrokerBridgePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTBrokerBridgePath(prefix string) DeviceMQTTBrokerBridgePath {
-	p := &prefix
-	return DeviceMQTTBrokerBridgePath{
-		Alias:                       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CleanSession:                model.NewReadWrite[bool](p, "CleanSession", model.TypeBoolean),
-		CleanStart:                  model.NewReadWrite[bool](p, "CleanStart", model.TypeBoolean),
-		ClientID:                    model.NewReadWrite[string](p, "ClientID", model.TypeString),
-		ConnectRetryTime:            model.NewReadWrite[uint32](p, "ConnectRetryTime", model.TypeUnsignedInt),
-		Enable:                      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ForceReconnect:              model.NewReadWrite[bool](p, "ForceReconnect", model.TypeBoolean),
-		KeepAliveTime:               model.NewReadWrite[uint32](p, "KeepAliveTime", model.TypeUnsignedInt),
-		MessageRetryTime:            model.NewReadWrite[uint32](p, "MessageRetryTime", model.TypeUnsignedInt),
-		Name:                        model.NewReadWrite[string](p, "Name", model.TypeString),
-		Password:                    model.NewReadWrite[string](p, "Password", model.TypeString),
-		ProtocolVersion:             model.NewReadWrite[string](p, "ProtocolVersion", model.TypeString),
-		ServerConnection:            model.NewReadOnly[string](p, "ServerConnection", model.TypeString),
-		ServerNumberOfEntries:       model.NewReadOnly[uint32](p, "ServerNumberOfEntries", model.TypeUnsignedInt),
-		ServerSelectionAlgorithm:    model.NewReadWrite[DeviceMQTTBrokerBridgeServerSelectionAlgorithm](p, "ServerSelectionAlgorithm", model.TypeString),
-		Status:                      model.NewReadOnly[DeviceMQTTBrokerBridgeStatus](p, "Status", model.TypeString),
-		SubscriptionNumberOfEntries: model.NewReadOnly[uint32](p, "SubscriptionNumberOfEntries", model.TypeUnsignedInt),
-		TransportProtocol:           model.NewReadWrite[string](p, "TransportProtocol", model.TypeString),
-		Username:                    model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
+// Server returns the typed path of instance i.
+func (x DeviceMQTTBrokerBridgePath) Server(i uint32) (p DeviceMQTTBrokerBridgeServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
+	return
 }
 
-// Server returns the typed path of instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.
-func (x DeviceMQTTBrokerBridgePath) Server(i uint32) DeviceMQTTBrokerBridgeServerPath {
-	return newDeviceMQTTBrokerBridgeServerPath(x.Path() + "Server." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ServerTable returns the table Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTBrokerBridgePath) ServerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Server.")
+	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
-// Subscription returns the typed path of instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.
-func (x DeviceMQTTBrokerBridgePath) Subscription(i uint32) DeviceMQTTBrokerBridgeSubscriptionPath {
-	return newDeviceMQTTBrokerBridgeSubscriptionPath(x.Path() + "Subscription." + strconv.FormatUint(uint64(i), 10) + ".")
+// Subscription returns the typed path of instance i.
+func (x DeviceMQTTBrokerBridgePath) Subscription(i uint32) (p DeviceMQTTBrokerBridgeSubscriptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Subscription.", i))
+	return
 }
 
-// SubscriptionTable returns the table Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}. itself (for AddObject when writable)
+// SubscriptionTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTBrokerBridgePath) SubscriptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Subscription.")
+	return model.NewWritableTable(x.ObjectPath, "Subscription.")
 }
 
-var (
-	synDeviceMQTTBrokerBridgeServer_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMQTTBrokerBridgeServer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMQTTBrokerBridgeServer_Priority = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMQTTBrokerBridgeServer_Weight = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeLong,
-	}
-	synDeviceMQTTBrokerBridgeServer_Address = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBrokerBridgeServer_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1883",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceMQTTBrokerBridgeServer holds the values of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10)
+// DeviceMQTTBrokerBridgeServer holds the values of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTBrokerBridgeServer struct {
-	// Enable: boolean, readWrite, since 2.10.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Priority: unsignedInt[0:65535], readWrite, since 2.10.
-	Priority uint32 `cwmp:"Priority"`
-	// Weight: long[-1:65535], readWrite, since 2.10.
-	Weight int64 `cwmp:"Weight"`
-	// Address: string(:256), readWrite, since 2.10.
-	Address string `cwmp:"Address"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.10.
-	Port uint32 `cwmp:"Port"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
+
+	Weight int64 `json:"Weight,omitzero"`
+
+	Address string `json:"Address,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTTBrokerBridgeServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTTBrokerBridgeServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMQTTBrokerBridgeServer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTBrokerBridgeServer_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
-	if e := model.CheckInt(synDeviceMQTTBrokerBridgeServer_Weight, int64(o.Weight)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Weight",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridgeServer_Address, o.Address); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Address",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTBrokerBridgeServer_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
+func (o *DeviceMQTTBrokerBridgeServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3965, o.Alias)
+	c.Uint(p, "Priority", 3968, uint64(o.Priority))
+	c.Int(p, "Weight", 3969, int64(o.Weight))
+	c.String(p, "Address", 3964, o.Address)
+	c.Uint(p, "Port", 3967, uint64(o.Port))
 }
 
 // DeviceMQTTBrokerBridgeServerPath is the typed path of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.
 type DeviceMQTTBrokerBridgeServerPath struct {
-	obj      model.ObjectPath
-	Enable   model.ReadWriteParam[bool]
-	Alias    model.WriteOnceParam[string]
-	Priority model.ReadWriteParam[uint32]
-	Weight   model.ReadWriteParam[int64]
-	Address  model.ReadWriteParam[string]
-	Port     model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Address model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceMQTTBrokerBridgeServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTBrokerBridgeServerPath(prefix string) DeviceMQTTBrokerBridgeServerPath {
-	p := &prefix
-	return DeviceMQTTBrokerBridgeServerPath{
-		Address:  model.NewReadWrite[string](p, "Address", model.TypeString),
-		Alias:    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Port:     model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Priority: model.NewReadWrite[uint32](p, "Priority", model.TypeUnsignedInt),
-		Weight:   model.NewReadWrite[int64](p, "Weight", model.TypeLong),
-		obj:      model.NewObjectPath(p),
-	}
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
+
+	Weight model.ReadWriteParam[int64] `dm:"l"`
 }
 
 // DeviceMQTTBrokerBridgeSubscriptionStatus enumerates the values of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.Status.
 type DeviceMQTTBrokerBridgeSubscriptionStatus string
 
-func (e DeviceMQTTBrokerBridgeSubscriptionStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMQTTBrokerBridgeSubscriptionStatus_Enabled  DeviceMQTTBrokerBridgeSubscriptionStatus = "Enabled"
+	DeviceMQTTBrokerBridgeSubscriptionStatus_Enabled DeviceMQTTBrokerBridgeSubscriptionStatus = "Enabled"
+
 	DeviceMQTTBrokerBridgeSubscriptionStatus_Disabled DeviceMQTTBrokerBridgeSubscriptionStatus = "Disabled"
-	DeviceMQTTBrokerBridgeSubscriptionStatus_Error    DeviceMQTTBrokerBridgeSubscriptionStatus = "Error"
+
+	DeviceMQTTBrokerBridgeSubscriptionStatus_Error DeviceMQTTBrokerBridgeSubscriptionStatus = "Error"
 )
 
 // DeviceMQTTBrokerBridgeSubscriptionDirection enumerates the values of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.Direction.
 type DeviceMQTTBrokerBridgeSubscriptionDirection string
 
-func (e DeviceMQTTBrokerBridgeSubscriptionDirection) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMQTTBrokerBridgeSubscriptionDirection_Out  DeviceMQTTBrokerBridgeSubscriptionDirection = "out"
-	DeviceMQTTBrokerBridgeSubscriptionDirection_In   DeviceMQTTBrokerBridgeSubscriptionDirection = "in"
+	DeviceMQTTBrokerBridgeSubscriptionDirection_Out DeviceMQTTBrokerBridgeSubscriptionDirection = "out"
+
+	DeviceMQTTBrokerBridgeSubscriptionDirection_In DeviceMQTTBrokerBridgeSubscriptionDirection = "in"
+
 	DeviceMQTTBrokerBridgeSubscriptionDirection_Both DeviceMQTTBrokerBridgeSubscriptionDirection = "both"
 )
 
-var (
-	synDeviceMQTTBrokerBridgeSubscription_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMQTTBrokerBridgeSubscription_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMQTTBrokerBridgeSubscription_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Enabled"}, {Value: "Disabled"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBrokerBridgeSubscription_Topic = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBrokerBridgeSubscription_Direction = &model.Syntax{
-		Enums: []model.Enum{{Value: "out"}, {Value: "in"}, {Value: "both"}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBrokerBridgeSubscription_QoS = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMQTTBrokerBridgeSubscription_LocalPrefix = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTBrokerBridgeSubscription_RemotePrefix = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceMQTTBrokerBridgeSubscription holds the values of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10)
+// DeviceMQTTBrokerBridgeSubscription holds the values of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTBrokerBridgeSubscription struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.10.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Enabled,Disabled,Error}, readOnly, since 2.10.
-	Status DeviceMQTTBrokerBridgeSubscriptionStatus `cwmp:"Status"`
-	// Topic: string(:65535), readWrite, since 2.10.
-	Topic string `cwmp:"Topic"`
-	// Direction: string{out,in,both}, readWrite, since 2.10.
-	Direction DeviceMQTTBrokerBridgeSubscriptionDirection `cwmp:"Direction"`
-	// QoS: unsignedInt[0:2], readWrite, since 2.10.
-	QoS uint32 `cwmp:"QoS"`
-	// LocalPrefix: string(:256), readWrite, since 2.10.
-	LocalPrefix string `cwmp:"LocalPrefix"`
-	// RemotePrefix: string(:256), readWrite, since 2.10.
-	RemotePrefix string `cwmp:"RemotePrefix"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceMQTTBrokerBridgeSubscriptionStatus `json:"Status,omitzero"`
+
+	Topic string `json:"Topic,omitzero"`
+
+	Direction DeviceMQTTBrokerBridgeSubscriptionDirection `json:"Direction,omitzero"`
+
+	QoS uint32 `json:"QoS,omitzero"`
+
+	LocalPrefix string `json:"LocalPrefix,omitzero"`
+
+	RemotePrefix string `json:"RemotePrefix,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTTBrokerBridgeSubscription) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTTBrokerBridgeSubscription) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMQTTBrokerBridgeSubscription_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridgeSubscription_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridgeSubscription_Topic, o.Topic); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Topic",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridgeSubscription_Direction, string(o.Direction)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Direction",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTBrokerBridgeSubscription_QoS, uint64(o.QoS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QoS",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridgeSubscription_LocalPrefix, o.LocalPrefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalPrefix",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTBrokerBridgeSubscription_RemotePrefix, o.RemotePrefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemotePrefix",
-		})
-	}
+func (o *DeviceMQTTBrokerBridgeSubscription) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 3975, o.Alias)
+	c.String(p, "Status", 3981, string(o.Status))
+	c.String(p, "Topic", 3982, o.Topic)
+	c.String(p, "Direction", 3976, string(o.Direction))
+	c.Uint(p, "QoS", 3979, uint64(o.QoS))
+	c.String(p, "LocalPrefix", 3978, o.LocalPrefix)
+	c.String(p, "RemotePrefix", 3980, o.RemotePrefix)
 }
 
 // DeviceMQTTBrokerBridgeSubscriptionPath is the typed path of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.
 type DeviceMQTTBrokerBridgeSubscriptionPath struct {
-	obj          model.ObjectPath
-	Alias        model.WriteOnceParam[string]
-	Enable       model.ReadWriteParam[bool]
-	Status       model.ReadOnlyParam[DeviceMQTTBrokerBridgeSubscriptionStatus]
-	Topic        model.ReadWriteParam[string]
-	Direction    model.ReadWriteParam[DeviceMQTTBrokerBridgeSubscriptionDirection]
-	QoS          model.ReadWriteParam[uint32]
-	LocalPrefix  model.ReadWriteParam[string]
-	RemotePrefix model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Direction model.ReadWriteParam[DeviceMQTTBrokerBridgeSubscriptionDirection] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LocalPrefix model.ReadWriteParam[string] `dm:"s"`
+
+	QoS model.ReadWriteParam[uint32] `dm:"u"`
+
+	RemotePrefix model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Topic model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMQTTBrokerBridgeSubscriptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTBrokerBridgeSubscriptionPath(prefix string) DeviceMQTTBrokerBridgeSubscriptionPath {
-	p := &prefix
-	return DeviceMQTTBrokerBridgeSubscriptionPath{
-		Alias:        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Direction:    model.NewReadWrite[DeviceMQTTBrokerBridgeSubscriptionDirection](p, "Direction", model.TypeString),
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LocalPrefix:  model.NewReadWrite[string](p, "LocalPrefix", model.TypeString),
-		QoS:          model.NewReadWrite[uint32](p, "QoS", model.TypeUnsignedInt),
-		RemotePrefix: model.NewReadWrite[string](p, "RemotePrefix", model.TypeString),
-		Status:       model.NewReadOnly[DeviceMQTTBrokerBridgeSubscriptionStatus](p, "Status", model.TypeString),
-		Topic:        model.NewReadWrite[string](p, "Topic", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceMQTTBrokerStats_TotalNumberOfClients    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTBrokerStats_NumberOfActiveClients   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTBrokerStats_NumberOfInactiveClients = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTBrokerStats_Subscriptions           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTBrokerStats_PublishSent             = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMQTTBrokerStats_PublishReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMQTTBrokerStats_MQTTMessagesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMQTTBrokerStats_MQTTMessagesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMQTTBrokerStats_ConnectionErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMQTTBrokerStats_PublishErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceMQTTBrokerStats holds the values of Device.MQTT.Broker.{i}.Stats. (object, readOnly, since 2.10)
+// DeviceMQTTBrokerStats holds the values of Device.MQTT.Broker.{i}.Stats. (object, readOnly, since 2.10).
 type DeviceMQTTBrokerStats struct {
-	// TotalNumberOfClients: unsignedInt, readOnly, since 2.10.
-	TotalNumberOfClients uint32 `cwmp:"TotalNumberOfClients"`
-	// NumberOfActiveClients: unsignedInt, readOnly, since 2.10.
-	NumberOfActiveClients uint32 `cwmp:"NumberOfActiveClients"`
-	// NumberOfInactiveClients: unsignedInt, readOnly, since 2.10.
-	NumberOfInactiveClients uint32 `cwmp:"NumberOfInactiveClients"`
-	// Subscriptions: unsignedInt, readOnly, since 2.10.
-	Subscriptions uint32 `cwmp:"Subscriptions"`
-	// PublishSent: StatsCounter64=unsignedLong, readOnly, since 2.10.
-	PublishSent uint64 `cwmp:"PublishSent"`
-	// PublishReceived: StatsCounter64=unsignedLong, readOnly, since 2.10.
-	PublishReceived uint64 `cwmp:"PublishReceived"`
-	// MQTTMessagesSent: StatsCounter64=unsignedLong, readOnly, since 2.10.
-	MQTTMessagesSent uint64 `cwmp:"MQTTMessagesSent"`
-	// MQTTMessagesReceived: StatsCounter64=unsignedLong, readOnly, since 2.10.
-	MQTTMessagesReceived uint64 `cwmp:"MQTTMessagesReceived"`
-	// ConnectionErrors: StatsCounter32=unsignedInt, readOnly, since 2.10.
-	ConnectionErrors uint32 `cwmp:"ConnectionErrors"`
-	// PublishErrors: StatsCounter32=unsignedInt, readOnly, since 2.10.
-	PublishErrors uint32 `cwmp:"PublishErrors"`
-}
+	TotalNumberOfClients uint32 `json:"TotalNumberOfClients,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTTBrokerStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	NumberOfActiveClients uint32 `json:"NumberOfActiveClients,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTTBrokerStats) ValidateAt(prefix string, v *model.Violations) {}
+	NumberOfInactiveClients uint32 `json:"NumberOfInactiveClients,omitzero"`
+
+	Subscriptions uint32 `json:"Subscriptions,omitzero"`
+
+	PublishSent uint64 `json:"PublishSent,omitzero"`
+
+	PublishReceived uint64 `json:"PublishReceived,omitzero"`
+
+	MQTTMessagesSent uint64 `json:"MQTTMessagesSent,omitzero"`
+
+	MQTTMessagesReceived uint64 `json:"MQTTMessagesReceived,omitzero"`
+
+	ConnectionErrors uint32 `json:"ConnectionErrors,omitzero"`
+
+	PublishErrors uint32 `json:"PublishErrors,omitzero"`
+}
 
 // DeviceMQTTBrokerStatsPath is the typed path of Device.MQTT.Broker.{i}.Stats.
 type DeviceMQTTBrokerStatsPath struct {
-	obj                     model.ObjectPath
-	TotalNumberOfClients    model.ReadOnlyParam[uint32]
-	NumberOfActiveClients   model.ReadOnlyParam[uint32]
-	NumberOfInactiveClients model.ReadOnlyParam[uint32]
-	Subscriptions           model.ReadOnlyParam[uint32]
-	PublishSent             model.ReadOnlyParam[uint64]
-	PublishReceived         model.ReadOnlyParam[uint64]
-	MQTTMessagesSent        model.ReadOnlyParam[uint64]
-	MQTTMessagesReceived    model.ReadOnlyParam[uint64]
-	ConnectionErrors        model.ReadOnlyParam[uint32]
-	PublishErrors           model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	ConnectionErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceMQTTBrokerStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTBrokerStatsPath(prefix string) DeviceMQTTBrokerStatsPath {
-	p := &prefix
-	return DeviceMQTTBrokerStatsPath{
-		ConnectionErrors:        model.NewReadOnly[uint32](p, "ConnectionErrors", model.TypeUnsignedInt),
-		MQTTMessagesReceived:    model.NewReadOnly[uint64](p, "MQTTMessagesReceived", model.TypeUnsignedLong),
-		MQTTMessagesSent:        model.NewReadOnly[uint64](p, "MQTTMessagesSent", model.TypeUnsignedLong),
-		NumberOfActiveClients:   model.NewReadOnly[uint32](p, "NumberOfActiveClients", model.TypeUnsignedInt),
-		NumberOfInactiveClients: model.NewReadOnly[uint32](p, "NumberOfInactiveClients", model.TypeUnsignedInt),
-		PublishErrors:           model.NewReadOnly[uint32](p, "PublishErrors", model.TypeUnsignedInt),
-		PublishReceived:         model.NewReadOnly[uint64](p, "PublishReceived", model.TypeUnsignedLong),
-		PublishSent:             model.NewReadOnly[uint64](p, "PublishSent", model.TypeUnsignedLong),
-		Subscriptions:           model.NewReadOnly[uint32](p, "Subscriptions", model.TypeUnsignedInt),
-		TotalNumberOfClients:    model.NewReadOnly[uint32](p, "TotalNumberOfClients", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+	MQTTMessagesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MQTTMessagesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	NumberOfActiveClients model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NumberOfInactiveClients model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PublishErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PublishReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PublishSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Subscriptions model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalNumberOfClients model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceMQTTCapabilitiesProtocolVersionsSupported enumerates the values of Device.MQTT.Capabilities.ProtocolVersionsSupported.
 type DeviceMQTTCapabilitiesProtocolVersionsSupported string
 
-func (e DeviceMQTTCapabilitiesProtocolVersionsSupported) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMQTTCapabilitiesProtocolVersionsSupported_X31  DeviceMQTTCapabilitiesProtocolVersionsSupported = "3.1"
+	DeviceMQTTCapabilitiesProtocolVersionsSupported_X31 DeviceMQTTCapabilitiesProtocolVersionsSupported = "3.1"
+
 	DeviceMQTTCapabilitiesProtocolVersionsSupported_X311 DeviceMQTTCapabilitiesProtocolVersionsSupported = "3.1.1"
-	DeviceMQTTCapabilitiesProtocolVersionsSupported_X50  DeviceMQTTCapabilitiesProtocolVersionsSupported = "5.0"
+
+	DeviceMQTTCapabilitiesProtocolVersionsSupported_X50 DeviceMQTTCapabilitiesProtocolVersionsSupported = "5.0"
 )
 
 // DeviceMQTTCapabilitiesTransportProtocolSupported enumerates the values of Device.MQTT.Capabilities.TransportProtocolSupported.
 type DeviceMQTTCapabilitiesTransportProtocolSupported string
 
-func (e DeviceMQTTCapabilitiesTransportProtocolSupported) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMQTTCapabilitiesTransportProtocolSupported_TCP_IP       DeviceMQTTCapabilitiesTransportProtocolSupported = "TCP/IP"
-	DeviceMQTTCapabilitiesTransportProtocolSupported_TLS          DeviceMQTTCapabilitiesTransportProtocolSupported = "TLS"
-	DeviceMQTTCapabilitiesTransportProtocolSupported_WebSocket    DeviceMQTTCapabilitiesTransportProtocolSupported = "WebSocket"
+	DeviceMQTTCapabilitiesTransportProtocolSupported_TCP_IP DeviceMQTTCapabilitiesTransportProtocolSupported = "TCP/IP"
+
+	DeviceMQTTCapabilitiesTransportProtocolSupported_TLS DeviceMQTTCapabilitiesTransportProtocolSupported = "TLS"
+
+	DeviceMQTTCapabilitiesTransportProtocolSupported_WebSocket DeviceMQTTCapabilitiesTransportProtocolSupported = "WebSocket"
+
 	DeviceMQTTCapabilitiesTransportProtocolSupported_WebSocketTLS DeviceMQTTCapabilitiesTransportProtocolSupported = "WebSocketTLS"
 )
 
-var (
-	synDeviceMQTTCapabilities_ProtocolVersionsSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "3.1"}, {Value: "3.1.1"}, {Value: "5.0"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTCapabilities_TransportProtocolSupported = &model.Syntax{
-		Enums: []model.Enum{{Value: "TCP/IP"}, {Value: "TLS"}, {Value: "WebSocket"}, {Value: "WebSocketTLS"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTCapabilities_MaxNumberOfClientSubscriptions       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTCapabilities_MaxNumberOfBrokerBridges             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTCapabilities_MaxNumberOfBrokerBridgeSubscriptions = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceMQTTCapabilities holds the values of Device.MQTT.Capabilities. (object, readOnly, since 2.10)
+// DeviceMQTTCapabilities holds the values of Device.MQTT.Capabilities. (object, readOnly, since 2.10).
 type DeviceMQTTCapabilities struct {
-	// ProtocolVersionsSupported: list<string{3.1,3.1.1,5.0}>, readOnly, since 2.10.
-	ProtocolVersionsSupported []DeviceMQTTCapabilitiesProtocolVersionsSupported `cwmp:"ProtocolVersionsSupported"`
-	// TransportProtocolSupported: list<string{TCP/IP,TLS,WebSocket,WebSocketTLS}>, readOnly, since 2.10.
-	TransportProtocolSupported []DeviceMQTTCapabilitiesTransportProtocolSupported `cwmp:"TransportProtocolSupported"`
-	// MaxNumberOfClientSubscriptions: unsignedInt, readOnly, since 2.10.
-	MaxNumberOfClientSubscriptions uint32 `cwmp:"MaxNumberOfClientSubscriptions"`
-	// MaxNumberOfBrokerBridges: unsignedInt, readOnly, since 2.10.
-	MaxNumberOfBrokerBridges uint32 `cwmp:"MaxNumberOfBrokerBridges"`
-	// MaxNumberOfBrokerBridgeSubscriptions: unsignedInt, readOnly, since 2.10.
-	MaxNumberOfBrokerBridgeSubscriptions uint32 `cwmp:"MaxNumberOfBrokerBridgeSubscriptions"`
+	ProtocolVersionsSupported []DeviceMQTTCapabilitiesProtocolVersionsSupported `json:"ProtocolVersionsSupported,omitzero"`
+
+	TransportProtocolSupported []DeviceMQTTCapabilitiesTransportProtocolSupported `json:"TransportProtocolSupported,omitzero"`
+
+	MaxNumberOfClientSubscriptions uint32 `json:"MaxNumberOfClientSubscriptions,omitzero"`
+
+	MaxNumberOfBrokerBridges uint32 `json:"MaxNumberOfBrokerBridges,omitzero"`
+
+	MaxNumberOfBrokerBridgeSubscriptions uint32 `json:"MaxNumberOfBrokerBridgeSubscriptions,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTTCapabilities) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTTCapabilities) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceMQTTCapabilities_ProtocolVersionsSupported, model.FormatValue(model.TypeString, o.ProtocolVersionsSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolVersionsSupported",
-		})
-	}
-	if e := model.CheckValue(synDeviceMQTTCapabilities_TransportProtocolSupported, model.FormatValue(model.TypeString, o.TransportProtocolSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransportProtocolSupported",
-		})
-	}
+func (o *DeviceMQTTCapabilities) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "ProtocolVersionsSupported", 4010, model.JoinStrings(o.ProtocolVersionsSupported), len(o.ProtocolVersionsSupported) > 0)
+	c.Wire(p, "TransportProtocolSupported", 4011, model.JoinStrings(o.TransportProtocolSupported), len(o.TransportProtocolSupported) > 0)
 }
 
 // DeviceMQTTCapabilitiesPath is the typed path of Device.MQTT.Capabilities.
 type DeviceMQTTCapabilitiesPath struct {
-	obj                                  model.ObjectPath
-	ProtocolVersionsSupported            model.ReadOnlyParam[[]DeviceMQTTCapabilitiesProtocolVersionsSupported]
-	TransportProtocolSupported           model.ReadOnlyParam[[]DeviceMQTTCapabilitiesTransportProtocolSupported]
-	MaxNumberOfClientSubscriptions       model.ReadOnlyParam[uint32]
-	MaxNumberOfBrokerBridges             model.ReadOnlyParam[uint32]
-	MaxNumberOfBrokerBridgeSubscriptions model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	MaxNumberOfBrokerBridgeSubscriptions model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceMQTTCapabilitiesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTCapabilitiesPath(prefix string) DeviceMQTTCapabilitiesPath {
-	p := &prefix
-	return DeviceMQTTCapabilitiesPath{
-		MaxNumberOfBrokerBridgeSubscriptions: model.NewReadOnly[uint32](p, "MaxNumberOfBrokerBridgeSubscriptions", model.TypeUnsignedInt),
-		MaxNumberOfBrokerBridges:             model.NewReadOnly[uint32](p, "MaxNumberOfBrokerBridges", model.TypeUnsignedInt),
-		MaxNumberOfClientSubscriptions:       model.NewReadOnly[uint32](p, "MaxNumberOfClientSubscriptions", model.TypeUnsignedInt),
-		ProtocolVersionsSupported:            model.NewReadOnly[[]DeviceMQTTCapabilitiesProtocolVersionsSupported](p, "ProtocolVersionsSupported", model.TypeString),
-		TransportProtocolSupported:           model.NewReadOnly[[]DeviceMQTTCapabilitiesTransportProtocolSupported](p, "TransportProtocolSupported", model.TypeString),
-		obj:                                  model.NewObjectPath(p),
-	}
+	MaxNumberOfBrokerBridges model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxNumberOfClientSubscriptions model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProtocolVersionsSupported model.ReadOnlyParam[[]string] `dm:"s"`
+
+	TransportProtocolSupported model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // DeviceMQTTClientStatus enumerates the values of Device.MQTT.Client.{i}.Status.
 type DeviceMQTTClientStatus string
 
-func (e DeviceMQTTClientStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMQTTClientStatus_Disabled                DeviceMQTTClientStatus = "Disabled"
-	DeviceMQTTClientStatus_Connecting              DeviceMQTTClientStatus = "Connecting"
-	DeviceMQTTClientStatus_Connected               DeviceMQTTClientStatus = "Connected"
-	DeviceMQTTClientStatus_Error_Misconfigured     DeviceMQTTClientStatus = "Error_Misconfigured"
+	DeviceMQTTClientStatus_Disabled DeviceMQTTClientStatus = "Disabled"
+
+	DeviceMQTTClientStatus_Connecting DeviceMQTTClientStatus = "Connecting"
+
+	DeviceMQTTClientStatus_Connected DeviceMQTTClientStatus = "Connected"
+
+	DeviceMQTTClientStatus_Error_Misconfigured DeviceMQTTClientStatus = "Error_Misconfigured"
+
 	DeviceMQTTClientStatus_Error_BrokerUnreachable DeviceMQTTClientStatus = "Error_BrokerUnreachable"
-	DeviceMQTTClientStatus_Error                   DeviceMQTTClientStatus = "Error"
+
+	DeviceMQTTClientStatus_Error DeviceMQTTClientStatus = "Error"
 )
 
-var (
-	synDeviceMQTTClient_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMQTTClient_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClient_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMQTTClient_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Connecting"}, {Value: "Connected"}, {Value: "Error_Misconfigured"}, {Value: "Error_BrokerUnreachable"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTClient_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClient_ProtocolVersion = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.Capabilities.ProtocolVersionsSupported",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTClient_BrokerAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClient_BrokerPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1883",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMQTTClient_TransportProtocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "TCP/IP",
-		},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.Capabilities.TransportProtocolSupported",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTClient_CleanSession = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMQTTClient_CleanStart = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceMQTTClient_WillEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMQTTClient_WillQoS    = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMQTTClient_WillRetain    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMQTTClient_KeepAliveTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "60",
-		},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceMQTTClient_SessionExpiryInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceMQTTClient_ReceiveMaximum    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTClient_MaximumPacketSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "byte",
-	}
-	synDeviceMQTTClient_TopicAliasMaximum = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceMQTTClient_RequestResponseInfo  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMQTTClient_RequestProblemInfo   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMQTTClient_AuthenticationMethod = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(256),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTClient_ALPN = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Sizes: []model.Size{{
-			Max: model.U64(256),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTClient_ClientID = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(65535),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTClient_WillDelayInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceMQTTClient_WillMessageExpiryInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceMQTTClient_WillContentType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClient_WillResponseTopic = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClient_WillTopic = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClient_WillValue = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClient_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClient_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synDeviceMQTTClient_PublishMessageExpiryInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceMQTTClient_MessageRetryTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceMQTTClient_ConnectRetryTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceMQTTClient_ConnectRetryIntervalMultiplier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2000",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1000",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceMQTTClient_ConnectRetryMaxInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "30720",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceMQTTClient_ResponseInformation = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClient_SubscriptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTClient_UserPropertyNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceMQTTClient_ForceReconnect              = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceMQTTClient holds the values of Device.MQTT.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10)
+// DeviceMQTTClient holds the values of Device.MQTT.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTClient struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readWrite, since 2.10.
-	Name string `cwmp:"Name"`
-	// Enable: boolean, readWrite, since 2.10.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Connecting,Connected,Error_Misconfigured,Error_BrokerUnreachable,Error}, readOnly, since 2.10.
-	Status DeviceMQTTClientStatus `cwmp:"Status"`
-	// Interface: string(:256) pathRef→.IP.Interface., readWrite, since 2.16.
-	Interface string `cwmp:"Interface"`
-	// ProtocolVersion: string enumerationRef, readWrite, since 2.10.
-	ProtocolVersion string `cwmp:"ProtocolVersion"`
-	// BrokerAddress: string(:256), readWrite, since 2.10.
-	BrokerAddress string `cwmp:"BrokerAddress"`
-	// BrokerPort: unsignedInt[1:65535], readWrite, since 2.10.
-	BrokerPort uint32 `cwmp:"BrokerPort"`
-	// TransportProtocol: string enumerationRef, readWrite, since 2.10.
-	TransportProtocol string `cwmp:"TransportProtocol"`
-	// CleanSession: boolean, readWrite, since 2.10.
-	CleanSession bool `cwmp:"CleanSession"`
-	// CleanStart: boolean, readWrite, since 2.13.
-	CleanStart bool `cwmp:"CleanStart"`
-	// WillEnable: boolean, readWrite, since 2.10.
-	WillEnable bool `cwmp:"WillEnable"`
-	// WillQoS: unsignedInt[0:2], readWrite, since 2.10.
-	WillQoS uint32 `cwmp:"WillQoS"`
-	// WillRetain: boolean, readWrite, since 2.10.
-	WillRetain bool `cwmp:"WillRetain"`
-	// KeepAliveTime: unsignedInt[:65535] seconds, readWrite, since 2.10.
-	KeepAliveTime uint32 `cwmp:"KeepAliveTime"`
-	// SessionExpiryInterval: unsignedInt seconds, readWrite, since 2.13.
-	SessionExpiryInterval uint32 `cwmp:"SessionExpiryInterval"`
-	// ReceiveMaximum: unsignedInt, readWrite, since 2.13.
-	ReceiveMaximum uint32 `cwmp:"ReceiveMaximum"`
-	// MaximumPacketSize: unsignedInt byte, readWrite, since 2.13.
-	MaximumPacketSize uint32 `cwmp:"MaximumPacketSize"`
-	// TopicAliasMaximum: unsignedInt[:65535], readWrite, since 2.13.
-	TopicAliasMaximum uint32 `cwmp:"TopicAliasMaximum"`
-	// RequestResponseInfo: boolean, readWrite, since 2.13.
-	RequestResponseInfo bool `cwmp:"RequestResponseInfo"`
-	// RequestProblemInfo: boolean, readWrite, since 2.13.
-	RequestProblemInfo bool `cwmp:"RequestProblemInfo"`
-	// AuthenticationMethod: string(0:256), readWrite, since 2.13.
-	AuthenticationMethod string `cwmp:"AuthenticationMethod"`
-	// ALPN: list<string(0:256)>, readWrite, since 2.19.
-	ALPN []string `cwmp:"ALPN"`
-	// ClientID: string(0:65535), readWrite, since 2.10.
-	ClientID string `cwmp:"ClientID"`
-	// WillDelayInterval: unsignedInt seconds, readWrite, since 2.13.
-	WillDelayInterval uint32 `cwmp:"WillDelayInterval"`
-	// WillMessageExpiryInterval: unsignedInt seconds, readWrite, since 2.13.
-	WillMessageExpiryInterval uint32 `cwmp:"WillMessageExpiryInterval"`
-	// WillContentType: string(:256), readWrite, since 2.13.
-	WillContentType string `cwmp:"WillContentType"`
-	// WillResponseTopic: string(:65535), readWrite, since 2.13.
-	WillResponseTopic string `cwmp:"WillResponseTopic"`
-	// WillTopic: string(:65535), readWrite, since 2.10.
-	WillTopic string `cwmp:"WillTopic"`
-	// WillValue: string(:65535), readWrite, since 2.10.
-	WillValue string `cwmp:"WillValue"`
-	// Username: string(:256), readWrite, since 2.10.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.10.
-	Password string `cwmp:"Password"`
-	// PublishMessageExpiryInterval: unsignedInt seconds, readWrite, since 2.13.
-	PublishMessageExpiryInterval uint32 `cwmp:"PublishMessageExpiryInterval"`
-	// MessageRetryTime: unsignedInt[1:] seconds, readWrite, since 2.10.
-	MessageRetryTime uint32 `cwmp:"MessageRetryTime"`
-	// ConnectRetryTime: unsignedInt[1:] seconds, readWrite, since 2.10.
-	ConnectRetryTime uint32 `cwmp:"ConnectRetryTime"`
-	// ConnectRetryIntervalMultiplier: unsignedInt[1000:65535], readWrite, since 2.13.
-	ConnectRetryIntervalMultiplier uint32 `cwmp:"ConnectRetryIntervalMultiplier"`
-	// ConnectRetryMaxInterval: unsignedInt[1:] seconds, readWrite, since 2.13.
-	ConnectRetryMaxInterval uint32 `cwmp:"ConnectRetryMaxInterval"`
-	// ResponseInformation: string(:65535), readOnly, since 2.13.
-	ResponseInformation string `cwmp:"ResponseInformation"`
-	// SubscriptionNumberOfEntries: unsignedInt, readOnly, since 2.10.
-	SubscriptionNumberOfEntries uint32 `cwmp:"SubscriptionNumberOfEntries"`
-	// UserPropertyNumberOfEntries: unsignedInt, readOnly, since 2.13.
-	UserPropertyNumberOfEntries uint32 `cwmp:"UserPropertyNumberOfEntries"`
-	// ForceReconnect: boolean, readWrite, since 2.10.
-	ForceReconnect bool                   `cwmp:"ForceReconnect"`
-	Stats          *DeviceMQTTClientStats `cwmp:"Stats."`
-	// Device.MQTT.Client.{i}.Subscription.{i}. instances by instance number
-	Subscription map[uint32]*DeviceMQTTClientSubscription `cwmp:"Subscription.{i}."`
-	// Device.MQTT.Client.{i}.UserProperty.{i}. instances by instance number
-	UserProperty map[uint32]*DeviceMQTTClientUserProperty `cwmp:"UserProperty.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceMQTTClientStatus `json:"Status,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	ProtocolVersion string `json:"ProtocolVersion,omitzero"`
+
+	BrokerAddress string `json:"BrokerAddress,omitzero"`
+
+	BrokerPort uint32 `json:"BrokerPort,omitzero"`
+
+	TransportProtocol string `json:"TransportProtocol,omitzero"`
+
+	CleanSession bool `json:"CleanSession,omitzero"`
+
+	CleanStart bool `json:"CleanStart,omitzero"`
+
+	WillEnable bool `json:"WillEnable,omitzero"`
+
+	WillQoS uint32 `json:"WillQoS,omitzero"`
+
+	WillRetain bool `json:"WillRetain,omitzero"`
+
+	KeepAliveTime uint32 `json:"KeepAliveTime,omitzero"`
+
+	SessionExpiryInterval uint32 `json:"SessionExpiryInterval,omitzero"`
+
+	ReceiveMaximum uint32 `json:"ReceiveMaximum,omitzero"`
+
+	MaximumPacketSize uint32 `json:"MaximumPacketSize,omitzero"`
+
+	TopicAliasMaximum uint32 `json:"TopicAliasMaximum,omitzero"`
+
+	RequestResponseInfo bool `json:"RequestResponseInfo,omitzero"`
+
+	RequestProblemInfo bool `json:"RequestProblemInfo,omitzero"`
+
+	AuthenticationMethod string `json:"AuthenticationMethod,omitzero"`
+
+	ALPN []string `json:"ALPN,omitzero"`
+
+	ClientID string `json:"ClientID,omitzero"`
+
+	WillDelayInterval uint32 `json:"WillDelayInterval,omitzero"`
+
+	WillMessageExpiryInterval uint32 `json:"WillMessageExpiryInterval,omitzero"`
+
+	WillContentType string `json:"WillContentType,omitzero"`
+
+	WillResponseTopic string `json:"WillResponseTopic,omitzero"`
+
+	WillTopic string `json:"WillTopic,omitzero"`
+
+	WillValue string `json:"WillValue,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	PublishMessageExpiryInterval uint32 `json:"PublishMessageExpiryInterval,omitzero"`
+
+	MessageRetryTime uint32 `json:"MessageRetryTime,omitzero"`
+
+	ConnectRetryTime uint32 `json:"ConnectRetryTime,omitzero"`
+
+	ConnectRetryIntervalMultiplier uint32 `json:"ConnectRetryIntervalMultiplier,omitzero"`
+
+	ConnectRetryMaxInterval uint32 `json:"ConnectRetryMaxInterval,omitzero"`
+
+	ResponseInformation string `json:"ResponseInformation,omitzero"`
+
+	SubscriptionNumberOfEntries uint32 `json:"SubscriptionNumberOfEntries,omitzero"`
+
+	UserPropertyNumberOfEntries uint32 `json:"UserPropertyNumberOfEntries,omitzero"`
+
+	ForceReconnect bool `json:"ForceReconnect,omitzero"`
+
+	Stats        *DeviceMQTTClientStats                   `json:"Stats,omitzero"`
+	Subscription map[uint32]*DeviceMQTTClientSubscription `json:"Subscription,omitzero"`
+	UserProperty map[uint32]*DeviceMQTTClientUserProperty `json:"UserProperty,omitzero"`
 }
 
-// AddSubscription creates instance i of Device.MQTT.Client.{i}.Subscription.{i}. (replacing any) and returns it
+// AddSubscription creates instance i (replacing any) and returns it.
 func (o *DeviceMQTTClient) AddSubscription(i uint32) *DeviceMQTTClientSubscription {
 	if o.Subscription == nil {
 		o.Subscription = map[uint32]*DeviceMQTTClientSubscription{}
@@ -1588,18 +679,7 @@ func (o *DeviceMQTTClient) AddSubscription(i uint32) *DeviceMQTTClientSubscripti
 	return x
 }
 
-// GetSubscription returns instance i of Device.MQTT.Client.{i}.Subscription.{i}.
-func (o *DeviceMQTTClient) GetSubscription(i uint32) (*DeviceMQTTClientSubscription, bool) {
-	x, ok := o.Subscription[i]
-	return x, ok
-}
-
-// DeleteSubscription removes instance i of Device.MQTT.Client.{i}.Subscription.{i}.
-func (o *DeviceMQTTClient) DeleteSubscription(i uint32) {
-	delete(o.Subscription, i)
-}
-
-// AddUserProperty creates instance i of Device.MQTT.Client.{i}.UserProperty.{i}. (replacing any) and returns it
+// AddUserProperty creates instance i (replacing any) and returns it.
 func (o *DeviceMQTTClient) AddUserProperty(i uint32) *DeviceMQTTClientUserProperty {
 	if o.UserProperty == nil {
 		o.UserProperty = map[uint32]*DeviceMQTTClientUserProperty{}
@@ -1608,2532 +688,305 @@ func (o *DeviceMQTTClient) AddUserProperty(i uint32) *DeviceMQTTClientUserProper
 	o.UserProperty[i] = x
 	return x
 }
-
-// GetUserProperty returns instance i of Device.MQTT.Client.{i}.UserProperty.{i}.
-func (o *DeviceMQTTClient) GetUserProperty(i uint32) (*DeviceMQTTClientUserProperty, bool) {
-	x, ok := o.UserProperty[i]
-	return x, ok
-}
-
-// DeleteUserProperty removes instance i of Device.MQTT.Client.{i}.UserProperty.{i}.
-func (o *DeviceMQTTClient) DeleteUserProperty(i uint32) {
-	delete(o.UserProperty, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTTClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTTClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMQTTClient_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_BrokerAddress, o.BrokerAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BrokerAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTClient_BrokerPort, uint64(o.BrokerPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BrokerPort",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTClient_WillQoS, uint64(o.WillQoS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WillQoS",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTClient_KeepAliveTime, uint64(o.KeepAliveTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeepAliveTime",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTClient_TopicAliasMaximum, uint64(o.TopicAliasMaximum)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TopicAliasMaximum",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_AuthenticationMethod, o.AuthenticationMethod); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationMethod",
-		})
-	}
-	if e := model.CheckValue(synDeviceMQTTClient_ALPN, model.FormatValue(model.TypeString, o.ALPN)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ALPN",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_ClientID, o.ClientID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClientID",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_WillContentType, o.WillContentType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WillContentType",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_WillResponseTopic, o.WillResponseTopic); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WillResponseTopic",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_WillTopic, o.WillTopic); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WillTopic",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_WillValue, o.WillValue); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "WillValue",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTClient_MessageRetryTime, uint64(o.MessageRetryTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MessageRetryTime",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTClient_ConnectRetryTime, uint64(o.ConnectRetryTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectRetryTime",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTClient_ConnectRetryIntervalMultiplier, uint64(o.ConnectRetryIntervalMultiplier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectRetryIntervalMultiplier",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTClient_ConnectRetryMaxInterval, uint64(o.ConnectRetryMaxInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectRetryMaxInterval",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClient_ResponseInformation, o.ResponseInformation); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResponseInformation",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceMQTTClient) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4014, o.Alias)
+	c.String(p, "Name", 4030, o.Name)
+	c.String(p, "Status", 4051, string(o.Status))
+	c.String(p, "Interface", 4026, o.Interface)
+	c.String(p, "BrokerAddress", 4016, o.BrokerAddress)
+	c.Uint(p, "BrokerPort", 4017, uint64(o.BrokerPort))
+	c.Uint(p, "WillQoS", 4073, uint64(o.WillQoS))
+	c.Uint(p, "KeepAliveTime", 4027, uint64(o.KeepAliveTime))
+	c.Uint(p, "TopicAliasMaximum", 4059, uint64(o.TopicAliasMaximum))
+	c.String(p, "AuthenticationMethod", 4015, o.AuthenticationMethod)
+	c.Wire(p, "ALPN", 4013, model.JoinStrings(o.ALPN), len(o.ALPN) > 0)
+	c.String(p, "ClientID", 4020, o.ClientID)
+	c.String(p, "WillContentType", 4069, o.WillContentType)
+	c.String(p, "WillResponseTopic", 4074, o.WillResponseTopic)
+	c.String(p, "WillTopic", 4076, o.WillTopic)
+	c.String(p, "WillValue", 4077, o.WillValue)
+	c.String(p, "Username", 4068, o.Username)
+	c.String(p, "Password", 4031, o.Password)
+	c.Uint(p, "MessageRetryTime", 4029, uint64(o.MessageRetryTime))
+	c.Uint(p, "ConnectRetryTime", 4023, uint64(o.ConnectRetryTime))
+	c.Uint(p, "ConnectRetryIntervalMultiplier", 4021, uint64(o.ConnectRetryIntervalMultiplier))
+	c.Uint(p, "ConnectRetryMaxInterval", 4022, uint64(o.ConnectRetryMaxInterval))
+	c.String(p, "ResponseInformation", 4037, o.ResponseInformation)
 	for _, i := range model.SortedKeys(o.Subscription) {
-		o.Subscription[i].ValidateAt(prefix+"Subscription."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Subscription[i].ValidateAt(c, model.InstanceOf(p, "Subscription.", i))
 	}
 	for _, i := range model.SortedKeys(o.UserProperty) {
-		o.UserProperty[i].ValidateAt(prefix+"UserProperty."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.UserProperty[i].ValidateAt(c, model.InstanceOf(p, "UserProperty.", i))
 	}
 }
 
 // DeviceMQTTClientPath is the typed path of Device.MQTT.Client.{i}.
 type DeviceMQTTClientPath struct {
-	obj                            model.ObjectPath
-	Alias                          model.WriteOnceParam[string]
-	Name                           model.ReadWriteParam[string]
-	Enable                         model.ReadWriteParam[bool]
-	Status                         model.ReadOnlyParam[DeviceMQTTClientStatus]
-	Interface                      model.ReadWriteParam[string]
-	ProtocolVersion                model.ReadWriteParam[string]
-	BrokerAddress                  model.ReadWriteParam[string]
-	BrokerPort                     model.ReadWriteParam[uint32]
-	TransportProtocol              model.ReadWriteParam[string]
-	CleanSession                   model.ReadWriteParam[bool]
-	CleanStart                     model.ReadWriteParam[bool]
-	WillEnable                     model.ReadWriteParam[bool]
-	WillQoS                        model.ReadWriteParam[uint32]
-	WillRetain                     model.ReadWriteParam[bool]
-	KeepAliveTime                  model.ReadWriteParam[uint32]
-	SessionExpiryInterval          model.ReadWriteParam[uint32]
-	ReceiveMaximum                 model.ReadWriteParam[uint32]
-	MaximumPacketSize              model.ReadWriteParam[uint32]
-	TopicAliasMaximum              model.ReadWriteParam[uint32]
-	RequestResponseInfo            model.ReadWriteParam[bool]
-	RequestProblemInfo             model.ReadWriteParam[bool]
-	AuthenticationMethod           model.ReadWriteParam[string]
-	ALPN                           model.ReadWriteParam[[]string]
-	ClientID                       model.ReadWriteParam[string]
-	WillDelayInterval              model.ReadWriteParam[uint32]
-	WillMessageExpiryInterval      model.ReadWriteParam[uint32]
-	WillContentType                model.ReadWriteParam[string]
-	WillResponseTopic              model.ReadWriteParam[string]
-	WillTopic                      model.ReadWriteParam[string]
-	WillValue                      model.ReadWriteParam[string]
-	Username                       model.ReadWriteParam[string]
-	Password                       model.ReadWriteParam[string]
-	PublishMessageExpiryInterval   model.ReadWriteParam[uint32]
-	MessageRetryTime               model.ReadWriteParam[uint32]
-	ConnectRetryTime               model.ReadWriteParam[uint32]
-	ConnectRetryIntervalMultiplier model.ReadWriteParam[uint32]
-	ConnectRetryMaxInterval        model.ReadWriteParam[uint32]
-	ResponseInformation            model.ReadOnlyParam[string]
-	SubscriptionNumberOfEntries    model.ReadOnlyParam[uint32]
-	UserPropertyNumberOfEntries    model.ReadOnlyParam[uint32]
-	ForceReconnect                 model.ReadWriteParam[bool]
-	Stats                          DeviceMQTTClientStatsPath
+	model.ObjectPath
+	ALPN model.ReadWriteParam[[]string] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AuthenticationMethod model.ReadWriteParam[string] `dm:"s"`
+
+	BrokerAddress model.ReadWriteParam[string] `dm:"s"`
+
+	BrokerPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	CleanSession model.ReadWriteParam[bool] `dm:"b"`
+
+	CleanStart model.ReadWriteParam[bool] `dm:"b"`
+
+	ClientID model.ReadWriteParam[string] `dm:"s"`
+
+	ConnectRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
+
+	ConnectRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	ConnectRetryTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ForceReconnect model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	KeepAliveTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaximumPacketSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	MessageRetryTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	ProtocolVersion model.ReadWriteParam[string] `dm:"s"`
+
+	PublishMessageExpiryInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReceiveMaximum model.ReadWriteParam[uint32] `dm:"u"`
+
+	RequestProblemInfo model.ReadWriteParam[bool] `dm:"b"`
+
+	RequestResponseInfo model.ReadWriteParam[bool] `dm:"b"`
+
+	ResponseInformation model.ReadOnlyParam[string] `dm:"s"`
+
+	SessionExpiryInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SubscriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TopicAliasMaximum model.ReadWriteParam[uint32] `dm:"u"`
+
+	TransportProtocol model.ReadWriteParam[string] `dm:"s"`
+
+	UserPropertyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
+
+	WillContentType model.ReadWriteParam[string] `dm:"s"`
+
+	WillDelayInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	WillEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	WillMessageExpiryInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	WillQoS model.ReadWriteParam[uint32] `dm:"u"`
+
+	WillResponseTopic model.ReadWriteParam[string] `dm:"s"`
+
+	WillRetain model.ReadWriteParam[bool] `dm:"b"`
+
+	WillTopic model.ReadWriteParam[string] `dm:"s"`
+
+	WillValue model.ReadWriteParam[string] `dm:"s"`
+
+	Stats DeviceMQTTClientStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceMQTTClientPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTClientPath(prefix string) DeviceMQTTClientPath {
-	p := &prefix
-	return DeviceMQTTClientPath{
-		ALPN:                           model.NewReadWrite[[]string](p, "ALPN", model.TypeString),
-		Alias:                          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AuthenticationMethod:           model.NewReadWrite[string](p, "AuthenticationMethod", model.TypeString),
-		BrokerAddress:                  model.NewReadWrite[string](p, "BrokerAddress", model.TypeString),
-		BrokerPort:                     model.NewReadWrite[uint32](p, "BrokerPort", model.TypeUnsignedInt),
-		CleanSession:                   model.NewReadWrite[bool](p, "CleanSession", model.TypeBoolean),
-		CleanStart:                     model.NewReadWrite[bool](p, "CleanStart", model.TypeBoolean),
-		ClientID:                       model.NewReadWrite[string](p, "ClientID", model.TypeString),
-		ConnectRetryIntervalMultiplier: model.NewReadWrite[uint32](p, "ConnectRetryIntervalMultiplier", model.TypeUnsignedInt),
-		ConnectRetryMaxInterval:        model.NewReadWrite[uint32](p, "ConnectRetryMaxInterval", model.TypeUnsignedInt),
-		ConnectRetryTime:               model.NewReadWrite[uint32](p, "ConnectRetryTime", model.TypeUnsignedInt),
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ForceReconnect:                 model.NewReadWrite[bool](p, "ForceReconnect", model.TypeBoolean),
-		Interface:                      model.NewReadWrite[string](p, "Interface", model.TypeString),
-		KeepAliveTime:                  model.NewReadWrite[uint32](p, "KeepAliveTime", model.TypeUnsignedInt),
-		MaximumPacketSize:              model.NewReadWrite[uint32](p, "MaximumPacketSize", model.TypeUnsignedInt),
-		MessageRetryTime:               model.NewReadWrite[uint32](p, "MessageRetryTime", model.TypeUnsignedInt),
-		Name:                           model.NewReadWrite[string](p, "Name", model.TypeString),
-		Password:                       model.NewReadWrite[string](p, "Password", model.TypeString),
-		ProtocolVersion:                model.NewReadWrite[string](p, "ProtocolVersion", model.TypeString),
-		PublishMessageExpiryInterval:   model.NewReadWrite[uint32](p, "PublishMessageExpiryInterval", model.TypeUnsignedInt),
-		ReceiveMaximum:                 model.NewReadWrite[uint32](p, "ReceiveMaximum", model.TypeUnsignedInt),
-		RequestProblemInfo:             model.NewReadWrite[bool](p, "RequestProblemInfo", model.TypeBoolean),
-		RequestResponseInfo:            model.NewReadWrite[bool](p, "RequestResponseInfo", model.TypeBoolean),
-		ResponseInformation:            model.NewReadOnly[string](p, "ResponseInformation", model.TypeString),
-		SessionExpiryInterval:          model.NewReadWrite[uint32](p, "SessionExpiryInterval", model.TypeUnsignedInt),
-		Stats:                          newDeviceMQTTClientStatsPath(prefix + "Stats."),
-		Status:                         model.NewReadOnly[DeviceMQTTClientStatus](p, "Status", model.TypeString),
-		SubscriptionNumberOfEntries:    model.NewReadOnly[uint32](p, "SubscriptionNumberOfEntries", model.TypeUnsignedInt),
-		TopicAliasMaximum:              model.NewReadWrite[uint32](p, "TopicAliasMaximum", model.TypeUnsignedInt),
-		TransportProtocol:              model.NewReadWrite[string](p, "TransportProtocol", model.TypeString),
-		UserPropertyNumberOfEntries:    model.NewReadOnly[uint32](p, "UserPropertyNumberOfEntries", model.TypeUnsignedInt),
-		Username:                       model.NewReadWrite[string](p, "Username", model.TypeString),
-		WillContentType:                model.NewReadWrite[string](p, "WillContentType", model.TypeString),
-		WillDelayInterval:              model.NewReadWrite[uint32](p, "WillDelayInterval", model.TypeUnsignedInt),
-		WillEnable:                     model.NewReadWrite[bool](p, "WillEnable", model.TypeBoolean),
-		WillMessageExpiryInterval:      model.NewReadWrite[uint32](p, "WillMessageExpiryInterval", model.TypeUnsignedInt),
-		WillQoS:                        model.NewReadWrite[uint32](p, "WillQoS", model.TypeUnsignedInt),
-		WillResponseTopic:              model.NewReadWrite[string](p, "WillResponseTopic", model.TypeString),
-		WillRetain:                     model.NewReadWrite[bool](p, "WillRetain", model.TypeBoolean),
-		WillTopic:                      model.NewReadWrite[string](p, "WillTopic", model.TypeString),
-		WillValue:                      model.NewReadWrite[string](p, "WillValue", model.TypeString),
-		obj:                            model.NewObjectPath(p),
-	}
+// Subscription returns the typed path of instance i.
+func (x DeviceMQTTClientPath) Subscription(i uint32) (p DeviceMQTTClientSubscriptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Subscription.", i))
+	return
 }
 
-// Subscription returns the typed path of instance i of Device.MQTT.Client.{i}.Subscription.{i}.
-func (x DeviceMQTTClientPath) Subscription(i uint32) DeviceMQTTClientSubscriptionPath {
-	return newDeviceMQTTClientSubscriptionPath(x.Path() + "Subscription." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SubscriptionTable returns the table Device.MQTT.Client.{i}.Subscription.{i}. itself (for AddObject when writable)
+// SubscriptionTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTClientPath) SubscriptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Subscription.")
+	return model.NewWritableTable(x.ObjectPath, "Subscription.")
 }
 
-// UserProperty returns the typed path of instance i of Device.MQTT.Client.{i}.UserProperty.{i}.
-func (x DeviceMQTTClientPath) UserProperty(i uint32) DeviceMQTTClientUserPropertyPath {
-	return newDeviceMQTTClientUserPropertyPath(x.Path() + "UserProperty." + strconv.FormatUint(uint64(i), 10) + ".")
+// UserProperty returns the typed path of instance i.
+func (x DeviceMQTTClientPath) UserProperty(i uint32) (p DeviceMQTTClientUserPropertyPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "UserProperty.", i))
+	return
 }
 
-// UserPropertyTable returns the table Device.MQTT.Client.{i}.UserProperty.{i}. itself (for AddObject when writable)
+// UserPropertyTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTClientPath) UserPropertyTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "UserProperty.")
+	return model.NewWritableTable(x.ObjectPath, "UserProperty.")
 }
 
-var (
-	synDeviceMQTTClientStats_BrokerConnectionEstablished = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceMQTTClientStats_LastPublishMessageSent      = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceMQTTClientStats_LastPublishMessageReceived  = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceMQTTClientStats_PublishSent                 = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMQTTClientStats_PublishReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMQTTClientStats_SubscribeSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMQTTClientStats_UnSubscribeSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMQTTClientStats_MQTTMessagesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMQTTClientStats_MQTTMessagesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceMQTTClientStats_ConnectionErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceMQTTClientStats_PublishErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceMQTTClientStats holds the values of Device.MQTT.Client.{i}.Stats. (object, readOnly, since 2.10)
+// DeviceMQTTClientStats holds the values of Device.MQTT.Client.{i}.Stats. (object, readOnly, since 2.10).
 type DeviceMQTTClientStats struct {
-	// BrokerConnectionEstablished: dateTime, readOnly, since 2.10.
-	BrokerConnectionEstablished time.Time `cwmp:"BrokerConnectionEstablished"`
-	// LastPublishMessageSent: dateTime, readOnly, since 2.10.
-	LastPublishMessageSent time.Time `cwmp:"LastPublishMessageSent"`
-	// LastPublishMessageReceived: dateTime, readOnly, since 2.10.
-	LastPublishMessageReceived time.Time `cwmp:"LastPublishMessageReceived"`
-	// PublishSent: StatsCounter64=unsignedLong, readOnly, since 2.10.
-	PublishSent uint64 `cwmp:"PublishSent"`
-	// PublishReceived: StatsCounter64=unsignedLong, readOnly, since 2.10.
-	PublishReceived uint64 `cwmp:"PublishReceived"`
-	// SubscribeSent: StatsCounter64=unsignedLong, readOnly, since 2.10.
-	SubscribeSent uint64 `cwmp:"SubscribeSent"`
-	// UnSubscribeSent: StatsCounter64=unsignedLong, readOnly, since 2.10.
-	UnSubscribeSent uint64 `cwmp:"UnSubscribeSent"`
-	// MQTTMessagesSent: StatsCounter64=unsignedLong, readOnly, since 2.10.
-	MQTTMessagesSent uint64 `cwmp:"MQTTMessagesSent"`
-	// MQTTMessagesReceived: StatsCounter64=unsignedLong, readOnly, since 2.10.
-	MQTTMessagesReceived uint64 `cwmp:"MQTTMessagesReceived"`
-	// ConnectionErrors: StatsCounter32=unsignedInt, readOnly, since 2.10.
-	ConnectionErrors uint32 `cwmp:"ConnectionErrors"`
-	// PublishErrors: StatsCounter32=unsignedInt, readOnly, since 2.10.
-	PublishErrors uint32 `cwmp:"PublishErrors"`
-}
+	BrokerConnectionEstablished time.Time `json:"BrokerConnectionEstablished,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTTClientStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	LastPublishMessageSent time.Time `json:"LastPublishMessageSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTTClientStats) ValidateAt(prefix string, v *model.Violations) {}
+	LastPublishMessageReceived time.Time `json:"LastPublishMessageReceived,omitzero"`
+
+	PublishSent uint64 `json:"PublishSent,omitzero"`
+
+	PublishReceived uint64 `json:"PublishReceived,omitzero"`
+
+	SubscribeSent uint64 `json:"SubscribeSent,omitzero"`
+
+	UnSubscribeSent uint64 `json:"UnSubscribeSent,omitzero"`
+
+	MQTTMessagesSent uint64 `json:"MQTTMessagesSent,omitzero"`
+
+	MQTTMessagesReceived uint64 `json:"MQTTMessagesReceived,omitzero"`
+
+	ConnectionErrors uint32 `json:"ConnectionErrors,omitzero"`
+
+	PublishErrors uint32 `json:"PublishErrors,omitzero"`
+}
 
 // DeviceMQTTClientStatsPath is the typed path of Device.MQTT.Client.{i}.Stats.
 type DeviceMQTTClientStatsPath struct {
-	obj                         model.ObjectPath
-	BrokerConnectionEstablished model.ReadOnlyParam[time.Time]
-	LastPublishMessageSent      model.ReadOnlyParam[time.Time]
-	LastPublishMessageReceived  model.ReadOnlyParam[time.Time]
-	PublishSent                 model.ReadOnlyParam[uint64]
-	PublishReceived             model.ReadOnlyParam[uint64]
-	SubscribeSent               model.ReadOnlyParam[uint64]
-	UnSubscribeSent             model.ReadOnlyParam[uint64]
-	MQTTMessagesSent            model.ReadOnlyParam[uint64]
-	MQTTMessagesReceived        model.ReadOnlyParam[uint64]
-	ConnectionErrors            model.ReadOnlyParam[uint32]
-	PublishErrors               model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BrokerConnectionEstablished model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// Path returns the object's instance path.
-func (x DeviceMQTTClientStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTClientStatsPath(prefix string) DeviceMQTTClientStatsPath {
-	p := &prefix
-	return DeviceMQTTClientStatsPath{
-		BrokerConnectionEstablished: model.NewReadOnly[time.Time](p, "BrokerConnectionEstablished", model.TypeDateTime),
-		ConnectionErrors:            model.NewReadOnly[uint32](p, "ConnectionErrors", model.TypeUnsignedInt),
-		LastPublishMessageReceived:  model.NewReadOnly[time.Time](p, "LastPublishMessageReceived", model.TypeDateTime),
-		LastPublishMessageSent:      model.NewReadOnly[time.Time](p, "LastPublishMessageSent", model.TypeDateTime),
-		MQTTMessagesReceived:        model.NewReadOnly[uint64](p, "MQTTMessagesReceived", model.TypeUnsignedLong),
-		MQTTMessagesSent:            model.NewReadOnly[uint64](p, "MQTTMessagesSent", model.TypeUnsignedLong),
-		PublishErrors:               model.NewReadOnly[uint32](p, "PublishErrors", model.TypeUnsignedInt),
-		PublishReceived:             model.NewReadOnly[uint64](p, "PublishReceived", model.TypeUnsignedLong),
-		PublishSent:                 model.NewReadOnly[uint64](p, "PublishSent", model.TypeUnsignedLong),
-		SubscribeSent:               model.NewReadOnly[uint64](p, "SubscribeSent", model.TypeUnsignedLong),
-		UnSubscribeSent:             model.NewReadOnly[uint64](p, "UnSubscribeSent", model.TypeUnsignedLong),
-		obj:                         model.NewObjectPath(p),
-	}
+	ConnectionErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastPublishMessageReceived model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LastPublishMessageSent model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	MQTTMessagesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MQTTMessagesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PublishErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PublishReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PublishSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SubscribeSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnSubscribeSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceMQTTClientSubscriptionStatus enumerates the values of Device.MQTT.Client.{i}.Subscription.{i}.Status.
 type DeviceMQTTClientSubscriptionStatus string
 
-func (e DeviceMQTTClientSubscriptionStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMQTTClientSubscriptionStatus_Unsubscribed  DeviceMQTTClientSubscriptionStatus = "Unsubscribed"
-	DeviceMQTTClientSubscriptionStatus_Subscribed    DeviceMQTTClientSubscriptionStatus = "Subscribed"
-	DeviceMQTTClientSubscriptionStatus_Subscribing   DeviceMQTTClientSubscriptionStatus = "Subscribing"
+	DeviceMQTTClientSubscriptionStatus_Unsubscribed DeviceMQTTClientSubscriptionStatus = "Unsubscribed"
+
+	DeviceMQTTClientSubscriptionStatus_Subscribed DeviceMQTTClientSubscriptionStatus = "Subscribed"
+
+	DeviceMQTTClientSubscriptionStatus_Subscribing DeviceMQTTClientSubscriptionStatus = "Subscribing"
+
 	DeviceMQTTClientSubscriptionStatus_Unsubscribing DeviceMQTTClientSubscriptionStatus = "Unsubscribing"
-	DeviceMQTTClientSubscriptionStatus_Error         DeviceMQTTClientSubscriptionStatus = "Error"
+
+	DeviceMQTTClientSubscriptionStatus_Error DeviceMQTTClientSubscriptionStatus = "Error"
 )
 
-var (
-	synDeviceMQTTClientSubscription_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMQTTClientSubscription_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMQTTClientSubscription_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unsubscribed"}, {Value: "Subscribed"}, {
-			Optional: true,
-			Value:    "Subscribing",
-		}, {
-			Optional: true,
-			Value:    "Unsubscribing",
-		}, {Value: "Error"}},
-		Type: model.TypeString,
-	}
-	synDeviceMQTTClientSubscription_Topic = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClientSubscription_QoS = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceMQTTClientSubscription holds the values of Device.MQTT.Client.{i}.Subscription.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10)
+// DeviceMQTTClientSubscription holds the values of Device.MQTT.Client.{i}.Subscription.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTClientSubscription struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.10.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Unsubscribed,Subscribed,Subscribing,Unsubscribing,Error}, readOnly, since 2.10.
-	Status DeviceMQTTClientSubscriptionStatus `cwmp:"Status"`
-	// Topic: string(:65535), readWrite, since 2.10.
-	Topic string `cwmp:"Topic"`
-	// QoS: unsignedInt[0:2], readWrite, since 2.10.
-	QoS uint32 `cwmp:"QoS"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceMQTTClientSubscriptionStatus `json:"Status,omitzero"`
+
+	Topic string `json:"Topic,omitzero"`
+
+	QoS uint32 `json:"QoS,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTTClientSubscription) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTTClientSubscription) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMQTTClientSubscription_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClientSubscription_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClientSubscription_Topic, o.Topic); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Topic",
-		})
-	}
-	if e := model.CheckUint(synDeviceMQTTClientSubscription_QoS, uint64(o.QoS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QoS",
-		})
-	}
+func (o *DeviceMQTTClientSubscription) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4053, o.Alias)
+	c.String(p, "Status", 4056, string(o.Status))
+	c.String(p, "Topic", 4057, o.Topic)
+	c.Uint(p, "QoS", 4055, uint64(o.QoS))
 }
 
 // DeviceMQTTClientSubscriptionPath is the typed path of Device.MQTT.Client.{i}.Subscription.{i}.
 type DeviceMQTTClientSubscriptionPath struct {
-	obj    model.ObjectPath
-	Alias  model.WriteOnceParam[string]
-	Enable model.ReadWriteParam[bool]
-	Status model.ReadOnlyParam[DeviceMQTTClientSubscriptionStatus]
-	Topic  model.ReadWriteParam[string]
-	QoS    model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceMQTTClientSubscriptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTClientSubscriptionPath(prefix string) DeviceMQTTClientSubscriptionPath {
-	p := &prefix
-	return DeviceMQTTClientSubscriptionPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		QoS:    model.NewReadWrite[uint32](p, "QoS", model.TypeUnsignedInt),
-		Status: model.NewReadOnly[DeviceMQTTClientSubscriptionStatus](p, "Status", model.TypeString),
-		Topic:  model.NewReadWrite[string](p, "Topic", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	QoS model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Topic model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceMQTTClientUserPropertyPacketType enumerates the values of Device.MQTT.Client.{i}.UserProperty.{i}.PacketType.
 type DeviceMQTTClientUserPropertyPacketType string
 
-func (e DeviceMQTTClientUserPropertyPacketType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceMQTTClientUserPropertyPacketType_AUTH        DeviceMQTTClientUserPropertyPacketType = "AUTH"
-	DeviceMQTTClientUserPropertyPacketType_CONNECT     DeviceMQTTClientUserPropertyPacketType = "CONNECT"
-	DeviceMQTTClientUserPropertyPacketType_DISCONNECT  DeviceMQTTClientUserPropertyPacketType = "DISCONNECT"
-	DeviceMQTTClientUserPropertyPacketType_PUBLISH     DeviceMQTTClientUserPropertyPacketType = "PUBLISH"
-	DeviceMQTTClientUserPropertyPacketType_PUBACK      DeviceMQTTClientUserPropertyPacketType = "PUBACK"
-	DeviceMQTTClientUserPropertyPacketType_PUBREC      DeviceMQTTClientUserPropertyPacketType = "PUBREC"
-	DeviceMQTTClientUserPropertyPacketType_PUBREL      DeviceMQTTClientUserPropertyPacketType = "PUBREL"
-	DeviceMQTTClientUserPropertyPacketType_PUBCOMP     DeviceMQTTClientUserPropertyPacketType = "PUBCOMP"
-	DeviceMQTTClientUserPropertyPacketType_SUBSCRIBE   DeviceMQTTClientUserPropertyPacketType = "SUBSCRIBE"
+	DeviceMQTTClientUserPropertyPacketType_AUTH DeviceMQTTClientUserPropertyPacketType = "AUTH"
+
+	DeviceMQTTClientUserPropertyPacketType_CONNECT DeviceMQTTClientUserPropertyPacketType = "CONNECT"
+
+	DeviceMQTTClientUserPropertyPacketType_DISCONNECT DeviceMQTTClientUserPropertyPacketType = "DISCONNECT"
+
+	DeviceMQTTClientUserPropertyPacketType_PUBLISH DeviceMQTTClientUserPropertyPacketType = "PUBLISH"
+
+	DeviceMQTTClientUserPropertyPacketType_PUBACK DeviceMQTTClientUserPropertyPacketType = "PUBACK"
+
+	DeviceMQTTClientUserPropertyPacketType_PUBREC DeviceMQTTClientUserPropertyPacketType = "PUBREC"
+
+	DeviceMQTTClientUserPropertyPacketType_PUBREL DeviceMQTTClientUserPropertyPacketType = "PUBREL"
+
+	DeviceMQTTClientUserPropertyPacketType_PUBCOMP DeviceMQTTClientUserPropertyPacketType = "PUBCOMP"
+
+	DeviceMQTTClientUserPropertyPacketType_SUBSCRIBE DeviceMQTTClientUserPropertyPacketType = "SUBSCRIBE"
+
 	DeviceMQTTClientUserPropertyPacketType_UNSUBSCRIBE DeviceMQTTClientUserPropertyPacketType = "UNSUBSCRIBE"
-	DeviceMQTTClientUserPropertyPacketType_WILL        DeviceMQTTClientUserPropertyPacketType = "WILL"
+
+	DeviceMQTTClientUserPropertyPacketType_WILL DeviceMQTTClientUserPropertyPacketType = "WILL"
 )
 
-var (
-	synDeviceMQTTClientUserProperty_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceMQTTClientUserProperty_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceMQTTClientUserProperty_Name   = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClientUserProperty_Value = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceMQTTClientUserProperty_PacketType = &model.Syntax{
-		Enums: []model.Enum{{Value: "AUTH"}, {Value: "CONNECT"}, {Value: "DISCONNECT"}, {Value: "PUBLISH"}, {Value: "PUBACK"}, {Value: "PUBREC"}, {Value: "PUBREL"}, {Value: "PUBCOMP"}, {Value: "SUBSCRIBE"}, {Value: "UNSUBSCRIBE"}, {Value: "WILL"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceMQTTClientUserProperty holds the values of Device.MQTT.Client.{i}.UserProperty.{i}. (table instance, 0..unbounded entries, readWrite, since 2.13)
+// DeviceMQTTClientUserProperty holds the values of Device.MQTT.Client.{i}.UserProperty.{i}. (table instance, 0..unbounded entries, readWrite, since 2.13).
 type DeviceMQTTClientUserProperty struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.13.
-	Enable bool `cwmp:"Enable"`
-	// Name: string(:65535), readWrite, since 2.13.
-	Name string `cwmp:"Name"`
-	// Value: string(:65535), readWrite, since 2.13.
-	Value string `cwmp:"Value"`
-	// PacketType: list<string{AUTH,CONNECT,DISCONNECT,PUBLISH,PUBACK,PUBREC,… 11 values}>, readWrite, since 2.13.
-	PacketType []DeviceMQTTClientUserPropertyPacketType `cwmp:"PacketType"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Value string `json:"Value,omitzero"`
+
+	PacketType []DeviceMQTTClientUserPropertyPacketType `json:"PacketType,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceMQTTClientUserProperty) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceMQTTClientUserProperty) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceMQTTClientUserProperty_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClientUserProperty_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceMQTTClientUserProperty_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
-	if e := model.CheckValue(synDeviceMQTTClientUserProperty_PacketType, model.FormatValue(model.TypeString, o.PacketType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PacketType",
-		})
-	}
+func (o *DeviceMQTTClientUserProperty) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4062, o.Alias)
+	c.String(p, "Name", 4064, o.Name)
+	c.String(p, "Value", 4066, o.Value)
+	c.Wire(p, "PacketType", 4065, model.JoinStrings(o.PacketType), len(o.PacketType) > 0)
 }
 
 // DeviceMQTTClientUserPropertyPath is the typed path of Device.MQTT.Client.{i}.UserProperty.{i}.
 type DeviceMQTTClientUserPropertyPath struct {
-	obj        model.ObjectPath
-	Alias      model.WriteOnceParam[string]
-	Enable     model.ReadWriteParam[bool]
-	Name       model.ReadWriteParam[string]
-	Value      model.ReadWriteParam[string]
-	PacketType model.ReadWriteParam[[]DeviceMQTTClientUserPropertyPacketType]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceMQTTClientUserPropertyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceMQTTClientUserPropertyPath(prefix string) DeviceMQTTClientUserPropertyPath {
-	p := &prefix
-	return DeviceMQTTClientUserPropertyPath{
-		Alias:      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:       model.NewReadWrite[string](p, "Name", model.TypeString),
-		PacketType: model.NewReadWrite[[]DeviceMQTTClientUserPropertyPacketType](p, "PacketType", model.TypeString),
-		Value:      model.NewReadWrite[string](p, "Value", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaMqtt = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MQTT.",
-	Version:    "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.ClientNumberOfEntries",
-	Syntax:  synDeviceMQTT_ClientNumberOfEntries,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.BrokerNumberOfEntries",
-	Syntax:  synDeviceMQTT_BrokerNumberOfEntries,
-	Version: "2.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BrokerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MQTT.Broker.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.10",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Alias",
-	Syntax:  synDeviceMQTTBroker_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Name",
-	Syntax:  synDeviceMQTTBroker_Name,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Enable",
-	Syntax:  synDeviceMQTTBroker_Enable,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Status",
-	Syntax:  synDeviceMQTTBroker_Status,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Port",
-	Syntax:  synDeviceMQTTBroker_Port,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Interface",
-	Syntax:  synDeviceMQTTBroker_Interface,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Username",
-	Syntax:  synDeviceMQTTBroker_Username,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Password",
-	Syntax:  synDeviceMQTTBroker_Password,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.BridgeNumberOfEntries",
-	Syntax:  synDeviceMQTTBroker_BridgeNumberOfEntries,
-	Version: "2.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BridgeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MQTT.Broker.{i}.Bridge.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.10",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Alias",
-	Syntax:  synDeviceMQTTBrokerBridge_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Name",
-	Syntax:  synDeviceMQTTBrokerBridge_Name,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Enable",
-	Syntax:  synDeviceMQTTBrokerBridge_Enable,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Status",
-	Syntax:  synDeviceMQTTBrokerBridge_Status,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.ProtocolVersion",
-	Syntax:  synDeviceMQTTBrokerBridge_ProtocolVersion,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.TransportProtocol",
-	Syntax:  synDeviceMQTTBrokerBridge_TransportProtocol,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.CleanSession",
-	Syntax:  synDeviceMQTTBrokerBridge_CleanSession,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.CleanStart",
-	Syntax:  synDeviceMQTTBrokerBridge_CleanStart,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.KeepAliveTime",
-	Syntax:  synDeviceMQTTBrokerBridge_KeepAliveTime,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.ClientID",
-	Syntax:  synDeviceMQTTBrokerBridge_ClientID,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Username",
-	Syntax:  synDeviceMQTTBrokerBridge_Username,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Password",
-	Syntax:  synDeviceMQTTBrokerBridge_Password,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.MessageRetryTime",
-	Syntax:  synDeviceMQTTBrokerBridge_MessageRetryTime,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.ConnectRetryTime",
-	Syntax:  synDeviceMQTTBrokerBridge_ConnectRetryTime,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.ServerSelectionAlgorithm",
-	Syntax:  synDeviceMQTTBrokerBridge_ServerSelectionAlgorithm,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.ServerConnection",
-	Syntax:  synDeviceMQTTBrokerBridge_ServerConnection,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.ServerNumberOfEntries",
-	Syntax:  synDeviceMQTTBrokerBridge_ServerNumberOfEntries,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.SubscriptionNumberOfEntries",
-	Syntax:  synDeviceMQTTBrokerBridge_SubscriptionNumberOfEntries,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.ForceReconnect",
-	Syntax:  synDeviceMQTTBrokerBridge_ForceReconnect,
-	Version: "2.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Address", "Port"},
-	}},
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.Enable",
-	Syntax:  synDeviceMQTTBrokerBridgeServer_Enable,
-	Version: "2.10",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.Alias",
-	Syntax:  synDeviceMQTTBrokerBridgeServer_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.Priority",
-	Syntax:  synDeviceMQTTBrokerBridgeServer_Priority,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.Weight",
-	Syntax:  synDeviceMQTTBrokerBridgeServer_Weight,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.Address",
-	Syntax:  synDeviceMQTTBrokerBridgeServer_Address,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.Port",
-	Syntax:  synDeviceMQTTBrokerBridgeServer_Port,
-	Version: "2.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SubscriptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Topic", "Direction"},
-	}},
-	Version: "2.10",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.Alias",
-	Syntax:  synDeviceMQTTBrokerBridgeSubscription_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.Enable",
-	Syntax:  synDeviceMQTTBrokerBridgeSubscription_Enable,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.Status",
-	Syntax:  synDeviceMQTTBrokerBridgeSubscription_Status,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.Topic",
-	Syntax:  synDeviceMQTTBrokerBridgeSubscription_Topic,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.Direction",
-	Syntax:  synDeviceMQTTBrokerBridgeSubscription_Direction,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.QoS",
-	Syntax:  synDeviceMQTTBrokerBridgeSubscription_QoS,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.LocalPrefix",
-	Syntax:  synDeviceMQTTBrokerBridgeSubscription_LocalPrefix,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.RemotePrefix",
-	Syntax:  synDeviceMQTTBrokerBridgeSubscription_RemotePrefix,
-	Version: "2.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MQTT.Broker.{i}.Stats.",
-	Version:    "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Stats.TotalNumberOfClients",
-	Syntax:  synDeviceMQTTBrokerStats_TotalNumberOfClients,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Stats.NumberOfActiveClients",
-	Syntax:  synDeviceMQTTBrokerStats_NumberOfActiveClients,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Stats.NumberOfInactiveClients",
-	Syntax:  synDeviceMQTTBrokerStats_NumberOfInactiveClients,
-	Version: "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Broker.{i}.Stats.Subscriptions",
-	Syntax:       synDeviceMQTTBrokerStats_Subscriptions,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Broker.{i}.Stats.PublishSent",
-	Syntax:       synDeviceMQTTBrokerStats_PublishSent,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Broker.{i}.Stats.PublishReceived",
-	Syntax:       synDeviceMQTTBrokerStats_PublishReceived,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Broker.{i}.Stats.MQTTMessagesSent",
-	Syntax:       synDeviceMQTTBrokerStats_MQTTMessagesSent,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Broker.{i}.Stats.MQTTMessagesReceived",
-	Syntax:       synDeviceMQTTBrokerStats_MQTTMessagesReceived,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Broker.{i}.Stats.ConnectionErrors",
-	Syntax:       synDeviceMQTTBrokerStats_ConnectionErrors,
-	Version:      "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Broker.{i}.Stats.PublishErrors",
-	Syntax:  synDeviceMQTTBrokerStats_PublishErrors,
-	Version: "2.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MQTT.Capabilities.",
-	Version:    "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Capabilities.ProtocolVersionsSupported",
-	Syntax:  synDeviceMQTTCapabilities_ProtocolVersionsSupported,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Capabilities.TransportProtocolSupported",
-	Syntax:  synDeviceMQTTCapabilities_TransportProtocolSupported,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Capabilities.MaxNumberOfClientSubscriptions",
-	Syntax:  synDeviceMQTTCapabilities_MaxNumberOfClientSubscriptions,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Capabilities.MaxNumberOfBrokerBridges",
-	Syntax:  synDeviceMQTTCapabilities_MaxNumberOfBrokerBridges,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Capabilities.MaxNumberOfBrokerBridgeSubscriptions",
-	Syntax:  synDeviceMQTTCapabilities_MaxNumberOfBrokerBridgeSubscriptions,
-	Version: "2.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MQTT.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.10",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MQTT.Client.{i}.Alias",
-	Syntax:  synDeviceMQTTClient_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.Name",
-	Syntax:  synDeviceMQTTClient_Name,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.Enable",
-	Syntax:  synDeviceMQTTClient_Enable,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Client.{i}.Status",
-	Syntax:  synDeviceMQTTClient_Status,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.Interface",
-	Syntax:  synDeviceMQTTClient_Interface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.ProtocolVersion",
-	Syntax:  synDeviceMQTTClient_ProtocolVersion,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.BrokerAddress",
-	Syntax:  synDeviceMQTTClient_BrokerAddress,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.BrokerPort",
-	Syntax:  synDeviceMQTTClient_BrokerPort,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.TransportProtocol",
-	Syntax:  synDeviceMQTTClient_TransportProtocol,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.CleanSession",
-	Syntax:  synDeviceMQTTClient_CleanSession,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.CleanStart",
-	Syntax:  synDeviceMQTTClient_CleanStart,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.WillEnable",
-	Syntax:  synDeviceMQTTClient_WillEnable,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.WillQoS",
-	Syntax:  synDeviceMQTTClient_WillQoS,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.WillRetain",
-	Syntax:  synDeviceMQTTClient_WillRetain,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.KeepAliveTime",
-	Syntax:  synDeviceMQTTClient_KeepAliveTime,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.SessionExpiryInterval",
-	Syntax:  synDeviceMQTTClient_SessionExpiryInterval,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.ReceiveMaximum",
-	Syntax:  synDeviceMQTTClient_ReceiveMaximum,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.MaximumPacketSize",
-	Syntax:  synDeviceMQTTClient_MaximumPacketSize,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.TopicAliasMaximum",
-	Syntax:  synDeviceMQTTClient_TopicAliasMaximum,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.RequestResponseInfo",
-	Syntax:  synDeviceMQTTClient_RequestResponseInfo,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.RequestProblemInfo",
-	Syntax:  synDeviceMQTTClient_RequestProblemInfo,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.AuthenticationMethod",
-	Syntax:  synDeviceMQTTClient_AuthenticationMethod,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.ALPN",
-	Syntax:  synDeviceMQTTClient_ALPN,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.ClientID",
-	Syntax:  synDeviceMQTTClient_ClientID,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.WillDelayInterval",
-	Syntax:  synDeviceMQTTClient_WillDelayInterval,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.WillMessageExpiryInterval",
-	Syntax:  synDeviceMQTTClient_WillMessageExpiryInterval,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.WillContentType",
-	Syntax:  synDeviceMQTTClient_WillContentType,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.WillResponseTopic",
-	Syntax:  synDeviceMQTTClient_WillResponseTopic,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.WillTopic",
-	Syntax:  synDeviceMQTTClient_WillTopic,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.WillValue",
-	Syntax:  synDeviceMQTTClient_WillValue,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.Username",
-	Syntax:  synDeviceMQTTClient_Username,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.Password",
-	Syntax:  synDeviceMQTTClient_Password,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.PublishMessageExpiryInterval",
-	Syntax:  synDeviceMQTTClient_PublishMessageExpiryInterval,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.MessageRetryTime",
-	Syntax:  synDeviceMQTTClient_MessageRetryTime,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.ConnectRetryTime",
-	Syntax:  synDeviceMQTTClient_ConnectRetryTime,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.ConnectRetryIntervalMultiplier",
-	Syntax:  synDeviceMQTTClient_ConnectRetryIntervalMultiplier,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.ConnectRetryMaxInterval",
-	Syntax:  synDeviceMQTTClient_ConnectRetryMaxInterval,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Client.{i}.ResponseInformation",
-	Syntax:  synDeviceMQTTClient_ResponseInformation,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Client.{i}.SubscriptionNumberOfEntries",
-	Syntax:  synDeviceMQTTClient_SubscriptionNumberOfEntries,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Client.{i}.UserPropertyNumberOfEntries",
-	Syntax:  synDeviceMQTTClient_UserPropertyNumberOfEntries,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.ForceReconnect",
-	Syntax:  synDeviceMQTTClient_ForceReconnect,
-	Version: "2.10",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.MQTT.Client.{i}.Stats.",
-	Version:    "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Client.{i}.Stats.BrokerConnectionEstablished",
-	Syntax:       synDeviceMQTTClientStats_BrokerConnectionEstablished,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Client.{i}.Stats.LastPublishMessageSent",
-	Syntax:       synDeviceMQTTClientStats_LastPublishMessageSent,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Client.{i}.Stats.LastPublishMessageReceived",
-	Syntax:       synDeviceMQTTClientStats_LastPublishMessageReceived,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Client.{i}.Stats.PublishSent",
-	Syntax:       synDeviceMQTTClientStats_PublishSent,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Client.{i}.Stats.PublishReceived",
-	Syntax:       synDeviceMQTTClientStats_PublishReceived,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Client.{i}.Stats.SubscribeSent",
-	Syntax:       synDeviceMQTTClientStats_SubscribeSent,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Client.{i}.Stats.UnSubscribeSent",
-	Syntax:       synDeviceMQTTClientStats_UnSubscribeSent,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Client.{i}.Stats.MQTTMessagesSent",
-	Syntax:       synDeviceMQTTClientStats_MQTTMessagesSent,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Client.{i}.Stats.MQTTMessagesReceived",
-	Syntax:       synDeviceMQTTClientStats_MQTTMessagesReceived,
-	Version:      "2.10",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.MQTT.Client.{i}.Stats.ConnectionErrors",
-	Syntax:       synDeviceMQTTClientStats_ConnectionErrors,
-	Version:      "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Client.{i}.Stats.PublishErrors",
-	Syntax:  synDeviceMQTTClientStats_PublishErrors,
-	Version: "2.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SubscriptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MQTT.Client.{i}.Subscription.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Topic"},
-	}},
-	Version: "2.10",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MQTT.Client.{i}.Subscription.{i}.Alias",
-	Syntax:  synDeviceMQTTClientSubscription_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.Subscription.{i}.Enable",
-	Syntax:  synDeviceMQTTClientSubscription_Enable,
-	Version: "2.10",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.MQTT.Client.{i}.Subscription.{i}.Status",
-	Syntax:  synDeviceMQTTClientSubscription_Status,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.Subscription.{i}.Topic",
-	Syntax:  synDeviceMQTTClientSubscription_Topic,
-	Version: "2.10",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.Subscription.{i}.QoS",
-	Syntax:  synDeviceMQTTClientSubscription_QoS,
-	Version: "2.10",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "UserPropertyNumberOfEntries",
-	Object:              true,
-	Path:                "Device.MQTT.Client.{i}.UserProperty.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.13",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.MQTT.Client.{i}.UserProperty.{i}.Alias",
-	Syntax:  synDeviceMQTTClientUserProperty_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.UserProperty.{i}.Enable",
-	Syntax:  synDeviceMQTTClientUserProperty_Enable,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.UserProperty.{i}.Name",
-	Syntax:  synDeviceMQTTClientUserProperty_Name,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.UserProperty.{i}.Value",
-	Syntax:  synDeviceMQTTClientUserProperty_Value,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.MQTT.Client.{i}.UserProperty.{i}.PacketType",
-	Syntax:  synDeviceMQTTClientUserProperty_PacketType,
-	Version: "2.13",
-}}
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-// DeviceMQTTImpl is what a device implements for Device.MQTT; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTImpl to implement only some methods.
-type DeviceMQTTImpl interface {
-	ClientNumberOfEntries(inst []uint32) (uint32, error)
-	BrokerNumberOfEntries(inst []uint32) (uint32, error)
-	BrokerInstances(inst []uint32) []uint32
-	AddBroker(inst []uint32) (uint32, error)
-	DeleteBroker(inst []uint32, i uint32) error
-	ClientInstances(inst []uint32) []uint32
-	AddClient(inst []uint32) (uint32, error)
-	DeleteClient(inst []uint32, i uint32) error
-}
+	PacketType model.ReadWriteParam[[]DeviceMQTTClientUserPropertyPacketType] `dm:"s"`
 
-// UnimplementedDeviceMQTTImpl implements DeviceMQTTImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTImpl struct{}
-
-func (UnimplementedDeviceMQTTImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTImpl) BrokerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTImpl) BrokerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMQTTImpl) AddBroker(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTImpl) DeleteBroker(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTImpl) ClientInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMQTTImpl) AddClient(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTImpl) DeleteClient(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceMQTTBrokerImpl is what a device implements for Device.MQTT.Broker.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTBrokerImpl to implement only some methods.
-type DeviceMQTTBrokerImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceMQTTBrokerStatus, error)
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	BridgeNumberOfEntries(inst []uint32) (uint32, error)
-	BridgeInstances(inst []uint32) []uint32
-	AddBridge(inst []uint32) (uint32, error)
-	DeleteBridge(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceMQTTBrokerImpl implements DeviceMQTTBrokerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTBrokerImpl struct{}
-
-func (UnimplementedDeviceMQTTBrokerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) Status(inst []uint32) (DeviceMQTTBrokerStatus, error) {
-	var zero DeviceMQTTBrokerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) BridgeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) BridgeInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMQTTBrokerImpl) AddBridge(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerImpl) DeleteBridge(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceMQTTBrokerBridgeImpl is what a device implements for Device.MQTT.Broker.{i}.Bridge.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTBrokerBridgeImpl to implement only some methods.
-type DeviceMQTTBrokerBridgeImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceMQTTBrokerBridgeStatus, error)
-	ProtocolVersion(inst []uint32) (string, error)
-	SetProtocolVersion(inst []uint32, v string) error
-	TransportProtocol(inst []uint32) (string, error)
-	SetTransportProtocol(inst []uint32, v string) error
-	CleanSession(inst []uint32) (bool, error)
-	SetCleanSession(inst []uint32, v bool) error
-	CleanStart(inst []uint32) (bool, error)
-	SetCleanStart(inst []uint32, v bool) error
-	KeepAliveTime(inst []uint32) (uint32, error)
-	SetKeepAliveTime(inst []uint32, v uint32) error
-	ClientID(inst []uint32) (string, error)
-	SetClientID(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	MessageRetryTime(inst []uint32) (uint32, error)
-	SetMessageRetryTime(inst []uint32, v uint32) error
-	ConnectRetryTime(inst []uint32) (uint32, error)
-	SetConnectRetryTime(inst []uint32, v uint32) error
-	ServerSelectionAlgorithm(inst []uint32) (DeviceMQTTBrokerBridgeServerSelectionAlgorithm, error)
-	SetServerSelectionAlgorithm(inst []uint32, v DeviceMQTTBrokerBridgeServerSelectionAlgorithm) error
-	ServerConnection(inst []uint32) (string, error)
-	ServerNumberOfEntries(inst []uint32) (uint32, error)
-	SubscriptionNumberOfEntries(inst []uint32) (uint32, error)
-	ForceReconnect(inst []uint32) (bool, error)
-	SetForceReconnect(inst []uint32, v bool) error
-	ServerInstances(inst []uint32) []uint32
-	AddServer(inst []uint32) (uint32, error)
-	DeleteServer(inst []uint32, i uint32) error
-	SubscriptionInstances(inst []uint32) []uint32
-	AddSubscription(inst []uint32) (uint32, error)
-	DeleteSubscription(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceMQTTBrokerBridgeImpl implements DeviceMQTTBrokerBridgeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTBrokerBridgeImpl struct{}
-
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) Status(inst []uint32) (DeviceMQTTBrokerBridgeStatus, error) {
-	var zero DeviceMQTTBrokerBridgeStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) ProtocolVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetProtocolVersion(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) TransportProtocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetTransportProtocol(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) CleanSession(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetCleanSession(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) CleanStart(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetCleanStart(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) KeepAliveTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetKeepAliveTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) ClientID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetClientID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) MessageRetryTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetMessageRetryTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) ConnectRetryTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetConnectRetryTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) ServerSelectionAlgorithm(inst []uint32) (DeviceMQTTBrokerBridgeServerSelectionAlgorithm, error) {
-	var zero DeviceMQTTBrokerBridgeServerSelectionAlgorithm
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetServerSelectionAlgorithm(inst []uint32, v DeviceMQTTBrokerBridgeServerSelectionAlgorithm) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) ServerConnection(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SubscriptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) ForceReconnect(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetForceReconnect(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) ServerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) AddServer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) DeleteServer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) SubscriptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) AddSubscription(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeImpl) DeleteSubscription(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceMQTTBrokerBridgeServerImpl is what a device implements for Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTBrokerBridgeServerImpl to implement only some methods.
-type DeviceMQTTBrokerBridgeServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Priority(inst []uint32) (uint32, error)
-	SetPriority(inst []uint32, v uint32) error
-	Weight(inst []uint32) (int64, error)
-	SetWeight(inst []uint32, v int64) error
-	Address(inst []uint32) (string, error)
-	SetAddress(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceMQTTBrokerBridgeServerImpl implements DeviceMQTTBrokerBridgeServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTBrokerBridgeServerImpl struct{}
-
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Priority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Weight(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetWeight(inst []uint32, v int64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Address(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceMQTTBrokerBridgeSubscriptionImpl is what a device implements for Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl to implement only some methods.
-type DeviceMQTTBrokerBridgeSubscriptionImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceMQTTBrokerBridgeSubscriptionStatus, error)
-	Topic(inst []uint32) (string, error)
-	SetTopic(inst []uint32, v string) error
-	Direction(inst []uint32) (DeviceMQTTBrokerBridgeSubscriptionDirection, error)
-	SetDirection(inst []uint32, v DeviceMQTTBrokerBridgeSubscriptionDirection) error
-	QoS(inst []uint32) (uint32, error)
-	SetQoS(inst []uint32, v uint32) error
-	LocalPrefix(inst []uint32) (string, error)
-	SetLocalPrefix(inst []uint32, v string) error
-	RemotePrefix(inst []uint32) (string, error)
-	SetRemotePrefix(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl implements DeviceMQTTBrokerBridgeSubscriptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl struct{}
-
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) Status(inst []uint32) (DeviceMQTTBrokerBridgeSubscriptionStatus, error) {
-	var zero DeviceMQTTBrokerBridgeSubscriptionStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) Topic(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetTopic(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) Direction(inst []uint32) (DeviceMQTTBrokerBridgeSubscriptionDirection, error) {
-	var zero DeviceMQTTBrokerBridgeSubscriptionDirection
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetDirection(inst []uint32, v DeviceMQTTBrokerBridgeSubscriptionDirection) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) QoS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetQoS(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) LocalPrefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetLocalPrefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) RemotePrefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetRemotePrefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceMQTTBrokerStatsImpl is what a device implements for Device.MQTT.Broker.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTBrokerStatsImpl to implement only some methods.
-type DeviceMQTTBrokerStatsImpl interface {
-	TotalNumberOfClients(inst []uint32) (uint32, error)
-	NumberOfActiveClients(inst []uint32) (uint32, error)
-	NumberOfInactiveClients(inst []uint32) (uint32, error)
-	Subscriptions(inst []uint32) (uint32, error)
-	PublishSent(inst []uint32) (uint64, error)
-	PublishReceived(inst []uint32) (uint64, error)
-	MQTTMessagesSent(inst []uint32) (uint64, error)
-	MQTTMessagesReceived(inst []uint32) (uint64, error)
-	ConnectionErrors(inst []uint32) (uint32, error)
-	PublishErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceMQTTBrokerStatsImpl implements DeviceMQTTBrokerStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTBrokerStatsImpl struct{}
-
-func (UnimplementedDeviceMQTTBrokerStatsImpl) TotalNumberOfClients(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerStatsImpl) NumberOfActiveClients(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerStatsImpl) NumberOfInactiveClients(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerStatsImpl) Subscriptions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerStatsImpl) PublishSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerStatsImpl) PublishReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerStatsImpl) MQTTMessagesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerStatsImpl) MQTTMessagesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerStatsImpl) ConnectionErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTBrokerStatsImpl) PublishErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMQTTCapabilitiesImpl is what a device implements for Device.MQTT.Capabilities; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTCapabilitiesImpl to implement only some methods.
-type DeviceMQTTCapabilitiesImpl interface {
-	ProtocolVersionsSupported(inst []uint32) ([]DeviceMQTTCapabilitiesProtocolVersionsSupported, error)
-	TransportProtocolSupported(inst []uint32) ([]DeviceMQTTCapabilitiesTransportProtocolSupported, error)
-	MaxNumberOfClientSubscriptions(inst []uint32) (uint32, error)
-	MaxNumberOfBrokerBridges(inst []uint32) (uint32, error)
-	MaxNumberOfBrokerBridgeSubscriptions(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceMQTTCapabilitiesImpl implements DeviceMQTTCapabilitiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTCapabilitiesImpl struct{}
-
-func (UnimplementedDeviceMQTTCapabilitiesImpl) ProtocolVersionsSupported(inst []uint32) ([]DeviceMQTTCapabilitiesProtocolVersionsSupported, error) {
-	var zero []DeviceMQTTCapabilitiesProtocolVersionsSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTCapabilitiesImpl) TransportProtocolSupported(inst []uint32) ([]DeviceMQTTCapabilitiesTransportProtocolSupported, error) {
-	var zero []DeviceMQTTCapabilitiesTransportProtocolSupported
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTCapabilitiesImpl) MaxNumberOfClientSubscriptions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTCapabilitiesImpl) MaxNumberOfBrokerBridges(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTCapabilitiesImpl) MaxNumberOfBrokerBridgeSubscriptions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMQTTClientImpl is what a device implements for Device.MQTT.Client.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTClientImpl to implement only some methods.
-type DeviceMQTTClientImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceMQTTClientStatus, error)
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	ProtocolVersion(inst []uint32) (string, error)
-	SetProtocolVersion(inst []uint32, v string) error
-	BrokerAddress(inst []uint32) (string, error)
-	SetBrokerAddress(inst []uint32, v string) error
-	BrokerPort(inst []uint32) (uint32, error)
-	SetBrokerPort(inst []uint32, v uint32) error
-	TransportProtocol(inst []uint32) (string, error)
-	SetTransportProtocol(inst []uint32, v string) error
-	CleanSession(inst []uint32) (bool, error)
-	SetCleanSession(inst []uint32, v bool) error
-	CleanStart(inst []uint32) (bool, error)
-	SetCleanStart(inst []uint32, v bool) error
-	WillEnable(inst []uint32) (bool, error)
-	SetWillEnable(inst []uint32, v bool) error
-	WillQoS(inst []uint32) (uint32, error)
-	SetWillQoS(inst []uint32, v uint32) error
-	WillRetain(inst []uint32) (bool, error)
-	SetWillRetain(inst []uint32, v bool) error
-	KeepAliveTime(inst []uint32) (uint32, error)
-	SetKeepAliveTime(inst []uint32, v uint32) error
-	SessionExpiryInterval(inst []uint32) (uint32, error)
-	SetSessionExpiryInterval(inst []uint32, v uint32) error
-	ReceiveMaximum(inst []uint32) (uint32, error)
-	SetReceiveMaximum(inst []uint32, v uint32) error
-	MaximumPacketSize(inst []uint32) (uint32, error)
-	SetMaximumPacketSize(inst []uint32, v uint32) error
-	TopicAliasMaximum(inst []uint32) (uint32, error)
-	SetTopicAliasMaximum(inst []uint32, v uint32) error
-	RequestResponseInfo(inst []uint32) (bool, error)
-	SetRequestResponseInfo(inst []uint32, v bool) error
-	RequestProblemInfo(inst []uint32) (bool, error)
-	SetRequestProblemInfo(inst []uint32, v bool) error
-	AuthenticationMethod(inst []uint32) (string, error)
-	SetAuthenticationMethod(inst []uint32, v string) error
-	ALPN(inst []uint32) ([]string, error)
-	SetALPN(inst []uint32, v []string) error
-	ClientID(inst []uint32) (string, error)
-	SetClientID(inst []uint32, v string) error
-	WillDelayInterval(inst []uint32) (uint32, error)
-	SetWillDelayInterval(inst []uint32, v uint32) error
-	WillMessageExpiryInterval(inst []uint32) (uint32, error)
-	SetWillMessageExpiryInterval(inst []uint32, v uint32) error
-	WillContentType(inst []uint32) (string, error)
-	SetWillContentType(inst []uint32, v string) error
-	WillResponseTopic(inst []uint32) (string, error)
-	SetWillResponseTopic(inst []uint32, v string) error
-	WillTopic(inst []uint32) (string, error)
-	SetWillTopic(inst []uint32, v string) error
-	WillValue(inst []uint32) (string, error)
-	SetWillValue(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	PublishMessageExpiryInterval(inst []uint32) (uint32, error)
-	SetPublishMessageExpiryInterval(inst []uint32, v uint32) error
-	MessageRetryTime(inst []uint32) (uint32, error)
-	SetMessageRetryTime(inst []uint32, v uint32) error
-	ConnectRetryTime(inst []uint32) (uint32, error)
-	SetConnectRetryTime(inst []uint32, v uint32) error
-	ConnectRetryIntervalMultiplier(inst []uint32) (uint32, error)
-	SetConnectRetryIntervalMultiplier(inst []uint32, v uint32) error
-	ConnectRetryMaxInterval(inst []uint32) (uint32, error)
-	SetConnectRetryMaxInterval(inst []uint32, v uint32) error
-	ResponseInformation(inst []uint32) (string, error)
-	SubscriptionNumberOfEntries(inst []uint32) (uint32, error)
-	UserPropertyNumberOfEntries(inst []uint32) (uint32, error)
-	ForceReconnect(inst []uint32) (bool, error)
-	SetForceReconnect(inst []uint32, v bool) error
-	SubscriptionInstances(inst []uint32) []uint32
-	AddSubscription(inst []uint32) (uint32, error)
-	DeleteSubscription(inst []uint32, i uint32) error
-	UserPropertyInstances(inst []uint32) []uint32
-	AddUserProperty(inst []uint32) (uint32, error)
-	DeleteUserProperty(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceMQTTClientImpl implements DeviceMQTTClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTClientImpl struct{}
-
-func (UnimplementedDeviceMQTTClientImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) Status(inst []uint32) (DeviceMQTTClientStatus, error) {
-	var zero DeviceMQTTClientStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) ProtocolVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetProtocolVersion(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) BrokerAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetBrokerAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) BrokerPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetBrokerPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) TransportProtocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetTransportProtocol(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) CleanSession(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetCleanSession(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) CleanStart(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetCleanStart(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) WillEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetWillEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) WillQoS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetWillQoS(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) WillRetain(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetWillRetain(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) KeepAliveTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetKeepAliveTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SessionExpiryInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetSessionExpiryInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) ReceiveMaximum(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetReceiveMaximum(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) MaximumPacketSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetMaximumPacketSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) TopicAliasMaximum(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetTopicAliasMaximum(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) RequestResponseInfo(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetRequestResponseInfo(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) RequestProblemInfo(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetRequestProblemInfo(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) AuthenticationMethod(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetAuthenticationMethod(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) ALPN(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetALPN(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) ClientID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetClientID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) WillDelayInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetWillDelayInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) WillMessageExpiryInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetWillMessageExpiryInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) WillContentType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetWillContentType(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) WillResponseTopic(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetWillResponseTopic(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) WillTopic(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetWillTopic(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) WillValue(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetWillValue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) PublishMessageExpiryInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetPublishMessageExpiryInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) MessageRetryTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetMessageRetryTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) ConnectRetryTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetConnectRetryTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) ConnectRetryIntervalMultiplier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetConnectRetryIntervalMultiplier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) ConnectRetryMaxInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetConnectRetryMaxInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) ResponseInformation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SubscriptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) UserPropertyNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) ForceReconnect(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SetForceReconnect(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) SubscriptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMQTTClientImpl) AddSubscription(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) DeleteSubscription(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) UserPropertyInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceMQTTClientImpl) AddUserProperty(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientImpl) DeleteUserProperty(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceMQTTClientStatsImpl is what a device implements for Device.MQTT.Client.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTClientStatsImpl to implement only some methods.
-type DeviceMQTTClientStatsImpl interface {
-	BrokerConnectionEstablished(inst []uint32) (time.Time, error)
-	LastPublishMessageSent(inst []uint32) (time.Time, error)
-	LastPublishMessageReceived(inst []uint32) (time.Time, error)
-	PublishSent(inst []uint32) (uint64, error)
-	PublishReceived(inst []uint32) (uint64, error)
-	SubscribeSent(inst []uint32) (uint64, error)
-	UnSubscribeSent(inst []uint32) (uint64, error)
-	MQTTMessagesSent(inst []uint32) (uint64, error)
-	MQTTMessagesReceived(inst []uint32) (uint64, error)
-	ConnectionErrors(inst []uint32) (uint32, error)
-	PublishErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceMQTTClientStatsImpl implements DeviceMQTTClientStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTClientStatsImpl struct{}
-
-func (UnimplementedDeviceMQTTClientStatsImpl) BrokerConnectionEstablished(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientStatsImpl) LastPublishMessageSent(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientStatsImpl) LastPublishMessageReceived(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientStatsImpl) PublishSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientStatsImpl) PublishReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientStatsImpl) SubscribeSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientStatsImpl) UnSubscribeSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientStatsImpl) MQTTMessagesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientStatsImpl) MQTTMessagesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientStatsImpl) ConnectionErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientStatsImpl) PublishErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceMQTTClientSubscriptionImpl is what a device implements for Device.MQTT.Client.{i}.Subscription.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTClientSubscriptionImpl to implement only some methods.
-type DeviceMQTTClientSubscriptionImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceMQTTClientSubscriptionStatus, error)
-	Topic(inst []uint32) (string, error)
-	SetTopic(inst []uint32, v string) error
-	QoS(inst []uint32) (uint32, error)
-	SetQoS(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceMQTTClientSubscriptionImpl implements DeviceMQTTClientSubscriptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTClientSubscriptionImpl struct{}
-
-func (UnimplementedDeviceMQTTClientSubscriptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientSubscriptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientSubscriptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientSubscriptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientSubscriptionImpl) Status(inst []uint32) (DeviceMQTTClientSubscriptionStatus, error) {
-	var zero DeviceMQTTClientSubscriptionStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientSubscriptionImpl) Topic(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientSubscriptionImpl) SetTopic(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientSubscriptionImpl) QoS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientSubscriptionImpl) SetQoS(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceMQTTClientUserPropertyImpl is what a device implements for Device.MQTT.Client.{i}.UserProperty.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceMQTTClientUserPropertyImpl to implement only some methods.
-type DeviceMQTTClientUserPropertyImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	Value(inst []uint32) (string, error)
-	SetValue(inst []uint32, v string) error
-	PacketType(inst []uint32) ([]DeviceMQTTClientUserPropertyPacketType, error)
-	SetPacketType(inst []uint32, v []DeviceMQTTClientUserPropertyPacketType) error
-}
-
-// UnimplementedDeviceMQTTClientUserPropertyImpl implements DeviceMQTTClientUserPropertyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceMQTTClientUserPropertyImpl struct{}
-
-func (UnimplementedDeviceMQTTClientUserPropertyImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientUserPropertyImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientUserPropertyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientUserPropertyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientUserPropertyImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientUserPropertyImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientUserPropertyImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientUserPropertyImpl) SetValue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientUserPropertyImpl) PacketType(inst []uint32) ([]DeviceMQTTClientUserPropertyPacketType, error) {
-	var zero []DeviceMQTTClientUserPropertyPacketType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceMQTTClientUserPropertyImpl) SetPacketType(inst []uint32, v []DeviceMQTTClientUserPropertyPacketType) error {
-	return model.ErrNotSupported
+	Value model.ReadWriteParam[string] `dm:"s"`
 }

@@ -5,39 +5,27 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceNAT_InterfaceSettingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceNAT_PortMappingNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceNAT_MaxNumberOfPortMappings         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceNAT_PortTriggerNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceNAT_MaxNumberOfPortTriggers         = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceNAT holds the values of Device.NAT. (object, readOnly, since 2.0)
+// DeviceNAT holds the values of Device.NAT. (object, readOnly, since 2.0).
 type DeviceNAT struct {
-	// InterfaceSettingNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	InterfaceSettingNumberOfEntries uint32 `cwmp:"InterfaceSettingNumberOfEntries"`
-	// PortMappingNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	PortMappingNumberOfEntries uint32 `cwmp:"PortMappingNumberOfEntries"`
-	// MaxNumberOfPortMappings: unsignedInt, readOnly, since 2.17.
-	MaxNumberOfPortMappings uint32 `cwmp:"MaxNumberOfPortMappings"`
-	// PortTriggerNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	PortTriggerNumberOfEntries uint32 `cwmp:"PortTriggerNumberOfEntries"`
-	// MaxNumberOfPortTriggers: unsignedInt, readOnly, since 2.17.
-	MaxNumberOfPortTriggers uint32 `cwmp:"MaxNumberOfPortTriggers"`
-	// Device.NAT.InterfaceSetting.{i}. instances by instance number
-	InterfaceSetting map[uint32]*DeviceNATInterfaceSetting `cwmp:"InterfaceSetting.{i}."`
-	// Device.NAT.PortMapping.{i}. instances by instance number
-	PortMapping map[uint32]*DeviceNATPortMapping `cwmp:"PortMapping.{i}."`
-	// Device.NAT.PortTrigger.{i}. instances by instance number
-	PortTrigger map[uint32]*DeviceNATPortTrigger `cwmp:"PortTrigger.{i}."`
+	InterfaceSettingNumberOfEntries uint32 `json:"InterfaceSettingNumberOfEntries,omitzero"`
+
+	PortMappingNumberOfEntries uint32 `json:"PortMappingNumberOfEntries,omitzero"`
+
+	MaxNumberOfPortMappings uint32 `json:"MaxNumberOfPortMappings,omitzero"`
+
+	PortTriggerNumberOfEntries uint32 `json:"PortTriggerNumberOfEntries,omitzero"`
+
+	MaxNumberOfPortTriggers uint32 `json:"MaxNumberOfPortTriggers,omitzero"`
+
+	InterfaceSetting map[uint32]*DeviceNATInterfaceSetting `json:"InterfaceSetting,omitzero"`
+	PortMapping      map[uint32]*DeviceNATPortMapping      `json:"PortMapping,omitzero"`
+	PortTrigger      map[uint32]*DeviceNATPortTrigger      `json:"PortTrigger,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.NAT.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceNAT) AddInterfaceSetting(i uint32) *DeviceNATInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceNATInterfaceSetting{}
@@ -47,18 +35,7 @@ func (o *DeviceNAT) AddInterfaceSetting(i uint32) *DeviceNATInterfaceSetting {
 	return x
 }
 
-// GetInterfaceSetting returns instance i of Device.NAT.InterfaceSetting.{i}.
-func (o *DeviceNAT) GetInterfaceSetting(i uint32) (*DeviceNATInterfaceSetting, bool) {
-	x, ok := o.InterfaceSetting[i]
-	return x, ok
-}
-
-// DeleteInterfaceSetting removes instance i of Device.NAT.InterfaceSetting.{i}.
-func (o *DeviceNAT) DeleteInterfaceSetting(i uint32) {
-	delete(o.InterfaceSetting, i)
-}
-
-// AddPortMapping creates instance i of Device.NAT.PortMapping.{i}. (replacing any) and returns it
+// AddPortMapping creates instance i (replacing any) and returns it.
 func (o *DeviceNAT) AddPortMapping(i uint32) *DeviceNATPortMapping {
 	if o.PortMapping == nil {
 		o.PortMapping = map[uint32]*DeviceNATPortMapping{}
@@ -68,18 +45,7 @@ func (o *DeviceNAT) AddPortMapping(i uint32) *DeviceNATPortMapping {
 	return x
 }
 
-// GetPortMapping returns instance i of Device.NAT.PortMapping.{i}.
-func (o *DeviceNAT) GetPortMapping(i uint32) (*DeviceNATPortMapping, bool) {
-	x, ok := o.PortMapping[i]
-	return x, ok
-}
-
-// DeletePortMapping removes instance i of Device.NAT.PortMapping.{i}.
-func (o *DeviceNAT) DeletePortMapping(i uint32) {
-	delete(o.PortMapping, i)
-}
-
-// AddPortTrigger creates instance i of Device.NAT.PortTrigger.{i}. (replacing any) and returns it
+// AddPortTrigger creates instance i (replacing any) and returns it.
 func (o *DeviceNAT) AddPortTrigger(i uint32) *DeviceNATPortTrigger {
 	if o.PortTrigger == nil {
 		o.PortTrigger = map[uint32]*DeviceNATPortTrigger{}
@@ -88,838 +54,328 @@ func (o *DeviceNAT) AddPortTrigger(i uint32) *DeviceNATPortTrigger {
 	o.PortTrigger[i] = x
 	return x
 }
-
-// GetPortTrigger returns instance i of Device.NAT.PortTrigger.{i}.
-func (o *DeviceNAT) GetPortTrigger(i uint32) (*DeviceNATPortTrigger, bool) {
-	x, ok := o.PortTrigger[i]
-	return x, ok
-}
-
-// DeletePortTrigger removes instance i of Device.NAT.PortTrigger.{i}.
-func (o *DeviceNAT) DeletePortTrigger(i uint32) {
-	delete(o.PortTrigger, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceNAT) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceNAT) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceNAT) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
-		o.InterfaceSetting[i].ValidateAt(prefix+"InterfaceSetting."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
 	}
 	for _, i := range model.SortedKeys(o.PortMapping) {
-		o.PortMapping[i].ValidateAt(prefix+"PortMapping."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.PortMapping[i].ValidateAt(c, model.InstanceOf(p, "PortMapping.", i))
 	}
 	for _, i := range model.SortedKeys(o.PortTrigger) {
-		o.PortTrigger[i].ValidateAt(prefix+"PortTrigger."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.PortTrigger[i].ValidateAt(c, model.InstanceOf(p, "PortTrigger.", i))
 	}
 }
 
 // DeviceNATPath is the typed path of Device.NAT.
 type DeviceNATPath struct {
-	obj                             model.ObjectPath
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
-	PortMappingNumberOfEntries      model.ReadOnlyParam[uint32]
-	MaxNumberOfPortMappings         model.ReadOnlyParam[uint32]
-	PortTriggerNumberOfEntries      model.ReadOnlyParam[uint32]
-	MaxNumberOfPortTriggers         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxNumberOfPortMappings model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxNumberOfPortTriggers model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PortMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PortTriggerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceNATPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceNATPath(prefix string) DeviceNATPath {
-	p := &prefix
-	return DeviceNATPath{
-		InterfaceSettingNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceSettingNumberOfEntries", model.TypeUnsignedInt),
-		MaxNumberOfPortMappings:         model.NewReadOnly[uint32](p, "MaxNumberOfPortMappings", model.TypeUnsignedInt),
-		MaxNumberOfPortTriggers:         model.NewReadOnly[uint32](p, "MaxNumberOfPortTriggers", model.TypeUnsignedInt),
-		PortMappingNumberOfEntries:      model.NewReadOnly[uint32](p, "PortMappingNumberOfEntries", model.TypeUnsignedInt),
-		PortTriggerNumberOfEntries:      model.NewReadOnly[uint32](p, "PortTriggerNumberOfEntries", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// InterfaceSetting returns the typed path of instance i.
+func (x DeviceNATPath) InterfaceSetting(i uint32) (p DeviceNATInterfaceSettingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	return
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.NAT.InterfaceSetting.{i}.
-func (x DeviceNATPath) InterfaceSetting(i uint32) DeviceNATInterfaceSettingPath {
-	return newDeviceNATInterfaceSettingPath(x.Path() + "InterfaceSetting." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceSettingTable returns the table Device.NAT.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceNATPath) InterfaceSettingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "InterfaceSetting.")
+	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
 
-// PortMapping returns the typed path of instance i of Device.NAT.PortMapping.{i}.
-func (x DeviceNATPath) PortMapping(i uint32) DeviceNATPortMappingPath {
-	return newDeviceNATPortMappingPath(x.Path() + "PortMapping." + strconv.FormatUint(uint64(i), 10) + ".")
+// PortMapping returns the typed path of instance i.
+func (x DeviceNATPath) PortMapping(i uint32) (p DeviceNATPortMappingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PortMapping.", i))
+	return
 }
 
-// PortMappingTable returns the table Device.NAT.PortMapping.{i}. itself (for AddObject when writable)
+// PortMappingTable returns the table itself (for AddObject when writable).
 func (x DeviceNATPath) PortMappingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "PortMapping.")
+	return model.NewWritableTable(x.ObjectPath, "PortMapping.")
 }
 
-// PortTrigger returns the typed path of instance i of Device.NAT.PortTrigger.{i}.
-func (x DeviceNATPath) PortTrigger(i uint32) DeviceNATPortTriggerPath {
-	return newDeviceNATPortTriggerPath(x.Path() + "PortTrigger." + strconv.FormatUint(uint64(i), 10) + ".")
+// PortTrigger returns the typed path of instance i.
+func (x DeviceNATPath) PortTrigger(i uint32) (p DeviceNATPortTriggerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PortTrigger.", i))
+	return
 }
 
-// PortTriggerTable returns the table Device.NAT.PortTrigger.{i}. itself (for AddObject when writable)
+// PortTriggerTable returns the table itself (for AddObject when writable).
 func (x DeviceNATPath) PortTriggerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "PortTrigger.")
+	return model.NewWritableTable(x.ObjectPath, "PortTrigger.")
 }
 
 // DeviceNATInterfaceSettingStatus enumerates the values of Device.NAT.InterfaceSetting.{i}.Status.
 type DeviceNATInterfaceSettingStatus string
 
-func (e DeviceNATInterfaceSettingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceNATInterfaceSettingStatus_Disabled                    DeviceNATInterfaceSettingStatus = "Disabled"
-	DeviceNATInterfaceSettingStatus_Enabled                     DeviceNATInterfaceSettingStatus = "Enabled"
-	DeviceNATInterfaceSettingStatus_Enabled_NATForcedDisabled   DeviceNATInterfaceSettingStatus = "Enabled_NATForcedDisabled"
+	DeviceNATInterfaceSettingStatus_Disabled DeviceNATInterfaceSettingStatus = "Disabled"
+
+	DeviceNATInterfaceSettingStatus_Enabled DeviceNATInterfaceSettingStatus = "Enabled"
+
+	DeviceNATInterfaceSettingStatus_Enabled_NATForcedDisabled DeviceNATInterfaceSettingStatus = "Enabled_NATForcedDisabled"
+
 	DeviceNATInterfaceSettingStatus_Enabled_PortMappingDisabled DeviceNATInterfaceSettingStatus = "Enabled_PortMappingDisabled"
-	DeviceNATInterfaceSettingStatus_Error_Misconfigured         DeviceNATInterfaceSettingStatus = "Error_Misconfigured"
-	DeviceNATInterfaceSettingStatus_Error                       DeviceNATInterfaceSettingStatus = "Error"
+
+	DeviceNATInterfaceSettingStatus_Error_Misconfigured DeviceNATInterfaceSettingStatus = "Error_Misconfigured"
+
+	DeviceNATInterfaceSettingStatus_Error DeviceNATInterfaceSettingStatus = "Error"
 )
 
-var (
-	synDeviceNATInterfaceSetting_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceNATInterfaceSetting_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Enabled_NATForcedDisabled"}, {Value: "Enabled_PortMappingDisabled"}, {Value: "Error_Misconfigured"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATInterfaceSetting_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceNATInterfaceSetting_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATInterfaceSetting_SourceNetwork = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATInterfaceSetting_TCPTranslationTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "300",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-	synDeviceNATInterfaceSetting_UDPTranslationTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "30",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-)
-
-// DeviceNATInterfaceSetting holds the values of Device.NAT.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceNATInterfaceSetting holds the values of Device.NAT.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceNATInterfaceSetting struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Enabled_NATForcedDisabled,Enabled_PortMappingDisabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceNATInterfaceSettingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// SourceNetwork: list<string(:256)>, readWrite, since 2.16.
-	SourceNetwork []string `cwmp:"SourceNetwork"`
-	// TCPTranslationTimeout: int[-1:] seconds, readWrite, since 2.13.
-	TCPTranslationTimeout int32 `cwmp:"TCPTranslationTimeout"`
-	// UDPTranslationTimeout: int[-1:] seconds, readWrite, since 2.13.
-	UDPTranslationTimeout int32 `cwmp:"UDPTranslationTimeout"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceNATInterfaceSettingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	SourceNetwork []string `json:"SourceNetwork,omitzero"`
+
+	TCPTranslationTimeout int32 `json:"TCPTranslationTimeout,omitzero"`
+
+	UDPTranslationTimeout int32 `json:"UDPTranslationTimeout,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceNATInterfaceSetting) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceNATInterfaceSetting) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceNATInterfaceSetting_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceNATInterfaceSetting_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceNATInterfaceSetting_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckValue(synDeviceNATInterfaceSetting_SourceNetwork, model.FormatValue(model.TypeString, o.SourceNetwork)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceNetwork",
-		})
-	}
-	if e := model.CheckInt(synDeviceNATInterfaceSetting_TCPTranslationTimeout, int64(o.TCPTranslationTimeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TCPTranslationTimeout",
-		})
-	}
-	if e := model.CheckInt(synDeviceNATInterfaceSetting_UDPTranslationTimeout, int64(o.UDPTranslationTimeout)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDPTranslationTimeout",
-		})
-	}
+func (o *DeviceNATInterfaceSetting) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4490, string(o.Status))
+	c.String(p, "Alias", 4486, o.Alias)
+	c.String(p, "Interface", 4488, o.Interface)
+	c.Wire(p, "SourceNetwork", 4489, model.JoinStrings(o.SourceNetwork), len(o.SourceNetwork) > 0)
+	c.Int(p, "TCPTranslationTimeout", 4491, int64(o.TCPTranslationTimeout))
+	c.Int(p, "UDPTranslationTimeout", 4492, int64(o.UDPTranslationTimeout))
 }
 
 // DeviceNATInterfaceSettingPath is the typed path of Device.NAT.InterfaceSetting.{i}.
 type DeviceNATInterfaceSettingPath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	Status                model.ReadOnlyParam[DeviceNATInterfaceSettingStatus]
-	Alias                 model.WriteOnceParam[string]
-	Interface             model.ReadWriteParam[string]
-	SourceNetwork         model.ReadWriteParam[[]string]
-	TCPTranslationTimeout model.ReadWriteParam[int32]
-	UDPTranslationTimeout model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceNATInterfaceSettingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceNATInterfaceSettingPath(prefix string) DeviceNATInterfaceSettingPath {
-	p := &prefix
-	return DeviceNATInterfaceSettingPath{
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:             model.NewReadWrite[string](p, "Interface", model.TypeString),
-		SourceNetwork:         model.NewReadWrite[[]string](p, "SourceNetwork", model.TypeString),
-		Status:                model.NewReadOnly[DeviceNATInterfaceSettingStatus](p, "Status", model.TypeString),
-		TCPTranslationTimeout: model.NewReadWrite[int32](p, "TCPTranslationTimeout", model.TypeInt),
-		UDPTranslationTimeout: model.NewReadWrite[int32](p, "UDPTranslationTimeout", model.TypeInt),
-		obj:                   model.NewObjectPath(p),
-	}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	SourceNetwork model.ReadWriteParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TCPTranslationTimeout model.ReadWriteParam[int32] `dm:"i"`
+
+	UDPTranslationTimeout model.ReadWriteParam[int32] `dm:"i"`
 }
 
 // DeviceNATPortMappingStatus enumerates the values of Device.NAT.PortMapping.{i}.Status.
 type DeviceNATPortMappingStatus string
 
-func (e DeviceNATPortMappingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceNATPortMappingStatus_Disabled            DeviceNATPortMappingStatus = "Disabled"
-	DeviceNATPortMappingStatus_Enabled             DeviceNATPortMappingStatus = "Enabled"
-	DeviceNATPortMappingStatus_Inactive            DeviceNATPortMappingStatus = "Inactive"
+	DeviceNATPortMappingStatus_Disabled DeviceNATPortMappingStatus = "Disabled"
+
+	DeviceNATPortMappingStatus_Enabled DeviceNATPortMappingStatus = "Enabled"
+
+	DeviceNATPortMappingStatus_Inactive DeviceNATPortMappingStatus = "Inactive"
+
 	DeviceNATPortMappingStatus_Error_Misconfigured DeviceNATPortMappingStatus = "Error_Misconfigured"
-	DeviceNATPortMappingStatus_Error               DeviceNATPortMappingStatus = "Error"
+
+	DeviceNATPortMappingStatus_Error DeviceNATPortMappingStatus = "Error"
 )
 
 // DeviceNATPortMappingOrigin enumerates the values of Device.NAT.PortMapping.{i}.Origin.
 type DeviceNATPortMappingOrigin string
 
-func (e DeviceNATPortMappingOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceNATPortMappingOrigin_User       DeviceNATPortMappingOrigin = "User"
-	DeviceNATPortMappingOrigin_System     DeviceNATPortMappingOrigin = "System"
-	DeviceNATPortMappingOrigin_UPnP       DeviceNATPortMappingOrigin = "UPnP"
+	DeviceNATPortMappingOrigin_User DeviceNATPortMappingOrigin = "User"
+
+	DeviceNATPortMappingOrigin_System DeviceNATPortMappingOrigin = "System"
+
+	DeviceNATPortMappingOrigin_UPnP DeviceNATPortMappingOrigin = "UPnP"
+
 	DeviceNATPortMappingOrigin_Controller DeviceNATPortMappingOrigin = "Controller"
 )
 
 // DeviceNATPortMappingProtocol enumerates the values of Device.NAT.PortMapping.{i}.Protocol.
 type DeviceNATPortMappingProtocol string
 
-func (e DeviceNATPortMappingProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceNATPortMappingProtocol_TCP DeviceNATPortMappingProtocol = "TCP"
+
 	DeviceNATPortMappingProtocol_UDP DeviceNATPortMappingProtocol = "UDP"
 )
 
-var (
-	synDeviceNATPortMapping_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceNATPortMapping_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Inactive"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceNATPortMapping_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Controller",
-		},
-		Enums: []model.Enum{{Value: "User"}, {Value: "System"}, {Value: "UPnP"}, {Value: "Controller"}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATPortMapping_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceNATPortMapping_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATPortMapping_AllInterfaces = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceNATPortMapping_LeaseDuration = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceNATPortMapping_RemainingLeaseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceNATPortMapping_RemoteHost = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceNATPortMapping_ExternalPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceNATPortMapping_ExternalPortEndRange = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceNATPortMapping_InternalPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceNATPortMapping_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "TCP"}, {Value: "UDP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATPortMapping_InternalClient = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATPortMapping_Description = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATPortMapping_ScheduleRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Schedules.Schedule.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceNATPortMapping_Log = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceNATPortMapping_LogRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Firewall.Log.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceNATPortMapping holds the values of Device.NAT.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceNATPortMapping holds the values of Device.NAT.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceNATPortMapping struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Inactive,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceNATPortMappingStatus `cwmp:"Status"`
-	// Origin: string{User,System,UPnP,Controller}, readOnly, since 2.17.
-	Origin DeviceNATPortMappingOrigin `cwmp:"Origin"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// AllInterfaces: boolean, readWrite, since 2.0.
-	AllInterfaces bool `cwmp:"AllInterfaces"`
-	// LeaseDuration: unsignedInt seconds, readWrite, since 2.0.
-	LeaseDuration uint32 `cwmp:"LeaseDuration"`
-	// RemainingLeaseTime: unsignedInt seconds, readOnly, since 2.18.
-	RemainingLeaseTime uint32 `cwmp:"RemainingLeaseTime"`
-	// RemoteHost: string, readWrite, since 2.0.
-	RemoteHost string `cwmp:"RemoteHost"`
-	// ExternalPort: unsignedInt[0:65535], readWrite, since 2.0.
-	ExternalPort uint32 `cwmp:"ExternalPort"`
-	// ExternalPortEndRange: unsignedInt[0:65535], readWrite, since 2.0.
-	ExternalPortEndRange uint32 `cwmp:"ExternalPortEndRange"`
-	// InternalPort: unsignedInt[0:65535], readWrite, since 2.0.
-	InternalPort uint32 `cwmp:"InternalPort"`
-	// Protocol: string{TCP,UDP}, readWrite, since 2.0.
-	Protocol DeviceNATPortMappingProtocol `cwmp:"Protocol"`
-	// InternalClient: string(:256), readWrite, since 2.0.
-	InternalClient string `cwmp:"InternalClient"`
-	// Description: string(:256), readWrite, since 2.0.
-	Description string `cwmp:"Description"`
-	// ScheduleRef: list<string> pathRef→.Schedules.Schedule., readWrite, since 2.18.
-	ScheduleRef []string `cwmp:"ScheduleRef"`
-	// Log: boolean, readWrite, since 2.19.
-	Log bool `cwmp:"Log"`
-	// LogRef: list<string> pathRef→.Firewall.Log., readWrite, since 2.19.
-	LogRef []string `cwmp:"LogRef"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceNATPortMappingStatus `json:"Status,omitzero"`
+
+	Origin DeviceNATPortMappingOrigin `json:"Origin,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	AllInterfaces bool `json:"AllInterfaces,omitzero"`
+
+	LeaseDuration uint32 `json:"LeaseDuration,omitzero"`
+
+	RemainingLeaseTime uint32 `json:"RemainingLeaseTime,omitzero"`
+
+	RemoteHost string `json:"RemoteHost,omitzero"`
+
+	ExternalPort uint32 `json:"ExternalPort,omitzero"`
+
+	ExternalPortEndRange uint32 `json:"ExternalPortEndRange,omitzero"`
+
+	InternalPort uint32 `json:"InternalPort,omitzero"`
+
+	Protocol DeviceNATPortMappingProtocol `json:"Protocol,omitzero"`
+
+	InternalClient string `json:"InternalClient,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	ScheduleRef []string `json:"ScheduleRef,omitzero"`
+
+	Log bool `json:"Log,omitzero"`
+
+	LogRef []string `json:"LogRef,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceNATPortMapping) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceNATPortMapping) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceNATPortMapping_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortMapping_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortMapping_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortMapping_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceNATPortMapping_ExternalPort, uint64(o.ExternalPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExternalPort",
-		})
-	}
-	if e := model.CheckUint(synDeviceNATPortMapping_ExternalPortEndRange, uint64(o.ExternalPortEndRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExternalPortEndRange",
-		})
-	}
-	if e := model.CheckUint(synDeviceNATPortMapping_InternalPort, uint64(o.InternalPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InternalPort",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortMapping_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortMapping_InternalClient, o.InternalClient); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InternalClient",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortMapping_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckValue(synDeviceNATPortMapping_ScheduleRef, model.FormatValue(model.TypeString, o.ScheduleRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ScheduleRef",
-		})
-	}
-	if e := model.CheckValue(synDeviceNATPortMapping_LogRef, model.FormatValue(model.TypeString, o.LogRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogRef",
-		})
-	}
+func (o *DeviceNATPortMapping) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4514, string(o.Status))
+	c.String(p, "Origin", 4509, string(o.Origin))
+	c.String(p, "Alias", 4497, o.Alias)
+	c.String(p, "Interface", 4503, o.Interface)
+	c.Uint(p, "ExternalPort", 4501, uint64(o.ExternalPort))
+	c.Uint(p, "ExternalPortEndRange", 4502, uint64(o.ExternalPortEndRange))
+	c.Uint(p, "InternalPort", 4505, uint64(o.InternalPort))
+	c.String(p, "Protocol", 4510, string(o.Protocol))
+	c.String(p, "InternalClient", 4504, o.InternalClient)
+	c.String(p, "Description", 4499, o.Description)
+	c.Wire(p, "ScheduleRef", 4513, model.JoinStrings(o.ScheduleRef), len(o.ScheduleRef) > 0)
+	c.Wire(p, "LogRef", 4508, model.JoinStrings(o.LogRef), len(o.LogRef) > 0)
 }
 
 // DeviceNATPortMappingPath is the typed path of Device.NAT.PortMapping.{i}.
 type DeviceNATPortMappingPath struct {
-	obj                  model.ObjectPath
-	Enable               model.ReadWriteParam[bool]
-	Status               model.ReadOnlyParam[DeviceNATPortMappingStatus]
-	Origin               model.ReadOnlyParam[DeviceNATPortMappingOrigin]
-	Alias                model.WriteOnceParam[string]
-	Interface            model.ReadWriteParam[string]
-	AllInterfaces        model.ReadWriteParam[bool]
-	LeaseDuration        model.ReadWriteParam[uint32]
-	RemainingLeaseTime   model.ReadOnlyParam[uint32]
-	RemoteHost           model.ReadWriteParam[string]
-	ExternalPort         model.ReadWriteParam[uint32]
-	ExternalPortEndRange model.ReadWriteParam[uint32]
-	InternalPort         model.ReadWriteParam[uint32]
-	Protocol             model.ReadWriteParam[DeviceNATPortMappingProtocol]
-	InternalClient       model.ReadWriteParam[string]
-	Description          model.ReadWriteParam[string]
-	ScheduleRef          model.ReadWriteParam[[]string]
-	Log                  model.ReadWriteParam[bool]
-	LogRef               model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceNATPortMappingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceNATPortMappingPath(prefix string) DeviceNATPortMappingPath {
-	p := &prefix
-	return DeviceNATPortMappingPath{
-		Alias:                model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllInterfaces:        model.NewReadWrite[bool](p, "AllInterfaces", model.TypeBoolean),
-		Description:          model.NewReadWrite[string](p, "Description", model.TypeString),
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExternalPort:         model.NewReadWrite[uint32](p, "ExternalPort", model.TypeUnsignedInt),
-		ExternalPortEndRange: model.NewReadWrite[uint32](p, "ExternalPortEndRange", model.TypeUnsignedInt),
-		Interface:            model.NewReadWrite[string](p, "Interface", model.TypeString),
-		InternalClient:       model.NewReadWrite[string](p, "InternalClient", model.TypeString),
-		InternalPort:         model.NewReadWrite[uint32](p, "InternalPort", model.TypeUnsignedInt),
-		LeaseDuration:        model.NewReadWrite[uint32](p, "LeaseDuration", model.TypeUnsignedInt),
-		Log:                  model.NewReadWrite[bool](p, "Log", model.TypeBoolean),
-		LogRef:               model.NewReadWrite[[]string](p, "LogRef", model.TypeString),
-		Origin:               model.NewReadOnly[DeviceNATPortMappingOrigin](p, "Origin", model.TypeString),
-		Protocol:             model.NewReadWrite[DeviceNATPortMappingProtocol](p, "Protocol", model.TypeString),
-		RemainingLeaseTime:   model.NewReadOnly[uint32](p, "RemainingLeaseTime", model.TypeUnsignedInt),
-		RemoteHost:           model.NewReadWrite[string](p, "RemoteHost", model.TypeString),
-		ScheduleRef:          model.NewReadWrite[[]string](p, "ScheduleRef", model.TypeString),
-		Status:               model.NewReadOnly[DeviceNATPortMappingStatus](p, "Status", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
+
+	Description model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExternalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	ExternalPortEndRange model.ReadWriteParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	InternalClient model.ReadWriteParam[string] `dm:"s"`
+
+	InternalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	LeaseDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	Log model.ReadWriteParam[bool] `dm:"b"`
+
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	Protocol model.ReadWriteParam[DeviceNATPortMappingProtocol] `dm:"s"`
+
+	RemainingLeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RemoteHost model.ReadWriteParam[string] `dm:"s"`
+
+	ScheduleRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceNATPortTriggerStatus enumerates the values of Device.NAT.PortTrigger.{i}.Status.
 type DeviceNATPortTriggerStatus string
 
-func (e DeviceNATPortTriggerStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceNATPortTriggerStatus_Disabled            DeviceNATPortTriggerStatus = "Disabled"
-	DeviceNATPortTriggerStatus_Enabled             DeviceNATPortTriggerStatus = "Enabled"
-	DeviceNATPortTriggerStatus_Inactive            DeviceNATPortTriggerStatus = "Inactive"
+	DeviceNATPortTriggerStatus_Disabled DeviceNATPortTriggerStatus = "Disabled"
+
+	DeviceNATPortTriggerStatus_Enabled DeviceNATPortTriggerStatus = "Enabled"
+
+	DeviceNATPortTriggerStatus_Inactive DeviceNATPortTriggerStatus = "Inactive"
+
 	DeviceNATPortTriggerStatus_Error_Misconfigured DeviceNATPortTriggerStatus = "Error_Misconfigured"
-	DeviceNATPortTriggerStatus_Error               DeviceNATPortTriggerStatus = "Error"
+
+	DeviceNATPortTriggerStatus_Error DeviceNATPortTriggerStatus = "Error"
 )
 
 // DeviceNATPortTriggerOrigin enumerates the values of Device.NAT.PortTrigger.{i}.Origin.
 type DeviceNATPortTriggerOrigin string
 
-func (e DeviceNATPortTriggerOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceNATPortTriggerOrigin_User       DeviceNATPortTriggerOrigin = "User"
-	DeviceNATPortTriggerOrigin_System     DeviceNATPortTriggerOrigin = "System"
+	DeviceNATPortTriggerOrigin_User DeviceNATPortTriggerOrigin = "User"
+
+	DeviceNATPortTriggerOrigin_System DeviceNATPortTriggerOrigin = "System"
+
 	DeviceNATPortTriggerOrigin_Controller DeviceNATPortTriggerOrigin = "Controller"
 )
 
 // DeviceNATPortTriggerProtocol enumerates the values of Device.NAT.PortTrigger.{i}.Protocol.
 type DeviceNATPortTriggerProtocol string
 
-func (e DeviceNATPortTriggerProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceNATPortTriggerProtocol_TCP DeviceNATPortTriggerProtocol = "TCP"
+
 	DeviceNATPortTriggerProtocol_UDP DeviceNATPortTriggerProtocol = "UDP"
 )
 
-var (
-	synDeviceNATPortTrigger_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceNATPortTrigger_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceNATPortTrigger_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Inactive"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceNATPortTrigger_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Controller",
-		},
-		Enums: []model.Enum{{Value: "User"}, {Value: "System"}, {Value: "Controller"}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATPortTrigger_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATPortTrigger_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATPortTrigger_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceNATPortTrigger_PortEndRange = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceNATPortTrigger_AutoDisableDuration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceNATPortTrigger_ActivationDate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0001-01-01T00:00:00Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synDeviceNATPortTrigger_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "TCP"}, {Value: "UDP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceNATPortTrigger_ScheduleRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Schedules.Schedule.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceNATPortTrigger_Log = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceNATPortTrigger_LogRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Firewall.Log.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceNATPortTrigger_RuleNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceNATPortTrigger holds the values of Device.NAT.PortTrigger.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceNATPortTrigger holds the values of Device.NAT.PortTrigger.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceNATPortTrigger struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Inactive,Error_Misconfigured,Error}, readOnly, since 2.16.
-	Status DeviceNATPortTriggerStatus `cwmp:"Status"`
-	// Origin: string{User,System,Controller}, readOnly, since 2.16.
-	Origin DeviceNATPortTriggerOrigin `cwmp:"Origin"`
-	// Description: string(:256), readWrite, since 2.16.
-	Description string `cwmp:"Description"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readWrite, since 2.16.
-	Interface string `cwmp:"Interface"`
-	// Port: unsignedInt[0:65535], readWrite, since 2.16.
-	Port uint32 `cwmp:"Port"`
-	// PortEndRange: unsignedInt[0:65535], readWrite, since 2.16.
-	PortEndRange uint32 `cwmp:"PortEndRange"`
-	// AutoDisableDuration: unsignedInt seconds, readWrite, since 2.16.
-	AutoDisableDuration uint32 `cwmp:"AutoDisableDuration"`
-	// ActivationDate: dateTime, readOnly, since 2.16.
-	ActivationDate time.Time `cwmp:"ActivationDate"`
-	// Protocol: string{TCP,UDP}, readWrite, since 2.16.
-	Protocol DeviceNATPortTriggerProtocol `cwmp:"Protocol"`
-	// ScheduleRef: list<string> pathRef→.Schedules.Schedule., readWrite, since 2.18.
-	ScheduleRef []string `cwmp:"ScheduleRef"`
-	// Log: boolean, readWrite, since 2.19.
-	Log bool `cwmp:"Log"`
-	// LogRef: list<string> pathRef→.Firewall.Log., readWrite, since 2.19.
-	LogRef []string `cwmp:"LogRef"`
-	// RuleNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	RuleNumberOfEntries uint32 `cwmp:"RuleNumberOfEntries"`
-	// Device.NAT.PortTrigger.{i}.Rule.{i}. instances by instance number
-	Rule map[uint32]*DeviceNATPortTriggerRule `cwmp:"Rule.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceNATPortTriggerStatus `json:"Status,omitzero"`
+
+	Origin DeviceNATPortTriggerOrigin `json:"Origin,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	PortEndRange uint32 `json:"PortEndRange,omitzero"`
+
+	AutoDisableDuration uint32 `json:"AutoDisableDuration,omitzero"`
+
+	ActivationDate time.Time `json:"ActivationDate,omitzero"`
+
+	Protocol DeviceNATPortTriggerProtocol `json:"Protocol,omitzero"`
+
+	ScheduleRef []string `json:"ScheduleRef,omitzero"`
+
+	Log bool `json:"Log,omitzero"`
+
+	LogRef []string `json:"LogRef,omitzero"`
+
+	RuleNumberOfEntries uint32 `json:"RuleNumberOfEntries,omitzero"`
+
+	Rule map[uint32]*DeviceNATPortTriggerRule `json:"Rule,omitzero"`
 }
 
-// AddRule creates instance i of Device.NAT.PortTrigger.{i}.Rule.{i}. (replacing any) and returns it
+// AddRule creates instance i (replacing any) and returns it.
 func (o *DeviceNATPortTrigger) AddRule(i uint32) *DeviceNATPortTriggerRule {
 	if o.Rule == nil {
 		o.Rule = map[uint32]*DeviceNATPortTriggerRule{}
@@ -928,1062 +384,102 @@ func (o *DeviceNATPortTrigger) AddRule(i uint32) *DeviceNATPortTriggerRule {
 	o.Rule[i] = x
 	return x
 }
-
-// GetRule returns instance i of Device.NAT.PortTrigger.{i}.Rule.{i}.
-func (o *DeviceNATPortTrigger) GetRule(i uint32) (*DeviceNATPortTriggerRule, bool) {
-	x, ok := o.Rule[i]
-	return x, ok
-}
-
-// DeleteRule removes instance i of Device.NAT.PortTrigger.{i}.Rule.{i}.
-func (o *DeviceNATPortTrigger) DeleteRule(i uint32) {
-	delete(o.Rule, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceNATPortTrigger) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceNATPortTrigger) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceNATPortTrigger_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortTrigger_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortTrigger_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortTrigger_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortTrigger_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceNATPortTrigger_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckUint(synDeviceNATPortTrigger_PortEndRange, uint64(o.PortEndRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortEndRange",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortTrigger_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckValue(synDeviceNATPortTrigger_ScheduleRef, model.FormatValue(model.TypeString, o.ScheduleRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ScheduleRef",
-		})
-	}
-	if e := model.CheckValue(synDeviceNATPortTrigger_LogRef, model.FormatValue(model.TypeString, o.LogRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogRef",
-		})
-	}
+func (o *DeviceNATPortTrigger) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4518, o.Alias)
+	c.String(p, "Status", 4536, string(o.Status))
+	c.String(p, "Origin", 4525, string(o.Origin))
+	c.String(p, "Description", 4520, o.Description)
+	c.String(p, "Interface", 4522, o.Interface)
+	c.Uint(p, "Port", 4526, uint64(o.Port))
+	c.Uint(p, "PortEndRange", 4527, uint64(o.PortEndRange))
+	c.String(p, "Protocol", 4528, string(o.Protocol))
+	c.Wire(p, "ScheduleRef", 4535, model.JoinStrings(o.ScheduleRef), len(o.ScheduleRef) > 0)
+	c.Wire(p, "LogRef", 4524, model.JoinStrings(o.LogRef), len(o.LogRef) > 0)
 	for _, i := range model.SortedKeys(o.Rule) {
-		o.Rule[i].ValidateAt(prefix+"Rule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Rule[i].ValidateAt(c, model.InstanceOf(p, "Rule.", i))
 	}
 }
 
 // DeviceNATPortTriggerPath is the typed path of Device.NAT.PortTrigger.{i}.
 type DeviceNATPortTriggerPath struct {
-	obj                 model.ObjectPath
-	Alias               model.WriteOnceParam[string]
-	Enable              model.ReadWriteParam[bool]
-	Status              model.ReadOnlyParam[DeviceNATPortTriggerStatus]
-	Origin              model.ReadOnlyParam[DeviceNATPortTriggerOrigin]
-	Description         model.ReadWriteParam[string]
-	Interface           model.ReadWriteParam[string]
-	Port                model.ReadWriteParam[uint32]
-	PortEndRange        model.ReadWriteParam[uint32]
-	AutoDisableDuration model.ReadWriteParam[uint32]
-	ActivationDate      model.ReadOnlyParam[time.Time]
-	Protocol            model.ReadWriteParam[DeviceNATPortTriggerProtocol]
-	ScheduleRef         model.ReadWriteParam[[]string]
-	Log                 model.ReadWriteParam[bool]
-	LogRef              model.ReadWriteParam[[]string]
-	RuleNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ActivationDate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AutoDisableDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	Description model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Log model.ReadWriteParam[bool] `dm:"b"`
+
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	PortEndRange model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[DeviceNATPortTriggerProtocol] `dm:"s"`
+
+	RuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ScheduleRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceNATPortTriggerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceNATPortTriggerPath(prefix string) DeviceNATPortTriggerPath {
-	p := &prefix
-	return DeviceNATPortTriggerPath{
-		ActivationDate:      model.NewReadOnly[time.Time](p, "ActivationDate", model.TypeDateTime),
-		Alias:               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AutoDisableDuration: model.NewReadWrite[uint32](p, "AutoDisableDuration", model.TypeUnsignedInt),
-		Description:         model.NewReadWrite[string](p, "Description", model.TypeString),
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:           model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Log:                 model.NewReadWrite[bool](p, "Log", model.TypeBoolean),
-		LogRef:              model.NewReadWrite[[]string](p, "LogRef", model.TypeString),
-		Origin:              model.NewReadOnly[DeviceNATPortTriggerOrigin](p, "Origin", model.TypeString),
-		Port:                model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		PortEndRange:        model.NewReadWrite[uint32](p, "PortEndRange", model.TypeUnsignedInt),
-		Protocol:            model.NewReadWrite[DeviceNATPortTriggerProtocol](p, "Protocol", model.TypeString),
-		RuleNumberOfEntries: model.NewReadOnly[uint32](p, "RuleNumberOfEntries", model.TypeUnsignedInt),
-		ScheduleRef:         model.NewReadWrite[[]string](p, "ScheduleRef", model.TypeString),
-		Status:              model.NewReadOnly[DeviceNATPortTriggerStatus](p, "Status", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
+// Rule returns the typed path of instance i.
+func (x DeviceNATPortTriggerPath) Rule(i uint32) (p DeviceNATPortTriggerRulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Rule.", i))
+	return
 }
 
-// Rule returns the typed path of instance i of Device.NAT.PortTrigger.{i}.Rule.{i}.
-func (x DeviceNATPortTriggerPath) Rule(i uint32) DeviceNATPortTriggerRulePath {
-	return newDeviceNATPortTriggerRulePath(x.Path() + "Rule." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RuleTable returns the table Device.NAT.PortTrigger.{i}.Rule.{i}. itself (for AddObject when writable)
+// RuleTable returns the table itself (for AddObject when writable).
 func (x DeviceNATPortTriggerPath) RuleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Rule.")
+	return model.NewWritableTable(x.ObjectPath, "Rule.")
 }
 
 // DeviceNATPortTriggerRuleProtocol enumerates the values of Device.NAT.PortTrigger.{i}.Rule.{i}.Protocol.
 type DeviceNATPortTriggerRuleProtocol string
 
-func (e DeviceNATPortTriggerRuleProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceNATPortTriggerRuleProtocol_TCP DeviceNATPortTriggerRuleProtocol = "TCP"
+
 	DeviceNATPortTriggerRuleProtocol_UDP DeviceNATPortTriggerRuleProtocol = "UDP"
 )
 
-var (
-	synDeviceNATPortTriggerRule_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceNATPortTriggerRule_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceNATPortTriggerRule_PortEndRange = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceNATPortTriggerRule_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "TCP"}, {Value: "UDP"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceNATPortTriggerRule holds the values of Device.NAT.PortTrigger.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceNATPortTriggerRule holds the values of Device.NAT.PortTrigger.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceNATPortTriggerRule struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Port: unsignedInt[0:65535], readWrite, since 2.16.
-	Port uint32 `cwmp:"Port"`
-	// PortEndRange: unsignedInt[0:65535], readWrite, since 2.16.
-	PortEndRange uint32 `cwmp:"PortEndRange"`
-	// Protocol: string{TCP,UDP}, readWrite, since 2.16.
-	Protocol DeviceNATPortTriggerRuleProtocol `cwmp:"Protocol"`
+	Alias string `json:"Alias,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	PortEndRange uint32 `json:"PortEndRange,omitzero"`
+
+	Protocol DeviceNATPortTriggerRuleProtocol `json:"Protocol,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceNATPortTriggerRule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceNATPortTriggerRule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceNATPortTriggerRule_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceNATPortTriggerRule_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckUint(synDeviceNATPortTriggerRule_PortEndRange, uint64(o.PortEndRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortEndRange",
-		})
-	}
-	if e := model.CheckString(synDeviceNATPortTriggerRule_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
+func (o *DeviceNATPortTriggerRule) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4530, o.Alias)
+	c.Uint(p, "Port", 4531, uint64(o.Port))
+	c.Uint(p, "PortEndRange", 4532, uint64(o.PortEndRange))
+	c.String(p, "Protocol", 4533, string(o.Protocol))
 }
 
 // DeviceNATPortTriggerRulePath is the typed path of Device.NAT.PortTrigger.{i}.Rule.{i}.
 type DeviceNATPortTriggerRulePath struct {
-	obj          model.ObjectPath
-	Alias        model.WriteOnceParam[string]
-	Port         model.ReadWriteParam[uint32]
-	PortEndRange model.ReadWriteParam[uint32]
-	Protocol     model.ReadWriteParam[DeviceNATPortTriggerRuleProtocol]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceNATPortTriggerRulePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceNATPortTriggerRulePath(prefix string) DeviceNATPortTriggerRulePath {
-	p := &prefix
-	return DeviceNATPortTriggerRulePath{
-		Alias:        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Port:         model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		PortEndRange: model.NewReadWrite[uint32](p, "PortEndRange", model.TypeUnsignedInt),
-		Protocol:     model.NewReadWrite[DeviceNATPortTriggerRuleProtocol](p, "Protocol", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaNat = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.NAT.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.InterfaceSettingNumberOfEntries",
-	Syntax:  synDeviceNAT_InterfaceSettingNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.PortMappingNumberOfEntries",
-	Syntax:  synDeviceNAT_PortMappingNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.MaxNumberOfPortMappings",
-	Syntax:  synDeviceNAT_MaxNumberOfPortMappings,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.PortTriggerNumberOfEntries",
-	Syntax:  synDeviceNAT_PortTriggerNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.MaxNumberOfPortTriggers",
-	Syntax:  synDeviceNAT_MaxNumberOfPortTriggers,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceSettingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.NAT.InterfaceSetting.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.InterfaceSetting.{i}.Enable",
-	Syntax:  synDeviceNATInterfaceSetting_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.InterfaceSetting.{i}.Status",
-	Syntax:  synDeviceNATInterfaceSetting_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.NAT.InterfaceSetting.{i}.Alias",
-	Syntax:  synDeviceNATInterfaceSetting_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.InterfaceSetting.{i}.Interface",
-	Syntax:  synDeviceNATInterfaceSetting_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.InterfaceSetting.{i}.SourceNetwork",
-	Syntax:  synDeviceNATInterfaceSetting_SourceNetwork,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.InterfaceSetting.{i}.TCPTranslationTimeout",
-	Syntax:  synDeviceNATInterfaceSetting_TCPTranslationTimeout,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.InterfaceSetting.{i}.UDPTranslationTimeout",
-	Syntax:  synDeviceNATInterfaceSetting_UDPTranslationTimeout,
-	Version: "2.13",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PortMappingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.NAT.PortMapping.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"RemoteHost", "ExternalPort", "Protocol"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.Enable",
-	Syntax:  synDeviceNATPortMapping_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.PortMapping.{i}.Status",
-	Syntax:  synDeviceNATPortMapping_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.PortMapping.{i}.Origin",
-	Syntax:  synDeviceNATPortMapping_Origin,
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.NAT.PortMapping.{i}.Alias",
-	Syntax:  synDeviceNATPortMapping_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.Interface",
-	Syntax:  synDeviceNATPortMapping_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.AllInterfaces",
-	Syntax:  synDeviceNATPortMapping_AllInterfaces,
-	Version: "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.NAT.PortMapping.{i}.LeaseDuration",
-	Syntax:       synDeviceNATPortMapping_LeaseDuration,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.NAT.PortMapping.{i}.RemainingLeaseTime",
-	Syntax:       synDeviceNATPortMapping_RemainingLeaseTime,
-	Version:      "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.RemoteHost",
-	Syntax:  synDeviceNATPortMapping_RemoteHost,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.ExternalPort",
-	Syntax:  synDeviceNATPortMapping_ExternalPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.ExternalPortEndRange",
-	Syntax:  synDeviceNATPortMapping_ExternalPortEndRange,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.InternalPort",
-	Syntax:  synDeviceNATPortMapping_InternalPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.Protocol",
-	Syntax:  synDeviceNATPortMapping_Protocol,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.InternalClient",
-	Syntax:  synDeviceNATPortMapping_InternalClient,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.Description",
-	Syntax:  synDeviceNATPortMapping_Description,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.ScheduleRef",
-	Syntax:  synDeviceNATPortMapping_ScheduleRef,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.Log",
-	Syntax:  synDeviceNATPortMapping_Log,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortMapping.{i}.LogRef",
-	Syntax:  synDeviceNATPortMapping_LogRef,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PortTriggerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.NAT.PortTrigger.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.NAT.PortTrigger.{i}.Alias",
-	Syntax:  synDeviceNATPortTrigger_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.Enable",
-	Syntax:  synDeviceNATPortTrigger_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.PortTrigger.{i}.Status",
-	Syntax:  synDeviceNATPortTrigger_Status,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.PortTrigger.{i}.Origin",
-	Syntax:  synDeviceNATPortTrigger_Origin,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.Description",
-	Syntax:  synDeviceNATPortTrigger_Description,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.Interface",
-	Syntax:  synDeviceNATPortTrigger_Interface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.Port",
-	Syntax:  synDeviceNATPortTrigger_Port,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.PortEndRange",
-	Syntax:  synDeviceNATPortTrigger_PortEndRange,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.AutoDisableDuration",
-	Syntax:  synDeviceNATPortTrigger_AutoDisableDuration,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.PortTrigger.{i}.ActivationDate",
-	Syntax:  synDeviceNATPortTrigger_ActivationDate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.Protocol",
-	Syntax:  synDeviceNATPortTrigger_Protocol,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.ScheduleRef",
-	Syntax:  synDeviceNATPortTrigger_ScheduleRef,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.Log",
-	Syntax:  synDeviceNATPortTrigger_Log,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.LogRef",
-	Syntax:  synDeviceNATPortTrigger_LogRef,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NAT.PortTrigger.{i}.RuleNumberOfEntries",
-	Syntax:  synDeviceNATPortTrigger_RuleNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RuleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.NAT.PortTrigger.{i}.Rule.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.NAT.PortTrigger.{i}.Rule.{i}.Alias",
-	Syntax:  synDeviceNATPortTriggerRule_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.Rule.{i}.Port",
-	Syntax:  synDeviceNATPortTriggerRule_Port,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.Rule.{i}.PortEndRange",
-	Syntax:  synDeviceNATPortTriggerRule_PortEndRange,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NAT.PortTrigger.{i}.Rule.{i}.Protocol",
-	Syntax:  synDeviceNATPortTriggerRule_Protocol,
-	Version: "2.16",
-}}
+	PortEndRange model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceNATImpl is what a device implements for Device.NAT; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceNATImpl to implement only some methods.
-type DeviceNATImpl interface {
-	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
-	PortMappingNumberOfEntries(inst []uint32) (uint32, error)
-	MaxNumberOfPortMappings(inst []uint32) (uint32, error)
-	PortTriggerNumberOfEntries(inst []uint32) (uint32, error)
-	MaxNumberOfPortTriggers(inst []uint32) (uint32, error)
-	InterfaceSettingInstances(inst []uint32) []uint32
-	AddInterfaceSetting(inst []uint32) (uint32, error)
-	DeleteInterfaceSetting(inst []uint32, i uint32) error
-	PortMappingInstances(inst []uint32) []uint32
-	AddPortMapping(inst []uint32) (uint32, error)
-	DeletePortMapping(inst []uint32, i uint32) error
-	PortTriggerInstances(inst []uint32) []uint32
-	AddPortTrigger(inst []uint32) (uint32, error)
-	DeletePortTrigger(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceNATImpl implements DeviceNATImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceNATImpl struct{}
-
-func (UnimplementedDeviceNATImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATImpl) PortMappingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATImpl) MaxNumberOfPortMappings(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATImpl) PortTriggerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATImpl) MaxNumberOfPortTriggers(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceNATImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATImpl) PortMappingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceNATImpl) AddPortMapping(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATImpl) DeletePortMapping(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATImpl) PortTriggerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceNATImpl) AddPortTrigger(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATImpl) DeletePortTrigger(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceNATInterfaceSettingImpl is what a device implements for Device.NAT.InterfaceSetting.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceNATInterfaceSettingImpl to implement only some methods.
-type DeviceNATInterfaceSettingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceNATInterfaceSettingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	SourceNetwork(inst []uint32) ([]string, error)
-	SetSourceNetwork(inst []uint32, v []string) error
-	TCPTranslationTimeout(inst []uint32) (int32, error)
-	SetTCPTranslationTimeout(inst []uint32, v int32) error
-	UDPTranslationTimeout(inst []uint32) (int32, error)
-	SetUDPTranslationTimeout(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceNATInterfaceSettingImpl implements DeviceNATInterfaceSettingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceNATInterfaceSettingImpl struct{}
-
-func (UnimplementedDeviceNATInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) Status(inst []uint32) (DeviceNATInterfaceSettingStatus, error) {
-	var zero DeviceNATInterfaceSettingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) SourceNetwork(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) SetSourceNetwork(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) TCPTranslationTimeout(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) SetTCPTranslationTimeout(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) UDPTranslationTimeout(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATInterfaceSettingImpl) SetUDPTranslationTimeout(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceNATPortMappingImpl is what a device implements for Device.NAT.PortMapping.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceNATPortMappingImpl to implement only some methods.
-type DeviceNATPortMappingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceNATPortMappingStatus, error)
-	Origin(inst []uint32) (DeviceNATPortMappingOrigin, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	AllInterfaces(inst []uint32) (bool, error)
-	SetAllInterfaces(inst []uint32, v bool) error
-	LeaseDuration(inst []uint32) (uint32, error)
-	SetLeaseDuration(inst []uint32, v uint32) error
-	RemainingLeaseTime(inst []uint32) (uint32, error)
-	RemoteHost(inst []uint32) (string, error)
-	SetRemoteHost(inst []uint32, v string) error
-	ExternalPort(inst []uint32) (uint32, error)
-	SetExternalPort(inst []uint32, v uint32) error
-	ExternalPortEndRange(inst []uint32) (uint32, error)
-	SetExternalPortEndRange(inst []uint32, v uint32) error
-	InternalPort(inst []uint32) (uint32, error)
-	SetInternalPort(inst []uint32, v uint32) error
-	Protocol(inst []uint32) (DeviceNATPortMappingProtocol, error)
-	SetProtocol(inst []uint32, v DeviceNATPortMappingProtocol) error
-	InternalClient(inst []uint32) (string, error)
-	SetInternalClient(inst []uint32, v string) error
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	ScheduleRef(inst []uint32) ([]string, error)
-	SetScheduleRef(inst []uint32, v []string) error
-	Log(inst []uint32) (bool, error)
-	SetLog(inst []uint32, v bool) error
-	LogRef(inst []uint32) ([]string, error)
-	SetLogRef(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceNATPortMappingImpl implements DeviceNATPortMappingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceNATPortMappingImpl struct{}
-
-func (UnimplementedDeviceNATPortMappingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) Status(inst []uint32) (DeviceNATPortMappingStatus, error) {
-	var zero DeviceNATPortMappingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) Origin(inst []uint32) (DeviceNATPortMappingOrigin, error) {
-	var zero DeviceNATPortMappingOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) AllInterfaces(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetAllInterfaces(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) LeaseDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetLeaseDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) RemainingLeaseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) RemoteHost(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetRemoteHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) ExternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetExternalPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) ExternalPortEndRange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetExternalPortEndRange(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) InternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetInternalPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) Protocol(inst []uint32) (DeviceNATPortMappingProtocol, error) {
-	var zero DeviceNATPortMappingProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetProtocol(inst []uint32, v DeviceNATPortMappingProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) InternalClient(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetInternalClient(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) ScheduleRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetScheduleRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) Log(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetLog(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) LogRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortMappingImpl) SetLogRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceNATPortTriggerImpl is what a device implements for Device.NAT.PortTrigger.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceNATPortTriggerImpl to implement only some methods.
-type DeviceNATPortTriggerImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceNATPortTriggerStatus, error)
-	Origin(inst []uint32) (DeviceNATPortTriggerOrigin, error)
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	PortEndRange(inst []uint32) (uint32, error)
-	SetPortEndRange(inst []uint32, v uint32) error
-	AutoDisableDuration(inst []uint32) (uint32, error)
-	SetAutoDisableDuration(inst []uint32, v uint32) error
-	ActivationDate(inst []uint32) (time.Time, error)
-	Protocol(inst []uint32) (DeviceNATPortTriggerProtocol, error)
-	SetProtocol(inst []uint32, v DeviceNATPortTriggerProtocol) error
-	ScheduleRef(inst []uint32) ([]string, error)
-	SetScheduleRef(inst []uint32, v []string) error
-	Log(inst []uint32) (bool, error)
-	SetLog(inst []uint32, v bool) error
-	LogRef(inst []uint32) ([]string, error)
-	SetLogRef(inst []uint32, v []string) error
-	RuleNumberOfEntries(inst []uint32) (uint32, error)
-	RuleInstances(inst []uint32) []uint32
-	AddRule(inst []uint32) (uint32, error)
-	DeleteRule(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceNATPortTriggerImpl implements DeviceNATPortTriggerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceNATPortTriggerImpl struct{}
-
-func (UnimplementedDeviceNATPortTriggerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) Status(inst []uint32) (DeviceNATPortTriggerStatus, error) {
-	var zero DeviceNATPortTriggerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) Origin(inst []uint32) (DeviceNATPortTriggerOrigin, error) {
-	var zero DeviceNATPortTriggerOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) PortEndRange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetPortEndRange(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) AutoDisableDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetAutoDisableDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) ActivationDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) Protocol(inst []uint32) (DeviceNATPortTriggerProtocol, error) {
-	var zero DeviceNATPortTriggerProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetProtocol(inst []uint32, v DeviceNATPortTriggerProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) ScheduleRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetScheduleRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) Log(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetLog(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) LogRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) SetLogRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) RuleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) RuleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceNATPortTriggerImpl) AddRule(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerImpl) DeleteRule(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceNATPortTriggerRuleImpl is what a device implements for Device.NAT.PortTrigger.{i}.Rule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceNATPortTriggerRuleImpl to implement only some methods.
-type DeviceNATPortTriggerRuleImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	PortEndRange(inst []uint32) (uint32, error)
-	SetPortEndRange(inst []uint32, v uint32) error
-	Protocol(inst []uint32) (DeviceNATPortTriggerRuleProtocol, error)
-	SetProtocol(inst []uint32, v DeviceNATPortTriggerRuleProtocol) error
-}
-
-// UnimplementedDeviceNATPortTriggerRuleImpl implements DeviceNATPortTriggerRuleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceNATPortTriggerRuleImpl struct{}
-
-func (UnimplementedDeviceNATPortTriggerRuleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerRuleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerRuleImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerRuleImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerRuleImpl) PortEndRange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerRuleImpl) SetPortEndRange(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerRuleImpl) Protocol(inst []uint32) (DeviceNATPortTriggerRuleProtocol, error) {
-	var zero DeviceNATPortTriggerRuleProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNATPortTriggerRuleImpl) SetProtocol(inst []uint32, v DeviceNATPortTriggerRuleProtocol) error {
-	return model.ErrNotSupported
+	Protocol model.ReadWriteParam[DeviceNATPortTriggerRuleProtocol] `dm:"s"`
 }

@@ -3,27 +3,18 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceNeighborDiscovery_Enable                          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceNeighborDiscovery_InterfaceSettingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceNeighborDiscovery holds the values of Device.NeighborDiscovery. (object, readOnly, since 2.2)
+// DeviceNeighborDiscovery holds the values of Device.NeighborDiscovery. (object, readOnly, since 2.2).
 type DeviceNeighborDiscovery struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// InterfaceSettingNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	InterfaceSettingNumberOfEntries uint32 `cwmp:"InterfaceSettingNumberOfEntries"`
-	// Device.NeighborDiscovery.InterfaceSetting.{i}. instances by instance number
-	InterfaceSetting map[uint32]*DeviceNeighborDiscoveryInterfaceSetting `cwmp:"InterfaceSetting.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	InterfaceSettingNumberOfEntries uint32 `json:"InterfaceSettingNumberOfEntries,omitzero"`
+
+	InterfaceSetting map[uint32]*DeviceNeighborDiscoveryInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.NeighborDiscovery.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceNeighborDiscovery) AddInterfaceSetting(i uint32) *DeviceNeighborDiscoveryInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceNeighborDiscoveryInterfaceSetting{}
@@ -32,459 +23,94 @@ func (o *DeviceNeighborDiscovery) AddInterfaceSetting(i uint32) *DeviceNeighborD
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// GetInterfaceSetting returns instance i of Device.NeighborDiscovery.InterfaceSetting.{i}.
-func (o *DeviceNeighborDiscovery) GetInterfaceSetting(i uint32) (*DeviceNeighborDiscoveryInterfaceSetting, bool) {
-	x, ok := o.InterfaceSetting[i]
-	return x, ok
-}
-
-// DeleteInterfaceSetting removes instance i of Device.NeighborDiscovery.InterfaceSetting.{i}.
-func (o *DeviceNeighborDiscovery) DeleteInterfaceSetting(i uint32) {
-	delete(o.InterfaceSetting, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceNeighborDiscovery) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceNeighborDiscovery) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceNeighborDiscovery) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
-		o.InterfaceSetting[i].ValidateAt(prefix+"InterfaceSetting."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
 	}
 }
 
 // DeviceNeighborDiscoveryPath is the typed path of Device.NeighborDiscovery.
 type DeviceNeighborDiscoveryPath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceNeighborDiscoveryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceNeighborDiscoveryPath(prefix string) DeviceNeighborDiscoveryPath {
-	p := &prefix
-	return DeviceNeighborDiscoveryPath{
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceSettingNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceSettingNumberOfEntries", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// InterfaceSetting returns the typed path of instance i.
+func (x DeviceNeighborDiscoveryPath) InterfaceSetting(i uint32) (p DeviceNeighborDiscoveryInterfaceSettingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	return
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.NeighborDiscovery.InterfaceSetting.{i}.
-func (x DeviceNeighborDiscoveryPath) InterfaceSetting(i uint32) DeviceNeighborDiscoveryInterfaceSettingPath {
-	return newDeviceNeighborDiscoveryInterfaceSettingPath(x.Path() + "InterfaceSetting." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceSettingTable returns the table Device.NeighborDiscovery.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceNeighborDiscoveryPath) InterfaceSettingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "InterfaceSetting.")
+	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
 
 // DeviceNeighborDiscoveryInterfaceSettingStatus enumerates the values of Device.NeighborDiscovery.InterfaceSetting.{i}.Status.
 type DeviceNeighborDiscoveryInterfaceSettingStatus string
 
-func (e DeviceNeighborDiscoveryInterfaceSettingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceNeighborDiscoveryInterfaceSettingStatus_Disabled            DeviceNeighborDiscoveryInterfaceSettingStatus = "Disabled"
-	DeviceNeighborDiscoveryInterfaceSettingStatus_Enabled             DeviceNeighborDiscoveryInterfaceSettingStatus = "Enabled"
+	DeviceNeighborDiscoveryInterfaceSettingStatus_Disabled DeviceNeighborDiscoveryInterfaceSettingStatus = "Disabled"
+
+	DeviceNeighborDiscoveryInterfaceSettingStatus_Enabled DeviceNeighborDiscoveryInterfaceSettingStatus = "Enabled"
+
 	DeviceNeighborDiscoveryInterfaceSettingStatus_Error_Misconfigured DeviceNeighborDiscoveryInterfaceSettingStatus = "Error_Misconfigured"
-	DeviceNeighborDiscoveryInterfaceSettingStatus_Error               DeviceNeighborDiscoveryInterfaceSettingStatus = "Error"
+
+	DeviceNeighborDiscoveryInterfaceSettingStatus_Error DeviceNeighborDiscoveryInterfaceSettingStatus = "Error"
 )
 
-var (
-	synDeviceNeighborDiscoveryInterfaceSetting_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceNeighborDiscoveryInterfaceSetting_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceNeighborDiscoveryInterfaceSetting_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceNeighborDiscoveryInterfaceSetting_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceNeighborDiscoveryInterfaceSetting_DADTransmits = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceNeighborDiscoveryInterfaceSetting_RetransTimer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1000",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synDeviceNeighborDiscoveryInterfaceSetting_RtrSolicitationInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4000",
-		},
-		Ranges: []model.Range{{Min: "4000"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synDeviceNeighborDiscoveryInterfaceSetting_MaxRtrSolicitations = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "3",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceNeighborDiscoveryInterfaceSetting_NUDEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceNeighborDiscoveryInterfaceSetting_RSEnable  = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceNeighborDiscoveryInterfaceSetting holds the values of Device.NeighborDiscovery.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceNeighborDiscoveryInterfaceSetting holds the values of Device.NeighborDiscovery.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceNeighborDiscoveryInterfaceSetting struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.2.
-	Status DeviceNeighborDiscoveryInterfaceSettingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string pathRef→##.IP.Interface., readWrite, since 2.2.
-	Interface string `cwmp:"Interface"`
-	// DADTransmits: unsignedInt, readWrite, since 2.13.
-	DADTransmits uint32 `cwmp:"DADTransmits"`
-	// RetransTimer: unsignedInt[1:] milliseconds, readWrite, since 2.2.
-	RetransTimer uint32 `cwmp:"RetransTimer"`
-	// RtrSolicitationInterval: unsignedInt[4000:] milliseconds, readWrite, since 2.2.
-	RtrSolicitationInterval uint32 `cwmp:"RtrSolicitationInterval"`
-	// MaxRtrSolicitations: unsignedInt, readWrite, since 2.2.
-	MaxRtrSolicitations uint32 `cwmp:"MaxRtrSolicitations"`
-	// NUDEnable: boolean, readWrite, since 2.2.
-	NUDEnable bool `cwmp:"NUDEnable"`
-	// RSEnable: boolean, readWrite, since 2.2.
-	RSEnable bool `cwmp:"RSEnable"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceNeighborDiscoveryInterfaceSettingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	DADTransmits uint32 `json:"DADTransmits,omitzero"`
+
+	RetransTimer uint32 `json:"RetransTimer,omitzero"`
+
+	RtrSolicitationInterval uint32 `json:"RtrSolicitationInterval,omitzero"`
+
+	MaxRtrSolicitations uint32 `json:"MaxRtrSolicitations,omitzero"`
+
+	NUDEnable bool `json:"NUDEnable,omitzero"`
+
+	RSEnable bool `json:"RSEnable,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceNeighborDiscoveryInterfaceSetting) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceNeighborDiscoveryInterfaceSetting) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceNeighborDiscoveryInterfaceSetting_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceNeighborDiscoveryInterfaceSetting_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceNeighborDiscoveryInterfaceSetting_RetransTimer, uint64(o.RetransTimer)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RetransTimer",
-		})
-	}
-	if e := model.CheckUint(synDeviceNeighborDiscoveryInterfaceSetting_RtrSolicitationInterval, uint64(o.RtrSolicitationInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RtrSolicitationInterval",
-		})
-	}
+func (o *DeviceNeighborDiscoveryInterfaceSetting) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4550, string(o.Status))
+	c.String(p, "Alias", 4541, o.Alias)
+	c.Uint(p, "RetransTimer", 4548, uint64(o.RetransTimer))
+	c.Uint(p, "RtrSolicitationInterval", 4549, uint64(o.RtrSolicitationInterval))
 }
 
 // DeviceNeighborDiscoveryInterfaceSettingPath is the typed path of Device.NeighborDiscovery.InterfaceSetting.{i}.
 type DeviceNeighborDiscoveryInterfaceSettingPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Status                  model.ReadOnlyParam[DeviceNeighborDiscoveryInterfaceSettingStatus]
-	Alias                   model.WriteOnceParam[string]
-	Interface               model.ReadWriteParam[string]
-	DADTransmits            model.ReadWriteParam[uint32]
-	RetransTimer            model.ReadWriteParam[uint32]
-	RtrSolicitationInterval model.ReadWriteParam[uint32]
-	MaxRtrSolicitations     model.ReadWriteParam[uint32]
-	NUDEnable               model.ReadWriteParam[bool]
-	RSEnable                model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceNeighborDiscoveryInterfaceSettingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceNeighborDiscoveryInterfaceSettingPath(prefix string) DeviceNeighborDiscoveryInterfaceSettingPath {
-	p := &prefix
-	return DeviceNeighborDiscoveryInterfaceSettingPath{
-		Alias:                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DADTransmits:            model.NewReadWrite[uint32](p, "DADTransmits", model.TypeUnsignedInt),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:               model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaxRtrSolicitations:     model.NewReadWrite[uint32](p, "MaxRtrSolicitations", model.TypeUnsignedInt),
-		NUDEnable:               model.NewReadWrite[bool](p, "NUDEnable", model.TypeBoolean),
-		RSEnable:                model.NewReadWrite[bool](p, "RSEnable", model.TypeBoolean),
-		RetransTimer:            model.NewReadWrite[uint32](p, "RetransTimer", model.TypeUnsignedInt),
-		RtrSolicitationInterval: model.NewReadWrite[uint32](p, "RtrSolicitationInterval", model.TypeUnsignedInt),
-		Status:                  model.NewReadOnly[DeviceNeighborDiscoveryInterfaceSettingStatus](p, "Status", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
-}
+	DADTransmits model.ReadWriteParam[uint32] `dm:"u"`
 
-var schemaNeighbordiscovery = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.NeighborDiscovery.",
-	Version:    "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NeighborDiscovery.Enable",
-	Syntax:  synDeviceNeighborDiscovery_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NeighborDiscovery.InterfaceSettingNumberOfEntries",
-	Syntax:  synDeviceNeighborDiscovery_InterfaceSettingNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceSettingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.NeighborDiscovery.InterfaceSetting.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NeighborDiscovery.InterfaceSetting.{i}.Enable",
-	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.NeighborDiscovery.InterfaceSetting.{i}.Status",
-	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_Status,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.NeighborDiscovery.InterfaceSetting.{i}.Alias",
-	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NeighborDiscovery.InterfaceSetting.{i}.Interface",
-	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_Interface,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NeighborDiscovery.InterfaceSetting.{i}.DADTransmits",
-	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_DADTransmits,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NeighborDiscovery.InterfaceSetting.{i}.RetransTimer",
-	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_RetransTimer,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NeighborDiscovery.InterfaceSetting.{i}.RtrSolicitationInterval",
-	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_RtrSolicitationInterval,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NeighborDiscovery.InterfaceSetting.{i}.MaxRtrSolicitations",
-	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_MaxRtrSolicitations,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NeighborDiscovery.InterfaceSetting.{i}.NUDEnable",
-	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_NUDEnable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.NeighborDiscovery.InterfaceSetting.{i}.RSEnable",
-	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_RSEnable,
-	Version: "2.2",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceNeighborDiscoveryImpl is what a device implements for Device.NeighborDiscovery; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceNeighborDiscoveryImpl to implement only some methods.
-type DeviceNeighborDiscoveryImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceSettingInstances(inst []uint32) []uint32
-	AddInterfaceSetting(inst []uint32) (uint32, error)
-	DeleteInterfaceSetting(inst []uint32, i uint32) error
-}
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceNeighborDiscoveryImpl implements DeviceNeighborDiscoveryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceNeighborDiscoveryImpl struct{}
+	MaxRtrSolicitations model.ReadWriteParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceNeighborDiscoveryImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceNeighborDiscoveryImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	NUDEnable model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceNeighborDiscoveryInterfaceSettingImpl is what a device implements for Device.NeighborDiscovery.InterfaceSetting.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl to implement only some methods.
-type DeviceNeighborDiscoveryInterfaceSettingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceNeighborDiscoveryInterfaceSettingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	DADTransmits(inst []uint32) (uint32, error)
-	SetDADTransmits(inst []uint32, v uint32) error
-	RetransTimer(inst []uint32) (uint32, error)
-	SetRetransTimer(inst []uint32, v uint32) error
-	RtrSolicitationInterval(inst []uint32) (uint32, error)
-	SetRtrSolicitationInterval(inst []uint32, v uint32) error
-	MaxRtrSolicitations(inst []uint32) (uint32, error)
-	SetMaxRtrSolicitations(inst []uint32, v uint32) error
-	NUDEnable(inst []uint32) (bool, error)
-	SetNUDEnable(inst []uint32, v bool) error
-	RSEnable(inst []uint32) (bool, error)
-	SetRSEnable(inst []uint32, v bool) error
-}
+	RSEnable model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl implements DeviceNeighborDiscoveryInterfaceSettingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl struct{}
+	RetransTimer model.ReadWriteParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) Status(inst []uint32) (DeviceNeighborDiscoveryInterfaceSettingStatus, error) {
-	var zero DeviceNeighborDiscoveryInterfaceSettingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) DADTransmits(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetDADTransmits(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) RetransTimer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetRetransTimer(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) RtrSolicitationInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetRtrSolicitationInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) MaxRtrSolicitations(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetMaxRtrSolicitations(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) NUDEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetNUDEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) RSEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetRSEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
+	RtrSolicitationInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceOptical_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceOptical holds the values of Device.Optical. (object, readOnly, since 2.4)
+// DeviceOptical holds the values of Device.Optical. (object, readOnly, since 2.4).
 type DeviceOptical struct {
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// Device.Optical.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceOpticalInterface `cwmp:"Interface.{i}."`
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Interface map[uint32]*DeviceOpticalInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.Optical.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceOptical) AddInterface(i uint32) *DeviceOpticalInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceOpticalInterface{}
@@ -29,690 +21,153 @@ func (o *DeviceOptical) AddInterface(i uint32) *DeviceOpticalInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.Optical.Interface.{i}.
-func (o *DeviceOptical) GetInterface(i uint32) (*DeviceOpticalInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.Optical.Interface.{i}.
-func (o *DeviceOptical) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceOptical) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceOptical) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceOptical) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceOpticalPath is the typed path of Device.Optical.
 type DeviceOpticalPath struct {
-	obj                      model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceOpticalPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceOpticalPath(prefix string) DeviceOpticalPath {
-	p := &prefix
-	return DeviceOpticalPath{
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceOpticalPath) Interface(i uint32) (p DeviceOpticalInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.Optical.Interface.{i}.
-func (x DeviceOpticalPath) Interface(i uint32) DeviceOpticalInterfacePath {
-	return newDeviceOpticalInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.Optical.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceOpticalPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
 // DeviceOpticalInterfaceStatus enumerates the values of Device.Optical.Interface.{i}.Status.
 type DeviceOpticalInterfaceStatus string
 
-func (e DeviceOpticalInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceOpticalInterfaceStatus_Up             DeviceOpticalInterfaceStatus = "Up"
-	DeviceOpticalInterfaceStatus_Down           DeviceOpticalInterfaceStatus = "Down"
-	DeviceOpticalInterfaceStatus_Unknown        DeviceOpticalInterfaceStatus = "Unknown"
-	DeviceOpticalInterfaceStatus_Dormant        DeviceOpticalInterfaceStatus = "Dormant"
-	DeviceOpticalInterfaceStatus_NotPresent     DeviceOpticalInterfaceStatus = "NotPresent"
+	DeviceOpticalInterfaceStatus_Up DeviceOpticalInterfaceStatus = "Up"
+
+	DeviceOpticalInterfaceStatus_Down DeviceOpticalInterfaceStatus = "Down"
+
+	DeviceOpticalInterfaceStatus_Unknown DeviceOpticalInterfaceStatus = "Unknown"
+
+	DeviceOpticalInterfaceStatus_Dormant DeviceOpticalInterfaceStatus = "Dormant"
+
+	DeviceOpticalInterfaceStatus_NotPresent DeviceOpticalInterfaceStatus = "NotPresent"
+
 	DeviceOpticalInterfaceStatus_LowerLayerDown DeviceOpticalInterfaceStatus = "LowerLayerDown"
-	DeviceOpticalInterfaceStatus_Error          DeviceOpticalInterfaceStatus = "Error"
+
+	DeviceOpticalInterfaceStatus_Error DeviceOpticalInterfaceStatus = "Error"
 )
 
-var (
-	synDeviceOpticalInterface_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceOpticalInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceOpticalInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceOpticalInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceOpticalInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceOpticalInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceOpticalInterface_Upstream   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceOpticalInterface_MaxBitRate = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "Mbps",
-	}
-	synDeviceOpticalInterface_SFPReferenceList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.SFPs.SFPCage.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceOpticalInterface_OpticalSignalLevel = &model.Syntax{
-		DataType: "Dbm1000",
-		Ranges: []model.Range{{
-			Max:  "65534",
-			Min:  "-65536",
-			Step: "2",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceOpticalInterface_TransmitOpticalLevel = &model.Syntax{
-		DataType: "Dbm1000",
-		Ranges: []model.Range{{
-			Max:  "65534",
-			Min:  "-65536",
-			Step: "2",
-		}},
-		Type: model.TypeInt,
-	}
-)
-
-// DeviceOpticalInterface holds the values of Device.Optical.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceOpticalInterface holds the values of Device.Optical.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceOpticalInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceOpticalInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// MaxBitRate: int[-1:] Mbps, readWrite, since 2.18.
-	MaxBitRate int32 `cwmp:"MaxBitRate"`
-	// SFPReferenceList: list<string(:256)> pathRef→##.SFPs.SFPCage., readOnly, since 2.19.
-	SFPReferenceList []string `cwmp:"SFPReferenceList"`
-	// OpticalSignalLevel: Dbm1000=int[-65536:65534 step 2], readOnly, since 2.19.
-	OpticalSignalLevel int32 `cwmp:"OpticalSignalLevel"`
-	// TransmitOpticalLevel: Dbm1000=int[-65536:65534 step 2], readOnly, since 2.19.
-	TransmitOpticalLevel int32                        `cwmp:"TransmitOpticalLevel"`
-	Stats                *DeviceOpticalInterfaceStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceOpticalInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	MaxBitRate int32 `json:"MaxBitRate,omitzero"`
+
+	SFPReferenceList []string `json:"SFPReferenceList,omitzero"`
+
+	OpticalSignalLevel int32 `json:"OpticalSignalLevel,omitzero"`
+
+	TransmitOpticalLevel int32 `json:"TransmitOpticalLevel,omitzero"`
+
+	Stats *DeviceOpticalInterfaceStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceOpticalInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceOpticalInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceOpticalInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceOpticalInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceOpticalInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceOpticalInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckInt(synDeviceOpticalInterface_MaxBitRate, int64(o.MaxBitRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxBitRate",
-		})
-	}
-	if e := model.CheckValue(synDeviceOpticalInterface_SFPReferenceList, model.FormatValue(model.TypeString, o.SFPReferenceList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SFPReferenceList",
-		})
-	}
-	if e := model.CheckInt(synDeviceOpticalInterface_OpticalSignalLevel, int64(o.OpticalSignalLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OpticalSignalLevel",
-		})
-	}
-	if e := model.CheckInt(synDeviceOpticalInterface_TransmitOpticalLevel, int64(o.TransmitOpticalLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransmitOpticalLevel",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceOpticalInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4572, string(o.Status))
+	c.String(p, "Alias", 4554, o.Alias)
+	c.String(p, "Name", 4559, o.Name)
+	c.Wire(p, "LowerLayers", 4557, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Int(p, "MaxBitRate", 4558, int64(o.MaxBitRate))
+	c.Wire(p, "SFPReferenceList", 4561, model.JoinStrings(o.SFPReferenceList), len(o.SFPReferenceList) > 0)
+	c.Int(p, "OpticalSignalLevel", 4560, int64(o.OpticalSignalLevel))
+	c.Int(p, "TransmitOpticalLevel", 4573, int64(o.TransmitOpticalLevel))
 }
 
 // DeviceOpticalInterfacePath is the typed path of Device.Optical.Interface.{i}.
 type DeviceOpticalInterfacePath struct {
-	obj                  model.ObjectPath
-	Enable               model.ReadWriteParam[bool]
-	Status               model.ReadOnlyParam[DeviceOpticalInterfaceStatus]
-	Alias                model.WriteOnceParam[string]
-	Name                 model.ReadOnlyParam[string]
-	LastChange           model.ReadOnlyParam[uint32]
-	LowerLayers          model.ReadWriteParam[[]string]
-	Upstream             model.ReadOnlyParam[bool]
-	MaxBitRate           model.ReadWriteParam[int32]
-	SFPReferenceList     model.ReadOnlyParam[[]string]
-	OpticalSignalLevel   model.ReadOnlyParam[int32]
-	TransmitOpticalLevel model.ReadOnlyParam[int32]
-	Stats                DeviceOpticalInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MaxBitRate model.ReadWriteParam[int32] `dm:"i"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	OpticalSignalLevel model.ReadOnlyParam[int32] `dm:"i"`
+
+	SFPReferenceList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TransmitOpticalLevel model.ReadOnlyParam[int32] `dm:"i"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	Stats DeviceOpticalInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceOpticalInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceOpticalInterfacePath(prefix string) DeviceOpticalInterfacePath {
-	p := &prefix
-	return DeviceOpticalInterfacePath{
-		Alias:                model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:           model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:          model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MaxBitRate:           model.NewReadWrite[int32](p, "MaxBitRate", model.TypeInt),
-		Name:                 model.NewReadOnly[string](p, "Name", model.TypeString),
-		OpticalSignalLevel:   model.NewReadOnly[int32](p, "OpticalSignalLevel", model.TypeInt),
-		SFPReferenceList:     model.NewReadOnly[[]string](p, "SFPReferenceList", model.TypeString),
-		Stats:                newDeviceOpticalInterfaceStatsPath(prefix + "Stats."),
-		Status:               model.NewReadOnly[DeviceOpticalInterfaceStatus](p, "Status", model.TypeString),
-		TransmitOpticalLevel: model.NewReadOnly[int32](p, "TransmitOpticalLevel", model.TypeInt),
-		Upstream:             model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceOpticalInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceOpticalInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceOpticalInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceOpticalInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceOpticalInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceOpticalInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceOpticalInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceOpticalInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceOpticalInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceOpticalInterfaceStats holds the values of Device.Optical.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceOpticalInterfaceStats holds the values of Device.Optical.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceOpticalInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.18.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceOpticalInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceOpticalInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+}
 
 // DeviceOpticalInterfaceStatsPath is the typed path of Device.Optical.Interface.{i}.Stats.
 type DeviceOpticalInterfaceStatsPath struct {
-	obj                    model.ObjectPath
-	Reset                  model.ReadWriteParam[bool]
-	BytesSent              model.ReadOnlyParam[uint64]
-	BytesReceived          model.ReadOnlyParam[uint64]
-	PacketsSent            model.ReadOnlyParam[uint64]
-	PacketsReceived        model.ReadOnlyParam[uint64]
-	ErrorsSent             model.ReadOnlyParam[uint32]
-	ErrorsReceived         model.ReadOnlyParam[uint32]
-	DiscardPacketsSent     model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceOpticalInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceOpticalInterfaceStatsPath(prefix string) DeviceOpticalInterfaceStatsPath {
-	p := &prefix
-	return DeviceOpticalInterfaceStatsPath{
-		BytesReceived:          model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:              model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived: model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:     model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:         model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:             model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		PacketsReceived:        model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:            model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                  model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		obj:                    model.NewObjectPath(p),
-	}
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaOptical = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Optical.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Optical.InterfaceNumberOfEntries",
-	Syntax:  synDeviceOptical_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Optical.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Optical.Interface.{i}.Enable",
-	Syntax:  synDeviceOpticalInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Optical.Interface.{i}.Status",
-	Syntax:  synDeviceOpticalInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Optical.Interface.{i}.Alias",
-	Syntax:  synDeviceOpticalInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Optical.Interface.{i}.Name",
-	Syntax:  synDeviceOpticalInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Optical.Interface.{i}.LastChange",
-	Syntax:       synDeviceOpticalInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Optical.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceOpticalInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Optical.Interface.{i}.Upstream",
-	Syntax:  synDeviceOpticalInterface_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Optical.Interface.{i}.MaxBitRate",
-	Syntax:  synDeviceOpticalInterface_MaxBitRate,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Optical.Interface.{i}.SFPReferenceList",
-	Syntax:  synDeviceOpticalInterface_SFPReferenceList,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Optical.Interface.{i}.OpticalSignalLevel",
-	Syntax:  synDeviceOpticalInterface_OpticalSignalLevel,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Optical.Interface.{i}.TransmitOpticalLevel",
-	Syntax:  synDeviceOpticalInterface_TransmitOpticalLevel,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Optical.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Optical.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceOpticalInterfaceStats_Reset,
-	Version: "2.18",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Optical.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceOpticalInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Optical.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceOpticalInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Optical.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceOpticalInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Optical.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceOpticalInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Optical.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceOpticalInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Optical.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceOpticalInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Optical.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceOpticalInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Optical.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceOpticalInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceOpticalImpl is what a device implements for Device.Optical; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceOpticalImpl to implement only some methods.
-type DeviceOpticalImpl interface {
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceOpticalImpl implements DeviceOpticalImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceOpticalImpl struct{}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceOpticalImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceOpticalInterfaceImpl is what a device implements for Device.Optical.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceOpticalInterfaceImpl to implement only some methods.
-type DeviceOpticalInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceOpticalInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	MaxBitRate(inst []uint32) (int32, error)
-	SetMaxBitRate(inst []uint32, v int32) error
-	SFPReferenceList(inst []uint32) ([]string, error)
-	OpticalSignalLevel(inst []uint32) (int32, error)
-	TransmitOpticalLevel(inst []uint32) (int32, error)
-}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceOpticalInterfaceImpl implements DeviceOpticalInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceOpticalInterfaceImpl struct{}
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceOpticalInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) Status(inst []uint32) (DeviceOpticalInterfaceStatus, error) {
-	var zero DeviceOpticalInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) MaxBitRate(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) SetMaxBitRate(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) SFPReferenceList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) OpticalSignalLevel(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceImpl) TransmitOpticalLevel(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceOpticalInterfaceStatsImpl is what a device implements for Device.Optical.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceOpticalInterfaceStatsImpl to implement only some methods.
-type DeviceOpticalInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceOpticalInterfaceStatsImpl implements DeviceOpticalInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceOpticalInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceOpticalInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceOpticalInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 }

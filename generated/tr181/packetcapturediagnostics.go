@@ -5,134 +5,65 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DevicePacketCaptureDiagnosticsDiagnosticsState enumerates the values of Device.PacketCaptureDiagnostics.DiagnosticsState.
 type DevicePacketCaptureDiagnosticsDiagnosticsState string
 
-func (e DevicePacketCaptureDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DevicePacketCaptureDiagnosticsDiagnosticsState_None           DevicePacketCaptureDiagnosticsDiagnosticsState = "None"
-	DevicePacketCaptureDiagnosticsDiagnosticsState_Requested      DevicePacketCaptureDiagnosticsDiagnosticsState = "Requested"
-	DevicePacketCaptureDiagnosticsDiagnosticsState_Canceled       DevicePacketCaptureDiagnosticsDiagnosticsState = "Canceled"
-	DevicePacketCaptureDiagnosticsDiagnosticsState_Complete       DevicePacketCaptureDiagnosticsDiagnosticsState = "Complete"
-	DevicePacketCaptureDiagnosticsDiagnosticsState_Error          DevicePacketCaptureDiagnosticsDiagnosticsState = "Error"
+	DevicePacketCaptureDiagnosticsDiagnosticsState_None DevicePacketCaptureDiagnosticsDiagnosticsState = "None"
+
+	DevicePacketCaptureDiagnosticsDiagnosticsState_Requested DevicePacketCaptureDiagnosticsDiagnosticsState = "Requested"
+
+	DevicePacketCaptureDiagnosticsDiagnosticsState_Canceled DevicePacketCaptureDiagnosticsDiagnosticsState = "Canceled"
+
+	DevicePacketCaptureDiagnosticsDiagnosticsState_Complete DevicePacketCaptureDiagnosticsDiagnosticsState = "Complete"
+
+	DevicePacketCaptureDiagnosticsDiagnosticsState_Error DevicePacketCaptureDiagnosticsDiagnosticsState = "Error"
+
 	DevicePacketCaptureDiagnosticsDiagnosticsState_Error_Internal DevicePacketCaptureDiagnosticsDiagnosticsState = "Error_Internal"
-	DevicePacketCaptureDiagnosticsDiagnosticsState_Error_Other    DevicePacketCaptureDiagnosticsDiagnosticsState = "Error_Other"
+
+	DevicePacketCaptureDiagnosticsDiagnosticsState_Error_Other DevicePacketCaptureDiagnosticsDiagnosticsState = "Error_Other"
 )
 
 // DevicePacketCaptureDiagnosticsFormat enumerates the values of Device.PacketCaptureDiagnostics.Format.
 type DevicePacketCaptureDiagnosticsFormat string
 
-func (e DevicePacketCaptureDiagnosticsFormat) String() string {
-	return string(e)
-}
-
 const (
 	DevicePacketCaptureDiagnosticsFormat_Libpcap DevicePacketCaptureDiagnosticsFormat = "libpcap"
-	DevicePacketCaptureDiagnosticsFormat_Pcapng  DevicePacketCaptureDiagnosticsFormat = "pcapng"
+
+	DevicePacketCaptureDiagnosticsFormat_Pcapng DevicePacketCaptureDiagnosticsFormat = "pcapng"
 )
 
-var (
-	synDevicePacketCaptureDiagnostics_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDevicePacketCaptureDiagnostics_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDevicePacketCaptureDiagnostics_Format = &model.Syntax{
-		Enums: []model.Enum{{Value: "libpcap"}, {Value: "pcapng"}},
-		Type:  model.TypeString,
-	}
-	synDevicePacketCaptureDiagnostics_Duration = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDevicePacketCaptureDiagnostics_PacketCount = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePacketCaptureDiagnostics_ByteCount   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePacketCaptureDiagnostics_FileTarget  = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDevicePacketCaptureDiagnostics_FilterExpression = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDevicePacketCaptureDiagnostics_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDevicePacketCaptureDiagnostics_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synDevicePacketCaptureDiagnostics_PacketCaptureResultNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePacketCaptureDiagnostics holds the values of Device.PacketCaptureDiagnostics. (object, readOnly, since 2.13)
+// DevicePacketCaptureDiagnostics holds the values of Device.PacketCaptureDiagnostics. (object, readOnly, since 2.13).
 type DevicePacketCaptureDiagnostics struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_Internal,… 7 values}, readWrite, since 2.13.
-	DiagnosticsState DevicePacketCaptureDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Interface: string(:256) pathRef, readWrite, since 2.13.
-	Interface string `cwmp:"Interface"`
-	// Format: string{libpcap,pcapng}, readOnly, since 2.13.
-	Format DevicePacketCaptureDiagnosticsFormat `cwmp:"Format"`
-	// Duration: unsignedInt[1:] seconds, readWrite, since 2.13.
-	Duration uint32 `cwmp:"Duration"`
-	// PacketCount: unsignedInt, readWrite, since 2.13.
-	PacketCount uint32 `cwmp:"PacketCount"`
-	// ByteCount: unsignedInt, readWrite, since 2.13.
-	ByteCount uint32 `cwmp:"ByteCount"`
-	// FileTarget: URL=string(:2048), readWrite, since 2.13.
-	FileTarget string `cwmp:"FileTarget"`
-	// FilterExpression: string(:256), readWrite, since 2.13.
-	FilterExpression string `cwmp:"FilterExpression"`
-	// Username: string(:256), readWrite, since 2.13.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.13.
-	Password string `cwmp:"Password"`
-	// PacketCaptureResultNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	PacketCaptureResultNumberOfEntries uint32 `cwmp:"PacketCaptureResultNumberOfEntries"`
-	// Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}. instances by instance number
-	PacketCaptureResult map[uint32]*DevicePacketCaptureDiagnosticsPacketCaptureResult `cwmp:"PacketCaptureResult.{i}."`
+	DiagnosticsState DevicePacketCaptureDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Format DevicePacketCaptureDiagnosticsFormat `json:"Format,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
+
+	PacketCount uint32 `json:"PacketCount,omitzero"`
+
+	ByteCount uint32 `json:"ByteCount,omitzero"`
+
+	FileTarget string `json:"FileTarget,omitzero"`
+
+	FilterExpression string `json:"FilterExpression,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	PacketCaptureResultNumberOfEntries uint32 `json:"PacketCaptureResultNumberOfEntries,omitzero"`
+
+	PacketCaptureResult map[uint32]*DevicePacketCaptureDiagnosticsPacketCaptureResult `json:"PacketCaptureResult,omitzero"`
 }
 
-// AddPacketCaptureResult creates instance i of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}. (replacing any) and returns it
+// AddPacketCaptureResult creates instance i (replacing any) and returns it.
 func (o *DevicePacketCaptureDiagnostics) AddPacketCaptureResult(i uint32) *DevicePacketCaptureDiagnosticsPacketCaptureResult {
 	if o.PacketCaptureResult == nil {
 		o.PacketCaptureResult = map[uint32]*DevicePacketCaptureDiagnosticsPacketCaptureResult{}
@@ -141,417 +72,80 @@ func (o *DevicePacketCaptureDiagnostics) AddPacketCaptureResult(i uint32) *Devic
 	o.PacketCaptureResult[i] = x
 	return x
 }
-
-// GetPacketCaptureResult returns instance i of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.
-func (o *DevicePacketCaptureDiagnostics) GetPacketCaptureResult(i uint32) (*DevicePacketCaptureDiagnosticsPacketCaptureResult, bool) {
-	x, ok := o.PacketCaptureResult[i]
-	return x, ok
-}
-
-// DeletePacketCaptureResult removes instance i of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.
-func (o *DevicePacketCaptureDiagnostics) DeletePacketCaptureResult(i uint32) {
-	delete(o.PacketCaptureResult, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePacketCaptureDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePacketCaptureDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePacketCaptureDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDevicePacketCaptureDiagnostics_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDevicePacketCaptureDiagnostics_Format, string(o.Format)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Format",
-		})
-	}
-	if e := model.CheckUint(synDevicePacketCaptureDiagnostics_Duration, uint64(o.Duration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Duration",
-		})
-	}
-	if e := model.CheckString(synDevicePacketCaptureDiagnostics_FileTarget, o.FileTarget); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FileTarget",
-		})
-	}
-	if e := model.CheckString(synDevicePacketCaptureDiagnostics_FilterExpression, o.FilterExpression); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FilterExpression",
-		})
-	}
-	if e := model.CheckString(synDevicePacketCaptureDiagnostics_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDevicePacketCaptureDiagnostics_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
+func (o *DevicePacketCaptureDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 4796, string(o.DiagnosticsState))
+	c.String(p, "Interface", 4801, o.Interface)
+	c.String(p, "Format", 4800, string(o.Format))
+	c.Uint(p, "Duration", 4797, uint64(o.Duration))
+	c.String(p, "FileTarget", 4798, o.FileTarget)
+	c.String(p, "FilterExpression", 4799, o.FilterExpression)
+	c.String(p, "Username", 4810, o.Username)
+	c.String(p, "Password", 4809, o.Password)
 	for _, i := range model.SortedKeys(o.PacketCaptureResult) {
-		o.PacketCaptureResult[i].ValidateAt(prefix+"PacketCaptureResult."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.PacketCaptureResult[i].ValidateAt(c, model.InstanceOf(p, "PacketCaptureResult.", i))
 	}
 }
 
 // DevicePacketCaptureDiagnosticsPath is the typed path of Device.PacketCaptureDiagnostics.
 type DevicePacketCaptureDiagnosticsPath struct {
-	obj                                model.ObjectPath
-	DiagnosticsState                   model.ReadWriteParam[DevicePacketCaptureDiagnosticsDiagnosticsState]
-	Interface                          model.ReadWriteParam[string]
-	Format                             model.ReadOnlyParam[DevicePacketCaptureDiagnosticsFormat]
-	Duration                           model.ReadWriteParam[uint32]
-	PacketCount                        model.ReadWriteParam[uint32]
-	ByteCount                          model.ReadWriteParam[uint32]
-	FileTarget                         model.ReadWriteParam[string]
-	FilterExpression                   model.ReadWriteParam[string]
-	Username                           model.ReadWriteParam[string]
-	Password                           model.ReadWriteParam[string]
-	PacketCaptureResultNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ByteCount model.ReadWriteParam[uint32] `dm:"u"`
+
+	DiagnosticsState model.ReadWriteParam[DevicePacketCaptureDiagnosticsDiagnosticsState] `dm:"s"`
+
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
+
+	FileTarget model.ReadWriteParam[string] `dm:"s"`
+
+	FilterExpression model.ReadWriteParam[string] `dm:"s"`
+
+	Format model.ReadOnlyParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	PacketCaptureResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketCount model.ReadWriteParam[uint32] `dm:"u"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePacketCaptureDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePacketCaptureDiagnosticsPath(prefix string) DevicePacketCaptureDiagnosticsPath {
-	p := &prefix
-	return DevicePacketCaptureDiagnosticsPath{
-		ByteCount:                          model.NewReadWrite[uint32](p, "ByteCount", model.TypeUnsignedInt),
-		DiagnosticsState:                   model.NewReadWrite[DevicePacketCaptureDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Duration:                           model.NewReadWrite[uint32](p, "Duration", model.TypeUnsignedInt),
-		FileTarget:                         model.NewReadWrite[string](p, "FileTarget", model.TypeString),
-		FilterExpression:                   model.NewReadWrite[string](p, "FilterExpression", model.TypeString),
-		Format:                             model.NewReadOnly[DevicePacketCaptureDiagnosticsFormat](p, "Format", model.TypeString),
-		Interface:                          model.NewReadWrite[string](p, "Interface", model.TypeString),
-		PacketCaptureResultNumberOfEntries: model.NewReadOnly[uint32](p, "PacketCaptureResultNumberOfEntries", model.TypeUnsignedInt),
-		PacketCount:                        model.NewReadWrite[uint32](p, "PacketCount", model.TypeUnsignedInt),
-		Password:                           model.NewReadWrite[string](p, "Password", model.TypeString),
-		Username:                           model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                                model.NewObjectPath(p),
-	}
+// PacketCaptureResult returns the typed path of instance i.
+func (x DevicePacketCaptureDiagnosticsPath) PacketCaptureResult(i uint32) (p DevicePacketCaptureDiagnosticsPacketCaptureResultPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PacketCaptureResult.", i))
+	return
 }
 
-// PacketCaptureResult returns the typed path of instance i of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.
-func (x DevicePacketCaptureDiagnosticsPath) PacketCaptureResult(i uint32) DevicePacketCaptureDiagnosticsPacketCaptureResultPath {
-	return newDevicePacketCaptureDiagnosticsPacketCaptureResultPath(x.Path() + "PacketCaptureResult." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PacketCaptureResultTable returns the table Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}. itself (for AddObject when writable)
+// PacketCaptureResultTable returns the table itself (for AddObject when writable).
 func (x DevicePacketCaptureDiagnosticsPath) PacketCaptureResultTable() model.Table {
-	return model.NewTable(x.Path() + "PacketCaptureResult.")
+	return model.NewTable(x.ObjectPath, "PacketCaptureResult.")
 }
 
-var (
-	synDevicePacketCaptureDiagnosticsPacketCaptureResult_FileLocation = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDevicePacketCaptureDiagnosticsPacketCaptureResult_StartTime = &model.Syntax{Type: model.TypeDateTime}
-	synDevicePacketCaptureDiagnosticsPacketCaptureResult_EndTime   = &model.Syntax{Type: model.TypeDateTime}
-	synDevicePacketCaptureDiagnosticsPacketCaptureResult_Count     = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePacketCaptureDiagnosticsPacketCaptureResult holds the values of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13)
+// DevicePacketCaptureDiagnosticsPacketCaptureResult holds the values of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13).
 type DevicePacketCaptureDiagnosticsPacketCaptureResult struct {
-	// FileLocation: URL=string(:2048), readOnly, since 2.13.
-	FileLocation string `cwmp:"FileLocation"`
-	// StartTime: dateTime, readOnly, since 2.13.
-	StartTime time.Time `cwmp:"StartTime"`
-	// EndTime: dateTime, readOnly, since 2.13.
-	EndTime time.Time `cwmp:"EndTime"`
-	// Count: unsignedInt, readOnly, since 2.13.
-	Count uint32 `cwmp:"Count"`
+	FileLocation string `json:"FileLocation,omitzero"`
+
+	StartTime time.Time `json:"StartTime,omitzero"`
+
+	EndTime time.Time `json:"EndTime,omitzero"`
+
+	Count uint32 `json:"Count,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePacketCaptureDiagnosticsPacketCaptureResult) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePacketCaptureDiagnosticsPacketCaptureResult) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePacketCaptureDiagnosticsPacketCaptureResult_FileLocation, o.FileLocation); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FileLocation",
-		})
-	}
+func (o *DevicePacketCaptureDiagnosticsPacketCaptureResult) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "FileLocation", 4805, o.FileLocation)
 }
 
 // DevicePacketCaptureDiagnosticsPacketCaptureResultPath is the typed path of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.
 type DevicePacketCaptureDiagnosticsPacketCaptureResultPath struct {
-	obj          model.ObjectPath
-	FileLocation model.ReadOnlyParam[string]
-	StartTime    model.ReadOnlyParam[time.Time]
-	EndTime      model.ReadOnlyParam[time.Time]
-	Count        model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Count model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DevicePacketCaptureDiagnosticsPacketCaptureResultPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePacketCaptureDiagnosticsPacketCaptureResultPath(prefix string) DevicePacketCaptureDiagnosticsPacketCaptureResultPath {
-	p := &prefix
-	return DevicePacketCaptureDiagnosticsPacketCaptureResultPath{
-		Count:        model.NewReadOnly[uint32](p, "Count", model.TypeUnsignedInt),
-		EndTime:      model.NewReadOnly[time.Time](p, "EndTime", model.TypeDateTime),
-		FileLocation: model.NewReadOnly[string](p, "FileLocation", model.TypeString),
-		StartTime:    model.NewReadOnly[time.Time](p, "StartTime", model.TypeDateTime),
-		obj:          model.NewObjectPath(p),
-	}
-}
+	EndTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-var schemaPacketcapturediagnostics = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PacketCaptureDiagnostics.",
-	Version:    "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PacketCaptureDiagnostics.DiagnosticsState",
-	Syntax:  synDevicePacketCaptureDiagnostics_DiagnosticsState,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PacketCaptureDiagnostics.Interface",
-	Syntax:  synDevicePacketCaptureDiagnostics_Interface,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PacketCaptureDiagnostics.Format",
-	Syntax:  synDevicePacketCaptureDiagnostics_Format,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PacketCaptureDiagnostics.Duration",
-	Syntax:  synDevicePacketCaptureDiagnostics_Duration,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PacketCaptureDiagnostics.PacketCount",
-	Syntax:  synDevicePacketCaptureDiagnostics_PacketCount,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PacketCaptureDiagnostics.ByteCount",
-	Syntax:  synDevicePacketCaptureDiagnostics_ByteCount,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PacketCaptureDiagnostics.FileTarget",
-	Syntax:  synDevicePacketCaptureDiagnostics_FileTarget,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PacketCaptureDiagnostics.FilterExpression",
-	Syntax:  synDevicePacketCaptureDiagnostics_FilterExpression,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PacketCaptureDiagnostics.Username",
-	Syntax:  synDevicePacketCaptureDiagnostics_Username,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PacketCaptureDiagnostics.Password",
-	Syntax:  synDevicePacketCaptureDiagnostics_Password,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PacketCaptureDiagnostics.PacketCaptureResultNumberOfEntries",
-	Syntax:  synDevicePacketCaptureDiagnostics_PacketCaptureResultNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PacketCaptureResultNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.",
-	Version:             "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.FileLocation",
-	Syntax:  synDevicePacketCaptureDiagnosticsPacketCaptureResult_FileLocation,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.StartTime",
-	Syntax:  synDevicePacketCaptureDiagnosticsPacketCaptureResult_StartTime,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.EndTime",
-	Syntax:  synDevicePacketCaptureDiagnosticsPacketCaptureResult_EndTime,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.Count",
-	Syntax:  synDevicePacketCaptureDiagnosticsPacketCaptureResult_Count,
-	Version: "2.13",
-}}
+	FileLocation model.ReadOnlyParam[string] `dm:"s"`
 
-// DevicePacketCaptureDiagnosticsImpl is what a device implements for Device.PacketCaptureDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePacketCaptureDiagnosticsImpl to implement only some methods.
-type DevicePacketCaptureDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (DevicePacketCaptureDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DevicePacketCaptureDiagnosticsDiagnosticsState) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Format(inst []uint32) (DevicePacketCaptureDiagnosticsFormat, error)
-	Duration(inst []uint32) (uint32, error)
-	SetDuration(inst []uint32, v uint32) error
-	PacketCount(inst []uint32) (uint32, error)
-	SetPacketCount(inst []uint32, v uint32) error
-	ByteCount(inst []uint32) (uint32, error)
-	SetByteCount(inst []uint32, v uint32) error
-	FileTarget(inst []uint32) (string, error)
-	SetFileTarget(inst []uint32, v string) error
-	FilterExpression(inst []uint32) (string, error)
-	SetFilterExpression(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	PacketCaptureResultNumberOfEntries(inst []uint32) (uint32, error)
-	PacketCaptureResultInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDevicePacketCaptureDiagnosticsImpl implements DevicePacketCaptureDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePacketCaptureDiagnosticsImpl struct{}
-
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) DiagnosticsState(inst []uint32) (DevicePacketCaptureDiagnosticsDiagnosticsState, error) {
-	var zero DevicePacketCaptureDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DevicePacketCaptureDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) Format(inst []uint32) (DevicePacketCaptureDiagnosticsFormat, error) {
-	var zero DevicePacketCaptureDiagnosticsFormat
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) Duration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) PacketCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetPacketCount(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) ByteCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetByteCount(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) FileTarget(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetFileTarget(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) FilterExpression(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetFilterExpression(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) PacketCaptureResultNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsImpl) PacketCaptureResultInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DevicePacketCaptureDiagnosticsPacketCaptureResultImpl is what a device implements for Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl to implement only some methods.
-type DevicePacketCaptureDiagnosticsPacketCaptureResultImpl interface {
-	FileLocation(inst []uint32) (string, error)
-	StartTime(inst []uint32) (time.Time, error)
-	EndTime(inst []uint32) (time.Time, error)
-	Count(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl implements DevicePacketCaptureDiagnosticsPacketCaptureResultImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl struct{}
-
-func (UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl) FileLocation(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl) StartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl) EndTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl) Count(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	StartTime model.ReadOnlyParam[time.Time] `dm:"t"`
 }

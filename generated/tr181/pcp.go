@@ -3,56 +3,24 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDevicePCP_Enable            = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePCP_SupportedVersions = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCP_PreferredVersion = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCP_OptionList = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCP_ClientNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePCP holds the values of Device.PCP. (object, readOnly, since 2.8)
+// DevicePCP holds the values of Device.PCP. (object, readOnly, since 2.8).
 type DevicePCP struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// SupportedVersions: list<unsignedInt[0:65535]>, readOnly, since 2.8.
-	SupportedVersions []uint32 `cwmp:"SupportedVersions"`
-	// PreferredVersion: unsignedInt[0:65535], readWrite, since 2.8.
-	PreferredVersion uint32 `cwmp:"PreferredVersion"`
-	// OptionList: list<unsignedInt[0:254]>, readOnly, since 2.8.
-	OptionList []uint32 `cwmp:"OptionList"`
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// Device.PCP.Client.{i}. instances by instance number
-	Client map[uint32]*DevicePCPClient `cwmp:"Client.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	SupportedVersions []uint32 `json:"SupportedVersions,omitzero"`
+
+	PreferredVersion uint32 `json:"PreferredVersion,omitzero"`
+
+	OptionList []uint32 `json:"OptionList,omitzero"`
+
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	Client map[uint32]*DevicePCPClient `json:"Client,omitzero"`
 }
 
-// AddClient creates instance i of Device.PCP.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DevicePCP) AddClient(i uint32) *DevicePCPClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DevicePCPClient{}
@@ -61,183 +29,94 @@ func (o *DevicePCP) AddClient(i uint32) *DevicePCPClient {
 	o.Client[i] = x
 	return x
 }
-
-// GetClient returns instance i of Device.PCP.Client.{i}.
-func (o *DevicePCP) GetClient(i uint32) (*DevicePCPClient, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of Device.PCP.Client.{i}.
-func (o *DevicePCP) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePCP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePCP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDevicePCP_SupportedVersions, model.FormatValue(model.TypeUnsignedInt, o.SupportedVersions)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedVersions",
-		})
-	}
-	if e := model.CheckUint(synDevicePCP_PreferredVersion, uint64(o.PreferredVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PreferredVersion",
-		})
-	}
-	if e := model.CheckValue(synDevicePCP_OptionList, model.FormatValue(model.TypeUnsignedInt, o.OptionList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OptionList",
-		})
-	}
+func (o *DevicePCP) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SupportedVersions", 4657, model.FormatValue(model.TypeUnsignedInt, o.SupportedVersions), len(o.SupportedVersions) > 0)
+	c.Uint(p, "PreferredVersion", 4656, uint64(o.PreferredVersion))
+	c.Wire(p, "OptionList", 4655, model.FormatValue(model.TypeUnsignedInt, o.OptionList), len(o.OptionList) > 0)
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 }
 
 // DevicePCPPath is the typed path of Device.PCP.
 type DevicePCPPath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	SupportedVersions     model.ReadOnlyParam[[]uint32]
-	PreferredVersion      model.ReadWriteParam[uint32]
-	OptionList            model.ReadOnlyParam[[]uint32]
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	OptionList model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	PreferredVersion model.ReadWriteParam[uint32] `dm:"u"`
+
+	SupportedVersions model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePCPPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePCPPath(prefix string) DevicePCPPath {
-	p := &prefix
-	return DevicePCPPath{
-		ClientNumberOfEntries: model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		OptionList:            model.NewReadOnly[[]uint32](p, "OptionList", model.TypeString),
-		PreferredVersion:      model.NewReadWrite[uint32](p, "PreferredVersion", model.TypeUnsignedInt),
-		SupportedVersions:     model.NewReadOnly[[]uint32](p, "SupportedVersions", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x DevicePCPPath) Client(i uint32) (p DevicePCPClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of Device.PCP.Client.{i}.
-func (x DevicePCPPath) Client(i uint32) DevicePCPClientPath {
-	return newDevicePCPClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table Device.PCP.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DevicePCPPath) ClientTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Client.")
+	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
 // DevicePCPClientStatus enumerates the values of Device.PCP.Client.{i}.Status.
 type DevicePCPClientStatus string
 
-func (e DevicePCPClientStatus) String() string {
-	return string(e)
-}
-
 const (
-	DevicePCPClientStatus_Disabled      DevicePCPClientStatus = "Disabled"
-	DevicePCPClientStatus_Enabled       DevicePCPClientStatus = "Enabled"
+	DevicePCPClientStatus_Disabled DevicePCPClientStatus = "Disabled"
+
+	DevicePCPClientStatus_Enabled DevicePCPClientStatus = "Enabled"
+
 	DevicePCPClientStatus_StackDisabled DevicePCPClientStatus = "StackDisabled"
-	DevicePCPClientStatus_Error         DevicePCPClientStatus = "Error"
+
+	DevicePCPClientStatus_Error DevicePCPClientStatus = "Error"
 )
 
 // DevicePCPClientTHIRDPARTYStatus enumerates the values of Device.PCP.Client.{i}.THIRDPARTYStatus.
 type DevicePCPClientTHIRDPARTYStatus string
 
-func (e DevicePCPClientTHIRDPARTYStatus) String() string {
-	return string(e)
-}
-
 const (
 	DevicePCPClientTHIRDPARTYStatus_Disabled DevicePCPClientTHIRDPARTYStatus = "Disabled"
-	DevicePCPClientTHIRDPARTYStatus_Enabled  DevicePCPClientTHIRDPARTYStatus = "Enabled"
-	DevicePCPClientTHIRDPARTYStatus_Error    DevicePCPClientTHIRDPARTYStatus = "Error"
+
+	DevicePCPClientTHIRDPARTYStatus_Enabled DevicePCPClientTHIRDPARTYStatus = "Enabled"
+
+	DevicePCPClientTHIRDPARTYStatus_Error DevicePCPClientTHIRDPARTYStatus = "Error"
 )
 
-var (
-	synDevicePCPClient_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePCPClient_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClient_WANInterface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDevicePCPClient_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "StackDisabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDevicePCPClient_MAPEnable        = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePCPClient_PEEREnable       = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePCPClient_ANNOUNCEEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePCPClient_THIRDPARTYEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePCPClient_THIRDPARTYStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDevicePCPClient_FILTEREnable          = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePCPClient_ServerNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePCPClient holds the values of Device.PCP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DevicePCPClient holds the values of Device.PCP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DevicePCPClient struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// WANInterface: string pathRef→##.IP.Interface., readOnly, since 2.8.
-	WANInterface string `cwmp:"WANInterface"`
-	// Status: string{Disabled,Enabled,StackDisabled,Error}, readOnly, since 2.8.
-	Status DevicePCPClientStatus `cwmp:"Status"`
-	// MAPEnable: boolean, readWrite, since 2.8.
-	MAPEnable bool `cwmp:"MAPEnable"`
-	// PEEREnable: boolean, readWrite, since 2.8.
-	PEEREnable bool `cwmp:"PEEREnable"`
-	// ANNOUNCEEnable: boolean, readWrite, since 2.8.
-	ANNOUNCEEnable bool `cwmp:"ANNOUNCEEnable"`
-	// THIRDPARTYEnable: boolean, readWrite, since 2.8.
-	THIRDPARTYEnable bool `cwmp:"THIRDPARTYEnable"`
-	// THIRDPARTYStatus: string{Disabled,Enabled,Error}, readOnly, since 2.8.
-	THIRDPARTYStatus DevicePCPClientTHIRDPARTYStatus `cwmp:"THIRDPARTYStatus"`
-	// FILTEREnable: boolean, readWrite, since 2.8.
-	FILTEREnable bool `cwmp:"FILTEREnable"`
-	// ServerNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	ServerNumberOfEntries uint32                   `cwmp:"ServerNumberOfEntries"`
-	PCPProxy              *DevicePCPClientPCPProxy `cwmp:"PCPProxy."`
-	// Device.PCP.Client.{i}.Server.{i}. instances by instance number
-	Server  map[uint32]*DevicePCPClientServer `cwmp:"Server.{i}."`
-	UPnPIWF *DevicePCPClientUPnPIWF           `cwmp:"UPnPIWF."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	WANInterface string `json:"WANInterface,omitzero"`
+
+	Status DevicePCPClientStatus `json:"Status,omitzero"`
+
+	MAPEnable bool `json:"MAPEnable,omitzero"`
+
+	PEEREnable bool `json:"PEEREnable,omitzero"`
+
+	ANNOUNCEEnable bool `json:"ANNOUNCEEnable,omitzero"`
+
+	THIRDPARTYEnable bool `json:"THIRDPARTYEnable,omitzero"`
+
+	THIRDPARTYStatus DevicePCPClientTHIRDPARTYStatus `json:"THIRDPARTYStatus,omitzero"`
+
+	FILTEREnable bool `json:"FILTEREnable,omitzero"`
+
+	ServerNumberOfEntries uint32 `json:"ServerNumberOfEntries,omitzero"`
+
+	PCPProxy *DevicePCPClientPCPProxy          `json:"PCPProxy,omitzero"`
+	Server   map[uint32]*DevicePCPClientServer `json:"Server,omitzero"`
+	UPnPIWF  *DevicePCPClientUPnPIWF           `json:"UPnPIWF,omitzero"`
 }
 
-// AddServer creates instance i of Device.PCP.Client.{i}.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DevicePCPClient) AddServer(i uint32) *DevicePCPClientServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DevicePCPClientServer{}
@@ -246,369 +125,194 @@ func (o *DevicePCPClient) AddServer(i uint32) *DevicePCPClientServer {
 	o.Server[i] = x
 	return x
 }
-
-// GetServer returns instance i of Device.PCP.Client.{i}.Server.{i}.
-func (o *DevicePCPClient) GetServer(i uint32) (*DevicePCPClientServer, bool) {
-	x, ok := o.Server[i]
-	return x, ok
-}
-
-// DeleteServer removes instance i of Device.PCP.Client.{i}.Server.{i}.
-func (o *DevicePCPClient) DeleteServer(i uint32) {
-	delete(o.Server, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePCPClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePCPClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePCPClient_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClient_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClient_THIRDPARTYStatus, string(o.THIRDPARTYStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "THIRDPARTYStatus",
-		})
-	}
+func (o *DevicePCPClient) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4579, o.Alias)
+	c.String(p, "Status", 4646, string(o.Status))
+	c.String(p, "THIRDPARTYStatus", 4648, string(o.THIRDPARTYStatus))
 	if o.PCPProxy != nil {
-		o.PCPProxy.ValidateAt(prefix+"PCPProxy.", v)
+		o.PCPProxy.ValidateAt(c, p+"PCPProxy.")
 	}
 	for _, i := range model.SortedKeys(o.Server) {
-		o.Server[i].ValidateAt(prefix+"Server."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Server[i].ValidateAt(c, model.InstanceOf(p, "Server.", i))
 	}
 	if o.UPnPIWF != nil {
-		o.UPnPIWF.ValidateAt(prefix+"UPnPIWF.", v)
+		o.UPnPIWF.ValidateAt(c, p+"UPnPIWF.")
 	}
 }
 
 // DevicePCPClientPath is the typed path of Device.PCP.Client.{i}.
 type DevicePCPClientPath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	Alias                 model.WriteOnceParam[string]
-	WANInterface          model.ReadOnlyParam[string]
-	Status                model.ReadOnlyParam[DevicePCPClientStatus]
-	MAPEnable             model.ReadWriteParam[bool]
-	PEEREnable            model.ReadWriteParam[bool]
-	ANNOUNCEEnable        model.ReadWriteParam[bool]
-	THIRDPARTYEnable      model.ReadWriteParam[bool]
-	THIRDPARTYStatus      model.ReadOnlyParam[DevicePCPClientTHIRDPARTYStatus]
-	FILTEREnable          model.ReadWriteParam[bool]
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
-	PCPProxy              DevicePCPClientPCPProxyPath
-	UPnPIWF               DevicePCPClientUPnPIWFPath
+	model.ObjectPath
+	ANNOUNCEEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FILTEREnable model.ReadWriteParam[bool] `dm:"b"`
+
+	MAPEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	PEEREnable model.ReadWriteParam[bool] `dm:"b"`
+
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	THIRDPARTYEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	THIRDPARTYStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	WANInterface model.ReadOnlyParam[string] `dm:"s"`
+
+	PCPProxy DevicePCPClientPCPProxyPath `dm:"PCPProxy."`
+	UPnPIWF  DevicePCPClientUPnPIWFPath  `dm:"UPnPIWF."`
 }
 
-// Path returns the object's instance path.
-func (x DevicePCPClientPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePCPClientPath(prefix string) DevicePCPClientPath {
-	p := &prefix
-	return DevicePCPClientPath{
-		ANNOUNCEEnable:        model.NewReadWrite[bool](p, "ANNOUNCEEnable", model.TypeBoolean),
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FILTEREnable:          model.NewReadWrite[bool](p, "FILTEREnable", model.TypeBoolean),
-		MAPEnable:             model.NewReadWrite[bool](p, "MAPEnable", model.TypeBoolean),
-		PCPProxy:              newDevicePCPClientPCPProxyPath(prefix + "PCPProxy."),
-		PEEREnable:            model.NewReadWrite[bool](p, "PEEREnable", model.TypeBoolean),
-		ServerNumberOfEntries: model.NewReadOnly[uint32](p, "ServerNumberOfEntries", model.TypeUnsignedInt),
-		Status:                model.NewReadOnly[DevicePCPClientStatus](p, "Status", model.TypeString),
-		THIRDPARTYEnable:      model.NewReadWrite[bool](p, "THIRDPARTYEnable", model.TypeBoolean),
-		THIRDPARTYStatus:      model.NewReadOnly[DevicePCPClientTHIRDPARTYStatus](p, "THIRDPARTYStatus", model.TypeString),
-		UPnPIWF:               newDevicePCPClientUPnPIWFPath(prefix + "UPnPIWF."),
-		WANInterface:          model.NewReadOnly[string](p, "WANInterface", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+// Server returns the typed path of instance i.
+func (x DevicePCPClientPath) Server(i uint32) (p DevicePCPClientServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
+	return
 }
 
-// Server returns the typed path of instance i of Device.PCP.Client.{i}.Server.{i}.
-func (x DevicePCPClientPath) Server(i uint32) DevicePCPClientServerPath {
-	return newDevicePCPClientServerPath(x.Path() + "Server." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ServerTable returns the table Device.PCP.Client.{i}.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DevicePCPClientPath) ServerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Server.")
+	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
 // DevicePCPClientPCPProxyStatus enumerates the values of Device.PCP.Client.{i}.PCPProxy.Status.
 type DevicePCPClientPCPProxyStatus string
 
-func (e DevicePCPClientPCPProxyStatus) String() string {
-	return string(e)
-}
-
 const (
 	DevicePCPClientPCPProxyStatus_Disabled DevicePCPClientPCPProxyStatus = "Disabled"
-	DevicePCPClientPCPProxyStatus_Enabled  DevicePCPClientPCPProxyStatus = "Enabled"
-	DevicePCPClientPCPProxyStatus_Error    DevicePCPClientPCPProxyStatus = "Error"
+
+	DevicePCPClientPCPProxyStatus_Enabled DevicePCPClientPCPProxyStatus = "Enabled"
+
+	DevicePCPClientPCPProxyStatus_Error DevicePCPClientPCPProxyStatus = "Error"
 )
 
-var (
-	synDevicePCPClientPCPProxy_Enable         = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePCPClientPCPProxy_HighestVersion = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientPCPProxy_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// DevicePCPClientPCPProxy holds the values of Device.PCP.Client.{i}.PCPProxy. (object, readOnly, since 2.8)
+// DevicePCPClientPCPProxy holds the values of Device.PCP.Client.{i}.PCPProxy. (object, readOnly, since 2.8).
 type DevicePCPClientPCPProxy struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// HighestVersion: unsignedInt[0:65535], readOnly, since 2.8.
-	HighestVersion uint32 `cwmp:"HighestVersion"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.8.
-	Status DevicePCPClientPCPProxyStatus `cwmp:"Status"`
+	Enable bool `json:"Enable,omitzero"`
+
+	HighestVersion uint32 `json:"HighestVersion,omitzero"`
+
+	Status DevicePCPClientPCPProxyStatus `json:"Status,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePCPClientPCPProxy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePCPClientPCPProxy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDevicePCPClientPCPProxy_HighestVersion, uint64(o.HighestVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighestVersion",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientPCPProxy_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DevicePCPClientPCPProxy) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "HighestVersion", 4585, uint64(o.HighestVersion))
+	c.String(p, "Status", 4586, string(o.Status))
 }
 
 // DevicePCPClientPCPProxyPath is the typed path of Device.PCP.Client.{i}.PCPProxy.
 type DevicePCPClientPCPProxyPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	HighestVersion model.ReadOnlyParam[uint32]
-	Status         model.ReadOnlyParam[DevicePCPClientPCPProxyStatus]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DevicePCPClientPCPProxyPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePCPClientPCPProxyPath(prefix string) DevicePCPClientPCPProxyPath {
-	p := &prefix
-	return DevicePCPClientPCPProxyPath{
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HighestVersion: model.NewReadOnly[uint32](p, "HighestVersion", model.TypeUnsignedInt),
-		Status:         model.NewReadOnly[DevicePCPClientPCPProxyStatus](p, "Status", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	HighestVersion model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DevicePCPClientServerStatus enumerates the values of Device.PCP.Client.{i}.Server.{i}.Status.
 type DevicePCPClientServerStatus string
 
-func (e DevicePCPClientServerStatus) String() string {
-	return string(e)
-}
-
 const (
-	DevicePCPClientServerStatus_Disabled                  DevicePCPClientServerStatus = "Disabled"
-	DevicePCPClientServerStatus_Enabled                   DevicePCPClientServerStatus = "Enabled"
-	DevicePCPClientServerStatus_Connecting                DevicePCPClientServerStatus = "Connecting"
-	DevicePCPClientServerStatus_Error_Timeout             DevicePCPClientServerStatus = "Error_Timeout"
+	DevicePCPClientServerStatus_Disabled DevicePCPClientServerStatus = "Disabled"
+
+	DevicePCPClientServerStatus_Enabled DevicePCPClientServerStatus = "Enabled"
+
+	DevicePCPClientServerStatus_Connecting DevicePCPClientServerStatus = "Connecting"
+
+	DevicePCPClientServerStatus_Error_Timeout DevicePCPClientServerStatus = "Error_Timeout"
+
 	DevicePCPClientServerStatus_Error_HostNameNotResolved DevicePCPClientServerStatus = "Error_HostNameNotResolved"
-	DevicePCPClientServerStatus_Error_NetworkFailure      DevicePCPClientServerStatus = "Error_NetworkFailure"
-	DevicePCPClientServerStatus_Error_NotAuthorized       DevicePCPClientServerStatus = "Error_NotAuthorized"
-	DevicePCPClientServerStatus_Error_Unsupported         DevicePCPClientServerStatus = "Error_Unsupported"
-	DevicePCPClientServerStatus_Error                     DevicePCPClientServerStatus = "Error"
+
+	DevicePCPClientServerStatus_Error_NetworkFailure DevicePCPClientServerStatus = "Error_NetworkFailure"
+
+	DevicePCPClientServerStatus_Error_NotAuthorized DevicePCPClientServerStatus = "Error_NotAuthorized"
+
+	DevicePCPClientServerStatus_Error_Unsupported DevicePCPClientServerStatus = "Error_Unsupported"
+
+	DevicePCPClientServerStatus_Error DevicePCPClientServerStatus = "Error"
 )
 
 // DevicePCPClientServerOrigin enumerates the values of Device.PCP.Client.{i}.Server.{i}.Origin.
 type DevicePCPClientServerOrigin string
 
-func (e DevicePCPClientServerOrigin) String() string {
-	return string(e)
-}
-
 const (
 	DevicePCPClientServerOrigin_DHCPv4 DevicePCPClientServerOrigin = "DHCPv4"
+
 	DevicePCPClientServerOrigin_DHCPv6 DevicePCPClientServerOrigin = "DHCPv6"
+
 	DevicePCPClientServerOrigin_Static DevicePCPClientServerOrigin = "Static"
 )
 
 // DevicePCPClientServerCapabilities enumerates the values of Device.PCP.Client.{i}.Server.{i}.Capabilities.
 type DevicePCPClientServerCapabilities string
 
-func (e DevicePCPClientServerCapabilities) String() string {
-	return string(e)
-}
-
 const (
-	DevicePCPClientServerCapabilities_NAT44                 DevicePCPClientServerCapabilities = "NAT44"
-	DevicePCPClientServerCapabilities_StatelessNAT64        DevicePCPClientServerCapabilities = "StatelessNAT64"
-	DevicePCPClientServerCapabilities_StatefulNAT64         DevicePCPClientServerCapabilities = "StatefulNAT64"
-	DevicePCPClientServerCapabilities_A_PPortRangeRouter    DevicePCPClientServerCapabilities = "A+PPortRangeRouter"
+	DevicePCPClientServerCapabilities_NAT44 DevicePCPClientServerCapabilities = "NAT44"
+
+	DevicePCPClientServerCapabilities_StatelessNAT64 DevicePCPClientServerCapabilities = "StatelessNAT64"
+
+	DevicePCPClientServerCapabilities_StatefulNAT64 DevicePCPClientServerCapabilities = "StatefulNAT64"
+
+	DevicePCPClientServerCapabilities_A_PPortRangeRouter DevicePCPClientServerCapabilities = "A+PPortRangeRouter"
+
 	DevicePCPClientServerCapabilities_SupportsPORTSETOption DevicePCPClientServerCapabilities = "SupportsPORTSETOption"
-	DevicePCPClientServerCapabilities_IPv4Firewall          DevicePCPClientServerCapabilities = "IPv4Firewall"
-	DevicePCPClientServerCapabilities_IPv6Firewall          DevicePCPClientServerCapabilities = "IPv6Firewall"
-	DevicePCPClientServerCapabilities_NPTv6                 DevicePCPClientServerCapabilities = "NPTv6"
+
+	DevicePCPClientServerCapabilities_IPv4Firewall DevicePCPClientServerCapabilities = "IPv4Firewall"
+
+	DevicePCPClientServerCapabilities_IPv6Firewall DevicePCPClientServerCapabilities = "IPv6Firewall"
+
+	DevicePCPClientServerCapabilities_NPTv6 DevicePCPClientServerCapabilities = "NPTv6"
+
 	DevicePCPClientServerCapabilities_DSCPReMarkingFunction DevicePCPClientServerCapabilities = "DSCPReMarkingFunction"
+
 	DevicePCPClientServerCapabilities_FLOWDATAAwareFunction DevicePCPClientServerCapabilities = "FLOWDATAAwareFunction"
-	DevicePCPClientServerCapabilities_ILNPTranslator        DevicePCPClientServerCapabilities = "ILNPTranslator"
+
+	DevicePCPClientServerCapabilities_ILNPTranslator DevicePCPClientServerCapabilities = "ILNPTranslator"
 )
 
-var (
-	synDevicePCPClientServer_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDevicePCPClientServer_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Connecting"}, {Value: "Error_Timeout"}, {Value: "Error_HostNameNotResolved"}, {Value: "Error_NetworkFailure"}, {Value: "Error_NotAuthorized"}, {Value: "Error_Unsupported"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDevicePCPClientServer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClientServer_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "DHCPv4"}, {Value: "DHCPv6"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServer_ServerNameOrAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServer_ServerAddressInUse = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClientServer_AdditionalServerAddresses = &model.Syntax{
-		DataType: "IPAddress",
-		List:     &model.List{},
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClientServer_ExternalIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClientServer_CurrentVersion = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServer_MaximumFilters = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePCPClientServer_PortQuota      = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServer_PreferredLifetime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePCPClientServer_Capabilities = &model.Syntax{
-		Enums: []model.Enum{{Value: "NAT44"}, {Value: "StatelessNAT64"}, {Value: "StatefulNAT64"}, {Value: "A+PPortRangeRouter"}, {Value: "SupportsPORTSETOption"}, {Value: "IPv4Firewall"}, {Value: "IPv6Firewall"}, {Value: "NPTv6"}, {Value: "DSCPReMarkingFunction"}, {Value: "FLOWDATAAwareFunction"}, {Value: "ILNPTranslator"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServer_InboundMappingNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePCPClientServer_OutboundMappingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePCPClientServer holds the values of Device.PCP.Client.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DevicePCPClientServer holds the values of Device.PCP.Client.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DevicePCPClientServer struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Connecting,Error_Timeout,Error_HostNameNotResolved,Error_NetworkFailure,… 9 values}, readOnly, since 2.8.
-	Status DevicePCPClientServerStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{DHCPv4,DHCPv6,Static}, readOnly, since 2.8.
-	Origin DevicePCPClientServerOrigin `cwmp:"Origin"`
-	// ServerNameOrAddress: string(:256), readWrite, since 2.8.
-	ServerNameOrAddress string `cwmp:"ServerNameOrAddress"`
-	// ServerAddressInUse: IPAddress=string(:45), readOnly, since 2.8.
-	ServerAddressInUse string `cwmp:"ServerAddressInUse"`
-	// AdditionalServerAddresses: list<IPAddress=string(:45)>, readOnly, since 2.8.
-	AdditionalServerAddresses []string `cwmp:"AdditionalServerAddresses"`
-	// ExternalIPAddress: IPAddress=string(:45), readOnly, since 2.8.
-	ExternalIPAddress string `cwmp:"ExternalIPAddress"`
-	// CurrentVersion: unsignedInt[0:65535], readOnly, since 2.8.
-	CurrentVersion uint32 `cwmp:"CurrentVersion"`
-	// MaximumFilters: unsignedInt, readWrite, since 2.8.
-	MaximumFilters uint32 `cwmp:"MaximumFilters"`
-	// PortQuota: unsignedInt[:65535], readWrite, since 2.8.
-	PortQuota uint32 `cwmp:"PortQuota"`
-	// PreferredLifetime: unsignedInt seconds, readWrite, since 2.8.
-	PreferredLifetime uint32 `cwmp:"PreferredLifetime"`
-	// Capabilities: list<string{NAT44,StatelessNAT64,StatefulNAT64,A+PPortRangeRouter,SupportsPORTSETOption,IPv4Firewall,… 11 values}>, readOnly, since 2.8.
-	Capabilities []DevicePCPClientServerCapabilities `cwmp:"Capabilities"`
-	// InboundMappingNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	InboundMappingNumberOfEntries uint32 `cwmp:"InboundMappingNumberOfEntries"`
-	// OutboundMappingNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	OutboundMappingNumberOfEntries uint32 `cwmp:"OutboundMappingNumberOfEntries"`
-	// Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}. instances by instance number
-	InboundMapping map[uint32]*DevicePCPClientServerInboundMapping `cwmp:"InboundMapping.{i}."`
-	// Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}. instances by instance number
-	OutboundMapping map[uint32]*DevicePCPClientServerOutboundMapping `cwmp:"OutboundMapping.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DevicePCPClientServerStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin DevicePCPClientServerOrigin `json:"Origin,omitzero"`
+
+	ServerNameOrAddress string `json:"ServerNameOrAddress,omitzero"`
+
+	ServerAddressInUse string `json:"ServerAddressInUse,omitzero"`
+
+	AdditionalServerAddresses []string `json:"AdditionalServerAddresses,omitzero"`
+
+	ExternalIPAddress string `json:"ExternalIPAddress,omitzero"`
+
+	CurrentVersion uint32 `json:"CurrentVersion,omitzero"`
+
+	MaximumFilters uint32 `json:"MaximumFilters,omitzero"`
+
+	PortQuota uint32 `json:"PortQuota,omitzero"`
+
+	PreferredLifetime uint32 `json:"PreferredLifetime,omitzero"`
+
+	Capabilities []DevicePCPClientServerCapabilities `json:"Capabilities,omitzero"`
+
+	InboundMappingNumberOfEntries uint32 `json:"InboundMappingNumberOfEntries,omitzero"`
+
+	OutboundMappingNumberOfEntries uint32 `json:"OutboundMappingNumberOfEntries,omitzero"`
+
+	InboundMapping  map[uint32]*DevicePCPClientServerInboundMapping  `json:"InboundMapping,omitzero"`
+	OutboundMapping map[uint32]*DevicePCPClientServerOutboundMapping `json:"OutboundMapping,omitzero"`
 }
 
-// AddInboundMapping creates instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}. (replacing any) and returns it
+// AddInboundMapping creates instance i (replacing any) and returns it.
 func (o *DevicePCPClientServer) AddInboundMapping(i uint32) *DevicePCPClientServerInboundMapping {
 	if o.InboundMapping == nil {
 		o.InboundMapping = map[uint32]*DevicePCPClientServerInboundMapping{}
@@ -618,18 +322,7 @@ func (o *DevicePCPClientServer) AddInboundMapping(i uint32) *DevicePCPClientServ
 	return x
 }
 
-// GetInboundMapping returns instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.
-func (o *DevicePCPClientServer) GetInboundMapping(i uint32) (*DevicePCPClientServerInboundMapping, bool) {
-	x, ok := o.InboundMapping[i]
-	return x, ok
-}
-
-// DeleteInboundMapping removes instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.
-func (o *DevicePCPClientServer) DeleteInboundMapping(i uint32) {
-	delete(o.InboundMapping, i)
-}
-
-// AddOutboundMapping creates instance i of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}. (replacing any) and returns it
+// AddOutboundMapping creates instance i (replacing any) and returns it.
 func (o *DevicePCPClientServer) AddOutboundMapping(i uint32) *DevicePCPClientServerOutboundMapping {
 	if o.OutboundMapping == nil {
 		o.OutboundMapping = map[uint32]*DevicePCPClientServerOutboundMapping{}
@@ -638,358 +331,147 @@ func (o *DevicePCPClientServer) AddOutboundMapping(i uint32) *DevicePCPClientSer
 	o.OutboundMapping[i] = x
 	return x
 }
-
-// GetOutboundMapping returns instance i of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.
-func (o *DevicePCPClientServer) GetOutboundMapping(i uint32) (*DevicePCPClientServerOutboundMapping, bool) {
-	x, ok := o.OutboundMapping[i]
-	return x, ok
-}
-
-// DeleteOutboundMapping removes instance i of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.
-func (o *DevicePCPClientServer) DeleteOutboundMapping(i uint32) {
-	delete(o.OutboundMapping, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePCPClientServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePCPClientServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePCPClientServer_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServer_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServer_ServerNameOrAddress, o.ServerNameOrAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerNameOrAddress",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServer_ServerAddressInUse, o.ServerAddressInUse); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerAddressInUse",
-		})
-	}
-	if e := model.CheckValue(synDevicePCPClientServer_AdditionalServerAddresses, model.FormatValue(model.TypeString, o.AdditionalServerAddresses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdditionalServerAddresses",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServer_ExternalIPAddress, o.ExternalIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExternalIPAddress",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServer_CurrentVersion, uint64(o.CurrentVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentVersion",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServer_PortQuota, uint64(o.PortQuota)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortQuota",
-		})
-	}
-	if e := model.CheckValue(synDevicePCPClientServer_Capabilities, model.FormatValue(model.TypeString, o.Capabilities)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Capabilities",
-		})
-	}
+func (o *DevicePCPClientServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4644, string(o.Status))
+	c.String(p, "Alias", 4590, o.Alias)
+	c.String(p, "Origin", 4621, string(o.Origin))
+	c.String(p, "ServerNameOrAddress", 4643, o.ServerNameOrAddress)
+	c.String(p, "ServerAddressInUse", 4642, o.ServerAddressInUse)
+	c.Wire(p, "AdditionalServerAddresses", 4589, model.JoinStrings(o.AdditionalServerAddresses), len(o.AdditionalServerAddresses) > 0)
+	c.String(p, "ExternalIPAddress", 4594, o.ExternalIPAddress)
+	c.Uint(p, "CurrentVersion", 4592, uint64(o.CurrentVersion))
+	c.Uint(p, "PortQuota", 4640, uint64(o.PortQuota))
+	c.Wire(p, "Capabilities", 4591, model.JoinStrings(o.Capabilities), len(o.Capabilities) > 0)
 	for _, i := range model.SortedKeys(o.InboundMapping) {
-		o.InboundMapping[i].ValidateAt(prefix+"InboundMapping."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InboundMapping[i].ValidateAt(c, model.InstanceOf(p, "InboundMapping.", i))
 	}
 	for _, i := range model.SortedKeys(o.OutboundMapping) {
-		o.OutboundMapping[i].ValidateAt(prefix+"OutboundMapping."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.OutboundMapping[i].ValidateAt(c, model.InstanceOf(p, "OutboundMapping.", i))
 	}
 }
 
 // DevicePCPClientServerPath is the typed path of Device.PCP.Client.{i}.Server.{i}.
 type DevicePCPClientServerPath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	Status                         model.ReadOnlyParam[DevicePCPClientServerStatus]
-	Alias                          model.WriteOnceParam[string]
-	Origin                         model.ReadOnlyParam[DevicePCPClientServerOrigin]
-	ServerNameOrAddress            model.ReadWriteParam[string]
-	ServerAddressInUse             model.ReadOnlyParam[string]
-	AdditionalServerAddresses      model.ReadOnlyParam[[]string]
-	ExternalIPAddress              model.ReadOnlyParam[string]
-	CurrentVersion                 model.ReadOnlyParam[uint32]
-	MaximumFilters                 model.ReadWriteParam[uint32]
-	PortQuota                      model.ReadWriteParam[uint32]
-	PreferredLifetime              model.ReadWriteParam[uint32]
-	Capabilities                   model.ReadOnlyParam[[]DevicePCPClientServerCapabilities]
-	InboundMappingNumberOfEntries  model.ReadOnlyParam[uint32]
-	OutboundMappingNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AdditionalServerAddresses model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Capabilities model.ReadOnlyParam[[]string] `dm:"s"`
+
+	CurrentVersion model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExternalIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	InboundMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaximumFilters model.ReadWriteParam[uint32] `dm:"u"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	OutboundMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PortQuota model.ReadWriteParam[uint32] `dm:"u"`
+
+	PreferredLifetime model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerAddressInUse model.ReadOnlyParam[string] `dm:"s"`
+
+	ServerNameOrAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePCPClientServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePCPClientServerPath(prefix string) DevicePCPClientServerPath {
-	p := &prefix
-	return DevicePCPClientServerPath{
-		AdditionalServerAddresses:      model.NewReadOnly[[]string](p, "AdditionalServerAddresses", model.TypeString),
-		Alias:                          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Capabilities:                   model.NewReadOnly[[]DevicePCPClientServerCapabilities](p, "Capabilities", model.TypeString),
-		CurrentVersion:                 model.NewReadOnly[uint32](p, "CurrentVersion", model.TypeUnsignedInt),
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExternalIPAddress:              model.NewReadOnly[string](p, "ExternalIPAddress", model.TypeString),
-		InboundMappingNumberOfEntries:  model.NewReadOnly[uint32](p, "InboundMappingNumberOfEntries", model.TypeUnsignedInt),
-		MaximumFilters:                 model.NewReadWrite[uint32](p, "MaximumFilters", model.TypeUnsignedInt),
-		Origin:                         model.NewReadOnly[DevicePCPClientServerOrigin](p, "Origin", model.TypeString),
-		OutboundMappingNumberOfEntries: model.NewReadOnly[uint32](p, "OutboundMappingNumberOfEntries", model.TypeUnsignedInt),
-		PortQuota:                      model.NewReadWrite[uint32](p, "PortQuota", model.TypeUnsignedInt),
-		PreferredLifetime:              model.NewReadWrite[uint32](p, "PreferredLifetime", model.TypeUnsignedInt),
-		ServerAddressInUse:             model.NewReadOnly[string](p, "ServerAddressInUse", model.TypeString),
-		ServerNameOrAddress:            model.NewReadWrite[string](p, "ServerNameOrAddress", model.TypeString),
-		Status:                         model.NewReadOnly[DevicePCPClientServerStatus](p, "Status", model.TypeString),
-		obj:                            model.NewObjectPath(p),
-	}
+// InboundMapping returns the typed path of instance i.
+func (x DevicePCPClientServerPath) InboundMapping(i uint32) (p DevicePCPClientServerInboundMappingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InboundMapping.", i))
+	return
 }
 
-// InboundMapping returns the typed path of instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.
-func (x DevicePCPClientServerPath) InboundMapping(i uint32) DevicePCPClientServerInboundMappingPath {
-	return newDevicePCPClientServerInboundMappingPath(x.Path() + "InboundMapping." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InboundMappingTable returns the table Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}. itself (for AddObject when writable)
+// InboundMappingTable returns the table itself (for AddObject when writable).
 func (x DevicePCPClientServerPath) InboundMappingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "InboundMapping.")
+	return model.NewWritableTable(x.ObjectPath, "InboundMapping.")
 }
 
-// OutboundMapping returns the typed path of instance i of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.
-func (x DevicePCPClientServerPath) OutboundMapping(i uint32) DevicePCPClientServerOutboundMappingPath {
-	return newDevicePCPClientServerOutboundMappingPath(x.Path() + "OutboundMapping." + strconv.FormatUint(uint64(i), 10) + ".")
+// OutboundMapping returns the typed path of instance i.
+func (x DevicePCPClientServerPath) OutboundMapping(i uint32) (p DevicePCPClientServerOutboundMappingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "OutboundMapping.", i))
+	return
 }
 
-// OutboundMappingTable returns the table Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}. itself (for AddObject when writable)
+// OutboundMappingTable returns the table itself (for AddObject when writable).
 func (x DevicePCPClientServerPath) OutboundMappingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "OutboundMapping.")
+	return model.NewWritableTable(x.ObjectPath, "OutboundMapping.")
 }
 
 // DevicePCPClientServerInboundMappingStatus enumerates the values of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Status.
 type DevicePCPClientServerInboundMappingStatus string
 
-func (e DevicePCPClientServerInboundMappingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DevicePCPClientServerInboundMappingStatus_Disabled                   DevicePCPClientServerInboundMappingStatus = "Disabled"
-	DevicePCPClientServerInboundMappingStatus_Enabled                    DevicePCPClientServerInboundMappingStatus = "Enabled"
+	DevicePCPClientServerInboundMappingStatus_Disabled DevicePCPClientServerInboundMappingStatus = "Disabled"
+
+	DevicePCPClientServerInboundMappingStatus_Enabled DevicePCPClientServerInboundMappingStatus = "Enabled"
+
 	DevicePCPClientServerInboundMappingStatus_Error_PCPErrorCodeReceived DevicePCPClientServerInboundMappingStatus = "Error_PCPErrorCodeReceived"
-	DevicePCPClientServerInboundMappingStatus_Error                      DevicePCPClientServerInboundMappingStatus = "Error"
+
+	DevicePCPClientServerInboundMappingStatus_Error DevicePCPClientServerInboundMappingStatus = "Error"
 )
 
 // DevicePCPClientServerInboundMappingOrigin enumerates the values of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Origin.
 type DevicePCPClientServerInboundMappingOrigin string
 
-func (e DevicePCPClientServerInboundMappingOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DevicePCPClientServerInboundMappingOrigin_Internal  DevicePCPClientServerInboundMappingOrigin = "Internal"
-	DevicePCPClientServerInboundMappingOrigin_UPnP_IWF  DevicePCPClientServerInboundMappingOrigin = "UPnP_IWF"
+	DevicePCPClientServerInboundMappingOrigin_Internal DevicePCPClientServerInboundMappingOrigin = "Internal"
+
+	DevicePCPClientServerInboundMappingOrigin_UPnP_IWF DevicePCPClientServerInboundMappingOrigin = "UPnP_IWF"
+
 	DevicePCPClientServerInboundMappingOrigin_PCP_Proxy DevicePCPClientServerInboundMappingOrigin = "PCP_Proxy"
-	DevicePCPClientServerInboundMappingOrigin_Static    DevicePCPClientServerInboundMappingOrigin = "Static"
+
+	DevicePCPClientServerInboundMappingOrigin_Static DevicePCPClientServerInboundMappingOrigin = "Static"
 )
 
-var (
-	synDevicePCPClientServerInboundMapping_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDevicePCPClientServerInboundMapping_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_PCPErrorCodeReceived"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDevicePCPClientServerInboundMapping_ErrorCode = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerInboundMapping_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClientServerInboundMapping_Origin = &model.Syntax{
-		Enums: []model.Enum{{Value: "Internal"}, {Value: "UPnP_IWF"}, {Value: "PCP_Proxy"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServerInboundMapping_Lifetime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePCPClientServerInboundMapping_SuggestedExternalIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServerInboundMapping_SuggestedExternalPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerInboundMapping_SuggestedExternalPortEndRange = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerInboundMapping_InternalPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerInboundMapping_ProtocolNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDevicePCPClientServerInboundMapping_ThirdPartyAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClientServerInboundMapping_Description = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServerInboundMapping_AssignedExternalIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServerInboundMapping_AssignedExternalPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerInboundMapping_AssignedExternalPortEndRange = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerInboundMapping_FilterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePCPClientServerInboundMapping holds the values of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DevicePCPClientServerInboundMapping holds the values of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DevicePCPClientServerInboundMapping struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_PCPErrorCodeReceived,Error}, readOnly, since 2.8.
-	Status DevicePCPClientServerInboundMappingStatus `cwmp:"Status"`
-	// ErrorCode: unsignedInt[1:255], readOnly, since 2.8.
-	ErrorCode uint32 `cwmp:"ErrorCode"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{Internal,UPnP_IWF,PCP_Proxy,Static}, readOnly, since 2.8.
-	Origin DevicePCPClientServerInboundMappingOrigin `cwmp:"Origin"`
-	// Lifetime: unsignedInt seconds, readWrite, since 2.8.
-	Lifetime uint32 `cwmp:"Lifetime"`
-	// SuggestedExternalIPAddress: IPAddress=string(:45), readWrite, since 2.8.
-	SuggestedExternalIPAddress string `cwmp:"SuggestedExternalIPAddress"`
-	// SuggestedExternalPort: unsignedInt[0:65535], readWrite, since 2.8.
-	SuggestedExternalPort uint32 `cwmp:"SuggestedExternalPort"`
-	// SuggestedExternalPortEndRange: unsignedInt[0:65535], readWrite, since 2.8.
-	SuggestedExternalPortEndRange uint32 `cwmp:"SuggestedExternalPortEndRange"`
-	// InternalPort: unsignedInt[1:65535], readWrite, since 2.8.
-	InternalPort uint32 `cwmp:"InternalPort"`
-	// ProtocolNumber: int[-1:255], readWrite, since 2.8.
-	ProtocolNumber int32 `cwmp:"ProtocolNumber"`
-	// ThirdPartyAddress: IPAddress=string(:45), readWrite, since 2.8.
-	ThirdPartyAddress string `cwmp:"ThirdPartyAddress"`
-	// Description: string(:256), readWrite, since 2.8.
-	Description string `cwmp:"Description"`
-	// AssignedExternalIPAddress: IPAddress=string(:45), readOnly, since 2.8.
-	AssignedExternalIPAddress string `cwmp:"AssignedExternalIPAddress"`
-	// AssignedExternalPort: unsignedInt[0:65535], readOnly, since 2.8.
-	AssignedExternalPort uint32 `cwmp:"AssignedExternalPort"`
-	// AssignedExternalPortEndRange: unsignedInt[0:65535], readOnly, since 2.8.
-	AssignedExternalPortEndRange uint32 `cwmp:"AssignedExternalPortEndRange"`
-	// FilterNumberOfEntries: unsignedInt, readOnly, since 2.8.
-	FilterNumberOfEntries uint32 `cwmp:"FilterNumberOfEntries"`
-	// Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}. instances by instance number
-	Filter map[uint32]*DevicePCPClientServerInboundMappingFilter `cwmp:"Filter.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DevicePCPClientServerInboundMappingStatus `json:"Status,omitzero"`
+
+	ErrorCode uint32 `json:"ErrorCode,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin DevicePCPClientServerInboundMappingOrigin `json:"Origin,omitzero"`
+
+	Lifetime uint32 `json:"Lifetime,omitzero"`
+
+	SuggestedExternalIPAddress string `json:"SuggestedExternalIPAddress,omitzero"`
+
+	SuggestedExternalPort uint32 `json:"SuggestedExternalPort,omitzero"`
+
+	SuggestedExternalPortEndRange uint32 `json:"SuggestedExternalPortEndRange,omitzero"`
+
+	InternalPort uint32 `json:"InternalPort,omitzero"`
+
+	ProtocolNumber int32 `json:"ProtocolNumber,omitzero"`
+
+	ThirdPartyAddress string `json:"ThirdPartyAddress,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	AssignedExternalIPAddress string `json:"AssignedExternalIPAddress,omitzero"`
+
+	AssignedExternalPort uint32 `json:"AssignedExternalPort,omitzero"`
+
+	AssignedExternalPortEndRange uint32 `json:"AssignedExternalPortEndRange,omitzero"`
+
+	FilterNumberOfEntries uint32 `json:"FilterNumberOfEntries,omitzero"`
+
+	Filter map[uint32]*DevicePCPClientServerInboundMappingFilter `json:"Filter,omitzero"`
 }
 
-// AddFilter creates instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DevicePCPClientServerInboundMapping) AddFilter(i uint32) *DevicePCPClientServerInboundMappingFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DevicePCPClientServerInboundMappingFilter{}
@@ -998,1847 +480,250 @@ func (o *DevicePCPClientServerInboundMapping) AddFilter(i uint32) *DevicePCPClie
 	o.Filter[i] = x
 	return x
 }
-
-// GetFilter returns instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.
-func (o *DevicePCPClientServerInboundMapping) GetFilter(i uint32) (*DevicePCPClientServerInboundMappingFilter, bool) {
-	x, ok := o.Filter[i]
-	return x, ok
-}
-
-// DeleteFilter removes instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.
-func (o *DevicePCPClientServerInboundMapping) DeleteFilter(i uint32) {
-	delete(o.Filter, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePCPClientServerInboundMapping) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePCPClientServerInboundMapping) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePCPClientServerInboundMapping_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerInboundMapping_ErrorCode, uint64(o.ErrorCode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ErrorCode",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerInboundMapping_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerInboundMapping_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerInboundMapping_SuggestedExternalIPAddress, o.SuggestedExternalIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuggestedExternalIPAddress",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerInboundMapping_SuggestedExternalPort, uint64(o.SuggestedExternalPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuggestedExternalPort",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerInboundMapping_SuggestedExternalPortEndRange, uint64(o.SuggestedExternalPortEndRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuggestedExternalPortEndRange",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerInboundMapping_InternalPort, uint64(o.InternalPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InternalPort",
-		})
-	}
-	if e := model.CheckInt(synDevicePCPClientServerInboundMapping_ProtocolNumber, int64(o.ProtocolNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolNumber",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerInboundMapping_ThirdPartyAddress, o.ThirdPartyAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ThirdPartyAddress",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerInboundMapping_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerInboundMapping_AssignedExternalIPAddress, o.AssignedExternalIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssignedExternalIPAddress",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerInboundMapping_AssignedExternalPort, uint64(o.AssignedExternalPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssignedExternalPort",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerInboundMapping_AssignedExternalPortEndRange, uint64(o.AssignedExternalPortEndRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssignedExternalPortEndRange",
-		})
-	}
+func (o *DevicePCPClientServerInboundMapping) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4614, string(o.Status))
+	c.Uint(p, "ErrorCode", 4602, uint64(o.ErrorCode))
+	c.String(p, "Alias", 4596, o.Alias)
+	c.String(p, "Origin", 4612, string(o.Origin))
+	c.String(p, "SuggestedExternalIPAddress", 4615, o.SuggestedExternalIPAddress)
+	c.Uint(p, "SuggestedExternalPort", 4616, uint64(o.SuggestedExternalPort))
+	c.Uint(p, "SuggestedExternalPortEndRange", 4617, uint64(o.SuggestedExternalPortEndRange))
+	c.Uint(p, "InternalPort", 4610, uint64(o.InternalPort))
+	c.Int(p, "ProtocolNumber", 4613, int64(o.ProtocolNumber))
+	c.String(p, "ThirdPartyAddress", 4618, o.ThirdPartyAddress)
+	c.String(p, "Description", 4600, o.Description)
+	c.String(p, "AssignedExternalIPAddress", 4597, o.AssignedExternalIPAddress)
+	c.Uint(p, "AssignedExternalPort", 4598, uint64(o.AssignedExternalPort))
+	c.Uint(p, "AssignedExternalPortEndRange", 4599, uint64(o.AssignedExternalPortEndRange))
 	for _, i := range model.SortedKeys(o.Filter) {
-		o.Filter[i].ValidateAt(prefix+"Filter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
 	}
 }
 
 // DevicePCPClientServerInboundMappingPath is the typed path of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.
 type DevicePCPClientServerInboundMappingPath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Status                        model.ReadOnlyParam[DevicePCPClientServerInboundMappingStatus]
-	ErrorCode                     model.ReadOnlyParam[uint32]
-	Alias                         model.WriteOnceParam[string]
-	Origin                        model.ReadOnlyParam[DevicePCPClientServerInboundMappingOrigin]
-	Lifetime                      model.ReadWriteParam[uint32]
-	SuggestedExternalIPAddress    model.ReadWriteParam[string]
-	SuggestedExternalPort         model.ReadWriteParam[uint32]
-	SuggestedExternalPortEndRange model.ReadWriteParam[uint32]
-	InternalPort                  model.ReadWriteParam[uint32]
-	ProtocolNumber                model.ReadWriteParam[int32]
-	ThirdPartyAddress             model.ReadWriteParam[string]
-	Description                   model.ReadWriteParam[string]
-	AssignedExternalIPAddress     model.ReadOnlyParam[string]
-	AssignedExternalPort          model.ReadOnlyParam[uint32]
-	AssignedExternalPortEndRange  model.ReadOnlyParam[uint32]
-	FilterNumberOfEntries         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AssignedExternalIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	AssignedExternalPort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AssignedExternalPortEndRange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Description model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ErrorCode model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InternalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	Lifetime model.ReadWriteParam[uint32] `dm:"u"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	ProtocolNumber model.ReadWriteParam[int32] `dm:"i"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SuggestedExternalIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	SuggestedExternalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	SuggestedExternalPortEndRange model.ReadWriteParam[uint32] `dm:"u"`
+
+	ThirdPartyAddress model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePCPClientServerInboundMappingPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePCPClientServerInboundMappingPath(prefix string) DevicePCPClientServerInboundMappingPath {
-	p := &prefix
-	return DevicePCPClientServerInboundMappingPath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssignedExternalIPAddress:     model.NewReadOnly[string](p, "AssignedExternalIPAddress", model.TypeString),
-		AssignedExternalPort:          model.NewReadOnly[uint32](p, "AssignedExternalPort", model.TypeUnsignedInt),
-		AssignedExternalPortEndRange:  model.NewReadOnly[uint32](p, "AssignedExternalPortEndRange", model.TypeUnsignedInt),
-		Description:                   model.NewReadWrite[string](p, "Description", model.TypeString),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ErrorCode:                     model.NewReadOnly[uint32](p, "ErrorCode", model.TypeUnsignedInt),
-		FilterNumberOfEntries:         model.NewReadOnly[uint32](p, "FilterNumberOfEntries", model.TypeUnsignedInt),
-		InternalPort:                  model.NewReadWrite[uint32](p, "InternalPort", model.TypeUnsignedInt),
-		Lifetime:                      model.NewReadWrite[uint32](p, "Lifetime", model.TypeUnsignedInt),
-		Origin:                        model.NewReadOnly[DevicePCPClientServerInboundMappingOrigin](p, "Origin", model.TypeString),
-		ProtocolNumber:                model.NewReadWrite[int32](p, "ProtocolNumber", model.TypeInt),
-		Status:                        model.NewReadOnly[DevicePCPClientServerInboundMappingStatus](p, "Status", model.TypeString),
-		SuggestedExternalIPAddress:    model.NewReadWrite[string](p, "SuggestedExternalIPAddress", model.TypeString),
-		SuggestedExternalPort:         model.NewReadWrite[uint32](p, "SuggestedExternalPort", model.TypeUnsignedInt),
-		SuggestedExternalPortEndRange: model.NewReadWrite[uint32](p, "SuggestedExternalPortEndRange", model.TypeUnsignedInt),
-		ThirdPartyAddress:             model.NewReadWrite[string](p, "ThirdPartyAddress", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
+// Filter returns the typed path of instance i.
+func (x DevicePCPClientServerInboundMappingPath) Filter(i uint32) (p DevicePCPClientServerInboundMappingFilterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
+	return
 }
 
-// Filter returns the typed path of instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.
-func (x DevicePCPClientServerInboundMappingPath) Filter(i uint32) DevicePCPClientServerInboundMappingFilterPath {
-	return newDevicePCPClientServerInboundMappingFilterPath(x.Path() + "Filter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// FilterTable returns the table Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DevicePCPClientServerInboundMappingPath) FilterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Filter.")
+	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-var (
-	synDevicePCPClientServerInboundMappingFilter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClientServerInboundMappingFilter_RemoteHostIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServerInboundMappingFilter_PrefixLength = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "128",
-		},
-		Ranges: []model.Range{{
-			Max: "128",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerInboundMappingFilter_RemotePort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerInboundMappingFilter_RemotePortEndRange = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DevicePCPClientServerInboundMappingFilter holds the values of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DevicePCPClientServerInboundMappingFilter holds the values of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DevicePCPClientServerInboundMappingFilter struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// RemoteHostIPAddress: IPAddress=string(:45), readWrite, since 2.8.
-	RemoteHostIPAddress string `cwmp:"RemoteHostIPAddress"`
-	// PrefixLength: unsignedInt[1:128], readWrite, since 2.8.
-	PrefixLength uint32 `cwmp:"PrefixLength"`
-	// RemotePort: unsignedInt[0:65535], readWrite, since 2.8.
-	RemotePort uint32 `cwmp:"RemotePort"`
-	// RemotePortEndRange: unsignedInt[0:65535], readWrite, since 2.8.
-	RemotePortEndRange uint32 `cwmp:"RemotePortEndRange"`
+	Alias string `json:"Alias,omitzero"`
+
+	RemoteHostIPAddress string `json:"RemoteHostIPAddress,omitzero"`
+
+	PrefixLength uint32 `json:"PrefixLength,omitzero"`
+
+	RemotePort uint32 `json:"RemotePort,omitzero"`
+
+	RemotePortEndRange uint32 `json:"RemotePortEndRange,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePCPClientServerInboundMappingFilter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePCPClientServerInboundMappingFilter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePCPClientServerInboundMappingFilter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerInboundMappingFilter_RemoteHostIPAddress, o.RemoteHostIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteHostIPAddress",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerInboundMappingFilter_PrefixLength, uint64(o.PrefixLength)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PrefixLength",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerInboundMappingFilter_RemotePort, uint64(o.RemotePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemotePort",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerInboundMappingFilter_RemotePortEndRange, uint64(o.RemotePortEndRange)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemotePortEndRange",
-		})
-	}
+func (o *DevicePCPClientServerInboundMappingFilter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4604, o.Alias)
+	c.String(p, "RemoteHostIPAddress", 4606, o.RemoteHostIPAddress)
+	c.Uint(p, "PrefixLength", 4605, uint64(o.PrefixLength))
+	c.Uint(p, "RemotePort", 4607, uint64(o.RemotePort))
+	c.Uint(p, "RemotePortEndRange", 4608, uint64(o.RemotePortEndRange))
 }
 
 // DevicePCPClientServerInboundMappingFilterPath is the typed path of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.
 type DevicePCPClientServerInboundMappingFilterPath struct {
-	obj                 model.ObjectPath
-	Alias               model.WriteOnceParam[string]
-	RemoteHostIPAddress model.ReadWriteParam[string]
-	PrefixLength        model.ReadWriteParam[uint32]
-	RemotePort          model.ReadWriteParam[uint32]
-	RemotePortEndRange  model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DevicePCPClientServerInboundMappingFilterPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePCPClientServerInboundMappingFilterPath(prefix string) DevicePCPClientServerInboundMappingFilterPath {
-	p := &prefix
-	return DevicePCPClientServerInboundMappingFilterPath{
-		Alias:               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		PrefixLength:        model.NewReadWrite[uint32](p, "PrefixLength", model.TypeUnsignedInt),
-		RemoteHostIPAddress: model.NewReadWrite[string](p, "RemoteHostIPAddress", model.TypeString),
-		RemotePort:          model.NewReadWrite[uint32](p, "RemotePort", model.TypeUnsignedInt),
-		RemotePortEndRange:  model.NewReadWrite[uint32](p, "RemotePortEndRange", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+	PrefixLength model.ReadWriteParam[uint32] `dm:"u"`
+
+	RemoteHostIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	RemotePort model.ReadWriteParam[uint32] `dm:"u"`
+
+	RemotePortEndRange model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DevicePCPClientServerOutboundMappingStatus enumerates the values of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.Status.
 type DevicePCPClientServerOutboundMappingStatus string
 
-func (e DevicePCPClientServerOutboundMappingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DevicePCPClientServerOutboundMappingStatus_Disabled                   DevicePCPClientServerOutboundMappingStatus = "Disabled"
-	DevicePCPClientServerOutboundMappingStatus_Enabled                    DevicePCPClientServerOutboundMappingStatus = "Enabled"
+	DevicePCPClientServerOutboundMappingStatus_Disabled DevicePCPClientServerOutboundMappingStatus = "Disabled"
+
+	DevicePCPClientServerOutboundMappingStatus_Enabled DevicePCPClientServerOutboundMappingStatus = "Enabled"
+
 	DevicePCPClientServerOutboundMappingStatus_Error_PCPErrorCodeReceived DevicePCPClientServerOutboundMappingStatus = "Error_PCPErrorCodeReceived"
-	DevicePCPClientServerOutboundMappingStatus_Error                      DevicePCPClientServerOutboundMappingStatus = "Error"
+
+	DevicePCPClientServerOutboundMappingStatus_Error DevicePCPClientServerOutboundMappingStatus = "Error"
 )
 
 // DevicePCPClientServerOutboundMappingOrigin enumerates the values of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.Origin.
 type DevicePCPClientServerOutboundMappingOrigin string
 
-func (e DevicePCPClientServerOutboundMappingOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DevicePCPClientServerOutboundMappingOrigin_Internal  DevicePCPClientServerOutboundMappingOrigin = "Internal"
-	DevicePCPClientServerOutboundMappingOrigin_UPnP_IWF  DevicePCPClientServerOutboundMappingOrigin = "UPnP_IWF"
+	DevicePCPClientServerOutboundMappingOrigin_Internal DevicePCPClientServerOutboundMappingOrigin = "Internal"
+
+	DevicePCPClientServerOutboundMappingOrigin_UPnP_IWF DevicePCPClientServerOutboundMappingOrigin = "UPnP_IWF"
+
 	DevicePCPClientServerOutboundMappingOrigin_PCP_Proxy DevicePCPClientServerOutboundMappingOrigin = "PCP_Proxy"
-	DevicePCPClientServerOutboundMappingOrigin_Static    DevicePCPClientServerOutboundMappingOrigin = "Static"
+
+	DevicePCPClientServerOutboundMappingOrigin_Static DevicePCPClientServerOutboundMappingOrigin = "Static"
 )
 
-var (
-	synDevicePCPClientServerOutboundMapping_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDevicePCPClientServerOutboundMapping_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_PCPErrorCodeReceived"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDevicePCPClientServerOutboundMapping_ErrorCode = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerOutboundMapping_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClientServerOutboundMapping_Origin = &model.Syntax{
-		Enums: []model.Enum{{Value: "Internal"}, {Value: "UPnP_IWF"}, {Value: "PCP_Proxy"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServerOutboundMapping_Lifetime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePCPClientServerOutboundMapping_SuggestedExternalIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServerOutboundMapping_SuggestedExternalPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerOutboundMapping_RemoteHostIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClientServerOutboundMapping_InternalPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerOutboundMapping_RemotePort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePCPClientServerOutboundMapping_ProtocolNumber = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDevicePCPClientServerOutboundMapping_ThirdPartyAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDevicePCPClientServerOutboundMapping_Description = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServerOutboundMapping_AssignedExternalIPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDevicePCPClientServerOutboundMapping_AssignedExternalPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DevicePCPClientServerOutboundMapping holds the values of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8)
+// DevicePCPClientServerOutboundMapping holds the values of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DevicePCPClientServerOutboundMapping struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_PCPErrorCodeReceived,Error}, readOnly, since 2.8.
-	Status DevicePCPClientServerOutboundMappingStatus `cwmp:"Status"`
-	// ErrorCode: unsignedInt[1:255], readOnly, since 2.8.
-	ErrorCode uint32 `cwmp:"ErrorCode"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Origin: string{Internal,UPnP_IWF,PCP_Proxy,Static}, readOnly, since 2.8.
-	Origin DevicePCPClientServerOutboundMappingOrigin `cwmp:"Origin"`
-	// Lifetime: unsignedInt seconds, readWrite, since 2.8.
-	Lifetime uint32 `cwmp:"Lifetime"`
-	// SuggestedExternalIPAddress: IPAddress=string(:45), readWrite, since 2.8.
-	SuggestedExternalIPAddress string `cwmp:"SuggestedExternalIPAddress"`
-	// SuggestedExternalPort: unsignedInt[0:65535], readWrite, since 2.8.
-	SuggestedExternalPort uint32 `cwmp:"SuggestedExternalPort"`
-	// RemoteHostIPAddress: IPAddress=string(:45), readWrite, since 2.8.
-	RemoteHostIPAddress string `cwmp:"RemoteHostIPAddress"`
-	// InternalPort: unsignedInt[1:65535], readWrite, since 2.8.
-	InternalPort uint32 `cwmp:"InternalPort"`
-	// RemotePort: unsignedInt[1:65535], readWrite, since 2.8.
-	RemotePort uint32 `cwmp:"RemotePort"`
-	// ProtocolNumber: int[-1:255], readWrite, since 2.8.
-	ProtocolNumber int32 `cwmp:"ProtocolNumber"`
-	// ThirdPartyAddress: IPAddress=string(:45), readWrite, since 2.8.
-	ThirdPartyAddress string `cwmp:"ThirdPartyAddress"`
-	// Description: string(:256), readWrite, since 2.8.
-	Description string `cwmp:"Description"`
-	// AssignedExternalIPAddress: IPAddress=string(:45), readOnly, since 2.8.
-	AssignedExternalIPAddress string `cwmp:"AssignedExternalIPAddress"`
-	// AssignedExternalPort: unsignedInt[0:65535], readOnly, since 2.8.
-	AssignedExternalPort uint32 `cwmp:"AssignedExternalPort"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DevicePCPClientServerOutboundMappingStatus `json:"Status,omitzero"`
+
+	ErrorCode uint32 `json:"ErrorCode,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Origin DevicePCPClientServerOutboundMappingOrigin `json:"Origin,omitzero"`
+
+	Lifetime uint32 `json:"Lifetime,omitzero"`
+
+	SuggestedExternalIPAddress string `json:"SuggestedExternalIPAddress,omitzero"`
+
+	SuggestedExternalPort uint32 `json:"SuggestedExternalPort,omitzero"`
+
+	RemoteHostIPAddress string `json:"RemoteHostIPAddress,omitzero"`
+
+	InternalPort uint32 `json:"InternalPort,omitzero"`
+
+	RemotePort uint32 `json:"RemotePort,omitzero"`
+
+	ProtocolNumber int32 `json:"ProtocolNumber,omitzero"`
+
+	ThirdPartyAddress string `json:"ThirdPartyAddress,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	AssignedExternalIPAddress string `json:"AssignedExternalIPAddress,omitzero"`
+
+	AssignedExternalPort uint32 `json:"AssignedExternalPort,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePCPClientServerOutboundMapping) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePCPClientServerOutboundMapping) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePCPClientServerOutboundMapping_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerOutboundMapping_ErrorCode, uint64(o.ErrorCode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ErrorCode",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerOutboundMapping_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerOutboundMapping_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerOutboundMapping_SuggestedExternalIPAddress, o.SuggestedExternalIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuggestedExternalIPAddress",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerOutboundMapping_SuggestedExternalPort, uint64(o.SuggestedExternalPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuggestedExternalPort",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerOutboundMapping_RemoteHostIPAddress, o.RemoteHostIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteHostIPAddress",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerOutboundMapping_InternalPort, uint64(o.InternalPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InternalPort",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerOutboundMapping_RemotePort, uint64(o.RemotePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemotePort",
-		})
-	}
-	if e := model.CheckInt(synDevicePCPClientServerOutboundMapping_ProtocolNumber, int64(o.ProtocolNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolNumber",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerOutboundMapping_ThirdPartyAddress, o.ThirdPartyAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ThirdPartyAddress",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerOutboundMapping_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synDevicePCPClientServerOutboundMapping_AssignedExternalIPAddress, o.AssignedExternalIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssignedExternalIPAddress",
-		})
-	}
-	if e := model.CheckUint(synDevicePCPClientServerOutboundMapping_AssignedExternalPort, uint64(o.AssignedExternalPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssignedExternalPort",
-		})
-	}
+func (o *DevicePCPClientServerOutboundMapping) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4635, string(o.Status))
+	c.Uint(p, "ErrorCode", 4628, uint64(o.ErrorCode))
+	c.String(p, "Alias", 4623, o.Alias)
+	c.String(p, "Origin", 4631, string(o.Origin))
+	c.String(p, "SuggestedExternalIPAddress", 4636, o.SuggestedExternalIPAddress)
+	c.Uint(p, "SuggestedExternalPort", 4637, uint64(o.SuggestedExternalPort))
+	c.String(p, "RemoteHostIPAddress", 4633, o.RemoteHostIPAddress)
+	c.Uint(p, "InternalPort", 4629, uint64(o.InternalPort))
+	c.Uint(p, "RemotePort", 4634, uint64(o.RemotePort))
+	c.Int(p, "ProtocolNumber", 4632, int64(o.ProtocolNumber))
+	c.String(p, "ThirdPartyAddress", 4638, o.ThirdPartyAddress)
+	c.String(p, "Description", 4626, o.Description)
+	c.String(p, "AssignedExternalIPAddress", 4624, o.AssignedExternalIPAddress)
+	c.Uint(p, "AssignedExternalPort", 4625, uint64(o.AssignedExternalPort))
 }
 
 // DevicePCPClientServerOutboundMappingPath is the typed path of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.
 type DevicePCPClientServerOutboundMappingPath struct {
-	obj                        model.ObjectPath
-	Enable                     model.ReadWriteParam[bool]
-	Status                     model.ReadOnlyParam[DevicePCPClientServerOutboundMappingStatus]
-	ErrorCode                  model.ReadOnlyParam[uint32]
-	Alias                      model.WriteOnceParam[string]
-	Origin                     model.ReadOnlyParam[DevicePCPClientServerOutboundMappingOrigin]
-	Lifetime                   model.ReadWriteParam[uint32]
-	SuggestedExternalIPAddress model.ReadWriteParam[string]
-	SuggestedExternalPort      model.ReadWriteParam[uint32]
-	RemoteHostIPAddress        model.ReadWriteParam[string]
-	InternalPort               model.ReadWriteParam[uint32]
-	RemotePort                 model.ReadWriteParam[uint32]
-	ProtocolNumber             model.ReadWriteParam[int32]
-	ThirdPartyAddress          model.ReadWriteParam[string]
-	Description                model.ReadWriteParam[string]
-	AssignedExternalIPAddress  model.ReadOnlyParam[string]
-	AssignedExternalPort       model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DevicePCPClientServerOutboundMappingPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePCPClientServerOutboundMappingPath(prefix string) DevicePCPClientServerOutboundMappingPath {
-	p := &prefix
-	return DevicePCPClientServerOutboundMappingPath{
-		Alias:                      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssignedExternalIPAddress:  model.NewReadOnly[string](p, "AssignedExternalIPAddress", model.TypeString),
-		AssignedExternalPort:       model.NewReadOnly[uint32](p, "AssignedExternalPort", model.TypeUnsignedInt),
-		Description:                model.NewReadWrite[string](p, "Description", model.TypeString),
-		Enable:                     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ErrorCode:                  model.NewReadOnly[uint32](p, "ErrorCode", model.TypeUnsignedInt),
-		InternalPort:               model.NewReadWrite[uint32](p, "InternalPort", model.TypeUnsignedInt),
-		Lifetime:                   model.NewReadWrite[uint32](p, "Lifetime", model.TypeUnsignedInt),
-		Origin:                     model.NewReadOnly[DevicePCPClientServerOutboundMappingOrigin](p, "Origin", model.TypeString),
-		ProtocolNumber:             model.NewReadWrite[int32](p, "ProtocolNumber", model.TypeInt),
-		RemoteHostIPAddress:        model.NewReadWrite[string](p, "RemoteHostIPAddress", model.TypeString),
-		RemotePort:                 model.NewReadWrite[uint32](p, "RemotePort", model.TypeUnsignedInt),
-		Status:                     model.NewReadOnly[DevicePCPClientServerOutboundMappingStatus](p, "Status", model.TypeString),
-		SuggestedExternalIPAddress: model.NewReadWrite[string](p, "SuggestedExternalIPAddress", model.TypeString),
-		SuggestedExternalPort:      model.NewReadWrite[uint32](p, "SuggestedExternalPort", model.TypeUnsignedInt),
-		ThirdPartyAddress:          model.NewReadWrite[string](p, "ThirdPartyAddress", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+	AssignedExternalIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	AssignedExternalPort model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Description model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ErrorCode model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InternalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	Lifetime model.ReadWriteParam[uint32] `dm:"u"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	ProtocolNumber model.ReadWriteParam[int32] `dm:"i"`
+
+	RemoteHostIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	RemotePort model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SuggestedExternalIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	SuggestedExternalPort model.ReadWriteParam[uint32] `dm:"u"`
+
+	ThirdPartyAddress model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DevicePCPClientUPnPIWFStatus enumerates the values of Device.PCP.Client.{i}.UPnPIWF.Status.
 type DevicePCPClientUPnPIWFStatus string
 
-func (e DevicePCPClientUPnPIWFStatus) String() string {
-	return string(e)
-}
-
 const (
 	DevicePCPClientUPnPIWFStatus_Disabled DevicePCPClientUPnPIWFStatus = "Disabled"
-	DevicePCPClientUPnPIWFStatus_Enabled  DevicePCPClientUPnPIWFStatus = "Enabled"
-	DevicePCPClientUPnPIWFStatus_Error    DevicePCPClientUPnPIWFStatus = "Error"
+
+	DevicePCPClientUPnPIWFStatus_Enabled DevicePCPClientUPnPIWFStatus = "Enabled"
+
+	DevicePCPClientUPnPIWFStatus_Error DevicePCPClientUPnPIWFStatus = "Error"
 )
 
-var (
-	synDevicePCPClientUPnPIWF_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePCPClientUPnPIWF_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// DevicePCPClientUPnPIWF holds the values of Device.PCP.Client.{i}.UPnPIWF. (object, readOnly, since 2.8)
+// DevicePCPClientUPnPIWF holds the values of Device.PCP.Client.{i}.UPnPIWF. (object, readOnly, since 2.8).
 type DevicePCPClientUPnPIWF struct {
-	// Enable: boolean, readWrite, since 2.8.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.8.
-	Status DevicePCPClientUPnPIWFStatus `cwmp:"Status"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DevicePCPClientUPnPIWFStatus `json:"Status,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePCPClientUPnPIWF) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePCPClientUPnPIWF) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePCPClientUPnPIWF_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DevicePCPClientUPnPIWF) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4651, string(o.Status))
 }
 
 // DevicePCPClientUPnPIWFPath is the typed path of Device.PCP.Client.{i}.UPnPIWF.
 type DevicePCPClientUPnPIWFPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Status model.ReadOnlyParam[DevicePCPClientUPnPIWFStatus]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DevicePCPClientUPnPIWFPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePCPClientUPnPIWFPath(prefix string) DevicePCPClientUPnPIWFPath {
-	p := &prefix
-	return DevicePCPClientUPnPIWFPath{
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Status: model.NewReadOnly[DevicePCPClientUPnPIWFStatus](p, "Status", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var schemaPcp = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PCP.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Enable",
-	Syntax:  synDevicePCP_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.SupportedVersions",
-	Syntax:  synDevicePCP_SupportedVersions,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.PreferredVersion",
-	Syntax:  synDevicePCP_PreferredVersion,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.OptionList",
-	Syntax:  synDevicePCP_OptionList,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.ClientNumberOfEntries",
-	Syntax:  synDevicePCP_ClientNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PCP.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"WANInterface"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Enable",
-	Syntax:  synDevicePCPClient_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PCP.Client.{i}.Alias",
-	Syntax:  synDevicePCPClient_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.WANInterface",
-	Syntax:  synDevicePCPClient_WANInterface,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Status",
-	Syntax:  synDevicePCPClient_Status,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.MAPEnable",
-	Syntax:  synDevicePCPClient_MAPEnable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.PEEREnable",
-	Syntax:  synDevicePCPClient_PEEREnable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.ANNOUNCEEnable",
-	Syntax:  synDevicePCPClient_ANNOUNCEEnable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.THIRDPARTYEnable",
-	Syntax:  synDevicePCPClient_THIRDPARTYEnable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.THIRDPARTYStatus",
-	Syntax:  synDevicePCPClient_THIRDPARTYStatus,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.FILTEREnable",
-	Syntax:  synDevicePCPClient_FILTEREnable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.ServerNumberOfEntries",
-	Syntax:  synDevicePCPClient_ServerNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PCP.Client.{i}.PCPProxy.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.PCPProxy.Enable",
-	Syntax:  synDevicePCPClientPCPProxy_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.PCPProxy.HighestVersion",
-	Syntax:  synDevicePCPClientPCPProxy_HighestVersion,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.PCPProxy.Status",
-	Syntax:  synDevicePCPClientPCPProxy_Status,
-	Version: "2.8",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PCP.Client.{i}.Server.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"ServerNameOrAddress"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.Enable",
-	Syntax:  synDevicePCPClientServer_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.Status",
-	Syntax:  synDevicePCPClientServer_Status,
-	Version: "2.8",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.Alias",
-	Syntax:  synDevicePCPClientServer_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.Origin",
-	Syntax:  synDevicePCPClientServer_Origin,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.ServerNameOrAddress",
-	Syntax:  synDevicePCPClientServer_ServerNameOrAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.ServerAddressInUse",
-	Syntax:  synDevicePCPClientServer_ServerAddressInUse,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.AdditionalServerAddresses",
-	Syntax:  synDevicePCPClientServer_AdditionalServerAddresses,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.ExternalIPAddress",
-	Syntax:  synDevicePCPClientServer_ExternalIPAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.CurrentVersion",
-	Syntax:  synDevicePCPClientServer_CurrentVersion,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.MaximumFilters",
-	Syntax:  synDevicePCPClientServer_MaximumFilters,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.PortQuota",
-	Syntax:  synDevicePCPClientServer_PortQuota,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.PreferredLifetime",
-	Syntax:  synDevicePCPClientServer_PreferredLifetime,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.Capabilities",
-	Syntax:  synDevicePCPClientServer_Capabilities,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMappingNumberOfEntries",
-	Syntax:  synDevicePCPClientServer_InboundMappingNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMappingNumberOfEntries",
-	Syntax:  synDevicePCPClientServer_OutboundMappingNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InboundMappingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"InternalPort", "ProtocolNumber", "ThirdPartyAddress"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Enable",
-	Syntax:  synDevicePCPClientServerInboundMapping_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Status",
-	Syntax:  synDevicePCPClientServerInboundMapping_Status,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.ErrorCode",
-	Syntax:  synDevicePCPClientServerInboundMapping_ErrorCode,
-	Version: "2.8",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Alias",
-	Syntax:  synDevicePCPClientServerInboundMapping_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Origin",
-	Syntax:  synDevicePCPClientServerInboundMapping_Origin,
-	Version: "2.8",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Lifetime",
-	Syntax:       synDevicePCPClientServerInboundMapping_Lifetime,
-	Version:      "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.SuggestedExternalIPAddress",
-	Syntax:  synDevicePCPClientServerInboundMapping_SuggestedExternalIPAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.SuggestedExternalPort",
-	Syntax:  synDevicePCPClientServerInboundMapping_SuggestedExternalPort,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.SuggestedExternalPortEndRange",
-	Syntax:  synDevicePCPClientServerInboundMapping_SuggestedExternalPortEndRange,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.InternalPort",
-	Syntax:  synDevicePCPClientServerInboundMapping_InternalPort,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.ProtocolNumber",
-	Syntax:  synDevicePCPClientServerInboundMapping_ProtocolNumber,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.ThirdPartyAddress",
-	Syntax:  synDevicePCPClientServerInboundMapping_ThirdPartyAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Description",
-	Syntax:  synDevicePCPClientServerInboundMapping_Description,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.AssignedExternalIPAddress",
-	Syntax:  synDevicePCPClientServerInboundMapping_AssignedExternalIPAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.AssignedExternalPort",
-	Syntax:  synDevicePCPClientServerInboundMapping_AssignedExternalPort,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.AssignedExternalPortEndRange",
-	Syntax:  synDevicePCPClientServerInboundMapping_AssignedExternalPortEndRange,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.FilterNumberOfEntries",
-	Syntax:  synDevicePCPClientServerInboundMapping_FilterNumberOfEntries,
-	Version: "2.8",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FilterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.Alias",
-	Syntax:  synDevicePCPClientServerInboundMappingFilter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.RemoteHostIPAddress",
-	Syntax:  synDevicePCPClientServerInboundMappingFilter_RemoteHostIPAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.PrefixLength",
-	Syntax:  synDevicePCPClientServerInboundMappingFilter_PrefixLength,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.RemotePort",
-	Syntax:  synDevicePCPClientServerInboundMappingFilter_RemotePort,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.RemotePortEndRange",
-	Syntax:  synDevicePCPClientServerInboundMappingFilter_RemotePortEndRange,
-	Version: "2.8",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OutboundMappingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"InternalPort", "ProtocolNumber", "ThirdPartyAddress", "RemoteHostIPAddress", "RemotePort"},
-	}},
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.Enable",
-	Syntax:  synDevicePCPClientServerOutboundMapping_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.Status",
-	Syntax:  synDevicePCPClientServerOutboundMapping_Status,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.ErrorCode",
-	Syntax:  synDevicePCPClientServerOutboundMapping_ErrorCode,
-	Version: "2.8",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.Alias",
-	Syntax:  synDevicePCPClientServerOutboundMapping_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.Origin",
-	Syntax:  synDevicePCPClientServerOutboundMapping_Origin,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.Lifetime",
-	Syntax:  synDevicePCPClientServerOutboundMapping_Lifetime,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.SuggestedExternalIPAddress",
-	Syntax:  synDevicePCPClientServerOutboundMapping_SuggestedExternalIPAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.SuggestedExternalPort",
-	Syntax:  synDevicePCPClientServerOutboundMapping_SuggestedExternalPort,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.RemoteHostIPAddress",
-	Syntax:  synDevicePCPClientServerOutboundMapping_RemoteHostIPAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.InternalPort",
-	Syntax:  synDevicePCPClientServerOutboundMapping_InternalPort,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.RemotePort",
-	Syntax:  synDevicePCPClientServerOutboundMapping_RemotePort,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.ProtocolNumber",
-	Syntax:  synDevicePCPClientServerOutboundMapping_ProtocolNumber,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.ThirdPartyAddress",
-	Syntax:  synDevicePCPClientServerOutboundMapping_ThirdPartyAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.Description",
-	Syntax:  synDevicePCPClientServerOutboundMapping_Description,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.AssignedExternalIPAddress",
-	Syntax:  synDevicePCPClientServerOutboundMapping_AssignedExternalIPAddress,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.AssignedExternalPort",
-	Syntax:  synDevicePCPClientServerOutboundMapping_AssignedExternalPort,
-	Version: "2.8",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PCP.Client.{i}.UPnPIWF.",
-	Version:    "2.8",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PCP.Client.{i}.UPnPIWF.Enable",
-	Syntax:  synDevicePCPClientUPnPIWF_Enable,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PCP.Client.{i}.UPnPIWF.Status",
-	Syntax:  synDevicePCPClientUPnPIWF_Status,
-	Version: "2.8",
-}}
-
-// DevicePCPImpl is what a device implements for Device.PCP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePCPImpl to implement only some methods.
-type DevicePCPImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	SupportedVersions(inst []uint32) ([]uint32, error)
-	PreferredVersion(inst []uint32) (uint32, error)
-	SetPreferredVersion(inst []uint32, v uint32) error
-	OptionList(inst []uint32) ([]uint32, error)
-	ClientNumberOfEntries(inst []uint32) (uint32, error)
-	ClientInstances(inst []uint32) []uint32
-	AddClient(inst []uint32) (uint32, error)
-	DeleteClient(inst []uint32, i uint32) error
-}
-
-// UnimplementedDevicePCPImpl implements DevicePCPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePCPImpl struct{}
-
-func (UnimplementedDevicePCPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPImpl) SupportedVersions(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPImpl) PreferredVersion(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPImpl) SetPreferredVersion(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPImpl) OptionList(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPImpl) ClientInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDevicePCPImpl) AddClient(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPImpl) DeleteClient(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DevicePCPClientImpl is what a device implements for Device.PCP.Client.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePCPClientImpl to implement only some methods.
-type DevicePCPClientImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	WANInterface(inst []uint32) (string, error)
-	Status(inst []uint32) (DevicePCPClientStatus, error)
-	MAPEnable(inst []uint32) (bool, error)
-	SetMAPEnable(inst []uint32, v bool) error
-	PEEREnable(inst []uint32) (bool, error)
-	SetPEEREnable(inst []uint32, v bool) error
-	ANNOUNCEEnable(inst []uint32) (bool, error)
-	SetANNOUNCEEnable(inst []uint32, v bool) error
-	THIRDPARTYEnable(inst []uint32) (bool, error)
-	SetTHIRDPARTYEnable(inst []uint32, v bool) error
-	THIRDPARTYStatus(inst []uint32) (DevicePCPClientTHIRDPARTYStatus, error)
-	FILTEREnable(inst []uint32) (bool, error)
-	SetFILTEREnable(inst []uint32, v bool) error
-	ServerNumberOfEntries(inst []uint32) (uint32, error)
-	ServerInstances(inst []uint32) []uint32
-	AddServer(inst []uint32) (uint32, error)
-	DeleteServer(inst []uint32, i uint32) error
-}
-
-// UnimplementedDevicePCPClientImpl implements DevicePCPClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePCPClientImpl struct{}
-
-func (UnimplementedDevicePCPClientImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) WANInterface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) Status(inst []uint32) (DevicePCPClientStatus, error) {
-	var zero DevicePCPClientStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) MAPEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) SetMAPEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) PEEREnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) SetPEEREnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) ANNOUNCEEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) SetANNOUNCEEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) THIRDPARTYEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) SetTHIRDPARTYEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) THIRDPARTYStatus(inst []uint32) (DevicePCPClientTHIRDPARTYStatus, error) {
-	var zero DevicePCPClientTHIRDPARTYStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) FILTEREnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) SetFILTEREnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) ServerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDevicePCPClientImpl) AddServer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientImpl) DeleteServer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DevicePCPClientPCPProxyImpl is what a device implements for Device.PCP.Client.{i}.PCPProxy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePCPClientPCPProxyImpl to implement only some methods.
-type DevicePCPClientPCPProxyImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	HighestVersion(inst []uint32) (uint32, error)
-	Status(inst []uint32) (DevicePCPClientPCPProxyStatus, error)
-}
-
-// UnimplementedDevicePCPClientPCPProxyImpl implements DevicePCPClientPCPProxyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePCPClientPCPProxyImpl struct{}
-
-func (UnimplementedDevicePCPClientPCPProxyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientPCPProxyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientPCPProxyImpl) HighestVersion(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientPCPProxyImpl) Status(inst []uint32) (DevicePCPClientPCPProxyStatus, error) {
-	var zero DevicePCPClientPCPProxyStatus
-	return zero, model.ErrNotSupported
-}
-
-// DevicePCPClientServerImpl is what a device implements for Device.PCP.Client.{i}.Server.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePCPClientServerImpl to implement only some methods.
-type DevicePCPClientServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DevicePCPClientServerStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Origin(inst []uint32) (DevicePCPClientServerOrigin, error)
-	ServerNameOrAddress(inst []uint32) (string, error)
-	SetServerNameOrAddress(inst []uint32, v string) error
-	ServerAddressInUse(inst []uint32) (string, error)
-	AdditionalServerAddresses(inst []uint32) ([]string, error)
-	ExternalIPAddress(inst []uint32) (string, error)
-	CurrentVersion(inst []uint32) (uint32, error)
-	MaximumFilters(inst []uint32) (uint32, error)
-	SetMaximumFilters(inst []uint32, v uint32) error
-	PortQuota(inst []uint32) (uint32, error)
-	SetPortQuota(inst []uint32, v uint32) error
-	PreferredLifetime(inst []uint32) (uint32, error)
-	SetPreferredLifetime(inst []uint32, v uint32) error
-	Capabilities(inst []uint32) ([]DevicePCPClientServerCapabilities, error)
-	InboundMappingNumberOfEntries(inst []uint32) (uint32, error)
-	OutboundMappingNumberOfEntries(inst []uint32) (uint32, error)
-	InboundMappingInstances(inst []uint32) []uint32
-	AddInboundMapping(inst []uint32) (uint32, error)
-	DeleteInboundMapping(inst []uint32, i uint32) error
-	OutboundMappingInstances(inst []uint32) []uint32
-	AddOutboundMapping(inst []uint32) (uint32, error)
-	DeleteOutboundMapping(inst []uint32, i uint32) error
-}
-
-// UnimplementedDevicePCPClientServerImpl implements DevicePCPClientServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePCPClientServerImpl struct{}
-
-func (UnimplementedDevicePCPClientServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) Status(inst []uint32) (DevicePCPClientServerStatus, error) {
-	var zero DevicePCPClientServerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) Origin(inst []uint32) (DevicePCPClientServerOrigin, error) {
-	var zero DevicePCPClientServerOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) ServerNameOrAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) SetServerNameOrAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) ServerAddressInUse(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) AdditionalServerAddresses(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) ExternalIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) CurrentVersion(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) MaximumFilters(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) SetMaximumFilters(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) PortQuota(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) SetPortQuota(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) PreferredLifetime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) SetPreferredLifetime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) Capabilities(inst []uint32) ([]DevicePCPClientServerCapabilities, error) {
-	var zero []DevicePCPClientServerCapabilities
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) InboundMappingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) OutboundMappingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) InboundMappingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDevicePCPClientServerImpl) AddInboundMapping(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) DeleteInboundMapping(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) OutboundMappingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDevicePCPClientServerImpl) AddOutboundMapping(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerImpl) DeleteOutboundMapping(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DevicePCPClientServerInboundMappingImpl is what a device implements for Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePCPClientServerInboundMappingImpl to implement only some methods.
-type DevicePCPClientServerInboundMappingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DevicePCPClientServerInboundMappingStatus, error)
-	ErrorCode(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Origin(inst []uint32) (DevicePCPClientServerInboundMappingOrigin, error)
-	Lifetime(inst []uint32) (uint32, error)
-	SetLifetime(inst []uint32, v uint32) error
-	SuggestedExternalIPAddress(inst []uint32) (string, error)
-	SetSuggestedExternalIPAddress(inst []uint32, v string) error
-	SuggestedExternalPort(inst []uint32) (uint32, error)
-	SetSuggestedExternalPort(inst []uint32, v uint32) error
-	SuggestedExternalPortEndRange(inst []uint32) (uint32, error)
-	SetSuggestedExternalPortEndRange(inst []uint32, v uint32) error
-	InternalPort(inst []uint32) (uint32, error)
-	SetInternalPort(inst []uint32, v uint32) error
-	ProtocolNumber(inst []uint32) (int32, error)
-	SetProtocolNumber(inst []uint32, v int32) error
-	ThirdPartyAddress(inst []uint32) (string, error)
-	SetThirdPartyAddress(inst []uint32, v string) error
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	AssignedExternalIPAddress(inst []uint32) (string, error)
-	AssignedExternalPort(inst []uint32) (uint32, error)
-	AssignedExternalPortEndRange(inst []uint32) (uint32, error)
-	FilterNumberOfEntries(inst []uint32) (uint32, error)
-	FilterInstances(inst []uint32) []uint32
-	AddFilter(inst []uint32) (uint32, error)
-	DeleteFilter(inst []uint32, i uint32) error
-}
-
-// UnimplementedDevicePCPClientServerInboundMappingImpl implements DevicePCPClientServerInboundMappingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePCPClientServerInboundMappingImpl struct{}
-
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) Status(inst []uint32) (DevicePCPClientServerInboundMappingStatus, error) {
-	var zero DevicePCPClientServerInboundMappingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) ErrorCode(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) Origin(inst []uint32) (DevicePCPClientServerInboundMappingOrigin, error) {
-	var zero DevicePCPClientServerInboundMappingOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) Lifetime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetLifetime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SuggestedExternalIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetSuggestedExternalIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SuggestedExternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetSuggestedExternalPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SuggestedExternalPortEndRange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetSuggestedExternalPortEndRange(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) InternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetInternalPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) ProtocolNumber(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetProtocolNumber(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) ThirdPartyAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetThirdPartyAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) AssignedExternalIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) AssignedExternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) AssignedExternalPortEndRange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) FilterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) AddFilter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingImpl) DeleteFilter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DevicePCPClientServerInboundMappingFilterImpl is what a device implements for Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePCPClientServerInboundMappingFilterImpl to implement only some methods.
-type DevicePCPClientServerInboundMappingFilterImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	RemoteHostIPAddress(inst []uint32) (string, error)
-	SetRemoteHostIPAddress(inst []uint32, v string) error
-	PrefixLength(inst []uint32) (uint32, error)
-	SetPrefixLength(inst []uint32, v uint32) error
-	RemotePort(inst []uint32) (uint32, error)
-	SetRemotePort(inst []uint32, v uint32) error
-	RemotePortEndRange(inst []uint32) (uint32, error)
-	SetRemotePortEndRange(inst []uint32, v uint32) error
-}
-
-// UnimplementedDevicePCPClientServerInboundMappingFilterImpl implements DevicePCPClientServerInboundMappingFilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePCPClientServerInboundMappingFilterImpl struct{}
-
-func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) RemoteHostIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) SetRemoteHostIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) PrefixLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) SetPrefixLength(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) RemotePort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) SetRemotePort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) RemotePortEndRange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) SetRemotePortEndRange(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DevicePCPClientServerOutboundMappingImpl is what a device implements for Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePCPClientServerOutboundMappingImpl to implement only some methods.
-type DevicePCPClientServerOutboundMappingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DevicePCPClientServerOutboundMappingStatus, error)
-	ErrorCode(inst []uint32) (uint32, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Origin(inst []uint32) (DevicePCPClientServerOutboundMappingOrigin, error)
-	Lifetime(inst []uint32) (uint32, error)
-	SetLifetime(inst []uint32, v uint32) error
-	SuggestedExternalIPAddress(inst []uint32) (string, error)
-	SetSuggestedExternalIPAddress(inst []uint32, v string) error
-	SuggestedExternalPort(inst []uint32) (uint32, error)
-	SetSuggestedExternalPort(inst []uint32, v uint32) error
-	RemoteHostIPAddress(inst []uint32) (string, error)
-	SetRemoteHostIPAddress(inst []uint32, v string) error
-	InternalPort(inst []uint32) (uint32, error)
-	SetInternalPort(inst []uint32, v uint32) error
-	RemotePort(inst []uint32) (uint32, error)
-	SetRemotePort(inst []uint32, v uint32) error
-	ProtocolNumber(inst []uint32) (int32, error)
-	SetProtocolNumber(inst []uint32, v int32) error
-	ThirdPartyAddress(inst []uint32) (string, error)
-	SetThirdPartyAddress(inst []uint32, v string) error
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	AssignedExternalIPAddress(inst []uint32) (string, error)
-	AssignedExternalPort(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDevicePCPClientServerOutboundMappingImpl implements DevicePCPClientServerOutboundMappingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePCPClientServerOutboundMappingImpl struct{}
-
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Status(inst []uint32) (DevicePCPClientServerOutboundMappingStatus, error) {
-	var zero DevicePCPClientServerOutboundMappingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) ErrorCode(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Origin(inst []uint32) (DevicePCPClientServerOutboundMappingOrigin, error) {
-	var zero DevicePCPClientServerOutboundMappingOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Lifetime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetLifetime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SuggestedExternalIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetSuggestedExternalIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SuggestedExternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetSuggestedExternalPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) RemoteHostIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetRemoteHostIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) InternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetInternalPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) RemotePort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetRemotePort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) ProtocolNumber(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetProtocolNumber(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) ThirdPartyAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetThirdPartyAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) AssignedExternalIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientServerOutboundMappingImpl) AssignedExternalPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DevicePCPClientUPnPIWFImpl is what a device implements for Device.PCP.Client.{i}.UPnPIWF; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePCPClientUPnPIWFImpl to implement only some methods.
-type DevicePCPClientUPnPIWFImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DevicePCPClientUPnPIWFStatus, error)
-}
-
-// UnimplementedDevicePCPClientUPnPIWFImpl implements DevicePCPClientUPnPIWFImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePCPClientUPnPIWFImpl struct{}
-
-func (UnimplementedDevicePCPClientUPnPIWFImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientUPnPIWFImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePCPClientUPnPIWFImpl) Status(inst []uint32) (DevicePCPClientUPnPIWFStatus, error) {
-	var zero DevicePCPClientUPnPIWFStatus
-	return zero, model.ErrNotSupported
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

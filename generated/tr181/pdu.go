@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDevicePDU_SessionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePDU holds the values of Device.PDU. (object, readOnly, since 2.14, deprecated)
+// DevicePDU holds the values of Device.PDU. (object, readOnly, since 2.14, deprecated).
 type DevicePDU struct {
-	// SessionNumberOfEntries: unsignedInt, readOnly, since 2.14, deprecated.
-	SessionNumberOfEntries uint32 `cwmp:"SessionNumberOfEntries"`
-	// Device.PDU.Session.{i}. instances by instance number
-	Session map[uint32]*DevicePDUSession `cwmp:"Session.{i}."`
+	SessionNumberOfEntries uint32 `json:"SessionNumberOfEntries,omitzero"`
+
+	Session map[uint32]*DevicePDUSession `json:"Session,omitzero"`
 }
 
-// AddSession creates instance i of Device.PDU.Session.{i}. (replacing any) and returns it
+// AddSession creates instance i (replacing any) and returns it.
 func (o *DevicePDU) AddSession(i uint32) *DevicePDUSession {
 	if o.Session == nil {
 		o.Session = map[uint32]*DevicePDUSession{}
@@ -29,188 +21,83 @@ func (o *DevicePDU) AddSession(i uint32) *DevicePDUSession {
 	o.Session[i] = x
 	return x
 }
-
-// GetSession returns instance i of Device.PDU.Session.{i}.
-func (o *DevicePDU) GetSession(i uint32) (*DevicePDUSession, bool) {
-	x, ok := o.Session[i]
-	return x, ok
-}
-
-// DeleteSession removes instance i of Device.PDU.Session.{i}.
-func (o *DevicePDU) DeleteSession(i uint32) {
-	delete(o.Session, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePDU) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePDU) ValidateAt(prefix string, v *model.Violations) {
+func (o *DevicePDU) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Session) {
-		o.Session[i].ValidateAt(prefix+"Session."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Session[i].ValidateAt(c, model.InstanceOf(p, "Session.", i))
 	}
 }
 
 // DevicePDUPath is the typed path of Device.PDU.
 type DevicePDUPath struct {
-	obj                    model.ObjectPath
-	SessionNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePDUPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePDUPath(prefix string) DevicePDUPath {
-	p := &prefix
-	return DevicePDUPath{
-		SessionNumberOfEntries: model.NewReadOnly[uint32](p, "SessionNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// Session returns the typed path of instance i.
+func (x DevicePDUPath) Session(i uint32) (p DevicePDUSessionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Session.", i))
+	return
 }
 
-// Session returns the typed path of instance i of Device.PDU.Session.{i}.
-func (x DevicePDUPath) Session(i uint32) DevicePDUSessionPath {
-	return newDevicePDUSessionPath(x.Path() + "Session." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SessionTable returns the table Device.PDU.Session.{i}. itself (for AddObject when writable)
+// SessionTable returns the table itself (for AddObject when writable).
 func (x DevicePDUPath) SessionTable() model.Table {
-	return model.NewTable(x.Path() + "Session.")
+	return model.NewTable(x.ObjectPath, "Session.")
 }
 
 // DevicePDUSessionSessionType enumerates the values of Device.PDU.Session.{i}.SessionType.
 type DevicePDUSessionSessionType string
 
-func (e DevicePDUSessionSessionType) String() string {
-	return string(e)
-}
-
 const (
-	DevicePDUSessionSessionType_IPv4         DevicePDUSessionSessionType = "IPv4"
-	DevicePDUSessionSessionType_IPv6         DevicePDUSessionSessionType = "IPv6"
-	DevicePDUSessionSessionType_IPv4v6       DevicePDUSessionSessionType = "IPv4v6"
+	DevicePDUSessionSessionType_IPv4 DevicePDUSessionSessionType = "IPv4"
+
+	DevicePDUSessionSessionType_IPv6 DevicePDUSessionSessionType = "IPv6"
+
+	DevicePDUSessionSessionType_IPv4v6 DevicePDUSessionSessionType = "IPv4v6"
+
 	DevicePDUSessionSessionType_Unstructured DevicePDUSessionSessionType = "Unstructured"
 )
 
-var (
-	synDevicePDUSession_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePDUSession_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDevicePDUSession_SessionID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePDUSession_PTI = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePDUSession_SessionType = &model.Syntax{
-		Enums: []model.Enum{{Value: "IPv4"}, {Value: "IPv6"}, {Value: "IPv4v6"}, {Value: "Unstructured"}},
-		Type:  model.TypeString,
-	}
-	synDevicePDUSession_SSC = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePDUSession_SessionAMBRDownlink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDevicePDUSession_SessionAMBRUplink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDevicePDUSession_LastError      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePDUSession_PDUIPv4Address = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDevicePDUSession_PDUIPv6InterfaceIdentifier = &model.Syntax{Type: model.TypeString}
-	synDevicePDUSession_RQTimerValue               = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePDUSession_AlwaysOn = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePDUSession_DNN      = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(100)}},
-		Type:  model.TypeString,
-	}
-	synDevicePDUSession_QoSRuleNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePDUSession_QoSFlowNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePDUSession holds the values of Device.PDU.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated)
+// DevicePDUSession holds the values of Device.PDU.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated).
 type DevicePDUSession struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readOnly, since 2.14, deprecated.
-	Interface string `cwmp:"Interface"`
-	// SessionID: unsignedInt[1:15], readOnly, since 2.14, deprecated.
-	SessionID uint32 `cwmp:"SessionID"`
-	// PTI: unsignedInt[1:254], readOnly, since 2.14, deprecated.
-	PTI uint32 `cwmp:"PTI"`
-	// SessionType: string{IPv4,IPv6,IPv4v6,Unstructured}, readOnly, since 2.14, deprecated.
-	SessionType DevicePDUSessionSessionType `cwmp:"SessionType"`
-	// SSC: unsignedInt[1:3], readOnly, since 2.14, deprecated.
-	SSC uint32 `cwmp:"SSC"`
-	// SessionAMBRDownlink: unsignedLong bits per second, readOnly, since 2.14, deprecated.
-	SessionAMBRDownlink uint64 `cwmp:"SessionAMBRDownlink"`
-	// SessionAMBRUplink: unsignedLong bits per second, readOnly, since 2.14, deprecated.
-	SessionAMBRUplink uint64 `cwmp:"SessionAMBRUplink"`
-	// LastError: unsignedInt, readOnly, since 2.14, deprecated.
-	LastError uint32 `cwmp:"LastError"`
-	// PDUIPv4Address: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.14, deprecated.
-	PDUIPv4Address string `cwmp:"PDUIPv4Address"`
-	// PDUIPv6InterfaceIdentifier: string, readOnly, since 2.14, deprecated.
-	PDUIPv6InterfaceIdentifier string `cwmp:"PDUIPv6InterfaceIdentifier"`
-	// RQTimerValue: unsignedInt seconds, readOnly, since 2.14, deprecated.
-	RQTimerValue uint32 `cwmp:"RQTimerValue"`
-	// AlwaysOn: boolean, readOnly, since 2.14, deprecated.
-	AlwaysOn bool `cwmp:"AlwaysOn"`
-	// DNN: string(:100), readOnly, since 2.14, deprecated.
-	DNN string `cwmp:"DNN"`
-	// QoSRuleNumberOfEntries: unsignedInt, readOnly, since 2.14, deprecated.
-	QoSRuleNumberOfEntries uint32 `cwmp:"QoSRuleNumberOfEntries"`
-	// QoSFlowNumberOfEntries: unsignedInt, readOnly, since 2.14, deprecated.
-	QoSFlowNumberOfEntries uint32                        `cwmp:"QoSFlowNumberOfEntries"`
-	NetworkSlice           *DevicePDUSessionNetworkSlice `cwmp:"NetworkSlice."`
-	PCO                    *DevicePDUSessionPCO          `cwmp:"PCO."`
-	// Device.PDU.Session.{i}.QoSFlow.{i}. instances by instance number
-	QoSFlow map[uint32]*DevicePDUSessionQoSFlow `cwmp:"QoSFlow.{i}."`
-	// Device.PDU.Session.{i}.QoSRule.{i}. instances by instance number
-	QoSRule map[uint32]*DevicePDUSessionQoSRule `cwmp:"QoSRule.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	SessionID uint32 `json:"SessionID,omitzero"`
+
+	PTI uint32 `json:"PTI,omitzero"`
+
+	SessionType DevicePDUSessionSessionType `json:"SessionType,omitzero"`
+
+	SSC uint32 `json:"SSC,omitzero"`
+
+	SessionAMBRDownlink uint64 `json:"SessionAMBRDownlink,omitzero"`
+
+	SessionAMBRUplink uint64 `json:"SessionAMBRUplink,omitzero"`
+
+	LastError uint32 `json:"LastError,omitzero"`
+
+	PDUIPv4Address string `json:"PDUIPv4Address,omitzero"`
+
+	PDUIPv6InterfaceIdentifier string `json:"PDUIPv6InterfaceIdentifier,omitzero"`
+
+	RQTimerValue uint32 `json:"RQTimerValue,omitzero"`
+
+	AlwaysOn bool `json:"AlwaysOn,omitzero"`
+
+	DNN string `json:"DNN,omitzero"`
+
+	QoSRuleNumberOfEntries uint32 `json:"QoSRuleNumberOfEntries,omitzero"`
+
+	QoSFlowNumberOfEntries uint32 `json:"QoSFlowNumberOfEntries,omitzero"`
+
+	NetworkSlice *DevicePDUSessionNetworkSlice       `json:"NetworkSlice,omitzero"`
+	PCO          *DevicePDUSessionPCO                `json:"PCO,omitzero"`
+	QoSFlow      map[uint32]*DevicePDUSessionQoSFlow `json:"QoSFlow,omitzero"`
+	QoSRule      map[uint32]*DevicePDUSessionQoSRule `json:"QoSRule,omitzero"`
 }
 
-// AddQoSFlow creates instance i of Device.PDU.Session.{i}.QoSFlow.{i}. (replacing any) and returns it
+// AddQoSFlow creates instance i (replacing any) and returns it.
 func (o *DevicePDUSession) AddQoSFlow(i uint32) *DevicePDUSessionQoSFlow {
 	if o.QoSFlow == nil {
 		o.QoSFlow = map[uint32]*DevicePDUSessionQoSFlow{}
@@ -220,18 +107,7 @@ func (o *DevicePDUSession) AddQoSFlow(i uint32) *DevicePDUSessionQoSFlow {
 	return x
 }
 
-// GetQoSFlow returns instance i of Device.PDU.Session.{i}.QoSFlow.{i}.
-func (o *DevicePDUSession) GetQoSFlow(i uint32) (*DevicePDUSessionQoSFlow, bool) {
-	x, ok := o.QoSFlow[i]
-	return x, ok
-}
-
-// DeleteQoSFlow removes instance i of Device.PDU.Session.{i}.QoSFlow.{i}.
-func (o *DevicePDUSession) DeleteQoSFlow(i uint32) {
-	delete(o.QoSFlow, i)
-}
-
-// AddQoSRule creates instance i of Device.PDU.Session.{i}.QoSRule.{i}. (replacing any) and returns it
+// AddQoSRule creates instance i (replacing any) and returns it.
 func (o *DevicePDUSession) AddQoSRule(i uint32) *DevicePDUSessionQoSRule {
 	if o.QoSRule == nil {
 		o.QoSRule = map[uint32]*DevicePDUSessionQoSRule{}
@@ -240,509 +116,221 @@ func (o *DevicePDUSession) AddQoSRule(i uint32) *DevicePDUSessionQoSRule {
 	o.QoSRule[i] = x
 	return x
 }
-
-// GetQoSRule returns instance i of Device.PDU.Session.{i}.QoSRule.{i}.
-func (o *DevicePDUSession) GetQoSRule(i uint32) (*DevicePDUSessionQoSRule, bool) {
-	x, ok := o.QoSRule[i]
-	return x, ok
-}
-
-// DeleteQoSRule removes instance i of Device.PDU.Session.{i}.QoSRule.{i}.
-func (o *DevicePDUSession) DeleteQoSRule(i uint32) {
-	delete(o.QoSRule, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePDUSession) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePDUSession) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePDUSession_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePDUSession_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDevicePDUSession_SessionID, uint64(o.SessionID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionID",
-		})
-	}
-	if e := model.CheckUint(synDevicePDUSession_PTI, uint64(o.PTI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PTI",
-		})
-	}
-	if e := model.CheckString(synDevicePDUSession_SessionType, string(o.SessionType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionType",
-		})
-	}
-	if e := model.CheckUint(synDevicePDUSession_SSC, uint64(o.SSC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SSC",
-		})
-	}
-	if e := model.CheckString(synDevicePDUSession_PDUIPv4Address, o.PDUIPv4Address); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PDUIPv4Address",
-		})
-	}
-	if e := model.CheckString(synDevicePDUSession_DNN, o.DNN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNN",
-		})
-	}
+func (o *DevicePDUSession) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4660, o.Alias)
+	c.String(p, "Interface", 4663, o.Interface)
+	c.Uint(p, "SessionID", 4705, uint64(o.SessionID))
+	c.Uint(p, "PTI", 4675, uint64(o.PTI))
+	c.String(p, "SessionType", 4706, string(o.SessionType))
+	c.Uint(p, "SSC", 4702, uint64(o.SSC))
+	c.String(p, "PDUIPv4Address", 4673, o.PDUIPv4Address)
+	c.String(p, "DNN", 4662, o.DNN)
 	if o.NetworkSlice != nil {
-		o.NetworkSlice.ValidateAt(prefix+"NetworkSlice.", v)
+		o.NetworkSlice.ValidateAt(c, p+"NetworkSlice.")
 	}
 	if o.PCO != nil {
-		o.PCO.ValidateAt(prefix+"PCO.", v)
+		o.PCO.ValidateAt(c, p+"PCO.")
 	}
 	for _, i := range model.SortedKeys(o.QoSFlow) {
-		o.QoSFlow[i].ValidateAt(prefix+"QoSFlow."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.QoSFlow[i].ValidateAt(c, model.InstanceOf(p, "QoSFlow.", i))
 	}
 	for _, i := range model.SortedKeys(o.QoSRule) {
-		o.QoSRule[i].ValidateAt(prefix+"QoSRule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.QoSRule[i].ValidateAt(c, model.InstanceOf(p, "QoSRule.", i))
 	}
 }
 
 // DevicePDUSessionPath is the typed path of Device.PDU.Session.{i}.
 type DevicePDUSessionPath struct {
-	obj                        model.ObjectPath
-	Alias                      model.WriteOnceParam[string]
-	Interface                  model.ReadOnlyParam[string]
-	SessionID                  model.ReadOnlyParam[uint32]
-	PTI                        model.ReadOnlyParam[uint32]
-	SessionType                model.ReadOnlyParam[DevicePDUSessionSessionType]
-	SSC                        model.ReadOnlyParam[uint32]
-	SessionAMBRDownlink        model.ReadOnlyParam[uint64]
-	SessionAMBRUplink          model.ReadOnlyParam[uint64]
-	LastError                  model.ReadOnlyParam[uint32]
-	PDUIPv4Address             model.ReadOnlyParam[string]
-	PDUIPv6InterfaceIdentifier model.ReadOnlyParam[string]
-	RQTimerValue               model.ReadOnlyParam[uint32]
-	AlwaysOn                   model.ReadOnlyParam[bool]
-	DNN                        model.ReadOnlyParam[string]
-	QoSRuleNumberOfEntries     model.ReadOnlyParam[uint32]
-	QoSFlowNumberOfEntries     model.ReadOnlyParam[uint32]
-	NetworkSlice               DevicePDUSessionNetworkSlicePath
-	PCO                        DevicePDUSessionPCOPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AlwaysOn model.ReadOnlyParam[bool] `dm:"b"`
+
+	DNN model.ReadOnlyParam[string] `dm:"s"`
+
+	Interface model.ReadOnlyParam[string] `dm:"s"`
+
+	LastError model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PDUIPv4Address model.ReadOnlyParam[string] `dm:"s"`
+
+	PDUIPv6InterfaceIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	PTI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QoSFlowNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QoSRuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RQTimerValue model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SSC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SessionAMBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SessionAMBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SessionID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SessionType model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkSlice DevicePDUSessionNetworkSlicePath `dm:"NetworkSlice."`
+	PCO          DevicePDUSessionPCOPath          `dm:"PCO."`
 }
 
-// Path returns the object's instance path.
-func (x DevicePDUSessionPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePDUSessionPath(prefix string) DevicePDUSessionPath {
-	p := &prefix
-	return DevicePDUSessionPath{
-		Alias:                      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AlwaysOn:                   model.NewReadOnly[bool](p, "AlwaysOn", model.TypeBoolean),
-		DNN:                        model.NewReadOnly[string](p, "DNN", model.TypeString),
-		Interface:                  model.NewReadOnly[string](p, "Interface", model.TypeString),
-		LastError:                  model.NewReadOnly[uint32](p, "LastError", model.TypeUnsignedInt),
-		NetworkSlice:               newDevicePDUSessionNetworkSlicePath(prefix + "NetworkSlice."),
-		PCO:                        newDevicePDUSessionPCOPath(prefix + "PCO."),
-		PDUIPv4Address:             model.NewReadOnly[string](p, "PDUIPv4Address", model.TypeString),
-		PDUIPv6InterfaceIdentifier: model.NewReadOnly[string](p, "PDUIPv6InterfaceIdentifier", model.TypeString),
-		PTI:                        model.NewReadOnly[uint32](p, "PTI", model.TypeUnsignedInt),
-		QoSFlowNumberOfEntries:     model.NewReadOnly[uint32](p, "QoSFlowNumberOfEntries", model.TypeUnsignedInt),
-		QoSRuleNumberOfEntries:     model.NewReadOnly[uint32](p, "QoSRuleNumberOfEntries", model.TypeUnsignedInt),
-		RQTimerValue:               model.NewReadOnly[uint32](p, "RQTimerValue", model.TypeUnsignedInt),
-		SSC:                        model.NewReadOnly[uint32](p, "SSC", model.TypeUnsignedInt),
-		SessionAMBRDownlink:        model.NewReadOnly[uint64](p, "SessionAMBRDownlink", model.TypeUnsignedLong),
-		SessionAMBRUplink:          model.NewReadOnly[uint64](p, "SessionAMBRUplink", model.TypeUnsignedLong),
-		SessionID:                  model.NewReadOnly[uint32](p, "SessionID", model.TypeUnsignedInt),
-		SessionType:                model.NewReadOnly[DevicePDUSessionSessionType](p, "SessionType", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// QoSFlow returns the typed path of instance i.
+func (x DevicePDUSessionPath) QoSFlow(i uint32) (p DevicePDUSessionQoSFlowPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QoSFlow.", i))
+	return
 }
 
-// QoSFlow returns the typed path of instance i of Device.PDU.Session.{i}.QoSFlow.{i}.
-func (x DevicePDUSessionPath) QoSFlow(i uint32) DevicePDUSessionQoSFlowPath {
-	return newDevicePDUSessionQoSFlowPath(x.Path() + "QoSFlow." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// QoSFlowTable returns the table Device.PDU.Session.{i}.QoSFlow.{i}. itself (for AddObject when writable)
+// QoSFlowTable returns the table itself (for AddObject when writable).
 func (x DevicePDUSessionPath) QoSFlowTable() model.Table {
-	return model.NewTable(x.Path() + "QoSFlow.")
+	return model.NewTable(x.ObjectPath, "QoSFlow.")
 }
 
-// QoSRule returns the typed path of instance i of Device.PDU.Session.{i}.QoSRule.{i}.
-func (x DevicePDUSessionPath) QoSRule(i uint32) DevicePDUSessionQoSRulePath {
-	return newDevicePDUSessionQoSRulePath(x.Path() + "QoSRule." + strconv.FormatUint(uint64(i), 10) + ".")
+// QoSRule returns the typed path of instance i.
+func (x DevicePDUSessionPath) QoSRule(i uint32) (p DevicePDUSessionQoSRulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QoSRule.", i))
+	return
 }
 
-// QoSRuleTable returns the table Device.PDU.Session.{i}.QoSRule.{i}. itself (for AddObject when writable)
+// QoSRuleTable returns the table itself (for AddObject when writable).
 func (x DevicePDUSessionPath) QoSRuleTable() model.Table {
-	return model.NewTable(x.Path() + "QoSRule.")
+	return model.NewTable(x.ObjectPath, "QoSRule.")
 }
 
 // DevicePDUSessionNetworkSliceSliceServiceType enumerates the values of Device.PDU.Session.{i}.NetworkSlice.SliceServiceType.
 type DevicePDUSessionNetworkSliceSliceServiceType string
 
-func (e DevicePDUSessionNetworkSliceSliceServiceType) String() string {
-	return string(e)
-}
-
 const (
-	DevicePDUSessionNetworkSliceSliceServiceType_EMBB  DevicePDUSessionNetworkSliceSliceServiceType = "eMBB"
+	DevicePDUSessionNetworkSliceSliceServiceType_EMBB DevicePDUSessionNetworkSliceSliceServiceType = "eMBB"
+
 	DevicePDUSessionNetworkSliceSliceServiceType_URLLC DevicePDUSessionNetworkSliceSliceServiceType = "URLLC"
-	DevicePDUSessionNetworkSliceSliceServiceType_MIoT  DevicePDUSessionNetworkSliceSliceServiceType = "MIoT"
-	DevicePDUSessionNetworkSliceSliceServiceType_V2X   DevicePDUSessionNetworkSliceSliceServiceType = "V2X"
+
+	DevicePDUSessionNetworkSliceSliceServiceType_MIoT DevicePDUSessionNetworkSliceSliceServiceType = "MIoT"
+
+	DevicePDUSessionNetworkSliceSliceServiceType_V2X DevicePDUSessionNetworkSliceSliceServiceType = "V2X"
 )
 
-var (
-	synDevicePDUSessionNetworkSlice_SliceServiceType = &model.Syntax{
-		DataType: "SST",
-		Enums:    []model.Enum{{Value: "eMBB"}, {Value: "URLLC"}, {Value: "MIoT"}, {Value: "V2X"}},
-		Type:     model.TypeString,
-	}
-	synDevicePDUSessionNetworkSlice_SliceDifferentiator = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePDUSessionNetworkSlice holds the values of Device.PDU.Session.{i}.NetworkSlice. (object, readOnly, since 2.14, deprecated)
+// DevicePDUSessionNetworkSlice holds the values of Device.PDU.Session.{i}.NetworkSlice. (object, readOnly, since 2.14, deprecated).
 type DevicePDUSessionNetworkSlice struct {
-	// SliceServiceType: SST=string{eMBB,URLLC,MIoT,V2X}, readOnly, since 2.14, deprecated.
-	SliceServiceType DevicePDUSessionNetworkSliceSliceServiceType `cwmp:"SliceServiceType"`
-	// SliceDifferentiator: unsignedInt, readOnly, since 2.14, deprecated.
-	SliceDifferentiator uint32 `cwmp:"SliceDifferentiator"`
+	SliceServiceType DevicePDUSessionNetworkSliceSliceServiceType `json:"SliceServiceType,omitzero"`
+
+	SliceDifferentiator uint32 `json:"SliceDifferentiator,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePDUSessionNetworkSlice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePDUSessionNetworkSlice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePDUSessionNetworkSlice_SliceServiceType, string(o.SliceServiceType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SliceServiceType",
-		})
-	}
+func (o *DevicePDUSessionNetworkSlice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SliceServiceType", 4667, string(o.SliceServiceType))
 }
 
 // DevicePDUSessionNetworkSlicePath is the typed path of Device.PDU.Session.{i}.NetworkSlice.
 type DevicePDUSessionNetworkSlicePath struct {
-	obj                 model.ObjectPath
-	SliceServiceType    model.ReadOnlyParam[DevicePDUSessionNetworkSliceSliceServiceType]
-	SliceDifferentiator model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	SliceDifferentiator model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SliceServiceType model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePDUSessionNetworkSlicePath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePDUSessionNetworkSlicePath(prefix string) DevicePDUSessionNetworkSlicePath {
-	p := &prefix
-	return DevicePDUSessionNetworkSlicePath{
-		SliceDifferentiator: model.NewReadOnly[uint32](p, "SliceDifferentiator", model.TypeUnsignedInt),
-		SliceServiceType:    model.NewReadOnly[DevicePDUSessionNetworkSliceSliceServiceType](p, "SliceServiceType", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDevicePDUSessionPCO_IPv6PCSCF = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDevicePDUSessionPCO_IPv6DNS = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDevicePDUSessionPCO_IPv4PCSCF = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDevicePDUSessionPCO_IPv4DNS = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DevicePDUSessionPCO holds the values of Device.PDU.Session.{i}.PCO. (object, readOnly, since 2.14, deprecated)
+// DevicePDUSessionPCO holds the values of Device.PDU.Session.{i}.PCO. (object, readOnly, since 2.14, deprecated).
 type DevicePDUSessionPCO struct {
-	// IPv6PCSCF: IPv6Address=string(:45), readOnly, since 2.14, deprecated.
-	IPv6PCSCF string `cwmp:"IPv6PCSCF"`
-	// IPv6DNS: list<string(:256)>, readOnly, since 2.14, deprecated.
-	IPv6DNS []string `cwmp:"IPv6DNS"`
-	// IPv4PCSCF: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.14, deprecated.
-	IPv4PCSCF string `cwmp:"IPv4PCSCF"`
-	// IPv4DNS: list<string(:256)>, readOnly, since 2.14, deprecated.
-	IPv4DNS []string `cwmp:"IPv4DNS"`
+	IPv6PCSCF string `json:"IPv6PCSCF,omitzero"`
+
+	IPv6DNS []string `json:"IPv6DNS,omitzero"`
+
+	IPv4PCSCF string `json:"IPv4PCSCF,omitzero"`
+
+	IPv4DNS []string `json:"IPv4DNS,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePDUSessionPCO) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePDUSessionPCO) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePDUSessionPCO_IPv6PCSCF, o.IPv6PCSCF); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6PCSCF",
-		})
-	}
-	if e := model.CheckValue(synDevicePDUSessionPCO_IPv6DNS, model.FormatValue(model.TypeString, o.IPv6DNS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6DNS",
-		})
-	}
-	if e := model.CheckString(synDevicePDUSessionPCO_IPv4PCSCF, o.IPv4PCSCF); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4PCSCF",
-		})
-	}
-	if e := model.CheckValue(synDevicePDUSessionPCO_IPv4DNS, model.FormatValue(model.TypeString, o.IPv4DNS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4DNS",
-		})
-	}
+func (o *DevicePDUSessionPCO) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IPv6PCSCF", 4672, o.IPv6PCSCF)
+	c.Wire(p, "IPv6DNS", 4671, model.JoinStrings(o.IPv6DNS), len(o.IPv6DNS) > 0)
+	c.String(p, "IPv4PCSCF", 4670, o.IPv4PCSCF)
+	c.Wire(p, "IPv4DNS", 4669, model.JoinStrings(o.IPv4DNS), len(o.IPv4DNS) > 0)
 }
 
 // DevicePDUSessionPCOPath is the typed path of Device.PDU.Session.{i}.PCO.
 type DevicePDUSessionPCOPath struct {
-	obj       model.ObjectPath
-	IPv6PCSCF model.ReadOnlyParam[string]
-	IPv6DNS   model.ReadOnlyParam[[]string]
-	IPv4PCSCF model.ReadOnlyParam[string]
-	IPv4DNS   model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	IPv4DNS model.ReadOnlyParam[[]string] `dm:"s"`
+
+	IPv4PCSCF model.ReadOnlyParam[string] `dm:"s"`
+
+	IPv6DNS model.ReadOnlyParam[[]string] `dm:"s"`
+
+	IPv6PCSCF model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePDUSessionPCOPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePDUSessionPCOPath(prefix string) DevicePDUSessionPCOPath {
-	p := &prefix
-	return DevicePDUSessionPCOPath{
-		IPv4DNS:   model.NewReadOnly[[]string](p, "IPv4DNS", model.TypeString),
-		IPv4PCSCF: model.NewReadOnly[string](p, "IPv4PCSCF", model.TypeString),
-		IPv6DNS:   model.NewReadOnly[[]string](p, "IPv6DNS", model.TypeString),
-		IPv6PCSCF: model.NewReadOnly[string](p, "IPv6PCSCF", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDevicePDUSessionQoSFlow_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePDUSessionQoSFlow_QFI = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePDUSessionQoSFlow_FiveQI = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePDUSessionQoSFlow_GFBRUplink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDevicePDUSessionQoSFlow_GFBRDownlink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDevicePDUSessionQoSFlow_MFBRUplink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDevicePDUSessionQoSFlow_MFBRDownlink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDevicePDUSessionQoSFlow_AveragingWindow = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDevicePDUSessionQoSFlow_EPSBearer = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePDUSessionQoSFlow holds the values of Device.PDU.Session.{i}.QoSFlow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated)
+// DevicePDUSessionQoSFlow holds the values of Device.PDU.Session.{i}.QoSFlow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated).
 type DevicePDUSessionQoSFlow struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// QFI: unsignedInt[1:63], readOnly, since 2.14, deprecated.
-	QFI uint32 `cwmp:"QFI"`
-	// FiveQI: unsignedInt[1:255], readOnly, since 2.14, deprecated.
-	FiveQI uint32 `cwmp:"FiveQI"`
-	// GFBRUplink: unsignedLong bits per second, readOnly, since 2.14, deprecated.
-	GFBRUplink uint64 `cwmp:"GFBRUplink"`
-	// GFBRDownlink: unsignedLong bits per second, readOnly, since 2.14, deprecated.
-	GFBRDownlink uint64 `cwmp:"GFBRDownlink"`
-	// MFBRUplink: unsignedLong bits per second, readOnly, since 2.14, deprecated.
-	MFBRUplink uint64 `cwmp:"MFBRUplink"`
-	// MFBRDownlink: unsignedLong bits per second, readOnly, since 2.14, deprecated.
-	MFBRDownlink uint64 `cwmp:"MFBRDownlink"`
-	// AveragingWindow: unsignedInt milliseconds, readOnly, since 2.14, deprecated.
-	AveragingWindow uint32 `cwmp:"AveragingWindow"`
-	// EPSBearer: unsignedInt, readOnly, since 2.14, deprecated.
-	EPSBearer uint32 `cwmp:"EPSBearer"`
+	Alias string `json:"Alias,omitzero"`
+
+	QFI uint32 `json:"QFI,omitzero"`
+
+	FiveQI uint32 `json:"FiveQI,omitzero"`
+
+	GFBRUplink uint64 `json:"GFBRUplink,omitzero"`
+
+	GFBRDownlink uint64 `json:"GFBRDownlink,omitzero"`
+
+	MFBRUplink uint64 `json:"MFBRUplink,omitzero"`
+
+	MFBRDownlink uint64 `json:"MFBRDownlink,omitzero"`
+
+	AveragingWindow uint32 `json:"AveragingWindow,omitzero"`
+
+	EPSBearer uint32 `json:"EPSBearer,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePDUSessionQoSFlow) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePDUSessionQoSFlow) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePDUSessionQoSFlow_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDevicePDUSessionQoSFlow_QFI, uint64(o.QFI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QFI",
-		})
-	}
-	if e := model.CheckUint(synDevicePDUSessionQoSFlow_FiveQI, uint64(o.FiveQI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FiveQI",
-		})
-	}
+func (o *DevicePDUSessionQoSFlow) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4677, o.Alias)
+	c.Uint(p, "QFI", 4685, uint64(o.QFI))
+	c.Uint(p, "FiveQI", 4680, uint64(o.FiveQI))
 }
 
 // DevicePDUSessionQoSFlowPath is the typed path of Device.PDU.Session.{i}.QoSFlow.{i}.
 type DevicePDUSessionQoSFlowPath struct {
-	obj             model.ObjectPath
-	Alias           model.WriteOnceParam[string]
-	QFI             model.ReadOnlyParam[uint32]
-	FiveQI          model.ReadOnlyParam[uint32]
-	GFBRUplink      model.ReadOnlyParam[uint64]
-	GFBRDownlink    model.ReadOnlyParam[uint64]
-	MFBRUplink      model.ReadOnlyParam[uint64]
-	MFBRDownlink    model.ReadOnlyParam[uint64]
-	AveragingWindow model.ReadOnlyParam[uint32]
-	EPSBearer       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AveragingWindow model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EPSBearer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FiveQI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	GFBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	GFBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MFBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MFBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	QFI model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePDUSessionQoSFlowPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePDUSessionQoSFlowPath(prefix string) DevicePDUSessionQoSFlowPath {
-	p := &prefix
-	return DevicePDUSessionQoSFlowPath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AveragingWindow: model.NewReadOnly[uint32](p, "AveragingWindow", model.TypeUnsignedInt),
-		EPSBearer:       model.NewReadOnly[uint32](p, "EPSBearer", model.TypeUnsignedInt),
-		FiveQI:          model.NewReadOnly[uint32](p, "FiveQI", model.TypeUnsignedInt),
-		GFBRDownlink:    model.NewReadOnly[uint64](p, "GFBRDownlink", model.TypeUnsignedLong),
-		GFBRUplink:      model.NewReadOnly[uint64](p, "GFBRUplink", model.TypeUnsignedLong),
-		MFBRDownlink:    model.NewReadOnly[uint64](p, "MFBRDownlink", model.TypeUnsignedLong),
-		MFBRUplink:      model.NewReadOnly[uint64](p, "MFBRUplink", model.TypeUnsignedLong),
-		QFI:             model.NewReadOnly[uint32](p, "QFI", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDevicePDUSessionQoSRule_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePDUSessionQoSRule_Identifier = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePDUSessionQoSRule_Precedence = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePDUSessionQoSRule_Segregation = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePDUSessionQoSRule_QFI         = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePDUSessionQoSRule_DQR                   = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePDUSessionQoSRule_FilterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePDUSessionQoSRule holds the values of Device.PDU.Session.{i}.QoSRule.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated)
+// DevicePDUSessionQoSRule holds the values of Device.PDU.Session.{i}.QoSRule.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated).
 type DevicePDUSessionQoSRule struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Identifier: unsignedInt[1:255], readOnly, since 2.14, deprecated.
-	Identifier uint32 `cwmp:"Identifier"`
-	// Precedence: unsignedInt[0:255], readOnly, since 2.14, deprecated.
-	Precedence uint32 `cwmp:"Precedence"`
-	// Segregation: boolean, readOnly, since 2.14, deprecated.
-	Segregation bool `cwmp:"Segregation"`
-	// QFI: unsignedInt[1:63], readOnly, since 2.14, deprecated.
-	QFI uint32 `cwmp:"QFI"`
-	// DQR: boolean, readOnly, since 2.14, deprecated.
-	DQR bool `cwmp:"DQR"`
-	// FilterNumberOfEntries: unsignedInt, readOnly, since 2.14, deprecated.
-	FilterNumberOfEntries uint32 `cwmp:"FilterNumberOfEntries"`
-	// Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}. instances by instance number
-	Filter map[uint32]*DevicePDUSessionQoSRuleFilter `cwmp:"Filter.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Identifier uint32 `json:"Identifier,omitzero"`
+
+	Precedence uint32 `json:"Precedence,omitzero"`
+
+	Segregation bool `json:"Segregation,omitzero"`
+
+	QFI uint32 `json:"QFI,omitzero"`
+
+	DQR bool `json:"DQR,omitzero"`
+
+	FilterNumberOfEntries uint32 `json:"FilterNumberOfEntries,omitzero"`
+
+	Filter map[uint32]*DevicePDUSessionQoSRuleFilter `json:"Filter,omitzero"`
 }
 
-// AddFilter creates instance i of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DevicePDUSessionQoSRule) AddFilter(i uint32) *DevicePDUSessionQoSRuleFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DevicePDUSessionQoSRuleFilter{}
@@ -751,844 +339,81 @@ func (o *DevicePDUSessionQoSRule) AddFilter(i uint32) *DevicePDUSessionQoSRuleFi
 	o.Filter[i] = x
 	return x
 }
-
-// GetFilter returns instance i of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.
-func (o *DevicePDUSessionQoSRule) GetFilter(i uint32) (*DevicePDUSessionQoSRuleFilter, bool) {
-	x, ok := o.Filter[i]
-	return x, ok
-}
-
-// DeleteFilter removes instance i of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.
-func (o *DevicePDUSessionQoSRule) DeleteFilter(i uint32) {
-	delete(o.Filter, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePDUSessionQoSRule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePDUSessionQoSRule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePDUSessionQoSRule_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDevicePDUSessionQoSRule_Identifier, uint64(o.Identifier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Identifier",
-		})
-	}
-	if e := model.CheckUint(synDevicePDUSessionQoSRule_Precedence, uint64(o.Precedence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Precedence",
-		})
-	}
-	if e := model.CheckUint(synDevicePDUSessionQoSRule_QFI, uint64(o.QFI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QFI",
-		})
-	}
+func (o *DevicePDUSessionQoSRule) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4688, o.Alias)
+	c.Uint(p, "Identifier", 4696, uint64(o.Identifier))
+	c.Uint(p, "Precedence", 4697, uint64(o.Precedence))
+	c.Uint(p, "QFI", 4698, uint64(o.QFI))
 	for _, i := range model.SortedKeys(o.Filter) {
-		o.Filter[i].ValidateAt(prefix+"Filter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
 	}
 }
 
 // DevicePDUSessionQoSRulePath is the typed path of Device.PDU.Session.{i}.QoSRule.{i}.
 type DevicePDUSessionQoSRulePath struct {
-	obj                   model.ObjectPath
-	Alias                 model.WriteOnceParam[string]
-	Identifier            model.ReadOnlyParam[uint32]
-	Precedence            model.ReadOnlyParam[uint32]
-	Segregation           model.ReadOnlyParam[bool]
-	QFI                   model.ReadOnlyParam[uint32]
-	DQR                   model.ReadOnlyParam[bool]
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DQR model.ReadOnlyParam[bool] `dm:"b"`
+
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Identifier model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QFI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Segregation model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePDUSessionQoSRulePath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePDUSessionQoSRulePath(prefix string) DevicePDUSessionQoSRulePath {
-	p := &prefix
-	return DevicePDUSessionQoSRulePath{
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DQR:                   model.NewReadOnly[bool](p, "DQR", model.TypeBoolean),
-		FilterNumberOfEntries: model.NewReadOnly[uint32](p, "FilterNumberOfEntries", model.TypeUnsignedInt),
-		Identifier:            model.NewReadOnly[uint32](p, "Identifier", model.TypeUnsignedInt),
-		Precedence:            model.NewReadOnly[uint32](p, "Precedence", model.TypeUnsignedInt),
-		QFI:                   model.NewReadOnly[uint32](p, "QFI", model.TypeUnsignedInt),
-		Segregation:           model.NewReadOnly[bool](p, "Segregation", model.TypeBoolean),
-		obj:                   model.NewObjectPath(p),
-	}
+// Filter returns the typed path of instance i.
+func (x DevicePDUSessionQoSRulePath) Filter(i uint32) (p DevicePDUSessionQoSRuleFilterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
+	return
 }
 
-// Filter returns the typed path of instance i of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.
-func (x DevicePDUSessionQoSRulePath) Filter(i uint32) DevicePDUSessionQoSRuleFilterPath {
-	return newDevicePDUSessionQoSRuleFilterPath(x.Path() + "Filter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// FilterTable returns the table Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DevicePDUSessionQoSRulePath) FilterTable() model.Table {
-	return model.NewTable(x.Path() + "Filter.")
+	return model.NewTable(x.ObjectPath, "Filter.")
 }
 
 // DevicePDUSessionQoSRuleFilterDirection enumerates the values of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.Direction.
 type DevicePDUSessionQoSRuleFilterDirection string
 
-func (e DevicePDUSessionQoSRuleFilterDirection) String() string {
-	return string(e)
-}
-
 const (
-	DevicePDUSessionQoSRuleFilterDirection_Downlink      DevicePDUSessionQoSRuleFilterDirection = "downlink"
-	DevicePDUSessionQoSRuleFilterDirection_Uplink        DevicePDUSessionQoSRuleFilterDirection = "uplink"
+	DevicePDUSessionQoSRuleFilterDirection_Downlink DevicePDUSessionQoSRuleFilterDirection = "downlink"
+
+	DevicePDUSessionQoSRuleFilterDirection_Uplink DevicePDUSessionQoSRuleFilterDirection = "uplink"
+
 	DevicePDUSessionQoSRuleFilterDirection_Bidirectional DevicePDUSessionQoSRuleFilterDirection = "bidirectional"
 )
 
-var (
-	synDevicePDUSessionQoSRuleFilter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePDUSessionQoSRuleFilter_Direction = &model.Syntax{
-		Enums: []model.Enum{{Value: "downlink"}, {Value: "uplink"}, {Value: "bidirectional"}},
-		Type:  model.TypeString,
-	}
-	synDevicePDUSessionQoSRuleFilter_Type  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePDUSessionQoSRuleFilter_Value = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DevicePDUSessionQoSRuleFilter holds the values of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated)
+// DevicePDUSessionQoSRuleFilter holds the values of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated).
 type DevicePDUSessionQoSRuleFilter struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Direction: string{downlink,uplink,bidirectional}, readOnly, since 2.14, deprecated.
-	Direction DevicePDUSessionQoSRuleFilterDirection `cwmp:"Direction"`
-	// Type: unsignedInt, readOnly, since 2.14, deprecated.
-	Type uint32 `cwmp:"Type"`
-	// Value: string(:1024), readOnly, since 2.14, deprecated.
-	Value string `cwmp:"Value"`
+	Alias string `json:"Alias,omitzero"`
+
+	Direction DevicePDUSessionQoSRuleFilterDirection `json:"Direction,omitzero"`
+
+	Type uint32 `json:"Type,omitzero"`
+
+	Value string `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePDUSessionQoSRuleFilter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePDUSessionQoSRuleFilter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePDUSessionQoSRuleFilter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePDUSessionQoSRuleFilter_Direction, string(o.Direction)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Direction",
-		})
-	}
-	if e := model.CheckString(synDevicePDUSessionQoSRuleFilter_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DevicePDUSessionQoSRuleFilter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4691, o.Alias)
+	c.String(p, "Direction", 4692, string(o.Direction))
+	c.String(p, "Value", 4694, o.Value)
 }
 
 // DevicePDUSessionQoSRuleFilterPath is the typed path of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.
 type DevicePDUSessionQoSRuleFilterPath struct {
-	obj       model.ObjectPath
-	Alias     model.WriteOnceParam[string]
-	Direction model.ReadOnlyParam[DevicePDUSessionQoSRuleFilterDirection]
-	Type      model.ReadOnlyParam[uint32]
-	Value     model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DevicePDUSessionQoSRuleFilterPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePDUSessionQoSRuleFilterPath(prefix string) DevicePDUSessionQoSRuleFilterPath {
-	p := &prefix
-	return DevicePDUSessionQoSRuleFilterPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Direction: model.NewReadOnly[DevicePDUSessionQoSRuleFilterDirection](p, "Direction", model.TypeString),
-		Type:      model.NewReadOnly[uint32](p, "Type", model.TypeUnsignedInt),
-		Value:     model.NewReadOnly[string](p, "Value", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
+	Direction model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaPdu = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PDU.",
-	Status:     "deprecated",
-	Version:    "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.SessionNumberOfEntries",
-	Status:  "deprecated",
-	Syntax:  synDevicePDU_SessionNumberOfEntries,
-	Version: "2.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SessionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PDU.Session.{i}.",
-	Status:              "deprecated",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.14",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PDU.Session.{i}.Alias",
-	Syntax:  synDevicePDUSession_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.Interface",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_Interface,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.SessionID",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_SessionID,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.PTI",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_PTI,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.SessionType",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_SessionType,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.SSC",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_SSC,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.SessionAMBRDownlink",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_SessionAMBRDownlink,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.SessionAMBRUplink",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_SessionAMBRUplink,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.LastError",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_LastError,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.PDUIPv4Address",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_PDUIPv4Address,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.PDUIPv6InterfaceIdentifier",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_PDUIPv6InterfaceIdentifier,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.RQTimerValue",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_RQTimerValue,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.AlwaysOn",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_AlwaysOn,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.DNN",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_DNN,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRuleNumberOfEntries",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_QoSRuleNumberOfEntries,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSFlowNumberOfEntries",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSession_QoSFlowNumberOfEntries,
-	Version: "2.14",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PDU.Session.{i}.NetworkSlice.",
-	Status:     "deprecated",
-	Version:    "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.NetworkSlice.SliceServiceType",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionNetworkSlice_SliceServiceType,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.NetworkSlice.SliceDifferentiator",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionNetworkSlice_SliceDifferentiator,
-	Version: "2.14",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PDU.Session.{i}.PCO.",
-	Status:     "deprecated",
-	Version:    "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.PCO.IPv6PCSCF",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionPCO_IPv6PCSCF,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.PCO.IPv6DNS",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionPCO_IPv6DNS,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.PCO.IPv4PCSCF",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionPCO_IPv4PCSCF,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.PCO.IPv4DNS",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionPCO_IPv4DNS,
-	Version: "2.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "QoSFlowNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PDU.Session.{i}.QoSFlow.{i}.",
-	Status:              "deprecated",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"QFI"},
-	}},
-	Version: "2.14",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSFlow.{i}.Alias",
-	Syntax:  synDevicePDUSessionQoSFlow_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSFlow.{i}.QFI",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSFlow_QFI,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSFlow.{i}.FiveQI",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSFlow_FiveQI,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSFlow.{i}.GFBRUplink",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSFlow_GFBRUplink,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSFlow.{i}.GFBRDownlink",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSFlow_GFBRDownlink,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSFlow.{i}.MFBRUplink",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSFlow_MFBRUplink,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSFlow.{i}.MFBRDownlink",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSFlow_MFBRDownlink,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSFlow.{i}.AveragingWindow",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSFlow_AveragingWindow,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSFlow.{i}.EPSBearer",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSFlow_EPSBearer,
-	Version: "2.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "QoSRuleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PDU.Session.{i}.QoSRule.{i}.",
-	Status:              "deprecated",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Identifier"},
-	}},
-	Version: "2.14",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.Alias",
-	Syntax:  synDevicePDUSessionQoSRule_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.Identifier",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSRule_Identifier,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.Precedence",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSRule_Precedence,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.Segregation",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSRule_Segregation,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.QFI",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSRule_QFI,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.DQR",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSRule_DQR,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.FilterNumberOfEntries",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSRule_FilterNumberOfEntries,
-	Version: "2.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FilterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.",
-	Status:              "deprecated",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.14",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.Alias",
-	Syntax:  synDevicePDUSessionQoSRuleFilter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.Direction",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSRuleFilter_Direction,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.Type",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSRuleFilter_Type,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.Value",
-	Status:  "deprecated",
-	Syntax:  synDevicePDUSessionQoSRuleFilter_Value,
-	Version: "2.14",
-}}
+	Type model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DevicePDUImpl is what a device implements for Device.PDU; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePDUImpl to implement only some methods.
-type DevicePDUImpl interface {
-	SessionNumberOfEntries(inst []uint32) (uint32, error)
-	SessionInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDevicePDUImpl implements DevicePDUImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePDUImpl struct{}
-
-func (UnimplementedDevicePDUImpl) SessionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUImpl) SessionInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DevicePDUSessionImpl is what a device implements for Device.PDU.Session.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePDUSessionImpl to implement only some methods.
-type DevicePDUSessionImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SessionID(inst []uint32) (uint32, error)
-	PTI(inst []uint32) (uint32, error)
-	SessionType(inst []uint32) (DevicePDUSessionSessionType, error)
-	SSC(inst []uint32) (uint32, error)
-	SessionAMBRDownlink(inst []uint32) (uint64, error)
-	SessionAMBRUplink(inst []uint32) (uint64, error)
-	LastError(inst []uint32) (uint32, error)
-	PDUIPv4Address(inst []uint32) (string, error)
-	PDUIPv6InterfaceIdentifier(inst []uint32) (string, error)
-	RQTimerValue(inst []uint32) (uint32, error)
-	AlwaysOn(inst []uint32) (bool, error)
-	DNN(inst []uint32) (string, error)
-	QoSRuleNumberOfEntries(inst []uint32) (uint32, error)
-	QoSFlowNumberOfEntries(inst []uint32) (uint32, error)
-	QoSFlowInstances(inst []uint32) []uint32
-	QoSRuleInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDevicePDUSessionImpl implements DevicePDUSessionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePDUSessionImpl struct{}
-
-func (UnimplementedDevicePDUSessionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) SessionID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) PTI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) SessionType(inst []uint32) (DevicePDUSessionSessionType, error) {
-	var zero DevicePDUSessionSessionType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) SSC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) SessionAMBRDownlink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) SessionAMBRUplink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) LastError(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) PDUIPv4Address(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) PDUIPv6InterfaceIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) RQTimerValue(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) AlwaysOn(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) DNN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) QoSRuleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) QoSFlowNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionImpl) QoSFlowInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDevicePDUSessionImpl) QoSRuleInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DevicePDUSessionNetworkSliceImpl is what a device implements for Device.PDU.Session.{i}.NetworkSlice; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePDUSessionNetworkSliceImpl to implement only some methods.
-type DevicePDUSessionNetworkSliceImpl interface {
-	SliceServiceType(inst []uint32) (DevicePDUSessionNetworkSliceSliceServiceType, error)
-	SliceDifferentiator(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDevicePDUSessionNetworkSliceImpl implements DevicePDUSessionNetworkSliceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePDUSessionNetworkSliceImpl struct{}
-
-func (UnimplementedDevicePDUSessionNetworkSliceImpl) SliceServiceType(inst []uint32) (DevicePDUSessionNetworkSliceSliceServiceType, error) {
-	var zero DevicePDUSessionNetworkSliceSliceServiceType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionNetworkSliceImpl) SliceDifferentiator(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DevicePDUSessionPCOImpl is what a device implements for Device.PDU.Session.{i}.PCO; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePDUSessionPCOImpl to implement only some methods.
-type DevicePDUSessionPCOImpl interface {
-	IPv6PCSCF(inst []uint32) (string, error)
-	IPv6DNS(inst []uint32) ([]string, error)
-	IPv4PCSCF(inst []uint32) (string, error)
-	IPv4DNS(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDevicePDUSessionPCOImpl implements DevicePDUSessionPCOImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePDUSessionPCOImpl struct{}
-
-func (UnimplementedDevicePDUSessionPCOImpl) IPv6PCSCF(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionPCOImpl) IPv6DNS(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionPCOImpl) IPv4PCSCF(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionPCOImpl) IPv4DNS(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DevicePDUSessionQoSFlowImpl is what a device implements for Device.PDU.Session.{i}.QoSFlow.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePDUSessionQoSFlowImpl to implement only some methods.
-type DevicePDUSessionQoSFlowImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	QFI(inst []uint32) (uint32, error)
-	FiveQI(inst []uint32) (uint32, error)
-	GFBRUplink(inst []uint32) (uint64, error)
-	GFBRDownlink(inst []uint32) (uint64, error)
-	MFBRUplink(inst []uint32) (uint64, error)
-	MFBRDownlink(inst []uint32) (uint64, error)
-	AveragingWindow(inst []uint32) (uint32, error)
-	EPSBearer(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDevicePDUSessionQoSFlowImpl implements DevicePDUSessionQoSFlowImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePDUSessionQoSFlowImpl struct{}
-
-func (UnimplementedDevicePDUSessionQoSFlowImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSFlowImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSFlowImpl) QFI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSFlowImpl) FiveQI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSFlowImpl) GFBRUplink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSFlowImpl) GFBRDownlink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSFlowImpl) MFBRUplink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSFlowImpl) MFBRDownlink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSFlowImpl) AveragingWindow(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSFlowImpl) EPSBearer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DevicePDUSessionQoSRuleImpl is what a device implements for Device.PDU.Session.{i}.QoSRule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePDUSessionQoSRuleImpl to implement only some methods.
-type DevicePDUSessionQoSRuleImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Identifier(inst []uint32) (uint32, error)
-	Precedence(inst []uint32) (uint32, error)
-	Segregation(inst []uint32) (bool, error)
-	QFI(inst []uint32) (uint32, error)
-	DQR(inst []uint32) (bool, error)
-	FilterNumberOfEntries(inst []uint32) (uint32, error)
-	FilterInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDevicePDUSessionQoSRuleImpl implements DevicePDUSessionQoSRuleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePDUSessionQoSRuleImpl struct{}
-
-func (UnimplementedDevicePDUSessionQoSRuleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleImpl) Identifier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleImpl) Precedence(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleImpl) Segregation(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleImpl) QFI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleImpl) DQR(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleImpl) FilterInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DevicePDUSessionQoSRuleFilterImpl is what a device implements for Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePDUSessionQoSRuleFilterImpl to implement only some methods.
-type DevicePDUSessionQoSRuleFilterImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Direction(inst []uint32) (DevicePDUSessionQoSRuleFilterDirection, error)
-	Type(inst []uint32) (uint32, error)
-	Value(inst []uint32) (string, error)
-}
-
-// UnimplementedDevicePDUSessionQoSRuleFilterImpl implements DevicePDUSessionQoSRuleFilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePDUSessionQoSRuleFilterImpl struct{}
-
-func (UnimplementedDevicePDUSessionQoSRuleFilterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleFilterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleFilterImpl) Direction(inst []uint32) (DevicePDUSessionQoSRuleFilterDirection, error) {
-	var zero DevicePDUSessionQoSRuleFilterDirection
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleFilterImpl) Type(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePDUSessionQoSRuleFilterImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -5,32 +5,21 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDevicePeriodicStatistics_MinSampleInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePeriodicStatistics_MaxReportSamples         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePeriodicStatistics_SampleSetNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePeriodicStatistics holds the values of Device.PeriodicStatistics. (object, readOnly, since 2.0)
+// DevicePeriodicStatistics holds the values of Device.PeriodicStatistics. (object, readOnly, since 2.0).
 type DevicePeriodicStatistics struct {
-	// MinSampleInterval: unsignedInt seconds, readOnly, since 2.0.
-	MinSampleInterval uint32 `cwmp:"MinSampleInterval"`
-	// MaxReportSamples: unsignedInt, readOnly, since 2.0.
-	MaxReportSamples uint32 `cwmp:"MaxReportSamples"`
-	// SampleSetNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	SampleSetNumberOfEntries uint32 `cwmp:"SampleSetNumberOfEntries"`
-	// Device.PeriodicStatistics.SampleSet.{i}. instances by instance number
-	SampleSet map[uint32]*DevicePeriodicStatisticsSampleSet `cwmp:"SampleSet.{i}."`
+	MinSampleInterval uint32 `json:"MinSampleInterval,omitzero"`
+
+	MaxReportSamples uint32 `json:"MaxReportSamples,omitzero"`
+
+	SampleSetNumberOfEntries uint32 `json:"SampleSetNumberOfEntries,omitzero"`
+
+	SampleSet map[uint32]*DevicePeriodicStatisticsSampleSet `json:"SampleSet,omitzero"`
 }
 
-// AddSampleSet creates instance i of Device.PeriodicStatistics.SampleSet.{i}. (replacing any) and returns it
+// AddSampleSet creates instance i (replacing any) and returns it.
 func (o *DevicePeriodicStatistics) AddSampleSet(i uint32) *DevicePeriodicStatisticsSampleSet {
 	if o.SampleSet == nil {
 		o.SampleSet = map[uint32]*DevicePeriodicStatisticsSampleSet{}
@@ -39,205 +28,76 @@ func (o *DevicePeriodicStatistics) AddSampleSet(i uint32) *DevicePeriodicStatist
 	o.SampleSet[i] = x
 	return x
 }
-
-// GetSampleSet returns instance i of Device.PeriodicStatistics.SampleSet.{i}.
-func (o *DevicePeriodicStatistics) GetSampleSet(i uint32) (*DevicePeriodicStatisticsSampleSet, bool) {
-	x, ok := o.SampleSet[i]
-	return x, ok
-}
-
-// DeleteSampleSet removes instance i of Device.PeriodicStatistics.SampleSet.{i}.
-func (o *DevicePeriodicStatistics) DeleteSampleSet(i uint32) {
-	delete(o.SampleSet, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePeriodicStatistics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePeriodicStatistics) ValidateAt(prefix string, v *model.Violations) {
+func (o *DevicePeriodicStatistics) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SampleSet) {
-		o.SampleSet[i].ValidateAt(prefix+"SampleSet."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SampleSet[i].ValidateAt(c, model.InstanceOf(p, "SampleSet.", i))
 	}
 }
 
 // DevicePeriodicStatisticsPath is the typed path of Device.PeriodicStatistics.
 type DevicePeriodicStatisticsPath struct {
-	obj                      model.ObjectPath
-	MinSampleInterval        model.ReadOnlyParam[uint32]
-	MaxReportSamples         model.ReadOnlyParam[uint32]
-	SampleSetNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	MaxReportSamples model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MinSampleInterval model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SampleSetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePeriodicStatisticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePeriodicStatisticsPath(prefix string) DevicePeriodicStatisticsPath {
-	p := &prefix
-	return DevicePeriodicStatisticsPath{
-		MaxReportSamples:         model.NewReadOnly[uint32](p, "MaxReportSamples", model.TypeUnsignedInt),
-		MinSampleInterval:        model.NewReadOnly[uint32](p, "MinSampleInterval", model.TypeUnsignedInt),
-		SampleSetNumberOfEntries: model.NewReadOnly[uint32](p, "SampleSetNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// SampleSet returns the typed path of instance i.
+func (x DevicePeriodicStatisticsPath) SampleSet(i uint32) (p DevicePeriodicStatisticsSampleSetPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SampleSet.", i))
+	return
 }
 
-// SampleSet returns the typed path of instance i of Device.PeriodicStatistics.SampleSet.{i}.
-func (x DevicePeriodicStatisticsPath) SampleSet(i uint32) DevicePeriodicStatisticsSampleSetPath {
-	return newDevicePeriodicStatisticsSampleSetPath(x.Path() + "SampleSet." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SampleSetTable returns the table Device.PeriodicStatistics.SampleSet.{i}. itself (for AddObject when writable)
+// SampleSetTable returns the table itself (for AddObject when writable).
 func (x DevicePeriodicStatisticsPath) SampleSetTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SampleSet.")
+	return model.NewWritableTable(x.ObjectPath, "SampleSet.")
 }
 
 // DevicePeriodicStatisticsSampleSetStatus enumerates the values of Device.PeriodicStatistics.SampleSet.{i}.Status.
 type DevicePeriodicStatisticsSampleSetStatus string
 
-func (e DevicePeriodicStatisticsSampleSetStatus) String() string {
-	return string(e)
-}
-
 const (
 	DevicePeriodicStatisticsSampleSetStatus_Disabled DevicePeriodicStatisticsSampleSetStatus = "Disabled"
-	DevicePeriodicStatisticsSampleSetStatus_Enabled  DevicePeriodicStatisticsSampleSetStatus = "Enabled"
-	DevicePeriodicStatisticsSampleSetStatus_Trigger  DevicePeriodicStatisticsSampleSetStatus = "Trigger"
+
+	DevicePeriodicStatisticsSampleSetStatus_Enabled DevicePeriodicStatisticsSampleSetStatus = "Enabled"
+
+	DevicePeriodicStatisticsSampleSetStatus_Trigger DevicePeriodicStatisticsSampleSetStatus = "Trigger"
 )
 
-var (
-	synDevicePeriodicStatisticsSampleSet_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePeriodicStatisticsSampleSet_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDevicePeriodicStatisticsSampleSet_Name = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDevicePeriodicStatisticsSampleSet_SampleInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "3600",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDevicePeriodicStatisticsSampleSet_ReportSamples = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "24",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDevicePeriodicStatisticsSampleSet_ReportStartTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0001-01-01T00:00:00Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synDevicePeriodicStatisticsSampleSet_ReportEndTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0001-01-01T00:00:00Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synDevicePeriodicStatisticsSampleSet_SampleSeconds = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePeriodicStatisticsSampleSet_ParameterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePeriodicStatisticsSampleSet_Status                   = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Trigger"}},
-		Type:  model.TypeString,
-	}
-	synDevicePeriodicStatisticsSampleSet_TimeReference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0001-01-01T00:00:00Z",
-		},
-		Type: model.TypeDateTime,
-	}
-	synDevicePeriodicStatisticsSampleSet_FetchSamples = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePeriodicStatisticsSampleSet_ForceSample = &model.Syntax{
-		Command: true,
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DevicePeriodicStatisticsSampleSet holds the values of Device.PeriodicStatistics.SampleSet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DevicePeriodicStatisticsSampleSet holds the values of Device.PeriodicStatistics.SampleSet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DevicePeriodicStatisticsSampleSet struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Name: string(:128), readWrite, since 2.0.
-	Name string `cwmp:"Name"`
-	// SampleInterval: unsignedInt[1:] seconds, readWrite, since 2.0.
-	SampleInterval uint32 `cwmp:"SampleInterval"`
-	// ReportSamples: unsignedInt[1:], readWrite, since 2.0.
-	ReportSamples uint32 `cwmp:"ReportSamples"`
-	// ReportStartTime: dateTime, readOnly, since 2.0.
-	ReportStartTime time.Time `cwmp:"ReportStartTime"`
-	// ReportEndTime: dateTime, readOnly, since 2.0.
-	ReportEndTime time.Time `cwmp:"ReportEndTime"`
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 2.0.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// ParameterNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ParameterNumberOfEntries uint32 `cwmp:"ParameterNumberOfEntries"`
-	// Status: string{Disabled,Enabled,Trigger}, readOnly, since 2.19.
-	Status DevicePeriodicStatisticsSampleSetStatus `cwmp:"Status"`
-	// TimeReference: dateTime, readWrite, since 2.19.
-	TimeReference time.Time `cwmp:"TimeReference"`
-	// FetchSamples: unsignedInt, readWrite, since 2.19.
-	FetchSamples uint32 `cwmp:"FetchSamples"`
-	// ForceSample: boolean, readWrite, since 2.19.
-	ForceSample bool `cwmp:"ForceSample"`
-	// Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. instances by instance number
-	Parameter map[uint32]*DevicePeriodicStatisticsSampleSetParameter `cwmp:"Parameter.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	SampleInterval uint32 `json:"SampleInterval,omitzero"`
+
+	ReportSamples uint32 `json:"ReportSamples,omitzero"`
+
+	ReportStartTime time.Time `json:"ReportStartTime,omitzero"`
+
+	ReportEndTime time.Time `json:"ReportEndTime,omitzero"`
+
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	ParameterNumberOfEntries uint32 `json:"ParameterNumberOfEntries,omitzero"`
+
+	Status DevicePeriodicStatisticsSampleSetStatus `json:"Status,omitzero"`
+
+	TimeReference time.Time `json:"TimeReference,omitzero"`
+
+	FetchSamples uint32 `json:"FetchSamples,omitzero"`
+
+	ForceSample bool `json:"ForceSample,omitzero"`
+
+	Parameter map[uint32]*DevicePeriodicStatisticsSampleSetParameter `json:"Parameter,omitzero"`
 }
 
-// AddParameter creates instance i of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (replacing any) and returns it
+// AddParameter creates instance i (replacing any) and returns it.
 func (o *DevicePeriodicStatisticsSampleSet) AddParameter(i uint32) *DevicePeriodicStatisticsSampleSetParameter {
 	if o.Parameter == nil {
 		o.Parameter = map[uint32]*DevicePeriodicStatisticsSampleSetParameter{}
@@ -246,839 +106,150 @@ func (o *DevicePeriodicStatisticsSampleSet) AddParameter(i uint32) *DevicePeriod
 	o.Parameter[i] = x
 	return x
 }
-
-// GetParameter returns instance i of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
-func (o *DevicePeriodicStatisticsSampleSet) GetParameter(i uint32) (*DevicePeriodicStatisticsSampleSetParameter, bool) {
-	x, ok := o.Parameter[i]
-	return x, ok
-}
-
-// DeleteParameter removes instance i of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
-func (o *DevicePeriodicStatisticsSampleSet) DeleteParameter(i uint32) {
-	delete(o.Parameter, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePeriodicStatisticsSampleSet) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePeriodicStatisticsSampleSet) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePeriodicStatisticsSampleSet_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePeriodicStatisticsSampleSet_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckUint(synDevicePeriodicStatisticsSampleSet_SampleInterval, uint64(o.SampleInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleInterval",
-		})
-	}
-	if e := model.CheckUint(synDevicePeriodicStatisticsSampleSet_ReportSamples, uint64(o.ReportSamples)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReportSamples",
-		})
-	}
-	if e := model.CheckValue(synDevicePeriodicStatisticsSampleSet_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckString(synDevicePeriodicStatisticsSampleSet_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DevicePeriodicStatisticsSampleSet) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4815, o.Alias)
+	c.String(p, "Name", 4819, o.Name)
+	c.Uint(p, "SampleInterval", 4838, uint64(o.SampleInterval))
+	c.Uint(p, "ReportSamples", 4836, uint64(o.ReportSamples))
+	c.Wire(p, "SampleSeconds", 4839, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.String(p, "Status", 4840, string(o.Status))
 	for _, i := range model.SortedKeys(o.Parameter) {
-		o.Parameter[i].ValidateAt(prefix+"Parameter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Parameter[i].ValidateAt(c, model.InstanceOf(p, "Parameter.", i))
 	}
 }
 
 // DevicePeriodicStatisticsSampleSetPath is the typed path of Device.PeriodicStatistics.SampleSet.{i}.
 type DevicePeriodicStatisticsSampleSetPath struct {
-	obj                      model.ObjectPath
-	Alias                    model.WriteOnceParam[string]
-	Enable                   model.ReadWriteParam[bool]
-	Name                     model.ReadWriteParam[string]
-	SampleInterval           model.ReadWriteParam[uint32]
-	ReportSamples            model.ReadWriteParam[uint32]
-	ReportStartTime          model.ReadOnlyParam[time.Time]
-	ReportEndTime            model.ReadOnlyParam[time.Time]
-	SampleSeconds            model.ReadOnlyParam[[]uint32]
-	ParameterNumberOfEntries model.ReadOnlyParam[uint32]
-	Status                   model.ReadOnlyParam[DevicePeriodicStatisticsSampleSetStatus]
-	TimeReference            model.ReadWriteParam[time.Time]
-	FetchSamples             model.ReadWriteParam[uint32]
-	ForceSample              model.ReadWriteParam[bool]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FetchSamples model.ReadWriteParam[uint32] `dm:"u"`
+
+	ForceSample model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	ParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ReportEndTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	ReportSamples model.ReadWriteParam[uint32] `dm:"u"`
+
+	ReportStartTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePeriodicStatisticsSampleSetPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePeriodicStatisticsSampleSetPath(prefix string) DevicePeriodicStatisticsSampleSetPath {
-	p := &prefix
-	return DevicePeriodicStatisticsSampleSetPath{
-		Alias:                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FetchSamples:             model.NewReadWrite[uint32](p, "FetchSamples", model.TypeUnsignedInt),
-		ForceSample:              model.NewReadWrite[bool](p, "ForceSample", model.TypeBoolean),
-		Name:                     model.NewReadWrite[string](p, "Name", model.TypeString),
-		ParameterNumberOfEntries: model.NewReadOnly[uint32](p, "ParameterNumberOfEntries", model.TypeUnsignedInt),
-		ReportEndTime:            model.NewReadOnly[time.Time](p, "ReportEndTime", model.TypeDateTime),
-		ReportSamples:            model.NewReadWrite[uint32](p, "ReportSamples", model.TypeUnsignedInt),
-		ReportStartTime:          model.NewReadOnly[time.Time](p, "ReportStartTime", model.TypeDateTime),
-		SampleInterval:           model.NewReadWrite[uint32](p, "SampleInterval", model.TypeUnsignedInt),
-		SampleSeconds:            model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		Status:                   model.NewReadOnly[DevicePeriodicStatisticsSampleSetStatus](p, "Status", model.TypeString),
-		TimeReference:            model.NewReadWrite[time.Time](p, "TimeReference", model.TypeDateTime),
-		obj:                      model.NewObjectPath(p),
-	}
+// Parameter returns the typed path of instance i.
+func (x DevicePeriodicStatisticsSampleSetPath) Parameter(i uint32) (p DevicePeriodicStatisticsSampleSetParameterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Parameter.", i))
+	return
 }
 
-// Parameter returns the typed path of instance i of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
-func (x DevicePeriodicStatisticsSampleSetPath) Parameter(i uint32) DevicePeriodicStatisticsSampleSetParameterPath {
-	return newDevicePeriodicStatisticsSampleSetParameterPath(x.Path() + "Parameter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ParameterTable returns the table Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. itself (for AddObject when writable)
+// ParameterTable returns the table itself (for AddObject when writable).
 func (x DevicePeriodicStatisticsSampleSetPath) ParameterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Parameter.")
+	return model.NewWritableTable(x.ObjectPath, "Parameter.")
 }
 
 // DevicePeriodicStatisticsSampleSetParameterSampleMode enumerates the values of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.SampleMode.
 type DevicePeriodicStatisticsSampleSetParameterSampleMode string
 
-func (e DevicePeriodicStatisticsSampleSetParameterSampleMode) String() string {
-	return string(e)
-}
-
 const (
 	DevicePeriodicStatisticsSampleSetParameterSampleMode_Current DevicePeriodicStatisticsSampleSetParameterSampleMode = "Current"
-	DevicePeriodicStatisticsSampleSetParameterSampleMode_Change  DevicePeriodicStatisticsSampleSetParameterSampleMode = "Change"
+
+	DevicePeriodicStatisticsSampleSetParameterSampleMode_Change DevicePeriodicStatisticsSampleSetParameterSampleMode = "Change"
 )
 
 // DevicePeriodicStatisticsSampleSetParameterCalculationMode enumerates the values of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.CalculationMode.
 type DevicePeriodicStatisticsSampleSetParameterCalculationMode string
 
-func (e DevicePeriodicStatisticsSampleSetParameterCalculationMode) String() string {
-	return string(e)
-}
-
 const (
-	DevicePeriodicStatisticsSampleSetParameterCalculationMode_Latest    DevicePeriodicStatisticsSampleSetParameterCalculationMode = "Latest"
-	DevicePeriodicStatisticsSampleSetParameterCalculationMode_Minimum   DevicePeriodicStatisticsSampleSetParameterCalculationMode = "Minimum"
-	DevicePeriodicStatisticsSampleSetParameterCalculationMode_Maximum   DevicePeriodicStatisticsSampleSetParameterCalculationMode = "Maximum"
-	DevicePeriodicStatisticsSampleSetParameterCalculationMode_Average   DevicePeriodicStatisticsSampleSetParameterCalculationMode = "Average"
+	DevicePeriodicStatisticsSampleSetParameterCalculationMode_Latest DevicePeriodicStatisticsSampleSetParameterCalculationMode = "Latest"
+
+	DevicePeriodicStatisticsSampleSetParameterCalculationMode_Minimum DevicePeriodicStatisticsSampleSetParameterCalculationMode = "Minimum"
+
+	DevicePeriodicStatisticsSampleSetParameterCalculationMode_Maximum DevicePeriodicStatisticsSampleSetParameterCalculationMode = "Maximum"
+
+	DevicePeriodicStatisticsSampleSetParameterCalculationMode_Average DevicePeriodicStatisticsSampleSetParameterCalculationMode = "Average"
+
 	DevicePeriodicStatisticsSampleSetParameterCalculationMode_Histogram DevicePeriodicStatisticsSampleSetParameterCalculationMode = "Histogram"
 )
 
-var (
-	synDevicePeriodicStatisticsSampleSetParameter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_Reference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "weak",
-			TargetType: "parameter",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_SampleMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Current",
-		},
-		Enums: []model.Enum{{Value: "Current"}, {Value: "Change"}},
-		Type:  model.TypeString,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_CalculationMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Latest",
-		},
-		Enums: []model.Enum{{Value: "Latest"}, {Value: "Minimum"}, {Value: "Maximum"}, {Value: "Average"}, {Value: "Histogram"}},
-		Type:  model.TypeString,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_LowThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeInt,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_HighThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeInt,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_SampleSeconds = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:  &model.List{},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_SuspectData = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:   &model.List{},
-		Ranges: []model.Range{{Max: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_Values = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_ValuesIfHistogram = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_Failures = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePeriodicStatisticsSampleSetParameter_HistogramBinBoundaries = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// DevicePeriodicStatisticsSampleSetParameter holds the values of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DevicePeriodicStatisticsSampleSetParameter holds the values of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DevicePeriodicStatisticsSampleSetParameter struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Reference: string(:256) pathRef, readWrite, since 2.0.
-	Reference string `cwmp:"Reference"`
-	// SampleMode: string{Current,Change}, readWrite, since 2.0.
-	SampleMode DevicePeriodicStatisticsSampleSetParameterSampleMode `cwmp:"SampleMode"`
-	// CalculationMode: string{Latest,Minimum,Maximum,Average,Histogram}, readWrite, since 2.0.
-	CalculationMode DevicePeriodicStatisticsSampleSetParameterCalculationMode `cwmp:"CalculationMode"`
-	// LowThreshold: int, readWrite, since 2.0.
-	LowThreshold int32 `cwmp:"LowThreshold"`
-	// HighThreshold: int, readWrite, since 2.0.
-	HighThreshold int32 `cwmp:"HighThreshold"`
-	// SampleSeconds: list<unsignedInt> seconds, readOnly, since 2.0.
-	SampleSeconds []uint32 `cwmp:"SampleSeconds"`
-	// SuspectData: list<unsignedInt[:1]>, readOnly, since 2.0.
-	SuspectData []uint32 `cwmp:"SuspectData"`
-	// Values: list<string>, readOnly, since 2.0.
-	Values []string `cwmp:"Values"`
-	// ValuesIfHistogram: list<string>, readOnly, since 2.18.
-	ValuesIfHistogram []string `cwmp:"ValuesIfHistogram"`
-	// Failures: unsignedInt, readOnly, since 2.0.
-	Failures uint32 `cwmp:"Failures"`
-	// HistogramBinBoundaries: list<string>, readWrite, since 2.18.
-	HistogramBinBoundaries []string `cwmp:"HistogramBinBoundaries"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Reference string `json:"Reference,omitzero"`
+
+	SampleMode DevicePeriodicStatisticsSampleSetParameterSampleMode `json:"SampleMode,omitzero"`
+
+	CalculationMode DevicePeriodicStatisticsSampleSetParameterCalculationMode `json:"CalculationMode,omitzero"`
+
+	LowThreshold int32 `json:"LowThreshold,omitzero"`
+
+	HighThreshold int32 `json:"HighThreshold,omitzero"`
+
+	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
+
+	SuspectData []uint32 `json:"SuspectData,omitzero"`
+
+	Values []string `json:"Values,omitzero"`
+
+	ValuesIfHistogram []string `json:"ValuesIfHistogram,omitzero"`
+
+	Failures uint32 `json:"Failures,omitzero"`
+
+	HistogramBinBoundaries []string `json:"HistogramBinBoundaries,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePeriodicStatisticsSampleSetParameter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePeriodicStatisticsSampleSetParameter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePeriodicStatisticsSampleSetParameter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePeriodicStatisticsSampleSetParameter_Reference, o.Reference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Reference",
-		})
-	}
-	if e := model.CheckString(synDevicePeriodicStatisticsSampleSetParameter_SampleMode, string(o.SampleMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleMode",
-		})
-	}
-	if e := model.CheckString(synDevicePeriodicStatisticsSampleSetParameter_CalculationMode, string(o.CalculationMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CalculationMode",
-		})
-	}
-	if e := model.CheckValue(synDevicePeriodicStatisticsSampleSetParameter_SampleSeconds, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SampleSeconds",
-		})
-	}
-	if e := model.CheckValue(synDevicePeriodicStatisticsSampleSetParameter_SuspectData, model.FormatValue(model.TypeUnsignedInt, o.SuspectData)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SuspectData",
-		})
-	}
-	if e := model.CheckValue(synDevicePeriodicStatisticsSampleSetParameter_Values, model.FormatValue(model.TypeString, o.Values)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Values",
-		})
-	}
-	if e := model.CheckValue(synDevicePeriodicStatisticsSampleSetParameter_ValuesIfHistogram, model.FormatValue(model.TypeString, o.ValuesIfHistogram)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ValuesIfHistogram",
-		})
-	}
-	if e := model.CheckValue(synDevicePeriodicStatisticsSampleSetParameter_HistogramBinBoundaries, model.FormatValue(model.TypeString, o.HistogramBinBoundaries)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HistogramBinBoundaries",
-		})
-	}
+func (o *DevicePeriodicStatisticsSampleSetParameter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 4821, o.Alias)
+	c.String(p, "Reference", 4828, o.Reference)
+	c.String(p, "SampleMode", 4829, string(o.SampleMode))
+	c.String(p, "CalculationMode", 4822, string(o.CalculationMode))
+	c.Wire(p, "SampleSeconds", 4830, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
+	c.Wire(p, "SuspectData", 4831, model.FormatValue(model.TypeUnsignedInt, o.SuspectData), len(o.SuspectData) > 0)
+	c.Wire(p, "Values", 4832, model.JoinStrings(o.Values), len(o.Values) > 0)
+	c.Wire(p, "ValuesIfHistogram", 4833, model.JoinStrings(o.ValuesIfHistogram), len(o.ValuesIfHistogram) > 0)
+	c.Wire(p, "HistogramBinBoundaries", 4826, model.JoinStrings(o.HistogramBinBoundaries), len(o.HistogramBinBoundaries) > 0)
 }
 
 // DevicePeriodicStatisticsSampleSetParameterPath is the typed path of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
 type DevicePeriodicStatisticsSampleSetParameterPath struct {
-	obj                    model.ObjectPath
-	Alias                  model.WriteOnceParam[string]
-	Enable                 model.ReadWriteParam[bool]
-	Reference              model.ReadWriteParam[string]
-	SampleMode             model.ReadWriteParam[DevicePeriodicStatisticsSampleSetParameterSampleMode]
-	CalculationMode        model.ReadWriteParam[DevicePeriodicStatisticsSampleSetParameterCalculationMode]
-	LowThreshold           model.ReadWriteParam[int32]
-	HighThreshold          model.ReadWriteParam[int32]
-	SampleSeconds          model.ReadOnlyParam[[]uint32]
-	SuspectData            model.ReadOnlyParam[[]uint32]
-	Values                 model.ReadOnlyParam[[]string]
-	ValuesIfHistogram      model.ReadOnlyParam[[]string]
-	Failures               model.ReadOnlyParam[uint32]
-	HistogramBinBoundaries model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DevicePeriodicStatisticsSampleSetParameterPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePeriodicStatisticsSampleSetParameterPath(prefix string) DevicePeriodicStatisticsSampleSetParameterPath {
-	p := &prefix
-	return DevicePeriodicStatisticsSampleSetParameterPath{
-		Alias:                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CalculationMode:        model.NewReadWrite[DevicePeriodicStatisticsSampleSetParameterCalculationMode](p, "CalculationMode", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Failures:               model.NewReadOnly[uint32](p, "Failures", model.TypeUnsignedInt),
-		HighThreshold:          model.NewReadWrite[int32](p, "HighThreshold", model.TypeInt),
-		HistogramBinBoundaries: model.NewReadWrite[[]string](p, "HistogramBinBoundaries", model.TypeString),
-		LowThreshold:           model.NewReadWrite[int32](p, "LowThreshold", model.TypeInt),
-		Reference:              model.NewReadWrite[string](p, "Reference", model.TypeString),
-		SampleMode:             model.NewReadWrite[DevicePeriodicStatisticsSampleSetParameterSampleMode](p, "SampleMode", model.TypeString),
-		SampleSeconds:          model.NewReadOnly[[]uint32](p, "SampleSeconds", model.TypeString),
-		SuspectData:            model.NewReadOnly[[]uint32](p, "SuspectData", model.TypeString),
-		Values:                 model.NewReadOnly[[]string](p, "Values", model.TypeString),
-		ValuesIfHistogram:      model.NewReadOnly[[]string](p, "ValuesIfHistogram", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
+	CalculationMode model.ReadWriteParam[DevicePeriodicStatisticsSampleSetParameterCalculationMode] `dm:"s"`
 
-var schemaPeriodicstatistics = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PeriodicStatistics.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PeriodicStatistics.MinSampleInterval",
-	Syntax:  synDevicePeriodicStatistics_MinSampleInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PeriodicStatistics.MaxReportSamples",
-	Syntax:  synDevicePeriodicStatistics_MaxReportSamples,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PeriodicStatistics.SampleSetNumberOfEntries",
-	Syntax:  synDevicePeriodicStatistics_SampleSetNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SampleSetNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PeriodicStatistics.SampleSet.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Alias",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Enable",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Name",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.SampleInterval",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_SampleInterval,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.ReportSamples",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_ReportSamples,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.ReportStartTime",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_ReportStartTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.ReportEndTime",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_ReportEndTime,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PeriodicStatistics.SampleSet.{i}.SampleSeconds",
-	Syntax:       synDevicePeriodicStatisticsSampleSet_SampleSeconds,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.ParameterNumberOfEntries",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_ParameterNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Status",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_Status,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.TimeReference",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_TimeReference,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.FetchSamples",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_FetchSamples,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.ForceSample",
-	Syntax:  synDevicePeriodicStatisticsSampleSet_ForceSample,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ParameterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Reference"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Alias",
-	Syntax:  synDevicePeriodicStatisticsSampleSetParameter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Enable",
-	Syntax:  synDevicePeriodicStatisticsSampleSetParameter_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Reference",
-	Syntax:  synDevicePeriodicStatisticsSampleSetParameter_Reference,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.SampleMode",
-	Syntax:  synDevicePeriodicStatisticsSampleSetParameter_SampleMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.CalculationMode",
-	Syntax:  synDevicePeriodicStatisticsSampleSetParameter_CalculationMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.LowThreshold",
-	Syntax:  synDevicePeriodicStatisticsSampleSetParameter_LowThreshold,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.HighThreshold",
-	Syntax:  synDevicePeriodicStatisticsSampleSetParameter_HighThreshold,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.SampleSeconds",
-	Syntax:       synDevicePeriodicStatisticsSampleSetParameter_SampleSeconds,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.SuspectData",
-	Syntax:       synDevicePeriodicStatisticsSampleSetParameter_SuspectData,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Values",
-	Syntax:       synDevicePeriodicStatisticsSampleSetParameter_Values,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.ValuesIfHistogram",
-	Syntax:       synDevicePeriodicStatisticsSampleSetParameter_ValuesIfHistogram,
-	Version:      "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Failures",
-	Syntax:  synDevicePeriodicStatisticsSampleSetParameter_Failures,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.HistogramBinBoundaries",
-	Syntax:  synDevicePeriodicStatisticsSampleSetParameter_HistogramBinBoundaries,
-	Version: "2.18",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// DevicePeriodicStatisticsImpl is what a device implements for Device.PeriodicStatistics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePeriodicStatisticsImpl to implement only some methods.
-type DevicePeriodicStatisticsImpl interface {
-	MinSampleInterval(inst []uint32) (uint32, error)
-	MaxReportSamples(inst []uint32) (uint32, error)
-	SampleSetNumberOfEntries(inst []uint32) (uint32, error)
-	SampleSetInstances(inst []uint32) []uint32
-	AddSampleSet(inst []uint32) (uint32, error)
-	DeleteSampleSet(inst []uint32, i uint32) error
-}
+	Failures model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDevicePeriodicStatisticsImpl implements DevicePeriodicStatisticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePeriodicStatisticsImpl struct{}
+	HighThreshold model.ReadWriteParam[int32] `dm:"i"`
 
-func (UnimplementedDevicePeriodicStatisticsImpl) MinSampleInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsImpl) MaxReportSamples(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsImpl) SampleSetNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsImpl) SampleSetInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDevicePeriodicStatisticsImpl) AddSampleSet(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsImpl) DeleteSampleSet(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	HistogramBinBoundaries model.ReadWriteParam[[]string] `dm:"s"`
 
-// DevicePeriodicStatisticsSampleSetImpl is what a device implements for Device.PeriodicStatistics.SampleSet.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePeriodicStatisticsSampleSetImpl to implement only some methods.
-type DevicePeriodicStatisticsSampleSetImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	SampleInterval(inst []uint32) (uint32, error)
-	SetSampleInterval(inst []uint32, v uint32) error
-	ReportSamples(inst []uint32) (uint32, error)
-	SetReportSamples(inst []uint32, v uint32) error
-	ReportStartTime(inst []uint32) (time.Time, error)
-	ReportEndTime(inst []uint32) (time.Time, error)
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	ParameterNumberOfEntries(inst []uint32) (uint32, error)
-	Status(inst []uint32) (DevicePeriodicStatisticsSampleSetStatus, error)
-	TimeReference(inst []uint32) (time.Time, error)
-	SetTimeReference(inst []uint32, v time.Time) error
-	FetchSamples(inst []uint32) (uint32, error)
-	SetFetchSamples(inst []uint32, v uint32) error
-	ForceSample(inst []uint32) (bool, error)
-	SetForceSample(inst []uint32, v bool) error
-	ParameterInstances(inst []uint32) []uint32
-	AddParameter(inst []uint32) (uint32, error)
-	DeleteParameter(inst []uint32, i uint32) error
-}
+	LowThreshold model.ReadWriteParam[int32] `dm:"i"`
 
-// UnimplementedDevicePeriodicStatisticsSampleSetImpl implements DevicePeriodicStatisticsSampleSetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePeriodicStatisticsSampleSetImpl struct{}
+	Reference model.ReadWriteParam[string] `dm:"s"`
 
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SampleInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetSampleInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ReportSamples(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetReportSamples(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ReportStartTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ReportEndTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ParameterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) Status(inst []uint32) (DevicePeriodicStatisticsSampleSetStatus, error) {
-	var zero DevicePeriodicStatisticsSampleSetStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) TimeReference(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetTimeReference(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) FetchSamples(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetFetchSamples(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ForceSample(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetForceSample(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ParameterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) AddParameter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) DeleteParameter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	SampleMode model.ReadWriteParam[DevicePeriodicStatisticsSampleSetParameterSampleMode] `dm:"s"`
 
-// DevicePeriodicStatisticsSampleSetParameterImpl is what a device implements for Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl to implement only some methods.
-type DevicePeriodicStatisticsSampleSetParameterImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Reference(inst []uint32) (string, error)
-	SetReference(inst []uint32, v string) error
-	SampleMode(inst []uint32) (DevicePeriodicStatisticsSampleSetParameterSampleMode, error)
-	SetSampleMode(inst []uint32, v DevicePeriodicStatisticsSampleSetParameterSampleMode) error
-	CalculationMode(inst []uint32) (DevicePeriodicStatisticsSampleSetParameterCalculationMode, error)
-	SetCalculationMode(inst []uint32, v DevicePeriodicStatisticsSampleSetParameterCalculationMode) error
-	LowThreshold(inst []uint32) (int32, error)
-	SetLowThreshold(inst []uint32, v int32) error
-	HighThreshold(inst []uint32) (int32, error)
-	SetHighThreshold(inst []uint32, v int32) error
-	SampleSeconds(inst []uint32) ([]uint32, error)
-	SuspectData(inst []uint32) ([]uint32, error)
-	Values(inst []uint32) ([]string, error)
-	ValuesIfHistogram(inst []uint32) ([]string, error)
-	Failures(inst []uint32) (uint32, error)
-	HistogramBinBoundaries(inst []uint32) ([]string, error)
-	SetHistogramBinBoundaries(inst []uint32, v []string) error
-}
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-// UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl implements DevicePeriodicStatisticsSampleSetParameterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl struct{}
+	SuspectData model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SampleMode(inst []uint32) (DevicePeriodicStatisticsSampleSetParameterSampleMode, error) {
-	var zero DevicePeriodicStatisticsSampleSetParameterSampleMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetSampleMode(inst []uint32, v DevicePeriodicStatisticsSampleSetParameterSampleMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) CalculationMode(inst []uint32) (DevicePeriodicStatisticsSampleSetParameterCalculationMode, error) {
-	var zero DevicePeriodicStatisticsSampleSetParameterCalculationMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetCalculationMode(inst []uint32, v DevicePeriodicStatisticsSampleSetParameterCalculationMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) LowThreshold(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetLowThreshold(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) HighThreshold(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetHighThreshold(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SuspectData(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) Values(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) ValuesIfHistogram(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) Failures(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) HistogramBinBoundaries(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetHistogramBinBoundaries(inst []uint32, v []string) error {
-	return model.ErrNotSupported
+	Values model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ValuesIfHistogram model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -3,46 +3,33 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
 // DevicePPPSupportedNCPs enumerates the values of Device.PPP.SupportedNCPs.
 type DevicePPPSupportedNCPs string
 
-func (e DevicePPPSupportedNCPs) String() string {
-	return string(e)
-}
-
 const (
-	DevicePPPSupportedNCPs_ATCP   DevicePPPSupportedNCPs = "ATCP"
-	DevicePPPSupportedNCPs_IPCP   DevicePPPSupportedNCPs = "IPCP"
-	DevicePPPSupportedNCPs_IPXCP  DevicePPPSupportedNCPs = "IPXCP"
-	DevicePPPSupportedNCPs_NBFCP  DevicePPPSupportedNCPs = "NBFCP"
+	DevicePPPSupportedNCPs_ATCP DevicePPPSupportedNCPs = "ATCP"
+
+	DevicePPPSupportedNCPs_IPCP DevicePPPSupportedNCPs = "IPCP"
+
+	DevicePPPSupportedNCPs_IPXCP DevicePPPSupportedNCPs = "IPXCP"
+
+	DevicePPPSupportedNCPs_NBFCP DevicePPPSupportedNCPs = "NBFCP"
+
 	DevicePPPSupportedNCPs_IPv6CP DevicePPPSupportedNCPs = "IPv6CP"
 )
 
-var (
-	synDevicePPP_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePPP_SupportedNCPs            = &model.Syntax{
-		Enums: []model.Enum{{Value: "ATCP"}, {Value: "IPCP"}, {Value: "IPXCP"}, {Value: "NBFCP"}, {Value: "IPv6CP"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// DevicePPP holds the values of Device.PPP. (object, readOnly, since 2.0)
+// DevicePPP holds the values of Device.PPP. (object, readOnly, since 2.0).
 type DevicePPP struct {
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// SupportedNCPs: list<string{ATCP,IPCP,IPXCP,NBFCP,IPv6CP}>, readOnly, since 2.2.
-	SupportedNCPs []DevicePPPSupportedNCPs `cwmp:"SupportedNCPs"`
-	// Device.PPP.Interface.{i}. instances by instance number
-	Interface map[uint32]*DevicePPPInterface `cwmp:"Interface.{i}."`
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	SupportedNCPs []DevicePPPSupportedNCPs `json:"SupportedNCPs,omitzero"`
+
+	Interface map[uint32]*DevicePPPInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.PPP.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DevicePPP) AddInterface(i uint32) *DevicePPPInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DevicePPPInterface{}
@@ -51,1764 +38,454 @@ func (o *DevicePPP) AddInterface(i uint32) *DevicePPPInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.PPP.Interface.{i}.
-func (o *DevicePPP) GetInterface(i uint32) (*DevicePPPInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.PPP.Interface.{i}.
-func (o *DevicePPP) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePPP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePPP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDevicePPP_SupportedNCPs, model.FormatValue(model.TypeString, o.SupportedNCPs)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedNCPs",
-		})
-	}
+func (o *DevicePPP) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SupportedNCPs", 4766, model.JoinStrings(o.SupportedNCPs), len(o.SupportedNCPs) > 0)
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DevicePPPPath is the typed path of Device.PPP.
 type DevicePPPPath struct {
-	obj                      model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	SupportedNCPs            model.ReadOnlyParam[[]DevicePPPSupportedNCPs]
+	model.ObjectPath
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SupportedNCPs model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePPPPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePPPPath(prefix string) DevicePPPPath {
-	p := &prefix
-	return DevicePPPPath{
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		SupportedNCPs:            model.NewReadOnly[[]DevicePPPSupportedNCPs](p, "SupportedNCPs", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DevicePPPPath) Interface(i uint32) (p DevicePPPInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.PPP.Interface.{i}.
-func (x DevicePPPPath) Interface(i uint32) DevicePPPInterfacePath {
-	return newDevicePPPInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.PPP.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DevicePPPPath) InterfaceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Interface.")
+	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
 
 // DevicePPPInterfaceStatus enumerates the values of Device.PPP.Interface.{i}.Status.
 type DevicePPPInterfaceStatus string
 
-func (e DevicePPPInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DevicePPPInterfaceStatus_Up             DevicePPPInterfaceStatus = "Up"
-	DevicePPPInterfaceStatus_Down           DevicePPPInterfaceStatus = "Down"
-	DevicePPPInterfaceStatus_Unknown        DevicePPPInterfaceStatus = "Unknown"
-	DevicePPPInterfaceStatus_Dormant        DevicePPPInterfaceStatus = "Dormant"
-	DevicePPPInterfaceStatus_NotPresent     DevicePPPInterfaceStatus = "NotPresent"
+	DevicePPPInterfaceStatus_Up DevicePPPInterfaceStatus = "Up"
+
+	DevicePPPInterfaceStatus_Down DevicePPPInterfaceStatus = "Down"
+
+	DevicePPPInterfaceStatus_Unknown DevicePPPInterfaceStatus = "Unknown"
+
+	DevicePPPInterfaceStatus_Dormant DevicePPPInterfaceStatus = "Dormant"
+
+	DevicePPPInterfaceStatus_NotPresent DevicePPPInterfaceStatus = "NotPresent"
+
 	DevicePPPInterfaceStatus_LowerLayerDown DevicePPPInterfaceStatus = "LowerLayerDown"
-	DevicePPPInterfaceStatus_Error          DevicePPPInterfaceStatus = "Error"
+
+	DevicePPPInterfaceStatus_Error DevicePPPInterfaceStatus = "Error"
 )
 
 // DevicePPPInterfaceConnectionStatus enumerates the values of Device.PPP.Interface.{i}.ConnectionStatus.
 type DevicePPPInterfaceConnectionStatus string
 
-func (e DevicePPPInterfaceConnectionStatus) String() string {
-	return string(e)
-}
-
 const (
-	DevicePPPInterfaceConnectionStatus_Unconfigured      DevicePPPInterfaceConnectionStatus = "Unconfigured"
-	DevicePPPInterfaceConnectionStatus_Connecting        DevicePPPInterfaceConnectionStatus = "Connecting"
-	DevicePPPInterfaceConnectionStatus_Authenticating    DevicePPPInterfaceConnectionStatus = "Authenticating"
-	DevicePPPInterfaceConnectionStatus_Connected         DevicePPPInterfaceConnectionStatus = "Connected"
+	DevicePPPInterfaceConnectionStatus_Unconfigured DevicePPPInterfaceConnectionStatus = "Unconfigured"
+
+	DevicePPPInterfaceConnectionStatus_Connecting DevicePPPInterfaceConnectionStatus = "Connecting"
+
+	DevicePPPInterfaceConnectionStatus_Authenticating DevicePPPInterfaceConnectionStatus = "Authenticating"
+
+	DevicePPPInterfaceConnectionStatus_Connected DevicePPPInterfaceConnectionStatus = "Connected"
+
 	DevicePPPInterfaceConnectionStatus_PendingDisconnect DevicePPPInterfaceConnectionStatus = "PendingDisconnect"
-	DevicePPPInterfaceConnectionStatus_Disconnecting     DevicePPPInterfaceConnectionStatus = "Disconnecting"
-	DevicePPPInterfaceConnectionStatus_Disconnected      DevicePPPInterfaceConnectionStatus = "Disconnected"
+
+	DevicePPPInterfaceConnectionStatus_Disconnecting DevicePPPInterfaceConnectionStatus = "Disconnecting"
+
+	DevicePPPInterfaceConnectionStatus_Disconnected DevicePPPInterfaceConnectionStatus = "Disconnected"
 )
 
 // DevicePPPInterfaceLastConnectionError enumerates the values of Device.PPP.Interface.{i}.LastConnectionError.
 type DevicePPPInterfaceLastConnectionError string
 
-func (e DevicePPPInterfaceLastConnectionError) String() string {
-	return string(e)
-}
-
 const (
-	DevicePPPInterfaceLastConnectionError_ERROR_NONE                      DevicePPPInterfaceLastConnectionError = "ERROR_NONE"
-	DevicePPPInterfaceLastConnectionError_ERROR_ISP_TIME_OUT              DevicePPPInterfaceLastConnectionError = "ERROR_ISP_TIME_OUT"
-	DevicePPPInterfaceLastConnectionError_ERROR_COMMAND_ABORTED           DevicePPPInterfaceLastConnectionError = "ERROR_COMMAND_ABORTED"
-	DevicePPPInterfaceLastConnectionError_ERROR_NOT_ENABLED_FOR_INTERNET  DevicePPPInterfaceLastConnectionError = "ERROR_NOT_ENABLED_FOR_INTERNET"
-	DevicePPPInterfaceLastConnectionError_ERROR_BAD_PHONE_NUMBER          DevicePPPInterfaceLastConnectionError = "ERROR_BAD_PHONE_NUMBER"
-	DevicePPPInterfaceLastConnectionError_ERROR_USER_DISCONNECT           DevicePPPInterfaceLastConnectionError = "ERROR_USER_DISCONNECT"
-	DevicePPPInterfaceLastConnectionError_ERROR_ISP_DISCONNECT            DevicePPPInterfaceLastConnectionError = "ERROR_ISP_DISCONNECT"
-	DevicePPPInterfaceLastConnectionError_ERROR_IDLE_DISCONNECT           DevicePPPInterfaceLastConnectionError = "ERROR_IDLE_DISCONNECT"
-	DevicePPPInterfaceLastConnectionError_ERROR_FORCED_DISCONNECT         DevicePPPInterfaceLastConnectionError = "ERROR_FORCED_DISCONNECT"
-	DevicePPPInterfaceLastConnectionError_ERROR_SERVER_OUT_OF_RESOURCES   DevicePPPInterfaceLastConnectionError = "ERROR_SERVER_OUT_OF_RESOURCES"
-	DevicePPPInterfaceLastConnectionError_ERROR_RESTRICTED_LOGON_HOURS    DevicePPPInterfaceLastConnectionError = "ERROR_RESTRICTED_LOGON_HOURS"
-	DevicePPPInterfaceLastConnectionError_ERROR_ACCOUNT_DISABLED          DevicePPPInterfaceLastConnectionError = "ERROR_ACCOUNT_DISABLED"
-	DevicePPPInterfaceLastConnectionError_ERROR_ACCOUNT_EXPIRED           DevicePPPInterfaceLastConnectionError = "ERROR_ACCOUNT_EXPIRED"
-	DevicePPPInterfaceLastConnectionError_ERROR_PASSWORD_EXPIRED          DevicePPPInterfaceLastConnectionError = "ERROR_PASSWORD_EXPIRED"
-	DevicePPPInterfaceLastConnectionError_ERROR_AUTHENTICATION_FAILURE    DevicePPPInterfaceLastConnectionError = "ERROR_AUTHENTICATION_FAILURE"
-	DevicePPPInterfaceLastConnectionError_ERROR_NO_DIALTONE               DevicePPPInterfaceLastConnectionError = "ERROR_NO_DIALTONE"
-	DevicePPPInterfaceLastConnectionError_ERROR_NO_CARRIER                DevicePPPInterfaceLastConnectionError = "ERROR_NO_CARRIER"
-	DevicePPPInterfaceLastConnectionError_ERROR_NO_ANSWER                 DevicePPPInterfaceLastConnectionError = "ERROR_NO_ANSWER"
-	DevicePPPInterfaceLastConnectionError_ERROR_LINE_BUSY                 DevicePPPInterfaceLastConnectionError = "ERROR_LINE_BUSY"
+	DevicePPPInterfaceLastConnectionError_ERROR_NONE DevicePPPInterfaceLastConnectionError = "ERROR_NONE"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_ISP_TIME_OUT DevicePPPInterfaceLastConnectionError = "ERROR_ISP_TIME_OUT"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_COMMAND_ABORTED DevicePPPInterfaceLastConnectionError = "ERROR_COMMAND_ABORTED"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_NOT_ENABLED_FOR_INTERNET DevicePPPInterfaceLastConnectionError = "ERROR_NOT_ENABLED_FOR_INTERNET"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_BAD_PHONE_NUMBER DevicePPPInterfaceLastConnectionError = "ERROR_BAD_PHONE_NUMBER"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_USER_DISCONNECT DevicePPPInterfaceLastConnectionError = "ERROR_USER_DISCONNECT"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_ISP_DISCONNECT DevicePPPInterfaceLastConnectionError = "ERROR_ISP_DISCONNECT"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_IDLE_DISCONNECT DevicePPPInterfaceLastConnectionError = "ERROR_IDLE_DISCONNECT"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_FORCED_DISCONNECT DevicePPPInterfaceLastConnectionError = "ERROR_FORCED_DISCONNECT"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_SERVER_OUT_OF_RESOURCES DevicePPPInterfaceLastConnectionError = "ERROR_SERVER_OUT_OF_RESOURCES"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_RESTRICTED_LOGON_HOURS DevicePPPInterfaceLastConnectionError = "ERROR_RESTRICTED_LOGON_HOURS"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_ACCOUNT_DISABLED DevicePPPInterfaceLastConnectionError = "ERROR_ACCOUNT_DISABLED"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_ACCOUNT_EXPIRED DevicePPPInterfaceLastConnectionError = "ERROR_ACCOUNT_EXPIRED"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_PASSWORD_EXPIRED DevicePPPInterfaceLastConnectionError = "ERROR_PASSWORD_EXPIRED"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_AUTHENTICATION_FAILURE DevicePPPInterfaceLastConnectionError = "ERROR_AUTHENTICATION_FAILURE"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_NO_DIALTONE DevicePPPInterfaceLastConnectionError = "ERROR_NO_DIALTONE"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_NO_CARRIER DevicePPPInterfaceLastConnectionError = "ERROR_NO_CARRIER"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_NO_ANSWER DevicePPPInterfaceLastConnectionError = "ERROR_NO_ANSWER"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_LINE_BUSY DevicePPPInterfaceLastConnectionError = "ERROR_LINE_BUSY"
+
 	DevicePPPInterfaceLastConnectionError_ERROR_UNSUPPORTED_BITSPERSECOND DevicePPPInterfaceLastConnectionError = "ERROR_UNSUPPORTED_BITSPERSECOND"
-	DevicePPPInterfaceLastConnectionError_ERROR_TOO_MANY_LINE_ERRORS      DevicePPPInterfaceLastConnectionError = "ERROR_TOO_MANY_LINE_ERRORS"
-	DevicePPPInterfaceLastConnectionError_ERROR_IP_CONFIGURATION          DevicePPPInterfaceLastConnectionError = "ERROR_IP_CONFIGURATION"
-	DevicePPPInterfaceLastConnectionError_ERROR_UNKNOWN                   DevicePPPInterfaceLastConnectionError = "ERROR_UNKNOWN"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_TOO_MANY_LINE_ERRORS DevicePPPInterfaceLastConnectionError = "ERROR_TOO_MANY_LINE_ERRORS"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_IP_CONFIGURATION DevicePPPInterfaceLastConnectionError = "ERROR_IP_CONFIGURATION"
+
+	DevicePPPInterfaceLastConnectionError_ERROR_UNKNOWN DevicePPPInterfaceLastConnectionError = "ERROR_UNKNOWN"
 )
 
 // DevicePPPInterfaceEncryptionProtocol enumerates the values of Device.PPP.Interface.{i}.EncryptionProtocol.
 type DevicePPPInterfaceEncryptionProtocol string
 
-func (e DevicePPPInterfaceEncryptionProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DevicePPPInterfaceEncryptionProtocol_None DevicePPPInterfaceEncryptionProtocol = "None"
+
 	DevicePPPInterfaceEncryptionProtocol_MPPE DevicePPPInterfaceEncryptionProtocol = "MPPE"
 )
 
 // DevicePPPInterfaceCompressionProtocol enumerates the values of Device.PPP.Interface.{i}.CompressionProtocol.
 type DevicePPPInterfaceCompressionProtocol string
 
-func (e DevicePPPInterfaceCompressionProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DevicePPPInterfaceCompressionProtocol_None         DevicePPPInterfaceCompressionProtocol = "None"
+	DevicePPPInterfaceCompressionProtocol_None DevicePPPInterfaceCompressionProtocol = "None"
+
 	DevicePPPInterfaceCompressionProtocol_Van_Jacobson DevicePPPInterfaceCompressionProtocol = "Van Jacobson"
-	DevicePPPInterfaceCompressionProtocol_STAC_LZS     DevicePPPInterfaceCompressionProtocol = "STAC LZS"
+
+	DevicePPPInterfaceCompressionProtocol_STAC_LZS DevicePPPInterfaceCompressionProtocol = "STAC LZS"
 )
 
 // DevicePPPInterfaceAuthenticationProtocol enumerates the values of Device.PPP.Interface.{i}.AuthenticationProtocol.
 type DevicePPPInterfaceAuthenticationProtocol string
 
-func (e DevicePPPInterfaceAuthenticationProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DevicePPPInterfaceAuthenticationProtocol_None    DevicePPPInterfaceAuthenticationProtocol = "None"
-	DevicePPPInterfaceAuthenticationProtocol_PAP     DevicePPPInterfaceAuthenticationProtocol = "PAP"
-	DevicePPPInterfaceAuthenticationProtocol_CHAP    DevicePPPInterfaceAuthenticationProtocol = "CHAP"
+	DevicePPPInterfaceAuthenticationProtocol_None DevicePPPInterfaceAuthenticationProtocol = "None"
+
+	DevicePPPInterfaceAuthenticationProtocol_PAP DevicePPPInterfaceAuthenticationProtocol = "PAP"
+
+	DevicePPPInterfaceAuthenticationProtocol_CHAP DevicePPPInterfaceAuthenticationProtocol = "CHAP"
+
 	DevicePPPInterfaceAuthenticationProtocol_MS_CHAP DevicePPPInterfaceAuthenticationProtocol = "MS-CHAP"
 )
 
 // DevicePPPInterfaceConnectionTrigger enumerates the values of Device.PPP.Interface.{i}.ConnectionTrigger.
 type DevicePPPInterfaceConnectionTrigger string
 
-func (e DevicePPPInterfaceConnectionTrigger) String() string {
-	return string(e)
-}
-
 const (
 	DevicePPPInterfaceConnectionTrigger_OnDemand DevicePPPInterfaceConnectionTrigger = "OnDemand"
+
 	DevicePPPInterfaceConnectionTrigger_AlwaysOn DevicePPPInterfaceConnectionTrigger = "AlwaysOn"
-	DevicePPPInterfaceConnectionTrigger_Manual   DevicePPPInterfaceConnectionTrigger = "Manual"
+
+	DevicePPPInterfaceConnectionTrigger_Manual DevicePPPInterfaceConnectionTrigger = "Manual"
 )
 
-var (
-	synDevicePPPInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDevicePPPInterface_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDevicePPPInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePPPInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDevicePPPInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePPPInterface_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDevicePPPInterface_ConnectionStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unconfigured"}, {Value: "Connecting"}, {Value: "Authenticating"}, {Value: "Connected"}, {Value: "PendingDisconnect"}, {Value: "Disconnecting"}, {Value: "Disconnected"}},
-		Type:  model.TypeString,
-	}
-	synDevicePPPInterface_LastConnectionError = &model.Syntax{
-		Enums: []model.Enum{{Value: "ERROR_NONE"}, {Value: "ERROR_ISP_TIME_OUT"}, {Value: "ERROR_COMMAND_ABORTED"}, {Value: "ERROR_NOT_ENABLED_FOR_INTERNET"}, {Value: "ERROR_BAD_PHONE_NUMBER"}, {Value: "ERROR_USER_DISCONNECT"}, {Value: "ERROR_ISP_DISCONNECT"}, {Value: "ERROR_IDLE_DISCONNECT"}, {Value: "ERROR_FORCED_DISCONNECT"}, {Value: "ERROR_SERVER_OUT_OF_RESOURCES"}, {Value: "ERROR_RESTRICTED_LOGON_HOURS"}, {Value: "ERROR_ACCOUNT_DISABLED"}, {Value: "ERROR_ACCOUNT_EXPIRED"}, {Value: "ERROR_PASSWORD_EXPIRED"}, {Value: "ERROR_AUTHENTICATION_FAILURE"}, {Value: "ERROR_NO_DIALTONE"}, {Value: "ERROR_NO_CARRIER"}, {Value: "ERROR_NO_ANSWER"}, {Value: "ERROR_LINE_BUSY"}, {Value: "ERROR_UNSUPPORTED_BITSPERSECOND"}, {Value: "ERROR_TOO_MANY_LINE_ERRORS"}, {Value: "ERROR_IP_CONFIGURATION"}, {Value: "ERROR_UNKNOWN"}},
-		Type:  model.TypeString,
-	}
-	synDevicePPPInterface_AutoDisconnectTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePPPInterface_IdleDisconnectTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePPPInterface_WarnDisconnectDelay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePPPInterface_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDevicePPPInterface_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(64)}},
-		Type:    model.TypeString,
-	}
-	synDevicePPPInterface_EncryptionProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "MPPE"}},
-		Type:  model.TypeString,
-	}
-	synDevicePPPInterface_CompressionProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Van Jacobson"}, {Value: "STAC LZS"}},
-		Type:  model.TypeString,
-	}
-	synDevicePPPInterface_AuthenticationProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "PAP"}, {Value: "CHAP"}, {Value: "MS-CHAP"}},
-		Type:  model.TypeString,
-	}
-	synDevicePPPInterface_MaxMRUSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1500",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "64",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePPPInterface_CurrentMRUSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "64",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDevicePPPInterface_ConnectionTrigger = &model.Syntax{
-		Enums: []model.Enum{{Value: "OnDemand"}, {Value: "AlwaysOn"}, {Value: "Manual"}},
-		Type:  model.TypeString,
-	}
-	synDevicePPPInterface_LCPEcho = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePPPInterface_LCPEchoRetry    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDevicePPPInterface_LCPEchoAdaptive = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDevicePPPInterface_IPCPEnable   = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePPPInterface_IPv6CPEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDevicePPPInterface_Reset        = &model.Syntax{
-		Command: true,
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DevicePPPInterface holds the values of Device.PPP.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DevicePPPInterface holds the values of Device.PPP.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DevicePPPInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DevicePPPInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// ConnectionStatus: string{Unconfigured,Connecting,Authenticating,Connected,PendingDisconnect,Disconnecting,… 7 values}, readOnly, since 2.19.
-	ConnectionStatus DevicePPPInterfaceConnectionStatus `cwmp:"ConnectionStatus"`
-	// LastConnectionError: string{ERROR_NONE,ERROR_ISP_TIME_OUT,ERROR_COMMAND_ABORTED,ERROR_NOT_ENABLED_FOR_INTERNET,ERROR_BAD_PHONE_NUMBER,ERROR_USER_DISCONNECT,… 23 values}, readOnly, since 2.19.
-	LastConnectionError DevicePPPInterfaceLastConnectionError `cwmp:"LastConnectionError"`
-	// AutoDisconnectTime: unsignedInt seconds, readWrite, since 2.19.
-	AutoDisconnectTime uint32 `cwmp:"AutoDisconnectTime"`
-	// IdleDisconnectTime: unsignedInt seconds, readWrite, since 2.19.
-	IdleDisconnectTime uint32 `cwmp:"IdleDisconnectTime"`
-	// WarnDisconnectDelay: unsignedInt seconds, readWrite, since 2.19.
-	WarnDisconnectDelay uint32 `cwmp:"WarnDisconnectDelay"`
-	// Username: string(:64), readWrite, since 2.19.
-	Username string `cwmp:"Username"`
-	// Password: string(:64), readWrite, since 2.19.
-	Password string `cwmp:"Password"`
-	// EncryptionProtocol: string{None,MPPE}, readOnly, since 2.19.
-	EncryptionProtocol DevicePPPInterfaceEncryptionProtocol `cwmp:"EncryptionProtocol"`
-	// CompressionProtocol: string{None,Van Jacobson,STAC LZS}, readOnly, since 2.19.
-	CompressionProtocol DevicePPPInterfaceCompressionProtocol `cwmp:"CompressionProtocol"`
-	// AuthenticationProtocol: string{None,PAP,CHAP,MS-CHAP}, readOnly, since 2.19.
-	AuthenticationProtocol DevicePPPInterfaceAuthenticationProtocol `cwmp:"AuthenticationProtocol"`
-	// MaxMRUSize: unsignedInt[64:65535], readWrite, since 2.19.
-	MaxMRUSize uint32 `cwmp:"MaxMRUSize"`
-	// CurrentMRUSize: unsignedInt[64:65535], readOnly, since 2.19.
-	CurrentMRUSize uint32 `cwmp:"CurrentMRUSize"`
-	// ConnectionTrigger: string{OnDemand,AlwaysOn,Manual}, readWrite, since 2.19.
-	ConnectionTrigger DevicePPPInterfaceConnectionTrigger `cwmp:"ConnectionTrigger"`
-	// LCPEcho: unsignedInt seconds, readWrite, since 2.19.
-	LCPEcho uint32 `cwmp:"LCPEcho"`
-	// LCPEchoRetry: unsignedInt, readWrite, since 2.19.
-	LCPEchoRetry uint32 `cwmp:"LCPEchoRetry"`
-	// LCPEchoAdaptive: boolean, readWrite, since 2.16.
-	LCPEchoAdaptive bool `cwmp:"LCPEchoAdaptive"`
-	// IPCPEnable: boolean, readWrite, since 2.2.
-	IPCPEnable bool `cwmp:"IPCPEnable"`
-	// IPv6CPEnable: boolean, readWrite, since 2.2.
-	IPv6CPEnable bool `cwmp:"IPv6CPEnable"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset  bool                      `cwmp:"Reset"`
-	IPCP   *DevicePPPInterfaceIPCP   `cwmp:"IPCP."`
-	IPv6CP *DevicePPPInterfaceIPv6CP `cwmp:"IPv6CP."`
-	PPPoE  *DevicePPPInterfacePPPoE  `cwmp:"PPPoE."`
-	Stats  *DevicePPPInterfaceStats  `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DevicePPPInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	ConnectionStatus DevicePPPInterfaceConnectionStatus `json:"ConnectionStatus,omitzero"`
+
+	LastConnectionError DevicePPPInterfaceLastConnectionError `json:"LastConnectionError,omitzero"`
+
+	AutoDisconnectTime uint32 `json:"AutoDisconnectTime,omitzero"`
+
+	IdleDisconnectTime uint32 `json:"IdleDisconnectTime,omitzero"`
+
+	WarnDisconnectDelay uint32 `json:"WarnDisconnectDelay,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	EncryptionProtocol DevicePPPInterfaceEncryptionProtocol `json:"EncryptionProtocol,omitzero"`
+
+	CompressionProtocol DevicePPPInterfaceCompressionProtocol `json:"CompressionProtocol,omitzero"`
+
+	AuthenticationProtocol DevicePPPInterfaceAuthenticationProtocol `json:"AuthenticationProtocol,omitzero"`
+
+	MaxMRUSize uint32 `json:"MaxMRUSize,omitzero"`
+
+	CurrentMRUSize uint32 `json:"CurrentMRUSize,omitzero"`
+
+	ConnectionTrigger DevicePPPInterfaceConnectionTrigger `json:"ConnectionTrigger,omitzero"`
+
+	LCPEcho uint32 `json:"LCPEcho,omitzero"`
+
+	LCPEchoRetry uint32 `json:"LCPEchoRetry,omitzero"`
+
+	LCPEchoAdaptive bool `json:"LCPEchoAdaptive,omitzero"`
+
+	IPCPEnable bool `json:"IPCPEnable,omitzero"`
+
+	IPv6CPEnable bool `json:"IPv6CPEnable,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	IPCP   *DevicePPPInterfaceIPCP   `json:"IPCP,omitzero"`
+	IPv6CP *DevicePPPInterfaceIPv6CP `json:"IPv6CP,omitzero"`
+	PPPoE  *DevicePPPInterfacePPPoE  `json:"PPPoE,omitzero"`
+	Stats  *DevicePPPInterfaceStats  `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePPPInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePPPInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePPPInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDevicePPPInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterface_ConnectionStatus, string(o.ConnectionStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionStatus",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterface_LastConnectionError, string(o.LastConnectionError)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LastConnectionError",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterface_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterface_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterface_EncryptionProtocol, string(o.EncryptionProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EncryptionProtocol",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterface_CompressionProtocol, string(o.CompressionProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CompressionProtocol",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterface_AuthenticationProtocol, string(o.AuthenticationProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AuthenticationProtocol",
-		})
-	}
-	if e := model.CheckUint(synDevicePPPInterface_MaxMRUSize, uint64(o.MaxMRUSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxMRUSize",
-		})
-	}
-	if e := model.CheckUint(synDevicePPPInterface_CurrentMRUSize, uint64(o.CurrentMRUSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentMRUSize",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterface_ConnectionTrigger, string(o.ConnectionTrigger)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionTrigger",
-		})
-	}
+func (o *DevicePPPInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4762, string(o.Status))
+	c.String(p, "Alias", 4710, o.Alias)
+	c.String(p, "Name", 4738, o.Name)
+	c.Wire(p, "LowerLayers", 4736, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "ConnectionStatus", 4714, string(o.ConnectionStatus))
+	c.String(p, "LastConnectionError", 4735, string(o.LastConnectionError))
+	c.String(p, "Username", 4763, o.Username)
+	c.String(p, "Password", 4743, o.Password)
+	c.String(p, "EncryptionProtocol", 4718, string(o.EncryptionProtocol))
+	c.String(p, "CompressionProtocol", 4713, string(o.CompressionProtocol))
+	c.String(p, "AuthenticationProtocol", 4711, string(o.AuthenticationProtocol))
+	c.Uint(p, "MaxMRUSize", 4737, uint64(o.MaxMRUSize))
+	c.Uint(p, "CurrentMRUSize", 4716, uint64(o.CurrentMRUSize))
+	c.String(p, "ConnectionTrigger", 4715, string(o.ConnectionTrigger))
 	if o.IPCP != nil {
-		o.IPCP.ValidateAt(prefix+"IPCP.", v)
+		o.IPCP.ValidateAt(c, p+"IPCP.")
 	}
 	if o.IPv6CP != nil {
-		o.IPv6CP.ValidateAt(prefix+"IPv6CP.", v)
+		o.IPv6CP.ValidateAt(c, p+"IPv6CP.")
 	}
 	if o.PPPoE != nil {
-		o.PPPoE.ValidateAt(prefix+"PPPoE.", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.PPPoE.ValidateAt(c, p+"PPPoE.")
 	}
 }
 
 // DevicePPPInterfacePath is the typed path of Device.PPP.Interface.{i}.
 type DevicePPPInterfacePath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[DevicePPPInterfaceStatus]
-	Alias                  model.WriteOnceParam[string]
-	Name                   model.ReadOnlyParam[string]
-	LastChange             model.ReadOnlyParam[uint32]
-	LowerLayers            model.ReadWriteParam[[]string]
-	ConnectionStatus       model.ReadOnlyParam[DevicePPPInterfaceConnectionStatus]
-	LastConnectionError    model.ReadOnlyParam[DevicePPPInterfaceLastConnectionError]
-	AutoDisconnectTime     model.ReadWriteParam[uint32]
-	IdleDisconnectTime     model.ReadWriteParam[uint32]
-	WarnDisconnectDelay    model.ReadWriteParam[uint32]
-	Username               model.ReadWriteParam[string]
-	Password               model.ReadWriteParam[string]
-	EncryptionProtocol     model.ReadOnlyParam[DevicePPPInterfaceEncryptionProtocol]
-	CompressionProtocol    model.ReadOnlyParam[DevicePPPInterfaceCompressionProtocol]
-	AuthenticationProtocol model.ReadOnlyParam[DevicePPPInterfaceAuthenticationProtocol]
-	MaxMRUSize             model.ReadWriteParam[uint32]
-	CurrentMRUSize         model.ReadOnlyParam[uint32]
-	ConnectionTrigger      model.ReadWriteParam[DevicePPPInterfaceConnectionTrigger]
-	LCPEcho                model.ReadWriteParam[uint32]
-	LCPEchoRetry           model.ReadWriteParam[uint32]
-	LCPEchoAdaptive        model.ReadWriteParam[bool]
-	IPCPEnable             model.ReadWriteParam[bool]
-	IPv6CPEnable           model.ReadWriteParam[bool]
-	Reset                  model.ReadWriteParam[bool]
-	IPCP                   DevicePPPInterfaceIPCPPath
-	IPv6CP                 DevicePPPInterfaceIPv6CPPath
-	PPPoE                  DevicePPPInterfacePPPoEPath
-	Stats                  DevicePPPInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AuthenticationProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	AutoDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	CompressionProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	ConnectionStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	ConnectionTrigger model.ReadWriteParam[DevicePPPInterfaceConnectionTrigger] `dm:"s"`
+
+	CurrentMRUSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EncryptionProtocol model.ReadOnlyParam[string] `dm:"s"`
+
+	IPCPEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv6CPEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	IdleDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	LCPEcho model.ReadWriteParam[uint32] `dm:"u"`
+
+	LCPEchoAdaptive model.ReadWriteParam[bool] `dm:"b"`
+
+	LCPEchoRetry model.ReadWriteParam[uint32] `dm:"u"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastConnectionError model.ReadOnlyParam[string] `dm:"s"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MaxMRUSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
+
+	WarnDisconnectDelay model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPCP   DevicePPPInterfaceIPCPPath   `dm:"IPCP."`
+	IPv6CP DevicePPPInterfaceIPv6CPPath `dm:"IPv6CP."`
+	PPPoE  DevicePPPInterfacePPPoEPath  `dm:"PPPoE."`
+	Stats  DevicePPPInterfaceStatsPath  `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DevicePPPInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePPPInterfacePath(prefix string) DevicePPPInterfacePath {
-	p := &prefix
-	return DevicePPPInterfacePath{
-		Alias:                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AuthenticationProtocol: model.NewReadOnly[DevicePPPInterfaceAuthenticationProtocol](p, "AuthenticationProtocol", model.TypeString),
-		AutoDisconnectTime:     model.NewReadWrite[uint32](p, "AutoDisconnectTime", model.TypeUnsignedInt),
-		CompressionProtocol:    model.NewReadOnly[DevicePPPInterfaceCompressionProtocol](p, "CompressionProtocol", model.TypeString),
-		ConnectionStatus:       model.NewReadOnly[DevicePPPInterfaceConnectionStatus](p, "ConnectionStatus", model.TypeString),
-		ConnectionTrigger:      model.NewReadWrite[DevicePPPInterfaceConnectionTrigger](p, "ConnectionTrigger", model.TypeString),
-		CurrentMRUSize:         model.NewReadOnly[uint32](p, "CurrentMRUSize", model.TypeUnsignedInt),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EncryptionProtocol:     model.NewReadOnly[DevicePPPInterfaceEncryptionProtocol](p, "EncryptionProtocol", model.TypeString),
-		IPCP:                   newDevicePPPInterfaceIPCPPath(prefix + "IPCP."),
-		IPCPEnable:             model.NewReadWrite[bool](p, "IPCPEnable", model.TypeBoolean),
-		IPv6CP:                 newDevicePPPInterfaceIPv6CPPath(prefix + "IPv6CP."),
-		IPv6CPEnable:           model.NewReadWrite[bool](p, "IPv6CPEnable", model.TypeBoolean),
-		IdleDisconnectTime:     model.NewReadWrite[uint32](p, "IdleDisconnectTime", model.TypeUnsignedInt),
-		LCPEcho:                model.NewReadWrite[uint32](p, "LCPEcho", model.TypeUnsignedInt),
-		LCPEchoAdaptive:        model.NewReadWrite[bool](p, "LCPEchoAdaptive", model.TypeBoolean),
-		LCPEchoRetry:           model.NewReadWrite[uint32](p, "LCPEchoRetry", model.TypeUnsignedInt),
-		LastChange:             model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LastConnectionError:    model.NewReadOnly[DevicePPPInterfaceLastConnectionError](p, "LastConnectionError", model.TypeString),
-		LowerLayers:            model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MaxMRUSize:             model.NewReadWrite[uint32](p, "MaxMRUSize", model.TypeUnsignedInt),
-		Name:                   model.NewReadOnly[string](p, "Name", model.TypeString),
-		PPPoE:                  newDevicePPPInterfacePPPoEPath(prefix + "PPPoE."),
-		Password:               model.NewReadWrite[string](p, "Password", model.TypeString),
-		Reset:                  model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Stats:                  newDevicePPPInterfaceStatsPath(prefix + "Stats."),
-		Status:                 model.NewReadOnly[DevicePPPInterfaceStatus](p, "Status", model.TypeString),
-		Username:               model.NewReadWrite[string](p, "Username", model.TypeString),
-		WarnDisconnectDelay:    model.NewReadWrite[uint32](p, "WarnDisconnectDelay", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDevicePPPInterfaceIPCP_LocalIPAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDevicePPPInterfaceIPCP_RemoteIPAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDevicePPPInterfaceIPCP_DNSServers = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{
-			MaxItems: model.U64(2),
-			Size:     &model.Size{},
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDevicePPPInterfaceIPCP_PassthroughEnable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDevicePPPInterfaceIPCP_PassthroughDHCPPool = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.DHCPv4.Server.Pool.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DevicePPPInterfaceIPCP holds the values of Device.PPP.Interface.{i}.IPCP. (object, readOnly, since 2.0)
+// DevicePPPInterfaceIPCP holds the values of Device.PPP.Interface.{i}.IPCP. (object, readOnly, since 2.0).
 type DevicePPPInterfaceIPCP struct {
-	// LocalIPAddress: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.0.
-	LocalIPAddress string `cwmp:"LocalIPAddress"`
-	// RemoteIPAddress: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.0.
-	RemoteIPAddress string `cwmp:"RemoteIPAddress"`
-	// DNSServers: list[:2 items](:)<IPv4Address=string(:15) ~2 patterns>, readOnly, since 2.0.
-	DNSServers []string `cwmp:"DNSServers"`
-	// PassthroughEnable: boolean, readWrite, since 2.0.
-	PassthroughEnable bool `cwmp:"PassthroughEnable"`
-	// PassthroughDHCPPool: string(:256) pathRef→###.DHCPv4.Server.Pool., readWrite, since 2.0.
-	PassthroughDHCPPool string `cwmp:"PassthroughDHCPPool"`
+	LocalIPAddress string `json:"LocalIPAddress,omitzero"`
+
+	RemoteIPAddress string `json:"RemoteIPAddress,omitzero"`
+
+	DNSServers []string `json:"DNSServers,omitzero"`
+
+	PassthroughEnable bool `json:"PassthroughEnable,omitzero"`
+
+	PassthroughDHCPPool string `json:"PassthroughDHCPPool,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePPPInterfaceIPCP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePPPInterfaceIPCP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePPPInterfaceIPCP_LocalIPAddress, o.LocalIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalIPAddress",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterfaceIPCP_RemoteIPAddress, o.RemoteIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteIPAddress",
-		})
-	}
-	if e := model.CheckValue(synDevicePPPInterfaceIPCP_DNSServers, model.FormatValue(model.TypeString, o.DNSServers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSServers",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterfaceIPCP_PassthroughDHCPPool, o.PassthroughDHCPPool); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PassthroughDHCPPool",
-		})
-	}
+func (o *DevicePPPInterfaceIPCP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LocalIPAddress", 4721, o.LocalIPAddress)
+	c.String(p, "RemoteIPAddress", 4724, o.RemoteIPAddress)
+	c.Wire(p, "DNSServers", 4720, model.JoinStrings(o.DNSServers), len(o.DNSServers) > 0)
+	c.String(p, "PassthroughDHCPPool", 4722, o.PassthroughDHCPPool)
 }
 
 // DevicePPPInterfaceIPCPPath is the typed path of Device.PPP.Interface.{i}.IPCP.
 type DevicePPPInterfaceIPCPPath struct {
-	obj                 model.ObjectPath
-	LocalIPAddress      model.ReadOnlyParam[string]
-	RemoteIPAddress     model.ReadOnlyParam[string]
-	DNSServers          model.ReadOnlyParam[[]string]
-	PassthroughEnable   model.ReadWriteParam[bool]
-	PassthroughDHCPPool model.ReadWriteParam[string]
+	model.ObjectPath
+	DNSServers model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LocalIPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	PassthroughDHCPPool model.ReadWriteParam[string] `dm:"s"`
+
+	PassthroughEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	RemoteIPAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePPPInterfaceIPCPPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePPPInterfaceIPCPPath(prefix string) DevicePPPInterfaceIPCPPath {
-	p := &prefix
-	return DevicePPPInterfaceIPCPPath{
-		DNSServers:          model.NewReadOnly[[]string](p, "DNSServers", model.TypeString),
-		LocalIPAddress:      model.NewReadOnly[string](p, "LocalIPAddress", model.TypeString),
-		PassthroughDHCPPool: model.NewReadWrite[string](p, "PassthroughDHCPPool", model.TypeString),
-		PassthroughEnable:   model.NewReadWrite[bool](p, "PassthroughEnable", model.TypeBoolean),
-		RemoteIPAddress:     model.NewReadOnly[string](p, "RemoteIPAddress", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDevicePPPInterfaceIPv6CP_LocalInterfaceIdentifier = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDevicePPPInterfaceIPv6CP_RemoteInterfaceIdentifier = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DevicePPPInterfaceIPv6CP holds the values of Device.PPP.Interface.{i}.IPv6CP. (object, readOnly, since 2.2)
+// DevicePPPInterfaceIPv6CP holds the values of Device.PPP.Interface.{i}.IPv6CP. (object, readOnly, since 2.2).
 type DevicePPPInterfaceIPv6CP struct {
-	// LocalInterfaceIdentifier: IPv6Address=string(:45), readOnly, since 2.2.
-	LocalInterfaceIdentifier string `cwmp:"LocalInterfaceIdentifier"`
-	// RemoteInterfaceIdentifier: IPv6Address=string(:45), readOnly, since 2.2.
-	RemoteInterfaceIdentifier string `cwmp:"RemoteInterfaceIdentifier"`
+	LocalInterfaceIdentifier string `json:"LocalInterfaceIdentifier,omitzero"`
+
+	RemoteInterfaceIdentifier string `json:"RemoteInterfaceIdentifier,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePPPInterfaceIPv6CP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePPPInterfaceIPv6CP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePPPInterfaceIPv6CP_LocalInterfaceIdentifier, o.LocalInterfaceIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalInterfaceIdentifier",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterfaceIPv6CP_RemoteInterfaceIdentifier, o.RemoteInterfaceIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteInterfaceIdentifier",
-		})
-	}
+func (o *DevicePPPInterfaceIPv6CP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LocalInterfaceIdentifier", 4727, o.LocalInterfaceIdentifier)
+	c.String(p, "RemoteInterfaceIdentifier", 4728, o.RemoteInterfaceIdentifier)
 }
 
 // DevicePPPInterfaceIPv6CPPath is the typed path of Device.PPP.Interface.{i}.IPv6CP.
 type DevicePPPInterfaceIPv6CPPath struct {
-	obj                       model.ObjectPath
-	LocalInterfaceIdentifier  model.ReadOnlyParam[string]
-	RemoteInterfaceIdentifier model.ReadOnlyParam[string]
+	model.ObjectPath
+	LocalInterfaceIdentifier model.ReadOnlyParam[string] `dm:"s"`
+
+	RemoteInterfaceIdentifier model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePPPInterfaceIPv6CPPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePPPInterfaceIPv6CPPath(prefix string) DevicePPPInterfaceIPv6CPPath {
-	p := &prefix
-	return DevicePPPInterfaceIPv6CPPath{
-		LocalInterfaceIdentifier:  model.NewReadOnly[string](p, "LocalInterfaceIdentifier", model.TypeString),
-		RemoteInterfaceIdentifier: model.NewReadOnly[string](p, "RemoteInterfaceIdentifier", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDevicePPPInterfacePPPoE_SessionID = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDevicePPPInterfacePPPoE_ACName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDevicePPPInterfacePPPoE_ServiceName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DevicePPPInterfacePPPoE holds the values of Device.PPP.Interface.{i}.PPPoE. (object, readOnly, since 2.0)
+// DevicePPPInterfacePPPoE holds the values of Device.PPP.Interface.{i}.PPPoE. (object, readOnly, since 2.0).
 type DevicePPPInterfacePPPoE struct {
-	// SessionID: unsignedInt[1:], readOnly, since 2.0.
-	SessionID uint32 `cwmp:"SessionID"`
-	// ACName: string(:256), readWrite, since 2.0.
-	ACName string `cwmp:"ACName"`
-	// ServiceName: string(:256), readWrite, since 2.0.
-	ServiceName string `cwmp:"ServiceName"`
+	SessionID uint32 `json:"SessionID,omitzero"`
+
+	ACName string `json:"ACName,omitzero"`
+
+	ServiceName string `json:"ServiceName,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePPPInterfacePPPoE) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePPPInterfacePPPoE) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDevicePPPInterfacePPPoE_SessionID, uint64(o.SessionID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionID",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterfacePPPoE_ACName, o.ACName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ACName",
-		})
-	}
-	if e := model.CheckString(synDevicePPPInterfacePPPoE_ServiceName, o.ServiceName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceName",
-		})
-	}
+func (o *DevicePPPInterfacePPPoE) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "SessionID", 4742, uint64(o.SessionID))
+	c.String(p, "ACName", 4740, o.ACName)
+	c.String(p, "ServiceName", 4741, o.ServiceName)
 }
 
 // DevicePPPInterfacePPPoEPath is the typed path of Device.PPP.Interface.{i}.PPPoE.
 type DevicePPPInterfacePPPoEPath struct {
-	obj         model.ObjectPath
-	SessionID   model.ReadOnlyParam[uint32]
-	ACName      model.ReadWriteParam[string]
-	ServiceName model.ReadWriteParam[string]
+	model.ObjectPath
+	ACName model.ReadWriteParam[string] `dm:"s"`
+
+	ServiceName model.ReadWriteParam[string] `dm:"s"`
+
+	SessionID model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePPPInterfacePPPoEPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePPPInterfacePPPoEPath(prefix string) DevicePPPInterfacePPPoEPath {
-	p := &prefix
-	return DevicePPPInterfacePPPoEPath{
-		ACName:      model.NewReadWrite[string](p, "ACName", model.TypeString),
-		ServiceName: model.NewReadWrite[string](p, "ServiceName", model.TypeString),
-		SessionID:   model.NewReadOnly[uint32](p, "SessionID", model.TypeUnsignedInt),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDevicePPPInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDevicePPPInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDevicePPPInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDevicePPPInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePPPInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DevicePPPInterfaceStats holds the values of Device.PPP.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DevicePPPInterfaceStats holds the values of Device.PPP.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DevicePPPInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePPPInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePPPInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DevicePPPInterfaceStatsPath is the typed path of Device.PPP.Interface.{i}.Stats.
 type DevicePPPInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DevicePPPInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePPPInterfaceStatsPath(prefix string) DevicePPPInterfaceStatsPath {
-	p := &prefix
-	return DevicePPPInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaPpp = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PPP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.InterfaceNumberOfEntries",
-	Syntax:  synDevicePPP_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.SupportedNCPs",
-	Syntax:  synDevicePPP_SupportedNCPs,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PPP.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.Enable",
-	Syntax:  synDevicePPPInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.Status",
-	Syntax:  synDevicePPPInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PPP.Interface.{i}.Alias",
-	Syntax:  synDevicePPPInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.Name",
-	Syntax:  synDevicePPPInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.LastChange",
-	Syntax:       synDevicePPPInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.LowerLayers",
-	Syntax:  synDevicePPPInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.ConnectionStatus",
-	Syntax:  synDevicePPPInterface_ConnectionStatus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.LastConnectionError",
-	Syntax:  synDevicePPPInterface_LastConnectionError,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.AutoDisconnectTime",
-	Syntax:  synDevicePPPInterface_AutoDisconnectTime,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.IdleDisconnectTime",
-	Syntax:  synDevicePPPInterface_IdleDisconnectTime,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.WarnDisconnectDelay",
-	Syntax:  synDevicePPPInterface_WarnDisconnectDelay,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.Username",
-	Syntax:  synDevicePPPInterface_Username,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.Password",
-	Syntax:  synDevicePPPInterface_Password,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.EncryptionProtocol",
-	Syntax:  synDevicePPPInterface_EncryptionProtocol,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.CompressionProtocol",
-	Syntax:  synDevicePPPInterface_CompressionProtocol,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.AuthenticationProtocol",
-	Syntax:  synDevicePPPInterface_AuthenticationProtocol,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.MaxMRUSize",
-	Syntax:  synDevicePPPInterface_MaxMRUSize,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.CurrentMRUSize",
-	Syntax:  synDevicePPPInterface_CurrentMRUSize,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.ConnectionTrigger",
-	Syntax:  synDevicePPPInterface_ConnectionTrigger,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.LCPEcho",
-	Syntax:  synDevicePPPInterface_LCPEcho,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.LCPEchoRetry",
-	Syntax:  synDevicePPPInterface_LCPEchoRetry,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.LCPEchoAdaptive",
-	Syntax:  synDevicePPPInterface_LCPEchoAdaptive,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.IPCPEnable",
-	Syntax:  synDevicePPPInterface_IPCPEnable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.IPv6CPEnable",
-	Syntax:  synDevicePPPInterface_IPv6CPEnable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.Reset",
-	Syntax:  synDevicePPPInterface_Reset,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PPP.Interface.{i}.IPCP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.IPCP.LocalIPAddress",
-	Syntax:  synDevicePPPInterfaceIPCP_LocalIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.IPCP.RemoteIPAddress",
-	Syntax:  synDevicePPPInterfaceIPCP_RemoteIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.IPCP.DNSServers",
-	Syntax:  synDevicePPPInterfaceIPCP_DNSServers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.IPCP.PassthroughEnable",
-	Syntax:  synDevicePPPInterfaceIPCP_PassthroughEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.IPCP.PassthroughDHCPPool",
-	Syntax:  synDevicePPPInterfaceIPCP_PassthroughDHCPPool,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PPP.Interface.{i}.IPv6CP.",
-	Version:    "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.IPv6CP.LocalInterfaceIdentifier",
-	Syntax:  synDevicePPPInterfaceIPv6CP_LocalInterfaceIdentifier,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.IPv6CP.RemoteInterfaceIdentifier",
-	Syntax:  synDevicePPPInterfaceIPv6CP_RemoteInterfaceIdentifier,
-	Version: "2.2",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "Device.PPP.Interface.{i}.PPPoE.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PPP.Interface.{i}.PPPoE.SessionID",
-	Syntax:  synDevicePPPInterfacePPPoE_SessionID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.PPPoE.ACName",
-	Syntax:  synDevicePPPInterfacePPPoE_ACName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.PPPoE.ServiceName",
-	Syntax:  synDevicePPPInterfacePPPoE_ServiceName,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PPP.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PPP.Interface.{i}.Stats.Reset",
-	Syntax:  synDevicePPPInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDevicePPPInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDevicePPPInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDevicePPPInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDevicePPPInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDevicePPPInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDevicePPPInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDevicePPPInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDevicePPPInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDevicePPPInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDevicePPPInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDevicePPPInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDevicePPPInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDevicePPPInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDevicePPPInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PPP.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDevicePPPInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}}
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DevicePPPImpl is what a device implements for Device.PPP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePPPImpl to implement only some methods.
-type DevicePPPImpl interface {
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	SupportedNCPs(inst []uint32) ([]DevicePPPSupportedNCPs, error)
-	InterfaceInstances(inst []uint32) []uint32
-	AddInterface(inst []uint32) (uint32, error)
-	DeleteInterface(inst []uint32, i uint32) error
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDevicePPPImpl implements DevicePPPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePPPImpl struct{}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDevicePPPImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPImpl) SupportedNCPs(inst []uint32) ([]DevicePPPSupportedNCPs, error) {
-	var zero []DevicePPPSupportedNCPs
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDevicePPPImpl) AddInterface(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPImpl) DeleteInterface(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DevicePPPInterfaceImpl is what a device implements for Device.PPP.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePPPInterfaceImpl to implement only some methods.
-type DevicePPPInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DevicePPPInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	ConnectionStatus(inst []uint32) (DevicePPPInterfaceConnectionStatus, error)
-	LastConnectionError(inst []uint32) (DevicePPPInterfaceLastConnectionError, error)
-	AutoDisconnectTime(inst []uint32) (uint32, error)
-	SetAutoDisconnectTime(inst []uint32, v uint32) error
-	IdleDisconnectTime(inst []uint32) (uint32, error)
-	SetIdleDisconnectTime(inst []uint32, v uint32) error
-	WarnDisconnectDelay(inst []uint32) (uint32, error)
-	SetWarnDisconnectDelay(inst []uint32, v uint32) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	EncryptionProtocol(inst []uint32) (DevicePPPInterfaceEncryptionProtocol, error)
-	CompressionProtocol(inst []uint32) (DevicePPPInterfaceCompressionProtocol, error)
-	AuthenticationProtocol(inst []uint32) (DevicePPPInterfaceAuthenticationProtocol, error)
-	MaxMRUSize(inst []uint32) (uint32, error)
-	SetMaxMRUSize(inst []uint32, v uint32) error
-	CurrentMRUSize(inst []uint32) (uint32, error)
-	ConnectionTrigger(inst []uint32) (DevicePPPInterfaceConnectionTrigger, error)
-	SetConnectionTrigger(inst []uint32, v DevicePPPInterfaceConnectionTrigger) error
-	LCPEcho(inst []uint32) (uint32, error)
-	SetLCPEcho(inst []uint32, v uint32) error
-	LCPEchoRetry(inst []uint32) (uint32, error)
-	SetLCPEchoRetry(inst []uint32, v uint32) error
-	LCPEchoAdaptive(inst []uint32) (bool, error)
-	SetLCPEchoAdaptive(inst []uint32, v bool) error
-	IPCPEnable(inst []uint32) (bool, error)
-	SetIPCPEnable(inst []uint32, v bool) error
-	IPv6CPEnable(inst []uint32) (bool, error)
-	SetIPv6CPEnable(inst []uint32, v bool) error
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDevicePPPInterfaceImpl implements DevicePPPInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePPPInterfaceImpl struct{}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDevicePPPInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) Status(inst []uint32) (DevicePPPInterfaceStatus, error) {
-	var zero DevicePPPInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) ConnectionStatus(inst []uint32) (DevicePPPInterfaceConnectionStatus, error) {
-	var zero DevicePPPInterfaceConnectionStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) LastConnectionError(inst []uint32) (DevicePPPInterfaceLastConnectionError, error) {
-	var zero DevicePPPInterfaceLastConnectionError
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) AutoDisconnectTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetAutoDisconnectTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) IdleDisconnectTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetIdleDisconnectTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) WarnDisconnectDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetWarnDisconnectDelay(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) EncryptionProtocol(inst []uint32) (DevicePPPInterfaceEncryptionProtocol, error) {
-	var zero DevicePPPInterfaceEncryptionProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) CompressionProtocol(inst []uint32) (DevicePPPInterfaceCompressionProtocol, error) {
-	var zero DevicePPPInterfaceCompressionProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) AuthenticationProtocol(inst []uint32) (DevicePPPInterfaceAuthenticationProtocol, error) {
-	var zero DevicePPPInterfaceAuthenticationProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) MaxMRUSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetMaxMRUSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) CurrentMRUSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) ConnectionTrigger(inst []uint32) (DevicePPPInterfaceConnectionTrigger, error) {
-	var zero DevicePPPInterfaceConnectionTrigger
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetConnectionTrigger(inst []uint32, v DevicePPPInterfaceConnectionTrigger) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) LCPEcho(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetLCPEcho(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) LCPEchoRetry(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetLCPEchoRetry(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) LCPEchoAdaptive(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetLCPEchoAdaptive(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) IPCPEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetIPCPEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) IPv6CPEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetIPv6CPEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DevicePPPInterfaceIPCPImpl is what a device implements for Device.PPP.Interface.{i}.IPCP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePPPInterfaceIPCPImpl to implement only some methods.
-type DevicePPPInterfaceIPCPImpl interface {
-	LocalIPAddress(inst []uint32) (string, error)
-	RemoteIPAddress(inst []uint32) (string, error)
-	DNSServers(inst []uint32) ([]string, error)
-	PassthroughEnable(inst []uint32) (bool, error)
-	SetPassthroughEnable(inst []uint32, v bool) error
-	PassthroughDHCPPool(inst []uint32) (string, error)
-	SetPassthroughDHCPPool(inst []uint32, v string) error
-}
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDevicePPPInterfaceIPCPImpl implements DevicePPPInterfaceIPCPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePPPInterfaceIPCPImpl struct{}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDevicePPPInterfaceIPCPImpl) LocalIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceIPCPImpl) RemoteIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceIPCPImpl) DNSServers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceIPCPImpl) PassthroughEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceIPCPImpl) SetPassthroughEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceIPCPImpl) PassthroughDHCPPool(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceIPCPImpl) SetPassthroughDHCPPool(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DevicePPPInterfaceIPv6CPImpl is what a device implements for Device.PPP.Interface.{i}.IPv6CP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePPPInterfaceIPv6CPImpl to implement only some methods.
-type DevicePPPInterfaceIPv6CPImpl interface {
-	LocalInterfaceIdentifier(inst []uint32) (string, error)
-	RemoteInterfaceIdentifier(inst []uint32) (string, error)
-}
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedDevicePPPInterfaceIPv6CPImpl implements DevicePPPInterfaceIPv6CPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePPPInterfaceIPv6CPImpl struct{}
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDevicePPPInterfaceIPv6CPImpl) LocalInterfaceIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceIPv6CPImpl) RemoteInterfaceIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DevicePPPInterfacePPPoEImpl is what a device implements for Device.PPP.Interface.{i}.PPPoE; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePPPInterfacePPPoEImpl to implement only some methods.
-type DevicePPPInterfacePPPoEImpl interface {
-	SessionID(inst []uint32) (uint32, error)
-	ACName(inst []uint32) (string, error)
-	SetACName(inst []uint32, v string) error
-	ServiceName(inst []uint32) (string, error)
-	SetServiceName(inst []uint32, v string) error
-}
-
-// UnimplementedDevicePPPInterfacePPPoEImpl implements DevicePPPInterfacePPPoEImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePPPInterfacePPPoEImpl struct{}
-
-func (UnimplementedDevicePPPInterfacePPPoEImpl) SessionID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfacePPPoEImpl) ACName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfacePPPoEImpl) SetACName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfacePPPoEImpl) ServiceName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfacePPPoEImpl) SetServiceName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DevicePPPInterfaceStatsImpl is what a device implements for Device.PPP.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePPPInterfaceStatsImpl to implement only some methods.
-type DevicePPPInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDevicePPPInterfaceStatsImpl implements DevicePPPInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePPPInterfaceStatsImpl struct{}
-
-func (UnimplementedDevicePPPInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePPPInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDevicePTM_LinkNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DevicePTM holds the values of Device.PTM. (object, readOnly, since 2.0)
+// DevicePTM holds the values of Device.PTM. (object, readOnly, since 2.0).
 type DevicePTM struct {
-	// LinkNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	LinkNumberOfEntries uint32 `cwmp:"LinkNumberOfEntries"`
-	// Device.PTM.Link.{i}. instances by instance number
-	Link map[uint32]*DevicePTMLink `cwmp:"Link.{i}."`
+	LinkNumberOfEntries uint32 `json:"LinkNumberOfEntries,omitzero"`
+
+	Link map[uint32]*DevicePTMLink `json:"Link,omitzero"`
 }
 
-// AddLink creates instance i of Device.PTM.Link.{i}. (replacing any) and returns it
+// AddLink creates instance i (replacing any) and returns it.
 func (o *DevicePTM) AddLink(i uint32) *DevicePTMLink {
 	if o.Link == nil {
 		o.Link = map[uint32]*DevicePTMLink{}
@@ -29,746 +21,162 @@ func (o *DevicePTM) AddLink(i uint32) *DevicePTMLink {
 	o.Link[i] = x
 	return x
 }
-
-// GetLink returns instance i of Device.PTM.Link.{i}.
-func (o *DevicePTM) GetLink(i uint32) (*DevicePTMLink, bool) {
-	x, ok := o.Link[i]
-	return x, ok
-}
-
-// DeleteLink removes instance i of Device.PTM.Link.{i}.
-func (o *DevicePTM) DeleteLink(i uint32) {
-	delete(o.Link, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePTM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePTM) ValidateAt(prefix string, v *model.Violations) {
+func (o *DevicePTM) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Link) {
-		o.Link[i].ValidateAt(prefix+"Link."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Link[i].ValidateAt(c, model.InstanceOf(p, "Link.", i))
 	}
 }
 
 // DevicePTMPath is the typed path of Device.PTM.
 type DevicePTMPath struct {
-	obj                 model.ObjectPath
-	LinkNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	LinkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DevicePTMPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePTMPath(prefix string) DevicePTMPath {
-	p := &prefix
-	return DevicePTMPath{
-		LinkNumberOfEntries: model.NewReadOnly[uint32](p, "LinkNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Link returns the typed path of instance i.
+func (x DevicePTMPath) Link(i uint32) (p DevicePTMLinkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Link.", i))
+	return
 }
 
-// Link returns the typed path of instance i of Device.PTM.Link.{i}.
-func (x DevicePTMPath) Link(i uint32) DevicePTMLinkPath {
-	return newDevicePTMLinkPath(x.Path() + "Link." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// LinkTable returns the table Device.PTM.Link.{i}. itself (for AddObject when writable)
+// LinkTable returns the table itself (for AddObject when writable).
 func (x DevicePTMPath) LinkTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Link.")
+	return model.NewWritableTable(x.ObjectPath, "Link.")
 }
 
 // DevicePTMLinkStatus enumerates the values of Device.PTM.Link.{i}.Status.
 type DevicePTMLinkStatus string
 
-func (e DevicePTMLinkStatus) String() string {
-	return string(e)
-}
-
 const (
-	DevicePTMLinkStatus_Up             DevicePTMLinkStatus = "Up"
-	DevicePTMLinkStatus_Down           DevicePTMLinkStatus = "Down"
-	DevicePTMLinkStatus_Unknown        DevicePTMLinkStatus = "Unknown"
-	DevicePTMLinkStatus_Dormant        DevicePTMLinkStatus = "Dormant"
-	DevicePTMLinkStatus_NotPresent     DevicePTMLinkStatus = "NotPresent"
+	DevicePTMLinkStatus_Up DevicePTMLinkStatus = "Up"
+
+	DevicePTMLinkStatus_Down DevicePTMLinkStatus = "Down"
+
+	DevicePTMLinkStatus_Unknown DevicePTMLinkStatus = "Unknown"
+
+	DevicePTMLinkStatus_Dormant DevicePTMLinkStatus = "Dormant"
+
+	DevicePTMLinkStatus_NotPresent DevicePTMLinkStatus = "NotPresent"
+
 	DevicePTMLinkStatus_LowerLayerDown DevicePTMLinkStatus = "LowerLayerDown"
-	DevicePTMLinkStatus_Error          DevicePTMLinkStatus = "Error"
+
+	DevicePTMLinkStatus_Error DevicePTMLinkStatus = "Error"
 )
 
-var (
-	synDevicePTMLink_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDevicePTMLink_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDevicePTMLink_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDevicePTMLink_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDevicePTMLink_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDevicePTMLink_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDevicePTMLink_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DevicePTMLink holds the values of Device.PTM.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DevicePTMLink holds the values of Device.PTM.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DevicePTMLink struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DevicePTMLinkStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.19.
-	MACAddress string              `cwmp:"MACAddress"`
-	Stats      *DevicePTMLinkStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DevicePTMLinkStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	Stats *DevicePTMLinkStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePTMLink) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePTMLink) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDevicePTMLink_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDevicePTMLink_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDevicePTMLink_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDevicePTMLink_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDevicePTMLink_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DevicePTMLink) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4792, string(o.Status))
+	c.String(p, "Alias", 4769, o.Alias)
+	c.String(p, "Name", 4774, o.Name)
+	c.Wire(p, "LowerLayers", 4772, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "MACAddress", 4773, o.MACAddress)
 }
 
 // DevicePTMLinkPath is the typed path of Device.PTM.Link.{i}.
 type DevicePTMLinkPath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[DevicePTMLinkStatus]
-	Alias       model.WriteOnceParam[string]
-	Name        model.ReadOnlyParam[string]
-	LastChange  model.ReadOnlyParam[uint32]
-	LowerLayers model.ReadWriteParam[[]string]
-	MACAddress  model.ReadOnlyParam[string]
-	Stats       DevicePTMLinkStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DevicePTMLinkStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DevicePTMLinkPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePTMLinkPath(prefix string) DevicePTMLinkPath {
-	p := &prefix
-	return DevicePTMLinkPath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:  model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers: model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:  model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:       newDevicePTMLinkStatsPath(prefix + "Stats."),
-		Status:      model.NewReadOnly[DevicePTMLinkStatus](p, "Status", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDevicePTMLinkStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDevicePTMLinkStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDevicePTMLinkStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDevicePTMLinkStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDevicePTMLinkStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DevicePTMLinkStats holds the values of Device.PTM.Link.{i}.Stats. (object, readOnly, since 2.0)
+// DevicePTMLinkStats holds the values of Device.PTM.Link.{i}.Stats. (object, readOnly, since 2.0).
 type DevicePTMLinkStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DevicePTMLinkStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DevicePTMLinkStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DevicePTMLinkStatsPath is the typed path of Device.PTM.Link.{i}.Stats.
 type DevicePTMLinkStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DevicePTMLinkStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDevicePTMLinkStatsPath(prefix string) DevicePTMLinkStatsPath {
-	p := &prefix
-	return DevicePTMLinkStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaPtm = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PTM.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PTM.LinkNumberOfEntries",
-	Syntax:  synDevicePTM_LinkNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "LinkNumberOfEntries",
-	Object:              true,
-	Path:                "Device.PTM.Link.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PTM.Link.{i}.Enable",
-	Syntax:  synDevicePTMLink_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PTM.Link.{i}.Status",
-	Syntax:  synDevicePTMLink_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.PTM.Link.{i}.Alias",
-	Syntax:  synDevicePTMLink_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PTM.Link.{i}.Name",
-	Syntax:  synDevicePTMLink_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.LastChange",
-	Syntax:       synDevicePTMLink_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PTM.Link.{i}.LowerLayers",
-	Syntax:  synDevicePTMLink_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.PTM.Link.{i}.MACAddress",
-	Syntax:  synDevicePTMLink_MACAddress,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.PTM.Link.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.PTM.Link.{i}.Stats.Reset",
-	Syntax:  synDevicePTMLinkStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.BytesSent",
-	Syntax:       synDevicePTMLinkStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.BytesReceived",
-	Syntax:       synDevicePTMLinkStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.PacketsSent",
-	Syntax:       synDevicePTMLinkStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.PacketsReceived",
-	Syntax:       synDevicePTMLinkStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.ErrorsSent",
-	Syntax:       synDevicePTMLinkStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.ErrorsReceived",
-	Syntax:       synDevicePTMLinkStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDevicePTMLinkStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDevicePTMLinkStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDevicePTMLinkStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDevicePTMLinkStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDevicePTMLinkStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDevicePTMLinkStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDevicePTMLinkStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDevicePTMLinkStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.PTM.Link.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDevicePTMLinkStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}}
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DevicePTMImpl is what a device implements for Device.PTM; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePTMImpl to implement only some methods.
-type DevicePTMImpl interface {
-	LinkNumberOfEntries(inst []uint32) (uint32, error)
-	LinkInstances(inst []uint32) []uint32
-	AddLink(inst []uint32) (uint32, error)
-	DeleteLink(inst []uint32, i uint32) error
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDevicePTMImpl implements DevicePTMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePTMImpl struct{}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDevicePTMImpl) LinkNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMImpl) LinkInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDevicePTMImpl) AddLink(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMImpl) DeleteLink(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DevicePTMLinkImpl is what a device implements for Device.PTM.Link.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePTMLinkImpl to implement only some methods.
-type DevicePTMLinkImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DevicePTMLinkStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	MACAddress(inst []uint32) (string, error)
-}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDevicePTMLinkImpl implements DevicePTMLinkImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePTMLinkImpl struct{}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDevicePTMLinkImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkImpl) Status(inst []uint32) (DevicePTMLinkStatus, error) {
-	var zero DevicePTMLinkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DevicePTMLinkStatsImpl is what a device implements for Device.PTM.Link.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDevicePTMLinkStatsImpl to implement only some methods.
-type DevicePTMLinkStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDevicePTMLinkStatsImpl implements DevicePTMLinkStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDevicePTMLinkStatsImpl struct{}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDevicePTMLinkStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDevicePTMLinkStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -3,134 +3,67 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceQoS_MaxClassificationEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_ClassificationNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_MaxAppEntries                 = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_AppNumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_MaxFlowEntries                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_FlowNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_MaxPolicerEntries             = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_PolicerNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_MaxQueueEntries               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_QueueNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_QueueStatsNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_MaxShaperEntries              = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_ShaperNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_MaxSchedulerEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_SchedulerNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_DefaultForwardingPolicy       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_DefaultTrafficClass           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceQoS_DefaultPolicer                = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Policer.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoS_DefaultQueue = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Queue.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoS_DefaultDSCPMark = &model.Syntax{
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoS_DefaultEthernetPriorityMark = &model.Syntax{
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoS_DefaultInnerEthernetPriorityMark = &model.Syntax{
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoS_AvailableAppList = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceQoS holds the values of Device.QoS. (object, readOnly, since 2.0)
+// DeviceQoS holds the values of Device.QoS. (object, readOnly, since 2.0).
 type DeviceQoS struct {
-	// MaxClassificationEntries: unsignedInt, readOnly, since 2.0.
-	MaxClassificationEntries uint32 `cwmp:"MaxClassificationEntries"`
-	// ClassificationNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ClassificationNumberOfEntries uint32 `cwmp:"ClassificationNumberOfEntries"`
-	// MaxAppEntries: unsignedInt, readOnly, since 2.0.
-	MaxAppEntries uint32 `cwmp:"MaxAppEntries"`
-	// AppNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	AppNumberOfEntries uint32 `cwmp:"AppNumberOfEntries"`
-	// MaxFlowEntries: unsignedInt, readOnly, since 2.0.
-	MaxFlowEntries uint32 `cwmp:"MaxFlowEntries"`
-	// FlowNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	FlowNumberOfEntries uint32 `cwmp:"FlowNumberOfEntries"`
-	// MaxPolicerEntries: unsignedInt, readOnly, since 2.0.
-	MaxPolicerEntries uint32 `cwmp:"MaxPolicerEntries"`
-	// PolicerNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	PolicerNumberOfEntries uint32 `cwmp:"PolicerNumberOfEntries"`
-	// MaxQueueEntries: unsignedInt, readOnly, since 2.0.
-	MaxQueueEntries uint32 `cwmp:"MaxQueueEntries"`
-	// QueueNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	QueueNumberOfEntries uint32 `cwmp:"QueueNumberOfEntries"`
-	// QueueStatsNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	QueueStatsNumberOfEntries uint32 `cwmp:"QueueStatsNumberOfEntries"`
-	// MaxShaperEntries: unsignedInt, readOnly, since 2.0.
-	MaxShaperEntries uint32 `cwmp:"MaxShaperEntries"`
-	// ShaperNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ShaperNumberOfEntries uint32 `cwmp:"ShaperNumberOfEntries"`
-	// MaxSchedulerEntries: unsignedInt, readOnly, since 2.16.
-	MaxSchedulerEntries uint32 `cwmp:"MaxSchedulerEntries"`
-	// SchedulerNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	SchedulerNumberOfEntries uint32 `cwmp:"SchedulerNumberOfEntries"`
-	// DefaultForwardingPolicy: unsignedInt, readWrite, since 2.0.
-	DefaultForwardingPolicy uint32 `cwmp:"DefaultForwardingPolicy"`
-	// DefaultTrafficClass: unsignedInt, readWrite, since 2.0.
-	DefaultTrafficClass uint32 `cwmp:"DefaultTrafficClass"`
-	// DefaultPolicer: string(:256) pathRef→Policer., readWrite, since 2.0.
-	DefaultPolicer string `cwmp:"DefaultPolicer"`
-	// DefaultQueue: string(:256) pathRef→Queue., readWrite, since 2.0.
-	DefaultQueue string `cwmp:"DefaultQueue"`
-	// DefaultDSCPMark: int[-2:], readWrite, since 2.0.
-	DefaultDSCPMark int32 `cwmp:"DefaultDSCPMark"`
-	// DefaultEthernetPriorityMark: int[-2:], readWrite, since 2.0.
-	DefaultEthernetPriorityMark int32 `cwmp:"DefaultEthernetPriorityMark"`
-	// DefaultInnerEthernetPriorityMark: int[-2:], readWrite, since 2.7.
-	DefaultInnerEthernetPriorityMark int32 `cwmp:"DefaultInnerEthernetPriorityMark"`
-	// AvailableAppList: list(:1024)<string>, readOnly, since 2.0.
-	AvailableAppList []string `cwmp:"AvailableAppList"`
-	// Device.QoS.App.{i}. instances by instance number
-	App map[uint32]*DeviceQoSApp `cwmp:"App.{i}."`
-	// Device.QoS.Classification.{i}. instances by instance number
-	Classification map[uint32]*DeviceQoSClassification `cwmp:"Classification.{i}."`
-	// Device.QoS.Flow.{i}. instances by instance number
-	Flow map[uint32]*DeviceQoSFlow `cwmp:"Flow.{i}."`
-	// Device.QoS.Policer.{i}. instances by instance number
-	Policer map[uint32]*DeviceQoSPolicer `cwmp:"Policer.{i}."`
-	// Device.QoS.Queue.{i}. instances by instance number
-	Queue map[uint32]*DeviceQoSQueue `cwmp:"Queue.{i}."`
-	// Device.QoS.QueueStats.{i}. instances by instance number
-	QueueStats map[uint32]*DeviceQoSQueueStats `cwmp:"QueueStats.{i}."`
-	// Device.QoS.Scheduler.{i}. instances by instance number
-	Scheduler map[uint32]*DeviceQoSScheduler `cwmp:"Scheduler.{i}."`
-	// Device.QoS.Shaper.{i}. instances by instance number
-	Shaper map[uint32]*DeviceQoSShaper `cwmp:"Shaper.{i}."`
+	MaxClassificationEntries uint32 `json:"MaxClassificationEntries,omitzero"`
+
+	ClassificationNumberOfEntries uint32 `json:"ClassificationNumberOfEntries,omitzero"`
+
+	MaxAppEntries uint32 `json:"MaxAppEntries,omitzero"`
+
+	AppNumberOfEntries uint32 `json:"AppNumberOfEntries,omitzero"`
+
+	MaxFlowEntries uint32 `json:"MaxFlowEntries,omitzero"`
+
+	FlowNumberOfEntries uint32 `json:"FlowNumberOfEntries,omitzero"`
+
+	MaxPolicerEntries uint32 `json:"MaxPolicerEntries,omitzero"`
+
+	PolicerNumberOfEntries uint32 `json:"PolicerNumberOfEntries,omitzero"`
+
+	MaxQueueEntries uint32 `json:"MaxQueueEntries,omitzero"`
+
+	QueueNumberOfEntries uint32 `json:"QueueNumberOfEntries,omitzero"`
+
+	QueueStatsNumberOfEntries uint32 `json:"QueueStatsNumberOfEntries,omitzero"`
+
+	MaxShaperEntries uint32 `json:"MaxShaperEntries,omitzero"`
+
+	ShaperNumberOfEntries uint32 `json:"ShaperNumberOfEntries,omitzero"`
+
+	MaxSchedulerEntries uint32 `json:"MaxSchedulerEntries,omitzero"`
+
+	SchedulerNumberOfEntries uint32 `json:"SchedulerNumberOfEntries,omitzero"`
+
+	DefaultForwardingPolicy uint32 `json:"DefaultForwardingPolicy,omitzero"`
+
+	DefaultTrafficClass uint32 `json:"DefaultTrafficClass,omitzero"`
+
+	DefaultPolicer string `json:"DefaultPolicer,omitzero"`
+
+	DefaultQueue string `json:"DefaultQueue,omitzero"`
+
+	DefaultDSCPMark int32 `json:"DefaultDSCPMark,omitzero"`
+
+	DefaultEthernetPriorityMark int32 `json:"DefaultEthernetPriorityMark,omitzero"`
+
+	DefaultInnerEthernetPriorityMark int32 `json:"DefaultInnerEthernetPriorityMark,omitzero"`
+
+	AvailableAppList []string `json:"AvailableAppList,omitzero"`
+
+	App            map[uint32]*DeviceQoSApp            `json:"App,omitzero"`
+	Classification map[uint32]*DeviceQoSClassification `json:"Classification,omitzero"`
+	Flow           map[uint32]*DeviceQoSFlow           `json:"Flow,omitzero"`
+	Policer        map[uint32]*DeviceQoSPolicer        `json:"Policer,omitzero"`
+	Queue          map[uint32]*DeviceQoSQueue          `json:"Queue,omitzero"`
+	QueueStats     map[uint32]*DeviceQoSQueueStats     `json:"QueueStats,omitzero"`
+	Scheduler      map[uint32]*DeviceQoSScheduler      `json:"Scheduler,omitzero"`
+	Shaper         map[uint32]*DeviceQoSShaper         `json:"Shaper,omitzero"`
 }
 
-// AddApp creates instance i of Device.QoS.App.{i}. (replacing any) and returns it
+// AddApp creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddApp(i uint32) *DeviceQoSApp {
 	if o.App == nil {
 		o.App = map[uint32]*DeviceQoSApp{}
@@ -140,18 +73,7 @@ func (o *DeviceQoS) AddApp(i uint32) *DeviceQoSApp {
 	return x
 }
 
-// GetApp returns instance i of Device.QoS.App.{i}.
-func (o *DeviceQoS) GetApp(i uint32) (*DeviceQoSApp, bool) {
-	x, ok := o.App[i]
-	return x, ok
-}
-
-// DeleteApp removes instance i of Device.QoS.App.{i}.
-func (o *DeviceQoS) DeleteApp(i uint32) {
-	delete(o.App, i)
-}
-
-// AddClassification creates instance i of Device.QoS.Classification.{i}. (replacing any) and returns it
+// AddClassification creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddClassification(i uint32) *DeviceQoSClassification {
 	if o.Classification == nil {
 		o.Classification = map[uint32]*DeviceQoSClassification{}
@@ -161,18 +83,7 @@ func (o *DeviceQoS) AddClassification(i uint32) *DeviceQoSClassification {
 	return x
 }
 
-// GetClassification returns instance i of Device.QoS.Classification.{i}.
-func (o *DeviceQoS) GetClassification(i uint32) (*DeviceQoSClassification, bool) {
-	x, ok := o.Classification[i]
-	return x, ok
-}
-
-// DeleteClassification removes instance i of Device.QoS.Classification.{i}.
-func (o *DeviceQoS) DeleteClassification(i uint32) {
-	delete(o.Classification, i)
-}
-
-// AddFlow creates instance i of Device.QoS.Flow.{i}. (replacing any) and returns it
+// AddFlow creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddFlow(i uint32) *DeviceQoSFlow {
 	if o.Flow == nil {
 		o.Flow = map[uint32]*DeviceQoSFlow{}
@@ -182,18 +93,7 @@ func (o *DeviceQoS) AddFlow(i uint32) *DeviceQoSFlow {
 	return x
 }
 
-// GetFlow returns instance i of Device.QoS.Flow.{i}.
-func (o *DeviceQoS) GetFlow(i uint32) (*DeviceQoSFlow, bool) {
-	x, ok := o.Flow[i]
-	return x, ok
-}
-
-// DeleteFlow removes instance i of Device.QoS.Flow.{i}.
-func (o *DeviceQoS) DeleteFlow(i uint32) {
-	delete(o.Flow, i)
-}
-
-// AddPolicer creates instance i of Device.QoS.Policer.{i}. (replacing any) and returns it
+// AddPolicer creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddPolicer(i uint32) *DeviceQoSPolicer {
 	if o.Policer == nil {
 		o.Policer = map[uint32]*DeviceQoSPolicer{}
@@ -203,18 +103,7 @@ func (o *DeviceQoS) AddPolicer(i uint32) *DeviceQoSPolicer {
 	return x
 }
 
-// GetPolicer returns instance i of Device.QoS.Policer.{i}.
-func (o *DeviceQoS) GetPolicer(i uint32) (*DeviceQoSPolicer, bool) {
-	x, ok := o.Policer[i]
-	return x, ok
-}
-
-// DeletePolicer removes instance i of Device.QoS.Policer.{i}.
-func (o *DeviceQoS) DeletePolicer(i uint32) {
-	delete(o.Policer, i)
-}
-
-// AddQueue creates instance i of Device.QoS.Queue.{i}. (replacing any) and returns it
+// AddQueue creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddQueue(i uint32) *DeviceQoSQueue {
 	if o.Queue == nil {
 		o.Queue = map[uint32]*DeviceQoSQueue{}
@@ -224,18 +113,7 @@ func (o *DeviceQoS) AddQueue(i uint32) *DeviceQoSQueue {
 	return x
 }
 
-// GetQueue returns instance i of Device.QoS.Queue.{i}.
-func (o *DeviceQoS) GetQueue(i uint32) (*DeviceQoSQueue, bool) {
-	x, ok := o.Queue[i]
-	return x, ok
-}
-
-// DeleteQueue removes instance i of Device.QoS.Queue.{i}.
-func (o *DeviceQoS) DeleteQueue(i uint32) {
-	delete(o.Queue, i)
-}
-
-// AddQueueStats creates instance i of Device.QoS.QueueStats.{i}. (replacing any) and returns it
+// AddQueueStats creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddQueueStats(i uint32) *DeviceQoSQueueStats {
 	if o.QueueStats == nil {
 		o.QueueStats = map[uint32]*DeviceQoSQueueStats{}
@@ -245,18 +123,7 @@ func (o *DeviceQoS) AddQueueStats(i uint32) *DeviceQoSQueueStats {
 	return x
 }
 
-// GetQueueStats returns instance i of Device.QoS.QueueStats.{i}.
-func (o *DeviceQoS) GetQueueStats(i uint32) (*DeviceQoSQueueStats, bool) {
-	x, ok := o.QueueStats[i]
-	return x, ok
-}
-
-// DeleteQueueStats removes instance i of Device.QoS.QueueStats.{i}.
-func (o *DeviceQoS) DeleteQueueStats(i uint32) {
-	delete(o.QueueStats, i)
-}
-
-// AddScheduler creates instance i of Device.QoS.Scheduler.{i}. (replacing any) and returns it
+// AddScheduler creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddScheduler(i uint32) *DeviceQoSScheduler {
 	if o.Scheduler == nil {
 		o.Scheduler = map[uint32]*DeviceQoSScheduler{}
@@ -266,18 +133,7 @@ func (o *DeviceQoS) AddScheduler(i uint32) *DeviceQoSScheduler {
 	return x
 }
 
-// GetScheduler returns instance i of Device.QoS.Scheduler.{i}.
-func (o *DeviceQoS) GetScheduler(i uint32) (*DeviceQoSScheduler, bool) {
-	x, ok := o.Scheduler[i]
-	return x, ok
-}
-
-// DeleteScheduler removes instance i of Device.QoS.Scheduler.{i}.
-func (o *DeviceQoS) DeleteScheduler(i uint32) {
-	delete(o.Scheduler, i)
-}
-
-// AddShaper creates instance i of Device.QoS.Shaper.{i}. (replacing any) and returns it
+// AddShaper creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddShaper(i uint32) *DeviceQoSShaper {
 	if o.Shaper == nil {
 		o.Shaper = map[uint32]*DeviceQoSShaper{}
@@ -286,6456 +142,1244 @@ func (o *DeviceQoS) AddShaper(i uint32) *DeviceQoSShaper {
 	o.Shaper[i] = x
 	return x
 }
-
-// GetShaper returns instance i of Device.QoS.Shaper.{i}.
-func (o *DeviceQoS) GetShaper(i uint32) (*DeviceQoSShaper, bool) {
-	x, ok := o.Shaper[i]
-	return x, ok
-}
-
-// DeleteShaper removes instance i of Device.QoS.Shaper.{i}.
-func (o *DeviceQoS) DeleteShaper(i uint32) {
-	delete(o.Shaper, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceQoS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceQoS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceQoS_DefaultPolicer, o.DefaultPolicer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultPolicer",
-		})
-	}
-	if e := model.CheckString(synDeviceQoS_DefaultQueue, o.DefaultQueue); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultQueue",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoS_DefaultDSCPMark, int64(o.DefaultDSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultDSCPMark",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoS_DefaultEthernetPriorityMark, int64(o.DefaultEthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultEthernetPriorityMark",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoS_DefaultInnerEthernetPriorityMark, int64(o.DefaultInnerEthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultInnerEthernetPriorityMark",
-		})
-	}
-	if e := model.CheckValue(synDeviceQoS_AvailableAppList, model.FormatValue(model.TypeString, o.AvailableAppList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailableAppList",
-		})
-	}
+func (o *DeviceQoS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DefaultPolicer", 4949, o.DefaultPolicer)
+	c.String(p, "DefaultQueue", 4950, o.DefaultQueue)
+	c.Int(p, "DefaultDSCPMark", 4945, int64(o.DefaultDSCPMark))
+	c.Int(p, "DefaultEthernetPriorityMark", 4946, int64(o.DefaultEthernetPriorityMark))
+	c.Int(p, "DefaultInnerEthernetPriorityMark", 4948, int64(o.DefaultInnerEthernetPriorityMark))
+	c.Wire(p, "AvailableAppList", 4857, model.JoinStrings(o.AvailableAppList), len(o.AvailableAppList) > 0)
 	for _, i := range model.SortedKeys(o.App) {
-		o.App[i].ValidateAt(prefix+"App."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.App[i].ValidateAt(c, model.InstanceOf(p, "App.", i))
 	}
 	for _, i := range model.SortedKeys(o.Classification) {
-		o.Classification[i].ValidateAt(prefix+"Classification."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Classification[i].ValidateAt(c, model.InstanceOf(p, "Classification.", i))
 	}
 	for _, i := range model.SortedKeys(o.Flow) {
-		o.Flow[i].ValidateAt(prefix+"Flow."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Flow[i].ValidateAt(c, model.InstanceOf(p, "Flow.", i))
 	}
 	for _, i := range model.SortedKeys(o.Policer) {
-		o.Policer[i].ValidateAt(prefix+"Policer."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Policer[i].ValidateAt(c, model.InstanceOf(p, "Policer.", i))
 	}
 	for _, i := range model.SortedKeys(o.Queue) {
-		o.Queue[i].ValidateAt(prefix+"Queue."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Queue[i].ValidateAt(c, model.InstanceOf(p, "Queue.", i))
 	}
 	for _, i := range model.SortedKeys(o.QueueStats) {
-		o.QueueStats[i].ValidateAt(prefix+"QueueStats."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.QueueStats[i].ValidateAt(c, model.InstanceOf(p, "QueueStats.", i))
 	}
 	for _, i := range model.SortedKeys(o.Scheduler) {
-		o.Scheduler[i].ValidateAt(prefix+"Scheduler."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Scheduler[i].ValidateAt(c, model.InstanceOf(p, "Scheduler.", i))
 	}
 	for _, i := range model.SortedKeys(o.Shaper) {
-		o.Shaper[i].ValidateAt(prefix+"Shaper."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Shaper[i].ValidateAt(c, model.InstanceOf(p, "Shaper.", i))
 	}
 }
 
 // DeviceQoSPath is the typed path of Device.QoS.
 type DeviceQoSPath struct {
-	obj                              model.ObjectPath
-	MaxClassificationEntries         model.ReadOnlyParam[uint32]
-	ClassificationNumberOfEntries    model.ReadOnlyParam[uint32]
-	MaxAppEntries                    model.ReadOnlyParam[uint32]
-	AppNumberOfEntries               model.ReadOnlyParam[uint32]
-	MaxFlowEntries                   model.ReadOnlyParam[uint32]
-	FlowNumberOfEntries              model.ReadOnlyParam[uint32]
-	MaxPolicerEntries                model.ReadOnlyParam[uint32]
-	PolicerNumberOfEntries           model.ReadOnlyParam[uint32]
-	MaxQueueEntries                  model.ReadOnlyParam[uint32]
-	QueueNumberOfEntries             model.ReadOnlyParam[uint32]
-	QueueStatsNumberOfEntries        model.ReadOnlyParam[uint32]
-	MaxShaperEntries                 model.ReadOnlyParam[uint32]
-	ShaperNumberOfEntries            model.ReadOnlyParam[uint32]
-	MaxSchedulerEntries              model.ReadOnlyParam[uint32]
-	SchedulerNumberOfEntries         model.ReadOnlyParam[uint32]
-	DefaultForwardingPolicy          model.ReadWriteParam[uint32]
-	DefaultTrafficClass              model.ReadWriteParam[uint32]
-	DefaultPolicer                   model.ReadWriteParam[string]
-	DefaultQueue                     model.ReadWriteParam[string]
-	DefaultDSCPMark                  model.ReadWriteParam[int32]
-	DefaultEthernetPriorityMark      model.ReadWriteParam[int32]
-	DefaultInnerEthernetPriorityMark model.ReadWriteParam[int32]
-	AvailableAppList                 model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	AppNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AvailableAppList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ClassificationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DefaultDSCPMark model.ReadWriteParam[int32] `dm:"i"`
+
+	DefaultEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	DefaultForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
+
+	DefaultInnerEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	DefaultPolicer model.ReadWriteParam[string] `dm:"s"`
+
+	DefaultQueue model.ReadWriteParam[string] `dm:"s"`
+
+	DefaultTrafficClass model.ReadWriteParam[uint32] `dm:"u"`
+
+	FlowNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxAppEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxClassificationEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxFlowEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxPolicerEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxQueueEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxSchedulerEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxShaperEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PolicerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SchedulerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ShaperNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceQoSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceQoSPath(prefix string) DeviceQoSPath {
-	p := &prefix
-	return DeviceQoSPath{
-		AppNumberOfEntries:               model.NewReadOnly[uint32](p, "AppNumberOfEntries", model.TypeUnsignedInt),
-		AvailableAppList:                 model.NewReadOnly[[]string](p, "AvailableAppList", model.TypeString),
-		ClassificationNumberOfEntries:    model.NewReadOnly[uint32](p, "ClassificationNumberOfEntries", model.TypeUnsignedInt),
-		DefaultDSCPMark:                  model.NewReadWrite[int32](p, "DefaultDSCPMark", model.TypeInt),
-		DefaultEthernetPriorityMark:      model.NewReadWrite[int32](p, "DefaultEthernetPriorityMark", model.TypeInt),
-		DefaultForwardingPolicy:          model.NewReadWrite[uint32](p, "DefaultForwardingPolicy", model.TypeUnsignedInt),
-		DefaultInnerEthernetPriorityMark: model.NewReadWrite[int32](p, "DefaultInnerEthernetPriorityMark", model.TypeInt),
-		DefaultPolicer:                   model.NewReadWrite[string](p, "DefaultPolicer", model.TypeString),
-		DefaultQueue:                     model.NewReadWrite[string](p, "DefaultQueue", model.TypeString),
-		DefaultTrafficClass:              model.NewReadWrite[uint32](p, "DefaultTrafficClass", model.TypeUnsignedInt),
-		FlowNumberOfEntries:              model.NewReadOnly[uint32](p, "FlowNumberOfEntries", model.TypeUnsignedInt),
-		MaxAppEntries:                    model.NewReadOnly[uint32](p, "MaxAppEntries", model.TypeUnsignedInt),
-		MaxClassificationEntries:         model.NewReadOnly[uint32](p, "MaxClassificationEntries", model.TypeUnsignedInt),
-		MaxFlowEntries:                   model.NewReadOnly[uint32](p, "MaxFlowEntries", model.TypeUnsignedInt),
-		MaxPolicerEntries:                model.NewReadOnly[uint32](p, "MaxPolicerEntries", model.TypeUnsignedInt),
-		MaxQueueEntries:                  model.NewReadOnly[uint32](p, "MaxQueueEntries", model.TypeUnsignedInt),
-		MaxSchedulerEntries:              model.NewReadOnly[uint32](p, "MaxSchedulerEntries", model.TypeUnsignedInt),
-		MaxShaperEntries:                 model.NewReadOnly[uint32](p, "MaxShaperEntries", model.TypeUnsignedInt),
-		PolicerNumberOfEntries:           model.NewReadOnly[uint32](p, "PolicerNumberOfEntries", model.TypeUnsignedInt),
-		QueueNumberOfEntries:             model.NewReadOnly[uint32](p, "QueueNumberOfEntries", model.TypeUnsignedInt),
-		QueueStatsNumberOfEntries:        model.NewReadOnly[uint32](p, "QueueStatsNumberOfEntries", model.TypeUnsignedInt),
-		SchedulerNumberOfEntries:         model.NewReadOnly[uint32](p, "SchedulerNumberOfEntries", model.TypeUnsignedInt),
-		ShaperNumberOfEntries:            model.NewReadOnly[uint32](p, "ShaperNumberOfEntries", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
+// App returns the typed path of instance i.
+func (x DeviceQoSPath) App(i uint32) (p DeviceQoSAppPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "App.", i))
+	return
 }
 
-// App returns the typed path of instance i of Device.QoS.App.{i}.
-func (x DeviceQoSPath) App(i uint32) DeviceQoSAppPath {
-	return newDeviceQoSAppPath(x.Path() + "App." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AppTable returns the table Device.QoS.App.{i}. itself (for AddObject when writable)
+// AppTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) AppTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "App.")
+	return model.NewWritableTable(x.ObjectPath, "App.")
 }
 
-// Classification returns the typed path of instance i of Device.QoS.Classification.{i}.
-func (x DeviceQoSPath) Classification(i uint32) DeviceQoSClassificationPath {
-	return newDeviceQoSClassificationPath(x.Path() + "Classification." + strconv.FormatUint(uint64(i), 10) + ".")
+// Classification returns the typed path of instance i.
+func (x DeviceQoSPath) Classification(i uint32) (p DeviceQoSClassificationPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Classification.", i))
+	return
 }
 
-// ClassificationTable returns the table Device.QoS.Classification.{i}. itself (for AddObject when writable)
+// ClassificationTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) ClassificationTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Classification.")
+	return model.NewWritableTable(x.ObjectPath, "Classification.")
 }
 
-// Flow returns the typed path of instance i of Device.QoS.Flow.{i}.
-func (x DeviceQoSPath) Flow(i uint32) DeviceQoSFlowPath {
-	return newDeviceQoSFlowPath(x.Path() + "Flow." + strconv.FormatUint(uint64(i), 10) + ".")
+// Flow returns the typed path of instance i.
+func (x DeviceQoSPath) Flow(i uint32) (p DeviceQoSFlowPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Flow.", i))
+	return
 }
 
-// FlowTable returns the table Device.QoS.Flow.{i}. itself (for AddObject when writable)
+// FlowTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) FlowTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Flow.")
+	return model.NewWritableTable(x.ObjectPath, "Flow.")
 }
 
-// Policer returns the typed path of instance i of Device.QoS.Policer.{i}.
-func (x DeviceQoSPath) Policer(i uint32) DeviceQoSPolicerPath {
-	return newDeviceQoSPolicerPath(x.Path() + "Policer." + strconv.FormatUint(uint64(i), 10) + ".")
+// Policer returns the typed path of instance i.
+func (x DeviceQoSPath) Policer(i uint32) (p DeviceQoSPolicerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Policer.", i))
+	return
 }
 
-// PolicerTable returns the table Device.QoS.Policer.{i}. itself (for AddObject when writable)
+// PolicerTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) PolicerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Policer.")
+	return model.NewWritableTable(x.ObjectPath, "Policer.")
 }
 
-// Queue returns the typed path of instance i of Device.QoS.Queue.{i}.
-func (x DeviceQoSPath) Queue(i uint32) DeviceQoSQueuePath {
-	return newDeviceQoSQueuePath(x.Path() + "Queue." + strconv.FormatUint(uint64(i), 10) + ".")
+// Queue returns the typed path of instance i.
+func (x DeviceQoSPath) Queue(i uint32) (p DeviceQoSQueuePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Queue.", i))
+	return
 }
 
-// QueueTable returns the table Device.QoS.Queue.{i}. itself (for AddObject when writable)
+// QueueTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) QueueTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Queue.")
+	return model.NewWritableTable(x.ObjectPath, "Queue.")
 }
 
-// QueueStats returns the typed path of instance i of Device.QoS.QueueStats.{i}.
-func (x DeviceQoSPath) QueueStats(i uint32) DeviceQoSQueueStatsPath {
-	return newDeviceQoSQueueStatsPath(x.Path() + "QueueStats." + strconv.FormatUint(uint64(i), 10) + ".")
+// QueueStats returns the typed path of instance i.
+func (x DeviceQoSPath) QueueStats(i uint32) (p DeviceQoSQueueStatsPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QueueStats.", i))
+	return
 }
 
-// QueueStatsTable returns the table Device.QoS.QueueStats.{i}. itself (for AddObject when writable)
+// QueueStatsTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) QueueStatsTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "QueueStats.")
+	return model.NewWritableTable(x.ObjectPath, "QueueStats.")
 }
 
-// Scheduler returns the typed path of instance i of Device.QoS.Scheduler.{i}.
-func (x DeviceQoSPath) Scheduler(i uint32) DeviceQoSSchedulerPath {
-	return newDeviceQoSSchedulerPath(x.Path() + "Scheduler." + strconv.FormatUint(uint64(i), 10) + ".")
+// Scheduler returns the typed path of instance i.
+func (x DeviceQoSPath) Scheduler(i uint32) (p DeviceQoSSchedulerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Scheduler.", i))
+	return
 }
 
-// SchedulerTable returns the table Device.QoS.Scheduler.{i}. itself (for AddObject when writable)
+// SchedulerTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) SchedulerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Scheduler.")
+	return model.NewWritableTable(x.ObjectPath, "Scheduler.")
 }
 
-// Shaper returns the typed path of instance i of Device.QoS.Shaper.{i}.
-func (x DeviceQoSPath) Shaper(i uint32) DeviceQoSShaperPath {
-	return newDeviceQoSShaperPath(x.Path() + "Shaper." + strconv.FormatUint(uint64(i), 10) + ".")
+// Shaper returns the typed path of instance i.
+func (x DeviceQoSPath) Shaper(i uint32) (p DeviceQoSShaperPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Shaper.", i))
+	return
 }
 
-// ShaperTable returns the table Device.QoS.Shaper.{i}. itself (for AddObject when writable)
+// ShaperTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) ShaperTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Shaper.")
+	return model.NewWritableTable(x.ObjectPath, "Shaper.")
 }
 
 // DeviceQoSAppStatus enumerates the values of Device.QoS.App.{i}.Status.
 type DeviceQoSAppStatus string
 
-func (e DeviceQoSAppStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceQoSAppStatus_Disabled DeviceQoSAppStatus = "Disabled"
-	DeviceQoSAppStatus_Enabled  DeviceQoSAppStatus = "Enabled"
-	DeviceQoSAppStatus_Error    DeviceQoSAppStatus = "Error"
+
+	DeviceQoSAppStatus_Enabled DeviceQoSAppStatus = "Enabled"
+
+	DeviceQoSAppStatus_Error DeviceQoSAppStatus = "Error"
 )
 
-var (
-	synDeviceQoSApp_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSApp_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceQoSApp_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSApp_ProtocolIdentifier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSApp_Name = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSApp_DefaultForwardingPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSApp_DefaultTrafficClass = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSApp_DefaultPolicer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Policer.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSApp_DefaultDSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSApp_DefaultEthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSApp_DefaultInnerEthernetPriorityMark = &model.Syntax{
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-)
-
-// DeviceQoSApp holds the values of Device.QoS.App.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceQoSApp holds the values of Device.QoS.App.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSApp struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceQoSAppStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// ProtocolIdentifier: string(:256), readWrite, since 2.0.
-	ProtocolIdentifier string `cwmp:"ProtocolIdentifier"`
-	// Name: string(:64), readWrite, since 2.0.
-	Name string `cwmp:"Name"`
-	// DefaultForwardingPolicy: unsignedInt, readWrite, since 2.0.
-	DefaultForwardingPolicy uint32 `cwmp:"DefaultForwardingPolicy"`
-	// DefaultTrafficClass: unsignedInt, readWrite, since 2.0.
-	DefaultTrafficClass uint32 `cwmp:"DefaultTrafficClass"`
-	// DefaultPolicer: string(:256) pathRef→#.Policer., readWrite, since 2.0.
-	DefaultPolicer string `cwmp:"DefaultPolicer"`
-	// DefaultDSCPMark: int[-2:], readWrite, since 2.0.
-	DefaultDSCPMark int32 `cwmp:"DefaultDSCPMark"`
-	// DefaultEthernetPriorityMark: int[-2:], readWrite, since 2.0.
-	DefaultEthernetPriorityMark int32 `cwmp:"DefaultEthernetPriorityMark"`
-	// DefaultInnerEthernetPriorityMark: int[-2:], readWrite, since 2.7.
-	DefaultInnerEthernetPriorityMark int32 `cwmp:"DefaultInnerEthernetPriorityMark"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceQoSAppStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ProtocolIdentifier string `json:"ProtocolIdentifier,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	DefaultForwardingPolicy uint32 `json:"DefaultForwardingPolicy,omitzero"`
+
+	DefaultTrafficClass uint32 `json:"DefaultTrafficClass,omitzero"`
+
+	DefaultPolicer string `json:"DefaultPolicer,omitzero"`
+
+	DefaultDSCPMark int32 `json:"DefaultDSCPMark,omitzero"`
+
+	DefaultEthernetPriorityMark int32 `json:"DefaultEthernetPriorityMark,omitzero"`
+
+	DefaultInnerEthernetPriorityMark int32 `json:"DefaultInnerEthernetPriorityMark,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceQoSApp) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceQoSApp) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceQoSApp_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSApp_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSApp_ProtocolIdentifier, o.ProtocolIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtocolIdentifier",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSApp_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSApp_DefaultPolicer, o.DefaultPolicer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultPolicer",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSApp_DefaultDSCPMark, int64(o.DefaultDSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultDSCPMark",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSApp_DefaultEthernetPriorityMark, int64(o.DefaultEthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultEthernetPriorityMark",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSApp_DefaultInnerEthernetPriorityMark, int64(o.DefaultInnerEthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultInnerEthernetPriorityMark",
-		})
-	}
+func (o *DeviceQoSApp) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4855, string(o.Status))
+	c.String(p, "Alias", 4845, o.Alias)
+	c.String(p, "ProtocolIdentifier", 4854, o.ProtocolIdentifier)
+	c.String(p, "Name", 4853, o.Name)
+	c.String(p, "DefaultPolicer", 4850, o.DefaultPolicer)
+	c.Int(p, "DefaultDSCPMark", 4846, int64(o.DefaultDSCPMark))
+	c.Int(p, "DefaultEthernetPriorityMark", 4847, int64(o.DefaultEthernetPriorityMark))
+	c.Int(p, "DefaultInnerEthernetPriorityMark", 4849, int64(o.DefaultInnerEthernetPriorityMark))
 }
 
 // DeviceQoSAppPath is the typed path of Device.QoS.App.{i}.
 type DeviceQoSAppPath struct {
-	obj                              model.ObjectPath
-	Enable                           model.ReadWriteParam[bool]
-	Status                           model.ReadOnlyParam[DeviceQoSAppStatus]
-	Alias                            model.WriteOnceParam[string]
-	ProtocolIdentifier               model.ReadWriteParam[string]
-	Name                             model.ReadWriteParam[string]
-	DefaultForwardingPolicy          model.ReadWriteParam[uint32]
-	DefaultTrafficClass              model.ReadWriteParam[uint32]
-	DefaultPolicer                   model.ReadWriteParam[string]
-	DefaultDSCPMark                  model.ReadWriteParam[int32]
-	DefaultEthernetPriorityMark      model.ReadWriteParam[int32]
-	DefaultInnerEthernetPriorityMark model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceQoSAppPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceQoSAppPath(prefix string) DeviceQoSAppPath {
-	p := &prefix
-	return DeviceQoSAppPath{
-		Alias:                            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DefaultDSCPMark:                  model.NewReadWrite[int32](p, "DefaultDSCPMark", model.TypeInt),
-		DefaultEthernetPriorityMark:      model.NewReadWrite[int32](p, "DefaultEthernetPriorityMark", model.TypeInt),
-		DefaultForwardingPolicy:          model.NewReadWrite[uint32](p, "DefaultForwardingPolicy", model.TypeUnsignedInt),
-		DefaultInnerEthernetPriorityMark: model.NewReadWrite[int32](p, "DefaultInnerEthernetPriorityMark", model.TypeInt),
-		DefaultPolicer:                   model.NewReadWrite[string](p, "DefaultPolicer", model.TypeString),
-		DefaultTrafficClass:              model.NewReadWrite[uint32](p, "DefaultTrafficClass", model.TypeUnsignedInt),
-		Enable:                           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:                             model.NewReadWrite[string](p, "Name", model.TypeString),
-		ProtocolIdentifier:               model.NewReadWrite[string](p, "ProtocolIdentifier", model.TypeString),
-		Status:                           model.NewReadOnly[DeviceQoSAppStatus](p, "Status", model.TypeString),
-		obj:                              model.NewObjectPath(p),
-	}
+	DefaultDSCPMark model.ReadWriteParam[int32] `dm:"i"`
+
+	DefaultEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	DefaultForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
+
+	DefaultInnerEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	DefaultPolicer model.ReadWriteParam[string] `dm:"s"`
+
+	DefaultTrafficClass model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	ProtocolIdentifier model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceQoSClassificationStatus enumerates the values of Device.QoS.Classification.{i}.Status.
 type DeviceQoSClassificationStatus string
 
-func (e DeviceQoSClassificationStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceQoSClassificationStatus_Disabled            DeviceQoSClassificationStatus = "Disabled"
-	DeviceQoSClassificationStatus_Enabled             DeviceQoSClassificationStatus = "Enabled"
+	DeviceQoSClassificationStatus_Disabled DeviceQoSClassificationStatus = "Disabled"
+
+	DeviceQoSClassificationStatus_Enabled DeviceQoSClassificationStatus = "Enabled"
+
 	DeviceQoSClassificationStatus_Error_Misconfigured DeviceQoSClassificationStatus = "Error_Misconfigured"
-	DeviceQoSClassificationStatus_Error               DeviceQoSClassificationStatus = "Error"
+
+	DeviceQoSClassificationStatus_Error DeviceQoSClassificationStatus = "Error"
 )
 
 // DeviceQoSClassificationDHCPType enumerates the values of Device.QoS.Classification.{i}.DHCPType.
 type DeviceQoSClassificationDHCPType string
 
-func (e DeviceQoSClassificationDHCPType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceQoSClassificationDHCPType_DHCPv4 DeviceQoSClassificationDHCPType = "DHCPv4"
+
 	DeviceQoSClassificationDHCPType_DHCPv6 DeviceQoSClassificationDHCPType = "DHCPv6"
 )
 
 // DeviceQoSClassificationSourceVendorClassIDMode enumerates the values of Device.QoS.Classification.{i}.SourceVendorClassIDMode.
 type DeviceQoSClassificationSourceVendorClassIDMode string
 
-func (e DeviceQoSClassificationSourceVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceQoSClassificationSourceVendorClassIDMode_Exact     DeviceQoSClassificationSourceVendorClassIDMode = "Exact"
-	DeviceQoSClassificationSourceVendorClassIDMode_Prefix    DeviceQoSClassificationSourceVendorClassIDMode = "Prefix"
-	DeviceQoSClassificationSourceVendorClassIDMode_Suffix    DeviceQoSClassificationSourceVendorClassIDMode = "Suffix"
+	DeviceQoSClassificationSourceVendorClassIDMode_Exact DeviceQoSClassificationSourceVendorClassIDMode = "Exact"
+
+	DeviceQoSClassificationSourceVendorClassIDMode_Prefix DeviceQoSClassificationSourceVendorClassIDMode = "Prefix"
+
+	DeviceQoSClassificationSourceVendorClassIDMode_Suffix DeviceQoSClassificationSourceVendorClassIDMode = "Suffix"
+
 	DeviceQoSClassificationSourceVendorClassIDMode_Substring DeviceQoSClassificationSourceVendorClassIDMode = "Substring"
 )
 
 // DeviceQoSClassificationDestVendorClassIDMode enumerates the values of Device.QoS.Classification.{i}.DestVendorClassIDMode.
 type DeviceQoSClassificationDestVendorClassIDMode string
 
-func (e DeviceQoSClassificationDestVendorClassIDMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceQoSClassificationDestVendorClassIDMode_Exact     DeviceQoSClassificationDestVendorClassIDMode = "Exact"
-	DeviceQoSClassificationDestVendorClassIDMode_Prefix    DeviceQoSClassificationDestVendorClassIDMode = "Prefix"
-	DeviceQoSClassificationDestVendorClassIDMode_Suffix    DeviceQoSClassificationDestVendorClassIDMode = "Suffix"
+	DeviceQoSClassificationDestVendorClassIDMode_Exact DeviceQoSClassificationDestVendorClassIDMode = "Exact"
+
+	DeviceQoSClassificationDestVendorClassIDMode_Prefix DeviceQoSClassificationDestVendorClassIDMode = "Prefix"
+
+	DeviceQoSClassificationDestVendorClassIDMode_Suffix DeviceQoSClassificationDestVendorClassIDMode = "Suffix"
+
 	DeviceQoSClassificationDestVendorClassIDMode_Substring DeviceQoSClassificationDestVendorClassIDMode = "Substring"
 )
 
-var (
-	synDeviceQoSClassification_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceQoSClassification_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceQoSClassification_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSClassification_DHCPType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "DHCPv4",
-		},
-		Enums: []model.Enum{{Value: "DHCPv4"}, {Value: "DHCPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_AllInterfaces = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_IPVersion = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "4",
-		}, {
-			Max: "6",
-			Min: "6",
-		}, {
-			Max: "-1",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceQoSClassification_DestIP = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_DestMask = &model.Syntax{
-		DataType: "IPPrefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_DestIPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_SourceIP = &model.Syntax{
-		DataType: "IPAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_SourceMask = &model.Syntax{
-		DataType: "IPPrefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_SourceIPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_Protocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceQoSClassification_ProtocolExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_DestPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceQoSClassification_DestPortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceQoSClassification_DestPortExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_SourcePort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceQoSClassification_SourcePortRangeMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceQoSClassification_SourcePortExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_SourceMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSClassification_SourceMACMask = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSClassification_SourceMACExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_DestMACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSClassification_DestMACMask = &model.Syntax{
-		DataType: "MACAddress",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSClassification_DestMACExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_Ethertype = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_EthertypeExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_SSAP = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_SSAPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_DSAP = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_DSAPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_LLCControl = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_LLCControlExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_SNAPOUI = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_SNAPOUIExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_SourceVendorClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_SourceVendorClassIDv6 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceQoSClassification_SourceVendorClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_SourceVendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_DestVendorClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(255)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_DestVendorClassIDv6 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceQoSClassification_DestVendorClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_DestVendorClassIDMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Exact",
-		},
-		Enums: []model.Enum{{Value: "Exact"}, {Value: "Prefix"}, {Value: "Suffix"}, {Value: "Substring"}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_SourceClientID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceQoSClassification_SourceClientIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_DestClientID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceQoSClassification_DestClientIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_SourceUserClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceQoSClassification_SourceUserClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_DestUserClassID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceQoSClassification_DestUserClassIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_SourceVendorSpecificInfo = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceQoSClassification_SourceVendorSpecificInfoExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_SourceVendorSpecificInfoEnterprise = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSClassification_SourceVendorSpecificInfoSubOption = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceQoSClassification_DestVendorSpecificInfo = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceQoSClassification_DestVendorSpecificInfoExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_DestVendorSpecificInfoEnterprise = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSClassification_DestVendorSpecificInfoSubOption = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceQoSClassification_TCPACK = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_TCPACKExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_IPLengthMin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceQoSClassification_IPLengthMax = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceQoSClassification_IPLengthExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_DSCPCheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceQoSClassification_DSCPExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_DSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_EthernetPriorityCheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_EthernetPriorityExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_EthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_InnerEthernetPriorityCheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_InnerEthernetPriorityExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_InnerEthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_EthernetDEICheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_EthernetDEIExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_VLANIDCheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_VLANIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSClassification_OutOfBandInfo = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_ForwardingPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSClassification_TrafficClass = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSClassification_Policer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Policer.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSClassification_App = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.App.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceQoSClassification holds the values of Device.QoS.Classification.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceQoSClassification holds the values of Device.QoS.Classification.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSClassification struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceQoSClassificationStatus `cwmp:"Status"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.0.
-	Order uint32 `cwmp:"Order"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// DHCPType: string{DHCPv4,DHCPv6}, readWrite, since 2.2.
-	DHCPType DeviceQoSClassificationDHCPType `cwmp:"DHCPType"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// AllInterfaces: boolean, readWrite, since 2.0.
-	AllInterfaces bool `cwmp:"AllInterfaces"`
-	// IPVersion: int[4:4,6:6,-1:-1], readWrite, since 2.2.
-	IPVersion int32 `cwmp:"IPVersion"`
-	// DestIP: IPAddress=string(:45), readWrite, since 2.0.
-	DestIP string `cwmp:"DestIP"`
-	// DestMask: IPPrefix=string(:49), readWrite, since 2.0.
-	DestMask string `cwmp:"DestMask"`
-	// DestIPExclude: boolean, readWrite, since 2.0.
-	DestIPExclude bool `cwmp:"DestIPExclude"`
-	// SourceIP: IPAddress=string(:45), readWrite, since 2.0.
-	SourceIP string `cwmp:"SourceIP"`
-	// SourceMask: IPPrefix=string(:49), readWrite, since 2.0.
-	SourceMask string `cwmp:"SourceMask"`
-	// SourceIPExclude: boolean, readWrite, since 2.0.
-	SourceIPExclude bool `cwmp:"SourceIPExclude"`
-	// Protocol: int[-1:255], readWrite, since 2.0.
-	Protocol int32 `cwmp:"Protocol"`
-	// ProtocolExclude: boolean, readWrite, since 2.0.
-	ProtocolExclude bool `cwmp:"ProtocolExclude"`
-	// DestPort: int[-1:65535], readWrite, since 2.0.
-	DestPort int32 `cwmp:"DestPort"`
-	// DestPortRangeMax: int[-1:65535], readWrite, since 2.0.
-	DestPortRangeMax int32 `cwmp:"DestPortRangeMax"`
-	// DestPortExclude: boolean, readWrite, since 2.0.
-	DestPortExclude bool `cwmp:"DestPortExclude"`
-	// SourcePort: int[-1:65535], readWrite, since 2.0.
-	SourcePort int32 `cwmp:"SourcePort"`
-	// SourcePortRangeMax: int[-1:65535], readWrite, since 2.0.
-	SourcePortRangeMax int32 `cwmp:"SourcePortRangeMax"`
-	// SourcePortExclude: boolean, readWrite, since 2.0.
-	SourcePortExclude bool `cwmp:"SourcePortExclude"`
-	// SourceMACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.0.
-	SourceMACAddress string `cwmp:"SourceMACAddress"`
-	// SourceMACMask: MACAddress=string(:17) ~2 patterns, readWrite, since 2.0.
-	SourceMACMask string `cwmp:"SourceMACMask"`
-	// SourceMACExclude: boolean, readWrite, since 2.0.
-	SourceMACExclude bool `cwmp:"SourceMACExclude"`
-	// DestMACAddress: MACAddress=string(:17) ~2 patterns, readWrite, since 2.0.
-	DestMACAddress string `cwmp:"DestMACAddress"`
-	// DestMACMask: MACAddress=string(:17) ~2 patterns, readWrite, since 2.0.
-	DestMACMask string `cwmp:"DestMACMask"`
-	// DestMACExclude: boolean, readWrite, since 2.0.
-	DestMACExclude bool `cwmp:"DestMACExclude"`
-	// Ethertype: int[-1:], readWrite, since 2.0.
-	Ethertype int32 `cwmp:"Ethertype"`
-	// EthertypeExclude: boolean, readWrite, since 2.0.
-	EthertypeExclude bool `cwmp:"EthertypeExclude"`
-	// SSAP: int[-1:], readWrite, since 2.0.
-	SSAP int32 `cwmp:"SSAP"`
-	// SSAPExclude: boolean, readWrite, since 2.0.
-	SSAPExclude bool `cwmp:"SSAPExclude"`
-	// DSAP: int[-1:], readWrite, since 2.0.
-	DSAP int32 `cwmp:"DSAP"`
-	// DSAPExclude: boolean, readWrite, since 2.0.
-	DSAPExclude bool `cwmp:"DSAPExclude"`
-	// LLCControl: int[-1:], readWrite, since 2.0.
-	LLCControl int32 `cwmp:"LLCControl"`
-	// LLCControlExclude: boolean, readWrite, since 2.0.
-	LLCControlExclude bool `cwmp:"LLCControlExclude"`
-	// SNAPOUI: int[-1:], readWrite, since 2.0.
-	SNAPOUI int32 `cwmp:"SNAPOUI"`
-	// SNAPOUIExclude: boolean, readWrite, since 2.0.
-	SNAPOUIExclude bool `cwmp:"SNAPOUIExclude"`
-	// SourceVendorClassID: string(:255), readWrite, since 2.0.
-	SourceVendorClassID string `cwmp:"SourceVendorClassID"`
-	// SourceVendorClassIDv6: hexBinary(:65535), readWrite, since 2.2.
-	SourceVendorClassIDv6 []byte `cwmp:"SourceVendorClassIDv6"`
-	// SourceVendorClassIDExclude: boolean, readWrite, since 2.0.
-	SourceVendorClassIDExclude bool `cwmp:"SourceVendorClassIDExclude"`
-	// SourceVendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 2.0.
-	SourceVendorClassIDMode DeviceQoSClassificationSourceVendorClassIDMode `cwmp:"SourceVendorClassIDMode"`
-	// DestVendorClassID: string(:255), readWrite, since 2.0.
-	DestVendorClassID string `cwmp:"DestVendorClassID"`
-	// DestVendorClassIDv6: hexBinary(:65535), readWrite, since 2.2.
-	DestVendorClassIDv6 []byte `cwmp:"DestVendorClassIDv6"`
-	// DestVendorClassIDExclude: boolean, readWrite, since 2.0.
-	DestVendorClassIDExclude bool `cwmp:"DestVendorClassIDExclude"`
-	// DestVendorClassIDMode: string{Exact,Prefix,Suffix,Substring}, readWrite, since 2.0.
-	DestVendorClassIDMode DeviceQoSClassificationDestVendorClassIDMode `cwmp:"DestVendorClassIDMode"`
-	// SourceClientID: hexBinary(:65535), readWrite, since 2.0.
-	SourceClientID []byte `cwmp:"SourceClientID"`
-	// SourceClientIDExclude: boolean, readWrite, since 2.0.
-	SourceClientIDExclude bool `cwmp:"SourceClientIDExclude"`
-	// DestClientID: hexBinary(:65535), readWrite, since 2.0.
-	DestClientID []byte `cwmp:"DestClientID"`
-	// DestClientIDExclude: boolean, readWrite, since 2.0.
-	DestClientIDExclude bool `cwmp:"DestClientIDExclude"`
-	// SourceUserClassID: hexBinary(:65535), readWrite, since 2.0.
-	SourceUserClassID []byte `cwmp:"SourceUserClassID"`
-	// SourceUserClassIDExclude: boolean, readWrite, since 2.0.
-	SourceUserClassIDExclude bool `cwmp:"SourceUserClassIDExclude"`
-	// DestUserClassID: hexBinary(:65535), readWrite, since 2.0.
-	DestUserClassID []byte `cwmp:"DestUserClassID"`
-	// DestUserClassIDExclude: boolean, readWrite, since 2.0.
-	DestUserClassIDExclude bool `cwmp:"DestUserClassIDExclude"`
-	// SourceVendorSpecificInfo: hexBinary(:65535), readWrite, since 2.0.
-	SourceVendorSpecificInfo []byte `cwmp:"SourceVendorSpecificInfo"`
-	// SourceVendorSpecificInfoExclude: boolean, readWrite, since 2.0.
-	SourceVendorSpecificInfoExclude bool `cwmp:"SourceVendorSpecificInfoExclude"`
-	// SourceVendorSpecificInfoEnterprise: unsignedInt, readWrite, since 2.0.
-	SourceVendorSpecificInfoEnterprise uint32 `cwmp:"SourceVendorSpecificInfoEnterprise"`
-	// SourceVendorSpecificInfoSubOption: int[0:255], readWrite, since 2.0.
-	SourceVendorSpecificInfoSubOption int32 `cwmp:"SourceVendorSpecificInfoSubOption"`
-	// DestVendorSpecificInfo: hexBinary(:65535), readWrite, since 2.0.
-	DestVendorSpecificInfo []byte `cwmp:"DestVendorSpecificInfo"`
-	// DestVendorSpecificInfoExclude: boolean, readWrite, since 2.0.
-	DestVendorSpecificInfoExclude bool `cwmp:"DestVendorSpecificInfoExclude"`
-	// DestVendorSpecificInfoEnterprise: unsignedInt, readWrite, since 2.0.
-	DestVendorSpecificInfoEnterprise uint32 `cwmp:"DestVendorSpecificInfoEnterprise"`
-	// DestVendorSpecificInfoSubOption: int[0:255], readWrite, since 2.0.
-	DestVendorSpecificInfoSubOption int32 `cwmp:"DestVendorSpecificInfoSubOption"`
-	// TCPACK: boolean, readWrite, since 2.0.
-	TCPACK bool `cwmp:"TCPACK"`
-	// TCPACKExclude: boolean, readWrite, since 2.0.
-	TCPACKExclude bool `cwmp:"TCPACKExclude"`
-	// IPLengthMin: unsignedInt bytes, readWrite, since 2.0.
-	IPLengthMin uint32 `cwmp:"IPLengthMin"`
-	// IPLengthMax: unsignedInt bytes, readWrite, since 2.0.
-	IPLengthMax uint32 `cwmp:"IPLengthMax"`
-	// IPLengthExclude: boolean, readWrite, since 2.0.
-	IPLengthExclude bool `cwmp:"IPLengthExclude"`
-	// DSCPCheck: int[-1:63], readWrite, since 2.0.
-	DSCPCheck int32 `cwmp:"DSCPCheck"`
-	// DSCPExclude: boolean, readWrite, since 2.0.
-	DSCPExclude bool `cwmp:"DSCPExclude"`
-	// DSCPMark: int[-2:], readWrite, since 2.0.
-	DSCPMark int32 `cwmp:"DSCPMark"`
-	// EthernetPriorityCheck: int[-1:], readWrite, since 2.0.
-	EthernetPriorityCheck int32 `cwmp:"EthernetPriorityCheck"`
-	// EthernetPriorityExclude: boolean, readWrite, since 2.0.
-	EthernetPriorityExclude bool `cwmp:"EthernetPriorityExclude"`
-	// EthernetPriorityMark: int[-2:], readWrite, since 2.0.
-	EthernetPriorityMark int32 `cwmp:"EthernetPriorityMark"`
-	// InnerEthernetPriorityCheck: int[-1:], readWrite, since 2.7.
-	InnerEthernetPriorityCheck int32 `cwmp:"InnerEthernetPriorityCheck"`
-	// InnerEthernetPriorityExclude: boolean, readWrite, since 2.7.
-	InnerEthernetPriorityExclude bool `cwmp:"InnerEthernetPriorityExclude"`
-	// InnerEthernetPriorityMark: int[-2:], readWrite, since 2.7.
-	InnerEthernetPriorityMark int32 `cwmp:"InnerEthernetPriorityMark"`
-	// EthernetDEICheck: int[-1:], readWrite, since 2.7.
-	EthernetDEICheck int32 `cwmp:"EthernetDEICheck"`
-	// EthernetDEIExclude: boolean, readWrite, since 2.7.
-	EthernetDEIExclude bool `cwmp:"EthernetDEIExclude"`
-	// VLANIDCheck: int[-1:], readWrite, since 2.0.
-	VLANIDCheck int32 `cwmp:"VLANIDCheck"`
-	// VLANIDExclude: boolean, readWrite, since 2.0.
-	VLANIDExclude bool `cwmp:"VLANIDExclude"`
-	// OutOfBandInfo: int[-1:], readWrite, since 2.0.
-	OutOfBandInfo int32 `cwmp:"OutOfBandInfo"`
-	// ForwardingPolicy: unsignedInt, readWrite, since 2.0.
-	ForwardingPolicy uint32 `cwmp:"ForwardingPolicy"`
-	// TrafficClass: int[-1:], readWrite, since 2.0.
-	TrafficClass int32 `cwmp:"TrafficClass"`
-	// Policer: string(:256) pathRef→#.Policer., readWrite, since 2.0.
-	Policer string `cwmp:"Policer"`
-	// App: string(:256) pathRef→#.App., readWrite, since 2.0.
-	App string `cwmp:"App"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceQoSClassificationStatus `json:"Status,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	DHCPType DeviceQoSClassificationDHCPType `json:"DHCPType,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	AllInterfaces bool `json:"AllInterfaces,omitzero"`
+
+	IPVersion int32 `json:"IPVersion,omitzero"`
+
+	DestIP string `json:"DestIP,omitzero"`
+
+	DestMask string `json:"DestMask,omitzero"`
+
+	DestIPExclude bool `json:"DestIPExclude,omitzero"`
+
+	SourceIP string `json:"SourceIP,omitzero"`
+
+	SourceMask string `json:"SourceMask,omitzero"`
+
+	SourceIPExclude bool `json:"SourceIPExclude,omitzero"`
+
+	Protocol int32 `json:"Protocol,omitzero"`
+
+	ProtocolExclude bool `json:"ProtocolExclude,omitzero"`
+
+	DestPort int32 `json:"DestPort,omitzero"`
+
+	DestPortRangeMax int32 `json:"DestPortRangeMax,omitzero"`
+
+	DestPortExclude bool `json:"DestPortExclude,omitzero"`
+
+	SourcePort int32 `json:"SourcePort,omitzero"`
+
+	SourcePortRangeMax int32 `json:"SourcePortRangeMax,omitzero"`
+
+	SourcePortExclude bool `json:"SourcePortExclude,omitzero"`
+
+	SourceMACAddress string `json:"SourceMACAddress,omitzero"`
+
+	SourceMACMask string `json:"SourceMACMask,omitzero"`
+
+	SourceMACExclude bool `json:"SourceMACExclude,omitzero"`
+
+	DestMACAddress string `json:"DestMACAddress,omitzero"`
+
+	DestMACMask string `json:"DestMACMask,omitzero"`
+
+	DestMACExclude bool `json:"DestMACExclude,omitzero"`
+
+	Ethertype int32 `json:"Ethertype,omitzero"`
+
+	EthertypeExclude bool `json:"EthertypeExclude,omitzero"`
+
+	SSAP int32 `json:"SSAP,omitzero"`
+
+	SSAPExclude bool `json:"SSAPExclude,omitzero"`
+
+	DSAP int32 `json:"DSAP,omitzero"`
+
+	DSAPExclude bool `json:"DSAPExclude,omitzero"`
+
+	LLCControl int32 `json:"LLCControl,omitzero"`
+
+	LLCControlExclude bool `json:"LLCControlExclude,omitzero"`
+
+	SNAPOUI int32 `json:"SNAPOUI,omitzero"`
+
+	SNAPOUIExclude bool `json:"SNAPOUIExclude,omitzero"`
+
+	SourceVendorClassID string `json:"SourceVendorClassID,omitzero"`
+
+	SourceVendorClassIDv6 model.HexBinary `json:"SourceVendorClassIDv6,omitzero"`
+
+	SourceVendorClassIDExclude bool `json:"SourceVendorClassIDExclude,omitzero"`
+
+	SourceVendorClassIDMode DeviceQoSClassificationSourceVendorClassIDMode `json:"SourceVendorClassIDMode,omitzero"`
+
+	DestVendorClassID string `json:"DestVendorClassID,omitzero"`
+
+	DestVendorClassIDv6 model.HexBinary `json:"DestVendorClassIDv6,omitzero"`
+
+	DestVendorClassIDExclude bool `json:"DestVendorClassIDExclude,omitzero"`
+
+	DestVendorClassIDMode DeviceQoSClassificationDestVendorClassIDMode `json:"DestVendorClassIDMode,omitzero"`
+
+	SourceClientID model.HexBinary `json:"SourceClientID,omitzero"`
+
+	SourceClientIDExclude bool `json:"SourceClientIDExclude,omitzero"`
+
+	DestClientID model.HexBinary `json:"DestClientID,omitzero"`
+
+	DestClientIDExclude bool `json:"DestClientIDExclude,omitzero"`
+
+	SourceUserClassID model.HexBinary `json:"SourceUserClassID,omitzero"`
+
+	SourceUserClassIDExclude bool `json:"SourceUserClassIDExclude,omitzero"`
+
+	DestUserClassID model.HexBinary `json:"DestUserClassID,omitzero"`
+
+	DestUserClassIDExclude bool `json:"DestUserClassIDExclude,omitzero"`
+
+	SourceVendorSpecificInfo model.HexBinary `json:"SourceVendorSpecificInfo,omitzero"`
+
+	SourceVendorSpecificInfoExclude bool `json:"SourceVendorSpecificInfoExclude,omitzero"`
+
+	SourceVendorSpecificInfoEnterprise uint32 `json:"SourceVendorSpecificInfoEnterprise,omitzero"`
+
+	SourceVendorSpecificInfoSubOption int32 `json:"SourceVendorSpecificInfoSubOption,omitzero"`
+
+	DestVendorSpecificInfo model.HexBinary `json:"DestVendorSpecificInfo,omitzero"`
+
+	DestVendorSpecificInfoExclude bool `json:"DestVendorSpecificInfoExclude,omitzero"`
+
+	DestVendorSpecificInfoEnterprise uint32 `json:"DestVendorSpecificInfoEnterprise,omitzero"`
+
+	DestVendorSpecificInfoSubOption int32 `json:"DestVendorSpecificInfoSubOption,omitzero"`
+
+	TCPACK bool `json:"TCPACK,omitzero"`
+
+	TCPACKExclude bool `json:"TCPACKExclude,omitzero"`
+
+	IPLengthMin uint32 `json:"IPLengthMin,omitzero"`
+
+	IPLengthMax uint32 `json:"IPLengthMax,omitzero"`
+
+	IPLengthExclude bool `json:"IPLengthExclude,omitzero"`
+
+	DSCPCheck int32 `json:"DSCPCheck,omitzero"`
+
+	DSCPExclude bool `json:"DSCPExclude,omitzero"`
+
+	DSCPMark int32 `json:"DSCPMark,omitzero"`
+
+	EthernetPriorityCheck int32 `json:"EthernetPriorityCheck,omitzero"`
+
+	EthernetPriorityExclude bool `json:"EthernetPriorityExclude,omitzero"`
+
+	EthernetPriorityMark int32 `json:"EthernetPriorityMark,omitzero"`
+
+	InnerEthernetPriorityCheck int32 `json:"InnerEthernetPriorityCheck,omitzero"`
+
+	InnerEthernetPriorityExclude bool `json:"InnerEthernetPriorityExclude,omitzero"`
+
+	InnerEthernetPriorityMark int32 `json:"InnerEthernetPriorityMark,omitzero"`
+
+	EthernetDEICheck int32 `json:"EthernetDEICheck,omitzero"`
+
+	EthernetDEIExclude bool `json:"EthernetDEIExclude,omitzero"`
+
+	VLANIDCheck int32 `json:"VLANIDCheck,omitzero"`
+
+	VLANIDExclude bool `json:"VLANIDExclude,omitzero"`
+
+	OutOfBandInfo int32 `json:"OutOfBandInfo,omitzero"`
+
+	ForwardingPolicy uint32 `json:"ForwardingPolicy,omitzero"`
+
+	TrafficClass int32 `json:"TrafficClass,omitzero"`
+
+	Policer string `json:"Policer,omitzero"`
+
+	App string `json:"App,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceQoSClassification) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceQoSClassification) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceQoSClassification_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDeviceQoSClassification_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_DHCPType, string(o.DHCPType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DHCPType",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_IPVersion, int64(o.IPVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_DestIP, o.DestIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestIP",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_DestMask, o.DestMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMask",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_SourceIP, o.SourceIP); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceIP",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_SourceMask, o.SourceMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMask",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_Protocol, int64(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_DestPort, int64(o.DestPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPort",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_DestPortRangeMax, int64(o.DestPortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestPortRangeMax",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_SourcePort, int64(o.SourcePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePort",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_SourcePortRangeMax, int64(o.SourcePortRangeMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePortRangeMax",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_SourceMACAddress, o.SourceMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_SourceMACMask, o.SourceMACMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceMACMask",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_DestMACAddress, o.DestMACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_DestMACMask, o.DestMACMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestMACMask",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_Ethertype, int64(o.Ethertype)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Ethertype",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_SSAP, int64(o.SSAP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SSAP",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_DSAP, int64(o.DSAP)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSAP",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_LLCControl, int64(o.LLCControl)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LLCControl",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_SNAPOUI, int64(o.SNAPOUI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SNAPOUI",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_SourceVendorClassID, o.SourceVendorClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceVendorClassID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceQoSClassification_SourceVendorClassIDv6, o.SourceVendorClassIDv6); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceVendorClassIDv6",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_SourceVendorClassIDMode, string(o.SourceVendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceVendorClassIDMode",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_DestVendorClassID, o.DestVendorClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestVendorClassID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceQoSClassification_DestVendorClassIDv6, o.DestVendorClassIDv6); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestVendorClassIDv6",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_DestVendorClassIDMode, string(o.DestVendorClassIDMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestVendorClassIDMode",
-		})
-	}
-	if e := model.CheckBytes(synDeviceQoSClassification_SourceClientID, o.SourceClientID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceClientID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceQoSClassification_DestClientID, o.DestClientID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestClientID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceQoSClassification_SourceUserClassID, o.SourceUserClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceUserClassID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceQoSClassification_DestUserClassID, o.DestUserClassID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestUserClassID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceQoSClassification_SourceVendorSpecificInfo, o.SourceVendorSpecificInfo); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceVendorSpecificInfo",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_SourceVendorSpecificInfoSubOption, int64(o.SourceVendorSpecificInfoSubOption)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceVendorSpecificInfoSubOption",
-		})
-	}
-	if e := model.CheckBytes(synDeviceQoSClassification_DestVendorSpecificInfo, o.DestVendorSpecificInfo); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestVendorSpecificInfo",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_DestVendorSpecificInfoSubOption, int64(o.DestVendorSpecificInfoSubOption)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestVendorSpecificInfoSubOption",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_DSCPCheck, int64(o.DSCPCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPCheck",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_DSCPMark, int64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_EthernetPriorityCheck, int64(o.EthernetPriorityCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityCheck",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_EthernetPriorityMark, int64(o.EthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityMark",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_InnerEthernetPriorityCheck, int64(o.InnerEthernetPriorityCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InnerEthernetPriorityCheck",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_InnerEthernetPriorityMark, int64(o.InnerEthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InnerEthernetPriorityMark",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_EthernetDEICheck, int64(o.EthernetDEICheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetDEICheck",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_VLANIDCheck, int64(o.VLANIDCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDCheck",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_OutOfBandInfo, int64(o.OutOfBandInfo)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OutOfBandInfo",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSClassification_TrafficClass, int64(o.TrafficClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TrafficClass",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_Policer, o.Policer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Policer",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSClassification_App, o.App); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "App",
-		})
-	}
+func (o *DeviceQoSClassification) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4938, string(o.Status))
+	c.Uint(p, "Order", 4908, uint64(o.Order))
+	c.String(p, "Alias", 4859, o.Alias)
+	c.String(p, "DHCPType", 4862, string(o.DHCPType))
+	c.String(p, "Interface", 4905, o.Interface)
+	c.Int(p, "IPVersion", 4901, int64(o.IPVersion))
+	c.String(p, "DestIP", 4870, o.DestIP)
+	c.String(p, "DestMask", 4875, o.DestMask)
+	c.String(p, "SourceIP", 4919, o.SourceIP)
+	c.String(p, "SourceMask", 4924, o.SourceMask)
+	c.Int(p, "Protocol", 4911, int64(o.Protocol))
+	c.Int(p, "DestPort", 4876, int64(o.DestPort))
+	c.Int(p, "DestPortRangeMax", 4878, int64(o.DestPortRangeMax))
+	c.Int(p, "SourcePort", 4925, int64(o.SourcePort))
+	c.Int(p, "SourcePortRangeMax", 4927, int64(o.SourcePortRangeMax))
+	c.String(p, "SourceMACAddress", 4921, o.SourceMACAddress)
+	c.String(p, "SourceMACMask", 4923, o.SourceMACMask)
+	c.String(p, "DestMACAddress", 4872, o.DestMACAddress)
+	c.String(p, "DestMACMask", 4874, o.DestMACMask)
+	c.Int(p, "Ethertype", 4895, int64(o.Ethertype))
+	c.Int(p, "SSAP", 4915, int64(o.SSAP))
+	c.Int(p, "DSAP", 4863, int64(o.DSAP))
+	c.Int(p, "LLCControl", 4906, int64(o.LLCControl))
+	c.Int(p, "SNAPOUI", 4913, int64(o.SNAPOUI))
+	c.String(p, "SourceVendorClassID", 4930, o.SourceVendorClassID)
+	c.Bytes(p, "SourceVendorClassIDv6", 4933, []byte(o.SourceVendorClassIDv6))
+	c.String(p, "SourceVendorClassIDMode", 4932, string(o.SourceVendorClassIDMode))
+	c.String(p, "DestVendorClassID", 4881, o.DestVendorClassID)
+	c.Bytes(p, "DestVendorClassIDv6", 4884, []byte(o.DestVendorClassIDv6))
+	c.String(p, "DestVendorClassIDMode", 4883, string(o.DestVendorClassIDMode))
+	c.Bytes(p, "SourceClientID", 4917, []byte(o.SourceClientID))
+	c.Bytes(p, "DestClientID", 4868, []byte(o.DestClientID))
+	c.Bytes(p, "SourceUserClassID", 4928, []byte(o.SourceUserClassID))
+	c.Bytes(p, "DestUserClassID", 4879, []byte(o.DestUserClassID))
+	c.Bytes(p, "SourceVendorSpecificInfo", 4934, []byte(o.SourceVendorSpecificInfo))
+	c.Int(p, "SourceVendorSpecificInfoSubOption", 4937, int64(o.SourceVendorSpecificInfoSubOption))
+	c.Bytes(p, "DestVendorSpecificInfo", 4885, []byte(o.DestVendorSpecificInfo))
+	c.Int(p, "DestVendorSpecificInfoSubOption", 4888, int64(o.DestVendorSpecificInfoSubOption))
+	c.Int(p, "DSCPCheck", 4865, int64(o.DSCPCheck))
+	c.Int(p, "DSCPMark", 4867, int64(o.DSCPMark))
+	c.Int(p, "EthernetPriorityCheck", 4892, int64(o.EthernetPriorityCheck))
+	c.Int(p, "EthernetPriorityMark", 4894, int64(o.EthernetPriorityMark))
+	c.Int(p, "InnerEthernetPriorityCheck", 4902, int64(o.InnerEthernetPriorityCheck))
+	c.Int(p, "InnerEthernetPriorityMark", 4904, int64(o.InnerEthernetPriorityMark))
+	c.Int(p, "EthernetDEICheck", 4890, int64(o.EthernetDEICheck))
+	c.Int(p, "VLANIDCheck", 4942, int64(o.VLANIDCheck))
+	c.Int(p, "OutOfBandInfo", 4909, int64(o.OutOfBandInfo))
+	c.Int(p, "TrafficClass", 4941, int64(o.TrafficClass))
+	c.String(p, "Policer", 4910, o.Policer)
+	c.String(p, "App", 4861, o.App)
 }
 
 // DeviceQoSClassificationPath is the typed path of Device.QoS.Classification.{i}.
 type DeviceQoSClassificationPath struct {
-	obj                                model.ObjectPath
-	Enable                             model.ReadWriteParam[bool]
-	Status                             model.ReadOnlyParam[DeviceQoSClassificationStatus]
-	Order                              model.ReadWriteParam[uint32]
-	Alias                              model.WriteOnceParam[string]
-	DHCPType                           model.ReadWriteParam[DeviceQoSClassificationDHCPType]
-	Interface                          model.ReadWriteParam[string]
-	AllInterfaces                      model.ReadWriteParam[bool]
-	IPVersion                          model.ReadWriteParam[int32]
-	DestIP                             model.ReadWriteParam[string]
-	DestMask                           model.ReadWriteParam[string]
-	DestIPExclude                      model.ReadWriteParam[bool]
-	SourceIP                           model.ReadWriteParam[string]
-	SourceMask                         model.ReadWriteParam[string]
-	SourceIPExclude                    model.ReadWriteParam[bool]
-	Protocol                           model.ReadWriteParam[int32]
-	ProtocolExclude                    model.ReadWriteParam[bool]
-	DestPort                           model.ReadWriteParam[int32]
-	DestPortRangeMax                   model.ReadWriteParam[int32]
-	DestPortExclude                    model.ReadWriteParam[bool]
-	SourcePort                         model.ReadWriteParam[int32]
-	SourcePortRangeMax                 model.ReadWriteParam[int32]
-	SourcePortExclude                  model.ReadWriteParam[bool]
-	SourceMACAddress                   model.ReadWriteParam[string]
-	SourceMACMask                      model.ReadWriteParam[string]
-	SourceMACExclude                   model.ReadWriteParam[bool]
-	DestMACAddress                     model.ReadWriteParam[string]
-	DestMACMask                        model.ReadWriteParam[string]
-	DestMACExclude                     model.ReadWriteParam[bool]
-	Ethertype                          model.ReadWriteParam[int32]
-	EthertypeExclude                   model.ReadWriteParam[bool]
-	SSAP                               model.ReadWriteParam[int32]
-	SSAPExclude                        model.ReadWriteParam[bool]
-	DSAP                               model.ReadWriteParam[int32]
-	DSAPExclude                        model.ReadWriteParam[bool]
-	LLCControl                         model.ReadWriteParam[int32]
-	LLCControlExclude                  model.ReadWriteParam[bool]
-	SNAPOUI                            model.ReadWriteParam[int32]
-	SNAPOUIExclude                     model.ReadWriteParam[bool]
-	SourceVendorClassID                model.ReadWriteParam[string]
-	SourceVendorClassIDv6              model.ReadWriteParam[[]byte]
-	SourceVendorClassIDExclude         model.ReadWriteParam[bool]
-	SourceVendorClassIDMode            model.ReadWriteParam[DeviceQoSClassificationSourceVendorClassIDMode]
-	DestVendorClassID                  model.ReadWriteParam[string]
-	DestVendorClassIDv6                model.ReadWriteParam[[]byte]
-	DestVendorClassIDExclude           model.ReadWriteParam[bool]
-	DestVendorClassIDMode              model.ReadWriteParam[DeviceQoSClassificationDestVendorClassIDMode]
-	SourceClientID                     model.ReadWriteParam[[]byte]
-	SourceClientIDExclude              model.ReadWriteParam[bool]
-	DestClientID                       model.ReadWriteParam[[]byte]
-	DestClientIDExclude                model.ReadWriteParam[bool]
-	SourceUserClassID                  model.ReadWriteParam[[]byte]
-	SourceUserClassIDExclude           model.ReadWriteParam[bool]
-	DestUserClassID                    model.ReadWriteParam[[]byte]
-	DestUserClassIDExclude             model.ReadWriteParam[bool]
-	SourceVendorSpecificInfo           model.ReadWriteParam[[]byte]
-	SourceVendorSpecificInfoExclude    model.ReadWriteParam[bool]
-	SourceVendorSpecificInfoEnterprise model.ReadWriteParam[uint32]
-	SourceVendorSpecificInfoSubOption  model.ReadWriteParam[int32]
-	DestVendorSpecificInfo             model.ReadWriteParam[[]byte]
-	DestVendorSpecificInfoExclude      model.ReadWriteParam[bool]
-	DestVendorSpecificInfoEnterprise   model.ReadWriteParam[uint32]
-	DestVendorSpecificInfoSubOption    model.ReadWriteParam[int32]
-	TCPACK                             model.ReadWriteParam[bool]
-	TCPACKExclude                      model.ReadWriteParam[bool]
-	IPLengthMin                        model.ReadWriteParam[uint32]
-	IPLengthMax                        model.ReadWriteParam[uint32]
-	IPLengthExclude                    model.ReadWriteParam[bool]
-	DSCPCheck                          model.ReadWriteParam[int32]
-	DSCPExclude                        model.ReadWriteParam[bool]
-	DSCPMark                           model.ReadWriteParam[int32]
-	EthernetPriorityCheck              model.ReadWriteParam[int32]
-	EthernetPriorityExclude            model.ReadWriteParam[bool]
-	EthernetPriorityMark               model.ReadWriteParam[int32]
-	InnerEthernetPriorityCheck         model.ReadWriteParam[int32]
-	InnerEthernetPriorityExclude       model.ReadWriteParam[bool]
-	InnerEthernetPriorityMark          model.ReadWriteParam[int32]
-	EthernetDEICheck                   model.ReadWriteParam[int32]
-	EthernetDEIExclude                 model.ReadWriteParam[bool]
-	VLANIDCheck                        model.ReadWriteParam[int32]
-	VLANIDExclude                      model.ReadWriteParam[bool]
-	OutOfBandInfo                      model.ReadWriteParam[int32]
-	ForwardingPolicy                   model.ReadWriteParam[uint32]
-	TrafficClass                       model.ReadWriteParam[int32]
-	Policer                            model.ReadWriteParam[string]
-	App                                model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceQoSClassificationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceQoSClassificationPath(prefix string) DeviceQoSClassificationPath {
-	p := &prefix
-	return DeviceQoSClassificationPath{
-		Alias:                              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllInterfaces:                      model.NewReadWrite[bool](p, "AllInterfaces", model.TypeBoolean),
-		App:                                model.NewReadWrite[string](p, "App", model.TypeString),
-		DHCPType:                           model.NewReadWrite[DeviceQoSClassificationDHCPType](p, "DHCPType", model.TypeString),
-		DSAP:                               model.NewReadWrite[int32](p, "DSAP", model.TypeInt),
-		DSAPExclude:                        model.NewReadWrite[bool](p, "DSAPExclude", model.TypeBoolean),
-		DSCPCheck:                          model.NewReadWrite[int32](p, "DSCPCheck", model.TypeInt),
-		DSCPExclude:                        model.NewReadWrite[bool](p, "DSCPExclude", model.TypeBoolean),
-		DSCPMark:                           model.NewReadWrite[int32](p, "DSCPMark", model.TypeInt),
-		DestClientID:                       model.NewReadWrite[[]byte](p, "DestClientID", model.TypeHexBinary),
-		DestClientIDExclude:                model.NewReadWrite[bool](p, "DestClientIDExclude", model.TypeBoolean),
-		DestIP:                             model.NewReadWrite[string](p, "DestIP", model.TypeString),
-		DestIPExclude:                      model.NewReadWrite[bool](p, "DestIPExclude", model.TypeBoolean),
-		DestMACAddress:                     model.NewReadWrite[string](p, "DestMACAddress", model.TypeString),
-		DestMACExclude:                     model.NewReadWrite[bool](p, "DestMACExclude", model.TypeBoolean),
-		DestMACMask:                        model.NewReadWrite[string](p, "DestMACMask", model.TypeString),
-		DestMask:                           model.NewReadWrite[string](p, "DestMask", model.TypeString),
-		DestPort:                           model.NewReadWrite[int32](p, "DestPort", model.TypeInt),
-		DestPortExclude:                    model.NewReadWrite[bool](p, "DestPortExclude", model.TypeBoolean),
-		DestPortRangeMax:                   model.NewReadWrite[int32](p, "DestPortRangeMax", model.TypeInt),
-		DestUserClassID:                    model.NewReadWrite[[]byte](p, "DestUserClassID", model.TypeHexBinary),
-		DestUserClassIDExclude:             model.NewReadWrite[bool](p, "DestUserClassIDExclude", model.TypeBoolean),
-		DestVendorClassID:                  model.NewReadWrite[string](p, "DestVendorClassID", model.TypeString),
-		DestVendorClassIDExclude:           model.NewReadWrite[bool](p, "DestVendorClassIDExclude", model.TypeBoolean),
-		DestVendorClassIDMode:              model.NewReadWrite[DeviceQoSClassificationDestVendorClassIDMode](p, "DestVendorClassIDMode", model.TypeString),
-		DestVendorClassIDv6:                model.NewReadWrite[[]byte](p, "DestVendorClassIDv6", model.TypeHexBinary),
-		DestVendorSpecificInfo:             model.NewReadWrite[[]byte](p, "DestVendorSpecificInfo", model.TypeHexBinary),
-		DestVendorSpecificInfoEnterprise:   model.NewReadWrite[uint32](p, "DestVendorSpecificInfoEnterprise", model.TypeUnsignedInt),
-		DestVendorSpecificInfoExclude:      model.NewReadWrite[bool](p, "DestVendorSpecificInfoExclude", model.TypeBoolean),
-		DestVendorSpecificInfoSubOption:    model.NewReadWrite[int32](p, "DestVendorSpecificInfoSubOption", model.TypeInt),
-		Enable:                             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EthernetDEICheck:                   model.NewReadWrite[int32](p, "EthernetDEICheck", model.TypeInt),
-		EthernetDEIExclude:                 model.NewReadWrite[bool](p, "EthernetDEIExclude", model.TypeBoolean),
-		EthernetPriorityCheck:              model.NewReadWrite[int32](p, "EthernetPriorityCheck", model.TypeInt),
-		EthernetPriorityExclude:            model.NewReadWrite[bool](p, "EthernetPriorityExclude", model.TypeBoolean),
-		EthernetPriorityMark:               model.NewReadWrite[int32](p, "EthernetPriorityMark", model.TypeInt),
-		Ethertype:                          model.NewReadWrite[int32](p, "Ethertype", model.TypeInt),
-		EthertypeExclude:                   model.NewReadWrite[bool](p, "EthertypeExclude", model.TypeBoolean),
-		ForwardingPolicy:                   model.NewReadWrite[uint32](p, "ForwardingPolicy", model.TypeUnsignedInt),
-		IPLengthExclude:                    model.NewReadWrite[bool](p, "IPLengthExclude", model.TypeBoolean),
-		IPLengthMax:                        model.NewReadWrite[uint32](p, "IPLengthMax", model.TypeUnsignedInt),
-		IPLengthMin:                        model.NewReadWrite[uint32](p, "IPLengthMin", model.TypeUnsignedInt),
-		IPVersion:                          model.NewReadWrite[int32](p, "IPVersion", model.TypeInt),
-		InnerEthernetPriorityCheck:         model.NewReadWrite[int32](p, "InnerEthernetPriorityCheck", model.TypeInt),
-		InnerEthernetPriorityExclude:       model.NewReadWrite[bool](p, "InnerEthernetPriorityExclude", model.TypeBoolean),
-		InnerEthernetPriorityMark:          model.NewReadWrite[int32](p, "InnerEthernetPriorityMark", model.TypeInt),
-		Interface:                          model.NewReadWrite[string](p, "Interface", model.TypeString),
-		LLCControl:                         model.NewReadWrite[int32](p, "LLCControl", model.TypeInt),
-		LLCControlExclude:                  model.NewReadWrite[bool](p, "LLCControlExclude", model.TypeBoolean),
-		Order:                              model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		OutOfBandInfo:                      model.NewReadWrite[int32](p, "OutOfBandInfo", model.TypeInt),
-		Policer:                            model.NewReadWrite[string](p, "Policer", model.TypeString),
-		Protocol:                           model.NewReadWrite[int32](p, "Protocol", model.TypeInt),
-		ProtocolExclude:                    model.NewReadWrite[bool](p, "ProtocolExclude", model.TypeBoolean),
-		SNAPOUI:                            model.NewReadWrite[int32](p, "SNAPOUI", model.TypeInt),
-		SNAPOUIExclude:                     model.NewReadWrite[bool](p, "SNAPOUIExclude", model.TypeBoolean),
-		SSAP:                               model.NewReadWrite[int32](p, "SSAP", model.TypeInt),
-		SSAPExclude:                        model.NewReadWrite[bool](p, "SSAPExclude", model.TypeBoolean),
-		SourceClientID:                     model.NewReadWrite[[]byte](p, "SourceClientID", model.TypeHexBinary),
-		SourceClientIDExclude:              model.NewReadWrite[bool](p, "SourceClientIDExclude", model.TypeBoolean),
-		SourceIP:                           model.NewReadWrite[string](p, "SourceIP", model.TypeString),
-		SourceIPExclude:                    model.NewReadWrite[bool](p, "SourceIPExclude", model.TypeBoolean),
-		SourceMACAddress:                   model.NewReadWrite[string](p, "SourceMACAddress", model.TypeString),
-		SourceMACExclude:                   model.NewReadWrite[bool](p, "SourceMACExclude", model.TypeBoolean),
-		SourceMACMask:                      model.NewReadWrite[string](p, "SourceMACMask", model.TypeString),
-		SourceMask:                         model.NewReadWrite[string](p, "SourceMask", model.TypeString),
-		SourcePort:                         model.NewReadWrite[int32](p, "SourcePort", model.TypeInt),
-		SourcePortExclude:                  model.NewReadWrite[bool](p, "SourcePortExclude", model.TypeBoolean),
-		SourcePortRangeMax:                 model.NewReadWrite[int32](p, "SourcePortRangeMax", model.TypeInt),
-		SourceUserClassID:                  model.NewReadWrite[[]byte](p, "SourceUserClassID", model.TypeHexBinary),
-		SourceUserClassIDExclude:           model.NewReadWrite[bool](p, "SourceUserClassIDExclude", model.TypeBoolean),
-		SourceVendorClassID:                model.NewReadWrite[string](p, "SourceVendorClassID", model.TypeString),
-		SourceVendorClassIDExclude:         model.NewReadWrite[bool](p, "SourceVendorClassIDExclude", model.TypeBoolean),
-		SourceVendorClassIDMode:            model.NewReadWrite[DeviceQoSClassificationSourceVendorClassIDMode](p, "SourceVendorClassIDMode", model.TypeString),
-		SourceVendorClassIDv6:              model.NewReadWrite[[]byte](p, "SourceVendorClassIDv6", model.TypeHexBinary),
-		SourceVendorSpecificInfo:           model.NewReadWrite[[]byte](p, "SourceVendorSpecificInfo", model.TypeHexBinary),
-		SourceVendorSpecificInfoEnterprise: model.NewReadWrite[uint32](p, "SourceVendorSpecificInfoEnterprise", model.TypeUnsignedInt),
-		SourceVendorSpecificInfoExclude:    model.NewReadWrite[bool](p, "SourceVendorSpecificInfoExclude", model.TypeBoolean),
-		SourceVendorSpecificInfoSubOption:  model.NewReadWrite[int32](p, "SourceVendorSpecificInfoSubOption", model.TypeInt),
-		Status:                             model.NewReadOnly[DeviceQoSClassificationStatus](p, "Status", model.TypeString),
-		TCPACK:                             model.NewReadWrite[bool](p, "TCPACK", model.TypeBoolean),
-		TCPACKExclude:                      model.NewReadWrite[bool](p, "TCPACKExclude", model.TypeBoolean),
-		TrafficClass:                       model.NewReadWrite[int32](p, "TrafficClass", model.TypeInt),
-		VLANIDCheck:                        model.NewReadWrite[int32](p, "VLANIDCheck", model.TypeInt),
-		VLANIDExclude:                      model.NewReadWrite[bool](p, "VLANIDExclude", model.TypeBoolean),
-		obj:                                model.NewObjectPath(p),
-	}
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
+
+	App model.ReadWriteParam[string] `dm:"s"`
+
+	DHCPType model.ReadWriteParam[DeviceQoSClassificationDHCPType] `dm:"s"`
+
+	DSAP model.ReadWriteParam[int32] `dm:"i"`
+
+	DSAPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DSCPCheck model.ReadWriteParam[int32] `dm:"i"`
+
+	DSCPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DSCPMark model.ReadWriteParam[int32] `dm:"i"`
+
+	DestClientID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	DestClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestIP model.ReadWriteParam[string] `dm:"s"`
+
+	DestIPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	DestMACExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestMACMask model.ReadWriteParam[string] `dm:"s"`
+
+	DestMask model.ReadWriteParam[string] `dm:"s"`
+
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
+
+	DestPortExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	DestUserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	DestUserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestVendorClassID model.ReadWriteParam[string] `dm:"s"`
+
+	DestVendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestVendorClassIDMode model.ReadWriteParam[DeviceQoSClassificationDestVendorClassIDMode] `dm:"s"`
+
+	DestVendorClassIDv6 model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	DestVendorSpecificInfo model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	DestVendorSpecificInfoEnterprise model.ReadWriteParam[uint32] `dm:"u"`
+
+	DestVendorSpecificInfoExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	DestVendorSpecificInfoSubOption model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetDEICheck model.ReadWriteParam[int32] `dm:"i"`
+
+	EthernetDEIExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetPriorityCheck model.ReadWriteParam[int32] `dm:"i"`
+
+	EthernetPriorityExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	Ethertype model.ReadWriteParam[int32] `dm:"i"`
+
+	EthertypeExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	ForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPLengthExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	IPLengthMax model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPLengthMin model.ReadWriteParam[uint32] `dm:"u"`
+
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
+
+	InnerEthernetPriorityCheck model.ReadWriteParam[int32] `dm:"i"`
+
+	InnerEthernetPriorityExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	InnerEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	LLCControl model.ReadWriteParam[int32] `dm:"i"`
+
+	LLCControlExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	OutOfBandInfo model.ReadWriteParam[int32] `dm:"i"`
+
+	Policer model.ReadWriteParam[string] `dm:"s"`
+
+	Protocol model.ReadWriteParam[int32] `dm:"i"`
+
+	ProtocolExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SNAPOUI model.ReadWriteParam[int32] `dm:"i"`
+
+	SNAPOUIExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SSAP model.ReadWriteParam[int32] `dm:"i"`
+
+	SSAPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceClientID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	SourceClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceIP model.ReadWriteParam[string] `dm:"s"`
+
+	SourceIPExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACAddress model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMACExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceMACMask model.ReadWriteParam[string] `dm:"s"`
+
+	SourceMask model.ReadWriteParam[string] `dm:"s"`
+
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
+
+	SourcePortExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
+
+	SourceUserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	SourceUserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceVendorClassID model.ReadWriteParam[string] `dm:"s"`
+
+	SourceVendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceVendorClassIDMode model.ReadWriteParam[DeviceQoSClassificationSourceVendorClassIDMode] `dm:"s"`
+
+	SourceVendorClassIDv6 model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	SourceVendorSpecificInfo model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	SourceVendorSpecificInfoEnterprise model.ReadWriteParam[uint32] `dm:"u"`
+
+	SourceVendorSpecificInfoExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	SourceVendorSpecificInfoSubOption model.ReadWriteParam[int32] `dm:"i"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TCPACK model.ReadWriteParam[bool] `dm:"b"`
+
+	TCPACKExclude model.ReadWriteParam[bool] `dm:"b"`
+
+	TrafficClass model.ReadWriteParam[int32] `dm:"i"`
+
+	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
+
+	VLANIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceQoSFlowStatus enumerates the values of Device.QoS.Flow.{i}.Status.
 type DeviceQoSFlowStatus string
 
-func (e DeviceQoSFlowStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceQoSFlowStatus_Disabled DeviceQoSFlowStatus = "Disabled"
-	DeviceQoSFlowStatus_Enabled  DeviceQoSFlowStatus = "Enabled"
-	DeviceQoSFlowStatus_Error    DeviceQoSFlowStatus = "Error"
+
+	DeviceQoSFlowStatus_Enabled DeviceQoSFlowStatus = "Enabled"
+
+	DeviceQoSFlowStatus_Error DeviceQoSFlowStatus = "Error"
 )
 
-var (
-	synDeviceQoSFlow_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSFlow_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceQoSFlow_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSFlow_Type = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSFlow_TypeParameters = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSFlow_Name = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSFlow_App = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.App.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSFlow_ForwardingPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSFlow_TrafficClass = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSFlow_Policer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Policer.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSFlow_DSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSFlow_EthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceQoSFlow_InnerEthernetPriorityMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-2"}},
-		Type:   model.TypeInt,
-	}
-)
-
-// DeviceQoSFlow holds the values of Device.QoS.Flow.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceQoSFlow holds the values of Device.QoS.Flow.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSFlow struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceQoSFlowStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Type: string(:256), readWrite, since 2.0.
-	Type string `cwmp:"Type"`
-	// TypeParameters: list<string(:256)>, readWrite, since 2.0.
-	TypeParameters []string `cwmp:"TypeParameters"`
-	// Name: string(:64), readWrite, since 2.0.
-	Name string `cwmp:"Name"`
-	// App: string(:256) pathRef→#.App., readWrite, since 2.0.
-	App string `cwmp:"App"`
-	// ForwardingPolicy: unsignedInt, readWrite, since 2.0.
-	ForwardingPolicy uint32 `cwmp:"ForwardingPolicy"`
-	// TrafficClass: unsignedInt, readWrite, since 2.0.
-	TrafficClass uint32 `cwmp:"TrafficClass"`
-	// Policer: string(:256) pathRef→#.Policer., readWrite, since 2.0.
-	Policer string `cwmp:"Policer"`
-	// DSCPMark: int[-2:], readWrite, since 2.0.
-	DSCPMark int32 `cwmp:"DSCPMark"`
-	// EthernetPriorityMark: int[-2:], readWrite, since 2.0.
-	EthernetPriorityMark int32 `cwmp:"EthernetPriorityMark"`
-	// InnerEthernetPriorityMark: int[-2:], readWrite, since 2.7.
-	InnerEthernetPriorityMark int32 `cwmp:"InnerEthernetPriorityMark"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceQoSFlowStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Type string `json:"Type,omitzero"`
+
+	TypeParameters []string `json:"TypeParameters,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	App string `json:"App,omitzero"`
+
+	ForwardingPolicy uint32 `json:"ForwardingPolicy,omitzero"`
+
+	TrafficClass uint32 `json:"TrafficClass,omitzero"`
+
+	Policer string `json:"Policer,omitzero"`
+
+	DSCPMark int32 `json:"DSCPMark,omitzero"`
+
+	EthernetPriorityMark int32 `json:"EthernetPriorityMark,omitzero"`
+
+	InnerEthernetPriorityMark int32 `json:"InnerEthernetPriorityMark,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceQoSFlow) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceQoSFlow) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceQoSFlow_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSFlow_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSFlow_Type, o.Type); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckValue(synDeviceQoSFlow_TypeParameters, model.FormatValue(model.TypeString, o.TypeParameters)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TypeParameters",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSFlow_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSFlow_App, o.App); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "App",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSFlow_Policer, o.Policer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Policer",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSFlow_DSCPMark, int64(o.DSCPMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMark",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSFlow_EthernetPriorityMark, int64(o.EthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EthernetPriorityMark",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSFlow_InnerEthernetPriorityMark, int64(o.InnerEthernetPriorityMark)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InnerEthernetPriorityMark",
-		})
-	}
+func (o *DeviceQoSFlow) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4962, string(o.Status))
+	c.String(p, "Alias", 4953, o.Alias)
+	c.String(p, "Type", 4964, o.Type)
+	c.Wire(p, "TypeParameters", 4965, model.JoinStrings(o.TypeParameters), len(o.TypeParameters) > 0)
+	c.String(p, "Name", 4960, o.Name)
+	c.String(p, "App", 4954, o.App)
+	c.String(p, "Policer", 4961, o.Policer)
+	c.Int(p, "DSCPMark", 4955, int64(o.DSCPMark))
+	c.Int(p, "EthernetPriorityMark", 4957, int64(o.EthernetPriorityMark))
+	c.Int(p, "InnerEthernetPriorityMark", 4959, int64(o.InnerEthernetPriorityMark))
 }
 
 // DeviceQoSFlowPath is the typed path of Device.QoS.Flow.{i}.
 type DeviceQoSFlowPath struct {
-	obj                       model.ObjectPath
-	Enable                    model.ReadWriteParam[bool]
-	Status                    model.ReadOnlyParam[DeviceQoSFlowStatus]
-	Alias                     model.WriteOnceParam[string]
-	Type                      model.ReadWriteParam[string]
-	TypeParameters            model.ReadWriteParam[[]string]
-	Name                      model.ReadWriteParam[string]
-	App                       model.ReadWriteParam[string]
-	ForwardingPolicy          model.ReadWriteParam[uint32]
-	TrafficClass              model.ReadWriteParam[uint32]
-	Policer                   model.ReadWriteParam[string]
-	DSCPMark                  model.ReadWriteParam[int32]
-	EthernetPriorityMark      model.ReadWriteParam[int32]
-	InnerEthernetPriorityMark model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceQoSFlowPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceQoSFlowPath(prefix string) DeviceQoSFlowPath {
-	p := &prefix
-	return DeviceQoSFlowPath{
-		Alias:                     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		App:                       model.NewReadWrite[string](p, "App", model.TypeString),
-		DSCPMark:                  model.NewReadWrite[int32](p, "DSCPMark", model.TypeInt),
-		Enable:                    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EthernetPriorityMark:      model.NewReadWrite[int32](p, "EthernetPriorityMark", model.TypeInt),
-		ForwardingPolicy:          model.NewReadWrite[uint32](p, "ForwardingPolicy", model.TypeUnsignedInt),
-		InnerEthernetPriorityMark: model.NewReadWrite[int32](p, "InnerEthernetPriorityMark", model.TypeInt),
-		Name:                      model.NewReadWrite[string](p, "Name", model.TypeString),
-		Policer:                   model.NewReadWrite[string](p, "Policer", model.TypeString),
-		Status:                    model.NewReadOnly[DeviceQoSFlowStatus](p, "Status", model.TypeString),
-		TrafficClass:              model.NewReadWrite[uint32](p, "TrafficClass", model.TypeUnsignedInt),
-		Type:                      model.NewReadWrite[string](p, "Type", model.TypeString),
-		TypeParameters:            model.NewReadWrite[[]string](p, "TypeParameters", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
+	App model.ReadWriteParam[string] `dm:"s"`
+
+	DSCPMark model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	ForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
+
+	InnerEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	Policer model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TrafficClass model.ReadWriteParam[uint32] `dm:"u"`
+
+	Type model.ReadWriteParam[string] `dm:"s"`
+
+	TypeParameters model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // DeviceQoSPolicerStatus enumerates the values of Device.QoS.Policer.{i}.Status.
 type DeviceQoSPolicerStatus string
 
-func (e DeviceQoSPolicerStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceQoSPolicerStatus_Disabled DeviceQoSPolicerStatus = "Disabled"
-	DeviceQoSPolicerStatus_Enabled  DeviceQoSPolicerStatus = "Enabled"
-	DeviceQoSPolicerStatus_Error    DeviceQoSPolicerStatus = "Error"
+
+	DeviceQoSPolicerStatus_Enabled DeviceQoSPolicerStatus = "Enabled"
+
+	DeviceQoSPolicerStatus_Error DeviceQoSPolicerStatus = "Error"
 )
 
 // DeviceQoSPolicerPossibleMeterTypes enumerates the values of Device.QoS.Policer.{i}.PossibleMeterTypes.
 type DeviceQoSPolicerPossibleMeterTypes string
 
-func (e DeviceQoSPolicerPossibleMeterTypes) String() string {
-	return string(e)
-}
-
 const (
-	DeviceQoSPolicerPossibleMeterTypes_SimpleTokenBucket    DeviceQoSPolicerPossibleMeterTypes = "SimpleTokenBucket"
+	DeviceQoSPolicerPossibleMeterTypes_SimpleTokenBucket DeviceQoSPolicerPossibleMeterTypes = "SimpleTokenBucket"
+
 	DeviceQoSPolicerPossibleMeterTypes_SingleRateThreeColor DeviceQoSPolicerPossibleMeterTypes = "SingleRateThreeColor"
-	DeviceQoSPolicerPossibleMeterTypes_TwoRateThreeColor    DeviceQoSPolicerPossibleMeterTypes = "TwoRateThreeColor"
+
+	DeviceQoSPolicerPossibleMeterTypes_TwoRateThreeColor DeviceQoSPolicerPossibleMeterTypes = "TwoRateThreeColor"
 )
 
-var (
-	synDeviceQoSPolicer_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSPolicer_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceQoSPolicer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSPolicer_CommittedRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDeviceQoSPolicer_CommittedBurstSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceQoSPolicer_ExcessBurstSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceQoSPolicer_PeakRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDeviceQoSPolicer_PeakBurstSize = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceQoSPolicer_MeterType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "SimpleTokenBucket",
-		},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "PossibleMeterTypes",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceQoSPolicer_PossibleMeterTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "SimpleTokenBucket"}, {Value: "SingleRateThreeColor"}, {Value: "TwoRateThreeColor"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSPolicer_ConformingAction = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Null",
-		},
-		Patterns: []model.Pattern{{Value: "Null"}, {Value: "Drop"}, {Value: "[0-9]|[1-5][0-9]|6[0-3]"}, {Value: ":[0-7]"}, {Value: "([0-9]|[1-5][0-9]|6[0-3]):[0-7]"}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSPolicer_PartialConformingAction = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Drop",
-		},
-		Patterns: []model.Pattern{{Value: "Null"}, {Value: "Drop"}, {Value: "[0-9]|[1-5][0-9]|6[0-3]"}, {Value: ":[0-7]"}, {Value: "([0-9]|[1-5][0-9]|6[0-3]):[0-7]"}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSPolicer_NonConformingAction = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Drop",
-		},
-		Patterns: []model.Pattern{{Value: "Null"}, {Value: "Drop"}, {Value: "[0-9]|[1-5][0-9]|6[0-3]"}, {Value: ":[0-7]"}, {Value: "([0-9]|[1-5][0-9]|6[0-3]):[0-7]"}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSPolicer_TotalCountedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSPolicer_TotalCountedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSPolicer_ConformingCountedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSPolicer_ConformingCountedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSPolicer_PartiallyConformingCountedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSPolicer_PartiallyConformingCountedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSPolicer_NonConformingCountedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSPolicer_NonConformingCountedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceQoSPolicer holds the values of Device.QoS.Policer.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceQoSPolicer holds the values of Device.QoS.Policer.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSPolicer struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceQoSPolicerStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// CommittedRate: unsignedLong bits per second, readWrite, since 2.0.
-	CommittedRate uint64 `cwmp:"CommittedRate"`
-	// CommittedBurstSize: unsignedInt bytes, readWrite, since 2.0.
-	CommittedBurstSize uint32 `cwmp:"CommittedBurstSize"`
-	// ExcessBurstSize: unsignedInt bytes, readWrite, since 2.0.
-	ExcessBurstSize uint32 `cwmp:"ExcessBurstSize"`
-	// PeakRate: unsignedLong bits per second, readWrite, since 2.0.
-	PeakRate uint64 `cwmp:"PeakRate"`
-	// PeakBurstSize: unsignedInt bytes, readWrite, since 2.0.
-	PeakBurstSize uint32 `cwmp:"PeakBurstSize"`
-	// MeterType: string enumerationRef, readWrite, since 2.0.
-	MeterType string `cwmp:"MeterType"`
-	// PossibleMeterTypes: list<string{SimpleTokenBucket,SingleRateThreeColor,TwoRateThreeColor}>, readOnly, since 2.0.
-	PossibleMeterTypes []DeviceQoSPolicerPossibleMeterTypes `cwmp:"PossibleMeterTypes"`
-	// ConformingAction: string ~5 patterns, readWrite, since 2.0.
-	ConformingAction string `cwmp:"ConformingAction"`
-	// PartialConformingAction: string ~5 patterns, readWrite, since 2.0.
-	PartialConformingAction string `cwmp:"PartialConformingAction"`
-	// NonConformingAction: string ~5 patterns, readWrite, since 2.0.
-	NonConformingAction string `cwmp:"NonConformingAction"`
-	// TotalCountedPackets: unsignedInt, readOnly, since 2.0.
-	TotalCountedPackets uint32 `cwmp:"TotalCountedPackets"`
-	// TotalCountedBytes: unsignedInt, readOnly, since 2.0.
-	TotalCountedBytes uint32 `cwmp:"TotalCountedBytes"`
-	// ConformingCountedPackets: unsignedInt, readOnly, since 2.0.
-	ConformingCountedPackets uint32 `cwmp:"ConformingCountedPackets"`
-	// ConformingCountedBytes: unsignedInt, readOnly, since 2.0.
-	ConformingCountedBytes uint32 `cwmp:"ConformingCountedBytes"`
-	// PartiallyConformingCountedPackets: unsignedInt, readOnly, since 2.0.
-	PartiallyConformingCountedPackets uint32 `cwmp:"PartiallyConformingCountedPackets"`
-	// PartiallyConformingCountedBytes: unsignedInt, readOnly, since 2.0.
-	PartiallyConformingCountedBytes uint32 `cwmp:"PartiallyConformingCountedBytes"`
-	// NonConformingCountedPackets: unsignedInt, readOnly, since 2.0.
-	NonConformingCountedPackets uint32 `cwmp:"NonConformingCountedPackets"`
-	// NonConformingCountedBytes: unsignedInt, readOnly, since 2.0.
-	NonConformingCountedBytes uint32 `cwmp:"NonConformingCountedBytes"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceQoSPolicerStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	CommittedRate uint64 `json:"CommittedRate,omitzero"`
+
+	CommittedBurstSize uint32 `json:"CommittedBurstSize,omitzero"`
+
+	ExcessBurstSize uint32 `json:"ExcessBurstSize,omitzero"`
+
+	PeakRate uint64 `json:"PeakRate,omitzero"`
+
+	PeakBurstSize uint32 `json:"PeakBurstSize,omitzero"`
+
+	MeterType string `json:"MeterType,omitzero"`
+
+	PossibleMeterTypes []DeviceQoSPolicerPossibleMeterTypes `json:"PossibleMeterTypes,omitzero"`
+
+	ConformingAction string `json:"ConformingAction,omitzero"`
+
+	PartialConformingAction string `json:"PartialConformingAction,omitzero"`
+
+	NonConformingAction string `json:"NonConformingAction,omitzero"`
+
+	TotalCountedPackets uint32 `json:"TotalCountedPackets,omitzero"`
+
+	TotalCountedBytes uint32 `json:"TotalCountedBytes,omitzero"`
+
+	ConformingCountedPackets uint32 `json:"ConformingCountedPackets,omitzero"`
+
+	ConformingCountedBytes uint32 `json:"ConformingCountedBytes,omitzero"`
+
+	PartiallyConformingCountedPackets uint32 `json:"PartiallyConformingCountedPackets,omitzero"`
+
+	PartiallyConformingCountedBytes uint32 `json:"PartiallyConformingCountedBytes,omitzero"`
+
+	NonConformingCountedPackets uint32 `json:"NonConformingCountedPackets,omitzero"`
+
+	NonConformingCountedBytes uint32 `json:"NonConformingCountedBytes,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceQoSPolicer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceQoSPolicer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceQoSPolicer_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSPolicer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceQoSPolicer_PossibleMeterTypes, model.FormatValue(model.TypeString, o.PossibleMeterTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PossibleMeterTypes",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSPolicer_ConformingAction, o.ConformingAction); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConformingAction",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSPolicer_PartialConformingAction, o.PartialConformingAction); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PartialConformingAction",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSPolicer_NonConformingAction, o.NonConformingAction); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NonConformingAction",
-		})
-	}
+func (o *DeviceQoSPolicer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 4993, string(o.Status))
+	c.String(p, "Alias", 4975, o.Alias)
+	c.Wire(p, "PossibleMeterTypes", 4992, model.JoinStrings(o.PossibleMeterTypes), len(o.PossibleMeterTypes) > 0)
+	c.String(p, "ConformingAction", 4978, o.ConformingAction)
+	c.String(p, "PartialConformingAction", 4987, o.PartialConformingAction)
+	c.String(p, "NonConformingAction", 4984, o.NonConformingAction)
 }
 
 // DeviceQoSPolicerPath is the typed path of Device.QoS.Policer.{i}.
 type DeviceQoSPolicerPath struct {
-	obj                               model.ObjectPath
-	Enable                            model.ReadWriteParam[bool]
-	Status                            model.ReadOnlyParam[DeviceQoSPolicerStatus]
-	Alias                             model.WriteOnceParam[string]
-	CommittedRate                     model.ReadWriteParam[uint64]
-	CommittedBurstSize                model.ReadWriteParam[uint32]
-	ExcessBurstSize                   model.ReadWriteParam[uint32]
-	PeakRate                          model.ReadWriteParam[uint64]
-	PeakBurstSize                     model.ReadWriteParam[uint32]
-	MeterType                         model.ReadWriteParam[string]
-	PossibleMeterTypes                model.ReadOnlyParam[[]DeviceQoSPolicerPossibleMeterTypes]
-	ConformingAction                  model.ReadWriteParam[string]
-	PartialConformingAction           model.ReadWriteParam[string]
-	NonConformingAction               model.ReadWriteParam[string]
-	TotalCountedPackets               model.ReadOnlyParam[uint32]
-	TotalCountedBytes                 model.ReadOnlyParam[uint32]
-	ConformingCountedPackets          model.ReadOnlyParam[uint32]
-	ConformingCountedBytes            model.ReadOnlyParam[uint32]
-	PartiallyConformingCountedPackets model.ReadOnlyParam[uint32]
-	PartiallyConformingCountedBytes   model.ReadOnlyParam[uint32]
-	NonConformingCountedPackets       model.ReadOnlyParam[uint32]
-	NonConformingCountedBytes         model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceQoSPolicerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceQoSPolicerPath(prefix string) DeviceQoSPolicerPath {
-	p := &prefix
-	return DeviceQoSPolicerPath{
-		Alias:                             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CommittedBurstSize:                model.NewReadWrite[uint32](p, "CommittedBurstSize", model.TypeUnsignedInt),
-		CommittedRate:                     model.NewReadWrite[uint64](p, "CommittedRate", model.TypeUnsignedLong),
-		ConformingAction:                  model.NewReadWrite[string](p, "ConformingAction", model.TypeString),
-		ConformingCountedBytes:            model.NewReadOnly[uint32](p, "ConformingCountedBytes", model.TypeUnsignedInt),
-		ConformingCountedPackets:          model.NewReadOnly[uint32](p, "ConformingCountedPackets", model.TypeUnsignedInt),
-		Enable:                            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExcessBurstSize:                   model.NewReadWrite[uint32](p, "ExcessBurstSize", model.TypeUnsignedInt),
-		MeterType:                         model.NewReadWrite[string](p, "MeterType", model.TypeString),
-		NonConformingAction:               model.NewReadWrite[string](p, "NonConformingAction", model.TypeString),
-		NonConformingCountedBytes:         model.NewReadOnly[uint32](p, "NonConformingCountedBytes", model.TypeUnsignedInt),
-		NonConformingCountedPackets:       model.NewReadOnly[uint32](p, "NonConformingCountedPackets", model.TypeUnsignedInt),
-		PartialConformingAction:           model.NewReadWrite[string](p, "PartialConformingAction", model.TypeString),
-		PartiallyConformingCountedBytes:   model.NewReadOnly[uint32](p, "PartiallyConformingCountedBytes", model.TypeUnsignedInt),
-		PartiallyConformingCountedPackets: model.NewReadOnly[uint32](p, "PartiallyConformingCountedPackets", model.TypeUnsignedInt),
-		PeakBurstSize:                     model.NewReadWrite[uint32](p, "PeakBurstSize", model.TypeUnsignedInt),
-		PeakRate:                          model.NewReadWrite[uint64](p, "PeakRate", model.TypeUnsignedLong),
-		PossibleMeterTypes:                model.NewReadOnly[[]DeviceQoSPolicerPossibleMeterTypes](p, "PossibleMeterTypes", model.TypeString),
-		Status:                            model.NewReadOnly[DeviceQoSPolicerStatus](p, "Status", model.TypeString),
-		TotalCountedBytes:                 model.NewReadOnly[uint32](p, "TotalCountedBytes", model.TypeUnsignedInt),
-		TotalCountedPackets:               model.NewReadOnly[uint32](p, "TotalCountedPackets", model.TypeUnsignedInt),
-		obj:                               model.NewObjectPath(p),
-	}
+	CommittedBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	CommittedRate model.ReadWriteParam[uint64] `dm:"U"`
+
+	ConformingAction model.ReadWriteParam[string] `dm:"s"`
+
+	ConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExcessBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	MeterType model.ReadWriteParam[string] `dm:"s"`
+
+	NonConformingAction model.ReadWriteParam[string] `dm:"s"`
+
+	NonConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NonConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PartialConformingAction model.ReadWriteParam[string] `dm:"s"`
+
+	PartiallyConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PartiallyConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PeakBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	PeakRate model.ReadWriteParam[uint64] `dm:"U"`
+
+	PossibleMeterTypes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TotalCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceQoSQueueStatus enumerates the values of Device.QoS.Queue.{i}.Status.
 type DeviceQoSQueueStatus string
 
-func (e DeviceQoSQueueStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceQoSQueueStatus_Disabled            DeviceQoSQueueStatus = "Disabled"
-	DeviceQoSQueueStatus_Enabled             DeviceQoSQueueStatus = "Enabled"
+	DeviceQoSQueueStatus_Disabled DeviceQoSQueueStatus = "Disabled"
+
+	DeviceQoSQueueStatus_Enabled DeviceQoSQueueStatus = "Enabled"
+
 	DeviceQoSQueueStatus_Error_Misconfigured DeviceQoSQueueStatus = "Error_Misconfigured"
-	DeviceQoSQueueStatus_Error               DeviceQoSQueueStatus = "Error"
+
+	DeviceQoSQueueStatus_Error DeviceQoSQueueStatus = "Error"
 )
 
 // DeviceQoSQueueDropAlgorithm enumerates the values of Device.QoS.Queue.{i}.DropAlgorithm.
 type DeviceQoSQueueDropAlgorithm string
 
-func (e DeviceQoSQueueDropAlgorithm) String() string {
-	return string(e)
-}
-
 const (
-	DeviceQoSQueueDropAlgorithm_RED  DeviceQoSQueueDropAlgorithm = "RED"
-	DeviceQoSQueueDropAlgorithm_DT   DeviceQoSQueueDropAlgorithm = "DT"
+	DeviceQoSQueueDropAlgorithm_RED DeviceQoSQueueDropAlgorithm = "RED"
+
+	DeviceQoSQueueDropAlgorithm_DT DeviceQoSQueueDropAlgorithm = "DT"
+
 	DeviceQoSQueueDropAlgorithm_WRED DeviceQoSQueueDropAlgorithm = "WRED"
+
 	DeviceQoSQueueDropAlgorithm_BLUE DeviceQoSQueueDropAlgorithm = "BLUE"
 )
 
 // DeviceQoSQueueSchedulerAlgorithm enumerates the values of Device.QoS.Queue.{i}.SchedulerAlgorithm.
 type DeviceQoSQueueSchedulerAlgorithm string
 
-func (e DeviceQoSQueueSchedulerAlgorithm) String() string {
-	return string(e)
-}
-
 const (
 	DeviceQoSQueueSchedulerAlgorithm_WFQ DeviceQoSQueueSchedulerAlgorithm = "WFQ"
+
 	DeviceQoSQueueSchedulerAlgorithm_WRR DeviceQoSQueueSchedulerAlgorithm = "WRR"
-	DeviceQoSQueueSchedulerAlgorithm_SP  DeviceQoSQueueSchedulerAlgorithm = "SP"
+
+	DeviceQoSQueueSchedulerAlgorithm_SP DeviceQoSQueueSchedulerAlgorithm = "SP"
 )
 
-var (
-	synDeviceQoSQueue_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSQueue_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceQoSQueue_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSQueue_Children = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceQoSQueue_TrafficClasses = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSQueue_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSQueue_AllInterfaces = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSQueue_HardwareAssisted = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSQueue_BufferLength = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceQoSQueue_Weight = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSQueue_Precedence = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceQoSQueue_REDThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceQoSQueue_REDPercentage = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "100"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceQoSQueue_DropAlgorithm = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "DT",
-		},
-		Enums: []model.Enum{{Value: "RED"}, {Value: "DT"}, {Value: "WRED"}, {Value: "BLUE"}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSQueue_SchedulerAlgorithm = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "SP",
-		},
-		Enums: []model.Enum{{Value: "WFQ"}, {Value: "WRR"}, {Value: "SP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSQueue_ShapingRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeLong,
-	}
-	synDeviceQoSQueue_CurrentShapingRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeLong,
-		Units:  "bits per second",
-	}
-	synDeviceQoSQueue_AssuredRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeLong,
-	}
-	synDeviceQoSQueue_CurrentAssuredRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeLong,
-	}
-	synDeviceQoSQueue_ShapingBurstSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-)
-
-// DeviceQoSQueue holds the values of Device.QoS.Queue.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceQoSQueue holds the values of Device.QoS.Queue.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSQueue struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceQoSQueueStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Children: list<string> pathRef, readWrite, since 2.16.
-	Children []string `cwmp:"Children"`
-	// TrafficClasses: list(:256)<unsignedInt>, readWrite, since 2.0.
-	TrafficClasses []uint32 `cwmp:"TrafficClasses"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// AllInterfaces: boolean, readWrite, since 2.0.
-	AllInterfaces bool `cwmp:"AllInterfaces"`
-	// HardwareAssisted: boolean, readOnly, since 2.0.
-	HardwareAssisted bool `cwmp:"HardwareAssisted"`
-	// BufferLength: unsignedInt bytes, readOnly, since 2.0.
-	BufferLength uint32 `cwmp:"BufferLength"`
-	// Weight: unsignedInt, readWrite, since 2.0.
-	Weight uint32 `cwmp:"Weight"`
-	// Precedence: unsignedInt[1:], readWrite, since 2.0.
-	Precedence uint32 `cwmp:"Precedence"`
-	// REDThreshold: unsignedInt[:100], readWrite, since 2.0.
-	REDThreshold uint32 `cwmp:"REDThreshold"`
-	// REDPercentage: unsignedInt[:100], readWrite, since 2.0.
-	REDPercentage uint32 `cwmp:"REDPercentage"`
-	// DropAlgorithm: string{RED,DT,WRED,BLUE}, readWrite, since 2.0.
-	DropAlgorithm DeviceQoSQueueDropAlgorithm `cwmp:"DropAlgorithm"`
-	// SchedulerAlgorithm: string{WFQ,WRR,SP}, readWrite, since 2.0.
-	SchedulerAlgorithm DeviceQoSQueueSchedulerAlgorithm `cwmp:"SchedulerAlgorithm"`
-	// ShapingRate: long[-1:], readWrite, since 2.0.
-	ShapingRate int64 `cwmp:"ShapingRate"`
-	// CurrentShapingRate: long[-1:] bits per second, readOnly, since 2.16.
-	CurrentShapingRate int64 `cwmp:"CurrentShapingRate"`
-	// AssuredRate: long[-1:], readWrite, since 2.16.
-	AssuredRate int64 `cwmp:"AssuredRate"`
-	// CurrentAssuredRate: long[-1:], readOnly, since 2.16.
-	CurrentAssuredRate int64 `cwmp:"CurrentAssuredRate"`
-	// ShapingBurstSize: unsignedInt bytes, readWrite, since 2.0.
-	ShapingBurstSize uint32 `cwmp:"ShapingBurstSize"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceQoSQueueStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Children []string `json:"Children,omitzero"`
+
+	TrafficClasses []uint32 `json:"TrafficClasses,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	AllInterfaces bool `json:"AllInterfaces,omitzero"`
+
+	HardwareAssisted bool `json:"HardwareAssisted,omitzero"`
+
+	BufferLength uint32 `json:"BufferLength,omitzero"`
+
+	Weight uint32 `json:"Weight,omitzero"`
+
+	Precedence uint32 `json:"Precedence,omitzero"`
+
+	REDThreshold uint32 `json:"REDThreshold,omitzero"`
+
+	REDPercentage uint32 `json:"REDPercentage,omitzero"`
+
+	DropAlgorithm DeviceQoSQueueDropAlgorithm `json:"DropAlgorithm,omitzero"`
+
+	SchedulerAlgorithm DeviceQoSQueueSchedulerAlgorithm `json:"SchedulerAlgorithm,omitzero"`
+
+	ShapingRate int64 `json:"ShapingRate,omitzero"`
+
+	CurrentShapingRate int64 `json:"CurrentShapingRate,omitzero"`
+
+	AssuredRate int64 `json:"AssuredRate,omitzero"`
+
+	CurrentAssuredRate int64 `json:"CurrentAssuredRate,omitzero"`
+
+	ShapingBurstSize uint32 `json:"ShapingBurstSize,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceQoSQueue) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceQoSQueue) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceQoSQueue_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSQueue_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceQoSQueue_Children, model.FormatValue(model.TypeString, o.Children)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Children",
-		})
-	}
-	if e := model.CheckValue(synDeviceQoSQueue_TrafficClasses, model.FormatValue(model.TypeUnsignedInt, o.TrafficClasses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TrafficClasses",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSQueue_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceQoSQueue_Precedence, uint64(o.Precedence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Precedence",
-		})
-	}
-	if e := model.CheckUint(synDeviceQoSQueue_REDThreshold, uint64(o.REDThreshold)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "REDThreshold",
-		})
-	}
-	if e := model.CheckUint(synDeviceQoSQueue_REDPercentage, uint64(o.REDPercentage)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "REDPercentage",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSQueue_DropAlgorithm, string(o.DropAlgorithm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DropAlgorithm",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSQueue_SchedulerAlgorithm, string(o.SchedulerAlgorithm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SchedulerAlgorithm",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSQueue_ShapingRate, int64(o.ShapingRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ShapingRate",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSQueue_CurrentShapingRate, int64(o.CurrentShapingRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentShapingRate",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSQueue_AssuredRate, int64(o.AssuredRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssuredRate",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSQueue_CurrentAssuredRate, int64(o.CurrentAssuredRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentAssuredRate",
-		})
-	}
+func (o *DeviceQoSQueue) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5015, string(o.Status))
+	c.String(p, "Alias", 4998, o.Alias)
+	c.Wire(p, "Children", 5002, model.JoinStrings(o.Children), len(o.Children) > 0)
+	c.Wire(p, "TrafficClasses", 5016, model.FormatValue(model.TypeUnsignedInt, o.TrafficClasses), len(o.TrafficClasses) > 0)
+	c.String(p, "Interface", 5008, o.Interface)
+	c.Uint(p, "Precedence", 5009, uint64(o.Precedence))
+	c.Uint(p, "REDThreshold", 5011, uint64(o.REDThreshold))
+	c.Uint(p, "REDPercentage", 5010, uint64(o.REDPercentage))
+	c.String(p, "DropAlgorithm", 5005, string(o.DropAlgorithm))
+	c.String(p, "SchedulerAlgorithm", 5012, string(o.SchedulerAlgorithm))
+	c.Int(p, "ShapingRate", 5014, int64(o.ShapingRate))
+	c.Int(p, "CurrentShapingRate", 5004, int64(o.CurrentShapingRate))
+	c.Int(p, "AssuredRate", 5000, int64(o.AssuredRate))
+	c.Int(p, "CurrentAssuredRate", 5003, int64(o.CurrentAssuredRate))
 }
 
 // DeviceQoSQueuePath is the typed path of Device.QoS.Queue.{i}.
 type DeviceQoSQueuePath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[DeviceQoSQueueStatus]
-	Alias              model.WriteOnceParam[string]
-	Children           model.ReadWriteParam[[]string]
-	TrafficClasses     model.ReadWriteParam[[]uint32]
-	Interface          model.ReadWriteParam[string]
-	AllInterfaces      model.ReadWriteParam[bool]
-	HardwareAssisted   model.ReadOnlyParam[bool]
-	BufferLength       model.ReadOnlyParam[uint32]
-	Weight             model.ReadWriteParam[uint32]
-	Precedence         model.ReadWriteParam[uint32]
-	REDThreshold       model.ReadWriteParam[uint32]
-	REDPercentage      model.ReadWriteParam[uint32]
-	DropAlgorithm      model.ReadWriteParam[DeviceQoSQueueDropAlgorithm]
-	SchedulerAlgorithm model.ReadWriteParam[DeviceQoSQueueSchedulerAlgorithm]
-	ShapingRate        model.ReadWriteParam[int64]
-	CurrentShapingRate model.ReadOnlyParam[int64]
-	AssuredRate        model.ReadWriteParam[int64]
-	CurrentAssuredRate model.ReadOnlyParam[int64]
-	ShapingBurstSize   model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceQoSQueuePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceQoSQueuePath(prefix string) DeviceQoSQueuePath {
-	p := &prefix
-	return DeviceQoSQueuePath{
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllInterfaces:      model.NewReadWrite[bool](p, "AllInterfaces", model.TypeBoolean),
-		AssuredRate:        model.NewReadWrite[int64](p, "AssuredRate", model.TypeLong),
-		BufferLength:       model.NewReadOnly[uint32](p, "BufferLength", model.TypeUnsignedInt),
-		Children:           model.NewReadWrite[[]string](p, "Children", model.TypeString),
-		CurrentAssuredRate: model.NewReadOnly[int64](p, "CurrentAssuredRate", model.TypeLong),
-		CurrentShapingRate: model.NewReadOnly[int64](p, "CurrentShapingRate", model.TypeLong),
-		DropAlgorithm:      model.NewReadWrite[DeviceQoSQueueDropAlgorithm](p, "DropAlgorithm", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HardwareAssisted:   model.NewReadOnly[bool](p, "HardwareAssisted", model.TypeBoolean),
-		Interface:          model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Precedence:         model.NewReadWrite[uint32](p, "Precedence", model.TypeUnsignedInt),
-		REDPercentage:      model.NewReadWrite[uint32](p, "REDPercentage", model.TypeUnsignedInt),
-		REDThreshold:       model.NewReadWrite[uint32](p, "REDThreshold", model.TypeUnsignedInt),
-		SchedulerAlgorithm: model.NewReadWrite[DeviceQoSQueueSchedulerAlgorithm](p, "SchedulerAlgorithm", model.TypeString),
-		ShapingBurstSize:   model.NewReadWrite[uint32](p, "ShapingBurstSize", model.TypeUnsignedInt),
-		ShapingRate:        model.NewReadWrite[int64](p, "ShapingRate", model.TypeLong),
-		Status:             model.NewReadOnly[DeviceQoSQueueStatus](p, "Status", model.TypeString),
-		TrafficClasses:     model.NewReadWrite[[]uint32](p, "TrafficClasses", model.TypeString),
-		Weight:             model.NewReadWrite[uint32](p, "Weight", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
+
+	AssuredRate model.ReadWriteParam[int64] `dm:"l"`
+
+	BufferLength model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Children model.ReadWriteParam[[]string] `dm:"s"`
+
+	CurrentAssuredRate model.ReadOnlyParam[int64] `dm:"l"`
+
+	CurrentShapingRate model.ReadOnlyParam[int64] `dm:"l"`
+
+	DropAlgorithm model.ReadWriteParam[DeviceQoSQueueDropAlgorithm] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	HardwareAssisted model.ReadOnlyParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Precedence model.ReadWriteParam[uint32] `dm:"u"`
+
+	REDPercentage model.ReadWriteParam[uint32] `dm:"u"`
+
+	REDThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	SchedulerAlgorithm model.ReadWriteParam[DeviceQoSQueueSchedulerAlgorithm] `dm:"s"`
+
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	ShapingRate model.ReadWriteParam[int64] `dm:"l"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TrafficClasses model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	Weight model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceQoSQueueStatsStatus enumerates the values of Device.QoS.QueueStats.{i}.Status.
 type DeviceQoSQueueStatsStatus string
 
-func (e DeviceQoSQueueStatsStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceQoSQueueStatsStatus_Disabled DeviceQoSQueueStatsStatus = "Disabled"
-	DeviceQoSQueueStatsStatus_Enabled  DeviceQoSQueueStatsStatus = "Enabled"
-	DeviceQoSQueueStatsStatus_Error    DeviceQoSQueueStatsStatus = "Error"
+
+	DeviceQoSQueueStatsStatus_Enabled DeviceQoSQueueStatsStatus = "Enabled"
+
+	DeviceQoSQueueStatsStatus_Error DeviceQoSQueueStatsStatus = "Error"
 )
 
-var (
-	synDeviceQoSQueueStats_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSQueueStats_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSQueueStats_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSQueueStats_Queue = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Queue.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSQueueStats_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSQueueStats_OutputPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSQueueStats_OutputBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceQoSQueueStats_DroppedPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSQueueStats_DroppedBytes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-	synDeviceQoSQueueStats_QueueOccupancyPackets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceQoSQueueStats_QueueOccupancyPercentage = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "percent",
-	}
-)
-
-// DeviceQoSQueueStats holds the values of Device.QoS.QueueStats.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceQoSQueueStats holds the values of Device.QoS.QueueStats.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSQueueStats struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceQoSQueueStatsStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Queue: string(:256) pathRef→#.Queue., readWrite, since 2.0.
-	Queue string `cwmp:"Queue"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// OutputPackets: unsignedInt, readOnly, since 2.0.
-	OutputPackets uint32 `cwmp:"OutputPackets"`
-	// OutputBytes: unsignedInt bytes, readOnly, since 2.0.
-	OutputBytes uint32 `cwmp:"OutputBytes"`
-	// DroppedPackets: unsignedInt, readOnly, since 2.0.
-	DroppedPackets uint32 `cwmp:"DroppedPackets"`
-	// DroppedBytes: unsignedInt bytes, readOnly, since 2.0.
-	DroppedBytes uint32 `cwmp:"DroppedBytes"`
-	// QueueOccupancyPackets: unsignedInt, readOnly, since 2.0.
-	QueueOccupancyPackets uint32 `cwmp:"QueueOccupancyPackets"`
-	// QueueOccupancyPercentage: unsignedInt[0:100] percent, readOnly, since 2.0.
-	QueueOccupancyPercentage uint32 `cwmp:"QueueOccupancyPercentage"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceQoSQueueStatsStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Queue string `json:"Queue,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	OutputPackets uint32 `json:"OutputPackets,omitzero"`
+
+	OutputBytes uint32 `json:"OutputBytes,omitzero"`
+
+	DroppedPackets uint32 `json:"DroppedPackets,omitzero"`
+
+	DroppedBytes uint32 `json:"DroppedBytes,omitzero"`
+
+	QueueOccupancyPackets uint32 `json:"QueueOccupancyPackets,omitzero"`
+
+	QueueOccupancyPercentage uint32 `json:"QueueOccupancyPercentage,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceQoSQueueStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceQoSQueueStats) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceQoSQueueStats_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSQueueStats_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSQueueStats_Queue, o.Queue); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Queue",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSQueueStats_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceQoSQueueStats_QueueOccupancyPercentage, uint64(o.QueueOccupancyPercentage)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QueueOccupancyPercentage",
-		})
-	}
+func (o *DeviceQoSQueueStats) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5030, string(o.Status))
+	c.String(p, "Alias", 5020, o.Alias)
+	c.String(p, "Queue", 5027, o.Queue)
+	c.String(p, "Interface", 5024, o.Interface)
+	c.Uint(p, "QueueOccupancyPercentage", 5029, uint64(o.QueueOccupancyPercentage))
 }
 
 // DeviceQoSQueueStatsPath is the typed path of Device.QoS.QueueStats.{i}.
 type DeviceQoSQueueStatsPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[DeviceQoSQueueStatsStatus]
-	Alias                    model.WriteOnceParam[string]
-	Queue                    model.ReadWriteParam[string]
-	Interface                model.ReadWriteParam[string]
-	OutputPackets            model.ReadOnlyParam[uint32]
-	OutputBytes              model.ReadOnlyParam[uint32]
-	DroppedPackets           model.ReadOnlyParam[uint32]
-	DroppedBytes             model.ReadOnlyParam[uint32]
-	QueueOccupancyPackets    model.ReadOnlyParam[uint32]
-	QueueOccupancyPercentage model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceQoSQueueStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceQoSQueueStatsPath(prefix string) DeviceQoSQueueStatsPath {
-	p := &prefix
-	return DeviceQoSQueueStatsPath{
-		Alias:                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DroppedBytes:             model.NewReadOnly[uint32](p, "DroppedBytes", model.TypeUnsignedInt),
-		DroppedPackets:           model.NewReadOnly[uint32](p, "DroppedPackets", model.TypeUnsignedInt),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:                model.NewReadWrite[string](p, "Interface", model.TypeString),
-		OutputBytes:              model.NewReadOnly[uint32](p, "OutputBytes", model.TypeUnsignedInt),
-		OutputPackets:            model.NewReadOnly[uint32](p, "OutputPackets", model.TypeUnsignedInt),
-		Queue:                    model.NewReadWrite[string](p, "Queue", model.TypeString),
-		QueueOccupancyPackets:    model.NewReadOnly[uint32](p, "QueueOccupancyPackets", model.TypeUnsignedInt),
-		QueueOccupancyPercentage: model.NewReadOnly[uint32](p, "QueueOccupancyPercentage", model.TypeUnsignedInt),
-		Status:                   model.NewReadOnly[DeviceQoSQueueStatsStatus](p, "Status", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+	DroppedBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DroppedPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	OutputBytes model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OutputPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Queue model.ReadWriteParam[string] `dm:"s"`
+
+	QueueOccupancyPackets model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QueueOccupancyPercentage model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceQoSSchedulerStatus enumerates the values of Device.QoS.Scheduler.{i}.Status.
 type DeviceQoSSchedulerStatus string
 
-func (e DeviceQoSSchedulerStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceQoSSchedulerStatus_Disabled            DeviceQoSSchedulerStatus = "Disabled"
-	DeviceQoSSchedulerStatus_Enabled             DeviceQoSSchedulerStatus = "Enabled"
+	DeviceQoSSchedulerStatus_Disabled DeviceQoSSchedulerStatus = "Disabled"
+
+	DeviceQoSSchedulerStatus_Enabled DeviceQoSSchedulerStatus = "Enabled"
+
 	DeviceQoSSchedulerStatus_Error_Misconfigured DeviceQoSSchedulerStatus = "Error_Misconfigured"
-	DeviceQoSSchedulerStatus_Error               DeviceQoSSchedulerStatus = "Error"
+
+	DeviceQoSSchedulerStatus_Error DeviceQoSSchedulerStatus = "Error"
 )
 
 // DeviceQoSSchedulerSchedulerAlgorithm enumerates the values of Device.QoS.Scheduler.{i}.SchedulerAlgorithm.
 type DeviceQoSSchedulerSchedulerAlgorithm string
 
-func (e DeviceQoSSchedulerSchedulerAlgorithm) String() string {
-	return string(e)
-}
-
 const (
 	DeviceQoSSchedulerSchedulerAlgorithm_WFQ DeviceQoSSchedulerSchedulerAlgorithm = "WFQ"
+
 	DeviceQoSSchedulerSchedulerAlgorithm_WRR DeviceQoSSchedulerSchedulerAlgorithm = "WRR"
-	DeviceQoSSchedulerSchedulerAlgorithm_SP  DeviceQoSSchedulerSchedulerAlgorithm = "SP"
+
+	DeviceQoSSchedulerSchedulerAlgorithm_SP DeviceQoSSchedulerSchedulerAlgorithm = "SP"
 )
 
-var (
-	synDeviceQoSScheduler_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSScheduler_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceQoSScheduler_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSScheduler_Children = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceQoSScheduler_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSScheduler_SchedulerAlgorithm = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "SP",
-		},
-		Enums: []model.Enum{{Value: "WFQ"}, {Value: "WRR"}, {Value: "SP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSScheduler_ShapingRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeLong,
-	}
-	synDeviceQoSScheduler_AssuredRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeLong,
-	}
-	synDeviceQoSScheduler_DefaultQueue = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceQoSScheduler holds the values of Device.QoS.Scheduler.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceQoSScheduler holds the values of Device.QoS.Scheduler.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceQoSScheduler struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.16.
-	Status DeviceQoSSchedulerStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Children: list<string> pathRef, readWrite, since 2.16.
-	Children []string `cwmp:"Children"`
-	// Interface: string(:256) pathRef, readWrite, since 2.16.
-	Interface string `cwmp:"Interface"`
-	// SchedulerAlgorithm: string{WFQ,WRR,SP}, readWrite, since 2.16.
-	SchedulerAlgorithm DeviceQoSSchedulerSchedulerAlgorithm `cwmp:"SchedulerAlgorithm"`
-	// ShapingRate: long[-1:], readWrite, since 2.16.
-	ShapingRate int64 `cwmp:"ShapingRate"`
-	// AssuredRate: long[-1:], readWrite, since 2.16.
-	AssuredRate int64 `cwmp:"AssuredRate"`
-	// DefaultQueue: string(:256) pathRef, readWrite, since 2.16.
-	DefaultQueue string `cwmp:"DefaultQueue"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceQoSSchedulerStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Children []string `json:"Children,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	SchedulerAlgorithm DeviceQoSSchedulerSchedulerAlgorithm `json:"SchedulerAlgorithm,omitzero"`
+
+	ShapingRate int64 `json:"ShapingRate,omitzero"`
+
+	AssuredRate int64 `json:"AssuredRate,omitzero"`
+
+	DefaultQueue string `json:"DefaultQueue,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceQoSScheduler) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceQoSScheduler) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceQoSScheduler_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSScheduler_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceQoSScheduler_Children, model.FormatValue(model.TypeString, o.Children)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Children",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSScheduler_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSScheduler_SchedulerAlgorithm, string(o.SchedulerAlgorithm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SchedulerAlgorithm",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSScheduler_ShapingRate, int64(o.ShapingRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ShapingRate",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSScheduler_AssuredRate, int64(o.AssuredRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssuredRate",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSScheduler_DefaultQueue, o.DefaultQueue); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DefaultQueue",
-		})
-	}
+func (o *DeviceQoSScheduler) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5041, string(o.Status))
+	c.String(p, "Alias", 5033, o.Alias)
+	c.Wire(p, "Children", 5035, model.JoinStrings(o.Children), len(o.Children) > 0)
+	c.String(p, "Interface", 5038, o.Interface)
+	c.String(p, "SchedulerAlgorithm", 5039, string(o.SchedulerAlgorithm))
+	c.Int(p, "ShapingRate", 5040, int64(o.ShapingRate))
+	c.Int(p, "AssuredRate", 5034, int64(o.AssuredRate))
+	c.String(p, "DefaultQueue", 5036, o.DefaultQueue)
 }
 
 // DeviceQoSSchedulerPath is the typed path of Device.QoS.Scheduler.{i}.
 type DeviceQoSSchedulerPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[DeviceQoSSchedulerStatus]
-	Alias              model.WriteOnceParam[string]
-	Children           model.ReadWriteParam[[]string]
-	Interface          model.ReadWriteParam[string]
-	SchedulerAlgorithm model.ReadWriteParam[DeviceQoSSchedulerSchedulerAlgorithm]
-	ShapingRate        model.ReadWriteParam[int64]
-	AssuredRate        model.ReadWriteParam[int64]
-	DefaultQueue       model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceQoSSchedulerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceQoSSchedulerPath(prefix string) DeviceQoSSchedulerPath {
-	p := &prefix
-	return DeviceQoSSchedulerPath{
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssuredRate:        model.NewReadWrite[int64](p, "AssuredRate", model.TypeLong),
-		Children:           model.NewReadWrite[[]string](p, "Children", model.TypeString),
-		DefaultQueue:       model.NewReadWrite[string](p, "DefaultQueue", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:          model.NewReadWrite[string](p, "Interface", model.TypeString),
-		SchedulerAlgorithm: model.NewReadWrite[DeviceQoSSchedulerSchedulerAlgorithm](p, "SchedulerAlgorithm", model.TypeString),
-		ShapingRate:        model.NewReadWrite[int64](p, "ShapingRate", model.TypeLong),
-		Status:             model.NewReadOnly[DeviceQoSSchedulerStatus](p, "Status", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	AssuredRate model.ReadWriteParam[int64] `dm:"l"`
+
+	Children model.ReadWriteParam[[]string] `dm:"s"`
+
+	DefaultQueue model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	SchedulerAlgorithm model.ReadWriteParam[DeviceQoSSchedulerSchedulerAlgorithm] `dm:"s"`
+
+	ShapingRate model.ReadWriteParam[int64] `dm:"l"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceQoSShaperStatus enumerates the values of Device.QoS.Shaper.{i}.Status.
 type DeviceQoSShaperStatus string
 
-func (e DeviceQoSShaperStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceQoSShaperStatus_Disabled            DeviceQoSShaperStatus = "Disabled"
-	DeviceQoSShaperStatus_Enabled             DeviceQoSShaperStatus = "Enabled"
+	DeviceQoSShaperStatus_Disabled DeviceQoSShaperStatus = "Disabled"
+
+	DeviceQoSShaperStatus_Enabled DeviceQoSShaperStatus = "Enabled"
+
 	DeviceQoSShaperStatus_Error_Misconfigured DeviceQoSShaperStatus = "Error_Misconfigured"
-	DeviceQoSShaperStatus_Error               DeviceQoSShaperStatus = "Error"
+
+	DeviceQoSShaperStatus_Error DeviceQoSShaperStatus = "Error"
 )
 
-var (
-	synDeviceQoSShaper_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceQoSShaper_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceQoSShaper_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceQoSShaper_Children = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceQoSShaper_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceQoSShaper_ShapingRate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeLong,
-	}
-	synDeviceQoSShaper_ShapingBurstSize = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "bytes",
-	}
-)
-
-// DeviceQoSShaper holds the values of Device.QoS.Shaper.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceQoSShaper holds the values of Device.QoS.Shaper.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSShaper struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceQoSShaperStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Children: list<string> pathRef, readWrite, since 2.16.
-	Children []string `cwmp:"Children"`
-	// Interface: string(:256) pathRef, readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// ShapingRate: long[-1:], readWrite, since 2.0.
-	ShapingRate int64 `cwmp:"ShapingRate"`
-	// ShapingBurstSize: unsignedInt bytes, readWrite, since 2.0.
-	ShapingBurstSize uint32 `cwmp:"ShapingBurstSize"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceQoSShaperStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Children []string `json:"Children,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	ShapingRate int64 `json:"ShapingRate,omitzero"`
+
+	ShapingBurstSize uint32 `json:"ShapingBurstSize,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceQoSShaper) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceQoSShaper) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceQoSShaper_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSShaper_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceQoSShaper_Children, model.FormatValue(model.TypeString, o.Children)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Children",
-		})
-	}
-	if e := model.CheckString(synDeviceQoSShaper_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckInt(synDeviceQoSShaper_ShapingRate, int64(o.ShapingRate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ShapingRate",
-		})
-	}
+func (o *DeviceQoSShaper) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5050, string(o.Status))
+	c.String(p, "Alias", 5044, o.Alias)
+	c.Wire(p, "Children", 5045, model.JoinStrings(o.Children), len(o.Children) > 0)
+	c.String(p, "Interface", 5047, o.Interface)
+	c.Int(p, "ShapingRate", 5049, int64(o.ShapingRate))
 }
 
 // DeviceQoSShaperPath is the typed path of Device.QoS.Shaper.{i}.
 type DeviceQoSShaperPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Status           model.ReadOnlyParam[DeviceQoSShaperStatus]
-	Alias            model.WriteOnceParam[string]
-	Children         model.ReadWriteParam[[]string]
-	Interface        model.ReadWriteParam[string]
-	ShapingRate      model.ReadWriteParam[int64]
-	ShapingBurstSize model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceQoSShaperPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceQoSShaperPath(prefix string) DeviceQoSShaperPath {
-	p := &prefix
-	return DeviceQoSShaperPath{
-		Alias:            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Children:         model.NewReadWrite[[]string](p, "Children", model.TypeString),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:        model.NewReadWrite[string](p, "Interface", model.TypeString),
-		ShapingBurstSize: model.NewReadWrite[uint32](p, "ShapingBurstSize", model.TypeUnsignedInt),
-		ShapingRate:      model.NewReadWrite[int64](p, "ShapingRate", model.TypeLong),
-		Status:           model.NewReadOnly[DeviceQoSShaperStatus](p, "Status", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
+	Children model.ReadWriteParam[[]string] `dm:"s"`
 
-var schemaQos = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.QoS.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.MaxClassificationEntries",
-	Syntax:  synDeviceQoS_MaxClassificationEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.ClassificationNumberOfEntries",
-	Syntax:  synDeviceQoS_ClassificationNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.MaxAppEntries",
-	Syntax:  synDeviceQoS_MaxAppEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.AppNumberOfEntries",
-	Syntax:  synDeviceQoS_AppNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.MaxFlowEntries",
-	Syntax:  synDeviceQoS_MaxFlowEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.FlowNumberOfEntries",
-	Syntax:  synDeviceQoS_FlowNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.MaxPolicerEntries",
-	Syntax:  synDeviceQoS_MaxPolicerEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.PolicerNumberOfEntries",
-	Syntax:  synDeviceQoS_PolicerNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.MaxQueueEntries",
-	Syntax:  synDeviceQoS_MaxQueueEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.QueueNumberOfEntries",
-	Syntax:  synDeviceQoS_QueueNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.QueueStatsNumberOfEntries",
-	Syntax:  synDeviceQoS_QueueStatsNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.MaxShaperEntries",
-	Syntax:  synDeviceQoS_MaxShaperEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.ShaperNumberOfEntries",
-	Syntax:  synDeviceQoS_ShaperNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.MaxSchedulerEntries",
-	Syntax:  synDeviceQoS_MaxSchedulerEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.SchedulerNumberOfEntries",
-	Syntax:  synDeviceQoS_SchedulerNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.DefaultForwardingPolicy",
-	Syntax:  synDeviceQoS_DefaultForwardingPolicy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.DefaultTrafficClass",
-	Syntax:  synDeviceQoS_DefaultTrafficClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.DefaultPolicer",
-	Syntax:  synDeviceQoS_DefaultPolicer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.DefaultQueue",
-	Syntax:  synDeviceQoS_DefaultQueue,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.DefaultDSCPMark",
-	Syntax:  synDeviceQoS_DefaultDSCPMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.DefaultEthernetPriorityMark",
-	Syntax:  synDeviceQoS_DefaultEthernetPriorityMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.DefaultInnerEthernetPriorityMark",
-	Syntax:  synDeviceQoS_DefaultInnerEthernetPriorityMark,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.AvailableAppList",
-	Syntax:  synDeviceQoS_AvailableAppList,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AppNumberOfEntries",
-	Object:              true,
-	Path:                "Device.QoS.App.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.App.{i}.Enable",
-	Syntax:  synDeviceQoSApp_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.App.{i}.Status",
-	Syntax:  synDeviceQoSApp_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.QoS.App.{i}.Alias",
-	Syntax:  synDeviceQoSApp_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.App.{i}.ProtocolIdentifier",
-	Syntax:  synDeviceQoSApp_ProtocolIdentifier,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.App.{i}.Name",
-	Syntax:  synDeviceQoSApp_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.App.{i}.DefaultForwardingPolicy",
-	Syntax:  synDeviceQoSApp_DefaultForwardingPolicy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.App.{i}.DefaultTrafficClass",
-	Syntax:  synDeviceQoSApp_DefaultTrafficClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.App.{i}.DefaultPolicer",
-	Syntax:  synDeviceQoSApp_DefaultPolicer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.App.{i}.DefaultDSCPMark",
-	Syntax:  synDeviceQoSApp_DefaultDSCPMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.App.{i}.DefaultEthernetPriorityMark",
-	Syntax:  synDeviceQoSApp_DefaultEthernetPriorityMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.App.{i}.DefaultInnerEthernetPriorityMark",
-	Syntax:  synDeviceQoSApp_DefaultInnerEthernetPriorityMark,
-	Version: "2.7",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClassificationNumberOfEntries",
-	Object:              true,
-	Path:                "Device.QoS.Classification.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.Enable",
-	Syntax:  synDeviceQoSClassification_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Classification.{i}.Status",
-	Syntax:  synDeviceQoSClassification_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.Order",
-	Syntax:  synDeviceQoSClassification_Order,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.QoS.Classification.{i}.Alias",
-	Syntax:  synDeviceQoSClassification_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DHCPType",
-	Syntax:  synDeviceQoSClassification_DHCPType,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.Interface",
-	Syntax:  synDeviceQoSClassification_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.AllInterfaces",
-	Syntax:  synDeviceQoSClassification_AllInterfaces,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.IPVersion",
-	Syntax:  synDeviceQoSClassification_IPVersion,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestIP",
-	Syntax:  synDeviceQoSClassification_DestIP,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestMask",
-	Syntax:  synDeviceQoSClassification_DestMask,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestIPExclude",
-	Syntax:  synDeviceQoSClassification_DestIPExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceIP",
-	Syntax:  synDeviceQoSClassification_SourceIP,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceMask",
-	Syntax:  synDeviceQoSClassification_SourceMask,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceIPExclude",
-	Syntax:  synDeviceQoSClassification_SourceIPExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.Protocol",
-	Syntax:  synDeviceQoSClassification_Protocol,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.ProtocolExclude",
-	Syntax:  synDeviceQoSClassification_ProtocolExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestPort",
-	Syntax:  synDeviceQoSClassification_DestPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestPortRangeMax",
-	Syntax:  synDeviceQoSClassification_DestPortRangeMax,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestPortExclude",
-	Syntax:  synDeviceQoSClassification_DestPortExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourcePort",
-	Syntax:  synDeviceQoSClassification_SourcePort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourcePortRangeMax",
-	Syntax:  synDeviceQoSClassification_SourcePortRangeMax,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourcePortExclude",
-	Syntax:  synDeviceQoSClassification_SourcePortExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceMACAddress",
-	Syntax:  synDeviceQoSClassification_SourceMACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceMACMask",
-	Syntax:  synDeviceQoSClassification_SourceMACMask,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceMACExclude",
-	Syntax:  synDeviceQoSClassification_SourceMACExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestMACAddress",
-	Syntax:  synDeviceQoSClassification_DestMACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestMACMask",
-	Syntax:  synDeviceQoSClassification_DestMACMask,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestMACExclude",
-	Syntax:  synDeviceQoSClassification_DestMACExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.Ethertype",
-	Syntax:  synDeviceQoSClassification_Ethertype,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.EthertypeExclude",
-	Syntax:  synDeviceQoSClassification_EthertypeExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SSAP",
-	Syntax:  synDeviceQoSClassification_SSAP,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SSAPExclude",
-	Syntax:  synDeviceQoSClassification_SSAPExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DSAP",
-	Syntax:  synDeviceQoSClassification_DSAP,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DSAPExclude",
-	Syntax:  synDeviceQoSClassification_DSAPExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.LLCControl",
-	Syntax:  synDeviceQoSClassification_LLCControl,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.LLCControlExclude",
-	Syntax:  synDeviceQoSClassification_LLCControlExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SNAPOUI",
-	Syntax:  synDeviceQoSClassification_SNAPOUI,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SNAPOUIExclude",
-	Syntax:  synDeviceQoSClassification_SNAPOUIExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceVendorClassID",
-	Syntax:  synDeviceQoSClassification_SourceVendorClassID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceVendorClassIDv6",
-	Syntax:  synDeviceQoSClassification_SourceVendorClassIDv6,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceVendorClassIDExclude",
-	Syntax:  synDeviceQoSClassification_SourceVendorClassIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceVendorClassIDMode",
-	Syntax:  synDeviceQoSClassification_SourceVendorClassIDMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestVendorClassID",
-	Syntax:  synDeviceQoSClassification_DestVendorClassID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestVendorClassIDv6",
-	Syntax:  synDeviceQoSClassification_DestVendorClassIDv6,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestVendorClassIDExclude",
-	Syntax:  synDeviceQoSClassification_DestVendorClassIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestVendorClassIDMode",
-	Syntax:  synDeviceQoSClassification_DestVendorClassIDMode,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceClientID",
-	Syntax:  synDeviceQoSClassification_SourceClientID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceClientIDExclude",
-	Syntax:  synDeviceQoSClassification_SourceClientIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestClientID",
-	Syntax:  synDeviceQoSClassification_DestClientID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestClientIDExclude",
-	Syntax:  synDeviceQoSClassification_DestClientIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceUserClassID",
-	Syntax:  synDeviceQoSClassification_SourceUserClassID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceUserClassIDExclude",
-	Syntax:  synDeviceQoSClassification_SourceUserClassIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestUserClassID",
-	Syntax:  synDeviceQoSClassification_DestUserClassID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestUserClassIDExclude",
-	Syntax:  synDeviceQoSClassification_DestUserClassIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceVendorSpecificInfo",
-	Syntax:  synDeviceQoSClassification_SourceVendorSpecificInfo,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceVendorSpecificInfoExclude",
-	Syntax:  synDeviceQoSClassification_SourceVendorSpecificInfoExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceVendorSpecificInfoEnterprise",
-	Syntax:  synDeviceQoSClassification_SourceVendorSpecificInfoEnterprise,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.SourceVendorSpecificInfoSubOption",
-	Syntax:  synDeviceQoSClassification_SourceVendorSpecificInfoSubOption,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestVendorSpecificInfo",
-	Syntax:  synDeviceQoSClassification_DestVendorSpecificInfo,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestVendorSpecificInfoExclude",
-	Syntax:  synDeviceQoSClassification_DestVendorSpecificInfoExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestVendorSpecificInfoEnterprise",
-	Syntax:  synDeviceQoSClassification_DestVendorSpecificInfoEnterprise,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DestVendorSpecificInfoSubOption",
-	Syntax:  synDeviceQoSClassification_DestVendorSpecificInfoSubOption,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.TCPACK",
-	Syntax:  synDeviceQoSClassification_TCPACK,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.TCPACKExclude",
-	Syntax:  synDeviceQoSClassification_TCPACKExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.IPLengthMin",
-	Syntax:  synDeviceQoSClassification_IPLengthMin,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.IPLengthMax",
-	Syntax:  synDeviceQoSClassification_IPLengthMax,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.IPLengthExclude",
-	Syntax:  synDeviceQoSClassification_IPLengthExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DSCPCheck",
-	Syntax:  synDeviceQoSClassification_DSCPCheck,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DSCPExclude",
-	Syntax:  synDeviceQoSClassification_DSCPExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.DSCPMark",
-	Syntax:  synDeviceQoSClassification_DSCPMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.EthernetPriorityCheck",
-	Syntax:  synDeviceQoSClassification_EthernetPriorityCheck,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.EthernetPriorityExclude",
-	Syntax:  synDeviceQoSClassification_EthernetPriorityExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.EthernetPriorityMark",
-	Syntax:  synDeviceQoSClassification_EthernetPriorityMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.InnerEthernetPriorityCheck",
-	Syntax:  synDeviceQoSClassification_InnerEthernetPriorityCheck,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.InnerEthernetPriorityExclude",
-	Syntax:  synDeviceQoSClassification_InnerEthernetPriorityExclude,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.InnerEthernetPriorityMark",
-	Syntax:  synDeviceQoSClassification_InnerEthernetPriorityMark,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.EthernetDEICheck",
-	Syntax:  synDeviceQoSClassification_EthernetDEICheck,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.EthernetDEIExclude",
-	Syntax:  synDeviceQoSClassification_EthernetDEIExclude,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.VLANIDCheck",
-	Syntax:  synDeviceQoSClassification_VLANIDCheck,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.VLANIDExclude",
-	Syntax:  synDeviceQoSClassification_VLANIDExclude,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.OutOfBandInfo",
-	Syntax:  synDeviceQoSClassification_OutOfBandInfo,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.ForwardingPolicy",
-	Syntax:  synDeviceQoSClassification_ForwardingPolicy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.TrafficClass",
-	Syntax:  synDeviceQoSClassification_TrafficClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.Policer",
-	Syntax:  synDeviceQoSClassification_Policer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Classification.{i}.App",
-	Syntax:  synDeviceQoSClassification_App,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FlowNumberOfEntries",
-	Object:              true,
-	Path:                "Device.QoS.Flow.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.Enable",
-	Syntax:  synDeviceQoSFlow_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Flow.{i}.Status",
-	Syntax:  synDeviceQoSFlow_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.QoS.Flow.{i}.Alias",
-	Syntax:  synDeviceQoSFlow_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.Type",
-	Syntax:  synDeviceQoSFlow_Type,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.TypeParameters",
-	Syntax:  synDeviceQoSFlow_TypeParameters,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.Name",
-	Syntax:  synDeviceQoSFlow_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.App",
-	Syntax:  synDeviceQoSFlow_App,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.ForwardingPolicy",
-	Syntax:  synDeviceQoSFlow_ForwardingPolicy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.TrafficClass",
-	Syntax:  synDeviceQoSFlow_TrafficClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.Policer",
-	Syntax:  synDeviceQoSFlow_Policer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.DSCPMark",
-	Syntax:  synDeviceQoSFlow_DSCPMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.EthernetPriorityMark",
-	Syntax:  synDeviceQoSFlow_EthernetPriorityMark,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Flow.{i}.InnerEthernetPriorityMark",
-	Syntax:  synDeviceQoSFlow_InnerEthernetPriorityMark,
-	Version: "2.7",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PolicerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.QoS.Policer.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Policer.{i}.Enable",
-	Syntax:  synDeviceQoSPolicer_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Policer.{i}.Status",
-	Syntax:  synDeviceQoSPolicer_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.QoS.Policer.{i}.Alias",
-	Syntax:  synDeviceQoSPolicer_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Policer.{i}.CommittedRate",
-	Syntax:  synDeviceQoSPolicer_CommittedRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Policer.{i}.CommittedBurstSize",
-	Syntax:  synDeviceQoSPolicer_CommittedBurstSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Policer.{i}.ExcessBurstSize",
-	Syntax:  synDeviceQoSPolicer_ExcessBurstSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Policer.{i}.PeakRate",
-	Syntax:  synDeviceQoSPolicer_PeakRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Policer.{i}.PeakBurstSize",
-	Syntax:  synDeviceQoSPolicer_PeakBurstSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Policer.{i}.MeterType",
-	Syntax:  synDeviceQoSPolicer_MeterType,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Policer.{i}.PossibleMeterTypes",
-	Syntax:  synDeviceQoSPolicer_PossibleMeterTypes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Policer.{i}.ConformingAction",
-	Syntax:  synDeviceQoSPolicer_ConformingAction,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Policer.{i}.PartialConformingAction",
-	Syntax:  synDeviceQoSPolicer_PartialConformingAction,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Policer.{i}.NonConformingAction",
-	Syntax:  synDeviceQoSPolicer_NonConformingAction,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.Policer.{i}.TotalCountedPackets",
-	Syntax:       synDeviceQoSPolicer_TotalCountedPackets,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.Policer.{i}.TotalCountedBytes",
-	Syntax:       synDeviceQoSPolicer_TotalCountedBytes,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.Policer.{i}.ConformingCountedPackets",
-	Syntax:       synDeviceQoSPolicer_ConformingCountedPackets,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.Policer.{i}.ConformingCountedBytes",
-	Syntax:       synDeviceQoSPolicer_ConformingCountedBytes,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.Policer.{i}.PartiallyConformingCountedPackets",
-	Syntax:       synDeviceQoSPolicer_PartiallyConformingCountedPackets,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.Policer.{i}.PartiallyConformingCountedBytes",
-	Syntax:       synDeviceQoSPolicer_PartiallyConformingCountedBytes,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.Policer.{i}.NonConformingCountedPackets",
-	Syntax:       synDeviceQoSPolicer_NonConformingCountedPackets,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.Policer.{i}.NonConformingCountedBytes",
-	Syntax:       synDeviceQoSPolicer_NonConformingCountedBytes,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "QueueNumberOfEntries",
-	Object:              true,
-	Path:                "Device.QoS.Queue.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.Enable",
-	Syntax:  synDeviceQoSQueue_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Queue.{i}.Status",
-	Syntax:  synDeviceQoSQueue_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.QoS.Queue.{i}.Alias",
-	Syntax:  synDeviceQoSQueue_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.Children",
-	Syntax:  synDeviceQoSQueue_Children,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.TrafficClasses",
-	Syntax:  synDeviceQoSQueue_TrafficClasses,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.Interface",
-	Syntax:  synDeviceQoSQueue_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.AllInterfaces",
-	Syntax:  synDeviceQoSQueue_AllInterfaces,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Queue.{i}.HardwareAssisted",
-	Syntax:  synDeviceQoSQueue_HardwareAssisted,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Queue.{i}.BufferLength",
-	Syntax:  synDeviceQoSQueue_BufferLength,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.Weight",
-	Syntax:  synDeviceQoSQueue_Weight,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.Precedence",
-	Syntax:  synDeviceQoSQueue_Precedence,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.REDThreshold",
-	Syntax:  synDeviceQoSQueue_REDThreshold,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.REDPercentage",
-	Syntax:  synDeviceQoSQueue_REDPercentage,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.DropAlgorithm",
-	Syntax:  synDeviceQoSQueue_DropAlgorithm,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.SchedulerAlgorithm",
-	Syntax:  synDeviceQoSQueue_SchedulerAlgorithm,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.ShapingRate",
-	Syntax:  synDeviceQoSQueue_ShapingRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Queue.{i}.CurrentShapingRate",
-	Syntax:  synDeviceQoSQueue_CurrentShapingRate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.AssuredRate",
-	Syntax:  synDeviceQoSQueue_AssuredRate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Queue.{i}.CurrentAssuredRate",
-	Syntax:  synDeviceQoSQueue_CurrentAssuredRate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Queue.{i}.ShapingBurstSize",
-	Syntax:  synDeviceQoSQueue_ShapingBurstSize,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "QueueStatsNumberOfEntries",
-	Object:              true,
-	Path:                "Device.QoS.QueueStats.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Queue", "Interface"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.QueueStats.{i}.Enable",
-	Syntax:  synDeviceQoSQueueStats_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.QueueStats.{i}.Status",
-	Syntax:  synDeviceQoSQueueStats_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.QoS.QueueStats.{i}.Alias",
-	Syntax:  synDeviceQoSQueueStats_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.QueueStats.{i}.Queue",
-	Syntax:  synDeviceQoSQueueStats_Queue,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.QueueStats.{i}.Interface",
-	Syntax:  synDeviceQoSQueueStats_Interface,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.QueueStats.{i}.OutputPackets",
-	Syntax:       synDeviceQoSQueueStats_OutputPackets,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.QueueStats.{i}.OutputBytes",
-	Syntax:       synDeviceQoSQueueStats_OutputBytes,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.QueueStats.{i}.DroppedPackets",
-	Syntax:       synDeviceQoSQueueStats_DroppedPackets,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.QueueStats.{i}.DroppedBytes",
-	Syntax:       synDeviceQoSQueueStats_DroppedBytes,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.QueueStats.{i}.QueueOccupancyPackets",
-	Syntax:       synDeviceQoSQueueStats_QueueOccupancyPackets,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.QoS.QueueStats.{i}.QueueOccupancyPercentage",
-	Syntax:       synDeviceQoSQueueStats_QueueOccupancyPercentage,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SchedulerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.QoS.Scheduler.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Scheduler.{i}.Enable",
-	Syntax:  synDeviceQoSScheduler_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Scheduler.{i}.Status",
-	Syntax:  synDeviceQoSScheduler_Status,
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.QoS.Scheduler.{i}.Alias",
-	Syntax:  synDeviceQoSScheduler_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Scheduler.{i}.Children",
-	Syntax:  synDeviceQoSScheduler_Children,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Scheduler.{i}.Interface",
-	Syntax:  synDeviceQoSScheduler_Interface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Scheduler.{i}.SchedulerAlgorithm",
-	Syntax:  synDeviceQoSScheduler_SchedulerAlgorithm,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Scheduler.{i}.ShapingRate",
-	Syntax:  synDeviceQoSScheduler_ShapingRate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Scheduler.{i}.AssuredRate",
-	Syntax:  synDeviceQoSScheduler_AssuredRate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Scheduler.{i}.DefaultQueue",
-	Syntax:  synDeviceQoSScheduler_DefaultQueue,
-	Version: "2.16",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ShaperNumberOfEntries",
-	Object:              true,
-	Path:                "Device.QoS.Shaper.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Shaper.{i}.Enable",
-	Syntax:  synDeviceQoSShaper_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.QoS.Shaper.{i}.Status",
-	Syntax:  synDeviceQoSShaper_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.QoS.Shaper.{i}.Alias",
-	Syntax:  synDeviceQoSShaper_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Shaper.{i}.Children",
-	Syntax:  synDeviceQoSShaper_Children,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Shaper.{i}.Interface",
-	Syntax:  synDeviceQoSShaper_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Shaper.{i}.ShapingRate",
-	Syntax:  synDeviceQoSShaper_ShapingRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.QoS.Shaper.{i}.ShapingBurstSize",
-	Syntax:  synDeviceQoSShaper_ShapingBurstSize,
-	Version: "2.0",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceQoSImpl is what a device implements for Device.QoS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceQoSImpl to implement only some methods.
-type DeviceQoSImpl interface {
-	MaxClassificationEntries(inst []uint32) (uint32, error)
-	ClassificationNumberOfEntries(inst []uint32) (uint32, error)
-	MaxAppEntries(inst []uint32) (uint32, error)
-	AppNumberOfEntries(inst []uint32) (uint32, error)
-	MaxFlowEntries(inst []uint32) (uint32, error)
-	FlowNumberOfEntries(inst []uint32) (uint32, error)
-	MaxPolicerEntries(inst []uint32) (uint32, error)
-	PolicerNumberOfEntries(inst []uint32) (uint32, error)
-	MaxQueueEntries(inst []uint32) (uint32, error)
-	QueueNumberOfEntries(inst []uint32) (uint32, error)
-	QueueStatsNumberOfEntries(inst []uint32) (uint32, error)
-	MaxShaperEntries(inst []uint32) (uint32, error)
-	ShaperNumberOfEntries(inst []uint32) (uint32, error)
-	MaxSchedulerEntries(inst []uint32) (uint32, error)
-	SchedulerNumberOfEntries(inst []uint32) (uint32, error)
-	DefaultForwardingPolicy(inst []uint32) (uint32, error)
-	SetDefaultForwardingPolicy(inst []uint32, v uint32) error
-	DefaultTrafficClass(inst []uint32) (uint32, error)
-	SetDefaultTrafficClass(inst []uint32, v uint32) error
-	DefaultPolicer(inst []uint32) (string, error)
-	SetDefaultPolicer(inst []uint32, v string) error
-	DefaultQueue(inst []uint32) (string, error)
-	SetDefaultQueue(inst []uint32, v string) error
-	DefaultDSCPMark(inst []uint32) (int32, error)
-	SetDefaultDSCPMark(inst []uint32, v int32) error
-	DefaultEthernetPriorityMark(inst []uint32) (int32, error)
-	SetDefaultEthernetPriorityMark(inst []uint32, v int32) error
-	DefaultInnerEthernetPriorityMark(inst []uint32) (int32, error)
-	SetDefaultInnerEthernetPriorityMark(inst []uint32, v int32) error
-	AvailableAppList(inst []uint32) ([]string, error)
-	AppInstances(inst []uint32) []uint32
-	AddApp(inst []uint32) (uint32, error)
-	DeleteApp(inst []uint32, i uint32) error
-	ClassificationInstances(inst []uint32) []uint32
-	AddClassification(inst []uint32) (uint32, error)
-	DeleteClassification(inst []uint32, i uint32) error
-	FlowInstances(inst []uint32) []uint32
-	AddFlow(inst []uint32) (uint32, error)
-	DeleteFlow(inst []uint32, i uint32) error
-	PolicerInstances(inst []uint32) []uint32
-	AddPolicer(inst []uint32) (uint32, error)
-	DeletePolicer(inst []uint32, i uint32) error
-	QueueInstances(inst []uint32) []uint32
-	AddQueue(inst []uint32) (uint32, error)
-	DeleteQueue(inst []uint32, i uint32) error
-	QueueStatsInstances(inst []uint32) []uint32
-	AddQueueStats(inst []uint32) (uint32, error)
-	DeleteQueueStats(inst []uint32, i uint32) error
-	SchedulerInstances(inst []uint32) []uint32
-	AddScheduler(inst []uint32) (uint32, error)
-	DeleteScheduler(inst []uint32, i uint32) error
-	ShaperInstances(inst []uint32) []uint32
-	AddShaper(inst []uint32) (uint32, error)
-	DeleteShaper(inst []uint32, i uint32) error
-}
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceQoSImpl implements DeviceQoSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceQoSImpl struct{}
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceQoSImpl) MaxClassificationEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) ClassificationNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) MaxAppEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) AppNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) MaxFlowEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) FlowNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) MaxPolicerEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) PolicerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) MaxQueueEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) QueueNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) QueueStatsNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) MaxShaperEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) ShaperNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) MaxSchedulerEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) SchedulerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DefaultForwardingPolicy(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) SetDefaultForwardingPolicy(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DefaultTrafficClass(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) SetDefaultTrafficClass(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DefaultPolicer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) SetDefaultPolicer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DefaultQueue(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) SetDefaultQueue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DefaultDSCPMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) SetDefaultDSCPMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DefaultEthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) SetDefaultEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DefaultInnerEthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) SetDefaultInnerEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) AvailableAppList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) AppInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceQoSImpl) AddApp(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DeleteApp(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) ClassificationInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceQoSImpl) AddClassification(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DeleteClassification(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) FlowInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceQoSImpl) AddFlow(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DeleteFlow(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) PolicerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceQoSImpl) AddPolicer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DeletePolicer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) QueueInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceQoSImpl) AddQueue(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DeleteQueue(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) QueueStatsInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceQoSImpl) AddQueueStats(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DeleteQueueStats(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) SchedulerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceQoSImpl) AddScheduler(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DeleteScheduler(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) ShaperInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceQoSImpl) AddShaper(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSImpl) DeleteShaper(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	ShapingRate model.ReadWriteParam[int64] `dm:"l"`
 
-// DeviceQoSAppImpl is what a device implements for Device.QoS.App.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceQoSAppImpl to implement only some methods.
-type DeviceQoSAppImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceQoSAppStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ProtocolIdentifier(inst []uint32) (string, error)
-	SetProtocolIdentifier(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	DefaultForwardingPolicy(inst []uint32) (uint32, error)
-	SetDefaultForwardingPolicy(inst []uint32, v uint32) error
-	DefaultTrafficClass(inst []uint32) (uint32, error)
-	SetDefaultTrafficClass(inst []uint32, v uint32) error
-	DefaultPolicer(inst []uint32) (string, error)
-	SetDefaultPolicer(inst []uint32, v string) error
-	DefaultDSCPMark(inst []uint32) (int32, error)
-	SetDefaultDSCPMark(inst []uint32, v int32) error
-	DefaultEthernetPriorityMark(inst []uint32) (int32, error)
-	SetDefaultEthernetPriorityMark(inst []uint32, v int32) error
-	DefaultInnerEthernetPriorityMark(inst []uint32) (int32, error)
-	SetDefaultInnerEthernetPriorityMark(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceQoSAppImpl implements DeviceQoSAppImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceQoSAppImpl struct{}
-
-func (UnimplementedDeviceQoSAppImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) Status(inst []uint32) (DeviceQoSAppStatus, error) {
-	var zero DeviceQoSAppStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) ProtocolIdentifier(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) SetProtocolIdentifier(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) DefaultForwardingPolicy(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) SetDefaultForwardingPolicy(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) DefaultTrafficClass(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) SetDefaultTrafficClass(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) DefaultPolicer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) SetDefaultPolicer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) DefaultDSCPMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) SetDefaultDSCPMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) DefaultEthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) SetDefaultEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) DefaultInnerEthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSAppImpl) SetDefaultInnerEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceQoSClassificationImpl is what a device implements for Device.QoS.Classification.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceQoSClassificationImpl to implement only some methods.
-type DeviceQoSClassificationImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceQoSClassificationStatus, error)
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	DHCPType(inst []uint32) (DeviceQoSClassificationDHCPType, error)
-	SetDHCPType(inst []uint32, v DeviceQoSClassificationDHCPType) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	AllInterfaces(inst []uint32) (bool, error)
-	SetAllInterfaces(inst []uint32, v bool) error
-	IPVersion(inst []uint32) (int32, error)
-	SetIPVersion(inst []uint32, v int32) error
-	DestIP(inst []uint32) (string, error)
-	SetDestIP(inst []uint32, v string) error
-	DestMask(inst []uint32) (string, error)
-	SetDestMask(inst []uint32, v string) error
-	DestIPExclude(inst []uint32) (bool, error)
-	SetDestIPExclude(inst []uint32, v bool) error
-	SourceIP(inst []uint32) (string, error)
-	SetSourceIP(inst []uint32, v string) error
-	SourceMask(inst []uint32) (string, error)
-	SetSourceMask(inst []uint32, v string) error
-	SourceIPExclude(inst []uint32) (bool, error)
-	SetSourceIPExclude(inst []uint32, v bool) error
-	Protocol(inst []uint32) (int32, error)
-	SetProtocol(inst []uint32, v int32) error
-	ProtocolExclude(inst []uint32) (bool, error)
-	SetProtocolExclude(inst []uint32, v bool) error
-	DestPort(inst []uint32) (int32, error)
-	SetDestPort(inst []uint32, v int32) error
-	DestPortRangeMax(inst []uint32) (int32, error)
-	SetDestPortRangeMax(inst []uint32, v int32) error
-	DestPortExclude(inst []uint32) (bool, error)
-	SetDestPortExclude(inst []uint32, v bool) error
-	SourcePort(inst []uint32) (int32, error)
-	SetSourcePort(inst []uint32, v int32) error
-	SourcePortRangeMax(inst []uint32) (int32, error)
-	SetSourcePortRangeMax(inst []uint32, v int32) error
-	SourcePortExclude(inst []uint32) (bool, error)
-	SetSourcePortExclude(inst []uint32, v bool) error
-	SourceMACAddress(inst []uint32) (string, error)
-	SetSourceMACAddress(inst []uint32, v string) error
-	SourceMACMask(inst []uint32) (string, error)
-	SetSourceMACMask(inst []uint32, v string) error
-	SourceMACExclude(inst []uint32) (bool, error)
-	SetSourceMACExclude(inst []uint32, v bool) error
-	DestMACAddress(inst []uint32) (string, error)
-	SetDestMACAddress(inst []uint32, v string) error
-	DestMACMask(inst []uint32) (string, error)
-	SetDestMACMask(inst []uint32, v string) error
-	DestMACExclude(inst []uint32) (bool, error)
-	SetDestMACExclude(inst []uint32, v bool) error
-	Ethertype(inst []uint32) (int32, error)
-	SetEthertype(inst []uint32, v int32) error
-	EthertypeExclude(inst []uint32) (bool, error)
-	SetEthertypeExclude(inst []uint32, v bool) error
-	SSAP(inst []uint32) (int32, error)
-	SetSSAP(inst []uint32, v int32) error
-	SSAPExclude(inst []uint32) (bool, error)
-	SetSSAPExclude(inst []uint32, v bool) error
-	DSAP(inst []uint32) (int32, error)
-	SetDSAP(inst []uint32, v int32) error
-	DSAPExclude(inst []uint32) (bool, error)
-	SetDSAPExclude(inst []uint32, v bool) error
-	LLCControl(inst []uint32) (int32, error)
-	SetLLCControl(inst []uint32, v int32) error
-	LLCControlExclude(inst []uint32) (bool, error)
-	SetLLCControlExclude(inst []uint32, v bool) error
-	SNAPOUI(inst []uint32) (int32, error)
-	SetSNAPOUI(inst []uint32, v int32) error
-	SNAPOUIExclude(inst []uint32) (bool, error)
-	SetSNAPOUIExclude(inst []uint32, v bool) error
-	SourceVendorClassID(inst []uint32) (string, error)
-	SetSourceVendorClassID(inst []uint32, v string) error
-	SourceVendorClassIDv6(inst []uint32) ([]byte, error)
-	SetSourceVendorClassIDv6(inst []uint32, v []byte) error
-	SourceVendorClassIDExclude(inst []uint32) (bool, error)
-	SetSourceVendorClassIDExclude(inst []uint32, v bool) error
-	SourceVendorClassIDMode(inst []uint32) (DeviceQoSClassificationSourceVendorClassIDMode, error)
-	SetSourceVendorClassIDMode(inst []uint32, v DeviceQoSClassificationSourceVendorClassIDMode) error
-	DestVendorClassID(inst []uint32) (string, error)
-	SetDestVendorClassID(inst []uint32, v string) error
-	DestVendorClassIDv6(inst []uint32) ([]byte, error)
-	SetDestVendorClassIDv6(inst []uint32, v []byte) error
-	DestVendorClassIDExclude(inst []uint32) (bool, error)
-	SetDestVendorClassIDExclude(inst []uint32, v bool) error
-	DestVendorClassIDMode(inst []uint32) (DeviceQoSClassificationDestVendorClassIDMode, error)
-	SetDestVendorClassIDMode(inst []uint32, v DeviceQoSClassificationDestVendorClassIDMode) error
-	SourceClientID(inst []uint32) ([]byte, error)
-	SetSourceClientID(inst []uint32, v []byte) error
-	SourceClientIDExclude(inst []uint32) (bool, error)
-	SetSourceClientIDExclude(inst []uint32, v bool) error
-	DestClientID(inst []uint32) ([]byte, error)
-	SetDestClientID(inst []uint32, v []byte) error
-	DestClientIDExclude(inst []uint32) (bool, error)
-	SetDestClientIDExclude(inst []uint32, v bool) error
-	SourceUserClassID(inst []uint32) ([]byte, error)
-	SetSourceUserClassID(inst []uint32, v []byte) error
-	SourceUserClassIDExclude(inst []uint32) (bool, error)
-	SetSourceUserClassIDExclude(inst []uint32, v bool) error
-	DestUserClassID(inst []uint32) ([]byte, error)
-	SetDestUserClassID(inst []uint32, v []byte) error
-	DestUserClassIDExclude(inst []uint32) (bool, error)
-	SetDestUserClassIDExclude(inst []uint32, v bool) error
-	SourceVendorSpecificInfo(inst []uint32) ([]byte, error)
-	SetSourceVendorSpecificInfo(inst []uint32, v []byte) error
-	SourceVendorSpecificInfoExclude(inst []uint32) (bool, error)
-	SetSourceVendorSpecificInfoExclude(inst []uint32, v bool) error
-	SourceVendorSpecificInfoEnterprise(inst []uint32) (uint32, error)
-	SetSourceVendorSpecificInfoEnterprise(inst []uint32, v uint32) error
-	SourceVendorSpecificInfoSubOption(inst []uint32) (int32, error)
-	SetSourceVendorSpecificInfoSubOption(inst []uint32, v int32) error
-	DestVendorSpecificInfo(inst []uint32) ([]byte, error)
-	SetDestVendorSpecificInfo(inst []uint32, v []byte) error
-	DestVendorSpecificInfoExclude(inst []uint32) (bool, error)
-	SetDestVendorSpecificInfoExclude(inst []uint32, v bool) error
-	DestVendorSpecificInfoEnterprise(inst []uint32) (uint32, error)
-	SetDestVendorSpecificInfoEnterprise(inst []uint32, v uint32) error
-	DestVendorSpecificInfoSubOption(inst []uint32) (int32, error)
-	SetDestVendorSpecificInfoSubOption(inst []uint32, v int32) error
-	TCPACK(inst []uint32) (bool, error)
-	SetTCPACK(inst []uint32, v bool) error
-	TCPACKExclude(inst []uint32) (bool, error)
-	SetTCPACKExclude(inst []uint32, v bool) error
-	IPLengthMin(inst []uint32) (uint32, error)
-	SetIPLengthMin(inst []uint32, v uint32) error
-	IPLengthMax(inst []uint32) (uint32, error)
-	SetIPLengthMax(inst []uint32, v uint32) error
-	IPLengthExclude(inst []uint32) (bool, error)
-	SetIPLengthExclude(inst []uint32, v bool) error
-	DSCPCheck(inst []uint32) (int32, error)
-	SetDSCPCheck(inst []uint32, v int32) error
-	DSCPExclude(inst []uint32) (bool, error)
-	SetDSCPExclude(inst []uint32, v bool) error
-	DSCPMark(inst []uint32) (int32, error)
-	SetDSCPMark(inst []uint32, v int32) error
-	EthernetPriorityCheck(inst []uint32) (int32, error)
-	SetEthernetPriorityCheck(inst []uint32, v int32) error
-	EthernetPriorityExclude(inst []uint32) (bool, error)
-	SetEthernetPriorityExclude(inst []uint32, v bool) error
-	EthernetPriorityMark(inst []uint32) (int32, error)
-	SetEthernetPriorityMark(inst []uint32, v int32) error
-	InnerEthernetPriorityCheck(inst []uint32) (int32, error)
-	SetInnerEthernetPriorityCheck(inst []uint32, v int32) error
-	InnerEthernetPriorityExclude(inst []uint32) (bool, error)
-	SetInnerEthernetPriorityExclude(inst []uint32, v bool) error
-	InnerEthernetPriorityMark(inst []uint32) (int32, error)
-	SetInnerEthernetPriorityMark(inst []uint32, v int32) error
-	EthernetDEICheck(inst []uint32) (int32, error)
-	SetEthernetDEICheck(inst []uint32, v int32) error
-	EthernetDEIExclude(inst []uint32) (bool, error)
-	SetEthernetDEIExclude(inst []uint32, v bool) error
-	VLANIDCheck(inst []uint32) (int32, error)
-	SetVLANIDCheck(inst []uint32, v int32) error
-	VLANIDExclude(inst []uint32) (bool, error)
-	SetVLANIDExclude(inst []uint32, v bool) error
-	OutOfBandInfo(inst []uint32) (int32, error)
-	SetOutOfBandInfo(inst []uint32, v int32) error
-	ForwardingPolicy(inst []uint32) (uint32, error)
-	SetForwardingPolicy(inst []uint32, v uint32) error
-	TrafficClass(inst []uint32) (int32, error)
-	SetTrafficClass(inst []uint32, v int32) error
-	Policer(inst []uint32) (string, error)
-	SetPolicer(inst []uint32, v string) error
-	App(inst []uint32) (string, error)
-	SetApp(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceQoSClassificationImpl implements DeviceQoSClassificationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceQoSClassificationImpl struct{}
-
-func (UnimplementedDeviceQoSClassificationImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) Status(inst []uint32) (DeviceQoSClassificationStatus, error) {
-	var zero DeviceQoSClassificationStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DHCPType(inst []uint32) (DeviceQoSClassificationDHCPType, error) {
-	var zero DeviceQoSClassificationDHCPType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDHCPType(inst []uint32, v DeviceQoSClassificationDHCPType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) AllInterfaces(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetAllInterfaces(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) IPVersion(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetIPVersion(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestIPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestIPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceIP(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceIP(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceIPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceIPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) Protocol(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetProtocol(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) ProtocolExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetProtocolExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestPort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestPort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestPortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestPortExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestPortExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourcePort(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourcePort(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourcePortExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourcePortExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceMACMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceMACMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceMACExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceMACExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestMACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestMACAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestMACMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestMACMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestMACExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestMACExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) Ethertype(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetEthertype(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) EthertypeExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetEthertypeExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SSAP(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSSAP(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SSAPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSSAPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DSAP(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDSAP(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DSAPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDSAPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) LLCControl(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetLLCControl(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) LLCControlExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetLLCControlExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SNAPOUI(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSNAPOUI(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SNAPOUIExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSNAPOUIExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceVendorClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorClassID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceVendorClassIDv6(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorClassIDv6(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceVendorClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceVendorClassIDMode(inst []uint32) (DeviceQoSClassificationSourceVendorClassIDMode, error) {
-	var zero DeviceQoSClassificationSourceVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorClassIDMode(inst []uint32, v DeviceQoSClassificationSourceVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestVendorClassID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorClassID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestVendorClassIDv6(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorClassIDv6(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestVendorClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestVendorClassIDMode(inst []uint32) (DeviceQoSClassificationDestVendorClassIDMode, error) {
-	var zero DeviceQoSClassificationDestVendorClassIDMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorClassIDMode(inst []uint32, v DeviceQoSClassificationDestVendorClassIDMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceClientID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceClientID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceClientIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceClientIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestClientID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestClientID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestClientIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestClientIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceUserClassID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceUserClassID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceUserClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceUserClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestUserClassID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestUserClassID(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestUserClassIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestUserClassIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceVendorSpecificInfo(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorSpecificInfo(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceVendorSpecificInfoExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorSpecificInfoExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceVendorSpecificInfoEnterprise(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorSpecificInfoEnterprise(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SourceVendorSpecificInfoSubOption(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorSpecificInfoSubOption(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestVendorSpecificInfo(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorSpecificInfo(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestVendorSpecificInfoExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorSpecificInfoExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestVendorSpecificInfoEnterprise(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorSpecificInfoEnterprise(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DestVendorSpecificInfoSubOption(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorSpecificInfoSubOption(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) TCPACK(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetTCPACK(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) TCPACKExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetTCPACKExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) IPLengthMin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetIPLengthMin(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) IPLengthMax(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetIPLengthMax(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) IPLengthExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetIPLengthExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DSCPCheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDSCPCheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DSCPExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDSCPExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) DSCPMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetDSCPMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) EthernetPriorityCheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetEthernetPriorityCheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) EthernetPriorityExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetEthernetPriorityExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) InnerEthernetPriorityCheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetInnerEthernetPriorityCheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) InnerEthernetPriorityExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetInnerEthernetPriorityExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) InnerEthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetInnerEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) EthernetDEICheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetEthernetDEICheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) EthernetDEIExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetEthernetDEIExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) VLANIDCheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetVLANIDCheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) VLANIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetVLANIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) OutOfBandInfo(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetOutOfBandInfo(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) ForwardingPolicy(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetForwardingPolicy(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) TrafficClass(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetTrafficClass(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) Policer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetPolicer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) App(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSClassificationImpl) SetApp(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceQoSFlowImpl is what a device implements for Device.QoS.Flow.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceQoSFlowImpl to implement only some methods.
-type DeviceQoSFlowImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceQoSFlowStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Type(inst []uint32) (string, error)
-	SetType(inst []uint32, v string) error
-	TypeParameters(inst []uint32) ([]string, error)
-	SetTypeParameters(inst []uint32, v []string) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	App(inst []uint32) (string, error)
-	SetApp(inst []uint32, v string) error
-	ForwardingPolicy(inst []uint32) (uint32, error)
-	SetForwardingPolicy(inst []uint32, v uint32) error
-	TrafficClass(inst []uint32) (uint32, error)
-	SetTrafficClass(inst []uint32, v uint32) error
-	Policer(inst []uint32) (string, error)
-	SetPolicer(inst []uint32, v string) error
-	DSCPMark(inst []uint32) (int32, error)
-	SetDSCPMark(inst []uint32, v int32) error
-	EthernetPriorityMark(inst []uint32) (int32, error)
-	SetEthernetPriorityMark(inst []uint32, v int32) error
-	InnerEthernetPriorityMark(inst []uint32) (int32, error)
-	SetInnerEthernetPriorityMark(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceQoSFlowImpl implements DeviceQoSFlowImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceQoSFlowImpl struct{}
-
-func (UnimplementedDeviceQoSFlowImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) Status(inst []uint32) (DeviceQoSFlowStatus, error) {
-	var zero DeviceQoSFlowStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) Type(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetType(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) TypeParameters(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetTypeParameters(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) App(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetApp(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) ForwardingPolicy(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetForwardingPolicy(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) TrafficClass(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetTrafficClass(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) Policer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetPolicer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) DSCPMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetDSCPMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) InnerEthernetPriorityMark(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSFlowImpl) SetInnerEthernetPriorityMark(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceQoSPolicerImpl is what a device implements for Device.QoS.Policer.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceQoSPolicerImpl to implement only some methods.
-type DeviceQoSPolicerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceQoSPolicerStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	CommittedRate(inst []uint32) (uint64, error)
-	SetCommittedRate(inst []uint32, v uint64) error
-	CommittedBurstSize(inst []uint32) (uint32, error)
-	SetCommittedBurstSize(inst []uint32, v uint32) error
-	ExcessBurstSize(inst []uint32) (uint32, error)
-	SetExcessBurstSize(inst []uint32, v uint32) error
-	PeakRate(inst []uint32) (uint64, error)
-	SetPeakRate(inst []uint32, v uint64) error
-	PeakBurstSize(inst []uint32) (uint32, error)
-	SetPeakBurstSize(inst []uint32, v uint32) error
-	MeterType(inst []uint32) (string, error)
-	SetMeterType(inst []uint32, v string) error
-	PossibleMeterTypes(inst []uint32) ([]DeviceQoSPolicerPossibleMeterTypes, error)
-	ConformingAction(inst []uint32) (string, error)
-	SetConformingAction(inst []uint32, v string) error
-	PartialConformingAction(inst []uint32) (string, error)
-	SetPartialConformingAction(inst []uint32, v string) error
-	NonConformingAction(inst []uint32) (string, error)
-	SetNonConformingAction(inst []uint32, v string) error
-	TotalCountedPackets(inst []uint32) (uint32, error)
-	TotalCountedBytes(inst []uint32) (uint32, error)
-	ConformingCountedPackets(inst []uint32) (uint32, error)
-	ConformingCountedBytes(inst []uint32) (uint32, error)
-	PartiallyConformingCountedPackets(inst []uint32) (uint32, error)
-	PartiallyConformingCountedBytes(inst []uint32) (uint32, error)
-	NonConformingCountedPackets(inst []uint32) (uint32, error)
-	NonConformingCountedBytes(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceQoSPolicerImpl implements DeviceQoSPolicerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceQoSPolicerImpl struct{}
-
-func (UnimplementedDeviceQoSPolicerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) Status(inst []uint32) (DeviceQoSPolicerStatus, error) {
-	var zero DeviceQoSPolicerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) CommittedRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetCommittedRate(inst []uint32, v uint64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) CommittedBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetCommittedBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) ExcessBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetExcessBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) PeakRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetPeakRate(inst []uint32, v uint64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) PeakBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetPeakBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) MeterType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetMeterType(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) PossibleMeterTypes(inst []uint32) ([]DeviceQoSPolicerPossibleMeterTypes, error) {
-	var zero []DeviceQoSPolicerPossibleMeterTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) ConformingAction(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetConformingAction(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) PartialConformingAction(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetPartialConformingAction(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) NonConformingAction(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) SetNonConformingAction(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) TotalCountedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) TotalCountedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) ConformingCountedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) ConformingCountedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) PartiallyConformingCountedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) PartiallyConformingCountedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) NonConformingCountedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSPolicerImpl) NonConformingCountedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceQoSQueueImpl is what a device implements for Device.QoS.Queue.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceQoSQueueImpl to implement only some methods.
-type DeviceQoSQueueImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceQoSQueueStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Children(inst []uint32) ([]string, error)
-	SetChildren(inst []uint32, v []string) error
-	TrafficClasses(inst []uint32) ([]uint32, error)
-	SetTrafficClasses(inst []uint32, v []uint32) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	AllInterfaces(inst []uint32) (bool, error)
-	SetAllInterfaces(inst []uint32, v bool) error
-	HardwareAssisted(inst []uint32) (bool, error)
-	BufferLength(inst []uint32) (uint32, error)
-	Weight(inst []uint32) (uint32, error)
-	SetWeight(inst []uint32, v uint32) error
-	Precedence(inst []uint32) (uint32, error)
-	SetPrecedence(inst []uint32, v uint32) error
-	REDThreshold(inst []uint32) (uint32, error)
-	SetREDThreshold(inst []uint32, v uint32) error
-	REDPercentage(inst []uint32) (uint32, error)
-	SetREDPercentage(inst []uint32, v uint32) error
-	DropAlgorithm(inst []uint32) (DeviceQoSQueueDropAlgorithm, error)
-	SetDropAlgorithm(inst []uint32, v DeviceQoSQueueDropAlgorithm) error
-	SchedulerAlgorithm(inst []uint32) (DeviceQoSQueueSchedulerAlgorithm, error)
-	SetSchedulerAlgorithm(inst []uint32, v DeviceQoSQueueSchedulerAlgorithm) error
-	ShapingRate(inst []uint32) (int64, error)
-	SetShapingRate(inst []uint32, v int64) error
-	CurrentShapingRate(inst []uint32) (int64, error)
-	AssuredRate(inst []uint32) (int64, error)
-	SetAssuredRate(inst []uint32, v int64) error
-	CurrentAssuredRate(inst []uint32) (int64, error)
-	ShapingBurstSize(inst []uint32) (uint32, error)
-	SetShapingBurstSize(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceQoSQueueImpl implements DeviceQoSQueueImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceQoSQueueImpl struct{}
-
-func (UnimplementedDeviceQoSQueueImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) Status(inst []uint32) (DeviceQoSQueueStatus, error) {
-	var zero DeviceQoSQueueStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) Children(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetChildren(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) TrafficClasses(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetTrafficClasses(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) AllInterfaces(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetAllInterfaces(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) HardwareAssisted(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) BufferLength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) Weight(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetWeight(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) Precedence(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetPrecedence(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) REDThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetREDThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) REDPercentage(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetREDPercentage(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) DropAlgorithm(inst []uint32) (DeviceQoSQueueDropAlgorithm, error) {
-	var zero DeviceQoSQueueDropAlgorithm
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetDropAlgorithm(inst []uint32, v DeviceQoSQueueDropAlgorithm) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SchedulerAlgorithm(inst []uint32) (DeviceQoSQueueSchedulerAlgorithm, error) {
-	var zero DeviceQoSQueueSchedulerAlgorithm
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetSchedulerAlgorithm(inst []uint32, v DeviceQoSQueueSchedulerAlgorithm) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) ShapingRate(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetShapingRate(inst []uint32, v int64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) CurrentShapingRate(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) AssuredRate(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetAssuredRate(inst []uint32, v int64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) CurrentAssuredRate(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceQoSQueueStatsImpl is what a device implements for Device.QoS.QueueStats.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceQoSQueueStatsImpl to implement only some methods.
-type DeviceQoSQueueStatsImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceQoSQueueStatsStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Queue(inst []uint32) (string, error)
-	SetQueue(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	OutputPackets(inst []uint32) (uint32, error)
-	OutputBytes(inst []uint32) (uint32, error)
-	DroppedPackets(inst []uint32) (uint32, error)
-	DroppedBytes(inst []uint32) (uint32, error)
-	QueueOccupancyPackets(inst []uint32) (uint32, error)
-	QueueOccupancyPercentage(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceQoSQueueStatsImpl implements DeviceQoSQueueStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceQoSQueueStatsImpl struct{}
-
-func (UnimplementedDeviceQoSQueueStatsImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) Status(inst []uint32) (DeviceQoSQueueStatsStatus, error) {
-	var zero DeviceQoSQueueStatsStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) Queue(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) SetQueue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) OutputPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) OutputBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) DroppedPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) DroppedBytes(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) QueueOccupancyPackets(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSQueueStatsImpl) QueueOccupancyPercentage(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceQoSSchedulerImpl is what a device implements for Device.QoS.Scheduler.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceQoSSchedulerImpl to implement only some methods.
-type DeviceQoSSchedulerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceQoSSchedulerStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Children(inst []uint32) ([]string, error)
-	SetChildren(inst []uint32, v []string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	SchedulerAlgorithm(inst []uint32) (DeviceQoSSchedulerSchedulerAlgorithm, error)
-	SetSchedulerAlgorithm(inst []uint32, v DeviceQoSSchedulerSchedulerAlgorithm) error
-	ShapingRate(inst []uint32) (int64, error)
-	SetShapingRate(inst []uint32, v int64) error
-	AssuredRate(inst []uint32) (int64, error)
-	SetAssuredRate(inst []uint32, v int64) error
-	DefaultQueue(inst []uint32) (string, error)
-	SetDefaultQueue(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceQoSSchedulerImpl implements DeviceQoSSchedulerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceQoSSchedulerImpl struct{}
-
-func (UnimplementedDeviceQoSSchedulerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) Status(inst []uint32) (DeviceQoSSchedulerStatus, error) {
-	var zero DeviceQoSSchedulerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) Children(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) SetChildren(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) SchedulerAlgorithm(inst []uint32) (DeviceQoSSchedulerSchedulerAlgorithm, error) {
-	var zero DeviceQoSSchedulerSchedulerAlgorithm
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) SetSchedulerAlgorithm(inst []uint32, v DeviceQoSSchedulerSchedulerAlgorithm) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) ShapingRate(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) SetShapingRate(inst []uint32, v int64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) AssuredRate(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) SetAssuredRate(inst []uint32, v int64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) DefaultQueue(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSSchedulerImpl) SetDefaultQueue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceQoSShaperImpl is what a device implements for Device.QoS.Shaper.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceQoSShaperImpl to implement only some methods.
-type DeviceQoSShaperImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceQoSShaperStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Children(inst []uint32) ([]string, error)
-	SetChildren(inst []uint32, v []string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	ShapingRate(inst []uint32) (int64, error)
-	SetShapingRate(inst []uint32, v int64) error
-	ShapingBurstSize(inst []uint32) (uint32, error)
-	SetShapingBurstSize(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceQoSShaperImpl implements DeviceQoSShaperImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceQoSShaperImpl struct{}
-
-func (UnimplementedDeviceQoSShaperImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) Status(inst []uint32) (DeviceQoSShaperStatus, error) {
-	var zero DeviceQoSShaperStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) Children(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) SetChildren(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) ShapingRate(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) SetShapingRate(inst []uint32, v int64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceQoSShaperImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

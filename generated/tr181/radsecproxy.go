@@ -3,74 +3,46 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
 // DeviceRadSecProxyStatus enumerates the values of Device.RadSecProxy.Status.
 type DeviceRadSecProxyStatus string
 
-func (e DeviceRadSecProxyStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceRadSecProxyStatus_Disabled DeviceRadSecProxyStatus = "Disabled"
-	DeviceRadSecProxyStatus_Enabled  DeviceRadSecProxyStatus = "Enabled"
-	DeviceRadSecProxyStatus_Error    DeviceRadSecProxyStatus = "Error"
+
+	DeviceRadSecProxyStatus_Enabled DeviceRadSecProxyStatus = "Enabled"
+
+	DeviceRadSecProxyStatus_Error DeviceRadSecProxyStatus = "Error"
 )
 
-var (
-	synDeviceRadSecProxy_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRadSecProxy_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRadSecProxy_ListenConfigNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceRadSecProxy_SourceConfigNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceRadSecProxy_ClientNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceRadSecProxy_RealmNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceRadSecProxy_ServerNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceRadSecProxy_TLSNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRadSecProxy holds the values of Device.RadSecProxy. (object, readOnly, since 2.19)
+// DeviceRadSecProxy holds the values of Device.RadSecProxy. (object, readOnly, since 2.19).
 type DeviceRadSecProxy struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.19.
-	Status DeviceRadSecProxyStatus `cwmp:"Status"`
-	// ListenConfigNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	ListenConfigNumberOfEntries uint32 `cwmp:"ListenConfigNumberOfEntries"`
-	// SourceConfigNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	SourceConfigNumberOfEntries uint32 `cwmp:"SourceConfigNumberOfEntries"`
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// RealmNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	RealmNumberOfEntries uint32 `cwmp:"RealmNumberOfEntries"`
-	// ServerNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	ServerNumberOfEntries uint32 `cwmp:"ServerNumberOfEntries"`
-	// TLSNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	TLSNumberOfEntries uint32 `cwmp:"TLSNumberOfEntries"`
-	// Device.RadSecProxy.Client.{i}. instances by instance number
-	Client map[uint32]*DeviceRadSecProxyClient `cwmp:"Client.{i}."`
-	// Device.RadSecProxy.ListenConfig.{i}. instances by instance number
-	ListenConfig map[uint32]*DeviceRadSecProxyListenConfig `cwmp:"ListenConfig.{i}."`
-	// Device.RadSecProxy.Realm.{i}. instances by instance number
-	Realm map[uint32]*DeviceRadSecProxyRealm `cwmp:"Realm.{i}."`
-	// Device.RadSecProxy.Server.{i}. instances by instance number
-	Server map[uint32]*DeviceRadSecProxyServer `cwmp:"Server.{i}."`
-	// Device.RadSecProxy.SourceConfig.{i}. instances by instance number
-	SourceConfig map[uint32]*DeviceRadSecProxySourceConfig `cwmp:"SourceConfig.{i}."`
-	// Device.RadSecProxy.TLS.{i}. instances by instance number
-	TLS map[uint32]*DeviceRadSecProxyTLS `cwmp:"TLS.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRadSecProxyStatus `json:"Status,omitzero"`
+
+	ListenConfigNumberOfEntries uint32 `json:"ListenConfigNumberOfEntries,omitzero"`
+
+	SourceConfigNumberOfEntries uint32 `json:"SourceConfigNumberOfEntries,omitzero"`
+
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	RealmNumberOfEntries uint32 `json:"RealmNumberOfEntries,omitzero"`
+
+	ServerNumberOfEntries uint32 `json:"ServerNumberOfEntries,omitzero"`
+
+	TLSNumberOfEntries uint32 `json:"TLSNumberOfEntries,omitzero"`
+
+	Client       map[uint32]*DeviceRadSecProxyClient       `json:"Client,omitzero"`
+	ListenConfig map[uint32]*DeviceRadSecProxyListenConfig `json:"ListenConfig,omitzero"`
+	Realm        map[uint32]*DeviceRadSecProxyRealm        `json:"Realm,omitzero"`
+	Server       map[uint32]*DeviceRadSecProxyServer       `json:"Server,omitzero"`
+	SourceConfig map[uint32]*DeviceRadSecProxySourceConfig `json:"SourceConfig,omitzero"`
+	TLS          map[uint32]*DeviceRadSecProxyTLS          `json:"TLS,omitzero"`
 }
 
-// AddClient creates instance i of Device.RadSecProxy.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddClient(i uint32) *DeviceRadSecProxyClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceRadSecProxyClient{}
@@ -80,18 +52,7 @@ func (o *DeviceRadSecProxy) AddClient(i uint32) *DeviceRadSecProxyClient {
 	return x
 }
 
-// GetClient returns instance i of Device.RadSecProxy.Client.{i}.
-func (o *DeviceRadSecProxy) GetClient(i uint32) (*DeviceRadSecProxyClient, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of Device.RadSecProxy.Client.{i}.
-func (o *DeviceRadSecProxy) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// AddListenConfig creates instance i of Device.RadSecProxy.ListenConfig.{i}. (replacing any) and returns it
+// AddListenConfig creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddListenConfig(i uint32) *DeviceRadSecProxyListenConfig {
 	if o.ListenConfig == nil {
 		o.ListenConfig = map[uint32]*DeviceRadSecProxyListenConfig{}
@@ -101,18 +62,7 @@ func (o *DeviceRadSecProxy) AddListenConfig(i uint32) *DeviceRadSecProxyListenCo
 	return x
 }
 
-// GetListenConfig returns instance i of Device.RadSecProxy.ListenConfig.{i}.
-func (o *DeviceRadSecProxy) GetListenConfig(i uint32) (*DeviceRadSecProxyListenConfig, bool) {
-	x, ok := o.ListenConfig[i]
-	return x, ok
-}
-
-// DeleteListenConfig removes instance i of Device.RadSecProxy.ListenConfig.{i}.
-func (o *DeviceRadSecProxy) DeleteListenConfig(i uint32) {
-	delete(o.ListenConfig, i)
-}
-
-// AddRealm creates instance i of Device.RadSecProxy.Realm.{i}. (replacing any) and returns it
+// AddRealm creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddRealm(i uint32) *DeviceRadSecProxyRealm {
 	if o.Realm == nil {
 		o.Realm = map[uint32]*DeviceRadSecProxyRealm{}
@@ -122,18 +72,7 @@ func (o *DeviceRadSecProxy) AddRealm(i uint32) *DeviceRadSecProxyRealm {
 	return x
 }
 
-// GetRealm returns instance i of Device.RadSecProxy.Realm.{i}.
-func (o *DeviceRadSecProxy) GetRealm(i uint32) (*DeviceRadSecProxyRealm, bool) {
-	x, ok := o.Realm[i]
-	return x, ok
-}
-
-// DeleteRealm removes instance i of Device.RadSecProxy.Realm.{i}.
-func (o *DeviceRadSecProxy) DeleteRealm(i uint32) {
-	delete(o.Realm, i)
-}
-
-// AddServer creates instance i of Device.RadSecProxy.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddServer(i uint32) *DeviceRadSecProxyServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceRadSecProxyServer{}
@@ -143,18 +82,7 @@ func (o *DeviceRadSecProxy) AddServer(i uint32) *DeviceRadSecProxyServer {
 	return x
 }
 
-// GetServer returns instance i of Device.RadSecProxy.Server.{i}.
-func (o *DeviceRadSecProxy) GetServer(i uint32) (*DeviceRadSecProxyServer, bool) {
-	x, ok := o.Server[i]
-	return x, ok
-}
-
-// DeleteServer removes instance i of Device.RadSecProxy.Server.{i}.
-func (o *DeviceRadSecProxy) DeleteServer(i uint32) {
-	delete(o.Server, i)
-}
-
-// AddSourceConfig creates instance i of Device.RadSecProxy.SourceConfig.{i}. (replacing any) and returns it
+// AddSourceConfig creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddSourceConfig(i uint32) *DeviceRadSecProxySourceConfig {
 	if o.SourceConfig == nil {
 		o.SourceConfig = map[uint32]*DeviceRadSecProxySourceConfig{}
@@ -164,18 +92,7 @@ func (o *DeviceRadSecProxy) AddSourceConfig(i uint32) *DeviceRadSecProxySourceCo
 	return x
 }
 
-// GetSourceConfig returns instance i of Device.RadSecProxy.SourceConfig.{i}.
-func (o *DeviceRadSecProxy) GetSourceConfig(i uint32) (*DeviceRadSecProxySourceConfig, bool) {
-	x, ok := o.SourceConfig[i]
-	return x, ok
-}
-
-// DeleteSourceConfig removes instance i of Device.RadSecProxy.SourceConfig.{i}.
-func (o *DeviceRadSecProxy) DeleteSourceConfig(i uint32) {
-	delete(o.SourceConfig, i)
-}
-
-// AddTLS creates instance i of Device.RadSecProxy.TLS.{i}. (replacing any) and returns it
+// AddTLS creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddTLS(i uint32) *DeviceRadSecProxyTLS {
 	if o.TLS == nil {
 		o.TLS = map[uint32]*DeviceRadSecProxyTLS{}
@@ -184,1728 +101,447 @@ func (o *DeviceRadSecProxy) AddTLS(i uint32) *DeviceRadSecProxyTLS {
 	o.TLS[i] = x
 	return x
 }
-
-// GetTLS returns instance i of Device.RadSecProxy.TLS.{i}.
-func (o *DeviceRadSecProxy) GetTLS(i uint32) (*DeviceRadSecProxyTLS, bool) {
-	x, ok := o.TLS[i]
-	return x, ok
-}
-
-// DeleteTLS removes instance i of Device.RadSecProxy.TLS.{i}.
-func (o *DeviceRadSecProxy) DeleteTLS(i uint32) {
-	delete(o.TLS, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRadSecProxy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRadSecProxy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRadSecProxy_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceRadSecProxy) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5094, string(o.Status))
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 	for _, i := range model.SortedKeys(o.ListenConfig) {
-		o.ListenConfig[i].ValidateAt(prefix+"ListenConfig."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ListenConfig[i].ValidateAt(c, model.InstanceOf(p, "ListenConfig.", i))
 	}
 	for _, i := range model.SortedKeys(o.Realm) {
-		o.Realm[i].ValidateAt(prefix+"Realm."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Realm[i].ValidateAt(c, model.InstanceOf(p, "Realm.", i))
 	}
 	for _, i := range model.SortedKeys(o.Server) {
-		o.Server[i].ValidateAt(prefix+"Server."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Server[i].ValidateAt(c, model.InstanceOf(p, "Server.", i))
 	}
 	for _, i := range model.SortedKeys(o.SourceConfig) {
-		o.SourceConfig[i].ValidateAt(prefix+"SourceConfig."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SourceConfig[i].ValidateAt(c, model.InstanceOf(p, "SourceConfig.", i))
 	}
 	for _, i := range model.SortedKeys(o.TLS) {
-		o.TLS[i].ValidateAt(prefix+"TLS."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.TLS[i].ValidateAt(c, model.InstanceOf(p, "TLS.", i))
 	}
 }
 
 // DeviceRadSecProxyPath is the typed path of Device.RadSecProxy.
 type DeviceRadSecProxyPath struct {
-	obj                         model.ObjectPath
-	Enable                      model.ReadWriteParam[bool]
-	Status                      model.ReadOnlyParam[DeviceRadSecProxyStatus]
-	ListenConfigNumberOfEntries model.ReadOnlyParam[uint32]
-	SourceConfigNumberOfEntries model.ReadOnlyParam[uint32]
-	ClientNumberOfEntries       model.ReadOnlyParam[uint32]
-	RealmNumberOfEntries        model.ReadOnlyParam[uint32]
-	ServerNumberOfEntries       model.ReadOnlyParam[uint32]
-	TLSNumberOfEntries          model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ListenConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RealmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SourceConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TLSNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRadSecProxyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRadSecProxyPath(prefix string) DeviceRadSecProxyPath {
-	p := &prefix
-	return DeviceRadSecProxyPath{
-		ClientNumberOfEntries:       model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ListenConfigNumberOfEntries: model.NewReadOnly[uint32](p, "ListenConfigNumberOfEntries", model.TypeUnsignedInt),
-		RealmNumberOfEntries:        model.NewReadOnly[uint32](p, "RealmNumberOfEntries", model.TypeUnsignedInt),
-		ServerNumberOfEntries:       model.NewReadOnly[uint32](p, "ServerNumberOfEntries", model.TypeUnsignedInt),
-		SourceConfigNumberOfEntries: model.NewReadOnly[uint32](p, "SourceConfigNumberOfEntries", model.TypeUnsignedInt),
-		Status:                      model.NewReadOnly[DeviceRadSecProxyStatus](p, "Status", model.TypeString),
-		TLSNumberOfEntries:          model.NewReadOnly[uint32](p, "TLSNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x DeviceRadSecProxyPath) Client(i uint32) (p DeviceRadSecProxyClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of Device.RadSecProxy.Client.{i}.
-func (x DeviceRadSecProxyPath) Client(i uint32) DeviceRadSecProxyClientPath {
-	return newDeviceRadSecProxyClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table Device.RadSecProxy.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) ClientTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Client.")
+	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// ListenConfig returns the typed path of instance i of Device.RadSecProxy.ListenConfig.{i}.
-func (x DeviceRadSecProxyPath) ListenConfig(i uint32) DeviceRadSecProxyListenConfigPath {
-	return newDeviceRadSecProxyListenConfigPath(x.Path() + "ListenConfig." + strconv.FormatUint(uint64(i), 10) + ".")
+// ListenConfig returns the typed path of instance i.
+func (x DeviceRadSecProxyPath) ListenConfig(i uint32) (p DeviceRadSecProxyListenConfigPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ListenConfig.", i))
+	return
 }
 
-// ListenConfigTable returns the table Device.RadSecProxy.ListenConfig.{i}. itself (for AddObject when writable)
+// ListenConfigTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) ListenConfigTable() model.Table {
-	return model.NewTable(x.Path() + "ListenConfig.")
+	return model.NewTable(x.ObjectPath, "ListenConfig.")
 }
 
-// Realm returns the typed path of instance i of Device.RadSecProxy.Realm.{i}.
-func (x DeviceRadSecProxyPath) Realm(i uint32) DeviceRadSecProxyRealmPath {
-	return newDeviceRadSecProxyRealmPath(x.Path() + "Realm." + strconv.FormatUint(uint64(i), 10) + ".")
+// Realm returns the typed path of instance i.
+func (x DeviceRadSecProxyPath) Realm(i uint32) (p DeviceRadSecProxyRealmPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Realm.", i))
+	return
 }
 
-// RealmTable returns the table Device.RadSecProxy.Realm.{i}. itself (for AddObject when writable)
+// RealmTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) RealmTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Realm.")
+	return model.NewWritableTable(x.ObjectPath, "Realm.")
 }
 
-// Server returns the typed path of instance i of Device.RadSecProxy.Server.{i}.
-func (x DeviceRadSecProxyPath) Server(i uint32) DeviceRadSecProxyServerPath {
-	return newDeviceRadSecProxyServerPath(x.Path() + "Server." + strconv.FormatUint(uint64(i), 10) + ".")
+// Server returns the typed path of instance i.
+func (x DeviceRadSecProxyPath) Server(i uint32) (p DeviceRadSecProxyServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
+	return
 }
 
-// ServerTable returns the table Device.RadSecProxy.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) ServerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Server.")
+	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
-// SourceConfig returns the typed path of instance i of Device.RadSecProxy.SourceConfig.{i}.
-func (x DeviceRadSecProxyPath) SourceConfig(i uint32) DeviceRadSecProxySourceConfigPath {
-	return newDeviceRadSecProxySourceConfigPath(x.Path() + "SourceConfig." + strconv.FormatUint(uint64(i), 10) + ".")
+// SourceConfig returns the typed path of instance i.
+func (x DeviceRadSecProxyPath) SourceConfig(i uint32) (p DeviceRadSecProxySourceConfigPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SourceConfig.", i))
+	return
 }
 
-// SourceConfigTable returns the table Device.RadSecProxy.SourceConfig.{i}. itself (for AddObject when writable)
+// SourceConfigTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) SourceConfigTable() model.Table {
-	return model.NewTable(x.Path() + "SourceConfig.")
+	return model.NewTable(x.ObjectPath, "SourceConfig.")
 }
 
-// TLS returns the typed path of instance i of Device.RadSecProxy.TLS.{i}.
-func (x DeviceRadSecProxyPath) TLS(i uint32) DeviceRadSecProxyTLSPath {
-	return newDeviceRadSecProxyTLSPath(x.Path() + "TLS." + strconv.FormatUint(uint64(i), 10) + ".")
+// TLS returns the typed path of instance i.
+func (x DeviceRadSecProxyPath) TLS(i uint32) (p DeviceRadSecProxyTLSPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TLS.", i))
+	return
 }
 
-// TLSTable returns the table Device.RadSecProxy.TLS.{i}. itself (for AddObject when writable)
+// TLSTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) TLSTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "TLS.")
+	return model.NewWritableTable(x.ObjectPath, "TLS.")
 }
 
 // DeviceRadSecProxyClientStatus enumerates the values of Device.RadSecProxy.Client.{i}.Status.
 type DeviceRadSecProxyClientStatus string
 
-func (e DeviceRadSecProxyClientStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceRadSecProxyClientStatus_Disabled DeviceRadSecProxyClientStatus = "Disabled"
-	DeviceRadSecProxyClientStatus_Enabled  DeviceRadSecProxyClientStatus = "Enabled"
-	DeviceRadSecProxyClientStatus_Error    DeviceRadSecProxyClientStatus = "Error"
+
+	DeviceRadSecProxyClientStatus_Enabled DeviceRadSecProxyClientStatus = "Enabled"
+
+	DeviceRadSecProxyClientStatus_Error DeviceRadSecProxyClientStatus = "Error"
 )
 
 // DeviceRadSecProxyClientProtocol enumerates the values of Device.RadSecProxy.Client.{i}.Protocol.
 type DeviceRadSecProxyClientProtocol string
 
-func (e DeviceRadSecProxyClientProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRadSecProxyClientProtocol_UDP  DeviceRadSecProxyClientProtocol = "UDP"
-	DeviceRadSecProxyClientProtocol_TCP  DeviceRadSecProxyClientProtocol = "TCP"
-	DeviceRadSecProxyClientProtocol_TLS  DeviceRadSecProxyClientProtocol = "TLS"
+	DeviceRadSecProxyClientProtocol_UDP DeviceRadSecProxyClientProtocol = "UDP"
+
+	DeviceRadSecProxyClientProtocol_TCP DeviceRadSecProxyClientProtocol = "TCP"
+
+	DeviceRadSecProxyClientProtocol_TLS DeviceRadSecProxyClientProtocol = "TLS"
+
 	DeviceRadSecProxyClientProtocol_DTLS DeviceRadSecProxyClientProtocol = "DTLS"
 )
 
-var (
-	synDeviceRadSecProxyClient_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRadSecProxyClient_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRadSecProxyClient_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRadSecProxyClient_Address = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRadSecProxyClient_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "UDP"}, {Value: "TCP"}, {Value: "TLS"}, {Value: "DTLS"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRadSecProxyClient_Secret = &model.Syntax{
-		Secured: true,
-		Type:    model.TypeString,
-	}
-	synDeviceRadSecProxyClient_TLS = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.TLS.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceRadSecProxyClient holds the values of Device.RadSecProxy.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.19)
+// DeviceRadSecProxyClient holds the values of Device.RadSecProxy.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.19).
 type DeviceRadSecProxyClient struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.19.
-	Status DeviceRadSecProxyClientStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Address: string(:256), readWrite, since 2.19.
-	Address string `cwmp:"Address"`
-	// Protocol: string{UDP,TCP,TLS,DTLS}, readWrite, since 2.19.
-	Protocol DeviceRadSecProxyClientProtocol `cwmp:"Protocol"`
-	// Secret: string, readWrite, since 2.19.
-	Secret string `cwmp:"Secret"`
-	// TLS: string(:256) pathRef→#.TLS., readWrite, since 2.19.
-	TLS string `cwmp:"TLS"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRadSecProxyClientStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Address string `json:"Address,omitzero"`
+
+	Protocol DeviceRadSecProxyClientProtocol `json:"Protocol,omitzero"`
+
+	Secret string `json:"Secret,omitzero"`
+
+	TLS string `json:"TLS,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRadSecProxyClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRadSecProxyClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRadSecProxyClient_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyClient_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyClient_Address, o.Address); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Address",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyClient_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyClient_TLS, o.TLS); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLS",
-		})
-	}
+func (o *DeviceRadSecProxyClient) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5059, string(o.Status))
+	c.String(p, "Alias", 5055, o.Alias)
+	c.String(p, "Address", 5054, o.Address)
+	c.String(p, "Protocol", 5057, string(o.Protocol))
+	c.String(p, "TLS", 5060, o.TLS)
 }
 
 // DeviceRadSecProxyClientPath is the typed path of Device.RadSecProxy.Client.{i}.
 type DeviceRadSecProxyClientPath struct {
-	obj      model.ObjectPath
-	Enable   model.ReadWriteParam[bool]
-	Status   model.ReadOnlyParam[DeviceRadSecProxyClientStatus]
-	Alias    model.WriteOnceParam[string]
-	Address  model.ReadWriteParam[string]
-	Protocol model.ReadWriteParam[DeviceRadSecProxyClientProtocol]
-	Secret   model.ReadWriteParam[string]
-	TLS      model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Address model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceRadSecProxyClientPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRadSecProxyClientPath(prefix string) DeviceRadSecProxyClientPath {
-	p := &prefix
-	return DeviceRadSecProxyClientPath{
-		Address:  model.NewReadWrite[string](p, "Address", model.TypeString),
-		Alias:    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Protocol: model.NewReadWrite[DeviceRadSecProxyClientProtocol](p, "Protocol", model.TypeString),
-		Secret:   model.NewReadWrite[string](p, "Secret", model.TypeString),
-		Status:   model.NewReadOnly[DeviceRadSecProxyClientStatus](p, "Status", model.TypeString),
-		TLS:      model.NewReadWrite[string](p, "TLS", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Protocol model.ReadWriteParam[DeviceRadSecProxyClientProtocol] `dm:"s"`
+
+	Secret model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TLS model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceRadSecProxyListenConfigProtocol enumerates the values of Device.RadSecProxy.ListenConfig.{i}.Protocol.
 type DeviceRadSecProxyListenConfigProtocol string
 
-func (e DeviceRadSecProxyListenConfigProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRadSecProxyListenConfigProtocol_UDP  DeviceRadSecProxyListenConfigProtocol = "UDP"
-	DeviceRadSecProxyListenConfigProtocol_TCP  DeviceRadSecProxyListenConfigProtocol = "TCP"
-	DeviceRadSecProxyListenConfigProtocol_TLS  DeviceRadSecProxyListenConfigProtocol = "TLS"
+	DeviceRadSecProxyListenConfigProtocol_UDP DeviceRadSecProxyListenConfigProtocol = "UDP"
+
+	DeviceRadSecProxyListenConfigProtocol_TCP DeviceRadSecProxyListenConfigProtocol = "TCP"
+
+	DeviceRadSecProxyListenConfigProtocol_TLS DeviceRadSecProxyListenConfigProtocol = "TLS"
+
 	DeviceRadSecProxyListenConfigProtocol_DTLS DeviceRadSecProxyListenConfigProtocol = "DTLS"
 )
 
-var (
-	synDeviceRadSecProxyListenConfig_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRadSecProxyListenConfig_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "UDP"}, {Value: "TCP"}, {Value: "TLS"}, {Value: "DTLS"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRadSecProxyListenConfig_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRadSecProxyListenConfig_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceRadSecProxyListenConfig holds the values of Device.RadSecProxy.ListenConfig.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19)
+// DeviceRadSecProxyListenConfig holds the values of Device.RadSecProxy.ListenConfig.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19).
 type DeviceRadSecProxyListenConfig struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Protocol: string{UDP,TCP,TLS,DTLS}, readWrite, since 2.19.
-	Protocol DeviceRadSecProxyListenConfigProtocol `cwmp:"Protocol"`
-	// Interface: string(:256) pathRef→.IP.Interface., readWrite, since 2.19.
-	Interface string `cwmp:"Interface"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.19.
-	Port uint32 `cwmp:"Port"`
+	Alias string `json:"Alias,omitzero"`
+
+	Protocol DeviceRadSecProxyListenConfigProtocol `json:"Protocol,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRadSecProxyListenConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRadSecProxyListenConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRadSecProxyListenConfig_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyListenConfig_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyListenConfig_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceRadSecProxyListenConfig_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
+func (o *DeviceRadSecProxyListenConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5064, o.Alias)
+	c.String(p, "Protocol", 5067, string(o.Protocol))
+	c.String(p, "Interface", 5065, o.Interface)
+	c.Uint(p, "Port", 5066, uint64(o.Port))
 }
 
 // DeviceRadSecProxyListenConfigPath is the typed path of Device.RadSecProxy.ListenConfig.{i}.
 type DeviceRadSecProxyListenConfigPath struct {
-	obj       model.ObjectPath
-	Alias     model.WriteOnceParam[string]
-	Protocol  model.ReadWriteParam[DeviceRadSecProxyListenConfigProtocol]
-	Interface model.ReadWriteParam[string]
-	Port      model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceRadSecProxyListenConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRadSecProxyListenConfigPath(prefix string) DeviceRadSecProxyListenConfigPath {
-	p := &prefix
-	return DeviceRadSecProxyListenConfigPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Interface: model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Port:      model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Protocol:  model.NewReadWrite[DeviceRadSecProxyListenConfigProtocol](p, "Protocol", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[DeviceRadSecProxyListenConfigProtocol] `dm:"s"`
 }
 
 // DeviceRadSecProxyRealmStatus enumerates the values of Device.RadSecProxy.Realm.{i}.Status.
 type DeviceRadSecProxyRealmStatus string
 
-func (e DeviceRadSecProxyRealmStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceRadSecProxyRealmStatus_Disabled DeviceRadSecProxyRealmStatus = "Disabled"
-	DeviceRadSecProxyRealmStatus_Enabled  DeviceRadSecProxyRealmStatus = "Enabled"
-	DeviceRadSecProxyRealmStatus_Error    DeviceRadSecProxyRealmStatus = "Error"
+
+	DeviceRadSecProxyRealmStatus_Enabled DeviceRadSecProxyRealmStatus = "Enabled"
+
+	DeviceRadSecProxyRealmStatus_Error DeviceRadSecProxyRealmStatus = "Error"
 )
 
-var (
-	synDeviceRadSecProxyRealm_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRadSecProxyRealm_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRadSecProxyRealm_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRadSecProxyRealm_Pattern = &model.Syntax{Type: model.TypeString}
-	synDeviceRadSecProxyRealm_Server  = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Server.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRadSecProxyRealm_AccountingServer = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Server.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRadSecProxyRealm_AccountingResponse = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceRadSecProxyRealm holds the values of Device.RadSecProxy.Realm.{i}. (table instance, 1..unbounded entries, readWrite, since 2.19)
+// DeviceRadSecProxyRealm holds the values of Device.RadSecProxy.Realm.{i}. (table instance, 1..unbounded entries, readWrite, since 2.19).
 type DeviceRadSecProxyRealm struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.19.
-	Status DeviceRadSecProxyRealmStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Pattern: string, readWrite, since 2.19.
-	Pattern string `cwmp:"Pattern"`
-	// Server: string(:256) pathRef→#.Server., readWrite, since 2.19.
-	Server string `cwmp:"Server"`
-	// AccountingServer: string(:256) pathRef→#.Server., readWrite, since 2.19.
-	AccountingServer string `cwmp:"AccountingServer"`
-	// AccountingResponse: boolean, readWrite, since 2.19.
-	AccountingResponse bool `cwmp:"AccountingResponse"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRadSecProxyRealmStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Pattern string `json:"Pattern,omitzero"`
+
+	Server string `json:"Server,omitzero"`
+
+	AccountingServer string `json:"AccountingServer,omitzero"`
+
+	AccountingResponse bool `json:"AccountingResponse,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRadSecProxyRealm) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRadSecProxyRealm) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRadSecProxyRealm_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyRealm_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyRealm_Server, o.Server); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Server",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyRealm_AccountingServer, o.AccountingServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AccountingServer",
-		})
-	}
+func (o *DeviceRadSecProxyRealm) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5076, string(o.Status))
+	c.String(p, "Alias", 5072, o.Alias)
+	c.String(p, "Server", 5075, o.Server)
+	c.String(p, "AccountingServer", 5071, o.AccountingServer)
 }
 
 // DeviceRadSecProxyRealmPath is the typed path of Device.RadSecProxy.Realm.{i}.
 type DeviceRadSecProxyRealmPath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	Status             model.ReadOnlyParam[DeviceRadSecProxyRealmStatus]
-	Alias              model.WriteOnceParam[string]
-	Pattern            model.ReadWriteParam[string]
-	Server             model.ReadWriteParam[string]
-	AccountingServer   model.ReadWriteParam[string]
-	AccountingResponse model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	AccountingResponse model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceRadSecProxyRealmPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRadSecProxyRealmPath(prefix string) DeviceRadSecProxyRealmPath {
-	p := &prefix
-	return DeviceRadSecProxyRealmPath{
-		AccountingResponse: model.NewReadWrite[bool](p, "AccountingResponse", model.TypeBoolean),
-		AccountingServer:   model.NewReadWrite[string](p, "AccountingServer", model.TypeString),
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Pattern:            model.NewReadWrite[string](p, "Pattern", model.TypeString),
-		Server:             model.NewReadWrite[string](p, "Server", model.TypeString),
-		Status:             model.NewReadOnly[DeviceRadSecProxyRealmStatus](p, "Status", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
+	AccountingServer model.ReadWriteParam[string] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Pattern model.ReadWriteParam[string] `dm:"s"`
+
+	Server model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceRadSecProxyServerStatus enumerates the values of Device.RadSecProxy.Server.{i}.Status.
 type DeviceRadSecProxyServerStatus string
 
-func (e DeviceRadSecProxyServerStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceRadSecProxyServerStatus_Disabled DeviceRadSecProxyServerStatus = "Disabled"
-	DeviceRadSecProxyServerStatus_Enabled  DeviceRadSecProxyServerStatus = "Enabled"
-	DeviceRadSecProxyServerStatus_Error    DeviceRadSecProxyServerStatus = "Error"
+
+	DeviceRadSecProxyServerStatus_Enabled DeviceRadSecProxyServerStatus = "Enabled"
+
+	DeviceRadSecProxyServerStatus_Error DeviceRadSecProxyServerStatus = "Error"
 )
 
 // DeviceRadSecProxyServerProtocol enumerates the values of Device.RadSecProxy.Server.{i}.Protocol.
 type DeviceRadSecProxyServerProtocol string
 
-func (e DeviceRadSecProxyServerProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRadSecProxyServerProtocol_UDP  DeviceRadSecProxyServerProtocol = "UDP"
-	DeviceRadSecProxyServerProtocol_TCP  DeviceRadSecProxyServerProtocol = "TCP"
-	DeviceRadSecProxyServerProtocol_TLS  DeviceRadSecProxyServerProtocol = "TLS"
+	DeviceRadSecProxyServerProtocol_UDP DeviceRadSecProxyServerProtocol = "UDP"
+
+	DeviceRadSecProxyServerProtocol_TCP DeviceRadSecProxyServerProtocol = "TCP"
+
+	DeviceRadSecProxyServerProtocol_TLS DeviceRadSecProxyServerProtocol = "TLS"
+
 	DeviceRadSecProxyServerProtocol_DTLS DeviceRadSecProxyServerProtocol = "DTLS"
 )
 
-var (
-	synDeviceRadSecProxyServer_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRadSecProxyServer_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRadSecProxyServer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRadSecProxyServer_Address = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRadSecProxyServer_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "UDP"}, {Value: "TCP"}, {Value: "TLS"}, {Value: "DTLS"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRadSecProxyServer_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceRadSecProxyServer_Secret = &model.Syntax{
-		Secured: true,
-		Type:    model.TypeString,
-	}
-	synDeviceRadSecProxyServer_TLS = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.TLS.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceRadSecProxyServer holds the values of Device.RadSecProxy.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19)
+// DeviceRadSecProxyServer holds the values of Device.RadSecProxy.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceRadSecProxyServer struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.19.
-	Status DeviceRadSecProxyServerStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Address: string(:256), readWrite, since 2.19.
-	Address string `cwmp:"Address"`
-	// Protocol: string{UDP,TCP,TLS,DTLS}, readWrite, since 2.19.
-	Protocol DeviceRadSecProxyServerProtocol `cwmp:"Protocol"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.19.
-	Port uint32 `cwmp:"Port"`
-	// Secret: string, readWrite, since 2.19.
-	Secret string `cwmp:"Secret"`
-	// TLS: string(:256) pathRef→#.TLS., readWrite, since 2.19.
-	TLS string `cwmp:"TLS"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRadSecProxyServerStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Address string `json:"Address,omitzero"`
+
+	Protocol DeviceRadSecProxyServerProtocol `json:"Protocol,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Secret string `json:"Secret,omitzero"`
+
+	TLS string `json:"TLS,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRadSecProxyServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRadSecProxyServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRadSecProxyServer_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyServer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyServer_Address, o.Address); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Address",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyServer_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckUint(synDeviceRadSecProxyServer_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyServer_TLS, o.TLS); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLS",
-		})
-	}
+func (o *DeviceRadSecProxyServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5085, string(o.Status))
+	c.String(p, "Alias", 5080, o.Alias)
+	c.String(p, "Address", 5079, o.Address)
+	c.String(p, "Protocol", 5083, string(o.Protocol))
+	c.Uint(p, "Port", 5082, uint64(o.Port))
+	c.String(p, "TLS", 5086, o.TLS)
 }
 
 // DeviceRadSecProxyServerPath is the typed path of Device.RadSecProxy.Server.{i}.
 type DeviceRadSecProxyServerPath struct {
-	obj      model.ObjectPath
-	Enable   model.ReadWriteParam[bool]
-	Status   model.ReadOnlyParam[DeviceRadSecProxyServerStatus]
-	Alias    model.WriteOnceParam[string]
-	Address  model.ReadWriteParam[string]
-	Protocol model.ReadWriteParam[DeviceRadSecProxyServerProtocol]
-	Port     model.ReadWriteParam[uint32]
-	Secret   model.ReadWriteParam[string]
-	TLS      model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Address model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceRadSecProxyServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRadSecProxyServerPath(prefix string) DeviceRadSecProxyServerPath {
-	p := &prefix
-	return DeviceRadSecProxyServerPath{
-		Address:  model.NewReadWrite[string](p, "Address", model.TypeString),
-		Alias:    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Port:     model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Protocol: model.NewReadWrite[DeviceRadSecProxyServerProtocol](p, "Protocol", model.TypeString),
-		Secret:   model.NewReadWrite[string](p, "Secret", model.TypeString),
-		Status:   model.NewReadOnly[DeviceRadSecProxyServerStatus](p, "Status", model.TypeString),
-		TLS:      model.NewReadWrite[string](p, "TLS", model.TypeString),
-		obj:      model.NewObjectPath(p),
-	}
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[DeviceRadSecProxyServerProtocol] `dm:"s"`
+
+	Secret model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TLS model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceRadSecProxySourceConfigProtocol enumerates the values of Device.RadSecProxy.SourceConfig.{i}.Protocol.
 type DeviceRadSecProxySourceConfigProtocol string
 
-func (e DeviceRadSecProxySourceConfigProtocol) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRadSecProxySourceConfigProtocol_UDP  DeviceRadSecProxySourceConfigProtocol = "UDP"
-	DeviceRadSecProxySourceConfigProtocol_TCP  DeviceRadSecProxySourceConfigProtocol = "TCP"
-	DeviceRadSecProxySourceConfigProtocol_TLS  DeviceRadSecProxySourceConfigProtocol = "TLS"
+	DeviceRadSecProxySourceConfigProtocol_UDP DeviceRadSecProxySourceConfigProtocol = "UDP"
+
+	DeviceRadSecProxySourceConfigProtocol_TCP DeviceRadSecProxySourceConfigProtocol = "TCP"
+
+	DeviceRadSecProxySourceConfigProtocol_TLS DeviceRadSecProxySourceConfigProtocol = "TLS"
+
 	DeviceRadSecProxySourceConfigProtocol_DTLS DeviceRadSecProxySourceConfigProtocol = "DTLS"
 )
 
-var (
-	synDeviceRadSecProxySourceConfig_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRadSecProxySourceConfig_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "UDP"}, {Value: "TCP"}, {Value: "TLS"}, {Value: "DTLS"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRadSecProxySourceConfig_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRadSecProxySourceConfig_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceRadSecProxySourceConfig holds the values of Device.RadSecProxy.SourceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceRadSecProxySourceConfig holds the values of Device.RadSecProxy.SourceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceRadSecProxySourceConfig struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Protocol: string{UDP,TCP,TLS,DTLS}, readWrite, since 2.19.
-	Protocol DeviceRadSecProxySourceConfigProtocol `cwmp:"Protocol"`
-	// Interface: string(:256) pathRef→.IP.Interface., readWrite, since 2.19.
-	Interface string `cwmp:"Interface"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.19.
-	Port uint32 `cwmp:"Port"`
+	Alias string `json:"Alias,omitzero"`
+
+	Protocol DeviceRadSecProxySourceConfigProtocol `json:"Protocol,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRadSecProxySourceConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRadSecProxySourceConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRadSecProxySourceConfig_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxySourceConfig_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxySourceConfig_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceRadSecProxySourceConfig_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
+func (o *DeviceRadSecProxySourceConfig) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5089, o.Alias)
+	c.String(p, "Protocol", 5092, string(o.Protocol))
+	c.String(p, "Interface", 5090, o.Interface)
+	c.Uint(p, "Port", 5091, uint64(o.Port))
 }
 
 // DeviceRadSecProxySourceConfigPath is the typed path of Device.RadSecProxy.SourceConfig.{i}.
 type DeviceRadSecProxySourceConfigPath struct {
-	obj       model.ObjectPath
-	Alias     model.WriteOnceParam[string]
-	Protocol  model.ReadWriteParam[DeviceRadSecProxySourceConfigProtocol]
-	Interface model.ReadWriteParam[string]
-	Port      model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceRadSecProxySourceConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRadSecProxySourceConfigPath(prefix string) DeviceRadSecProxySourceConfigPath {
-	p := &prefix
-	return DeviceRadSecProxySourceConfigPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Interface: model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Port:      model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Protocol:  model.NewReadWrite[DeviceRadSecProxySourceConfigProtocol](p, "Protocol", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[DeviceRadSecProxySourceConfigProtocol] `dm:"s"`
 }
 
 // DeviceRadSecProxyTLSTLSVersion enumerates the values of Device.RadSecProxy.TLS.{i}.TLSVersion.
 type DeviceRadSecProxyTLSTLSVersion string
 
-func (e DeviceRadSecProxyTLSTLSVersion) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRadSecProxyTLSTLSVersion_SSL3             DeviceRadSecProxyTLSTLSVersion = "SSL3"
-	DeviceRadSecProxyTLSTLSVersion_TLS1_Only        DeviceRadSecProxyTLSTLSVersion = "TLS1_Only"
-	DeviceRadSecProxyTLSTLSVersion_TLS1_Or_Later    DeviceRadSecProxyTLSTLSVersion = "TLS1_Or_Later"
-	DeviceRadSecProxyTLSTLSVersion_TLS1_1_Only      DeviceRadSecProxyTLSTLSVersion = "TLS1_1_Only"
-	DeviceRadSecProxyTLSTLSVersion_TLS1_1_Or_Later  DeviceRadSecProxyTLSTLSVersion = "TLS1_1_Or_Later"
-	DeviceRadSecProxyTLSTLSVersion_TLS1_2_Only      DeviceRadSecProxyTLSTLSVersion = "TLS1_2_Only"
-	DeviceRadSecProxyTLSTLSVersion_TLS1_2_Or_Later  DeviceRadSecProxyTLSTLSVersion = "TLS1_2_Or_Later"
-	DeviceRadSecProxyTLSTLSVersion_TLS1_3_Only      DeviceRadSecProxyTLSTLSVersion = "TLS1_3_Only"
-	DeviceRadSecProxyTLSTLSVersion_TLS1_3_Or_Later  DeviceRadSecProxyTLSTLSVersion = "TLS1_3_Or_Later"
-	DeviceRadSecProxyTLSTLSVersion_DTLS1_Only       DeviceRadSecProxyTLSTLSVersion = "DTLS1_Only"
-	DeviceRadSecProxyTLSTLSVersion_DTLS1_Or_Later   DeviceRadSecProxyTLSTLSVersion = "DTLS1_Or_Later"
-	DeviceRadSecProxyTLSTLSVersion_DTLS1_2_Only     DeviceRadSecProxyTLSTLSVersion = "DTLS1_2_Only"
+	DeviceRadSecProxyTLSTLSVersion_SSL3 DeviceRadSecProxyTLSTLSVersion = "SSL3"
+
+	DeviceRadSecProxyTLSTLSVersion_TLS1_Only DeviceRadSecProxyTLSTLSVersion = "TLS1_Only"
+
+	DeviceRadSecProxyTLSTLSVersion_TLS1_Or_Later DeviceRadSecProxyTLSTLSVersion = "TLS1_Or_Later"
+
+	DeviceRadSecProxyTLSTLSVersion_TLS1_1_Only DeviceRadSecProxyTLSTLSVersion = "TLS1_1_Only"
+
+	DeviceRadSecProxyTLSTLSVersion_TLS1_1_Or_Later DeviceRadSecProxyTLSTLSVersion = "TLS1_1_Or_Later"
+
+	DeviceRadSecProxyTLSTLSVersion_TLS1_2_Only DeviceRadSecProxyTLSTLSVersion = "TLS1_2_Only"
+
+	DeviceRadSecProxyTLSTLSVersion_TLS1_2_Or_Later DeviceRadSecProxyTLSTLSVersion = "TLS1_2_Or_Later"
+
+	DeviceRadSecProxyTLSTLSVersion_TLS1_3_Only DeviceRadSecProxyTLSTLSVersion = "TLS1_3_Only"
+
+	DeviceRadSecProxyTLSTLSVersion_TLS1_3_Or_Later DeviceRadSecProxyTLSTLSVersion = "TLS1_3_Or_Later"
+
+	DeviceRadSecProxyTLSTLSVersion_DTLS1_Only DeviceRadSecProxyTLSTLSVersion = "DTLS1_Only"
+
+	DeviceRadSecProxyTLSTLSVersion_DTLS1_Or_Later DeviceRadSecProxyTLSTLSVersion = "DTLS1_Or_Later"
+
+	DeviceRadSecProxyTLSTLSVersion_DTLS1_2_Only DeviceRadSecProxyTLSTLSVersion = "DTLS1_2_Only"
+
 	DeviceRadSecProxyTLSTLSVersion_DTLS1_2_Or_Later DeviceRadSecProxyTLSTLSVersion = "DTLS1_2_Or_Later"
 )
 
-var (
-	synDeviceRadSecProxyTLS_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRadSecProxyTLS_Certificate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRadSecProxyTLS_CABundle = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.CABundle.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRadSecProxyTLS_TLSVersion = &model.Syntax{
-		Enums: []model.Enum{{Value: "SSL3"}, {Value: "TLS1_Only"}, {Value: "TLS1_Or_Later"}, {Value: "TLS1_1_Only"}, {Value: "TLS1_1_Or_Later"}, {Value: "TLS1_2_Only"}, {Value: "TLS1_2_Or_Later"}, {Value: "TLS1_3_Only"}, {Value: "TLS1_3_Or_Later"}, {Value: "DTLS1_Only"}, {Value: "DTLS1_Or_Later"}, {Value: "DTLS1_2_Only"}, {Value: "DTLS1_2_Or_Later"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceRadSecProxyTLS holds the values of Device.RadSecProxy.TLS.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19)
+// DeviceRadSecProxyTLS holds the values of Device.RadSecProxy.TLS.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceRadSecProxyTLS struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Certificate: string pathRef→.Security.Certificate., readWrite, since 2.0.
-	Certificate string `cwmp:"Certificate"`
-	// CABundle: string pathRef→.Security.CABundle., readWrite, since 2.19.
-	CABundle string `cwmp:"CABundle"`
-	// TLSVersion: string{SSL3,TLS1_Only,TLS1_Or_Later,TLS1_1_Only,TLS1_1_Or_Later,TLS1_2_Only,… 13 values}, readWrite, since 2.19.
-	TLSVersion DeviceRadSecProxyTLSTLSVersion `cwmp:"TLSVersion"`
+	Alias string `json:"Alias,omitzero"`
+
+	Certificate string `json:"Certificate,omitzero"`
+
+	CABundle string `json:"CABundle,omitzero"`
+
+	TLSVersion DeviceRadSecProxyTLSTLSVersion `json:"TLSVersion,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRadSecProxyTLS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRadSecProxyTLS) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRadSecProxyTLS_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRadSecProxyTLS_TLSVersion, string(o.TLSVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TLSVersion",
-		})
-	}
+func (o *DeviceRadSecProxyTLS) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5096, o.Alias)
+	c.String(p, "TLSVersion", 5099, string(o.TLSVersion))
 }
 
 // DeviceRadSecProxyTLSPath is the typed path of Device.RadSecProxy.TLS.{i}.
 type DeviceRadSecProxyTLSPath struct {
-	obj         model.ObjectPath
-	Alias       model.WriteOnceParam[string]
-	Certificate model.ReadWriteParam[string]
-	CABundle    model.ReadWriteParam[string]
-	TLSVersion  model.ReadWriteParam[DeviceRadSecProxyTLSTLSVersion]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceRadSecProxyTLSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRadSecProxyTLSPath(prefix string) DeviceRadSecProxyTLSPath {
-	p := &prefix
-	return DeviceRadSecProxyTLSPath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CABundle:    model.NewReadWrite[string](p, "CABundle", model.TypeString),
-		Certificate: model.NewReadWrite[string](p, "Certificate", model.TypeString),
-		TLSVersion:  model.NewReadWrite[DeviceRadSecProxyTLSTLSVersion](p, "TLSVersion", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
+	CABundle model.ReadWriteParam[string] `dm:"s"`
 
-var schemaRadsecproxy = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.RadSecProxy.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Enable",
-	Syntax:  synDeviceRadSecProxy_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RadSecProxy.Status",
-	Syntax:  synDeviceRadSecProxy_Status,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RadSecProxy.ListenConfigNumberOfEntries",
-	Syntax:  synDeviceRadSecProxy_ListenConfigNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RadSecProxy.SourceConfigNumberOfEntries",
-	Syntax:  synDeviceRadSecProxy_SourceConfigNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RadSecProxy.ClientNumberOfEntries",
-	Syntax:  synDeviceRadSecProxy_ClientNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RadSecProxy.RealmNumberOfEntries",
-	Syntax:  synDeviceRadSecProxy_RealmNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RadSecProxy.ServerNumberOfEntries",
-	Syntax:  synDeviceRadSecProxy_ServerNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RadSecProxy.TLSNumberOfEntries",
-	Syntax:  synDeviceRadSecProxy_TLSNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "Device.RadSecProxy.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Address"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Client.{i}.Enable",
-	Syntax:  synDeviceRadSecProxyClient_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RadSecProxy.Client.{i}.Status",
-	Syntax:  synDeviceRadSecProxyClient_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.RadSecProxy.Client.{i}.Alias",
-	Syntax:  synDeviceRadSecProxyClient_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Client.{i}.Address",
-	Syntax:  synDeviceRadSecProxyClient_Address,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Client.{i}.Protocol",
-	Syntax:  synDeviceRadSecProxyClient_Protocol,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Client.{i}.Secret",
-	Syntax:  synDeviceRadSecProxyClient_Secret,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Client.{i}.TLS",
-	Syntax:  synDeviceRadSecProxyClient_TLS,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "ListenConfigNumberOfEntries",
-	Object:              true,
-	Path:                "Device.RadSecProxy.ListenConfig.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.RadSecProxy.ListenConfig.{i}.Alias",
-	Syntax:  synDeviceRadSecProxyListenConfig_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.ListenConfig.{i}.Protocol",
-	Syntax:  synDeviceRadSecProxyListenConfig_Protocol,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.ListenConfig.{i}.Interface",
-	Syntax:  synDeviceRadSecProxyListenConfig_Interface,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.ListenConfig.{i}.Port",
-	Syntax:  synDeviceRadSecProxyListenConfig_Port,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "RealmNumberOfEntries",
-	Object:              true,
-	Path:                "Device.RadSecProxy.Realm.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Pattern"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Realm.{i}.Enable",
-	Syntax:  synDeviceRadSecProxyRealm_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RadSecProxy.Realm.{i}.Status",
-	Syntax:  synDeviceRadSecProxyRealm_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.RadSecProxy.Realm.{i}.Alias",
-	Syntax:  synDeviceRadSecProxyRealm_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Realm.{i}.Pattern",
-	Syntax:  synDeviceRadSecProxyRealm_Pattern,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Realm.{i}.Server",
-	Syntax:  synDeviceRadSecProxyRealm_Server,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Realm.{i}.AccountingServer",
-	Syntax:  synDeviceRadSecProxyRealm_AccountingServer,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Realm.{i}.AccountingResponse",
-	Syntax:  synDeviceRadSecProxyRealm_AccountingResponse,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.RadSecProxy.Server.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Address"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Server.{i}.Enable",
-	Syntax:  synDeviceRadSecProxyServer_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RadSecProxy.Server.{i}.Status",
-	Syntax:  synDeviceRadSecProxyServer_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.RadSecProxy.Server.{i}.Alias",
-	Syntax:  synDeviceRadSecProxyServer_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Server.{i}.Address",
-	Syntax:  synDeviceRadSecProxyServer_Address,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Server.{i}.Protocol",
-	Syntax:  synDeviceRadSecProxyServer_Protocol,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Server.{i}.Port",
-	Syntax:  synDeviceRadSecProxyServer_Port,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Server.{i}.Secret",
-	Syntax:  synDeviceRadSecProxyServer_Secret,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.Server.{i}.TLS",
-	Syntax:  synDeviceRadSecProxyServer_TLS,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SourceConfigNumberOfEntries",
-	Object:              true,
-	Path:                "Device.RadSecProxy.SourceConfig.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.RadSecProxy.SourceConfig.{i}.Alias",
-	Syntax:  synDeviceRadSecProxySourceConfig_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.SourceConfig.{i}.Protocol",
-	Syntax:  synDeviceRadSecProxySourceConfig_Protocol,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.SourceConfig.{i}.Interface",
-	Syntax:  synDeviceRadSecProxySourceConfig_Interface,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.SourceConfig.{i}.Port",
-	Syntax:  synDeviceRadSecProxySourceConfig_Port,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TLSNumberOfEntries",
-	Object:              true,
-	Path:                "Device.RadSecProxy.TLS.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.RadSecProxy.TLS.{i}.Alias",
-	Syntax:  synDeviceRadSecProxyTLS_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.TLS.{i}.Certificate",
-	Syntax:  synDeviceRadSecProxyTLS_Certificate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.TLS.{i}.CABundle",
-	Syntax:  synDeviceRadSecProxyTLS_CABundle,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RadSecProxy.TLS.{i}.TLSVersion",
-	Syntax:  synDeviceRadSecProxyTLS_TLSVersion,
-	Version: "2.19",
-}}
+	Certificate model.ReadWriteParam[string] `dm:"s"`
 
-// DeviceRadSecProxyImpl is what a device implements for Device.RadSecProxy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRadSecProxyImpl to implement only some methods.
-type DeviceRadSecProxyImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRadSecProxyStatus, error)
-	ListenConfigNumberOfEntries(inst []uint32) (uint32, error)
-	SourceConfigNumberOfEntries(inst []uint32) (uint32, error)
-	ClientNumberOfEntries(inst []uint32) (uint32, error)
-	RealmNumberOfEntries(inst []uint32) (uint32, error)
-	ServerNumberOfEntries(inst []uint32) (uint32, error)
-	TLSNumberOfEntries(inst []uint32) (uint32, error)
-	ClientInstances(inst []uint32) []uint32
-	AddClient(inst []uint32) (uint32, error)
-	DeleteClient(inst []uint32, i uint32) error
-	ListenConfigInstances(inst []uint32) []uint32
-	RealmInstances(inst []uint32) []uint32
-	AddRealm(inst []uint32) (uint32, error)
-	DeleteRealm(inst []uint32, i uint32) error
-	ServerInstances(inst []uint32) []uint32
-	AddServer(inst []uint32) (uint32, error)
-	DeleteServer(inst []uint32, i uint32) error
-	SourceConfigInstances(inst []uint32) []uint32
-	TLSInstances(inst []uint32) []uint32
-	AddTLS(inst []uint32) (uint32, error)
-	DeleteTLS(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceRadSecProxyImpl implements DeviceRadSecProxyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRadSecProxyImpl struct{}
-
-func (UnimplementedDeviceRadSecProxyImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) Status(inst []uint32) (DeviceRadSecProxyStatus, error) {
-	var zero DeviceRadSecProxyStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) ListenConfigNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) SourceConfigNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) RealmNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) TLSNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) ClientInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRadSecProxyImpl) AddClient(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) DeleteClient(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) ListenConfigInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRadSecProxyImpl) RealmInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRadSecProxyImpl) AddRealm(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) DeleteRealm(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) ServerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRadSecProxyImpl) AddServer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) DeleteServer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) SourceConfigInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRadSecProxyImpl) TLSInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRadSecProxyImpl) AddTLS(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyImpl) DeleteTLS(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRadSecProxyClientImpl is what a device implements for Device.RadSecProxy.Client.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRadSecProxyClientImpl to implement only some methods.
-type DeviceRadSecProxyClientImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRadSecProxyClientStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Address(inst []uint32) (string, error)
-	SetAddress(inst []uint32, v string) error
-	Protocol(inst []uint32) (DeviceRadSecProxyClientProtocol, error)
-	SetProtocol(inst []uint32, v DeviceRadSecProxyClientProtocol) error
-	Secret(inst []uint32) (string, error)
-	SetSecret(inst []uint32, v string) error
-	TLS(inst []uint32) (string, error)
-	SetTLS(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceRadSecProxyClientImpl implements DeviceRadSecProxyClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRadSecProxyClientImpl struct{}
-
-func (UnimplementedDeviceRadSecProxyClientImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) Status(inst []uint32) (DeviceRadSecProxyClientStatus, error) {
-	var zero DeviceRadSecProxyClientStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) Address(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) SetAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) Protocol(inst []uint32) (DeviceRadSecProxyClientProtocol, error) {
-	var zero DeviceRadSecProxyClientProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) SetProtocol(inst []uint32, v DeviceRadSecProxyClientProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) Secret(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) SetSecret(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) TLS(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyClientImpl) SetTLS(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRadSecProxyListenConfigImpl is what a device implements for Device.RadSecProxy.ListenConfig.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRadSecProxyListenConfigImpl to implement only some methods.
-type DeviceRadSecProxyListenConfigImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Protocol(inst []uint32) (DeviceRadSecProxyListenConfigProtocol, error)
-	SetProtocol(inst []uint32, v DeviceRadSecProxyListenConfigProtocol) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceRadSecProxyListenConfigImpl implements DeviceRadSecProxyListenConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRadSecProxyListenConfigImpl struct{}
-
-func (UnimplementedDeviceRadSecProxyListenConfigImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyListenConfigImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyListenConfigImpl) Protocol(inst []uint32) (DeviceRadSecProxyListenConfigProtocol, error) {
-	var zero DeviceRadSecProxyListenConfigProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyListenConfigImpl) SetProtocol(inst []uint32, v DeviceRadSecProxyListenConfigProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyListenConfigImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyListenConfigImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyListenConfigImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyListenConfigImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRadSecProxyRealmImpl is what a device implements for Device.RadSecProxy.Realm.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRadSecProxyRealmImpl to implement only some methods.
-type DeviceRadSecProxyRealmImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRadSecProxyRealmStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Pattern(inst []uint32) (string, error)
-	SetPattern(inst []uint32, v string) error
-	Server(inst []uint32) (string, error)
-	SetServer(inst []uint32, v string) error
-	AccountingServer(inst []uint32) (string, error)
-	SetAccountingServer(inst []uint32, v string) error
-	AccountingResponse(inst []uint32) (bool, error)
-	SetAccountingResponse(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceRadSecProxyRealmImpl implements DeviceRadSecProxyRealmImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRadSecProxyRealmImpl struct{}
-
-func (UnimplementedDeviceRadSecProxyRealmImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) Status(inst []uint32) (DeviceRadSecProxyRealmStatus, error) {
-	var zero DeviceRadSecProxyRealmStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) Pattern(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) SetPattern(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) Server(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) SetServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) AccountingServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) SetAccountingServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) AccountingResponse(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyRealmImpl) SetAccountingResponse(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRadSecProxyServerImpl is what a device implements for Device.RadSecProxy.Server.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRadSecProxyServerImpl to implement only some methods.
-type DeviceRadSecProxyServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRadSecProxyServerStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Address(inst []uint32) (string, error)
-	SetAddress(inst []uint32, v string) error
-	Protocol(inst []uint32) (DeviceRadSecProxyServerProtocol, error)
-	SetProtocol(inst []uint32, v DeviceRadSecProxyServerProtocol) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	Secret(inst []uint32) (string, error)
-	SetSecret(inst []uint32, v string) error
-	TLS(inst []uint32) (string, error)
-	SetTLS(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceRadSecProxyServerImpl implements DeviceRadSecProxyServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRadSecProxyServerImpl struct{}
-
-func (UnimplementedDeviceRadSecProxyServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) Status(inst []uint32) (DeviceRadSecProxyServerStatus, error) {
-	var zero DeviceRadSecProxyServerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) Address(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) SetAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) Protocol(inst []uint32) (DeviceRadSecProxyServerProtocol, error) {
-	var zero DeviceRadSecProxyServerProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) SetProtocol(inst []uint32, v DeviceRadSecProxyServerProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) Secret(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) SetSecret(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) TLS(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyServerImpl) SetTLS(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRadSecProxySourceConfigImpl is what a device implements for Device.RadSecProxy.SourceConfig.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRadSecProxySourceConfigImpl to implement only some methods.
-type DeviceRadSecProxySourceConfigImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Protocol(inst []uint32) (DeviceRadSecProxySourceConfigProtocol, error)
-	SetProtocol(inst []uint32, v DeviceRadSecProxySourceConfigProtocol) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceRadSecProxySourceConfigImpl implements DeviceRadSecProxySourceConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRadSecProxySourceConfigImpl struct{}
-
-func (UnimplementedDeviceRadSecProxySourceConfigImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxySourceConfigImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxySourceConfigImpl) Protocol(inst []uint32) (DeviceRadSecProxySourceConfigProtocol, error) {
-	var zero DeviceRadSecProxySourceConfigProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxySourceConfigImpl) SetProtocol(inst []uint32, v DeviceRadSecProxySourceConfigProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxySourceConfigImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxySourceConfigImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxySourceConfigImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxySourceConfigImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRadSecProxyTLSImpl is what a device implements for Device.RadSecProxy.TLS.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRadSecProxyTLSImpl to implement only some methods.
-type DeviceRadSecProxyTLSImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Certificate(inst []uint32) (string, error)
-	SetCertificate(inst []uint32, v string) error
-	CABundle(inst []uint32) (string, error)
-	SetCABundle(inst []uint32, v string) error
-	TLSVersion(inst []uint32) (DeviceRadSecProxyTLSTLSVersion, error)
-	SetTLSVersion(inst []uint32, v DeviceRadSecProxyTLSTLSVersion) error
-}
-
-// UnimplementedDeviceRadSecProxyTLSImpl implements DeviceRadSecProxyTLSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRadSecProxyTLSImpl struct{}
-
-func (UnimplementedDeviceRadSecProxyTLSImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyTLSImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyTLSImpl) Certificate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyTLSImpl) SetCertificate(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyTLSImpl) CABundle(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyTLSImpl) SetCABundle(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyTLSImpl) TLSVersion(inst []uint32) (DeviceRadSecProxyTLSTLSVersion, error) {
-	var zero DeviceRadSecProxyTLSTLSVersion
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRadSecProxyTLSImpl) SetTLSVersion(inst []uint32, v DeviceRadSecProxyTLSTLSVersion) error {
-	return model.ErrNotSupported
+	TLSVersion model.ReadWriteParam[DeviceRadSecProxyTLSTLSVersion] `dm:"s"`
 }

@@ -3,120 +3,105 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceObject_RootDataModelVersion = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "2\\.\\d+"}},
-		Sizes:    []model.Size{{Max: model.U64(32)}},
-		Type:     model.TypeString,
-	}
-	synDeviceObject_InterfaceStackNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceObject_CollectionDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceObject holds the values of Device. (object, readOnly, since 2.0)
+// DeviceObject holds the values of Device. (object, readOnly, since 2.0).
 type DeviceObject struct {
-	// RootDataModelVersion: string(:32) ~1 pattern, readOnly, since 2.4.
-	RootDataModelVersion string `cwmp:"RootDataModelVersion"`
-	// InterfaceStackNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	InterfaceStackNumberOfEntries uint32 `cwmp:"InterfaceStackNumberOfEntries"`
-	// CollectionDeviceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	CollectionDeviceNumberOfEntries uint32               `cwmp:"CollectionDeviceNumberOfEntries"`
-	ATM                             *DeviceATM           `cwmp:"ATM."`
-	BASAPM                          *DeviceBASAPM        `cwmp:"BASAPM."`
-	Bridging                        *DeviceBridging      `cwmp:"Bridging."`
-	BulkData                        *DeviceBulkData      `cwmp:"BulkData."`
-	CaptivePortal                   *DeviceCaptivePortal `cwmp:"CaptivePortal."`
-	Cellular                        *DeviceCellular      `cwmp:"Cellular."`
-	// Device.CollectionDevice.{i}. instances by instance number
-	CollectionDevice map[uint32]*DeviceCollectionDevice `cwmp:"CollectionDevice.{i}."`
-	DHCPv4           *DeviceDHCPv4                      `cwmp:"DHCPv4."`
-	DHCPv6           *DeviceDHCPv6                      `cwmp:"DHCPv6."`
-	DLNA             *DeviceDLNA                        `cwmp:"DLNA."`
-	DNS              *DeviceDNS                         `cwmp:"DNS."`
-	DOCSIS           *DeviceDOCSIS                      `cwmp:"DOCSIS."`
-	DSL              *DeviceDSL                         `cwmp:"DSL."`
-	DSLite           *DeviceDSLite                      `cwmp:"DSLite."`
-	DeviceInfo       *DeviceDeviceInfo                  `cwmp:"DeviceInfo."`
-	DynamicDNS       *DeviceDynamicDNS                  `cwmp:"DynamicDNS."`
-	ETSIM2M          *DeviceETSIM2M                     `cwmp:"ETSIM2M."`
-	Ethernet         *DeviceEthernet                    `cwmp:"Ethernet."`
-	FAP              *DeviceFAP                         `cwmp:"FAP."`
-	FAST             *DeviceFAST                        `cwmp:"FAST."`
-	FWE              *DeviceFWE                         `cwmp:"FWE."`
-	FaultMgmt        *DeviceFaultMgmt                   `cwmp:"FaultMgmt."`
-	Firewall         *DeviceFirewall                    `cwmp:"Firewall."`
-	GRE              *DeviceGRE                         `cwmp:"GRE."`
-	GatewayInfo      *DeviceGatewayInfo                 `cwmp:"GatewayInfo."`
-	Ghn              *DeviceGhn                         `cwmp:"Ghn."`
-	HPNA             *DeviceHPNA                        `cwmp:"HPNA."`
-	HomePlug         *DeviceHomePlug                    `cwmp:"HomePlug."`
-	Hosts            *DeviceHosts                       `cwmp:"Hosts."`
-	IEEE1905         *DeviceIEEE1905                    `cwmp:"IEEE1905."`
-	IEEE8021x        *DeviceIEEE8021x                   `cwmp:"IEEE8021x."`
-	IP               *DeviceIP                          `cwmp:"IP."`
-	IPsec            *DeviceIPsec                       `cwmp:"IPsec."`
-	IPv6rd           *DeviceIPv6rd                      `cwmp:"IPv6rd."`
-	// Device.InterfaceStack.{i}. instances by instance number
-	InterfaceStack           map[uint32]*DeviceInterfaceStack `cwmp:"InterfaceStack.{i}."`
-	L2TPv3                   *DeviceL2TPv3                    `cwmp:"L2TPv3."`
-	LANConfigSecurity        *DeviceLANConfigSecurity         `cwmp:"LANConfigSecurity."`
-	LEDs                     *DeviceLEDs                      `cwmp:"LEDs."`
-	LLDP                     *DeviceLLDP                      `cwmp:"LLDP."`
-	LMAP                     *DeviceLMAP                      `cwmp:"LMAP."`
-	Logical                  *DeviceLogical                   `cwmp:"Logical."`
-	MAP                      *DeviceMAP                       `cwmp:"MAP."`
-	MQTT                     *DeviceMQTT                      `cwmp:"MQTT."`
-	ManagementServer         *DeviceManagementServer          `cwmp:"ManagementServer."`
-	MoCA                     *DeviceMoCA                      `cwmp:"MoCA."`
-	NAT                      *DeviceNAT                       `cwmp:"NAT."`
-	NeighborDiscovery        *DeviceNeighborDiscovery         `cwmp:"NeighborDiscovery."`
-	Optical                  *DeviceOptical                   `cwmp:"Optical."`
-	PCP                      *DevicePCP                       `cwmp:"PCP."`
-	PDU                      *DevicePDU                       `cwmp:"PDU."`
-	PPP                      *DevicePPP                       `cwmp:"PPP."`
-	PTM                      *DevicePTM                       `cwmp:"PTM."`
-	PacketCaptureDiagnostics *DevicePacketCaptureDiagnostics  `cwmp:"PacketCaptureDiagnostics."`
-	PeriodicStatistics       *DevicePeriodicStatistics        `cwmp:"PeriodicStatistics."`
-	QoS                      *DeviceQoS                       `cwmp:"QoS."`
-	RadSecProxy              *DeviceRadSecProxy               `cwmp:"RadSecProxy."`
-	RouterAdvertisement      *DeviceRouterAdvertisement       `cwmp:"RouterAdvertisement."`
-	Routing                  *DeviceRouting                   `cwmp:"Routing."`
-	SFPs                     *DeviceSFPs                      `cwmp:"SFPs."`
-	SSH                      *DeviceSSH                       `cwmp:"SSH."`
-	STOMP                    *DeviceSTOMP                     `cwmp:"STOMP."`
-	Schedules                *DeviceSchedules                 `cwmp:"Schedules."`
-	Security                 *DeviceSecurity                  `cwmp:"Security."`
-	SelfTestDiagnostics      *DeviceSelfTestDiagnostics       `cwmp:"SelfTestDiagnostics."`
-	Services                 *DeviceServices                  `cwmp:"Services."`
-	SessionManagement        *DeviceSessionManagement         `cwmp:"SessionManagement."`
-	SmartCardReaders         *DeviceSmartCardReaders          `cwmp:"SmartCardReaders."`
-	SoftwareModules          *DeviceSoftwareModules           `cwmp:"SoftwareModules."`
-	Syslog                   *DeviceSyslog                    `cwmp:"Syslog."`
-	Thread                   *DeviceThread                    `cwmp:"Thread."`
-	Time                     *DeviceTime                      `cwmp:"Time."`
-	TrustedElements          *DeviceTrustedElements           `cwmp:"TrustedElements."`
-	UPA                      *DeviceUPA                       `cwmp:"UPA."`
-	UPnP                     *DeviceUPnP                      `cwmp:"UPnP."`
-	USB                      *DeviceUSB                       `cwmp:"USB."`
-	USPAgent                 *DeviceUSPAgent                  `cwmp:"USPAgent."`
-	USPServices              *DeviceUSPServices               `cwmp:"USPServices."`
-	UnixDomainSockets        *DeviceUnixDomainSockets         `cwmp:"UnixDomainSockets."`
-	UserInterface            *DeviceUserInterface             `cwmp:"UserInterface."`
-	Users                    *DeviceUsers                     `cwmp:"Users."`
-	VXLAN                    *DeviceVXLAN                     `cwmp:"VXLAN."`
-	WWC                      *DeviceWWC                       `cwmp:"WWC."`
-	WiFi                     *DeviceWiFi                      `cwmp:"WiFi."`
-	XMPP                     *DeviceXMPP                      `cwmp:"XMPP."`
-	XPON                     *DeviceXPON                      `cwmp:"XPON."`
-	ZigBee                   *DeviceZigBee                    `cwmp:"ZigBee."`
+	RootDataModelVersion string `json:"RootDataModelVersion,omitzero"`
+
+	InterfaceStackNumberOfEntries uint32 `json:"InterfaceStackNumberOfEntries,omitzero"`
+
+	CollectionDeviceNumberOfEntries uint32 `json:"CollectionDeviceNumberOfEntries,omitzero"`
+
+	ATM                      *DeviceATM                         `json:"ATM,omitzero"`
+	BASAPM                   *DeviceBASAPM                      `json:"BASAPM,omitzero"`
+	Bridging                 *DeviceBridging                    `json:"Bridging,omitzero"`
+	BulkData                 *DeviceBulkData                    `json:"BulkData,omitzero"`
+	CaptivePortal            *DeviceCaptivePortal               `json:"CaptivePortal,omitzero"`
+	Cellular                 *DeviceCellular                    `json:"Cellular,omitzero"`
+	CollectionDevice         map[uint32]*DeviceCollectionDevice `json:"CollectionDevice,omitzero"`
+	DHCPv4                   *DeviceDHCPv4                      `json:"DHCPv4,omitzero"`
+	DHCPv6                   *DeviceDHCPv6                      `json:"DHCPv6,omitzero"`
+	DLNA                     *DeviceDLNA                        `json:"DLNA,omitzero"`
+	DNS                      *DeviceDNS                         `json:"DNS,omitzero"`
+	DOCSIS                   *DeviceDOCSIS                      `json:"DOCSIS,omitzero"`
+	DSL                      *DeviceDSL                         `json:"DSL,omitzero"`
+	DSLite                   *DeviceDSLite                      `json:"DSLite,omitzero"`
+	DeviceInfo               *DeviceDeviceInfo                  `json:"DeviceInfo,omitzero"`
+	DynamicDNS               *DeviceDynamicDNS                  `json:"DynamicDNS,omitzero"`
+	ETSIM2M                  *DeviceETSIM2M                     `json:"ETSIM2M,omitzero"`
+	Ethernet                 *DeviceEthernet                    `json:"Ethernet,omitzero"`
+	FAP                      *DeviceFAP                         `json:"FAP,omitzero"`
+	FAST                     *DeviceFAST                        `json:"FAST,omitzero"`
+	FWE                      *DeviceFWE                         `json:"FWE,omitzero"`
+	FaultMgmt                *DeviceFaultMgmt                   `json:"FaultMgmt,omitzero"`
+	Firewall                 *DeviceFirewall                    `json:"Firewall,omitzero"`
+	GRE                      *DeviceGRE                         `json:"GRE,omitzero"`
+	GatewayInfo              *DeviceGatewayInfo                 `json:"GatewayInfo,omitzero"`
+	Ghn                      *DeviceGhn                         `json:"Ghn,omitzero"`
+	HPNA                     *DeviceHPNA                        `json:"HPNA,omitzero"`
+	HomePlug                 *DeviceHomePlug                    `json:"HomePlug,omitzero"`
+	Hosts                    *DeviceHosts                       `json:"Hosts,omitzero"`
+	IEEE1905                 *DeviceIEEE1905                    `json:"IEEE1905,omitzero"`
+	IEEE8021x                *DeviceIEEE8021x                   `json:"IEEE8021x,omitzero"`
+	IP                       *DeviceIP                          `json:"IP,omitzero"`
+	IPsec                    *DeviceIPsec                       `json:"IPsec,omitzero"`
+	IPv6rd                   *DeviceIPv6rd                      `json:"IPv6rd,omitzero"`
+	InterfaceStack           map[uint32]*DeviceInterfaceStack   `json:"InterfaceStack,omitzero"`
+	L2TPv3                   *DeviceL2TPv3                      `json:"L2TPv3,omitzero"`
+	LANConfigSecurity        *DeviceLANConfigSecurity           `json:"LANConfigSecurity,omitzero"`
+	LEDs                     *DeviceLEDs                        `json:"LEDs,omitzero"`
+	LLDP                     *DeviceLLDP                        `json:"LLDP,omitzero"`
+	LMAP                     *DeviceLMAP                        `json:"LMAP,omitzero"`
+	Logical                  *DeviceLogical                     `json:"Logical,omitzero"`
+	MAP                      *DeviceMAP                         `json:"MAP,omitzero"`
+	MQTT                     *DeviceMQTT                        `json:"MQTT,omitzero"`
+	ManagementServer         *DeviceManagementServer            `json:"ManagementServer,omitzero"`
+	MoCA                     *DeviceMoCA                        `json:"MoCA,omitzero"`
+	NAT                      *DeviceNAT                         `json:"NAT,omitzero"`
+	NeighborDiscovery        *DeviceNeighborDiscovery           `json:"NeighborDiscovery,omitzero"`
+	Optical                  *DeviceOptical                     `json:"Optical,omitzero"`
+	PCP                      *DevicePCP                         `json:"PCP,omitzero"`
+	PDU                      *DevicePDU                         `json:"PDU,omitzero"`
+	PPP                      *DevicePPP                         `json:"PPP,omitzero"`
+	PTM                      *DevicePTM                         `json:"PTM,omitzero"`
+	PacketCaptureDiagnostics *DevicePacketCaptureDiagnostics    `json:"PacketCaptureDiagnostics,omitzero"`
+	PeriodicStatistics       *DevicePeriodicStatistics          `json:"PeriodicStatistics,omitzero"`
+	QoS                      *DeviceQoS                         `json:"QoS,omitzero"`
+	RadSecProxy              *DeviceRadSecProxy                 `json:"RadSecProxy,omitzero"`
+	RouterAdvertisement      *DeviceRouterAdvertisement         `json:"RouterAdvertisement,omitzero"`
+	Routing                  *DeviceRouting                     `json:"Routing,omitzero"`
+	SFPs                     *DeviceSFPs                        `json:"SFPs,omitzero"`
+	SSH                      *DeviceSSH                         `json:"SSH,omitzero"`
+	STOMP                    *DeviceSTOMP                       `json:"STOMP,omitzero"`
+	Schedules                *DeviceSchedules                   `json:"Schedules,omitzero"`
+	Security                 *DeviceSecurity                    `json:"Security,omitzero"`
+	SelfTestDiagnostics      *DeviceSelfTestDiagnostics         `json:"SelfTestDiagnostics,omitzero"`
+	Services                 *DeviceServices                    `json:"Services,omitzero"`
+	SessionManagement        *DeviceSessionManagement           `json:"SessionManagement,omitzero"`
+	SmartCardReaders         *DeviceSmartCardReaders            `json:"SmartCardReaders,omitzero"`
+	SoftwareModules          *DeviceSoftwareModules             `json:"SoftwareModules,omitzero"`
+	Syslog                   *DeviceSyslog                      `json:"Syslog,omitzero"`
+	Thread                   *DeviceThread                      `json:"Thread,omitzero"`
+	Time                     *DeviceTime                        `json:"Time,omitzero"`
+	TrustedElements          *DeviceTrustedElements             `json:"TrustedElements,omitzero"`
+	UPA                      *DeviceUPA                         `json:"UPA,omitzero"`
+	UPnP                     *DeviceUPnP                        `json:"UPnP,omitzero"`
+	USB                      *DeviceUSB                         `json:"USB,omitzero"`
+	USPAgent                 *DeviceUSPAgent                    `json:"USPAgent,omitzero"`
+	USPServices              *DeviceUSPServices                 `json:"USPServices,omitzero"`
+	UnixDomainSockets        *DeviceUnixDomainSockets           `json:"UnixDomainSockets,omitzero"`
+	UserInterface            *DeviceUserInterface               `json:"UserInterface,omitzero"`
+	Users                    *DeviceUsers                       `json:"Users,omitzero"`
+	VXLAN                    *DeviceVXLAN                       `json:"VXLAN,omitzero"`
+	WWC                      *DeviceWWC                         `json:"WWC,omitzero"`
+	WiFi                     *DeviceWiFi                        `json:"WiFi,omitzero"`
+	XMPP                     *DeviceXMPP                        `json:"XMPP,omitzero"`
+	XPON                     *DeviceXPON                        `json:"XPON,omitzero"`
+	ZigBee                   *DeviceZigBee                      `json:"ZigBee,omitzero"`
 }
 
-// AddCollectionDevice creates instance i of Device.CollectionDevice.{i}. (replacing any) and returns it
+// AddCollectionDevice creates instance i (replacing any) and returns it.
 func (o *DeviceObject) AddCollectionDevice(i uint32) *DeviceCollectionDevice {
 	if o.CollectionDevice == nil {
 		o.CollectionDevice = map[uint32]*DeviceCollectionDevice{}
@@ -126,18 +111,7 @@ func (o *DeviceObject) AddCollectionDevice(i uint32) *DeviceCollectionDevice {
 	return x
 }
 
-// GetCollectionDevice returns instance i of Device.CollectionDevice.{i}.
-func (o *DeviceObject) GetCollectionDevice(i uint32) (*DeviceCollectionDevice, bool) {
-	x, ok := o.CollectionDevice[i]
-	return x, ok
-}
-
-// DeleteCollectionDevice removes instance i of Device.CollectionDevice.{i}.
-func (o *DeviceObject) DeleteCollectionDevice(i uint32) {
-	delete(o.CollectionDevice, i)
-}
-
-// AddInterfaceStack creates instance i of Device.InterfaceStack.{i}. (replacing any) and returns it
+// AddInterfaceStack creates instance i (replacing any) and returns it.
 func (o *DeviceObject) AddInterfaceStack(i uint32) *DeviceInterfaceStack {
 	if o.InterfaceStack == nil {
 		o.InterfaceStack = map[uint32]*DeviceInterfaceStack{}
@@ -147,557 +121,388 @@ func (o *DeviceObject) AddInterfaceStack(i uint32) *DeviceInterfaceStack {
 	return x
 }
 
-// GetInterfaceStack returns instance i of Device.InterfaceStack.{i}.
-func (o *DeviceObject) GetInterfaceStack(i uint32) (*DeviceInterfaceStack, bool) {
-	x, ok := o.InterfaceStack[i]
-	return x, ok
-}
-
-// DeleteInterfaceStack removes instance i of Device.InterfaceStack.{i}.
-func (o *DeviceObject) DeleteInterfaceStack(i uint32) {
-	delete(o.InterfaceStack, i)
-}
-
 // Validate checks every value against its syntax and returns all violations,
 // with absolute paths.
 func (o *DeviceObject) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("Device.", &v)
-	return v
+	return (&Document{Device: o}).check(false)
 }
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceObject) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceObject_RootDataModelVersion, o.RootDataModelVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RootDataModelVersion",
-		})
-	}
+// ValidateSet checks only the fields that hold more than their Go zero value.
+func (o *DeviceObject) ValidateSet() model.Violations {
+	return (&Document{Device: o}).check(true)
+}
+func (o *DeviceObject) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "RootDataModelVersion", 5101, o.RootDataModelVersion)
 	if o.ATM != nil {
-		o.ATM.ValidateAt(prefix+"ATM.", v)
+		o.ATM.ValidateAt(c, p+"ATM.")
 	}
 	if o.BASAPM != nil {
-		o.BASAPM.ValidateAt(prefix+"BASAPM.", v)
+		o.BASAPM.ValidateAt(c, p+"BASAPM.")
 	}
 	if o.Bridging != nil {
-		o.Bridging.ValidateAt(prefix+"Bridging.", v)
+		o.Bridging.ValidateAt(c, p+"Bridging.")
 	}
 	if o.BulkData != nil {
-		o.BulkData.ValidateAt(prefix+"BulkData.", v)
+		o.BulkData.ValidateAt(c, p+"BulkData.")
 	}
 	if o.CaptivePortal != nil {
-		o.CaptivePortal.ValidateAt(prefix+"CaptivePortal.", v)
+		o.CaptivePortal.ValidateAt(c, p+"CaptivePortal.")
 	}
 	if o.Cellular != nil {
-		o.Cellular.ValidateAt(prefix+"Cellular.", v)
+		o.Cellular.ValidateAt(c, p+"Cellular.")
 	}
 	for _, i := range model.SortedKeys(o.CollectionDevice) {
-		o.CollectionDevice[i].ValidateAt(prefix+"CollectionDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CollectionDevice[i].ValidateAt(c, model.InstanceOf(p, "CollectionDevice.", i))
 	}
 	if o.DHCPv4 != nil {
-		o.DHCPv4.ValidateAt(prefix+"DHCPv4.", v)
+		o.DHCPv4.ValidateAt(c, p+"DHCPv4.")
 	}
 	if o.DHCPv6 != nil {
-		o.DHCPv6.ValidateAt(prefix+"DHCPv6.", v)
+		o.DHCPv6.ValidateAt(c, p+"DHCPv6.")
 	}
 	if o.DLNA != nil {
-		o.DLNA.ValidateAt(prefix+"DLNA.", v)
+		o.DLNA.ValidateAt(c, p+"DLNA.")
 	}
 	if o.DNS != nil {
-		o.DNS.ValidateAt(prefix+"DNS.", v)
+		o.DNS.ValidateAt(c, p+"DNS.")
 	}
 	if o.DOCSIS != nil {
-		o.DOCSIS.ValidateAt(prefix+"DOCSIS.", v)
+		o.DOCSIS.ValidateAt(c, p+"DOCSIS.")
 	}
 	if o.DSL != nil {
-		o.DSL.ValidateAt(prefix+"DSL.", v)
+		o.DSL.ValidateAt(c, p+"DSL.")
 	}
 	if o.DSLite != nil {
-		o.DSLite.ValidateAt(prefix+"DSLite.", v)
+		o.DSLite.ValidateAt(c, p+"DSLite.")
 	}
 	if o.DeviceInfo != nil {
-		o.DeviceInfo.ValidateAt(prefix+"DeviceInfo.", v)
+		o.DeviceInfo.ValidateAt(c, p+"DeviceInfo.")
 	}
 	if o.DynamicDNS != nil {
-		o.DynamicDNS.ValidateAt(prefix+"DynamicDNS.", v)
+		o.DynamicDNS.ValidateAt(c, p+"DynamicDNS.")
 	}
 	if o.ETSIM2M != nil {
-		o.ETSIM2M.ValidateAt(prefix+"ETSIM2M.", v)
+		o.ETSIM2M.ValidateAt(c, p+"ETSIM2M.")
 	}
 	if o.Ethernet != nil {
-		o.Ethernet.ValidateAt(prefix+"Ethernet.", v)
+		o.Ethernet.ValidateAt(c, p+"Ethernet.")
 	}
 	if o.FAP != nil {
-		o.FAP.ValidateAt(prefix+"FAP.", v)
+		o.FAP.ValidateAt(c, p+"FAP.")
 	}
 	if o.FAST != nil {
-		o.FAST.ValidateAt(prefix+"FAST.", v)
+		o.FAST.ValidateAt(c, p+"FAST.")
 	}
 	if o.FWE != nil {
-		o.FWE.ValidateAt(prefix+"FWE.", v)
+		o.FWE.ValidateAt(c, p+"FWE.")
 	}
 	if o.FaultMgmt != nil {
-		o.FaultMgmt.ValidateAt(prefix+"FaultMgmt.", v)
+		o.FaultMgmt.ValidateAt(c, p+"FaultMgmt.")
 	}
 	if o.Firewall != nil {
-		o.Firewall.ValidateAt(prefix+"Firewall.", v)
+		o.Firewall.ValidateAt(c, p+"Firewall.")
 	}
 	if o.GRE != nil {
-		o.GRE.ValidateAt(prefix+"GRE.", v)
+		o.GRE.ValidateAt(c, p+"GRE.")
 	}
 	if o.GatewayInfo != nil {
-		o.GatewayInfo.ValidateAt(prefix+"GatewayInfo.", v)
+		o.GatewayInfo.ValidateAt(c, p+"GatewayInfo.")
 	}
 	if o.Ghn != nil {
-		o.Ghn.ValidateAt(prefix+"Ghn.", v)
+		o.Ghn.ValidateAt(c, p+"Ghn.")
 	}
 	if o.HPNA != nil {
-		o.HPNA.ValidateAt(prefix+"HPNA.", v)
+		o.HPNA.ValidateAt(c, p+"HPNA.")
 	}
 	if o.HomePlug != nil {
-		o.HomePlug.ValidateAt(prefix+"HomePlug.", v)
+		o.HomePlug.ValidateAt(c, p+"HomePlug.")
 	}
 	if o.Hosts != nil {
-		o.Hosts.ValidateAt(prefix+"Hosts.", v)
+		o.Hosts.ValidateAt(c, p+"Hosts.")
 	}
 	if o.IEEE1905 != nil {
-		o.IEEE1905.ValidateAt(prefix+"IEEE1905.", v)
+		o.IEEE1905.ValidateAt(c, p+"IEEE1905.")
 	}
 	if o.IEEE8021x != nil {
-		o.IEEE8021x.ValidateAt(prefix+"IEEE8021x.", v)
+		o.IEEE8021x.ValidateAt(c, p+"IEEE8021x.")
 	}
 	if o.IP != nil {
-		o.IP.ValidateAt(prefix+"IP.", v)
+		o.IP.ValidateAt(c, p+"IP.")
 	}
 	if o.IPsec != nil {
-		o.IPsec.ValidateAt(prefix+"IPsec.", v)
+		o.IPsec.ValidateAt(c, p+"IPsec.")
 	}
 	if o.IPv6rd != nil {
-		o.IPv6rd.ValidateAt(prefix+"IPv6rd.", v)
+		o.IPv6rd.ValidateAt(c, p+"IPv6rd.")
 	}
 	for _, i := range model.SortedKeys(o.InterfaceStack) {
-		o.InterfaceStack[i].ValidateAt(prefix+"InterfaceStack."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InterfaceStack[i].ValidateAt(c, model.InstanceOf(p, "InterfaceStack.", i))
 	}
 	if o.L2TPv3 != nil {
-		o.L2TPv3.ValidateAt(prefix+"L2TPv3.", v)
+		o.L2TPv3.ValidateAt(c, p+"L2TPv3.")
 	}
 	if o.LANConfigSecurity != nil {
-		o.LANConfigSecurity.ValidateAt(prefix+"LANConfigSecurity.", v)
+		o.LANConfigSecurity.ValidateAt(c, p+"LANConfigSecurity.")
 	}
 	if o.LEDs != nil {
-		o.LEDs.ValidateAt(prefix+"LEDs.", v)
+		o.LEDs.ValidateAt(c, p+"LEDs.")
 	}
 	if o.LLDP != nil {
-		o.LLDP.ValidateAt(prefix+"LLDP.", v)
+		o.LLDP.ValidateAt(c, p+"LLDP.")
 	}
 	if o.LMAP != nil {
-		o.LMAP.ValidateAt(prefix+"LMAP.", v)
+		o.LMAP.ValidateAt(c, p+"LMAP.")
 	}
 	if o.Logical != nil {
-		o.Logical.ValidateAt(prefix+"Logical.", v)
+		o.Logical.ValidateAt(c, p+"Logical.")
 	}
 	if o.MAP != nil {
-		o.MAP.ValidateAt(prefix+"MAP.", v)
+		o.MAP.ValidateAt(c, p+"MAP.")
 	}
 	if o.MQTT != nil {
-		o.MQTT.ValidateAt(prefix+"MQTT.", v)
+		o.MQTT.ValidateAt(c, p+"MQTT.")
 	}
 	if o.ManagementServer != nil {
-		o.ManagementServer.ValidateAt(prefix+"ManagementServer.", v)
+		o.ManagementServer.ValidateAt(c, p+"ManagementServer.")
 	}
 	if o.MoCA != nil {
-		o.MoCA.ValidateAt(prefix+"MoCA.", v)
+		o.MoCA.ValidateAt(c, p+"MoCA.")
 	}
 	if o.NAT != nil {
-		o.NAT.ValidateAt(prefix+"NAT.", v)
+		o.NAT.ValidateAt(c, p+"NAT.")
 	}
 	if o.NeighborDiscovery != nil {
-		o.NeighborDiscovery.ValidateAt(prefix+"NeighborDiscovery.", v)
+		o.NeighborDiscovery.ValidateAt(c, p+"NeighborDiscovery.")
 	}
 	if o.Optical != nil {
-		o.Optical.ValidateAt(prefix+"Optical.", v)
+		o.Optical.ValidateAt(c, p+"Optical.")
 	}
 	if o.PCP != nil {
-		o.PCP.ValidateAt(prefix+"PCP.", v)
+		o.PCP.ValidateAt(c, p+"PCP.")
 	}
 	if o.PDU != nil {
-		o.PDU.ValidateAt(prefix+"PDU.", v)
+		o.PDU.ValidateAt(c, p+"PDU.")
 	}
 	if o.PPP != nil {
-		o.PPP.ValidateAt(prefix+"PPP.", v)
+		o.PPP.ValidateAt(c, p+"PPP.")
 	}
 	if o.PTM != nil {
-		o.PTM.ValidateAt(prefix+"PTM.", v)
+		o.PTM.ValidateAt(c, p+"PTM.")
 	}
 	if o.PacketCaptureDiagnostics != nil {
-		o.PacketCaptureDiagnostics.ValidateAt(prefix+"PacketCaptureDiagnostics.", v)
+		o.PacketCaptureDiagnostics.ValidateAt(c, p+"PacketCaptureDiagnostics.")
 	}
 	if o.PeriodicStatistics != nil {
-		o.PeriodicStatistics.ValidateAt(prefix+"PeriodicStatistics.", v)
+		o.PeriodicStatistics.ValidateAt(c, p+"PeriodicStatistics.")
 	}
 	if o.QoS != nil {
-		o.QoS.ValidateAt(prefix+"QoS.", v)
+		o.QoS.ValidateAt(c, p+"QoS.")
 	}
 	if o.RadSecProxy != nil {
-		o.RadSecProxy.ValidateAt(prefix+"RadSecProxy.", v)
+		o.RadSecProxy.ValidateAt(c, p+"RadSecProxy.")
 	}
 	if o.RouterAdvertisement != nil {
-		o.RouterAdvertisement.ValidateAt(prefix+"RouterAdvertisement.", v)
+		o.RouterAdvertisement.ValidateAt(c, p+"RouterAdvertisement.")
 	}
 	if o.Routing != nil {
-		o.Routing.ValidateAt(prefix+"Routing.", v)
+		o.Routing.ValidateAt(c, p+"Routing.")
 	}
 	if o.SFPs != nil {
-		o.SFPs.ValidateAt(prefix+"SFPs.", v)
+		o.SFPs.ValidateAt(c, p+"SFPs.")
 	}
 	if o.SSH != nil {
-		o.SSH.ValidateAt(prefix+"SSH.", v)
+		o.SSH.ValidateAt(c, p+"SSH.")
 	}
 	if o.STOMP != nil {
-		o.STOMP.ValidateAt(prefix+"STOMP.", v)
+		o.STOMP.ValidateAt(c, p+"STOMP.")
 	}
 	if o.Schedules != nil {
-		o.Schedules.ValidateAt(prefix+"Schedules.", v)
+		o.Schedules.ValidateAt(c, p+"Schedules.")
 	}
 	if o.Security != nil {
-		o.Security.ValidateAt(prefix+"Security.", v)
+		o.Security.ValidateAt(c, p+"Security.")
 	}
 	if o.SelfTestDiagnostics != nil {
-		o.SelfTestDiagnostics.ValidateAt(prefix+"SelfTestDiagnostics.", v)
-	}
-	if o.Services != nil {
-		o.Services.ValidateAt(prefix+"Services.", v)
+		o.SelfTestDiagnostics.ValidateAt(c, p+"SelfTestDiagnostics.")
 	}
 	if o.SessionManagement != nil {
-		o.SessionManagement.ValidateAt(prefix+"SessionManagement.", v)
+		o.SessionManagement.ValidateAt(c, p+"SessionManagement.")
 	}
 	if o.SmartCardReaders != nil {
-		o.SmartCardReaders.ValidateAt(prefix+"SmartCardReaders.", v)
+		o.SmartCardReaders.ValidateAt(c, p+"SmartCardReaders.")
 	}
 	if o.SoftwareModules != nil {
-		o.SoftwareModules.ValidateAt(prefix+"SoftwareModules.", v)
+		o.SoftwareModules.ValidateAt(c, p+"SoftwareModules.")
 	}
 	if o.Syslog != nil {
-		o.Syslog.ValidateAt(prefix+"Syslog.", v)
+		o.Syslog.ValidateAt(c, p+"Syslog.")
 	}
 	if o.Thread != nil {
-		o.Thread.ValidateAt(prefix+"Thread.", v)
+		o.Thread.ValidateAt(c, p+"Thread.")
 	}
 	if o.Time != nil {
-		o.Time.ValidateAt(prefix+"Time.", v)
+		o.Time.ValidateAt(c, p+"Time.")
 	}
 	if o.TrustedElements != nil {
-		o.TrustedElements.ValidateAt(prefix+"TrustedElements.", v)
+		o.TrustedElements.ValidateAt(c, p+"TrustedElements.")
 	}
 	if o.UPA != nil {
-		o.UPA.ValidateAt(prefix+"UPA.", v)
+		o.UPA.ValidateAt(c, p+"UPA.")
 	}
 	if o.UPnP != nil {
-		o.UPnP.ValidateAt(prefix+"UPnP.", v)
+		o.UPnP.ValidateAt(c, p+"UPnP.")
 	}
 	if o.USB != nil {
-		o.USB.ValidateAt(prefix+"USB.", v)
+		o.USB.ValidateAt(c, p+"USB.")
 	}
 	if o.USPAgent != nil {
-		o.USPAgent.ValidateAt(prefix+"USPAgent.", v)
+		o.USPAgent.ValidateAt(c, p+"USPAgent.")
 	}
 	if o.USPServices != nil {
-		o.USPServices.ValidateAt(prefix+"USPServices.", v)
+		o.USPServices.ValidateAt(c, p+"USPServices.")
 	}
 	if o.UnixDomainSockets != nil {
-		o.UnixDomainSockets.ValidateAt(prefix+"UnixDomainSockets.", v)
+		o.UnixDomainSockets.ValidateAt(c, p+"UnixDomainSockets.")
 	}
 	if o.UserInterface != nil {
-		o.UserInterface.ValidateAt(prefix+"UserInterface.", v)
+		o.UserInterface.ValidateAt(c, p+"UserInterface.")
 	}
 	if o.Users != nil {
-		o.Users.ValidateAt(prefix+"Users.", v)
+		o.Users.ValidateAt(c, p+"Users.")
 	}
 	if o.VXLAN != nil {
-		o.VXLAN.ValidateAt(prefix+"VXLAN.", v)
+		o.VXLAN.ValidateAt(c, p+"VXLAN.")
 	}
 	if o.WWC != nil {
-		o.WWC.ValidateAt(prefix+"WWC.", v)
+		o.WWC.ValidateAt(c, p+"WWC.")
 	}
 	if o.WiFi != nil {
-		o.WiFi.ValidateAt(prefix+"WiFi.", v)
+		o.WiFi.ValidateAt(c, p+"WiFi.")
 	}
 	if o.XMPP != nil {
-		o.XMPP.ValidateAt(prefix+"XMPP.", v)
+		o.XMPP.ValidateAt(c, p+"XMPP.")
 	}
 	if o.XPON != nil {
-		o.XPON.ValidateAt(prefix+"XPON.", v)
+		o.XPON.ValidateAt(c, p+"XPON.")
 	}
 	if o.ZigBee != nil {
-		o.ZigBee.ValidateAt(prefix+"ZigBee.", v)
+		o.ZigBee.ValidateAt(c, p+"ZigBee.")
 	}
 }
 
 // DeviceObjectPath is the typed path of Device.
 type DeviceObjectPath struct {
-	obj                             model.ObjectPath
-	RootDataModelVersion            model.ReadOnlyParam[string]
-	InterfaceStackNumberOfEntries   model.ReadOnlyParam[uint32]
-	CollectionDeviceNumberOfEntries model.ReadOnlyParam[uint32]
-	ATM                             DeviceATMPath
-	BASAPM                          DeviceBASAPMPath
-	Bridging                        DeviceBridgingPath
-	BulkData                        DeviceBulkDataPath
-	CaptivePortal                   DeviceCaptivePortalPath
-	Cellular                        DeviceCellularPath
-	DHCPv4                          DeviceDHCPv4Path
-	DHCPv6                          DeviceDHCPv6Path
-	DLNA                            DeviceDLNAPath
-	DNS                             DeviceDNSPath
-	DOCSIS                          DeviceDOCSISPath
-	DSL                             DeviceDSLPath
-	DSLite                          DeviceDSLitePath
-	DeviceInfo                      DeviceDeviceInfoPath
-	DynamicDNS                      DeviceDynamicDNSPath
-	ETSIM2M                         DeviceETSIM2MPath
-	Ethernet                        DeviceEthernetPath
-	FAP                             DeviceFAPPath
-	FAST                            DeviceFASTPath
-	FWE                             DeviceFWEPath
-	FaultMgmt                       DeviceFaultMgmtPath
-	Firewall                        DeviceFirewallPath
-	GRE                             DeviceGREPath
-	GatewayInfo                     DeviceGatewayInfoPath
-	Ghn                             DeviceGhnPath
-	HPNA                            DeviceHPNAPath
-	HomePlug                        DeviceHomePlugPath
-	Hosts                           DeviceHostsPath
-	IEEE1905                        DeviceIEEE1905Path
-	IEEE8021x                       DeviceIEEE8021xPath
-	IP                              DeviceIPPath
-	IPsec                           DeviceIPsecPath
-	IPv6rd                          DeviceIPv6rdPath
-	L2TPv3                          DeviceL2TPv3Path
-	LANConfigSecurity               DeviceLANConfigSecurityPath
-	LEDs                            DeviceLEDsPath
-	LLDP                            DeviceLLDPPath
-	LMAP                            DeviceLMAPPath
-	Logical                         DeviceLogicalPath
-	MAP                             DeviceMAPPath
-	MQTT                            DeviceMQTTPath
-	ManagementServer                DeviceManagementServerPath
-	MoCA                            DeviceMoCAPath
-	NAT                             DeviceNATPath
-	NeighborDiscovery               DeviceNeighborDiscoveryPath
-	Optical                         DeviceOpticalPath
-	PCP                             DevicePCPPath
-	PDU                             DevicePDUPath
-	PPP                             DevicePPPPath
-	PTM                             DevicePTMPath
-	PacketCaptureDiagnostics        DevicePacketCaptureDiagnosticsPath
-	PeriodicStatistics              DevicePeriodicStatisticsPath
-	QoS                             DeviceQoSPath
-	RadSecProxy                     DeviceRadSecProxyPath
-	RouterAdvertisement             DeviceRouterAdvertisementPath
-	Routing                         DeviceRoutingPath
-	SFPs                            DeviceSFPsPath
-	SSH                             DeviceSSHPath
-	STOMP                           DeviceSTOMPPath
-	Schedules                       DeviceSchedulesPath
-	Security                        DeviceSecurityPath
-	SelfTestDiagnostics             DeviceSelfTestDiagnosticsPath
-	Services                        DeviceServicesPath
-	SessionManagement               DeviceSessionManagementPath
-	SmartCardReaders                DeviceSmartCardReadersPath
-	SoftwareModules                 DeviceSoftwareModulesPath
-	Syslog                          DeviceSyslogPath
-	Thread                          DeviceThreadPath
-	Time                            DeviceTimePath
-	TrustedElements                 DeviceTrustedElementsPath
-	UPA                             DeviceUPAPath
-	UPnP                            DeviceUPnPPath
-	USB                             DeviceUSBPath
-	USPAgent                        DeviceUSPAgentPath
-	USPServices                     DeviceUSPServicesPath
-	UnixDomainSockets               DeviceUnixDomainSocketsPath
-	UserInterface                   DeviceUserInterfacePath
-	Users                           DeviceUsersPath
-	VXLAN                           DeviceVXLANPath
-	WWC                             DeviceWWCPath
-	WiFi                            DeviceWiFiPath
-	XMPP                            DeviceXMPPPath
-	XPON                            DeviceXPONPath
-	ZigBee                          DeviceZigBeePath
+	model.ObjectPath
+	CollectionDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InterfaceStackNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RootDataModelVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	ATM                      DeviceATMPath                      `dm:"ATM."`
+	BASAPM                   DeviceBASAPMPath                   `dm:"BASAPM."`
+	Bridging                 DeviceBridgingPath                 `dm:"Bridging."`
+	BulkData                 DeviceBulkDataPath                 `dm:"BulkData."`
+	CaptivePortal            DeviceCaptivePortalPath            `dm:"CaptivePortal."`
+	Cellular                 DeviceCellularPath                 `dm:"Cellular."`
+	DHCPv4                   DeviceDHCPv4Path                   `dm:"DHCPv4."`
+	DHCPv6                   DeviceDHCPv6Path                   `dm:"DHCPv6."`
+	DLNA                     DeviceDLNAPath                     `dm:"DLNA."`
+	DNS                      DeviceDNSPath                      `dm:"DNS."`
+	DOCSIS                   DeviceDOCSISPath                   `dm:"DOCSIS."`
+	DSL                      DeviceDSLPath                      `dm:"DSL."`
+	DSLite                   DeviceDSLitePath                   `dm:"DSLite."`
+	DeviceInfo               DeviceDeviceInfoPath               `dm:"DeviceInfo."`
+	DynamicDNS               DeviceDynamicDNSPath               `dm:"DynamicDNS."`
+	ETSIM2M                  DeviceETSIM2MPath                  `dm:"ETSIM2M."`
+	Ethernet                 DeviceEthernetPath                 `dm:"Ethernet."`
+	FAP                      DeviceFAPPath                      `dm:"FAP."`
+	FAST                     DeviceFASTPath                     `dm:"FAST."`
+	FWE                      DeviceFWEPath                      `dm:"FWE."`
+	FaultMgmt                DeviceFaultMgmtPath                `dm:"FaultMgmt."`
+	Firewall                 DeviceFirewallPath                 `dm:"Firewall."`
+	GRE                      DeviceGREPath                      `dm:"GRE."`
+	GatewayInfo              DeviceGatewayInfoPath              `dm:"GatewayInfo."`
+	Ghn                      DeviceGhnPath                      `dm:"Ghn."`
+	HPNA                     DeviceHPNAPath                     `dm:"HPNA."`
+	HomePlug                 DeviceHomePlugPath                 `dm:"HomePlug."`
+	Hosts                    DeviceHostsPath                    `dm:"Hosts."`
+	IEEE1905                 DeviceIEEE1905Path                 `dm:"IEEE1905."`
+	IEEE8021x                DeviceIEEE8021xPath                `dm:"IEEE8021x."`
+	IP                       DeviceIPPath                       `dm:"IP."`
+	IPsec                    DeviceIPsecPath                    `dm:"IPsec."`
+	IPv6rd                   DeviceIPv6rdPath                   `dm:"IPv6rd."`
+	L2TPv3                   DeviceL2TPv3Path                   `dm:"L2TPv3."`
+	LANConfigSecurity        DeviceLANConfigSecurityPath        `dm:"LANConfigSecurity."`
+	LEDs                     DeviceLEDsPath                     `dm:"LEDs."`
+	LLDP                     DeviceLLDPPath                     `dm:"LLDP."`
+	LMAP                     DeviceLMAPPath                     `dm:"LMAP."`
+	Logical                  DeviceLogicalPath                  `dm:"Logical."`
+	MAP                      DeviceMAPPath                      `dm:"MAP."`
+	MQTT                     DeviceMQTTPath                     `dm:"MQTT."`
+	ManagementServer         DeviceManagementServerPath         `dm:"ManagementServer."`
+	MoCA                     DeviceMoCAPath                     `dm:"MoCA."`
+	NAT                      DeviceNATPath                      `dm:"NAT."`
+	NeighborDiscovery        DeviceNeighborDiscoveryPath        `dm:"NeighborDiscovery."`
+	Optical                  DeviceOpticalPath                  `dm:"Optical."`
+	PCP                      DevicePCPPath                      `dm:"PCP."`
+	PDU                      DevicePDUPath                      `dm:"PDU."`
+	PPP                      DevicePPPPath                      `dm:"PPP."`
+	PTM                      DevicePTMPath                      `dm:"PTM."`
+	PacketCaptureDiagnostics DevicePacketCaptureDiagnosticsPath `dm:"PacketCaptureDiagnostics."`
+	PeriodicStatistics       DevicePeriodicStatisticsPath       `dm:"PeriodicStatistics."`
+	QoS                      DeviceQoSPath                      `dm:"QoS."`
+	RadSecProxy              DeviceRadSecProxyPath              `dm:"RadSecProxy."`
+	RouterAdvertisement      DeviceRouterAdvertisementPath      `dm:"RouterAdvertisement."`
+	Routing                  DeviceRoutingPath                  `dm:"Routing."`
+	SFPs                     DeviceSFPsPath                     `dm:"SFPs."`
+	SSH                      DeviceSSHPath                      `dm:"SSH."`
+	STOMP                    DeviceSTOMPPath                    `dm:"STOMP."`
+	Schedules                DeviceSchedulesPath                `dm:"Schedules."`
+	Security                 DeviceSecurityPath                 `dm:"Security."`
+	SelfTestDiagnostics      DeviceSelfTestDiagnosticsPath      `dm:"SelfTestDiagnostics."`
+	Services                 DeviceServicesPath                 `dm:"Services."`
+	SessionManagement        DeviceSessionManagementPath        `dm:"SessionManagement."`
+	SmartCardReaders         DeviceSmartCardReadersPath         `dm:"SmartCardReaders."`
+	SoftwareModules          DeviceSoftwareModulesPath          `dm:"SoftwareModules."`
+	Syslog                   DeviceSyslogPath                   `dm:"Syslog."`
+	Thread                   DeviceThreadPath                   `dm:"Thread."`
+	Time                     DeviceTimePath                     `dm:"Time."`
+	TrustedElements          DeviceTrustedElementsPath          `dm:"TrustedElements."`
+	UPA                      DeviceUPAPath                      `dm:"UPA."`
+	UPnP                     DeviceUPnPPath                     `dm:"UPnP."`
+	USB                      DeviceUSBPath                      `dm:"USB."`
+	USPAgent                 DeviceUSPAgentPath                 `dm:"USPAgent."`
+	USPServices              DeviceUSPServicesPath              `dm:"USPServices."`
+	UnixDomainSockets        DeviceUnixDomainSocketsPath        `dm:"UnixDomainSockets."`
+	UserInterface            DeviceUserInterfacePath            `dm:"UserInterface."`
+	Users                    DeviceUsersPath                    `dm:"Users."`
+	VXLAN                    DeviceVXLANPath                    `dm:"VXLAN."`
+	WWC                      DeviceWWCPath                      `dm:"WWC."`
+	WiFi                     DeviceWiFiPath                     `dm:"WiFi."`
+	XMPP                     DeviceXMPPPath                     `dm:"XMPP."`
+	XPON                     DeviceXPONPath                     `dm:"XPON."`
+	ZigBee                   DeviceZigBeePath                   `dm:"ZigBee."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceObjectPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceObjectPath(prefix string) DeviceObjectPath {
-	p := &prefix
-	return DeviceObjectPath{
-		ATM:                             newDeviceATMPath(prefix + "ATM."),
-		BASAPM:                          newDeviceBASAPMPath(prefix + "BASAPM."),
-		Bridging:                        newDeviceBridgingPath(prefix + "Bridging."),
-		BulkData:                        newDeviceBulkDataPath(prefix + "BulkData."),
-		CaptivePortal:                   newDeviceCaptivePortalPath(prefix + "CaptivePortal."),
-		Cellular:                        newDeviceCellularPath(prefix + "Cellular."),
-		CollectionDeviceNumberOfEntries: model.NewReadOnly[uint32](p, "CollectionDeviceNumberOfEntries", model.TypeUnsignedInt),
-		DHCPv4:                          newDeviceDHCPv4Path(prefix + "DHCPv4."),
-		DHCPv6:                          newDeviceDHCPv6Path(prefix + "DHCPv6."),
-		DLNA:                            newDeviceDLNAPath(prefix + "DLNA."),
-		DNS:                             newDeviceDNSPath(prefix + "DNS."),
-		DOCSIS:                          newDeviceDOCSISPath(prefix + "DOCSIS."),
-		DSL:                             newDeviceDSLPath(prefix + "DSL."),
-		DSLite:                          newDeviceDSLitePath(prefix + "DSLite."),
-		DeviceInfo:                      newDeviceDeviceInfoPath(prefix + "DeviceInfo."),
-		DynamicDNS:                      newDeviceDynamicDNSPath(prefix + "DynamicDNS."),
-		ETSIM2M:                         newDeviceETSIM2MPath(prefix + "ETSIM2M."),
-		Ethernet:                        newDeviceEthernetPath(prefix + "Ethernet."),
-		FAP:                             newDeviceFAPPath(prefix + "FAP."),
-		FAST:                            newDeviceFASTPath(prefix + "FAST."),
-		FWE:                             newDeviceFWEPath(prefix + "FWE."),
-		FaultMgmt:                       newDeviceFaultMgmtPath(prefix + "FaultMgmt."),
-		Firewall:                        newDeviceFirewallPath(prefix + "Firewall."),
-		GRE:                             newDeviceGREPath(prefix + "GRE."),
-		GatewayInfo:                     newDeviceGatewayInfoPath(prefix + "GatewayInfo."),
-		Ghn:                             newDeviceGhnPath(prefix + "Ghn."),
-		HPNA:                            newDeviceHPNAPath(prefix + "HPNA."),
-		HomePlug:                        newDeviceHomePlugPath(prefix + "HomePlug."),
-		Hosts:                           newDeviceHostsPath(prefix + "Hosts."),
-		IEEE1905:                        newDeviceIEEE1905Path(prefix + "IEEE1905."),
-		IEEE8021x:                       newDeviceIEEE8021xPath(prefix + "IEEE8021x."),
-		IP:                              newDeviceIPPath(prefix + "IP."),
-		IPsec:                           newDeviceIPsecPath(prefix + "IPsec."),
-		IPv6rd:                          newDeviceIPv6rdPath(prefix + "IPv6rd."),
-		InterfaceStackNumberOfEntries:   model.NewReadOnly[uint32](p, "InterfaceStackNumberOfEntries", model.TypeUnsignedInt),
-		L2TPv3:                          newDeviceL2TPv3Path(prefix + "L2TPv3."),
-		LANConfigSecurity:               newDeviceLANConfigSecurityPath(prefix + "LANConfigSecurity."),
-		LEDs:                            newDeviceLEDsPath(prefix + "LEDs."),
-		LLDP:                            newDeviceLLDPPath(prefix + "LLDP."),
-		LMAP:                            newDeviceLMAPPath(prefix + "LMAP."),
-		Logical:                         newDeviceLogicalPath(prefix + "Logical."),
-		MAP:                             newDeviceMAPPath(prefix + "MAP."),
-		MQTT:                            newDeviceMQTTPath(prefix + "MQTT."),
-		ManagementServer:                newDeviceManagementServerPath(prefix + "ManagementServer."),
-		MoCA:                            newDeviceMoCAPath(prefix + "MoCA."),
-		NAT:                             newDeviceNATPath(prefix + "NAT."),
-		NeighborDiscovery:               newDeviceNeighborDiscoveryPath(prefix + "NeighborDiscovery."),
-		Optical:                         newDeviceOpticalPath(prefix + "Optical."),
-		PCP:                             newDevicePCPPath(prefix + "PCP."),
-		PDU:                             newDevicePDUPath(prefix + "PDU."),
-		PPP:                             newDevicePPPPath(prefix + "PPP."),
-		PTM:                             newDevicePTMPath(prefix + "PTM."),
-		PacketCaptureDiagnostics:        newDevicePacketCaptureDiagnosticsPath(prefix + "PacketCaptureDiagnostics."),
-		PeriodicStatistics:              newDevicePeriodicStatisticsPath(prefix + "PeriodicStatistics."),
-		QoS:                             newDeviceQoSPath(prefix + "QoS."),
-		RadSecProxy:                     newDeviceRadSecProxyPath(prefix + "RadSecProxy."),
-		RootDataModelVersion:            model.NewReadOnly[string](p, "RootDataModelVersion", model.TypeString),
-		RouterAdvertisement:             newDeviceRouterAdvertisementPath(prefix + "RouterAdvertisement."),
-		Routing:                         newDeviceRoutingPath(prefix + "Routing."),
-		SFPs:                            newDeviceSFPsPath(prefix + "SFPs."),
-		SSH:                             newDeviceSSHPath(prefix + "SSH."),
-		STOMP:                           newDeviceSTOMPPath(prefix + "STOMP."),
-		Schedules:                       newDeviceSchedulesPath(prefix + "Schedules."),
-		Security:                        newDeviceSecurityPath(prefix + "Security."),
-		SelfTestDiagnostics:             newDeviceSelfTestDiagnosticsPath(prefix + "SelfTestDiagnostics."),
-		Services:                        newDeviceServicesPath(prefix + "Services."),
-		SessionManagement:               newDeviceSessionManagementPath(prefix + "SessionManagement."),
-		SmartCardReaders:                newDeviceSmartCardReadersPath(prefix + "SmartCardReaders."),
-		SoftwareModules:                 newDeviceSoftwareModulesPath(prefix + "SoftwareModules."),
-		Syslog:                          newDeviceSyslogPath(prefix + "Syslog."),
-		Thread:                          newDeviceThreadPath(prefix + "Thread."),
-		Time:                            newDeviceTimePath(prefix + "Time."),
-		TrustedElements:                 newDeviceTrustedElementsPath(prefix + "TrustedElements."),
-		UPA:                             newDeviceUPAPath(prefix + "UPA."),
-		UPnP:                            newDeviceUPnPPath(prefix + "UPnP."),
-		USB:                             newDeviceUSBPath(prefix + "USB."),
-		USPAgent:                        newDeviceUSPAgentPath(prefix + "USPAgent."),
-		USPServices:                     newDeviceUSPServicesPath(prefix + "USPServices."),
-		UnixDomainSockets:               newDeviceUnixDomainSocketsPath(prefix + "UnixDomainSockets."),
-		UserInterface:                   newDeviceUserInterfacePath(prefix + "UserInterface."),
-		Users:                           newDeviceUsersPath(prefix + "Users."),
-		VXLAN:                           newDeviceVXLANPath(prefix + "VXLAN."),
-		WWC:                             newDeviceWWCPath(prefix + "WWC."),
-		WiFi:                            newDeviceWiFiPath(prefix + "WiFi."),
-		XMPP:                            newDeviceXMPPPath(prefix + "XMPP."),
-		XPON:                            newDeviceXPONPath(prefix + "XPON."),
-		ZigBee:                          newDeviceZigBeePath(prefix + "ZigBee."),
-		obj:                             model.NewObjectPath(p),
-	}
+// CollectionDevice returns the typed path of instance i.
+func (x DeviceObjectPath) CollectionDevice(i uint32) (p DeviceCollectionDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CollectionDevice.", i))
+	return
 }
 
-// CollectionDevice returns the typed path of instance i of Device.CollectionDevice.{i}.
-func (x DeviceObjectPath) CollectionDevice(i uint32) DeviceCollectionDevicePath {
-	return newDeviceCollectionDevicePath(x.Path() + "CollectionDevice." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CollectionDeviceTable returns the table Device.CollectionDevice.{i}. itself (for AddObject when writable)
+// CollectionDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceObjectPath) CollectionDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "CollectionDevice.")
+	return model.NewTable(x.ObjectPath, "CollectionDevice.")
 }
 
-// InterfaceStack returns the typed path of instance i of Device.InterfaceStack.{i}.
-func (x DeviceObjectPath) InterfaceStack(i uint32) DeviceInterfaceStackPath {
-	return newDeviceInterfaceStackPath(x.Path() + "InterfaceStack." + strconv.FormatUint(uint64(i), 10) + ".")
+// InterfaceStack returns the typed path of instance i.
+func (x DeviceObjectPath) InterfaceStack(i uint32) (p DeviceInterfaceStackPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceStack.", i))
+	return
 }
 
-// InterfaceStackTable returns the table Device.InterfaceStack.{i}. itself (for AddObject when writable)
+// InterfaceStackTable returns the table itself (for AddObject when writable).
 func (x DeviceObjectPath) InterfaceStackTable() model.Table {
-	return model.NewTable(x.Path() + "InterfaceStack.")
-}
-
-var schemaRoot = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ForcedInform: true,
-	Path:         "Device.RootDataModelVersion",
-	Syntax:       synDeviceObject_RootDataModelVersion,
-	Version:      "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.InterfaceStackNumberOfEntries",
-	Syntax:  synDeviceObject_InterfaceStackNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.CollectionDeviceNumberOfEntries",
-	Syntax:  synDeviceObject_CollectionDeviceNumberOfEntries,
-	Version: "2.19",
-}}
-
-// DeviceImpl is what a device implements for Device; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceImpl to implement only some methods.
-type DeviceImpl interface {
-	RootDataModelVersion(inst []uint32) (string, error)
-	InterfaceStackNumberOfEntries(inst []uint32) (uint32, error)
-	CollectionDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	CollectionDeviceInstances(inst []uint32) []uint32
-	InterfaceStackInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceImpl implements DeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceImpl struct{}
-
-func (UnimplementedDeviceImpl) RootDataModelVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceImpl) InterfaceStackNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceImpl) CollectionDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceImpl) CollectionDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceImpl) InterfaceStackInstances(inst []uint32) []uint32 {
-	return nil
+	return model.NewTable(x.ObjectPath, "InterfaceStack.")
 }

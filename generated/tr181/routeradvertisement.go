@@ -3,27 +3,18 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceRouterAdvertisement_Enable                          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRouterAdvertisement_InterfaceSettingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRouterAdvertisement holds the values of Device.RouterAdvertisement. (object, readOnly, since 2.2)
+// DeviceRouterAdvertisement holds the values of Device.RouterAdvertisement. (object, readOnly, since 2.2).
 type DeviceRouterAdvertisement struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// InterfaceSettingNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	InterfaceSettingNumberOfEntries uint32 `cwmp:"InterfaceSettingNumberOfEntries"`
-	// Device.RouterAdvertisement.InterfaceSetting.{i}. instances by instance number
-	InterfaceSetting map[uint32]*DeviceRouterAdvertisementInterfaceSetting `cwmp:"InterfaceSetting.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	InterfaceSettingNumberOfEntries uint32 `json:"InterfaceSettingNumberOfEntries,omitzero"`
+
+	InterfaceSetting map[uint32]*DeviceRouterAdvertisementInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.RouterAdvertisement.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceRouterAdvertisement) AddInterfaceSetting(i uint32) *DeviceRouterAdvertisementInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceRouterAdvertisementInterfaceSetting{}
@@ -32,380 +23,122 @@ func (o *DeviceRouterAdvertisement) AddInterfaceSetting(i uint32) *DeviceRouterA
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// GetInterfaceSetting returns instance i of Device.RouterAdvertisement.InterfaceSetting.{i}.
-func (o *DeviceRouterAdvertisement) GetInterfaceSetting(i uint32) (*DeviceRouterAdvertisementInterfaceSetting, bool) {
-	x, ok := o.InterfaceSetting[i]
-	return x, ok
-}
-
-// DeleteInterfaceSetting removes instance i of Device.RouterAdvertisement.InterfaceSetting.{i}.
-func (o *DeviceRouterAdvertisement) DeleteInterfaceSetting(i uint32) {
-	delete(o.InterfaceSetting, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRouterAdvertisement) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRouterAdvertisement) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceRouterAdvertisement) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
-		o.InterfaceSetting[i].ValidateAt(prefix+"InterfaceSetting."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
 	}
 }
 
 // DeviceRouterAdvertisementPath is the typed path of Device.RouterAdvertisement.
 type DeviceRouterAdvertisementPath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRouterAdvertisementPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRouterAdvertisementPath(prefix string) DeviceRouterAdvertisementPath {
-	p := &prefix
-	return DeviceRouterAdvertisementPath{
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceSettingNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceSettingNumberOfEntries", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// InterfaceSetting returns the typed path of instance i.
+func (x DeviceRouterAdvertisementPath) InterfaceSetting(i uint32) (p DeviceRouterAdvertisementInterfaceSettingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	return
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.RouterAdvertisement.InterfaceSetting.{i}.
-func (x DeviceRouterAdvertisementPath) InterfaceSetting(i uint32) DeviceRouterAdvertisementInterfaceSettingPath {
-	return newDeviceRouterAdvertisementInterfaceSettingPath(x.Path() + "InterfaceSetting." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceSettingTable returns the table Device.RouterAdvertisement.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceRouterAdvertisementPath) InterfaceSettingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "InterfaceSetting.")
+	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
 
 // DeviceRouterAdvertisementInterfaceSettingStatus enumerates the values of Device.RouterAdvertisement.InterfaceSetting.{i}.Status.
 type DeviceRouterAdvertisementInterfaceSettingStatus string
 
-func (e DeviceRouterAdvertisementInterfaceSettingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRouterAdvertisementInterfaceSettingStatus_Disabled            DeviceRouterAdvertisementInterfaceSettingStatus = "Disabled"
-	DeviceRouterAdvertisementInterfaceSettingStatus_Enabled             DeviceRouterAdvertisementInterfaceSettingStatus = "Enabled"
+	DeviceRouterAdvertisementInterfaceSettingStatus_Disabled DeviceRouterAdvertisementInterfaceSettingStatus = "Disabled"
+
+	DeviceRouterAdvertisementInterfaceSettingStatus_Enabled DeviceRouterAdvertisementInterfaceSettingStatus = "Enabled"
+
 	DeviceRouterAdvertisementInterfaceSettingStatus_Error_Misconfigured DeviceRouterAdvertisementInterfaceSettingStatus = "Error_Misconfigured"
-	DeviceRouterAdvertisementInterfaceSettingStatus_Error               DeviceRouterAdvertisementInterfaceSettingStatus = "Error"
+
+	DeviceRouterAdvertisementInterfaceSettingStatus_Error DeviceRouterAdvertisementInterfaceSettingStatus = "Error"
 )
 
 // DeviceRouterAdvertisementInterfaceSettingRDNSSMode enumerates the values of Device.RouterAdvertisement.InterfaceSetting.{i}.RDNSSMode.
 type DeviceRouterAdvertisementInterfaceSettingRDNSSMode string
 
-func (e DeviceRouterAdvertisementInterfaceSettingRDNSSMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRouterAdvertisementInterfaceSettingRDNSSMode_Static  DeviceRouterAdvertisementInterfaceSettingRDNSSMode = "Static"
-	DeviceRouterAdvertisementInterfaceSettingRDNSSMode_LLA     DeviceRouterAdvertisementInterfaceSettingRDNSSMode = "LLA"
-	DeviceRouterAdvertisementInterfaceSettingRDNSSMode_GUA     DeviceRouterAdvertisementInterfaceSettingRDNSSMode = "GUA"
+	DeviceRouterAdvertisementInterfaceSettingRDNSSMode_Static DeviceRouterAdvertisementInterfaceSettingRDNSSMode = "Static"
+
+	DeviceRouterAdvertisementInterfaceSettingRDNSSMode_LLA DeviceRouterAdvertisementInterfaceSettingRDNSSMode = "LLA"
+
+	DeviceRouterAdvertisementInterfaceSettingRDNSSMode_GUA DeviceRouterAdvertisementInterfaceSettingRDNSSMode = "GUA"
+
 	DeviceRouterAdvertisementInterfaceSettingRDNSSMode_LLA_GUA DeviceRouterAdvertisementInterfaceSettingRDNSSMode = "LLA_GUA"
 )
 
 // DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag enumerates the values of Device.RouterAdvertisement.InterfaceSetting.{i}.AdvPreferredRouterFlag.
 type DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag string
 
-func (e DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag_High   DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag = "High"
+	DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag_High DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag = "High"
+
 	DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag_Medium DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag = "Medium"
-	DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag_Low    DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag = "Low"
+
+	DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag_Low DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag = "Low"
 )
 
-var (
-	synDeviceRouterAdvertisementInterfaceSetting_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_RDNSSMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "Static"}, {Value: "LLA"}, {
-			Optional: true,
-			Value:    "GUA",
-		}, {
-			Optional: true,
-			Value:    "LLA_GUA",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_RDNSS = &model.Syntax{
-		DataType: "IPv6Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_DNSSL = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_ManualPrefixes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{
-			MaxItems: model.U64(8),
-			Size:     &model.Size{},
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.{i}.IPv6Prefix.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_Prefixes = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(8),
-			Size:     &model.Size{},
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.{i}.IPv6Prefix.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_MaxRtrAdvInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "600",
-		},
-		Ranges: []model.Range{{
-			Max: "1800",
-			Min: "4",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_MinRtrAdvInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "200",
-		},
-		Ranges: []model.Range{{
-			Max: "1350",
-			Min: "3",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvDefaultLifetime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1800",
-		},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvManagedFlag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvOtherConfigFlag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvMobileAgentFlag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvPreferredRouterFlag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Medium",
-		},
-		Enums: []model.Enum{{Value: "High"}, {Value: "Medium"}, {Value: "Low"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvNDProxyFlag = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvLinkMTU = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvReachableTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "3600000"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvRetransTimer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvCurHopLimit = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "255"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvRDNSSLifetime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "4294967295"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_AdvDNSSLLifetime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "4294967295"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceRouterAdvertisementInterfaceSetting_OptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRouterAdvertisementInterfaceSetting holds the values of Device.RouterAdvertisement.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceRouterAdvertisementInterfaceSetting holds the values of Device.RouterAdvertisement.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceRouterAdvertisementInterfaceSetting struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.2.
-	Status DeviceRouterAdvertisementInterfaceSettingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string pathRef→##.IP.Interface., readWrite, since 2.2.
-	Interface string `cwmp:"Interface"`
-	// RDNSSMode: string{Static,LLA,GUA,LLA_GUA}, readWrite, since 2.17.
-	RDNSSMode DeviceRouterAdvertisementInterfaceSettingRDNSSMode `cwmp:"RDNSSMode"`
-	// RDNSS: list<IPv6Address=string(:45)>, readWrite, since 2.17.
-	RDNSS []string `cwmp:"RDNSS"`
-	// DNSSL: list<string>, readWrite, since 2.17.
-	DNSSL []string `cwmp:"DNSSL"`
-	// ManualPrefixes: list[:8 items](:)<string> pathRef→##.IP.Interface.{i}.IPv6Prefix., readWrite, since 2.2.
-	ManualPrefixes []string `cwmp:"ManualPrefixes"`
-	// Prefixes: list[:8 items](:)<string> pathRef→##.IP.Interface.{i}.IPv6Prefix., readOnly, since 2.2.
-	Prefixes []string `cwmp:"Prefixes"`
-	// MaxRtrAdvInterval: unsignedInt[4:1800] seconds, readWrite, since 2.2.
-	MaxRtrAdvInterval uint32 `cwmp:"MaxRtrAdvInterval"`
-	// MinRtrAdvInterval: unsignedInt[3:1350] seconds, readWrite, since 2.2.
-	MinRtrAdvInterval uint32 `cwmp:"MinRtrAdvInterval"`
-	// AdvDefaultLifetime: unsignedInt[:65535] seconds, readWrite, since 2.2.
-	AdvDefaultLifetime uint32 `cwmp:"AdvDefaultLifetime"`
-	// AdvManagedFlag: boolean, readWrite, since 2.2.
-	AdvManagedFlag bool `cwmp:"AdvManagedFlag"`
-	// AdvOtherConfigFlag: boolean, readWrite, since 2.2.
-	AdvOtherConfigFlag bool `cwmp:"AdvOtherConfigFlag"`
-	// AdvMobileAgentFlag: boolean, readWrite, since 2.2.
-	AdvMobileAgentFlag bool `cwmp:"AdvMobileAgentFlag"`
-	// AdvPreferredRouterFlag: string{High,Medium,Low}, readWrite, since 2.2.
-	AdvPreferredRouterFlag DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag `cwmp:"AdvPreferredRouterFlag"`
-	// AdvNDProxyFlag: boolean, readWrite, since 2.2.
-	AdvNDProxyFlag bool `cwmp:"AdvNDProxyFlag"`
-	// AdvLinkMTU: unsignedInt, readWrite, since 2.2.
-	AdvLinkMTU uint32 `cwmp:"AdvLinkMTU"`
-	// AdvReachableTime: unsignedInt[:3600000] milliseconds, readWrite, since 2.2.
-	AdvReachableTime uint32 `cwmp:"AdvReachableTime"`
-	// AdvRetransTimer: unsignedInt milliseconds, readWrite, since 2.2.
-	AdvRetransTimer uint32 `cwmp:"AdvRetransTimer"`
-	// AdvCurHopLimit: unsignedInt[:255], readWrite, since 2.2.
-	AdvCurHopLimit uint32 `cwmp:"AdvCurHopLimit"`
-	// AdvRDNSSLifetime: unsignedInt[:4294967295] seconds, readWrite, since 2.17.
-	AdvRDNSSLifetime uint32 `cwmp:"AdvRDNSSLifetime"`
-	// AdvDNSSLLifetime: unsignedInt[:4294967295] seconds, readWrite, since 2.17.
-	AdvDNSSLLifetime uint32 `cwmp:"AdvDNSSLLifetime"`
-	// OptionNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	OptionNumberOfEntries uint32 `cwmp:"OptionNumberOfEntries"`
-	// Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}. instances by instance number
-	Option map[uint32]*DeviceRouterAdvertisementInterfaceSettingOption `cwmp:"Option.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRouterAdvertisementInterfaceSettingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	RDNSSMode DeviceRouterAdvertisementInterfaceSettingRDNSSMode `json:"RDNSSMode,omitzero"`
+
+	RDNSS []string `json:"RDNSS,omitzero"`
+
+	DNSSL []string `json:"DNSSL,omitzero"`
+
+	ManualPrefixes []string `json:"ManualPrefixes,omitzero"`
+
+	Prefixes []string `json:"Prefixes,omitzero"`
+
+	MaxRtrAdvInterval uint32 `json:"MaxRtrAdvInterval,omitzero"`
+
+	MinRtrAdvInterval uint32 `json:"MinRtrAdvInterval,omitzero"`
+
+	AdvDefaultLifetime uint32 `json:"AdvDefaultLifetime,omitzero"`
+
+	AdvManagedFlag bool `json:"AdvManagedFlag,omitzero"`
+
+	AdvOtherConfigFlag bool `json:"AdvOtherConfigFlag,omitzero"`
+
+	AdvMobileAgentFlag bool `json:"AdvMobileAgentFlag,omitzero"`
+
+	AdvPreferredRouterFlag DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag `json:"AdvPreferredRouterFlag,omitzero"`
+
+	AdvNDProxyFlag bool `json:"AdvNDProxyFlag,omitzero"`
+
+	AdvLinkMTU uint32 `json:"AdvLinkMTU,omitzero"`
+
+	AdvReachableTime uint32 `json:"AdvReachableTime,omitzero"`
+
+	AdvRetransTimer uint32 `json:"AdvRetransTimer,omitzero"`
+
+	AdvCurHopLimit uint32 `json:"AdvCurHopLimit,omitzero"`
+
+	AdvRDNSSLifetime uint32 `json:"AdvRDNSSLifetime,omitzero"`
+
+	AdvDNSSLLifetime uint32 `json:"AdvDNSSLLifetime,omitzero"`
+
+	OptionNumberOfEntries uint32 `json:"OptionNumberOfEntries,omitzero"`
+
+	Option map[uint32]*DeviceRouterAdvertisementInterfaceSettingOption `json:"Option,omitzero"`
 }
 
-// AddOption creates instance i of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceRouterAdvertisementInterfaceSetting) AddOption(i uint32) *DeviceRouterAdvertisementInterfaceSettingOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceRouterAdvertisementInterfaceSettingOption{}
@@ -414,787 +147,115 @@ func (o *DeviceRouterAdvertisementInterfaceSetting) AddOption(i uint32) *DeviceR
 	o.Option[i] = x
 	return x
 }
-
-// GetOption returns instance i of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.
-func (o *DeviceRouterAdvertisementInterfaceSetting) GetOption(i uint32) (*DeviceRouterAdvertisementInterfaceSettingOption, bool) {
-	x, ok := o.Option[i]
-	return x, ok
-}
-
-// DeleteOption removes instance i of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.
-func (o *DeviceRouterAdvertisementInterfaceSetting) DeleteOption(i uint32) {
-	delete(o.Option, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRouterAdvertisementInterfaceSetting) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRouterAdvertisementInterfaceSetting) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRouterAdvertisementInterfaceSetting_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRouterAdvertisementInterfaceSetting_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRouterAdvertisementInterfaceSetting_RDNSSMode, string(o.RDNSSMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RDNSSMode",
-		})
-	}
-	if e := model.CheckValue(synDeviceRouterAdvertisementInterfaceSetting_RDNSS, model.FormatValue(model.TypeString, o.RDNSS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RDNSS",
-		})
-	}
-	if e := model.CheckValue(synDeviceRouterAdvertisementInterfaceSetting_DNSSL, model.FormatValue(model.TypeString, o.DNSSL)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNSSL",
-		})
-	}
-	if e := model.CheckValue(synDeviceRouterAdvertisementInterfaceSetting_ManualPrefixes, model.FormatValue(model.TypeString, o.ManualPrefixes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManualPrefixes",
-		})
-	}
-	if e := model.CheckValue(synDeviceRouterAdvertisementInterfaceSetting_Prefixes, model.FormatValue(model.TypeString, o.Prefixes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Prefixes",
-		})
-	}
-	if e := model.CheckUint(synDeviceRouterAdvertisementInterfaceSetting_MaxRtrAdvInterval, uint64(o.MaxRtrAdvInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxRtrAdvInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceRouterAdvertisementInterfaceSetting_MinRtrAdvInterval, uint64(o.MinRtrAdvInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MinRtrAdvInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceRouterAdvertisementInterfaceSetting_AdvDefaultLifetime, uint64(o.AdvDefaultLifetime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdvDefaultLifetime",
-		})
-	}
-	if e := model.CheckString(synDeviceRouterAdvertisementInterfaceSetting_AdvPreferredRouterFlag, string(o.AdvPreferredRouterFlag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdvPreferredRouterFlag",
-		})
-	}
-	if e := model.CheckUint(synDeviceRouterAdvertisementInterfaceSetting_AdvReachableTime, uint64(o.AdvReachableTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdvReachableTime",
-		})
-	}
-	if e := model.CheckUint(synDeviceRouterAdvertisementInterfaceSetting_AdvCurHopLimit, uint64(o.AdvCurHopLimit)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdvCurHopLimit",
-		})
-	}
-	if e := model.CheckUint(synDeviceRouterAdvertisementInterfaceSetting_AdvRDNSSLifetime, uint64(o.AdvRDNSSLifetime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdvRDNSSLifetime",
-		})
-	}
-	if e := model.CheckUint(synDeviceRouterAdvertisementInterfaceSetting_AdvDNSSLLifetime, uint64(o.AdvDNSSLLifetime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdvDNSSLLifetime",
-		})
-	}
+func (o *DeviceRouterAdvertisementInterfaceSetting) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5133, string(o.Status))
+	c.String(p, "Alias", 5117, o.Alias)
+	c.String(p, "RDNSSMode", 5132, string(o.RDNSSMode))
+	c.Wire(p, "RDNSS", 5131, model.JoinStrings(o.RDNSS), len(o.RDNSS) > 0)
+	c.Wire(p, "DNSSL", 5118, model.JoinStrings(o.DNSSL), len(o.DNSSL) > 0)
+	c.Wire(p, "ManualPrefixes", 5121, model.JoinStrings(o.ManualPrefixes), len(o.ManualPrefixes) > 0)
+	c.Wire(p, "Prefixes", 5130, model.JoinStrings(o.Prefixes), len(o.Prefixes) > 0)
+	c.Uint(p, "MaxRtrAdvInterval", 5122, uint64(o.MaxRtrAdvInterval))
+	c.Uint(p, "MinRtrAdvInterval", 5123, uint64(o.MinRtrAdvInterval))
+	c.Uint(p, "AdvDefaultLifetime", 5107, uint64(o.AdvDefaultLifetime))
+	c.String(p, "AdvPreferredRouterFlag", 5113, string(o.AdvPreferredRouterFlag))
+	c.Uint(p, "AdvReachableTime", 5115, uint64(o.AdvReachableTime))
+	c.Uint(p, "AdvCurHopLimit", 5105, uint64(o.AdvCurHopLimit))
+	c.Uint(p, "AdvRDNSSLifetime", 5114, uint64(o.AdvRDNSSLifetime))
+	c.Uint(p, "AdvDNSSLLifetime", 5106, uint64(o.AdvDNSSLLifetime))
 	for _, i := range model.SortedKeys(o.Option) {
-		o.Option[i].ValidateAt(prefix+"Option."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Option[i].ValidateAt(c, model.InstanceOf(p, "Option.", i))
 	}
 }
 
 // DeviceRouterAdvertisementInterfaceSettingPath is the typed path of Device.RouterAdvertisement.InterfaceSetting.{i}.
 type DeviceRouterAdvertisementInterfaceSettingPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[DeviceRouterAdvertisementInterfaceSettingStatus]
-	Alias                  model.WriteOnceParam[string]
-	Interface              model.ReadWriteParam[string]
-	RDNSSMode              model.ReadWriteParam[DeviceRouterAdvertisementInterfaceSettingRDNSSMode]
-	RDNSS                  model.ReadWriteParam[[]string]
-	DNSSL                  model.ReadWriteParam[[]string]
-	ManualPrefixes         model.ReadWriteParam[[]string]
-	Prefixes               model.ReadOnlyParam[[]string]
-	MaxRtrAdvInterval      model.ReadWriteParam[uint32]
-	MinRtrAdvInterval      model.ReadWriteParam[uint32]
-	AdvDefaultLifetime     model.ReadWriteParam[uint32]
-	AdvManagedFlag         model.ReadWriteParam[bool]
-	AdvOtherConfigFlag     model.ReadWriteParam[bool]
-	AdvMobileAgentFlag     model.ReadWriteParam[bool]
-	AdvPreferredRouterFlag model.ReadWriteParam[DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag]
-	AdvNDProxyFlag         model.ReadWriteParam[bool]
-	AdvLinkMTU             model.ReadWriteParam[uint32]
-	AdvReachableTime       model.ReadWriteParam[uint32]
-	AdvRetransTimer        model.ReadWriteParam[uint32]
-	AdvCurHopLimit         model.ReadWriteParam[uint32]
-	AdvRDNSSLifetime       model.ReadWriteParam[uint32]
-	AdvDNSSLLifetime       model.ReadWriteParam[uint32]
-	OptionNumberOfEntries  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AdvCurHopLimit model.ReadWriteParam[uint32] `dm:"u"`
+
+	AdvDNSSLLifetime model.ReadWriteParam[uint32] `dm:"u"`
+
+	AdvDefaultLifetime model.ReadWriteParam[uint32] `dm:"u"`
+
+	AdvLinkMTU model.ReadWriteParam[uint32] `dm:"u"`
+
+	AdvManagedFlag model.ReadWriteParam[bool] `dm:"b"`
+
+	AdvMobileAgentFlag model.ReadWriteParam[bool] `dm:"b"`
+
+	AdvNDProxyFlag model.ReadWriteParam[bool] `dm:"b"`
+
+	AdvOtherConfigFlag model.ReadWriteParam[bool] `dm:"b"`
+
+	AdvPreferredRouterFlag model.ReadWriteParam[DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag] `dm:"s"`
+
+	AdvRDNSSLifetime model.ReadWriteParam[uint32] `dm:"u"`
+
+	AdvReachableTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	AdvRetransTimer model.ReadWriteParam[uint32] `dm:"u"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DNSSL model.ReadWriteParam[[]string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	ManualPrefixes model.ReadWriteParam[[]string] `dm:"s"`
+
+	MaxRtrAdvInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinRtrAdvInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Prefixes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RDNSS model.ReadWriteParam[[]string] `dm:"s"`
+
+	RDNSSMode model.ReadWriteParam[DeviceRouterAdvertisementInterfaceSettingRDNSSMode] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRouterAdvertisementInterfaceSettingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRouterAdvertisementInterfaceSettingPath(prefix string) DeviceRouterAdvertisementInterfaceSettingPath {
-	p := &prefix
-	return DeviceRouterAdvertisementInterfaceSettingPath{
-		AdvCurHopLimit:         model.NewReadWrite[uint32](p, "AdvCurHopLimit", model.TypeUnsignedInt),
-		AdvDNSSLLifetime:       model.NewReadWrite[uint32](p, "AdvDNSSLLifetime", model.TypeUnsignedInt),
-		AdvDefaultLifetime:     model.NewReadWrite[uint32](p, "AdvDefaultLifetime", model.TypeUnsignedInt),
-		AdvLinkMTU:             model.NewReadWrite[uint32](p, "AdvLinkMTU", model.TypeUnsignedInt),
-		AdvManagedFlag:         model.NewReadWrite[bool](p, "AdvManagedFlag", model.TypeBoolean),
-		AdvMobileAgentFlag:     model.NewReadWrite[bool](p, "AdvMobileAgentFlag", model.TypeBoolean),
-		AdvNDProxyFlag:         model.NewReadWrite[bool](p, "AdvNDProxyFlag", model.TypeBoolean),
-		AdvOtherConfigFlag:     model.NewReadWrite[bool](p, "AdvOtherConfigFlag", model.TypeBoolean),
-		AdvPreferredRouterFlag: model.NewReadWrite[DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag](p, "AdvPreferredRouterFlag", model.TypeString),
-		AdvRDNSSLifetime:       model.NewReadWrite[uint32](p, "AdvRDNSSLifetime", model.TypeUnsignedInt),
-		AdvReachableTime:       model.NewReadWrite[uint32](p, "AdvReachableTime", model.TypeUnsignedInt),
-		AdvRetransTimer:        model.NewReadWrite[uint32](p, "AdvRetransTimer", model.TypeUnsignedInt),
-		Alias:                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DNSSL:                  model.NewReadWrite[[]string](p, "DNSSL", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:              model.NewReadWrite[string](p, "Interface", model.TypeString),
-		ManualPrefixes:         model.NewReadWrite[[]string](p, "ManualPrefixes", model.TypeString),
-		MaxRtrAdvInterval:      model.NewReadWrite[uint32](p, "MaxRtrAdvInterval", model.TypeUnsignedInt),
-		MinRtrAdvInterval:      model.NewReadWrite[uint32](p, "MinRtrAdvInterval", model.TypeUnsignedInt),
-		OptionNumberOfEntries:  model.NewReadOnly[uint32](p, "OptionNumberOfEntries", model.TypeUnsignedInt),
-		Prefixes:               model.NewReadOnly[[]string](p, "Prefixes", model.TypeString),
-		RDNSS:                  model.NewReadWrite[[]string](p, "RDNSS", model.TypeString),
-		RDNSSMode:              model.NewReadWrite[DeviceRouterAdvertisementInterfaceSettingRDNSSMode](p, "RDNSSMode", model.TypeString),
-		Status:                 model.NewReadOnly[DeviceRouterAdvertisementInterfaceSettingStatus](p, "Status", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
+// Option returns the typed path of instance i.
+func (x DeviceRouterAdvertisementInterfaceSettingPath) Option(i uint32) (p DeviceRouterAdvertisementInterfaceSettingOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
+	return
 }
 
-// Option returns the typed path of instance i of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.
-func (x DeviceRouterAdvertisementInterfaceSettingPath) Option(i uint32) DeviceRouterAdvertisementInterfaceSettingOptionPath {
-	return newDeviceRouterAdvertisementInterfaceSettingOptionPath(x.Path() + "Option." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// OptionTable returns the table Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceRouterAdvertisementInterfaceSettingPath) OptionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Option.")
+	return model.NewWritableTable(x.ObjectPath, "Option.")
 }
 
-var (
-	synDeviceRouterAdvertisementInterfaceSettingOption_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRouterAdvertisementInterfaceSettingOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRouterAdvertisementInterfaceSettingOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceRouterAdvertisementInterfaceSettingOption_Value = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(65535),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceRouterAdvertisementInterfaceSettingOption holds the values of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceRouterAdvertisementInterfaceSettingOption holds the values of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceRouterAdvertisementInterfaceSettingOption struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Tag: unsignedInt[0:65535], readWrite, since 2.2.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: hexBinary(0:65535), readWrite, since 2.2.
-	Value []byte `cwmp:"Value"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRouterAdvertisementInterfaceSettingOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRouterAdvertisementInterfaceSettingOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRouterAdvertisementInterfaceSettingOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceRouterAdvertisementInterfaceSettingOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synDeviceRouterAdvertisementInterfaceSettingOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceRouterAdvertisementInterfaceSettingOption) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5125, o.Alias)
+	c.Uint(p, "Tag", 5127, uint64(o.Tag))
+	c.Bytes(p, "Value", 5128, []byte(o.Value))
 }
 
 // DeviceRouterAdvertisementInterfaceSettingOptionPath is the typed path of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.
 type DeviceRouterAdvertisementInterfaceSettingOptionPath struct {
-	obj    model.ObjectPath
-	Enable model.ReadWriteParam[bool]
-	Alias  model.WriteOnceParam[string]
-	Tag    model.ReadWriteParam[uint32]
-	Value  model.ReadWriteParam[[]byte]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceRouterAdvertisementInterfaceSettingOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRouterAdvertisementInterfaceSettingOptionPath(prefix string) DeviceRouterAdvertisementInterfaceSettingOptionPath {
-	p := &prefix
-	return DeviceRouterAdvertisementInterfaceSettingOptionPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Tag:    model.NewReadWrite[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value:  model.NewReadWrite[[]byte](p, "Value", model.TypeHexBinary),
-		obj:    model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaRouteradvertisement = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.RouterAdvertisement.",
-	Version:    "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.Enable",
-	Syntax:  synDeviceRouterAdvertisement_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RouterAdvertisement.InterfaceSettingNumberOfEntries",
-	Syntax:  synDeviceRouterAdvertisement_InterfaceSettingNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceSettingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.RouterAdvertisement.InterfaceSetting.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.Enable",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.Status",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_Status,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.Alias",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.Interface",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_Interface,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.RDNSSMode",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_RDNSSMode,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.RDNSS",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_RDNSS,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.DNSSL",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_DNSSL,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.ManualPrefixes",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_ManualPrefixes,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.Prefixes",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_Prefixes,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.MaxRtrAdvInterval",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_MaxRtrAdvInterval,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.MinRtrAdvInterval",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_MinRtrAdvInterval,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvDefaultLifetime",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvDefaultLifetime,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvManagedFlag",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvManagedFlag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvOtherConfigFlag",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvOtherConfigFlag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvMobileAgentFlag",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvMobileAgentFlag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvPreferredRouterFlag",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvPreferredRouterFlag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvNDProxyFlag",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvNDProxyFlag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvLinkMTU",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvLinkMTU,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvReachableTime",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvReachableTime,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvRetransTimer",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvRetransTimer,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvCurHopLimit",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvCurHopLimit,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvRDNSSLifetime",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvRDNSSLifetime,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.AdvDNSSLLifetime",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_AdvDNSSLLifetime,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.OptionNumberOfEntries",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSetting_OptionNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Tag"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.Enable",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSettingOption_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.Alias",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSettingOption_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.Tag",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSettingOption_Tag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.Value",
-	Syntax:  synDeviceRouterAdvertisementInterfaceSettingOption_Value,
-	Version: "2.2",
-}}
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceRouterAdvertisementImpl is what a device implements for Device.RouterAdvertisement; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRouterAdvertisementImpl to implement only some methods.
-type DeviceRouterAdvertisementImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceSettingInstances(inst []uint32) []uint32
-	AddInterfaceSetting(inst []uint32) (uint32, error)
-	DeleteInterfaceSetting(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceRouterAdvertisementImpl implements DeviceRouterAdvertisementImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRouterAdvertisementImpl struct{}
-
-func (UnimplementedDeviceRouterAdvertisementImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRouterAdvertisementImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRouterAdvertisementInterfaceSettingImpl is what a device implements for Device.RouterAdvertisement.InterfaceSetting.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl to implement only some methods.
-type DeviceRouterAdvertisementInterfaceSettingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	RDNSSMode(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingRDNSSMode, error)
-	SetRDNSSMode(inst []uint32, v DeviceRouterAdvertisementInterfaceSettingRDNSSMode) error
-	RDNSS(inst []uint32) ([]string, error)
-	SetRDNSS(inst []uint32, v []string) error
-	DNSSL(inst []uint32) ([]string, error)
-	SetDNSSL(inst []uint32, v []string) error
-	ManualPrefixes(inst []uint32) ([]string, error)
-	SetManualPrefixes(inst []uint32, v []string) error
-	Prefixes(inst []uint32) ([]string, error)
-	MaxRtrAdvInterval(inst []uint32) (uint32, error)
-	SetMaxRtrAdvInterval(inst []uint32, v uint32) error
-	MinRtrAdvInterval(inst []uint32) (uint32, error)
-	SetMinRtrAdvInterval(inst []uint32, v uint32) error
-	AdvDefaultLifetime(inst []uint32) (uint32, error)
-	SetAdvDefaultLifetime(inst []uint32, v uint32) error
-	AdvManagedFlag(inst []uint32) (bool, error)
-	SetAdvManagedFlag(inst []uint32, v bool) error
-	AdvOtherConfigFlag(inst []uint32) (bool, error)
-	SetAdvOtherConfigFlag(inst []uint32, v bool) error
-	AdvMobileAgentFlag(inst []uint32) (bool, error)
-	SetAdvMobileAgentFlag(inst []uint32, v bool) error
-	AdvPreferredRouterFlag(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag, error)
-	SetAdvPreferredRouterFlag(inst []uint32, v DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag) error
-	AdvNDProxyFlag(inst []uint32) (bool, error)
-	SetAdvNDProxyFlag(inst []uint32, v bool) error
-	AdvLinkMTU(inst []uint32) (uint32, error)
-	SetAdvLinkMTU(inst []uint32, v uint32) error
-	AdvReachableTime(inst []uint32) (uint32, error)
-	SetAdvReachableTime(inst []uint32, v uint32) error
-	AdvRetransTimer(inst []uint32) (uint32, error)
-	SetAdvRetransTimer(inst []uint32, v uint32) error
-	AdvCurHopLimit(inst []uint32) (uint32, error)
-	SetAdvCurHopLimit(inst []uint32, v uint32) error
-	AdvRDNSSLifetime(inst []uint32) (uint32, error)
-	SetAdvRDNSSLifetime(inst []uint32, v uint32) error
-	AdvDNSSLLifetime(inst []uint32) (uint32, error)
-	SetAdvDNSSLLifetime(inst []uint32, v uint32) error
-	OptionNumberOfEntries(inst []uint32) (uint32, error)
-	OptionInstances(inst []uint32) []uint32
-	AddOption(inst []uint32) (uint32, error)
-	DeleteOption(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl implements DeviceRouterAdvertisementInterfaceSettingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl struct{}
-
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) Status(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingStatus, error) {
-	var zero DeviceRouterAdvertisementInterfaceSettingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) RDNSSMode(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingRDNSSMode, error) {
-	var zero DeviceRouterAdvertisementInterfaceSettingRDNSSMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetRDNSSMode(inst []uint32, v DeviceRouterAdvertisementInterfaceSettingRDNSSMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) RDNSS(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetRDNSS(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) DNSSL(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetDNSSL(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) ManualPrefixes(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetManualPrefixes(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) Prefixes(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) MaxRtrAdvInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetMaxRtrAdvInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) MinRtrAdvInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetMinRtrAdvInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvDefaultLifetime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvDefaultLifetime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvManagedFlag(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvManagedFlag(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvOtherConfigFlag(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvOtherConfigFlag(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvMobileAgentFlag(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvMobileAgentFlag(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvPreferredRouterFlag(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag, error) {
-	var zero DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvPreferredRouterFlag(inst []uint32, v DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvNDProxyFlag(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvNDProxyFlag(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvLinkMTU(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvLinkMTU(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvReachableTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvReachableTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvRetransTimer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvRetransTimer(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvCurHopLimit(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvCurHopLimit(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvRDNSSLifetime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvRDNSSLifetime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvDNSSLLifetime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvDNSSLLifetime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) OptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AddOption(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) DeleteOption(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRouterAdvertisementInterfaceSettingOptionImpl is what a device implements for Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl to implement only some methods.
-type DeviceRouterAdvertisementInterfaceSettingOptionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Tag(inst []uint32) (uint32, error)
-	SetTag(inst []uint32, v uint32) error
-	Value(inst []uint32) ([]byte, error)
-	SetValue(inst []uint32, v []byte) error
-}
-
-// UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl implements DeviceRouterAdvertisementInterfaceSettingOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl struct{}
-
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) SetTag(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) SetValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }

@@ -5,26 +5,20 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceRouting_RouterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRouting holds the values of Device.Routing. (object, readOnly, since 2.0)
+// DeviceRouting holds the values of Device.Routing. (object, readOnly, since 2.0).
 type DeviceRouting struct {
-	// RouterNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	RouterNumberOfEntries uint32                         `cwmp:"RouterNumberOfEntries"`
-	Babel                 *DeviceRoutingBabel            `cwmp:"Babel."`
-	RIP                   *DeviceRoutingRIP              `cwmp:"RIP."`
-	RouteInformation      *DeviceRoutingRouteInformation `cwmp:"RouteInformation."`
-	// Device.Routing.Router.{i}. instances by instance number
-	Router map[uint32]*DeviceRoutingRouter `cwmp:"Router.{i}."`
+	RouterNumberOfEntries uint32 `json:"RouterNumberOfEntries,omitzero"`
+
+	Babel            *DeviceRoutingBabel             `json:"Babel,omitzero"`
+	RIP              *DeviceRoutingRIP               `json:"RIP,omitzero"`
+	RouteInformation *DeviceRoutingRouteInformation  `json:"RouteInformation,omitzero"`
+	Router           map[uint32]*DeviceRoutingRouter `json:"Router,omitzero"`
 }
 
-// AddRouter creates instance i of Device.Routing.Router.{i}. (replacing any) and returns it
+// AddRouter creates instance i (replacing any) and returns it.
 func (o *DeviceRouting) AddRouter(i uint32) *DeviceRoutingRouter {
 	if o.Router == nil {
 		o.Router = map[uint32]*DeviceRoutingRouter{}
@@ -33,231 +27,131 @@ func (o *DeviceRouting) AddRouter(i uint32) *DeviceRoutingRouter {
 	o.Router[i] = x
 	return x
 }
-
-// GetRouter returns instance i of Device.Routing.Router.{i}.
-func (o *DeviceRouting) GetRouter(i uint32) (*DeviceRoutingRouter, bool) {
-	x, ok := o.Router[i]
-	return x, ok
-}
-
-// DeleteRouter removes instance i of Device.Routing.Router.{i}.
-func (o *DeviceRouting) DeleteRouter(i uint32) {
-	delete(o.Router, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRouting) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRouting) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceRouting) ValidateAt(c *model.Checker, p string) {
 	if o.Babel != nil {
-		o.Babel.ValidateAt(prefix+"Babel.", v)
+		o.Babel.ValidateAt(c, p+"Babel.")
 	}
 	if o.RIP != nil {
-		o.RIP.ValidateAt(prefix+"RIP.", v)
+		o.RIP.ValidateAt(c, p+"RIP.")
 	}
 	if o.RouteInformation != nil {
-		o.RouteInformation.ValidateAt(prefix+"RouteInformation.", v)
+		o.RouteInformation.ValidateAt(c, p+"RouteInformation.")
 	}
 	for _, i := range model.SortedKeys(o.Router) {
-		o.Router[i].ValidateAt(prefix+"Router."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Router[i].ValidateAt(c, model.InstanceOf(p, "Router.", i))
 	}
 }
 
 // DeviceRoutingPath is the typed path of Device.Routing.
 type DeviceRoutingPath struct {
-	obj                   model.ObjectPath
-	RouterNumberOfEntries model.ReadOnlyParam[uint32]
-	Babel                 DeviceRoutingBabelPath
-	RIP                   DeviceRoutingRIPPath
-	RouteInformation      DeviceRoutingRouteInformationPath
+	model.ObjectPath
+	RouterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Babel            DeviceRoutingBabelPath            `dm:"Babel."`
+	RIP              DeviceRoutingRIPPath              `dm:"RIP."`
+	RouteInformation DeviceRoutingRouteInformationPath `dm:"RouteInformation."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingPath(prefix string) DeviceRoutingPath {
-	p := &prefix
-	return DeviceRoutingPath{
-		Babel:                 newDeviceRoutingBabelPath(prefix + "Babel."),
-		RIP:                   newDeviceRoutingRIPPath(prefix + "RIP."),
-		RouteInformation:      newDeviceRoutingRouteInformationPath(prefix + "RouteInformation."),
-		RouterNumberOfEntries: model.NewReadOnly[uint32](p, "RouterNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Router returns the typed path of instance i.
+func (x DeviceRoutingPath) Router(i uint32) (p DeviceRoutingRouterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Router.", i))
+	return
 }
 
-// Router returns the typed path of instance i of Device.Routing.Router.{i}.
-func (x DeviceRoutingPath) Router(i uint32) DeviceRoutingRouterPath {
-	return newDeviceRoutingRouterPath(x.Path() + "Router." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RouterTable returns the table Device.Routing.Router.{i}. itself (for AddObject when writable)
+// RouterTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingPath) RouterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Router.")
+	return model.NewWritableTable(x.ObjectPath, "Router.")
 }
 
 // DeviceRoutingBabelStatus enumerates the values of Device.Routing.Babel.Status.
 type DeviceRoutingBabelStatus string
 
-func (e DeviceRoutingBabelStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingBabelStatus_Disabled            DeviceRoutingBabelStatus = "Disabled"
-	DeviceRoutingBabelStatus_Enabled             DeviceRoutingBabelStatus = "Enabled"
+	DeviceRoutingBabelStatus_Disabled DeviceRoutingBabelStatus = "Disabled"
+
+	DeviceRoutingBabelStatus_Enabled DeviceRoutingBabelStatus = "Enabled"
+
 	DeviceRoutingBabelStatus_Error_Misconfigured DeviceRoutingBabelStatus = "Error_Misconfigured"
-	DeviceRoutingBabelStatus_Error               DeviceRoutingBabelStatus = "Error"
+
+	DeviceRoutingBabelStatus_Error DeviceRoutingBabelStatus = "Error"
 )
 
 // DeviceRoutingBabelSupportedMetricCompAlgorithms enumerates the values of Device.Routing.Babel.SupportedMetricCompAlgorithms.
 type DeviceRoutingBabelSupportedMetricCompAlgorithms string
 
-func (e DeviceRoutingBabelSupportedMetricCompAlgorithms) String() string {
-	return string(e)
-}
-
 const (
 	DeviceRoutingBabelSupportedMetricCompAlgorithms_X2_out_of_3 DeviceRoutingBabelSupportedMetricCompAlgorithms = "2-out-of-3"
-	DeviceRoutingBabelSupportedMetricCompAlgorithms_ETX         DeviceRoutingBabelSupportedMetricCompAlgorithms = "ETX"
+
+	DeviceRoutingBabelSupportedMetricCompAlgorithms_ETX DeviceRoutingBabelSupportedMetricCompAlgorithms = "ETX"
 )
 
 // DeviceRoutingBabelSupportedSecurityMechanisms enumerates the values of Device.Routing.Babel.SupportedSecurityMechanisms.
 type DeviceRoutingBabelSupportedSecurityMechanisms string
 
-func (e DeviceRoutingBabelSupportedSecurityMechanisms) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingBabelSupportedSecurityMechanisms_MAC  DeviceRoutingBabelSupportedSecurityMechanisms = "MAC"
+	DeviceRoutingBabelSupportedSecurityMechanisms_MAC DeviceRoutingBabelSupportedSecurityMechanisms = "MAC"
+
 	DeviceRoutingBabelSupportedSecurityMechanisms_DTLS DeviceRoutingBabelSupportedSecurityMechanisms = "DTLS"
 )
 
 // DeviceRoutingBabelSupportedMACAlgorithms enumerates the values of Device.Routing.Babel.SupportedMACAlgorithms.
 type DeviceRoutingBabelSupportedMACAlgorithms string
 
-func (e DeviceRoutingBabelSupportedMACAlgorithms) String() string {
-	return string(e)
-}
-
 const (
 	DeviceRoutingBabelSupportedMACAlgorithms_HMAC_SHA256 DeviceRoutingBabelSupportedMACAlgorithms = "HMAC-SHA256"
+
 	DeviceRoutingBabelSupportedMACAlgorithms_BLAKE2s_128 DeviceRoutingBabelSupportedMACAlgorithms = "BLAKE2s-128"
 )
 
 // DeviceRoutingBabelSupportedDTLSCertTypes enumerates the values of Device.Routing.Babel.SupportedDTLSCertTypes.
 type DeviceRoutingBabelSupportedDTLSCertTypes string
 
-func (e DeviceRoutingBabelSupportedDTLSCertTypes) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingBabelSupportedDTLSCertTypes_X509         DeviceRoutingBabelSupportedDTLSCertTypes = "X.509"
+	DeviceRoutingBabelSupportedDTLSCertTypes_X509 DeviceRoutingBabelSupportedDTLSCertTypes = "X.509"
+
 	DeviceRoutingBabelSupportedDTLSCertTypes_RawPublicKey DeviceRoutingBabelSupportedDTLSCertTypes = "RawPublicKey"
 )
 
-var (
-	synDeviceRoutingBabel_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabel_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabel_ImplementationVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingBabel_SelfRouterID = &model.Syntax{Type: model.TypeHexBinary}
-	synDeviceRoutingBabel_SelfSeqno    = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceRoutingBabel_SupportedMetricCompAlgorithms = &model.Syntax{
-		Enums: []model.Enum{{Value: "2-out-of-3"}, {Value: "ETX"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingBabel_SupportedSecurityMechanisms = &model.Syntax{
-		Enums: []model.Enum{{Value: "MAC"}, {Value: "DTLS"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingBabel_SupportedMACAlgorithms = &model.Syntax{
-		Enums: []model.Enum{{Value: "HMAC-SHA256"}, {Value: "BLAKE2s-128"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingBabel_SupportedDTLSCertTypes = &model.Syntax{
-		Enums: []model.Enum{{Value: "X.509"}, {Value: "RawPublicKey"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingBabel_StatsEnable                     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabel_InterfaceSettingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceRoutingBabel_RouteNumberOfEntries            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceRoutingBabel_MACKeySetNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceRoutingBabel_DTLSCertSetNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceRoutingBabel_StatsReset                      = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceRoutingBabel holds the values of Device.Routing.Babel. (object, readOnly, since 2.15)
+// DeviceRoutingBabel holds the values of Device.Routing.Babel. (object, readOnly, since 2.15).
 type DeviceRoutingBabel struct {
-	// Enable: boolean, readWrite, since 2.15.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.15.
-	Status DeviceRoutingBabelStatus `cwmp:"Status"`
-	// ImplementationVersion: string(:32), readOnly, since 2.15.
-	ImplementationVersion string `cwmp:"ImplementationVersion"`
-	// SelfRouterID: hexBinary, readOnly, since 2.15.
-	SelfRouterID []byte `cwmp:"SelfRouterID"`
-	// SelfSeqno: unsignedInt[:65535], readOnly, since 2.15.
-	SelfSeqno uint32 `cwmp:"SelfSeqno"`
-	// SupportedMetricCompAlgorithms: list<string{2-out-of-3,ETX}>, readOnly, since 2.15.
-	SupportedMetricCompAlgorithms []DeviceRoutingBabelSupportedMetricCompAlgorithms `cwmp:"SupportedMetricCompAlgorithms"`
-	// SupportedSecurityMechanisms: list<string{MAC,DTLS}>, readOnly, since 2.15.
-	SupportedSecurityMechanisms []DeviceRoutingBabelSupportedSecurityMechanisms `cwmp:"SupportedSecurityMechanisms"`
-	// SupportedMACAlgorithms: list<string{HMAC-SHA256,BLAKE2s-128}>, readOnly, since 2.15.
-	SupportedMACAlgorithms []DeviceRoutingBabelSupportedMACAlgorithms `cwmp:"SupportedMACAlgorithms"`
-	// SupportedDTLSCertTypes: list<string{X.509,RawPublicKey}>, readOnly, since 2.15.
-	SupportedDTLSCertTypes []DeviceRoutingBabelSupportedDTLSCertTypes `cwmp:"SupportedDTLSCertTypes"`
-	// StatsEnable: boolean, readWrite, since 2.15.
-	StatsEnable bool `cwmp:"StatsEnable"`
-	// InterfaceSettingNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	InterfaceSettingNumberOfEntries uint32 `cwmp:"InterfaceSettingNumberOfEntries"`
-	// RouteNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	RouteNumberOfEntries uint32 `cwmp:"RouteNumberOfEntries"`
-	// MACKeySetNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	MACKeySetNumberOfEntries uint32 `cwmp:"MACKeySetNumberOfEntries"`
-	// DTLSCertSetNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	DTLSCertSetNumberOfEntries uint32 `cwmp:"DTLSCertSetNumberOfEntries"`
-	// StatsReset: boolean, readWrite, since 2.15.
-	StatsReset bool                         `cwmp:"StatsReset"`
-	Constants  *DeviceRoutingBabelConstants `cwmp:"Constants."`
-	// Device.Routing.Babel.DTLSCertSet.{i}. instances by instance number
-	DTLSCertSet map[uint32]*DeviceRoutingBabelDTLSCertSet `cwmp:"DTLSCertSet.{i}."`
-	// Device.Routing.Babel.InterfaceSetting.{i}. instances by instance number
-	InterfaceSetting map[uint32]*DeviceRoutingBabelInterfaceSetting `cwmp:"InterfaceSetting.{i}."`
-	// Device.Routing.Babel.MACKeySet.{i}. instances by instance number
-	MACKeySet map[uint32]*DeviceRoutingBabelMACKeySet `cwmp:"MACKeySet.{i}."`
-	// Device.Routing.Babel.Route.{i}. instances by instance number
-	Route map[uint32]*DeviceRoutingBabelRoute `cwmp:"Route.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRoutingBabelStatus `json:"Status,omitzero"`
+
+	ImplementationVersion string `json:"ImplementationVersion,omitzero"`
+
+	SelfRouterID model.HexBinary `json:"SelfRouterID,omitzero"`
+
+	SelfSeqno uint32 `json:"SelfSeqno,omitzero"`
+
+	SupportedMetricCompAlgorithms []DeviceRoutingBabelSupportedMetricCompAlgorithms `json:"SupportedMetricCompAlgorithms,omitzero"`
+
+	SupportedSecurityMechanisms []DeviceRoutingBabelSupportedSecurityMechanisms `json:"SupportedSecurityMechanisms,omitzero"`
+
+	SupportedMACAlgorithms []DeviceRoutingBabelSupportedMACAlgorithms `json:"SupportedMACAlgorithms,omitzero"`
+
+	SupportedDTLSCertTypes []DeviceRoutingBabelSupportedDTLSCertTypes `json:"SupportedDTLSCertTypes,omitzero"`
+
+	StatsEnable bool `json:"StatsEnable,omitzero"`
+
+	InterfaceSettingNumberOfEntries uint32 `json:"InterfaceSettingNumberOfEntries,omitzero"`
+
+	RouteNumberOfEntries uint32 `json:"RouteNumberOfEntries,omitzero"`
+
+	MACKeySetNumberOfEntries uint32 `json:"MACKeySetNumberOfEntries,omitzero"`
+
+	DTLSCertSetNumberOfEntries uint32 `json:"DTLSCertSetNumberOfEntries,omitzero"`
+
+	StatsReset bool `json:"StatsReset,omitzero"`
+
+	Constants        *DeviceRoutingBabelConstants                   `json:"Constants,omitzero"`
+	DTLSCertSet      map[uint32]*DeviceRoutingBabelDTLSCertSet      `json:"DTLSCertSet,omitzero"`
+	InterfaceSetting map[uint32]*DeviceRoutingBabelInterfaceSetting `json:"InterfaceSetting,omitzero"`
+	MACKeySet        map[uint32]*DeviceRoutingBabelMACKeySet        `json:"MACKeySet,omitzero"`
+	Route            map[uint32]*DeviceRoutingBabelRoute            `json:"Route,omitzero"`
 }
 
-// AddDTLSCertSet creates instance i of Device.Routing.Babel.DTLSCertSet.{i}. (replacing any) and returns it
+// AddDTLSCertSet creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabel) AddDTLSCertSet(i uint32) *DeviceRoutingBabelDTLSCertSet {
 	if o.DTLSCertSet == nil {
 		o.DTLSCertSet = map[uint32]*DeviceRoutingBabelDTLSCertSet{}
@@ -267,18 +161,7 @@ func (o *DeviceRoutingBabel) AddDTLSCertSet(i uint32) *DeviceRoutingBabelDTLSCer
 	return x
 }
 
-// GetDTLSCertSet returns instance i of Device.Routing.Babel.DTLSCertSet.{i}.
-func (o *DeviceRoutingBabel) GetDTLSCertSet(i uint32) (*DeviceRoutingBabelDTLSCertSet, bool) {
-	x, ok := o.DTLSCertSet[i]
-	return x, ok
-}
-
-// DeleteDTLSCertSet removes instance i of Device.Routing.Babel.DTLSCertSet.{i}.
-func (o *DeviceRoutingBabel) DeleteDTLSCertSet(i uint32) {
-	delete(o.DTLSCertSet, i)
-}
-
-// AddInterfaceSetting creates instance i of Device.Routing.Babel.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabel) AddInterfaceSetting(i uint32) *DeviceRoutingBabelInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceRoutingBabelInterfaceSetting{}
@@ -288,18 +171,7 @@ func (o *DeviceRoutingBabel) AddInterfaceSetting(i uint32) *DeviceRoutingBabelIn
 	return x
 }
 
-// GetInterfaceSetting returns instance i of Device.Routing.Babel.InterfaceSetting.{i}.
-func (o *DeviceRoutingBabel) GetInterfaceSetting(i uint32) (*DeviceRoutingBabelInterfaceSetting, bool) {
-	x, ok := o.InterfaceSetting[i]
-	return x, ok
-}
-
-// DeleteInterfaceSetting removes instance i of Device.Routing.Babel.InterfaceSetting.{i}.
-func (o *DeviceRoutingBabel) DeleteInterfaceSetting(i uint32) {
-	delete(o.InterfaceSetting, i)
-}
-
-// AddMACKeySet creates instance i of Device.Routing.Babel.MACKeySet.{i}. (replacing any) and returns it
+// AddMACKeySet creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabel) AddMACKeySet(i uint32) *DeviceRoutingBabelMACKeySet {
 	if o.MACKeySet == nil {
 		o.MACKeySet = map[uint32]*DeviceRoutingBabelMACKeySet{}
@@ -309,18 +181,7 @@ func (o *DeviceRoutingBabel) AddMACKeySet(i uint32) *DeviceRoutingBabelMACKeySet
 	return x
 }
 
-// GetMACKeySet returns instance i of Device.Routing.Babel.MACKeySet.{i}.
-func (o *DeviceRoutingBabel) GetMACKeySet(i uint32) (*DeviceRoutingBabelMACKeySet, bool) {
-	x, ok := o.MACKeySet[i]
-	return x, ok
-}
-
-// DeleteMACKeySet removes instance i of Device.Routing.Babel.MACKeySet.{i}.
-func (o *DeviceRoutingBabel) DeleteMACKeySet(i uint32) {
-	delete(o.MACKeySet, i)
-}
-
-// AddRoute creates instance i of Device.Routing.Babel.Route.{i}. (replacing any) and returns it
+// AddRoute creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabel) AddRoute(i uint32) *DeviceRoutingBabelRoute {
 	if o.Route == nil {
 		o.Route = map[uint32]*DeviceRoutingBabelRoute{}
@@ -329,265 +190,143 @@ func (o *DeviceRoutingBabel) AddRoute(i uint32) *DeviceRoutingBabelRoute {
 	o.Route[i] = x
 	return x
 }
-
-// GetRoute returns instance i of Device.Routing.Babel.Route.{i}.
-func (o *DeviceRoutingBabel) GetRoute(i uint32) (*DeviceRoutingBabelRoute, bool) {
-	x, ok := o.Route[i]
-	return x, ok
-}
-
-// DeleteRoute removes instance i of Device.Routing.Babel.Route.{i}.
-func (o *DeviceRoutingBabel) DeleteRoute(i uint32) {
-	delete(o.Route, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingBabel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingBabel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingBabel_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingBabel_ImplementationVersion, o.ImplementationVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ImplementationVersion",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingBabel_SelfSeqno, uint64(o.SelfSeqno)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SelfSeqno",
-		})
-	}
-	if e := model.CheckValue(synDeviceRoutingBabel_SupportedMetricCompAlgorithms, model.FormatValue(model.TypeString, o.SupportedMetricCompAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedMetricCompAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceRoutingBabel_SupportedSecurityMechanisms, model.FormatValue(model.TypeString, o.SupportedSecurityMechanisms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedSecurityMechanisms",
-		})
-	}
-	if e := model.CheckValue(synDeviceRoutingBabel_SupportedMACAlgorithms, model.FormatValue(model.TypeString, o.SupportedMACAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedMACAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceRoutingBabel_SupportedDTLSCertTypes, model.FormatValue(model.TypeString, o.SupportedDTLSCertTypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedDTLSCertTypes",
-		})
-	}
+func (o *DeviceRoutingBabel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5221, string(o.Status))
+	c.String(p, "ImplementationVersion", 5151, o.ImplementationVersion)
+	c.Uint(p, "SelfSeqno", 5218, uint64(o.SelfSeqno))
+	c.Wire(p, "SupportedMetricCompAlgorithms", 5224, model.JoinStrings(o.SupportedMetricCompAlgorithms), len(o.SupportedMetricCompAlgorithms) > 0)
+	c.Wire(p, "SupportedSecurityMechanisms", 5225, model.JoinStrings(o.SupportedSecurityMechanisms), len(o.SupportedSecurityMechanisms) > 0)
+	c.Wire(p, "SupportedMACAlgorithms", 5223, model.JoinStrings(o.SupportedMACAlgorithms), len(o.SupportedMACAlgorithms) > 0)
+	c.Wire(p, "SupportedDTLSCertTypes", 5222, model.JoinStrings(o.SupportedDTLSCertTypes), len(o.SupportedDTLSCertTypes) > 0)
 	if o.Constants != nil {
-		o.Constants.ValidateAt(prefix+"Constants.", v)
+		o.Constants.ValidateAt(c, p+"Constants.")
 	}
 	for _, i := range model.SortedKeys(o.DTLSCertSet) {
-		o.DTLSCertSet[i].ValidateAt(prefix+"DTLSCertSet."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DTLSCertSet[i].ValidateAt(c, model.InstanceOf(p, "DTLSCertSet.", i))
 	}
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
-		o.InterfaceSetting[i].ValidateAt(prefix+"InterfaceSetting."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
 	}
 	for _, i := range model.SortedKeys(o.MACKeySet) {
-		o.MACKeySet[i].ValidateAt(prefix+"MACKeySet."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.MACKeySet[i].ValidateAt(c, model.InstanceOf(p, "MACKeySet.", i))
 	}
 	for _, i := range model.SortedKeys(o.Route) {
-		o.Route[i].ValidateAt(prefix+"Route."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Route[i].ValidateAt(c, model.InstanceOf(p, "Route.", i))
 	}
 }
 
 // DeviceRoutingBabelPath is the typed path of Device.Routing.Babel.
 type DeviceRoutingBabelPath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	Status                          model.ReadOnlyParam[DeviceRoutingBabelStatus]
-	ImplementationVersion           model.ReadOnlyParam[string]
-	SelfRouterID                    model.ReadOnlyParam[[]byte]
-	SelfSeqno                       model.ReadOnlyParam[uint32]
-	SupportedMetricCompAlgorithms   model.ReadOnlyParam[[]DeviceRoutingBabelSupportedMetricCompAlgorithms]
-	SupportedSecurityMechanisms     model.ReadOnlyParam[[]DeviceRoutingBabelSupportedSecurityMechanisms]
-	SupportedMACAlgorithms          model.ReadOnlyParam[[]DeviceRoutingBabelSupportedMACAlgorithms]
-	SupportedDTLSCertTypes          model.ReadOnlyParam[[]DeviceRoutingBabelSupportedDTLSCertTypes]
-	StatsEnable                     model.ReadWriteParam[bool]
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
-	RouteNumberOfEntries            model.ReadOnlyParam[uint32]
-	MACKeySetNumberOfEntries        model.ReadOnlyParam[uint32]
-	DTLSCertSetNumberOfEntries      model.ReadOnlyParam[uint32]
-	StatsReset                      model.ReadWriteParam[bool]
-	Constants                       DeviceRoutingBabelConstantsPath
+	model.ObjectPath
+	DTLSCertSetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ImplementationVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MACKeySetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RouteNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SelfRouterID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	SelfSeqno model.ReadOnlyParam[uint32] `dm:"u"`
+
+	StatsEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	StatsReset model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedDTLSCertTypes model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SupportedMACAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SupportedMetricCompAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SupportedSecurityMechanisms model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Constants DeviceRoutingBabelConstantsPath `dm:"Constants."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingBabelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingBabelPath(prefix string) DeviceRoutingBabelPath {
-	p := &prefix
-	return DeviceRoutingBabelPath{
-		Constants:                       newDeviceRoutingBabelConstantsPath(prefix + "Constants."),
-		DTLSCertSetNumberOfEntries:      model.NewReadOnly[uint32](p, "DTLSCertSetNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ImplementationVersion:           model.NewReadOnly[string](p, "ImplementationVersion", model.TypeString),
-		InterfaceSettingNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceSettingNumberOfEntries", model.TypeUnsignedInt),
-		MACKeySetNumberOfEntries:        model.NewReadOnly[uint32](p, "MACKeySetNumberOfEntries", model.TypeUnsignedInt),
-		RouteNumberOfEntries:            model.NewReadOnly[uint32](p, "RouteNumberOfEntries", model.TypeUnsignedInt),
-		SelfRouterID:                    model.NewReadOnly[[]byte](p, "SelfRouterID", model.TypeHexBinary),
-		SelfSeqno:                       model.NewReadOnly[uint32](p, "SelfSeqno", model.TypeUnsignedInt),
-		StatsEnable:                     model.NewReadWrite[bool](p, "StatsEnable", model.TypeBoolean),
-		StatsReset:                      model.NewReadWrite[bool](p, "StatsReset", model.TypeBoolean),
-		Status:                          model.NewReadOnly[DeviceRoutingBabelStatus](p, "Status", model.TypeString),
-		SupportedDTLSCertTypes:          model.NewReadOnly[[]DeviceRoutingBabelSupportedDTLSCertTypes](p, "SupportedDTLSCertTypes", model.TypeString),
-		SupportedMACAlgorithms:          model.NewReadOnly[[]DeviceRoutingBabelSupportedMACAlgorithms](p, "SupportedMACAlgorithms", model.TypeString),
-		SupportedMetricCompAlgorithms:   model.NewReadOnly[[]DeviceRoutingBabelSupportedMetricCompAlgorithms](p, "SupportedMetricCompAlgorithms", model.TypeString),
-		SupportedSecurityMechanisms:     model.NewReadOnly[[]DeviceRoutingBabelSupportedSecurityMechanisms](p, "SupportedSecurityMechanisms", model.TypeString),
-		obj:                             model.NewObjectPath(p),
-	}
+// DTLSCertSet returns the typed path of instance i.
+func (x DeviceRoutingBabelPath) DTLSCertSet(i uint32) (p DeviceRoutingBabelDTLSCertSetPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DTLSCertSet.", i))
+	return
 }
 
-// DTLSCertSet returns the typed path of instance i of Device.Routing.Babel.DTLSCertSet.{i}.
-func (x DeviceRoutingBabelPath) DTLSCertSet(i uint32) DeviceRoutingBabelDTLSCertSetPath {
-	return newDeviceRoutingBabelDTLSCertSetPath(x.Path() + "DTLSCertSet." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DTLSCertSetTable returns the table Device.Routing.Babel.DTLSCertSet.{i}. itself (for AddObject when writable)
+// DTLSCertSetTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelPath) DTLSCertSetTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "DTLSCertSet.")
+	return model.NewWritableTable(x.ObjectPath, "DTLSCertSet.")
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.Routing.Babel.InterfaceSetting.{i}.
-func (x DeviceRoutingBabelPath) InterfaceSetting(i uint32) DeviceRoutingBabelInterfaceSettingPath {
-	return newDeviceRoutingBabelInterfaceSettingPath(x.Path() + "InterfaceSetting." + strconv.FormatUint(uint64(i), 10) + ".")
+// InterfaceSetting returns the typed path of instance i.
+func (x DeviceRoutingBabelPath) InterfaceSetting(i uint32) (p DeviceRoutingBabelInterfaceSettingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	return
 }
 
-// InterfaceSettingTable returns the table Device.Routing.Babel.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelPath) InterfaceSettingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "InterfaceSetting.")
+	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
 
-// MACKeySet returns the typed path of instance i of Device.Routing.Babel.MACKeySet.{i}.
-func (x DeviceRoutingBabelPath) MACKeySet(i uint32) DeviceRoutingBabelMACKeySetPath {
-	return newDeviceRoutingBabelMACKeySetPath(x.Path() + "MACKeySet." + strconv.FormatUint(uint64(i), 10) + ".")
+// MACKeySet returns the typed path of instance i.
+func (x DeviceRoutingBabelPath) MACKeySet(i uint32) (p DeviceRoutingBabelMACKeySetPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MACKeySet.", i))
+	return
 }
 
-// MACKeySetTable returns the table Device.Routing.Babel.MACKeySet.{i}. itself (for AddObject when writable)
+// MACKeySetTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelPath) MACKeySetTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "MACKeySet.")
+	return model.NewWritableTable(x.ObjectPath, "MACKeySet.")
 }
 
-// Route returns the typed path of instance i of Device.Routing.Babel.Route.{i}.
-func (x DeviceRoutingBabelPath) Route(i uint32) DeviceRoutingBabelRoutePath {
-	return newDeviceRoutingBabelRoutePath(x.Path() + "Route." + strconv.FormatUint(uint64(i), 10) + ".")
+// Route returns the typed path of instance i.
+func (x DeviceRoutingBabelPath) Route(i uint32) (p DeviceRoutingBabelRoutePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Route.", i))
+	return
 }
 
-// RouteTable returns the table Device.Routing.Babel.Route.{i}. itself (for AddObject when writable)
+// RouteTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelPath) RouteTable() model.Table {
-	return model.NewTable(x.Path() + "Route.")
+	return model.NewTable(x.ObjectPath, "Route.")
 }
 
-var (
-	synDeviceRoutingBabelConstants_UDPPort = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceRoutingBabelConstants_MulticastGroup = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceRoutingBabelConstants holds the values of Device.Routing.Babel.Constants. (object, readOnly, since 2.15)
+// DeviceRoutingBabelConstants holds the values of Device.Routing.Babel.Constants. (object, readOnly, since 2.15).
 type DeviceRoutingBabelConstants struct {
-	// UDPPort: unsignedInt[1:65535], readWrite, since 2.15.
-	UDPPort uint32 `cwmp:"UDPPort"`
-	// MulticastGroup: IPv6Address=string(:45), readWrite, since 2.15.
-	MulticastGroup string `cwmp:"MulticastGroup"`
+	UDPPort uint32 `json:"UDPPort,omitzero"`
+
+	MulticastGroup string `json:"MulticastGroup,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingBabelConstants) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingBabelConstants) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceRoutingBabelConstants_UDPPort, uint64(o.UDPPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDPPort",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingBabelConstants_MulticastGroup, o.MulticastGroup); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MulticastGroup",
-		})
-	}
+func (o *DeviceRoutingBabelConstants) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "UDPPort", 5139, uint64(o.UDPPort))
+	c.String(p, "MulticastGroup", 5138, o.MulticastGroup)
 }
 
 // DeviceRoutingBabelConstantsPath is the typed path of Device.Routing.Babel.Constants.
 type DeviceRoutingBabelConstantsPath struct {
-	obj            model.ObjectPath
-	UDPPort        model.ReadWriteParam[uint32]
-	MulticastGroup model.ReadWriteParam[string]
+	model.ObjectPath
+	MulticastGroup model.ReadWriteParam[string] `dm:"s"`
+
+	UDPPort model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingBabelConstantsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingBabelConstantsPath(prefix string) DeviceRoutingBabelConstantsPath {
-	p := &prefix
-	return DeviceRoutingBabelConstantsPath{
-		MulticastGroup: model.NewReadWrite[string](p, "MulticastGroup", model.TypeString),
-		UDPPort:        model.NewReadWrite[uint32](p, "UDPPort", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceRoutingBabelDTLSCertSet_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingBabelDTLSCertSet_DefaultApply            = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelDTLSCertSet_DTLSCertNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRoutingBabelDTLSCertSet holds the values of Device.Routing.Babel.DTLSCertSet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15)
+// DeviceRoutingBabelDTLSCertSet holds the values of Device.Routing.Babel.DTLSCertSet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceRoutingBabelDTLSCertSet struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// DefaultApply: boolean, readWrite, since 2.15.
-	DefaultApply bool `cwmp:"DefaultApply"`
-	// DTLSCertNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	DTLSCertNumberOfEntries uint32 `cwmp:"DTLSCertNumberOfEntries"`
-	// Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}. instances by instance number
-	DTLSCert map[uint32]*DeviceRoutingBabelDTLSCertSetDTLSCert `cwmp:"DTLSCert.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	DefaultApply bool `json:"DefaultApply,omitzero"`
+
+	DTLSCertNumberOfEntries uint32 `json:"DTLSCertNumberOfEntries,omitzero"`
+
+	DTLSCert map[uint32]*DeviceRoutingBabelDTLSCertSetDTLSCert `json:"DTLSCert,omitzero"`
 }
 
-// AddDTLSCert creates instance i of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}. (replacing any) and returns it
+// AddDTLSCert creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabelDTLSCertSet) AddDTLSCert(i uint32) *DeviceRoutingBabelDTLSCertSetDTLSCert {
 	if o.DTLSCert == nil {
 		o.DTLSCert = map[uint32]*DeviceRoutingBabelDTLSCertSetDTLSCert{}
@@ -596,307 +335,120 @@ func (o *DeviceRoutingBabelDTLSCertSet) AddDTLSCert(i uint32) *DeviceRoutingBabe
 	o.DTLSCert[i] = x
 	return x
 }
-
-// GetDTLSCert returns instance i of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.
-func (o *DeviceRoutingBabelDTLSCertSet) GetDTLSCert(i uint32) (*DeviceRoutingBabelDTLSCertSetDTLSCert, bool) {
-	x, ok := o.DTLSCert[i]
-	return x, ok
-}
-
-// DeleteDTLSCert removes instance i of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.
-func (o *DeviceRoutingBabelDTLSCertSet) DeleteDTLSCert(i uint32) {
-	delete(o.DTLSCert, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingBabelDTLSCertSet) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingBabelDTLSCertSet) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingBabelDTLSCertSet_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceRoutingBabelDTLSCertSet) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5141, o.Alias)
 	for _, i := range model.SortedKeys(o.DTLSCert) {
-		o.DTLSCert[i].ValidateAt(prefix+"DTLSCert."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DTLSCert[i].ValidateAt(c, model.InstanceOf(p, "DTLSCert.", i))
 	}
 }
 
 // DeviceRoutingBabelDTLSCertSetPath is the typed path of Device.Routing.Babel.DTLSCertSet.{i}.
 type DeviceRoutingBabelDTLSCertSetPath struct {
-	obj                     model.ObjectPath
-	Alias                   model.WriteOnceParam[string]
-	DefaultApply            model.ReadWriteParam[bool]
-	DTLSCertNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DTLSCertNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DefaultApply model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingBabelDTLSCertSetPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingBabelDTLSCertSetPath(prefix string) DeviceRoutingBabelDTLSCertSetPath {
-	p := &prefix
-	return DeviceRoutingBabelDTLSCertSetPath{
-		Alias:                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DTLSCertNumberOfEntries: model.NewReadOnly[uint32](p, "DTLSCertNumberOfEntries", model.TypeUnsignedInt),
-		DefaultApply:            model.NewReadWrite[bool](p, "DefaultApply", model.TypeBoolean),
-		obj:                     model.NewObjectPath(p),
-	}
+// DTLSCert returns the typed path of instance i.
+func (x DeviceRoutingBabelDTLSCertSetPath) DTLSCert(i uint32) (p DeviceRoutingBabelDTLSCertSetDTLSCertPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DTLSCert.", i))
+	return
 }
 
-// DTLSCert returns the typed path of instance i of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.
-func (x DeviceRoutingBabelDTLSCertSetPath) DTLSCert(i uint32) DeviceRoutingBabelDTLSCertSetDTLSCertPath {
-	return newDeviceRoutingBabelDTLSCertSetDTLSCertPath(x.Path() + "DTLSCert." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DTLSCertTable returns the table Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}. itself (for AddObject when writable)
+// DTLSCertTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelDTLSCertSetPath) DTLSCertTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "DTLSCert.")
+	return model.NewWritableTable(x.ObjectPath, "DTLSCert.")
 }
 
-var (
-	synDeviceRoutingBabelDTLSCertSetDTLSCert_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingBabelDTLSCertSetDTLSCert_CertValue = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingBabelDTLSCertSetDTLSCert_CertType = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "##.SupportedDTLSCertTypes",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelDTLSCertSetDTLSCert_CertPrivateKey = &model.Syntax{
-		Secured: true,
-		Type:    model.TypeHexBinary,
-	}
-)
-
-// DeviceRoutingBabelDTLSCertSetDTLSCert holds the values of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15)
+// DeviceRoutingBabelDTLSCertSetDTLSCert holds the values of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceRoutingBabelDTLSCertSetDTLSCert struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// CertValue: string(:256), readWrite, since 2.15.
-	CertValue string `cwmp:"CertValue"`
-	// CertType: string enumerationRef, readWrite, since 2.15.
-	CertType string `cwmp:"CertType"`
-	// CertPrivateKey: hexBinary, readWrite, since 2.15.
-	CertPrivateKey []byte `cwmp:"CertPrivateKey"`
+	Alias string `json:"Alias,omitzero"`
+
+	CertValue string `json:"CertValue,omitzero"`
+
+	CertType string `json:"CertType,omitzero"`
+
+	CertPrivateKey model.HexBinary `json:"CertPrivateKey,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingBabelDTLSCertSetDTLSCert) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingBabelDTLSCertSetDTLSCert) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingBabelDTLSCertSetDTLSCert_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingBabelDTLSCertSetDTLSCert_CertValue, o.CertValue); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CertValue",
-		})
-	}
+func (o *DeviceRoutingBabelDTLSCertSetDTLSCert) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5143, o.Alias)
+	c.String(p, "CertValue", 5146, o.CertValue)
 }
 
 // DeviceRoutingBabelDTLSCertSetDTLSCertPath is the typed path of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.
 type DeviceRoutingBabelDTLSCertSetDTLSCertPath struct {
-	obj            model.ObjectPath
-	Alias          model.WriteOnceParam[string]
-	CertValue      model.ReadWriteParam[string]
-	CertType       model.ReadWriteParam[string]
-	CertPrivateKey model.ReadWriteParam[[]byte]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceRoutingBabelDTLSCertSetDTLSCertPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingBabelDTLSCertSetDTLSCertPath(prefix string) DeviceRoutingBabelDTLSCertSetDTLSCertPath {
-	p := &prefix
-	return DeviceRoutingBabelDTLSCertSetDTLSCertPath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CertPrivateKey: model.NewReadWrite[[]byte](p, "CertPrivateKey", model.TypeHexBinary),
-		CertType:       model.NewReadWrite[string](p, "CertType", model.TypeString),
-		CertValue:      model.NewReadWrite[string](p, "CertValue", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
+	CertPrivateKey model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	CertType model.ReadWriteParam[string] `dm:"s"`
+
+	CertValue model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceRoutingBabelInterfaceSettingStatus enumerates the values of Device.Routing.Babel.InterfaceSetting.{i}.Status.
 type DeviceRoutingBabelInterfaceSettingStatus string
 
-func (e DeviceRoutingBabelInterfaceSettingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingBabelInterfaceSettingStatus_Disabled            DeviceRoutingBabelInterfaceSettingStatus = "Disabled"
-	DeviceRoutingBabelInterfaceSettingStatus_Enabled             DeviceRoutingBabelInterfaceSettingStatus = "Enabled"
+	DeviceRoutingBabelInterfaceSettingStatus_Disabled DeviceRoutingBabelInterfaceSettingStatus = "Disabled"
+
+	DeviceRoutingBabelInterfaceSettingStatus_Enabled DeviceRoutingBabelInterfaceSettingStatus = "Enabled"
+
 	DeviceRoutingBabelInterfaceSettingStatus_Error_Misconfigured DeviceRoutingBabelInterfaceSettingStatus = "Error_Misconfigured"
-	DeviceRoutingBabelInterfaceSettingStatus_Error               DeviceRoutingBabelInterfaceSettingStatus = "Error"
+
+	DeviceRoutingBabelInterfaceSettingStatus_Error DeviceRoutingBabelInterfaceSettingStatus = "Error"
 )
 
-var (
-	synDeviceRoutingBabelInterfaceSetting_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelInterfaceSetting_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelInterfaceSetting_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingBabelInterfaceSetting_InterfaceReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelInterfaceSetting_InterfaceMetricAlgorithm = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.SupportedMetricCompAlgorithms",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelInterfaceSetting_SplitHorizonEnabled = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelInterfaceSetting_McastHelloSeqno     = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceRoutingBabelInterfaceSetting_McastHelloInterval = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "centiseconds",
-	}
-	synDeviceRoutingBabelInterfaceSetting_UpdateInterval = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "centiseconds",
-	}
-	synDeviceRoutingBabelInterfaceSetting_MACEnabled          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelInterfaceSetting_InterfaceMACKeySets = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.MACKeySet.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelInterfaceSetting_MACVerify             = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelInterfaceSetting_DTLSEnabled           = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelInterfaceSetting_InterfaceDTLSCertSets = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.DTLSCertSet.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelInterfaceSetting_CachedInfoEnabled = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelInterfaceSetting_DTLSCertPrefer    = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.SupportedDTLSCertTypes",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelInterfaceSetting_PacketLogEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelInterfaceSetting_PacketLog       = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.DeviceInfo.VendorLogFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelInterfaceSetting_NeighborNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRoutingBabelInterfaceSetting holds the values of Device.Routing.Babel.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15)
+// DeviceRoutingBabelInterfaceSetting holds the values of Device.Routing.Babel.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceRoutingBabelInterfaceSetting struct {
-	// Enable: boolean, readWrite, since 2.15.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.15.
-	Status DeviceRoutingBabelInterfaceSettingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// InterfaceReference: string pathRef→###.IP.Interface., readOnly, since 2.15.
-	InterfaceReference string `cwmp:"InterfaceReference"`
-	// InterfaceMetricAlgorithm: string enumerationRef, readOnly, since 2.15.
-	InterfaceMetricAlgorithm string `cwmp:"InterfaceMetricAlgorithm"`
-	// SplitHorizonEnabled: boolean, readWrite, since 2.15.
-	SplitHorizonEnabled bool `cwmp:"SplitHorizonEnabled"`
-	// McastHelloSeqno: unsignedInt[:65535], readOnly, since 2.15.
-	McastHelloSeqno uint32 `cwmp:"McastHelloSeqno"`
-	// McastHelloInterval: unsignedInt[:65535] centiseconds, readOnly, since 2.15.
-	McastHelloInterval uint32 `cwmp:"McastHelloInterval"`
-	// UpdateInterval: unsignedInt[:65535] centiseconds, readOnly, since 2.15.
-	UpdateInterval uint32 `cwmp:"UpdateInterval"`
-	// MACEnabled: boolean, readWrite, since 2.15.
-	MACEnabled bool `cwmp:"MACEnabled"`
-	// InterfaceMACKeySets: list<string> pathRef→#.MACKeySet., readWrite, since 2.15.
-	InterfaceMACKeySets []string `cwmp:"InterfaceMACKeySets"`
-	// MACVerify: boolean, readWrite, since 2.15.
-	MACVerify bool `cwmp:"MACVerify"`
-	// DTLSEnabled: boolean, readWrite, since 2.15.
-	DTLSEnabled bool `cwmp:"DTLSEnabled"`
-	// InterfaceDTLSCertSets: list<string> pathRef→#.DTLSCertSet., readWrite, since 2.15.
-	InterfaceDTLSCertSets []string `cwmp:"InterfaceDTLSCertSets"`
-	// CachedInfoEnabled: boolean, readWrite, since 2.15.
-	CachedInfoEnabled bool `cwmp:"CachedInfoEnabled"`
-	// DTLSCertPrefer: string enumerationRef, readWrite, since 2.15.
-	DTLSCertPrefer string `cwmp:"DTLSCertPrefer"`
-	// PacketLogEnable: boolean, readWrite, since 2.15.
-	PacketLogEnable bool `cwmp:"PacketLogEnable"`
-	// PacketLog: string pathRef→###.DeviceInfo.VendorLogFile., readOnly, since 2.15.
-	PacketLog string `cwmp:"PacketLog"`
-	// NeighborNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	NeighborNumberOfEntries uint32 `cwmp:"NeighborNumberOfEntries"`
-	// Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}. instances by instance number
-	Neighbor map[uint32]*DeviceRoutingBabelInterfaceSettingNeighbor `cwmp:"Neighbor.{i}."`
-	Stats    *DeviceRoutingBabelInterfaceSettingStats               `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRoutingBabelInterfaceSettingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	InterfaceReference string `json:"InterfaceReference,omitzero"`
+
+	InterfaceMetricAlgorithm string `json:"InterfaceMetricAlgorithm,omitzero"`
+
+	SplitHorizonEnabled bool `json:"SplitHorizonEnabled,omitzero"`
+
+	McastHelloSeqno uint32 `json:"McastHelloSeqno,omitzero"`
+
+	McastHelloInterval uint32 `json:"McastHelloInterval,omitzero"`
+
+	UpdateInterval uint32 `json:"UpdateInterval,omitzero"`
+
+	MACEnabled bool `json:"MACEnabled,omitzero"`
+
+	InterfaceMACKeySets []string `json:"InterfaceMACKeySets,omitzero"`
+
+	MACVerify bool `json:"MACVerify,omitzero"`
+
+	DTLSEnabled bool `json:"DTLSEnabled,omitzero"`
+
+	InterfaceDTLSCertSets []string `json:"InterfaceDTLSCertSets,omitzero"`
+
+	CachedInfoEnabled bool `json:"CachedInfoEnabled,omitzero"`
+
+	DTLSCertPrefer string `json:"DTLSCertPrefer,omitzero"`
+
+	PacketLogEnable bool `json:"PacketLogEnable,omitzero"`
+
+	PacketLog string `json:"PacketLog,omitzero"`
+
+	NeighborNumberOfEntries uint32 `json:"NeighborNumberOfEntries,omitzero"`
+
+	Neighbor map[uint32]*DeviceRoutingBabelInterfaceSettingNeighbor `json:"Neighbor,omitzero"`
+	Stats    *DeviceRoutingBabelInterfaceSettingStats               `json:"Stats,omitzero"`
 }
 
-// AddNeighbor creates instance i of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}. (replacing any) and returns it
+// AddNeighbor creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabelInterfaceSetting) AddNeighbor(i uint32) *DeviceRoutingBabelInterfaceSettingNeighbor {
 	if o.Neighbor == nil {
 		o.Neighbor = map[uint32]*DeviceRoutingBabelInterfaceSettingNeighbor{}
@@ -905,417 +457,175 @@ func (o *DeviceRoutingBabelInterfaceSetting) AddNeighbor(i uint32) *DeviceRoutin
 	o.Neighbor[i] = x
 	return x
 }
-
-// GetNeighbor returns instance i of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.
-func (o *DeviceRoutingBabelInterfaceSetting) GetNeighbor(i uint32) (*DeviceRoutingBabelInterfaceSettingNeighbor, bool) {
-	x, ok := o.Neighbor[i]
-	return x, ok
-}
-
-// DeleteNeighbor removes instance i of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.
-func (o *DeviceRoutingBabelInterfaceSetting) DeleteNeighbor(i uint32) {
-	delete(o.Neighbor, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingBabelInterfaceSetting) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingBabelInterfaceSetting) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingBabelInterfaceSetting_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingBabelInterfaceSetting_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingBabelInterfaceSetting_McastHelloSeqno, uint64(o.McastHelloSeqno)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "McastHelloSeqno",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingBabelInterfaceSetting_McastHelloInterval, uint64(o.McastHelloInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "McastHelloInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingBabelInterfaceSetting_UpdateInterval, uint64(o.UpdateInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UpdateInterval",
-		})
-	}
-	if e := model.CheckValue(synDeviceRoutingBabelInterfaceSetting_InterfaceMACKeySets, model.FormatValue(model.TypeString, o.InterfaceMACKeySets)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceMACKeySets",
-		})
-	}
-	if e := model.CheckValue(synDeviceRoutingBabelInterfaceSetting_InterfaceDTLSCertSets, model.FormatValue(model.TypeString, o.InterfaceDTLSCertSets)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceDTLSCertSets",
-		})
-	}
+func (o *DeviceRoutingBabelInterfaceSetting) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5188, string(o.Status))
+	c.String(p, "Alias", 5153, o.Alias)
+	c.Uint(p, "McastHelloSeqno", 5165, uint64(o.McastHelloSeqno))
+	c.Uint(p, "McastHelloInterval", 5164, uint64(o.McastHelloInterval))
+	c.Uint(p, "UpdateInterval", 5189, uint64(o.UpdateInterval))
+	c.Wire(p, "InterfaceMACKeySets", 5159, model.JoinStrings(o.InterfaceMACKeySets), len(o.InterfaceMACKeySets) > 0)
+	c.Wire(p, "InterfaceDTLSCertSets", 5158, model.JoinStrings(o.InterfaceDTLSCertSets), len(o.InterfaceDTLSCertSets) > 0)
 	for _, i := range model.SortedKeys(o.Neighbor) {
-		o.Neighbor[i].ValidateAt(prefix+"Neighbor."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Neighbor[i].ValidateAt(c, model.InstanceOf(p, "Neighbor.", i))
 	}
 }
 
 // DeviceRoutingBabelInterfaceSettingPath is the typed path of Device.Routing.Babel.InterfaceSetting.{i}.
 type DeviceRoutingBabelInterfaceSettingPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[DeviceRoutingBabelInterfaceSettingStatus]
-	Alias                    model.WriteOnceParam[string]
-	InterfaceReference       model.ReadOnlyParam[string]
-	InterfaceMetricAlgorithm model.ReadOnlyParam[string]
-	SplitHorizonEnabled      model.ReadWriteParam[bool]
-	McastHelloSeqno          model.ReadOnlyParam[uint32]
-	McastHelloInterval       model.ReadOnlyParam[uint32]
-	UpdateInterval           model.ReadOnlyParam[uint32]
-	MACEnabled               model.ReadWriteParam[bool]
-	InterfaceMACKeySets      model.ReadWriteParam[[]string]
-	MACVerify                model.ReadWriteParam[bool]
-	DTLSEnabled              model.ReadWriteParam[bool]
-	InterfaceDTLSCertSets    model.ReadWriteParam[[]string]
-	CachedInfoEnabled        model.ReadWriteParam[bool]
-	DTLSCertPrefer           model.ReadWriteParam[string]
-	PacketLogEnable          model.ReadWriteParam[bool]
-	PacketLog                model.ReadOnlyParam[string]
-	NeighborNumberOfEntries  model.ReadOnlyParam[uint32]
-	Stats                    DeviceRoutingBabelInterfaceSettingStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	CachedInfoEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	DTLSCertPrefer model.ReadWriteParam[string] `dm:"s"`
+
+	DTLSEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceDTLSCertSets model.ReadWriteParam[[]string] `dm:"s"`
+
+	InterfaceMACKeySets model.ReadWriteParam[[]string] `dm:"s"`
+
+	InterfaceMetricAlgorithm model.ReadOnlyParam[string] `dm:"s"`
+
+	InterfaceReference model.ReadOnlyParam[string] `dm:"s"`
+
+	MACEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	MACVerify model.ReadWriteParam[bool] `dm:"b"`
+
+	McastHelloInterval model.ReadOnlyParam[uint32] `dm:"u"`
+
+	McastHelloSeqno model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketLog model.ReadOnlyParam[string] `dm:"s"`
+
+	PacketLogEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	SplitHorizonEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	UpdateInterval model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Stats DeviceRoutingBabelInterfaceSettingStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingBabelInterfaceSettingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingBabelInterfaceSettingPath(prefix string) DeviceRoutingBabelInterfaceSettingPath {
-	p := &prefix
-	return DeviceRoutingBabelInterfaceSettingPath{
-		Alias:                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CachedInfoEnabled:        model.NewReadWrite[bool](p, "CachedInfoEnabled", model.TypeBoolean),
-		DTLSCertPrefer:           model.NewReadWrite[string](p, "DTLSCertPrefer", model.TypeString),
-		DTLSEnabled:              model.NewReadWrite[bool](p, "DTLSEnabled", model.TypeBoolean),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceDTLSCertSets:    model.NewReadWrite[[]string](p, "InterfaceDTLSCertSets", model.TypeString),
-		InterfaceMACKeySets:      model.NewReadWrite[[]string](p, "InterfaceMACKeySets", model.TypeString),
-		InterfaceMetricAlgorithm: model.NewReadOnly[string](p, "InterfaceMetricAlgorithm", model.TypeString),
-		InterfaceReference:       model.NewReadOnly[string](p, "InterfaceReference", model.TypeString),
-		MACEnabled:               model.NewReadWrite[bool](p, "MACEnabled", model.TypeBoolean),
-		MACVerify:                model.NewReadWrite[bool](p, "MACVerify", model.TypeBoolean),
-		McastHelloInterval:       model.NewReadOnly[uint32](p, "McastHelloInterval", model.TypeUnsignedInt),
-		McastHelloSeqno:          model.NewReadOnly[uint32](p, "McastHelloSeqno", model.TypeUnsignedInt),
-		NeighborNumberOfEntries:  model.NewReadOnly[uint32](p, "NeighborNumberOfEntries", model.TypeUnsignedInt),
-		PacketLog:                model.NewReadOnly[string](p, "PacketLog", model.TypeString),
-		PacketLogEnable:          model.NewReadWrite[bool](p, "PacketLogEnable", model.TypeBoolean),
-		SplitHorizonEnabled:      model.NewReadWrite[bool](p, "SplitHorizonEnabled", model.TypeBoolean),
-		Stats:                    newDeviceRoutingBabelInterfaceSettingStatsPath(prefix + "Stats."),
-		Status:                   model.NewReadOnly[DeviceRoutingBabelInterfaceSettingStatus](p, "Status", model.TypeString),
-		UpdateInterval:           model.NewReadOnly[uint32](p, "UpdateInterval", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Neighbor returns the typed path of instance i.
+func (x DeviceRoutingBabelInterfaceSettingPath) Neighbor(i uint32) (p DeviceRoutingBabelInterfaceSettingNeighborPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Neighbor.", i))
+	return
 }
 
-// Neighbor returns the typed path of instance i of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.
-func (x DeviceRoutingBabelInterfaceSettingPath) Neighbor(i uint32) DeviceRoutingBabelInterfaceSettingNeighborPath {
-	return newDeviceRoutingBabelInterfaceSettingNeighborPath(x.Path() + "Neighbor." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// NeighborTable returns the table Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}. itself (for AddObject when writable)
+// NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelInterfaceSettingPath) NeighborTable() model.Table {
-	return model.NewTable(x.Path() + "Neighbor.")
+	return model.NewTable(x.ObjectPath, "Neighbor.")
 }
 
-var (
-	synDeviceRoutingBabelInterfaceSettingNeighbor_NeighborAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingBabelInterfaceSettingNeighbor_HelloMCastHistory = &model.Syntax{Type: model.TypeHexBinary}
-	synDeviceRoutingBabelInterfaceSettingNeighbor_HelloUCastHistory = &model.Syntax{Type: model.TypeHexBinary}
-	synDeviceRoutingBabelInterfaceSettingNeighbor_TXCost            = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceRoutingBabelInterfaceSettingNeighbor_ExpectedMCastHelloSeqno = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceRoutingBabelInterfaceSettingNeighbor_ExpectedUCastHelloSeqno = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceRoutingBabelInterfaceSettingNeighbor_UnicastHelloSeqno = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceRoutingBabelInterfaceSettingNeighbor_UnicastHelloInterval = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "centiseconds",
-	}
-	synDeviceRoutingBabelInterfaceSettingNeighbor_RXCost = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceRoutingBabelInterfaceSettingNeighbor_Cost = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-)
-
-// DeviceRoutingBabelInterfaceSettingNeighbor holds the values of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15)
+// DeviceRoutingBabelInterfaceSettingNeighbor holds the values of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceRoutingBabelInterfaceSettingNeighbor struct {
-	// NeighborAddress: IPAddress=string(:45), readOnly, since 2.15.
-	NeighborAddress string `cwmp:"NeighborAddress"`
-	// HelloMCastHistory: hexBinary, readOnly, since 2.15.
-	HelloMCastHistory []byte `cwmp:"HelloMCastHistory"`
-	// HelloUCastHistory: hexBinary, readOnly, since 2.15.
-	HelloUCastHistory []byte `cwmp:"HelloUCastHistory"`
-	// TXCost: unsignedInt[:65535], readOnly, since 2.15.
-	TXCost uint32 `cwmp:"TXCost"`
-	// ExpectedMCastHelloSeqno: int[-1:65535], readOnly, since 2.15.
-	ExpectedMCastHelloSeqno int32 `cwmp:"ExpectedMCastHelloSeqno"`
-	// ExpectedUCastHelloSeqno: int[-1:65535], readOnly, since 2.15.
-	ExpectedUCastHelloSeqno int32 `cwmp:"ExpectedUCastHelloSeqno"`
-	// UnicastHelloSeqno: int[-1:65535], readOnly, since 2.15.
-	UnicastHelloSeqno int32 `cwmp:"UnicastHelloSeqno"`
-	// UnicastHelloInterval: unsignedInt[:65535] centiseconds, readOnly, since 2.15.
-	UnicastHelloInterval uint32 `cwmp:"UnicastHelloInterval"`
-	// RXCost: unsignedInt[:65535], readOnly, since 2.15.
-	RXCost uint32 `cwmp:"RXCost"`
-	// Cost: unsignedInt[:65535], readOnly, since 2.15.
-	Cost uint32 `cwmp:"Cost"`
+	NeighborAddress string `json:"NeighborAddress,omitzero"`
+
+	HelloMCastHistory model.HexBinary `json:"HelloMCastHistory,omitzero"`
+
+	HelloUCastHistory model.HexBinary `json:"HelloUCastHistory,omitzero"`
+
+	TXCost uint32 `json:"TXCost,omitzero"`
+
+	ExpectedMCastHelloSeqno int32 `json:"ExpectedMCastHelloSeqno,omitzero"`
+
+	ExpectedUCastHelloSeqno int32 `json:"ExpectedUCastHelloSeqno,omitzero"`
+
+	UnicastHelloSeqno int32 `json:"UnicastHelloSeqno,omitzero"`
+
+	UnicastHelloInterval uint32 `json:"UnicastHelloInterval,omitzero"`
+
+	RXCost uint32 `json:"RXCost,omitzero"`
+
+	Cost uint32 `json:"Cost,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingBabelInterfaceSettingNeighbor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingBabelInterfaceSettingNeighbor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingBabelInterfaceSettingNeighbor_NeighborAddress, o.NeighborAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NeighborAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingBabelInterfaceSettingNeighbor_TXCost, uint64(o.TXCost)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TXCost",
-		})
-	}
-	if e := model.CheckInt(synDeviceRoutingBabelInterfaceSettingNeighbor_ExpectedMCastHelloSeqno, int64(o.ExpectedMCastHelloSeqno)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExpectedMCastHelloSeqno",
-		})
-	}
-	if e := model.CheckInt(synDeviceRoutingBabelInterfaceSettingNeighbor_ExpectedUCastHelloSeqno, int64(o.ExpectedUCastHelloSeqno)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExpectedUCastHelloSeqno",
-		})
-	}
-	if e := model.CheckInt(synDeviceRoutingBabelInterfaceSettingNeighbor_UnicastHelloSeqno, int64(o.UnicastHelloSeqno)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UnicastHelloSeqno",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingBabelInterfaceSettingNeighbor_UnicastHelloInterval, uint64(o.UnicastHelloInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UnicastHelloInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingBabelInterfaceSettingNeighbor_RXCost, uint64(o.RXCost)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RXCost",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingBabelInterfaceSettingNeighbor_Cost, uint64(o.Cost)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Cost",
-		})
-	}
+func (o *DeviceRoutingBabelInterfaceSettingNeighbor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "NeighborAddress", 5172, o.NeighborAddress)
+	c.Uint(p, "TXCost", 5174, uint64(o.TXCost))
+	c.Int(p, "ExpectedMCastHelloSeqno", 5168, int64(o.ExpectedMCastHelloSeqno))
+	c.Int(p, "ExpectedUCastHelloSeqno", 5169, int64(o.ExpectedUCastHelloSeqno))
+	c.Int(p, "UnicastHelloSeqno", 5176, int64(o.UnicastHelloSeqno))
+	c.Uint(p, "UnicastHelloInterval", 5175, uint64(o.UnicastHelloInterval))
+	c.Uint(p, "RXCost", 5173, uint64(o.RXCost))
+	c.Uint(p, "Cost", 5167, uint64(o.Cost))
 }
 
 // DeviceRoutingBabelInterfaceSettingNeighborPath is the typed path of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.
 type DeviceRoutingBabelInterfaceSettingNeighborPath struct {
-	obj                     model.ObjectPath
-	NeighborAddress         model.ReadOnlyParam[string]
-	HelloMCastHistory       model.ReadOnlyParam[[]byte]
-	HelloUCastHistory       model.ReadOnlyParam[[]byte]
-	TXCost                  model.ReadOnlyParam[uint32]
-	ExpectedMCastHelloSeqno model.ReadOnlyParam[int32]
-	ExpectedUCastHelloSeqno model.ReadOnlyParam[int32]
-	UnicastHelloSeqno       model.ReadOnlyParam[int32]
-	UnicastHelloInterval    model.ReadOnlyParam[uint32]
-	RXCost                  model.ReadOnlyParam[uint32]
-	Cost                    model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Cost model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExpectedMCastHelloSeqno model.ReadOnlyParam[int32] `dm:"i"`
+
+	ExpectedUCastHelloSeqno model.ReadOnlyParam[int32] `dm:"i"`
+
+	HelloMCastHistory model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	HelloUCastHistory model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	NeighborAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	RXCost model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TXCost model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnicastHelloInterval model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnicastHelloSeqno model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingBabelInterfaceSettingNeighborPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingBabelInterfaceSettingNeighborPath(prefix string) DeviceRoutingBabelInterfaceSettingNeighborPath {
-	p := &prefix
-	return DeviceRoutingBabelInterfaceSettingNeighborPath{
-		Cost:                    model.NewReadOnly[uint32](p, "Cost", model.TypeUnsignedInt),
-		ExpectedMCastHelloSeqno: model.NewReadOnly[int32](p, "ExpectedMCastHelloSeqno", model.TypeInt),
-		ExpectedUCastHelloSeqno: model.NewReadOnly[int32](p, "ExpectedUCastHelloSeqno", model.TypeInt),
-		HelloMCastHistory:       model.NewReadOnly[[]byte](p, "HelloMCastHistory", model.TypeHexBinary),
-		HelloUCastHistory:       model.NewReadOnly[[]byte](p, "HelloUCastHistory", model.TypeHexBinary),
-		NeighborAddress:         model.NewReadOnly[string](p, "NeighborAddress", model.TypeString),
-		RXCost:                  model.NewReadOnly[uint32](p, "RXCost", model.TypeUnsignedInt),
-		TXCost:                  model.NewReadOnly[uint32](p, "TXCost", model.TypeUnsignedInt),
-		UnicastHelloInterval:    model.NewReadOnly[uint32](p, "UnicastHelloInterval", model.TypeUnsignedInt),
-		UnicastHelloSeqno:       model.NewReadOnly[int32](p, "UnicastHelloSeqno", model.TypeInt),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceRoutingBabelInterfaceSettingStats_SentMcastHello = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceRoutingBabelInterfaceSettingStats_SentMcastUpdate = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceRoutingBabelInterfaceSettingStats_SentUcastHello = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceRoutingBabelInterfaceSettingStats_SentUcastUpdate = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceRoutingBabelInterfaceSettingStats_SentIHU = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceRoutingBabelInterfaceSettingStats_ReceivedPackets = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-)
-
-// DeviceRoutingBabelInterfaceSettingStats holds the values of Device.Routing.Babel.InterfaceSetting.{i}.Stats. (object, readOnly, since 2.15)
+// DeviceRoutingBabelInterfaceSettingStats holds the values of Device.Routing.Babel.InterfaceSetting.{i}.Stats. (object, readOnly, since 2.15).
 type DeviceRoutingBabelInterfaceSettingStats struct {
-	// SentMcastHello: StatsCounter64=unsignedLong, readOnly, since 2.15.
-	SentMcastHello uint64 `cwmp:"SentMcastHello"`
-	// SentMcastUpdate: StatsCounter64=unsignedLong, readOnly, since 2.15.
-	SentMcastUpdate uint64 `cwmp:"SentMcastUpdate"`
-	// SentUcastHello: StatsCounter64=unsignedLong, readOnly, since 2.15.
-	SentUcastHello uint64 `cwmp:"SentUcastHello"`
-	// SentUcastUpdate: StatsCounter64=unsignedLong, readOnly, since 2.15.
-	SentUcastUpdate uint64 `cwmp:"SentUcastUpdate"`
-	// SentIHU: StatsCounter64=unsignedLong, readOnly, since 2.15.
-	SentIHU uint64 `cwmp:"SentIHU"`
-	// ReceivedPackets: StatsCounter64=unsignedLong, readOnly, since 2.15.
-	ReceivedPackets uint64 `cwmp:"ReceivedPackets"`
-}
+	SentMcastHello uint64 `json:"SentMcastHello,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingBabelInterfaceSettingStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	SentMcastUpdate uint64 `json:"SentMcastUpdate,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingBabelInterfaceSettingStats) ValidateAt(prefix string, v *model.Violations) {}
+	SentUcastHello uint64 `json:"SentUcastHello,omitzero"`
+
+	SentUcastUpdate uint64 `json:"SentUcastUpdate,omitzero"`
+
+	SentIHU uint64 `json:"SentIHU,omitzero"`
+
+	ReceivedPackets uint64 `json:"ReceivedPackets,omitzero"`
+}
 
 // DeviceRoutingBabelInterfaceSettingStatsPath is the typed path of Device.Routing.Babel.InterfaceSetting.{i}.Stats.
 type DeviceRoutingBabelInterfaceSettingStatsPath struct {
-	obj             model.ObjectPath
-	SentMcastHello  model.ReadOnlyParam[uint64]
-	SentMcastUpdate model.ReadOnlyParam[uint64]
-	SentUcastHello  model.ReadOnlyParam[uint64]
-	SentUcastUpdate model.ReadOnlyParam[uint64]
-	SentIHU         model.ReadOnlyParam[uint64]
-	ReceivedPackets model.ReadOnlyParam[uint64]
+	model.ObjectPath
+	ReceivedPackets model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SentIHU model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SentMcastHello model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SentMcastUpdate model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SentUcastHello model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SentUcastUpdate model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingBabelInterfaceSettingStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingBabelInterfaceSettingStatsPath(prefix string) DeviceRoutingBabelInterfaceSettingStatsPath {
-	p := &prefix
-	return DeviceRoutingBabelInterfaceSettingStatsPath{
-		ReceivedPackets: model.NewReadOnly[uint64](p, "ReceivedPackets", model.TypeUnsignedLong),
-		SentIHU:         model.NewReadOnly[uint64](p, "SentIHU", model.TypeUnsignedLong),
-		SentMcastHello:  model.NewReadOnly[uint64](p, "SentMcastHello", model.TypeUnsignedLong),
-		SentMcastUpdate: model.NewReadOnly[uint64](p, "SentMcastUpdate", model.TypeUnsignedLong),
-		SentUcastHello:  model.NewReadOnly[uint64](p, "SentUcastHello", model.TypeUnsignedLong),
-		SentUcastUpdate: model.NewReadOnly[uint64](p, "SentUcastUpdate", model.TypeUnsignedLong),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceRoutingBabelMACKeySet_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingBabelMACKeySet_DefaultApply          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelMACKeySet_MACKeyNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRoutingBabelMACKeySet holds the values of Device.Routing.Babel.MACKeySet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15)
+// DeviceRoutingBabelMACKeySet holds the values of Device.Routing.Babel.MACKeySet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceRoutingBabelMACKeySet struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// DefaultApply: boolean, readWrite, since 2.15.
-	DefaultApply bool `cwmp:"DefaultApply"`
-	// MACKeyNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	MACKeyNumberOfEntries uint32 `cwmp:"MACKeyNumberOfEntries"`
-	// Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}. instances by instance number
-	MACKey map[uint32]*DeviceRoutingBabelMACKeySetMACKey `cwmp:"MACKey.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	DefaultApply bool `json:"DefaultApply,omitzero"`
+
+	MACKeyNumberOfEntries uint32 `json:"MACKeyNumberOfEntries,omitzero"`
+
+	MACKey map[uint32]*DeviceRoutingBabelMACKeySetMACKey `json:"MACKey,omitzero"`
 }
 
-// AddMACKey creates instance i of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}. (replacing any) and returns it
+// AddMACKey creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabelMACKeySet) AddMACKey(i uint32) *DeviceRoutingBabelMACKeySetMACKey {
 	if o.MACKey == nil {
 		o.MACKey = map[uint32]*DeviceRoutingBabelMACKeySetMACKey{}
@@ -1324,384 +634,171 @@ func (o *DeviceRoutingBabelMACKeySet) AddMACKey(i uint32) *DeviceRoutingBabelMAC
 	o.MACKey[i] = x
 	return x
 }
-
-// GetMACKey returns instance i of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.
-func (o *DeviceRoutingBabelMACKeySet) GetMACKey(i uint32) (*DeviceRoutingBabelMACKeySetMACKey, bool) {
-	x, ok := o.MACKey[i]
-	return x, ok
-}
-
-// DeleteMACKey removes instance i of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.
-func (o *DeviceRoutingBabelMACKeySet) DeleteMACKey(i uint32) {
-	delete(o.MACKey, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingBabelMACKeySet) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingBabelMACKeySet) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingBabelMACKeySet_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceRoutingBabelMACKeySet) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5192, o.Alias)
 	for _, i := range model.SortedKeys(o.MACKey) {
-		o.MACKey[i].ValidateAt(prefix+"MACKey."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.MACKey[i].ValidateAt(c, model.InstanceOf(p, "MACKey.", i))
 	}
 }
 
 // DeviceRoutingBabelMACKeySetPath is the typed path of Device.Routing.Babel.MACKeySet.{i}.
 type DeviceRoutingBabelMACKeySetPath struct {
-	obj                   model.ObjectPath
-	Alias                 model.WriteOnceParam[string]
-	DefaultApply          model.ReadWriteParam[bool]
-	MACKeyNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DefaultApply model.ReadWriteParam[bool] `dm:"b"`
+
+	MACKeyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingBabelMACKeySetPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingBabelMACKeySetPath(prefix string) DeviceRoutingBabelMACKeySetPath {
-	p := &prefix
-	return DeviceRoutingBabelMACKeySetPath{
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DefaultApply:          model.NewReadWrite[bool](p, "DefaultApply", model.TypeBoolean),
-		MACKeyNumberOfEntries: model.NewReadOnly[uint32](p, "MACKeyNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// MACKey returns the typed path of instance i.
+func (x DeviceRoutingBabelMACKeySetPath) MACKey(i uint32) (p DeviceRoutingBabelMACKeySetMACKeyPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MACKey.", i))
+	return
 }
 
-// MACKey returns the typed path of instance i of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.
-func (x DeviceRoutingBabelMACKeySetPath) MACKey(i uint32) DeviceRoutingBabelMACKeySetMACKeyPath {
-	return newDeviceRoutingBabelMACKeySetMACKeyPath(x.Path() + "MACKey." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// MACKeyTable returns the table Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}. itself (for AddObject when writable)
+// MACKeyTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelMACKeySetPath) MACKeyTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "MACKey.")
+	return model.NewWritableTable(x.ObjectPath, "MACKey.")
 }
 
 // DeviceRoutingBabelMACKeySetMACKeyMACTestState enumerates the values of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.MACTestState.
 type DeviceRoutingBabelMACKeySetMACKeyMACTestState string
 
-func (e DeviceRoutingBabelMACKeySetMACKeyMACTestState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingBabelMACKeySetMACKeyMACTestState_None      DeviceRoutingBabelMACKeySetMACKeyMACTestState = "None"
+	DeviceRoutingBabelMACKeySetMACKeyMACTestState_None DeviceRoutingBabelMACKeySetMACKeyMACTestState = "None"
+
 	DeviceRoutingBabelMACKeySetMACKeyMACTestState_Requested DeviceRoutingBabelMACKeySetMACKeyMACTestState = "Requested"
-	DeviceRoutingBabelMACKeySetMACKeyMACTestState_Canceled  DeviceRoutingBabelMACKeySetMACKeyMACTestState = "Canceled"
-	DeviceRoutingBabelMACKeySetMACKeyMACTestState_Complete  DeviceRoutingBabelMACKeySetMACKeyMACTestState = "Complete"
-	DeviceRoutingBabelMACKeySetMACKeyMACTestState_Error     DeviceRoutingBabelMACKeySetMACKeyMACTestState = "Error"
+
+	DeviceRoutingBabelMACKeySetMACKeyMACTestState_Canceled DeviceRoutingBabelMACKeySetMACKeyMACTestState = "Canceled"
+
+	DeviceRoutingBabelMACKeySetMACKeyMACTestState_Complete DeviceRoutingBabelMACKeySetMACKeyMACTestState = "Complete"
+
+	DeviceRoutingBabelMACKeySetMACKeyMACTestState_Error DeviceRoutingBabelMACKeySetMACKeyMACTestState = "Error"
 )
 
-var (
-	synDeviceRoutingBabelMACKeySetMACKey_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingBabelMACKeySetMACKey_KeyUseSend   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelMACKeySetMACKey_KeyUseVerify = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelMACKeySetMACKey_KeyValue     = &model.Syntax{
-		Secured: true,
-		Type:    model.TypeHexBinary,
-	}
-	synDeviceRoutingBabelMACKeySetMACKey_MACKeyAlgorithm = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "##.SupportedMACAlgorithms",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelMACKeySetMACKey_MACTestState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelMACKeySetMACKey_InputString = &model.Syntax{Type: model.TypeHexBinary}
-	synDeviceRoutingBabelMACKeySetMACKey_InputMAC    = &model.Syntax{Type: model.TypeHexBinary}
-	synDeviceRoutingBabelMACKeySetMACKey_Match       = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceRoutingBabelMACKeySetMACKey holds the values of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15)
+// DeviceRoutingBabelMACKeySetMACKey holds the values of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceRoutingBabelMACKeySetMACKey struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// KeyUseSend: boolean, readWrite, since 2.15.
-	KeyUseSend bool `cwmp:"KeyUseSend"`
-	// KeyUseVerify: boolean, readWrite, since 2.15.
-	KeyUseVerify bool `cwmp:"KeyUseVerify"`
-	// KeyValue: hexBinary, readWrite, since 2.15.
-	KeyValue []byte `cwmp:"KeyValue"`
-	// MACKeyAlgorithm: string enumerationRef, readWrite, since 2.15.
-	MACKeyAlgorithm string `cwmp:"MACKeyAlgorithm"`
-	// MACTestState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error}, readWrite, since 2.15.
-	MACTestState DeviceRoutingBabelMACKeySetMACKeyMACTestState `cwmp:"MACTestState"`
-	// InputString: hexBinary, readWrite, since 2.15.
-	InputString []byte `cwmp:"InputString"`
-	// InputMAC: hexBinary, readWrite, since 2.15.
-	InputMAC []byte `cwmp:"InputMAC"`
-	// Match: boolean, readOnly, since 2.15.
-	Match bool `cwmp:"Match"`
+	Alias string `json:"Alias,omitzero"`
+
+	KeyUseSend bool `json:"KeyUseSend,omitzero"`
+
+	KeyUseVerify bool `json:"KeyUseVerify,omitzero"`
+
+	KeyValue model.HexBinary `json:"KeyValue,omitzero"`
+
+	MACKeyAlgorithm string `json:"MACKeyAlgorithm,omitzero"`
+
+	MACTestState DeviceRoutingBabelMACKeySetMACKeyMACTestState `json:"MACTestState,omitzero"`
+
+	InputString model.HexBinary `json:"InputString,omitzero"`
+
+	InputMAC model.HexBinary `json:"InputMAC,omitzero"`
+
+	Match bool `json:"Match,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingBabelMACKeySetMACKey) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingBabelMACKeySetMACKey) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingBabelMACKeySetMACKey_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingBabelMACKeySetMACKey_MACTestState, string(o.MACTestState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACTestState",
-		})
-	}
+func (o *DeviceRoutingBabelMACKeySetMACKey) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5195, o.Alias)
+	c.String(p, "MACTestState", 5202, string(o.MACTestState))
 }
 
 // DeviceRoutingBabelMACKeySetMACKeyPath is the typed path of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.
 type DeviceRoutingBabelMACKeySetMACKeyPath struct {
-	obj             model.ObjectPath
-	Alias           model.WriteOnceParam[string]
-	KeyUseSend      model.ReadWriteParam[bool]
-	KeyUseVerify    model.ReadWriteParam[bool]
-	KeyValue        model.ReadWriteParam[[]byte]
-	MACKeyAlgorithm model.ReadWriteParam[string]
-	MACTestState    model.ReadWriteParam[DeviceRoutingBabelMACKeySetMACKeyMACTestState]
-	InputString     model.ReadWriteParam[[]byte]
-	InputMAC        model.ReadWriteParam[[]byte]
-	Match           model.ReadOnlyParam[bool]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	InputMAC model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	InputString model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	KeyUseSend model.ReadWriteParam[bool] `dm:"b"`
+
+	KeyUseVerify model.ReadWriteParam[bool] `dm:"b"`
+
+	KeyValue model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	MACKeyAlgorithm model.ReadWriteParam[string] `dm:"s"`
+
+	MACTestState model.ReadWriteParam[DeviceRoutingBabelMACKeySetMACKeyMACTestState] `dm:"s"`
+
+	Match model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingBabelMACKeySetMACKeyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingBabelMACKeySetMACKeyPath(prefix string) DeviceRoutingBabelMACKeySetMACKeyPath {
-	p := &prefix
-	return DeviceRoutingBabelMACKeySetMACKeyPath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		InputMAC:        model.NewReadWrite[[]byte](p, "InputMAC", model.TypeHexBinary),
-		InputString:     model.NewReadWrite[[]byte](p, "InputString", model.TypeHexBinary),
-		KeyUseSend:      model.NewReadWrite[bool](p, "KeyUseSend", model.TypeBoolean),
-		KeyUseVerify:    model.NewReadWrite[bool](p, "KeyUseVerify", model.TypeBoolean),
-		KeyValue:        model.NewReadWrite[[]byte](p, "KeyValue", model.TypeHexBinary),
-		MACKeyAlgorithm: model.NewReadWrite[string](p, "MACKeyAlgorithm", model.TypeString),
-		MACTestState:    model.NewReadWrite[DeviceRoutingBabelMACKeySetMACKeyMACTestState](p, "MACTestState", model.TypeString),
-		Match:           model.NewReadOnly[bool](p, "Match", model.TypeBoolean),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceRoutingBabelRoute_RoutePrefix = &model.Syntax{
-		DataType: "IPPrefix",
-		Sizes:    []model.Size{{Max: model.U64(49)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingBabelRoute_SourceRouterID = &model.Syntax{Type: model.TypeHexBinary}
-	synDeviceRoutingBabelRoute_Neighbor       = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.InterfaceSetting.{i}.Neighbor.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingBabelRoute_ReceivedMetric = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceRoutingBabelRoute_CalculatedMetric = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceRoutingBabelRoute_RouteSeqno = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceRoutingBabelRoute_NextHop = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingBabelRoute_RouteFeasible = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingBabelRoute_RouteSelected = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceRoutingBabelRoute holds the values of Device.Routing.Babel.Route.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15)
+// DeviceRoutingBabelRoute holds the values of Device.Routing.Babel.Route.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceRoutingBabelRoute struct {
-	// RoutePrefix: IPPrefix=string(:49), readOnly, since 2.15.
-	RoutePrefix string `cwmp:"RoutePrefix"`
-	// SourceRouterID: hexBinary, readOnly, since 2.15.
-	SourceRouterID []byte `cwmp:"SourceRouterID"`
-	// Neighbor: string pathRef→#.InterfaceSetting.{i}.Neighbor., readOnly, since 2.15.
-	Neighbor string `cwmp:"Neighbor"`
-	// ReceivedMetric: int[-1:65535], readOnly, since 2.15.
-	ReceivedMetric int32 `cwmp:"ReceivedMetric"`
-	// CalculatedMetric: int[-1:65535], readOnly, since 2.15.
-	CalculatedMetric int32 `cwmp:"CalculatedMetric"`
-	// RouteSeqno: unsignedInt[:65535], readOnly, since 2.15.
-	RouteSeqno uint32 `cwmp:"RouteSeqno"`
-	// NextHop: IPAddress=string(:45), readOnly, since 2.15.
-	NextHop string `cwmp:"NextHop"`
-	// RouteFeasible: boolean, readOnly, since 2.15.
-	RouteFeasible bool `cwmp:"RouteFeasible"`
-	// RouteSelected: boolean, readOnly, since 2.15.
-	RouteSelected bool `cwmp:"RouteSelected"`
+	RoutePrefix string `json:"RoutePrefix,omitzero"`
+
+	SourceRouterID model.HexBinary `json:"SourceRouterID,omitzero"`
+
+	Neighbor string `json:"Neighbor,omitzero"`
+
+	ReceivedMetric int32 `json:"ReceivedMetric,omitzero"`
+
+	CalculatedMetric int32 `json:"CalculatedMetric,omitzero"`
+
+	RouteSeqno uint32 `json:"RouteSeqno,omitzero"`
+
+	NextHop string `json:"NextHop,omitzero"`
+
+	RouteFeasible bool `json:"RouteFeasible,omitzero"`
+
+	RouteSelected bool `json:"RouteSelected,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingBabelRoute) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingBabelRoute) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingBabelRoute_RoutePrefix, o.RoutePrefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RoutePrefix",
-		})
-	}
-	if e := model.CheckInt(synDeviceRoutingBabelRoute_ReceivedMetric, int64(o.ReceivedMetric)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReceivedMetric",
-		})
-	}
-	if e := model.CheckInt(synDeviceRoutingBabelRoute_CalculatedMetric, int64(o.CalculatedMetric)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CalculatedMetric",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingBabelRoute_RouteSeqno, uint64(o.RouteSeqno)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RouteSeqno",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingBabelRoute_NextHop, o.NextHop); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NextHop",
-		})
-	}
+func (o *DeviceRoutingBabelRoute) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "RoutePrefix", 5212, o.RoutePrefix)
+	c.Int(p, "ReceivedMetric", 5210, int64(o.ReceivedMetric))
+	c.Int(p, "CalculatedMetric", 5207, int64(o.CalculatedMetric))
+	c.Uint(p, "RouteSeqno", 5214, uint64(o.RouteSeqno))
+	c.String(p, "NextHop", 5209, o.NextHop)
 }
 
 // DeviceRoutingBabelRoutePath is the typed path of Device.Routing.Babel.Route.{i}.
 type DeviceRoutingBabelRoutePath struct {
-	obj              model.ObjectPath
-	RoutePrefix      model.ReadOnlyParam[string]
-	SourceRouterID   model.ReadOnlyParam[[]byte]
-	Neighbor         model.ReadOnlyParam[string]
-	ReceivedMetric   model.ReadOnlyParam[int32]
-	CalculatedMetric model.ReadOnlyParam[int32]
-	RouteSeqno       model.ReadOnlyParam[uint32]
-	NextHop          model.ReadOnlyParam[string]
-	RouteFeasible    model.ReadOnlyParam[bool]
-	RouteSelected    model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	CalculatedMetric model.ReadOnlyParam[int32] `dm:"i"`
 
-// Path returns the object's instance path.
-func (x DeviceRoutingBabelRoutePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingBabelRoutePath(prefix string) DeviceRoutingBabelRoutePath {
-	p := &prefix
-	return DeviceRoutingBabelRoutePath{
-		CalculatedMetric: model.NewReadOnly[int32](p, "CalculatedMetric", model.TypeInt),
-		Neighbor:         model.NewReadOnly[string](p, "Neighbor", model.TypeString),
-		NextHop:          model.NewReadOnly[string](p, "NextHop", model.TypeString),
-		ReceivedMetric:   model.NewReadOnly[int32](p, "ReceivedMetric", model.TypeInt),
-		RouteFeasible:    model.NewReadOnly[bool](p, "RouteFeasible", model.TypeBoolean),
-		RoutePrefix:      model.NewReadOnly[string](p, "RoutePrefix", model.TypeString),
-		RouteSelected:    model.NewReadOnly[bool](p, "RouteSelected", model.TypeBoolean),
-		RouteSeqno:       model.NewReadOnly[uint32](p, "RouteSeqno", model.TypeUnsignedInt),
-		SourceRouterID:   model.NewReadOnly[[]byte](p, "SourceRouterID", model.TypeHexBinary),
-		obj:              model.NewObjectPath(p),
-	}
+	Neighbor model.ReadOnlyParam[string] `dm:"s"`
+
+	NextHop model.ReadOnlyParam[string] `dm:"s"`
+
+	ReceivedMetric model.ReadOnlyParam[int32] `dm:"i"`
+
+	RouteFeasible model.ReadOnlyParam[bool] `dm:"b"`
+
+	RoutePrefix model.ReadOnlyParam[string] `dm:"s"`
+
+	RouteSelected model.ReadOnlyParam[bool] `dm:"b"`
+
+	RouteSeqno model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SourceRouterID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
 // DeviceRoutingRIPSupportedModes enumerates the values of Device.Routing.RIP.SupportedModes.
 type DeviceRoutingRIPSupportedModes string
 
-func (e DeviceRoutingRIPSupportedModes) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingRIPSupportedModes_Send    DeviceRoutingRIPSupportedModes = "Send"
+	DeviceRoutingRIPSupportedModes_Send DeviceRoutingRIPSupportedModes = "Send"
+
 	DeviceRoutingRIPSupportedModes_Receive DeviceRoutingRIPSupportedModes = "Receive"
-	DeviceRoutingRIPSupportedModes_Both    DeviceRoutingRIPSupportedModes = "Both"
+
+	DeviceRoutingRIPSupportedModes_Both DeviceRoutingRIPSupportedModes = "Both"
 )
 
-var (
-	synDeviceRoutingRIP_Enable         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingRIP_SupportedModes = &model.Syntax{
-		Enums: []model.Enum{{Value: "Send"}, {Value: "Receive"}, {Value: "Both"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRIP_InterfaceSettingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRoutingRIP holds the values of Device.Routing.RIP. (object, readOnly, since 2.0)
+// DeviceRoutingRIP holds the values of Device.Routing.RIP. (object, readOnly, since 2.0).
 type DeviceRoutingRIP struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// SupportedModes: string{Send,Receive,Both}, readOnly, since 2.0.
-	SupportedModes DeviceRoutingRIPSupportedModes `cwmp:"SupportedModes"`
-	// InterfaceSettingNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	InterfaceSettingNumberOfEntries uint32 `cwmp:"InterfaceSettingNumberOfEntries"`
-	// Device.Routing.RIP.InterfaceSetting.{i}. instances by instance number
-	InterfaceSetting map[uint32]*DeviceRoutingRIPInterfaceSetting `cwmp:"InterfaceSetting.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	SupportedModes DeviceRoutingRIPSupportedModes `json:"SupportedModes,omitzero"`
+
+	InterfaceSettingNumberOfEntries uint32 `json:"InterfaceSettingNumberOfEntries,omitzero"`
+
+	InterfaceSetting map[uint32]*DeviceRoutingRIPInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.Routing.RIP.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingRIP) AddInterfaceSetting(i uint32) *DeviceRoutingRIPInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceRoutingRIPInterfaceSetting{}
@@ -1710,217 +807,94 @@ func (o *DeviceRoutingRIP) AddInterfaceSetting(i uint32) *DeviceRoutingRIPInterf
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// GetInterfaceSetting returns instance i of Device.Routing.RIP.InterfaceSetting.{i}.
-func (o *DeviceRoutingRIP) GetInterfaceSetting(i uint32) (*DeviceRoutingRIPInterfaceSetting, bool) {
-	x, ok := o.InterfaceSetting[i]
-	return x, ok
-}
-
-// DeleteInterfaceSetting removes instance i of Device.Routing.RIP.InterfaceSetting.{i}.
-func (o *DeviceRoutingRIP) DeleteInterfaceSetting(i uint32) {
-	delete(o.InterfaceSetting, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingRIP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingRIP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingRIP_SupportedModes, string(o.SupportedModes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedModes",
-		})
-	}
+func (o *DeviceRoutingRIP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SupportedModes", 5236, string(o.SupportedModes))
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
-		o.InterfaceSetting[i].ValidateAt(prefix+"InterfaceSetting."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
 	}
 }
 
 // DeviceRoutingRIPPath is the typed path of Device.Routing.RIP.
 type DeviceRoutingRIPPath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	SupportedModes                  model.ReadOnlyParam[DeviceRoutingRIPSupportedModes]
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SupportedModes model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingRIPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingRIPPath(prefix string) DeviceRoutingRIPPath {
-	p := &prefix
-	return DeviceRoutingRIPPath{
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceSettingNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceSettingNumberOfEntries", model.TypeUnsignedInt),
-		SupportedModes:                  model.NewReadOnly[DeviceRoutingRIPSupportedModes](p, "SupportedModes", model.TypeString),
-		obj:                             model.NewObjectPath(p),
-	}
+// InterfaceSetting returns the typed path of instance i.
+func (x DeviceRoutingRIPPath) InterfaceSetting(i uint32) (p DeviceRoutingRIPInterfaceSettingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	return
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.Routing.RIP.InterfaceSetting.{i}.
-func (x DeviceRoutingRIPPath) InterfaceSetting(i uint32) DeviceRoutingRIPInterfaceSettingPath {
-	return newDeviceRoutingRIPInterfaceSettingPath(x.Path() + "InterfaceSetting." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceSettingTable returns the table Device.Routing.RIP.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingRIPPath) InterfaceSettingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "InterfaceSetting.")
+	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
 
 // DeviceRoutingRIPInterfaceSettingStatus enumerates the values of Device.Routing.RIP.InterfaceSetting.{i}.Status.
 type DeviceRoutingRIPInterfaceSettingStatus string
 
-func (e DeviceRoutingRIPInterfaceSettingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingRIPInterfaceSettingStatus_Disabled            DeviceRoutingRIPInterfaceSettingStatus = "Disabled"
-	DeviceRoutingRIPInterfaceSettingStatus_Enabled             DeviceRoutingRIPInterfaceSettingStatus = "Enabled"
+	DeviceRoutingRIPInterfaceSettingStatus_Disabled DeviceRoutingRIPInterfaceSettingStatus = "Disabled"
+
+	DeviceRoutingRIPInterfaceSettingStatus_Enabled DeviceRoutingRIPInterfaceSettingStatus = "Enabled"
+
 	DeviceRoutingRIPInterfaceSettingStatus_Error_Misconfigured DeviceRoutingRIPInterfaceSettingStatus = "Error_Misconfigured"
-	DeviceRoutingRIPInterfaceSettingStatus_Error               DeviceRoutingRIPInterfaceSettingStatus = "Error"
+
+	DeviceRoutingRIPInterfaceSettingStatus_Error DeviceRoutingRIPInterfaceSettingStatus = "Error"
 )
 
-var (
-	synDeviceRoutingRIPInterfaceSetting_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRoutingRIPInterfaceSetting_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingRIPInterfaceSetting_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingRIPInterfaceSetting_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRIPInterfaceSetting_AcceptRA = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingRIPInterfaceSetting_SendRA   = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceRoutingRIPInterfaceSetting holds the values of Device.Routing.RIP.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceRoutingRIPInterfaceSetting holds the values of Device.Routing.RIP.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceRoutingRIPInterfaceSetting struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceRoutingRIPInterfaceSettingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→###.IP.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// AcceptRA: boolean, readWrite, since 2.0.
-	AcceptRA bool `cwmp:"AcceptRA"`
-	// SendRA: boolean, readWrite, since 2.0.
-	SendRA bool `cwmp:"SendRA"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRoutingRIPInterfaceSettingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	AcceptRA bool `json:"AcceptRA,omitzero"`
+
+	SendRA bool `json:"SendRA,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingRIPInterfaceSetting) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingRIPInterfaceSetting) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingRIPInterfaceSetting_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRIPInterfaceSetting_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRIPInterfaceSetting_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
+func (o *DeviceRoutingRIPInterfaceSetting) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5234, string(o.Status))
+	c.String(p, "Alias", 5230, o.Alias)
+	c.String(p, "Interface", 5232, o.Interface)
 }
 
 // DeviceRoutingRIPInterfaceSettingPath is the typed path of Device.Routing.RIP.InterfaceSetting.{i}.
 type DeviceRoutingRIPInterfaceSettingPath struct {
-	obj       model.ObjectPath
-	Enable    model.ReadWriteParam[bool]
-	Status    model.ReadOnlyParam[DeviceRoutingRIPInterfaceSettingStatus]
-	Alias     model.WriteOnceParam[string]
-	Interface model.ReadWriteParam[string]
-	AcceptRA  model.ReadWriteParam[bool]
-	SendRA    model.ReadWriteParam[bool]
+	model.ObjectPath
+	AcceptRA model.ReadWriteParam[bool] `dm:"b"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	SendRA model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingRIPInterfaceSettingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingRIPInterfaceSettingPath(prefix string) DeviceRoutingRIPInterfaceSettingPath {
-	p := &prefix
-	return DeviceRoutingRIPInterfaceSettingPath{
-		AcceptRA:  model.NewReadWrite[bool](p, "AcceptRA", model.TypeBoolean),
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface: model.NewReadWrite[string](p, "Interface", model.TypeString),
-		SendRA:    model.NewReadWrite[bool](p, "SendRA", model.TypeBoolean),
-		Status:    model.NewReadOnly[DeviceRoutingRIPInterfaceSettingStatus](p, "Status", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceRoutingRouteInformation_Enable                          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingRouteInformation_InterfaceSettingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRoutingRouteInformation holds the values of Device.Routing.RouteInformation. (object, readOnly, since 2.2)
+// DeviceRoutingRouteInformation holds the values of Device.Routing.RouteInformation. (object, readOnly, since 2.2).
 type DeviceRoutingRouteInformation struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// InterfaceSettingNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	InterfaceSettingNumberOfEntries uint32 `cwmp:"InterfaceSettingNumberOfEntries"`
-	// Device.Routing.RouteInformation.InterfaceSetting.{i}. instances by instance number
-	InterfaceSetting map[uint32]*DeviceRoutingRouteInformationInterfaceSetting `cwmp:"InterfaceSetting.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	InterfaceSettingNumberOfEntries uint32 `json:"InterfaceSettingNumberOfEntries,omitzero"`
+
+	InterfaceSetting map[uint32]*DeviceRoutingRouteInformationInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingRouteInformation) AddInterfaceSetting(i uint32) *DeviceRoutingRouteInformationInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceRoutingRouteInformationInterfaceSetting{}
@@ -1929,168 +903,83 @@ func (o *DeviceRoutingRouteInformation) AddInterfaceSetting(i uint32) *DeviceRou
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// GetInterfaceSetting returns instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}.
-func (o *DeviceRoutingRouteInformation) GetInterfaceSetting(i uint32) (*DeviceRoutingRouteInformationInterfaceSetting, bool) {
-	x, ok := o.InterfaceSetting[i]
-	return x, ok
-}
-
-// DeleteInterfaceSetting removes instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}.
-func (o *DeviceRoutingRouteInformation) DeleteInterfaceSetting(i uint32) {
-	delete(o.InterfaceSetting, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingRouteInformation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingRouteInformation) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceRoutingRouteInformation) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
-		o.InterfaceSetting[i].ValidateAt(prefix+"InterfaceSetting."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
 	}
 }
 
 // DeviceRoutingRouteInformationPath is the typed path of Device.Routing.RouteInformation.
 type DeviceRoutingRouteInformationPath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingRouteInformationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingRouteInformationPath(prefix string) DeviceRoutingRouteInformationPath {
-	p := &prefix
-	return DeviceRoutingRouteInformationPath{
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceSettingNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceSettingNumberOfEntries", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// InterfaceSetting returns the typed path of instance i.
+func (x DeviceRoutingRouteInformationPath) InterfaceSetting(i uint32) (p DeviceRoutingRouteInformationInterfaceSettingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	return
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}.
-func (x DeviceRoutingRouteInformationPath) InterfaceSetting(i uint32) DeviceRoutingRouteInformationInterfaceSettingPath {
-	return newDeviceRoutingRouteInformationInterfaceSettingPath(x.Path() + "InterfaceSetting." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceSettingTable returns the table Device.Routing.RouteInformation.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingRouteInformationPath) InterfaceSettingTable() model.Table {
-	return model.NewTable(x.Path() + "InterfaceSetting.")
+	return model.NewTable(x.ObjectPath, "InterfaceSetting.")
 }
 
 // DeviceRoutingRouteInformationInterfaceSettingStatus enumerates the values of Device.Routing.RouteInformation.InterfaceSetting.{i}.Status.
 type DeviceRoutingRouteInformationInterfaceSettingStatus string
 
-func (e DeviceRoutingRouteInformationInterfaceSettingStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceRoutingRouteInformationInterfaceSettingStatus_ForwardingEntryCreated DeviceRoutingRouteInformationInterfaceSettingStatus = "ForwardingEntryCreated"
-	DeviceRoutingRouteInformationInterfaceSettingStatus_NoForwardingEntry      DeviceRoutingRouteInformationInterfaceSettingStatus = "NoForwardingEntry"
-	DeviceRoutingRouteInformationInterfaceSettingStatus_Error                  DeviceRoutingRouteInformationInterfaceSettingStatus = "Error"
+
+	DeviceRoutingRouteInformationInterfaceSettingStatus_NoForwardingEntry DeviceRoutingRouteInformationInterfaceSettingStatus = "NoForwardingEntry"
+
+	DeviceRoutingRouteInformationInterfaceSettingStatus_Error DeviceRoutingRouteInformationInterfaceSettingStatus = "Error"
 )
 
 // DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag enumerates the values of Device.Routing.RouteInformation.InterfaceSetting.{i}.PreferredRouteFlag.
 type DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag string
 
-func (e DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag_High   DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag = "High"
+	DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag_High DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag = "High"
+
 	DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag_Medium DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag = "Medium"
-	DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag_Low    DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag = "Low"
+
+	DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag_Low DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag = "Low"
 )
 
-var (
-	synDeviceRoutingRouteInformationInterfaceSetting_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "ForwardingEntryCreated"}, {Value: "NoForwardingEntry"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingRouteInformationInterfaceSetting_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRouteInformationInterfaceSetting_SourceRouter = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingRouteInformationInterfaceSetting_PreferredRouteFlag = &model.Syntax{
-		Enums: []model.Enum{{Value: "High"}, {Value: "Medium"}, {Value: "Low"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRouteInformationInterfaceSetting_Prefix = &model.Syntax{
-		DataType: "IPv6Prefix",
-		Sizes:    []model.Size{{Max: model.U64(49)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingRouteInformationInterfaceSetting_ManagedAddressConfiguration = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingRouteInformationInterfaceSetting_OtherConfiguration          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingRouteInformationInterfaceSetting_RouteLifetime               = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceRoutingRouteInformationInterfaceSetting_ReachableTime               = &model.Syntax{
-		Ranges: []model.Range{{Max: "3600000"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-	synDeviceRoutingRouteInformationInterfaceSetting_RetransTimer = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceRoutingRouteInformationInterfaceSetting_HomeAgent             = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceRoutingRouteInformationInterfaceSetting_OptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRoutingRouteInformationInterfaceSetting holds the values of Device.Routing.RouteInformation.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2)
+// DeviceRoutingRouteInformationInterfaceSetting holds the values of Device.Routing.RouteInformation.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceRoutingRouteInformationInterfaceSetting struct {
-	// Status: string{ForwardingEntryCreated,NoForwardingEntry,Error}, readOnly, since 2.2.
-	Status DeviceRoutingRouteInformationInterfaceSettingStatus `cwmp:"Status"`
-	// Interface: string(:256) pathRef→###.IP.Interface., readOnly, since 2.2.
-	Interface string `cwmp:"Interface"`
-	// SourceRouter: IPv6Address=string(:45), readOnly, since 2.2.
-	SourceRouter string `cwmp:"SourceRouter"`
-	// PreferredRouteFlag: string{High,Medium,Low}, readOnly, since 2.2.
-	PreferredRouteFlag DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag `cwmp:"PreferredRouteFlag"`
-	// Prefix: IPv6Prefix=string(:49), readOnly, since 2.2.
-	Prefix string `cwmp:"Prefix"`
-	// ManagedAddressConfiguration: boolean, readOnly, since 2.16.
-	ManagedAddressConfiguration bool `cwmp:"ManagedAddressConfiguration"`
-	// OtherConfiguration: boolean, readOnly, since 2.16.
-	OtherConfiguration bool `cwmp:"OtherConfiguration"`
-	// RouteLifetime: dateTime, readOnly, since 2.2.
-	RouteLifetime time.Time `cwmp:"RouteLifetime"`
-	// ReachableTime: unsignedInt[:3600000] milliseconds, readOnly, since 2.16.
-	ReachableTime uint32 `cwmp:"ReachableTime"`
-	// RetransTimer: unsignedInt milliseconds, readOnly, since 2.16.
-	RetransTimer uint32 `cwmp:"RetransTimer"`
-	// HomeAgent: boolean, readOnly, since 2.16.
-	HomeAgent bool `cwmp:"HomeAgent"`
-	// OptionNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	OptionNumberOfEntries uint32 `cwmp:"OptionNumberOfEntries"`
-	// Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}. instances by instance number
-	Option map[uint32]*DeviceRoutingRouteInformationInterfaceSettingOption `cwmp:"Option.{i}."`
+	Status DeviceRoutingRouteInformationInterfaceSettingStatus `json:"Status,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	SourceRouter string `json:"SourceRouter,omitzero"`
+
+	PreferredRouteFlag DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag `json:"PreferredRouteFlag,omitzero"`
+
+	Prefix string `json:"Prefix,omitzero"`
+
+	ManagedAddressConfiguration bool `json:"ManagedAddressConfiguration,omitzero"`
+
+	OtherConfiguration bool `json:"OtherConfiguration,omitzero"`
+
+	RouteLifetime time.Time `json:"RouteLifetime,omitzero"`
+
+	ReachableTime uint32 `json:"ReachableTime,omitzero"`
+
+	RetransTimer uint32 `json:"RetransTimer,omitzero"`
+
+	HomeAgent bool `json:"HomeAgent,omitzero"`
+
+	OptionNumberOfEntries uint32 `json:"OptionNumberOfEntries,omitzero"`
+
+	Option map[uint32]*DeviceRoutingRouteInformationInterfaceSettingOption `json:"Option,omitzero"`
 }
 
-// AddOption creates instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingRouteInformationInterfaceSetting) AddOption(i uint32) *DeviceRoutingRouteInformationInterfaceSettingOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceRoutingRouteInformationInterfaceSettingOption{}
@@ -2099,263 +988,110 @@ func (o *DeviceRoutingRouteInformationInterfaceSetting) AddOption(i uint32) *Dev
 	o.Option[i] = x
 	return x
 }
-
-// GetOption returns instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.
-func (o *DeviceRoutingRouteInformationInterfaceSetting) GetOption(i uint32) (*DeviceRoutingRouteInformationInterfaceSettingOption, bool) {
-	x, ok := o.Option[i]
-	return x, ok
-}
-
-// DeleteOption removes instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.
-func (o *DeviceRoutingRouteInformationInterfaceSetting) DeleteOption(i uint32) {
-	delete(o.Option, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingRouteInformationInterfaceSetting) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingRouteInformationInterfaceSetting) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingRouteInformationInterfaceSetting_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouteInformationInterfaceSetting_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouteInformationInterfaceSetting_SourceRouter, o.SourceRouter); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceRouter",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouteInformationInterfaceSetting_PreferredRouteFlag, string(o.PreferredRouteFlag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PreferredRouteFlag",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouteInformationInterfaceSetting_Prefix, o.Prefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Prefix",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingRouteInformationInterfaceSetting_ReachableTime, uint64(o.ReachableTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ReachableTime",
-		})
-	}
+func (o *DeviceRoutingRouteInformationInterfaceSetting) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5255, string(o.Status))
+	c.String(p, "Interface", 5241, o.Interface)
+	c.String(p, "SourceRouter", 5254, o.SourceRouter)
+	c.String(p, "PreferredRouteFlag", 5249, string(o.PreferredRouteFlag))
+	c.String(p, "Prefix", 5250, o.Prefix)
+	c.Uint(p, "ReachableTime", 5251, uint64(o.ReachableTime))
 	for _, i := range model.SortedKeys(o.Option) {
-		o.Option[i].ValidateAt(prefix+"Option."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Option[i].ValidateAt(c, model.InstanceOf(p, "Option.", i))
 	}
 }
 
 // DeviceRoutingRouteInformationInterfaceSettingPath is the typed path of Device.Routing.RouteInformation.InterfaceSetting.{i}.
 type DeviceRoutingRouteInformationInterfaceSettingPath struct {
-	obj                         model.ObjectPath
-	Status                      model.ReadOnlyParam[DeviceRoutingRouteInformationInterfaceSettingStatus]
-	Interface                   model.ReadOnlyParam[string]
-	SourceRouter                model.ReadOnlyParam[string]
-	PreferredRouteFlag          model.ReadOnlyParam[DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag]
-	Prefix                      model.ReadOnlyParam[string]
-	ManagedAddressConfiguration model.ReadOnlyParam[bool]
-	OtherConfiguration          model.ReadOnlyParam[bool]
-	RouteLifetime               model.ReadOnlyParam[time.Time]
-	ReachableTime               model.ReadOnlyParam[uint32]
-	RetransTimer                model.ReadOnlyParam[uint32]
-	HomeAgent                   model.ReadOnlyParam[bool]
-	OptionNumberOfEntries       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	HomeAgent model.ReadOnlyParam[bool] `dm:"b"`
+
+	Interface model.ReadOnlyParam[string] `dm:"s"`
+
+	ManagedAddressConfiguration model.ReadOnlyParam[bool] `dm:"b"`
+
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OtherConfiguration model.ReadOnlyParam[bool] `dm:"b"`
+
+	PreferredRouteFlag model.ReadOnlyParam[string] `dm:"s"`
+
+	Prefix model.ReadOnlyParam[string] `dm:"s"`
+
+	ReachableTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RetransTimer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RouteLifetime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	SourceRouter model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingRouteInformationInterfaceSettingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingRouteInformationInterfaceSettingPath(prefix string) DeviceRoutingRouteInformationInterfaceSettingPath {
-	p := &prefix
-	return DeviceRoutingRouteInformationInterfaceSettingPath{
-		HomeAgent:                   model.NewReadOnly[bool](p, "HomeAgent", model.TypeBoolean),
-		Interface:                   model.NewReadOnly[string](p, "Interface", model.TypeString),
-		ManagedAddressConfiguration: model.NewReadOnly[bool](p, "ManagedAddressConfiguration", model.TypeBoolean),
-		OptionNumberOfEntries:       model.NewReadOnly[uint32](p, "OptionNumberOfEntries", model.TypeUnsignedInt),
-		OtherConfiguration:          model.NewReadOnly[bool](p, "OtherConfiguration", model.TypeBoolean),
-		PreferredRouteFlag:          model.NewReadOnly[DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag](p, "PreferredRouteFlag", model.TypeString),
-		Prefix:                      model.NewReadOnly[string](p, "Prefix", model.TypeString),
-		ReachableTime:               model.NewReadOnly[uint32](p, "ReachableTime", model.TypeUnsignedInt),
-		RetransTimer:                model.NewReadOnly[uint32](p, "RetransTimer", model.TypeUnsignedInt),
-		RouteLifetime:               model.NewReadOnly[time.Time](p, "RouteLifetime", model.TypeDateTime),
-		SourceRouter:                model.NewReadOnly[string](p, "SourceRouter", model.TypeString),
-		Status:                      model.NewReadOnly[DeviceRoutingRouteInformationInterfaceSettingStatus](p, "Status", model.TypeString),
-		obj:                         model.NewObjectPath(p),
-	}
+// Option returns the typed path of instance i.
+func (x DeviceRoutingRouteInformationInterfaceSettingPath) Option(i uint32) (p DeviceRoutingRouteInformationInterfaceSettingOptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
+	return
 }
 
-// Option returns the typed path of instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.
-func (x DeviceRoutingRouteInformationInterfaceSettingPath) Option(i uint32) DeviceRoutingRouteInformationInterfaceSettingOptionPath {
-	return newDeviceRoutingRouteInformationInterfaceSettingOptionPath(x.Path() + "Option." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// OptionTable returns the table Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingRouteInformationInterfaceSettingPath) OptionTable() model.Table {
-	return model.NewTable(x.Path() + "Option.")
+	return model.NewTable(x.ObjectPath, "Option.")
 }
 
-var (
-	synDeviceRoutingRouteInformationInterfaceSettingOption_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingRouteInformationInterfaceSettingOption_Tag = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceRoutingRouteInformationInterfaceSettingOption_Value = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(65535),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceRoutingRouteInformationInterfaceSettingOption holds the values of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceRoutingRouteInformationInterfaceSettingOption holds the values of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceRoutingRouteInformationInterfaceSettingOption struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Tag: unsignedInt[0:65535], readOnly, since 2.16.
-	Tag uint32 `cwmp:"Tag"`
-	// Value: hexBinary(0:65535), readOnly, since 2.16.
-	Value []byte `cwmp:"Value"`
+	Alias string `json:"Alias,omitzero"`
+
+	Tag uint32 `json:"Tag,omitzero"`
+
+	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingRouteInformationInterfaceSettingOption) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingRouteInformationInterfaceSettingOption) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingRouteInformationInterfaceSettingOption_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceRoutingRouteInformationInterfaceSettingOption_Tag, uint64(o.Tag)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Tag",
-		})
-	}
-	if e := model.CheckBytes(synDeviceRoutingRouteInformationInterfaceSettingOption_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceRoutingRouteInformationInterfaceSettingOption) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5244, o.Alias)
+	c.Uint(p, "Tag", 5245, uint64(o.Tag))
+	c.Bytes(p, "Value", 5246, []byte(o.Value))
 }
 
 // DeviceRoutingRouteInformationInterfaceSettingOptionPath is the typed path of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.
 type DeviceRoutingRouteInformationInterfaceSettingOptionPath struct {
-	obj   model.ObjectPath
-	Alias model.WriteOnceParam[string]
-	Tag   model.ReadOnlyParam[uint32]
-	Value model.ReadOnlyParam[[]byte]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceRoutingRouteInformationInterfaceSettingOptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingRouteInformationInterfaceSettingOptionPath(prefix string) DeviceRoutingRouteInformationInterfaceSettingOptionPath {
-	p := &prefix
-	return DeviceRoutingRouteInformationInterfaceSettingOptionPath{
-		Alias: model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Tag:   model.NewReadOnly[uint32](p, "Tag", model.TypeUnsignedInt),
-		Value: model.NewReadOnly[[]byte](p, "Value", model.TypeHexBinary),
-		obj:   model.NewObjectPath(p),
-	}
+	Tag model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
 // DeviceRoutingRouterStatus enumerates the values of Device.Routing.Router.{i}.Status.
 type DeviceRoutingRouterStatus string
 
-func (e DeviceRoutingRouterStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceRoutingRouterStatus_Disabled DeviceRoutingRouterStatus = "Disabled"
-	DeviceRoutingRouterStatus_Enabled  DeviceRoutingRouterStatus = "Enabled"
-	DeviceRoutingRouterStatus_Error    DeviceRoutingRouterStatus = "Error"
+
+	DeviceRoutingRouterStatus_Enabled DeviceRoutingRouterStatus = "Enabled"
+
+	DeviceRoutingRouterStatus_Error DeviceRoutingRouterStatus = "Error"
 )
 
-var (
-	synDeviceRoutingRouter_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRoutingRouter_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingRouter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingRouter_IPv4ForwardingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceRoutingRouter_IPv6ForwardingNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceRoutingRouter holds the values of Device.Routing.Router.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceRoutingRouter holds the values of Device.Routing.Router.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceRoutingRouter struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceRoutingRouterStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// IPv4ForwardingNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	IPv4ForwardingNumberOfEntries uint32 `cwmp:"IPv4ForwardingNumberOfEntries"`
-	// IPv6ForwardingNumberOfEntries: unsignedInt, readOnly, since 2.2.
-	IPv6ForwardingNumberOfEntries uint32 `cwmp:"IPv6ForwardingNumberOfEntries"`
-	// Device.Routing.Router.{i}.IPv4Forwarding.{i}. instances by instance number
-	IPv4Forwarding map[uint32]*DeviceRoutingRouterIPv4Forwarding `cwmp:"IPv4Forwarding.{i}."`
-	// Device.Routing.Router.{i}.IPv6Forwarding.{i}. instances by instance number
-	IPv6Forwarding map[uint32]*DeviceRoutingRouterIPv6Forwarding `cwmp:"IPv6Forwarding.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRoutingRouterStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	IPv4ForwardingNumberOfEntries uint32 `json:"IPv4ForwardingNumberOfEntries,omitzero"`
+
+	IPv6ForwardingNumberOfEntries uint32 `json:"IPv6ForwardingNumberOfEntries,omitzero"`
+
+	IPv4Forwarding map[uint32]*DeviceRoutingRouterIPv4Forwarding `json:"IPv4Forwarding,omitzero"`
+	IPv6Forwarding map[uint32]*DeviceRoutingRouterIPv6Forwarding `json:"IPv6Forwarding,omitzero"`
 }
 
-// AddIPv4Forwarding creates instance i of Device.Routing.Router.{i}.IPv4Forwarding.{i}. (replacing any) and returns it
+// AddIPv4Forwarding creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingRouter) AddIPv4Forwarding(i uint32) *DeviceRoutingRouterIPv4Forwarding {
 	if o.IPv4Forwarding == nil {
 		o.IPv4Forwarding = map[uint32]*DeviceRoutingRouterIPv4Forwarding{}
@@ -2365,18 +1101,7 @@ func (o *DeviceRoutingRouter) AddIPv4Forwarding(i uint32) *DeviceRoutingRouterIP
 	return x
 }
 
-// GetIPv4Forwarding returns instance i of Device.Routing.Router.{i}.IPv4Forwarding.{i}.
-func (o *DeviceRoutingRouter) GetIPv4Forwarding(i uint32) (*DeviceRoutingRouterIPv4Forwarding, bool) {
-	x, ok := o.IPv4Forwarding[i]
-	return x, ok
-}
-
-// DeleteIPv4Forwarding removes instance i of Device.Routing.Router.{i}.IPv4Forwarding.{i}.
-func (o *DeviceRoutingRouter) DeleteIPv4Forwarding(i uint32) {
-	delete(o.IPv4Forwarding, i)
-}
-
-// AddIPv6Forwarding creates instance i of Device.Routing.Router.{i}.IPv6Forwarding.{i}. (replacing any) and returns it
+// AddIPv6Forwarding creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingRouter) AddIPv6Forwarding(i uint32) *DeviceRoutingRouterIPv6Forwarding {
 	if o.IPv6Forwarding == nil {
 		o.IPv6Forwarding = map[uint32]*DeviceRoutingRouterIPv6Forwarding{}
@@ -2385,2773 +1110,270 @@ func (o *DeviceRoutingRouter) AddIPv6Forwarding(i uint32) *DeviceRoutingRouterIP
 	o.IPv6Forwarding[i] = x
 	return x
 }
-
-// GetIPv6Forwarding returns instance i of Device.Routing.Router.{i}.IPv6Forwarding.{i}.
-func (o *DeviceRoutingRouter) GetIPv6Forwarding(i uint32) (*DeviceRoutingRouterIPv6Forwarding, bool) {
-	x, ok := o.IPv6Forwarding[i]
-	return x, ok
-}
-
-// DeleteIPv6Forwarding removes instance i of Device.Routing.Router.{i}.IPv6Forwarding.{i}.
-func (o *DeviceRoutingRouter) DeleteIPv6Forwarding(i uint32) {
-	delete(o.IPv6Forwarding, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingRouter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingRouter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingRouter_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceRoutingRouter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5287, string(o.Status))
+	c.String(p, "Alias", 5258, o.Alias)
 	for _, i := range model.SortedKeys(o.IPv4Forwarding) {
-		o.IPv4Forwarding[i].ValidateAt(prefix+"IPv4Forwarding."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv4Forwarding[i].ValidateAt(c, model.InstanceOf(p, "IPv4Forwarding.", i))
 	}
 	for _, i := range model.SortedKeys(o.IPv6Forwarding) {
-		o.IPv6Forwarding[i].ValidateAt(prefix+"IPv6Forwarding."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv6Forwarding[i].ValidateAt(c, model.InstanceOf(p, "IPv6Forwarding.", i))
 	}
 }
 
 // DeviceRoutingRouterPath is the typed path of Device.Routing.Router.{i}.
 type DeviceRoutingRouterPath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Status                        model.ReadOnlyParam[DeviceRoutingRouterStatus]
-	Alias                         model.WriteOnceParam[string]
-	IPv4ForwardingNumberOfEntries model.ReadOnlyParam[uint32]
-	IPv6ForwardingNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv4ForwardingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IPv6ForwardingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceRoutingRouterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingRouterPath(prefix string) DeviceRoutingRouterPath {
-	p := &prefix
-	return DeviceRoutingRouterPath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPv4ForwardingNumberOfEntries: model.NewReadOnly[uint32](p, "IPv4ForwardingNumberOfEntries", model.TypeUnsignedInt),
-		IPv6ForwardingNumberOfEntries: model.NewReadOnly[uint32](p, "IPv6ForwardingNumberOfEntries", model.TypeUnsignedInt),
-		Status:                        model.NewReadOnly[DeviceRoutingRouterStatus](p, "Status", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
+// IPv4Forwarding returns the typed path of instance i.
+func (x DeviceRoutingRouterPath) IPv4Forwarding(i uint32) (p DeviceRoutingRouterIPv4ForwardingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv4Forwarding.", i))
+	return
 }
 
-// IPv4Forwarding returns the typed path of instance i of Device.Routing.Router.{i}.IPv4Forwarding.{i}.
-func (x DeviceRoutingRouterPath) IPv4Forwarding(i uint32) DeviceRoutingRouterIPv4ForwardingPath {
-	return newDeviceRoutingRouterIPv4ForwardingPath(x.Path() + "IPv4Forwarding." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// IPv4ForwardingTable returns the table Device.Routing.Router.{i}.IPv4Forwarding.{i}. itself (for AddObject when writable)
+// IPv4ForwardingTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingRouterPath) IPv4ForwardingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "IPv4Forwarding.")
+	return model.NewWritableTable(x.ObjectPath, "IPv4Forwarding.")
 }
 
-// IPv6Forwarding returns the typed path of instance i of Device.Routing.Router.{i}.IPv6Forwarding.{i}.
-func (x DeviceRoutingRouterPath) IPv6Forwarding(i uint32) DeviceRoutingRouterIPv6ForwardingPath {
-	return newDeviceRoutingRouterIPv6ForwardingPath(x.Path() + "IPv6Forwarding." + strconv.FormatUint(uint64(i), 10) + ".")
+// IPv6Forwarding returns the typed path of instance i.
+func (x DeviceRoutingRouterPath) IPv6Forwarding(i uint32) (p DeviceRoutingRouterIPv6ForwardingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Forwarding.", i))
+	return
 }
 
-// IPv6ForwardingTable returns the table Device.Routing.Router.{i}.IPv6Forwarding.{i}. itself (for AddObject when writable)
+// IPv6ForwardingTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingRouterPath) IPv6ForwardingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "IPv6Forwarding.")
+	return model.NewWritableTable(x.ObjectPath, "IPv6Forwarding.")
 }
 
 // DeviceRoutingRouterIPv4ForwardingStatus enumerates the values of Device.Routing.Router.{i}.IPv4Forwarding.{i}.Status.
 type DeviceRoutingRouterIPv4ForwardingStatus string
 
-func (e DeviceRoutingRouterIPv4ForwardingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingRouterIPv4ForwardingStatus_Disabled            DeviceRoutingRouterIPv4ForwardingStatus = "Disabled"
-	DeviceRoutingRouterIPv4ForwardingStatus_Enabled             DeviceRoutingRouterIPv4ForwardingStatus = "Enabled"
+	DeviceRoutingRouterIPv4ForwardingStatus_Disabled DeviceRoutingRouterIPv4ForwardingStatus = "Disabled"
+
+	DeviceRoutingRouterIPv4ForwardingStatus_Enabled DeviceRoutingRouterIPv4ForwardingStatus = "Enabled"
+
 	DeviceRoutingRouterIPv4ForwardingStatus_Error_Misconfigured DeviceRoutingRouterIPv4ForwardingStatus = "Error_Misconfigured"
-	DeviceRoutingRouterIPv4ForwardingStatus_Error               DeviceRoutingRouterIPv4ForwardingStatus = "Error"
+
+	DeviceRoutingRouterIPv4ForwardingStatus_Error DeviceRoutingRouterIPv4ForwardingStatus = "Error"
 )
 
 // DeviceRoutingRouterIPv4ForwardingType enumerates the values of Device.Routing.Router.{i}.IPv4Forwarding.{i}.Type.
 type DeviceRoutingRouterIPv4ForwardingType string
 
-func (e DeviceRoutingRouterIPv4ForwardingType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingRouterIPv4ForwardingType_Normal      DeviceRoutingRouterIPv4ForwardingType = "Normal"
-	DeviceRoutingRouterIPv4ForwardingType_Receive     DeviceRoutingRouterIPv4ForwardingType = "Receive"
-	DeviceRoutingRouterIPv4ForwardingType_Blackhole   DeviceRoutingRouterIPv4ForwardingType = "Blackhole"
+	DeviceRoutingRouterIPv4ForwardingType_Normal DeviceRoutingRouterIPv4ForwardingType = "Normal"
+
+	DeviceRoutingRouterIPv4ForwardingType_Receive DeviceRoutingRouterIPv4ForwardingType = "Receive"
+
+	DeviceRoutingRouterIPv4ForwardingType_Blackhole DeviceRoutingRouterIPv4ForwardingType = "Blackhole"
+
 	DeviceRoutingRouterIPv4ForwardingType_Unreachable DeviceRoutingRouterIPv4ForwardingType = "Unreachable"
-	DeviceRoutingRouterIPv4ForwardingType_Prohibit    DeviceRoutingRouterIPv4ForwardingType = "Prohibit"
+
+	DeviceRoutingRouterIPv4ForwardingType_Prohibit DeviceRoutingRouterIPv4ForwardingType = "Prohibit"
 )
 
 // DeviceRoutingRouterIPv4ForwardingOrigin enumerates the values of Device.Routing.Router.{i}.IPv4Forwarding.{i}.Origin.
 type DeviceRoutingRouterIPv4ForwardingOrigin string
 
-func (e DeviceRoutingRouterIPv4ForwardingOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingRouterIPv4ForwardingOrigin_DHCPv4    DeviceRoutingRouterIPv4ForwardingOrigin = "DHCPv4"
-	DeviceRoutingRouterIPv4ForwardingOrigin_OSPF      DeviceRoutingRouterIPv4ForwardingOrigin = "OSPF"
-	DeviceRoutingRouterIPv4ForwardingOrigin_IPCP      DeviceRoutingRouterIPv4ForwardingOrigin = "IPCP"
-	DeviceRoutingRouterIPv4ForwardingOrigin_RIP       DeviceRoutingRouterIPv4ForwardingOrigin = "RIP"
+	DeviceRoutingRouterIPv4ForwardingOrigin_DHCPv4 DeviceRoutingRouterIPv4ForwardingOrigin = "DHCPv4"
+
+	DeviceRoutingRouterIPv4ForwardingOrigin_OSPF DeviceRoutingRouterIPv4ForwardingOrigin = "OSPF"
+
+	DeviceRoutingRouterIPv4ForwardingOrigin_IPCP DeviceRoutingRouterIPv4ForwardingOrigin = "IPCP"
+
+	DeviceRoutingRouterIPv4ForwardingOrigin_RIP DeviceRoutingRouterIPv4ForwardingOrigin = "RIP"
+
 	DeviceRoutingRouterIPv4ForwardingOrigin_X3GPP_NAS DeviceRoutingRouterIPv4ForwardingOrigin = "3GPP-NAS"
-	DeviceRoutingRouterIPv4ForwardingOrigin_Static    DeviceRoutingRouterIPv4ForwardingOrigin = "Static"
+
+	DeviceRoutingRouterIPv4ForwardingOrigin_Static DeviceRoutingRouterIPv4ForwardingOrigin = "Static"
 )
 
-var (
-	synDeviceRoutingRouterIPv4Forwarding_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_Type = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Normal",
-		},
-		Enums: []model.Enum{{Value: "Normal"}, {Value: "Receive"}, {Value: "Blackhole"}, {Value: "Unreachable"}, {Value: "Prohibit"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_StaticRoute = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_DestIPAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_DestSubnetMask = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_ForwardingPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_GatewayIPAddress = &model.Syntax{
-		DataType: "IPv4Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "DHCPv4"}, {Value: "OSPF"}, {Value: "IPCP"}, {Value: "RIP"}, {Value: "3GPP-NAS"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRouterIPv4Forwarding_ForwardingMetric = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-)
-
-// DeviceRoutingRouterIPv4Forwarding holds the values of Device.Routing.Router.{i}.IPv4Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceRoutingRouterIPv4Forwarding holds the values of Device.Routing.Router.{i}.IPv4Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceRoutingRouterIPv4Forwarding struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
-	Status DeviceRoutingRouterIPv4ForwardingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Type: string{Normal,Receive,Blackhole,Unreachable,Prohibit}, readWrite, since 2.16.
-	Type DeviceRoutingRouterIPv4ForwardingType `cwmp:"Type"`
-	// StaticRoute: boolean, readOnly, since 2.0.
-	StaticRoute bool `cwmp:"StaticRoute"`
-	// DestIPAddress: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.0.
-	DestIPAddress string `cwmp:"DestIPAddress"`
-	// DestSubnetMask: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.0.
-	DestSubnetMask string `cwmp:"DestSubnetMask"`
-	// ForwardingPolicy: int[-1:], readWrite, since 2.0.
-	ForwardingPolicy int32 `cwmp:"ForwardingPolicy"`
-	// GatewayIPAddress: IPv4Address=string(:15) ~2 patterns, readWrite, since 2.0.
-	GatewayIPAddress string `cwmp:"GatewayIPAddress"`
-	// Interface: string(:256) pathRef→###.IP.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// Origin: string{DHCPv4,OSPF,IPCP,RIP,3GPP-NAS,Static}, readOnly, since 2.2.
-	Origin DeviceRoutingRouterIPv4ForwardingOrigin `cwmp:"Origin"`
-	// ForwardingMetric: int[-1:], readWrite, since 2.0.
-	ForwardingMetric int32 `cwmp:"ForwardingMetric"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRoutingRouterIPv4ForwardingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Type DeviceRoutingRouterIPv4ForwardingType `json:"Type,omitzero"`
+
+	StaticRoute bool `json:"StaticRoute,omitzero"`
+
+	DestIPAddress string `json:"DestIPAddress,omitzero"`
+
+	DestSubnetMask string `json:"DestSubnetMask,omitzero"`
+
+	ForwardingPolicy int32 `json:"ForwardingPolicy,omitzero"`
+
+	GatewayIPAddress string `json:"GatewayIPAddress,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Origin DeviceRoutingRouterIPv4ForwardingOrigin `json:"Origin,omitzero"`
+
+	ForwardingMetric int32 `json:"ForwardingMetric,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingRouterIPv4Forwarding) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingRouterIPv4Forwarding) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingRouterIPv4Forwarding_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv4Forwarding_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv4Forwarding_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv4Forwarding_DestIPAddress, o.DestIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestIPAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv4Forwarding_DestSubnetMask, o.DestSubnetMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestSubnetMask",
-		})
-	}
-	if e := model.CheckInt(synDeviceRoutingRouterIPv4Forwarding_ForwardingPolicy, int64(o.ForwardingPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ForwardingPolicy",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv4Forwarding_GatewayIPAddress, o.GatewayIPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GatewayIPAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv4Forwarding_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv4Forwarding_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckInt(synDeviceRoutingRouterIPv4Forwarding_ForwardingMetric, int64(o.ForwardingMetric)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ForwardingMetric",
-		})
-	}
+func (o *DeviceRoutingRouterIPv4Forwarding) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5271, string(o.Status))
+	c.String(p, "Alias", 5261, o.Alias)
+	c.String(p, "Type", 5272, string(o.Type))
+	c.String(p, "DestIPAddress", 5262, o.DestIPAddress)
+	c.String(p, "DestSubnetMask", 5263, o.DestSubnetMask)
+	c.Int(p, "ForwardingPolicy", 5266, int64(o.ForwardingPolicy))
+	c.String(p, "GatewayIPAddress", 5267, o.GatewayIPAddress)
+	c.String(p, "Interface", 5268, o.Interface)
+	c.String(p, "Origin", 5269, string(o.Origin))
+	c.Int(p, "ForwardingMetric", 5265, int64(o.ForwardingMetric))
 }
 
 // DeviceRoutingRouterIPv4ForwardingPath is the typed path of Device.Routing.Router.{i}.IPv4Forwarding.{i}.
 type DeviceRoutingRouterIPv4ForwardingPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Status           model.ReadOnlyParam[DeviceRoutingRouterIPv4ForwardingStatus]
-	Alias            model.WriteOnceParam[string]
-	Type             model.ReadWriteParam[DeviceRoutingRouterIPv4ForwardingType]
-	StaticRoute      model.ReadOnlyParam[bool]
-	DestIPAddress    model.ReadWriteParam[string]
-	DestSubnetMask   model.ReadWriteParam[string]
-	ForwardingPolicy model.ReadWriteParam[int32]
-	GatewayIPAddress model.ReadWriteParam[string]
-	Interface        model.ReadWriteParam[string]
-	Origin           model.ReadOnlyParam[DeviceRoutingRouterIPv4ForwardingOrigin]
-	ForwardingMetric model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceRoutingRouterIPv4ForwardingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingRouterIPv4ForwardingPath(prefix string) DeviceRoutingRouterIPv4ForwardingPath {
-	p := &prefix
-	return DeviceRoutingRouterIPv4ForwardingPath{
-		Alias:            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DestIPAddress:    model.NewReadWrite[string](p, "DestIPAddress", model.TypeString),
-		DestSubnetMask:   model.NewReadWrite[string](p, "DestSubnetMask", model.TypeString),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ForwardingMetric: model.NewReadWrite[int32](p, "ForwardingMetric", model.TypeInt),
-		ForwardingPolicy: model.NewReadWrite[int32](p, "ForwardingPolicy", model.TypeInt),
-		GatewayIPAddress: model.NewReadWrite[string](p, "GatewayIPAddress", model.TypeString),
-		Interface:        model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Origin:           model.NewReadOnly[DeviceRoutingRouterIPv4ForwardingOrigin](p, "Origin", model.TypeString),
-		StaticRoute:      model.NewReadOnly[bool](p, "StaticRoute", model.TypeBoolean),
-		Status:           model.NewReadOnly[DeviceRoutingRouterIPv4ForwardingStatus](p, "Status", model.TypeString),
-		Type:             model.NewReadWrite[DeviceRoutingRouterIPv4ForwardingType](p, "Type", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
+	DestIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	DestSubnetMask model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ForwardingMetric model.ReadWriteParam[int32] `dm:"i"`
+
+	ForwardingPolicy model.ReadWriteParam[int32] `dm:"i"`
+
+	GatewayIPAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Origin model.ReadOnlyParam[string] `dm:"s"`
+
+	StaticRoute model.ReadOnlyParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Type model.ReadWriteParam[DeviceRoutingRouterIPv4ForwardingType] `dm:"s"`
 }
 
 // DeviceRoutingRouterIPv6ForwardingStatus enumerates the values of Device.Routing.Router.{i}.IPv6Forwarding.{i}.Status.
 type DeviceRoutingRouterIPv6ForwardingStatus string
 
-func (e DeviceRoutingRouterIPv6ForwardingStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingRouterIPv6ForwardingStatus_Disabled            DeviceRoutingRouterIPv6ForwardingStatus = "Disabled"
-	DeviceRoutingRouterIPv6ForwardingStatus_Enabled             DeviceRoutingRouterIPv6ForwardingStatus = "Enabled"
+	DeviceRoutingRouterIPv6ForwardingStatus_Disabled DeviceRoutingRouterIPv6ForwardingStatus = "Disabled"
+
+	DeviceRoutingRouterIPv6ForwardingStatus_Enabled DeviceRoutingRouterIPv6ForwardingStatus = "Enabled"
+
 	DeviceRoutingRouterIPv6ForwardingStatus_Error_Misconfigured DeviceRoutingRouterIPv6ForwardingStatus = "Error_Misconfigured"
-	DeviceRoutingRouterIPv6ForwardingStatus_Error               DeviceRoutingRouterIPv6ForwardingStatus = "Error"
+
+	DeviceRoutingRouterIPv6ForwardingStatus_Error DeviceRoutingRouterIPv6ForwardingStatus = "Error"
 )
 
 // DeviceRoutingRouterIPv6ForwardingType enumerates the values of Device.Routing.Router.{i}.IPv6Forwarding.{i}.Type.
 type DeviceRoutingRouterIPv6ForwardingType string
 
-func (e DeviceRoutingRouterIPv6ForwardingType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingRouterIPv6ForwardingType_Normal      DeviceRoutingRouterIPv6ForwardingType = "Normal"
-	DeviceRoutingRouterIPv6ForwardingType_Receive     DeviceRoutingRouterIPv6ForwardingType = "Receive"
-	DeviceRoutingRouterIPv6ForwardingType_Blackhole   DeviceRoutingRouterIPv6ForwardingType = "Blackhole"
+	DeviceRoutingRouterIPv6ForwardingType_Normal DeviceRoutingRouterIPv6ForwardingType = "Normal"
+
+	DeviceRoutingRouterIPv6ForwardingType_Receive DeviceRoutingRouterIPv6ForwardingType = "Receive"
+
+	DeviceRoutingRouterIPv6ForwardingType_Blackhole DeviceRoutingRouterIPv6ForwardingType = "Blackhole"
+
 	DeviceRoutingRouterIPv6ForwardingType_Unreachable DeviceRoutingRouterIPv6ForwardingType = "Unreachable"
-	DeviceRoutingRouterIPv6ForwardingType_Prohibit    DeviceRoutingRouterIPv6ForwardingType = "Prohibit"
+
+	DeviceRoutingRouterIPv6ForwardingType_Prohibit DeviceRoutingRouterIPv6ForwardingType = "Prohibit"
 )
 
 // DeviceRoutingRouterIPv6ForwardingOrigin enumerates the values of Device.Routing.Router.{i}.IPv6Forwarding.{i}.Origin.
 type DeviceRoutingRouterIPv6ForwardingOrigin string
 
-func (e DeviceRoutingRouterIPv6ForwardingOrigin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceRoutingRouterIPv6ForwardingOrigin_DHCPv6    DeviceRoutingRouterIPv6ForwardingOrigin = "DHCPv6"
-	DeviceRoutingRouterIPv6ForwardingOrigin_OSPF      DeviceRoutingRouterIPv6ForwardingOrigin = "OSPF"
-	DeviceRoutingRouterIPv6ForwardingOrigin_RA        DeviceRoutingRouterIPv6ForwardingOrigin = "RA"
-	DeviceRoutingRouterIPv6ForwardingOrigin_RIPng     DeviceRoutingRouterIPv6ForwardingOrigin = "RIPng"
+	DeviceRoutingRouterIPv6ForwardingOrigin_DHCPv6 DeviceRoutingRouterIPv6ForwardingOrigin = "DHCPv6"
+
+	DeviceRoutingRouterIPv6ForwardingOrigin_OSPF DeviceRoutingRouterIPv6ForwardingOrigin = "OSPF"
+
+	DeviceRoutingRouterIPv6ForwardingOrigin_RA DeviceRoutingRouterIPv6ForwardingOrigin = "RA"
+
+	DeviceRoutingRouterIPv6ForwardingOrigin_RIPng DeviceRoutingRouterIPv6ForwardingOrigin = "RIPng"
+
 	DeviceRoutingRouterIPv6ForwardingOrigin_X3GPP_NAS DeviceRoutingRouterIPv6ForwardingOrigin = "3GPP-NAS"
-	DeviceRoutingRouterIPv6ForwardingOrigin_Static    DeviceRoutingRouterIPv6ForwardingOrigin = "Static"
+
+	DeviceRoutingRouterIPv6ForwardingOrigin_Static DeviceRoutingRouterIPv6ForwardingOrigin = "Static"
 )
 
-var (
-	synDeviceRoutingRouterIPv6Forwarding_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceRoutingRouterIPv6Forwarding_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceRoutingRouterIPv6Forwarding_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceRoutingRouterIPv6Forwarding_Type = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Normal",
-		},
-		Enums: []model.Enum{{Value: "Normal"}, {Value: "Receive"}, {Value: "Blackhole"}, {Value: "Unreachable"}, {Value: "Prohibit"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRouterIPv6Forwarding_DestIPPrefix = &model.Syntax{
-		DataType: "IPv6Prefix",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(49)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRouterIPv6Forwarding_ForwardingPolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceRoutingRouterIPv6Forwarding_NextHop = &model.Syntax{
-		DataType: "IPv6Address",
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(45)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRouterIPv6Forwarding_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRouterIPv6Forwarding_Origin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Static",
-		},
-		Enums: []model.Enum{{Value: "DHCPv6"}, {Value: "OSPF"}, {Value: "RA"}, {Value: "RIPng"}, {Value: "3GPP-NAS"}, {Value: "Static"}},
-		Type:  model.TypeString,
-	}
-	synDeviceRoutingRouterIPv6Forwarding_ForwardingMetric = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceRoutingRouterIPv6Forwarding_ExpirationTime = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "9999-12-31T23:59:59Z",
-		},
-		Type: model.TypeDateTime,
-	}
-)
-
-// DeviceRoutingRouterIPv6Forwarding holds the values of Device.Routing.Router.{i}.IPv6Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2)
+// DeviceRoutingRouterIPv6Forwarding holds the values of Device.Routing.Router.{i}.IPv6Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceRoutingRouterIPv6Forwarding struct {
-	// Enable: boolean, readWrite, since 2.2.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.2.
-	Status DeviceRoutingRouterIPv6ForwardingStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Type: string{Normal,Receive,Blackhole,Unreachable,Prohibit}, readWrite, since 2.16.
-	Type DeviceRoutingRouterIPv6ForwardingType `cwmp:"Type"`
-	// DestIPPrefix: IPv6Prefix=string(:49), readWrite, since 2.2.
-	DestIPPrefix string `cwmp:"DestIPPrefix"`
-	// ForwardingPolicy: int[-1:], readWrite, since 2.2.
-	ForwardingPolicy int32 `cwmp:"ForwardingPolicy"`
-	// NextHop: IPv6Address=string(:45), readWrite, since 2.2.
-	NextHop string `cwmp:"NextHop"`
-	// Interface: string(:256) pathRef→###.IP.Interface., readWrite, since 2.2.
-	Interface string `cwmp:"Interface"`
-	// Origin: string{DHCPv6,OSPF,RA,RIPng,3GPP-NAS,Static}, readOnly, since 2.2.
-	Origin DeviceRoutingRouterIPv6ForwardingOrigin `cwmp:"Origin"`
-	// ForwardingMetric: int[-1:], readWrite, since 2.2.
-	ForwardingMetric int32 `cwmp:"ForwardingMetric"`
-	// ExpirationTime: dateTime, readOnly, since 2.2.
-	ExpirationTime time.Time `cwmp:"ExpirationTime"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceRoutingRouterIPv6ForwardingStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Type DeviceRoutingRouterIPv6ForwardingType `json:"Type,omitzero"`
+
+	DestIPPrefix string `json:"DestIPPrefix,omitzero"`
+
+	ForwardingPolicy int32 `json:"ForwardingPolicy,omitzero"`
+
+	NextHop string `json:"NextHop,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Origin DeviceRoutingRouterIPv6ForwardingOrigin `json:"Origin,omitzero"`
+
+	ForwardingMetric int32 `json:"ForwardingMetric,omitzero"`
+
+	ExpirationTime time.Time `json:"ExpirationTime,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceRoutingRouterIPv6Forwarding) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceRoutingRouterIPv6Forwarding) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceRoutingRouterIPv6Forwarding_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv6Forwarding_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv6Forwarding_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv6Forwarding_DestIPPrefix, o.DestIPPrefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestIPPrefix",
-		})
-	}
-	if e := model.CheckInt(synDeviceRoutingRouterIPv6Forwarding_ForwardingPolicy, int64(o.ForwardingPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ForwardingPolicy",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv6Forwarding_NextHop, o.NextHop); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NextHop",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv6Forwarding_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceRoutingRouterIPv6Forwarding_Origin, string(o.Origin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Origin",
-		})
-	}
-	if e := model.CheckInt(synDeviceRoutingRouterIPv6Forwarding_ForwardingMetric, int64(o.ForwardingMetric)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ForwardingMetric",
-		})
-	}
+func (o *DeviceRoutingRouterIPv6Forwarding) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5284, string(o.Status))
+	c.String(p, "Alias", 5275, o.Alias)
+	c.String(p, "Type", 5285, string(o.Type))
+	c.String(p, "DestIPPrefix", 5276, o.DestIPPrefix)
+	c.Int(p, "ForwardingPolicy", 5280, int64(o.ForwardingPolicy))
+	c.String(p, "NextHop", 5282, o.NextHop)
+	c.String(p, "Interface", 5281, o.Interface)
+	c.String(p, "Origin", 5283, string(o.Origin))
+	c.Int(p, "ForwardingMetric", 5279, int64(o.ForwardingMetric))
 }
 
 // DeviceRoutingRouterIPv6ForwardingPath is the typed path of Device.Routing.Router.{i}.IPv6Forwarding.{i}.
 type DeviceRoutingRouterIPv6ForwardingPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Status           model.ReadOnlyParam[DeviceRoutingRouterIPv6ForwardingStatus]
-	Alias            model.WriteOnceParam[string]
-	Type             model.ReadWriteParam[DeviceRoutingRouterIPv6ForwardingType]
-	DestIPPrefix     model.ReadWriteParam[string]
-	ForwardingPolicy model.ReadWriteParam[int32]
-	NextHop          model.ReadWriteParam[string]
-	Interface        model.ReadWriteParam[string]
-	Origin           model.ReadOnlyParam[DeviceRoutingRouterIPv6ForwardingOrigin]
-	ForwardingMetric model.ReadWriteParam[int32]
-	ExpirationTime   model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceRoutingRouterIPv6ForwardingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceRoutingRouterIPv6ForwardingPath(prefix string) DeviceRoutingRouterIPv6ForwardingPath {
-	p := &prefix
-	return DeviceRoutingRouterIPv6ForwardingPath{
-		Alias:            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DestIPPrefix:     model.NewReadWrite[string](p, "DestIPPrefix", model.TypeString),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExpirationTime:   model.NewReadOnly[time.Time](p, "ExpirationTime", model.TypeDateTime),
-		ForwardingMetric: model.NewReadWrite[int32](p, "ForwardingMetric", model.TypeInt),
-		ForwardingPolicy: model.NewReadWrite[int32](p, "ForwardingPolicy", model.TypeInt),
-		Interface:        model.NewReadWrite[string](p, "Interface", model.TypeString),
-		NextHop:          model.NewReadWrite[string](p, "NextHop", model.TypeString),
-		Origin:           model.NewReadOnly[DeviceRoutingRouterIPv6ForwardingOrigin](p, "Origin", model.TypeString),
-		Status:           model.NewReadOnly[DeviceRoutingRouterIPv6ForwardingStatus](p, "Status", model.TypeString),
-		Type:             model.NewReadWrite[DeviceRoutingRouterIPv6ForwardingType](p, "Type", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
+	DestIPPrefix model.ReadWriteParam[string] `dm:"s"`
 
-var schemaRouting = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Routing.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouterNumberOfEntries",
-	Syntax:  synDeviceRouting_RouterNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Routing.Babel.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.Enable",
-	Syntax:  synDeviceRoutingBabel_Enable,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.Status",
-	Syntax:  synDeviceRoutingBabel_Status,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.ImplementationVersion",
-	Syntax:  synDeviceRoutingBabel_ImplementationVersion,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.SelfRouterID",
-	Syntax:  synDeviceRoutingBabel_SelfRouterID,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.SelfSeqno",
-	Syntax:  synDeviceRoutingBabel_SelfSeqno,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.SupportedMetricCompAlgorithms",
-	Syntax:  synDeviceRoutingBabel_SupportedMetricCompAlgorithms,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.SupportedSecurityMechanisms",
-	Syntax:  synDeviceRoutingBabel_SupportedSecurityMechanisms,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.SupportedMACAlgorithms",
-	Syntax:  synDeviceRoutingBabel_SupportedMACAlgorithms,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.SupportedDTLSCertTypes",
-	Syntax:  synDeviceRoutingBabel_SupportedDTLSCertTypes,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.StatsEnable",
-	Syntax:  synDeviceRoutingBabel_StatsEnable,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSettingNumberOfEntries",
-	Syntax:  synDeviceRoutingBabel_InterfaceSettingNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.RouteNumberOfEntries",
-	Syntax:  synDeviceRoutingBabel_RouteNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.MACKeySetNumberOfEntries",
-	Syntax:  synDeviceRoutingBabel_MACKeySetNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.DTLSCertSetNumberOfEntries",
-	Syntax:  synDeviceRoutingBabel_DTLSCertSetNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.StatsReset",
-	Syntax:  synDeviceRoutingBabel_StatsReset,
-	Version: "2.15",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Routing.Babel.Constants.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.Constants.UDPPort",
-	Syntax:  synDeviceRoutingBabelConstants_UDPPort,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.Constants.MulticastGroup",
-	Syntax:  synDeviceRoutingBabelConstants_MulticastGroup,
-	Version: "2.15",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DTLSCertSetNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.Babel.DTLSCertSet.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Routing.Babel.DTLSCertSet.{i}.Alias",
-	Syntax:  synDeviceRoutingBabelDTLSCertSet_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.DTLSCertSet.{i}.DefaultApply",
-	Syntax:  synDeviceRoutingBabelDTLSCertSet_DefaultApply,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.DTLSCertSet.{i}.DTLSCertNumberOfEntries",
-	Syntax:  synDeviceRoutingBabelDTLSCertSet_DTLSCertNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DTLSCertNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.Alias",
-	Syntax:  synDeviceRoutingBabelDTLSCertSetDTLSCert_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.CertValue",
-	Syntax:  synDeviceRoutingBabelDTLSCertSetDTLSCert_CertValue,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.CertType",
-	Syntax:  synDeviceRoutingBabelDTLSCertSetDTLSCert_CertType,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.CertPrivateKey",
-	Syntax:  synDeviceRoutingBabelDTLSCertSetDTLSCert_CertPrivateKey,
-	Version: "2.15",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceSettingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.Babel.InterfaceSetting.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Enable",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_Enable,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Status",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_Status,
-	Version: "2.15",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Alias",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.InterfaceReference",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_InterfaceReference,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.InterfaceMetricAlgorithm",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_InterfaceMetricAlgorithm,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.SplitHorizonEnabled",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_SplitHorizonEnabled,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.McastHelloSeqno",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_McastHelloSeqno,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.McastHelloInterval",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_McastHelloInterval,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.UpdateInterval",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_UpdateInterval,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.MACEnabled",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_MACEnabled,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.InterfaceMACKeySets",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_InterfaceMACKeySets,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.MACVerify",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_MACVerify,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.DTLSEnabled",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_DTLSEnabled,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.InterfaceDTLSCertSets",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_InterfaceDTLSCertSets,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.CachedInfoEnabled",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_CachedInfoEnabled,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.DTLSCertPrefer",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_DTLSCertPrefer,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.PacketLogEnable",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_PacketLogEnable,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.PacketLog",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_PacketLog,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.NeighborNumberOfEntries",
-	Syntax:  synDeviceRoutingBabelInterfaceSetting_NeighborNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "NeighborNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"NeighborAddress"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.NeighborAddress",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingNeighbor_NeighborAddress,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.HelloMCastHistory",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingNeighbor_HelloMCastHistory,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.HelloUCastHistory",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingNeighbor_HelloUCastHistory,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.TXCost",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingNeighbor_TXCost,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.ExpectedMCastHelloSeqno",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingNeighbor_ExpectedMCastHelloSeqno,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.ExpectedUCastHelloSeqno",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingNeighbor_ExpectedUCastHelloSeqno,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.UnicastHelloSeqno",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingNeighbor_UnicastHelloSeqno,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.UnicastHelloInterval",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingNeighbor_UnicastHelloInterval,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.RXCost",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingNeighbor_RXCost,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.Cost",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingNeighbor_Cost,
-	Version: "2.15",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Routing.Babel.InterfaceSetting.{i}.Stats.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Stats.SentMcastHello",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingStats_SentMcastHello,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Stats.SentMcastUpdate",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingStats_SentMcastUpdate,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Stats.SentUcastHello",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingStats_SentUcastHello,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Stats.SentUcastUpdate",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingStats_SentUcastUpdate,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Stats.SentIHU",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingStats_SentIHU,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.InterfaceSetting.{i}.Stats.ReceivedPackets",
-	Syntax:  synDeviceRoutingBabelInterfaceSettingStats_ReceivedPackets,
-	Version: "2.15",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MACKeySetNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.Babel.MACKeySet.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.Alias",
-	Syntax:  synDeviceRoutingBabelMACKeySet_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.DefaultApply",
-	Syntax:  synDeviceRoutingBabelMACKeySet_DefaultApply,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.MACKeyNumberOfEntries",
-	Syntax:  synDeviceRoutingBabelMACKeySet_MACKeyNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MACKeyNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.Alias",
-	Syntax:  synDeviceRoutingBabelMACKeySetMACKey_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.KeyUseSend",
-	Syntax:  synDeviceRoutingBabelMACKeySetMACKey_KeyUseSend,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.KeyUseVerify",
-	Syntax:  synDeviceRoutingBabelMACKeySetMACKey_KeyUseVerify,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.KeyValue",
-	Syntax:  synDeviceRoutingBabelMACKeySetMACKey_KeyValue,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.MACKeyAlgorithm",
-	Syntax:  synDeviceRoutingBabelMACKeySetMACKey_MACKeyAlgorithm,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.MACTestState",
-	Syntax:  synDeviceRoutingBabelMACKeySetMACKey_MACTestState,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.InputString",
-	Syntax:  synDeviceRoutingBabelMACKeySetMACKey_InputString,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.InputMAC",
-	Syntax:  synDeviceRoutingBabelMACKeySetMACKey_InputMAC,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.Match",
-	Syntax:  synDeviceRoutingBabelMACKeySetMACKey_Match,
-	Version: "2.15",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RouteNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.Babel.Route.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"RoutePrefix", "SourceRouterID"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.Route.{i}.RoutePrefix",
-	Syntax:  synDeviceRoutingBabelRoute_RoutePrefix,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.Route.{i}.SourceRouterID",
-	Syntax:  synDeviceRoutingBabelRoute_SourceRouterID,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.Route.{i}.Neighbor",
-	Syntax:  synDeviceRoutingBabelRoute_Neighbor,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.Route.{i}.ReceivedMetric",
-	Syntax:  synDeviceRoutingBabelRoute_ReceivedMetric,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.Route.{i}.CalculatedMetric",
-	Syntax:  synDeviceRoutingBabelRoute_CalculatedMetric,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.Route.{i}.RouteSeqno",
-	Syntax:  synDeviceRoutingBabelRoute_RouteSeqno,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.Route.{i}.NextHop",
-	Syntax:  synDeviceRoutingBabelRoute_NextHop,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.Route.{i}.RouteFeasible",
-	Syntax:  synDeviceRoutingBabelRoute_RouteFeasible,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Babel.Route.{i}.RouteSelected",
-	Syntax:  synDeviceRoutingBabelRoute_RouteSelected,
-	Version: "2.15",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Routing.RIP.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.RIP.Enable",
-	Syntax:  synDeviceRoutingRIP_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RIP.SupportedModes",
-	Syntax:  synDeviceRoutingRIP_SupportedModes,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RIP.InterfaceSettingNumberOfEntries",
-	Syntax:  synDeviceRoutingRIP_InterfaceSettingNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceSettingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.RIP.InterfaceSetting.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.RIP.InterfaceSetting.{i}.Enable",
-	Syntax:  synDeviceRoutingRIPInterfaceSetting_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RIP.InterfaceSetting.{i}.Status",
-	Syntax:  synDeviceRoutingRIPInterfaceSetting_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Routing.RIP.InterfaceSetting.{i}.Alias",
-	Syntax:  synDeviceRoutingRIPInterfaceSetting_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.RIP.InterfaceSetting.{i}.Interface",
-	Syntax:  synDeviceRoutingRIPInterfaceSetting_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.RIP.InterfaceSetting.{i}.AcceptRA",
-	Syntax:  synDeviceRoutingRIPInterfaceSetting_AcceptRA,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.RIP.InterfaceSetting.{i}.SendRA",
-	Syntax:  synDeviceRoutingRIPInterfaceSetting_SendRA,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Routing.RouteInformation.",
-	Version:    "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.RouteInformation.Enable",
-	Syntax:  synDeviceRoutingRouteInformation_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSettingNumberOfEntries",
-	Syntax:  synDeviceRoutingRouteInformation_InterfaceSettingNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceSettingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.RouteInformation.InterfaceSetting.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Interface"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.Status",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_Status,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.Interface",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_Interface,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.SourceRouter",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_SourceRouter,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.PreferredRouteFlag",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_PreferredRouteFlag,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.Prefix",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_Prefix,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.ManagedAddressConfiguration",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_ManagedAddressConfiguration,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.OtherConfiguration",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_OtherConfiguration,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.RouteLifetime",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_RouteLifetime,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.ReachableTime",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_ReachableTime,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.RetransTimer",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_RetransTimer,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.HomeAgent",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_HomeAgent,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.OptionNumberOfEntries",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSetting_OptionNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "OptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Tag"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.Alias",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSettingOption_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.Tag",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSettingOption_Tag,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.Value",
-	Syntax:  synDeviceRoutingRouteInformationInterfaceSettingOption_Value,
-	Version: "2.16",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RouterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.Router.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.Enable",
-	Syntax:  synDeviceRoutingRouter_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Router.{i}.Status",
-	Syntax:  synDeviceRoutingRouter_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Routing.Router.{i}.Alias",
-	Syntax:  synDeviceRoutingRouter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Router.{i}.IPv4ForwardingNumberOfEntries",
-	Syntax:  synDeviceRoutingRouter_IPv4ForwardingNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Router.{i}.IPv6ForwardingNumberOfEntries",
-	Syntax:  synDeviceRoutingRouter_IPv6ForwardingNumberOfEntries,
-	Version: "2.2",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv4ForwardingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.Router.{i}.IPv4Forwarding.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"DestIPAddress", "DestSubnetMask", "ForwardingPolicy", "GatewayIPAddress", "Interface", "ForwardingMetric"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.Enable",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.Status",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.Alias",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.Type",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_Type,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.StaticRoute",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_StaticRoute,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.DestIPAddress",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_DestIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.DestSubnetMask",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_DestSubnetMask,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.ForwardingPolicy",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_ForwardingPolicy,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.GatewayIPAddress",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_GatewayIPAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.Interface",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.Origin",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_Origin,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv4Forwarding.{i}.ForwardingMetric",
-	Syntax:  synDeviceRoutingRouterIPv4Forwarding_ForwardingMetric,
-	Version: "2.0",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv6ForwardingNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Routing.Router.{i}.IPv6Forwarding.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"DestIPPrefix", "ForwardingPolicy", "NextHop", "Interface", "ForwardingMetric"},
-	}},
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.Enable",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_Enable,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.Status",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_Status,
-	Version: "2.2",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.Alias",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.Type",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_Type,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.DestIPPrefix",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_DestIPPrefix,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.ForwardingPolicy",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_ForwardingPolicy,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.NextHop",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_NextHop,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.Interface",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_Interface,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.Origin",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_Origin,
-	Version: "2.2",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.ForwardingMetric",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_ForwardingMetric,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Routing.Router.{i}.IPv6Forwarding.{i}.ExpirationTime",
-	Syntax:  synDeviceRoutingRouterIPv6Forwarding_ExpirationTime,
-	Version: "2.2",
-}}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceRoutingImpl is what a device implements for Device.Routing; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingImpl to implement only some methods.
-type DeviceRoutingImpl interface {
-	RouterNumberOfEntries(inst []uint32) (uint32, error)
-	RouterInstances(inst []uint32) []uint32
-	AddRouter(inst []uint32) (uint32, error)
-	DeleteRouter(inst []uint32, i uint32) error
-}
+	ExpirationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// UnimplementedDeviceRoutingImpl implements DeviceRoutingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingImpl struct{}
+	ForwardingMetric model.ReadWriteParam[int32] `dm:"i"`
 
-func (UnimplementedDeviceRoutingImpl) RouterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingImpl) RouterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRoutingImpl) AddRouter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingImpl) DeleteRouter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	ForwardingPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-// DeviceRoutingBabelImpl is what a device implements for Device.Routing.Babel; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingBabelImpl to implement only some methods.
-type DeviceRoutingBabelImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRoutingBabelStatus, error)
-	ImplementationVersion(inst []uint32) (string, error)
-	SelfRouterID(inst []uint32) ([]byte, error)
-	SelfSeqno(inst []uint32) (uint32, error)
-	SupportedMetricCompAlgorithms(inst []uint32) ([]DeviceRoutingBabelSupportedMetricCompAlgorithms, error)
-	SupportedSecurityMechanisms(inst []uint32) ([]DeviceRoutingBabelSupportedSecurityMechanisms, error)
-	SupportedMACAlgorithms(inst []uint32) ([]DeviceRoutingBabelSupportedMACAlgorithms, error)
-	SupportedDTLSCertTypes(inst []uint32) ([]DeviceRoutingBabelSupportedDTLSCertTypes, error)
-	StatsEnable(inst []uint32) (bool, error)
-	SetStatsEnable(inst []uint32, v bool) error
-	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
-	RouteNumberOfEntries(inst []uint32) (uint32, error)
-	MACKeySetNumberOfEntries(inst []uint32) (uint32, error)
-	DTLSCertSetNumberOfEntries(inst []uint32) (uint32, error)
-	StatsReset(inst []uint32) (bool, error)
-	SetStatsReset(inst []uint32, v bool) error
-	DTLSCertSetInstances(inst []uint32) []uint32
-	AddDTLSCertSet(inst []uint32) (uint32, error)
-	DeleteDTLSCertSet(inst []uint32, i uint32) error
-	InterfaceSettingInstances(inst []uint32) []uint32
-	AddInterfaceSetting(inst []uint32) (uint32, error)
-	DeleteInterfaceSetting(inst []uint32, i uint32) error
-	MACKeySetInstances(inst []uint32) []uint32
-	AddMACKeySet(inst []uint32) (uint32, error)
-	DeleteMACKeySet(inst []uint32, i uint32) error
-	RouteInstances(inst []uint32) []uint32
-}
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceRoutingBabelImpl implements DeviceRoutingBabelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingBabelImpl struct{}
+	NextHop model.ReadWriteParam[string] `dm:"s"`
 
-func (UnimplementedDeviceRoutingBabelImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) Status(inst []uint32) (DeviceRoutingBabelStatus, error) {
-	var zero DeviceRoutingBabelStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) ImplementationVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) SelfRouterID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) SelfSeqno(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) SupportedMetricCompAlgorithms(inst []uint32) ([]DeviceRoutingBabelSupportedMetricCompAlgorithms, error) {
-	var zero []DeviceRoutingBabelSupportedMetricCompAlgorithms
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) SupportedSecurityMechanisms(inst []uint32) ([]DeviceRoutingBabelSupportedSecurityMechanisms, error) {
-	var zero []DeviceRoutingBabelSupportedSecurityMechanisms
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) SupportedMACAlgorithms(inst []uint32) ([]DeviceRoutingBabelSupportedMACAlgorithms, error) {
-	var zero []DeviceRoutingBabelSupportedMACAlgorithms
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) SupportedDTLSCertTypes(inst []uint32) ([]DeviceRoutingBabelSupportedDTLSCertTypes, error) {
-	var zero []DeviceRoutingBabelSupportedDTLSCertTypes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) StatsEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) SetStatsEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) RouteNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) MACKeySetNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) DTLSCertSetNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) StatsReset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) SetStatsReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) DTLSCertSetInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRoutingBabelImpl) AddDTLSCertSet(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) DeleteDTLSCertSet(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRoutingBabelImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) MACKeySetInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRoutingBabelImpl) AddMACKeySet(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) DeleteMACKeySet(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelImpl) RouteInstances(inst []uint32) []uint32 {
-	return nil
-}
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceRoutingBabelConstantsImpl is what a device implements for Device.Routing.Babel.Constants; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingBabelConstantsImpl to implement only some methods.
-type DeviceRoutingBabelConstantsImpl interface {
-	UDPPort(inst []uint32) (uint32, error)
-	SetUDPPort(inst []uint32, v uint32) error
-	MulticastGroup(inst []uint32) (string, error)
-	SetMulticastGroup(inst []uint32, v string) error
-}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceRoutingBabelConstantsImpl implements DeviceRoutingBabelConstantsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingBabelConstantsImpl struct{}
-
-func (UnimplementedDeviceRoutingBabelConstantsImpl) UDPPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelConstantsImpl) SetUDPPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelConstantsImpl) MulticastGroup(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelConstantsImpl) SetMulticastGroup(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRoutingBabelDTLSCertSetImpl is what a device implements for Device.Routing.Babel.DTLSCertSet.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingBabelDTLSCertSetImpl to implement only some methods.
-type DeviceRoutingBabelDTLSCertSetImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	DefaultApply(inst []uint32) (bool, error)
-	SetDefaultApply(inst []uint32, v bool) error
-	DTLSCertNumberOfEntries(inst []uint32) (uint32, error)
-	DTLSCertInstances(inst []uint32) []uint32
-	AddDTLSCert(inst []uint32) (uint32, error)
-	DeleteDTLSCert(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceRoutingBabelDTLSCertSetImpl implements DeviceRoutingBabelDTLSCertSetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingBabelDTLSCertSetImpl struct{}
-
-func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) DefaultApply(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) SetDefaultApply(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) DTLSCertNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) DTLSCertInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) AddDTLSCert(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) DeleteDTLSCert(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRoutingBabelDTLSCertSetDTLSCertImpl is what a device implements for Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl to implement only some methods.
-type DeviceRoutingBabelDTLSCertSetDTLSCertImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	CertValue(inst []uint32) (string, error)
-	SetCertValue(inst []uint32, v string) error
-	CertType(inst []uint32) (string, error)
-	SetCertType(inst []uint32, v string) error
-	CertPrivateKey(inst []uint32) ([]byte, error)
-	SetCertPrivateKey(inst []uint32, v []byte) error
-}
-
-// UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl implements DeviceRoutingBabelDTLSCertSetDTLSCertImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl struct{}
-
-func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) CertValue(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) SetCertValue(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) CertType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) SetCertType(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) CertPrivateKey(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) SetCertPrivateKey(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRoutingBabelInterfaceSettingImpl is what a device implements for Device.Routing.Babel.InterfaceSetting.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingBabelInterfaceSettingImpl to implement only some methods.
-type DeviceRoutingBabelInterfaceSettingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRoutingBabelInterfaceSettingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	InterfaceReference(inst []uint32) (string, error)
-	InterfaceMetricAlgorithm(inst []uint32) (string, error)
-	SplitHorizonEnabled(inst []uint32) (bool, error)
-	SetSplitHorizonEnabled(inst []uint32, v bool) error
-	McastHelloSeqno(inst []uint32) (uint32, error)
-	McastHelloInterval(inst []uint32) (uint32, error)
-	UpdateInterval(inst []uint32) (uint32, error)
-	MACEnabled(inst []uint32) (bool, error)
-	SetMACEnabled(inst []uint32, v bool) error
-	InterfaceMACKeySets(inst []uint32) ([]string, error)
-	SetInterfaceMACKeySets(inst []uint32, v []string) error
-	MACVerify(inst []uint32) (bool, error)
-	SetMACVerify(inst []uint32, v bool) error
-	DTLSEnabled(inst []uint32) (bool, error)
-	SetDTLSEnabled(inst []uint32, v bool) error
-	InterfaceDTLSCertSets(inst []uint32) ([]string, error)
-	SetInterfaceDTLSCertSets(inst []uint32, v []string) error
-	CachedInfoEnabled(inst []uint32) (bool, error)
-	SetCachedInfoEnabled(inst []uint32, v bool) error
-	DTLSCertPrefer(inst []uint32) (string, error)
-	SetDTLSCertPrefer(inst []uint32, v string) error
-	PacketLogEnable(inst []uint32) (bool, error)
-	SetPacketLogEnable(inst []uint32, v bool) error
-	PacketLog(inst []uint32) (string, error)
-	NeighborNumberOfEntries(inst []uint32) (uint32, error)
-	NeighborInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceRoutingBabelInterfaceSettingImpl implements DeviceRoutingBabelInterfaceSettingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingBabelInterfaceSettingImpl struct{}
-
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) Status(inst []uint32) (DeviceRoutingBabelInterfaceSettingStatus, error) {
-	var zero DeviceRoutingBabelInterfaceSettingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) InterfaceReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) InterfaceMetricAlgorithm(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SplitHorizonEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetSplitHorizonEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) McastHelloSeqno(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) McastHelloInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) UpdateInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) MACEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetMACEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) InterfaceMACKeySets(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetInterfaceMACKeySets(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) MACVerify(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetMACVerify(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) DTLSEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetDTLSEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) InterfaceDTLSCertSets(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetInterfaceDTLSCertSets(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) CachedInfoEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetCachedInfoEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) DTLSCertPrefer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetDTLSCertPrefer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) PacketLogEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetPacketLogEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) PacketLog(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) NeighborNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) NeighborInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceRoutingBabelInterfaceSettingNeighborImpl is what a device implements for Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl to implement only some methods.
-type DeviceRoutingBabelInterfaceSettingNeighborImpl interface {
-	NeighborAddress(inst []uint32) (string, error)
-	HelloMCastHistory(inst []uint32) ([]byte, error)
-	HelloUCastHistory(inst []uint32) ([]byte, error)
-	TXCost(inst []uint32) (uint32, error)
-	ExpectedMCastHelloSeqno(inst []uint32) (int32, error)
-	ExpectedUCastHelloSeqno(inst []uint32) (int32, error)
-	UnicastHelloSeqno(inst []uint32) (int32, error)
-	UnicastHelloInterval(inst []uint32) (uint32, error)
-	RXCost(inst []uint32) (uint32, error)
-	Cost(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl implements DeviceRoutingBabelInterfaceSettingNeighborImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl struct{}
-
-func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) NeighborAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) HelloMCastHistory(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) HelloUCastHistory(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) TXCost(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) ExpectedMCastHelloSeqno(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) ExpectedUCastHelloSeqno(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) UnicastHelloSeqno(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) UnicastHelloInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) RXCost(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) Cost(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceRoutingBabelInterfaceSettingStatsImpl is what a device implements for Device.Routing.Babel.InterfaceSetting.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl to implement only some methods.
-type DeviceRoutingBabelInterfaceSettingStatsImpl interface {
-	SentMcastHello(inst []uint32) (uint64, error)
-	SentMcastUpdate(inst []uint32) (uint64, error)
-	SentUcastHello(inst []uint32) (uint64, error)
-	SentUcastUpdate(inst []uint32) (uint64, error)
-	SentIHU(inst []uint32) (uint64, error)
-	ReceivedPackets(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl implements DeviceRoutingBabelInterfaceSettingStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl struct{}
-
-func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) SentMcastHello(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) SentMcastUpdate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) SentUcastHello(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) SentUcastUpdate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) SentIHU(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) ReceivedPackets(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceRoutingBabelMACKeySetImpl is what a device implements for Device.Routing.Babel.MACKeySet.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingBabelMACKeySetImpl to implement only some methods.
-type DeviceRoutingBabelMACKeySetImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	DefaultApply(inst []uint32) (bool, error)
-	SetDefaultApply(inst []uint32, v bool) error
-	MACKeyNumberOfEntries(inst []uint32) (uint32, error)
-	MACKeyInstances(inst []uint32) []uint32
-	AddMACKey(inst []uint32) (uint32, error)
-	DeleteMACKey(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceRoutingBabelMACKeySetImpl implements DeviceRoutingBabelMACKeySetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingBabelMACKeySetImpl struct{}
-
-func (UnimplementedDeviceRoutingBabelMACKeySetImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetImpl) DefaultApply(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetImpl) SetDefaultApply(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetImpl) MACKeyNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetImpl) MACKeyInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetImpl) AddMACKey(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetImpl) DeleteMACKey(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRoutingBabelMACKeySetMACKeyImpl is what a device implements for Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl to implement only some methods.
-type DeviceRoutingBabelMACKeySetMACKeyImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	KeyUseSend(inst []uint32) (bool, error)
-	SetKeyUseSend(inst []uint32, v bool) error
-	KeyUseVerify(inst []uint32) (bool, error)
-	SetKeyUseVerify(inst []uint32, v bool) error
-	KeyValue(inst []uint32) ([]byte, error)
-	SetKeyValue(inst []uint32, v []byte) error
-	MACKeyAlgorithm(inst []uint32) (string, error)
-	SetMACKeyAlgorithm(inst []uint32, v string) error
-	MACTestState(inst []uint32) (DeviceRoutingBabelMACKeySetMACKeyMACTestState, error)
-	SetMACTestState(inst []uint32, v DeviceRoutingBabelMACKeySetMACKeyMACTestState) error
-	InputString(inst []uint32) ([]byte, error)
-	SetInputString(inst []uint32, v []byte) error
-	InputMAC(inst []uint32) ([]byte, error)
-	SetInputMAC(inst []uint32, v []byte) error
-	Match(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl implements DeviceRoutingBabelMACKeySetMACKeyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl struct{}
-
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) KeyUseSend(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetKeyUseSend(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) KeyUseVerify(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetKeyUseVerify(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) KeyValue(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetKeyValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) MACKeyAlgorithm(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetMACKeyAlgorithm(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) MACTestState(inst []uint32) (DeviceRoutingBabelMACKeySetMACKeyMACTestState, error) {
-	var zero DeviceRoutingBabelMACKeySetMACKeyMACTestState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetMACTestState(inst []uint32, v DeviceRoutingBabelMACKeySetMACKeyMACTestState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) InputString(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetInputString(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) InputMAC(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetInputMAC(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) Match(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceRoutingBabelRouteImpl is what a device implements for Device.Routing.Babel.Route.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingBabelRouteImpl to implement only some methods.
-type DeviceRoutingBabelRouteImpl interface {
-	RoutePrefix(inst []uint32) (string, error)
-	SourceRouterID(inst []uint32) ([]byte, error)
-	Neighbor(inst []uint32) (string, error)
-	ReceivedMetric(inst []uint32) (int32, error)
-	CalculatedMetric(inst []uint32) (int32, error)
-	RouteSeqno(inst []uint32) (uint32, error)
-	NextHop(inst []uint32) (string, error)
-	RouteFeasible(inst []uint32) (bool, error)
-	RouteSelected(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceRoutingBabelRouteImpl implements DeviceRoutingBabelRouteImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingBabelRouteImpl struct{}
-
-func (UnimplementedDeviceRoutingBabelRouteImpl) RoutePrefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelRouteImpl) SourceRouterID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelRouteImpl) Neighbor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelRouteImpl) ReceivedMetric(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelRouteImpl) CalculatedMetric(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelRouteImpl) RouteSeqno(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelRouteImpl) NextHop(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelRouteImpl) RouteFeasible(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingBabelRouteImpl) RouteSelected(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceRoutingRIPImpl is what a device implements for Device.Routing.RIP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingRIPImpl to implement only some methods.
-type DeviceRoutingRIPImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	SupportedModes(inst []uint32) (DeviceRoutingRIPSupportedModes, error)
-	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceSettingInstances(inst []uint32) []uint32
-	AddInterfaceSetting(inst []uint32) (uint32, error)
-	DeleteInterfaceSetting(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceRoutingRIPImpl implements DeviceRoutingRIPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingRIPImpl struct{}
-
-func (UnimplementedDeviceRoutingRIPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPImpl) SupportedModes(inst []uint32) (DeviceRoutingRIPSupportedModes, error) {
-	var zero DeviceRoutingRIPSupportedModes
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRoutingRIPImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRoutingRIPInterfaceSettingImpl is what a device implements for Device.Routing.RIP.InterfaceSetting.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingRIPInterfaceSettingImpl to implement only some methods.
-type DeviceRoutingRIPInterfaceSettingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRoutingRIPInterfaceSettingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	AcceptRA(inst []uint32) (bool, error)
-	SetAcceptRA(inst []uint32, v bool) error
-	SendRA(inst []uint32) (bool, error)
-	SetSendRA(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceRoutingRIPInterfaceSettingImpl implements DeviceRoutingRIPInterfaceSettingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingRIPInterfaceSettingImpl struct{}
-
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) Status(inst []uint32) (DeviceRoutingRIPInterfaceSettingStatus, error) {
-	var zero DeviceRoutingRIPInterfaceSettingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) AcceptRA(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SetAcceptRA(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SendRA(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SetSendRA(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRoutingRouteInformationImpl is what a device implements for Device.Routing.RouteInformation; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingRouteInformationImpl to implement only some methods.
-type DeviceRoutingRouteInformationImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceSettingInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceRoutingRouteInformationImpl implements DeviceRoutingRouteInformationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingRouteInformationImpl struct{}
-
-func (UnimplementedDeviceRoutingRouteInformationImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceRoutingRouteInformationInterfaceSettingImpl is what a device implements for Device.Routing.RouteInformation.InterfaceSetting.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl to implement only some methods.
-type DeviceRoutingRouteInformationInterfaceSettingImpl interface {
-	Status(inst []uint32) (DeviceRoutingRouteInformationInterfaceSettingStatus, error)
-	Interface(inst []uint32) (string, error)
-	SourceRouter(inst []uint32) (string, error)
-	PreferredRouteFlag(inst []uint32) (DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag, error)
-	Prefix(inst []uint32) (string, error)
-	ManagedAddressConfiguration(inst []uint32) (bool, error)
-	OtherConfiguration(inst []uint32) (bool, error)
-	RouteLifetime(inst []uint32) (time.Time, error)
-	ReachableTime(inst []uint32) (uint32, error)
-	RetransTimer(inst []uint32) (uint32, error)
-	HomeAgent(inst []uint32) (bool, error)
-	OptionNumberOfEntries(inst []uint32) (uint32, error)
-	OptionInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl implements DeviceRoutingRouteInformationInterfaceSettingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl struct{}
-
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) Status(inst []uint32) (DeviceRoutingRouteInformationInterfaceSettingStatus, error) {
-	var zero DeviceRoutingRouteInformationInterfaceSettingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) SourceRouter(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) PreferredRouteFlag(inst []uint32) (DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag, error) {
-	var zero DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) Prefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) ManagedAddressConfiguration(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) OtherConfiguration(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) RouteLifetime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) ReachableTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) RetransTimer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) HomeAgent(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) OptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceRoutingRouteInformationInterfaceSettingOptionImpl is what a device implements for Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl to implement only some methods.
-type DeviceRoutingRouteInformationInterfaceSettingOptionImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Tag(inst []uint32) (uint32, error)
-	Value(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl implements DeviceRoutingRouteInformationInterfaceSettingOptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl struct{}
-
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl) Tag(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceRoutingRouterImpl is what a device implements for Device.Routing.Router.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingRouterImpl to implement only some methods.
-type DeviceRoutingRouterImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRoutingRouterStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	IPv4ForwardingNumberOfEntries(inst []uint32) (uint32, error)
-	IPv6ForwardingNumberOfEntries(inst []uint32) (uint32, error)
-	IPv4ForwardingInstances(inst []uint32) []uint32
-	AddIPv4Forwarding(inst []uint32) (uint32, error)
-	DeleteIPv4Forwarding(inst []uint32, i uint32) error
-	IPv6ForwardingInstances(inst []uint32) []uint32
-	AddIPv6Forwarding(inst []uint32) (uint32, error)
-	DeleteIPv6Forwarding(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceRoutingRouterImpl implements DeviceRoutingRouterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingRouterImpl struct{}
-
-func (UnimplementedDeviceRoutingRouterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterImpl) Status(inst []uint32) (DeviceRoutingRouterStatus, error) {
-	var zero DeviceRoutingRouterStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterImpl) IPv4ForwardingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterImpl) IPv6ForwardingNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterImpl) IPv4ForwardingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRoutingRouterImpl) AddIPv4Forwarding(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterImpl) DeleteIPv4Forwarding(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterImpl) IPv6ForwardingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceRoutingRouterImpl) AddIPv6Forwarding(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterImpl) DeleteIPv6Forwarding(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRoutingRouterIPv4ForwardingImpl is what a device implements for Device.Routing.Router.{i}.IPv4Forwarding.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingRouterIPv4ForwardingImpl to implement only some methods.
-type DeviceRoutingRouterIPv4ForwardingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRoutingRouterIPv4ForwardingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Type(inst []uint32) (DeviceRoutingRouterIPv4ForwardingType, error)
-	SetType(inst []uint32, v DeviceRoutingRouterIPv4ForwardingType) error
-	StaticRoute(inst []uint32) (bool, error)
-	DestIPAddress(inst []uint32) (string, error)
-	SetDestIPAddress(inst []uint32, v string) error
-	DestSubnetMask(inst []uint32) (string, error)
-	SetDestSubnetMask(inst []uint32, v string) error
-	ForwardingPolicy(inst []uint32) (int32, error)
-	SetForwardingPolicy(inst []uint32, v int32) error
-	GatewayIPAddress(inst []uint32) (string, error)
-	SetGatewayIPAddress(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Origin(inst []uint32) (DeviceRoutingRouterIPv4ForwardingOrigin, error)
-	ForwardingMetric(inst []uint32) (int32, error)
-	SetForwardingMetric(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceRoutingRouterIPv4ForwardingImpl implements DeviceRoutingRouterIPv4ForwardingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingRouterIPv4ForwardingImpl struct{}
-
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Status(inst []uint32) (DeviceRoutingRouterIPv4ForwardingStatus, error) {
-	var zero DeviceRoutingRouterIPv4ForwardingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Type(inst []uint32) (DeviceRoutingRouterIPv4ForwardingType, error) {
-	var zero DeviceRoutingRouterIPv4ForwardingType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetType(inst []uint32, v DeviceRoutingRouterIPv4ForwardingType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) StaticRoute(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) DestIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetDestIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) DestSubnetMask(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetDestSubnetMask(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) ForwardingPolicy(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetForwardingPolicy(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) GatewayIPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetGatewayIPAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Origin(inst []uint32) (DeviceRoutingRouterIPv4ForwardingOrigin, error) {
-	var zero DeviceRoutingRouterIPv4ForwardingOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) ForwardingMetric(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetForwardingMetric(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceRoutingRouterIPv6ForwardingImpl is what a device implements for Device.Routing.Router.{i}.IPv6Forwarding.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceRoutingRouterIPv6ForwardingImpl to implement only some methods.
-type DeviceRoutingRouterIPv6ForwardingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceRoutingRouterIPv6ForwardingStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Type(inst []uint32) (DeviceRoutingRouterIPv6ForwardingType, error)
-	SetType(inst []uint32, v DeviceRoutingRouterIPv6ForwardingType) error
-	DestIPPrefix(inst []uint32) (string, error)
-	SetDestIPPrefix(inst []uint32, v string) error
-	ForwardingPolicy(inst []uint32) (int32, error)
-	SetForwardingPolicy(inst []uint32, v int32) error
-	NextHop(inst []uint32) (string, error)
-	SetNextHop(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Origin(inst []uint32) (DeviceRoutingRouterIPv6ForwardingOrigin, error)
-	ForwardingMetric(inst []uint32) (int32, error)
-	SetForwardingMetric(inst []uint32, v int32) error
-	ExpirationTime(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceRoutingRouterIPv6ForwardingImpl implements DeviceRoutingRouterIPv6ForwardingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceRoutingRouterIPv6ForwardingImpl struct{}
-
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Status(inst []uint32) (DeviceRoutingRouterIPv6ForwardingStatus, error) {
-	var zero DeviceRoutingRouterIPv6ForwardingStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Type(inst []uint32) (DeviceRoutingRouterIPv6ForwardingType, error) {
-	var zero DeviceRoutingRouterIPv6ForwardingType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetType(inst []uint32, v DeviceRoutingRouterIPv6ForwardingType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) DestIPPrefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetDestIPPrefix(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) ForwardingPolicy(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetForwardingPolicy(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) NextHop(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetNextHop(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Origin(inst []uint32) (DeviceRoutingRouterIPv6ForwardingOrigin, error) {
-	var zero DeviceRoutingRouterIPv6ForwardingOrigin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) ForwardingMetric(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetForwardingMetric(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) ExpirationTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
+	Type model.ReadWriteParam[DeviceRoutingRouterIPv6ForwardingType] `dm:"s"`
 }

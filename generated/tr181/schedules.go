@@ -3,33 +3,18 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceSchedules_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSchedules_ScheduleNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSchedules holds the values of Device.Schedules. (object, readOnly, since 2.18)
+// DeviceSchedules holds the values of Device.Schedules. (object, readOnly, since 2.18).
 type DeviceSchedules struct {
-	// Enable: boolean, readWrite, since 2.18.
-	Enable bool `cwmp:"Enable"`
-	// ScheduleNumberOfEntries: unsignedInt, readOnly, since 2.18.
-	ScheduleNumberOfEntries uint32 `cwmp:"ScheduleNumberOfEntries"`
-	// Device.Schedules.Schedule.{i}. instances by instance number
-	Schedule map[uint32]*DeviceSchedulesSchedule `cwmp:"Schedule.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	ScheduleNumberOfEntries uint32 `json:"ScheduleNumberOfEntries,omitzero"`
+
+	Schedule map[uint32]*DeviceSchedulesSchedule `json:"Schedule,omitzero"`
 }
 
-// AddSchedule creates instance i of Device.Schedules.Schedule.{i}. (replacing any) and returns it
+// AddSchedule creates instance i (replacing any) and returns it.
 func (o *DeviceSchedules) AddSchedule(i uint32) *DeviceSchedulesSchedule {
 	if o.Schedule == nil {
 		o.Schedule = map[uint32]*DeviceSchedulesSchedule{}
@@ -38,443 +23,111 @@ func (o *DeviceSchedules) AddSchedule(i uint32) *DeviceSchedulesSchedule {
 	o.Schedule[i] = x
 	return x
 }
-
-// GetSchedule returns instance i of Device.Schedules.Schedule.{i}.
-func (o *DeviceSchedules) GetSchedule(i uint32) (*DeviceSchedulesSchedule, bool) {
-	x, ok := o.Schedule[i]
-	return x, ok
-}
-
-// DeleteSchedule removes instance i of Device.Schedules.Schedule.{i}.
-func (o *DeviceSchedules) DeleteSchedule(i uint32) {
-	delete(o.Schedule, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSchedules) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSchedules) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceSchedules) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Schedule) {
-		o.Schedule[i].ValidateAt(prefix+"Schedule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Schedule[i].ValidateAt(c, model.InstanceOf(p, "Schedule.", i))
 	}
 }
 
 // DeviceSchedulesPath is the typed path of Device.Schedules.
 type DeviceSchedulesPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	ScheduleNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ScheduleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSchedulesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSchedulesPath(prefix string) DeviceSchedulesPath {
-	p := &prefix
-	return DeviceSchedulesPath{
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ScheduleNumberOfEntries: model.NewReadOnly[uint32](p, "ScheduleNumberOfEntries", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// Schedule returns the typed path of instance i.
+func (x DeviceSchedulesPath) Schedule(i uint32) (p DeviceSchedulesSchedulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Schedule.", i))
+	return
 }
 
-// Schedule returns the typed path of instance i of Device.Schedules.Schedule.{i}.
-func (x DeviceSchedulesPath) Schedule(i uint32) DeviceSchedulesSchedulePath {
-	return newDeviceSchedulesSchedulePath(x.Path() + "Schedule." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ScheduleTable returns the table Device.Schedules.Schedule.{i}. itself (for AddObject when writable)
+// ScheduleTable returns the table itself (for AddObject when writable).
 func (x DeviceSchedulesPath) ScheduleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Schedule.")
+	return model.NewWritableTable(x.ObjectPath, "Schedule.")
 }
 
 // DeviceSchedulesScheduleStatus enumerates the values of Device.Schedules.Schedule.{i}.Status.
 type DeviceSchedulesScheduleStatus string
 
-func (e DeviceSchedulesScheduleStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSchedulesScheduleStatus_Active        DeviceSchedulesScheduleStatus = "Active"
-	DeviceSchedulesScheduleStatus_Inactive      DeviceSchedulesScheduleStatus = "Inactive"
+	DeviceSchedulesScheduleStatus_Active DeviceSchedulesScheduleStatus = "Active"
+
+	DeviceSchedulesScheduleStatus_Inactive DeviceSchedulesScheduleStatus = "Inactive"
+
 	DeviceSchedulesScheduleStatus_StackDisabled DeviceSchedulesScheduleStatus = "StackDisabled"
-	DeviceSchedulesScheduleStatus_Error         DeviceSchedulesScheduleStatus = "Error"
+
+	DeviceSchedulesScheduleStatus_Error DeviceSchedulesScheduleStatus = "Error"
 )
 
 // DeviceSchedulesScheduleDay enumerates the values of Device.Schedules.Schedule.{i}.Day.
 type DeviceSchedulesScheduleDay string
 
-func (e DeviceSchedulesScheduleDay) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSchedulesScheduleDay_Monday    DeviceSchedulesScheduleDay = "Monday"
-	DeviceSchedulesScheduleDay_Tuesday   DeviceSchedulesScheduleDay = "Tuesday"
+	DeviceSchedulesScheduleDay_Monday DeviceSchedulesScheduleDay = "Monday"
+
+	DeviceSchedulesScheduleDay_Tuesday DeviceSchedulesScheduleDay = "Tuesday"
+
 	DeviceSchedulesScheduleDay_Wednesday DeviceSchedulesScheduleDay = "Wednesday"
-	DeviceSchedulesScheduleDay_Thursday  DeviceSchedulesScheduleDay = "Thursday"
-	DeviceSchedulesScheduleDay_Friday    DeviceSchedulesScheduleDay = "Friday"
-	DeviceSchedulesScheduleDay_Saturday  DeviceSchedulesScheduleDay = "Saturday"
-	DeviceSchedulesScheduleDay_Sunday    DeviceSchedulesScheduleDay = "Sunday"
+
+	DeviceSchedulesScheduleDay_Thursday DeviceSchedulesScheduleDay = "Thursday"
+
+	DeviceSchedulesScheduleDay_Friday DeviceSchedulesScheduleDay = "Friday"
+
+	DeviceSchedulesScheduleDay_Saturday DeviceSchedulesScheduleDay = "Saturday"
+
+	DeviceSchedulesScheduleDay_Sunday DeviceSchedulesScheduleDay = "Sunday"
 )
 
-var (
-	synDeviceSchedulesSchedule_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSchedulesSchedule_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSchedulesSchedule_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Active"}, {Value: "Inactive"}, {Value: "StackDisabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceSchedulesSchedule_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSchedulesSchedule_Day = &model.Syntax{
-		Enums: []model.Enum{{Value: "Monday"}, {Value: "Tuesday"}, {Value: "Wednesday"}, {Value: "Thursday"}, {Value: "Friday"}, {Value: "Saturday"}, {Value: "Sunday"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceSchedulesSchedule_StartTime = &model.Syntax{
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([01][0-9]|2[0-3]):[0-5][0-9]"}},
-		Sizes:    []model.Size{{Max: model.U64(5)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSchedulesSchedule_Duration = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceSchedulesSchedule_InverseMode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSchedulesSchedule_TimeLeft = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-)
-
-// DeviceSchedulesSchedule holds the values of Device.Schedules.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18)
+// DeviceSchedulesSchedule holds the values of Device.Schedules.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18).
 type DeviceSchedulesSchedule struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.18.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Active,Inactive,StackDisabled,Error}, readOnly, since 2.18.
-	Status DeviceSchedulesScheduleStatus `cwmp:"Status"`
-	// Description: string(:256), readWrite, since 2.18.
-	Description string `cwmp:"Description"`
-	// Day: list<string{Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,… 7 values}>, readWrite, since 2.18.
-	Day []DeviceSchedulesScheduleDay `cwmp:"Day"`
-	// StartTime: string(:5) ~2 patterns, readWrite, since 2.18.
-	StartTime string `cwmp:"StartTime"`
-	// Duration: unsignedInt[1:] seconds, readWrite, since 2.18.
-	Duration uint32 `cwmp:"Duration"`
-	// InverseMode: boolean, readWrite, since 2.18.
-	InverseMode bool `cwmp:"InverseMode"`
-	// TimeLeft: unsignedInt seconds, readOnly, since 2.18.
-	TimeLeft uint32 `cwmp:"TimeLeft"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceSchedulesScheduleStatus `json:"Status,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Day []DeviceSchedulesScheduleDay `json:"Day,omitzero"`
+
+	StartTime string `json:"StartTime,omitzero"`
+
+	Duration uint32 `json:"Duration,omitzero"`
+
+	InverseMode bool `json:"InverseMode,omitzero"`
+
+	TimeLeft uint32 `json:"TimeLeft,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSchedulesSchedule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSchedulesSchedule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSchedulesSchedule_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSchedulesSchedule_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceSchedulesSchedule_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckValue(synDeviceSchedulesSchedule_Day, model.FormatValue(model.TypeString, o.Day)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Day",
-		})
-	}
-	if e := model.CheckString(synDeviceSchedulesSchedule_StartTime, o.StartTime); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StartTime",
-		})
-	}
-	if e := model.CheckUint(synDeviceSchedulesSchedule_Duration, uint64(o.Duration)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Duration",
-		})
-	}
+func (o *DeviceSchedulesSchedule) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5474, o.Alias)
+	c.String(p, "Status", 5481, string(o.Status))
+	c.String(p, "Description", 5476, o.Description)
+	c.Wire(p, "Day", 5475, model.JoinStrings(o.Day), len(o.Day) > 0)
+	c.String(p, "StartTime", 5480, o.StartTime)
+	c.Uint(p, "Duration", 5477, uint64(o.Duration))
 }
 
 // DeviceSchedulesSchedulePath is the typed path of Device.Schedules.Schedule.{i}.
 type DeviceSchedulesSchedulePath struct {
-	obj         model.ObjectPath
-	Alias       model.WriteOnceParam[string]
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[DeviceSchedulesScheduleStatus]
-	Description model.ReadWriteParam[string]
-	Day         model.ReadWriteParam[[]DeviceSchedulesScheduleDay]
-	StartTime   model.ReadWriteParam[string]
-	Duration    model.ReadWriteParam[uint32]
-	InverseMode model.ReadWriteParam[bool]
-	TimeLeft    model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSchedulesSchedulePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSchedulesSchedulePath(prefix string) DeviceSchedulesSchedulePath {
-	p := &prefix
-	return DeviceSchedulesSchedulePath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Day:         model.NewReadWrite[[]DeviceSchedulesScheduleDay](p, "Day", model.TypeString),
-		Description: model.NewReadWrite[string](p, "Description", model.TypeString),
-		Duration:    model.NewReadWrite[uint32](p, "Duration", model.TypeUnsignedInt),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InverseMode: model.NewReadWrite[bool](p, "InverseMode", model.TypeBoolean),
-		StartTime:   model.NewReadWrite[string](p, "StartTime", model.TypeString),
-		Status:      model.NewReadOnly[DeviceSchedulesScheduleStatus](p, "Status", model.TypeString),
-		TimeLeft:    model.NewReadOnly[uint32](p, "TimeLeft", model.TypeUnsignedInt),
-		obj:         model.NewObjectPath(p),
-	}
-}
+	Day model.ReadWriteParam[[]DeviceSchedulesScheduleDay] `dm:"s"`
 
-var schemaSchedules = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Schedules.",
-	Version:    "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Schedules.Enable",
-	Syntax:  synDeviceSchedules_Enable,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Schedules.ScheduleNumberOfEntries",
-	Syntax:  synDeviceSchedules_ScheduleNumberOfEntries,
-	Version: "2.18",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ScheduleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Schedules.Schedule.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.18",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Schedules.Schedule.{i}.Alias",
-	Syntax:  synDeviceSchedulesSchedule_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Schedules.Schedule.{i}.Enable",
-	Syntax:  synDeviceSchedulesSchedule_Enable,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Schedules.Schedule.{i}.Status",
-	Syntax:  synDeviceSchedulesSchedule_Status,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Schedules.Schedule.{i}.Description",
-	Syntax:  synDeviceSchedulesSchedule_Description,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Schedules.Schedule.{i}.Day",
-	Syntax:  synDeviceSchedulesSchedule_Day,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Schedules.Schedule.{i}.StartTime",
-	Syntax:  synDeviceSchedulesSchedule_StartTime,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Schedules.Schedule.{i}.Duration",
-	Syntax:  synDeviceSchedulesSchedule_Duration,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Schedules.Schedule.{i}.InverseMode",
-	Syntax:  synDeviceSchedulesSchedule_InverseMode,
-	Version: "2.18",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Schedules.Schedule.{i}.TimeLeft",
-	Syntax:       synDeviceSchedulesSchedule_TimeLeft,
-	Version:      "2.18",
-}}
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-// DeviceSchedulesImpl is what a device implements for Device.Schedules; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSchedulesImpl to implement only some methods.
-type DeviceSchedulesImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	ScheduleNumberOfEntries(inst []uint32) (uint32, error)
-	ScheduleInstances(inst []uint32) []uint32
-	AddSchedule(inst []uint32) (uint32, error)
-	DeleteSchedule(inst []uint32, i uint32) error
-}
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceSchedulesImpl implements DeviceSchedulesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSchedulesImpl struct{}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedDeviceSchedulesImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesImpl) ScheduleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesImpl) ScheduleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSchedulesImpl) AddSchedule(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesImpl) DeleteSchedule(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	InverseMode model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceSchedulesScheduleImpl is what a device implements for Device.Schedules.Schedule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSchedulesScheduleImpl to implement only some methods.
-type DeviceSchedulesScheduleImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceSchedulesScheduleStatus, error)
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	Day(inst []uint32) ([]DeviceSchedulesScheduleDay, error)
-	SetDay(inst []uint32, v []DeviceSchedulesScheduleDay) error
-	StartTime(inst []uint32) (string, error)
-	SetStartTime(inst []uint32, v string) error
-	Duration(inst []uint32) (uint32, error)
-	SetDuration(inst []uint32, v uint32) error
-	InverseMode(inst []uint32) (bool, error)
-	SetInverseMode(inst []uint32, v bool) error
-	TimeLeft(inst []uint32) (uint32, error)
-}
+	StartTime model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceSchedulesScheduleImpl implements DeviceSchedulesScheduleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSchedulesScheduleImpl struct{}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceSchedulesScheduleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) Status(inst []uint32) (DeviceSchedulesScheduleStatus, error) {
-	var zero DeviceSchedulesScheduleStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) Day(inst []uint32) ([]DeviceSchedulesScheduleDay, error) {
-	var zero []DeviceSchedulesScheduleDay
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) SetDay(inst []uint32, v []DeviceSchedulesScheduleDay) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) StartTime(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) SetStartTime(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) Duration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) SetDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) InverseMode(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) SetInverseMode(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSchedulesScheduleImpl) TimeLeft(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	TimeLeft model.ReadOnlyParam[uint32] `dm:"u"`
 }

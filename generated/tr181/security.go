@@ -5,28 +5,20 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceSecurity_CertificateNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSecurity_CABundleNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSecurity holds the values of Device.Security. (object, readOnly, since 2.4)
+// DeviceSecurity holds the values of Device.Security. (object, readOnly, since 2.4).
 type DeviceSecurity struct {
-	// CertificateNumberOfEntries: unsignedInt, readOnly, since 2.4.
-	CertificateNumberOfEntries uint32 `cwmp:"CertificateNumberOfEntries"`
-	// CABundleNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	CABundleNumberOfEntries uint32 `cwmp:"CABundleNumberOfEntries"`
-	// Device.Security.CABundle.{i}. instances by instance number
-	CABundle map[uint32]*DeviceSecurityCABundle `cwmp:"CABundle.{i}."`
-	// Device.Security.Certificate.{i}. instances by instance number
-	Certificate map[uint32]*DeviceSecurityCertificate `cwmp:"Certificate.{i}."`
+	CertificateNumberOfEntries uint32 `json:"CertificateNumberOfEntries,omitzero"`
+
+	CABundleNumberOfEntries uint32 `json:"CABundleNumberOfEntries,omitzero"`
+
+	CABundle    map[uint32]*DeviceSecurityCABundle    `json:"CABundle,omitzero"`
+	Certificate map[uint32]*DeviceSecurityCertificate `json:"Certificate,omitzero"`
 }
 
-// AddCABundle creates instance i of Device.Security.CABundle.{i}. (replacing any) and returns it
+// AddCABundle creates instance i (replacing any) and returns it.
 func (o *DeviceSecurity) AddCABundle(i uint32) *DeviceSecurityCABundle {
 	if o.CABundle == nil {
 		o.CABundle = map[uint32]*DeviceSecurityCABundle{}
@@ -36,18 +28,7 @@ func (o *DeviceSecurity) AddCABundle(i uint32) *DeviceSecurityCABundle {
 	return x
 }
 
-// GetCABundle returns instance i of Device.Security.CABundle.{i}.
-func (o *DeviceSecurity) GetCABundle(i uint32) (*DeviceSecurityCABundle, bool) {
-	x, ok := o.CABundle[i]
-	return x, ok
-}
-
-// DeleteCABundle removes instance i of Device.Security.CABundle.{i}.
-func (o *DeviceSecurity) DeleteCABundle(i uint32) {
-	delete(o.CABundle, i)
-}
-
-// AddCertificate creates instance i of Device.Security.Certificate.{i}. (replacing any) and returns it
+// AddCertificate creates instance i (replacing any) and returns it.
 func (o *DeviceSecurity) AddCertificate(i uint32) *DeviceSecurityCertificate {
 	if o.Certificate == nil {
 		o.Certificate = map[uint32]*DeviceSecurityCertificate{}
@@ -56,485 +37,115 @@ func (o *DeviceSecurity) AddCertificate(i uint32) *DeviceSecurityCertificate {
 	o.Certificate[i] = x
 	return x
 }
-
-// GetCertificate returns instance i of Device.Security.Certificate.{i}.
-func (o *DeviceSecurity) GetCertificate(i uint32) (*DeviceSecurityCertificate, bool) {
-	x, ok := o.Certificate[i]
-	return x, ok
-}
-
-// DeleteCertificate removes instance i of Device.Security.Certificate.{i}.
-func (o *DeviceSecurity) DeleteCertificate(i uint32) {
-	delete(o.Certificate, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSecurity) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSecurity) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceSecurity) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.CABundle) {
-		o.CABundle[i].ValidateAt(prefix+"CABundle."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.CABundle[i].ValidateAt(c, model.InstanceOf(p, "CABundle.", i))
 	}
 	for _, i := range model.SortedKeys(o.Certificate) {
-		o.Certificate[i].ValidateAt(prefix+"Certificate."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Certificate[i].ValidateAt(c, model.InstanceOf(p, "Certificate.", i))
 	}
 }
 
 // DeviceSecurityPath is the typed path of Device.Security.
 type DeviceSecurityPath struct {
-	obj                        model.ObjectPath
-	CertificateNumberOfEntries model.ReadOnlyParam[uint32]
-	CABundleNumberOfEntries    model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CABundleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CertificateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSecurityPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSecurityPath(prefix string) DeviceSecurityPath {
-	p := &prefix
-	return DeviceSecurityPath{
-		CABundleNumberOfEntries:    model.NewReadOnly[uint32](p, "CABundleNumberOfEntries", model.TypeUnsignedInt),
-		CertificateNumberOfEntries: model.NewReadOnly[uint32](p, "CertificateNumberOfEntries", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+// CABundle returns the typed path of instance i.
+func (x DeviceSecurityPath) CABundle(i uint32) (p DeviceSecurityCABundlePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CABundle.", i))
+	return
 }
 
-// CABundle returns the typed path of instance i of Device.Security.CABundle.{i}.
-func (x DeviceSecurityPath) CABundle(i uint32) DeviceSecurityCABundlePath {
-	return newDeviceSecurityCABundlePath(x.Path() + "CABundle." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CABundleTable returns the table Device.Security.CABundle.{i}. itself (for AddObject when writable)
+// CABundleTable returns the table itself (for AddObject when writable).
 func (x DeviceSecurityPath) CABundleTable() model.Table {
-	return model.NewTable(x.Path() + "CABundle.")
+	return model.NewTable(x.ObjectPath, "CABundle.")
 }
 
-// Certificate returns the typed path of instance i of Device.Security.Certificate.{i}.
-func (x DeviceSecurityPath) Certificate(i uint32) DeviceSecurityCertificatePath {
-	return newDeviceSecurityCertificatePath(x.Path() + "Certificate." + strconv.FormatUint(uint64(i), 10) + ".")
+// Certificate returns the typed path of instance i.
+func (x DeviceSecurityPath) Certificate(i uint32) (p DeviceSecurityCertificatePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Certificate.", i))
+	return
 }
 
-// CertificateTable returns the table Device.Security.Certificate.{i}. itself (for AddObject when writable)
+// CertificateTable returns the table itself (for AddObject when writable).
 func (x DeviceSecurityPath) CertificateTable() model.Table {
-	return model.NewTable(x.Path() + "Certificate.")
+	return model.NewTable(x.ObjectPath, "Certificate.")
 }
 
-var (
-	synDeviceSecurityCABundle_Enable         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSecurityCABundle_Name           = &model.Syntax{Type: model.TypeString}
-	synDeviceSecurityCABundle_CACertificates = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceSecurityCABundle holds the values of Device.Security.CABundle.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSecurityCABundle holds the values of Device.Security.CABundle.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSecurityCABundle struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Name: string, readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// CACertificates: list<string> pathRef→.Security.Certificate., readWrite, since 2.19.
-	CACertificates []string `cwmp:"CACertificates"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	CACertificates []string `json:"CACertificates,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSecurityCABundle) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSecurityCABundle) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceSecurityCABundle_CACertificates, model.FormatValue(model.TypeString, o.CACertificates)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CACertificates",
-		})
-	}
+func (o *DeviceSecurityCABundle) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "CACertificates", 5486, model.JoinStrings(o.CACertificates), len(o.CACertificates) > 0)
 }
 
 // DeviceSecurityCABundlePath is the typed path of Device.Security.CABundle.{i}.
 type DeviceSecurityCABundlePath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Name           model.ReadOnlyParam[string]
-	CACertificates model.ReadWriteParam[[]string]
+	model.ObjectPath
+	CACertificates model.ReadWriteParam[[]string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSecurityCABundlePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSecurityCABundlePath(prefix string) DeviceSecurityCABundlePath {
-	p := &prefix
-	return DeviceSecurityCABundlePath{
-		CACertificates: model.NewReadWrite[[]string](p, "CACertificates", model.TypeString),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:           model.NewReadOnly[string](p, "Name", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSecurityCertificate_Enable       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSecurityCertificate_LastModif    = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSecurityCertificate_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSecurityCertificate_Issuer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSecurityCertificate_NotBefore = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSecurityCertificate_NotAfter  = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSecurityCertificate_Subject   = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSecurityCertificate_SubjectAlt = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synDeviceSecurityCertificate_SignatureAlgorithm = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceSecurityCertificate holds the values of Device.Security.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4)
+// DeviceSecurityCertificate holds the values of Device.Security.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceSecurityCertificate struct {
-	// Enable: boolean, readWrite, since 2.4.
-	Enable bool `cwmp:"Enable"`
-	// LastModif: dateTime, readOnly, since 2.4.
-	LastModif time.Time `cwmp:"LastModif"`
-	// SerialNumber: string(:64), readOnly, since 2.4.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// Issuer: string(:256), readOnly, since 2.4.
-	Issuer string `cwmp:"Issuer"`
-	// NotBefore: dateTime, readOnly, since 2.4.
-	NotBefore time.Time `cwmp:"NotBefore"`
-	// NotAfter: dateTime, readOnly, since 2.4.
-	NotAfter time.Time `cwmp:"NotAfter"`
-	// Subject: string(:256), readOnly, since 2.4.
-	Subject string `cwmp:"Subject"`
-	// SubjectAlt: list(:256)<string>, readOnly, since 2.4.
-	SubjectAlt []string `cwmp:"SubjectAlt"`
-	// SignatureAlgorithm: string(:256), readOnly, since 2.4.
-	SignatureAlgorithm string `cwmp:"SignatureAlgorithm"`
+	Enable bool `json:"Enable,omitzero"`
+
+	LastModif time.Time `json:"LastModif,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	Issuer string `json:"Issuer,omitzero"`
+
+	NotBefore time.Time `json:"NotBefore,omitzero"`
+
+	NotAfter time.Time `json:"NotAfter,omitzero"`
+
+	Subject string `json:"Subject,omitzero"`
+
+	SubjectAlt []string `json:"SubjectAlt,omitzero"`
+
+	SignatureAlgorithm string `json:"SignatureAlgorithm,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSecurityCertificate) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSecurityCertificate) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSecurityCertificate_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceSecurityCertificate_Issuer, o.Issuer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Issuer",
-		})
-	}
-	if e := model.CheckString(synDeviceSecurityCertificate_Subject, o.Subject); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Subject",
-		})
-	}
-	if e := model.CheckValue(synDeviceSecurityCertificate_SubjectAlt, model.FormatValue(model.TypeString, o.SubjectAlt)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubjectAlt",
-		})
-	}
-	if e := model.CheckString(synDeviceSecurityCertificate_SignatureAlgorithm, o.SignatureAlgorithm); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SignatureAlgorithm",
-		})
-	}
+func (o *DeviceSecurityCertificate) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SerialNumber", 5496, o.SerialNumber)
+	c.String(p, "Issuer", 5492, o.Issuer)
+	c.String(p, "Subject", 5498, o.Subject)
+	c.Wire(p, "SubjectAlt", 5499, model.JoinStrings(o.SubjectAlt), len(o.SubjectAlt) > 0)
+	c.String(p, "SignatureAlgorithm", 5497, o.SignatureAlgorithm)
 }
 
 // DeviceSecurityCertificatePath is the typed path of Device.Security.Certificate.{i}.
 type DeviceSecurityCertificatePath struct {
-	obj                model.ObjectPath
-	Enable             model.ReadWriteParam[bool]
-	LastModif          model.ReadOnlyParam[time.Time]
-	SerialNumber       model.ReadOnlyParam[string]
-	Issuer             model.ReadOnlyParam[string]
-	NotBefore          model.ReadOnlyParam[time.Time]
-	NotAfter           model.ReadOnlyParam[time.Time]
-	Subject            model.ReadOnlyParam[string]
-	SubjectAlt         model.ReadOnlyParam[[]string]
-	SignatureAlgorithm model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceSecurityCertificatePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSecurityCertificatePath(prefix string) DeviceSecurityCertificatePath {
-	p := &prefix
-	return DeviceSecurityCertificatePath{
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Issuer:             model.NewReadOnly[string](p, "Issuer", model.TypeString),
-		LastModif:          model.NewReadOnly[time.Time](p, "LastModif", model.TypeDateTime),
-		NotAfter:           model.NewReadOnly[time.Time](p, "NotAfter", model.TypeDateTime),
-		NotBefore:          model.NewReadOnly[time.Time](p, "NotBefore", model.TypeDateTime),
-		SerialNumber:       model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		SignatureAlgorithm: model.NewReadOnly[string](p, "SignatureAlgorithm", model.TypeString),
-		Subject:            model.NewReadOnly[string](p, "Subject", model.TypeString),
-		SubjectAlt:         model.NewReadOnly[[]string](p, "SubjectAlt", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	Issuer model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaSecurity = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Security.",
-	Version:    "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.CertificateNumberOfEntries",
-	Syntax:  synDeviceSecurity_CertificateNumberOfEntries,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.CABundleNumberOfEntries",
-	Syntax:  synDeviceSecurity_CABundleNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CABundleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Security.CABundle.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Security.CABundle.{i}.Enable",
-	Syntax:  synDeviceSecurityCABundle_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.CABundle.{i}.Name",
-	Syntax:  synDeviceSecurityCABundle_Name,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Security.CABundle.{i}.CACertificates",
-	Syntax:  synDeviceSecurityCABundle_CACertificates,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CertificateNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Security.Certificate.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"SerialNumber", "Issuer"},
-	}},
-	Version: "2.4",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Security.Certificate.{i}.Enable",
-	Syntax:  synDeviceSecurityCertificate_Enable,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.Certificate.{i}.LastModif",
-	Syntax:  synDeviceSecurityCertificate_LastModif,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.Certificate.{i}.SerialNumber",
-	Syntax:  synDeviceSecurityCertificate_SerialNumber,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.Certificate.{i}.Issuer",
-	Syntax:  synDeviceSecurityCertificate_Issuer,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.Certificate.{i}.NotBefore",
-	Syntax:  synDeviceSecurityCertificate_NotBefore,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.Certificate.{i}.NotAfter",
-	Syntax:  synDeviceSecurityCertificate_NotAfter,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.Certificate.{i}.Subject",
-	Syntax:  synDeviceSecurityCertificate_Subject,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.Certificate.{i}.SubjectAlt",
-	Syntax:  synDeviceSecurityCertificate_SubjectAlt,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Security.Certificate.{i}.SignatureAlgorithm",
-	Syntax:  synDeviceSecurityCertificate_SignatureAlgorithm,
-	Version: "2.4",
-}}
+	LastModif model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// DeviceSecurityImpl is what a device implements for Device.Security; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSecurityImpl to implement only some methods.
-type DeviceSecurityImpl interface {
-	CertificateNumberOfEntries(inst []uint32) (uint32, error)
-	CABundleNumberOfEntries(inst []uint32) (uint32, error)
-	CABundleInstances(inst []uint32) []uint32
-	CertificateInstances(inst []uint32) []uint32
-}
+	NotAfter model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// UnimplementedDeviceSecurityImpl implements DeviceSecurityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSecurityImpl struct{}
+	NotBefore model.ReadOnlyParam[time.Time] `dm:"t"`
 
-func (UnimplementedDeviceSecurityImpl) CertificateNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityImpl) CABundleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityImpl) CABundleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSecurityImpl) CertificateInstances(inst []uint32) []uint32 {
-	return nil
-}
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceSecurityCABundleImpl is what a device implements for Device.Security.CABundle.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSecurityCABundleImpl to implement only some methods.
-type DeviceSecurityCABundleImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	CACertificates(inst []uint32) ([]string, error)
-	SetCACertificates(inst []uint32, v []string) error
-}
+	SignatureAlgorithm model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceSecurityCABundleImpl implements DeviceSecurityCABundleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSecurityCABundleImpl struct{}
+	Subject model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceSecurityCABundleImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCABundleImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCABundleImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCABundleImpl) CACertificates(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCABundleImpl) SetCACertificates(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSecurityCertificateImpl is what a device implements for Device.Security.Certificate.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSecurityCertificateImpl to implement only some methods.
-type DeviceSecurityCertificateImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	LastModif(inst []uint32) (time.Time, error)
-	SerialNumber(inst []uint32) (string, error)
-	Issuer(inst []uint32) (string, error)
-	NotBefore(inst []uint32) (time.Time, error)
-	NotAfter(inst []uint32) (time.Time, error)
-	Subject(inst []uint32) (string, error)
-	SubjectAlt(inst []uint32) ([]string, error)
-	SignatureAlgorithm(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceSecurityCertificateImpl implements DeviceSecurityCertificateImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSecurityCertificateImpl struct{}
-
-func (UnimplementedDeviceSecurityCertificateImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCertificateImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCertificateImpl) LastModif(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCertificateImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCertificateImpl) Issuer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCertificateImpl) NotBefore(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCertificateImpl) NotAfter(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCertificateImpl) Subject(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCertificateImpl) SubjectAlt(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSecurityCertificateImpl) SignatureAlgorithm(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	SubjectAlt model.ReadOnlyParam[[]string] `dm:"s"`
 }

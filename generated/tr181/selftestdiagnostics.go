@@ -8,139 +8,36 @@ import "github.com/dmforge/dmforge/model"
 // DeviceSelfTestDiagnosticsDiagnosticsState enumerates the values of Device.SelfTestDiagnostics.DiagnosticsState.
 type DeviceSelfTestDiagnosticsDiagnosticsState string
 
-func (e DeviceSelfTestDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSelfTestDiagnosticsDiagnosticsState_None           DeviceSelfTestDiagnosticsDiagnosticsState = "None"
-	DeviceSelfTestDiagnosticsDiagnosticsState_Requested      DeviceSelfTestDiagnosticsDiagnosticsState = "Requested"
-	DeviceSelfTestDiagnosticsDiagnosticsState_Canceled       DeviceSelfTestDiagnosticsDiagnosticsState = "Canceled"
-	DeviceSelfTestDiagnosticsDiagnosticsState_Complete       DeviceSelfTestDiagnosticsDiagnosticsState = "Complete"
+	DeviceSelfTestDiagnosticsDiagnosticsState_None DeviceSelfTestDiagnosticsDiagnosticsState = "None"
+
+	DeviceSelfTestDiagnosticsDiagnosticsState_Requested DeviceSelfTestDiagnosticsDiagnosticsState = "Requested"
+
+	DeviceSelfTestDiagnosticsDiagnosticsState_Canceled DeviceSelfTestDiagnosticsDiagnosticsState = "Canceled"
+
+	DeviceSelfTestDiagnosticsDiagnosticsState_Complete DeviceSelfTestDiagnosticsDiagnosticsState = "Complete"
+
 	DeviceSelfTestDiagnosticsDiagnosticsState_Error_Internal DeviceSelfTestDiagnosticsDiagnosticsState = "Error_Internal"
-	DeviceSelfTestDiagnosticsDiagnosticsState_Error_Other    DeviceSelfTestDiagnosticsDiagnosticsState = "Error_Other"
+
+	DeviceSelfTestDiagnosticsDiagnosticsState_Error_Other DeviceSelfTestDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-var (
-	synDeviceSelfTestDiagnostics_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Internal",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_Other",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceSelfTestDiagnostics_Results = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceSelfTestDiagnostics holds the values of Device.SelfTestDiagnostics. (object, readOnly, since 2.0)
+// DeviceSelfTestDiagnostics holds the values of Device.SelfTestDiagnostics. (object, readOnly, since 2.0).
 type DeviceSelfTestDiagnostics struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error_Internal,Error_Other}, readWrite, since 2.0.
-	DiagnosticsState DeviceSelfTestDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Results: string(:1024), readOnly, since 2.0.
-	Results string `cwmp:"Results"`
+	DiagnosticsState DeviceSelfTestDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Results string `json:"Results,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSelfTestDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSelfTestDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSelfTestDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceSelfTestDiagnostics_Results, o.Results); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Results",
-		})
-	}
+func (o *DeviceSelfTestDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 5502, string(o.DiagnosticsState))
+	c.String(p, "Results", 5503, o.Results)
 }
 
 // DeviceSelfTestDiagnosticsPath is the typed path of Device.SelfTestDiagnostics.
 type DeviceSelfTestDiagnosticsPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceSelfTestDiagnosticsDiagnosticsState]
-	Results          model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[DeviceSelfTestDiagnosticsDiagnosticsState] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSelfTestDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSelfTestDiagnosticsPath(prefix string) DeviceSelfTestDiagnosticsPath {
-	p := &prefix
-	return DeviceSelfTestDiagnosticsPath{
-		DiagnosticsState: model.NewReadWrite[DeviceSelfTestDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Results:          model.NewReadOnly[string](p, "Results", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var schemaSelftestdiagnostics = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SelfTestDiagnostics.",
-	Version:    "2.0",
-}, {
-	Access:       model.ReadWrite,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SelfTestDiagnostics.DiagnosticsState",
-	Syntax:       synDeviceSelfTestDiagnostics_DiagnosticsState,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SelfTestDiagnostics.Results",
-	Syntax:       synDeviceSelfTestDiagnostics_Results,
-	Version:      "2.0",
-}}
-
-// DeviceSelfTestDiagnosticsImpl is what a device implements for Device.SelfTestDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSelfTestDiagnosticsImpl to implement only some methods.
-type DeviceSelfTestDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceSelfTestDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceSelfTestDiagnosticsDiagnosticsState) error
-	Results(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceSelfTestDiagnosticsImpl implements DeviceSelfTestDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSelfTestDiagnosticsImpl struct{}
-
-func (UnimplementedDeviceSelfTestDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceSelfTestDiagnosticsDiagnosticsState, error) {
-	var zero DeviceSelfTestDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSelfTestDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceSelfTestDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSelfTestDiagnosticsImpl) Results(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	Results model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -5,49 +5,10 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-var ()
-
-// DeviceServices holds the values of Device.Services. (object, readOnly, since 2.0)
+// DeviceServices holds the values of Device.Services. (object, readOnly, since 2.0).
 type DeviceServices struct{}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceServices) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceServices) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceServicesPath is the typed path of Device.Services.
 type DeviceServicesPath struct {
-	obj model.ObjectPath
+	model.ObjectPath
 }
-
-// Path returns the object's instance path.
-func (x DeviceServicesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceServicesPath(prefix string) DeviceServicesPath {
-	p := &prefix
-	return DeviceServicesPath{obj: model.NewObjectPath(p)}
-}
-
-var schemaServices = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Services.",
-	Version:    "2.0",
-}}
-
-// DeviceServicesImpl is what a device implements for Device.Services; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceServicesImpl to implement only some methods.
-type DeviceServicesImpl interface{}
-
-// UnimplementedDeviceServicesImpl implements DeviceServicesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceServicesImpl struct{}

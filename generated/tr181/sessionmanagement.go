@@ -3,39 +3,25 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceSessionManagement_SessionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSessionManagement_PDPNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSessionManagement_PDNNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSessionManagement_PDUNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSessionManagement holds the values of Device.SessionManagement. (object, readOnly, since 2.19)
+// DeviceSessionManagement holds the values of Device.SessionManagement. (object, readOnly, since 2.19).
 type DeviceSessionManagement struct {
-	// SessionNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	SessionNumberOfEntries uint32 `cwmp:"SessionNumberOfEntries"`
-	// PDPNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	PDPNumberOfEntries uint32 `cwmp:"PDPNumberOfEntries"`
-	// PDNNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	PDNNumberOfEntries uint32 `cwmp:"PDNNumberOfEntries"`
-	// PDUNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	PDUNumberOfEntries uint32 `cwmp:"PDUNumberOfEntries"`
-	// Device.SessionManagement.PDN.{i}. instances by instance number
-	PDN map[uint32]*DeviceSessionManagementPDN `cwmp:"PDN.{i}."`
-	// Device.SessionManagement.PDP.{i}. instances by instance number
-	PDP map[uint32]*DeviceSessionManagementPDP `cwmp:"PDP.{i}."`
-	// Device.SessionManagement.PDU.{i}. instances by instance number
-	PDU map[uint32]*DeviceSessionManagementPDU `cwmp:"PDU.{i}."`
-	// Device.SessionManagement.Session.{i}. instances by instance number
-	Session map[uint32]*DeviceSessionManagementSession `cwmp:"Session.{i}."`
+	SessionNumberOfEntries uint32 `json:"SessionNumberOfEntries,omitzero"`
+
+	PDPNumberOfEntries uint32 `json:"PDPNumberOfEntries,omitzero"`
+
+	PDNNumberOfEntries uint32 `json:"PDNNumberOfEntries,omitzero"`
+
+	PDUNumberOfEntries uint32 `json:"PDUNumberOfEntries,omitzero"`
+
+	PDN     map[uint32]*DeviceSessionManagementPDN     `json:"PDN,omitzero"`
+	PDP     map[uint32]*DeviceSessionManagementPDP     `json:"PDP,omitzero"`
+	PDU     map[uint32]*DeviceSessionManagementPDU     `json:"PDU,omitzero"`
+	Session map[uint32]*DeviceSessionManagementSession `json:"Session,omitzero"`
 }
 
-// AddPDN creates instance i of Device.SessionManagement.PDN.{i}. (replacing any) and returns it
+// AddPDN creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagement) AddPDN(i uint32) *DeviceSessionManagementPDN {
 	if o.PDN == nil {
 		o.PDN = map[uint32]*DeviceSessionManagementPDN{}
@@ -45,18 +31,7 @@ func (o *DeviceSessionManagement) AddPDN(i uint32) *DeviceSessionManagementPDN {
 	return x
 }
 
-// GetPDN returns instance i of Device.SessionManagement.PDN.{i}.
-func (o *DeviceSessionManagement) GetPDN(i uint32) (*DeviceSessionManagementPDN, bool) {
-	x, ok := o.PDN[i]
-	return x, ok
-}
-
-// DeletePDN removes instance i of Device.SessionManagement.PDN.{i}.
-func (o *DeviceSessionManagement) DeletePDN(i uint32) {
-	delete(o.PDN, i)
-}
-
-// AddPDP creates instance i of Device.SessionManagement.PDP.{i}. (replacing any) and returns it
+// AddPDP creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagement) AddPDP(i uint32) *DeviceSessionManagementPDP {
 	if o.PDP == nil {
 		o.PDP = map[uint32]*DeviceSessionManagementPDP{}
@@ -66,18 +41,7 @@ func (o *DeviceSessionManagement) AddPDP(i uint32) *DeviceSessionManagementPDP {
 	return x
 }
 
-// GetPDP returns instance i of Device.SessionManagement.PDP.{i}.
-func (o *DeviceSessionManagement) GetPDP(i uint32) (*DeviceSessionManagementPDP, bool) {
-	x, ok := o.PDP[i]
-	return x, ok
-}
-
-// DeletePDP removes instance i of Device.SessionManagement.PDP.{i}.
-func (o *DeviceSessionManagement) DeletePDP(i uint32) {
-	delete(o.PDP, i)
-}
-
-// AddPDU creates instance i of Device.SessionManagement.PDU.{i}. (replacing any) and returns it
+// AddPDU creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagement) AddPDU(i uint32) *DeviceSessionManagementPDU {
 	if o.PDU == nil {
 		o.PDU = map[uint32]*DeviceSessionManagementPDU{}
@@ -87,18 +51,7 @@ func (o *DeviceSessionManagement) AddPDU(i uint32) *DeviceSessionManagementPDU {
 	return x
 }
 
-// GetPDU returns instance i of Device.SessionManagement.PDU.{i}.
-func (o *DeviceSessionManagement) GetPDU(i uint32) (*DeviceSessionManagementPDU, bool) {
-	x, ok := o.PDU[i]
-	return x, ok
-}
-
-// DeletePDU removes instance i of Device.SessionManagement.PDU.{i}.
-func (o *DeviceSessionManagement) DeletePDU(i uint32) {
-	delete(o.PDU, i)
-}
-
-// AddSession creates instance i of Device.SessionManagement.Session.{i}. (replacing any) and returns it
+// AddSession creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagement) AddSession(i uint32) *DeviceSessionManagementSession {
 	if o.Session == nil {
 		o.Session = map[uint32]*DeviceSessionManagementSession{}
@@ -107,493 +60,250 @@ func (o *DeviceSessionManagement) AddSession(i uint32) *DeviceSessionManagementS
 	o.Session[i] = x
 	return x
 }
-
-// GetSession returns instance i of Device.SessionManagement.Session.{i}.
-func (o *DeviceSessionManagement) GetSession(i uint32) (*DeviceSessionManagementSession, bool) {
-	x, ok := o.Session[i]
-	return x, ok
-}
-
-// DeleteSession removes instance i of Device.SessionManagement.Session.{i}.
-func (o *DeviceSessionManagement) DeleteSession(i uint32) {
-	delete(o.Session, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSessionManagement) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSessionManagement) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceSessionManagement) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.PDN) {
-		o.PDN[i].ValidateAt(prefix+"PDN."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.PDN[i].ValidateAt(c, model.InstanceOf(p, "PDN.", i))
 	}
 	for _, i := range model.SortedKeys(o.PDP) {
-		o.PDP[i].ValidateAt(prefix+"PDP."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.PDP[i].ValidateAt(c, model.InstanceOf(p, "PDP.", i))
 	}
 	for _, i := range model.SortedKeys(o.PDU) {
-		o.PDU[i].ValidateAt(prefix+"PDU."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.PDU[i].ValidateAt(c, model.InstanceOf(p, "PDU.", i))
 	}
 	for _, i := range model.SortedKeys(o.Session) {
-		o.Session[i].ValidateAt(prefix+"Session."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Session[i].ValidateAt(c, model.InstanceOf(p, "Session.", i))
 	}
 }
 
 // DeviceSessionManagementPath is the typed path of Device.SessionManagement.
 type DeviceSessionManagementPath struct {
-	obj                    model.ObjectPath
-	SessionNumberOfEntries model.ReadOnlyParam[uint32]
-	PDPNumberOfEntries     model.ReadOnlyParam[uint32]
-	PDNNumberOfEntries     model.ReadOnlyParam[uint32]
-	PDUNumberOfEntries     model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	PDNNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PDPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PDUNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSessionManagementPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSessionManagementPath(prefix string) DeviceSessionManagementPath {
-	p := &prefix
-	return DeviceSessionManagementPath{
-		PDNNumberOfEntries:     model.NewReadOnly[uint32](p, "PDNNumberOfEntries", model.TypeUnsignedInt),
-		PDPNumberOfEntries:     model.NewReadOnly[uint32](p, "PDPNumberOfEntries", model.TypeUnsignedInt),
-		PDUNumberOfEntries:     model.NewReadOnly[uint32](p, "PDUNumberOfEntries", model.TypeUnsignedInt),
-		SessionNumberOfEntries: model.NewReadOnly[uint32](p, "SessionNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// PDN returns the typed path of instance i.
+func (x DeviceSessionManagementPath) PDN(i uint32) (p DeviceSessionManagementPDNPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PDN.", i))
+	return
 }
 
-// PDN returns the typed path of instance i of Device.SessionManagement.PDN.{i}.
-func (x DeviceSessionManagementPath) PDN(i uint32) DeviceSessionManagementPDNPath {
-	return newDeviceSessionManagementPDNPath(x.Path() + "PDN." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PDNTable returns the table Device.SessionManagement.PDN.{i}. itself (for AddObject when writable)
+// PDNTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPath) PDNTable() model.Table {
-	return model.NewTable(x.Path() + "PDN.")
+	return model.NewTable(x.ObjectPath, "PDN.")
 }
 
-// PDP returns the typed path of instance i of Device.SessionManagement.PDP.{i}.
-func (x DeviceSessionManagementPath) PDP(i uint32) DeviceSessionManagementPDPPath {
-	return newDeviceSessionManagementPDPPath(x.Path() + "PDP." + strconv.FormatUint(uint64(i), 10) + ".")
+// PDP returns the typed path of instance i.
+func (x DeviceSessionManagementPath) PDP(i uint32) (p DeviceSessionManagementPDPPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PDP.", i))
+	return
 }
 
-// PDPTable returns the table Device.SessionManagement.PDP.{i}. itself (for AddObject when writable)
+// PDPTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPath) PDPTable() model.Table {
-	return model.NewTable(x.Path() + "PDP.")
+	return model.NewTable(x.ObjectPath, "PDP.")
 }
 
-// PDU returns the typed path of instance i of Device.SessionManagement.PDU.{i}.
-func (x DeviceSessionManagementPath) PDU(i uint32) DeviceSessionManagementPDUPath {
-	return newDeviceSessionManagementPDUPath(x.Path() + "PDU." + strconv.FormatUint(uint64(i), 10) + ".")
+// PDU returns the typed path of instance i.
+func (x DeviceSessionManagementPath) PDU(i uint32) (p DeviceSessionManagementPDUPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PDU.", i))
+	return
 }
 
-// PDUTable returns the table Device.SessionManagement.PDU.{i}. itself (for AddObject when writable)
+// PDUTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPath) PDUTable() model.Table {
-	return model.NewTable(x.Path() + "PDU.")
+	return model.NewTable(x.ObjectPath, "PDU.")
 }
 
-// Session returns the typed path of instance i of Device.SessionManagement.Session.{i}.
-func (x DeviceSessionManagementPath) Session(i uint32) DeviceSessionManagementSessionPath {
-	return newDeviceSessionManagementSessionPath(x.Path() + "Session." + strconv.FormatUint(uint64(i), 10) + ".")
+// Session returns the typed path of instance i.
+func (x DeviceSessionManagementPath) Session(i uint32) (p DeviceSessionManagementSessionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Session.", i))
+	return
 }
 
-// SessionTable returns the table Device.SessionManagement.Session.{i}. itself (for AddObject when writable)
+// SessionTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPath) SessionTable() model.Table {
-	return model.NewTable(x.Path() + "Session.")
+	return model.NewTable(x.ObjectPath, "Session.")
 }
 
-var (
-	synDeviceSessionManagementPDN_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSessionManagementPDN_QCI = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSessionManagementPDN_UpstreamMaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "Kbps",
-	}
-	synDeviceSessionManagementPDN_DownstreamMaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "Kbps",
-	}
-	synDeviceSessionManagementPDN_UpstreamGuaranteedBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "Kbps",
-	}
-	synDeviceSessionManagementPDN_DownstreamGuaranteedBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "Kbps",
-	}
-	synDeviceSessionManagementPDN_UpstreamAggregateBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "Kbps",
-	}
-	synDeviceSessionManagementPDN_DownstreamAggregateBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "Kbps",
-	}
-)
-
-// DeviceSessionManagementPDN holds the values of Device.SessionManagement.PDN.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSessionManagementPDN holds the values of Device.SessionManagement.PDN.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDN struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// QCI: unsignedInt[0:254], readOnly, since 2.19.
-	QCI uint32 `cwmp:"QCI"`
-	// UpstreamMaxBitRate: unsignedLong Kbps, readOnly, since 2.19.
-	UpstreamMaxBitRate uint64 `cwmp:"UpstreamMaxBitRate"`
-	// DownstreamMaxBitRate: unsignedLong Kbps, readOnly, since 2.19.
-	DownstreamMaxBitRate uint64 `cwmp:"DownstreamMaxBitRate"`
-	// UpstreamGuaranteedBitRate: unsignedLong Kbps, readOnly, since 2.19.
-	UpstreamGuaranteedBitRate uint64 `cwmp:"UpstreamGuaranteedBitRate"`
-	// DownstreamGuaranteedBitRate: unsignedLong Kbps, readOnly, since 2.19.
-	DownstreamGuaranteedBitRate uint64 `cwmp:"DownstreamGuaranteedBitRate"`
-	// UpstreamAggregateBitRate: unsignedLong Kbps, readOnly, since 2.19.
-	UpstreamAggregateBitRate uint64 `cwmp:"UpstreamAggregateBitRate"`
-	// DownstreamAggregateBitRate: unsignedLong Kbps, readOnly, since 2.19.
-	DownstreamAggregateBitRate uint64 `cwmp:"DownstreamAggregateBitRate"`
+	Alias string `json:"Alias,omitzero"`
+
+	QCI uint32 `json:"QCI,omitzero"`
+
+	UpstreamMaxBitRate uint64 `json:"UpstreamMaxBitRate,omitzero"`
+
+	DownstreamMaxBitRate uint64 `json:"DownstreamMaxBitRate,omitzero"`
+
+	UpstreamGuaranteedBitRate uint64 `json:"UpstreamGuaranteedBitRate,omitzero"`
+
+	DownstreamGuaranteedBitRate uint64 `json:"DownstreamGuaranteedBitRate,omitzero"`
+
+	UpstreamAggregateBitRate uint64 `json:"UpstreamAggregateBitRate,omitzero"`
+
+	DownstreamAggregateBitRate uint64 `json:"DownstreamAggregateBitRate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSessionManagementPDN) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSessionManagementPDN) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSessionManagementPDN_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceSessionManagementPDN_QCI, uint64(o.QCI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QCI",
-		})
-	}
+func (o *DeviceSessionManagementPDN) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5507, o.Alias)
+	c.Uint(p, "QCI", 5511, uint64(o.QCI))
 }
 
 // DeviceSessionManagementPDNPath is the typed path of Device.SessionManagement.PDN.{i}.
 type DeviceSessionManagementPDNPath struct {
-	obj                         model.ObjectPath
-	Alias                       model.WriteOnceParam[string]
-	QCI                         model.ReadOnlyParam[uint32]
-	UpstreamMaxBitRate          model.ReadOnlyParam[uint64]
-	DownstreamMaxBitRate        model.ReadOnlyParam[uint64]
-	UpstreamGuaranteedBitRate   model.ReadOnlyParam[uint64]
-	DownstreamGuaranteedBitRate model.ReadOnlyParam[uint64]
-	UpstreamAggregateBitRate    model.ReadOnlyParam[uint64]
-	DownstreamAggregateBitRate  model.ReadOnlyParam[uint64]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSessionManagementPDNPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSessionManagementPDNPath(prefix string) DeviceSessionManagementPDNPath {
-	p := &prefix
-	return DeviceSessionManagementPDNPath{
-		Alias:                       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DownstreamAggregateBitRate:  model.NewReadOnly[uint64](p, "DownstreamAggregateBitRate", model.TypeUnsignedLong),
-		DownstreamGuaranteedBitRate: model.NewReadOnly[uint64](p, "DownstreamGuaranteedBitRate", model.TypeUnsignedLong),
-		DownstreamMaxBitRate:        model.NewReadOnly[uint64](p, "DownstreamMaxBitRate", model.TypeUnsignedLong),
-		QCI:                         model.NewReadOnly[uint32](p, "QCI", model.TypeUnsignedInt),
-		UpstreamAggregateBitRate:    model.NewReadOnly[uint64](p, "UpstreamAggregateBitRate", model.TypeUnsignedLong),
-		UpstreamGuaranteedBitRate:   model.NewReadOnly[uint64](p, "UpstreamGuaranteedBitRate", model.TypeUnsignedLong),
-		UpstreamMaxBitRate:          model.NewReadOnly[uint64](p, "UpstreamMaxBitRate", model.TypeUnsignedLong),
-		obj:                         model.NewObjectPath(p),
-	}
+	DownstreamAggregateBitRate model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DownstreamGuaranteedBitRate model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DownstreamMaxBitRate model.ReadOnlyParam[uint64] `dm:"U"`
+
+	QCI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamAggregateBitRate model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UpstreamGuaranteedBitRate model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UpstreamMaxBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceSessionManagementPDPTrafficClass enumerates the values of Device.SessionManagement.PDP.{i}.TrafficClass.
 type DeviceSessionManagementPDPTrafficClass string
 
-func (e DeviceSessionManagementPDPTrafficClass) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSessionManagementPDPTrafficClass_Conversational  DeviceSessionManagementPDPTrafficClass = "Conversational"
-	DeviceSessionManagementPDPTrafficClass_Streaming       DeviceSessionManagementPDPTrafficClass = "Streaming"
-	DeviceSessionManagementPDPTrafficClass_Interactive     DeviceSessionManagementPDPTrafficClass = "Interactive"
-	DeviceSessionManagementPDPTrafficClass_Background      DeviceSessionManagementPDPTrafficClass = "Background"
+	DeviceSessionManagementPDPTrafficClass_Conversational DeviceSessionManagementPDPTrafficClass = "Conversational"
+
+	DeviceSessionManagementPDPTrafficClass_Streaming DeviceSessionManagementPDPTrafficClass = "Streaming"
+
+	DeviceSessionManagementPDPTrafficClass_Interactive DeviceSessionManagementPDPTrafficClass = "Interactive"
+
+	DeviceSessionManagementPDPTrafficClass_Background DeviceSessionManagementPDPTrafficClass = "Background"
+
 	DeviceSessionManagementPDPTrafficClass_SubscribedValue DeviceSessionManagementPDPTrafficClass = "SubscribedValue"
 )
 
 // DeviceSessionManagementPDPDeliveryOrder enumerates the values of Device.SessionManagement.PDP.{i}.DeliveryOrder.
 type DeviceSessionManagementPDPDeliveryOrder string
 
-func (e DeviceSessionManagementPDPDeliveryOrder) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSessionManagementPDPDeliveryOrder_No              DeviceSessionManagementPDPDeliveryOrder = "No"
-	DeviceSessionManagementPDPDeliveryOrder_Yes             DeviceSessionManagementPDPDeliveryOrder = "Yes"
+	DeviceSessionManagementPDPDeliveryOrder_No DeviceSessionManagementPDPDeliveryOrder = "No"
+
+	DeviceSessionManagementPDPDeliveryOrder_Yes DeviceSessionManagementPDPDeliveryOrder = "Yes"
+
 	DeviceSessionManagementPDPDeliveryOrder_SubscribedValue DeviceSessionManagementPDPDeliveryOrder = "SubscribedValue"
 )
 
 // DeviceSessionManagementPDPDeliveryOfErroneousSDUs enumerates the values of Device.SessionManagement.PDP.{i}.DeliveryOfErroneousSDUs.
 type DeviceSessionManagementPDPDeliveryOfErroneousSDUs string
 
-func (e DeviceSessionManagementPDPDeliveryOfErroneousSDUs) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSessionManagementPDPDeliveryOfErroneousSDUs_No              DeviceSessionManagementPDPDeliveryOfErroneousSDUs = "No"
-	DeviceSessionManagementPDPDeliveryOfErroneousSDUs_Yes             DeviceSessionManagementPDPDeliveryOfErroneousSDUs = "Yes"
-	DeviceSessionManagementPDPDeliveryOfErroneousSDUs_NoDetect        DeviceSessionManagementPDPDeliveryOfErroneousSDUs = "NoDetect"
+	DeviceSessionManagementPDPDeliveryOfErroneousSDUs_No DeviceSessionManagementPDPDeliveryOfErroneousSDUs = "No"
+
+	DeviceSessionManagementPDPDeliveryOfErroneousSDUs_Yes DeviceSessionManagementPDPDeliveryOfErroneousSDUs = "Yes"
+
+	DeviceSessionManagementPDPDeliveryOfErroneousSDUs_NoDetect DeviceSessionManagementPDPDeliveryOfErroneousSDUs = "NoDetect"
+
 	DeviceSessionManagementPDPDeliveryOfErroneousSDUs_SubscribedValue DeviceSessionManagementPDPDeliveryOfErroneousSDUs = "SubscribedValue"
 )
 
-var (
-	synDeviceSessionManagementPDP_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSessionManagementPDP_TrafficClass = &model.Syntax{
-		Enums: []model.Enum{{Value: "Conversational"}, {Value: "Streaming"}, {Value: "Interactive"}, {Value: "Background"}, {Value: "SubscribedValue"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSessionManagementPDP_UpstreamMaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "Kbps",
-	}
-	synDeviceSessionManagementPDP_DownstreamMaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "Kbps",
-	}
-	synDeviceSessionManagementPDP_UpstreamGuaranteedBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "Kbps",
-	}
-	synDeviceSessionManagementPDP_DownstreamGuaranteedBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "Kbps",
-	}
-	synDeviceSessionManagementPDP_DeliveryOrder = &model.Syntax{
-		Enums: []model.Enum{{Value: "No"}, {Value: "Yes"}, {Value: "SubscribedValue"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSessionManagementPDP_MaximumSDUSize = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSessionManagementPDP_SDUErrorRatio  = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(10)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSessionManagementPDP_ResidualBitErrorRatio = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(10)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSessionManagementPDP_DeliveryOfErroneousSDUs = &model.Syntax{
-		Enums: []model.Enum{{Value: "No"}, {Value: "Yes"}, {Value: "NoDetect"}, {Value: "SubscribedValue"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSessionManagementPDP_TransferDelay = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Milliseconds",
-	}
-)
-
-// DeviceSessionManagementPDP holds the values of Device.SessionManagement.PDP.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSessionManagementPDP holds the values of Device.SessionManagement.PDP.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDP struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// TrafficClass: string{Conversational,Streaming,Interactive,Background,SubscribedValue}, readOnly, since 2.19.
-	TrafficClass DeviceSessionManagementPDPTrafficClass `cwmp:"TrafficClass"`
-	// UpstreamMaxBitRate: unsignedLong Kbps, readOnly, since 2.19.
-	UpstreamMaxBitRate uint64 `cwmp:"UpstreamMaxBitRate"`
-	// DownstreamMaxBitRate: unsignedLong Kbps, readOnly, since 2.19.
-	DownstreamMaxBitRate uint64 `cwmp:"DownstreamMaxBitRate"`
-	// UpstreamGuaranteedBitRate: unsignedLong Kbps, readOnly, since 2.19.
-	UpstreamGuaranteedBitRate uint64 `cwmp:"UpstreamGuaranteedBitRate"`
-	// DownstreamGuaranteedBitRate: unsignedLong Kbps, readOnly, since 2.19.
-	DownstreamGuaranteedBitRate uint64 `cwmp:"DownstreamGuaranteedBitRate"`
-	// DeliveryOrder: string{No,Yes,SubscribedValue}, readOnly, since 2.19.
-	DeliveryOrder DeviceSessionManagementPDPDeliveryOrder `cwmp:"DeliveryOrder"`
-	// MaximumSDUSize: unsignedInt, readOnly, since 2.19.
-	MaximumSDUSize uint32 `cwmp:"MaximumSDUSize"`
-	// SDUErrorRatio: string(:10), readOnly, since 2.19.
-	SDUErrorRatio string `cwmp:"SDUErrorRatio"`
-	// ResidualBitErrorRatio: string(:10), readOnly, since 2.19.
-	ResidualBitErrorRatio string `cwmp:"ResidualBitErrorRatio"`
-	// DeliveryOfErroneousSDUs: string{No,Yes,NoDetect,SubscribedValue}, readOnly, since 2.19.
-	DeliveryOfErroneousSDUs DeviceSessionManagementPDPDeliveryOfErroneousSDUs `cwmp:"DeliveryOfErroneousSDUs"`
-	// TransferDelay: unsignedInt Milliseconds, readOnly, since 2.19.
-	TransferDelay uint32 `cwmp:"TransferDelay"`
+	Alias string `json:"Alias,omitzero"`
+
+	TrafficClass DeviceSessionManagementPDPTrafficClass `json:"TrafficClass,omitzero"`
+
+	UpstreamMaxBitRate uint64 `json:"UpstreamMaxBitRate,omitzero"`
+
+	DownstreamMaxBitRate uint64 `json:"DownstreamMaxBitRate,omitzero"`
+
+	UpstreamGuaranteedBitRate uint64 `json:"UpstreamGuaranteedBitRate,omitzero"`
+
+	DownstreamGuaranteedBitRate uint64 `json:"DownstreamGuaranteedBitRate,omitzero"`
+
+	DeliveryOrder DeviceSessionManagementPDPDeliveryOrder `json:"DeliveryOrder,omitzero"`
+
+	MaximumSDUSize uint32 `json:"MaximumSDUSize,omitzero"`
+
+	SDUErrorRatio string `json:"SDUErrorRatio,omitzero"`
+
+	ResidualBitErrorRatio string `json:"ResidualBitErrorRatio,omitzero"`
+
+	DeliveryOfErroneousSDUs DeviceSessionManagementPDPDeliveryOfErroneousSDUs `json:"DeliveryOfErroneousSDUs,omitzero"`
+
+	TransferDelay uint32 `json:"TransferDelay,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSessionManagementPDP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSessionManagementPDP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSessionManagementPDP_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementPDP_TrafficClass, string(o.TrafficClass)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TrafficClass",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementPDP_DeliveryOrder, string(o.DeliveryOrder)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeliveryOrder",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementPDP_SDUErrorRatio, o.SDUErrorRatio); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SDUErrorRatio",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementPDP_ResidualBitErrorRatio, o.ResidualBitErrorRatio); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResidualBitErrorRatio",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementPDP_DeliveryOfErroneousSDUs, string(o.DeliveryOfErroneousSDUs)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeliveryOfErroneousSDUs",
-		})
-	}
+func (o *DeviceSessionManagementPDP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5517, o.Alias)
+	c.String(p, "TrafficClass", 5525, string(o.TrafficClass))
+	c.String(p, "DeliveryOrder", 5519, string(o.DeliveryOrder))
+	c.String(p, "SDUErrorRatio", 5524, o.SDUErrorRatio)
+	c.String(p, "ResidualBitErrorRatio", 5523, o.ResidualBitErrorRatio)
+	c.String(p, "DeliveryOfErroneousSDUs", 5518, string(o.DeliveryOfErroneousSDUs))
 }
 
 // DeviceSessionManagementPDPPath is the typed path of Device.SessionManagement.PDP.{i}.
 type DeviceSessionManagementPDPPath struct {
-	obj                         model.ObjectPath
-	Alias                       model.WriteOnceParam[string]
-	TrafficClass                model.ReadOnlyParam[DeviceSessionManagementPDPTrafficClass]
-	UpstreamMaxBitRate          model.ReadOnlyParam[uint64]
-	DownstreamMaxBitRate        model.ReadOnlyParam[uint64]
-	UpstreamGuaranteedBitRate   model.ReadOnlyParam[uint64]
-	DownstreamGuaranteedBitRate model.ReadOnlyParam[uint64]
-	DeliveryOrder               model.ReadOnlyParam[DeviceSessionManagementPDPDeliveryOrder]
-	MaximumSDUSize              model.ReadOnlyParam[uint32]
-	SDUErrorRatio               model.ReadOnlyParam[string]
-	ResidualBitErrorRatio       model.ReadOnlyParam[string]
-	DeliveryOfErroneousSDUs     model.ReadOnlyParam[DeviceSessionManagementPDPDeliveryOfErroneousSDUs]
-	TransferDelay               model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DeliveryOfErroneousSDUs model.ReadOnlyParam[string] `dm:"s"`
+
+	DeliveryOrder model.ReadOnlyParam[string] `dm:"s"`
+
+	DownstreamGuaranteedBitRate model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DownstreamMaxBitRate model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MaximumSDUSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ResidualBitErrorRatio model.ReadOnlyParam[string] `dm:"s"`
+
+	SDUErrorRatio model.ReadOnlyParam[string] `dm:"s"`
+
+	TrafficClass model.ReadOnlyParam[string] `dm:"s"`
+
+	TransferDelay model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UpstreamGuaranteedBitRate model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UpstreamMaxBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSessionManagementPDPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSessionManagementPDPPath(prefix string) DeviceSessionManagementPDPPath {
-	p := &prefix
-	return DeviceSessionManagementPDPPath{
-		Alias:                       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DeliveryOfErroneousSDUs:     model.NewReadOnly[DeviceSessionManagementPDPDeliveryOfErroneousSDUs](p, "DeliveryOfErroneousSDUs", model.TypeString),
-		DeliveryOrder:               model.NewReadOnly[DeviceSessionManagementPDPDeliveryOrder](p, "DeliveryOrder", model.TypeString),
-		DownstreamGuaranteedBitRate: model.NewReadOnly[uint64](p, "DownstreamGuaranteedBitRate", model.TypeUnsignedLong),
-		DownstreamMaxBitRate:        model.NewReadOnly[uint64](p, "DownstreamMaxBitRate", model.TypeUnsignedLong),
-		MaximumSDUSize:              model.NewReadOnly[uint32](p, "MaximumSDUSize", model.TypeUnsignedInt),
-		ResidualBitErrorRatio:       model.NewReadOnly[string](p, "ResidualBitErrorRatio", model.TypeString),
-		SDUErrorRatio:               model.NewReadOnly[string](p, "SDUErrorRatio", model.TypeString),
-		TrafficClass:                model.NewReadOnly[DeviceSessionManagementPDPTrafficClass](p, "TrafficClass", model.TypeString),
-		TransferDelay:               model.NewReadOnly[uint32](p, "TransferDelay", model.TypeUnsignedInt),
-		UpstreamGuaranteedBitRate:   model.NewReadOnly[uint64](p, "UpstreamGuaranteedBitRate", model.TypeUnsignedLong),
-		UpstreamMaxBitRate:          model.NewReadOnly[uint64](p, "UpstreamMaxBitRate", model.TypeUnsignedLong),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSessionManagementPDU_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSessionManagementPDU_PTI = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "254",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSessionManagementPDU_SSC = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSessionManagementPDU_SessionAMBRDownlink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDeviceSessionManagementPDU_SessionAMBRUplink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDeviceSessionManagementPDU_RQTimerValue = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceSessionManagementPDU_AlwaysOn               = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSessionManagementPDU_QoSRuleNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSessionManagementPDU_QoSFlowNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSessionManagementPDU holds the values of Device.SessionManagement.PDU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSessionManagementPDU holds the values of Device.SessionManagement.PDU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDU struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// PTI: unsignedInt[1:254], readOnly, since 2.19.
-	PTI uint32 `cwmp:"PTI"`
-	// SSC: unsignedInt[1:3], readOnly, since 2.19.
-	SSC uint32 `cwmp:"SSC"`
-	// SessionAMBRDownlink: unsignedLong bits per second, readOnly, since 2.19.
-	SessionAMBRDownlink uint64 `cwmp:"SessionAMBRDownlink"`
-	// SessionAMBRUplink: unsignedLong bits per second, readOnly, since 2.19.
-	SessionAMBRUplink uint64 `cwmp:"SessionAMBRUplink"`
-	// RQTimerValue: unsignedInt seconds, readOnly, since 2.19.
-	RQTimerValue uint32 `cwmp:"RQTimerValue"`
-	// AlwaysOn: boolean, readOnly, since 2.19.
-	AlwaysOn bool `cwmp:"AlwaysOn"`
-	// QoSRuleNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	QoSRuleNumberOfEntries uint32 `cwmp:"QoSRuleNumberOfEntries"`
-	// QoSFlowNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	QoSFlowNumberOfEntries uint32                                  `cwmp:"QoSFlowNumberOfEntries"`
-	NetworkSlice           *DeviceSessionManagementPDUNetworkSlice `cwmp:"NetworkSlice."`
-	// Device.SessionManagement.PDU.{i}.QoSFlow.{i}. instances by instance number
-	QoSFlow map[uint32]*DeviceSessionManagementPDUQoSFlow `cwmp:"QoSFlow.{i}."`
-	// Device.SessionManagement.PDU.{i}.QoSRule.{i}. instances by instance number
-	QoSRule map[uint32]*DeviceSessionManagementPDUQoSRule `cwmp:"QoSRule.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	PTI uint32 `json:"PTI,omitzero"`
+
+	SSC uint32 `json:"SSC,omitzero"`
+
+	SessionAMBRDownlink uint64 `json:"SessionAMBRDownlink,omitzero"`
+
+	SessionAMBRUplink uint64 `json:"SessionAMBRUplink,omitzero"`
+
+	RQTimerValue uint32 `json:"RQTimerValue,omitzero"`
+
+	AlwaysOn bool `json:"AlwaysOn,omitzero"`
+
+	QoSRuleNumberOfEntries uint32 `json:"QoSRuleNumberOfEntries,omitzero"`
+
+	QoSFlowNumberOfEntries uint32 `json:"QoSFlowNumberOfEntries,omitzero"`
+
+	NetworkSlice *DeviceSessionManagementPDUNetworkSlice       `json:"NetworkSlice,omitzero"`
+	QoSFlow      map[uint32]*DeviceSessionManagementPDUQoSFlow `json:"QoSFlow,omitzero"`
+	QoSRule      map[uint32]*DeviceSessionManagementPDUQoSRule `json:"QoSRule,omitzero"`
 }
 
-// AddQoSFlow creates instance i of Device.SessionManagement.PDU.{i}.QoSFlow.{i}. (replacing any) and returns it
+// AddQoSFlow creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagementPDU) AddQoSFlow(i uint32) *DeviceSessionManagementPDUQoSFlow {
 	if o.QoSFlow == nil {
 		o.QoSFlow = map[uint32]*DeviceSessionManagementPDUQoSFlow{}
@@ -603,18 +313,7 @@ func (o *DeviceSessionManagementPDU) AddQoSFlow(i uint32) *DeviceSessionManageme
 	return x
 }
 
-// GetQoSFlow returns instance i of Device.SessionManagement.PDU.{i}.QoSFlow.{i}.
-func (o *DeviceSessionManagementPDU) GetQoSFlow(i uint32) (*DeviceSessionManagementPDUQoSFlow, bool) {
-	x, ok := o.QoSFlow[i]
-	return x, ok
-}
-
-// DeleteQoSFlow removes instance i of Device.SessionManagement.PDU.{i}.QoSFlow.{i}.
-func (o *DeviceSessionManagementPDU) DeleteQoSFlow(i uint32) {
-	delete(o.QoSFlow, i)
-}
-
-// AddQoSRule creates instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}. (replacing any) and returns it
+// AddQoSRule creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagementPDU) AddQoSRule(i uint32) *DeviceSessionManagementPDUQoSRule {
 	if o.QoSRule == nil {
 		o.QoSRule = map[uint32]*DeviceSessionManagementPDUQoSRule{}
@@ -623,364 +322,168 @@ func (o *DeviceSessionManagementPDU) AddQoSRule(i uint32) *DeviceSessionManageme
 	o.QoSRule[i] = x
 	return x
 }
-
-// GetQoSRule returns instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}.
-func (o *DeviceSessionManagementPDU) GetQoSRule(i uint32) (*DeviceSessionManagementPDUQoSRule, bool) {
-	x, ok := o.QoSRule[i]
-	return x, ok
-}
-
-// DeleteQoSRule removes instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}.
-func (o *DeviceSessionManagementPDU) DeleteQoSRule(i uint32) {
-	delete(o.QoSRule, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSessionManagementPDU) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSessionManagementPDU) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSessionManagementPDU_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceSessionManagementPDU_PTI, uint64(o.PTI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PTI",
-		})
-	}
-	if e := model.CheckUint(synDeviceSessionManagementPDU_SSC, uint64(o.SSC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SSC",
-		})
-	}
+func (o *DeviceSessionManagementPDU) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5531, o.Alias)
+	c.Uint(p, "PTI", 5536, uint64(o.PTI))
+	c.Uint(p, "SSC", 5563, uint64(o.SSC))
 	if o.NetworkSlice != nil {
-		o.NetworkSlice.ValidateAt(prefix+"NetworkSlice.", v)
+		o.NetworkSlice.ValidateAt(c, p+"NetworkSlice.")
 	}
 	for _, i := range model.SortedKeys(o.QoSFlow) {
-		o.QoSFlow[i].ValidateAt(prefix+"QoSFlow."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.QoSFlow[i].ValidateAt(c, model.InstanceOf(p, "QoSFlow.", i))
 	}
 	for _, i := range model.SortedKeys(o.QoSRule) {
-		o.QoSRule[i].ValidateAt(prefix+"QoSRule."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.QoSRule[i].ValidateAt(c, model.InstanceOf(p, "QoSRule.", i))
 	}
 }
 
 // DeviceSessionManagementPDUPath is the typed path of Device.SessionManagement.PDU.{i}.
 type DeviceSessionManagementPDUPath struct {
-	obj                    model.ObjectPath
-	Alias                  model.WriteOnceParam[string]
-	PTI                    model.ReadOnlyParam[uint32]
-	SSC                    model.ReadOnlyParam[uint32]
-	SessionAMBRDownlink    model.ReadOnlyParam[uint64]
-	SessionAMBRUplink      model.ReadOnlyParam[uint64]
-	RQTimerValue           model.ReadOnlyParam[uint32]
-	AlwaysOn               model.ReadOnlyParam[bool]
-	QoSRuleNumberOfEntries model.ReadOnlyParam[uint32]
-	QoSFlowNumberOfEntries model.ReadOnlyParam[uint32]
-	NetworkSlice           DeviceSessionManagementPDUNetworkSlicePath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AlwaysOn model.ReadOnlyParam[bool] `dm:"b"`
+
+	PTI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QoSFlowNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QoSRuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RQTimerValue model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SSC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SessionAMBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	SessionAMBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	NetworkSlice DeviceSessionManagementPDUNetworkSlicePath `dm:"NetworkSlice."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSessionManagementPDUPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSessionManagementPDUPath(prefix string) DeviceSessionManagementPDUPath {
-	p := &prefix
-	return DeviceSessionManagementPDUPath{
-		Alias:                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AlwaysOn:               model.NewReadOnly[bool](p, "AlwaysOn", model.TypeBoolean),
-		NetworkSlice:           newDeviceSessionManagementPDUNetworkSlicePath(prefix + "NetworkSlice."),
-		PTI:                    model.NewReadOnly[uint32](p, "PTI", model.TypeUnsignedInt),
-		QoSFlowNumberOfEntries: model.NewReadOnly[uint32](p, "QoSFlowNumberOfEntries", model.TypeUnsignedInt),
-		QoSRuleNumberOfEntries: model.NewReadOnly[uint32](p, "QoSRuleNumberOfEntries", model.TypeUnsignedInt),
-		RQTimerValue:           model.NewReadOnly[uint32](p, "RQTimerValue", model.TypeUnsignedInt),
-		SSC:                    model.NewReadOnly[uint32](p, "SSC", model.TypeUnsignedInt),
-		SessionAMBRDownlink:    model.NewReadOnly[uint64](p, "SessionAMBRDownlink", model.TypeUnsignedLong),
-		SessionAMBRUplink:      model.NewReadOnly[uint64](p, "SessionAMBRUplink", model.TypeUnsignedLong),
-		obj:                    model.NewObjectPath(p),
-	}
+// QoSFlow returns the typed path of instance i.
+func (x DeviceSessionManagementPDUPath) QoSFlow(i uint32) (p DeviceSessionManagementPDUQoSFlowPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QoSFlow.", i))
+	return
 }
 
-// QoSFlow returns the typed path of instance i of Device.SessionManagement.PDU.{i}.QoSFlow.{i}.
-func (x DeviceSessionManagementPDUPath) QoSFlow(i uint32) DeviceSessionManagementPDUQoSFlowPath {
-	return newDeviceSessionManagementPDUQoSFlowPath(x.Path() + "QoSFlow." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// QoSFlowTable returns the table Device.SessionManagement.PDU.{i}.QoSFlow.{i}. itself (for AddObject when writable)
+// QoSFlowTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPDUPath) QoSFlowTable() model.Table {
-	return model.NewTable(x.Path() + "QoSFlow.")
+	return model.NewTable(x.ObjectPath, "QoSFlow.")
 }
 
-// QoSRule returns the typed path of instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}.
-func (x DeviceSessionManagementPDUPath) QoSRule(i uint32) DeviceSessionManagementPDUQoSRulePath {
-	return newDeviceSessionManagementPDUQoSRulePath(x.Path() + "QoSRule." + strconv.FormatUint(uint64(i), 10) + ".")
+// QoSRule returns the typed path of instance i.
+func (x DeviceSessionManagementPDUPath) QoSRule(i uint32) (p DeviceSessionManagementPDUQoSRulePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QoSRule.", i))
+	return
 }
 
-// QoSRuleTable returns the table Device.SessionManagement.PDU.{i}.QoSRule.{i}. itself (for AddObject when writable)
+// QoSRuleTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPDUPath) QoSRuleTable() model.Table {
-	return model.NewTable(x.Path() + "QoSRule.")
+	return model.NewTable(x.ObjectPath, "QoSRule.")
 }
 
 // DeviceSessionManagementPDUNetworkSliceSliceServiceType enumerates the values of Device.SessionManagement.PDU.{i}.NetworkSlice.SliceServiceType.
 type DeviceSessionManagementPDUNetworkSliceSliceServiceType string
 
-func (e DeviceSessionManagementPDUNetworkSliceSliceServiceType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSessionManagementPDUNetworkSliceSliceServiceType_EMBB  DeviceSessionManagementPDUNetworkSliceSliceServiceType = "eMBB"
+	DeviceSessionManagementPDUNetworkSliceSliceServiceType_EMBB DeviceSessionManagementPDUNetworkSliceSliceServiceType = "eMBB"
+
 	DeviceSessionManagementPDUNetworkSliceSliceServiceType_URLLC DeviceSessionManagementPDUNetworkSliceSliceServiceType = "URLLC"
-	DeviceSessionManagementPDUNetworkSliceSliceServiceType_MIoT  DeviceSessionManagementPDUNetworkSliceSliceServiceType = "MIoT"
-	DeviceSessionManagementPDUNetworkSliceSliceServiceType_V2X   DeviceSessionManagementPDUNetworkSliceSliceServiceType = "V2X"
+
+	DeviceSessionManagementPDUNetworkSliceSliceServiceType_MIoT DeviceSessionManagementPDUNetworkSliceSliceServiceType = "MIoT"
+
+	DeviceSessionManagementPDUNetworkSliceSliceServiceType_V2X DeviceSessionManagementPDUNetworkSliceSliceServiceType = "V2X"
 )
 
-var (
-	synDeviceSessionManagementPDUNetworkSlice_SliceServiceType = &model.Syntax{
-		DataType: "SST",
-		Enums:    []model.Enum{{Value: "eMBB"}, {Value: "URLLC"}, {Value: "MIoT"}, {Value: "V2X"}},
-		Type:     model.TypeString,
-	}
-	synDeviceSessionManagementPDUNetworkSlice_SliceDifferentiator = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSessionManagementPDUNetworkSlice holds the values of Device.SessionManagement.PDU.{i}.NetworkSlice. (object, readOnly, since 2.19)
+// DeviceSessionManagementPDUNetworkSlice holds the values of Device.SessionManagement.PDU.{i}.NetworkSlice. (object, readOnly, since 2.19).
 type DeviceSessionManagementPDUNetworkSlice struct {
-	// SliceServiceType: SST=string{eMBB,URLLC,MIoT,V2X}, readOnly, since 2.19.
-	SliceServiceType DeviceSessionManagementPDUNetworkSliceSliceServiceType `cwmp:"SliceServiceType"`
-	// SliceDifferentiator: unsignedInt, readOnly, since 2.19.
-	SliceDifferentiator uint32 `cwmp:"SliceDifferentiator"`
+	SliceServiceType DeviceSessionManagementPDUNetworkSliceSliceServiceType `json:"SliceServiceType,omitzero"`
+
+	SliceDifferentiator uint32 `json:"SliceDifferentiator,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSessionManagementPDUNetworkSlice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSessionManagementPDUNetworkSlice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSessionManagementPDUNetworkSlice_SliceServiceType, string(o.SliceServiceType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SliceServiceType",
-		})
-	}
+func (o *DeviceSessionManagementPDUNetworkSlice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SliceServiceType", 5535, string(o.SliceServiceType))
 }
 
 // DeviceSessionManagementPDUNetworkSlicePath is the typed path of Device.SessionManagement.PDU.{i}.NetworkSlice.
 type DeviceSessionManagementPDUNetworkSlicePath struct {
-	obj                 model.ObjectPath
-	SliceServiceType    model.ReadOnlyParam[DeviceSessionManagementPDUNetworkSliceSliceServiceType]
-	SliceDifferentiator model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	SliceDifferentiator model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SliceServiceType model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSessionManagementPDUNetworkSlicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSessionManagementPDUNetworkSlicePath(prefix string) DeviceSessionManagementPDUNetworkSlicePath {
-	p := &prefix
-	return DeviceSessionManagementPDUNetworkSlicePath{
-		SliceDifferentiator: model.NewReadOnly[uint32](p, "SliceDifferentiator", model.TypeUnsignedInt),
-		SliceServiceType:    model.NewReadOnly[DeviceSessionManagementPDUNetworkSliceSliceServiceType](p, "SliceServiceType", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSessionManagementPDUQoSFlow_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSessionManagementPDUQoSFlow_QFI = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSessionManagementPDUQoSFlow_FiveQI = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSessionManagementPDUQoSFlow_GFBRUplink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDeviceSessionManagementPDUQoSFlow_GFBRDownlink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDeviceSessionManagementPDUQoSFlow_MFBRUplink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDeviceSessionManagementPDUQoSFlow_MFBRDownlink = &model.Syntax{
-		Type:  model.TypeUnsignedLong,
-		Units: "bits per second",
-	}
-	synDeviceSessionManagementPDUQoSFlow_AveragingWindow = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceSessionManagementPDUQoSFlow_EPSBearer = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSessionManagementPDUQoSFlow holds the values of Device.SessionManagement.PDU.{i}.QoSFlow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSessionManagementPDUQoSFlow holds the values of Device.SessionManagement.PDU.{i}.QoSFlow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDUQoSFlow struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// QFI: unsignedInt[1:63], readOnly, since 2.19.
-	QFI uint32 `cwmp:"QFI"`
-	// FiveQI: unsignedInt[1:255], readOnly, since 2.19.
-	FiveQI uint32 `cwmp:"FiveQI"`
-	// GFBRUplink: unsignedLong bits per second, readOnly, since 2.19.
-	GFBRUplink uint64 `cwmp:"GFBRUplink"`
-	// GFBRDownlink: unsignedLong bits per second, readOnly, since 2.19.
-	GFBRDownlink uint64 `cwmp:"GFBRDownlink"`
-	// MFBRUplink: unsignedLong bits per second, readOnly, since 2.19.
-	MFBRUplink uint64 `cwmp:"MFBRUplink"`
-	// MFBRDownlink: unsignedLong bits per second, readOnly, since 2.19.
-	MFBRDownlink uint64 `cwmp:"MFBRDownlink"`
-	// AveragingWindow: unsignedInt milliseconds, readOnly, since 2.19.
-	AveragingWindow uint32 `cwmp:"AveragingWindow"`
-	// EPSBearer: unsignedInt, readOnly, since 2.19.
-	EPSBearer uint32 `cwmp:"EPSBearer"`
+	Alias string `json:"Alias,omitzero"`
+
+	QFI uint32 `json:"QFI,omitzero"`
+
+	FiveQI uint32 `json:"FiveQI,omitzero"`
+
+	GFBRUplink uint64 `json:"GFBRUplink,omitzero"`
+
+	GFBRDownlink uint64 `json:"GFBRDownlink,omitzero"`
+
+	MFBRUplink uint64 `json:"MFBRUplink,omitzero"`
+
+	MFBRDownlink uint64 `json:"MFBRDownlink,omitzero"`
+
+	AveragingWindow uint32 `json:"AveragingWindow,omitzero"`
+
+	EPSBearer uint32 `json:"EPSBearer,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSessionManagementPDUQoSFlow) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSessionManagementPDUQoSFlow) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSessionManagementPDUQoSFlow_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceSessionManagementPDUQoSFlow_QFI, uint64(o.QFI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QFI",
-		})
-	}
-	if e := model.CheckUint(synDeviceSessionManagementPDUQoSFlow_FiveQI, uint64(o.FiveQI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FiveQI",
-		})
-	}
+func (o *DeviceSessionManagementPDUQoSFlow) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5538, o.Alias)
+	c.Uint(p, "QFI", 5546, uint64(o.QFI))
+	c.Uint(p, "FiveQI", 5541, uint64(o.FiveQI))
 }
 
 // DeviceSessionManagementPDUQoSFlowPath is the typed path of Device.SessionManagement.PDU.{i}.QoSFlow.{i}.
 type DeviceSessionManagementPDUQoSFlowPath struct {
-	obj             model.ObjectPath
-	Alias           model.WriteOnceParam[string]
-	QFI             model.ReadOnlyParam[uint32]
-	FiveQI          model.ReadOnlyParam[uint32]
-	GFBRUplink      model.ReadOnlyParam[uint64]
-	GFBRDownlink    model.ReadOnlyParam[uint64]
-	MFBRUplink      model.ReadOnlyParam[uint64]
-	MFBRDownlink    model.ReadOnlyParam[uint64]
-	AveragingWindow model.ReadOnlyParam[uint32]
-	EPSBearer       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AveragingWindow model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EPSBearer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FiveQI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	GFBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	GFBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MFBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MFBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
+
+	QFI model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSessionManagementPDUQoSFlowPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSessionManagementPDUQoSFlowPath(prefix string) DeviceSessionManagementPDUQoSFlowPath {
-	p := &prefix
-	return DeviceSessionManagementPDUQoSFlowPath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AveragingWindow: model.NewReadOnly[uint32](p, "AveragingWindow", model.TypeUnsignedInt),
-		EPSBearer:       model.NewReadOnly[uint32](p, "EPSBearer", model.TypeUnsignedInt),
-		FiveQI:          model.NewReadOnly[uint32](p, "FiveQI", model.TypeUnsignedInt),
-		GFBRDownlink:    model.NewReadOnly[uint64](p, "GFBRDownlink", model.TypeUnsignedLong),
-		GFBRUplink:      model.NewReadOnly[uint64](p, "GFBRUplink", model.TypeUnsignedLong),
-		MFBRDownlink:    model.NewReadOnly[uint64](p, "MFBRDownlink", model.TypeUnsignedLong),
-		MFBRUplink:      model.NewReadOnly[uint64](p, "MFBRUplink", model.TypeUnsignedLong),
-		QFI:             model.NewReadOnly[uint32](p, "QFI", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSessionManagementPDUQoSRule_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSessionManagementPDUQoSRule_Identifier = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSessionManagementPDUQoSRule_Precedence = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSessionManagementPDUQoSRule_Segregation = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSessionManagementPDUQoSRule_QFI         = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSessionManagementPDUQoSRule_DQR                   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSessionManagementPDUQoSRule_FilterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSessionManagementPDUQoSRule holds the values of Device.SessionManagement.PDU.{i}.QoSRule.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSessionManagementPDUQoSRule holds the values of Device.SessionManagement.PDU.{i}.QoSRule.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDUQoSRule struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Identifier: unsignedInt[1:255], readOnly, since 2.19.
-	Identifier uint32 `cwmp:"Identifier"`
-	// Precedence: unsignedInt[0:255], readOnly, since 2.19.
-	Precedence uint32 `cwmp:"Precedence"`
-	// Segregation: boolean, readOnly, since 2.19.
-	Segregation bool `cwmp:"Segregation"`
-	// QFI: unsignedInt[1:63], readOnly, since 2.19.
-	QFI uint32 `cwmp:"QFI"`
-	// DQR: boolean, readOnly, since 2.19.
-	DQR bool `cwmp:"DQR"`
-	// FilterNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	FilterNumberOfEntries uint32 `cwmp:"FilterNumberOfEntries"`
-	// Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}. instances by instance number
-	Filter map[uint32]*DeviceSessionManagementPDUQoSRuleFilter `cwmp:"Filter.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Identifier uint32 `json:"Identifier,omitzero"`
+
+	Precedence uint32 `json:"Precedence,omitzero"`
+
+	Segregation bool `json:"Segregation,omitzero"`
+
+	QFI uint32 `json:"QFI,omitzero"`
+
+	DQR bool `json:"DQR,omitzero"`
+
+	FilterNumberOfEntries uint32 `json:"FilterNumberOfEntries,omitzero"`
+
+	Filter map[uint32]*DeviceSessionManagementPDUQoSRuleFilter `json:"Filter,omitzero"`
 }
 
-// AddFilter creates instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagementPDUQoSRule) AddFilter(i uint32) *DeviceSessionManagementPDUQoSRuleFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceSessionManagementPDUQoSRuleFilter{}
@@ -989,1362 +492,171 @@ func (o *DeviceSessionManagementPDUQoSRule) AddFilter(i uint32) *DeviceSessionMa
 	o.Filter[i] = x
 	return x
 }
-
-// GetFilter returns instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.
-func (o *DeviceSessionManagementPDUQoSRule) GetFilter(i uint32) (*DeviceSessionManagementPDUQoSRuleFilter, bool) {
-	x, ok := o.Filter[i]
-	return x, ok
-}
-
-// DeleteFilter removes instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.
-func (o *DeviceSessionManagementPDUQoSRule) DeleteFilter(i uint32) {
-	delete(o.Filter, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSessionManagementPDUQoSRule) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSessionManagementPDUQoSRule) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSessionManagementPDUQoSRule_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceSessionManagementPDUQoSRule_Identifier, uint64(o.Identifier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Identifier",
-		})
-	}
-	if e := model.CheckUint(synDeviceSessionManagementPDUQoSRule_Precedence, uint64(o.Precedence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Precedence",
-		})
-	}
-	if e := model.CheckUint(synDeviceSessionManagementPDUQoSRule_QFI, uint64(o.QFI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "QFI",
-		})
-	}
+func (o *DeviceSessionManagementPDUQoSRule) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5549, o.Alias)
+	c.Uint(p, "Identifier", 5557, uint64(o.Identifier))
+	c.Uint(p, "Precedence", 5558, uint64(o.Precedence))
+	c.Uint(p, "QFI", 5559, uint64(o.QFI))
 	for _, i := range model.SortedKeys(o.Filter) {
-		o.Filter[i].ValidateAt(prefix+"Filter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
 	}
 }
 
 // DeviceSessionManagementPDUQoSRulePath is the typed path of Device.SessionManagement.PDU.{i}.QoSRule.{i}.
 type DeviceSessionManagementPDUQoSRulePath struct {
-	obj                   model.ObjectPath
-	Alias                 model.WriteOnceParam[string]
-	Identifier            model.ReadOnlyParam[uint32]
-	Precedence            model.ReadOnlyParam[uint32]
-	Segregation           model.ReadOnlyParam[bool]
-	QFI                   model.ReadOnlyParam[uint32]
-	DQR                   model.ReadOnlyParam[bool]
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DQR model.ReadOnlyParam[bool] `dm:"b"`
+
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Identifier model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
+
+	QFI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Segregation model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSessionManagementPDUQoSRulePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSessionManagementPDUQoSRulePath(prefix string) DeviceSessionManagementPDUQoSRulePath {
-	p := &prefix
-	return DeviceSessionManagementPDUQoSRulePath{
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DQR:                   model.NewReadOnly[bool](p, "DQR", model.TypeBoolean),
-		FilterNumberOfEntries: model.NewReadOnly[uint32](p, "FilterNumberOfEntries", model.TypeUnsignedInt),
-		Identifier:            model.NewReadOnly[uint32](p, "Identifier", model.TypeUnsignedInt),
-		Precedence:            model.NewReadOnly[uint32](p, "Precedence", model.TypeUnsignedInt),
-		QFI:                   model.NewReadOnly[uint32](p, "QFI", model.TypeUnsignedInt),
-		Segregation:           model.NewReadOnly[bool](p, "Segregation", model.TypeBoolean),
-		obj:                   model.NewObjectPath(p),
-	}
+// Filter returns the typed path of instance i.
+func (x DeviceSessionManagementPDUQoSRulePath) Filter(i uint32) (p DeviceSessionManagementPDUQoSRuleFilterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
+	return
 }
 
-// Filter returns the typed path of instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.
-func (x DeviceSessionManagementPDUQoSRulePath) Filter(i uint32) DeviceSessionManagementPDUQoSRuleFilterPath {
-	return newDeviceSessionManagementPDUQoSRuleFilterPath(x.Path() + "Filter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// FilterTable returns the table Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPDUQoSRulePath) FilterTable() model.Table {
-	return model.NewTable(x.Path() + "Filter.")
+	return model.NewTable(x.ObjectPath, "Filter.")
 }
 
 // DeviceSessionManagementPDUQoSRuleFilterDirection enumerates the values of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.Direction.
 type DeviceSessionManagementPDUQoSRuleFilterDirection string
 
-func (e DeviceSessionManagementPDUQoSRuleFilterDirection) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSessionManagementPDUQoSRuleFilterDirection_Downlink      DeviceSessionManagementPDUQoSRuleFilterDirection = "downlink"
-	DeviceSessionManagementPDUQoSRuleFilterDirection_Uplink        DeviceSessionManagementPDUQoSRuleFilterDirection = "uplink"
+	DeviceSessionManagementPDUQoSRuleFilterDirection_Downlink DeviceSessionManagementPDUQoSRuleFilterDirection = "downlink"
+
+	DeviceSessionManagementPDUQoSRuleFilterDirection_Uplink DeviceSessionManagementPDUQoSRuleFilterDirection = "uplink"
+
 	DeviceSessionManagementPDUQoSRuleFilterDirection_Bidirectional DeviceSessionManagementPDUQoSRuleFilterDirection = "bidirectional"
 )
 
-var (
-	synDeviceSessionManagementPDUQoSRuleFilter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSessionManagementPDUQoSRuleFilter_Direction = &model.Syntax{
-		Enums: []model.Enum{{Value: "downlink"}, {Value: "uplink"}, {Value: "bidirectional"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSessionManagementPDUQoSRuleFilter_Type  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSessionManagementPDUQoSRuleFilter_Value = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceSessionManagementPDUQoSRuleFilter holds the values of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSessionManagementPDUQoSRuleFilter holds the values of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDUQoSRuleFilter struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Direction: string{downlink,uplink,bidirectional}, readOnly, since 2.19.
-	Direction DeviceSessionManagementPDUQoSRuleFilterDirection `cwmp:"Direction"`
-	// Type: unsignedInt, readOnly, since 2.19.
-	Type uint32 `cwmp:"Type"`
-	// Value: string(:1024), readOnly, since 2.19.
-	Value string `cwmp:"Value"`
+	Alias string `json:"Alias,omitzero"`
+
+	Direction DeviceSessionManagementPDUQoSRuleFilterDirection `json:"Direction,omitzero"`
+
+	Type uint32 `json:"Type,omitzero"`
+
+	Value string `json:"Value,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSessionManagementPDUQoSRuleFilter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSessionManagementPDUQoSRuleFilter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSessionManagementPDUQoSRuleFilter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementPDUQoSRuleFilter_Direction, string(o.Direction)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Direction",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementPDUQoSRuleFilter_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceSessionManagementPDUQoSRuleFilter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5552, o.Alias)
+	c.String(p, "Direction", 5553, string(o.Direction))
+	c.String(p, "Value", 5555, o.Value)
 }
 
 // DeviceSessionManagementPDUQoSRuleFilterPath is the typed path of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.
 type DeviceSessionManagementPDUQoSRuleFilterPath struct {
-	obj       model.ObjectPath
-	Alias     model.WriteOnceParam[string]
-	Direction model.ReadOnlyParam[DeviceSessionManagementPDUQoSRuleFilterDirection]
-	Type      model.ReadOnlyParam[uint32]
-	Value     model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSessionManagementPDUQoSRuleFilterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSessionManagementPDUQoSRuleFilterPath(prefix string) DeviceSessionManagementPDUQoSRuleFilterPath {
-	p := &prefix
-	return DeviceSessionManagementPDUQoSRuleFilterPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Direction: model.NewReadOnly[DeviceSessionManagementPDUQoSRuleFilterDirection](p, "Direction", model.TypeString),
-		Type:      model.NewReadOnly[uint32](p, "Type", model.TypeUnsignedInt),
-		Value:     model.NewReadOnly[string](p, "Value", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
+	Direction model.ReadOnlyParam[string] `dm:"s"`
+
+	Type model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSessionManagementSessionSessionType enumerates the values of Device.SessionManagement.Session.{i}.SessionType.
 type DeviceSessionManagementSessionSessionType string
 
-func (e DeviceSessionManagementSessionSessionType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSessionManagementSessionSessionType_IPv4         DeviceSessionManagementSessionSessionType = "IPv4"
-	DeviceSessionManagementSessionSessionType_IPv6         DeviceSessionManagementSessionSessionType = "IPv6"
-	DeviceSessionManagementSessionSessionType_IPv4v6       DeviceSessionManagementSessionSessionType = "IPv4v6"
+	DeviceSessionManagementSessionSessionType_IPv4 DeviceSessionManagementSessionSessionType = "IPv4"
+
+	DeviceSessionManagementSessionSessionType_IPv6 DeviceSessionManagementSessionSessionType = "IPv6"
+
+	DeviceSessionManagementSessionSessionType_IPv4v6 DeviceSessionManagementSessionSessionType = "IPv4v6"
+
 	DeviceSessionManagementSessionSessionType_Unstructured DeviceSessionManagementSessionSessionType = "Unstructured"
 )
 
-var (
-	synDeviceSessionManagementSession_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSessionManagementSession_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSessionManagementSession_SessionID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSessionManagementSession_SessionType = &model.Syntax{
-		Enums: []model.Enum{{Value: "IPv4"}, {Value: "IPv6"}, {Value: "IPv4v6"}, {Value: "Unstructured"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSessionManagementSession_APN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(100)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSessionManagementSession_Reference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.PDP. #.PDN. #.PDU.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceSessionManagementSession holds the values of Device.SessionManagement.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSessionManagementSession holds the values of Device.SessionManagement.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementSession struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→##.IP.Interface., readOnly, since 2.19.
-	Interface string `cwmp:"Interface"`
-	// SessionID: unsignedInt[1:15], readOnly, since 2.19.
-	SessionID uint32 `cwmp:"SessionID"`
-	// SessionType: string{IPv4,IPv6,IPv4v6,Unstructured}, readOnly, since 2.19.
-	SessionType DeviceSessionManagementSessionSessionType `cwmp:"SessionType"`
-	// APN: string(:100), readOnly, since 2.19.
-	APN string `cwmp:"APN"`
-	// Reference: string(:256) pathRef→#.PDP. #.PDN. #.PDU., readOnly, since 2.19.
-	Reference string                             `cwmp:"Reference"`
-	PCO       *DeviceSessionManagementSessionPCO `cwmp:"PCO."`
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	SessionID uint32 `json:"SessionID,omitzero"`
+
+	SessionType DeviceSessionManagementSessionSessionType `json:"SessionType,omitzero"`
+
+	APN string `json:"APN,omitzero"`
+
+	Reference string `json:"Reference,omitzero"`
+
+	PCO *DeviceSessionManagementSessionPCO `json:"PCO,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSessionManagementSession) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSessionManagementSession) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSessionManagementSession_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementSession_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceSessionManagementSession_SessionID, uint64(o.SessionID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionID",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementSession_SessionType, string(o.SessionType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionType",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementSession_APN, o.APN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "APN",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementSession_Reference, o.Reference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Reference",
-		})
-	}
+func (o *DeviceSessionManagementSession) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5569, o.Alias)
+	c.String(p, "Interface", 5570, o.Interface)
+	c.Uint(p, "SessionID", 5577, uint64(o.SessionID))
+	c.String(p, "SessionType", 5578, string(o.SessionType))
+	c.String(p, "APN", 5568, o.APN)
+	c.String(p, "Reference", 5576, o.Reference)
 	if o.PCO != nil {
-		o.PCO.ValidateAt(prefix+"PCO.", v)
+		o.PCO.ValidateAt(c, p+"PCO.")
 	}
 }
 
 // DeviceSessionManagementSessionPath is the typed path of Device.SessionManagement.Session.{i}.
 type DeviceSessionManagementSessionPath struct {
-	obj         model.ObjectPath
-	Alias       model.WriteOnceParam[string]
-	Interface   model.ReadOnlyParam[string]
-	SessionID   model.ReadOnlyParam[uint32]
-	SessionType model.ReadOnlyParam[DeviceSessionManagementSessionSessionType]
-	APN         model.ReadOnlyParam[string]
-	Reference   model.ReadOnlyParam[string]
-	PCO         DeviceSessionManagementSessionPCOPath
+	model.ObjectPath
+	APN model.ReadOnlyParam[string] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Interface model.ReadOnlyParam[string] `dm:"s"`
+
+	Reference model.ReadOnlyParam[string] `dm:"s"`
+
+	SessionID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SessionType model.ReadOnlyParam[string] `dm:"s"`
+
+	PCO DeviceSessionManagementSessionPCOPath `dm:"PCO."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSessionManagementSessionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSessionManagementSessionPath(prefix string) DeviceSessionManagementSessionPath {
-	p := &prefix
-	return DeviceSessionManagementSessionPath{
-		APN:         model.NewReadOnly[string](p, "APN", model.TypeString),
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Interface:   model.NewReadOnly[string](p, "Interface", model.TypeString),
-		PCO:         newDeviceSessionManagementSessionPCOPath(prefix + "PCO."),
-		Reference:   model.NewReadOnly[string](p, "Reference", model.TypeString),
-		SessionID:   model.NewReadOnly[uint32](p, "SessionID", model.TypeUnsignedInt),
-		SessionType: model.NewReadOnly[DeviceSessionManagementSessionSessionType](p, "SessionType", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSessionManagementSessionPCO_IPv6PCSCF = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSessionManagementSessionPCO_IPv6DNS = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSessionManagementSessionPCO_IPv4PCSCF = &model.Syntax{
-		DataType: "IPv4Address",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"}},
-		Sizes:    []model.Size{{Max: model.U64(15)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSessionManagementSessionPCO_IPv4DNS = &model.Syntax{
-		List:  &model.List{},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceSessionManagementSessionPCO holds the values of Device.SessionManagement.Session.{i}.PCO. (object, readOnly, since 2.19)
+// DeviceSessionManagementSessionPCO holds the values of Device.SessionManagement.Session.{i}.PCO. (object, readOnly, since 2.19).
 type DeviceSessionManagementSessionPCO struct {
-	// IPv6PCSCF: IPv6Address=string(:45), readOnly, since 2.19.
-	IPv6PCSCF string `cwmp:"IPv6PCSCF"`
-	// IPv6DNS: list<string(:256)>, readOnly, since 2.19.
-	IPv6DNS []string `cwmp:"IPv6DNS"`
-	// IPv4PCSCF: IPv4Address=string(:15) ~2 patterns, readOnly, since 2.19.
-	IPv4PCSCF string `cwmp:"IPv4PCSCF"`
-	// IPv4DNS: list<string(:256)>, readOnly, since 2.19.
-	IPv4DNS []string `cwmp:"IPv4DNS"`
+	IPv6PCSCF string `json:"IPv6PCSCF,omitzero"`
+
+	IPv6DNS []string `json:"IPv6DNS,omitzero"`
+
+	IPv4PCSCF string `json:"IPv4PCSCF,omitzero"`
+
+	IPv4DNS []string `json:"IPv4DNS,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSessionManagementSessionPCO) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSessionManagementSessionPCO) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSessionManagementSessionPCO_IPv6PCSCF, o.IPv6PCSCF); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6PCSCF",
-		})
-	}
-	if e := model.CheckValue(synDeviceSessionManagementSessionPCO_IPv6DNS, model.FormatValue(model.TypeString, o.IPv6DNS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6DNS",
-		})
-	}
-	if e := model.CheckString(synDeviceSessionManagementSessionPCO_IPv4PCSCF, o.IPv4PCSCF); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4PCSCF",
-		})
-	}
-	if e := model.CheckValue(synDeviceSessionManagementSessionPCO_IPv4DNS, model.FormatValue(model.TypeString, o.IPv4DNS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4DNS",
-		})
-	}
+func (o *DeviceSessionManagementSessionPCO) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IPv6PCSCF", 5575, o.IPv6PCSCF)
+	c.Wire(p, "IPv6DNS", 5574, model.JoinStrings(o.IPv6DNS), len(o.IPv6DNS) > 0)
+	c.String(p, "IPv4PCSCF", 5573, o.IPv4PCSCF)
+	c.Wire(p, "IPv4DNS", 5572, model.JoinStrings(o.IPv4DNS), len(o.IPv4DNS) > 0)
 }
 
 // DeviceSessionManagementSessionPCOPath is the typed path of Device.SessionManagement.Session.{i}.PCO.
 type DeviceSessionManagementSessionPCOPath struct {
-	obj       model.ObjectPath
-	IPv6PCSCF model.ReadOnlyParam[string]
-	IPv6DNS   model.ReadOnlyParam[[]string]
-	IPv4PCSCF model.ReadOnlyParam[string]
-	IPv4DNS   model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	IPv4DNS model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSessionManagementSessionPCOPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSessionManagementSessionPCOPath(prefix string) DeviceSessionManagementSessionPCOPath {
-	p := &prefix
-	return DeviceSessionManagementSessionPCOPath{
-		IPv4DNS:   model.NewReadOnly[[]string](p, "IPv4DNS", model.TypeString),
-		IPv4PCSCF: model.NewReadOnly[string](p, "IPv4PCSCF", model.TypeString),
-		IPv6DNS:   model.NewReadOnly[[]string](p, "IPv6DNS", model.TypeString),
-		IPv6PCSCF: model.NewReadOnly[string](p, "IPv6PCSCF", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
+	IPv4PCSCF model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaSessionmanagement = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SessionManagement.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.SessionNumberOfEntries",
-	Syntax:  synDeviceSessionManagement_SessionNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDPNumberOfEntries",
-	Syntax:  synDeviceSessionManagement_PDPNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDNNumberOfEntries",
-	Syntax:  synDeviceSessionManagement_PDNNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDUNumberOfEntries",
-	Syntax:  synDeviceSessionManagement_PDUNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PDNNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SessionManagement.PDN.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SessionManagement.PDN.{i}.Alias",
-	Syntax:  synDeviceSessionManagementPDN_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDN.{i}.QCI",
-	Syntax:  synDeviceSessionManagementPDN_QCI,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDN.{i}.UpstreamMaxBitRate",
-	Syntax:  synDeviceSessionManagementPDN_UpstreamMaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDN.{i}.DownstreamMaxBitRate",
-	Syntax:  synDeviceSessionManagementPDN_DownstreamMaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDN.{i}.UpstreamGuaranteedBitRate",
-	Syntax:  synDeviceSessionManagementPDN_UpstreamGuaranteedBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDN.{i}.DownstreamGuaranteedBitRate",
-	Syntax:  synDeviceSessionManagementPDN_DownstreamGuaranteedBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDN.{i}.UpstreamAggregateBitRate",
-	Syntax:  synDeviceSessionManagementPDN_UpstreamAggregateBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDN.{i}.DownstreamAggregateBitRate",
-	Syntax:  synDeviceSessionManagementPDN_DownstreamAggregateBitRate,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PDPNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SessionManagement.PDP.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.Alias",
-	Syntax:  synDeviceSessionManagementPDP_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.TrafficClass",
-	Syntax:  synDeviceSessionManagementPDP_TrafficClass,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.UpstreamMaxBitRate",
-	Syntax:  synDeviceSessionManagementPDP_UpstreamMaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.DownstreamMaxBitRate",
-	Syntax:  synDeviceSessionManagementPDP_DownstreamMaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.UpstreamGuaranteedBitRate",
-	Syntax:  synDeviceSessionManagementPDP_UpstreamGuaranteedBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.DownstreamGuaranteedBitRate",
-	Syntax:  synDeviceSessionManagementPDP_DownstreamGuaranteedBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.DeliveryOrder",
-	Syntax:  synDeviceSessionManagementPDP_DeliveryOrder,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.MaximumSDUSize",
-	Syntax:  synDeviceSessionManagementPDP_MaximumSDUSize,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.SDUErrorRatio",
-	Syntax:  synDeviceSessionManagementPDP_SDUErrorRatio,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.ResidualBitErrorRatio",
-	Syntax:  synDeviceSessionManagementPDP_ResidualBitErrorRatio,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.DeliveryOfErroneousSDUs",
-	Syntax:  synDeviceSessionManagementPDP_DeliveryOfErroneousSDUs,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDP.{i}.TransferDelay",
-	Syntax:  synDeviceSessionManagementPDP_TransferDelay,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PDUNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SessionManagement.PDU.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.Alias",
-	Syntax:  synDeviceSessionManagementPDU_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.PTI",
-	Syntax:  synDeviceSessionManagementPDU_PTI,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.SSC",
-	Syntax:  synDeviceSessionManagementPDU_SSC,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.SessionAMBRDownlink",
-	Syntax:  synDeviceSessionManagementPDU_SessionAMBRDownlink,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.SessionAMBRUplink",
-	Syntax:  synDeviceSessionManagementPDU_SessionAMBRUplink,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.RQTimerValue",
-	Syntax:  synDeviceSessionManagementPDU_RQTimerValue,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.AlwaysOn",
-	Syntax:  synDeviceSessionManagementPDU_AlwaysOn,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRuleNumberOfEntries",
-	Syntax:  synDeviceSessionManagementPDU_QoSRuleNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSFlowNumberOfEntries",
-	Syntax:  synDeviceSessionManagementPDU_QoSFlowNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SessionManagement.PDU.{i}.NetworkSlice.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.NetworkSlice.SliceServiceType",
-	Syntax:  synDeviceSessionManagementPDUNetworkSlice_SliceServiceType,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.NetworkSlice.SliceDifferentiator",
-	Syntax:  synDeviceSessionManagementPDUNetworkSlice_SliceDifferentiator,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "QoSFlowNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"QFI"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.Alias",
-	Syntax:  synDeviceSessionManagementPDUQoSFlow_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.QFI",
-	Syntax:  synDeviceSessionManagementPDUQoSFlow_QFI,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.FiveQI",
-	Syntax:  synDeviceSessionManagementPDUQoSFlow_FiveQI,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.GFBRUplink",
-	Syntax:  synDeviceSessionManagementPDUQoSFlow_GFBRUplink,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.GFBRDownlink",
-	Syntax:  synDeviceSessionManagementPDUQoSFlow_GFBRDownlink,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.MFBRUplink",
-	Syntax:  synDeviceSessionManagementPDUQoSFlow_MFBRUplink,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.MFBRDownlink",
-	Syntax:  synDeviceSessionManagementPDUQoSFlow_MFBRDownlink,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.AveragingWindow",
-	Syntax:  synDeviceSessionManagementPDUQoSFlow_AveragingWindow,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.EPSBearer",
-	Syntax:  synDeviceSessionManagementPDUQoSFlow_EPSBearer,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "QoSRuleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SessionManagement.PDU.{i}.QoSRule.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Identifier"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.Alias",
-	Syntax:  synDeviceSessionManagementPDUQoSRule_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.Identifier",
-	Syntax:  synDeviceSessionManagementPDUQoSRule_Identifier,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.Precedence",
-	Syntax:  synDeviceSessionManagementPDUQoSRule_Precedence,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.Segregation",
-	Syntax:  synDeviceSessionManagementPDUQoSRule_Segregation,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.QFI",
-	Syntax:  synDeviceSessionManagementPDUQoSRule_QFI,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.DQR",
-	Syntax:  synDeviceSessionManagementPDUQoSRule_DQR,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.FilterNumberOfEntries",
-	Syntax:  synDeviceSessionManagementPDUQoSRule_FilterNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FilterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.Alias",
-	Syntax:  synDeviceSessionManagementPDUQoSRuleFilter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.Direction",
-	Syntax:  synDeviceSessionManagementPDUQoSRuleFilter_Direction,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.Type",
-	Syntax:  synDeviceSessionManagementPDUQoSRuleFilter_Type,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.Value",
-	Syntax:  synDeviceSessionManagementPDUQoSRuleFilter_Value,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SessionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SessionManagement.Session.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"SessionID"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SessionManagement.Session.{i}.Alias",
-	Syntax:  synDeviceSessionManagementSession_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.Session.{i}.Interface",
-	Syntax:  synDeviceSessionManagementSession_Interface,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.Session.{i}.SessionID",
-	Syntax:  synDeviceSessionManagementSession_SessionID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.Session.{i}.SessionType",
-	Syntax:  synDeviceSessionManagementSession_SessionType,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.Session.{i}.APN",
-	Syntax:  synDeviceSessionManagementSession_APN,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.Session.{i}.Reference",
-	Syntax:  synDeviceSessionManagementSession_Reference,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SessionManagement.Session.{i}.PCO.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.Session.{i}.PCO.IPv6PCSCF",
-	Syntax:  synDeviceSessionManagementSessionPCO_IPv6PCSCF,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.Session.{i}.PCO.IPv6DNS",
-	Syntax:  synDeviceSessionManagementSessionPCO_IPv6DNS,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.Session.{i}.PCO.IPv4PCSCF",
-	Syntax:  synDeviceSessionManagementSessionPCO_IPv4PCSCF,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SessionManagement.Session.{i}.PCO.IPv4DNS",
-	Syntax:  synDeviceSessionManagementSessionPCO_IPv4DNS,
-	Version: "2.19",
-}}
+	IPv6DNS model.ReadOnlyParam[[]string] `dm:"s"`
 
-// DeviceSessionManagementImpl is what a device implements for Device.SessionManagement; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSessionManagementImpl to implement only some methods.
-type DeviceSessionManagementImpl interface {
-	SessionNumberOfEntries(inst []uint32) (uint32, error)
-	PDPNumberOfEntries(inst []uint32) (uint32, error)
-	PDNNumberOfEntries(inst []uint32) (uint32, error)
-	PDUNumberOfEntries(inst []uint32) (uint32, error)
-	PDNInstances(inst []uint32) []uint32
-	PDPInstances(inst []uint32) []uint32
-	PDUInstances(inst []uint32) []uint32
-	SessionInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceSessionManagementImpl implements DeviceSessionManagementImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSessionManagementImpl struct{}
-
-func (UnimplementedDeviceSessionManagementImpl) SessionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementImpl) PDPNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementImpl) PDNNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementImpl) PDUNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementImpl) PDNInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSessionManagementImpl) PDPInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSessionManagementImpl) PDUInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSessionManagementImpl) SessionInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceSessionManagementPDNImpl is what a device implements for Device.SessionManagement.PDN.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSessionManagementPDNImpl to implement only some methods.
-type DeviceSessionManagementPDNImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	QCI(inst []uint32) (uint32, error)
-	UpstreamMaxBitRate(inst []uint32) (uint64, error)
-	DownstreamMaxBitRate(inst []uint32) (uint64, error)
-	UpstreamGuaranteedBitRate(inst []uint32) (uint64, error)
-	DownstreamGuaranteedBitRate(inst []uint32) (uint64, error)
-	UpstreamAggregateBitRate(inst []uint32) (uint64, error)
-	DownstreamAggregateBitRate(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceSessionManagementPDNImpl implements DeviceSessionManagementPDNImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSessionManagementPDNImpl struct{}
-
-func (UnimplementedDeviceSessionManagementPDNImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDNImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDNImpl) QCI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDNImpl) UpstreamMaxBitRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDNImpl) DownstreamMaxBitRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDNImpl) UpstreamGuaranteedBitRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDNImpl) DownstreamGuaranteedBitRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDNImpl) UpstreamAggregateBitRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDNImpl) DownstreamAggregateBitRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSessionManagementPDPImpl is what a device implements for Device.SessionManagement.PDP.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSessionManagementPDPImpl to implement only some methods.
-type DeviceSessionManagementPDPImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	TrafficClass(inst []uint32) (DeviceSessionManagementPDPTrafficClass, error)
-	UpstreamMaxBitRate(inst []uint32) (uint64, error)
-	DownstreamMaxBitRate(inst []uint32) (uint64, error)
-	UpstreamGuaranteedBitRate(inst []uint32) (uint64, error)
-	DownstreamGuaranteedBitRate(inst []uint32) (uint64, error)
-	DeliveryOrder(inst []uint32) (DeviceSessionManagementPDPDeliveryOrder, error)
-	MaximumSDUSize(inst []uint32) (uint32, error)
-	SDUErrorRatio(inst []uint32) (string, error)
-	ResidualBitErrorRatio(inst []uint32) (string, error)
-	DeliveryOfErroneousSDUs(inst []uint32) (DeviceSessionManagementPDPDeliveryOfErroneousSDUs, error)
-	TransferDelay(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceSessionManagementPDPImpl implements DeviceSessionManagementPDPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSessionManagementPDPImpl struct{}
-
-func (UnimplementedDeviceSessionManagementPDPImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) TrafficClass(inst []uint32) (DeviceSessionManagementPDPTrafficClass, error) {
-	var zero DeviceSessionManagementPDPTrafficClass
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) UpstreamMaxBitRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) DownstreamMaxBitRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) UpstreamGuaranteedBitRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) DownstreamGuaranteedBitRate(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) DeliveryOrder(inst []uint32) (DeviceSessionManagementPDPDeliveryOrder, error) {
-	var zero DeviceSessionManagementPDPDeliveryOrder
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) MaximumSDUSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) SDUErrorRatio(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) ResidualBitErrorRatio(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) DeliveryOfErroneousSDUs(inst []uint32) (DeviceSessionManagementPDPDeliveryOfErroneousSDUs, error) {
-	var zero DeviceSessionManagementPDPDeliveryOfErroneousSDUs
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDPImpl) TransferDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSessionManagementPDUImpl is what a device implements for Device.SessionManagement.PDU.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSessionManagementPDUImpl to implement only some methods.
-type DeviceSessionManagementPDUImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	PTI(inst []uint32) (uint32, error)
-	SSC(inst []uint32) (uint32, error)
-	SessionAMBRDownlink(inst []uint32) (uint64, error)
-	SessionAMBRUplink(inst []uint32) (uint64, error)
-	RQTimerValue(inst []uint32) (uint32, error)
-	AlwaysOn(inst []uint32) (bool, error)
-	QoSRuleNumberOfEntries(inst []uint32) (uint32, error)
-	QoSFlowNumberOfEntries(inst []uint32) (uint32, error)
-	QoSFlowInstances(inst []uint32) []uint32
-	QoSRuleInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceSessionManagementPDUImpl implements DeviceSessionManagementPDUImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSessionManagementPDUImpl struct{}
-
-func (UnimplementedDeviceSessionManagementPDUImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) PTI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) SSC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) SessionAMBRDownlink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) SessionAMBRUplink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) RQTimerValue(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) AlwaysOn(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) QoSRuleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) QoSFlowNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) QoSFlowInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSessionManagementPDUImpl) QoSRuleInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceSessionManagementPDUNetworkSliceImpl is what a device implements for Device.SessionManagement.PDU.{i}.NetworkSlice; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSessionManagementPDUNetworkSliceImpl to implement only some methods.
-type DeviceSessionManagementPDUNetworkSliceImpl interface {
-	SliceServiceType(inst []uint32) (DeviceSessionManagementPDUNetworkSliceSliceServiceType, error)
-	SliceDifferentiator(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceSessionManagementPDUNetworkSliceImpl implements DeviceSessionManagementPDUNetworkSliceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSessionManagementPDUNetworkSliceImpl struct{}
-
-func (UnimplementedDeviceSessionManagementPDUNetworkSliceImpl) SliceServiceType(inst []uint32) (DeviceSessionManagementPDUNetworkSliceSliceServiceType, error) {
-	var zero DeviceSessionManagementPDUNetworkSliceSliceServiceType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUNetworkSliceImpl) SliceDifferentiator(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSessionManagementPDUQoSFlowImpl is what a device implements for Device.SessionManagement.PDU.{i}.QoSFlow.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSessionManagementPDUQoSFlowImpl to implement only some methods.
-type DeviceSessionManagementPDUQoSFlowImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	QFI(inst []uint32) (uint32, error)
-	FiveQI(inst []uint32) (uint32, error)
-	GFBRUplink(inst []uint32) (uint64, error)
-	GFBRDownlink(inst []uint32) (uint64, error)
-	MFBRUplink(inst []uint32) (uint64, error)
-	MFBRDownlink(inst []uint32) (uint64, error)
-	AveragingWindow(inst []uint32) (uint32, error)
-	EPSBearer(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceSessionManagementPDUQoSFlowImpl implements DeviceSessionManagementPDUQoSFlowImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSessionManagementPDUQoSFlowImpl struct{}
-
-func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) QFI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) FiveQI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) GFBRUplink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) GFBRDownlink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) MFBRUplink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) MFBRDownlink(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) AveragingWindow(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) EPSBearer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSessionManagementPDUQoSRuleImpl is what a device implements for Device.SessionManagement.PDU.{i}.QoSRule.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSessionManagementPDUQoSRuleImpl to implement only some methods.
-type DeviceSessionManagementPDUQoSRuleImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Identifier(inst []uint32) (uint32, error)
-	Precedence(inst []uint32) (uint32, error)
-	Segregation(inst []uint32) (bool, error)
-	QFI(inst []uint32) (uint32, error)
-	DQR(inst []uint32) (bool, error)
-	FilterNumberOfEntries(inst []uint32) (uint32, error)
-	FilterInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceSessionManagementPDUQoSRuleImpl implements DeviceSessionManagementPDUQoSRuleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSessionManagementPDUQoSRuleImpl struct{}
-
-func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) Identifier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) Precedence(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) Segregation(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) QFI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) DQR(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) FilterInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceSessionManagementPDUQoSRuleFilterImpl is what a device implements for Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl to implement only some methods.
-type DeviceSessionManagementPDUQoSRuleFilterImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Direction(inst []uint32) (DeviceSessionManagementPDUQoSRuleFilterDirection, error)
-	Type(inst []uint32) (uint32, error)
-	Value(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl implements DeviceSessionManagementPDUQoSRuleFilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl struct{}
-
-func (UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl) Direction(inst []uint32) (DeviceSessionManagementPDUQoSRuleFilterDirection, error) {
-	var zero DeviceSessionManagementPDUQoSRuleFilterDirection
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl) Type(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSessionManagementSessionImpl is what a device implements for Device.SessionManagement.Session.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSessionManagementSessionImpl to implement only some methods.
-type DeviceSessionManagementSessionImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SessionID(inst []uint32) (uint32, error)
-	SessionType(inst []uint32) (DeviceSessionManagementSessionSessionType, error)
-	APN(inst []uint32) (string, error)
-	Reference(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceSessionManagementSessionImpl implements DeviceSessionManagementSessionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSessionManagementSessionImpl struct{}
-
-func (UnimplementedDeviceSessionManagementSessionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementSessionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementSessionImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementSessionImpl) SessionID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementSessionImpl) SessionType(inst []uint32) (DeviceSessionManagementSessionSessionType, error) {
-	var zero DeviceSessionManagementSessionSessionType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementSessionImpl) APN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementSessionImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSessionManagementSessionPCOImpl is what a device implements for Device.SessionManagement.Session.{i}.PCO; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSessionManagementSessionPCOImpl to implement only some methods.
-type DeviceSessionManagementSessionPCOImpl interface {
-	IPv6PCSCF(inst []uint32) (string, error)
-	IPv6DNS(inst []uint32) ([]string, error)
-	IPv4PCSCF(inst []uint32) (string, error)
-	IPv4DNS(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceSessionManagementSessionPCOImpl implements DeviceSessionManagementSessionPCOImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSessionManagementSessionPCOImpl struct{}
-
-func (UnimplementedDeviceSessionManagementSessionPCOImpl) IPv6PCSCF(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementSessionPCOImpl) IPv6DNS(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementSessionPCOImpl) IPv4PCSCF(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSessionManagementSessionPCOImpl) IPv4DNS(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	IPv6PCSCF model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,25 +3,17 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceSFPs_SFPCageNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSFPs holds the values of Device.SFPs. (object, readOnly, since 2.19)
+// DeviceSFPs holds the values of Device.SFPs. (object, readOnly, since 2.19).
 type DeviceSFPs struct {
-	// SFPCageNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	SFPCageNumberOfEntries uint32          `cwmp:"SFPCageNumberOfEntries"`
-	Mgmt                   *DeviceSFPsMgmt `cwmp:"Mgmt."`
-	// Device.SFPs.SFPCage.{i}. instances by instance number
-	SFPCage map[uint32]*DeviceSFPsSFPCage `cwmp:"SFPCage.{i}."`
+	SFPCageNumberOfEntries uint32 `json:"SFPCageNumberOfEntries,omitzero"`
+
+	Mgmt    *DeviceSFPsMgmt               `json:"Mgmt,omitzero"`
+	SFPCage map[uint32]*DeviceSFPsSFPCage `json:"SFPCage,omitzero"`
 }
 
-// AddSFPCage creates instance i of Device.SFPs.SFPCage.{i}. (replacing any) and returns it
+// AddSFPCage creates instance i (replacing any) and returns it.
 func (o *DeviceSFPs) AddSFPCage(i uint32) *DeviceSFPsSFPCage {
 	if o.SFPCage == nil {
 		o.SFPCage = map[uint32]*DeviceSFPsSFPCage{}
@@ -30,79 +22,42 @@ func (o *DeviceSFPs) AddSFPCage(i uint32) *DeviceSFPsSFPCage {
 	o.SFPCage[i] = x
 	return x
 }
-
-// GetSFPCage returns instance i of Device.SFPs.SFPCage.{i}.
-func (o *DeviceSFPs) GetSFPCage(i uint32) (*DeviceSFPsSFPCage, bool) {
-	x, ok := o.SFPCage[i]
-	return x, ok
-}
-
-// DeleteSFPCage removes instance i of Device.SFPs.SFPCage.{i}.
-func (o *DeviceSFPs) DeleteSFPCage(i uint32) {
-	delete(o.SFPCage, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSFPs) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSFPs) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceSFPs) ValidateAt(c *model.Checker, p string) {
 	if o.Mgmt != nil {
-		o.Mgmt.ValidateAt(prefix+"Mgmt.", v)
+		o.Mgmt.ValidateAt(c, p+"Mgmt.")
 	}
 	for _, i := range model.SortedKeys(o.SFPCage) {
-		o.SFPCage[i].ValidateAt(prefix+"SFPCage."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SFPCage[i].ValidateAt(c, model.InstanceOf(p, "SFPCage.", i))
 	}
 }
 
 // DeviceSFPsPath is the typed path of Device.SFPs.
 type DeviceSFPsPath struct {
-	obj                    model.ObjectPath
-	SFPCageNumberOfEntries model.ReadOnlyParam[uint32]
-	Mgmt                   DeviceSFPsMgmtPath
+	model.ObjectPath
+	SFPCageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Mgmt DeviceSFPsMgmtPath `dm:"Mgmt."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSFPsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSFPsPath(prefix string) DeviceSFPsPath {
-	p := &prefix
-	return DeviceSFPsPath{
-		Mgmt:                   newDeviceSFPsMgmtPath(prefix + "Mgmt."),
-		SFPCageNumberOfEntries: model.NewReadOnly[uint32](p, "SFPCageNumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// SFPCage returns the typed path of instance i.
+func (x DeviceSFPsPath) SFPCage(i uint32) (p DeviceSFPsSFPCagePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SFPCage.", i))
+	return
 }
 
-// SFPCage returns the typed path of instance i of Device.SFPs.SFPCage.{i}.
-func (x DeviceSFPsPath) SFPCage(i uint32) DeviceSFPsSFPCagePath {
-	return newDeviceSFPsSFPCagePath(x.Path() + "SFPCage." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SFPCageTable returns the table Device.SFPs.SFPCage.{i}. itself (for AddObject when writable)
+// SFPCageTable returns the table itself (for AddObject when writable).
 func (x DeviceSFPsPath) SFPCageTable() model.Table {
-	return model.NewTable(x.Path() + "SFPCage.")
+	return model.NewTable(x.ObjectPath, "SFPCage.")
 }
 
-var (
-	synDeviceSFPsMgmt_SFF8472NumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSFPsMgmt holds the values of Device.SFPs.Mgmt. (object, readOnly, since 2.19)
+// DeviceSFPsMgmt holds the values of Device.SFPs.Mgmt. (object, readOnly, since 2.19).
 type DeviceSFPsMgmt struct {
-	// SFF8472NumberOfEntries: unsignedInt, readOnly, since 2.19.
-	SFF8472NumberOfEntries uint32 `cwmp:"SFF8472NumberOfEntries"`
-	// Device.SFPs.Mgmt.SFF8472.{i}. instances by instance number
-	SFF8472 map[uint32]*DeviceSFPsMgmtSFF8472 `cwmp:"SFF8472.{i}."`
+	SFF8472NumberOfEntries uint32 `json:"SFF8472NumberOfEntries,omitzero"`
+
+	SFF8472 map[uint32]*DeviceSFPsMgmtSFF8472 `json:"SFF8472,omitzero"`
 }
 
-// AddSFF8472 creates instance i of Device.SFPs.Mgmt.SFF8472.{i}. (replacing any) and returns it
+// AddSFF8472 creates instance i (replacing any) and returns it.
 func (o *DeviceSFPsMgmt) AddSFF8472(i uint32) *DeviceSFPsMgmtSFF8472 {
 	if o.SFF8472 == nil {
 		o.SFF8472 = map[uint32]*DeviceSFPsMgmtSFF8472{}
@@ -111,2555 +66,590 @@ func (o *DeviceSFPsMgmt) AddSFF8472(i uint32) *DeviceSFPsMgmtSFF8472 {
 	o.SFF8472[i] = x
 	return x
 }
-
-// GetSFF8472 returns instance i of Device.SFPs.Mgmt.SFF8472.{i}.
-func (o *DeviceSFPsMgmt) GetSFF8472(i uint32) (*DeviceSFPsMgmtSFF8472, bool) {
-	x, ok := o.SFF8472[i]
-	return x, ok
-}
-
-// DeleteSFF8472 removes instance i of Device.SFPs.Mgmt.SFF8472.{i}.
-func (o *DeviceSFPsMgmt) DeleteSFF8472(i uint32) {
-	delete(o.SFF8472, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSFPsMgmt) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSFPsMgmt) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceSFPsMgmt) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SFF8472) {
-		o.SFF8472[i].ValidateAt(prefix+"SFF8472."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SFF8472[i].ValidateAt(c, model.InstanceOf(p, "SFF8472.", i))
 	}
 }
 
 // DeviceSFPsMgmtPath is the typed path of Device.SFPs.Mgmt.
 type DeviceSFPsMgmtPath struct {
-	obj                    model.ObjectPath
-	SFF8472NumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	SFF8472NumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSFPsMgmtPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSFPsMgmtPath(prefix string) DeviceSFPsMgmtPath {
-	p := &prefix
-	return DeviceSFPsMgmtPath{
-		SFF8472NumberOfEntries: model.NewReadOnly[uint32](p, "SFF8472NumberOfEntries", model.TypeUnsignedInt),
-		obj:                    model.NewObjectPath(p),
-	}
+// SFF8472 returns the typed path of instance i.
+func (x DeviceSFPsMgmtPath) SFF8472(i uint32) (p DeviceSFPsMgmtSFF8472Path) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SFF8472.", i))
+	return
 }
 
-// SFF8472 returns the typed path of instance i of Device.SFPs.Mgmt.SFF8472.{i}.
-func (x DeviceSFPsMgmtPath) SFF8472(i uint32) DeviceSFPsMgmtSFF8472Path {
-	return newDeviceSFPsMgmtSFF8472Path(x.Path() + "SFF8472." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SFF8472Table returns the table Device.SFPs.Mgmt.SFF8472.{i}. itself (for AddObject when writable)
+// SFF8472Table returns the table itself (for AddObject when writable).
 func (x DeviceSFPsMgmtPath) SFF8472Table() model.Table {
-	return model.NewTable(x.Path() + "SFF8472.")
+	return model.NewTable(x.ObjectPath, "SFF8472.")
 }
 
-var (
-	synDeviceSFPsMgmtSFF8472_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSFPsMgmtSFF8472_Name = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceSFPsMgmtSFF8472 holds the values of Device.SFPs.Mgmt.SFF8472.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSFPsMgmtSFF8472 holds the values of Device.SFPs.Mgmt.SFF8472.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472 struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string, readOnly, since 2.19.
-	Name        string                            `cwmp:"Name"`
-	Transceiver *DeviceSFPsMgmtSFF8472Transceiver `cwmp:"Transceiver."`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Transceiver *DeviceSFPsMgmtSFF8472Transceiver `json:"Transceiver,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSFPsMgmtSFF8472) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSFPsMgmtSFF8472) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSFPsMgmtSFF8472_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceSFPsMgmtSFF8472) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5292, o.Alias)
 	if o.Transceiver != nil {
-		o.Transceiver.ValidateAt(prefix+"Transceiver.", v)
+		o.Transceiver.ValidateAt(c, p+"Transceiver.")
 	}
 }
 
 // DeviceSFPsMgmtSFF8472Path is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.
 type DeviceSFPsMgmtSFF8472Path struct {
-	obj         model.ObjectPath
-	Alias       model.WriteOnceParam[string]
-	Name        model.ReadOnlyParam[string]
-	Transceiver DeviceSFPsMgmtSFF8472TransceiverPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Transceiver DeviceSFPsMgmtSFF8472TransceiverPath `dm:"Transceiver."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSFPsMgmtSFF8472Path) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSFPsMgmtSFF8472Path(prefix string) DeviceSFPsMgmtSFF8472Path {
-	p := &prefix
-	return DeviceSFPsMgmtSFF8472Path{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Transceiver: newDeviceSFPsMgmtSFF8472TransceiverPath(prefix + "Transceiver."),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSFPsMgmtSFF8472Transceiver_Connector = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(1),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_Transceiver = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(9),
-			Min: model.U64(9),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_Encoding = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_BRNominal = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "100 MBd",
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_RateIdentifier = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(1),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_VendorName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_VendorOUI = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_VendorPN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_VendorRev = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_BRMax = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_BRMin = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "percent",
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_VendorSN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_DateCode = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "\\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\\d|3[01])[A-Za-z0-9]{0,2}"}},
-		Sizes:    []model.Size{{Max: model.U64(8)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_LengthSMFkm = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "kilometers",
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_LengthSMF = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "10 meters",
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_LengthOM2 = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "10 meters",
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_LengthOM1 = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "10 meters",
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_LengthOM3 = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "10 meters",
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_Wavelength = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "nanometers",
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_VerCompliance = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(1),
-			Min: model.U64(1),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceSFPsMgmtSFF8472Transceiver_OptCooledTrans        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_OptPowerlvl           = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_OptLinearRcvr         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_OptRateSelect         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_OptTxDisable          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_OptTxFault            = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_OptInvertedLOS        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_OptLOS                = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_DMCtypeImplemented    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_DMCtypeInternalCal    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_DMCtypeExternalCal    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_DMCtypeRxAvgPwr       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_EOCalarmsImplemented  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_EOCSoftTxDisable      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_EOCSoftTxFault        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_EOCSoftRxLOS          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_EOCSoftRateSelect     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_SFF8079AppSelect      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_SFF8431SoftRateSelect = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_EMCSPowerLvlOp        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472Transceiver_EMCSPowerLvlSelect    = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceSFPsMgmtSFF8472Transceiver holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver. (object, readOnly, since 2.19)
+// DeviceSFPsMgmtSFF8472Transceiver holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver. (object, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472Transceiver struct {
-	// Connector: hexBinary(1:1), readOnly, since 2.19.
-	Connector []byte `cwmp:"Connector"`
-	// Transceiver: hexBinary(9:9), readOnly, since 2.19.
-	Transceiver []byte `cwmp:"Transceiver"`
-	// Encoding: unsignedInt[0:255], readOnly, since 2.19.
-	Encoding uint32 `cwmp:"Encoding"`
-	// BRNominal: int 100 MBd, readOnly, since 2.19.
-	BRNominal int32 `cwmp:"BRNominal"`
-	// RateIdentifier: hexBinary(1:1), readOnly, since 2.19.
-	RateIdentifier []byte `cwmp:"RateIdentifier"`
-	// VendorName: string(:16), readOnly, since 2.19.
-	VendorName string `cwmp:"VendorName"`
-	// VendorOUI: hexBinary(3:3), readOnly, since 2.19.
-	VendorOUI []byte `cwmp:"VendorOUI"`
-	// VendorPN: string(:16), readOnly, since 2.19.
-	VendorPN string `cwmp:"VendorPN"`
-	// VendorRev: string(:4), readOnly, since 2.19.
-	VendorRev string `cwmp:"VendorRev"`
-	// BRMax: unsignedInt[0:255], readOnly, since 2.19.
-	BRMax uint32 `cwmp:"BRMax"`
-	// BRMin: unsignedInt[0:100] percent, readOnly, since 2.19.
-	BRMin uint32 `cwmp:"BRMin"`
-	// VendorSN: string(:16), readOnly, since 2.19.
-	VendorSN string `cwmp:"VendorSN"`
-	// DateCode: string(:8) ~1 pattern, readOnly, since 2.19.
-	DateCode string `cwmp:"DateCode"`
-	// LengthSMFkm: unsignedInt[0:255] kilometers, readOnly, since 2.19.
-	LengthSMFkm uint32 `cwmp:"LengthSMFkm"`
-	// LengthSMF: unsignedInt[0:255] 10 meters, readOnly, since 2.19.
-	LengthSMF uint32 `cwmp:"LengthSMF"`
-	// LengthOM2: unsignedInt[0:255] 10 meters, readOnly, since 2.19.
-	LengthOM2 uint32 `cwmp:"LengthOM2"`
-	// LengthOM1: unsignedInt[0:255] 10 meters, readOnly, since 2.19.
-	LengthOM1 uint32 `cwmp:"LengthOM1"`
-	// LengthOM3: unsignedInt[0:255] 10 meters, readOnly, since 2.19.
-	LengthOM3 uint32 `cwmp:"LengthOM3"`
-	// Wavelength: unsignedInt[0:65535] nanometers, readOnly, since 2.19.
-	Wavelength uint32 `cwmp:"Wavelength"`
-	// VerCompliance: hexBinary(1:1), readOnly, since 2.19.
-	VerCompliance []byte `cwmp:"VerCompliance"`
-	// OptCooledTrans: boolean, readOnly, since 2.19.
-	OptCooledTrans bool `cwmp:"OptCooledTrans"`
-	// OptPowerlvl: boolean, readOnly, since 2.19.
-	OptPowerlvl bool `cwmp:"OptPowerlvl"`
-	// OptLinearRcvr: boolean, readOnly, since 2.19.
-	OptLinearRcvr bool `cwmp:"OptLinearRcvr"`
-	// OptRateSelect: boolean, readOnly, since 2.19.
-	OptRateSelect bool `cwmp:"OptRateSelect"`
-	// OptTxDisable: boolean, readOnly, since 2.19.
-	OptTxDisable bool `cwmp:"OptTxDisable"`
-	// OptTxFault: boolean, readOnly, since 2.19.
-	OptTxFault bool `cwmp:"OptTxFault"`
-	// OptInvertedLOS: boolean, readOnly, since 2.19.
-	OptInvertedLOS bool `cwmp:"OptInvertedLOS"`
-	// OptLOS: boolean, readOnly, since 2.19.
-	OptLOS bool `cwmp:"OptLOS"`
-	// DMCtypeImplemented: boolean, readOnly, since 2.19.
-	DMCtypeImplemented bool `cwmp:"DMCtypeImplemented"`
-	// DMCtypeInternalCal: boolean, readOnly, since 2.19.
-	DMCtypeInternalCal bool `cwmp:"DMCtypeInternalCal"`
-	// DMCtypeExternalCal: boolean, readOnly, since 2.19.
-	DMCtypeExternalCal bool `cwmp:"DMCtypeExternalCal"`
-	// DMCtypeRxAvgPwr: boolean, readOnly, since 2.19.
-	DMCtypeRxAvgPwr bool `cwmp:"DMCtypeRxAvgPwr"`
-	// EOCalarmsImplemented: boolean, readOnly, since 2.19.
-	EOCalarmsImplemented bool `cwmp:"EOCalarmsImplemented"`
-	// EOCSoftTxDisable: boolean, readOnly, since 2.19.
-	EOCSoftTxDisable bool `cwmp:"EOCSoftTxDisable"`
-	// EOCSoftTxFault: boolean, readOnly, since 2.19.
-	EOCSoftTxFault bool `cwmp:"EOCSoftTxFault"`
-	// EOCSoftRxLOS: boolean, readOnly, since 2.19.
-	EOCSoftRxLOS bool `cwmp:"EOCSoftRxLOS"`
-	// EOCSoftRateSelect: boolean, readOnly, since 2.19.
-	EOCSoftRateSelect bool `cwmp:"EOCSoftRateSelect"`
-	// SFF8079AppSelect: boolean, readOnly, since 2.19.
-	SFF8079AppSelect bool `cwmp:"SFF8079AppSelect"`
-	// SFF8431SoftRateSelect: boolean, readOnly, since 2.19.
-	SFF8431SoftRateSelect bool `cwmp:"SFF8431SoftRateSelect"`
-	// EMCSPowerLvlOp: boolean, readOnly, since 2.19.
-	EMCSPowerLvlOp bool `cwmp:"EMCSPowerLvlOp"`
-	// EMCSPowerLvlSelect: boolean, readOnly, since 2.19.
-	EMCSPowerLvlSelect bool                                        `cwmp:"EMCSPowerLvlSelect"`
-	Alarms             *DeviceSFPsMgmtSFF8472TransceiverAlarms     `cwmp:"Alarms."`
-	Status             *DeviceSFPsMgmtSFF8472TransceiverStatus     `cwmp:"Status."`
-	Thresholds         *DeviceSFPsMgmtSFF8472TransceiverThresholds `cwmp:"Thresholds."`
-	Warnings           *DeviceSFPsMgmtSFF8472TransceiverWarnings   `cwmp:"Warnings."`
+	Connector model.HexBinary `json:"Connector,omitzero"`
+
+	Transceiver model.HexBinary `json:"Transceiver,omitzero"`
+
+	Encoding uint32 `json:"Encoding,omitzero"`
+
+	BRNominal int32 `json:"BRNominal,omitzero"`
+
+	RateIdentifier model.HexBinary `json:"RateIdentifier,omitzero"`
+
+	VendorName string `json:"VendorName,omitzero"`
+
+	VendorOUI model.HexBinary `json:"VendorOUI,omitzero"`
+
+	VendorPN string `json:"VendorPN,omitzero"`
+
+	VendorRev string `json:"VendorRev,omitzero"`
+
+	BRMax uint32 `json:"BRMax,omitzero"`
+
+	BRMin uint32 `json:"BRMin,omitzero"`
+
+	VendorSN string `json:"VendorSN,omitzero"`
+
+	DateCode string `json:"DateCode,omitzero"`
+
+	LengthSMFkm uint32 `json:"LengthSMFkm,omitzero"`
+
+	LengthSMF uint32 `json:"LengthSMF,omitzero"`
+
+	LengthOM2 uint32 `json:"LengthOM2,omitzero"`
+
+	LengthOM1 uint32 `json:"LengthOM1,omitzero"`
+
+	LengthOM3 uint32 `json:"LengthOM3,omitzero"`
+
+	Wavelength uint32 `json:"Wavelength,omitzero"`
+
+	VerCompliance model.HexBinary `json:"VerCompliance,omitzero"`
+
+	OptCooledTrans bool `json:"OptCooledTrans,omitzero"`
+
+	OptPowerlvl bool `json:"OptPowerlvl,omitzero"`
+
+	OptLinearRcvr bool `json:"OptLinearRcvr,omitzero"`
+
+	OptRateSelect bool `json:"OptRateSelect,omitzero"`
+
+	OptTxDisable bool `json:"OptTxDisable,omitzero"`
+
+	OptTxFault bool `json:"OptTxFault,omitzero"`
+
+	OptInvertedLOS bool `json:"OptInvertedLOS,omitzero"`
+
+	OptLOS bool `json:"OptLOS,omitzero"`
+
+	DMCtypeImplemented bool `json:"DMCtypeImplemented,omitzero"`
+
+	DMCtypeInternalCal bool `json:"DMCtypeInternalCal,omitzero"`
+
+	DMCtypeExternalCal bool `json:"DMCtypeExternalCal,omitzero"`
+
+	DMCtypeRxAvgPwr bool `json:"DMCtypeRxAvgPwr,omitzero"`
+
+	EOCalarmsImplemented bool `json:"EOCalarmsImplemented,omitzero"`
+
+	EOCSoftTxDisable bool `json:"EOCSoftTxDisable,omitzero"`
+
+	EOCSoftTxFault bool `json:"EOCSoftTxFault,omitzero"`
+
+	EOCSoftRxLOS bool `json:"EOCSoftRxLOS,omitzero"`
+
+	EOCSoftRateSelect bool `json:"EOCSoftRateSelect,omitzero"`
+
+	SFF8079AppSelect bool `json:"SFF8079AppSelect,omitzero"`
+
+	SFF8431SoftRateSelect bool `json:"SFF8431SoftRateSelect,omitzero"`
+
+	EMCSPowerLvlOp bool `json:"EMCSPowerLvlOp,omitzero"`
+
+	EMCSPowerLvlSelect bool `json:"EMCSPowerLvlSelect,omitzero"`
+
+	Alarms     *DeviceSFPsMgmtSFF8472TransceiverAlarms     `json:"Alarms,omitzero"`
+	Status     *DeviceSFPsMgmtSFF8472TransceiverStatus     `json:"Status,omitzero"`
+	Thresholds *DeviceSFPsMgmtSFF8472TransceiverThresholds `json:"Thresholds,omitzero"`
+	Warnings   *DeviceSFPsMgmtSFF8472TransceiverWarnings   `json:"Warnings,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSFPsMgmtSFF8472Transceiver) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSFPsMgmtSFF8472Transceiver) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckBytes(synDeviceSFPsMgmtSFF8472Transceiver_Connector, o.Connector); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Connector",
-		})
-	}
-	if e := model.CheckBytes(synDeviceSFPsMgmtSFF8472Transceiver_Transceiver, o.Transceiver); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Transceiver",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472Transceiver_Encoding, uint64(o.Encoding)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Encoding",
-		})
-	}
-	if e := model.CheckBytes(synDeviceSFPsMgmtSFF8472Transceiver_RateIdentifier, o.RateIdentifier); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RateIdentifier",
-		})
-	}
-	if e := model.CheckString(synDeviceSFPsMgmtSFF8472Transceiver_VendorName, o.VendorName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorName",
-		})
-	}
-	if e := model.CheckBytes(synDeviceSFPsMgmtSFF8472Transceiver_VendorOUI, o.VendorOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorOUI",
-		})
-	}
-	if e := model.CheckString(synDeviceSFPsMgmtSFF8472Transceiver_VendorPN, o.VendorPN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorPN",
-		})
-	}
-	if e := model.CheckString(synDeviceSFPsMgmtSFF8472Transceiver_VendorRev, o.VendorRev); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorRev",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472Transceiver_BRMax, uint64(o.BRMax)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BRMax",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472Transceiver_BRMin, uint64(o.BRMin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BRMin",
-		})
-	}
-	if e := model.CheckString(synDeviceSFPsMgmtSFF8472Transceiver_VendorSN, o.VendorSN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorSN",
-		})
-	}
-	if e := model.CheckString(synDeviceSFPsMgmtSFF8472Transceiver_DateCode, o.DateCode); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DateCode",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472Transceiver_LengthSMFkm, uint64(o.LengthSMFkm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LengthSMFkm",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472Transceiver_LengthSMF, uint64(o.LengthSMF)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LengthSMF",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472Transceiver_LengthOM2, uint64(o.LengthOM2)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LengthOM2",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472Transceiver_LengthOM1, uint64(o.LengthOM1)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LengthOM1",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472Transceiver_LengthOM3, uint64(o.LengthOM3)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LengthOM3",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472Transceiver_Wavelength, uint64(o.Wavelength)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Wavelength",
-		})
-	}
-	if e := model.CheckBytes(synDeviceSFPsMgmtSFF8472Transceiver_VerCompliance, o.VerCompliance); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VerCompliance",
-		})
-	}
-	if o.Alarms != nil {
-		o.Alarms.ValidateAt(prefix+"Alarms.", v)
-	}
+func (o *DeviceSFPsMgmtSFF8472Transceiver) ValidateAt(c *model.Checker, p string) {
+	c.Bytes(p, "Connector", 5309, []byte(o.Connector))
+	c.Bytes(p, "Transceiver", 5374, []byte(o.Transceiver))
+	c.Uint(p, "Encoding", 5322, uint64(o.Encoding))
+	c.Bytes(p, "RateIdentifier", 5336, []byte(o.RateIdentifier))
+	c.String(p, "VendorName", 5375, o.VendorName)
+	c.Bytes(p, "VendorOUI", 5376, []byte(o.VendorOUI))
+	c.String(p, "VendorPN", 5377, o.VendorPN)
+	c.String(p, "VendorRev", 5378, o.VendorRev)
+	c.Uint(p, "BRMax", 5306, uint64(o.BRMax))
+	c.Uint(p, "BRMin", 5307, uint64(o.BRMin))
+	c.String(p, "VendorSN", 5379, o.VendorSN)
+	c.String(p, "DateCode", 5314, o.DateCode)
+	c.Uint(p, "LengthSMFkm", 5327, uint64(o.LengthSMFkm))
+	c.Uint(p, "LengthSMF", 5326, uint64(o.LengthSMF))
+	c.Uint(p, "LengthOM2", 5324, uint64(o.LengthOM2))
+	c.Uint(p, "LengthOM1", 5323, uint64(o.LengthOM1))
+	c.Uint(p, "LengthOM3", 5325, uint64(o.LengthOM3))
+	c.Uint(p, "Wavelength", 5392, uint64(o.Wavelength))
+	c.Bytes(p, "VerCompliance", 5380, []byte(o.VerCompliance))
 	if o.Status != nil {
-		o.Status.ValidateAt(prefix+"Status.", v)
+		o.Status.ValidateAt(c, p+"Status.")
 	}
 	if o.Thresholds != nil {
-		o.Thresholds.ValidateAt(prefix+"Thresholds.", v)
-	}
-	if o.Warnings != nil {
-		o.Warnings.ValidateAt(prefix+"Warnings.", v)
+		o.Thresholds.ValidateAt(c, p+"Thresholds.")
 	}
 }
 
 // DeviceSFPsMgmtSFF8472TransceiverPath is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.
 type DeviceSFPsMgmtSFF8472TransceiverPath struct {
-	obj                   model.ObjectPath
-	Connector             model.ReadOnlyParam[[]byte]
-	Transceiver           model.ReadOnlyParam[[]byte]
-	Encoding              model.ReadOnlyParam[uint32]
-	BRNominal             model.ReadOnlyParam[int32]
-	RateIdentifier        model.ReadOnlyParam[[]byte]
-	VendorName            model.ReadOnlyParam[string]
-	VendorOUI             model.ReadOnlyParam[[]byte]
-	VendorPN              model.ReadOnlyParam[string]
-	VendorRev             model.ReadOnlyParam[string]
-	BRMax                 model.ReadOnlyParam[uint32]
-	BRMin                 model.ReadOnlyParam[uint32]
-	VendorSN              model.ReadOnlyParam[string]
-	DateCode              model.ReadOnlyParam[string]
-	LengthSMFkm           model.ReadOnlyParam[uint32]
-	LengthSMF             model.ReadOnlyParam[uint32]
-	LengthOM2             model.ReadOnlyParam[uint32]
-	LengthOM1             model.ReadOnlyParam[uint32]
-	LengthOM3             model.ReadOnlyParam[uint32]
-	Wavelength            model.ReadOnlyParam[uint32]
-	VerCompliance         model.ReadOnlyParam[[]byte]
-	OptCooledTrans        model.ReadOnlyParam[bool]
-	OptPowerlvl           model.ReadOnlyParam[bool]
-	OptLinearRcvr         model.ReadOnlyParam[bool]
-	OptRateSelect         model.ReadOnlyParam[bool]
-	OptTxDisable          model.ReadOnlyParam[bool]
-	OptTxFault            model.ReadOnlyParam[bool]
-	OptInvertedLOS        model.ReadOnlyParam[bool]
-	OptLOS                model.ReadOnlyParam[bool]
-	DMCtypeImplemented    model.ReadOnlyParam[bool]
-	DMCtypeInternalCal    model.ReadOnlyParam[bool]
-	DMCtypeExternalCal    model.ReadOnlyParam[bool]
-	DMCtypeRxAvgPwr       model.ReadOnlyParam[bool]
-	EOCalarmsImplemented  model.ReadOnlyParam[bool]
-	EOCSoftTxDisable      model.ReadOnlyParam[bool]
-	EOCSoftTxFault        model.ReadOnlyParam[bool]
-	EOCSoftRxLOS          model.ReadOnlyParam[bool]
-	EOCSoftRateSelect     model.ReadOnlyParam[bool]
-	SFF8079AppSelect      model.ReadOnlyParam[bool]
-	SFF8431SoftRateSelect model.ReadOnlyParam[bool]
-	EMCSPowerLvlOp        model.ReadOnlyParam[bool]
-	EMCSPowerLvlSelect    model.ReadOnlyParam[bool]
-	Alarms                DeviceSFPsMgmtSFF8472TransceiverAlarmsPath
-	Status                DeviceSFPsMgmtSFF8472TransceiverStatusPath
-	Thresholds            DeviceSFPsMgmtSFF8472TransceiverThresholdsPath
-	Warnings              DeviceSFPsMgmtSFF8472TransceiverWarningsPath
+	model.ObjectPath
+	BRMax model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BRMin model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BRNominal model.ReadOnlyParam[int32] `dm:"i"`
+
+	Connector model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	DMCtypeExternalCal model.ReadOnlyParam[bool] `dm:"b"`
+
+	DMCtypeImplemented model.ReadOnlyParam[bool] `dm:"b"`
+
+	DMCtypeInternalCal model.ReadOnlyParam[bool] `dm:"b"`
+
+	DMCtypeRxAvgPwr model.ReadOnlyParam[bool] `dm:"b"`
+
+	DateCode model.ReadOnlyParam[string] `dm:"s"`
+
+	EMCSPowerLvlOp model.ReadOnlyParam[bool] `dm:"b"`
+
+	EMCSPowerLvlSelect model.ReadOnlyParam[bool] `dm:"b"`
+
+	EOCSoftRateSelect model.ReadOnlyParam[bool] `dm:"b"`
+
+	EOCSoftRxLOS model.ReadOnlyParam[bool] `dm:"b"`
+
+	EOCSoftTxDisable model.ReadOnlyParam[bool] `dm:"b"`
+
+	EOCSoftTxFault model.ReadOnlyParam[bool] `dm:"b"`
+
+	EOCalarmsImplemented model.ReadOnlyParam[bool] `dm:"b"`
+
+	Encoding model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LengthOM1 model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LengthOM2 model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LengthOM3 model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LengthSMF model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LengthSMFkm model.ReadOnlyParam[uint32] `dm:"u"`
+
+	OptCooledTrans model.ReadOnlyParam[bool] `dm:"b"`
+
+	OptInvertedLOS model.ReadOnlyParam[bool] `dm:"b"`
+
+	OptLOS model.ReadOnlyParam[bool] `dm:"b"`
+
+	OptLinearRcvr model.ReadOnlyParam[bool] `dm:"b"`
+
+	OptPowerlvl model.ReadOnlyParam[bool] `dm:"b"`
+
+	OptRateSelect model.ReadOnlyParam[bool] `dm:"b"`
+
+	OptTxDisable model.ReadOnlyParam[bool] `dm:"b"`
+
+	OptTxFault model.ReadOnlyParam[bool] `dm:"b"`
+
+	RateIdentifier model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	SFF8079AppSelect model.ReadOnlyParam[bool] `dm:"b"`
+
+	SFF8431SoftRateSelect model.ReadOnlyParam[bool] `dm:"b"`
+
+	Transceiver model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	VendorName model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorOUI model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	VendorPN model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorRev model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorSN model.ReadOnlyParam[string] `dm:"s"`
+
+	VerCompliance model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	Wavelength model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Alarms     DeviceSFPsMgmtSFF8472TransceiverAlarmsPath     `dm:"Alarms."`
+	Status     DeviceSFPsMgmtSFF8472TransceiverStatusPath     `dm:"Status."`
+	Thresholds DeviceSFPsMgmtSFF8472TransceiverThresholdsPath `dm:"Thresholds."`
+	Warnings   DeviceSFPsMgmtSFF8472TransceiverWarningsPath   `dm:"Warnings."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSFPsMgmtSFF8472TransceiverPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSFPsMgmtSFF8472TransceiverPath(prefix string) DeviceSFPsMgmtSFF8472TransceiverPath {
-	p := &prefix
-	return DeviceSFPsMgmtSFF8472TransceiverPath{
-		Alarms:                newDeviceSFPsMgmtSFF8472TransceiverAlarmsPath(prefix + "Alarms."),
-		BRMax:                 model.NewReadOnly[uint32](p, "BRMax", model.TypeUnsignedInt),
-		BRMin:                 model.NewReadOnly[uint32](p, "BRMin", model.TypeUnsignedInt),
-		BRNominal:             model.NewReadOnly[int32](p, "BRNominal", model.TypeInt),
-		Connector:             model.NewReadOnly[[]byte](p, "Connector", model.TypeHexBinary),
-		DMCtypeExternalCal:    model.NewReadOnly[bool](p, "DMCtypeExternalCal", model.TypeBoolean),
-		DMCtypeImplemented:    model.NewReadOnly[bool](p, "DMCtypeImplemented", model.TypeBoolean),
-		DMCtypeInternalCal:    model.NewReadOnly[bool](p, "DMCtypeInternalCal", model.TypeBoolean),
-		DMCtypeRxAvgPwr:       model.NewReadOnly[bool](p, "DMCtypeRxAvgPwr", model.TypeBoolean),
-		DateCode:              model.NewReadOnly[string](p, "DateCode", model.TypeString),
-		EMCSPowerLvlOp:        model.NewReadOnly[bool](p, "EMCSPowerLvlOp", model.TypeBoolean),
-		EMCSPowerLvlSelect:    model.NewReadOnly[bool](p, "EMCSPowerLvlSelect", model.TypeBoolean),
-		EOCSoftRateSelect:     model.NewReadOnly[bool](p, "EOCSoftRateSelect", model.TypeBoolean),
-		EOCSoftRxLOS:          model.NewReadOnly[bool](p, "EOCSoftRxLOS", model.TypeBoolean),
-		EOCSoftTxDisable:      model.NewReadOnly[bool](p, "EOCSoftTxDisable", model.TypeBoolean),
-		EOCSoftTxFault:        model.NewReadOnly[bool](p, "EOCSoftTxFault", model.TypeBoolean),
-		EOCalarmsImplemented:  model.NewReadOnly[bool](p, "EOCalarmsImplemented", model.TypeBoolean),
-		Encoding:              model.NewReadOnly[uint32](p, "Encoding", model.TypeUnsignedInt),
-		LengthOM1:             model.NewReadOnly[uint32](p, "LengthOM1", model.TypeUnsignedInt),
-		LengthOM2:             model.NewReadOnly[uint32](p, "LengthOM2", model.TypeUnsignedInt),
-		LengthOM3:             model.NewReadOnly[uint32](p, "LengthOM3", model.TypeUnsignedInt),
-		LengthSMF:             model.NewReadOnly[uint32](p, "LengthSMF", model.TypeUnsignedInt),
-		LengthSMFkm:           model.NewReadOnly[uint32](p, "LengthSMFkm", model.TypeUnsignedInt),
-		OptCooledTrans:        model.NewReadOnly[bool](p, "OptCooledTrans", model.TypeBoolean),
-		OptInvertedLOS:        model.NewReadOnly[bool](p, "OptInvertedLOS", model.TypeBoolean),
-		OptLOS:                model.NewReadOnly[bool](p, "OptLOS", model.TypeBoolean),
-		OptLinearRcvr:         model.NewReadOnly[bool](p, "OptLinearRcvr", model.TypeBoolean),
-		OptPowerlvl:           model.NewReadOnly[bool](p, "OptPowerlvl", model.TypeBoolean),
-		OptRateSelect:         model.NewReadOnly[bool](p, "OptRateSelect", model.TypeBoolean),
-		OptTxDisable:          model.NewReadOnly[bool](p, "OptTxDisable", model.TypeBoolean),
-		OptTxFault:            model.NewReadOnly[bool](p, "OptTxFault", model.TypeBoolean),
-		RateIdentifier:        model.NewReadOnly[[]byte](p, "RateIdentifier", model.TypeHexBinary),
-		SFF8079AppSelect:      model.NewReadOnly[bool](p, "SFF8079AppSelect", model.TypeBoolean),
-		SFF8431SoftRateSelect: model.NewReadOnly[bool](p, "SFF8431SoftRateSelect", model.TypeBoolean),
-		Status:                newDeviceSFPsMgmtSFF8472TransceiverStatusPath(prefix + "Status."),
-		Thresholds:            newDeviceSFPsMgmtSFF8472TransceiverThresholdsPath(prefix + "Thresholds."),
-		Transceiver:           model.NewReadOnly[[]byte](p, "Transceiver", model.TypeHexBinary),
-		VendorName:            model.NewReadOnly[string](p, "VendorName", model.TypeString),
-		VendorOUI:             model.NewReadOnly[[]byte](p, "VendorOUI", model.TypeHexBinary),
-		VendorPN:              model.NewReadOnly[string](p, "VendorPN", model.TypeString),
-		VendorRev:             model.NewReadOnly[string](p, "VendorRev", model.TypeString),
-		VendorSN:              model.NewReadOnly[string](p, "VendorSN", model.TypeString),
-		VerCompliance:         model.NewReadOnly[[]byte](p, "VerCompliance", model.TypeHexBinary),
-		Warnings:              newDeviceSFPsMgmtSFF8472TransceiverWarningsPath(prefix + "Warnings."),
-		Wavelength:            model.NewReadOnly[uint32](p, "Wavelength", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSFPsMgmtSFF8472TransceiverAlarms_TemperatureHigh = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverAlarms_TemperatureLow  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverAlarms_VccHigh         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverAlarms_VccLow          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverAlarms_TxBiasHigh      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverAlarms_TxBiasLow       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverAlarms_TxPowerHigh     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverAlarms_TxPowerLow      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverAlarms_RxPowerHigh     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverAlarms_RxPowerLow      = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceSFPsMgmtSFF8472TransceiverAlarms holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms. (object, readOnly, since 2.19)
+// DeviceSFPsMgmtSFF8472TransceiverAlarms holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms. (object, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472TransceiverAlarms struct {
-	// TemperatureHigh: boolean, readOnly, since 2.19.
-	TemperatureHigh bool `cwmp:"TemperatureHigh"`
-	// TemperatureLow: boolean, readOnly, since 2.19.
-	TemperatureLow bool `cwmp:"TemperatureLow"`
-	// VccHigh: boolean, readOnly, since 2.19.
-	VccHigh bool `cwmp:"VccHigh"`
-	// VccLow: boolean, readOnly, since 2.19.
-	VccLow bool `cwmp:"VccLow"`
-	// TxBiasHigh: boolean, readOnly, since 2.19.
-	TxBiasHigh bool `cwmp:"TxBiasHigh"`
-	// TxBiasLow: boolean, readOnly, since 2.19.
-	TxBiasLow bool `cwmp:"TxBiasLow"`
-	// TxPowerHigh: boolean, readOnly, since 2.19.
-	TxPowerHigh bool `cwmp:"TxPowerHigh"`
-	// TxPowerLow: boolean, readOnly, since 2.19.
-	TxPowerLow bool `cwmp:"TxPowerLow"`
-	// RxPowerHigh: boolean, readOnly, since 2.19.
-	RxPowerHigh bool `cwmp:"RxPowerHigh"`
-	// RxPowerLow: boolean, readOnly, since 2.19.
-	RxPowerLow bool `cwmp:"RxPowerLow"`
-}
+	TemperatureHigh bool `json:"TemperatureHigh,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSFPsMgmtSFF8472TransceiverAlarms) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TemperatureLow bool `json:"TemperatureLow,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSFPsMgmtSFF8472TransceiverAlarms) ValidateAt(prefix string, v *model.Violations) {}
+	VccHigh bool `json:"VccHigh,omitzero"`
+
+	VccLow bool `json:"VccLow,omitzero"`
+
+	TxBiasHigh bool `json:"TxBiasHigh,omitzero"`
+
+	TxBiasLow bool `json:"TxBiasLow,omitzero"`
+
+	TxPowerHigh bool `json:"TxPowerHigh,omitzero"`
+
+	TxPowerLow bool `json:"TxPowerLow,omitzero"`
+
+	RxPowerHigh bool `json:"RxPowerHigh,omitzero"`
+
+	RxPowerLow bool `json:"RxPowerLow,omitzero"`
+}
 
 // DeviceSFPsMgmtSFF8472TransceiverAlarmsPath is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.
 type DeviceSFPsMgmtSFF8472TransceiverAlarmsPath struct {
-	obj             model.ObjectPath
-	TemperatureHigh model.ReadOnlyParam[bool]
-	TemperatureLow  model.ReadOnlyParam[bool]
-	VccHigh         model.ReadOnlyParam[bool]
-	VccLow          model.ReadOnlyParam[bool]
-	TxBiasHigh      model.ReadOnlyParam[bool]
-	TxBiasLow       model.ReadOnlyParam[bool]
-	TxPowerHigh     model.ReadOnlyParam[bool]
-	TxPowerLow      model.ReadOnlyParam[bool]
-	RxPowerHigh     model.ReadOnlyParam[bool]
-	RxPowerLow      model.ReadOnlyParam[bool]
+	model.ObjectPath
+	RxPowerHigh model.ReadOnlyParam[bool] `dm:"b"`
+
+	RxPowerLow model.ReadOnlyParam[bool] `dm:"b"`
+
+	TemperatureHigh model.ReadOnlyParam[bool] `dm:"b"`
+
+	TemperatureLow model.ReadOnlyParam[bool] `dm:"b"`
+
+	TxBiasHigh model.ReadOnlyParam[bool] `dm:"b"`
+
+	TxBiasLow model.ReadOnlyParam[bool] `dm:"b"`
+
+	TxPowerHigh model.ReadOnlyParam[bool] `dm:"b"`
+
+	TxPowerLow model.ReadOnlyParam[bool] `dm:"b"`
+
+	VccHigh model.ReadOnlyParam[bool] `dm:"b"`
+
+	VccLow model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSFPsMgmtSFF8472TransceiverAlarmsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSFPsMgmtSFF8472TransceiverAlarmsPath(prefix string) DeviceSFPsMgmtSFF8472TransceiverAlarmsPath {
-	p := &prefix
-	return DeviceSFPsMgmtSFF8472TransceiverAlarmsPath{
-		RxPowerHigh:     model.NewReadOnly[bool](p, "RxPowerHigh", model.TypeBoolean),
-		RxPowerLow:      model.NewReadOnly[bool](p, "RxPowerLow", model.TypeBoolean),
-		TemperatureHigh: model.NewReadOnly[bool](p, "TemperatureHigh", model.TypeBoolean),
-		TemperatureLow:  model.NewReadOnly[bool](p, "TemperatureLow", model.TypeBoolean),
-		TxBiasHigh:      model.NewReadOnly[bool](p, "TxBiasHigh", model.TypeBoolean),
-		TxBiasLow:       model.NewReadOnly[bool](p, "TxBiasLow", model.TypeBoolean),
-		TxPowerHigh:     model.NewReadOnly[bool](p, "TxPowerHigh", model.TypeBoolean),
-		TxPowerLow:      model.NewReadOnly[bool](p, "TxPowerLow", model.TypeBoolean),
-		VccHigh:         model.NewReadOnly[bool](p, "VccHigh", model.TypeBoolean),
-		VccLow:          model.NewReadOnly[bool](p, "VccLow", model.TypeBoolean),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_Temperature = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_Vcc = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "mV",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_TxBias = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "µA",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_TxPower = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_RxPower = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_TxDisableState       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_SoftTxDisableSelect  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_RS1State             = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_RateSelectState      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_SoftRateSelectSelect = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_TXFaultState         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_RxLOSState           = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverStatus_DataReadyBarState    = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceSFPsMgmtSFF8472TransceiverStatus holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status. (object, readOnly, since 2.19)
+// DeviceSFPsMgmtSFF8472TransceiverStatus holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status. (object, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472TransceiverStatus struct {
-	// Temperature: int[-274:] degrees celsius, readOnly, since 2.19.
-	Temperature int32 `cwmp:"Temperature"`
-	// Vcc: unsignedInt[0:65535] mV, readOnly, since 2.19.
-	Vcc uint32 `cwmp:"Vcc"`
-	// TxBias: unsignedInt µA, readOnly, since 2.19.
-	TxBias uint32 `cwmp:"TxBias"`
-	// TxPower: int 0.1 dBm, readOnly, since 2.19.
-	TxPower int32 `cwmp:"TxPower"`
-	// RxPower: int 0.1 dBm, readOnly, since 2.19.
-	RxPower int32 `cwmp:"RxPower"`
-	// TxDisableState: boolean, readOnly, since 2.19.
-	TxDisableState bool `cwmp:"TxDisableState"`
-	// SoftTxDisableSelect: boolean, readOnly, since 2.19.
-	SoftTxDisableSelect bool `cwmp:"SoftTxDisableSelect"`
-	// RS1State: boolean, readOnly, since 2.19.
-	RS1State bool `cwmp:"RS1State"`
-	// RateSelectState: boolean, readOnly, since 2.19.
-	RateSelectState bool `cwmp:"RateSelectState"`
-	// SoftRateSelectSelect: boolean, readOnly, since 2.19.
-	SoftRateSelectSelect bool `cwmp:"SoftRateSelectSelect"`
-	// TXFaultState: boolean, readOnly, since 2.19.
-	TXFaultState bool `cwmp:"TXFaultState"`
-	// RxLOSState: boolean, readOnly, since 2.19.
-	RxLOSState bool `cwmp:"RxLOSState"`
-	// DataReadyBarState: boolean, readOnly, since 2.19.
-	DataReadyBarState bool `cwmp:"DataReadyBarState"`
+	Temperature int32 `json:"Temperature,omitzero"`
+
+	Vcc uint32 `json:"Vcc,omitzero"`
+
+	TxBias uint32 `json:"TxBias,omitzero"`
+
+	TxPower int32 `json:"TxPower,omitzero"`
+
+	RxPower int32 `json:"RxPower,omitzero"`
+
+	TxDisableState bool `json:"TxDisableState,omitzero"`
+
+	SoftTxDisableSelect bool `json:"SoftTxDisableSelect,omitzero"`
+
+	RS1State bool `json:"RS1State,omitzero"`
+
+	RateSelectState bool `json:"RateSelectState,omitzero"`
+
+	SoftRateSelectSelect bool `json:"SoftRateSelectSelect,omitzero"`
+
+	TXFaultState bool `json:"TXFaultState,omitzero"`
+
+	RxLOSState bool `json:"RxLOSState,omitzero"`
+
+	DataReadyBarState bool `json:"DataReadyBarState,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSFPsMgmtSFF8472TransceiverStatus) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSFPsMgmtSFF8472TransceiverStatus) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceSFPsMgmtSFF8472TransceiverStatus_Temperature, int64(o.Temperature)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Temperature",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472TransceiverStatus_Vcc, uint64(o.Vcc)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Vcc",
-		})
-	}
+func (o *DeviceSFPsMgmtSFF8472TransceiverStatus) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "Temperature", 5348, int64(o.Temperature))
+	c.Uint(p, "Vcc", 5352, uint64(o.Vcc))
 }
 
 // DeviceSFPsMgmtSFF8472TransceiverStatusPath is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.
 type DeviceSFPsMgmtSFF8472TransceiverStatusPath struct {
-	obj                  model.ObjectPath
-	Temperature          model.ReadOnlyParam[int32]
-	Vcc                  model.ReadOnlyParam[uint32]
-	TxBias               model.ReadOnlyParam[uint32]
-	TxPower              model.ReadOnlyParam[int32]
-	RxPower              model.ReadOnlyParam[int32]
-	TxDisableState       model.ReadOnlyParam[bool]
-	SoftTxDisableSelect  model.ReadOnlyParam[bool]
-	RS1State             model.ReadOnlyParam[bool]
-	RateSelectState      model.ReadOnlyParam[bool]
-	SoftRateSelectSelect model.ReadOnlyParam[bool]
-	TXFaultState         model.ReadOnlyParam[bool]
-	RxLOSState           model.ReadOnlyParam[bool]
-	DataReadyBarState    model.ReadOnlyParam[bool]
+	model.ObjectPath
+	DataReadyBarState model.ReadOnlyParam[bool] `dm:"b"`
+
+	RS1State model.ReadOnlyParam[bool] `dm:"b"`
+
+	RateSelectState model.ReadOnlyParam[bool] `dm:"b"`
+
+	RxLOSState model.ReadOnlyParam[bool] `dm:"b"`
+
+	RxPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	SoftRateSelectSelect model.ReadOnlyParam[bool] `dm:"b"`
+
+	SoftTxDisableSelect model.ReadOnlyParam[bool] `dm:"b"`
+
+	TXFaultState model.ReadOnlyParam[bool] `dm:"b"`
+
+	Temperature model.ReadOnlyParam[int32] `dm:"i"`
+
+	TxBias model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TxDisableState model.ReadOnlyParam[bool] `dm:"b"`
+
+	TxPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	Vcc model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSFPsMgmtSFF8472TransceiverStatusPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSFPsMgmtSFF8472TransceiverStatusPath(prefix string) DeviceSFPsMgmtSFF8472TransceiverStatusPath {
-	p := &prefix
-	return DeviceSFPsMgmtSFF8472TransceiverStatusPath{
-		DataReadyBarState:    model.NewReadOnly[bool](p, "DataReadyBarState", model.TypeBoolean),
-		RS1State:             model.NewReadOnly[bool](p, "RS1State", model.TypeBoolean),
-		RateSelectState:      model.NewReadOnly[bool](p, "RateSelectState", model.TypeBoolean),
-		RxLOSState:           model.NewReadOnly[bool](p, "RxLOSState", model.TypeBoolean),
-		RxPower:              model.NewReadOnly[int32](p, "RxPower", model.TypeInt),
-		SoftRateSelectSelect: model.NewReadOnly[bool](p, "SoftRateSelectSelect", model.TypeBoolean),
-		SoftTxDisableSelect:  model.NewReadOnly[bool](p, "SoftTxDisableSelect", model.TypeBoolean),
-		TXFaultState:         model.NewReadOnly[bool](p, "TXFaultState", model.TypeBoolean),
-		Temperature:          model.NewReadOnly[int32](p, "Temperature", model.TypeInt),
-		TxBias:               model.NewReadOnly[uint32](p, "TxBias", model.TypeUnsignedInt),
-		TxDisableState:       model.NewReadOnly[bool](p, "TxDisableState", model.TypeBoolean),
-		TxPower:              model.NewReadOnly[int32](p, "TxPower", model.TypeInt),
-		Vcc:                  model.NewReadOnly[uint32](p, "Vcc", model.TypeUnsignedInt),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTempAlarm = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTempWarning = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTempWarning = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTempAlarm = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighVccAlarm = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "mV",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighVccWarning = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "mV",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowVccWarning = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "mV",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowVccAlarm = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "mV",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTxBiasAlarm = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "µA",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTxBiasWarning = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "µA",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTxBiasWarning = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "µA",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTxBiasAlarm = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "µA",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTxPowerAlarm = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTxPowerWarning = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTxPowerWarning = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTxPowerAlarm = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighRxPowerAlarm = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighRxPowerWarning = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowRxPowerWarning = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowRxPowerAlarm = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-)
-
-// DeviceSFPsMgmtSFF8472TransceiverThresholds holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds. (object, readOnly, since 2.19)
+// DeviceSFPsMgmtSFF8472TransceiverThresholds holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds. (object, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472TransceiverThresholds struct {
-	// HighTempAlarm: int[-274:] degrees celsius, readOnly, since 2.19.
-	HighTempAlarm int32 `cwmp:"HighTempAlarm"`
-	// HighTempWarning: int[-274:] degrees celsius, readOnly, since 2.19.
-	HighTempWarning int32 `cwmp:"HighTempWarning"`
-	// LowTempWarning: int[-274:] degrees celsius, readOnly, since 2.19.
-	LowTempWarning int32 `cwmp:"LowTempWarning"`
-	// LowTempAlarm: int[-274:] degrees celsius, readOnly, since 2.19.
-	LowTempAlarm int32 `cwmp:"LowTempAlarm"`
-	// HighVccAlarm: unsignedInt[0:65535] mV, readOnly, since 2.19.
-	HighVccAlarm uint32 `cwmp:"HighVccAlarm"`
-	// HighVccWarning: unsignedInt[0:65535] mV, readOnly, since 2.19.
-	HighVccWarning uint32 `cwmp:"HighVccWarning"`
-	// LowVccWarning: unsignedInt[0:65535] mV, readOnly, since 2.19.
-	LowVccWarning uint32 `cwmp:"LowVccWarning"`
-	// LowVccAlarm: unsignedInt[0:65535] mV, readOnly, since 2.19.
-	LowVccAlarm uint32 `cwmp:"LowVccAlarm"`
-	// HighTxBiasAlarm: unsignedInt µA, readOnly, since 2.19.
-	HighTxBiasAlarm uint32 `cwmp:"HighTxBiasAlarm"`
-	// HighTxBiasWarning: unsignedInt µA, readOnly, since 2.19.
-	HighTxBiasWarning uint32 `cwmp:"HighTxBiasWarning"`
-	// LowTxBiasWarning: unsignedInt µA, readOnly, since 2.19.
-	LowTxBiasWarning uint32 `cwmp:"LowTxBiasWarning"`
-	// LowTxBiasAlarm: unsignedInt µA, readOnly, since 2.19.
-	LowTxBiasAlarm uint32 `cwmp:"LowTxBiasAlarm"`
-	// HighTxPowerAlarm: int 0.1 dBm, readOnly, since 2.19.
-	HighTxPowerAlarm int32 `cwmp:"HighTxPowerAlarm"`
-	// HighTxPowerWarning: int 0.1 dBm, readOnly, since 2.19.
-	HighTxPowerWarning int32 `cwmp:"HighTxPowerWarning"`
-	// LowTxPowerWarning: int 0.1 dBm, readOnly, since 2.19.
-	LowTxPowerWarning int32 `cwmp:"LowTxPowerWarning"`
-	// LowTxPowerAlarm: int 0.1 dBm, readOnly, since 2.19.
-	LowTxPowerAlarm int32 `cwmp:"LowTxPowerAlarm"`
-	// HighRxPowerAlarm: int 0.1 dBm, readOnly, since 2.19.
-	HighRxPowerAlarm int32 `cwmp:"HighRxPowerAlarm"`
-	// HighRxPowerWarning: int 0.1 dBm, readOnly, since 2.19.
-	HighRxPowerWarning int32 `cwmp:"HighRxPowerWarning"`
-	// LowRxPowerWarning: int 0.1 dBm, readOnly, since 2.19.
-	LowRxPowerWarning int32 `cwmp:"LowRxPowerWarning"`
-	// LowRxPowerAlarm: int 0.1 dBm, readOnly, since 2.19.
-	LowRxPowerAlarm int32 `cwmp:"LowRxPowerAlarm"`
+	HighTempAlarm int32 `json:"HighTempAlarm,omitzero"`
+
+	HighTempWarning int32 `json:"HighTempWarning,omitzero"`
+
+	LowTempWarning int32 `json:"LowTempWarning,omitzero"`
+
+	LowTempAlarm int32 `json:"LowTempAlarm,omitzero"`
+
+	HighVccAlarm uint32 `json:"HighVccAlarm,omitzero"`
+
+	HighVccWarning uint32 `json:"HighVccWarning,omitzero"`
+
+	LowVccWarning uint32 `json:"LowVccWarning,omitzero"`
+
+	LowVccAlarm uint32 `json:"LowVccAlarm,omitzero"`
+
+	HighTxBiasAlarm uint32 `json:"HighTxBiasAlarm,omitzero"`
+
+	HighTxBiasWarning uint32 `json:"HighTxBiasWarning,omitzero"`
+
+	LowTxBiasWarning uint32 `json:"LowTxBiasWarning,omitzero"`
+
+	LowTxBiasAlarm uint32 `json:"LowTxBiasAlarm,omitzero"`
+
+	HighTxPowerAlarm int32 `json:"HighTxPowerAlarm,omitzero"`
+
+	HighTxPowerWarning int32 `json:"HighTxPowerWarning,omitzero"`
+
+	LowTxPowerWarning int32 `json:"LowTxPowerWarning,omitzero"`
+
+	LowTxPowerAlarm int32 `json:"LowTxPowerAlarm,omitzero"`
+
+	HighRxPowerAlarm int32 `json:"HighRxPowerAlarm,omitzero"`
+
+	HighRxPowerWarning int32 `json:"HighRxPowerWarning,omitzero"`
+
+	LowRxPowerWarning int32 `json:"LowRxPowerWarning,omitzero"`
+
+	LowRxPowerAlarm int32 `json:"LowRxPowerAlarm,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSFPsMgmtSFF8472TransceiverThresholds) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSFPsMgmtSFF8472TransceiverThresholds) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckInt(synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTempAlarm, int64(o.HighTempAlarm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighTempAlarm",
-		})
-	}
-	if e := model.CheckInt(synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTempWarning, int64(o.HighTempWarning)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighTempWarning",
-		})
-	}
-	if e := model.CheckInt(synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTempWarning, int64(o.LowTempWarning)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowTempWarning",
-		})
-	}
-	if e := model.CheckInt(synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTempAlarm, int64(o.LowTempAlarm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowTempAlarm",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighVccAlarm, uint64(o.HighVccAlarm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighVccAlarm",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighVccWarning, uint64(o.HighVccWarning)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HighVccWarning",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowVccWarning, uint64(o.LowVccWarning)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowVccWarning",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowVccAlarm, uint64(o.LowVccAlarm)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowVccAlarm",
-		})
-	}
+func (o *DeviceSFPsMgmtSFF8472TransceiverThresholds) ValidateAt(c *model.Checker, p string) {
+	c.Int(p, "HighTempAlarm", 5356, int64(o.HighTempAlarm))
+	c.Int(p, "HighTempWarning", 5357, int64(o.HighTempWarning))
+	c.Int(p, "LowTempWarning", 5367, int64(o.LowTempWarning))
+	c.Int(p, "LowTempAlarm", 5366, int64(o.LowTempAlarm))
+	c.Uint(p, "HighVccAlarm", 5362, uint64(o.HighVccAlarm))
+	c.Uint(p, "HighVccWarning", 5363, uint64(o.HighVccWarning))
+	c.Uint(p, "LowVccWarning", 5373, uint64(o.LowVccWarning))
+	c.Uint(p, "LowVccAlarm", 5372, uint64(o.LowVccAlarm))
 }
 
 // DeviceSFPsMgmtSFF8472TransceiverThresholdsPath is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.
 type DeviceSFPsMgmtSFF8472TransceiverThresholdsPath struct {
-	obj                model.ObjectPath
-	HighTempAlarm      model.ReadOnlyParam[int32]
-	HighTempWarning    model.ReadOnlyParam[int32]
-	LowTempWarning     model.ReadOnlyParam[int32]
-	LowTempAlarm       model.ReadOnlyParam[int32]
-	HighVccAlarm       model.ReadOnlyParam[uint32]
-	HighVccWarning     model.ReadOnlyParam[uint32]
-	LowVccWarning      model.ReadOnlyParam[uint32]
-	LowVccAlarm        model.ReadOnlyParam[uint32]
-	HighTxBiasAlarm    model.ReadOnlyParam[uint32]
-	HighTxBiasWarning  model.ReadOnlyParam[uint32]
-	LowTxBiasWarning   model.ReadOnlyParam[uint32]
-	LowTxBiasAlarm     model.ReadOnlyParam[uint32]
-	HighTxPowerAlarm   model.ReadOnlyParam[int32]
-	HighTxPowerWarning model.ReadOnlyParam[int32]
-	LowTxPowerWarning  model.ReadOnlyParam[int32]
-	LowTxPowerAlarm    model.ReadOnlyParam[int32]
-	HighRxPowerAlarm   model.ReadOnlyParam[int32]
-	HighRxPowerWarning model.ReadOnlyParam[int32]
-	LowRxPowerWarning  model.ReadOnlyParam[int32]
-	LowRxPowerAlarm    model.ReadOnlyParam[int32]
+	model.ObjectPath
+	HighRxPowerAlarm model.ReadOnlyParam[int32] `dm:"i"`
+
+	HighRxPowerWarning model.ReadOnlyParam[int32] `dm:"i"`
+
+	HighTempAlarm model.ReadOnlyParam[int32] `dm:"i"`
+
+	HighTempWarning model.ReadOnlyParam[int32] `dm:"i"`
+
+	HighTxBiasAlarm model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HighTxBiasWarning model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HighTxPowerAlarm model.ReadOnlyParam[int32] `dm:"i"`
+
+	HighTxPowerWarning model.ReadOnlyParam[int32] `dm:"i"`
+
+	HighVccAlarm model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HighVccWarning model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowRxPowerAlarm model.ReadOnlyParam[int32] `dm:"i"`
+
+	LowRxPowerWarning model.ReadOnlyParam[int32] `dm:"i"`
+
+	LowTempAlarm model.ReadOnlyParam[int32] `dm:"i"`
+
+	LowTempWarning model.ReadOnlyParam[int32] `dm:"i"`
+
+	LowTxBiasAlarm model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowTxBiasWarning model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowTxPowerAlarm model.ReadOnlyParam[int32] `dm:"i"`
+
+	LowTxPowerWarning model.ReadOnlyParam[int32] `dm:"i"`
+
+	LowVccAlarm model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowVccWarning model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSFPsMgmtSFF8472TransceiverThresholdsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSFPsMgmtSFF8472TransceiverThresholdsPath(prefix string) DeviceSFPsMgmtSFF8472TransceiverThresholdsPath {
-	p := &prefix
-	return DeviceSFPsMgmtSFF8472TransceiverThresholdsPath{
-		HighRxPowerAlarm:   model.NewReadOnly[int32](p, "HighRxPowerAlarm", model.TypeInt),
-		HighRxPowerWarning: model.NewReadOnly[int32](p, "HighRxPowerWarning", model.TypeInt),
-		HighTempAlarm:      model.NewReadOnly[int32](p, "HighTempAlarm", model.TypeInt),
-		HighTempWarning:    model.NewReadOnly[int32](p, "HighTempWarning", model.TypeInt),
-		HighTxBiasAlarm:    model.NewReadOnly[uint32](p, "HighTxBiasAlarm", model.TypeUnsignedInt),
-		HighTxBiasWarning:  model.NewReadOnly[uint32](p, "HighTxBiasWarning", model.TypeUnsignedInt),
-		HighTxPowerAlarm:   model.NewReadOnly[int32](p, "HighTxPowerAlarm", model.TypeInt),
-		HighTxPowerWarning: model.NewReadOnly[int32](p, "HighTxPowerWarning", model.TypeInt),
-		HighVccAlarm:       model.NewReadOnly[uint32](p, "HighVccAlarm", model.TypeUnsignedInt),
-		HighVccWarning:     model.NewReadOnly[uint32](p, "HighVccWarning", model.TypeUnsignedInt),
-		LowRxPowerAlarm:    model.NewReadOnly[int32](p, "LowRxPowerAlarm", model.TypeInt),
-		LowRxPowerWarning:  model.NewReadOnly[int32](p, "LowRxPowerWarning", model.TypeInt),
-		LowTempAlarm:       model.NewReadOnly[int32](p, "LowTempAlarm", model.TypeInt),
-		LowTempWarning:     model.NewReadOnly[int32](p, "LowTempWarning", model.TypeInt),
-		LowTxBiasAlarm:     model.NewReadOnly[uint32](p, "LowTxBiasAlarm", model.TypeUnsignedInt),
-		LowTxBiasWarning:   model.NewReadOnly[uint32](p, "LowTxBiasWarning", model.TypeUnsignedInt),
-		LowTxPowerAlarm:    model.NewReadOnly[int32](p, "LowTxPowerAlarm", model.TypeInt),
-		LowTxPowerWarning:  model.NewReadOnly[int32](p, "LowTxPowerWarning", model.TypeInt),
-		LowVccAlarm:        model.NewReadOnly[uint32](p, "LowVccAlarm", model.TypeUnsignedInt),
-		LowVccWarning:      model.NewReadOnly[uint32](p, "LowVccWarning", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSFPsMgmtSFF8472TransceiverWarnings_TemperatureHigh = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverWarnings_TemperatureLow  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverWarnings_VccHigh         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverWarnings_VccLow          = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverWarnings_TxBiasHigh      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverWarnings_TxBiasLow       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverWarnings_TxPowerHigh     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverWarnings_TxPowerLow      = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverWarnings_RxPowerHigh     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsMgmtSFF8472TransceiverWarnings_RxPowerLow      = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceSFPsMgmtSFF8472TransceiverWarnings holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings. (object, readOnly, since 2.19)
+// DeviceSFPsMgmtSFF8472TransceiverWarnings holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings. (object, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472TransceiverWarnings struct {
-	// TemperatureHigh: boolean, readOnly, since 2.19.
-	TemperatureHigh bool `cwmp:"TemperatureHigh"`
-	// TemperatureLow: boolean, readOnly, since 2.19.
-	TemperatureLow bool `cwmp:"TemperatureLow"`
-	// VccHigh: boolean, readOnly, since 2.19.
-	VccHigh bool `cwmp:"VccHigh"`
-	// VccLow: boolean, readOnly, since 2.19.
-	VccLow bool `cwmp:"VccLow"`
-	// TxBiasHigh: boolean, readOnly, since 2.19.
-	TxBiasHigh bool `cwmp:"TxBiasHigh"`
-	// TxBiasLow: boolean, readOnly, since 2.19.
-	TxBiasLow bool `cwmp:"TxBiasLow"`
-	// TxPowerHigh: boolean, readOnly, since 2.19.
-	TxPowerHigh bool `cwmp:"TxPowerHigh"`
-	// TxPowerLow: boolean, readOnly, since 2.19.
-	TxPowerLow bool `cwmp:"TxPowerLow"`
-	// RxPowerHigh: boolean, readOnly, since 2.19.
-	RxPowerHigh bool `cwmp:"RxPowerHigh"`
-	// RxPowerLow: boolean, readOnly, since 2.19.
-	RxPowerLow bool `cwmp:"RxPowerLow"`
-}
+	TemperatureHigh bool `json:"TemperatureHigh,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSFPsMgmtSFF8472TransceiverWarnings) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TemperatureLow bool `json:"TemperatureLow,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSFPsMgmtSFF8472TransceiverWarnings) ValidateAt(prefix string, v *model.Violations) {}
+	VccHigh bool `json:"VccHigh,omitzero"`
+
+	VccLow bool `json:"VccLow,omitzero"`
+
+	TxBiasHigh bool `json:"TxBiasHigh,omitzero"`
+
+	TxBiasLow bool `json:"TxBiasLow,omitzero"`
+
+	TxPowerHigh bool `json:"TxPowerHigh,omitzero"`
+
+	TxPowerLow bool `json:"TxPowerLow,omitzero"`
+
+	RxPowerHigh bool `json:"RxPowerHigh,omitzero"`
+
+	RxPowerLow bool `json:"RxPowerLow,omitzero"`
+}
 
 // DeviceSFPsMgmtSFF8472TransceiverWarningsPath is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.
 type DeviceSFPsMgmtSFF8472TransceiverWarningsPath struct {
-	obj             model.ObjectPath
-	TemperatureHigh model.ReadOnlyParam[bool]
-	TemperatureLow  model.ReadOnlyParam[bool]
-	VccHigh         model.ReadOnlyParam[bool]
-	VccLow          model.ReadOnlyParam[bool]
-	TxBiasHigh      model.ReadOnlyParam[bool]
-	TxBiasLow       model.ReadOnlyParam[bool]
-	TxPowerHigh     model.ReadOnlyParam[bool]
-	TxPowerLow      model.ReadOnlyParam[bool]
-	RxPowerHigh     model.ReadOnlyParam[bool]
-	RxPowerLow      model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	RxPowerHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceSFPsMgmtSFF8472TransceiverWarningsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSFPsMgmtSFF8472TransceiverWarningsPath(prefix string) DeviceSFPsMgmtSFF8472TransceiverWarningsPath {
-	p := &prefix
-	return DeviceSFPsMgmtSFF8472TransceiverWarningsPath{
-		RxPowerHigh:     model.NewReadOnly[bool](p, "RxPowerHigh", model.TypeBoolean),
-		RxPowerLow:      model.NewReadOnly[bool](p, "RxPowerLow", model.TypeBoolean),
-		TemperatureHigh: model.NewReadOnly[bool](p, "TemperatureHigh", model.TypeBoolean),
-		TemperatureLow:  model.NewReadOnly[bool](p, "TemperatureLow", model.TypeBoolean),
-		TxBiasHigh:      model.NewReadOnly[bool](p, "TxBiasHigh", model.TypeBoolean),
-		TxBiasLow:       model.NewReadOnly[bool](p, "TxBiasLow", model.TypeBoolean),
-		TxPowerHigh:     model.NewReadOnly[bool](p, "TxPowerHigh", model.TypeBoolean),
-		TxPowerLow:      model.NewReadOnly[bool](p, "TxPowerLow", model.TypeBoolean),
-		VccHigh:         model.NewReadOnly[bool](p, "VccHigh", model.TypeBoolean),
-		VccLow:          model.NewReadOnly[bool](p, "VccLow", model.TypeBoolean),
-		obj:             model.NewObjectPath(p),
-	}
+	RxPowerLow model.ReadOnlyParam[bool] `dm:"b"`
+
+	TemperatureHigh model.ReadOnlyParam[bool] `dm:"b"`
+
+	TemperatureLow model.ReadOnlyParam[bool] `dm:"b"`
+
+	TxBiasHigh model.ReadOnlyParam[bool] `dm:"b"`
+
+	TxBiasLow model.ReadOnlyParam[bool] `dm:"b"`
+
+	TxPowerHigh model.ReadOnlyParam[bool] `dm:"b"`
+
+	TxPowerLow model.ReadOnlyParam[bool] `dm:"b"`
+
+	VccHigh model.ReadOnlyParam[bool] `dm:"b"`
+
+	VccLow model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // DeviceSFPsSFPCageMgmtInterface enumerates the values of Device.SFPs.SFPCage.{i}.MgmtInterface.
 type DeviceSFPsSFPCageMgmtInterface string
 
-func (e DeviceSFPsSFPCageMgmtInterface) String() string {
-	return string(e)
-}
-
 const (
 	DeviceSFPsSFPCageMgmtInterface_SFF_8472 DeviceSFPsSFPCageMgmtInterface = "SFF-8472"
-	DeviceSFPsSFPCageMgmtInterface_Unknown  DeviceSFPsSFPCageMgmtInterface = "Unknown"
+
+	DeviceSFPsSFPCageMgmtInterface_Unknown DeviceSFPsSFPCageMgmtInterface = "Unknown"
 )
 
 // DeviceSFPsSFPCageSFPType enumerates the values of Device.SFPs.SFPCage.{i}.SFPType.
 type DeviceSFPsSFPCageSFPType string
 
-func (e DeviceSFPsSFPCageSFPType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSFPsSFPCageSFPType_Unsupported         DeviceSFPsSFPCageSFPType = "Unsupported"
-	DeviceSFPsSFPCageSFPType_G_PON               DeviceSFPsSFPCageSFPType = "G-PON"
-	DeviceSFPsSFPCageSFPType_XG_PON              DeviceSFPsSFPCageSFPType = "XG-PON"
-	DeviceSFPsSFPCageSFPType_NG_PON2             DeviceSFPsSFPCageSFPType = "NG-PON2"
-	DeviceSFPsSFPCageSFPType_XGS_PON             DeviceSFPsSFPCageSFPType = "XGS-PON"
-	DeviceSFPsSFPCageSFPType_EPON                DeviceSFPsSFPCageSFPType = "EPON"
-	DeviceSFPsSFPCageSFPType_MoCA                DeviceSFPsSFPCageSFPType = "MoCA"
-	DeviceSFPsSFPCageSFPType_Optical_Ethernet    DeviceSFPsSFPCageSFPType = "Optical Ethernet"
+	DeviceSFPsSFPCageSFPType_Unsupported DeviceSFPsSFPCageSFPType = "Unsupported"
+
+	DeviceSFPsSFPCageSFPType_G_PON DeviceSFPsSFPCageSFPType = "G-PON"
+
+	DeviceSFPsSFPCageSFPType_XG_PON DeviceSFPsSFPCageSFPType = "XG-PON"
+
+	DeviceSFPsSFPCageSFPType_NG_PON2 DeviceSFPsSFPCageSFPType = "NG-PON2"
+
+	DeviceSFPsSFPCageSFPType_XGS_PON DeviceSFPsSFPCageSFPType = "XGS-PON"
+
+	DeviceSFPsSFPCageSFPType_EPON DeviceSFPsSFPCageSFPType = "EPON"
+
+	DeviceSFPsSFPCageSFPType_MoCA DeviceSFPsSFPCageSFPType = "MoCA"
+
+	DeviceSFPsSFPCageSFPType_Optical_Ethernet DeviceSFPsSFPCageSFPType = "Optical Ethernet"
+
 	DeviceSFPsSFPCageSFPType_Electrical_Ethernet DeviceSFPsSFPCageSFPType = "Electrical Ethernet"
 )
 
-var (
-	synDeviceSFPsSFPCage_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSFPsSFPCage_Name              = &model.Syntax{Type: model.TypeString}
-	synDeviceSFPsSFPCage_SFPPresent        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSFPsSFPCage_SFF8024Identifier = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSFPsSFPCage_MgmtInterface = &model.Syntax{
-		Enums: []model.Enum{{Value: "SFF-8472"}, {Value: "Unknown"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSFPsSFPCage_SFPType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unsupported"}, {Value: "G-PON"}, {Value: "XG-PON"}, {Value: "NG-PON2"}, {Value: "XGS-PON"}, {Value: "EPON"}, {Value: "MoCA"}, {Value: "Optical Ethernet"}, {Value: "Electrical Ethernet"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSFPsSFPCage_SFPReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.SFPs.Mgmt.SFF8472.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceSFPsSFPCage holds the values of Device.SFPs.SFPCage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSFPsSFPCage holds the values of Device.SFPs.SFPCage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSFPsSFPCage struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string, readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// SFPPresent: boolean, readOnly, since 2.19.
-	SFPPresent bool `cwmp:"SFPPresent"`
-	// SFF8024Identifier: unsignedInt[0:255], readOnly, since 2.19.
-	SFF8024Identifier uint32 `cwmp:"SFF8024Identifier"`
-	// MgmtInterface: string{SFF-8472,Unknown}, readOnly, since 2.19.
-	MgmtInterface DeviceSFPsSFPCageMgmtInterface `cwmp:"MgmtInterface"`
-	// SFPType: string{Unsupported,G-PON,XG-PON,NG-PON2,XGS-PON,EPON,… 9 values}, readOnly, since 2.19.
-	SFPType DeviceSFPsSFPCageSFPType `cwmp:"SFPType"`
-	// SFPReference: string pathRef→##.SFPs.Mgmt.SFF8472., readOnly, since 2.19.
-	SFPReference string `cwmp:"SFPReference"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	SFPPresent bool `json:"SFPPresent,omitzero"`
+
+	SFF8024Identifier uint32 `json:"SFF8024Identifier,omitzero"`
+
+	MgmtInterface DeviceSFPsSFPCageMgmtInterface `json:"MgmtInterface,omitzero"`
+
+	SFPType DeviceSFPsSFPCageSFPType `json:"SFPType,omitzero"`
+
+	SFPReference string `json:"SFPReference,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSFPsSFPCage) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSFPsSFPCage) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSFPsSFPCage_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceSFPsSFPCage_SFF8024Identifier, uint64(o.SFF8024Identifier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SFF8024Identifier",
-		})
-	}
-	if e := model.CheckString(synDeviceSFPsSFPCage_MgmtInterface, string(o.MgmtInterface)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MgmtInterface",
-		})
-	}
-	if e := model.CheckString(synDeviceSFPsSFPCage_SFPType, string(o.SFPType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SFPType",
-		})
-	}
+func (o *DeviceSFPsSFPCage) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5395, o.Alias)
+	c.Uint(p, "SFF8024Identifier", 5398, uint64(o.SFF8024Identifier))
+	c.String(p, "MgmtInterface", 5396, string(o.MgmtInterface))
+	c.String(p, "SFPType", 5401, string(o.SFPType))
 }
 
 // DeviceSFPsSFPCagePath is the typed path of Device.SFPs.SFPCage.{i}.
 type DeviceSFPsSFPCagePath struct {
-	obj               model.ObjectPath
-	Alias             model.WriteOnceParam[string]
-	Name              model.ReadOnlyParam[string]
-	SFPPresent        model.ReadOnlyParam[bool]
-	SFF8024Identifier model.ReadOnlyParam[uint32]
-	MgmtInterface     model.ReadOnlyParam[DeviceSFPsSFPCageMgmtInterface]
-	SFPType           model.ReadOnlyParam[DeviceSFPsSFPCageSFPType]
-	SFPReference      model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSFPsSFPCagePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSFPsSFPCagePath(prefix string) DeviceSFPsSFPCagePath {
-	p := &prefix
-	return DeviceSFPsSFPCagePath{
-		Alias:             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		MgmtInterface:     model.NewReadOnly[DeviceSFPsSFPCageMgmtInterface](p, "MgmtInterface", model.TypeString),
-		Name:              model.NewReadOnly[string](p, "Name", model.TypeString),
-		SFF8024Identifier: model.NewReadOnly[uint32](p, "SFF8024Identifier", model.TypeUnsignedInt),
-		SFPPresent:        model.NewReadOnly[bool](p, "SFPPresent", model.TypeBoolean),
-		SFPReference:      model.NewReadOnly[string](p, "SFPReference", model.TypeString),
-		SFPType:           model.NewReadOnly[DeviceSFPsSFPCageSFPType](p, "SFPType", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
+	MgmtInterface model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaSfps = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SFPs.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.SFPCageNumberOfEntries",
-	Syntax:  synDeviceSFPs_SFPCageNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SFPs.Mgmt.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472NumberOfEntries",
-	Syntax:  synDeviceSFPsMgmt_SFF8472NumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SFF8472NumberOfEntries",
-	Object:              true,
-	Path:                "Device.SFPs.Mgmt.SFF8472.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Alias",
-	Syntax:  synDeviceSFPsMgmtSFF8472_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Name",
-	Syntax:  synDeviceSFPsMgmtSFF8472_Name,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Connector",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_Connector,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Transceiver",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_Transceiver,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Encoding",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_Encoding,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.BRNominal",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_BRNominal,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.RateIdentifier",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_RateIdentifier,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.VendorName",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_VendorName,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.VendorOUI",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_VendorOUI,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.VendorPN",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_VendorPN,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.VendorRev",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_VendorRev,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.BRMax",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_BRMax,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.BRMin",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_BRMin,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.VendorSN",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_VendorSN,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.DateCode",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_DateCode,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.LengthSMFkm",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_LengthSMFkm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.LengthSMF",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_LengthSMF,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.LengthOM2",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_LengthOM2,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.LengthOM1",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_LengthOM1,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.LengthOM3",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_LengthOM3,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Wavelength",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_Wavelength,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.VerCompliance",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_VerCompliance,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.OptCooledTrans",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_OptCooledTrans,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.OptPowerlvl",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_OptPowerlvl,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.OptLinearRcvr",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_OptLinearRcvr,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.OptRateSelect",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_OptRateSelect,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.OptTxDisable",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_OptTxDisable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.OptTxFault",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_OptTxFault,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.OptInvertedLOS",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_OptInvertedLOS,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.OptLOS",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_OptLOS,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.DMCtypeImplemented",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_DMCtypeImplemented,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.DMCtypeInternalCal",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_DMCtypeInternalCal,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.DMCtypeExternalCal",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_DMCtypeExternalCal,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.DMCtypeRxAvgPwr",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_DMCtypeRxAvgPwr,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.EOCalarmsImplemented",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_EOCalarmsImplemented,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.EOCSoftTxDisable",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_EOCSoftTxDisable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.EOCSoftTxFault",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_EOCSoftTxFault,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.EOCSoftRxLOS",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_EOCSoftRxLOS,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.EOCSoftRateSelect",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_EOCSoftRateSelect,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.SFF8079AppSelect",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_SFF8079AppSelect,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.SFF8431SoftRateSelect",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_SFF8431SoftRateSelect,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.EMCSPowerLvlOp",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_EMCSPowerLvlOp,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.EMCSPowerLvlSelect",
-	Syntax:  synDeviceSFPsMgmtSFF8472Transceiver_EMCSPowerLvlSelect,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.TemperatureHigh",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverAlarms_TemperatureHigh,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.TemperatureLow",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverAlarms_TemperatureLow,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.VccHigh",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverAlarms_VccHigh,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.VccLow",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverAlarms_VccLow,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.TxBiasHigh",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverAlarms_TxBiasHigh,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.TxBiasLow",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverAlarms_TxBiasLow,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.TxPowerHigh",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverAlarms_TxPowerHigh,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.TxPowerLow",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverAlarms_TxPowerLow,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.RxPowerHigh",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverAlarms_RxPowerHigh,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.RxPowerLow",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverAlarms_RxPowerLow,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.Temperature",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_Temperature,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.Vcc",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_Vcc,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.TxBias",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_TxBias,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.TxPower",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_TxPower,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.RxPower",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_RxPower,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.TxDisableState",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_TxDisableState,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.SoftTxDisableSelect",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_SoftTxDisableSelect,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.RS1State",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_RS1State,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.RateSelectState",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_RateSelectState,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.SoftRateSelectSelect",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_SoftRateSelectSelect,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.TXFaultState",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_TXFaultState,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.RxLOSState",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_RxLOSState,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.DataReadyBarState",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverStatus_DataReadyBarState,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.HighTempAlarm",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTempAlarm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.HighTempWarning",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTempWarning,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.LowTempWarning",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTempWarning,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.LowTempAlarm",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTempAlarm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.HighVccAlarm",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighVccAlarm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.HighVccWarning",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighVccWarning,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.LowVccWarning",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowVccWarning,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.LowVccAlarm",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowVccAlarm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.HighTxBiasAlarm",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTxBiasAlarm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.HighTxBiasWarning",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTxBiasWarning,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.LowTxBiasWarning",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTxBiasWarning,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.LowTxBiasAlarm",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTxBiasAlarm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.HighTxPowerAlarm",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTxPowerAlarm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.HighTxPowerWarning",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighTxPowerWarning,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.LowTxPowerWarning",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTxPowerWarning,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.LowTxPowerAlarm",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowTxPowerAlarm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.HighRxPowerAlarm",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighRxPowerAlarm,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.HighRxPowerWarning",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_HighRxPowerWarning,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.LowRxPowerWarning",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowRxPowerWarning,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.LowRxPowerAlarm",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverThresholds_LowRxPowerAlarm,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.TemperatureHigh",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverWarnings_TemperatureHigh,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.TemperatureLow",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverWarnings_TemperatureLow,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.VccHigh",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverWarnings_VccHigh,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.VccLow",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverWarnings_VccLow,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.TxBiasHigh",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverWarnings_TxBiasHigh,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.TxBiasLow",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverWarnings_TxBiasLow,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.TxPowerHigh",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverWarnings_TxPowerHigh,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.TxPowerLow",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverWarnings_TxPowerLow,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.RxPowerHigh",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverWarnings_RxPowerHigh,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.RxPowerLow",
-	Syntax:  synDeviceSFPsMgmtSFF8472TransceiverWarnings_RxPowerLow,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SFPCageNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SFPs.SFPCage.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SFPs.SFPCage.{i}.Alias",
-	Syntax:  synDeviceSFPsSFPCage_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.SFPCage.{i}.Name",
-	Syntax:  synDeviceSFPsSFPCage_Name,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.SFPCage.{i}.SFPPresent",
-	Syntax:  synDeviceSFPsSFPCage_SFPPresent,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.SFPCage.{i}.SFF8024Identifier",
-	Syntax:  synDeviceSFPsSFPCage_SFF8024Identifier,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.SFPCage.{i}.MgmtInterface",
-	Syntax:  synDeviceSFPsSFPCage_MgmtInterface,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.SFPCage.{i}.SFPType",
-	Syntax:  synDeviceSFPsSFPCage_SFPType,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SFPs.SFPCage.{i}.SFPReference",
-	Syntax:  synDeviceSFPsSFPCage_SFPReference,
-	Version: "2.19",
-}}
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceSFPsImpl is what a device implements for Device.SFPs; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSFPsImpl to implement only some methods.
-type DeviceSFPsImpl interface {
-	SFPCageNumberOfEntries(inst []uint32) (uint32, error)
-	SFPCageInstances(inst []uint32) []uint32
-}
+	SFF8024Identifier model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceSFPsImpl implements DeviceSFPsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSFPsImpl struct{}
+	SFPPresent model.ReadOnlyParam[bool] `dm:"b"`
 
-func (UnimplementedDeviceSFPsImpl) SFPCageNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsImpl) SFPCageInstances(inst []uint32) []uint32 {
-	return nil
-}
+	SFPReference model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceSFPsMgmtImpl is what a device implements for Device.SFPs.Mgmt; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSFPsMgmtImpl to implement only some methods.
-type DeviceSFPsMgmtImpl interface {
-	SFF8472NumberOfEntries(inst []uint32) (uint32, error)
-	SFF8472Instances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceSFPsMgmtImpl implements DeviceSFPsMgmtImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSFPsMgmtImpl struct{}
-
-func (UnimplementedDeviceSFPsMgmtImpl) SFF8472NumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtImpl) SFF8472Instances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceSFPsMgmtSFF8472Impl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSFPsMgmtSFF8472Impl to implement only some methods.
-type DeviceSFPsMgmtSFF8472Impl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceSFPsMgmtSFF8472Impl implements DeviceSFPsMgmtSFF8472Impl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSFPsMgmtSFF8472Impl struct{}
-
-func (UnimplementedDeviceSFPsMgmtSFF8472Impl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472Impl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472Impl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSFPsMgmtSFF8472TransceiverImpl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}.Transceiver; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl to implement only some methods.
-type DeviceSFPsMgmtSFF8472TransceiverImpl interface {
-	Connector(inst []uint32) ([]byte, error)
-	Transceiver(inst []uint32) ([]byte, error)
-	Encoding(inst []uint32) (uint32, error)
-	BRNominal(inst []uint32) (int32, error)
-	RateIdentifier(inst []uint32) ([]byte, error)
-	VendorName(inst []uint32) (string, error)
-	VendorOUI(inst []uint32) ([]byte, error)
-	VendorPN(inst []uint32) (string, error)
-	VendorRev(inst []uint32) (string, error)
-	BRMax(inst []uint32) (uint32, error)
-	BRMin(inst []uint32) (uint32, error)
-	VendorSN(inst []uint32) (string, error)
-	DateCode(inst []uint32) (string, error)
-	LengthSMFkm(inst []uint32) (uint32, error)
-	LengthSMF(inst []uint32) (uint32, error)
-	LengthOM2(inst []uint32) (uint32, error)
-	LengthOM1(inst []uint32) (uint32, error)
-	LengthOM3(inst []uint32) (uint32, error)
-	Wavelength(inst []uint32) (uint32, error)
-	VerCompliance(inst []uint32) ([]byte, error)
-	OptCooledTrans(inst []uint32) (bool, error)
-	OptPowerlvl(inst []uint32) (bool, error)
-	OptLinearRcvr(inst []uint32) (bool, error)
-	OptRateSelect(inst []uint32) (bool, error)
-	OptTxDisable(inst []uint32) (bool, error)
-	OptTxFault(inst []uint32) (bool, error)
-	OptInvertedLOS(inst []uint32) (bool, error)
-	OptLOS(inst []uint32) (bool, error)
-	DMCtypeImplemented(inst []uint32) (bool, error)
-	DMCtypeInternalCal(inst []uint32) (bool, error)
-	DMCtypeExternalCal(inst []uint32) (bool, error)
-	DMCtypeRxAvgPwr(inst []uint32) (bool, error)
-	EOCalarmsImplemented(inst []uint32) (bool, error)
-	EOCSoftTxDisable(inst []uint32) (bool, error)
-	EOCSoftTxFault(inst []uint32) (bool, error)
-	EOCSoftRxLOS(inst []uint32) (bool, error)
-	EOCSoftRateSelect(inst []uint32) (bool, error)
-	SFF8079AppSelect(inst []uint32) (bool, error)
-	SFF8431SoftRateSelect(inst []uint32) (bool, error)
-	EMCSPowerLvlOp(inst []uint32) (bool, error)
-	EMCSPowerLvlSelect(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl implements DeviceSFPsMgmtSFF8472TransceiverImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl struct{}
-
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) Connector(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) Transceiver(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) Encoding(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) BRNominal(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) RateIdentifier(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VendorName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VendorOUI(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VendorPN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VendorRev(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) BRMax(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) BRMin(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VendorSN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) DateCode(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) LengthSMFkm(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) LengthSMF(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) LengthOM2(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) LengthOM1(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) LengthOM3(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) Wavelength(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VerCompliance(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptCooledTrans(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptPowerlvl(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptLinearRcvr(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptRateSelect(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptTxDisable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptTxFault(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptInvertedLOS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptLOS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) DMCtypeImplemented(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) DMCtypeInternalCal(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) DMCtypeExternalCal(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) DMCtypeRxAvgPwr(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EOCalarmsImplemented(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EOCSoftTxDisable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EOCSoftTxFault(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EOCSoftRxLOS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EOCSoftRateSelect(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) SFF8079AppSelect(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) SFF8431SoftRateSelect(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EMCSPowerLvlOp(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EMCSPowerLvlSelect(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSFPsMgmtSFF8472TransceiverAlarmsImpl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl to implement only some methods.
-type DeviceSFPsMgmtSFF8472TransceiverAlarmsImpl interface {
-	TemperatureHigh(inst []uint32) (bool, error)
-	TemperatureLow(inst []uint32) (bool, error)
-	VccHigh(inst []uint32) (bool, error)
-	VccLow(inst []uint32) (bool, error)
-	TxBiasHigh(inst []uint32) (bool, error)
-	TxBiasLow(inst []uint32) (bool, error)
-	TxPowerHigh(inst []uint32) (bool, error)
-	TxPowerLow(inst []uint32) (bool, error)
-	RxPowerHigh(inst []uint32) (bool, error)
-	RxPowerLow(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl implements DeviceSFPsMgmtSFF8472TransceiverAlarmsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl struct{}
-
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TemperatureHigh(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TemperatureLow(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) VccHigh(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) VccLow(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TxBiasHigh(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TxBiasLow(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TxPowerHigh(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TxPowerLow(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) RxPowerHigh(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) RxPowerLow(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSFPsMgmtSFF8472TransceiverStatusImpl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl to implement only some methods.
-type DeviceSFPsMgmtSFF8472TransceiverStatusImpl interface {
-	Temperature(inst []uint32) (int32, error)
-	Vcc(inst []uint32) (uint32, error)
-	TxBias(inst []uint32) (uint32, error)
-	TxPower(inst []uint32) (int32, error)
-	RxPower(inst []uint32) (int32, error)
-	TxDisableState(inst []uint32) (bool, error)
-	SoftTxDisableSelect(inst []uint32) (bool, error)
-	RS1State(inst []uint32) (bool, error)
-	RateSelectState(inst []uint32) (bool, error)
-	SoftRateSelectSelect(inst []uint32) (bool, error)
-	TXFaultState(inst []uint32) (bool, error)
-	RxLOSState(inst []uint32) (bool, error)
-	DataReadyBarState(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl implements DeviceSFPsMgmtSFF8472TransceiverStatusImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl struct{}
-
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) Temperature(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) Vcc(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) TxBias(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) TxPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) RxPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) TxDisableState(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) SoftTxDisableSelect(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) RS1State(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) RateSelectState(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) SoftRateSelectSelect(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) TXFaultState(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) RxLOSState(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) DataReadyBarState(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSFPsMgmtSFF8472TransceiverThresholdsImpl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl to implement only some methods.
-type DeviceSFPsMgmtSFF8472TransceiverThresholdsImpl interface {
-	HighTempAlarm(inst []uint32) (int32, error)
-	HighTempWarning(inst []uint32) (int32, error)
-	LowTempWarning(inst []uint32) (int32, error)
-	LowTempAlarm(inst []uint32) (int32, error)
-	HighVccAlarm(inst []uint32) (uint32, error)
-	HighVccWarning(inst []uint32) (uint32, error)
-	LowVccWarning(inst []uint32) (uint32, error)
-	LowVccAlarm(inst []uint32) (uint32, error)
-	HighTxBiasAlarm(inst []uint32) (uint32, error)
-	HighTxBiasWarning(inst []uint32) (uint32, error)
-	LowTxBiasWarning(inst []uint32) (uint32, error)
-	LowTxBiasAlarm(inst []uint32) (uint32, error)
-	HighTxPowerAlarm(inst []uint32) (int32, error)
-	HighTxPowerWarning(inst []uint32) (int32, error)
-	LowTxPowerWarning(inst []uint32) (int32, error)
-	LowTxPowerAlarm(inst []uint32) (int32, error)
-	HighRxPowerAlarm(inst []uint32) (int32, error)
-	HighRxPowerWarning(inst []uint32) (int32, error)
-	LowRxPowerWarning(inst []uint32) (int32, error)
-	LowRxPowerAlarm(inst []uint32) (int32, error)
-}
-
-// UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl implements DeviceSFPsMgmtSFF8472TransceiverThresholdsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl struct{}
-
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTempAlarm(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTempWarning(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTempWarning(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTempAlarm(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighVccAlarm(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighVccWarning(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowVccWarning(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowVccAlarm(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTxBiasAlarm(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTxBiasWarning(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTxBiasWarning(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTxBiasAlarm(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTxPowerAlarm(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTxPowerWarning(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTxPowerWarning(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTxPowerAlarm(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighRxPowerAlarm(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighRxPowerWarning(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowRxPowerWarning(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowRxPowerAlarm(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSFPsMgmtSFF8472TransceiverWarningsImpl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl to implement only some methods.
-type DeviceSFPsMgmtSFF8472TransceiverWarningsImpl interface {
-	TemperatureHigh(inst []uint32) (bool, error)
-	TemperatureLow(inst []uint32) (bool, error)
-	VccHigh(inst []uint32) (bool, error)
-	VccLow(inst []uint32) (bool, error)
-	TxBiasHigh(inst []uint32) (bool, error)
-	TxBiasLow(inst []uint32) (bool, error)
-	TxPowerHigh(inst []uint32) (bool, error)
-	TxPowerLow(inst []uint32) (bool, error)
-	RxPowerHigh(inst []uint32) (bool, error)
-	RxPowerLow(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl implements DeviceSFPsMgmtSFF8472TransceiverWarningsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl struct{}
-
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TemperatureHigh(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TemperatureLow(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) VccHigh(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) VccLow(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TxBiasHigh(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TxBiasLow(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TxPowerHigh(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TxPowerLow(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) RxPowerHigh(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) RxPowerLow(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSFPsSFPCageImpl is what a device implements for Device.SFPs.SFPCage.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSFPsSFPCageImpl to implement only some methods.
-type DeviceSFPsSFPCageImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	SFPPresent(inst []uint32) (bool, error)
-	SFF8024Identifier(inst []uint32) (uint32, error)
-	MgmtInterface(inst []uint32) (DeviceSFPsSFPCageMgmtInterface, error)
-	SFPType(inst []uint32) (DeviceSFPsSFPCageSFPType, error)
-	SFPReference(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceSFPsSFPCageImpl implements DeviceSFPsSFPCageImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSFPsSFPCageImpl struct{}
-
-func (UnimplementedDeviceSFPsSFPCageImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsSFPCageImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsSFPCageImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsSFPCageImpl) SFPPresent(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsSFPCageImpl) SFF8024Identifier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsSFPCageImpl) MgmtInterface(inst []uint32) (DeviceSFPsSFPCageMgmtInterface, error) {
-	var zero DeviceSFPsSFPCageMgmtInterface
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsSFPCageImpl) SFPType(inst []uint32) (DeviceSFPsSFPCageSFPType, error) {
-	var zero DeviceSFPsSFPCageSFPType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSFPsSFPCageImpl) SFPReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	SFPType model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -5,23 +5,17 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceSmartCardReaders_SmartCardReaderNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSmartCardReaders holds the values of Device.SmartCardReaders. (object, readOnly, since 2.0)
+// DeviceSmartCardReaders holds the values of Device.SmartCardReaders. (object, readOnly, since 2.0).
 type DeviceSmartCardReaders struct {
-	// SmartCardReaderNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	SmartCardReaderNumberOfEntries uint32 `cwmp:"SmartCardReaderNumberOfEntries"`
-	// Device.SmartCardReaders.SmartCardReader.{i}. instances by instance number
-	SmartCardReader map[uint32]*DeviceSmartCardReadersSmartCardReader `cwmp:"SmartCardReader.{i}."`
+	SmartCardReaderNumberOfEntries uint32 `json:"SmartCardReaderNumberOfEntries,omitzero"`
+
+	SmartCardReader map[uint32]*DeviceSmartCardReadersSmartCardReader `json:"SmartCardReader,omitzero"`
 }
 
-// AddSmartCardReader creates instance i of Device.SmartCardReaders.SmartCardReader.{i}. (replacing any) and returns it
+// AddSmartCardReader creates instance i (replacing any) and returns it.
 func (o *DeviceSmartCardReaders) AddSmartCardReader(i uint32) *DeviceSmartCardReadersSmartCardReader {
 	if o.SmartCardReader == nil {
 		o.SmartCardReader = map[uint32]*DeviceSmartCardReadersSmartCardReader{}
@@ -30,546 +24,156 @@ func (o *DeviceSmartCardReaders) AddSmartCardReader(i uint32) *DeviceSmartCardRe
 	o.SmartCardReader[i] = x
 	return x
 }
-
-// GetSmartCardReader returns instance i of Device.SmartCardReaders.SmartCardReader.{i}.
-func (o *DeviceSmartCardReaders) GetSmartCardReader(i uint32) (*DeviceSmartCardReadersSmartCardReader, bool) {
-	x, ok := o.SmartCardReader[i]
-	return x, ok
-}
-
-// DeleteSmartCardReader removes instance i of Device.SmartCardReaders.SmartCardReader.{i}.
-func (o *DeviceSmartCardReaders) DeleteSmartCardReader(i uint32) {
-	delete(o.SmartCardReader, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSmartCardReaders) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSmartCardReaders) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceSmartCardReaders) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SmartCardReader) {
-		o.SmartCardReader[i].ValidateAt(prefix+"SmartCardReader."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SmartCardReader[i].ValidateAt(c, model.InstanceOf(p, "SmartCardReader.", i))
 	}
 }
 
 // DeviceSmartCardReadersPath is the typed path of Device.SmartCardReaders.
 type DeviceSmartCardReadersPath struct {
-	obj                            model.ObjectPath
-	SmartCardReaderNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	SmartCardReaderNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSmartCardReadersPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSmartCardReadersPath(prefix string) DeviceSmartCardReadersPath {
-	p := &prefix
-	return DeviceSmartCardReadersPath{
-		SmartCardReaderNumberOfEntries: model.NewReadOnly[uint32](p, "SmartCardReaderNumberOfEntries", model.TypeUnsignedInt),
-		obj:                            model.NewObjectPath(p),
-	}
+// SmartCardReader returns the typed path of instance i.
+func (x DeviceSmartCardReadersPath) SmartCardReader(i uint32) (p DeviceSmartCardReadersSmartCardReaderPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SmartCardReader.", i))
+	return
 }
 
-// SmartCardReader returns the typed path of instance i of Device.SmartCardReaders.SmartCardReader.{i}.
-func (x DeviceSmartCardReadersPath) SmartCardReader(i uint32) DeviceSmartCardReadersSmartCardReaderPath {
-	return newDeviceSmartCardReadersSmartCardReaderPath(x.Path() + "SmartCardReader." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SmartCardReaderTable returns the table Device.SmartCardReaders.SmartCardReader.{i}. itself (for AddObject when writable)
+// SmartCardReaderTable returns the table itself (for AddObject when writable).
 func (x DeviceSmartCardReadersPath) SmartCardReaderTable() model.Table {
-	return model.NewTable(x.Path() + "SmartCardReader.")
+	return model.NewTable(x.ObjectPath, "SmartCardReader.")
 }
 
 // DeviceSmartCardReadersSmartCardReaderStatus enumerates the values of Device.SmartCardReaders.SmartCardReader.{i}.Status.
 type DeviceSmartCardReadersSmartCardReaderStatus string
 
-func (e DeviceSmartCardReadersSmartCardReaderStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceSmartCardReadersSmartCardReaderStatus_Disabled DeviceSmartCardReadersSmartCardReaderStatus = "Disabled"
-	DeviceSmartCardReadersSmartCardReaderStatus_Enabled  DeviceSmartCardReadersSmartCardReaderStatus = "Enabled"
-	DeviceSmartCardReadersSmartCardReaderStatus_Error    DeviceSmartCardReadersSmartCardReaderStatus = "Error"
+
+	DeviceSmartCardReadersSmartCardReaderStatus_Enabled DeviceSmartCardReadersSmartCardReaderStatus = "Enabled"
+
+	DeviceSmartCardReadersSmartCardReaderStatus_Error DeviceSmartCardReadersSmartCardReaderStatus = "Error"
 )
 
-var (
-	synDeviceSmartCardReadersSmartCardReader_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSmartCardReadersSmartCardReader_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSmartCardReadersSmartCardReader_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSmartCardReadersSmartCardReader_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSmartCardReadersSmartCardReader_ResetTime                    = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSmartCardReadersSmartCardReader_DecryptionFailedCounter      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSmartCardReadersSmartCardReader_DecryptionFailedNoKeyCounter = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSmartCardReadersSmartCardReader_Reset                        = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceSmartCardReadersSmartCardReader holds the values of Device.SmartCardReaders.SmartCardReader.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceSmartCardReadersSmartCardReader holds the values of Device.SmartCardReaders.SmartCardReader.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceSmartCardReadersSmartCardReader struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.0.
-	Status DeviceSmartCardReadersSmartCardReaderStatus `cwmp:"Status"`
-	// Name: string(:256), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// ResetTime: dateTime, readOnly, since 2.0.
-	ResetTime time.Time `cwmp:"ResetTime"`
-	// DecryptionFailedCounter: unsignedInt, readOnly, since 2.0.
-	DecryptionFailedCounter uint32 `cwmp:"DecryptionFailedCounter"`
-	// DecryptionFailedNoKeyCounter: unsignedInt, readOnly, since 2.0.
-	DecryptionFailedNoKeyCounter uint32 `cwmp:"DecryptionFailedNoKeyCounter"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset     bool                                            `cwmp:"Reset"`
-	SmartCard *DeviceSmartCardReadersSmartCardReaderSmartCard `cwmp:"SmartCard."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceSmartCardReadersSmartCardReaderStatus `json:"Status,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ResetTime time.Time `json:"ResetTime,omitzero"`
+
+	DecryptionFailedCounter uint32 `json:"DecryptionFailedCounter,omitzero"`
+
+	DecryptionFailedNoKeyCounter uint32 `json:"DecryptionFailedNoKeyCounter,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	SmartCard *DeviceSmartCardReadersSmartCardReaderSmartCard `json:"SmartCard,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSmartCardReadersSmartCardReader) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSmartCardReadersSmartCardReader) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSmartCardReadersSmartCardReader_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSmartCardReadersSmartCardReader_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceSmartCardReadersSmartCardReader_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *DeviceSmartCardReadersSmartCardReader) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5582, o.Alias)
+	c.String(p, "Status", 5595, string(o.Status))
+	c.String(p, "Name", 5586, o.Name)
 	if o.SmartCard != nil {
-		o.SmartCard.ValidateAt(prefix+"SmartCard.", v)
+		o.SmartCard.ValidateAt(c, p+"SmartCard.")
 	}
 }
 
 // DeviceSmartCardReadersSmartCardReaderPath is the typed path of Device.SmartCardReaders.SmartCardReader.{i}.
 type DeviceSmartCardReadersSmartCardReaderPath struct {
-	obj                          model.ObjectPath
-	Alias                        model.WriteOnceParam[string]
-	Enable                       model.ReadWriteParam[bool]
-	Status                       model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderStatus]
-	Name                         model.ReadOnlyParam[string]
-	ResetTime                    model.ReadOnlyParam[time.Time]
-	DecryptionFailedCounter      model.ReadOnlyParam[uint32]
-	DecryptionFailedNoKeyCounter model.ReadOnlyParam[uint32]
-	Reset                        model.ReadWriteParam[bool]
-	SmartCard                    DeviceSmartCardReadersSmartCardReaderSmartCardPath
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSmartCardReadersSmartCardReaderPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSmartCardReadersSmartCardReaderPath(prefix string) DeviceSmartCardReadersSmartCardReaderPath {
-	p := &prefix
-	return DeviceSmartCardReadersSmartCardReaderPath{
-		Alias:                        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DecryptionFailedCounter:      model.NewReadOnly[uint32](p, "DecryptionFailedCounter", model.TypeUnsignedInt),
-		DecryptionFailedNoKeyCounter: model.NewReadOnly[uint32](p, "DecryptionFailedNoKeyCounter", model.TypeUnsignedInt),
-		Enable:                       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:                         model.NewReadOnly[string](p, "Name", model.TypeString),
-		Reset:                        model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		ResetTime:                    model.NewReadOnly[time.Time](p, "ResetTime", model.TypeDateTime),
-		SmartCard:                    newDeviceSmartCardReadersSmartCardReaderSmartCardPath(prefix + "SmartCard."),
-		Status:                       model.NewReadOnly[DeviceSmartCardReadersSmartCardReaderStatus](p, "Status", model.TypeString),
-		obj:                          model.NewObjectPath(p),
-	}
+	DecryptionFailedCounter model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DecryptionFailedNoKeyCounter model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SmartCard DeviceSmartCardReadersSmartCardReaderSmartCardPath `dm:"SmartCard."`
 }
 
 // DeviceSmartCardReadersSmartCardReaderSmartCardStatus enumerates the values of Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.Status.
 type DeviceSmartCardReadersSmartCardReaderSmartCardStatus string
 
-func (e DeviceSmartCardReadersSmartCardReaderSmartCardStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSmartCardReadersSmartCardReaderSmartCardStatus_None    DeviceSmartCardReadersSmartCardReaderSmartCardStatus = "None"
+	DeviceSmartCardReadersSmartCardReaderSmartCardStatus_None DeviceSmartCardReadersSmartCardReaderSmartCardStatus = "None"
+
 	DeviceSmartCardReadersSmartCardReaderSmartCardStatus_Running DeviceSmartCardReadersSmartCardReaderSmartCardStatus = "Running"
-	DeviceSmartCardReadersSmartCardReaderSmartCardStatus_Error   DeviceSmartCardReadersSmartCardReaderSmartCardStatus = "Error"
+
+	DeviceSmartCardReadersSmartCardReaderSmartCardStatus_Error DeviceSmartCardReadersSmartCardReaderSmartCardStatus = "Error"
 )
 
 // DeviceSmartCardReadersSmartCardReaderSmartCardType enumerates the values of Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.Type.
 type DeviceSmartCardReadersSmartCardReaderSmartCardType string
 
-func (e DeviceSmartCardReadersSmartCardReaderSmartCardType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSmartCardReadersSmartCardReaderSmartCardType_CA   DeviceSmartCardReadersSmartCardReaderSmartCardType = "CA"
-	DeviceSmartCardReadersSmartCardReaderSmartCardType_DRM  DeviceSmartCardReadersSmartCardReaderSmartCardType = "DRM"
+	DeviceSmartCardReadersSmartCardReaderSmartCardType_CA DeviceSmartCardReadersSmartCardReaderSmartCardType = "CA"
+
+	DeviceSmartCardReadersSmartCardReaderSmartCardType_DRM DeviceSmartCardReadersSmartCardReaderSmartCardType = "DRM"
+
 	DeviceSmartCardReadersSmartCardReaderSmartCardType_UICC DeviceSmartCardReadersSmartCardReaderSmartCardType = "UICC"
 )
 
 // DeviceSmartCardReadersSmartCardReaderSmartCardApplication enumerates the values of Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.Application.
 type DeviceSmartCardReadersSmartCardReaderSmartCardApplication string
 
-func (e DeviceSmartCardReadersSmartCardReaderSmartCardApplication) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSmartCardReadersSmartCardReaderSmartCardApplication_SIM  DeviceSmartCardReadersSmartCardReaderSmartCardApplication = "SIM"
+	DeviceSmartCardReadersSmartCardReaderSmartCardApplication_SIM DeviceSmartCardReadersSmartCardReaderSmartCardApplication = "SIM"
+
 	DeviceSmartCardReadersSmartCardReaderSmartCardApplication_USIM DeviceSmartCardReadersSmartCardReaderSmartCardApplication = "USIM"
+
 	DeviceSmartCardReadersSmartCardReaderSmartCardApplication_ISIM DeviceSmartCardReadersSmartCardReaderSmartCardApplication = "ISIM"
 )
 
-var (
-	synDeviceSmartCardReadersSmartCardReaderSmartCard_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Running"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSmartCardReadersSmartCardReaderSmartCard_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "CA"}, {Value: "DRM"}, {Value: "UICC"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSmartCardReadersSmartCardReaderSmartCard_Application = &model.Syntax{
-		Enums: []model.Enum{{Value: "SIM"}, {Value: "USIM"}, {Value: "ISIM"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceSmartCardReadersSmartCardReaderSmartCard_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSmartCardReadersSmartCardReaderSmartCard_ATR = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceSmartCardReadersSmartCardReaderSmartCard holds the values of Device.SmartCardReaders.SmartCardReader.{i}.SmartCard. (object, readOnly, since 2.0)
+// DeviceSmartCardReadersSmartCardReaderSmartCard holds the values of Device.SmartCardReaders.SmartCardReader.{i}.SmartCard. (object, readOnly, since 2.0).
 type DeviceSmartCardReadersSmartCardReaderSmartCard struct {
-	// Status: string{None,Running,Error}, readOnly, since 2.0.
-	Status DeviceSmartCardReadersSmartCardReaderSmartCardStatus `cwmp:"Status"`
-	// Type: string{CA,DRM,UICC}, readOnly, since 2.0.
-	Type DeviceSmartCardReadersSmartCardReaderSmartCardType `cwmp:"Type"`
-	// Application: list<string{SIM,USIM,ISIM}>, readOnly, since 2.0.
-	Application []DeviceSmartCardReadersSmartCardReaderSmartCardApplication `cwmp:"Application"`
-	// SerialNumber: string(:256), readOnly, since 2.0.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// ATR: string(:1024), readOnly, since 2.0.
-	ATR string `cwmp:"ATR"`
+	Status DeviceSmartCardReadersSmartCardReaderSmartCardStatus `json:"Status,omitzero"`
+
+	Type DeviceSmartCardReadersSmartCardReaderSmartCardType `json:"Type,omitzero"`
+
+	Application []DeviceSmartCardReadersSmartCardReaderSmartCardApplication `json:"Application,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	ATR string `json:"ATR,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSmartCardReadersSmartCardReaderSmartCard) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSmartCardReadersSmartCardReaderSmartCard) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSmartCardReadersSmartCardReaderSmartCard_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceSmartCardReadersSmartCardReaderSmartCard_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckValue(synDeviceSmartCardReadersSmartCardReaderSmartCard_Application, model.FormatValue(model.TypeString, o.Application)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Application",
-		})
-	}
-	if e := model.CheckString(synDeviceSmartCardReadersSmartCardReaderSmartCard_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceSmartCardReadersSmartCardReaderSmartCard_ATR, o.ATR); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ATR",
-		})
-	}
+func (o *DeviceSmartCardReadersSmartCardReaderSmartCard) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5593, string(o.Status))
+	c.String(p, "Type", 5594, string(o.Type))
+	c.Wire(p, "Application", 5591, model.JoinStrings(o.Application), len(o.Application) > 0)
+	c.String(p, "SerialNumber", 5592, o.SerialNumber)
+	c.String(p, "ATR", 5590, o.ATR)
 }
 
 // DeviceSmartCardReadersSmartCardReaderSmartCardPath is the typed path of Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.
 type DeviceSmartCardReadersSmartCardReaderSmartCardPath struct {
-	obj          model.ObjectPath
-	Status       model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderSmartCardStatus]
-	Type         model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderSmartCardType]
-	Application  model.ReadOnlyParam[[]DeviceSmartCardReadersSmartCardReaderSmartCardApplication]
-	SerialNumber model.ReadOnlyParam[string]
-	ATR          model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	ATR model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSmartCardReadersSmartCardReaderSmartCardPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSmartCardReadersSmartCardReaderSmartCardPath(prefix string) DeviceSmartCardReadersSmartCardReaderSmartCardPath {
-	p := &prefix
-	return DeviceSmartCardReadersSmartCardReaderSmartCardPath{
-		ATR:          model.NewReadOnly[string](p, "ATR", model.TypeString),
-		Application:  model.NewReadOnly[[]DeviceSmartCardReadersSmartCardReaderSmartCardApplication](p, "Application", model.TypeString),
-		SerialNumber: model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		Status:       model.NewReadOnly[DeviceSmartCardReadersSmartCardReaderSmartCardStatus](p, "Status", model.TypeString),
-		Type:         model.NewReadOnly[DeviceSmartCardReadersSmartCardReaderSmartCardType](p, "Type", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
+	Application model.ReadOnlyParam[[]string] `dm:"s"`
 
-var schemaSmartcardreaders = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SmartCardReaders.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SmartCardReaders.SmartCardReaderNumberOfEntries",
-	Syntax:  synDeviceSmartCardReaders_SmartCardReaderNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SmartCardReaderNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SmartCardReaders.SmartCardReader.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.Alias",
-	Syntax:  synDeviceSmartCardReadersSmartCardReader_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.Enable",
-	Syntax:  synDeviceSmartCardReadersSmartCardReader_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.Status",
-	Syntax:  synDeviceSmartCardReadersSmartCardReader_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.Name",
-	Syntax:  synDeviceSmartCardReadersSmartCardReader_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.ResetTime",
-	Syntax:  synDeviceSmartCardReadersSmartCardReader_ResetTime,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SmartCardReaders.SmartCardReader.{i}.DecryptionFailedCounter",
-	Syntax:       synDeviceSmartCardReadersSmartCardReader_DecryptionFailedCounter,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SmartCardReaders.SmartCardReader.{i}.DecryptionFailedNoKeyCounter",
-	Syntax:       synDeviceSmartCardReadersSmartCardReader_DecryptionFailedNoKeyCounter,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.Reset",
-	Syntax:  synDeviceSmartCardReadersSmartCardReader_Reset,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.Status",
-	Syntax:  synDeviceSmartCardReadersSmartCardReaderSmartCard_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.Type",
-	Syntax:  synDeviceSmartCardReadersSmartCardReaderSmartCard_Type,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.Application",
-	Syntax:  synDeviceSmartCardReadersSmartCardReaderSmartCard_Application,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.SerialNumber",
-	Syntax:  synDeviceSmartCardReadersSmartCardReaderSmartCard_SerialNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.ATR",
-	Syntax:  synDeviceSmartCardReadersSmartCardReaderSmartCard_ATR,
-	Version: "2.0",
-}}
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceSmartCardReadersImpl is what a device implements for Device.SmartCardReaders; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSmartCardReadersImpl to implement only some methods.
-type DeviceSmartCardReadersImpl interface {
-	SmartCardReaderNumberOfEntries(inst []uint32) (uint32, error)
-	SmartCardReaderInstances(inst []uint32) []uint32
-}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceSmartCardReadersImpl implements DeviceSmartCardReadersImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSmartCardReadersImpl struct{}
-
-func (UnimplementedDeviceSmartCardReadersImpl) SmartCardReaderNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersImpl) SmartCardReaderInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceSmartCardReadersSmartCardReaderImpl is what a device implements for Device.SmartCardReaders.SmartCardReader.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSmartCardReadersSmartCardReaderImpl to implement only some methods.
-type DeviceSmartCardReadersSmartCardReaderImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceSmartCardReadersSmartCardReaderStatus, error)
-	Name(inst []uint32) (string, error)
-	ResetTime(inst []uint32) (time.Time, error)
-	DecryptionFailedCounter(inst []uint32) (uint32, error)
-	DecryptionFailedNoKeyCounter(inst []uint32) (uint32, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceSmartCardReadersSmartCardReaderImpl implements DeviceSmartCardReadersSmartCardReaderImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSmartCardReadersSmartCardReaderImpl struct{}
-
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) Status(inst []uint32) (DeviceSmartCardReadersSmartCardReaderStatus, error) {
-	var zero DeviceSmartCardReadersSmartCardReaderStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) ResetTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) DecryptionFailedCounter(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) DecryptionFailedNoKeyCounter(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSmartCardReadersSmartCardReaderSmartCardImpl is what a device implements for Device.SmartCardReaders.SmartCardReader.{i}.SmartCard; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl to implement only some methods.
-type DeviceSmartCardReadersSmartCardReaderSmartCardImpl interface {
-	Status(inst []uint32) (DeviceSmartCardReadersSmartCardReaderSmartCardStatus, error)
-	Type(inst []uint32) (DeviceSmartCardReadersSmartCardReaderSmartCardType, error)
-	Application(inst []uint32) ([]DeviceSmartCardReadersSmartCardReaderSmartCardApplication, error)
-	SerialNumber(inst []uint32) (string, error)
-	ATR(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl implements DeviceSmartCardReadersSmartCardReaderSmartCardImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl struct{}
-
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl) Status(inst []uint32) (DeviceSmartCardReadersSmartCardReaderSmartCardStatus, error) {
-	var zero DeviceSmartCardReadersSmartCardReaderSmartCardStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl) Type(inst []uint32) (DeviceSmartCardReadersSmartCardReaderSmartCardType, error) {
-	var zero DeviceSmartCardReadersSmartCardReaderSmartCardType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl) Application(inst []uint32) ([]DeviceSmartCardReadersSmartCardReaderSmartCardApplication, error) {
-	var zero []DeviceSmartCardReadersSmartCardReaderSmartCardApplication
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl) ATR(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }

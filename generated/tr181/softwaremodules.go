@@ -5,38 +5,26 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceSoftwareModules_ExecEnvClassNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModules_ExecEnvNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModules_DeploymentUnitNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModules_ExecutionUnitNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSoftwareModules holds the values of Device.SoftwareModules. (object, readOnly, since 2.1)
+// DeviceSoftwareModules holds the values of Device.SoftwareModules. (object, readOnly, since 2.1).
 type DeviceSoftwareModules struct {
-	// ExecEnvClassNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	ExecEnvClassNumberOfEntries uint32 `cwmp:"ExecEnvClassNumberOfEntries"`
-	// ExecEnvNumberOfEntries: unsignedInt, readOnly, since 2.1.
-	ExecEnvNumberOfEntries uint32 `cwmp:"ExecEnvNumberOfEntries"`
-	// DeploymentUnitNumberOfEntries: unsignedInt, readOnly, since 2.1.
-	DeploymentUnitNumberOfEntries uint32 `cwmp:"DeploymentUnitNumberOfEntries"`
-	// ExecutionUnitNumberOfEntries: unsignedInt, readOnly, since 2.1.
-	ExecutionUnitNumberOfEntries uint32 `cwmp:"ExecutionUnitNumberOfEntries"`
-	// Device.SoftwareModules.DeploymentUnit.{i}. instances by instance number
-	DeploymentUnit map[uint32]*DeviceSoftwareModulesDeploymentUnit `cwmp:"DeploymentUnit.{i}."`
-	// Device.SoftwareModules.ExecEnv.{i}. instances by instance number
-	ExecEnv map[uint32]*DeviceSoftwareModulesExecEnv `cwmp:"ExecEnv.{i}."`
-	// Device.SoftwareModules.ExecEnvClass.{i}. instances by instance number
-	ExecEnvClass map[uint32]*DeviceSoftwareModulesExecEnvClass `cwmp:"ExecEnvClass.{i}."`
-	// Device.SoftwareModules.ExecutionUnit.{i}. instances by instance number
-	ExecutionUnit map[uint32]*DeviceSoftwareModulesExecutionUnit `cwmp:"ExecutionUnit.{i}."`
+	ExecEnvClassNumberOfEntries uint32 `json:"ExecEnvClassNumberOfEntries,omitzero"`
+
+	ExecEnvNumberOfEntries uint32 `json:"ExecEnvNumberOfEntries,omitzero"`
+
+	DeploymentUnitNumberOfEntries uint32 `json:"DeploymentUnitNumberOfEntries,omitzero"`
+
+	ExecutionUnitNumberOfEntries uint32 `json:"ExecutionUnitNumberOfEntries,omitzero"`
+
+	DeploymentUnit map[uint32]*DeviceSoftwareModulesDeploymentUnit `json:"DeploymentUnit,omitzero"`
+	ExecEnv        map[uint32]*DeviceSoftwareModulesExecEnv        `json:"ExecEnv,omitzero"`
+	ExecEnvClass   map[uint32]*DeviceSoftwareModulesExecEnvClass   `json:"ExecEnvClass,omitzero"`
+	ExecutionUnit  map[uint32]*DeviceSoftwareModulesExecutionUnit  `json:"ExecutionUnit,omitzero"`
 }
 
-// AddDeploymentUnit creates instance i of Device.SoftwareModules.DeploymentUnit.{i}. (replacing any) and returns it
+// AddDeploymentUnit creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModules) AddDeploymentUnit(i uint32) *DeviceSoftwareModulesDeploymentUnit {
 	if o.DeploymentUnit == nil {
 		o.DeploymentUnit = map[uint32]*DeviceSoftwareModulesDeploymentUnit{}
@@ -46,18 +34,7 @@ func (o *DeviceSoftwareModules) AddDeploymentUnit(i uint32) *DeviceSoftwareModul
 	return x
 }
 
-// GetDeploymentUnit returns instance i of Device.SoftwareModules.DeploymentUnit.{i}.
-func (o *DeviceSoftwareModules) GetDeploymentUnit(i uint32) (*DeviceSoftwareModulesDeploymentUnit, bool) {
-	x, ok := o.DeploymentUnit[i]
-	return x, ok
-}
-
-// DeleteDeploymentUnit removes instance i of Device.SoftwareModules.DeploymentUnit.{i}.
-func (o *DeviceSoftwareModules) DeleteDeploymentUnit(i uint32) {
-	delete(o.DeploymentUnit, i)
-}
-
-// AddExecEnv creates instance i of Device.SoftwareModules.ExecEnv.{i}. (replacing any) and returns it
+// AddExecEnv creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModules) AddExecEnv(i uint32) *DeviceSoftwareModulesExecEnv {
 	if o.ExecEnv == nil {
 		o.ExecEnv = map[uint32]*DeviceSoftwareModulesExecEnv{}
@@ -67,18 +44,7 @@ func (o *DeviceSoftwareModules) AddExecEnv(i uint32) *DeviceSoftwareModulesExecE
 	return x
 }
 
-// GetExecEnv returns instance i of Device.SoftwareModules.ExecEnv.{i}.
-func (o *DeviceSoftwareModules) GetExecEnv(i uint32) (*DeviceSoftwareModulesExecEnv, bool) {
-	x, ok := o.ExecEnv[i]
-	return x, ok
-}
-
-// DeleteExecEnv removes instance i of Device.SoftwareModules.ExecEnv.{i}.
-func (o *DeviceSoftwareModules) DeleteExecEnv(i uint32) {
-	delete(o.ExecEnv, i)
-}
-
-// AddExecEnvClass creates instance i of Device.SoftwareModules.ExecEnvClass.{i}. (replacing any) and returns it
+// AddExecEnvClass creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModules) AddExecEnvClass(i uint32) *DeviceSoftwareModulesExecEnvClass {
 	if o.ExecEnvClass == nil {
 		o.ExecEnvClass = map[uint32]*DeviceSoftwareModulesExecEnvClass{}
@@ -88,18 +54,7 @@ func (o *DeviceSoftwareModules) AddExecEnvClass(i uint32) *DeviceSoftwareModules
 	return x
 }
 
-// GetExecEnvClass returns instance i of Device.SoftwareModules.ExecEnvClass.{i}.
-func (o *DeviceSoftwareModules) GetExecEnvClass(i uint32) (*DeviceSoftwareModulesExecEnvClass, bool) {
-	x, ok := o.ExecEnvClass[i]
-	return x, ok
-}
-
-// DeleteExecEnvClass removes instance i of Device.SoftwareModules.ExecEnvClass.{i}.
-func (o *DeviceSoftwareModules) DeleteExecEnvClass(i uint32) {
-	delete(o.ExecEnvClass, i)
-}
-
-// AddExecutionUnit creates instance i of Device.SoftwareModules.ExecutionUnit.{i}. (replacing any) and returns it
+// AddExecutionUnit creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModules) AddExecutionUnit(i uint32) *DeviceSoftwareModulesExecutionUnit {
 	if o.ExecutionUnit == nil {
 		o.ExecutionUnit = map[uint32]*DeviceSoftwareModulesExecutionUnit{}
@@ -108,595 +63,243 @@ func (o *DeviceSoftwareModules) AddExecutionUnit(i uint32) *DeviceSoftwareModule
 	o.ExecutionUnit[i] = x
 	return x
 }
-
-// GetExecutionUnit returns instance i of Device.SoftwareModules.ExecutionUnit.{i}.
-func (o *DeviceSoftwareModules) GetExecutionUnit(i uint32) (*DeviceSoftwareModulesExecutionUnit, bool) {
-	x, ok := o.ExecutionUnit[i]
-	return x, ok
-}
-
-// DeleteExecutionUnit removes instance i of Device.SoftwareModules.ExecutionUnit.{i}.
-func (o *DeviceSoftwareModules) DeleteExecutionUnit(i uint32) {
-	delete(o.ExecutionUnit, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModules) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModules) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceSoftwareModules) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.DeploymentUnit) {
-		o.DeploymentUnit[i].ValidateAt(prefix+"DeploymentUnit."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DeploymentUnit[i].ValidateAt(c, model.InstanceOf(p, "DeploymentUnit.", i))
 	}
 	for _, i := range model.SortedKeys(o.ExecEnv) {
-		o.ExecEnv[i].ValidateAt(prefix+"ExecEnv."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ExecEnv[i].ValidateAt(c, model.InstanceOf(p, "ExecEnv.", i))
 	}
 	for _, i := range model.SortedKeys(o.ExecEnvClass) {
-		o.ExecEnvClass[i].ValidateAt(prefix+"ExecEnvClass."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ExecEnvClass[i].ValidateAt(c, model.InstanceOf(p, "ExecEnvClass.", i))
 	}
 	for _, i := range model.SortedKeys(o.ExecutionUnit) {
-		o.ExecutionUnit[i].ValidateAt(prefix+"ExecutionUnit."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ExecutionUnit[i].ValidateAt(c, model.InstanceOf(p, "ExecutionUnit.", i))
 	}
 }
 
 // DeviceSoftwareModulesPath is the typed path of Device.SoftwareModules.
 type DeviceSoftwareModulesPath struct {
-	obj                           model.ObjectPath
-	ExecEnvClassNumberOfEntries   model.ReadOnlyParam[uint32]
-	ExecEnvNumberOfEntries        model.ReadOnlyParam[uint32]
-	DeploymentUnitNumberOfEntries model.ReadOnlyParam[uint32]
-	ExecutionUnitNumberOfEntries  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DeploymentUnitNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExecEnvClassNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExecEnvNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExecutionUnitNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesPath(prefix string) DeviceSoftwareModulesPath {
-	p := &prefix
-	return DeviceSoftwareModulesPath{
-		DeploymentUnitNumberOfEntries: model.NewReadOnly[uint32](p, "DeploymentUnitNumberOfEntries", model.TypeUnsignedInt),
-		ExecEnvClassNumberOfEntries:   model.NewReadOnly[uint32](p, "ExecEnvClassNumberOfEntries", model.TypeUnsignedInt),
-		ExecEnvNumberOfEntries:        model.NewReadOnly[uint32](p, "ExecEnvNumberOfEntries", model.TypeUnsignedInt),
-		ExecutionUnitNumberOfEntries:  model.NewReadOnly[uint32](p, "ExecutionUnitNumberOfEntries", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
+// DeploymentUnit returns the typed path of instance i.
+func (x DeviceSoftwareModulesPath) DeploymentUnit(i uint32) (p DeviceSoftwareModulesDeploymentUnitPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeploymentUnit.", i))
+	return
 }
 
-// DeploymentUnit returns the typed path of instance i of Device.SoftwareModules.DeploymentUnit.{i}.
-func (x DeviceSoftwareModulesPath) DeploymentUnit(i uint32) DeviceSoftwareModulesDeploymentUnitPath {
-	return newDeviceSoftwareModulesDeploymentUnitPath(x.Path() + "DeploymentUnit." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DeploymentUnitTable returns the table Device.SoftwareModules.DeploymentUnit.{i}. itself (for AddObject when writable)
+// DeploymentUnitTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesPath) DeploymentUnitTable() model.Table {
-	return model.NewTable(x.Path() + "DeploymentUnit.")
+	return model.NewTable(x.ObjectPath, "DeploymentUnit.")
 }
 
-// ExecEnv returns the typed path of instance i of Device.SoftwareModules.ExecEnv.{i}.
-func (x DeviceSoftwareModulesPath) ExecEnv(i uint32) DeviceSoftwareModulesExecEnvPath {
-	return newDeviceSoftwareModulesExecEnvPath(x.Path() + "ExecEnv." + strconv.FormatUint(uint64(i), 10) + ".")
+// ExecEnv returns the typed path of instance i.
+func (x DeviceSoftwareModulesPath) ExecEnv(i uint32) (p DeviceSoftwareModulesExecEnvPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExecEnv.", i))
+	return
 }
 
-// ExecEnvTable returns the table Device.SoftwareModules.ExecEnv.{i}. itself (for AddObject when writable)
+// ExecEnvTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesPath) ExecEnvTable() model.Table {
-	return model.NewTable(x.Path() + "ExecEnv.")
+	return model.NewTable(x.ObjectPath, "ExecEnv.")
 }
 
-// ExecEnvClass returns the typed path of instance i of Device.SoftwareModules.ExecEnvClass.{i}.
-func (x DeviceSoftwareModulesPath) ExecEnvClass(i uint32) DeviceSoftwareModulesExecEnvClassPath {
-	return newDeviceSoftwareModulesExecEnvClassPath(x.Path() + "ExecEnvClass." + strconv.FormatUint(uint64(i), 10) + ".")
+// ExecEnvClass returns the typed path of instance i.
+func (x DeviceSoftwareModulesPath) ExecEnvClass(i uint32) (p DeviceSoftwareModulesExecEnvClassPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExecEnvClass.", i))
+	return
 }
 
-// ExecEnvClassTable returns the table Device.SoftwareModules.ExecEnvClass.{i}. itself (for AddObject when writable)
+// ExecEnvClassTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesPath) ExecEnvClassTable() model.Table {
-	return model.NewTable(x.Path() + "ExecEnvClass.")
+	return model.NewTable(x.ObjectPath, "ExecEnvClass.")
 }
 
-// ExecutionUnit returns the typed path of instance i of Device.SoftwareModules.ExecutionUnit.{i}.
-func (x DeviceSoftwareModulesPath) ExecutionUnit(i uint32) DeviceSoftwareModulesExecutionUnitPath {
-	return newDeviceSoftwareModulesExecutionUnitPath(x.Path() + "ExecutionUnit." + strconv.FormatUint(uint64(i), 10) + ".")
+// ExecutionUnit returns the typed path of instance i.
+func (x DeviceSoftwareModulesPath) ExecutionUnit(i uint32) (p DeviceSoftwareModulesExecutionUnitPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExecutionUnit.", i))
+	return
 }
 
-// ExecutionUnitTable returns the table Device.SoftwareModules.ExecutionUnit.{i}. itself (for AddObject when writable)
+// ExecutionUnitTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesPath) ExecutionUnitTable() model.Table {
-	return model.NewTable(x.Path() + "ExecutionUnit.")
+	return model.NewTable(x.ObjectPath, "ExecutionUnit.")
 }
 
 // DeviceSoftwareModulesDeploymentUnitStatus enumerates the values of Device.SoftwareModules.DeploymentUnit.{i}.Status.
 type DeviceSoftwareModulesDeploymentUnitStatus string
 
-func (e DeviceSoftwareModulesDeploymentUnitStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSoftwareModulesDeploymentUnitStatus_Installing   DeviceSoftwareModulesDeploymentUnitStatus = "Installing"
-	DeviceSoftwareModulesDeploymentUnitStatus_Installed    DeviceSoftwareModulesDeploymentUnitStatus = "Installed"
-	DeviceSoftwareModulesDeploymentUnitStatus_Updating     DeviceSoftwareModulesDeploymentUnitStatus = "Updating"
+	DeviceSoftwareModulesDeploymentUnitStatus_Installing DeviceSoftwareModulesDeploymentUnitStatus = "Installing"
+
+	DeviceSoftwareModulesDeploymentUnitStatus_Installed DeviceSoftwareModulesDeploymentUnitStatus = "Installed"
+
+	DeviceSoftwareModulesDeploymentUnitStatus_Updating DeviceSoftwareModulesDeploymentUnitStatus = "Updating"
+
 	DeviceSoftwareModulesDeploymentUnitStatus_Uninstalling DeviceSoftwareModulesDeploymentUnitStatus = "Uninstalling"
-	DeviceSoftwareModulesDeploymentUnitStatus_Uninstalled  DeviceSoftwareModulesDeploymentUnitStatus = "Uninstalled"
+
+	DeviceSoftwareModulesDeploymentUnitStatus_Uninstalled DeviceSoftwareModulesDeploymentUnitStatus = "Uninstalled"
 )
 
-var (
-	synDeviceSoftwareModulesDeploymentUnit_UUID = &model.Syntax{
-		DataType: "UUID",
-		Patterns: []model.Pattern{{Value: "[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(36),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_DUID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Installing"}, {Value: "Installed"}, {Value: "Updating"}, {Value: "Uninstalling"}, {Value: "Uninstalled"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_Resolved = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSoftwareModulesDeploymentUnit_URL      = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_Vendor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_VendorLogList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.DeviceInfo.VendorLogFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_VendorConfigList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.DeviceInfo.VendorConfigFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_ExecutionUnitList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecutionUnit.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_ExecutionEnvRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecEnv.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesDeploymentUnit_Installed  = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSoftwareModulesDeploymentUnit_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceSoftwareModulesDeploymentUnit holds the values of Device.SoftwareModules.DeploymentUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1)
+// DeviceSoftwareModulesDeploymentUnit holds the values of Device.SoftwareModules.DeploymentUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1).
 type DeviceSoftwareModulesDeploymentUnit struct {
-	// UUID: UUID=string(36:36) ~1 pattern, readOnly, since 2.1.
-	UUID string `cwmp:"UUID"`
-	// DUID: string(:64), readOnly, since 2.1.
-	DUID string `cwmp:"DUID"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 2.1.
-	Name string `cwmp:"Name"`
-	// Status: string{Installing,Installed,Updating,Uninstalling,Uninstalled}, readOnly, since 2.1.
-	Status DeviceSoftwareModulesDeploymentUnitStatus `cwmp:"Status"`
-	// Resolved: boolean, readOnly, since 2.1.
-	Resolved bool `cwmp:"Resolved"`
-	// URL: URL=string(:2048), readOnly, since 2.1.
-	URL string `cwmp:"URL"`
-	// Description: string(:256), readOnly, since 2.1.
-	Description string `cwmp:"Description"`
-	// Vendor: string(:128), readOnly, since 2.1.
-	Vendor string `cwmp:"Vendor"`
-	// Version: string(:32), readOnly, since 2.1.
-	Version string `cwmp:"Version"`
-	// VendorLogList: list<string> pathRef→##.DeviceInfo.VendorLogFile., readOnly, since 2.1.
-	VendorLogList []string `cwmp:"VendorLogList"`
-	// VendorConfigList: list<string> pathRef→##.DeviceInfo.VendorConfigFile., readOnly, since 2.1.
-	VendorConfigList []string `cwmp:"VendorConfigList"`
-	// ExecutionUnitList: list<string> pathRef→#.ExecutionUnit., readOnly, since 2.1.
-	ExecutionUnitList []string `cwmp:"ExecutionUnitList"`
-	// ExecutionEnvRef: string pathRef→#.ExecEnv., readOnly, since 2.1.
-	ExecutionEnvRef string `cwmp:"ExecutionEnvRef"`
-	// Installed: dateTime, readOnly, since 2.16.
-	Installed time.Time `cwmp:"Installed"`
-	// LastUpdate: dateTime, readOnly, since 2.16.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
+	UUID string `json:"UUID,omitzero"`
+
+	DUID string `json:"DUID,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Status DeviceSoftwareModulesDeploymentUnitStatus `json:"Status,omitzero"`
+
+	Resolved bool `json:"Resolved,omitzero"`
+
+	URL string `json:"URL,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Vendor string `json:"Vendor,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	VendorLogList []string `json:"VendorLogList,omitzero"`
+
+	VendorConfigList []string `json:"VendorConfigList,omitzero"`
+
+	ExecutionUnitList []string `json:"ExecutionUnitList,omitzero"`
+
+	ExecutionEnvRef string `json:"ExecutionEnvRef,omitzero"`
+
+	Installed time.Time `json:"Installed,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesDeploymentUnit) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesDeploymentUnit) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSoftwareModulesDeploymentUnit_UUID, o.UUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UUID",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesDeploymentUnit_DUID, o.DUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DUID",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesDeploymentUnit_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesDeploymentUnit_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesDeploymentUnit_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesDeploymentUnit_URL, o.URL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URL",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesDeploymentUnit_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesDeploymentUnit_Vendor, o.Vendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Vendor",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesDeploymentUnit_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesDeploymentUnit_VendorLogList, model.FormatValue(model.TypeString, o.VendorLogList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorLogList",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesDeploymentUnit_VendorConfigList, model.FormatValue(model.TypeString, o.VendorConfigList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorConfigList",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesDeploymentUnit_ExecutionUnitList, model.FormatValue(model.TypeString, o.ExecutionUnitList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExecutionUnitList",
-		})
-	}
+func (o *DeviceSoftwareModulesDeploymentUnit) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "UUID", 5610, o.UUID)
+	c.String(p, "DUID", 5600, o.DUID)
+	c.String(p, "Alias", 5599, o.Alias)
+	c.String(p, "Name", 5606, o.Name)
+	c.String(p, "Status", 5608, string(o.Status))
+	c.String(p, "URL", 5609, o.URL)
+	c.String(p, "Description", 5601, o.Description)
+	c.String(p, "Vendor", 5611, o.Vendor)
+	c.String(p, "Version", 5614, o.Version)
+	c.Wire(p, "VendorLogList", 5613, model.JoinStrings(o.VendorLogList), len(o.VendorLogList) > 0)
+	c.Wire(p, "VendorConfigList", 5612, model.JoinStrings(o.VendorConfigList), len(o.VendorConfigList) > 0)
+	c.Wire(p, "ExecutionUnitList", 5603, model.JoinStrings(o.ExecutionUnitList), len(o.ExecutionUnitList) > 0)
 }
 
 // DeviceSoftwareModulesDeploymentUnitPath is the typed path of Device.SoftwareModules.DeploymentUnit.{i}.
 type DeviceSoftwareModulesDeploymentUnitPath struct {
-	obj               model.ObjectPath
-	UUID              model.ReadOnlyParam[string]
-	DUID              model.ReadOnlyParam[string]
-	Alias             model.WriteOnceParam[string]
-	Name              model.ReadOnlyParam[string]
-	Status            model.ReadOnlyParam[DeviceSoftwareModulesDeploymentUnitStatus]
-	Resolved          model.ReadOnlyParam[bool]
-	URL               model.ReadOnlyParam[string]
-	Description       model.ReadOnlyParam[string]
-	Vendor            model.ReadOnlyParam[string]
-	Version           model.ReadOnlyParam[string]
-	VendorLogList     model.ReadOnlyParam[[]string]
-	VendorConfigList  model.ReadOnlyParam[[]string]
-	ExecutionUnitList model.ReadOnlyParam[[]string]
-	ExecutionEnvRef   model.ReadOnlyParam[string]
-	Installed         model.ReadOnlyParam[time.Time]
-	LastUpdate        model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesDeploymentUnitPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesDeploymentUnitPath(prefix string) DeviceSoftwareModulesDeploymentUnitPath {
-	p := &prefix
-	return DeviceSoftwareModulesDeploymentUnitPath{
-		Alias:             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DUID:              model.NewReadOnly[string](p, "DUID", model.TypeString),
-		Description:       model.NewReadOnly[string](p, "Description", model.TypeString),
-		ExecutionEnvRef:   model.NewReadOnly[string](p, "ExecutionEnvRef", model.TypeString),
-		ExecutionUnitList: model.NewReadOnly[[]string](p, "ExecutionUnitList", model.TypeString),
-		Installed:         model.NewReadOnly[time.Time](p, "Installed", model.TypeDateTime),
-		LastUpdate:        model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		Name:              model.NewReadOnly[string](p, "Name", model.TypeString),
-		Resolved:          model.NewReadOnly[bool](p, "Resolved", model.TypeBoolean),
-		Status:            model.NewReadOnly[DeviceSoftwareModulesDeploymentUnitStatus](p, "Status", model.TypeString),
-		URL:               model.NewReadOnly[string](p, "URL", model.TypeString),
-		UUID:              model.NewReadOnly[string](p, "UUID", model.TypeString),
-		Vendor:            model.NewReadOnly[string](p, "Vendor", model.TypeString),
-		VendorConfigList:  model.NewReadOnly[[]string](p, "VendorConfigList", model.TypeString),
-		VendorLogList:     model.NewReadOnly[[]string](p, "VendorLogList", model.TypeString),
-		Version:           model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
+	DUID model.ReadOnlyParam[string] `dm:"s"`
+
+	Description model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecutionEnvRef model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecutionUnitList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Installed model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Resolved model.ReadOnlyParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	URL model.ReadOnlyParam[string] `dm:"s"`
+
+	UUID model.ReadOnlyParam[string] `dm:"s"`
+
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorConfigList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	VendorLogList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSoftwareModulesExecEnvStatus enumerates the values of Device.SoftwareModules.ExecEnv.{i}.Status.
 type DeviceSoftwareModulesExecEnvStatus string
 
-func (e DeviceSoftwareModulesExecEnvStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSoftwareModulesExecEnvStatus_Up       DeviceSoftwareModulesExecEnvStatus = "Up"
-	DeviceSoftwareModulesExecEnvStatus_Error    DeviceSoftwareModulesExecEnvStatus = "Error"
+	DeviceSoftwareModulesExecEnvStatus_Up DeviceSoftwareModulesExecEnvStatus = "Up"
+
+	DeviceSoftwareModulesExecEnvStatus_Error DeviceSoftwareModulesExecEnvStatus = "Error"
+
 	DeviceSoftwareModulesExecEnvStatus_Disabled DeviceSoftwareModulesExecEnvStatus = "Disabled"
 )
 
-var (
-	synDeviceSoftwareModulesExecEnv_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSoftwareModulesExecEnv_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {
-			Optional: true,
-			Value:    "Error",
-		}, {Value: "Disabled"}},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnv_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnv_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnv_Type = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnv_InitialRunLevel = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceSoftwareModulesExecEnv_CurrentRunLevel = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceSoftwareModulesExecEnv_InitialExecutionUnitRunLevel = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceSoftwareModulesExecEnv_Vendor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnv_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnv_ParentExecEnv = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecEnv.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnv_AllocatedDiskSpace = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "KiB",
-	}
-	synDeviceSoftwareModulesExecEnv_AllocatedMemory = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "KiB",
-	}
-	synDeviceSoftwareModulesExecEnv_AllocatedCPUPercent = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "-1",
-		}},
-		Type:  model.TypeInt,
-		Units: "%",
-	}
-	synDeviceSoftwareModulesExecEnv_AvailableDiskSpace = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "KiB",
-	}
-	synDeviceSoftwareModulesExecEnv_AvailableMemory = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "KiB",
-	}
-	synDeviceSoftwareModulesExecEnv_AvailableCPUPercent = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "-1",
-		}},
-		Type:  model.TypeInt,
-		Units: "%",
-	}
-	synDeviceSoftwareModulesExecEnv_ActiveExecutionUnits = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecutionUnit.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnv_ProcessorRefList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.DeviceInfo.Processor.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnv_CreatedAt       = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSoftwareModulesExecEnv_ExecEnvClassRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecEnvClass.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnv_ApplicationDataNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModulesExecEnv_Reset                          = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceSoftwareModulesExecEnv_RequestedRunLevel = &model.Syntax{
-		Command: true,
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-)
-
-// DeviceSoftwareModulesExecEnv holds the values of Device.SoftwareModules.ExecEnv.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1)
+// DeviceSoftwareModulesExecEnv holds the values of Device.SoftwareModules.ExecEnv.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1).
 type DeviceSoftwareModulesExecEnv struct {
-	// Enable: boolean, readWrite, since 2.1.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Error,Disabled}, readOnly, since 2.1.
-	Status DeviceSoftwareModulesExecEnvStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 2.1.
-	Name string `cwmp:"Name"`
-	// Type: string(:64), readOnly, since 2.1.
-	Type string `cwmp:"Type"`
-	// InitialRunLevel: unsignedInt[:65535], readWrite, since 2.1.
-	InitialRunLevel uint32 `cwmp:"InitialRunLevel"`
-	// CurrentRunLevel: int[-1:65535], readOnly, since 2.1.
-	CurrentRunLevel int32 `cwmp:"CurrentRunLevel"`
-	// InitialExecutionUnitRunLevel: int[-1:65535], readWrite, since 2.4.
-	InitialExecutionUnitRunLevel int32 `cwmp:"InitialExecutionUnitRunLevel"`
-	// Vendor: string(:128), readOnly, since 2.1.
-	Vendor string `cwmp:"Vendor"`
-	// Version: string(:32), readOnly, since 2.1.
-	Version string `cwmp:"Version"`
-	// ParentExecEnv: string pathRef→#.ExecEnv., readOnly, since 2.1.
-	ParentExecEnv string `cwmp:"ParentExecEnv"`
-	// AllocatedDiskSpace: int[-1:] KiB, readOnly, since 2.1.
-	AllocatedDiskSpace int32 `cwmp:"AllocatedDiskSpace"`
-	// AllocatedMemory: int[-1:] KiB, readOnly, since 2.1.
-	AllocatedMemory int32 `cwmp:"AllocatedMemory"`
-	// AllocatedCPUPercent: int[-1:100] %, readOnly, since 2.16.
-	AllocatedCPUPercent int32 `cwmp:"AllocatedCPUPercent"`
-	// AvailableDiskSpace: int[-1:] KiB, readOnly, since 2.1.
-	AvailableDiskSpace int32 `cwmp:"AvailableDiskSpace"`
-	// AvailableMemory: int[-1:] KiB, readOnly, since 2.1.
-	AvailableMemory int32 `cwmp:"AvailableMemory"`
-	// AvailableCPUPercent: int[-1:100] %, readOnly, since 2.16.
-	AvailableCPUPercent int32 `cwmp:"AvailableCPUPercent"`
-	// ActiveExecutionUnits: list<string> pathRef→#.ExecutionUnit., readOnly, since 2.1.
-	ActiveExecutionUnits []string `cwmp:"ActiveExecutionUnits"`
-	// ProcessorRefList: list<string> pathRef→##.DeviceInfo.Processor., readOnly, since 2.1, deprecated.
-	ProcessorRefList []string `cwmp:"ProcessorRefList"`
-	// CreatedAt: dateTime, readOnly, since 2.16.
-	CreatedAt time.Time `cwmp:"CreatedAt"`
-	// ExecEnvClassRef: string pathRef→#.ExecEnvClass., readOnly, since 2.16.
-	ExecEnvClassRef string `cwmp:"ExecEnvClassRef"`
-	// ApplicationDataNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	ApplicationDataNumberOfEntries uint32 `cwmp:"ApplicationDataNumberOfEntries"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// RequestedRunLevel: int[-1:65535], readWrite, since 2.19.
-	RequestedRunLevel int32 `cwmp:"RequestedRunLevel"`
-	// Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}. instances by instance number
-	ApplicationData map[uint32]*DeviceSoftwareModulesExecEnvApplicationData `cwmp:"ApplicationData.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceSoftwareModulesExecEnvStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Type string `json:"Type,omitzero"`
+
+	InitialRunLevel uint32 `json:"InitialRunLevel,omitzero"`
+
+	CurrentRunLevel int32 `json:"CurrentRunLevel,omitzero"`
+
+	InitialExecutionUnitRunLevel int32 `json:"InitialExecutionUnitRunLevel,omitzero"`
+
+	Vendor string `json:"Vendor,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	ParentExecEnv string `json:"ParentExecEnv,omitzero"`
+
+	AllocatedDiskSpace int32 `json:"AllocatedDiskSpace,omitzero"`
+
+	AllocatedMemory int32 `json:"AllocatedMemory,omitzero"`
+
+	AllocatedCPUPercent int32 `json:"AllocatedCPUPercent,omitzero"`
+
+	AvailableDiskSpace int32 `json:"AvailableDiskSpace,omitzero"`
+
+	AvailableMemory int32 `json:"AvailableMemory,omitzero"`
+
+	AvailableCPUPercent int32 `json:"AvailableCPUPercent,omitzero"`
+
+	ActiveExecutionUnits []string `json:"ActiveExecutionUnits,omitzero"`
+
+	ProcessorRefList []string `json:"ProcessorRefList,omitzero"`
+
+	CreatedAt time.Time `json:"CreatedAt,omitzero"`
+
+	ExecEnvClassRef string `json:"ExecEnvClassRef,omitzero"`
+
+	ApplicationDataNumberOfEntries uint32 `json:"ApplicationDataNumberOfEntries,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	RequestedRunLevel int32 `json:"RequestedRunLevel,omitzero"`
+
+	ApplicationData map[uint32]*DeviceSoftwareModulesExecEnvApplicationData `json:"ApplicationData,omitzero"`
 }
 
-// AddApplicationData creates instance i of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}. (replacing any) and returns it
+// AddApplicationData creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModulesExecEnv) AddApplicationData(i uint32) *DeviceSoftwareModulesExecEnvApplicationData {
 	if o.ApplicationData == nil {
 		o.ApplicationData = map[uint32]*DeviceSoftwareModulesExecEnvApplicationData{}
@@ -705,408 +308,167 @@ func (o *DeviceSoftwareModulesExecEnv) AddApplicationData(i uint32) *DeviceSoftw
 	o.ApplicationData[i] = x
 	return x
 }
-
-// GetApplicationData returns instance i of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.
-func (o *DeviceSoftwareModulesExecEnv) GetApplicationData(i uint32) (*DeviceSoftwareModulesExecEnvApplicationData, bool) {
-	x, ok := o.ApplicationData[i]
-	return x, ok
-}
-
-// DeleteApplicationData removes instance i of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.
-func (o *DeviceSoftwareModulesExecEnv) DeleteApplicationData(i uint32) {
-	delete(o.ApplicationData, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesExecEnv) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesExecEnv) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnv_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnv_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnv_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnv_Type, o.Type); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckUint(synDeviceSoftwareModulesExecEnv_InitialRunLevel, uint64(o.InitialRunLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InitialRunLevel",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecEnv_CurrentRunLevel, int64(o.CurrentRunLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentRunLevel",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecEnv_InitialExecutionUnitRunLevel, int64(o.InitialExecutionUnitRunLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InitialExecutionUnitRunLevel",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnv_Vendor, o.Vendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Vendor",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnv_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecEnv_AllocatedDiskSpace, int64(o.AllocatedDiskSpace)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllocatedDiskSpace",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecEnv_AllocatedMemory, int64(o.AllocatedMemory)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllocatedMemory",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecEnv_AllocatedCPUPercent, int64(o.AllocatedCPUPercent)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllocatedCPUPercent",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecEnv_AvailableDiskSpace, int64(o.AvailableDiskSpace)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailableDiskSpace",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecEnv_AvailableMemory, int64(o.AvailableMemory)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailableMemory",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecEnv_AvailableCPUPercent, int64(o.AvailableCPUPercent)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailableCPUPercent",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesExecEnv_ActiveExecutionUnits, model.FormatValue(model.TypeString, o.ActiveExecutionUnits)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ActiveExecutionUnits",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesExecEnv_ProcessorRefList, model.FormatValue(model.TypeString, o.ProcessorRefList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProcessorRefList",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecEnv_RequestedRunLevel, int64(o.RequestedRunLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RequestedRunLevel",
-		})
-	}
+func (o *DeviceSoftwareModulesExecEnv) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5646, string(o.Status))
+	c.String(p, "Alias", 5618, o.Alias)
+	c.String(p, "Name", 5641, o.Name)
+	c.String(p, "Type", 5647, o.Type)
+	c.Uint(p, "InitialRunLevel", 5640, uint64(o.InitialRunLevel))
+	c.Int(p, "CurrentRunLevel", 5636, int64(o.CurrentRunLevel))
+	c.Int(p, "InitialExecutionUnitRunLevel", 5639, int64(o.InitialExecutionUnitRunLevel))
+	c.String(p, "Vendor", 5648, o.Vendor)
+	c.String(p, "Version", 5649, o.Version)
+	c.Int(p, "AllocatedDiskSpace", 5620, int64(o.AllocatedDiskSpace))
+	c.Int(p, "AllocatedMemory", 5621, int64(o.AllocatedMemory))
+	c.Int(p, "AllocatedCPUPercent", 5619, int64(o.AllocatedCPUPercent))
+	c.Int(p, "AvailableDiskSpace", 5633, int64(o.AvailableDiskSpace))
+	c.Int(p, "AvailableMemory", 5634, int64(o.AvailableMemory))
+	c.Int(p, "AvailableCPUPercent", 5632, int64(o.AvailableCPUPercent))
+	c.Wire(p, "ActiveExecutionUnits", 5617, model.JoinStrings(o.ActiveExecutionUnits), len(o.ActiveExecutionUnits) > 0)
+	c.Wire(p, "ProcessorRefList", 5643, model.JoinStrings(o.ProcessorRefList), len(o.ProcessorRefList) > 0)
+	c.Int(p, "RequestedRunLevel", 5644, int64(o.RequestedRunLevel))
 	for _, i := range model.SortedKeys(o.ApplicationData) {
-		o.ApplicationData[i].ValidateAt(prefix+"ApplicationData."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ApplicationData[i].ValidateAt(c, model.InstanceOf(p, "ApplicationData.", i))
 	}
 }
 
 // DeviceSoftwareModulesExecEnvPath is the typed path of Device.SoftwareModules.ExecEnv.{i}.
 type DeviceSoftwareModulesExecEnvPath struct {
-	obj                            model.ObjectPath
-	Enable                         model.ReadWriteParam[bool]
-	Status                         model.ReadOnlyParam[DeviceSoftwareModulesExecEnvStatus]
-	Alias                          model.WriteOnceParam[string]
-	Name                           model.ReadOnlyParam[string]
-	Type                           model.ReadOnlyParam[string]
-	InitialRunLevel                model.ReadWriteParam[uint32]
-	CurrentRunLevel                model.ReadOnlyParam[int32]
-	InitialExecutionUnitRunLevel   model.ReadWriteParam[int32]
-	Vendor                         model.ReadOnlyParam[string]
-	Version                        model.ReadOnlyParam[string]
-	ParentExecEnv                  model.ReadOnlyParam[string]
-	AllocatedDiskSpace             model.ReadOnlyParam[int32]
-	AllocatedMemory                model.ReadOnlyParam[int32]
-	AllocatedCPUPercent            model.ReadOnlyParam[int32]
-	AvailableDiskSpace             model.ReadOnlyParam[int32]
-	AvailableMemory                model.ReadOnlyParam[int32]
-	AvailableCPUPercent            model.ReadOnlyParam[int32]
-	ActiveExecutionUnits           model.ReadOnlyParam[[]string]
-	ProcessorRefList               model.ReadOnlyParam[[]string]
-	CreatedAt                      model.ReadOnlyParam[time.Time]
-	ExecEnvClassRef                model.ReadOnlyParam[string]
-	ApplicationDataNumberOfEntries model.ReadOnlyParam[uint32]
-	Reset                          model.ReadWriteParam[bool]
-	RequestedRunLevel              model.ReadWriteParam[int32]
+	model.ObjectPath
+	ActiveExecutionUnits model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AllocatedCPUPercent model.ReadOnlyParam[int32] `dm:"i"`
+
+	AllocatedDiskSpace model.ReadOnlyParam[int32] `dm:"i"`
+
+	AllocatedMemory model.ReadOnlyParam[int32] `dm:"i"`
+
+	ApplicationDataNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AvailableCPUPercent model.ReadOnlyParam[int32] `dm:"i"`
+
+	AvailableDiskSpace model.ReadOnlyParam[int32] `dm:"i"`
+
+	AvailableMemory model.ReadOnlyParam[int32] `dm:"i"`
+
+	CreatedAt model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	CurrentRunLevel model.ReadOnlyParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ExecEnvClassRef model.ReadOnlyParam[string] `dm:"s"`
+
+	InitialExecutionUnitRunLevel model.ReadWriteParam[int32] `dm:"i"`
+
+	InitialRunLevel model.ReadWriteParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	ParentExecEnv model.ReadOnlyParam[string] `dm:"s"`
+
+	ProcessorRefList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RequestedRunLevel model.ReadWriteParam[int32] `dm:"i"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
+
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesExecEnvPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesExecEnvPath(prefix string) DeviceSoftwareModulesExecEnvPath {
-	p := &prefix
-	return DeviceSoftwareModulesExecEnvPath{
-		ActiveExecutionUnits:           model.NewReadOnly[[]string](p, "ActiveExecutionUnits", model.TypeString),
-		Alias:                          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllocatedCPUPercent:            model.NewReadOnly[int32](p, "AllocatedCPUPercent", model.TypeInt),
-		AllocatedDiskSpace:             model.NewReadOnly[int32](p, "AllocatedDiskSpace", model.TypeInt),
-		AllocatedMemory:                model.NewReadOnly[int32](p, "AllocatedMemory", model.TypeInt),
-		ApplicationDataNumberOfEntries: model.NewReadOnly[uint32](p, "ApplicationDataNumberOfEntries", model.TypeUnsignedInt),
-		AvailableCPUPercent:            model.NewReadOnly[int32](p, "AvailableCPUPercent", model.TypeInt),
-		AvailableDiskSpace:             model.NewReadOnly[int32](p, "AvailableDiskSpace", model.TypeInt),
-		AvailableMemory:                model.NewReadOnly[int32](p, "AvailableMemory", model.TypeInt),
-		CreatedAt:                      model.NewReadOnly[time.Time](p, "CreatedAt", model.TypeDateTime),
-		CurrentRunLevel:                model.NewReadOnly[int32](p, "CurrentRunLevel", model.TypeInt),
-		Enable:                         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExecEnvClassRef:                model.NewReadOnly[string](p, "ExecEnvClassRef", model.TypeString),
-		InitialExecutionUnitRunLevel:   model.NewReadWrite[int32](p, "InitialExecutionUnitRunLevel", model.TypeInt),
-		InitialRunLevel:                model.NewReadWrite[uint32](p, "InitialRunLevel", model.TypeUnsignedInt),
-		Name:                           model.NewReadOnly[string](p, "Name", model.TypeString),
-		ParentExecEnv:                  model.NewReadOnly[string](p, "ParentExecEnv", model.TypeString),
-		ProcessorRefList:               model.NewReadOnly[[]string](p, "ProcessorRefList", model.TypeString),
-		RequestedRunLevel:              model.NewReadWrite[int32](p, "RequestedRunLevel", model.TypeInt),
-		Reset:                          model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Status:                         model.NewReadOnly[DeviceSoftwareModulesExecEnvStatus](p, "Status", model.TypeString),
-		Type:                           model.NewReadOnly[string](p, "Type", model.TypeString),
-		Vendor:                         model.NewReadOnly[string](p, "Vendor", model.TypeString),
-		Version:                        model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                            model.NewObjectPath(p),
-	}
+// ApplicationData returns the typed path of instance i.
+func (x DeviceSoftwareModulesExecEnvPath) ApplicationData(i uint32) (p DeviceSoftwareModulesExecEnvApplicationDataPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ApplicationData.", i))
+	return
 }
 
-// ApplicationData returns the typed path of instance i of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.
-func (x DeviceSoftwareModulesExecEnvPath) ApplicationData(i uint32) DeviceSoftwareModulesExecEnvApplicationDataPath {
-	return newDeviceSoftwareModulesExecEnvApplicationDataPath(x.Path() + "ApplicationData." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ApplicationDataTable returns the table Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}. itself (for AddObject when writable)
+// ApplicationDataTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesExecEnvPath) ApplicationDataTable() model.Table {
-	return model.NewTable(x.Path() + "ApplicationData.")
+	return model.NewTable(x.ObjectPath, "ApplicationData.")
 }
 
 // DeviceSoftwareModulesExecEnvApplicationDataRetain enumerates the values of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.Retain.
 type DeviceSoftwareModulesExecEnvApplicationDataRetain string
 
-func (e DeviceSoftwareModulesExecEnvApplicationDataRetain) String() string {
-	return string(e)
-}
-
 const (
 	DeviceSoftwareModulesExecEnvApplicationDataRetain_UntilStopped DeviceSoftwareModulesExecEnvApplicationDataRetain = "UntilStopped"
-	DeviceSoftwareModulesExecEnvApplicationDataRetain_Forever      DeviceSoftwareModulesExecEnvApplicationDataRetain = "Forever"
+
+	DeviceSoftwareModulesExecEnvApplicationDataRetain_Forever DeviceSoftwareModulesExecEnvApplicationDataRetain = "Forever"
 )
 
-var (
-	synDeviceSoftwareModulesExecEnvApplicationData_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvApplicationData_Capacity = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "MiB",
-	}
-	synDeviceSoftwareModulesExecEnvApplicationData_Encrypted = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSoftwareModulesExecEnvApplicationData_Retain    = &model.Syntax{
-		Enums: []model.Enum{{Value: "UntilStopped"}, {Value: "Forever"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvApplicationData_AccessPath = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvApplicationData_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvApplicationData_ApplicationUUID = &model.Syntax{
-		DataType: "UUID",
-		Patterns: []model.Pattern{{Value: "[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(36),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvApplicationData_Utilization = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "MiB",
-	}
-)
-
-// DeviceSoftwareModulesExecEnvApplicationData holds the values of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceSoftwareModulesExecEnvApplicationData holds the values of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceSoftwareModulesExecEnvApplicationData struct {
-	// Name: string(:64), readOnly, since 2.16.
-	Name string `cwmp:"Name"`
-	// Capacity: unsignedInt MiB, readOnly, since 2.16.
-	Capacity uint32 `cwmp:"Capacity"`
-	// Encrypted: boolean, readOnly, since 2.16.
-	Encrypted bool `cwmp:"Encrypted"`
-	// Retain: string{UntilStopped,Forever}, readOnly, since 2.16.
-	Retain DeviceSoftwareModulesExecEnvApplicationDataRetain `cwmp:"Retain"`
-	// AccessPath: string(:256), readOnly, since 2.16.
-	AccessPath string `cwmp:"AccessPath"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// ApplicationUUID: UUID=string(36:36) ~1 pattern, readOnly, since 2.16.
-	ApplicationUUID string `cwmp:"ApplicationUUID"`
-	// Utilization: unsignedInt MiB, readOnly, since 2.16.
-	Utilization uint32 `cwmp:"Utilization"`
+	Name string `json:"Name,omitzero"`
+
+	Capacity uint32 `json:"Capacity,omitzero"`
+
+	Encrypted bool `json:"Encrypted,omitzero"`
+
+	Retain DeviceSoftwareModulesExecEnvApplicationDataRetain `json:"Retain,omitzero"`
+
+	AccessPath string `json:"AccessPath,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	ApplicationUUID string `json:"ApplicationUUID,omitzero"`
+
+	Utilization uint32 `json:"Utilization,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesExecEnvApplicationData) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesExecEnvApplicationData) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvApplicationData_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvApplicationData_Retain, string(o.Retain)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Retain",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvApplicationData_AccessPath, o.AccessPath); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AccessPath",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvApplicationData_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvApplicationData_ApplicationUUID, o.ApplicationUUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ApplicationUUID",
-		})
-	}
+func (o *DeviceSoftwareModulesExecEnvApplicationData) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Name", 5628, o.Name)
+	c.String(p, "Retain", 5629, string(o.Retain))
+	c.String(p, "AccessPath", 5623, o.AccessPath)
+	c.String(p, "Alias", 5624, o.Alias)
+	c.String(p, "ApplicationUUID", 5625, o.ApplicationUUID)
 }
 
 // DeviceSoftwareModulesExecEnvApplicationDataPath is the typed path of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.
 type DeviceSoftwareModulesExecEnvApplicationDataPath struct {
-	obj             model.ObjectPath
-	Name            model.ReadOnlyParam[string]
-	Capacity        model.ReadOnlyParam[uint32]
-	Encrypted       model.ReadOnlyParam[bool]
-	Retain          model.ReadOnlyParam[DeviceSoftwareModulesExecEnvApplicationDataRetain]
-	AccessPath      model.ReadOnlyParam[string]
-	Alias           model.WriteOnceParam[string]
-	ApplicationUUID model.ReadOnlyParam[string]
-	Utilization     model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AccessPath model.ReadOnlyParam[string] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ApplicationUUID model.ReadOnlyParam[string] `dm:"s"`
+
+	Capacity model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Encrypted model.ReadOnlyParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Retain model.ReadOnlyParam[string] `dm:"s"`
+
+	Utilization model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesExecEnvApplicationDataPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesExecEnvApplicationDataPath(prefix string) DeviceSoftwareModulesExecEnvApplicationDataPath {
-	p := &prefix
-	return DeviceSoftwareModulesExecEnvApplicationDataPath{
-		AccessPath:      model.NewReadOnly[string](p, "AccessPath", model.TypeString),
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ApplicationUUID: model.NewReadOnly[string](p, "ApplicationUUID", model.TypeString),
-		Capacity:        model.NewReadOnly[uint32](p, "Capacity", model.TypeUnsignedInt),
-		Encrypted:       model.NewReadOnly[bool](p, "Encrypted", model.TypeBoolean),
-		Name:            model.NewReadOnly[string](p, "Name", model.TypeString),
-		Retain:          model.NewReadOnly[DeviceSoftwareModulesExecEnvApplicationDataRetain](p, "Retain", model.TypeString),
-		Utilization:     model.NewReadOnly[uint32](p, "Utilization", model.TypeUnsignedInt),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSoftwareModulesExecEnvClass_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvClass_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvClass_Vendor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvClass_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvClass_DeploymentUnitRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.DeploymentUnit.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvClass_CapabilityNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSoftwareModulesExecEnvClass holds the values of Device.SoftwareModules.ExecEnvClass.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceSoftwareModulesExecEnvClass holds the values of Device.SoftwareModules.ExecEnvClass.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceSoftwareModulesExecEnvClass struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 2.16.
-	Name string `cwmp:"Name"`
-	// Vendor: string(:128), readOnly, since 2.16.
-	Vendor string `cwmp:"Vendor"`
-	// Version: string(:32), readOnly, since 2.16.
-	Version string `cwmp:"Version"`
-	// DeploymentUnitRef: string pathRef→#.DeploymentUnit., readOnly, since 2.16.
-	DeploymentUnitRef string `cwmp:"DeploymentUnitRef"`
-	// CapabilityNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	CapabilityNumberOfEntries uint32 `cwmp:"CapabilityNumberOfEntries"`
-	// Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}. instances by instance number
-	Capability map[uint32]*DeviceSoftwareModulesExecEnvClassCapability `cwmp:"Capability.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Vendor string `json:"Vendor,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	DeploymentUnitRef string `json:"DeploymentUnitRef,omitzero"`
+
+	CapabilityNumberOfEntries uint32 `json:"CapabilityNumberOfEntries,omitzero"`
+
+	Capability map[uint32]*DeviceSoftwareModulesExecEnvClassCapability `json:"Capability,omitzero"`
 }
 
-// AddCapability creates instance i of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}. (replacing any) and returns it
+// AddCapability creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModulesExecEnvClass) AddCapability(i uint32) *DeviceSoftwareModulesExecEnvClassCapability {
 	if o.Capability == nil {
 		o.Capability = map[uint32]*DeviceSoftwareModulesExecEnvClassCapability{}
@@ -1115,507 +477,206 @@ func (o *DeviceSoftwareModulesExecEnvClass) AddCapability(i uint32) *DeviceSoftw
 	o.Capability[i] = x
 	return x
 }
-
-// GetCapability returns instance i of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.
-func (o *DeviceSoftwareModulesExecEnvClass) GetCapability(i uint32) (*DeviceSoftwareModulesExecEnvClassCapability, bool) {
-	x, ok := o.Capability[i]
-	return x, ok
-}
-
-// DeleteCapability removes instance i of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.
-func (o *DeviceSoftwareModulesExecEnvClass) DeleteCapability(i uint32) {
-	delete(o.Capability, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesExecEnvClass) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesExecEnvClass) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvClass_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvClass_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvClass_Vendor, o.Vendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Vendor",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvClass_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
+func (o *DeviceSoftwareModulesExecEnvClass) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5651, o.Alias)
+	c.String(p, "Name", 5658, o.Name)
+	c.String(p, "Vendor", 5659, o.Vendor)
+	c.String(p, "Version", 5660, o.Version)
 	for _, i := range model.SortedKeys(o.Capability) {
-		o.Capability[i].ValidateAt(prefix+"Capability."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Capability[i].ValidateAt(c, model.InstanceOf(p, "Capability.", i))
 	}
 }
 
 // DeviceSoftwareModulesExecEnvClassPath is the typed path of Device.SoftwareModules.ExecEnvClass.{i}.
 type DeviceSoftwareModulesExecEnvClassPath struct {
-	obj                       model.ObjectPath
-	Alias                     model.WriteOnceParam[string]
-	Name                      model.ReadOnlyParam[string]
-	Vendor                    model.ReadOnlyParam[string]
-	Version                   model.ReadOnlyParam[string]
-	DeploymentUnitRef         model.ReadOnlyParam[string]
-	CapabilityNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	CapabilityNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DeploymentUnitRef model.ReadOnlyParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesExecEnvClassPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesExecEnvClassPath(prefix string) DeviceSoftwareModulesExecEnvClassPath {
-	p := &prefix
-	return DeviceSoftwareModulesExecEnvClassPath{
-		Alias:                     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CapabilityNumberOfEntries: model.NewReadOnly[uint32](p, "CapabilityNumberOfEntries", model.TypeUnsignedInt),
-		DeploymentUnitRef:         model.NewReadOnly[string](p, "DeploymentUnitRef", model.TypeString),
-		Name:                      model.NewReadOnly[string](p, "Name", model.TypeString),
-		Vendor:                    model.NewReadOnly[string](p, "Vendor", model.TypeString),
-		Version:                   model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
+// Capability returns the typed path of instance i.
+func (x DeviceSoftwareModulesExecEnvClassPath) Capability(i uint32) (p DeviceSoftwareModulesExecEnvClassCapabilityPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Capability.", i))
+	return
 }
 
-// Capability returns the typed path of instance i of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.
-func (x DeviceSoftwareModulesExecEnvClassPath) Capability(i uint32) DeviceSoftwareModulesExecEnvClassCapabilityPath {
-	return newDeviceSoftwareModulesExecEnvClassCapabilityPath(x.Path() + "Capability." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// CapabilityTable returns the table Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}. itself (for AddObject when writable)
+// CapabilityTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesExecEnvClassPath) CapabilityTable() model.Table {
-	return model.NewTable(x.Path() + "Capability.")
+	return model.NewTable(x.ObjectPath, "Capability.")
 }
 
 // DeviceSoftwareModulesExecEnvClassCapabilitySpecification enumerates the values of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.Specification.
 type DeviceSoftwareModulesExecEnvClassCapabilitySpecification string
 
-func (e DeviceSoftwareModulesExecEnvClassCapabilitySpecification) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSoftwareModulesExecEnvClassCapabilitySpecification_OCIImage   DeviceSoftwareModulesExecEnvClassCapabilitySpecification = "OCIImage"
+	DeviceSoftwareModulesExecEnvClassCapabilitySpecification_OCIImage DeviceSoftwareModulesExecEnvClassCapabilitySpecification = "OCIImage"
+
 	DeviceSoftwareModulesExecEnvClassCapabilitySpecification_VMRawImage DeviceSoftwareModulesExecEnvClassCapabilitySpecification = "VMRawImage"
+
 	DeviceSoftwareModulesExecEnvClassCapabilitySpecification_OSGiBundle DeviceSoftwareModulesExecEnvClassCapabilitySpecification = "OSGiBundle"
-	DeviceSoftwareModulesExecEnvClassCapabilitySpecification_JAR        DeviceSoftwareModulesExecEnvClassCapabilitySpecification = "JAR"
-	DeviceSoftwareModulesExecEnvClassCapabilitySpecification_WAR        DeviceSoftwareModulesExecEnvClassCapabilitySpecification = "WAR"
+
+	DeviceSoftwareModulesExecEnvClassCapabilitySpecification_JAR DeviceSoftwareModulesExecEnvClassCapabilitySpecification = "JAR"
+
+	DeviceSoftwareModulesExecEnvClassCapabilitySpecification_WAR DeviceSoftwareModulesExecEnvClassCapabilitySpecification = "WAR"
 )
 
-var (
-	synDeviceSoftwareModulesExecEnvClassCapability_Specification = &model.Syntax{
-		Enums: []model.Enum{{
-			Optional: true,
-			Value:    "OCIImage",
-		}, {
-			Optional: true,
-			Value:    "VMRawImage",
-		}, {
-			Optional: true,
-			Value:    "OSGiBundle",
-		}, {
-			Optional: true,
-			Value:    "JAR",
-		}, {
-			Optional: true,
-			Value:    "WAR",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvClassCapability_SpecificationVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecEnvClassCapability_SpecificationURI = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceSoftwareModulesExecEnvClassCapability holds the values of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceSoftwareModulesExecEnvClassCapability holds the values of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceSoftwareModulesExecEnvClassCapability struct {
-	// Specification: string{OCIImage,VMRawImage,OSGiBundle,JAR,WAR}, readOnly, since 2.16.
-	Specification DeviceSoftwareModulesExecEnvClassCapabilitySpecification `cwmp:"Specification"`
-	// SpecificationVersion: string(:32), readOnly, since 2.16.
-	SpecificationVersion string `cwmp:"SpecificationVersion"`
-	// SpecificationURI: string(:256), readOnly, since 2.16.
-	SpecificationURI string `cwmp:"SpecificationURI"`
+	Specification DeviceSoftwareModulesExecEnvClassCapabilitySpecification `json:"Specification,omitzero"`
+
+	SpecificationVersion string `json:"SpecificationVersion,omitzero"`
+
+	SpecificationURI string `json:"SpecificationURI,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesExecEnvClassCapability) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesExecEnvClassCapability) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvClassCapability_Specification, string(o.Specification)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Specification",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvClassCapability_SpecificationVersion, o.SpecificationVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificationVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecEnvClassCapability_SpecificationURI, o.SpecificationURI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecificationURI",
-		})
-	}
+func (o *DeviceSoftwareModulesExecEnvClassCapability) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Specification", 5653, string(o.Specification))
+	c.String(p, "SpecificationVersion", 5655, o.SpecificationVersion)
+	c.String(p, "SpecificationURI", 5654, o.SpecificationURI)
 }
 
 // DeviceSoftwareModulesExecEnvClassCapabilityPath is the typed path of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.
 type DeviceSoftwareModulesExecEnvClassCapabilityPath struct {
-	obj                  model.ObjectPath
-	Specification        model.ReadOnlyParam[DeviceSoftwareModulesExecEnvClassCapabilitySpecification]
-	SpecificationVersion model.ReadOnlyParam[string]
-	SpecificationURI     model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Specification model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesExecEnvClassCapabilityPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesExecEnvClassCapabilityPath(prefix string) DeviceSoftwareModulesExecEnvClassCapabilityPath {
-	p := &prefix
-	return DeviceSoftwareModulesExecEnvClassCapabilityPath{
-		Specification:        model.NewReadOnly[DeviceSoftwareModulesExecEnvClassCapabilitySpecification](p, "Specification", model.TypeString),
-		SpecificationURI:     model.NewReadOnly[string](p, "SpecificationURI", model.TypeString),
-		SpecificationVersion: model.NewReadOnly[string](p, "SpecificationVersion", model.TypeString),
-		obj:                  model.NewObjectPath(p),
-	}
+	SpecificationURI model.ReadOnlyParam[string] `dm:"s"`
+
+	SpecificationVersion model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSoftwareModulesExecutionUnitStatus enumerates the values of Device.SoftwareModules.ExecutionUnit.{i}.Status.
 type DeviceSoftwareModulesExecutionUnitStatus string
 
-func (e DeviceSoftwareModulesExecutionUnitStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSoftwareModulesExecutionUnitStatus_Idle     DeviceSoftwareModulesExecutionUnitStatus = "Idle"
+	DeviceSoftwareModulesExecutionUnitStatus_Idle DeviceSoftwareModulesExecutionUnitStatus = "Idle"
+
 	DeviceSoftwareModulesExecutionUnitStatus_Starting DeviceSoftwareModulesExecutionUnitStatus = "Starting"
-	DeviceSoftwareModulesExecutionUnitStatus_Active   DeviceSoftwareModulesExecutionUnitStatus = "Active"
+
+	DeviceSoftwareModulesExecutionUnitStatus_Active DeviceSoftwareModulesExecutionUnitStatus = "Active"
+
 	DeviceSoftwareModulesExecutionUnitStatus_Stopping DeviceSoftwareModulesExecutionUnitStatus = "Stopping"
 )
 
 // DeviceSoftwareModulesExecutionUnitExecutionFaultCode enumerates the values of Device.SoftwareModules.ExecutionUnit.{i}.ExecutionFaultCode.
 type DeviceSoftwareModulesExecutionUnitExecutionFaultCode string
 
-func (e DeviceSoftwareModulesExecutionUnitExecutionFaultCode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_NoFault            DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "NoFault"
-	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureOnStart     DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureOnStart"
+	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_NoFault DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "NoFault"
+
+	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureOnStart DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureOnStart"
+
 	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureOnAutoStart DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureOnAutoStart"
-	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureOnStop      DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureOnStop"
+
+	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureOnStop DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureOnStop"
+
 	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_FailureWhileActive DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "FailureWhileActive"
-	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_DependencyFailure  DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "DependencyFailure"
-	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_UnStartable        DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "UnStartable"
+
+	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_DependencyFailure DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "DependencyFailure"
+
+	DeviceSoftwareModulesExecutionUnitExecutionFaultCode_UnStartable DeviceSoftwareModulesExecutionUnitExecutionFaultCode = "UnStartable"
 )
 
 // DeviceSoftwareModulesExecutionUnitRequestedState enumerates the values of Device.SoftwareModules.ExecutionUnit.{i}.RequestedState.
 type DeviceSoftwareModulesExecutionUnitRequestedState string
 
-func (e DeviceSoftwareModulesExecutionUnitRequestedState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSoftwareModulesExecutionUnitRequestedState_Idle   DeviceSoftwareModulesExecutionUnitRequestedState = "Idle"
+	DeviceSoftwareModulesExecutionUnitRequestedState_Idle DeviceSoftwareModulesExecutionUnitRequestedState = "Idle"
+
 	DeviceSoftwareModulesExecutionUnitRequestedState_Active DeviceSoftwareModulesExecutionUnitRequestedState = "Active"
 )
 
-var (
-	synDeviceSoftwareModulesExecutionUnit_EUID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_ExecEnvLabel = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Idle"}, {Value: "Starting"}, {Value: "Active"}, {Value: "Stopping"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_ExecutionFaultCode = &model.Syntax{
-		Enums: []model.Enum{{Value: "NoFault"}, {Value: "FailureOnStart"}, {Value: "FailureOnAutoStart"}, {Value: "FailureOnStop"}, {Value: "FailureWhileActive"}, {Value: "DependencyFailure"}, {Value: "UnStartable"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_ExecutionFaultMessage = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_AutoStart = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSoftwareModulesExecutionUnit_RunLevel  = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceSoftwareModulesExecutionUnit_Vendor = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_Description = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_Privileged         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSoftwareModulesExecutionUnit_AllocatedDiskSpace = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "KiB",
-	}
-	synDeviceSoftwareModulesExecutionUnit_DiskSpaceInUse = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "KiB",
-	}
-	synDeviceSoftwareModulesExecutionUnit_AllocatedMemory = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "KiB",
-	}
-	synDeviceSoftwareModulesExecutionUnit_MemoryInUse = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-		Units:  "KiB",
-	}
-	synDeviceSoftwareModulesExecutionUnit_AllocatedCPUPercent = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "-1",
-		}},
-		Type:  model.TypeInt,
-		Units: "%",
-	}
-	synDeviceSoftwareModulesExecutionUnit_CPUPercentInUse = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "-1",
-		}},
-		Type:  model.TypeInt,
-		Units: "%",
-	}
-	synDeviceSoftwareModulesExecutionUnit_AllocatedEUUID   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModulesExecutionUnit_AllocatedEUGID   = &model.Syntax{Type: model.TypeString}
-	synDeviceSoftwareModulesExecutionUnit_AllocatedHostUID = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModulesExecutionUnit_AllocatedHostGID = &model.Syntax{Type: model.TypeString}
-	synDeviceSoftwareModulesExecutionUnit_CreationTime     = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSoftwareModulesExecutionUnit_Uptime           = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceSoftwareModulesExecutionUnit_ShutdownDelay = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "10",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceSoftwareModulesExecutionUnit_References = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_AssociatedProcessList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.DeviceInfo.ProcessStatus.Process.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_VendorLogList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.DeviceInfo.VendorLogFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_VendorConfigList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.DeviceInfo.VendorConfigFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_ApplicationDataList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecEnv.{i}.ApplicationData.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_ExecutionEnvRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ExecEnv.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_HostObjectNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModulesExecutionUnit_EnvVariableNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModulesExecutionUnit_RequestedState             = &model.Syntax{
-		Command: true,
-		Enums:   []model.Enum{{Value: "Idle"}, {Value: "Active"}},
-		Type:    model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnit_SupportedDataModelList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.DeviceInfo.SupportedDataModel.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceSoftwareModulesExecutionUnit holds the values of Device.SoftwareModules.ExecutionUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1)
+// DeviceSoftwareModulesExecutionUnit holds the values of Device.SoftwareModules.ExecutionUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1).
 type DeviceSoftwareModulesExecutionUnit struct {
-	// EUID: string(:64), readOnly, since 2.1.
-	EUID string `cwmp:"EUID"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:256), readOnly, since 2.1.
-	Name string `cwmp:"Name"`
-	// ExecEnvLabel: string(:64), readOnly, since 2.1.
-	ExecEnvLabel string `cwmp:"ExecEnvLabel"`
-	// Status: string{Idle,Starting,Active,Stopping}, readOnly, since 2.1.
-	Status DeviceSoftwareModulesExecutionUnitStatus `cwmp:"Status"`
-	// ExecutionFaultCode: string{NoFault,FailureOnStart,FailureOnAutoStart,FailureOnStop,FailureWhileActive,DependencyFailure,… 7 values}, readOnly, since 2.1.
-	ExecutionFaultCode DeviceSoftwareModulesExecutionUnitExecutionFaultCode `cwmp:"ExecutionFaultCode"`
-	// ExecutionFaultMessage: string(:256), readOnly, since 2.1.
-	ExecutionFaultMessage string `cwmp:"ExecutionFaultMessage"`
-	// AutoStart: boolean, readWrite, since 2.1.
-	AutoStart bool `cwmp:"AutoStart"`
-	// RunLevel: unsignedInt[:65535], readWrite, since 2.1.
-	RunLevel uint32 `cwmp:"RunLevel"`
-	// Vendor: string(:128), readOnly, since 2.1.
-	Vendor string `cwmp:"Vendor"`
-	// Version: string(:32), readOnly, since 2.1.
-	Version string `cwmp:"Version"`
-	// Description: string(:256), readOnly, since 2.1.
-	Description string `cwmp:"Description"`
-	// Privileged: boolean, readOnly, since 2.19.
-	Privileged bool `cwmp:"Privileged"`
-	// AllocatedDiskSpace: int[-1:] KiB, readOnly, since 2.16.
-	AllocatedDiskSpace int32 `cwmp:"AllocatedDiskSpace"`
-	// DiskSpaceInUse: int[-1:] KiB, readOnly, since 2.1.
-	DiskSpaceInUse int32 `cwmp:"DiskSpaceInUse"`
-	// AllocatedMemory: int[-1:] KiB, readOnly, since 2.16.
-	AllocatedMemory int32 `cwmp:"AllocatedMemory"`
-	// MemoryInUse: int[-1:] KiB, readOnly, since 2.1.
-	MemoryInUse int32 `cwmp:"MemoryInUse"`
-	// AllocatedCPUPercent: int[-1:100] %, readOnly, since 2.16.
-	AllocatedCPUPercent int32 `cwmp:"AllocatedCPUPercent"`
-	// CPUPercentInUse: int[-1:100] %, readOnly, since 2.16.
-	CPUPercentInUse int32 `cwmp:"CPUPercentInUse"`
-	// AllocatedEUUID: unsignedInt, readOnly, since 2.18.
-	AllocatedEUUID uint32 `cwmp:"AllocatedEUUID"`
-	// AllocatedEUGID: string, readOnly, since 2.18.
-	AllocatedEUGID string `cwmp:"AllocatedEUGID"`
-	// AllocatedHostUID: unsignedInt, readOnly, since 2.18.
-	AllocatedHostUID uint32 `cwmp:"AllocatedHostUID"`
-	// AllocatedHostGID: string, readOnly, since 2.18.
-	AllocatedHostGID string `cwmp:"AllocatedHostGID"`
-	// CreationTime: dateTime, readOnly, since 2.18.
-	CreationTime time.Time `cwmp:"CreationTime"`
-	// Uptime: unsignedInt seconds, readOnly, since 2.18.
-	Uptime uint32 `cwmp:"Uptime"`
-	// ShutdownDelay: unsignedInt seconds, readWrite, since 2.18.
-	ShutdownDelay uint32 `cwmp:"ShutdownDelay"`
-	// References: list<string> pathRef, readOnly, since 2.1.
-	References []string `cwmp:"References"`
-	// AssociatedProcessList: list<string> pathRef→##.DeviceInfo.ProcessStatus.Process., readOnly, since 2.1.
-	AssociatedProcessList []string `cwmp:"AssociatedProcessList"`
-	// VendorLogList: list<string> pathRef→##.DeviceInfo.VendorLogFile., readOnly, since 2.1.
-	VendorLogList []string `cwmp:"VendorLogList"`
-	// VendorConfigList: list<string> pathRef→##.DeviceInfo.VendorConfigFile., readOnly, since 2.1.
-	VendorConfigList []string `cwmp:"VendorConfigList"`
-	// ApplicationDataList: list<string> pathRef→#.ExecEnv.{i}.ApplicationData., readOnly, since 2.16.
-	ApplicationDataList []string `cwmp:"ApplicationDataList"`
-	// ExecutionEnvRef: string pathRef→#.ExecEnv., readOnly, since 2.1.
-	ExecutionEnvRef string `cwmp:"ExecutionEnvRef"`
-	// HostObjectNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	HostObjectNumberOfEntries uint32 `cwmp:"HostObjectNumberOfEntries"`
-	// EnvVariableNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	EnvVariableNumberOfEntries uint32 `cwmp:"EnvVariableNumberOfEntries"`
-	// RequestedState: string{Idle,Active}, readWrite, since 2.19.
-	RequestedState DeviceSoftwareModulesExecutionUnitRequestedState `cwmp:"RequestedState"`
-	// SupportedDataModelList: list<string> pathRef→##.DeviceInfo.SupportedDataModel., readOnly, since 2.19.
-	SupportedDataModelList []string                                       `cwmp:"SupportedDataModelList"`
-	AutoRestart            *DeviceSoftwareModulesExecutionUnitAutoRestart `cwmp:"AutoRestart."`
-	// Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}. instances by instance number
-	EnvVariable map[uint32]*DeviceSoftwareModulesExecutionUnitEnvVariable `cwmp:"EnvVariable.{i}."`
-	Extensions  *DeviceSoftwareModulesExecutionUnitExtensions             `cwmp:"Extensions."`
-	// Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}. instances by instance number
-	HostObject    map[uint32]*DeviceSoftwareModulesExecutionUnitHostObject `cwmp:"HostObject.{i}."`
-	NetworkConfig *DeviceSoftwareModulesExecutionUnitNetworkConfig         `cwmp:"NetworkConfig."`
+	EUID string `json:"EUID,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	ExecEnvLabel string `json:"ExecEnvLabel,omitzero"`
+
+	Status DeviceSoftwareModulesExecutionUnitStatus `json:"Status,omitzero"`
+
+	ExecutionFaultCode DeviceSoftwareModulesExecutionUnitExecutionFaultCode `json:"ExecutionFaultCode,omitzero"`
+
+	ExecutionFaultMessage string `json:"ExecutionFaultMessage,omitzero"`
+
+	AutoStart bool `json:"AutoStart,omitzero"`
+
+	RunLevel uint32 `json:"RunLevel,omitzero"`
+
+	Vendor string `json:"Vendor,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Privileged bool `json:"Privileged,omitzero"`
+
+	AllocatedDiskSpace int32 `json:"AllocatedDiskSpace,omitzero"`
+
+	DiskSpaceInUse int32 `json:"DiskSpaceInUse,omitzero"`
+
+	AllocatedMemory int32 `json:"AllocatedMemory,omitzero"`
+
+	MemoryInUse int32 `json:"MemoryInUse,omitzero"`
+
+	AllocatedCPUPercent int32 `json:"AllocatedCPUPercent,omitzero"`
+
+	CPUPercentInUse int32 `json:"CPUPercentInUse,omitzero"`
+
+	AllocatedEUUID uint32 `json:"AllocatedEUUID,omitzero"`
+
+	AllocatedEUGID string `json:"AllocatedEUGID,omitzero"`
+
+	AllocatedHostUID uint32 `json:"AllocatedHostUID,omitzero"`
+
+	AllocatedHostGID string `json:"AllocatedHostGID,omitzero"`
+
+	CreationTime time.Time `json:"CreationTime,omitzero"`
+
+	Uptime uint32 `json:"Uptime,omitzero"`
+
+	ShutdownDelay uint32 `json:"ShutdownDelay,omitzero"`
+
+	References []string `json:"References,omitzero"`
+
+	AssociatedProcessList []string `json:"AssociatedProcessList,omitzero"`
+
+	VendorLogList []string `json:"VendorLogList,omitzero"`
+
+	VendorConfigList []string `json:"VendorConfigList,omitzero"`
+
+	ApplicationDataList []string `json:"ApplicationDataList,omitzero"`
+
+	ExecutionEnvRef string `json:"ExecutionEnvRef,omitzero"`
+
+	HostObjectNumberOfEntries uint32 `json:"HostObjectNumberOfEntries,omitzero"`
+
+	EnvVariableNumberOfEntries uint32 `json:"EnvVariableNumberOfEntries,omitzero"`
+
+	RequestedState DeviceSoftwareModulesExecutionUnitRequestedState `json:"RequestedState,omitzero"`
+
+	SupportedDataModelList []string `json:"SupportedDataModelList,omitzero"`
+
+	AutoRestart   *DeviceSoftwareModulesExecutionUnitAutoRestart            `json:"AutoRestart,omitzero"`
+	EnvVariable   map[uint32]*DeviceSoftwareModulesExecutionUnitEnvVariable `json:"EnvVariable,omitzero"`
+	Extensions    *DeviceSoftwareModulesExecutionUnitExtensions             `json:"Extensions,omitzero"`
+	HostObject    map[uint32]*DeviceSoftwareModulesExecutionUnitHostObject  `json:"HostObject,omitzero"`
+	NetworkConfig *DeviceSoftwareModulesExecutionUnitNetworkConfig          `json:"NetworkConfig,omitzero"`
 }
 
-// AddEnvVariable creates instance i of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}. (replacing any) and returns it
+// AddEnvVariable creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModulesExecutionUnit) AddEnvVariable(i uint32) *DeviceSoftwareModulesExecutionUnitEnvVariable {
 	if o.EnvVariable == nil {
 		o.EnvVariable = map[uint32]*DeviceSoftwareModulesExecutionUnitEnvVariable{}
@@ -1625,18 +686,7 @@ func (o *DeviceSoftwareModulesExecutionUnit) AddEnvVariable(i uint32) *DeviceSof
 	return x
 }
 
-// GetEnvVariable returns instance i of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.
-func (o *DeviceSoftwareModulesExecutionUnit) GetEnvVariable(i uint32) (*DeviceSoftwareModulesExecutionUnitEnvVariable, bool) {
-	x, ok := o.EnvVariable[i]
-	return x, ok
-}
-
-// DeleteEnvVariable removes instance i of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.
-func (o *DeviceSoftwareModulesExecutionUnit) DeleteEnvVariable(i uint32) {
-	delete(o.EnvVariable, i)
-}
-
-// AddHostObject creates instance i of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}. (replacing any) and returns it
+// AddHostObject creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModulesExecutionUnit) AddHostObject(i uint32) *DeviceSoftwareModulesExecutionUnitHostObject {
 	if o.HostObject == nil {
 		o.HostObject = map[uint32]*DeviceSoftwareModulesExecutionUnitHostObject{}
@@ -1645,2218 +695,266 @@ func (o *DeviceSoftwareModulesExecutionUnit) AddHostObject(i uint32) *DeviceSoft
 	o.HostObject[i] = x
 	return x
 }
-
-// GetHostObject returns instance i of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.
-func (o *DeviceSoftwareModulesExecutionUnit) GetHostObject(i uint32) (*DeviceSoftwareModulesExecutionUnitHostObject, bool) {
-	x, ok := o.HostObject[i]
-	return x, ok
-}
-
-// DeleteHostObject removes instance i of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.
-func (o *DeviceSoftwareModulesExecutionUnit) DeleteHostObject(i uint32) {
-	delete(o.HostObject, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesExecutionUnit) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesExecutionUnit) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_EUID, o.EUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EUID",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_ExecEnvLabel, o.ExecEnvLabel); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExecEnvLabel",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_ExecutionFaultCode, string(o.ExecutionFaultCode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExecutionFaultCode",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_ExecutionFaultMessage, o.ExecutionFaultMessage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExecutionFaultMessage",
-		})
-	}
-	if e := model.CheckUint(synDeviceSoftwareModulesExecutionUnit_RunLevel, uint64(o.RunLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RunLevel",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_Vendor, o.Vendor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Vendor",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecutionUnit_AllocatedDiskSpace, int64(o.AllocatedDiskSpace)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllocatedDiskSpace",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecutionUnit_DiskSpaceInUse, int64(o.DiskSpaceInUse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiskSpaceInUse",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecutionUnit_AllocatedMemory, int64(o.AllocatedMemory)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllocatedMemory",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecutionUnit_MemoryInUse, int64(o.MemoryInUse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MemoryInUse",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecutionUnit_AllocatedCPUPercent, int64(o.AllocatedCPUPercent)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllocatedCPUPercent",
-		})
-	}
-	if e := model.CheckInt(synDeviceSoftwareModulesExecutionUnit_CPUPercentInUse, int64(o.CPUPercentInUse)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CPUPercentInUse",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesExecutionUnit_References, model.FormatValue(model.TypeString, o.References)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "References",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesExecutionUnit_AssociatedProcessList, model.FormatValue(model.TypeString, o.AssociatedProcessList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssociatedProcessList",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesExecutionUnit_VendorLogList, model.FormatValue(model.TypeString, o.VendorLogList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorLogList",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesExecutionUnit_VendorConfigList, model.FormatValue(model.TypeString, o.VendorConfigList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorConfigList",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesExecutionUnit_ApplicationDataList, model.FormatValue(model.TypeString, o.ApplicationDataList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ApplicationDataList",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnit_RequestedState, string(o.RequestedState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RequestedState",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesExecutionUnit_SupportedDataModelList, model.FormatValue(model.TypeString, o.SupportedDataModelList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedDataModelList",
-		})
-	}
-	if o.AutoRestart != nil {
-		o.AutoRestart.ValidateAt(prefix+"AutoRestart.", v)
-	}
+func (o *DeviceSoftwareModulesExecutionUnit) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "EUID", 5689, o.EUID)
+	c.String(p, "Alias", 5664, o.Alias)
+	c.String(p, "Name", 5707, o.Name)
+	c.String(p, "ExecEnvLabel", 5695, o.ExecEnvLabel)
+	c.String(p, "Status", 5716, string(o.Status))
+	c.String(p, "ExecutionFaultCode", 5697, string(o.ExecutionFaultCode))
+	c.String(p, "ExecutionFaultMessage", 5698, o.ExecutionFaultMessage)
+	c.Uint(p, "RunLevel", 5714, uint64(o.RunLevel))
+	c.String(p, "Vendor", 5719, o.Vendor)
+	c.String(p, "Version", 5722, o.Version)
+	c.String(p, "Description", 5687, o.Description)
+	c.Int(p, "AllocatedDiskSpace", 5666, int64(o.AllocatedDiskSpace))
+	c.Int(p, "DiskSpaceInUse", 5688, int64(o.DiskSpaceInUse))
+	c.Int(p, "AllocatedMemory", 5671, int64(o.AllocatedMemory))
+	c.Int(p, "MemoryInUse", 5706, int64(o.MemoryInUse))
+	c.Int(p, "AllocatedCPUPercent", 5665, int64(o.AllocatedCPUPercent))
+	c.Int(p, "CPUPercentInUse", 5685, int64(o.CPUPercentInUse))
+	c.Wire(p, "References", 5712, model.JoinStrings(o.References), len(o.References) > 0)
+	c.Wire(p, "AssociatedProcessList", 5673, model.JoinStrings(o.AssociatedProcessList), len(o.AssociatedProcessList) > 0)
+	c.Wire(p, "VendorLogList", 5721, model.JoinStrings(o.VendorLogList), len(o.VendorLogList) > 0)
+	c.Wire(p, "VendorConfigList", 5720, model.JoinStrings(o.VendorConfigList), len(o.VendorConfigList) > 0)
+	c.Wire(p, "ApplicationDataList", 5672, model.JoinStrings(o.ApplicationDataList), len(o.ApplicationDataList) > 0)
+	c.String(p, "RequestedState", 5713, string(o.RequestedState))
+	c.Wire(p, "SupportedDataModelList", 5717, model.JoinStrings(o.SupportedDataModelList), len(o.SupportedDataModelList) > 0)
 	for _, i := range model.SortedKeys(o.EnvVariable) {
-		o.EnvVariable[i].ValidateAt(prefix+"EnvVariable."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Extensions != nil {
-		o.Extensions.ValidateAt(prefix+"Extensions.", v)
+		o.EnvVariable[i].ValidateAt(c, model.InstanceOf(p, "EnvVariable.", i))
 	}
 	for _, i := range model.SortedKeys(o.HostObject) {
-		o.HostObject[i].ValidateAt(prefix+"HostObject."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.HostObject[i].ValidateAt(c, model.InstanceOf(p, "HostObject.", i))
 	}
 	if o.NetworkConfig != nil {
-		o.NetworkConfig.ValidateAt(prefix+"NetworkConfig.", v)
+		o.NetworkConfig.ValidateAt(c, p+"NetworkConfig.")
 	}
 }
 
 // DeviceSoftwareModulesExecutionUnitPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.
 type DeviceSoftwareModulesExecutionUnitPath struct {
-	obj                        model.ObjectPath
-	EUID                       model.ReadOnlyParam[string]
-	Alias                      model.WriteOnceParam[string]
-	Name                       model.ReadOnlyParam[string]
-	ExecEnvLabel               model.ReadOnlyParam[string]
-	Status                     model.ReadOnlyParam[DeviceSoftwareModulesExecutionUnitStatus]
-	ExecutionFaultCode         model.ReadOnlyParam[DeviceSoftwareModulesExecutionUnitExecutionFaultCode]
-	ExecutionFaultMessage      model.ReadOnlyParam[string]
-	AutoStart                  model.ReadWriteParam[bool]
-	RunLevel                   model.ReadWriteParam[uint32]
-	Vendor                     model.ReadOnlyParam[string]
-	Version                    model.ReadOnlyParam[string]
-	Description                model.ReadOnlyParam[string]
-	Privileged                 model.ReadOnlyParam[bool]
-	AllocatedDiskSpace         model.ReadOnlyParam[int32]
-	DiskSpaceInUse             model.ReadOnlyParam[int32]
-	AllocatedMemory            model.ReadOnlyParam[int32]
-	MemoryInUse                model.ReadOnlyParam[int32]
-	AllocatedCPUPercent        model.ReadOnlyParam[int32]
-	CPUPercentInUse            model.ReadOnlyParam[int32]
-	AllocatedEUUID             model.ReadOnlyParam[uint32]
-	AllocatedEUGID             model.ReadOnlyParam[string]
-	AllocatedHostUID           model.ReadOnlyParam[uint32]
-	AllocatedHostGID           model.ReadOnlyParam[string]
-	CreationTime               model.ReadOnlyParam[time.Time]
-	Uptime                     model.ReadOnlyParam[uint32]
-	ShutdownDelay              model.ReadWriteParam[uint32]
-	References                 model.ReadOnlyParam[[]string]
-	AssociatedProcessList      model.ReadOnlyParam[[]string]
-	VendorLogList              model.ReadOnlyParam[[]string]
-	VendorConfigList           model.ReadOnlyParam[[]string]
-	ApplicationDataList        model.ReadOnlyParam[[]string]
-	ExecutionEnvRef            model.ReadOnlyParam[string]
-	HostObjectNumberOfEntries  model.ReadOnlyParam[uint32]
-	EnvVariableNumberOfEntries model.ReadOnlyParam[uint32]
-	RequestedState             model.ReadWriteParam[DeviceSoftwareModulesExecutionUnitRequestedState]
-	SupportedDataModelList     model.ReadOnlyParam[[]string]
-	AutoRestart                DeviceSoftwareModulesExecutionUnitAutoRestartPath
-	Extensions                 DeviceSoftwareModulesExecutionUnitExtensionsPath
-	NetworkConfig              DeviceSoftwareModulesExecutionUnitNetworkConfigPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AllocatedCPUPercent model.ReadOnlyParam[int32] `dm:"i"`
+
+	AllocatedDiskSpace model.ReadOnlyParam[int32] `dm:"i"`
+
+	AllocatedEUGID model.ReadOnlyParam[string] `dm:"s"`
+
+	AllocatedEUUID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AllocatedHostGID model.ReadOnlyParam[string] `dm:"s"`
+
+	AllocatedHostUID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	AllocatedMemory model.ReadOnlyParam[int32] `dm:"i"`
+
+	ApplicationDataList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	AssociatedProcessList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	AutoStart model.ReadWriteParam[bool] `dm:"b"`
+
+	CPUPercentInUse model.ReadOnlyParam[int32] `dm:"i"`
+
+	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Description model.ReadOnlyParam[string] `dm:"s"`
+
+	DiskSpaceInUse model.ReadOnlyParam[int32] `dm:"i"`
+
+	EUID model.ReadOnlyParam[string] `dm:"s"`
+
+	EnvVariableNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExecEnvLabel model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecutionEnvRef model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecutionFaultCode model.ReadOnlyParam[string] `dm:"s"`
+
+	ExecutionFaultMessage model.ReadOnlyParam[string] `dm:"s"`
+
+	HostObjectNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MemoryInUse model.ReadOnlyParam[int32] `dm:"i"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Privileged model.ReadOnlyParam[bool] `dm:"b"`
+
+	References model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RequestedState model.ReadWriteParam[DeviceSoftwareModulesExecutionUnitRequestedState] `dm:"s"`
+
+	RunLevel model.ReadWriteParam[uint32] `dm:"u"`
+
+	ShutdownDelay model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedDataModelList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Uptime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorConfigList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	VendorLogList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
+
+	AutoRestart   DeviceSoftwareModulesExecutionUnitAutoRestartPath   `dm:"AutoRestart."`
+	Extensions    DeviceSoftwareModulesExecutionUnitExtensionsPath    `dm:"Extensions."`
+	NetworkConfig DeviceSoftwareModulesExecutionUnitNetworkConfigPath `dm:"NetworkConfig."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesExecutionUnitPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesExecutionUnitPath(prefix string) DeviceSoftwareModulesExecutionUnitPath {
-	p := &prefix
-	return DeviceSoftwareModulesExecutionUnitPath{
-		Alias:                      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllocatedCPUPercent:        model.NewReadOnly[int32](p, "AllocatedCPUPercent", model.TypeInt),
-		AllocatedDiskSpace:         model.NewReadOnly[int32](p, "AllocatedDiskSpace", model.TypeInt),
-		AllocatedEUGID:             model.NewReadOnly[string](p, "AllocatedEUGID", model.TypeString),
-		AllocatedEUUID:             model.NewReadOnly[uint32](p, "AllocatedEUUID", model.TypeUnsignedInt),
-		AllocatedHostGID:           model.NewReadOnly[string](p, "AllocatedHostGID", model.TypeString),
-		AllocatedHostUID:           model.NewReadOnly[uint32](p, "AllocatedHostUID", model.TypeUnsignedInt),
-		AllocatedMemory:            model.NewReadOnly[int32](p, "AllocatedMemory", model.TypeInt),
-		ApplicationDataList:        model.NewReadOnly[[]string](p, "ApplicationDataList", model.TypeString),
-		AssociatedProcessList:      model.NewReadOnly[[]string](p, "AssociatedProcessList", model.TypeString),
-		AutoRestart:                newDeviceSoftwareModulesExecutionUnitAutoRestartPath(prefix + "AutoRestart."),
-		AutoStart:                  model.NewReadWrite[bool](p, "AutoStart", model.TypeBoolean),
-		CPUPercentInUse:            model.NewReadOnly[int32](p, "CPUPercentInUse", model.TypeInt),
-		CreationTime:               model.NewReadOnly[time.Time](p, "CreationTime", model.TypeDateTime),
-		Description:                model.NewReadOnly[string](p, "Description", model.TypeString),
-		DiskSpaceInUse:             model.NewReadOnly[int32](p, "DiskSpaceInUse", model.TypeInt),
-		EUID:                       model.NewReadOnly[string](p, "EUID", model.TypeString),
-		EnvVariableNumberOfEntries: model.NewReadOnly[uint32](p, "EnvVariableNumberOfEntries", model.TypeUnsignedInt),
-		ExecEnvLabel:               model.NewReadOnly[string](p, "ExecEnvLabel", model.TypeString),
-		ExecutionEnvRef:            model.NewReadOnly[string](p, "ExecutionEnvRef", model.TypeString),
-		ExecutionFaultCode:         model.NewReadOnly[DeviceSoftwareModulesExecutionUnitExecutionFaultCode](p, "ExecutionFaultCode", model.TypeString),
-		ExecutionFaultMessage:      model.NewReadOnly[string](p, "ExecutionFaultMessage", model.TypeString),
-		Extensions:                 newDeviceSoftwareModulesExecutionUnitExtensionsPath(prefix + "Extensions."),
-		HostObjectNumberOfEntries:  model.NewReadOnly[uint32](p, "HostObjectNumberOfEntries", model.TypeUnsignedInt),
-		MemoryInUse:                model.NewReadOnly[int32](p, "MemoryInUse", model.TypeInt),
-		Name:                       model.NewReadOnly[string](p, "Name", model.TypeString),
-		NetworkConfig:              newDeviceSoftwareModulesExecutionUnitNetworkConfigPath(prefix + "NetworkConfig."),
-		Privileged:                 model.NewReadOnly[bool](p, "Privileged", model.TypeBoolean),
-		References:                 model.NewReadOnly[[]string](p, "References", model.TypeString),
-		RequestedState:             model.NewReadWrite[DeviceSoftwareModulesExecutionUnitRequestedState](p, "RequestedState", model.TypeString),
-		RunLevel:                   model.NewReadWrite[uint32](p, "RunLevel", model.TypeUnsignedInt),
-		ShutdownDelay:              model.NewReadWrite[uint32](p, "ShutdownDelay", model.TypeUnsignedInt),
-		Status:                     model.NewReadOnly[DeviceSoftwareModulesExecutionUnitStatus](p, "Status", model.TypeString),
-		SupportedDataModelList:     model.NewReadOnly[[]string](p, "SupportedDataModelList", model.TypeString),
-		Uptime:                     model.NewReadOnly[uint32](p, "Uptime", model.TypeUnsignedInt),
-		Vendor:                     model.NewReadOnly[string](p, "Vendor", model.TypeString),
-		VendorConfigList:           model.NewReadOnly[[]string](p, "VendorConfigList", model.TypeString),
-		VendorLogList:              model.NewReadOnly[[]string](p, "VendorLogList", model.TypeString),
-		Version:                    model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// EnvVariable returns the typed path of instance i.
+func (x DeviceSoftwareModulesExecutionUnitPath) EnvVariable(i uint32) (p DeviceSoftwareModulesExecutionUnitEnvVariablePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EnvVariable.", i))
+	return
 }
 
-// EnvVariable returns the typed path of instance i of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.
-func (x DeviceSoftwareModulesExecutionUnitPath) EnvVariable(i uint32) DeviceSoftwareModulesExecutionUnitEnvVariablePath {
-	return newDeviceSoftwareModulesExecutionUnitEnvVariablePath(x.Path() + "EnvVariable." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// EnvVariableTable returns the table Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}. itself (for AddObject when writable)
+// EnvVariableTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesExecutionUnitPath) EnvVariableTable() model.Table {
-	return model.NewTable(x.Path() + "EnvVariable.")
+	return model.NewTable(x.ObjectPath, "EnvVariable.")
 }
 
-// HostObject returns the typed path of instance i of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.
-func (x DeviceSoftwareModulesExecutionUnitPath) HostObject(i uint32) DeviceSoftwareModulesExecutionUnitHostObjectPath {
-	return newDeviceSoftwareModulesExecutionUnitHostObjectPath(x.Path() + "HostObject." + strconv.FormatUint(uint64(i), 10) + ".")
+// HostObject returns the typed path of instance i.
+func (x DeviceSoftwareModulesExecutionUnitPath) HostObject(i uint32) (p DeviceSoftwareModulesExecutionUnitHostObjectPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HostObject.", i))
+	return
 }
 
-// HostObjectTable returns the table Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}. itself (for AddObject when writable)
+// HostObjectTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesExecutionUnitPath) HostObjectTable() model.Table {
-	return model.NewTable(x.Path() + "HostObject.")
+	return model.NewTable(x.ObjectPath, "HostObject.")
 }
 
-var (
-	synDeviceSoftwareModulesExecutionUnitAutoRestart_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "implementation",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSoftwareModulesExecutionUnitAutoRestart_RetryMinimumWaitInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceSoftwareModulesExecutionUnitAutoRestart_RetryMaximumWaitInterval = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceSoftwareModulesExecutionUnitAutoRestart_RetryIntervalMultiplier = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModulesExecutionUnitAutoRestart_MaximumRetryCount       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModulesExecutionUnitAutoRestart_ResetPeriod             = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceSoftwareModulesExecutionUnitAutoRestart_RetryCount    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSoftwareModulesExecutionUnitAutoRestart_LastRestarted = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSoftwareModulesExecutionUnitAutoRestart_NextRestart   = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceSoftwareModulesExecutionUnitAutoRestart holds the values of Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart. (object, readOnly, since 2.16)
+// DeviceSoftwareModulesExecutionUnitAutoRestart holds the values of Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart. (object, readOnly, since 2.16).
 type DeviceSoftwareModulesExecutionUnitAutoRestart struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// RetryMinimumWaitInterval: unsignedInt seconds, readWrite, since 2.16.
-	RetryMinimumWaitInterval uint32 `cwmp:"RetryMinimumWaitInterval"`
-	// RetryMaximumWaitInterval: unsignedInt seconds, readWrite, since 2.16.
-	RetryMaximumWaitInterval uint32 `cwmp:"RetryMaximumWaitInterval"`
-	// RetryIntervalMultiplier: unsignedInt, readWrite, since 2.16.
-	RetryIntervalMultiplier uint32 `cwmp:"RetryIntervalMultiplier"`
-	// MaximumRetryCount: unsignedInt, readWrite, since 2.16.
-	MaximumRetryCount uint32 `cwmp:"MaximumRetryCount"`
-	// ResetPeriod: unsignedInt seconds, readWrite, since 2.16.
-	ResetPeriod uint32 `cwmp:"ResetPeriod"`
-	// RetryCount: unsignedInt, readWrite, since 2.16.
-	RetryCount uint32 `cwmp:"RetryCount"`
-	// LastRestarted: dateTime, readOnly, since 2.16.
-	LastRestarted time.Time `cwmp:"LastRestarted"`
-	// NextRestart: dateTime, readOnly, since 2.16.
-	NextRestart time.Time `cwmp:"NextRestart"`
-}
+	Enable bool `json:"Enable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesExecutionUnitAutoRestart) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	RetryMinimumWaitInterval uint32 `json:"RetryMinimumWaitInterval,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesExecutionUnitAutoRestart) ValidateAt(prefix string, v *model.Violations) {
+	RetryMaximumWaitInterval uint32 `json:"RetryMaximumWaitInterval,omitzero"`
+
+	RetryIntervalMultiplier uint32 `json:"RetryIntervalMultiplier,omitzero"`
+
+	MaximumRetryCount uint32 `json:"MaximumRetryCount,omitzero"`
+
+	ResetPeriod uint32 `json:"ResetPeriod,omitzero"`
+
+	RetryCount uint32 `json:"RetryCount,omitzero"`
+
+	LastRestarted time.Time `json:"LastRestarted,omitzero"`
+
+	NextRestart time.Time `json:"NextRestart,omitzero"`
 }
 
 // DeviceSoftwareModulesExecutionUnitAutoRestartPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.
 type DeviceSoftwareModulesExecutionUnitAutoRestartPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	RetryMinimumWaitInterval model.ReadWriteParam[uint32]
-	RetryMaximumWaitInterval model.ReadWriteParam[uint32]
-	RetryIntervalMultiplier  model.ReadWriteParam[uint32]
-	MaximumRetryCount        model.ReadWriteParam[uint32]
-	ResetPeriod              model.ReadWriteParam[uint32]
-	RetryCount               model.ReadWriteParam[uint32]
-	LastRestarted            model.ReadOnlyParam[time.Time]
-	NextRestart              model.ReadOnlyParam[time.Time]
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastRestarted model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	MaximumRetryCount model.ReadWriteParam[uint32] `dm:"u"`
+
+	NextRestart model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	ResetPeriod model.ReadWriteParam[uint32] `dm:"u"`
+
+	RetryCount model.ReadWriteParam[uint32] `dm:"u"`
+
+	RetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
+
+	RetryMaximumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	RetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesExecutionUnitAutoRestartPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesExecutionUnitAutoRestartPath(prefix string) DeviceSoftwareModulesExecutionUnitAutoRestartPath {
-	p := &prefix
-	return DeviceSoftwareModulesExecutionUnitAutoRestartPath{
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastRestarted:            model.NewReadOnly[time.Time](p, "LastRestarted", model.TypeDateTime),
-		MaximumRetryCount:        model.NewReadWrite[uint32](p, "MaximumRetryCount", model.TypeUnsignedInt),
-		NextRestart:              model.NewReadOnly[time.Time](p, "NextRestart", model.TypeDateTime),
-		ResetPeriod:              model.NewReadWrite[uint32](p, "ResetPeriod", model.TypeUnsignedInt),
-		RetryCount:               model.NewReadWrite[uint32](p, "RetryCount", model.TypeUnsignedInt),
-		RetryIntervalMultiplier:  model.NewReadWrite[uint32](p, "RetryIntervalMultiplier", model.TypeUnsignedInt),
-		RetryMaximumWaitInterval: model.NewReadWrite[uint32](p, "RetryMaximumWaitInterval", model.TypeUnsignedInt),
-		RetryMinimumWaitInterval: model.NewReadWrite[uint32](p, "RetryMinimumWaitInterval", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSoftwareModulesExecutionUnitEnvVariable_Key = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(2048)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnitEnvVariable_Value = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(2048)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnitEnvVariable_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceSoftwareModulesExecutionUnitEnvVariable holds the values of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17)
+// DeviceSoftwareModulesExecutionUnitEnvVariable holds the values of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceSoftwareModulesExecutionUnitEnvVariable struct {
-	// Key: string(:2048), readOnly, since 2.17.
-	Key string `cwmp:"Key"`
-	// Value: string(:2048), readOnly, since 2.17.
-	Value string `cwmp:"Value"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
+	Key string `json:"Key,omitzero"`
+
+	Value string `json:"Value,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesExecutionUnitEnvVariable) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesExecutionUnitEnvVariable) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnitEnvVariable_Key, o.Key); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Key",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnitEnvVariable_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnitEnvVariable_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceSoftwareModulesExecutionUnitEnvVariable) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Key", 5692, o.Key)
+	c.String(p, "Value", 5693, o.Value)
+	c.String(p, "Alias", 5691, o.Alias)
 }
 
 // DeviceSoftwareModulesExecutionUnitEnvVariablePath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.
 type DeviceSoftwareModulesExecutionUnitEnvVariablePath struct {
-	obj   model.ObjectPath
-	Key   model.ReadOnlyParam[string]
-	Value model.ReadOnlyParam[string]
-	Alias model.WriteOnceParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Key model.ReadOnlyParam[string] `dm:"s"`
+
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesExecutionUnitEnvVariablePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesExecutionUnitEnvVariablePath(prefix string) DeviceSoftwareModulesExecutionUnitEnvVariablePath {
-	p := &prefix
-	return DeviceSoftwareModulesExecutionUnitEnvVariablePath{
-		Alias: model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Key:   model.NewReadOnly[string](p, "Key", model.TypeString),
-		Value: model.NewReadOnly[string](p, "Value", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// DeviceSoftwareModulesExecutionUnitExtensions holds the values of Device.SoftwareModules.ExecutionUnit.{i}.Extensions. (object, readOnly, since 2.1)
+// DeviceSoftwareModulesExecutionUnitExtensions holds the values of Device.SoftwareModules.ExecutionUnit.{i}.Extensions. (object, readOnly, since 2.1).
 type DeviceSoftwareModulesExecutionUnitExtensions struct{}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesExecutionUnitExtensions) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesExecutionUnitExtensions) ValidateAt(prefix string, v *model.Violations) {
-}
 
 // DeviceSoftwareModulesExecutionUnitExtensionsPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.Extensions.
 type DeviceSoftwareModulesExecutionUnitExtensionsPath struct {
-	obj model.ObjectPath
+	model.ObjectPath
 }
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesExecutionUnitExtensionsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesExecutionUnitExtensionsPath(prefix string) DeviceSoftwareModulesExecutionUnitExtensionsPath {
-	p := &prefix
-	return DeviceSoftwareModulesExecutionUnitExtensionsPath{obj: model.NewObjectPath(p)}
-}
-
-var (
-	synDeviceSoftwareModulesExecutionUnitHostObject_Source = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnitHostObject_Destination = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnitHostObject_Options = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnitHostObject_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceSoftwareModulesExecutionUnitHostObject holds the values of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceSoftwareModulesExecutionUnitHostObject holds the values of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceSoftwareModulesExecutionUnitHostObject struct {
-	// Source: string(:256), readOnly, since 2.16.
-	Source string `cwmp:"Source"`
-	// Destination: string(:256), readOnly, since 2.16.
-	Destination string `cwmp:"Destination"`
-	// Options: string(:256), readOnly, since 2.16.
-	Options string `cwmp:"Options"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
+	Source string `json:"Source,omitzero"`
+
+	Destination string `json:"Destination,omitzero"`
+
+	Options string `json:"Options,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesExecutionUnitHostObject) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesExecutionUnitHostObject) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnitHostObject_Source, o.Source); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Source",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnitHostObject_Destination, o.Destination); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Destination",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnitHostObject_Options, o.Options); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Options",
-		})
-	}
-	if e := model.CheckString(synDeviceSoftwareModulesExecutionUnitHostObject_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceSoftwareModulesExecutionUnitHostObject) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Source", 5704, o.Source)
+	c.String(p, "Destination", 5702, o.Destination)
+	c.String(p, "Options", 5703, o.Options)
+	c.String(p, "Alias", 5701, o.Alias)
 }
 
 // DeviceSoftwareModulesExecutionUnitHostObjectPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.
 type DeviceSoftwareModulesExecutionUnitHostObjectPath struct {
-	obj         model.ObjectPath
-	Source      model.ReadOnlyParam[string]
-	Destination model.ReadOnlyParam[string]
-	Options     model.ReadOnlyParam[string]
-	Alias       model.WriteOnceParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Destination model.ReadOnlyParam[string] `dm:"s"`
+
+	Options model.ReadOnlyParam[string] `dm:"s"`
+
+	Source model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesExecutionUnitHostObjectPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesExecutionUnitHostObjectPath(prefix string) DeviceSoftwareModulesExecutionUnitHostObjectPath {
-	p := &prefix
-	return DeviceSoftwareModulesExecutionUnitHostObjectPath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Destination: model.NewReadOnly[string](p, "Destination", model.TypeString),
-		Options:     model.NewReadOnly[string](p, "Options", model.TypeString),
-		Source:      model.NewReadOnly[string](p, "Source", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSoftwareModulesExecutionUnitNetworkConfig_AccessInterfaceRefList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSoftwareModulesExecutionUnitNetworkConfig_PortMappingRefList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".NAT.PortMapping.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceSoftwareModulesExecutionUnitNetworkConfig holds the values of Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig. (object, readOnly, since 2.17)
+// DeviceSoftwareModulesExecutionUnitNetworkConfig holds the values of Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig. (object, readOnly, since 2.17).
 type DeviceSoftwareModulesExecutionUnitNetworkConfig struct {
-	// AccessInterfaceRefList: list<string> pathRef→.IP.Interface., readOnly, since 2.17.
-	AccessInterfaceRefList []string `cwmp:"AccessInterfaceRefList"`
-	// PortMappingRefList: list<string> pathRef→.NAT.PortMapping., readOnly, since 2.17.
-	PortMappingRefList []string `cwmp:"PortMappingRefList"`
+	AccessInterfaceRefList []string `json:"AccessInterfaceRefList,omitzero"`
+
+	PortMappingRefList []string `json:"PortMappingRefList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSoftwareModulesExecutionUnitNetworkConfig) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSoftwareModulesExecutionUnitNetworkConfig) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceSoftwareModulesExecutionUnitNetworkConfig_AccessInterfaceRefList, model.FormatValue(model.TypeString, o.AccessInterfaceRefList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AccessInterfaceRefList",
-		})
-	}
-	if e := model.CheckValue(synDeviceSoftwareModulesExecutionUnitNetworkConfig_PortMappingRefList, model.FormatValue(model.TypeString, o.PortMappingRefList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortMappingRefList",
-		})
-	}
+func (o *DeviceSoftwareModulesExecutionUnitNetworkConfig) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "AccessInterfaceRefList", 5709, model.JoinStrings(o.AccessInterfaceRefList), len(o.AccessInterfaceRefList) > 0)
+	c.Wire(p, "PortMappingRefList", 5710, model.JoinStrings(o.PortMappingRefList), len(o.PortMappingRefList) > 0)
 }
 
 // DeviceSoftwareModulesExecutionUnitNetworkConfigPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig.
 type DeviceSoftwareModulesExecutionUnitNetworkConfigPath struct {
-	obj                    model.ObjectPath
-	AccessInterfaceRefList model.ReadOnlyParam[[]string]
-	PortMappingRefList     model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	AccessInterfaceRefList model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSoftwareModulesExecutionUnitNetworkConfigPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSoftwareModulesExecutionUnitNetworkConfigPath(prefix string) DeviceSoftwareModulesExecutionUnitNetworkConfigPath {
-	p := &prefix
-	return DeviceSoftwareModulesExecutionUnitNetworkConfigPath{
-		AccessInterfaceRefList: model.NewReadOnly[[]string](p, "AccessInterfaceRefList", model.TypeString),
-		PortMappingRefList:     model.NewReadOnly[[]string](p, "PortMappingRefList", model.TypeString),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var schemaSoftwaremodules = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SoftwareModules.",
-	Version:    "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvClassNumberOfEntries",
-	Syntax:  synDeviceSoftwareModules_ExecEnvClassNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvNumberOfEntries",
-	Syntax:  synDeviceSoftwareModules_ExecEnvNumberOfEntries,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnitNumberOfEntries",
-	Syntax:  synDeviceSoftwareModules_DeploymentUnitNumberOfEntries,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnitNumberOfEntries",
-	Syntax:  synDeviceSoftwareModules_ExecutionUnitNumberOfEntries,
-	Version: "2.1",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeploymentUnitNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SoftwareModules.DeploymentUnit.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"UUID", "Version", "ExecutionEnvRef"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.UUID",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_UUID,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.DUID",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_DUID,
-	Version: "2.1",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.Alias",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.Name",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_Name,
-	Version: "2.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SoftwareModules.DeploymentUnit.{i}.Status",
-	Syntax:       synDeviceSoftwareModulesDeploymentUnit_Status,
-	Version:      "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.Resolved",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_Resolved,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.URL",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_URL,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.Description",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_Description,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.Vendor",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_Vendor,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.Version",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_Version,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.VendorLogList",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_VendorLogList,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.VendorConfigList",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_VendorConfigList,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.ExecutionUnitList",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_ExecutionUnitList,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.ExecutionEnvRef",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_ExecutionEnvRef,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.Installed",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_Installed,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.DeploymentUnit.{i}.LastUpdate",
-	Syntax:  synDeviceSoftwareModulesDeploymentUnit_LastUpdate,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ExecEnvNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SoftwareModules.ExecEnv.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.Enable",
-	Syntax:  synDeviceSoftwareModulesExecEnv_Enable,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.Status",
-	Syntax:  synDeviceSoftwareModulesExecEnv_Status,
-	Version: "2.1",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.Alias",
-	Syntax:  synDeviceSoftwareModulesExecEnv_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.Name",
-	Syntax:  synDeviceSoftwareModulesExecEnv_Name,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.Type",
-	Syntax:  synDeviceSoftwareModulesExecEnv_Type,
-	Version: "2.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.InitialRunLevel",
-	Syntax:  synDeviceSoftwareModulesExecEnv_InitialRunLevel,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.CurrentRunLevel",
-	Syntax:  synDeviceSoftwareModulesExecEnv_CurrentRunLevel,
-	Version: "2.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.InitialExecutionUnitRunLevel",
-	Syntax:  synDeviceSoftwareModulesExecEnv_InitialExecutionUnitRunLevel,
-	Version: "2.4",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.Vendor",
-	Syntax:  synDeviceSoftwareModulesExecEnv_Vendor,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.Version",
-	Syntax:  synDeviceSoftwareModulesExecEnv_Version,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ParentExecEnv",
-	Syntax:  synDeviceSoftwareModulesExecEnv_ParentExecEnv,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.AllocatedDiskSpace",
-	Syntax:  synDeviceSoftwareModulesExecEnv_AllocatedDiskSpace,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.AllocatedMemory",
-	Syntax:  synDeviceSoftwareModulesExecEnv_AllocatedMemory,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.AllocatedCPUPercent",
-	Syntax:  synDeviceSoftwareModulesExecEnv_AllocatedCPUPercent,
-	Version: "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SoftwareModules.ExecEnv.{i}.AvailableDiskSpace",
-	Syntax:       synDeviceSoftwareModulesExecEnv_AvailableDiskSpace,
-	Version:      "2.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SoftwareModules.ExecEnv.{i}.AvailableMemory",
-	Syntax:       synDeviceSoftwareModulesExecEnv_AvailableMemory,
-	Version:      "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.AvailableCPUPercent",
-	Syntax:  synDeviceSoftwareModulesExecEnv_AvailableCPUPercent,
-	Version: "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SoftwareModules.ExecEnv.{i}.ActiveExecutionUnits",
-	Syntax:       synDeviceSoftwareModulesExecEnv_ActiveExecutionUnits,
-	Version:      "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ProcessorRefList",
-	Status:  "deprecated",
-	Syntax:  synDeviceSoftwareModulesExecEnv_ProcessorRefList,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.CreatedAt",
-	Syntax:  synDeviceSoftwareModulesExecEnv_CreatedAt,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ExecEnvClassRef",
-	Syntax:  synDeviceSoftwareModulesExecEnv_ExecEnvClassRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ApplicationDataNumberOfEntries",
-	Syntax:  synDeviceSoftwareModulesExecEnv_ApplicationDataNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.Reset",
-	Syntax:  synDeviceSoftwareModulesExecEnv_Reset,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.RequestedRunLevel",
-	Syntax:  synDeviceSoftwareModulesExecEnv_RequestedRunLevel,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ApplicationDataNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"ApplicationUUID", "Name"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.Name",
-	Syntax:  synDeviceSoftwareModulesExecEnvApplicationData_Name,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.Capacity",
-	Syntax:  synDeviceSoftwareModulesExecEnvApplicationData_Capacity,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.Encrypted",
-	Syntax:  synDeviceSoftwareModulesExecEnvApplicationData_Encrypted,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.Retain",
-	Syntax:  synDeviceSoftwareModulesExecEnvApplicationData_Retain,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.AccessPath",
-	Syntax:  synDeviceSoftwareModulesExecEnvApplicationData_AccessPath,
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.Alias",
-	Syntax:  synDeviceSoftwareModulesExecEnvApplicationData_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.ApplicationUUID",
-	Syntax:  synDeviceSoftwareModulesExecEnvApplicationData_ApplicationUUID,
-	Version: "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.Utilization",
-	Syntax:       synDeviceSoftwareModulesExecEnvApplicationData_Utilization,
-	Version:      "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ExecEnvClassNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SoftwareModules.ExecEnvClass.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Vendor", "Name", "Version"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvClass.{i}.Alias",
-	Syntax:  synDeviceSoftwareModulesExecEnvClass_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvClass.{i}.Name",
-	Syntax:  synDeviceSoftwareModulesExecEnvClass_Name,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvClass.{i}.Vendor",
-	Syntax:  synDeviceSoftwareModulesExecEnvClass_Vendor,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvClass.{i}.Version",
-	Syntax:  synDeviceSoftwareModulesExecEnvClass_Version,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvClass.{i}.DeploymentUnitRef",
-	Syntax:  synDeviceSoftwareModulesExecEnvClass_DeploymentUnitRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvClass.{i}.CapabilityNumberOfEntries",
-	Syntax:  synDeviceSoftwareModulesExecEnvClass_CapabilityNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CapabilityNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Specification", "SpecificationVersion"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.Specification",
-	Syntax:  synDeviceSoftwareModulesExecEnvClassCapability_Specification,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.SpecificationVersion",
-	Syntax:  synDeviceSoftwareModulesExecEnvClassCapability_SpecificationVersion,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.SpecificationURI",
-	Syntax:  synDeviceSoftwareModulesExecEnvClassCapability_SpecificationURI,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ExecutionUnitNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SoftwareModules.ExecutionUnit.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"EUID"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.EUID",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_EUID,
-	Version: "2.1",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.Alias",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.Name",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_Name,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.ExecEnvLabel",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_ExecEnvLabel,
-	Version: "2.1",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "Device.SoftwareModules.ExecutionUnit.{i}.Status",
-	Syntax:       synDeviceSoftwareModulesExecutionUnit_Status,
-	Version:      "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.ExecutionFaultCode",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_ExecutionFaultCode,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.ExecutionFaultMessage",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_ExecutionFaultMessage,
-	Version: "2.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AutoStart",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_AutoStart,
-	Version: "2.1",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.RunLevel",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_RunLevel,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.Vendor",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_Vendor,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.Version",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_Version,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.Description",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_Description,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.Privileged",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_Privileged,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AllocatedDiskSpace",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_AllocatedDiskSpace,
-	Version: "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SoftwareModules.ExecutionUnit.{i}.DiskSpaceInUse",
-	Syntax:       synDeviceSoftwareModulesExecutionUnit_DiskSpaceInUse,
-	Version:      "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AllocatedMemory",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_AllocatedMemory,
-	Version: "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.SoftwareModules.ExecutionUnit.{i}.MemoryInUse",
-	Syntax:       synDeviceSoftwareModulesExecutionUnit_MemoryInUse,
-	Version:      "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AllocatedCPUPercent",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_AllocatedCPUPercent,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.CPUPercentInUse",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_CPUPercentInUse,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AllocatedEUUID",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_AllocatedEUUID,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AllocatedEUGID",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_AllocatedEUGID,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AllocatedHostUID",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_AllocatedHostUID,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AllocatedHostGID",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_AllocatedHostGID,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.CreationTime",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_CreationTime,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.Uptime",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_Uptime,
-	Version: "2.18",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.ShutdownDelay",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_ShutdownDelay,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.References",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_References,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AssociatedProcessList",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_AssociatedProcessList,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.VendorLogList",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_VendorLogList,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.VendorConfigList",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_VendorConfigList,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.ApplicationDataList",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_ApplicationDataList,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.ExecutionEnvRef",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_ExecutionEnvRef,
-	Version: "2.1",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.HostObjectNumberOfEntries",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_HostObjectNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.EnvVariableNumberOfEntries",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_EnvVariableNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.RequestedState",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_RequestedState,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.SupportedDataModelList",
-	Syntax:  synDeviceSoftwareModulesExecutionUnit_SupportedDataModelList,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.Enable",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitAutoRestart_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.RetryMinimumWaitInterval",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitAutoRestart_RetryMinimumWaitInterval,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.RetryMaximumWaitInterval",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitAutoRestart_RetryMaximumWaitInterval,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.RetryIntervalMultiplier",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitAutoRestart_RetryIntervalMultiplier,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.MaximumRetryCount",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitAutoRestart_MaximumRetryCount,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.ResetPeriod",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitAutoRestart_ResetPeriod,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.RetryCount",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitAutoRestart_RetryCount,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.LastRestarted",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitAutoRestart_LastRestarted,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.NextRestart",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitAutoRestart_NextRestart,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "EnvVariableNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Key"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.Key",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitEnvVariable_Key,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.Value",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitEnvVariable_Value,
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.Alias",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitEnvVariable_Alias,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SoftwareModules.ExecutionUnit.{i}.Extensions.",
-	Version:    "2.1",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HostObjectNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Destination"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.Source",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitHostObject_Source,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.Destination",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitHostObject_Destination,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.Options",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitHostObject_Options,
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.Alias",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitHostObject_Alias,
-	Version: "1.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig.AccessInterfaceRefList",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitNetworkConfig_AccessInterfaceRefList,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig.PortMappingRefList",
-	Syntax:  synDeviceSoftwareModulesExecutionUnitNetworkConfig_PortMappingRefList,
-	Version: "2.17",
-}}
-
-// DeviceSoftwareModulesImpl is what a device implements for Device.SoftwareModules; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesImpl to implement only some methods.
-type DeviceSoftwareModulesImpl interface {
-	ExecEnvClassNumberOfEntries(inst []uint32) (uint32, error)
-	ExecEnvNumberOfEntries(inst []uint32) (uint32, error)
-	DeploymentUnitNumberOfEntries(inst []uint32) (uint32, error)
-	ExecutionUnitNumberOfEntries(inst []uint32) (uint32, error)
-	DeploymentUnitInstances(inst []uint32) []uint32
-	ExecEnvInstances(inst []uint32) []uint32
-	ExecEnvClassInstances(inst []uint32) []uint32
-	ExecutionUnitInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceSoftwareModulesImpl implements DeviceSoftwareModulesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesImpl) ExecEnvClassNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesImpl) ExecEnvNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesImpl) DeploymentUnitNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesImpl) ExecutionUnitNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesImpl) DeploymentUnitInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSoftwareModulesImpl) ExecEnvInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSoftwareModulesImpl) ExecEnvClassInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSoftwareModulesImpl) ExecutionUnitInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceSoftwareModulesDeploymentUnitImpl is what a device implements for Device.SoftwareModules.DeploymentUnit.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesDeploymentUnitImpl to implement only some methods.
-type DeviceSoftwareModulesDeploymentUnitImpl interface {
-	UUID(inst []uint32) (string, error)
-	DUID(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Status(inst []uint32) (DeviceSoftwareModulesDeploymentUnitStatus, error)
-	Resolved(inst []uint32) (bool, error)
-	URL(inst []uint32) (string, error)
-	Description(inst []uint32) (string, error)
-	Vendor(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	VendorLogList(inst []uint32) ([]string, error)
-	VendorConfigList(inst []uint32) ([]string, error)
-	ExecutionUnitList(inst []uint32) ([]string, error)
-	ExecutionEnvRef(inst []uint32) (string, error)
-	Installed(inst []uint32) (time.Time, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceSoftwareModulesDeploymentUnitImpl implements DeviceSoftwareModulesDeploymentUnitImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesDeploymentUnitImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) UUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) DUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Status(inst []uint32) (DeviceSoftwareModulesDeploymentUnitStatus, error) {
-	var zero DeviceSoftwareModulesDeploymentUnitStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Resolved(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) URL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Vendor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) VendorLogList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) VendorConfigList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) ExecutionUnitList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) ExecutionEnvRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Installed(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSoftwareModulesExecEnvImpl is what a device implements for Device.SoftwareModules.ExecEnv.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesExecEnvImpl to implement only some methods.
-type DeviceSoftwareModulesExecEnvImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceSoftwareModulesExecEnvStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Type(inst []uint32) (string, error)
-	InitialRunLevel(inst []uint32) (uint32, error)
-	SetInitialRunLevel(inst []uint32, v uint32) error
-	CurrentRunLevel(inst []uint32) (int32, error)
-	InitialExecutionUnitRunLevel(inst []uint32) (int32, error)
-	SetInitialExecutionUnitRunLevel(inst []uint32, v int32) error
-	Vendor(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	ParentExecEnv(inst []uint32) (string, error)
-	AllocatedDiskSpace(inst []uint32) (int32, error)
-	AllocatedMemory(inst []uint32) (int32, error)
-	AllocatedCPUPercent(inst []uint32) (int32, error)
-	AvailableDiskSpace(inst []uint32) (int32, error)
-	AvailableMemory(inst []uint32) (int32, error)
-	AvailableCPUPercent(inst []uint32) (int32, error)
-	ActiveExecutionUnits(inst []uint32) ([]string, error)
-	ProcessorRefList(inst []uint32) ([]string, error)
-	CreatedAt(inst []uint32) (time.Time, error)
-	ExecEnvClassRef(inst []uint32) (string, error)
-	ApplicationDataNumberOfEntries(inst []uint32) (uint32, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	RequestedRunLevel(inst []uint32) (int32, error)
-	SetRequestedRunLevel(inst []uint32, v int32) error
-	ApplicationDataInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceSoftwareModulesExecEnvImpl implements DeviceSoftwareModulesExecEnvImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesExecEnvImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Status(inst []uint32) (DeviceSoftwareModulesExecEnvStatus, error) {
-	var zero DeviceSoftwareModulesExecEnvStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Type(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) InitialRunLevel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetInitialRunLevel(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) CurrentRunLevel(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) InitialExecutionUnitRunLevel(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetInitialExecutionUnitRunLevel(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Vendor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ParentExecEnv(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AllocatedDiskSpace(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AllocatedMemory(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AllocatedCPUPercent(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AvailableDiskSpace(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AvailableMemory(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AvailableCPUPercent(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ActiveExecutionUnits(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ProcessorRefList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) CreatedAt(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ExecEnvClassRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ApplicationDataNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) RequestedRunLevel(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetRequestedRunLevel(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ApplicationDataInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceSoftwareModulesExecEnvApplicationDataImpl is what a device implements for Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl to implement only some methods.
-type DeviceSoftwareModulesExecEnvApplicationDataImpl interface {
-	Name(inst []uint32) (string, error)
-	Capacity(inst []uint32) (uint32, error)
-	Encrypted(inst []uint32) (bool, error)
-	Retain(inst []uint32) (DeviceSoftwareModulesExecEnvApplicationDataRetain, error)
-	AccessPath(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	ApplicationUUID(inst []uint32) (string, error)
-	Utilization(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl implements DeviceSoftwareModulesExecEnvApplicationDataImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Capacity(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Encrypted(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Retain(inst []uint32) (DeviceSoftwareModulesExecEnvApplicationDataRetain, error) {
-	var zero DeviceSoftwareModulesExecEnvApplicationDataRetain
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) AccessPath(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) ApplicationUUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Utilization(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSoftwareModulesExecEnvClassImpl is what a device implements for Device.SoftwareModules.ExecEnvClass.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesExecEnvClassImpl to implement only some methods.
-type DeviceSoftwareModulesExecEnvClassImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Vendor(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	DeploymentUnitRef(inst []uint32) (string, error)
-	CapabilityNumberOfEntries(inst []uint32) (uint32, error)
-	CapabilityInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceSoftwareModulesExecEnvClassImpl implements DeviceSoftwareModulesExecEnvClassImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesExecEnvClassImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) Vendor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) DeploymentUnitRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) CapabilityNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) CapabilityInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceSoftwareModulesExecEnvClassCapabilityImpl is what a device implements for Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl to implement only some methods.
-type DeviceSoftwareModulesExecEnvClassCapabilityImpl interface {
-	Specification(inst []uint32) (DeviceSoftwareModulesExecEnvClassCapabilitySpecification, error)
-	SpecificationVersion(inst []uint32) (string, error)
-	SpecificationURI(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl implements DeviceSoftwareModulesExecEnvClassCapabilityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl) Specification(inst []uint32) (DeviceSoftwareModulesExecEnvClassCapabilitySpecification, error) {
-	var zero DeviceSoftwareModulesExecEnvClassCapabilitySpecification
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl) SpecificationVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl) SpecificationURI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSoftwareModulesExecutionUnitImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesExecutionUnitImpl to implement only some methods.
-type DeviceSoftwareModulesExecutionUnitImpl interface {
-	EUID(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	ExecEnvLabel(inst []uint32) (string, error)
-	Status(inst []uint32) (DeviceSoftwareModulesExecutionUnitStatus, error)
-	ExecutionFaultCode(inst []uint32) (DeviceSoftwareModulesExecutionUnitExecutionFaultCode, error)
-	ExecutionFaultMessage(inst []uint32) (string, error)
-	AutoStart(inst []uint32) (bool, error)
-	SetAutoStart(inst []uint32, v bool) error
-	RunLevel(inst []uint32) (uint32, error)
-	SetRunLevel(inst []uint32, v uint32) error
-	Vendor(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	Description(inst []uint32) (string, error)
-	Privileged(inst []uint32) (bool, error)
-	AllocatedDiskSpace(inst []uint32) (int32, error)
-	DiskSpaceInUse(inst []uint32) (int32, error)
-	AllocatedMemory(inst []uint32) (int32, error)
-	MemoryInUse(inst []uint32) (int32, error)
-	AllocatedCPUPercent(inst []uint32) (int32, error)
-	CPUPercentInUse(inst []uint32) (int32, error)
-	AllocatedEUUID(inst []uint32) (uint32, error)
-	AllocatedEUGID(inst []uint32) (string, error)
-	AllocatedHostUID(inst []uint32) (uint32, error)
-	AllocatedHostGID(inst []uint32) (string, error)
-	CreationTime(inst []uint32) (time.Time, error)
-	Uptime(inst []uint32) (uint32, error)
-	ShutdownDelay(inst []uint32) (uint32, error)
-	SetShutdownDelay(inst []uint32, v uint32) error
-	References(inst []uint32) ([]string, error)
-	AssociatedProcessList(inst []uint32) ([]string, error)
-	VendorLogList(inst []uint32) ([]string, error)
-	VendorConfigList(inst []uint32) ([]string, error)
-	ApplicationDataList(inst []uint32) ([]string, error)
-	ExecutionEnvRef(inst []uint32) (string, error)
-	HostObjectNumberOfEntries(inst []uint32) (uint32, error)
-	EnvVariableNumberOfEntries(inst []uint32) (uint32, error)
-	RequestedState(inst []uint32) (DeviceSoftwareModulesExecutionUnitRequestedState, error)
-	SetRequestedState(inst []uint32, v DeviceSoftwareModulesExecutionUnitRequestedState) error
-	SupportedDataModelList(inst []uint32) ([]string, error)
-	EnvVariableInstances(inst []uint32) []uint32
-	HostObjectInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceSoftwareModulesExecutionUnitImpl implements DeviceSoftwareModulesExecutionUnitImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesExecutionUnitImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) EUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ExecEnvLabel(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Status(inst []uint32) (DeviceSoftwareModulesExecutionUnitStatus, error) {
-	var zero DeviceSoftwareModulesExecutionUnitStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ExecutionFaultCode(inst []uint32) (DeviceSoftwareModulesExecutionUnitExecutionFaultCode, error) {
-	var zero DeviceSoftwareModulesExecutionUnitExecutionFaultCode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ExecutionFaultMessage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AutoStart(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SetAutoStart(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) RunLevel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SetRunLevel(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Vendor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Privileged(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedDiskSpace(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) DiskSpaceInUse(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedMemory(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) MemoryInUse(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedCPUPercent(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) CPUPercentInUse(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedEUUID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedEUGID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedHostUID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedHostGID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) CreationTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Uptime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ShutdownDelay(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SetShutdownDelay(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) References(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AssociatedProcessList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) VendorLogList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) VendorConfigList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ApplicationDataList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ExecutionEnvRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) HostObjectNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) EnvVariableNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) RequestedState(inst []uint32) (DeviceSoftwareModulesExecutionUnitRequestedState, error) {
-	var zero DeviceSoftwareModulesExecutionUnitRequestedState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SetRequestedState(inst []uint32, v DeviceSoftwareModulesExecutionUnitRequestedState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SupportedDataModelList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) EnvVariableInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) HostObjectInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceSoftwareModulesExecutionUnitAutoRestartImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl to implement only some methods.
-type DeviceSoftwareModulesExecutionUnitAutoRestartImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	RetryMinimumWaitInterval(inst []uint32) (uint32, error)
-	SetRetryMinimumWaitInterval(inst []uint32, v uint32) error
-	RetryMaximumWaitInterval(inst []uint32) (uint32, error)
-	SetRetryMaximumWaitInterval(inst []uint32, v uint32) error
-	RetryIntervalMultiplier(inst []uint32) (uint32, error)
-	SetRetryIntervalMultiplier(inst []uint32, v uint32) error
-	MaximumRetryCount(inst []uint32) (uint32, error)
-	SetMaximumRetryCount(inst []uint32, v uint32) error
-	ResetPeriod(inst []uint32) (uint32, error)
-	SetResetPeriod(inst []uint32, v uint32) error
-	RetryCount(inst []uint32) (uint32, error)
-	SetRetryCount(inst []uint32, v uint32) error
-	LastRestarted(inst []uint32) (time.Time, error)
-	NextRestart(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl implements DeviceSoftwareModulesExecutionUnitAutoRestartImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) RetryMinimumWaitInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetRetryMinimumWaitInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) RetryMaximumWaitInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetRetryMaximumWaitInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) RetryIntervalMultiplier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetRetryIntervalMultiplier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) MaximumRetryCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetMaximumRetryCount(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) ResetPeriod(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetResetPeriod(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) RetryCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetRetryCount(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) LastRestarted(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) NextRestart(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSoftwareModulesExecutionUnitEnvVariableImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl to implement only some methods.
-type DeviceSoftwareModulesExecutionUnitEnvVariableImpl interface {
-	Key(inst []uint32) (string, error)
-	Value(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl implements DeviceSoftwareModulesExecutionUnitEnvVariableImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl) Key(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSoftwareModulesExecutionUnitExtensionsImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}.Extensions; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesExecutionUnitExtensionsImpl to implement only some methods.
-type DeviceSoftwareModulesExecutionUnitExtensionsImpl interface{}
-
-// UnimplementedDeviceSoftwareModulesExecutionUnitExtensionsImpl implements DeviceSoftwareModulesExecutionUnitExtensionsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesExecutionUnitExtensionsImpl struct{}
-
-// DeviceSoftwareModulesExecutionUnitHostImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl to implement only some methods.
-type DeviceSoftwareModulesExecutionUnitHostImpl interface {
-	Source(inst []uint32) (string, error)
-	Destination(inst []uint32) (string, error)
-	Options(inst []uint32) (string, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl implements DeviceSoftwareModulesExecutionUnitHostImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl) Source(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl) Destination(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl) Options(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSoftwareModulesExecutionUnitNetworkConfigImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSoftwareModulesExecutionUnitNetworkConfigImpl to implement only some methods.
-type DeviceSoftwareModulesExecutionUnitNetworkConfigImpl interface {
-	AccessInterfaceRefList(inst []uint32) ([]string, error)
-	PortMappingRefList(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceSoftwareModulesExecutionUnitNetworkConfigImpl implements DeviceSoftwareModulesExecutionUnitNetworkConfigImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSoftwareModulesExecutionUnitNetworkConfigImpl struct{}
-
-func (UnimplementedDeviceSoftwareModulesExecutionUnitNetworkConfigImpl) AccessInterfaceRefList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSoftwareModulesExecutionUnitNetworkConfigImpl) PortMappingRefList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
+	PortMappingRefList model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -5,53 +5,35 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceSSHStatus enumerates the values of Device.SSH.Status.
 type DeviceSSHStatus string
 
-func (e DeviceSSHStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceSSHStatus_Disabled DeviceSSHStatus = "Disabled"
-	DeviceSSHStatus_Enabled  DeviceSSHStatus = "Enabled"
-	DeviceSSHStatus_Error    DeviceSSHStatus = "Error"
+
+	DeviceSSHStatus_Enabled DeviceSSHStatus = "Enabled"
+
+	DeviceSSHStatus_Error DeviceSSHStatus = "Error"
 )
 
-var (
-	synDeviceSSH_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSSH_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceSSH_ServerNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSSH_AuthorizedKeyNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSSH holds the values of Device.SSH. (object, readOnly, since 2.16)
+// DeviceSSH holds the values of Device.SSH. (object, readOnly, since 2.16).
 type DeviceSSH struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.16.
-	Status DeviceSSHStatus `cwmp:"Status"`
-	// ServerNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	ServerNumberOfEntries uint32 `cwmp:"ServerNumberOfEntries"`
-	// AuthorizedKeyNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	AuthorizedKeyNumberOfEntries uint32 `cwmp:"AuthorizedKeyNumberOfEntries"`
-	// Device.SSH.AuthorizedKey.{i}. instances by instance number
-	AuthorizedKey map[uint32]*DeviceSSHAuthorizedKey `cwmp:"AuthorizedKey.{i}."`
-	// Device.SSH.Server.{i}. instances by instance number
-	Server map[uint32]*DeviceSSHServer `cwmp:"Server.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceSSHStatus `json:"Status,omitzero"`
+
+	ServerNumberOfEntries uint32 `json:"ServerNumberOfEntries,omitzero"`
+
+	AuthorizedKeyNumberOfEntries uint32 `json:"AuthorizedKeyNumberOfEntries,omitzero"`
+
+	AuthorizedKey map[uint32]*DeviceSSHAuthorizedKey `json:"AuthorizedKey,omitzero"`
+	Server        map[uint32]*DeviceSSHServer        `json:"Server,omitzero"`
 }
 
-// AddAuthorizedKey creates instance i of Device.SSH.AuthorizedKey.{i}. (replacing any) and returns it
+// AddAuthorizedKey creates instance i (replacing any) and returns it.
 func (o *DeviceSSH) AddAuthorizedKey(i uint32) *DeviceSSHAuthorizedKey {
 	if o.AuthorizedKey == nil {
 		o.AuthorizedKey = map[uint32]*DeviceSSHAuthorizedKey{}
@@ -61,18 +43,7 @@ func (o *DeviceSSH) AddAuthorizedKey(i uint32) *DeviceSSHAuthorizedKey {
 	return x
 }
 
-// GetAuthorizedKey returns instance i of Device.SSH.AuthorizedKey.{i}.
-func (o *DeviceSSH) GetAuthorizedKey(i uint32) (*DeviceSSHAuthorizedKey, bool) {
-	x, ok := o.AuthorizedKey[i]
-	return x, ok
-}
-
-// DeleteAuthorizedKey removes instance i of Device.SSH.AuthorizedKey.{i}.
-func (o *DeviceSSH) DeleteAuthorizedKey(i uint32) {
-	delete(o.AuthorizedKey, i)
-}
-
-// AddServer creates instance i of Device.SSH.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceSSH) AddServer(i uint32) *DeviceSSHServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceSSHServer{}
@@ -81,375 +52,139 @@ func (o *DeviceSSH) AddServer(i uint32) *DeviceSSHServer {
 	o.Server[i] = x
 	return x
 }
-
-// GetServer returns instance i of Device.SSH.Server.{i}.
-func (o *DeviceSSH) GetServer(i uint32) (*DeviceSSHServer, bool) {
-	x, ok := o.Server[i]
-	return x, ok
-}
-
-// DeleteServer removes instance i of Device.SSH.Server.{i}.
-func (o *DeviceSSH) DeleteServer(i uint32) {
-	delete(o.Server, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSSH) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSSH) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSSH_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceSSH) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5451, string(o.Status))
 	for _, i := range model.SortedKeys(o.AuthorizedKey) {
-		o.AuthorizedKey[i].ValidateAt(prefix+"AuthorizedKey."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AuthorizedKey[i].ValidateAt(c, model.InstanceOf(p, "AuthorizedKey.", i))
 	}
 	for _, i := range model.SortedKeys(o.Server) {
-		o.Server[i].ValidateAt(prefix+"Server."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Server[i].ValidateAt(c, model.InstanceOf(p, "Server.", i))
 	}
 }
 
 // DeviceSSHPath is the typed path of Device.SSH.
 type DeviceSSHPath struct {
-	obj                          model.ObjectPath
-	Enable                       model.ReadWriteParam[bool]
-	Status                       model.ReadOnlyParam[DeviceSSHStatus]
-	ServerNumberOfEntries        model.ReadOnlyParam[uint32]
-	AuthorizedKeyNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AuthorizedKeyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSSHPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSSHPath(prefix string) DeviceSSHPath {
-	p := &prefix
-	return DeviceSSHPath{
-		AuthorizedKeyNumberOfEntries: model.NewReadOnly[uint32](p, "AuthorizedKeyNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ServerNumberOfEntries:        model.NewReadOnly[uint32](p, "ServerNumberOfEntries", model.TypeUnsignedInt),
-		Status:                       model.NewReadOnly[DeviceSSHStatus](p, "Status", model.TypeString),
-		obj:                          model.NewObjectPath(p),
-	}
+// AuthorizedKey returns the typed path of instance i.
+func (x DeviceSSHPath) AuthorizedKey(i uint32) (p DeviceSSHAuthorizedKeyPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AuthorizedKey.", i))
+	return
 }
 
-// AuthorizedKey returns the typed path of instance i of Device.SSH.AuthorizedKey.{i}.
-func (x DeviceSSHPath) AuthorizedKey(i uint32) DeviceSSHAuthorizedKeyPath {
-	return newDeviceSSHAuthorizedKeyPath(x.Path() + "AuthorizedKey." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AuthorizedKeyTable returns the table Device.SSH.AuthorizedKey.{i}. itself (for AddObject when writable)
+// AuthorizedKeyTable returns the table itself (for AddObject when writable).
 func (x DeviceSSHPath) AuthorizedKeyTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "AuthorizedKey.")
+	return model.NewWritableTable(x.ObjectPath, "AuthorizedKey.")
 }
 
-// Server returns the typed path of instance i of Device.SSH.Server.{i}.
-func (x DeviceSSHPath) Server(i uint32) DeviceSSHServerPath {
-	return newDeviceSSHServerPath(x.Path() + "Server." + strconv.FormatUint(uint64(i), 10) + ".")
+// Server returns the typed path of instance i.
+func (x DeviceSSHPath) Server(i uint32) (p DeviceSSHServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
+	return
 }
 
-// ServerTable returns the table Device.SSH.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceSSHPath) ServerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Server.")
+	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
-var (
-	synDeviceSSHAuthorizedKey_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSSHAuthorizedKey_User = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Users.User.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSSHAuthorizedKey_Key = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceSSHAuthorizedKey holds the values of Device.SSH.AuthorizedKey.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceSSHAuthorizedKey holds the values of Device.SSH.AuthorizedKey.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceSSHAuthorizedKey struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// User: string(:256) pathRef→.Users.User., readWrite, since 2.16.
-	User string `cwmp:"User"`
-	// Key: string, readWrite, since 2.16.
-	Key string `cwmp:"Key"`
+	Alias string `json:"Alias,omitzero"`
+
+	User string `json:"User,omitzero"`
+
+	Key string `json:"Key,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSSHAuthorizedKey) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSSHAuthorizedKey) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSSHAuthorizedKey_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSSHAuthorizedKey_User, o.User); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "User",
-		})
-	}
+func (o *DeviceSSHAuthorizedKey) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5405, o.Alias)
+	c.String(p, "User", 5407, o.User)
 }
 
 // DeviceSSHAuthorizedKeyPath is the typed path of Device.SSH.AuthorizedKey.{i}.
 type DeviceSSHAuthorizedKeyPath struct {
-	obj   model.ObjectPath
-	Alias model.WriteOnceParam[string]
-	User  model.ReadWriteParam[string]
-	Key   model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSSHAuthorizedKeyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSSHAuthorizedKeyPath(prefix string) DeviceSSHAuthorizedKeyPath {
-	p := &prefix
-	return DeviceSSHAuthorizedKeyPath{
-		Alias: model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Key:   model.NewReadWrite[string](p, "Key", model.TypeString),
-		User:  model.NewReadWrite[string](p, "User", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
+	Key model.ReadWriteParam[string] `dm:"s"`
+
+	User model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceSSHServerStatus enumerates the values of Device.SSH.Server.{i}.Status.
 type DeviceSSHServerStatus string
 
-func (e DeviceSSHServerStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSSHServerStatus_Disabled            DeviceSSHServerStatus = "Disabled"
-	DeviceSSHServerStatus_Enabled             DeviceSSHServerStatus = "Enabled"
-	DeviceSSHServerStatus_Error               DeviceSSHServerStatus = "Error"
+	DeviceSSHServerStatus_Disabled DeviceSSHServerStatus = "Disabled"
+
+	DeviceSSHServerStatus_Enabled DeviceSSHServerStatus = "Enabled"
+
+	DeviceSSHServerStatus_Error DeviceSSHServerStatus = "Error"
+
 	DeviceSSHServerStatus_Error_Misconfigured DeviceSSHServerStatus = "Error_Misconfigured"
 )
 
-var (
-	synDeviceSSHServer_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSSHServer_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}, {Value: "Error_Misconfigured"}},
-		Type: model.TypeString,
-	}
-	synDeviceSSHServer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSSHServer_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSSHServer_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "22",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSSHServer_IdleTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "180",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceSSHServer_KeepAlive = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "300",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceSSHServer_AllowRootLogin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSSHServer_AllowPasswordLogin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSSHServer_AllowRootPasswordLogin = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSSHServer_MaxAuthTries = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "3",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSSHServer_AllowAllIPv4 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSSHServer_IPv4AllowedSourcePrefix = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-	synDeviceSSHServer_AllowAllIPv6 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSSHServer_IPv6AllowedSourcePrefix = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-	synDeviceSSHServer_ActivationDate      = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSSHServer_AutoDisableDuration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "minutes",
-	}
-	synDeviceSSHServer_PID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSSHServer_UserGroupAccess = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: ".Users.Group.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSSHServer_SessionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSSHServer_MaxAccessLogEntries    = &model.Syntax{
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceSSHServer_AccessLogNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSSHServer holds the values of Device.SSH.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceSSHServer holds the values of Device.SSH.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceSSHServer struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error,Error_Misconfigured}, readOnly, since 2.16.
-	Status DeviceSSHServerStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→.IP.Interface., readWrite, since 2.16.
-	Interface string `cwmp:"Interface"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.16.
-	Port uint32 `cwmp:"Port"`
-	// IdleTimeout: unsignedInt seconds, readWrite, since 2.16.
-	IdleTimeout uint32 `cwmp:"IdleTimeout"`
-	// KeepAlive: unsignedInt seconds, readWrite, since 2.16.
-	KeepAlive uint32 `cwmp:"KeepAlive"`
-	// AllowRootLogin: boolean, readWrite, since 2.16.
-	AllowRootLogin bool `cwmp:"AllowRootLogin"`
-	// AllowPasswordLogin: boolean, readWrite, since 2.16.
-	AllowPasswordLogin bool `cwmp:"AllowPasswordLogin"`
-	// AllowRootPasswordLogin: boolean, readWrite, since 2.16.
-	AllowRootPasswordLogin bool `cwmp:"AllowRootPasswordLogin"`
-	// MaxAuthTries: unsignedInt, readWrite, since 2.16.
-	MaxAuthTries uint32 `cwmp:"MaxAuthTries"`
-	// AllowAllIPv4: boolean, readWrite, since 2.16.
-	AllowAllIPv4 bool `cwmp:"AllowAllIPv4"`
-	// IPv4AllowedSourcePrefix: list(:1024)<string>, readWrite, since 2.16.
-	IPv4AllowedSourcePrefix []string `cwmp:"IPv4AllowedSourcePrefix"`
-	// AllowAllIPv6: boolean, readWrite, since 2.16.
-	AllowAllIPv6 bool `cwmp:"AllowAllIPv6"`
-	// IPv6AllowedSourcePrefix: list(:1024)<string>, readWrite, since 2.16.
-	IPv6AllowedSourcePrefix []string `cwmp:"IPv6AllowedSourcePrefix"`
-	// ActivationDate: dateTime, readOnly, since 2.16.
-	ActivationDate time.Time `cwmp:"ActivationDate"`
-	// AutoDisableDuration: unsignedInt minutes, readWrite, since 2.16.
-	AutoDisableDuration uint32 `cwmp:"AutoDisableDuration"`
-	// PID: unsignedInt, readOnly, since 2.16.
-	PID uint32 `cwmp:"PID"`
-	// UserGroupAccess: string pathRef→.Users.Group., readWrite, since 2.19.
-	UserGroupAccess string `cwmp:"UserGroupAccess"`
-	// SessionNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	SessionNumberOfEntries uint32 `cwmp:"SessionNumberOfEntries"`
-	// MaxAccessLogEntries: int[-1:], readWrite, since 2.19.
-	MaxAccessLogEntries int32 `cwmp:"MaxAccessLogEntries"`
-	// AccessLogNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	AccessLogNumberOfEntries uint32 `cwmp:"AccessLogNumberOfEntries"`
-	// Device.SSH.Server.{i}.AccessLog.{i}. instances by instance number
-	AccessLog map[uint32]*DeviceSSHServerAccessLog `cwmp:"AccessLog.{i}."`
-	// Device.SSH.Server.{i}.Session.{i}. instances by instance number
-	Session map[uint32]*DeviceSSHServerSession `cwmp:"Session.{i}."`
-	Stats   *DeviceSSHServerStats              `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceSSHServerStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	IdleTimeout uint32 `json:"IdleTimeout,omitzero"`
+
+	KeepAlive uint32 `json:"KeepAlive,omitzero"`
+
+	AllowRootLogin bool `json:"AllowRootLogin,omitzero"`
+
+	AllowPasswordLogin bool `json:"AllowPasswordLogin,omitzero"`
+
+	AllowRootPasswordLogin bool `json:"AllowRootPasswordLogin,omitzero"`
+
+	MaxAuthTries uint32 `json:"MaxAuthTries,omitzero"`
+
+	AllowAllIPv4 bool `json:"AllowAllIPv4,omitzero"`
+
+	IPv4AllowedSourcePrefix []string `json:"IPv4AllowedSourcePrefix,omitzero"`
+
+	AllowAllIPv6 bool `json:"AllowAllIPv6,omitzero"`
+
+	IPv6AllowedSourcePrefix []string `json:"IPv6AllowedSourcePrefix,omitzero"`
+
+	ActivationDate time.Time `json:"ActivationDate,omitzero"`
+
+	AutoDisableDuration uint32 `json:"AutoDisableDuration,omitzero"`
+
+	PID uint32 `json:"PID,omitzero"`
+
+	UserGroupAccess string `json:"UserGroupAccess,omitzero"`
+
+	SessionNumberOfEntries uint32 `json:"SessionNumberOfEntries,omitzero"`
+
+	MaxAccessLogEntries int32 `json:"MaxAccessLogEntries,omitzero"`
+
+	AccessLogNumberOfEntries uint32 `json:"AccessLogNumberOfEntries,omitzero"`
+
+	AccessLog map[uint32]*DeviceSSHServerAccessLog `json:"AccessLog,omitzero"`
+	Session   map[uint32]*DeviceSSHServerSession   `json:"Session,omitzero"`
+	Stats     *DeviceSSHServerStats                `json:"Stats,omitzero"`
 }
 
-// AddAccessLog creates instance i of Device.SSH.Server.{i}.AccessLog.{i}. (replacing any) and returns it
+// AddAccessLog creates instance i (replacing any) and returns it.
 func (o *DeviceSSHServer) AddAccessLog(i uint32) *DeviceSSHServerAccessLog {
 	if o.AccessLog == nil {
 		o.AccessLog = map[uint32]*DeviceSSHServerAccessLog{}
@@ -459,18 +194,7 @@ func (o *DeviceSSHServer) AddAccessLog(i uint32) *DeviceSSHServerAccessLog {
 	return x
 }
 
-// GetAccessLog returns instance i of Device.SSH.Server.{i}.AccessLog.{i}.
-func (o *DeviceSSHServer) GetAccessLog(i uint32) (*DeviceSSHServerAccessLog, bool) {
-	x, ok := o.AccessLog[i]
-	return x, ok
-}
-
-// DeleteAccessLog removes instance i of Device.SSH.Server.{i}.AccessLog.{i}.
-func (o *DeviceSSHServer) DeleteAccessLog(i uint32) {
-	delete(o.AccessLog, i)
-}
-
-// AddSession creates instance i of Device.SSH.Server.{i}.Session.{i}. (replacing any) and returns it
+// AddSession creates instance i (replacing any) and returns it.
 func (o *DeviceSSHServer) AddSession(i uint32) *DeviceSSHServerSession {
 	if o.Session == nil {
 		o.Session = map[uint32]*DeviceSSHServerSession{}
@@ -479,1091 +203,190 @@ func (o *DeviceSSHServer) AddSession(i uint32) *DeviceSSHServerSession {
 	o.Session[i] = x
 	return x
 }
-
-// GetSession returns instance i of Device.SSH.Server.{i}.Session.{i}.
-func (o *DeviceSSHServer) GetSession(i uint32) (*DeviceSSHServerSession, bool) {
-	x, ok := o.Session[i]
-	return x, ok
-}
-
-// DeleteSession removes instance i of Device.SSH.Server.{i}.Session.{i}.
-func (o *DeviceSSHServer) DeleteSession(i uint32) {
-	delete(o.Session, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSSHServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSSHServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSSHServer_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceSSHServer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSSHServer_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceSSHServer_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckValue(synDeviceSSHServer_IPv4AllowedSourcePrefix, model.FormatValue(model.TypeString, o.IPv4AllowedSourcePrefix)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4AllowedSourcePrefix",
-		})
-	}
-	if e := model.CheckValue(synDeviceSSHServer_IPv6AllowedSourcePrefix, model.FormatValue(model.TypeString, o.IPv6AllowedSourcePrefix)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6AllowedSourcePrefix",
-		})
-	}
-	if e := model.CheckInt(synDeviceSSHServer_MaxAccessLogEntries, int64(o.MaxAccessLogEntries)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxAccessLogEntries",
-		})
-	}
+func (o *DeviceSSHServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5448, string(o.Status))
+	c.String(p, "Alias", 5420, o.Alias)
+	c.String(p, "Interface", 5431, o.Interface)
+	c.Uint(p, "Port", 5436, uint64(o.Port))
+	c.Wire(p, "IPv4AllowedSourcePrefix", 5428, model.JoinStrings(o.IPv4AllowedSourcePrefix), len(o.IPv4AllowedSourcePrefix) > 0)
+	c.Wire(p, "IPv6AllowedSourcePrefix", 5429, model.JoinStrings(o.IPv6AllowedSourcePrefix), len(o.IPv6AllowedSourcePrefix) > 0)
+	c.Int(p, "MaxAccessLogEntries", 5433, int64(o.MaxAccessLogEntries))
 	for _, i := range model.SortedKeys(o.AccessLog) {
-		o.AccessLog[i].ValidateAt(prefix+"AccessLog."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AccessLog[i].ValidateAt(c, model.InstanceOf(p, "AccessLog.", i))
 	}
 	for _, i := range model.SortedKeys(o.Session) {
-		o.Session[i].ValidateAt(prefix+"Session."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Session[i].ValidateAt(c, model.InstanceOf(p, "Session.", i))
 	}
 }
 
 // DeviceSSHServerPath is the typed path of Device.SSH.Server.{i}.
 type DeviceSSHServerPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[DeviceSSHServerStatus]
-	Alias                    model.WriteOnceParam[string]
-	Interface                model.ReadWriteParam[string]
-	Port                     model.ReadWriteParam[uint32]
-	IdleTimeout              model.ReadWriteParam[uint32]
-	KeepAlive                model.ReadWriteParam[uint32]
-	AllowRootLogin           model.ReadWriteParam[bool]
-	AllowPasswordLogin       model.ReadWriteParam[bool]
-	AllowRootPasswordLogin   model.ReadWriteParam[bool]
-	MaxAuthTries             model.ReadWriteParam[uint32]
-	AllowAllIPv4             model.ReadWriteParam[bool]
-	IPv4AllowedSourcePrefix  model.ReadWriteParam[[]string]
-	AllowAllIPv6             model.ReadWriteParam[bool]
-	IPv6AllowedSourcePrefix  model.ReadWriteParam[[]string]
-	ActivationDate           model.ReadOnlyParam[time.Time]
-	AutoDisableDuration      model.ReadWriteParam[uint32]
-	PID                      model.ReadOnlyParam[uint32]
-	UserGroupAccess          model.ReadWriteParam[string]
-	SessionNumberOfEntries   model.ReadOnlyParam[uint32]
-	MaxAccessLogEntries      model.ReadWriteParam[int32]
-	AccessLogNumberOfEntries model.ReadOnlyParam[uint32]
-	Stats                    DeviceSSHServerStatsPath
+	model.ObjectPath
+	AccessLogNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ActivationDate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AllowAllIPv4 model.ReadWriteParam[bool] `dm:"b"`
+
+	AllowAllIPv6 model.ReadWriteParam[bool] `dm:"b"`
+
+	AllowPasswordLogin model.ReadWriteParam[bool] `dm:"b"`
+
+	AllowRootLogin model.ReadWriteParam[bool] `dm:"b"`
+
+	AllowRootPasswordLogin model.ReadWriteParam[bool] `dm:"b"`
+
+	AutoDisableDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv4AllowedSourcePrefix model.ReadWriteParam[[]string] `dm:"s"`
+
+	IPv6AllowedSourcePrefix model.ReadWriteParam[[]string] `dm:"s"`
+
+	IdleTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	KeepAlive model.ReadWriteParam[uint32] `dm:"u"`
+
+	MaxAccessLogEntries model.ReadWriteParam[int32] `dm:"i"`
+
+	MaxAuthTries model.ReadWriteParam[uint32] `dm:"u"`
+
+	PID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	UserGroupAccess model.ReadWriteParam[string] `dm:"s"`
+
+	Stats DeviceSSHServerStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSSHServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSSHServerPath(prefix string) DeviceSSHServerPath {
-	p := &prefix
-	return DeviceSSHServerPath{
-		AccessLogNumberOfEntries: model.NewReadOnly[uint32](p, "AccessLogNumberOfEntries", model.TypeUnsignedInt),
-		ActivationDate:           model.NewReadOnly[time.Time](p, "ActivationDate", model.TypeDateTime),
-		Alias:                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllowAllIPv4:             model.NewReadWrite[bool](p, "AllowAllIPv4", model.TypeBoolean),
-		AllowAllIPv6:             model.NewReadWrite[bool](p, "AllowAllIPv6", model.TypeBoolean),
-		AllowPasswordLogin:       model.NewReadWrite[bool](p, "AllowPasswordLogin", model.TypeBoolean),
-		AllowRootLogin:           model.NewReadWrite[bool](p, "AllowRootLogin", model.TypeBoolean),
-		AllowRootPasswordLogin:   model.NewReadWrite[bool](p, "AllowRootPasswordLogin", model.TypeBoolean),
-		AutoDisableDuration:      model.NewReadWrite[uint32](p, "AutoDisableDuration", model.TypeUnsignedInt),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPv4AllowedSourcePrefix:  model.NewReadWrite[[]string](p, "IPv4AllowedSourcePrefix", model.TypeString),
-		IPv6AllowedSourcePrefix:  model.NewReadWrite[[]string](p, "IPv6AllowedSourcePrefix", model.TypeString),
-		IdleTimeout:              model.NewReadWrite[uint32](p, "IdleTimeout", model.TypeUnsignedInt),
-		Interface:                model.NewReadWrite[string](p, "Interface", model.TypeString),
-		KeepAlive:                model.NewReadWrite[uint32](p, "KeepAlive", model.TypeUnsignedInt),
-		MaxAccessLogEntries:      model.NewReadWrite[int32](p, "MaxAccessLogEntries", model.TypeInt),
-		MaxAuthTries:             model.NewReadWrite[uint32](p, "MaxAuthTries", model.TypeUnsignedInt),
-		PID:                      model.NewReadOnly[uint32](p, "PID", model.TypeUnsignedInt),
-		Port:                     model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		SessionNumberOfEntries:   model.NewReadOnly[uint32](p, "SessionNumberOfEntries", model.TypeUnsignedInt),
-		Stats:                    newDeviceSSHServerStatsPath(prefix + "Stats."),
-		Status:                   model.NewReadOnly[DeviceSSHServerStatus](p, "Status", model.TypeString),
-		UserGroupAccess:          model.NewReadWrite[string](p, "UserGroupAccess", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+// AccessLog returns the typed path of instance i.
+func (x DeviceSSHServerPath) AccessLog(i uint32) (p DeviceSSHServerAccessLogPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessLog.", i))
+	return
 }
 
-// AccessLog returns the typed path of instance i of Device.SSH.Server.{i}.AccessLog.{i}.
-func (x DeviceSSHServerPath) AccessLog(i uint32) DeviceSSHServerAccessLogPath {
-	return newDeviceSSHServerAccessLogPath(x.Path() + "AccessLog." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AccessLogTable returns the table Device.SSH.Server.{i}.AccessLog.{i}. itself (for AddObject when writable)
+// AccessLogTable returns the table itself (for AddObject when writable).
 func (x DeviceSSHServerPath) AccessLogTable() model.Table {
-	return model.NewTable(x.Path() + "AccessLog.")
+	return model.NewTable(x.ObjectPath, "AccessLog.")
 }
 
-// Session returns the typed path of instance i of Device.SSH.Server.{i}.Session.{i}.
-func (x DeviceSSHServerPath) Session(i uint32) DeviceSSHServerSessionPath {
-	return newDeviceSSHServerSessionPath(x.Path() + "Session." + strconv.FormatUint(uint64(i), 10) + ".")
+// Session returns the typed path of instance i.
+func (x DeviceSSHServerPath) Session(i uint32) (p DeviceSSHServerSessionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Session.", i))
+	return
 }
 
-// SessionTable returns the table Device.SSH.Server.{i}.Session.{i}. itself (for AddObject when writable)
+// SessionTable returns the table itself (for AddObject when writable).
 func (x DeviceSSHServerPath) SessionTable() model.Table {
-	return model.NewTable(x.Path() + "Session.")
+	return model.NewTable(x.ObjectPath, "Session.")
 }
 
 // DeviceSSHServerAccessLogStatus enumerates the values of Device.SSH.Server.{i}.AccessLog.{i}.Status.
 type DeviceSSHServerAccessLogStatus string
 
-func (e DeviceSSHServerAccessLogStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceSSHServerAccessLogStatus_SuccessfulLogin DeviceSSHServerAccessLogStatus = "SuccessfulLogin"
-	DeviceSSHServerAccessLogStatus_FailedLogin     DeviceSSHServerAccessLogStatus = "FailedLogin"
-	DeviceSSHServerAccessLogStatus_Error           DeviceSSHServerAccessLogStatus = "Error"
+
+	DeviceSSHServerAccessLogStatus_FailedLogin DeviceSSHServerAccessLogStatus = "FailedLogin"
+
+	DeviceSSHServerAccessLogStatus_Error DeviceSSHServerAccessLogStatus = "Error"
 )
 
-var (
-	synDeviceSSHServerAccessLog_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSSHServerAccessLog_TimeStamp = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSSHServerAccessLog_User      = &model.Syntax{Type: model.TypeString}
-	synDeviceSSHServerAccessLog_IPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSSHServerAccessLog_Port   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSSHServerAccessLog_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "SuccessfulLogin"}, {Value: "FailedLogin"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceSSHServerAccessLog holds the values of Device.SSH.Server.{i}.AccessLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceSSHServerAccessLog holds the values of Device.SSH.Server.{i}.AccessLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSSHServerAccessLog struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// TimeStamp: dateTime, readOnly, since 2.19.
-	TimeStamp time.Time `cwmp:"TimeStamp"`
-	// User: string, readOnly, since 2.19.
-	User string `cwmp:"User"`
-	// IPAddress: IPAddress=string(:45), readOnly, since 2.19.
-	IPAddress string `cwmp:"IPAddress"`
-	// Port: unsignedInt, readOnly, since 2.19.
-	Port uint32 `cwmp:"Port"`
-	// Status: string{SuccessfulLogin,FailedLogin,Error}, readOnly, since 2.19.
-	Status DeviceSSHServerAccessLogStatus `cwmp:"Status"`
+	Alias string `json:"Alias,omitzero"`
+
+	TimeStamp time.Time `json:"TimeStamp,omitzero"`
+
+	User string `json:"User,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Status DeviceSSHServerAccessLogStatus `json:"Status,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSSHServerAccessLog) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSSHServerAccessLog) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSSHServerAccessLog_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSSHServerAccessLog_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceSSHServerAccessLog_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceSSHServerAccessLog) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5412, o.Alias)
+	c.String(p, "IPAddress", 5413, o.IPAddress)
+	c.String(p, "Status", 5415, string(o.Status))
 }
 
 // DeviceSSHServerAccessLogPath is the typed path of Device.SSH.Server.{i}.AccessLog.{i}.
 type DeviceSSHServerAccessLogPath struct {
-	obj       model.ObjectPath
-	Alias     model.WriteOnceParam[string]
-	TimeStamp model.ReadOnlyParam[time.Time]
-	User      model.ReadOnlyParam[string]
-	IPAddress model.ReadOnlyParam[string]
-	Port      model.ReadOnlyParam[uint32]
-	Status    model.ReadOnlyParam[DeviceSSHServerAccessLogStatus]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	User model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSSHServerAccessLogPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSSHServerAccessLogPath(prefix string) DeviceSSHServerAccessLogPath {
-	p := &prefix
-	return DeviceSSHServerAccessLogPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		IPAddress: model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		Port:      model.NewReadOnly[uint32](p, "Port", model.TypeUnsignedInt),
-		Status:    model.NewReadOnly[DeviceSSHServerAccessLogStatus](p, "Status", model.TypeString),
-		TimeStamp: model.NewReadOnly[time.Time](p, "TimeStamp", model.TypeDateTime),
-		User:      model.NewReadOnly[string](p, "User", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSSHServerSession_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSSHServerSession_User = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Users.User.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSSHServerSession_IPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSSHServerSession_Port = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSSHServerSession holds the values of Device.SSH.Server.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceSSHServerSession holds the values of Device.SSH.Server.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceSSHServerSession struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// User: string(:256) pathRef→.Users.User., readOnly, since 2.16.
-	User string `cwmp:"User"`
-	// IPAddress: IPAddress=string(:45), readOnly, since 2.16.
-	IPAddress string `cwmp:"IPAddress"`
-	// Port: unsignedInt, readOnly, since 2.16.
-	Port uint32 `cwmp:"Port"`
+	Alias string `json:"Alias,omitzero"`
+
+	User string `json:"User,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSSHServerSession) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSSHServerSession) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSSHServerSession_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSSHServerSession_User, o.User); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "User",
-		})
-	}
-	if e := model.CheckString(synDeviceSSHServerSession_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
+func (o *DeviceSSHServerSession) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5438, o.Alias)
+	c.String(p, "User", 5441, o.User)
+	c.String(p, "IPAddress", 5439, o.IPAddress)
 }
 
 // DeviceSSHServerSessionPath is the typed path of Device.SSH.Server.{i}.Session.{i}.
 type DeviceSSHServerSessionPath struct {
-	obj       model.ObjectPath
-	Alias     model.WriteOnceParam[string]
-	User      model.ReadOnlyParam[string]
-	IPAddress model.ReadOnlyParam[string]
-	Port      model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
+
+	User model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSSHServerSessionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSSHServerSessionPath(prefix string) DeviceSSHServerSessionPath {
-	p := &prefix
-	return DeviceSSHServerSessionPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		IPAddress: model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		Port:      model.NewReadOnly[uint32](p, "Port", model.TypeUnsignedInt),
-		User:      model.NewReadOnly[string](p, "User", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSSHServerStats_NumberOfFailedAttempts                    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSSHServerStats_NumberOfFailedAttemptsSinceActivation     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSSHServerStats_NumberOfSuccessfulAttempts                = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSSHServerStats_NumberOfSuccessfulAttemptsSinceActivation = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSSHServerStats holds the values of Device.SSH.Server.{i}.Stats. (object, readOnly, since 2.19)
+// DeviceSSHServerStats holds the values of Device.SSH.Server.{i}.Stats. (object, readOnly, since 2.19).
 type DeviceSSHServerStats struct {
-	// NumberOfFailedAttempts: unsignedInt, readOnly, since 2.19.
-	NumberOfFailedAttempts uint32 `cwmp:"NumberOfFailedAttempts"`
-	// NumberOfFailedAttemptsSinceActivation: unsignedInt, readOnly, since 2.19.
-	NumberOfFailedAttemptsSinceActivation uint32 `cwmp:"NumberOfFailedAttemptsSinceActivation"`
-	// NumberOfSuccessfulAttempts: unsignedInt, readOnly, since 2.19.
-	NumberOfSuccessfulAttempts uint32 `cwmp:"NumberOfSuccessfulAttempts"`
-	// NumberOfSuccessfulAttemptsSinceActivation: unsignedInt, readOnly, since 2.19.
-	NumberOfSuccessfulAttemptsSinceActivation uint32 `cwmp:"NumberOfSuccessfulAttemptsSinceActivation"`
-}
+	NumberOfFailedAttempts uint32 `json:"NumberOfFailedAttempts,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSSHServerStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	NumberOfFailedAttemptsSinceActivation uint32 `json:"NumberOfFailedAttemptsSinceActivation,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSSHServerStats) ValidateAt(prefix string, v *model.Violations) {}
+	NumberOfSuccessfulAttempts uint32 `json:"NumberOfSuccessfulAttempts,omitzero"`
+
+	NumberOfSuccessfulAttemptsSinceActivation uint32 `json:"NumberOfSuccessfulAttemptsSinceActivation,omitzero"`
+}
 
 // DeviceSSHServerStatsPath is the typed path of Device.SSH.Server.{i}.Stats.
 type DeviceSSHServerStatsPath struct {
-	obj                                       model.ObjectPath
-	NumberOfFailedAttempts                    model.ReadOnlyParam[uint32]
-	NumberOfFailedAttemptsSinceActivation     model.ReadOnlyParam[uint32]
-	NumberOfSuccessfulAttempts                model.ReadOnlyParam[uint32]
-	NumberOfSuccessfulAttemptsSinceActivation model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	NumberOfFailedAttempts model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceSSHServerStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSSHServerStatsPath(prefix string) DeviceSSHServerStatsPath {
-	p := &prefix
-	return DeviceSSHServerStatsPath{
-		NumberOfFailedAttempts:                    model.NewReadOnly[uint32](p, "NumberOfFailedAttempts", model.TypeUnsignedInt),
-		NumberOfFailedAttemptsSinceActivation:     model.NewReadOnly[uint32](p, "NumberOfFailedAttemptsSinceActivation", model.TypeUnsignedInt),
-		NumberOfSuccessfulAttempts:                model.NewReadOnly[uint32](p, "NumberOfSuccessfulAttempts", model.TypeUnsignedInt),
-		NumberOfSuccessfulAttemptsSinceActivation: model.NewReadOnly[uint32](p, "NumberOfSuccessfulAttemptsSinceActivation", model.TypeUnsignedInt),
-		obj: model.NewObjectPath(p),
-	}
-}
+	NumberOfFailedAttemptsSinceActivation model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaSsh = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SSH.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Enable",
-	Syntax:  synDeviceSSH_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Status",
-	Syntax:  synDeviceSSH_Status,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.ServerNumberOfEntries",
-	Syntax:  synDeviceSSH_ServerNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.AuthorizedKeyNumberOfEntries",
-	Syntax:  synDeviceSSH_AuthorizedKeyNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AuthorizedKeyNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SSH.AuthorizedKey.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SSH.AuthorizedKey.{i}.Alias",
-	Syntax:  synDeviceSSHAuthorizedKey_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.AuthorizedKey.{i}.User",
-	Syntax:  synDeviceSSHAuthorizedKey_User,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.AuthorizedKey.{i}.Key",
-	Syntax:  synDeviceSSHAuthorizedKey_Key,
-	Version: "2.16",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SSH.Server.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.Enable",
-	Syntax:  synDeviceSSHServer_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.Status",
-	Syntax:  synDeviceSSHServer_Status,
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SSH.Server.{i}.Alias",
-	Syntax:  synDeviceSSHServer_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.Interface",
-	Syntax:  synDeviceSSHServer_Interface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.Port",
-	Syntax:  synDeviceSSHServer_Port,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.IdleTimeout",
-	Syntax:  synDeviceSSHServer_IdleTimeout,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.KeepAlive",
-	Syntax:  synDeviceSSHServer_KeepAlive,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.AllowRootLogin",
-	Syntax:  synDeviceSSHServer_AllowRootLogin,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.AllowPasswordLogin",
-	Syntax:  synDeviceSSHServer_AllowPasswordLogin,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.AllowRootPasswordLogin",
-	Syntax:  synDeviceSSHServer_AllowRootPasswordLogin,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.MaxAuthTries",
-	Syntax:  synDeviceSSHServer_MaxAuthTries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.AllowAllIPv4",
-	Syntax:  synDeviceSSHServer_AllowAllIPv4,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.IPv4AllowedSourcePrefix",
-	Syntax:  synDeviceSSHServer_IPv4AllowedSourcePrefix,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.AllowAllIPv6",
-	Syntax:  synDeviceSSHServer_AllowAllIPv6,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.IPv6AllowedSourcePrefix",
-	Syntax:  synDeviceSSHServer_IPv6AllowedSourcePrefix,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.ActivationDate",
-	Syntax:  synDeviceSSHServer_ActivationDate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.AutoDisableDuration",
-	Syntax:  synDeviceSSHServer_AutoDisableDuration,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.PID",
-	Syntax:  synDeviceSSHServer_PID,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.UserGroupAccess",
-	Syntax:  synDeviceSSHServer_UserGroupAccess,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.SessionNumberOfEntries",
-	Syntax:  synDeviceSSHServer_SessionNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.SSH.Server.{i}.MaxAccessLogEntries",
-	Syntax:  synDeviceSSHServer_MaxAccessLogEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.AccessLogNumberOfEntries",
-	Syntax:  synDeviceSSHServer_AccessLogNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AccessLogNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SSH.Server.{i}.AccessLog.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SSH.Server.{i}.AccessLog.{i}.Alias",
-	Syntax:  synDeviceSSHServerAccessLog_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.AccessLog.{i}.TimeStamp",
-	Syntax:  synDeviceSSHServerAccessLog_TimeStamp,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.AccessLog.{i}.User",
-	Syntax:  synDeviceSSHServerAccessLog_User,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.AccessLog.{i}.IPAddress",
-	Syntax:  synDeviceSSHServerAccessLog_IPAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.AccessLog.{i}.Port",
-	Syntax:  synDeviceSSHServerAccessLog_Port,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.AccessLog.{i}.Status",
-	Syntax:  synDeviceSSHServerAccessLog_Status,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SessionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.SSH.Server.{i}.Session.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.SSH.Server.{i}.Session.{i}.Alias",
-	Syntax:  synDeviceSSHServerSession_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.Session.{i}.User",
-	Syntax:  synDeviceSSHServerSession_User,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.Session.{i}.IPAddress",
-	Syntax:  synDeviceSSHServerSession_IPAddress,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.Session.{i}.Port",
-	Syntax:  synDeviceSSHServerSession_Port,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.SSH.Server.{i}.Stats.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.Stats.NumberOfFailedAttempts",
-	Syntax:  synDeviceSSHServerStats_NumberOfFailedAttempts,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.Stats.NumberOfFailedAttemptsSinceActivation",
-	Syntax:  synDeviceSSHServerStats_NumberOfFailedAttemptsSinceActivation,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.Stats.NumberOfSuccessfulAttempts",
-	Syntax:  synDeviceSSHServerStats_NumberOfSuccessfulAttempts,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.SSH.Server.{i}.Stats.NumberOfSuccessfulAttemptsSinceActivation",
-	Syntax:  synDeviceSSHServerStats_NumberOfSuccessfulAttemptsSinceActivation,
-	Version: "2.19",
-}}
+	NumberOfSuccessfulAttempts model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceSSHImpl is what a device implements for Device.SSH; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSSHImpl to implement only some methods.
-type DeviceSSHImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceSSHStatus, error)
-	ServerNumberOfEntries(inst []uint32) (uint32, error)
-	AuthorizedKeyNumberOfEntries(inst []uint32) (uint32, error)
-	AuthorizedKeyInstances(inst []uint32) []uint32
-	AddAuthorizedKey(inst []uint32) (uint32, error)
-	DeleteAuthorizedKey(inst []uint32, i uint32) error
-	ServerInstances(inst []uint32) []uint32
-	AddServer(inst []uint32) (uint32, error)
-	DeleteServer(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceSSHImpl implements DeviceSSHImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSSHImpl struct{}
-
-func (UnimplementedDeviceSSHImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHImpl) Status(inst []uint32) (DeviceSSHStatus, error) {
-	var zero DeviceSSHStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHImpl) AuthorizedKeyNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHImpl) AuthorizedKeyInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSSHImpl) AddAuthorizedKey(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHImpl) DeleteAuthorizedKey(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHImpl) ServerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSSHImpl) AddServer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHImpl) DeleteServer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSSHAuthorizedKeyImpl is what a device implements for Device.SSH.AuthorizedKey.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSSHAuthorizedKeyImpl to implement only some methods.
-type DeviceSSHAuthorizedKeyImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	User(inst []uint32) (string, error)
-	SetUser(inst []uint32, v string) error
-	Key(inst []uint32) (string, error)
-	SetKey(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceSSHAuthorizedKeyImpl implements DeviceSSHAuthorizedKeyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSSHAuthorizedKeyImpl struct{}
-
-func (UnimplementedDeviceSSHAuthorizedKeyImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHAuthorizedKeyImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHAuthorizedKeyImpl) User(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHAuthorizedKeyImpl) SetUser(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHAuthorizedKeyImpl) Key(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHAuthorizedKeyImpl) SetKey(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSSHServerImpl is what a device implements for Device.SSH.Server.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSSHServerImpl to implement only some methods.
-type DeviceSSHServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceSSHServerStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	IdleTimeout(inst []uint32) (uint32, error)
-	SetIdleTimeout(inst []uint32, v uint32) error
-	KeepAlive(inst []uint32) (uint32, error)
-	SetKeepAlive(inst []uint32, v uint32) error
-	AllowRootLogin(inst []uint32) (bool, error)
-	SetAllowRootLogin(inst []uint32, v bool) error
-	AllowPasswordLogin(inst []uint32) (bool, error)
-	SetAllowPasswordLogin(inst []uint32, v bool) error
-	AllowRootPasswordLogin(inst []uint32) (bool, error)
-	SetAllowRootPasswordLogin(inst []uint32, v bool) error
-	MaxAuthTries(inst []uint32) (uint32, error)
-	SetMaxAuthTries(inst []uint32, v uint32) error
-	AllowAllIPv4(inst []uint32) (bool, error)
-	SetAllowAllIPv4(inst []uint32, v bool) error
-	IPv4AllowedSourcePrefix(inst []uint32) ([]string, error)
-	SetIPv4AllowedSourcePrefix(inst []uint32, v []string) error
-	AllowAllIPv6(inst []uint32) (bool, error)
-	SetAllowAllIPv6(inst []uint32, v bool) error
-	IPv6AllowedSourcePrefix(inst []uint32) ([]string, error)
-	SetIPv6AllowedSourcePrefix(inst []uint32, v []string) error
-	ActivationDate(inst []uint32) (time.Time, error)
-	AutoDisableDuration(inst []uint32) (uint32, error)
-	SetAutoDisableDuration(inst []uint32, v uint32) error
-	PID(inst []uint32) (uint32, error)
-	UserGroupAccess(inst []uint32) (string, error)
-	SetUserGroupAccess(inst []uint32, v string) error
-	SessionNumberOfEntries(inst []uint32) (uint32, error)
-	MaxAccessLogEntries(inst []uint32) (int32, error)
-	SetMaxAccessLogEntries(inst []uint32, v int32) error
-	AccessLogNumberOfEntries(inst []uint32) (uint32, error)
-	AccessLogInstances(inst []uint32) []uint32
-	SessionInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceSSHServerImpl implements DeviceSSHServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSSHServerImpl struct{}
-
-func (UnimplementedDeviceSSHServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) Status(inst []uint32) (DeviceSSHServerStatus, error) {
-	var zero DeviceSSHServerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) IdleTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetIdleTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) KeepAlive(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetKeepAlive(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) AllowRootLogin(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetAllowRootLogin(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) AllowPasswordLogin(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetAllowPasswordLogin(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) AllowRootPasswordLogin(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetAllowRootPasswordLogin(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) MaxAuthTries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetMaxAuthTries(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) AllowAllIPv4(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetAllowAllIPv4(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) IPv4AllowedSourcePrefix(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetIPv4AllowedSourcePrefix(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) AllowAllIPv6(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetAllowAllIPv6(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) IPv6AllowedSourcePrefix(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetIPv6AllowedSourcePrefix(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) ActivationDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) AutoDisableDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetAutoDisableDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) PID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) UserGroupAccess(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetUserGroupAccess(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SessionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) MaxAccessLogEntries(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) SetMaxAccessLogEntries(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) AccessLogNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerImpl) AccessLogInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSSHServerImpl) SessionInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceSSHServerAccessLogImpl is what a device implements for Device.SSH.Server.{i}.AccessLog.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSSHServerAccessLogImpl to implement only some methods.
-type DeviceSSHServerAccessLogImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	TimeStamp(inst []uint32) (time.Time, error)
-	User(inst []uint32) (string, error)
-	IPAddress(inst []uint32) (string, error)
-	Port(inst []uint32) (uint32, error)
-	Status(inst []uint32) (DeviceSSHServerAccessLogStatus, error)
-}
-
-// UnimplementedDeviceSSHServerAccessLogImpl implements DeviceSSHServerAccessLogImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSSHServerAccessLogImpl struct{}
-
-func (UnimplementedDeviceSSHServerAccessLogImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerAccessLogImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerAccessLogImpl) TimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerAccessLogImpl) User(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerAccessLogImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerAccessLogImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerAccessLogImpl) Status(inst []uint32) (DeviceSSHServerAccessLogStatus, error) {
-	var zero DeviceSSHServerAccessLogStatus
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSSHServerSessionImpl is what a device implements for Device.SSH.Server.{i}.Session.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSSHServerSessionImpl to implement only some methods.
-type DeviceSSHServerSessionImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	User(inst []uint32) (string, error)
-	IPAddress(inst []uint32) (string, error)
-	Port(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceSSHServerSessionImpl implements DeviceSSHServerSessionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSSHServerSessionImpl struct{}
-
-func (UnimplementedDeviceSSHServerSessionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerSessionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerSessionImpl) User(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerSessionImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerSessionImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceSSHServerStatsImpl is what a device implements for Device.SSH.Server.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSSHServerStatsImpl to implement only some methods.
-type DeviceSSHServerStatsImpl interface {
-	NumberOfFailedAttempts(inst []uint32) (uint32, error)
-	NumberOfFailedAttemptsSinceActivation(inst []uint32) (uint32, error)
-	NumberOfSuccessfulAttempts(inst []uint32) (uint32, error)
-	NumberOfSuccessfulAttemptsSinceActivation(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceSSHServerStatsImpl implements DeviceSSHServerStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSSHServerStatsImpl struct{}
-
-func (UnimplementedDeviceSSHServerStatsImpl) NumberOfFailedAttempts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerStatsImpl) NumberOfFailedAttemptsSinceActivation(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerStatsImpl) NumberOfSuccessfulAttempts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSSHServerStatsImpl) NumberOfSuccessfulAttemptsSinceActivation(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	NumberOfSuccessfulAttemptsSinceActivation model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -5,23 +5,17 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceSTOMP_ConnectionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSTOMP holds the values of Device.STOMP. (object, readOnly, since 2.12)
+// DeviceSTOMP holds the values of Device.STOMP. (object, readOnly, since 2.12).
 type DeviceSTOMP struct {
-	// ConnectionNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	ConnectionNumberOfEntries uint32 `cwmp:"ConnectionNumberOfEntries"`
-	// Device.STOMP.Connection.{i}. instances by instance number
-	Connection map[uint32]*DeviceSTOMPConnection `cwmp:"Connection.{i}."`
+	ConnectionNumberOfEntries uint32 `json:"ConnectionNumberOfEntries,omitzero"`
+
+	Connection map[uint32]*DeviceSTOMPConnection `json:"Connection,omitzero"`
 }
 
-// AddConnection creates instance i of Device.STOMP.Connection.{i}. (replacing any) and returns it
+// AddConnection creates instance i (replacing any) and returns it.
 func (o *DeviceSTOMP) AddConnection(i uint32) *DeviceSTOMPConnection {
 	if o.Connection == nil {
 		o.Connection = map[uint32]*DeviceSTOMPConnection{}
@@ -30,631 +24,130 @@ func (o *DeviceSTOMP) AddConnection(i uint32) *DeviceSTOMPConnection {
 	o.Connection[i] = x
 	return x
 }
-
-// GetConnection returns instance i of Device.STOMP.Connection.{i}.
-func (o *DeviceSTOMP) GetConnection(i uint32) (*DeviceSTOMPConnection, bool) {
-	x, ok := o.Connection[i]
-	return x, ok
-}
-
-// DeleteConnection removes instance i of Device.STOMP.Connection.{i}.
-func (o *DeviceSTOMP) DeleteConnection(i uint32) {
-	delete(o.Connection, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSTOMP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSTOMP) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceSTOMP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Connection) {
-		o.Connection[i].ValidateAt(prefix+"Connection."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Connection[i].ValidateAt(c, model.InstanceOf(p, "Connection.", i))
 	}
 }
 
 // DeviceSTOMPPath is the typed path of Device.STOMP.
 type DeviceSTOMPPath struct {
-	obj                       model.ObjectPath
-	ConnectionNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSTOMPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSTOMPPath(prefix string) DeviceSTOMPPath {
-	p := &prefix
-	return DeviceSTOMPPath{
-		ConnectionNumberOfEntries: model.NewReadOnly[uint32](p, "ConnectionNumberOfEntries", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
+// Connection returns the typed path of instance i.
+func (x DeviceSTOMPPath) Connection(i uint32) (p DeviceSTOMPConnectionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Connection.", i))
+	return
 }
 
-// Connection returns the typed path of instance i of Device.STOMP.Connection.{i}.
-func (x DeviceSTOMPPath) Connection(i uint32) DeviceSTOMPConnectionPath {
-	return newDeviceSTOMPConnectionPath(x.Path() + "Connection." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConnectionTable returns the table Device.STOMP.Connection.{i}. itself (for AddObject when writable)
+// ConnectionTable returns the table itself (for AddObject when writable).
 func (x DeviceSTOMPPath) ConnectionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Connection.")
+	return model.NewWritableTable(x.ObjectPath, "Connection.")
 }
 
 // DeviceSTOMPConnectionStatus enumerates the values of Device.STOMP.Connection.{i}.Status.
 type DeviceSTOMPConnectionStatus string
 
-func (e DeviceSTOMPConnectionStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSTOMPConnectionStatus_Enabled                     DeviceSTOMPConnectionStatus = "Enabled"
-	DeviceSTOMPConnectionStatus_Disabled                    DeviceSTOMPConnectionStatus = "Disabled"
-	DeviceSTOMPConnectionStatus_Unknown                     DeviceSTOMPConnectionStatus = "Unknown"
-	DeviceSTOMPConnectionStatus_Connecting                  DeviceSTOMPConnectionStatus = "Connecting"
-	DeviceSTOMPConnectionStatus_ServerNotPresent            DeviceSTOMPConnectionStatus = "ServerNotPresent"
-	DeviceSTOMPConnectionStatus_Error_Misconfigured         DeviceSTOMPConnectionStatus = "Error_Misconfigured"
+	DeviceSTOMPConnectionStatus_Enabled DeviceSTOMPConnectionStatus = "Enabled"
+
+	DeviceSTOMPConnectionStatus_Disabled DeviceSTOMPConnectionStatus = "Disabled"
+
+	DeviceSTOMPConnectionStatus_Unknown DeviceSTOMPConnectionStatus = "Unknown"
+
+	DeviceSTOMPConnectionStatus_Connecting DeviceSTOMPConnectionStatus = "Connecting"
+
+	DeviceSTOMPConnectionStatus_ServerNotPresent DeviceSTOMPConnectionStatus = "ServerNotPresent"
+
+	DeviceSTOMPConnectionStatus_Error_Misconfigured DeviceSTOMPConnectionStatus = "Error_Misconfigured"
+
 	DeviceSTOMPConnectionStatus_Error_AuthenticationFailure DeviceSTOMPConnectionStatus = "Error_AuthenticationFailure"
-	DeviceSTOMPConnectionStatus_Error                       DeviceSTOMPConnectionStatus = "Error"
+
+	DeviceSTOMPConnectionStatus_Error DeviceSTOMPConnectionStatus = "Error"
 )
 
-var (
-	synDeviceSTOMPConnection_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSTOMPConnection_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSTOMPConnection_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Enabled"}, {Value: "Disabled"}, {Value: "Unknown"}, {Value: "Connecting"}, {Value: "ServerNotPresent"}, {Value: "Error_Misconfigured"}, {Value: "Error_AuthenticationFailure"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceSTOMPConnection_LastChangeDate = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceSTOMPConnection_Host           = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSTOMPConnection_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "61613",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSTOMPConnection_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSTOMPConnection_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synDeviceSTOMPConnection_VirtualHost = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSTOMPConnection_EnableHeartbeats = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSTOMPConnection_OutgoingHeartbeat = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceSTOMPConnection_IncomingHeartbeat = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "milliseconds",
-	}
-	synDeviceSTOMPConnection_ServerRetryInitialInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "60",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceSTOMPConnection_ServerRetryIntervalMultiplier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2000",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1000",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSTOMPConnection_ServerRetryMaxInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "30720",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceSTOMPConnection_EnableEncryption = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceSTOMPConnection holds the values of Device.STOMP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceSTOMPConnection holds the values of Device.STOMP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceSTOMPConnection struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Enabled,Disabled,Unknown,Connecting,ServerNotPresent,Error_Misconfigured,… 8 values}, readOnly, since 2.12.
-	Status DeviceSTOMPConnectionStatus `cwmp:"Status"`
-	// LastChangeDate: dateTime, readOnly, since 2.12.
-	LastChangeDate time.Time `cwmp:"LastChangeDate"`
-	// Host: string(:256), readWrite, since 2.12.
-	Host string `cwmp:"Host"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.12.
-	Port uint32 `cwmp:"Port"`
-	// Username: string(:256), readWrite, since 2.12.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.12.
-	Password string `cwmp:"Password"`
-	// VirtualHost: string(:256), readWrite, since 2.12.
-	VirtualHost string `cwmp:"VirtualHost"`
-	// EnableHeartbeats: boolean, readWrite, since 2.12.
-	EnableHeartbeats bool `cwmp:"EnableHeartbeats"`
-	// OutgoingHeartbeat: unsignedInt milliseconds, readWrite, since 2.12.
-	OutgoingHeartbeat uint32 `cwmp:"OutgoingHeartbeat"`
-	// IncomingHeartbeat: unsignedInt milliseconds, readWrite, since 2.12.
-	IncomingHeartbeat uint32 `cwmp:"IncomingHeartbeat"`
-	// ServerRetryInitialInterval: unsignedInt[1:65535] seconds, readWrite, since 2.12.
-	ServerRetryInitialInterval uint32 `cwmp:"ServerRetryInitialInterval"`
-	// ServerRetryIntervalMultiplier: unsignedInt[1000:65535], readWrite, since 2.12.
-	ServerRetryIntervalMultiplier uint32 `cwmp:"ServerRetryIntervalMultiplier"`
-	// ServerRetryMaxInterval: unsignedInt[1:] seconds, readWrite, since 2.12.
-	ServerRetryMaxInterval uint32 `cwmp:"ServerRetryMaxInterval"`
-	// EnableEncryption: boolean, readWrite, since 2.14.
-	EnableEncryption bool `cwmp:"EnableEncryption"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceSTOMPConnectionStatus `json:"Status,omitzero"`
+
+	LastChangeDate time.Time `json:"LastChangeDate,omitzero"`
+
+	Host string `json:"Host,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	VirtualHost string `json:"VirtualHost,omitzero"`
+
+	EnableHeartbeats bool `json:"EnableHeartbeats,omitzero"`
+
+	OutgoingHeartbeat uint32 `json:"OutgoingHeartbeat,omitzero"`
+
+	IncomingHeartbeat uint32 `json:"IncomingHeartbeat,omitzero"`
+
+	ServerRetryInitialInterval uint32 `json:"ServerRetryInitialInterval,omitzero"`
+
+	ServerRetryIntervalMultiplier uint32 `json:"ServerRetryIntervalMultiplier,omitzero"`
+
+	ServerRetryMaxInterval uint32 `json:"ServerRetryMaxInterval,omitzero"`
+
+	EnableEncryption bool `json:"EnableEncryption,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSTOMPConnection) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSTOMPConnection) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSTOMPConnection_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSTOMPConnection_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceSTOMPConnection_Host, o.Host); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckUint(synDeviceSTOMPConnection_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synDeviceSTOMPConnection_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceSTOMPConnection_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckString(synDeviceSTOMPConnection_VirtualHost, o.VirtualHost); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VirtualHost",
-		})
-	}
-	if e := model.CheckUint(synDeviceSTOMPConnection_ServerRetryInitialInterval, uint64(o.ServerRetryInitialInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerRetryInitialInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceSTOMPConnection_ServerRetryIntervalMultiplier, uint64(o.ServerRetryIntervalMultiplier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerRetryIntervalMultiplier",
-		})
-	}
-	if e := model.CheckUint(synDeviceSTOMPConnection_ServerRetryMaxInterval, uint64(o.ServerRetryMaxInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerRetryMaxInterval",
-		})
-	}
+func (o *DeviceSTOMPConnection) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5454, o.Alias)
+	c.String(p, "Status", 5467, string(o.Status))
+	c.String(p, "Host", 5458, o.Host)
+	c.Uint(p, "Port", 5463, uint64(o.Port))
+	c.String(p, "Username", 5468, o.Username)
+	c.String(p, "Password", 5462, o.Password)
+	c.String(p, "VirtualHost", 5469, o.VirtualHost)
+	c.Uint(p, "ServerRetryInitialInterval", 5464, uint64(o.ServerRetryInitialInterval))
+	c.Uint(p, "ServerRetryIntervalMultiplier", 5465, uint64(o.ServerRetryIntervalMultiplier))
+	c.Uint(p, "ServerRetryMaxInterval", 5466, uint64(o.ServerRetryMaxInterval))
 }
 
 // DeviceSTOMPConnectionPath is the typed path of Device.STOMP.Connection.{i}.
 type DeviceSTOMPConnectionPath struct {
-	obj                           model.ObjectPath
-	Alias                         model.WriteOnceParam[string]
-	Enable                        model.ReadWriteParam[bool]
-	Status                        model.ReadOnlyParam[DeviceSTOMPConnectionStatus]
-	LastChangeDate                model.ReadOnlyParam[time.Time]
-	Host                          model.ReadWriteParam[string]
-	Port                          model.ReadWriteParam[uint32]
-	Username                      model.ReadWriteParam[string]
-	Password                      model.ReadWriteParam[string]
-	VirtualHost                   model.ReadWriteParam[string]
-	EnableHeartbeats              model.ReadWriteParam[bool]
-	OutgoingHeartbeat             model.ReadWriteParam[uint32]
-	IncomingHeartbeat             model.ReadWriteParam[uint32]
-	ServerRetryInitialInterval    model.ReadWriteParam[uint32]
-	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32]
-	ServerRetryMaxInterval        model.ReadWriteParam[uint32]
-	EnableEncryption              model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSTOMPConnectionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSTOMPConnectionPath(prefix string) DeviceSTOMPConnectionPath {
-	p := &prefix
-	return DeviceSTOMPConnectionPath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EnableEncryption:              model.NewReadWrite[bool](p, "EnableEncryption", model.TypeBoolean),
-		EnableHeartbeats:              model.NewReadWrite[bool](p, "EnableHeartbeats", model.TypeBoolean),
-		Host:                          model.NewReadWrite[string](p, "Host", model.TypeString),
-		IncomingHeartbeat:             model.NewReadWrite[uint32](p, "IncomingHeartbeat", model.TypeUnsignedInt),
-		LastChangeDate:                model.NewReadOnly[time.Time](p, "LastChangeDate", model.TypeDateTime),
-		OutgoingHeartbeat:             model.NewReadWrite[uint32](p, "OutgoingHeartbeat", model.TypeUnsignedInt),
-		Password:                      model.NewReadWrite[string](p, "Password", model.TypeString),
-		Port:                          model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		ServerRetryInitialInterval:    model.NewReadWrite[uint32](p, "ServerRetryInitialInterval", model.TypeUnsignedInt),
-		ServerRetryIntervalMultiplier: model.NewReadWrite[uint32](p, "ServerRetryIntervalMultiplier", model.TypeUnsignedInt),
-		ServerRetryMaxInterval:        model.NewReadWrite[uint32](p, "ServerRetryMaxInterval", model.TypeUnsignedInt),
-		Status:                        model.NewReadOnly[DeviceSTOMPConnectionStatus](p, "Status", model.TypeString),
-		Username:                      model.NewReadWrite[string](p, "Username", model.TypeString),
-		VirtualHost:                   model.NewReadWrite[string](p, "VirtualHost", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaStomp = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.STOMP.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.STOMP.ConnectionNumberOfEntries",
-	Syntax:  synDeviceSTOMP_ConnectionNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ConnectionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.STOMP.Connection.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Host", "Username", "VirtualHost"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.STOMP.Connection.{i}.Alias",
-	Syntax:  synDeviceSTOMPConnection_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.Enable",
-	Syntax:  synDeviceSTOMPConnection_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.STOMP.Connection.{i}.Status",
-	Syntax:  synDeviceSTOMPConnection_Status,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.STOMP.Connection.{i}.LastChangeDate",
-	Syntax:  synDeviceSTOMPConnection_LastChangeDate,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.Host",
-	Syntax:  synDeviceSTOMPConnection_Host,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.Port",
-	Syntax:  synDeviceSTOMPConnection_Port,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.Username",
-	Syntax:  synDeviceSTOMPConnection_Username,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.Password",
-	Syntax:  synDeviceSTOMPConnection_Password,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.VirtualHost",
-	Syntax:  synDeviceSTOMPConnection_VirtualHost,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.EnableHeartbeats",
-	Syntax:  synDeviceSTOMPConnection_EnableHeartbeats,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.OutgoingHeartbeat",
-	Syntax:  synDeviceSTOMPConnection_OutgoingHeartbeat,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.IncomingHeartbeat",
-	Syntax:  synDeviceSTOMPConnection_IncomingHeartbeat,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.ServerRetryInitialInterval",
-	Syntax:  synDeviceSTOMPConnection_ServerRetryInitialInterval,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.ServerRetryIntervalMultiplier",
-	Syntax:  synDeviceSTOMPConnection_ServerRetryIntervalMultiplier,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.ServerRetryMaxInterval",
-	Syntax:  synDeviceSTOMPConnection_ServerRetryMaxInterval,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.STOMP.Connection.{i}.EnableEncryption",
-	Syntax:  synDeviceSTOMPConnection_EnableEncryption,
-	Version: "2.14",
-}}
+	EnableEncryption model.ReadWriteParam[bool] `dm:"b"`
 
-// DeviceSTOMPImpl is what a device implements for Device.STOMP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSTOMPImpl to implement only some methods.
-type DeviceSTOMPImpl interface {
-	ConnectionNumberOfEntries(inst []uint32) (uint32, error)
-	ConnectionInstances(inst []uint32) []uint32
-	AddConnection(inst []uint32) (uint32, error)
-	DeleteConnection(inst []uint32, i uint32) error
-}
+	EnableHeartbeats model.ReadWriteParam[bool] `dm:"b"`
 
-// UnimplementedDeviceSTOMPImpl implements DeviceSTOMPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSTOMPImpl struct{}
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-func (UnimplementedDeviceSTOMPImpl) ConnectionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPImpl) ConnectionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSTOMPImpl) AddConnection(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPImpl) DeleteConnection(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	IncomingHeartbeat model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceSTOMPConnectionImpl is what a device implements for Device.STOMP.Connection.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSTOMPConnectionImpl to implement only some methods.
-type DeviceSTOMPConnectionImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceSTOMPConnectionStatus, error)
-	LastChangeDate(inst []uint32) (time.Time, error)
-	Host(inst []uint32) (string, error)
-	SetHost(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	VirtualHost(inst []uint32) (string, error)
-	SetVirtualHost(inst []uint32, v string) error
-	EnableHeartbeats(inst []uint32) (bool, error)
-	SetEnableHeartbeats(inst []uint32, v bool) error
-	OutgoingHeartbeat(inst []uint32) (uint32, error)
-	SetOutgoingHeartbeat(inst []uint32, v uint32) error
-	IncomingHeartbeat(inst []uint32) (uint32, error)
-	SetIncomingHeartbeat(inst []uint32, v uint32) error
-	ServerRetryInitialInterval(inst []uint32) (uint32, error)
-	SetServerRetryInitialInterval(inst []uint32, v uint32) error
-	ServerRetryIntervalMultiplier(inst []uint32) (uint32, error)
-	SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error
-	ServerRetryMaxInterval(inst []uint32) (uint32, error)
-	SetServerRetryMaxInterval(inst []uint32, v uint32) error
-	EnableEncryption(inst []uint32) (bool, error)
-	SetEnableEncryption(inst []uint32, v bool) error
-}
+	LastChangeDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-// UnimplementedDeviceSTOMPConnectionImpl implements DeviceSTOMPConnectionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSTOMPConnectionImpl struct{}
+	OutgoingHeartbeat model.ReadWriteParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceSTOMPConnectionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) Status(inst []uint32) (DeviceSTOMPConnectionStatus, error) {
-	var zero DeviceSTOMPConnectionStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) LastChangeDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) Host(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) VirtualHost(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetVirtualHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) EnableHeartbeats(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetEnableHeartbeats(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) OutgoingHeartbeat(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetOutgoingHeartbeat(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) IncomingHeartbeat(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetIncomingHeartbeat(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) ServerRetryInitialInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetServerRetryInitialInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) ServerRetryIntervalMultiplier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) ServerRetryMaxInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetServerRetryMaxInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) EnableEncryption(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSTOMPConnectionImpl) SetEnableEncryption(inst []uint32, v bool) error {
-	return model.ErrNotSupported
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerRetryInitialInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
+
+	VirtualHost model.ReadWriteParam[string] `dm:"s"`
 }

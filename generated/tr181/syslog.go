@@ -3,64 +3,40 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
 // DeviceSyslogStatus enumerates the values of Device.Syslog.Status.
 type DeviceSyslogStatus string
 
-func (e DeviceSyslogStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceSyslogStatus_Disabled DeviceSyslogStatus = "Disabled"
-	DeviceSyslogStatus_Enabled  DeviceSyslogStatus = "Enabled"
-	DeviceSyslogStatus_Error    DeviceSyslogStatus = "Error"
+
+	DeviceSyslogStatus_Enabled DeviceSyslogStatus = "Enabled"
+
+	DeviceSyslogStatus_Error DeviceSyslogStatus = "Error"
 )
 
-var (
-	synDeviceSyslog_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSyslog_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceSyslog_FilterNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSyslog_SourceNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSyslog_TemplateNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceSyslog_ActionNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceSyslog holds the values of Device.Syslog. (object, readOnly, since 2.17)
+// DeviceSyslog holds the values of Device.Syslog. (object, readOnly, since 2.17).
 type DeviceSyslog struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.17.
-	Status DeviceSyslogStatus `cwmp:"Status"`
-	// FilterNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	FilterNumberOfEntries uint32 `cwmp:"FilterNumberOfEntries"`
-	// SourceNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	SourceNumberOfEntries uint32 `cwmp:"SourceNumberOfEntries"`
-	// TemplateNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	TemplateNumberOfEntries uint32 `cwmp:"TemplateNumberOfEntries"`
-	// ActionNumberOfEntries: unsignedInt, readOnly, since 2.17.
-	ActionNumberOfEntries uint32 `cwmp:"ActionNumberOfEntries"`
-	// Device.Syslog.Action.{i}. instances by instance number
-	Action map[uint32]*DeviceSyslogAction `cwmp:"Action.{i}."`
-	// Device.Syslog.Filter.{i}. instances by instance number
-	Filter map[uint32]*DeviceSyslogFilter `cwmp:"Filter.{i}."`
-	// Device.Syslog.Source.{i}. instances by instance number
-	Source map[uint32]*DeviceSyslogSource `cwmp:"Source.{i}."`
-	// Device.Syslog.Template.{i}. instances by instance number
-	Template map[uint32]*DeviceSyslogTemplate `cwmp:"Template.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceSyslogStatus `json:"Status,omitzero"`
+
+	FilterNumberOfEntries uint32 `json:"FilterNumberOfEntries,omitzero"`
+
+	SourceNumberOfEntries uint32 `json:"SourceNumberOfEntries,omitzero"`
+
+	TemplateNumberOfEntries uint32 `json:"TemplateNumberOfEntries,omitzero"`
+
+	ActionNumberOfEntries uint32 `json:"ActionNumberOfEntries,omitzero"`
+
+	Action   map[uint32]*DeviceSyslogAction   `json:"Action,omitzero"`
+	Filter   map[uint32]*DeviceSyslogFilter   `json:"Filter,omitzero"`
+	Source   map[uint32]*DeviceSyslogSource   `json:"Source,omitzero"`
+	Template map[uint32]*DeviceSyslogTemplate `json:"Template,omitzero"`
 }
 
-// AddAction creates instance i of Device.Syslog.Action.{i}. (replacing any) and returns it
+// AddAction creates instance i (replacing any) and returns it.
 func (o *DeviceSyslog) AddAction(i uint32) *DeviceSyslogAction {
 	if o.Action == nil {
 		o.Action = map[uint32]*DeviceSyslogAction{}
@@ -70,18 +46,7 @@ func (o *DeviceSyslog) AddAction(i uint32) *DeviceSyslogAction {
 	return x
 }
 
-// GetAction returns instance i of Device.Syslog.Action.{i}.
-func (o *DeviceSyslog) GetAction(i uint32) (*DeviceSyslogAction, bool) {
-	x, ok := o.Action[i]
-	return x, ok
-}
-
-// DeleteAction removes instance i of Device.Syslog.Action.{i}.
-func (o *DeviceSyslog) DeleteAction(i uint32) {
-	delete(o.Action, i)
-}
-
-// AddFilter creates instance i of Device.Syslog.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceSyslog) AddFilter(i uint32) *DeviceSyslogFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceSyslogFilter{}
@@ -91,18 +56,7 @@ func (o *DeviceSyslog) AddFilter(i uint32) *DeviceSyslogFilter {
 	return x
 }
 
-// GetFilter returns instance i of Device.Syslog.Filter.{i}.
-func (o *DeviceSyslog) GetFilter(i uint32) (*DeviceSyslogFilter, bool) {
-	x, ok := o.Filter[i]
-	return x, ok
-}
-
-// DeleteFilter removes instance i of Device.Syslog.Filter.{i}.
-func (o *DeviceSyslog) DeleteFilter(i uint32) {
-	delete(o.Filter, i)
-}
-
-// AddSource creates instance i of Device.Syslog.Source.{i}. (replacing any) and returns it
+// AddSource creates instance i (replacing any) and returns it.
 func (o *DeviceSyslog) AddSource(i uint32) *DeviceSyslogSource {
 	if o.Source == nil {
 		o.Source = map[uint32]*DeviceSyslogSource{}
@@ -112,18 +66,7 @@ func (o *DeviceSyslog) AddSource(i uint32) *DeviceSyslogSource {
 	return x
 }
 
-// GetSource returns instance i of Device.Syslog.Source.{i}.
-func (o *DeviceSyslog) GetSource(i uint32) (*DeviceSyslogSource, bool) {
-	x, ok := o.Source[i]
-	return x, ok
-}
-
-// DeleteSource removes instance i of Device.Syslog.Source.{i}.
-func (o *DeviceSyslog) DeleteSource(i uint32) {
-	delete(o.Source, i)
-}
-
-// AddTemplate creates instance i of Device.Syslog.Template.{i}. (replacing any) and returns it
+// AddTemplate creates instance i (replacing any) and returns it.
 func (o *DeviceSyslog) AddTemplate(i uint32) *DeviceSyslogTemplate {
 	if o.Template == nil {
 		o.Template = map[uint32]*DeviceSyslogTemplate{}
@@ -132,1886 +75,543 @@ func (o *DeviceSyslog) AddTemplate(i uint32) *DeviceSyslogTemplate {
 	o.Template[i] = x
 	return x
 }
-
-// GetTemplate returns instance i of Device.Syslog.Template.{i}.
-func (o *DeviceSyslog) GetTemplate(i uint32) (*DeviceSyslogTemplate, bool) {
-	x, ok := o.Template[i]
-	return x, ok
-}
-
-// DeleteTemplate removes instance i of Device.Syslog.Template.{i}.
-func (o *DeviceSyslog) DeleteTemplate(i uint32) {
-	delete(o.Template, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSyslog) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSyslog) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSyslog_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceSyslog) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5769, string(o.Status))
 	for _, i := range model.SortedKeys(o.Action) {
-		o.Action[i].ValidateAt(prefix+"Action."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Action[i].ValidateAt(c, model.InstanceOf(p, "Action.", i))
 	}
 	for _, i := range model.SortedKeys(o.Filter) {
-		o.Filter[i].ValidateAt(prefix+"Filter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
 	}
 	for _, i := range model.SortedKeys(o.Source) {
-		o.Source[i].ValidateAt(prefix+"Source."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Source[i].ValidateAt(c, model.InstanceOf(p, "Source.", i))
 	}
 	for _, i := range model.SortedKeys(o.Template) {
-		o.Template[i].ValidateAt(prefix+"Template."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Template[i].ValidateAt(c, model.InstanceOf(p, "Template.", i))
 	}
 }
 
 // DeviceSyslogPath is the typed path of Device.Syslog.
 type DeviceSyslogPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Status                  model.ReadOnlyParam[DeviceSyslogStatus]
-	FilterNumberOfEntries   model.ReadOnlyParam[uint32]
-	SourceNumberOfEntries   model.ReadOnlyParam[uint32]
-	TemplateNumberOfEntries model.ReadOnlyParam[uint32]
-	ActionNumberOfEntries   model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ActionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SourceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TemplateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSyslogPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSyslogPath(prefix string) DeviceSyslogPath {
-	p := &prefix
-	return DeviceSyslogPath{
-		ActionNumberOfEntries:   model.NewReadOnly[uint32](p, "ActionNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FilterNumberOfEntries:   model.NewReadOnly[uint32](p, "FilterNumberOfEntries", model.TypeUnsignedInt),
-		SourceNumberOfEntries:   model.NewReadOnly[uint32](p, "SourceNumberOfEntries", model.TypeUnsignedInt),
-		Status:                  model.NewReadOnly[DeviceSyslogStatus](p, "Status", model.TypeString),
-		TemplateNumberOfEntries: model.NewReadOnly[uint32](p, "TemplateNumberOfEntries", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// Action returns the typed path of instance i.
+func (x DeviceSyslogPath) Action(i uint32) (p DeviceSyslogActionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Action.", i))
+	return
 }
 
-// Action returns the typed path of instance i of Device.Syslog.Action.{i}.
-func (x DeviceSyslogPath) Action(i uint32) DeviceSyslogActionPath {
-	return newDeviceSyslogActionPath(x.Path() + "Action." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ActionTable returns the table Device.Syslog.Action.{i}. itself (for AddObject when writable)
+// ActionTable returns the table itself (for AddObject when writable).
 func (x DeviceSyslogPath) ActionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Action.")
+	return model.NewWritableTable(x.ObjectPath, "Action.")
 }
 
-// Filter returns the typed path of instance i of Device.Syslog.Filter.{i}.
-func (x DeviceSyslogPath) Filter(i uint32) DeviceSyslogFilterPath {
-	return newDeviceSyslogFilterPath(x.Path() + "Filter." + strconv.FormatUint(uint64(i), 10) + ".")
+// Filter returns the typed path of instance i.
+func (x DeviceSyslogPath) Filter(i uint32) (p DeviceSyslogFilterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
+	return
 }
 
-// FilterTable returns the table Device.Syslog.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceSyslogPath) FilterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Filter.")
+	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// Source returns the typed path of instance i of Device.Syslog.Source.{i}.
-func (x DeviceSyslogPath) Source(i uint32) DeviceSyslogSourcePath {
-	return newDeviceSyslogSourcePath(x.Path() + "Source." + strconv.FormatUint(uint64(i), 10) + ".")
+// Source returns the typed path of instance i.
+func (x DeviceSyslogPath) Source(i uint32) (p DeviceSyslogSourcePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Source.", i))
+	return
 }
 
-// SourceTable returns the table Device.Syslog.Source.{i}. itself (for AddObject when writable)
+// SourceTable returns the table itself (for AddObject when writable).
 func (x DeviceSyslogPath) SourceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Source.")
+	return model.NewWritableTable(x.ObjectPath, "Source.")
 }
 
-// Template returns the typed path of instance i of Device.Syslog.Template.{i}.
-func (x DeviceSyslogPath) Template(i uint32) DeviceSyslogTemplatePath {
-	return newDeviceSyslogTemplatePath(x.Path() + "Template." + strconv.FormatUint(uint64(i), 10) + ".")
+// Template returns the typed path of instance i.
+func (x DeviceSyslogPath) Template(i uint32) (p DeviceSyslogTemplatePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Template.", i))
+	return
 }
 
-// TemplateTable returns the table Device.Syslog.Template.{i}. itself (for AddObject when writable)
+// TemplateTable returns the table itself (for AddObject when writable).
 func (x DeviceSyslogPath) TemplateTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Template.")
+	return model.NewWritableTable(x.ObjectPath, "Template.")
 }
 
-var (
-	synDeviceSyslogAction_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSyslogAction_SourceRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Source.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogAction_FilterRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Filter.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogAction_TemplateRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Template.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogAction_StructuredData = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceSyslogAction holds the values of Device.Syslog.Action.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceSyslogAction holds the values of Device.Syslog.Action.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceSyslogAction struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// SourceRef: list<string(:256)> pathRef→#.Source., readWrite, since 2.17.
-	SourceRef []string `cwmp:"SourceRef"`
-	// FilterRef: list<string(:256)> pathRef→#.Filter., readWrite, since 2.17.
-	FilterRef []string `cwmp:"FilterRef"`
-	// TemplateRef: string(:256) pathRef→#.Template., readWrite, since 2.17.
-	TemplateRef string `cwmp:"TemplateRef"`
-	// StructuredData: boolean, readWrite, since 2.17.
-	StructuredData bool                         `cwmp:"StructuredData"`
-	LogFile        *DeviceSyslogActionLogFile   `cwmp:"LogFile."`
-	LogRemote      *DeviceSyslogActionLogRemote `cwmp:"LogRemote."`
+	Alias string `json:"Alias,omitzero"`
+
+	SourceRef []string `json:"SourceRef,omitzero"`
+
+	FilterRef []string `json:"FilterRef,omitzero"`
+
+	TemplateRef string `json:"TemplateRef,omitzero"`
+
+	StructuredData bool `json:"StructuredData,omitzero"`
+
+	LogFile   *DeviceSyslogActionLogFile   `json:"LogFile,omitzero"`
+	LogRemote *DeviceSyslogActionLogRemote `json:"LogRemote,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSyslogAction) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSyslogAction) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSyslogAction_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceSyslogAction_SourceRef, model.FormatValue(model.TypeString, o.SourceRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceRef",
-		})
-	}
-	if e := model.CheckValue(synDeviceSyslogAction_FilterRef, model.FormatValue(model.TypeString, o.FilterRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FilterRef",
-		})
-	}
-	if e := model.CheckString(synDeviceSyslogAction_TemplateRef, o.TemplateRef); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TemplateRef",
-		})
-	}
-	if o.LogFile != nil {
-		o.LogFile.ValidateAt(prefix+"LogFile.", v)
-	}
+func (o *DeviceSyslogAction) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5726, o.Alias)
+	c.Wire(p, "SourceRef", 5741, model.JoinStrings(o.SourceRef), len(o.SourceRef) > 0)
+	c.Wire(p, "FilterRef", 5727, model.JoinStrings(o.FilterRef), len(o.FilterRef) > 0)
+	c.String(p, "TemplateRef", 5743, o.TemplateRef)
 	if o.LogRemote != nil {
-		o.LogRemote.ValidateAt(prefix+"LogRemote.", v)
+		o.LogRemote.ValidateAt(c, p+"LogRemote.")
 	}
 }
 
 // DeviceSyslogActionPath is the typed path of Device.Syslog.Action.{i}.
 type DeviceSyslogActionPath struct {
-	obj            model.ObjectPath
-	Alias          model.WriteOnceParam[string]
-	SourceRef      model.ReadWriteParam[[]string]
-	FilterRef      model.ReadWriteParam[[]string]
-	TemplateRef    model.ReadWriteParam[string]
-	StructuredData model.ReadWriteParam[bool]
-	LogFile        DeviceSyslogActionLogFilePath
-	LogRemote      DeviceSyslogActionLogRemotePath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	FilterRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	SourceRef model.ReadWriteParam[[]string] `dm:"s"`
+
+	StructuredData model.ReadWriteParam[bool] `dm:"b"`
+
+	TemplateRef model.ReadWriteParam[string] `dm:"s"`
+
+	LogFile   DeviceSyslogActionLogFilePath   `dm:"LogFile."`
+	LogRemote DeviceSyslogActionLogRemotePath `dm:"LogRemote."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSyslogActionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSyslogActionPath(prefix string) DeviceSyslogActionPath {
-	p := &prefix
-	return DeviceSyslogActionPath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		FilterRef:      model.NewReadWrite[[]string](p, "FilterRef", model.TypeString),
-		LogFile:        newDeviceSyslogActionLogFilePath(prefix + "LogFile."),
-		LogRemote:      newDeviceSyslogActionLogRemotePath(prefix + "LogRemote."),
-		SourceRef:      model.NewReadWrite[[]string](p, "SourceRef", model.TypeString),
-		StructuredData: model.NewReadWrite[bool](p, "StructuredData", model.TypeBoolean),
-		TemplateRef:    model.NewReadWrite[string](p, "TemplateRef", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSyslogActionLogFile_Enable           = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSyslogActionLogFile_VendorLogFileRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".DeviceInfo.VendorLogFile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSyslogActionLogFile_FilePath = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceSyslogActionLogFile holds the values of Device.Syslog.Action.{i}.LogFile. (object, readOnly, since 2.17)
+// DeviceSyslogActionLogFile holds the values of Device.Syslog.Action.{i}.LogFile. (object, readOnly, since 2.17).
 type DeviceSyslogActionLogFile struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// VendorLogFileRef: string pathRef→.DeviceInfo.VendorLogFile., readOnly, since 2.17.
-	VendorLogFileRef string `cwmp:"VendorLogFileRef"`
-	// FilePath: string, readWrite, since 2.17.
-	FilePath string `cwmp:"FilePath"`
-}
+	Enable bool `json:"Enable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSyslogActionLogFile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	VendorLogFileRef string `json:"VendorLogFileRef,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSyslogActionLogFile) ValidateAt(prefix string, v *model.Violations) {}
+	FilePath string `json:"FilePath,omitzero"`
+}
 
 // DeviceSyslogActionLogFilePath is the typed path of Device.Syslog.Action.{i}.LogFile.
 type DeviceSyslogActionLogFilePath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	VendorLogFileRef model.ReadOnlyParam[string]
-	FilePath         model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceSyslogActionLogFilePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSyslogActionLogFilePath(prefix string) DeviceSyslogActionLogFilePath {
-	p := &prefix
-	return DeviceSyslogActionLogFilePath{
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FilePath:         model.NewReadWrite[string](p, "FilePath", model.TypeString),
-		VendorLogFileRef: model.NewReadOnly[string](p, "VendorLogFileRef", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
+	FilePath model.ReadWriteParam[string] `dm:"s"`
+
+	VendorLogFileRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSyslogActionLogRemoteStatus enumerates the values of Device.Syslog.Action.{i}.LogRemote.Status.
 type DeviceSyslogActionLogRemoteStatus string
 
-func (e DeviceSyslogActionLogRemoteStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSyslogActionLogRemoteStatus_Disabled          DeviceSyslogActionLogRemoteStatus = "Disabled"
-	DeviceSyslogActionLogRemoteStatus_Enabled           DeviceSyslogActionLogRemoteStatus = "Enabled"
+	DeviceSyslogActionLogRemoteStatus_Disabled DeviceSyslogActionLogRemoteStatus = "Disabled"
+
+	DeviceSyslogActionLogRemoteStatus_Enabled DeviceSyslogActionLogRemoteStatus = "Enabled"
+
 	DeviceSyslogActionLogRemoteStatus_Error_Unreachable DeviceSyslogActionLogRemoteStatus = "Error_Unreachable"
-	DeviceSyslogActionLogRemoteStatus_Error             DeviceSyslogActionLogRemoteStatus = "Error"
+
+	DeviceSyslogActionLogRemoteStatus_Error DeviceSyslogActionLogRemoteStatus = "Error"
 )
 
 // DeviceSyslogActionLogRemoteProtocol enumerates the values of Device.Syslog.Action.{i}.LogRemote.Protocol.
 type DeviceSyslogActionLogRemoteProtocol string
 
-func (e DeviceSyslogActionLogRemoteProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceSyslogActionLogRemoteProtocol_TCP DeviceSyslogActionLogRemoteProtocol = "TCP"
+
 	DeviceSyslogActionLogRemoteProtocol_UDP DeviceSyslogActionLogRemoteProtocol = "UDP"
+
 	DeviceSyslogActionLogRemoteProtocol_TLS DeviceSyslogActionLogRemoteProtocol = "TLS"
 )
 
-var (
-	synDeviceSyslogActionLogRemote_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSyslogActionLogRemote_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Unreachable"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceSyslogActionLogRemote_Address = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSyslogActionLogRemote_Protocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "TCP"}, {Value: "UDP"}, {Value: "TLS"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogActionLogRemote_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "514",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSyslogActionLogRemote_Certificate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSyslogActionLogRemote_CABundle = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.CABundle.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSyslogActionLogRemote_PeerVerify = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceSyslogActionLogRemote holds the values of Device.Syslog.Action.{i}.LogRemote. (object, readOnly, since 2.17)
+// DeviceSyslogActionLogRemote holds the values of Device.Syslog.Action.{i}.LogRemote. (object, readOnly, since 2.17).
 type DeviceSyslogActionLogRemote struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Unreachable,Error}, readOnly, since 2.19.
-	Status DeviceSyslogActionLogRemoteStatus `cwmp:"Status"`
-	// Address: string, readWrite, since 2.17.
-	Address string `cwmp:"Address"`
-	// Protocol: string{TCP,UDP,TLS}, readWrite, since 2.17.
-	Protocol DeviceSyslogActionLogRemoteProtocol `cwmp:"Protocol"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.17.
-	Port uint32 `cwmp:"Port"`
-	// Certificate: string pathRef→.Security.Certificate., readWrite, since 2.0.
-	Certificate string `cwmp:"Certificate"`
-	// CABundle: string pathRef→.Security.CABundle., readWrite, since 2.19.
-	CABundle string `cwmp:"CABundle"`
-	// PeerVerify: boolean, readWrite, since 2.17.
-	PeerVerify bool `cwmp:"PeerVerify"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceSyslogActionLogRemoteStatus `json:"Status,omitzero"`
+
+	Address string `json:"Address,omitzero"`
+
+	Protocol DeviceSyslogActionLogRemoteProtocol `json:"Protocol,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Certificate string `json:"Certificate,omitzero"`
+
+	CABundle string `json:"CABundle,omitzero"`
+
+	PeerVerify bool `json:"PeerVerify,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSyslogActionLogRemote) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSyslogActionLogRemote) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSyslogActionLogRemote_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceSyslogActionLogRemote_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckUint(synDeviceSyslogActionLogRemote_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
+func (o *DeviceSyslogActionLogRemote) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5740, string(o.Status))
+	c.String(p, "Protocol", 5739, string(o.Protocol))
+	c.Uint(p, "Port", 5738, uint64(o.Port))
 }
 
 // DeviceSyslogActionLogRemotePath is the typed path of Device.Syslog.Action.{i}.LogRemote.
 type DeviceSyslogActionLogRemotePath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[DeviceSyslogActionLogRemoteStatus]
-	Address     model.ReadWriteParam[string]
-	Protocol    model.ReadWriteParam[DeviceSyslogActionLogRemoteProtocol]
-	Port        model.ReadWriteParam[uint32]
-	Certificate model.ReadWriteParam[string]
-	CABundle    model.ReadWriteParam[string]
-	PeerVerify  model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Address model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSyslogActionLogRemotePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSyslogActionLogRemotePath(prefix string) DeviceSyslogActionLogRemotePath {
-	p := &prefix
-	return DeviceSyslogActionLogRemotePath{
-		Address:     model.NewReadWrite[string](p, "Address", model.TypeString),
-		CABundle:    model.NewReadWrite[string](p, "CABundle", model.TypeString),
-		Certificate: model.NewReadWrite[string](p, "Certificate", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		PeerVerify:  model.NewReadWrite[bool](p, "PeerVerify", model.TypeBoolean),
-		Port:        model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Protocol:    model.NewReadWrite[DeviceSyslogActionLogRemoteProtocol](p, "Protocol", model.TypeString),
-		Status:      model.NewReadOnly[DeviceSyslogActionLogRemoteStatus](p, "Status", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
+	CABundle model.ReadWriteParam[string] `dm:"s"`
+
+	Certificate model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	PeerVerify model.ReadWriteParam[bool] `dm:"b"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[DeviceSyslogActionLogRemoteProtocol] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSyslogFilterFacilityLevel enumerates the values of Device.Syslog.Filter.{i}.FacilityLevel.
 type DeviceSyslogFilterFacilityLevel string
 
-func (e DeviceSyslogFilterFacilityLevel) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSyslogFilterFacilityLevel_Kern     DeviceSyslogFilterFacilityLevel = "Kern"
-	DeviceSyslogFilterFacilityLevel_User     DeviceSyslogFilterFacilityLevel = "User"
-	DeviceSyslogFilterFacilityLevel_Mail     DeviceSyslogFilterFacilityLevel = "Mail"
-	DeviceSyslogFilterFacilityLevel_Daemon   DeviceSyslogFilterFacilityLevel = "Daemon"
-	DeviceSyslogFilterFacilityLevel_Auth     DeviceSyslogFilterFacilityLevel = "Auth"
-	DeviceSyslogFilterFacilityLevel_Syslog   DeviceSyslogFilterFacilityLevel = "Syslog"
-	DeviceSyslogFilterFacilityLevel_LPR      DeviceSyslogFilterFacilityLevel = "LPR"
-	DeviceSyslogFilterFacilityLevel_News     DeviceSyslogFilterFacilityLevel = "News"
-	DeviceSyslogFilterFacilityLevel_UUCP     DeviceSyslogFilterFacilityLevel = "UUCP"
-	DeviceSyslogFilterFacilityLevel_Cron     DeviceSyslogFilterFacilityLevel = "Cron"
+	DeviceSyslogFilterFacilityLevel_Kern DeviceSyslogFilterFacilityLevel = "Kern"
+
+	DeviceSyslogFilterFacilityLevel_User DeviceSyslogFilterFacilityLevel = "User"
+
+	DeviceSyslogFilterFacilityLevel_Mail DeviceSyslogFilterFacilityLevel = "Mail"
+
+	DeviceSyslogFilterFacilityLevel_Daemon DeviceSyslogFilterFacilityLevel = "Daemon"
+
+	DeviceSyslogFilterFacilityLevel_Auth DeviceSyslogFilterFacilityLevel = "Auth"
+
+	DeviceSyslogFilterFacilityLevel_Syslog DeviceSyslogFilterFacilityLevel = "Syslog"
+
+	DeviceSyslogFilterFacilityLevel_LPR DeviceSyslogFilterFacilityLevel = "LPR"
+
+	DeviceSyslogFilterFacilityLevel_News DeviceSyslogFilterFacilityLevel = "News"
+
+	DeviceSyslogFilterFacilityLevel_UUCP DeviceSyslogFilterFacilityLevel = "UUCP"
+
+	DeviceSyslogFilterFacilityLevel_Cron DeviceSyslogFilterFacilityLevel = "Cron"
+
 	DeviceSyslogFilterFacilityLevel_AuthPriv DeviceSyslogFilterFacilityLevel = "AuthPriv"
-	DeviceSyslogFilterFacilityLevel_FTP      DeviceSyslogFilterFacilityLevel = "FTP"
-	DeviceSyslogFilterFacilityLevel_NTP      DeviceSyslogFilterFacilityLevel = "NTP"
-	DeviceSyslogFilterFacilityLevel_Audit    DeviceSyslogFilterFacilityLevel = "Audit"
-	DeviceSyslogFilterFacilityLevel_Console  DeviceSyslogFilterFacilityLevel = "Console"
-	DeviceSyslogFilterFacilityLevel_Cron2    DeviceSyslogFilterFacilityLevel = "Cron2"
-	DeviceSyslogFilterFacilityLevel_Local0   DeviceSyslogFilterFacilityLevel = "Local0"
-	DeviceSyslogFilterFacilityLevel_Local1   DeviceSyslogFilterFacilityLevel = "Local1"
-	DeviceSyslogFilterFacilityLevel_Local2   DeviceSyslogFilterFacilityLevel = "Local2"
-	DeviceSyslogFilterFacilityLevel_Local3   DeviceSyslogFilterFacilityLevel = "Local3"
-	DeviceSyslogFilterFacilityLevel_Local4   DeviceSyslogFilterFacilityLevel = "Local4"
-	DeviceSyslogFilterFacilityLevel_Local5   DeviceSyslogFilterFacilityLevel = "Local5"
-	DeviceSyslogFilterFacilityLevel_Local6   DeviceSyslogFilterFacilityLevel = "Local6"
-	DeviceSyslogFilterFacilityLevel_Local7   DeviceSyslogFilterFacilityLevel = "Local7"
-	DeviceSyslogFilterFacilityLevel_All      DeviceSyslogFilterFacilityLevel = "All"
+
+	DeviceSyslogFilterFacilityLevel_FTP DeviceSyslogFilterFacilityLevel = "FTP"
+
+	DeviceSyslogFilterFacilityLevel_NTP DeviceSyslogFilterFacilityLevel = "NTP"
+
+	DeviceSyslogFilterFacilityLevel_Audit DeviceSyslogFilterFacilityLevel = "Audit"
+
+	DeviceSyslogFilterFacilityLevel_Console DeviceSyslogFilterFacilityLevel = "Console"
+
+	DeviceSyslogFilterFacilityLevel_Cron2 DeviceSyslogFilterFacilityLevel = "Cron2"
+
+	DeviceSyslogFilterFacilityLevel_Local0 DeviceSyslogFilterFacilityLevel = "Local0"
+
+	DeviceSyslogFilterFacilityLevel_Local1 DeviceSyslogFilterFacilityLevel = "Local1"
+
+	DeviceSyslogFilterFacilityLevel_Local2 DeviceSyslogFilterFacilityLevel = "Local2"
+
+	DeviceSyslogFilterFacilityLevel_Local3 DeviceSyslogFilterFacilityLevel = "Local3"
+
+	DeviceSyslogFilterFacilityLevel_Local4 DeviceSyslogFilterFacilityLevel = "Local4"
+
+	DeviceSyslogFilterFacilityLevel_Local5 DeviceSyslogFilterFacilityLevel = "Local5"
+
+	DeviceSyslogFilterFacilityLevel_Local6 DeviceSyslogFilterFacilityLevel = "Local6"
+
+	DeviceSyslogFilterFacilityLevel_Local7 DeviceSyslogFilterFacilityLevel = "Local7"
+
+	DeviceSyslogFilterFacilityLevel_All DeviceSyslogFilterFacilityLevel = "All"
 )
 
 // DeviceSyslogFilterSeverity enumerates the values of Device.Syslog.Filter.{i}.Severity.
 type DeviceSyslogFilterSeverity string
 
-func (e DeviceSyslogFilterSeverity) String() string {
-	return string(e)
-}
-
 const (
 	DeviceSyslogFilterSeverity_Emergency DeviceSyslogFilterSeverity = "Emergency"
-	DeviceSyslogFilterSeverity_Alert     DeviceSyslogFilterSeverity = "Alert"
-	DeviceSyslogFilterSeverity_Critical  DeviceSyslogFilterSeverity = "Critical"
-	DeviceSyslogFilterSeverity_Error     DeviceSyslogFilterSeverity = "Error"
-	DeviceSyslogFilterSeverity_Warning   DeviceSyslogFilterSeverity = "Warning"
-	DeviceSyslogFilterSeverity_Notice    DeviceSyslogFilterSeverity = "Notice"
-	DeviceSyslogFilterSeverity_Info      DeviceSyslogFilterSeverity = "Info"
-	DeviceSyslogFilterSeverity_Debug     DeviceSyslogFilterSeverity = "Debug"
-	DeviceSyslogFilterSeverity_All       DeviceSyslogFilterSeverity = "All"
-	DeviceSyslogFilterSeverity_None      DeviceSyslogFilterSeverity = "None"
+
+	DeviceSyslogFilterSeverity_Alert DeviceSyslogFilterSeverity = "Alert"
+
+	DeviceSyslogFilterSeverity_Critical DeviceSyslogFilterSeverity = "Critical"
+
+	DeviceSyslogFilterSeverity_Error DeviceSyslogFilterSeverity = "Error"
+
+	DeviceSyslogFilterSeverity_Warning DeviceSyslogFilterSeverity = "Warning"
+
+	DeviceSyslogFilterSeverity_Notice DeviceSyslogFilterSeverity = "Notice"
+
+	DeviceSyslogFilterSeverity_Info DeviceSyslogFilterSeverity = "Info"
+
+	DeviceSyslogFilterSeverity_Debug DeviceSyslogFilterSeverity = "Debug"
+
+	DeviceSyslogFilterSeverity_All DeviceSyslogFilterSeverity = "All"
+
+	DeviceSyslogFilterSeverity_None DeviceSyslogFilterSeverity = "None"
 )
 
 // DeviceSyslogFilterSeverityCompare enumerates the values of Device.Syslog.Filter.{i}.SeverityCompare.
 type DeviceSyslogFilterSeverityCompare string
 
-func (e DeviceSyslogFilterSeverityCompare) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSyslogFilterSeverityCompare_Equal         DeviceSyslogFilterSeverityCompare = "Equal"
+	DeviceSyslogFilterSeverityCompare_Equal DeviceSyslogFilterSeverityCompare = "Equal"
+
 	DeviceSyslogFilterSeverityCompare_EqualOrHigher DeviceSyslogFilterSeverityCompare = "EqualOrHigher"
 )
 
 // DeviceSyslogFilterSeverityCompareAction enumerates the values of Device.Syslog.Filter.{i}.SeverityCompareAction.
 type DeviceSyslogFilterSeverityCompareAction string
 
-func (e DeviceSyslogFilterSeverityCompareAction) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSyslogFilterSeverityCompareAction_Log   DeviceSyslogFilterSeverityCompareAction = "Log"
+	DeviceSyslogFilterSeverityCompareAction_Log DeviceSyslogFilterSeverityCompareAction = "Log"
+
 	DeviceSyslogFilterSeverityCompareAction_Block DeviceSyslogFilterSeverityCompareAction = "Block"
-	DeviceSyslogFilterSeverityCompareAction_Stop  DeviceSyslogFilterSeverityCompareAction = "Stop"
+
+	DeviceSyslogFilterSeverityCompareAction_Stop DeviceSyslogFilterSeverityCompareAction = "Stop"
 )
 
-var (
-	synDeviceSyslogFilter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSyslogFilter_FacilityLevel = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[All]",
-		},
-		Enums: []model.Enum{{Value: "Kern"}, {Value: "User"}, {Value: "Mail"}, {Value: "Daemon"}, {Value: "Auth"}, {Value: "Syslog"}, {Value: "LPR"}, {Value: "News"}, {Value: "UUCP"}, {Value: "Cron"}, {Value: "AuthPriv"}, {Value: "FTP"}, {Value: "NTP"}, {Value: "Audit"}, {Value: "Console"}, {Value: "Cron2"}, {Value: "Local0"}, {Value: "Local1"}, {Value: "Local2"}, {Value: "Local3"}, {Value: "Local4"}, {Value: "Local5"}, {Value: "Local6"}, {Value: "Local7"}, {Value: "All"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogFilter_Severity = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "All",
-		},
-		Enums: []model.Enum{{Value: "Emergency"}, {Value: "Alert"}, {Value: "Critical"}, {Value: "Error"}, {Value: "Warning"}, {Value: "Notice"}, {Value: "Info"}, {Value: "Debug"}, {Value: "All"}, {Value: "None"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogFilter_SeverityCompare = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "EqualOrHigher",
-		},
-		Enums: []model.Enum{{Value: "Equal"}, {Value: "EqualOrHigher"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogFilter_SeverityCompareAction = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Log",
-		},
-		Enums: []model.Enum{{Value: "Log"}, {Value: "Block"}, {Value: "Stop"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogFilter_PatternMatch = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceSyslogFilter holds the values of Device.Syslog.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceSyslogFilter holds the values of Device.Syslog.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceSyslogFilter struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// FacilityLevel: list<string{Kern,User,Mail,Daemon,Auth,Syslog,… 25 values}>, readWrite, since 2.17.
-	FacilityLevel []DeviceSyslogFilterFacilityLevel `cwmp:"FacilityLevel"`
-	// Severity: string{Emergency,Alert,Critical,Error,Warning,Notice,… 10 values}, readWrite, since 2.17.
-	Severity DeviceSyslogFilterSeverity `cwmp:"Severity"`
-	// SeverityCompare: string{Equal,EqualOrHigher}, readWrite, since 2.17.
-	SeverityCompare DeviceSyslogFilterSeverityCompare `cwmp:"SeverityCompare"`
-	// SeverityCompareAction: string{Log,Block,Stop}, readWrite, since 2.17.
-	SeverityCompareAction DeviceSyslogFilterSeverityCompareAction `cwmp:"SeverityCompareAction"`
-	// PatternMatch: string, readWrite, since 2.17.
-	PatternMatch string `cwmp:"PatternMatch"`
+	Alias string `json:"Alias,omitzero"`
+
+	FacilityLevel []DeviceSyslogFilterFacilityLevel `json:"FacilityLevel,omitzero"`
+
+	Severity DeviceSyslogFilterSeverity `json:"Severity,omitzero"`
+
+	SeverityCompare DeviceSyslogFilterSeverityCompare `json:"SeverityCompare,omitzero"`
+
+	SeverityCompareAction DeviceSyslogFilterSeverityCompareAction `json:"SeverityCompareAction,omitzero"`
+
+	PatternMatch string `json:"PatternMatch,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSyslogFilter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSyslogFilter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSyslogFilter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceSyslogFilter_FacilityLevel, model.FormatValue(model.TypeString, o.FacilityLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FacilityLevel",
-		})
-	}
-	if e := model.CheckString(synDeviceSyslogFilter_Severity, string(o.Severity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Severity",
-		})
-	}
-	if e := model.CheckString(synDeviceSyslogFilter_SeverityCompare, string(o.SeverityCompare)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SeverityCompare",
-		})
-	}
-	if e := model.CheckString(synDeviceSyslogFilter_SeverityCompareAction, string(o.SeverityCompareAction)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SeverityCompareAction",
-		})
-	}
+func (o *DeviceSyslogFilter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5747, o.Alias)
+	c.Wire(p, "FacilityLevel", 5748, model.JoinStrings(o.FacilityLevel), len(o.FacilityLevel) > 0)
+	c.String(p, "Severity", 5750, string(o.Severity))
+	c.String(p, "SeverityCompare", 5751, string(o.SeverityCompare))
+	c.String(p, "SeverityCompareAction", 5752, string(o.SeverityCompareAction))
 }
 
 // DeviceSyslogFilterPath is the typed path of Device.Syslog.Filter.{i}.
 type DeviceSyslogFilterPath struct {
-	obj                   model.ObjectPath
-	Alias                 model.WriteOnceParam[string]
-	FacilityLevel         model.ReadWriteParam[[]DeviceSyslogFilterFacilityLevel]
-	Severity              model.ReadWriteParam[DeviceSyslogFilterSeverity]
-	SeverityCompare       model.ReadWriteParam[DeviceSyslogFilterSeverityCompare]
-	SeverityCompareAction model.ReadWriteParam[DeviceSyslogFilterSeverityCompareAction]
-	PatternMatch          model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSyslogFilterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSyslogFilterPath(prefix string) DeviceSyslogFilterPath {
-	p := &prefix
-	return DeviceSyslogFilterPath{
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		FacilityLevel:         model.NewReadWrite[[]DeviceSyslogFilterFacilityLevel](p, "FacilityLevel", model.TypeString),
-		PatternMatch:          model.NewReadWrite[string](p, "PatternMatch", model.TypeString),
-		Severity:              model.NewReadWrite[DeviceSyslogFilterSeverity](p, "Severity", model.TypeString),
-		SeverityCompare:       model.NewReadWrite[DeviceSyslogFilterSeverityCompare](p, "SeverityCompare", model.TypeString),
-		SeverityCompareAction: model.NewReadWrite[DeviceSyslogFilterSeverityCompareAction](p, "SeverityCompareAction", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+	FacilityLevel model.ReadWriteParam[[]DeviceSyslogFilterFacilityLevel] `dm:"s"`
+
+	PatternMatch model.ReadWriteParam[string] `dm:"s"`
+
+	Severity model.ReadWriteParam[DeviceSyslogFilterSeverity] `dm:"s"`
+
+	SeverityCompare model.ReadWriteParam[DeviceSyslogFilterSeverityCompare] `dm:"s"`
+
+	SeverityCompareAction model.ReadWriteParam[DeviceSyslogFilterSeverityCompareAction] `dm:"s"`
 }
 
 // DeviceSyslogSourceSeverity enumerates the values of Device.Syslog.Source.{i}.Severity.
 type DeviceSyslogSourceSeverity string
 
-func (e DeviceSyslogSourceSeverity) String() string {
-	return string(e)
-}
-
 const (
 	DeviceSyslogSourceSeverity_Emergency DeviceSyslogSourceSeverity = "Emergency"
-	DeviceSyslogSourceSeverity_Alert     DeviceSyslogSourceSeverity = "Alert"
-	DeviceSyslogSourceSeverity_Critical  DeviceSyslogSourceSeverity = "Critical"
-	DeviceSyslogSourceSeverity_Error     DeviceSyslogSourceSeverity = "Error"
-	DeviceSyslogSourceSeverity_Warning   DeviceSyslogSourceSeverity = "Warning"
-	DeviceSyslogSourceSeverity_Notice    DeviceSyslogSourceSeverity = "Notice"
-	DeviceSyslogSourceSeverity_Info      DeviceSyslogSourceSeverity = "Info"
-	DeviceSyslogSourceSeverity_Debug     DeviceSyslogSourceSeverity = "Debug"
-	DeviceSyslogSourceSeverity_All       DeviceSyslogSourceSeverity = "All"
-	DeviceSyslogSourceSeverity_None      DeviceSyslogSourceSeverity = "None"
+
+	DeviceSyslogSourceSeverity_Alert DeviceSyslogSourceSeverity = "Alert"
+
+	DeviceSyslogSourceSeverity_Critical DeviceSyslogSourceSeverity = "Critical"
+
+	DeviceSyslogSourceSeverity_Error DeviceSyslogSourceSeverity = "Error"
+
+	DeviceSyslogSourceSeverity_Warning DeviceSyslogSourceSeverity = "Warning"
+
+	DeviceSyslogSourceSeverity_Notice DeviceSyslogSourceSeverity = "Notice"
+
+	DeviceSyslogSourceSeverity_Info DeviceSyslogSourceSeverity = "Info"
+
+	DeviceSyslogSourceSeverity_Debug DeviceSyslogSourceSeverity = "Debug"
+
+	DeviceSyslogSourceSeverity_All DeviceSyslogSourceSeverity = "All"
+
+	DeviceSyslogSourceSeverity_None DeviceSyslogSourceSeverity = "None"
 )
 
 // DeviceSyslogSourceFacilityLevel enumerates the values of Device.Syslog.Source.{i}.FacilityLevel.
 type DeviceSyslogSourceFacilityLevel string
 
-func (e DeviceSyslogSourceFacilityLevel) String() string {
-	return string(e)
-}
-
 const (
-	DeviceSyslogSourceFacilityLevel_Kern     DeviceSyslogSourceFacilityLevel = "Kern"
-	DeviceSyslogSourceFacilityLevel_User     DeviceSyslogSourceFacilityLevel = "User"
-	DeviceSyslogSourceFacilityLevel_Mail     DeviceSyslogSourceFacilityLevel = "Mail"
-	DeviceSyslogSourceFacilityLevel_Daemon   DeviceSyslogSourceFacilityLevel = "Daemon"
-	DeviceSyslogSourceFacilityLevel_Auth     DeviceSyslogSourceFacilityLevel = "Auth"
-	DeviceSyslogSourceFacilityLevel_Syslog   DeviceSyslogSourceFacilityLevel = "Syslog"
-	DeviceSyslogSourceFacilityLevel_LPR      DeviceSyslogSourceFacilityLevel = "LPR"
-	DeviceSyslogSourceFacilityLevel_News     DeviceSyslogSourceFacilityLevel = "News"
-	DeviceSyslogSourceFacilityLevel_UUCP     DeviceSyslogSourceFacilityLevel = "UUCP"
-	DeviceSyslogSourceFacilityLevel_Cron     DeviceSyslogSourceFacilityLevel = "Cron"
+	DeviceSyslogSourceFacilityLevel_Kern DeviceSyslogSourceFacilityLevel = "Kern"
+
+	DeviceSyslogSourceFacilityLevel_User DeviceSyslogSourceFacilityLevel = "User"
+
+	DeviceSyslogSourceFacilityLevel_Mail DeviceSyslogSourceFacilityLevel = "Mail"
+
+	DeviceSyslogSourceFacilityLevel_Daemon DeviceSyslogSourceFacilityLevel = "Daemon"
+
+	DeviceSyslogSourceFacilityLevel_Auth DeviceSyslogSourceFacilityLevel = "Auth"
+
+	DeviceSyslogSourceFacilityLevel_Syslog DeviceSyslogSourceFacilityLevel = "Syslog"
+
+	DeviceSyslogSourceFacilityLevel_LPR DeviceSyslogSourceFacilityLevel = "LPR"
+
+	DeviceSyslogSourceFacilityLevel_News DeviceSyslogSourceFacilityLevel = "News"
+
+	DeviceSyslogSourceFacilityLevel_UUCP DeviceSyslogSourceFacilityLevel = "UUCP"
+
+	DeviceSyslogSourceFacilityLevel_Cron DeviceSyslogSourceFacilityLevel = "Cron"
+
 	DeviceSyslogSourceFacilityLevel_AuthPriv DeviceSyslogSourceFacilityLevel = "AuthPriv"
-	DeviceSyslogSourceFacilityLevel_FTP      DeviceSyslogSourceFacilityLevel = "FTP"
-	DeviceSyslogSourceFacilityLevel_NTP      DeviceSyslogSourceFacilityLevel = "NTP"
-	DeviceSyslogSourceFacilityLevel_Audit    DeviceSyslogSourceFacilityLevel = "Audit"
-	DeviceSyslogSourceFacilityLevel_Console  DeviceSyslogSourceFacilityLevel = "Console"
-	DeviceSyslogSourceFacilityLevel_Cron2    DeviceSyslogSourceFacilityLevel = "Cron2"
-	DeviceSyslogSourceFacilityLevel_Local0   DeviceSyslogSourceFacilityLevel = "Local0"
-	DeviceSyslogSourceFacilityLevel_Local1   DeviceSyslogSourceFacilityLevel = "Local1"
-	DeviceSyslogSourceFacilityLevel_Local2   DeviceSyslogSourceFacilityLevel = "Local2"
-	DeviceSyslogSourceFacilityLevel_Local3   DeviceSyslogSourceFacilityLevel = "Local3"
-	DeviceSyslogSourceFacilityLevel_Local4   DeviceSyslogSourceFacilityLevel = "Local4"
-	DeviceSyslogSourceFacilityLevel_Local5   DeviceSyslogSourceFacilityLevel = "Local5"
-	DeviceSyslogSourceFacilityLevel_Local6   DeviceSyslogSourceFacilityLevel = "Local6"
-	DeviceSyslogSourceFacilityLevel_Local7   DeviceSyslogSourceFacilityLevel = "Local7"
-	DeviceSyslogSourceFacilityLevel_All      DeviceSyslogSourceFacilityLevel = "All"
+
+	DeviceSyslogSourceFacilityLevel_FTP DeviceSyslogSourceFacilityLevel = "FTP"
+
+	DeviceSyslogSourceFacilityLevel_NTP DeviceSyslogSourceFacilityLevel = "NTP"
+
+	DeviceSyslogSourceFacilityLevel_Audit DeviceSyslogSourceFacilityLevel = "Audit"
+
+	DeviceSyslogSourceFacilityLevel_Console DeviceSyslogSourceFacilityLevel = "Console"
+
+	DeviceSyslogSourceFacilityLevel_Cron2 DeviceSyslogSourceFacilityLevel = "Cron2"
+
+	DeviceSyslogSourceFacilityLevel_Local0 DeviceSyslogSourceFacilityLevel = "Local0"
+
+	DeviceSyslogSourceFacilityLevel_Local1 DeviceSyslogSourceFacilityLevel = "Local1"
+
+	DeviceSyslogSourceFacilityLevel_Local2 DeviceSyslogSourceFacilityLevel = "Local2"
+
+	DeviceSyslogSourceFacilityLevel_Local3 DeviceSyslogSourceFacilityLevel = "Local3"
+
+	DeviceSyslogSourceFacilityLevel_Local4 DeviceSyslogSourceFacilityLevel = "Local4"
+
+	DeviceSyslogSourceFacilityLevel_Local5 DeviceSyslogSourceFacilityLevel = "Local5"
+
+	DeviceSyslogSourceFacilityLevel_Local6 DeviceSyslogSourceFacilityLevel = "Local6"
+
+	DeviceSyslogSourceFacilityLevel_Local7 DeviceSyslogSourceFacilityLevel = "Local7"
+
+	DeviceSyslogSourceFacilityLevel_All DeviceSyslogSourceFacilityLevel = "All"
 )
 
-var (
-	synDeviceSyslogSource_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSyslogSource_KernelMessages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSyslogSource_SystemMessages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceSyslogSource_Severity = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "All",
-		},
-		Enums: []model.Enum{{Value: "Emergency"}, {Value: "Alert"}, {Value: "Critical"}, {Value: "Error"}, {Value: "Warning"}, {Value: "Notice"}, {Value: "Info"}, {Value: "Debug"}, {Value: "All"}, {Value: "None"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogSource_FacilityLevel = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "All",
-		},
-		Enums: []model.Enum{{Value: "Kern"}, {Value: "User"}, {Value: "Mail"}, {Value: "Daemon"}, {Value: "Auth"}, {Value: "Syslog"}, {Value: "LPR"}, {Value: "News"}, {Value: "UUCP"}, {Value: "Cron"}, {Value: "AuthPriv"}, {Value: "FTP"}, {Value: "NTP"}, {Value: "Audit"}, {Value: "Console"}, {Value: "Cron2"}, {Value: "Local0"}, {Value: "Local1"}, {Value: "Local2"}, {Value: "Local3"}, {Value: "Local4"}, {Value: "Local5"}, {Value: "Local6"}, {Value: "Local7"}, {Value: "All"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceSyslogSource holds the values of Device.Syslog.Source.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceSyslogSource holds the values of Device.Syslog.Source.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceSyslogSource struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// KernelMessages: boolean, readWrite, since 2.17.
-	KernelMessages bool `cwmp:"KernelMessages"`
-	// SystemMessages: boolean, readWrite, since 2.17.
-	SystemMessages bool `cwmp:"SystemMessages"`
-	// Severity: string{Emergency,Alert,Critical,Error,Warning,Notice,… 10 values}, readWrite, since 2.17.
-	Severity DeviceSyslogSourceSeverity `cwmp:"Severity"`
-	// FacilityLevel: string{Kern,User,Mail,Daemon,Auth,Syslog,… 25 values}, readWrite, since 2.17.
-	FacilityLevel DeviceSyslogSourceFacilityLevel `cwmp:"FacilityLevel"`
-	Network       *DeviceSyslogSourceNetwork      `cwmp:"Network."`
+	Alias string `json:"Alias,omitzero"`
+
+	KernelMessages bool `json:"KernelMessages,omitzero"`
+
+	SystemMessages bool `json:"SystemMessages,omitzero"`
+
+	Severity DeviceSyslogSourceSeverity `json:"Severity,omitzero"`
+
+	FacilityLevel DeviceSyslogSourceFacilityLevel `json:"FacilityLevel,omitzero"`
+
+	Network *DeviceSyslogSourceNetwork `json:"Network,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSyslogSource) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSyslogSource) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSyslogSource_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceSyslogSource_Severity, string(o.Severity)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Severity",
-		})
-	}
-	if e := model.CheckString(synDeviceSyslogSource_FacilityLevel, string(o.FacilityLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FacilityLevel",
-		})
-	}
+func (o *DeviceSyslogSource) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5755, o.Alias)
+	c.String(p, "Severity", 5766, string(o.Severity))
+	c.String(p, "FacilityLevel", 5756, string(o.FacilityLevel))
 	if o.Network != nil {
-		o.Network.ValidateAt(prefix+"Network.", v)
+		o.Network.ValidateAt(c, p+"Network.")
 	}
 }
 
 // DeviceSyslogSourcePath is the typed path of Device.Syslog.Source.{i}.
 type DeviceSyslogSourcePath struct {
-	obj            model.ObjectPath
-	Alias          model.WriteOnceParam[string]
-	KernelMessages model.ReadWriteParam[bool]
-	SystemMessages model.ReadWriteParam[bool]
-	Severity       model.ReadWriteParam[DeviceSyslogSourceSeverity]
-	FacilityLevel  model.ReadWriteParam[DeviceSyslogSourceFacilityLevel]
-	Network        DeviceSyslogSourceNetworkPath
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSyslogSourcePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSyslogSourcePath(prefix string) DeviceSyslogSourcePath {
-	p := &prefix
-	return DeviceSyslogSourcePath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		FacilityLevel:  model.NewReadWrite[DeviceSyslogSourceFacilityLevel](p, "FacilityLevel", model.TypeString),
-		KernelMessages: model.NewReadWrite[bool](p, "KernelMessages", model.TypeBoolean),
-		Network:        newDeviceSyslogSourceNetworkPath(prefix + "Network."),
-		Severity:       model.NewReadWrite[DeviceSyslogSourceSeverity](p, "Severity", model.TypeString),
-		SystemMessages: model.NewReadWrite[bool](p, "SystemMessages", model.TypeBoolean),
-		obj:            model.NewObjectPath(p),
-	}
+	FacilityLevel model.ReadWriteParam[DeviceSyslogSourceFacilityLevel] `dm:"s"`
+
+	KernelMessages model.ReadWriteParam[bool] `dm:"b"`
+
+	Severity model.ReadWriteParam[DeviceSyslogSourceSeverity] `dm:"s"`
+
+	SystemMessages model.ReadWriteParam[bool] `dm:"b"`
+
+	Network DeviceSyslogSourceNetworkPath `dm:"Network."`
 }
 
 // DeviceSyslogSourceNetworkProtocol enumerates the values of Device.Syslog.Source.{i}.Network.Protocol.
 type DeviceSyslogSourceNetworkProtocol string
 
-func (e DeviceSyslogSourceNetworkProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceSyslogSourceNetworkProtocol_TCP DeviceSyslogSourceNetworkProtocol = "TCP"
+
 	DeviceSyslogSourceNetworkProtocol_UDP DeviceSyslogSourceNetworkProtocol = "UDP"
+
 	DeviceSyslogSourceNetworkProtocol_TLS DeviceSyslogSourceNetworkProtocol = "TLS"
 )
 
-var (
-	synDeviceSyslogSourceNetwork_Enable    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceSyslogSourceNetwork_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogSourceNetwork_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1099",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceSyslogSourceNetwork_Protocol = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "UDP",
-		},
-		Enums: []model.Enum{{Value: "TCP"}, {Value: "UDP"}, {Value: "TLS"}},
-		Type:  model.TypeString,
-	}
-	synDeviceSyslogSourceNetwork_Certificate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSyslogSourceNetwork_CABundle = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.CABundle.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSyslogSourceNetwork_PeerVerify = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceSyslogSourceNetwork holds the values of Device.Syslog.Source.{i}.Network. (object, readOnly, since 2.17)
+// DeviceSyslogSourceNetwork holds the values of Device.Syslog.Source.{i}.Network. (object, readOnly, since 2.17).
 type DeviceSyslogSourceNetwork struct {
-	// Enable: boolean, readWrite, since 2.17.
-	Enable bool `cwmp:"Enable"`
-	// Interface: string(:256) pathRef, readWrite, since 2.17.
-	Interface string `cwmp:"Interface"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.17.
-	Port uint32 `cwmp:"Port"`
-	// Protocol: string{TCP,UDP,TLS}, readWrite, since 2.17.
-	Protocol DeviceSyslogSourceNetworkProtocol `cwmp:"Protocol"`
-	// Certificate: string pathRef→.Security.Certificate., readWrite, since 2.16.
-	Certificate string `cwmp:"Certificate"`
-	// CABundle: string pathRef→.Security.CABundle., readWrite, since 2.19.
-	CABundle string `cwmp:"CABundle"`
-	// PeerVerify: boolean, readWrite, since 2.19.
-	PeerVerify bool `cwmp:"PeerVerify"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Protocol DeviceSyslogSourceNetworkProtocol `json:"Protocol,omitzero"`
+
+	Certificate string `json:"Certificate,omitzero"`
+
+	CABundle string `json:"CABundle,omitzero"`
+
+	PeerVerify bool `json:"PeerVerify,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSyslogSourceNetwork) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSyslogSourceNetwork) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSyslogSourceNetwork_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceSyslogSourceNetwork_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synDeviceSyslogSourceNetwork_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
+func (o *DeviceSyslogSourceNetwork) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Interface", 5762, o.Interface)
+	c.Uint(p, "Port", 5764, uint64(o.Port))
+	c.String(p, "Protocol", 5765, string(o.Protocol))
 }
 
 // DeviceSyslogSourceNetworkPath is the typed path of Device.Syslog.Source.{i}.Network.
 type DeviceSyslogSourceNetworkPath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Interface   model.ReadWriteParam[string]
-	Port        model.ReadWriteParam[uint32]
-	Protocol    model.ReadWriteParam[DeviceSyslogSourceNetworkProtocol]
-	Certificate model.ReadWriteParam[string]
-	CABundle    model.ReadWriteParam[string]
-	PeerVerify  model.ReadWriteParam[bool]
+	model.ObjectPath
+	CABundle model.ReadWriteParam[string] `dm:"s"`
+
+	Certificate model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	PeerVerify model.ReadWriteParam[bool] `dm:"b"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[DeviceSyslogSourceNetworkProtocol] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceSyslogSourceNetworkPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSyslogSourceNetworkPath(prefix string) DeviceSyslogSourceNetworkPath {
-	p := &prefix
-	return DeviceSyslogSourceNetworkPath{
-		CABundle:    model.NewReadWrite[string](p, "CABundle", model.TypeString),
-		Certificate: model.NewReadWrite[string](p, "Certificate", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:   model.NewReadWrite[string](p, "Interface", model.TypeString),
-		PeerVerify:  model.NewReadWrite[bool](p, "PeerVerify", model.TypeBoolean),
-		Port:        model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Protocol:    model.NewReadWrite[DeviceSyslogSourceNetworkProtocol](p, "Protocol", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceSyslogTemplate_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceSyslogTemplate_Expression = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceSyslogTemplate_EscapeMessage = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceSyslogTemplate holds the values of Device.Syslog.Template.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17)
+// DeviceSyslogTemplate holds the values of Device.Syslog.Template.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceSyslogTemplate struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Expression: string, readWrite, since 2.17.
-	Expression string `cwmp:"Expression"`
-	// EscapeMessage: boolean, readWrite, since 2.17.
-	EscapeMessage bool `cwmp:"EscapeMessage"`
+	Alias string `json:"Alias,omitzero"`
+
+	Expression string `json:"Expression,omitzero"`
+
+	EscapeMessage bool `json:"EscapeMessage,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceSyslogTemplate) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceSyslogTemplate) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceSyslogTemplate_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceSyslogTemplate) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5771, o.Alias)
 }
 
 // DeviceSyslogTemplatePath is the typed path of Device.Syslog.Template.{i}.
 type DeviceSyslogTemplatePath struct {
-	obj           model.ObjectPath
-	Alias         model.WriteOnceParam[string]
-	Expression    model.ReadWriteParam[string]
-	EscapeMessage model.ReadWriteParam[bool]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceSyslogTemplatePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceSyslogTemplatePath(prefix string) DeviceSyslogTemplatePath {
-	p := &prefix
-	return DeviceSyslogTemplatePath{
-		Alias:         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		EscapeMessage: model.NewReadWrite[bool](p, "EscapeMessage", model.TypeBoolean),
-		Expression:    model.NewReadWrite[string](p, "Expression", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
+	EscapeMessage model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaSyslog = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Syslog.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Enable",
-	Syntax:  synDeviceSyslog_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Syslog.Status",
-	Syntax:  synDeviceSyslog_Status,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Syslog.FilterNumberOfEntries",
-	Syntax:  synDeviceSyslog_FilterNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Syslog.SourceNumberOfEntries",
-	Syntax:  synDeviceSyslog_SourceNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Syslog.TemplateNumberOfEntries",
-	Syntax:  synDeviceSyslog_TemplateNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Syslog.ActionNumberOfEntries",
-	Syntax:  synDeviceSyslog_ActionNumberOfEntries,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ActionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Syslog.Action.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Syslog.Action.{i}.Alias",
-	Syntax:  synDeviceSyslogAction_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.SourceRef",
-	Syntax:  synDeviceSyslogAction_SourceRef,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.FilterRef",
-	Syntax:  synDeviceSyslogAction_FilterRef,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.TemplateRef",
-	Syntax:  synDeviceSyslogAction_TemplateRef,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.StructuredData",
-	Syntax:  synDeviceSyslogAction_StructuredData,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Syslog.Action.{i}.LogFile.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.LogFile.Enable",
-	Syntax:  synDeviceSyslogActionLogFile_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Syslog.Action.{i}.LogFile.VendorLogFileRef",
-	Syntax:  synDeviceSyslogActionLogFile_VendorLogFileRef,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.LogFile.FilePath",
-	Syntax:  synDeviceSyslogActionLogFile_FilePath,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Syslog.Action.{i}.LogRemote.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.LogRemote.Enable",
-	Syntax:  synDeviceSyslogActionLogRemote_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Syslog.Action.{i}.LogRemote.Status",
-	Syntax:  synDeviceSyslogActionLogRemote_Status,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.LogRemote.Address",
-	Syntax:  synDeviceSyslogActionLogRemote_Address,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.LogRemote.Protocol",
-	Syntax:  synDeviceSyslogActionLogRemote_Protocol,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.LogRemote.Port",
-	Syntax:  synDeviceSyslogActionLogRemote_Port,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.LogRemote.Certificate",
-	Syntax:  synDeviceSyslogActionLogRemote_Certificate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.LogRemote.CABundle",
-	Syntax:  synDeviceSyslogActionLogRemote_CABundle,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Action.{i}.LogRemote.PeerVerify",
-	Syntax:  synDeviceSyslogActionLogRemote_PeerVerify,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FilterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Syslog.Filter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Syslog.Filter.{i}.Alias",
-	Syntax:  synDeviceSyslogFilter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Filter.{i}.FacilityLevel",
-	Syntax:  synDeviceSyslogFilter_FacilityLevel,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Filter.{i}.Severity",
-	Syntax:  synDeviceSyslogFilter_Severity,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Filter.{i}.SeverityCompare",
-	Syntax:  synDeviceSyslogFilter_SeverityCompare,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Filter.{i}.SeverityCompareAction",
-	Syntax:  synDeviceSyslogFilter_SeverityCompareAction,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Filter.{i}.PatternMatch",
-	Syntax:  synDeviceSyslogFilter_PatternMatch,
-	Version: "2.17",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SourceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Syslog.Source.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Syslog.Source.{i}.Alias",
-	Syntax:  synDeviceSyslogSource_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.KernelMessages",
-	Syntax:  synDeviceSyslogSource_KernelMessages,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.SystemMessages",
-	Syntax:  synDeviceSyslogSource_SystemMessages,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.Severity",
-	Syntax:  synDeviceSyslogSource_Severity,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.FacilityLevel",
-	Syntax:  synDeviceSyslogSource_FacilityLevel,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Syslog.Source.{i}.Network.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.Network.Enable",
-	Syntax:  synDeviceSyslogSourceNetwork_Enable,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.Network.Interface",
-	Syntax:  synDeviceSyslogSourceNetwork_Interface,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.Network.Port",
-	Syntax:  synDeviceSyslogSourceNetwork_Port,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.Network.Protocol",
-	Syntax:  synDeviceSyslogSourceNetwork_Protocol,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.Network.Certificate",
-	Syntax:  synDeviceSyslogSourceNetwork_Certificate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.Network.CABundle",
-	Syntax:  synDeviceSyslogSourceNetwork_CABundle,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Source.{i}.Network.PeerVerify",
-	Syntax:  synDeviceSyslogSourceNetwork_PeerVerify,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TemplateNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Syslog.Template.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.17",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Syslog.Template.{i}.Alias",
-	Syntax:  synDeviceSyslogTemplate_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Template.{i}.Expression",
-	Syntax:  synDeviceSyslogTemplate_Expression,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Syslog.Template.{i}.EscapeMessage",
-	Syntax:  synDeviceSyslogTemplate_EscapeMessage,
-	Version: "2.17",
-}}
-
-// DeviceSyslogImpl is what a device implements for Device.Syslog; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSyslogImpl to implement only some methods.
-type DeviceSyslogImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceSyslogStatus, error)
-	FilterNumberOfEntries(inst []uint32) (uint32, error)
-	SourceNumberOfEntries(inst []uint32) (uint32, error)
-	TemplateNumberOfEntries(inst []uint32) (uint32, error)
-	ActionNumberOfEntries(inst []uint32) (uint32, error)
-	ActionInstances(inst []uint32) []uint32
-	AddAction(inst []uint32) (uint32, error)
-	DeleteAction(inst []uint32, i uint32) error
-	FilterInstances(inst []uint32) []uint32
-	AddFilter(inst []uint32) (uint32, error)
-	DeleteFilter(inst []uint32, i uint32) error
-	SourceInstances(inst []uint32) []uint32
-	AddSource(inst []uint32) (uint32, error)
-	DeleteSource(inst []uint32, i uint32) error
-	TemplateInstances(inst []uint32) []uint32
-	AddTemplate(inst []uint32) (uint32, error)
-	DeleteTemplate(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceSyslogImpl implements DeviceSyslogImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSyslogImpl struct{}
-
-func (UnimplementedDeviceSyslogImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) Status(inst []uint32) (DeviceSyslogStatus, error) {
-	var zero DeviceSyslogStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) SourceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) TemplateNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) ActionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) ActionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSyslogImpl) AddAction(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) DeleteAction(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) FilterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSyslogImpl) AddFilter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) DeleteFilter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) SourceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSyslogImpl) AddSource(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) DeleteSource(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) TemplateInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceSyslogImpl) AddTemplate(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogImpl) DeleteTemplate(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSyslogActionImpl is what a device implements for Device.Syslog.Action.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSyslogActionImpl to implement only some methods.
-type DeviceSyslogActionImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	SourceRef(inst []uint32) ([]string, error)
-	SetSourceRef(inst []uint32, v []string) error
-	FilterRef(inst []uint32) ([]string, error)
-	SetFilterRef(inst []uint32, v []string) error
-	TemplateRef(inst []uint32) (string, error)
-	SetTemplateRef(inst []uint32, v string) error
-	StructuredData(inst []uint32) (bool, error)
-	SetStructuredData(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceSyslogActionImpl implements DeviceSyslogActionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSyslogActionImpl struct{}
-
-func (UnimplementedDeviceSyslogActionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionImpl) SourceRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionImpl) SetSourceRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionImpl) FilterRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionImpl) SetFilterRef(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionImpl) TemplateRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionImpl) SetTemplateRef(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionImpl) StructuredData(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionImpl) SetStructuredData(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSyslogActionLogFileImpl is what a device implements for Device.Syslog.Action.{i}.LogFile; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSyslogActionLogFileImpl to implement only some methods.
-type DeviceSyslogActionLogFileImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	VendorLogFileRef(inst []uint32) (string, error)
-	FilePath(inst []uint32) (string, error)
-	SetFilePath(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceSyslogActionLogFileImpl implements DeviceSyslogActionLogFileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSyslogActionLogFileImpl struct{}
-
-func (UnimplementedDeviceSyslogActionLogFileImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogFileImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogFileImpl) VendorLogFileRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogFileImpl) FilePath(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogFileImpl) SetFilePath(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSyslogActionLogRemoteImpl is what a device implements for Device.Syslog.Action.{i}.LogRemote; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSyslogActionLogRemoteImpl to implement only some methods.
-type DeviceSyslogActionLogRemoteImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceSyslogActionLogRemoteStatus, error)
-	Address(inst []uint32) (string, error)
-	SetAddress(inst []uint32, v string) error
-	Protocol(inst []uint32) (DeviceSyslogActionLogRemoteProtocol, error)
-	SetProtocol(inst []uint32, v DeviceSyslogActionLogRemoteProtocol) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	Certificate(inst []uint32) (string, error)
-	SetCertificate(inst []uint32, v string) error
-	CABundle(inst []uint32) (string, error)
-	SetCABundle(inst []uint32, v string) error
-	PeerVerify(inst []uint32) (bool, error)
-	SetPeerVerify(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceSyslogActionLogRemoteImpl implements DeviceSyslogActionLogRemoteImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSyslogActionLogRemoteImpl struct{}
-
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) Status(inst []uint32) (DeviceSyslogActionLogRemoteStatus, error) {
-	var zero DeviceSyslogActionLogRemoteStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) Address(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) Protocol(inst []uint32) (DeviceSyslogActionLogRemoteProtocol, error) {
-	var zero DeviceSyslogActionLogRemoteProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetProtocol(inst []uint32, v DeviceSyslogActionLogRemoteProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) Certificate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetCertificate(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) CABundle(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetCABundle(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) PeerVerify(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetPeerVerify(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSyslogFilterImpl is what a device implements for Device.Syslog.Filter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSyslogFilterImpl to implement only some methods.
-type DeviceSyslogFilterImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	FacilityLevel(inst []uint32) ([]DeviceSyslogFilterFacilityLevel, error)
-	SetFacilityLevel(inst []uint32, v []DeviceSyslogFilterFacilityLevel) error
-	Severity(inst []uint32) (DeviceSyslogFilterSeverity, error)
-	SetSeverity(inst []uint32, v DeviceSyslogFilterSeverity) error
-	SeverityCompare(inst []uint32) (DeviceSyslogFilterSeverityCompare, error)
-	SetSeverityCompare(inst []uint32, v DeviceSyslogFilterSeverityCompare) error
-	SeverityCompareAction(inst []uint32) (DeviceSyslogFilterSeverityCompareAction, error)
-	SetSeverityCompareAction(inst []uint32, v DeviceSyslogFilterSeverityCompareAction) error
-	PatternMatch(inst []uint32) (string, error)
-	SetPatternMatch(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceSyslogFilterImpl implements DeviceSyslogFilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSyslogFilterImpl struct{}
-
-func (UnimplementedDeviceSyslogFilterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) FacilityLevel(inst []uint32) ([]DeviceSyslogFilterFacilityLevel, error) {
-	var zero []DeviceSyslogFilterFacilityLevel
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) SetFacilityLevel(inst []uint32, v []DeviceSyslogFilterFacilityLevel) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) Severity(inst []uint32) (DeviceSyslogFilterSeverity, error) {
-	var zero DeviceSyslogFilterSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) SetSeverity(inst []uint32, v DeviceSyslogFilterSeverity) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) SeverityCompare(inst []uint32) (DeviceSyslogFilterSeverityCompare, error) {
-	var zero DeviceSyslogFilterSeverityCompare
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) SetSeverityCompare(inst []uint32, v DeviceSyslogFilterSeverityCompare) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) SeverityCompareAction(inst []uint32) (DeviceSyslogFilterSeverityCompareAction, error) {
-	var zero DeviceSyslogFilterSeverityCompareAction
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) SetSeverityCompareAction(inst []uint32, v DeviceSyslogFilterSeverityCompareAction) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) PatternMatch(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogFilterImpl) SetPatternMatch(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSyslogSourceImpl is what a device implements for Device.Syslog.Source.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSyslogSourceImpl to implement only some methods.
-type DeviceSyslogSourceImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	KernelMessages(inst []uint32) (bool, error)
-	SetKernelMessages(inst []uint32, v bool) error
-	SystemMessages(inst []uint32) (bool, error)
-	SetSystemMessages(inst []uint32, v bool) error
-	Severity(inst []uint32) (DeviceSyslogSourceSeverity, error)
-	SetSeverity(inst []uint32, v DeviceSyslogSourceSeverity) error
-	FacilityLevel(inst []uint32) (DeviceSyslogSourceFacilityLevel, error)
-	SetFacilityLevel(inst []uint32, v DeviceSyslogSourceFacilityLevel) error
-}
-
-// UnimplementedDeviceSyslogSourceImpl implements DeviceSyslogSourceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSyslogSourceImpl struct{}
-
-func (UnimplementedDeviceSyslogSourceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceImpl) KernelMessages(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceImpl) SetKernelMessages(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceImpl) SystemMessages(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceImpl) SetSystemMessages(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceImpl) Severity(inst []uint32) (DeviceSyslogSourceSeverity, error) {
-	var zero DeviceSyslogSourceSeverity
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceImpl) SetSeverity(inst []uint32, v DeviceSyslogSourceSeverity) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceImpl) FacilityLevel(inst []uint32) (DeviceSyslogSourceFacilityLevel, error) {
-	var zero DeviceSyslogSourceFacilityLevel
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceImpl) SetFacilityLevel(inst []uint32, v DeviceSyslogSourceFacilityLevel) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSyslogSourceNetworkImpl is what a device implements for Device.Syslog.Source.{i}.Network; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSyslogSourceNetworkImpl to implement only some methods.
-type DeviceSyslogSourceNetworkImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	Protocol(inst []uint32) (DeviceSyslogSourceNetworkProtocol, error)
-	SetProtocol(inst []uint32, v DeviceSyslogSourceNetworkProtocol) error
-	Certificate(inst []uint32) (string, error)
-	SetCertificate(inst []uint32, v string) error
-	CABundle(inst []uint32) (string, error)
-	SetCABundle(inst []uint32, v string) error
-	PeerVerify(inst []uint32) (bool, error)
-	SetPeerVerify(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceSyslogSourceNetworkImpl implements DeviceSyslogSourceNetworkImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSyslogSourceNetworkImpl struct{}
-
-func (UnimplementedDeviceSyslogSourceNetworkImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) Protocol(inst []uint32) (DeviceSyslogSourceNetworkProtocol, error) {
-	var zero DeviceSyslogSourceNetworkProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) SetProtocol(inst []uint32, v DeviceSyslogSourceNetworkProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) Certificate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) SetCertificate(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) CABundle(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) SetCABundle(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) PeerVerify(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogSourceNetworkImpl) SetPeerVerify(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceSyslogTemplateImpl is what a device implements for Device.Syslog.Template.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceSyslogTemplateImpl to implement only some methods.
-type DeviceSyslogTemplateImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Expression(inst []uint32) (string, error)
-	SetExpression(inst []uint32, v string) error
-	EscapeMessage(inst []uint32) (bool, error)
-	SetEscapeMessage(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceSyslogTemplateImpl implements DeviceSyslogTemplateImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceSyslogTemplateImpl struct{}
-
-func (UnimplementedDeviceSyslogTemplateImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogTemplateImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogTemplateImpl) Expression(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogTemplateImpl) SetExpression(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogTemplateImpl) EscapeMessage(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceSyslogTemplateImpl) SetEscapeMessage(inst []uint32, v bool) error {
-	return model.ErrNotSupported
+	Expression model.ReadWriteParam[string] `dm:"s"`
 }

@@ -5,38 +5,26 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceThread_BorderRouterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceThread_RadioNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceThread_MLENumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceThread_NodeNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceThread holds the values of Device.Thread. (object, readOnly, since 2.19)
+// DeviceThread holds the values of Device.Thread. (object, readOnly, since 2.19).
 type DeviceThread struct {
-	// BorderRouterNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	BorderRouterNumberOfEntries uint32 `cwmp:"BorderRouterNumberOfEntries"`
-	// RadioNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	RadioNumberOfEntries uint32 `cwmp:"RadioNumberOfEntries"`
-	// MLENumberOfEntries: unsignedInt, readOnly, since 2.19.
-	MLENumberOfEntries uint32 `cwmp:"MLENumberOfEntries"`
-	// NodeNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	NodeNumberOfEntries uint32 `cwmp:"NodeNumberOfEntries"`
-	// Device.Thread.BorderRouter.{i}. instances by instance number
-	BorderRouter map[uint32]*DeviceThreadBorderRouter `cwmp:"BorderRouter.{i}."`
-	// Device.Thread.MLE.{i}. instances by instance number
-	MLE map[uint32]*DeviceThreadMLE `cwmp:"MLE.{i}."`
-	// Device.Thread.Node.{i}. instances by instance number
-	Node map[uint32]*DeviceThreadNode `cwmp:"Node.{i}."`
-	// Device.Thread.Radio.{i}. instances by instance number
-	Radio map[uint32]*DeviceThreadRadio `cwmp:"Radio.{i}."`
+	BorderRouterNumberOfEntries uint32 `json:"BorderRouterNumberOfEntries,omitzero"`
+
+	RadioNumberOfEntries uint32 `json:"RadioNumberOfEntries,omitzero"`
+
+	MLENumberOfEntries uint32 `json:"MLENumberOfEntries,omitzero"`
+
+	NodeNumberOfEntries uint32 `json:"NodeNumberOfEntries,omitzero"`
+
+	BorderRouter map[uint32]*DeviceThreadBorderRouter `json:"BorderRouter,omitzero"`
+	MLE          map[uint32]*DeviceThreadMLE          `json:"MLE,omitzero"`
+	Node         map[uint32]*DeviceThreadNode         `json:"Node,omitzero"`
+	Radio        map[uint32]*DeviceThreadRadio        `json:"Radio,omitzero"`
 }
 
-// AddBorderRouter creates instance i of Device.Thread.BorderRouter.{i}. (replacing any) and returns it
+// AddBorderRouter creates instance i (replacing any) and returns it.
 func (o *DeviceThread) AddBorderRouter(i uint32) *DeviceThreadBorderRouter {
 	if o.BorderRouter == nil {
 		o.BorderRouter = map[uint32]*DeviceThreadBorderRouter{}
@@ -46,18 +34,7 @@ func (o *DeviceThread) AddBorderRouter(i uint32) *DeviceThreadBorderRouter {
 	return x
 }
 
-// GetBorderRouter returns instance i of Device.Thread.BorderRouter.{i}.
-func (o *DeviceThread) GetBorderRouter(i uint32) (*DeviceThreadBorderRouter, bool) {
-	x, ok := o.BorderRouter[i]
-	return x, ok
-}
-
-// DeleteBorderRouter removes instance i of Device.Thread.BorderRouter.{i}.
-func (o *DeviceThread) DeleteBorderRouter(i uint32) {
-	delete(o.BorderRouter, i)
-}
-
-// AddMLE creates instance i of Device.Thread.MLE.{i}. (replacing any) and returns it
+// AddMLE creates instance i (replacing any) and returns it.
 func (o *DeviceThread) AddMLE(i uint32) *DeviceThreadMLE {
 	if o.MLE == nil {
 		o.MLE = map[uint32]*DeviceThreadMLE{}
@@ -67,18 +44,7 @@ func (o *DeviceThread) AddMLE(i uint32) *DeviceThreadMLE {
 	return x
 }
 
-// GetMLE returns instance i of Device.Thread.MLE.{i}.
-func (o *DeviceThread) GetMLE(i uint32) (*DeviceThreadMLE, bool) {
-	x, ok := o.MLE[i]
-	return x, ok
-}
-
-// DeleteMLE removes instance i of Device.Thread.MLE.{i}.
-func (o *DeviceThread) DeleteMLE(i uint32) {
-	delete(o.MLE, i)
-}
-
-// AddNode creates instance i of Device.Thread.Node.{i}. (replacing any) and returns it
+// AddNode creates instance i (replacing any) and returns it.
 func (o *DeviceThread) AddNode(i uint32) *DeviceThreadNode {
 	if o.Node == nil {
 		o.Node = map[uint32]*DeviceThreadNode{}
@@ -88,18 +54,7 @@ func (o *DeviceThread) AddNode(i uint32) *DeviceThreadNode {
 	return x
 }
 
-// GetNode returns instance i of Device.Thread.Node.{i}.
-func (o *DeviceThread) GetNode(i uint32) (*DeviceThreadNode, bool) {
-	x, ok := o.Node[i]
-	return x, ok
-}
-
-// DeleteNode removes instance i of Device.Thread.Node.{i}.
-func (o *DeviceThread) DeleteNode(i uint32) {
-	delete(o.Node, i)
-}
-
-// AddRadio creates instance i of Device.Thread.Radio.{i}. (replacing any) and returns it
+// AddRadio creates instance i (replacing any) and returns it.
 func (o *DeviceThread) AddRadio(i uint32) *DeviceThreadRadio {
 	if o.Radio == nil {
 		o.Radio = map[uint32]*DeviceThreadRadio{}
@@ -108,355 +63,188 @@ func (o *DeviceThread) AddRadio(i uint32) *DeviceThreadRadio {
 	o.Radio[i] = x
 	return x
 }
-
-// GetRadio returns instance i of Device.Thread.Radio.{i}.
-func (o *DeviceThread) GetRadio(i uint32) (*DeviceThreadRadio, bool) {
-	x, ok := o.Radio[i]
-	return x, ok
-}
-
-// DeleteRadio removes instance i of Device.Thread.Radio.{i}.
-func (o *DeviceThread) DeleteRadio(i uint32) {
-	delete(o.Radio, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThread) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThread) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceThread) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.BorderRouter) {
-		o.BorderRouter[i].ValidateAt(prefix+"BorderRouter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.BorderRouter[i].ValidateAt(c, model.InstanceOf(p, "BorderRouter.", i))
 	}
 	for _, i := range model.SortedKeys(o.MLE) {
-		o.MLE[i].ValidateAt(prefix+"MLE."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.MLE[i].ValidateAt(c, model.InstanceOf(p, "MLE.", i))
 	}
 	for _, i := range model.SortedKeys(o.Node) {
-		o.Node[i].ValidateAt(prefix+"Node."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Node[i].ValidateAt(c, model.InstanceOf(p, "Node.", i))
 	}
 	for _, i := range model.SortedKeys(o.Radio) {
-		o.Radio[i].ValidateAt(prefix+"Radio."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Radio[i].ValidateAt(c, model.InstanceOf(p, "Radio.", i))
 	}
 }
 
 // DeviceThreadPath is the typed path of Device.Thread.
 type DeviceThreadPath struct {
-	obj                         model.ObjectPath
-	BorderRouterNumberOfEntries model.ReadOnlyParam[uint32]
-	RadioNumberOfEntries        model.ReadOnlyParam[uint32]
-	MLENumberOfEntries          model.ReadOnlyParam[uint32]
-	NodeNumberOfEntries         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BorderRouterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MLENumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RadioNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceThreadPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadPath(prefix string) DeviceThreadPath {
-	p := &prefix
-	return DeviceThreadPath{
-		BorderRouterNumberOfEntries: model.NewReadOnly[uint32](p, "BorderRouterNumberOfEntries", model.TypeUnsignedInt),
-		MLENumberOfEntries:          model.NewReadOnly[uint32](p, "MLENumberOfEntries", model.TypeUnsignedInt),
-		NodeNumberOfEntries:         model.NewReadOnly[uint32](p, "NodeNumberOfEntries", model.TypeUnsignedInt),
-		RadioNumberOfEntries:        model.NewReadOnly[uint32](p, "RadioNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// BorderRouter returns the typed path of instance i.
+func (x DeviceThreadPath) BorderRouter(i uint32) (p DeviceThreadBorderRouterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BorderRouter.", i))
+	return
 }
 
-// BorderRouter returns the typed path of instance i of Device.Thread.BorderRouter.{i}.
-func (x DeviceThreadPath) BorderRouter(i uint32) DeviceThreadBorderRouterPath {
-	return newDeviceThreadBorderRouterPath(x.Path() + "BorderRouter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// BorderRouterTable returns the table Device.Thread.BorderRouter.{i}. itself (for AddObject when writable)
+// BorderRouterTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadPath) BorderRouterTable() model.Table {
-	return model.NewTable(x.Path() + "BorderRouter.")
+	return model.NewTable(x.ObjectPath, "BorderRouter.")
 }
 
-// MLE returns the typed path of instance i of Device.Thread.MLE.{i}.
-func (x DeviceThreadPath) MLE(i uint32) DeviceThreadMLEPath {
-	return newDeviceThreadMLEPath(x.Path() + "MLE." + strconv.FormatUint(uint64(i), 10) + ".")
+// MLE returns the typed path of instance i.
+func (x DeviceThreadPath) MLE(i uint32) (p DeviceThreadMLEPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MLE.", i))
+	return
 }
 
-// MLETable returns the table Device.Thread.MLE.{i}. itself (for AddObject when writable)
+// MLETable returns the table itself (for AddObject when writable).
 func (x DeviceThreadPath) MLETable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "MLE.")
+	return model.NewWritableTable(x.ObjectPath, "MLE.")
 }
 
-// Node returns the typed path of instance i of Device.Thread.Node.{i}.
-func (x DeviceThreadPath) Node(i uint32) DeviceThreadNodePath {
-	return newDeviceThreadNodePath(x.Path() + "Node." + strconv.FormatUint(uint64(i), 10) + ".")
+// Node returns the typed path of instance i.
+func (x DeviceThreadPath) Node(i uint32) (p DeviceThreadNodePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Node.", i))
+	return
 }
 
-// NodeTable returns the table Device.Thread.Node.{i}. itself (for AddObject when writable)
+// NodeTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadPath) NodeTable() model.Table {
-	return model.NewTable(x.Path() + "Node.")
+	return model.NewTable(x.ObjectPath, "Node.")
 }
 
-// Radio returns the typed path of instance i of Device.Thread.Radio.{i}.
-func (x DeviceThreadPath) Radio(i uint32) DeviceThreadRadioPath {
-	return newDeviceThreadRadioPath(x.Path() + "Radio." + strconv.FormatUint(uint64(i), 10) + ".")
+// Radio returns the typed path of instance i.
+func (x DeviceThreadPath) Radio(i uint32) (p DeviceThreadRadioPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Radio.", i))
+	return
 }
 
-// RadioTable returns the table Device.Thread.Radio.{i}. itself (for AddObject when writable)
+// RadioTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadPath) RadioTable() model.Table {
-	return model.NewTable(x.Path() + "Radio.")
+	return model.NewTable(x.ObjectPath, "Radio.")
 }
 
 // DeviceThreadBorderRouterStatus enumerates the values of Device.Thread.BorderRouter.{i}.Status.
 type DeviceThreadBorderRouterStatus string
 
-func (e DeviceThreadBorderRouterStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceThreadBorderRouterStatus_Started DeviceThreadBorderRouterStatus = "Started"
+
 	DeviceThreadBorderRouterStatus_Stopped DeviceThreadBorderRouterStatus = "Stopped"
-	DeviceThreadBorderRouterStatus_Error   DeviceThreadBorderRouterStatus = "Error"
+
+	DeviceThreadBorderRouterStatus_Error DeviceThreadBorderRouterStatus = "Error"
 )
 
-var (
-	synDeviceThreadBorderRouter_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceThreadBorderRouter_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Started"}, {Value: "Stopped"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceThreadBorderRouter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceThreadBorderRouter_BorderAgentID = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(16),
-			Min: model.U64(16),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceThreadBorderRouter_MLEReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.MLE.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceThreadBorderRouter_RoutingRef = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Routing.Router.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceThreadBorderRouter holds the values of Device.Thread.BorderRouter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceThreadBorderRouter holds the values of Device.Thread.BorderRouter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadBorderRouter struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Started,Stopped,Error}, readOnly, since 2.19.
-	Status DeviceThreadBorderRouterStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// BorderAgentID: hexBinary(16:16), readOnly, since 2.19.
-	BorderAgentID []byte `cwmp:"BorderAgentID"`
-	// MLEReference: string pathRef→#.MLE., readWrite, since 2.19.
-	MLEReference string `cwmp:"MLEReference"`
-	// RoutingRef: string pathRef→.Routing.Router., readOnly, since 2.19.
-	RoutingRef string `cwmp:"RoutingRef"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceThreadBorderRouterStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	BorderAgentID model.HexBinary `json:"BorderAgentID,omitzero"`
+
+	MLEReference string `json:"MLEReference,omitzero"`
+
+	RoutingRef string `json:"RoutingRef,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadBorderRouter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadBorderRouter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceThreadBorderRouter_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceThreadBorderRouter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckBytes(synDeviceThreadBorderRouter_BorderAgentID, o.BorderAgentID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BorderAgentID",
-		})
-	}
+func (o *DeviceThreadBorderRouter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5782, string(o.Status))
+	c.String(p, "Alias", 5777, o.Alias)
+	c.Bytes(p, "BorderAgentID", 5778, []byte(o.BorderAgentID))
 }
 
 // DeviceThreadBorderRouterPath is the typed path of Device.Thread.BorderRouter.{i}.
 type DeviceThreadBorderRouterPath struct {
-	obj           model.ObjectPath
-	Enable        model.ReadWriteParam[bool]
-	Status        model.ReadOnlyParam[DeviceThreadBorderRouterStatus]
-	Alias         model.WriteOnceParam[string]
-	BorderAgentID model.ReadOnlyParam[[]byte]
-	MLEReference  model.ReadWriteParam[string]
-	RoutingRef    model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceThreadBorderRouterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadBorderRouterPath(prefix string) DeviceThreadBorderRouterPath {
-	p := &prefix
-	return DeviceThreadBorderRouterPath{
-		Alias:         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		BorderAgentID: model.NewReadOnly[[]byte](p, "BorderAgentID", model.TypeHexBinary),
-		Enable:        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MLEReference:  model.NewReadWrite[string](p, "MLEReference", model.TypeString),
-		RoutingRef:    model.NewReadOnly[string](p, "RoutingRef", model.TypeString),
-		Status:        model.NewReadOnly[DeviceThreadBorderRouterStatus](p, "Status", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
+	BorderAgentID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	MLEReference model.ReadWriteParam[string] `dm:"s"`
+
+	RoutingRef model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceThreadMLEStatus enumerates the values of Device.Thread.MLE.{i}.Status.
 type DeviceThreadMLEStatus string
 
-func (e DeviceThreadMLEStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceThreadMLEStatus_Up             DeviceThreadMLEStatus = "Up"
-	DeviceThreadMLEStatus_Down           DeviceThreadMLEStatus = "Down"
-	DeviceThreadMLEStatus_Unknown        DeviceThreadMLEStatus = "Unknown"
-	DeviceThreadMLEStatus_Dormant        DeviceThreadMLEStatus = "Dormant"
-	DeviceThreadMLEStatus_NotPresent     DeviceThreadMLEStatus = "NotPresent"
+	DeviceThreadMLEStatus_Up DeviceThreadMLEStatus = "Up"
+
+	DeviceThreadMLEStatus_Down DeviceThreadMLEStatus = "Down"
+
+	DeviceThreadMLEStatus_Unknown DeviceThreadMLEStatus = "Unknown"
+
+	DeviceThreadMLEStatus_Dormant DeviceThreadMLEStatus = "Dormant"
+
+	DeviceThreadMLEStatus_NotPresent DeviceThreadMLEStatus = "NotPresent"
+
 	DeviceThreadMLEStatus_LowerLayerDown DeviceThreadMLEStatus = "LowerLayerDown"
-	DeviceThreadMLEStatus_Error          DeviceThreadMLEStatus = "Error"
+
+	DeviceThreadMLEStatus_Error DeviceThreadMLEStatus = "Error"
 )
 
 // DeviceThreadMLESupportedStandards enumerates the values of Device.Thread.MLE.{i}.SupportedStandards.
 type DeviceThreadMLESupportedStandards string
 
-func (e DeviceThreadMLESupportedStandards) String() string {
-	return string(e)
-}
-
 const (
 	DeviceThreadMLESupportedStandards_X10 DeviceThreadMLESupportedStandards = "1.0"
+
 	DeviceThreadMLESupportedStandards_X11 DeviceThreadMLESupportedStandards = "1.1"
+
 	DeviceThreadMLESupportedStandards_X12 DeviceThreadMLESupportedStandards = "1.2"
+
 	DeviceThreadMLESupportedStandards_X13 DeviceThreadMLESupportedStandards = "1.3"
+
 	DeviceThreadMLESupportedStandards_X14 DeviceThreadMLESupportedStandards = "1.4"
 )
 
-var (
-	synDeviceThreadMLE_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceThreadMLE_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceThreadMLE_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceThreadMLE_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceThreadMLE_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceThreadMLE_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceThreadMLE_SupportedStandards = &model.Syntax{
-		Enums: []model.Enum{{Value: "1.0"}, {Value: "1.1"}, {Value: "1.2"}, {Value: "1.3"}, {Value: "1.4"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceThreadMLE_OperatingStandard = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "SupportedStandards",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceThreadMLE_DatasetNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceThreadMLE_AssociatedNodeNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceThreadMLE holds the values of Device.Thread.MLE.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19)
+// DeviceThreadMLE holds the values of Device.Thread.MLE.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceThreadMLE struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceThreadMLEStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.19.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// SupportedStandards: list<string{1.0,1.1,1.2,1.3,1.4}>, readOnly, since 2.19.
-	SupportedStandards []DeviceThreadMLESupportedStandards `cwmp:"SupportedStandards"`
-	// OperatingStandard: string enumerationRef, readOnly, since 2.19.
-	OperatingStandard string `cwmp:"OperatingStandard"`
-	// DatasetNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	DatasetNumberOfEntries uint32 `cwmp:"DatasetNumberOfEntries"`
-	// AssociatedNodeNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	AssociatedNodeNumberOfEntries uint32 `cwmp:"AssociatedNodeNumberOfEntries"`
-	// Device.Thread.MLE.{i}.AssociatedNode.{i}. instances by instance number
-	AssociatedNode map[uint32]*DeviceThreadMLEAssociatedNode `cwmp:"AssociatedNode.{i}."`
-	// Device.Thread.MLE.{i}.Dataset.{i}. instances by instance number
-	Dataset    map[uint32]*DeviceThreadMLEDataset `cwmp:"Dataset.{i}."`
-	LeaderData *DeviceThreadMLELeaderData         `cwmp:"LeaderData."`
-	Stats      *DeviceThreadMLEStats              `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceThreadMLEStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	SupportedStandards []DeviceThreadMLESupportedStandards `json:"SupportedStandards,omitzero"`
+
+	OperatingStandard string `json:"OperatingStandard,omitzero"`
+
+	DatasetNumberOfEntries uint32 `json:"DatasetNumberOfEntries,omitzero"`
+
+	AssociatedNodeNumberOfEntries uint32 `json:"AssociatedNodeNumberOfEntries,omitzero"`
+
+	AssociatedNode map[uint32]*DeviceThreadMLEAssociatedNode `json:"AssociatedNode,omitzero"`
+	Dataset        map[uint32]*DeviceThreadMLEDataset        `json:"Dataset,omitzero"`
+	LeaderData     *DeviceThreadMLELeaderData                `json:"LeaderData,omitzero"`
+	Stats          *DeviceThreadMLEStats                     `json:"Stats,omitzero"`
 }
 
-// AddAssociatedNode creates instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}. (replacing any) and returns it
+// AddAssociatedNode creates instance i (replacing any) and returns it.
 func (o *DeviceThreadMLE) AddAssociatedNode(i uint32) *DeviceThreadMLEAssociatedNode {
 	if o.AssociatedNode == nil {
 		o.AssociatedNode = map[uint32]*DeviceThreadMLEAssociatedNode{}
@@ -466,18 +254,7 @@ func (o *DeviceThreadMLE) AddAssociatedNode(i uint32) *DeviceThreadMLEAssociated
 	return x
 }
 
-// GetAssociatedNode returns instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.
-func (o *DeviceThreadMLE) GetAssociatedNode(i uint32) (*DeviceThreadMLEAssociatedNode, bool) {
-	x, ok := o.AssociatedNode[i]
-	return x, ok
-}
-
-// DeleteAssociatedNode removes instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.
-func (o *DeviceThreadMLE) DeleteAssociatedNode(i uint32) {
-	delete(o.AssociatedNode, i)
-}
-
-// AddDataset creates instance i of Device.Thread.MLE.{i}.Dataset.{i}. (replacing any) and returns it
+// AddDataset creates instance i (replacing any) and returns it.
 func (o *DeviceThreadMLE) AddDataset(i uint32) *DeviceThreadMLEDataset {
 	if o.Dataset == nil {
 		o.Dataset = map[uint32]*DeviceThreadMLEDataset{}
@@ -486,222 +263,122 @@ func (o *DeviceThreadMLE) AddDataset(i uint32) *DeviceThreadMLEDataset {
 	o.Dataset[i] = x
 	return x
 }
-
-// GetDataset returns instance i of Device.Thread.MLE.{i}.Dataset.{i}.
-func (o *DeviceThreadMLE) GetDataset(i uint32) (*DeviceThreadMLEDataset, bool) {
-	x, ok := o.Dataset[i]
-	return x, ok
-}
-
-// DeleteDataset removes instance i of Device.Thread.MLE.{i}.Dataset.{i}.
-func (o *DeviceThreadMLE) DeleteDataset(i uint32) {
-	delete(o.Dataset, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadMLE) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadMLE) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceThreadMLE_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceThreadMLE_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceThreadMLE_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceThreadMLE_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckValue(synDeviceThreadMLE_SupportedStandards, model.FormatValue(model.TypeString, o.SupportedStandards)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedStandards",
-		})
-	}
+func (o *DeviceThreadMLE) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5854, string(o.Status))
+	c.String(p, "Alias", 5785, o.Alias)
+	c.String(p, "Name", 5835, o.Name)
+	c.Wire(p, "LowerLayers", 5834, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Wire(p, "SupportedStandards", 5855, model.JoinStrings(o.SupportedStandards), len(o.SupportedStandards) > 0)
 	for _, i := range model.SortedKeys(o.AssociatedNode) {
-		o.AssociatedNode[i].ValidateAt(prefix+"AssociatedNode."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AssociatedNode[i].ValidateAt(c, model.InstanceOf(p, "AssociatedNode.", i))
 	}
 	for _, i := range model.SortedKeys(o.Dataset) {
-		o.Dataset[i].ValidateAt(prefix+"Dataset."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Dataset[i].ValidateAt(c, model.InstanceOf(p, "Dataset.", i))
 	}
 	if o.LeaderData != nil {
-		o.LeaderData.ValidateAt(prefix+"LeaderData.", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.LeaderData.ValidateAt(c, p+"LeaderData.")
 	}
 }
 
 // DeviceThreadMLEPath is the typed path of Device.Thread.MLE.{i}.
 type DeviceThreadMLEPath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Status                        model.ReadOnlyParam[DeviceThreadMLEStatus]
-	Alias                         model.WriteOnceParam[string]
-	Name                          model.ReadOnlyParam[string]
-	LastChange                    model.ReadOnlyParam[uint32]
-	LowerLayers                   model.ReadWriteParam[[]string]
-	SupportedStandards            model.ReadOnlyParam[[]DeviceThreadMLESupportedStandards]
-	OperatingStandard             model.ReadOnlyParam[string]
-	DatasetNumberOfEntries        model.ReadOnlyParam[uint32]
-	AssociatedNodeNumberOfEntries model.ReadOnlyParam[uint32]
-	LeaderData                    DeviceThreadMLELeaderDataPath
-	Stats                         DeviceThreadMLEStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AssociatedNodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DatasetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	OperatingStandard model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedStandards model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LeaderData DeviceThreadMLELeaderDataPath `dm:"LeaderData."`
+	Stats      DeviceThreadMLEStatsPath      `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceThreadMLEPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadMLEPath(prefix string) DeviceThreadMLEPath {
-	p := &prefix
-	return DeviceThreadMLEPath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssociatedNodeNumberOfEntries: model.NewReadOnly[uint32](p, "AssociatedNodeNumberOfEntries", model.TypeUnsignedInt),
-		DatasetNumberOfEntries:        model.NewReadOnly[uint32](p, "DatasetNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:                    model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LeaderData:                    newDeviceThreadMLELeaderDataPath(prefix + "LeaderData."),
-		LowerLayers:                   model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:                          model.NewReadOnly[string](p, "Name", model.TypeString),
-		OperatingStandard:             model.NewReadOnly[string](p, "OperatingStandard", model.TypeString),
-		Stats:                         newDeviceThreadMLEStatsPath(prefix + "Stats."),
-		Status:                        model.NewReadOnly[DeviceThreadMLEStatus](p, "Status", model.TypeString),
-		SupportedStandards:            model.NewReadOnly[[]DeviceThreadMLESupportedStandards](p, "SupportedStandards", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
+// AssociatedNode returns the typed path of instance i.
+func (x DeviceThreadMLEPath) AssociatedNode(i uint32) (p DeviceThreadMLEAssociatedNodePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedNode.", i))
+	return
 }
 
-// AssociatedNode returns the typed path of instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.
-func (x DeviceThreadMLEPath) AssociatedNode(i uint32) DeviceThreadMLEAssociatedNodePath {
-	return newDeviceThreadMLEAssociatedNodePath(x.Path() + "AssociatedNode." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AssociatedNodeTable returns the table Device.Thread.MLE.{i}.AssociatedNode.{i}. itself (for AddObject when writable)
+// AssociatedNodeTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadMLEPath) AssociatedNodeTable() model.Table {
-	return model.NewTable(x.Path() + "AssociatedNode.")
+	return model.NewTable(x.ObjectPath, "AssociatedNode.")
 }
 
-// Dataset returns the typed path of instance i of Device.Thread.MLE.{i}.Dataset.{i}.
-func (x DeviceThreadMLEPath) Dataset(i uint32) DeviceThreadMLEDatasetPath {
-	return newDeviceThreadMLEDatasetPath(x.Path() + "Dataset." + strconv.FormatUint(uint64(i), 10) + ".")
+// Dataset returns the typed path of instance i.
+func (x DeviceThreadMLEPath) Dataset(i uint32) (p DeviceThreadMLEDatasetPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Dataset.", i))
+	return
 }
 
-// DatasetTable returns the table Device.Thread.MLE.{i}.Dataset.{i}. itself (for AddObject when writable)
+// DatasetTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadMLEPath) DatasetTable() model.Table {
-	return model.NewTable(x.Path() + "Dataset.")
+	return model.NewTable(x.ObjectPath, "Dataset.")
 }
 
 // DeviceThreadMLEAssociatedNodeRoutingRole enumerates the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.RoutingRole.
 type DeviceThreadMLEAssociatedNodeRoutingRole string
 
-func (e DeviceThreadMLEAssociatedNodeRoutingRole) String() string {
-	return string(e)
-}
-
 const (
-	DeviceThreadMLEAssociatedNodeRoutingRole_Child      DeviceThreadMLEAssociatedNodeRoutingRole = "Child"
-	DeviceThreadMLEAssociatedNodeRoutingRole_Router     DeviceThreadMLEAssociatedNodeRoutingRole = "Router"
-	DeviceThreadMLEAssociatedNodeRoutingRole_Leader     DeviceThreadMLEAssociatedNodeRoutingRole = "Leader"
+	DeviceThreadMLEAssociatedNodeRoutingRole_Child DeviceThreadMLEAssociatedNodeRoutingRole = "Child"
+
+	DeviceThreadMLEAssociatedNodeRoutingRole_Router DeviceThreadMLEAssociatedNodeRoutingRole = "Router"
+
+	DeviceThreadMLEAssociatedNodeRoutingRole_Leader DeviceThreadMLEAssociatedNodeRoutingRole = "Leader"
+
 	DeviceThreadMLEAssociatedNodeRoutingRole_Unassigned DeviceThreadMLEAssociatedNodeRoutingRole = "Unassigned"
 )
 
 // DeviceThreadMLEAssociatedNodeMode enumerates the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.Mode.
 type DeviceThreadMLEAssociatedNodeMode string
 
-func (e DeviceThreadMLEAssociatedNodeMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceThreadMLEAssociatedNodeMode_Rx_on_when_idle    DeviceThreadMLEAssociatedNodeMode = "rx-on-when-idle"
+	DeviceThreadMLEAssociatedNodeMode_Rx_on_when_idle DeviceThreadMLEAssociatedNodeMode = "rx-on-when-idle"
+
 	DeviceThreadMLEAssociatedNodeMode_Full_Thread_Device DeviceThreadMLEAssociatedNodeMode = "Full Thread Device"
-	DeviceThreadMLEAssociatedNodeMode_Full_Network_Data  DeviceThreadMLEAssociatedNodeMode = "Full Network Data"
+
+	DeviceThreadMLEAssociatedNodeMode_Full_Network_Data DeviceThreadMLEAssociatedNodeMode = "Full Network Data"
 )
 
-var (
-	synDeviceThreadMLEAssociatedNode_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceThreadMLEAssociatedNode_LastContactTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceThreadMLEAssociatedNode_ExtendedMAC     = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(16),
-			Min: model.U64(16),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceThreadMLEAssociatedNode_Rloc16 = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceThreadMLEAssociatedNode_RoutingRole = &model.Syntax{
-		Enums: []model.Enum{{Value: "Child"}, {Value: "Router"}, {Value: "Leader"}, {Value: "Unassigned"}},
-		Type:  model.TypeString,
-	}
-	synDeviceThreadMLEAssociatedNode_Mode = &model.Syntax{
-		Enums: []model.Enum{{Value: "rx-on-when-idle"}, {Value: "Full Thread Device"}, {Value: "Full Network Data"}},
-		Type:  model.TypeString,
-	}
-	synDeviceThreadMLEAssociatedNode_RouteNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceThreadMLEAssociatedNode_NeighborNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceThreadMLEAssociatedNode_IPv6AddressNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceThreadMLEAssociatedNode holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceThreadMLEAssociatedNode holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadMLEAssociatedNode struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// LastContactTime: dateTime, readOnly, since 2.19.
-	LastContactTime time.Time `cwmp:"LastContactTime"`
-	// ExtendedMAC: hexBinary(16:16), readOnly, since 2.19.
-	ExtendedMAC []byte `cwmp:"ExtendedMAC"`
-	// Rloc16: unsignedInt[0:65535], readOnly, since 2.19.
-	Rloc16 uint32 `cwmp:"Rloc16"`
-	// RoutingRole: string{Child,Router,Leader,Unassigned}, readOnly, since 2.19.
-	RoutingRole DeviceThreadMLEAssociatedNodeRoutingRole `cwmp:"RoutingRole"`
-	// Mode: string{rx-on-when-idle,Full Thread Device,Full Network Data}, readOnly, since 2.19.
-	Mode DeviceThreadMLEAssociatedNodeMode `cwmp:"Mode"`
-	// RouteNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	RouteNumberOfEntries uint32 `cwmp:"RouteNumberOfEntries"`
-	// NeighborNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	NeighborNumberOfEntries uint32 `cwmp:"NeighborNumberOfEntries"`
-	// IPv6AddressNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	IPv6AddressNumberOfEntries uint32 `cwmp:"IPv6AddressNumberOfEntries"`
-	// Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}. instances by instance number
-	IPv6Address map[uint32]*DeviceThreadMLEAssociatedNodeIPv6Address `cwmp:"IPv6Address.{i}."`
-	// Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}. instances by instance number
-	Neighbor map[uint32]*DeviceThreadMLEAssociatedNodeNeighbor `cwmp:"Neighbor.{i}."`
-	// Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}. instances by instance number
-	Route map[uint32]*DeviceThreadMLEAssociatedNodeRoute `cwmp:"Route.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	LastContactTime time.Time `json:"LastContactTime,omitzero"`
+
+	ExtendedMAC model.HexBinary `json:"ExtendedMAC,omitzero"`
+
+	Rloc16 uint32 `json:"Rloc16,omitzero"`
+
+	RoutingRole DeviceThreadMLEAssociatedNodeRoutingRole `json:"RoutingRole,omitzero"`
+
+	Mode DeviceThreadMLEAssociatedNodeMode `json:"Mode,omitzero"`
+
+	RouteNumberOfEntries uint32 `json:"RouteNumberOfEntries,omitzero"`
+
+	NeighborNumberOfEntries uint32 `json:"NeighborNumberOfEntries,omitzero"`
+
+	IPv6AddressNumberOfEntries uint32 `json:"IPv6AddressNumberOfEntries,omitzero"`
+
+	IPv6Address map[uint32]*DeviceThreadMLEAssociatedNodeIPv6Address `json:"IPv6Address,omitzero"`
+	Neighbor    map[uint32]*DeviceThreadMLEAssociatedNodeNeighbor    `json:"Neighbor,omitzero"`
+	Route       map[uint32]*DeviceThreadMLEAssociatedNodeRoute       `json:"Route,omitzero"`
 }
 
-// AddIPv6Address creates instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}. (replacing any) and returns it
+// AddIPv6Address creates instance i (replacing any) and returns it.
 func (o *DeviceThreadMLEAssociatedNode) AddIPv6Address(i uint32) *DeviceThreadMLEAssociatedNodeIPv6Address {
 	if o.IPv6Address == nil {
 		o.IPv6Address = map[uint32]*DeviceThreadMLEAssociatedNodeIPv6Address{}
@@ -711,18 +388,7 @@ func (o *DeviceThreadMLEAssociatedNode) AddIPv6Address(i uint32) *DeviceThreadML
 	return x
 }
 
-// GetIPv6Address returns instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.
-func (o *DeviceThreadMLEAssociatedNode) GetIPv6Address(i uint32) (*DeviceThreadMLEAssociatedNodeIPv6Address, bool) {
-	x, ok := o.IPv6Address[i]
-	return x, ok
-}
-
-// DeleteIPv6Address removes instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.
-func (o *DeviceThreadMLEAssociatedNode) DeleteIPv6Address(i uint32) {
-	delete(o.IPv6Address, i)
-}
-
-// AddNeighbor creates instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}. (replacing any) and returns it
+// AddNeighbor creates instance i (replacing any) and returns it.
 func (o *DeviceThreadMLEAssociatedNode) AddNeighbor(i uint32) *DeviceThreadMLEAssociatedNodeNeighbor {
 	if o.Neighbor == nil {
 		o.Neighbor = map[uint32]*DeviceThreadMLEAssociatedNodeNeighbor{}
@@ -732,18 +398,7 @@ func (o *DeviceThreadMLEAssociatedNode) AddNeighbor(i uint32) *DeviceThreadMLEAs
 	return x
 }
 
-// GetNeighbor returns instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}.
-func (o *DeviceThreadMLEAssociatedNode) GetNeighbor(i uint32) (*DeviceThreadMLEAssociatedNodeNeighbor, bool) {
-	x, ok := o.Neighbor[i]
-	return x, ok
-}
-
-// DeleteNeighbor removes instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}.
-func (o *DeviceThreadMLEAssociatedNode) DeleteNeighbor(i uint32) {
-	delete(o.Neighbor, i)
-}
-
-// AddRoute creates instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}. (replacing any) and returns it
+// AddRoute creates instance i (replacing any) and returns it.
 func (o *DeviceThreadMLEAssociatedNode) AddRoute(i uint32) *DeviceThreadMLEAssociatedNodeRoute {
 	if o.Route == nil {
 		o.Route = map[uint32]*DeviceThreadMLEAssociatedNodeRoute{}
@@ -752,2723 +407,522 @@ func (o *DeviceThreadMLEAssociatedNode) AddRoute(i uint32) *DeviceThreadMLEAssoc
 	o.Route[i] = x
 	return x
 }
-
-// GetRoute returns instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.
-func (o *DeviceThreadMLEAssociatedNode) GetRoute(i uint32) (*DeviceThreadMLEAssociatedNodeRoute, bool) {
-	x, ok := o.Route[i]
-	return x, ok
-}
-
-// DeleteRoute removes instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.
-func (o *DeviceThreadMLEAssociatedNode) DeleteRoute(i uint32) {
-	delete(o.Route, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadMLEAssociatedNode) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadMLEAssociatedNode) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceThreadMLEAssociatedNode_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckBytes(synDeviceThreadMLEAssociatedNode_ExtendedMAC, o.ExtendedMAC); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExtendedMAC",
-		})
-	}
-	if e := model.CheckUint(synDeviceThreadMLEAssociatedNode_Rloc16, uint64(o.Rloc16)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Rloc16",
-		})
-	}
-	if e := model.CheckString(synDeviceThreadMLEAssociatedNode_RoutingRole, string(o.RoutingRole)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RoutingRole",
-		})
-	}
-	if e := model.CheckString(synDeviceThreadMLEAssociatedNode_Mode, string(o.Mode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Mode",
-		})
-	}
+func (o *DeviceThreadMLEAssociatedNode) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5787, o.Alias)
+	c.Bytes(p, "ExtendedMAC", 5788, []byte(o.ExtendedMAC))
+	c.Uint(p, "Rloc16", 5800, uint64(o.Rloc16))
+	c.String(p, "RoutingRole", 5807, string(o.RoutingRole))
+	c.String(p, "Mode", 5795, string(o.Mode))
 	for _, i := range model.SortedKeys(o.IPv6Address) {
-		o.IPv6Address[i].ValidateAt(prefix+"IPv6Address."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	for _, i := range model.SortedKeys(o.Neighbor) {
-		o.Neighbor[i].ValidateAt(prefix+"Neighbor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.IPv6Address[i].ValidateAt(c, model.InstanceOf(p, "IPv6Address.", i))
 	}
 	for _, i := range model.SortedKeys(o.Route) {
-		o.Route[i].ValidateAt(prefix+"Route."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Route[i].ValidateAt(c, model.InstanceOf(p, "Route.", i))
 	}
 }
 
 // DeviceThreadMLEAssociatedNodePath is the typed path of Device.Thread.MLE.{i}.AssociatedNode.{i}.
 type DeviceThreadMLEAssociatedNodePath struct {
-	obj                        model.ObjectPath
-	Alias                      model.WriteOnceParam[string]
-	LastContactTime            model.ReadOnlyParam[time.Time]
-	ExtendedMAC                model.ReadOnlyParam[[]byte]
-	Rloc16                     model.ReadOnlyParam[uint32]
-	RoutingRole                model.ReadOnlyParam[DeviceThreadMLEAssociatedNodeRoutingRole]
-	Mode                       model.ReadOnlyParam[DeviceThreadMLEAssociatedNodeMode]
-	RouteNumberOfEntries       model.ReadOnlyParam[uint32]
-	NeighborNumberOfEntries    model.ReadOnlyParam[uint32]
-	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ExtendedMAC model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LastContactTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Mode model.ReadOnlyParam[string] `dm:"s"`
+
+	NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Rloc16 model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RouteNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RoutingRole model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceThreadMLEAssociatedNodePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadMLEAssociatedNodePath(prefix string) DeviceThreadMLEAssociatedNodePath {
-	p := &prefix
-	return DeviceThreadMLEAssociatedNodePath{
-		Alias:                      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ExtendedMAC:                model.NewReadOnly[[]byte](p, "ExtendedMAC", model.TypeHexBinary),
-		IPv6AddressNumberOfEntries: model.NewReadOnly[uint32](p, "IPv6AddressNumberOfEntries", model.TypeUnsignedInt),
-		LastContactTime:            model.NewReadOnly[time.Time](p, "LastContactTime", model.TypeDateTime),
-		Mode:                       model.NewReadOnly[DeviceThreadMLEAssociatedNodeMode](p, "Mode", model.TypeString),
-		NeighborNumberOfEntries:    model.NewReadOnly[uint32](p, "NeighborNumberOfEntries", model.TypeUnsignedInt),
-		Rloc16:                     model.NewReadOnly[uint32](p, "Rloc16", model.TypeUnsignedInt),
-		RouteNumberOfEntries:       model.NewReadOnly[uint32](p, "RouteNumberOfEntries", model.TypeUnsignedInt),
-		RoutingRole:                model.NewReadOnly[DeviceThreadMLEAssociatedNodeRoutingRole](p, "RoutingRole", model.TypeString),
-		obj:                        model.NewObjectPath(p),
-	}
+// IPv6Address returns the typed path of instance i.
+func (x DeviceThreadMLEAssociatedNodePath) IPv6Address(i uint32) (p DeviceThreadMLEAssociatedNodeIPv6AddressPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Address.", i))
+	return
 }
 
-// IPv6Address returns the typed path of instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.
-func (x DeviceThreadMLEAssociatedNodePath) IPv6Address(i uint32) DeviceThreadMLEAssociatedNodeIPv6AddressPath {
-	return newDeviceThreadMLEAssociatedNodeIPv6AddressPath(x.Path() + "IPv6Address." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// IPv6AddressTable returns the table Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}. itself (for AddObject when writable)
+// IPv6AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadMLEAssociatedNodePath) IPv6AddressTable() model.Table {
-	return model.NewTable(x.Path() + "IPv6Address.")
+	return model.NewTable(x.ObjectPath, "IPv6Address.")
 }
 
-// Neighbor returns the typed path of instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}.
-func (x DeviceThreadMLEAssociatedNodePath) Neighbor(i uint32) DeviceThreadMLEAssociatedNodeNeighborPath {
-	return newDeviceThreadMLEAssociatedNodeNeighborPath(x.Path() + "Neighbor." + strconv.FormatUint(uint64(i), 10) + ".")
+// Neighbor returns the typed path of instance i.
+func (x DeviceThreadMLEAssociatedNodePath) Neighbor(i uint32) (p DeviceThreadMLEAssociatedNodeNeighborPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Neighbor.", i))
+	return
 }
 
-// NeighborTable returns the table Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}. itself (for AddObject when writable)
+// NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadMLEAssociatedNodePath) NeighborTable() model.Table {
-	return model.NewTable(x.Path() + "Neighbor.")
+	return model.NewTable(x.ObjectPath, "Neighbor.")
 }
 
-// Route returns the typed path of instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.
-func (x DeviceThreadMLEAssociatedNodePath) Route(i uint32) DeviceThreadMLEAssociatedNodeRoutePath {
-	return newDeviceThreadMLEAssociatedNodeRoutePath(x.Path() + "Route." + strconv.FormatUint(uint64(i), 10) + ".")
+// Route returns the typed path of instance i.
+func (x DeviceThreadMLEAssociatedNodePath) Route(i uint32) (p DeviceThreadMLEAssociatedNodeRoutePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Route.", i))
+	return
 }
 
-// RouteTable returns the table Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}. itself (for AddObject when writable)
+// RouteTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadMLEAssociatedNodePath) RouteTable() model.Table {
-	return model.NewTable(x.Path() + "Route.")
+	return model.NewTable(x.ObjectPath, "Route.")
 }
 
-var (
-	synDeviceThreadMLEAssociatedNodeIPv6Address_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceThreadMLEAssociatedNodeIPv6Address_Type      = &model.Syntax{Type: model.TypeString}
-	synDeviceThreadMLEAssociatedNodeIPv6Address_IPAddress = &model.Syntax{
-		DataType: "IPv6Address",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceThreadMLEAssociatedNodeIPv6Address holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceThreadMLEAssociatedNodeIPv6Address holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadMLEAssociatedNodeIPv6Address struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Type: string, readOnly, since 2.19.
-	Type string `cwmp:"Type"`
-	// IPAddress: IPv6Address=string(:45), readOnly, since 2.19.
-	IPAddress string `cwmp:"IPAddress"`
+	Alias string `json:"Alias,omitzero"`
+
+	Type string `json:"Type,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadMLEAssociatedNodeIPv6Address) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadMLEAssociatedNodeIPv6Address) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceThreadMLEAssociatedNodeIPv6Address_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceThreadMLEAssociatedNodeIPv6Address_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
+func (o *DeviceThreadMLEAssociatedNodeIPv6Address) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5790, o.Alias)
+	c.String(p, "IPAddress", 5791, o.IPAddress)
 }
 
 // DeviceThreadMLEAssociatedNodeIPv6AddressPath is the typed path of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.
 type DeviceThreadMLEAssociatedNodeIPv6AddressPath struct {
-	obj       model.ObjectPath
-	Alias     model.WriteOnceParam[string]
-	Type      model.ReadOnlyParam[string]
-	IPAddress model.ReadOnlyParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceThreadMLEAssociatedNodeIPv6AddressPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadMLEAssociatedNodeIPv6AddressPath(prefix string) DeviceThreadMLEAssociatedNodeIPv6AddressPath {
-	p := &prefix
-	return DeviceThreadMLEAssociatedNodeIPv6AddressPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		IPAddress: model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		Type:      model.NewReadOnly[string](p, "Type", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceThreadMLEAssociatedNodeNeighbor_NodeReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.AssociatedNode.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceThreadMLEAssociatedNodeNeighbor_AvgRSSI = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceThreadMLEAssociatedNodeNeighbor holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceThreadMLEAssociatedNodeNeighbor holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadMLEAssociatedNodeNeighbor struct {
-	// NodeReference: string pathRef→##.AssociatedNode., readOnly, since 2.19.
-	NodeReference string `cwmp:"NodeReference"`
-	// AvgRSSI: unsignedInt, readOnly, since 2.19.
-	AvgRSSI uint32 `cwmp:"AvgRSSI"`
-}
+	NodeReference string `json:"NodeReference,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadMLEAssociatedNodeNeighbor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	AvgRSSI uint32 `json:"AvgRSSI,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadMLEAssociatedNodeNeighbor) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceThreadMLEAssociatedNodeNeighborPath is the typed path of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}.
 type DeviceThreadMLEAssociatedNodeNeighborPath struct {
-	obj           model.ObjectPath
-	NodeReference model.ReadOnlyParam[string]
-	AvgRSSI       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AvgRSSI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NodeReference model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceThreadMLEAssociatedNodeNeighborPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadMLEAssociatedNodeNeighborPath(prefix string) DeviceThreadMLEAssociatedNodeNeighborPath {
-	p := &prefix
-	return DeviceThreadMLEAssociatedNodeNeighborPath{
-		AvgRSSI:       model.NewReadOnly[uint32](p, "AvgRSSI", model.TypeUnsignedInt),
-		NodeReference: model.NewReadOnly[string](p, "NodeReference", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceThreadMLEAssociatedNodeRoute_ID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceThreadMLEAssociatedNodeRoute_PathCost = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceThreadMLEAssociatedNodeRoute_LQIn = &model.Syntax{
-		DataType: "ThreadLinkQuality",
-		Ranges: []model.Range{{
-			Max: "3",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceThreadMLEAssociatedNodeRoute_LQOut = &model.Syntax{
-		DataType: "ThreadLinkQuality",
-		Ranges: []model.Range{{
-			Max: "3",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceThreadMLEAssociatedNodeRoute holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceThreadMLEAssociatedNodeRoute holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadMLEAssociatedNodeRoute struct {
-	// ID: unsignedInt[0:65535], readOnly, since 2.19.
-	ID uint32 `cwmp:"ID"`
-	// PathCost: unsignedInt[0:65535], readOnly, since 2.19.
-	PathCost uint32 `cwmp:"PathCost"`
-	// LQIn: ThreadLinkQuality=unsignedInt[0:3], readOnly, since 2.19.
-	LQIn uint32 `cwmp:"LQIn"`
-	// LQOut: ThreadLinkQuality=unsignedInt[0:3], readOnly, since 2.19.
-	LQOut uint32 `cwmp:"LQOut"`
+	ID uint32 `json:"ID,omitzero"`
+
+	PathCost uint32 `json:"PathCost,omitzero"`
+
+	LQIn uint32 `json:"LQIn,omitzero"`
+
+	LQOut uint32 `json:"LQOut,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadMLEAssociatedNodeRoute) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadMLEAssociatedNodeRoute) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceThreadMLEAssociatedNodeRoute_ID, uint64(o.ID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ID",
-		})
-	}
-	if e := model.CheckUint(synDeviceThreadMLEAssociatedNodeRoute_PathCost, uint64(o.PathCost)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PathCost",
-		})
-	}
-	if e := model.CheckUint(synDeviceThreadMLEAssociatedNodeRoute_LQIn, uint64(o.LQIn)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LQIn",
-		})
-	}
-	if e := model.CheckUint(synDeviceThreadMLEAssociatedNodeRoute_LQOut, uint64(o.LQOut)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LQOut",
-		})
-	}
+func (o *DeviceThreadMLEAssociatedNodeRoute) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "ID", 5802, uint64(o.ID))
+	c.Uint(p, "PathCost", 5805, uint64(o.PathCost))
+	c.Uint(p, "LQIn", 5803, uint64(o.LQIn))
+	c.Uint(p, "LQOut", 5804, uint64(o.LQOut))
 }
 
 // DeviceThreadMLEAssociatedNodeRoutePath is the typed path of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.
 type DeviceThreadMLEAssociatedNodeRoutePath struct {
-	obj      model.ObjectPath
-	ID       model.ReadOnlyParam[uint32]
-	PathCost model.ReadOnlyParam[uint32]
-	LQIn     model.ReadOnlyParam[uint32]
-	LQOut    model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	ID model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceThreadMLEAssociatedNodeRoutePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadMLEAssociatedNodeRoutePath(prefix string) DeviceThreadMLEAssociatedNodeRoutePath {
-	p := &prefix
-	return DeviceThreadMLEAssociatedNodeRoutePath{
-		ID:       model.NewReadOnly[uint32](p, "ID", model.TypeUnsignedInt),
-		LQIn:     model.NewReadOnly[uint32](p, "LQIn", model.TypeUnsignedInt),
-		LQOut:    model.NewReadOnly[uint32](p, "LQOut", model.TypeUnsignedInt),
-		PathCost: model.NewReadOnly[uint32](p, "PathCost", model.TypeUnsignedInt),
-		obj:      model.NewObjectPath(p),
-	}
+	LQIn model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LQOut model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PathCost model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceThreadMLEDatasetStatus enumerates the values of Device.Thread.MLE.{i}.Dataset.{i}.Status.
 type DeviceThreadMLEDatasetStatus string
 
-func (e DeviceThreadMLEDatasetStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceThreadMLEDatasetStatus_Active  DeviceThreadMLEDatasetStatus = "active"
+	DeviceThreadMLEDatasetStatus_Active DeviceThreadMLEDatasetStatus = "active"
+
 	DeviceThreadMLEDatasetStatus_Pending DeviceThreadMLEDatasetStatus = "pending"
 )
 
-var (
-	synDeviceThreadMLEDataset_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "active"}, {Value: "pending"}},
-		Type:  model.TypeString,
-	}
-	synDeviceThreadMLEDataset_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceThreadMLEDataset_TimeStamp  = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceThreadMLEDataset_DelayTimer = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceThreadMLEDataset_Channel    = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceThreadMLEDataset_NetworkName = &model.Syntax{Type: model.TypeString}
-	synDeviceThreadMLEDataset_PanID       = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(2),
-			Min: model.U64(2),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceThreadMLEDataset_ExtendedPanID = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(8),
-			Min: model.U64(8),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceThreadMLEDataset_MeshLocalPrefix = &model.Syntax{
-		DataType: "IPv6Prefix",
-		Sizes:    []model.Size{{Max: model.U64(49)}},
-		Type:     model.TypeString,
-	}
-	synDeviceThreadMLEDataset_ChannelMask = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceThreadMLEDataset_PSKc = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(16),
-			Min: model.U64(16),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceThreadMLEDataset_NetworkKey = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(16),
-			Min: model.U64(16),
-		}},
-		Type: model.TypeHexBinary,
-	}
-)
-
-// DeviceThreadMLEDataset holds the values of Device.Thread.MLE.{i}.Dataset.{i}. (table instance, 0..2 entries, readOnly, since 2.19)
+// DeviceThreadMLEDataset holds the values of Device.Thread.MLE.{i}.Dataset.{i}. (table instance, 0..2 entries, readOnly, since 2.19).
 type DeviceThreadMLEDataset struct {
-	// Status: string{active,pending}, readOnly, since 2.19.
-	Status DeviceThreadMLEDatasetStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// TimeStamp: dateTime, readOnly, since 2.19.
-	TimeStamp time.Time `cwmp:"TimeStamp"`
-	// DelayTimer: unsignedInt, readOnly, since 2.19.
-	DelayTimer uint32 `cwmp:"DelayTimer"`
-	// Channel: unsignedInt[0:255], readOnly, since 2.19.
-	Channel uint32 `cwmp:"Channel"`
-	// NetworkName: string, readOnly, since 2.19.
-	NetworkName string `cwmp:"NetworkName"`
-	// PanID: hexBinary(2:2), readOnly, since 2.19.
-	PanID []byte `cwmp:"PanID"`
-	// ExtendedPanID: hexBinary(8:8), readOnly, since 2.19.
-	ExtendedPanID []byte `cwmp:"ExtendedPanID"`
-	// MeshLocalPrefix: IPv6Prefix=string(:49), readOnly, since 2.19.
-	MeshLocalPrefix string `cwmp:"MeshLocalPrefix"`
-	// ChannelMask: hexBinary(4:4), readOnly, since 2.19.
-	ChannelMask []byte `cwmp:"ChannelMask"`
-	// PSKc: hexBinary(16:16), readOnly, since 2.19.
-	PSKc []byte `cwmp:"PSKc"`
-	// NetworkKey: hexBinary(16:16), readOnly, since 2.19.
-	NetworkKey     []byte                                `cwmp:"NetworkKey"`
-	SecurityPolicy *DeviceThreadMLEDatasetSecurityPolicy `cwmp:"SecurityPolicy."`
+	Status DeviceThreadMLEDatasetStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	TimeStamp time.Time `json:"TimeStamp,omitzero"`
+
+	DelayTimer uint32 `json:"DelayTimer,omitzero"`
+
+	Channel uint32 `json:"Channel,omitzero"`
+
+	NetworkName string `json:"NetworkName,omitzero"`
+
+	PanID model.HexBinary `json:"PanID,omitzero"`
+
+	ExtendedPanID model.HexBinary `json:"ExtendedPanID,omitzero"`
+
+	MeshLocalPrefix string `json:"MeshLocalPrefix,omitzero"`
+
+	ChannelMask model.HexBinary `json:"ChannelMask,omitzero"`
+
+	PSKc model.HexBinary `json:"PSKc,omitzero"`
+
+	NetworkKey model.HexBinary `json:"NetworkKey,omitzero"`
+
+	SecurityPolicy *DeviceThreadMLEDatasetSecurityPolicy `json:"SecurityPolicy,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadMLEDataset) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadMLEDataset) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceThreadMLEDataset_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceThreadMLEDataset_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceThreadMLEDataset_Channel, uint64(o.Channel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Channel",
-		})
-	}
-	if e := model.CheckBytes(synDeviceThreadMLEDataset_PanID, o.PanID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PanID",
-		})
-	}
-	if e := model.CheckBytes(synDeviceThreadMLEDataset_ExtendedPanID, o.ExtendedPanID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExtendedPanID",
-		})
-	}
-	if e := model.CheckString(synDeviceThreadMLEDataset_MeshLocalPrefix, o.MeshLocalPrefix); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MeshLocalPrefix",
-		})
-	}
-	if e := model.CheckBytes(synDeviceThreadMLEDataset_ChannelMask, o.ChannelMask); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ChannelMask",
-		})
-	}
-	if e := model.CheckBytes(synDeviceThreadMLEDataset_PSKc, o.PSKc); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PSKc",
-		})
-	}
-	if e := model.CheckBytes(synDeviceThreadMLEDataset_NetworkKey, o.NetworkKey); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkKey",
-		})
-	}
+func (o *DeviceThreadMLEDataset) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5823, string(o.Status))
+	c.String(p, "Alias", 5810, o.Alias)
+	c.Uint(p, "Channel", 5811, uint64(o.Channel))
+	c.Bytes(p, "PanID", 5819, []byte(o.PanID))
+	c.Bytes(p, "ExtendedPanID", 5814, []byte(o.ExtendedPanID))
+	c.String(p, "MeshLocalPrefix", 5815, o.MeshLocalPrefix)
+	c.Bytes(p, "ChannelMask", 5812, []byte(o.ChannelMask))
+	c.Bytes(p, "PSKc", 5818, []byte(o.PSKc))
+	c.Bytes(p, "NetworkKey", 5816, []byte(o.NetworkKey))
 	if o.SecurityPolicy != nil {
-		o.SecurityPolicy.ValidateAt(prefix+"SecurityPolicy.", v)
+		o.SecurityPolicy.ValidateAt(c, p+"SecurityPolicy.")
 	}
 }
 
 // DeviceThreadMLEDatasetPath is the typed path of Device.Thread.MLE.{i}.Dataset.{i}.
 type DeviceThreadMLEDatasetPath struct {
-	obj             model.ObjectPath
-	Status          model.ReadOnlyParam[DeviceThreadMLEDatasetStatus]
-	Alias           model.WriteOnceParam[string]
-	TimeStamp       model.ReadOnlyParam[time.Time]
-	DelayTimer      model.ReadOnlyParam[uint32]
-	Channel         model.ReadOnlyParam[uint32]
-	NetworkName     model.ReadOnlyParam[string]
-	PanID           model.ReadOnlyParam[[]byte]
-	ExtendedPanID   model.ReadOnlyParam[[]byte]
-	MeshLocalPrefix model.ReadOnlyParam[string]
-	ChannelMask     model.ReadOnlyParam[[]byte]
-	PSKc            model.ReadOnlyParam[[]byte]
-	NetworkKey      model.ReadOnlyParam[[]byte]
-	SecurityPolicy  DeviceThreadMLEDatasetSecurityPolicyPath
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceThreadMLEDatasetPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadMLEDatasetPath(prefix string) DeviceThreadMLEDatasetPath {
-	p := &prefix
-	return DeviceThreadMLEDatasetPath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Channel:         model.NewReadOnly[uint32](p, "Channel", model.TypeUnsignedInt),
-		ChannelMask:     model.NewReadOnly[[]byte](p, "ChannelMask", model.TypeHexBinary),
-		DelayTimer:      model.NewReadOnly[uint32](p, "DelayTimer", model.TypeUnsignedInt),
-		ExtendedPanID:   model.NewReadOnly[[]byte](p, "ExtendedPanID", model.TypeHexBinary),
-		MeshLocalPrefix: model.NewReadOnly[string](p, "MeshLocalPrefix", model.TypeString),
-		NetworkKey:      model.NewReadOnly[[]byte](p, "NetworkKey", model.TypeHexBinary),
-		NetworkName:     model.NewReadOnly[string](p, "NetworkName", model.TypeString),
-		PSKc:            model.NewReadOnly[[]byte](p, "PSKc", model.TypeHexBinary),
-		PanID:           model.NewReadOnly[[]byte](p, "PanID", model.TypeHexBinary),
-		SecurityPolicy:  newDeviceThreadMLEDatasetSecurityPolicyPath(prefix + "SecurityPolicy."),
-		Status:          model.NewReadOnly[DeviceThreadMLEDatasetStatus](p, "Status", model.TypeString),
-		TimeStamp:       model.NewReadOnly[time.Time](p, "TimeStamp", model.TypeDateTime),
-		obj:             model.NewObjectPath(p),
-	}
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ChannelMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	DelayTimer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ExtendedPanID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	MeshLocalPrefix model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkKey model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	NetworkName model.ReadOnlyParam[string] `dm:"s"`
+
+	PSKc model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	PanID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	SecurityPolicy DeviceThreadMLEDatasetSecurityPolicyPath `dm:"SecurityPolicy."`
 }
 
 // DeviceThreadMLEDatasetSecurityPolicyFlags enumerates the values of Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy.Flags.
 type DeviceThreadMLEDatasetSecurityPolicyFlags string
 
-func (e DeviceThreadMLEDatasetSecurityPolicyFlags) String() string {
-	return string(e)
-}
-
 const (
-	DeviceThreadMLEDatasetSecurityPolicyFlags_O   DeviceThreadMLEDatasetSecurityPolicyFlags = "o"
-	DeviceThreadMLEDatasetSecurityPolicyFlags_N   DeviceThreadMLEDatasetSecurityPolicyFlags = "n"
-	DeviceThreadMLEDatasetSecurityPolicyFlags_R   DeviceThreadMLEDatasetSecurityPolicyFlags = "r"
-	DeviceThreadMLEDatasetSecurityPolicyFlags_C   DeviceThreadMLEDatasetSecurityPolicyFlags = "c"
+	DeviceThreadMLEDatasetSecurityPolicyFlags_O DeviceThreadMLEDatasetSecurityPolicyFlags = "o"
+
+	DeviceThreadMLEDatasetSecurityPolicyFlags_N DeviceThreadMLEDatasetSecurityPolicyFlags = "n"
+
+	DeviceThreadMLEDatasetSecurityPolicyFlags_R DeviceThreadMLEDatasetSecurityPolicyFlags = "r"
+
+	DeviceThreadMLEDatasetSecurityPolicyFlags_C DeviceThreadMLEDatasetSecurityPolicyFlags = "c"
+
 	DeviceThreadMLEDatasetSecurityPolicyFlags_C_2 DeviceThreadMLEDatasetSecurityPolicyFlags = "C"
-	DeviceThreadMLEDatasetSecurityPolicyFlags_E   DeviceThreadMLEDatasetSecurityPolicyFlags = "e"
-	DeviceThreadMLEDatasetSecurityPolicyFlags_P   DeviceThreadMLEDatasetSecurityPolicyFlags = "p"
+
+	DeviceThreadMLEDatasetSecurityPolicyFlags_E DeviceThreadMLEDatasetSecurityPolicyFlags = "e"
+
+	DeviceThreadMLEDatasetSecurityPolicyFlags_P DeviceThreadMLEDatasetSecurityPolicyFlags = "p"
+
 	DeviceThreadMLEDatasetSecurityPolicyFlags_R_2 DeviceThreadMLEDatasetSecurityPolicyFlags = "R"
 )
 
-var (
-	synDeviceThreadMLEDatasetSecurityPolicy_RotationTime = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceThreadMLEDatasetSecurityPolicy_Flags = &model.Syntax{
-		Enums: []model.Enum{{Value: "o"}, {Value: "n"}, {Value: "r"}, {Value: "c"}, {Value: "C"}, {Value: "e"}, {Value: "p"}, {Value: "R"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceThreadMLEDatasetSecurityPolicy holds the values of Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy. (object, readOnly, since 2.19)
+// DeviceThreadMLEDatasetSecurityPolicy holds the values of Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy. (object, readOnly, since 2.19).
 type DeviceThreadMLEDatasetSecurityPolicy struct {
-	// RotationTime: unsignedInt[0:65535], readOnly, since 2.19.
-	RotationTime uint32 `cwmp:"RotationTime"`
-	// Flags: list<string{o,n,r,c,C,e,… 8 values}>, readOnly, since 2.19.
-	Flags []DeviceThreadMLEDatasetSecurityPolicyFlags `cwmp:"Flags"`
+	RotationTime uint32 `json:"RotationTime,omitzero"`
+
+	Flags []DeviceThreadMLEDatasetSecurityPolicyFlags `json:"Flags,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadMLEDatasetSecurityPolicy) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadMLEDatasetSecurityPolicy) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceThreadMLEDatasetSecurityPolicy_RotationTime, uint64(o.RotationTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RotationTime",
-		})
-	}
-	if e := model.CheckValue(synDeviceThreadMLEDatasetSecurityPolicy_Flags, model.FormatValue(model.TypeString, o.Flags)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Flags",
-		})
-	}
+func (o *DeviceThreadMLEDatasetSecurityPolicy) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "RotationTime", 5822, uint64(o.RotationTime))
+	c.Wire(p, "Flags", 5821, model.JoinStrings(o.Flags), len(o.Flags) > 0)
 }
 
 // DeviceThreadMLEDatasetSecurityPolicyPath is the typed path of Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy.
 type DeviceThreadMLEDatasetSecurityPolicyPath struct {
-	obj          model.ObjectPath
-	RotationTime model.ReadOnlyParam[uint32]
-	Flags        model.ReadOnlyParam[[]DeviceThreadMLEDatasetSecurityPolicyFlags]
+	model.ObjectPath
+	Flags model.ReadOnlyParam[[]string] `dm:"s"`
+
+	RotationTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceThreadMLEDatasetSecurityPolicyPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadMLEDatasetSecurityPolicyPath(prefix string) DeviceThreadMLEDatasetSecurityPolicyPath {
-	p := &prefix
-	return DeviceThreadMLEDatasetSecurityPolicyPath{
-		Flags:        model.NewReadOnly[[]DeviceThreadMLEDatasetSecurityPolicyFlags](p, "Flags", model.TypeString),
-		RotationTime: model.NewReadOnly[uint32](p, "RotationTime", model.TypeUnsignedInt),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceThreadMLELeaderData_DataVersion = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceThreadMLELeaderData_LeaderRouterID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceThreadMLELeaderData_PartitionID       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceThreadMLELeaderData_StableDataVersion = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceThreadMLELeaderData_Weighting = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceThreadMLELeaderData holds the values of Device.Thread.MLE.{i}.LeaderData. (object, readOnly, since 2.19)
+// DeviceThreadMLELeaderData holds the values of Device.Thread.MLE.{i}.LeaderData. (object, readOnly, since 2.19).
 type DeviceThreadMLELeaderData struct {
-	// DataVersion: unsignedInt[0:65535], readOnly, since 2.19.
-	DataVersion uint32 `cwmp:"DataVersion"`
-	// LeaderRouterID: unsignedInt[0:65535], readOnly, since 2.19.
-	LeaderRouterID uint32 `cwmp:"LeaderRouterID"`
-	// PartitionID: unsignedInt, readOnly, since 2.19.
-	PartitionID uint32 `cwmp:"PartitionID"`
-	// StableDataVersion: unsignedInt[0:65535], readOnly, since 2.19.
-	StableDataVersion uint32 `cwmp:"StableDataVersion"`
-	// Weighting: unsignedInt[0:65535], readOnly, since 2.19.
-	Weighting uint32 `cwmp:"Weighting"`
+	DataVersion uint32 `json:"DataVersion,omitzero"`
+
+	LeaderRouterID uint32 `json:"LeaderRouterID,omitzero"`
+
+	PartitionID uint32 `json:"PartitionID,omitzero"`
+
+	StableDataVersion uint32 `json:"StableDataVersion,omitzero"`
+
+	Weighting uint32 `json:"Weighting,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadMLELeaderData) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadMLELeaderData) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceThreadMLELeaderData_DataVersion, uint64(o.DataVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataVersion",
-		})
-	}
-	if e := model.CheckUint(synDeviceThreadMLELeaderData_LeaderRouterID, uint64(o.LeaderRouterID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LeaderRouterID",
-		})
-	}
-	if e := model.CheckUint(synDeviceThreadMLELeaderData_StableDataVersion, uint64(o.StableDataVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "StableDataVersion",
-		})
-	}
-	if e := model.CheckUint(synDeviceThreadMLELeaderData_Weighting, uint64(o.Weighting)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Weighting",
-		})
-	}
+func (o *DeviceThreadMLELeaderData) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "DataVersion", 5829, uint64(o.DataVersion))
+	c.Uint(p, "LeaderRouterID", 5830, uint64(o.LeaderRouterID))
+	c.Uint(p, "StableDataVersion", 5832, uint64(o.StableDataVersion))
+	c.Uint(p, "Weighting", 5833, uint64(o.Weighting))
 }
 
 // DeviceThreadMLELeaderDataPath is the typed path of Device.Thread.MLE.{i}.LeaderData.
 type DeviceThreadMLELeaderDataPath struct {
-	obj               model.ObjectPath
-	DataVersion       model.ReadOnlyParam[uint32]
-	LeaderRouterID    model.ReadOnlyParam[uint32]
-	PartitionID       model.ReadOnlyParam[uint32]
-	StableDataVersion model.ReadOnlyParam[uint32]
-	Weighting         model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DataVersion model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LeaderRouterID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PartitionID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	StableDataVersion model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Weighting model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceThreadMLELeaderDataPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadMLELeaderDataPath(prefix string) DeviceThreadMLELeaderDataPath {
-	p := &prefix
-	return DeviceThreadMLELeaderDataPath{
-		DataVersion:       model.NewReadOnly[uint32](p, "DataVersion", model.TypeUnsignedInt),
-		LeaderRouterID:    model.NewReadOnly[uint32](p, "LeaderRouterID", model.TypeUnsignedInt),
-		PartitionID:       model.NewReadOnly[uint32](p, "PartitionID", model.TypeUnsignedInt),
-		StableDataVersion: model.NewReadOnly[uint32](p, "StableDataVersion", model.TypeUnsignedInt),
-		Weighting:         model.NewReadOnly[uint32](p, "Weighting", model.TypeUnsignedInt),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceThreadMLEStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceThreadMLEStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceThreadMLEStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceThreadMLEStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceThreadMLEStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceThreadMLEStats holds the values of Device.Thread.MLE.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceThreadMLEStats holds the values of Device.Thread.MLE.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceThreadMLEStats struct {
-	// Reset: boolean, readWrite, since 2.0.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadMLEStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadMLEStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceThreadMLEStatsPath is the typed path of Device.Thread.MLE.{i}.Stats.
 type DeviceThreadMLEStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceThreadMLEStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadMLEStatsPath(prefix string) DeviceThreadMLEStatsPath {
-	p := &prefix
-	return DeviceThreadMLEStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceThreadNode_ExtendedMAC = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(16),
-			Min: model.U64(16),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceThreadNode_Connected    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceThreadNode_MLEReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.MLE.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceThreadNode holds the values of Device.Thread.Node.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceThreadNode holds the values of Device.Thread.Node.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadNode struct {
-	// ExtendedMAC: hexBinary(16:16), readOnly, since 2.19.
-	ExtendedMAC []byte `cwmp:"ExtendedMAC"`
-	// Connected: boolean, readWrite, since 2.19.
-	Connected bool `cwmp:"Connected"`
-	// MLEReference: string pathRef→#.MLE., readOnly, since 2.19.
-	MLEReference string `cwmp:"MLEReference"`
+	ExtendedMAC model.HexBinary `json:"ExtendedMAC,omitzero"`
+
+	Connected bool `json:"Connected,omitzero"`
+
+	MLEReference string `json:"MLEReference,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadNode) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadNode) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckBytes(synDeviceThreadNode_ExtendedMAC, o.ExtendedMAC); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExtendedMAC",
-		})
-	}
+func (o *DeviceThreadNode) ValidateAt(c *model.Checker, p string) {
+	c.Bytes(p, "ExtendedMAC", 5859, []byte(o.ExtendedMAC))
 }
 
 // DeviceThreadNodePath is the typed path of Device.Thread.Node.{i}.
 type DeviceThreadNodePath struct {
-	obj          model.ObjectPath
-	ExtendedMAC  model.ReadOnlyParam[[]byte]
-	Connected    model.ReadWriteParam[bool]
-	MLEReference model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Connected model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceThreadNodePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadNodePath(prefix string) DeviceThreadNodePath {
-	p := &prefix
-	return DeviceThreadNodePath{
-		Connected:    model.NewReadWrite[bool](p, "Connected", model.TypeBoolean),
-		ExtendedMAC:  model.NewReadOnly[[]byte](p, "ExtendedMAC", model.TypeHexBinary),
-		MLEReference: model.NewReadOnly[string](p, "MLEReference", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
+	ExtendedMAC model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	MLEReference model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceThreadRadioStatus enumerates the values of Device.Thread.Radio.{i}.Status.
 type DeviceThreadRadioStatus string
 
-func (e DeviceThreadRadioStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceThreadRadioStatus_Up             DeviceThreadRadioStatus = "Up"
-	DeviceThreadRadioStatus_Down           DeviceThreadRadioStatus = "Down"
-	DeviceThreadRadioStatus_Unknown        DeviceThreadRadioStatus = "Unknown"
-	DeviceThreadRadioStatus_Dormant        DeviceThreadRadioStatus = "Dormant"
-	DeviceThreadRadioStatus_NotPresent     DeviceThreadRadioStatus = "NotPresent"
+	DeviceThreadRadioStatus_Up DeviceThreadRadioStatus = "Up"
+
+	DeviceThreadRadioStatus_Down DeviceThreadRadioStatus = "Down"
+
+	DeviceThreadRadioStatus_Unknown DeviceThreadRadioStatus = "Unknown"
+
+	DeviceThreadRadioStatus_Dormant DeviceThreadRadioStatus = "Dormant"
+
+	DeviceThreadRadioStatus_NotPresent DeviceThreadRadioStatus = "NotPresent"
+
 	DeviceThreadRadioStatus_LowerLayerDown DeviceThreadRadioStatus = "LowerLayerDown"
-	DeviceThreadRadioStatus_Error          DeviceThreadRadioStatus = "Error"
+
+	DeviceThreadRadioStatus_Error DeviceThreadRadioStatus = "Error"
 )
 
-var (
-	synDeviceThreadRadio_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceThreadRadio_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceThreadRadio_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceThreadRadio_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceThreadRadio_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceThreadRadio_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceThreadRadio_MaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceThreadRadio_Upstream               = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceThreadRadio_TransmitPowerSupported = &model.Syntax{
-		List: &model.List{},
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "-1",
-		}},
-		Type:  model.TypeInt,
-		Units: "percentage",
-	}
-	synDeviceThreadRadio_TransmitPower = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "-1",
-		}},
-		Type:  model.TypeInt,
-		Units: "percentage",
-	}
-	synDeviceThreadRadio_HardwareVersion = &model.Syntax{Type: model.TypeString}
-	synDeviceThreadRadio_FirmwareVersion = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceThreadRadio holds the values of Device.Thread.Radio.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19)
+// DeviceThreadRadio holds the values of Device.Thread.Radio.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadRadio struct {
-	// Enable: boolean, readWrite, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceThreadRadioStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.19.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// MaxBitRate: unsignedInt Mbps, readOnly, since 2.19.
-	MaxBitRate uint32 `cwmp:"MaxBitRate"`
-	// Upstream: boolean, readOnly, since 2.19.
-	Upstream bool `cwmp:"Upstream"`
-	// TransmitPowerSupported: list<int[-1:100]> percentage, readOnly, since 2.19.
-	TransmitPowerSupported []int32 `cwmp:"TransmitPowerSupported"`
-	// TransmitPower: int[-1:100] percentage, readWrite, since 2.19.
-	TransmitPower int32 `cwmp:"TransmitPower"`
-	// HardwareVersion: string, readOnly, since 2.19.
-	HardwareVersion string `cwmp:"HardwareVersion"`
-	// FirmwareVersion: string, readOnly, since 2.19.
-	FirmwareVersion string                  `cwmp:"FirmwareVersion"`
-	Stats           *DeviceThreadRadioStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceThreadRadioStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	TransmitPowerSupported []int32 `json:"TransmitPowerSupported,omitzero"`
+
+	TransmitPower int32 `json:"TransmitPower,omitzero"`
+
+	HardwareVersion string `json:"HardwareVersion,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	Stats *DeviceThreadRadioStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadRadio) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadRadio) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceThreadRadio_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceThreadRadio_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceThreadRadio_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceThreadRadio_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckValue(synDeviceThreadRadio_TransmitPowerSupported, model.FormatValue(model.TypeInt, o.TransmitPowerSupported)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransmitPowerSupported",
-		})
-	}
-	if e := model.CheckInt(synDeviceThreadRadio_TransmitPower, int64(o.TransmitPower)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TransmitPower",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceThreadRadio) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5881, string(o.Status))
+	c.String(p, "Alias", 5863, o.Alias)
+	c.String(p, "Name", 5870, o.Name)
+	c.Wire(p, "LowerLayers", 5868, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Wire(p, "TransmitPowerSupported", 5883, model.FormatValue(model.TypeInt, o.TransmitPowerSupported), len(o.TransmitPowerSupported) > 0)
+	c.Int(p, "TransmitPower", 5882, int64(o.TransmitPower))
 }
 
 // DeviceThreadRadioPath is the typed path of Device.Thread.Radio.{i}.
 type DeviceThreadRadioPath struct {
-	obj                    model.ObjectPath
-	Enable                 model.ReadWriteParam[bool]
-	Status                 model.ReadOnlyParam[DeviceThreadRadioStatus]
-	Alias                  model.WriteOnceParam[string]
-	Name                   model.ReadOnlyParam[string]
-	LastChange             model.ReadOnlyParam[uint32]
-	LowerLayers            model.ReadWriteParam[[]string]
-	MaxBitRate             model.ReadOnlyParam[uint32]
-	Upstream               model.ReadOnlyParam[bool]
-	TransmitPowerSupported model.ReadOnlyParam[[]int32]
-	TransmitPower          model.ReadWriteParam[int32]
-	HardwareVersion        model.ReadOnlyParam[string]
-	FirmwareVersion        model.ReadOnlyParam[string]
-	Stats                  DeviceThreadRadioStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	HardwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TransmitPower model.ReadWriteParam[int32] `dm:"i"`
+
+	TransmitPowerSupported model.ReadOnlyParam[[]int32] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	Stats DeviceThreadRadioStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceThreadRadioPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadRadioPath(prefix string) DeviceThreadRadioPath {
-	p := &prefix
-	return DeviceThreadRadioPath{
-		Alias:                  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                 model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		FirmwareVersion:        model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		HardwareVersion:        model.NewReadOnly[string](p, "HardwareVersion", model.TypeString),
-		LastChange:             model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:            model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MaxBitRate:             model.NewReadOnly[uint32](p, "MaxBitRate", model.TypeUnsignedInt),
-		Name:                   model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:                  newDeviceThreadRadioStatsPath(prefix + "Stats."),
-		Status:                 model.NewReadOnly[DeviceThreadRadioStatus](p, "Status", model.TypeString),
-		TransmitPower:          model.NewReadWrite[int32](p, "TransmitPower", model.TypeInt),
-		TransmitPowerSupported: model.NewReadOnly[[]int32](p, "TransmitPowerSupported", model.TypeString),
-		Upstream:               model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceThreadRadioStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceThreadRadioStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceThreadRadioStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceThreadRadioStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceThreadRadioStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceThreadRadioStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceThreadRadioStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceThreadRadioStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceThreadRadioStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceThreadRadioStats holds the values of Device.Thread.Radio.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceThreadRadioStats holds the values of Device.Thread.Radio.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceThreadRadioStats struct {
-	// Reset: boolean, readWrite, since 2.0.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceThreadRadioStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceThreadRadioStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+}
 
 // DeviceThreadRadioStatsPath is the typed path of Device.Thread.Radio.{i}.Stats.
 type DeviceThreadRadioStatsPath struct {
-	obj                    model.ObjectPath
-	Reset                  model.ReadWriteParam[bool]
-	BytesSent              model.ReadOnlyParam[uint64]
-	BytesReceived          model.ReadOnlyParam[uint64]
-	PacketsSent            model.ReadOnlyParam[uint64]
-	PacketsReceived        model.ReadOnlyParam[uint64]
-	ErrorsSent             model.ReadOnlyParam[uint32]
-	ErrorsReceived         model.ReadOnlyParam[uint32]
-	DiscardPacketsSent     model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceThreadRadioStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceThreadRadioStatsPath(prefix string) DeviceThreadRadioStatsPath {
-	p := &prefix
-	return DeviceThreadRadioStatsPath{
-		BytesReceived:          model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:              model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived: model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:     model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:         model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:             model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		PacketsReceived:        model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:            model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                  model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		obj:                    model.NewObjectPath(p),
-	}
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaThread = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Thread.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.BorderRouterNumberOfEntries",
-	Syntax:  synDeviceThread_BorderRouterNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.RadioNumberOfEntries",
-	Syntax:  synDeviceThread_RadioNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLENumberOfEntries",
-	Syntax:  synDeviceThread_MLENumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.NodeNumberOfEntries",
-	Syntax:  synDeviceThread_NodeNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BorderRouterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Thread.BorderRouter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"BorderAgentID"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Thread.BorderRouter.{i}.Enable",
-	Syntax:  synDeviceThreadBorderRouter_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.BorderRouter.{i}.Status",
-	Syntax:  synDeviceThreadBorderRouter_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Thread.BorderRouter.{i}.Alias",
-	Syntax:  synDeviceThreadBorderRouter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.BorderRouter.{i}.BorderAgentID",
-	Syntax:  synDeviceThreadBorderRouter_BorderAgentID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Thread.BorderRouter.{i}.MLEReference",
-	Syntax:  synDeviceThreadBorderRouter_MLEReference,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.BorderRouter.{i}.RoutingRef",
-	Syntax:  synDeviceThreadBorderRouter_RoutingRef,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MLENumberOfEntries",
-	Object:              true,
-	Path:                "Device.Thread.MLE.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Thread.MLE.{i}.Enable",
-	Syntax:  synDeviceThreadMLE_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Status",
-	Syntax:  synDeviceThreadMLE_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Alias",
-	Syntax:  synDeviceThreadMLE_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Name",
-	Syntax:  synDeviceThreadMLE_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.LastChange",
-	Syntax:       synDeviceThreadMLE_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Thread.MLE.{i}.LowerLayers",
-	Syntax:  synDeviceThreadMLE_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.SupportedStandards",
-	Syntax:  synDeviceThreadMLE_SupportedStandards,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.OperatingStandard",
-	Syntax:  synDeviceThreadMLE_OperatingStandard,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.DatasetNumberOfEntries",
-	Syntax:  synDeviceThreadMLE_DatasetNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNodeNumberOfEntries",
-	Syntax:  synDeviceThreadMLE_AssociatedNodeNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AssociatedNodeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Thread.MLE.{i}.AssociatedNode.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"ExtendedMAC"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.Alias",
-	Syntax:  synDeviceThreadMLEAssociatedNode_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.LastContactTime",
-	Syntax:  synDeviceThreadMLEAssociatedNode_LastContactTime,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.ExtendedMAC",
-	Syntax:  synDeviceThreadMLEAssociatedNode_ExtendedMAC,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.Rloc16",
-	Syntax:  synDeviceThreadMLEAssociatedNode_Rloc16,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.RoutingRole",
-	Syntax:  synDeviceThreadMLEAssociatedNode_RoutingRole,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.Mode",
-	Syntax:  synDeviceThreadMLEAssociatedNode_Mode,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.RouteNumberOfEntries",
-	Syntax:  synDeviceThreadMLEAssociatedNode_RouteNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.NeighborNumberOfEntries",
-	Syntax:  synDeviceThreadMLEAssociatedNode_NeighborNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6AddressNumberOfEntries",
-	Syntax:  synDeviceThreadMLEAssociatedNode_IPv6AddressNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "IPv6AddressNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias", "IPAddress"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.Alias",
-	Syntax:  synDeviceThreadMLEAssociatedNodeIPv6Address_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.Type",
-	Syntax:  synDeviceThreadMLEAssociatedNodeIPv6Address_Type,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.IPAddress",
-	Syntax:  synDeviceThreadMLEAssociatedNodeIPv6Address_IPAddress,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "NeighborNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"NodeReference"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}.NodeReference",
-	Syntax:  synDeviceThreadMLEAssociatedNodeNeighbor_NodeReference,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}.AvgRSSI",
-	Syntax:  synDeviceThreadMLEAssociatedNodeNeighbor_AvgRSSI,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RouteNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"ID"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.ID",
-	Syntax:  synDeviceThreadMLEAssociatedNodeRoute_ID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.PathCost",
-	Syntax:  synDeviceThreadMLEAssociatedNodeRoute_PathCost,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.LQIn",
-	Syntax:  synDeviceThreadMLEAssociatedNodeRoute_LQIn,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.LQOut",
-	Syntax:  synDeviceThreadMLEAssociatedNodeRoute_LQOut,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          2,
-	MinEntries:          0,
-	NumEntriesParameter: "DatasetNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Thread.MLE.{i}.Dataset.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Status"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.Status",
-	Syntax:  synDeviceThreadMLEDataset_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.Alias",
-	Syntax:  synDeviceThreadMLEDataset_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.TimeStamp",
-	Syntax:  synDeviceThreadMLEDataset_TimeStamp,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.DelayTimer",
-	Syntax:  synDeviceThreadMLEDataset_DelayTimer,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.Channel",
-	Syntax:  synDeviceThreadMLEDataset_Channel,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.NetworkName",
-	Syntax:  synDeviceThreadMLEDataset_NetworkName,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.PanID",
-	Syntax:  synDeviceThreadMLEDataset_PanID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.ExtendedPanID",
-	Syntax:  synDeviceThreadMLEDataset_ExtendedPanID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.MeshLocalPrefix",
-	Syntax:  synDeviceThreadMLEDataset_MeshLocalPrefix,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.ChannelMask",
-	Syntax:  synDeviceThreadMLEDataset_ChannelMask,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.PSKc",
-	Syntax:  synDeviceThreadMLEDataset_PSKc,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.NetworkKey",
-	Syntax:  synDeviceThreadMLEDataset_NetworkKey,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy.RotationTime",
-	Syntax:  synDeviceThreadMLEDatasetSecurityPolicy_RotationTime,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy.Flags",
-	Syntax:  synDeviceThreadMLEDatasetSecurityPolicy_Flags,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Thread.MLE.{i}.LeaderData.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.LeaderData.DataVersion",
-	Syntax:  synDeviceThreadMLELeaderData_DataVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.LeaderData.LeaderRouterID",
-	Syntax:  synDeviceThreadMLELeaderData_LeaderRouterID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.LeaderData.PartitionID",
-	Syntax:  synDeviceThreadMLELeaderData_PartitionID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.LeaderData.StableDataVersion",
-	Syntax:  synDeviceThreadMLELeaderData_StableDataVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.MLE.{i}.LeaderData.Weighting",
-	Syntax:  synDeviceThreadMLELeaderData_Weighting,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Thread.MLE.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Thread.MLE.{i}.Stats.Reset",
-	Syntax:  synDeviceThreadMLEStats_Reset,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.BytesSent",
-	Syntax:       synDeviceThreadMLEStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceThreadMLEStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceThreadMLEStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceThreadMLEStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceThreadMLEStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceThreadMLEStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceThreadMLEStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceThreadMLEStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceThreadMLEStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceThreadMLEStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceThreadMLEStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceThreadMLEStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceThreadMLEStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceThreadMLEStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.MLE.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceThreadMLEStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "NodeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Thread.Node.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"ExtendedMAC"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.Node.{i}.ExtendedMAC",
-	Syntax:  synDeviceThreadNode_ExtendedMAC,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Thread.Node.{i}.Connected",
-	Syntax:  synDeviceThreadNode_Connected,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.Node.{i}.MLEReference",
-	Syntax:  synDeviceThreadNode_MLEReference,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RadioNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Thread.Radio.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Thread.Radio.{i}.Enable",
-	Syntax:  synDeviceThreadRadio_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.Radio.{i}.Status",
-	Syntax:  synDeviceThreadRadio_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Thread.Radio.{i}.Alias",
-	Syntax:  synDeviceThreadRadio_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.Radio.{i}.Name",
-	Syntax:  synDeviceThreadRadio_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.Radio.{i}.LastChange",
-	Syntax:       synDeviceThreadRadio_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Thread.Radio.{i}.LowerLayers",
-	Syntax:  synDeviceThreadRadio_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.Radio.{i}.MaxBitRate",
-	Syntax:  synDeviceThreadRadio_MaxBitRate,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.Radio.{i}.Upstream",
-	Syntax:  synDeviceThreadRadio_Upstream,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.Radio.{i}.TransmitPowerSupported",
-	Syntax:  synDeviceThreadRadio_TransmitPowerSupported,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Thread.Radio.{i}.TransmitPower",
-	Syntax:  synDeviceThreadRadio_TransmitPower,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.Radio.{i}.HardwareVersion",
-	Syntax:  synDeviceThreadRadio_HardwareVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Thread.Radio.{i}.FirmwareVersion",
-	Syntax:  synDeviceThreadRadio_FirmwareVersion,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Thread.Radio.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Thread.Radio.{i}.Stats.Reset",
-	Syntax:  synDeviceThreadRadioStats_Reset,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.Radio.{i}.Stats.BytesSent",
-	Syntax:       synDeviceThreadRadioStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.Radio.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceThreadRadioStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.Radio.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceThreadRadioStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.Radio.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceThreadRadioStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.Radio.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceThreadRadioStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.Radio.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceThreadRadioStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.Radio.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceThreadRadioStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Thread.Radio.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceThreadRadioStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceThreadImpl is what a device implements for Device.Thread; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadImpl to implement only some methods.
-type DeviceThreadImpl interface {
-	BorderRouterNumberOfEntries(inst []uint32) (uint32, error)
-	RadioNumberOfEntries(inst []uint32) (uint32, error)
-	MLENumberOfEntries(inst []uint32) (uint32, error)
-	NodeNumberOfEntries(inst []uint32) (uint32, error)
-	BorderRouterInstances(inst []uint32) []uint32
-	MLEInstances(inst []uint32) []uint32
-	AddMLE(inst []uint32) (uint32, error)
-	DeleteMLE(inst []uint32, i uint32) error
-	NodeInstances(inst []uint32) []uint32
-	RadioInstances(inst []uint32) []uint32
-}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceThreadImpl implements DeviceThreadImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadImpl struct{}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceThreadImpl) BorderRouterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadImpl) RadioNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadImpl) MLENumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadImpl) NodeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadImpl) BorderRouterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceThreadImpl) MLEInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceThreadImpl) AddMLE(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadImpl) DeleteMLE(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadImpl) NodeInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceThreadImpl) RadioInstances(inst []uint32) []uint32 {
-	return nil
-}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceThreadBorderRouterImpl is what a device implements for Device.Thread.BorderRouter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadBorderRouterImpl to implement only some methods.
-type DeviceThreadBorderRouterImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceThreadBorderRouterStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	BorderAgentID(inst []uint32) ([]byte, error)
-	MLEReference(inst []uint32) (string, error)
-	SetMLEReference(inst []uint32, v string) error
-	RoutingRef(inst []uint32) (string, error)
-}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceThreadBorderRouterImpl implements DeviceThreadBorderRouterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadBorderRouterImpl struct{}
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceThreadBorderRouterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadBorderRouterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadBorderRouterImpl) Status(inst []uint32) (DeviceThreadBorderRouterStatus, error) {
-	var zero DeviceThreadBorderRouterStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadBorderRouterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadBorderRouterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadBorderRouterImpl) BorderAgentID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadBorderRouterImpl) MLEReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadBorderRouterImpl) SetMLEReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadBorderRouterImpl) RoutingRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceThreadMLEImpl is what a device implements for Device.Thread.MLE.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadMLEImpl to implement only some methods.
-type DeviceThreadMLEImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceThreadMLEStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	SupportedStandards(inst []uint32) ([]DeviceThreadMLESupportedStandards, error)
-	OperatingStandard(inst []uint32) (string, error)
-	DatasetNumberOfEntries(inst []uint32) (uint32, error)
-	AssociatedNodeNumberOfEntries(inst []uint32) (uint32, error)
-	AssociatedNodeInstances(inst []uint32) []uint32
-	DatasetInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceThreadMLEImpl implements DeviceThreadMLEImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadMLEImpl struct{}
-
-func (UnimplementedDeviceThreadMLEImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) Status(inst []uint32) (DeviceThreadMLEStatus, error) {
-	var zero DeviceThreadMLEStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) SupportedStandards(inst []uint32) ([]DeviceThreadMLESupportedStandards, error) {
-	var zero []DeviceThreadMLESupportedStandards
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) OperatingStandard(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) DatasetNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) AssociatedNodeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEImpl) AssociatedNodeInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceThreadMLEImpl) DatasetInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceThreadMLEAssociatedNodeImpl is what a device implements for Device.Thread.MLE.{i}.AssociatedNode.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadMLEAssociatedNodeImpl to implement only some methods.
-type DeviceThreadMLEAssociatedNodeImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	LastContactTime(inst []uint32) (time.Time, error)
-	ExtendedMAC(inst []uint32) ([]byte, error)
-	Rloc16(inst []uint32) (uint32, error)
-	RoutingRole(inst []uint32) (DeviceThreadMLEAssociatedNodeRoutingRole, error)
-	Mode(inst []uint32) (DeviceThreadMLEAssociatedNodeMode, error)
-	RouteNumberOfEntries(inst []uint32) (uint32, error)
-	NeighborNumberOfEntries(inst []uint32) (uint32, error)
-	IPv6AddressNumberOfEntries(inst []uint32) (uint32, error)
-	IPv6AddressInstances(inst []uint32) []uint32
-	NeighborInstances(inst []uint32) []uint32
-	RouteInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceThreadMLEAssociatedNodeImpl implements DeviceThreadMLEAssociatedNodeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadMLEAssociatedNodeImpl struct{}
-
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) LastContactTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) ExtendedMAC(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) Rloc16(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) RoutingRole(inst []uint32) (DeviceThreadMLEAssociatedNodeRoutingRole, error) {
-	var zero DeviceThreadMLEAssociatedNodeRoutingRole
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) Mode(inst []uint32) (DeviceThreadMLEAssociatedNodeMode, error) {
-	var zero DeviceThreadMLEAssociatedNodeMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) RouteNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) NeighborNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) IPv6AddressNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) IPv6AddressInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) NeighborInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) RouteInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceThreadMLEAssociatedNodeIPv6AddressImpl is what a device implements for Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl to implement only some methods.
-type DeviceThreadMLEAssociatedNodeIPv6AddressImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Type(inst []uint32) (string, error)
-	IPAddress(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl implements DeviceThreadMLEAssociatedNodeIPv6AddressImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl struct{}
-
-func (UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl) Type(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceThreadMLEAssociatedNodeNeighborImpl is what a device implements for Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadMLEAssociatedNodeNeighborImpl to implement only some methods.
-type DeviceThreadMLEAssociatedNodeNeighborImpl interface {
-	NodeReference(inst []uint32) (string, error)
-	AvgRSSI(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceThreadMLEAssociatedNodeNeighborImpl implements DeviceThreadMLEAssociatedNodeNeighborImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadMLEAssociatedNodeNeighborImpl struct{}
-
-func (UnimplementedDeviceThreadMLEAssociatedNodeNeighborImpl) NodeReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeNeighborImpl) AvgRSSI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceThreadMLEAssociatedNodeRouteImpl is what a device implements for Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl to implement only some methods.
-type DeviceThreadMLEAssociatedNodeRouteImpl interface {
-	ID(inst []uint32) (uint32, error)
-	PathCost(inst []uint32) (uint32, error)
-	LQIn(inst []uint32) (uint32, error)
-	LQOut(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl implements DeviceThreadMLEAssociatedNodeRouteImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl struct{}
-
-func (UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl) ID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl) PathCost(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl) LQIn(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl) LQOut(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceThreadMLEDatasetImpl is what a device implements for Device.Thread.MLE.{i}.Dataset.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadMLEDatasetImpl to implement only some methods.
-type DeviceThreadMLEDatasetImpl interface {
-	Status(inst []uint32) (DeviceThreadMLEDatasetStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	TimeStamp(inst []uint32) (time.Time, error)
-	DelayTimer(inst []uint32) (uint32, error)
-	Channel(inst []uint32) (uint32, error)
-	NetworkName(inst []uint32) (string, error)
-	PanID(inst []uint32) ([]byte, error)
-	ExtendedPanID(inst []uint32) ([]byte, error)
-	MeshLocalPrefix(inst []uint32) (string, error)
-	ChannelMask(inst []uint32) ([]byte, error)
-	PSKc(inst []uint32) ([]byte, error)
-	NetworkKey(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceThreadMLEDatasetImpl implements DeviceThreadMLEDatasetImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadMLEDatasetImpl struct{}
-
-func (UnimplementedDeviceThreadMLEDatasetImpl) Status(inst []uint32) (DeviceThreadMLEDatasetStatus, error) {
-	var zero DeviceThreadMLEDatasetStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) TimeStamp(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) DelayTimer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) Channel(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) NetworkName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) PanID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) ExtendedPanID(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) MeshLocalPrefix(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) ChannelMask(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) PSKc(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetImpl) NetworkKey(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-
-// DeviceThreadMLEDatasetSecurityPolicyImpl is what a device implements for Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadMLEDatasetSecurityPolicyImpl to implement only some methods.
-type DeviceThreadMLEDatasetSecurityPolicyImpl interface {
-	RotationTime(inst []uint32) (uint32, error)
-	Flags(inst []uint32) ([]DeviceThreadMLEDatasetSecurityPolicyFlags, error)
-}
-
-// UnimplementedDeviceThreadMLEDatasetSecurityPolicyImpl implements DeviceThreadMLEDatasetSecurityPolicyImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadMLEDatasetSecurityPolicyImpl struct{}
-
-func (UnimplementedDeviceThreadMLEDatasetSecurityPolicyImpl) RotationTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEDatasetSecurityPolicyImpl) Flags(inst []uint32) ([]DeviceThreadMLEDatasetSecurityPolicyFlags, error) {
-	var zero []DeviceThreadMLEDatasetSecurityPolicyFlags
-	return zero, model.ErrNotSupported
-}
-
-// DeviceThreadMLELeaderDataImpl is what a device implements for Device.Thread.MLE.{i}.LeaderData; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadMLELeaderDataImpl to implement only some methods.
-type DeviceThreadMLELeaderDataImpl interface {
-	DataVersion(inst []uint32) (uint32, error)
-	LeaderRouterID(inst []uint32) (uint32, error)
-	PartitionID(inst []uint32) (uint32, error)
-	StableDataVersion(inst []uint32) (uint32, error)
-	Weighting(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceThreadMLELeaderDataImpl implements DeviceThreadMLELeaderDataImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadMLELeaderDataImpl struct{}
-
-func (UnimplementedDeviceThreadMLELeaderDataImpl) DataVersion(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLELeaderDataImpl) LeaderRouterID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLELeaderDataImpl) PartitionID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLELeaderDataImpl) StableDataVersion(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLELeaderDataImpl) Weighting(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceThreadMLEStatsImpl is what a device implements for Device.Thread.MLE.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadMLEStatsImpl to implement only some methods.
-type DeviceThreadMLEStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceThreadMLEStatsImpl implements DeviceThreadMLEStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadMLEStatsImpl struct{}
-
-func (UnimplementedDeviceThreadMLEStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadMLEStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceThreadNodeImpl is what a device implements for Device.Thread.Node.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadNodeImpl to implement only some methods.
-type DeviceThreadNodeImpl interface {
-	ExtendedMAC(inst []uint32) ([]byte, error)
-	Connected(inst []uint32) (bool, error)
-	SetConnected(inst []uint32, v bool) error
-	MLEReference(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceThreadNodeImpl implements DeviceThreadNodeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadNodeImpl struct{}
-
-func (UnimplementedDeviceThreadNodeImpl) ExtendedMAC(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadNodeImpl) Connected(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadNodeImpl) SetConnected(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadNodeImpl) MLEReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceThreadRadioImpl is what a device implements for Device.Thread.Radio.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadRadioImpl to implement only some methods.
-type DeviceThreadRadioImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceThreadRadioStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	MaxBitRate(inst []uint32) (uint32, error)
-	Upstream(inst []uint32) (bool, error)
-	TransmitPowerSupported(inst []uint32) ([]int32, error)
-	TransmitPower(inst []uint32) (int32, error)
-	SetTransmitPower(inst []uint32, v int32) error
-	HardwareVersion(inst []uint32) (string, error)
-	FirmwareVersion(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceThreadRadioImpl implements DeviceThreadRadioImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadRadioImpl struct{}
-
-func (UnimplementedDeviceThreadRadioImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) Status(inst []uint32) (DeviceThreadRadioStatus, error) {
-	var zero DeviceThreadRadioStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) MaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) TransmitPowerSupported(inst []uint32) ([]int32, error) {
-	var zero []int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) TransmitPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) SetTransmitPower(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) HardwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceThreadRadioStatsImpl is what a device implements for Device.Thread.Radio.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceThreadRadioStatsImpl to implement only some methods.
-type DeviceThreadRadioStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceThreadRadioStatsImpl implements DeviceThreadRadioStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceThreadRadioStatsImpl struct{}
-
-func (UnimplementedDeviceThreadRadioStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceThreadRadioStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 }

@@ -5,66 +5,41 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceTimeStatus enumerates the values of Device.Time.Status.
 type DeviceTimeStatus string
 
-func (e DeviceTimeStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceTimeStatus_Disabled       DeviceTimeStatus = "Disabled"
+	DeviceTimeStatus_Disabled DeviceTimeStatus = "Disabled"
+
 	DeviceTimeStatus_Unsynchronized DeviceTimeStatus = "Unsynchronized"
-	DeviceTimeStatus_Synchronized   DeviceTimeStatus = "Synchronized"
-	DeviceTimeStatus_Error          DeviceTimeStatus = "Error"
+
+	DeviceTimeStatus_Synchronized DeviceTimeStatus = "Synchronized"
+
+	DeviceTimeStatus_Error DeviceTimeStatus = "Error"
 )
 
-var (
-	synDeviceTime_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceTime_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Unsynchronized"}, {Value: "Synchronized"}, {
-			Status: "deleted",
-			Value:  "Error_FailedToSynchronize",
-		}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceTime_CurrentLocalTime = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceTime_LocalTimeZone    = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceTime_ClientNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceTime_ServerNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceTime holds the values of Device.Time. (object, readOnly, since 2.0)
+// DeviceTime holds the values of Device.Time. (object, readOnly, since 2.0).
 type DeviceTime struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Unsynchronized,Synchronized,Error}, readOnly, since 2.0.
-	Status DeviceTimeStatus `cwmp:"Status"`
-	// CurrentLocalTime: dateTime, readOnly, since 2.0.
-	CurrentLocalTime time.Time `cwmp:"CurrentLocalTime"`
-	// LocalTimeZone: string(:256), readWrite, since 2.0.
-	LocalTimeZone string `cwmp:"LocalTimeZone"`
-	// ClientNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	ClientNumberOfEntries uint32 `cwmp:"ClientNumberOfEntries"`
-	// ServerNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	ServerNumberOfEntries uint32 `cwmp:"ServerNumberOfEntries"`
-	// Device.Time.Client.{i}. instances by instance number
-	Client map[uint32]*DeviceTimeClient `cwmp:"Client.{i}."`
-	// Device.Time.Server.{i}. instances by instance number
-	Server map[uint32]*DeviceTimeServer `cwmp:"Server.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceTimeStatus `json:"Status,omitzero"`
+
+	CurrentLocalTime time.Time `json:"CurrentLocalTime,omitzero"`
+
+	LocalTimeZone string `json:"LocalTimeZone,omitzero"`
+
+	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
+
+	ServerNumberOfEntries uint32 `json:"ServerNumberOfEntries,omitzero"`
+
+	Client map[uint32]*DeviceTimeClient `json:"Client,omitzero"`
+	Server map[uint32]*DeviceTimeServer `json:"Server,omitzero"`
 }
 
-// AddClient creates instance i of Device.Time.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceTime) AddClient(i uint32) *DeviceTimeClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceTimeClient{}
@@ -74,18 +49,7 @@ func (o *DeviceTime) AddClient(i uint32) *DeviceTimeClient {
 	return x
 }
 
-// GetClient returns instance i of Device.Time.Client.{i}.
-func (o *DeviceTime) GetClient(i uint32) (*DeviceTimeClient, bool) {
-	x, ok := o.Client[i]
-	return x, ok
-}
-
-// DeleteClient removes instance i of Device.Time.Client.{i}.
-func (o *DeviceTime) DeleteClient(i uint32) {
-	delete(o.Client, i)
-}
-
-// AddServer creates instance i of Device.Time.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceTime) AddServer(i uint32) *DeviceTimeServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceTimeServer{}
@@ -94,1771 +58,384 @@ func (o *DeviceTime) AddServer(i uint32) *DeviceTimeServer {
 	o.Server[i] = x
 	return x
 }
-
-// GetServer returns instance i of Device.Time.Server.{i}.
-func (o *DeviceTime) GetServer(i uint32) (*DeviceTimeServer, bool) {
-	x, ok := o.Server[i]
-	return x, ok
-}
-
-// DeleteServer removes instance i of Device.Time.Server.{i}.
-func (o *DeviceTime) DeleteServer(i uint32) {
-	delete(o.Server, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceTime) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceTime) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceTime_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceTime_LocalTimeZone, o.LocalTimeZone); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LocalTimeZone",
-		})
-	}
+func (o *DeviceTime) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5941, string(o.Status))
+	c.String(p, "LocalTimeZone", 5918, o.LocalTimeZone)
 	for _, i := range model.SortedKeys(o.Client) {
-		o.Client[i].ValidateAt(prefix+"Client."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
 	}
 	for _, i := range model.SortedKeys(o.Server) {
-		o.Server[i].ValidateAt(prefix+"Server."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Server[i].ValidateAt(c, model.InstanceOf(p, "Server.", i))
 	}
 }
 
 // DeviceTimePath is the typed path of Device.Time.
 type DeviceTimePath struct {
-	obj                   model.ObjectPath
-	Enable                model.ReadWriteParam[bool]
-	Status                model.ReadOnlyParam[DeviceTimeStatus]
-	CurrentLocalTime      model.ReadOnlyParam[time.Time]
-	LocalTimeZone         model.ReadWriteParam[string]
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CurrentLocalTime model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LocalTimeZone model.ReadWriteParam[string] `dm:"s"`
+
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceTimePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceTimePath(prefix string) DeviceTimePath {
-	p := &prefix
-	return DeviceTimePath{
-		ClientNumberOfEntries: model.NewReadOnly[uint32](p, "ClientNumberOfEntries", model.TypeUnsignedInt),
-		CurrentLocalTime:      model.NewReadOnly[time.Time](p, "CurrentLocalTime", model.TypeDateTime),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LocalTimeZone:         model.NewReadWrite[string](p, "LocalTimeZone", model.TypeString),
-		ServerNumberOfEntries: model.NewReadOnly[uint32](p, "ServerNumberOfEntries", model.TypeUnsignedInt),
-		Status:                model.NewReadOnly[DeviceTimeStatus](p, "Status", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+// Client returns the typed path of instance i.
+func (x DeviceTimePath) Client(i uint32) (p DeviceTimeClientPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
+	return
 }
 
-// Client returns the typed path of instance i of Device.Time.Client.{i}.
-func (x DeviceTimePath) Client(i uint32) DeviceTimeClientPath {
-	return newDeviceTimeClientPath(x.Path() + "Client." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ClientTable returns the table Device.Time.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceTimePath) ClientTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Client.")
+	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// Server returns the typed path of instance i of Device.Time.Server.{i}.
-func (x DeviceTimePath) Server(i uint32) DeviceTimeServerPath {
-	return newDeviceTimeServerPath(x.Path() + "Server." + strconv.FormatUint(uint64(i), 10) + ".")
+// Server returns the typed path of instance i.
+func (x DeviceTimePath) Server(i uint32) (p DeviceTimeServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
+	return
 }
 
-// ServerTable returns the table Device.Time.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceTimePath) ServerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Server.")
+	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
 // DeviceTimeClientStatus enumerates the values of Device.Time.Client.{i}.Status.
 type DeviceTimeClientStatus string
 
-func (e DeviceTimeClientStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceTimeClientStatus_Disabled                  DeviceTimeClientStatus = "Disabled"
-	DeviceTimeClientStatus_Unsynchronized            DeviceTimeClientStatus = "Unsynchronized"
-	DeviceTimeClientStatus_Synchronized              DeviceTimeClientStatus = "Synchronized"
+	DeviceTimeClientStatus_Disabled DeviceTimeClientStatus = "Disabled"
+
+	DeviceTimeClientStatus_Unsynchronized DeviceTimeClientStatus = "Unsynchronized"
+
+	DeviceTimeClientStatus_Synchronized DeviceTimeClientStatus = "Synchronized"
+
 	DeviceTimeClientStatus_Error_FailedToSynchronize DeviceTimeClientStatus = "Error_FailedToSynchronize"
-	DeviceTimeClientStatus_Error                     DeviceTimeClientStatus = "Error"
+
+	DeviceTimeClientStatus_Error DeviceTimeClientStatus = "Error"
 )
 
 // DeviceTimeClientMode enumerates the values of Device.Time.Client.{i}.Mode.
 type DeviceTimeClientMode string
 
-func (e DeviceTimeClientMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceTimeClientMode_Unicast   DeviceTimeClientMode = "Unicast"
+	DeviceTimeClientMode_Unicast DeviceTimeClientMode = "Unicast"
+
 	DeviceTimeClientMode_Broadcast DeviceTimeClientMode = "Broadcast"
+
 	DeviceTimeClientMode_Multicast DeviceTimeClientMode = "Multicast"
-	DeviceTimeClientMode_Manycast  DeviceTimeClientMode = "Manycast"
+
+	DeviceTimeClientMode_Manycast DeviceTimeClientMode = "Manycast"
 )
 
 // DeviceTimeClientBindType enumerates the values of Device.Time.Client.{i}.BindType.
 type DeviceTimeClientBindType string
 
-func (e DeviceTimeClientBindType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceTimeClientBindType_Address DeviceTimeClientBindType = "Address"
-	DeviceTimeClientBindType_Device  DeviceTimeClientBindType = "Device"
+
+	DeviceTimeClientBindType_Device DeviceTimeClientBindType = "Device"
 )
 
-var (
-	synDeviceTimeClient_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceTimeClient_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Unsynchronized"}, {Value: "Synchronized"}, {Value: "Error_FailedToSynchronize"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceTimeClient_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceTimeClient_Mode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unicast"}, {Value: "Broadcast"}, {Value: "Multicast"}, {Value: "Manycast"}},
-		Type:  model.TypeString,
-	}
-	synDeviceTimeClient_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "123",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceTimeClient_IPVersion = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "4",
-		}, {
-			Max: "6",
-			Min: "6",
-		}, {
-			Max: "-1",
-			Min: "-1",
-		}},
-		Type: model.TypeInt,
-	}
-	synDeviceTimeClient_ServerInUse = &model.Syntax{Type: model.TypeString}
-	synDeviceTimeClient_Version     = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceTimeClient_Servers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceTimeClient_ResolveAddresses = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceTimeClient_ResolveMaxAddresses = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "6",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceTimeClient_Peer    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceTimeClient_MinPoll = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "6",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceTimeClient_MaxPoll = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "10",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceTimeClient_IBurst = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceTimeClient_Burst  = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "8",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceTimeClient_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceTimeClient_BindType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Address"}, {Value: "Device"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceTimeClient holds the values of Device.Time.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceTimeClient holds the values of Device.Time.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceTimeClient struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Unsynchronized,Synchronized,Error_FailedToSynchronize,Error}, readOnly, since 2.16.
-	Status DeviceTimeClientStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Mode: string{Unicast,Broadcast,Multicast,Manycast}, readWrite, since 2.16.
-	Mode DeviceTimeClientMode `cwmp:"Mode"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.16.
-	Port uint32 `cwmp:"Port"`
-	// IPVersion: int[4:4,6:6,-1:-1], readWrite, since 2.2.
-	IPVersion int32 `cwmp:"IPVersion"`
-	// ServerInUse: string, readOnly, since 2.19.
-	ServerInUse string `cwmp:"ServerInUse"`
-	// Version: unsignedInt[1:4], readWrite, since 2.16.
-	Version uint32 `cwmp:"Version"`
-	// Servers: list<string>, readWrite, since 2.16.
-	Servers []string `cwmp:"Servers"`
-	// ResolveAddresses: boolean, readWrite, since 2.16.
-	ResolveAddresses bool `cwmp:"ResolveAddresses"`
-	// ResolveMaxAddresses: unsignedInt, readWrite, since 2.16.
-	ResolveMaxAddresses uint32 `cwmp:"ResolveMaxAddresses"`
-	// Peer: boolean, readWrite, since 2.16.
-	Peer bool `cwmp:"Peer"`
-	// MinPoll: unsignedInt seconds, readWrite, since 2.16.
-	MinPoll uint32 `cwmp:"MinPoll"`
-	// MaxPoll: unsignedInt seconds, readWrite, since 2.16.
-	MaxPoll uint32 `cwmp:"MaxPoll"`
-	// IBurst: boolean, readWrite, since 2.16.
-	IBurst bool `cwmp:"IBurst"`
-	// Burst: unsignedInt, readWrite, since 2.16.
-	Burst uint32 `cwmp:"Burst"`
-	// Interface: string(:256) pathRef→.IP.Interface., readWrite, since 2.16.
-	Interface string `cwmp:"Interface"`
-	// BindType: string{Address,Device}, readWrite, since 2.16.
-	BindType       DeviceTimeClientBindType        `cwmp:"BindType"`
-	Authentication *DeviceTimeClientAuthentication `cwmp:"Authentication."`
-	Stats          *DeviceTimeClientStats          `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceTimeClientStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Mode DeviceTimeClientMode `json:"Mode,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	IPVersion int32 `json:"IPVersion,omitzero"`
+
+	ServerInUse string `json:"ServerInUse,omitzero"`
+
+	Version uint32 `json:"Version,omitzero"`
+
+	Servers []string `json:"Servers,omitzero"`
+
+	ResolveAddresses bool `json:"ResolveAddresses,omitzero"`
+
+	ResolveMaxAddresses uint32 `json:"ResolveMaxAddresses,omitzero"`
+
+	Peer bool `json:"Peer,omitzero"`
+
+	MinPoll uint32 `json:"MinPoll,omitzero"`
+
+	MaxPoll uint32 `json:"MaxPoll,omitzero"`
+
+	IBurst bool `json:"IBurst,omitzero"`
+
+	Burst uint32 `json:"Burst,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	BindType DeviceTimeClientBindType `json:"BindType,omitzero"`
+
+	Authentication *DeviceTimeClientAuthentication `json:"Authentication,omitzero"`
+	Stats          *DeviceTimeClientStats          `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceTimeClient) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceTimeClient) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceTimeClient_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceTimeClient_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceTimeClient_Mode, string(o.Mode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Mode",
-		})
-	}
-	if e := model.CheckUint(synDeviceTimeClient_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckInt(synDeviceTimeClient_IPVersion, int64(o.IPVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPVersion",
-		})
-	}
-	if e := model.CheckUint(synDeviceTimeClient_Version, uint64(o.Version)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckValue(synDeviceTimeClient_Servers, model.FormatValue(model.TypeString, o.Servers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Servers",
-		})
-	}
-	if e := model.CheckString(synDeviceTimeClient_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceTimeClient_BindType, string(o.BindType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BindType",
-		})
-	}
+func (o *DeviceTimeClient) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5913, string(o.Status))
+	c.String(p, "Alias", 5888, o.Alias)
+	c.String(p, "Mode", 5901, string(o.Mode))
+	c.Uint(p, "Port", 5903, uint64(o.Port))
+	c.Int(p, "IPVersion", 5897, int64(o.IPVersion))
+	c.Uint(p, "Version", 5914, uint64(o.Version))
+	c.Wire(p, "Servers", 5907, model.JoinStrings(o.Servers), len(o.Servers) > 0)
+	c.String(p, "Interface", 5898, o.Interface)
+	c.String(p, "BindType", 5893, string(o.BindType))
 	if o.Authentication != nil {
-		o.Authentication.ValidateAt(prefix+"Authentication.", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Authentication.ValidateAt(c, p+"Authentication.")
 	}
 }
 
 // DeviceTimeClientPath is the typed path of Device.Time.Client.{i}.
 type DeviceTimeClientPath struct {
-	obj                 model.ObjectPath
-	Enable              model.ReadWriteParam[bool]
-	Status              model.ReadOnlyParam[DeviceTimeClientStatus]
-	Alias               model.WriteOnceParam[string]
-	Mode                model.ReadWriteParam[DeviceTimeClientMode]
-	Port                model.ReadWriteParam[uint32]
-	IPVersion           model.ReadWriteParam[int32]
-	ServerInUse         model.ReadOnlyParam[string]
-	Version             model.ReadWriteParam[uint32]
-	Servers             model.ReadWriteParam[[]string]
-	ResolveAddresses    model.ReadWriteParam[bool]
-	ResolveMaxAddresses model.ReadWriteParam[uint32]
-	Peer                model.ReadWriteParam[bool]
-	MinPoll             model.ReadWriteParam[uint32]
-	MaxPoll             model.ReadWriteParam[uint32]
-	IBurst              model.ReadWriteParam[bool]
-	Burst               model.ReadWriteParam[uint32]
-	Interface           model.ReadWriteParam[string]
-	BindType            model.ReadWriteParam[DeviceTimeClientBindType]
-	Authentication      DeviceTimeClientAuthenticationPath
-	Stats               DeviceTimeClientStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	BindType model.ReadWriteParam[DeviceTimeClientBindType] `dm:"s"`
+
+	Burst model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IBurst model.ReadWriteParam[bool] `dm:"b"`
+
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MaxPoll model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinPoll model.ReadWriteParam[uint32] `dm:"u"`
+
+	Mode model.ReadWriteParam[DeviceTimeClientMode] `dm:"s"`
+
+	Peer model.ReadWriteParam[bool] `dm:"b"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	ResolveAddresses model.ReadWriteParam[bool] `dm:"b"`
+
+	ResolveMaxAddresses model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerInUse model.ReadOnlyParam[string] `dm:"s"`
+
+	Servers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Version model.ReadWriteParam[uint32] `dm:"u"`
+
+	Authentication DeviceTimeClientAuthenticationPath `dm:"Authentication."`
+	Stats          DeviceTimeClientStatsPath          `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceTimeClientPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceTimeClientPath(prefix string) DeviceTimeClientPath {
-	p := &prefix
-	return DeviceTimeClientPath{
-		Alias:               model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Authentication:      newDeviceTimeClientAuthenticationPath(prefix + "Authentication."),
-		BindType:            model.NewReadWrite[DeviceTimeClientBindType](p, "BindType", model.TypeString),
-		Burst:               model.NewReadWrite[uint32](p, "Burst", model.TypeUnsignedInt),
-		Enable:              model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IBurst:              model.NewReadWrite[bool](p, "IBurst", model.TypeBoolean),
-		IPVersion:           model.NewReadWrite[int32](p, "IPVersion", model.TypeInt),
-		Interface:           model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaxPoll:             model.NewReadWrite[uint32](p, "MaxPoll", model.TypeUnsignedInt),
-		MinPoll:             model.NewReadWrite[uint32](p, "MinPoll", model.TypeUnsignedInt),
-		Mode:                model.NewReadWrite[DeviceTimeClientMode](p, "Mode", model.TypeString),
-		Peer:                model.NewReadWrite[bool](p, "Peer", model.TypeBoolean),
-		Port:                model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		ResolveAddresses:    model.NewReadWrite[bool](p, "ResolveAddresses", model.TypeBoolean),
-		ResolveMaxAddresses: model.NewReadWrite[uint32](p, "ResolveMaxAddresses", model.TypeUnsignedInt),
-		ServerInUse:         model.NewReadOnly[string](p, "ServerInUse", model.TypeString),
-		Servers:             model.NewReadWrite[[]string](p, "Servers", model.TypeString),
-		Stats:               newDeviceTimeClientStatsPath(prefix + "Stats."),
-		Status:              model.NewReadOnly[DeviceTimeClientStatus](p, "Status", model.TypeString),
-		Version:             model.NewReadWrite[uint32](p, "Version", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceTimeClientAuthentication_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceTimeClientAuthentication_Certificate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceTimeClientAuthentication_NTSPort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4460",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceTimeClientAuthentication holds the values of Device.Time.Client.{i}.Authentication. (object, readOnly, since 2.16)
+// DeviceTimeClientAuthentication holds the values of Device.Time.Client.{i}.Authentication. (object, readOnly, since 2.16).
 type DeviceTimeClientAuthentication struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Certificate: string pathRef→.Security.Certificate., readWrite, since 2.16.
-	Certificate string `cwmp:"Certificate"`
-	// NTSPort: unsignedInt[1:65535], readWrite, since 2.16.
-	NTSPort uint32 `cwmp:"NTSPort"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Certificate string `json:"Certificate,omitzero"`
+
+	NTSPort uint32 `json:"NTSPort,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceTimeClientAuthentication) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceTimeClientAuthentication) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceTimeClientAuthentication_NTSPort, uint64(o.NTSPort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NTSPort",
-		})
-	}
+func (o *DeviceTimeClientAuthentication) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "NTSPort", 5892, uint64(o.NTSPort))
 }
 
 // DeviceTimeClientAuthenticationPath is the typed path of Device.Time.Client.{i}.Authentication.
 type DeviceTimeClientAuthenticationPath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Certificate model.ReadWriteParam[string]
-	NTSPort     model.ReadWriteParam[uint32]
+	model.ObjectPath
+	Certificate model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	NTSPort model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceTimeClientAuthenticationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceTimeClientAuthenticationPath(prefix string) DeviceTimeClientAuthenticationPath {
-	p := &prefix
-	return DeviceTimeClientAuthenticationPath{
-		Certificate: model.NewReadWrite[string](p, "Certificate", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		NTSPort:     model.NewReadWrite[uint32](p, "NTSPort", model.TypeUnsignedInt),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceTimeClientStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceTimeClientStats_PacketsSentFailed = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceTimeClientStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceTimeClientStats_PacketsDropped = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceTimeClientStats holds the values of Device.Time.Client.{i}.Stats. (object, readOnly, since 2.16)
+// DeviceTimeClientStats holds the values of Device.Time.Client.{i}.Stats. (object, readOnly, since 2.16).
 type DeviceTimeClientStats struct {
-	// PacketsSent: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	PacketsSent uint32 `cwmp:"PacketsSent"`
-	// PacketsSentFailed: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	PacketsSentFailed uint32 `cwmp:"PacketsSentFailed"`
-	// PacketsReceived: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// PacketsDropped: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	PacketsDropped uint32 `cwmp:"PacketsDropped"`
-}
+	PacketsSent uint32 `json:"PacketsSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceTimeClientStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	PacketsSentFailed uint32 `json:"PacketsSentFailed,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceTimeClientStats) ValidateAt(prefix string, v *model.Violations) {}
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
+
+	PacketsDropped uint32 `json:"PacketsDropped,omitzero"`
+}
 
 // DeviceTimeClientStatsPath is the typed path of Device.Time.Client.{i}.Stats.
 type DeviceTimeClientStatsPath struct {
-	obj               model.ObjectPath
-	PacketsSent       model.ReadOnlyParam[uint32]
-	PacketsSentFailed model.ReadOnlyParam[uint32]
-	PacketsReceived   model.ReadOnlyParam[uint32]
-	PacketsDropped    model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	PacketsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceTimeClientStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceTimeClientStatsPath(prefix string) DeviceTimeClientStatsPath {
-	p := &prefix
-	return DeviceTimeClientStatsPath{
-		PacketsDropped:    model.NewReadOnly[uint32](p, "PacketsDropped", model.TypeUnsignedInt),
-		PacketsReceived:   model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsSent:       model.NewReadOnly[uint32](p, "PacketsSent", model.TypeUnsignedInt),
-		PacketsSentFailed: model.NewReadOnly[uint32](p, "PacketsSentFailed", model.TypeUnsignedInt),
-		obj:               model.NewObjectPath(p),
-	}
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PacketsSentFailed model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceTimeServerStatus enumerates the values of Device.Time.Server.{i}.Status.
 type DeviceTimeServerStatus string
 
-func (e DeviceTimeServerStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceTimeServerStatus_Up    DeviceTimeServerStatus = "Up"
-	DeviceTimeServerStatus_Down  DeviceTimeServerStatus = "Down"
+	DeviceTimeServerStatus_Up DeviceTimeServerStatus = "Up"
+
+	DeviceTimeServerStatus_Down DeviceTimeServerStatus = "Down"
+
 	DeviceTimeServerStatus_Error DeviceTimeServerStatus = "Error"
 )
 
 // DeviceTimeServerMode enumerates the values of Device.Time.Server.{i}.Mode.
 type DeviceTimeServerMode string
 
-func (e DeviceTimeServerMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceTimeServerMode_Unicast   DeviceTimeServerMode = "Unicast"
+	DeviceTimeServerMode_Unicast DeviceTimeServerMode = "Unicast"
+
 	DeviceTimeServerMode_Broadcast DeviceTimeServerMode = "Broadcast"
+
 	DeviceTimeServerMode_Multicast DeviceTimeServerMode = "Multicast"
-	DeviceTimeServerMode_Manycast  DeviceTimeServerMode = "Manycast"
+
+	DeviceTimeServerMode_Manycast DeviceTimeServerMode = "Manycast"
 )
 
 // DeviceTimeServerBindType enumerates the values of Device.Time.Server.{i}.BindType.
 type DeviceTimeServerBindType string
 
-func (e DeviceTimeServerBindType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceTimeServerBindType_Address DeviceTimeServerBindType = "Address"
-	DeviceTimeServerBindType_Device  DeviceTimeServerBindType = "Device"
+
+	DeviceTimeServerBindType_Device DeviceTimeServerBindType = "Device"
 )
 
-var (
-	synDeviceTimeServer_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceTimeServer_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceTimeServer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceTimeServer_Mode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unicast"}, {Value: "Broadcast"}, {Value: "Multicast"}, {Value: "Manycast"}},
-		Type:  model.TypeString,
-	}
-	synDeviceTimeServer_Version = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4",
-		},
-		Ranges: []model.Range{{
-			Max: "4",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceTimeServer_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "123",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceTimeServer_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".IP.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceTimeServer_BindType = &model.Syntax{
-		Enums: []model.Enum{{Value: "Address"}, {Value: "Device"}},
-		Type:  model.TypeString,
-	}
-	synDeviceTimeServer_MinPoll = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "6",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceTimeServer_MaxPoll = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "10",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceTimeServer_TTL = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "255",
-		},
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceTimeServer holds the values of Device.Time.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceTimeServer holds the values of Device.Time.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceTimeServer struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Error}, readOnly, since 2.16.
-	Status DeviceTimeServerStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Mode: string{Unicast,Broadcast,Multicast,Manycast}, readWrite, since 2.16.
-	Mode DeviceTimeServerMode `cwmp:"Mode"`
-	// Version: unsignedInt[1:4], readWrite, since 2.16.
-	Version uint32 `cwmp:"Version"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.16.
-	Port uint32 `cwmp:"Port"`
-	// Interface: string(:256) pathRef→.IP.Interface., readWrite, since 2.16.
-	Interface string `cwmp:"Interface"`
-	// BindType: string{Address,Device}, readWrite, since 2.16.
-	BindType DeviceTimeServerBindType `cwmp:"BindType"`
-	// MinPoll: unsignedInt seconds, readWrite, since 2.16.
-	MinPoll uint32 `cwmp:"MinPoll"`
-	// MaxPoll: unsignedInt seconds, readWrite, since 2.16.
-	MaxPoll uint32 `cwmp:"MaxPoll"`
-	// TTL: unsignedInt[1:255], readWrite, since 2.16.
-	TTL            uint32                          `cwmp:"TTL"`
-	Authentication *DeviceTimeServerAuthentication `cwmp:"Authentication."`
-	Stats          *DeviceTimeServerStats          `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceTimeServerStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Mode DeviceTimeServerMode `json:"Mode,omitzero"`
+
+	Version uint32 `json:"Version,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	BindType DeviceTimeServerBindType `json:"BindType,omitzero"`
+
+	MinPoll uint32 `json:"MinPoll,omitzero"`
+
+	MaxPoll uint32 `json:"MaxPoll,omitzero"`
+
+	TTL uint32 `json:"TTL,omitzero"`
+
+	Authentication *DeviceTimeServerAuthentication `json:"Authentication,omitzero"`
+	Stats          *DeviceTimeServerStats          `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceTimeServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceTimeServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceTimeServer_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceTimeServer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceTimeServer_Mode, string(o.Mode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Mode",
-		})
-	}
-	if e := model.CheckUint(synDeviceTimeServer_Version, uint64(o.Version)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckUint(synDeviceTimeServer_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synDeviceTimeServer_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceTimeServer_BindType, string(o.BindType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BindType",
-		})
-	}
-	if e := model.CheckUint(synDeviceTimeServer_TTL, uint64(o.TTL)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TTL",
-		})
-	}
+func (o *DeviceTimeServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 5937, string(o.Status))
+	c.String(p, "Alias", 5920, o.Alias)
+	c.String(p, "Mode", 5930, string(o.Mode))
+	c.Uint(p, "Version", 5939, uint64(o.Version))
+	c.Uint(p, "Port", 5931, uint64(o.Port))
+	c.String(p, "Interface", 5927, o.Interface)
+	c.String(p, "BindType", 5925, string(o.BindType))
+	c.Uint(p, "TTL", 5938, uint64(o.TTL))
 	if o.Authentication != nil {
-		o.Authentication.ValidateAt(prefix+"Authentication.", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Authentication.ValidateAt(c, p+"Authentication.")
 	}
 }
 
 // DeviceTimeServerPath is the typed path of Device.Time.Server.{i}.
 type DeviceTimeServerPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Status         model.ReadOnlyParam[DeviceTimeServerStatus]
-	Alias          model.WriteOnceParam[string]
-	Mode           model.ReadWriteParam[DeviceTimeServerMode]
-	Version        model.ReadWriteParam[uint32]
-	Port           model.ReadWriteParam[uint32]
-	Interface      model.ReadWriteParam[string]
-	BindType       model.ReadWriteParam[DeviceTimeServerBindType]
-	MinPoll        model.ReadWriteParam[uint32]
-	MaxPoll        model.ReadWriteParam[uint32]
-	TTL            model.ReadWriteParam[uint32]
-	Authentication DeviceTimeServerAuthenticationPath
-	Stats          DeviceTimeServerStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	BindType model.ReadWriteParam[DeviceTimeServerBindType] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	MaxPoll model.ReadWriteParam[uint32] `dm:"u"`
+
+	MinPoll model.ReadWriteParam[uint32] `dm:"u"`
+
+	Mode model.ReadWriteParam[DeviceTimeServerMode] `dm:"s"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TTL model.ReadWriteParam[uint32] `dm:"u"`
+
+	Version model.ReadWriteParam[uint32] `dm:"u"`
+
+	Authentication DeviceTimeServerAuthenticationPath `dm:"Authentication."`
+	Stats          DeviceTimeServerStatsPath          `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceTimeServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceTimeServerPath(prefix string) DeviceTimeServerPath {
-	p := &prefix
-	return DeviceTimeServerPath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Authentication: newDeviceTimeServerAuthenticationPath(prefix + "Authentication."),
-		BindType:       model.NewReadWrite[DeviceTimeServerBindType](p, "BindType", model.TypeString),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:      model.NewReadWrite[string](p, "Interface", model.TypeString),
-		MaxPoll:        model.NewReadWrite[uint32](p, "MaxPoll", model.TypeUnsignedInt),
-		MinPoll:        model.NewReadWrite[uint32](p, "MinPoll", model.TypeUnsignedInt),
-		Mode:           model.NewReadWrite[DeviceTimeServerMode](p, "Mode", model.TypeString),
-		Port:           model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Stats:          newDeviceTimeServerStatsPath(prefix + "Stats."),
-		Status:         model.NewReadOnly[DeviceTimeServerStatus](p, "Status", model.TypeString),
-		TTL:            model.NewReadWrite[uint32](p, "TTL", model.TypeUnsignedInt),
-		Version:        model.NewReadWrite[uint32](p, "Version", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceTimeServerAuthentication_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceTimeServerAuthentication_Certificate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceTimeServerAuthentication_NTSNTPServer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceTimeServerAuthentication holds the values of Device.Time.Server.{i}.Authentication. (object, readOnly, since 2.16)
+// DeviceTimeServerAuthentication holds the values of Device.Time.Server.{i}.Authentication. (object, readOnly, since 2.16).
 type DeviceTimeServerAuthentication struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Certificate: string pathRef→.Security.Certificate., readWrite, since 2.16.
-	Certificate string `cwmp:"Certificate"`
-	// NTSNTPServer: list<string>, readWrite, since 2.16.
-	NTSNTPServer []string `cwmp:"NTSNTPServer"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Certificate string `json:"Certificate,omitzero"`
+
+	NTSNTPServer []string `json:"NTSNTPServer,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceTimeServerAuthentication) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceTimeServerAuthentication) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceTimeServerAuthentication_NTSNTPServer, model.FormatValue(model.TypeString, o.NTSNTPServer)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NTSNTPServer",
-		})
-	}
+func (o *DeviceTimeServerAuthentication) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "NTSNTPServer", 5924, model.JoinStrings(o.NTSNTPServer), len(o.NTSNTPServer) > 0)
 }
 
 // DeviceTimeServerAuthenticationPath is the typed path of Device.Time.Server.{i}.Authentication.
 type DeviceTimeServerAuthenticationPath struct {
-	obj          model.ObjectPath
-	Enable       model.ReadWriteParam[bool]
-	Certificate  model.ReadWriteParam[string]
-	NTSNTPServer model.ReadWriteParam[[]string]
+	model.ObjectPath
+	Certificate model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	NTSNTPServer model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceTimeServerAuthenticationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceTimeServerAuthenticationPath(prefix string) DeviceTimeServerAuthenticationPath {
-	p := &prefix
-	return DeviceTimeServerAuthenticationPath{
-		Certificate:  model.NewReadWrite[string](p, "Certificate", model.TypeString),
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		NTSNTPServer: model.NewReadWrite[[]string](p, "NTSNTPServer", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceTimeServerStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceTimeServerStats_PacketsSentFailed = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceTimeServerStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceTimeServerStats_PacketsDropped = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceTimeServerStats holds the values of Device.Time.Server.{i}.Stats. (object, readOnly, since 2.16)
+// DeviceTimeServerStats holds the values of Device.Time.Server.{i}.Stats. (object, readOnly, since 2.16).
 type DeviceTimeServerStats struct {
-	// PacketsSent: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	PacketsSent uint32 `cwmp:"PacketsSent"`
-	// PacketsSentFailed: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	PacketsSentFailed uint32 `cwmp:"PacketsSentFailed"`
-	// PacketsReceived: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	PacketsReceived uint32 `cwmp:"PacketsReceived"`
-	// PacketsDropped: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	PacketsDropped uint32 `cwmp:"PacketsDropped"`
-}
+	PacketsSent uint32 `json:"PacketsSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceTimeServerStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	PacketsSentFailed uint32 `json:"PacketsSentFailed,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceTimeServerStats) ValidateAt(prefix string, v *model.Violations) {}
+	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
+
+	PacketsDropped uint32 `json:"PacketsDropped,omitzero"`
+}
 
 // DeviceTimeServerStatsPath is the typed path of Device.Time.Server.{i}.Stats.
 type DeviceTimeServerStatsPath struct {
-	obj               model.ObjectPath
-	PacketsSent       model.ReadOnlyParam[uint32]
-	PacketsSentFailed model.ReadOnlyParam[uint32]
-	PacketsReceived   model.ReadOnlyParam[uint32]
-	PacketsDropped    model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	PacketsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceTimeServerStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceTimeServerStatsPath(prefix string) DeviceTimeServerStatsPath {
-	p := &prefix
-	return DeviceTimeServerStatsPath{
-		PacketsDropped:    model.NewReadOnly[uint32](p, "PacketsDropped", model.TypeUnsignedInt),
-		PacketsReceived:   model.NewReadOnly[uint32](p, "PacketsReceived", model.TypeUnsignedInt),
-		PacketsSent:       model.NewReadOnly[uint32](p, "PacketsSent", model.TypeUnsignedInt),
-		PacketsSentFailed: model.NewReadOnly[uint32](p, "PacketsSentFailed", model.TypeUnsignedInt),
-		obj:               model.NewObjectPath(p),
-	}
-}
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaTime = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Time.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Enable",
-	Syntax:  synDeviceTime_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Status",
-	Syntax:  synDeviceTime_Status,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.Time.CurrentLocalTime",
-	Syntax:       synDeviceTime_CurrentLocalTime,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.LocalTimeZone",
-	Syntax:  synDeviceTime_LocalTimeZone,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.ClientNumberOfEntries",
-	Syntax:  synDeviceTime_ClientNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.ServerNumberOfEntries",
-	Syntax:  synDeviceTime_ServerNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ClientNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Time.Client.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Enable",
-	Syntax:  synDeviceTimeClient_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Client.{i}.Status",
-	Syntax:  synDeviceTimeClient_Status,
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Time.Client.{i}.Alias",
-	Syntax:  synDeviceTimeClient_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Mode",
-	Syntax:  synDeviceTimeClient_Mode,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Port",
-	Syntax:  synDeviceTimeClient_Port,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.IPVersion",
-	Syntax:  synDeviceTimeClient_IPVersion,
-	Version: "2.2",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Client.{i}.ServerInUse",
-	Syntax:  synDeviceTimeClient_ServerInUse,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Version",
-	Syntax:  synDeviceTimeClient_Version,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Servers",
-	Syntax:  synDeviceTimeClient_Servers,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.ResolveAddresses",
-	Syntax:  synDeviceTimeClient_ResolveAddresses,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.ResolveMaxAddresses",
-	Syntax:  synDeviceTimeClient_ResolveMaxAddresses,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Peer",
-	Syntax:  synDeviceTimeClient_Peer,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.MinPoll",
-	Syntax:  synDeviceTimeClient_MinPoll,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.MaxPoll",
-	Syntax:  synDeviceTimeClient_MaxPoll,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.IBurst",
-	Syntax:  synDeviceTimeClient_IBurst,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Burst",
-	Syntax:  synDeviceTimeClient_Burst,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Interface",
-	Syntax:  synDeviceTimeClient_Interface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.BindType",
-	Syntax:  synDeviceTimeClient_BindType,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Time.Client.{i}.Authentication.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Authentication.Enable",
-	Syntax:  synDeviceTimeClientAuthentication_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Authentication.Certificate",
-	Syntax:  synDeviceTimeClientAuthentication_Certificate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Client.{i}.Authentication.NTSPort",
-	Syntax:  synDeviceTimeClientAuthentication_NTSPort,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Time.Client.{i}.Stats.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Client.{i}.Stats.PacketsSent",
-	Syntax:  synDeviceTimeClientStats_PacketsSent,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Client.{i}.Stats.PacketsSentFailed",
-	Syntax:  synDeviceTimeClientStats_PacketsSentFailed,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Client.{i}.Stats.PacketsReceived",
-	Syntax:  synDeviceTimeClientStats_PacketsReceived,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Client.{i}.Stats.PacketsDropped",
-	Syntax:  synDeviceTimeClientStats_PacketsDropped,
-	Version: "2.16",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Time.Server.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.Enable",
-	Syntax:  synDeviceTimeServer_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Server.{i}.Status",
-	Syntax:  synDeviceTimeServer_Status,
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Time.Server.{i}.Alias",
-	Syntax:  synDeviceTimeServer_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.Mode",
-	Syntax:  synDeviceTimeServer_Mode,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.Version",
-	Syntax:  synDeviceTimeServer_Version,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.Port",
-	Syntax:  synDeviceTimeServer_Port,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.Interface",
-	Syntax:  synDeviceTimeServer_Interface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.BindType",
-	Syntax:  synDeviceTimeServer_BindType,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.MinPoll",
-	Syntax:  synDeviceTimeServer_MinPoll,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.MaxPoll",
-	Syntax:  synDeviceTimeServer_MaxPoll,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.TTL",
-	Syntax:  synDeviceTimeServer_TTL,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Time.Server.{i}.Authentication.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.Authentication.Enable",
-	Syntax:  synDeviceTimeServerAuthentication_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.Authentication.Certificate",
-	Syntax:  synDeviceTimeServerAuthentication_Certificate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Time.Server.{i}.Authentication.NTSNTPServer",
-	Syntax:  synDeviceTimeServerAuthentication_NTSNTPServer,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Time.Server.{i}.Stats.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Server.{i}.Stats.PacketsSent",
-	Syntax:  synDeviceTimeServerStats_PacketsSent,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Server.{i}.Stats.PacketsSentFailed",
-	Syntax:  synDeviceTimeServerStats_PacketsSentFailed,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Server.{i}.Stats.PacketsReceived",
-	Syntax:  synDeviceTimeServerStats_PacketsReceived,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Time.Server.{i}.Stats.PacketsDropped",
-	Syntax:  synDeviceTimeServerStats_PacketsDropped,
-	Version: "2.16",
-}}
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceTimeImpl is what a device implements for Device.Time; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceTimeImpl to implement only some methods.
-type DeviceTimeImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceTimeStatus, error)
-	CurrentLocalTime(inst []uint32) (time.Time, error)
-	LocalTimeZone(inst []uint32) (string, error)
-	SetLocalTimeZone(inst []uint32, v string) error
-	ClientNumberOfEntries(inst []uint32) (uint32, error)
-	ServerNumberOfEntries(inst []uint32) (uint32, error)
-	ClientInstances(inst []uint32) []uint32
-	AddClient(inst []uint32) (uint32, error)
-	DeleteClient(inst []uint32, i uint32) error
-	ServerInstances(inst []uint32) []uint32
-	AddServer(inst []uint32) (uint32, error)
-	DeleteServer(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceTimeImpl implements DeviceTimeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceTimeImpl struct{}
-
-func (UnimplementedDeviceTimeImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) Status(inst []uint32) (DeviceTimeStatus, error) {
-	var zero DeviceTimeStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) CurrentLocalTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) LocalTimeZone(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) SetLocalTimeZone(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) ClientInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceTimeImpl) AddClient(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) DeleteClient(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) ServerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceTimeImpl) AddServer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeImpl) DeleteServer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceTimeClientImpl is what a device implements for Device.Time.Client.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceTimeClientImpl to implement only some methods.
-type DeviceTimeClientImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceTimeClientStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Mode(inst []uint32) (DeviceTimeClientMode, error)
-	SetMode(inst []uint32, v DeviceTimeClientMode) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	IPVersion(inst []uint32) (int32, error)
-	SetIPVersion(inst []uint32, v int32) error
-	ServerInUse(inst []uint32) (string, error)
-	Version(inst []uint32) (uint32, error)
-	SetVersion(inst []uint32, v uint32) error
-	Servers(inst []uint32) ([]string, error)
-	SetServers(inst []uint32, v []string) error
-	ResolveAddresses(inst []uint32) (bool, error)
-	SetResolveAddresses(inst []uint32, v bool) error
-	ResolveMaxAddresses(inst []uint32) (uint32, error)
-	SetResolveMaxAddresses(inst []uint32, v uint32) error
-	Peer(inst []uint32) (bool, error)
-	SetPeer(inst []uint32, v bool) error
-	MinPoll(inst []uint32) (uint32, error)
-	SetMinPoll(inst []uint32, v uint32) error
-	MaxPoll(inst []uint32) (uint32, error)
-	SetMaxPoll(inst []uint32, v uint32) error
-	IBurst(inst []uint32) (bool, error)
-	SetIBurst(inst []uint32, v bool) error
-	Burst(inst []uint32) (uint32, error)
-	SetBurst(inst []uint32, v uint32) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	BindType(inst []uint32) (DeviceTimeClientBindType, error)
-	SetBindType(inst []uint32, v DeviceTimeClientBindType) error
-}
-
-// UnimplementedDeviceTimeClientImpl implements DeviceTimeClientImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceTimeClientImpl struct{}
-
-func (UnimplementedDeviceTimeClientImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) Status(inst []uint32) (DeviceTimeClientStatus, error) {
-	var zero DeviceTimeClientStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) Mode(inst []uint32) (DeviceTimeClientMode, error) {
-	var zero DeviceTimeClientMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetMode(inst []uint32, v DeviceTimeClientMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) IPVersion(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetIPVersion(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) ServerInUse(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) Version(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetVersion(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) Servers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetServers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) ResolveAddresses(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetResolveAddresses(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) ResolveMaxAddresses(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetResolveMaxAddresses(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) Peer(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetPeer(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) MinPoll(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetMinPoll(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) MaxPoll(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetMaxPoll(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) IBurst(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetIBurst(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) Burst(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetBurst(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) BindType(inst []uint32) (DeviceTimeClientBindType, error) {
-	var zero DeviceTimeClientBindType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientImpl) SetBindType(inst []uint32, v DeviceTimeClientBindType) error {
-	return model.ErrNotSupported
-}
-
-// DeviceTimeClientAuthenticationImpl is what a device implements for Device.Time.Client.{i}.Authentication; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceTimeClientAuthenticationImpl to implement only some methods.
-type DeviceTimeClientAuthenticationImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Certificate(inst []uint32) (string, error)
-	SetCertificate(inst []uint32, v string) error
-	NTSPort(inst []uint32) (uint32, error)
-	SetNTSPort(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceTimeClientAuthenticationImpl implements DeviceTimeClientAuthenticationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceTimeClientAuthenticationImpl struct{}
-
-func (UnimplementedDeviceTimeClientAuthenticationImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientAuthenticationImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientAuthenticationImpl) Certificate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientAuthenticationImpl) SetCertificate(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientAuthenticationImpl) NTSPort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientAuthenticationImpl) SetNTSPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceTimeClientStatsImpl is what a device implements for Device.Time.Client.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceTimeClientStatsImpl to implement only some methods.
-type DeviceTimeClientStatsImpl interface {
-	PacketsSent(inst []uint32) (uint32, error)
-	PacketsSentFailed(inst []uint32) (uint32, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	PacketsDropped(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceTimeClientStatsImpl implements DeviceTimeClientStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceTimeClientStatsImpl struct{}
-
-func (UnimplementedDeviceTimeClientStatsImpl) PacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientStatsImpl) PacketsSentFailed(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeClientStatsImpl) PacketsDropped(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceTimeServerImpl is what a device implements for Device.Time.Server.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceTimeServerImpl to implement only some methods.
-type DeviceTimeServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceTimeServerStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Mode(inst []uint32) (DeviceTimeServerMode, error)
-	SetMode(inst []uint32, v DeviceTimeServerMode) error
-	Version(inst []uint32) (uint32, error)
-	SetVersion(inst []uint32, v uint32) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	BindType(inst []uint32) (DeviceTimeServerBindType, error)
-	SetBindType(inst []uint32, v DeviceTimeServerBindType) error
-	MinPoll(inst []uint32) (uint32, error)
-	SetMinPoll(inst []uint32, v uint32) error
-	MaxPoll(inst []uint32) (uint32, error)
-	SetMaxPoll(inst []uint32, v uint32) error
-	TTL(inst []uint32) (uint32, error)
-	SetTTL(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceTimeServerImpl implements DeviceTimeServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceTimeServerImpl struct{}
-
-func (UnimplementedDeviceTimeServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) Status(inst []uint32) (DeviceTimeServerStatus, error) {
-	var zero DeviceTimeServerStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) Mode(inst []uint32) (DeviceTimeServerMode, error) {
-	var zero DeviceTimeServerMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) SetMode(inst []uint32, v DeviceTimeServerMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) Version(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) SetVersion(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) BindType(inst []uint32) (DeviceTimeServerBindType, error) {
-	var zero DeviceTimeServerBindType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) SetBindType(inst []uint32, v DeviceTimeServerBindType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) MinPoll(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) SetMinPoll(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) MaxPoll(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) SetMaxPoll(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) TTL(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerImpl) SetTTL(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceTimeServerAuthenticationImpl is what a device implements for Device.Time.Server.{i}.Authentication; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceTimeServerAuthenticationImpl to implement only some methods.
-type DeviceTimeServerAuthenticationImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Certificate(inst []uint32) (string, error)
-	SetCertificate(inst []uint32, v string) error
-	NTSNTPServer(inst []uint32) ([]string, error)
-	SetNTSNTPServer(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceTimeServerAuthenticationImpl implements DeviceTimeServerAuthenticationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceTimeServerAuthenticationImpl struct{}
-
-func (UnimplementedDeviceTimeServerAuthenticationImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerAuthenticationImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerAuthenticationImpl) Certificate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerAuthenticationImpl) SetCertificate(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerAuthenticationImpl) NTSNTPServer(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerAuthenticationImpl) SetNTSNTPServer(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceTimeServerStatsImpl is what a device implements for Device.Time.Server.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceTimeServerStatsImpl to implement only some methods.
-type DeviceTimeServerStatsImpl interface {
-	PacketsSent(inst []uint32) (uint32, error)
-	PacketsSentFailed(inst []uint32) (uint32, error)
-	PacketsReceived(inst []uint32) (uint32, error)
-	PacketsDropped(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceTimeServerStatsImpl implements DeviceTimeServerStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceTimeServerStatsImpl struct{}
-
-func (UnimplementedDeviceTimeServerStatsImpl) PacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerStatsImpl) PacketsSentFailed(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTimeServerStatsImpl) PacketsDropped(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	PacketsSentFailed model.ReadOnlyParam[uint32] `dm:"u"`
 }

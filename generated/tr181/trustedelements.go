@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceTrustedElements_SIMNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceTrustedElements holds the values of Device.TrustedElements. (object, readOnly, since 2.19)
+// DeviceTrustedElements holds the values of Device.TrustedElements. (object, readOnly, since 2.19).
 type DeviceTrustedElements struct {
-	// SIMNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	SIMNumberOfEntries uint32 `cwmp:"SIMNumberOfEntries"`
-	// Device.TrustedElements.SIM.{i}. instances by instance number
-	SIM map[uint32]*DeviceTrustedElementsSIM `cwmp:"SIM.{i}."`
+	SIMNumberOfEntries uint32 `json:"SIMNumberOfEntries,omitzero"`
+
+	SIM map[uint32]*DeviceTrustedElementsSIM `json:"SIM,omitzero"`
 }
 
-// AddSIM creates instance i of Device.TrustedElements.SIM.{i}. (replacing any) and returns it
+// AddSIM creates instance i (replacing any) and returns it.
 func (o *DeviceTrustedElements) AddSIM(i uint32) *DeviceTrustedElementsSIM {
 	if o.SIM == nil {
 		o.SIM = map[uint32]*DeviceTrustedElementsSIM{}
@@ -29,253 +21,123 @@ func (o *DeviceTrustedElements) AddSIM(i uint32) *DeviceTrustedElementsSIM {
 	o.SIM[i] = x
 	return x
 }
-
-// GetSIM returns instance i of Device.TrustedElements.SIM.{i}.
-func (o *DeviceTrustedElements) GetSIM(i uint32) (*DeviceTrustedElementsSIM, bool) {
-	x, ok := o.SIM[i]
-	return x, ok
-}
-
-// DeleteSIM removes instance i of Device.TrustedElements.SIM.{i}.
-func (o *DeviceTrustedElements) DeleteSIM(i uint32) {
-	delete(o.SIM, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceTrustedElements) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceTrustedElements) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceTrustedElements) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SIM) {
-		o.SIM[i].ValidateAt(prefix+"SIM."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SIM[i].ValidateAt(c, model.InstanceOf(p, "SIM.", i))
 	}
 }
 
 // DeviceTrustedElementsPath is the typed path of Device.TrustedElements.
 type DeviceTrustedElementsPath struct {
-	obj                model.ObjectPath
-	SIMNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	SIMNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceTrustedElementsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceTrustedElementsPath(prefix string) DeviceTrustedElementsPath {
-	p := &prefix
-	return DeviceTrustedElementsPath{
-		SIMNumberOfEntries: model.NewReadOnly[uint32](p, "SIMNumberOfEntries", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
+// SIM returns the typed path of instance i.
+func (x DeviceTrustedElementsPath) SIM(i uint32) (p DeviceTrustedElementsSIMPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SIM.", i))
+	return
 }
 
-// SIM returns the typed path of instance i of Device.TrustedElements.SIM.{i}.
-func (x DeviceTrustedElementsPath) SIM(i uint32) DeviceTrustedElementsSIMPath {
-	return newDeviceTrustedElementsSIMPath(x.Path() + "SIM." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SIMTable returns the table Device.TrustedElements.SIM.{i}. itself (for AddObject when writable)
+// SIMTable returns the table itself (for AddObject when writable).
 func (x DeviceTrustedElementsPath) SIMTable() model.Table {
-	return model.NewTable(x.Path() + "SIM.")
+	return model.NewTable(x.ObjectPath, "SIM.")
 }
 
 // DeviceTrustedElementsSIMStatus enumerates the values of Device.TrustedElements.SIM.{i}.Status.
 type DeviceTrustedElementsSIMStatus string
 
-func (e DeviceTrustedElementsSIMStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceTrustedElementsSIMStatus_None      DeviceTrustedElementsSIMStatus = "None"
+	DeviceTrustedElementsSIMStatus_None DeviceTrustedElementsSIMStatus = "None"
+
 	DeviceTrustedElementsSIMStatus_Available DeviceTrustedElementsSIMStatus = "Available"
-	DeviceTrustedElementsSIMStatus_Valid     DeviceTrustedElementsSIMStatus = "Valid"
-	DeviceTrustedElementsSIMStatus_Blocked   DeviceTrustedElementsSIMStatus = "Blocked"
-	DeviceTrustedElementsSIMStatus_Error     DeviceTrustedElementsSIMStatus = "Error"
+
+	DeviceTrustedElementsSIMStatus_Valid DeviceTrustedElementsSIMStatus = "Valid"
+
+	DeviceTrustedElementsSIMStatus_Blocked DeviceTrustedElementsSIMStatus = "Blocked"
+
+	DeviceTrustedElementsSIMStatus_Error DeviceTrustedElementsSIMStatus = "Error"
 )
 
 // DeviceTrustedElementsSIMType enumerates the values of Device.TrustedElements.SIM.{i}.Type.
 type DeviceTrustedElementsSIMType string
 
-func (e DeviceTrustedElementsSIMType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceTrustedElementsSIMType_None DeviceTrustedElementsSIMType = "None"
+
 	DeviceTrustedElementsSIMType_USIM DeviceTrustedElementsSIMType = "USIM"
+
 	DeviceTrustedElementsSIMType_ESIM DeviceTrustedElementsSIMType = "eSIM"
 )
 
 // DeviceTrustedElementsSIMUsage enumerates the values of Device.TrustedElements.SIM.{i}.Usage.
 type DeviceTrustedElementsSIMUsage string
 
-func (e DeviceTrustedElementsSIMUsage) String() string {
-	return string(e)
-}
-
 const (
 	DeviceTrustedElementsSIMUsage_UICC DeviceTrustedElementsSIMUsage = "UICC"
-	DeviceTrustedElementsSIMUsage_DRM  DeviceTrustedElementsSIMUsage = "DRM"
-	DeviceTrustedElementsSIMUsage_WWC  DeviceTrustedElementsSIMUsage = "WWC"
-	DeviceTrustedElementsSIMUsage_CA   DeviceTrustedElementsSIMUsage = "CA"
+
+	DeviceTrustedElementsSIMUsage_DRM DeviceTrustedElementsSIMUsage = "DRM"
+
+	DeviceTrustedElementsSIMUsage_WWC DeviceTrustedElementsSIMUsage = "WWC"
+
+	DeviceTrustedElementsSIMUsage_CA DeviceTrustedElementsSIMUsage = "CA"
 )
 
 // DeviceTrustedElementsSIMPINCheck enumerates the values of Device.TrustedElements.SIM.{i}.PINCheck.
 type DeviceTrustedElementsSIMPINCheck string
 
-func (e DeviceTrustedElementsSIMPINCheck) String() string {
-	return string(e)
-}
-
 const (
 	DeviceTrustedElementsSIMPINCheck_OnNetworkAccess DeviceTrustedElementsSIMPINCheck = "OnNetworkAccess"
-	DeviceTrustedElementsSIMPINCheck_Reboot          DeviceTrustedElementsSIMPINCheck = "Reboot"
-	DeviceTrustedElementsSIMPINCheck_Off             DeviceTrustedElementsSIMPINCheck = "Off"
+
+	DeviceTrustedElementsSIMPINCheck_Reboot DeviceTrustedElementsSIMPINCheck = "Reboot"
+
+	DeviceTrustedElementsSIMPINCheck_Off DeviceTrustedElementsSIMPINCheck = "Off"
 )
 
-var (
-	synDeviceTrustedElementsSIM_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceTrustedElementsSIM_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Available"}, {Value: "Valid"}, {Value: "Blocked"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceTrustedElementsSIM_IMSI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9]{14,15}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(15),
-			Min: model.U64(14),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceTrustedElementsSIM_ICCID = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9]{6,20}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(20),
-			Min: model.U64(6),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceTrustedElementsSIM_MSISDN = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9]{14,15}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(15),
-			Min: model.U64(14),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceTrustedElementsSIM_SMSC                    = &model.Syntax{Type: model.TypeString}
-	synDeviceTrustedElementsSIM_EID                     = &model.Syntax{Type: model.TypeString}
-	synDeviceTrustedElementsSIM_ProfileNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceTrustedElementsSIM_ESIMProfileAddStatus    = &model.Syntax{Type: model.TypeString}
-	synDeviceTrustedElementsSIM_ESIMClassEnabledProfile = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Profile.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceTrustedElementsSIM_ESIMTestMode = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceTrustedElementsSIM_Type         = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "USIM"}, {Value: "eSIM"}},
-		Type:  model.TypeString,
-	}
-	synDeviceTrustedElementsSIM_GID1  = &model.Syntax{Type: model.TypeString}
-	synDeviceTrustedElementsSIM_Usage = &model.Syntax{
-		Enums: []model.Enum{{Value: "UICC"}, {Value: "DRM"}, {Value: "WWC"}, {Value: "CA"}},
-		Type:  model.TypeString,
-	}
-	synDeviceTrustedElementsSIM_PINCheck = &model.Syntax{
-		Enums: []model.Enum{{Value: "OnNetworkAccess"}, {Value: "Reboot"}, {Value: "Off"}},
-		Type:  model.TypeString,
-	}
-	synDeviceTrustedElementsSIM_PIN = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(4)}},
-		Type:    model.TypeString,
-	}
-	synDeviceTrustedElementsSIM_ProtectionScheme = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "15",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceTrustedElementsSIM_HomeNetworkPublicKeyID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceTrustedElementsSIM_RoutingIndicator = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "9999",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceTrustedElementsSIM holds the values of Device.TrustedElements.SIM.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19)
+// DeviceTrustedElementsSIM holds the values of Device.TrustedElements.SIM.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19).
 type DeviceTrustedElementsSIM struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Status: string{None,Available,Valid,Blocked,Error}, readWrite, since 2.19.
-	Status DeviceTrustedElementsSIMStatus `cwmp:"Status"`
-	// IMSI: string(14:15) ~1 pattern, readOnly, since 2.19.
-	IMSI string `cwmp:"IMSI"`
-	// ICCID: string(6:20) ~1 pattern, readOnly, since 2.19.
-	ICCID string `cwmp:"ICCID"`
-	// MSISDN: string(14:15) ~1 pattern, readOnly, since 2.19.
-	MSISDN string `cwmp:"MSISDN"`
-	// SMSC: string, readWrite, since 2.19.
-	SMSC string `cwmp:"SMSC"`
-	// EID: string, readOnly, since 2.19.
-	EID string `cwmp:"EID"`
-	// ProfileNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	ProfileNumberOfEntries uint32 `cwmp:"ProfileNumberOfEntries"`
-	// ESIMProfileAddStatus: string, readOnly, since 2.19.
-	ESIMProfileAddStatus string `cwmp:"ESIMProfileAddStatus"`
-	// ESIMClassEnabledProfile: string pathRef→Profile., readOnly, since 2.19.
-	ESIMClassEnabledProfile string `cwmp:"ESIMClassEnabledProfile"`
-	// ESIMTestMode: boolean, readOnly, since 2.19.
-	ESIMTestMode bool `cwmp:"ESIMTestMode"`
-	// Type: string{None,USIM,eSIM}, readOnly, since 2.19.
-	Type DeviceTrustedElementsSIMType `cwmp:"Type"`
-	// GID1: string, readOnly, since 2.19.
-	GID1 string `cwmp:"GID1"`
-	// Usage: string{UICC,DRM,WWC,CA}, readOnly, since 2.19.
-	Usage DeviceTrustedElementsSIMUsage `cwmp:"Usage"`
-	// PINCheck: string{OnNetworkAccess,Reboot,Off}, readWrite, since 2.19.
-	PINCheck DeviceTrustedElementsSIMPINCheck `cwmp:"PINCheck"`
-	// PIN: string(:4), readWrite, since 2.19.
-	PIN string `cwmp:"PIN"`
-	// ProtectionScheme: unsignedInt[0:15], readOnly, since 2.19.
-	ProtectionScheme uint32 `cwmp:"ProtectionScheme"`
-	// HomeNetworkPublicKeyID: unsignedInt[0:255], readOnly, since 2.19.
-	HomeNetworkPublicKeyID uint32 `cwmp:"HomeNetworkPublicKeyID"`
-	// RoutingIndicator: unsignedInt[0:9999], readOnly, since 2.19.
-	RoutingIndicator uint32 `cwmp:"RoutingIndicator"`
-	// Device.TrustedElements.SIM.{i}.Profile.{i}. instances by instance number
-	Profile map[uint32]*DeviceTrustedElementsSIMProfile `cwmp:"Profile.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Status DeviceTrustedElementsSIMStatus `json:"Status,omitzero"`
+
+	IMSI string `json:"IMSI,omitzero"`
+
+	ICCID string `json:"ICCID,omitzero"`
+
+	MSISDN string `json:"MSISDN,omitzero"`
+
+	SMSC string `json:"SMSC,omitzero"`
+
+	EID string `json:"EID,omitzero"`
+
+	ProfileNumberOfEntries uint32 `json:"ProfileNumberOfEntries,omitzero"`
+
+	ESIMProfileAddStatus string `json:"ESIMProfileAddStatus,omitzero"`
+
+	ESIMClassEnabledProfile string `json:"ESIMClassEnabledProfile,omitzero"`
+
+	ESIMTestMode bool `json:"ESIMTestMode,omitzero"`
+
+	Type DeviceTrustedElementsSIMType `json:"Type,omitzero"`
+
+	GID1 string `json:"GID1,omitzero"`
+
+	Usage DeviceTrustedElementsSIMUsage `json:"Usage,omitzero"`
+
+	PINCheck DeviceTrustedElementsSIMPINCheck `json:"PINCheck,omitzero"`
+
+	PIN string `json:"PIN,omitzero"`
+
+	ProtectionScheme uint32 `json:"ProtectionScheme,omitzero"`
+
+	HomeNetworkPublicKeyID uint32 `json:"HomeNetworkPublicKeyID,omitzero"`
+
+	RoutingIndicator uint32 `json:"RoutingIndicator,omitzero"`
+
+	Profile map[uint32]*DeviceTrustedElementsSIMProfile `json:"Profile,omitzero"`
 }
 
-// AddProfile creates instance i of Device.TrustedElements.SIM.{i}.Profile.{i}. (replacing any) and returns it
+// AddProfile creates instance i (replacing any) and returns it.
 func (o *DeviceTrustedElementsSIM) AddProfile(i uint32) *DeviceTrustedElementsSIMProfile {
 	if o.Profile == nil {
 		o.Profile = map[uint32]*DeviceTrustedElementsSIMProfile{}
@@ -284,667 +146,137 @@ func (o *DeviceTrustedElementsSIM) AddProfile(i uint32) *DeviceTrustedElementsSI
 	o.Profile[i] = x
 	return x
 }
-
-// GetProfile returns instance i of Device.TrustedElements.SIM.{i}.Profile.{i}.
-func (o *DeviceTrustedElementsSIM) GetProfile(i uint32) (*DeviceTrustedElementsSIMProfile, bool) {
-	x, ok := o.Profile[i]
-	return x, ok
-}
-
-// DeleteProfile removes instance i of Device.TrustedElements.SIM.{i}.Profile.{i}.
-func (o *DeviceTrustedElementsSIM) DeleteProfile(i uint32) {
-	delete(o.Profile, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceTrustedElementsSIM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceTrustedElementsSIM) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceTrustedElementsSIM_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIM_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIM_IMSI, o.IMSI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IMSI",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIM_ICCID, o.ICCID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ICCID",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIM_MSISDN, o.MSISDN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MSISDN",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIM_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIM_Usage, string(o.Usage)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Usage",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIM_PINCheck, string(o.PINCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PINCheck",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIM_PIN, o.PIN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PIN",
-		})
-	}
-	if e := model.CheckUint(synDeviceTrustedElementsSIM_ProtectionScheme, uint64(o.ProtectionScheme)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProtectionScheme",
-		})
-	}
-	if e := model.CheckUint(synDeviceTrustedElementsSIM_HomeNetworkPublicKeyID, uint64(o.HomeNetworkPublicKeyID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HomeNetworkPublicKeyID",
-		})
-	}
-	if e := model.CheckUint(synDeviceTrustedElementsSIM_RoutingIndicator, uint64(o.RoutingIndicator)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RoutingIndicator",
-		})
-	}
+func (o *DeviceTrustedElementsSIM) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5944, o.Alias)
+	c.String(p, "Status", 5968, string(o.Status))
+	c.String(p, "IMSI", 5952, o.IMSI)
+	c.String(p, "ICCID", 5951, o.ICCID)
+	c.String(p, "MSISDN", 5953, o.MSISDN)
+	c.String(p, "Type", 5969, string(o.Type))
+	c.String(p, "Usage", 5970, string(o.Usage))
+	c.String(p, "PINCheck", 5955, string(o.PINCheck))
+	c.String(p, "PIN", 5954, o.PIN)
+	c.Uint(p, "ProtectionScheme", 5965, uint64(o.ProtectionScheme))
+	c.Uint(p, "HomeNetworkPublicKeyID", 5950, uint64(o.HomeNetworkPublicKeyID))
+	c.Uint(p, "RoutingIndicator", 5966, uint64(o.RoutingIndicator))
 	for _, i := range model.SortedKeys(o.Profile) {
-		o.Profile[i].ValidateAt(prefix+"Profile."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Profile[i].ValidateAt(c, model.InstanceOf(p, "Profile.", i))
 	}
 }
 
 // DeviceTrustedElementsSIMPath is the typed path of Device.TrustedElements.SIM.{i}.
 type DeviceTrustedElementsSIMPath struct {
-	obj                     model.ObjectPath
-	Alias                   model.WriteOnceParam[string]
-	Status                  model.ReadWriteParam[DeviceTrustedElementsSIMStatus]
-	IMSI                    model.ReadOnlyParam[string]
-	ICCID                   model.ReadOnlyParam[string]
-	MSISDN                  model.ReadOnlyParam[string]
-	SMSC                    model.ReadWriteParam[string]
-	EID                     model.ReadOnlyParam[string]
-	ProfileNumberOfEntries  model.ReadOnlyParam[uint32]
-	ESIMProfileAddStatus    model.ReadOnlyParam[string]
-	ESIMClassEnabledProfile model.ReadOnlyParam[string]
-	ESIMTestMode            model.ReadOnlyParam[bool]
-	Type                    model.ReadOnlyParam[DeviceTrustedElementsSIMType]
-	GID1                    model.ReadOnlyParam[string]
-	Usage                   model.ReadOnlyParam[DeviceTrustedElementsSIMUsage]
-	PINCheck                model.ReadWriteParam[DeviceTrustedElementsSIMPINCheck]
-	PIN                     model.ReadWriteParam[string]
-	ProtectionScheme        model.ReadOnlyParam[uint32]
-	HomeNetworkPublicKeyID  model.ReadOnlyParam[uint32]
-	RoutingIndicator        model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	EID model.ReadOnlyParam[string] `dm:"s"`
+
+	ESIMClassEnabledProfile model.ReadOnlyParam[string] `dm:"s"`
+
+	ESIMProfileAddStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	ESIMTestMode model.ReadOnlyParam[bool] `dm:"b"`
+
+	GID1 model.ReadOnlyParam[string] `dm:"s"`
+
+	HomeNetworkPublicKeyID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ICCID model.ReadOnlyParam[string] `dm:"s"`
+
+	IMSI model.ReadOnlyParam[string] `dm:"s"`
+
+	MSISDN model.ReadOnlyParam[string] `dm:"s"`
+
+	PIN model.ReadWriteParam[string] `dm:"s"`
+
+	PINCheck model.ReadWriteParam[DeviceTrustedElementsSIMPINCheck] `dm:"s"`
+
+	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProtectionScheme model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RoutingIndicator model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SMSC model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadWriteParam[DeviceTrustedElementsSIMStatus] `dm:"s"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
+
+	Usage model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceTrustedElementsSIMPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceTrustedElementsSIMPath(prefix string) DeviceTrustedElementsSIMPath {
-	p := &prefix
-	return DeviceTrustedElementsSIMPath{
-		Alias:                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		EID:                     model.NewReadOnly[string](p, "EID", model.TypeString),
-		ESIMClassEnabledProfile: model.NewReadOnly[string](p, "ESIMClassEnabledProfile", model.TypeString),
-		ESIMProfileAddStatus:    model.NewReadOnly[string](p, "ESIMProfileAddStatus", model.TypeString),
-		ESIMTestMode:            model.NewReadOnly[bool](p, "ESIMTestMode", model.TypeBoolean),
-		GID1:                    model.NewReadOnly[string](p, "GID1", model.TypeString),
-		HomeNetworkPublicKeyID:  model.NewReadOnly[uint32](p, "HomeNetworkPublicKeyID", model.TypeUnsignedInt),
-		ICCID:                   model.NewReadOnly[string](p, "ICCID", model.TypeString),
-		IMSI:                    model.NewReadOnly[string](p, "IMSI", model.TypeString),
-		MSISDN:                  model.NewReadOnly[string](p, "MSISDN", model.TypeString),
-		PIN:                     model.NewReadWrite[string](p, "PIN", model.TypeString),
-		PINCheck:                model.NewReadWrite[DeviceTrustedElementsSIMPINCheck](p, "PINCheck", model.TypeString),
-		ProfileNumberOfEntries:  model.NewReadOnly[uint32](p, "ProfileNumberOfEntries", model.TypeUnsignedInt),
-		ProtectionScheme:        model.NewReadOnly[uint32](p, "ProtectionScheme", model.TypeUnsignedInt),
-		RoutingIndicator:        model.NewReadOnly[uint32](p, "RoutingIndicator", model.TypeUnsignedInt),
-		SMSC:                    model.NewReadWrite[string](p, "SMSC", model.TypeString),
-		Status:                  model.NewReadWrite[DeviceTrustedElementsSIMStatus](p, "Status", model.TypeString),
-		Type:                    model.NewReadOnly[DeviceTrustedElementsSIMType](p, "Type", model.TypeString),
-		Usage:                   model.NewReadOnly[DeviceTrustedElementsSIMUsage](p, "Usage", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
+// Profile returns the typed path of instance i.
+func (x DeviceTrustedElementsSIMPath) Profile(i uint32) (p DeviceTrustedElementsSIMProfilePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Profile.", i))
+	return
 }
 
-// Profile returns the typed path of instance i of Device.TrustedElements.SIM.{i}.Profile.{i}.
-func (x DeviceTrustedElementsSIMPath) Profile(i uint32) DeviceTrustedElementsSIMProfilePath {
-	return newDeviceTrustedElementsSIMProfilePath(x.Path() + "Profile." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ProfileTable returns the table Device.TrustedElements.SIM.{i}.Profile.{i}. itself (for AddObject when writable)
+// ProfileTable returns the table itself (for AddObject when writable).
 func (x DeviceTrustedElementsSIMPath) ProfileTable() model.Table {
-	return model.NewTable(x.Path() + "Profile.")
+	return model.NewTable(x.ObjectPath, "Profile.")
 }
 
 // DeviceTrustedElementsSIMProfileState enumerates the values of Device.TrustedElements.SIM.{i}.Profile.{i}.State.
 type DeviceTrustedElementsSIMProfileState string
 
-func (e DeviceTrustedElementsSIMProfileState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceTrustedElementsSIMProfileState_Active   DeviceTrustedElementsSIMProfileState = "Active"
+	DeviceTrustedElementsSIMProfileState_Active DeviceTrustedElementsSIMProfileState = "Active"
+
 	DeviceTrustedElementsSIMProfileState_Inactive DeviceTrustedElementsSIMProfileState = "Inactive"
 )
 
 // DeviceTrustedElementsSIMProfileClass enumerates the values of Device.TrustedElements.SIM.{i}.Profile.{i}.Class.
 type DeviceTrustedElementsSIMProfileClass string
 
-func (e DeviceTrustedElementsSIMProfileClass) String() string {
-	return string(e)
-}
-
 const (
 	DeviceTrustedElementsSIMProfileClass_Provisioning DeviceTrustedElementsSIMProfileClass = "Provisioning"
-	DeviceTrustedElementsSIMProfileClass_Test         DeviceTrustedElementsSIMProfileClass = "Test"
-	DeviceTrustedElementsSIMProfileClass_Operational  DeviceTrustedElementsSIMProfileClass = "Operational"
-	DeviceTrustedElementsSIMProfileClass_Unknown      DeviceTrustedElementsSIMProfileClass = "Unknown"
+
+	DeviceTrustedElementsSIMProfileClass_Test DeviceTrustedElementsSIMProfileClass = "Test"
+
+	DeviceTrustedElementsSIMProfileClass_Operational DeviceTrustedElementsSIMProfileClass = "Operational"
+
+	DeviceTrustedElementsSIMProfileClass_Unknown DeviceTrustedElementsSIMProfileClass = "Unknown"
 )
 
-var (
-	synDeviceTrustedElementsSIMProfile_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceTrustedElementsSIMProfile_Name = &model.Syntax{Type: model.TypeString}
-	synDeviceTrustedElementsSIMProfile_IMSI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9]{14,15}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(15),
-			Min: model.U64(14),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceTrustedElementsSIMProfile_ICCID = &model.Syntax{Type: model.TypeString}
-	synDeviceTrustedElementsSIMProfile_State = &model.Syntax{
-		Enums: []model.Enum{{Value: "Active"}, {Value: "Inactive"}},
-		Type:  model.TypeString,
-	}
-	synDeviceTrustedElementsSIMProfile_Class = &model.Syntax{
-		Enums: []model.Enum{{Value: "Provisioning"}, {Value: "Test"}, {Value: "Operational"}, {Value: "Unknown"}},
-		Type:  model.TypeString,
-	}
-	synDeviceTrustedElementsSIMProfile_GID1 = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceTrustedElementsSIMProfile holds the values of Device.TrustedElements.SIM.{i}.Profile.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19)
+// DeviceTrustedElementsSIMProfile holds the values of Device.TrustedElements.SIM.{i}.Profile.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19).
 type DeviceTrustedElementsSIMProfile struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string, readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// IMSI: string(14:15) ~1 pattern, readOnly, since 2.19.
-	IMSI string `cwmp:"IMSI"`
-	// ICCID: string, readOnly, since 2.19.
-	ICCID string `cwmp:"ICCID"`
-	// State: string{Active,Inactive}, readOnly, since 2.19.
-	State DeviceTrustedElementsSIMProfileState `cwmp:"State"`
-	// Class: string{Provisioning,Test,Operational,Unknown}, readOnly, since 2.19.
-	Class DeviceTrustedElementsSIMProfileClass `cwmp:"Class"`
-	// GID1: string, readOnly, since 2.19.
-	GID1 string `cwmp:"GID1"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	IMSI string `json:"IMSI,omitzero"`
+
+	ICCID string `json:"ICCID,omitzero"`
+
+	State DeviceTrustedElementsSIMProfileState `json:"State,omitzero"`
+
+	Class DeviceTrustedElementsSIMProfileClass `json:"Class,omitzero"`
+
+	GID1 string `json:"GID1,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceTrustedElementsSIMProfile) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceTrustedElementsSIMProfile) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceTrustedElementsSIMProfile_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIMProfile_IMSI, o.IMSI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IMSI",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIMProfile_State, string(o.State)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "State",
-		})
-	}
-	if e := model.CheckString(synDeviceTrustedElementsSIMProfile_Class, string(o.Class)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Class",
-		})
-	}
+func (o *DeviceTrustedElementsSIMProfile) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5957, o.Alias)
+	c.String(p, "IMSI", 5961, o.IMSI)
+	c.String(p, "State", 5963, string(o.State))
+	c.String(p, "Class", 5958, string(o.Class))
 }
 
 // DeviceTrustedElementsSIMProfilePath is the typed path of Device.TrustedElements.SIM.{i}.Profile.{i}.
 type DeviceTrustedElementsSIMProfilePath struct {
-	obj   model.ObjectPath
-	Alias model.WriteOnceParam[string]
-	Name  model.ReadOnlyParam[string]
-	IMSI  model.ReadOnlyParam[string]
-	ICCID model.ReadOnlyParam[string]
-	State model.ReadOnlyParam[DeviceTrustedElementsSIMProfileState]
-	Class model.ReadOnlyParam[DeviceTrustedElementsSIMProfileClass]
-	GID1  model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceTrustedElementsSIMProfilePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceTrustedElementsSIMProfilePath(prefix string) DeviceTrustedElementsSIMProfilePath {
-	p := &prefix
-	return DeviceTrustedElementsSIMProfilePath{
-		Alias: model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Class: model.NewReadOnly[DeviceTrustedElementsSIMProfileClass](p, "Class", model.TypeString),
-		GID1:  model.NewReadOnly[string](p, "GID1", model.TypeString),
-		ICCID: model.NewReadOnly[string](p, "ICCID", model.TypeString),
-		IMSI:  model.NewReadOnly[string](p, "IMSI", model.TypeString),
-		Name:  model.NewReadOnly[string](p, "Name", model.TypeString),
-		State: model.NewReadOnly[DeviceTrustedElementsSIMProfileState](p, "State", model.TypeString),
-		obj:   model.NewObjectPath(p),
-	}
-}
+	Class model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaTrustedelements = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.TrustedElements.",
-	Version:    "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIMNumberOfEntries",
-	Syntax:  synDeviceTrustedElements_SIMNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "SIMNumberOfEntries",
-	Object:              true,
-	Path:                "Device.TrustedElements.SIM.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.Alias",
-	Syntax:  synDeviceTrustedElementsSIM_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.TrustedElements.SIM.{i}.Status",
-	Syntax:  synDeviceTrustedElementsSIM_Status,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.IMSI",
-	Syntax:  synDeviceTrustedElementsSIM_IMSI,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.ICCID",
-	Syntax:  synDeviceTrustedElementsSIM_ICCID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.MSISDN",
-	Syntax:  synDeviceTrustedElementsSIM_MSISDN,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.TrustedElements.SIM.{i}.SMSC",
-	Syntax:  synDeviceTrustedElementsSIM_SMSC,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.EID",
-	Syntax:  synDeviceTrustedElementsSIM_EID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.ProfileNumberOfEntries",
-	Syntax:  synDeviceTrustedElementsSIM_ProfileNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.ESIMProfileAddStatus",
-	Syntax:  synDeviceTrustedElementsSIM_ESIMProfileAddStatus,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.ESIMClassEnabledProfile",
-	Syntax:  synDeviceTrustedElementsSIM_ESIMClassEnabledProfile,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.ESIMTestMode",
-	Syntax:  synDeviceTrustedElementsSIM_ESIMTestMode,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.Type",
-	Syntax:  synDeviceTrustedElementsSIM_Type,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.GID1",
-	Syntax:  synDeviceTrustedElementsSIM_GID1,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.Usage",
-	Syntax:  synDeviceTrustedElementsSIM_Usage,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.TrustedElements.SIM.{i}.PINCheck",
-	Syntax:  synDeviceTrustedElementsSIM_PINCheck,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.TrustedElements.SIM.{i}.PIN",
-	Syntax:  synDeviceTrustedElementsSIM_PIN,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.ProtectionScheme",
-	Syntax:  synDeviceTrustedElementsSIM_ProtectionScheme,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.HomeNetworkPublicKeyID",
-	Syntax:  synDeviceTrustedElementsSIM_HomeNetworkPublicKeyID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.RoutingIndicator",
-	Syntax:  synDeviceTrustedElementsSIM_RoutingIndicator,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          1,
-	NumEntriesParameter: "ProfileNumberOfEntries",
-	Object:              true,
-	Path:                "Device.TrustedElements.SIM.{i}.Profile.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.Profile.{i}.Alias",
-	Syntax:  synDeviceTrustedElementsSIMProfile_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.Profile.{i}.Name",
-	Syntax:  synDeviceTrustedElementsSIMProfile_Name,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.Profile.{i}.IMSI",
-	Syntax:  synDeviceTrustedElementsSIMProfile_IMSI,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.Profile.{i}.ICCID",
-	Syntax:  synDeviceTrustedElementsSIMProfile_ICCID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.Profile.{i}.State",
-	Syntax:  synDeviceTrustedElementsSIMProfile_State,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.Profile.{i}.Class",
-	Syntax:  synDeviceTrustedElementsSIMProfile_Class,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.TrustedElements.SIM.{i}.Profile.{i}.GID1",
-	Syntax:  synDeviceTrustedElementsSIMProfile_GID1,
-	Version: "2.19",
-}}
+	GID1 model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceTrustedElementsImpl is what a device implements for Device.TrustedElements; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceTrustedElementsImpl to implement only some methods.
-type DeviceTrustedElementsImpl interface {
-	SIMNumberOfEntries(inst []uint32) (uint32, error)
-	SIMInstances(inst []uint32) []uint32
-}
+	ICCID model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceTrustedElementsImpl implements DeviceTrustedElementsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceTrustedElementsImpl struct{}
+	IMSI model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceTrustedElementsImpl) SIMNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsImpl) SIMInstances(inst []uint32) []uint32 {
-	return nil
-}
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceTrustedElementsSIMImpl is what a device implements for Device.TrustedElements.SIM.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceTrustedElementsSIMImpl to implement only some methods.
-type DeviceTrustedElementsSIMImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Status(inst []uint32) (DeviceTrustedElementsSIMStatus, error)
-	SetStatus(inst []uint32, v DeviceTrustedElementsSIMStatus) error
-	IMSI(inst []uint32) (string, error)
-	ICCID(inst []uint32) (string, error)
-	MSISDN(inst []uint32) (string, error)
-	SMSC(inst []uint32) (string, error)
-	SetSMSC(inst []uint32, v string) error
-	EID(inst []uint32) (string, error)
-	ProfileNumberOfEntries(inst []uint32) (uint32, error)
-	ESIMProfileAddStatus(inst []uint32) (string, error)
-	ESIMClassEnabledProfile(inst []uint32) (string, error)
-	ESIMTestMode(inst []uint32) (bool, error)
-	Type(inst []uint32) (DeviceTrustedElementsSIMType, error)
-	GID1(inst []uint32) (string, error)
-	Usage(inst []uint32) (DeviceTrustedElementsSIMUsage, error)
-	PINCheck(inst []uint32) (DeviceTrustedElementsSIMPINCheck, error)
-	SetPINCheck(inst []uint32, v DeviceTrustedElementsSIMPINCheck) error
-	PIN(inst []uint32) (string, error)
-	SetPIN(inst []uint32, v string) error
-	ProtectionScheme(inst []uint32) (uint32, error)
-	HomeNetworkPublicKeyID(inst []uint32) (uint32, error)
-	RoutingIndicator(inst []uint32) (uint32, error)
-	ProfileInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceTrustedElementsSIMImpl implements DeviceTrustedElementsSIMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceTrustedElementsSIMImpl struct{}
-
-func (UnimplementedDeviceTrustedElementsSIMImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) Status(inst []uint32) (DeviceTrustedElementsSIMStatus, error) {
-	var zero DeviceTrustedElementsSIMStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) SetStatus(inst []uint32, v DeviceTrustedElementsSIMStatus) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) IMSI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) ICCID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) MSISDN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) SMSC(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) SetSMSC(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) EID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) ProfileNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) ESIMProfileAddStatus(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) ESIMClassEnabledProfile(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) ESIMTestMode(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) Type(inst []uint32) (DeviceTrustedElementsSIMType, error) {
-	var zero DeviceTrustedElementsSIMType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) GID1(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) Usage(inst []uint32) (DeviceTrustedElementsSIMUsage, error) {
-	var zero DeviceTrustedElementsSIMUsage
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) PINCheck(inst []uint32) (DeviceTrustedElementsSIMPINCheck, error) {
-	var zero DeviceTrustedElementsSIMPINCheck
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) SetPINCheck(inst []uint32, v DeviceTrustedElementsSIMPINCheck) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) PIN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) SetPIN(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) ProtectionScheme(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) HomeNetworkPublicKeyID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) RoutingIndicator(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMImpl) ProfileInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceTrustedElementsSIMProfileImpl is what a device implements for Device.TrustedElements.SIM.{i}.Profile.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceTrustedElementsSIMProfileImpl to implement only some methods.
-type DeviceTrustedElementsSIMProfileImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	IMSI(inst []uint32) (string, error)
-	ICCID(inst []uint32) (string, error)
-	State(inst []uint32) (DeviceTrustedElementsSIMProfileState, error)
-	Class(inst []uint32) (DeviceTrustedElementsSIMProfileClass, error)
-	GID1(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceTrustedElementsSIMProfileImpl implements DeviceTrustedElementsSIMProfileImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceTrustedElementsSIMProfileImpl struct{}
-
-func (UnimplementedDeviceTrustedElementsSIMProfileImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMProfileImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMProfileImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMProfileImpl) IMSI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMProfileImpl) ICCID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMProfileImpl) State(inst []uint32) (DeviceTrustedElementsSIMProfileState, error) {
-	var zero DeviceTrustedElementsSIMProfileState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMProfileImpl) Class(inst []uint32) (DeviceTrustedElementsSIMProfileClass, error) {
-	var zero DeviceTrustedElementsSIMProfileClass
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceTrustedElementsSIMProfileImpl) GID1(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	State model.ReadOnlyParam[string] `dm:"s"`
 }

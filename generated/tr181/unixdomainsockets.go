@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceUnixDomainSockets_UnixDomainSocketNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUnixDomainSockets holds the values of Device.UnixDomainSockets. (object, readOnly, since 2.16)
+// DeviceUnixDomainSockets holds the values of Device.UnixDomainSockets. (object, readOnly, since 2.16).
 type DeviceUnixDomainSockets struct {
-	// UnixDomainSocketNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	UnixDomainSocketNumberOfEntries uint32 `cwmp:"UnixDomainSocketNumberOfEntries"`
-	// Device.UnixDomainSockets.UnixDomainSocket.{i}. instances by instance number
-	UnixDomainSocket map[uint32]*DeviceUnixDomainSocketsUnixDomainSocket `cwmp:"UnixDomainSocket.{i}."`
+	UnixDomainSocketNumberOfEntries uint32 `json:"UnixDomainSocketNumberOfEntries,omitzero"`
+
+	UnixDomainSocket map[uint32]*DeviceUnixDomainSocketsUnixDomainSocket `json:"UnixDomainSocket,omitzero"`
 }
 
-// AddUnixDomainSocket creates instance i of Device.UnixDomainSockets.UnixDomainSocket.{i}. (replacing any) and returns it
+// AddUnixDomainSocket creates instance i (replacing any) and returns it.
 func (o *DeviceUnixDomainSockets) AddUnixDomainSocket(i uint32) *DeviceUnixDomainSocketsUnixDomainSocket {
 	if o.UnixDomainSocket == nil {
 		o.UnixDomainSocket = map[uint32]*DeviceUnixDomainSocketsUnixDomainSocket{}
@@ -29,239 +21,59 @@ func (o *DeviceUnixDomainSockets) AddUnixDomainSocket(i uint32) *DeviceUnixDomai
 	o.UnixDomainSocket[i] = x
 	return x
 }
-
-// GetUnixDomainSocket returns instance i of Device.UnixDomainSockets.UnixDomainSocket.{i}.
-func (o *DeviceUnixDomainSockets) GetUnixDomainSocket(i uint32) (*DeviceUnixDomainSocketsUnixDomainSocket, bool) {
-	x, ok := o.UnixDomainSocket[i]
-	return x, ok
-}
-
-// DeleteUnixDomainSocket removes instance i of Device.UnixDomainSockets.UnixDomainSocket.{i}.
-func (o *DeviceUnixDomainSockets) DeleteUnixDomainSocket(i uint32) {
-	delete(o.UnixDomainSocket, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUnixDomainSockets) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUnixDomainSockets) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceUnixDomainSockets) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.UnixDomainSocket) {
-		o.UnixDomainSocket[i].ValidateAt(prefix+"UnixDomainSocket."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.UnixDomainSocket[i].ValidateAt(c, model.InstanceOf(p, "UnixDomainSocket.", i))
 	}
 }
 
 // DeviceUnixDomainSocketsPath is the typed path of Device.UnixDomainSockets.
 type DeviceUnixDomainSocketsPath struct {
-	obj                             model.ObjectPath
-	UnixDomainSocketNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	UnixDomainSocketNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUnixDomainSocketsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUnixDomainSocketsPath(prefix string) DeviceUnixDomainSocketsPath {
-	p := &prefix
-	return DeviceUnixDomainSocketsPath{
-		UnixDomainSocketNumberOfEntries: model.NewReadOnly[uint32](p, "UnixDomainSocketNumberOfEntries", model.TypeUnsignedInt),
-		obj:                             model.NewObjectPath(p),
-	}
+// UnixDomainSocket returns the typed path of instance i.
+func (x DeviceUnixDomainSocketsPath) UnixDomainSocket(i uint32) (p DeviceUnixDomainSocketsUnixDomainSocketPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "UnixDomainSocket.", i))
+	return
 }
 
-// UnixDomainSocket returns the typed path of instance i of Device.UnixDomainSockets.UnixDomainSocket.{i}.
-func (x DeviceUnixDomainSocketsPath) UnixDomainSocket(i uint32) DeviceUnixDomainSocketsUnixDomainSocketPath {
-	return newDeviceUnixDomainSocketsUnixDomainSocketPath(x.Path() + "UnixDomainSocket." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// UnixDomainSocketTable returns the table Device.UnixDomainSockets.UnixDomainSocket.{i}. itself (for AddObject when writable)
+// UnixDomainSocketTable returns the table itself (for AddObject when writable).
 func (x DeviceUnixDomainSocketsPath) UnixDomainSocketTable() model.Table {
-	return model.NewTable(x.Path() + "UnixDomainSocket.")
+	return model.NewTable(x.ObjectPath, "UnixDomainSocket.")
 }
 
 // DeviceUnixDomainSocketsUnixDomainSocketMode enumerates the values of Device.UnixDomainSockets.UnixDomainSocket.{i}.Mode.
 type DeviceUnixDomainSocketsUnixDomainSocketMode string
 
-func (e DeviceUnixDomainSocketsUnixDomainSocketMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUnixDomainSocketsUnixDomainSocketMode_Listen  DeviceUnixDomainSocketsUnixDomainSocketMode = "Listen"
+	DeviceUnixDomainSocketsUnixDomainSocketMode_Listen DeviceUnixDomainSocketsUnixDomainSocketMode = "Listen"
+
 	DeviceUnixDomainSocketsUnixDomainSocketMode_Connect DeviceUnixDomainSocketsUnixDomainSocketMode = "Connect"
 )
 
-var (
-	synDeviceUnixDomainSocketsUnixDomainSocket_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUnixDomainSocketsUnixDomainSocket_Mode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Listen"}, {Value: "Connect"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUnixDomainSocketsUnixDomainSocket_Path_2 = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4096)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceUnixDomainSocketsUnixDomainSocket holds the values of Device.UnixDomainSockets.UnixDomainSocket.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceUnixDomainSocketsUnixDomainSocket holds the values of Device.UnixDomainSockets.UnixDomainSocket.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceUnixDomainSocketsUnixDomainSocket struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Mode: string{Listen,Connect}, readOnly, since 2.16.
-	Mode DeviceUnixDomainSocketsUnixDomainSocketMode `cwmp:"Mode"`
-	// Path: string(:4096), readOnly, since 2.16.
-	Path_2 string `cwmp:"Path"`
+	Alias string `json:"Alias,omitzero"`
+
+	Mode DeviceUnixDomainSocketsUnixDomainSocketMode `json:"Mode,omitzero"`
+
+	Path_2 string `json:"Path,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUnixDomainSocketsUnixDomainSocket) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUnixDomainSocketsUnixDomainSocket) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUnixDomainSocketsUnixDomainSocket_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUnixDomainSocketsUnixDomainSocket_Mode, string(o.Mode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Mode",
-		})
-	}
-	if e := model.CheckString(synDeviceUnixDomainSocketsUnixDomainSocket_Path_2, o.Path_2); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Path",
-		})
-	}
+func (o *DeviceUnixDomainSocketsUnixDomainSocket) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6349, o.Alias)
+	c.String(p, "Mode", 6350, string(o.Mode))
+	c.String(p, "Path", 6351, o.Path_2)
 }
 
 // DeviceUnixDomainSocketsUnixDomainSocketPath is the typed path of Device.UnixDomainSockets.UnixDomainSocket.{i}.
 type DeviceUnixDomainSocketsUnixDomainSocketPath struct {
-	obj    model.ObjectPath
-	Alias  model.WriteOnceParam[string]
-	Mode   model.ReadOnlyParam[DeviceUnixDomainSocketsUnixDomainSocketMode]
-	Path_2 model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceUnixDomainSocketsUnixDomainSocketPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUnixDomainSocketsUnixDomainSocketPath(prefix string) DeviceUnixDomainSocketsUnixDomainSocketPath {
-	p := &prefix
-	return DeviceUnixDomainSocketsUnixDomainSocketPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Mode:   model.NewReadOnly[DeviceUnixDomainSocketsUnixDomainSocketMode](p, "Mode", model.TypeString),
-		Path_2: model.NewReadOnly[string](p, "Path", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
+	Mode model.ReadOnlyParam[string] `dm:"s"`
 
-var schemaUnixdomainsockets = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UnixDomainSockets.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UnixDomainSockets.UnixDomainSocketNumberOfEntries",
-	Syntax:  synDeviceUnixDomainSockets_UnixDomainSocketNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "UnixDomainSocketNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UnixDomainSockets.UnixDomainSocket.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Path"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.UnixDomainSockets.UnixDomainSocket.{i}.Alias",
-	Syntax:  synDeviceUnixDomainSocketsUnixDomainSocket_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UnixDomainSockets.UnixDomainSocket.{i}.Mode",
-	Syntax:  synDeviceUnixDomainSocketsUnixDomainSocket_Mode,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UnixDomainSockets.UnixDomainSocket.{i}.Path",
-	Syntax:  synDeviceUnixDomainSocketsUnixDomainSocket_Path_2,
-	Version: "2.16",
-}}
-
-// DeviceUnixDomainSocketsImpl is what a device implements for Device.UnixDomainSockets; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUnixDomainSocketsImpl to implement only some methods.
-type DeviceUnixDomainSocketsImpl interface {
-	UnixDomainSocketNumberOfEntries(inst []uint32) (uint32, error)
-	UnixDomainSocketInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceUnixDomainSocketsImpl implements DeviceUnixDomainSocketsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUnixDomainSocketsImpl struct{}
-
-func (UnimplementedDeviceUnixDomainSocketsImpl) UnixDomainSocketNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUnixDomainSocketsImpl) UnixDomainSocketInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceUnixDomainSocketsUnixDomainSocketImpl is what a device implements for Device.UnixDomainSockets.UnixDomainSocket.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl to implement only some methods.
-type DeviceUnixDomainSocketsUnixDomainSocketImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Mode(inst []uint32) (DeviceUnixDomainSocketsUnixDomainSocketMode, error)
-	Path_2(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl implements DeviceUnixDomainSocketsUnixDomainSocketImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl struct{}
-
-func (UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl) Mode(inst []uint32) (DeviceUnixDomainSocketsUnixDomainSocketMode, error) {
-	var zero DeviceUnixDomainSocketsUnixDomainSocketMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl) Path_2(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	Path_2 model.ReadOnlyParam[string] `dm:"sPath"`
 }

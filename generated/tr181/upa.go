@@ -3,25 +3,17 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceUPA_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUPA holds the values of Device.UPA. (object, readOnly, since 2.0)
+// DeviceUPA holds the values of Device.UPA. (object, readOnly, since 2.0).
 type DeviceUPA struct {
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32                `cwmp:"InterfaceNumberOfEntries"`
-	Diagnostics              *DeviceUPADiagnostics `cwmp:"Diagnostics."`
-	// Device.UPA.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceUPAInterface `cwmp:"Interface.{i}."`
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Diagnostics *DeviceUPADiagnostics          `json:"Diagnostics,omitzero"`
+	Interface   map[uint32]*DeviceUPAInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.UPA.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceUPA) AddInterface(i uint32) *DeviceUPAInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceUPAInterface{}
@@ -30,451 +22,210 @@ func (o *DeviceUPA) AddInterface(i uint32) *DeviceUPAInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.UPA.Interface.{i}.
-func (o *DeviceUPA) GetInterface(i uint32) (*DeviceUPAInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.UPA.Interface.{i}.
-func (o *DeviceUPA) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPA) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPA) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceUPA) ValidateAt(c *model.Checker, p string) {
 	if o.Diagnostics != nil {
-		o.Diagnostics.ValidateAt(prefix+"Diagnostics.", v)
+		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
 	}
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceUPAPath is the typed path of Device.UPA.
 type DeviceUPAPath struct {
-	obj                      model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	Diagnostics              DeviceUPADiagnosticsPath
+	model.ObjectPath
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Diagnostics DeviceUPADiagnosticsPath `dm:"Diagnostics."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPAPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPAPath(prefix string) DeviceUPAPath {
-	p := &prefix
-	return DeviceUPAPath{
-		Diagnostics:              newDeviceUPADiagnosticsPath(prefix + "Diagnostics."),
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceUPAPath) Interface(i uint32) (p DeviceUPAInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.UPA.Interface.{i}.
-func (x DeviceUPAPath) Interface(i uint32) DeviceUPAInterfacePath {
-	return newDeviceUPAInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.UPA.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPAPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-var ()
-
-// DeviceUPADiagnostics holds the values of Device.UPA.Diagnostics. (object, readOnly, since 2.0)
+// DeviceUPADiagnostics holds the values of Device.UPA.Diagnostics. (object, readOnly, since 2.0).
 type DeviceUPADiagnostics struct {
-	InterfaceMeasurement *DeviceUPADiagnosticsInterfaceMeasurement `cwmp:"InterfaceMeasurement."`
+	InterfaceMeasurement *DeviceUPADiagnosticsInterfaceMeasurement `json:"InterfaceMeasurement,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPADiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPADiagnostics) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceUPADiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.InterfaceMeasurement != nil {
-		o.InterfaceMeasurement.ValidateAt(prefix+"InterfaceMeasurement.", v)
+		o.InterfaceMeasurement.ValidateAt(c, p+"InterfaceMeasurement.")
 	}
 }
 
 // DeviceUPADiagnosticsPath is the typed path of Device.UPA.Diagnostics.
 type DeviceUPADiagnosticsPath struct {
-	obj                  model.ObjectPath
-	InterfaceMeasurement DeviceUPADiagnosticsInterfaceMeasurementPath
-}
-
-// Path returns the object's instance path.
-func (x DeviceUPADiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPADiagnosticsPath(prefix string) DeviceUPADiagnosticsPath {
-	p := &prefix
-	return DeviceUPADiagnosticsPath{
-		InterfaceMeasurement: newDeviceUPADiagnosticsInterfaceMeasurementPath(prefix + "InterfaceMeasurement."),
-		obj:                  model.NewObjectPath(p),
-	}
+	model.ObjectPath
+	InterfaceMeasurement DeviceUPADiagnosticsInterfaceMeasurementPath `dm:"InterfaceMeasurement."`
 }
 
 // DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState enumerates the values of Device.UPA.Diagnostics.InterfaceMeasurement.DiagnosticsState.
 type DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState string
 
-func (e DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_None              DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "None"
-	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_Requested         DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "Requested"
-	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_Canceled          DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "Canceled"
-	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_Complete          DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "Complete"
-	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_Error             DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "Error"
+	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_None DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "None"
+
+	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_Requested DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "Requested"
+
+	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_Canceled DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "Canceled"
+
+	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_Complete DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "Complete"
+
+	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_Error DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "Error"
+
 	DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState_Error_InvalidPort DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState = "Error_InvalidPort"
 )
 
 // DeviceUPADiagnosticsInterfaceMeasurementType enumerates the values of Device.UPA.Diagnostics.InterfaceMeasurement.Type.
 type DeviceUPADiagnosticsInterfaceMeasurementType string
 
-func (e DeviceUPADiagnosticsInterfaceMeasurementType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceUPADiagnosticsInterfaceMeasurementType_SNR DeviceUPADiagnosticsInterfaceMeasurementType = "SNR"
+
 	DeviceUPADiagnosticsInterfaceMeasurementType_CFR DeviceUPADiagnosticsInterfaceMeasurementType = "CFR"
 )
 
-var (
-	synDeviceUPADiagnosticsInterfaceMeasurement_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access: "readOnly",
-			Value:  "Error_InvalidPort",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUPADiagnosticsInterfaceMeasurement_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "SNR"}, {Value: "CFR"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPADiagnosticsInterfaceMeasurement_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: ".UPA.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPADiagnosticsInterfaceMeasurement_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceUPADiagnosticsInterfaceMeasurement_Measurements = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(1536),
-			Size:     &model.Size{},
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "0.1dB",
-	}
-	synDeviceUPADiagnosticsInterfaceMeasurement_RxGain = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "dB",
-	}
-)
-
-// DeviceUPADiagnosticsInterfaceMeasurement holds the values of Device.UPA.Diagnostics.InterfaceMeasurement. (object, readOnly, since 2.0)
+// DeviceUPADiagnosticsInterfaceMeasurement holds the values of Device.UPA.Diagnostics.InterfaceMeasurement. (object, readOnly, since 2.0).
 type DeviceUPADiagnosticsInterfaceMeasurement struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Error_InvalidPort}, readWrite, since 2.0.
-	DiagnosticsState DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Type: string{SNR,CFR}, readWrite, since 2.0.
-	Type DeviceUPADiagnosticsInterfaceMeasurementType `cwmp:"Type"`
-	// Interface: string(:256) pathRef→.UPA.Interface., readWrite, since 2.0.
-	Interface string `cwmp:"Interface"`
-	// Port: unsignedInt[0:65535], readWrite, since 2.0.
-	Port uint32 `cwmp:"Port"`
-	// Measurements: list[:1536 items](:)<unsignedInt> 0.1dB, readOnly, since 2.0.
-	Measurements []uint32 `cwmp:"Measurements"`
-	// RxGain: int dB, readOnly, since 2.0.
-	RxGain int32 `cwmp:"RxGain"`
+	DiagnosticsState DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Type DeviceUPADiagnosticsInterfaceMeasurementType `json:"Type,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Measurements []uint32 `json:"Measurements,omitzero"`
+
+	RxGain int32 `json:"RxGain,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPADiagnosticsInterfaceMeasurement) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPADiagnosticsInterfaceMeasurement) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPADiagnosticsInterfaceMeasurement_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
-	if e := model.CheckString(synDeviceUPADiagnosticsInterfaceMeasurement_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synDeviceUPADiagnosticsInterfaceMeasurement_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceUPADiagnosticsInterfaceMeasurement_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckValue(synDeviceUPADiagnosticsInterfaceMeasurement_Measurements, model.FormatValue(model.TypeUnsignedInt, o.Measurements)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Measurements",
-		})
-	}
+func (o *DeviceUPADiagnosticsInterfaceMeasurement) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 5975, string(o.DiagnosticsState))
+	c.String(p, "Type", 5980, string(o.Type))
+	c.String(p, "Interface", 5976, o.Interface)
+	c.Uint(p, "Port", 5978, uint64(o.Port))
+	c.Wire(p, "Measurements", 5977, model.FormatValue(model.TypeUnsignedInt, o.Measurements), len(o.Measurements) > 0)
 }
 
 // DeviceUPADiagnosticsInterfaceMeasurementPath is the typed path of Device.UPA.Diagnostics.InterfaceMeasurement.
 type DeviceUPADiagnosticsInterfaceMeasurementPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState]
-	Type             model.ReadWriteParam[DeviceUPADiagnosticsInterfaceMeasurementType]
-	Interface        model.ReadWriteParam[string]
-	Port             model.ReadWriteParam[uint32]
-	Measurements     model.ReadOnlyParam[[]uint32]
-	RxGain           model.ReadOnlyParam[int32]
-}
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceUPADiagnosticsInterfaceMeasurementPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPADiagnosticsInterfaceMeasurementPath(prefix string) DeviceUPADiagnosticsInterfaceMeasurementPath {
-	p := &prefix
-	return DeviceUPADiagnosticsInterfaceMeasurementPath{
-		DiagnosticsState: model.NewReadWrite[DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Interface:        model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Measurements:     model.NewReadOnly[[]uint32](p, "Measurements", model.TypeString),
-		Port:             model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		RxGain:           model.NewReadOnly[int32](p, "RxGain", model.TypeInt),
-		Type:             model.NewReadWrite[DeviceUPADiagnosticsInterfaceMeasurementType](p, "Type", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Measurements model.ReadOnlyParam[[]uint32] `dm:"s"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	RxGain model.ReadOnlyParam[int32] `dm:"i"`
+
+	Type model.ReadWriteParam[DeviceUPADiagnosticsInterfaceMeasurementType] `dm:"s"`
 }
 
 // DeviceUPAInterfaceStatus enumerates the values of Device.UPA.Interface.{i}.Status.
 type DeviceUPAInterfaceStatus string
 
-func (e DeviceUPAInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUPAInterfaceStatus_Up             DeviceUPAInterfaceStatus = "Up"
-	DeviceUPAInterfaceStatus_Down           DeviceUPAInterfaceStatus = "Down"
-	DeviceUPAInterfaceStatus_Unknown        DeviceUPAInterfaceStatus = "Unknown"
-	DeviceUPAInterfaceStatus_Dormant        DeviceUPAInterfaceStatus = "Dormant"
-	DeviceUPAInterfaceStatus_NotPresent     DeviceUPAInterfaceStatus = "NotPresent"
+	DeviceUPAInterfaceStatus_Up DeviceUPAInterfaceStatus = "Up"
+
+	DeviceUPAInterfaceStatus_Down DeviceUPAInterfaceStatus = "Down"
+
+	DeviceUPAInterfaceStatus_Unknown DeviceUPAInterfaceStatus = "Unknown"
+
+	DeviceUPAInterfaceStatus_Dormant DeviceUPAInterfaceStatus = "Dormant"
+
+	DeviceUPAInterfaceStatus_NotPresent DeviceUPAInterfaceStatus = "NotPresent"
+
 	DeviceUPAInterfaceStatus_LowerLayerDown DeviceUPAInterfaceStatus = "LowerLayerDown"
-	DeviceUPAInterfaceStatus_Error          DeviceUPAInterfaceStatus = "Error"
+
+	DeviceUPAInterfaceStatus_Error DeviceUPAInterfaceStatus = "Error"
 )
 
 // DeviceUPAInterfaceNodeType enumerates the values of Device.UPA.Interface.{i}.NodeType.
 type DeviceUPAInterfaceNodeType string
 
-func (e DeviceUPAInterfaceNodeType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceUPAInterfaceNodeType_AP DeviceUPAInterfaceNodeType = "AP"
+
 	DeviceUPAInterfaceNodeType_EP DeviceUPAInterfaceNodeType = "EP"
 )
 
 // DeviceUPAInterfaceEncryptionMethod enumerates the values of Device.UPA.Interface.{i}.EncryptionMethod.
 type DeviceUPAInterfaceEncryptionMethod string
 
-func (e DeviceUPAInterfaceEncryptionMethod) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUPAInterfaceEncryptionMethod_None   DeviceUPAInterfaceEncryptionMethod = "None"
-	DeviceUPAInterfaceEncryptionMethod_DES    DeviceUPAInterfaceEncryptionMethod = "DES"
-	DeviceUPAInterfaceEncryptionMethod_X3DES  DeviceUPAInterfaceEncryptionMethod = "3DES"
+	DeviceUPAInterfaceEncryptionMethod_None DeviceUPAInterfaceEncryptionMethod = "None"
+
+	DeviceUPAInterfaceEncryptionMethod_DES DeviceUPAInterfaceEncryptionMethod = "DES"
+
+	DeviceUPAInterfaceEncryptionMethod_X3DES DeviceUPAInterfaceEncryptionMethod = "3DES"
+
 	DeviceUPAInterfaceEncryptionMethod_AES128 DeviceUPAInterfaceEncryptionMethod = "AES128"
+
 	DeviceUPAInterfaceEncryptionMethod_AES256 DeviceUPAInterfaceEncryptionMethod = "AES256"
 )
 
-var (
-	synDeviceUPAInterface_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPAInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUPAInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPAInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPAInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUPAInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUPAInterface_Upstream   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPAInterface_MaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceUPAInterface_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPAInterface_FirmwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPAInterface_NodeType = &model.Syntax{
-		Enums: []model.Enum{{Value: "AP"}, {Value: "EP"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPAInterface_LogicalNetwork = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(20)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPAInterface_EncryptionMethod = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "DES"}, {Value: "3DES"}, {Value: "AES128"}, {Value: "AES256"}},
-		Sizes: []model.Size{{Max: model.U64(6)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPAInterface_EncryptionKey = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(36)}},
-		Type:    model.TypeString,
-	}
-	synDeviceUPAInterface_PowerBackoffEnabled         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPAInterface_PowerBackoffMechanismActive = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPAInterface_EstApplicationThroughput    = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceUPAInterface_ActiveNotchEnable               = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPAInterface_ActiveNotchNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPAInterface_AssociatedDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPAInterface_BridgeForNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUPAInterface holds the values of Device.UPA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUPAInterface holds the values of Device.UPA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPAInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceUPAInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// MaxBitRate: unsignedInt Mbps, readOnly, since 2.0.
-	MaxBitRate uint32 `cwmp:"MaxBitRate"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.19.
-	MACAddress string `cwmp:"MACAddress"`
-	// FirmwareVersion: string(:64), readOnly, since 2.19.
-	FirmwareVersion string `cwmp:"FirmwareVersion"`
-	// NodeType: string{AP,EP}, readWrite, since 2.19.
-	NodeType DeviceUPAInterfaceNodeType `cwmp:"NodeType"`
-	// LogicalNetwork: string(:20), readWrite, since 2.19.
-	LogicalNetwork string `cwmp:"LogicalNetwork"`
-	// EncryptionMethod: string(:6){None,DES,3DES,AES128,AES256}, readWrite, since 2.19.
-	EncryptionMethod DeviceUPAInterfaceEncryptionMethod `cwmp:"EncryptionMethod"`
-	// EncryptionKey: string(:36), readWrite, since 2.19.
-	EncryptionKey string `cwmp:"EncryptionKey"`
-	// PowerBackoffEnabled: boolean, readWrite, since 2.19.
-	PowerBackoffEnabled bool `cwmp:"PowerBackoffEnabled"`
-	// PowerBackoffMechanismActive: boolean, readOnly, since 2.19.
-	PowerBackoffMechanismActive bool `cwmp:"PowerBackoffMechanismActive"`
-	// EstApplicationThroughput: unsignedInt Mbps, readOnly, since 2.19.
-	EstApplicationThroughput uint32 `cwmp:"EstApplicationThroughput"`
-	// ActiveNotchEnable: boolean, readWrite, since 2.19.
-	ActiveNotchEnable bool `cwmp:"ActiveNotchEnable"`
-	// ActiveNotchNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	ActiveNotchNumberOfEntries uint32 `cwmp:"ActiveNotchNumberOfEntries"`
-	// AssociatedDeviceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	AssociatedDeviceNumberOfEntries uint32 `cwmp:"AssociatedDeviceNumberOfEntries"`
-	// BridgeForNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	BridgeForNumberOfEntries uint32 `cwmp:"BridgeForNumberOfEntries"`
-	// Device.UPA.Interface.{i}.ActiveNotch.{i}. instances by instance number
-	ActiveNotch map[uint32]*DeviceUPAInterfaceActiveNotch `cwmp:"ActiveNotch.{i}."`
-	// Device.UPA.Interface.{i}.AssociatedDevice.{i}. instances by instance number
-	AssociatedDevice map[uint32]*DeviceUPAInterfaceAssociatedDevice `cwmp:"AssociatedDevice.{i}."`
-	// Device.UPA.Interface.{i}.BridgeFor.{i}. instances by instance number
-	BridgeFor map[uint32]*DeviceUPAInterfaceBridgeFor `cwmp:"BridgeFor.{i}."`
-	Stats     *DeviceUPAInterfaceStats                `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceUPAInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	FirmwareVersion string `json:"FirmwareVersion,omitzero"`
+
+	NodeType DeviceUPAInterfaceNodeType `json:"NodeType,omitzero"`
+
+	LogicalNetwork string `json:"LogicalNetwork,omitzero"`
+
+	EncryptionMethod DeviceUPAInterfaceEncryptionMethod `json:"EncryptionMethod,omitzero"`
+
+	EncryptionKey string `json:"EncryptionKey,omitzero"`
+
+	PowerBackoffEnabled bool `json:"PowerBackoffEnabled,omitzero"`
+
+	PowerBackoffMechanismActive bool `json:"PowerBackoffMechanismActive,omitzero"`
+
+	EstApplicationThroughput uint32 `json:"EstApplicationThroughput,omitzero"`
+
+	ActiveNotchEnable bool `json:"ActiveNotchEnable,omitzero"`
+
+	ActiveNotchNumberOfEntries uint32 `json:"ActiveNotchNumberOfEntries,omitzero"`
+
+	AssociatedDeviceNumberOfEntries uint32 `json:"AssociatedDeviceNumberOfEntries,omitzero"`
+
+	BridgeForNumberOfEntries uint32 `json:"BridgeForNumberOfEntries,omitzero"`
+
+	ActiveNotch      map[uint32]*DeviceUPAInterfaceActiveNotch      `json:"ActiveNotch,omitzero"`
+	AssociatedDevice map[uint32]*DeviceUPAInterfaceAssociatedDevice `json:"AssociatedDevice,omitzero"`
+	BridgeFor        map[uint32]*DeviceUPAInterfaceBridgeFor        `json:"BridgeFor,omitzero"`
+	Stats            *DeviceUPAInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddActiveNotch creates instance i of Device.UPA.Interface.{i}.ActiveNotch.{i}. (replacing any) and returns it
+// AddActiveNotch creates instance i (replacing any) and returns it.
 func (o *DeviceUPAInterface) AddActiveNotch(i uint32) *DeviceUPAInterfaceActiveNotch {
 	if o.ActiveNotch == nil {
 		o.ActiveNotch = map[uint32]*DeviceUPAInterfaceActiveNotch{}
@@ -484,18 +235,7 @@ func (o *DeviceUPAInterface) AddActiveNotch(i uint32) *DeviceUPAInterfaceActiveN
 	return x
 }
 
-// GetActiveNotch returns instance i of Device.UPA.Interface.{i}.ActiveNotch.{i}.
-func (o *DeviceUPAInterface) GetActiveNotch(i uint32) (*DeviceUPAInterfaceActiveNotch, bool) {
-	x, ok := o.ActiveNotch[i]
-	return x, ok
-}
-
-// DeleteActiveNotch removes instance i of Device.UPA.Interface.{i}.ActiveNotch.{i}.
-func (o *DeviceUPAInterface) DeleteActiveNotch(i uint32) {
-	delete(o.ActiveNotch, i)
-}
-
-// AddAssociatedDevice creates instance i of Device.UPA.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceUPAInterface) AddAssociatedDevice(i uint32) *DeviceUPAInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceUPAInterfaceAssociatedDevice{}
@@ -505,18 +245,7 @@ func (o *DeviceUPAInterface) AddAssociatedDevice(i uint32) *DeviceUPAInterfaceAs
 	return x
 }
 
-// GetAssociatedDevice returns instance i of Device.UPA.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceUPAInterface) GetAssociatedDevice(i uint32) (*DeviceUPAInterfaceAssociatedDevice, bool) {
-	x, ok := o.AssociatedDevice[i]
-	return x, ok
-}
-
-// DeleteAssociatedDevice removes instance i of Device.UPA.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceUPAInterface) DeleteAssociatedDevice(i uint32) {
-	delete(o.AssociatedDevice, i)
-}
-
-// AddBridgeFor creates instance i of Device.UPA.Interface.{i}.BridgeFor.{i}. (replacing any) and returns it
+// AddBridgeFor creates instance i (replacing any) and returns it.
 func (o *DeviceUPAInterface) AddBridgeFor(i uint32) *DeviceUPAInterfaceBridgeFor {
 	if o.BridgeFor == nil {
 		o.BridgeFor = map[uint32]*DeviceUPAInterfaceBridgeFor{}
@@ -525,1604 +254,291 @@ func (o *DeviceUPAInterface) AddBridgeFor(i uint32) *DeviceUPAInterfaceBridgeFor
 	o.BridgeFor[i] = x
 	return x
 }
-
-// GetBridgeFor returns instance i of Device.UPA.Interface.{i}.BridgeFor.{i}.
-func (o *DeviceUPAInterface) GetBridgeFor(i uint32) (*DeviceUPAInterfaceBridgeFor, bool) {
-	x, ok := o.BridgeFor[i]
-	return x, ok
-}
-
-// DeleteBridgeFor removes instance i of Device.UPA.Interface.{i}.BridgeFor.{i}.
-func (o *DeviceUPAInterface) DeleteBridgeFor(i uint32) {
-	delete(o.BridgeFor, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPAInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPAInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPAInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceUPAInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterface_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterface_FirmwareVersion, o.FirmwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FirmwareVersion",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterface_NodeType, string(o.NodeType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NodeType",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterface_LogicalNetwork, o.LogicalNetwork); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogicalNetwork",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterface_EncryptionMethod, string(o.EncryptionMethod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EncryptionMethod",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterface_EncryptionKey, o.EncryptionKey); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EncryptionKey",
-		})
-	}
+func (o *DeviceUPAInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 6040, string(o.Status))
+	c.String(p, "Alias", 5990, o.Alias)
+	c.String(p, "Name", 6019, o.Name)
+	c.Wire(p, "LowerLayers", 6016, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "MACAddress", 6017, o.MACAddress)
+	c.String(p, "FirmwareVersion", 6013, o.FirmwareVersion)
+	c.String(p, "NodeType", 6020, string(o.NodeType))
+	c.String(p, "LogicalNetwork", 6015, o.LogicalNetwork)
+	c.String(p, "EncryptionMethod", 6011, string(o.EncryptionMethod))
+	c.String(p, "EncryptionKey", 6010, o.EncryptionKey)
 	for _, i := range model.SortedKeys(o.ActiveNotch) {
-		o.ActiveNotch[i].ValidateAt(prefix+"ActiveNotch."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ActiveNotch[i].ValidateAt(c, model.InstanceOf(p, "ActiveNotch.", i))
 	}
 	for _, i := range model.SortedKeys(o.AssociatedDevice) {
-		o.AssociatedDevice[i].ValidateAt(prefix+"AssociatedDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AssociatedDevice[i].ValidateAt(c, model.InstanceOf(p, "AssociatedDevice.", i))
 	}
 	for _, i := range model.SortedKeys(o.BridgeFor) {
-		o.BridgeFor[i].ValidateAt(prefix+"BridgeFor."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.BridgeFor[i].ValidateAt(c, model.InstanceOf(p, "BridgeFor.", i))
 	}
 }
 
 // DeviceUPAInterfacePath is the typed path of Device.UPA.Interface.{i}.
 type DeviceUPAInterfacePath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	Status                          model.ReadOnlyParam[DeviceUPAInterfaceStatus]
-	Alias                           model.WriteOnceParam[string]
-	Name                            model.ReadOnlyParam[string]
-	LastChange                      model.ReadOnlyParam[uint32]
-	LowerLayers                     model.ReadWriteParam[[]string]
-	Upstream                        model.ReadOnlyParam[bool]
-	MaxBitRate                      model.ReadOnlyParam[uint32]
-	MACAddress                      model.ReadOnlyParam[string]
-	FirmwareVersion                 model.ReadOnlyParam[string]
-	NodeType                        model.ReadWriteParam[DeviceUPAInterfaceNodeType]
-	LogicalNetwork                  model.ReadWriteParam[string]
-	EncryptionMethod                model.ReadWriteParam[DeviceUPAInterfaceEncryptionMethod]
-	EncryptionKey                   model.ReadWriteParam[string]
-	PowerBackoffEnabled             model.ReadWriteParam[bool]
-	PowerBackoffMechanismActive     model.ReadOnlyParam[bool]
-	EstApplicationThroughput        model.ReadOnlyParam[uint32]
-	ActiveNotchEnable               model.ReadWriteParam[bool]
-	ActiveNotchNumberOfEntries      model.ReadOnlyParam[uint32]
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
-	BridgeForNumberOfEntries        model.ReadOnlyParam[uint32]
-	Stats                           DeviceUPAInterfaceStatsPath
+	model.ObjectPath
+	ActiveNotchEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	ActiveNotchNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BridgeForNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EncryptionKey model.ReadWriteParam[string] `dm:"s"`
+
+	EncryptionMethod model.ReadWriteParam[DeviceUPAInterfaceEncryptionMethod] `dm:"s"`
+
+	EstApplicationThroughput model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LogicalNetwork model.ReadWriteParam[string] `dm:"s"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	NodeType model.ReadWriteParam[DeviceUPAInterfaceNodeType] `dm:"s"`
+
+	PowerBackoffEnabled model.ReadWriteParam[bool] `dm:"b"`
+
+	PowerBackoffMechanismActive model.ReadOnlyParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	Stats DeviceUPAInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPAInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPAInterfacePath(prefix string) DeviceUPAInterfacePath {
-	p := &prefix
-	return DeviceUPAInterfacePath{
-		ActiveNotchEnable:               model.NewReadWrite[bool](p, "ActiveNotchEnable", model.TypeBoolean),
-		ActiveNotchNumberOfEntries:      model.NewReadOnly[uint32](p, "ActiveNotchNumberOfEntries", model.TypeUnsignedInt),
-		Alias:                           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssociatedDeviceNumberOfEntries: model.NewReadOnly[uint32](p, "AssociatedDeviceNumberOfEntries", model.TypeUnsignedInt),
-		BridgeForNumberOfEntries:        model.NewReadOnly[uint32](p, "BridgeForNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EncryptionKey:                   model.NewReadWrite[string](p, "EncryptionKey", model.TypeString),
-		EncryptionMethod:                model.NewReadWrite[DeviceUPAInterfaceEncryptionMethod](p, "EncryptionMethod", model.TypeString),
-		EstApplicationThroughput:        model.NewReadOnly[uint32](p, "EstApplicationThroughput", model.TypeUnsignedInt),
-		FirmwareVersion:                 model.NewReadOnly[string](p, "FirmwareVersion", model.TypeString),
-		LastChange:                      model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LogicalNetwork:                  model.NewReadWrite[string](p, "LogicalNetwork", model.TypeString),
-		LowerLayers:                     model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:                      model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MaxBitRate:                      model.NewReadOnly[uint32](p, "MaxBitRate", model.TypeUnsignedInt),
-		Name:                            model.NewReadOnly[string](p, "Name", model.TypeString),
-		NodeType:                        model.NewReadWrite[DeviceUPAInterfaceNodeType](p, "NodeType", model.TypeString),
-		PowerBackoffEnabled:             model.NewReadWrite[bool](p, "PowerBackoffEnabled", model.TypeBoolean),
-		PowerBackoffMechanismActive:     model.NewReadOnly[bool](p, "PowerBackoffMechanismActive", model.TypeBoolean),
-		Stats:                           newDeviceUPAInterfaceStatsPath(prefix + "Stats."),
-		Status:                          model.NewReadOnly[DeviceUPAInterfaceStatus](p, "Status", model.TypeString),
-		Upstream:                        model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		obj:                             model.NewObjectPath(p),
-	}
+// ActiveNotch returns the typed path of instance i.
+func (x DeviceUPAInterfacePath) ActiveNotch(i uint32) (p DeviceUPAInterfaceActiveNotchPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ActiveNotch.", i))
+	return
 }
 
-// ActiveNotch returns the typed path of instance i of Device.UPA.Interface.{i}.ActiveNotch.{i}.
-func (x DeviceUPAInterfacePath) ActiveNotch(i uint32) DeviceUPAInterfaceActiveNotchPath {
-	return newDeviceUPAInterfaceActiveNotchPath(x.Path() + "ActiveNotch." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ActiveNotchTable returns the table Device.UPA.Interface.{i}.ActiveNotch.{i}. itself (for AddObject when writable)
+// ActiveNotchTable returns the table itself (for AddObject when writable).
 func (x DeviceUPAInterfacePath) ActiveNotchTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "ActiveNotch.")
+	return model.NewWritableTable(x.ObjectPath, "ActiveNotch.")
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.UPA.Interface.{i}.AssociatedDevice.{i}.
-func (x DeviceUPAInterfacePath) AssociatedDevice(i uint32) DeviceUPAInterfaceAssociatedDevicePath {
-	return newDeviceUPAInterfaceAssociatedDevicePath(x.Path() + "AssociatedDevice." + strconv.FormatUint(uint64(i), 10) + ".")
+// AssociatedDevice returns the typed path of instance i.
+func (x DeviceUPAInterfacePath) AssociatedDevice(i uint32) (p DeviceUPAInterfaceAssociatedDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	return
 }
 
-// AssociatedDeviceTable returns the table Device.UPA.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPAInterfacePath) AssociatedDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "AssociatedDevice.")
+	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-// BridgeFor returns the typed path of instance i of Device.UPA.Interface.{i}.BridgeFor.{i}.
-func (x DeviceUPAInterfacePath) BridgeFor(i uint32) DeviceUPAInterfaceBridgeForPath {
-	return newDeviceUPAInterfaceBridgeForPath(x.Path() + "BridgeFor." + strconv.FormatUint(uint64(i), 10) + ".")
+// BridgeFor returns the typed path of instance i.
+func (x DeviceUPAInterfacePath) BridgeFor(i uint32) (p DeviceUPAInterfaceBridgeForPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BridgeFor.", i))
+	return
 }
 
-// BridgeForTable returns the table Device.UPA.Interface.{i}.BridgeFor.{i}. itself (for AddObject when writable)
+// BridgeForTable returns the table itself (for AddObject when writable).
 func (x DeviceUPAInterfacePath) BridgeForTable() model.Table {
-	return model.NewTable(x.Path() + "BridgeFor.")
+	return model.NewTable(x.ObjectPath, "BridgeFor.")
 }
 
-var (
-	synDeviceUPAInterfaceActiveNotch_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUPAInterfaceActiveNotch_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPAInterfaceActiveNotch_StartFreq = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kHz",
-	}
-	synDeviceUPAInterfaceActiveNotch_StopFreq = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kHz",
-	}
-	synDeviceUPAInterfaceActiveNotch_Depth = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "dB",
-	}
-)
-
-// DeviceUPAInterfaceActiveNotch holds the values of Device.UPA.Interface.{i}.ActiveNotch.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceUPAInterfaceActiveNotch holds the values of Device.UPA.Interface.{i}.ActiveNotch.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceUPAInterfaceActiveNotch struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// StartFreq: unsignedInt kHz, readWrite, since 2.0.
-	StartFreq uint32 `cwmp:"StartFreq"`
-	// StopFreq: unsignedInt kHz, readWrite, since 2.0.
-	StopFreq uint32 `cwmp:"StopFreq"`
-	// Depth: unsignedInt dB, readWrite, since 2.0.
-	Depth uint32 `cwmp:"Depth"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	StartFreq uint32 `json:"StartFreq,omitzero"`
+
+	StopFreq uint32 `json:"StopFreq,omitzero"`
+
+	Depth uint32 `json:"Depth,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPAInterfaceActiveNotch) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPAInterfaceActiveNotch) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPAInterfaceActiveNotch_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceUPAInterfaceActiveNotch) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 5983, o.Alias)
 }
 
 // DeviceUPAInterfaceActiveNotchPath is the typed path of Device.UPA.Interface.{i}.ActiveNotch.{i}.
 type DeviceUPAInterfaceActiveNotchPath struct {
-	obj       model.ObjectPath
-	Enable    model.ReadWriteParam[bool]
-	Alias     model.WriteOnceParam[string]
-	StartFreq model.ReadWriteParam[uint32]
-	StopFreq  model.ReadWriteParam[uint32]
-	Depth     model.ReadWriteParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Depth model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	StartFreq model.ReadWriteParam[uint32] `dm:"u"`
+
+	StopFreq model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPAInterfaceActiveNotchPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPAInterfaceActiveNotchPath(prefix string) DeviceUPAInterfaceActiveNotchPath {
-	p := &prefix
-	return DeviceUPAInterfaceActiveNotchPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Depth:     model.NewReadWrite[uint32](p, "Depth", model.TypeUnsignedInt),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		StartFreq: model.NewReadWrite[uint32](p, "StartFreq", model.TypeUnsignedInt),
-		StopFreq:  model.NewReadWrite[uint32](p, "StopFreq", model.TypeUnsignedInt),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUPAInterfaceAssociatedDevice_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPAInterfaceAssociatedDevice_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceUPAInterfaceAssociatedDevice_LogicalNetwork = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(20)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPAInterfaceAssociatedDevice_PhyTxThroughput = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceUPAInterfaceAssociatedDevice_PhyRxThroughput = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceUPAInterfaceAssociatedDevice_RealPhyRxThroughput = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceUPAInterfaceAssociatedDevice_EstimatedPLR = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "100",
-			Min: "0",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "percent",
-	}
-	synDeviceUPAInterfaceAssociatedDevice_MeanEstimatedAtt = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "dB",
-	}
-	synDeviceUPAInterfaceAssociatedDevice_SmartRouteIntermediatePLCMAC = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPAInterfaceAssociatedDevice_DirectRoute = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPAInterfaceAssociatedDevice_Active      = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceUPAInterfaceAssociatedDevice holds the values of Device.UPA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUPAInterfaceAssociatedDevice holds the values of Device.UPA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPAInterfaceAssociatedDevice struct {
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// Port: unsignedInt[0:65535], readOnly, since 2.0.
-	Port uint32 `cwmp:"Port"`
-	// LogicalNetwork: string(:20), readOnly, since 2.0.
-	LogicalNetwork string `cwmp:"LogicalNetwork"`
-	// PhyTxThroughput: unsignedInt Mbps, readOnly, since 2.0.
-	PhyTxThroughput uint32 `cwmp:"PhyTxThroughput"`
-	// PhyRxThroughput: unsignedInt Mbps, readOnly, since 2.0.
-	PhyRxThroughput uint32 `cwmp:"PhyRxThroughput"`
-	// RealPhyRxThroughput: unsignedInt Mbps, readOnly, since 2.0.
-	RealPhyRxThroughput uint32 `cwmp:"RealPhyRxThroughput"`
-	// EstimatedPLR: unsignedInt[0:100] percent, readOnly, since 2.0.
-	EstimatedPLR uint32 `cwmp:"EstimatedPLR"`
-	// MeanEstimatedAtt: unsignedInt dB, readOnly, since 2.0.
-	MeanEstimatedAtt uint32 `cwmp:"MeanEstimatedAtt"`
-	// SmartRouteIntermediatePLCMAC: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	SmartRouteIntermediatePLCMAC string `cwmp:"SmartRouteIntermediatePLCMAC"`
-	// DirectRoute: boolean, readOnly, since 2.0.
-	DirectRoute bool `cwmp:"DirectRoute"`
-	// Active: boolean, readOnly, since 2.0.
-	Active bool `cwmp:"Active"`
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	LogicalNetwork string `json:"LogicalNetwork,omitzero"`
+
+	PhyTxThroughput uint32 `json:"PhyTxThroughput,omitzero"`
+
+	PhyRxThroughput uint32 `json:"PhyRxThroughput,omitzero"`
+
+	RealPhyRxThroughput uint32 `json:"RealPhyRxThroughput,omitzero"`
+
+	EstimatedPLR uint32 `json:"EstimatedPLR,omitzero"`
+
+	MeanEstimatedAtt uint32 `json:"MeanEstimatedAtt,omitzero"`
+
+	SmartRouteIntermediatePLCMAC string `json:"SmartRouteIntermediatePLCMAC,omitzero"`
+
+	DirectRoute bool `json:"DirectRoute,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPAInterfaceAssociatedDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPAInterfaceAssociatedDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPAInterfaceAssociatedDevice_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceUPAInterfaceAssociatedDevice_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterfaceAssociatedDevice_LogicalNetwork, o.LogicalNetwork); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogicalNetwork",
-		})
-	}
-	if e := model.CheckUint(synDeviceUPAInterfaceAssociatedDevice_EstimatedPLR, uint64(o.EstimatedPLR)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EstimatedPLR",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterfaceAssociatedDevice_SmartRouteIntermediatePLCMAC, o.SmartRouteIntermediatePLCMAC); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SmartRouteIntermediatePLCMAC",
-		})
-	}
+func (o *DeviceUPAInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "MACAddress", 5996, o.MACAddress)
+	c.Uint(p, "Port", 6000, uint64(o.Port))
+	c.String(p, "LogicalNetwork", 5995, o.LogicalNetwork)
+	c.Uint(p, "EstimatedPLR", 5994, uint64(o.EstimatedPLR))
+	c.String(p, "SmartRouteIntermediatePLCMAC", 6002, o.SmartRouteIntermediatePLCMAC)
 }
 
 // DeviceUPAInterfaceAssociatedDevicePath is the typed path of Device.UPA.Interface.{i}.AssociatedDevice.{i}.
 type DeviceUPAInterfaceAssociatedDevicePath struct {
-	obj                          model.ObjectPath
-	MACAddress                   model.ReadOnlyParam[string]
-	Port                         model.ReadOnlyParam[uint32]
-	LogicalNetwork               model.ReadOnlyParam[string]
-	PhyTxThroughput              model.ReadOnlyParam[uint32]
-	PhyRxThroughput              model.ReadOnlyParam[uint32]
-	RealPhyRxThroughput          model.ReadOnlyParam[uint32]
-	EstimatedPLR                 model.ReadOnlyParam[uint32]
-	MeanEstimatedAtt             model.ReadOnlyParam[uint32]
-	SmartRouteIntermediatePLCMAC model.ReadOnlyParam[string]
-	DirectRoute                  model.ReadOnlyParam[bool]
-	Active                       model.ReadOnlyParam[bool]
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
+
+	DirectRoute model.ReadOnlyParam[bool] `dm:"b"`
+
+	EstimatedPLR model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LogicalNetwork model.ReadOnlyParam[string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MeanEstimatedAtt model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PhyRxThroughput model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PhyTxThroughput model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RealPhyRxThroughput model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SmartRouteIntermediatePLCMAC model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPAInterfaceAssociatedDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPAInterfaceAssociatedDevicePath(prefix string) DeviceUPAInterfaceAssociatedDevicePath {
-	p := &prefix
-	return DeviceUPAInterfaceAssociatedDevicePath{
-		Active:                       model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		DirectRoute:                  model.NewReadOnly[bool](p, "DirectRoute", model.TypeBoolean),
-		EstimatedPLR:                 model.NewReadOnly[uint32](p, "EstimatedPLR", model.TypeUnsignedInt),
-		LogicalNetwork:               model.NewReadOnly[string](p, "LogicalNetwork", model.TypeString),
-		MACAddress:                   model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MeanEstimatedAtt:             model.NewReadOnly[uint32](p, "MeanEstimatedAtt", model.TypeUnsignedInt),
-		PhyRxThroughput:              model.NewReadOnly[uint32](p, "PhyRxThroughput", model.TypeUnsignedInt),
-		PhyTxThroughput:              model.NewReadOnly[uint32](p, "PhyTxThroughput", model.TypeUnsignedInt),
-		Port:                         model.NewReadOnly[uint32](p, "Port", model.TypeUnsignedInt),
-		RealPhyRxThroughput:          model.NewReadOnly[uint32](p, "RealPhyRxThroughput", model.TypeUnsignedInt),
-		SmartRouteIntermediatePLCMAC: model.NewReadOnly[string](p, "SmartRouteIntermediatePLCMAC", model.TypeString),
-		obj:                          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUPAInterfaceBridgeFor_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPAInterfaceBridgeFor_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPAInterfaceBridgeFor_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceUPAInterfaceBridgeFor holds the values of Device.UPA.Interface.{i}.BridgeFor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUPAInterfaceBridgeFor holds the values of Device.UPA.Interface.{i}.BridgeFor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPAInterfaceBridgeFor struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.0.
-	MACAddress string `cwmp:"MACAddress"`
-	// Port: unsignedInt[0:65535], readOnly, since 2.0.
-	Port uint32 `cwmp:"Port"`
+	Alias string `json:"Alias,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPAInterfaceBridgeFor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPAInterfaceBridgeFor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPAInterfaceBridgeFor_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUPAInterfaceBridgeFor_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceUPAInterfaceBridgeFor_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
+func (o *DeviceUPAInterfaceBridgeFor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6005, o.Alias)
+	c.String(p, "MACAddress", 6006, o.MACAddress)
+	c.Uint(p, "Port", 6007, uint64(o.Port))
 }
 
 // DeviceUPAInterfaceBridgeForPath is the typed path of Device.UPA.Interface.{i}.BridgeFor.{i}.
 type DeviceUPAInterfaceBridgeForPath struct {
-	obj        model.ObjectPath
-	Alias      model.WriteOnceParam[string]
-	MACAddress model.ReadOnlyParam[string]
-	Port       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPAInterfaceBridgeForPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPAInterfaceBridgeForPath(prefix string) DeviceUPAInterfaceBridgeForPath {
-	p := &prefix
-	return DeviceUPAInterfaceBridgeForPath{
-		Alias:      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		MACAddress: model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		Port:       model.NewReadOnly[uint32](p, "Port", model.TypeUnsignedInt),
-		obj:        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUPAInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceUPAInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceUPAInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceUPAInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUPAInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceUPAInterfaceStats holds the values of Device.UPA.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceUPAInterfaceStats holds the values of Device.UPA.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceUPAInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPAInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPAInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceUPAInterfaceStatsPath is the typed path of Device.UPA.Interface.{i}.Stats.
 type DeviceUPAInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceUPAInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPAInterfaceStatsPath(prefix string) DeviceUPAInterfaceStatsPath {
-	p := &prefix
-	return DeviceUPAInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaUpa = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UPA.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.InterfaceNumberOfEntries",
-	Syntax:  synDeviceUPA_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UPA.Diagnostics.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UPA.Diagnostics.InterfaceMeasurement.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Diagnostics.InterfaceMeasurement.DiagnosticsState",
-	Syntax:  synDeviceUPADiagnosticsInterfaceMeasurement_DiagnosticsState,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Diagnostics.InterfaceMeasurement.Type",
-	Syntax:  synDeviceUPADiagnosticsInterfaceMeasurement_Type,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Diagnostics.InterfaceMeasurement.Interface",
-	Syntax:  synDeviceUPADiagnosticsInterfaceMeasurement_Interface,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Diagnostics.InterfaceMeasurement.Port",
-	Syntax:  synDeviceUPADiagnosticsInterfaceMeasurement_Port,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Diagnostics.InterfaceMeasurement.Measurements",
-	Syntax:  synDeviceUPADiagnosticsInterfaceMeasurement_Measurements,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Diagnostics.InterfaceMeasurement.RxGain",
-	Syntax:  synDeviceUPADiagnosticsInterfaceMeasurement_RxGain,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UPA.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.Enable",
-	Syntax:  synDeviceUPAInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.Status",
-	Syntax:  synDeviceUPAInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.UPA.Interface.{i}.Alias",
-	Syntax:  synDeviceUPAInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.Name",
-	Syntax:  synDeviceUPAInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.LastChange",
-	Syntax:       synDeviceUPAInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceUPAInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.Upstream",
-	Syntax:  synDeviceUPAInterface_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.MaxBitRate",
-	Syntax:  synDeviceUPAInterface_MaxBitRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.MACAddress",
-	Syntax:  synDeviceUPAInterface_MACAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.FirmwareVersion",
-	Syntax:  synDeviceUPAInterface_FirmwareVersion,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.NodeType",
-	Syntax:  synDeviceUPAInterface_NodeType,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.LogicalNetwork",
-	Syntax:  synDeviceUPAInterface_LogicalNetwork,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.EncryptionMethod",
-	Syntax:  synDeviceUPAInterface_EncryptionMethod,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.EncryptionKey",
-	Syntax:  synDeviceUPAInterface_EncryptionKey,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.PowerBackoffEnabled",
-	Syntax:  synDeviceUPAInterface_PowerBackoffEnabled,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.PowerBackoffMechanismActive",
-	Syntax:  synDeviceUPAInterface_PowerBackoffMechanismActive,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.EstApplicationThroughput",
-	Syntax:  synDeviceUPAInterface_EstApplicationThroughput,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.ActiveNotchEnable",
-	Syntax:  synDeviceUPAInterface_ActiveNotchEnable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.ActiveNotchNumberOfEntries",
-	Syntax:  synDeviceUPAInterface_ActiveNotchNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDeviceNumberOfEntries",
-	Syntax:  synDeviceUPAInterface_AssociatedDeviceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.BridgeForNumberOfEntries",
-	Syntax:  synDeviceUPAInterface_BridgeForNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ActiveNotchNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UPA.Interface.{i}.ActiveNotch.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.ActiveNotch.{i}.Enable",
-	Syntax:  synDeviceUPAInterfaceActiveNotch_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.UPA.Interface.{i}.ActiveNotch.{i}.Alias",
-	Syntax:  synDeviceUPAInterfaceActiveNotch_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.ActiveNotch.{i}.StartFreq",
-	Syntax:  synDeviceUPAInterfaceActiveNotch_StartFreq,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.ActiveNotch.{i}.StopFreq",
-	Syntax:  synDeviceUPAInterfaceActiveNotch_StopFreq,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.ActiveNotch.{i}.Depth",
-	Syntax:  synDeviceUPAInterfaceActiveNotch_Depth,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AssociatedDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UPA.Interface.{i}.AssociatedDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.MACAddress",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_MACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.Port",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_Port,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.LogicalNetwork",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_LogicalNetwork,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.PhyTxThroughput",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_PhyTxThroughput,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.PhyRxThroughput",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_PhyRxThroughput,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.RealPhyRxThroughput",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_RealPhyRxThroughput,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.EstimatedPLR",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_EstimatedPLR,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.MeanEstimatedAtt",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_MeanEstimatedAtt,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.SmartRouteIntermediatePLCMAC",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_SmartRouteIntermediatePLCMAC,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.DirectRoute",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_DirectRoute,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.AssociatedDevice.{i}.Active",
-	Syntax:  synDeviceUPAInterfaceAssociatedDevice_Active,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BridgeForNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UPA.Interface.{i}.BridgeFor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"MACAddress"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.UPA.Interface.{i}.BridgeFor.{i}.Alias",
-	Syntax:  synDeviceUPAInterfaceBridgeFor_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.BridgeFor.{i}.MACAddress",
-	Syntax:  synDeviceUPAInterfaceBridgeFor_MACAddress,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPA.Interface.{i}.BridgeFor.{i}.Port",
-	Syntax:  synDeviceUPAInterfaceBridgeFor_Port,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UPA.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPA.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceUPAInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceUPAInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceUPAInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceUPAInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceUPAInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceUPAInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceUPAInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceUPAInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceUPAInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceUPAInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceUPAInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceUPAInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceUPAInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceUPAInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceUPAInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UPA.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceUPAInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}}
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceUPAImpl is what a device implements for Device.UPA; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPAImpl to implement only some methods.
-type DeviceUPAImpl interface {
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceUPAImpl implements DeviceUPAImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPAImpl struct{}
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceUPAImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceUPADiagnosticsImpl is what a device implements for Device.UPA.Diagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPADiagnosticsImpl to implement only some methods.
-type DeviceUPADiagnosticsImpl interface{}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceUPADiagnosticsImpl implements DeviceUPADiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPADiagnosticsImpl struct{}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceUPADiagnosticsInterfaceMeasurementImpl is what a device implements for Device.UPA.Diagnostics.InterfaceMeasurement; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl to implement only some methods.
-type DeviceUPADiagnosticsInterfaceMeasurementImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState) error
-	Type(inst []uint32) (DeviceUPADiagnosticsInterfaceMeasurementType, error)
-	SetType(inst []uint32, v DeviceUPADiagnosticsInterfaceMeasurementType) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	Measurements(inst []uint32) ([]uint32, error)
-	RxGain(inst []uint32) (int32, error)
-}
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl implements DeviceUPADiagnosticsInterfaceMeasurementImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl struct{}
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) DiagnosticsState(inst []uint32) (DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState, error) {
-	var zero DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) SetDiagnosticsState(inst []uint32, v DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) Type(inst []uint32) (DeviceUPADiagnosticsInterfaceMeasurementType, error) {
-	var zero DeviceUPADiagnosticsInterfaceMeasurementType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) SetType(inst []uint32, v DeviceUPADiagnosticsInterfaceMeasurementType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) Measurements(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) RxGain(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceUPAInterfaceImpl is what a device implements for Device.UPA.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPAInterfaceImpl to implement only some methods.
-type DeviceUPAInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceUPAInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	MaxBitRate(inst []uint32) (uint32, error)
-	MACAddress(inst []uint32) (string, error)
-	FirmwareVersion(inst []uint32) (string, error)
-	NodeType(inst []uint32) (DeviceUPAInterfaceNodeType, error)
-	SetNodeType(inst []uint32, v DeviceUPAInterfaceNodeType) error
-	LogicalNetwork(inst []uint32) (string, error)
-	SetLogicalNetwork(inst []uint32, v string) error
-	EncryptionMethod(inst []uint32) (DeviceUPAInterfaceEncryptionMethod, error)
-	SetEncryptionMethod(inst []uint32, v DeviceUPAInterfaceEncryptionMethod) error
-	EncryptionKey(inst []uint32) (string, error)
-	SetEncryptionKey(inst []uint32, v string) error
-	PowerBackoffEnabled(inst []uint32) (bool, error)
-	SetPowerBackoffEnabled(inst []uint32, v bool) error
-	PowerBackoffMechanismActive(inst []uint32) (bool, error)
-	EstApplicationThroughput(inst []uint32) (uint32, error)
-	ActiveNotchEnable(inst []uint32) (bool, error)
-	SetActiveNotchEnable(inst []uint32, v bool) error
-	ActiveNotchNumberOfEntries(inst []uint32) (uint32, error)
-	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	BridgeForNumberOfEntries(inst []uint32) (uint32, error)
-	ActiveNotchInstances(inst []uint32) []uint32
-	AddActiveNotch(inst []uint32) (uint32, error)
-	DeleteActiveNotch(inst []uint32, i uint32) error
-	AssociatedDeviceInstances(inst []uint32) []uint32
-	BridgeForInstances(inst []uint32) []uint32
-}
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceUPAInterfaceImpl implements DeviceUPAInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPAInterfaceImpl struct{}
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-func (UnimplementedDeviceUPAInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) Status(inst []uint32) (DeviceUPAInterfaceStatus, error) {
-	var zero DeviceUPAInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) NodeType(inst []uint32) (DeviceUPAInterfaceNodeType, error) {
-	var zero DeviceUPAInterfaceNodeType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) SetNodeType(inst []uint32, v DeviceUPAInterfaceNodeType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) LogicalNetwork(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) SetLogicalNetwork(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) EncryptionMethod(inst []uint32) (DeviceUPAInterfaceEncryptionMethod, error) {
-	var zero DeviceUPAInterfaceEncryptionMethod
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) SetEncryptionMethod(inst []uint32, v DeviceUPAInterfaceEncryptionMethod) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) EncryptionKey(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) SetEncryptionKey(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) PowerBackoffEnabled(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) SetPowerBackoffEnabled(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) PowerBackoffMechanismActive(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) EstApplicationThroughput(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) ActiveNotchEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) SetActiveNotchEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) ActiveNotchNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) BridgeForNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) ActiveNotchInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUPAInterfaceImpl) AddActiveNotch(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) DeleteActiveNotch(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUPAInterfaceImpl) BridgeForInstances(inst []uint32) []uint32 {
-	return nil
-}
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// DeviceUPAInterfaceActiveNotchImpl is what a device implements for Device.UPA.Interface.{i}.ActiveNotch.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPAInterfaceActiveNotchImpl to implement only some methods.
-type DeviceUPAInterfaceActiveNotchImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	StartFreq(inst []uint32) (uint32, error)
-	SetStartFreq(inst []uint32, v uint32) error
-	StopFreq(inst []uint32) (uint32, error)
-	SetStopFreq(inst []uint32, v uint32) error
-	Depth(inst []uint32) (uint32, error)
-	SetDepth(inst []uint32, v uint32) error
-}
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceUPAInterfaceActiveNotchImpl implements DeviceUPAInterfaceActiveNotchImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPAInterfaceActiveNotchImpl struct{}
-
-func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) StartFreq(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) SetStartFreq(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) StopFreq(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) SetStopFreq(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) Depth(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) SetDepth(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUPAInterfaceAssociatedDeviceImpl is what a device implements for Device.UPA.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl to implement only some methods.
-type DeviceUPAInterfaceAssociatedDeviceImpl interface {
-	MACAddress(inst []uint32) (string, error)
-	Port(inst []uint32) (uint32, error)
-	LogicalNetwork(inst []uint32) (string, error)
-	PhyTxThroughput(inst []uint32) (uint32, error)
-	PhyRxThroughput(inst []uint32) (uint32, error)
-	RealPhyRxThroughput(inst []uint32) (uint32, error)
-	EstimatedPLR(inst []uint32) (uint32, error)
-	MeanEstimatedAtt(inst []uint32) (uint32, error)
-	SmartRouteIntermediatePLCMAC(inst []uint32) (string, error)
-	DirectRoute(inst []uint32) (bool, error)
-	Active(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl implements DeviceUPAInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl struct{}
-
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) LogicalNetwork(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) PhyTxThroughput(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) PhyRxThroughput(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) RealPhyRxThroughput(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) EstimatedPLR(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) MeanEstimatedAtt(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) SmartRouteIntermediatePLCMAC(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) DirectRoute(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUPAInterfaceBridgeForImpl is what a device implements for Device.UPA.Interface.{i}.BridgeFor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPAInterfaceBridgeForImpl to implement only some methods.
-type DeviceUPAInterfaceBridgeForImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	MACAddress(inst []uint32) (string, error)
-	Port(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceUPAInterfaceBridgeForImpl implements DeviceUPAInterfaceBridgeForImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPAInterfaceBridgeForImpl struct{}
-
-func (UnimplementedDeviceUPAInterfaceBridgeForImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceBridgeForImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceBridgeForImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceBridgeForImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUPAInterfaceStatsImpl is what a device implements for Device.UPA.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPAInterfaceStatsImpl to implement only some methods.
-type DeviceUPAInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceUPAInterfaceStatsImpl implements DeviceUPAInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPAInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceUPAInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPAInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -5,85 +5,47 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var ()
-
-// DeviceUPnP holds the values of Device.UPnP. (object, readOnly, since 2.0)
+// DeviceUPnP holds the values of Device.UPnP. (object, readOnly, since 2.0).
 type DeviceUPnP struct {
-	Description *DeviceUPnPDescription `cwmp:"Description."`
-	Device      *DeviceUPnPDevice      `cwmp:"Device."`
-	Discovery   *DeviceUPnPDiscovery   `cwmp:"Discovery."`
+	Description *DeviceUPnPDescription `json:"Description,omitzero"`
+	Device      *DeviceUPnPDevice      `json:"Device,omitzero"`
+	Discovery   *DeviceUPnPDiscovery   `json:"Discovery,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnP) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceUPnP) ValidateAt(c *model.Checker, p string) {
 	if o.Description != nil {
-		o.Description.ValidateAt(prefix+"Description.", v)
-	}
-	if o.Device != nil {
-		o.Device.ValidateAt(prefix+"Device.", v)
+		o.Description.ValidateAt(c, p+"Description.")
 	}
 	if o.Discovery != nil {
-		o.Discovery.ValidateAt(prefix+"Discovery.", v)
+		o.Discovery.ValidateAt(c, p+"Discovery.")
 	}
 }
 
 // DeviceUPnPPath is the typed path of Device.UPnP.
 type DeviceUPnPPath struct {
-	obj         model.ObjectPath
-	Description DeviceUPnPDescriptionPath
-	Device      DeviceUPnPDevicePath
-	Discovery   DeviceUPnPDiscoveryPath
+	model.ObjectPath
+	Description DeviceUPnPDescriptionPath `dm:"Description."`
+	Device      DeviceUPnPDevicePath      `dm:"Device."`
+	Discovery   DeviceUPnPDiscoveryPath   `dm:"Discovery."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPnPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPPath(prefix string) DeviceUPnPPath {
-	p := &prefix
-	return DeviceUPnPPath{
-		Description: newDeviceUPnPDescriptionPath(prefix + "Description."),
-		Device:      newDeviceUPnPDevicePath(prefix + "Device."),
-		Discovery:   newDeviceUPnPDiscoveryPath(prefix + "Discovery."),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUPnPDescription_DeviceDescriptionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDescription_DeviceInstanceNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDescription_ServiceInstanceNumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUPnPDescription holds the values of Device.UPnP.Description. (object, readOnly, since 2.6)
+// DeviceUPnPDescription holds the values of Device.UPnP.Description. (object, readOnly, since 2.6).
 type DeviceUPnPDescription struct {
-	// DeviceDescriptionNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	DeviceDescriptionNumberOfEntries uint32 `cwmp:"DeviceDescriptionNumberOfEntries"`
-	// DeviceInstanceNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	DeviceInstanceNumberOfEntries uint32 `cwmp:"DeviceInstanceNumberOfEntries"`
-	// ServiceInstanceNumberOfEntries: unsignedInt, readOnly, since 2.6.
-	ServiceInstanceNumberOfEntries uint32 `cwmp:"ServiceInstanceNumberOfEntries"`
-	// Device.UPnP.Description.DeviceDescription.{i}. instances by instance number
-	DeviceDescription map[uint32]*DeviceUPnPDescriptionDeviceDescription `cwmp:"DeviceDescription.{i}."`
-	// Device.UPnP.Description.DeviceInstance.{i}. instances by instance number
-	DeviceInstance map[uint32]*DeviceUPnPDescriptionDeviceInstance `cwmp:"DeviceInstance.{i}."`
-	// Device.UPnP.Description.ServiceInstance.{i}. instances by instance number
-	ServiceInstance map[uint32]*DeviceUPnPDescriptionServiceInstance `cwmp:"ServiceInstance.{i}."`
+	DeviceDescriptionNumberOfEntries uint32 `json:"DeviceDescriptionNumberOfEntries,omitzero"`
+
+	DeviceInstanceNumberOfEntries uint32 `json:"DeviceInstanceNumberOfEntries,omitzero"`
+
+	ServiceInstanceNumberOfEntries uint32 `json:"ServiceInstanceNumberOfEntries,omitzero"`
+
+	DeviceDescription map[uint32]*DeviceUPnPDescriptionDeviceDescription `json:"DeviceDescription,omitzero"`
+	DeviceInstance    map[uint32]*DeviceUPnPDescriptionDeviceInstance    `json:"DeviceInstance,omitzero"`
+	ServiceInstance   map[uint32]*DeviceUPnPDescriptionServiceInstance   `json:"ServiceInstance,omitzero"`
 }
 
-// AddDeviceDescription creates instance i of Device.UPnP.Description.DeviceDescription.{i}. (replacing any) and returns it
+// AddDeviceDescription creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDescription) AddDeviceDescription(i uint32) *DeviceUPnPDescriptionDeviceDescription {
 	if o.DeviceDescription == nil {
 		o.DeviceDescription = map[uint32]*DeviceUPnPDescriptionDeviceDescription{}
@@ -93,18 +55,7 @@ func (o *DeviceUPnPDescription) AddDeviceDescription(i uint32) *DeviceUPnPDescri
 	return x
 }
 
-// GetDeviceDescription returns instance i of Device.UPnP.Description.DeviceDescription.{i}.
-func (o *DeviceUPnPDescription) GetDeviceDescription(i uint32) (*DeviceUPnPDescriptionDeviceDescription, bool) {
-	x, ok := o.DeviceDescription[i]
-	return x, ok
-}
-
-// DeleteDeviceDescription removes instance i of Device.UPnP.Description.DeviceDescription.{i}.
-func (o *DeviceUPnPDescription) DeleteDeviceDescription(i uint32) {
-	delete(o.DeviceDescription, i)
-}
-
-// AddDeviceInstance creates instance i of Device.UPnP.Description.DeviceInstance.{i}. (replacing any) and returns it
+// AddDeviceInstance creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDescription) AddDeviceInstance(i uint32) *DeviceUPnPDescriptionDeviceInstance {
 	if o.DeviceInstance == nil {
 		o.DeviceInstance = map[uint32]*DeviceUPnPDescriptionDeviceInstance{}
@@ -114,18 +65,7 @@ func (o *DeviceUPnPDescription) AddDeviceInstance(i uint32) *DeviceUPnPDescripti
 	return x
 }
 
-// GetDeviceInstance returns instance i of Device.UPnP.Description.DeviceInstance.{i}.
-func (o *DeviceUPnPDescription) GetDeviceInstance(i uint32) (*DeviceUPnPDescriptionDeviceInstance, bool) {
-	x, ok := o.DeviceInstance[i]
-	return x, ok
-}
-
-// DeleteDeviceInstance removes instance i of Device.UPnP.Description.DeviceInstance.{i}.
-func (o *DeviceUPnPDescription) DeleteDeviceInstance(i uint32) {
-	delete(o.DeviceInstance, i)
-}
-
-// AddServiceInstance creates instance i of Device.UPnP.Description.ServiceInstance.{i}. (replacing any) and returns it
+// AddServiceInstance creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDescription) AddServiceInstance(i uint32) *DeviceUPnPDescriptionServiceInstance {
 	if o.ServiceInstance == nil {
 		o.ServiceInstance = map[uint32]*DeviceUPnPDescriptionServiceInstance{}
@@ -134,816 +74,341 @@ func (o *DeviceUPnPDescription) AddServiceInstance(i uint32) *DeviceUPnPDescript
 	o.ServiceInstance[i] = x
 	return x
 }
-
-// GetServiceInstance returns instance i of Device.UPnP.Description.ServiceInstance.{i}.
-func (o *DeviceUPnPDescription) GetServiceInstance(i uint32) (*DeviceUPnPDescriptionServiceInstance, bool) {
-	x, ok := o.ServiceInstance[i]
-	return x, ok
-}
-
-// DeleteServiceInstance removes instance i of Device.UPnP.Description.ServiceInstance.{i}.
-func (o *DeviceUPnPDescription) DeleteServiceInstance(i uint32) {
-	delete(o.ServiceInstance, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnPDescription) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnPDescription) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceUPnPDescription) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.DeviceDescription) {
-		o.DeviceDescription[i].ValidateAt(prefix+"DeviceDescription."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DeviceDescription[i].ValidateAt(c, model.InstanceOf(p, "DeviceDescription.", i))
 	}
 	for _, i := range model.SortedKeys(o.DeviceInstance) {
-		o.DeviceInstance[i].ValidateAt(prefix+"DeviceInstance."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.DeviceInstance[i].ValidateAt(c, model.InstanceOf(p, "DeviceInstance.", i))
 	}
 	for _, i := range model.SortedKeys(o.ServiceInstance) {
-		o.ServiceInstance[i].ValidateAt(prefix+"ServiceInstance."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ServiceInstance[i].ValidateAt(c, model.InstanceOf(p, "ServiceInstance.", i))
 	}
 }
 
 // DeviceUPnPDescriptionPath is the typed path of Device.UPnP.Description.
 type DeviceUPnPDescriptionPath struct {
-	obj                              model.ObjectPath
-	DeviceDescriptionNumberOfEntries model.ReadOnlyParam[uint32]
-	DeviceInstanceNumberOfEntries    model.ReadOnlyParam[uint32]
-	ServiceInstanceNumberOfEntries   model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DeviceDescriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DeviceInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServiceInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPnPDescriptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPDescriptionPath(prefix string) DeviceUPnPDescriptionPath {
-	p := &prefix
-	return DeviceUPnPDescriptionPath{
-		DeviceDescriptionNumberOfEntries: model.NewReadOnly[uint32](p, "DeviceDescriptionNumberOfEntries", model.TypeUnsignedInt),
-		DeviceInstanceNumberOfEntries:    model.NewReadOnly[uint32](p, "DeviceInstanceNumberOfEntries", model.TypeUnsignedInt),
-		ServiceInstanceNumberOfEntries:   model.NewReadOnly[uint32](p, "ServiceInstanceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
+// DeviceDescription returns the typed path of instance i.
+func (x DeviceUPnPDescriptionPath) DeviceDescription(i uint32) (p DeviceUPnPDescriptionDeviceDescriptionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeviceDescription.", i))
+	return
 }
 
-// DeviceDescription returns the typed path of instance i of Device.UPnP.Description.DeviceDescription.{i}.
-func (x DeviceUPnPDescriptionPath) DeviceDescription(i uint32) DeviceUPnPDescriptionDeviceDescriptionPath {
-	return newDeviceUPnPDescriptionDeviceDescriptionPath(x.Path() + "DeviceDescription." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DeviceDescriptionTable returns the table Device.UPnP.Description.DeviceDescription.{i}. itself (for AddObject when writable)
+// DeviceDescriptionTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDescriptionPath) DeviceDescriptionTable() model.Table {
-	return model.NewTable(x.Path() + "DeviceDescription.")
+	return model.NewTable(x.ObjectPath, "DeviceDescription.")
 }
 
-// DeviceInstance returns the typed path of instance i of Device.UPnP.Description.DeviceInstance.{i}.
-func (x DeviceUPnPDescriptionPath) DeviceInstance(i uint32) DeviceUPnPDescriptionDeviceInstancePath {
-	return newDeviceUPnPDescriptionDeviceInstancePath(x.Path() + "DeviceInstance." + strconv.FormatUint(uint64(i), 10) + ".")
+// DeviceInstance returns the typed path of instance i.
+func (x DeviceUPnPDescriptionPath) DeviceInstance(i uint32) (p DeviceUPnPDescriptionDeviceInstancePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeviceInstance.", i))
+	return
 }
 
-// DeviceInstanceTable returns the table Device.UPnP.Description.DeviceInstance.{i}. itself (for AddObject when writable)
+// DeviceInstanceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDescriptionPath) DeviceInstanceTable() model.Table {
-	return model.NewTable(x.Path() + "DeviceInstance.")
+	return model.NewTable(x.ObjectPath, "DeviceInstance.")
 }
 
-// ServiceInstance returns the typed path of instance i of Device.UPnP.Description.ServiceInstance.{i}.
-func (x DeviceUPnPDescriptionPath) ServiceInstance(i uint32) DeviceUPnPDescriptionServiceInstancePath {
-	return newDeviceUPnPDescriptionServiceInstancePath(x.Path() + "ServiceInstance." + strconv.FormatUint(uint64(i), 10) + ".")
+// ServiceInstance returns the typed path of instance i.
+func (x DeviceUPnPDescriptionPath) ServiceInstance(i uint32) (p DeviceUPnPDescriptionServiceInstancePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ServiceInstance.", i))
+	return
 }
 
-// ServiceInstanceTable returns the table Device.UPnP.Description.ServiceInstance.{i}. itself (for AddObject when writable)
+// ServiceInstanceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDescriptionPath) ServiceInstanceTable() model.Table {
-	return model.NewTable(x.Path() + "ServiceInstance.")
+	return model.NewTable(x.ObjectPath, "ServiceInstance.")
 }
 
-var (
-	synDeviceUPnPDescriptionDeviceDescription_URLBase = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceDescription_SpecVersion = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "\\d+\\.\\d+"}},
-		Sizes:    []model.Size{{Max: model.U64(256)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceDescription_Host = &model.Syntax{
-		List: &model.List{MaxItems: model.U64(1024)},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceUPnPDescriptionDeviceDescription holds the values of Device.UPnP.Description.DeviceDescription.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6)
+// DeviceUPnPDescriptionDeviceDescription holds the values of Device.UPnP.Description.DeviceDescription.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceUPnPDescriptionDeviceDescription struct {
-	// URLBase: URL=string(:2048), readOnly, since 2.6.
-	URLBase string `cwmp:"URLBase"`
-	// SpecVersion: string(:256) ~1 pattern, readOnly, since 2.6.
-	SpecVersion string `cwmp:"SpecVersion"`
-	// Host: list[:1024 items]<string(:256)> pathRef→###.Hosts.Host., readOnly, since 2.6.
-	Host []string `cwmp:"Host"`
+	URLBase string `json:"URLBase,omitzero"`
+
+	SpecVersion string `json:"SpecVersion,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnPDescriptionDeviceDescription) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnPDescriptionDeviceDescription) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceDescription_URLBase, o.URLBase); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "URLBase",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceDescription_SpecVersion, o.SpecVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SpecVersion",
-		})
-	}
-	if e := model.CheckValue(synDeviceUPnPDescriptionDeviceDescription_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
+func (o *DeviceUPnPDescriptionDeviceDescription) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "URLBase", 6048, o.URLBase)
+	c.String(p, "SpecVersion", 6047, o.SpecVersion)
+	c.Wire(p, "Host", 6046, model.JoinStrings(o.Host), len(o.Host) > 0)
 }
 
 // DeviceUPnPDescriptionDeviceDescriptionPath is the typed path of Device.UPnP.Description.DeviceDescription.{i}.
 type DeviceUPnPDescriptionDeviceDescriptionPath struct {
-	obj         model.ObjectPath
-	URLBase     model.ReadOnlyParam[string]
-	SpecVersion model.ReadOnlyParam[string]
-	Host        model.ReadOnlyParam[[]string]
+	model.ObjectPath
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SpecVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	URLBase model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPnPDescriptionDeviceDescriptionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPDescriptionDeviceDescriptionPath(prefix string) DeviceUPnPDescriptionDeviceDescriptionPath {
-	p := &prefix
-	return DeviceUPnPDescriptionDeviceDescriptionPath{
-		Host:        model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		SpecVersion: model.NewReadOnly[string](p, "SpecVersion", model.TypeString),
-		URLBase:     model.NewReadOnly[string](p, "URLBase", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUPnPDescriptionDeviceInstance_UDN = &model.Syntax{
-		DataType: "UUID",
-		Patterns: []model.Pattern{{Value: "[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(36),
-			Min: model.U64(36),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_ParentDevice = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.DeviceInstance.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_DiscoveryDevice = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Discovery.Device. ##.Discovery.RootDevice.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_DeviceType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_FriendlyName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_DeviceCategory = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_Manufacturer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_ManufacturerOUI = &model.Syntax{
-		Patterns: []model.Pattern{{Value: ""}, {Value: "[0-9A-F]{6}"}},
-		Sizes: []model.Size{{
-			Max: model.U64(6),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_ManufacturerURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_ModelDescription = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_ModelName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_ModelNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_ModelURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_UPC = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(12)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionDeviceInstance_PresentationURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceUPnPDescriptionDeviceInstance holds the values of Device.UPnP.Description.DeviceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6)
+// DeviceUPnPDescriptionDeviceInstance holds the values of Device.UPnP.Description.DeviceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceUPnPDescriptionDeviceInstance struct {
-	// UDN: UUID=string(36:36) ~1 pattern, readOnly, since 2.6.
-	UDN string `cwmp:"UDN"`
-	// ParentDevice: string(:256) pathRef→#.DeviceInstance., readOnly, since 2.6.
-	ParentDevice string `cwmp:"ParentDevice"`
-	// DiscoveryDevice: string(:256) pathRef→##.Discovery.Device. ##.Discovery.RootDevice., readOnly, since 2.6.
-	DiscoveryDevice string `cwmp:"DiscoveryDevice"`
-	// DeviceType: string(:256), readOnly, since 2.6.
-	DeviceType string `cwmp:"DeviceType"`
-	// FriendlyName: string(:128), readOnly, since 2.6.
-	FriendlyName string `cwmp:"FriendlyName"`
-	// DeviceCategory: list<string>, readOnly, since 2.8.
-	DeviceCategory []string `cwmp:"DeviceCategory"`
-	// Manufacturer: string(:128), readOnly, since 2.6.
-	Manufacturer string `cwmp:"Manufacturer"`
-	// ManufacturerOUI: string(0:6) ~2 patterns, readOnly, since 2.8.
-	ManufacturerOUI string `cwmp:"ManufacturerOUI"`
-	// ManufacturerURL: URL=string(:2048), readOnly, since 2.6.
-	ManufacturerURL string `cwmp:"ManufacturerURL"`
-	// ModelDescription: string(:256), readOnly, since 2.6.
-	ModelDescription string `cwmp:"ModelDescription"`
-	// ModelName: string(:64), readOnly, since 2.6.
-	ModelName string `cwmp:"ModelName"`
-	// ModelNumber: string(:64), readOnly, since 2.6.
-	ModelNumber string `cwmp:"ModelNumber"`
-	// ModelURL: URL=string(:2048), readOnly, since 2.6.
-	ModelURL string `cwmp:"ModelURL"`
-	// SerialNumber: string(:128), readOnly, since 2.6.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// UPC: string(:12), readOnly, since 2.6.
-	UPC string `cwmp:"UPC"`
-	// PresentationURL: URL=string(:2048), readOnly, since 2.6.
-	PresentationURL string `cwmp:"PresentationURL"`
+	UDN string `json:"UDN,omitzero"`
+
+	ParentDevice string `json:"ParentDevice,omitzero"`
+
+	DiscoveryDevice string `json:"DiscoveryDevice,omitzero"`
+
+	DeviceType string `json:"DeviceType,omitzero"`
+
+	FriendlyName string `json:"FriendlyName,omitzero"`
+
+	DeviceCategory []string `json:"DeviceCategory,omitzero"`
+
+	Manufacturer string `json:"Manufacturer,omitzero"`
+
+	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
+
+	ManufacturerURL string `json:"ManufacturerURL,omitzero"`
+
+	ModelDescription string `json:"ModelDescription,omitzero"`
+
+	ModelName string `json:"ModelName,omitzero"`
+
+	ModelNumber string `json:"ModelNumber,omitzero"`
+
+	ModelURL string `json:"ModelURL,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	UPC string `json:"UPC,omitzero"`
+
+	PresentationURL string `json:"PresentationURL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnPDescriptionDeviceInstance) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnPDescriptionDeviceInstance) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_UDN, o.UDN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UDN",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_ParentDevice, o.ParentDevice); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParentDevice",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_DiscoveryDevice, o.DiscoveryDevice); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiscoveryDevice",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_DeviceType, o.DeviceType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceType",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_FriendlyName, o.FriendlyName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FriendlyName",
-		})
-	}
-	if e := model.CheckValue(synDeviceUPnPDescriptionDeviceInstance_DeviceCategory, model.FormatValue(model.TypeString, o.DeviceCategory)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceCategory",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_Manufacturer, o.Manufacturer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Manufacturer",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_ManufacturerOUI, o.ManufacturerOUI); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerOUI",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_ManufacturerURL, o.ManufacturerURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufacturerURL",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_ModelDescription, o.ModelDescription); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelDescription",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_ModelName, o.ModelName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelName",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_ModelNumber, o.ModelNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_ModelURL, o.ModelURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ModelURL",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_UPC, o.UPC); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UPC",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionDeviceInstance_PresentationURL, o.PresentationURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PresentationURL",
-		})
-	}
+func (o *DeviceUPnPDescriptionDeviceInstance) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "UDN", 6065, o.UDN)
+	c.String(p, "ParentDevice", 6062, o.ParentDevice)
+	c.String(p, "DiscoveryDevice", 6053, o.DiscoveryDevice)
+	c.String(p, "DeviceType", 6052, o.DeviceType)
+	c.String(p, "FriendlyName", 6054, o.FriendlyName)
+	c.Wire(p, "DeviceCategory", 6051, model.JoinStrings(o.DeviceCategory), len(o.DeviceCategory) > 0)
+	c.String(p, "Manufacturer", 6055, o.Manufacturer)
+	c.String(p, "ManufacturerOUI", 6056, o.ManufacturerOUI)
+	c.String(p, "ManufacturerURL", 6057, o.ManufacturerURL)
+	c.String(p, "ModelDescription", 6058, o.ModelDescription)
+	c.String(p, "ModelName", 6059, o.ModelName)
+	c.String(p, "ModelNumber", 6060, o.ModelNumber)
+	c.String(p, "ModelURL", 6061, o.ModelURL)
+	c.String(p, "SerialNumber", 6064, o.SerialNumber)
+	c.String(p, "UPC", 6066, o.UPC)
+	c.String(p, "PresentationURL", 6063, o.PresentationURL)
 }
 
 // DeviceUPnPDescriptionDeviceInstancePath is the typed path of Device.UPnP.Description.DeviceInstance.{i}.
 type DeviceUPnPDescriptionDeviceInstancePath struct {
-	obj              model.ObjectPath
-	UDN              model.ReadOnlyParam[string]
-	ParentDevice     model.ReadOnlyParam[string]
-	DiscoveryDevice  model.ReadOnlyParam[string]
-	DeviceType       model.ReadOnlyParam[string]
-	FriendlyName     model.ReadOnlyParam[string]
-	DeviceCategory   model.ReadOnlyParam[[]string]
-	Manufacturer     model.ReadOnlyParam[string]
-	ManufacturerOUI  model.ReadOnlyParam[string]
-	ManufacturerURL  model.ReadOnlyParam[string]
-	ModelDescription model.ReadOnlyParam[string]
-	ModelName        model.ReadOnlyParam[string]
-	ModelNumber      model.ReadOnlyParam[string]
-	ModelURL         model.ReadOnlyParam[string]
-	SerialNumber     model.ReadOnlyParam[string]
-	UPC              model.ReadOnlyParam[string]
-	PresentationURL  model.ReadOnlyParam[string]
+	model.ObjectPath
+	DeviceCategory model.ReadOnlyParam[[]string] `dm:"s"`
+
+	DeviceType model.ReadOnlyParam[string] `dm:"s"`
+
+	DiscoveryDevice model.ReadOnlyParam[string] `dm:"s"`
+
+	FriendlyName model.ReadOnlyParam[string] `dm:"s"`
+
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
+
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
+
+	ManufacturerURL model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelDescription model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelURL model.ReadOnlyParam[string] `dm:"s"`
+
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
+
+	PresentationURL model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	UDN model.ReadOnlyParam[string] `dm:"s"`
+
+	UPC model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPnPDescriptionDeviceInstancePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPDescriptionDeviceInstancePath(prefix string) DeviceUPnPDescriptionDeviceInstancePath {
-	p := &prefix
-	return DeviceUPnPDescriptionDeviceInstancePath{
-		DeviceCategory:   model.NewReadOnly[[]string](p, "DeviceCategory", model.TypeString),
-		DeviceType:       model.NewReadOnly[string](p, "DeviceType", model.TypeString),
-		DiscoveryDevice:  model.NewReadOnly[string](p, "DiscoveryDevice", model.TypeString),
-		FriendlyName:     model.NewReadOnly[string](p, "FriendlyName", model.TypeString),
-		Manufacturer:     model.NewReadOnly[string](p, "Manufacturer", model.TypeString),
-		ManufacturerOUI:  model.NewReadOnly[string](p, "ManufacturerOUI", model.TypeString),
-		ManufacturerURL:  model.NewReadOnly[string](p, "ManufacturerURL", model.TypeString),
-		ModelDescription: model.NewReadOnly[string](p, "ModelDescription", model.TypeString),
-		ModelName:        model.NewReadOnly[string](p, "ModelName", model.TypeString),
-		ModelNumber:      model.NewReadOnly[string](p, "ModelNumber", model.TypeString),
-		ModelURL:         model.NewReadOnly[string](p, "ModelURL", model.TypeString),
-		ParentDevice:     model.NewReadOnly[string](p, "ParentDevice", model.TypeString),
-		PresentationURL:  model.NewReadOnly[string](p, "PresentationURL", model.TypeString),
-		SerialNumber:     model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		UDN:              model.NewReadOnly[string](p, "UDN", model.TypeString),
-		UPC:              model.NewReadOnly[string](p, "UPC", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUPnPDescriptionServiceInstance_ParentDevice = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.DeviceInstance.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionServiceInstance_ServiceId = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionServiceInstance_ServiceDiscovery = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Discovery.Service.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionServiceInstance_ServiceType = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDescriptionServiceInstance_SCPDURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDescriptionServiceInstance_ControlURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDescriptionServiceInstance_EventSubURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceUPnPDescriptionServiceInstance holds the values of Device.UPnP.Description.ServiceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6)
+// DeviceUPnPDescriptionServiceInstance holds the values of Device.UPnP.Description.ServiceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceUPnPDescriptionServiceInstance struct {
-	// ParentDevice: string(:256) pathRef→#.DeviceInstance., readOnly, since 2.6.
-	ParentDevice string `cwmp:"ParentDevice"`
-	// ServiceId: string(:256), readOnly, since 2.6.
-	ServiceId string `cwmp:"ServiceId"`
-	// ServiceDiscovery: string(:256) pathRef→##.Discovery.Service., readOnly, since 2.6.
-	ServiceDiscovery string `cwmp:"ServiceDiscovery"`
-	// ServiceType: string(:256), readOnly, since 2.6.
-	ServiceType string `cwmp:"ServiceType"`
-	// SCPDURL: URL=string(:2048), readOnly, since 2.6.
-	SCPDURL string `cwmp:"SCPDURL"`
-	// ControlURL: URL=string(:2048), readOnly, since 2.6.
-	ControlURL string `cwmp:"ControlURL"`
-	// EventSubURL: URL=string(:2048), readOnly, since 2.6.
-	EventSubURL string `cwmp:"EventSubURL"`
+	ParentDevice string `json:"ParentDevice,omitzero"`
+
+	ServiceId string `json:"ServiceId,omitzero"`
+
+	ServiceDiscovery string `json:"ServiceDiscovery,omitzero"`
+
+	ServiceType string `json:"ServiceType,omitzero"`
+
+	SCPDURL string `json:"SCPDURL,omitzero"`
+
+	ControlURL string `json:"ControlURL,omitzero"`
+
+	EventSubURL string `json:"EventSubURL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnPDescriptionServiceInstance) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnPDescriptionServiceInstance) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPnPDescriptionServiceInstance_ParentDevice, o.ParentDevice); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParentDevice",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionServiceInstance_ServiceId, o.ServiceId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceId",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionServiceInstance_ServiceDiscovery, o.ServiceDiscovery); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceDiscovery",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionServiceInstance_ServiceType, o.ServiceType); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServiceType",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionServiceInstance_SCPDURL, o.SCPDURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SCPDURL",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionServiceInstance_ControlURL, o.ControlURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControlURL",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDescriptionServiceInstance_EventSubURL, o.EventSubURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EventSubURL",
-		})
-	}
+func (o *DeviceUPnPDescriptionServiceInstance) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ParentDevice", 6071, o.ParentDevice)
+	c.String(p, "ServiceId", 6074, o.ServiceId)
+	c.String(p, "ServiceDiscovery", 6073, o.ServiceDiscovery)
+	c.String(p, "ServiceType", 6075, o.ServiceType)
+	c.String(p, "SCPDURL", 6072, o.SCPDURL)
+	c.String(p, "ControlURL", 6069, o.ControlURL)
+	c.String(p, "EventSubURL", 6070, o.EventSubURL)
 }
 
 // DeviceUPnPDescriptionServiceInstancePath is the typed path of Device.UPnP.Description.ServiceInstance.{i}.
 type DeviceUPnPDescriptionServiceInstancePath struct {
-	obj              model.ObjectPath
-	ParentDevice     model.ReadOnlyParam[string]
-	ServiceId        model.ReadOnlyParam[string]
-	ServiceDiscovery model.ReadOnlyParam[string]
-	ServiceType      model.ReadOnlyParam[string]
-	SCPDURL          model.ReadOnlyParam[string]
-	ControlURL       model.ReadOnlyParam[string]
-	EventSubURL      model.ReadOnlyParam[string]
+	model.ObjectPath
+	ControlURL model.ReadOnlyParam[string] `dm:"s"`
+
+	EventSubURL model.ReadOnlyParam[string] `dm:"s"`
+
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
+
+	SCPDURL model.ReadOnlyParam[string] `dm:"s"`
+
+	ServiceDiscovery model.ReadOnlyParam[string] `dm:"s"`
+
+	ServiceId model.ReadOnlyParam[string] `dm:"s"`
+
+	ServiceType model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPnPDescriptionServiceInstancePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPDescriptionServiceInstancePath(prefix string) DeviceUPnPDescriptionServiceInstancePath {
-	p := &prefix
-	return DeviceUPnPDescriptionServiceInstancePath{
-		ControlURL:       model.NewReadOnly[string](p, "ControlURL", model.TypeString),
-		EventSubURL:      model.NewReadOnly[string](p, "EventSubURL", model.TypeString),
-		ParentDevice:     model.NewReadOnly[string](p, "ParentDevice", model.TypeString),
-		SCPDURL:          model.NewReadOnly[string](p, "SCPDURL", model.TypeString),
-		ServiceDiscovery: model.NewReadOnly[string](p, "ServiceDiscovery", model.TypeString),
-		ServiceId:        model.NewReadOnly[string](p, "ServiceId", model.TypeString),
-		ServiceType:      model.NewReadOnly[string](p, "ServiceType", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUPnPDevice_Enable                  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPnPDevice_UPnPMediaServer         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPnPDevice_UPnPMediaRenderer       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPnPDevice_UPnPWLANAccessPoint     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPnPDevice_UPnPQoSDevice           = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPnPDevice_UPnPQoSPolicyHolder     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPnPDevice_UPnPIGD                 = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPnPDevice_UPnPDMBasicMgmt         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPnPDevice_UPnPDMConfigurationMgmt = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUPnPDevice_UPnPDMSoftwareMgmt      = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceUPnPDevice holds the values of Device.UPnP.Device. (object, readOnly, since 2.0)
+// DeviceUPnPDevice holds the values of Device.UPnP.Device. (object, readOnly, since 2.0).
 type DeviceUPnPDevice struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// UPnPMediaServer: boolean, readWrite, since 2.0.
-	UPnPMediaServer bool `cwmp:"UPnPMediaServer"`
-	// UPnPMediaRenderer: boolean, readWrite, since 2.0.
-	UPnPMediaRenderer bool `cwmp:"UPnPMediaRenderer"`
-	// UPnPWLANAccessPoint: boolean, readWrite, since 2.0.
-	UPnPWLANAccessPoint bool `cwmp:"UPnPWLANAccessPoint"`
-	// UPnPQoSDevice: boolean, readWrite, since 2.0.
-	UPnPQoSDevice bool `cwmp:"UPnPQoSDevice"`
-	// UPnPQoSPolicyHolder: boolean, readWrite, since 2.0.
-	UPnPQoSPolicyHolder bool `cwmp:"UPnPQoSPolicyHolder"`
-	// UPnPIGD: boolean, readWrite, since 2.0.
-	UPnPIGD bool `cwmp:"UPnPIGD"`
-	// UPnPDMBasicMgmt: boolean, readWrite, since 2.0.
-	UPnPDMBasicMgmt bool `cwmp:"UPnPDMBasicMgmt"`
-	// UPnPDMConfigurationMgmt: boolean, readWrite, since 2.0.
-	UPnPDMConfigurationMgmt bool `cwmp:"UPnPDMConfigurationMgmt"`
-	// UPnPDMSoftwareMgmt: boolean, readWrite, since 2.0.
-	UPnPDMSoftwareMgmt bool                          `cwmp:"UPnPDMSoftwareMgmt"`
-	Capabilities       *DeviceUPnPDeviceCapabilities `cwmp:"Capabilities."`
-}
+	Enable bool `json:"Enable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnPDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	UPnPMediaServer bool `json:"UPnPMediaServer,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnPDevice) ValidateAt(prefix string, v *model.Violations) {
-	if o.Capabilities != nil {
-		o.Capabilities.ValidateAt(prefix+"Capabilities.", v)
-	}
+	UPnPMediaRenderer bool `json:"UPnPMediaRenderer,omitzero"`
+
+	UPnPWLANAccessPoint bool `json:"UPnPWLANAccessPoint,omitzero"`
+
+	UPnPQoSDevice bool `json:"UPnPQoSDevice,omitzero"`
+
+	UPnPQoSPolicyHolder bool `json:"UPnPQoSPolicyHolder,omitzero"`
+
+	UPnPIGD bool `json:"UPnPIGD,omitzero"`
+
+	UPnPDMBasicMgmt bool `json:"UPnPDMBasicMgmt,omitzero"`
+
+	UPnPDMConfigurationMgmt bool `json:"UPnPDMConfigurationMgmt,omitzero"`
+
+	UPnPDMSoftwareMgmt bool `json:"UPnPDMSoftwareMgmt,omitzero"`
+
+	Capabilities *DeviceUPnPDeviceCapabilities `json:"Capabilities,omitzero"`
 }
 
 // DeviceUPnPDevicePath is the typed path of Device.UPnP.Device.
 type DeviceUPnPDevicePath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	UPnPMediaServer         model.ReadWriteParam[bool]
-	UPnPMediaRenderer       model.ReadWriteParam[bool]
-	UPnPWLANAccessPoint     model.ReadWriteParam[bool]
-	UPnPQoSDevice           model.ReadWriteParam[bool]
-	UPnPQoSPolicyHolder     model.ReadWriteParam[bool]
-	UPnPIGD                 model.ReadWriteParam[bool]
-	UPnPDMBasicMgmt         model.ReadWriteParam[bool]
-	UPnPDMConfigurationMgmt model.ReadWriteParam[bool]
-	UPnPDMSoftwareMgmt      model.ReadWriteParam[bool]
-	Capabilities            DeviceUPnPDeviceCapabilitiesPath
+	model.ObjectPath
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPDMBasicMgmt model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPDMConfigurationMgmt model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPDMSoftwareMgmt model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPIGD model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPMediaRenderer model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPMediaServer model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPQoSDevice model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPQoSPolicyHolder model.ReadWriteParam[bool] `dm:"b"`
+
+	UPnPWLANAccessPoint model.ReadWriteParam[bool] `dm:"b"`
+
+	Capabilities DeviceUPnPDeviceCapabilitiesPath `dm:"Capabilities."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPnPDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPDevicePath(prefix string) DeviceUPnPDevicePath {
-	p := &prefix
-	return DeviceUPnPDevicePath{
-		Capabilities:            newDeviceUPnPDeviceCapabilitiesPath(prefix + "Capabilities."),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		UPnPDMBasicMgmt:         model.NewReadWrite[bool](p, "UPnPDMBasicMgmt", model.TypeBoolean),
-		UPnPDMConfigurationMgmt: model.NewReadWrite[bool](p, "UPnPDMConfigurationMgmt", model.TypeBoolean),
-		UPnPDMSoftwareMgmt:      model.NewReadWrite[bool](p, "UPnPDMSoftwareMgmt", model.TypeBoolean),
-		UPnPIGD:                 model.NewReadWrite[bool](p, "UPnPIGD", model.TypeBoolean),
-		UPnPMediaRenderer:       model.NewReadWrite[bool](p, "UPnPMediaRenderer", model.TypeBoolean),
-		UPnPMediaServer:         model.NewReadWrite[bool](p, "UPnPMediaServer", model.TypeBoolean),
-		UPnPQoSDevice:           model.NewReadWrite[bool](p, "UPnPQoSDevice", model.TypeBoolean),
-		UPnPQoSPolicyHolder:     model.NewReadWrite[bool](p, "UPnPQoSPolicyHolder", model.TypeBoolean),
-		UPnPWLANAccessPoint:     model.NewReadWrite[bool](p, "UPnPWLANAccessPoint", model.TypeBoolean),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUPnPDeviceCapabilities_UPnPArchitecture         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPArchitectureMinorVer = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPMediaServer          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPMediaRenderer        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPWLANAccessPoint      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPBasicDevice          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPQoSDevice            = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPQoSPolicyHolder      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPIGD                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPDMBasicMgmt          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPDMConfigurationMgmt  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDeviceCapabilities_UPnPDMSoftwareMgmt       = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUPnPDeviceCapabilities holds the values of Device.UPnP.Device.Capabilities. (object, readOnly, since 2.0)
+// DeviceUPnPDeviceCapabilities holds the values of Device.UPnP.Device.Capabilities. (object, readOnly, since 2.0).
 type DeviceUPnPDeviceCapabilities struct {
-	// UPnPArchitecture: unsignedInt, readOnly, since 2.0.
-	UPnPArchitecture uint32 `cwmp:"UPnPArchitecture"`
-	// UPnPArchitectureMinorVer: unsignedInt, readOnly, since 2.0.
-	UPnPArchitectureMinorVer uint32 `cwmp:"UPnPArchitectureMinorVer"`
-	// UPnPMediaServer: unsignedInt, readOnly, since 2.0.
-	UPnPMediaServer uint32 `cwmp:"UPnPMediaServer"`
-	// UPnPMediaRenderer: unsignedInt, readOnly, since 2.0.
-	UPnPMediaRenderer uint32 `cwmp:"UPnPMediaRenderer"`
-	// UPnPWLANAccessPoint: unsignedInt, readOnly, since 2.0.
-	UPnPWLANAccessPoint uint32 `cwmp:"UPnPWLANAccessPoint"`
-	// UPnPBasicDevice: unsignedInt, readOnly, since 2.0.
-	UPnPBasicDevice uint32 `cwmp:"UPnPBasicDevice"`
-	// UPnPQoSDevice: unsignedInt, readOnly, since 2.0.
-	UPnPQoSDevice uint32 `cwmp:"UPnPQoSDevice"`
-	// UPnPQoSPolicyHolder: unsignedInt, readOnly, since 2.0.
-	UPnPQoSPolicyHolder uint32 `cwmp:"UPnPQoSPolicyHolder"`
-	// UPnPIGD: unsignedInt, readOnly, since 2.0.
-	UPnPIGD uint32 `cwmp:"UPnPIGD"`
-	// UPnPDMBasicMgmt: unsignedInt, readOnly, since 2.0.
-	UPnPDMBasicMgmt uint32 `cwmp:"UPnPDMBasicMgmt"`
-	// UPnPDMConfigurationMgmt: unsignedInt, readOnly, since 2.0.
-	UPnPDMConfigurationMgmt uint32 `cwmp:"UPnPDMConfigurationMgmt"`
-	// UPnPDMSoftwareMgmt: unsignedInt, readOnly, since 2.0.
-	UPnPDMSoftwareMgmt uint32 `cwmp:"UPnPDMSoftwareMgmt"`
-}
+	UPnPArchitecture uint32 `json:"UPnPArchitecture,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnPDeviceCapabilities) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	UPnPArchitectureMinorVer uint32 `json:"UPnPArchitectureMinorVer,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnPDeviceCapabilities) ValidateAt(prefix string, v *model.Violations) {}
+	UPnPMediaServer uint32 `json:"UPnPMediaServer,omitzero"`
+
+	UPnPMediaRenderer uint32 `json:"UPnPMediaRenderer,omitzero"`
+
+	UPnPWLANAccessPoint uint32 `json:"UPnPWLANAccessPoint,omitzero"`
+
+	UPnPBasicDevice uint32 `json:"UPnPBasicDevice,omitzero"`
+
+	UPnPQoSDevice uint32 `json:"UPnPQoSDevice,omitzero"`
+
+	UPnPQoSPolicyHolder uint32 `json:"UPnPQoSPolicyHolder,omitzero"`
+
+	UPnPIGD uint32 `json:"UPnPIGD,omitzero"`
+
+	UPnPDMBasicMgmt uint32 `json:"UPnPDMBasicMgmt,omitzero"`
+
+	UPnPDMConfigurationMgmt uint32 `json:"UPnPDMConfigurationMgmt,omitzero"`
+
+	UPnPDMSoftwareMgmt uint32 `json:"UPnPDMSoftwareMgmt,omitzero"`
+}
 
 // DeviceUPnPDeviceCapabilitiesPath is the typed path of Device.UPnP.Device.Capabilities.
 type DeviceUPnPDeviceCapabilitiesPath struct {
-	obj                      model.ObjectPath
-	UPnPArchitecture         model.ReadOnlyParam[uint32]
-	UPnPArchitectureMinorVer model.ReadOnlyParam[uint32]
-	UPnPMediaServer          model.ReadOnlyParam[uint32]
-	UPnPMediaRenderer        model.ReadOnlyParam[uint32]
-	UPnPWLANAccessPoint      model.ReadOnlyParam[uint32]
-	UPnPBasicDevice          model.ReadOnlyParam[uint32]
-	UPnPQoSDevice            model.ReadOnlyParam[uint32]
-	UPnPQoSPolicyHolder      model.ReadOnlyParam[uint32]
-	UPnPIGD                  model.ReadOnlyParam[uint32]
-	UPnPDMBasicMgmt          model.ReadOnlyParam[uint32]
-	UPnPDMConfigurationMgmt  model.ReadOnlyParam[uint32]
-	UPnPDMSoftwareMgmt       model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	UPnPArchitecture model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPArchitectureMinorVer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPBasicDevice model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPDMBasicMgmt model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPDMConfigurationMgmt model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPDMSoftwareMgmt model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPIGD model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPMediaRenderer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPMediaServer model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPQoSDevice model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPQoSPolicyHolder model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UPnPWLANAccessPoint model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPnPDeviceCapabilitiesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPDeviceCapabilitiesPath(prefix string) DeviceUPnPDeviceCapabilitiesPath {
-	p := &prefix
-	return DeviceUPnPDeviceCapabilitiesPath{
-		UPnPArchitecture:         model.NewReadOnly[uint32](p, "UPnPArchitecture", model.TypeUnsignedInt),
-		UPnPArchitectureMinorVer: model.NewReadOnly[uint32](p, "UPnPArchitectureMinorVer", model.TypeUnsignedInt),
-		UPnPBasicDevice:          model.NewReadOnly[uint32](p, "UPnPBasicDevice", model.TypeUnsignedInt),
-		UPnPDMBasicMgmt:          model.NewReadOnly[uint32](p, "UPnPDMBasicMgmt", model.TypeUnsignedInt),
-		UPnPDMConfigurationMgmt:  model.NewReadOnly[uint32](p, "UPnPDMConfigurationMgmt", model.TypeUnsignedInt),
-		UPnPDMSoftwareMgmt:       model.NewReadOnly[uint32](p, "UPnPDMSoftwareMgmt", model.TypeUnsignedInt),
-		UPnPIGD:                  model.NewReadOnly[uint32](p, "UPnPIGD", model.TypeUnsignedInt),
-		UPnPMediaRenderer:        model.NewReadOnly[uint32](p, "UPnPMediaRenderer", model.TypeUnsignedInt),
-		UPnPMediaServer:          model.NewReadOnly[uint32](p, "UPnPMediaServer", model.TypeUnsignedInt),
-		UPnPQoSDevice:            model.NewReadOnly[uint32](p, "UPnPQoSDevice", model.TypeUnsignedInt),
-		UPnPQoSPolicyHolder:      model.NewReadOnly[uint32](p, "UPnPQoSPolicyHolder", model.TypeUnsignedInt),
-		UPnPWLANAccessPoint:      model.NewReadOnly[uint32](p, "UPnPWLANAccessPoint", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUPnPDiscovery_RootDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDiscovery_DeviceNumberOfEntries     = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUPnPDiscovery_ServiceNumberOfEntries    = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUPnPDiscovery holds the values of Device.UPnP.Discovery. (object, readOnly, since 2.0)
+// DeviceUPnPDiscovery holds the values of Device.UPnP.Discovery. (object, readOnly, since 2.0).
 type DeviceUPnPDiscovery struct {
-	// RootDeviceNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	RootDeviceNumberOfEntries uint32 `cwmp:"RootDeviceNumberOfEntries"`
-	// DeviceNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	DeviceNumberOfEntries uint32 `cwmp:"DeviceNumberOfEntries"`
-	// ServiceNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ServiceNumberOfEntries uint32 `cwmp:"ServiceNumberOfEntries"`
-	// Device.UPnP.Discovery.Device.{i}. instances by instance number
-	Device map[uint32]*DeviceUPnPDiscoveryDevice `cwmp:"Device.{i}."`
-	// Device.UPnP.Discovery.RootDevice.{i}. instances by instance number
-	RootDevice map[uint32]*DeviceUPnPDiscoveryRootDevice `cwmp:"RootDevice.{i}."`
-	// Device.UPnP.Discovery.Service.{i}. instances by instance number
-	Service map[uint32]*DeviceUPnPDiscoveryService `cwmp:"Service.{i}."`
+	RootDeviceNumberOfEntries uint32 `json:"RootDeviceNumberOfEntries,omitzero"`
+
+	DeviceNumberOfEntries uint32 `json:"DeviceNumberOfEntries,omitzero"`
+
+	ServiceNumberOfEntries uint32 `json:"ServiceNumberOfEntries,omitzero"`
+
+	Device     map[uint32]*DeviceUPnPDiscoveryDevice     `json:"Device,omitzero"`
+	RootDevice map[uint32]*DeviceUPnPDiscoveryRootDevice `json:"RootDevice,omitzero"`
+	Service    map[uint32]*DeviceUPnPDiscoveryService    `json:"Service,omitzero"`
 }
 
-// AddDevice creates instance i of Device.UPnP.Discovery.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDiscovery) AddDevice(i uint32) *DeviceUPnPDiscoveryDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*DeviceUPnPDiscoveryDevice{}
@@ -953,18 +418,7 @@ func (o *DeviceUPnPDiscovery) AddDevice(i uint32) *DeviceUPnPDiscoveryDevice {
 	return x
 }
 
-// GetDevice returns instance i of Device.UPnP.Discovery.Device.{i}.
-func (o *DeviceUPnPDiscovery) GetDevice(i uint32) (*DeviceUPnPDiscoveryDevice, bool) {
-	x, ok := o.Device[i]
-	return x, ok
-}
-
-// DeleteDevice removes instance i of Device.UPnP.Discovery.Device.{i}.
-func (o *DeviceUPnPDiscovery) DeleteDevice(i uint32) {
-	delete(o.Device, i)
-}
-
-// AddRootDevice creates instance i of Device.UPnP.Discovery.RootDevice.{i}. (replacing any) and returns it
+// AddRootDevice creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDiscovery) AddRootDevice(i uint32) *DeviceUPnPDiscoveryRootDevice {
 	if o.RootDevice == nil {
 		o.RootDevice = map[uint32]*DeviceUPnPDiscoveryRootDevice{}
@@ -974,18 +428,7 @@ func (o *DeviceUPnPDiscovery) AddRootDevice(i uint32) *DeviceUPnPDiscoveryRootDe
 	return x
 }
 
-// GetRootDevice returns instance i of Device.UPnP.Discovery.RootDevice.{i}.
-func (o *DeviceUPnPDiscovery) GetRootDevice(i uint32) (*DeviceUPnPDiscoveryRootDevice, bool) {
-	x, ok := o.RootDevice[i]
-	return x, ok
-}
-
-// DeleteRootDevice removes instance i of Device.UPnP.Discovery.RootDevice.{i}.
-func (o *DeviceUPnPDiscovery) DeleteRootDevice(i uint32) {
-	delete(o.RootDevice, i)
-}
-
-// AddService creates instance i of Device.UPnP.Discovery.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDiscovery) AddService(i uint32) *DeviceUPnPDiscoveryService {
 	if o.Service == nil {
 		o.Service = map[uint32]*DeviceUPnPDiscoveryService{}
@@ -994,1615 +437,234 @@ func (o *DeviceUPnPDiscovery) AddService(i uint32) *DeviceUPnPDiscoveryService {
 	o.Service[i] = x
 	return x
 }
-
-// GetService returns instance i of Device.UPnP.Discovery.Service.{i}.
-func (o *DeviceUPnPDiscovery) GetService(i uint32) (*DeviceUPnPDiscoveryService, bool) {
-	x, ok := o.Service[i]
-	return x, ok
-}
-
-// DeleteService removes instance i of Device.UPnP.Discovery.Service.{i}.
-func (o *DeviceUPnPDiscovery) DeleteService(i uint32) {
-	delete(o.Service, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnPDiscovery) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnPDiscovery) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceUPnPDiscovery) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Device) {
-		o.Device[i].ValidateAt(prefix+"Device."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Device[i].ValidateAt(c, model.InstanceOf(p, "Device.", i))
 	}
 	for _, i := range model.SortedKeys(o.RootDevice) {
-		o.RootDevice[i].ValidateAt(prefix+"RootDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.RootDevice[i].ValidateAt(c, model.InstanceOf(p, "RootDevice.", i))
 	}
 	for _, i := range model.SortedKeys(o.Service) {
-		o.Service[i].ValidateAt(prefix+"Service."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Service[i].ValidateAt(c, model.InstanceOf(p, "Service.", i))
 	}
 }
 
 // DeviceUPnPDiscoveryPath is the typed path of Device.UPnP.Discovery.
 type DeviceUPnPDiscoveryPath struct {
-	obj                       model.ObjectPath
-	RootDeviceNumberOfEntries model.ReadOnlyParam[uint32]
-	DeviceNumberOfEntries     model.ReadOnlyParam[uint32]
-	ServiceNumberOfEntries    model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RootDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUPnPDiscoveryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPDiscoveryPath(prefix string) DeviceUPnPDiscoveryPath {
-	p := &prefix
-	return DeviceUPnPDiscoveryPath{
-		DeviceNumberOfEntries:     model.NewReadOnly[uint32](p, "DeviceNumberOfEntries", model.TypeUnsignedInt),
-		RootDeviceNumberOfEntries: model.NewReadOnly[uint32](p, "RootDeviceNumberOfEntries", model.TypeUnsignedInt),
-		ServiceNumberOfEntries:    model.NewReadOnly[uint32](p, "ServiceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
+// Device returns the typed path of instance i.
+func (x DeviceUPnPDiscoveryPath) Device(i uint32) (p DeviceUPnPDiscoveryDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
+	return
 }
 
-// Device returns the typed path of instance i of Device.UPnP.Discovery.Device.{i}.
-func (x DeviceUPnPDiscoveryPath) Device(i uint32) DeviceUPnPDiscoveryDevicePath {
-	return newDeviceUPnPDiscoveryDevicePath(x.Path() + "Device." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DeviceTable returns the table Device.UPnP.Discovery.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDiscoveryPath) DeviceTable() model.Table {
-	return model.NewTable(x.Path() + "Device.")
+	return model.NewTable(x.ObjectPath, "Device.")
 }
 
-// RootDevice returns the typed path of instance i of Device.UPnP.Discovery.RootDevice.{i}.
-func (x DeviceUPnPDiscoveryPath) RootDevice(i uint32) DeviceUPnPDiscoveryRootDevicePath {
-	return newDeviceUPnPDiscoveryRootDevicePath(x.Path() + "RootDevice." + strconv.FormatUint(uint64(i), 10) + ".")
+// RootDevice returns the typed path of instance i.
+func (x DeviceUPnPDiscoveryPath) RootDevice(i uint32) (p DeviceUPnPDiscoveryRootDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RootDevice.", i))
+	return
 }
 
-// RootDeviceTable returns the table Device.UPnP.Discovery.RootDevice.{i}. itself (for AddObject when writable)
+// RootDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDiscoveryPath) RootDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "RootDevice.")
+	return model.NewTable(x.ObjectPath, "RootDevice.")
 }
 
-// Service returns the typed path of instance i of Device.UPnP.Discovery.Service.{i}.
-func (x DeviceUPnPDiscoveryPath) Service(i uint32) DeviceUPnPDiscoveryServicePath {
-	return newDeviceUPnPDiscoveryServicePath(x.Path() + "Service." + strconv.FormatUint(uint64(i), 10) + ".")
+// Service returns the typed path of instance i.
+func (x DeviceUPnPDiscoveryPath) Service(i uint32) (p DeviceUPnPDiscoveryServicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
+	return
 }
 
-// ServiceTable returns the table Device.UPnP.Discovery.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDiscoveryPath) ServiceTable() model.Table {
-	return model.NewTable(x.Path() + "Service.")
+	return model.NewTable(x.ObjectPath, "Service.")
 }
 
 // DeviceUPnPDiscoveryDeviceStatus enumerates the values of Device.UPnP.Discovery.Device.{i}.Status.
 type DeviceUPnPDiscoveryDeviceStatus string
 
-func (e DeviceUPnPDiscoveryDeviceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUPnPDiscoveryDeviceStatus_LeaseActive    DeviceUPnPDiscoveryDeviceStatus = "LeaseActive"
-	DeviceUPnPDiscoveryDeviceStatus_LeaseExpired   DeviceUPnPDiscoveryDeviceStatus = "LeaseExpired"
+	DeviceUPnPDiscoveryDeviceStatus_LeaseActive DeviceUPnPDiscoveryDeviceStatus = "LeaseActive"
+
+	DeviceUPnPDiscoveryDeviceStatus_LeaseExpired DeviceUPnPDiscoveryDeviceStatus = "LeaseExpired"
+
 	DeviceUPnPDiscoveryDeviceStatus_ByebyeReceived DeviceUPnPDiscoveryDeviceStatus = "ByebyeReceived"
 )
 
-var (
-	synDeviceUPnPDiscoveryDevice_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "LeaseActive"}, {Value: "LeaseExpired"}, {Value: "ByebyeReceived"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryDevice_UUID = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}"}},
-		Sizes:    []model.Size{{Max: model.U64(36)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDiscoveryDevice_USN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryDevice_LeaseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUPnPDiscoveryDevice_Location = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDiscoveryDevice_Server = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryDevice_Host = &model.Syntax{
-		List: &model.List{MaxItems: model.U64(1024)},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryDevice_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceUPnPDiscoveryDevice holds the values of Device.UPnP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUPnPDiscoveryDevice holds the values of Device.UPnP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPnPDiscoveryDevice struct {
-	// Status: string{LeaseActive,LeaseExpired,ByebyeReceived}, readOnly, since 2.0.
-	Status DeviceUPnPDiscoveryDeviceStatus `cwmp:"Status"`
-	// UUID: string(:36) ~1 pattern, readOnly, since 2.0.
-	UUID string `cwmp:"UUID"`
-	// USN: string(:256), readOnly, since 2.0.
-	USN string `cwmp:"USN"`
-	// LeaseTime: unsignedInt seconds, readOnly, since 2.0.
-	LeaseTime uint32 `cwmp:"LeaseTime"`
-	// Location: URL=string(:2048), readOnly, since 2.0.
-	Location string `cwmp:"Location"`
-	// Server: string(:256), readOnly, since 2.0.
-	Server string `cwmp:"Server"`
-	// Host: list[:1024 items]<string(:256)> pathRef→###.Hosts.Host., readOnly, since 2.0.
-	Host []string `cwmp:"Host"`
-	// LastUpdate: dateTime, readOnly, since 2.6.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
+	Status DeviceUPnPDiscoveryDeviceStatus `json:"Status,omitzero"`
+
+	UUID string `json:"UUID,omitzero"`
+
+	USN string `json:"USN,omitzero"`
+
+	LeaseTime uint32 `json:"LeaseTime,omitzero"`
+
+	Location string `json:"Location,omitzero"`
+
+	Server string `json:"Server,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnPDiscoveryDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnPDiscoveryDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPnPDiscoveryDevice_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryDevice_UUID, o.UUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UUID",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryDevice_USN, o.USN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USN",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryDevice_Location, o.Location); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Location",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryDevice_Server, o.Server); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Server",
-		})
-	}
-	if e := model.CheckValue(synDeviceUPnPDiscoveryDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
+func (o *DeviceUPnPDiscoveryDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 6108, string(o.Status))
+	c.String(p, "UUID", 6110, o.UUID)
+	c.String(p, "USN", 6109, o.USN)
+	c.String(p, "Location", 6106, o.Location)
+	c.String(p, "Server", 6107, o.Server)
+	c.Wire(p, "Host", 6103, model.JoinStrings(o.Host), len(o.Host) > 0)
 }
 
 // DeviceUPnPDiscoveryDevicePath is the typed path of Device.UPnP.Discovery.Device.{i}.
 type DeviceUPnPDiscoveryDevicePath struct {
-	obj        model.ObjectPath
-	Status     model.ReadOnlyParam[DeviceUPnPDiscoveryDeviceStatus]
-	UUID       model.ReadOnlyParam[string]
-	USN        model.ReadOnlyParam[string]
-	LeaseTime  model.ReadOnlyParam[uint32]
-	Location   model.ReadOnlyParam[string]
-	Server     model.ReadOnlyParam[string]
-	Host       model.ReadOnlyParam[[]string]
-	LastUpdate model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceUPnPDiscoveryDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPDiscoveryDevicePath(prefix string) DeviceUPnPDiscoveryDevicePath {
-	p := &prefix
-	return DeviceUPnPDiscoveryDevicePath{
-		Host:       model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		LastUpdate: model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		LeaseTime:  model.NewReadOnly[uint32](p, "LeaseTime", model.TypeUnsignedInt),
-		Location:   model.NewReadOnly[string](p, "Location", model.TypeString),
-		Server:     model.NewReadOnly[string](p, "Server", model.TypeString),
-		Status:     model.NewReadOnly[DeviceUPnPDiscoveryDeviceStatus](p, "Status", model.TypeString),
-		USN:        model.NewReadOnly[string](p, "USN", model.TypeString),
-		UUID:       model.NewReadOnly[string](p, "UUID", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Location model.ReadOnlyParam[string] `dm:"s"`
+
+	Server model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	USN model.ReadOnlyParam[string] `dm:"s"`
+
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceUPnPDiscoveryRootDeviceStatus enumerates the values of Device.UPnP.Discovery.RootDevice.{i}.Status.
 type DeviceUPnPDiscoveryRootDeviceStatus string
 
-func (e DeviceUPnPDiscoveryRootDeviceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUPnPDiscoveryRootDeviceStatus_LeaseActive    DeviceUPnPDiscoveryRootDeviceStatus = "LeaseActive"
-	DeviceUPnPDiscoveryRootDeviceStatus_LeaseExpired   DeviceUPnPDiscoveryRootDeviceStatus = "LeaseExpired"
+	DeviceUPnPDiscoveryRootDeviceStatus_LeaseActive DeviceUPnPDiscoveryRootDeviceStatus = "LeaseActive"
+
+	DeviceUPnPDiscoveryRootDeviceStatus_LeaseExpired DeviceUPnPDiscoveryRootDeviceStatus = "LeaseExpired"
+
 	DeviceUPnPDiscoveryRootDeviceStatus_ByebyeReceived DeviceUPnPDiscoveryRootDeviceStatus = "ByebyeReceived"
 )
 
-var (
-	synDeviceUPnPDiscoveryRootDevice_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "LeaseActive"}, {Value: "LeaseExpired"}, {Value: "ByebyeReceived"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryRootDevice_UUID = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}"}},
-		Sizes:    []model.Size{{Max: model.U64(36)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDiscoveryRootDevice_USN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryRootDevice_LeaseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUPnPDiscoveryRootDevice_Location = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDiscoveryRootDevice_Server = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryRootDevice_Host = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryRootDevice_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceUPnPDiscoveryRootDevice holds the values of Device.UPnP.Discovery.RootDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUPnPDiscoveryRootDevice holds the values of Device.UPnP.Discovery.RootDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPnPDiscoveryRootDevice struct {
-	// Status: string{LeaseActive,LeaseExpired,ByebyeReceived}, readOnly, since 2.0.
-	Status DeviceUPnPDiscoveryRootDeviceStatus `cwmp:"Status"`
-	// UUID: string(:36) ~1 pattern, readOnly, since 2.0.
-	UUID string `cwmp:"UUID"`
-	// USN: string(:256), readOnly, since 2.0.
-	USN string `cwmp:"USN"`
-	// LeaseTime: unsignedInt seconds, readOnly, since 2.0.
-	LeaseTime uint32 `cwmp:"LeaseTime"`
-	// Location: URL=string(:2048), readOnly, since 2.0.
-	Location string `cwmp:"Location"`
-	// Server: string(:256), readOnly, since 2.0.
-	Server string `cwmp:"Server"`
-	// Host: list<string(:256)> pathRef→###.Hosts.Host., readOnly, since 2.0.
-	Host []string `cwmp:"Host"`
-	// LastUpdate: dateTime, readOnly, since 2.6.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
+	Status DeviceUPnPDiscoveryRootDeviceStatus `json:"Status,omitzero"`
+
+	UUID string `json:"UUID,omitzero"`
+
+	USN string `json:"USN,omitzero"`
+
+	LeaseTime uint32 `json:"LeaseTime,omitzero"`
+
+	Location string `json:"Location,omitzero"`
+
+	Server string `json:"Server,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnPDiscoveryRootDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnPDiscoveryRootDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPnPDiscoveryRootDevice_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryRootDevice_UUID, o.UUID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UUID",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryRootDevice_USN, o.USN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USN",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryRootDevice_Location, o.Location); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Location",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryRootDevice_Server, o.Server); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Server",
-		})
-	}
-	if e := model.CheckValue(synDeviceUPnPDiscoveryRootDevice_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
+func (o *DeviceUPnPDiscoveryRootDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 6118, string(o.Status))
+	c.String(p, "UUID", 6120, o.UUID)
+	c.String(p, "USN", 6119, o.USN)
+	c.String(p, "Location", 6116, o.Location)
+	c.String(p, "Server", 6117, o.Server)
+	c.Wire(p, "Host", 6113, model.JoinStrings(o.Host), len(o.Host) > 0)
 }
 
 // DeviceUPnPDiscoveryRootDevicePath is the typed path of Device.UPnP.Discovery.RootDevice.{i}.
 type DeviceUPnPDiscoveryRootDevicePath struct {
-	obj        model.ObjectPath
-	Status     model.ReadOnlyParam[DeviceUPnPDiscoveryRootDeviceStatus]
-	UUID       model.ReadOnlyParam[string]
-	USN        model.ReadOnlyParam[string]
-	LeaseTime  model.ReadOnlyParam[uint32]
-	Location   model.ReadOnlyParam[string]
-	Server     model.ReadOnlyParam[string]
-	Host       model.ReadOnlyParam[[]string]
-	LastUpdate model.ReadOnlyParam[time.Time]
-}
+	model.ObjectPath
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceUPnPDiscoveryRootDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPDiscoveryRootDevicePath(prefix string) DeviceUPnPDiscoveryRootDevicePath {
-	p := &prefix
-	return DeviceUPnPDiscoveryRootDevicePath{
-		Host:       model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		LastUpdate: model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		LeaseTime:  model.NewReadOnly[uint32](p, "LeaseTime", model.TypeUnsignedInt),
-		Location:   model.NewReadOnly[string](p, "Location", model.TypeString),
-		Server:     model.NewReadOnly[string](p, "Server", model.TypeString),
-		Status:     model.NewReadOnly[DeviceUPnPDiscoveryRootDeviceStatus](p, "Status", model.TypeString),
-		USN:        model.NewReadOnly[string](p, "USN", model.TypeString),
-		UUID:       model.NewReadOnly[string](p, "UUID", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Location model.ReadOnlyParam[string] `dm:"s"`
+
+	Server model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	USN model.ReadOnlyParam[string] `dm:"s"`
+
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceUPnPDiscoveryServiceStatus enumerates the values of Device.UPnP.Discovery.Service.{i}.Status.
 type DeviceUPnPDiscoveryServiceStatus string
 
-func (e DeviceUPnPDiscoveryServiceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUPnPDiscoveryServiceStatus_LeaseActive    DeviceUPnPDiscoveryServiceStatus = "LeaseActive"
-	DeviceUPnPDiscoveryServiceStatus_LeaseExpired   DeviceUPnPDiscoveryServiceStatus = "LeaseExpired"
+	DeviceUPnPDiscoveryServiceStatus_LeaseActive DeviceUPnPDiscoveryServiceStatus = "LeaseActive"
+
+	DeviceUPnPDiscoveryServiceStatus_LeaseExpired DeviceUPnPDiscoveryServiceStatus = "LeaseExpired"
+
 	DeviceUPnPDiscoveryServiceStatus_ByebyeReceived DeviceUPnPDiscoveryServiceStatus = "ByebyeReceived"
 )
 
-var (
-	synDeviceUPnPDiscoveryService_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "LeaseActive"}, {Value: "LeaseExpired"}, {Value: "ByebyeReceived"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryService_USN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryService_LeaseTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUPnPDiscoveryService_Location = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUPnPDiscoveryService_Server = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryService_Host = &model.Syntax{
-		List: &model.List{MaxItems: model.U64(1024)},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Hosts.Host.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUPnPDiscoveryService_LastUpdate   = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceUPnPDiscoveryService_ParentDevice = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.RootDevice. #.Device.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceUPnPDiscoveryService holds the values of Device.UPnP.Discovery.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUPnPDiscoveryService holds the values of Device.UPnP.Discovery.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPnPDiscoveryService struct {
-	// Status: string{LeaseActive,LeaseExpired,ByebyeReceived}, readOnly, since 2.0.
-	Status DeviceUPnPDiscoveryServiceStatus `cwmp:"Status"`
-	// USN: string(:256), readOnly, since 2.0.
-	USN string `cwmp:"USN"`
-	// LeaseTime: unsignedInt seconds, readOnly, since 2.0.
-	LeaseTime uint32 `cwmp:"LeaseTime"`
-	// Location: URL=string(:2048), readOnly, since 2.0.
-	Location string `cwmp:"Location"`
-	// Server: string(:256), readOnly, since 2.0.
-	Server string `cwmp:"Server"`
-	// Host: list[:1024 items]<string(:256)> pathRef→###.Hosts.Host., readOnly, since 2.0.
-	Host []string `cwmp:"Host"`
-	// LastUpdate: dateTime, readOnly, since 2.6.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
-	// ParentDevice: string(:256) pathRef→#.RootDevice. #.Device., readOnly, since 2.6.
-	ParentDevice string `cwmp:"ParentDevice"`
+	Status DeviceUPnPDiscoveryServiceStatus `json:"Status,omitzero"`
+
+	USN string `json:"USN,omitzero"`
+
+	LeaseTime uint32 `json:"LeaseTime,omitzero"`
+
+	Location string `json:"Location,omitzero"`
+
+	Server string `json:"Server,omitzero"`
+
+	Host []string `json:"Host,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
+
+	ParentDevice string `json:"ParentDevice,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUPnPDiscoveryService) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUPnPDiscoveryService) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUPnPDiscoveryService_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryService_USN, o.USN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USN",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryService_Location, o.Location); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Location",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryService_Server, o.Server); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Server",
-		})
-	}
-	if e := model.CheckValue(synDeviceUPnPDiscoveryService_Host, model.FormatValue(model.TypeString, o.Host)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckString(synDeviceUPnPDiscoveryService_ParentDevice, o.ParentDevice); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ParentDevice",
-		})
-	}
+func (o *DeviceUPnPDiscoveryService) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 6129, string(o.Status))
+	c.String(p, "USN", 6130, o.USN)
+	c.String(p, "Location", 6126, o.Location)
+	c.String(p, "Server", 6128, o.Server)
+	c.Wire(p, "Host", 6123, model.JoinStrings(o.Host), len(o.Host) > 0)
+	c.String(p, "ParentDevice", 6127, o.ParentDevice)
 }
 
 // DeviceUPnPDiscoveryServicePath is the typed path of Device.UPnP.Discovery.Service.{i}.
 type DeviceUPnPDiscoveryServicePath struct {
-	obj          model.ObjectPath
-	Status       model.ReadOnlyParam[DeviceUPnPDiscoveryServiceStatus]
-	USN          model.ReadOnlyParam[string]
-	LeaseTime    model.ReadOnlyParam[uint32]
-	Location     model.ReadOnlyParam[string]
-	Server       model.ReadOnlyParam[string]
-	Host         model.ReadOnlyParam[[]string]
-	LastUpdate   model.ReadOnlyParam[time.Time]
-	ParentDevice model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceUPnPDiscoveryServicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUPnPDiscoveryServicePath(prefix string) DeviceUPnPDiscoveryServicePath {
-	p := &prefix
-	return DeviceUPnPDiscoveryServicePath{
-		Host:         model.NewReadOnly[[]string](p, "Host", model.TypeString),
-		LastUpdate:   model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		LeaseTime:    model.NewReadOnly[uint32](p, "LeaseTime", model.TypeUnsignedInt),
-		Location:     model.NewReadOnly[string](p, "Location", model.TypeString),
-		ParentDevice: model.NewReadOnly[string](p, "ParentDevice", model.TypeString),
-		Server:       model.NewReadOnly[string](p, "Server", model.TypeString),
-		Status:       model.NewReadOnly[DeviceUPnPDiscoveryServiceStatus](p, "Status", model.TypeString),
-		USN:          model.NewReadOnly[string](p, "USN", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-var schemaUpnp = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UPnP.",
-	Version:    "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UPnP.Description.",
-	Version:    "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceDescriptionNumberOfEntries",
-	Syntax:  synDeviceUPnPDescription_DeviceDescriptionNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstanceNumberOfEntries",
-	Syntax:  synDeviceUPnPDescription_DeviceInstanceNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.ServiceInstanceNumberOfEntries",
-	Syntax:  synDeviceUPnPDescription_ServiceInstanceNumberOfEntries,
-	Version: "2.6",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeviceDescriptionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UPnP.Description.DeviceDescription.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"URLBase"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceDescription.{i}.URLBase",
-	Syntax:  synDeviceUPnPDescriptionDeviceDescription_URLBase,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceDescription.{i}.SpecVersion",
-	Syntax:  synDeviceUPnPDescriptionDeviceDescription_SpecVersion,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceDescription.{i}.Host",
-	Syntax:  synDeviceUPnPDescriptionDeviceDescription_Host,
-	Version: "2.6",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeviceInstanceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UPnP.Description.DeviceInstance.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"UDN"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.UDN",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_UDN,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.ParentDevice",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_ParentDevice,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.DiscoveryDevice",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_DiscoveryDevice,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.DeviceType",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_DeviceType,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.FriendlyName",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_FriendlyName,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.DeviceCategory",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_DeviceCategory,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.Manufacturer",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_Manufacturer,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.ManufacturerOUI",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_ManufacturerOUI,
-	Version: "2.8",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.ManufacturerURL",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_ManufacturerURL,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.ModelDescription",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_ModelDescription,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.ModelName",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_ModelName,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.ModelNumber",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_ModelNumber,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.ModelURL",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_ModelURL,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.SerialNumber",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_SerialNumber,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.UPC",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_UPC,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.DeviceInstance.{i}.PresentationURL",
-	Syntax:  synDeviceUPnPDescriptionDeviceInstance_PresentationURL,
-	Version: "2.6",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServiceInstanceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UPnP.Description.ServiceInstance.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ParentDevice", "ServiceId"},
-	}},
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.ServiceInstance.{i}.ParentDevice",
-	Syntax:  synDeviceUPnPDescriptionServiceInstance_ParentDevice,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.ServiceInstance.{i}.ServiceId",
-	Syntax:  synDeviceUPnPDescriptionServiceInstance_ServiceId,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.ServiceInstance.{i}.ServiceDiscovery",
-	Syntax:  synDeviceUPnPDescriptionServiceInstance_ServiceDiscovery,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.ServiceInstance.{i}.ServiceType",
-	Syntax:  synDeviceUPnPDescriptionServiceInstance_ServiceType,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.ServiceInstance.{i}.SCPDURL",
-	Syntax:  synDeviceUPnPDescriptionServiceInstance_SCPDURL,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.ServiceInstance.{i}.ControlURL",
-	Syntax:  synDeviceUPnPDescriptionServiceInstance_ControlURL,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Description.ServiceInstance.{i}.EventSubURL",
-	Syntax:  synDeviceUPnPDescriptionServiceInstance_EventSubURL,
-	Version: "2.6",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UPnP.Device.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPnP.Device.Enable",
-	Syntax:  synDeviceUPnPDevice_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPnP.Device.UPnPMediaServer",
-	Syntax:  synDeviceUPnPDevice_UPnPMediaServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPnP.Device.UPnPMediaRenderer",
-	Syntax:  synDeviceUPnPDevice_UPnPMediaRenderer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPnP.Device.UPnPWLANAccessPoint",
-	Syntax:  synDeviceUPnPDevice_UPnPWLANAccessPoint,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPnP.Device.UPnPQoSDevice",
-	Syntax:  synDeviceUPnPDevice_UPnPQoSDevice,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPnP.Device.UPnPQoSPolicyHolder",
-	Syntax:  synDeviceUPnPDevice_UPnPQoSPolicyHolder,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPnP.Device.UPnPIGD",
-	Syntax:  synDeviceUPnPDevice_UPnPIGD,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPnP.Device.UPnPDMBasicMgmt",
-	Syntax:  synDeviceUPnPDevice_UPnPDMBasicMgmt,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPnP.Device.UPnPDMConfigurationMgmt",
-	Syntax:  synDeviceUPnPDevice_UPnPDMConfigurationMgmt,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UPnP.Device.UPnPDMSoftwareMgmt",
-	Syntax:  synDeviceUPnPDevice_UPnPDMSoftwareMgmt,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UPnP.Device.Capabilities.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPArchitecture",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPArchitecture,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPArchitectureMinorVer",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPArchitectureMinorVer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPMediaServer",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPMediaServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPMediaRenderer",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPMediaRenderer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPWLANAccessPoint",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPWLANAccessPoint,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPBasicDevice",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPBasicDevice,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPQoSDevice",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPQoSDevice,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPQoSPolicyHolder",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPQoSPolicyHolder,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPIGD",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPIGD,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPDMBasicMgmt",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPDMBasicMgmt,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPDMConfigurationMgmt",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPDMConfigurationMgmt,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Device.Capabilities.UPnPDMSoftwareMgmt",
-	Syntax:  synDeviceUPnPDeviceCapabilities_UPnPDMSoftwareMgmt,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UPnP.Discovery.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.RootDeviceNumberOfEntries",
-	Syntax:  synDeviceUPnPDiscovery_RootDeviceNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.DeviceNumberOfEntries",
-	Syntax:  synDeviceUPnPDiscovery_DeviceNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.ServiceNumberOfEntries",
-	Syntax:  synDeviceUPnPDiscovery_ServiceNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UPnP.Discovery.Device.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"UUID"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Device.{i}.Status",
-	Syntax:  synDeviceUPnPDiscoveryDevice_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Device.{i}.UUID",
-	Syntax:  synDeviceUPnPDiscoveryDevice_UUID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Device.{i}.USN",
-	Syntax:  synDeviceUPnPDiscoveryDevice_USN,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Device.{i}.LeaseTime",
-	Syntax:  synDeviceUPnPDiscoveryDevice_LeaseTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Device.{i}.Location",
-	Syntax:  synDeviceUPnPDiscoveryDevice_Location,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Device.{i}.Server",
-	Syntax:  synDeviceUPnPDiscoveryDevice_Server,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Device.{i}.Host",
-	Syntax:  synDeviceUPnPDiscoveryDevice_Host,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Device.{i}.LastUpdate",
-	Syntax:  synDeviceUPnPDiscoveryDevice_LastUpdate,
-	Version: "2.6",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RootDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UPnP.Discovery.RootDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"UUID"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.RootDevice.{i}.Status",
-	Syntax:  synDeviceUPnPDiscoveryRootDevice_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.RootDevice.{i}.UUID",
-	Syntax:  synDeviceUPnPDiscoveryRootDevice_UUID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.RootDevice.{i}.USN",
-	Syntax:  synDeviceUPnPDiscoveryRootDevice_USN,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.RootDevice.{i}.LeaseTime",
-	Syntax:  synDeviceUPnPDiscoveryRootDevice_LeaseTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.RootDevice.{i}.Location",
-	Syntax:  synDeviceUPnPDiscoveryRootDevice_Location,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.RootDevice.{i}.Server",
-	Syntax:  synDeviceUPnPDiscoveryRootDevice_Server,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.RootDevice.{i}.Host",
-	Syntax:  synDeviceUPnPDiscoveryRootDevice_Host,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.RootDevice.{i}.LastUpdate",
-	Syntax:  synDeviceUPnPDiscoveryRootDevice_LastUpdate,
-	Version: "2.6",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServiceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UPnP.Discovery.Service.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"USN"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Service.{i}.Status",
-	Syntax:  synDeviceUPnPDiscoveryService_Status,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Service.{i}.USN",
-	Syntax:  synDeviceUPnPDiscoveryService_USN,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Service.{i}.LeaseTime",
-	Syntax:  synDeviceUPnPDiscoveryService_LeaseTime,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Service.{i}.Location",
-	Syntax:  synDeviceUPnPDiscoveryService_Location,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Service.{i}.Server",
-	Syntax:  synDeviceUPnPDiscoveryService_Server,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Service.{i}.Host",
-	Syntax:  synDeviceUPnPDiscoveryService_Host,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Service.{i}.LastUpdate",
-	Syntax:  synDeviceUPnPDiscoveryService_LastUpdate,
-	Version: "2.6",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UPnP.Discovery.Service.{i}.ParentDevice",
-	Syntax:  synDeviceUPnPDiscoveryService_ParentDevice,
-	Version: "2.6",
-}}
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceUPnPImpl is what a device implements for Device.UPnP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPImpl to implement only some methods.
-type DeviceUPnPImpl interface{}
+	Location model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceUPnPImpl implements DeviceUPnPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPImpl struct{}
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceUPnPDescriptionImpl is what a device implements for Device.UPnP.Description; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPDescriptionImpl to implement only some methods.
-type DeviceUPnPDescriptionImpl interface {
-	DeviceDescriptionNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceInstanceNumberOfEntries(inst []uint32) (uint32, error)
-	ServiceInstanceNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceDescriptionInstances(inst []uint32) []uint32
-	DeviceInstanceInstances(inst []uint32) []uint32
-	ServiceInstanceInstances(inst []uint32) []uint32
-}
+	Server model.ReadOnlyParam[string] `dm:"s"`
 
-// UnimplementedDeviceUPnPDescriptionImpl implements DeviceUPnPDescriptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPDescriptionImpl struct{}
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-func (UnimplementedDeviceUPnPDescriptionImpl) DeviceDescriptionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionImpl) DeviceInstanceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionImpl) ServiceInstanceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionImpl) DeviceDescriptionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUPnPDescriptionImpl) DeviceInstanceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUPnPDescriptionImpl) ServiceInstanceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceUPnPDescriptionDeviceDescriptionImpl is what a device implements for Device.UPnP.Description.DeviceDescription.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl to implement only some methods.
-type DeviceUPnPDescriptionDeviceDescriptionImpl interface {
-	URLBase(inst []uint32) (string, error)
-	SpecVersion(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl implements DeviceUPnPDescriptionDeviceDescriptionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl struct{}
-
-func (UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl) URLBase(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl) SpecVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUPnPDescriptionDeviceInstanceImpl is what a device implements for Device.UPnP.Description.DeviceInstance.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl to implement only some methods.
-type DeviceUPnPDescriptionDeviceInstanceImpl interface {
-	UDN(inst []uint32) (string, error)
-	ParentDevice(inst []uint32) (string, error)
-	DiscoveryDevice(inst []uint32) (string, error)
-	DeviceType(inst []uint32) (string, error)
-	FriendlyName(inst []uint32) (string, error)
-	DeviceCategory(inst []uint32) ([]string, error)
-	Manufacturer(inst []uint32) (string, error)
-	ManufacturerOUI(inst []uint32) (string, error)
-	ManufacturerURL(inst []uint32) (string, error)
-	ModelDescription(inst []uint32) (string, error)
-	ModelName(inst []uint32) (string, error)
-	ModelNumber(inst []uint32) (string, error)
-	ModelURL(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	UPC(inst []uint32) (string, error)
-	PresentationURL(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl implements DeviceUPnPDescriptionDeviceInstanceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl struct{}
-
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) UDN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ParentDevice(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) DiscoveryDevice(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) DeviceType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) FriendlyName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) DeviceCategory(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) Manufacturer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ManufacturerOUI(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ManufacturerURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ModelDescription(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ModelName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ModelNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ModelURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) UPC(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) PresentationURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUPnPDescriptionServiceInstanceImpl is what a device implements for Device.UPnP.Description.ServiceInstance.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPDescriptionServiceInstanceImpl to implement only some methods.
-type DeviceUPnPDescriptionServiceInstanceImpl interface {
-	ParentDevice(inst []uint32) (string, error)
-	ServiceId(inst []uint32) (string, error)
-	ServiceDiscovery(inst []uint32) (string, error)
-	ServiceType(inst []uint32) (string, error)
-	SCPDURL(inst []uint32) (string, error)
-	ControlURL(inst []uint32) (string, error)
-	EventSubURL(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUPnPDescriptionServiceInstanceImpl implements DeviceUPnPDescriptionServiceInstanceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPDescriptionServiceInstanceImpl struct{}
-
-func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) ParentDevice(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) ServiceId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) ServiceDiscovery(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) ServiceType(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) SCPDURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) ControlURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) EventSubURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUPnPDeviceImpl is what a device implements for Device.UPnP.Device; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPDeviceImpl to implement only some methods.
-type DeviceUPnPDeviceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	UPnPMediaServer(inst []uint32) (bool, error)
-	SetUPnPMediaServer(inst []uint32, v bool) error
-	UPnPMediaRenderer(inst []uint32) (bool, error)
-	SetUPnPMediaRenderer(inst []uint32, v bool) error
-	UPnPWLANAccessPoint(inst []uint32) (bool, error)
-	SetUPnPWLANAccessPoint(inst []uint32, v bool) error
-	UPnPQoSDevice(inst []uint32) (bool, error)
-	SetUPnPQoSDevice(inst []uint32, v bool) error
-	UPnPQoSPolicyHolder(inst []uint32) (bool, error)
-	SetUPnPQoSPolicyHolder(inst []uint32, v bool) error
-	UPnPIGD(inst []uint32) (bool, error)
-	SetUPnPIGD(inst []uint32, v bool) error
-	UPnPDMBasicMgmt(inst []uint32) (bool, error)
-	SetUPnPDMBasicMgmt(inst []uint32, v bool) error
-	UPnPDMConfigurationMgmt(inst []uint32) (bool, error)
-	SetUPnPDMConfigurationMgmt(inst []uint32, v bool) error
-	UPnPDMSoftwareMgmt(inst []uint32) (bool, error)
-	SetUPnPDMSoftwareMgmt(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceUPnPDeviceImpl implements DeviceUPnPDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPDeviceImpl struct{}
-
-func (UnimplementedDeviceUPnPDeviceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) UPnPMediaServer(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPMediaServer(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) UPnPMediaRenderer(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPMediaRenderer(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) UPnPWLANAccessPoint(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPWLANAccessPoint(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) UPnPQoSDevice(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPQoSDevice(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) UPnPQoSPolicyHolder(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPQoSPolicyHolder(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) UPnPIGD(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPIGD(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) UPnPDMBasicMgmt(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPDMBasicMgmt(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) UPnPDMConfigurationMgmt(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPDMConfigurationMgmt(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) UPnPDMSoftwareMgmt(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPDMSoftwareMgmt(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUPnPDeviceCapabilitiesImpl is what a device implements for Device.UPnP.Device.Capabilities; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPDeviceCapabilitiesImpl to implement only some methods.
-type DeviceUPnPDeviceCapabilitiesImpl interface {
-	UPnPArchitecture(inst []uint32) (uint32, error)
-	UPnPArchitectureMinorVer(inst []uint32) (uint32, error)
-	UPnPMediaServer(inst []uint32) (uint32, error)
-	UPnPMediaRenderer(inst []uint32) (uint32, error)
-	UPnPWLANAccessPoint(inst []uint32) (uint32, error)
-	UPnPBasicDevice(inst []uint32) (uint32, error)
-	UPnPQoSDevice(inst []uint32) (uint32, error)
-	UPnPQoSPolicyHolder(inst []uint32) (uint32, error)
-	UPnPIGD(inst []uint32) (uint32, error)
-	UPnPDMBasicMgmt(inst []uint32) (uint32, error)
-	UPnPDMConfigurationMgmt(inst []uint32) (uint32, error)
-	UPnPDMSoftwareMgmt(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceUPnPDeviceCapabilitiesImpl implements DeviceUPnPDeviceCapabilitiesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPDeviceCapabilitiesImpl struct{}
-
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPArchitecture(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPArchitectureMinorVer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPMediaServer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPMediaRenderer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPWLANAccessPoint(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPBasicDevice(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPQoSDevice(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPQoSPolicyHolder(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPIGD(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPDMBasicMgmt(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPDMConfigurationMgmt(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPDMSoftwareMgmt(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUPnPDiscoveryImpl is what a device implements for Device.UPnP.Discovery; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPDiscoveryImpl to implement only some methods.
-type DeviceUPnPDiscoveryImpl interface {
-	RootDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceNumberOfEntries(inst []uint32) (uint32, error)
-	ServiceNumberOfEntries(inst []uint32) (uint32, error)
-	DeviceInstances(inst []uint32) []uint32
-	RootDeviceInstances(inst []uint32) []uint32
-	ServiceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceUPnPDiscoveryImpl implements DeviceUPnPDiscoveryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPDiscoveryImpl struct{}
-
-func (UnimplementedDeviceUPnPDiscoveryImpl) RootDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryImpl) DeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUPnPDiscoveryImpl) RootDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUPnPDiscoveryImpl) ServiceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceUPnPDiscoveryDeviceImpl is what a device implements for Device.UPnP.Discovery.Device.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPDiscoveryDeviceImpl to implement only some methods.
-type DeviceUPnPDiscoveryDeviceImpl interface {
-	Status(inst []uint32) (DeviceUPnPDiscoveryDeviceStatus, error)
-	UUID(inst []uint32) (string, error)
-	USN(inst []uint32) (string, error)
-	LeaseTime(inst []uint32) (uint32, error)
-	Location(inst []uint32) (string, error)
-	Server(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceUPnPDiscoveryDeviceImpl implements DeviceUPnPDiscoveryDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPDiscoveryDeviceImpl struct{}
-
-func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) Status(inst []uint32) (DeviceUPnPDiscoveryDeviceStatus, error) {
-	var zero DeviceUPnPDiscoveryDeviceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) UUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) USN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) LeaseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) Location(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) Server(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUPnPDiscoveryRootDeviceImpl is what a device implements for Device.UPnP.Discovery.RootDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPDiscoveryRootDeviceImpl to implement only some methods.
-type DeviceUPnPDiscoveryRootDeviceImpl interface {
-	Status(inst []uint32) (DeviceUPnPDiscoveryRootDeviceStatus, error)
-	UUID(inst []uint32) (string, error)
-	USN(inst []uint32) (string, error)
-	LeaseTime(inst []uint32) (uint32, error)
-	Location(inst []uint32) (string, error)
-	Server(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-}
-
-// UnimplementedDeviceUPnPDiscoveryRootDeviceImpl implements DeviceUPnPDiscoveryRootDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPDiscoveryRootDeviceImpl struct{}
-
-func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) Status(inst []uint32) (DeviceUPnPDiscoveryRootDeviceStatus, error) {
-	var zero DeviceUPnPDiscoveryRootDeviceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) UUID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) USN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) LeaseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) Location(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) Server(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUPnPDiscoveryServiceImpl is what a device implements for Device.UPnP.Discovery.Service.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUPnPDiscoveryServiceImpl to implement only some methods.
-type DeviceUPnPDiscoveryServiceImpl interface {
-	Status(inst []uint32) (DeviceUPnPDiscoveryServiceStatus, error)
-	USN(inst []uint32) (string, error)
-	LeaseTime(inst []uint32) (uint32, error)
-	Location(inst []uint32) (string, error)
-	Server(inst []uint32) (string, error)
-	Host(inst []uint32) ([]string, error)
-	LastUpdate(inst []uint32) (time.Time, error)
-	ParentDevice(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUPnPDiscoveryServiceImpl implements DeviceUPnPDiscoveryServiceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUPnPDiscoveryServiceImpl struct{}
-
-func (UnimplementedDeviceUPnPDiscoveryServiceImpl) Status(inst []uint32) (DeviceUPnPDiscoveryServiceStatus, error) {
-	var zero DeviceUPnPDiscoveryServiceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryServiceImpl) USN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryServiceImpl) LeaseTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryServiceImpl) Location(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryServiceImpl) Server(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryServiceImpl) Host(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryServiceImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUPnPDiscoveryServiceImpl) ParentDevice(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	USN model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,30 +3,20 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceUSB_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSB_PortNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUSB holds the values of Device.USB. (object, readOnly, since 2.0)
+// DeviceUSB holds the values of Device.USB. (object, readOnly, since 2.0).
 type DeviceUSB struct {
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// PortNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	PortNumberOfEntries uint32 `cwmp:"PortNumberOfEntries"`
-	// Device.USB.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceUSBInterface `cwmp:"Interface.{i}."`
-	// Device.USB.Port.{i}. instances by instance number
-	Port     map[uint32]*DeviceUSBPort `cwmp:"Port.{i}."`
-	USBHosts *DeviceUSBUSBHosts        `cwmp:"USBHosts."`
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	PortNumberOfEntries uint32 `json:"PortNumberOfEntries,omitzero"`
+
+	Interface map[uint32]*DeviceUSBInterface `json:"Interface,omitzero"`
+	Port      map[uint32]*DeviceUSBPort      `json:"Port,omitzero"`
+	USBHosts  *DeviceUSBUSBHosts             `json:"USBHosts,omitzero"`
 }
 
-// AddInterface creates instance i of Device.USB.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceUSB) AddInterface(i uint32) *DeviceUSBInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceUSBInterface{}
@@ -36,18 +26,7 @@ func (o *DeviceUSB) AddInterface(i uint32) *DeviceUSBInterface {
 	return x
 }
 
-// GetInterface returns instance i of Device.USB.Interface.{i}.
-func (o *DeviceUSB) GetInterface(i uint32) (*DeviceUSBInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.USB.Interface.{i}.
-func (o *DeviceUSB) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// AddPort creates instance i of Device.USB.Port.{i}. (replacing any) and returns it
+// AddPort creates instance i (replacing any) and returns it.
 func (o *DeviceUSB) AddPort(i uint32) *DeviceUSBPort {
 	if o.Port == nil {
 		o.Port = map[uint32]*DeviceUSBPort{}
@@ -56,645 +35,303 @@ func (o *DeviceUSB) AddPort(i uint32) *DeviceUSBPort {
 	o.Port[i] = x
 	return x
 }
-
-// GetPort returns instance i of Device.USB.Port.{i}.
-func (o *DeviceUSB) GetPort(i uint32) (*DeviceUSBPort, bool) {
-	x, ok := o.Port[i]
-	return x, ok
-}
-
-// DeletePort removes instance i of Device.USB.Port.{i}.
-func (o *DeviceUSB) DeletePort(i uint32) {
-	delete(o.Port, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSB) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSB) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceUSB) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 	for _, i := range model.SortedKeys(o.Port) {
-		o.Port[i].ValidateAt(prefix+"Port."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Port[i].ValidateAt(c, model.InstanceOf(p, "Port.", i))
 	}
 	if o.USBHosts != nil {
-		o.USBHosts.ValidateAt(prefix+"USBHosts.", v)
+		o.USBHosts.ValidateAt(c, p+"USBHosts.")
 	}
 }
 
 // DeviceUSBPath is the typed path of Device.USB.
 type DeviceUSBPath struct {
-	obj                      model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	PortNumberOfEntries      model.ReadOnlyParam[uint32]
-	USBHosts                 DeviceUSBUSBHostsPath
+	model.ObjectPath
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	USBHosts DeviceUSBUSBHostsPath `dm:"USBHosts."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSBPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSBPath(prefix string) DeviceUSBPath {
-	p := &prefix
-	return DeviceUSBPath{
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		PortNumberOfEntries:      model.NewReadOnly[uint32](p, "PortNumberOfEntries", model.TypeUnsignedInt),
-		USBHosts:                 newDeviceUSBUSBHostsPath(prefix + "USBHosts."),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceUSBPath) Interface(i uint32) (p DeviceUSBInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.USB.Interface.{i}.
-func (x DeviceUSBPath) Interface(i uint32) DeviceUSBInterfacePath {
-	return newDeviceUSBInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.USB.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-// Port returns the typed path of instance i of Device.USB.Port.{i}.
-func (x DeviceUSBPath) Port(i uint32) DeviceUSBPortPath {
-	return newDeviceUSBPortPath(x.Path() + "Port." + strconv.FormatUint(uint64(i), 10) + ".")
+// Port returns the typed path of instance i.
+func (x DeviceUSBPath) Port(i uint32) (p DeviceUSBPortPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Port.", i))
+	return
 }
 
-// PortTable returns the table Device.USB.Port.{i}. itself (for AddObject when writable)
+// PortTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBPath) PortTable() model.Table {
-	return model.NewTable(x.Path() + "Port.")
+	return model.NewTable(x.ObjectPath, "Port.")
 }
 
 // DeviceUSBInterfaceStatus enumerates the values of Device.USB.Interface.{i}.Status.
 type DeviceUSBInterfaceStatus string
 
-func (e DeviceUSBInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUSBInterfaceStatus_Up             DeviceUSBInterfaceStatus = "Up"
-	DeviceUSBInterfaceStatus_Down           DeviceUSBInterfaceStatus = "Down"
-	DeviceUSBInterfaceStatus_Unknown        DeviceUSBInterfaceStatus = "Unknown"
-	DeviceUSBInterfaceStatus_Dormant        DeviceUSBInterfaceStatus = "Dormant"
-	DeviceUSBInterfaceStatus_NotPresent     DeviceUSBInterfaceStatus = "NotPresent"
+	DeviceUSBInterfaceStatus_Up DeviceUSBInterfaceStatus = "Up"
+
+	DeviceUSBInterfaceStatus_Down DeviceUSBInterfaceStatus = "Down"
+
+	DeviceUSBInterfaceStatus_Unknown DeviceUSBInterfaceStatus = "Unknown"
+
+	DeviceUSBInterfaceStatus_Dormant DeviceUSBInterfaceStatus = "Dormant"
+
+	DeviceUSBInterfaceStatus_NotPresent DeviceUSBInterfaceStatus = "NotPresent"
+
 	DeviceUSBInterfaceStatus_LowerLayerDown DeviceUSBInterfaceStatus = "LowerLayerDown"
-	DeviceUSBInterfaceStatus_Error          DeviceUSBInterfaceStatus = "Error"
+
+	DeviceUSBInterfaceStatus_Error DeviceUSBInterfaceStatus = "Error"
 )
 
-var (
-	synDeviceUSBInterface_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUSBInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUSBInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSBInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUSBInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSBInterface_Upstream   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUSBInterface_MaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceUSBInterface_MACAddress = &model.Syntax{
-		DataType: "MACAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(17)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSBInterface_Port = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Port.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceUSBInterface holds the values of Device.USB.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUSBInterface holds the values of Device.USB.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceUSBInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.0.
-	Upstream bool `cwmp:"Upstream"`
-	// MaxBitRate: unsignedInt Mbps, readOnly, since 2.0.
-	MaxBitRate uint32 `cwmp:"MaxBitRate"`
-	// MACAddress: MACAddress=string(:17) ~2 patterns, readOnly, since 2.19.
-	MACAddress string `cwmp:"MACAddress"`
-	// Port: string(:256) pathRef→#.Port., readOnly, since 2.19.
-	Port  string                   `cwmp:"Port"`
-	Stats *DeviceUSBInterfaceStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceUSBInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
+
+	MACAddress string `json:"MACAddress,omitzero"`
+
+	Port string `json:"Port,omitzero"`
+
+	Stats *DeviceUSBInterfaceStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSBInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSBInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSBInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSBInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBInterface_MACAddress, o.MACAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBInterface_Port, o.Port); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceUSBInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 6159, string(o.Status))
+	c.String(p, "Alias", 6134, o.Alias)
+	c.String(p, "Name", 6140, o.Name)
+	c.Wire(p, "LowerLayers", 6137, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "MACAddress", 6138, o.MACAddress)
+	c.String(p, "Port", 6141, o.Port)
 }
 
 // DeviceUSBInterfacePath is the typed path of Device.USB.Interface.{i}.
 type DeviceUSBInterfacePath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[DeviceUSBInterfaceStatus]
-	Alias       model.WriteOnceParam[string]
-	Name        model.ReadOnlyParam[string]
-	LastChange  model.ReadOnlyParam[uint32]
-	LowerLayers model.ReadWriteParam[[]string]
-	Upstream    model.ReadOnlyParam[bool]
-	MaxBitRate  model.ReadOnlyParam[uint32]
-	MACAddress  model.ReadOnlyParam[string]
-	Port        model.ReadOnlyParam[string]
-	Stats       DeviceUSBInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Port model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	Stats DeviceUSBInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSBInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSBInterfacePath(prefix string) DeviceUSBInterfacePath {
-	p := &prefix
-	return DeviceUSBInterfacePath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:  model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers: model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MACAddress:  model.NewReadOnly[string](p, "MACAddress", model.TypeString),
-		MaxBitRate:  model.NewReadOnly[uint32](p, "MaxBitRate", model.TypeUnsignedInt),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Port:        model.NewReadOnly[string](p, "Port", model.TypeString),
-		Stats:       newDeviceUSBInterfaceStatsPath(prefix + "Stats."),
-		Status:      model.NewReadOnly[DeviceUSBInterfaceStatus](p, "Status", model.TypeString),
-		Upstream:    model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSBInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceUSBInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceUSBInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceUSBInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceUSBInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceUSBInterfaceStats holds the values of Device.USB.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceUSBInterfaceStats holds the values of Device.USB.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceUSBInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSBInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSBInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceUSBInterfaceStatsPath is the typed path of Device.USB.Interface.{i}.Stats.
 type DeviceUSBInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceUSBInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSBInterfaceStatsPath(prefix string) DeviceUSBInterfaceStatsPath {
-	p := &prefix
-	return DeviceUSBInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceUSBPortType enumerates the values of Device.USB.Port.{i}.Type.
 type DeviceUSBPortType string
 
-func (e DeviceUSBPortType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUSBPortType_Host   DeviceUSBPortType = "Host"
-	DeviceUSBPortType_Hub    DeviceUSBPortType = "Hub"
+	DeviceUSBPortType_Host DeviceUSBPortType = "Host"
+
+	DeviceUSBPortType_Hub DeviceUSBPortType = "Hub"
+
 	DeviceUSBPortType_Device DeviceUSBPortType = "Device"
 )
 
 // DeviceUSBPortReceptacle enumerates the values of Device.USB.Port.{i}.Receptacle.
 type DeviceUSBPortReceptacle string
 
-func (e DeviceUSBPortReceptacle) String() string {
-	return string(e)
-}
-
 const (
 	DeviceUSBPortReceptacle_Standard_A DeviceUSBPortReceptacle = "Standard-A"
+
 	DeviceUSBPortReceptacle_Standard_B DeviceUSBPortReceptacle = "Standard-B"
-	DeviceUSBPortReceptacle_Powered_B  DeviceUSBPortReceptacle = "Powered-B"
-	DeviceUSBPortReceptacle_Micro_AB   DeviceUSBPortReceptacle = "Micro-AB"
-	DeviceUSBPortReceptacle_Micro_B    DeviceUSBPortReceptacle = "Micro-B"
+
+	DeviceUSBPortReceptacle_Powered_B DeviceUSBPortReceptacle = "Powered-B"
+
+	DeviceUSBPortReceptacle_Micro_AB DeviceUSBPortReceptacle = "Micro-AB"
+
+	DeviceUSBPortReceptacle_Micro_B DeviceUSBPortReceptacle = "Micro-B"
 )
 
 // DeviceUSBPortRate enumerates the values of Device.USB.Port.{i}.Rate.
 type DeviceUSBPortRate string
 
-func (e DeviceUSBPortRate) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUSBPortRate_Low   DeviceUSBPortRate = "Low"
-	DeviceUSBPortRate_Full  DeviceUSBPortRate = "Full"
-	DeviceUSBPortRate_High  DeviceUSBPortRate = "High"
+	DeviceUSBPortRate_Low DeviceUSBPortRate = "Low"
+
+	DeviceUSBPortRate_Full DeviceUSBPortRate = "Full"
+
+	DeviceUSBPortRate_High DeviceUSBPortRate = "High"
+
 	DeviceUSBPortRate_Super DeviceUSBPortRate = "Super"
 )
 
 // DeviceUSBPortPower enumerates the values of Device.USB.Port.{i}.Power.
 type DeviceUSBPortPower string
 
-func (e DeviceUSBPortPower) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUSBPortPower_Self    DeviceUSBPortPower = "Self"
-	DeviceUSBPortPower_Bus     DeviceUSBPortPower = "Bus"
+	DeviceUSBPortPower_Self DeviceUSBPortPower = "Self"
+
+	DeviceUSBPortPower_Bus DeviceUSBPortPower = "Bus"
+
 	DeviceUSBPortPower_Unknown DeviceUSBPortPower = "Unknown"
 )
 
-var (
-	synDeviceUSBPort_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSBPort_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBPort_Standard = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBPort_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "Host"}, {Value: "Hub"}, {Value: "Device"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBPort_Receptacle = &model.Syntax{
-		Enums: []model.Enum{{Value: "Standard-A"}, {Value: "Standard-B"}, {Value: "Powered-B"}, {Value: "Micro-AB"}, {Value: "Micro-B"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBPort_Rate = &model.Syntax{
-		Enums: []model.Enum{{Value: "Low"}, {Value: "Full"}, {Value: "High"}, {Value: "Super"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBPort_Power = &model.Syntax{
-		Enums: []model.Enum{{Value: "Self"}, {Value: "Bus"}, {Value: "Unknown"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceUSBPort holds the values of Device.USB.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUSBPort holds the values of Device.USB.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBPort struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// Standard: string(:4), readOnly, since 2.0.
-	Standard string `cwmp:"Standard"`
-	// Type: string{Host,Hub,Device}, readOnly, since 2.0.
-	Type DeviceUSBPortType `cwmp:"Type"`
-	// Receptacle: string{Standard-A,Standard-B,Powered-B,Micro-AB,Micro-B}, readOnly, since 2.0.
-	Receptacle DeviceUSBPortReceptacle `cwmp:"Receptacle"`
-	// Rate: string{Low,Full,High,Super}, readOnly, since 2.0.
-	Rate DeviceUSBPortRate `cwmp:"Rate"`
-	// Power: string{Self,Bus,Unknown}, readOnly, since 2.0.
-	Power DeviceUSBPortPower `cwmp:"Power"`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Standard string `json:"Standard,omitzero"`
+
+	Type DeviceUSBPortType `json:"Type,omitzero"`
+
+	Receptacle DeviceUSBPortReceptacle `json:"Receptacle,omitzero"`
+
+	Rate DeviceUSBPortRate `json:"Rate,omitzero"`
+
+	Power DeviceUSBPortPower `json:"Power,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSBPort) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSBPort) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSBPort_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBPort_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBPort_Standard, o.Standard); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Standard",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBPort_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBPort_Receptacle, string(o.Receptacle)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Receptacle",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBPort_Rate, string(o.Rate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Rate",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBPort_Power, string(o.Power)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Power",
-		})
-	}
+func (o *DeviceUSBPort) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6163, o.Alias)
+	c.String(p, "Name", 6164, o.Name)
+	c.String(p, "Standard", 6168, o.Standard)
+	c.String(p, "Type", 6169, string(o.Type))
+	c.String(p, "Receptacle", 6167, string(o.Receptacle))
+	c.String(p, "Rate", 6166, string(o.Rate))
+	c.String(p, "Power", 6165, string(o.Power))
 }
 
 // DeviceUSBPortPath is the typed path of Device.USB.Port.{i}.
 type DeviceUSBPortPath struct {
-	obj        model.ObjectPath
-	Alias      model.WriteOnceParam[string]
-	Name       model.ReadOnlyParam[string]
-	Standard   model.ReadOnlyParam[string]
-	Type       model.ReadOnlyParam[DeviceUSBPortType]
-	Receptacle model.ReadOnlyParam[DeviceUSBPortReceptacle]
-	Rate       model.ReadOnlyParam[DeviceUSBPortRate]
-	Power      model.ReadOnlyParam[DeviceUSBPortPower]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Power model.ReadOnlyParam[string] `dm:"s"`
+
+	Rate model.ReadOnlyParam[string] `dm:"s"`
+
+	Receptacle model.ReadOnlyParam[string] `dm:"s"`
+
+	Standard model.ReadOnlyParam[string] `dm:"s"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSBPortPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSBPortPath(prefix string) DeviceUSBPortPath {
-	p := &prefix
-	return DeviceUSBPortPath{
-		Alias:      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Name:       model.NewReadOnly[string](p, "Name", model.TypeString),
-		Power:      model.NewReadOnly[DeviceUSBPortPower](p, "Power", model.TypeString),
-		Rate:       model.NewReadOnly[DeviceUSBPortRate](p, "Rate", model.TypeString),
-		Receptacle: model.NewReadOnly[DeviceUSBPortReceptacle](p, "Receptacle", model.TypeString),
-		Standard:   model.NewReadOnly[string](p, "Standard", model.TypeString),
-		Type:       model.NewReadOnly[DeviceUSBPortType](p, "Type", model.TypeString),
-		obj:        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSBUSBHosts_HostNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUSBUSBHosts holds the values of Device.USB.USBHosts. (object, readOnly, since 2.0)
+// DeviceUSBUSBHosts holds the values of Device.USB.USBHosts. (object, readOnly, since 2.0).
 type DeviceUSBUSBHosts struct {
-	// HostNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	HostNumberOfEntries uint32 `cwmp:"HostNumberOfEntries"`
-	// Device.USB.USBHosts.Host.{i}. instances by instance number
-	Host map[uint32]*DeviceUSBUSBHostsHost `cwmp:"Host.{i}."`
+	HostNumberOfEntries uint32 `json:"HostNumberOfEntries,omitzero"`
+
+	Host map[uint32]*DeviceUSBUSBHostsHost `json:"Host,omitzero"`
 }
 
-// AddHost creates instance i of Device.USB.USBHosts.Host.{i}. (replacing any) and returns it
+// AddHost creates instance i (replacing any) and returns it.
 func (o *DeviceUSBUSBHosts) AddHost(i uint32) *DeviceUSBUSBHostsHost {
 	if o.Host == nil {
 		o.Host = map[uint32]*DeviceUSBUSBHostsHost{}
@@ -703,126 +340,66 @@ func (o *DeviceUSBUSBHosts) AddHost(i uint32) *DeviceUSBUSBHostsHost {
 	o.Host[i] = x
 	return x
 }
-
-// GetHost returns instance i of Device.USB.USBHosts.Host.{i}.
-func (o *DeviceUSBUSBHosts) GetHost(i uint32) (*DeviceUSBUSBHostsHost, bool) {
-	x, ok := o.Host[i]
-	return x, ok
-}
-
-// DeleteHost removes instance i of Device.USB.USBHosts.Host.{i}.
-func (o *DeviceUSBUSBHosts) DeleteHost(i uint32) {
-	delete(o.Host, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSBUSBHosts) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSBUSBHosts) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceUSBUSBHosts) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Host) {
-		o.Host[i].ValidateAt(prefix+"Host."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Host[i].ValidateAt(c, model.InstanceOf(p, "Host.", i))
 	}
 }
 
 // DeviceUSBUSBHostsPath is the typed path of Device.USB.USBHosts.
 type DeviceUSBUSBHostsPath struct {
-	obj                 model.ObjectPath
-	HostNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	HostNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSBUSBHostsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSBUSBHostsPath(prefix string) DeviceUSBUSBHostsPath {
-	p := &prefix
-	return DeviceUSBUSBHostsPath{
-		HostNumberOfEntries: model.NewReadOnly[uint32](p, "HostNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Host returns the typed path of instance i.
+func (x DeviceUSBUSBHostsPath) Host(i uint32) (p DeviceUSBUSBHostsHostPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Host.", i))
+	return
 }
 
-// Host returns the typed path of instance i of Device.USB.USBHosts.Host.{i}.
-func (x DeviceUSBUSBHostsPath) Host(i uint32) DeviceUSBUSBHostsHostPath {
-	return newDeviceUSBUSBHostsHostPath(x.Path() + "Host." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// HostTable returns the table Device.USB.USBHosts.Host.{i}. itself (for AddObject when writable)
+// HostTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBUSBHostsPath) HostTable() model.Table {
-	return model.NewTable(x.Path() + "Host.")
+	return model.NewTable(x.ObjectPath, "Host.")
 }
 
 // DeviceUSBUSBHostsHostType enumerates the values of Device.USB.USBHosts.Host.{i}.Type.
 type DeviceUSBUSBHostsHostType string
 
-func (e DeviceUSBUSBHostsHostType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceUSBUSBHostsHostType_Unknown DeviceUSBUSBHostsHostType = "Unknown"
-	DeviceUSBUSBHostsHostType_OHCI    DeviceUSBUSBHostsHostType = "OHCI"
-	DeviceUSBUSBHostsHostType_EHCI    DeviceUSBUSBHostsHostType = "EHCI"
-	DeviceUSBUSBHostsHostType_UHCI    DeviceUSBUSBHostsHostType = "UHCI"
-	DeviceUSBUSBHostsHostType_XHCI    DeviceUSBUSBHostsHostType = "xHCI"
+
+	DeviceUSBUSBHostsHostType_OHCI DeviceUSBUSBHostsHostType = "OHCI"
+
+	DeviceUSBUSBHostsHostType_EHCI DeviceUSBUSBHostsHostType = "EHCI"
+
+	DeviceUSBUSBHostsHostType_UHCI DeviceUSBUSBHostsHostType = "UHCI"
+
+	DeviceUSBUSBHostsHostType_XHCI DeviceUSBUSBHostsHostType = "xHCI"
 )
 
-var (
-	synDeviceUSBUSBHostsHost_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSBUSBHostsHost_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUSBUSBHostsHost_Name   = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBUSBHostsHost_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "OHCI"}, {Value: "EHCI"}, {Value: "UHCI"}, {Value: "xHCI"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBUSBHostsHost_PowerManagementEnable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUSBUSBHostsHost_USBVersion            = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBUSBHostsHost_DeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSBUSBHostsHost_Reset                 = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceUSBUSBHostsHost holds the values of Device.USB.USBHosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUSBUSBHostsHost holds the values of Device.USB.USBHosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBUSBHostsHost struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// Type: string{Unknown,OHCI,EHCI,UHCI,xHCI}, readOnly, since 2.0.
-	Type DeviceUSBUSBHostsHostType `cwmp:"Type"`
-	// PowerManagementEnable: boolean, readWrite, since 2.0.
-	PowerManagementEnable bool `cwmp:"PowerManagementEnable"`
-	// USBVersion: string(:4), readOnly, since 2.0.
-	USBVersion string `cwmp:"USBVersion"`
-	// DeviceNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	DeviceNumberOfEntries uint32 `cwmp:"DeviceNumberOfEntries"`
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// Device.USB.USBHosts.Host.{i}.Device.{i}. instances by instance number
-	Device map[uint32]*DeviceUSBUSBHostsHostDevice `cwmp:"Device.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Type DeviceUSBUSBHostsHostType `json:"Type,omitzero"`
+
+	PowerManagementEnable bool `json:"PowerManagementEnable,omitzero"`
+
+	USBVersion string `json:"USBVersion,omitzero"`
+
+	DeviceNumberOfEntries uint32 `json:"DeviceNumberOfEntries,omitzero"`
+
+	Reset bool `json:"Reset,omitzero"`
+
+	Device map[uint32]*DeviceUSBUSBHostsHostDevice `json:"Device,omitzero"`
 }
 
-// AddDevice creates instance i of Device.USB.USBHosts.Host.{i}.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *DeviceUSBUSBHostsHost) AddDevice(i uint32) *DeviceUSBUSBHostsHostDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*DeviceUSBUSBHostsHostDevice{}
@@ -831,233 +408,106 @@ func (o *DeviceUSBUSBHostsHost) AddDevice(i uint32) *DeviceUSBUSBHostsHostDevice
 	o.Device[i] = x
 	return x
 }
-
-// GetDevice returns instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.
-func (o *DeviceUSBUSBHostsHost) GetDevice(i uint32) (*DeviceUSBUSBHostsHostDevice, bool) {
-	x, ok := o.Device[i]
-	return x, ok
-}
-
-// DeleteDevice removes instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.
-func (o *DeviceUSBUSBHostsHost) DeleteDevice(i uint32) {
-	delete(o.Device, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSBUSBHostsHost) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSBUSBHostsHost) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSBUSBHostsHost_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBUSBHostsHost_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBUSBHostsHost_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBUSBHostsHost_USBVersion, o.USBVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USBVersion",
-		})
-	}
+func (o *DeviceUSBUSBHostsHost) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6173, o.Alias)
+	c.String(p, "Name", 6204, o.Name)
+	c.String(p, "Type", 6207, string(o.Type))
+	c.String(p, "USBVersion", 6208, o.USBVersion)
 	for _, i := range model.SortedKeys(o.Device) {
-		o.Device[i].ValidateAt(prefix+"Device."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Device[i].ValidateAt(c, model.InstanceOf(p, "Device.", i))
 	}
 }
 
 // DeviceUSBUSBHostsHostPath is the typed path of Device.USB.USBHosts.Host.{i}.
 type DeviceUSBUSBHostsHostPath struct {
-	obj                   model.ObjectPath
-	Alias                 model.WriteOnceParam[string]
-	Enable                model.ReadWriteParam[bool]
-	Name                  model.ReadOnlyParam[string]
-	Type                  model.ReadOnlyParam[DeviceUSBUSBHostsHostType]
-	PowerManagementEnable model.ReadWriteParam[bool]
-	USBVersion            model.ReadOnlyParam[string]
-	DeviceNumberOfEntries model.ReadOnlyParam[uint32]
-	Reset                 model.ReadWriteParam[bool]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PowerManagementEnable model.ReadWriteParam[bool] `dm:"b"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	Type model.ReadOnlyParam[string] `dm:"s"`
+
+	USBVersion model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSBUSBHostsHostPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSBUSBHostsHostPath(prefix string) DeviceUSBUSBHostsHostPath {
-	p := &prefix
-	return DeviceUSBUSBHostsHostPath{
-		Alias:                 model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DeviceNumberOfEntries: model.NewReadOnly[uint32](p, "DeviceNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:                  model.NewReadOnly[string](p, "Name", model.TypeString),
-		PowerManagementEnable: model.NewReadWrite[bool](p, "PowerManagementEnable", model.TypeBoolean),
-		Reset:                 model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		Type:                  model.NewReadOnly[DeviceUSBUSBHostsHostType](p, "Type", model.TypeString),
-		USBVersion:            model.NewReadOnly[string](p, "USBVersion", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
+// Device returns the typed path of instance i.
+func (x DeviceUSBUSBHostsHostPath) Device(i uint32) (p DeviceUSBUSBHostsHostDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
+	return
 }
 
-// Device returns the typed path of instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.
-func (x DeviceUSBUSBHostsHostPath) Device(i uint32) DeviceUSBUSBHostsHostDevicePath {
-	return newDeviceUSBUSBHostsHostDevicePath(x.Path() + "Device." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// DeviceTable returns the table Device.USB.USBHosts.Host.{i}.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBUSBHostsHostPath) DeviceTable() model.Table {
-	return model.NewTable(x.Path() + "Device.")
+	return model.NewTable(x.ObjectPath, "Device.")
 }
 
 // DeviceUSBUSBHostsHostDeviceRate enumerates the values of Device.USB.USBHosts.Host.{i}.Device.{i}.Rate.
 type DeviceUSBUSBHostsHostDeviceRate string
 
-func (e DeviceUSBUSBHostsHostDeviceRate) String() string {
-	return string(e)
-}
-
 const (
 	DeviceUSBUSBHostsHostDeviceRate_Unknown DeviceUSBUSBHostsHostDeviceRate = "Unknown"
-	DeviceUSBUSBHostsHostDeviceRate_Low     DeviceUSBUSBHostsHostDeviceRate = "Low"
-	DeviceUSBUSBHostsHostDeviceRate_Full    DeviceUSBUSBHostsHostDeviceRate = "Full"
-	DeviceUSBUSBHostsHostDeviceRate_High    DeviceUSBUSBHostsHostDeviceRate = "High"
-	DeviceUSBUSBHostsHostDeviceRate_Super   DeviceUSBUSBHostsHostDeviceRate = "Super"
+
+	DeviceUSBUSBHostsHostDeviceRate_Low DeviceUSBUSBHostsHostDeviceRate = "Low"
+
+	DeviceUSBUSBHostsHostDeviceRate_Full DeviceUSBUSBHostsHostDeviceRate = "Full"
+
+	DeviceUSBUSBHostsHostDeviceRate_High DeviceUSBUSBHostsHostDeviceRate = "High"
+
+	DeviceUSBUSBHostsHostDeviceRate_Super DeviceUSBUSBHostsHostDeviceRate = "Super"
 )
 
-var (
-	synDeviceUSBUSBHostsHostDevice_DeviceNumber = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSBUSBHostsHostDevice_USBVersion   = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBUSBHostsHostDevice_DeviceClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceUSBUSBHostsHostDevice_DeviceSubClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceUSBUSBHostsHostDevice_DeviceVersion = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceUSBUSBHostsHostDevice_DeviceProtocol = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceUSBUSBHostsHostDevice_ProductID = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceUSBUSBHostsHostDevice_VendorID = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceUSBUSBHostsHostDevice_Manufacturer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBUSBHostsHostDevice_ProductClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBUSBHostsHostDevice_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBUSBHostsHostDevice_Port = &model.Syntax{
-		Ranges: []model.Range{{Max: "255"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceUSBUSBHostsHostDevice_USBPort = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.Port.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSBUSBHostsHostDevice_Rate = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "Low"}, {Value: "Full"}, {Value: "High"}, {Value: "Super"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSBUSBHostsHostDevice_Parent = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Device.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSBUSBHostsHostDevice_MaxChildren                  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSBUSBHostsHostDevice_IsSuspended                  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUSBUSBHostsHostDevice_IsSelfPowered                = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUSBUSBHostsHostDevice_ConfigurationNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUSBUSBHostsHostDevice holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUSBUSBHostsHostDevice holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBUSBHostsHostDevice struct {
-	// DeviceNumber: unsignedInt, readOnly, since 2.0.
-	DeviceNumber uint32 `cwmp:"DeviceNumber"`
-	// USBVersion: string(:4), readOnly, since 2.0.
-	USBVersion string `cwmp:"USBVersion"`
-	// DeviceClass: hexBinary(:1), readOnly, since 2.0.
-	DeviceClass []byte `cwmp:"DeviceClass"`
-	// DeviceSubClass: hexBinary(:1), readOnly, since 2.0.
-	DeviceSubClass []byte `cwmp:"DeviceSubClass"`
-	// DeviceVersion: unsignedInt[:65535], readOnly, since 2.0.
-	DeviceVersion uint32 `cwmp:"DeviceVersion"`
-	// DeviceProtocol: hexBinary(:1), readOnly, since 2.0.
-	DeviceProtocol []byte `cwmp:"DeviceProtocol"`
-	// ProductID: unsignedInt[:65535], readOnly, since 2.0.
-	ProductID uint32 `cwmp:"ProductID"`
-	// VendorID: unsignedInt[:65535], readOnly, since 2.0.
-	VendorID uint32 `cwmp:"VendorID"`
-	// Manufacturer: string(:64), readOnly, since 2.0.
-	Manufacturer string `cwmp:"Manufacturer"`
-	// ProductClass: string(:64), readOnly, since 2.0.
-	ProductClass string `cwmp:"ProductClass"`
-	// SerialNumber: string(:64), readOnly, since 2.0.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// Port: unsignedInt[:255], readOnly, since 2.0.
-	Port uint32 `cwmp:"Port"`
-	// USBPort: string pathRef→###.Port., readOnly, since 2.0.
-	USBPort string `cwmp:"USBPort"`
-	// Rate: string{Unknown,Low,Full,High,Super}, readOnly, since 2.0.
-	Rate DeviceUSBUSBHostsHostDeviceRate `cwmp:"Rate"`
-	// Parent: string pathRef→#.Device., readOnly, since 2.0.
-	Parent string `cwmp:"Parent"`
-	// MaxChildren: unsignedInt, readOnly, since 2.0.
-	MaxChildren uint32 `cwmp:"MaxChildren"`
-	// IsSuspended: boolean, readOnly, since 2.0.
-	IsSuspended bool `cwmp:"IsSuspended"`
-	// IsSelfPowered: boolean, readOnly, since 2.0.
-	IsSelfPowered bool `cwmp:"IsSelfPowered"`
-	// ConfigurationNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	ConfigurationNumberOfEntries uint32 `cwmp:"ConfigurationNumberOfEntries"`
-	// Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. instances by instance number
-	Configuration map[uint32]*DeviceUSBUSBHostsHostDeviceConfiguration `cwmp:"Configuration.{i}."`
+	DeviceNumber uint32 `json:"DeviceNumber,omitzero"`
+
+	USBVersion string `json:"USBVersion,omitzero"`
+
+	DeviceClass model.HexBinary `json:"DeviceClass,omitzero"`
+
+	DeviceSubClass model.HexBinary `json:"DeviceSubClass,omitzero"`
+
+	DeviceVersion uint32 `json:"DeviceVersion,omitzero"`
+
+	DeviceProtocol model.HexBinary `json:"DeviceProtocol,omitzero"`
+
+	ProductID uint32 `json:"ProductID,omitzero"`
+
+	VendorID uint32 `json:"VendorID,omitzero"`
+
+	Manufacturer string `json:"Manufacturer,omitzero"`
+
+	ProductClass string `json:"ProductClass,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	USBPort string `json:"USBPort,omitzero"`
+
+	Rate DeviceUSBUSBHostsHostDeviceRate `json:"Rate,omitzero"`
+
+	Parent string `json:"Parent,omitzero"`
+
+	MaxChildren uint32 `json:"MaxChildren,omitzero"`
+
+	IsSuspended bool `json:"IsSuspended,omitzero"`
+
+	IsSelfPowered bool `json:"IsSelfPowered,omitzero"`
+
+	ConfigurationNumberOfEntries uint32 `json:"ConfigurationNumberOfEntries,omitzero"`
+
+	Configuration map[uint32]*DeviceUSBUSBHostsHostDeviceConfiguration `json:"Configuration,omitzero"`
 }
 
-// AddConfiguration creates instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (replacing any) and returns it
+// AddConfiguration creates instance i (replacing any) and returns it.
 func (o *DeviceUSBUSBHostsHostDevice) AddConfiguration(i uint32) *DeviceUSBUSBHostsHostDeviceConfiguration {
 	if o.Configuration == nil {
 		o.Configuration = map[uint32]*DeviceUSBUSBHostsHostDeviceConfiguration{}
@@ -1066,185 +516,87 @@ func (o *DeviceUSBUSBHostsHostDevice) AddConfiguration(i uint32) *DeviceUSBUSBHo
 	o.Configuration[i] = x
 	return x
 }
-
-// GetConfiguration returns instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
-func (o *DeviceUSBUSBHostsHostDevice) GetConfiguration(i uint32) (*DeviceUSBUSBHostsHostDeviceConfiguration, bool) {
-	x, ok := o.Configuration[i]
-	return x, ok
-}
-
-// DeleteConfiguration removes instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
-func (o *DeviceUSBUSBHostsHostDevice) DeleteConfiguration(i uint32) {
-	delete(o.Configuration, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSBUSBHostsHostDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSBUSBHostsHostDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSBUSBHostsHostDevice_USBVersion, o.USBVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USBVersion",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUSBUSBHostsHostDevice_DeviceClass, o.DeviceClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceClass",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUSBUSBHostsHostDevice_DeviceSubClass, o.DeviceSubClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceSubClass",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSBUSBHostsHostDevice_DeviceVersion, uint64(o.DeviceVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceVersion",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUSBUSBHostsHostDevice_DeviceProtocol, o.DeviceProtocol); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceProtocol",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSBUSBHostsHostDevice_ProductID, uint64(o.ProductID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductID",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSBUSBHostsHostDevice_VendorID, uint64(o.VendorID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorID",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBUSBHostsHostDevice_Manufacturer, o.Manufacturer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Manufacturer",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBUSBHostsHostDevice_ProductClass, o.ProductClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProductClass",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBUSBHostsHostDevice_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSBUSBHostsHostDevice_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckString(synDeviceUSBUSBHostsHostDevice_Rate, string(o.Rate)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Rate",
-		})
-	}
+func (o *DeviceUSBUSBHostsHostDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "USBVersion", 6200, o.USBVersion)
+	c.Bytes(p, "DeviceClass", 6184, []byte(o.DeviceClass))
+	c.Bytes(p, "DeviceSubClass", 6187, []byte(o.DeviceSubClass))
+	c.Uint(p, "DeviceVersion", 6188, uint64(o.DeviceVersion))
+	c.Bytes(p, "DeviceProtocol", 6186, []byte(o.DeviceProtocol))
+	c.Uint(p, "ProductID", 6196, uint64(o.ProductID))
+	c.Uint(p, "VendorID", 6201, uint64(o.VendorID))
+	c.String(p, "Manufacturer", 6191, o.Manufacturer)
+	c.String(p, "ProductClass", 6195, o.ProductClass)
+	c.String(p, "SerialNumber", 6198, o.SerialNumber)
+	c.Uint(p, "Port", 6194, uint64(o.Port))
+	c.String(p, "Rate", 6197, string(o.Rate))
 	for _, i := range model.SortedKeys(o.Configuration) {
-		o.Configuration[i].ValidateAt(prefix+"Configuration."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Configuration[i].ValidateAt(c, model.InstanceOf(p, "Configuration.", i))
 	}
 }
 
 // DeviceUSBUSBHostsHostDevicePath is the typed path of Device.USB.USBHosts.Host.{i}.Device.{i}.
 type DeviceUSBUSBHostsHostDevicePath struct {
-	obj                          model.ObjectPath
-	DeviceNumber                 model.ReadOnlyParam[uint32]
-	USBVersion                   model.ReadOnlyParam[string]
-	DeviceClass                  model.ReadOnlyParam[[]byte]
-	DeviceSubClass               model.ReadOnlyParam[[]byte]
-	DeviceVersion                model.ReadOnlyParam[uint32]
-	DeviceProtocol               model.ReadOnlyParam[[]byte]
-	ProductID                    model.ReadOnlyParam[uint32]
-	VendorID                     model.ReadOnlyParam[uint32]
-	Manufacturer                 model.ReadOnlyParam[string]
-	ProductClass                 model.ReadOnlyParam[string]
-	SerialNumber                 model.ReadOnlyParam[string]
-	Port                         model.ReadOnlyParam[uint32]
-	USBPort                      model.ReadOnlyParam[string]
-	Rate                         model.ReadOnlyParam[DeviceUSBUSBHostsHostDeviceRate]
-	Parent                       model.ReadOnlyParam[string]
-	MaxChildren                  model.ReadOnlyParam[uint32]
-	IsSuspended                  model.ReadOnlyParam[bool]
-	IsSelfPowered                model.ReadOnlyParam[bool]
-	ConfigurationNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ConfigurationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DeviceClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	DeviceNumber model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DeviceProtocol model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	DeviceSubClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	DeviceVersion model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IsSelfPowered model.ReadOnlyParam[bool] `dm:"b"`
+
+	IsSuspended model.ReadOnlyParam[bool] `dm:"b"`
+
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
+
+	MaxChildren model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Parent model.ReadOnlyParam[string] `dm:"s"`
+
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
+
+	ProductID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Rate model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	USBPort model.ReadOnlyParam[string] `dm:"s"`
+
+	USBVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorID model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSBUSBHostsHostDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSBUSBHostsHostDevicePath(prefix string) DeviceUSBUSBHostsHostDevicePath {
-	p := &prefix
-	return DeviceUSBUSBHostsHostDevicePath{
-		ConfigurationNumberOfEntries: model.NewReadOnly[uint32](p, "ConfigurationNumberOfEntries", model.TypeUnsignedInt),
-		DeviceClass:                  model.NewReadOnly[[]byte](p, "DeviceClass", model.TypeHexBinary),
-		DeviceNumber:                 model.NewReadOnly[uint32](p, "DeviceNumber", model.TypeUnsignedInt),
-		DeviceProtocol:               model.NewReadOnly[[]byte](p, "DeviceProtocol", model.TypeHexBinary),
-		DeviceSubClass:               model.NewReadOnly[[]byte](p, "DeviceSubClass", model.TypeHexBinary),
-		DeviceVersion:                model.NewReadOnly[uint32](p, "DeviceVersion", model.TypeUnsignedInt),
-		IsSelfPowered:                model.NewReadOnly[bool](p, "IsSelfPowered", model.TypeBoolean),
-		IsSuspended:                  model.NewReadOnly[bool](p, "IsSuspended", model.TypeBoolean),
-		Manufacturer:                 model.NewReadOnly[string](p, "Manufacturer", model.TypeString),
-		MaxChildren:                  model.NewReadOnly[uint32](p, "MaxChildren", model.TypeUnsignedInt),
-		Parent:                       model.NewReadOnly[string](p, "Parent", model.TypeString),
-		Port:                         model.NewReadOnly[uint32](p, "Port", model.TypeUnsignedInt),
-		ProductClass:                 model.NewReadOnly[string](p, "ProductClass", model.TypeString),
-		ProductID:                    model.NewReadOnly[uint32](p, "ProductID", model.TypeUnsignedInt),
-		Rate:                         model.NewReadOnly[DeviceUSBUSBHostsHostDeviceRate](p, "Rate", model.TypeString),
-		SerialNumber:                 model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		USBPort:                      model.NewReadOnly[string](p, "USBPort", model.TypeString),
-		USBVersion:                   model.NewReadOnly[string](p, "USBVersion", model.TypeString),
-		VendorID:                     model.NewReadOnly[uint32](p, "VendorID", model.TypeUnsignedInt),
-		obj:                          model.NewObjectPath(p),
-	}
+// Configuration returns the typed path of instance i.
+func (x DeviceUSBUSBHostsHostDevicePath) Configuration(i uint32) (p DeviceUSBUSBHostsHostDeviceConfigurationPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Configuration.", i))
+	return
 }
 
-// Configuration returns the typed path of instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
-func (x DeviceUSBUSBHostsHostDevicePath) Configuration(i uint32) DeviceUSBUSBHostsHostDeviceConfigurationPath {
-	return newDeviceUSBUSBHostsHostDeviceConfigurationPath(x.Path() + "Configuration." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConfigurationTable returns the table Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. itself (for AddObject when writable)
+// ConfigurationTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBUSBHostsHostDevicePath) ConfigurationTable() model.Table {
-	return model.NewTable(x.Path() + "Configuration.")
+	return model.NewTable(x.ObjectPath, "Configuration.")
 }
 
-var (
-	synDeviceUSBUSBHostsHostDeviceConfiguration_ConfigurationNumber      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSBUSBHostsHostDeviceConfiguration_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUSBUSBHostsHostDeviceConfiguration holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUSBUSBHostsHostDeviceConfiguration holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBUSBHostsHostDeviceConfiguration struct {
-	// ConfigurationNumber: unsignedInt, readOnly, since 2.0.
-	ConfigurationNumber uint32 `cwmp:"ConfigurationNumber"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceUSBUSBHostsHostDeviceConfigurationInterface `cwmp:"Interface.{i}."`
+	ConfigurationNumber uint32 `json:"ConfigurationNumber,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	Interface map[uint32]*DeviceUSBUSBHostsHostDeviceConfigurationInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceUSBUSBHostsHostDeviceConfiguration) AddInterface(i uint32) *DeviceUSBUSBHostsHostDeviceConfigurationInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceUSBUSBHostsHostDeviceConfigurationInterface{}
@@ -1253,1110 +605,57 @@ func (o *DeviceUSBUSBHostsHostDeviceConfiguration) AddInterface(i uint32) *Devic
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
-func (o *DeviceUSBUSBHostsHostDeviceConfiguration) GetInterface(i uint32) (*DeviceUSBUSBHostsHostDeviceConfigurationInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
-func (o *DeviceUSBUSBHostsHostDeviceConfiguration) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSBUSBHostsHostDeviceConfiguration) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSBUSBHostsHostDeviceConfiguration) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceUSBUSBHostsHostDeviceConfiguration) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceUSBUSBHostsHostDeviceConfigurationPath is the typed path of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
 type DeviceUSBUSBHostsHostDeviceConfigurationPath struct {
-	obj                      model.ObjectPath
-	ConfigurationNumber      model.ReadOnlyParam[uint32]
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ConfigurationNumber model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSBUSBHostsHostDeviceConfigurationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSBUSBHostsHostDeviceConfigurationPath(prefix string) DeviceUSBUSBHostsHostDeviceConfigurationPath {
-	p := &prefix
-	return DeviceUSBUSBHostsHostDeviceConfigurationPath{
-		ConfigurationNumber:      model.NewReadOnly[uint32](p, "ConfigurationNumber", model.TypeUnsignedInt),
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceUSBUSBHostsHostDeviceConfigurationPath) Interface(i uint32) (p DeviceUSBUSBHostsHostDeviceConfigurationInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
-func (x DeviceUSBUSBHostsHostDeviceConfigurationPath) Interface(i uint32) DeviceUSBUSBHostsHostDeviceConfigurationInterfacePath {
-	return newDeviceUSBUSBHostsHostDeviceConfigurationInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBUSBHostsHostDeviceConfigurationPath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-var (
-	synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceNumber = &model.Syntax{
-		Ranges: []model.Range{{Max: "255"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceSubClass = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceProtocol = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1)}},
-		Type:  model.TypeHexBinary,
-	}
-)
-
-// DeviceUSBUSBHostsHostDeviceConfigurationInterface holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceUSBUSBHostsHostDeviceConfigurationInterface holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBUSBHostsHostDeviceConfigurationInterface struct {
-	// InterfaceNumber: unsignedInt[:255], readOnly, since 2.0.
-	InterfaceNumber uint32 `cwmp:"InterfaceNumber"`
-	// InterfaceClass: hexBinary(:1), readOnly, since 2.0.
-	InterfaceClass []byte `cwmp:"InterfaceClass"`
-	// InterfaceSubClass: hexBinary(:1), readOnly, since 2.0.
-	InterfaceSubClass []byte `cwmp:"InterfaceSubClass"`
-	// InterfaceProtocol: hexBinary(:1), readOnly, since 2.0.
-	InterfaceProtocol []byte `cwmp:"InterfaceProtocol"`
+	InterfaceNumber uint32 `json:"InterfaceNumber,omitzero"`
+
+	InterfaceClass model.HexBinary `json:"InterfaceClass,omitzero"`
+
+	InterfaceSubClass model.HexBinary `json:"InterfaceSubClass,omitzero"`
+
+	InterfaceProtocol model.HexBinary `json:"InterfaceProtocol,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSBUSBHostsHostDeviceConfigurationInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSBUSBHostsHostDeviceConfigurationInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceNumber, uint64(o.InterfaceNumber)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceNumber",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceClass, o.InterfaceClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceClass",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceSubClass, o.InterfaceSubClass); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceSubClass",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceProtocol, o.InterfaceProtocol); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterfaceProtocol",
-		})
-	}
+func (o *DeviceUSBUSBHostsHostDeviceConfigurationInterface) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "InterfaceNumber", 6179, uint64(o.InterfaceNumber))
+	c.Bytes(p, "InterfaceClass", 6178, []byte(o.InterfaceClass))
+	c.Bytes(p, "InterfaceSubClass", 6181, []byte(o.InterfaceSubClass))
+	c.Bytes(p, "InterfaceProtocol", 6180, []byte(o.InterfaceProtocol))
 }
 
 // DeviceUSBUSBHostsHostDeviceConfigurationInterfacePath is the typed path of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
 type DeviceUSBUSBHostsHostDeviceConfigurationInterfacePath struct {
-	obj               model.ObjectPath
-	InterfaceNumber   model.ReadOnlyParam[uint32]
-	InterfaceClass    model.ReadOnlyParam[[]byte]
-	InterfaceSubClass model.ReadOnlyParam[[]byte]
-	InterfaceProtocol model.ReadOnlyParam[[]byte]
-}
+	model.ObjectPath
+	InterfaceClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-// Path returns the object's instance path.
-func (x DeviceUSBUSBHostsHostDeviceConfigurationInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSBUSBHostsHostDeviceConfigurationInterfacePath(prefix string) DeviceUSBUSBHostsHostDeviceConfigurationInterfacePath {
-	p := &prefix
-	return DeviceUSBUSBHostsHostDeviceConfigurationInterfacePath{
-		InterfaceClass:    model.NewReadOnly[[]byte](p, "InterfaceClass", model.TypeHexBinary),
-		InterfaceNumber:   model.NewReadOnly[uint32](p, "InterfaceNumber", model.TypeUnsignedInt),
-		InterfaceProtocol: model.NewReadOnly[[]byte](p, "InterfaceProtocol", model.TypeHexBinary),
-		InterfaceSubClass: model.NewReadOnly[[]byte](p, "InterfaceSubClass", model.TypeHexBinary),
-		obj:               model.NewObjectPath(p),
-	}
-}
+	InterfaceNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaUsb = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.USB.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.InterfaceNumberOfEntries",
-	Syntax:  synDeviceUSB_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.PortNumberOfEntries",
-	Syntax:  synDeviceUSB_PortNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USB.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USB.Interface.{i}.Enable",
-	Syntax:  synDeviceUSBInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Interface.{i}.Status",
-	Syntax:  synDeviceUSBInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USB.Interface.{i}.Alias",
-	Syntax:  synDeviceUSBInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Interface.{i}.Name",
-	Syntax:  synDeviceUSBInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.LastChange",
-	Syntax:       synDeviceUSBInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USB.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceUSBInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Interface.{i}.Upstream",
-	Syntax:  synDeviceUSBInterface_Upstream,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Interface.{i}.MaxBitRate",
-	Syntax:  synDeviceUSBInterface_MaxBitRate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Interface.{i}.MACAddress",
-	Syntax:  synDeviceUSBInterface_MACAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Interface.{i}.Port",
-	Syntax:  synDeviceUSBInterface_Port,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.USB.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USB.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceUSBInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceUSBInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceUSBInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceUSBInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceUSBInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceUSBInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceUSBInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceUSBInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceUSBInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceUSBInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceUSBInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceUSBInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceUSBInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceUSBInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceUSBInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USB.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceUSBInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PortNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USB.Port.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USB.Port.{i}.Alias",
-	Syntax:  synDeviceUSBPort_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Port.{i}.Name",
-	Syntax:  synDeviceUSBPort_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Port.{i}.Standard",
-	Syntax:  synDeviceUSBPort_Standard,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Port.{i}.Type",
-	Syntax:  synDeviceUSBPort_Type,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Port.{i}.Receptacle",
-	Syntax:  synDeviceUSBPort_Receptacle,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Port.{i}.Rate",
-	Syntax:  synDeviceUSBPort_Rate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.Port.{i}.Power",
-	Syntax:  synDeviceUSBPort_Power,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.USB.USBHosts.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.HostNumberOfEntries",
-	Syntax:  synDeviceUSBUSBHosts_HostNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HostNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USB.USBHosts.Host.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Alias",
-	Syntax:  synDeviceUSBUSBHostsHost_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USB.USBHosts.Host.{i}.Enable",
-	Syntax:  synDeviceUSBUSBHostsHost_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Name",
-	Syntax:  synDeviceUSBUSBHostsHost_Name,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Type",
-	Syntax:  synDeviceUSBUSBHostsHost_Type,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USB.USBHosts.Host.{i}.PowerManagementEnable",
-	Syntax:  synDeviceUSBUSBHostsHost_PowerManagementEnable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.USBVersion",
-	Syntax:  synDeviceUSBUSBHostsHost_USBVersion,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.DeviceNumberOfEntries",
-	Syntax:  synDeviceUSBUSBHostsHost_DeviceNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USB.USBHosts.Host.{i}.Reset",
-	Syntax:  synDeviceUSBUSBHostsHost_Reset,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "DeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USB.USBHosts.Host.{i}.Device.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"DeviceNumber"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.DeviceNumber",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_DeviceNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.USBVersion",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_USBVersion,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.DeviceClass",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_DeviceClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.DeviceSubClass",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_DeviceSubClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.DeviceVersion",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_DeviceVersion,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.DeviceProtocol",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_DeviceProtocol,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.ProductID",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_ProductID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.VendorID",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_VendorID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.Manufacturer",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_Manufacturer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.ProductClass",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_ProductClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.SerialNumber",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_SerialNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.Port",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_Port,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.USBPort",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_USBPort,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.Rate",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_Rate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.Parent",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_Parent,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.MaxChildren",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_MaxChildren,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.IsSuspended",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_IsSuspended,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.IsSelfPowered",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_IsSelfPowered,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.ConfigurationNumberOfEntries",
-	Syntax:  synDeviceUSBUSBHostsHostDevice_ConfigurationNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ConfigurationNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"ConfigurationNumber"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.ConfigurationNumber",
-	Syntax:  synDeviceUSBUSBHostsHostDeviceConfiguration_ConfigurationNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.InterfaceNumberOfEntries",
-	Syntax:  synDeviceUSBUSBHostsHostDeviceConfiguration_InterfaceNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"InterfaceNumber"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.InterfaceNumber",
-	Syntax:  synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceNumber,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.InterfaceClass",
-	Syntax:  synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.InterfaceSubClass",
-	Syntax:  synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceSubClass,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.InterfaceProtocol",
-	Syntax:  synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceProtocol,
-	Version: "2.0",
-}}
+	InterfaceProtocol model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-// DeviceUSBImpl is what a device implements for Device.USB; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSBImpl to implement only some methods.
-type DeviceUSBImpl interface {
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	PortNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-	PortInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceUSBImpl implements DeviceUSBImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSBImpl struct{}
-
-func (UnimplementedDeviceUSBImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBImpl) PortNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUSBImpl) PortInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceUSBInterfaceImpl is what a device implements for Device.USB.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSBInterfaceImpl to implement only some methods.
-type DeviceUSBInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceUSBInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	MaxBitRate(inst []uint32) (uint32, error)
-	MACAddress(inst []uint32) (string, error)
-	Port(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUSBInterfaceImpl implements DeviceUSBInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSBInterfaceImpl struct{}
-
-func (UnimplementedDeviceUSBInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) Status(inst []uint32) (DeviceUSBInterfaceStatus, error) {
-	var zero DeviceUSBInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) MACAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceImpl) Port(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUSBInterfaceStatsImpl is what a device implements for Device.USB.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSBInterfaceStatsImpl to implement only some methods.
-type DeviceUSBInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceUSBInterfaceStatsImpl implements DeviceUSBInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSBInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceUSBInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUSBPortImpl is what a device implements for Device.USB.Port.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSBPortImpl to implement only some methods.
-type DeviceUSBPortImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Standard(inst []uint32) (string, error)
-	Type(inst []uint32) (DeviceUSBPortType, error)
-	Receptacle(inst []uint32) (DeviceUSBPortReceptacle, error)
-	Rate(inst []uint32) (DeviceUSBPortRate, error)
-	Power(inst []uint32) (DeviceUSBPortPower, error)
-}
-
-// UnimplementedDeviceUSBPortImpl implements DeviceUSBPortImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSBPortImpl struct{}
-
-func (UnimplementedDeviceUSBPortImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBPortImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBPortImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBPortImpl) Standard(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBPortImpl) Type(inst []uint32) (DeviceUSBPortType, error) {
-	var zero DeviceUSBPortType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBPortImpl) Receptacle(inst []uint32) (DeviceUSBPortReceptacle, error) {
-	var zero DeviceUSBPortReceptacle
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBPortImpl) Rate(inst []uint32) (DeviceUSBPortRate, error) {
-	var zero DeviceUSBPortRate
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBPortImpl) Power(inst []uint32) (DeviceUSBPortPower, error) {
-	var zero DeviceUSBPortPower
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUSBUSBHostsImpl is what a device implements for Device.USB.USBHosts; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSBUSBHostsImpl to implement only some methods.
-type DeviceUSBUSBHostsImpl interface {
-	HostNumberOfEntries(inst []uint32) (uint32, error)
-	HostInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceUSBUSBHostsImpl implements DeviceUSBUSBHostsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSBUSBHostsImpl struct{}
-
-func (UnimplementedDeviceUSBUSBHostsImpl) HostNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsImpl) HostInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceUSBUSBHostsHostImpl is what a device implements for Device.USB.USBHosts.Host.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSBUSBHostsHostImpl to implement only some methods.
-type DeviceUSBUSBHostsHostImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	Type(inst []uint32) (DeviceUSBUSBHostsHostType, error)
-	PowerManagementEnable(inst []uint32) (bool, error)
-	SetPowerManagementEnable(inst []uint32, v bool) error
-	USBVersion(inst []uint32) (string, error)
-	DeviceNumberOfEntries(inst []uint32) (uint32, error)
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	DeviceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceUSBUSBHostsHostImpl implements DeviceUSBUSBHostsHostImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSBUSBHostsHostImpl struct{}
-
-func (UnimplementedDeviceUSBUSBHostsHostImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) Type(inst []uint32) (DeviceUSBUSBHostsHostType, error) {
-	var zero DeviceUSBUSBHostsHostType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) PowerManagementEnable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) SetPowerManagementEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) USBVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostImpl) DeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceUSBUSBHostsHostDeviceImpl is what a device implements for Device.USB.USBHosts.Host.{i}.Device.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSBUSBHostsHostDeviceImpl to implement only some methods.
-type DeviceUSBUSBHostsHostDeviceImpl interface {
-	DeviceNumber(inst []uint32) (uint32, error)
-	USBVersion(inst []uint32) (string, error)
-	DeviceClass(inst []uint32) ([]byte, error)
-	DeviceSubClass(inst []uint32) ([]byte, error)
-	DeviceVersion(inst []uint32) (uint32, error)
-	DeviceProtocol(inst []uint32) ([]byte, error)
-	ProductID(inst []uint32) (uint32, error)
-	VendorID(inst []uint32) (uint32, error)
-	Manufacturer(inst []uint32) (string, error)
-	ProductClass(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	Port(inst []uint32) (uint32, error)
-	USBPort(inst []uint32) (string, error)
-	Rate(inst []uint32) (DeviceUSBUSBHostsHostDeviceRate, error)
-	Parent(inst []uint32) (string, error)
-	MaxChildren(inst []uint32) (uint32, error)
-	IsSuspended(inst []uint32) (bool, error)
-	IsSelfPowered(inst []uint32) (bool, error)
-	ConfigurationNumberOfEntries(inst []uint32) (uint32, error)
-	ConfigurationInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceUSBUSBHostsHostDeviceImpl implements DeviceUSBUSBHostsHostDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSBUSBHostsHostDeviceImpl struct{}
-
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) DeviceNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) USBVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) DeviceClass(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) DeviceSubClass(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) DeviceVersion(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) DeviceProtocol(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) ProductID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) VendorID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) Manufacturer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) ProductClass(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) USBPort(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) Rate(inst []uint32) (DeviceUSBUSBHostsHostDeviceRate, error) {
-	var zero DeviceUSBUSBHostsHostDeviceRate
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) Parent(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) MaxChildren(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) IsSuspended(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) IsSelfPowered(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) ConfigurationNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) ConfigurationInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceUSBUSBHostsHostDeviceConfigurationImpl is what a device implements for Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl to implement only some methods.
-type DeviceUSBUSBHostsHostDeviceConfigurationImpl interface {
-	ConfigurationNumber(inst []uint32) (uint32, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl implements DeviceUSBUSBHostsHostDeviceConfigurationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl struct{}
-
-func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl) ConfigurationNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl is what a device implements for Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl to implement only some methods.
-type DeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl interface {
-	InterfaceNumber(inst []uint32) (uint32, error)
-	InterfaceClass(inst []uint32) ([]byte, error)
-	InterfaceSubClass(inst []uint32) ([]byte, error)
-	InterfaceProtocol(inst []uint32) ([]byte, error)
-}
-
-// UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl implements DeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl struct{}
-
-func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceNumber(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceClass(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceSubClass(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceProtocol(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
+	InterfaceSubClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }

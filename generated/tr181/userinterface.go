@@ -5,189 +5,74 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceUserInterfaceHTTPAccessSupportedProtocols enumerates the values of Device.UserInterface.HTTPAccessSupportedProtocols.
 type DeviceUserInterfaceHTTPAccessSupportedProtocols string
 
-func (e DeviceUserInterfaceHTTPAccessSupportedProtocols) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUserInterfaceHTTPAccessSupportedProtocols_HTTP  DeviceUserInterfaceHTTPAccessSupportedProtocols = "HTTP"
+	DeviceUserInterfaceHTTPAccessSupportedProtocols_HTTP DeviceUserInterfaceHTTPAccessSupportedProtocols = "HTTP"
+
 	DeviceUserInterfaceHTTPAccessSupportedProtocols_HTTPS DeviceUserInterfaceHTTPAccessSupportedProtocols = "HTTPS"
 )
 
-var (
-	synDeviceUserInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUserInterface_PasswordRequired       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUserInterface_PasswordUserSelectable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUserInterface_UpgradeAvailable       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUserInterface_WarrantyDate           = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceUserInterface_ISPName                = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterface_ISPHelpDesk = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(32)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterface_ISPHomePage = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUserInterface_ISPHelpPage = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUserInterface_ISPLogo = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(4095),
-			Min: model.U64(0),
-		}},
-		Type: model.TypeBase64,
-	}
-	synDeviceUserInterface_ISPLogoSize = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "4095",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceUserInterface_ISPMailServer = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUserInterface_ISPNewsServer = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUserInterface_TextColor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceUserInterface_BackgroundColor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceUserInterface_ButtonColor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceUserInterface_ButtonTextColor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceUserInterface_AutoUpdateServer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterface_UserUpdateServer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterface_AvailableLanguages = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(256)}},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterface_CurrentLanguage = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterface_HTTPAccessSupportedProtocols = &model.Syntax{
-		Enums: []model.Enum{{Value: "HTTP"}, {Value: "HTTPS"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterface_HTTPAccessNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUserInterface_PasswordReset             = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceUserInterface holds the values of Device.UserInterface. (object, readOnly, since 2.0)
+// DeviceUserInterface holds the values of Device.UserInterface. (object, readOnly, since 2.0).
 type DeviceUserInterface struct {
-	// Enable: boolean, readWrite, since 2.11.
-	Enable bool `cwmp:"Enable"`
-	// PasswordRequired: boolean, readWrite, since 2.0.
-	PasswordRequired bool `cwmp:"PasswordRequired"`
-	// PasswordUserSelectable: boolean, readWrite, since 2.0.
-	PasswordUserSelectable bool `cwmp:"PasswordUserSelectable"`
-	// UpgradeAvailable: boolean, readWrite, since 2.0.
-	UpgradeAvailable bool `cwmp:"UpgradeAvailable"`
-	// WarrantyDate: dateTime, readWrite, since 2.0.
-	WarrantyDate time.Time `cwmp:"WarrantyDate"`
-	// ISPName: string(:64), readWrite, since 2.0.
-	ISPName string `cwmp:"ISPName"`
-	// ISPHelpDesk: string(:32), readWrite, since 2.0.
-	ISPHelpDesk string `cwmp:"ISPHelpDesk"`
-	// ISPHomePage: URL=string(:2048), readWrite, since 2.0.
-	ISPHomePage string `cwmp:"ISPHomePage"`
-	// ISPHelpPage: URL=string(:2048), readWrite, since 2.0.
-	ISPHelpPage string `cwmp:"ISPHelpPage"`
-	// ISPLogo: base64(0:4095), readWrite, since 2.0.
-	ISPLogo []byte `cwmp:"ISPLogo"`
-	// ISPLogoSize: unsignedInt[0:4095], readWrite, since 2.0.
-	ISPLogoSize uint32 `cwmp:"ISPLogoSize"`
-	// ISPMailServer: URL=string(:2048), readWrite, since 2.0.
-	ISPMailServer string `cwmp:"ISPMailServer"`
-	// ISPNewsServer: URL=string(:2048), readWrite, since 2.0.
-	ISPNewsServer string `cwmp:"ISPNewsServer"`
-	// TextColor: hexBinary(3:3), readWrite, since 2.0.
-	TextColor []byte `cwmp:"TextColor"`
-	// BackgroundColor: hexBinary(3:3), readWrite, since 2.0.
-	BackgroundColor []byte `cwmp:"BackgroundColor"`
-	// ButtonColor: hexBinary(3:3), readWrite, since 2.0.
-	ButtonColor []byte `cwmp:"ButtonColor"`
-	// ButtonTextColor: hexBinary(3:3), readWrite, since 2.0.
-	ButtonTextColor []byte `cwmp:"ButtonTextColor"`
-	// AutoUpdateServer: string(:256), readWrite, since 2.0.
-	AutoUpdateServer string `cwmp:"AutoUpdateServer"`
-	// UserUpdateServer: string(:256), readWrite, since 2.0.
-	UserUpdateServer string `cwmp:"UserUpdateServer"`
-	// AvailableLanguages: list(:256)<string>, readOnly, since 2.0.
-	AvailableLanguages []string `cwmp:"AvailableLanguages"`
-	// CurrentLanguage: string(:16), readWrite, since 2.0.
-	CurrentLanguage string `cwmp:"CurrentLanguage"`
-	// HTTPAccessSupportedProtocols: list<string{HTTP,HTTPS}>, readOnly, since 2.16.
-	HTTPAccessSupportedProtocols []DeviceUserInterfaceHTTPAccessSupportedProtocols `cwmp:"HTTPAccessSupportedProtocols"`
-	// HTTPAccessNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	HTTPAccessNumberOfEntries uint32 `cwmp:"HTTPAccessNumberOfEntries"`
-	// PasswordReset: boolean, readWrite, since 2.19.
-	PasswordReset bool `cwmp:"PasswordReset"`
-	// Device.UserInterface.HTTPAccess.{i}. instances by instance number
-	HTTPAccess   map[uint32]*DeviceUserInterfaceHTTPAccess `cwmp:"HTTPAccess.{i}."`
-	LocalDisplay *DeviceUserInterfaceLocalDisplay          `cwmp:"LocalDisplay."`
-	Messages     *DeviceUserInterfaceMessages              `cwmp:"Messages."`
+	Enable bool `json:"Enable,omitzero"`
+
+	PasswordRequired bool `json:"PasswordRequired,omitzero"`
+
+	PasswordUserSelectable bool `json:"PasswordUserSelectable,omitzero"`
+
+	UpgradeAvailable bool `json:"UpgradeAvailable,omitzero"`
+
+	WarrantyDate time.Time `json:"WarrantyDate,omitzero"`
+
+	ISPName string `json:"ISPName,omitzero"`
+
+	ISPHelpDesk string `json:"ISPHelpDesk,omitzero"`
+
+	ISPHomePage string `json:"ISPHomePage,omitzero"`
+
+	ISPHelpPage string `json:"ISPHelpPage,omitzero"`
+
+	ISPLogo []byte `json:"ISPLogo,omitzero"`
+
+	ISPLogoSize uint32 `json:"ISPLogoSize,omitzero"`
+
+	ISPMailServer string `json:"ISPMailServer,omitzero"`
+
+	ISPNewsServer string `json:"ISPNewsServer,omitzero"`
+
+	TextColor model.HexBinary `json:"TextColor,omitzero"`
+
+	BackgroundColor model.HexBinary `json:"BackgroundColor,omitzero"`
+
+	ButtonColor model.HexBinary `json:"ButtonColor,omitzero"`
+
+	ButtonTextColor model.HexBinary `json:"ButtonTextColor,omitzero"`
+
+	AutoUpdateServer string `json:"AutoUpdateServer,omitzero"`
+
+	UserUpdateServer string `json:"UserUpdateServer,omitzero"`
+
+	AvailableLanguages []string `json:"AvailableLanguages,omitzero"`
+
+	CurrentLanguage string `json:"CurrentLanguage,omitzero"`
+
+	HTTPAccessSupportedProtocols []DeviceUserInterfaceHTTPAccessSupportedProtocols `json:"HTTPAccessSupportedProtocols,omitzero"`
+
+	HTTPAccessNumberOfEntries uint32 `json:"HTTPAccessNumberOfEntries,omitzero"`
+
+	PasswordReset bool `json:"PasswordReset,omitzero"`
+
+	HTTPAccess   map[uint32]*DeviceUserInterfaceHTTPAccess `json:"HTTPAccess,omitzero"`
+	LocalDisplay *DeviceUserInterfaceLocalDisplay          `json:"LocalDisplay,omitzero"`
+	Messages     *DeviceUserInterfaceMessages              `json:"Messages,omitzero"`
 }
 
-// AddHTTPAccess creates instance i of Device.UserInterface.HTTPAccess.{i}. (replacing any) and returns it
+// AddHTTPAccess creates instance i (replacing any) and returns it.
 func (o *DeviceUserInterface) AddHTTPAccess(i uint32) *DeviceUserInterfaceHTTPAccess {
 	if o.HTTPAccess == nil {
 		o.HTTPAccess = map[uint32]*DeviceUserInterfaceHTTPAccess{}
@@ -196,457 +81,168 @@ func (o *DeviceUserInterface) AddHTTPAccess(i uint32) *DeviceUserInterfaceHTTPAc
 	o.HTTPAccess[i] = x
 	return x
 }
-
-// GetHTTPAccess returns instance i of Device.UserInterface.HTTPAccess.{i}.
-func (o *DeviceUserInterface) GetHTTPAccess(i uint32) (*DeviceUserInterfaceHTTPAccess, bool) {
-	x, ok := o.HTTPAccess[i]
-	return x, ok
-}
-
-// DeleteHTTPAccess removes instance i of Device.UserInterface.HTTPAccess.{i}.
-func (o *DeviceUserInterface) DeleteHTTPAccess(i uint32) {
-	delete(o.HTTPAccess, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUserInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUserInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUserInterface_ISPName, o.ISPName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPName",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterface_ISPHelpDesk, o.ISPHelpDesk); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPHelpDesk",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterface_ISPHomePage, o.ISPHomePage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPHomePage",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterface_ISPHelpPage, o.ISPHelpPage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPHelpPage",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUserInterface_ISPLogo, o.ISPLogo); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPLogo",
-		})
-	}
-	if e := model.CheckUint(synDeviceUserInterface_ISPLogoSize, uint64(o.ISPLogoSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPLogoSize",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterface_ISPMailServer, o.ISPMailServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPMailServer",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterface_ISPNewsServer, o.ISPNewsServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ISPNewsServer",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUserInterface_TextColor, o.TextColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TextColor",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUserInterface_BackgroundColor, o.BackgroundColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BackgroundColor",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUserInterface_ButtonColor, o.ButtonColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ButtonColor",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUserInterface_ButtonTextColor, o.ButtonTextColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ButtonTextColor",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterface_AutoUpdateServer, o.AutoUpdateServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AutoUpdateServer",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterface_UserUpdateServer, o.UserUpdateServer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UserUpdateServer",
-		})
-	}
-	if e := model.CheckValue(synDeviceUserInterface_AvailableLanguages, model.FormatValue(model.TypeString, o.AvailableLanguages)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailableLanguages",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterface_CurrentLanguage, o.CurrentLanguage); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentLanguage",
-		})
-	}
-	if e := model.CheckValue(synDeviceUserInterface_HTTPAccessSupportedProtocols, model.FormatValue(model.TypeString, o.HTTPAccessSupportedProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HTTPAccessSupportedProtocols",
-		})
-	}
+func (o *DeviceUserInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ISPName", 6399, o.ISPName)
+	c.String(p, "ISPHelpDesk", 6393, o.ISPHelpDesk)
+	c.String(p, "ISPHomePage", 6395, o.ISPHomePage)
+	c.String(p, "ISPHelpPage", 6394, o.ISPHelpPage)
+	c.Bytes(p, "ISPLogo", 6396, o.ISPLogo)
+	c.Uint(p, "ISPLogoSize", 6397, uint64(o.ISPLogoSize))
+	c.String(p, "ISPMailServer", 6398, o.ISPMailServer)
+	c.String(p, "ISPNewsServer", 6400, o.ISPNewsServer)
+	c.Bytes(p, "TextColor", 6425, []byte(o.TextColor))
+	c.Bytes(p, "BackgroundColor", 6356, []byte(o.BackgroundColor))
+	c.Bytes(p, "ButtonColor", 6357, []byte(o.ButtonColor))
+	c.Bytes(p, "ButtonTextColor", 6358, []byte(o.ButtonTextColor))
+	c.String(p, "AutoUpdateServer", 6354, o.AutoUpdateServer)
+	c.String(p, "UserUpdateServer", 6427, o.UserUpdateServer)
+	c.Wire(p, "AvailableLanguages", 6355, model.JoinStrings(o.AvailableLanguages), len(o.AvailableLanguages) > 0)
+	c.String(p, "CurrentLanguage", 6359, o.CurrentLanguage)
+	c.Wire(p, "HTTPAccessSupportedProtocols", 6392, model.JoinStrings(o.HTTPAccessSupportedProtocols), len(o.HTTPAccessSupportedProtocols) > 0)
 	for _, i := range model.SortedKeys(o.HTTPAccess) {
-		o.HTTPAccess[i].ValidateAt(prefix+"HTTPAccess."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.LocalDisplay != nil {
-		o.LocalDisplay.ValidateAt(prefix+"LocalDisplay.", v)
+		o.HTTPAccess[i].ValidateAt(c, model.InstanceOf(p, "HTTPAccess.", i))
 	}
 	if o.Messages != nil {
-		o.Messages.ValidateAt(prefix+"Messages.", v)
+		o.Messages.ValidateAt(c, p+"Messages.")
 	}
 }
 
 // DeviceUserInterfacePath is the typed path of Device.UserInterface.
 type DeviceUserInterfacePath struct {
-	obj                          model.ObjectPath
-	Enable                       model.ReadWriteParam[bool]
-	PasswordRequired             model.ReadWriteParam[bool]
-	PasswordUserSelectable       model.ReadWriteParam[bool]
-	UpgradeAvailable             model.ReadWriteParam[bool]
-	WarrantyDate                 model.ReadWriteParam[time.Time]
-	ISPName                      model.ReadWriteParam[string]
-	ISPHelpDesk                  model.ReadWriteParam[string]
-	ISPHomePage                  model.ReadWriteParam[string]
-	ISPHelpPage                  model.ReadWriteParam[string]
-	ISPLogo                      model.ReadWriteParam[[]byte]
-	ISPLogoSize                  model.ReadWriteParam[uint32]
-	ISPMailServer                model.ReadWriteParam[string]
-	ISPNewsServer                model.ReadWriteParam[string]
-	TextColor                    model.ReadWriteParam[[]byte]
-	BackgroundColor              model.ReadWriteParam[[]byte]
-	ButtonColor                  model.ReadWriteParam[[]byte]
-	ButtonTextColor              model.ReadWriteParam[[]byte]
-	AutoUpdateServer             model.ReadWriteParam[string]
-	UserUpdateServer             model.ReadWriteParam[string]
-	AvailableLanguages           model.ReadOnlyParam[[]string]
-	CurrentLanguage              model.ReadWriteParam[string]
-	HTTPAccessSupportedProtocols model.ReadOnlyParam[[]DeviceUserInterfaceHTTPAccessSupportedProtocols]
-	HTTPAccessNumberOfEntries    model.ReadOnlyParam[uint32]
-	PasswordReset                model.ReadWriteParam[bool]
-	LocalDisplay                 DeviceUserInterfaceLocalDisplayPath
-	Messages                     DeviceUserInterfaceMessagesPath
+	model.ObjectPath
+	AutoUpdateServer model.ReadWriteParam[string] `dm:"s"`
+
+	AvailableLanguages model.ReadOnlyParam[[]string] `dm:"s"`
+
+	BackgroundColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	ButtonColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	ButtonTextColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	CurrentLanguage model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	HTTPAccessNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HTTPAccessSupportedProtocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ISPHelpDesk model.ReadWriteParam[string] `dm:"s"`
+
+	ISPHelpPage model.ReadWriteParam[string] `dm:"s"`
+
+	ISPHomePage model.ReadWriteParam[string] `dm:"s"`
+
+	ISPLogo model.ReadWriteParam[[]byte] `dm:"6"`
+
+	ISPLogoSize model.ReadWriteParam[uint32] `dm:"u"`
+
+	ISPMailServer model.ReadWriteParam[string] `dm:"s"`
+
+	ISPName model.ReadWriteParam[string] `dm:"s"`
+
+	ISPNewsServer model.ReadWriteParam[string] `dm:"s"`
+
+	PasswordRequired model.ReadWriteParam[bool] `dm:"b"`
+
+	PasswordReset model.ReadWriteParam[bool] `dm:"b"`
+
+	PasswordUserSelectable model.ReadWriteParam[bool] `dm:"b"`
+
+	TextColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
+
+	UpgradeAvailable model.ReadWriteParam[bool] `dm:"b"`
+
+	UserUpdateServer model.ReadWriteParam[string] `dm:"s"`
+
+	WarrantyDate model.ReadWriteParam[time.Time] `dm:"t"`
+
+	LocalDisplay DeviceUserInterfaceLocalDisplayPath `dm:"LocalDisplay."`
+	Messages     DeviceUserInterfaceMessagesPath     `dm:"Messages."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUserInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUserInterfacePath(prefix string) DeviceUserInterfacePath {
-	p := &prefix
-	return DeviceUserInterfacePath{
-		AutoUpdateServer:             model.NewReadWrite[string](p, "AutoUpdateServer", model.TypeString),
-		AvailableLanguages:           model.NewReadOnly[[]string](p, "AvailableLanguages", model.TypeString),
-		BackgroundColor:              model.NewReadWrite[[]byte](p, "BackgroundColor", model.TypeHexBinary),
-		ButtonColor:                  model.NewReadWrite[[]byte](p, "ButtonColor", model.TypeHexBinary),
-		ButtonTextColor:              model.NewReadWrite[[]byte](p, "ButtonTextColor", model.TypeHexBinary),
-		CurrentLanguage:              model.NewReadWrite[string](p, "CurrentLanguage", model.TypeString),
-		Enable:                       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		HTTPAccessNumberOfEntries:    model.NewReadOnly[uint32](p, "HTTPAccessNumberOfEntries", model.TypeUnsignedInt),
-		HTTPAccessSupportedProtocols: model.NewReadOnly[[]DeviceUserInterfaceHTTPAccessSupportedProtocols](p, "HTTPAccessSupportedProtocols", model.TypeString),
-		ISPHelpDesk:                  model.NewReadWrite[string](p, "ISPHelpDesk", model.TypeString),
-		ISPHelpPage:                  model.NewReadWrite[string](p, "ISPHelpPage", model.TypeString),
-		ISPHomePage:                  model.NewReadWrite[string](p, "ISPHomePage", model.TypeString),
-		ISPLogo:                      model.NewReadWrite[[]byte](p, "ISPLogo", model.TypeBase64),
-		ISPLogoSize:                  model.NewReadWrite[uint32](p, "ISPLogoSize", model.TypeUnsignedInt),
-		ISPMailServer:                model.NewReadWrite[string](p, "ISPMailServer", model.TypeString),
-		ISPName:                      model.NewReadWrite[string](p, "ISPName", model.TypeString),
-		ISPNewsServer:                model.NewReadWrite[string](p, "ISPNewsServer", model.TypeString),
-		LocalDisplay:                 newDeviceUserInterfaceLocalDisplayPath(prefix + "LocalDisplay."),
-		Messages:                     newDeviceUserInterfaceMessagesPath(prefix + "Messages."),
-		PasswordRequired:             model.NewReadWrite[bool](p, "PasswordRequired", model.TypeBoolean),
-		PasswordReset:                model.NewReadWrite[bool](p, "PasswordReset", model.TypeBoolean),
-		PasswordUserSelectable:       model.NewReadWrite[bool](p, "PasswordUserSelectable", model.TypeBoolean),
-		TextColor:                    model.NewReadWrite[[]byte](p, "TextColor", model.TypeHexBinary),
-		UpgradeAvailable:             model.NewReadWrite[bool](p, "UpgradeAvailable", model.TypeBoolean),
-		UserUpdateServer:             model.NewReadWrite[string](p, "UserUpdateServer", model.TypeString),
-		WarrantyDate:                 model.NewReadWrite[time.Time](p, "WarrantyDate", model.TypeDateTime),
-		obj:                          model.NewObjectPath(p),
-	}
+// HTTPAccess returns the typed path of instance i.
+func (x DeviceUserInterfacePath) HTTPAccess(i uint32) (p DeviceUserInterfaceHTTPAccessPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HTTPAccess.", i))
+	return
 }
 
-// HTTPAccess returns the typed path of instance i of Device.UserInterface.HTTPAccess.{i}.
-func (x DeviceUserInterfacePath) HTTPAccess(i uint32) DeviceUserInterfaceHTTPAccessPath {
-	return newDeviceUserInterfaceHTTPAccessPath(x.Path() + "HTTPAccess." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// HTTPAccessTable returns the table Device.UserInterface.HTTPAccess.{i}. itself (for AddObject when writable)
+// HTTPAccessTable returns the table itself (for AddObject when writable).
 func (x DeviceUserInterfacePath) HTTPAccessTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "HTTPAccess.")
+	return model.NewWritableTable(x.ObjectPath, "HTTPAccess.")
 }
 
 // DeviceUserInterfaceHTTPAccessStatus enumerates the values of Device.UserInterface.HTTPAccess.{i}.Status.
 type DeviceUserInterfaceHTTPAccessStatus string
 
-func (e DeviceUserInterfaceHTTPAccessStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUserInterfaceHTTPAccessStatus_Up    DeviceUserInterfaceHTTPAccessStatus = "Up"
-	DeviceUserInterfaceHTTPAccessStatus_Down  DeviceUserInterfaceHTTPAccessStatus = "Down"
+	DeviceUserInterfaceHTTPAccessStatus_Up DeviceUserInterfaceHTTPAccessStatus = "Up"
+
+	DeviceUserInterfaceHTTPAccessStatus_Down DeviceUserInterfaceHTTPAccessStatus = "Down"
+
 	DeviceUserInterfaceHTTPAccessStatus_Error DeviceUserInterfaceHTTPAccessStatus = "Error"
 )
 
 // DeviceUserInterfaceHTTPAccessAccessType enumerates the values of Device.UserInterface.HTTPAccess.{i}.AccessType.
 type DeviceUserInterfaceHTTPAccessAccessType string
 
-func (e DeviceUserInterfaceHTTPAccessAccessType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceUserInterfaceHTTPAccessAccessType_RemoteAccess DeviceUserInterfaceHTTPAccessAccessType = "RemoteAccess"
-	DeviceUserInterfaceHTTPAccessAccessType_LocalAccess  DeviceUserInterfaceHTTPAccessAccessType = "LocalAccess"
+
+	DeviceUserInterfaceHTTPAccessAccessType_LocalAccess DeviceUserInterfaceHTTPAccessAccessType = "LocalAccess"
 )
 
-var (
-	synDeviceUserInterfaceHTTPAccess_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUserInterfaceHTTPAccess_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceUserInterfaceHTTPAccess_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_AccessType = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "LocalAccess",
-		},
-		Enums: []model.Enum{{Value: "RemoteAccess"}, {Value: "LocalAccess"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_AllowedRoles = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Users.Role.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_Certificate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_CABundle = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.CABundle.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_CACertificate = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Security.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "443",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceUserInterfaceHTTPAccess_Protocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.HTTPAccessSupportedProtocols",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_AllowedHosts = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_AllowedPathPrefixes = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[/]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_AllowAllIPv4 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUserInterfaceHTTPAccess_IPv4AllowedSourcePrefix = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_AllowAllIPv6 = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUserInterfaceHTTPAccess_IPv6AllowedSourcePrefix = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccess_AutoDisableDuration = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUserInterfaceHTTPAccess_TimeLeft = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUserInterfaceHTTPAccess_ActivationDate         = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceUserInterfaceHTTPAccess_SessionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUserInterfaceHTTPAccess holds the values of Device.UserInterface.HTTPAccess.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16)
+// DeviceUserInterfaceHTTPAccess holds the values of Device.UserInterface.HTTPAccess.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceUserInterfaceHTTPAccess struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.16.
-	Order uint32 `cwmp:"Order"`
-	// Status: string{Up,Down,Error}, readOnly, since 2.16.
-	Status DeviceUserInterfaceHTTPAccessStatus `cwmp:"Status"`
-	// AccessType: string{RemoteAccess,LocalAccess}, readWrite, since 2.16.
-	AccessType DeviceUserInterfaceHTTPAccessAccessType `cwmp:"AccessType"`
-	// AllowedRoles: list<string(:256)> pathRef→.Users.Role., readWrite, since 2.16.
-	AllowedRoles []string `cwmp:"AllowedRoles"`
-	// Certificate: string pathRef→.Security.Certificate., readWrite, since 2.16.
-	Certificate string `cwmp:"Certificate"`
-	// CABundle: string pathRef→.Security.CABundle., readWrite, since 2.19.
-	CABundle string `cwmp:"CABundle"`
-	// CACertificate: string pathRef→.Security.Certificate., readWrite, since 2.16, deprecated.
-	CACertificate string `cwmp:"CACertificate"`
-	// Interface: string(:256) pathRef, readWrite, since 2.16.
-	Interface string `cwmp:"Interface"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.16.
-	Port uint32 `cwmp:"Port"`
-	// Protocol: string enumerationRef, readWrite, since 2.16.
-	Protocol string `cwmp:"Protocol"`
-	// AllowedHosts: list<string>, readWrite, since 2.16.
-	AllowedHosts []string `cwmp:"AllowedHosts"`
-	// AllowedPathPrefixes: list<string>, readWrite, since 2.16.
-	AllowedPathPrefixes []string `cwmp:"AllowedPathPrefixes"`
-	// AllowAllIPv4: boolean, readWrite, since 2.16.
-	AllowAllIPv4 bool `cwmp:"AllowAllIPv4"`
-	// IPv4AllowedSourcePrefix: list(:1024)<string>, readWrite, since 2.16.
-	IPv4AllowedSourcePrefix []string `cwmp:"IPv4AllowedSourcePrefix"`
-	// AllowAllIPv6: boolean, readWrite, since 2.16.
-	AllowAllIPv6 bool `cwmp:"AllowAllIPv6"`
-	// IPv6AllowedSourcePrefix: list(:1024)<string>, readWrite, since 2.16.
-	IPv6AllowedSourcePrefix []string `cwmp:"IPv6AllowedSourcePrefix"`
-	// AutoDisableDuration: unsignedInt seconds, readWrite, since 2.16.
-	AutoDisableDuration uint32 `cwmp:"AutoDisableDuration"`
-	// TimeLeft: unsignedInt seconds, readOnly, since 2.16.
-	TimeLeft uint32 `cwmp:"TimeLeft"`
-	// ActivationDate: dateTime, readOnly, since 2.16.
-	ActivationDate time.Time `cwmp:"ActivationDate"`
-	// SessionNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	SessionNumberOfEntries uint32 `cwmp:"SessionNumberOfEntries"`
-	// Device.UserInterface.HTTPAccess.{i}.Session.{i}. instances by instance number
-	Session map[uint32]*DeviceUserInterfaceHTTPAccessSession `cwmp:"Session.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Status DeviceUserInterfaceHTTPAccessStatus `json:"Status,omitzero"`
+
+	AccessType DeviceUserInterfaceHTTPAccessAccessType `json:"AccessType,omitzero"`
+
+	AllowedRoles []string `json:"AllowedRoles,omitzero"`
+
+	Certificate string `json:"Certificate,omitzero"`
+
+	CABundle string `json:"CABundle,omitzero"`
+
+	CACertificate string `json:"CACertificate,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Protocol string `json:"Protocol,omitzero"`
+
+	AllowedHosts []string `json:"AllowedHosts,omitzero"`
+
+	AllowedPathPrefixes []string `json:"AllowedPathPrefixes,omitzero"`
+
+	AllowAllIPv4 bool `json:"AllowAllIPv4,omitzero"`
+
+	IPv4AllowedSourcePrefix []string `json:"IPv4AllowedSourcePrefix,omitzero"`
+
+	AllowAllIPv6 bool `json:"AllowAllIPv6,omitzero"`
+
+	IPv6AllowedSourcePrefix []string `json:"IPv6AllowedSourcePrefix,omitzero"`
+
+	AutoDisableDuration uint32 `json:"AutoDisableDuration,omitzero"`
+
+	TimeLeft uint32 `json:"TimeLeft,omitzero"`
+
+	ActivationDate time.Time `json:"ActivationDate,omitzero"`
+
+	SessionNumberOfEntries uint32 `json:"SessionNumberOfEntries,omitzero"`
+
+	Session map[uint32]*DeviceUserInterfaceHTTPAccessSession `json:"Session,omitzero"`
 }
 
-// AddSession creates instance i of Device.UserInterface.HTTPAccess.{i}.Session.{i}. (replacing any) and returns it
+// AddSession creates instance i (replacing any) and returns it.
 func (o *DeviceUserInterfaceHTTPAccess) AddSession(i uint32) *DeviceUserInterfaceHTTPAccessSession {
 	if o.Session == nil {
 		o.Session = map[uint32]*DeviceUserInterfaceHTTPAccessSession{}
@@ -655,1608 +251,235 @@ func (o *DeviceUserInterfaceHTTPAccess) AddSession(i uint32) *DeviceUserInterfac
 	o.Session[i] = x
 	return x
 }
-
-// GetSession returns instance i of Device.UserInterface.HTTPAccess.{i}.Session.{i}.
-func (o *DeviceUserInterfaceHTTPAccess) GetSession(i uint32) (*DeviceUserInterfaceHTTPAccessSession, bool) {
-	x, ok := o.Session[i]
-	return x, ok
-}
-
-// DeleteSession removes instance i of Device.UserInterface.HTTPAccess.{i}.Session.{i}.
-func (o *DeviceUserInterfaceHTTPAccess) DeleteSession(i uint32) {
-	delete(o.Session, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUserInterfaceHTTPAccess) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUserInterfaceHTTPAccess) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUserInterfaceHTTPAccess_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceUserInterfaceHTTPAccess_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterfaceHTTPAccess_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterfaceHTTPAccess_AccessType, string(o.AccessType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AccessType",
-		})
-	}
-	if e := model.CheckValue(synDeviceUserInterfaceHTTPAccess_AllowedRoles, model.FormatValue(model.TypeString, o.AllowedRoles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedRoles",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterfaceHTTPAccess_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckUint(synDeviceUserInterfaceHTTPAccess_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckValue(synDeviceUserInterfaceHTTPAccess_AllowedHosts, model.FormatValue(model.TypeString, o.AllowedHosts)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedHosts",
-		})
-	}
-	if e := model.CheckValue(synDeviceUserInterfaceHTTPAccess_AllowedPathPrefixes, model.FormatValue(model.TypeString, o.AllowedPathPrefixes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedPathPrefixes",
-		})
-	}
-	if e := model.CheckValue(synDeviceUserInterfaceHTTPAccess_IPv4AllowedSourcePrefix, model.FormatValue(model.TypeString, o.IPv4AllowedSourcePrefix)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv4AllowedSourcePrefix",
-		})
-	}
-	if e := model.CheckValue(synDeviceUserInterfaceHTTPAccess_IPv6AllowedSourcePrefix, model.FormatValue(model.TypeString, o.IPv6AllowedSourcePrefix)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPv6AllowedSourcePrefix",
-		})
-	}
+func (o *DeviceUserInterfaceHTTPAccess) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6364, o.Alias)
+	c.Uint(p, "Order", 6378, uint64(o.Order))
+	c.String(p, "Status", 6389, string(o.Status))
+	c.String(p, "AccessType", 6362, string(o.AccessType))
+	c.Wire(p, "AllowedRoles", 6369, model.JoinStrings(o.AllowedRoles), len(o.AllowedRoles) > 0)
+	c.String(p, "Interface", 6377, o.Interface)
+	c.Uint(p, "Port", 6379, uint64(o.Port))
+	c.Wire(p, "AllowedHosts", 6367, model.JoinStrings(o.AllowedHosts), len(o.AllowedHosts) > 0)
+	c.Wire(p, "AllowedPathPrefixes", 6368, model.JoinStrings(o.AllowedPathPrefixes), len(o.AllowedPathPrefixes) > 0)
+	c.Wire(p, "IPv4AllowedSourcePrefix", 6375, model.JoinStrings(o.IPv4AllowedSourcePrefix), len(o.IPv4AllowedSourcePrefix) > 0)
+	c.Wire(p, "IPv6AllowedSourcePrefix", 6376, model.JoinStrings(o.IPv6AllowedSourcePrefix), len(o.IPv6AllowedSourcePrefix) > 0)
 	for _, i := range model.SortedKeys(o.Session) {
-		o.Session[i].ValidateAt(prefix+"Session."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Session[i].ValidateAt(c, model.InstanceOf(p, "Session.", i))
 	}
 }
 
 // DeviceUserInterfaceHTTPAccessPath is the typed path of Device.UserInterface.HTTPAccess.{i}.
 type DeviceUserInterfaceHTTPAccessPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Alias                   model.WriteOnceParam[string]
-	Order                   model.ReadWriteParam[uint32]
-	Status                  model.ReadOnlyParam[DeviceUserInterfaceHTTPAccessStatus]
-	AccessType              model.ReadWriteParam[DeviceUserInterfaceHTTPAccessAccessType]
-	AllowedRoles            model.ReadWriteParam[[]string]
-	Certificate             model.ReadWriteParam[string]
-	CABundle                model.ReadWriteParam[string]
-	CACertificate           model.ReadWriteParam[string]
-	Interface               model.ReadWriteParam[string]
-	Port                    model.ReadWriteParam[uint32]
-	Protocol                model.ReadWriteParam[string]
-	AllowedHosts            model.ReadWriteParam[[]string]
-	AllowedPathPrefixes     model.ReadWriteParam[[]string]
-	AllowAllIPv4            model.ReadWriteParam[bool]
-	IPv4AllowedSourcePrefix model.ReadWriteParam[[]string]
-	AllowAllIPv6            model.ReadWriteParam[bool]
-	IPv6AllowedSourcePrefix model.ReadWriteParam[[]string]
-	AutoDisableDuration     model.ReadWriteParam[uint32]
-	TimeLeft                model.ReadOnlyParam[uint32]
-	ActivationDate          model.ReadOnlyParam[time.Time]
-	SessionNumberOfEntries  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AccessType model.ReadWriteParam[DeviceUserInterfaceHTTPAccessAccessType] `dm:"s"`
+
+	ActivationDate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AllowAllIPv4 model.ReadWriteParam[bool] `dm:"b"`
+
+	AllowAllIPv6 model.ReadWriteParam[bool] `dm:"b"`
+
+	AllowedHosts model.ReadWriteParam[[]string] `dm:"s"`
+
+	AllowedPathPrefixes model.ReadWriteParam[[]string] `dm:"s"`
+
+	AllowedRoles model.ReadWriteParam[[]string] `dm:"s"`
+
+	AutoDisableDuration model.ReadWriteParam[uint32] `dm:"u"`
+
+	CABundle model.ReadWriteParam[string] `dm:"s"`
+
+	CACertificate model.ReadWriteParam[string] `dm:"s"`
+
+	Certificate model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IPv4AllowedSourcePrefix model.ReadWriteParam[[]string] `dm:"s"`
+
+	IPv6AllowedSourcePrefix model.ReadWriteParam[[]string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[string] `dm:"s"`
+
+	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeLeft model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUserInterfaceHTTPAccessPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUserInterfaceHTTPAccessPath(prefix string) DeviceUserInterfaceHTTPAccessPath {
-	p := &prefix
-	return DeviceUserInterfaceHTTPAccessPath{
-		AccessType:              model.NewReadWrite[DeviceUserInterfaceHTTPAccessAccessType](p, "AccessType", model.TypeString),
-		ActivationDate:          model.NewReadOnly[time.Time](p, "ActivationDate", model.TypeDateTime),
-		Alias:                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllowAllIPv4:            model.NewReadWrite[bool](p, "AllowAllIPv4", model.TypeBoolean),
-		AllowAllIPv6:            model.NewReadWrite[bool](p, "AllowAllIPv6", model.TypeBoolean),
-		AllowedHosts:            model.NewReadWrite[[]string](p, "AllowedHosts", model.TypeString),
-		AllowedPathPrefixes:     model.NewReadWrite[[]string](p, "AllowedPathPrefixes", model.TypeString),
-		AllowedRoles:            model.NewReadWrite[[]string](p, "AllowedRoles", model.TypeString),
-		AutoDisableDuration:     model.NewReadWrite[uint32](p, "AutoDisableDuration", model.TypeUnsignedInt),
-		CABundle:                model.NewReadWrite[string](p, "CABundle", model.TypeString),
-		CACertificate:           model.NewReadWrite[string](p, "CACertificate", model.TypeString),
-		Certificate:             model.NewReadWrite[string](p, "Certificate", model.TypeString),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IPv4AllowedSourcePrefix: model.NewReadWrite[[]string](p, "IPv4AllowedSourcePrefix", model.TypeString),
-		IPv6AllowedSourcePrefix: model.NewReadWrite[[]string](p, "IPv6AllowedSourcePrefix", model.TypeString),
-		Interface:               model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Order:                   model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Port:                    model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Protocol:                model.NewReadWrite[string](p, "Protocol", model.TypeString),
-		SessionNumberOfEntries:  model.NewReadOnly[uint32](p, "SessionNumberOfEntries", model.TypeUnsignedInt),
-		Status:                  model.NewReadOnly[DeviceUserInterfaceHTTPAccessStatus](p, "Status", model.TypeString),
-		TimeLeft:                model.NewReadOnly[uint32](p, "TimeLeft", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// Session returns the typed path of instance i.
+func (x DeviceUserInterfaceHTTPAccessPath) Session(i uint32) (p DeviceUserInterfaceHTTPAccessSessionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Session.", i))
+	return
 }
 
-// Session returns the typed path of instance i of Device.UserInterface.HTTPAccess.{i}.Session.{i}.
-func (x DeviceUserInterfaceHTTPAccessPath) Session(i uint32) DeviceUserInterfaceHTTPAccessSessionPath {
-	return newDeviceUserInterfaceHTTPAccessSessionPath(x.Path() + "Session." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// SessionTable returns the table Device.UserInterface.HTTPAccess.{i}.Session.{i}. itself (for AddObject when writable)
+// SessionTable returns the table itself (for AddObject when writable).
 func (x DeviceUserInterfaceHTTPAccessPath) SessionTable() model.Table {
-	return model.NewTable(x.Path() + "Session.")
+	return model.NewTable(x.ObjectPath, "Session.")
 }
 
-var (
-	synDeviceUserInterfaceHTTPAccessSession_SessionID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4096)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccessSession_User = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".Users.User.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccessSession_IPAddress = &model.Syntax{
-		DataType: "IPAddress",
-		Sizes:    []model.Size{{Max: model.U64(45)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccessSession_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceUserInterfaceHTTPAccessSession_Protocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "##.HTTPAccessSupportedProtocols",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUserInterfaceHTTPAccessSession_StartDate = &model.Syntax{Type: model.TypeDateTime}
-)
-
-// DeviceUserInterfaceHTTPAccessSession holds the values of Device.UserInterface.HTTPAccess.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceUserInterfaceHTTPAccessSession holds the values of Device.UserInterface.HTTPAccess.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceUserInterfaceHTTPAccessSession struct {
-	// SessionID: string(:4096), readOnly, since 2.16.
-	SessionID string `cwmp:"SessionID"`
-	// User: string(:256) pathRef→.Users.User., readOnly, since 2.16.
-	User string `cwmp:"User"`
-	// IPAddress: IPAddress=string(:45), readOnly, since 2.16.
-	IPAddress string `cwmp:"IPAddress"`
-	// Port: unsignedInt[1:65535], readOnly, since 2.16.
-	Port uint32 `cwmp:"Port"`
-	// Protocol: string enumerationRef, readOnly, since 2.16.
-	Protocol string `cwmp:"Protocol"`
-	// StartDate: dateTime, readOnly, since 2.16.
-	StartDate time.Time `cwmp:"StartDate"`
+	SessionID string `json:"SessionID,omitzero"`
+
+	User string `json:"User,omitzero"`
+
+	IPAddress string `json:"IPAddress,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Protocol string `json:"Protocol,omitzero"`
+
+	StartDate time.Time `json:"StartDate,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUserInterfaceHTTPAccessSession) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUserInterfaceHTTPAccessSession) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUserInterfaceHTTPAccessSession_SessionID, o.SessionID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionID",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterfaceHTTPAccessSession_User, o.User); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "User",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterfaceHTTPAccessSession_IPAddress, o.IPAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IPAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceUserInterfaceHTTPAccessSession_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
+func (o *DeviceUserInterfaceHTTPAccessSession) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SessionID", 6385, o.SessionID)
+	c.String(p, "User", 6387, o.User)
+	c.String(p, "IPAddress", 6382, o.IPAddress)
+	c.Uint(p, "Port", 6383, uint64(o.Port))
 }
 
 // DeviceUserInterfaceHTTPAccessSessionPath is the typed path of Device.UserInterface.HTTPAccess.{i}.Session.{i}.
 type DeviceUserInterfaceHTTPAccessSessionPath struct {
-	obj       model.ObjectPath
-	SessionID model.ReadOnlyParam[string]
-	User      model.ReadOnlyParam[string]
-	IPAddress model.ReadOnlyParam[string]
-	Port      model.ReadOnlyParam[uint32]
-	Protocol  model.ReadOnlyParam[string]
-	StartDate model.ReadOnlyParam[time.Time]
+	model.ObjectPath
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Protocol model.ReadOnlyParam[string] `dm:"s"`
+
+	SessionID model.ReadOnlyParam[string] `dm:"s"`
+
+	StartDate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	User model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUserInterfaceHTTPAccessSessionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUserInterfaceHTTPAccessSessionPath(prefix string) DeviceUserInterfaceHTTPAccessSessionPath {
-	p := &prefix
-	return DeviceUserInterfaceHTTPAccessSessionPath{
-		IPAddress: model.NewReadOnly[string](p, "IPAddress", model.TypeString),
-		Port:      model.NewReadOnly[uint32](p, "Port", model.TypeUnsignedInt),
-		Protocol:  model.NewReadOnly[string](p, "Protocol", model.TypeString),
-		SessionID: model.NewReadOnly[string](p, "SessionID", model.TypeString),
-		StartDate: model.NewReadOnly[time.Time](p, "StartDate", model.TypeDateTime),
-		User:      model.NewReadOnly[string](p, "User", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUserInterfaceLocalDisplay_Movable   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUserInterfaceLocalDisplay_Resizable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUserInterfaceLocalDisplay_PosX      = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "pixels",
-	}
-	synDeviceUserInterfaceLocalDisplay_PosY = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "pixels",
-	}
-	synDeviceUserInterfaceLocalDisplay_Width = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "pixels",
-	}
-	synDeviceUserInterfaceLocalDisplay_Height = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "pixels",
-	}
-	synDeviceUserInterfaceLocalDisplay_DisplayWidth = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "pixels",
-	}
-	synDeviceUserInterfaceLocalDisplay_DisplayHeight = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "pixels",
-	}
-)
-
-// DeviceUserInterfaceLocalDisplay holds the values of Device.UserInterface.LocalDisplay. (object, readOnly, since 2.0)
+// DeviceUserInterfaceLocalDisplay holds the values of Device.UserInterface.LocalDisplay. (object, readOnly, since 2.0).
 type DeviceUserInterfaceLocalDisplay struct {
-	// Movable: boolean, readWrite, since 2.0.
-	Movable bool `cwmp:"Movable"`
-	// Resizable: boolean, readWrite, since 2.0.
-	Resizable bool `cwmp:"Resizable"`
-	// PosX: int pixels, readWrite, since 2.0.
-	PosX int32 `cwmp:"PosX"`
-	// PosY: int pixels, readWrite, since 2.0.
-	PosY int32 `cwmp:"PosY"`
-	// Width: unsignedInt pixels, readWrite, since 2.0.
-	Width uint32 `cwmp:"Width"`
-	// Height: unsignedInt pixels, readWrite, since 2.0.
-	Height uint32 `cwmp:"Height"`
-	// DisplayWidth: unsignedInt pixels, readOnly, since 2.0.
-	DisplayWidth uint32 `cwmp:"DisplayWidth"`
-	// DisplayHeight: unsignedInt pixels, readOnly, since 2.0.
-	DisplayHeight uint32 `cwmp:"DisplayHeight"`
-}
+	Movable bool `json:"Movable,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUserInterfaceLocalDisplay) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Resizable bool `json:"Resizable,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUserInterfaceLocalDisplay) ValidateAt(prefix string, v *model.Violations) {}
+	PosX int32 `json:"PosX,omitzero"`
+
+	PosY int32 `json:"PosY,omitzero"`
+
+	Width uint32 `json:"Width,omitzero"`
+
+	Height uint32 `json:"Height,omitzero"`
+
+	DisplayWidth uint32 `json:"DisplayWidth,omitzero"`
+
+	DisplayHeight uint32 `json:"DisplayHeight,omitzero"`
+}
 
 // DeviceUserInterfaceLocalDisplayPath is the typed path of Device.UserInterface.LocalDisplay.
 type DeviceUserInterfaceLocalDisplayPath struct {
-	obj           model.ObjectPath
-	Movable       model.ReadWriteParam[bool]
-	Resizable     model.ReadWriteParam[bool]
-	PosX          model.ReadWriteParam[int32]
-	PosY          model.ReadWriteParam[int32]
-	Width         model.ReadWriteParam[uint32]
-	Height        model.ReadWriteParam[uint32]
-	DisplayWidth  model.ReadOnlyParam[uint32]
-	DisplayHeight model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	DisplayHeight model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceUserInterfaceLocalDisplayPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUserInterfaceLocalDisplayPath(prefix string) DeviceUserInterfaceLocalDisplayPath {
-	p := &prefix
-	return DeviceUserInterfaceLocalDisplayPath{
-		DisplayHeight: model.NewReadOnly[uint32](p, "DisplayHeight", model.TypeUnsignedInt),
-		DisplayWidth:  model.NewReadOnly[uint32](p, "DisplayWidth", model.TypeUnsignedInt),
-		Height:        model.NewReadWrite[uint32](p, "Height", model.TypeUnsignedInt),
-		Movable:       model.NewReadWrite[bool](p, "Movable", model.TypeBoolean),
-		PosX:          model.NewReadWrite[int32](p, "PosX", model.TypeInt),
-		PosY:          model.NewReadWrite[int32](p, "PosY", model.TypeInt),
-		Resizable:     model.NewReadWrite[bool](p, "Resizable", model.TypeBoolean),
-		Width:         model.NewReadWrite[uint32](p, "Width", model.TypeUnsignedInt),
-		obj:           model.NewObjectPath(p),
-	}
+	DisplayWidth model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Height model.ReadWriteParam[uint32] `dm:"u"`
+
+	Movable model.ReadWriteParam[bool] `dm:"b"`
+
+	PosX model.ReadWriteParam[int32] `dm:"i"`
+
+	PosY model.ReadWriteParam[int32] `dm:"i"`
+
+	Resizable model.ReadWriteParam[bool] `dm:"b"`
+
+	Width model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceUserInterfaceMessagesIconType enumerates the values of Device.UserInterface.Messages.IconType.
 type DeviceUserInterfaceMessagesIconType string
 
-func (e DeviceUserInterfaceMessagesIconType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUserInterfaceMessagesIconType_None          DeviceUserInterfaceMessagesIconType = "None"
-	DeviceUserInterfaceMessagesIconType_Greeting      DeviceUserInterfaceMessagesIconType = "Greeting"
-	DeviceUserInterfaceMessagesIconType_Information   DeviceUserInterfaceMessagesIconType = "Information"
-	DeviceUserInterfaceMessagesIconType_Warning       DeviceUserInterfaceMessagesIconType = "Warning"
-	DeviceUserInterfaceMessagesIconType_Important     DeviceUserInterfaceMessagesIconType = "Important"
-	DeviceUserInterfaceMessagesIconType_Urgent        DeviceUserInterfaceMessagesIconType = "Urgent"
+	DeviceUserInterfaceMessagesIconType_None DeviceUserInterfaceMessagesIconType = "None"
+
+	DeviceUserInterfaceMessagesIconType_Greeting DeviceUserInterfaceMessagesIconType = "Greeting"
+
+	DeviceUserInterfaceMessagesIconType_Information DeviceUserInterfaceMessagesIconType = "Information"
+
+	DeviceUserInterfaceMessagesIconType_Warning DeviceUserInterfaceMessagesIconType = "Warning"
+
+	DeviceUserInterfaceMessagesIconType_Important DeviceUserInterfaceMessagesIconType = "Important"
+
+	DeviceUserInterfaceMessagesIconType_Urgent DeviceUserInterfaceMessagesIconType = "Urgent"
+
 	DeviceUserInterfaceMessagesIconType_Advertisement DeviceUserInterfaceMessagesIconType = "Advertisement"
 )
 
-var (
-	synDeviceUserInterfaceMessages_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUserInterfaceMessages_Title = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterfaceMessages_SubTitle = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterfaceMessages_Text     = &model.Syntax{Type: model.TypeString}
-	synDeviceUserInterfaceMessages_IconType = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "Greeting"}, {Value: "Information"}, {Value: "Warning"}, {Value: "Important"}, {Value: "Urgent"}, {Value: "Advertisement"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUserInterfaceMessages_MessageColor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceUserInterfaceMessages_BackgroundColor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceUserInterfaceMessages_TitleColor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceUserInterfaceMessages_SubTitleColor = &model.Syntax{
-		Sizes: []model.Size{{
-			Max: model.U64(3),
-			Min: model.U64(3),
-		}},
-		Type: model.TypeHexBinary,
-	}
-	synDeviceUserInterfaceMessages_RequestedNumberOfRepetitions = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUserInterfaceMessages_ExecutedNumberOfRepetitions  = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUserInterfaceMessages holds the values of Device.UserInterface.Messages. (object, readOnly, since 2.11)
+// DeviceUserInterfaceMessages holds the values of Device.UserInterface.Messages. (object, readOnly, since 2.11).
 type DeviceUserInterfaceMessages struct {
-	// Enable: boolean, readWrite, since 2.11.
-	Enable bool `cwmp:"Enable"`
-	// Title: string(:128), readWrite, since 2.11.
-	Title string `cwmp:"Title"`
-	// SubTitle: string(:128), readWrite, since 2.11.
-	SubTitle string `cwmp:"SubTitle"`
-	// Text: string, readWrite, since 2.11.
-	Text string `cwmp:"Text"`
-	// IconType: string{None,Greeting,Information,Warning,Important,Urgent,… 7 values}, readWrite, since 2.11.
-	IconType DeviceUserInterfaceMessagesIconType `cwmp:"IconType"`
-	// MessageColor: hexBinary(3:3), readWrite, since 2.11.
-	MessageColor []byte `cwmp:"MessageColor"`
-	// BackgroundColor: hexBinary(3:3), readWrite, since 2.11.
-	BackgroundColor []byte `cwmp:"BackgroundColor"`
-	// TitleColor: hexBinary(3:3), readWrite, since 2.11.
-	TitleColor []byte `cwmp:"TitleColor"`
-	// SubTitleColor: hexBinary(3:3), readWrite, since 2.11.
-	SubTitleColor []byte `cwmp:"SubTitleColor"`
-	// RequestedNumberOfRepetitions: unsignedInt, readWrite, since 2.11.
-	RequestedNumberOfRepetitions uint32 `cwmp:"RequestedNumberOfRepetitions"`
-	// ExecutedNumberOfRepetitions: unsignedInt, readOnly, since 2.11.
-	ExecutedNumberOfRepetitions uint32 `cwmp:"ExecutedNumberOfRepetitions"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Title string `json:"Title,omitzero"`
+
+	SubTitle string `json:"SubTitle,omitzero"`
+
+	Text string `json:"Text,omitzero"`
+
+	IconType DeviceUserInterfaceMessagesIconType `json:"IconType,omitzero"`
+
+	MessageColor model.HexBinary `json:"MessageColor,omitzero"`
+
+	BackgroundColor model.HexBinary `json:"BackgroundColor,omitzero"`
+
+	TitleColor model.HexBinary `json:"TitleColor,omitzero"`
+
+	SubTitleColor model.HexBinary `json:"SubTitleColor,omitzero"`
+
+	RequestedNumberOfRepetitions uint32 `json:"RequestedNumberOfRepetitions,omitzero"`
+
+	ExecutedNumberOfRepetitions uint32 `json:"ExecutedNumberOfRepetitions,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUserInterfaceMessages) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUserInterfaceMessages) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUserInterfaceMessages_Title, o.Title); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Title",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterfaceMessages_SubTitle, o.SubTitle); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubTitle",
-		})
-	}
-	if e := model.CheckString(synDeviceUserInterfaceMessages_IconType, string(o.IconType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IconType",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUserInterfaceMessages_MessageColor, o.MessageColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MessageColor",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUserInterfaceMessages_BackgroundColor, o.BackgroundColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "BackgroundColor",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUserInterfaceMessages_TitleColor, o.TitleColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TitleColor",
-		})
-	}
-	if e := model.CheckBytes(synDeviceUserInterfaceMessages_SubTitleColor, o.SubTitleColor); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SubTitleColor",
-		})
-	}
+func (o *DeviceUserInterfaceMessages) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Title", 6420, o.Title)
+	c.String(p, "SubTitle", 6417, o.SubTitle)
+	c.String(p, "IconType", 6414, string(o.IconType))
+	c.Bytes(p, "MessageColor", 6415, []byte(o.MessageColor))
+	c.Bytes(p, "BackgroundColor", 6411, []byte(o.BackgroundColor))
+	c.Bytes(p, "TitleColor", 6421, []byte(o.TitleColor))
+	c.Bytes(p, "SubTitleColor", 6418, []byte(o.SubTitleColor))
 }
 
 // DeviceUserInterfaceMessagesPath is the typed path of Device.UserInterface.Messages.
 type DeviceUserInterfaceMessagesPath struct {
-	obj                          model.ObjectPath
-	Enable                       model.ReadWriteParam[bool]
-	Title                        model.ReadWriteParam[string]
-	SubTitle                     model.ReadWriteParam[string]
-	Text                         model.ReadWriteParam[string]
-	IconType                     model.ReadWriteParam[DeviceUserInterfaceMessagesIconType]
-	MessageColor                 model.ReadWriteParam[[]byte]
-	BackgroundColor              model.ReadWriteParam[[]byte]
-	TitleColor                   model.ReadWriteParam[[]byte]
-	SubTitleColor                model.ReadWriteParam[[]byte]
-	RequestedNumberOfRepetitions model.ReadWriteParam[uint32]
-	ExecutedNumberOfRepetitions  model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BackgroundColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-// Path returns the object's instance path.
-func (x DeviceUserInterfaceMessagesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUserInterfaceMessagesPath(prefix string) DeviceUserInterfaceMessagesPath {
-	p := &prefix
-	return DeviceUserInterfaceMessagesPath{
-		BackgroundColor:              model.NewReadWrite[[]byte](p, "BackgroundColor", model.TypeHexBinary),
-		Enable:                       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		ExecutedNumberOfRepetitions:  model.NewReadOnly[uint32](p, "ExecutedNumberOfRepetitions", model.TypeUnsignedInt),
-		IconType:                     model.NewReadWrite[DeviceUserInterfaceMessagesIconType](p, "IconType", model.TypeString),
-		MessageColor:                 model.NewReadWrite[[]byte](p, "MessageColor", model.TypeHexBinary),
-		RequestedNumberOfRepetitions: model.NewReadWrite[uint32](p, "RequestedNumberOfRepetitions", model.TypeUnsignedInt),
-		SubTitle:                     model.NewReadWrite[string](p, "SubTitle", model.TypeString),
-		SubTitleColor:                model.NewReadWrite[[]byte](p, "SubTitleColor", model.TypeHexBinary),
-		Text:                         model.NewReadWrite[string](p, "Text", model.TypeString),
-		Title:                        model.NewReadWrite[string](p, "Title", model.TypeString),
-		TitleColor:                   model.NewReadWrite[[]byte](p, "TitleColor", model.TypeHexBinary),
-		obj:                          model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaUserinterface = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UserInterface.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Enable",
-	Syntax:  synDeviceUserInterface_Enable,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.PasswordRequired",
-	Syntax:  synDeviceUserInterface_PasswordRequired,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.PasswordUserSelectable",
-	Syntax:  synDeviceUserInterface_PasswordUserSelectable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.UpgradeAvailable",
-	Syntax:  synDeviceUserInterface_UpgradeAvailable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.WarrantyDate",
-	Syntax:  synDeviceUserInterface_WarrantyDate,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.ISPName",
-	Syntax:  synDeviceUserInterface_ISPName,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.ISPHelpDesk",
-	Syntax:  synDeviceUserInterface_ISPHelpDesk,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.ISPHomePage",
-	Syntax:  synDeviceUserInterface_ISPHomePage,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.ISPHelpPage",
-	Syntax:  synDeviceUserInterface_ISPHelpPage,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.ISPLogo",
-	Syntax:  synDeviceUserInterface_ISPLogo,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.ISPLogoSize",
-	Syntax:  synDeviceUserInterface_ISPLogoSize,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.ISPMailServer",
-	Syntax:  synDeviceUserInterface_ISPMailServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.ISPNewsServer",
-	Syntax:  synDeviceUserInterface_ISPNewsServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.TextColor",
-	Syntax:  synDeviceUserInterface_TextColor,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.BackgroundColor",
-	Syntax:  synDeviceUserInterface_BackgroundColor,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.ButtonColor",
-	Syntax:  synDeviceUserInterface_ButtonColor,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.ButtonTextColor",
-	Syntax:  synDeviceUserInterface_ButtonTextColor,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.AutoUpdateServer",
-	Syntax:  synDeviceUserInterface_AutoUpdateServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.UserUpdateServer",
-	Syntax:  synDeviceUserInterface_UserUpdateServer,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.AvailableLanguages",
-	Syntax:  synDeviceUserInterface_AvailableLanguages,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.CurrentLanguage",
-	Syntax:  synDeviceUserInterface_CurrentLanguage,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccessSupportedProtocols",
-	Syntax:  synDeviceUserInterface_HTTPAccessSupportedProtocols,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccessNumberOfEntries",
-	Syntax:  synDeviceUserInterface_HTTPAccessNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.PasswordReset",
-	Syntax:  synDeviceUserInterface_PasswordReset,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "HTTPAccessNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UserInterface.HTTPAccess.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Enable",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Alias",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Order",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_Order,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Status",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_Status,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.AccessType",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_AccessType,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.AllowedRoles",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_AllowedRoles,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Certificate",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_Certificate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.CABundle",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_CABundle,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.CACertificate",
-	Status:  "deprecated",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_CACertificate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Interface",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_Interface,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Port",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_Port,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Protocol",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_Protocol,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.AllowedHosts",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_AllowedHosts,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.AllowedPathPrefixes",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_AllowedPathPrefixes,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.AllowAllIPv4",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_AllowAllIPv4,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.IPv4AllowedSourcePrefix",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_IPv4AllowedSourcePrefix,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.AllowAllIPv6",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_AllowAllIPv6,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.IPv6AllowedSourcePrefix",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_IPv6AllowedSourcePrefix,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.AutoDisableDuration",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_AutoDisableDuration,
-	Version: "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.UserInterface.HTTPAccess.{i}.TimeLeft",
-	Syntax:       synDeviceUserInterfaceHTTPAccess_TimeLeft,
-	Version:      "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.ActivationDate",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_ActivationDate,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.SessionNumberOfEntries",
-	Syntax:  synDeviceUserInterfaceHTTPAccess_SessionNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SessionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.UserInterface.HTTPAccess.{i}.Session.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"SessionID"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Session.{i}.SessionID",
-	Syntax:  synDeviceUserInterfaceHTTPAccessSession_SessionID,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Session.{i}.User",
-	Syntax:  synDeviceUserInterfaceHTTPAccessSession_User,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Session.{i}.IPAddress",
-	Syntax:  synDeviceUserInterfaceHTTPAccessSession_IPAddress,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Session.{i}.Port",
-	Syntax:  synDeviceUserInterfaceHTTPAccessSession_Port,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Session.{i}.Protocol",
-	Syntax:  synDeviceUserInterfaceHTTPAccessSession_Protocol,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.HTTPAccess.{i}.Session.{i}.StartDate",
-	Syntax:  synDeviceUserInterfaceHTTPAccessSession_StartDate,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UserInterface.LocalDisplay.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.LocalDisplay.Movable",
-	Syntax:  synDeviceUserInterfaceLocalDisplay_Movable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.LocalDisplay.Resizable",
-	Syntax:  synDeviceUserInterfaceLocalDisplay_Resizable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.LocalDisplay.PosX",
-	Syntax:  synDeviceUserInterfaceLocalDisplay_PosX,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.LocalDisplay.PosY",
-	Syntax:  synDeviceUserInterfaceLocalDisplay_PosY,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.LocalDisplay.Width",
-	Syntax:  synDeviceUserInterfaceLocalDisplay_Width,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.LocalDisplay.Height",
-	Syntax:  synDeviceUserInterfaceLocalDisplay_Height,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.LocalDisplay.DisplayWidth",
-	Syntax:  synDeviceUserInterfaceLocalDisplay_DisplayWidth,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.LocalDisplay.DisplayHeight",
-	Syntax:  synDeviceUserInterfaceLocalDisplay_DisplayHeight,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.UserInterface.Messages.",
-	Version:    "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Messages.Enable",
-	Syntax:  synDeviceUserInterfaceMessages_Enable,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Messages.Title",
-	Syntax:  synDeviceUserInterfaceMessages_Title,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Messages.SubTitle",
-	Syntax:  synDeviceUserInterfaceMessages_SubTitle,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Messages.Text",
-	Syntax:  synDeviceUserInterfaceMessages_Text,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Messages.IconType",
-	Syntax:  synDeviceUserInterfaceMessages_IconType,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Messages.MessageColor",
-	Syntax:  synDeviceUserInterfaceMessages_MessageColor,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Messages.BackgroundColor",
-	Syntax:  synDeviceUserInterfaceMessages_BackgroundColor,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Messages.TitleColor",
-	Syntax:  synDeviceUserInterfaceMessages_TitleColor,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Messages.SubTitleColor",
-	Syntax:  synDeviceUserInterfaceMessages_SubTitleColor,
-	Version: "2.11",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.UserInterface.Messages.RequestedNumberOfRepetitions",
-	Syntax:  synDeviceUserInterfaceMessages_RequestedNumberOfRepetitions,
-	Version: "2.11",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.UserInterface.Messages.ExecutedNumberOfRepetitions",
-	Syntax:  synDeviceUserInterfaceMessages_ExecutedNumberOfRepetitions,
-	Version: "2.11",
-}}
+	ExecutedNumberOfRepetitions model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceUserInterfaceImpl is what a device implements for Device.UserInterface; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUserInterfaceImpl to implement only some methods.
-type DeviceUserInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	PasswordRequired(inst []uint32) (bool, error)
-	SetPasswordRequired(inst []uint32, v bool) error
-	PasswordUserSelectable(inst []uint32) (bool, error)
-	SetPasswordUserSelectable(inst []uint32, v bool) error
-	UpgradeAvailable(inst []uint32) (bool, error)
-	SetUpgradeAvailable(inst []uint32, v bool) error
-	WarrantyDate(inst []uint32) (time.Time, error)
-	SetWarrantyDate(inst []uint32, v time.Time) error
-	ISPName(inst []uint32) (string, error)
-	SetISPName(inst []uint32, v string) error
-	ISPHelpDesk(inst []uint32) (string, error)
-	SetISPHelpDesk(inst []uint32, v string) error
-	ISPHomePage(inst []uint32) (string, error)
-	SetISPHomePage(inst []uint32, v string) error
-	ISPHelpPage(inst []uint32) (string, error)
-	SetISPHelpPage(inst []uint32, v string) error
-	ISPLogo(inst []uint32) ([]byte, error)
-	SetISPLogo(inst []uint32, v []byte) error
-	ISPLogoSize(inst []uint32) (uint32, error)
-	SetISPLogoSize(inst []uint32, v uint32) error
-	ISPMailServer(inst []uint32) (string, error)
-	SetISPMailServer(inst []uint32, v string) error
-	ISPNewsServer(inst []uint32) (string, error)
-	SetISPNewsServer(inst []uint32, v string) error
-	TextColor(inst []uint32) ([]byte, error)
-	SetTextColor(inst []uint32, v []byte) error
-	BackgroundColor(inst []uint32) ([]byte, error)
-	SetBackgroundColor(inst []uint32, v []byte) error
-	ButtonColor(inst []uint32) ([]byte, error)
-	SetButtonColor(inst []uint32, v []byte) error
-	ButtonTextColor(inst []uint32) ([]byte, error)
-	SetButtonTextColor(inst []uint32, v []byte) error
-	AutoUpdateServer(inst []uint32) (string, error)
-	SetAutoUpdateServer(inst []uint32, v string) error
-	UserUpdateServer(inst []uint32) (string, error)
-	SetUserUpdateServer(inst []uint32, v string) error
-	AvailableLanguages(inst []uint32) ([]string, error)
-	CurrentLanguage(inst []uint32) (string, error)
-	SetCurrentLanguage(inst []uint32, v string) error
-	HTTPAccessSupportedProtocols(inst []uint32) ([]DeviceUserInterfaceHTTPAccessSupportedProtocols, error)
-	HTTPAccessNumberOfEntries(inst []uint32) (uint32, error)
-	PasswordReset(inst []uint32) (bool, error)
-	SetPasswordReset(inst []uint32, v bool) error
-	HTTPAccessInstances(inst []uint32) []uint32
-	AddHTTPAccess(inst []uint32) (uint32, error)
-	DeleteHTTPAccess(inst []uint32, i uint32) error
-}
+	IconType model.ReadWriteParam[DeviceUserInterfaceMessagesIconType] `dm:"s"`
 
-// UnimplementedDeviceUserInterfaceImpl implements DeviceUserInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUserInterfaceImpl struct{}
+	MessageColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-func (UnimplementedDeviceUserInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) PasswordRequired(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetPasswordRequired(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) PasswordUserSelectable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetPasswordUserSelectable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) UpgradeAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetUpgradeAvailable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) WarrantyDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetWarrantyDate(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) ISPName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetISPName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) ISPHelpDesk(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetISPHelpDesk(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) ISPHomePage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetISPHomePage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) ISPHelpPage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetISPHelpPage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) ISPLogo(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetISPLogo(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) ISPLogoSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetISPLogoSize(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) ISPMailServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetISPMailServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) ISPNewsServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetISPNewsServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) TextColor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetTextColor(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) BackgroundColor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetBackgroundColor(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) ButtonColor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetButtonColor(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) ButtonTextColor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetButtonTextColor(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) AutoUpdateServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetAutoUpdateServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) UserUpdateServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetUserUpdateServer(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) AvailableLanguages(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) CurrentLanguage(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetCurrentLanguage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) HTTPAccessSupportedProtocols(inst []uint32) ([]DeviceUserInterfaceHTTPAccessSupportedProtocols, error) {
-	var zero []DeviceUserInterfaceHTTPAccessSupportedProtocols
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) HTTPAccessNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) PasswordReset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) SetPasswordReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) HTTPAccessInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUserInterfaceImpl) AddHTTPAccess(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceImpl) DeleteHTTPAccess(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	RequestedNumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceUserInterfaceHTTPAccessImpl is what a device implements for Device.UserInterface.HTTPAccess.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUserInterfaceHTTPAccessImpl to implement only some methods.
-type DeviceUserInterfaceHTTPAccessImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Status(inst []uint32) (DeviceUserInterfaceHTTPAccessStatus, error)
-	AccessType(inst []uint32) (DeviceUserInterfaceHTTPAccessAccessType, error)
-	SetAccessType(inst []uint32, v DeviceUserInterfaceHTTPAccessAccessType) error
-	AllowedRoles(inst []uint32) ([]string, error)
-	SetAllowedRoles(inst []uint32, v []string) error
-	Certificate(inst []uint32) (string, error)
-	SetCertificate(inst []uint32, v string) error
-	CABundle(inst []uint32) (string, error)
-	SetCABundle(inst []uint32, v string) error
-	CACertificate(inst []uint32) (string, error)
-	SetCACertificate(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	Protocol(inst []uint32) (string, error)
-	SetProtocol(inst []uint32, v string) error
-	AllowedHosts(inst []uint32) ([]string, error)
-	SetAllowedHosts(inst []uint32, v []string) error
-	AllowedPathPrefixes(inst []uint32) ([]string, error)
-	SetAllowedPathPrefixes(inst []uint32, v []string) error
-	AllowAllIPv4(inst []uint32) (bool, error)
-	SetAllowAllIPv4(inst []uint32, v bool) error
-	IPv4AllowedSourcePrefix(inst []uint32) ([]string, error)
-	SetIPv4AllowedSourcePrefix(inst []uint32, v []string) error
-	AllowAllIPv6(inst []uint32) (bool, error)
-	SetAllowAllIPv6(inst []uint32, v bool) error
-	IPv6AllowedSourcePrefix(inst []uint32) ([]string, error)
-	SetIPv6AllowedSourcePrefix(inst []uint32, v []string) error
-	AutoDisableDuration(inst []uint32) (uint32, error)
-	SetAutoDisableDuration(inst []uint32, v uint32) error
-	TimeLeft(inst []uint32) (uint32, error)
-	ActivationDate(inst []uint32) (time.Time, error)
-	SessionNumberOfEntries(inst []uint32) (uint32, error)
-	SessionInstances(inst []uint32) []uint32
-}
+	SubTitle model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceUserInterfaceHTTPAccessImpl implements DeviceUserInterfaceHTTPAccessImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUserInterfaceHTTPAccessImpl struct{}
+	SubTitleColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Status(inst []uint32) (DeviceUserInterfaceHTTPAccessStatus, error) {
-	var zero DeviceUserInterfaceHTTPAccessStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AccessType(inst []uint32) (DeviceUserInterfaceHTTPAccessAccessType, error) {
-	var zero DeviceUserInterfaceHTTPAccessAccessType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAccessType(inst []uint32, v DeviceUserInterfaceHTTPAccessAccessType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AllowedRoles(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAllowedRoles(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Certificate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetCertificate(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) CABundle(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetCABundle(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) CACertificate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetCACertificate(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Protocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetProtocol(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AllowedHosts(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAllowedHosts(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AllowedPathPrefixes(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAllowedPathPrefixes(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AllowAllIPv4(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAllowAllIPv4(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) IPv4AllowedSourcePrefix(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetIPv4AllowedSourcePrefix(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AllowAllIPv6(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAllowAllIPv6(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) IPv6AllowedSourcePrefix(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetIPv6AllowedSourcePrefix(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AutoDisableDuration(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAutoDisableDuration(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) TimeLeft(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) ActivationDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SessionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SessionInstances(inst []uint32) []uint32 {
-	return nil
-}
+	Text model.ReadWriteParam[string] `dm:"s"`
 
-// DeviceUserInterfaceHTTPAccessSessionImpl is what a device implements for Device.UserInterface.HTTPAccess.{i}.Session.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl to implement only some methods.
-type DeviceUserInterfaceHTTPAccessSessionImpl interface {
-	SessionID(inst []uint32) (string, error)
-	User(inst []uint32) (string, error)
-	IPAddress(inst []uint32) (string, error)
-	Port(inst []uint32) (uint32, error)
-	Protocol(inst []uint32) (string, error)
-	StartDate(inst []uint32) (time.Time, error)
-}
+	Title model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl implements DeviceUserInterfaceHTTPAccessSessionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl struct{}
-
-func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) SessionID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) User(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) IPAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) Protocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) StartDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUserInterfaceLocalDisplayImpl is what a device implements for Device.UserInterface.LocalDisplay; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUserInterfaceLocalDisplayImpl to implement only some methods.
-type DeviceUserInterfaceLocalDisplayImpl interface {
-	Movable(inst []uint32) (bool, error)
-	SetMovable(inst []uint32, v bool) error
-	Resizable(inst []uint32) (bool, error)
-	SetResizable(inst []uint32, v bool) error
-	PosX(inst []uint32) (int32, error)
-	SetPosX(inst []uint32, v int32) error
-	PosY(inst []uint32) (int32, error)
-	SetPosY(inst []uint32, v int32) error
-	Width(inst []uint32) (uint32, error)
-	SetWidth(inst []uint32, v uint32) error
-	Height(inst []uint32) (uint32, error)
-	SetHeight(inst []uint32, v uint32) error
-	DisplayWidth(inst []uint32) (uint32, error)
-	DisplayHeight(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceUserInterfaceLocalDisplayImpl implements DeviceUserInterfaceLocalDisplayImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUserInterfaceLocalDisplayImpl struct{}
-
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) Movable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetMovable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) Resizable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetResizable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) PosX(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetPosX(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) PosY(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetPosY(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) Width(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetWidth(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) Height(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetHeight(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) DisplayWidth(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) DisplayHeight(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUserInterfaceMessagesImpl is what a device implements for Device.UserInterface.Messages; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUserInterfaceMessagesImpl to implement only some methods.
-type DeviceUserInterfaceMessagesImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Title(inst []uint32) (string, error)
-	SetTitle(inst []uint32, v string) error
-	SubTitle(inst []uint32) (string, error)
-	SetSubTitle(inst []uint32, v string) error
-	Text(inst []uint32) (string, error)
-	SetText(inst []uint32, v string) error
-	IconType(inst []uint32) (DeviceUserInterfaceMessagesIconType, error)
-	SetIconType(inst []uint32, v DeviceUserInterfaceMessagesIconType) error
-	MessageColor(inst []uint32) ([]byte, error)
-	SetMessageColor(inst []uint32, v []byte) error
-	BackgroundColor(inst []uint32) ([]byte, error)
-	SetBackgroundColor(inst []uint32, v []byte) error
-	TitleColor(inst []uint32) ([]byte, error)
-	SetTitleColor(inst []uint32, v []byte) error
-	SubTitleColor(inst []uint32) ([]byte, error)
-	SetSubTitleColor(inst []uint32, v []byte) error
-	RequestedNumberOfRepetitions(inst []uint32) (uint32, error)
-	SetRequestedNumberOfRepetitions(inst []uint32, v uint32) error
-	ExecutedNumberOfRepetitions(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceUserInterfaceMessagesImpl implements DeviceUserInterfaceMessagesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUserInterfaceMessagesImpl struct{}
-
-func (UnimplementedDeviceUserInterfaceMessagesImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) Title(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SetTitle(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SubTitle(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SetSubTitle(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) Text(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SetText(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) IconType(inst []uint32) (DeviceUserInterfaceMessagesIconType, error) {
-	var zero DeviceUserInterfaceMessagesIconType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SetIconType(inst []uint32, v DeviceUserInterfaceMessagesIconType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) MessageColor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SetMessageColor(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) BackgroundColor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SetBackgroundColor(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) TitleColor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SetTitleColor(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SubTitleColor(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SetSubTitleColor(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) RequestedNumberOfRepetitions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) SetRequestedNumberOfRepetitions(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUserInterfaceMessagesImpl) ExecutedNumberOfRepetitions(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	TitleColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }

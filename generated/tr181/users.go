@@ -3,98 +3,115 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
 // DeviceUsersSupportedCapabilities enumerates the values of Device.Users.SupportedCapabilities.
 type DeviceUsersSupportedCapabilities string
 
-func (e DeviceUsersSupportedCapabilities) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUsersSupportedCapabilities_CAP_AUDIT_CONTROL      DeviceUsersSupportedCapabilities = "CAP_AUDIT_CONTROL"
-	DeviceUsersSupportedCapabilities_CAP_AUDIT_READ         DeviceUsersSupportedCapabilities = "CAP_AUDIT_READ"
-	DeviceUsersSupportedCapabilities_CAP_AUDIT_WRITE        DeviceUsersSupportedCapabilities = "CAP_AUDIT_WRITE"
-	DeviceUsersSupportedCapabilities_CAP_BLOCK_SUSPEND      DeviceUsersSupportedCapabilities = "CAP_BLOCK_SUSPEND"
-	DeviceUsersSupportedCapabilities_CAP_BPF                DeviceUsersSupportedCapabilities = "CAP_BPF"
+	DeviceUsersSupportedCapabilities_CAP_AUDIT_CONTROL DeviceUsersSupportedCapabilities = "CAP_AUDIT_CONTROL"
+
+	DeviceUsersSupportedCapabilities_CAP_AUDIT_READ DeviceUsersSupportedCapabilities = "CAP_AUDIT_READ"
+
+	DeviceUsersSupportedCapabilities_CAP_AUDIT_WRITE DeviceUsersSupportedCapabilities = "CAP_AUDIT_WRITE"
+
+	DeviceUsersSupportedCapabilities_CAP_BLOCK_SUSPEND DeviceUsersSupportedCapabilities = "CAP_BLOCK_SUSPEND"
+
+	DeviceUsersSupportedCapabilities_CAP_BPF DeviceUsersSupportedCapabilities = "CAP_BPF"
+
 	DeviceUsersSupportedCapabilities_CAP_CHECKPOINT_RESTORE DeviceUsersSupportedCapabilities = "CAP_CHECKPOINT_RESTORE"
-	DeviceUsersSupportedCapabilities_CAP_CHOWN              DeviceUsersSupportedCapabilities = "CAP_CHOWN"
-	DeviceUsersSupportedCapabilities_CAP_DAC_OVERRIDE       DeviceUsersSupportedCapabilities = "CAP_DAC_OVERRIDE"
-	DeviceUsersSupportedCapabilities_CAP_DAC_READ_SEARCH    DeviceUsersSupportedCapabilities = "CAP_DAC_READ_SEARCH"
-	DeviceUsersSupportedCapabilities_CAP_FOWNER             DeviceUsersSupportedCapabilities = "CAP_FOWNER"
-	DeviceUsersSupportedCapabilities_CAP_FSETID             DeviceUsersSupportedCapabilities = "CAP_FSETID"
-	DeviceUsersSupportedCapabilities_CAP_IPC_LOCK           DeviceUsersSupportedCapabilities = "CAP_IPC_LOCK"
-	DeviceUsersSupportedCapabilities_CAP_IPC_OWNER          DeviceUsersSupportedCapabilities = "CAP_IPC_OWNER"
-	DeviceUsersSupportedCapabilities_CAP_KILL               DeviceUsersSupportedCapabilities = "CAP_KILL"
-	DeviceUsersSupportedCapabilities_CAP_LEASE              DeviceUsersSupportedCapabilities = "CAP_LEASE"
-	DeviceUsersSupportedCapabilities_CAP_LINUX_IMMUTABLE    DeviceUsersSupportedCapabilities = "CAP_LINUX_IMMUTABLE"
-	DeviceUsersSupportedCapabilities_CAP_MAC_ADMIN          DeviceUsersSupportedCapabilities = "CAP_MAC_ADMIN"
-	DeviceUsersSupportedCapabilities_CAP_MAC_OVERRIDE       DeviceUsersSupportedCapabilities = "CAP_MAC_OVERRIDE"
-	DeviceUsersSupportedCapabilities_CAP_MKNOD              DeviceUsersSupportedCapabilities = "CAP_MKNOD"
-	DeviceUsersSupportedCapabilities_CAP_NET_ADMIN          DeviceUsersSupportedCapabilities = "CAP_NET_ADMIN"
-	DeviceUsersSupportedCapabilities_CAP_NET_BIND_SERVICE   DeviceUsersSupportedCapabilities = "CAP_NET_BIND_SERVICE"
-	DeviceUsersSupportedCapabilities_CAP_NET_BROADCAST      DeviceUsersSupportedCapabilities = "CAP_NET_BROADCAST"
-	DeviceUsersSupportedCapabilities_CAP_NET_RAW            DeviceUsersSupportedCapabilities = "CAP_NET_RAW"
-	DeviceUsersSupportedCapabilities_CAP_PERFMON            DeviceUsersSupportedCapabilities = "CAP_PERFMON"
-	DeviceUsersSupportedCapabilities_CAP_SETGID             DeviceUsersSupportedCapabilities = "CAP_SETGID"
-	DeviceUsersSupportedCapabilities_CAP_SETFCAP            DeviceUsersSupportedCapabilities = "CAP_SETFCAP"
-	DeviceUsersSupportedCapabilities_CAP_SETPCAP            DeviceUsersSupportedCapabilities = "CAP_SETPCAP"
-	DeviceUsersSupportedCapabilities_CAP_SETUID             DeviceUsersSupportedCapabilities = "CAP_SETUID"
-	DeviceUsersSupportedCapabilities_CAP_SYS_ADMIN          DeviceUsersSupportedCapabilities = "CAP_SYS_ADMIN"
-	DeviceUsersSupportedCapabilities_CAP_SYS_BOOT           DeviceUsersSupportedCapabilities = "CAP_SYS_BOOT"
-	DeviceUsersSupportedCapabilities_CAP_SYS_CHROOT         DeviceUsersSupportedCapabilities = "CAP_SYS_CHROOT"
-	DeviceUsersSupportedCapabilities_CAP_SYS_MODULE         DeviceUsersSupportedCapabilities = "CAP_SYS_MODULE"
-	DeviceUsersSupportedCapabilities_CAP_SYS_NICE           DeviceUsersSupportedCapabilities = "CAP_SYS_NICE"
-	DeviceUsersSupportedCapabilities_CAP_SYS_PACCT          DeviceUsersSupportedCapabilities = "CAP_SYS_PACCT"
-	DeviceUsersSupportedCapabilities_CAP_SYS_PTRACE         DeviceUsersSupportedCapabilities = "CAP_SYS_PTRACE"
-	DeviceUsersSupportedCapabilities_CAP_SYS_RAWIO          DeviceUsersSupportedCapabilities = "CAP_SYS_RAWIO"
-	DeviceUsersSupportedCapabilities_CAP_SYS_RESOURCE       DeviceUsersSupportedCapabilities = "CAP_SYS_RESOURCE"
-	DeviceUsersSupportedCapabilities_CAP_SYS_TIME           DeviceUsersSupportedCapabilities = "CAP_SYS_TIME"
-	DeviceUsersSupportedCapabilities_CAP_SYS_TTY_CONFIG     DeviceUsersSupportedCapabilities = "CAP_SYS_TTY_CONFIG"
-	DeviceUsersSupportedCapabilities_CAP_SYSLOG             DeviceUsersSupportedCapabilities = "CAP_SYSLOG"
-	DeviceUsersSupportedCapabilities_CAP_WAKE_ALARM         DeviceUsersSupportedCapabilities = "CAP_WAKE_ALARM"
+
+	DeviceUsersSupportedCapabilities_CAP_CHOWN DeviceUsersSupportedCapabilities = "CAP_CHOWN"
+
+	DeviceUsersSupportedCapabilities_CAP_DAC_OVERRIDE DeviceUsersSupportedCapabilities = "CAP_DAC_OVERRIDE"
+
+	DeviceUsersSupportedCapabilities_CAP_DAC_READ_SEARCH DeviceUsersSupportedCapabilities = "CAP_DAC_READ_SEARCH"
+
+	DeviceUsersSupportedCapabilities_CAP_FOWNER DeviceUsersSupportedCapabilities = "CAP_FOWNER"
+
+	DeviceUsersSupportedCapabilities_CAP_FSETID DeviceUsersSupportedCapabilities = "CAP_FSETID"
+
+	DeviceUsersSupportedCapabilities_CAP_IPC_LOCK DeviceUsersSupportedCapabilities = "CAP_IPC_LOCK"
+
+	DeviceUsersSupportedCapabilities_CAP_IPC_OWNER DeviceUsersSupportedCapabilities = "CAP_IPC_OWNER"
+
+	DeviceUsersSupportedCapabilities_CAP_KILL DeviceUsersSupportedCapabilities = "CAP_KILL"
+
+	DeviceUsersSupportedCapabilities_CAP_LEASE DeviceUsersSupportedCapabilities = "CAP_LEASE"
+
+	DeviceUsersSupportedCapabilities_CAP_LINUX_IMMUTABLE DeviceUsersSupportedCapabilities = "CAP_LINUX_IMMUTABLE"
+
+	DeviceUsersSupportedCapabilities_CAP_MAC_ADMIN DeviceUsersSupportedCapabilities = "CAP_MAC_ADMIN"
+
+	DeviceUsersSupportedCapabilities_CAP_MAC_OVERRIDE DeviceUsersSupportedCapabilities = "CAP_MAC_OVERRIDE"
+
+	DeviceUsersSupportedCapabilities_CAP_MKNOD DeviceUsersSupportedCapabilities = "CAP_MKNOD"
+
+	DeviceUsersSupportedCapabilities_CAP_NET_ADMIN DeviceUsersSupportedCapabilities = "CAP_NET_ADMIN"
+
+	DeviceUsersSupportedCapabilities_CAP_NET_BIND_SERVICE DeviceUsersSupportedCapabilities = "CAP_NET_BIND_SERVICE"
+
+	DeviceUsersSupportedCapabilities_CAP_NET_BROADCAST DeviceUsersSupportedCapabilities = "CAP_NET_BROADCAST"
+
+	DeviceUsersSupportedCapabilities_CAP_NET_RAW DeviceUsersSupportedCapabilities = "CAP_NET_RAW"
+
+	DeviceUsersSupportedCapabilities_CAP_PERFMON DeviceUsersSupportedCapabilities = "CAP_PERFMON"
+
+	DeviceUsersSupportedCapabilities_CAP_SETGID DeviceUsersSupportedCapabilities = "CAP_SETGID"
+
+	DeviceUsersSupportedCapabilities_CAP_SETFCAP DeviceUsersSupportedCapabilities = "CAP_SETFCAP"
+
+	DeviceUsersSupportedCapabilities_CAP_SETPCAP DeviceUsersSupportedCapabilities = "CAP_SETPCAP"
+
+	DeviceUsersSupportedCapabilities_CAP_SETUID DeviceUsersSupportedCapabilities = "CAP_SETUID"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_ADMIN DeviceUsersSupportedCapabilities = "CAP_SYS_ADMIN"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_BOOT DeviceUsersSupportedCapabilities = "CAP_SYS_BOOT"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_CHROOT DeviceUsersSupportedCapabilities = "CAP_SYS_CHROOT"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_MODULE DeviceUsersSupportedCapabilities = "CAP_SYS_MODULE"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_NICE DeviceUsersSupportedCapabilities = "CAP_SYS_NICE"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_PACCT DeviceUsersSupportedCapabilities = "CAP_SYS_PACCT"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_PTRACE DeviceUsersSupportedCapabilities = "CAP_SYS_PTRACE"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_RAWIO DeviceUsersSupportedCapabilities = "CAP_SYS_RAWIO"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_RESOURCE DeviceUsersSupportedCapabilities = "CAP_SYS_RESOURCE"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_TIME DeviceUsersSupportedCapabilities = "CAP_SYS_TIME"
+
+	DeviceUsersSupportedCapabilities_CAP_SYS_TTY_CONFIG DeviceUsersSupportedCapabilities = "CAP_SYS_TTY_CONFIG"
+
+	DeviceUsersSupportedCapabilities_CAP_SYSLOG DeviceUsersSupportedCapabilities = "CAP_SYSLOG"
+
+	DeviceUsersSupportedCapabilities_CAP_WAKE_ALARM DeviceUsersSupportedCapabilities = "CAP_WAKE_ALARM"
 )
 
-var (
-	synDeviceUsers_UserNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUsers_GroupNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUsers_RoleNumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUsers_SupportedShellNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUsers_SupportedCapabilities         = &model.Syntax{
-		Enums: []model.Enum{{Value: "CAP_AUDIT_CONTROL"}, {Value: "CAP_AUDIT_READ"}, {Value: "CAP_AUDIT_WRITE"}, {Value: "CAP_BLOCK_SUSPEND"}, {Value: "CAP_BPF"}, {Value: "CAP_CHECKPOINT_RESTORE"}, {Value: "CAP_CHOWN"}, {Value: "CAP_DAC_OVERRIDE"}, {Value: "CAP_DAC_READ_SEARCH"}, {Value: "CAP_FOWNER"}, {Value: "CAP_FSETID"}, {Value: "CAP_IPC_LOCK"}, {Value: "CAP_IPC_OWNER"}, {Value: "CAP_KILL"}, {Value: "CAP_LEASE"}, {Value: "CAP_LINUX_IMMUTABLE"}, {Value: "CAP_MAC_ADMIN"}, {Value: "CAP_MAC_OVERRIDE"}, {Value: "CAP_MKNOD"}, {Value: "CAP_NET_ADMIN"}, {Value: "CAP_NET_BIND_SERVICE"}, {Value: "CAP_NET_BROADCAST"}, {Value: "CAP_NET_RAW"}, {Value: "CAP_PERFMON"}, {Value: "CAP_SETGID"}, {Value: "CAP_SETFCAP"}, {Value: "CAP_SETPCAP"}, {Value: "CAP_SETUID"}, {Value: "CAP_SYS_ADMIN"}, {Value: "CAP_SYS_BOOT"}, {Value: "CAP_SYS_CHROOT"}, {Value: "CAP_SYS_MODULE"}, {Value: "CAP_SYS_NICE"}, {Value: "CAP_SYS_PACCT"}, {Value: "CAP_SYS_PTRACE"}, {Value: "CAP_SYS_RAWIO"}, {Value: "CAP_SYS_RESOURCE"}, {Value: "CAP_SYS_TIME"}, {Value: "CAP_SYS_TTY_CONFIG"}, {Value: "CAP_SYSLOG"}, {Value: "CAP_WAKE_ALARM"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceUsers holds the values of Device.Users. (object, readOnly, since 2.0)
+// DeviceUsers holds the values of Device.Users. (object, readOnly, since 2.0).
 type DeviceUsers struct {
-	// UserNumberOfEntries: unsignedInt, readOnly, since 2.0.
-	UserNumberOfEntries uint32 `cwmp:"UserNumberOfEntries"`
-	// GroupNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	GroupNumberOfEntries uint32 `cwmp:"GroupNumberOfEntries"`
-	// RoleNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	RoleNumberOfEntries uint32 `cwmp:"RoleNumberOfEntries"`
-	// SupportedShellNumberOfEntries: unsignedInt, readOnly, since 2.15.
-	SupportedShellNumberOfEntries uint32 `cwmp:"SupportedShellNumberOfEntries"`
-	// SupportedCapabilities: list<string{CAP_AUDIT_CONTROL,CAP_AUDIT_READ,CAP_AUDIT_WRITE,CAP_BLOCK_SUSPEND,CAP_BPF,CAP_CHECKPOINT_RESTORE,… 41 values}>, readOnly, since 2.18.
-	SupportedCapabilities       []DeviceUsersSupportedCapabilities      `cwmp:"SupportedCapabilities"`
-	CheckCredentialsDiagnostics *DeviceUsersCheckCredentialsDiagnostics `cwmp:"CheckCredentialsDiagnostics."`
-	// Device.Users.Group.{i}. instances by instance number
-	Group map[uint32]*DeviceUsersGroup `cwmp:"Group.{i}."`
-	// Device.Users.Role.{i}. instances by instance number
-	Role map[uint32]*DeviceUsersRole `cwmp:"Role.{i}."`
-	// Device.Users.SupportedShell.{i}. instances by instance number
-	SupportedShell map[uint32]*DeviceUsersSupportedShell `cwmp:"SupportedShell.{i}."`
-	// Device.Users.User.{i}. instances by instance number
-	User map[uint32]*DeviceUsersUser `cwmp:"User.{i}."`
+	UserNumberOfEntries uint32 `json:"UserNumberOfEntries,omitzero"`
+
+	GroupNumberOfEntries uint32 `json:"GroupNumberOfEntries,omitzero"`
+
+	RoleNumberOfEntries uint32 `json:"RoleNumberOfEntries,omitzero"`
+
+	SupportedShellNumberOfEntries uint32 `json:"SupportedShellNumberOfEntries,omitzero"`
+
+	SupportedCapabilities []DeviceUsersSupportedCapabilities `json:"SupportedCapabilities,omitzero"`
+
+	CheckCredentialsDiagnostics *DeviceUsersCheckCredentialsDiagnostics `json:"CheckCredentialsDiagnostics,omitzero"`
+	Group                       map[uint32]*DeviceUsersGroup            `json:"Group,omitzero"`
+	Role                        map[uint32]*DeviceUsersRole             `json:"Role,omitzero"`
+	SupportedShell              map[uint32]*DeviceUsersSupportedShell   `json:"SupportedShell,omitzero"`
+	User                        map[uint32]*DeviceUsersUser             `json:"User,omitzero"`
 }
 
-// AddGroup creates instance i of Device.Users.Group.{i}. (replacing any) and returns it
+// AddGroup creates instance i (replacing any) and returns it.
 func (o *DeviceUsers) AddGroup(i uint32) *DeviceUsersGroup {
 	if o.Group == nil {
 		o.Group = map[uint32]*DeviceUsersGroup{}
@@ -104,18 +121,7 @@ func (o *DeviceUsers) AddGroup(i uint32) *DeviceUsersGroup {
 	return x
 }
 
-// GetGroup returns instance i of Device.Users.Group.{i}.
-func (o *DeviceUsers) GetGroup(i uint32) (*DeviceUsersGroup, bool) {
-	x, ok := o.Group[i]
-	return x, ok
-}
-
-// DeleteGroup removes instance i of Device.Users.Group.{i}.
-func (o *DeviceUsers) DeleteGroup(i uint32) {
-	delete(o.Group, i)
-}
-
-// AddRole creates instance i of Device.Users.Role.{i}. (replacing any) and returns it
+// AddRole creates instance i (replacing any) and returns it.
 func (o *DeviceUsers) AddRole(i uint32) *DeviceUsersRole {
 	if o.Role == nil {
 		o.Role = map[uint32]*DeviceUsersRole{}
@@ -125,18 +131,7 @@ func (o *DeviceUsers) AddRole(i uint32) *DeviceUsersRole {
 	return x
 }
 
-// GetRole returns instance i of Device.Users.Role.{i}.
-func (o *DeviceUsers) GetRole(i uint32) (*DeviceUsersRole, bool) {
-	x, ok := o.Role[i]
-	return x, ok
-}
-
-// DeleteRole removes instance i of Device.Users.Role.{i}.
-func (o *DeviceUsers) DeleteRole(i uint32) {
-	delete(o.Role, i)
-}
-
-// AddSupportedShell creates instance i of Device.Users.SupportedShell.{i}. (replacing any) and returns it
+// AddSupportedShell creates instance i (replacing any) and returns it.
 func (o *DeviceUsers) AddSupportedShell(i uint32) *DeviceUsersSupportedShell {
 	if o.SupportedShell == nil {
 		o.SupportedShell = map[uint32]*DeviceUsersSupportedShell{}
@@ -146,18 +141,7 @@ func (o *DeviceUsers) AddSupportedShell(i uint32) *DeviceUsersSupportedShell {
 	return x
 }
 
-// GetSupportedShell returns instance i of Device.Users.SupportedShell.{i}.
-func (o *DeviceUsers) GetSupportedShell(i uint32) (*DeviceUsersSupportedShell, bool) {
-	x, ok := o.SupportedShell[i]
-	return x, ok
-}
-
-// DeleteSupportedShell removes instance i of Device.Users.SupportedShell.{i}.
-func (o *DeviceUsers) DeleteSupportedShell(i uint32) {
-	delete(o.SupportedShell, i)
-}
-
-// AddUser creates instance i of Device.Users.User.{i}. (replacing any) and returns it
+// AddUser creates instance i (replacing any) and returns it.
 func (o *DeviceUsers) AddUser(i uint32) *DeviceUsersUser {
 	if o.User == nil {
 		o.User = map[uint32]*DeviceUsersUser{}
@@ -166,1346 +150,281 @@ func (o *DeviceUsers) AddUser(i uint32) *DeviceUsersUser {
 	o.User[i] = x
 	return x
 }
-
-// GetUser returns instance i of Device.Users.User.{i}.
-func (o *DeviceUsers) GetUser(i uint32) (*DeviceUsersUser, bool) {
-	x, ok := o.User[i]
-	return x, ok
-}
-
-// DeleteUser removes instance i of Device.Users.User.{i}.
-func (o *DeviceUsers) DeleteUser(i uint32) {
-	delete(o.User, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUsers) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUsers) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceUsers_SupportedCapabilities, model.FormatValue(model.TypeString, o.SupportedCapabilities)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedCapabilities",
-		})
-	}
+func (o *DeviceUsers) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SupportedCapabilities", 6450, model.JoinStrings(o.SupportedCapabilities), len(o.SupportedCapabilities) > 0)
 	if o.CheckCredentialsDiagnostics != nil {
-		o.CheckCredentialsDiagnostics.ValidateAt(prefix+"CheckCredentialsDiagnostics.", v)
+		o.CheckCredentialsDiagnostics.ValidateAt(c, p+"CheckCredentialsDiagnostics.")
 	}
 	for _, i := range model.SortedKeys(o.Group) {
-		o.Group[i].ValidateAt(prefix+"Group."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Group[i].ValidateAt(c, model.InstanceOf(p, "Group.", i))
 	}
 	for _, i := range model.SortedKeys(o.Role) {
-		o.Role[i].ValidateAt(prefix+"Role."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Role[i].ValidateAt(c, model.InstanceOf(p, "Role.", i))
 	}
 	for _, i := range model.SortedKeys(o.SupportedShell) {
-		o.SupportedShell[i].ValidateAt(prefix+"SupportedShell."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SupportedShell[i].ValidateAt(c, model.InstanceOf(p, "SupportedShell.", i))
 	}
 	for _, i := range model.SortedKeys(o.User) {
-		o.User[i].ValidateAt(prefix+"User."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.User[i].ValidateAt(c, model.InstanceOf(p, "User.", i))
 	}
 }
 
 // DeviceUsersPath is the typed path of Device.Users.
 type DeviceUsersPath struct {
-	obj                           model.ObjectPath
-	UserNumberOfEntries           model.ReadOnlyParam[uint32]
-	GroupNumberOfEntries          model.ReadOnlyParam[uint32]
-	RoleNumberOfEntries           model.ReadOnlyParam[uint32]
-	SupportedShellNumberOfEntries model.ReadOnlyParam[uint32]
-	SupportedCapabilities         model.ReadOnlyParam[[]DeviceUsersSupportedCapabilities]
-	CheckCredentialsDiagnostics   DeviceUsersCheckCredentialsDiagnosticsPath
+	model.ObjectPath
+	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RoleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SupportedCapabilities model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SupportedShellNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UserNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CheckCredentialsDiagnostics DeviceUsersCheckCredentialsDiagnosticsPath `dm:"CheckCredentialsDiagnostics."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUsersPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUsersPath(prefix string) DeviceUsersPath {
-	p := &prefix
-	return DeviceUsersPath{
-		CheckCredentialsDiagnostics:   newDeviceUsersCheckCredentialsDiagnosticsPath(prefix + "CheckCredentialsDiagnostics."),
-		GroupNumberOfEntries:          model.NewReadOnly[uint32](p, "GroupNumberOfEntries", model.TypeUnsignedInt),
-		RoleNumberOfEntries:           model.NewReadOnly[uint32](p, "RoleNumberOfEntries", model.TypeUnsignedInt),
-		SupportedCapabilities:         model.NewReadOnly[[]DeviceUsersSupportedCapabilities](p, "SupportedCapabilities", model.TypeString),
-		SupportedShellNumberOfEntries: model.NewReadOnly[uint32](p, "SupportedShellNumberOfEntries", model.TypeUnsignedInt),
-		UserNumberOfEntries:           model.NewReadOnly[uint32](p, "UserNumberOfEntries", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
+// Group returns the typed path of instance i.
+func (x DeviceUsersPath) Group(i uint32) (p DeviceUsersGroupPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Group.", i))
+	return
 }
 
-// Group returns the typed path of instance i of Device.Users.Group.{i}.
-func (x DeviceUsersPath) Group(i uint32) DeviceUsersGroupPath {
-	return newDeviceUsersGroupPath(x.Path() + "Group." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// GroupTable returns the table Device.Users.Group.{i}. itself (for AddObject when writable)
+// GroupTable returns the table itself (for AddObject when writable).
 func (x DeviceUsersPath) GroupTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Group.")
+	return model.NewWritableTable(x.ObjectPath, "Group.")
 }
 
-// Role returns the typed path of instance i of Device.Users.Role.{i}.
-func (x DeviceUsersPath) Role(i uint32) DeviceUsersRolePath {
-	return newDeviceUsersRolePath(x.Path() + "Role." + strconv.FormatUint(uint64(i), 10) + ".")
+// Role returns the typed path of instance i.
+func (x DeviceUsersPath) Role(i uint32) (p DeviceUsersRolePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Role.", i))
+	return
 }
 
-// RoleTable returns the table Device.Users.Role.{i}. itself (for AddObject when writable)
+// RoleTable returns the table itself (for AddObject when writable).
 func (x DeviceUsersPath) RoleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Role.")
+	return model.NewWritableTable(x.ObjectPath, "Role.")
 }
 
-// SupportedShell returns the typed path of instance i of Device.Users.SupportedShell.{i}.
-func (x DeviceUsersPath) SupportedShell(i uint32) DeviceUsersSupportedShellPath {
-	return newDeviceUsersSupportedShellPath(x.Path() + "SupportedShell." + strconv.FormatUint(uint64(i), 10) + ".")
+// SupportedShell returns the typed path of instance i.
+func (x DeviceUsersPath) SupportedShell(i uint32) (p DeviceUsersSupportedShellPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SupportedShell.", i))
+	return
 }
 
-// SupportedShellTable returns the table Device.Users.SupportedShell.{i}. itself (for AddObject when writable)
+// SupportedShellTable returns the table itself (for AddObject when writable).
 func (x DeviceUsersPath) SupportedShellTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "SupportedShell.")
+	return model.NewWritableTable(x.ObjectPath, "SupportedShell.")
 }
 
-// User returns the typed path of instance i of Device.Users.User.{i}.
-func (x DeviceUsersPath) User(i uint32) DeviceUsersUserPath {
-	return newDeviceUsersUserPath(x.Path() + "User." + strconv.FormatUint(uint64(i), 10) + ".")
+// User returns the typed path of instance i.
+func (x DeviceUsersPath) User(i uint32) (p DeviceUsersUserPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "User.", i))
+	return
 }
 
-// UserTable returns the table Device.Users.User.{i}. itself (for AddObject when writable)
+// UserTable returns the table itself (for AddObject when writable).
 func (x DeviceUsersPath) UserTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "User.")
+	return model.NewWritableTable(x.ObjectPath, "User.")
 }
 
 // DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState enumerates the values of Device.Users.CheckCredentialsDiagnostics.DiagnosticsState.
 type DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState string
 
-func (e DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_None                                   DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "None"
-	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Requested                              DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Requested"
-	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Canceled                               DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Canceled"
-	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Complete                               DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Complete"
-	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Error                                  DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Error"
-	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Credentials_Good                       DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Credentials_Good"
+	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_None DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "None"
+
+	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Requested DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Requested"
+
+	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Canceled DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Canceled"
+
+	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Complete DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Complete"
+
+	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Error DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Error"
+
+	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Credentials_Good DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Credentials_Good"
+
 	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Credentials_Bad_Username_Not_Supported DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Credentials_Bad_Username_Not_Supported"
-	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Credentials_Bad_Password_Incorrect     DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Credentials_Bad_Password_Incorrect"
-	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Credentials_Missing                    DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Credentials_Missing"
+
+	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Credentials_Bad_Password_Incorrect DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Credentials_Bad_Password_Incorrect"
+
+	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Credentials_Missing DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Credentials_Missing"
 )
 
-var (
-	synDeviceUsersCheckCredentialsDiagnostics_DiagnosticsState = &model.Syntax{
-		DataType: "DiagnosticsState",
-		Enums: []model.Enum{{
-			Access: "readOnly",
-			Value:  "None",
-		}, {Value: "Requested"}, {
-			Optional: true,
-			Value:    "Canceled",
-		}, {
-			Access: "readOnly",
-			Value:  "Complete",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Error",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Credentials_Good",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Credentials_Bad_Username_Not_Supported",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Credentials_Bad_Password_Incorrect",
-		}, {
-			Access:   "readOnly",
-			Optional: true,
-			Value:    "Credentials_Missing",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUsersCheckCredentialsDiagnostics_Username = &model.Syntax{Type: model.TypeString}
-	synDeviceUsersCheckCredentialsDiagnostics_Password = &model.Syntax{Type: model.TypeString}
-)
-
-// DeviceUsersCheckCredentialsDiagnostics holds the values of Device.Users.CheckCredentialsDiagnostics. (object, readOnly, since 2.15)
+// DeviceUsersCheckCredentialsDiagnostics holds the values of Device.Users.CheckCredentialsDiagnostics. (object, readOnly, since 2.15).
 type DeviceUsersCheckCredentialsDiagnostics struct {
-	// DiagnosticsState: DiagnosticsState=string{None,Requested,Canceled,Complete,Error,Credentials_Good,… 9 values}, readWrite, since 2.15.
-	DiagnosticsState DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState `cwmp:"DiagnosticsState"`
-	// Username: string, readWrite, since 2.19.
-	Username string `cwmp:"Username"`
-	// Password: string, readWrite, since 2.19.
-	Password string `cwmp:"Password"`
+	DiagnosticsState DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUsersCheckCredentialsDiagnostics) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUsersCheckCredentialsDiagnostics) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUsersCheckCredentialsDiagnostics_DiagnosticsState, string(o.DiagnosticsState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DiagnosticsState",
-		})
-	}
+func (o *DeviceUsersCheckCredentialsDiagnostics) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DiagnosticsState", 6431, string(o.DiagnosticsState))
 }
 
 // DeviceUsersCheckCredentialsDiagnosticsPath is the typed path of Device.Users.CheckCredentialsDiagnostics.
 type DeviceUsersCheckCredentialsDiagnosticsPath struct {
-	obj              model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState]
-	Username         model.ReadWriteParam[string]
-	Password         model.ReadWriteParam[string]
+	model.ObjectPath
+	DiagnosticsState model.ReadWriteParam[DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState] `dm:"s"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUsersCheckCredentialsDiagnosticsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUsersCheckCredentialsDiagnosticsPath(prefix string) DeviceUsersCheckCredentialsDiagnosticsPath {
-	p := &prefix
-	return DeviceUsersCheckCredentialsDiagnosticsPath{
-		DiagnosticsState: model.NewReadWrite[DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState](p, "DiagnosticsState", model.TypeString),
-		Password:         model.NewReadWrite[string](p, "Password", model.TypeString),
-		Username:         model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUsersGroup_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUsersGroup_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUsersGroup_GroupID   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUsersGroup_Groupname = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUsersGroup_RoleParticipation = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: "#.Role.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUsersGroup_StaticGroup = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceUsersGroup holds the values of Device.Users.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15)
+// DeviceUsersGroup holds the values of Device.Users.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUsersGroup struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.15.
-	Enable bool `cwmp:"Enable"`
-	// GroupID: unsignedInt, readWrite, since 2.15.
-	GroupID uint32 `cwmp:"GroupID"`
-	// Groupname: string(:64), readWrite, since 2.15.
-	Groupname string `cwmp:"Groupname"`
-	// RoleParticipation: list(:1024)<string> pathRef→#.Role., readWrite, since 2.15.
-	RoleParticipation []string `cwmp:"RoleParticipation"`
-	// StaticGroup: boolean, readOnly, since 2.15.
-	StaticGroup bool `cwmp:"StaticGroup"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	GroupID uint32 `json:"GroupID,omitzero"`
+
+	Groupname string `json:"Groupname,omitzero"`
+
+	RoleParticipation []string `json:"RoleParticipation,omitzero"`
+
+	StaticGroup bool `json:"StaticGroup,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUsersGroup) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUsersGroup) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUsersGroup_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUsersGroup_Groupname, o.Groupname); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Groupname",
-		})
-	}
-	if e := model.CheckValue(synDeviceUsersGroup_RoleParticipation, model.FormatValue(model.TypeString, o.RoleParticipation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RoleParticipation",
-		})
-	}
+func (o *DeviceUsersGroup) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6435, o.Alias)
+	c.String(p, "Groupname", 6438, o.Groupname)
+	c.Wire(p, "RoleParticipation", 6439, model.JoinStrings(o.RoleParticipation), len(o.RoleParticipation) > 0)
 }
 
 // DeviceUsersGroupPath is the typed path of Device.Users.Group.{i}.
 type DeviceUsersGroupPath struct {
-	obj               model.ObjectPath
-	Alias             model.WriteOnceParam[string]
-	Enable            model.ReadWriteParam[bool]
-	GroupID           model.ReadWriteParam[uint32]
-	Groupname         model.ReadWriteParam[string]
-	RoleParticipation model.ReadWriteParam[[]string]
-	StaticGroup       model.ReadOnlyParam[bool]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	GroupID model.ReadWriteParam[uint32] `dm:"u"`
+
+	Groupname model.ReadWriteParam[string] `dm:"s"`
+
+	RoleParticipation model.ReadWriteParam[[]string] `dm:"s"`
+
+	StaticGroup model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUsersGroupPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUsersGroupPath(prefix string) DeviceUsersGroupPath {
-	p := &prefix
-	return DeviceUsersGroupPath{
-		Alias:             model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:            model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		GroupID:           model.NewReadWrite[uint32](p, "GroupID", model.TypeUnsignedInt),
-		Groupname:         model.NewReadWrite[string](p, "Groupname", model.TypeString),
-		RoleParticipation: model.NewReadWrite[[]string](p, "RoleParticipation", model.TypeString),
-		StaticGroup:       model.NewReadOnly[bool](p, "StaticGroup", model.TypeBoolean),
-		obj:               model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUsersRole_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUsersRole_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUsersRole_RoleID   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUsersRole_RoleName = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUsersRole_StaticRole = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUsersRole_RequiredCapabilities = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: ".Users.SupportedCapabilities",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceUsersRole holds the values of Device.Users.Role.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15)
+// DeviceUsersRole holds the values of Device.Users.Role.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUsersRole struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.15.
-	Enable bool `cwmp:"Enable"`
-	// RoleID: unsignedInt, readWrite, since 2.15.
-	RoleID uint32 `cwmp:"RoleID"`
-	// RoleName: string(:64), readWrite, since 2.15.
-	RoleName string `cwmp:"RoleName"`
-	// StaticRole: boolean, readOnly, since 2.15.
-	StaticRole bool `cwmp:"StaticRole"`
-	// RequiredCapabilities: list<string> enumerationRef, readWrite, since 2.18.
-	RequiredCapabilities []string `cwmp:"RequiredCapabilities"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	RoleID uint32 `json:"RoleID,omitzero"`
+
+	RoleName string `json:"RoleName,omitzero"`
+
+	StaticRole bool `json:"StaticRole,omitzero"`
+
+	RequiredCapabilities []string `json:"RequiredCapabilities,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUsersRole) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUsersRole) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUsersRole_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUsersRole_RoleName, o.RoleName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RoleName",
-		})
-	}
-	if e := model.CheckValue(synDeviceUsersRole_RequiredCapabilities, model.FormatValue(model.TypeString, o.RequiredCapabilities)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RequiredCapabilities",
-		})
-	}
+func (o *DeviceUsersRole) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6443, o.Alias)
+	c.String(p, "RoleName", 6447, o.RoleName)
+	c.Wire(p, "RequiredCapabilities", 6445, model.JoinStrings(o.RequiredCapabilities), len(o.RequiredCapabilities) > 0)
 }
 
 // DeviceUsersRolePath is the typed path of Device.Users.Role.{i}.
 type DeviceUsersRolePath struct {
-	obj                  model.ObjectPath
-	Alias                model.WriteOnceParam[string]
-	Enable               model.ReadWriteParam[bool]
-	RoleID               model.ReadWriteParam[uint32]
-	RoleName             model.ReadWriteParam[string]
-	StaticRole           model.ReadOnlyParam[bool]
-	RequiredCapabilities model.ReadWriteParam[[]string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	RequiredCapabilities model.ReadWriteParam[[]string] `dm:"s"`
+
+	RoleID model.ReadWriteParam[uint32] `dm:"u"`
+
+	RoleName model.ReadWriteParam[string] `dm:"s"`
+
+	StaticRole model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUsersRolePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUsersRolePath(prefix string) DeviceUsersRolePath {
-	p := &prefix
-	return DeviceUsersRolePath{
-		Alias:                model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:               model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		RequiredCapabilities: model.NewReadWrite[[]string](p, "RequiredCapabilities", model.TypeString),
-		RoleID:               model.NewReadWrite[uint32](p, "RoleID", model.TypeUnsignedInt),
-		RoleName:             model.NewReadWrite[string](p, "RoleName", model.TypeString),
-		StaticRole:           model.NewReadOnly[bool](p, "StaticRole", model.TypeBoolean),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUsersSupportedShell_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUsersSupportedShell_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUsersSupportedShell_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceUsersSupportedShell holds the values of Device.Users.SupportedShell.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15)
+// DeviceUsersSupportedShell holds the values of Device.Users.SupportedShell.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUsersSupportedShell struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.15.
-	Enable bool `cwmp:"Enable"`
-	// Name: string(:64), readOnly, since 2.15.
-	Name string `cwmp:"Name"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUsersSupportedShell) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUsersSupportedShell) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUsersSupportedShell_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUsersSupportedShell_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
+func (o *DeviceUsersSupportedShell) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6452, o.Alias)
+	c.String(p, "Name", 6454, o.Name)
 }
 
 // DeviceUsersSupportedShellPath is the typed path of Device.Users.SupportedShell.{i}.
 type DeviceUsersSupportedShellPath struct {
-	obj    model.ObjectPath
-	Alias  model.WriteOnceParam[string]
-	Enable model.ReadWriteParam[bool]
-	Name   model.ReadOnlyParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUsersSupportedShellPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUsersSupportedShellPath(prefix string) DeviceUsersSupportedShellPath {
-	p := &prefix
-	return DeviceUsersSupportedShellPath{
-		Alias:  model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable: model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:   model.NewReadOnly[string](p, "Name", model.TypeString),
-		obj:    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUsersUser_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUsersUser_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUsersUser_UserID   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUsersUser_Username = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUsersUser_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(64)}},
-		Type:    model.TypeString,
-	}
-	synDeviceUsersUser_GroupParticipation = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: "#.Group.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUsersUser_RoleParticipation = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: "#.Role.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUsersUser_StaticUser = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUsersUser_Language = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUsersUser_Shell = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "weak",
-			TargetParent: "#.SupportedShell.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceUsersUser holds the values of Device.Users.User.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceUsersUser holds the values of Device.Users.User.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceUsersUser struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// UserID: unsignedInt, readWrite, since 2.15.
-	UserID uint32 `cwmp:"UserID"`
-	// Username: string(:64), readWrite, since 2.0.
-	Username string `cwmp:"Username"`
-	// Password: string(:64), readWrite, since 2.0.
-	Password string `cwmp:"Password"`
-	// GroupParticipation: list(:1024)<string> pathRef→#.Group., readWrite, since 2.0.
-	GroupParticipation []string `cwmp:"GroupParticipation"`
-	// RoleParticipation: list(:1024)<string> pathRef→#.Role., readWrite, since 2.0.
-	RoleParticipation []string `cwmp:"RoleParticipation"`
-	// StaticUser: boolean, readOnly, since 2.0.
-	StaticUser bool `cwmp:"StaticUser"`
-	// Language: string(:16), readWrite, since 2.0.
-	Language string `cwmp:"Language"`
-	// Shell: string pathRef→#.SupportedShell., readWrite, since 2.0.
-	Shell string `cwmp:"Shell"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	UserID uint32 `json:"UserID,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	GroupParticipation []string `json:"GroupParticipation,omitzero"`
+
+	RoleParticipation []string `json:"RoleParticipation,omitzero"`
+
+	StaticUser bool `json:"StaticUser,omitzero"`
+
+	Language string `json:"Language,omitzero"`
+
+	Shell string `json:"Shell,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUsersUser) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUsersUser) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUsersUser_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUsersUser_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceUsersUser_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckValue(synDeviceUsersUser_GroupParticipation, model.FormatValue(model.TypeString, o.GroupParticipation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GroupParticipation",
-		})
-	}
-	if e := model.CheckValue(synDeviceUsersUser_RoleParticipation, model.FormatValue(model.TypeString, o.RoleParticipation)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RoleParticipation",
-		})
-	}
-	if e := model.CheckString(synDeviceUsersUser_Language, o.Language); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Language",
-		})
-	}
+func (o *DeviceUsersUser) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6457, o.Alias)
+	c.String(p, "Username", 6466, o.Username)
+	c.String(p, "Password", 6461, o.Password)
+	c.Wire(p, "GroupParticipation", 6459, model.JoinStrings(o.GroupParticipation), len(o.GroupParticipation) > 0)
+	c.Wire(p, "RoleParticipation", 6462, model.JoinStrings(o.RoleParticipation), len(o.RoleParticipation) > 0)
+	c.String(p, "Language", 6460, o.Language)
 }
 
 // DeviceUsersUserPath is the typed path of Device.Users.User.{i}.
 type DeviceUsersUserPath struct {
-	obj                model.ObjectPath
-	Alias              model.WriteOnceParam[string]
-	Enable             model.ReadWriteParam[bool]
-	UserID             model.ReadWriteParam[uint32]
-	Username           model.ReadWriteParam[string]
-	Password           model.ReadWriteParam[string]
-	GroupParticipation model.ReadWriteParam[[]string]
-	RoleParticipation  model.ReadWriteParam[[]string]
-	StaticUser         model.ReadOnlyParam[bool]
-	Language           model.ReadWriteParam[string]
-	Shell              model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceUsersUserPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUsersUserPath(prefix string) DeviceUsersUserPath {
-	p := &prefix
-	return DeviceUsersUserPath{
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:             model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		GroupParticipation: model.NewReadWrite[[]string](p, "GroupParticipation", model.TypeString),
-		Language:           model.NewReadWrite[string](p, "Language", model.TypeString),
-		Password:           model.NewReadWrite[string](p, "Password", model.TypeString),
-		RoleParticipation:  model.NewReadWrite[[]string](p, "RoleParticipation", model.TypeString),
-		Shell:              model.NewReadWrite[string](p, "Shell", model.TypeString),
-		StaticUser:         model.NewReadOnly[bool](p, "StaticUser", model.TypeBoolean),
-		UserID:             model.NewReadWrite[uint32](p, "UserID", model.TypeUnsignedInt),
-		Username:           model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-var schemaUsers = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Users.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Users.UserNumberOfEntries",
-	Syntax:  synDeviceUsers_UserNumberOfEntries,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Users.GroupNumberOfEntries",
-	Syntax:  synDeviceUsers_GroupNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Users.RoleNumberOfEntries",
-	Syntax:  synDeviceUsers_RoleNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Users.SupportedShellNumberOfEntries",
-	Syntax:  synDeviceUsers_SupportedShellNumberOfEntries,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Users.SupportedCapabilities",
-	Syntax:  synDeviceUsers_SupportedCapabilities,
-	Version: "2.18",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.Users.CheckCredentialsDiagnostics.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.CheckCredentialsDiagnostics.DiagnosticsState",
-	Syntax:  synDeviceUsersCheckCredentialsDiagnostics_DiagnosticsState,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.CheckCredentialsDiagnostics.Username",
-	Syntax:  synDeviceUsersCheckCredentialsDiagnostics_Username,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.CheckCredentialsDiagnostics.Password",
-	Syntax:  synDeviceUsersCheckCredentialsDiagnostics_Password,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "GroupNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Users.Group.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Groupname"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"GroupID"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Users.Group.{i}.Alias",
-	Syntax:  synDeviceUsersGroup_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.Group.{i}.Enable",
-	Syntax:  synDeviceUsersGroup_Enable,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.Group.{i}.GroupID",
-	Syntax:  synDeviceUsersGroup_GroupID,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.Group.{i}.Groupname",
-	Syntax:  synDeviceUsersGroup_Groupname,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.Group.{i}.RoleParticipation",
-	Syntax:  synDeviceUsersGroup_RoleParticipation,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Users.Group.{i}.StaticGroup",
-	Syntax:  synDeviceUsersGroup_StaticGroup,
-	Version: "2.15",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RoleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Users.Role.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"RoleName"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"RoleID"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Users.Role.{i}.Alias",
-	Syntax:  synDeviceUsersRole_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.Role.{i}.Enable",
-	Syntax:  synDeviceUsersRole_Enable,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.Role.{i}.RoleID",
-	Syntax:  synDeviceUsersRole_RoleID,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.Role.{i}.RoleName",
-	Syntax:  synDeviceUsersRole_RoleName,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Users.Role.{i}.StaticRole",
-	Syntax:  synDeviceUsersRole_StaticRole,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.Role.{i}.RequiredCapabilities",
-	Syntax:  synDeviceUsersRole_RequiredCapabilities,
-	Version: "2.18",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "SupportedShellNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Users.SupportedShell.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.15",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Users.SupportedShell.{i}.Alias",
-	Syntax:  synDeviceUsersSupportedShell_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.SupportedShell.{i}.Enable",
-	Syntax:  synDeviceUsersSupportedShell_Enable,
-	Version: "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Users.SupportedShell.{i}.Name",
-	Syntax:  synDeviceUsersSupportedShell_Name,
-	Version: "2.15",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "UserNumberOfEntries",
-	Object:              true,
-	Path:                "Device.Users.User.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Username"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"UserID"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.Users.User.{i}.Alias",
-	Syntax:  synDeviceUsersUser_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.User.{i}.Enable",
-	Syntax:  synDeviceUsersUser_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.User.{i}.UserID",
-	Syntax:  synDeviceUsersUser_UserID,
-	Version: "2.15",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.User.{i}.Username",
-	Syntax:  synDeviceUsersUser_Username,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.User.{i}.Password",
-	Syntax:  synDeviceUsersUser_Password,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.User.{i}.GroupParticipation",
-	Syntax:  synDeviceUsersUser_GroupParticipation,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.User.{i}.RoleParticipation",
-	Syntax:  synDeviceUsersUser_RoleParticipation,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.Users.User.{i}.StaticUser",
-	Syntax:  synDeviceUsersUser_StaticUser,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.User.{i}.Language",
-	Syntax:  synDeviceUsersUser_Language,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.Users.User.{i}.Shell",
-	Syntax:  synDeviceUsersUser_Shell,
-	Version: "2.0",
-}}
+	GroupParticipation model.ReadWriteParam[[]string] `dm:"s"`
 
-// DeviceUsersImpl is what a device implements for Device.Users; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUsersImpl to implement only some methods.
-type DeviceUsersImpl interface {
-	UserNumberOfEntries(inst []uint32) (uint32, error)
-	GroupNumberOfEntries(inst []uint32) (uint32, error)
-	RoleNumberOfEntries(inst []uint32) (uint32, error)
-	SupportedShellNumberOfEntries(inst []uint32) (uint32, error)
-	SupportedCapabilities(inst []uint32) ([]DeviceUsersSupportedCapabilities, error)
-	GroupInstances(inst []uint32) []uint32
-	AddGroup(inst []uint32) (uint32, error)
-	DeleteGroup(inst []uint32, i uint32) error
-	RoleInstances(inst []uint32) []uint32
-	AddRole(inst []uint32) (uint32, error)
-	DeleteRole(inst []uint32, i uint32) error
-	SupportedShellInstances(inst []uint32) []uint32
-	AddSupportedShell(inst []uint32) (uint32, error)
-	DeleteSupportedShell(inst []uint32, i uint32) error
-	UserInstances(inst []uint32) []uint32
-	AddUser(inst []uint32) (uint32, error)
-	DeleteUser(inst []uint32, i uint32) error
-}
+	Language model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceUsersImpl implements DeviceUsersImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUsersImpl struct{}
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-func (UnimplementedDeviceUsersImpl) UserNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) GroupNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) RoleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) SupportedShellNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) SupportedCapabilities(inst []uint32) ([]DeviceUsersSupportedCapabilities, error) {
-	var zero []DeviceUsersSupportedCapabilities
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) GroupInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUsersImpl) AddGroup(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) DeleteGroup(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) RoleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUsersImpl) AddRole(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) DeleteRole(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) SupportedShellInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUsersImpl) AddSupportedShell(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) DeleteSupportedShell(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) UserInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUsersImpl) AddUser(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersImpl) DeleteUser(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	RoleParticipation model.ReadWriteParam[[]string] `dm:"s"`
 
-// DeviceUsersCheckCredentialsDiagnosticsImpl is what a device implements for Device.Users.CheckCredentialsDiagnostics; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl to implement only some methods.
-type DeviceUsersCheckCredentialsDiagnosticsImpl interface {
-	DiagnosticsState(inst []uint32) (DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState, error)
-	SetDiagnosticsState(inst []uint32, v DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-}
+	Shell model.ReadWriteParam[string] `dm:"s"`
 
-// UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl implements DeviceUsersCheckCredentialsDiagnosticsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl struct{}
+	StaticUser model.ReadOnlyParam[bool] `dm:"b"`
 
-func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState, error) {
-	var zero DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
+	UserID model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceUsersGroupImpl is what a device implements for Device.Users.Group.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUsersGroupImpl to implement only some methods.
-type DeviceUsersGroupImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	GroupID(inst []uint32) (uint32, error)
-	SetGroupID(inst []uint32, v uint32) error
-	Groupname(inst []uint32) (string, error)
-	SetGroupname(inst []uint32, v string) error
-	RoleParticipation(inst []uint32) ([]string, error)
-	SetRoleParticipation(inst []uint32, v []string) error
-	StaticGroup(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceUsersGroupImpl implements DeviceUsersGroupImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUsersGroupImpl struct{}
-
-func (UnimplementedDeviceUsersGroupImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersGroupImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersGroupImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersGroupImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersGroupImpl) GroupID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersGroupImpl) SetGroupID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersGroupImpl) Groupname(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersGroupImpl) SetGroupname(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersGroupImpl) RoleParticipation(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersGroupImpl) SetRoleParticipation(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersGroupImpl) StaticGroup(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUsersRoleImpl is what a device implements for Device.Users.Role.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUsersRoleImpl to implement only some methods.
-type DeviceUsersRoleImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	RoleID(inst []uint32) (uint32, error)
-	SetRoleID(inst []uint32, v uint32) error
-	RoleName(inst []uint32) (string, error)
-	SetRoleName(inst []uint32, v string) error
-	StaticRole(inst []uint32) (bool, error)
-	RequiredCapabilities(inst []uint32) ([]string, error)
-	SetRequiredCapabilities(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceUsersRoleImpl implements DeviceUsersRoleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUsersRoleImpl struct{}
-
-func (UnimplementedDeviceUsersRoleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersRoleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersRoleImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersRoleImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersRoleImpl) RoleID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersRoleImpl) SetRoleID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersRoleImpl) RoleName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersRoleImpl) SetRoleName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersRoleImpl) StaticRole(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersRoleImpl) RequiredCapabilities(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersRoleImpl) SetRequiredCapabilities(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUsersSupportedShellImpl is what a device implements for Device.Users.SupportedShell.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUsersSupportedShellImpl to implement only some methods.
-type DeviceUsersSupportedShellImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUsersSupportedShellImpl implements DeviceUsersSupportedShellImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUsersSupportedShellImpl struct{}
-
-func (UnimplementedDeviceUsersSupportedShellImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersSupportedShellImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersSupportedShellImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersSupportedShellImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersSupportedShellImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUsersUserImpl is what a device implements for Device.Users.User.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUsersUserImpl to implement only some methods.
-type DeviceUsersUserImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	UserID(inst []uint32) (uint32, error)
-	SetUserID(inst []uint32, v uint32) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	GroupParticipation(inst []uint32) ([]string, error)
-	SetGroupParticipation(inst []uint32, v []string) error
-	RoleParticipation(inst []uint32) ([]string, error)
-	SetRoleParticipation(inst []uint32, v []string) error
-	StaticUser(inst []uint32) (bool, error)
-	Language(inst []uint32) (string, error)
-	SetLanguage(inst []uint32, v string) error
-	Shell(inst []uint32) (string, error)
-	SetShell(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceUsersUserImpl implements DeviceUsersUserImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUsersUserImpl struct{}
-
-func (UnimplementedDeviceUsersUserImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) UserID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) SetUserID(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) GroupParticipation(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) SetGroupParticipation(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) RoleParticipation(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) SetRoleParticipation(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) StaticUser(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) Language(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) SetLanguage(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) Shell(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUsersUserImpl) SetShell(inst []uint32, v string) error {
-	return model.ErrNotSupported
+	Username model.ReadWriteParam[string] `dm:"s"`
 }

@@ -5,115 +5,68 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceUSPAgentSupportedProtocols enumerates the values of Device.USPAgent.SupportedProtocols.
 type DeviceUSPAgentSupportedProtocols string
 
-func (e DeviceUSPAgentSupportedProtocols) String() string {
-	return string(e)
-}
-
 const (
 	DeviceUSPAgentSupportedProtocols_WebSocket DeviceUSPAgentSupportedProtocols = "WebSocket"
-	DeviceUSPAgentSupportedProtocols_STOMP     DeviceUSPAgentSupportedProtocols = "STOMP"
-	DeviceUSPAgentSupportedProtocols_MQTT      DeviceUSPAgentSupportedProtocols = "MQTT"
-	DeviceUSPAgentSupportedProtocols_UDS       DeviceUSPAgentSupportedProtocols = "UDS"
+
+	DeviceUSPAgentSupportedProtocols_STOMP DeviceUSPAgentSupportedProtocols = "STOMP"
+
+	DeviceUSPAgentSupportedProtocols_MQTT DeviceUSPAgentSupportedProtocols = "MQTT"
+
+	DeviceUSPAgentSupportedProtocols_UDS DeviceUSPAgentSupportedProtocols = "UDS"
 )
 
 // DeviceUSPAgentSupportedFingerprintAlgorithms enumerates the values of Device.USPAgent.SupportedFingerprintAlgorithms.
 type DeviceUSPAgentSupportedFingerprintAlgorithms string
 
-func (e DeviceUSPAgentSupportedFingerprintAlgorithms) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUSPAgentSupportedFingerprintAlgorithms_SHA_1   DeviceUSPAgentSupportedFingerprintAlgorithms = "SHA-1"
+	DeviceUSPAgentSupportedFingerprintAlgorithms_SHA_1 DeviceUSPAgentSupportedFingerprintAlgorithms = "SHA-1"
+
 	DeviceUSPAgentSupportedFingerprintAlgorithms_SHA_224 DeviceUSPAgentSupportedFingerprintAlgorithms = "SHA-224"
+
 	DeviceUSPAgentSupportedFingerprintAlgorithms_SHA_256 DeviceUSPAgentSupportedFingerprintAlgorithms = "SHA-256"
+
 	DeviceUSPAgentSupportedFingerprintAlgorithms_SHA_384 DeviceUSPAgentSupportedFingerprintAlgorithms = "SHA-384"
+
 	DeviceUSPAgentSupportedFingerprintAlgorithms_SHA_512 DeviceUSPAgentSupportedFingerprintAlgorithms = "SHA-512"
 )
 
-var (
-	synDeviceUSPAgent_EndpointID      = &model.Syntax{Type: model.TypeString}
-	synDeviceUSPAgent_SoftwareVersion = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgent_UpTime = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUSPAgent_SupportedProtocols = &model.Syntax{
-		Enums: []model.Enum{{
-			Status: "deleted",
-			Value:  "CoAP",
-		}, {Value: "WebSocket"}, {Value: "STOMP"}, {Value: "MQTT"}, {Value: "UDS"}},
-		List: &model.List{MinItems: model.U64(1)},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgent_SupportedFingerprintAlgorithms = &model.Syntax{
-		Enums: []model.Enum{{Value: "SHA-1"}, {Value: "SHA-224"}, {Value: "SHA-256"}, {Value: "SHA-384"}, {Value: "SHA-512"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgent_AdvertisedDeviceSubtypes = &model.Syntax{
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgent_MaxSubscriptionChangeAdoptionTime = &model.Syntax{
-		Ranges: []model.Range{{Min: "5"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceUSPAgent_MTPNumberOfEntries         = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSPAgent_ControllerNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSPAgent_CertificateNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSPAgent_AddCertificate             = &model.Syntax{
-		Command: true,
-		Sizes:   []model.Size{{Max: model.U64(65535)}},
-		Type:    model.TypeString,
-	}
-)
-
-// DeviceUSPAgent holds the values of Device.USPAgent. (object, readOnly, since 2.15)
+// DeviceUSPAgent holds the values of Device.USPAgent. (object, readOnly, since 2.15).
 type DeviceUSPAgent struct {
-	// EndpointID: string, readOnly, since 2.19.
-	EndpointID string `cwmp:"EndpointID"`
-	// SoftwareVersion: string(:64), readOnly, since 2.19.
-	SoftwareVersion string `cwmp:"SoftwareVersion"`
-	// UpTime: unsignedInt seconds, readOnly, since 2.19.
-	UpTime uint32 `cwmp:"UpTime"`
-	// SupportedProtocols: list[1: items]<string{WebSocket,STOMP,MQTT,UDS}>, readOnly, since 2.19.
-	SupportedProtocols []DeviceUSPAgentSupportedProtocols `cwmp:"SupportedProtocols"`
-	// SupportedFingerprintAlgorithms: list<string{SHA-1,SHA-224,SHA-256,SHA-384,SHA-512}>, readOnly, since 2.19.
-	SupportedFingerprintAlgorithms []DeviceUSPAgentSupportedFingerprintAlgorithms `cwmp:"SupportedFingerprintAlgorithms"`
-	// AdvertisedDeviceSubtypes: list<string>, readWrite, since 2.19.
-	AdvertisedDeviceSubtypes []string `cwmp:"AdvertisedDeviceSubtypes"`
-	// MaxSubscriptionChangeAdoptionTime: unsignedInt[5:] seconds, readWrite, since 2.19.
-	MaxSubscriptionChangeAdoptionTime uint32 `cwmp:"MaxSubscriptionChangeAdoptionTime"`
-	// MTPNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	MTPNumberOfEntries uint32 `cwmp:"MTPNumberOfEntries"`
-	// ControllerNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	ControllerNumberOfEntries uint32 `cwmp:"ControllerNumberOfEntries"`
-	// CertificateNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	CertificateNumberOfEntries uint32 `cwmp:"CertificateNumberOfEntries"`
-	// AddCertificate: string(:65535), readWrite, since 2.15.
-	AddCertificate string `cwmp:"AddCertificate"`
-	// Device.USPAgent.Certificate.{i}. instances by instance number
-	Certificate_2 map[uint32]*DeviceUSPAgentCertificate `cwmp:"Certificate.{i}."`
-	// Device.USPAgent.Controller.{i}. instances by instance number
-	Controller      map[uint32]*DeviceUSPAgentController `cwmp:"Controller.{i}."`
-	ControllerTrust *DeviceUSPAgentControllerTrust       `cwmp:"ControllerTrust."`
-	// Device.USPAgent.MTP.{i}. instances by instance number
-	MTP map[uint32]*DeviceUSPAgentMTP `cwmp:"MTP.{i}."`
+	EndpointID string `json:"EndpointID,omitzero"`
+
+	SoftwareVersion string `json:"SoftwareVersion,omitzero"`
+
+	UpTime uint32 `json:"UpTime,omitzero"`
+
+	SupportedProtocols []DeviceUSPAgentSupportedProtocols `json:"SupportedProtocols,omitzero"`
+
+	SupportedFingerprintAlgorithms []DeviceUSPAgentSupportedFingerprintAlgorithms `json:"SupportedFingerprintAlgorithms,omitzero"`
+
+	AdvertisedDeviceSubtypes []string `json:"AdvertisedDeviceSubtypes,omitzero"`
+
+	MaxSubscriptionChangeAdoptionTime uint32 `json:"MaxSubscriptionChangeAdoptionTime,omitzero"`
+
+	MTPNumberOfEntries uint32 `json:"MTPNumberOfEntries,omitzero"`
+
+	ControllerNumberOfEntries uint32 `json:"ControllerNumberOfEntries,omitzero"`
+
+	CertificateNumberOfEntries uint32 `json:"CertificateNumberOfEntries,omitzero"`
+
+	AddCertificate string `json:"AddCertificate,omitzero"`
+
+	Certificate_2   map[uint32]*DeviceUSPAgentCertificate `json:"Certificate,omitzero"`
+	Controller      map[uint32]*DeviceUSPAgentController  `json:"Controller,omitzero"`
+	ControllerTrust *DeviceUSPAgentControllerTrust        `json:"ControllerTrust,omitzero"`
+	MTP             map[uint32]*DeviceUSPAgentMTP         `json:"MTP,omitzero"`
 }
 
-// AddCertificate_2 creates instance i of Device.USPAgent.Certificate.{i}. (replacing any) and returns it
+// AddCertificate_2 creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgent) AddCertificate_2(i uint32) *DeviceUSPAgentCertificate {
 	if o.Certificate_2 == nil {
 		o.Certificate_2 = map[uint32]*DeviceUSPAgentCertificate{}
@@ -123,18 +76,7 @@ func (o *DeviceUSPAgent) AddCertificate_2(i uint32) *DeviceUSPAgentCertificate {
 	return x
 }
 
-// GetCertificate_2 returns instance i of Device.USPAgent.Certificate.{i}.
-func (o *DeviceUSPAgent) GetCertificate_2(i uint32) (*DeviceUSPAgentCertificate, bool) {
-	x, ok := o.Certificate_2[i]
-	return x, ok
-}
-
-// DeleteCertificate_2 removes instance i of Device.USPAgent.Certificate.{i}.
-func (o *DeviceUSPAgent) DeleteCertificate_2(i uint32) {
-	delete(o.Certificate_2, i)
-}
-
-// AddController creates instance i of Device.USPAgent.Controller.{i}. (replacing any) and returns it
+// AddController creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgent) AddController(i uint32) *DeviceUSPAgentController {
 	if o.Controller == nil {
 		o.Controller = map[uint32]*DeviceUSPAgentController{}
@@ -144,18 +86,7 @@ func (o *DeviceUSPAgent) AddController(i uint32) *DeviceUSPAgentController {
 	return x
 }
 
-// GetController returns instance i of Device.USPAgent.Controller.{i}.
-func (o *DeviceUSPAgent) GetController(i uint32) (*DeviceUSPAgentController, bool) {
-	x, ok := o.Controller[i]
-	return x, ok
-}
-
-// DeleteController removes instance i of Device.USPAgent.Controller.{i}.
-func (o *DeviceUSPAgent) DeleteController(i uint32) {
-	delete(o.Controller, i)
-}
-
-// AddMTP creates instance i of Device.USPAgent.MTP.{i}. (replacing any) and returns it
+// AddMTP creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgent) AddMTP(i uint32) *DeviceUSPAgentMTP {
 	if o.MTP == nil {
 		o.MTP = map[uint32]*DeviceUSPAgentMTP{}
@@ -164,368 +95,151 @@ func (o *DeviceUSPAgent) AddMTP(i uint32) *DeviceUSPAgentMTP {
 	o.MTP[i] = x
 	return x
 }
-
-// GetMTP returns instance i of Device.USPAgent.MTP.{i}.
-func (o *DeviceUSPAgent) GetMTP(i uint32) (*DeviceUSPAgentMTP, bool) {
-	x, ok := o.MTP[i]
-	return x, ok
-}
-
-// DeleteMTP removes instance i of Device.USPAgent.MTP.{i}.
-func (o *DeviceUSPAgent) DeleteMTP(i uint32) {
-	delete(o.MTP, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgent) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgent) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgent_SoftwareVersion, o.SoftwareVersion); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SoftwareVersion",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPAgent_SupportedProtocols, model.FormatValue(model.TypeString, o.SupportedProtocols)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedProtocols",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPAgent_SupportedFingerprintAlgorithms, model.FormatValue(model.TypeString, o.SupportedFingerprintAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedFingerprintAlgorithms",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPAgent_AdvertisedDeviceSubtypes, model.FormatValue(model.TypeString, o.AdvertisedDeviceSubtypes)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AdvertisedDeviceSubtypes",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgent_MaxSubscriptionChangeAdoptionTime, uint64(o.MaxSubscriptionChangeAdoptionTime)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaxSubscriptionChangeAdoptionTime",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgent_AddCertificate, o.AddCertificate); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AddCertificate",
-		})
-	}
+func (o *DeviceUSPAgent) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SoftwareVersion", 6330, o.SoftwareVersion)
+	c.Wire(p, "SupportedProtocols", 6332, model.JoinStrings(o.SupportedProtocols), len(o.SupportedProtocols) > 0)
+	c.Wire(p, "SupportedFingerprintAlgorithms", 6331, model.JoinStrings(o.SupportedFingerprintAlgorithms), len(o.SupportedFingerprintAlgorithms) > 0)
+	c.Wire(p, "AdvertisedDeviceSubtypes", 6212, model.JoinStrings(o.AdvertisedDeviceSubtypes), len(o.AdvertisedDeviceSubtypes) > 0)
+	c.Uint(p, "MaxSubscriptionChangeAdoptionTime", 6329, uint64(o.MaxSubscriptionChangeAdoptionTime))
+	c.String(p, "AddCertificate", 6211, o.AddCertificate)
 	for _, i := range model.SortedKeys(o.Certificate_2) {
-		o.Certificate_2[i].ValidateAt(prefix+"Certificate."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Certificate_2[i].ValidateAt(c, model.InstanceOf(p, "Certificate.", i))
 	}
 	for _, i := range model.SortedKeys(o.Controller) {
-		o.Controller[i].ValidateAt(prefix+"Controller."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Controller[i].ValidateAt(c, model.InstanceOf(p, "Controller.", i))
 	}
 	if o.ControllerTrust != nil {
-		o.ControllerTrust.ValidateAt(prefix+"ControllerTrust.", v)
+		o.ControllerTrust.ValidateAt(c, p+"ControllerTrust.")
 	}
 	for _, i := range model.SortedKeys(o.MTP) {
-		o.MTP[i].ValidateAt(prefix+"MTP."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.MTP[i].ValidateAt(c, model.InstanceOf(p, "MTP.", i))
 	}
 }
 
 // DeviceUSPAgentPath is the typed path of Device.USPAgent.
 type DeviceUSPAgentPath struct {
-	obj                               model.ObjectPath
-	EndpointID                        model.ReadOnlyParam[string]
-	SoftwareVersion                   model.ReadOnlyParam[string]
-	UpTime                            model.ReadOnlyParam[uint32]
-	SupportedProtocols                model.ReadOnlyParam[[]DeviceUSPAgentSupportedProtocols]
-	SupportedFingerprintAlgorithms    model.ReadOnlyParam[[]DeviceUSPAgentSupportedFingerprintAlgorithms]
-	AdvertisedDeviceSubtypes          model.ReadWriteParam[[]string]
-	MaxSubscriptionChangeAdoptionTime model.ReadWriteParam[uint32]
-	MTPNumberOfEntries                model.ReadOnlyParam[uint32]
-	ControllerNumberOfEntries         model.ReadOnlyParam[uint32]
-	CertificateNumberOfEntries        model.ReadOnlyParam[uint32]
-	AddCertificate                    model.ReadWriteParam[string]
-	ControllerTrust                   DeviceUSPAgentControllerTrustPath
+	model.ObjectPath
+	AddCertificate model.ReadWriteParam[string] `dm:"s"`
+
+	AdvertisedDeviceSubtypes model.ReadWriteParam[[]string] `dm:"s"`
+
+	CertificateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ControllerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EndpointID model.ReadOnlyParam[string] `dm:"s"`
+
+	MTPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaxSubscriptionChangeAdoptionTime model.ReadWriteParam[uint32] `dm:"u"`
+
+	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
+
+	SupportedFingerprintAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
+
+	SupportedProtocols model.ReadOnlyParam[[]string] `dm:"s"`
+
+	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ControllerTrust DeviceUSPAgentControllerTrustPath `dm:"ControllerTrust."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentPath(prefix string) DeviceUSPAgentPath {
-	p := &prefix
-	return DeviceUSPAgentPath{
-		AddCertificate:                    model.NewReadWrite[string](p, "AddCertificate", model.TypeString),
-		AdvertisedDeviceSubtypes:          model.NewReadWrite[[]string](p, "AdvertisedDeviceSubtypes", model.TypeString),
-		CertificateNumberOfEntries:        model.NewReadOnly[uint32](p, "CertificateNumberOfEntries", model.TypeUnsignedInt),
-		ControllerNumberOfEntries:         model.NewReadOnly[uint32](p, "ControllerNumberOfEntries", model.TypeUnsignedInt),
-		ControllerTrust:                   newDeviceUSPAgentControllerTrustPath(prefix + "ControllerTrust."),
-		EndpointID:                        model.NewReadOnly[string](p, "EndpointID", model.TypeString),
-		MTPNumberOfEntries:                model.NewReadOnly[uint32](p, "MTPNumberOfEntries", model.TypeUnsignedInt),
-		MaxSubscriptionChangeAdoptionTime: model.NewReadWrite[uint32](p, "MaxSubscriptionChangeAdoptionTime", model.TypeUnsignedInt),
-		SoftwareVersion:                   model.NewReadOnly[string](p, "SoftwareVersion", model.TypeString),
-		SupportedFingerprintAlgorithms:    model.NewReadOnly[[]DeviceUSPAgentSupportedFingerprintAlgorithms](p, "SupportedFingerprintAlgorithms", model.TypeString),
-		SupportedProtocols:                model.NewReadOnly[[]DeviceUSPAgentSupportedProtocols](p, "SupportedProtocols", model.TypeString),
-		UpTime:                            model.NewReadOnly[uint32](p, "UpTime", model.TypeUnsignedInt),
-		obj:                               model.NewObjectPath(p),
-	}
+// Certificate_2 returns the typed path of instance i.
+func (x DeviceUSPAgentPath) Certificate_2(i uint32) (p DeviceUSPAgentCertificatePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Certificate.", i))
+	return
 }
 
-// Certificate_2 returns the typed path of instance i of Device.USPAgent.Certificate.{i}.
-func (x DeviceUSPAgentPath) Certificate_2(i uint32) DeviceUSPAgentCertificatePath {
-	return newDeviceUSPAgentCertificatePath(x.Path() + "Certificate." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// Certificate_2Table returns the table Device.USPAgent.Certificate.{i}. itself (for AddObject when writable)
+// Certificate_2Table returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentPath) Certificate_2Table() model.Table {
-	return model.NewTable(x.Path() + "Certificate.")
+	return model.NewTable(x.ObjectPath, "Certificate.")
 }
 
-// Controller returns the typed path of instance i of Device.USPAgent.Controller.{i}.
-func (x DeviceUSPAgentPath) Controller(i uint32) DeviceUSPAgentControllerPath {
-	return newDeviceUSPAgentControllerPath(x.Path() + "Controller." + strconv.FormatUint(uint64(i), 10) + ".")
+// Controller returns the typed path of instance i.
+func (x DeviceUSPAgentPath) Controller(i uint32) (p DeviceUSPAgentControllerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Controller.", i))
+	return
 }
 
-// ControllerTable returns the table Device.USPAgent.Controller.{i}. itself (for AddObject when writable)
+// ControllerTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentPath) ControllerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Controller.")
+	return model.NewWritableTable(x.ObjectPath, "Controller.")
 }
 
-// MTP returns the typed path of instance i of Device.USPAgent.MTP.{i}.
-func (x DeviceUSPAgentPath) MTP(i uint32) DeviceUSPAgentMTPPath {
-	return newDeviceUSPAgentMTPPath(x.Path() + "MTP." + strconv.FormatUint(uint64(i), 10) + ".")
+// MTP returns the typed path of instance i.
+func (x DeviceUSPAgentPath) MTP(i uint32) (p DeviceUSPAgentMTPPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MTP.", i))
+	return
 }
 
-// MTPTable returns the table Device.USPAgent.MTP.{i}. itself (for AddObject when writable)
+// MTPTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentPath) MTPTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "MTP.")
+	return model.NewWritableTable(x.ObjectPath, "MTP.")
 }
 
-var (
-	synDeviceUSPAgentCertificate_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSPAgentCertificate_Enable       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUSPAgentCertificate_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgentCertificate_Issuer = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceUSPAgentCertificate holds the values of Device.USPAgent.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12)
+// DeviceUSPAgentCertificate holds the values of Device.USPAgent.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceUSPAgentCertificate struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// SerialNumber: string(:64), readOnly, since 2.12.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// Issuer: string(:256), readOnly, since 2.12.
-	Issuer string `cwmp:"Issuer"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	Issuer string `json:"Issuer,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentCertificate) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentCertificate) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentCertificate_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentCertificate_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentCertificate_Issuer, o.Issuer); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Issuer",
-		})
-	}
+func (o *DeviceUSPAgentCertificate) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6214, o.Alias)
+	c.String(p, "SerialNumber", 6217, o.SerialNumber)
+	c.String(p, "Issuer", 6216, o.Issuer)
 }
 
 // DeviceUSPAgentCertificatePath is the typed path of Device.USPAgent.Certificate.{i}.
 type DeviceUSPAgentCertificatePath struct {
-	obj          model.ObjectPath
-	Alias        model.WriteOnceParam[string]
-	Enable       model.ReadWriteParam[bool]
-	SerialNumber model.ReadOnlyParam[string]
-	Issuer       model.ReadOnlyParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Issuer model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentCertificatePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentCertificatePath(prefix string) DeviceUSPAgentCertificatePath {
-	p := &prefix
-	return DeviceUSPAgentCertificatePath{
-		Alias:        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Issuer:       model.NewReadOnly[string](p, "Issuer", model.TypeString),
-		SerialNumber: model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentController_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSPAgentController_EndpointID = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentController_ControllerCode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(128)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgentController_ProvisioningCode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgentController_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentController_AssignedRole = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ControllerTrust.Role.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentController_InheritedRole = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ControllerTrust.Role.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentController_Credential = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentController_PeriodicNotifInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceUSPAgentController_PeriodicNotifTime                = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceUSPAgentController_USPNotifRetryMinimumWaitInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUSPAgentController_USPNotifRetryIntervalMultiplier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2000",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1000",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceUSPAgentController_MTPNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSPAgentController_SendOnBoardRequest = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-)
-
-// DeviceUSPAgentController holds the values of Device.USPAgent.Controller.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceUSPAgentController holds the values of Device.USPAgent.Controller.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentController struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// EndpointID: string, readWrite, since 2.12.
-	EndpointID string `cwmp:"EndpointID"`
-	// ControllerCode: string(:128), readWrite, since 2.12.
-	ControllerCode string `cwmp:"ControllerCode"`
-	// ProvisioningCode: string(:64), readWrite, since 2.12.
-	ProvisioningCode string `cwmp:"ProvisioningCode"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// AssignedRole: list<string> pathRef→#.ControllerTrust.Role., readWrite, since 2.12.
-	AssignedRole []string `cwmp:"AssignedRole"`
-	// InheritedRole: list<string> pathRef→#.ControllerTrust.Role., readOnly, since 2.12.
-	InheritedRole []string `cwmp:"InheritedRole"`
-	// Credential: list<string> pathRef→#.Certificate., readWrite, since 2.12.
-	Credential []string `cwmp:"Credential"`
-	// PeriodicNotifInterval: unsignedInt[1:] seconds, readWrite, since 2.12.
-	PeriodicNotifInterval uint32 `cwmp:"PeriodicNotifInterval"`
-	// PeriodicNotifTime: dateTime, readWrite, since 2.12.
-	PeriodicNotifTime time.Time `cwmp:"PeriodicNotifTime"`
-	// USPNotifRetryMinimumWaitInterval: unsignedInt[1:65535] seconds, readWrite, since 2.12.
-	USPNotifRetryMinimumWaitInterval uint32 `cwmp:"USPNotifRetryMinimumWaitInterval"`
-	// USPNotifRetryIntervalMultiplier: unsignedInt[1000:65535], readWrite, since 2.12.
-	USPNotifRetryIntervalMultiplier uint32 `cwmp:"USPNotifRetryIntervalMultiplier"`
-	// MTPNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	MTPNumberOfEntries uint32 `cwmp:"MTPNumberOfEntries"`
-	// SendOnBoardRequest: boolean, readWrite, since 2.19.
-	SendOnBoardRequest bool `cwmp:"SendOnBoardRequest"`
-	// Device.USPAgent.Controller.{i}.MTP.{i}. instances by instance number
-	MTP map[uint32]*DeviceUSPAgentControllerMTP `cwmp:"MTP.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	EndpointID string `json:"EndpointID,omitzero"`
+
+	ControllerCode string `json:"ControllerCode,omitzero"`
+
+	ProvisioningCode string `json:"ProvisioningCode,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	AssignedRole []string `json:"AssignedRole,omitzero"`
+
+	InheritedRole []string `json:"InheritedRole,omitzero"`
+
+	Credential []string `json:"Credential,omitzero"`
+
+	PeriodicNotifInterval uint32 `json:"PeriodicNotifInterval,omitzero"`
+
+	PeriodicNotifTime time.Time `json:"PeriodicNotifTime,omitzero"`
+
+	USPNotifRetryMinimumWaitInterval uint32 `json:"USPNotifRetryMinimumWaitInterval,omitzero"`
+
+	USPNotifRetryIntervalMultiplier uint32 `json:"USPNotifRetryIntervalMultiplier,omitzero"`
+
+	MTPNumberOfEntries uint32 `json:"MTPNumberOfEntries,omitzero"`
+
+	SendOnBoardRequest bool `json:"SendOnBoardRequest,omitzero"`
+
+	MTP map[uint32]*DeviceUSPAgentControllerMTP `json:"MTP,omitzero"`
 }
 
-// AddMTP creates instance i of Device.USPAgent.Controller.{i}.MTP.{i}. (replacing any) and returns it
+// AddMTP creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgentController) AddMTP(i uint32) *DeviceUSPAgentControllerMTP {
 	if o.MTP == nil {
 		o.MTP = map[uint32]*DeviceUSPAgentControllerMTP{}
@@ -534,732 +248,248 @@ func (o *DeviceUSPAgentController) AddMTP(i uint32) *DeviceUSPAgentControllerMTP
 	o.MTP[i] = x
 	return x
 }
-
-// GetMTP returns instance i of Device.USPAgent.Controller.{i}.MTP.{i}.
-func (o *DeviceUSPAgentController) GetMTP(i uint32) (*DeviceUSPAgentControllerMTP, bool) {
-	x, ok := o.MTP[i]
-	return x, ok
-}
-
-// DeleteMTP removes instance i of Device.USPAgent.Controller.{i}.MTP.{i}.
-func (o *DeviceUSPAgentController) DeleteMTP(i uint32) {
-	delete(o.MTP, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentController) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentController) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentController_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentController_ControllerCode, o.ControllerCode); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ControllerCode",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentController_ProvisioningCode, o.ProvisioningCode); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProvisioningCode",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPAgentController_AssignedRole, model.FormatValue(model.TypeString, o.AssignedRole)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AssignedRole",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPAgentController_InheritedRole, model.FormatValue(model.TypeString, o.InheritedRole)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InheritedRole",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPAgentController_Credential, model.FormatValue(model.TypeString, o.Credential)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Credential",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentController_PeriodicNotifInterval, uint64(o.PeriodicNotifInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PeriodicNotifInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentController_USPNotifRetryMinimumWaitInterval, uint64(o.USPNotifRetryMinimumWaitInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USPNotifRetryMinimumWaitInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentController_USPNotifRetryIntervalMultiplier, uint64(o.USPNotifRetryIntervalMultiplier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "USPNotifRetryIntervalMultiplier",
-		})
-	}
+func (o *DeviceUSPAgentController) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6220, o.Alias)
+	c.String(p, "ControllerCode", 6222, o.ControllerCode)
+	c.String(p, "ProvisioningCode", 6258, o.ProvisioningCode)
+	c.Wire(p, "AssignedRole", 6221, model.JoinStrings(o.AssignedRole), len(o.AssignedRole) > 0)
+	c.Wire(p, "InheritedRole", 6226, model.JoinStrings(o.InheritedRole), len(o.InheritedRole) > 0)
+	c.Wire(p, "Credential", 6223, model.JoinStrings(o.Credential), len(o.Credential) > 0)
+	c.Uint(p, "PeriodicNotifInterval", 6256, uint64(o.PeriodicNotifInterval))
+	c.Uint(p, "USPNotifRetryMinimumWaitInterval", 6261, uint64(o.USPNotifRetryMinimumWaitInterval))
+	c.Uint(p, "USPNotifRetryIntervalMultiplier", 6260, uint64(o.USPNotifRetryIntervalMultiplier))
 	for _, i := range model.SortedKeys(o.MTP) {
-		o.MTP[i].ValidateAt(prefix+"MTP."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.MTP[i].ValidateAt(c, model.InstanceOf(p, "MTP.", i))
 	}
 }
 
 // DeviceUSPAgentControllerPath is the typed path of Device.USPAgent.Controller.{i}.
 type DeviceUSPAgentControllerPath struct {
-	obj                              model.ObjectPath
-	Alias                            model.WriteOnceParam[string]
-	EndpointID                       model.ReadWriteParam[string]
-	ControllerCode                   model.ReadWriteParam[string]
-	ProvisioningCode                 model.ReadWriteParam[string]
-	Enable                           model.ReadWriteParam[bool]
-	AssignedRole                     model.ReadWriteParam[[]string]
-	InheritedRole                    model.ReadOnlyParam[[]string]
-	Credential                       model.ReadWriteParam[[]string]
-	PeriodicNotifInterval            model.ReadWriteParam[uint32]
-	PeriodicNotifTime                model.ReadWriteParam[time.Time]
-	USPNotifRetryMinimumWaitInterval model.ReadWriteParam[uint32]
-	USPNotifRetryIntervalMultiplier  model.ReadWriteParam[uint32]
-	MTPNumberOfEntries               model.ReadOnlyParam[uint32]
-	SendOnBoardRequest               model.ReadWriteParam[bool]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AssignedRole model.ReadWriteParam[[]string] `dm:"s"`
+
+	ControllerCode model.ReadWriteParam[string] `dm:"s"`
+
+	Credential model.ReadWriteParam[[]string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EndpointID model.ReadWriteParam[string] `dm:"s"`
+
+	InheritedRole model.ReadOnlyParam[[]string] `dm:"s"`
+
+	MTPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PeriodicNotifInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	PeriodicNotifTime model.ReadWriteParam[time.Time] `dm:"t"`
+
+	ProvisioningCode model.ReadWriteParam[string] `dm:"s"`
+
+	SendOnBoardRequest model.ReadWriteParam[bool] `dm:"b"`
+
+	USPNotifRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
+
+	USPNotifRetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerPath(prefix string) DeviceUSPAgentControllerPath {
-	p := &prefix
-	return DeviceUSPAgentControllerPath{
-		Alias:                            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssignedRole:                     model.NewReadWrite[[]string](p, "AssignedRole", model.TypeString),
-		ControllerCode:                   model.NewReadWrite[string](p, "ControllerCode", model.TypeString),
-		Credential:                       model.NewReadWrite[[]string](p, "Credential", model.TypeString),
-		Enable:                           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EndpointID:                       model.NewReadWrite[string](p, "EndpointID", model.TypeString),
-		InheritedRole:                    model.NewReadOnly[[]string](p, "InheritedRole", model.TypeString),
-		MTPNumberOfEntries:               model.NewReadOnly[uint32](p, "MTPNumberOfEntries", model.TypeUnsignedInt),
-		PeriodicNotifInterval:            model.NewReadWrite[uint32](p, "PeriodicNotifInterval", model.TypeUnsignedInt),
-		PeriodicNotifTime:                model.NewReadWrite[time.Time](p, "PeriodicNotifTime", model.TypeDateTime),
-		ProvisioningCode:                 model.NewReadWrite[string](p, "ProvisioningCode", model.TypeString),
-		SendOnBoardRequest:               model.NewReadWrite[bool](p, "SendOnBoardRequest", model.TypeBoolean),
-		USPNotifRetryIntervalMultiplier:  model.NewReadWrite[uint32](p, "USPNotifRetryIntervalMultiplier", model.TypeUnsignedInt),
-		USPNotifRetryMinimumWaitInterval: model.NewReadWrite[uint32](p, "USPNotifRetryMinimumWaitInterval", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
+// MTP returns the typed path of instance i.
+func (x DeviceUSPAgentControllerPath) MTP(i uint32) (p DeviceUSPAgentControllerMTPPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MTP.", i))
+	return
 }
 
-// MTP returns the typed path of instance i of Device.USPAgent.Controller.{i}.MTP.{i}.
-func (x DeviceUSPAgentControllerPath) MTP(i uint32) DeviceUSPAgentControllerMTPPath {
-	return newDeviceUSPAgentControllerMTPPath(x.Path() + "MTP." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// MTPTable returns the table Device.USPAgent.Controller.{i}.MTP.{i}. itself (for AddObject when writable)
+// MTPTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentControllerPath) MTPTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "MTP.")
+	return model.NewWritableTable(x.ObjectPath, "MTP.")
 }
 
-var (
-	synDeviceUSPAgentControllerMTP_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSPAgentControllerMTP_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentControllerMTP_Protocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "##.SupportedProtocols",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerMTP_Order = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-	}
-)
-
-// DeviceUSPAgentControllerMTP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceUSPAgentControllerMTP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentControllerMTP struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Protocol: string enumerationRef, readWrite, since 2.12.
-	Protocol string `cwmp:"Protocol"`
-	// Order: unsignedInt[1:], readWrite, since 2.15.
-	Order     uint32                                `cwmp:"Order"`
-	MQTT      *DeviceUSPAgentControllerMTPMQTT      `cwmp:"MQTT."`
-	STOMP     *DeviceUSPAgentControllerMTPSTOMP     `cwmp:"STOMP."`
-	UDS       *DeviceUSPAgentControllerMTPUDS       `cwmp:"UDS."`
-	WebSocket *DeviceUSPAgentControllerMTPWebSocket `cwmp:"WebSocket."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Protocol string `json:"Protocol,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	MQTT      *DeviceUSPAgentControllerMTPMQTT      `json:"MQTT,omitzero"`
+	STOMP     *DeviceUSPAgentControllerMTPSTOMP     `json:"STOMP,omitzero"`
+	UDS       *DeviceUSPAgentControllerMTPUDS       `json:"UDS,omitzero"`
+	WebSocket *DeviceUSPAgentControllerMTPWebSocket `json:"WebSocket,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentControllerMTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentControllerMTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentControllerMTP_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentControllerMTP_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
+func (o *DeviceUSPAgentControllerMTP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6228, o.Alias)
+	c.Uint(p, "Order", 6236, uint64(o.Order))
 	if o.MQTT != nil {
-		o.MQTT.ValidateAt(prefix+"MQTT.", v)
-	}
-	if o.STOMP != nil {
-		o.STOMP.ValidateAt(prefix+"STOMP.", v)
-	}
-	if o.UDS != nil {
-		o.UDS.ValidateAt(prefix+"UDS.", v)
+		o.MQTT.ValidateAt(c, p+"MQTT.")
 	}
 	if o.WebSocket != nil {
-		o.WebSocket.ValidateAt(prefix+"WebSocket.", v)
+		o.WebSocket.ValidateAt(c, p+"WebSocket.")
 	}
 }
 
 // DeviceUSPAgentControllerMTPPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.
 type DeviceUSPAgentControllerMTPPath struct {
-	obj       model.ObjectPath
-	Alias     model.WriteOnceParam[string]
-	Enable    model.ReadWriteParam[bool]
-	Protocol  model.ReadWriteParam[string]
-	Order     model.ReadWriteParam[uint32]
-	MQTT      DeviceUSPAgentControllerMTPMQTTPath
-	STOMP     DeviceUSPAgentControllerMTPSTOMPPath
-	UDS       DeviceUSPAgentControllerMTPUDSPath
-	WebSocket DeviceUSPAgentControllerMTPWebSocketPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Protocol model.ReadWriteParam[string] `dm:"s"`
+
+	MQTT      DeviceUSPAgentControllerMTPMQTTPath      `dm:"MQTT."`
+	STOMP     DeviceUSPAgentControllerMTPSTOMPPath     `dm:"STOMP."`
+	UDS       DeviceUSPAgentControllerMTPUDSPath       `dm:"UDS."`
+	WebSocket DeviceUSPAgentControllerMTPWebSocketPath `dm:"WebSocket."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerMTPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerMTPPath(prefix string) DeviceUSPAgentControllerMTPPath {
-	p := &prefix
-	return DeviceUSPAgentControllerMTPPath{
-		Alias:     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		MQTT:      newDeviceUSPAgentControllerMTPMQTTPath(prefix + "MQTT."),
-		Order:     model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Protocol:  model.NewReadWrite[string](p, "Protocol", model.TypeString),
-		STOMP:     newDeviceUSPAgentControllerMTPSTOMPPath(prefix + "STOMP."),
-		UDS:       newDeviceUSPAgentControllerMTPUDSPath(prefix + "UDS."),
-		WebSocket: newDeviceUSPAgentControllerMTPWebSocketPath(prefix + "WebSocket."),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentControllerMTPMQTT_Topic = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgentControllerMTPMQTT_PublishRetainResponse = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentControllerMTPMQTT_PublishRetainNotify = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentControllerMTPMQTT_AgentMTPReference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.MTP.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerMTPMQTT_USPServiceRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".USPServices.USPService.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceUSPAgentControllerMTPMQTT holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.MQTT. (object, readOnly, since 2.13)
+// DeviceUSPAgentControllerMTPMQTT holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.MQTT. (object, readOnly, since 2.13).
 type DeviceUSPAgentControllerMTPMQTT struct {
-	// Topic: string(:65535), readWrite, since 2.13.
-	Topic string `cwmp:"Topic"`
-	// PublishRetainResponse: boolean, readWrite, since 2.13.
-	PublishRetainResponse bool `cwmp:"PublishRetainResponse"`
-	// PublishRetainNotify: boolean, readWrite, since 2.13.
-	PublishRetainNotify bool `cwmp:"PublishRetainNotify"`
-	// AgentMTPReference: string pathRef→###.MTP., readWrite, since 2.16.
-	AgentMTPReference string `cwmp:"AgentMTPReference"`
-	// USPServiceRef: string pathRef→.USPServices.USPService., readOnly, since 2.16.
-	USPServiceRef string `cwmp:"USPServiceRef"`
+	Topic string `json:"Topic,omitzero"`
+
+	PublishRetainResponse bool `json:"PublishRetainResponse,omitzero"`
+
+	PublishRetainNotify bool `json:"PublishRetainNotify,omitzero"`
+
+	AgentMTPReference string `json:"AgentMTPReference,omitzero"`
+
+	USPServiceRef string `json:"USPServiceRef,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentControllerMTPMQTT) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentControllerMTPMQTT) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentControllerMTPMQTT_Topic, o.Topic); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Topic",
-		})
-	}
+func (o *DeviceUSPAgentControllerMTPMQTT) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Topic", 6234, o.Topic)
 }
 
 // DeviceUSPAgentControllerMTPMQTTPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.MQTT.
 type DeviceUSPAgentControllerMTPMQTTPath struct {
-	obj                   model.ObjectPath
-	Topic                 model.ReadWriteParam[string]
-	PublishRetainResponse model.ReadWriteParam[bool]
-	PublishRetainNotify   model.ReadWriteParam[bool]
-	AgentMTPReference     model.ReadWriteParam[string]
-	USPServiceRef         model.ReadOnlyParam[string]
+	model.ObjectPath
+	AgentMTPReference model.ReadWriteParam[string] `dm:"s"`
+
+	PublishRetainNotify model.ReadWriteParam[bool] `dm:"b"`
+
+	PublishRetainResponse model.ReadWriteParam[bool] `dm:"b"`
+
+	Topic model.ReadWriteParam[string] `dm:"s"`
+
+	USPServiceRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerMTPMQTTPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerMTPMQTTPath(prefix string) DeviceUSPAgentControllerMTPMQTTPath {
-	p := &prefix
-	return DeviceUSPAgentControllerMTPMQTTPath{
-		AgentMTPReference:     model.NewReadWrite[string](p, "AgentMTPReference", model.TypeString),
-		PublishRetainNotify:   model.NewReadWrite[bool](p, "PublishRetainNotify", model.TypeBoolean),
-		PublishRetainResponse: model.NewReadWrite[bool](p, "PublishRetainResponse", model.TypeBoolean),
-		Topic:                 model.NewReadWrite[string](p, "Topic", model.TypeString),
-		USPServiceRef:         model.NewReadOnly[string](p, "USPServiceRef", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentControllerMTPSTOMP_Reference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".STOMP.Connection.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerMTPSTOMP_Destination = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerMTPSTOMP_USPServiceRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".USPServices.USPService.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceUSPAgentControllerMTPSTOMP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.STOMP. (object, readOnly, since 2.12)
+// DeviceUSPAgentControllerMTPSTOMP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.STOMP. (object, readOnly, since 2.12).
 type DeviceUSPAgentControllerMTPSTOMP struct {
-	// Reference: string pathRef→.STOMP.Connection., readWrite, since 2.12.
-	Reference string `cwmp:"Reference"`
-	// Destination: string, readWrite, since 2.12.
-	Destination string `cwmp:"Destination"`
-	// USPServiceRef: string pathRef→.USPServices.USPService., readOnly, since 2.16.
-	USPServiceRef string `cwmp:"USPServiceRef"`
-}
+	Reference string `json:"Reference,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentControllerMTPSTOMP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Destination string `json:"Destination,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentControllerMTPSTOMP) ValidateAt(prefix string, v *model.Violations) {}
+	USPServiceRef string `json:"USPServiceRef,omitzero"`
+}
 
 // DeviceUSPAgentControllerMTPSTOMPPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.STOMP.
 type DeviceUSPAgentControllerMTPSTOMPPath struct {
-	obj           model.ObjectPath
-	Reference     model.ReadWriteParam[string]
-	Destination   model.ReadWriteParam[string]
-	USPServiceRef model.ReadOnlyParam[string]
+	model.ObjectPath
+	Destination model.ReadWriteParam[string] `dm:"s"`
+
+	Reference model.ReadWriteParam[string] `dm:"s"`
+
+	USPServiceRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerMTPSTOMPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerMTPSTOMPPath(prefix string) DeviceUSPAgentControllerMTPSTOMPPath {
-	p := &prefix
-	return DeviceUSPAgentControllerMTPSTOMPPath{
-		Destination:   model.NewReadWrite[string](p, "Destination", model.TypeString),
-		Reference:     model.NewReadWrite[string](p, "Reference", model.TypeString),
-		USPServiceRef: model.NewReadOnly[string](p, "USPServiceRef", model.TypeString),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentControllerMTPUDS_UnixDomainSocketRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".UnixDomainSockets.UnixDomainSocket.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerMTPUDS_USPServiceRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".USPServices.USPService.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceUSPAgentControllerMTPUDS holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.UDS. (object, readOnly, since 2.16)
+// DeviceUSPAgentControllerMTPUDS holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.UDS. (object, readOnly, since 2.16).
 type DeviceUSPAgentControllerMTPUDS struct {
-	// UnixDomainSocketRef: string pathRef→.UnixDomainSockets.UnixDomainSocket., readWrite, since 2.16.
-	UnixDomainSocketRef string `cwmp:"UnixDomainSocketRef"`
-	// USPServiceRef: string pathRef→.USPServices.USPService., readOnly, since 2.16.
-	USPServiceRef string `cwmp:"USPServiceRef"`
-}
+	UnixDomainSocketRef string `json:"UnixDomainSocketRef,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentControllerMTPUDS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	USPServiceRef string `json:"USPServiceRef,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentControllerMTPUDS) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceUSPAgentControllerMTPUDSPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.UDS.
 type DeviceUSPAgentControllerMTPUDSPath struct {
-	obj                 model.ObjectPath
-	UnixDomainSocketRef model.ReadWriteParam[string]
-	USPServiceRef       model.ReadOnlyParam[string]
+	model.ObjectPath
+	USPServiceRef model.ReadOnlyParam[string] `dm:"s"`
+
+	UnixDomainSocketRef model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerMTPUDSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerMTPUDSPath(prefix string) DeviceUSPAgentControllerMTPUDSPath {
-	p := &prefix
-	return DeviceUSPAgentControllerMTPUDSPath{
-		USPServiceRef:       model.NewReadOnly[string](p, "USPServiceRef", model.TypeString),
-		UnixDomainSocketRef: model.NewReadWrite[string](p, "UnixDomainSocketRef", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentControllerMTPWebSocket_Host = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgentControllerMTPWebSocket_Port = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceUSPAgentControllerMTPWebSocket_Path_2           = &model.Syntax{Type: model.TypeString}
-	synDeviceUSPAgentControllerMTPWebSocket_EnableEncryption = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentControllerMTPWebSocket_KeepAliveInterval = &model.Syntax{
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceUSPAgentControllerMTPWebSocket_CurrentRetryCount               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSPAgentControllerMTPWebSocket_SessionRetryMinimumWaitInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUSPAgentControllerMTPWebSocket_SessionRetryIntervalMultiplier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2000",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1000",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceUSPAgentControllerMTPWebSocket_USPServiceRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".USPServices.USPService.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceUSPAgentControllerMTPWebSocket holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket. (object, readOnly, since 2.12)
+// DeviceUSPAgentControllerMTPWebSocket holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket. (object, readOnly, since 2.12).
 type DeviceUSPAgentControllerMTPWebSocket struct {
-	// Host: string(:256), readWrite, since 2.12.
-	Host string `cwmp:"Host"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.12.
-	Port uint32 `cwmp:"Port"`
-	// Path: string, readWrite, since 2.12.
-	Path_2 string `cwmp:"Path"`
-	// EnableEncryption: boolean, readWrite, since 2.14.
-	EnableEncryption bool `cwmp:"EnableEncryption"`
-	// KeepAliveInterval: unsignedInt[1:] seconds, readWrite, since 2.12.
-	KeepAliveInterval uint32 `cwmp:"KeepAliveInterval"`
-	// CurrentRetryCount: unsignedInt, readOnly, since 2.12.
-	CurrentRetryCount uint32 `cwmp:"CurrentRetryCount"`
-	// SessionRetryMinimumWaitInterval: unsignedInt[1:65535] seconds, readWrite, since 2.12.
-	SessionRetryMinimumWaitInterval uint32 `cwmp:"SessionRetryMinimumWaitInterval"`
-	// SessionRetryIntervalMultiplier: unsignedInt[1000:65535], readWrite, since 2.12.
-	SessionRetryIntervalMultiplier uint32 `cwmp:"SessionRetryIntervalMultiplier"`
-	// USPServiceRef: string pathRef→.USPServices.USPService., readOnly, since 2.16.
-	USPServiceRef string `cwmp:"USPServiceRef"`
+	Host string `json:"Host,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Path_2 string `json:"Path,omitzero"`
+
+	EnableEncryption bool `json:"EnableEncryption,omitzero"`
+
+	KeepAliveInterval uint32 `json:"KeepAliveInterval,omitzero"`
+
+	CurrentRetryCount uint32 `json:"CurrentRetryCount,omitzero"`
+
+	SessionRetryMinimumWaitInterval uint32 `json:"SessionRetryMinimumWaitInterval,omitzero"`
+
+	SessionRetryIntervalMultiplier uint32 `json:"SessionRetryIntervalMultiplier,omitzero"`
+
+	USPServiceRef string `json:"USPServiceRef,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentControllerMTPWebSocket) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentControllerMTPWebSocket) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentControllerMTPWebSocket_Host, o.Host); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Host",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentControllerMTPWebSocket_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentControllerMTPWebSocket_KeepAliveInterval, uint64(o.KeepAliveInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeepAliveInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentControllerMTPWebSocket_SessionRetryMinimumWaitInterval, uint64(o.SessionRetryMinimumWaitInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionRetryMinimumWaitInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentControllerMTPWebSocket_SessionRetryIntervalMultiplier, uint64(o.SessionRetryIntervalMultiplier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SessionRetryIntervalMultiplier",
-		})
-	}
+func (o *DeviceUSPAgentControllerMTPWebSocket) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Host", 6248, o.Host)
+	c.Uint(p, "Port", 6251, uint64(o.Port))
+	c.Uint(p, "KeepAliveInterval", 6249, uint64(o.KeepAliveInterval))
+	c.Uint(p, "SessionRetryMinimumWaitInterval", 6253, uint64(o.SessionRetryMinimumWaitInterval))
+	c.Uint(p, "SessionRetryIntervalMultiplier", 6252, uint64(o.SessionRetryIntervalMultiplier))
 }
 
 // DeviceUSPAgentControllerMTPWebSocketPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.
 type DeviceUSPAgentControllerMTPWebSocketPath struct {
-	obj                             model.ObjectPath
-	Host                            model.ReadWriteParam[string]
-	Port                            model.ReadWriteParam[uint32]
-	Path_2                          model.ReadWriteParam[string]
-	EnableEncryption                model.ReadWriteParam[bool]
-	KeepAliveInterval               model.ReadWriteParam[uint32]
-	CurrentRetryCount               model.ReadOnlyParam[uint32]
-	SessionRetryMinimumWaitInterval model.ReadWriteParam[uint32]
-	SessionRetryIntervalMultiplier  model.ReadWriteParam[uint32]
-	USPServiceRef                   model.ReadOnlyParam[string]
+	model.ObjectPath
+	CurrentRetryCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	EnableEncryption model.ReadWriteParam[bool] `dm:"b"`
+
+	Host model.ReadWriteParam[string] `dm:"s"`
+
+	KeepAliveInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Path_2 model.ReadWriteParam[string] `dm:"sPath"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	SessionRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
+
+	SessionRetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	USPServiceRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerMTPWebSocketPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerMTPWebSocketPath(prefix string) DeviceUSPAgentControllerMTPWebSocketPath {
-	p := &prefix
-	return DeviceUSPAgentControllerMTPWebSocketPath{
-		CurrentRetryCount:               model.NewReadOnly[uint32](p, "CurrentRetryCount", model.TypeUnsignedInt),
-		EnableEncryption:                model.NewReadWrite[bool](p, "EnableEncryption", model.TypeBoolean),
-		Host:                            model.NewReadWrite[string](p, "Host", model.TypeString),
-		KeepAliveInterval:               model.NewReadWrite[uint32](p, "KeepAliveInterval", model.TypeUnsignedInt),
-		Path_2:                          model.NewReadWrite[string](p, "Path", model.TypeString),
-		Port:                            model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		SessionRetryIntervalMultiplier:  model.NewReadWrite[uint32](p, "SessionRetryIntervalMultiplier", model.TypeUnsignedInt),
-		SessionRetryMinimumWaitInterval: model.NewReadWrite[uint32](p, "SessionRetryMinimumWaitInterval", model.TypeUnsignedInt),
-		USPServiceRef:                   model.NewReadOnly[string](p, "USPServiceRef", model.TypeString),
-		obj:                             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentControllerTrust_UntrustedRole = &model.Syntax{
-		List: &model.List{MaxItems: model.U64(1)},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Role.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrust_BannedRole = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Role.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrust_SecuredRoles = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "Role.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrust_TOFUAllowed         = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceUSPAgentControllerTrust_TOFUInactivityTimer = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceUSPAgentControllerTrust_RoleNumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSPAgentControllerTrust_CredentialNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSPAgentControllerTrust_ChallengeNumberOfEntries  = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUSPAgentControllerTrust holds the values of Device.USPAgent.ControllerTrust. (object, readOnly, since 2.12)
+// DeviceUSPAgentControllerTrust holds the values of Device.USPAgent.ControllerTrust. (object, readOnly, since 2.12).
 type DeviceUSPAgentControllerTrust struct {
-	// UntrustedRole: list[:1 items]<string> pathRef→Role., readWrite, since 2.12.
-	UntrustedRole []string `cwmp:"UntrustedRole"`
-	// BannedRole: string pathRef→Role., readWrite, since 2.12.
-	BannedRole string `cwmp:"BannedRole"`
-	// SecuredRoles: list<string> pathRef→Role., readWrite, since 2.16.
-	SecuredRoles []string `cwmp:"SecuredRoles"`
-	// TOFUAllowed: boolean, readWrite, since 2.12.
-	TOFUAllowed bool `cwmp:"TOFUAllowed"`
-	// TOFUInactivityTimer: unsignedInt seconds, readWrite, since 2.12.
-	TOFUInactivityTimer uint32 `cwmp:"TOFUInactivityTimer"`
-	// RoleNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	RoleNumberOfEntries uint32 `cwmp:"RoleNumberOfEntries"`
-	// CredentialNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	CredentialNumberOfEntries uint32 `cwmp:"CredentialNumberOfEntries"`
-	// ChallengeNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	ChallengeNumberOfEntries uint32 `cwmp:"ChallengeNumberOfEntries"`
-	// Device.USPAgent.ControllerTrust.Challenge.{i}. instances by instance number
-	Challenge map[uint32]*DeviceUSPAgentControllerTrustChallenge `cwmp:"Challenge.{i}."`
-	// Device.USPAgent.ControllerTrust.Credential.{i}. instances by instance number
-	Credential map[uint32]*DeviceUSPAgentControllerTrustCredential `cwmp:"Credential.{i}."`
-	// Device.USPAgent.ControllerTrust.Role.{i}. instances by instance number
-	Role map[uint32]*DeviceUSPAgentControllerTrustRole `cwmp:"Role.{i}."`
+	UntrustedRole []string `json:"UntrustedRole,omitzero"`
+
+	BannedRole string `json:"BannedRole,omitzero"`
+
+	SecuredRoles []string `json:"SecuredRoles,omitzero"`
+
+	TOFUAllowed bool `json:"TOFUAllowed,omitzero"`
+
+	TOFUInactivityTimer uint32 `json:"TOFUInactivityTimer,omitzero"`
+
+	RoleNumberOfEntries uint32 `json:"RoleNumberOfEntries,omitzero"`
+
+	CredentialNumberOfEntries uint32 `json:"CredentialNumberOfEntries,omitzero"`
+
+	ChallengeNumberOfEntries uint32 `json:"ChallengeNumberOfEntries,omitzero"`
+
+	Challenge  map[uint32]*DeviceUSPAgentControllerTrustChallenge  `json:"Challenge,omitzero"`
+	Credential map[uint32]*DeviceUSPAgentControllerTrustCredential `json:"Credential,omitzero"`
+	Role       map[uint32]*DeviceUSPAgentControllerTrustRole       `json:"Role,omitzero"`
 }
 
-// AddChallenge creates instance i of Device.USPAgent.ControllerTrust.Challenge.{i}. (replacing any) and returns it
+// AddChallenge creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgentControllerTrust) AddChallenge(i uint32) *DeviceUSPAgentControllerTrustChallenge {
 	if o.Challenge == nil {
 		o.Challenge = map[uint32]*DeviceUSPAgentControllerTrustChallenge{}
@@ -1269,18 +499,7 @@ func (o *DeviceUSPAgentControllerTrust) AddChallenge(i uint32) *DeviceUSPAgentCo
 	return x
 }
 
-// GetChallenge returns instance i of Device.USPAgent.ControllerTrust.Challenge.{i}.
-func (o *DeviceUSPAgentControllerTrust) GetChallenge(i uint32) (*DeviceUSPAgentControllerTrustChallenge, bool) {
-	x, ok := o.Challenge[i]
-	return x, ok
-}
-
-// DeleteChallenge removes instance i of Device.USPAgent.ControllerTrust.Challenge.{i}.
-func (o *DeviceUSPAgentControllerTrust) DeleteChallenge(i uint32) {
-	delete(o.Challenge, i)
-}
-
-// AddCredential creates instance i of Device.USPAgent.ControllerTrust.Credential.{i}. (replacing any) and returns it
+// AddCredential creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgentControllerTrust) AddCredential(i uint32) *DeviceUSPAgentControllerTrustCredential {
 	if o.Credential == nil {
 		o.Credential = map[uint32]*DeviceUSPAgentControllerTrustCredential{}
@@ -1290,18 +509,7 @@ func (o *DeviceUSPAgentControllerTrust) AddCredential(i uint32) *DeviceUSPAgentC
 	return x
 }
 
-// GetCredential returns instance i of Device.USPAgent.ControllerTrust.Credential.{i}.
-func (o *DeviceUSPAgentControllerTrust) GetCredential(i uint32) (*DeviceUSPAgentControllerTrustCredential, bool) {
-	x, ok := o.Credential[i]
-	return x, ok
-}
-
-// DeleteCredential removes instance i of Device.USPAgent.ControllerTrust.Credential.{i}.
-func (o *DeviceUSPAgentControllerTrust) DeleteCredential(i uint32) {
-	delete(o.Credential, i)
-}
-
-// AddRole creates instance i of Device.USPAgent.ControllerTrust.Role.{i}. (replacing any) and returns it
+// AddRole creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgentControllerTrust) AddRole(i uint32) *DeviceUSPAgentControllerTrustRole {
 	if o.Role == nil {
 		o.Role = map[uint32]*DeviceUSPAgentControllerTrustRole{}
@@ -1310,119 +518,75 @@ func (o *DeviceUSPAgentControllerTrust) AddRole(i uint32) *DeviceUSPAgentControl
 	o.Role[i] = x
 	return x
 }
-
-// GetRole returns instance i of Device.USPAgent.ControllerTrust.Role.{i}.
-func (o *DeviceUSPAgentControllerTrust) GetRole(i uint32) (*DeviceUSPAgentControllerTrustRole, bool) {
-	x, ok := o.Role[i]
-	return x, ok
-}
-
-// DeleteRole removes instance i of Device.USPAgent.ControllerTrust.Role.{i}.
-func (o *DeviceUSPAgentControllerTrust) DeleteRole(i uint32) {
-	delete(o.Role, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentControllerTrust) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentControllerTrust) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceUSPAgentControllerTrust_UntrustedRole, model.FormatValue(model.TypeString, o.UntrustedRole)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "UntrustedRole",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPAgentControllerTrust_SecuredRoles, model.FormatValue(model.TypeString, o.SecuredRoles)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SecuredRoles",
-		})
-	}
+func (o *DeviceUSPAgentControllerTrust) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "UntrustedRole", 6303, model.JoinStrings(o.UntrustedRole), len(o.UntrustedRole) > 0)
+	c.Wire(p, "SecuredRoles", 6300, model.JoinStrings(o.SecuredRoles), len(o.SecuredRoles) > 0)
 	for _, i := range model.SortedKeys(o.Challenge) {
-		o.Challenge[i].ValidateAt(prefix+"Challenge."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Challenge[i].ValidateAt(c, model.InstanceOf(p, "Challenge.", i))
 	}
 	for _, i := range model.SortedKeys(o.Credential) {
-		o.Credential[i].ValidateAt(prefix+"Credential."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Credential[i].ValidateAt(c, model.InstanceOf(p, "Credential.", i))
 	}
 	for _, i := range model.SortedKeys(o.Role) {
-		o.Role[i].ValidateAt(prefix+"Role."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Role[i].ValidateAt(c, model.InstanceOf(p, "Role.", i))
 	}
 }
 
 // DeviceUSPAgentControllerTrustPath is the typed path of Device.USPAgent.ControllerTrust.
 type DeviceUSPAgentControllerTrustPath struct {
-	obj                       model.ObjectPath
-	UntrustedRole             model.ReadWriteParam[[]string]
-	BannedRole                model.ReadWriteParam[string]
-	SecuredRoles              model.ReadWriteParam[[]string]
-	TOFUAllowed               model.ReadWriteParam[bool]
-	TOFUInactivityTimer       model.ReadWriteParam[uint32]
-	RoleNumberOfEntries       model.ReadOnlyParam[uint32]
-	CredentialNumberOfEntries model.ReadOnlyParam[uint32]
-	ChallengeNumberOfEntries  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BannedRole model.ReadWriteParam[string] `dm:"s"`
+
+	ChallengeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	CredentialNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RoleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SecuredRoles model.ReadWriteParam[[]string] `dm:"s"`
+
+	TOFUAllowed model.ReadWriteParam[bool] `dm:"b"`
+
+	TOFUInactivityTimer model.ReadWriteParam[uint32] `dm:"u"`
+
+	UntrustedRole model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerTrustPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerTrustPath(prefix string) DeviceUSPAgentControllerTrustPath {
-	p := &prefix
-	return DeviceUSPAgentControllerTrustPath{
-		BannedRole:                model.NewReadWrite[string](p, "BannedRole", model.TypeString),
-		ChallengeNumberOfEntries:  model.NewReadOnly[uint32](p, "ChallengeNumberOfEntries", model.TypeUnsignedInt),
-		CredentialNumberOfEntries: model.NewReadOnly[uint32](p, "CredentialNumberOfEntries", model.TypeUnsignedInt),
-		RoleNumberOfEntries:       model.NewReadOnly[uint32](p, "RoleNumberOfEntries", model.TypeUnsignedInt),
-		SecuredRoles:              model.NewReadWrite[[]string](p, "SecuredRoles", model.TypeString),
-		TOFUAllowed:               model.NewReadWrite[bool](p, "TOFUAllowed", model.TypeBoolean),
-		TOFUInactivityTimer:       model.NewReadWrite[uint32](p, "TOFUInactivityTimer", model.TypeUnsignedInt),
-		UntrustedRole:             model.NewReadWrite[[]string](p, "UntrustedRole", model.TypeString),
-		obj:                       model.NewObjectPath(p),
-	}
+// Challenge returns the typed path of instance i.
+func (x DeviceUSPAgentControllerTrustPath) Challenge(i uint32) (p DeviceUSPAgentControllerTrustChallengePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Challenge.", i))
+	return
 }
 
-// Challenge returns the typed path of instance i of Device.USPAgent.ControllerTrust.Challenge.{i}.
-func (x DeviceUSPAgentControllerTrustPath) Challenge(i uint32) DeviceUSPAgentControllerTrustChallengePath {
-	return newDeviceUSPAgentControllerTrustChallengePath(x.Path() + "Challenge." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ChallengeTable returns the table Device.USPAgent.ControllerTrust.Challenge.{i}. itself (for AddObject when writable)
+// ChallengeTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentControllerTrustPath) ChallengeTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Challenge.")
+	return model.NewWritableTable(x.ObjectPath, "Challenge.")
 }
 
-// Credential returns the typed path of instance i of Device.USPAgent.ControllerTrust.Credential.{i}.
-func (x DeviceUSPAgentControllerTrustPath) Credential(i uint32) DeviceUSPAgentControllerTrustCredentialPath {
-	return newDeviceUSPAgentControllerTrustCredentialPath(x.Path() + "Credential." + strconv.FormatUint(uint64(i), 10) + ".")
+// Credential returns the typed path of instance i.
+func (x DeviceUSPAgentControllerTrustPath) Credential(i uint32) (p DeviceUSPAgentControllerTrustCredentialPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Credential.", i))
+	return
 }
 
-// CredentialTable returns the table Device.USPAgent.ControllerTrust.Credential.{i}. itself (for AddObject when writable)
+// CredentialTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentControllerTrustPath) CredentialTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Credential.")
+	return model.NewWritableTable(x.ObjectPath, "Credential.")
 }
 
-// Role returns the typed path of instance i of Device.USPAgent.ControllerTrust.Role.{i}.
-func (x DeviceUSPAgentControllerTrustPath) Role(i uint32) DeviceUSPAgentControllerTrustRolePath {
-	return newDeviceUSPAgentControllerTrustRolePath(x.Path() + "Role." + strconv.FormatUint(uint64(i), 10) + ".")
+// Role returns the typed path of instance i.
+func (x DeviceUSPAgentControllerTrustPath) Role(i uint32) (p DeviceUSPAgentControllerTrustRolePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Role.", i))
+	return
 }
 
-// RoleTable returns the table Device.USPAgent.ControllerTrust.Role.{i}. itself (for AddObject when writable)
+// RoleTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentControllerTrustPath) RoleTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Role.")
+	return model.NewWritableTable(x.ObjectPath, "Role.")
 }
 
 // DeviceUSPAgentControllerTrustChallengeType enumerates the values of Device.USPAgent.ControllerTrust.Challenge.{i}.Type.
 type DeviceUSPAgentControllerTrustChallengeType string
-
-func (e DeviceUSPAgentControllerTrustChallengeType) String() string {
-	return string(e)
-}
 
 const (
 	DeviceUSPAgentControllerTrustChallengeType_Passphrase DeviceUSPAgentControllerTrustChallengeType = "Passphrase"
@@ -1431,346 +595,141 @@ const (
 // DeviceUSPAgentControllerTrustChallengeValueType enumerates the values of Device.USPAgent.ControllerTrust.Challenge.{i}.ValueType.
 type DeviceUSPAgentControllerTrustChallengeValueType string
 
-func (e DeviceUSPAgentControllerTrustChallengeValueType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceUSPAgentControllerTrustChallengeValueType_Text_plain DeviceUSPAgentControllerTrustChallengeValueType = "text/plain"
+
 	DeviceUSPAgentControllerTrustChallengeValueType_Image_jpeg DeviceUSPAgentControllerTrustChallengeValueType = "image/jpeg"
 )
 
 // DeviceUSPAgentControllerTrustChallengeInstructionType enumerates the values of Device.USPAgent.ControllerTrust.Challenge.{i}.InstructionType.
 type DeviceUSPAgentControllerTrustChallengeInstructionType string
 
-func (e DeviceUSPAgentControllerTrustChallengeInstructionType) String() string {
-	return string(e)
-}
-
 const (
 	DeviceUSPAgentControllerTrustChallengeInstructionType_Text_plain DeviceUSPAgentControllerTrustChallengeInstructionType = "text/plain"
+
 	DeviceUSPAgentControllerTrustChallengeInstructionType_Image_jpeg DeviceUSPAgentControllerTrustChallengeInstructionType = "image/jpeg"
-	DeviceUSPAgentControllerTrustChallengeInstructionType_Text_html  DeviceUSPAgentControllerTrustChallengeInstructionType = "text/html"
+
+	DeviceUSPAgentControllerTrustChallengeInstructionType_Text_html DeviceUSPAgentControllerTrustChallengeInstructionType = "text/html"
 )
 
-var (
-	synDeviceUSPAgentControllerTrustChallenge_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustChallenge_Description = &model.Syntax{Type: model.TypeString}
-	synDeviceUSPAgentControllerTrustChallenge_Role        = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Role.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustChallenge_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentControllerTrustChallenge_Type = &model.Syntax{
-		Enums: []model.Enum{{Value: "Passphrase"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustChallenge_Value = &model.Syntax{
-		Secured: true,
-		Type:    model.TypeBase64,
-	}
-	synDeviceUSPAgentControllerTrustChallenge_ValueType = &model.Syntax{
-		Enums: []model.Enum{{Value: "text/plain"}, {Value: "image/jpeg"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustChallenge_Instruction     = &model.Syntax{Type: model.TypeBase64}
-	synDeviceUSPAgentControllerTrustChallenge_InstructionType = &model.Syntax{
-		Enums: []model.Enum{{Value: "text/plain"}, {Value: "image/jpeg"}, {Value: "text/html"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustChallenge_Retries       = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSPAgentControllerTrustChallenge_LockoutPeriod = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "30",
-		},
-		Ranges: []model.Range{{Min: "0"}},
-		Type:   model.TypeInt,
-		Units:  "seconds",
-	}
-)
-
-// DeviceUSPAgentControllerTrustChallenge holds the values of Device.USPAgent.ControllerTrust.Challenge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceUSPAgentControllerTrustChallenge holds the values of Device.USPAgent.ControllerTrust.Challenge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentControllerTrustChallenge struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Description: string, readWrite, since 2.12.
-	Description string `cwmp:"Description"`
-	// Role: list<string> pathRef→#.Role., readWrite, since 2.12.
-	Role []string `cwmp:"Role"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Type: string{Passphrase}, readWrite, since 2.12.
-	Type DeviceUSPAgentControllerTrustChallengeType `cwmp:"Type"`
-	// Value: base64, readWrite, since 2.12.
-	Value []byte `cwmp:"Value"`
-	// ValueType: string{text/plain,image/jpeg}, readWrite, since 2.12.
-	ValueType DeviceUSPAgentControllerTrustChallengeValueType `cwmp:"ValueType"`
-	// Instruction: base64, readWrite, since 2.12.
-	Instruction []byte `cwmp:"Instruction"`
-	// InstructionType: string{text/plain,image/jpeg,text/html}, readWrite, since 2.12.
-	InstructionType DeviceUSPAgentControllerTrustChallengeInstructionType `cwmp:"InstructionType"`
-	// Retries: unsignedInt, readWrite, since 2.12.
-	Retries uint32 `cwmp:"Retries"`
-	// LockoutPeriod: int[0:] seconds, readWrite, since 2.12.
-	LockoutPeriod int32 `cwmp:"LockoutPeriod"`
+	Alias string `json:"Alias,omitzero"`
+
+	Description string `json:"Description,omitzero"`
+
+	Role []string `json:"Role,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Type DeviceUSPAgentControllerTrustChallengeType `json:"Type,omitzero"`
+
+	Value []byte `json:"Value,omitzero"`
+
+	ValueType DeviceUSPAgentControllerTrustChallengeValueType `json:"ValueType,omitzero"`
+
+	Instruction []byte `json:"Instruction,omitzero"`
+
+	InstructionType DeviceUSPAgentControllerTrustChallengeInstructionType `json:"InstructionType,omitzero"`
+
+	Retries uint32 `json:"Retries,omitzero"`
+
+	LockoutPeriod int32 `json:"LockoutPeriod,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentControllerTrustChallenge) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentControllerTrustChallenge) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustChallenge_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPAgentControllerTrustChallenge_Role, model.FormatValue(model.TypeString, o.Role)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Role",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustChallenge_Type, string(o.Type)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Type",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustChallenge_ValueType, string(o.ValueType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ValueType",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustChallenge_InstructionType, string(o.InstructionType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InstructionType",
-		})
-	}
-	if e := model.CheckInt(synDeviceUSPAgentControllerTrustChallenge_LockoutPeriod, int64(o.LockoutPeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LockoutPeriod",
-		})
-	}
+func (o *DeviceUSPAgentControllerTrustChallenge) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6266, o.Alias)
+	c.Wire(p, "Role", 6273, model.JoinStrings(o.Role), len(o.Role) > 0)
+	c.String(p, "Type", 6274, string(o.Type))
+	c.String(p, "ValueType", 6276, string(o.ValueType))
+	c.String(p, "InstructionType", 6270, string(o.InstructionType))
+	c.Int(p, "LockoutPeriod", 6271, int64(o.LockoutPeriod))
 }
 
 // DeviceUSPAgentControllerTrustChallengePath is the typed path of Device.USPAgent.ControllerTrust.Challenge.{i}.
 type DeviceUSPAgentControllerTrustChallengePath struct {
-	obj             model.ObjectPath
-	Alias           model.WriteOnceParam[string]
-	Description     model.ReadWriteParam[string]
-	Role            model.ReadWriteParam[[]string]
-	Enable          model.ReadWriteParam[bool]
-	Type            model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeType]
-	Value           model.ReadWriteParam[[]byte]
-	ValueType       model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeValueType]
-	Instruction     model.ReadWriteParam[[]byte]
-	InstructionType model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeInstructionType]
-	Retries         model.ReadWriteParam[uint32]
-	LockoutPeriod   model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerTrustChallengePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerTrustChallengePath(prefix string) DeviceUSPAgentControllerTrustChallengePath {
-	p := &prefix
-	return DeviceUSPAgentControllerTrustChallengePath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Description:     model.NewReadWrite[string](p, "Description", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Instruction:     model.NewReadWrite[[]byte](p, "Instruction", model.TypeBase64),
-		InstructionType: model.NewReadWrite[DeviceUSPAgentControllerTrustChallengeInstructionType](p, "InstructionType", model.TypeString),
-		LockoutPeriod:   model.NewReadWrite[int32](p, "LockoutPeriod", model.TypeInt),
-		Retries:         model.NewReadWrite[uint32](p, "Retries", model.TypeUnsignedInt),
-		Role:            model.NewReadWrite[[]string](p, "Role", model.TypeString),
-		Type:            model.NewReadWrite[DeviceUSPAgentControllerTrustChallengeType](p, "Type", model.TypeString),
-		Value:           model.NewReadWrite[[]byte](p, "Value", model.TypeBase64),
-		ValueType:       model.NewReadWrite[DeviceUSPAgentControllerTrustChallengeValueType](p, "ValueType", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
+	Description model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Instruction model.ReadWriteParam[[]byte] `dm:"6"`
+
+	InstructionType model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeInstructionType] `dm:"s"`
+
+	LockoutPeriod model.ReadWriteParam[int32] `dm:"i"`
+
+	Retries model.ReadWriteParam[uint32] `dm:"u"`
+
+	Role model.ReadWriteParam[[]string] `dm:"s"`
+
+	Type model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeType] `dm:"s"`
+
+	Value model.ReadWriteParam[[]byte] `dm:"6"`
+
+	ValueType model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeValueType] `dm:"s"`
 }
 
 // DeviceUSPAgentControllerTrustCredentialAllowedUses enumerates the values of Device.USPAgent.ControllerTrust.Credential.{i}.AllowedUses.
 type DeviceUSPAgentControllerTrustCredentialAllowedUses string
 
-func (e DeviceUSPAgentControllerTrustCredentialAllowedUses) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUSPAgentControllerTrustCredentialAllowedUses_MTP_only       DeviceUSPAgentControllerTrustCredentialAllowedUses = "MTP-only"
-	DeviceUSPAgentControllerTrustCredentialAllowedUses_MTP_and_USP    DeviceUSPAgentControllerTrustCredentialAllowedUses = "MTP-and-USP"
+	DeviceUSPAgentControllerTrustCredentialAllowedUses_MTP_only DeviceUSPAgentControllerTrustCredentialAllowedUses = "MTP-only"
+
+	DeviceUSPAgentControllerTrustCredentialAllowedUses_MTP_and_USP DeviceUSPAgentControllerTrustCredentialAllowedUses = "MTP-and-USP"
+
 	DeviceUSPAgentControllerTrustCredentialAllowedUses_MTP_and_broker DeviceUSPAgentControllerTrustCredentialAllowedUses = "MTP-and-broker"
 )
 
-var (
-	synDeviceUSPAgentControllerTrustCredential_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustCredential_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentControllerTrustCredential_Role = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Role.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustCredential_Credential = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.Certificate.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustCredential_AllowedUses = &model.Syntax{
-		Enums: []model.Enum{{Value: "MTP-only"}, {Value: "MTP-and-USP"}, {Value: "MTP-and-broker"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceUSPAgentControllerTrustCredential holds the values of Device.USPAgent.ControllerTrust.Credential.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceUSPAgentControllerTrustCredential holds the values of Device.USPAgent.ControllerTrust.Credential.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentControllerTrustCredential struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Role: list<string> pathRef→#.Role., readWrite, since 2.12.
-	Role []string `cwmp:"Role"`
-	// Credential: string pathRef→##.Certificate., readWrite, since 2.12.
-	Credential string `cwmp:"Credential"`
-	// AllowedUses: string{MTP-only,MTP-and-USP,MTP-and-broker}, readWrite, since 2.12.
-	AllowedUses DeviceUSPAgentControllerTrustCredentialAllowedUses `cwmp:"AllowedUses"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Role []string `json:"Role,omitzero"`
+
+	Credential string `json:"Credential,omitzero"`
+
+	AllowedUses DeviceUSPAgentControllerTrustCredentialAllowedUses `json:"AllowedUses,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentControllerTrustCredential) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentControllerTrustCredential) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustCredential_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPAgentControllerTrustCredential_Role, model.FormatValue(model.TypeString, o.Role)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Role",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustCredential_AllowedUses, string(o.AllowedUses)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AllowedUses",
-		})
-	}
+func (o *DeviceUSPAgentControllerTrustCredential) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6279, o.Alias)
+	c.Wire(p, "Role", 6283, model.JoinStrings(o.Role), len(o.Role) > 0)
+	c.String(p, "AllowedUses", 6280, string(o.AllowedUses))
 }
 
 // DeviceUSPAgentControllerTrustCredentialPath is the typed path of Device.USPAgent.ControllerTrust.Credential.{i}.
 type DeviceUSPAgentControllerTrustCredentialPath struct {
-	obj         model.ObjectPath
-	Alias       model.WriteOnceParam[string]
-	Enable      model.ReadWriteParam[bool]
-	Role        model.ReadWriteParam[[]string]
-	Credential  model.ReadWriteParam[string]
-	AllowedUses model.ReadWriteParam[DeviceUSPAgentControllerTrustCredentialAllowedUses]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AllowedUses model.ReadWriteParam[DeviceUSPAgentControllerTrustCredentialAllowedUses] `dm:"s"`
+
+	Credential model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Role model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerTrustCredentialPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerTrustCredentialPath(prefix string) DeviceUSPAgentControllerTrustCredentialPath {
-	p := &prefix
-	return DeviceUSPAgentControllerTrustCredentialPath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllowedUses: model.NewReadWrite[DeviceUSPAgentControllerTrustCredentialAllowedUses](p, "AllowedUses", model.TypeString),
-		Credential:  model.NewReadWrite[string](p, "Credential", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Role:        model.NewReadWrite[[]string](p, "Role", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentControllerTrustRole_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustRole_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentControllerTrustRole_Name                      = &model.Syntax{Type: model.TypeString}
-	synDeviceUSPAgentControllerTrustRole_PermissionNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUSPAgentControllerTrustRole holds the values of Device.USPAgent.ControllerTrust.Role.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceUSPAgentControllerTrustRole holds the values of Device.USPAgent.ControllerTrust.Role.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentControllerTrustRole struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Name: string, readWrite, since 2.12.
-	Name string `cwmp:"Name"`
-	// PermissionNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	PermissionNumberOfEntries uint32 `cwmp:"PermissionNumberOfEntries"`
-	// Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. instances by instance number
-	Permission map[uint32]*DeviceUSPAgentControllerTrustRolePermission `cwmp:"Permission.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	PermissionNumberOfEntries uint32 `json:"PermissionNumberOfEntries,omitzero"`
+
+	Permission map[uint32]*DeviceUSPAgentControllerTrustRolePermission `json:"Permission,omitzero"`
 }
 
-// AddPermission creates instance i of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. (replacing any) and returns it
+// AddPermission creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgentControllerTrustRole) AddPermission(i uint32) *DeviceUSPAgentControllerTrustRolePermission {
 	if o.Permission == nil {
 		o.Permission = map[uint32]*DeviceUSPAgentControllerTrustRolePermission{}
@@ -1779,2562 +738,231 @@ func (o *DeviceUSPAgentControllerTrustRole) AddPermission(i uint32) *DeviceUSPAg
 	o.Permission[i] = x
 	return x
 }
-
-// GetPermission returns instance i of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.
-func (o *DeviceUSPAgentControllerTrustRole) GetPermission(i uint32) (*DeviceUSPAgentControllerTrustRolePermission, bool) {
-	x, ok := o.Permission[i]
-	return x, ok
-}
-
-// DeletePermission removes instance i of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.
-func (o *DeviceUSPAgentControllerTrustRole) DeletePermission(i uint32) {
-	delete(o.Permission, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentControllerTrustRole) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentControllerTrustRole) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustRole_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
+func (o *DeviceUSPAgentControllerTrustRole) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6286, o.Alias)
 	for _, i := range model.SortedKeys(o.Permission) {
-		o.Permission[i].ValidateAt(prefix+"Permission."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Permission[i].ValidateAt(c, model.InstanceOf(p, "Permission.", i))
 	}
 }
 
 // DeviceUSPAgentControllerTrustRolePath is the typed path of Device.USPAgent.ControllerTrust.Role.{i}.
 type DeviceUSPAgentControllerTrustRolePath struct {
-	obj                       model.ObjectPath
-	Alias                     model.WriteOnceParam[string]
-	Enable                    model.ReadWriteParam[bool]
-	Name                      model.ReadWriteParam[string]
-	PermissionNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Name model.ReadWriteParam[string] `dm:"s"`
+
+	PermissionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerTrustRolePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerTrustRolePath(prefix string) DeviceUSPAgentControllerTrustRolePath {
-	p := &prefix
-	return DeviceUSPAgentControllerTrustRolePath{
-		Alias:                     model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                    model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Name:                      model.NewReadWrite[string](p, "Name", model.TypeString),
-		PermissionNumberOfEntries: model.NewReadOnly[uint32](p, "PermissionNumberOfEntries", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
+// Permission returns the typed path of instance i.
+func (x DeviceUSPAgentControllerTrustRolePath) Permission(i uint32) (p DeviceUSPAgentControllerTrustRolePermissionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Permission.", i))
+	return
 }
 
-// Permission returns the typed path of instance i of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.
-func (x DeviceUSPAgentControllerTrustRolePath) Permission(i uint32) DeviceUSPAgentControllerTrustRolePermissionPath {
-	return newDeviceUSPAgentControllerTrustRolePermissionPath(x.Path() + "Permission." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PermissionTable returns the table Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. itself (for AddObject when writable)
+// PermissionTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentControllerTrustRolePath) PermissionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Permission.")
+	return model.NewWritableTable(x.ObjectPath, "Permission.")
 }
 
-var (
-	synDeviceUSPAgentControllerTrustRolePermission_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustRolePermission_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentControllerTrustRolePermission_Order = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceUSPAgentControllerTrustRolePermission_Targets = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustRolePermission_Param = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "----",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustRolePermission_Obj = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "----",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustRolePermission_InstantiatedObj = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "----",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentControllerTrustRolePermission_CommandEvent = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "----",
-		},
-		Sizes: []model.Size{{
-			Max: model.U64(4),
-			Min: model.U64(4),
-		}},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceUSPAgentControllerTrustRolePermission holds the values of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceUSPAgentControllerTrustRolePermission holds the values of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentControllerTrustRolePermission struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Order: unsignedInt, readWrite, since 2.12.
-	Order uint32 `cwmp:"Order"`
-	// Targets: list<string>, readWrite, since 2.12.
-	Targets []string `cwmp:"Targets"`
-	// Param: string(4:4), readWrite, since 2.12.
-	Param string `cwmp:"Param"`
-	// Obj: string(4:4), readWrite, since 2.12.
-	Obj string `cwmp:"Obj"`
-	// InstantiatedObj: string(4:4), readWrite, since 2.12.
-	InstantiatedObj string `cwmp:"InstantiatedObj"`
-	// CommandEvent: string(4:4), readWrite, since 2.12.
-	CommandEvent string `cwmp:"CommandEvent"`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Targets []string `json:"Targets,omitzero"`
+
+	Param string `json:"Param,omitzero"`
+
+	Obj string `json:"Obj,omitzero"`
+
+	InstantiatedObj string `json:"InstantiatedObj,omitzero"`
+
+	CommandEvent string `json:"CommandEvent,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentControllerTrustRolePermission) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentControllerTrustRolePermission) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustRolePermission_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPAgentControllerTrustRolePermission_Targets, model.FormatValue(model.TypeString, o.Targets)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Targets",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustRolePermission_Param, o.Param); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Param",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustRolePermission_Obj, o.Obj); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Obj",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustRolePermission_InstantiatedObj, o.InstantiatedObj); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InstantiatedObj",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentControllerTrustRolePermission_CommandEvent, o.CommandEvent); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CommandEvent",
-		})
-	}
+func (o *DeviceUSPAgentControllerTrustRolePermission) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6290, o.Alias)
+	c.Wire(p, "Targets", 6297, model.JoinStrings(o.Targets), len(o.Targets) > 0)
+	c.String(p, "Param", 6296, o.Param)
+	c.String(p, "Obj", 6294, o.Obj)
+	c.String(p, "InstantiatedObj", 6293, o.InstantiatedObj)
+	c.String(p, "CommandEvent", 6291, o.CommandEvent)
 }
 
 // DeviceUSPAgentControllerTrustRolePermissionPath is the typed path of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.
 type DeviceUSPAgentControllerTrustRolePermissionPath struct {
-	obj             model.ObjectPath
-	Alias           model.WriteOnceParam[string]
-	Enable          model.ReadWriteParam[bool]
-	Order           model.ReadWriteParam[uint32]
-	Targets         model.ReadWriteParam[[]string]
-	Param           model.ReadWriteParam[string]
-	Obj             model.ReadWriteParam[string]
-	InstantiatedObj model.ReadWriteParam[string]
-	CommandEvent    model.ReadWriteParam[string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentControllerTrustRolePermissionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentControllerTrustRolePermissionPath(prefix string) DeviceUSPAgentControllerTrustRolePermissionPath {
-	p := &prefix
-	return DeviceUSPAgentControllerTrustRolePermissionPath{
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		CommandEvent:    model.NewReadWrite[string](p, "CommandEvent", model.TypeString),
-		Enable:          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InstantiatedObj: model.NewReadWrite[string](p, "InstantiatedObj", model.TypeString),
-		Obj:             model.NewReadWrite[string](p, "Obj", model.TypeString),
-		Order:           model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Param:           model.NewReadWrite[string](p, "Param", model.TypeString),
-		Targets:         model.NewReadWrite[[]string](p, "Targets", model.TypeString),
-		obj:             model.NewObjectPath(p),
-	}
+	CommandEvent model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InstantiatedObj model.ReadWriteParam[string] `dm:"s"`
+
+	Obj model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Param model.ReadWriteParam[string] `dm:"s"`
+
+	Targets model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // DeviceUSPAgentMTPStatus enumerates the values of Device.USPAgent.MTP.{i}.Status.
 type DeviceUSPAgentMTPStatus string
 
-func (e DeviceUSPAgentMTPStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceUSPAgentMTPStatus_Up    DeviceUSPAgentMTPStatus = "Up"
-	DeviceUSPAgentMTPStatus_Down  DeviceUSPAgentMTPStatus = "Down"
+	DeviceUSPAgentMTPStatus_Up DeviceUSPAgentMTPStatus = "Up"
+
+	DeviceUSPAgentMTPStatus_Down DeviceUSPAgentMTPStatus = "Down"
+
 	DeviceUSPAgentMTPStatus_Error DeviceUSPAgentMTPStatus = "Error"
 )
 
-var (
-	synDeviceUSPAgentMTP_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceUSPAgentMTP_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentMTP_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentMTP_Protocol = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.SupportedProtocols",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentMTP_EnableMDNS = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-)
-
-// DeviceUSPAgentMTP holds the values of Device.USPAgent.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceUSPAgentMTP holds the values of Device.USPAgent.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentMTP struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Error}, readOnly, since 2.12.
-	Status DeviceUSPAgentMTPStatus `cwmp:"Status"`
-	// Protocol: string enumerationRef, readWrite, since 2.12.
-	Protocol string `cwmp:"Protocol"`
-	// EnableMDNS: boolean, readWrite, since 2.12.
-	EnableMDNS bool                        `cwmp:"EnableMDNS"`
-	MQTT       *DeviceUSPAgentMTPMQTT      `cwmp:"MQTT."`
-	STOMP      *DeviceUSPAgentMTPSTOMP     `cwmp:"STOMP."`
-	UDS        *DeviceUSPAgentMTPUDS       `cwmp:"UDS."`
-	WebSocket  *DeviceUSPAgentMTPWebSocket `cwmp:"WebSocket."`
+	Alias string `json:"Alias,omitzero"`
+
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceUSPAgentMTPStatus `json:"Status,omitzero"`
+
+	Protocol string `json:"Protocol,omitzero"`
+
+	EnableMDNS bool `json:"EnableMDNS,omitzero"`
+
+	MQTT      *DeviceUSPAgentMTPMQTT      `json:"MQTT,omitzero"`
+	STOMP     *DeviceUSPAgentMTPSTOMP     `json:"STOMP,omitzero"`
+	UDS       *DeviceUSPAgentMTPUDS       `json:"UDS,omitzero"`
+	WebSocket *DeviceUSPAgentMTPWebSocket `json:"WebSocket,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentMTP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentMTP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentMTP_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentMTP_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceUSPAgentMTP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6306, o.Alias)
+	c.String(p, "Status", 6319, string(o.Status))
 	if o.MQTT != nil {
-		o.MQTT.ValidateAt(prefix+"MQTT.", v)
-	}
-	if o.STOMP != nil {
-		o.STOMP.ValidateAt(prefix+"STOMP.", v)
-	}
-	if o.UDS != nil {
-		o.UDS.ValidateAt(prefix+"UDS.", v)
+		o.MQTT.ValidateAt(c, p+"MQTT.")
 	}
 	if o.WebSocket != nil {
-		o.WebSocket.ValidateAt(prefix+"WebSocket.", v)
+		o.WebSocket.ValidateAt(c, p+"WebSocket.")
 	}
 }
 
 // DeviceUSPAgentMTPPath is the typed path of Device.USPAgent.MTP.{i}.
 type DeviceUSPAgentMTPPath struct {
-	obj        model.ObjectPath
-	Alias      model.WriteOnceParam[string]
-	Enable     model.ReadWriteParam[bool]
-	Status     model.ReadOnlyParam[DeviceUSPAgentMTPStatus]
-	Protocol   model.ReadWriteParam[string]
-	EnableMDNS model.ReadWriteParam[bool]
-	MQTT       DeviceUSPAgentMTPMQTTPath
-	STOMP      DeviceUSPAgentMTPSTOMPPath
-	UDS        DeviceUSPAgentMTPUDSPath
-	WebSocket  DeviceUSPAgentMTPWebSocketPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EnableMDNS model.ReadWriteParam[bool] `dm:"b"`
+
+	Protocol model.ReadWriteParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	MQTT      DeviceUSPAgentMTPMQTTPath      `dm:"MQTT."`
+	STOMP     DeviceUSPAgentMTPSTOMPPath     `dm:"STOMP."`
+	UDS       DeviceUSPAgentMTPUDSPath       `dm:"UDS."`
+	WebSocket DeviceUSPAgentMTPWebSocketPath `dm:"WebSocket."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentMTPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentMTPPath(prefix string) DeviceUSPAgentMTPPath {
-	p := &prefix
-	return DeviceUSPAgentMTPPath{
-		Alias:      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EnableMDNS: model.NewReadWrite[bool](p, "EnableMDNS", model.TypeBoolean),
-		MQTT:       newDeviceUSPAgentMTPMQTTPath(prefix + "MQTT."),
-		Protocol:   model.NewReadWrite[string](p, "Protocol", model.TypeString),
-		STOMP:      newDeviceUSPAgentMTPSTOMPPath(prefix + "STOMP."),
-		Status:     model.NewReadOnly[DeviceUSPAgentMTPStatus](p, "Status", model.TypeString),
-		UDS:        newDeviceUSPAgentMTPUDSPath(prefix + "UDS."),
-		WebSocket:  newDeviceUSPAgentMTPWebSocketPath(prefix + "WebSocket."),
-		obj:        model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentMTPMQTT_Reference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".MQTT.Client.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentMTPMQTT_ResponseTopicConfigured = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgentMTPMQTT_ResponseTopicDiscovered = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPAgentMTPMQTT_PublishQoS = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "2",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceUSPAgentMTPMQTT holds the values of Device.USPAgent.MTP.{i}.MQTT. (object, readOnly, since 2.13)
+// DeviceUSPAgentMTPMQTT holds the values of Device.USPAgent.MTP.{i}.MQTT. (object, readOnly, since 2.13).
 type DeviceUSPAgentMTPMQTT struct {
-	// Reference: string pathRef→.MQTT.Client., readWrite, since 2.13.
-	Reference string `cwmp:"Reference"`
-	// ResponseTopicConfigured: string(:65535), readWrite, since 2.13.
-	ResponseTopicConfigured string `cwmp:"ResponseTopicConfigured"`
-	// ResponseTopicDiscovered: string(:65535), readOnly, since 2.13.
-	ResponseTopicDiscovered string `cwmp:"ResponseTopicDiscovered"`
-	// PublishQoS: unsignedInt[0:2], readWrite, since 2.13.
-	PublishQoS uint32 `cwmp:"PublishQoS"`
+	Reference string `json:"Reference,omitzero"`
+
+	ResponseTopicConfigured string `json:"ResponseTopicConfigured,omitzero"`
+
+	ResponseTopicDiscovered string `json:"ResponseTopicDiscovered,omitzero"`
+
+	PublishQoS uint32 `json:"PublishQoS,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentMTPMQTT) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentMTPMQTT) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPAgentMTPMQTT_ResponseTopicConfigured, o.ResponseTopicConfigured); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResponseTopicConfigured",
-		})
-	}
-	if e := model.CheckString(synDeviceUSPAgentMTPMQTT_ResponseTopicDiscovered, o.ResponseTopicDiscovered); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ResponseTopicDiscovered",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentMTPMQTT_PublishQoS, uint64(o.PublishQoS)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PublishQoS",
-		})
-	}
+func (o *DeviceUSPAgentMTPMQTT) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ResponseTopicConfigured", 6312, o.ResponseTopicConfigured)
+	c.String(p, "ResponseTopicDiscovered", 6313, o.ResponseTopicDiscovered)
+	c.Uint(p, "PublishQoS", 6310, uint64(o.PublishQoS))
 }
 
 // DeviceUSPAgentMTPMQTTPath is the typed path of Device.USPAgent.MTP.{i}.MQTT.
 type DeviceUSPAgentMTPMQTTPath struct {
-	obj                     model.ObjectPath
-	Reference               model.ReadWriteParam[string]
-	ResponseTopicConfigured model.ReadWriteParam[string]
-	ResponseTopicDiscovered model.ReadOnlyParam[string]
-	PublishQoS              model.ReadWriteParam[uint32]
+	model.ObjectPath
+	PublishQoS model.ReadWriteParam[uint32] `dm:"u"`
+
+	Reference model.ReadWriteParam[string] `dm:"s"`
+
+	ResponseTopicConfigured model.ReadWriteParam[string] `dm:"s"`
+
+	ResponseTopicDiscovered model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentMTPMQTTPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentMTPMQTTPath(prefix string) DeviceUSPAgentMTPMQTTPath {
-	p := &prefix
-	return DeviceUSPAgentMTPMQTTPath{
-		PublishQoS:              model.NewReadWrite[uint32](p, "PublishQoS", model.TypeUnsignedInt),
-		Reference:               model.NewReadWrite[string](p, "Reference", model.TypeString),
-		ResponseTopicConfigured: model.NewReadWrite[string](p, "ResponseTopicConfigured", model.TypeString),
-		ResponseTopicDiscovered: model.NewReadOnly[string](p, "ResponseTopicDiscovered", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentMTPSTOMP_Reference = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".STOMP.Connection.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentMTPSTOMP_Destination = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentMTPSTOMP_DestinationFromServer = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceUSPAgentMTPSTOMP holds the values of Device.USPAgent.MTP.{i}.STOMP. (object, readOnly, since 2.12)
+// DeviceUSPAgentMTPSTOMP holds the values of Device.USPAgent.MTP.{i}.STOMP. (object, readOnly, since 2.12).
 type DeviceUSPAgentMTPSTOMP struct {
-	// Reference: string pathRef→.STOMP.Connection., readWrite, since 2.12.
-	Reference string `cwmp:"Reference"`
-	// Destination: string, readWrite, since 2.12.
-	Destination string `cwmp:"Destination"`
-	// DestinationFromServer: string, readOnly, since 2.12.
-	DestinationFromServer string `cwmp:"DestinationFromServer"`
-}
+	Reference string `json:"Reference,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentMTPSTOMP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	Destination string `json:"Destination,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentMTPSTOMP) ValidateAt(prefix string, v *model.Violations) {}
+	DestinationFromServer string `json:"DestinationFromServer,omitzero"`
+}
 
 // DeviceUSPAgentMTPSTOMPPath is the typed path of Device.USPAgent.MTP.{i}.STOMP.
 type DeviceUSPAgentMTPSTOMPPath struct {
-	obj                   model.ObjectPath
-	Reference             model.ReadWriteParam[string]
-	Destination           model.ReadWriteParam[string]
-	DestinationFromServer model.ReadOnlyParam[string]
+	model.ObjectPath
+	Destination model.ReadWriteParam[string] `dm:"s"`
+
+	DestinationFromServer model.ReadOnlyParam[string] `dm:"s"`
+
+	Reference model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentMTPSTOMPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentMTPSTOMPPath(prefix string) DeviceUSPAgentMTPSTOMPPath {
-	p := &prefix
-	return DeviceUSPAgentMTPSTOMPPath{
-		Destination:           model.NewReadWrite[string](p, "Destination", model.TypeString),
-		DestinationFromServer: model.NewReadOnly[string](p, "DestinationFromServer", model.TypeString),
-		Reference:             model.NewReadWrite[string](p, "Reference", model.TypeString),
-		obj:                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentMTPUDS_UnixDomainSocketRef = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: ".UnixDomainSockets.UnixDomainSocket.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceUSPAgentMTPUDS holds the values of Device.USPAgent.MTP.{i}.UDS. (object, readOnly, since 2.16)
+// DeviceUSPAgentMTPUDS holds the values of Device.USPAgent.MTP.{i}.UDS. (object, readOnly, since 2.16).
 type DeviceUSPAgentMTPUDS struct {
-	// UnixDomainSocketRef: string pathRef→.UnixDomainSockets.UnixDomainSocket., readWrite, since 2.16.
-	UnixDomainSocketRef string `cwmp:"UnixDomainSocketRef"`
+	UnixDomainSocketRef string `json:"UnixDomainSocketRef,omitzero"`
 }
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentMTPUDS) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentMTPUDS) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceUSPAgentMTPUDSPath is the typed path of Device.USPAgent.MTP.{i}.UDS.
 type DeviceUSPAgentMTPUDSPath struct {
-	obj                 model.ObjectPath
-	UnixDomainSocketRef model.ReadWriteParam[string]
+	model.ObjectPath
+	UnixDomainSocketRef model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentMTPUDSPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentMTPUDSPath(prefix string) DeviceUSPAgentMTPUDSPath {
-	p := &prefix
-	return DeviceUSPAgentMTPUDSPath{
-		UnixDomainSocketRef: model.NewReadWrite[string](p, "UnixDomainSocketRef", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceUSPAgentMTPWebSocket_Interfaces = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.IP.Interface.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPAgentMTPWebSocket_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "8443",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceUSPAgentMTPWebSocket_Path_2           = &model.Syntax{Type: model.TypeString}
-	synDeviceUSPAgentMTPWebSocket_EnableEncryption = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "true",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceUSPAgentMTPWebSocket_KeepAliveInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "60",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-)
-
-// DeviceUSPAgentMTPWebSocket holds the values of Device.USPAgent.MTP.{i}.WebSocket. (object, readOnly, since 2.12)
+// DeviceUSPAgentMTPWebSocket holds the values of Device.USPAgent.MTP.{i}.WebSocket. (object, readOnly, since 2.12).
 type DeviceUSPAgentMTPWebSocket struct {
-	// Interfaces: list<string> pathRef→###.IP.Interface., readWrite, since 2.12.
-	Interfaces []string `cwmp:"Interfaces"`
-	// Port: unsignedInt[1:65535], readWrite, since 2.12.
-	Port uint32 `cwmp:"Port"`
-	// Path: string, readWrite, since 2.12.
-	Path_2 string `cwmp:"Path"`
-	// EnableEncryption: boolean, readWrite, since 2.14.
-	EnableEncryption bool `cwmp:"EnableEncryption"`
-	// KeepAliveInterval: unsignedInt[1:] seconds, readWrite, since 2.15.
-	KeepAliveInterval uint32 `cwmp:"KeepAliveInterval"`
+	Interfaces []string `json:"Interfaces,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
+
+	Path_2 string `json:"Path,omitzero"`
+
+	EnableEncryption bool `json:"EnableEncryption,omitzero"`
+
+	KeepAliveInterval uint32 `json:"KeepAliveInterval,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPAgentMTPWebSocket) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPAgentMTPWebSocket) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceUSPAgentMTPWebSocket_Interfaces, model.FormatValue(model.TypeString, o.Interfaces)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interfaces",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentMTPWebSocket_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
-	if e := model.CheckUint(synDeviceUSPAgentMTPWebSocket_KeepAliveInterval, uint64(o.KeepAliveInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeepAliveInterval",
-		})
-	}
+func (o *DeviceUSPAgentMTPWebSocket) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "Interfaces", 6324, model.JoinStrings(o.Interfaces), len(o.Interfaces) > 0)
+	c.Uint(p, "Port", 6327, uint64(o.Port))
+	c.Uint(p, "KeepAliveInterval", 6325, uint64(o.KeepAliveInterval))
 }
 
 // DeviceUSPAgentMTPWebSocketPath is the typed path of Device.USPAgent.MTP.{i}.WebSocket.
 type DeviceUSPAgentMTPWebSocketPath struct {
-	obj               model.ObjectPath
-	Interfaces        model.ReadWriteParam[[]string]
-	Port              model.ReadWriteParam[uint32]
-	Path_2            model.ReadWriteParam[string]
-	EnableEncryption  model.ReadWriteParam[bool]
-	KeepAliveInterval model.ReadWriteParam[uint32]
-}
+	model.ObjectPath
+	EnableEncryption model.ReadWriteParam[bool] `dm:"b"`
 
-// Path returns the object's instance path.
-func (x DeviceUSPAgentMTPWebSocketPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPAgentMTPWebSocketPath(prefix string) DeviceUSPAgentMTPWebSocketPath {
-	p := &prefix
-	return DeviceUSPAgentMTPWebSocketPath{
-		EnableEncryption:  model.NewReadWrite[bool](p, "EnableEncryption", model.TypeBoolean),
-		Interfaces:        model.NewReadWrite[[]string](p, "Interfaces", model.TypeString),
-		KeepAliveInterval: model.NewReadWrite[uint32](p, "KeepAliveInterval", model.TypeUnsignedInt),
-		Path_2:            model.NewReadWrite[string](p, "Path", model.TypeString),
-		Port:              model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		obj:               model.NewObjectPath(p),
-	}
-}
+	Interfaces model.ReadWriteParam[[]string] `dm:"s"`
 
-var schemaUspagent = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.USPAgent.",
-	Version:    "2.15",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.EndpointID",
-	Syntax:  synDeviceUSPAgent_EndpointID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.SoftwareVersion",
-	Syntax:  synDeviceUSPAgent_SoftwareVersion,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.USPAgent.UpTime",
-	Syntax:       synDeviceUSPAgent_UpTime,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.SupportedProtocols",
-	Syntax:  synDeviceUSPAgent_SupportedProtocols,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.SupportedFingerprintAlgorithms",
-	Syntax:  synDeviceUSPAgent_SupportedFingerprintAlgorithms,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.AdvertisedDeviceSubtypes",
-	Syntax:  synDeviceUSPAgent_AdvertisedDeviceSubtypes,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MaxSubscriptionChangeAdoptionTime",
-	Syntax:  synDeviceUSPAgent_MaxSubscriptionChangeAdoptionTime,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.MTPNumberOfEntries",
-	Syntax:  synDeviceUSPAgent_MTPNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.ControllerNumberOfEntries",
-	Syntax:  synDeviceUSPAgent_ControllerNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.CertificateNumberOfEntries",
-	Syntax:  synDeviceUSPAgent_CertificateNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.AddCertificate",
-	Syntax:  synDeviceUSPAgent_AddCertificate,
-	Version: "2.15",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CertificateNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USPAgent.Certificate.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"SerialNumber", "Issuer"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USPAgent.Certificate.{i}.Alias",
-	Syntax:  synDeviceUSPAgentCertificate_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Certificate.{i}.Enable",
-	Syntax:  synDeviceUSPAgentCertificate_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.Certificate.{i}.SerialNumber",
-	Syntax:  synDeviceUSPAgentCertificate_SerialNumber,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.Certificate.{i}.Issuer",
-	Syntax:  synDeviceUSPAgentCertificate_Issuer,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ControllerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USPAgent.Controller.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"EndpointID"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USPAgent.Controller.{i}.Alias",
-	Syntax:  synDeviceUSPAgentController_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.EndpointID",
-	Syntax:  synDeviceUSPAgentController_EndpointID,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.ControllerCode",
-	Syntax:  synDeviceUSPAgentController_ControllerCode,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.ProvisioningCode",
-	Syntax:  synDeviceUSPAgentController_ProvisioningCode,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.Enable",
-	Syntax:  synDeviceUSPAgentController_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.AssignedRole",
-	Syntax:  synDeviceUSPAgentController_AssignedRole,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.Controller.{i}.InheritedRole",
-	Syntax:  synDeviceUSPAgentController_InheritedRole,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.Credential",
-	Syntax:  synDeviceUSPAgentController_Credential,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.PeriodicNotifInterval",
-	Syntax:  synDeviceUSPAgentController_PeriodicNotifInterval,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.PeriodicNotifTime",
-	Syntax:  synDeviceUSPAgentController_PeriodicNotifTime,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.USPNotifRetryMinimumWaitInterval",
-	Syntax:  synDeviceUSPAgentController_USPNotifRetryMinimumWaitInterval,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.USPNotifRetryIntervalMultiplier",
-	Syntax:  synDeviceUSPAgentController_USPNotifRetryIntervalMultiplier,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.Controller.{i}.MTPNumberOfEntries",
-	Syntax:  synDeviceUSPAgentController_MTPNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.SendOnBoardRequest",
-	Syntax:  synDeviceUSPAgentController_SendOnBoardRequest,
-	Version: "2.19",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MTPNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USPAgent.Controller.{i}.MTP.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Protocol"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.Alias",
-	Syntax:  synDeviceUSPAgentControllerMTP_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.Enable",
-	Syntax:  synDeviceUSPAgentControllerMTP_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.Protocol",
-	Syntax:  synDeviceUSPAgentControllerMTP_Protocol,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.Order",
-	Syntax:  synDeviceUSPAgentControllerMTP_Order,
-	Version: "2.15",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "Device.USPAgent.Controller.{i}.MTP.{i}.MQTT.",
-	Version:    "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.MQTT.Topic",
-	Syntax:  synDeviceUSPAgentControllerMTPMQTT_Topic,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.MQTT.PublishRetainResponse",
-	Syntax:  synDeviceUSPAgentControllerMTPMQTT_PublishRetainResponse,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.MQTT.PublishRetainNotify",
-	Syntax:  synDeviceUSPAgentControllerMTPMQTT_PublishRetainNotify,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.MQTT.AgentMTPReference",
-	Syntax:  synDeviceUSPAgentControllerMTPMQTT_AgentMTPReference,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.MQTT.USPServiceRef",
-	Syntax:  synDeviceUSPAgentControllerMTPMQTT_USPServiceRef,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "Device.USPAgent.Controller.{i}.MTP.{i}.STOMP.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.STOMP.Reference",
-	Syntax:  synDeviceUSPAgentControllerMTPSTOMP_Reference,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.STOMP.Destination",
-	Syntax:  synDeviceUSPAgentControllerMTPSTOMP_Destination,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.STOMP.USPServiceRef",
-	Syntax:  synDeviceUSPAgentControllerMTPSTOMP_USPServiceRef,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "Device.USPAgent.Controller.{i}.MTP.{i}.UDS.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.UDS.UnixDomainSocketRef",
-	Syntax:  synDeviceUSPAgentControllerMTPUDS_UnixDomainSocketRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.UDS.USPServiceRef",
-	Syntax:  synDeviceUSPAgentControllerMTPUDS_USPServiceRef,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.Host",
-	Syntax:  synDeviceUSPAgentControllerMTPWebSocket_Host,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.Port",
-	Syntax:  synDeviceUSPAgentControllerMTPWebSocket_Port,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.Path",
-	Syntax:  synDeviceUSPAgentControllerMTPWebSocket_Path_2,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.EnableEncryption",
-	Syntax:  synDeviceUSPAgentControllerMTPWebSocket_EnableEncryption,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.KeepAliveInterval",
-	Syntax:  synDeviceUSPAgentControllerMTPWebSocket_KeepAliveInterval,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.CurrentRetryCount",
-	Syntax:  synDeviceUSPAgentControllerMTPWebSocket_CurrentRetryCount,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.SessionRetryMinimumWaitInterval",
-	Syntax:  synDeviceUSPAgentControllerMTPWebSocket_SessionRetryMinimumWaitInterval,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.SessionRetryIntervalMultiplier",
-	Syntax:  synDeviceUSPAgentControllerMTPWebSocket_SessionRetryIntervalMultiplier,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.USPServiceRef",
-	Syntax:  synDeviceUSPAgentControllerMTPWebSocket_USPServiceRef,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.USPAgent.ControllerTrust.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.UntrustedRole",
-	Syntax:  synDeviceUSPAgentControllerTrust_UntrustedRole,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.BannedRole",
-	Syntax:  synDeviceUSPAgentControllerTrust_BannedRole,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.SecuredRoles",
-	Syntax:  synDeviceUSPAgentControllerTrust_SecuredRoles,
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.TOFUAllowed",
-	Syntax:  synDeviceUSPAgentControllerTrust_TOFUAllowed,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.TOFUInactivityTimer",
-	Syntax:  synDeviceUSPAgentControllerTrust_TOFUInactivityTimer,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.ControllerTrust.RoleNumberOfEntries",
-	Syntax:  synDeviceUSPAgentControllerTrust_RoleNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.ControllerTrust.CredentialNumberOfEntries",
-	Syntax:  synDeviceUSPAgentControllerTrust_CredentialNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.ControllerTrust.ChallengeNumberOfEntries",
-	Syntax:  synDeviceUSPAgentControllerTrust_ChallengeNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ChallengeNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USPAgent.ControllerTrust.Challenge.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.Alias",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.Description",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_Description,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.Role",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_Role,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.Enable",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.Type",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_Type,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.Value",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_Value,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.ValueType",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_ValueType,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.Instruction",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_Instruction,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.InstructionType",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_InstructionType,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.Retries",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_Retries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Challenge.{i}.LockoutPeriod",
-	Syntax:  synDeviceUSPAgentControllerTrustChallenge_LockoutPeriod,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "CredentialNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USPAgent.ControllerTrust.Credential.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Credential"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USPAgent.ControllerTrust.Credential.{i}.Alias",
-	Syntax:  synDeviceUSPAgentControllerTrustCredential_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Credential.{i}.Enable",
-	Syntax:  synDeviceUSPAgentControllerTrustCredential_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Credential.{i}.Role",
-	Syntax:  synDeviceUSPAgentControllerTrustCredential_Role,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Credential.{i}.Credential",
-	Syntax:  synDeviceUSPAgentControllerTrustCredential_Credential,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Credential.{i}.AllowedUses",
-	Syntax:  synDeviceUSPAgentControllerTrustCredential_AllowedUses,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RoleNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USPAgent.ControllerTrust.Role.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Name"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Alias",
-	Syntax:  synDeviceUSPAgentControllerTrustRole_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Enable",
-	Syntax:  synDeviceUSPAgentControllerTrustRole_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Name",
-	Syntax:  synDeviceUSPAgentControllerTrustRole_Name,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.PermissionNumberOfEntries",
-	Syntax:  synDeviceUSPAgentControllerTrustRole_PermissionNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PermissionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Order"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.Alias",
-	Syntax:  synDeviceUSPAgentControllerTrustRolePermission_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.Enable",
-	Syntax:  synDeviceUSPAgentControllerTrustRolePermission_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.Order",
-	Syntax:  synDeviceUSPAgentControllerTrustRolePermission_Order,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.Targets",
-	Syntax:  synDeviceUSPAgentControllerTrustRolePermission_Targets,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.Param",
-	Syntax:  synDeviceUSPAgentControllerTrustRolePermission_Param,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.Obj",
-	Syntax:  synDeviceUSPAgentControllerTrustRolePermission_Obj,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.InstantiatedObj",
-	Syntax:  synDeviceUSPAgentControllerTrustRolePermission_InstantiatedObj,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.CommandEvent",
-	Syntax:  synDeviceUSPAgentControllerTrustRolePermission_CommandEvent,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "MTPNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USPAgent.MTP.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.USPAgent.MTP.{i}.Alias",
-	Syntax:  synDeviceUSPAgentMTP_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.Enable",
-	Syntax:  synDeviceUSPAgentMTP_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.MTP.{i}.Status",
-	Syntax:  synDeviceUSPAgentMTP_Status,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.Protocol",
-	Syntax:  synDeviceUSPAgentMTP_Protocol,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.EnableMDNS",
-	Syntax:  synDeviceUSPAgentMTP_EnableMDNS,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "Device.USPAgent.MTP.{i}.MQTT.",
-	Version:    "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.MQTT.Reference",
-	Syntax:  synDeviceUSPAgentMTPMQTT_Reference,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.MQTT.ResponseTopicConfigured",
-	Syntax:  synDeviceUSPAgentMTPMQTT_ResponseTopicConfigured,
-	Version: "2.13",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.MTP.{i}.MQTT.ResponseTopicDiscovered",
-	Syntax:  synDeviceUSPAgentMTPMQTT_ResponseTopicDiscovered,
-	Version: "2.13",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.MQTT.PublishQoS",
-	Syntax:  synDeviceUSPAgentMTPMQTT_PublishQoS,
-	Version: "2.13",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "Device.USPAgent.MTP.{i}.STOMP.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.STOMP.Reference",
-	Syntax:  synDeviceUSPAgentMTPSTOMP_Reference,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.STOMP.Destination",
-	Syntax:  synDeviceUSPAgentMTPSTOMP_Destination,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPAgent.MTP.{i}.STOMP.DestinationFromServer",
-	Syntax:  synDeviceUSPAgentMTPSTOMP_DestinationFromServer,
-	Version: "2.12",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "Device.USPAgent.MTP.{i}.UDS.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.UDS.UnixDomainSocketRef",
-	Syntax:  synDeviceUSPAgentMTPUDS_UnixDomainSocketRef,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 0,
-	Object:     true,
-	Path:       "Device.USPAgent.MTP.{i}.WebSocket.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.WebSocket.Interfaces",
-	Syntax:  synDeviceUSPAgentMTPWebSocket_Interfaces,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.WebSocket.Port",
-	Syntax:  synDeviceUSPAgentMTPWebSocket_Port,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.WebSocket.Path",
-	Syntax:  synDeviceUSPAgentMTPWebSocket_Path_2,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.WebSocket.EnableEncryption",
-	Syntax:  synDeviceUSPAgentMTPWebSocket_EnableEncryption,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPAgent.MTP.{i}.WebSocket.KeepAliveInterval",
-	Syntax:  synDeviceUSPAgentMTPWebSocket_KeepAliveInterval,
-	Version: "2.15",
-}}
+	KeepAliveInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-// DeviceUSPAgentImpl is what a device implements for Device.USPAgent; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentImpl to implement only some methods.
-type DeviceUSPAgentImpl interface {
-	EndpointID(inst []uint32) (string, error)
-	SoftwareVersion(inst []uint32) (string, error)
-	UpTime(inst []uint32) (uint32, error)
-	SupportedProtocols(inst []uint32) ([]DeviceUSPAgentSupportedProtocols, error)
-	SupportedFingerprintAlgorithms(inst []uint32) ([]DeviceUSPAgentSupportedFingerprintAlgorithms, error)
-	AdvertisedDeviceSubtypes(inst []uint32) ([]string, error)
-	SetAdvertisedDeviceSubtypes(inst []uint32, v []string) error
-	MaxSubscriptionChangeAdoptionTime(inst []uint32) (uint32, error)
-	SetMaxSubscriptionChangeAdoptionTime(inst []uint32, v uint32) error
-	MTPNumberOfEntries(inst []uint32) (uint32, error)
-	ControllerNumberOfEntries(inst []uint32) (uint32, error)
-	CertificateNumberOfEntries(inst []uint32) (uint32, error)
-	AddCertificate(inst []uint32) (string, error)
-	SetAddCertificate(inst []uint32, v string) error
-	Certificate_2Instances(inst []uint32) []uint32
-	ControllerInstances(inst []uint32) []uint32
-	AddController(inst []uint32) (uint32, error)
-	DeleteController(inst []uint32, i uint32) error
-	MTPInstances(inst []uint32) []uint32
-	AddMTP(inst []uint32) (uint32, error)
-	DeleteMTP(inst []uint32, i uint32) error
-}
+	Path_2 model.ReadWriteParam[string] `dm:"sPath"`
 
-// UnimplementedDeviceUSPAgentImpl implements DeviceUSPAgentImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentImpl struct{}
-
-func (UnimplementedDeviceUSPAgentImpl) EndpointID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) SoftwareVersion(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) UpTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) SupportedProtocols(inst []uint32) ([]DeviceUSPAgentSupportedProtocols, error) {
-	var zero []DeviceUSPAgentSupportedProtocols
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) SupportedFingerprintAlgorithms(inst []uint32) ([]DeviceUSPAgentSupportedFingerprintAlgorithms, error) {
-	var zero []DeviceUSPAgentSupportedFingerprintAlgorithms
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) AdvertisedDeviceSubtypes(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) SetAdvertisedDeviceSubtypes(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) MaxSubscriptionChangeAdoptionTime(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) SetMaxSubscriptionChangeAdoptionTime(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) MTPNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) ControllerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) CertificateNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) AddCertificate(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) SetAddCertificate(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) Certificate_2Instances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUSPAgentImpl) ControllerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUSPAgentImpl) AddController(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) DeleteController(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) MTPInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUSPAgentImpl) AddMTP(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentImpl) DeleteMTP(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentCertificateImpl is what a device implements for Device.USPAgent.Certificate.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentCertificateImpl to implement only some methods.
-type DeviceUSPAgentCertificateImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	SerialNumber(inst []uint32) (string, error)
-	Issuer(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUSPAgentCertificateImpl implements DeviceUSPAgentCertificateImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentCertificateImpl struct{}
-
-func (UnimplementedDeviceUSPAgentCertificateImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentCertificateImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentCertificateImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentCertificateImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentCertificateImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentCertificateImpl) Issuer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerImpl is what a device implements for Device.USPAgent.Controller.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerImpl to implement only some methods.
-type DeviceUSPAgentControllerImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	EndpointID(inst []uint32) (string, error)
-	SetEndpointID(inst []uint32, v string) error
-	ControllerCode(inst []uint32) (string, error)
-	SetControllerCode(inst []uint32, v string) error
-	ProvisioningCode(inst []uint32) (string, error)
-	SetProvisioningCode(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	AssignedRole(inst []uint32) ([]string, error)
-	SetAssignedRole(inst []uint32, v []string) error
-	InheritedRole(inst []uint32) ([]string, error)
-	Credential(inst []uint32) ([]string, error)
-	SetCredential(inst []uint32, v []string) error
-	PeriodicNotifInterval(inst []uint32) (uint32, error)
-	SetPeriodicNotifInterval(inst []uint32, v uint32) error
-	PeriodicNotifTime(inst []uint32) (time.Time, error)
-	SetPeriodicNotifTime(inst []uint32, v time.Time) error
-	USPNotifRetryMinimumWaitInterval(inst []uint32) (uint32, error)
-	SetUSPNotifRetryMinimumWaitInterval(inst []uint32, v uint32) error
-	USPNotifRetryIntervalMultiplier(inst []uint32) (uint32, error)
-	SetUSPNotifRetryIntervalMultiplier(inst []uint32, v uint32) error
-	MTPNumberOfEntries(inst []uint32) (uint32, error)
-	SendOnBoardRequest(inst []uint32) (bool, error)
-	SetSendOnBoardRequest(inst []uint32, v bool) error
-	MTPInstances(inst []uint32) []uint32
-	AddMTP(inst []uint32) (uint32, error)
-	DeleteMTP(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceUSPAgentControllerImpl implements DeviceUSPAgentControllerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) EndpointID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetEndpointID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) ControllerCode(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetControllerCode(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) ProvisioningCode(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetProvisioningCode(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) AssignedRole(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetAssignedRole(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) InheritedRole(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) Credential(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetCredential(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) PeriodicNotifInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetPeriodicNotifInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) PeriodicNotifTime(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetPeriodicNotifTime(inst []uint32, v time.Time) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) USPNotifRetryMinimumWaitInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetUSPNotifRetryMinimumWaitInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) USPNotifRetryIntervalMultiplier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetUSPNotifRetryIntervalMultiplier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) MTPNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SendOnBoardRequest(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) SetSendOnBoardRequest(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) MTPInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) AddMTP(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerImpl) DeleteMTP(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerMTPImpl is what a device implements for Device.USPAgent.Controller.{i}.MTP.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerMTPImpl to implement only some methods.
-type DeviceUSPAgentControllerMTPImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Protocol(inst []uint32) (string, error)
-	SetProtocol(inst []uint32, v string) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceUSPAgentControllerMTPImpl implements DeviceUSPAgentControllerMTPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerMTPImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerMTPImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPImpl) Protocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPImpl) SetProtocol(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerMTPMQTTImpl is what a device implements for Device.USPAgent.Controller.{i}.MTP.{i}.MQTT; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerMTPMQTTImpl to implement only some methods.
-type DeviceUSPAgentControllerMTPMQTTImpl interface {
-	Topic(inst []uint32) (string, error)
-	SetTopic(inst []uint32, v string) error
-	PublishRetainResponse(inst []uint32) (bool, error)
-	SetPublishRetainResponse(inst []uint32, v bool) error
-	PublishRetainNotify(inst []uint32) (bool, error)
-	SetPublishRetainNotify(inst []uint32, v bool) error
-	AgentMTPReference(inst []uint32) (string, error)
-	SetAgentMTPReference(inst []uint32, v string) error
-	USPServiceRef(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUSPAgentControllerMTPMQTTImpl implements DeviceUSPAgentControllerMTPMQTTImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerMTPMQTTImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) Topic(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) SetTopic(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) PublishRetainResponse(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) SetPublishRetainResponse(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) PublishRetainNotify(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) SetPublishRetainNotify(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) AgentMTPReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) SetAgentMTPReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) USPServiceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerMTPSTOMPImpl is what a device implements for Device.USPAgent.Controller.{i}.MTP.{i}.STOMP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl to implement only some methods.
-type DeviceUSPAgentControllerMTPSTOMPImpl interface {
-	Reference(inst []uint32) (string, error)
-	SetReference(inst []uint32, v string) error
-	Destination(inst []uint32) (string, error)
-	SetDestination(inst []uint32, v string) error
-	USPServiceRef(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl implements DeviceUSPAgentControllerMTPSTOMPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl) SetReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl) Destination(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl) SetDestination(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl) USPServiceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerMTPUDSImpl is what a device implements for Device.USPAgent.Controller.{i}.MTP.{i}.UDS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerMTPUDSImpl to implement only some methods.
-type DeviceUSPAgentControllerMTPUDSImpl interface {
-	UnixDomainSocketRef(inst []uint32) (string, error)
-	SetUnixDomainSocketRef(inst []uint32, v string) error
-	USPServiceRef(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUSPAgentControllerMTPUDSImpl implements DeviceUSPAgentControllerMTPUDSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerMTPUDSImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerMTPUDSImpl) UnixDomainSocketRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPUDSImpl) SetUnixDomainSocketRef(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPUDSImpl) USPServiceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerMTPWebSocketImpl is what a device implements for Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl to implement only some methods.
-type DeviceUSPAgentControllerMTPWebSocketImpl interface {
-	Host(inst []uint32) (string, error)
-	SetHost(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	Path_2(inst []uint32) (string, error)
-	SetPath_2(inst []uint32, v string) error
-	EnableEncryption(inst []uint32) (bool, error)
-	SetEnableEncryption(inst []uint32, v bool) error
-	KeepAliveInterval(inst []uint32) (uint32, error)
-	SetKeepAliveInterval(inst []uint32, v uint32) error
-	CurrentRetryCount(inst []uint32) (uint32, error)
-	SessionRetryMinimumWaitInterval(inst []uint32) (uint32, error)
-	SetSessionRetryMinimumWaitInterval(inst []uint32, v uint32) error
-	SessionRetryIntervalMultiplier(inst []uint32) (uint32, error)
-	SetSessionRetryIntervalMultiplier(inst []uint32, v uint32) error
-	USPServiceRef(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl implements DeviceUSPAgentControllerMTPWebSocketImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) Host(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetHost(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) Path_2(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetPath_2(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) EnableEncryption(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetEnableEncryption(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) KeepAliveInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetKeepAliveInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) CurrentRetryCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SessionRetryMinimumWaitInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetSessionRetryMinimumWaitInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SessionRetryIntervalMultiplier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetSessionRetryIntervalMultiplier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) USPServiceRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerTrustImpl is what a device implements for Device.USPAgent.ControllerTrust; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerTrustImpl to implement only some methods.
-type DeviceUSPAgentControllerTrustImpl interface {
-	UntrustedRole(inst []uint32) ([]string, error)
-	SetUntrustedRole(inst []uint32, v []string) error
-	BannedRole(inst []uint32) (string, error)
-	SetBannedRole(inst []uint32, v string) error
-	SecuredRoles(inst []uint32) ([]string, error)
-	SetSecuredRoles(inst []uint32, v []string) error
-	TOFUAllowed(inst []uint32) (bool, error)
-	SetTOFUAllowed(inst []uint32, v bool) error
-	TOFUInactivityTimer(inst []uint32) (uint32, error)
-	SetTOFUInactivityTimer(inst []uint32, v uint32) error
-	RoleNumberOfEntries(inst []uint32) (uint32, error)
-	CredentialNumberOfEntries(inst []uint32) (uint32, error)
-	ChallengeNumberOfEntries(inst []uint32) (uint32, error)
-	ChallengeInstances(inst []uint32) []uint32
-	AddChallenge(inst []uint32) (uint32, error)
-	DeleteChallenge(inst []uint32, i uint32) error
-	CredentialInstances(inst []uint32) []uint32
-	AddCredential(inst []uint32) (uint32, error)
-	DeleteCredential(inst []uint32, i uint32) error
-	RoleInstances(inst []uint32) []uint32
-	AddRole(inst []uint32) (uint32, error)
-	DeleteRole(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceUSPAgentControllerTrustImpl implements DeviceUSPAgentControllerTrustImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerTrustImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) UntrustedRole(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) SetUntrustedRole(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) BannedRole(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) SetBannedRole(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) SecuredRoles(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) SetSecuredRoles(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) TOFUAllowed(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) SetTOFUAllowed(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) TOFUInactivityTimer(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) SetTOFUInactivityTimer(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) RoleNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) CredentialNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) ChallengeNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) ChallengeInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) AddChallenge(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) DeleteChallenge(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) CredentialInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) AddCredential(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) DeleteCredential(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) RoleInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) AddRole(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustImpl) DeleteRole(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerTrustChallengeImpl is what a device implements for Device.USPAgent.ControllerTrust.Challenge.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerTrustChallengeImpl to implement only some methods.
-type DeviceUSPAgentControllerTrustChallengeImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Description(inst []uint32) (string, error)
-	SetDescription(inst []uint32, v string) error
-	Role(inst []uint32) ([]string, error)
-	SetRole(inst []uint32, v []string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Type(inst []uint32) (DeviceUSPAgentControllerTrustChallengeType, error)
-	SetType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeType) error
-	Value(inst []uint32) ([]byte, error)
-	SetValue(inst []uint32, v []byte) error
-	ValueType(inst []uint32) (DeviceUSPAgentControllerTrustChallengeValueType, error)
-	SetValueType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeValueType) error
-	Instruction(inst []uint32) ([]byte, error)
-	SetInstruction(inst []uint32, v []byte) error
-	InstructionType(inst []uint32) (DeviceUSPAgentControllerTrustChallengeInstructionType, error)
-	SetInstructionType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeInstructionType) error
-	Retries(inst []uint32) (uint32, error)
-	SetRetries(inst []uint32, v uint32) error
-	LockoutPeriod(inst []uint32) (int32, error)
-	SetLockoutPeriod(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceUSPAgentControllerTrustChallengeImpl implements DeviceUSPAgentControllerTrustChallengeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerTrustChallengeImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetDescription(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Role(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetRole(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Type(inst []uint32) (DeviceUSPAgentControllerTrustChallengeType, error) {
-	var zero DeviceUSPAgentControllerTrustChallengeType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Value(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetValue(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) ValueType(inst []uint32) (DeviceUSPAgentControllerTrustChallengeValueType, error) {
-	var zero DeviceUSPAgentControllerTrustChallengeValueType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetValueType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeValueType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Instruction(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetInstruction(inst []uint32, v []byte) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) InstructionType(inst []uint32) (DeviceUSPAgentControllerTrustChallengeInstructionType, error) {
-	var zero DeviceUSPAgentControllerTrustChallengeInstructionType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetInstructionType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeInstructionType) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Retries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetRetries(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) LockoutPeriod(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetLockoutPeriod(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerTrustCredentialImpl is what a device implements for Device.USPAgent.ControllerTrust.Credential.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerTrustCredentialImpl to implement only some methods.
-type DeviceUSPAgentControllerTrustCredentialImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Role(inst []uint32) ([]string, error)
-	SetRole(inst []uint32, v []string) error
-	Credential(inst []uint32) (string, error)
-	SetCredential(inst []uint32, v string) error
-	AllowedUses(inst []uint32) (DeviceUSPAgentControllerTrustCredentialAllowedUses, error)
-	SetAllowedUses(inst []uint32, v DeviceUSPAgentControllerTrustCredentialAllowedUses) error
-}
-
-// UnimplementedDeviceUSPAgentControllerTrustCredentialImpl implements DeviceUSPAgentControllerTrustCredentialImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerTrustCredentialImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) Role(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) SetRole(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) Credential(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) SetCredential(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) AllowedUses(inst []uint32) (DeviceUSPAgentControllerTrustCredentialAllowedUses, error) {
-	var zero DeviceUSPAgentControllerTrustCredentialAllowedUses
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) SetAllowedUses(inst []uint32, v DeviceUSPAgentControllerTrustCredentialAllowedUses) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerTrustRoleImpl is what a device implements for Device.USPAgent.ControllerTrust.Role.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerTrustRoleImpl to implement only some methods.
-type DeviceUSPAgentControllerTrustRoleImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	SetName(inst []uint32, v string) error
-	PermissionNumberOfEntries(inst []uint32) (uint32, error)
-	PermissionInstances(inst []uint32) []uint32
-	AddPermission(inst []uint32) (uint32, error)
-	DeletePermission(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceUSPAgentControllerTrustRoleImpl implements DeviceUSPAgentControllerTrustRoleImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerTrustRoleImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) SetName(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) PermissionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) PermissionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) AddPermission(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) DeletePermission(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentControllerTrustRolePermissionImpl is what a device implements for Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl to implement only some methods.
-type DeviceUSPAgentControllerTrustRolePermissionImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Targets(inst []uint32) ([]string, error)
-	SetTargets(inst []uint32, v []string) error
-	Param(inst []uint32) (string, error)
-	SetParam(inst []uint32, v string) error
-	Obj(inst []uint32) (string, error)
-	SetObj(inst []uint32, v string) error
-	InstantiatedObj(inst []uint32) (string, error)
-	SetInstantiatedObj(inst []uint32, v string) error
-	CommandEvent(inst []uint32) (string, error)
-	SetCommandEvent(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl implements DeviceUSPAgentControllerTrustRolePermissionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl struct{}
-
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Targets(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetTargets(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Param(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetParam(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Obj(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetObj(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) InstantiatedObj(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetInstantiatedObj(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) CommandEvent(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetCommandEvent(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentMTPImpl is what a device implements for Device.USPAgent.MTP.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentMTPImpl to implement only some methods.
-type DeviceUSPAgentMTPImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceUSPAgentMTPStatus, error)
-	Protocol(inst []uint32) (string, error)
-	SetProtocol(inst []uint32, v string) error
-	EnableMDNS(inst []uint32) (bool, error)
-	SetEnableMDNS(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceUSPAgentMTPImpl implements DeviceUSPAgentMTPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentMTPImpl struct{}
-
-func (UnimplementedDeviceUSPAgentMTPImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPImpl) Status(inst []uint32) (DeviceUSPAgentMTPStatus, error) {
-	var zero DeviceUSPAgentMTPStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPImpl) Protocol(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPImpl) SetProtocol(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPImpl) EnableMDNS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPImpl) SetEnableMDNS(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentMTPMQTTImpl is what a device implements for Device.USPAgent.MTP.{i}.MQTT; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentMTPMQTTImpl to implement only some methods.
-type DeviceUSPAgentMTPMQTTImpl interface {
-	Reference(inst []uint32) (string, error)
-	SetReference(inst []uint32, v string) error
-	ResponseTopicConfigured(inst []uint32) (string, error)
-	SetResponseTopicConfigured(inst []uint32, v string) error
-	ResponseTopicDiscovered(inst []uint32) (string, error)
-	PublishQoS(inst []uint32) (uint32, error)
-	SetPublishQoS(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceUSPAgentMTPMQTTImpl implements DeviceUSPAgentMTPMQTTImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentMTPMQTTImpl struct{}
-
-func (UnimplementedDeviceUSPAgentMTPMQTTImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPMQTTImpl) SetReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPMQTTImpl) ResponseTopicConfigured(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPMQTTImpl) SetResponseTopicConfigured(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPMQTTImpl) ResponseTopicDiscovered(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPMQTTImpl) PublishQoS(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPMQTTImpl) SetPublishQoS(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentMTPSTOMPImpl is what a device implements for Device.USPAgent.MTP.{i}.STOMP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentMTPSTOMPImpl to implement only some methods.
-type DeviceUSPAgentMTPSTOMPImpl interface {
-	Reference(inst []uint32) (string, error)
-	SetReference(inst []uint32, v string) error
-	Destination(inst []uint32) (string, error)
-	SetDestination(inst []uint32, v string) error
-	DestinationFromServer(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceUSPAgentMTPSTOMPImpl implements DeviceUSPAgentMTPSTOMPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentMTPSTOMPImpl struct{}
-
-func (UnimplementedDeviceUSPAgentMTPSTOMPImpl) Reference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPSTOMPImpl) SetReference(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPSTOMPImpl) Destination(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPSTOMPImpl) SetDestination(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPSTOMPImpl) DestinationFromServer(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceUSPAgentMTPUDSImpl is what a device implements for Device.USPAgent.MTP.{i}.UDS; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentMTPUDSImpl to implement only some methods.
-type DeviceUSPAgentMTPUDSImpl interface {
-	UnixDomainSocketRef(inst []uint32) (string, error)
-	SetUnixDomainSocketRef(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceUSPAgentMTPUDSImpl implements DeviceUSPAgentMTPUDSImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentMTPUDSImpl struct{}
-
-func (UnimplementedDeviceUSPAgentMTPUDSImpl) UnixDomainSocketRef(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPUDSImpl) SetUnixDomainSocketRef(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPAgentMTPWebSocketImpl is what a device implements for Device.USPAgent.MTP.{i}.WebSocket; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPAgentMTPWebSocketImpl to implement only some methods.
-type DeviceUSPAgentMTPWebSocketImpl interface {
-	Interfaces(inst []uint32) ([]string, error)
-	SetInterfaces(inst []uint32, v []string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-	Path_2(inst []uint32) (string, error)
-	SetPath_2(inst []uint32, v string) error
-	EnableEncryption(inst []uint32) (bool, error)
-	SetEnableEncryption(inst []uint32, v bool) error
-	KeepAliveInterval(inst []uint32) (uint32, error)
-	SetKeepAliveInterval(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceUSPAgentMTPWebSocketImpl implements DeviceUSPAgentMTPWebSocketImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPAgentMTPWebSocketImpl struct{}
-
-func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) Interfaces(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) SetInterfaces(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) Path_2(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) SetPath_2(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) EnableEncryption(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) SetEnableEncryption(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) KeepAliveInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) SetKeepAliveInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 }

@@ -3,29 +3,19 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceUSPServices_TrustNumberOfEntries      = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceUSPServices_USPServiceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceUSPServices holds the values of Device.USPServices. (object, readOnly, since 2.16)
+// DeviceUSPServices holds the values of Device.USPServices. (object, readOnly, since 2.16).
 type DeviceUSPServices struct {
-	// TrustNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	TrustNumberOfEntries uint32 `cwmp:"TrustNumberOfEntries"`
-	// USPServiceNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	USPServiceNumberOfEntries uint32 `cwmp:"USPServiceNumberOfEntries"`
-	// Device.USPServices.Trust.{i}. instances by instance number
-	Trust map[uint32]*DeviceUSPServicesTrust `cwmp:"Trust.{i}."`
-	// Device.USPServices.USPService.{i}. instances by instance number
-	USPService map[uint32]*DeviceUSPServicesUSPService `cwmp:"USPService.{i}."`
+	TrustNumberOfEntries uint32 `json:"TrustNumberOfEntries,omitzero"`
+
+	USPServiceNumberOfEntries uint32 `json:"USPServiceNumberOfEntries,omitzero"`
+
+	Trust      map[uint32]*DeviceUSPServicesTrust      `json:"Trust,omitzero"`
+	USPService map[uint32]*DeviceUSPServicesUSPService `json:"USPService,omitzero"`
 }
 
-// AddTrust creates instance i of Device.USPServices.Trust.{i}. (replacing any) and returns it
+// AddTrust creates instance i (replacing any) and returns it.
 func (o *DeviceUSPServices) AddTrust(i uint32) *DeviceUSPServicesTrust {
 	if o.Trust == nil {
 		o.Trust = map[uint32]*DeviceUSPServicesTrust{}
@@ -35,18 +25,7 @@ func (o *DeviceUSPServices) AddTrust(i uint32) *DeviceUSPServicesTrust {
 	return x
 }
 
-// GetTrust returns instance i of Device.USPServices.Trust.{i}.
-func (o *DeviceUSPServices) GetTrust(i uint32) (*DeviceUSPServicesTrust, bool) {
-	x, ok := o.Trust[i]
-	return x, ok
-}
-
-// DeleteTrust removes instance i of Device.USPServices.Trust.{i}.
-func (o *DeviceUSPServices) DeleteTrust(i uint32) {
-	delete(o.Trust, i)
-}
-
-// AddUSPService creates instance i of Device.USPServices.USPService.{i}. (replacing any) and returns it
+// AddUSPService creates instance i (replacing any) and returns it.
 func (o *DeviceUSPServices) AddUSPService(i uint32) *DeviceUSPServicesUSPService {
 	if o.USPService == nil {
 		o.USPService = map[uint32]*DeviceUSPServicesUSPService{}
@@ -55,443 +34,111 @@ func (o *DeviceUSPServices) AddUSPService(i uint32) *DeviceUSPServicesUSPService
 	o.USPService[i] = x
 	return x
 }
-
-// GetUSPService returns instance i of Device.USPServices.USPService.{i}.
-func (o *DeviceUSPServices) GetUSPService(i uint32) (*DeviceUSPServicesUSPService, bool) {
-	x, ok := o.USPService[i]
-	return x, ok
-}
-
-// DeleteUSPService removes instance i of Device.USPServices.USPService.{i}.
-func (o *DeviceUSPServices) DeleteUSPService(i uint32) {
-	delete(o.USPService, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPServices) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPServices) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceUSPServices) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Trust) {
-		o.Trust[i].ValidateAt(prefix+"Trust."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Trust[i].ValidateAt(c, model.InstanceOf(p, "Trust.", i))
 	}
 	for _, i := range model.SortedKeys(o.USPService) {
-		o.USPService[i].ValidateAt(prefix+"USPService."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.USPService[i].ValidateAt(c, model.InstanceOf(p, "USPService.", i))
 	}
 }
 
 // DeviceUSPServicesPath is the typed path of Device.USPServices.
 type DeviceUSPServicesPath struct {
-	obj                       model.ObjectPath
-	TrustNumberOfEntries      model.ReadOnlyParam[uint32]
-	USPServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	TrustNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	USPServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceUSPServicesPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPServicesPath(prefix string) DeviceUSPServicesPath {
-	p := &prefix
-	return DeviceUSPServicesPath{
-		TrustNumberOfEntries:      model.NewReadOnly[uint32](p, "TrustNumberOfEntries", model.TypeUnsignedInt),
-		USPServiceNumberOfEntries: model.NewReadOnly[uint32](p, "USPServiceNumberOfEntries", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
+// Trust returns the typed path of instance i.
+func (x DeviceUSPServicesPath) Trust(i uint32) (p DeviceUSPServicesTrustPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Trust.", i))
+	return
 }
 
-// Trust returns the typed path of instance i of Device.USPServices.Trust.{i}.
-func (x DeviceUSPServicesPath) Trust(i uint32) DeviceUSPServicesTrustPath {
-	return newDeviceUSPServicesTrustPath(x.Path() + "Trust." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// TrustTable returns the table Device.USPServices.Trust.{i}. itself (for AddObject when writable)
+// TrustTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPServicesPath) TrustTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Trust.")
+	return model.NewWritableTable(x.ObjectPath, "Trust.")
 }
 
-// USPService returns the typed path of instance i of Device.USPServices.USPService.{i}.
-func (x DeviceUSPServicesPath) USPService(i uint32) DeviceUSPServicesUSPServicePath {
-	return newDeviceUSPServicesUSPServicePath(x.Path() + "USPService." + strconv.FormatUint(uint64(i), 10) + ".")
+// USPService returns the typed path of instance i.
+func (x DeviceUSPServicesPath) USPService(i uint32) (p DeviceUSPServicesUSPServicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "USPService.", i))
+	return
 }
 
-// USPServiceTable returns the table Device.USPServices.USPService.{i}. itself (for AddObject when writable)
+// USPServiceTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPServicesPath) USPServiceTable() model.Table {
-	return model.NewTable(x.Path() + "USPService.")
+	return model.NewTable(x.ObjectPath, "USPService.")
 }
 
-var (
-	synDeviceUSPServicesTrust_EndpointID  = &model.Syntax{Type: model.TypeString}
-	synDeviceUSPServicesTrust_TargetPaths = &model.Syntax{
-		List: &model.List{MaxItems: model.U64(1024)},
-		Type: model.TypeString,
-	}
-)
-
-// DeviceUSPServicesTrust holds the values of Device.USPServices.Trust.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19)
+// DeviceUSPServicesTrust holds the values of Device.USPServices.Trust.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceUSPServicesTrust struct {
-	// EndpointID: string, readWrite, since 2.19.
-	EndpointID string `cwmp:"EndpointID"`
-	// TargetPaths: list[:1024 items]<string>, readWrite, since 2.19.
-	TargetPaths []string `cwmp:"TargetPaths"`
+	EndpointID string `json:"EndpointID,omitzero"`
+
+	TargetPaths []string `json:"TargetPaths,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPServicesTrust) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPServicesTrust) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceUSPServicesTrust_TargetPaths, model.FormatValue(model.TypeString, o.TargetPaths)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TargetPaths",
-		})
-	}
+func (o *DeviceUSPServicesTrust) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "TargetPaths", 6337, model.JoinStrings(o.TargetPaths), len(o.TargetPaths) > 0)
 }
 
 // DeviceUSPServicesTrustPath is the typed path of Device.USPServices.Trust.{i}.
 type DeviceUSPServicesTrustPath struct {
-	obj         model.ObjectPath
-	EndpointID  model.ReadWriteParam[string]
-	TargetPaths model.ReadWriteParam[[]string]
-}
+	model.ObjectPath
+	EndpointID model.ReadWriteParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceUSPServicesTrustPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPServicesTrustPath(prefix string) DeviceUSPServicesTrustPath {
-	p := &prefix
-	return DeviceUSPServicesTrustPath{
-		EndpointID:  model.NewReadWrite[string](p, "EndpointID", model.TypeString),
-		TargetPaths: model.NewReadWrite[[]string](p, "TargetPaths", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
+	TargetPaths model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // DeviceUSPServicesUSPServiceProtocol enumerates the values of Device.USPServices.USPService.{i}.Protocol.
 type DeviceUSPServicesUSPServiceProtocol string
 
-func (e DeviceUSPServicesUSPServiceProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceUSPServicesUSPServiceProtocol_WebSocket DeviceUSPServicesUSPServiceProtocol = "WebSocket"
-	DeviceUSPServicesUSPServiceProtocol_STOMP     DeviceUSPServicesUSPServiceProtocol = "STOMP"
-	DeviceUSPServicesUSPServiceProtocol_MQTT      DeviceUSPServicesUSPServiceProtocol = "MQTT"
-	DeviceUSPServicesUSPServiceProtocol_UDS       DeviceUSPServicesUSPServiceProtocol = "UDS"
+
+	DeviceUSPServicesUSPServiceProtocol_STOMP DeviceUSPServicesUSPServiceProtocol = "STOMP"
+
+	DeviceUSPServicesUSPServiceProtocol_MQTT DeviceUSPServicesUSPServiceProtocol = "MQTT"
+
+	DeviceUSPServicesUSPServiceProtocol_UDS DeviceUSPServicesUSPServiceProtocol = "UDS"
 )
 
-var (
-	synDeviceUSPServicesUSPService_EndpointID = &model.Syntax{Type: model.TypeString}
-	synDeviceUSPServicesUSPService_Protocol   = &model.Syntax{
-		Enums: []model.Enum{{Value: "WebSocket"}, {Value: "STOMP"}, {Value: "MQTT"}, {Value: "UDS"}},
-		Type:  model.TypeString,
-	}
-	synDeviceUSPServicesUSPService_DataModelPaths = &model.Syntax{
-		List: &model.List{
-			MaxItems: model.U64(1024),
-			MinItems: model.U64(1),
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPServicesUSPService_DeploymentUnitRef = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.SoftwareModules.DeploymentUnit.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPServicesUSPService_ExecutionUnitRef = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.SoftwareModules.ExecutionUnit.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceUSPServicesUSPService_HasController = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceUSPServicesUSPService holds the values of Device.USPServices.USPService.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceUSPServicesUSPService holds the values of Device.USPServices.USPService.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceUSPServicesUSPService struct {
-	// EndpointID: string, readOnly, since 2.16.
-	EndpointID string `cwmp:"EndpointID"`
-	// Protocol: string{WebSocket,STOMP,MQTT,UDS}, readOnly, since 2.16.
-	Protocol DeviceUSPServicesUSPServiceProtocol `cwmp:"Protocol"`
-	// DataModelPaths: list[1:1024 items]<string>, readOnly, since 2.16.
-	DataModelPaths []string `cwmp:"DataModelPaths"`
-	// DeploymentUnitRef: list<string> pathRef→##.SoftwareModules.DeploymentUnit., readOnly, since 2.16.
-	DeploymentUnitRef []string `cwmp:"DeploymentUnitRef"`
-	// ExecutionUnitRef: list<string> pathRef→##.SoftwareModules.ExecutionUnit., readOnly, since 2.18.
-	ExecutionUnitRef []string `cwmp:"ExecutionUnitRef"`
-	// HasController: boolean, readOnly, since 2.16.
-	HasController bool `cwmp:"HasController"`
+	EndpointID string `json:"EndpointID,omitzero"`
+
+	Protocol DeviceUSPServicesUSPServiceProtocol `json:"Protocol,omitzero"`
+
+	DataModelPaths []string `json:"DataModelPaths,omitzero"`
+
+	DeploymentUnitRef []string `json:"DeploymentUnitRef,omitzero"`
+
+	ExecutionUnitRef []string `json:"ExecutionUnitRef,omitzero"`
+
+	HasController bool `json:"HasController,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceUSPServicesUSPService) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceUSPServicesUSPService) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceUSPServicesUSPService_Protocol, string(o.Protocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Protocol",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPServicesUSPService_DataModelPaths, model.FormatValue(model.TypeString, o.DataModelPaths)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DataModelPaths",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPServicesUSPService_DeploymentUnitRef, model.FormatValue(model.TypeString, o.DeploymentUnitRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeploymentUnitRef",
-		})
-	}
-	if e := model.CheckValue(synDeviceUSPServicesUSPService_ExecutionUnitRef, model.FormatValue(model.TypeString, o.ExecutionUnitRef)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ExecutionUnitRef",
-		})
-	}
+func (o *DeviceUSPServicesUSPService) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Protocol", 6345, string(o.Protocol))
+	c.Wire(p, "DataModelPaths", 6340, model.JoinStrings(o.DataModelPaths), len(o.DataModelPaths) > 0)
+	c.Wire(p, "DeploymentUnitRef", 6341, model.JoinStrings(o.DeploymentUnitRef), len(o.DeploymentUnitRef) > 0)
+	c.Wire(p, "ExecutionUnitRef", 6343, model.JoinStrings(o.ExecutionUnitRef), len(o.ExecutionUnitRef) > 0)
 }
 
 // DeviceUSPServicesUSPServicePath is the typed path of Device.USPServices.USPService.{i}.
 type DeviceUSPServicesUSPServicePath struct {
-	obj               model.ObjectPath
-	EndpointID        model.ReadOnlyParam[string]
-	Protocol          model.ReadOnlyParam[DeviceUSPServicesUSPServiceProtocol]
-	DataModelPaths    model.ReadOnlyParam[[]string]
-	DeploymentUnitRef model.ReadOnlyParam[[]string]
-	ExecutionUnitRef  model.ReadOnlyParam[[]string]
-	HasController     model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	DataModelPaths model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceUSPServicesUSPServicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceUSPServicesUSPServicePath(prefix string) DeviceUSPServicesUSPServicePath {
-	p := &prefix
-	return DeviceUSPServicesUSPServicePath{
-		DataModelPaths:    model.NewReadOnly[[]string](p, "DataModelPaths", model.TypeString),
-		DeploymentUnitRef: model.NewReadOnly[[]string](p, "DeploymentUnitRef", model.TypeString),
-		EndpointID:        model.NewReadOnly[string](p, "EndpointID", model.TypeString),
-		ExecutionUnitRef:  model.NewReadOnly[[]string](p, "ExecutionUnitRef", model.TypeString),
-		HasController:     model.NewReadOnly[bool](p, "HasController", model.TypeBoolean),
-		Protocol:          model.NewReadOnly[DeviceUSPServicesUSPServiceProtocol](p, "Protocol", model.TypeString),
-		obj:               model.NewObjectPath(p),
-	}
-}
+	DeploymentUnitRef model.ReadOnlyParam[[]string] `dm:"s"`
 
-var schemaUspservices = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.USPServices.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPServices.TrustNumberOfEntries",
-	Syntax:  synDeviceUSPServices_TrustNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPServices.USPServiceNumberOfEntries",
-	Syntax:  synDeviceUSPServices_USPServiceNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TrustNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USPServices.Trust.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"EndpointID"},
-	}},
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPServices.Trust.{i}.EndpointID",
-	Syntax:  synDeviceUSPServicesTrust_EndpointID,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.USPServices.Trust.{i}.TargetPaths",
-	Syntax:  synDeviceUSPServicesTrust_TargetPaths,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "USPServiceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.USPServices.USPService.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"EndpointID"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPServices.USPService.{i}.EndpointID",
-	Syntax:  synDeviceUSPServicesUSPService_EndpointID,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPServices.USPService.{i}.Protocol",
-	Syntax:  synDeviceUSPServicesUSPService_Protocol,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPServices.USPService.{i}.DataModelPaths",
-	Syntax:  synDeviceUSPServicesUSPService_DataModelPaths,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPServices.USPService.{i}.DeploymentUnitRef",
-	Syntax:  synDeviceUSPServicesUSPService_DeploymentUnitRef,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPServices.USPService.{i}.ExecutionUnitRef",
-	Syntax:  synDeviceUSPServicesUSPService_ExecutionUnitRef,
-	Version: "2.18",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.USPServices.USPService.{i}.HasController",
-	Syntax:  synDeviceUSPServicesUSPService_HasController,
-	Version: "2.16",
-}}
+	EndpointID model.ReadOnlyParam[string] `dm:"s"`
 
-// DeviceUSPServicesImpl is what a device implements for Device.USPServices; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPServicesImpl to implement only some methods.
-type DeviceUSPServicesImpl interface {
-	TrustNumberOfEntries(inst []uint32) (uint32, error)
-	USPServiceNumberOfEntries(inst []uint32) (uint32, error)
-	TrustInstances(inst []uint32) []uint32
-	AddTrust(inst []uint32) (uint32, error)
-	DeleteTrust(inst []uint32, i uint32) error
-	USPServiceInstances(inst []uint32) []uint32
-}
+	ExecutionUnitRef model.ReadOnlyParam[[]string] `dm:"s"`
 
-// UnimplementedDeviceUSPServicesImpl implements DeviceUSPServicesImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPServicesImpl struct{}
+	HasController model.ReadOnlyParam[bool] `dm:"b"`
 
-func (UnimplementedDeviceUSPServicesImpl) TrustNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesImpl) USPServiceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesImpl) TrustInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceUSPServicesImpl) AddTrust(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesImpl) DeleteTrust(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesImpl) USPServiceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceUSPServicesTrustImpl is what a device implements for Device.USPServices.Trust.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPServicesTrustImpl to implement only some methods.
-type DeviceUSPServicesTrustImpl interface {
-	EndpointID(inst []uint32) (string, error)
-	SetEndpointID(inst []uint32, v string) error
-	TargetPaths(inst []uint32) ([]string, error)
-	SetTargetPaths(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceUSPServicesTrustImpl implements DeviceUSPServicesTrustImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPServicesTrustImpl struct{}
-
-func (UnimplementedDeviceUSPServicesTrustImpl) EndpointID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesTrustImpl) SetEndpointID(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesTrustImpl) TargetPaths(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesTrustImpl) SetTargetPaths(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceUSPServicesUSPServiceImpl is what a device implements for Device.USPServices.USPService.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceUSPServicesUSPServiceImpl to implement only some methods.
-type DeviceUSPServicesUSPServiceImpl interface {
-	EndpointID(inst []uint32) (string, error)
-	Protocol(inst []uint32) (DeviceUSPServicesUSPServiceProtocol, error)
-	DataModelPaths(inst []uint32) ([]string, error)
-	DeploymentUnitRef(inst []uint32) ([]string, error)
-	ExecutionUnitRef(inst []uint32) ([]string, error)
-	HasController(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceUSPServicesUSPServiceImpl implements DeviceUSPServicesUSPServiceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceUSPServicesUSPServiceImpl struct{}
-
-func (UnimplementedDeviceUSPServicesUSPServiceImpl) EndpointID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesUSPServiceImpl) Protocol(inst []uint32) (DeviceUSPServicesUSPServiceProtocol, error) {
-	var zero DeviceUSPServicesUSPServiceProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesUSPServiceImpl) DataModelPaths(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesUSPServiceImpl) DeploymentUnitRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesUSPServiceImpl) ExecutionUnitRef(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceUSPServicesUSPServiceImpl) HasController(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
+	Protocol model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,29 +3,19 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceVXLAN_TunnelNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceVXLAN_FilterNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceVXLAN holds the values of Device.VXLAN. (object, readOnly, since 2.12)
+// DeviceVXLAN holds the values of Device.VXLAN. (object, readOnly, since 2.12).
 type DeviceVXLAN struct {
-	// TunnelNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	TunnelNumberOfEntries uint32 `cwmp:"TunnelNumberOfEntries"`
-	// FilterNumberOfEntries: unsignedInt, readOnly, since 2.12.
-	FilterNumberOfEntries uint32 `cwmp:"FilterNumberOfEntries"`
-	// Device.VXLAN.Filter.{i}. instances by instance number
-	Filter map[uint32]*DeviceVXLANFilter `cwmp:"Filter.{i}."`
-	// Device.VXLAN.Tunnel.{i}. instances by instance number
-	Tunnel map[uint32]*DeviceVXLANTunnel `cwmp:"Tunnel.{i}."`
+	TunnelNumberOfEntries uint32 `json:"TunnelNumberOfEntries,omitzero"`
+
+	FilterNumberOfEntries uint32 `json:"FilterNumberOfEntries,omitzero"`
+
+	Filter map[uint32]*DeviceVXLANFilter `json:"Filter,omitzero"`
+	Tunnel map[uint32]*DeviceVXLANTunnel `json:"Tunnel,omitzero"`
 }
 
-// AddFilter creates instance i of Device.VXLAN.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceVXLAN) AddFilter(i uint32) *DeviceVXLANFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceVXLANFilter{}
@@ -35,18 +25,7 @@ func (o *DeviceVXLAN) AddFilter(i uint32) *DeviceVXLANFilter {
 	return x
 }
 
-// GetFilter returns instance i of Device.VXLAN.Filter.{i}.
-func (o *DeviceVXLAN) GetFilter(i uint32) (*DeviceVXLANFilter, bool) {
-	x, ok := o.Filter[i]
-	return x, ok
-}
-
-// DeleteFilter removes instance i of Device.VXLAN.Filter.{i}.
-func (o *DeviceVXLAN) DeleteFilter(i uint32) {
-	delete(o.Filter, i)
-}
-
-// AddTunnel creates instance i of Device.VXLAN.Tunnel.{i}. (replacing any) and returns it
+// AddTunnel creates instance i (replacing any) and returns it.
 func (o *DeviceVXLAN) AddTunnel(i uint32) *DeviceVXLANTunnel {
 	if o.Tunnel == nil {
 		o.Tunnel = map[uint32]*DeviceVXLANTunnel{}
@@ -55,415 +34,172 @@ func (o *DeviceVXLAN) AddTunnel(i uint32) *DeviceVXLANTunnel {
 	o.Tunnel[i] = x
 	return x
 }
-
-// GetTunnel returns instance i of Device.VXLAN.Tunnel.{i}.
-func (o *DeviceVXLAN) GetTunnel(i uint32) (*DeviceVXLANTunnel, bool) {
-	x, ok := o.Tunnel[i]
-	return x, ok
-}
-
-// DeleteTunnel removes instance i of Device.VXLAN.Tunnel.{i}.
-func (o *DeviceVXLAN) DeleteTunnel(i uint32) {
-	delete(o.Tunnel, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceVXLAN) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceVXLAN) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceVXLAN) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Filter) {
-		o.Filter[i].ValidateAt(prefix+"Filter."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
 	}
 	for _, i := range model.SortedKeys(o.Tunnel) {
-		o.Tunnel[i].ValidateAt(prefix+"Tunnel."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Tunnel[i].ValidateAt(c, model.InstanceOf(p, "Tunnel.", i))
 	}
 }
 
 // DeviceVXLANPath is the typed path of Device.VXLAN.
 type DeviceVXLANPath struct {
-	obj                   model.ObjectPath
-	TunnelNumberOfEntries model.ReadOnlyParam[uint32]
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TunnelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceVXLANPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceVXLANPath(prefix string) DeviceVXLANPath {
-	p := &prefix
-	return DeviceVXLANPath{
-		FilterNumberOfEntries: model.NewReadOnly[uint32](p, "FilterNumberOfEntries", model.TypeUnsignedInt),
-		TunnelNumberOfEntries: model.NewReadOnly[uint32](p, "TunnelNumberOfEntries", model.TypeUnsignedInt),
-		obj:                   model.NewObjectPath(p),
-	}
+// Filter returns the typed path of instance i.
+func (x DeviceVXLANPath) Filter(i uint32) (p DeviceVXLANFilterPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
+	return
 }
 
-// Filter returns the typed path of instance i of Device.VXLAN.Filter.{i}.
-func (x DeviceVXLANPath) Filter(i uint32) DeviceVXLANFilterPath {
-	return newDeviceVXLANFilterPath(x.Path() + "Filter." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// FilterTable returns the table Device.VXLAN.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceVXLANPath) FilterTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Filter.")
+	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// Tunnel returns the typed path of instance i of Device.VXLAN.Tunnel.{i}.
-func (x DeviceVXLANPath) Tunnel(i uint32) DeviceVXLANTunnelPath {
-	return newDeviceVXLANTunnelPath(x.Path() + "Tunnel." + strconv.FormatUint(uint64(i), 10) + ".")
+// Tunnel returns the typed path of instance i.
+func (x DeviceVXLANPath) Tunnel(i uint32) (p DeviceVXLANTunnelPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Tunnel.", i))
+	return
 }
 
-// TunnelTable returns the table Device.VXLAN.Tunnel.{i}. itself (for AddObject when writable)
+// TunnelTable returns the table itself (for AddObject when writable).
 func (x DeviceVXLANPath) TunnelTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Tunnel.")
+	return model.NewWritableTable(x.ObjectPath, "Tunnel.")
 }
 
 // DeviceVXLANFilterStatus enumerates the values of Device.VXLAN.Filter.{i}.Status.
 type DeviceVXLANFilterStatus string
 
-func (e DeviceVXLANFilterStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceVXLANFilterStatus_Disabled            DeviceVXLANFilterStatus = "Disabled"
-	DeviceVXLANFilterStatus_Enabled             DeviceVXLANFilterStatus = "Enabled"
+	DeviceVXLANFilterStatus_Disabled DeviceVXLANFilterStatus = "Disabled"
+
+	DeviceVXLANFilterStatus_Enabled DeviceVXLANFilterStatus = "Enabled"
+
 	DeviceVXLANFilterStatus_Error_Misconfigured DeviceVXLANFilterStatus = "Error_Misconfigured"
-	DeviceVXLANFilterStatus_Error               DeviceVXLANFilterStatus = "Error"
+
+	DeviceVXLANFilterStatus_Error DeviceVXLANFilterStatus = "Error"
 )
 
-var (
-	synDeviceVXLANFilter_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceVXLANFilter_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Disabled",
-		},
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {Value: "Error_Misconfigured"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceVXLANFilter_Order = &model.Syntax{
-		DataType: "Order",
-		Ranges:   []model.Range{{Min: "1"}},
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceVXLANFilter_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceVXLANFilter_Interface = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "",
-		},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.Tunnel. #.Tunnel.{i}.Interface.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceVXLANFilter_AllInterfaces = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceVXLANFilter_VLANIDCheck = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeInt,
-	}
-	synDeviceVXLANFilter_VLANIDExclude = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceVXLANFilter_DSCPMarkPolicy = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "63",
-			Min: "-2",
-		}},
-		Type: model.TypeInt,
-	}
-)
-
-// DeviceVXLANFilter holds the values of Device.VXLAN.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceVXLANFilter holds the values of Device.VXLAN.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceVXLANFilter struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.12.
-	Status DeviceVXLANFilterStatus `cwmp:"Status"`
-	// Order: Order=unsignedInt[1:], readWrite, since 2.12.
-	Order uint32 `cwmp:"Order"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Interface: string(:256) pathRef→#.Tunnel. #.Tunnel.{i}.Interface., readWrite, since 2.12.
-	Interface string `cwmp:"Interface"`
-	// AllInterfaces: boolean, readWrite, since 2.12.
-	AllInterfaces bool `cwmp:"AllInterfaces"`
-	// VLANIDCheck: int[-1:], readWrite, since 2.12.
-	VLANIDCheck int32 `cwmp:"VLANIDCheck"`
-	// VLANIDExclude: boolean, readWrite, since 2.12.
-	VLANIDExclude bool `cwmp:"VLANIDExclude"`
-	// DSCPMarkPolicy: int[-2:63], readWrite, since 2.12.
-	DSCPMarkPolicy int32 `cwmp:"DSCPMarkPolicy"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceVXLANFilterStatus `json:"Status,omitzero"`
+
+	Order uint32 `json:"Order,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	AllInterfaces bool `json:"AllInterfaces,omitzero"`
+
+	VLANIDCheck int32 `json:"VLANIDCheck,omitzero"`
+
+	VLANIDExclude bool `json:"VLANIDExclude,omitzero"`
+
+	DSCPMarkPolicy int32 `json:"DSCPMarkPolicy,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceVXLANFilter) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceVXLANFilter) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceVXLANFilter_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckUint(synDeviceVXLANFilter_Order, uint64(o.Order)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Order",
-		})
-	}
-	if e := model.CheckString(synDeviceVXLANFilter_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceVXLANFilter_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckInt(synDeviceVXLANFilter_VLANIDCheck, int64(o.VLANIDCheck)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VLANIDCheck",
-		})
-	}
-	if e := model.CheckInt(synDeviceVXLANFilter_DSCPMarkPolicy, int64(o.DSCPMarkPolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DSCPMarkPolicy",
-		})
-	}
+func (o *DeviceVXLANFilter) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 6476, string(o.Status))
+	c.Uint(p, "Order", 6475, uint64(o.Order))
+	c.String(p, "Alias", 6470, o.Alias)
+	c.String(p, "Interface", 6474, o.Interface)
+	c.Int(p, "VLANIDCheck", 6477, int64(o.VLANIDCheck))
+	c.Int(p, "DSCPMarkPolicy", 6472, int64(o.DSCPMarkPolicy))
 }
 
 // DeviceVXLANFilterPath is the typed path of Device.VXLAN.Filter.{i}.
 type DeviceVXLANFilterPath struct {
-	obj            model.ObjectPath
-	Enable         model.ReadWriteParam[bool]
-	Status         model.ReadOnlyParam[DeviceVXLANFilterStatus]
-	Order          model.ReadWriteParam[uint32]
-	Alias          model.WriteOnceParam[string]
-	Interface      model.ReadWriteParam[string]
-	AllInterfaces  model.ReadWriteParam[bool]
-	VLANIDCheck    model.ReadWriteParam[int32]
-	VLANIDExclude  model.ReadWriteParam[bool]
-	DSCPMarkPolicy model.ReadWriteParam[int32]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceVXLANFilterPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceVXLANFilterPath(prefix string) DeviceVXLANFilterPath {
-	p := &prefix
-	return DeviceVXLANFilterPath{
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AllInterfaces:  model.NewReadWrite[bool](p, "AllInterfaces", model.TypeBoolean),
-		DSCPMarkPolicy: model.NewReadWrite[int32](p, "DSCPMarkPolicy", model.TypeInt),
-		Enable:         model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Interface:      model.NewReadWrite[string](p, "Interface", model.TypeString),
-		Order:          model.NewReadWrite[uint32](p, "Order", model.TypeUnsignedInt),
-		Status:         model.NewReadOnly[DeviceVXLANFilterStatus](p, "Status", model.TypeString),
-		VLANIDCheck:    model.NewReadWrite[int32](p, "VLANIDCheck", model.TypeInt),
-		VLANIDExclude:  model.NewReadWrite[bool](p, "VLANIDExclude", model.TypeBoolean),
-		obj:            model.NewObjectPath(p),
-	}
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
+
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	Order model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
+
+	VLANIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceVXLANTunnelStatus enumerates the values of Device.VXLAN.Tunnel.{i}.Status.
 type DeviceVXLANTunnelStatus string
 
-func (e DeviceVXLANTunnelStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceVXLANTunnelStatus_Disabled DeviceVXLANTunnelStatus = "Disabled"
-	DeviceVXLANTunnelStatus_Enabled  DeviceVXLANTunnelStatus = "Enabled"
-	DeviceVXLANTunnelStatus_Error    DeviceVXLANTunnelStatus = "Error"
+
+	DeviceVXLANTunnelStatus_Enabled DeviceVXLANTunnelStatus = "Enabled"
+
+	DeviceVXLANTunnelStatus_Error DeviceVXLANTunnelStatus = "Error"
 )
 
 // DeviceVXLANTunnelKeepAlivePolicy enumerates the values of Device.VXLAN.Tunnel.{i}.KeepAlivePolicy.
 type DeviceVXLANTunnelKeepAlivePolicy string
 
-func (e DeviceVXLANTunnelKeepAlivePolicy) String() string {
-	return string(e)
-}
-
 const (
 	DeviceVXLANTunnelKeepAlivePolicy_ICMP DeviceVXLANTunnelKeepAlivePolicy = "ICMP"
+
 	DeviceVXLANTunnelKeepAlivePolicy_None DeviceVXLANTunnelKeepAlivePolicy = "None"
 )
 
 // DeviceVXLANTunnelDeliveryHeaderProtocol enumerates the values of Device.VXLAN.Tunnel.{i}.DeliveryHeaderProtocol.
 type DeviceVXLANTunnelDeliveryHeaderProtocol string
 
-func (e DeviceVXLANTunnelDeliveryHeaderProtocol) String() string {
-	return string(e)
-}
-
 const (
 	DeviceVXLANTunnelDeliveryHeaderProtocol_IPv4 DeviceVXLANTunnelDeliveryHeaderProtocol = "IPv4"
+
 	DeviceVXLANTunnelDeliveryHeaderProtocol_IPv6 DeviceVXLANTunnelDeliveryHeaderProtocol = "IPv6"
 )
 
-var (
-	synDeviceVXLANTunnel_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceVXLANTunnel_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Disabled"}, {Value: "Enabled"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceVXLANTunnel_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceVXLANTunnel_RemoteEndpoints = &model.Syntax{
-		List:  &model.List{MaxItems: model.U64(4)},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceVXLANTunnel_KeepAlivePolicy = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "None",
-		},
-		Enums: []model.Enum{{Value: "ICMP"}, {Value: "None"}},
-		Type:  model.TypeString,
-	}
-	synDeviceVXLANTunnel_KeepAliveTimeout = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "10",
-		},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceVXLANTunnel_KeepAliveThreshold = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "3",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceVXLANTunnel_DeliveryHeaderProtocol = &model.Syntax{
-		Enums: []model.Enum{{Value: "IPv4"}, {Value: "IPv6"}},
-		Type:  model.TypeString,
-	}
-	synDeviceVXLANTunnel_DefaultDSCPMark = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceVXLANTunnel_ConnectedRemoteEndpoint = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceVXLANTunnel_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceVXLANTunnel_SourcePort               = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceVXLANTunnel_RemotePort = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "4789",
-		},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-)
-
-// DeviceVXLANTunnel holds the values of Device.VXLAN.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12)
+// DeviceVXLANTunnel holds the values of Device.VXLAN.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceVXLANTunnel struct {
-	// Enable: boolean, readWrite, since 2.12.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Disabled,Enabled,Error}, readOnly, since 2.12.
-	Status DeviceVXLANTunnelStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// RemoteEndpoints: list[:4 items]<string(:256)>, readWrite, since 2.12.
-	RemoteEndpoints []string `cwmp:"RemoteEndpoints"`
-	// KeepAlivePolicy: string{ICMP,None}, readWrite, since 2.12.
-	KeepAlivePolicy DeviceVXLANTunnelKeepAlivePolicy `cwmp:"KeepAlivePolicy"`
-	// KeepAliveTimeout: unsignedInt seconds, readWrite, since 2.12.
-	KeepAliveTimeout uint32 `cwmp:"KeepAliveTimeout"`
-	// KeepAliveThreshold: unsignedInt, readWrite, since 2.12.
-	KeepAliveThreshold uint32 `cwmp:"KeepAliveThreshold"`
-	// DeliveryHeaderProtocol: string{IPv4,IPv6}, readWrite, since 2.12.
-	DeliveryHeaderProtocol DeviceVXLANTunnelDeliveryHeaderProtocol `cwmp:"DeliveryHeaderProtocol"`
-	// DefaultDSCPMark: unsignedInt, readWrite, since 2.12.
-	DefaultDSCPMark uint32 `cwmp:"DefaultDSCPMark"`
-	// ConnectedRemoteEndpoint: string(:256), readOnly, since 2.12.
-	ConnectedRemoteEndpoint string `cwmp:"ConnectedRemoteEndpoint"`
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// SourcePort: unsignedInt[:65535], readWrite, since 2.12.
-	SourcePort uint32 `cwmp:"SourcePort"`
-	// RemotePort: unsignedInt[:65535], readWrite, since 2.12.
-	RemotePort uint32 `cwmp:"RemotePort"`
-	// Device.VXLAN.Tunnel.{i}.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceVXLANTunnelInterface `cwmp:"Interface.{i}."`
-	Stats     *DeviceVXLANTunnelStats                `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceVXLANTunnelStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	RemoteEndpoints []string `json:"RemoteEndpoints,omitzero"`
+
+	KeepAlivePolicy DeviceVXLANTunnelKeepAlivePolicy `json:"KeepAlivePolicy,omitzero"`
+
+	KeepAliveTimeout uint32 `json:"KeepAliveTimeout,omitzero"`
+
+	KeepAliveThreshold uint32 `json:"KeepAliveThreshold,omitzero"`
+
+	DeliveryHeaderProtocol DeviceVXLANTunnelDeliveryHeaderProtocol `json:"DeliveryHeaderProtocol,omitzero"`
+
+	DefaultDSCPMark uint32 `json:"DefaultDSCPMark,omitzero"`
+
+	ConnectedRemoteEndpoint string `json:"ConnectedRemoteEndpoint,omitzero"`
+
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	SourcePort uint32 `json:"SourcePort,omitzero"`
+
+	RemotePort uint32 `json:"RemotePort,omitzero"`
+
+	Interface map[uint32]*DeviceVXLANTunnelInterface `json:"Interface,omitzero"`
+	Stats     *DeviceVXLANTunnelStats                `json:"Stats,omitzero"`
 }
 
-// AddInterface creates instance i of Device.VXLAN.Tunnel.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceVXLANTunnel) AddInterface(i uint32) *DeviceVXLANTunnelInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceVXLANTunnelInterface{}
@@ -472,1447 +208,243 @@ func (o *DeviceVXLANTunnel) AddInterface(i uint32) *DeviceVXLANTunnelInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// GetInterface returns instance i of Device.VXLAN.Tunnel.{i}.Interface.{i}.
-func (o *DeviceVXLANTunnel) GetInterface(i uint32) (*DeviceVXLANTunnelInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.VXLAN.Tunnel.{i}.Interface.{i}.
-func (o *DeviceVXLANTunnel) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceVXLANTunnel) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceVXLANTunnel) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceVXLANTunnel_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceVXLANTunnel_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckValue(synDeviceVXLANTunnel_RemoteEndpoints, model.FormatValue(model.TypeString, o.RemoteEndpoints)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemoteEndpoints",
-		})
-	}
-	if e := model.CheckString(synDeviceVXLANTunnel_KeepAlivePolicy, string(o.KeepAlivePolicy)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeepAlivePolicy",
-		})
-	}
-	if e := model.CheckString(synDeviceVXLANTunnel_DeliveryHeaderProtocol, string(o.DeliveryHeaderProtocol)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeliveryHeaderProtocol",
-		})
-	}
-	if e := model.CheckString(synDeviceVXLANTunnel_ConnectedRemoteEndpoint, o.ConnectedRemoteEndpoint); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectedRemoteEndpoint",
-		})
-	}
-	if e := model.CheckUint(synDeviceVXLANTunnel_SourcePort, uint64(o.SourcePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourcePort",
-		})
-	}
-	if e := model.CheckUint(synDeviceVXLANTunnel_RemotePort, uint64(o.RemotePort)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RemotePort",
-		})
-	}
+func (o *DeviceVXLANTunnel) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 6529, string(o.Status))
+	c.String(p, "Alias", 6481, o.Alias)
+	c.Wire(p, "RemoteEndpoints", 6517, model.JoinStrings(o.RemoteEndpoints), len(o.RemoteEndpoints) > 0)
+	c.String(p, "KeepAlivePolicy", 6514, string(o.KeepAlivePolicy))
+	c.String(p, "DeliveryHeaderProtocol", 6484, string(o.DeliveryHeaderProtocol))
+	c.String(p, "ConnectedRemoteEndpoint", 6482, o.ConnectedRemoteEndpoint)
+	c.Uint(p, "SourcePort", 6519, uint64(o.SourcePort))
+	c.Uint(p, "RemotePort", 6518, uint64(o.RemotePort))
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 }
 
 // DeviceVXLANTunnelPath is the typed path of Device.VXLAN.Tunnel.{i}.
 type DeviceVXLANTunnelPath struct {
-	obj                      model.ObjectPath
-	Enable                   model.ReadWriteParam[bool]
-	Status                   model.ReadOnlyParam[DeviceVXLANTunnelStatus]
-	Alias                    model.WriteOnceParam[string]
-	RemoteEndpoints          model.ReadWriteParam[[]string]
-	KeepAlivePolicy          model.ReadWriteParam[DeviceVXLANTunnelKeepAlivePolicy]
-	KeepAliveTimeout         model.ReadWriteParam[uint32]
-	KeepAliveThreshold       model.ReadWriteParam[uint32]
-	DeliveryHeaderProtocol   model.ReadWriteParam[DeviceVXLANTunnelDeliveryHeaderProtocol]
-	DefaultDSCPMark          model.ReadWriteParam[uint32]
-	ConnectedRemoteEndpoint  model.ReadOnlyParam[string]
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	SourcePort               model.ReadWriteParam[uint32]
-	RemotePort               model.ReadWriteParam[uint32]
-	Stats                    DeviceVXLANTunnelStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ConnectedRemoteEndpoint model.ReadOnlyParam[string] `dm:"s"`
+
+	DefaultDSCPMark model.ReadWriteParam[uint32] `dm:"u"`
+
+	DeliveryHeaderProtocol model.ReadWriteParam[DeviceVXLANTunnelDeliveryHeaderProtocol] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	KeepAlivePolicy model.ReadWriteParam[DeviceVXLANTunnelKeepAlivePolicy] `dm:"s"`
+
+	KeepAliveThreshold model.ReadWriteParam[uint32] `dm:"u"`
+
+	KeepAliveTimeout model.ReadWriteParam[uint32] `dm:"u"`
+
+	RemoteEndpoints model.ReadWriteParam[[]string] `dm:"s"`
+
+	RemotePort model.ReadWriteParam[uint32] `dm:"u"`
+
+	SourcePort model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceVXLANTunnelStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceVXLANTunnelPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceVXLANTunnelPath(prefix string) DeviceVXLANTunnelPath {
-	p := &prefix
-	return DeviceVXLANTunnelPath{
-		Alias:                    model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ConnectedRemoteEndpoint:  model.NewReadOnly[string](p, "ConnectedRemoteEndpoint", model.TypeString),
-		DefaultDSCPMark:          model.NewReadWrite[uint32](p, "DefaultDSCPMark", model.TypeUnsignedInt),
-		DeliveryHeaderProtocol:   model.NewReadWrite[DeviceVXLANTunnelDeliveryHeaderProtocol](p, "DeliveryHeaderProtocol", model.TypeString),
-		Enable:                   model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		KeepAlivePolicy:          model.NewReadWrite[DeviceVXLANTunnelKeepAlivePolicy](p, "KeepAlivePolicy", model.TypeString),
-		KeepAliveThreshold:       model.NewReadWrite[uint32](p, "KeepAliveThreshold", model.TypeUnsignedInt),
-		KeepAliveTimeout:         model.NewReadWrite[uint32](p, "KeepAliveTimeout", model.TypeUnsignedInt),
-		RemoteEndpoints:          model.NewReadWrite[[]string](p, "RemoteEndpoints", model.TypeString),
-		RemotePort:               model.NewReadWrite[uint32](p, "RemotePort", model.TypeUnsignedInt),
-		SourcePort:               model.NewReadWrite[uint32](p, "SourcePort", model.TypeUnsignedInt),
-		Stats:                    newDeviceVXLANTunnelStatsPath(prefix + "Stats."),
-		Status:                   model.NewReadOnly[DeviceVXLANTunnelStatus](p, "Status", model.TypeString),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceVXLANTunnelPath) Interface(i uint32) (p DeviceVXLANTunnelInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.VXLAN.Tunnel.{i}.Interface.{i}.
-func (x DeviceVXLANTunnelPath) Interface(i uint32) DeviceVXLANTunnelInterfacePath {
-	return newDeviceVXLANTunnelInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.VXLAN.Tunnel.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceVXLANTunnelPath) InterfaceTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Interface.")
+	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
 
 // DeviceVXLANTunnelInterfaceStatus enumerates the values of Device.VXLAN.Tunnel.{i}.Interface.{i}.Status.
 type DeviceVXLANTunnelInterfaceStatus string
 
-func (e DeviceVXLANTunnelInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceVXLANTunnelInterfaceStatus_Up             DeviceVXLANTunnelInterfaceStatus = "Up"
-	DeviceVXLANTunnelInterfaceStatus_Down           DeviceVXLANTunnelInterfaceStatus = "Down"
-	DeviceVXLANTunnelInterfaceStatus_Unknown        DeviceVXLANTunnelInterfaceStatus = "Unknown"
-	DeviceVXLANTunnelInterfaceStatus_Dormant        DeviceVXLANTunnelInterfaceStatus = "Dormant"
-	DeviceVXLANTunnelInterfaceStatus_NotPresent     DeviceVXLANTunnelInterfaceStatus = "NotPresent"
+	DeviceVXLANTunnelInterfaceStatus_Up DeviceVXLANTunnelInterfaceStatus = "Up"
+
+	DeviceVXLANTunnelInterfaceStatus_Down DeviceVXLANTunnelInterfaceStatus = "Down"
+
+	DeviceVXLANTunnelInterfaceStatus_Unknown DeviceVXLANTunnelInterfaceStatus = "Unknown"
+
+	DeviceVXLANTunnelInterfaceStatus_Dormant DeviceVXLANTunnelInterfaceStatus = "Dormant"
+
+	DeviceVXLANTunnelInterfaceStatus_NotPresent DeviceVXLANTunnelInterfaceStatus = "NotPresent"
+
 	DeviceVXLANTunnelInterfaceStatus_LowerLayerDown DeviceVXLANTunnelInterfaceStatus = "LowerLayerDown"
-	DeviceVXLANTunnelInterfaceStatus_Error          DeviceVXLANTunnelInterfaceStatus = "Error"
+
+	DeviceVXLANTunnelInterfaceStatus_Error DeviceVXLANTunnelInterfaceStatus = "Error"
 )
 
-var (
-	synDeviceVXLANTunnelInterface_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceVXLANTunnelInterface_Status = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "Down",
-		},
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceVXLANTunnelInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceVXLANTunnelInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceVXLANTunnelInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceVXLANTunnelInterface_LowerLayers = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "[]",
-		},
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceVXLANTunnelInterface_VNI = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "1",
-		},
-		Ranges: []model.Range{{
-			Max: "-1",
-			Min: "-1",
-		}, {
-			Max: "16777215",
-			Min: "0",
-		}},
-		Type: model.TypeInt,
-	}
-)
-
-// DeviceVXLANTunnelInterface holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0)
+// DeviceVXLANTunnelInterface holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceVXLANTunnelInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceVXLANTunnelInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// VNI: int[-1:-1,0:16777215], readWrite, since 2.19.
-	VNI   int32                            `cwmp:"VNI"`
-	Stats *DeviceVXLANTunnelInterfaceStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceVXLANTunnelInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	VNI int32 `json:"VNI,omitzero"`
+
+	Stats *DeviceVXLANTunnelInterfaceStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceVXLANTunnelInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceVXLANTunnelInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceVXLANTunnelInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceVXLANTunnelInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceVXLANTunnelInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceVXLANTunnelInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckInt(synDeviceVXLANTunnelInterface_VNI, int64(o.VNI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VNI",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceVXLANTunnelInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 6511, string(o.Status))
+	c.String(p, "Alias", 6487, o.Alias)
+	c.String(p, "Name", 6491, o.Name)
+	c.Wire(p, "LowerLayers", 6490, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Int(p, "VNI", 6512, int64(o.VNI))
 }
 
 // DeviceVXLANTunnelInterfacePath is the typed path of Device.VXLAN.Tunnel.{i}.Interface.{i}.
 type DeviceVXLANTunnelInterfacePath struct {
-	obj         model.ObjectPath
-	Enable      model.ReadWriteParam[bool]
-	Status      model.ReadOnlyParam[DeviceVXLANTunnelInterfaceStatus]
-	Alias       model.WriteOnceParam[string]
-	Name        model.ReadOnlyParam[string]
-	LastChange  model.ReadOnlyParam[uint32]
-	LowerLayers model.ReadWriteParam[[]string]
-	VNI         model.ReadWriteParam[int32]
-	Stats       DeviceVXLANTunnelInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	VNI model.ReadWriteParam[int32] `dm:"i"`
+
+	Stats DeviceVXLANTunnelInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceVXLANTunnelInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceVXLANTunnelInterfacePath(prefix string) DeviceVXLANTunnelInterfacePath {
-	p := &prefix
-	return DeviceVXLANTunnelInterfacePath{
-		Alias:       model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:      model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:  model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers: model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:        model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:       newDeviceVXLANTunnelInterfaceStatsPath(prefix + "Stats."),
-		Status:      model.NewReadOnly[DeviceVXLANTunnelInterfaceStatus](p, "Status", model.TypeString),
-		VNI:         model.NewReadWrite[int32](p, "VNI", model.TypeInt),
-		obj:         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceVXLANTunnelInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceVXLANTunnelInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceVXLANTunnelInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceVXLANTunnelInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_DiscardChecksumReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelInterfaceStats_DiscardSequenceNumberReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceVXLANTunnelInterfaceStats holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceVXLANTunnelInterfaceStats holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceVXLANTunnelInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.19.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// DiscardChecksumReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardChecksumReceived uint32 `cwmp:"DiscardChecksumReceived"`
-	// DiscardSequenceNumberReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	DiscardSequenceNumberReceived uint32 `cwmp:"DiscardSequenceNumberReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceVXLANTunnelInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceVXLANTunnelInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	DiscardChecksumReceived uint32 `json:"DiscardChecksumReceived,omitzero"`
+
+	DiscardSequenceNumberReceived uint32 `json:"DiscardSequenceNumberReceived,omitzero"`
+}
 
 // DeviceVXLANTunnelInterfaceStatsPath is the typed path of Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.
 type DeviceVXLANTunnelInterfaceStatsPath struct {
-	obj                           model.ObjectPath
-	Reset                         model.ReadWriteParam[bool]
-	BytesSent                     model.ReadOnlyParam[uint64]
-	BytesReceived                 model.ReadOnlyParam[uint64]
-	PacketsSent                   model.ReadOnlyParam[uint64]
-	PacketsReceived               model.ReadOnlyParam[uint64]
-	ErrorsSent                    model.ReadOnlyParam[uint32]
-	ErrorsReceived                model.ReadOnlyParam[uint32]
-	DiscardPacketsSent            model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived        model.ReadOnlyParam[uint32]
-	UnicastPacketsSent            model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived        model.ReadOnlyParam[uint64]
-	MulticastPacketsSent          model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived      model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent          model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived      model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived   model.ReadOnlyParam[uint32]
-	DiscardChecksumReceived       model.ReadOnlyParam[uint32]
-	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardChecksumReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceVXLANTunnelInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceVXLANTunnelInterfaceStatsPath(prefix string) DeviceVXLANTunnelInterfaceStatsPath {
-	p := &prefix
-	return DeviceVXLANTunnelInterfaceStatsPath{
-		BroadcastPacketsReceived:      model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:          model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:                 model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                     model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardChecksumReceived:       model.NewReadOnly[uint32](p, "DiscardChecksumReceived", model.TypeUnsignedInt),
-		DiscardPacketsReceived:        model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:            model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		DiscardSequenceNumberReceived: model.NewReadOnly[uint32](p, "DiscardSequenceNumberReceived", model.TypeUnsignedInt),
-		ErrorsReceived:                model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                    model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:      model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:          model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:               model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                   model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                         model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:        model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:            model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived:   model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceVXLANTunnelStats_KeepAliveSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "messages",
-	}
-	synDeviceVXLANTunnelStats_KeepAliveReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "messages",
-	}
-	synDeviceVXLANTunnelStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceVXLANTunnelStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceVXLANTunnelStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceVXLANTunnelStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceVXLANTunnelStats holds the values of Device.VXLAN.Tunnel.{i}.Stats. (object, readOnly, since 2.12)
+// DeviceVXLANTunnelStats holds the values of Device.VXLAN.Tunnel.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceVXLANTunnelStats struct {
-	// KeepAliveSent: StatsCounter32=unsignedInt messages, readOnly, since 2.12.
-	KeepAliveSent uint32 `cwmp:"KeepAliveSent"`
-	// KeepAliveReceived: StatsCounter32=unsignedInt messages, readOnly, since 2.12.
-	KeepAliveReceived uint32 `cwmp:"KeepAliveReceived"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.12.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.12.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.12.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.12.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.12.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.12.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-}
+	KeepAliveSent uint32 `json:"KeepAliveSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceVXLANTunnelStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	KeepAliveReceived uint32 `json:"KeepAliveReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceVXLANTunnelStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
+
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+}
 
 // DeviceVXLANTunnelStatsPath is the typed path of Device.VXLAN.Tunnel.{i}.Stats.
 type DeviceVXLANTunnelStatsPath struct {
-	obj               model.ObjectPath
-	KeepAliveSent     model.ReadOnlyParam[uint32]
-	KeepAliveReceived model.ReadOnlyParam[uint32]
-	BytesSent         model.ReadOnlyParam[uint64]
-	BytesReceived     model.ReadOnlyParam[uint64]
-	PacketsSent       model.ReadOnlyParam[uint64]
-	PacketsReceived   model.ReadOnlyParam[uint64]
-	ErrorsSent        model.ReadOnlyParam[uint32]
-	ErrorsReceived    model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceVXLANTunnelStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceVXLANTunnelStatsPath(prefix string) DeviceVXLANTunnelStatsPath {
-	p := &prefix
-	return DeviceVXLANTunnelStatsPath{
-		BytesReceived:     model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:         model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		ErrorsReceived:    model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:        model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		KeepAliveReceived: model.NewReadOnly[uint32](p, "KeepAliveReceived", model.TypeUnsignedInt),
-		KeepAliveSent:     model.NewReadOnly[uint32](p, "KeepAliveSent", model.TypeUnsignedInt),
-		PacketsReceived:   model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:       model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		obj:               model.NewObjectPath(p),
-	}
-}
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-var schemaVxlan = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.VXLAN.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.TunnelNumberOfEntries",
-	Syntax:  synDeviceVXLAN_TunnelNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.FilterNumberOfEntries",
-	Syntax:  synDeviceVXLAN_FilterNumberOfEntries,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "FilterNumberOfEntries",
-	Object:              true,
-	Path:                "Device.VXLAN.Filter.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Filter.{i}.Enable",
-	Syntax:  synDeviceVXLANFilter_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Filter.{i}.Status",
-	Syntax:  synDeviceVXLANFilter_Status,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Filter.{i}.Order",
-	Syntax:  synDeviceVXLANFilter_Order,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.VXLAN.Filter.{i}.Alias",
-	Syntax:  synDeviceVXLANFilter_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Filter.{i}.Interface",
-	Syntax:  synDeviceVXLANFilter_Interface,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Filter.{i}.AllInterfaces",
-	Syntax:  synDeviceVXLANFilter_AllInterfaces,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Filter.{i}.VLANIDCheck",
-	Syntax:  synDeviceVXLANFilter_VLANIDCheck,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Filter.{i}.VLANIDExclude",
-	Syntax:  synDeviceVXLANFilter_VLANIDExclude,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Filter.{i}.DSCPMarkPolicy",
-	Syntax:  synDeviceVXLANFilter_DSCPMarkPolicy,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TunnelNumberOfEntries",
-	Object:              true,
-	Path:                "Device.VXLAN.Tunnel.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.Enable",
-	Syntax:  synDeviceVXLANTunnel_Enable,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Status",
-	Syntax:  synDeviceVXLANTunnel_Status,
-	Version: "2.12",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Alias",
-	Syntax:  synDeviceVXLANTunnel_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.RemoteEndpoints",
-	Syntax:  synDeviceVXLANTunnel_RemoteEndpoints,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.KeepAlivePolicy",
-	Syntax:  synDeviceVXLANTunnel_KeepAlivePolicy,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.KeepAliveTimeout",
-	Syntax:  synDeviceVXLANTunnel_KeepAliveTimeout,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.KeepAliveThreshold",
-	Syntax:  synDeviceVXLANTunnel_KeepAliveThreshold,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.DeliveryHeaderProtocol",
-	Syntax:  synDeviceVXLANTunnel_DeliveryHeaderProtocol,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.DefaultDSCPMark",
-	Syntax:  synDeviceVXLANTunnel_DefaultDSCPMark,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.ConnectedRemoteEndpoint",
-	Syntax:  synDeviceVXLANTunnel_ConnectedRemoteEndpoint,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.InterfaceNumberOfEntries",
-	Syntax:  synDeviceVXLANTunnel_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.SourcePort",
-	Syntax:  synDeviceVXLANTunnel_SourcePort,
-	Version: "2.12",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.RemotePort",
-	Syntax:  synDeviceVXLANTunnel_RemotePort,
-	Version: "2.12",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.VXLAN.Tunnel.{i}.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.Interface.{i}.Enable",
-	Syntax:  synDeviceVXLANTunnelInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Interface.{i}.Status",
-	Syntax:  synDeviceVXLANTunnelInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Interface.{i}.Alias",
-	Syntax:  synDeviceVXLANTunnelInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Interface.{i}.Name",
-	Syntax:  synDeviceVXLANTunnelInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.LastChange",
-	Syntax:       synDeviceVXLANTunnelInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceVXLANTunnelInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.Interface.{i}.VNI",
-	Syntax:  synDeviceVXLANTunnelInterface_VNI,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceVXLANTunnelInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_DiscardPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_UnicastPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_MulticastPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceVXLANTunnelInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.DiscardChecksumReceived",
-	Syntax:  synDeviceVXLANTunnelInterfaceStats_DiscardChecksumReceived,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.DiscardSequenceNumberReceived",
-	Syntax:  synDeviceVXLANTunnelInterfaceStats_DiscardSequenceNumberReceived,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.VXLAN.Tunnel.{i}.Stats.",
-	Version:    "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Stats.KeepAliveSent",
-	Syntax:  synDeviceVXLANTunnelStats_KeepAliveSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Stats.KeepAliveReceived",
-	Syntax:  synDeviceVXLANTunnelStats_KeepAliveReceived,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Stats.BytesSent",
-	Syntax:  synDeviceVXLANTunnelStats_BytesSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Stats.BytesReceived",
-	Syntax:  synDeviceVXLANTunnelStats_BytesReceived,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Stats.PacketsSent",
-	Syntax:  synDeviceVXLANTunnelStats_PacketsSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Stats.PacketsReceived",
-	Syntax:  synDeviceVXLANTunnelStats_PacketsReceived,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Stats.ErrorsSent",
-	Syntax:  synDeviceVXLANTunnelStats_ErrorsSent,
-	Version: "2.12",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.VXLAN.Tunnel.{i}.Stats.ErrorsReceived",
-	Syntax:  synDeviceVXLANTunnelStats_ErrorsReceived,
-	Version: "2.12",
-}}
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceVXLANImpl is what a device implements for Device.VXLAN; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceVXLANImpl to implement only some methods.
-type DeviceVXLANImpl interface {
-	TunnelNumberOfEntries(inst []uint32) (uint32, error)
-	FilterNumberOfEntries(inst []uint32) (uint32, error)
-	FilterInstances(inst []uint32) []uint32
-	AddFilter(inst []uint32) (uint32, error)
-	DeleteFilter(inst []uint32, i uint32) error
-	TunnelInstances(inst []uint32) []uint32
-	AddTunnel(inst []uint32) (uint32, error)
-	DeleteTunnel(inst []uint32, i uint32) error
-}
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// UnimplementedDeviceVXLANImpl implements DeviceVXLANImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceVXLANImpl struct{}
+	KeepAliveReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-func (UnimplementedDeviceVXLANImpl) TunnelNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANImpl) FilterInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceVXLANImpl) AddFilter(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANImpl) DeleteFilter(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANImpl) TunnelInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceVXLANImpl) AddTunnel(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANImpl) DeleteTunnel(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
+	KeepAliveSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceVXLANFilterImpl is what a device implements for Device.VXLAN.Filter.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceVXLANFilterImpl to implement only some methods.
-type DeviceVXLANFilterImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceVXLANFilterStatus, error)
-	Order(inst []uint32) (uint32, error)
-	SetOrder(inst []uint32, v uint32) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	AllInterfaces(inst []uint32) (bool, error)
-	SetAllInterfaces(inst []uint32, v bool) error
-	VLANIDCheck(inst []uint32) (int32, error)
-	SetVLANIDCheck(inst []uint32, v int32) error
-	VLANIDExclude(inst []uint32) (bool, error)
-	SetVLANIDExclude(inst []uint32, v bool) error
-	DSCPMarkPolicy(inst []uint32) (int32, error)
-	SetDSCPMarkPolicy(inst []uint32, v int32) error
-}
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// UnimplementedDeviceVXLANFilterImpl implements DeviceVXLANFilterImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceVXLANFilterImpl struct{}
-
-func (UnimplementedDeviceVXLANFilterImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) Status(inst []uint32) (DeviceVXLANFilterStatus, error) {
-	var zero DeviceVXLANFilterStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) Order(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) SetOrder(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) AllInterfaces(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) SetAllInterfaces(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) VLANIDCheck(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) SetVLANIDCheck(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) VLANIDExclude(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) SetVLANIDExclude(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANFilterImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceVXLANTunnelImpl is what a device implements for Device.VXLAN.Tunnel.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceVXLANTunnelImpl to implement only some methods.
-type DeviceVXLANTunnelImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceVXLANTunnelStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	RemoteEndpoints(inst []uint32) ([]string, error)
-	SetRemoteEndpoints(inst []uint32, v []string) error
-	KeepAlivePolicy(inst []uint32) (DeviceVXLANTunnelKeepAlivePolicy, error)
-	SetKeepAlivePolicy(inst []uint32, v DeviceVXLANTunnelKeepAlivePolicy) error
-	KeepAliveTimeout(inst []uint32) (uint32, error)
-	SetKeepAliveTimeout(inst []uint32, v uint32) error
-	KeepAliveThreshold(inst []uint32) (uint32, error)
-	SetKeepAliveThreshold(inst []uint32, v uint32) error
-	DeliveryHeaderProtocol(inst []uint32) (DeviceVXLANTunnelDeliveryHeaderProtocol, error)
-	SetDeliveryHeaderProtocol(inst []uint32, v DeviceVXLANTunnelDeliveryHeaderProtocol) error
-	DefaultDSCPMark(inst []uint32) (uint32, error)
-	SetDefaultDSCPMark(inst []uint32, v uint32) error
-	ConnectedRemoteEndpoint(inst []uint32) (string, error)
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	SourcePort(inst []uint32) (uint32, error)
-	SetSourcePort(inst []uint32, v uint32) error
-	RemotePort(inst []uint32) (uint32, error)
-	SetRemotePort(inst []uint32, v uint32) error
-	InterfaceInstances(inst []uint32) []uint32
-	AddInterface(inst []uint32) (uint32, error)
-	DeleteInterface(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceVXLANTunnelImpl implements DeviceVXLANTunnelImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceVXLANTunnelImpl struct{}
-
-func (UnimplementedDeviceVXLANTunnelImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) Status(inst []uint32) (DeviceVXLANTunnelStatus, error) {
-	var zero DeviceVXLANTunnelStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) RemoteEndpoints(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SetRemoteEndpoints(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) KeepAlivePolicy(inst []uint32) (DeviceVXLANTunnelKeepAlivePolicy, error) {
-	var zero DeviceVXLANTunnelKeepAlivePolicy
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SetKeepAlivePolicy(inst []uint32, v DeviceVXLANTunnelKeepAlivePolicy) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) KeepAliveTimeout(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SetKeepAliveTimeout(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) KeepAliveThreshold(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SetKeepAliveThreshold(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) DeliveryHeaderProtocol(inst []uint32) (DeviceVXLANTunnelDeliveryHeaderProtocol, error) {
-	var zero DeviceVXLANTunnelDeliveryHeaderProtocol
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SetDeliveryHeaderProtocol(inst []uint32, v DeviceVXLANTunnelDeliveryHeaderProtocol) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) DefaultDSCPMark(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SetDefaultDSCPMark(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) ConnectedRemoteEndpoint(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SourcePort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SetSourcePort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) RemotePort(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) SetRemotePort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceVXLANTunnelImpl) AddInterface(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelImpl) DeleteInterface(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceVXLANTunnelInterfaceImpl is what a device implements for Device.VXLAN.Tunnel.{i}.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceVXLANTunnelInterfaceImpl to implement only some methods.
-type DeviceVXLANTunnelInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceVXLANTunnelInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	VNI(inst []uint32) (int32, error)
-	SetVNI(inst []uint32, v int32) error
-}
-
-// UnimplementedDeviceVXLANTunnelInterfaceImpl implements DeviceVXLANTunnelInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceVXLANTunnelInterfaceImpl struct{}
-
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) Status(inst []uint32) (DeviceVXLANTunnelInterfaceStatus, error) {
-	var zero DeviceVXLANTunnelInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) VNI(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceImpl) SetVNI(inst []uint32, v int32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceVXLANTunnelInterfaceStatsImpl is what a device implements for Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceVXLANTunnelInterfaceStatsImpl to implement only some methods.
-type DeviceVXLANTunnelInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	DiscardChecksumReceived(inst []uint32) (uint32, error)
-	DiscardSequenceNumberReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceVXLANTunnelInterfaceStatsImpl implements DeviceVXLANTunnelInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceVXLANTunnelInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) DiscardChecksumReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) DiscardSequenceNumberReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceVXLANTunnelStatsImpl is what a device implements for Device.VXLAN.Tunnel.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceVXLANTunnelStatsImpl to implement only some methods.
-type DeviceVXLANTunnelStatsImpl interface {
-	KeepAliveSent(inst []uint32) (uint32, error)
-	KeepAliveReceived(inst []uint32) (uint32, error)
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceVXLANTunnelStatsImpl implements DeviceVXLANTunnelStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceVXLANTunnelStatsImpl struct{}
-
-func (UnimplementedDeviceVXLANTunnelStatsImpl) KeepAliveSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelStatsImpl) KeepAliveReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceVXLANTunnelStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 }

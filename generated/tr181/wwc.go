@@ -3,111 +3,71 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
 // DeviceWWCHwCapabilities enumerates the values of Device.WWC.HwCapabilities.
 type DeviceWWCHwCapabilities string
 
-func (e DeviceWWCHwCapabilities) String() string {
-	return string(e)
-}
-
 const (
-	DeviceWWCHwCapabilities_NG_RAN  DeviceWWCHwCapabilities = "NG-RAN"
+	DeviceWWCHwCapabilities_NG_RAN DeviceWWCHwCapabilities = "NG-RAN"
+
 	DeviceWWCHwCapabilities_E_UTRAN DeviceWWCHwCapabilities = "E-UTRAN"
-	DeviceWWCHwCapabilities_W_5GAN  DeviceWWCHwCapabilities = "W-5GAN"
+
+	DeviceWWCHwCapabilities_W_5GAN DeviceWWCHwCapabilities = "W-5GAN"
 )
 
 // DeviceWWCSwCapabilities enumerates the values of Device.WWC.SwCapabilities.
 type DeviceWWCSwCapabilities string
 
-func (e DeviceWWCSwCapabilities) String() string {
-	return string(e)
-}
-
 const (
-	DeviceWWCSwCapabilities_FN_RG  DeviceWWCSwCapabilities = "FN-RG"
+	DeviceWWCSwCapabilities_FN_RG DeviceWWCSwCapabilities = "FN-RG"
+
 	DeviceWWCSwCapabilities_X5G_RG DeviceWWCSwCapabilities = "5G-RG"
-	DeviceWWCSwCapabilities_ATSSS  DeviceWWCSwCapabilities = "ATSSS"
+
+	DeviceWWCSwCapabilities_ATSSS DeviceWWCSwCapabilities = "ATSSS"
 )
 
 // DeviceWWCMode enumerates the values of Device.WWC.Mode.
 type DeviceWWCMode string
 
-func (e DeviceWWCMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceWWCMode_FN_RG  DeviceWWCMode = "FN-RG"
+	DeviceWWCMode_FN_RG DeviceWWCMode = "FN-RG"
+
 	DeviceWWCMode_X5G_RG DeviceWWCMode = "5G-RG"
-	DeviceWWCMode_Auto   DeviceWWCMode = "Auto"
+
+	DeviceWWCMode_Auto DeviceWWCMode = "Auto"
 )
 
 // DeviceWWCStatus enumerates the values of Device.WWC.Status.
 type DeviceWWCStatus string
 
-func (e DeviceWWCStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceWWCStatus_FN_RG       DeviceWWCStatus = "FN-RG"
-	DeviceWWCStatus_X5G_RG      DeviceWWCStatus = "5G-RG"
+	DeviceWWCStatus_FN_RG DeviceWWCStatus = "FN-RG"
+
+	DeviceWWCStatus_X5G_RG DeviceWWCStatus = "5G-RG"
+
 	DeviceWWCStatus_Negotiating DeviceWWCStatus = "Negotiating"
 )
 
-var (
-	synDeviceWWC_HwCapabilities = &model.Syntax{
-		Enums: []model.Enum{{Value: "NG-RAN"}, {Value: "E-UTRAN"}, {Value: "W-5GAN"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceWWC_SwCapabilities = &model.Syntax{
-		Enums: []model.Enum{{Value: "FN-RG"}, {Value: "5G-RG"}, {Value: "ATSSS"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceWWC_Mode = &model.Syntax{
-		Default: &model.Default{
-			Type:  "factory",
-			Value: "Auto",
-		},
-		Enums: []model.Enum{{Value: "FN-RG"}, {Value: "5G-RG"}, {Value: "Auto"}},
-		Type:  model.TypeString,
-	}
-	synDeviceWWC_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "FN-RG"}, {Value: "5G-RG"}, {Value: "Negotiating"}},
-		Type:  model.TypeString,
-	}
-	synDeviceWWC_AccessNetworkNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceWWC_URSPNumberOfEntries          = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceWWC holds the values of Device.WWC. (object, readOnly, since 2.14)
+// DeviceWWC holds the values of Device.WWC. (object, readOnly, since 2.14).
 type DeviceWWC struct {
-	// HwCapabilities: list<string{NG-RAN,E-UTRAN,W-5GAN}>, readOnly, since 2.14.
-	HwCapabilities []DeviceWWCHwCapabilities `cwmp:"HwCapabilities"`
-	// SwCapabilities: list<string{FN-RG,5G-RG,ATSSS}>, readOnly, since 2.14.
-	SwCapabilities []DeviceWWCSwCapabilities `cwmp:"SwCapabilities"`
-	// Mode: string{FN-RG,5G-RG,Auto}, readWrite, since 2.14.
-	Mode DeviceWWCMode `cwmp:"Mode"`
-	// Status: string{FN-RG,5G-RG,Negotiating}, readOnly, since 2.14.
-	Status DeviceWWCStatus `cwmp:"Status"`
-	// AccessNetworkNumberOfEntries: unsignedInt, readOnly, since 2.14.
-	AccessNetworkNumberOfEntries uint32 `cwmp:"AccessNetworkNumberOfEntries"`
-	// URSPNumberOfEntries: unsignedInt, readOnly, since 2.14.
-	URSPNumberOfEntries uint32 `cwmp:"URSPNumberOfEntries"`
-	// Device.WWC.AccessNetwork.{i}. instances by instance number
-	AccessNetwork map[uint32]*DeviceWWCAccessNetwork `cwmp:"AccessNetwork.{i}."`
-	// Device.WWC.URSP.{i}. instances by instance number
-	URSP map[uint32]*DeviceWWCURSP `cwmp:"URSP.{i}."`
+	HwCapabilities []DeviceWWCHwCapabilities `json:"HwCapabilities,omitzero"`
+
+	SwCapabilities []DeviceWWCSwCapabilities `json:"SwCapabilities,omitzero"`
+
+	Mode DeviceWWCMode `json:"Mode,omitzero"`
+
+	Status DeviceWWCStatus `json:"Status,omitzero"`
+
+	AccessNetworkNumberOfEntries uint32 `json:"AccessNetworkNumberOfEntries,omitzero"`
+
+	URSPNumberOfEntries uint32 `json:"URSPNumberOfEntries,omitzero"`
+
+	AccessNetwork map[uint32]*DeviceWWCAccessNetwork `json:"AccessNetwork,omitzero"`
+	URSP          map[uint32]*DeviceWWCURSP          `json:"URSP,omitzero"`
 }
 
-// AddAccessNetwork creates instance i of Device.WWC.AccessNetwork.{i}. (replacing any) and returns it
+// AddAccessNetwork creates instance i (replacing any) and returns it.
 func (o *DeviceWWC) AddAccessNetwork(i uint32) *DeviceWWCAccessNetwork {
 	if o.AccessNetwork == nil {
 		o.AccessNetwork = map[uint32]*DeviceWWCAccessNetwork{}
@@ -117,18 +77,7 @@ func (o *DeviceWWC) AddAccessNetwork(i uint32) *DeviceWWCAccessNetwork {
 	return x
 }
 
-// GetAccessNetwork returns instance i of Device.WWC.AccessNetwork.{i}.
-func (o *DeviceWWC) GetAccessNetwork(i uint32) (*DeviceWWCAccessNetwork, bool) {
-	x, ok := o.AccessNetwork[i]
-	return x, ok
-}
-
-// DeleteAccessNetwork removes instance i of Device.WWC.AccessNetwork.{i}.
-func (o *DeviceWWC) DeleteAccessNetwork(i uint32) {
-	delete(o.AccessNetwork, i)
-}
-
-// AddURSP creates instance i of Device.WWC.URSP.{i}. (replacing any) and returns it
+// AddURSP creates instance i (replacing any) and returns it.
 func (o *DeviceWWC) AddURSP(i uint32) *DeviceWWCURSP {
 	if o.URSP == nil {
 		o.URSP = map[uint32]*DeviceWWCURSP{}
@@ -137,363 +86,173 @@ func (o *DeviceWWC) AddURSP(i uint32) *DeviceWWCURSP {
 	o.URSP[i] = x
 	return x
 }
-
-// GetURSP returns instance i of Device.WWC.URSP.{i}.
-func (o *DeviceWWC) GetURSP(i uint32) (*DeviceWWCURSP, bool) {
-	x, ok := o.URSP[i]
-	return x, ok
-}
-
-// DeleteURSP removes instance i of Device.WWC.URSP.{i}.
-func (o *DeviceWWC) DeleteURSP(i uint32) {
-	delete(o.URSP, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceWWC) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceWWC) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceWWC_HwCapabilities, model.FormatValue(model.TypeString, o.HwCapabilities)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "HwCapabilities",
-		})
-	}
-	if e := model.CheckValue(synDeviceWWC_SwCapabilities, model.FormatValue(model.TypeString, o.SwCapabilities)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SwCapabilities",
-		})
-	}
-	if e := model.CheckString(synDeviceWWC_Mode, string(o.Mode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Mode",
-		})
-	}
-	if e := model.CheckString(synDeviceWWC_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceWWC) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "HwCapabilities", 6545, model.JoinStrings(o.HwCapabilities), len(o.HwCapabilities) > 0)
+	c.Wire(p, "SwCapabilities", 6548, model.JoinStrings(o.SwCapabilities), len(o.SwCapabilities) > 0)
+	c.String(p, "Mode", 6546, string(o.Mode))
+	c.String(p, "Status", 6547, string(o.Status))
 	for _, i := range model.SortedKeys(o.AccessNetwork) {
-		o.AccessNetwork[i].ValidateAt(prefix+"AccessNetwork."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AccessNetwork[i].ValidateAt(c, model.InstanceOf(p, "AccessNetwork.", i))
 	}
 	for _, i := range model.SortedKeys(o.URSP) {
-		o.URSP[i].ValidateAt(prefix+"URSP."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.URSP[i].ValidateAt(c, model.InstanceOf(p, "URSP.", i))
 	}
 }
 
 // DeviceWWCPath is the typed path of Device.WWC.
 type DeviceWWCPath struct {
-	obj                          model.ObjectPath
-	HwCapabilities               model.ReadOnlyParam[[]DeviceWWCHwCapabilities]
-	SwCapabilities               model.ReadOnlyParam[[]DeviceWWCSwCapabilities]
-	Mode                         model.ReadWriteParam[DeviceWWCMode]
-	Status                       model.ReadOnlyParam[DeviceWWCStatus]
-	AccessNetworkNumberOfEntries model.ReadOnlyParam[uint32]
-	URSPNumberOfEntries          model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AccessNetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	HwCapabilities model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Mode model.ReadWriteParam[DeviceWWCMode] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	SwCapabilities model.ReadOnlyParam[[]string] `dm:"s"`
+
+	URSPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceWWCPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceWWCPath(prefix string) DeviceWWCPath {
-	p := &prefix
-	return DeviceWWCPath{
-		AccessNetworkNumberOfEntries: model.NewReadOnly[uint32](p, "AccessNetworkNumberOfEntries", model.TypeUnsignedInt),
-		HwCapabilities:               model.NewReadOnly[[]DeviceWWCHwCapabilities](p, "HwCapabilities", model.TypeString),
-		Mode:                         model.NewReadWrite[DeviceWWCMode](p, "Mode", model.TypeString),
-		Status:                       model.NewReadOnly[DeviceWWCStatus](p, "Status", model.TypeString),
-		SwCapabilities:               model.NewReadOnly[[]DeviceWWCSwCapabilities](p, "SwCapabilities", model.TypeString),
-		URSPNumberOfEntries:          model.NewReadOnly[uint32](p, "URSPNumberOfEntries", model.TypeUnsignedInt),
-		obj:                          model.NewObjectPath(p),
-	}
+// AccessNetwork returns the typed path of instance i.
+func (x DeviceWWCPath) AccessNetwork(i uint32) (p DeviceWWCAccessNetworkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessNetwork.", i))
+	return
 }
 
-// AccessNetwork returns the typed path of instance i of Device.WWC.AccessNetwork.{i}.
-func (x DeviceWWCPath) AccessNetwork(i uint32) DeviceWWCAccessNetworkPath {
-	return newDeviceWWCAccessNetworkPath(x.Path() + "AccessNetwork." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AccessNetworkTable returns the table Device.WWC.AccessNetwork.{i}. itself (for AddObject when writable)
+// AccessNetworkTable returns the table itself (for AddObject when writable).
 func (x DeviceWWCPath) AccessNetworkTable() model.Table {
-	return model.NewTable(x.Path() + "AccessNetwork.")
+	return model.NewTable(x.ObjectPath, "AccessNetwork.")
 }
 
-// URSP returns the typed path of instance i of Device.WWC.URSP.{i}.
-func (x DeviceWWCPath) URSP(i uint32) DeviceWWCURSPPath {
-	return newDeviceWWCURSPPath(x.Path() + "URSP." + strconv.FormatUint(uint64(i), 10) + ".")
+// URSP returns the typed path of instance i.
+func (x DeviceWWCPath) URSP(i uint32) (p DeviceWWCURSPPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "URSP.", i))
+	return
 }
 
-// URSPTable returns the table Device.WWC.URSP.{i}. itself (for AddObject when writable)
+// URSPTable returns the table itself (for AddObject when writable).
 func (x DeviceWWCPath) URSPTable() model.Table {
-	return model.NewTable(x.Path() + "URSP.")
+	return model.NewTable(x.ObjectPath, "URSP.")
 }
 
 // DeviceWWCAccessNetworkRegistrationStatus enumerates the values of Device.WWC.AccessNetwork.{i}.RegistrationStatus.
 type DeviceWWCAccessNetworkRegistrationStatus string
 
-func (e DeviceWWCAccessNetworkRegistrationStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceWWCAccessNetworkRegistrationStatus_RM_REGISTERED   DeviceWWCAccessNetworkRegistrationStatus = "RM_REGISTERED"
+	DeviceWWCAccessNetworkRegistrationStatus_RM_REGISTERED DeviceWWCAccessNetworkRegistrationStatus = "RM_REGISTERED"
+
 	DeviceWWCAccessNetworkRegistrationStatus_RM_DEREGISTERED DeviceWWCAccessNetworkRegistrationStatus = "RM_DEREGISTERED"
-	DeviceWWCAccessNetworkRegistrationStatus_RM_UNDEFINED    DeviceWWCAccessNetworkRegistrationStatus = "RM_UNDEFINED"
-	DeviceWWCAccessNetworkRegistrationStatus_Error           DeviceWWCAccessNetworkRegistrationStatus = "Error"
+
+	DeviceWWCAccessNetworkRegistrationStatus_RM_UNDEFINED DeviceWWCAccessNetworkRegistrationStatus = "RM_UNDEFINED"
+
+	DeviceWWCAccessNetworkRegistrationStatus_Error DeviceWWCAccessNetworkRegistrationStatus = "Error"
 )
 
 // DeviceWWCAccessNetworkConnectionStatus enumerates the values of Device.WWC.AccessNetwork.{i}.ConnectionStatus.
 type DeviceWWCAccessNetworkConnectionStatus string
 
-func (e DeviceWWCAccessNetworkConnectionStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceWWCAccessNetworkConnectionStatus_CM_IDLE      DeviceWWCAccessNetworkConnectionStatus = "CM_IDLE"
+	DeviceWWCAccessNetworkConnectionStatus_CM_IDLE DeviceWWCAccessNetworkConnectionStatus = "CM_IDLE"
+
 	DeviceWWCAccessNetworkConnectionStatus_CM_CONNECTED DeviceWWCAccessNetworkConnectionStatus = "CM_CONNECTED"
+
 	DeviceWWCAccessNetworkConnectionStatus_CM_UNDEFINED DeviceWWCAccessNetworkConnectionStatus = "CM_UNDEFINED"
-	DeviceWWCAccessNetworkConnectionStatus_Error        DeviceWWCAccessNetworkConnectionStatus = "Error"
+
+	DeviceWWCAccessNetworkConnectionStatus_Error DeviceWWCAccessNetworkConnectionStatus = "Error"
 )
 
 // DeviceWWCAccessNetworkAccessNetworkType enumerates the values of Device.WWC.AccessNetwork.{i}.AccessNetworkType.
 type DeviceWWCAccessNetworkAccessNetworkType string
 
-func (e DeviceWWCAccessNetworkAccessNetworkType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceWWCAccessNetworkAccessNetworkType_NG_RAN  DeviceWWCAccessNetworkAccessNetworkType = "NG-RAN"
+	DeviceWWCAccessNetworkAccessNetworkType_NG_RAN DeviceWWCAccessNetworkAccessNetworkType = "NG-RAN"
+
 	DeviceWWCAccessNetworkAccessNetworkType_E_UTRAN DeviceWWCAccessNetworkAccessNetworkType = "E-UTRAN"
-	DeviceWWCAccessNetworkAccessNetworkType_W_5GAN  DeviceWWCAccessNetworkAccessNetworkType = "W-5GAN"
+
+	DeviceWWCAccessNetworkAccessNetworkType_W_5GAN DeviceWWCAccessNetworkAccessNetworkType = "W-5GAN"
 )
 
-var (
-	synDeviceWWCAccessNetwork_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceWWCAccessNetwork_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceWWCAccessNetwork_Interface = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceWWCAccessNetwork_RegistrationStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "RM_REGISTERED"}, {Value: "RM_DEREGISTERED"}, {Value: "RM_UNDEFINED"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceWWCAccessNetwork_ConnectionStatus = &model.Syntax{
-		Enums: []model.Enum{{Value: "CM_IDLE"}, {Value: "CM_CONNECTED"}, {Value: "CM_UNDEFINED"}, {Value: "Error"}},
-		Type:  model.TypeString,
-	}
-	synDeviceWWCAccessNetwork_AccessNetworkType = &model.Syntax{
-		Enums: []model.Enum{{Value: "NG-RAN"}, {Value: "E-UTRAN"}, {Value: "W-5GAN"}},
-		Type:  model.TypeString,
-	}
-	synDeviceWWCAccessNetwork_LastError = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceWWCAccessNetwork holds the values of Device.WWC.AccessNetwork.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14)
+// DeviceWWCAccessNetwork holds the values of Device.WWC.AccessNetwork.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWWCAccessNetwork struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.14.
-	Name string `cwmp:"Name"`
-	// Interface: string(:256) pathRef, readWrite, since 2.14.
-	Interface string `cwmp:"Interface"`
-	// RegistrationStatus: string{RM_REGISTERED,RM_DEREGISTERED,RM_UNDEFINED,Error}, readOnly, since 2.14.
-	RegistrationStatus DeviceWWCAccessNetworkRegistrationStatus `cwmp:"RegistrationStatus"`
-	// ConnectionStatus: string{CM_IDLE,CM_CONNECTED,CM_UNDEFINED,Error}, readOnly, since 2.14.
-	ConnectionStatus DeviceWWCAccessNetworkConnectionStatus `cwmp:"ConnectionStatus"`
-	// AccessNetworkType: string{NG-RAN,E-UTRAN,W-5GAN}, readOnly, since 2.14.
-	AccessNetworkType DeviceWWCAccessNetworkAccessNetworkType `cwmp:"AccessNetworkType"`
-	// LastError: unsignedInt, readOnly, since 2.14.
-	LastError uint32                      `cwmp:"LastError"`
-	GUTI      *DeviceWWCAccessNetworkGUTI `cwmp:"GUTI."`
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Interface string `json:"Interface,omitzero"`
+
+	RegistrationStatus DeviceWWCAccessNetworkRegistrationStatus `json:"RegistrationStatus,omitzero"`
+
+	ConnectionStatus DeviceWWCAccessNetworkConnectionStatus `json:"ConnectionStatus,omitzero"`
+
+	AccessNetworkType DeviceWWCAccessNetworkAccessNetworkType `json:"AccessNetworkType,omitzero"`
+
+	LastError uint32 `json:"LastError,omitzero"`
+
+	GUTI *DeviceWWCAccessNetworkGUTI `json:"GUTI,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceWWCAccessNetwork) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceWWCAccessNetwork) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceWWCAccessNetwork_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceWWCAccessNetwork_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceWWCAccessNetwork_Interface, o.Interface); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Interface",
-		})
-	}
-	if e := model.CheckString(synDeviceWWCAccessNetwork_RegistrationStatus, string(o.RegistrationStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "RegistrationStatus",
-		})
-	}
-	if e := model.CheckString(synDeviceWWCAccessNetwork_ConnectionStatus, string(o.ConnectionStatus)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ConnectionStatus",
-		})
-	}
-	if e := model.CheckString(synDeviceWWCAccessNetwork_AccessNetworkType, string(o.AccessNetworkType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AccessNetworkType",
-		})
-	}
-	if o.GUTI != nil {
-		o.GUTI.ValidateAt(prefix+"GUTI.", v)
-	}
+func (o *DeviceWWCAccessNetwork) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6534, o.Alias)
+	c.String(p, "Name", 6542, o.Name)
+	c.String(p, "Interface", 6540, o.Interface)
+	c.String(p, "RegistrationStatus", 6543, string(o.RegistrationStatus))
+	c.String(p, "ConnectionStatus", 6535, string(o.ConnectionStatus))
+	c.String(p, "AccessNetworkType", 6533, string(o.AccessNetworkType))
 }
 
 // DeviceWWCAccessNetworkPath is the typed path of Device.WWC.AccessNetwork.{i}.
 type DeviceWWCAccessNetworkPath struct {
-	obj                model.ObjectPath
-	Alias              model.WriteOnceParam[string]
-	Name               model.ReadOnlyParam[string]
-	Interface          model.ReadWriteParam[string]
-	RegistrationStatus model.ReadOnlyParam[DeviceWWCAccessNetworkRegistrationStatus]
-	ConnectionStatus   model.ReadOnlyParam[DeviceWWCAccessNetworkConnectionStatus]
-	AccessNetworkType  model.ReadOnlyParam[DeviceWWCAccessNetworkAccessNetworkType]
-	LastError          model.ReadOnlyParam[uint32]
-	GUTI               DeviceWWCAccessNetworkGUTIPath
+	model.ObjectPath
+	AccessNetworkType model.ReadOnlyParam[string] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ConnectionStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	Interface model.ReadWriteParam[string] `dm:"s"`
+
+	LastError model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	RegistrationStatus model.ReadOnlyParam[string] `dm:"s"`
+
+	GUTI DeviceWWCAccessNetworkGUTIPath `dm:"GUTI."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceWWCAccessNetworkPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceWWCAccessNetworkPath(prefix string) DeviceWWCAccessNetworkPath {
-	p := &prefix
-	return DeviceWWCAccessNetworkPath{
-		AccessNetworkType:  model.NewReadOnly[DeviceWWCAccessNetworkAccessNetworkType](p, "AccessNetworkType", model.TypeString),
-		Alias:              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ConnectionStatus:   model.NewReadOnly[DeviceWWCAccessNetworkConnectionStatus](p, "ConnectionStatus", model.TypeString),
-		GUTI:               newDeviceWWCAccessNetworkGUTIPath(prefix + "GUTI."),
-		Interface:          model.NewReadWrite[string](p, "Interface", model.TypeString),
-		LastError:          model.NewReadOnly[uint32](p, "LastError", model.TypeUnsignedInt),
-		Name:               model.NewReadOnly[string](p, "Name", model.TypeString),
-		RegistrationStatus: model.NewReadOnly[DeviceWWCAccessNetworkRegistrationStatus](p, "RegistrationStatus", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceWWCAccessNetworkGUTI_PLMN  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceWWCAccessNetworkGUTI_AMFId = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceWWCAccessNetworkGUTI_TMSI  = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceWWCAccessNetworkGUTI holds the values of Device.WWC.AccessNetwork.{i}.GUTI. (object, readOnly, since 2.14)
+// DeviceWWCAccessNetworkGUTI holds the values of Device.WWC.AccessNetwork.{i}.GUTI. (object, readOnly, since 2.14).
 type DeviceWWCAccessNetworkGUTI struct {
-	// PLMN: unsignedInt, readOnly, since 2.14.
-	PLMN uint32 `cwmp:"PLMN"`
-	// AMFId: unsignedInt, readOnly, since 2.14.
-	AMFId uint32 `cwmp:"AMFId"`
-	// TMSI: unsignedInt, readOnly, since 2.14.
-	TMSI uint32 `cwmp:"TMSI"`
-}
+	PLMN uint32 `json:"PLMN,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceWWCAccessNetworkGUTI) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	AMFId uint32 `json:"AMFId,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceWWCAccessNetworkGUTI) ValidateAt(prefix string, v *model.Violations) {}
+	TMSI uint32 `json:"TMSI,omitzero"`
+}
 
 // DeviceWWCAccessNetworkGUTIPath is the typed path of Device.WWC.AccessNetwork.{i}.GUTI.
 type DeviceWWCAccessNetworkGUTIPath struct {
-	obj   model.ObjectPath
-	PLMN  model.ReadOnlyParam[uint32]
-	AMFId model.ReadOnlyParam[uint32]
-	TMSI  model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AMFId model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PLMN model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TMSI model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceWWCAccessNetworkGUTIPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceWWCAccessNetworkGUTIPath(prefix string) DeviceWWCAccessNetworkGUTIPath {
-	p := &prefix
-	return DeviceWWCAccessNetworkGUTIPath{
-		AMFId: model.NewReadOnly[uint32](p, "AMFId", model.TypeUnsignedInt),
-		PLMN:  model.NewReadOnly[uint32](p, "PLMN", model.TypeUnsignedInt),
-		TMSI:  model.NewReadOnly[uint32](p, "TMSI", model.TypeUnsignedInt),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceWWCURSP_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceWWCURSP_Precedence = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceWWCURSP_TrafficDescriptorNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceWWCURSP holds the values of Device.WWC.URSP.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14)
+// DeviceWWCURSP holds the values of Device.WWC.URSP.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWWCURSP struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Precedence: unsignedInt[0:255], readOnly, since 2.14.
-	Precedence uint32 `cwmp:"Precedence"`
-	// TrafficDescriptorNumberOfEntries: unsignedInt, readOnly, since 2.14.
-	TrafficDescriptorNumberOfEntries uint32 `cwmp:"TrafficDescriptorNumberOfEntries"`
-	// Device.WWC.URSP.{i}.TrafficDescriptor.{i}. instances by instance number
-	TrafficDescriptor map[uint32]*DeviceWWCURSPTrafficDescriptor `cwmp:"TrafficDescriptor.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Precedence uint32 `json:"Precedence,omitzero"`
+
+	TrafficDescriptorNumberOfEntries uint32 `json:"TrafficDescriptorNumberOfEntries,omitzero"`
+
+	TrafficDescriptor map[uint32]*DeviceWWCURSPTrafficDescriptor `json:"TrafficDescriptor,omitzero"`
 }
 
-// AddTrafficDescriptor creates instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}. (replacing any) and returns it
+// AddTrafficDescriptor creates instance i (replacing any) and returns it.
 func (o *DeviceWWCURSP) AddTrafficDescriptor(i uint32) *DeviceWWCURSPTrafficDescriptor {
 	if o.TrafficDescriptor == nil {
 		o.TrafficDescriptor = map[uint32]*DeviceWWCURSPTrafficDescriptor{}
@@ -502,106 +261,49 @@ func (o *DeviceWWCURSP) AddTrafficDescriptor(i uint32) *DeviceWWCURSPTrafficDesc
 	o.TrafficDescriptor[i] = x
 	return x
 }
-
-// GetTrafficDescriptor returns instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.
-func (o *DeviceWWCURSP) GetTrafficDescriptor(i uint32) (*DeviceWWCURSPTrafficDescriptor, bool) {
-	x, ok := o.TrafficDescriptor[i]
-	return x, ok
-}
-
-// DeleteTrafficDescriptor removes instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.
-func (o *DeviceWWCURSP) DeleteTrafficDescriptor(i uint32) {
-	delete(o.TrafficDescriptor, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceWWCURSP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceWWCURSP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceWWCURSP_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceWWCURSP_Precedence, uint64(o.Precedence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Precedence",
-		})
-	}
+func (o *DeviceWWCURSP) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6550, o.Alias)
+	c.Uint(p, "Precedence", 6551, uint64(o.Precedence))
 	for _, i := range model.SortedKeys(o.TrafficDescriptor) {
-		o.TrafficDescriptor[i].ValidateAt(prefix+"TrafficDescriptor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.TrafficDescriptor[i].ValidateAt(c, model.InstanceOf(p, "TrafficDescriptor.", i))
 	}
 }
 
 // DeviceWWCURSPPath is the typed path of Device.WWC.URSP.{i}.
 type DeviceWWCURSPPath struct {
-	obj                              model.ObjectPath
-	Alias                            model.WriteOnceParam[string]
-	Precedence                       model.ReadOnlyParam[uint32]
-	TrafficDescriptorNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TrafficDescriptorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceWWCURSPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceWWCURSPPath(prefix string) DeviceWWCURSPPath {
-	p := &prefix
-	return DeviceWWCURSPPath{
-		Alias:                            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Precedence:                       model.NewReadOnly[uint32](p, "Precedence", model.TypeUnsignedInt),
-		TrafficDescriptorNumberOfEntries: model.NewReadOnly[uint32](p, "TrafficDescriptorNumberOfEntries", model.TypeUnsignedInt),
-		obj:                              model.NewObjectPath(p),
-	}
+// TrafficDescriptor returns the typed path of instance i.
+func (x DeviceWWCURSPPath) TrafficDescriptor(i uint32) (p DeviceWWCURSPTrafficDescriptorPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TrafficDescriptor.", i))
+	return
 }
 
-// TrafficDescriptor returns the typed path of instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.
-func (x DeviceWWCURSPPath) TrafficDescriptor(i uint32) DeviceWWCURSPTrafficDescriptorPath {
-	return newDeviceWWCURSPTrafficDescriptorPath(x.Path() + "TrafficDescriptor." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// TrafficDescriptorTable returns the table Device.WWC.URSP.{i}.TrafficDescriptor.{i}. itself (for AddObject when writable)
+// TrafficDescriptorTable returns the table itself (for AddObject when writable).
 func (x DeviceWWCURSPPath) TrafficDescriptorTable() model.Table {
-	return model.NewTable(x.Path() + "TrafficDescriptor.")
+	return model.NewTable(x.ObjectPath, "TrafficDescriptor.")
 }
 
-var (
-	synDeviceWWCURSPTrafficDescriptor_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceWWCURSPTrafficDescriptor_Type  = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceWWCURSPTrafficDescriptor_Value = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(1024)}},
-		Type:  model.TypeString,
-	}
-	synDeviceWWCURSPTrafficDescriptor_RouteSelectionDescriptorNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceWWCURSPTrafficDescriptor holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14)
+// DeviceWWCURSPTrafficDescriptor holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWWCURSPTrafficDescriptor struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Type: unsignedInt, readOnly, since 2.14.
-	Type uint32 `cwmp:"Type"`
-	// Value: string(:1024), readOnly, since 2.14.
-	Value string `cwmp:"Value"`
-	// RouteSelectionDescriptorNumberOfEntries: unsignedInt, readOnly, since 2.14.
-	RouteSelectionDescriptorNumberOfEntries uint32 `cwmp:"RouteSelectionDescriptorNumberOfEntries"`
-	// Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}. instances by instance number
-	RouteSelectionDescriptor map[uint32]*DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor `cwmp:"RouteSelectionDescriptor.{i}."`
+	Alias string `json:"Alias,omitzero"`
+
+	Type uint32 `json:"Type,omitzero"`
+
+	Value string `json:"Value,omitzero"`
+
+	RouteSelectionDescriptorNumberOfEntries uint32 `json:"RouteSelectionDescriptorNumberOfEntries,omitzero"`
+
+	RouteSelectionDescriptor map[uint32]*DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor `json:"RouteSelectionDescriptor,omitzero"`
 }
 
-// AddRouteSelectionDescriptor creates instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}. (replacing any) and returns it
+// AddRouteSelectionDescriptor creates instance i (replacing any) and returns it.
 func (o *DeviceWWCURSPTrafficDescriptor) AddRouteSelectionDescriptor(i uint32) *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor {
 	if o.RouteSelectionDescriptor == nil {
 		o.RouteSelectionDescriptor = map[uint32]*DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor{}
@@ -610,802 +312,134 @@ func (o *DeviceWWCURSPTrafficDescriptor) AddRouteSelectionDescriptor(i uint32) *
 	o.RouteSelectionDescriptor[i] = x
 	return x
 }
-
-// GetRouteSelectionDescriptor returns instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.
-func (o *DeviceWWCURSPTrafficDescriptor) GetRouteSelectionDescriptor(i uint32) (*DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor, bool) {
-	x, ok := o.RouteSelectionDescriptor[i]
-	return x, ok
-}
-
-// DeleteRouteSelectionDescriptor removes instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.
-func (o *DeviceWWCURSPTrafficDescriptor) DeleteRouteSelectionDescriptor(i uint32) {
-	delete(o.RouteSelectionDescriptor, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceWWCURSPTrafficDescriptor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceWWCURSPTrafficDescriptor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceWWCURSPTrafficDescriptor_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceWWCURSPTrafficDescriptor_Value, o.Value); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Value",
-		})
-	}
+func (o *DeviceWWCURSPTrafficDescriptor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6553, o.Alias)
+	c.String(p, "Value", 6566, o.Value)
 	for _, i := range model.SortedKeys(o.RouteSelectionDescriptor) {
-		o.RouteSelectionDescriptor[i].ValidateAt(prefix+"RouteSelectionDescriptor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.RouteSelectionDescriptor[i].ValidateAt(c, model.InstanceOf(p, "RouteSelectionDescriptor.", i))
 	}
 }
 
 // DeviceWWCURSPTrafficDescriptorPath is the typed path of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.
 type DeviceWWCURSPTrafficDescriptorPath struct {
-	obj                                     model.ObjectPath
-	Alias                                   model.WriteOnceParam[string]
-	Type                                    model.ReadOnlyParam[uint32]
-	Value                                   model.ReadOnlyParam[string]
-	RouteSelectionDescriptorNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	RouteSelectionDescriptorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Type model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceWWCURSPTrafficDescriptorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceWWCURSPTrafficDescriptorPath(prefix string) DeviceWWCURSPTrafficDescriptorPath {
-	p := &prefix
-	return DeviceWWCURSPTrafficDescriptorPath{
-		Alias:                                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		RouteSelectionDescriptorNumberOfEntries: model.NewReadOnly[uint32](p, "RouteSelectionDescriptorNumberOfEntries", model.TypeUnsignedInt),
-		Type:                                    model.NewReadOnly[uint32](p, "Type", model.TypeUnsignedInt),
-		Value:                                   model.NewReadOnly[string](p, "Value", model.TypeString),
-		obj:                                     model.NewObjectPath(p),
-	}
+// RouteSelectionDescriptor returns the typed path of instance i.
+func (x DeviceWWCURSPTrafficDescriptorPath) RouteSelectionDescriptor(i uint32) (p DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RouteSelectionDescriptor.", i))
+	return
 }
 
-// RouteSelectionDescriptor returns the typed path of instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.
-func (x DeviceWWCURSPTrafficDescriptorPath) RouteSelectionDescriptor(i uint32) DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath {
-	return newDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath(x.Path() + "RouteSelectionDescriptor." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RouteSelectionDescriptorTable returns the table Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}. itself (for AddObject when writable)
+// RouteSelectionDescriptorTable returns the table itself (for AddObject when writable).
 func (x DeviceWWCURSPTrafficDescriptorPath) RouteSelectionDescriptorTable() model.Table {
-	return model.NewTable(x.Path() + "RouteSelectionDescriptor.")
+	return model.NewTable(x.ObjectPath, "RouteSelectionDescriptor.")
 }
 
 // DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType enumerates the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.PDUSessionType.
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType string
 
-func (e DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType_IPv4         DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType = "IPv4"
-	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType_IPv6         DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType = "IPv6"
-	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType_IPv4v6       DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType = "IPv4v6"
+	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType_IPv4 DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType = "IPv4"
+
+	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType_IPv6 DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType = "IPv6"
+
+	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType_IPv4v6 DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType = "IPv4v6"
+
 	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType_Unstructured DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType = "Unstructured"
 )
 
 // DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType enumerates the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.AccessType.
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType string
 
-func (e DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType_X3GPP_access    DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType = "3GPP access"
+	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType_X3GPP_access DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType = "3GPP access"
+
 	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType_Non_3GPP_access DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType = "Non-3GPP access"
 )
 
-var (
-	synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_Precedence = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_SSC = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "3",
-			Min: "1",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_DNN = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(100)}},
-		Type:  model.TypeString,
-	}
-	synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_PDUSessionType = &model.Syntax{
-		Enums: []model.Enum{{Value: "IPv4"}, {Value: "IPv6"}, {Value: "IPv4v6"}, {Value: "Unstructured"}},
-		Type:  model.TypeString,
-	}
-	synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_AccessType = &model.Syntax{
-		Enums: []model.Enum{{Value: "3GPP access"}, {Value: "Non-3GPP access"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14)
+// DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Precedence: unsignedInt[0:255], readOnly, since 2.14.
-	Precedence uint32 `cwmp:"Precedence"`
-	// SSC: unsignedInt[1:3], readOnly, since 2.14.
-	SSC uint32 `cwmp:"SSC"`
-	// DNN: string(:100), readOnly, since 2.14.
-	DNN string `cwmp:"DNN"`
-	// PDUSessionType: string{IPv4,IPv6,IPv4v6,Unstructured}, readOnly, since 2.14.
-	PDUSessionType DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType `cwmp:"PDUSessionType"`
-	// AccessType: string{3GPP access,Non-3GPP access}, readOnly, since 2.14.
-	AccessType   DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType    `cwmp:"AccessType"`
-	NetworkSlice *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice `cwmp:"NetworkSlice."`
+	Alias string `json:"Alias,omitzero"`
+
+	Precedence uint32 `json:"Precedence,omitzero"`
+
+	SSC uint32 `json:"SSC,omitzero"`
+
+	DNN string `json:"DNN,omitzero"`
+
+	PDUSessionType DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType `json:"PDUSessionType,omitzero"`
+
+	AccessType DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType `json:"AccessType,omitzero"`
+
+	NetworkSlice *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice `json:"NetworkSlice,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_Precedence, uint64(o.Precedence)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Precedence",
-		})
-	}
-	if e := model.CheckUint(synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_SSC, uint64(o.SSC)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SSC",
-		})
-	}
-	if e := model.CheckString(synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_DNN, o.DNN); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DNN",
-		})
-	}
-	if e := model.CheckString(synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_PDUSessionType, string(o.PDUSessionType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PDUSessionType",
-		})
-	}
-	if e := model.CheckString(synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_AccessType, string(o.AccessType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AccessType",
-		})
-	}
+func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 6556, o.Alias)
+	c.Uint(p, "Precedence", 6562, uint64(o.Precedence))
+	c.Uint(p, "SSC", 6563, uint64(o.SSC))
+	c.String(p, "DNN", 6557, o.DNN)
+	c.String(p, "PDUSessionType", 6561, string(o.PDUSessionType))
+	c.String(p, "AccessType", 6555, string(o.AccessType))
 	if o.NetworkSlice != nil {
-		o.NetworkSlice.ValidateAt(prefix+"NetworkSlice.", v)
+		o.NetworkSlice.ValidateAt(c, p+"NetworkSlice.")
 	}
 }
 
 // DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath is the typed path of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath struct {
-	obj            model.ObjectPath
-	Alias          model.WriteOnceParam[string]
-	Precedence     model.ReadOnlyParam[uint32]
-	SSC            model.ReadOnlyParam[uint32]
-	DNN            model.ReadOnlyParam[string]
-	PDUSessionType model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType]
-	AccessType     model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType]
-	NetworkSlice   DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath
-}
+	model.ObjectPath
+	AccessType model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath(prefix string) DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath {
-	p := &prefix
-	return DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath{
-		AccessType:     model.NewReadOnly[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType](p, "AccessType", model.TypeString),
-		Alias:          model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		DNN:            model.NewReadOnly[string](p, "DNN", model.TypeString),
-		NetworkSlice:   newDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath(prefix + "NetworkSlice."),
-		PDUSessionType: model.NewReadOnly[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType](p, "PDUSessionType", model.TypeString),
-		Precedence:     model.NewReadOnly[uint32](p, "Precedence", model.TypeUnsignedInt),
-		SSC:            model.NewReadOnly[uint32](p, "SSC", model.TypeUnsignedInt),
-		obj:            model.NewObjectPath(p),
-	}
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	DNN model.ReadOnlyParam[string] `dm:"s"`
+
+	PDUSessionType model.ReadOnlyParam[string] `dm:"s"`
+
+	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SSC model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NetworkSlice DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath `dm:"NetworkSlice."`
 }
 
 // DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType enumerates the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice.SliceServiceType.
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType string
 
-func (e DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType_EMBB  DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType = "eMBB"
+	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType_EMBB DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType = "eMBB"
+
 	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType_URLLC DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType = "URLLC"
-	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType_MIoT  DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType = "MIoT"
-	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType_V2X   DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType = "V2X"
+
+	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType_MIoT DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType = "MIoT"
+
+	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType_V2X DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType = "V2X"
 )
 
-var (
-	synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice_SliceServiceType = &model.Syntax{
-		DataType: "SST",
-		Enums:    []model.Enum{{Value: "eMBB"}, {Value: "URLLC"}, {Value: "MIoT"}, {Value: "V2X"}},
-		Type:     model.TypeString,
-	}
-	synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice_SliceDifferentiator = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice. (object, readOnly, since 2.14)
+// DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice. (object, readOnly, since 2.14).
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice struct {
-	// SliceServiceType: SST=string{eMBB,URLLC,MIoT,V2X}, readOnly, since 2.14.
-	SliceServiceType DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType `cwmp:"SliceServiceType"`
-	// SliceDifferentiator: unsignedInt, readOnly, since 2.14.
-	SliceDifferentiator uint32 `cwmp:"SliceDifferentiator"`
+	SliceServiceType DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType `json:"SliceServiceType,omitzero"`
+
+	SliceDifferentiator uint32 `json:"SliceDifferentiator,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice_SliceServiceType, string(o.SliceServiceType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SliceServiceType",
-		})
-	}
+func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "SliceServiceType", 6560, string(o.SliceServiceType))
 }
 
 // DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath is the typed path of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice.
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath struct {
-	obj                 model.ObjectPath
-	SliceServiceType    model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType]
-	SliceDifferentiator model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	SliceDifferentiator model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath(prefix string) DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath {
-	p := &prefix
-	return DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath{
-		SliceDifferentiator: model.NewReadOnly[uint32](p, "SliceDifferentiator", model.TypeUnsignedInt),
-		SliceServiceType:    model.NewReadOnly[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType](p, "SliceServiceType", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var schemaWwc = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.WWC.",
-	Version:    "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.HwCapabilities",
-	Syntax:  synDeviceWWC_HwCapabilities,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.SwCapabilities",
-	Syntax:  synDeviceWWC_SwCapabilities,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.WWC.Mode",
-	Syntax:  synDeviceWWC_Mode,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.Status",
-	Syntax:  synDeviceWWC_Status,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.AccessNetworkNumberOfEntries",
-	Syntax:  synDeviceWWC_AccessNetworkNumberOfEntries,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSPNumberOfEntries",
-	Syntax:  synDeviceWWC_URSPNumberOfEntries,
-	Version: "2.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AccessNetworkNumberOfEntries",
-	Object:              true,
-	Path:                "Device.WWC.AccessNetwork.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.14",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.WWC.AccessNetwork.{i}.Alias",
-	Syntax:  synDeviceWWCAccessNetwork_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.AccessNetwork.{i}.Name",
-	Syntax:  synDeviceWWCAccessNetwork_Name,
-	Version: "2.14",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.WWC.AccessNetwork.{i}.Interface",
-	Syntax:  synDeviceWWCAccessNetwork_Interface,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.AccessNetwork.{i}.RegistrationStatus",
-	Syntax:  synDeviceWWCAccessNetwork_RegistrationStatus,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.AccessNetwork.{i}.ConnectionStatus",
-	Syntax:  synDeviceWWCAccessNetwork_ConnectionStatus,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.AccessNetwork.{i}.AccessNetworkType",
-	Syntax:  synDeviceWWCAccessNetwork_AccessNetworkType,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.AccessNetwork.{i}.LastError",
-	Syntax:  synDeviceWWCAccessNetwork_LastError,
-	Version: "2.14",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.WWC.AccessNetwork.{i}.GUTI.",
-	Version:    "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.AccessNetwork.{i}.GUTI.PLMN",
-	Syntax:  synDeviceWWCAccessNetworkGUTI_PLMN,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.AccessNetwork.{i}.GUTI.AMFId",
-	Syntax:  synDeviceWWCAccessNetworkGUTI_AMFId,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.AccessNetwork.{i}.GUTI.TMSI",
-	Syntax:  synDeviceWWCAccessNetworkGUTI_TMSI,
-	Version: "2.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "URSPNumberOfEntries",
-	Object:              true,
-	Path:                "Device.WWC.URSP.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Precedence"},
-	}},
-	Version: "2.14",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.WWC.URSP.{i}.Alias",
-	Syntax:  synDeviceWWCURSP_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.Precedence",
-	Syntax:  synDeviceWWCURSP_Precedence,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptorNumberOfEntries",
-	Syntax:  synDeviceWWCURSP_TrafficDescriptorNumberOfEntries,
-	Version: "2.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "TrafficDescriptorNumberOfEntries",
-	Object:              true,
-	Path:                "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.14",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.Alias",
-	Syntax:  synDeviceWWCURSPTrafficDescriptor_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.Type",
-	Syntax:  synDeviceWWCURSPTrafficDescriptor_Type,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.Value",
-	Syntax:  synDeviceWWCURSPTrafficDescriptor_Value,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptorNumberOfEntries",
-	Syntax:  synDeviceWWCURSPTrafficDescriptor_RouteSelectionDescriptorNumberOfEntries,
-	Version: "2.14",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RouteSelectionDescriptorNumberOfEntries",
-	Object:              true,
-	Path:                "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Precedence"},
-	}},
-	Version: "2.14",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.Alias",
-	Syntax:  synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.Precedence",
-	Syntax:  synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_Precedence,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.SSC",
-	Syntax:  synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_SSC,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.DNN",
-	Syntax:  synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_DNN,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.PDUSessionType",
-	Syntax:  synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_PDUSessionType,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.AccessType",
-	Syntax:  synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor_AccessType,
-	Version: "2.14",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice.",
-	Version:    "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice.SliceServiceType",
-	Syntax:  synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice_SliceServiceType,
-	Version: "2.14",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice.SliceDifferentiator",
-	Syntax:  synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice_SliceDifferentiator,
-	Version: "2.14",
-}}
-
-// DeviceWWCImpl is what a device implements for Device.WWC; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceWWCImpl to implement only some methods.
-type DeviceWWCImpl interface {
-	HwCapabilities(inst []uint32) ([]DeviceWWCHwCapabilities, error)
-	SwCapabilities(inst []uint32) ([]DeviceWWCSwCapabilities, error)
-	Mode(inst []uint32) (DeviceWWCMode, error)
-	SetMode(inst []uint32, v DeviceWWCMode) error
-	Status(inst []uint32) (DeviceWWCStatus, error)
-	AccessNetworkNumberOfEntries(inst []uint32) (uint32, error)
-	URSPNumberOfEntries(inst []uint32) (uint32, error)
-	AccessNetworkInstances(inst []uint32) []uint32
-	URSPInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceWWCImpl implements DeviceWWCImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceWWCImpl struct{}
-
-func (UnimplementedDeviceWWCImpl) HwCapabilities(inst []uint32) ([]DeviceWWCHwCapabilities, error) {
-	var zero []DeviceWWCHwCapabilities
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCImpl) SwCapabilities(inst []uint32) ([]DeviceWWCSwCapabilities, error) {
-	var zero []DeviceWWCSwCapabilities
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCImpl) Mode(inst []uint32) (DeviceWWCMode, error) {
-	var zero DeviceWWCMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCImpl) SetMode(inst []uint32, v DeviceWWCMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCImpl) Status(inst []uint32) (DeviceWWCStatus, error) {
-	var zero DeviceWWCStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCImpl) AccessNetworkNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCImpl) URSPNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCImpl) AccessNetworkInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceWWCImpl) URSPInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceWWCAccessNetworkImpl is what a device implements for Device.WWC.AccessNetwork.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceWWCAccessNetworkImpl to implement only some methods.
-type DeviceWWCAccessNetworkImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	Interface(inst []uint32) (string, error)
-	SetInterface(inst []uint32, v string) error
-	RegistrationStatus(inst []uint32) (DeviceWWCAccessNetworkRegistrationStatus, error)
-	ConnectionStatus(inst []uint32) (DeviceWWCAccessNetworkConnectionStatus, error)
-	AccessNetworkType(inst []uint32) (DeviceWWCAccessNetworkAccessNetworkType, error)
-	LastError(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceWWCAccessNetworkImpl implements DeviceWWCAccessNetworkImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceWWCAccessNetworkImpl struct{}
-
-func (UnimplementedDeviceWWCAccessNetworkImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCAccessNetworkImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCAccessNetworkImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCAccessNetworkImpl) Interface(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCAccessNetworkImpl) SetInterface(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCAccessNetworkImpl) RegistrationStatus(inst []uint32) (DeviceWWCAccessNetworkRegistrationStatus, error) {
-	var zero DeviceWWCAccessNetworkRegistrationStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCAccessNetworkImpl) ConnectionStatus(inst []uint32) (DeviceWWCAccessNetworkConnectionStatus, error) {
-	var zero DeviceWWCAccessNetworkConnectionStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCAccessNetworkImpl) AccessNetworkType(inst []uint32) (DeviceWWCAccessNetworkAccessNetworkType, error) {
-	var zero DeviceWWCAccessNetworkAccessNetworkType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCAccessNetworkImpl) LastError(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceWWCAccessNetworkGUTIImpl is what a device implements for Device.WWC.AccessNetwork.{i}.GUTI; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceWWCAccessNetworkGUTIImpl to implement only some methods.
-type DeviceWWCAccessNetworkGUTIImpl interface {
-	PLMN(inst []uint32) (uint32, error)
-	AMFId(inst []uint32) (uint32, error)
-	TMSI(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceWWCAccessNetworkGUTIImpl implements DeviceWWCAccessNetworkGUTIImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceWWCAccessNetworkGUTIImpl struct{}
-
-func (UnimplementedDeviceWWCAccessNetworkGUTIImpl) PLMN(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCAccessNetworkGUTIImpl) AMFId(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCAccessNetworkGUTIImpl) TMSI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceWWCURSPImpl is what a device implements for Device.WWC.URSP.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceWWCURSPImpl to implement only some methods.
-type DeviceWWCURSPImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Precedence(inst []uint32) (uint32, error)
-	TrafficDescriptorNumberOfEntries(inst []uint32) (uint32, error)
-	TrafficDescriptorInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceWWCURSPImpl implements DeviceWWCURSPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceWWCURSPImpl struct{}
-
-func (UnimplementedDeviceWWCURSPImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPImpl) Precedence(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPImpl) TrafficDescriptorNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPImpl) TrafficDescriptorInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceWWCURSPTrafficDescriptorImpl is what a device implements for Device.WWC.URSP.{i}.TrafficDescriptor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceWWCURSPTrafficDescriptorImpl to implement only some methods.
-type DeviceWWCURSPTrafficDescriptorImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Type(inst []uint32) (uint32, error)
-	Value(inst []uint32) (string, error)
-	RouteSelectionDescriptorNumberOfEntries(inst []uint32) (uint32, error)
-	RouteSelectionDescriptorInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceWWCURSPTrafficDescriptorImpl implements DeviceWWCURSPTrafficDescriptorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceWWCURSPTrafficDescriptorImpl struct{}
-
-func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) Type(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) Value(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) RouteSelectionDescriptorNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) RouteSelectionDescriptorInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl is what a device implements for Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl to implement only some methods.
-type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Precedence(inst []uint32) (uint32, error)
-	SSC(inst []uint32) (uint32, error)
-	DNN(inst []uint32) (string, error)
-	PDUSessionType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType, error)
-	AccessType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType, error)
-}
-
-// UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl implements DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl struct{}
-
-func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) Precedence(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) SSC(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) DNN(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) PDUSessionType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType, error) {
-	var zero DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) AccessType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType, error) {
-	var zero DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType
-	return zero, model.ErrNotSupported
-}
-
-// DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl is what a device implements for Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl to implement only some methods.
-type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl interface {
-	SliceServiceType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType, error)
-	SliceDifferentiator(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl implements DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl struct{}
-
-func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl) SliceServiceType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType, error) {
-	var zero DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl) SliceDifferentiator(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	SliceServiceType model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -5,44 +5,32 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
 // DeviceXMPPSupportedServerConnectAlgorithms enumerates the values of Device.XMPP.SupportedServerConnectAlgorithms.
 type DeviceXMPPSupportedServerConnectAlgorithms string
 
-func (e DeviceXMPPSupportedServerConnectAlgorithms) String() string {
-	return string(e)
-}
-
 const (
-	DeviceXMPPSupportedServerConnectAlgorithms_DNS_SRV     DeviceXMPPSupportedServerConnectAlgorithms = "DNS-SRV"
-	DeviceXMPPSupportedServerConnectAlgorithms_DNS         DeviceXMPPSupportedServerConnectAlgorithms = "DNS"
+	DeviceXMPPSupportedServerConnectAlgorithms_DNS_SRV DeviceXMPPSupportedServerConnectAlgorithms = "DNS-SRV"
+
+	DeviceXMPPSupportedServerConnectAlgorithms_DNS DeviceXMPPSupportedServerConnectAlgorithms = "DNS"
+
 	DeviceXMPPSupportedServerConnectAlgorithms_ServerTable DeviceXMPPSupportedServerConnectAlgorithms = "ServerTable"
-	DeviceXMPPSupportedServerConnectAlgorithms_WebSocket   DeviceXMPPSupportedServerConnectAlgorithms = "WebSocket"
+
+	DeviceXMPPSupportedServerConnectAlgorithms_WebSocket DeviceXMPPSupportedServerConnectAlgorithms = "WebSocket"
 )
 
-var (
-	synDeviceXMPP_ConnectionNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceXMPP_SupportedServerConnectAlgorithms = &model.Syntax{
-		Enums: []model.Enum{{Value: "DNS-SRV"}, {Value: "DNS"}, {Value: "ServerTable"}, {Value: "WebSocket"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceXMPP holds the values of Device.XMPP. (object, readOnly, since 2.7)
+// DeviceXMPP holds the values of Device.XMPP. (object, readOnly, since 2.7).
 type DeviceXMPP struct {
-	// ConnectionNumberOfEntries: unsignedInt, readOnly, since 2.7.
-	ConnectionNumberOfEntries uint32 `cwmp:"ConnectionNumberOfEntries"`
-	// SupportedServerConnectAlgorithms: list<string{DNS-SRV,DNS,ServerTable,WebSocket}>, readOnly, since 2.11.
-	SupportedServerConnectAlgorithms []DeviceXMPPSupportedServerConnectAlgorithms `cwmp:"SupportedServerConnectAlgorithms"`
-	// Device.XMPP.Connection.{i}. instances by instance number
-	Connection map[uint32]*DeviceXMPPConnection `cwmp:"Connection.{i}."`
+	ConnectionNumberOfEntries uint32 `json:"ConnectionNumberOfEntries,omitzero"`
+
+	SupportedServerConnectAlgorithms []DeviceXMPPSupportedServerConnectAlgorithms `json:"SupportedServerConnectAlgorithms,omitzero"`
+
+	Connection map[uint32]*DeviceXMPPConnection `json:"Connection,omitzero"`
 }
 
-// AddConnection creates instance i of Device.XMPP.Connection.{i}. (replacing any) and returns it
+// AddConnection creates instance i (replacing any) and returns it.
 func (o *DeviceXMPP) AddConnection(i uint32) *DeviceXMPPConnection {
 	if o.Connection == nil {
 		o.Connection = map[uint32]*DeviceXMPPConnection{}
@@ -51,241 +39,98 @@ func (o *DeviceXMPP) AddConnection(i uint32) *DeviceXMPPConnection {
 	o.Connection[i] = x
 	return x
 }
-
-// GetConnection returns instance i of Device.XMPP.Connection.{i}.
-func (o *DeviceXMPP) GetConnection(i uint32) (*DeviceXMPPConnection, bool) {
-	x, ok := o.Connection[i]
-	return x, ok
-}
-
-// DeleteConnection removes instance i of Device.XMPP.Connection.{i}.
-func (o *DeviceXMPP) DeleteConnection(i uint32) {
-	delete(o.Connection, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXMPP) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXMPP) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckValue(synDeviceXMPP_SupportedServerConnectAlgorithms, model.FormatValue(model.TypeString, o.SupportedServerConnectAlgorithms)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SupportedServerConnectAlgorithms",
-		})
-	}
+func (o *DeviceXMPP) ValidateAt(c *model.Checker, p string) {
+	c.Wire(p, "SupportedServerConnectAlgorithms", 7793, model.JoinStrings(o.SupportedServerConnectAlgorithms), len(o.SupportedServerConnectAlgorithms) > 0)
 	for _, i := range model.SortedKeys(o.Connection) {
-		o.Connection[i].ValidateAt(prefix+"Connection."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Connection[i].ValidateAt(c, model.InstanceOf(p, "Connection.", i))
 	}
 }
 
 // DeviceXMPPPath is the typed path of Device.XMPP.
 type DeviceXMPPPath struct {
-	obj                              model.ObjectPath
-	ConnectionNumberOfEntries        model.ReadOnlyParam[uint32]
-	SupportedServerConnectAlgorithms model.ReadOnlyParam[[]DeviceXMPPSupportedServerConnectAlgorithms]
+	model.ObjectPath
+	ConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	SupportedServerConnectAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXMPPPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXMPPPath(prefix string) DeviceXMPPPath {
-	p := &prefix
-	return DeviceXMPPPath{
-		ConnectionNumberOfEntries:        model.NewReadOnly[uint32](p, "ConnectionNumberOfEntries", model.TypeUnsignedInt),
-		SupportedServerConnectAlgorithms: model.NewReadOnly[[]DeviceXMPPSupportedServerConnectAlgorithms](p, "SupportedServerConnectAlgorithms", model.TypeString),
-		obj:                              model.NewObjectPath(p),
-	}
+// Connection returns the typed path of instance i.
+func (x DeviceXMPPPath) Connection(i uint32) (p DeviceXMPPConnectionPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Connection.", i))
+	return
 }
 
-// Connection returns the typed path of instance i of Device.XMPP.Connection.{i}.
-func (x DeviceXMPPPath) Connection(i uint32) DeviceXMPPConnectionPath {
-	return newDeviceXMPPConnectionPath(x.Path() + "Connection." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ConnectionTable returns the table Device.XMPP.Connection.{i}. itself (for AddObject when writable)
+// ConnectionTable returns the table itself (for AddObject when writable).
 func (x DeviceXMPPPath) ConnectionTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Connection.")
+	return model.NewWritableTable(x.ObjectPath, "Connection.")
 }
 
 // DeviceXMPPConnectionStatus enumerates the values of Device.XMPP.Connection.{i}.Status.
 type DeviceXMPPConnectionStatus string
 
-func (e DeviceXMPPConnectionStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceXMPPConnectionStatus_Enabled                     DeviceXMPPConnectionStatus = "Enabled"
-	DeviceXMPPConnectionStatus_Disabled                    DeviceXMPPConnectionStatus = "Disabled"
-	DeviceXMPPConnectionStatus_Unknown                     DeviceXMPPConnectionStatus = "Unknown"
-	DeviceXMPPConnectionStatus_Dormant                     DeviceXMPPConnectionStatus = "Dormant"
-	DeviceXMPPConnectionStatus_Connecting                  DeviceXMPPConnectionStatus = "Connecting"
-	DeviceXMPPConnectionStatus_ServerNotPresent            DeviceXMPPConnectionStatus = "ServerNotPresent"
-	DeviceXMPPConnectionStatus_Error_Misconfigured         DeviceXMPPConnectionStatus = "Error_Misconfigured"
+	DeviceXMPPConnectionStatus_Enabled DeviceXMPPConnectionStatus = "Enabled"
+
+	DeviceXMPPConnectionStatus_Disabled DeviceXMPPConnectionStatus = "Disabled"
+
+	DeviceXMPPConnectionStatus_Unknown DeviceXMPPConnectionStatus = "Unknown"
+
+	DeviceXMPPConnectionStatus_Dormant DeviceXMPPConnectionStatus = "Dormant"
+
+	DeviceXMPPConnectionStatus_Connecting DeviceXMPPConnectionStatus = "Connecting"
+
+	DeviceXMPPConnectionStatus_ServerNotPresent DeviceXMPPConnectionStatus = "ServerNotPresent"
+
+	DeviceXMPPConnectionStatus_Error_Misconfigured DeviceXMPPConnectionStatus = "Error_Misconfigured"
+
 	DeviceXMPPConnectionStatus_Error_AuthenticationFailure DeviceXMPPConnectionStatus = "Error_AuthenticationFailure"
-	DeviceXMPPConnectionStatus_Error                       DeviceXMPPConnectionStatus = "Error"
+
+	DeviceXMPPConnectionStatus_Error DeviceXMPPConnectionStatus = "Error"
 )
 
-var (
-	synDeviceXMPPConnection_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceXMPPConnection_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceXMPPConnection_Username = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXMPPConnection_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(256)}},
-		Type:    model.TypeString,
-	}
-	synDeviceXMPPConnection_Domain = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXMPPConnection_Resource = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXMPPConnection_JabberID = &model.Syntax{Type: model.TypeString}
-	synDeviceXMPPConnection_Status   = &model.Syntax{
-		Enums: []model.Enum{{Value: "Enabled"}, {Value: "Disabled"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "Connecting"}, {Value: "ServerNotPresent"}, {Value: "Error_Misconfigured"}, {Value: "Error_AuthenticationFailure"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceXMPPConnection_LastChangeDate         = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceXMPPConnection_ServerConnectAlgorithm = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "DNS-SRV",
-		},
-		Ref: &model.Reference{
-			Kind:        "enumerationRef",
-			TargetParam: "#.SupportedServerConnectAlgorithms",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceXMPPConnection_KeepAliveInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "-1",
-		},
-		Ranges: []model.Range{{Min: "-1"}},
-		Type:   model.TypeLong,
-		Units:  "seconds",
-	}
-	synDeviceXMPPConnection_ServerConnectAttempts = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "16",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXMPPConnection_ServerRetryInitialInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "60",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1",
-		}},
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceXMPPConnection_ServerRetryIntervalMultiplier = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "2000",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "1000",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXMPPConnection_ServerRetryMaxInterval = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "30720",
-		},
-		Ranges: []model.Range{{Min: "1"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "seconds",
-	}
-	synDeviceXMPPConnection_UseTLS = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceXMPPConnection_TLSEstablished        = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXMPPConnection_ServerNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceXMPPConnection holds the values of Device.XMPP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7)
+// DeviceXMPPConnection holds the values of Device.XMPP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceXMPPConnection struct {
-	// Enable: boolean, readWrite, since 2.7.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Username: string(:256), readWrite, since 2.7.
-	Username string `cwmp:"Username"`
-	// Password: string(:256), readWrite, since 2.7.
-	Password string `cwmp:"Password"`
-	// Domain: string(:64), readWrite, since 2.7.
-	Domain string `cwmp:"Domain"`
-	// Resource: string(:64), readWrite, since 2.7.
-	Resource string `cwmp:"Resource"`
-	// JabberID: string, readOnly, since 2.7.
-	JabberID string `cwmp:"JabberID"`
-	// Status: string{Enabled,Disabled,Unknown,Dormant,Connecting,ServerNotPresent,… 9 values}, readOnly, since 2.7.
-	Status DeviceXMPPConnectionStatus `cwmp:"Status"`
-	// LastChangeDate: dateTime, readOnly, since 2.7.
-	LastChangeDate time.Time `cwmp:"LastChangeDate"`
-	// ServerConnectAlgorithm: string enumerationRef, readWrite, since 2.7.
-	ServerConnectAlgorithm string `cwmp:"ServerConnectAlgorithm"`
-	// KeepAliveInterval: long[-1:] seconds, readWrite, since 2.7.
-	KeepAliveInterval int64 `cwmp:"KeepAliveInterval"`
-	// ServerConnectAttempts: unsignedInt, readWrite, since 2.7.
-	ServerConnectAttempts uint32 `cwmp:"ServerConnectAttempts"`
-	// ServerRetryInitialInterval: unsignedInt[1:65535] seconds, readWrite, since 2.7.
-	ServerRetryInitialInterval uint32 `cwmp:"ServerRetryInitialInterval"`
-	// ServerRetryIntervalMultiplier: unsignedInt[1000:65535], readWrite, since 2.7.
-	ServerRetryIntervalMultiplier uint32 `cwmp:"ServerRetryIntervalMultiplier"`
-	// ServerRetryMaxInterval: unsignedInt[1:] seconds, readWrite, since 2.7.
-	ServerRetryMaxInterval uint32 `cwmp:"ServerRetryMaxInterval"`
-	// UseTLS: boolean, readWrite, since 2.7.
-	UseTLS bool `cwmp:"UseTLS"`
-	// TLSEstablished: boolean, readOnly, since 2.7.
-	TLSEstablished bool `cwmp:"TLSEstablished"`
-	// ServerNumberOfEntries: unsignedInt, readOnly, since 2.7.
-	ServerNumberOfEntries uint32 `cwmp:"ServerNumberOfEntries"`
-	// Device.XMPP.Connection.{i}.Server.{i}. instances by instance number
-	Server map[uint32]*DeviceXMPPConnectionServer `cwmp:"Server.{i}."`
-	Stats  *DeviceXMPPConnectionStats             `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Username string `json:"Username,omitzero"`
+
+	Password string `json:"Password,omitzero"`
+
+	Domain string `json:"Domain,omitzero"`
+
+	Resource string `json:"Resource,omitzero"`
+
+	JabberID string `json:"JabberID,omitzero"`
+
+	Status DeviceXMPPConnectionStatus `json:"Status,omitzero"`
+
+	LastChangeDate time.Time `json:"LastChangeDate,omitzero"`
+
+	ServerConnectAlgorithm string `json:"ServerConnectAlgorithm,omitzero"`
+
+	KeepAliveInterval int64 `json:"KeepAliveInterval,omitzero"`
+
+	ServerConnectAttempts uint32 `json:"ServerConnectAttempts,omitzero"`
+
+	ServerRetryInitialInterval uint32 `json:"ServerRetryInitialInterval,omitzero"`
+
+	ServerRetryIntervalMultiplier uint32 `json:"ServerRetryIntervalMultiplier,omitzero"`
+
+	ServerRetryMaxInterval uint32 `json:"ServerRetryMaxInterval,omitzero"`
+
+	UseTLS bool `json:"UseTLS,omitzero"`
+
+	TLSEstablished bool `json:"TLSEstablished,omitzero"`
+
+	ServerNumberOfEntries uint32 `json:"ServerNumberOfEntries,omitzero"`
+
+	Server map[uint32]*DeviceXMPPConnectionServer `json:"Server,omitzero"`
+	Stats  *DeviceXMPPConnectionStats             `json:"Stats,omitzero"`
 }
 
-// AddServer creates instance i of Device.XMPP.Connection.{i}.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceXMPPConnection) AddServer(i uint32) *DeviceXMPPConnectionServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceXMPPConnectionServer{}
@@ -294,852 +139,133 @@ func (o *DeviceXMPPConnection) AddServer(i uint32) *DeviceXMPPConnectionServer {
 	o.Server[i] = x
 	return x
 }
-
-// GetServer returns instance i of Device.XMPP.Connection.{i}.Server.{i}.
-func (o *DeviceXMPPConnection) GetServer(i uint32) (*DeviceXMPPConnectionServer, bool) {
-	x, ok := o.Server[i]
-	return x, ok
-}
-
-// DeleteServer removes instance i of Device.XMPP.Connection.{i}.Server.{i}.
-func (o *DeviceXMPPConnection) DeleteServer(i uint32) {
-	delete(o.Server, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXMPPConnection) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXMPPConnection) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceXMPPConnection_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceXMPPConnection_Username, o.Username); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Username",
-		})
-	}
-	if e := model.CheckString(synDeviceXMPPConnection_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
-	if e := model.CheckString(synDeviceXMPPConnection_Domain, o.Domain); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Domain",
-		})
-	}
-	if e := model.CheckString(synDeviceXMPPConnection_Resource, o.Resource); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Resource",
-		})
-	}
-	if e := model.CheckString(synDeviceXMPPConnection_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckInt(synDeviceXMPPConnection_KeepAliveInterval, int64(o.KeepAliveInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "KeepAliveInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceXMPPConnection_ServerRetryInitialInterval, uint64(o.ServerRetryInitialInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerRetryInitialInterval",
-		})
-	}
-	if e := model.CheckUint(synDeviceXMPPConnection_ServerRetryIntervalMultiplier, uint64(o.ServerRetryIntervalMultiplier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerRetryIntervalMultiplier",
-		})
-	}
-	if e := model.CheckUint(synDeviceXMPPConnection_ServerRetryMaxInterval, uint64(o.ServerRetryMaxInterval)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerRetryMaxInterval",
-		})
-	}
+func (o *DeviceXMPPConnection) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 7762, o.Alias)
+	c.String(p, "Username", 7791, o.Username)
+	c.String(p, "Password", 7768, o.Password)
+	c.String(p, "Domain", 7763, o.Domain)
+	c.String(p, "Resource", 7769, o.Resource)
+	c.String(p, "Status", 7788, string(o.Status))
+	c.Int(p, "KeepAliveInterval", 7766, int64(o.KeepAliveInterval))
+	c.Uint(p, "ServerRetryInitialInterval", 7780, uint64(o.ServerRetryInitialInterval))
+	c.Uint(p, "ServerRetryIntervalMultiplier", 7781, uint64(o.ServerRetryIntervalMultiplier))
+	c.Uint(p, "ServerRetryMaxInterval", 7782, uint64(o.ServerRetryMaxInterval))
 	for _, i := range model.SortedKeys(o.Server) {
-		o.Server[i].ValidateAt(prefix+"Server."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.Server[i].ValidateAt(c, model.InstanceOf(p, "Server.", i))
 	}
 }
 
 // DeviceXMPPConnectionPath is the typed path of Device.XMPP.Connection.{i}.
 type DeviceXMPPConnectionPath struct {
-	obj                           model.ObjectPath
-	Enable                        model.ReadWriteParam[bool]
-	Alias                         model.WriteOnceParam[string]
-	Username                      model.ReadWriteParam[string]
-	Password                      model.ReadWriteParam[string]
-	Domain                        model.ReadWriteParam[string]
-	Resource                      model.ReadWriteParam[string]
-	JabberID                      model.ReadOnlyParam[string]
-	Status                        model.ReadOnlyParam[DeviceXMPPConnectionStatus]
-	LastChangeDate                model.ReadOnlyParam[time.Time]
-	ServerConnectAlgorithm        model.ReadWriteParam[string]
-	KeepAliveInterval             model.ReadWriteParam[int64]
-	ServerConnectAttempts         model.ReadWriteParam[uint32]
-	ServerRetryInitialInterval    model.ReadWriteParam[uint32]
-	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32]
-	ServerRetryMaxInterval        model.ReadWriteParam[uint32]
-	UseTLS                        model.ReadWriteParam[bool]
-	TLSEstablished                model.ReadOnlyParam[bool]
-	ServerNumberOfEntries         model.ReadOnlyParam[uint32]
-	Stats                         DeviceXMPPConnectionStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Domain model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	JabberID model.ReadOnlyParam[string] `dm:"s"`
+
+	KeepAliveInterval model.ReadWriteParam[int64] `dm:"l"`
+
+	LastChangeDate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
+
+	Resource model.ReadWriteParam[string] `dm:"s"`
+
+	ServerConnectAlgorithm model.ReadWriteParam[string] `dm:"s"`
+
+	ServerConnectAttempts model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServerRetryInitialInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TLSEstablished model.ReadOnlyParam[bool] `dm:"b"`
+
+	UseTLS model.ReadWriteParam[bool] `dm:"b"`
+
+	Username model.ReadWriteParam[string] `dm:"s"`
+
+	Stats DeviceXMPPConnectionStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXMPPConnectionPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXMPPConnectionPath(prefix string) DeviceXMPPConnectionPath {
-	p := &prefix
-	return DeviceXMPPConnectionPath{
-		Alias:                         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Domain:                        model.NewReadWrite[string](p, "Domain", model.TypeString),
-		Enable:                        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		JabberID:                      model.NewReadOnly[string](p, "JabberID", model.TypeString),
-		KeepAliveInterval:             model.NewReadWrite[int64](p, "KeepAliveInterval", model.TypeLong),
-		LastChangeDate:                model.NewReadOnly[time.Time](p, "LastChangeDate", model.TypeDateTime),
-		Password:                      model.NewReadWrite[string](p, "Password", model.TypeString),
-		Resource:                      model.NewReadWrite[string](p, "Resource", model.TypeString),
-		ServerConnectAlgorithm:        model.NewReadWrite[string](p, "ServerConnectAlgorithm", model.TypeString),
-		ServerConnectAttempts:         model.NewReadWrite[uint32](p, "ServerConnectAttempts", model.TypeUnsignedInt),
-		ServerNumberOfEntries:         model.NewReadOnly[uint32](p, "ServerNumberOfEntries", model.TypeUnsignedInt),
-		ServerRetryInitialInterval:    model.NewReadWrite[uint32](p, "ServerRetryInitialInterval", model.TypeUnsignedInt),
-		ServerRetryIntervalMultiplier: model.NewReadWrite[uint32](p, "ServerRetryIntervalMultiplier", model.TypeUnsignedInt),
-		ServerRetryMaxInterval:        model.NewReadWrite[uint32](p, "ServerRetryMaxInterval", model.TypeUnsignedInt),
-		Stats:                         newDeviceXMPPConnectionStatsPath(prefix + "Stats."),
-		Status:                        model.NewReadOnly[DeviceXMPPConnectionStatus](p, "Status", model.TypeString),
-		TLSEstablished:                model.NewReadOnly[bool](p, "TLSEstablished", model.TypeBoolean),
-		UseTLS:                        model.NewReadWrite[bool](p, "UseTLS", model.TypeBoolean),
-		Username:                      model.NewReadWrite[string](p, "Username", model.TypeString),
-		obj:                           model.NewObjectPath(p),
-	}
+// Server returns the typed path of instance i.
+func (x DeviceXMPPConnectionPath) Server(i uint32) (p DeviceXMPPConnectionServerPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
+	return
 }
 
-// Server returns the typed path of instance i of Device.XMPP.Connection.{i}.Server.{i}.
-func (x DeviceXMPPConnectionPath) Server(i uint32) DeviceXMPPConnectionServerPath {
-	return newDeviceXMPPConnectionServerPath(x.Path() + "Server." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ServerTable returns the table Device.XMPP.Connection.{i}.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceXMPPConnectionPath) ServerTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Server.")
+	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
-var (
-	synDeviceXMPPConnectionServer_Enable = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "false",
-		},
-		Type: model.TypeBoolean,
-	}
-	synDeviceXMPPConnectionServer_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceXMPPConnectionServer_Priority = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXMPPConnectionServer_Weight = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "-1",
-		}},
-		Type: model.TypeLong,
-	}
-	synDeviceXMPPConnectionServer_ServerAddress = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXMPPConnectionServer_Port = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "5222",
-		},
-		Ranges: []model.Range{{
-			Max: "65535",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceXMPPConnectionServer holds the values of Device.XMPP.Connection.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7)
+// DeviceXMPPConnectionServer holds the values of Device.XMPP.Connection.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceXMPPConnectionServer struct {
-	// Enable: boolean, readWrite, since 2.7.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Priority: unsignedInt[0:65535], readWrite, since 2.7.
-	Priority uint32 `cwmp:"Priority"`
-	// Weight: long[-1:65535], readWrite, since 2.7.
-	Weight int64 `cwmp:"Weight"`
-	// ServerAddress: string(:256), readWrite, since 2.7.
-	ServerAddress string `cwmp:"ServerAddress"`
-	// Port: unsignedInt[0:65535], readWrite, since 2.7.
-	Port uint32 `cwmp:"Port"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Priority uint32 `json:"Priority,omitzero"`
+
+	Weight int64 `json:"Weight,omitzero"`
+
+	ServerAddress string `json:"ServerAddress,omitzero"`
+
+	Port uint32 `json:"Port,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXMPPConnectionServer) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXMPPConnectionServer) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceXMPPConnectionServer_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceXMPPConnectionServer_Priority, uint64(o.Priority)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Priority",
-		})
-	}
-	if e := model.CheckInt(synDeviceXMPPConnectionServer_Weight, int64(o.Weight)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Weight",
-		})
-	}
-	if e := model.CheckString(synDeviceXMPPConnectionServer_ServerAddress, o.ServerAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceXMPPConnectionServer_Port, uint64(o.Port)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Port",
-		})
-	}
+func (o *DeviceXMPPConnectionServer) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 7771, o.Alias)
+	c.Uint(p, "Priority", 7774, uint64(o.Priority))
+	c.Int(p, "Weight", 7776, int64(o.Weight))
+	c.String(p, "ServerAddress", 7775, o.ServerAddress)
+	c.Uint(p, "Port", 7773, uint64(o.Port))
 }
 
 // DeviceXMPPConnectionServerPath is the typed path of Device.XMPP.Connection.{i}.Server.{i}.
 type DeviceXMPPConnectionServerPath struct {
-	obj           model.ObjectPath
-	Enable        model.ReadWriteParam[bool]
-	Alias         model.WriteOnceParam[string]
-	Priority      model.ReadWriteParam[uint32]
-	Weight        model.ReadWriteParam[int64]
-	ServerAddress model.ReadWriteParam[string]
-	Port          model.ReadWriteParam[uint32]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	Port model.ReadWriteParam[uint32] `dm:"u"`
+
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
+
+	ServerAddress model.ReadWriteParam[string] `dm:"s"`
+
+	Weight model.ReadWriteParam[int64] `dm:"l"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXMPPConnectionServerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXMPPConnectionServerPath(prefix string) DeviceXMPPConnectionServerPath {
-	p := &prefix
-	return DeviceXMPPConnectionServerPath{
-		Alias:         model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:        model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		Port:          model.NewReadWrite[uint32](p, "Port", model.TypeUnsignedInt),
-		Priority:      model.NewReadWrite[uint32](p, "Priority", model.TypeUnsignedInt),
-		ServerAddress: model.NewReadWrite[string](p, "ServerAddress", model.TypeString),
-		Weight:        model.NewReadWrite[int64](p, "Weight", model.TypeLong),
-		obj:           model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXMPPConnectionStats_ReceivedMessages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXMPPConnectionStats_TransmittedMessages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXMPPConnectionStats_ReceivedErrorMessages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXMPPConnectionStats_TransmittedErrorMessages = &model.Syntax{
-		Default: &model.Default{
-			Type:  "object",
-			Value: "0",
-		},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceXMPPConnectionStats holds the values of Device.XMPP.Connection.{i}.Stats. (object, readOnly, since 2.7)
+// DeviceXMPPConnectionStats holds the values of Device.XMPP.Connection.{i}.Stats. (object, readOnly, since 2.7).
 type DeviceXMPPConnectionStats struct {
-	// ReceivedMessages: unsignedInt, readOnly, since 2.7.
-	ReceivedMessages uint32 `cwmp:"ReceivedMessages"`
-	// TransmittedMessages: unsignedInt, readOnly, since 2.7.
-	TransmittedMessages uint32 `cwmp:"TransmittedMessages"`
-	// ReceivedErrorMessages: unsignedInt, readOnly, since 2.7.
-	ReceivedErrorMessages uint32 `cwmp:"ReceivedErrorMessages"`
-	// TransmittedErrorMessages: unsignedInt, readOnly, since 2.7.
-	TransmittedErrorMessages uint32 `cwmp:"TransmittedErrorMessages"`
-}
+	ReceivedMessages uint32 `json:"ReceivedMessages,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXMPPConnectionStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	TransmittedMessages uint32 `json:"TransmittedMessages,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXMPPConnectionStats) ValidateAt(prefix string, v *model.Violations) {}
+	ReceivedErrorMessages uint32 `json:"ReceivedErrorMessages,omitzero"`
+
+	TransmittedErrorMessages uint32 `json:"TransmittedErrorMessages,omitzero"`
+}
 
 // DeviceXMPPConnectionStatsPath is the typed path of Device.XMPP.Connection.{i}.Stats.
 type DeviceXMPPConnectionStatsPath struct {
-	obj                      model.ObjectPath
-	ReceivedMessages         model.ReadOnlyParam[uint32]
-	TransmittedMessages      model.ReadOnlyParam[uint32]
-	ReceivedErrorMessages    model.ReadOnlyParam[uint32]
-	TransmittedErrorMessages model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	ReceivedErrorMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceXMPPConnectionStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXMPPConnectionStatsPath(prefix string) DeviceXMPPConnectionStatsPath {
-	p := &prefix
-	return DeviceXMPPConnectionStatsPath{
-		ReceivedErrorMessages:    model.NewReadOnly[uint32](p, "ReceivedErrorMessages", model.TypeUnsignedInt),
-		ReceivedMessages:         model.NewReadOnly[uint32](p, "ReceivedMessages", model.TypeUnsignedInt),
-		TransmittedErrorMessages: model.NewReadOnly[uint32](p, "TransmittedErrorMessages", model.TypeUnsignedInt),
-		TransmittedMessages:      model.NewReadOnly[uint32](p, "TransmittedMessages", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
-}
+	ReceivedMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-var schemaXmpp = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XMPP.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.ConnectionNumberOfEntries",
-	Syntax:  synDeviceXMPP_ConnectionNumberOfEntries,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.SupportedServerConnectAlgorithms",
-	Syntax:  synDeviceXMPP_SupportedServerConnectAlgorithms,
-	Version: "2.11",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ConnectionNumberOfEntries",
-	Object:              true,
-	Path:                "Device.XMPP.Connection.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Username", "Domain", "Resource"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.Enable",
-	Syntax:  synDeviceXMPPConnection_Enable,
-	Version: "2.7",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.Alias",
-	Syntax:  synDeviceXMPPConnection_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.Username",
-	Syntax:  synDeviceXMPPConnection_Username,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.Password",
-	Syntax:  synDeviceXMPPConnection_Password,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.Domain",
-	Syntax:  synDeviceXMPPConnection_Domain,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.Resource",
-	Syntax:  synDeviceXMPPConnection_Resource,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.JabberID",
-	Syntax:  synDeviceXMPPConnection_JabberID,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.Status",
-	Syntax:  synDeviceXMPPConnection_Status,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.LastChangeDate",
-	Syntax:  synDeviceXMPPConnection_LastChangeDate,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.ServerConnectAlgorithm",
-	Syntax:  synDeviceXMPPConnection_ServerConnectAlgorithm,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.KeepAliveInterval",
-	Syntax:  synDeviceXMPPConnection_KeepAliveInterval,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.ServerConnectAttempts",
-	Syntax:  synDeviceXMPPConnection_ServerConnectAttempts,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.ServerRetryInitialInterval",
-	Syntax:  synDeviceXMPPConnection_ServerRetryInitialInterval,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.ServerRetryIntervalMultiplier",
-	Syntax:  synDeviceXMPPConnection_ServerRetryIntervalMultiplier,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.ServerRetryMaxInterval",
-	Syntax:  synDeviceXMPPConnection_ServerRetryMaxInterval,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.UseTLS",
-	Syntax:  synDeviceXMPPConnection_UseTLS,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.TLSEstablished",
-	Syntax:  synDeviceXMPPConnection_TLSEstablished,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.ServerNumberOfEntries",
-	Syntax:  synDeviceXMPPConnection_ServerNumberOfEntries,
-	Version: "2.7",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ServerNumberOfEntries",
-	Object:              true,
-	Path:                "Device.XMPP.Connection.{i}.Server.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"ServerAddress", "Port"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.Server.{i}.Enable",
-	Syntax:  synDeviceXMPPConnectionServer_Enable,
-	Version: "2.7",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.Server.{i}.Alias",
-	Syntax:  synDeviceXMPPConnectionServer_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.Server.{i}.Priority",
-	Syntax:  synDeviceXMPPConnectionServer_Priority,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.Server.{i}.Weight",
-	Syntax:  synDeviceXMPPConnectionServer_Weight,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.Server.{i}.ServerAddress",
-	Syntax:  synDeviceXMPPConnectionServer_ServerAddress,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XMPP.Connection.{i}.Server.{i}.Port",
-	Syntax:  synDeviceXMPPConnectionServer_Port,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XMPP.Connection.{i}.Stats.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.Stats.ReceivedMessages",
-	Syntax:  synDeviceXMPPConnectionStats_ReceivedMessages,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.Stats.TransmittedMessages",
-	Syntax:  synDeviceXMPPConnectionStats_TransmittedMessages,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.Stats.ReceivedErrorMessages",
-	Syntax:  synDeviceXMPPConnectionStats_ReceivedErrorMessages,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XMPP.Connection.{i}.Stats.TransmittedErrorMessages",
-	Syntax:  synDeviceXMPPConnectionStats_TransmittedErrorMessages,
-	Version: "2.7",
-}}
+	TransmittedErrorMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-// DeviceXMPPImpl is what a device implements for Device.XMPP; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXMPPImpl to implement only some methods.
-type DeviceXMPPImpl interface {
-	ConnectionNumberOfEntries(inst []uint32) (uint32, error)
-	SupportedServerConnectAlgorithms(inst []uint32) ([]DeviceXMPPSupportedServerConnectAlgorithms, error)
-	ConnectionInstances(inst []uint32) []uint32
-	AddConnection(inst []uint32) (uint32, error)
-	DeleteConnection(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceXMPPImpl implements DeviceXMPPImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXMPPImpl struct{}
-
-func (UnimplementedDeviceXMPPImpl) ConnectionNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPImpl) SupportedServerConnectAlgorithms(inst []uint32) ([]DeviceXMPPSupportedServerConnectAlgorithms, error) {
-	var zero []DeviceXMPPSupportedServerConnectAlgorithms
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPImpl) ConnectionInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceXMPPImpl) AddConnection(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPImpl) DeleteConnection(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceXMPPConnectionImpl is what a device implements for Device.XMPP.Connection.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXMPPConnectionImpl to implement only some methods.
-type DeviceXMPPConnectionImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Username(inst []uint32) (string, error)
-	SetUsername(inst []uint32, v string) error
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	Domain(inst []uint32) (string, error)
-	SetDomain(inst []uint32, v string) error
-	Resource(inst []uint32) (string, error)
-	SetResource(inst []uint32, v string) error
-	JabberID(inst []uint32) (string, error)
-	Status(inst []uint32) (DeviceXMPPConnectionStatus, error)
-	LastChangeDate(inst []uint32) (time.Time, error)
-	ServerConnectAlgorithm(inst []uint32) (string, error)
-	SetServerConnectAlgorithm(inst []uint32, v string) error
-	KeepAliveInterval(inst []uint32) (int64, error)
-	SetKeepAliveInterval(inst []uint32, v int64) error
-	ServerConnectAttempts(inst []uint32) (uint32, error)
-	SetServerConnectAttempts(inst []uint32, v uint32) error
-	ServerRetryInitialInterval(inst []uint32) (uint32, error)
-	SetServerRetryInitialInterval(inst []uint32, v uint32) error
-	ServerRetryIntervalMultiplier(inst []uint32) (uint32, error)
-	SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error
-	ServerRetryMaxInterval(inst []uint32) (uint32, error)
-	SetServerRetryMaxInterval(inst []uint32, v uint32) error
-	UseTLS(inst []uint32) (bool, error)
-	SetUseTLS(inst []uint32, v bool) error
-	TLSEstablished(inst []uint32) (bool, error)
-	ServerNumberOfEntries(inst []uint32) (uint32, error)
-	ServerInstances(inst []uint32) []uint32
-	AddServer(inst []uint32) (uint32, error)
-	DeleteServer(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceXMPPConnectionImpl implements DeviceXMPPConnectionImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXMPPConnectionImpl struct{}
-
-func (UnimplementedDeviceXMPPConnectionImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) Username(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetUsername(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) Domain(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetDomain(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) Resource(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetResource(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) JabberID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) Status(inst []uint32) (DeviceXMPPConnectionStatus, error) {
-	var zero DeviceXMPPConnectionStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) LastChangeDate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) ServerConnectAlgorithm(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetServerConnectAlgorithm(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) KeepAliveInterval(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetKeepAliveInterval(inst []uint32, v int64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) ServerConnectAttempts(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetServerConnectAttempts(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) ServerRetryInitialInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetServerRetryInitialInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) ServerRetryIntervalMultiplier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) ServerRetryMaxInterval(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetServerRetryMaxInterval(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) UseTLS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) SetUseTLS(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) TLSEstablished(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) ServerInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceXMPPConnectionImpl) AddServer(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionImpl) DeleteServer(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceXMPPConnectionServerImpl is what a device implements for Device.XMPP.Connection.{i}.Server.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXMPPConnectionServerImpl to implement only some methods.
-type DeviceXMPPConnectionServerImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Priority(inst []uint32) (uint32, error)
-	SetPriority(inst []uint32, v uint32) error
-	Weight(inst []uint32) (int64, error)
-	SetWeight(inst []uint32, v int64) error
-	ServerAddress(inst []uint32) (string, error)
-	SetServerAddress(inst []uint32, v string) error
-	Port(inst []uint32) (uint32, error)
-	SetPort(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceXMPPConnectionServerImpl implements DeviceXMPPConnectionServerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXMPPConnectionServerImpl struct{}
-
-func (UnimplementedDeviceXMPPConnectionServerImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) Priority(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) SetPriority(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) Weight(inst []uint32) (int64, error) {
-	var zero int64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) SetWeight(inst []uint32, v int64) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) ServerAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) SetServerAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) Port(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionServerImpl) SetPort(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceXMPPConnectionStatsImpl is what a device implements for Device.XMPP.Connection.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXMPPConnectionStatsImpl to implement only some methods.
-type DeviceXMPPConnectionStatsImpl interface {
-	ReceivedMessages(inst []uint32) (uint32, error)
-	TransmittedMessages(inst []uint32) (uint32, error)
-	ReceivedErrorMessages(inst []uint32) (uint32, error)
-	TransmittedErrorMessages(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceXMPPConnectionStatsImpl implements DeviceXMPPConnectionStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXMPPConnectionStatsImpl struct{}
-
-func (UnimplementedDeviceXMPPConnectionStatsImpl) ReceivedMessages(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionStatsImpl) TransmittedMessages(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionStatsImpl) ReceivedErrorMessages(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXMPPConnectionStatsImpl) TransmittedErrorMessages(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
+	TransmittedMessages model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -3,24 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"strconv"
-)
+import "github.com/dmforge/dmforge/model"
 
-var (
-	synDeviceXPON_ONUNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceXPON holds the values of Device.XPON. (object, readOnly, since 2.16)
+// DeviceXPON holds the values of Device.XPON. (object, readOnly, since 2.16).
 type DeviceXPON struct {
-	// ONUNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	ONUNumberOfEntries uint32 `cwmp:"ONUNumberOfEntries"`
-	// Device.XPON.ONU.{i}. instances by instance number
-	ONU map[uint32]*DeviceXPONONU `cwmp:"ONU.{i}."`
+	ONUNumberOfEntries uint32 `json:"ONUNumberOfEntries,omitzero"`
+
+	ONU map[uint32]*DeviceXPONONU `json:"ONU,omitzero"`
 }
 
-// AddONU creates instance i of Device.XPON.ONU.{i}. (replacing any) and returns it
+// AddONU creates instance i (replacing any) and returns it.
 func (o *DeviceXPON) AddONU(i uint32) *DeviceXPONONU {
 	if o.ONU == nil {
 		o.ONU = map[uint32]*DeviceXPONONU{}
@@ -29,105 +21,51 @@ func (o *DeviceXPON) AddONU(i uint32) *DeviceXPONONU {
 	o.ONU[i] = x
 	return x
 }
-
-// GetONU returns instance i of Device.XPON.ONU.{i}.
-func (o *DeviceXPON) GetONU(i uint32) (*DeviceXPONONU, bool) {
-	x, ok := o.ONU[i]
-	return x, ok
-}
-
-// DeleteONU removes instance i of Device.XPON.ONU.{i}.
-func (o *DeviceXPON) DeleteONU(i uint32) {
-	delete(o.ONU, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPON) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPON) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceXPON) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ONU) {
-		o.ONU[i].ValidateAt(prefix+"ONU."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ONU[i].ValidateAt(c, model.InstanceOf(p, "ONU.", i))
 	}
 }
 
 // DeviceXPONPath is the typed path of Device.XPON.
 type DeviceXPONPath struct {
-	obj                model.ObjectPath
-	ONUNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ONUNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONPath(prefix string) DeviceXPONPath {
-	p := &prefix
-	return DeviceXPONPath{
-		ONUNumberOfEntries: model.NewReadOnly[uint32](p, "ONUNumberOfEntries", model.TypeUnsignedInt),
-		obj:                model.NewObjectPath(p),
-	}
+// ONU returns the typed path of instance i.
+func (x DeviceXPONPath) ONU(i uint32) (p DeviceXPONONUPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ONU.", i))
+	return
 }
 
-// ONU returns the typed path of instance i of Device.XPON.ONU.{i}.
-func (x DeviceXPONPath) ONU(i uint32) DeviceXPONONUPath {
-	return newDeviceXPONONUPath(x.Path() + "ONU." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ONUTable returns the table Device.XPON.ONU.{i}. itself (for AddObject when writable)
+// ONUTable returns the table itself (for AddObject when writable).
 func (x DeviceXPONPath) ONUTable() model.Table {
-	return model.NewTable(x.Path() + "ONU.")
+	return model.NewTable(x.ObjectPath, "ONU.")
 }
 
-var (
-	synDeviceXPONONU_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONU_Name   = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONU_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(14)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONU_EquipmentID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(20)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONU_SoftwareImageNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceXPONONU_EthernetUNINumberOfEntries   = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceXPONONU_ANINumberOfEntries           = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceXPONONU holds the values of Device.XPON.ONU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceXPONONU holds the values of Device.XPON.ONU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceXPONONU struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Name: string(:64), readOnly, since 2.16.
-	Name string `cwmp:"Name"`
-	// Version: string(:14), readOnly, since 2.16.
-	Version string `cwmp:"Version"`
-	// EquipmentID: string(:20), readOnly, since 2.16.
-	EquipmentID string `cwmp:"EquipmentID"`
-	// SoftwareImageNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	SoftwareImageNumberOfEntries uint32 `cwmp:"SoftwareImageNumberOfEntries"`
-	// EthernetUNINumberOfEntries: unsignedInt, readOnly, since 2.16.
-	EthernetUNINumberOfEntries uint32 `cwmp:"EthernetUNINumberOfEntries"`
-	// ANINumberOfEntries: unsignedInt, readOnly, since 2.16.
-	ANINumberOfEntries uint32 `cwmp:"ANINumberOfEntries"`
-	// Device.XPON.ONU.{i}.ANI.{i}. instances by instance number
-	ANI map[uint32]*DeviceXPONONUANI `cwmp:"ANI.{i}."`
-	// Device.XPON.ONU.{i}.EthernetUNI.{i}. instances by instance number
-	EthernetUNI map[uint32]*DeviceXPONONUEthernetUNI `cwmp:"EthernetUNI.{i}."`
-	// Device.XPON.ONU.{i}.SoftwareImage.{i}. instances by instance number
-	SoftwareImage map[uint32]*DeviceXPONONUSoftwareImage `cwmp:"SoftwareImage.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	EquipmentID string `json:"EquipmentID,omitzero"`
+
+	SoftwareImageNumberOfEntries uint32 `json:"SoftwareImageNumberOfEntries,omitzero"`
+
+	EthernetUNINumberOfEntries uint32 `json:"EthernetUNINumberOfEntries,omitzero"`
+
+	ANINumberOfEntries uint32 `json:"ANINumberOfEntries,omitzero"`
+
+	ANI           map[uint32]*DeviceXPONONUANI           `json:"ANI,omitzero"`
+	EthernetUNI   map[uint32]*DeviceXPONONUEthernetUNI   `json:"EthernetUNI,omitzero"`
+	SoftwareImage map[uint32]*DeviceXPONONUSoftwareImage `json:"SoftwareImage,omitzero"`
 }
 
-// AddANI creates instance i of Device.XPON.ONU.{i}.ANI.{i}. (replacing any) and returns it
+// AddANI creates instance i (replacing any) and returns it.
 func (o *DeviceXPONONU) AddANI(i uint32) *DeviceXPONONUANI {
 	if o.ANI == nil {
 		o.ANI = map[uint32]*DeviceXPONONUANI{}
@@ -137,18 +75,7 @@ func (o *DeviceXPONONU) AddANI(i uint32) *DeviceXPONONUANI {
 	return x
 }
 
-// GetANI returns instance i of Device.XPON.ONU.{i}.ANI.{i}.
-func (o *DeviceXPONONU) GetANI(i uint32) (*DeviceXPONONUANI, bool) {
-	x, ok := o.ANI[i]
-	return x, ok
-}
-
-// DeleteANI removes instance i of Device.XPON.ONU.{i}.ANI.{i}.
-func (o *DeviceXPONONU) DeleteANI(i uint32) {
-	delete(o.ANI, i)
-}
-
-// AddEthernetUNI creates instance i of Device.XPON.ONU.{i}.EthernetUNI.{i}. (replacing any) and returns it
+// AddEthernetUNI creates instance i (replacing any) and returns it.
 func (o *DeviceXPONONU) AddEthernetUNI(i uint32) *DeviceXPONONUEthernetUNI {
 	if o.EthernetUNI == nil {
 		o.EthernetUNI = map[uint32]*DeviceXPONONUEthernetUNI{}
@@ -158,18 +85,7 @@ func (o *DeviceXPONONU) AddEthernetUNI(i uint32) *DeviceXPONONUEthernetUNI {
 	return x
 }
 
-// GetEthernetUNI returns instance i of Device.XPON.ONU.{i}.EthernetUNI.{i}.
-func (o *DeviceXPONONU) GetEthernetUNI(i uint32) (*DeviceXPONONUEthernetUNI, bool) {
-	x, ok := o.EthernetUNI[i]
-	return x, ok
-}
-
-// DeleteEthernetUNI removes instance i of Device.XPON.ONU.{i}.EthernetUNI.{i}.
-func (o *DeviceXPONONU) DeleteEthernetUNI(i uint32) {
-	delete(o.EthernetUNI, i)
-}
-
-// AddSoftwareImage creates instance i of Device.XPON.ONU.{i}.SoftwareImage.{i}. (replacing any) and returns it
+// AddSoftwareImage creates instance i (replacing any) and returns it.
 func (o *DeviceXPONONU) AddSoftwareImage(i uint32) *DeviceXPONONUSoftwareImage {
 	if o.SoftwareImage == nil {
 		o.SoftwareImage = map[uint32]*DeviceXPONONUSoftwareImage{}
@@ -178,213 +94,128 @@ func (o *DeviceXPONONU) AddSoftwareImage(i uint32) *DeviceXPONONUSoftwareImage {
 	o.SoftwareImage[i] = x
 	return x
 }
-
-// GetSoftwareImage returns instance i of Device.XPON.ONU.{i}.SoftwareImage.{i}.
-func (o *DeviceXPONONU) GetSoftwareImage(i uint32) (*DeviceXPONONUSoftwareImage, bool) {
-	x, ok := o.SoftwareImage[i]
-	return x, ok
-}
-
-// DeleteSoftwareImage removes instance i of Device.XPON.ONU.{i}.SoftwareImage.{i}.
-func (o *DeviceXPONONU) DeleteSoftwareImage(i uint32) {
-	delete(o.SoftwareImage, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONU) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONU) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceXPONONU_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONU_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONU_EquipmentID, o.EquipmentID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EquipmentID",
-		})
-	}
+func (o *DeviceXPONONU) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Name", 7928, o.Name)
+	c.String(p, "Version", 7936, o.Version)
+	c.String(p, "EquipmentID", 7898, o.EquipmentID)
 	for _, i := range model.SortedKeys(o.ANI) {
-		o.ANI[i].ValidateAt(prefix+"ANI."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ANI[i].ValidateAt(c, model.InstanceOf(p, "ANI.", i))
 	}
 	for _, i := range model.SortedKeys(o.EthernetUNI) {
-		o.EthernetUNI[i].ValidateAt(prefix+"EthernetUNI."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.EthernetUNI[i].ValidateAt(c, model.InstanceOf(p, "EthernetUNI.", i))
 	}
 	for _, i := range model.SortedKeys(o.SoftwareImage) {
-		o.SoftwareImage[i].ValidateAt(prefix+"SoftwareImage."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.SoftwareImage[i].ValidateAt(c, model.InstanceOf(p, "SoftwareImage.", i))
 	}
 }
 
 // DeviceXPONONUPath is the typed path of Device.XPON.ONU.{i}.
 type DeviceXPONONUPath struct {
-	obj                          model.ObjectPath
-	Enable                       model.ReadWriteParam[bool]
-	Name                         model.ReadOnlyParam[string]
-	Version                      model.ReadOnlyParam[string]
-	EquipmentID                  model.ReadOnlyParam[string]
-	SoftwareImageNumberOfEntries model.ReadOnlyParam[uint32]
-	EthernetUNINumberOfEntries   model.ReadOnlyParam[uint32]
-	ANINumberOfEntries           model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ANINumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EquipmentID model.ReadOnlyParam[string] `dm:"s"`
+
+	EthernetUNINumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	SoftwareImageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUPath(prefix string) DeviceXPONONUPath {
-	p := &prefix
-	return DeviceXPONONUPath{
-		ANINumberOfEntries:           model.NewReadOnly[uint32](p, "ANINumberOfEntries", model.TypeUnsignedInt),
-		Enable:                       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EquipmentID:                  model.NewReadOnly[string](p, "EquipmentID", model.TypeString),
-		EthernetUNINumberOfEntries:   model.NewReadOnly[uint32](p, "EthernetUNINumberOfEntries", model.TypeUnsignedInt),
-		Name:                         model.NewReadOnly[string](p, "Name", model.TypeString),
-		SoftwareImageNumberOfEntries: model.NewReadOnly[uint32](p, "SoftwareImageNumberOfEntries", model.TypeUnsignedInt),
-		Version:                      model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:                          model.NewObjectPath(p),
-	}
+// ANI returns the typed path of instance i.
+func (x DeviceXPONONUPath) ANI(i uint32) (p DeviceXPONONUANIPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ANI.", i))
+	return
 }
 
-// ANI returns the typed path of instance i of Device.XPON.ONU.{i}.ANI.{i}.
-func (x DeviceXPONONUPath) ANI(i uint32) DeviceXPONONUANIPath {
-	return newDeviceXPONONUANIPath(x.Path() + "ANI." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ANITable returns the table Device.XPON.ONU.{i}.ANI.{i}. itself (for AddObject when writable)
+// ANITable returns the table itself (for AddObject when writable).
 func (x DeviceXPONONUPath) ANITable() model.Table {
-	return model.NewTable(x.Path() + "ANI.")
+	return model.NewTable(x.ObjectPath, "ANI.")
 }
 
-// EthernetUNI returns the typed path of instance i of Device.XPON.ONU.{i}.EthernetUNI.{i}.
-func (x DeviceXPONONUPath) EthernetUNI(i uint32) DeviceXPONONUEthernetUNIPath {
-	return newDeviceXPONONUEthernetUNIPath(x.Path() + "EthernetUNI." + strconv.FormatUint(uint64(i), 10) + ".")
+// EthernetUNI returns the typed path of instance i.
+func (x DeviceXPONONUPath) EthernetUNI(i uint32) (p DeviceXPONONUEthernetUNIPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EthernetUNI.", i))
+	return
 }
 
-// EthernetUNITable returns the table Device.XPON.ONU.{i}.EthernetUNI.{i}. itself (for AddObject when writable)
+// EthernetUNITable returns the table itself (for AddObject when writable).
 func (x DeviceXPONONUPath) EthernetUNITable() model.Table {
-	return model.NewTable(x.Path() + "EthernetUNI.")
+	return model.NewTable(x.ObjectPath, "EthernetUNI.")
 }
 
-// SoftwareImage returns the typed path of instance i of Device.XPON.ONU.{i}.SoftwareImage.{i}.
-func (x DeviceXPONONUPath) SoftwareImage(i uint32) DeviceXPONONUSoftwareImagePath {
-	return newDeviceXPONONUSoftwareImagePath(x.Path() + "SoftwareImage." + strconv.FormatUint(uint64(i), 10) + ".")
+// SoftwareImage returns the typed path of instance i.
+func (x DeviceXPONONUPath) SoftwareImage(i uint32) (p DeviceXPONONUSoftwareImagePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SoftwareImage.", i))
+	return
 }
 
-// SoftwareImageTable returns the table Device.XPON.ONU.{i}.SoftwareImage.{i}. itself (for AddObject when writable)
+// SoftwareImageTable returns the table itself (for AddObject when writable).
 func (x DeviceXPONONUPath) SoftwareImageTable() model.Table {
-	return model.NewTable(x.Path() + "SoftwareImage.")
+	return model.NewTable(x.ObjectPath, "SoftwareImage.")
 }
 
 // DeviceXPONONUANIStatus enumerates the values of Device.XPON.ONU.{i}.ANI.{i}.Status.
 type DeviceXPONONUANIStatus string
 
-func (e DeviceXPONONUANIStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceXPONONUANIStatus_Up         DeviceXPONONUANIStatus = "Up"
-	DeviceXPONONUANIStatus_Down       DeviceXPONONUANIStatus = "Down"
-	DeviceXPONONUANIStatus_Unknown    DeviceXPONONUANIStatus = "Unknown"
-	DeviceXPONONUANIStatus_Dormant    DeviceXPONONUANIStatus = "Dormant"
+	DeviceXPONONUANIStatus_Up DeviceXPONONUANIStatus = "Up"
+
+	DeviceXPONONUANIStatus_Down DeviceXPONONUANIStatus = "Down"
+
+	DeviceXPONONUANIStatus_Unknown DeviceXPONONUANIStatus = "Unknown"
+
+	DeviceXPONONUANIStatus_Dormant DeviceXPONONUANIStatus = "Dormant"
+
 	DeviceXPONONUANIStatus_NotPresent DeviceXPONONUANIStatus = "NotPresent"
-	DeviceXPONONUANIStatus_Error      DeviceXPONONUANIStatus = "Error"
+
+	DeviceXPONONUANIStatus_Error DeviceXPONONUANIStatus = "Error"
 )
 
 // DeviceXPONONUANIPONMode enumerates the values of Device.XPON.ONU.{i}.ANI.{i}.PONMode.
 type DeviceXPONONUANIPONMode string
 
-func (e DeviceXPONONUANIPONMode) String() string {
-	return string(e)
-}
-
 const (
 	DeviceXPONONUANIPONMode_Unknown DeviceXPONONUANIPONMode = "Unknown"
-	DeviceXPONONUANIPONMode_G_PON   DeviceXPONONUANIPONMode = "G-PON"
-	DeviceXPONONUANIPONMode_XG_PON  DeviceXPONONUANIPONMode = "XG-PON"
+
+	DeviceXPONONUANIPONMode_G_PON DeviceXPONONUANIPONMode = "G-PON"
+
+	DeviceXPONONUANIPONMode_XG_PON DeviceXPONONUANIPONMode = "XG-PON"
+
 	DeviceXPONONUANIPONMode_NG_PON2 DeviceXPONONUANIPONMode = "NG-PON2"
+
 	DeviceXPONONUANIPONMode_XGS_PON DeviceXPONONUANIPONMode = "XGS-PON"
 )
 
-var (
-	synDeviceXPONONUANI_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANI_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceXPONONUANI_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceXPONONUANI_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANI_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceXPONONUANI_PONMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "G-PON"}, {Value: "XG-PON"}, {Value: "NG-PON2"}, {Value: "XGS-PON"}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANI_TransceiverNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceXPONONUANI_SFPReferenceList           = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "###.SFPs.SFPCage.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceXPONONUANI holds the values of Device.XPON.ONU.{i}.ANI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceXPONONUANI holds the values of Device.XPON.ONU.{i}.ANI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceXPONONUANI struct {
-	// Enable: boolean, readWrite, since 2.16.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,Error}, readOnly, since 2.16.
-	Status DeviceXPONONUANIStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.16.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.16.
-	LastChange uint32 `cwmp:"LastChange"`
-	// PONMode: string{Unknown,G-PON,XG-PON,NG-PON2,XGS-PON}, readOnly, since 2.16.
-	PONMode DeviceXPONONUANIPONMode `cwmp:"PONMode"`
-	// TransceiverNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	TransceiverNumberOfEntries uint32 `cwmp:"TransceiverNumberOfEntries"`
-	// SFPReferenceList: list<string(:256)> pathRef→###.SFPs.SFPCage., readOnly, since 2.19.
-	SFPReferenceList []string               `cwmp:"SFPReferenceList"`
-	Stats            *DeviceXPONONUANIStats `cwmp:"Stats."`
-	TC               *DeviceXPONONUANITC    `cwmp:"TC."`
-	// Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}. instances by instance number
-	Transceiver map[uint32]*DeviceXPONONUANITransceiver `cwmp:"Transceiver.{i}."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceXPONONUANIStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	PONMode DeviceXPONONUANIPONMode `json:"PONMode,omitzero"`
+
+	TransceiverNumberOfEntries uint32 `json:"TransceiverNumberOfEntries,omitzero"`
+
+	SFPReferenceList []string `json:"SFPReferenceList,omitzero"`
+
+	Stats       *DeviceXPONONUANIStats                  `json:"Stats,omitzero"`
+	TC          *DeviceXPONONUANITC                     `json:"TC,omitzero"`
+	Transceiver map[uint32]*DeviceXPONONUANITransceiver `json:"Transceiver,omitzero"`
 }
 
-// AddTransceiver creates instance i of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}. (replacing any) and returns it
+// AddTransceiver creates instance i (replacing any) and returns it.
 func (o *DeviceXPONONUANI) AddTransceiver(i uint32) *DeviceXPONONUANITransceiver {
 	if o.Transceiver == nil {
 		o.Transceiver = map[uint32]*DeviceXPONONUANITransceiver{}
@@ -393,516 +224,251 @@ func (o *DeviceXPONONUANI) AddTransceiver(i uint32) *DeviceXPONONUANITransceiver
 	o.Transceiver[i] = x
 	return x
 }
-
-// GetTransceiver returns instance i of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.
-func (o *DeviceXPONONUANI) GetTransceiver(i uint32) (*DeviceXPONONUANITransceiver, bool) {
-	x, ok := o.Transceiver[i]
-	return x, ok
-}
-
-// DeleteTransceiver removes instance i of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.
-func (o *DeviceXPONONUANI) DeleteTransceiver(i uint32) {
-	delete(o.Transceiver, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANI) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANI) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceXPONONUANI_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANI_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANI_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANI_PONMode, string(o.PONMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PONMode",
-		})
-	}
-	if e := model.CheckValue(synDeviceXPONONUANI_SFPReferenceList, model.FormatValue(model.TypeString, o.SFPReferenceList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SFPReferenceList",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceXPONONUANI) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 7819, string(o.Status))
+	c.String(p, "Alias", 7797, o.Alias)
+	c.String(p, "Name", 7800, o.Name)
+	c.String(p, "PONMode", 7801, string(o.PONMode))
+	c.Wire(p, "SFPReferenceList", 7802, model.JoinStrings(o.SFPReferenceList), len(o.SFPReferenceList) > 0)
 	if o.TC != nil {
-		o.TC.ValidateAt(prefix+"TC.", v)
+		o.TC.ValidateAt(c, p+"TC.")
 	}
 	for _, i := range model.SortedKeys(o.Transceiver) {
-		o.Transceiver[i].ValidateAt(prefix+"Transceiver."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Transceiver[i].ValidateAt(c, model.InstanceOf(p, "Transceiver.", i))
 	}
 }
 
 // DeviceXPONONUANIPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.
 type DeviceXPONONUANIPath struct {
-	obj                        model.ObjectPath
-	Enable                     model.ReadWriteParam[bool]
-	Status                     model.ReadOnlyParam[DeviceXPONONUANIStatus]
-	Alias                      model.WriteOnceParam[string]
-	Name                       model.ReadOnlyParam[string]
-	LastChange                 model.ReadOnlyParam[uint32]
-	PONMode                    model.ReadOnlyParam[DeviceXPONONUANIPONMode]
-	TransceiverNumberOfEntries model.ReadOnlyParam[uint32]
-	SFPReferenceList           model.ReadOnlyParam[[]string]
-	Stats                      DeviceXPONONUANIStatsPath
-	TC                         DeviceXPONONUANITCPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	PONMode model.ReadOnlyParam[string] `dm:"s"`
+
+	SFPReferenceList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	TransceiverNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Stats DeviceXPONONUANIStatsPath `dm:"Stats."`
+	TC    DeviceXPONONUANITCPath    `dm:"TC."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANIPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANIPath(prefix string) DeviceXPONONUANIPath {
-	p := &prefix
-	return DeviceXPONONUANIPath{
-		Alias:                      model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:                     model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastChange:                 model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		Name:                       model.NewReadOnly[string](p, "Name", model.TypeString),
-		PONMode:                    model.NewReadOnly[DeviceXPONONUANIPONMode](p, "PONMode", model.TypeString),
-		SFPReferenceList:           model.NewReadOnly[[]string](p, "SFPReferenceList", model.TypeString),
-		Stats:                      newDeviceXPONONUANIStatsPath(prefix + "Stats."),
-		Status:                     model.NewReadOnly[DeviceXPONONUANIStatus](p, "Status", model.TypeString),
-		TC:                         newDeviceXPONONUANITCPath(prefix + "TC."),
-		TransceiverNumberOfEntries: model.NewReadOnly[uint32](p, "TransceiverNumberOfEntries", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+// Transceiver returns the typed path of instance i.
+func (x DeviceXPONONUANIPath) Transceiver(i uint32) (p DeviceXPONONUANITransceiverPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Transceiver.", i))
+	return
 }
 
-// Transceiver returns the typed path of instance i of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.
-func (x DeviceXPONONUANIPath) Transceiver(i uint32) DeviceXPONONUANITransceiverPath {
-	return newDeviceXPONONUANITransceiverPath(x.Path() + "Transceiver." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// TransceiverTable returns the table Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}. itself (for AddObject when writable)
+// TransceiverTable returns the table itself (for AddObject when writable).
 func (x DeviceXPONONUANIPath) TransceiverTable() model.Table {
-	return model.NewTable(x.Path() + "Transceiver.")
+	return model.NewTable(x.ObjectPath, "Transceiver.")
 }
 
-var (
-	synDeviceXPONONUANIStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANIStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANIStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANIStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANIStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANIStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANIStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANIStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANIStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANIStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANIStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANIStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANIStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANIStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANIStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceXPONONUANIStats holds the values of Device.XPON.ONU.{i}.ANI.{i}.Stats. (object, readOnly, since 2.16)
+// DeviceXPONONUANIStats holds the values of Device.XPON.ONU.{i}.ANI.{i}.Stats. (object, readOnly, since 2.16).
 type DeviceXPONONUANIStats struct {
-	// BytesSent: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANIStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANIStats) ValidateAt(prefix string, v *model.Violations) {}
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceXPONONUANIStatsPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.Stats.
 type DeviceXPONONUANIStatsPath struct {
-	obj                         model.ObjectPath
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANIStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANIStatsPath(prefix string) DeviceXPONONUANIStatsPath {
-	p := &prefix
-	return DeviceXPONONUANIStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// DeviceXPONONUANITC holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC. (object, readOnly, since 2.16)
+// DeviceXPONONUANITC holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC. (object, readOnly, since 2.16).
 type DeviceXPONONUANITC struct {
-	Alarms                *DeviceXPONONUANITCAlarms                `cwmp:"Alarms."`
-	Authentication        *DeviceXPONONUANITCAuthentication        `cwmp:"Authentication."`
-	GEM                   *DeviceXPONONUANITCGEM                   `cwmp:"GEM."`
-	ONUActivation         *DeviceXPONONUANITCONUActivation         `cwmp:"ONUActivation."`
-	PM                    *DeviceXPONONUANITCPM                    `cwmp:"PM."`
-	PerformanceThresholds *DeviceXPONONUANITCPerformanceThresholds `cwmp:"PerformanceThresholds."`
+	Alarms                *DeviceXPONONUANITCAlarms                `json:"Alarms,omitzero"`
+	Authentication        *DeviceXPONONUANITCAuthentication        `json:"Authentication,omitzero"`
+	GEM                   *DeviceXPONONUANITCGEM                   `json:"GEM,omitzero"`
+	ONUActivation         *DeviceXPONONUANITCONUActivation         `json:"ONUActivation,omitzero"`
+	PM                    *DeviceXPONONUANITCPM                    `json:"PM,omitzero"`
+	PerformanceThresholds *DeviceXPONONUANITCPerformanceThresholds `json:"PerformanceThresholds,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITC) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITC) ValidateAt(prefix string, v *model.Violations) {
-	if o.Alarms != nil {
-		o.Alarms.ValidateAt(prefix+"Alarms.", v)
-	}
+func (o *DeviceXPONONUANITC) ValidateAt(c *model.Checker, p string) {
 	if o.Authentication != nil {
-		o.Authentication.ValidateAt(prefix+"Authentication.", v)
+		o.Authentication.ValidateAt(c, p+"Authentication.")
 	}
 	if o.GEM != nil {
-		o.GEM.ValidateAt(prefix+"GEM.", v)
+		o.GEM.ValidateAt(c, p+"GEM.")
 	}
 	if o.ONUActivation != nil {
-		o.ONUActivation.ValidateAt(prefix+"ONUActivation.", v)
-	}
-	if o.PM != nil {
-		o.PM.ValidateAt(prefix+"PM.", v)
+		o.ONUActivation.ValidateAt(c, p+"ONUActivation.")
 	}
 	if o.PerformanceThresholds != nil {
-		o.PerformanceThresholds.ValidateAt(prefix+"PerformanceThresholds.", v)
+		o.PerformanceThresholds.ValidateAt(c, p+"PerformanceThresholds.")
 	}
 }
 
 // DeviceXPONONUANITCPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.
 type DeviceXPONONUANITCPath struct {
-	obj                   model.ObjectPath
-	Alarms                DeviceXPONONUANITCAlarmsPath
-	Authentication        DeviceXPONONUANITCAuthenticationPath
-	GEM                   DeviceXPONONUANITCGEMPath
-	ONUActivation         DeviceXPONONUANITCONUActivationPath
-	PM                    DeviceXPONONUANITCPMPath
-	PerformanceThresholds DeviceXPONONUANITCPerformanceThresholdsPath
+	model.ObjectPath
+	Alarms                DeviceXPONONUANITCAlarmsPath                `dm:"Alarms."`
+	Authentication        DeviceXPONONUANITCAuthenticationPath        `dm:"Authentication."`
+	GEM                   DeviceXPONONUANITCGEMPath                   `dm:"GEM."`
+	ONUActivation         DeviceXPONONUANITCONUActivationPath         `dm:"ONUActivation."`
+	PM                    DeviceXPONONUANITCPMPath                    `dm:"PM."`
+	PerformanceThresholds DeviceXPONONUANITCPerformanceThresholdsPath `dm:"PerformanceThresholds."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCPath(prefix string) DeviceXPONONUANITCPath {
-	p := &prefix
-	return DeviceXPONONUANITCPath{
-		Alarms:                newDeviceXPONONUANITCAlarmsPath(prefix + "Alarms."),
-		Authentication:        newDeviceXPONONUANITCAuthenticationPath(prefix + "Authentication."),
-		GEM:                   newDeviceXPONONUANITCGEMPath(prefix + "GEM."),
-		ONUActivation:         newDeviceXPONONUANITCONUActivationPath(prefix + "ONUActivation."),
-		PM:                    newDeviceXPONONUANITCPMPath(prefix + "PM."),
-		PerformanceThresholds: newDeviceXPONONUANITCPerformanceThresholdsPath(prefix + "PerformanceThresholds."),
-		obj:                   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUANITCAlarms_LOS   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_LOF   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_SF    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_SD    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_LCDG  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_TF    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_SUF   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_MEM   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_DACT  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_DIS   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_MIS   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_PEE   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_RDI   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_LODS  = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUANITCAlarms_ROGUE = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceXPONONUANITCAlarms holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms. (object, readOnly, since 2.16)
+// DeviceXPONONUANITCAlarms holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCAlarms struct {
-	// LOS: boolean, readOnly, since 2.16.
-	LOS bool `cwmp:"LOS"`
-	// LOF: boolean, readOnly, since 2.16.
-	LOF bool `cwmp:"LOF"`
-	// SF: boolean, readOnly, since 2.16.
-	SF bool `cwmp:"SF"`
-	// SD: boolean, readOnly, since 2.16.
-	SD bool `cwmp:"SD"`
-	// LCDG: boolean, readOnly, since 2.16.
-	LCDG bool `cwmp:"LCDG"`
-	// TF: boolean, readOnly, since 2.16.
-	TF bool `cwmp:"TF"`
-	// SUF: boolean, readOnly, since 2.16.
-	SUF bool `cwmp:"SUF"`
-	// MEM: boolean, readOnly, since 2.16.
-	MEM bool `cwmp:"MEM"`
-	// DACT: boolean, readOnly, since 2.16.
-	DACT bool `cwmp:"DACT"`
-	// DIS: boolean, readOnly, since 2.16.
-	DIS bool `cwmp:"DIS"`
-	// MIS: boolean, readOnly, since 2.16.
-	MIS bool `cwmp:"MIS"`
-	// PEE: boolean, readOnly, since 2.16.
-	PEE bool `cwmp:"PEE"`
-	// RDI: boolean, readOnly, since 2.16.
-	RDI bool `cwmp:"RDI"`
-	// LODS: boolean, readOnly, since 2.16.
-	LODS bool `cwmp:"LODS"`
-	// ROGUE: boolean, readOnly, since 2.16.
-	ROGUE bool `cwmp:"ROGUE"`
-}
+	LOS bool `json:"LOS,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCAlarms) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	LOF bool `json:"LOF,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCAlarms) ValidateAt(prefix string, v *model.Violations) {}
+	SF bool `json:"SF,omitzero"`
+
+	SD bool `json:"SD,omitzero"`
+
+	LCDG bool `json:"LCDG,omitzero"`
+
+	TF bool `json:"TF,omitzero"`
+
+	SUF bool `json:"SUF,omitzero"`
+
+	MEM bool `json:"MEM,omitzero"`
+
+	DACT bool `json:"DACT,omitzero"`
+
+	DIS bool `json:"DIS,omitzero"`
+
+	MIS bool `json:"MIS,omitzero"`
+
+	PEE bool `json:"PEE,omitzero"`
+
+	RDI bool `json:"RDI,omitzero"`
+
+	LODS bool `json:"LODS,omitzero"`
+
+	ROGUE bool `json:"ROGUE,omitzero"`
+}
 
 // DeviceXPONONUANITCAlarmsPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.
 type DeviceXPONONUANITCAlarmsPath struct {
-	obj   model.ObjectPath
-	LOS   model.ReadOnlyParam[bool]
-	LOF   model.ReadOnlyParam[bool]
-	SF    model.ReadOnlyParam[bool]
-	SD    model.ReadOnlyParam[bool]
-	LCDG  model.ReadOnlyParam[bool]
-	TF    model.ReadOnlyParam[bool]
-	SUF   model.ReadOnlyParam[bool]
-	MEM   model.ReadOnlyParam[bool]
-	DACT  model.ReadOnlyParam[bool]
-	DIS   model.ReadOnlyParam[bool]
-	MIS   model.ReadOnlyParam[bool]
-	PEE   model.ReadOnlyParam[bool]
-	RDI   model.ReadOnlyParam[bool]
-	LODS  model.ReadOnlyParam[bool]
-	ROGUE model.ReadOnlyParam[bool]
+	model.ObjectPath
+	DACT model.ReadOnlyParam[bool] `dm:"b"`
+
+	DIS model.ReadOnlyParam[bool] `dm:"b"`
+
+	LCDG model.ReadOnlyParam[bool] `dm:"b"`
+
+	LODS model.ReadOnlyParam[bool] `dm:"b"`
+
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
+
+	LOS model.ReadOnlyParam[bool] `dm:"b"`
+
+	MEM model.ReadOnlyParam[bool] `dm:"b"`
+
+	MIS model.ReadOnlyParam[bool] `dm:"b"`
+
+	PEE model.ReadOnlyParam[bool] `dm:"b"`
+
+	RDI model.ReadOnlyParam[bool] `dm:"b"`
+
+	ROGUE model.ReadOnlyParam[bool] `dm:"b"`
+
+	SD model.ReadOnlyParam[bool] `dm:"b"`
+
+	SF model.ReadOnlyParam[bool] `dm:"b"`
+
+	SUF model.ReadOnlyParam[bool] `dm:"b"`
+
+	TF model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCAlarmsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCAlarmsPath(prefix string) DeviceXPONONUANITCAlarmsPath {
-	p := &prefix
-	return DeviceXPONONUANITCAlarmsPath{
-		DACT:  model.NewReadOnly[bool](p, "DACT", model.TypeBoolean),
-		DIS:   model.NewReadOnly[bool](p, "DIS", model.TypeBoolean),
-		LCDG:  model.NewReadOnly[bool](p, "LCDG", model.TypeBoolean),
-		LODS:  model.NewReadOnly[bool](p, "LODS", model.TypeBoolean),
-		LOF:   model.NewReadOnly[bool](p, "LOF", model.TypeBoolean),
-		LOS:   model.NewReadOnly[bool](p, "LOS", model.TypeBoolean),
-		MEM:   model.NewReadOnly[bool](p, "MEM", model.TypeBoolean),
-		MIS:   model.NewReadOnly[bool](p, "MIS", model.TypeBoolean),
-		PEE:   model.NewReadOnly[bool](p, "PEE", model.TypeBoolean),
-		RDI:   model.NewReadOnly[bool](p, "RDI", model.TypeBoolean),
-		ROGUE: model.NewReadOnly[bool](p, "ROGUE", model.TypeBoolean),
-		SD:    model.NewReadOnly[bool](p, "SD", model.TypeBoolean),
-		SF:    model.NewReadOnly[bool](p, "SF", model.TypeBoolean),
-		SUF:   model.NewReadOnly[bool](p, "SUF", model.TypeBoolean),
-		TF:    model.NewReadOnly[bool](p, "TF", model.TypeBoolean),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUANITCAuthentication_Password = &model.Syntax{
-		Secured: true,
-		Sizes:   []model.Size{{Max: model.U64(72)}},
-		Type:    model.TypeString,
-	}
-	synDeviceXPONONUANITCAuthentication_HexadecimalPassword = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceXPONONUANITCAuthentication holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication. (object, readOnly, since 2.17)
+// DeviceXPONONUANITCAuthentication holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication. (object, readOnly, since 2.17).
 type DeviceXPONONUANITCAuthentication struct {
-	// Password: string(:72), readWrite, since 2.17.
-	Password string `cwmp:"Password"`
-	// HexadecimalPassword: boolean, readWrite, since 2.17.
-	HexadecimalPassword bool `cwmp:"HexadecimalPassword"`
+	Password string `json:"Password,omitzero"`
+
+	HexadecimalPassword bool `json:"HexadecimalPassword,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCAuthentication) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCAuthentication) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceXPONONUANITCAuthentication_Password, o.Password); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Password",
-		})
-	}
+func (o *DeviceXPONONUANITCAuthentication) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Password", 7839, o.Password)
 }
 
 // DeviceXPONONUANITCAuthenticationPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication.
 type DeviceXPONONUANITCAuthenticationPath struct {
-	obj                 model.ObjectPath
-	Password            model.ReadWriteParam[string]
-	HexadecimalPassword model.ReadWriteParam[bool]
+	model.ObjectPath
+	HexadecimalPassword model.ReadWriteParam[bool] `dm:"b"`
+
+	Password model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCAuthenticationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCAuthenticationPath(prefix string) DeviceXPONONUANITCAuthenticationPath {
-	p := &prefix
-	return DeviceXPONONUANITCAuthenticationPath{
-		HexadecimalPassword: model.NewReadWrite[bool](p, "HexadecimalPassword", model.TypeBoolean),
-		Password:            model.NewReadWrite[string](p, "Password", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUANITCGEM_PortNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceXPONONUANITCGEM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM. (object, readOnly, since 2.16)
+// DeviceXPONONUANITCGEM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCGEM struct {
-	// PortNumberOfEntries: unsignedInt, readOnly, since 2.16.
-	PortNumberOfEntries uint32 `cwmp:"PortNumberOfEntries"`
-	// Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}. instances by instance number
-	Port map[uint32]*DeviceXPONONUANITCGEMPort `cwmp:"Port.{i}."`
+	PortNumberOfEntries uint32 `json:"PortNumberOfEntries,omitzero"`
+
+	Port map[uint32]*DeviceXPONONUANITCGEMPort `json:"Port,omitzero"`
 }
 
-// AddPort creates instance i of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}. (replacing any) and returns it
+// AddPort creates instance i (replacing any) and returns it.
 func (o *DeviceXPONONUANITCGEM) AddPort(i uint32) *DeviceXPONONUANITCGEMPort {
 	if o.Port == nil {
 		o.Port = map[uint32]*DeviceXPONONUANITCGEMPort{}
@@ -911,3132 +477,572 @@ func (o *DeviceXPONONUANITCGEM) AddPort(i uint32) *DeviceXPONONUANITCGEMPort {
 	o.Port[i] = x
 	return x
 }
-
-// GetPort returns instance i of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.
-func (o *DeviceXPONONUANITCGEM) GetPort(i uint32) (*DeviceXPONONUANITCGEMPort, bool) {
-	x, ok := o.Port[i]
-	return x, ok
-}
-
-// DeletePort removes instance i of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.
-func (o *DeviceXPONONUANITCGEM) DeletePort(i uint32) {
-	delete(o.Port, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCGEM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCGEM) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceXPONONUANITCGEM) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Port) {
-		o.Port[i].ValidateAt(prefix+"Port."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Port[i].ValidateAt(c, model.InstanceOf(p, "Port.", i))
 	}
 }
 
 // DeviceXPONONUANITCGEMPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.
 type DeviceXPONONUANITCGEMPath struct {
-	obj                 model.ObjectPath
-	PortNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCGEMPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCGEMPath(prefix string) DeviceXPONONUANITCGEMPath {
-	p := &prefix
-	return DeviceXPONONUANITCGEMPath{
-		PortNumberOfEntries: model.NewReadOnly[uint32](p, "PortNumberOfEntries", model.TypeUnsignedInt),
-		obj:                 model.NewObjectPath(p),
-	}
+// Port returns the typed path of instance i.
+func (x DeviceXPONONUANITCGEMPath) Port(i uint32) (p DeviceXPONONUANITCGEMPortPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Port.", i))
+	return
 }
 
-// Port returns the typed path of instance i of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.
-func (x DeviceXPONONUANITCGEMPath) Port(i uint32) DeviceXPONONUANITCGEMPortPath {
-	return newDeviceXPONONUANITCGEMPortPath(x.Path() + "Port." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// PortTable returns the table Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}. itself (for AddObject when writable)
+// PortTable returns the table itself (for AddObject when writable).
 func (x DeviceXPONONUANITCGEMPath) PortTable() model.Table {
-	return model.NewTable(x.Path() + "Port.")
+	return model.NewTable(x.ObjectPath, "Port.")
 }
 
 // DeviceXPONONUANITCGEMPortDirection enumerates the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.Direction.
 type DeviceXPONONUANITCGEMPortDirection string
 
-func (e DeviceXPONONUANITCGEMPortDirection) String() string {
-	return string(e)
-}
-
 const (
-	DeviceXPONONUANITCGEMPortDirection_UNI_to_ANI    DeviceXPONONUANITCGEMPortDirection = "UNI-to-ANI"
-	DeviceXPONONUANITCGEMPortDirection_ANI_to_UNI    DeviceXPONONUANITCGEMPortDirection = "ANI-to-UNI"
+	DeviceXPONONUANITCGEMPortDirection_UNI_to_ANI DeviceXPONONUANITCGEMPortDirection = "UNI-to-ANI"
+
+	DeviceXPONONUANITCGEMPortDirection_ANI_to_UNI DeviceXPONONUANITCGEMPortDirection = "ANI-to-UNI"
+
 	DeviceXPONONUANITCGEMPortDirection_Bidirectional DeviceXPONONUANITCGEMPortDirection = "bidirectional"
 )
 
 // DeviceXPONONUANITCGEMPortPortType enumerates the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PortType.
 type DeviceXPONONUANITCGEMPortPortType string
 
-func (e DeviceXPONONUANITCGEMPortPortType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceXPONONUANITCGEMPortPortType_Unicast   DeviceXPONONUANITCGEMPortPortType = "unicast"
+	DeviceXPONONUANITCGEMPortPortType_Unicast DeviceXPONONUANITCGEMPortPortType = "unicast"
+
 	DeviceXPONONUANITCGEMPortPortType_Multicast DeviceXPONONUANITCGEMPortPortType = "multicast"
+
 	DeviceXPONONUANITCGEMPortPortType_Broadcast DeviceXPONONUANITCGEMPortPortType = "broadcast"
 )
 
-var (
-	synDeviceXPONONUANITCGEMPort_PortID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "65534",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANITCGEMPort_Direction = &model.Syntax{
-		Enums: []model.Enum{{Value: "UNI-to-ANI"}, {Value: "ANI-to-UNI"}, {Value: "bidirectional"}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANITCGEMPort_PortType = &model.Syntax{
-		Enums: []model.Enum{{Value: "unicast"}, {Value: "multicast"}, {Value: "broadcast"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceXPONONUANITCGEMPort holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16)
+// DeviceXPONONUANITCGEMPort holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceXPONONUANITCGEMPort struct {
-	// PortID: unsignedInt[0:65534], readOnly, since 2.16.
-	PortID uint32 `cwmp:"PortID"`
-	// Direction: string{UNI-to-ANI,ANI-to-UNI,bidirectional}, readOnly, since 2.16.
-	Direction DeviceXPONONUANITCGEMPortDirection `cwmp:"Direction"`
-	// PortType: string{unicast,multicast,broadcast}, readOnly, since 2.16.
-	PortType DeviceXPONONUANITCGEMPortPortType `cwmp:"PortType"`
-	PM       *DeviceXPONONUANITCGEMPortPM      `cwmp:"PM."`
+	PortID uint32 `json:"PortID,omitzero"`
+
+	Direction DeviceXPONONUANITCGEMPortDirection `json:"Direction,omitzero"`
+
+	PortType DeviceXPONONUANITCGEMPortPortType `json:"PortType,omitzero"`
+
+	PM *DeviceXPONONUANITCGEMPortPM `json:"PM,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCGEMPort) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCGEMPort) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceXPONONUANITCGEMPort_PortID, uint64(o.PortID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortID",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANITCGEMPort_Direction, string(o.Direction)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Direction",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANITCGEMPort_PortType, string(o.PortType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PortType",
-		})
-	}
-	if o.PM != nil {
-		o.PM.ValidateAt(prefix+"PM.", v)
-	}
+func (o *DeviceXPONONUANITCGEMPort) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "PortID", 7846, uint64(o.PortID))
+	c.String(p, "Direction", 7842, string(o.Direction))
+	c.String(p, "PortType", 7847, string(o.PortType))
 }
 
 // DeviceXPONONUANITCGEMPortPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.
 type DeviceXPONONUANITCGEMPortPath struct {
-	obj       model.ObjectPath
-	PortID    model.ReadOnlyParam[uint32]
-	Direction model.ReadOnlyParam[DeviceXPONONUANITCGEMPortDirection]
-	PortType  model.ReadOnlyParam[DeviceXPONONUANITCGEMPortPortType]
-	PM        DeviceXPONONUANITCGEMPortPMPath
+	model.ObjectPath
+	Direction model.ReadOnlyParam[string] `dm:"s"`
+
+	PortID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PortType model.ReadOnlyParam[string] `dm:"s"`
+
+	PM DeviceXPONONUANITCGEMPortPMPath `dm:"PM."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCGEMPortPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCGEMPortPath(prefix string) DeviceXPONONUANITCGEMPortPath {
-	p := &prefix
-	return DeviceXPONONUANITCGEMPortPath{
-		Direction: model.NewReadOnly[DeviceXPONONUANITCGEMPortDirection](p, "Direction", model.TypeString),
-		PM:        newDeviceXPONONUANITCGEMPortPMPath(prefix + "PM."),
-		PortID:    model.NewReadOnly[uint32](p, "PortID", model.TypeUnsignedInt),
-		PortType:  model.NewReadOnly[DeviceXPONONUANITCGEMPortPortType](p, "PortType", model.TypeString),
-		obj:       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUANITCGEMPortPM_FramesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCGEMPortPM_FramesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-)
-
-// DeviceXPONONUANITCGEMPortPM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM. (object, readOnly, since 2.16)
+// DeviceXPONONUANITCGEMPortPM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCGEMPortPM struct {
-	// FramesSent: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	FramesSent uint64 `cwmp:"FramesSent"`
-	// FramesReceived: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	FramesReceived uint64 `cwmp:"FramesReceived"`
-}
+	FramesSent uint64 `json:"FramesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCGEMPortPM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
+	FramesReceived uint64 `json:"FramesReceived,omitzero"`
 }
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCGEMPortPM) ValidateAt(prefix string, v *model.Violations) {}
 
 // DeviceXPONONUANITCGEMPortPMPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM.
 type DeviceXPONONUANITCGEMPortPMPath struct {
-	obj            model.ObjectPath
-	FramesSent     model.ReadOnlyParam[uint64]
-	FramesReceived model.ReadOnlyParam[uint64]
-}
+	model.ObjectPath
+	FramesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCGEMPortPMPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCGEMPortPMPath(prefix string) DeviceXPONONUANITCGEMPortPMPath {
-	p := &prefix
-	return DeviceXPONONUANITCGEMPortPMPath{
-		FramesReceived: model.NewReadOnly[uint64](p, "FramesReceived", model.TypeUnsignedLong),
-		FramesSent:     model.NewReadOnly[uint64](p, "FramesSent", model.TypeUnsignedLong),
-		obj:            model.NewObjectPath(p),
-	}
+	FramesSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceXPONONUANITCONUActivationONUState enumerates the values of Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation.ONUState.
 type DeviceXPONONUANITCONUActivationONUState string
 
-func (e DeviceXPONONUANITCONUActivationONUState) String() string {
-	return string(e)
-}
-
 const (
-	DeviceXPONONUANITCONUActivationONUState_O1   DeviceXPONONUANITCONUActivationONUState = "O1"
-	DeviceXPONONUANITCONUActivationONUState_O2   DeviceXPONONUANITCONUActivationONUState = "O2"
-	DeviceXPONONUANITCONUActivationONUState_O3   DeviceXPONONUANITCONUActivationONUState = "O3"
+	DeviceXPONONUANITCONUActivationONUState_O1 DeviceXPONONUANITCONUActivationONUState = "O1"
+
+	DeviceXPONONUANITCONUActivationONUState_O2 DeviceXPONONUANITCONUActivationONUState = "O2"
+
+	DeviceXPONONUANITCONUActivationONUState_O3 DeviceXPONONUANITCONUActivationONUState = "O3"
+
 	DeviceXPONONUANITCONUActivationONUState_O2_3 DeviceXPONONUANITCONUActivationONUState = "O2-3"
-	DeviceXPONONUANITCONUActivationONUState_O4   DeviceXPONONUANITCONUActivationONUState = "O4"
-	DeviceXPONONUANITCONUActivationONUState_O5   DeviceXPONONUANITCONUActivationONUState = "O5"
-	DeviceXPONONUANITCONUActivationONUState_O6   DeviceXPONONUANITCONUActivationONUState = "O6"
-	DeviceXPONONUANITCONUActivationONUState_O7   DeviceXPONONUANITCONUActivationONUState = "O7"
-	DeviceXPONONUANITCONUActivationONUState_O8   DeviceXPONONUANITCONUActivationONUState = "O8"
-	DeviceXPONONUANITCONUActivationONUState_O9   DeviceXPONONUANITCONUActivationONUState = "O9"
+
+	DeviceXPONONUANITCONUActivationONUState_O4 DeviceXPONONUANITCONUActivationONUState = "O4"
+
+	DeviceXPONONUANITCONUActivationONUState_O5 DeviceXPONONUANITCONUActivationONUState = "O5"
+
+	DeviceXPONONUANITCONUActivationONUState_O6 DeviceXPONONUANITCONUActivationONUState = "O6"
+
+	DeviceXPONONUANITCONUActivationONUState_O7 DeviceXPONONUANITCONUActivationONUState = "O7"
+
+	DeviceXPONONUANITCONUActivationONUState_O8 DeviceXPONONUANITCONUActivationONUState = "O8"
+
+	DeviceXPONONUANITCONUActivationONUState_O9 DeviceXPONONUANITCONUActivationONUState = "O9"
 )
 
-var (
-	synDeviceXPONONUANITCONUActivation_ONUState = &model.Syntax{
-		Enums: []model.Enum{{Value: "O1"}, {Value: "O2"}, {Value: "O3"}, {Value: "O2-3"}, {Value: "O4"}, {Value: "O5"}, {Value: "O6"}, {Value: "O7"}, {Value: "O8"}, {Value: "O9"}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANITCONUActivation_VendorID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(4)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANITCONUActivation_SerialNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(12)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANITCONUActivation_ONUID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1022",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceXPONONUANITCONUActivation holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation. (object, readOnly, since 2.16)
+// DeviceXPONONUANITCONUActivation holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCONUActivation struct {
-	// ONUState: string{O1,O2,O3,O2-3,O4,O5,… 10 values}, readOnly, since 2.16.
-	ONUState DeviceXPONONUANITCONUActivationONUState `cwmp:"ONUState"`
-	// VendorID: string(:4), readOnly, since 2.16.
-	VendorID string `cwmp:"VendorID"`
-	// SerialNumber: string(:12), readOnly, since 2.16.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// ONUID: unsignedInt[0:1022], readOnly, since 2.16.
-	ONUID uint32 `cwmp:"ONUID"`
+	ONUState DeviceXPONONUANITCONUActivationONUState `json:"ONUState,omitzero"`
+
+	VendorID string `json:"VendorID,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	ONUID uint32 `json:"ONUID,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCONUActivation) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCONUActivation) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceXPONONUANITCONUActivation_ONUState, string(o.ONUState)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ONUState",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANITCONUActivation_VendorID, o.VendorID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorID",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANITCONUActivation_SerialNumber, o.SerialNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SerialNumber",
-		})
-	}
-	if e := model.CheckUint(synDeviceXPONONUANITCONUActivation_ONUID, uint64(o.ONUID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ONUID",
-		})
-	}
+func (o *DeviceXPONONUANITCONUActivation) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "ONUState", 7851, string(o.ONUState))
+	c.String(p, "VendorID", 7853, o.VendorID)
+	c.String(p, "SerialNumber", 7852, o.SerialNumber)
+	c.Uint(p, "ONUID", 7850, uint64(o.ONUID))
 }
 
 // DeviceXPONONUANITCONUActivationPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation.
 type DeviceXPONONUANITCONUActivationPath struct {
-	obj          model.ObjectPath
-	ONUState     model.ReadOnlyParam[DeviceXPONONUANITCONUActivationONUState]
-	VendorID     model.ReadOnlyParam[string]
-	SerialNumber model.ReadOnlyParam[string]
-	ONUID        model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	ONUID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ONUState model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorID model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCONUActivationPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCONUActivationPath(prefix string) DeviceXPONONUANITCONUActivationPath {
-	p := &prefix
-	return DeviceXPONONUANITCONUActivationPath{
-		ONUID:        model.NewReadOnly[uint32](p, "ONUID", model.TypeUnsignedInt),
-		ONUState:     model.NewReadOnly[DeviceXPONONUANITCONUActivationONUState](p, "ONUState", model.TypeString),
-		SerialNumber: model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		VendorID:     model.NewReadOnly[string](p, "VendorID", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var ()
-
-// DeviceXPONONUANITCPM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM. (object, readOnly, since 2.16)
+// DeviceXPONONUANITCPM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPM struct {
-	GEM   *DeviceXPONONUANITCPMGEM   `cwmp:"GEM."`
-	OMCI  *DeviceXPONONUANITCPMOMCI  `cwmp:"OMCI."`
-	PHY   *DeviceXPONONUANITCPMPHY   `cwmp:"PHY."`
-	PLOAM *DeviceXPONONUANITCPMPLOAM `cwmp:"PLOAM."`
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCPM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCPM) ValidateAt(prefix string, v *model.Violations) {
-	if o.GEM != nil {
-		o.GEM.ValidateAt(prefix+"GEM.", v)
-	}
-	if o.OMCI != nil {
-		o.OMCI.ValidateAt(prefix+"OMCI.", v)
-	}
-	if o.PHY != nil {
-		o.PHY.ValidateAt(prefix+"PHY.", v)
-	}
-	if o.PLOAM != nil {
-		o.PLOAM.ValidateAt(prefix+"PLOAM.", v)
-	}
+	GEM   *DeviceXPONONUANITCPMGEM   `json:"GEM,omitzero"`
+	OMCI  *DeviceXPONONUANITCPMOMCI  `json:"OMCI,omitzero"`
+	PHY   *DeviceXPONONUANITCPMPHY   `json:"PHY,omitzero"`
+	PLOAM *DeviceXPONONUANITCPMPLOAM `json:"PLOAM,omitzero"`
 }
 
 // DeviceXPONONUANITCPMPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.
 type DeviceXPONONUANITCPMPath struct {
-	obj   model.ObjectPath
-	GEM   DeviceXPONONUANITCPMGEMPath
-	OMCI  DeviceXPONONUANITCPMOMCIPath
-	PHY   DeviceXPONONUANITCPMPHYPath
-	PLOAM DeviceXPONONUANITCPMPLOAMPath
+	model.ObjectPath
+	GEM   DeviceXPONONUANITCPMGEMPath   `dm:"GEM."`
+	OMCI  DeviceXPONONUANITCPMOMCIPath  `dm:"OMCI."`
+	PHY   DeviceXPONONUANITCPMPHYPath   `dm:"PHY."`
+	PLOAM DeviceXPONONUANITCPMPLOAMPath `dm:"PLOAM."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCPMPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCPMPath(prefix string) DeviceXPONONUANITCPMPath {
-	p := &prefix
-	return DeviceXPONONUANITCPMPath{
-		GEM:   newDeviceXPONONUANITCPMGEMPath(prefix + "GEM."),
-		OMCI:  newDeviceXPONONUANITCPMOMCIPath(prefix + "OMCI."),
-		PHY:   newDeviceXPONONUANITCPMPHYPath(prefix + "PHY."),
-		PLOAM: newDeviceXPONONUANITCPMPLOAMPath(prefix + "PLOAM."),
-		obj:   model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUANITCPMGEM_FramesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCPMGEM_FramesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCPMGEM_FrameHeaderHECErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANITCPMGEM_KeyErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceXPONONUANITCPMGEM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM. (object, readOnly, since 2.16)
+// DeviceXPONONUANITCPMGEM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPMGEM struct {
-	// FramesSent: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	FramesSent uint64 `cwmp:"FramesSent"`
-	// FramesReceived: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	FramesReceived uint64 `cwmp:"FramesReceived"`
-	// FrameHeaderHECErrors: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	FrameHeaderHECErrors uint32 `cwmp:"FrameHeaderHECErrors"`
-	// KeyErrors: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	KeyErrors uint32 `cwmp:"KeyErrors"`
-}
+	FramesSent uint64 `json:"FramesSent,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCPMGEM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	FramesReceived uint64 `json:"FramesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCPMGEM) ValidateAt(prefix string, v *model.Violations) {}
+	FrameHeaderHECErrors uint32 `json:"FrameHeaderHECErrors,omitzero"`
+
+	KeyErrors uint32 `json:"KeyErrors,omitzero"`
+}
 
 // DeviceXPONONUANITCPMGEMPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM.
 type DeviceXPONONUANITCPMGEMPath struct {
-	obj                  model.ObjectPath
-	FramesSent           model.ReadOnlyParam[uint64]
-	FramesReceived       model.ReadOnlyParam[uint64]
-	FrameHeaderHECErrors model.ReadOnlyParam[uint32]
-	KeyErrors            model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	FrameHeaderHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	FramesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	FramesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	KeyErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCPMGEMPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCPMGEMPath(prefix string) DeviceXPONONUANITCPMGEMPath {
-	p := &prefix
-	return DeviceXPONONUANITCPMGEMPath{
-		FrameHeaderHECErrors: model.NewReadOnly[uint32](p, "FrameHeaderHECErrors", model.TypeUnsignedInt),
-		FramesReceived:       model.NewReadOnly[uint64](p, "FramesReceived", model.TypeUnsignedLong),
-		FramesSent:           model.NewReadOnly[uint64](p, "FramesSent", model.TypeUnsignedLong),
-		KeyErrors:            model.NewReadOnly[uint32](p, "KeyErrors", model.TypeUnsignedInt),
-		obj:                  model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUANITCPMOMCI_BaselineMessagesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCPMOMCI_ExtendedMessagesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCPMOMCI_MICErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceXPONONUANITCPMOMCI holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI. (object, readOnly, since 2.16)
+// DeviceXPONONUANITCPMOMCI holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPMOMCI struct {
-	// BaselineMessagesReceived: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	BaselineMessagesReceived uint64 `cwmp:"BaselineMessagesReceived"`
-	// ExtendedMessagesReceived: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	ExtendedMessagesReceived uint64 `cwmp:"ExtendedMessagesReceived"`
-	// MICErrors: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	MICErrors uint32 `cwmp:"MICErrors"`
-}
+	BaselineMessagesReceived uint64 `json:"BaselineMessagesReceived,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCPMOMCI) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	ExtendedMessagesReceived uint64 `json:"ExtendedMessagesReceived,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCPMOMCI) ValidateAt(prefix string, v *model.Violations) {}
+	MICErrors uint32 `json:"MICErrors,omitzero"`
+}
 
 // DeviceXPONONUANITCPMOMCIPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI.
 type DeviceXPONONUANITCPMOMCIPath struct {
-	obj                      model.ObjectPath
-	BaselineMessagesReceived model.ReadOnlyParam[uint64]
-	ExtendedMessagesReceived model.ReadOnlyParam[uint64]
-	MICErrors                model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BaselineMessagesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	ExtendedMessagesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MICErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCPMOMCIPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCPMOMCIPath(prefix string) DeviceXPONONUANITCPMOMCIPath {
-	p := &prefix
-	return DeviceXPONONUANITCPMOMCIPath{
-		BaselineMessagesReceived: model.NewReadOnly[uint64](p, "BaselineMessagesReceived", model.TypeUnsignedLong),
-		ExtendedMessagesReceived: model.NewReadOnly[uint64](p, "ExtendedMessagesReceived", model.TypeUnsignedLong),
-		MICErrors:                model.NewReadOnly[uint32](p, "MICErrors", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUANITCPMPHY_CorrectedFECBytes = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCPMPHY_CorrectedFECCodewords = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCPMPHY_UncorrectableFECCodewords = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCPMPHY_TotalFECCodewords = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCPMPHY_PSBdHECErrorCount = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANITCPMPHY_HeaderHECErrorCount = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANITCPMPHY_UnknownProfile = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-)
-
-// DeviceXPONONUANITCPMPHY holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY. (object, readOnly, since 2.16)
+// DeviceXPONONUANITCPMPHY holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPMPHY struct {
-	// CorrectedFECBytes: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	CorrectedFECBytes uint64 `cwmp:"CorrectedFECBytes"`
-	// CorrectedFECCodewords: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	CorrectedFECCodewords uint64 `cwmp:"CorrectedFECCodewords"`
-	// UncorrectableFECCodewords: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	UncorrectableFECCodewords uint64 `cwmp:"UncorrectableFECCodewords"`
-	// TotalFECCodewords: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	TotalFECCodewords uint64 `cwmp:"TotalFECCodewords"`
-	// PSBdHECErrorCount: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	PSBdHECErrorCount uint32 `cwmp:"PSBdHECErrorCount"`
-	// HeaderHECErrorCount: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	HeaderHECErrorCount uint32 `cwmp:"HeaderHECErrorCount"`
-	// UnknownProfile: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	UnknownProfile uint32 `cwmp:"UnknownProfile"`
-}
+	CorrectedFECBytes uint64 `json:"CorrectedFECBytes,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCPMPHY) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	CorrectedFECCodewords uint64 `json:"CorrectedFECCodewords,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCPMPHY) ValidateAt(prefix string, v *model.Violations) {}
+	UncorrectableFECCodewords uint64 `json:"UncorrectableFECCodewords,omitzero"`
+
+	TotalFECCodewords uint64 `json:"TotalFECCodewords,omitzero"`
+
+	PSBdHECErrorCount uint32 `json:"PSBdHECErrorCount,omitzero"`
+
+	HeaderHECErrorCount uint32 `json:"HeaderHECErrorCount,omitzero"`
+
+	UnknownProfile uint32 `json:"UnknownProfile,omitzero"`
+}
 
 // DeviceXPONONUANITCPMPHYPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY.
 type DeviceXPONONUANITCPMPHYPath struct {
-	obj                       model.ObjectPath
-	CorrectedFECBytes         model.ReadOnlyParam[uint64]
-	CorrectedFECCodewords     model.ReadOnlyParam[uint64]
-	UncorrectableFECCodewords model.ReadOnlyParam[uint64]
-	TotalFECCodewords         model.ReadOnlyParam[uint64]
-	PSBdHECErrorCount         model.ReadOnlyParam[uint32]
-	HeaderHECErrorCount       model.ReadOnlyParam[uint32]
-	UnknownProfile            model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	CorrectedFECBytes model.ReadOnlyParam[uint64] `dm:"U"`
+
+	CorrectedFECCodewords model.ReadOnlyParam[uint64] `dm:"U"`
+
+	HeaderHECErrorCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PSBdHECErrorCount model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TotalFECCodewords model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UncorrectableFECCodewords model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProfile model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCPMPHYPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCPMPHYPath(prefix string) DeviceXPONONUANITCPMPHYPath {
-	p := &prefix
-	return DeviceXPONONUANITCPMPHYPath{
-		CorrectedFECBytes:         model.NewReadOnly[uint64](p, "CorrectedFECBytes", model.TypeUnsignedLong),
-		CorrectedFECCodewords:     model.NewReadOnly[uint64](p, "CorrectedFECCodewords", model.TypeUnsignedLong),
-		HeaderHECErrorCount:       model.NewReadOnly[uint32](p, "HeaderHECErrorCount", model.TypeUnsignedInt),
-		PSBdHECErrorCount:         model.NewReadOnly[uint32](p, "PSBdHECErrorCount", model.TypeUnsignedInt),
-		TotalFECCodewords:         model.NewReadOnly[uint64](p, "TotalFECCodewords", model.TypeUnsignedLong),
-		UncorrectableFECCodewords: model.NewReadOnly[uint64](p, "UncorrectableFECCodewords", model.TypeUnsignedLong),
-		UnknownProfile:            model.NewReadOnly[uint32](p, "UnknownProfile", model.TypeUnsignedInt),
-		obj:                       model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUANITCPMPLOAM_MICErrors = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANITCPMPLOAM_DownstreamMessageCount = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCPMPLOAM_RangingTime = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-	synDeviceXPONONUANITCPMPLOAM_UpstreamMessageCount = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-	}
-)
-
-// DeviceXPONONUANITCPMPLOAM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM. (object, readOnly, since 2.16)
+// DeviceXPONONUANITCPMPLOAM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPMPLOAM struct {
-	// MICErrors: StatsCounter32=unsignedInt, readOnly, since 2.16.
-	MICErrors uint32 `cwmp:"MICErrors"`
-	// DownstreamMessageCount: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	DownstreamMessageCount uint64 `cwmp:"DownstreamMessageCount"`
-	// RangingTime: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	RangingTime uint64 `cwmp:"RangingTime"`
-	// UpstreamMessageCount: StatsCounter64=unsignedLong, readOnly, since 2.16.
-	UpstreamMessageCount uint64 `cwmp:"UpstreamMessageCount"`
-}
+	MICErrors uint32 `json:"MICErrors,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCPMPLOAM) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	DownstreamMessageCount uint64 `json:"DownstreamMessageCount,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCPMPLOAM) ValidateAt(prefix string, v *model.Violations) {}
+	RangingTime uint64 `json:"RangingTime,omitzero"`
+
+	UpstreamMessageCount uint64 `json:"UpstreamMessageCount,omitzero"`
+}
 
 // DeviceXPONONUANITCPMPLOAMPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM.
 type DeviceXPONONUANITCPMPLOAMPath struct {
-	obj                    model.ObjectPath
-	MICErrors              model.ReadOnlyParam[uint32]
-	DownstreamMessageCount model.ReadOnlyParam[uint64]
-	RangingTime            model.ReadOnlyParam[uint64]
-	UpstreamMessageCount   model.ReadOnlyParam[uint64]
+	model.ObjectPath
+	DownstreamMessageCount model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MICErrors model.ReadOnlyParam[uint32] `dm:"u"`
+
+	RangingTime model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UpstreamMessageCount model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCPMPLOAMPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCPMPLOAMPath(prefix string) DeviceXPONONUANITCPMPLOAMPath {
-	p := &prefix
-	return DeviceXPONONUANITCPMPLOAMPath{
-		DownstreamMessageCount: model.NewReadOnly[uint64](p, "DownstreamMessageCount", model.TypeUnsignedLong),
-		MICErrors:              model.NewReadOnly[uint32](p, "MICErrors", model.TypeUnsignedInt),
-		RangingTime:            model.NewReadOnly[uint64](p, "RangingTime", model.TypeUnsignedLong),
-		UpstreamMessageCount:   model.NewReadOnly[uint64](p, "UpstreamMessageCount", model.TypeUnsignedLong),
-		obj:                    model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUANITCPerformanceThresholds_SignalFail = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "8",
-			Min: "3",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANITCPerformanceThresholds_SignalDegrade = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "10",
-			Min: "4",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-)
-
-// DeviceXPONONUANITCPerformanceThresholds holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds. (object, readOnly, since 2.16)
+// DeviceXPONONUANITCPerformanceThresholds holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPerformanceThresholds struct {
-	// SignalFail: unsignedInt[3:8], readOnly, since 2.16.
-	SignalFail uint32 `cwmp:"SignalFail"`
-	// SignalDegrade: unsignedInt[4:10], readOnly, since 2.16.
-	SignalDegrade uint32 `cwmp:"SignalDegrade"`
+	SignalFail uint32 `json:"SignalFail,omitzero"`
+
+	SignalDegrade uint32 `json:"SignalDegrade,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITCPerformanceThresholds) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITCPerformanceThresholds) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceXPONONUANITCPerformanceThresholds_SignalFail, uint64(o.SignalFail)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SignalFail",
-		})
-	}
-	if e := model.CheckUint(synDeviceXPONONUANITCPerformanceThresholds_SignalDegrade, uint64(o.SignalDegrade)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SignalDegrade",
-		})
-	}
+func (o *DeviceXPONONUANITCPerformanceThresholds) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "SignalFail", 7879, uint64(o.SignalFail))
+	c.Uint(p, "SignalDegrade", 7878, uint64(o.SignalDegrade))
 }
 
 // DeviceXPONONUANITCPerformanceThresholdsPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds.
 type DeviceXPONONUANITCPerformanceThresholdsPath struct {
-	obj           model.ObjectPath
-	SignalFail    model.ReadOnlyParam[uint32]
-	SignalDegrade model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	SignalDegrade model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITCPerformanceThresholdsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITCPerformanceThresholdsPath(prefix string) DeviceXPONONUANITCPerformanceThresholdsPath {
-	p := &prefix
-	return DeviceXPONONUANITCPerformanceThresholdsPath{
-		SignalDegrade: model.NewReadOnly[uint32](p, "SignalDegrade", model.TypeUnsignedInt),
-		SignalFail:    model.NewReadOnly[uint32](p, "SignalFail", model.TypeUnsignedInt),
-		obj:           model.NewObjectPath(p),
-	}
+	SignalFail model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceXPONONUANITransceiverPONMode enumerates the values of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.PONMode.
 type DeviceXPONONUANITransceiverPONMode string
 
-func (e DeviceXPONONUANITransceiverPONMode) String() string {
-	return string(e)
-}
-
 const (
 	DeviceXPONONUANITransceiverPONMode_Unknown DeviceXPONONUANITransceiverPONMode = "Unknown"
-	DeviceXPONONUANITransceiverPONMode_G_PON   DeviceXPONONUANITransceiverPONMode = "G-PON"
-	DeviceXPONONUANITransceiverPONMode_XG_PON  DeviceXPONONUANITransceiverPONMode = "XG-PON"
+
+	DeviceXPONONUANITransceiverPONMode_G_PON DeviceXPONONUANITransceiverPONMode = "G-PON"
+
+	DeviceXPONONUANITransceiverPONMode_XG_PON DeviceXPONONUANITransceiverPONMode = "XG-PON"
+
 	DeviceXPONONUANITransceiverPONMode_NG_PON2 DeviceXPONONUANITransceiverPONMode = "NG-PON2"
+
 	DeviceXPONONUANITransceiverPONMode_XGS_PON DeviceXPONONUANITransceiverPONMode = "XGS-PON"
 )
 
 // DeviceXPONONUANITransceiverConnector enumerates the values of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.Connector.
 type DeviceXPONONUANITransceiverConnector string
 
-func (e DeviceXPONONUANITransceiverConnector) String() string {
-	return string(e)
-}
-
 const (
 	DeviceXPONONUANITransceiverConnector_Unknown DeviceXPONONUANITransceiverConnector = "Unknown"
-	DeviceXPONONUANITransceiverConnector_LC      DeviceXPONONUANITransceiverConnector = "LC"
-	DeviceXPONONUANITransceiverConnector_SC      DeviceXPONONUANITransceiverConnector = "SC"
-	DeviceXPONONUANITransceiverConnector_ST      DeviceXPONONUANITransceiverConnector = "ST"
-	DeviceXPONONUANITransceiverConnector_FC      DeviceXPONONUANITransceiverConnector = "FC"
-	DeviceXPONONUANITransceiverConnector_MT_RJ   DeviceXPONONUANITransceiverConnector = "MT-RJ"
+
+	DeviceXPONONUANITransceiverConnector_LC DeviceXPONONUANITransceiverConnector = "LC"
+
+	DeviceXPONONUANITransceiverConnector_SC DeviceXPONONUANITransceiverConnector = "SC"
+
+	DeviceXPONONUANITransceiverConnector_ST DeviceXPONONUANITransceiverConnector = "ST"
+
+	DeviceXPONONUANITransceiverConnector_FC DeviceXPONONUANITransceiverConnector = "FC"
+
+	DeviceXPONONUANITransceiverConnector_MT_RJ DeviceXPONONUANITransceiverConnector = "MT-RJ"
 )
 
-var (
-	synDeviceXPONONUANITransceiver_ID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANITransceiver_Identifier = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "255",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUANITransceiver_VendorName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANITransceiver_VendorPartNumber = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANITransceiver_VendorRevision = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANITransceiver_PONMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "G-PON"}, {Value: "XG-PON"}, {Value: "NG-PON2"}, {Value: "XGS-PON"}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANITransceiver_Connector = &model.Syntax{
-		Enums: []model.Enum{{Value: "Unknown"}, {Value: "LC"}, {Value: "SC"}, {Value: "ST"}, {Value: "FC"}, {Value: "MT-RJ"}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUANITransceiver_NominalBitRateDownstream = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kbps",
-	}
-	synDeviceXPONONUANITransceiver_NominalBitRateUpstream = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "kbps",
-	}
-	synDeviceXPONONUANITransceiver_RxPower = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceXPONONUANITransceiver_TxPower = &model.Syntax{
-		Type:  model.TypeInt,
-		Units: "0.1 dBm",
-	}
-	synDeviceXPONONUANITransceiver_Voltage = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "mV",
-	}
-	synDeviceXPONONUANITransceiver_Bias = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "µA",
-	}
-	synDeviceXPONONUANITransceiver_Temperature = &model.Syntax{
-		Ranges: []model.Range{{Min: "-274"}},
-		Type:   model.TypeInt,
-		Units:  "degrees celsius",
-	}
-)
-
-// DeviceXPONONUANITransceiver holds the values of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}. (table instance, 0..2 entries, readOnly, since 2.16)
+// DeviceXPONONUANITransceiver holds the values of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}. (table instance, 0..2 entries, readOnly, since 2.16).
 type DeviceXPONONUANITransceiver struct {
-	// ID: unsignedInt[0:1], readOnly, since 2.16.
-	ID uint32 `cwmp:"ID"`
-	// Identifier: unsignedInt[0:255], readOnly, since 2.16.
-	Identifier uint32 `cwmp:"Identifier"`
-	// VendorName: string(:256), readOnly, since 2.16.
-	VendorName string `cwmp:"VendorName"`
-	// VendorPartNumber: string(:256), readOnly, since 2.16.
-	VendorPartNumber string `cwmp:"VendorPartNumber"`
-	// VendorRevision: string(:256), readOnly, since 2.16.
-	VendorRevision string `cwmp:"VendorRevision"`
-	// PONMode: string{Unknown,G-PON,XG-PON,NG-PON2,XGS-PON}, readOnly, since 2.16.
-	PONMode DeviceXPONONUANITransceiverPONMode `cwmp:"PONMode"`
-	// Connector: string{Unknown,LC,SC,ST,FC,MT-RJ}, readOnly, since 2.16.
-	Connector DeviceXPONONUANITransceiverConnector `cwmp:"Connector"`
-	// NominalBitRateDownstream: unsignedInt kbps, readOnly, since 2.16.
-	NominalBitRateDownstream uint32 `cwmp:"NominalBitRateDownstream"`
-	// NominalBitRateUpstream: unsignedInt kbps, readOnly, since 2.16.
-	NominalBitRateUpstream uint32 `cwmp:"NominalBitRateUpstream"`
-	// RxPower: int 0.1 dBm, readOnly, since 2.16.
-	RxPower int32 `cwmp:"RxPower"`
-	// TxPower: int 0.1 dBm, readOnly, since 2.16.
-	TxPower int32 `cwmp:"TxPower"`
-	// Voltage: unsignedInt mV, readOnly, since 2.16.
-	Voltage uint32 `cwmp:"Voltage"`
-	// Bias: unsignedInt µA, readOnly, since 2.16.
-	Bias uint32 `cwmp:"Bias"`
-	// Temperature: int[-274:] degrees celsius, readOnly, since 2.16.
-	Temperature int32 `cwmp:"Temperature"`
+	ID uint32 `json:"ID,omitzero"`
+
+	Identifier uint32 `json:"Identifier,omitzero"`
+
+	VendorName string `json:"VendorName,omitzero"`
+
+	VendorPartNumber string `json:"VendorPartNumber,omitzero"`
+
+	VendorRevision string `json:"VendorRevision,omitzero"`
+
+	PONMode DeviceXPONONUANITransceiverPONMode `json:"PONMode,omitzero"`
+
+	Connector DeviceXPONONUANITransceiverConnector `json:"Connector,omitzero"`
+
+	NominalBitRateDownstream uint32 `json:"NominalBitRateDownstream,omitzero"`
+
+	NominalBitRateUpstream uint32 `json:"NominalBitRateUpstream,omitzero"`
+
+	RxPower int32 `json:"RxPower,omitzero"`
+
+	TxPower int32 `json:"TxPower,omitzero"`
+
+	Voltage uint32 `json:"Voltage,omitzero"`
+
+	Bias uint32 `json:"Bias,omitzero"`
+
+	Temperature int32 `json:"Temperature,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUANITransceiver) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUANITransceiver) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceXPONONUANITransceiver_ID, uint64(o.ID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ID",
-		})
-	}
-	if e := model.CheckUint(synDeviceXPONONUANITransceiver_Identifier, uint64(o.Identifier)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Identifier",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANITransceiver_VendorName, o.VendorName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorName",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANITransceiver_VendorPartNumber, o.VendorPartNumber); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorPartNumber",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANITransceiver_VendorRevision, o.VendorRevision); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "VendorRevision",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANITransceiver_PONMode, string(o.PONMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PONMode",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUANITransceiver_Connector, string(o.Connector)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Connector",
-		})
-	}
-	if e := model.CheckInt(synDeviceXPONONUANITransceiver_Temperature, int64(o.Temperature)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Temperature",
-		})
-	}
+func (o *DeviceXPONONUANITransceiver) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "ID", 7883, uint64(o.ID))
+	c.Uint(p, "Identifier", 7884, uint64(o.Identifier))
+	c.String(p, "VendorName", 7891, o.VendorName)
+	c.String(p, "VendorPartNumber", 7892, o.VendorPartNumber)
+	c.String(p, "VendorRevision", 7893, o.VendorRevision)
+	c.String(p, "PONMode", 7887, string(o.PONMode))
+	c.String(p, "Connector", 7882, string(o.Connector))
+	c.Int(p, "Temperature", 7889, int64(o.Temperature))
 }
 
 // DeviceXPONONUANITransceiverPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.
 type DeviceXPONONUANITransceiverPath struct {
-	obj                      model.ObjectPath
-	ID                       model.ReadOnlyParam[uint32]
-	Identifier               model.ReadOnlyParam[uint32]
-	VendorName               model.ReadOnlyParam[string]
-	VendorPartNumber         model.ReadOnlyParam[string]
-	VendorRevision           model.ReadOnlyParam[string]
-	PONMode                  model.ReadOnlyParam[DeviceXPONONUANITransceiverPONMode]
-	Connector                model.ReadOnlyParam[DeviceXPONONUANITransceiverConnector]
-	NominalBitRateDownstream model.ReadOnlyParam[uint32]
-	NominalBitRateUpstream   model.ReadOnlyParam[uint32]
-	RxPower                  model.ReadOnlyParam[int32]
-	TxPower                  model.ReadOnlyParam[int32]
-	Voltage                  model.ReadOnlyParam[uint32]
-	Bias                     model.ReadOnlyParam[uint32]
-	Temperature              model.ReadOnlyParam[int32]
-}
+	model.ObjectPath
+	Bias model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUANITransceiverPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUANITransceiverPath(prefix string) DeviceXPONONUANITransceiverPath {
-	p := &prefix
-	return DeviceXPONONUANITransceiverPath{
-		Bias:                     model.NewReadOnly[uint32](p, "Bias", model.TypeUnsignedInt),
-		Connector:                model.NewReadOnly[DeviceXPONONUANITransceiverConnector](p, "Connector", model.TypeString),
-		ID:                       model.NewReadOnly[uint32](p, "ID", model.TypeUnsignedInt),
-		Identifier:               model.NewReadOnly[uint32](p, "Identifier", model.TypeUnsignedInt),
-		NominalBitRateDownstream: model.NewReadOnly[uint32](p, "NominalBitRateDownstream", model.TypeUnsignedInt),
-		NominalBitRateUpstream:   model.NewReadOnly[uint32](p, "NominalBitRateUpstream", model.TypeUnsignedInt),
-		PONMode:                  model.NewReadOnly[DeviceXPONONUANITransceiverPONMode](p, "PONMode", model.TypeString),
-		RxPower:                  model.NewReadOnly[int32](p, "RxPower", model.TypeInt),
-		Temperature:              model.NewReadOnly[int32](p, "Temperature", model.TypeInt),
-		TxPower:                  model.NewReadOnly[int32](p, "TxPower", model.TypeInt),
-		VendorName:               model.NewReadOnly[string](p, "VendorName", model.TypeString),
-		VendorPartNumber:         model.NewReadOnly[string](p, "VendorPartNumber", model.TypeString),
-		VendorRevision:           model.NewReadOnly[string](p, "VendorRevision", model.TypeString),
-		Voltage:                  model.NewReadOnly[uint32](p, "Voltage", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+	Connector model.ReadOnlyParam[string] `dm:"s"`
+
+	ID model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Identifier model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NominalBitRateDownstream model.ReadOnlyParam[uint32] `dm:"u"`
+
+	NominalBitRateUpstream model.ReadOnlyParam[uint32] `dm:"u"`
+
+	PONMode model.ReadOnlyParam[string] `dm:"s"`
+
+	RxPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	Temperature model.ReadOnlyParam[int32] `dm:"i"`
+
+	TxPower model.ReadOnlyParam[int32] `dm:"i"`
+
+	VendorName model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorPartNumber model.ReadOnlyParam[string] `dm:"s"`
+
+	VendorRevision model.ReadOnlyParam[string] `dm:"s"`
+
+	Voltage model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceXPONONUEthernetUNIStatus enumerates the values of Device.XPON.ONU.{i}.EthernetUNI.{i}.Status.
 type DeviceXPONONUEthernetUNIStatus string
 
-func (e DeviceXPONONUEthernetUNIStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceXPONONUEthernetUNIStatus_Up             DeviceXPONONUEthernetUNIStatus = "Up"
-	DeviceXPONONUEthernetUNIStatus_Down           DeviceXPONONUEthernetUNIStatus = "Down"
-	DeviceXPONONUEthernetUNIStatus_Unknown        DeviceXPONONUEthernetUNIStatus = "Unknown"
-	DeviceXPONONUEthernetUNIStatus_Dormant        DeviceXPONONUEthernetUNIStatus = "Dormant"
-	DeviceXPONONUEthernetUNIStatus_NotPresent     DeviceXPONONUEthernetUNIStatus = "NotPresent"
+	DeviceXPONONUEthernetUNIStatus_Up DeviceXPONONUEthernetUNIStatus = "Up"
+
+	DeviceXPONONUEthernetUNIStatus_Down DeviceXPONONUEthernetUNIStatus = "Down"
+
+	DeviceXPONONUEthernetUNIStatus_Unknown DeviceXPONONUEthernetUNIStatus = "Unknown"
+
+	DeviceXPONONUEthernetUNIStatus_Dormant DeviceXPONONUEthernetUNIStatus = "Dormant"
+
+	DeviceXPONONUEthernetUNIStatus_NotPresent DeviceXPONONUEthernetUNIStatus = "NotPresent"
+
 	DeviceXPONONUEthernetUNIStatus_LowerLayerDown DeviceXPONONUEthernetUNIStatus = "LowerLayerDown"
-	DeviceXPONONUEthernetUNIStatus_Error          DeviceXPONONUEthernetUNIStatus = "Error"
+
+	DeviceXPONONUEthernetUNIStatus_Error DeviceXPONONUEthernetUNIStatus = "Error"
 )
 
-var (
-	synDeviceXPONONUEthernetUNI_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUEthernetUNI_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceXPONONUEthernetUNI_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceXPONONUEthernetUNI_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUEthernetUNI_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceXPONONUEthernetUNI_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceXPONONUEthernetUNI_Upstream = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUEthernetUNI_ANIs     = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ANI.",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceXPONONUEthernetUNI_InterdomainID = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUEthernetUNI_InterdomainName = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(25)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceXPONONUEthernetUNI holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceXPONONUEthernetUNI holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceXPONONUEthernetUNI struct {
-	// Enable: boolean, readOnly, since 2.19.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.19.
-	Status DeviceXPONONUEthernetUNIStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.19.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.19.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.19.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.19.
-	Upstream bool `cwmp:"Upstream"`
-	// ANIs: list(:1024)<string> pathRef→#.ANI., readOnly, since 2.0.
-	ANIs []string `cwmp:"ANIs"`
-	// InterdomainID: string(:256), readOnly, since 2.0.
-	InterdomainID string `cwmp:"InterdomainID"`
-	// InterdomainName: string(:25), readOnly, since 2.0.
-	InterdomainName string                         `cwmp:"InterdomainName"`
-	Stats           *DeviceXPONONUEthernetUNIStats `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceXPONONUEthernetUNIStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	ANIs []string `json:"ANIs,omitzero"`
+
+	InterdomainID string `json:"InterdomainID,omitzero"`
+
+	InterdomainName string `json:"InterdomainName,omitzero"`
+
+	Stats *DeviceXPONONUEthernetUNIStats `json:"Stats,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUEthernetUNI) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUEthernetUNI) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceXPONONUEthernetUNI_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUEthernetUNI_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUEthernetUNI_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceXPONONUEthernetUNI_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckValue(synDeviceXPONONUEthernetUNI_ANIs, model.FormatValue(model.TypeString, o.ANIs)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ANIs",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUEthernetUNI_InterdomainID, o.InterdomainID); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterdomainID",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUEthernetUNI_InterdomainName, o.InterdomainName); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InterdomainName",
-		})
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
-	}
+func (o *DeviceXPONONUEthernetUNI) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 7925, string(o.Status))
+	c.String(p, "Alias", 7901, o.Alias)
+	c.String(p, "Name", 7907, o.Name)
+	c.Wire(p, "LowerLayers", 7906, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.Wire(p, "ANIs", 7900, model.JoinStrings(o.ANIs), len(o.ANIs) > 0)
+	c.String(p, "InterdomainID", 7903, o.InterdomainID)
+	c.String(p, "InterdomainName", 7904, o.InterdomainName)
 }
 
 // DeviceXPONONUEthernetUNIPath is the typed path of Device.XPON.ONU.{i}.EthernetUNI.{i}.
 type DeviceXPONONUEthernetUNIPath struct {
-	obj             model.ObjectPath
-	Enable          model.ReadOnlyParam[bool]
-	Status          model.ReadOnlyParam[DeviceXPONONUEthernetUNIStatus]
-	Alias           model.WriteOnceParam[string]
-	Name            model.ReadOnlyParam[string]
-	LastChange      model.ReadOnlyParam[uint32]
-	LowerLayers     model.ReadWriteParam[[]string]
-	Upstream        model.ReadOnlyParam[bool]
-	ANIs            model.ReadOnlyParam[[]string]
-	InterdomainID   model.ReadOnlyParam[string]
-	InterdomainName model.ReadOnlyParam[string]
-	Stats           DeviceXPONONUEthernetUNIStatsPath
+	model.ObjectPath
+	ANIs model.ReadOnlyParam[[]string] `dm:"s"`
+
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadOnlyParam[bool] `dm:"b"`
+
+	InterdomainID model.ReadOnlyParam[string] `dm:"s"`
+
+	InterdomainName model.ReadOnlyParam[string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	Stats DeviceXPONONUEthernetUNIStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUEthernetUNIPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUEthernetUNIPath(prefix string) DeviceXPONONUEthernetUNIPath {
-	p := &prefix
-	return DeviceXPONONUEthernetUNIPath{
-		ANIs:            model.NewReadOnly[[]string](p, "ANIs", model.TypeString),
-		Alias:           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:          model.NewReadOnly[bool](p, "Enable", model.TypeBoolean),
-		InterdomainID:   model.NewReadOnly[string](p, "InterdomainID", model.TypeString),
-		InterdomainName: model.NewReadOnly[string](p, "InterdomainName", model.TypeString),
-		LastChange:      model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:     model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		Name:            model.NewReadOnly[string](p, "Name", model.TypeString),
-		Stats:           newDeviceXPONONUEthernetUNIStatsPath(prefix + "Stats."),
-		Status:          model.NewReadOnly[DeviceXPONONUEthernetUNIStatus](p, "Status", model.TypeString),
-		Upstream:        model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		obj:             model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUEthernetUNIStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceXPONONUEthernetUNIStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceXPONONUEthernetUNIStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceXPONONUEthernetUNIStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceXPONONUEthernetUNIStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-)
-
-// DeviceXPONONUEthernetUNIStats holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceXPONONUEthernetUNIStats holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceXPONONUEthernetUNIStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUEthernetUNIStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUEthernetUNIStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+}
 
 // DeviceXPONONUEthernetUNIStatsPath is the typed path of Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.
 type DeviceXPONONUEthernetUNIStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUEthernetUNIStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUEthernetUNIStatsPath(prefix string) DeviceXPONONUEthernetUNIStatsPath {
-	p := &prefix
-	return DeviceXPONONUEthernetUNIStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceXPONONUSoftwareImage_ID = &model.Syntax{
-		Ranges: []model.Range{{
-			Max: "1",
-			Min: "0",
-		}},
-		Type: model.TypeUnsignedInt,
-	}
-	synDeviceXPONONUSoftwareImage_Version = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(14)}},
-		Type:  model.TypeString,
-	}
-	synDeviceXPONONUSoftwareImage_IsCommitted = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUSoftwareImage_IsActive    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceXPONONUSoftwareImage_IsValid     = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceXPONONUSoftwareImage holds the values of Device.XPON.ONU.{i}.SoftwareImage.{i}. (table instance, 0..2 entries, readOnly, since 2.16)
+// DeviceXPONONUSoftwareImage holds the values of Device.XPON.ONU.{i}.SoftwareImage.{i}. (table instance, 0..2 entries, readOnly, since 2.16).
 type DeviceXPONONUSoftwareImage struct {
-	// ID: unsignedInt[0:1], readOnly, since 2.16.
-	ID uint32 `cwmp:"ID"`
-	// Version: string(:14), readOnly, since 2.16.
-	Version string `cwmp:"Version"`
-	// IsCommitted: boolean, readOnly, since 2.16.
-	IsCommitted bool `cwmp:"IsCommitted"`
-	// IsActive: boolean, readOnly, since 2.16.
-	IsActive bool `cwmp:"IsActive"`
-	// IsValid: boolean, readOnly, since 2.16.
-	IsValid bool `cwmp:"IsValid"`
+	ID uint32 `json:"ID,omitzero"`
+
+	Version string `json:"Version,omitzero"`
+
+	IsCommitted bool `json:"IsCommitted,omitzero"`
+
+	IsActive bool `json:"IsActive,omitzero"`
+
+	IsValid bool `json:"IsValid,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceXPONONUSoftwareImage) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceXPONONUSoftwareImage) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceXPONONUSoftwareImage_ID, uint64(o.ID)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ID",
-		})
-	}
-	if e := model.CheckString(synDeviceXPONONUSoftwareImage_Version, o.Version); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Version",
-		})
-	}
+func (o *DeviceXPONONUSoftwareImage) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "ID", 7930, uint64(o.ID))
+	c.String(p, "Version", 7934, o.Version)
 }
 
 // DeviceXPONONUSoftwareImagePath is the typed path of Device.XPON.ONU.{i}.SoftwareImage.{i}.
 type DeviceXPONONUSoftwareImagePath struct {
-	obj         model.ObjectPath
-	ID          model.ReadOnlyParam[uint32]
-	Version     model.ReadOnlyParam[string]
-	IsCommitted model.ReadOnlyParam[bool]
-	IsActive    model.ReadOnlyParam[bool]
-	IsValid     model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	ID model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceXPONONUSoftwareImagePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceXPONONUSoftwareImagePath(prefix string) DeviceXPONONUSoftwareImagePath {
-	p := &prefix
-	return DeviceXPONONUSoftwareImagePath{
-		ID:          model.NewReadOnly[uint32](p, "ID", model.TypeUnsignedInt),
-		IsActive:    model.NewReadOnly[bool](p, "IsActive", model.TypeBoolean),
-		IsCommitted: model.NewReadOnly[bool](p, "IsCommitted", model.TypeBoolean),
-		IsValid:     model.NewReadOnly[bool](p, "IsValid", model.TypeBoolean),
-		Version:     model.NewReadOnly[string](p, "Version", model.TypeString),
-		obj:         model.NewObjectPath(p),
-	}
-}
+	IsActive model.ReadOnlyParam[bool] `dm:"b"`
 
-var schemaXpon = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONUNumberOfEntries",
-	Syntax:  synDeviceXPON_ONUNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ONUNumberOfEntries",
-	Object:              true,
-	Path:                "Device.XPON.ONU.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XPON.ONU.{i}.Enable",
-	Syntax:  synDeviceXPONONU_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.Name",
-	Syntax:  synDeviceXPONONU_Name,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.Version",
-	Syntax:  synDeviceXPONONU_Version,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.EquipmentID",
-	Syntax:  synDeviceXPONONU_EquipmentID,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.SoftwareImageNumberOfEntries",
-	Syntax:  synDeviceXPONONU_SoftwareImageNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNINumberOfEntries",
-	Syntax:  synDeviceXPONONU_EthernetUNINumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANINumberOfEntries",
-	Syntax:  synDeviceXPONONU_ANINumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ANINumberOfEntries",
-	Object:              true,
-	Path:                "Device.XPON.ONU.{i}.ANI.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Enable",
-	Syntax:  synDeviceXPONONUANI_Enable,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Status",
-	Syntax:  synDeviceXPONONUANI_Status,
-	Version: "2.16",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Alias",
-	Syntax:  synDeviceXPONONUANI_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Name",
-	Syntax:  synDeviceXPONONUANI_Name,
-	Version: "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.LastChange",
-	Syntax:       synDeviceXPONONUANI_LastChange,
-	Version:      "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.PONMode",
-	Syntax:  synDeviceXPONONUANI_PONMode,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TransceiverNumberOfEntries",
-	Syntax:  synDeviceXPONONUANI_TransceiverNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.SFPReferenceList",
-	Syntax:  synDeviceXPONONUANI_SFPReferenceList,
-	Version: "2.19",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.Stats.",
-	Version:    "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.BytesSent",
-	Syntax:       synDeviceXPONONUANIStats_BytesSent,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceXPONONUANIStats_BytesReceived,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceXPONONUANIStats_PacketsSent,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceXPONONUANIStats_PacketsReceived,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceXPONONUANIStats_ErrorsSent,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceXPONONUANIStats_ErrorsReceived,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceXPONONUANIStats_UnicastPacketsSent,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceXPONONUANIStats_UnicastPacketsReceived,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceXPONONUANIStats_DiscardPacketsSent,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceXPONONUANIStats_DiscardPacketsReceived,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceXPONONUANIStats_MulticastPacketsSent,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceXPONONUANIStats_MulticastPacketsReceived,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceXPONONUANIStats_BroadcastPacketsSent,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceXPONONUANIStats_BroadcastPacketsReceived,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceXPONONUANIStats_UnknownProtoPacketsReceived,
-	Version:      "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.",
-	Version:    "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.LOS",
-	Syntax:  synDeviceXPONONUANITCAlarms_LOS,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.LOF",
-	Syntax:  synDeviceXPONONUANITCAlarms_LOF,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.SF",
-	Syntax:  synDeviceXPONONUANITCAlarms_SF,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.SD",
-	Syntax:  synDeviceXPONONUANITCAlarms_SD,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.LCDG",
-	Syntax:  synDeviceXPONONUANITCAlarms_LCDG,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.TF",
-	Syntax:  synDeviceXPONONUANITCAlarms_TF,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.SUF",
-	Syntax:  synDeviceXPONONUANITCAlarms_SUF,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.MEM",
-	Syntax:  synDeviceXPONONUANITCAlarms_MEM,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.DACT",
-	Syntax:  synDeviceXPONONUANITCAlarms_DACT,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.DIS",
-	Syntax:  synDeviceXPONONUANITCAlarms_DIS,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.MIS",
-	Syntax:  synDeviceXPONONUANITCAlarms_MIS,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.PEE",
-	Syntax:  synDeviceXPONONUANITCAlarms_PEE,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.RDI",
-	Syntax:  synDeviceXPONONUANITCAlarms_RDI,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.LODS",
-	Syntax:  synDeviceXPONONUANITCAlarms_LODS,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.ROGUE",
-	Syntax:  synDeviceXPONONUANITCAlarms_ROGUE,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication.",
-	Version:    "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication.Password",
-	Syntax:  synDeviceXPONONUANITCAuthentication_Password,
-	Version: "2.17",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication.HexadecimalPassword",
-	Syntax:  synDeviceXPONONUANITCAuthentication_HexadecimalPassword,
-	Version: "2.17",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.PortNumberOfEntries",
-	Syntax:  synDeviceXPONONUANITCGEM_PortNumberOfEntries,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "PortNumberOfEntries",
-	Object:              true,
-	Path:                "Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"PortID"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PortID",
-	Syntax:  synDeviceXPONONUANITCGEMPort_PortID,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.Direction",
-	Syntax:  synDeviceXPONONUANITCGEMPort_Direction,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PortType",
-	Syntax:  synDeviceXPONONUANITCGEMPort_PortType,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM.FramesSent",
-	Syntax:  synDeviceXPONONUANITCGEMPortPM_FramesSent,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM.FramesReceived",
-	Syntax:  synDeviceXPONONUANITCGEMPortPM_FramesReceived,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation.ONUState",
-	Syntax:  synDeviceXPONONUANITCONUActivation_ONUState,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation.VendorID",
-	Syntax:  synDeviceXPONONUANITCONUActivation_VendorID,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation.SerialNumber",
-	Syntax:  synDeviceXPONONUANITCONUActivation_SerialNumber,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation.ONUID",
-	Syntax:  synDeviceXPONONUANITCONUActivation_ONUID,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.",
-	Version:    "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM.FramesSent",
-	Syntax:  synDeviceXPONONUANITCPMGEM_FramesSent,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM.FramesReceived",
-	Syntax:  synDeviceXPONONUANITCPMGEM_FramesReceived,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM.FrameHeaderHECErrors",
-	Syntax:  synDeviceXPONONUANITCPMGEM_FrameHeaderHECErrors,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM.KeyErrors",
-	Syntax:  synDeviceXPONONUANITCPMGEM_KeyErrors,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI.",
-	Version:    "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI.BaselineMessagesReceived",
-	Syntax:       synDeviceXPONONUANITCPMOMCI_BaselineMessagesReceived,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI.ExtendedMessagesReceived",
-	Syntax:       synDeviceXPONONUANITCPMOMCI_ExtendedMessagesReceived,
-	Version:      "2.16",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI.MICErrors",
-	Syntax:       synDeviceXPONONUANITCPMOMCI_MICErrors,
-	Version:      "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY.CorrectedFECBytes",
-	Syntax:  synDeviceXPONONUANITCPMPHY_CorrectedFECBytes,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY.CorrectedFECCodewords",
-	Syntax:  synDeviceXPONONUANITCPMPHY_CorrectedFECCodewords,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY.UncorrectableFECCodewords",
-	Syntax:  synDeviceXPONONUANITCPMPHY_UncorrectableFECCodewords,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY.TotalFECCodewords",
-	Syntax:  synDeviceXPONONUANITCPMPHY_TotalFECCodewords,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY.PSBdHECErrorCount",
-	Syntax:  synDeviceXPONONUANITCPMPHY_PSBdHECErrorCount,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY.HeaderHECErrorCount",
-	Syntax:  synDeviceXPONONUANITCPMPHY_HeaderHECErrorCount,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY.UnknownProfile",
-	Syntax:  synDeviceXPONONUANITCPMPHY_UnknownProfile,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM.MICErrors",
-	Syntax:  synDeviceXPONONUANITCPMPLOAM_MICErrors,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM.DownstreamMessageCount",
-	Syntax:  synDeviceXPONONUANITCPMPLOAM_DownstreamMessageCount,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM.RangingTime",
-	Syntax:  synDeviceXPONONUANITCPMPLOAM_RangingTime,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM.UpstreamMessageCount",
-	Syntax:  synDeviceXPONONUANITCPMPLOAM_UpstreamMessageCount,
-	Version: "2.16",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds.",
-	Version:    "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds.SignalFail",
-	Syntax:  synDeviceXPONONUANITCPerformanceThresholds_SignalFail,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds.SignalDegrade",
-	Syntax:  synDeviceXPONONUANITCPerformanceThresholds_SignalDegrade,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          2,
-	MinEntries:          0,
-	NumEntriesParameter: "TransceiverNumberOfEntries",
-	Object:              true,
-	Path:                "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"ID"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.ID",
-	Syntax:  synDeviceXPONONUANITransceiver_ID,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.Identifier",
-	Syntax:  synDeviceXPONONUANITransceiver_Identifier,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.VendorName",
-	Syntax:  synDeviceXPONONUANITransceiver_VendorName,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.VendorPartNumber",
-	Syntax:  synDeviceXPONONUANITransceiver_VendorPartNumber,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.VendorRevision",
-	Syntax:  synDeviceXPONONUANITransceiver_VendorRevision,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.PONMode",
-	Syntax:  synDeviceXPONONUANITransceiver_PONMode,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.Connector",
-	Syntax:  synDeviceXPONONUANITransceiver_Connector,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.NominalBitRateDownstream",
-	Syntax:  synDeviceXPONONUANITransceiver_NominalBitRateDownstream,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.NominalBitRateUpstream",
-	Syntax:  synDeviceXPONONUANITransceiver_NominalBitRateUpstream,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.RxPower",
-	Syntax:  synDeviceXPONONUANITransceiver_RxPower,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.TxPower",
-	Syntax:  synDeviceXPONONUANITransceiver_TxPower,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.Voltage",
-	Syntax:  synDeviceXPONONUANITransceiver_Voltage,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.Bias",
-	Syntax:  synDeviceXPONONUANITransceiver_Bias,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.Temperature",
-	Syntax:  synDeviceXPONONUANITransceiver_Temperature,
-	Version: "2.16",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "EthernetUNINumberOfEntries",
-	Object:              true,
-	Path:                "Device.XPON.ONU.{i}.EthernetUNI.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNI.{i}.Enable",
-	Syntax:  synDeviceXPONONUEthernetUNI_Enable,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNI.{i}.Status",
-	Syntax:  synDeviceXPONONUEthernetUNI_Status,
-	Version: "2.19",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNI.{i}.Alias",
-	Syntax:  synDeviceXPONONUEthernetUNI_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNI.{i}.Name",
-	Syntax:  synDeviceXPONONUEthernetUNI_Name,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.LastChange",
-	Syntax:       synDeviceXPONONUEthernetUNI_LastChange,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNI.{i}.LowerLayers",
-	Syntax:  synDeviceXPONONUEthernetUNI_LowerLayers,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNI.{i}.Upstream",
-	Syntax:  synDeviceXPONONUEthernetUNI_Upstream,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNI.{i}.ANIs",
-	Syntax:  synDeviceXPONONUEthernetUNI_ANIs,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNI.{i}.InterdomainID",
-	Syntax:  synDeviceXPONONUEthernetUNI_InterdomainID,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNI.{i}.InterdomainName",
-	Syntax:  synDeviceXPONONUEthernetUNI_InterdomainName,
-	Version: "2.0",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.Reset",
-	Syntax:  synDeviceXPONONUEthernetUNIStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.BytesSent",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceXPONONUEthernetUNIStats_UnknownProtoPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          2,
-	MinEntries:          0,
-	NumEntriesParameter: "SoftwareImageNumberOfEntries",
-	Object:              true,
-	Path:                "Device.XPON.ONU.{i}.SoftwareImage.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"ID"},
-	}},
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.SoftwareImage.{i}.ID",
-	Syntax:  synDeviceXPONONUSoftwareImage_ID,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.SoftwareImage.{i}.Version",
-	Syntax:  synDeviceXPONONUSoftwareImage_Version,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.SoftwareImage.{i}.IsCommitted",
-	Syntax:  synDeviceXPONONUSoftwareImage_IsCommitted,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.SoftwareImage.{i}.IsActive",
-	Syntax:  synDeviceXPONONUSoftwareImage_IsActive,
-	Version: "2.16",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.XPON.ONU.{i}.SoftwareImage.{i}.IsValid",
-	Syntax:  synDeviceXPONONUSoftwareImage_IsValid,
-	Version: "2.16",
-}}
+	IsCommitted model.ReadOnlyParam[bool] `dm:"b"`
 
-// DeviceXPONImpl is what a device implements for Device.XPON; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONImpl to implement only some methods.
-type DeviceXPONImpl interface {
-	ONUNumberOfEntries(inst []uint32) (uint32, error)
-	ONUInstances(inst []uint32) []uint32
-}
+	IsValid model.ReadOnlyParam[bool] `dm:"b"`
 
-// UnimplementedDeviceXPONImpl implements DeviceXPONImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONImpl struct{}
-
-func (UnimplementedDeviceXPONImpl) ONUNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONImpl) ONUInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceXPONONUImpl is what a device implements for Device.XPON.ONU.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUImpl to implement only some methods.
-type DeviceXPONONUImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Name(inst []uint32) (string, error)
-	Version(inst []uint32) (string, error)
-	EquipmentID(inst []uint32) (string, error)
-	SoftwareImageNumberOfEntries(inst []uint32) (uint32, error)
-	EthernetUNINumberOfEntries(inst []uint32) (uint32, error)
-	ANINumberOfEntries(inst []uint32) (uint32, error)
-	ANIInstances(inst []uint32) []uint32
-	EthernetUNIInstances(inst []uint32) []uint32
-	SoftwareImageInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceXPONONUImpl implements DeviceXPONONUImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUImpl struct{}
-
-func (UnimplementedDeviceXPONONUImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUImpl) EquipmentID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUImpl) SoftwareImageNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUImpl) EthernetUNINumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUImpl) ANINumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUImpl) ANIInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceXPONONUImpl) EthernetUNIInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceXPONONUImpl) SoftwareImageInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceXPONONUANIImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANIImpl to implement only some methods.
-type DeviceXPONONUANIImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceXPONONUANIStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	PONMode(inst []uint32) (DeviceXPONONUANIPONMode, error)
-	TransceiverNumberOfEntries(inst []uint32) (uint32, error)
-	SFPReferenceList(inst []uint32) ([]string, error)
-	TransceiverInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceXPONONUANIImpl implements DeviceXPONONUANIImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANIImpl struct{}
-
-func (UnimplementedDeviceXPONONUANIImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIImpl) Status(inst []uint32) (DeviceXPONONUANIStatus, error) {
-	var zero DeviceXPONONUANIStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIImpl) PONMode(inst []uint32) (DeviceXPONONUANIPONMode, error) {
-	var zero DeviceXPONONUANIPONMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIImpl) TransceiverNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIImpl) SFPReferenceList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIImpl) TransceiverInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceXPONONUANIStatsImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANIStatsImpl to implement only some methods.
-type DeviceXPONONUANIStatsImpl interface {
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceXPONONUANIStatsImpl implements DeviceXPONONUANIStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANIStatsImpl struct{}
-
-func (UnimplementedDeviceXPONONUANIStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANIStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUANITCImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCImpl to implement only some methods.
-type DeviceXPONONUANITCImpl interface{}
-
-// UnimplementedDeviceXPONONUANITCImpl implements DeviceXPONONUANITCImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCImpl struct{}
-
-// DeviceXPONONUANITCAlarmsImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCAlarmsImpl to implement only some methods.
-type DeviceXPONONUANITCAlarmsImpl interface {
-	LOS(inst []uint32) (bool, error)
-	LOF(inst []uint32) (bool, error)
-	SF(inst []uint32) (bool, error)
-	SD(inst []uint32) (bool, error)
-	LCDG(inst []uint32) (bool, error)
-	TF(inst []uint32) (bool, error)
-	SUF(inst []uint32) (bool, error)
-	MEM(inst []uint32) (bool, error)
-	DACT(inst []uint32) (bool, error)
-	DIS(inst []uint32) (bool, error)
-	MIS(inst []uint32) (bool, error)
-	PEE(inst []uint32) (bool, error)
-	RDI(inst []uint32) (bool, error)
-	LODS(inst []uint32) (bool, error)
-	ROGUE(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceXPONONUANITCAlarmsImpl implements DeviceXPONONUANITCAlarmsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCAlarmsImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) LOS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) LOF(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) SF(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) SD(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) LCDG(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) TF(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) SUF(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) MEM(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) DACT(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) DIS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) MIS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) PEE(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) RDI(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) LODS(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAlarmsImpl) ROGUE(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUANITCAuthenticationImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCAuthenticationImpl to implement only some methods.
-type DeviceXPONONUANITCAuthenticationImpl interface {
-	Password(inst []uint32) (string, error)
-	SetPassword(inst []uint32, v string) error
-	HexadecimalPassword(inst []uint32) (bool, error)
-	SetHexadecimalPassword(inst []uint32, v bool) error
-}
-
-// UnimplementedDeviceXPONONUANITCAuthenticationImpl implements DeviceXPONONUANITCAuthenticationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCAuthenticationImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCAuthenticationImpl) Password(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAuthenticationImpl) SetPassword(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAuthenticationImpl) HexadecimalPassword(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCAuthenticationImpl) SetHexadecimalPassword(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-
-// DeviceXPONONUANITCGEMImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.GEM; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCGEMImpl to implement only some methods.
-type DeviceXPONONUANITCGEMImpl interface {
-	PortNumberOfEntries(inst []uint32) (uint32, error)
-	PortInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceXPONONUANITCGEMImpl implements DeviceXPONONUANITCGEMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCGEMImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCGEMImpl) PortNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCGEMImpl) PortInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceXPONONUANITCGEMPortImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCGEMPortImpl to implement only some methods.
-type DeviceXPONONUANITCGEMPortImpl interface {
-	PortID(inst []uint32) (uint32, error)
-	Direction(inst []uint32) (DeviceXPONONUANITCGEMPortDirection, error)
-	PortType(inst []uint32) (DeviceXPONONUANITCGEMPortPortType, error)
-}
-
-// UnimplementedDeviceXPONONUANITCGEMPortImpl implements DeviceXPONONUANITCGEMPortImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCGEMPortImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCGEMPortImpl) PortID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCGEMPortImpl) Direction(inst []uint32) (DeviceXPONONUANITCGEMPortDirection, error) {
-	var zero DeviceXPONONUANITCGEMPortDirection
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCGEMPortImpl) PortType(inst []uint32) (DeviceXPONONUANITCGEMPortPortType, error) {
-	var zero DeviceXPONONUANITCGEMPortPortType
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUANITCGEMPortPMImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCGEMPortPMImpl to implement only some methods.
-type DeviceXPONONUANITCGEMPortPMImpl interface {
-	FramesSent(inst []uint32) (uint64, error)
-	FramesReceived(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceXPONONUANITCGEMPortPMImpl implements DeviceXPONONUANITCGEMPortPMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCGEMPortPMImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCGEMPortPMImpl) FramesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCGEMPortPMImpl) FramesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUANITCONUActivationImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCONUActivationImpl to implement only some methods.
-type DeviceXPONONUANITCONUActivationImpl interface {
-	ONUState(inst []uint32) (DeviceXPONONUANITCONUActivationONUState, error)
-	VendorID(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	ONUID(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceXPONONUANITCONUActivationImpl implements DeviceXPONONUANITCONUActivationImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCONUActivationImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCONUActivationImpl) ONUState(inst []uint32) (DeviceXPONONUANITCONUActivationONUState, error) {
-	var zero DeviceXPONONUANITCONUActivationONUState
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCONUActivationImpl) VendorID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCONUActivationImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCONUActivationImpl) ONUID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUANITCPMImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PM; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCPMImpl to implement only some methods.
-type DeviceXPONONUANITCPMImpl interface{}
-
-// UnimplementedDeviceXPONONUANITCPMImpl implements DeviceXPONONUANITCPMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCPMImpl struct{}
-
-// DeviceXPONONUANITCPMGEMImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCPMGEMImpl to implement only some methods.
-type DeviceXPONONUANITCPMGEMImpl interface {
-	FramesSent(inst []uint32) (uint64, error)
-	FramesReceived(inst []uint32) (uint64, error)
-	FrameHeaderHECErrors(inst []uint32) (uint32, error)
-	KeyErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceXPONONUANITCPMGEMImpl implements DeviceXPONONUANITCPMGEMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCPMGEMImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCPMGEMImpl) FramesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMGEMImpl) FramesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMGEMImpl) FrameHeaderHECErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMGEMImpl) KeyErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUANITCPMOMCIImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCPMOMCIImpl to implement only some methods.
-type DeviceXPONONUANITCPMOMCIImpl interface {
-	BaselineMessagesReceived(inst []uint32) (uint64, error)
-	ExtendedMessagesReceived(inst []uint32) (uint64, error)
-	MICErrors(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceXPONONUANITCPMOMCIImpl implements DeviceXPONONUANITCPMOMCIImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCPMOMCIImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCPMOMCIImpl) BaselineMessagesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMOMCIImpl) ExtendedMessagesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMOMCIImpl) MICErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUANITCPMPHYImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCPMPHYImpl to implement only some methods.
-type DeviceXPONONUANITCPMPHYImpl interface {
-	CorrectedFECBytes(inst []uint32) (uint64, error)
-	CorrectedFECCodewords(inst []uint32) (uint64, error)
-	UncorrectableFECCodewords(inst []uint32) (uint64, error)
-	TotalFECCodewords(inst []uint32) (uint64, error)
-	PSBdHECErrorCount(inst []uint32) (uint32, error)
-	HeaderHECErrorCount(inst []uint32) (uint32, error)
-	UnknownProfile(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceXPONONUANITCPMPHYImpl implements DeviceXPONONUANITCPMPHYImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCPMPHYImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCPMPHYImpl) CorrectedFECBytes(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMPHYImpl) CorrectedFECCodewords(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMPHYImpl) UncorrectableFECCodewords(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMPHYImpl) TotalFECCodewords(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMPHYImpl) PSBdHECErrorCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMPHYImpl) HeaderHECErrorCount(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMPHYImpl) UnknownProfile(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUANITCPMPLOAMImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCPMPLOAMImpl to implement only some methods.
-type DeviceXPONONUANITCPMPLOAMImpl interface {
-	MICErrors(inst []uint32) (uint32, error)
-	DownstreamMessageCount(inst []uint32) (uint64, error)
-	RangingTime(inst []uint32) (uint64, error)
-	UpstreamMessageCount(inst []uint32) (uint64, error)
-}
-
-// UnimplementedDeviceXPONONUANITCPMPLOAMImpl implements DeviceXPONONUANITCPMPLOAMImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCPMPLOAMImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCPMPLOAMImpl) MICErrors(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMPLOAMImpl) DownstreamMessageCount(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMPLOAMImpl) RangingTime(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPMPLOAMImpl) UpstreamMessageCount(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUANITCPerformanceThresholdsImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITCPerformanceThresholdsImpl to implement only some methods.
-type DeviceXPONONUANITCPerformanceThresholdsImpl interface {
-	SignalFail(inst []uint32) (uint32, error)
-	SignalDegrade(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceXPONONUANITCPerformanceThresholdsImpl implements DeviceXPONONUANITCPerformanceThresholdsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITCPerformanceThresholdsImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITCPerformanceThresholdsImpl) SignalFail(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITCPerformanceThresholdsImpl) SignalDegrade(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUANITransceiverImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUANITransceiverImpl to implement only some methods.
-type DeviceXPONONUANITransceiverImpl interface {
-	ID(inst []uint32) (uint32, error)
-	Identifier(inst []uint32) (uint32, error)
-	VendorName(inst []uint32) (string, error)
-	VendorPartNumber(inst []uint32) (string, error)
-	VendorRevision(inst []uint32) (string, error)
-	PONMode(inst []uint32) (DeviceXPONONUANITransceiverPONMode, error)
-	Connector(inst []uint32) (DeviceXPONONUANITransceiverConnector, error)
-	NominalBitRateDownstream(inst []uint32) (uint32, error)
-	NominalBitRateUpstream(inst []uint32) (uint32, error)
-	RxPower(inst []uint32) (int32, error)
-	TxPower(inst []uint32) (int32, error)
-	Voltage(inst []uint32) (uint32, error)
-	Bias(inst []uint32) (uint32, error)
-	Temperature(inst []uint32) (int32, error)
-}
-
-// UnimplementedDeviceXPONONUANITransceiverImpl implements DeviceXPONONUANITransceiverImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUANITransceiverImpl struct{}
-
-func (UnimplementedDeviceXPONONUANITransceiverImpl) ID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) Identifier(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) VendorName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) VendorPartNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) VendorRevision(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) PONMode(inst []uint32) (DeviceXPONONUANITransceiverPONMode, error) {
-	var zero DeviceXPONONUANITransceiverPONMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) Connector(inst []uint32) (DeviceXPONONUANITransceiverConnector, error) {
-	var zero DeviceXPONONUANITransceiverConnector
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) NominalBitRateDownstream(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) NominalBitRateUpstream(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) RxPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) TxPower(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) Voltage(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) Bias(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUANITransceiverImpl) Temperature(inst []uint32) (int32, error) {
-	var zero int32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUEthernetUNIImpl is what a device implements for Device.XPON.ONU.{i}.EthernetUNI.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUEthernetUNIImpl to implement only some methods.
-type DeviceXPONONUEthernetUNIImpl interface {
-	Enable(inst []uint32) (bool, error)
-	Status(inst []uint32) (DeviceXPONONUEthernetUNIStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	ANIs(inst []uint32) ([]string, error)
-	InterdomainID(inst []uint32) (string, error)
-	InterdomainName(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceXPONONUEthernetUNIImpl implements DeviceXPONONUEthernetUNIImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUEthernetUNIImpl struct{}
-
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) Status(inst []uint32) (DeviceXPONONUEthernetUNIStatus, error) {
-	var zero DeviceXPONONUEthernetUNIStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) ANIs(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) InterdomainID(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIImpl) InterdomainName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUEthernetUNIStatsImpl is what a device implements for Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUEthernetUNIStatsImpl to implement only some methods.
-type DeviceXPONONUEthernetUNIStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceXPONONUEthernetUNIStatsImpl implements DeviceXPONONUEthernetUNIStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUEthernetUNIStatsImpl struct{}
-
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceXPONONUSoftwareImageImpl is what a device implements for Device.XPON.ONU.{i}.SoftwareImage.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceXPONONUSoftwareImageImpl to implement only some methods.
-type DeviceXPONONUSoftwareImageImpl interface {
-	ID(inst []uint32) (uint32, error)
-	Version(inst []uint32) (string, error)
-	IsCommitted(inst []uint32) (bool, error)
-	IsActive(inst []uint32) (bool, error)
-	IsValid(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceXPONONUSoftwareImageImpl implements DeviceXPONONUSoftwareImageImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceXPONONUSoftwareImageImpl struct{}
-
-func (UnimplementedDeviceXPONONUSoftwareImageImpl) ID(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUSoftwareImageImpl) Version(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUSoftwareImageImpl) IsCommitted(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUSoftwareImageImpl) IsActive(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceXPONONUSoftwareImageImpl) IsValid(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -5,29 +5,21 @@ package tr181
 
 import (
 	"github.com/dmforge/dmforge/model"
-	"strconv"
 	"time"
 )
 
-var (
-	synDeviceZigBee_InterfaceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceZigBee_ZDONumberOfEntries       = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceZigBee holds the values of Device.ZigBee. (object, readOnly, since 2.7)
+// DeviceZigBee holds the values of Device.ZigBee. (object, readOnly, since 2.7).
 type DeviceZigBee struct {
-	// InterfaceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	InterfaceNumberOfEntries uint32 `cwmp:"InterfaceNumberOfEntries"`
-	// ZDONumberOfEntries: unsignedInt, readOnly, since 2.7.
-	ZDONumberOfEntries uint32                 `cwmp:"ZDONumberOfEntries"`
-	Discovery          *DeviceZigBeeDiscovery `cwmp:"Discovery."`
-	// Device.ZigBee.Interface.{i}. instances by instance number
-	Interface map[uint32]*DeviceZigBeeInterface `cwmp:"Interface.{i}."`
-	// Device.ZigBee.ZDO.{i}. instances by instance number
-	ZDO map[uint32]*DeviceZigBeeZDO `cwmp:"ZDO.{i}."`
+	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
+
+	ZDONumberOfEntries uint32 `json:"ZDONumberOfEntries,omitzero"`
+
+	Discovery *DeviceZigBeeDiscovery            `json:"Discovery,omitzero"`
+	Interface map[uint32]*DeviceZigBeeInterface `json:"Interface,omitzero"`
+	ZDO       map[uint32]*DeviceZigBeeZDO       `json:"ZDO,omitzero"`
 }
 
-// AddInterface creates instance i of Device.ZigBee.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceZigBee) AddInterface(i uint32) *DeviceZigBeeInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceZigBeeInterface{}
@@ -37,18 +29,7 @@ func (o *DeviceZigBee) AddInterface(i uint32) *DeviceZigBeeInterface {
 	return x
 }
 
-// GetInterface returns instance i of Device.ZigBee.Interface.{i}.
-func (o *DeviceZigBee) GetInterface(i uint32) (*DeviceZigBeeInterface, bool) {
-	x, ok := o.Interface[i]
-	return x, ok
-}
-
-// DeleteInterface removes instance i of Device.ZigBee.Interface.{i}.
-func (o *DeviceZigBee) DeleteInterface(i uint32) {
-	delete(o.Interface, i)
-}
-
-// AddZDO creates instance i of Device.ZigBee.ZDO.{i}. (replacing any) and returns it
+// AddZDO creates instance i (replacing any) and returns it.
 func (o *DeviceZigBee) AddZDO(i uint32) *DeviceZigBeeZDO {
 	if o.ZDO == nil {
 		o.ZDO = map[uint32]*DeviceZigBeeZDO{}
@@ -57,94 +38,58 @@ func (o *DeviceZigBee) AddZDO(i uint32) *DeviceZigBeeZDO {
 	o.ZDO[i] = x
 	return x
 }
-
-// GetZDO returns instance i of Device.ZigBee.ZDO.{i}.
-func (o *DeviceZigBee) GetZDO(i uint32) (*DeviceZigBeeZDO, bool) {
-	x, ok := o.ZDO[i]
-	return x, ok
-}
-
-// DeleteZDO removes instance i of Device.ZigBee.ZDO.{i}.
-func (o *DeviceZigBee) DeleteZDO(i uint32) {
-	delete(o.ZDO, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBee) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBee) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceZigBee) ValidateAt(c *model.Checker, p string) {
 	if o.Discovery != nil {
-		o.Discovery.ValidateAt(prefix+"Discovery.", v)
+		o.Discovery.ValidateAt(c, p+"Discovery.")
 	}
 	for _, i := range model.SortedKeys(o.Interface) {
-		o.Interface[i].ValidateAt(prefix+"Interface."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
 	}
 	for _, i := range model.SortedKeys(o.ZDO) {
-		o.ZDO[i].ValidateAt(prefix+"ZDO."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ZDO[i].ValidateAt(c, model.InstanceOf(p, "ZDO.", i))
 	}
 }
 
 // DeviceZigBeePath is the typed path of Device.ZigBee.
 type DeviceZigBeePath struct {
-	obj                      model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
-	ZDONumberOfEntries       model.ReadOnlyParam[uint32]
-	Discovery                DeviceZigBeeDiscoveryPath
+	model.ObjectPath
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ZDONumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Discovery DeviceZigBeeDiscoveryPath `dm:"Discovery."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeePath(prefix string) DeviceZigBeePath {
-	p := &prefix
-	return DeviceZigBeePath{
-		Discovery:                newDeviceZigBeeDiscoveryPath(prefix + "Discovery."),
-		InterfaceNumberOfEntries: model.NewReadOnly[uint32](p, "InterfaceNumberOfEntries", model.TypeUnsignedInt),
-		ZDONumberOfEntries:       model.NewReadOnly[uint32](p, "ZDONumberOfEntries", model.TypeUnsignedInt),
-		obj:                      model.NewObjectPath(p),
-	}
+// Interface returns the typed path of instance i.
+func (x DeviceZigBeePath) Interface(i uint32) (p DeviceZigBeeInterfacePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
+	return
 }
 
-// Interface returns the typed path of instance i of Device.ZigBee.Interface.{i}.
-func (x DeviceZigBeePath) Interface(i uint32) DeviceZigBeeInterfacePath {
-	return newDeviceZigBeeInterfacePath(x.Path() + "Interface." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// InterfaceTable returns the table Device.ZigBee.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeePath) InterfaceTable() model.Table {
-	return model.NewTable(x.Path() + "Interface.")
+	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-// ZDO returns the typed path of instance i of Device.ZigBee.ZDO.{i}.
-func (x DeviceZigBeePath) ZDO(i uint32) DeviceZigBeeZDOPath {
-	return newDeviceZigBeeZDOPath(x.Path() + "ZDO." + strconv.FormatUint(uint64(i), 10) + ".")
+// ZDO returns the typed path of instance i.
+func (x DeviceZigBeePath) ZDO(i uint32) (p DeviceZigBeeZDOPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ZDO.", i))
+	return
 }
 
-// ZDOTable returns the table Device.ZigBee.ZDO.{i}. itself (for AddObject when writable)
+// ZDOTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeePath) ZDOTable() model.Table {
-	return model.NewTable(x.Path() + "ZDO.")
+	return model.NewTable(x.ObjectPath, "ZDO.")
 }
 
-var (
-	synDeviceZigBeeDiscovery_AreaNetworkNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceZigBeeDiscovery holds the values of Device.ZigBee.Discovery. (object, readOnly, since 2.7)
+// DeviceZigBeeDiscovery holds the values of Device.ZigBee.Discovery. (object, readOnly, since 2.7).
 type DeviceZigBeeDiscovery struct {
-	// AreaNetworkNumberOfEntries: unsignedInt, readOnly, since 2.7.
-	AreaNetworkNumberOfEntries uint32 `cwmp:"AreaNetworkNumberOfEntries"`
-	// Device.ZigBee.Discovery.AreaNetwork.{i}. instances by instance number
-	AreaNetwork map[uint32]*DeviceZigBeeDiscoveryAreaNetwork `cwmp:"AreaNetwork.{i}."`
+	AreaNetworkNumberOfEntries uint32 `json:"AreaNetworkNumberOfEntries,omitzero"`
+
+	AreaNetwork map[uint32]*DeviceZigBeeDiscoveryAreaNetwork `json:"AreaNetwork,omitzero"`
 }
 
-// AddAreaNetwork creates instance i of Device.ZigBee.Discovery.AreaNetwork.{i}. (replacing any) and returns it
+// AddAreaNetwork creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeDiscovery) AddAreaNetwork(i uint32) *DeviceZigBeeDiscoveryAreaNetwork {
 	if o.AreaNetwork == nil {
 		o.AreaNetwork = map[uint32]*DeviceZigBeeDiscoveryAreaNetwork{}
@@ -153,318 +98,137 @@ func (o *DeviceZigBeeDiscovery) AddAreaNetwork(i uint32) *DeviceZigBeeDiscoveryA
 	o.AreaNetwork[i] = x
 	return x
 }
-
-// GetAreaNetwork returns instance i of Device.ZigBee.Discovery.AreaNetwork.{i}.
-func (o *DeviceZigBeeDiscovery) GetAreaNetwork(i uint32) (*DeviceZigBeeDiscoveryAreaNetwork, bool) {
-	x, ok := o.AreaNetwork[i]
-	return x, ok
-}
-
-// DeleteAreaNetwork removes instance i of Device.ZigBee.Discovery.AreaNetwork.{i}.
-func (o *DeviceZigBeeDiscovery) DeleteAreaNetwork(i uint32) {
-	delete(o.AreaNetwork, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeDiscovery) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeDiscovery) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceZigBeeDiscovery) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AreaNetwork) {
-		o.AreaNetwork[i].ValidateAt(prefix+"AreaNetwork."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.AreaNetwork[i].ValidateAt(c, model.InstanceOf(p, "AreaNetwork.", i))
 	}
 }
 
 // DeviceZigBeeDiscoveryPath is the typed path of Device.ZigBee.Discovery.
 type DeviceZigBeeDiscoveryPath struct {
-	obj                        model.ObjectPath
-	AreaNetworkNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	AreaNetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeDiscoveryPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeDiscoveryPath(prefix string) DeviceZigBeeDiscoveryPath {
-	p := &prefix
-	return DeviceZigBeeDiscoveryPath{
-		AreaNetworkNumberOfEntries: model.NewReadOnly[uint32](p, "AreaNetworkNumberOfEntries", model.TypeUnsignedInt),
-		obj:                        model.NewObjectPath(p),
-	}
+// AreaNetwork returns the typed path of instance i.
+func (x DeviceZigBeeDiscoveryPath) AreaNetwork(i uint32) (p DeviceZigBeeDiscoveryAreaNetworkPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AreaNetwork.", i))
+	return
 }
 
-// AreaNetwork returns the typed path of instance i of Device.ZigBee.Discovery.AreaNetwork.{i}.
-func (x DeviceZigBeeDiscoveryPath) AreaNetwork(i uint32) DeviceZigBeeDiscoveryAreaNetworkPath {
-	return newDeviceZigBeeDiscoveryAreaNetworkPath(x.Path() + "AreaNetwork." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AreaNetworkTable returns the table Device.ZigBee.Discovery.AreaNetwork.{i}. itself (for AddObject when writable)
+// AreaNetworkTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeDiscoveryPath) AreaNetworkTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "AreaNetwork.")
+	return model.NewWritableTable(x.ObjectPath, "AreaNetwork.")
 }
 
 // DeviceZigBeeDiscoveryAreaNetworkStatus enumerates the values of Device.ZigBee.Discovery.AreaNetwork.{i}.Status.
 type DeviceZigBeeDiscoveryAreaNetworkStatus string
 
-func (e DeviceZigBeeDiscoveryAreaNetworkStatus) String() string {
-	return string(e)
-}
-
 const (
 	DeviceZigBeeDiscoveryAreaNetworkStatus_Indeterminate DeviceZigBeeDiscoveryAreaNetworkStatus = "Indeterminate"
-	DeviceZigBeeDiscoveryAreaNetworkStatus_InProgress    DeviceZigBeeDiscoveryAreaNetworkStatus = "InProgress"
-	DeviceZigBeeDiscoveryAreaNetworkStatus_Success       DeviceZigBeeDiscoveryAreaNetworkStatus = "Success"
-	DeviceZigBeeDiscoveryAreaNetworkStatus_Error         DeviceZigBeeDiscoveryAreaNetworkStatus = "Error"
+
+	DeviceZigBeeDiscoveryAreaNetworkStatus_InProgress DeviceZigBeeDiscoveryAreaNetworkStatus = "InProgress"
+
+	DeviceZigBeeDiscoveryAreaNetworkStatus_Success DeviceZigBeeDiscoveryAreaNetworkStatus = "Success"
+
+	DeviceZigBeeDiscoveryAreaNetworkStatus_Error DeviceZigBeeDiscoveryAreaNetworkStatus = "Error"
+
 	DeviceZigBeeDiscoveryAreaNetworkStatus_Error_Timeout DeviceZigBeeDiscoveryAreaNetworkStatus = "Error_Timeout"
 )
 
-var (
-	synDeviceZigBeeDiscoveryAreaNetwork_Enable     = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeDiscoveryAreaNetwork_LastUpdate = &model.Syntax{Type: model.TypeDateTime}
-	synDeviceZigBeeDiscoveryAreaNetwork_Status     = &model.Syntax{
-		Enums: []model.Enum{{Value: "Indeterminate"}, {Value: "InProgress"}, {Value: "Success"}, {Value: "Error"}, {
-			Optional: true,
-			Value:    "Error_Timeout",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceZigBeeDiscoveryAreaNetwork_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeDiscoveryAreaNetwork_Coordinator = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeDiscoveryAreaNetwork_ZDOReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.ZDO.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeDiscoveryAreaNetwork_ZDOList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.ZDO.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceZigBeeDiscoveryAreaNetwork holds the values of Device.ZigBee.Discovery.AreaNetwork.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7)
+// DeviceZigBeeDiscoveryAreaNetwork holds the values of Device.ZigBee.Discovery.AreaNetwork.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceZigBeeDiscoveryAreaNetwork struct {
-	// Enable: boolean, readWrite, since 2.7.
-	Enable bool `cwmp:"Enable"`
-	// LastUpdate: dateTime, readOnly, since 2.7.
-	LastUpdate time.Time `cwmp:"LastUpdate"`
-	// Status: string{Indeterminate,InProgress,Success,Error,Error_Timeout}, readOnly, since 2.7.
-	Status DeviceZigBeeDiscoveryAreaNetworkStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Coordinator: string(:256), readWrite, since 2.7.
-	Coordinator string `cwmp:"Coordinator"`
-	// ZDOReference: string(:256) pathRef→##.ZDO., readOnly, since 2.7.
-	ZDOReference string `cwmp:"ZDOReference"`
-	// ZDOList: list<string(:256)> pathRef→##.ZDO., readOnly, since 2.7.
-	ZDOList []string `cwmp:"ZDOList"`
+	Enable bool `json:"Enable,omitzero"`
+
+	LastUpdate time.Time `json:"LastUpdate,omitzero"`
+
+	Status DeviceZigBeeDiscoveryAreaNetworkStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Coordinator string `json:"Coordinator,omitzero"`
+
+	ZDOReference string `json:"ZDOReference,omitzero"`
+
+	ZDOList []string `json:"ZDOList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeDiscoveryAreaNetwork) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeDiscoveryAreaNetwork) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeDiscoveryAreaNetwork_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeDiscoveryAreaNetwork_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeDiscoveryAreaNetwork_Coordinator, o.Coordinator); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Coordinator",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeDiscoveryAreaNetwork_ZDOReference, o.ZDOReference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ZDOReference",
-		})
-	}
-	if e := model.CheckValue(synDeviceZigBeeDiscoveryAreaNetwork_ZDOList, model.FormatValue(model.TypeString, o.ZDOList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ZDOList",
-		})
-	}
+func (o *DeviceZigBeeDiscoveryAreaNetwork) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 7945, string(o.Status))
+	c.String(p, "Alias", 7941, o.Alias)
+	c.String(p, "Coordinator", 7942, o.Coordinator)
+	c.String(p, "ZDOReference", 7947, o.ZDOReference)
+	c.Wire(p, "ZDOList", 7946, model.JoinStrings(o.ZDOList), len(o.ZDOList) > 0)
 }
 
 // DeviceZigBeeDiscoveryAreaNetworkPath is the typed path of Device.ZigBee.Discovery.AreaNetwork.{i}.
 type DeviceZigBeeDiscoveryAreaNetworkPath struct {
-	obj          model.ObjectPath
-	Enable       model.ReadWriteParam[bool]
-	LastUpdate   model.ReadOnlyParam[time.Time]
-	Status       model.ReadOnlyParam[DeviceZigBeeDiscoveryAreaNetworkStatus]
-	Alias        model.WriteOnceParam[string]
-	Coordinator  model.ReadWriteParam[string]
-	ZDOReference model.ReadOnlyParam[string]
-	ZDOList      model.ReadOnlyParam[[]string]
-}
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeDiscoveryAreaNetworkPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeDiscoveryAreaNetworkPath(prefix string) DeviceZigBeeDiscoveryAreaNetworkPath {
-	p := &prefix
-	return DeviceZigBeeDiscoveryAreaNetworkPath{
-		Alias:        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Coordinator:  model.NewReadWrite[string](p, "Coordinator", model.TypeString),
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		LastUpdate:   model.NewReadOnly[time.Time](p, "LastUpdate", model.TypeDateTime),
-		Status:       model.NewReadOnly[DeviceZigBeeDiscoveryAreaNetworkStatus](p, "Status", model.TypeString),
-		ZDOList:      model.NewReadOnly[[]string](p, "ZDOList", model.TypeString),
-		ZDOReference: model.NewReadOnly[string](p, "ZDOReference", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
+	Coordinator model.ReadWriteParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	ZDOList model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ZDOReference model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceZigBeeInterfaceStatus enumerates the values of Device.ZigBee.Interface.{i}.Status.
 type DeviceZigBeeInterfaceStatus string
 
-func (e DeviceZigBeeInterfaceStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeInterfaceStatus_Up             DeviceZigBeeInterfaceStatus = "Up"
-	DeviceZigBeeInterfaceStatus_Down           DeviceZigBeeInterfaceStatus = "Down"
-	DeviceZigBeeInterfaceStatus_Unknown        DeviceZigBeeInterfaceStatus = "Unknown"
-	DeviceZigBeeInterfaceStatus_Dormant        DeviceZigBeeInterfaceStatus = "Dormant"
-	DeviceZigBeeInterfaceStatus_NotPresent     DeviceZigBeeInterfaceStatus = "NotPresent"
+	DeviceZigBeeInterfaceStatus_Up DeviceZigBeeInterfaceStatus = "Up"
+
+	DeviceZigBeeInterfaceStatus_Down DeviceZigBeeInterfaceStatus = "Down"
+
+	DeviceZigBeeInterfaceStatus_Unknown DeviceZigBeeInterfaceStatus = "Unknown"
+
+	DeviceZigBeeInterfaceStatus_Dormant DeviceZigBeeInterfaceStatus = "Dormant"
+
+	DeviceZigBeeInterfaceStatus_NotPresent DeviceZigBeeInterfaceStatus = "NotPresent"
+
 	DeviceZigBeeInterfaceStatus_LowerLayerDown DeviceZigBeeInterfaceStatus = "LowerLayerDown"
-	DeviceZigBeeInterfaceStatus_Error          DeviceZigBeeInterfaceStatus = "Error"
+
+	DeviceZigBeeInterfaceStatus_Error DeviceZigBeeInterfaceStatus = "Error"
 )
 
-var (
-	synDeviceZigBeeInterface_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeInterface_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Up"}, {Value: "Down"}, {Value: "Unknown"}, {Value: "Dormant"}, {Value: "NotPresent"}, {Value: "LowerLayerDown"}, {
-			Optional: true,
-			Value:    "Error",
-		}},
-		Type: model.TypeString,
-	}
-	synDeviceZigBeeInterface_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeInterface_Name = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(64)}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeInterface_LastChange = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "seconds",
-	}
-	synDeviceZigBeeInterface_LowerLayers = &model.Syntax{
-		List: &model.List{Size: &model.Size{Max: model.U64(1024)}},
-		Ref: &model.Reference{
-			Kind:       "pathRef",
-			RefType:    "strong",
-			TargetType: "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceZigBeeInterface_Upstream   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeInterface_MaxBitRate = &model.Syntax{
-		Type:  model.TypeUnsignedInt,
-		Units: "Mbps",
-	}
-	synDeviceZigBeeInterface_IEEEAddress = &model.Syntax{
-		DataType: "IEEE_EUI64",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){7}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(23)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeInterface_NetworkAddress = &model.Syntax{
-		DataType: "ZigBeeNetworkAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f]){4}"}},
-		Sizes:    []model.Size{{Max: model.U64(4)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeInterface_ZDOReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ZDO.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeInterface_AssociatedDeviceNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceZigBeeInterface holds the values of Device.ZigBee.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0)
+// DeviceZigBeeInterface holds the values of Device.ZigBee.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceZigBeeInterface struct {
-	// Enable: boolean, readWrite, since 2.0.
-	Enable bool `cwmp:"Enable"`
-	// Status: string{Up,Down,Unknown,Dormant,NotPresent,LowerLayerDown,… 7 values}, readOnly, since 2.0.
-	Status DeviceZigBeeInterfaceStatus `cwmp:"Status"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// Name: string(:64), readOnly, since 2.0.
-	Name string `cwmp:"Name"`
-	// LastChange: unsignedInt seconds, readOnly, since 2.0.
-	LastChange uint32 `cwmp:"LastChange"`
-	// LowerLayers: list(:1024)<string> pathRef, readWrite, since 2.0.
-	LowerLayers []string `cwmp:"LowerLayers"`
-	// Upstream: boolean, readOnly, since 2.19.
-	Upstream bool `cwmp:"Upstream"`
-	// MaxBitRate: unsignedInt Mbps, readOnly, since 2.19.
-	MaxBitRate uint32 `cwmp:"MaxBitRate"`
-	// IEEEAddress: IEEE_EUI64=string(:23) ~2 patterns, readOnly, since 2.19.
-	IEEEAddress string `cwmp:"IEEEAddress"`
-	// NetworkAddress: ZigBeeNetworkAddress=string(:4) ~2 patterns, readOnly, since 2.19.
-	NetworkAddress string `cwmp:"NetworkAddress"`
-	// ZDOReference: string(:256) pathRef→#.ZDO., readOnly, since 2.19.
-	ZDOReference string `cwmp:"ZDOReference"`
-	// AssociatedDeviceNumberOfEntries: unsignedInt, readOnly, since 2.19.
-	AssociatedDeviceNumberOfEntries uint32 `cwmp:"AssociatedDeviceNumberOfEntries"`
-	// Device.ZigBee.Interface.{i}.AssociatedDevice.{i}. instances by instance number
-	AssociatedDevice map[uint32]*DeviceZigBeeInterfaceAssociatedDevice `cwmp:"AssociatedDevice.{i}."`
-	Stats            *DeviceZigBeeInterfaceStats                       `cwmp:"Stats."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Status DeviceZigBeeInterfaceStatus `json:"Status,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	Name string `json:"Name,omitzero"`
+
+	LastChange uint32 `json:"LastChange,omitzero"`
+
+	LowerLayers []string `json:"LowerLayers,omitzero"`
+
+	Upstream bool `json:"Upstream,omitzero"`
+
+	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
+
+	IEEEAddress string `json:"IEEEAddress,omitzero"`
+
+	NetworkAddress string `json:"NetworkAddress,omitzero"`
+
+	ZDOReference string `json:"ZDOReference,omitzero"`
+
+	AssociatedDeviceNumberOfEntries uint32 `json:"AssociatedDeviceNumberOfEntries,omitzero"`
+
+	AssociatedDevice map[uint32]*DeviceZigBeeInterfaceAssociatedDevice `json:"AssociatedDevice,omitzero"`
+	Stats            *DeviceZigBeeInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddAssociatedDevice creates instance i of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeInterface) AddAssociatedDevice(i uint32) *DeviceZigBeeInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceZigBeeInterfaceAssociatedDevice{}
@@ -473,461 +237,191 @@ func (o *DeviceZigBeeInterface) AddAssociatedDevice(i uint32) *DeviceZigBeeInter
 	o.AssociatedDevice[i] = x
 	return x
 }
-
-// GetAssociatedDevice returns instance i of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceZigBeeInterface) GetAssociatedDevice(i uint32) (*DeviceZigBeeInterfaceAssociatedDevice, bool) {
-	x, ok := o.AssociatedDevice[i]
-	return x, ok
-}
-
-// DeleteAssociatedDevice removes instance i of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.
-func (o *DeviceZigBeeInterface) DeleteAssociatedDevice(i uint32) {
-	delete(o.AssociatedDevice, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeInterface) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeInterface) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeInterface_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeInterface_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeInterface_Name, o.Name); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Name",
-		})
-	}
-	if e := model.CheckValue(synDeviceZigBeeInterface_LowerLayers, model.FormatValue(model.TypeString, o.LowerLayers)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LowerLayers",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeInterface_IEEEAddress, o.IEEEAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IEEEAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeInterface_NetworkAddress, o.NetworkAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeInterface_ZDOReference, o.ZDOReference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ZDOReference",
-		})
-	}
+func (o *DeviceZigBeeInterface) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Status", 7982, string(o.Status))
+	c.String(p, "Alias", 7950, o.Alias)
+	c.String(p, "Name", 7962, o.Name)
+	c.Wire(p, "LowerLayers", 7960, model.JoinStrings(o.LowerLayers), len(o.LowerLayers) > 0)
+	c.String(p, "IEEEAddress", 7958, o.IEEEAddress)
+	c.String(p, "NetworkAddress", 7963, o.NetworkAddress)
+	c.String(p, "ZDOReference", 7984, o.ZDOReference)
 	for _, i := range model.SortedKeys(o.AssociatedDevice) {
-		o.AssociatedDevice[i].ValidateAt(prefix+"AssociatedDevice."+strconv.FormatUint(uint64(i), 10)+".", v)
-	}
-	if o.Stats != nil {
-		o.Stats.ValidateAt(prefix+"Stats.", v)
+		o.AssociatedDevice[i].ValidateAt(c, model.InstanceOf(p, "AssociatedDevice.", i))
 	}
 }
 
 // DeviceZigBeeInterfacePath is the typed path of Device.ZigBee.Interface.{i}.
 type DeviceZigBeeInterfacePath struct {
-	obj                             model.ObjectPath
-	Enable                          model.ReadWriteParam[bool]
-	Status                          model.ReadOnlyParam[DeviceZigBeeInterfaceStatus]
-	Alias                           model.WriteOnceParam[string]
-	Name                            model.ReadOnlyParam[string]
-	LastChange                      model.ReadOnlyParam[uint32]
-	LowerLayers                     model.ReadWriteParam[[]string]
-	Upstream                        model.ReadOnlyParam[bool]
-	MaxBitRate                      model.ReadOnlyParam[uint32]
-	IEEEAddress                     model.ReadOnlyParam[string]
-	NetworkAddress                  model.ReadOnlyParam[string]
-	ZDOReference                    model.ReadOnlyParam[string]
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
-	Stats                           DeviceZigBeeInterfaceStatsPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	IEEEAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
+
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
+
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Name model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
+
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
+
+	ZDOReference model.ReadOnlyParam[string] `dm:"s"`
+
+	Stats DeviceZigBeeInterfaceStatsPath `dm:"Stats."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeInterfacePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeInterfacePath(prefix string) DeviceZigBeeInterfacePath {
-	p := &prefix
-	return DeviceZigBeeInterfacePath{
-		Alias:                           model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		AssociatedDeviceNumberOfEntries: model.NewReadOnly[uint32](p, "AssociatedDeviceNumberOfEntries", model.TypeUnsignedInt),
-		Enable:                          model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		IEEEAddress:                     model.NewReadOnly[string](p, "IEEEAddress", model.TypeString),
-		LastChange:                      model.NewReadOnly[uint32](p, "LastChange", model.TypeUnsignedInt),
-		LowerLayers:                     model.NewReadWrite[[]string](p, "LowerLayers", model.TypeString),
-		MaxBitRate:                      model.NewReadOnly[uint32](p, "MaxBitRate", model.TypeUnsignedInt),
-		Name:                            model.NewReadOnly[string](p, "Name", model.TypeString),
-		NetworkAddress:                  model.NewReadOnly[string](p, "NetworkAddress", model.TypeString),
-		Stats:                           newDeviceZigBeeInterfaceStatsPath(prefix + "Stats."),
-		Status:                          model.NewReadOnly[DeviceZigBeeInterfaceStatus](p, "Status", model.TypeString),
-		Upstream:                        model.NewReadOnly[bool](p, "Upstream", model.TypeBoolean),
-		ZDOReference:                    model.NewReadOnly[string](p, "ZDOReference", model.TypeString),
-		obj:                             model.NewObjectPath(p),
-	}
+// AssociatedDevice returns the typed path of instance i.
+func (x DeviceZigBeeInterfacePath) AssociatedDevice(i uint32) (p DeviceZigBeeInterfaceAssociatedDevicePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	return
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.
-func (x DeviceZigBeeInterfacePath) AssociatedDevice(i uint32) DeviceZigBeeInterfaceAssociatedDevicePath {
-	return newDeviceZigBeeInterfaceAssociatedDevicePath(x.Path() + "AssociatedDevice." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// AssociatedDeviceTable returns the table Device.ZigBee.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeInterfacePath) AssociatedDeviceTable() model.Table {
-	return model.NewTable(x.Path() + "AssociatedDevice.")
+	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-var (
-	synDeviceZigBeeInterfaceAssociatedDevice_IEEEAddress = &model.Syntax{
-		DataType: "IEEE_EUI64",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){7}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(23)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeInterfaceAssociatedDevice_NetworkAddress = &model.Syntax{
-		DataType: "ZigBeeNetworkAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f]){4}"}},
-		Sizes:    []model.Size{{Max: model.U64(4)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeInterfaceAssociatedDevice_Active       = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeInterfaceAssociatedDevice_ZDOReference = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##.ZDO.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceZigBeeInterfaceAssociatedDevice holds the values of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7)
+// DeviceZigBeeInterfaceAssociatedDevice holds the values of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7).
 type DeviceZigBeeInterfaceAssociatedDevice struct {
-	// IEEEAddress: IEEE_EUI64=string(:23) ~2 patterns, readOnly, since 2.7.
-	IEEEAddress string `cwmp:"IEEEAddress"`
-	// NetworkAddress: ZigBeeNetworkAddress=string(:4) ~2 patterns, readOnly, since 2.7.
-	NetworkAddress string `cwmp:"NetworkAddress"`
-	// Active: boolean, readOnly, since 2.7.
-	Active bool `cwmp:"Active"`
-	// ZDOReference: string(:256) pathRef→##.ZDO., readOnly, since 2.7.
-	ZDOReference string `cwmp:"ZDOReference"`
+	IEEEAddress string `json:"IEEEAddress,omitzero"`
+
+	NetworkAddress string `json:"NetworkAddress,omitzero"`
+
+	Active bool `json:"Active,omitzero"`
+
+	ZDOReference string `json:"ZDOReference,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeInterfaceAssociatedDevice) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeInterfaceAssociatedDevice) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeInterfaceAssociatedDevice_IEEEAddress, o.IEEEAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IEEEAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeInterfaceAssociatedDevice_NetworkAddress, o.NetworkAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeInterfaceAssociatedDevice_ZDOReference, o.ZDOReference); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ZDOReference",
-		})
-	}
+func (o *DeviceZigBeeInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "IEEEAddress", 7953, o.IEEEAddress)
+	c.String(p, "NetworkAddress", 7954, o.NetworkAddress)
+	c.String(p, "ZDOReference", 7955, o.ZDOReference)
 }
 
 // DeviceZigBeeInterfaceAssociatedDevicePath is the typed path of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.
 type DeviceZigBeeInterfaceAssociatedDevicePath struct {
-	obj            model.ObjectPath
-	IEEEAddress    model.ReadOnlyParam[string]
-	NetworkAddress model.ReadOnlyParam[string]
-	Active         model.ReadOnlyParam[bool]
-	ZDOReference   model.ReadOnlyParam[string]
+	model.ObjectPath
+	Active model.ReadOnlyParam[bool] `dm:"b"`
+
+	IEEEAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	ZDOReference model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeInterfaceAssociatedDevicePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeInterfaceAssociatedDevicePath(prefix string) DeviceZigBeeInterfaceAssociatedDevicePath {
-	p := &prefix
-	return DeviceZigBeeInterfaceAssociatedDevicePath{
-		Active:         model.NewReadOnly[bool](p, "Active", model.TypeBoolean),
-		IEEEAddress:    model.NewReadOnly[string](p, "IEEEAddress", model.TypeString),
-		NetworkAddress: model.NewReadOnly[string](p, "NetworkAddress", model.TypeString),
-		ZDOReference:   model.NewReadOnly[string](p, "ZDOReference", model.TypeString),
-		obj:            model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceZigBeeInterfaceStats_Reset = &model.Syntax{
-		Command: true,
-		Type:    model.TypeBoolean,
-	}
-	synDeviceZigBeeInterfaceStats_BytesSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceZigBeeInterfaceStats_BytesReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "bytes",
-	}
-	synDeviceZigBeeInterfaceStats_PacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_PacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_ErrorsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_ErrorsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_DiscardPacketsSent = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_DiscardPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_UnicastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_UnicastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_MulticastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_MulticastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_BroadcastPacketsSent = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_BroadcastPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter64",
-		Type:     model.TypeUnsignedLong,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_UnknownProtoPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "packets",
-	}
-	synDeviceZigBeeInterfaceStats_UnknownPacketsReceived = &model.Syntax{
-		DataType: "StatsCounter32",
-		Type:     model.TypeUnsignedInt,
-		Units:    "ZigBee packets",
-	}
-)
-
-// DeviceZigBeeInterfaceStats holds the values of Device.ZigBee.Interface.{i}.Stats. (object, readOnly, since 2.0)
+// DeviceZigBeeInterfaceStats holds the values of Device.ZigBee.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceZigBeeInterfaceStats struct {
-	// Reset: boolean, readWrite, since 2.19.
-	Reset bool `cwmp:"Reset"`
-	// BytesSent: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesSent uint64 `cwmp:"BytesSent"`
-	// BytesReceived: StatsCounter64=unsignedLong bytes, readOnly, since 2.0.
-	BytesReceived uint64 `cwmp:"BytesReceived"`
-	// PacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsSent uint64 `cwmp:"PacketsSent"`
-	// PacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	PacketsReceived uint64 `cwmp:"PacketsReceived"`
-	// ErrorsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsSent uint32 `cwmp:"ErrorsSent"`
-	// ErrorsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	ErrorsReceived uint32 `cwmp:"ErrorsReceived"`
-	// DiscardPacketsSent: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsSent uint32 `cwmp:"DiscardPacketsSent"`
-	// DiscardPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.0.
-	DiscardPacketsReceived uint32 `cwmp:"DiscardPacketsReceived"`
-	// UnicastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsSent uint64 `cwmp:"UnicastPacketsSent"`
-	// UnicastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	UnicastPacketsReceived uint64 `cwmp:"UnicastPacketsReceived"`
-	// MulticastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsSent uint64 `cwmp:"MulticastPacketsSent"`
-	// MulticastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	MulticastPacketsReceived uint64 `cwmp:"MulticastPacketsReceived"`
-	// BroadcastPacketsSent: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsSent uint64 `cwmp:"BroadcastPacketsSent"`
-	// BroadcastPacketsReceived: StatsCounter64=unsignedLong packets, readOnly, since 2.0.
-	BroadcastPacketsReceived uint64 `cwmp:"BroadcastPacketsReceived"`
-	// UnknownProtoPacketsReceived: StatsCounter32=unsignedInt packets, readOnly, since 2.19.
-	UnknownProtoPacketsReceived uint32 `cwmp:"UnknownProtoPacketsReceived"`
-	// UnknownPacketsReceived: StatsCounter32=unsignedInt ZigBee packets, readOnly, since 2.19, deprecated.
-	UnknownPacketsReceived uint32 `cwmp:"UnknownPacketsReceived"`
-}
+	Reset bool `json:"Reset,omitzero"`
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeInterfaceStats) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
+	BytesSent uint64 `json:"BytesSent,omitzero"`
 
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeInterfaceStats) ValidateAt(prefix string, v *model.Violations) {}
+	BytesReceived uint64 `json:"BytesReceived,omitzero"`
+
+	PacketsSent uint64 `json:"PacketsSent,omitzero"`
+
+	PacketsReceived uint64 `json:"PacketsReceived,omitzero"`
+
+	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
+
+	ErrorsReceived uint32 `json:"ErrorsReceived,omitzero"`
+
+	DiscardPacketsSent uint32 `json:"DiscardPacketsSent,omitzero"`
+
+	DiscardPacketsReceived uint32 `json:"DiscardPacketsReceived,omitzero"`
+
+	UnicastPacketsSent uint64 `json:"UnicastPacketsSent,omitzero"`
+
+	UnicastPacketsReceived uint64 `json:"UnicastPacketsReceived,omitzero"`
+
+	MulticastPacketsSent uint64 `json:"MulticastPacketsSent,omitzero"`
+
+	MulticastPacketsReceived uint64 `json:"MulticastPacketsReceived,omitzero"`
+
+	BroadcastPacketsSent uint64 `json:"BroadcastPacketsSent,omitzero"`
+
+	BroadcastPacketsReceived uint64 `json:"BroadcastPacketsReceived,omitzero"`
+
+	UnknownProtoPacketsReceived uint32 `json:"UnknownProtoPacketsReceived,omitzero"`
+
+	UnknownPacketsReceived uint32 `json:"UnknownPacketsReceived,omitzero"`
+}
 
 // DeviceZigBeeInterfaceStatsPath is the typed path of Device.ZigBee.Interface.{i}.Stats.
 type DeviceZigBeeInterfaceStatsPath struct {
-	obj                         model.ObjectPath
-	Reset                       model.ReadWriteParam[bool]
-	BytesSent                   model.ReadOnlyParam[uint64]
-	BytesReceived               model.ReadOnlyParam[uint64]
-	PacketsSent                 model.ReadOnlyParam[uint64]
-	PacketsReceived             model.ReadOnlyParam[uint64]
-	ErrorsSent                  model.ReadOnlyParam[uint32]
-	ErrorsReceived              model.ReadOnlyParam[uint32]
-	DiscardPacketsSent          model.ReadOnlyParam[uint32]
-	DiscardPacketsReceived      model.ReadOnlyParam[uint32]
-	UnicastPacketsSent          model.ReadOnlyParam[uint64]
-	UnicastPacketsReceived      model.ReadOnlyParam[uint64]
-	MulticastPacketsSent        model.ReadOnlyParam[uint64]
-	MulticastPacketsReceived    model.ReadOnlyParam[uint64]
-	BroadcastPacketsSent        model.ReadOnlyParam[uint64]
-	BroadcastPacketsReceived    model.ReadOnlyParam[uint64]
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
-	UnknownPacketsReceived      model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	Reset model.ReadWriteParam[bool] `dm:"b"`
+
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
+
+	UnknownPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
+
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeInterfaceStatsPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeInterfaceStatsPath(prefix string) DeviceZigBeeInterfaceStatsPath {
-	p := &prefix
-	return DeviceZigBeeInterfaceStatsPath{
-		BroadcastPacketsReceived:    model.NewReadOnly[uint64](p, "BroadcastPacketsReceived", model.TypeUnsignedLong),
-		BroadcastPacketsSent:        model.NewReadOnly[uint64](p, "BroadcastPacketsSent", model.TypeUnsignedLong),
-		BytesReceived:               model.NewReadOnly[uint64](p, "BytesReceived", model.TypeUnsignedLong),
-		BytesSent:                   model.NewReadOnly[uint64](p, "BytesSent", model.TypeUnsignedLong),
-		DiscardPacketsReceived:      model.NewReadOnly[uint32](p, "DiscardPacketsReceived", model.TypeUnsignedInt),
-		DiscardPacketsSent:          model.NewReadOnly[uint32](p, "DiscardPacketsSent", model.TypeUnsignedInt),
-		ErrorsReceived:              model.NewReadOnly[uint32](p, "ErrorsReceived", model.TypeUnsignedInt),
-		ErrorsSent:                  model.NewReadOnly[uint32](p, "ErrorsSent", model.TypeUnsignedInt),
-		MulticastPacketsReceived:    model.NewReadOnly[uint64](p, "MulticastPacketsReceived", model.TypeUnsignedLong),
-		MulticastPacketsSent:        model.NewReadOnly[uint64](p, "MulticastPacketsSent", model.TypeUnsignedLong),
-		PacketsReceived:             model.NewReadOnly[uint64](p, "PacketsReceived", model.TypeUnsignedLong),
-		PacketsSent:                 model.NewReadOnly[uint64](p, "PacketsSent", model.TypeUnsignedLong),
-		Reset:                       model.NewReadWrite[bool](p, "Reset", model.TypeBoolean),
-		UnicastPacketsReceived:      model.NewReadOnly[uint64](p, "UnicastPacketsReceived", model.TypeUnsignedLong),
-		UnicastPacketsSent:          model.NewReadOnly[uint64](p, "UnicastPacketsSent", model.TypeUnsignedLong),
-		UnknownPacketsReceived:      model.NewReadOnly[uint32](p, "UnknownPacketsReceived", model.TypeUnsignedInt),
-		UnknownProtoPacketsReceived: model.NewReadOnly[uint32](p, "UnknownProtoPacketsReceived", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceZigBeeZDO_Alias = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDO_IEEEAddress = &model.Syntax{
-		DataType: "IEEE_EUI64",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){7}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(23)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDO_NetworkAddress = &model.Syntax{
-		DataType: "ZigBeeNetworkAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f]){4}"}},
-		Sizes:    []model.Size{{Max: model.U64(4)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDO_BindingTableNumberOfEntries        = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceZigBeeZDO_GroupNumberOfEntries               = &model.Syntax{Type: model.TypeUnsignedInt}
-	synDeviceZigBeeZDO_ApplicationEndpointNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceZigBeeZDO holds the values of Device.ZigBee.ZDO.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7)
+// DeviceZigBeeZDO holds the values of Device.ZigBee.ZDO.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7).
 type DeviceZigBeeZDO struct {
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// IEEEAddress: IEEE_EUI64=string(:23) ~2 patterns, readOnly, since 2.7.
-	IEEEAddress string `cwmp:"IEEEAddress"`
-	// NetworkAddress: ZigBeeNetworkAddress=string(:4) ~2 patterns, readOnly, since 2.7.
-	NetworkAddress string `cwmp:"NetworkAddress"`
-	// BindingTableNumberOfEntries: unsignedInt, readOnly, since 2.7.
-	BindingTableNumberOfEntries uint32 `cwmp:"BindingTableNumberOfEntries"`
-	// GroupNumberOfEntries: unsignedInt, readOnly, since 2.7.
-	GroupNumberOfEntries uint32 `cwmp:"GroupNumberOfEntries"`
-	// ApplicationEndpointNumberOfEntries: unsignedInt, readOnly, since 2.7.
-	ApplicationEndpointNumberOfEntries uint32 `cwmp:"ApplicationEndpointNumberOfEntries"`
-	// Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}. instances by instance number
-	ApplicationEndpoint map[uint32]*DeviceZigBeeZDOApplicationEndpoint `cwmp:"ApplicationEndpoint.{i}."`
-	// Device.ZigBee.ZDO.{i}.Binding.{i}. instances by instance number
-	Binding           map[uint32]*DeviceZigBeeZDOBinding `cwmp:"Binding.{i}."`
-	ComplexDescriptor *DeviceZigBeeZDOComplexDescriptor  `cwmp:"ComplexDescriptor."`
-	// Device.ZigBee.ZDO.{i}.Group.{i}. instances by instance number
-	Group           map[uint32]*DeviceZigBeeZDOGroup `cwmp:"Group.{i}."`
-	Network         *DeviceZigBeeZDONetwork          `cwmp:"Network."`
-	NodeDescriptor  *DeviceZigBeeZDONodeDescriptor   `cwmp:"NodeDescriptor."`
-	NodeManager     *DeviceZigBeeZDONodeManager      `cwmp:"NodeManager."`
-	PowerDescriptor *DeviceZigBeeZDOPowerDescriptor  `cwmp:"PowerDescriptor."`
-	Security        *DeviceZigBeeZDOSecurity         `cwmp:"Security."`
-	UserDescriptor  *DeviceZigBeeZDOUserDescriptor   `cwmp:"UserDescriptor."`
+	Alias string `json:"Alias,omitzero"`
+
+	IEEEAddress string `json:"IEEEAddress,omitzero"`
+
+	NetworkAddress string `json:"NetworkAddress,omitzero"`
+
+	BindingTableNumberOfEntries uint32 `json:"BindingTableNumberOfEntries,omitzero"`
+
+	GroupNumberOfEntries uint32 `json:"GroupNumberOfEntries,omitzero"`
+
+	ApplicationEndpointNumberOfEntries uint32 `json:"ApplicationEndpointNumberOfEntries,omitzero"`
+
+	ApplicationEndpoint map[uint32]*DeviceZigBeeZDOApplicationEndpoint `json:"ApplicationEndpoint,omitzero"`
+	Binding             map[uint32]*DeviceZigBeeZDOBinding             `json:"Binding,omitzero"`
+	ComplexDescriptor   *DeviceZigBeeZDOComplexDescriptor              `json:"ComplexDescriptor,omitzero"`
+	Group               map[uint32]*DeviceZigBeeZDOGroup               `json:"Group,omitzero"`
+	Network             *DeviceZigBeeZDONetwork                        `json:"Network,omitzero"`
+	NodeDescriptor      *DeviceZigBeeZDONodeDescriptor                 `json:"NodeDescriptor,omitzero"`
+	NodeManager         *DeviceZigBeeZDONodeManager                    `json:"NodeManager,omitzero"`
+	PowerDescriptor     *DeviceZigBeeZDOPowerDescriptor                `json:"PowerDescriptor,omitzero"`
+	Security            *DeviceZigBeeZDOSecurity                       `json:"Security,omitzero"`
+	UserDescriptor      *DeviceZigBeeZDOUserDescriptor                 `json:"UserDescriptor,omitzero"`
 }
 
-// AddApplicationEndpoint creates instance i of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}. (replacing any) and returns it
+// AddApplicationEndpoint creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeZDO) AddApplicationEndpoint(i uint32) *DeviceZigBeeZDOApplicationEndpoint {
 	if o.ApplicationEndpoint == nil {
 		o.ApplicationEndpoint = map[uint32]*DeviceZigBeeZDOApplicationEndpoint{}
@@ -937,18 +431,7 @@ func (o *DeviceZigBeeZDO) AddApplicationEndpoint(i uint32) *DeviceZigBeeZDOAppli
 	return x
 }
 
-// GetApplicationEndpoint returns instance i of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.
-func (o *DeviceZigBeeZDO) GetApplicationEndpoint(i uint32) (*DeviceZigBeeZDOApplicationEndpoint, bool) {
-	x, ok := o.ApplicationEndpoint[i]
-	return x, ok
-}
-
-// DeleteApplicationEndpoint removes instance i of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.
-func (o *DeviceZigBeeZDO) DeleteApplicationEndpoint(i uint32) {
-	delete(o.ApplicationEndpoint, i)
-}
-
-// AddBinding creates instance i of Device.ZigBee.ZDO.{i}.Binding.{i}. (replacing any) and returns it
+// AddBinding creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeZDO) AddBinding(i uint32) *DeviceZigBeeZDOBinding {
 	if o.Binding == nil {
 		o.Binding = map[uint32]*DeviceZigBeeZDOBinding{}
@@ -958,18 +441,7 @@ func (o *DeviceZigBeeZDO) AddBinding(i uint32) *DeviceZigBeeZDOBinding {
 	return x
 }
 
-// GetBinding returns instance i of Device.ZigBee.ZDO.{i}.Binding.{i}.
-func (o *DeviceZigBeeZDO) GetBinding(i uint32) (*DeviceZigBeeZDOBinding, bool) {
-	x, ok := o.Binding[i]
-	return x, ok
-}
-
-// DeleteBinding removes instance i of Device.ZigBee.ZDO.{i}.Binding.{i}.
-func (o *DeviceZigBeeZDO) DeleteBinding(i uint32) {
-	delete(o.Binding, i)
-}
-
-// AddGroup creates instance i of Device.ZigBee.ZDO.{i}.Group.{i}. (replacing any) and returns it
+// AddGroup creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeZDO) AddGroup(i uint32) *DeviceZigBeeZDOGroup {
 	if o.Group == nil {
 		o.Group = map[uint32]*DeviceZigBeeZDOGroup{}
@@ -978,717 +450,314 @@ func (o *DeviceZigBeeZDO) AddGroup(i uint32) *DeviceZigBeeZDOGroup {
 	o.Group[i] = x
 	return x
 }
-
-// GetGroup returns instance i of Device.ZigBee.ZDO.{i}.Group.{i}.
-func (o *DeviceZigBeeZDO) GetGroup(i uint32) (*DeviceZigBeeZDOGroup, bool) {
-	x, ok := o.Group[i]
-	return x, ok
-}
-
-// DeleteGroup removes instance i of Device.ZigBee.ZDO.{i}.Group.{i}.
-func (o *DeviceZigBeeZDO) DeleteGroup(i uint32) {
-	delete(o.Group, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDO) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDO) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeZDO_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDO_IEEEAddress, o.IEEEAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IEEEAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDO_NetworkAddress, o.NetworkAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NetworkAddress",
-		})
-	}
+func (o *DeviceZigBeeZDO) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 7987, o.Alias)
+	c.String(p, "IEEEAddress", 8026, o.IEEEAddress)
+	c.String(p, "NetworkAddress", 8035, o.NetworkAddress)
 	for _, i := range model.SortedKeys(o.ApplicationEndpoint) {
-		o.ApplicationEndpoint[i].ValidateAt(prefix+"ApplicationEndpoint."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.ApplicationEndpoint[i].ValidateAt(c, model.InstanceOf(p, "ApplicationEndpoint.", i))
 	}
 	for _, i := range model.SortedKeys(o.Binding) {
-		o.Binding[i].ValidateAt(prefix+"Binding."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Binding[i].ValidateAt(c, model.InstanceOf(p, "Binding.", i))
 	}
 	if o.ComplexDescriptor != nil {
-		o.ComplexDescriptor.ValidateAt(prefix+"ComplexDescriptor.", v)
+		o.ComplexDescriptor.ValidateAt(c, p+"ComplexDescriptor.")
 	}
 	for _, i := range model.SortedKeys(o.Group) {
-		o.Group[i].ValidateAt(prefix+"Group."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Group[i].ValidateAt(c, model.InstanceOf(p, "Group.", i))
 	}
 	if o.Network != nil {
-		o.Network.ValidateAt(prefix+"Network.", v)
+		o.Network.ValidateAt(c, p+"Network.")
 	}
 	if o.NodeDescriptor != nil {
-		o.NodeDescriptor.ValidateAt(prefix+"NodeDescriptor.", v)
+		o.NodeDescriptor.ValidateAt(c, p+"NodeDescriptor.")
 	}
 	if o.NodeManager != nil {
-		o.NodeManager.ValidateAt(prefix+"NodeManager.", v)
+		o.NodeManager.ValidateAt(c, p+"NodeManager.")
 	}
 	if o.PowerDescriptor != nil {
-		o.PowerDescriptor.ValidateAt(prefix+"PowerDescriptor.", v)
+		o.PowerDescriptor.ValidateAt(c, p+"PowerDescriptor.")
 	}
 	if o.Security != nil {
-		o.Security.ValidateAt(prefix+"Security.", v)
+		o.Security.ValidateAt(c, p+"Security.")
 	}
 	if o.UserDescriptor != nil {
-		o.UserDescriptor.ValidateAt(prefix+"UserDescriptor.", v)
+		o.UserDescriptor.ValidateAt(c, p+"UserDescriptor.")
 	}
 }
 
 // DeviceZigBeeZDOPath is the typed path of Device.ZigBee.ZDO.{i}.
 type DeviceZigBeeZDOPath struct {
-	obj                                model.ObjectPath
-	Alias                              model.WriteOnceParam[string]
-	IEEEAddress                        model.ReadOnlyParam[string]
-	NetworkAddress                     model.ReadOnlyParam[string]
-	BindingTableNumberOfEntries        model.ReadOnlyParam[uint32]
-	GroupNumberOfEntries               model.ReadOnlyParam[uint32]
-	ApplicationEndpointNumberOfEntries model.ReadOnlyParam[uint32]
-	ComplexDescriptor                  DeviceZigBeeZDOComplexDescriptorPath
-	Network                            DeviceZigBeeZDONetworkPath
-	NodeDescriptor                     DeviceZigBeeZDONodeDescriptorPath
-	NodeManager                        DeviceZigBeeZDONodeManagerPath
-	PowerDescriptor                    DeviceZigBeeZDOPowerDescriptorPath
-	Security                           DeviceZigBeeZDOSecurityPath
-	UserDescriptor                     DeviceZigBeeZDOUserDescriptorPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ApplicationEndpointNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	BindingTableNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
+
+	IEEEAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	NetworkAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	ComplexDescriptor DeviceZigBeeZDOComplexDescriptorPath `dm:"ComplexDescriptor."`
+	Network           DeviceZigBeeZDONetworkPath           `dm:"Network."`
+	NodeDescriptor    DeviceZigBeeZDONodeDescriptorPath    `dm:"NodeDescriptor."`
+	NodeManager       DeviceZigBeeZDONodeManagerPath       `dm:"NodeManager."`
+	PowerDescriptor   DeviceZigBeeZDOPowerDescriptorPath   `dm:"PowerDescriptor."`
+	Security          DeviceZigBeeZDOSecurityPath          `dm:"Security."`
+	UserDescriptor    DeviceZigBeeZDOUserDescriptorPath    `dm:"UserDescriptor."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDOPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDOPath(prefix string) DeviceZigBeeZDOPath {
-	p := &prefix
-	return DeviceZigBeeZDOPath{
-		Alias:                              model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ApplicationEndpointNumberOfEntries: model.NewReadOnly[uint32](p, "ApplicationEndpointNumberOfEntries", model.TypeUnsignedInt),
-		BindingTableNumberOfEntries:        model.NewReadOnly[uint32](p, "BindingTableNumberOfEntries", model.TypeUnsignedInt),
-		ComplexDescriptor:                  newDeviceZigBeeZDOComplexDescriptorPath(prefix + "ComplexDescriptor."),
-		GroupNumberOfEntries:               model.NewReadOnly[uint32](p, "GroupNumberOfEntries", model.TypeUnsignedInt),
-		IEEEAddress:                        model.NewReadOnly[string](p, "IEEEAddress", model.TypeString),
-		Network:                            newDeviceZigBeeZDONetworkPath(prefix + "Network."),
-		NetworkAddress:                     model.NewReadOnly[string](p, "NetworkAddress", model.TypeString),
-		NodeDescriptor:                     newDeviceZigBeeZDONodeDescriptorPath(prefix + "NodeDescriptor."),
-		NodeManager:                        newDeviceZigBeeZDONodeManagerPath(prefix + "NodeManager."),
-		PowerDescriptor:                    newDeviceZigBeeZDOPowerDescriptorPath(prefix + "PowerDescriptor."),
-		Security:                           newDeviceZigBeeZDOSecurityPath(prefix + "Security."),
-		UserDescriptor:                     newDeviceZigBeeZDOUserDescriptorPath(prefix + "UserDescriptor."),
-		obj:                                model.NewObjectPath(p),
-	}
+// ApplicationEndpoint returns the typed path of instance i.
+func (x DeviceZigBeeZDOPath) ApplicationEndpoint(i uint32) (p DeviceZigBeeZDOApplicationEndpointPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ApplicationEndpoint.", i))
+	return
 }
 
-// ApplicationEndpoint returns the typed path of instance i of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.
-func (x DeviceZigBeeZDOPath) ApplicationEndpoint(i uint32) DeviceZigBeeZDOApplicationEndpointPath {
-	return newDeviceZigBeeZDOApplicationEndpointPath(x.Path() + "ApplicationEndpoint." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// ApplicationEndpointTable returns the table Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}. itself (for AddObject when writable)
+// ApplicationEndpointTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeZDOPath) ApplicationEndpointTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "ApplicationEndpoint.")
+	return model.NewWritableTable(x.ObjectPath, "ApplicationEndpoint.")
 }
 
-// Binding returns the typed path of instance i of Device.ZigBee.ZDO.{i}.Binding.{i}.
-func (x DeviceZigBeeZDOPath) Binding(i uint32) DeviceZigBeeZDOBindingPath {
-	return newDeviceZigBeeZDOBindingPath(x.Path() + "Binding." + strconv.FormatUint(uint64(i), 10) + ".")
+// Binding returns the typed path of instance i.
+func (x DeviceZigBeeZDOPath) Binding(i uint32) (p DeviceZigBeeZDOBindingPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Binding.", i))
+	return
 }
 
-// BindingTable returns the table Device.ZigBee.ZDO.{i}.Binding.{i}. itself (for AddObject when writable)
+// BindingTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeZDOPath) BindingTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Binding.")
+	return model.NewWritableTable(x.ObjectPath, "Binding.")
 }
 
-// Group returns the typed path of instance i of Device.ZigBee.ZDO.{i}.Group.{i}.
-func (x DeviceZigBeeZDOPath) Group(i uint32) DeviceZigBeeZDOGroupPath {
-	return newDeviceZigBeeZDOGroupPath(x.Path() + "Group." + strconv.FormatUint(uint64(i), 10) + ".")
+// Group returns the typed path of instance i.
+func (x DeviceZigBeeZDOPath) Group(i uint32) (p DeviceZigBeeZDOGroupPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Group.", i))
+	return
 }
 
-// GroupTable returns the table Device.ZigBee.ZDO.{i}.Group.{i}. itself (for AddObject when writable)
+// GroupTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeZDOPath) GroupTable() model.WritableTable {
-	return model.NewWritableTable(x.Path() + "Group.")
+	return model.NewWritableTable(x.ObjectPath, "Group.")
 }
 
-var (
-	synDeviceZigBeeZDOApplicationEndpoint_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeZDOApplicationEndpoint_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDOApplicationEndpoint_EndpointId = &model.Syntax{
-		Ranges: []model.Range{{Max: "240"}},
-		Type:   model.TypeUnsignedInt,
-	}
-)
-
-// DeviceZigBeeZDOApplicationEndpoint holds the values of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7)
+// DeviceZigBeeZDOApplicationEndpoint holds the values of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceZigBeeZDOApplicationEndpoint struct {
-	// Enable: boolean, readWrite, since 2.7.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// EndpointId: unsignedInt[:240], readWrite, since 2.7.
-	EndpointId       uint32                                              `cwmp:"EndpointId"`
-	SimpleDescriptor *DeviceZigBeeZDOApplicationEndpointSimpleDescriptor `cwmp:"SimpleDescriptor."`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	EndpointId uint32 `json:"EndpointId,omitzero"`
+
+	SimpleDescriptor *DeviceZigBeeZDOApplicationEndpointSimpleDescriptor `json:"SimpleDescriptor,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDOApplicationEndpoint) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDOApplicationEndpoint) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeZDOApplicationEndpoint_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDOApplicationEndpoint_EndpointId, uint64(o.EndpointId)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EndpointId",
-		})
-	}
+func (o *DeviceZigBeeZDOApplicationEndpoint) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 7989, o.Alias)
+	c.Uint(p, "EndpointId", 7991, uint64(o.EndpointId))
 	if o.SimpleDescriptor != nil {
-		o.SimpleDescriptor.ValidateAt(prefix+"SimpleDescriptor.", v)
+		o.SimpleDescriptor.ValidateAt(c, p+"SimpleDescriptor.")
 	}
 }
 
 // DeviceZigBeeZDOApplicationEndpointPath is the typed path of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.
 type DeviceZigBeeZDOApplicationEndpointPath struct {
-	obj              model.ObjectPath
-	Enable           model.ReadWriteParam[bool]
-	Alias            model.WriteOnceParam[string]
-	EndpointId       model.ReadWriteParam[uint32]
-	SimpleDescriptor DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EndpointId model.ReadWriteParam[uint32] `dm:"u"`
+
+	SimpleDescriptor DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath `dm:"SimpleDescriptor."`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDOApplicationEndpointPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDOApplicationEndpointPath(prefix string) DeviceZigBeeZDOApplicationEndpointPath {
-	p := &prefix
-	return DeviceZigBeeZDOApplicationEndpointPath{
-		Alias:            model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:           model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EndpointId:       model.NewReadWrite[uint32](p, "EndpointId", model.TypeUnsignedInt),
-		SimpleDescriptor: newDeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath(prefix + "SimpleDescriptor."),
-		obj:              model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_ProfileId = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_DeviceId = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_DeviceVersion = &model.Syntax{
-		Ranges: []model.Range{{Max: "15"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_InputClusterList = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_OutputClusterList = &model.Syntax{
-		List:   &model.List{},
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-)
-
-// DeviceZigBeeZDOApplicationEndpointSimpleDescriptor holds the values of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor. (object, readOnly, since 2.7)
+// DeviceZigBeeZDOApplicationEndpointSimpleDescriptor holds the values of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor. (object, readOnly, since 2.7).
 type DeviceZigBeeZDOApplicationEndpointSimpleDescriptor struct {
-	// ProfileId: unsignedInt[:65535], readWrite, since 2.7.
-	ProfileId uint32 `cwmp:"ProfileId"`
-	// DeviceId: unsignedInt[:65535], readOnly, since 2.7.
-	DeviceId uint32 `cwmp:"DeviceId"`
-	// DeviceVersion: unsignedInt[:15], readOnly, since 2.7.
-	DeviceVersion uint32 `cwmp:"DeviceVersion"`
-	// InputClusterList: list<unsignedInt[:65535]>, readWrite, since 2.7.
-	InputClusterList []uint32 `cwmp:"InputClusterList"`
-	// OutputClusterList: list<unsignedInt[:65535]>, readWrite, since 2.7.
-	OutputClusterList []uint32 `cwmp:"OutputClusterList"`
+	ProfileId uint32 `json:"ProfileId,omitzero"`
+
+	DeviceId uint32 `json:"DeviceId,omitzero"`
+
+	DeviceVersion uint32 `json:"DeviceVersion,omitzero"`
+
+	InputClusterList []uint32 `json:"InputClusterList,omitzero"`
+
+	OutputClusterList []uint32 `json:"OutputClusterList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDOApplicationEndpointSimpleDescriptor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDOApplicationEndpointSimpleDescriptor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_ProfileId, uint64(o.ProfileId)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ProfileId",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_DeviceId, uint64(o.DeviceId)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceId",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_DeviceVersion, uint64(o.DeviceVersion)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceVersion",
-		})
-	}
-	if e := model.CheckValue(synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_InputClusterList, model.FormatValue(model.TypeUnsignedInt, o.InputClusterList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "InputClusterList",
-		})
-	}
-	if e := model.CheckValue(synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_OutputClusterList, model.FormatValue(model.TypeUnsignedInt, o.OutputClusterList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "OutputClusterList",
-		})
-	}
+func (o *DeviceZigBeeZDOApplicationEndpointSimpleDescriptor) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "ProfileId", 7997, uint64(o.ProfileId))
+	c.Uint(p, "DeviceId", 7993, uint64(o.DeviceId))
+	c.Uint(p, "DeviceVersion", 7994, uint64(o.DeviceVersion))
+	c.Wire(p, "InputClusterList", 7995, model.FormatValue(model.TypeUnsignedInt, o.InputClusterList), len(o.InputClusterList) > 0)
+	c.Wire(p, "OutputClusterList", 7996, model.FormatValue(model.TypeUnsignedInt, o.OutputClusterList), len(o.OutputClusterList) > 0)
 }
 
 // DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor.
 type DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath struct {
-	obj               model.ObjectPath
-	ProfileId         model.ReadWriteParam[uint32]
-	DeviceId          model.ReadOnlyParam[uint32]
-	DeviceVersion     model.ReadOnlyParam[uint32]
-	InputClusterList  model.ReadWriteParam[[]uint32]
-	OutputClusterList model.ReadWriteParam[[]uint32]
-}
+	model.ObjectPath
+	DeviceId model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath(prefix string) DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath {
-	p := &prefix
-	return DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath{
-		DeviceId:          model.NewReadOnly[uint32](p, "DeviceId", model.TypeUnsignedInt),
-		DeviceVersion:     model.NewReadOnly[uint32](p, "DeviceVersion", model.TypeUnsignedInt),
-		InputClusterList:  model.NewReadWrite[[]uint32](p, "InputClusterList", model.TypeString),
-		OutputClusterList: model.NewReadWrite[[]uint32](p, "OutputClusterList", model.TypeString),
-		ProfileId:         model.NewReadWrite[uint32](p, "ProfileId", model.TypeUnsignedInt),
-		obj:               model.NewObjectPath(p),
-	}
+	DeviceVersion model.ReadOnlyParam[uint32] `dm:"u"`
+
+	InputClusterList model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	OutputClusterList model.ReadWriteParam[[]uint32] `dm:"s"`
+
+	ProfileId model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceZigBeeZDOBindingDestinationAddressMode enumerates the values of Device.ZigBee.ZDO.{i}.Binding.{i}.DestinationAddressMode.
 type DeviceZigBeeZDOBindingDestinationAddressMode string
 
-func (e DeviceZigBeeZDOBindingDestinationAddressMode) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDOBindingDestinationAddressMode_Group    DeviceZigBeeZDOBindingDestinationAddressMode = "Group"
+	DeviceZigBeeZDOBindingDestinationAddressMode_Group DeviceZigBeeZDOBindingDestinationAddressMode = "Group"
+
 	DeviceZigBeeZDOBindingDestinationAddressMode_Endpoint DeviceZigBeeZDOBindingDestinationAddressMode = "Endpoint"
 )
 
-var (
-	synDeviceZigBeeZDOBinding_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeZDOBinding_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDOBinding_SourceEndpoint = &model.Syntax{
-		Ranges: []model.Range{{Max: "240"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceZigBeeZDOBinding_SourceAddress = &model.Syntax{
-		DataType: "IEEE_EUI64",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){7}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(23)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDOBinding_ClusterId = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceZigBeeZDOBinding_DestinationAddressMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Group"}, {Value: "Endpoint"}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDOBinding_DestinationEndpoint = &model.Syntax{
-		Ranges: []model.Range{{Max: "240"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceZigBeeZDOBinding_IEEEDestinationAddress = &model.Syntax{
-		DataType: "IEEE_EUI64",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){7}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(23)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDOBinding_GroupDestinationAddress = &model.Syntax{
-		DataType: "ZigBeeNetworkAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f]){4}"}},
-		Sizes:    []model.Size{{Max: model.U64(4)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceZigBeeZDOBinding holds the values of Device.ZigBee.ZDO.{i}.Binding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7)
+// DeviceZigBeeZDOBinding holds the values of Device.ZigBee.ZDO.{i}.Binding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceZigBeeZDOBinding struct {
-	// Enable: boolean, readWrite, since 2.7.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// SourceEndpoint: unsignedInt[:240], readWrite, since 2.7.
-	SourceEndpoint uint32 `cwmp:"SourceEndpoint"`
-	// SourceAddress: IEEE_EUI64=string(:23) ~2 patterns, readWrite, since 2.7.
-	SourceAddress string `cwmp:"SourceAddress"`
-	// ClusterId: unsignedInt[:65535], readWrite, since 2.7.
-	ClusterId uint32 `cwmp:"ClusterId"`
-	// DestinationAddressMode: string{Group,Endpoint}, readWrite, since 2.7.
-	DestinationAddressMode DeviceZigBeeZDOBindingDestinationAddressMode `cwmp:"DestinationAddressMode"`
-	// DestinationEndpoint: unsignedInt[:240], readWrite, since 2.7.
-	DestinationEndpoint uint32 `cwmp:"DestinationEndpoint"`
-	// IEEEDestinationAddress: IEEE_EUI64=string(:23) ~2 patterns, readWrite, since 2.7.
-	IEEEDestinationAddress string `cwmp:"IEEEDestinationAddress"`
-	// GroupDestinationAddress: ZigBeeNetworkAddress=string(:4) ~2 patterns, readWrite, since 2.7.
-	GroupDestinationAddress string `cwmp:"GroupDestinationAddress"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	SourceEndpoint uint32 `json:"SourceEndpoint,omitzero"`
+
+	SourceAddress string `json:"SourceAddress,omitzero"`
+
+	ClusterId uint32 `json:"ClusterId,omitzero"`
+
+	DestinationAddressMode DeviceZigBeeZDOBindingDestinationAddressMode `json:"DestinationAddressMode,omitzero"`
+
+	DestinationEndpoint uint32 `json:"DestinationEndpoint,omitzero"`
+
+	IEEEDestinationAddress string `json:"IEEEDestinationAddress,omitzero"`
+
+	GroupDestinationAddress string `json:"GroupDestinationAddress,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDOBinding) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDOBinding) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeZDOBinding_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDOBinding_SourceEndpoint, uint64(o.SourceEndpoint)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceEndpoint",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDOBinding_SourceAddress, o.SourceAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SourceAddress",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDOBinding_ClusterId, uint64(o.ClusterId)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ClusterId",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDOBinding_DestinationAddressMode, string(o.DestinationAddressMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationAddressMode",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDOBinding_DestinationEndpoint, uint64(o.DestinationEndpoint)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationEndpoint",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDOBinding_IEEEDestinationAddress, o.IEEEDestinationAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IEEEDestinationAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDOBinding_GroupDestinationAddress, o.GroupDestinationAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GroupDestinationAddress",
-		})
-	}
+func (o *DeviceZigBeeZDOBinding) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 8000, o.Alias)
+	c.Uint(p, "SourceEndpoint", 8008, uint64(o.SourceEndpoint))
+	c.String(p, "SourceAddress", 8007, o.SourceAddress)
+	c.Uint(p, "ClusterId", 8001, uint64(o.ClusterId))
+	c.String(p, "DestinationAddressMode", 8002, string(o.DestinationAddressMode))
+	c.Uint(p, "DestinationEndpoint", 8003, uint64(o.DestinationEndpoint))
+	c.String(p, "IEEEDestinationAddress", 8006, o.IEEEDestinationAddress)
+	c.String(p, "GroupDestinationAddress", 8005, o.GroupDestinationAddress)
 }
 
 // DeviceZigBeeZDOBindingPath is the typed path of Device.ZigBee.ZDO.{i}.Binding.{i}.
 type DeviceZigBeeZDOBindingPath struct {
-	obj                     model.ObjectPath
-	Enable                  model.ReadWriteParam[bool]
-	Alias                   model.WriteOnceParam[string]
-	SourceEndpoint          model.ReadWriteParam[uint32]
-	SourceAddress           model.ReadWriteParam[string]
-	ClusterId               model.ReadWriteParam[uint32]
-	DestinationAddressMode  model.ReadWriteParam[DeviceZigBeeZDOBindingDestinationAddressMode]
-	DestinationEndpoint     model.ReadWriteParam[uint32]
-	IEEEDestinationAddress  model.ReadWriteParam[string]
-	GroupDestinationAddress model.ReadWriteParam[string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	ClusterId model.ReadWriteParam[uint32] `dm:"u"`
+
+	DestinationAddressMode model.ReadWriteParam[DeviceZigBeeZDOBindingDestinationAddressMode] `dm:"s"`
+
+	DestinationEndpoint model.ReadWriteParam[uint32] `dm:"u"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	GroupDestinationAddress model.ReadWriteParam[string] `dm:"s"`
+
+	IEEEDestinationAddress model.ReadWriteParam[string] `dm:"s"`
+
+	SourceAddress model.ReadWriteParam[string] `dm:"s"`
+
+	SourceEndpoint model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDOBindingPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDOBindingPath(prefix string) DeviceZigBeeZDOBindingPath {
-	p := &prefix
-	return DeviceZigBeeZDOBindingPath{
-		Alias:                   model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		ClusterId:               model.NewReadWrite[uint32](p, "ClusterId", model.TypeUnsignedInt),
-		DestinationAddressMode:  model.NewReadWrite[DeviceZigBeeZDOBindingDestinationAddressMode](p, "DestinationAddressMode", model.TypeString),
-		DestinationEndpoint:     model.NewReadWrite[uint32](p, "DestinationEndpoint", model.TypeUnsignedInt),
-		Enable:                  model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		GroupDestinationAddress: model.NewReadWrite[string](p, "GroupDestinationAddress", model.TypeString),
-		IEEEDestinationAddress:  model.NewReadWrite[string](p, "IEEEDestinationAddress", model.TypeString),
-		SourceAddress:           model.NewReadWrite[string](p, "SourceAddress", model.TypeString),
-		SourceEndpoint:          model.NewReadWrite[uint32](p, "SourceEndpoint", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceZigBeeZDOComplexDescriptor_DescriptorAvailable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeZDOComplexDescriptor_Language            = &model.Syntax{Type: model.TypeString}
-	synDeviceZigBeeZDOComplexDescriptor_CharacterSet        = &model.Syntax{Type: model.TypeString}
-	synDeviceZigBeeZDOComplexDescriptor_ManufacturerName    = &model.Syntax{Type: model.TypeString}
-	synDeviceZigBeeZDOComplexDescriptor_ModelName           = &model.Syntax{Type: model.TypeString}
-	synDeviceZigBeeZDOComplexDescriptor_SerialNumber        = &model.Syntax{Type: model.TypeString}
-	synDeviceZigBeeZDOComplexDescriptor_DeviceURL           = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDOComplexDescriptor_Icon = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(65535)}},
-		Type:  model.TypeHexBinary,
-	}
-	synDeviceZigBeeZDOComplexDescriptor_IconURL = &model.Syntax{
-		DataType: "URL",
-		Sizes:    []model.Size{{Max: model.U64(2048)}},
-		Type:     model.TypeString,
-	}
-)
-
-// DeviceZigBeeZDOComplexDescriptor holds the values of Device.ZigBee.ZDO.{i}.ComplexDescriptor. (object, readOnly, since 2.7)
+// DeviceZigBeeZDOComplexDescriptor holds the values of Device.ZigBee.ZDO.{i}.ComplexDescriptor. (object, readOnly, since 2.7).
 type DeviceZigBeeZDOComplexDescriptor struct {
-	// DescriptorAvailable: boolean, readOnly, since 2.7.
-	DescriptorAvailable bool `cwmp:"DescriptorAvailable"`
-	// Language: string, readOnly, since 2.7.
-	Language string `cwmp:"Language"`
-	// CharacterSet: string, readOnly, since 2.7.
-	CharacterSet string `cwmp:"CharacterSet"`
-	// ManufacturerName: string, readOnly, since 2.7.
-	ManufacturerName string `cwmp:"ManufacturerName"`
-	// ModelName: string, readOnly, since 2.7.
-	ModelName string `cwmp:"ModelName"`
-	// SerialNumber: string, readOnly, since 2.7.
-	SerialNumber string `cwmp:"SerialNumber"`
-	// DeviceURL: URL=string(:2048), readOnly, since 2.7.
-	DeviceURL string `cwmp:"DeviceURL"`
-	// Icon: hexBinary(:65535), readOnly, since 2.7.
-	Icon []byte `cwmp:"Icon"`
-	// IconURL: URL=string(:2048), readOnly, since 2.7.
-	IconURL string `cwmp:"IconURL"`
+	DescriptorAvailable bool `json:"DescriptorAvailable,omitzero"`
+
+	Language string `json:"Language,omitzero"`
+
+	CharacterSet string `json:"CharacterSet,omitzero"`
+
+	ManufacturerName string `json:"ManufacturerName,omitzero"`
+
+	ModelName string `json:"ModelName,omitzero"`
+
+	SerialNumber string `json:"SerialNumber,omitzero"`
+
+	DeviceURL string `json:"DeviceURL,omitzero"`
+
+	Icon model.HexBinary `json:"Icon,omitzero"`
+
+	IconURL string `json:"IconURL,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDOComplexDescriptor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDOComplexDescriptor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeZDOComplexDescriptor_DeviceURL, o.DeviceURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DeviceURL",
-		})
-	}
-	if e := model.CheckBytes(synDeviceZigBeeZDOComplexDescriptor_Icon, o.Icon); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Icon",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDOComplexDescriptor_IconURL, o.IconURL); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "IconURL",
-		})
-	}
+func (o *DeviceZigBeeZDOComplexDescriptor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DeviceURL", 8013, o.DeviceURL)
+	c.Bytes(p, "Icon", 8014, []byte(o.Icon))
+	c.String(p, "IconURL", 8015, o.IconURL)
 }
 
 // DeviceZigBeeZDOComplexDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.ComplexDescriptor.
 type DeviceZigBeeZDOComplexDescriptorPath struct {
-	obj                 model.ObjectPath
-	DescriptorAvailable model.ReadOnlyParam[bool]
-	Language            model.ReadOnlyParam[string]
-	CharacterSet        model.ReadOnlyParam[string]
-	ManufacturerName    model.ReadOnlyParam[string]
-	ModelName           model.ReadOnlyParam[string]
-	SerialNumber        model.ReadOnlyParam[string]
-	DeviceURL           model.ReadOnlyParam[string]
-	Icon                model.ReadOnlyParam[[]byte]
-	IconURL             model.ReadOnlyParam[string]
+	model.ObjectPath
+	CharacterSet model.ReadOnlyParam[string] `dm:"s"`
+
+	DescriptorAvailable model.ReadOnlyParam[bool] `dm:"b"`
+
+	DeviceURL model.ReadOnlyParam[string] `dm:"s"`
+
+	Icon model.ReadOnlyParam[model.HexBinary] `dm:"x"`
+
+	IconURL model.ReadOnlyParam[string] `dm:"s"`
+
+	Language model.ReadOnlyParam[string] `dm:"s"`
+
+	ManufacturerName model.ReadOnlyParam[string] `dm:"s"`
+
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
+
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDOComplexDescriptorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDOComplexDescriptorPath(prefix string) DeviceZigBeeZDOComplexDescriptorPath {
-	p := &prefix
-	return DeviceZigBeeZDOComplexDescriptorPath{
-		CharacterSet:        model.NewReadOnly[string](p, "CharacterSet", model.TypeString),
-		DescriptorAvailable: model.NewReadOnly[bool](p, "DescriptorAvailable", model.TypeBoolean),
-		DeviceURL:           model.NewReadOnly[string](p, "DeviceURL", model.TypeString),
-		Icon:                model.NewReadOnly[[]byte](p, "Icon", model.TypeHexBinary),
-		IconURL:             model.NewReadOnly[string](p, "IconURL", model.TypeString),
-		Language:            model.NewReadOnly[string](p, "Language", model.TypeString),
-		ManufacturerName:    model.NewReadOnly[string](p, "ManufacturerName", model.TypeString),
-		ModelName:           model.NewReadOnly[string](p, "ModelName", model.TypeString),
-		SerialNumber:        model.NewReadOnly[string](p, "SerialNumber", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceZigBeeZDOGroup_Enable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeZDOGroup_Alias  = &model.Syntax{
-		DataType: "Alias",
-		Sizes:    []model.Size{{Max: model.U64(64)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDOGroup_GroupId = &model.Syntax{
-		DataType: "ZigBeeNetworkAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f]){4}"}},
-		Sizes:    []model.Size{{Max: model.U64(4)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDOGroup_EndpointList = &model.Syntax{
-		List: &model.List{},
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "#.ApplicationEndpoint.",
-			TargetType:   "row",
-		},
-		Sizes: []model.Size{{Max: model.U64(256)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceZigBeeZDOGroup holds the values of Device.ZigBee.ZDO.{i}.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7)
+// DeviceZigBeeZDOGroup holds the values of Device.ZigBee.ZDO.{i}.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceZigBeeZDOGroup struct {
-	// Enable: boolean, readWrite, since 2.7.
-	Enable bool `cwmp:"Enable"`
-	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
-	Alias string `cwmp:"Alias"`
-	// GroupId: ZigBeeNetworkAddress=string(:4) ~2 patterns, readWrite, since 2.7.
-	GroupId string `cwmp:"GroupId"`
-	// EndpointList: list<string(:256)> pathRef→#.ApplicationEndpoint., readWrite, since 2.7.
-	EndpointList []string `cwmp:"EndpointList"`
+	Enable bool `json:"Enable,omitzero"`
+
+	Alias string `json:"Alias,omitzero"`
+
+	GroupId string `json:"GroupId,omitzero"`
+
+	EndpointList []string `json:"EndpointList,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDOGroup) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDOGroup) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeZDOGroup_Alias, o.Alias); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Alias",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDOGroup_GroupId, o.GroupId); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "GroupId",
-		})
-	}
-	if e := model.CheckValue(synDeviceZigBeeZDOGroup_EndpointList, model.FormatValue(model.TypeString, o.EndpointList)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "EndpointList",
-		})
-	}
+func (o *DeviceZigBeeZDOGroup) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Alias", 8021, o.Alias)
+	c.String(p, "GroupId", 8024, o.GroupId)
+	c.Wire(p, "EndpointList", 8023, model.JoinStrings(o.EndpointList), len(o.EndpointList) > 0)
 }
 
 // DeviceZigBeeZDOGroupPath is the typed path of Device.ZigBee.ZDO.{i}.Group.{i}.
 type DeviceZigBeeZDOGroupPath struct {
-	obj          model.ObjectPath
-	Enable       model.ReadWriteParam[bool]
-	Alias        model.WriteOnceParam[string]
-	GroupId      model.ReadWriteParam[string]
-	EndpointList model.ReadWriteParam[[]string]
+	model.ObjectPath
+	Alias model.WriteOnceParam[string] `dm:"s"`
+
+	Enable model.ReadWriteParam[bool] `dm:"b"`
+
+	EndpointList model.ReadWriteParam[[]string] `dm:"s"`
+
+	GroupId model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDOGroupPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDOGroupPath(prefix string) DeviceZigBeeZDOGroupPath {
-	p := &prefix
-	return DeviceZigBeeZDOGroupPath{
-		Alias:        model.NewWriteOnce[string](p, "Alias", model.TypeString),
-		Enable:       model.NewReadWrite[bool](p, "Enable", model.TypeBoolean),
-		EndpointList: model.NewReadWrite[[]string](p, "EndpointList", model.TypeString),
-		GroupId:      model.NewReadWrite[string](p, "GroupId", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceZigBeeZDONetwork_NeighborNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceZigBeeZDONetwork holds the values of Device.ZigBee.ZDO.{i}.Network. (object, readOnly, since 2.7)
+// DeviceZigBeeZDONetwork holds the values of Device.ZigBee.ZDO.{i}.Network. (object, readOnly, since 2.7).
 type DeviceZigBeeZDONetwork struct {
-	// NeighborNumberOfEntries: unsignedInt, readOnly, since 2.7.
-	NeighborNumberOfEntries uint32 `cwmp:"NeighborNumberOfEntries"`
-	// Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}. instances by instance number
-	Neighbor map[uint32]*DeviceZigBeeZDONetworkNeighbor `cwmp:"Neighbor.{i}."`
+	NeighborNumberOfEntries uint32 `json:"NeighborNumberOfEntries,omitzero"`
+
+	Neighbor map[uint32]*DeviceZigBeeZDONetworkNeighbor `json:"Neighbor,omitzero"`
 }
 
-// AddNeighbor creates instance i of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}. (replacing any) and returns it
+// AddNeighbor creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeZDONetwork) AddNeighbor(i uint32) *DeviceZigBeeZDONetworkNeighbor {
 	if o.Neighbor == nil {
 		o.Neighbor = map[uint32]*DeviceZigBeeZDONetworkNeighbor{}
@@ -1697,444 +766,222 @@ func (o *DeviceZigBeeZDONetwork) AddNeighbor(i uint32) *DeviceZigBeeZDONetworkNe
 	o.Neighbor[i] = x
 	return x
 }
-
-// GetNeighbor returns instance i of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.
-func (o *DeviceZigBeeZDONetwork) GetNeighbor(i uint32) (*DeviceZigBeeZDONetworkNeighbor, bool) {
-	x, ok := o.Neighbor[i]
-	return x, ok
-}
-
-// DeleteNeighbor removes instance i of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.
-func (o *DeviceZigBeeZDONetwork) DeleteNeighbor(i uint32) {
-	delete(o.Neighbor, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDONetwork) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDONetwork) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceZigBeeZDONetwork) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Neighbor) {
-		o.Neighbor[i].ValidateAt(prefix+"Neighbor."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.Neighbor[i].ValidateAt(c, model.InstanceOf(p, "Neighbor.", i))
 	}
 }
 
 // DeviceZigBeeZDONetworkPath is the typed path of Device.ZigBee.ZDO.{i}.Network.
 type DeviceZigBeeZDONetworkPath struct {
-	obj                     model.ObjectPath
-	NeighborNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDONetworkPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDONetworkPath(prefix string) DeviceZigBeeZDONetworkPath {
-	p := &prefix
-	return DeviceZigBeeZDONetworkPath{
-		NeighborNumberOfEntries: model.NewReadOnly[uint32](p, "NeighborNumberOfEntries", model.TypeUnsignedInt),
-		obj:                     model.NewObjectPath(p),
-	}
+// Neighbor returns the typed path of instance i.
+func (x DeviceZigBeeZDONetworkPath) Neighbor(i uint32) (p DeviceZigBeeZDONetworkNeighborPath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Neighbor.", i))
+	return
 }
 
-// Neighbor returns the typed path of instance i of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.
-func (x DeviceZigBeeZDONetworkPath) Neighbor(i uint32) DeviceZigBeeZDONetworkNeighborPath {
-	return newDeviceZigBeeZDONetworkNeighborPath(x.Path() + "Neighbor." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// NeighborTable returns the table Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}. itself (for AddObject when writable)
+// NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeZDONetworkPath) NeighborTable() model.Table {
-	return model.NewTable(x.Path() + "Neighbor.")
+	return model.NewTable(x.ObjectPath, "Neighbor.")
 }
 
 // DeviceZigBeeZDONetworkNeighborRelationship enumerates the values of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.Relationship.
 type DeviceZigBeeZDONetworkNeighborRelationship string
 
-func (e DeviceZigBeeZDONetworkNeighborRelationship) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDONetworkNeighborRelationship_Parent    DeviceZigBeeZDONetworkNeighborRelationship = "Parent"
-	DeviceZigBeeZDONetworkNeighborRelationship_Child     DeviceZigBeeZDONetworkNeighborRelationship = "Child"
+	DeviceZigBeeZDONetworkNeighborRelationship_Parent DeviceZigBeeZDONetworkNeighborRelationship = "Parent"
+
+	DeviceZigBeeZDONetworkNeighborRelationship_Child DeviceZigBeeZDONetworkNeighborRelationship = "Child"
+
 	DeviceZigBeeZDONetworkNeighborRelationship_PrevChild DeviceZigBeeZDONetworkNeighborRelationship = "PrevChild"
-	DeviceZigBeeZDONetworkNeighborRelationship_Sibling   DeviceZigBeeZDONetworkNeighborRelationship = "Sibling"
-	DeviceZigBeeZDONetworkNeighborRelationship_None      DeviceZigBeeZDONetworkNeighborRelationship = "None"
+
+	DeviceZigBeeZDONetworkNeighborRelationship_Sibling DeviceZigBeeZDONetworkNeighborRelationship = "Sibling"
+
+	DeviceZigBeeZDONetworkNeighborRelationship_None DeviceZigBeeZDONetworkNeighborRelationship = "None"
 )
 
 // DeviceZigBeeZDONetworkNeighborPermitJoin enumerates the values of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.PermitJoin.
 type DeviceZigBeeZDONetworkNeighborPermitJoin string
 
-func (e DeviceZigBeeZDONetworkNeighborPermitJoin) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDONetworkNeighborPermitJoin_Accepting    DeviceZigBeeZDONetworkNeighborPermitJoin = "Accepting"
+	DeviceZigBeeZDONetworkNeighborPermitJoin_Accepting DeviceZigBeeZDONetworkNeighborPermitJoin = "Accepting"
+
 	DeviceZigBeeZDONetworkNeighborPermitJoin_NotAccepting DeviceZigBeeZDONetworkNeighborPermitJoin = "NotAccepting"
-	DeviceZigBeeZDONetworkNeighborPermitJoin_Unknown      DeviceZigBeeZDONetworkNeighborPermitJoin = "Unknown"
+
+	DeviceZigBeeZDONetworkNeighborPermitJoin_Unknown DeviceZigBeeZDONetworkNeighborPermitJoin = "Unknown"
 )
 
-var (
-	synDeviceZigBeeZDONetworkNeighbor_Neighbor = &model.Syntax{
-		Ref: &model.Reference{
-			Kind:         "pathRef",
-			RefType:      "strong",
-			TargetParent: "##",
-			TargetType:   "row",
-		},
-		Type: model.TypeString,
-	}
-	synDeviceZigBeeZDONetworkNeighbor_LQI = &model.Syntax{
-		Ranges: []model.Range{{Max: "255"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceZigBeeZDONetworkNeighbor_Relationship = &model.Syntax{
-		Enums: []model.Enum{{Value: "Parent"}, {Value: "Child"}, {Value: "PrevChild"}, {Value: "Sibling"}, {Value: "None"}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDONetworkNeighbor_PermitJoin = &model.Syntax{
-		Enums: []model.Enum{{Value: "Accepting"}, {Value: "NotAccepting"}, {Value: "Unknown"}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDONetworkNeighbor_Depth = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceZigBeeZDONetworkNeighbor holds the values of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7)
+// DeviceZigBeeZDONetworkNeighbor holds the values of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7).
 type DeviceZigBeeZDONetworkNeighbor struct {
-	// Neighbor: string pathRef→##, readOnly, since 2.7.
-	Neighbor string `cwmp:"Neighbor"`
-	// LQI: unsignedInt[:255], readOnly, since 2.7.
-	LQI uint32 `cwmp:"LQI"`
-	// Relationship: string{Parent,Child,PrevChild,Sibling,None}, readOnly, since 2.7.
-	Relationship DeviceZigBeeZDONetworkNeighborRelationship `cwmp:"Relationship"`
-	// PermitJoin: string{Accepting,NotAccepting,Unknown}, readOnly, since 2.7.
-	PermitJoin DeviceZigBeeZDONetworkNeighborPermitJoin `cwmp:"PermitJoin"`
-	// Depth: unsignedInt, readOnly, since 2.7.
-	Depth uint32 `cwmp:"Depth"`
+	Neighbor string `json:"Neighbor,omitzero"`
+
+	LQI uint32 `json:"LQI,omitzero"`
+
+	Relationship DeviceZigBeeZDONetworkNeighborRelationship `json:"Relationship,omitzero"`
+
+	PermitJoin DeviceZigBeeZDONetworkNeighborPermitJoin `json:"PermitJoin,omitzero"`
+
+	Depth uint32 `json:"Depth,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDONetworkNeighbor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDONetworkNeighbor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckUint(synDeviceZigBeeZDONetworkNeighbor_LQI, uint64(o.LQI)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LQI",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDONetworkNeighbor_Relationship, string(o.Relationship)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Relationship",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDONetworkNeighbor_PermitJoin, string(o.PermitJoin)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "PermitJoin",
-		})
-	}
+func (o *DeviceZigBeeZDONetworkNeighbor) ValidateAt(c *model.Checker, p string) {
+	c.Uint(p, "LQI", 8030, uint64(o.LQI))
+	c.String(p, "Relationship", 8033, string(o.Relationship))
+	c.String(p, "PermitJoin", 8032, string(o.PermitJoin))
 }
 
 // DeviceZigBeeZDONetworkNeighborPath is the typed path of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.
 type DeviceZigBeeZDONetworkNeighborPath struct {
-	obj          model.ObjectPath
-	Neighbor     model.ReadOnlyParam[string]
-	LQI          model.ReadOnlyParam[uint32]
-	Relationship model.ReadOnlyParam[DeviceZigBeeZDONetworkNeighborRelationship]
-	PermitJoin   model.ReadOnlyParam[DeviceZigBeeZDONetworkNeighborPermitJoin]
-	Depth        model.ReadOnlyParam[uint32]
-}
+	model.ObjectPath
+	Depth model.ReadOnlyParam[uint32] `dm:"u"`
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDONetworkNeighborPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDONetworkNeighborPath(prefix string) DeviceZigBeeZDONetworkNeighborPath {
-	p := &prefix
-	return DeviceZigBeeZDONetworkNeighborPath{
-		Depth:        model.NewReadOnly[uint32](p, "Depth", model.TypeUnsignedInt),
-		LQI:          model.NewReadOnly[uint32](p, "LQI", model.TypeUnsignedInt),
-		Neighbor:     model.NewReadOnly[string](p, "Neighbor", model.TypeString),
-		PermitJoin:   model.NewReadOnly[DeviceZigBeeZDONetworkNeighborPermitJoin](p, "PermitJoin", model.TypeString),
-		Relationship: model.NewReadOnly[DeviceZigBeeZDONetworkNeighborRelationship](p, "Relationship", model.TypeString),
-		obj:          model.NewObjectPath(p),
-	}
+	LQI model.ReadOnlyParam[uint32] `dm:"u"`
+
+	Neighbor model.ReadOnlyParam[string] `dm:"s"`
+
+	PermitJoin model.ReadOnlyParam[string] `dm:"s"`
+
+	Relationship model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceZigBeeZDONodeDescriptorLogicalType enumerates the values of Device.ZigBee.ZDO.{i}.NodeDescriptor.LogicalType.
 type DeviceZigBeeZDONodeDescriptorLogicalType string
 
-func (e DeviceZigBeeZDONodeDescriptorLogicalType) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDONodeDescriptorLogicalType_ZC  DeviceZigBeeZDONodeDescriptorLogicalType = "ZC"
-	DeviceZigBeeZDONodeDescriptorLogicalType_ZR  DeviceZigBeeZDONodeDescriptorLogicalType = "ZR"
+	DeviceZigBeeZDONodeDescriptorLogicalType_ZC DeviceZigBeeZDONodeDescriptorLogicalType = "ZC"
+
+	DeviceZigBeeZDONodeDescriptorLogicalType_ZR DeviceZigBeeZDONodeDescriptorLogicalType = "ZR"
+
 	DeviceZigBeeZDONodeDescriptorLogicalType_ZED DeviceZigBeeZDONodeDescriptorLogicalType = "ZED"
 )
 
 // DeviceZigBeeZDONodeDescriptorFrequencyBand enumerates the values of Device.ZigBee.ZDO.{i}.NodeDescriptor.FrequencyBand.
 type DeviceZigBeeZDONodeDescriptorFrequencyBand string
 
-func (e DeviceZigBeeZDONodeDescriptorFrequencyBand) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDONodeDescriptorFrequencyBand_X868_8686   DeviceZigBeeZDONodeDescriptorFrequencyBand = "868-868.6"
-	DeviceZigBeeZDONodeDescriptorFrequencyBand_X902_928    DeviceZigBeeZDONodeDescriptorFrequencyBand = "902-928"
+	DeviceZigBeeZDONodeDescriptorFrequencyBand_X868_8686 DeviceZigBeeZDONodeDescriptorFrequencyBand = "868-868.6"
+
+	DeviceZigBeeZDONodeDescriptorFrequencyBand_X902_928 DeviceZigBeeZDONodeDescriptorFrequencyBand = "902-928"
+
 	DeviceZigBeeZDONodeDescriptorFrequencyBand_X2400_24835 DeviceZigBeeZDONodeDescriptorFrequencyBand = "2400-2483.5"
 )
 
 // DeviceZigBeeZDONodeDescriptorMACCapability enumerates the values of Device.ZigBee.ZDO.{i}.NodeDescriptor.MACCapability.
 type DeviceZigBeeZDONodeDescriptorMACCapability string
 
-func (e DeviceZigBeeZDONodeDescriptorMACCapability) String() string {
-	return string(e)
-}
-
 const (
 	DeviceZigBeeZDONodeDescriptorMACCapability_AlternatePANCoordinator DeviceZigBeeZDONodeDescriptorMACCapability = "AlternatePANCoordinator"
-	DeviceZigBeeZDONodeDescriptorMACCapability_FFD                     DeviceZigBeeZDONodeDescriptorMACCapability = "FFD"
-	DeviceZigBeeZDONodeDescriptorMACCapability_MainsPowerSource        DeviceZigBeeZDONodeDescriptorMACCapability = "MainsPowerSource"
-	DeviceZigBeeZDONodeDescriptorMACCapability_OnWhenIdle              DeviceZigBeeZDONodeDescriptorMACCapability = "OnWhenIdle"
-	DeviceZigBeeZDONodeDescriptorMACCapability_SecureCommunication     DeviceZigBeeZDONodeDescriptorMACCapability = "SecureCommunication"
+
+	DeviceZigBeeZDONodeDescriptorMACCapability_FFD DeviceZigBeeZDONodeDescriptorMACCapability = "FFD"
+
+	DeviceZigBeeZDONodeDescriptorMACCapability_MainsPowerSource DeviceZigBeeZDONodeDescriptorMACCapability = "MainsPowerSource"
+
+	DeviceZigBeeZDONodeDescriptorMACCapability_OnWhenIdle DeviceZigBeeZDONodeDescriptorMACCapability = "OnWhenIdle"
+
+	DeviceZigBeeZDONodeDescriptorMACCapability_SecureCommunication DeviceZigBeeZDONodeDescriptorMACCapability = "SecureCommunication"
 )
 
 // DeviceZigBeeZDONodeDescriptorServerMask enumerates the values of Device.ZigBee.ZDO.{i}.NodeDescriptor.ServerMask.
 type DeviceZigBeeZDONodeDescriptorServerMask string
 
-func (e DeviceZigBeeZDONodeDescriptorServerMask) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDONodeDescriptorServerMask_PrimaryTrustCenter       DeviceZigBeeZDONodeDescriptorServerMask = "PrimaryTrustCenter"
+	DeviceZigBeeZDONodeDescriptorServerMask_PrimaryTrustCenter DeviceZigBeeZDONodeDescriptorServerMask = "PrimaryTrustCenter"
+
 	DeviceZigBeeZDONodeDescriptorServerMask_PrimaryBindingTableCache DeviceZigBeeZDONodeDescriptorServerMask = "PrimaryBindingTableCache"
-	DeviceZigBeeZDONodeDescriptorServerMask_BackupBindingTableCache  DeviceZigBeeZDONodeDescriptorServerMask = "BackupBindingTableCache"
-	DeviceZigBeeZDONodeDescriptorServerMask_PrimaryDiscoveryCache    DeviceZigBeeZDONodeDescriptorServerMask = "PrimaryDiscoveryCache"
-	DeviceZigBeeZDONodeDescriptorServerMask_BackupDiscoveryCache     DeviceZigBeeZDONodeDescriptorServerMask = "BackupDiscoveryCache"
-	DeviceZigBeeZDONodeDescriptorServerMask_NetworkManager           DeviceZigBeeZDONodeDescriptorServerMask = "NetworkManager"
+
+	DeviceZigBeeZDONodeDescriptorServerMask_BackupBindingTableCache DeviceZigBeeZDONodeDescriptorServerMask = "BackupBindingTableCache"
+
+	DeviceZigBeeZDONodeDescriptorServerMask_PrimaryDiscoveryCache DeviceZigBeeZDONodeDescriptorServerMask = "PrimaryDiscoveryCache"
+
+	DeviceZigBeeZDONodeDescriptorServerMask_BackupDiscoveryCache DeviceZigBeeZDONodeDescriptorServerMask = "BackupDiscoveryCache"
+
+	DeviceZigBeeZDONodeDescriptorServerMask_NetworkManager DeviceZigBeeZDONodeDescriptorServerMask = "NetworkManager"
 )
 
 // DeviceZigBeeZDONodeDescriptorDescriptorCapability enumerates the values of Device.ZigBee.ZDO.{i}.NodeDescriptor.DescriptorCapability.
 type DeviceZigBeeZDONodeDescriptorDescriptorCapability string
 
-func (e DeviceZigBeeZDONodeDescriptorDescriptorCapability) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDONodeDescriptorDescriptorCapability_ExtendedActiveEndpointListAvailable   DeviceZigBeeZDONodeDescriptorDescriptorCapability = "ExtendedActiveEndpointListAvailable"
+	DeviceZigBeeZDONodeDescriptorDescriptorCapability_ExtendedActiveEndpointListAvailable DeviceZigBeeZDONodeDescriptorDescriptorCapability = "ExtendedActiveEndpointListAvailable"
+
 	DeviceZigBeeZDONodeDescriptorDescriptorCapability_ExtendedSimpleDescriptorListAvailable DeviceZigBeeZDONodeDescriptorDescriptorCapability = "ExtendedSimpleDescriptorListAvailable"
 )
 
-var (
-	synDeviceZigBeeZDONodeDescriptor_LogicalType = &model.Syntax{
-		Enums: []model.Enum{{Value: "ZC"}, {Value: "ZR"}, {Value: "ZED"}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDONodeDescriptor_ComplexDescriptorSupported = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeZDONodeDescriptor_UserDescriptorSupported    = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeZDONodeDescriptor_FrequencyBand              = &model.Syntax{
-		Enums: []model.Enum{{Value: "868-868.6"}, {Value: "902-928"}, {Value: "2400-2483.5"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDONodeDescriptor_MACCapability = &model.Syntax{
-		Enums: []model.Enum{{Value: "AlternatePANCoordinator"}, {Value: "FFD"}, {Value: "MainsPowerSource"}, {Value: "OnWhenIdle"}, {Value: "SecureCommunication"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDONodeDescriptor_ManufactureCode = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-	}
-	synDeviceZigBeeZDONodeDescriptor_MaximumBufferSize = &model.Syntax{
-		Ranges: []model.Range{{Max: "128"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "octets",
-	}
-	synDeviceZigBeeZDONodeDescriptor_MaximumIncomingTransferSize = &model.Syntax{
-		Ranges: []model.Range{{Max: "32768"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "octets",
-	}
-	synDeviceZigBeeZDONodeDescriptor_MaximumOutgoingTransferSize = &model.Syntax{
-		Ranges: []model.Range{{Max: "32768"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "octets",
-	}
-	synDeviceZigBeeZDONodeDescriptor_ServerMask = &model.Syntax{
-		Enums: []model.Enum{{Value: "PrimaryTrustCenter"}, {Value: "PrimaryBindingTableCache"}, {Value: "BackupBindingTableCache"}, {Value: "PrimaryDiscoveryCache"}, {Value: "BackupDiscoveryCache"}, {Value: "NetworkManager"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDONodeDescriptor_DescriptorCapability = &model.Syntax{
-		Enums: []model.Enum{{Value: "ExtendedActiveEndpointListAvailable"}, {Value: "ExtendedSimpleDescriptorListAvailable"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceZigBeeZDONodeDescriptor holds the values of Device.ZigBee.ZDO.{i}.NodeDescriptor. (object, readOnly, since 2.7)
+// DeviceZigBeeZDONodeDescriptor holds the values of Device.ZigBee.ZDO.{i}.NodeDescriptor. (object, readOnly, since 2.7).
 type DeviceZigBeeZDONodeDescriptor struct {
-	// LogicalType: string{ZC,ZR,ZED}, readOnly, since 2.7.
-	LogicalType DeviceZigBeeZDONodeDescriptorLogicalType `cwmp:"LogicalType"`
-	// ComplexDescriptorSupported: boolean, readOnly, since 2.7.
-	ComplexDescriptorSupported bool `cwmp:"ComplexDescriptorSupported"`
-	// UserDescriptorSupported: boolean, readOnly, since 2.7.
-	UserDescriptorSupported bool `cwmp:"UserDescriptorSupported"`
-	// FrequencyBand: list<string{868-868.6,902-928,2400-2483.5}>, readOnly, since 2.7.
-	FrequencyBand []DeviceZigBeeZDONodeDescriptorFrequencyBand `cwmp:"FrequencyBand"`
-	// MACCapability: list<string{AlternatePANCoordinator,FFD,MainsPowerSource,OnWhenIdle,SecureCommunication}>, readOnly, since 2.7.
-	MACCapability []DeviceZigBeeZDONodeDescriptorMACCapability `cwmp:"MACCapability"`
-	// ManufactureCode: unsignedInt[:65535], readOnly, since 2.7.
-	ManufactureCode uint32 `cwmp:"ManufactureCode"`
-	// MaximumBufferSize: unsignedInt[:128] octets, readOnly, since 2.7.
-	MaximumBufferSize uint32 `cwmp:"MaximumBufferSize"`
-	// MaximumIncomingTransferSize: unsignedInt[:32768] octets, readOnly, since 2.7.
-	MaximumIncomingTransferSize uint32 `cwmp:"MaximumIncomingTransferSize"`
-	// MaximumOutgoingTransferSize: unsignedInt[:32768] octets, readOnly, since 2.7.
-	MaximumOutgoingTransferSize uint32 `cwmp:"MaximumOutgoingTransferSize"`
-	// ServerMask: list<string{PrimaryTrustCenter,PrimaryBindingTableCache,BackupBindingTableCache,PrimaryDiscoveryCache,BackupDiscoveryCache,NetworkManager}>, readOnly, since 2.7.
-	ServerMask []DeviceZigBeeZDONodeDescriptorServerMask `cwmp:"ServerMask"`
-	// DescriptorCapability: list<string{ExtendedActiveEndpointListAvailable,ExtendedSimpleDescriptorListAvailable}>, readOnly, since 2.7.
-	DescriptorCapability []DeviceZigBeeZDONodeDescriptorDescriptorCapability `cwmp:"DescriptorCapability"`
+	LogicalType DeviceZigBeeZDONodeDescriptorLogicalType `json:"LogicalType,omitzero"`
+
+	ComplexDescriptorSupported bool `json:"ComplexDescriptorSupported,omitzero"`
+
+	UserDescriptorSupported bool `json:"UserDescriptorSupported,omitzero"`
+
+	FrequencyBand []DeviceZigBeeZDONodeDescriptorFrequencyBand `json:"FrequencyBand,omitzero"`
+
+	MACCapability []DeviceZigBeeZDONodeDescriptorMACCapability `json:"MACCapability,omitzero"`
+
+	ManufactureCode uint32 `json:"ManufactureCode,omitzero"`
+
+	MaximumBufferSize uint32 `json:"MaximumBufferSize,omitzero"`
+
+	MaximumIncomingTransferSize uint32 `json:"MaximumIncomingTransferSize,omitzero"`
+
+	MaximumOutgoingTransferSize uint32 `json:"MaximumOutgoingTransferSize,omitzero"`
+
+	ServerMask []DeviceZigBeeZDONodeDescriptorServerMask `json:"ServerMask,omitzero"`
+
+	DescriptorCapability []DeviceZigBeeZDONodeDescriptorDescriptorCapability `json:"DescriptorCapability,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDONodeDescriptor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDONodeDescriptor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeZDONodeDescriptor_LogicalType, string(o.LogicalType)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "LogicalType",
-		})
-	}
-	if e := model.CheckValue(synDeviceZigBeeZDONodeDescriptor_FrequencyBand, model.FormatValue(model.TypeString, o.FrequencyBand)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "FrequencyBand",
-		})
-	}
-	if e := model.CheckValue(synDeviceZigBeeZDONodeDescriptor_MACCapability, model.FormatValue(model.TypeString, o.MACCapability)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MACCapability",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDONodeDescriptor_ManufactureCode, uint64(o.ManufactureCode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ManufactureCode",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDONodeDescriptor_MaximumBufferSize, uint64(o.MaximumBufferSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumBufferSize",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDONodeDescriptor_MaximumIncomingTransferSize, uint64(o.MaximumIncomingTransferSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumIncomingTransferSize",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDONodeDescriptor_MaximumOutgoingTransferSize, uint64(o.MaximumOutgoingTransferSize)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "MaximumOutgoingTransferSize",
-		})
-	}
-	if e := model.CheckValue(synDeviceZigBeeZDONodeDescriptor_ServerMask, model.FormatValue(model.TypeString, o.ServerMask)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "ServerMask",
-		})
-	}
-	if e := model.CheckValue(synDeviceZigBeeZDONodeDescriptor_DescriptorCapability, model.FormatValue(model.TypeString, o.DescriptorCapability)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DescriptorCapability",
-		})
-	}
+func (o *DeviceZigBeeZDONodeDescriptor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "LogicalType", 8040, string(o.LogicalType))
+	c.Wire(p, "FrequencyBand", 8039, model.JoinStrings(o.FrequencyBand), len(o.FrequencyBand) > 0)
+	c.Wire(p, "MACCapability", 8041, model.JoinStrings(o.MACCapability), len(o.MACCapability) > 0)
+	c.Uint(p, "ManufactureCode", 8042, uint64(o.ManufactureCode))
+	c.Uint(p, "MaximumBufferSize", 8043, uint64(o.MaximumBufferSize))
+	c.Uint(p, "MaximumIncomingTransferSize", 8044, uint64(o.MaximumIncomingTransferSize))
+	c.Uint(p, "MaximumOutgoingTransferSize", 8045, uint64(o.MaximumOutgoingTransferSize))
+	c.Wire(p, "ServerMask", 8046, model.JoinStrings(o.ServerMask), len(o.ServerMask) > 0)
+	c.Wire(p, "DescriptorCapability", 8038, model.JoinStrings(o.DescriptorCapability), len(o.DescriptorCapability) > 0)
 }
 
 // DeviceZigBeeZDONodeDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.NodeDescriptor.
 type DeviceZigBeeZDONodeDescriptorPath struct {
-	obj                         model.ObjectPath
-	LogicalType                 model.ReadOnlyParam[DeviceZigBeeZDONodeDescriptorLogicalType]
-	ComplexDescriptorSupported  model.ReadOnlyParam[bool]
-	UserDescriptorSupported     model.ReadOnlyParam[bool]
-	FrequencyBand               model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorFrequencyBand]
-	MACCapability               model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorMACCapability]
-	ManufactureCode             model.ReadOnlyParam[uint32]
-	MaximumBufferSize           model.ReadOnlyParam[uint32]
-	MaximumIncomingTransferSize model.ReadOnlyParam[uint32]
-	MaximumOutgoingTransferSize model.ReadOnlyParam[uint32]
-	ServerMask                  model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorServerMask]
-	DescriptorCapability        model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorDescriptorCapability]
+	model.ObjectPath
+	ComplexDescriptorSupported model.ReadOnlyParam[bool] `dm:"b"`
+
+	DescriptorCapability model.ReadOnlyParam[[]string] `dm:"s"`
+
+	FrequencyBand model.ReadOnlyParam[[]string] `dm:"s"`
+
+	LogicalType model.ReadOnlyParam[string] `dm:"s"`
+
+	MACCapability model.ReadOnlyParam[[]string] `dm:"s"`
+
+	ManufactureCode model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaximumBufferSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaximumIncomingTransferSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	MaximumOutgoingTransferSize model.ReadOnlyParam[uint32] `dm:"u"`
+
+	ServerMask model.ReadOnlyParam[[]string] `dm:"s"`
+
+	UserDescriptorSupported model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDONodeDescriptorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDONodeDescriptorPath(prefix string) DeviceZigBeeZDONodeDescriptorPath {
-	p := &prefix
-	return DeviceZigBeeZDONodeDescriptorPath{
-		ComplexDescriptorSupported:  model.NewReadOnly[bool](p, "ComplexDescriptorSupported", model.TypeBoolean),
-		DescriptorCapability:        model.NewReadOnly[[]DeviceZigBeeZDONodeDescriptorDescriptorCapability](p, "DescriptorCapability", model.TypeString),
-		FrequencyBand:               model.NewReadOnly[[]DeviceZigBeeZDONodeDescriptorFrequencyBand](p, "FrequencyBand", model.TypeString),
-		LogicalType:                 model.NewReadOnly[DeviceZigBeeZDONodeDescriptorLogicalType](p, "LogicalType", model.TypeString),
-		MACCapability:               model.NewReadOnly[[]DeviceZigBeeZDONodeDescriptorMACCapability](p, "MACCapability", model.TypeString),
-		ManufactureCode:             model.NewReadOnly[uint32](p, "ManufactureCode", model.TypeUnsignedInt),
-		MaximumBufferSize:           model.NewReadOnly[uint32](p, "MaximumBufferSize", model.TypeUnsignedInt),
-		MaximumIncomingTransferSize: model.NewReadOnly[uint32](p, "MaximumIncomingTransferSize", model.TypeUnsignedInt),
-		MaximumOutgoingTransferSize: model.NewReadOnly[uint32](p, "MaximumOutgoingTransferSize", model.TypeUnsignedInt),
-		ServerMask:                  model.NewReadOnly[[]DeviceZigBeeZDONodeDescriptorServerMask](p, "ServerMask", model.TypeString),
-		UserDescriptorSupported:     model.NewReadOnly[bool](p, "UserDescriptorSupported", model.TypeBoolean),
-		obj:                         model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceZigBeeZDONodeManager_RoutingTableNumberOfEntries = &model.Syntax{Type: model.TypeUnsignedInt}
-)
-
-// DeviceZigBeeZDONodeManager holds the values of Device.ZigBee.ZDO.{i}.NodeManager. (object, readOnly, since 2.7)
+// DeviceZigBeeZDONodeManager holds the values of Device.ZigBee.ZDO.{i}.NodeManager. (object, readOnly, since 2.7).
 type DeviceZigBeeZDONodeManager struct {
-	// RoutingTableNumberOfEntries: unsignedInt, readOnly, since 2.7.
-	RoutingTableNumberOfEntries uint32 `cwmp:"RoutingTableNumberOfEntries"`
-	// Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}. instances by instance number
-	RoutingTable map[uint32]*DeviceZigBeeZDONodeManagerRoutingTable `cwmp:"RoutingTable.{i}."`
+	RoutingTableNumberOfEntries uint32 `json:"RoutingTableNumberOfEntries,omitzero"`
+
+	RoutingTable map[uint32]*DeviceZigBeeZDONodeManagerRoutingTable `json:"RoutingTable,omitzero"`
 }
 
-// AddRoutingTable creates instance i of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}. (replacing any) and returns it
+// AddRoutingTable creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeZDONodeManager) AddRoutingTable(i uint32) *DeviceZigBeeZDONodeManagerRoutingTable {
 	if o.RoutingTable == nil {
 		o.RoutingTable = map[uint32]*DeviceZigBeeZDONodeManagerRoutingTable{}
@@ -2143,2190 +990,218 @@ func (o *DeviceZigBeeZDONodeManager) AddRoutingTable(i uint32) *DeviceZigBeeZDON
 	o.RoutingTable[i] = x
 	return x
 }
-
-// GetRoutingTable returns instance i of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.
-func (o *DeviceZigBeeZDONodeManager) GetRoutingTable(i uint32) (*DeviceZigBeeZDONodeManagerRoutingTable, bool) {
-	x, ok := o.RoutingTable[i]
-	return x, ok
-}
-
-// DeleteRoutingTable removes instance i of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.
-func (o *DeviceZigBeeZDONodeManager) DeleteRoutingTable(i uint32) {
-	delete(o.RoutingTable, i)
-}
-
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDONodeManager) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDONodeManager) ValidateAt(prefix string, v *model.Violations) {
+func (o *DeviceZigBeeZDONodeManager) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.RoutingTable) {
-		o.RoutingTable[i].ValidateAt(prefix+"RoutingTable."+strconv.FormatUint(uint64(i), 10)+".", v)
+		o.RoutingTable[i].ValidateAt(c, model.InstanceOf(p, "RoutingTable.", i))
 	}
 }
 
 // DeviceZigBeeZDONodeManagerPath is the typed path of Device.ZigBee.ZDO.{i}.NodeManager.
 type DeviceZigBeeZDONodeManagerPath struct {
-	obj                         model.ObjectPath
-	RoutingTableNumberOfEntries model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	RoutingTableNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDONodeManagerPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDONodeManagerPath(prefix string) DeviceZigBeeZDONodeManagerPath {
-	p := &prefix
-	return DeviceZigBeeZDONodeManagerPath{
-		RoutingTableNumberOfEntries: model.NewReadOnly[uint32](p, "RoutingTableNumberOfEntries", model.TypeUnsignedInt),
-		obj:                         model.NewObjectPath(p),
-	}
+// RoutingTable returns the typed path of instance i.
+func (x DeviceZigBeeZDONodeManagerPath) RoutingTable(i uint32) (p DeviceZigBeeZDONodeManagerRoutingTablePath) {
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RoutingTable.", i))
+	return
 }
 
-// RoutingTable returns the typed path of instance i of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.
-func (x DeviceZigBeeZDONodeManagerPath) RoutingTable(i uint32) DeviceZigBeeZDONodeManagerRoutingTablePath {
-	return newDeviceZigBeeZDONodeManagerRoutingTablePath(x.Path() + "RoutingTable." + strconv.FormatUint(uint64(i), 10) + ".")
-}
-
-// RoutingTableTable returns the table Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}. itself (for AddObject when writable)
+// RoutingTableTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeZDONodeManagerPath) RoutingTableTable() model.Table {
-	return model.NewTable(x.Path() + "RoutingTable.")
+	return model.NewTable(x.ObjectPath, "RoutingTable.")
 }
 
 // DeviceZigBeeZDONodeManagerRoutingTableStatus enumerates the values of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.Status.
 type DeviceZigBeeZDONodeManagerRoutingTableStatus string
 
-func (e DeviceZigBeeZDONodeManagerRoutingTableStatus) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDONodeManagerRoutingTableStatus_Active             DeviceZigBeeZDONodeManagerRoutingTableStatus = "Active"
-	DeviceZigBeeZDONodeManagerRoutingTableStatus_DiscoveryUnderway  DeviceZigBeeZDONodeManagerRoutingTableStatus = "DiscoveryUnderway"
-	DeviceZigBeeZDONodeManagerRoutingTableStatus_DiscoveryFailed    DeviceZigBeeZDONodeManagerRoutingTableStatus = "DiscoveryFailed"
-	DeviceZigBeeZDONodeManagerRoutingTableStatus_Inactive           DeviceZigBeeZDONodeManagerRoutingTableStatus = "Inactive"
+	DeviceZigBeeZDONodeManagerRoutingTableStatus_Active DeviceZigBeeZDONodeManagerRoutingTableStatus = "Active"
+
+	DeviceZigBeeZDONodeManagerRoutingTableStatus_DiscoveryUnderway DeviceZigBeeZDONodeManagerRoutingTableStatus = "DiscoveryUnderway"
+
+	DeviceZigBeeZDONodeManagerRoutingTableStatus_DiscoveryFailed DeviceZigBeeZDONodeManagerRoutingTableStatus = "DiscoveryFailed"
+
+	DeviceZigBeeZDONodeManagerRoutingTableStatus_Inactive DeviceZigBeeZDONodeManagerRoutingTableStatus = "Inactive"
+
 	DeviceZigBeeZDONodeManagerRoutingTableStatus_ValidationUnderway DeviceZigBeeZDONodeManagerRoutingTableStatus = "ValidationUnderway"
 )
 
-var (
-	synDeviceZigBeeZDONodeManagerRoutingTable_DestinationAddress = &model.Syntax{
-		Patterns: []model.Pattern{{Value: "([0-9A-Fa-f]){4}"}},
-		Sizes:    []model.Size{{Max: model.U64(4)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDONodeManagerRoutingTable_NextHopAddress = &model.Syntax{
-		DataType: "ZigBeeNetworkAddress",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f]){4}"}},
-		Sizes:    []model.Size{{Max: model.U64(4)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDONodeManagerRoutingTable_Status = &model.Syntax{
-		Enums: []model.Enum{{Value: "Active"}, {Value: "DiscoveryUnderway"}, {Value: "DiscoveryFailed"}, {Value: "Inactive"}, {Value: "ValidationUnderway"}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDONodeManagerRoutingTable_MemoryConstrained   = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeZDONodeManagerRoutingTable_ManyToOne           = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeZDONodeManagerRoutingTable_RouteRecordRequired = &model.Syntax{Type: model.TypeBoolean}
-)
-
-// DeviceZigBeeZDONodeManagerRoutingTable holds the values of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7)
+// DeviceZigBeeZDONodeManagerRoutingTable holds the values of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7).
 type DeviceZigBeeZDONodeManagerRoutingTable struct {
-	// DestinationAddress: string(:4) ~1 pattern, readOnly, since 2.7.
-	DestinationAddress string `cwmp:"DestinationAddress"`
-	// NextHopAddress: ZigBeeNetworkAddress=string(:4) ~2 patterns, readOnly, since 2.7.
-	NextHopAddress string `cwmp:"NextHopAddress"`
-	// Status: string{Active,DiscoveryUnderway,DiscoveryFailed,Inactive,ValidationUnderway}, readOnly, since 2.7.
-	Status DeviceZigBeeZDONodeManagerRoutingTableStatus `cwmp:"Status"`
-	// MemoryConstrained: boolean, readOnly, since 2.7.
-	MemoryConstrained bool `cwmp:"MemoryConstrained"`
-	// ManyToOne: boolean, readOnly, since 2.7.
-	ManyToOne bool `cwmp:"ManyToOne"`
-	// RouteRecordRequired: boolean, readOnly, since 2.7.
-	RouteRecordRequired bool `cwmp:"RouteRecordRequired"`
+	DestinationAddress string `json:"DestinationAddress,omitzero"`
+
+	NextHopAddress string `json:"NextHopAddress,omitzero"`
+
+	Status DeviceZigBeeZDONodeManagerRoutingTableStatus `json:"Status,omitzero"`
+
+	MemoryConstrained bool `json:"MemoryConstrained,omitzero"`
+
+	ManyToOne bool `json:"ManyToOne,omitzero"`
+
+	RouteRecordRequired bool `json:"RouteRecordRequired,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDONodeManagerRoutingTable) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDONodeManagerRoutingTable) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeZDONodeManagerRoutingTable_DestinationAddress, o.DestinationAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "DestinationAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDONodeManagerRoutingTable_NextHopAddress, o.NextHopAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "NextHopAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDONodeManagerRoutingTable_Status, string(o.Status)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Status",
-		})
-	}
+func (o *DeviceZigBeeZDONodeManagerRoutingTable) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "DestinationAddress", 8050, o.DestinationAddress)
+	c.String(p, "NextHopAddress", 8053, o.NextHopAddress)
+	c.String(p, "Status", 8055, string(o.Status))
 }
 
 // DeviceZigBeeZDONodeManagerRoutingTablePath is the typed path of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.
 type DeviceZigBeeZDONodeManagerRoutingTablePath struct {
-	obj                 model.ObjectPath
-	DestinationAddress  model.ReadOnlyParam[string]
-	NextHopAddress      model.ReadOnlyParam[string]
-	Status              model.ReadOnlyParam[DeviceZigBeeZDONodeManagerRoutingTableStatus]
-	MemoryConstrained   model.ReadOnlyParam[bool]
-	ManyToOne           model.ReadOnlyParam[bool]
-	RouteRecordRequired model.ReadOnlyParam[bool]
-}
+	model.ObjectPath
+	DestinationAddress model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDONodeManagerRoutingTablePath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDONodeManagerRoutingTablePath(prefix string) DeviceZigBeeZDONodeManagerRoutingTablePath {
-	p := &prefix
-	return DeviceZigBeeZDONodeManagerRoutingTablePath{
-		DestinationAddress:  model.NewReadOnly[string](p, "DestinationAddress", model.TypeString),
-		ManyToOne:           model.NewReadOnly[bool](p, "ManyToOne", model.TypeBoolean),
-		MemoryConstrained:   model.NewReadOnly[bool](p, "MemoryConstrained", model.TypeBoolean),
-		NextHopAddress:      model.NewReadOnly[string](p, "NextHopAddress", model.TypeString),
-		RouteRecordRequired: model.NewReadOnly[bool](p, "RouteRecordRequired", model.TypeBoolean),
-		Status:              model.NewReadOnly[DeviceZigBeeZDONodeManagerRoutingTableStatus](p, "Status", model.TypeString),
-		obj:                 model.NewObjectPath(p),
-	}
+	ManyToOne model.ReadOnlyParam[bool] `dm:"b"`
+
+	MemoryConstrained model.ReadOnlyParam[bool] `dm:"b"`
+
+	NextHopAddress model.ReadOnlyParam[string] `dm:"s"`
+
+	RouteRecordRequired model.ReadOnlyParam[bool] `dm:"b"`
+
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceZigBeeZDOPowerDescriptorCurrentPowerMode enumerates the values of Device.ZigBee.ZDO.{i}.PowerDescriptor.CurrentPowerMode.
 type DeviceZigBeeZDOPowerDescriptorCurrentPowerMode string
 
-func (e DeviceZigBeeZDOPowerDescriptorCurrentPowerMode) String() string {
-	return string(e)
-}
-
 const (
 	DeviceZigBeeZDOPowerDescriptorCurrentPowerMode_Synchronized DeviceZigBeeZDOPowerDescriptorCurrentPowerMode = "Synchronized"
-	DeviceZigBeeZDOPowerDescriptorCurrentPowerMode_Periodic     DeviceZigBeeZDOPowerDescriptorCurrentPowerMode = "Periodic"
-	DeviceZigBeeZDOPowerDescriptorCurrentPowerMode_Manual       DeviceZigBeeZDOPowerDescriptorCurrentPowerMode = "Manual"
+
+	DeviceZigBeeZDOPowerDescriptorCurrentPowerMode_Periodic DeviceZigBeeZDOPowerDescriptorCurrentPowerMode = "Periodic"
+
+	DeviceZigBeeZDOPowerDescriptorCurrentPowerMode_Manual DeviceZigBeeZDOPowerDescriptorCurrentPowerMode = "Manual"
 )
 
 // DeviceZigBeeZDOPowerDescriptorAvailablePowerSource enumerates the values of Device.ZigBee.ZDO.{i}.PowerDescriptor.AvailablePowerSource.
 type DeviceZigBeeZDOPowerDescriptorAvailablePowerSource string
 
-func (e DeviceZigBeeZDOPowerDescriptorAvailablePowerSource) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDOPowerDescriptorAvailablePowerSource_Constant     DeviceZigBeeZDOPowerDescriptorAvailablePowerSource = "Constant"
+	DeviceZigBeeZDOPowerDescriptorAvailablePowerSource_Constant DeviceZigBeeZDOPowerDescriptorAvailablePowerSource = "Constant"
+
 	DeviceZigBeeZDOPowerDescriptorAvailablePowerSource_Rechargeable DeviceZigBeeZDOPowerDescriptorAvailablePowerSource = "Rechargeable"
-	DeviceZigBeeZDOPowerDescriptorAvailablePowerSource_Disposable   DeviceZigBeeZDOPowerDescriptorAvailablePowerSource = "Disposable"
+
+	DeviceZigBeeZDOPowerDescriptorAvailablePowerSource_Disposable DeviceZigBeeZDOPowerDescriptorAvailablePowerSource = "Disposable"
 )
 
 // DeviceZigBeeZDOPowerDescriptorCurrentPowerSource enumerates the values of Device.ZigBee.ZDO.{i}.PowerDescriptor.CurrentPowerSource.
 type DeviceZigBeeZDOPowerDescriptorCurrentPowerSource string
 
-func (e DeviceZigBeeZDOPowerDescriptorCurrentPowerSource) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDOPowerDescriptorCurrentPowerSource_Constant     DeviceZigBeeZDOPowerDescriptorCurrentPowerSource = "Constant"
+	DeviceZigBeeZDOPowerDescriptorCurrentPowerSource_Constant DeviceZigBeeZDOPowerDescriptorCurrentPowerSource = "Constant"
+
 	DeviceZigBeeZDOPowerDescriptorCurrentPowerSource_Rechargeable DeviceZigBeeZDOPowerDescriptorCurrentPowerSource = "Rechargeable"
-	DeviceZigBeeZDOPowerDescriptorCurrentPowerSource_Disposable   DeviceZigBeeZDOPowerDescriptorCurrentPowerSource = "Disposable"
+
+	DeviceZigBeeZDOPowerDescriptorCurrentPowerSource_Disposable DeviceZigBeeZDOPowerDescriptorCurrentPowerSource = "Disposable"
 )
 
 // DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel enumerates the values of Device.ZigBee.ZDO.{i}.PowerDescriptor.CurrentPowerSourceLevel.
 type DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel string
 
-func (e DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel) String() string {
-	return string(e)
-}
-
 const (
 	DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel_Critical DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel = "Critical"
-	DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel_X33      DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel = "33"
-	DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel_X66      DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel = "66"
-	DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel_X100     DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel = "100"
+
+	DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel_X33 DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel = "33"
+
+	DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel_X66 DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel = "66"
+
+	DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel_X100 DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel = "100"
 )
 
-var (
-	synDeviceZigBeeZDOPowerDescriptor_CurrentPowerMode = &model.Syntax{
-		Enums: []model.Enum{{Value: "Synchronized"}, {Value: "Periodic"}, {Value: "Manual"}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDOPowerDescriptor_AvailablePowerSource = &model.Syntax{
-		Enums: []model.Enum{{Value: "Constant"}, {Value: "Rechargeable"}, {Value: "Disposable"}},
-		List:  &model.List{},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDOPowerDescriptor_CurrentPowerSource = &model.Syntax{
-		Enums: []model.Enum{{Value: "Constant"}, {Value: "Rechargeable"}, {Value: "Disposable"}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDOPowerDescriptor_CurrentPowerSourceLevel = &model.Syntax{
-		Enums: []model.Enum{{Value: "Critical"}, {Value: "33"}, {Value: "66"}, {Value: "100"}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceZigBeeZDOPowerDescriptor holds the values of Device.ZigBee.ZDO.{i}.PowerDescriptor. (object, readOnly, since 2.7)
+// DeviceZigBeeZDOPowerDescriptor holds the values of Device.ZigBee.ZDO.{i}.PowerDescriptor. (object, readOnly, since 2.7).
 type DeviceZigBeeZDOPowerDescriptor struct {
-	// CurrentPowerMode: string{Synchronized,Periodic,Manual}, readOnly, since 2.7.
-	CurrentPowerMode DeviceZigBeeZDOPowerDescriptorCurrentPowerMode `cwmp:"CurrentPowerMode"`
-	// AvailablePowerSource: list<string{Constant,Rechargeable,Disposable}>, readOnly, since 2.7.
-	AvailablePowerSource []DeviceZigBeeZDOPowerDescriptorAvailablePowerSource `cwmp:"AvailablePowerSource"`
-	// CurrentPowerSource: string{Constant,Rechargeable,Disposable}, readOnly, since 2.7.
-	CurrentPowerSource DeviceZigBeeZDOPowerDescriptorCurrentPowerSource `cwmp:"CurrentPowerSource"`
-	// CurrentPowerSourceLevel: string{Critical,33,66,100}, readOnly, since 2.7.
-	CurrentPowerSourceLevel DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel `cwmp:"CurrentPowerSourceLevel"`
+	CurrentPowerMode DeviceZigBeeZDOPowerDescriptorCurrentPowerMode `json:"CurrentPowerMode,omitzero"`
+
+	AvailablePowerSource []DeviceZigBeeZDOPowerDescriptorAvailablePowerSource `json:"AvailablePowerSource,omitzero"`
+
+	CurrentPowerSource DeviceZigBeeZDOPowerDescriptorCurrentPowerSource `json:"CurrentPowerSource,omitzero"`
+
+	CurrentPowerSourceLevel DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel `json:"CurrentPowerSourceLevel,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDOPowerDescriptor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDOPowerDescriptor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeZDOPowerDescriptor_CurrentPowerMode, string(o.CurrentPowerMode)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentPowerMode",
-		})
-	}
-	if e := model.CheckValue(synDeviceZigBeeZDOPowerDescriptor_AvailablePowerSource, model.FormatValue(model.TypeString, o.AvailablePowerSource)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "AvailablePowerSource",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDOPowerDescriptor_CurrentPowerSource, string(o.CurrentPowerSource)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentPowerSource",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDOPowerDescriptor_CurrentPowerSourceLevel, string(o.CurrentPowerSourceLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "CurrentPowerSourceLevel",
-		})
-	}
+func (o *DeviceZigBeeZDOPowerDescriptor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "CurrentPowerMode", 8059, string(o.CurrentPowerMode))
+	c.Wire(p, "AvailablePowerSource", 8058, model.JoinStrings(o.AvailablePowerSource), len(o.AvailablePowerSource) > 0)
+	c.String(p, "CurrentPowerSource", 8060, string(o.CurrentPowerSource))
+	c.String(p, "CurrentPowerSourceLevel", 8061, string(o.CurrentPowerSourceLevel))
 }
 
 // DeviceZigBeeZDOPowerDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.PowerDescriptor.
 type DeviceZigBeeZDOPowerDescriptorPath struct {
-	obj                     model.ObjectPath
-	CurrentPowerMode        model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerMode]
-	AvailablePowerSource    model.ReadOnlyParam[[]DeviceZigBeeZDOPowerDescriptorAvailablePowerSource]
-	CurrentPowerSource      model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerSource]
-	CurrentPowerSourceLevel model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel]
-}
+	model.ObjectPath
+	AvailablePowerSource model.ReadOnlyParam[[]string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDOPowerDescriptorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDOPowerDescriptorPath(prefix string) DeviceZigBeeZDOPowerDescriptorPath {
-	p := &prefix
-	return DeviceZigBeeZDOPowerDescriptorPath{
-		AvailablePowerSource:    model.NewReadOnly[[]DeviceZigBeeZDOPowerDescriptorAvailablePowerSource](p, "AvailablePowerSource", model.TypeString),
-		CurrentPowerMode:        model.NewReadOnly[DeviceZigBeeZDOPowerDescriptorCurrentPowerMode](p, "CurrentPowerMode", model.TypeString),
-		CurrentPowerSource:      model.NewReadOnly[DeviceZigBeeZDOPowerDescriptorCurrentPowerSource](p, "CurrentPowerSource", model.TypeString),
-		CurrentPowerSourceLevel: model.NewReadOnly[DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel](p, "CurrentPowerSourceLevel", model.TypeString),
-		obj:                     model.NewObjectPath(p),
-	}
+	CurrentPowerMode model.ReadOnlyParam[string] `dm:"s"`
+
+	CurrentPowerSource model.ReadOnlyParam[string] `dm:"s"`
+
+	CurrentPowerSourceLevel model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceZigBeeZDOSecuritySecurityLevel enumerates the values of Device.ZigBee.ZDO.{i}.Security.SecurityLevel.
 type DeviceZigBeeZDOSecuritySecurityLevel string
 
-func (e DeviceZigBeeZDOSecuritySecurityLevel) String() string {
-	return string(e)
-}
-
 const (
-	DeviceZigBeeZDOSecuritySecurityLevel_None        DeviceZigBeeZDOSecuritySecurityLevel = "None"
-	DeviceZigBeeZDOSecuritySecurityLevel_MIC_32      DeviceZigBeeZDOSecuritySecurityLevel = "MIC-32"
-	DeviceZigBeeZDOSecuritySecurityLevel_MIC_64      DeviceZigBeeZDOSecuritySecurityLevel = "MIC-64"
-	DeviceZigBeeZDOSecuritySecurityLevel_MIC_128     DeviceZigBeeZDOSecuritySecurityLevel = "MIC-128"
-	DeviceZigBeeZDOSecuritySecurityLevel_ENC         DeviceZigBeeZDOSecuritySecurityLevel = "ENC"
-	DeviceZigBeeZDOSecuritySecurityLevel_ENC_MIC_32  DeviceZigBeeZDOSecuritySecurityLevel = "ENC-MIC-32"
-	DeviceZigBeeZDOSecuritySecurityLevel_ENC_MIC_64  DeviceZigBeeZDOSecuritySecurityLevel = "ENC-MIC-64"
+	DeviceZigBeeZDOSecuritySecurityLevel_None DeviceZigBeeZDOSecuritySecurityLevel = "None"
+
+	DeviceZigBeeZDOSecuritySecurityLevel_MIC_32 DeviceZigBeeZDOSecuritySecurityLevel = "MIC-32"
+
+	DeviceZigBeeZDOSecuritySecurityLevel_MIC_64 DeviceZigBeeZDOSecuritySecurityLevel = "MIC-64"
+
+	DeviceZigBeeZDOSecuritySecurityLevel_MIC_128 DeviceZigBeeZDOSecuritySecurityLevel = "MIC-128"
+
+	DeviceZigBeeZDOSecuritySecurityLevel_ENC DeviceZigBeeZDOSecuritySecurityLevel = "ENC"
+
+	DeviceZigBeeZDOSecuritySecurityLevel_ENC_MIC_32 DeviceZigBeeZDOSecuritySecurityLevel = "ENC-MIC-32"
+
+	DeviceZigBeeZDOSecuritySecurityLevel_ENC_MIC_64 DeviceZigBeeZDOSecuritySecurityLevel = "ENC-MIC-64"
+
 	DeviceZigBeeZDOSecuritySecurityLevel_ENC_MIC_128 DeviceZigBeeZDOSecuritySecurityLevel = "ENC-MIC-128"
 )
 
-var (
-	synDeviceZigBeeZDOSecurity_TrustCenterAddress = &model.Syntax{
-		DataType: "IEEE_EUI64",
-		Patterns: []model.Pattern{{Value: ""}, {Value: "([0-9A-Fa-f][0-9A-Fa-f]:){7}([0-9A-Fa-f][0-9A-Fa-f])"}},
-		Sizes:    []model.Size{{Max: model.U64(23)}},
-		Type:     model.TypeString,
-	}
-	synDeviceZigBeeZDOSecurity_SecurityLevel = &model.Syntax{
-		Enums: []model.Enum{{Value: "None"}, {Value: "MIC-32"}, {Value: "MIC-64"}, {Value: "MIC-128"}, {Value: "ENC"}, {Value: "ENC-MIC-32"}, {Value: "ENC-MIC-64"}, {Value: "ENC-MIC-128"}},
-		Type:  model.TypeString,
-	}
-	synDeviceZigBeeZDOSecurity_TimeOutPeriod = &model.Syntax{
-		Ranges: []model.Range{{Max: "65535"}},
-		Type:   model.TypeUnsignedInt,
-		Units:  "milliseconds",
-	}
-)
-
-// DeviceZigBeeZDOSecurity holds the values of Device.ZigBee.ZDO.{i}.Security. (object, readOnly, since 2.7)
+// DeviceZigBeeZDOSecurity holds the values of Device.ZigBee.ZDO.{i}.Security. (object, readOnly, since 2.7).
 type DeviceZigBeeZDOSecurity struct {
-	// TrustCenterAddress: IEEE_EUI64=string(:23) ~2 patterns, readOnly, since 2.7.
-	TrustCenterAddress string `cwmp:"TrustCenterAddress"`
-	// SecurityLevel: string{None,MIC-32,MIC-64,MIC-128,ENC,ENC-MIC-32,… 8 values}, readOnly, since 2.7.
-	SecurityLevel DeviceZigBeeZDOSecuritySecurityLevel `cwmp:"SecurityLevel"`
-	// TimeOutPeriod: unsignedInt[:65535] milliseconds, readOnly, since 2.7.
-	TimeOutPeriod uint32 `cwmp:"TimeOutPeriod"`
+	TrustCenterAddress string `json:"TrustCenterAddress,omitzero"`
+
+	SecurityLevel DeviceZigBeeZDOSecuritySecurityLevel `json:"SecurityLevel,omitzero"`
+
+	TimeOutPeriod uint32 `json:"TimeOutPeriod,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDOSecurity) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDOSecurity) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeZDOSecurity_TrustCenterAddress, o.TrustCenterAddress); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TrustCenterAddress",
-		})
-	}
-	if e := model.CheckString(synDeviceZigBeeZDOSecurity_SecurityLevel, string(o.SecurityLevel)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "SecurityLevel",
-		})
-	}
-	if e := model.CheckUint(synDeviceZigBeeZDOSecurity_TimeOutPeriod, uint64(o.TimeOutPeriod)); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "TimeOutPeriod",
-		})
-	}
+func (o *DeviceZigBeeZDOSecurity) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "TrustCenterAddress", 8065, o.TrustCenterAddress)
+	c.String(p, "SecurityLevel", 8063, string(o.SecurityLevel))
+	c.Uint(p, "TimeOutPeriod", 8064, uint64(o.TimeOutPeriod))
 }
 
 // DeviceZigBeeZDOSecurityPath is the typed path of Device.ZigBee.ZDO.{i}.Security.
 type DeviceZigBeeZDOSecurityPath struct {
-	obj                model.ObjectPath
-	TrustCenterAddress model.ReadOnlyParam[string]
-	SecurityLevel      model.ReadOnlyParam[DeviceZigBeeZDOSecuritySecurityLevel]
-	TimeOutPeriod      model.ReadOnlyParam[uint32]
+	model.ObjectPath
+	SecurityLevel model.ReadOnlyParam[string] `dm:"s"`
+
+	TimeOutPeriod model.ReadOnlyParam[uint32] `dm:"u"`
+
+	TrustCenterAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDOSecurityPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDOSecurityPath(prefix string) DeviceZigBeeZDOSecurityPath {
-	p := &prefix
-	return DeviceZigBeeZDOSecurityPath{
-		SecurityLevel:      model.NewReadOnly[DeviceZigBeeZDOSecuritySecurityLevel](p, "SecurityLevel", model.TypeString),
-		TimeOutPeriod:      model.NewReadOnly[uint32](p, "TimeOutPeriod", model.TypeUnsignedInt),
-		TrustCenterAddress: model.NewReadOnly[string](p, "TrustCenterAddress", model.TypeString),
-		obj:                model.NewObjectPath(p),
-	}
-}
-
-var (
-	synDeviceZigBeeZDOUserDescriptor_DescriptorAvailable = &model.Syntax{Type: model.TypeBoolean}
-	synDeviceZigBeeZDOUserDescriptor_Description         = &model.Syntax{
-		Sizes: []model.Size{{Max: model.U64(16)}},
-		Type:  model.TypeString,
-	}
-)
-
-// DeviceZigBeeZDOUserDescriptor holds the values of Device.ZigBee.ZDO.{i}.UserDescriptor. (object, readOnly, since 2.7)
+// DeviceZigBeeZDOUserDescriptor holds the values of Device.ZigBee.ZDO.{i}.UserDescriptor. (object, readOnly, since 2.7).
 type DeviceZigBeeZDOUserDescriptor struct {
-	// DescriptorAvailable: boolean, readOnly, since 2.7.
-	DescriptorAvailable bool `cwmp:"DescriptorAvailable"`
-	// Description: string(:16), readOnly, since 2.7.
-	Description string `cwmp:"Description"`
+	DescriptorAvailable bool `json:"DescriptorAvailable,omitzero"`
+
+	Description string `json:"Description,omitzero"`
 }
 
-// Validate checks every value against its syntax and returns all violations,
-// with paths relative to this object.
-func (o *DeviceZigBeeZDOUserDescriptor) Validate() model.Violations {
-	var v model.Violations
-	o.ValidateAt("", &v)
-	return v
-}
-
-// ValidateAt appends the violations of o, with paths under prefix, to v.
-func (o *DeviceZigBeeZDOUserDescriptor) ValidateAt(prefix string, v *model.Violations) {
-	if e := model.CheckString(synDeviceZigBeeZDOUserDescriptor_Description, o.Description); e != nil {
-		*v = append(*v, model.Violation{
-			Err:  e,
-			Path: prefix + "Description",
-		})
-	}
+func (o *DeviceZigBeeZDOUserDescriptor) ValidateAt(c *model.Checker, p string) {
+	c.String(p, "Description", 8067, o.Description)
 }
 
 // DeviceZigBeeZDOUserDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.UserDescriptor.
 type DeviceZigBeeZDOUserDescriptorPath struct {
-	obj                 model.ObjectPath
-	DescriptorAvailable model.ReadOnlyParam[bool]
-	Description         model.ReadOnlyParam[string]
-}
+	model.ObjectPath
+	Description model.ReadOnlyParam[string] `dm:"s"`
 
-// Path returns the object's instance path.
-func (x DeviceZigBeeZDOUserDescriptorPath) Path() string {
-	return x.obj.Path()
-}
-func newDeviceZigBeeZDOUserDescriptorPath(prefix string) DeviceZigBeeZDOUserDescriptorPath {
-	p := &prefix
-	return DeviceZigBeeZDOUserDescriptorPath{
-		Description:         model.NewReadOnly[string](p, "Description", model.TypeString),
-		DescriptorAvailable: model.NewReadOnly[bool](p, "DescriptorAvailable", model.TypeBoolean),
-		obj:                 model.NewObjectPath(p),
-	}
-}
-
-var schemaZigbee = []*model.Entry{{
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.InterfaceNumberOfEntries",
-	Syntax:  synDeviceZigBee_InterfaceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDONumberOfEntries",
-	Syntax:  synDeviceZigBee_ZDONumberOfEntries,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.Discovery.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Discovery.AreaNetworkNumberOfEntries",
-	Syntax:  synDeviceZigBeeDiscovery_AreaNetworkNumberOfEntries,
-	Version: "2.7",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AreaNetworkNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ZigBee.Discovery.AreaNetwork.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: true,
-		Params:     []string{"Coordinator"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.Discovery.AreaNetwork.{i}.Enable",
-	Syntax:  synDeviceZigBeeDiscoveryAreaNetwork_Enable,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Discovery.AreaNetwork.{i}.LastUpdate",
-	Syntax:  synDeviceZigBeeDiscoveryAreaNetwork_LastUpdate,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Discovery.AreaNetwork.{i}.Status",
-	Syntax:  synDeviceZigBeeDiscoveryAreaNetwork_Status,
-	Version: "2.7",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ZigBee.Discovery.AreaNetwork.{i}.Alias",
-	Syntax:  synDeviceZigBeeDiscoveryAreaNetwork_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.Discovery.AreaNetwork.{i}.Coordinator",
-	Syntax:  synDeviceZigBeeDiscoveryAreaNetwork_Coordinator,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Discovery.AreaNetwork.{i}.ZDOReference",
-	Syntax:  synDeviceZigBeeDiscoveryAreaNetwork_ZDOReference,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Discovery.AreaNetwork.{i}.ZDOList",
-	Syntax:  synDeviceZigBeeDiscoveryAreaNetwork_ZDOList,
-	Version: "2.7",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "InterfaceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ZigBee.Interface.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}, {
-		Functional: false,
-		Params:     []string{"Name"},
-	}, {
-		Functional: true,
-		Params:     []string{"ZDOReference"},
-	}},
-	Version: "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.Interface.{i}.Enable",
-	Syntax:  synDeviceZigBeeInterface_Enable,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.Status",
-	Syntax:  synDeviceZigBeeInterface_Status,
-	Version: "2.0",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.Alias",
-	Syntax:  synDeviceZigBeeInterface_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.Name",
-	Syntax:  synDeviceZigBeeInterface_Name,
-	Version: "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.LastChange",
-	Syntax:       synDeviceZigBeeInterface_LastChange,
-	Version:      "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.Interface.{i}.LowerLayers",
-	Syntax:  synDeviceZigBeeInterface_LowerLayers,
-	Version: "2.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.Upstream",
-	Syntax:  synDeviceZigBeeInterface_Upstream,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.MaxBitRate",
-	Syntax:  synDeviceZigBeeInterface_MaxBitRate,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "forceDefaultEnabled",
-	Path:         "Device.ZigBee.Interface.{i}.IEEEAddress",
-	Syntax:       synDeviceZigBeeInterface_IEEEAddress,
-	Version:      "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.NetworkAddress",
-	Syntax:  synDeviceZigBeeInterface_NetworkAddress,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.ZDOReference",
-	Syntax:  synDeviceZigBeeInterface_ZDOReference,
-	Version: "2.19",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.AssociatedDeviceNumberOfEntries",
-	Syntax:  synDeviceZigBeeInterface_AssociatedDeviceNumberOfEntries,
-	Version: "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "AssociatedDeviceNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"IEEEAddress", "NetworkAddress"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.IEEEAddress",
-	Syntax:  synDeviceZigBeeInterfaceAssociatedDevice_IEEEAddress,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.NetworkAddress",
-	Syntax:  synDeviceZigBeeInterfaceAssociatedDevice_NetworkAddress,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.Active",
-	Syntax:  synDeviceZigBeeInterfaceAssociatedDevice_Active,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.ZDOReference",
-	Syntax:  synDeviceZigBeeInterfaceAssociatedDevice_ZDOReference,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.Interface.{i}.Stats.",
-	Version:    "2.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.Interface.{i}.Stats.Reset",
-	Syntax:  synDeviceZigBeeInterfaceStats_Reset,
-	Version: "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.BytesSent",
-	Syntax:       synDeviceZigBeeInterfaceStats_BytesSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.BytesReceived",
-	Syntax:       synDeviceZigBeeInterfaceStats_BytesReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.PacketsSent",
-	Syntax:       synDeviceZigBeeInterfaceStats_PacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.PacketsReceived",
-	Syntax:       synDeviceZigBeeInterfaceStats_PacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.ErrorsSent",
-	Syntax:       synDeviceZigBeeInterfaceStats_ErrorsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.ErrorsReceived",
-	Syntax:       synDeviceZigBeeInterfaceStats_ErrorsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.DiscardPacketsSent",
-	Syntax:       synDeviceZigBeeInterfaceStats_DiscardPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.DiscardPacketsReceived",
-	Syntax:       synDeviceZigBeeInterfaceStats_DiscardPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.UnicastPacketsSent",
-	Syntax:       synDeviceZigBeeInterfaceStats_UnicastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.UnicastPacketsReceived",
-	Syntax:       synDeviceZigBeeInterfaceStats_UnicastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.MulticastPacketsSent",
-	Syntax:       synDeviceZigBeeInterfaceStats_MulticastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.MulticastPacketsReceived",
-	Syntax:       synDeviceZigBeeInterfaceStats_MulticastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.BroadcastPacketsSent",
-	Syntax:       synDeviceZigBeeInterfaceStats_BroadcastPacketsSent,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.BroadcastPacketsReceived",
-	Syntax:       synDeviceZigBeeInterfaceStats_BroadcastPacketsReceived,
-	Version:      "2.0",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.UnknownProtoPacketsReceived",
-	Syntax:       synDeviceZigBeeInterfaceStats_UnknownProtoPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.Interface.{i}.Stats.UnknownPacketsReceived",
-	Status:       "deprecated",
-	Syntax:       synDeviceZigBeeInterfaceStats_UnknownPacketsReceived,
-	Version:      "2.19",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ZDONumberOfEntries",
-	Object:              true,
-	Path:                "Device.ZigBee.ZDO.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"IEEEAddress", "NetworkAddress"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Alias",
-	Syntax:  synDeviceZigBeeZDO_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.IEEEAddress",
-	Syntax:  synDeviceZigBeeZDO_IEEEAddress,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NetworkAddress",
-	Syntax:  synDeviceZigBeeZDO_NetworkAddress,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.BindingTableNumberOfEntries",
-	Syntax:  synDeviceZigBeeZDO_BindingTableNumberOfEntries,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.GroupNumberOfEntries",
-	Syntax:  synDeviceZigBeeZDO_GroupNumberOfEntries,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ApplicationEndpointNumberOfEntries",
-	Syntax:  synDeviceZigBeeZDO_ApplicationEndpointNumberOfEntries,
-	Version: "2.7",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "ApplicationEndpointNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"EndpointId"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.Enable",
-	Syntax:  synDeviceZigBeeZDOApplicationEndpoint_Enable,
-	Version: "2.7",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.Alias",
-	Syntax:  synDeviceZigBeeZDOApplicationEndpoint_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.EndpointId",
-	Syntax:  synDeviceZigBeeZDOApplicationEndpoint_EndpointId,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor.ProfileId",
-	Syntax:  synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_ProfileId,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor.DeviceId",
-	Syntax:  synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_DeviceId,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor.DeviceVersion",
-	Syntax:  synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_DeviceVersion,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor.InputClusterList",
-	Syntax:  synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_InputClusterList,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor.OutputClusterList",
-	Syntax:  synDeviceZigBeeZDOApplicationEndpointSimpleDescriptor_OutputClusterList,
-	Version: "2.7",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "BindingTableNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ZigBee.ZDO.{i}.Binding.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Binding.{i}.Enable",
-	Syntax:  synDeviceZigBeeZDOBinding_Enable,
-	Version: "2.7",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Binding.{i}.Alias",
-	Syntax:  synDeviceZigBeeZDOBinding_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Binding.{i}.SourceEndpoint",
-	Syntax:  synDeviceZigBeeZDOBinding_SourceEndpoint,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Binding.{i}.SourceAddress",
-	Syntax:  synDeviceZigBeeZDOBinding_SourceAddress,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Binding.{i}.ClusterId",
-	Syntax:  synDeviceZigBeeZDOBinding_ClusterId,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Binding.{i}.DestinationAddressMode",
-	Syntax:  synDeviceZigBeeZDOBinding_DestinationAddressMode,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Binding.{i}.DestinationEndpoint",
-	Syntax:  synDeviceZigBeeZDOBinding_DestinationEndpoint,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Binding.{i}.IEEEDestinationAddress",
-	Syntax:  synDeviceZigBeeZDOBinding_IEEEDestinationAddress,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Binding.{i}.GroupDestinationAddress",
-	Syntax:  synDeviceZigBeeZDOBinding_GroupDestinationAddress,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.ZDO.{i}.ComplexDescriptor.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ComplexDescriptor.DescriptorAvailable",
-	Syntax:  synDeviceZigBeeZDOComplexDescriptor_DescriptorAvailable,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ComplexDescriptor.Language",
-	Syntax:  synDeviceZigBeeZDOComplexDescriptor_Language,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ComplexDescriptor.CharacterSet",
-	Syntax:  synDeviceZigBeeZDOComplexDescriptor_CharacterSet,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ComplexDescriptor.ManufacturerName",
-	Syntax:  synDeviceZigBeeZDOComplexDescriptor_ManufacturerName,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ComplexDescriptor.ModelName",
-	Syntax:  synDeviceZigBeeZDOComplexDescriptor_ModelName,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ComplexDescriptor.SerialNumber",
-	Syntax:  synDeviceZigBeeZDOComplexDescriptor_SerialNumber,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ComplexDescriptor.DeviceURL",
-	Syntax:  synDeviceZigBeeZDOComplexDescriptor_DeviceURL,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ComplexDescriptor.Icon",
-	Syntax:  synDeviceZigBeeZDOComplexDescriptor_Icon,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.ComplexDescriptor.IconURL",
-	Syntax:  synDeviceZigBeeZDOComplexDescriptor_IconURL,
-	Version: "2.7",
-}, {
-	Access:              model.ReadWrite,
-	EnableParameter:     "Enable",
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "GroupNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ZigBee.ZDO.{i}.Group.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"GroupId"},
-	}, {
-		Functional: false,
-		Params:     []string{"Alias"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Group.{i}.Enable",
-	Syntax:  synDeviceZigBeeZDOGroup_Enable,
-	Version: "2.7",
-}, {
-	Access:  model.WriteOnceReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Group.{i}.Alias",
-	Syntax:  synDeviceZigBeeZDOGroup_Alias,
-	Version: "1.0",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Group.{i}.GroupId",
-	Syntax:  synDeviceZigBeeZDOGroup_GroupId,
-	Version: "2.7",
-}, {
-	Access:  model.ReadWrite,
-	Path:    "Device.ZigBee.ZDO.{i}.Group.{i}.EndpointList",
-	Syntax:  synDeviceZigBeeZDOGroup_EndpointList,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.ZDO.{i}.Network.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Network.NeighborNumberOfEntries",
-	Syntax:  synDeviceZigBeeZDONetwork_NeighborNumberOfEntries,
-	Version: "2.7",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "NeighborNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"Neighbor"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.Neighbor",
-	Syntax:  synDeviceZigBeeZDONetworkNeighbor_Neighbor,
-	Version: "2.7",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.LQI",
-	Syntax:       synDeviceZigBeeZDONetworkNeighbor_LQI,
-	Version:      "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.Relationship",
-	Syntax:  synDeviceZigBeeZDONetworkNeighbor_Relationship,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.PermitJoin",
-	Syntax:  synDeviceZigBeeZDONetworkNeighbor_PermitJoin,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.Depth",
-	Syntax:  synDeviceZigBeeZDONetworkNeighbor_Depth,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.ZDO.{i}.NodeDescriptor.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.LogicalType",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_LogicalType,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.ComplexDescriptorSupported",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_ComplexDescriptorSupported,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.UserDescriptorSupported",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_UserDescriptorSupported,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.FrequencyBand",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_FrequencyBand,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.MACCapability",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_MACCapability,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.ManufactureCode",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_ManufactureCode,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.MaximumBufferSize",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_MaximumBufferSize,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.MaximumIncomingTransferSize",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_MaximumIncomingTransferSize,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.MaximumOutgoingTransferSize",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_MaximumOutgoingTransferSize,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.ServerMask",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_ServerMask,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeDescriptor.DescriptorCapability",
-	Syntax:  synDeviceZigBeeZDONodeDescriptor_DescriptorCapability,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.ZDO.{i}.NodeManager.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeManager.RoutingTableNumberOfEntries",
-	Syntax:  synDeviceZigBeeZDONodeManager_RoutingTableNumberOfEntries,
-	Version: "2.7",
-}, {
-	Access:              model.ReadOnly,
-	MaxEntries:          -1,
-	MinEntries:          0,
-	NumEntriesParameter: "RoutingTableNumberOfEntries",
-	Object:              true,
-	Path:                "Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.",
-	UniqueKeys: []model.UniqueKey{{
-		Functional: true,
-		Params:     []string{"DestinationAddress"},
-	}},
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.DestinationAddress",
-	Syntax:  synDeviceZigBeeZDONodeManagerRoutingTable_DestinationAddress,
-	Version: "2.7",
-}, {
-	Access:       model.ReadOnly,
-	ActiveNotify: "canDeny",
-	Path:         "Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.NextHopAddress",
-	Syntax:       synDeviceZigBeeZDONodeManagerRoutingTable_NextHopAddress,
-	Version:      "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.Status",
-	Syntax:  synDeviceZigBeeZDONodeManagerRoutingTable_Status,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.MemoryConstrained",
-	Syntax:  synDeviceZigBeeZDONodeManagerRoutingTable_MemoryConstrained,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.ManyToOne",
-	Syntax:  synDeviceZigBeeZDONodeManagerRoutingTable_ManyToOne,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.RouteRecordRequired",
-	Syntax:  synDeviceZigBeeZDONodeManagerRoutingTable_RouteRecordRequired,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.ZDO.{i}.PowerDescriptor.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.PowerDescriptor.CurrentPowerMode",
-	Syntax:  synDeviceZigBeeZDOPowerDescriptor_CurrentPowerMode,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.PowerDescriptor.AvailablePowerSource",
-	Syntax:  synDeviceZigBeeZDOPowerDescriptor_AvailablePowerSource,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.PowerDescriptor.CurrentPowerSource",
-	Syntax:  synDeviceZigBeeZDOPowerDescriptor_CurrentPowerSource,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.PowerDescriptor.CurrentPowerSourceLevel",
-	Syntax:  synDeviceZigBeeZDOPowerDescriptor_CurrentPowerSourceLevel,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.ZDO.{i}.Security.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Security.TrustCenterAddress",
-	Syntax:  synDeviceZigBeeZDOSecurity_TrustCenterAddress,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Security.SecurityLevel",
-	Syntax:  synDeviceZigBeeZDOSecurity_SecurityLevel,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.Security.TimeOutPeriod",
-	Syntax:  synDeviceZigBeeZDOSecurity_TimeOutPeriod,
-	Version: "2.7",
-}, {
-	Access:     model.ReadOnly,
-	MaxEntries: 1,
-	MinEntries: 1,
-	Object:     true,
-	Path:       "Device.ZigBee.ZDO.{i}.UserDescriptor.",
-	Version:    "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.UserDescriptor.DescriptorAvailable",
-	Syntax:  synDeviceZigBeeZDOUserDescriptor_DescriptorAvailable,
-	Version: "2.7",
-}, {
-	Access:  model.ReadOnly,
-	Path:    "Device.ZigBee.ZDO.{i}.UserDescriptor.Description",
-	Syntax:  synDeviceZigBeeZDOUserDescriptor_Description,
-	Version: "2.7",
-}}
-
-// DeviceZigBeeImpl is what a device implements for Device.ZigBee; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeImpl to implement only some methods.
-type DeviceZigBeeImpl interface {
-	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
-	ZDONumberOfEntries(inst []uint32) (uint32, error)
-	InterfaceInstances(inst []uint32) []uint32
-	ZDOInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceZigBeeImpl implements DeviceZigBeeImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeImpl struct{}
-
-func (UnimplementedDeviceZigBeeImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeImpl) ZDONumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeImpl) InterfaceInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceZigBeeImpl) ZDOInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceZigBeeDiscoveryImpl is what a device implements for Device.ZigBee.Discovery; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeDiscoveryImpl to implement only some methods.
-type DeviceZigBeeDiscoveryImpl interface {
-	AreaNetworkNumberOfEntries(inst []uint32) (uint32, error)
-	AreaNetworkInstances(inst []uint32) []uint32
-	AddAreaNetwork(inst []uint32) (uint32, error)
-	DeleteAreaNetwork(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceZigBeeDiscoveryImpl implements DeviceZigBeeDiscoveryImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeDiscoveryImpl struct{}
-
-func (UnimplementedDeviceZigBeeDiscoveryImpl) AreaNetworkNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryImpl) AreaNetworkInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceZigBeeDiscoveryImpl) AddAreaNetwork(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryImpl) DeleteAreaNetwork(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceZigBeeDiscoveryAreaNetworkImpl is what a device implements for Device.ZigBee.Discovery.AreaNetwork.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl to implement only some methods.
-type DeviceZigBeeDiscoveryAreaNetworkImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	LastUpdate(inst []uint32) (time.Time, error)
-	Status(inst []uint32) (DeviceZigBeeDiscoveryAreaNetworkStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Coordinator(inst []uint32) (string, error)
-	SetCoordinator(inst []uint32, v string) error
-	ZDOReference(inst []uint32) (string, error)
-	ZDOList(inst []uint32) ([]string, error)
-}
-
-// UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl implements DeviceZigBeeDiscoveryAreaNetworkImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl struct{}
-
-func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) LastUpdate(inst []uint32) (time.Time, error) {
-	var zero time.Time
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) Status(inst []uint32) (DeviceZigBeeDiscoveryAreaNetworkStatus, error) {
-	var zero DeviceZigBeeDiscoveryAreaNetworkStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) Coordinator(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) SetCoordinator(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) ZDOReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) ZDOList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceZigBeeInterfaceImpl is what a device implements for Device.ZigBee.Interface.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeInterfaceImpl to implement only some methods.
-type DeviceZigBeeInterfaceImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Status(inst []uint32) (DeviceZigBeeInterfaceStatus, error)
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	Name(inst []uint32) (string, error)
-	LastChange(inst []uint32) (uint32, error)
-	LowerLayers(inst []uint32) ([]string, error)
-	SetLowerLayers(inst []uint32, v []string) error
-	Upstream(inst []uint32) (bool, error)
-	MaxBitRate(inst []uint32) (uint32, error)
-	IEEEAddress(inst []uint32) (string, error)
-	NetworkAddress(inst []uint32) (string, error)
-	ZDOReference(inst []uint32) (string, error)
-	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
-	AssociatedDeviceInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceZigBeeInterfaceImpl implements DeviceZigBeeInterfaceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeInterfaceImpl struct{}
-
-func (UnimplementedDeviceZigBeeInterfaceImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) Status(inst []uint32) (DeviceZigBeeInterfaceStatus, error) {
-	var zero DeviceZigBeeInterfaceStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) Name(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) Upstream(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) IEEEAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) NetworkAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) ZDOReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceZigBeeInterfaceAssociatedDeviceImpl is what a device implements for Device.ZigBee.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl to implement only some methods.
-type DeviceZigBeeInterfaceAssociatedDeviceImpl interface {
-	IEEEAddress(inst []uint32) (string, error)
-	NetworkAddress(inst []uint32) (string, error)
-	Active(inst []uint32) (bool, error)
-	ZDOReference(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl implements DeviceZigBeeInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl struct{}
-
-func (UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl) IEEEAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl) NetworkAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl) ZDOReference(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceZigBeeInterfaceStatsImpl is what a device implements for Device.ZigBee.Interface.{i}.Stats; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeInterfaceStatsImpl to implement only some methods.
-type DeviceZigBeeInterfaceStatsImpl interface {
-	Reset(inst []uint32) (bool, error)
-	SetReset(inst []uint32, v bool) error
-	BytesSent(inst []uint32) (uint64, error)
-	BytesReceived(inst []uint32) (uint64, error)
-	PacketsSent(inst []uint32) (uint64, error)
-	PacketsReceived(inst []uint32) (uint64, error)
-	ErrorsSent(inst []uint32) (uint32, error)
-	ErrorsReceived(inst []uint32) (uint32, error)
-	DiscardPacketsSent(inst []uint32) (uint32, error)
-	DiscardPacketsReceived(inst []uint32) (uint32, error)
-	UnicastPacketsSent(inst []uint32) (uint64, error)
-	UnicastPacketsReceived(inst []uint32) (uint64, error)
-	MulticastPacketsSent(inst []uint32) (uint64, error)
-	MulticastPacketsReceived(inst []uint32) (uint64, error)
-	BroadcastPacketsSent(inst []uint32) (uint64, error)
-	BroadcastPacketsReceived(inst []uint32) (uint64, error)
-	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
-	UnknownPacketsReceived(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceZigBeeInterfaceStatsImpl implements DeviceZigBeeInterfaceStatsImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeInterfaceStatsImpl struct{}
-
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
-	var zero uint64
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeInterfaceStatsImpl) UnknownPacketsReceived(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceZigBeeZDOImpl is what a device implements for Device.ZigBee.ZDO.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDOImpl to implement only some methods.
-type DeviceZigBeeZDOImpl interface {
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	IEEEAddress(inst []uint32) (string, error)
-	NetworkAddress(inst []uint32) (string, error)
-	BindingTableNumberOfEntries(inst []uint32) (uint32, error)
-	GroupNumberOfEntries(inst []uint32) (uint32, error)
-	ApplicationEndpointNumberOfEntries(inst []uint32) (uint32, error)
-	ApplicationEndpointInstances(inst []uint32) []uint32
-	AddApplicationEndpoint(inst []uint32) (uint32, error)
-	DeleteApplicationEndpoint(inst []uint32, i uint32) error
-	BindingInstances(inst []uint32) []uint32
-	AddBinding(inst []uint32) (uint32, error)
-	DeleteBinding(inst []uint32, i uint32) error
-	GroupInstances(inst []uint32) []uint32
-	AddGroup(inst []uint32) (uint32, error)
-	DeleteGroup(inst []uint32, i uint32) error
-}
-
-// UnimplementedDeviceZigBeeZDOImpl implements DeviceZigBeeZDOImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDOImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDOImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) IEEEAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) NetworkAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) BindingTableNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) GroupNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) ApplicationEndpointNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) ApplicationEndpointInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceZigBeeZDOImpl) AddApplicationEndpoint(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) DeleteApplicationEndpoint(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) BindingInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceZigBeeZDOImpl) AddBinding(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) DeleteBinding(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) GroupInstances(inst []uint32) []uint32 {
-	return nil
-}
-func (UnimplementedDeviceZigBeeZDOImpl) AddGroup(inst []uint32) (uint32, error) {
-	return 0, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOImpl) DeleteGroup(inst []uint32, i uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceZigBeeZDOApplicationEndpointImpl is what a device implements for Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDOApplicationEndpointImpl to implement only some methods.
-type DeviceZigBeeZDOApplicationEndpointImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	EndpointId(inst []uint32) (uint32, error)
-	SetEndpointId(inst []uint32, v uint32) error
-}
-
-// UnimplementedDeviceZigBeeZDOApplicationEndpointImpl implements DeviceZigBeeZDOApplicationEndpointImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDOApplicationEndpointImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) EndpointId(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) SetEndpointId(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl is what a device implements for Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl to implement only some methods.
-type DeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl interface {
-	ProfileId(inst []uint32) (uint32, error)
-	SetProfileId(inst []uint32, v uint32) error
-	DeviceId(inst []uint32) (uint32, error)
-	DeviceVersion(inst []uint32) (uint32, error)
-	InputClusterList(inst []uint32) ([]uint32, error)
-	SetInputClusterList(inst []uint32, v []uint32) error
-	OutputClusterList(inst []uint32) ([]uint32, error)
-	SetOutputClusterList(inst []uint32, v []uint32) error
-}
-
-// UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl implements DeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) ProfileId(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) SetProfileId(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) DeviceId(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) DeviceVersion(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) InputClusterList(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) SetInputClusterList(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) OutputClusterList(inst []uint32) ([]uint32, error) {
-	var zero []uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) SetOutputClusterList(inst []uint32, v []uint32) error {
-	return model.ErrNotSupported
-}
-
-// DeviceZigBeeZDOBindingImpl is what a device implements for Device.ZigBee.ZDO.{i}.Binding.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDOBindingImpl to implement only some methods.
-type DeviceZigBeeZDOBindingImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	SourceEndpoint(inst []uint32) (uint32, error)
-	SetSourceEndpoint(inst []uint32, v uint32) error
-	SourceAddress(inst []uint32) (string, error)
-	SetSourceAddress(inst []uint32, v string) error
-	ClusterId(inst []uint32) (uint32, error)
-	SetClusterId(inst []uint32, v uint32) error
-	DestinationAddressMode(inst []uint32) (DeviceZigBeeZDOBindingDestinationAddressMode, error)
-	SetDestinationAddressMode(inst []uint32, v DeviceZigBeeZDOBindingDestinationAddressMode) error
-	DestinationEndpoint(inst []uint32) (uint32, error)
-	SetDestinationEndpoint(inst []uint32, v uint32) error
-	IEEEDestinationAddress(inst []uint32) (string, error)
-	SetIEEEDestinationAddress(inst []uint32, v string) error
-	GroupDestinationAddress(inst []uint32) (string, error)
-	SetGroupDestinationAddress(inst []uint32, v string) error
-}
-
-// UnimplementedDeviceZigBeeZDOBindingImpl implements DeviceZigBeeZDOBindingImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDOBindingImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDOBindingImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SourceEndpoint(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SetSourceEndpoint(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SourceAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SetSourceAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) ClusterId(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SetClusterId(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) DestinationAddressMode(inst []uint32) (DeviceZigBeeZDOBindingDestinationAddressMode, error) {
-	var zero DeviceZigBeeZDOBindingDestinationAddressMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SetDestinationAddressMode(inst []uint32, v DeviceZigBeeZDOBindingDestinationAddressMode) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) DestinationEndpoint(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SetDestinationEndpoint(inst []uint32, v uint32) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) IEEEDestinationAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SetIEEEDestinationAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) GroupDestinationAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOBindingImpl) SetGroupDestinationAddress(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceZigBeeZDOComplexDescriptorImpl is what a device implements for Device.ZigBee.ZDO.{i}.ComplexDescriptor; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDOComplexDescriptorImpl to implement only some methods.
-type DeviceZigBeeZDOComplexDescriptorImpl interface {
-	DescriptorAvailable(inst []uint32) (bool, error)
-	Language(inst []uint32) (string, error)
-	CharacterSet(inst []uint32) (string, error)
-	ManufacturerName(inst []uint32) (string, error)
-	ModelName(inst []uint32) (string, error)
-	SerialNumber(inst []uint32) (string, error)
-	DeviceURL(inst []uint32) (string, error)
-	Icon(inst []uint32) ([]byte, error)
-	IconURL(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceZigBeeZDOComplexDescriptorImpl implements DeviceZigBeeZDOComplexDescriptorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDOComplexDescriptorImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) DescriptorAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) Language(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) CharacterSet(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) ManufacturerName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) ModelName(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) SerialNumber(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) DeviceURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) Icon(inst []uint32) ([]byte, error) {
-	var zero []byte
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) IconURL(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-
-// DeviceZigBeeZDOGroupImpl is what a device implements for Device.ZigBee.ZDO.{i}.Group.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDOGroupImpl to implement only some methods.
-type DeviceZigBeeZDOGroupImpl interface {
-	Enable(inst []uint32) (bool, error)
-	SetEnable(inst []uint32, v bool) error
-	Alias(inst []uint32) (string, error)
-	SetAlias(inst []uint32, v string) error
-	GroupId(inst []uint32) (string, error)
-	SetGroupId(inst []uint32, v string) error
-	EndpointList(inst []uint32) ([]string, error)
-	SetEndpointList(inst []uint32, v []string) error
-}
-
-// UnimplementedDeviceZigBeeZDOGroupImpl implements DeviceZigBeeZDOGroupImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDOGroupImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDOGroupImpl) Enable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOGroupImpl) SetEnable(inst []uint32, v bool) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOGroupImpl) Alias(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOGroupImpl) SetAlias(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOGroupImpl) GroupId(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOGroupImpl) SetGroupId(inst []uint32, v string) error {
-	return model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOGroupImpl) EndpointList(inst []uint32) ([]string, error) {
-	var zero []string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOGroupImpl) SetEndpointList(inst []uint32, v []string) error {
-	return model.ErrNotSupported
-}
-
-// DeviceZigBeeZDONetworkImpl is what a device implements for Device.ZigBee.ZDO.{i}.Network; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDONetworkImpl to implement only some methods.
-type DeviceZigBeeZDONetworkImpl interface {
-	NeighborNumberOfEntries(inst []uint32) (uint32, error)
-	NeighborInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceZigBeeZDONetworkImpl implements DeviceZigBeeZDONetworkImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDONetworkImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDONetworkImpl) NeighborNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONetworkImpl) NeighborInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceZigBeeZDONetworkNeighborImpl is what a device implements for Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDONetworkNeighborImpl to implement only some methods.
-type DeviceZigBeeZDONetworkNeighborImpl interface {
-	Neighbor(inst []uint32) (string, error)
-	LQI(inst []uint32) (uint32, error)
-	Relationship(inst []uint32) (DeviceZigBeeZDONetworkNeighborRelationship, error)
-	PermitJoin(inst []uint32) (DeviceZigBeeZDONetworkNeighborPermitJoin, error)
-	Depth(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceZigBeeZDONetworkNeighborImpl implements DeviceZigBeeZDONetworkNeighborImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDONetworkNeighborImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDONetworkNeighborImpl) Neighbor(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONetworkNeighborImpl) LQI(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONetworkNeighborImpl) Relationship(inst []uint32) (DeviceZigBeeZDONetworkNeighborRelationship, error) {
-	var zero DeviceZigBeeZDONetworkNeighborRelationship
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONetworkNeighborImpl) PermitJoin(inst []uint32) (DeviceZigBeeZDONetworkNeighborPermitJoin, error) {
-	var zero DeviceZigBeeZDONetworkNeighborPermitJoin
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONetworkNeighborImpl) Depth(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceZigBeeZDONodeDescriptorImpl is what a device implements for Device.ZigBee.ZDO.{i}.NodeDescriptor; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDONodeDescriptorImpl to implement only some methods.
-type DeviceZigBeeZDONodeDescriptorImpl interface {
-	LogicalType(inst []uint32) (DeviceZigBeeZDONodeDescriptorLogicalType, error)
-	ComplexDescriptorSupported(inst []uint32) (bool, error)
-	UserDescriptorSupported(inst []uint32) (bool, error)
-	FrequencyBand(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorFrequencyBand, error)
-	MACCapability(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorMACCapability, error)
-	ManufactureCode(inst []uint32) (uint32, error)
-	MaximumBufferSize(inst []uint32) (uint32, error)
-	MaximumIncomingTransferSize(inst []uint32) (uint32, error)
-	MaximumOutgoingTransferSize(inst []uint32) (uint32, error)
-	ServerMask(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorServerMask, error)
-	DescriptorCapability(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorDescriptorCapability, error)
-}
-
-// UnimplementedDeviceZigBeeZDONodeDescriptorImpl implements DeviceZigBeeZDONodeDescriptorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDONodeDescriptorImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) LogicalType(inst []uint32) (DeviceZigBeeZDONodeDescriptorLogicalType, error) {
-	var zero DeviceZigBeeZDONodeDescriptorLogicalType
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) ComplexDescriptorSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) UserDescriptorSupported(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) FrequencyBand(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorFrequencyBand, error) {
-	var zero []DeviceZigBeeZDONodeDescriptorFrequencyBand
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) MACCapability(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorMACCapability, error) {
-	var zero []DeviceZigBeeZDONodeDescriptorMACCapability
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) ManufactureCode(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) MaximumBufferSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) MaximumIncomingTransferSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) MaximumOutgoingTransferSize(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) ServerMask(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorServerMask, error) {
-	var zero []DeviceZigBeeZDONodeDescriptorServerMask
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) DescriptorCapability(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorDescriptorCapability, error) {
-	var zero []DeviceZigBeeZDONodeDescriptorDescriptorCapability
-	return zero, model.ErrNotSupported
-}
-
-// DeviceZigBeeZDONodeManagerImpl is what a device implements for Device.ZigBee.ZDO.{i}.NodeManager; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDONodeManagerImpl to implement only some methods.
-type DeviceZigBeeZDONodeManagerImpl interface {
-	RoutingTableNumberOfEntries(inst []uint32) (uint32, error)
-	RoutingTableInstances(inst []uint32) []uint32
-}
-
-// UnimplementedDeviceZigBeeZDONodeManagerImpl implements DeviceZigBeeZDONodeManagerImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDONodeManagerImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDONodeManagerImpl) RoutingTableNumberOfEntries(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeManagerImpl) RoutingTableInstances(inst []uint32) []uint32 {
-	return nil
-}
-
-// DeviceZigBeeZDONodeManagerRoutingTableImpl is what a device implements for Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl to implement only some methods.
-type DeviceZigBeeZDONodeManagerRoutingTableImpl interface {
-	DestinationAddress(inst []uint32) (string, error)
-	NextHopAddress(inst []uint32) (string, error)
-	Status(inst []uint32) (DeviceZigBeeZDONodeManagerRoutingTableStatus, error)
-	MemoryConstrained(inst []uint32) (bool, error)
-	ManyToOne(inst []uint32) (bool, error)
-	RouteRecordRequired(inst []uint32) (bool, error)
-}
-
-// UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl implements DeviceZigBeeZDONodeManagerRoutingTableImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) DestinationAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) NextHopAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) Status(inst []uint32) (DeviceZigBeeZDONodeManagerRoutingTableStatus, error) {
-	var zero DeviceZigBeeZDONodeManagerRoutingTableStatus
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) MemoryConstrained(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) ManyToOne(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) RouteRecordRequired(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-
-// DeviceZigBeeZDOPowerDescriptorImpl is what a device implements for Device.ZigBee.ZDO.{i}.PowerDescriptor; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDOPowerDescriptorImpl to implement only some methods.
-type DeviceZigBeeZDOPowerDescriptorImpl interface {
-	CurrentPowerMode(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerMode, error)
-	AvailablePowerSource(inst []uint32) ([]DeviceZigBeeZDOPowerDescriptorAvailablePowerSource, error)
-	CurrentPowerSource(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerSource, error)
-	CurrentPowerSourceLevel(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel, error)
-}
-
-// UnimplementedDeviceZigBeeZDOPowerDescriptorImpl implements DeviceZigBeeZDOPowerDescriptorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDOPowerDescriptorImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDOPowerDescriptorImpl) CurrentPowerMode(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerMode, error) {
-	var zero DeviceZigBeeZDOPowerDescriptorCurrentPowerMode
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOPowerDescriptorImpl) AvailablePowerSource(inst []uint32) ([]DeviceZigBeeZDOPowerDescriptorAvailablePowerSource, error) {
-	var zero []DeviceZigBeeZDOPowerDescriptorAvailablePowerSource
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOPowerDescriptorImpl) CurrentPowerSource(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerSource, error) {
-	var zero DeviceZigBeeZDOPowerDescriptorCurrentPowerSource
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOPowerDescriptorImpl) CurrentPowerSourceLevel(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel, error) {
-	var zero DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel
-	return zero, model.ErrNotSupported
-}
-
-// DeviceZigBeeZDOSecurityImpl is what a device implements for Device.ZigBee.ZDO.{i}.Security; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDOSecurityImpl to implement only some methods.
-type DeviceZigBeeZDOSecurityImpl interface {
-	TrustCenterAddress(inst []uint32) (string, error)
-	SecurityLevel(inst []uint32) (DeviceZigBeeZDOSecuritySecurityLevel, error)
-	TimeOutPeriod(inst []uint32) (uint32, error)
-}
-
-// UnimplementedDeviceZigBeeZDOSecurityImpl implements DeviceZigBeeZDOSecurityImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDOSecurityImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDOSecurityImpl) TrustCenterAddress(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOSecurityImpl) SecurityLevel(inst []uint32) (DeviceZigBeeZDOSecuritySecurityLevel, error) {
-	var zero DeviceZigBeeZDOSecuritySecurityLevel
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOSecurityImpl) TimeOutPeriod(inst []uint32) (uint32, error) {
-	var zero uint32
-	return zero, model.ErrNotSupported
-}
-
-// DeviceZigBeeZDOUserDescriptorImpl is what a device implements for Device.ZigBee.ZDO.{i}.UserDescriptor; inst holds the instance
-// numbers of the tables on the path, outermost first. Embed
-// UnimplementedDeviceZigBeeZDOUserDescriptorImpl to implement only some methods.
-type DeviceZigBeeZDOUserDescriptorImpl interface {
-	DescriptorAvailable(inst []uint32) (bool, error)
-	Description(inst []uint32) (string, error)
-}
-
-// UnimplementedDeviceZigBeeZDOUserDescriptorImpl implements DeviceZigBeeZDOUserDescriptorImpl with every method failing with model.ErrNotSupported.
-type UnimplementedDeviceZigBeeZDOUserDescriptorImpl struct{}
-
-func (UnimplementedDeviceZigBeeZDOUserDescriptorImpl) DescriptorAvailable(inst []uint32) (bool, error) {
-	var zero bool
-	return zero, model.ErrNotSupported
-}
-func (UnimplementedDeviceZigBeeZDOUserDescriptorImpl) Description(inst []uint32) (string, error) {
-	var zero string
-	return zero, model.ErrNotSupported
+	DescriptorAvailable model.ReadOnlyParam[bool] `dm:"b"`
 }
